@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL server for the tests and prints its URL:
+#
+#   TEST_DATABASE_URL=$(bash .ci/postgres.sh) go test ./internal/store/...
+#
+# The server listens on 127.0.0.1 only, on the first free port from
+# $PGPORT_START (default 55432), with trust authentication and its data in a
+# new temporary directory; fsync is off, since nothing in it has to survive.
+# It keeps running after this script exits;
+#
+#   bash .ci/postgres.sh stop
+#
+# stops every server this script started (and removes their data).
+#
+# Run as root (CI), it runs PostgreSQL as the "postgres" user, and installs
+# the Debian package first if no PostgreSQL is there. Run as anyone else, it
+# runs PostgreSQL as that user.
+set -euo pipefail
+
+db=oauth_test
+state_dir=${TMPDIR:-/tmp}
+
+log() { echo "postgres.sh: $*" >&2; }
+
+# pg_bin prints the bin directory of the newest installed PostgreSQL.
+pg_bin() {
+	local dir
+	dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+	if [[ -z $dir && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		log "installing postgresql"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 ||
+			{ apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2; }
+		dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+	fi
+	if [[ -z $dir ]]; then
+		log "no PostgreSQL under /usr/lib/postgresql/*/bin (apt-get install postgresql)"
+		exit 1
+	fi
+	echo "$dir"
+}
+
+# as_owner runs a command as the user who owns the server.
+as_owner() {
+	if [[ $(id -u) == 0 ]]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# port_free reports whether nothing listens on 127.0.0.1:$1.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop_all() {
+	local bin f data
+	bin=$(pg_bin)
+	for f in "$state_dir"/oauth-reference-postgres.*; do
+		[[ -e $f ]] || continue
+		data=$(cat "$f")
+		as_owner "$bin/pg_ctl" stop -D "$data" -m fast >&2 || true
+		rm -rf "$(dirname "$data")" "$f"
+	done
+}
+
+start() {
+	local bin port base data
+	bin=$(pg_bin)
+	port=${PGPORT_START:-55432}
+	while ! port_free "$port"; do
+		port=$((port + 1))
+	done
+	base=$(mktemp -d "$state_dir/oauth-pg.XXXXXX")
+	data=$base/data
+	if [[ $(id -u) == 0 ]]; then
+		chown postgres: "$base"
+	fi
+	as_owner "$bin/initdb" --pgdata="$data" --username=postgres --auth=trust \
+		--encoding=UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+	echo "$data" >"$state_dir/oauth-reference-postgres.$port"
+	as_owner "$bin/pg_ctl" start --wait --pgdata="$data" --log="$base/server.log" \
+		--options="-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$base' \
+			-c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+	"$bin/createdb" --host=127.0.0.1 --port="$port" --username=postgres "$db" >&2
+	log "started on 127.0.0.1:$port, data in $data; stop with: bash .ci/postgres.sh stop"
+	echo "postgres://postgres@127.0.0.1:$port/$db?sslmode=disable"
+}
+
+case ${1:-start} in
+start) start ;;
+stop) stop_all ;;
+*)
+	log "usage: postgres.sh [start|stop]"
+	exit 2
+	;;
+esac

@@ -1,0 +1,144 @@
+// Package config holds the client's settings, read from the environment (and
+// an optional .env file, loaded by main) with a working default for each, so
+// that the client starts with nothing set at all. SPEC.md lists the variables.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// SPAClientID is the public client of the browser-only demo at /spa, as
+// registered by the provider (SPEC.md, "Demo registrations").
+const SPAClientID = "spa-client"
+
+// Config is every setting of the client. The environment variable that sets a
+// field is named in its comment.
+type Config struct {
+	ClientID     string // CLIENT_ID: the demo confidential client
+	ClientSecret string // CLIENT_SECRET: its secret
+	RedirectURI  string // REDIRECT_URI: its registered redirect URI (this app's /callback)
+	// AuthServer (AUTH_SERVER) is the issuer the client trusts; every
+	// endpoint comes from its metadata.
+	AuthServer string
+	// AuthServerInternal (AUTH_SERVER_INTERNAL) is the base URL of the
+	// back-channel (token, revocation, JWKS, resources) when it differs from
+	// AuthServer, as inside docker compose. Empty means AuthServer.
+	AuthServerInternal string
+	ClientAddr         string // CLIENT_ADDR: listen address
+	// SessionSecret (SESSION_SECRET) keys the session cookie. Empty means a
+	// random key per start (main warns): sessions then end with the process,
+	// which they do anyway, since they live in memory.
+	SessionSecret  string
+	DeviceClientID string // DEVICE_CLIENT_ID: the public client of `client device`
+}
+
+// Default returns the settings used when nothing is set: the demo of SPEC.md.
+func Default() Config {
+	return Config{
+		ClientID:       "testclient",
+		ClientSecret:   "testsecret",
+		RedirectURI:    "http://localhost:3000/callback",
+		AuthServer:     "http://localhost:8080",
+		ClientAddr:     ":3000",
+		DeviceClientID: "device-client",
+	}
+}
+
+// FromEnv returns Default() overridden by the variables lookup finds. Tests
+// pass a map's lookup; main passes os.LookupEnv.
+func FromEnv(lookup func(string) (string, bool)) Config {
+	c := Default()
+	for name, field := range map[string]*string{
+		"CLIENT_ID":            &c.ClientID,
+		"CLIENT_SECRET":        &c.ClientSecret,
+		"REDIRECT_URI":         &c.RedirectURI,
+		"AUTH_SERVER":          &c.AuthServer,
+		"AUTH_SERVER_INTERNAL": &c.AuthServerInternal,
+		"CLIENT_ADDR":          &c.ClientAddr,
+		"SESSION_SECRET":       &c.SessionSecret,
+		"DEVICE_CLIENT_ID":     &c.DeviceClientID,
+	} {
+		if v, ok := lookup(name); ok && v != "" {
+			*field = v
+		}
+	}
+	c.AuthServer = strings.TrimRight(c.AuthServer, "/")
+	c.AuthServerInternal = strings.TrimRight(c.AuthServerInternal, "/")
+	return c
+}
+
+// Validate reports every setting that cannot work, joined into one error.
+func (c Config) Validate() error {
+	var errs []error
+	for name, v := range map[string]string{
+		"CLIENT_ID":        c.ClientID,
+		"CLIENT_ADDR":      c.ClientAddr,
+		"DEVICE_CLIENT_ID": c.DeviceClientID,
+	} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("config: %s is empty", name))
+		}
+	}
+	errs = append(errs, checkURL("AUTH_SERVER", c.AuthServer))
+	if c.AuthServerInternal != "" {
+		errs = append(errs, checkURL("AUTH_SERVER_INTERNAL", c.AuthServerInternal))
+	}
+	errs = append(errs, checkRedirectURI(c.RedirectURI))
+	return errors.Join(errs...)
+}
+
+// BackChannel returns the base URL of the provider for server-to-server
+// calls: AuthServerInternal when set, else AuthServer.
+func (c Config) BackChannel() string {
+	if c.AuthServerInternal != "" {
+		return c.AuthServerInternal
+	}
+	return c.AuthServer
+}
+
+// SPARedirectURI is the redirect URI registered for the public SPA client:
+// the origin of RedirectURI + "/spa/callback" (SPEC.md).
+func (c Config) SPARedirectURI() string {
+	u, err := url.Parse(c.RedirectURI)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/spa/callback"
+}
+
+// checkURL requires an absolute http(s) URL without query or fragment.
+func checkURL(name, v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("config: %s: %w", name, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: %s must be an absolute http(s) URL, got %q", name, v)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("config: %s must not have a query or fragment, got %q", name, v)
+	}
+	return nil
+}
+
+// checkRedirectURI applies [RFC 6749 Section 3.1.2]: "The redirection
+// endpoint URI MUST be an absolute URI" and "MUST NOT include a fragment
+// component."
+//
+// [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+func checkRedirectURI(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("config: REDIRECT_URI: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: REDIRECT_URI must be an absolute http(s) URL, got %q", v)
+	}
+	if u.Fragment != "" {
+		return fmt.Errorf("config: REDIRECT_URI must not have a fragment, got %q", v)
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func lookupMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultIsValid(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("Default().Validate() = %v, want nil", err)
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want Config
+	}{
+		{"nothing set gives the SPEC defaults", nil, Default()},
+		{
+			"every variable overrides its default",
+			map[string]string{
+				"CLIENT_ID": "c", "CLIENT_SECRET": "s", "REDIRECT_URI": "https://app.example/cb",
+				"AUTH_SERVER": "https://as.example/", "AUTH_SERVER_INTERNAL": "http://provider:8080",
+				"CLIENT_ADDR": ":4000", "SESSION_SECRET": "k", "DEVICE_CLIENT_ID": "d",
+			},
+			Config{
+				ClientID: "c", ClientSecret: "s", RedirectURI: "https://app.example/cb",
+				AuthServer: "https://as.example", AuthServerInternal: "http://provider:8080",
+				ClientAddr: ":4000", SessionSecret: "k", DeviceClientID: "d",
+			},
+		},
+		{"an empty variable keeps the default", map[string]string{"CLIENT_ID": ""}, Default()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FromEnv(lookupMap(tt.env)); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(*Config)
+		wantErr string
+	}{
+		{"relative AUTH_SERVER is refused", func(c *Config) { c.AuthServer = "localhost:8080" }, "AUTH_SERVER"},
+		{"bad AUTH_SERVER_INTERNAL is refused", func(c *Config) { c.AuthServerInternal = "ftp://x" }, "AUTH_SERVER_INTERNAL"},
+		{"redirect URI with a fragment is refused (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "http://localhost:3000/callback#x" }, "fragment"},
+		{"relative redirect URI is refused (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "/callback" }, "REDIRECT_URI"},
+		{"empty CLIENT_ID is refused", func(c *Config) { c.ClientID = "" }, "CLIENT_ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.change(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("got %v, want an error mentioning %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestDerivedURLs(t *testing.T) {
+	c := Default()
+	if got, want := c.BackChannel(), "http://localhost:8080"; got != want {
+		t.Errorf("BackChannel() = %q, want %q", got, want)
+	}
+	c.AuthServerInternal = "http://provider:8080"
+	if got, want := c.BackChannel(), "http://provider:8080"; got != want {
+		t.Errorf("BackChannel() = %q, want %q", got, want)
+	}
+	if got, want := c.SPARedirectURI(), "http://localhost:3000/spa/callback"; got != want {
+		t.Errorf("SPARedirectURI() = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,202 @@
+// Package web is the client's web application: the relying party of the
+// authorization code grant ([RFC 6749 Section 4.1]) with PKCE, OpenID Connect
+// and the RFC 9700 defences, plus a browser-only public client at /spa.
+//
+// It speaks OAuth only through golang.org/x/oauth2 (and go-oidc for ID
+// tokens), configured from the provider's metadata; the only request it
+// builds by hand is token revocation, which x/oauth2 does not offer.
+//
+//	file         route            RFC
+//	login.go     GET /login       RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core 3.1.2.1
+//	callback.go  GET /callback    RFC 6749 Section 4.1.2 and 4.1.3, RFC 9207, OIDC Core 3.1.3.7
+//	resource.go  GET /resource    RFC 6750 Section 2.1
+//	refresh.go   POST /refresh    RFC 6749 Section 6
+//	logout.go    POST /logout     RFC 7009 Section 2
+//	spa.go       GET /spa         RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
+//	home.go      GET /            RFC 6749 Section 4.1 (the diagram)
+//
+// [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-contrib/sessions/cookie"
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/metadata"
+	"github.com/oauth-reference/client/internal/session"
+	"github.com/oauth-reference/client/internal/wirelog"
+)
+
+// Scopes the web client asks for: OpenID Connect (openid profile email) and
+// the provider's resource scope "read".
+var loginScopes = []string{oidc.ScopeOpenID, "profile", "email", "read"}
+
+// Options is what New needs.
+type Options struct {
+	Config config.Config
+	// Metadata is the provider's metadata as fetched from AUTH_SERVER (or
+	// AUTH_SERVER_INTERNAL): New derives the back-channel endpoints itself.
+	Metadata metadata.Metadata
+	// HTTPClient makes every back-channel call. Its transport should be a
+	// *wirelog.Transport so the exchanges show on the home page.
+	HTTPClient *http.Client
+	// Wire records the exchanges made outside a browser session (start-up
+	// discovery, JWKS); the home page shows it to visitors who are not
+	// logged in. May be nil.
+	Wire       *wirelog.Log
+	Logger     *slog.Logger     // nil means slog.Default()
+	Now        func() time.Time // nil means time.Now
+	SessionTTL time.Duration    // 0 means the session package default
+}
+
+// App is the client web application. Create it with New; serve Handler().
+type App struct {
+	cfg      config.Config
+	public   metadata.Metadata // endpoints as the browser sees them
+	back     metadata.Metadata // endpoints as the client reaches them
+	oauth    *oauth2.Config
+	verifier *oidc.IDTokenVerifier
+	http     *http.Client
+	wire     *wirelog.Log
+	sessions *session.Store[sessionData]
+	cookies  sessions.Store
+	pages    pages
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds the application from the provider's metadata.
+func New(opts Options) (*App, error) {
+	if opts.HTTPClient == nil {
+		return nil, errors.New("web: Options.HTTPClient is required")
+	}
+	if opts.Metadata.JWKSURI == "" {
+		return nil, errors.New("web: the provider's metadata has no jwks_uri: ID tokens cannot be verified")
+	}
+	a := &App{
+		cfg:      opts.Config,
+		public:   opts.Metadata,
+		back:     opts.Metadata.BackChannel(opts.Config.AuthServer, opts.Config.AuthServerInternal),
+		http:     opts.HTTPClient,
+		wire:     opts.Wire,
+		sessions: session.NewStore[sessionData](session.Options{TTL: opts.SessionTTL, Now: opts.Now}),
+		log:      opts.Logger,
+		now:      opts.Now,
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.wire == nil {
+		a.wire = wirelog.NewLog(wireLogSize)
+	}
+	var err error
+	if a.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	a.oauth = &oauth2.Config{
+		ClientID:     a.cfg.ClientID,
+		ClientSecret: a.cfg.ClientSecret,
+		RedirectURL:  a.cfg.RedirectURI,
+		Endpoint:     a.back.Endpoint(),
+		Scopes:       loginScopes,
+	}
+	a.verifier = a.newVerifier()
+	a.cookies = a.newCookieStore()
+	return a, nil
+}
+
+// newVerifier returns the ID token verifier of [OpenID Connect Core 1.0
+// Section 3.1.3.7]: signature against the provider's JWKS, iss, aud, exp.
+// The key set is fetched through the back-channel client, with a context
+// that outlives any one request (go-oidc caches the keys).
+//
+// [OpenID Connect Core 1.0 Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+func (a *App) newVerifier() *oidc.IDTokenVerifier {
+	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), a.http), a.back.JWKSURI)
+	return oidc.NewVerifier(a.public.Issuer, keys, &oidc.Config{
+		ClientID:             a.cfg.ClientID,
+		SupportedSigningAlgs: []string{oidc.RS256},
+		Now:                  a.now,
+	})
+}
+
+// newCookieStore returns the session cookie store. The cookie carries only
+// the session ID, authenticated and encrypted with keys derived from
+// SESSION_SECRET (a random one when unset).
+func (a *App) newCookieStore() sessions.Store {
+	secret := a.cfg.SessionSecret
+	if secret == "" {
+		a.log.Warn("SESSION_SECRET is not set: using a random key for this run; session cookies will not survive a restart")
+		secret = randomToken()
+	}
+	authKey := sha256.Sum256([]byte("oauth-reference client: cookie authentication\x00" + secret))
+	encKey := sha256.Sum256([]byte("oauth-reference client: cookie encryption\x00" + secret))
+	store := cookie.NewStore(authKey[:], encKey[:])
+	store.Options(a.cookieOptions(int(a.sessions.TTL().Seconds())))
+	return store
+}
+
+// cookieOptions are the session cookie's attributes: HttpOnly (scripts never
+// see it), SameSite=Lax (not sent on cross-site POSTs), Secure when the
+// client is served over https.
+func (a *App) cookieOptions(maxAge int) sessions.Options {
+	return sessions.Options{
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		Secure:   strings.HasPrefix(a.cfg.RedirectURI, "https://"),
+	}
+}
+
+// Handler returns the route table.
+func (a *App) Handler() http.Handler {
+	r := gin.New()
+	_ = r.SetTrustedProxies(nil)
+	r.Use(a.recoverPanics, a.logRequests, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies))
+
+	r.GET("/", a.handleHome)
+	r.GET("/login", a.handleLogin)
+	r.GET("/callback", a.handleCallback)
+	r.GET("/resource", a.handleResource)
+	r.POST("/refresh", a.handleRefresh)
+	r.POST("/logout", a.handleLogout)
+	r.GET("/spa", a.handleSPA)
+	r.GET("/spa/callback", a.handleSPA)
+	r.NoRoute(func(c *gin.Context) {
+		a.renderError(c, http.StatusNotFound, errorView{Title: "Not found", Message: "There is no page at " + c.Request.URL.Path + "."})
+	})
+	return r
+}
+
+// backChannel returns the context for calls to the provider made on behalf
+// of one browser session: x/oauth2 and go-oidc use the back-channel client,
+// and the exchanges go into that session's wire log.
+func (a *App) backChannel(ctx context.Context, log *wirelog.Log) context.Context {
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, a.http)
+	if log != nil {
+		ctx = wirelog.NewContext(ctx, log)
+	}
+	return ctx
+}
+
+// resourceURL returns the URL of a resource of the provider's resource
+// server, which lives at the issuer (SPEC.md), reached over the back channel.
+func (a *App) resourceURL(path string) string {
+	return a.cfg.BackChannel() + path
+}

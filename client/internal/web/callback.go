@@ -1,0 +1,201 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+)
+
+// handleCallback handles "GET /callback", the redirection endpoint: step (C)
+// of [RFC 6749 Section 4.1], the authorization response
+// ([RFC 6749 Section 4.1.2]), then steps (D) and (E): the access token request
+// ([RFC 6749 Section 4.1.3]) and the validation of the ID token.
+//
+// Nothing is exchanged unless the response carries the state this browser's
+// session is waiting for ([RFC 6749 Section 10.12]) and comes from the
+// expected issuer ([RFC 9207 Section 2.4]).
+//
+// [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+// [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+func (a *App) handleCallback(c *gin.Context) {
+	q := c.Request.URL.Query()
+	s, p, err := a.checkAuthorizationResponse(c, q)
+	if err != nil {
+		a.renderPageError(c, err)
+		return
+	}
+	s.Lock()
+	wire := s.Data.Wire
+	s.Unlock()
+	lg, err := a.redeem(a.backChannel(c.Request.Context(), wire), q.Get("code"), p)
+	if err != nil {
+		a.renderPageError(c, err)
+		return
+	}
+	if err := a.replaceSession(c, s, sessionData{Login: lg, Wire: wire}); err != nil {
+		a.renderInternalError(c, "saving the login", err)
+		return
+	}
+	c.Redirect(http.StatusFound, "/")
+}
+
+// checkAuthorizationResponse applies the checks of step (C) in order: no
+// repeated parameters, the state, the issuer, then an error response. It
+// returns the session and the authorization request the response answers,
+// which is now spent.
+func (a *App) checkAuthorizationResponse(c *gin.Context, q url.Values) (*webSession, pendingAuthorization, error) {
+	// [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
+	// included more than once."
+	for _, name := range []string{"code", "state", "iss", "error"} {
+		if len(q[name]) > 1 {
+			return nil, pendingAuthorization{}, pageErr(http.StatusBadRequest, errorView{
+				Title:   "Malformed authorization response",
+				Message: fmt.Sprintf("The parameter %q appears more than once. Nothing was exchanged.", name),
+				Rule:    `RFC 6749 Section 3.1: "Request and response parameters MUST NOT be included more than once."`,
+			})
+		}
+	}
+	s, p, ok := a.takePending(c, q.Get("state"))
+	if !ok {
+		return nil, p, pageErr(http.StatusForbidden, stateMismatchView)
+	}
+	if err := a.checkIssuer(q); err != nil {
+		return nil, p, err
+	}
+	if q.Get("error") != "" {
+		return nil, p, authorizationError(q)
+	}
+	if q.Get("code") == "" {
+		return nil, p, pageErr(http.StatusBadRequest, errorView{
+			Title: "Malformed authorization response", Message: "The response has neither a code nor an error.", Retry: true,
+		})
+	}
+	return s, p, nil
+}
+
+// stateMismatchView explains a response whose state this browser is not
+// waiting for: a forged or replayed response, or a login CSRF attempt.
+var stateMismatchView = errorView{
+	Title: "State mismatch: response refused",
+	Message: "This authorization response does not carry the state value this browser's session is waiting for " +
+		"(it is missing, altered, already used, expired, or was started in another browser). " +
+		"It may be an attacker's response planted in your browser (login CSRF), so the client did not exchange the code.",
+	Rule: `RFC 6749 Section 10.12: the client "MUST implement CSRF protection for its redirection URI", ` +
+		"by binding the state value to the user agent's authenticated state.",
+	Retry: true,
+}
+
+// takePending finds the caller's session and removes from it the
+// authorization request whose state is state.
+func (a *App) takePending(c *gin.Context, state string) (*webSession, pendingAuthorization, bool) {
+	s, ok := a.currentSession(c)
+	if !ok {
+		return nil, pendingAuthorization{}, false
+	}
+	s.Lock()
+	defer s.Unlock()
+	p, ok := s.Data.takePending(state, a.now())
+	return s, p, ok
+}
+
+// checkIssuer applies [RFC 9207 Section 2.4]: "If the value does not match
+// the expected issuer identifier, clients MUST reject the authorization
+// response and MUST NOT proceed with the authorization grant", and "Clients
+// MUST reject authorization responses without the iss parameter from
+// authorization servers that do indicate that they support this
+// specification". This defeats mix-up attacks.
+//
+// [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+func (a *App) checkIssuer(q url.Values) error {
+	iss, present := q.Get("iss"), q.Has("iss")
+	switch {
+	case present && iss == a.public.Issuer:
+		return nil
+	case !present && !a.public.AuthorizationResponseIssParameterSupported:
+		return nil
+	}
+	return pageErr(http.StatusForbidden, errorView{
+		Title: "Wrong issuer: response refused",
+		Message: fmt.Sprintf("The authorization response names the issuer %q, but the request went to %q. "+
+			"It may come from another authorization server (a mix-up attack), so the client did not exchange the code.", iss, a.public.Issuer),
+		Rule:  `RFC 9207 Section 2.4: "If the value does not match the expected issuer identifier, clients MUST reject the authorization response and MUST NOT proceed with the authorization grant."`,
+		Retry: true,
+	})
+}
+
+// redeem performs steps (D) and (E): it exchanges the code with the client's
+// secret and the PKCE code_verifier ([RFC 7636 Section 4.5]), then verifies
+// the ID token and learns who the user is.
+//
+// [RFC 7636 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7636#section-4.5
+func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (*login, error) {
+	tok, err := a.oauth.Exchange(ctx, code, oauth2.VerifierOption(p.CodeVerifier))
+	if err != nil {
+		return nil, tokenRequestError("The token request (step D) failed", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := a.verifyIDToken(ctx, raw, tok.AccessToken, p.Nonce)
+	if err != nil {
+		return nil, pageErr(http.StatusBadGateway, errorView{
+			Title:   "The ID token was rejected (step E)",
+			Message: "The provider answered with tokens, but the ID token did not pass validation, so the client does not trust them: " + err.Error(),
+			Rule:    "OpenID Connect Core 1.0 Section 3.1.3.7: the client MUST validate the ID token (signature, iss, aud, exp, nonce).",
+			Retry:   true,
+		}).withCause(err)
+	}
+	return &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now()}, nil
+}
+
+// replaceSession ends the session that started the login and starts a new
+// one holding data, so the session ID changes when the user logs in
+// (session fixation, [RFC 9700 Section 4.7]).
+//
+// [RFC 9700 Section 4.7]: https://www.rfc-editor.org/rfc/rfc9700#section-4.7
+func (a *App) replaceSession(c *gin.Context, old *webSession, data sessionData) error {
+	a.sessions.Delete(old.ID())
+	_, err := a.startSession(c, data)
+	return err
+}
+
+// authorizationError explains an error response ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func authorizationError(q url.Values) error {
+	code := q.Get("error")
+	v := errorView{
+		Title:       "The authorization request failed",
+		Message:     "The provider sent the browser back with an error instead of a code, so there is nothing to exchange.",
+		Code:        code,
+		Description: q.Get("error_description"),
+		Rule:        authorizationErrorRules[code],
+		Retry:       true,
+	}
+	status := http.StatusBadRequest
+	if code == "access_denied" {
+		status = http.StatusForbidden
+		v.Title = "Access denied"
+		v.Message = "You (the resource owner) chose not to grant this client access, or the provider refused it. " +
+			"The provider sent the browser back with error=access_denied: no authorization code was issued, nothing was exchanged, and the client holds no tokens."
+	}
+	return pageErr(status, v)
+}
+
+// authorizationErrorRules quote the error codes of [RFC 6749 Section 4.1.2.1].
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+var authorizationErrorRules = map[string]string{
+	"invalid_request":           `RFC 6749 Section 4.1.2.1: "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed."`,
+	"unauthorized_client":       `RFC 6749 Section 4.1.2.1: "The client is not authorized to request an authorization code using this method."`,
+	"access_denied":             `RFC 6749 Section 4.1.2.1: "The resource owner or authorization server denied the request."`,
+	"unsupported_response_type": `RFC 6749 Section 4.1.2.1: "The authorization server does not support obtaining an authorization code using this method."`,
+	"invalid_scope":             `RFC 6749 Section 4.1.2.1: "The requested scope is invalid, unknown, or malformed."`,
+	"server_error":              `RFC 6749 Section 4.1.2.1: "The authorization server encountered an unexpected condition that prevented it from fulfilling the request."`,
+	"temporarily_unavailable":   `RFC 6749 Section 4.1.2.1: "The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server."`,
+}

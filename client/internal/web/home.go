@@ -1,0 +1,129 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/client/internal/wirelog"
+)
+
+// homeView is the content of the home page.
+type homeView struct {
+	Login     *loginView // nil when not logged in
+	CSRFField string
+	CSRFToken string
+	Client    clientView
+	Wire      []wirelog.Exchange // newest first
+}
+
+// clientView is the client's configuration, shown next to the diagram.
+type clientView struct {
+	ClientID              string
+	RedirectURI           string
+	Issuer                string
+	AuthorizationEndpoint string
+	TokenEndpoint         string
+	Scope                 string
+}
+
+// loginView shows a login: who, and the tokens.
+type loginView struct {
+	User   user
+	Scope  string
+	Expiry string // the access token's, in human terms
+	Tokens []tokenView
+}
+
+// tokenView shows one token: masked, and decoded when it is a JWT.
+type tokenView struct {
+	Name   string
+	Kind   string // what it is and which RFC defines it
+	Masked string
+	JWT    *tokenview.JWT
+}
+
+// handleHome handles "GET /": it explains the authorization code flow
+// ([RFC 6749 Section 4.1], steps A to E) and, once logged in, shows the user,
+// the tokens decoded (values masked), their expiry and the actions.
+//
+// [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+func (a *App) handleHome(c *gin.Context) {
+	v := homeView{CSRFField: csrfField, Client: a.clientView(), Wire: newestFirst(a.wire.Entries())}
+	if s, ok := a.currentSession(c); ok {
+		s.Lock()
+		v.CSRFToken = s.Data.CSRFToken
+		v.Wire = newestFirst(s.Data.Wire.Entries())
+		if s.Data.Login != nil {
+			v.Login = a.loginView(s.Data.Login)
+		}
+		s.Unlock()
+	}
+	a.render(c, http.StatusOK, "home.html", "Authorization code flow", v)
+}
+
+func (a *App) clientView() clientView {
+	return clientView{
+		ClientID:              a.cfg.ClientID,
+		RedirectURI:           a.cfg.RedirectURI,
+		Issuer:                a.public.Issuer,
+		AuthorizationEndpoint: a.public.AuthorizationEndpoint,
+		TokenEndpoint:         a.back.TokenEndpoint,
+		Scope:                 strings.Join(loginScopes, " "),
+	}
+}
+
+// loginView decodes a login's tokens for display.
+func (a *App) loginView(lg *login) *loginView {
+	now := a.now()
+	scope, _ := lg.Token.Extra("scope").(string)
+	return &loginView{
+		User:   lg.User,
+		Scope:  scope,
+		Expiry: expiryText(lg.Token, now),
+		Tokens: []tokenView{
+			tokenOf("Access token", "JWT access token, RFC 9068; sent as a Bearer token, RFC 6750", lg.Token.AccessToken, now),
+			tokenOf("Refresh token", "RFC 6749 Section 1.5; rotated on every use", lg.Token.RefreshToken, now),
+			tokenOf("ID token", "OpenID Connect Core Section 2; verified by this client (signature, iss, aud, exp, nonce)", lg.IDToken, now),
+		},
+	}
+}
+
+// tokenOf masks a token and decodes it when it is a JWT. The decoding is
+// for display: verification is the provider's job for access tokens, and
+// go-oidc's (at the callback) for the ID token.
+func tokenOf(name, kind, raw string, now time.Time) tokenView {
+	tv := tokenView{Name: name, Kind: kind, Masked: tokenview.Mask(raw)}
+	if raw == "" {
+		tv.Masked = "(none)"
+	}
+	if jwt, err := tokenview.Decode(raw, now); err == nil {
+		tv.JWT = &jwt
+	}
+	return tv
+}
+
+// expiryText says when an access token expires, in words.
+func expiryText(tok *oauth2.Token, now time.Time) string {
+	switch {
+	case tok.Expiry.IsZero():
+		return "no expiry given"
+	case tok.Expiry.After(now):
+		return "expires " + tokenview.When(tok.Expiry, now)
+	default:
+		return "expired " + tokenview.When(tok.Expiry, now) + "; the next resource call refreshes it"
+	}
+}
+
+// newestFirst reverses a wire log for display.
+func newestFirst(entries []wirelog.Exchange) []wirelog.Exchange {
+	out := make([]wirelog.Exchange, len(entries))
+	for i, e := range entries {
+		out[len(entries)-1-i] = e
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// verifyIDToken validates an ID token as [OpenID Connect Core 1.0 Section
+// 3.1.3.7] requires. go-oidc checks the signature against the provider's
+// JWKS, iss, aud (our client_id) and exp; this function adds the nonce
+// and, when present, at_hash. An empty nonce skips the nonce check: an ID
+// token from a refresh need not carry one (Section 12.2).
+//
+// [OpenID Connect Core 1.0 Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string) (*oidc.IDToken, error) {
+	if raw == "" {
+		return nil, errors.New("the token response has no id_token, although the scope included openid")
+	}
+	idt, err := a.verifier.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	// Section 3.1.3.7, step 11: "If a nonce value was sent in the
+	// Authentication Request, a nonce Claim MUST be present and its value
+	// checked to verify that it is the same value as the one that was sent".
+	if nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
+		return nil, errors.New("the ID token's nonce is not the one this login sent (a replayed or injected token)")
+	}
+	// Section 3.1.3.8: the client MAY check at_hash against the access token.
+	if idt.AccessTokenHash != "" {
+		if err := idt.VerifyAccessToken(accessToken); err != nil {
+			return nil, fmt.Errorf("at_hash does not match the access token: %w", err)
+		}
+	}
+	return idt, nil
+}
+
+// userOf returns who logged in: the verified ID token's claims, completed
+// from the userinfo endpoint ([OpenID Connect Core 1.0 Section 5.3]) when the
+// ID token lacks a name or email. A failing userinfo call only loses those
+// details; it is logged.
+//
+// [OpenID Connect Core 1.0 Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+func (a *App) userOf(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Token) user {
+	var claims struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
+	_ = idt.Claims(&claims) // Verify has already parsed them.
+	u := user{Subject: idt.Subject, Name: claims.Name, Email: claims.Email}
+	if (u.Name != "" && u.Email != "") || a.back.UserinfoEndpoint == "" {
+		return u
+	}
+	info, err := a.userinfo(ctx, tok)
+	if err != nil {
+		a.log.Warn("userinfo request failed; showing the ID token's claims only", "err", err)
+		return u
+	}
+	// Section 5.3.2: "The sub Claim in the UserInfo Response MUST be verified
+	// to exactly match the sub Claim in the ID Token; if they do not match,
+	// the UserInfo Response values MUST NOT be used."
+	if info.Subject != u.Subject {
+		a.log.Warn("userinfo sub differs from the ID token's; ignoring userinfo", "id_token_sub", u.Subject, "userinfo_sub", info.Subject)
+		return u
+	}
+	u.Name, u.Email = cmp.Or(u.Name, info.Name), cmp.Or(u.Email, info.Email)
+	return u
+}
+
+// userinfo calls the userinfo endpoint with the access token.
+func (a *App) userinfo(ctx context.Context, tok *oauth2.Token) (user, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.back.UserinfoEndpoint, nil)
+	if err != nil {
+		return user{}, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := oauth2.NewClient(ctx, oauth2.StaticTokenSource(tok)).Do(req)
+	if err != nil {
+		return user{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return user{}, fmt.Errorf("userinfo: %s", resp.Status)
+	}
+	var info struct {
+		Subject string `json:"sub"`
+		Name    string `json:"name"`
+		Email   string `json:"email"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&info); err != nil {
+		return user{}, fmt.Errorf("userinfo: %w", err)
+	}
+	return user{Subject: info.Subject, Name: info.Name, Email: info.Email}, nil
+}

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// maxBody bounds request bodies: the client's forms carry a CSRF token and
+// nothing else.
+const maxBody = 64 << 10
+
+// cspNonceKey is the gin context key of the per-response CSP nonce.
+const cspNonceKey = "csp-nonce"
+
+// recoverPanics turns a panic into a plain 500 page. Unlike gin.Recovery it
+// does not dump the request, whose headers carry the session cookie.
+func (a *App) recoverPanics(c *gin.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("panic while serving a request", "route", c.FullPath(), "panic", fmt.Sprint(p))
+			c.Abort()
+			a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: "Something went wrong on the client's side. The details are in its log."})
+		}
+	}()
+	c.Next()
+}
+
+// logRequests logs each request without its query string: the callback's
+// query carries the authorization code, which has no place in a log.
+func (a *App) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	a.log.Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
+		"status", c.Writer.Status(), "duration", time.Since(start).Round(time.Microsecond))
+}
+
+// securityHeaders sets the headers every page gets. The Content Security
+// Policy allows only this response's inline style and script (by nonce), and
+// fetches only to the provider (the SPA's token request and resource call).
+// No page can be framed ([RFC 9700 Section 4.16]); no page leaks its URL in
+// a Referer, and none is cached, since most show tokens' details.
+//
+// [RFC 9700 Section 4.16]: https://www.rfc-editor.org/rfc/rfc9700#section-4.16
+func (a *App) securityHeaders(c *gin.Context) {
+	nonce := randomToken()
+	c.Set(cspNonceKey, nonce)
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", fmt.Sprintf("default-src 'none'; style-src 'nonce-%s'; script-src 'nonce-%s'; "+
+		"connect-src %s; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		nonce, nonce, strings.Join(a.connectSources(), " ")))
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	c.Next()
+}
+
+// connectSources lists the origins the SPA's script may fetch from: the
+// provider as the browser sees it.
+func (a *App) connectSources() []string {
+	var out []string
+	for _, raw := range []string{a.cfg.AuthServer, a.public.TokenEndpoint} {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			if o := u.Scheme + "://" + u.Host; !slices.Contains(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return []string{"'none'"}
+	}
+	return out
+}
+
+// limitBody caps the size of request bodies.
+func limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	}
+	c.Next()
+}

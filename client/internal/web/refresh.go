@@ -1,0 +1,60 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/tokenview"
+)
+
+// refreshView is the content of the refresh page: the rotation, masked.
+type refreshView struct {
+	OldRefresh string
+	NewRefresh string
+	Rotated    bool
+	OldAccess  string
+	NewAccess  string
+	Expiry     string
+	Scope      string
+}
+
+// handleRefresh handles "POST /refresh": it uses the refresh token
+// ([RFC 6749 Section 6]) and shows the rotation: the provider answers with a
+// new refresh token and the old one stops working ([RFC 9700 Section 4.14.2]).
+//
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+func (a *App) handleRefresh(c *gin.Context) {
+	s, ok := a.loginSession(c, true)
+	if !ok {
+		return
+	}
+	defer s.Unlock()
+	lg := s.Data.Login
+	if lg.Token.RefreshToken == "" {
+		a.renderError(c, http.StatusBadRequest, errorView{Title: "No refresh token", Message: "The provider issued no refresh token with this login."})
+		return
+	}
+	ctx := a.backChannel(c.Request.Context(), s.Data.Wire)
+	// A token with only a refresh token is expired to x/oauth2, so the
+	// TokenSource refreshes at once.
+	tok, err := a.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: lg.Token.RefreshToken}).Token()
+	if err != nil {
+		a.renderPageError(c, tokenRequestError("The refresh failed", err))
+		return
+	}
+	old := lg.Token
+	a.keepRefreshed(ctx, lg, tok)
+	scope, _ := tok.Extra("scope").(string)
+	a.render(c, http.StatusOK, "refresh.html", "Refresh token rotation", refreshView{
+		OldRefresh: tokenview.Mask(old.RefreshToken),
+		NewRefresh: tokenview.Mask(tok.RefreshToken),
+		Rotated:    tok.RefreshToken != old.RefreshToken,
+		OldAccess:  tokenview.Mask(old.AccessToken),
+		NewAccess:  tokenview.Mask(tok.AccessToken),
+		Expiry:     expiryText(tok, a.now()),
+		Scope:      scope,
+	})
+}

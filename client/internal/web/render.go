@@ -1,0 +1,109 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/client/internal/tokenview"
+)
+
+// templateFS holds the HTML templates: no external assets, so the pages work
+// offline and the CSP can forbid everything else.
+//
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages maps a page's file name to its template (layout + page).
+type pages map[string]*template.Template
+
+// pageNames are the pages under templates/, each rendered inside layout.html.
+var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.html", "error.html", "spa.html"}
+
+// templateFuncs are the helpers the templates use.
+var templateFuncs = template.FuncMap{
+	"mask":     tokenview.Mask,
+	"duration": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"statusText": func(code int) string {
+		if code == 0 {
+			return "no response"
+		}
+		return fmt.Sprintf("%d %s", code, http.StatusText(code))
+	},
+	"ok": func(code int) bool { return code >= 200 && code < 300 },
+}
+
+// parsePages parses every page with the layout.
+func parsePages() (pages, error) {
+	p := pages{}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		p[name] = t
+	}
+	return p, nil
+}
+
+// view is what every template gets: the page's data and the CSP nonce for
+// its inline style and script.
+type view struct {
+	Nonce string
+	Title string
+	Data  any
+}
+
+// render writes page with data. It renders into a buffer first, so a
+// template error becomes a clean 500 instead of half a page.
+func (a *App) render(c *gin.Context, status int, page, title string, data any) {
+	var buf bytes.Buffer
+	err := a.pages[page].ExecuteTemplate(&buf, "layout", view{Nonce: c.GetString(cspNonceKey), Title: title, Data: data})
+	if err != nil {
+		a.log.Error("rendering a page", "page", page, "err", err)
+		c.String(http.StatusInternalServerError, "internal error")
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// errorView is the content of the error page.
+type errorView struct {
+	Title   string
+	Message string
+	// Code and Description are the OAuth error ([RFC 6749 Section 4.1.2.1],
+	// [RFC 6749 Section 5.2]) when there is one.
+	//
+	// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+	Code        string
+	Description string
+	Rule        string // the rule that applies, quoted from its RFC
+	Retry       bool   // offer to log in again
+}
+
+// renderError writes the error page.
+func (a *App) renderError(c *gin.Context, status int, e errorView) {
+	a.render(c, status, "error.html", e.Title, e)
+}
+
+// prettyBody returns a body for display: JSON indented, anything else as it
+// is, shortened.
+func prettyBody(b []byte) string {
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err == nil {
+		return out.String()
+	}
+	s := strings.TrimSpace(string(b))
+	if len(s) > 4096 {
+		s = s[:4096] + "…"
+	}
+	return s
+}

@@ -1,0 +1,202 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/session"
+	"github.com/oauth-reference/client/internal/wirelog"
+)
+
+const (
+	cookieName  = "client_session" // the session cookie
+	sessionKey  = "sid"            // the one value it holds: the session ID
+	csrfField   = "csrf_token"     // the hidden form field of POST forms
+	wireLogSize = 12               // exchanges kept per session
+	// maxPending is how many authorization requests one browser may have
+	// under way at once (a login started in several tabs).
+	maxPending = 4
+	// pendingTTL is how long an authorization request waits for its
+	// response. The provider's codes live 10 minutes at most
+	// ([RFC 6749 Section 4.1.2]); a login takes less.
+	//
+	// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+	pendingTTL = 10 * time.Minute
+)
+
+// webSession is a browser's server-side session.
+type webSession = session.Session[sessionData]
+
+// sessionData is what the server keeps for one browser. None of it is ever
+// sent to the browser, except CSRFToken in the forms.
+type sessionData struct {
+	CSRFToken string
+	Pending   []pendingAuthorization // oldest first, at most maxPending
+	Login     *login                 // nil until a callback succeeds
+	Wire      *wirelog.Log           // this browser's back-channel exchanges
+}
+
+// pendingAuthorization is an authorization request waiting for its response:
+// the values the callback must check ([RFC 6749 Section 10.12] state,
+// [RFC 7636 Section 4.1] code_verifier, OpenID Connect nonce).
+//
+// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+// [RFC 7636 Section 4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.1
+type pendingAuthorization struct {
+	State        string
+	Nonce        string
+	CodeVerifier string
+	Created      time.Time
+}
+
+// login is the result of a successful authorization code grant.
+type login struct {
+	Token   *oauth2.Token
+	IDToken string // the raw ID token, verified
+	User    user
+	At      time.Time
+}
+
+// user is the resource owner, from the verified ID token and userinfo.
+type user struct {
+	Subject string
+	Name    string
+	Email   string
+}
+
+// randomToken returns 256 bits from crypto/rand, base64url-encoded: for
+// state ([RFC 6749 Section 10.10]: "The probability of an attacker guessing
+// generated tokens … MUST be less than or equal to 2^(-128)"), nonce, CSRF
+// tokens and CSP nonces.
+//
+// [RFC 6749 Section 10.10]: https://www.rfc-editor.org/rfc/rfc6749#section-10.10
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never returns an error; it crashes the program if it fails.
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// currentSession returns the live session the cookie names, if any.
+func (a *App) currentSession(c *gin.Context) (*webSession, bool) {
+	id, _ := sessions.Default(c).Get(sessionKey).(string)
+	if id == "" {
+		return nil, false
+	}
+	return a.sessions.Get(id)
+}
+
+// startSession makes a new session, with its own CSRF token and wire log,
+// and points the cookie at it.
+func (a *App) startSession(c *gin.Context, data sessionData) (*webSession, error) {
+	s := a.sessions.New()
+	data.CSRFToken = randomToken()
+	if data.Wire == nil {
+		data.Wire = wirelog.NewLog(wireLogSize)
+	}
+	s.Lock()
+	s.Data = data
+	s.Unlock()
+	cs := sessions.Default(c)
+	cs.Set(sessionKey, s.ID())
+	return s, cs.Save()
+}
+
+// endSession deletes the session on the server and the cookie in the browser.
+func (a *App) endSession(c *gin.Context, s *webSession) error {
+	a.sessions.Delete(s.ID())
+	cs := sessions.Default(c)
+	cs.Clear()
+	cs.Options(a.cookieOptions(-1))
+	return cs.Save()
+}
+
+// loginSession returns the caller's session, locked, when it holds a login
+// (and, for a POST, a valid CSRF token). Otherwise it writes the error page
+// and returns false. The caller must Unlock the session.
+func (a *App) loginSession(c *gin.Context, checkCSRF bool) (*webSession, bool) {
+	s, ok := a.currentSession(c)
+	if !ok {
+		a.renderNotLoggedIn(c)
+		return nil, false
+	}
+	s.Lock()
+	switch {
+	case checkCSRF && !validCSRF(c, s.Data.CSRFToken):
+		s.Unlock()
+		a.renderCSRFError(c)
+		return nil, false
+	case s.Data.Login == nil:
+		s.Unlock()
+		a.renderNotLoggedIn(c)
+		return nil, false
+	}
+	return s, true
+}
+
+// validCSRF compares the form's CSRF token with the session's, in constant
+// time. A cross-site form cannot know the token; SameSite=Lax already keeps
+// the cookie off cross-site POSTs, and this holds without it.
+func validCSRF(c *gin.Context, want string) bool {
+	got := c.PostForm(csrfField)
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// renderNotLoggedIn writes the page for a route that needs a login.
+func (a *App) renderNotLoggedIn(c *gin.Context) {
+	a.renderError(c, http.StatusUnauthorized, errorView{
+		Title:   "Not logged in",
+		Message: "This page needs tokens, and this browser has none (or its session has ended). Log in first.",
+		Retry:   true,
+	})
+}
+
+// renderCSRFError writes the page for a POST without the session's CSRF token.
+func (a *App) renderCSRFError(c *gin.Context) {
+	a.renderError(c, http.StatusForbidden, errorView{
+		Title:   "Form refused",
+		Message: "This form did not carry this session's CSRF token, so it may have been sent by another site. Nothing was done.",
+	})
+}
+
+// addPending records an authorization request, dropping expired ones and,
+// past maxPending, the oldest.
+func (d *sessionData) addPending(p pendingAuthorization, now time.Time) {
+	d.dropExpiredPending(now)
+	d.Pending = append(d.Pending, p)
+	if over := len(d.Pending) - maxPending; over > 0 {
+		d.Pending = append([]pendingAuthorization(nil), d.Pending[over:]...)
+	}
+}
+
+// takePending removes and returns the authorization request whose state
+// equals state. Each is used once: a replayed response finds nothing.
+func (d *sessionData) takePending(state string, now time.Time) (pendingAuthorization, bool) {
+	d.dropExpiredPending(now)
+	if state == "" {
+		return pendingAuthorization{}, false
+	}
+	for i, p := range d.Pending {
+		if subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) == 1 {
+			d.Pending = append(d.Pending[:i:i], d.Pending[i+1:]...)
+			return p, true
+		}
+	}
+	return pendingAuthorization{}, false
+}
+
+func (d *sessionData) dropExpiredPending(now time.Time) {
+	kept := d.Pending[:0:0]
+	for _, p := range d.Pending {
+		if now.Sub(p.Created) < pendingTTL {
+			kept = append(kept, p)
+		}
+	}
+	d.Pending = kept
+}

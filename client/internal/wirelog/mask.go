@@ -1,0 +1,188 @@
+package wirelog
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/url"
+	"strings"
+
+	"github.com/oauth-reference/client/internal/tokenview"
+)
+
+// maxShown is how much of a body that needs no masking (an HTML page) is kept.
+const maxShown = 2 << 10
+
+// tokenParams are parameters whose values are tokens or codes: shown as
+// tokenview.Mask shows them, enough to tell two apart. The names are those of
+// [RFC 6749 Section 4.1.3] (code), [RFC 6749 Section 5.1] (access_token,
+// refresh_token), OpenID Connect Core 3.1.3.3 (id_token), [RFC 7009 Section 2.1]
+// (token) and [RFC 8628 Section 3.2] (device_code).
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+// [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
+var tokenParams = map[string]bool{
+	"code": true, "access_token": true, "refresh_token": true, "id_token": true,
+	"token": true, "device_code": true,
+}
+
+// secretParams are parameters whose values are never shown in any part:
+// client_secret ([RFC 6749 Section 2.3.1]), code_verifier ([RFC 7636 Section 4.5]),
+// password and client assertions.
+//
+// [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+// [RFC 7636 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7636#section-4.5
+var secretParams = map[string]bool{
+	"client_secret": true, "code_verifier": true, "password": true,
+	"client_assertion": true, "assertion": true,
+}
+
+// maskValue masks the value of parameter name if it is a token or a secret.
+func maskValue(name, value string) string {
+	switch {
+	case secretParams[name]:
+		return tokenview.MaskSecret(value)
+	case tokenParams[name]:
+		return tokenview.Mask(value)
+	default:
+		return value
+	}
+}
+
+// maskURL returns u with sensitive query values masked. A token never belongs
+// in a URL ([RFC 6750 Section 2.3] is discouraged, and refused here), but if
+// one is there it is not logged.
+//
+// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
+func maskURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.RawQuery = ""
+	s := c.String()
+	if u.RawQuery != "" {
+		s += "?" + maskForm(u.RawQuery)
+	}
+	return s
+}
+
+// maskBody returns a body ready to show. JSON and form bodies are parsed
+// and their sensitive values masked; if they cannot be parsed they are not
+// shown at all, since a secret in them could not be found. Other bodies (an
+// HTML resource page) are shown as they are, shortened.
+func maskBody(contentType string, body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	mediaType, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case mediaType == "application/x-www-form-urlencoded":
+		return maskForm(string(body))
+	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") || looksLikeJSON(body):
+		if s, err := maskJSON(body); err == nil {
+			return s
+		}
+		return fmt.Sprintf("(%d bytes not shown: they could not be parsed to mask secrets)", len(body))
+	default:
+		if len(body) > maxShown {
+			return string(body[:maxShown]) + "…"
+		}
+		return string(body)
+	}
+}
+
+func looksLikeJSON(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// maskForm masks an application/x-www-form-urlencoded string, keeping the
+// parameters in their order and showing them unescaped for reading.
+func maskForm(form string) string {
+	if len(form) > maxCapture {
+		return fmt.Sprintf("(%d bytes not shown: too long to mask)", len(form))
+	}
+	pairs := strings.Split(form, "&")
+	for i, pair := range pairs {
+		k, v, _ := strings.Cut(pair, "=")
+		name, err1 := url.QueryUnescape(k)
+		value, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			pairs[i] = k + "=" + tokenview.MaskSecret(v)
+			continue
+		}
+		pairs[i] = name + "=" + maskValue(name, value)
+	}
+	return strings.Join(pairs, "&")
+}
+
+// maskJSON masks the sensitive members of a JSON document, at any depth, and
+// indents it.
+func maskJSON(body []byte) (string, error) {
+	if len(body) > maxCapture {
+		return "", fmt.Errorf("wirelog: body longer than %d bytes", maxCapture)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", err
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(maskTree(v)); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+// maskTree walks a decoded JSON value, masking string members by name.
+func maskTree(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, member := range v {
+			if s, ok := member.(string); ok {
+				v[k] = maskValue(k, s)
+			} else {
+				v[k] = maskTree(member)
+			}
+		}
+	case []any:
+		for i := range v {
+			v[i] = maskTree(v[i])
+		}
+	}
+	return v
+}
+
+// maskAuthorization masks an Authorization header. For HTTP Basic client
+// authentication ([RFC 6749 Section 2.3.1]) it shows the client_id, which is
+// not secret, and hides the password; a Bearer token ([RFC 6750 Section 2.1])
+// is shown masked.
+//
+// [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+func maskAuthorization(v string) string {
+	scheme, cred, _ := strings.Cut(v, " ")
+	switch strings.ToLower(scheme) {
+	case "basic":
+		raw, err := base64.StdEncoding.DecodeString(cred)
+		id, _, ok := strings.Cut(string(raw), ":")
+		if err != nil || !ok {
+			return "Basic " + tokenview.MaskSecret(cred)
+		}
+		if unescaped, err := url.QueryUnescape(id); err == nil {
+			id = unescaped
+		}
+		return fmt.Sprintf("Basic base64(%s:%s)", id, tokenview.MaskSecret("secret"))
+	case "bearer":
+		return "Bearer " + tokenview.Mask(cred)
+	default:
+		return scheme + " " + tokenview.MaskSecret(cred)
+	}
+}

@@ -1,0 +1,72 @@
+// Package wirelog records the client's back-channel HTTP exchanges (the
+// token request of step D, the token response of step E, refresh,
+// revocation, resource calls) so the home page can show a learner what went
+// over the wire. Every secret and token is masked before it is stored:
+// nothing this package keeps can be replayed.
+package wirelog
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Exchange is one request and its response, masked.
+type Exchange struct {
+	Time           time.Time
+	Duration       time.Duration
+	Method         string
+	URL            string            // query values masked like form values
+	RequestHeader  map[string]string // a few telling headers; Authorization masked
+	RequestBody    string            // masked
+	Status         int               // 0 when no response came
+	ResponseHeader map[string]string // a few telling headers
+	ResponseBody   string            // masked
+	Err            string            // the transport error, if any
+}
+
+// Log keeps the most recent exchanges, up to a fixed number. It is safe for
+// concurrent use.
+type Log struct {
+	mu      sync.Mutex
+	max     int
+	entries []Exchange
+}
+
+// NewLog returns a Log that keeps the last size exchanges (at least one).
+func NewLog(size int) *Log {
+	return &Log{max: max(1, size)}
+}
+
+// Add records e, dropping the oldest exchange when the log is full.
+func (l *Log) Add(e Exchange) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, e)
+	if over := len(l.entries) - l.max; over > 0 {
+		l.entries = append([]Exchange(nil), l.entries[over:]...)
+	}
+}
+
+// Entries returns a copy of the recorded exchanges, oldest first.
+func (l *Log) Entries() []Exchange {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Exchange(nil), l.entries...)
+}
+
+// contextKey is the type of the context key under which a Log travels.
+type contextKey struct{}
+
+// NewContext returns ctx carrying log: the Transport records exchanges made
+// with that context into it. This is how each browser session gets its own
+// log without one user seeing another's exchanges.
+func NewContext(ctx context.Context, log *Log) context.Context {
+	return context.WithValue(ctx, contextKey{}, log)
+}
+
+// FromContext returns the Log that ctx carries, or nil.
+func FromContext(ctx context.Context) *Log {
+	log, _ := ctx.Value(contextKey{}).(*Log)
+	return log
+}

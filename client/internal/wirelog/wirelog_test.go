@@ -1,0 +1,199 @@
+package wirelog
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+const (
+	accessToken  = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyMSJ9.SECRETSIGNATUREacc1"
+	refreshToken = "rt_abcSECRETREFRESHTOKENVALUE_0123456789abcdef"
+	idToken      = "eyJhbGciOiJSUzI1NiJ9.eyJub25jZSI6Im4ifQ.SECRETSIGNATUREid01"
+)
+
+// tokenServer answers like a token endpoint and remembers the body it got.
+func tokenServer(t *testing.T, gotBody *string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		*gotBody = string(b)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, `{"access_token":"`+accessToken+`","token_type":"Bearer","expires_in":3600,`+
+			`"refresh_token":"`+refreshToken+`","id_token":"`+idToken+`","scope":"openid read"}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestTransportMasksSecretsAndPassesBodiesThrough(t *testing.T) {
+	var serverGot string
+	srv := tokenServer(t, &serverGot)
+	log := NewLog(10)
+	client := &http.Client{Transport: &Transport{Log: log}}
+
+	form := url.Values{
+		"grant_type":    {"authorization_code"},
+		"code":          {"aaaaaaSECRETCODE0123456789abcdefghij"},
+		"code_verifier": {"SECRETVERIFIER0123456789abcdefghijklmnopqrstu"},
+		"client_secret": {"testsecret"},
+		"redirect_uri":  {"http://localhost:3000/callback"},
+	}.Encode()
+	req, _ := http.NewRequest("POST", srv.URL+"/oauth/token", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("testclient", "testsecret")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+
+	if serverGot != form {
+		t.Errorf("server got body %q, want %q", serverGot, form)
+	}
+	if !strings.Contains(string(body), refreshToken) {
+		t.Errorf("caller got body %q, want the full token response", body)
+	}
+	entries := log.Entries()
+	if len(entries) != 1 {
+		t.Fatalf("got %d exchanges, want 1", len(entries))
+	}
+	e := entries[0]
+	shown := e.URL + e.RequestBody + e.ResponseBody + strings.Join(values(e.RequestHeader), " ")
+	for _, secret := range []string{"SECRET", "testsecret", "dGVzdGNsaWVudDp0ZXN0c2VjcmV0"} {
+		if strings.Contains(shown, secret) {
+			t.Errorf("exchange shows %q:\n%s", secret, shown)
+		}
+	}
+	for _, want := range []string{"grant_type=authorization_code", "redirect_uri=http://localhost:3000/callback", `"token_type": "Bearer"`, "eyJhbG…"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("exchange does not show %q:\n%s", want, shown)
+		}
+	}
+	if got, want := e.RequestHeader["Authorization"], "Basic base64(testclient:••••••)"; got != want {
+		t.Errorf("Authorization shown as %q, want %q", got, want)
+	}
+	if e.Status != 200 || e.ResponseHeader["Cache-Control"] != "no-store" {
+		t.Errorf("status %d, headers %v; want 200 and Cache-Control", e.Status, e.ResponseHeader)
+	}
+}
+
+func values(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestTransportUsesTheContextLog(t *testing.T) {
+	var got string
+	srv := tokenServer(t, &got)
+	fallback, mine := NewLog(10), NewLog(10)
+	client := &http.Client{Transport: &Transport{Log: fallback}}
+
+	req, _ := http.NewRequestWithContext(NewContext(context.Background(), mine), "GET", srv.URL, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(mine.Entries()) != 1 || len(fallback.Entries()) != 0 {
+		t.Errorf("context log has %d, fallback %d; want 1 and 0", len(mine.Entries()), len(fallback.Entries()))
+	}
+}
+
+func TestTransportWithoutLogRecordsNothing(t *testing.T) {
+	var got string
+	srv := tokenServer(t, &got)
+	client := &http.Client{Transport: &Transport{}}
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+func TestTransportRecordsErrors(t *testing.T) {
+	log := NewLog(2)
+	client := &http.Client{Transport: &Transport{Log: log}}
+	if _, err := client.Get("http://127.0.0.1:1/"); err == nil {
+		t.Fatal("want a connection error")
+	}
+	if e := log.Entries(); len(e) != 1 || e[0].Err == "" || e[0].Status != 0 {
+		t.Errorf("got %+v, want one exchange with Err set", e)
+	}
+}
+
+func TestLogKeepsTheLastEntries(t *testing.T) {
+	log := NewLog(3)
+	for _, m := range []string{"1", "2", "3", "4", "5"} {
+		log.Add(Exchange{Method: m})
+	}
+	var got []string
+	for _, e := range log.Entries() {
+		got = append(got, e.Method)
+	}
+	if strings.Join(got, ",") != "3,4,5" {
+		t.Errorf("got %v, want [3 4 5]", got)
+	}
+}
+
+func TestMaskBody(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		want, notWant           string
+	}{
+		{"revocation token parameter is masked (RFC 7009 Section 2.1)", "application/x-www-form-urlencoded",
+			"token=" + refreshToken + "&token_type_hint=refresh_token", "token_type_hint=refresh_token", "SECRET"},
+		{"device_code is masked (RFC 8628 Section 3.4)", "application/x-www-form-urlencoded; charset=utf-8",
+			"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dddddddSECRETDEVICECODE012345678", "grant_type=urn:ietf:params:oauth:grant-type:device_code", "SECRET"},
+		{"nested JSON members are masked", "application/json",
+			`{"outer":{"access_token":"` + accessToken + `"},"list":[{"password":"SECRETpw"}]}`, `"outer"`, "SECRET"},
+		{"JSON without a JSON content type is still masked", "text/plain",
+			`{"id_token":"` + idToken + `"}`, "eyJhbG…", "SECRET"},
+		{"unparseable JSON is not shown", "application/json",
+			`{"access_token":"` + accessToken, "not shown", "SECRET"},
+		{"OAuth errors are shown", "application/json",
+			`{"error":"invalid_grant","error_description":"code already used"}`, "invalid_grant", ""},
+		{"HTML is shown", "text/html", "<p>This page is secured.</p>", "This page is secured.", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := maskBody(tt.contentType, []byte(tt.body))
+			if !strings.Contains(got, tt.want) || (tt.notWant != "" && strings.Contains(got, tt.notWant)) {
+				t.Errorf("maskBody = %q, want it to contain %q and not %q", got, tt.want, tt.notWant)
+			}
+		})
+	}
+}
+
+func TestMaskURLAndAuthorization(t *testing.T) {
+	u, _ := url.Parse("http://user:pass@localhost:8080/cb?code=aaaaaaSECRETCODE0123456789abcdefgh&state=xyz")
+	if got := maskURL(u); strings.Contains(got, "SECRET") || strings.Contains(got, "pass") || !strings.Contains(got, "state=xyz") {
+		t.Errorf("maskURL = %q", got)
+	}
+	for in, want := range map[string]string{
+		"Bearer " + accessToken: "Bearer eyJhbG…acc1",
+		"Basic bm9jb2xvbg==":    "Basic ••••••",
+		"DPoP abc":              "DPoP ••••••",
+	} {
+		if got := maskAuthorization(in); got != want {
+			t.Errorf("maskAuthorization(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzMaskBody(f *testing.F) {
+	f.Add("application/json", `{"a":[1,{"token":"x"}]}`)
+	f.Add("application/x-www-form-urlencoded", "a=%zz&code=1")
+	f.Fuzz(func(t *testing.T, ct, body string) {
+		_ = maskBody(ct, []byte(body))
+	})
+}

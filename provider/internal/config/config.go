@@ -1,0 +1,163 @@
+// Package config holds the provider's settings, read from the environment
+// (and an optional .env file, loaded by main) with a working default for each.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the provider. The environment variable that
+// sets a field is named in its comment; SPEC.md lists them all.
+type Config struct {
+	Issuer       string // ISSUER: public base URL, "iss" of every token
+	Addr         string // PROVIDER_ADDR: listen address
+	DatabaseURL  string // DATABASE_URL: "postgres://…" or a SQLite file path
+	Audience     string // ACCESS_TOKEN_AUDIENCE: "aud" of access tokens (default: Issuer)
+	SessionKey   string // SESSION_SECRET: keys for the login session cookie ("" = random per start)
+	ClientID     string // CLIENT_ID: the demo confidential client
+	ClientSecret string // CLIENT_SECRET
+	RedirectURI  string // REDIRECT_URI: its registered redirect URI
+	// DeviceClientID (DEVICE_CLIENT_ID) is the public client of the device grant.
+	DeviceClientID string
+	UserID         string // USER_ID: the demo resource owner
+	Username       string // OAUTH_USERNAME
+	Password       string // OAUTH_PASSWORD
+
+	AccessTokenTTL  time.Duration // ACCESS_TOKEN_TTL, default 1h
+	RefreshTokenTTL time.Duration // REFRESH_TOKEN_TTL, default 30 days
+	// CodeTTL (CODE_TTL): "A maximum authorization code lifetime of 10
+	// minutes is RECOMMENDED" ([RFC 6749 Section 4.1.2]); default 5 min.
+	//
+	// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+	CodeTTL time.Duration
+	// DeviceCodeTTL (DEVICE_CODE_TTL) is expires_in of [RFC 8628 Section 3.2], default 15 min.
+	//
+	// [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
+	DeviceCodeTTL time.Duration
+	// DevicePollInterval (DEVICE_POLL_INTERVAL) is the polling interval, default 5 s.
+	DevicePollInterval time.Duration
+	// SessionTTL (SESSION_TTL) is how long a login session lasts, default 12h.
+	SessionTTL time.Duration
+	// PurgeInterval (PURGE_INTERVAL) is how often expired records are deleted.
+	PurgeInterval time.Duration
+}
+
+// Default returns the settings used when nothing is set: the demo of SPEC.md.
+func Default() Config {
+	return Config{
+		Issuer:             "http://localhost:8080",
+		Addr:               ":8080",
+		DatabaseURL:        "data/provider.db",
+		ClientID:           "testclient",
+		ClientSecret:       "testsecret",
+		RedirectURI:        "http://localhost:3000/callback",
+		DeviceClientID:     "device-client",
+		UserID:             "user1",
+		Username:           "demo",
+		Password:           "demo",
+		AccessTokenTTL:     time.Hour,
+		RefreshTokenTTL:    30 * 24 * time.Hour,
+		CodeTTL:            5 * time.Minute,
+		DeviceCodeTTL:      15 * time.Minute,
+		DevicePollInterval: 5 * time.Second,
+		SessionTTL:         12 * time.Hour,
+		PurgeInterval:      10 * time.Minute,
+	}
+}
+
+// FromEnv returns Default() overridden by the variables lookup finds. Tests
+// pass a map's lookup; main passes os.LookupEnv.
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	c := Default()
+	strs := map[string]*string{
+		"ISSUER":                &c.Issuer,
+		"PROVIDER_ADDR":         &c.Addr,
+		"DATABASE_URL":          &c.DatabaseURL,
+		"ACCESS_TOKEN_AUDIENCE": &c.Audience,
+		"SESSION_SECRET":        &c.SessionKey,
+		"CLIENT_ID":             &c.ClientID,
+		"CLIENT_SECRET":         &c.ClientSecret,
+		"REDIRECT_URI":          &c.RedirectURI,
+		"DEVICE_CLIENT_ID":      &c.DeviceClientID,
+		"USER_ID":               &c.UserID,
+		"OAUTH_USERNAME":        &c.Username,
+		"OAUTH_PASSWORD":        &c.Password,
+	}
+	for name, field := range strs {
+		if v, ok := lookup(name); ok && v != "" {
+			*field = v
+		}
+	}
+	durations := map[string]*time.Duration{
+		"ACCESS_TOKEN_TTL":     &c.AccessTokenTTL,
+		"REFRESH_TOKEN_TTL":    &c.RefreshTokenTTL,
+		"CODE_TTL":             &c.CodeTTL,
+		"DEVICE_CODE_TTL":      &c.DeviceCodeTTL,
+		"DEVICE_POLL_INTERVAL": &c.DevicePollInterval,
+		"SESSION_TTL":          &c.SessionTTL,
+		"PURGE_INTERVAL":       &c.PurgeInterval,
+	}
+	for name, field := range durations {
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			continue
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %s: %w", name, err)
+		}
+		*field = d
+	}
+	return c, nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if err := validateBaseURL("ISSUER", c.Issuer); err != nil {
+		return err
+	}
+	if _, err := url.Parse(c.RedirectURI); err != nil || !strings.Contains(c.RedirectURI, "://") {
+		return fmt.Errorf("config: REDIRECT_URI %q is not an absolute URI", c.RedirectURI)
+	}
+	if c.ClientID == "" || c.ClientSecret == "" || c.Username == "" || c.Password == "" || c.UserID == "" {
+		return errors.New("config: CLIENT_ID, CLIENT_SECRET, USER_ID, OAUTH_USERNAME and OAUTH_PASSWORD must not be empty")
+	}
+	if c.CodeTTL <= 0 || c.CodeTTL > 10*time.Minute {
+		return errors.New("config: CODE_TTL must be between 0 and 10m (RFC 6749 Section 4.1.2)")
+	}
+	for _, d := range []time.Duration{c.AccessTokenTTL, c.RefreshTokenTTL, c.DeviceCodeTTL, c.DevicePollInterval, c.SessionTTL, c.PurgeInterval} {
+		if d <= 0 {
+			return errors.New("config: every TTL and interval must be positive")
+		}
+	}
+	return nil
+}
+
+// ResourceAudience is the "aud" of access tokens: Audience, or the issuer.
+func (c Config) ResourceAudience() string {
+	if c.Audience != "" {
+		return c.Audience
+	}
+	return c.Issuer
+}
+
+// MaxTokenLifetime is the longest any signed token lives; a retired signing
+// key is kept published this long.
+func (c Config) MaxTokenLifetime() time.Duration {
+	return max(c.AccessTokenTTL, time.Hour)
+}
+
+func validateBaseURL(name, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("config: %s %q must be an http(s) URL without query or fragment", name, raw)
+	}
+	if strings.HasSuffix(raw, "/") {
+		return fmt.Errorf("config: %s %q must not end with a slash", name, raw)
+	}
+	return nil
+}

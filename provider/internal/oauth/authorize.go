@@ -1,0 +1,442 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// GrantTypeAuthorizationCode and the other grant types this provider knows
+// ([RFC 6749 Section 4], [RFC 8628 Section 3.4]).
+//
+// [RFC 6749 Section 4]: https://www.rfc-editor.org/rfc/rfc6749#section-4
+// [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+const (
+	GrantTypeAuthorizationCode = "authorization_code"
+	GrantTypeRefreshToken      = "refresh_token"
+	GrantTypeClientCredentials = "client_credentials"
+	GrantTypeDeviceCode        = "urn:ietf:params:oauth:grant-type:device_code"
+)
+
+// AuthorizationRequest is the authorization request of [RFC 6749 Section
+// 4.1.1] with the PKCE ([RFC 7636 Section 4.3]) and OpenID Connect
+// ([OIDC Core Section 3.1.2.1]) parameters, as received.
+//
+// [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+// [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+type AuthorizationRequest struct {
+	ResponseType        string
+	ClientID            string
+	RedirectURI         string
+	Scope               string
+	State               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Nonce               string
+	Prompt              string
+	MaxAge              string
+	ResponseMode        string
+	Request             string
+	RequestURI          string
+	// Repeated lists parameters that were sent more than once.
+	Repeated []string
+}
+
+// ParseAuthorizationRequest reads an authorization request from the query
+// (GET) or form body (POST). It never fails: every check is in Authorize,
+// which knows whether an error may be redirected.
+func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
+	r := AuthorizationRequest{}
+	fields := map[string]*string{
+		"response_type":         &r.ResponseType,
+		"client_id":             &r.ClientID,
+		"redirect_uri":          &r.RedirectURI,
+		"scope":                 &r.Scope,
+		"state":                 &r.State,
+		"code_challenge":        &r.CodeChallenge,
+		"code_challenge_method": &r.CodeChallengeMethod,
+		"nonce":                 &r.Nonce,
+		"prompt":                &r.Prompt,
+		"max_age":               &r.MaxAge,
+		"response_mode":         &r.ResponseMode,
+		"request":               &r.Request,
+		"request_uri":           &r.RequestURI,
+	}
+	for name, field := range fields {
+		v := form[name]
+		if len(v) > 0 {
+			*field = v[0]
+		}
+		if len(v) > 1 {
+			r.Repeated = append(r.Repeated, name)
+		}
+	}
+	slices.Sort(r.Repeated)
+	return r
+}
+
+// Values encodes the request's parameters again, for the hidden fields of
+// the login and consent form.
+func (r AuthorizationRequest) Values() url.Values {
+	v := url.Values{}
+	add := func(name, value string) {
+		if value != "" {
+			v.Set(name, value)
+		}
+	}
+	add("response_type", r.ResponseType)
+	add("client_id", r.ClientID)
+	add("redirect_uri", r.RedirectURI)
+	add("scope", r.Scope)
+	add("state", r.State)
+	add("code_challenge", r.CodeChallenge)
+	add("code_challenge_method", r.CodeChallengeMethod)
+	add("nonce", r.Nonce)
+	add("prompt", r.Prompt)
+	add("max_age", r.MaxAge)
+	return v
+}
+
+// Authorization is an authorization request that passed every check: what
+// the consent page shows and what a code is issued for.
+type Authorization struct {
+	Client        store.Client
+	RedirectURI   string // where the response goes
+	SentRedirect  bool   // redirect_uri was in the request (it must then be in the token request)
+	Scope         string // the scope to grant
+	State         string
+	CodeChallenge string
+	Nonce         string
+	Prompt        []string
+	MaxAge        time.Duration // -1 when absent
+	Request       AuthorizationRequest
+}
+
+// OpenID reports whether this is an OpenID Connect request.
+func (a *Authorization) OpenID() bool { return hasScope(a.Scope, ScopeOpenID) }
+
+// PromptIncludes reports whether the prompt parameter holds value.
+func (a *Authorization) PromptIncludes(value string) bool { return slices.Contains(a.Prompt, value) }
+
+// AuthorizationError is a failed authorization request. When RedirectURI is
+// empty the error must be shown to the user and never redirected: "the
+// authorization server SHOULD inform the resource owner of the error and MUST
+// NOT automatically redirect the user-agent to the invalid redirection URI"
+// ([RFC 6749 Section 4.1.2.1]). Otherwise it goes back to the client.
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+type AuthorizationError struct {
+	*Error
+	RedirectURI string
+	State       string
+}
+
+// Authorize validates an authorization request ([RFC 6749 Section 4.1.1]).
+// Errors are *AuthorizationError; the ones about client_id and redirect_uri
+// are checked first and are never redirected.
+//
+// [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+func (p *Provider) Authorize(ctx context.Context, r AuthorizationRequest) (*Authorization, *AuthorizationError) {
+	client, redirectURI, err := p.checkClientAndRedirect(ctx, r)
+	if err != nil {
+		return nil, &AuthorizationError{Error: err}
+	}
+	a := &Authorization{Client: client, RedirectURI: redirectURI, SentRedirect: r.RedirectURI != "",
+		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, Request: r}
+	if err := p.checkRedirectable(a, r); err != nil {
+		return nil, &AuthorizationError{Error: err, RedirectURI: redirectURI, State: r.State}
+	}
+	return a, nil
+}
+
+// checkClientAndRedirect finds the client and the redirect URI: the checks
+// whose failure must not redirect.
+func (p *Provider) checkClientAndRedirect(ctx context.Context, r AuthorizationRequest) (store.Client, string, *Error) {
+	if slices.Contains(r.Repeated, "client_id") || slices.Contains(r.Repeated, "redirect_uri") {
+		return store.Client{}, "", invalidRequest("client_id and redirect_uri must not be repeated")
+	}
+	if r.ClientID == "" {
+		return store.Client{}, "", invalidRequest("client_id is required")
+	}
+	client, err := p.Store.GetClient(ctx, r.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Client{}, "", NewError(ErrInvalidClient, "unknown client_id "+quoteShort(r.ClientID))
+	}
+	if err != nil {
+		return store.Client{}, "", serverError(err)
+	}
+	redirectURI, rerr := chooseRedirectURI(client, r.RedirectURI, hasScope(r.Scope, ScopeOpenID))
+	if rerr != nil {
+		return store.Client{}, "", rerr
+	}
+	return client, redirectURI, nil
+}
+
+// chooseRedirectURI implements [RFC 9700 Section 2.1]: "authorization
+// servers MUST utilize exact string matching" of redirect URIs.
+// "If multiple redirection URIs have been registered … the client MUST
+// include a redirection URI with the authorization request" ([RFC 6749
+// Section 3.1.2.3]); OpenID Connect requires it always ([OIDC Core Section 3.1.2.1]).
+//
+// [RFC 9700 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1
+// [RFC 6749 Section 3.1.2.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.3
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+func chooseRedirectURI(client store.Client, requested string, openID bool) (string, *Error) {
+	if requested != "" {
+		if !slices.Contains(client.RedirectURIs, requested) {
+			return "", invalidRequest("redirect_uri is not registered for this client")
+		}
+		return requested, nil
+	}
+	if openID {
+		return "", invalidRequest("redirect_uri is required in an OpenID Connect request")
+	}
+	if len(client.RedirectURIs) != 1 {
+		return "", invalidRequest("redirect_uri is required: the client has no single registered one")
+	}
+	return client.RedirectURIs[0], nil
+}
+
+// checkRedirectable makes the checks whose errors go back to the client.
+func (p *Provider) checkRedirectable(a *Authorization, r AuthorizationRequest) *Error {
+	if len(r.Repeated) > 0 {
+		return invalidRequest("parameter %s is repeated", r.Repeated[0])
+	}
+	if err := checkUnsupported(r); err != nil {
+		return err
+	}
+	if err := checkResponseType(a.Client, r.ResponseType); err != nil {
+		return err
+	}
+	scope, err := resolveScope(r.Scope, a.Client.Scopes, a.Client.DefaultScope)
+	if err != nil {
+		return err
+	}
+	a.Scope = scope
+	if err := checkCodeChallenge(a.Client, r.CodeChallenge, r.CodeChallengeMethod); err != nil {
+		return err
+	}
+	if a.Prompt, err = parsePrompt(r.Prompt); err != nil {
+		return err
+	}
+	a.MaxAge, err = parseMaxAge(r.MaxAge)
+	return err
+}
+
+// checkUnsupported refuses, rather than ignores, the features this provider
+// does not implement: request objects ([OIDC Core Section 6]: "request_not_supported",
+// "request_uri_not_supported"; a request_uri is never fetched) and response
+// modes other than query.
+//
+// [OIDC Core Section 6]: https://openid.net/specs/openid-connect-core-1_0.html#JWTRequests
+func checkUnsupported(r AuthorizationRequest) *Error {
+	switch {
+	case r.Request != "":
+		return NewError(ErrRequestNotSupported, "request objects are not supported")
+	case r.RequestURI != "":
+		return NewError(ErrRequestURINotSupported, "request_uri is not supported")
+	case r.ResponseMode != "" && r.ResponseMode != "query":
+		return invalidRequest("only response_mode=query is supported")
+	}
+	return nil
+}
+
+// checkResponseType accepts only "code": the implicit grant and the hybrid
+// flows are not supported ([RFC 9700 Section 2.1.2]: "clients SHOULD NOT use
+// the implicit grant"). "If the authorization server does not support
+// obtaining an authorization code using this method" the answer is
+// unsupported_response_type ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 9700 Section 2.1.2]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func checkResponseType(client store.Client, responseType string) *Error {
+	switch {
+	case responseType == "":
+		return invalidRequest("response_type is required")
+	case responseType != "code":
+		return NewError(ErrUnsupportedResponseType, "only response_type=code is supported")
+	case !slices.Contains(client.GrantTypes, GrantTypeAuthorizationCode):
+		return NewError(ErrUnauthorizedClient, "the client is not registered for the authorization code grant")
+	}
+	return nil
+}
+
+// checkCodeChallenge applies PKCE ([RFC 7636 Section 4.4.1]): only S256,
+// spelled so, and required of public clients ([RFC 9700 Section 2.1.1]).
+//
+// [RFC 7636 Section 4.4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.4.1
+// [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
+func checkCodeChallenge(client store.Client, challenge, method string) *Error {
+	switch {
+	case challenge == "" && method != "":
+		return invalidRequest("code_challenge_method without code_challenge")
+	case challenge == "" && client.Type == store.Public:
+		return invalidRequest("PKCE is required for public clients: send code_challenge with code_challenge_method=S256")
+	case challenge == "":
+		return nil
+	case method != CodeChallengeMethodS256:
+		return invalidRequest("code_challenge_method must be S256 (plain and other methods are not supported)")
+	case !validS256Challenge(challenge):
+		return invalidRequest("code_challenge must be 43 base64url characters (an S256 hash)")
+	}
+	return nil
+}
+
+// parsePrompt reads the OpenID Connect prompt parameter ([OIDC Core Section
+// 3.1.2.1]): "If this parameter contains none with any other value, an error
+// is returned."
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+func parsePrompt(s string) ([]string, *Error) {
+	prompts := parseScope(s) // same syntax: space-delimited
+	for _, v := range prompts {
+		if !slices.Contains([]string{"none", "login", "consent", "select_account"}, v) {
+			return nil, invalidRequest("unknown prompt value %s", quoteShort(v))
+		}
+	}
+	if slices.Contains(prompts, "none") && len(prompts) > 1 {
+		return nil, invalidRequest("prompt=none cannot be combined with other values")
+	}
+	return prompts, nil
+}
+
+// parseMaxAge reads max_age, the allowable seconds since the user last
+// authenticated ([OIDC Core Section 3.1.2.1]); -1 when absent.
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+func parseMaxAge(s string) (time.Duration, *Error) {
+	if s == "" {
+		return -1, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 31)
+	if err != nil {
+		return 0, invalidRequest("max_age must be a non-negative number of seconds")
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+// NeedsLogin reports whether the user must (re-)enter credentials even with
+// a login session that authenticated at authTime: prompt=login, or max_age
+// exceeded ([OIDC Core Section 3.1.2.1]).
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+func (p *Provider) NeedsLogin(a *Authorization, authTime time.Time) bool {
+	if authTime.IsZero() || a.PromptIncludes("login") {
+		return true
+	}
+	return a.MaxAge >= 0 && p.now().Sub(authTime) > a.MaxAge
+}
+
+// MayApproveSilently reports whether prompt=none may succeed: the client is
+// confidential and the user consented to these scopes before. A public
+// client's request is never approved without the user's action
+// ([RFC 8252 Section 8.6]).
+//
+// [RFC 8252 Section 8.6]: https://www.rfc-editor.org/rfc/rfc8252#section-8.6
+func MayApproveSilently(a *Authorization, consentedScope string) bool {
+	if a.Client.Type == store.Public {
+		return false
+	}
+	for _, s := range parseScope(a.Scope) {
+		if !hasScope(consentedScope, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// Deny builds the error response for a user who said no: "The resource
+// owner or authorization server denied the request" ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func (a *Authorization) Deny(code ErrorCode, description string) *AuthorizationError {
+	return &AuthorizationError{Error: NewError(code, description), RedirectURI: a.RedirectURI, State: a.State}
+}
+
+// IssueAuthorizationCode records the user's approval as a grant, issues a
+// code for it ([RFC 6749 Section 4.1.2]) and returns the URI to redirect the
+// user-agent to. The code is in the store before this returns.
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, *Error) {
+	now := p.now()
+	grant := p.newGrant(a.Client.ID, userID, a.Scope, authTime, now)
+	code := NewSecret()
+	sentRedirect := ""
+	if a.SentRedirect {
+		sentRedirect = a.RedirectURI
+	}
+	record := store.AuthorizationCode{
+		Hash: HashSecret(code), GrantID: grant.ID, ClientID: a.Client.ID, UserID: userID,
+		RedirectURI: sentRedirect, Scope: a.Scope, CodeChallenge: a.CodeChallenge, Nonce: a.Nonce,
+		AuthTime: authTime, CreatedAt: now, ExpiresAt: now.Add(p.Config.CodeTTL),
+	}
+	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {
+		return "", serverError(err)
+	}
+	return p.responseURI(a.RedirectURI, url.Values{"code": {code}}, a.State), nil
+}
+
+// ErrorRedirectURI is where a redirectable authorization error sends the
+// user-agent ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func (p *Provider) ErrorRedirectURI(e *AuthorizationError) string {
+	params := url.Values{"error": {string(e.Code)}}
+	if e.Description != "" {
+		params.Set("error_description", e.Description)
+	}
+	return p.responseURI(e.RedirectURI, params, e.State)
+}
+
+// responseURI adds the response parameters to the redirect URI, keeping its
+// own query ([RFC 6749 Section 3.1.2]), with state when the request had one
+// and iss always ([RFC 9207 Section 2]: "the authorization server MUST
+// include the iss parameter in the authorization response").
+//
+// [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+// [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
+func (p *Provider) responseURI(redirectURI string, params url.Values, state string) string {
+	if state != "" {
+		params.Set("state", state)
+	}
+	params.Set("iss", p.Config.Issuer)
+	u, err := url.Parse(redirectURI)
+	if err != nil { // registered URIs are validated at registration
+		return redirectURI
+	}
+	q := u.Query()
+	for k, v := range params {
+		q[k] = v
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// newGrant starts a grant that lives as long as its longest-lived token can.
+func (p *Provider) newGrant(clientID, userID, scope string, authTime, now time.Time) store.Grant {
+	return store.Grant{
+		ID: newID(), ClientID: clientID, UserID: userID, Scope: scope,
+		AuthTime: authTime, CreatedAt: now,
+		ExpiresAt: now.Add(max(p.Config.RefreshTokenTTL, p.Config.AccessTokenTTL)),
+	}
+}
+
+// scopeList is what the consent page lists: each scope with its sentence.
+type scopeList []struct{ Name, Description string }
+
+// ScopesToShow returns the requested scopes with the sentence that explains each.
+func (a *Authorization) ScopesToShow() scopeList {
+	var out scopeList
+	for _, s := range strings.Fields(a.Scope) {
+		out = append(out, struct{ Name, Description string }{s, ScopeDescription(s)})
+	}
+	return out
+}

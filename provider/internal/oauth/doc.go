@@ -1,0 +1,56 @@
+// Package oauth is the protocol: every rule of the OAuth 2.0 and OpenID
+// Connect specifications this provider enforces lives here, next to the
+// sentence of the RFC that states it. It has no HTTP, no SQL and no HTML:
+// handlers in package web parse a request into a struct, call one Provider
+// method and write what it returns — a response struct or an *Error.
+//
+// # Where each RFC lives
+//
+//	file                         implements
+//	authorize.go                 RFC 6749 §4.1.1–4.1.2.1 (authorization request and response), §3.1.2 (redirect URI),
+//	                             RFC 9207 (iss), RFC 9700 §2.1 (exact redirect matching), OIDC Core §3.1.2 (prompt, max_age, nonce)
+//	pkce.go                      RFC 7636 §4.1–4.6 (S256 only; downgrade defence of RFC 9700 §2.1.1)
+//	scope.go                     RFC 6749 §3.3 (scope), §6 (narrowing on refresh)
+//	client_auth.go               RFC 6749 §2.3.1 (client_secret_basic with form-decoding, client_secret_post), public clients
+//	token.go                     RFC 6749 §3.2, §5.1 (token endpoint, response), RFC 9068 (JWT access tokens)
+//	grant_authorization_code.go  RFC 6749 §4.1.3 (code exchange), §4.1.2 (single use; replay revokes the grant)
+//	grant_refresh_token.go       RFC 6749 §6, RFC 9700 §4.14.2 (rotation, reuse detection)
+//	grant_client_credentials.go  RFC 6749 §4.4
+//	grant_device_code.go         RFC 8628 §3.4–3.5 (polling answers)
+//	bearer.go                    RFC 6750 §2.1, §3.1 (bearer check), RFC 9068 §4 (validation)
+//	revocation.go                RFC 7009
+//	introspection.go             RFC 7662
+//	oidc.go                      OIDC Core §2 (ID token), §3.1.3.6 (at_hash), §5.3 (userinfo)
+//	metadata.go                  RFC 8414, OIDC Discovery 1.0
+//	errors.go                    RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 8628 §3.5 error codes
+//	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 §3.1) and the demo registrations
+//
+// # Grants: how revocation reaches every token
+//
+// Every authorization is a grant (store.Grant): one user, one client, the
+// approved scopes. The grant is recorded when the user approves; the
+// authorization code, every refresh token and every access token descend
+// from it and carry its id (access tokens in the "gid" claim).
+//
+// Access tokens are self-contained JWTs and are not stored. Revoking the
+// grant therefore kills all of them at once without a list of every token
+// issued: the bearer check makes one store lookup that asks "is this
+// token's jti revoked, or its grant revoked or gone?". The same lookup
+// serves a single access token revoked through RFC 7009 (remembered by jti
+// until it would have expired anyway).
+//
+// This is why code replay (RFC 6749 §4.1.2), refresh token reuse (RFC 9700
+// §4.14.2) and the revocation of a refresh token (RFC 7009 §2.1) are each
+// one write: RevokeGrant. The trade-off: a third-party resource server that
+// validates the JWTs offline sees a revocation only by introspection
+// (RFC 7662) or when the token expires; keep access tokens short-lived.
+//
+// # Deliberately not implemented
+//
+// The implicit grant and hybrid flows (RFC 9700 §2.1.2 advises against
+// them), the resource owner password grant (RFC 9700 §2.4: MUST NOT be
+// used), PKCE "plain", request objects and request_uri (refused with
+// request_not_supported / request_uri_not_supported; a request_uri is
+// never fetched), response modes other than query, dynamic client
+// registration, and token exchange.
+package oauth

@@ -1,0 +1,78 @@
+package oauth
+
+import "fmt"
+
+// ErrorCode is an error code registered by the OAuth RFCs. Each one is sent
+// as the "error" parameter of an error response.
+type ErrorCode string
+
+// Error codes of [RFC 6749 Section 4.1.2.1] and [Section 5.2],
+// [RFC 6750 Section 3.1], [RFC 8628 Section 3.5] and [OpenID Connect Core 1.0 Section 3.1.2.6].
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+// [Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+// [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+// [OpenID Connect Core 1.0 Section 3.1.2.6]: https://openid.net/specs/openid-connect-core-1_0.html#AuthError
+const (
+	ErrInvalidRequest          ErrorCode = "invalid_request"
+	ErrInvalidClient           ErrorCode = "invalid_client"
+	ErrInvalidGrant            ErrorCode = "invalid_grant"
+	ErrUnauthorizedClient      ErrorCode = "unauthorized_client"
+	ErrUnsupportedGrantType    ErrorCode = "unsupported_grant_type"
+	ErrInvalidScope            ErrorCode = "invalid_scope"
+	ErrAccessDenied            ErrorCode = "access_denied"
+	ErrUnsupportedResponseType ErrorCode = "unsupported_response_type"
+	ErrServerError             ErrorCode = "server_error"
+	ErrTemporarilyUnavailable  ErrorCode = "temporarily_unavailable"
+	ErrInvalidToken            ErrorCode = "invalid_token"
+	ErrInsufficientScope       ErrorCode = "insufficient_scope"
+	ErrUnsupportedTokenType    ErrorCode = "unsupported_token_type"
+	ErrAuthorizationPending    ErrorCode = "authorization_pending"
+	ErrSlowDown                ErrorCode = "slow_down"
+	ErrExpiredToken            ErrorCode = "expired_token"
+	ErrLoginRequired           ErrorCode = "login_required"
+	ErrConsentRequired         ErrorCode = "consent_required"
+	ErrRequestNotSupported     ErrorCode = "request_not_supported"
+	ErrRequestURINotSupported  ErrorCode = "request_uri_not_supported"
+)
+
+// Error is a protocol error. Code and Description go on the wire; Cause is
+// for the log only and is never sent to a caller.
+type Error struct {
+	Code        ErrorCode
+	Description string
+	Cause       error
+	// UsedBasicAuth records that the client authenticated with HTTP Basic, so
+	// an invalid_client answer must carry WWW-Authenticate ([RFC 6749 Section 5.2]).
+	//
+	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+	UsedBasicAuth bool
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("oauth: %s: %s: %v", e.Code, e.Description, e.Cause)
+	}
+	return fmt.Sprintf("oauth: %s: %s", e.Code, e.Description)
+}
+
+// Unwrap returns the cause, for errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// NewError returns a fresh protocol error.
+func NewError(code ErrorCode, description string) *Error {
+	return &Error{Code: code, Description: description}
+}
+
+// serverError wraps an unexpected failure (a store error, say) as
+// server_error; the cause is logged by the web layer and never sent.
+func serverError(cause error) *Error {
+	return &Error{Code: ErrServerError, Description: "the server could not complete the request", Cause: cause}
+}
+
+// invalidRequest is the most common error; this saves a little noise.
+func invalidRequest(format string, args ...any) *Error {
+	return NewError(ErrInvalidRequest, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,67 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// exchangeAuthorizationCode implements the access token request of the
+// authorization code grant, [RFC 6749 Section 4.1.3], with the PKCE check of
+// [RFC 7636 Section 4.6].
+//
+// The code is consumed first, atomically: of two concurrent redemptions
+// exactly one wins. "If an authorization code is used more than once, the
+// authorization server MUST deny the request and SHOULD revoke (when
+// possible) all tokens previously issued based on that authorization code"
+// ([RFC 6749 Section 4.1.2]) — done by revoking the code's grant.
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
+	if r.Code == "" {
+		return nil, invalidRequest("code is required")
+	}
+	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(r.Code), p.now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, NewError(ErrInvalidGrant, "the authorization code is invalid")
+	case errors.Is(err, store.ErrAlreadyUsed):
+		if rerr := p.Store.RevokeGrant(ctx, code.GrantID, p.now()); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
+			return nil, serverError(rerr)
+		}
+		return nil, NewError(ErrInvalidGrant, "the authorization code was already used; its tokens are revoked")
+	case err != nil:
+		return nil, serverError(err)
+	}
+	if err := p.checkCode(client, code, r); err != nil {
+		return nil, err
+	}
+	grant, gerr := p.Store.GetGrant(ctx, code.GrantID)
+	if gerr != nil {
+		return nil, NewError(ErrInvalidGrant, "the authorization code is invalid")
+	}
+	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grant, scope: code.Scope, nonce: code.Nonce, refresh: true})
+}
+
+// checkCode makes the checks of [RFC 6749 Section 4.1.3] on a consumed code:
+// "ensure that the authorization code was issued to the authenticated
+// confidential client", "verify that the authorization code is valid", and
+// "ensure that the redirect_uri parameter is present if the redirect_uri
+// parameter was included in the initial authorization request … and if
+// included ensure that their values are identical"; then PKCE.
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+func (p *Provider) checkCode(client store.Client, code store.AuthorizationCode, r TokenRequest) *Error {
+	switch {
+	case code.ClientID != client.ID:
+		return NewError(ErrInvalidGrant, "the authorization code was issued to another client")
+	case !p.now().Before(code.ExpiresAt):
+		return NewError(ErrInvalidGrant, "the authorization code has expired")
+	case code.RedirectURI != "" && r.RedirectURI != code.RedirectURI:
+		return NewError(ErrInvalidGrant, "redirect_uri does not match the authorization request")
+	}
+	return verifyCodeVerifier(code.CodeChallenge, r.CodeVerifier)
+}

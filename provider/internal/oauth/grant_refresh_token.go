@@ -1,0 +1,81 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// refresh implements the refresh token grant, [RFC 6749 Section 6], with
+// rotation and reuse detection ([RFC 9700 Section 4.14.2]): every use
+// returns a new refresh token and retires the old one; "If a refresh token
+// is compromised and subsequently used by both the attacker and the
+// legitimate client, one of them will present an invalidated refresh token,
+// which will inform the authorization server of the breach" — and the whole
+// grant is revoked.
+//
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
+	if r.RefreshToken == "" {
+		return nil, invalidRequest("refresh_token is required")
+	}
+	hash := HashSecret(r.RefreshToken)
+	old, grant, err := p.validRefreshToken(ctx, client, hash)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := narrowScope(r.Scope, grant.Scope)
+	if err != nil {
+		return nil, err
+	}
+	resp, next, err := p.issueTokens(ctx, issuedTokens{client: client, grant: grant, scope: scope, refresh: true})
+	if err != nil {
+		return nil, err
+	}
+	switch serr := p.Store.RotateRefreshToken(ctx, old.Hash, *next, p.now()); {
+	case errors.Is(serr, store.ErrAlreadyUsed):
+		return nil, p.refreshReused(ctx, old)
+	case serr != nil:
+		return nil, serverError(serr)
+	}
+	return resp, nil
+}
+
+// validRefreshToken finds a refresh token and its grant and checks that the
+// token was "issued to the authenticated client" and is valid ([RFC 6749
+// Section 6]): unused, unexpired, and its grant still in force.
+//
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+func (p *Provider) validRefreshToken(ctx context.Context, client store.Client, hash string) (store.RefreshToken, store.Grant, *Error) {
+	invalid := NewError(ErrInvalidGrant, "the refresh token is invalid, expired or revoked")
+	rt, err := p.Store.GetRefreshToken(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return rt, store.Grant{}, invalid
+	}
+	if err != nil {
+		return rt, store.Grant{}, serverError(err)
+	}
+	if rt.ClientID != client.ID {
+		return rt, store.Grant{}, NewError(ErrInvalidGrant, "the refresh token was issued to another client")
+	}
+	if !rt.UsedAt.IsZero() {
+		return rt, store.Grant{}, p.refreshReused(ctx, rt)
+	}
+	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
+	if err != nil || grant.Revoked() || !p.now().Before(rt.ExpiresAt) {
+		return rt, store.Grant{}, invalid
+	}
+	return rt, grant, nil
+}
+
+// refreshReused revokes the grant of a refresh token presented a second
+// time, which ends every access and refresh token descended from it.
+func (p *Provider) refreshReused(ctx context.Context, rt store.RefreshToken) *Error {
+	if err := p.Store.RevokeGrant(ctx, rt.GrantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return serverError(err)
+	}
+	p.Log.Warn("refresh token reuse detected; grant revoked", "client_id", rt.ClientID, "grant_id", rt.GrantID)
+	return NewError(ErrInvalidGrant, "the refresh token was already used; the grant is revoked")
+}

@@ -1,0 +1,83 @@
+package oauth
+
+// Endpoint paths, relative to the issuer. The web package routes them; the
+// metadata documents publish them.
+const (
+	PathAuthorize           = "/oauth/authorize"
+	PathAuthenticate        = "/oauth/authenticate"
+	PathToken               = "/oauth/token"
+	PathAccessToken         = "/oauth/access_token" // alias of PathToken
+	PathRevoke              = "/oauth/revoke"
+	PathIntrospect          = "/oauth/introspect"
+	PathDeviceAuthorization = "/oauth/device/code"
+	PathDeviceVerification  = "/device"
+	PathUserInfo            = "/userinfo"
+	PathJWKS                = "/.well-known/jwks.json"
+)
+
+// Metadata is the authorization server metadata of [RFC 8414 Section 2],
+// which is also the OpenID Provider metadata of [OIDC Discovery Section 3]
+// (one document serves both well-known paths).
+//
+// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
+// [OIDC Discovery Section 3]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
+type Metadata struct {
+	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
+	TokenEndpoint                              string   `json:"token_endpoint"`
+	JWKSURI                                    string   `json:"jwks_uri"`
+	UserInfoEndpoint                           string   `json:"userinfo_endpoint"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
+	DeviceAuthorizationEndpoint                string   `json:"device_authorization_endpoint"`
+	ScopesSupported                            []string `json:"scopes_supported"`
+	ResponseTypesSupported                     []string `json:"response_types_supported"`
+	ResponseModesSupported                     []string `json:"response_modes_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	SubjectTypesSupported                      []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
+	ClaimsSupported                            []string `json:"claims_supported"`
+	PromptValuesSupported                      []string `json:"prompt_values_supported"`
+	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
+	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
+}
+
+// Metadata describes this provider: its endpoints and what it supports, so
+// a client needs only the issuer URL ([RFC 8414 Section 3]).
+//
+// [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
+func (p *Provider) Metadata() Metadata {
+	iss := p.Config.Issuer
+	secretMethods := []string{string(AuthClientSecretBasic), string(AuthClientSecretPost)}
+	return Metadata{
+		Issuer:                      iss,
+		AuthorizationEndpoint:       iss + PathAuthorize,
+		TokenEndpoint:               iss + PathToken,
+		JWKSURI:                     iss + PathJWKS,
+		UserInfoEndpoint:            iss + PathUserInfo,
+		RevocationEndpoint:          iss + PathRevoke,
+		IntrospectionEndpoint:       iss + PathIntrospect,
+		DeviceAuthorizationEndpoint: iss + PathDeviceAuthorization,
+		ScopesSupported:             SupportedScopes(),
+		ResponseTypesSupported:      []string{"code"},
+		ResponseModesSupported:      []string{"query"},
+		GrantTypesSupported: []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken,
+			GrantTypeClientCredentials, GrantTypeDeviceCode},
+		TokenEndpointAuthMethodsSupported:          append(secretMethods, string(AuthNone)),
+		RevocationEndpointAuthMethodsSupported:     append(secretMethods, string(AuthNone)),
+		IntrospectionEndpointAuthMethodsSupported:  secretMethods,
+		CodeChallengeMethodsSupported:              []string{CodeChallengeMethodS256},
+		AuthorizationResponseIssParameterSupported: true,
+		SubjectTypesSupported:                      []string{"public"},
+		IDTokenSigningAlgValuesSupported:           []string{"RS256"},
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+			"name", "email", "email_verified"},
+		PromptValuesSupported: []string{"none", "login", "consent"},
+	}
+}

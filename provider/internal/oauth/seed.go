@@ -1,0 +1,73 @@
+package oauth
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// SeedDemo registers the demo clients and the demo user of SPEC.md. It is
+// idempotent: every start upserts the same records, so changing CLIENT_SECRET
+// or REDIRECT_URI in the environment takes effect on the next start.
+func (p *Provider) SeedDemo(ctx context.Context) error {
+	c := p.Config
+	origin, err := originOf(c.RedirectURI)
+	if err != nil {
+		return err
+	}
+	all := SupportedScopes()
+	clients := []store.Client{{
+		ID: c.ClientID, Name: "Demo web app", Type: store.Confidential, SecretHash: HashSecret(c.ClientSecret),
+		RedirectURIs: []string{c.RedirectURI},
+		GrantTypes:   []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials},
+		Scopes:       all, DefaultScope: "read",
+	}, {
+		ID: "spa-client", Name: "Demo single-page app", Type: store.Public,
+		RedirectURIs: []string{origin + "/spa/callback"},
+		GrantTypes:   []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken},
+		Scopes:       all, DefaultScope: "read",
+	}, {
+		ID: c.DeviceClientID, Name: "Demo device (CLI)", Type: store.Public,
+		GrantTypes: []string{GrantTypeDeviceCode, GrantTypeRefreshToken},
+		Scopes:     all, DefaultScope: "read",
+	}}
+	for _, client := range clients {
+		if err := p.Store.UpsertClient(ctx, client); err != nil {
+			return fmt.Errorf("oauth: seed client %s: %w", client.ID, err)
+		}
+	}
+	return p.seedUser(ctx)
+}
+
+// seedUser creates the demo user, hashing the password only when it changed
+// (bcrypt is slow on purpose).
+func (p *Provider) seedUser(ctx context.Context) error {
+	c := p.Config
+	existing, err := p.Store.GetUser(ctx, c.UserID)
+	hash := existing.PasswordHash
+	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(c.Password)) != nil {
+		b, herr := bcrypt.GenerateFromPassword([]byte(c.Password), bcrypt.DefaultCost)
+		if herr != nil {
+			return fmt.Errorf("oauth: hash demo password: %w", herr)
+		}
+		hash = string(b)
+	}
+	user := store.User{ID: c.UserID, Username: c.Username, PasswordHash: hash, Name: "Demo User", Email: "demo@example.com"}
+	if err := p.Store.UpsertUser(ctx, user); err != nil {
+		return fmt.Errorf("oauth: seed user: %w", err)
+	}
+	return nil
+}
+
+// originOf returns scheme://host[:port] of an absolute URI.
+func originOf(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("oauth: %q is not an absolute URI", raw)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}

@@ -1,0 +1,173 @@
+package oauth
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/token"
+)
+
+// TokenRequest is an access token request at the token endpoint ([RFC 6749
+// Section 3.2]): the fields of every grant type this provider supports.
+//
+// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+type TokenRequest struct {
+	GrantType    string
+	Code         string // authorization_code
+	RedirectURI  string // authorization_code
+	CodeVerifier string // authorization_code with PKCE
+	RefreshToken string // refresh_token
+	Scope        string // refresh_token, client_credentials
+	DeviceCode   string // device_code
+	Client       ClientCredentials
+}
+
+// ParseTokenRequest reads a token request from the form body and the
+// Authorization header. Parameters sent more than once are refused
+// ([RFC 6749 Section 3.2]: "Request and response parameters MUST NOT be
+// included more than once").
+//
+// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+func ParseTokenRequest(form url.Values, authorization string) (TokenRequest, *Error) {
+	cc, err := ParseClientCredentials(authorization, form)
+	if err != nil {
+		return TokenRequest{}, err
+	}
+	r := TokenRequest{Client: cc}
+	fields := []struct {
+		name string
+		dst  *string
+	}{
+		{"grant_type", &r.GrantType}, {"code", &r.Code}, {"redirect_uri", &r.RedirectURI},
+		{"code_verifier", &r.CodeVerifier}, {"refresh_token", &r.RefreshToken},
+		{"scope", &r.Scope}, {"device_code", &r.DeviceCode},
+	}
+	for _, f := range fields {
+		if *f.dst, err = singleValue(form, f.name); err != nil {
+			return TokenRequest{}, err
+		}
+	}
+	if r.GrantType == "" {
+		return TokenRequest{}, invalidRequest("grant_type is required")
+	}
+	return r, nil
+}
+
+// TokenResponse is the successful answer of the token endpoint ([RFC 6749
+// Section 5.1]), with the id_token of [OIDC Core Section 3.1.3.3].
+//
+// [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+// [OIDC Core Section 3.1.3.3]: https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
+type TokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Scope        string `json:"scope,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+}
+
+// Token answers a token request: it authenticates the client, then
+// dispatches on grant_type ([RFC 6749 Section 4.1.3], [Section 4.4.2],
+// [Section 6], [RFC 8628 Section 3.4]).
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [Section 4.4.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+// [Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+// [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *Error) {
+	client, err := p.authenticateClient(ctx, r.Client)
+	if err != nil {
+		return nil, err
+	}
+	switch r.GrantType {
+	case GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials, GrantTypeDeviceCode:
+	default:
+		return nil, NewError(ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(r.GrantType))
+	}
+	// "The authenticated client is not authorized to use this authorization
+	// grant type" → unauthorized_client ([RFC 6749 Section 5.2]).
+	if !slices.Contains(client.GrantTypes, r.GrantType) {
+		return nil, NewError(ErrUnauthorizedClient, "the client is not registered for grant_type "+r.GrantType)
+	}
+	switch r.GrantType {
+	case GrantTypeAuthorizationCode:
+		return p.exchangeAuthorizationCode(ctx, client, r)
+	case GrantTypeRefreshToken:
+		return p.refresh(ctx, client, r)
+	case GrantTypeClientCredentials:
+		return p.clientCredentials(ctx, client, r)
+	default:
+		return p.exchangeDeviceCode(ctx, client, r)
+	}
+}
+
+// issuedTokens describes what to issue for a grant at the token endpoint.
+type issuedTokens struct {
+	client  store.Client
+	grant   store.Grant // zero for client credentials
+	scope   string      // the access token's scope
+	nonce   string      // echoed in the ID token
+	refresh bool        // issue a new refresh token
+}
+
+// issueTokens signs the access token (and the ID token for OpenID requests)
+// and, when asked, stores a new refresh token. It returns the response and
+// the new refresh token's record, not yet stored when rotation must store it.
+func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenResponse, *store.RefreshToken, *Error) {
+	now := p.now()
+	access, err := p.signAccessToken(t, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp := &TokenResponse{AccessToken: access, TokenType: "Bearer",
+		ExpiresIn: int64(p.Config.AccessTokenTTL / time.Second), Scope: t.scope}
+	if t.grant.UserID != "" && hasScope(t.scope, ScopeOpenID) {
+		if resp.IDToken, err = p.signIDToken(ctx, t, access, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !t.refresh || !slices.Contains(t.client.GrantTypes, GrantTypeRefreshToken) {
+		return resp, nil, nil
+	}
+	resp.RefreshToken = NewSecret()
+	record := &store.RefreshToken{
+		Hash: HashSecret(resp.RefreshToken), GrantID: t.grant.ID, ClientID: t.client.ID,
+		UserID: t.grant.UserID, Scope: t.grant.Scope, CreatedAt: now,
+		ExpiresAt: now.Add(p.Config.RefreshTokenTTL),
+	}
+	return resp, record, nil
+}
+
+// signAccessToken makes the RFC 9068 JWT access token.
+func (p *Provider) signAccessToken(t issuedTokens, now time.Time) (string, *Error) {
+	subject := t.grant.UserID
+	if subject == "" {
+		subject = t.client.ID // "sub" of a client credentials token ([RFC 9068 Section 2.2])
+	}
+	raw, err := p.Keys.SignAccessToken(token.AccessTokenClaims{
+		Issuer: p.Config.Issuer, Subject: subject, Audience: p.Config.ResourceAudience(),
+		ClientID: t.client.ID, Scope: t.scope, GrantID: t.grant.ID, JTI: newID(),
+		IssuedAt: now, ExpiresAt: now.Add(p.Config.AccessTokenTTL), AuthTime: t.grant.AuthTime,
+	})
+	if err != nil {
+		return "", serverError(err)
+	}
+	return raw, nil
+}
+
+// issueAndStore issues tokens and stores the new refresh token, if any,
+// before the response goes out.
+func (p *Provider) issueAndStore(ctx context.Context, t issuedTokens) (*TokenResponse, *Error) {
+	resp, refresh, err := p.issueTokens(ctx, t)
+	if err != nil || refresh == nil {
+		return resp, err
+	}
+	if err := p.Store.CreateRefreshToken(ctx, *refresh); err != nil {
+		return nil, serverError(err)
+	}
+	return resp, nil
+}

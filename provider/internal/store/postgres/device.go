@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// CreateDeviceCode stores a new device authorization request (RFC 8628
+// Section 3.2); a Status of "" means store.DevicePending. A user_code (or
+// hash) in use is store.ErrDuplicate: the caller draws another.
+func (s *Store) CreateDeviceCode(ctx context.Context, d store.DeviceCode) error {
+	if d.Status == "" {
+		d.Status = store.DevicePending
+	}
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO device_codes (hash, user_code, client_id, scope, status, user_id, auth_time, grant_id,
+			interval_ms, last_polled_at, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		d.Hash, d.UserCode, d.ClientID, d.Scope, string(d.Status), nullString(d.UserID), nullTime(d.AuthTime),
+		nullString(d.GrantID), d.Interval.Milliseconds(), nullTime(d.LastPolledAt), d.CreatedAt, d.ExpiresAt)
+	return insertErr("create device code", err)
+}
+
+// deviceColumns are the columns scanDevice reads, in its order.
+const deviceColumns = `hash, user_code, client_id, scope, status, user_id, auth_time, grant_id,
+	interval_ms, last_polled_at, created_at, expires_at`
+
+// scanDevice reads the deviceColumns of one row.
+func scanDevice(row pgx.Row) (store.DeviceCode, error) {
+	var d store.DeviceCode
+	var status string
+	var userID, grantID *string
+	var authTime, lastPolledAt *time.Time
+	var intervalMS int64
+	err := row.Scan(&d.Hash, &d.UserCode, &d.ClientID, &d.Scope, &status, &userID, &authTime, &grantID,
+		&intervalMS, &lastPolledAt, &d.CreatedAt, &d.ExpiresAt)
+	d.Status = store.DeviceStatus(status)
+	d.UserID, d.GrantID = fromNullString(userID), fromNullString(grantID)
+	d.AuthTime, d.LastPolledAt = fromNullTime(authTime), fromNullTime(lastPolledAt)
+	d.Interval = time.Duration(intervalMS) * time.Millisecond
+	d.CreatedAt, d.ExpiresAt = d.CreatedAt.UTC(), d.ExpiresAt.UTC()
+	return d, err
+}
+
+// GetDeviceCode returns the device code with the given hash, or
+// store.ErrNotFound.
+func (s *Store) GetDeviceCode(ctx context.Context, hash string) (store.DeviceCode, error) {
+	d, err := scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE hash = $1`, hash))
+	return d, getErr("get device code", err)
+}
+
+// GetDeviceCodeByUserCode returns the device code with the given normalized
+// user code, or store.ErrNotFound.
+func (s *Store) GetDeviceCodeByUserCode(ctx context.Context, userCode string) (store.DeviceCode, error) {
+	d, err := scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE user_code = $1`, userCode))
+	return d, getErr("get device code by user code", err)
+}
+
+// RecordDevicePoll stores the time of a poll and the interval the client must
+// now keep (RFC 8628 Section 3.5: slow_down grows it by 5 seconds).
+func (s *Store) RecordDevicePoll(ctx context.Context, hash string, polledAt time.Time, interval time.Duration) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE device_codes SET last_polled_at = $1, interval_ms = $2 WHERE hash = $3`,
+		polledAt, interval.Milliseconds(), hash)
+	return changedOne("record device poll", tag, err, store.ErrNotFound)
+}
+
+// ApproveDeviceCode moves the pending code userCode to approved and stores
+// its grant g, in one transaction. Only a pending code changes; a decided one
+// is store.ErrNotPending, and its would-be grant is not stored.
+func (s *Store) ApproveDeviceCode(ctx context.Context, userCode string, g store.Grant) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := createGrant(ctx, tx, g); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `
+			UPDATE device_codes SET status = 'approved', user_id = $1, auth_time = $2, grant_id = $3
+			WHERE user_code = $4 AND status = 'pending'`,
+			nullString(g.UserID), nullTime(g.AuthTime), g.ID, userCode)
+		return decided(ctx, tx, userCode, changedOne("approve device code", tag, err, store.ErrNotPending))
+	})
+}
+
+// DenyDeviceCode moves the pending code userCode to denied; a decided one is
+// store.ErrNotPending.
+func (s *Store) DenyDeviceCode(ctx context.Context, userCode string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE device_codes SET status = 'denied' WHERE user_code = $1 AND status = 'pending'`, userCode)
+		return decided(ctx, tx, userCode, changedOne("deny device code", tag, err, store.ErrNotPending))
+	})
+}
+
+// decided refines err, the result of deciding userCode: store.ErrNotPending
+// becomes store.ErrNotFound when no such code exists.
+func decided(ctx context.Context, tx pgx.Tx, userCode string, err error) error {
+	if !errors.Is(err, store.ErrNotPending) {
+		return err
+	}
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM device_codes WHERE user_code = $1)`, userCode).Scan(&exists); err != nil {
+		return fmt.Errorf("postgres: decide device code: %w", err)
+	}
+	if !exists {
+		return store.ErrNotFound
+	}
+	return store.ErrNotPending
+}
+
+// ConsumeDeviceCode moves the approved code hash to used and returns it. The
+// UPDATE changes the row only while it is approved, so of any number of
+// concurrent pollers, in any process, exactly one gets the code with a nil
+// error and the others get it with store.ErrAlreadyUsed. A code still
+// pending, or denied, is returned as it is, with an error; an unknown hash is
+// store.ErrNotFound.
+func (s *Store) ConsumeDeviceCode(ctx context.Context, hash string) (store.DeviceCode, error) {
+	d, err := scanDevice(s.pool.QueryRow(ctx, `
+		UPDATE device_codes SET status = 'used' WHERE hash = $1 AND status = 'approved'
+		RETURNING `+deviceColumns, hash))
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return d, getErr("consume device code", err)
+	}
+	d, err = s.GetDeviceCode(ctx, hash)
+	if err != nil {
+		return store.DeviceCode{}, err
+	}
+	if d.Status == store.DeviceUsed {
+		return d, store.ErrAlreadyUsed
+	}
+	// store has no sentinel for this: the caller reads d.Status, pending or
+	// denied (authorization_pending or access_denied, RFC 8628 Section 3.5).
+	return d, fmt.Errorf("postgres: consume device code: the code is %s, not approved", d.Status)
+}

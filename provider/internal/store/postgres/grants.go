@@ -1,0 +1,131 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// CreateGrant stores a new grant; an ID in use is store.ErrDuplicate.
+func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
+	return createGrant(ctx, s.pool, g)
+}
+
+// createGrant inserts g with db, which may be a transaction.
+func createGrant(ctx context.Context, db querier, g store.Grant) error {
+	_, err := db.Exec(ctx, `
+		INSERT INTO grants (id, client_id, user_id, scope, auth_time, created_at, expires_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		g.ID, g.ClientID, nullString(g.UserID), g.Scope, nullTime(g.AuthTime),
+		g.CreatedAt, g.ExpiresAt, nullTime(g.RevokedAt))
+	return insertErr("create grant", err)
+}
+
+// GetGrant returns the grant with the given ID, or store.ErrNotFound.
+func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
+	var g store.Grant
+	var userID *string
+	var authTime, revokedAt *time.Time
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, client_id, user_id, scope, auth_time, created_at, expires_at, revoked_at
+		FROM grants WHERE id = $1`, id).
+		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &authTime, &g.CreatedAt, &g.ExpiresAt, &revokedAt)
+	if err != nil {
+		return store.Grant{}, getErr("get grant", err)
+	}
+	g.UserID = fromNullString(userID)
+	g.AuthTime, g.RevokedAt = fromNullTime(authTime), fromNullTime(revokedAt)
+	g.CreatedAt, g.ExpiresAt = g.CreatedAt.UTC(), g.ExpiresAt.UTC()
+	return g, nil
+}
+
+// RevokeGrant marks the grant revoked at now. Revoking it again changes
+// nothing (the first revocation's time stays); an unknown ID is
+// store.ErrNotFound.
+func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE grants SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, now, id)
+	return changedOne("revoke grant", tag, err, store.ErrNotFound)
+}
+
+// CreateAuthorizationCode stores the grant g and its code c in one
+// transaction: both or neither.
+func (s *Store) CreateAuthorizationCode(ctx context.Context, g store.Grant, c store.AuthorizationCode) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := createGrant(ctx, tx, g); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope,
+				code_challenge, nonce, auth_time, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope,
+			c.CodeChallenge, c.Nonce, c.AuthTime, c.CreatedAt, c.ExpiresAt)
+		return insertErr("create authorization code", err)
+	})
+}
+
+// codeColumns are the columns scanCode reads, in its order.
+const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope,
+	code_challenge, nonce, auth_time, created_at, expires_at`
+
+// scanCode reads the codeColumns of one row.
+func scanCode(row pgx.Row) (store.AuthorizationCode, error) {
+	var c store.AuthorizationCode
+	err := row.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope,
+		&c.CodeChallenge, &c.Nonce, &c.AuthTime, &c.CreatedAt, &c.ExpiresAt)
+	c.AuthTime, c.CreatedAt, c.ExpiresAt = c.AuthTime.UTC(), c.CreatedAt.UTC(), c.ExpiresAt.UTC()
+	return c, err
+}
+
+// ConsumeAuthorizationCode marks the code used at now and returns it. The
+// UPDATE changes the row only while used_at is NULL, so of any number of
+// concurrent callers, in any process, exactly one gets the code with a nil
+// error (RFC 6749 Section 4.1.2: "The client MUST NOT use the authorization
+// code more than once"). Every later caller gets the code with
+// store.ErrAlreadyUsed, so it can revoke the grant; an unknown hash is
+// store.ErrNotFound.
+func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash string, now time.Time) (store.AuthorizationCode, error) {
+	c, err := scanCode(s.pool.QueryRow(ctx, `
+		UPDATE authorization_codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL
+		RETURNING `+codeColumns, now, hash))
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return c, getErr("consume authorization code", err)
+	}
+	// No row changed: the code is unknown or was used before. Once used, it
+	// stays used, so reading outside the UPDATE cannot misjudge.
+	c, err = scanCode(s.pool.QueryRow(ctx, `SELECT `+codeColumns+` FROM authorization_codes WHERE hash = $1`, hash))
+	if err != nil {
+		return store.AuthorizationCode{}, getErr("consume authorization code", err)
+	}
+	return c, store.ErrAlreadyUsed
+}
+
+// PurgeExpired deletes, in one transaction, the codes, device codes, refresh
+// tokens, access token revocations and grants whose lifetime ended before
+// now, and returns how many rows went. A grant's descendants go with it.
+func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, query := range []string{
+			`DELETE FROM authorization_codes WHERE expires_at < $1 OR grant_id IN (SELECT id FROM grants WHERE expires_at < $1)`,
+			`DELETE FROM refresh_tokens WHERE expires_at < $1 OR grant_id IN (SELECT id FROM grants WHERE expires_at < $1)`,
+			`DELETE FROM device_codes WHERE expires_at < $1 OR grant_id IN (SELECT id FROM grants WHERE expires_at < $1)`,
+			`DELETE FROM revoked_access_tokens WHERE expires_at < $1`,
+			`DELETE FROM grants WHERE expires_at < $1`,
+		} {
+			tag, err := tx.Exec(ctx, query, now)
+			if err != nil {
+				return fmt.Errorf("postgres: purge expired: %w", err)
+			}
+			total += tag.RowsAffected()
+		}
+		return nil
+	})
+	return total, err
+}

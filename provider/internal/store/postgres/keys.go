@@ -1,0 +1,64 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// CreateSigningKey stores a new signing key; a kid in use is
+// store.ErrDuplicate.
+func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO signing_keys (id, algorithm, private_key, created_at, retire_at)
+		VALUES ($1, $2, $3, $4, $5)`,
+		k.ID, k.Algorithm, k.PrivateKey, k.CreatedAt, nullTime(k.RetireAt))
+	return insertErr("create signing key", err)
+}
+
+// ListSigningKeys returns every signing key, newest first.
+func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, algorithm, private_key, created_at, retire_at
+		FROM signing_keys ORDER BY created_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list signing keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []store.SigningKey
+	for rows.Next() {
+		var k store.SigningKey
+		var retireAt *time.Time
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.CreatedAt, &retireAt); err != nil {
+			return nil, fmt.Errorf("postgres: list signing keys: %w", err)
+		}
+		k.CreatedAt, k.RetireAt = k.CreatedAt.UTC(), fromNullTime(retireAt)
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: list signing keys: %w", err)
+	}
+	return keys, nil
+}
+
+// RetireSigningKeys sets RetireAt on every key that has none, except keepID.
+func (s *Store) RetireSigningKeys(ctx context.Context, keepID string, retireAt time.Time) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE signing_keys SET retire_at = $1 WHERE retire_at IS NULL AND id <> $2`, retireAt, keepID)
+	if err != nil {
+		return fmt.Errorf("postgres: retire signing keys: %w", err)
+	}
+	return nil
+}
+
+// DeleteRetiredSigningKeys deletes the keys whose RetireAt is before now and
+// returns how many went.
+func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM signing_keys WHERE retire_at < $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete retired signing keys: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

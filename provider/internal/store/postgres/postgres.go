@@ -1,0 +1,135 @@
+// Package postgres is the store.Store backend on PostgreSQL, selected by a
+// DATABASE_URL of the form postgres://…. Several provider processes can share
+// one database and behave as one: a code issued by one is redeemed at
+// another, and a refresh token replayed at any of them is detected.
+//
+// # Concurrency
+//
+// The single-use operations are conditional UPDATEs, the compare-and-set
+// that store.Store asks of Consume… and Rotate…:
+//
+//	UPDATE authorization_codes SET used_at = $1
+//	WHERE hash = $2 AND used_at IS NULL RETURNING …
+//
+// PostgreSQL locks the row for the first UPDATE; a concurrent one waits for
+// that transaction to end, then re-checks its WHERE clause against the new
+// row version (READ COMMITTED), finds used_at set, and changes nothing. So
+// exactly one caller, in any process, gets the row back; the others get
+// store.ErrAlreadyUsed. No SERIALIZABLE isolation or retry loop is needed.
+//
+// # Schema
+//
+// The schema is in migrations/, applied in order at Open and recorded in the
+// schema_migrations table. Each migration runs in a transaction holding an
+// advisory lock, so providers starting together apply it once. Tables are
+// created in the first schema of the connection's search_path.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// Store is a store.Store on a PostgreSQL database. It is safe for concurrent
+// use, by many goroutines and many processes.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at url (postgres://user@host:port/db?…; see
+// pgxpool.ParseConfig for every parameter) and brings its schema up to date.
+// pgx prepares and caches each statement per connection on first use, so
+// hot queries are parsed and planned once.
+func Open(ctx context.Context, url string) (*Store, error) {
+	config, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err) // pgx masks the password
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, config)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes every connection of the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// querier is what both the pool and a transaction offer.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
+const uniqueViolation = "23505"
+
+// insertErr maps the error of an INSERT: a key in use is store.ErrDuplicate.
+func insertErr(what string, err error) error {
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pgErr) && pgErr.Code == uniqueViolation:
+		return store.ErrDuplicate
+	default:
+		return fmt.Errorf("postgres: %s: %w", what, err)
+	}
+}
+
+// getErr maps the error of a lookup: no row is store.ErrNotFound.
+func getErr(what string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pgx.ErrNoRows):
+		return store.ErrNotFound
+	default:
+		return fmt.Errorf("postgres: %s: %w", what, err)
+	}
+}
+
+// changedOne maps the result of an UPDATE that must change a row: none
+// changed is errNone.
+func changedOne(what string, tag pgconn.CommandTag, err error, errNone error) error {
+	switch {
+	case err != nil:
+		return fmt.Errorf("postgres: %s: %w", what, err)
+	case tag.RowsAffected() == 0:
+		return errNone
+	default:
+		return nil
+	}
+}
+
+// inTx runs f in a transaction and commits it if f returns nil.
+func (s *Store) inTx(ctx context.Context, f func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(ctx) // after Commit, a no-op
+	if err := f(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// CreateRefreshToken stores a new refresh token and, in the same
+// transaction, extends its grant's ExpiresAt to the token's if that is later
+// (a grant lasts as long as its last token). A hash in use is
+// store.ErrDuplicate.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		return createRefreshToken(ctx, tx, t)
+	})
+}
+
+// createRefreshToken inserts t and extends its grant, within tx.
+func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.CreatedAt, t.ExpiresAt, nullTime(t.UsedAt))
+	if err != nil {
+		return insertErr("create refresh token", err)
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE grants SET expires_at = greatest(expires_at, $1) WHERE id = $2`, t.ExpiresAt, t.GrantID)
+	if err != nil {
+		return fmt.Errorf("postgres: extend grant: %w", err)
+	}
+	return nil
+}
+
+// GetRefreshToken returns the refresh token with the given hash, or
+// store.ErrNotFound.
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
+	var t store.RefreshToken
+	var usedAt *time.Time
+	err := s.pool.QueryRow(ctx, `
+		SELECT hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at
+		FROM refresh_tokens WHERE hash = $1`, hash).
+		Scan(&t.Hash, &t.GrantID, &t.ClientID, &t.UserID, &t.Scope, &t.CreatedAt, &t.ExpiresAt, &usedAt)
+	if err != nil {
+		return store.RefreshToken{}, getErr("get refresh token", err)
+	}
+	t.CreatedAt, t.ExpiresAt, t.UsedAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC(), fromNullTime(usedAt)
+	return t, nil
+}
+
+// RotateRefreshToken marks oldHash used at now and stores next, in one
+// transaction, extending the grant's ExpiresAt to next's (RFC 9700 Section
+// 4.14.2, refresh token rotation). The UPDATE changes the old token only
+// while used_at is NULL, so exactly one of any number of concurrent callers,
+// in any process, rotates it; the others store nothing and get
+// store.ErrAlreadyUsed, the sign of a replayed refresh token.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now time.Time) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE refresh_tokens SET used_at = $1 WHERE hash = $2 AND used_at IS NULL`, now, oldHash)
+		err = changedOne("rotate refresh token", tag, err, store.ErrAlreadyUsed)
+		if errors.Is(err, store.ErrAlreadyUsed) {
+			return usedOrUnknown(ctx, tx, oldHash)
+		}
+		if err != nil {
+			return err
+		}
+		return createRefreshToken(ctx, tx, next)
+	})
+}
+
+// usedOrUnknown tells why the refresh token hash could not be marked used:
+// store.ErrAlreadyUsed, or store.ErrNotFound if there is no such token.
+func usedOrUnknown(ctx context.Context, tx pgx.Tx, hash string) error {
+	var exists bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE hash = $1)`, hash).Scan(&exists)
+	switch {
+	case err != nil:
+		return fmt.Errorf("postgres: rotate refresh token: %w", err)
+	case !exists:
+		return store.ErrNotFound
+	default:
+		return store.ErrAlreadyUsed
+	}
+}
+
+// RevokeAccessToken remembers the access token jti as revoked until
+// expiresAt, when the token expires anyway. Revoking it again changes nothing.
+func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)
+		ON CONFLICT (jti) DO NOTHING`, jti, expiresAt)
+	if err != nil {
+		return fmt.Errorf("postgres: revoke access token: %w", err)
+	}
+	return nil
+}
+
+// AccessTokenRevoked reports whether the access token jti, issued from
+// grantID ("" for none), was revoked, directly or through its grant; a
+// grant that no longer exists counts as revoked. It runs on every request
+// that carries a token, hence one query: the jti was revoked, or the token
+// has a grant ($2 <> '') that is not in force.
+func (s *Store) AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error) {
+	var revoked bool
+	err := s.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)
+			OR ($2 <> '' AND NOT EXISTS (SELECT 1 FROM grants WHERE id = $2 AND revoked_at IS NULL))`,
+		jti, grantID).Scan(&revoked)
+	if err != nil {
+		return false, fmt.Errorf("postgres: access token revoked: %w", err)
+	}
+	return revoked, nil
+}

@@ -1,0 +1,94 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// UpsertClient creates the client, or replaces every field of the client with
+// the same ID.
+func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO clients (id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			name = excluded.name,
+			type = excluded.type,
+			secret_hash = excluded.secret_hash,
+			redirect_uris = excluded.redirect_uris,
+			grant_types = excluded.grant_types,
+			scopes = excluded.scopes,
+			default_scope = excluded.default_scope`,
+		c.ID, c.Name, string(c.Type), c.SecretHash,
+		jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope)
+	if err != nil {
+		return fmt.Errorf("sqlite: upsert client %q: %w", c.ID, err)
+	}
+	return nil
+}
+
+// getClientSQL looks a client up by ID; it runs on every authenticated request.
+const getClientSQL = `
+	SELECT id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope
+	FROM clients WHERE id = ?`
+
+// GetClient returns the client with the given ID, or store.ErrNotFound.
+func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
+	var c store.Client
+	var redirectURIs, grantTypes, scopes string
+	err := s.getClient.QueryRowContext(ctx, id).Scan(
+		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope)
+	if err != nil {
+		return store.Client{}, getErr("get client", err)
+	}
+	if c.RedirectURIs, err = parseList(redirectURIs); err != nil {
+		return store.Client{}, fmt.Errorf("sqlite: client %q redirect_uris: %w", id, err)
+	}
+	if c.GrantTypes, err = parseList(grantTypes); err != nil {
+		return store.Client{}, fmt.Errorf("sqlite: client %q grant_types: %w", id, err)
+	}
+	if c.Scopes, err = parseList(scopes); err != nil {
+		return store.Client{}, fmt.Errorf("sqlite: client %q scopes: %w", id, err)
+	}
+	return c, nil
+}
+
+// UpsertUser creates the user, or replaces every field of the user with the
+// same ID. A username that another user has is store.ErrDuplicate.
+func (s *Store) UpsertUser(ctx context.Context, u store.User) error {
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO users (id, username, password_hash, name, email)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			username = excluded.username,
+			password_hash = excluded.password_hash,
+			name = excluded.name,
+			email = excluded.email`,
+		u.ID, u.Username, u.PasswordHash, u.Name, u.Email)
+	return insertErr("upsert user", err)
+}
+
+// userColumns are the columns scanUser reads, in its order.
+const userColumns = `id, username, password_hash, name, email`
+
+// scanUser reads the userColumns of one row.
+func scanUser(row scanner) (store.User, error) {
+	var u store.User
+	err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Name, &u.Email)
+	return u, err
+}
+
+// GetUser returns the user with the given ID, or store.ErrNotFound.
+func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return u, getErr("get user", err)
+}
+
+// GetUserByUsername returns the user who signs in as username, or
+// store.ErrNotFound.
+func (s *Store) GetUserByUsername(ctx context.Context, username string) (store.User, error) {
+	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username))
+	return u, getErr("get user by username", err)
+}

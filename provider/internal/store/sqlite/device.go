@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// CreateDeviceCode stores a new device authorization request (RFC 8628
+// Section 3.2); a Status of "" means store.DevicePending. A user_code (or
+// hash) in use is store.ErrDuplicate: the caller draws another.
+func (s *Store) CreateDeviceCode(ctx context.Context, d store.DeviceCode) error {
+	if d.Status == "" {
+		d.Status = store.DevicePending
+	}
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO device_codes (hash, user_code, client_id, scope, status, user_id, auth_time, grant_id,
+			interval_ms, last_polled_at, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Hash, d.UserCode, d.ClientID, d.Scope, string(d.Status), nullString(d.UserID), nullMicros(d.AuthTime),
+		nullString(d.GrantID), d.Interval.Milliseconds(), nullMicros(d.LastPolledAt),
+		micros(d.CreatedAt), micros(d.ExpiresAt))
+	return insertErr("create device code", err)
+}
+
+// deviceColumns are the columns scanDevice reads, in its order.
+const deviceColumns = `hash, user_code, client_id, scope, status, user_id, auth_time, grant_id,
+	interval_ms, last_polled_at, created_at, expires_at`
+
+// scanDevice reads the deviceColumns of one row.
+func scanDevice(row scanner) (store.DeviceCode, error) {
+	var d store.DeviceCode
+	var userID, grantID sql.NullString
+	var authTime, lastPolledAt sql.NullInt64
+	var intervalMS, createdAt, expiresAt int64
+	err := row.Scan(&d.Hash, &d.UserCode, &d.ClientID, &d.Scope, &d.Status, &userID, &authTime, &grantID,
+		&intervalMS, &lastPolledAt, &createdAt, &expiresAt)
+	d.UserID, d.GrantID = userID.String, grantID.String
+	d.AuthTime, d.LastPolledAt = fromNullMicros(authTime), fromNullMicros(lastPolledAt)
+	d.Interval = time.Duration(intervalMS) * time.Millisecond
+	d.CreatedAt, d.ExpiresAt = fromMicros(createdAt), fromMicros(expiresAt)
+	return d, err
+}
+
+// GetDeviceCode returns the device code with the given hash, or
+// store.ErrNotFound.
+func (s *Store) GetDeviceCode(ctx context.Context, hash string) (store.DeviceCode, error) {
+	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE hash = ?`, hash))
+	return d, getErr("get device code", err)
+}
+
+// GetDeviceCodeByUserCode returns the device code with the given normalized
+// user code, or store.ErrNotFound.
+func (s *Store) GetDeviceCodeByUserCode(ctx context.Context, userCode string) (store.DeviceCode, error) {
+	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE user_code = ?`, userCode))
+	return d, getErr("get device code by user code", err)
+}
+
+// RecordDevicePoll stores the time of a poll and the interval the client must
+// now keep (RFC 8628 Section 3.5: slow_down grows it by 5 seconds).
+func (s *Store) RecordDevicePoll(ctx context.Context, hash string, polledAt time.Time, interval time.Duration) error {
+	res, err := s.write.ExecContext(ctx, `
+		UPDATE device_codes SET last_polled_at = ?, interval_ms = ? WHERE hash = ?`,
+		micros(polledAt), interval.Milliseconds(), hash)
+	return changedOne("record device poll", res, err, store.ErrNotFound)
+}
+
+// ApproveDeviceCode moves the pending code userCode to approved and stores
+// its grant g, in one transaction. Only a pending code changes; a decided one
+// is store.ErrNotPending, and its would-be grant is not stored.
+func (s *Store) ApproveDeviceCode(ctx context.Context, userCode string, g store.Grant) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := createGrant(ctx, tx, g); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE device_codes SET status = 'approved', user_id = ?, auth_time = ?, grant_id = ?
+			WHERE user_code = ? AND status = 'pending'`,
+			nullString(g.UserID), nullMicros(g.AuthTime), g.ID, userCode)
+		return decided(ctx, tx, userCode, changedOne("approve device code", res, err, store.ErrNotPending))
+	})
+}
+
+// DenyDeviceCode moves the pending code userCode to denied; a decided one is
+// store.ErrNotPending.
+func (s *Store) DenyDeviceCode(ctx context.Context, userCode string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE device_codes SET status = 'denied' WHERE user_code = ? AND status = 'pending'`, userCode)
+		return decided(ctx, tx, userCode, changedOne("deny device code", res, err, store.ErrNotPending))
+	})
+}
+
+// decided refines err, the result of deciding userCode: store.ErrNotPending
+// becomes store.ErrNotFound when no such code exists.
+func decided(ctx context.Context, tx *sql.Tx, userCode string, err error) error {
+	if !errors.Is(err, store.ErrNotPending) {
+		return err
+	}
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM device_codes WHERE user_code = ?)`, userCode).Scan(&exists); err != nil {
+		return fmt.Errorf("sqlite: decide device code: %w", err)
+	}
+	if !exists {
+		return store.ErrNotFound
+	}
+	return store.ErrNotPending
+}
+
+// ConsumeDeviceCode moves the approved code hash to used and returns it. The
+// UPDATE changes the row only while it is approved, so of any number of
+// concurrent pollers exactly one gets the code with a nil error and the
+// others get it with store.ErrAlreadyUsed. A code still pending, or denied,
+// is returned as it is, with an error; an unknown hash is store.ErrNotFound.
+func (s *Store) ConsumeDeviceCode(ctx context.Context, hash string) (store.DeviceCode, error) {
+	d, err := scanDevice(s.write.QueryRowContext(ctx, `
+		UPDATE device_codes SET status = 'used' WHERE hash = ? AND status = 'approved'
+		RETURNING `+deviceColumns, hash))
+	if !errors.Is(err, sql.ErrNoRows) {
+		return d, getErr("consume device code", err)
+	}
+	d, err = s.GetDeviceCode(ctx, hash)
+	if err != nil {
+		return store.DeviceCode{}, err
+	}
+	if d.Status == store.DeviceUsed {
+		return d, store.ErrAlreadyUsed
+	}
+	// store has no sentinel for this: the caller reads d.Status, pending or
+	// denied (authorization_pending or access_denied, RFC 8628 Section 3.5).
+	return d, fmt.Errorf("sqlite: consume device code: the code is %s, not approved", d.Status)
+}

@@ -1,0 +1,235 @@
+// Package sqlite is the store.Store backend on one SQLite database file, the
+// provider's default when DATABASE_URL is unset. It uses the pure-Go driver
+// modernc.org/sqlite, so the provider builds without cgo.
+//
+// # Concurrency
+//
+// SQLite lets many connections read at once but only one write at a time. A
+// Store therefore keeps two connection pools on the same file:
+//
+//   - write holds a single connection. Every statement that changes the
+//     database goes through it, so this process's writers queue in
+//     database/sql instead of competing for SQLite's write lock; none of them
+//     can fail with SQLITE_BUSY, and none spins in a busy-wait. Its
+//     transactions begin with BEGIN IMMEDIATE (the driver's _txlock=immediate),
+//     which takes the write lock at BEGIN: a transaction never has to upgrade a
+//     read lock midway, the one case where SQLite gives up at once instead of
+//     waiting. busy_timeout makes it wait (up to 5 s) when another process,
+//     such as a second provider on the same file, holds the lock.
+//   - read holds several connections for lookups, notably the ones on every
+//     request (GetClient, AccessTokenRevoked). In WAL mode readers and the
+//     writer don't block each other, and each read sees the last commit.
+//
+// The single-use operations are conditional UPDATEs, the compare-and-set that
+// store.Store asks of Consume… and Rotate…: "UPDATE … SET used_at = ? WHERE
+// hash = ? AND used_at IS NULL" changes the row for the first caller only;
+// every later one finds no row to change and gets store.ErrAlreadyUsed.
+//
+// # Durability
+//
+// The journal is in WAL mode with synchronous=NORMAL: a transaction is in the
+// WAL file (at least in the operating system's cache) when the method
+// returns, so it survives the process being killed, even by kill -9. Only an
+// operating-system crash or a power cut can lose the last commits, because
+// NORMAL syncs the WAL to disk at checkpoints rather than at every commit.
+//
+// # Schema
+//
+// The schema is in migrations/, applied in order at Open and recorded in the
+// schema_migrations table. Times are stored as microseconds since the Unix
+// epoch (UTC); see migrations/0001_init.sql.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// Store is a store.Store on one SQLite database. It is safe for concurrent use.
+type Store struct {
+	write *sql.DB // one connection: every change goes through it
+	read  *sql.DB // several connections for lookups; == write in memory
+
+	// Statements on hot paths, prepared once on the read pool.
+	getClient          *sql.Stmt
+	accessTokenRevoked *sql.Stmt
+}
+
+var _ store.Store = (*Store)(nil)
+
+// memory is the path that asks for a private in-memory database.
+const memory = ":memory:"
+
+// Open opens the SQLite database at path, creating the file and its parent
+// directory if needed, and brings its schema up to date. A path of ":memory:"
+// opens a private in-memory database, for tests; it lives as long as the Store.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("sqlite: database path %q: '?' and '#' are not allowed", path)
+	}
+	if path != memory {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	s, err := open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// open opens the pools, migrates and prepares; on failure it closes what it
+// opened.
+func open(ctx context.Context, path string) (s *Store, err error) {
+	s = &Store{}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.write, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		return nil, err
+	}
+	s.write.SetMaxOpenConns(1)
+	s.write.SetConnMaxLifetime(0) // keep the one connection (and a :memory: database) for good
+	if err = migrate(ctx, s.write); err != nil {
+		return nil, err
+	}
+	s.read = s.write
+	if path != memory {
+		if s.read, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+			return nil, err
+		}
+		readers := max(4, runtime.NumCPU())
+		s.read.SetMaxOpenConns(readers)
+		s.read.SetMaxIdleConns(readers) // idle readers keep their prepared statements
+	}
+	return s, s.prepare(ctx)
+}
+
+// dsn is the driver's data source name for path. The _pragma parameters run
+// on every new connection of the pool, so each one gets them.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)") // wait up to 5 s for another process's lock
+	q.Add("_pragma", "foreign_keys(1)")    // SQLite enforces REFERENCES only when asked
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)") // stored in the file; set once by the writer
+		q.Set("_txlock", "immediate")
+	}
+	return path + "?" + q.Encode()
+}
+
+// prepare prepares the statements of the hot paths.
+func (s *Store) prepare(ctx context.Context) (err error) {
+	if s.getClient, err = s.read.PrepareContext(ctx, getClientSQL); err != nil {
+		return err
+	}
+	s.accessTokenRevoked, err = s.read.PrepareContext(ctx, accessTokenRevokedSQL)
+	return err
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{s.getClient, s.accessTokenRevoked} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	if s.read != nil && s.read != s.write {
+		errs = append(errs, s.read.Close())
+	}
+	if s.write != nil {
+		errs = append(errs, s.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// isDuplicate reports whether err is the violation of a PRIMARY KEY or
+// UNIQUE constraint.
+func isDuplicate(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// insertErr maps the error of an INSERT: a key in use is store.ErrDuplicate.
+func insertErr(what string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case isDuplicate(err):
+		return store.ErrDuplicate
+	default:
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+}
+
+// getErr maps the error of a lookup: no row is store.ErrNotFound.
+func getErr(what string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	default:
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+}
+
+// changedOne maps the result of an UPDATE or DELETE that must change a row:
+// none changed is errNone.
+func changedOne(what string, res sql.Result, err error, errNone error) error {
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	if n == 0 {
+		return errNone
+	}
+	return nil
+}
+
+// inTx runs f in a write transaction (BEGIN IMMEDIATE) and commits it if f
+// returns nil.
+func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback() // after Commit, a no-op
+	if err := f(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}

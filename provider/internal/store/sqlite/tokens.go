@@ -1,0 +1,123 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// CreateRefreshToken stores a new refresh token and, in the same
+// transaction, extends its grant's ExpiresAt to the token's if that is later
+// (a grant lasts as long as its last token). A hash in use is
+// store.ErrDuplicate.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return createRefreshToken(ctx, tx, t)
+	})
+}
+
+// createRefreshToken inserts t and extends its grant, within tx.
+func createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope,
+		micros(t.CreatedAt), micros(t.ExpiresAt), nullMicros(t.UsedAt))
+	if err != nil {
+		return insertErr("create refresh token", err)
+	}
+	_, err = tx.ExecContext(ctx, `
+		UPDATE grants SET expires_at = max(expires_at, ?) WHERE id = ?`, micros(t.ExpiresAt), t.GrantID)
+	if err != nil {
+		return fmt.Errorf("sqlite: extend grant: %w", err)
+	}
+	return nil
+}
+
+// GetRefreshToken returns the refresh token with the given hash, or
+// store.ErrNotFound.
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
+	var t store.RefreshToken
+	var createdAt, expiresAt int64
+	var usedAt sql.NullInt64
+	err := s.read.QueryRowContext(ctx, `
+		SELECT hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at
+		FROM refresh_tokens WHERE hash = ?`, hash).
+		Scan(&t.Hash, &t.GrantID, &t.ClientID, &t.UserID, &t.Scope, &createdAt, &expiresAt, &usedAt)
+	if err != nil {
+		return store.RefreshToken{}, getErr("get refresh token", err)
+	}
+	t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMicros(createdAt), fromMicros(expiresAt), fromNullMicros(usedAt)
+	return t, nil
+}
+
+// RotateRefreshToken marks oldHash used at now and stores next, in one
+// transaction, extending the grant's ExpiresAt to next's (RFC 9700 Section
+// 4.14.2, refresh token rotation). The UPDATE changes the old token only
+// while used_at is NULL, so exactly one of any number of concurrent callers
+// rotates it; the others store nothing and get store.ErrAlreadyUsed, the
+// sign of a replayed refresh token.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, micros(now), oldHash)
+		err = changedOne("rotate refresh token", res, err, store.ErrAlreadyUsed)
+		if errors.Is(err, store.ErrAlreadyUsed) {
+			return usedOrUnknown(ctx, tx, oldHash)
+		}
+		if err != nil {
+			return err
+		}
+		return createRefreshToken(ctx, tx, next)
+	})
+}
+
+// usedOrUnknown tells why the refresh token hash could not be marked used:
+// store.ErrAlreadyUsed, or store.ErrNotFound if there is no such token.
+func usedOrUnknown(ctx context.Context, tx *sql.Tx, hash string) error {
+	var exists bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE hash = ?)`, hash).Scan(&exists)
+	switch {
+	case err != nil:
+		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
+	case !exists:
+		return store.ErrNotFound
+	default:
+		return store.ErrAlreadyUsed
+	}
+}
+
+// RevokeAccessToken remembers the access token jti as revoked until
+// expiresAt, when the token expires anyway. Revoking it again changes nothing.
+func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)
+		ON CONFLICT (jti) DO NOTHING`, jti, micros(expiresAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke access token: %w", err)
+	}
+	return nil
+}
+
+// accessTokenRevokedSQL answers AccessTokenRevoked in one query: the jti
+// was revoked, or the token has a grant (?2 <> ”) that is not in force,
+// because it was revoked or no longer exists.
+const accessTokenRevokedSQL = `
+	SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = ?1)
+		OR (?2 <> '' AND NOT EXISTS (SELECT 1 FROM grants WHERE id = ?2 AND revoked_at IS NULL))`
+
+// AccessTokenRevoked reports whether the access token jti, issued from
+// grantID ("" for none), was revoked, directly or through its grant; a
+// grant that no longer exists counts as revoked. It runs on every request
+// that carries a token, hence one prepared query.
+func (s *Store) AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error) {
+	var revoked bool
+	if err := s.accessTokenRevoked.QueryRowContext(ctx, jti, grantID).Scan(&revoked); err != nil {
+		return false, fmt.Errorf("sqlite: access token revoked: %w", err)
+	}
+	return revoked, nil
+}

@@ -1,0 +1,240 @@
+// Package store defines the records the provider keeps and the Store
+// interface that every backend (SQLite, PostgreSQL) implements.
+//
+// The store holds only what must survive a restart: clients, users, signing
+// keys, grants, authorization codes, refresh tokens, device codes and
+// revocations. Codes and tokens are never stored in the clear: the protocol
+// layer hands the store a hash (see oauth.HashSecret) and looks records up by
+// that hash, so a leaked database does not leak usable credentials.
+//
+// Every method that issues something commits before it returns, so a code or
+// token the provider has answered with survives a crash of the process.
+//
+// Methods whose name starts with Consume or Rotate are the store's atomic
+// compare-and-set operations: under any concurrency exactly one caller wins,
+// the others get ErrAlreadyUsed. The contract suite in storetest holds every
+// backend to this.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns. Callers test them with errors.Is.
+var (
+	// ErrNotFound means no record has the given key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrAlreadyUsed means a single-use record (code, refresh token, device
+	// code) was consumed before, by this or a concurrent caller.
+	ErrAlreadyUsed = errors.New("store: already used")
+	// ErrDuplicate means a record with the same key exists (for example a
+	// user_code still in use).
+	ErrDuplicate = errors.New("store: duplicate key")
+	// ErrNotPending means a device code was decided (approved or denied) before.
+	ErrNotPending = errors.New("store: device code is not pending")
+)
+
+// ClientType is the RFC 6749 Section 2.1 client type.
+type ClientType string
+
+// The two client types of RFC 6749 Section 2.1.
+const (
+	Confidential ClientType = "confidential"
+	Public       ClientType = "public"
+)
+
+// Client is a registered OAuth client (RFC 6749 Section 2).
+type Client struct {
+	ID   string
+	Name string // shown to the user on the consent page
+	Type ClientType
+	// SecretHash is the SHA-256 hash of the client secret (see
+	// oauth.HashSecret); empty for public clients.
+	SecretHash   string
+	RedirectURIs []string
+	GrantTypes   []string
+	// Scopes the client may ask for; the first-listed ones are not special:
+	// DefaultScope is what an authorization request without scope gets.
+	Scopes       []string
+	DefaultScope string
+}
+
+// User is a resource owner who can sign in at the provider.
+type User struct {
+	ID           string
+	Username     string
+	PasswordHash string // bcrypt
+	Name         string
+	Email        string
+}
+
+// SigningKey is one RSA key the provider signs JWTs with. The newest key
+// signs; older ones stay published in the JWKS until RetireAt so tokens they
+// signed keep validating.
+type SigningKey struct {
+	ID         string // the JWS "kid"
+	Algorithm  string // "RS256"
+	PrivateKey []byte // PKCS #8, DER
+	CreatedAt  time.Time
+	// RetireAt is zero while the key is the newest; once a newer key exists it
+	// is the time after which no token signed by this key can still be valid.
+	RetireAt time.Time
+}
+
+// Grant is one authorization: a user (or, for client credentials, no user)
+// allowing one client a set of scopes. Every code, access token and refresh
+// token descends from exactly one grant, and revoking the grant kills them all.
+type Grant struct {
+	ID       string
+	ClientID string
+	UserID   string // empty when no user is involved
+	Scope    string // space-separated, as approved
+	AuthTime time.Time
+	// CreatedAt is when the user approved.
+	CreatedAt time.Time
+	// ExpiresAt is the latest time any token of the grant may still be valid;
+	// after it the grant and its tokens can be purged.
+	ExpiresAt time.Time
+	// RevokedAt is zero while the grant is in force.
+	RevokedAt time.Time
+}
+
+// Revoked reports whether the grant has been revoked.
+func (g Grant) Revoked() bool { return !g.RevokedAt.IsZero() }
+
+// AuthorizationCode is an issued authorization code (RFC 6749 Section 4.1.2),
+// kept by the hash of its value.
+type AuthorizationCode struct {
+	Hash          string
+	GrantID       string
+	ClientID      string
+	UserID        string
+	RedirectURI   string // as sent in the authorization request; "" if omitted
+	Scope         string
+	CodeChallenge string // RFC 7636 S256 challenge; "" if none was sent
+	Nonce         string // OpenID Connect nonce; "" if none was sent
+	AuthTime      time.Time
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+// RefreshToken is an issued refresh token (RFC 6749 Section 6), kept by the
+// hash of its value.
+type RefreshToken struct {
+	Hash      string
+	GrantID   string
+	ClientID  string
+	UserID    string
+	Scope     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// UsedAt is zero until the token is rotated (exchanged for a new one).
+	UsedAt time.Time
+}
+
+// DeviceStatus is the state of a device authorization request (RFC 8628).
+type DeviceStatus string
+
+// The states a device code moves through: pending → approved|denied; approved → used.
+const (
+	DevicePending  DeviceStatus = "pending"
+	DeviceApproved DeviceStatus = "approved"
+	DeviceDenied   DeviceStatus = "denied"
+	DeviceUsed     DeviceStatus = "used"
+)
+
+// DeviceCode is a device authorization request (RFC 8628 Section 3.2), kept by
+// the hash of its device_code and by its user_code.
+type DeviceCode struct {
+	Hash     string
+	UserCode string // normalized: upper case, no separator, e.g. "WDJBMJHT"
+	ClientID string
+	Scope    string
+	Status   DeviceStatus
+	// Set on approval.
+	UserID   string
+	AuthTime time.Time
+	GrantID  string
+	// Polling state (RFC 8628 Section 3.5).
+	Interval     time.Duration
+	LastPolledAt time.Time
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+}
+
+// Store is what the protocol layer needs from persistence. Implementations
+// must be safe for concurrent use by many goroutines and many processes
+// sharing one database.
+type Store interface {
+	// Clients and users (created idempotently at start).
+	UpsertClient(ctx context.Context, c Client) error
+	GetClient(ctx context.Context, id string) (Client, error)
+	UpsertUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	GetUserByUsername(ctx context.Context, username string) (User, error)
+
+	// Signing keys.
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// ListSigningKeys returns every key, newest first.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// RetireSigningKeys sets RetireAt on every key that has none, except keepID.
+	RetireSigningKeys(ctx context.Context, keepID string, retireAt time.Time) error
+	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
+	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
+
+	// Grants.
+	CreateGrant(ctx context.Context, g Grant) error
+	GetGrant(ctx context.Context, id string) (Grant, error)
+	// RevokeGrant marks the grant revoked (idempotent; ErrNotFound if absent).
+	RevokeGrant(ctx context.Context, id string, now time.Time) error
+
+	// Authorization codes. CreateAuthorizationCode stores the grant and its
+	// code in one transaction.
+	CreateAuthorizationCode(ctx context.Context, g Grant, c AuthorizationCode) error
+	// ConsumeAuthorizationCode marks the code used and returns it. A second
+	// call returns the code together with ErrAlreadyUsed, so the caller can
+	// revoke its grant (RFC 6749 Section 4.1.2). Expiry is the caller's check.
+	ConsumeAuthorizationCode(ctx context.Context, hash string, now time.Time) (AuthorizationCode, error)
+
+	// Refresh tokens.
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	// RotateRefreshToken marks oldHash used and stores next, in one
+	// transaction, and extends the grant's ExpiresAt to next.ExpiresAt. If
+	// oldHash was used before it stores nothing and returns ErrAlreadyUsed.
+	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now time.Time) error
+
+	// Access token revocation. Access tokens are JWTs and are not stored; a
+	// revoked one is remembered by its jti until it would have expired anyway.
+	RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error
+	// AccessTokenRevoked reports whether the token with this jti, issued from
+	// grantID ("" for none), has been revoked, directly or through its grant.
+	// A grant that no longer exists counts as revoked.
+	AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error)
+
+	// Device codes (RFC 8628).
+	CreateDeviceCode(ctx context.Context, d DeviceCode) error
+	GetDeviceCode(ctx context.Context, hash string) (DeviceCode, error)
+	GetDeviceCodeByUserCode(ctx context.Context, userCode string) (DeviceCode, error)
+	// RecordDevicePoll stores the time of a poll and the (possibly grown)
+	// interval the client must now keep.
+	RecordDevicePoll(ctx context.Context, hash string, polledAt time.Time, interval time.Duration) error
+	// ApproveDeviceCode moves a pending code to approved and stores g, in one
+	// transaction; ErrNotPending if it was decided before.
+	ApproveDeviceCode(ctx context.Context, userCode string, g Grant) error
+	// DenyDeviceCode moves a pending code to denied; ErrNotPending if decided.
+	DenyDeviceCode(ctx context.Context, userCode string) error
+	// ConsumeDeviceCode moves an approved code to used and returns it;
+	// ErrAlreadyUsed if it was used before.
+	ConsumeDeviceCode(ctx context.Context, hash string) (DeviceCode, error)
+
+	// PurgeExpired deletes codes, device codes, refresh tokens, access token
+	// revocations and grants whose lifetime ended before now, and returns how
+	// many rows went.
+	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
+
+	// Close releases the database.
+	Close() error
+}

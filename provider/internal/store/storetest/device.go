@@ -1,0 +1,165 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// newDeviceCode returns a pending device authorization request made at t0
+// with the RFC 8628 Section 3.2 defaults: 15 minutes, 5 second interval.
+func newDeviceCode(hash, userCode string) store.DeviceCode {
+	return store.DeviceCode{
+		Hash:      hash,
+		UserCode:  userCode,
+		ClientID:  demoClient.ID,
+		Scope:     "openid read",
+		Status:    store.DevicePending,
+		Interval:  5 * time.Second,
+		CreatedAt: t0,
+		ExpiresAt: at(15 * time.Minute),
+	}
+}
+
+// createDeviceCode stores newDeviceCode(hash, userCode) and returns it.
+func createDeviceCode(t *testing.T, s store.Store, hash, userCode string) store.DeviceCode {
+	t.Helper()
+	d := newDeviceCode(hash, userCode)
+	mustNot(t, "CreateDeviceCode", s.CreateDeviceCode(ctx(t), d))
+	return d
+}
+
+// approve approves d with a new grant gID and returns d as it then is.
+func approve(t *testing.T, s store.Store, d store.DeviceCode, gID string) store.DeviceCode {
+	t.Helper()
+	g := newGrant(gID)
+	mustNot(t, "ApproveDeviceCode", s.ApproveDeviceCode(ctx(t), d.UserCode, g))
+	d.Status, d.UserID, d.AuthTime, d.GrantID = store.DeviceApproved, g.UserID, g.AuthTime, g.ID
+	return d
+}
+
+// deviceCodeTests hold the store to the device authorization grant's states,
+// RFC 8628: pending → approved | denied; approved → used, each step once.
+var deviceCodeTests = []test{
+	{"a device code is found by its hash and by its user code (RFC 8628 Section 3.3)", func(t *testing.T, s store.Store) {
+		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		got, err := s.GetDeviceCode(ctx(t), "dc1")
+		mustNot(t, "GetDeviceCode", err)
+		checkEqual(t, "GetDeviceCode", got, want)
+		got, err = s.GetDeviceCodeByUserCode(ctx(t), "WDJBMJHT")
+		mustNot(t, "GetDeviceCodeByUserCode", err)
+		checkEqual(t, "GetDeviceCodeByUserCode", got, want)
+	}},
+	{"unknown device and user codes are ErrNotFound", func(t *testing.T, s store.Store) {
+		_, err := s.GetDeviceCode(ctx(t), "no-such-code")
+		checkErr(t, "GetDeviceCode(unknown)", err, store.ErrNotFound)
+		_, err = s.GetDeviceCodeByUserCode(ctx(t), "BCDFGHJK")
+		checkErr(t, "GetDeviceCodeByUserCode(unknown)", err, store.ErrNotFound)
+		err = s.RecordDevicePoll(ctx(t), "no-such-code", t0, 5*time.Second)
+		checkErr(t, "RecordDevicePoll(unknown)", err, store.ErrNotFound)
+		err = s.ApproveDeviceCode(ctx(t), "BCDFGHJK", newGrant("g1"))
+		checkErr(t, "ApproveDeviceCode(unknown)", err, store.ErrNotFound)
+		err = s.DenyDeviceCode(ctx(t), "BCDFGHJK")
+		checkErr(t, "DenyDeviceCode(unknown)", err, store.ErrNotFound)
+		_, err = s.ConsumeDeviceCode(ctx(t), "no-such-code")
+		checkErr(t, "ConsumeDeviceCode(unknown)", err, store.ErrNotFound)
+	}},
+	{"a user code in use is ErrDuplicate (RFC 8628 Section 6.1)", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		err := s.CreateDeviceCode(ctx(t), newDeviceCode("dc2", "WDJBMJHT"))
+		checkErr(t, "CreateDeviceCode(user code in use)", err, store.ErrDuplicate)
+		_, err = s.GetDeviceCode(ctx(t), "dc2")
+		checkErr(t, "GetDeviceCode(the refused code)", err, store.ErrNotFound)
+	}},
+	{"RecordDevicePoll stores the poll time and the grown interval (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
+		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		mustNot(t, "RecordDevicePoll", s.RecordDevicePoll(ctx(t), "dc1", at(3*time.Second), 10*time.Second))
+		got, err := s.GetDeviceCode(ctx(t), "dc1")
+		mustNot(t, "GetDeviceCode", err)
+		want.LastPolledAt, want.Interval = at(3*time.Second), 10*time.Second
+		checkEqual(t, "GetDeviceCode after a poll", got, want)
+	}},
+	{"ApproveDeviceCode moves a pending code to approved and creates its grant", func(t *testing.T, s store.Store) {
+		d := createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		want := approve(t, s, d, "g1")
+		got, err := s.GetDeviceCode(ctx(t), "dc1")
+		mustNot(t, "GetDeviceCode", err)
+		checkEqual(t, "GetDeviceCode after approval", got, want)
+		gotGrant, err := s.GetGrant(ctx(t), "g1")
+		mustNot(t, "GetGrant", err)
+		checkEqual(t, "GetGrant", gotGrant, newGrant("g1"))
+	}},
+	{"DenyDeviceCode moves a pending code to denied", func(t *testing.T, s store.Store) {
+		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		mustNot(t, "DenyDeviceCode", s.DenyDeviceCode(ctx(t), "WDJBMJHT"))
+		got, err := s.GetDeviceCode(ctx(t), "dc1")
+		mustNot(t, "GetDeviceCode", err)
+		want.Status = store.DeviceDenied
+		checkEqual(t, "GetDeviceCode after denial", got, want)
+	}},
+	{"a decided device code is ErrNotPending and creates no grant", func(t *testing.T, s store.Store) {
+		approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
+		mustNot(t, "CreateDeviceCode", s.CreateDeviceCode(ctx(t), newDeviceCode("dc2", "BCDFGHJK")))
+		mustNot(t, "DenyDeviceCode", s.DenyDeviceCode(ctx(t), "BCDFGHJK"))
+		for _, userCode := range []string{"WDJBMJHT", "BCDFGHJK"} {
+			err := s.ApproveDeviceCode(ctx(t), userCode, newGrant("g2"))
+			checkErr(t, "ApproveDeviceCode(decided)", err, store.ErrNotPending)
+			err = s.DenyDeviceCode(ctx(t), userCode)
+			checkErr(t, "DenyDeviceCode(decided)", err, store.ErrNotPending)
+		}
+		_, err := s.GetGrant(ctx(t), "g2")
+		checkErr(t, "GetGrant of a refused approval", err, store.ErrNotFound)
+	}},
+	{"concurrent decisions on one device code: exactly one wins, the rest get ErrNotPending", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		errs := concurrently(contention, func(i int) error {
+			if i%2 == 0 {
+				return s.DenyDeviceCode(ctx(t), "WDJBMJHT")
+			}
+			return s.ApproveDeviceCode(ctx(t), "WDJBMJHT", newGrant(fmt.Sprintf("g%02d", i)))
+		})
+		winner := checkOneWinner(t, "ApproveDeviceCode or DenyDeviceCode", errs, store.ErrNotPending)
+		for i := 1; i < contention; i += 2 {
+			_, err := s.GetGrant(ctx(t), fmt.Sprintf("g%02d", i))
+			if i != winner {
+				checkErr(t, "GetGrant of a losing approval", err, store.ErrNotFound)
+			}
+		}
+	}},
+	{"ConsumeDeviceCode returns an approved code once, then ErrAlreadyUsed", func(t *testing.T, s store.Store) {
+		want := approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
+		want.Status = store.DeviceUsed
+		got, err := s.ConsumeDeviceCode(ctx(t), "dc1")
+		mustNot(t, "first ConsumeDeviceCode", err)
+		checkEqual(t, "first ConsumeDeviceCode", got, want)
+		_, err = s.ConsumeDeviceCode(ctx(t), "dc1")
+		checkErr(t, "second ConsumeDeviceCode", err, store.ErrAlreadyUsed)
+	}},
+	{"ConsumeDeviceCode refuses a pending or denied code and leaves it as it was", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		createDeviceCode(t, s, "dc2", "BCDFGHJK")
+		mustNot(t, "DenyDeviceCode", s.DenyDeviceCode(ctx(t), "BCDFGHJK"))
+		for hash, status := range map[string]store.DeviceStatus{"dc1": store.DevicePending, "dc2": store.DeviceDenied} {
+			_, err := s.ConsumeDeviceCode(ctx(t), hash)
+			if err == nil || errors.Is(err, store.ErrNotFound) {
+				t.Errorf("ConsumeDeviceCode(%s code): got error %v, want a refusal", status, err)
+			}
+			got, err := s.GetDeviceCode(ctx(t), hash)
+			mustNot(t, "GetDeviceCode", err)
+			if got.Status != status {
+				t.Errorf("status after a refused ConsumeDeviceCode: got %q, want %q", got.Status, status)
+			}
+		}
+	}},
+	{"concurrent consumers of one device code: exactly one wins, the rest get ErrAlreadyUsed", func(t *testing.T, s store.Store) {
+		approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
+		errs := concurrently(contention, func(int) error {
+			_, err := s.ConsumeDeviceCode(ctx(t), "dc1")
+			return err
+		})
+		checkOneWinner(t, "ConsumeDeviceCode", errs, store.ErrAlreadyUsed)
+	}},
+}

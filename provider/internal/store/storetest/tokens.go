@@ -1,0 +1,165 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// newRefreshToken returns a refresh token of grant g, issued at t0 for 30 days.
+func newRefreshToken(hash string, g store.Grant) store.RefreshToken {
+	return store.RefreshToken{
+		Hash:      hash,
+		GrantID:   g.ID,
+		ClientID:  g.ClientID,
+		UserID:    g.UserID,
+		Scope:     g.Scope,
+		CreatedAt: t0,
+		ExpiresAt: at(30 * 24 * time.Hour),
+	}
+}
+
+// createRefreshToken stores a grant gID and a refresh token of it.
+func createRefreshToken(t *testing.T, s store.Store, gID, hash string) store.RefreshToken {
+	t.Helper()
+	rt := newRefreshToken(hash, createGrant(t, s, gID))
+	mustNot(t, "CreateRefreshToken", s.CreateRefreshToken(ctx(t), rt))
+	return rt
+}
+
+// next returns the token that replaces rt when it is rotated a day later.
+func next(rt store.RefreshToken, hash string) store.RefreshToken {
+	n := rt
+	n.Hash = hash
+	n.CreatedAt = rt.CreatedAt.Add(24 * time.Hour)
+	n.ExpiresAt = rt.ExpiresAt.Add(24 * time.Hour)
+	return n
+}
+
+// refreshTokenTests hold the store to refresh token rotation with reuse
+// detection, RFC 9700 Section 4.14.2: the authorization server "issues a new
+// refresh token with every access token refresh response", and a used one
+// presented again reveals a replay.
+var refreshTokenTests = []test{
+	{"GetRefreshToken returns the created token, unused", func(t *testing.T, s store.Store) {
+		want := createRefreshToken(t, s, "g1", "rt1")
+		got, err := s.GetRefreshToken(ctx(t), "rt1")
+		mustNot(t, "GetRefreshToken", err)
+		checkEqual(t, "GetRefreshToken", got, want)
+	}},
+	{"CreateRefreshToken with a hash in use is ErrDuplicate", func(t *testing.T, s store.Store) {
+		rt := createRefreshToken(t, s, "g1", "rt1")
+		err := s.CreateRefreshToken(ctx(t), rt)
+		checkErr(t, "CreateRefreshToken(same hash)", err, store.ErrDuplicate)
+	}},
+	{"CreateRefreshToken extends its grant's ExpiresAt to cover the token", func(t *testing.T, s store.Store) {
+		rt := createRefreshToken(t, s, "g1", "rt1") // the grant expired after 1 h
+		g, err := s.GetGrant(ctx(t), "g1")
+		mustNot(t, "GetGrant", err)
+		if !g.ExpiresAt.Equal(rt.ExpiresAt) {
+			t.Errorf("grant ExpiresAt: got %v, want the token's %v", g.ExpiresAt, rt.ExpiresAt)
+		}
+	}},
+	{"GetRefreshToken of an unknown hash is ErrNotFound", func(t *testing.T, s store.Store) {
+		_, err := s.GetRefreshToken(ctx(t), "no-such-token")
+		checkErr(t, "GetRefreshToken(unknown)", err, store.ErrNotFound)
+	}},
+	{"RotateRefreshToken marks the old token used and stores the next", func(t *testing.T, s store.Store) {
+		old := createRefreshToken(t, s, "g1", "rt1")
+		nt := next(old, "rt2")
+		mustNot(t, "RotateRefreshToken", s.RotateRefreshToken(ctx(t), "rt1", nt, nt.CreatedAt))
+		got, err := s.GetRefreshToken(ctx(t), "rt1")
+		mustNot(t, "GetRefreshToken(old)", err)
+		old.UsedAt = nt.CreatedAt
+		checkEqual(t, "GetRefreshToken(old)", got, old)
+		got, err = s.GetRefreshToken(ctx(t), "rt2")
+		mustNot(t, "GetRefreshToken(next)", err)
+		checkEqual(t, "GetRefreshToken(next)", got, nt)
+	}},
+	{"RotateRefreshToken extends the grant's ExpiresAt to the next token's", func(t *testing.T, s store.Store) {
+		old := createRefreshToken(t, s, "g1", "rt1")
+		nt := next(old, "rt2")
+		mustNot(t, "RotateRefreshToken", s.RotateRefreshToken(ctx(t), "rt1", nt, nt.CreatedAt))
+		g, err := s.GetGrant(ctx(t), "g1")
+		mustNot(t, "GetGrant", err)
+		if !g.ExpiresAt.Equal(nt.ExpiresAt) {
+			t.Errorf("grant ExpiresAt after rotation: got %v, want %v", g.ExpiresAt, nt.ExpiresAt)
+		}
+	}},
+	{"rotating a used refresh token is ErrAlreadyUsed and stores nothing (RFC 9700 Section 4.14.2)", func(t *testing.T, s store.Store) {
+		old := createRefreshToken(t, s, "g1", "rt1")
+		mustNot(t, "first RotateRefreshToken", s.RotateRefreshToken(ctx(t), "rt1", next(old, "rt2"), t0))
+		err := s.RotateRefreshToken(ctx(t), "rt1", next(old, "rt3"), at(time.Minute))
+		checkErr(t, "second RotateRefreshToken", err, store.ErrAlreadyUsed)
+		_, err = s.GetRefreshToken(ctx(t), "rt3")
+		checkErr(t, "GetRefreshToken(the replay's token)", err, store.ErrNotFound)
+		got, err := s.GetRefreshToken(ctx(t), "rt1")
+		mustNot(t, "GetRefreshToken(old)", err)
+		if !got.UsedAt.Equal(t0) {
+			t.Errorf("old token UsedAt: got %v, want the first rotation's %v", got.UsedAt, t0)
+		}
+	}},
+	{"concurrent rotations of one refresh token: exactly one wins, the losers store nothing", func(t *testing.T, s store.Store) {
+		old := createRefreshToken(t, s, "g1", "rt1")
+		hash := func(i int) string { return fmt.Sprintf("next-%02d", i) }
+		errs := concurrently(contention, func(i int) error {
+			return s.RotateRefreshToken(ctx(t), "rt1", next(old, hash(i)), t0)
+		})
+		winner := checkOneWinner(t, "RotateRefreshToken", errs, store.ErrAlreadyUsed)
+		for i := range contention {
+			_, err := s.GetRefreshToken(ctx(t), hash(i))
+			if i == winner {
+				checkErr(t, "GetRefreshToken(winner's token)", err, nil)
+			} else {
+				checkErr(t, "GetRefreshToken(loser's token)", err, store.ErrNotFound)
+			}
+		}
+	}},
+	{"RotateRefreshToken of an unknown hash is ErrNotFound and stores nothing", func(t *testing.T, s store.Store) {
+		g := createGrant(t, s, "g1")
+		err := s.RotateRefreshToken(ctx(t), "no-such-token", newRefreshToken("rt2", g), t0)
+		checkErr(t, "RotateRefreshToken(unknown)", err, store.ErrNotFound)
+		_, err = s.GetRefreshToken(ctx(t), "rt2")
+		checkErr(t, "GetRefreshToken(next)", err, store.ErrNotFound)
+	}},
+}
+
+// accessTokenTests hold the store to revocation of JWT access tokens (RFC
+// 7009 Section 2.1): by jti, or through the grant they descend from.
+var accessTokenTests = []test{
+	{"a token of a live grant is not revoked", func(t *testing.T, s store.Store) {
+		createGrant(t, s, "g1")
+		checkRevoked(t, s, "g1", "jti-1", false)
+	}},
+	{"a token without a grant and without a revocation is not revoked", func(t *testing.T, s store.Store) {
+		checkRevoked(t, s, "", "jti-1", false)
+	}},
+	{"RevokeAccessToken revokes that jti only, and is idempotent", func(t *testing.T, s store.Store) {
+		createGrant(t, s, "g1")
+		mustNot(t, "RevokeAccessToken", s.RevokeAccessToken(ctx(t), "jti-1", at(time.Hour)))
+		mustNot(t, "RevokeAccessToken again", s.RevokeAccessToken(ctx(t), "jti-1", at(time.Hour)))
+		checkRevoked(t, s, "g1", "jti-1", true)
+		checkRevoked(t, s, "", "jti-1", true)
+		checkRevoked(t, s, "g1", "jti-2", false)
+	}},
+	{"a token of a revoked grant is revoked", func(t *testing.T, s store.Store) {
+		createGrant(t, s, "g1")
+		mustNot(t, "RevokeGrant", s.RevokeGrant(ctx(t), "g1", t0))
+		checkRevoked(t, s, "g1", "jti-1", true)
+	}},
+	{"a token of a grant that no longer exists is revoked", func(t *testing.T, s store.Store) {
+		checkRevoked(t, s, "no-such-grant", "jti-1", true)
+	}},
+}
+
+// checkRevoked checks what AccessTokenRevoked answers.
+func checkRevoked(t *testing.T, s store.Store, grantID, jti string, want bool) {
+	t.Helper()
+	got, err := s.AccessTokenRevoked(ctx(t), grantID, jti)
+	mustNot(t, "AccessTokenRevoked", err)
+	if got != want {
+		t.Errorf("AccessTokenRevoked(%q, %q): got %v, want %v", grantID, jti, got, want)
+	}
+}

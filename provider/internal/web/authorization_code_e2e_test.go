@@ -1,0 +1,103 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestAuthorizationCodeFlow walks RFC 6749 Section 4.1, steps A–E, with
+// golang.org/x/oauth2 as the client, once per client authentication method.
+func TestAuthorizationCodeFlow(t *testing.T) {
+	for _, tc := range authStyles {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := providertest.New(t, providertest.Options{})
+			cfg := demoConfig(srv, tc.style, "openid", "profile", "email", "read")
+			verifier := oauth2.GenerateVerifier()
+
+			// (A)–(C): the front channel.
+			loc := newBrowser(t).approve(srv, cfg.AuthCodeURL("xyz-state", oauth2.S256ChallengeOption(verifier)))
+			q := loc.Query()
+			if got := loc.Scheme + "://" + loc.Host + loc.Path; got != demoRedirectURI {
+				t.Fatalf("redirected to %s, want %s", got, demoRedirectURI)
+			}
+			if got := q.Get("state"); got != "xyz-state" {
+				t.Errorf("state: got %q, want %q", got, "xyz-state")
+			}
+			if got := q.Get("iss"); got != srv.Issuer {
+				t.Errorf("iss (RFC 9207): got %q, want %q", got, srv.Issuer)
+			}
+
+			// (D): the code exchange.
+			tok, err := cfg.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatalf("Exchange: %v", err)
+			}
+			if tok.RefreshToken == "" || tok.Extra("id_token") == nil {
+				t.Errorf("got refresh token %t and id_token %v, want both", tok.RefreshToken != "", tok.Extra("id_token") != nil)
+			}
+			if got := tok.Extra("scope"); got != "openid profile email read" {
+				t.Errorf("scope: got %v, want %q", got, "openid profile email read")
+			}
+
+			// (E): the protected resource.
+			resp, body := callResource(t, srv.URL+"/protected/resource", tok.AccessToken)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "This page is secured.") {
+				t.Fatalf("GET /protected/resource: got %d %q, want 200 with the secured page", resp.StatusCode, body)
+			}
+			resp, body = callResource(t, srv.URL+"/user/profile", tok.AccessToken)
+			var profile map[string]string
+			if err := json.Unmarshal([]byte(body), &profile); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET /user/profile: got %d %q", resp.StatusCode, body)
+			}
+			want := map[string]string{"id": "user1", "name": "Demo User", "email": "demo@example.com"}
+			for k, v := range want {
+				if profile[k] != v {
+					t.Errorf("profile %s: got %q, want %q", k, profile[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestSeedWalkthrough runs the README's curl sequence verbatim (bare POST
+// with credentials, the /oauth/access_token alias, client_secret_post).
+func TestSeedWalkthrough(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	resp, body := rawPost(t, srv.URL+"/oauth/authenticate",
+		"response_type=code&client_id=testclient&state=4nBjkh31&scope=read&redirect_uri=http://localhost:3000/callback&username=demo&password=demo", nil)
+	loc := redirectOf(t, resp, body)
+	if !strings.HasPrefix(loc.String(), "http://localhost:3000/callback?") || loc.Query().Get("state") != "4nBjkh31" {
+		t.Fatalf("Location: got %s, want the callback with state=4nBjkh31", loc.Redacted())
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"redirect_uri": {demoRedirectURI}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
+	resp, body = rawPost(t, srv.URL+"/oauth/access_token", form.Encode(), nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /oauth/access_token: got %d %s", resp.StatusCode, body)
+	}
+	for h, want := range map[string]string{"Cache-Control": "no-store", "Pragma": "no-cache"} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s (RFC 6749 Section 5.1): got %q, want %q", h, got, want)
+		}
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.Unmarshal([]byte(body), &tok); err != nil || tok.TokenType != "Bearer" || tok.ExpiresIn != 3600 {
+		t.Fatalf("token response: got %s", body)
+	}
+	resp, body = callResource(t, srv.URL+"/protected/resource", tok.AccessToken)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "This page is secured.") {
+		t.Fatalf("GET /protected/resource: got %d", resp.StatusCode)
+	}
+}

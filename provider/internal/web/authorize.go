@@ -1,0 +1,180 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+// consentPage is what the login + consent template shows.
+type consentPage struct {
+	Auth         *oauth.Authorization
+	Hidden       url.Values // the authorization request, carried through the form
+	NeedPassword bool
+	Username     string // prefilled after a failed attempt
+	CSRF         string
+	Error        string
+}
+
+// handleAuthorize handles "GET /oauth/authorize" and "POST /oauth/authorize",
+// the authorization endpoint ([RFC 6749 Section 4.1.1]; "The authorization
+// server MUST support the use of the HTTP "GET" method … and MAY support the
+// use of the "POST" method as well", Section 3.1). A valid request shows the
+// login + consent page; prompt=none answers at once.
+//
+// [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+func (s *Server) handleAuthorize(c *gin.Context) {
+	form := c.Request.URL.Query()
+	if c.Request.Method == http.MethodPost {
+		var err *oauth.Error
+		if form, err = postForm(c); err != nil {
+			s.renderError(c, http.StatusBadRequest, err)
+			return
+		}
+	}
+	a, aerr := s.p.Authorize(c, oauth.ParseAuthorizationRequest(form))
+	if aerr != nil {
+		s.authorizationError(c, aerr)
+		return
+	}
+	sess := sessionOf(c)
+	if a.PromptIncludes("none") {
+		s.promptNone(c, a, sess)
+		return
+	}
+	s.showConsent(c, http.StatusOK, a, sess, "", "")
+}
+
+// handleAuthenticate handles "POST /oauth/authenticate", the target of the
+// login + consent form: the authorization request's parameters plus the
+// user's credentials (or a login session and its CSRF token) and decision.
+// It answers as the authorization endpoint does ([RFC 6749 Section 4.1.2]).
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+func (s *Server) handleAuthenticate(c *gin.Context) {
+	form, ferr := postForm(c)
+	if ferr != nil {
+		s.renderError(c, http.StatusBadRequest, ferr)
+		return
+	}
+	a, aerr := s.p.Authorize(c, oauth.ParseAuthorizationRequest(form))
+	if aerr != nil {
+		s.authorizationError(c, aerr)
+		return
+	}
+	sess := sessionOf(c)
+	if !s.signIn(c, a, sess, form) {
+		return
+	}
+	switch form.Get("decision") {
+	case "", "allow":
+		s.approve(c, a, sess)
+	case "deny":
+		s.authorizationError(c, a.Deny(oauth.ErrAccessDenied, "the user denied the request"))
+	default:
+		s.authorizationError(c, a.Deny(oauth.ErrInvalidRequest, "decision must be allow or deny"))
+	}
+}
+
+// signIn establishes who is deciding: either the form carries a username and
+// password, or a login session and its CSRF token (a session alone is not
+// enough: a forged cross-site POST would carry the cookie too). On failure it
+// shows the form again and reports false; it never redirects.
+func (s *Server) signIn(c *gin.Context, a *oauth.Authorization, sess loginSession, form url.Values) bool {
+	username, password := form.Get("username"), form.Get("password")
+	if username != "" || password != "" {
+		user, err := s.p.AuthenticateUser(c, username, password)
+		if errors.Is(err, oauth.ErrBadCredentials) {
+			s.showConsent(c, http.StatusUnauthorized, a, sess, username, "Wrong username or password.")
+			return false
+		}
+		if err != nil {
+			s.renderError(c, http.StatusInternalServerError, oauth.NewError(oauth.ErrServerError, "sign-in failed"))
+			return false
+		}
+		sess.LogIn(user.ID, s.p.Now())
+		return true
+	}
+	switch {
+	case !sess.CSRFValid(form.Get("csrf_token")):
+		s.showConsent(c, http.StatusForbidden, a, sess, "", "Your session expired or the form was not ours. Please try again.")
+	case form.Get("decision") == "deny":
+		return true // declining needs no sign-in, only the form's CSRF token
+	case s.p.NeedsLogin(a, sess.AuthTime()) || sess.UserID() == "":
+		s.showConsent(c, http.StatusUnauthorized, a, sess, "", "Please sign in.")
+	default:
+		return true
+	}
+	return false
+}
+
+// approve issues the code and redirects back to the client (a 302 after a
+// POST; never 307, which would resend the password: [RFC 9700 Section 4.12]).
+//
+// [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
+func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSession) {
+	location, err := s.p.IssueAuthorizationCode(c, a, sess.UserID(), sess.AuthTime())
+	if err != nil {
+		s.authorizationError(c, &oauth.AuthorizationError{Error: err, RedirectURI: a.RedirectURI, State: a.State})
+		return
+	}
+	sess.RememberConsent(a.Client.ID, a.Scope)
+	s.saveSession(c, sess)
+	c.Redirect(http.StatusFound, location)
+}
+
+// promptNone answers prompt=none without any page ([OIDC Core Section
+// 3.1.2.1]): "The Authorization Server MUST NOT display any authentication
+// or consent user interface pages. An error is returned if an End-User is
+// not already authenticated or the Client does not have pre-configured
+// consent for the requested Claims".
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+func (s *Server) promptNone(c *gin.Context, a *oauth.Authorization, sess loginSession) {
+	switch {
+	case sess.UserID() == "" || s.p.NeedsLogin(a, sess.AuthTime()):
+		s.authorizationError(c, a.Deny(oauth.ErrLoginRequired, "the user is not signed in"))
+	case !oauth.MayApproveSilently(a, sess.Consented(a.Client.ID)):
+		s.authorizationError(c, a.Deny(oauth.ErrConsentRequired, "the user has not approved this request"))
+	default:
+		s.approve(c, a, sess)
+	}
+}
+
+// showConsent renders the login + consent page.
+func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization, sess loginSession, username, message string) {
+	page := consentPage{
+		Auth: a, Hidden: a.Request.Values(), Username: username, Error: message,
+		NeedPassword: sess.UserID() == "" || s.p.NeedsLogin(a, sess.AuthTime()),
+		CSRF:         sess.CSRFToken(),
+	}
+	s.saveSession(c, sess)
+	s.render(c, status, "authorize.html", page)
+}
+
+// authorizationError answers a failed authorization request: a page when the
+// client or redirect URI is not trusted, else a redirect with error, state
+// and iss ([RFC 6749 Section 4.1.2.1], [RFC 9207 Section 2]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+// [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
+func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError) {
+	if e.RedirectURI == "" {
+		s.renderError(c, http.StatusBadRequest, e.Error)
+		return
+	}
+	s.logIfServerError(c, e.Error)
+	c.Redirect(http.StatusFound, s.p.ErrorRedirectURI(e))
+}
+
+// saveSession writes the session cookie; failing to is logged, not fatal:
+// the user signs in again.
+func (s *Server) saveSession(c *gin.Context, sess loginSession) {
+	if err := sess.Save(); err != nil {
+		s.log.Error("save login session", "err", err)
+	}
+}

@@ -1,0 +1,26 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// handleMetadata handles "GET /.well-known/oauth-authorization-server"
+// ([RFC 8414 Section 3]) and "GET /.well-known/openid-configuration" ([OIDC
+// Discovery Section 4]): one document answers both.
+//
+// [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
+// [OIDC Discovery Section 4]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+func (s *Server) handleMetadata(c *gin.Context) {
+	c.JSON(http.StatusOK, s.p.Metadata())
+}
+
+// handleJWKS handles "GET /.well-known/jwks.json", the public signing keys
+// as a JWK Set ([RFC 7517 Section 5]).
+//
+// [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
+func (s *Server) handleJWKS(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Data(http.StatusOK, "application/json", s.p.Keys.JWKS())
+}

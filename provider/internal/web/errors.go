@@ -1,0 +1,146 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+// statusOf is the one table from protocol error to HTTP status
+// ([RFC 6749 Section 5.2], [RFC 6750 Section 3.1]).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+func statusOf(code oauth.ErrorCode) int {
+	switch code {
+	case oauth.ErrInvalidClient, oauth.ErrInvalidToken:
+		return http.StatusUnauthorized
+	case oauth.ErrInsufficientScope:
+		return http.StatusForbidden
+	case oauth.ErrServerError:
+		return http.StatusInternalServerError
+	case oauth.ErrTemporarilyUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusBadRequest
+	}
+}
+
+// errorBody is the JSON error response of [RFC 6749 Section 5.2].
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+type errorBody struct {
+	Error       oauth.ErrorCode `json:"error"`
+	Description string          `json:"error_description,omitempty"`
+}
+
+// writeError writes a protocol error as JSON. "If the client attempted to
+// authenticate via the "Authorization" request header field, the
+// authorization server MUST respond with an HTTP 401 (Unauthorized) status
+// code and include the "WWW-Authenticate" response header field"
+// ([RFC 6749 Section 5.2]).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
+	s.logIfServerError(c, err)
+	if err.Code == oauth.ErrInvalidClient && err.UsedBasicAuth {
+		c.Header("WWW-Authenticate", `Basic realm="oauth", charset="UTF-8"`)
+	}
+	setNoStore(c)
+	c.AbortWithStatusJSON(statusOf(err.Code), errorBody{Error: err.Code, Description: err.Description})
+}
+
+// writeResourceError answers a resource request that failed the bearer
+// check ([RFC 6750 Section 3]): "If the protected resource request does not
+// include authentication credentials or does not contain an access token
+// that enables access to the protected resource, the resource server MUST
+// include the HTTP "WWW-Authenticate" response header field". A request with
+// no credentials at all (err == nil) gets no error code (Section 3.1).
+//
+// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scope string) {
+	challenge := `Bearer realm="` + s.p.Config.Issuer + `"`
+	if err == nil {
+		c.Header("WWW-Authenticate", challenge)
+		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{Error: oauth.ErrInvalidToken, Description: "an access token is required"})
+		return
+	}
+	challenge += fmt.Sprintf(`, error="%s", error_description="%s"`, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
+	if err.Code == oauth.ErrInsufficientScope && scope != "" {
+		challenge += `, scope="` + scope + `"`
+	}
+	c.Header("WWW-Authenticate", challenge)
+	s.writeError(c, err)
+}
+
+// renderError shows an error page to the user instead of redirecting: the
+// client or the redirect URI could not be trusted ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func (s *Server) renderError(c *gin.Context, status int, err *oauth.Error) {
+	s.logIfServerError(c, err)
+	if err.Code != oauth.ErrServerError {
+		status = max(status, http.StatusBadRequest)
+	}
+	s.render(c, status, "error.html", err)
+}
+
+// render executes a template; a failure is logged (the page is ours, so it
+// cannot be caused by input).
+func (s *Server) render(c *gin.Context, status int, name string, data any) {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := s.templates.ExecuteTemplate(c.Writer, name, data); err != nil {
+		s.log.Error("render template", "template", name, "err", err)
+	}
+	c.Abort()
+}
+
+// logIfServerError logs the hidden cause of a server_error.
+func (s *Server) logIfServerError(c *gin.Context, err *oauth.Error) {
+	if err.Code == oauth.ErrServerError {
+		s.log.Error("server error", "path", c.Request.URL.Path, "err", err)
+	}
+}
+
+// postForm returns the form body of a POST: it must be
+// application/x-www-form-urlencoded ([RFC 6749 Section 3.2]) and within the
+// size limit. Query parameters are not read.
+//
+// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+func postForm(c *gin.Context) (url.Values, *oauth.Error) {
+	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mediaType != "application/x-www-form-urlencoded" {
+		return nil, oauth.NewError(oauth.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded")
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, oauth.NewError(oauth.ErrInvalidRequest, "the request body is too large")
+		}
+		return nil, oauth.NewError(oauth.ErrInvalidRequest, "the request body is not a valid form")
+	}
+	return c.Request.PostForm, nil
+}
+
+// handleNotFound answers unknown paths with a JSON 404.
+func (s *Server) handleNotFound(c *gin.Context) {
+	c.AbortWithStatusJSON(http.StatusNotFound, errorBody{Error: "not_found", Description: "no such endpoint"})
+}
+
+// handleMethodNotAllowed answers a known path with the wrong method: the
+// token endpoint, for one, "MUST use the HTTP "POST" method" ([RFC 6749 Section 3.2]).
+//
+// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+func (s *Server) handleMethodNotAllowed(c *gin.Context) {
+	setNoStore(c)
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: oauth.ErrInvalidRequest,
+		Description: "method " + c.Request.Method + " is not allowed here"})
+}

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// maxBodyBytes bounds every request body: no OAuth request is anywhere near
+// this, and a larger one is refused before it is read.
+const maxBodyBytes = 64 << 10
+
+// limitBody caps the request body; reading past the cap fails, and the
+// handler answers with the protocol's invalid_request.
+func limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
+	}
+	c.Next()
+}
+
+// recoverPanics turns a panic into a generic server_error: the caller never
+// sees a stack trace, the log gets the cause.
+func (s *Server) recoverPanics(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic serving request", "path", c.Request.URL.Path, "panic", v)
+			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{
+				"error": "server_error", "error_description": "the server could not complete the request"})
+		}
+	}()
+	c.Next()
+}
+
+// logRequests logs one line per request. It logs the path only, never the
+// query, so no parameter of any request reaches the log.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path,
+		"status", c.Writer.Status(), "duration", time.Since(start))
+}
+
+// protectPage sets the headers of pages that take credentials or a
+// decision: they must not be framed ([RFC 9700 Section 4.16]: "authorization
+// servers SHOULD … prevent framing" with X-Frame-Options and CSP
+// frame-ancestors), cached, or leak their URL in a Referer.
+//
+// [RFC 9700 Section 4.16]: https://www.rfc-editor.org/rfc/rfc9700#section-4.16
+func protectPage(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	setNoStore(c)
+	c.Next()
+}
+
+// setNoStore forbids caching: "The authorization server MUST include the
+// HTTP "Cache-Control" response header field with a value of "no-store" in
+// any response containing tokens, credentials, or other sensitive
+// information, as well as the "Pragma" response header field with a value
+// of "no-cache"" ([RFC 6749 Section 5.1]).
+//
+// [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+func setNoStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("Pragma", "no-cache")
+}
+
+// allowCORS lets browser apps (the SPA demo) call the token, revocation and
+// resource endpoints. No cookies are involved, so any origin may call.
+func allowCORS(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	h.Set("Access-Control-Allow-Methods", "GET, POST")
+	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
+	if c.Request.Method == http.MethodOptions {
+		c.AbortWithStatus(http.StatusNoContent)
+		return
+	}
+	c.Next()
+}

@@ -1,0 +1,85 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/internal/token"
+)
+
+// handleProtectedResource handles "GET /protected/resource": any valid
+// Bearer token ([RFC 6750 Section 2.1]) gets the secured page.
+//
+// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+func (s *Server) handleProtectedResource(c *gin.Context) {
+	claims, ok := s.bearer(c)
+	if !ok {
+		return
+	}
+	s.render(c, http.StatusOK, "resource.html", claims)
+}
+
+// handleUserProfile handles "GET /user/profile": a user's token with scope
+// read gets the user's profile as JSON.
+func (s *Server) handleUserProfile(c *gin.Context) {
+	claims, ok := s.bearer(c)
+	if !ok {
+		return
+	}
+	profile, err := s.p.UserProfile(c, claims)
+	if err != nil {
+		s.writeResourceError(c, err, "read")
+		return
+	}
+	c.JSON(http.StatusOK, profile)
+}
+
+// handleUserInfo handles "GET /userinfo" and "POST /userinfo", the OpenID
+// Connect userinfo endpoint ([OIDC Core Section 5.3]).
+//
+// [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+func (s *Server) handleUserInfo(c *gin.Context) {
+	claims, ok := s.bearer(c)
+	if !ok {
+		return
+	}
+	info, err := s.p.UserInfo(c, claims)
+	if err != nil {
+		s.writeResourceError(c, err, oauth.ScopeOpenID)
+		return
+	}
+	setNoStore(c)
+	c.JSON(http.StatusOK, info)
+}
+
+// bearer authenticates a resource request by its Authorization header. A
+// token in the query string is refused: [RFC 9700 Section 2.4]: "access
+// tokens MUST NOT be sent in query parameters" (the URI method of
+// [RFC 6750 Section 2.3] leaks tokens into logs and Referer headers).
+//
+// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
+func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
+	if c.Request.URL.Query().Has("access_token") {
+		s.writeResourceError(c, oauth.NewError(oauth.ErrInvalidRequest,
+			"access tokens in the query string are not accepted; use the Authorization header"), "")
+		return token.AccessTokenClaims{}, false
+	}
+	raw, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
+	if err == nil && raw == "" {
+		s.writeResourceError(c, nil, "")
+		return token.AccessTokenClaims{}, false
+	}
+	if err != nil {
+		s.writeResourceError(c, err, "")
+		return token.AccessTokenClaims{}, false
+	}
+	claims, err := s.p.AuthenticateBearer(c, raw)
+	if err != nil {
+		s.writeResourceError(c, err, "")
+		return token.AccessTokenClaims{}, false
+	}
+	return claims, true
+}

@@ -1,0 +1,89 @@
+// Package web is the provider's HTTP layer: the route table, thin Gin
+// handlers that parse a request, call one oauth.Provider method and write
+// its answer, the error writers, the login session and the HTML templates.
+// No protocol rule lives here; see package oauth for those.
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-contrib/sessions/cookie"
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Server holds what the handlers share.
+type Server struct {
+	p         *oauth.Provider
+	log       *slog.Logger
+	templates *template.Template
+}
+
+// NewRouter returns the provider's HTTP handler: every route of SPEC.md.
+// sessionSecret keys the login session cookie (signed and encrypted).
+func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{p: p, log: log, templates: template.Must(template.ParseFS(templateFS, "templates/*.html"))}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(s.recoverPanics, s.logRequests, limitBody)
+	r.NoRoute(s.handleNotFound)
+	r.NoMethod(s.handleMethodNotAllowed)
+
+	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.
+	api := r.Group("", allowCORS)
+	api.GET("/.well-known/oauth-authorization-server", s.handleMetadata)
+	api.GET("/.well-known/openid-configuration", s.handleMetadata)
+	api.GET(oauth.PathJWKS, s.handleJWKS)
+
+	// The authorization endpoint and its login + consent page: RFC 6749 Section 4.1.1.
+	pages := r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p)), protectPage)
+	pages.GET(oauth.PathAuthorize, s.handleAuthorize)
+	pages.POST(oauth.PathAuthorize, s.handleAuthorize)
+	pages.POST(oauth.PathAuthenticate, s.handleAuthenticate)
+
+	// The token endpoint and its companions: RFC 6749 Section 3.2, RFC 7009, RFC 7662.
+	api.POST(oauth.PathToken, s.handleToken)
+	api.POST(oauth.PathAccessToken, s.handleToken)
+	api.POST(oauth.PathRevoke, s.handleRevoke)
+	api.POST(oauth.PathIntrospect, s.handleIntrospect)
+
+	// The resource server: RFC 6750, OIDC Core Section 5.3.
+	api.GET("/protected/resource", s.handleProtectedResource)
+	api.GET("/user/profile", s.handleUserProfile)
+	api.GET(oauth.PathUserInfo, s.handleUserInfo)
+	api.POST(oauth.PathUserInfo, s.handleUserInfo)
+	r.OPTIONS("/*path", allowCORS)
+
+	// The device authorization grant: RFC 8628.
+	api.POST(oauth.PathDeviceAuthorization, s.handleDeviceAuthorization)
+	pages.GET(oauth.PathDeviceVerification, s.handleDevice)
+	pages.POST(oauth.PathDeviceVerification, s.handleDevice)
+
+	return r
+}
+
+// newCookieStore keys the session cookie from the secret: one derived key
+// signs (HMAC-SHA256), the other encrypts (AES-256), so the cookie can be
+// neither read nor forged.
+func newCookieStore(secret []byte, p *oauth.Provider) cookie.Store {
+	hashKey := sha256.Sum256(append([]byte("session-hmac:"), secret...))
+	encKey := sha256.Sum256(append([]byte("session-aes:"), secret...))
+	st := cookie.NewStore(hashKey[:], encKey[:])
+	st.Options(sessions.Options{
+		Path: "/", MaxAge: int(p.Config.SessionTTL.Seconds()), HttpOnly: true,
+		Secure: strings.HasPrefix(p.Config.Issuer, "https://"), SameSite: http.SameSiteLaxMode,
+	})
+	return st
+}

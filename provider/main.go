@@ -1,0 +1,155 @@
+// Command provider is the OAuth 2.0 authorization server and resource
+// server of this project.
+//
+//	provider              serve on PROVIDER_ADDR (default :8080)
+//	provider keys rotate  add a new signing key; the old ones keep verifying
+//
+// Settings come from the environment and an optional .env file (SPEC.md).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/joho/godotenv"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/store/postgres"
+	"github.com/oauth-reference/provider/internal/store/sqlite"
+	"github.com/oauth-reference/provider/internal/token"
+	"github.com/oauth-reference/provider/internal/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := run(ctx, os.Args[1:], log); err != nil {
+		log.Error("provider stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run loads the configuration and runs the command the arguments name.
+func run(ctx context.Context, args []string, log *slog.Logger) error {
+	_ = godotenv.Load() // a missing .env is fine; set variables always win
+	cfg, err := config.FromEnv(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch strings.Join(args, " ") {
+	case "":
+		return serve(ctx, cfg, st, log)
+	case "keys rotate":
+		kid, err := token.Rotate(ctx, st, time.Now(), cfg.MaxTokenLifetime())
+		if err == nil {
+			fmt.Printf("new signing key %s; running providers pick it up within a minute\n", kid)
+		}
+		return err
+	default:
+		return fmt.Errorf("unknown command %q (want no arguments, or \"keys rotate\")", strings.Join(args, " "))
+	}
+}
+
+// openStore opens PostgreSQL for a postgres:// URL, else a SQLite file.
+func openStore(ctx context.Context, url string) (store.Store, error) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return postgres.Open(ctx, url)
+	}
+	return sqlite.Open(ctx, url)
+}
+
+// serve runs the provider until ctx is cancelled, then shuts down gracefully.
+func serve(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logger) error {
+	keys, err := token.LoadKeys(ctx, st, time.Now())
+	if err != nil {
+		return err
+	}
+	p := oauth.New(cfg, st, keys, log)
+	if err := p.SeedDemo(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr: cfg.Addr, Handler: web.NewRouter(p, sessionSecret(cfg, log), log),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+	}
+	go maintain(ctx, p, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("provider listening", "addr", cfg.Addr, "issuer", cfg.Issuer, "database", storeKind(cfg.DatabaseURL))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// maintain runs the background work until ctx ends: reload signing keys
+// (another process may have rotated them) every minute, and purge expired
+// records every PurgeInterval, so the store does not grow without bound.
+func maintain(ctx context.Context, p *oauth.Provider, log *slog.Logger) {
+	reload := time.NewTicker(time.Minute)
+	purge := time.NewTicker(p.Config.PurgeInterval)
+	defer reload.Stop()
+	defer purge.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-reload.C:
+			if err := p.Keys.Reload(ctx); err != nil {
+				log.Error("reload signing keys", "err", err)
+			}
+		case <-purge.C:
+			if n, err := p.PurgeExpired(ctx); err != nil {
+				log.Error("purge expired records", "err", err)
+			} else if n > 0 {
+				log.Info("purged expired records", "rows", n)
+			}
+		}
+	}
+}
+
+// sessionSecret returns SESSION_SECRET, or a random one (login sessions then
+// end when the provider restarts).
+func sessionSecret(cfg config.Config, log *slog.Logger) []byte {
+	if cfg.SessionKey != "" {
+		return []byte(cfg.SessionKey)
+	}
+	log.Warn("SESSION_SECRET is not set: using a random one; login sessions end at restart")
+	return []byte(rand.Text())
+}
+
+// storeKind names the backend for the start-up log without printing the
+// URL, which may hold a password.
+func storeKind(url string) string {
+	if strings.HasPrefix(url, "postgres") {
+		return "postgres"
+	}
+	return "sqlite " + url
+}

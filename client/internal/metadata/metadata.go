@@ -79,7 +79,7 @@ func Fetch(ctx context.Context, client *http.Client, issuer, base string) (Metad
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return Metadata{}, fmt.Errorf("metadata: GET %s: %w", wellKnown, err)
+		return Metadata{}, fmt.Errorf("metadata: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -3,12 +3,12 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,7 +20,7 @@ import (
 
 // databaseURL is the server the tests use, from TEST_DATABASE_URL. Without
 // it the tests skip, except in CI (CI set), where PostgreSQL must be tested.
-func databaseURL(t *testing.T) string {
+func databaseURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("TEST_DATABASE_URL")
 	if u == "" {
@@ -41,7 +41,7 @@ type schemas struct {
 }
 
 // newSchemas connects to the test server.
-func newSchemas(t *testing.T) *schemas {
+func newSchemas(t testing.TB) *schemas {
 	u := databaseURL(t)
 	admin, err := pgxpool.New(t.Context(), u)
 	if err != nil {
@@ -53,7 +53,7 @@ func newSchemas(t *testing.T) *schemas {
 
 // create makes a new empty schema, dropped with all it holds when t ends, and
 // returns the URL of the database with that schema as its search_path.
-func (sc *schemas) create(t *testing.T) string {
+func (sc *schemas) create(t testing.TB) string {
 	t.Helper()
 	name := "storetest_" + strings.ToLower(rand.Text()[:16]) // lower case: search_path folds it
 	ident := pgx.Identifier{name}.Sanitize()
@@ -79,7 +79,7 @@ func (sc *schemas) create(t *testing.T) string {
 }
 
 // open opens a Store on u and closes it when t ends.
-func open(t *testing.T, u string) *postgres.Store {
+func open(t testing.TB, u string) *postgres.Store {
 	t.Helper()
 	s, err := postgres.Open(t.Context(), u)
 	if err != nil {
@@ -153,12 +153,42 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	}
 }
 
-// ExampleOpen is not run: it needs a server.
-func ExampleOpen() {
-	s, err := postgres.Open(context.Background(), "postgres://postgres@127.0.0.1:55432/oauth_test?sslmode=disable")
-	if err != nil {
-		fmt.Println(err)
-		return
+// benchStore is a store in a fresh schema holding a client and one live grant.
+func benchStore(b *testing.B) *postgres.Store {
+	sc := newSchemas(b)
+	s := open(b, sc.create(b))
+	ctx := b.Context()
+	client := store.Client{
+		ID: "testclient", Name: "Test", Type: store.Confidential, SecretHash: "x",
+		RedirectURIs: []string{"http://localhost:3000/callback"},
+		GrantTypes:   []string{"authorization_code", "refresh_token", "client_credentials"},
+		Scopes:       []string{"openid", "profile", "email", "read", "write"},
 	}
-	defer s.Close()
+	now := time.Now()
+	grant := store.Grant{ID: "g1", ClientID: "testclient", Scope: "read", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.UpsertClient(ctx, client); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.CreateGrant(ctx, grant); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func BenchmarkGetClient(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if _, err := s.GetClient(b.Context(), "testclient"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAccessTokenRevoked(b *testing.B) {
+	s := benchStore(b)
+	for b.Loop() {
+		if revoked, err := s.AccessTokenRevoked(b.Context(), "g1", "live-jti"); err != nil || revoked {
+			b.Fatalf("AccessTokenRevoked: got %v, %v; want false, nil", revoked, err)
+		}
+	}
 }

@@ -106,7 +106,7 @@ func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt tim
 // grantID ("" for none), was revoked, directly or through its grant; a
 // grant that no longer exists counts as revoked. It runs on every request
 // that carries a token, hence one query: the jti was revoked, or the token
-// has a grant ($2 <> '') that is not in force.
+// has a grant ($2 <> ”) that is not in force.
 func (s *Store) AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error) {
 	var revoked bool
 	err := s.pool.QueryRow(ctx, `

@@ -113,16 +113,19 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash string, now t
 
 // PurgeExpired deletes, in one transaction, the codes, device codes, refresh
 // tokens, access token revocations and grants whose lifetime ended before
-// now, and returns how many rows went. A grant's descendants go with it.
+// now, and returns how many rows went. A grant outlives its codes and
+// tokens (CreateRefreshToken and RotateRefreshToken extend it), so they are
+// gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
+// the grant, uncounted.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, query := range []string{
-			`DELETE FROM authorization_codes WHERE expires_at < ?1 OR grant_id IN (SELECT id FROM grants WHERE expires_at < ?1)`,
-			`DELETE FROM refresh_tokens WHERE expires_at < ?1 OR grant_id IN (SELECT id FROM grants WHERE expires_at < ?1)`,
-			`DELETE FROM device_codes WHERE expires_at < ?1 OR grant_id IN (SELECT id FROM grants WHERE expires_at < ?1)`,
-			`DELETE FROM revoked_access_tokens WHERE expires_at < ?1`,
-			`DELETE FROM grants WHERE expires_at < ?1`,
+			`DELETE FROM authorization_codes WHERE expires_at < ?`,
+			`DELETE FROM refresh_tokens WHERE expires_at < ?`,
+			`DELETE FROM device_codes WHERE expires_at < ?`,
+			`DELETE FROM revoked_access_tokens WHERE expires_at < ?`,
+			`DELETE FROM grants WHERE expires_at < ?`,
 		} {
 			res, err := tx.ExecContext(ctx, query, micros(now))
 			if err != nil {

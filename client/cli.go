@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/term"
+
+	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/metadata"
+	"github.com/oauth-reference/client/internal/tokenview"
+)
+
+// OAuthError is an OAuth error answer ([RFC 6749 Section 5.2],
+// [RFC 8628 Section 3.5]) that ends a CLI flow.
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+type OAuthError struct {
+	Step        string // what failed: "token request", …
+	Code        string // the "error" parameter: invalid_client, access_denied, …
+	Description string // the "error_description" parameter
+}
+
+func (e *OAuthError) Error() string {
+	s := e.Step + " failed: " + e.Code
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	return s
+}
+
+// oauthError turns the error of an x/oauth2 call into an *OAuthError when
+// the provider answered with an OAuth error code.
+func oauthError(step string, err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.ErrorCode != "" {
+		return &OAuthError{Step: step, Code: re.ErrorCode, Description: re.ErrorDescription}
+	}
+	return fmt.Errorf("%s failed: %w", step, err)
+}
+
+// cliHTTPClient is the HTTP client of the CLI flows.
+func cliHTTPClient() *http.Client {
+	return &http.Client{Timeout: 15 * time.Second}
+}
+
+// cliMetadata fetches the provider's metadata for a CLI flow, a few times at
+// most, and returns it with the back-channel endpoints.
+func cliMetadata(ctx context.Context, client *http.Client, cfg config.Config, w io.Writer) (metadata.Metadata, error) {
+	md, err := metadata.Discover(ctx, client, cfg.AuthServer, cfg.BackChannel(), metadata.Retry{
+		Attempts: 4,
+		Log: func(attempt int, err error, wait time.Duration) {
+			if wait > 0 {
+				fmt.Fprintf(w, "provider not answering (attempt %d): %v; retrying in %s\n", attempt, err, wait)
+			}
+		},
+	})
+	if err != nil {
+		return md, err
+	}
+	return md.BackChannel(cfg.AuthServer, cfg.AuthServerInternal), nil
+}
+
+// printToken writes a token masked, and its header and claims when it is a
+// JWT. Decoding is for display only: the provider verifies its tokens.
+func printToken(w io.Writer, name, raw string, now time.Time) {
+	if raw == "" {
+		return
+	}
+	fmt.Fprintf(w, "\n%s: %s\n", name, tokenview.Mask(raw))
+	jwt, err := tokenview.Decode(raw, now)
+	if err != nil {
+		fmt.Fprintln(w, "  (opaque: not a JWT)")
+		return
+	}
+	fmt.Fprintf(w, "  header:\n%s\n  claims:\n%s\n", indent(jwt.Header, "    "), indent(jwt.Claims, "    "))
+	for _, tc := range jwt.Times {
+		fmt.Fprintf(w, "  %-9s %s\n", tc.Name+":", tc.Text)
+	}
+}
+
+// printExpiry writes when the access token expires.
+func printExpiry(w io.Writer, tok *oauth2.Token, now time.Time) {
+	scope, _ := tok.Extra("scope").(string)
+	fmt.Fprintf(w, "\ntoken_type %s, scope %q", tok.Type(), scope)
+	if !tok.Expiry.IsZero() {
+		fmt.Fprintf(w, ", expires %s", tokenview.When(tok.Expiry, now))
+	}
+	fmt.Fprintln(w)
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// getResource calls a resource with the access token as a Bearer token
+// ([RFC 6750 Section 2.1]) and prints the answer. Any status but 200 is an
+// error.
+//
+// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+func getResource(ctx context.Context, client *http.Client, tok *oauth2.Token, url string, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	tok.SetAuthHeader(req)
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	fmt.Fprintf(w, "\nGET %s → %s\n%s\n", url, resp.Status, pretty(body))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s %s", url, resp.Status, resp.Header.Get("WWW-Authenticate"))
+	}
+	return nil
+}
+
+// pretty indents a JSON body; other bodies are returned trimmed.
+func pretty(body []byte) string {
+	var v any
+	if json.Unmarshal(body, &v) == nil {
+		if b, err := json.MarshalIndent(v, "", "  "); err == nil {
+			return string(b)
+		}
+	}
+	return strings.TrimSpace(string(body))
+}
+
+// isTerminal reports whether w is a terminal, where a QR code and a
+// self-updating progress line make sense.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,81 @@
+package oauth
+
+import (
+	"encoding/base64"
+	"net/url"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// basic builds a Basic header the way RFC 6749 Section 2.3.1 says: form-encode
+// client_id and secret, join with ":", base64.
+func basic(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
+func TestParseClientCredentials(t *testing.T) {
+	tests := []struct {
+		name   string
+		header string
+		form   url.Values
+		want   ClientCredentials
+		err    ErrorCode
+	}{
+		{"Basic credentials are form-decoded (RFC 6749 Section 2.3.1)", basic("id??", "s:e%c r+t"), nil,
+			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "id??", Secret: "s:e%c r+t"}, ""},
+		{"client_secret_post reads the body", "", url.Values{"client_id": {"c"}, "client_secret": {"s"}},
+			ClientCredentials{Method: AuthClientSecretPost, ClientID: "c", Secret: "s"}, ""},
+		{"a public client names itself with client_id only", "", url.Values{"client_id": {"spa"}},
+			ClientCredentials{Method: AuthNone, ClientID: "spa"}, ""},
+		{"Basic plus client_secret in the body is two methods (RFC 6749 Section 2.3)", basic("c", "s"),
+			url.Values{"client_secret": {"s"}}, ClientCredentials{}, ErrInvalidRequest},
+		{"Basic with a different client_id in the body is refused", basic("c", "s"),
+			url.Values{"client_id": {"other"}}, ClientCredentials{}, ErrInvalidRequest},
+		{"a repeated client_id is refused (RFC 6749 Section 3.2)", "", url.Values{"client_id": {"a", "b"}},
+			ClientCredentials{}, ErrInvalidRequest},
+		{"Basic that is not base64 is invalid_client", "Basic %%%", nil, ClientCredentials{}, ErrInvalidClient},
+		{"Basic without a colon is invalid_client", "Basic " + base64.StdEncoding.EncodeToString([]byte("nocolon")), nil,
+			ClientCredentials{}, ErrInvalidClient},
+		{"Basic with bad percent-encoding is invalid_client", "Basic " + base64.StdEncoding.EncodeToString([]byte("a%zz:b")), nil,
+			ClientCredentials{}, ErrInvalidClient},
+		{"another scheme is invalid_client", "Bearer abc", nil, ClientCredentials{}, ErrInvalidClient},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseClientCredentials(tc.header, tc.form)
+			var code ErrorCode
+			if err != nil {
+				code = err.Code
+			}
+			if code != tc.err {
+				t.Fatalf("error: got %q, want %q", code, tc.err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("credentials (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzParseClientCredentials: no header or body makes the parser panic, and
+// whatever Basic credentials it accepts re-encode to the same pair.
+func FuzzParseClientCredentials(f *testing.F) {
+	f.Add(basic("id??", "secret"), "client_id=x")
+	f.Add("Basic Og==", "")
+	f.Add("basic "+base64.StdEncoding.EncodeToString([]byte("%41:%")), "client_secret=a&client_secret=b")
+	f.Fuzz(func(t *testing.T, header, body string) {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		cc, perr := ParseClientCredentials(header, form)
+		if perr != nil || cc.Method != AuthClientSecretBasic {
+			return
+		}
+		again, perr := ParseClientCredentials(basic(cc.ClientID, cc.Secret), nil)
+		if perr != nil || again.ClientID != cc.ClientID || again.Secret != cc.Secret {
+			t.Errorf("round trip of %q: got %+v, %v", header, again, perr)
+		}
+	})
+}

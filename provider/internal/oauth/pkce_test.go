@@ -1,0 +1,78 @@
+package oauth
+
+import "testing"
+
+// TestS256ChallengeRFC7636AppendixB checks the example of RFC 7636 Appendix B.
+func TestS256ChallengeRFC7636AppendixB(t *testing.T) {
+	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	const want = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	if got := S256Challenge(verifier); got != want {
+		t.Errorf("S256Challenge(%q): got %q, want %q", verifier, got, want)
+	}
+}
+
+func TestVerifyCodeVerifier(t *testing.T) {
+	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	tests := []struct {
+		name                string
+		challenge, verifier string
+		want                ErrorCode // "" = accepted
+	}{
+		{"matching verifier is accepted (RFC 7636 Section 4.6)", challenge, verifier, ""},
+		{"no PKCE at all is accepted for a code issued without a challenge", "", "", ""},
+		{"wrong verifier is invalid_grant (RFC 7636 Section 4.6)", challenge, "x" + verifier[1:], ErrInvalidGrant},
+		{"missing verifier for a challenged code is invalid_grant", challenge, "", ErrInvalidGrant},
+		{"verifier for an unchallenged code is refused: downgrade defence (RFC 9700 Section 2.1.1)", "", verifier, ErrInvalidGrant},
+		{"42-character verifier is malformed (RFC 7636 Section 4.1)", challenge, verifier[:42], ErrInvalidRequest},
+		{"129-character verifier is malformed (RFC 7636 Section 4.1)", challenge, verifier + verifier + verifier[:43], ErrInvalidRequest},
+		{"verifier outside the unreserved set is malformed (RFC 7636 Section 4.1)", challenge, verifier[:42] + "+", ErrInvalidRequest},
+		{"verifier equal to the challenge (plain) is refused", challenge, challenge, ErrInvalidGrant},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := verifyCodeVerifier(tc.challenge, tc.verifier)
+			var got ErrorCode
+			if err != nil {
+				got = err.Code
+			}
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckCodeChallenge(t *testing.T) {
+	const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	tests := []struct {
+		name              string
+		public            bool
+		challenge, method string
+		want              ErrorCode
+	}{
+		{"S256 is accepted", true, challenge, "S256", ""},
+		{"plain is refused, never downgraded (RFC 9700 Section 2.1.1)", false, challenge, "plain", ErrInvalidRequest},
+		{"a missing method is refused (it would mean plain, RFC 7636 Section 4.3)", false, challenge, "", ErrInvalidRequest},
+		{"another spelling of S256 is refused", false, challenge, "s256", ErrInvalidRequest},
+		{"a public client must use PKCE (RFC 9700 Section 2.1.1)", true, "", "", ErrInvalidRequest},
+		{"a confidential client may omit PKCE", false, "", "", ""},
+		{"a method without a challenge is refused", false, "", "S256", ErrInvalidRequest},
+		{"a challenge that is no S256 hash is refused", false, "short", "S256", ErrInvalidRequest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			client := demoClient()
+			if tc.public {
+				client.Type = "public"
+			}
+			var got ErrorCode
+			if err := checkCodeChallenge(client, tc.challenge, tc.method); err != nil {
+				got = err.Code
+			}
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,191 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// badRequest is one malformed request and the protocol answer it must get.
+type badRequest struct {
+	name        string
+	method      string
+	path        string // with query
+	contentType string // "" = form
+	body        string
+	header      map[string]string
+	wantStatus  int
+	wantError   string // the "error" of the JSON body or of the redirect; "" = not checked
+}
+
+const (
+	okAuth  = "response_type=code&client_id=testclient&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&state=s1"
+	formCT  = "application/x-www-form-urlencoded"
+	bigBody = 2 << 20 // 2 MB
+)
+
+func badAuthorizeRequests() []badRequest {
+	return []badRequest{
+		{name: "no parameters: error page, no redirect", method: "GET", path: "/oauth/authorize", wantStatus: 400},
+		{name: "unknown client: error page, never redirected (RFC 6749 Section 4.1.2.1)", method: "GET",
+			path: "/oauth/authorize?response_type=code&client_id=nobody&redirect_uri=https%3A%2F%2Fevil.example%2F", wantStatus: 400},
+		{name: "unregistered redirect_uri: error page, never redirected", method: "GET",
+			path: "/oauth/authorize?response_type=code&client_id=testclient&redirect_uri=https%3A%2F%2Fevil.example%2Fcallback", wantStatus: 400},
+		{name: "repeated client_id: error page", method: "GET", path: "/oauth/authorize?" + okAuth + "&client_id=testclient", wantStatus: 400},
+		{name: "repeated state: redirected invalid_request (RFC 6749 Section 3.1)", method: "GET",
+			path: "/oauth/authorize?" + okAuth + "&state=s2", wantStatus: 302, wantError: "invalid_request"},
+		{name: "missing response_type: redirected invalid_request", method: "GET",
+			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code&", "", 1), wantStatus: 302, wantError: "invalid_request"},
+		{name: "implicit grant refused: unsupported_response_type", method: "GET",
+			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code", "response_type=token", 1), wantStatus: 302, wantError: "unsupported_response_type"},
+		{name: "hybrid flow refused", method: "GET",
+			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code", "response_type=code+id_token", 1), wantStatus: 302, wantError: "unsupported_response_type"},
+		{name: "request object refused: request_not_supported (OIDC Core 6)", method: "GET",
+			path: "/oauth/authorize?" + okAuth + "&request=eyJhbGciOiJub25lIn0.e30.", wantStatus: 302, wantError: "request_not_supported"},
+		{name: "request_uri refused, never fetched", method: "GET",
+			path: "/oauth/authorize?" + okAuth + "&request_uri=https%3A%2F%2Fevil.example%2Fr", wantStatus: 302, wantError: "request_uri_not_supported"},
+		{name: "response_mode other than query refused", method: "GET",
+			path: "/oauth/authorize?" + okAuth + "&response_mode=fragment", wantStatus: 302, wantError: "invalid_request"},
+		{name: "PKCE plain refused (RFC 9700 Section 2.1.1)", method: "GET",
+			path: "/oauth/authorize?" + okAuth + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=plain", wantStatus: 302, wantError: "invalid_request"},
+		{name: "unknown scope: invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=read+admin", wantStatus: 302, wantError: "invalid_scope"},
+		{name: "public client without PKCE: invalid_request", method: "GET",
+			path: "/oauth/authorize?response_type=code&client_id=spa-client&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fspa%2Fcallback", wantStatus: 302, wantError: "invalid_request"},
+		{name: "POST with a JSON body: error page", method: "POST", path: "/oauth/authorize", contentType: "application/json", body: `{"client_id":"testclient"}`, wantStatus: 400},
+		{name: "POST with a 2 MB body: error page", method: "POST", path: "/oauth/authorize", body: okAuth + "&x=" + strings.Repeat("a", bigBody), wantStatus: 400},
+		{name: "PUT: method not allowed", method: "PUT", path: "/oauth/authorize", wantStatus: 405},
+	}
+}
+
+func badAuthenticateRequests() []badRequest {
+	return []badRequest{
+		{name: "no parameters: error page", method: "POST", path: "/oauth/authenticate", wantStatus: 400},
+		{name: "wrong password: the form again, never a redirect", method: "POST", path: "/oauth/authenticate",
+			body: okAuth + "&username=demo&password=wrong", wantStatus: 401},
+		{name: "unknown user: the form again", method: "POST", path: "/oauth/authenticate",
+			body: okAuth + "&username=nobody&password=demo", wantStatus: 401},
+		{name: "no credentials and no session: the form again", method: "POST", path: "/oauth/authenticate", body: okAuth, wantStatus: 403},
+		{name: "a 100 KB password: the form again", method: "POST", path: "/oauth/authenticate",
+			body: okAuth + "&username=demo&password=" + strings.Repeat("p", 60<<10), wantStatus: 401},
+		{name: "an unknown decision: redirected invalid_request", method: "POST", path: "/oauth/authenticate",
+			body: okAuth + "&username=demo&password=demo&decision=maybe", wantStatus: 302, wantError: "invalid_request"},
+		{name: "unknown client: error page, no redirect", method: "POST", path: "/oauth/authenticate",
+			body: "response_type=code&client_id=nobody&username=demo&password=demo", wantStatus: 400},
+		{name: "multipart body: error page", method: "POST", path: "/oauth/authenticate", contentType: "multipart/form-data; boundary=x", body: "--x--", wantStatus: 400},
+		{name: "a 2 MB body: error page", method: "POST", path: "/oauth/authenticate", body: okAuth + "&x=" + strings.Repeat("a", bigBody), wantStatus: 400},
+		{name: "GET: method not allowed", method: "GET", path: "/oauth/authenticate", wantStatus: 405},
+	}
+}
+
+func badTokenRequests() []badRequest {
+	post := "client_id=testclient&client_secret=testsecret"
+	return []badRequest{
+		{name: "GET: the token endpoint MUST use POST (RFC 6749 Section 3.2)", method: "GET", path: "/oauth/token?grant_type=client_credentials", wantStatus: 405, wantError: "invalid_request"},
+		{name: "no grant_type: invalid_request", method: "POST", path: "/oauth/token", body: post, wantStatus: 400, wantError: "invalid_request"},
+		{name: "parameters in the query, not the body: invalid_request", method: "POST", path: "/oauth/token?grant_type=client_credentials&" + post, wantStatus: 400, wantError: "invalid_request"},
+		{name: "password grant: unsupported_grant_type", method: "POST", path: "/oauth/token", body: post + "&grant_type=password&username=demo&password=demo", wantStatus: 400, wantError: "unsupported_grant_type"},
+		{name: "repeated code: invalid_request (RFC 6749 Section 3.2)", method: "POST", path: "/oauth/token", body: post + "&grant_type=authorization_code&code=a&code=b", wantStatus: 400, wantError: "invalid_request"},
+		{name: "repeated grant_type: invalid_request", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&grant_type=client_credentials", wantStatus: 400, wantError: "invalid_request"},
+		{name: "JSON body: invalid_request", method: "POST", path: "/oauth/token", contentType: "application/json", body: `{"grant_type":"client_credentials"}`, wantStatus: 400, wantError: "invalid_request"},
+		{name: "no content type: invalid_request", method: "POST", path: "/oauth/token", contentType: "-", body: post + "&grant_type=client_credentials", wantStatus: 400, wantError: "invalid_request"},
+		{name: "a 2 MB body: invalid_request", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&x=" + strings.Repeat("a", bigBody), wantStatus: 400, wantError: "invalid_request"},
+		{name: "unknown client: 401 invalid_client", method: "POST", path: "/oauth/token", body: "client_id=nobody&client_secret=x&grant_type=client_credentials", wantStatus: 401, wantError: "invalid_client"},
+		{name: "no client authentication: 401 invalid_client", method: "POST", path: "/oauth/token", body: "grant_type=client_credentials", wantStatus: 401, wantError: "invalid_client"},
+		{name: "wrong secret by Basic: 401 invalid_client", method: "POST", path: "/oauth/token", body: "grant_type=client_credentials",
+			header: map[string]string{"Authorization": "Basic dGVzdGNsaWVudDp3cm9uZw=="}, wantStatus: 401, wantError: "invalid_client"},
+		{name: "malformed Basic header: 401 invalid_client", method: "POST", path: "/oauth/token", body: "grant_type=client_credentials",
+			header: map[string]string{"Authorization": "Basic !!!"}, wantStatus: 401, wantError: "invalid_client"},
+		{name: "Basic and client_secret together: invalid_request (RFC 6749 Section 2.3)", method: "POST", path: "/oauth/token", body: "grant_type=client_credentials&client_secret=testsecret",
+			header: map[string]string{"Authorization": "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0"}, wantStatus: 400, wantError: "invalid_request"},
+		{name: "garbage code: invalid_grant", method: "POST", path: "/oauth/token", body: post + "&grant_type=authorization_code&code=garbage&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback", wantStatus: 400, wantError: "invalid_grant"},
+		{name: "missing code: invalid_request", method: "POST", path: "/oauth/token", body: post + "&grant_type=authorization_code", wantStatus: 400, wantError: "invalid_request"},
+		{name: "garbage refresh token: invalid_grant", method: "POST", path: "/oauth/token", body: post + "&grant_type=refresh_token&refresh_token=%00%ff", wantStatus: 400, wantError: "invalid_grant"},
+		{name: "device_code grant for a client not registered for it: unauthorized_client", method: "POST", path: "/oauth/token",
+			body: post + "&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=x", wantStatus: 400, wantError: "unauthorized_client"},
+		{name: "an invalid UTF-8 scope: invalid_scope", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&scope=%ff%fe", wantStatus: 400, wantError: "invalid_scope"},
+	}
+}
+
+// TestBadInput sends malformed requests of every kind to the authorization,
+// authenticate and token endpoints: each gets the protocol's error, never a
+// 500, and a code issued before them is still redeemable after them.
+func TestBadInput(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+	verifier := oauth2.GenerateVerifier()
+	code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+
+	groups := map[string][]badRequest{"authorize": badAuthorizeRequests(), "authenticate": badAuthenticateRequests(), "token": badTokenRequests()}
+	for group, cases := range groups {
+		for _, tc := range cases {
+			t.Run(group+"/"+tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
+		}
+	}
+	if _, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier)); err != nil {
+		t.Errorf("the code issued before the bad requests: got %v, want it still redeemable", err)
+	}
+}
+
+func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
+	req, err := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch tc.contentType {
+	case "":
+		req.Header.Set("Content-Type", formCT)
+	case "-":
+	default:
+		req.Header.Set("Content-Type", tc.contentType)
+	}
+	for k, v := range tc.header {
+		req.Header.Set(k, v)
+	}
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(t, resp)
+	if resp.StatusCode != tc.wantStatus {
+		t.Fatalf("status: got %d, want %d; body %.300s", resp.StatusCode, tc.wantStatus, body)
+	}
+	if strings.Contains(body, "goroutine ") || strings.Contains(body, "panic") {
+		t.Errorf("the answer shows a stack trace: %.300s", body)
+	}
+	checkErrorCode(t, resp, body, tc.wantError)
+}
+
+// checkErrorCode finds the error code in a redirect, a JSON body, or not at
+// all (pages), and compares it.
+func checkErrorCode(t *testing.T, resp *http.Response, body, want string) {
+	t.Helper()
+	var got string
+	switch {
+	case resp.StatusCode == http.StatusFound:
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		got = loc.Query().Get("error")
+		if loc.Query().Get("iss") == "" {
+			t.Errorf("error redirect %s has no iss (RFC 9207)", loc.Redacted())
+		}
+	case strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"):
+		var e struct{ Error string }
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Fatalf("JSON error body: %v: %s", err, body)
+		}
+		got = e.Error
+	default:
+		if resp.Header.Get("Location") != "" {
+			t.Errorf("an error page must not redirect, got Location %s", resp.Header.Get("Location"))
+		}
+		return
+	}
+	if want != "" && got != want {
+		t.Errorf("error: got %q, want %q", got, want)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/client/internal/wirelog"
 )
 
 // OAuthError is an OAuth error answer ([RFC 6749 Section 5.2],
@@ -30,6 +30,7 @@ type OAuthError struct {
 	Description string // the "error_description" parameter
 }
 
+// Error returns the step, the OAuth error code and its description.
 func (e *OAuthError) Error() string {
 	s := e.Step + " failed: " + e.Code
 	if e.Description != "" {
@@ -84,7 +85,7 @@ func printToken(w io.Writer, name, raw string, now time.Time) {
 	}
 	fmt.Fprintf(w, "  header:\n%s\n  claims:\n%s\n", indent(jwt.Header, "    "), indent(jwt.Claims, "    "))
 	for _, tc := range jwt.Times {
-		fmt.Fprintf(w, "  %-9s %s\n", tc.Name+":", tc.Text)
+		fmt.Fprintf(w, "  %-11s %s\n", tc.Name+":", tc.Text)
 	}
 }
 
@@ -119,22 +120,11 @@ func getResource(ctx context.Context, client *http.Client, tok *oauth2.Token, ur
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	fmt.Fprintf(w, "\nGET %s → %s\n%s\n", url, resp.Status, pretty(body))
+	fmt.Fprintf(w, "\nGET %s → %s\n%s\n", url, resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s %s", url, resp.Status, resp.Header.Get("WWW-Authenticate"))
 	}
 	return nil
-}
-
-// pretty indents a JSON body; other bodies are returned trimmed.
-func pretty(body []byte) string {
-	var v any
-	if json.Unmarshal(body, &v) == nil {
-		if b, err := json.MarshalIndent(v, "", "  "); err == nil {
-			return string(b)
-		}
-	}
-	return strings.TrimSpace(string(body))
 }
 
 // isTerminal reports whether w is a terminal, where a QR code and a

@@ -199,4 +199,5 @@ func (r Retry) log(attempt int, err error, wait time.Duration) {
 // permanent marks an error that retrying cannot fix.
 type permanent struct{ error }
 
+// Unwrap returns the error retrying cannot fix.
 func (p permanent) Unwrap() error { return p.error }

@@ -130,7 +130,7 @@ func When(t, now time.Time) string {
 // Relative describes t relative to now in words: "in 59 minutes",
 // "3 seconds ago", "now".
 func Relative(t, now time.Time) string {
-	d := t.Sub(now).Round(time.Second)
+	d := t.Sub(now).Truncate(time.Second)
 	switch {
 	case d == 0:
 		return "now"
@@ -142,7 +142,8 @@ func Relative(t, now time.Time) string {
 }
 
 // Duration says d in its largest whole unit: "1 hour", "59 minutes",
-// "30 days". It rounds down, so a token said to last "59 minutes" does.
+// "30 days". It rounds down (as Relative does), so a token said to last
+// "59 minutes" does.
 func Duration(d time.Duration) string {
 	units := []struct {
 		size time.Duration

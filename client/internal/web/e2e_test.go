@@ -1,12 +1,609 @@
 package web
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/oauth-reference/provider/providertest"
+
+	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/metadata"
+	"github.com/oauth-reference/client/internal/wirelog"
 )
 
-func TestProviderStarts(t *testing.T) {
-	p := providertest.New(t, providertest.Options{RedirectURI: "http://127.0.0.1:9/callback"})
-	t.Log(p.Issuer)
+// harness runs the real provider and this client, each on httptest, and a
+// "browser": an http.Client with a cookie jar that does not follow
+// redirects, so each step of the flow is visible.
+type harness struct {
+	t        *testing.T
+	provider *providertest.Server
+	client   *httptest.Server
+	app      *App
+	browser  *http.Client
+	spy      *spy
+}
+
+func newHarness(t *testing.T, opts providertest.Options) *harness {
+	t.Helper()
+	return startHarness(t, opts, "")
+}
+
+// newDockerHarness runs the provider as docker compose does: its issuer (what
+// the browser uses, AUTH_SERVER) is a name only the browser resolves, and the
+// client reaches it at another address (AUTH_SERVER_INTERNAL).
+func newDockerHarness(t *testing.T) *harness {
+	t.Helper()
+	return startHarness(t, providertest.Options{}, "http://provider.public.test")
+}
+
+func startHarness(t *testing.T, opts providertest.Options, publicIssuer string) *harness {
+	t.Helper()
+	clientSrv := httptest.NewUnstartedServer(nil)
+	clientURL := "http://" + clientSrv.Listener.Addr().String()
+	opts.RedirectURI = clientURL + "/callback"
+	if publicIssuer != "" {
+		withIssuer(&opts, publicIssuer)
+	}
+	p := providertest.New(t, opts)
+
+	cfg := config.Default()
+	cfg.AuthServer = p.Issuer
+	if p.Issuer != p.URL {
+		cfg.AuthServerInternal = p.URL
+	}
+	cfg.RedirectURI = opts.RedirectURI
+	cfg.SessionSecret = "e2e test secret"
+	sp := &spy{}
+	wire := wirelog.NewLog(wireLogSize)
+	backChannel := &http.Client{Timeout: 10 * time.Second, Transport: &wirelog.Transport{Base: sp, Log: wire}}
+	md, err := metadata.Fetch(context.Background(), backChannel, cfg.AuthServer, cfg.BackChannel())
+	if err != nil {
+		t.Fatalf("fetching the provider's metadata: %v", err)
+	}
+	app, err := New(Options{Config: cfg, Metadata: md, HTTPClient: backChannel, Wire: wire, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientSrv.Config.Handler = app.Handler()
+	clientSrv.Start()
+	t.Cleanup(clientSrv.Close)
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{
+		Jar:           jar,
+		Timeout:       10 * time.Second,
+		Transport:     hostRewriter{from: strings.TrimPrefix(p.Issuer, "http://"), to: strings.TrimPrefix(p.URL, "http://")},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &harness{t: t, provider: p, client: clientSrv, app: app, browser: browser, spy: sp}
+}
+
+// withIssuer sets the provider's ISSUER. providertest's Configure hook takes
+// the provider's internal config type, which this module cannot name, so
+// the hook is built with reflection; it sets the exported Issuer field only.
+func withIssuer(opts *providertest.Options, issuer string) {
+	hook := reflect.ValueOf(opts).Elem().FieldByName("Configure")
+	hook.Set(reflect.MakeFunc(hook.Type(), func(args []reflect.Value) []reflect.Value {
+		args[0].Elem().FieldByName("Issuer").SetString(issuer)
+		return nil
+	}))
+}
+
+// hostRewriter is the browser's resolver: it sends requests for the
+// provider's public name to where the provider listens.
+type hostRewriter struct{ from, to string }
+
+func (r hostRewriter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host == r.from && r.from != r.to {
+		req = req.Clone(req.Context())
+		req.URL.Host = r.to
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// spy is the back channel's base transport: it counts the client's token
+// requests by grant type and remembers the last token response, so tests can
+// check "no exchange" and use a token the client never shows.
+type spy struct {
+	mu          sync.Mutex
+	grants      []string
+	accessToken string
+}
+
+func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
+	isToken := strings.HasSuffix(req.URL.Path, "/oauth/token")
+	if isToken {
+		body, _ := req.GetBody()
+		b, _ := io.ReadAll(body)
+		form, _ := url.ParseQuery(string(b))
+		s.mu.Lock()
+		s.grants = append(s.grants, form.Get("grant_type"))
+		s.mu.Unlock()
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil || !isToken {
+		return resp, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(strings.NewReader(string(b)))
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if json.Unmarshal(b, &tok) == nil && tok.AccessToken != "" {
+		s.mu.Lock()
+		s.accessToken = tok.AccessToken
+		s.mu.Unlock()
+	}
+	return resp, nil
+}
+
+func (s *spy) tokenRequests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.grants...)
+}
+
+func (s *spy) lastAccessToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accessToken
+}
+
+// do sends a request from the browser and returns the response with its body read.
+func (h *harness) do(method, rawURL string, form url.Values) (*http.Response, string) {
+	h.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, rawURL, body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := h.browser.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, rawURL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// get is do for GET.
+func (h *harness) get(rawURL string) (*http.Response, string) {
+	h.t.Helper()
+	return h.do(http.MethodGet, rawURL, nil)
+}
+
+// location returns the Location of a redirect, failing unless status is want.
+func (h *harness) location(resp *http.Response, want int) *url.URL {
+	h.t.Helper()
+	if resp.StatusCode != want {
+		h.t.Fatalf("%s %s: got status %d, want %d", resp.Request.Method, resp.Request.URL, resp.StatusCode, want)
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		h.t.Fatalf("%s: no Location: %v", resp.Request.URL, err)
+	}
+	return loc
+}
+
+// authorize performs steps (A) and (B): GET /login on the client, then the
+// provider's login form with the demo user and the given decision. It
+// returns the authorization response: the provider's redirect to /callback.
+func (h *harness) authorize(decision string) *url.URL {
+	h.t.Helper()
+	resp, _ := h.get(h.client.URL + "/login")
+	authURL := h.location(resp, http.StatusFound)
+	if resp, body := h.get(authURL.String()); resp.StatusCode != http.StatusOK || !strings.Contains(body, "/oauth/authenticate") {
+		h.t.Fatalf("GET %s: got %d, want the login form posting to /oauth/authenticate:\n%s", authURL, resp.StatusCode, body)
+	}
+	form := authURL.Query()
+	form.Set("username", "demo")
+	form.Set("password", "demo")
+	form.Set("decision", decision)
+	resp, _ = h.do(http.MethodPost, h.provider.Issuer+"/oauth/authenticate", form)
+	cb := h.location(resp, http.StatusFound)
+	if !strings.HasPrefix(cb.String(), h.client.URL+"/callback?") {
+		h.t.Fatalf("provider redirected to %s, want the client's callback", cb)
+	}
+	return cb
+}
+
+// login performs the whole flow and returns the home page.
+func (h *harness) login() string {
+	h.t.Helper()
+	resp, _ := h.get(h.authorize("allow").String())
+	if loc := h.location(resp, http.StatusFound); loc.Path != "/" {
+		h.t.Fatalf("callback redirected to %s, want /", loc)
+	}
+	_, home := h.get(h.client.URL + "/")
+	return home
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrfToken reads the CSRF token from the home page's forms.
+func (h *harness) csrfToken() string {
+	h.t.Helper()
+	_, home := h.get(h.client.URL + "/")
+	m := csrfRE.FindStringSubmatch(home)
+	if m == nil {
+		h.t.Fatalf("no CSRF token on the home page:\n%s", home)
+	}
+	return m[1]
+}
+
+func mustContain(t *testing.T, what, body string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(body, want) {
+			t.Errorf("%s does not contain %q:\n%s", what, want, body)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, what, body string, bad ...string) {
+	t.Helper()
+	for _, b := range bad {
+		if b != "" && strings.Contains(body, b) {
+			t.Errorf("%s contains %q", what, b)
+		}
+	}
+}
+
+func TestLoginShowsUserTokensAndResource(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	home := h.login()
+	if got := h.spy.tokenRequests(); len(got) != 1 || got[0] != "authorization_code" {
+		t.Fatalf("token requests = %v, want [authorization_code]", got)
+	}
+	mustContain(t, "home page", home,
+		"Signed in as Demo User", "demo@example.com", "user1",
+		`&#34;typ&#34;: &#34;at&#43;jwt&#34;`, // the access token's header, decoded (HTML-escaped)
+		"expires in 59 minutes",
+		"grant_type=authorization_code", "Basic base64(testclient:••••••)", // step D on the wire, masked
+		`action="/logout"`, `action="/refresh"`, `action="/resource"`)
+	access := h.spy.lastAccessToken()
+	mustNotContain(t, "home page", home, access, "testsecret")
+	mustContain(t, "home page", home, access[:6]+"…"+access[len(access)-4:])
+
+	resp, page := h.get(h.client.URL + "/resource")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /resource: %d", resp.StatusCode)
+	}
+	mustContain(t, "resource page", page, "This page is secured.", "&#34;id&#34;: &#34;user1&#34;", "200 OK")
+	mustNotContain(t, "resource page", page, access, "had expired")
+}
+
+func TestLoginRequestCarriesStatePKCEAndNonce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	resp, _ := h.get(h.client.URL + "/login")
+	first := h.location(resp, http.StatusFound).Query()
+	resp, _ = h.get(h.client.URL + "/login")
+	second := h.location(resp, http.StatusFound).Query()
+
+	for name, want := range map[string]string{
+		"response_type": "code", "client_id": "testclient", "redirect_uri": h.client.URL + "/callback",
+		"scope": "openid profile email read", "code_challenge_method": "S256",
+	} {
+		if got := first.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	for _, name := range []string{"state", "nonce", "code_challenge"} {
+		if len(first.Get(name)) < 43 {
+			t.Errorf("%s = %q: want at least 256 bits, base64url", name, first.Get(name))
+		}
+		if first.Get(name) == second.Get(name) {
+			t.Errorf("%s repeats across logins", name)
+		}
+	}
+	var cookie string
+	for _, c := range resp.Header.Values("Set-Cookie") {
+		cookie += c
+	}
+	if cookie == "" {
+		// The second /login reuses the session of the first.
+		resp, _ := (&http.Client{CheckRedirect: h.browser.CheckRedirect}).Get(h.client.URL + "/login")
+		cookie = strings.Join(resp.Header.Values("Set-Cookie"), "; ")
+	}
+	mustContain(t, "Set-Cookie", cookie, "client_session=", "HttpOnly", "SameSite=Lax")
+	mustNotContain(t, "Set-Cookie", cookie, first.Get("state"), second.Get("state"))
+}
+
+func TestCallbackRefusesBadResponses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		tamper     func(q url.Values)
+		wantStatus int
+		wantText   string
+	}{
+		{"tampered state is refused, no exchange (RFC 6749 Section 10.12)",
+			func(q url.Values) { q.Set("state", q.Get("state")+"x") }, http.StatusForbidden, "State mismatch"},
+		{"missing state is refused, no exchange (RFC 6749 Section 10.12)",
+			func(q url.Values) { q.Del("state") }, http.StatusForbidden, "State mismatch"},
+		{"another issuer is refused, no exchange (RFC 9207 Section 2.4)",
+			func(q url.Values) { q.Set("iss", "https://evil.example") }, http.StatusForbidden, "Wrong issuer"},
+		{"missing iss is refused when the provider advertises it (RFC 9207 Section 2.4)",
+			func(q url.Values) { q.Del("iss") }, http.StatusForbidden, "Wrong issuer"},
+		{"repeated parameters are refused (RFC 6749 Section 3.1)",
+			func(q url.Values) { q.Add("code", "again") }, http.StatusBadRequest, "more than once"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, providertest.Options{})
+			cb := h.authorize("allow")
+			q := cb.Query()
+			tt.tamper(q)
+			bad := *cb
+			bad.RawQuery = q.Encode()
+			resp, body := h.get(bad.String())
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("got status %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			mustContain(t, "error page", body, tt.wantText)
+			if got := h.spy.tokenRequests(); len(got) != 0 {
+				t.Errorf("token requests = %v, want none", got)
+			}
+		})
+	}
+}
+
+func TestStateIsSingleUse(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	cb := h.authorize("allow")
+	resp, _ := h.get(cb.String())
+	h.location(resp, http.StatusFound)
+	resp, body := h.get(cb.String())
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("replayed callback: got %d, want 403", resp.StatusCode)
+	}
+	mustContain(t, "replayed callback", body, "State mismatch")
+	if got := h.spy.tokenRequests(); len(got) != 1 {
+		t.Errorf("token requests = %v, want exactly one", got)
+	}
+}
+
+func TestCallbackFromAnotherBrowserIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	cb := h.authorize("allow")
+	// The attacker's authorization response, planted in a victim's browser
+	// that has no session (login CSRF).
+	victim := &http.Client{CheckRedirect: h.browser.CheckRedirect}
+	resp, err := victim.Get(cb.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || len(h.spy.tokenRequests()) != 0 {
+		t.Errorf("got %d and token requests %v, want 403 and none", resp.StatusCode, h.spy.tokenRequests())
+	}
+}
+
+func TestDenyShowsAccessDenied(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	cb := h.authorize("deny")
+	if got := cb.Query().Get("error"); got != "access_denied" {
+		t.Fatalf("provider answered error=%q, want access_denied", got)
+	}
+	resp, body := h.get(cb.String())
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("got status %d, want 403", resp.StatusCode)
+	}
+	mustContain(t, "access denied page", body, "Access denied", "access_denied", "nothing was exchanged", `href="/login"`)
+	if got := h.spy.tokenRequests(); len(got) != 0 {
+		t.Errorf("token requests = %v, want none", got)
+	}
+}
+
+func TestRefreshRotatesTheRefreshToken(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	before := h.spy.lastAccessToken()
+	resp, page := h.do(http.MethodPost, h.client.URL+"/refresh", url.Values{"csrf_token": {h.csrfToken()}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /refresh: got %d:\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, "refresh page", page, "Refresh token rotation", `<span class="ok">yes</span>`, "expires in 59 minutes")
+	if got := h.spy.tokenRequests(); len(got) != 2 || got[1] != "refresh_token" {
+		t.Errorf("token requests = %v, want [authorization_code refresh_token]", got)
+	}
+	after := h.spy.lastAccessToken()
+	if after == before {
+		t.Error("the refresh did not give a new access token")
+	}
+	mustNotContain(t, "refresh page", page, before, after)
+	_, page = h.get(h.client.URL + "/resource")
+	mustContain(t, "resource page after refresh", page, "This page is secured.")
+}
+
+func TestPostFormsNeedTheCSRFToken(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	for _, path := range []string{"/refresh", "/logout"} {
+		for _, form := range []url.Values{{}, {"csrf_token": {"forged"}}} {
+			resp, body := h.do(http.MethodPost, h.client.URL+path, form)
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s with %v: got %d, want 403", path, form, resp.StatusCode)
+			}
+			mustContain(t, "CSRF error page", body, "CSRF token")
+		}
+	}
+	if got := h.spy.tokenRequests(); len(got) != 1 {
+		t.Errorf("token requests = %v, want only the login's", got)
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page", home, "Signed in as Demo User")
+}
+
+func TestLogoutRevokesTheTokens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	access := h.spy.lastAccessToken()
+	if status := h.bearer(access); status != http.StatusOK {
+		t.Fatalf("before logout: /protected/resource answered %d, want 200", status)
+	}
+	resp, page := h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /logout: got %d:\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, "logout page", page, "Logged out", "refresh_token", "access_token", "token_type_hint=refresh_token")
+	if strings.Count(page, "200 OK</span> (revoked)") != 2 {
+		t.Errorf("logout page does not show two successful revocations:\n%s", page)
+	}
+	if status := h.bearer(access); status != http.StatusUnauthorized {
+		t.Errorf("after logout: /protected/resource answered %d, want 401", status)
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page after logout", home, `href="/login"`)
+	mustNotContain(t, "home page after logout", home, "Signed in")
+	if resp, _ := h.get(h.client.URL + "/resource"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /resource after logout: got %d, want 401", resp.StatusCode)
+	}
+}
+
+// bearer calls the provider's /protected/resource with token.
+func (h *harness) bearer(token string) int {
+	h.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.provider.URL+"/protected/resource", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestExpiredAccessTokenIsRefreshedByTheTokenSource(t *testing.T) {
+	t.Parallel()
+	// x/oauth2 treats a token as expired 10 seconds early: a 16-second
+	// token is expired to it after 6 seconds, and so is its replacement.
+	if testing.Short() {
+		t.Skip("waits for an access token to expire")
+	}
+	h := newHarness(t, providertest.Options{AccessTokenTTL: 16 * time.Second})
+	h.login()
+	time.Sleep(6200 * time.Millisecond)
+	_, page := h.get(h.client.URL + "/resource")
+	mustContain(t, "resource page", page, "had expired", "This page is secured.", "&#34;id&#34;: &#34;user1&#34;")
+	if got := h.spy.tokenRequests(); len(got) != 2 || got[1] != "refresh_token" {
+		t.Errorf("token requests = %v, want [authorization_code refresh_token]", got)
+	}
+}
+
+func TestPagesAreNotLoggedInWithoutASession(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	resp, home := h.get(h.client.URL + "/")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /: %d", resp.StatusCode)
+	}
+	mustContain(t, "home page", home, "RFC 6749 Section 4.1", "(A)", "(E)", `href="/login"`, "/.well-known/oauth-authorization-server")
+	mustContain(t, "CSP", resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'", "script-src 'nonce-")
+	if resp.Header.Get("Set-Cookie") != "" {
+		t.Error("an anonymous visit to / created a session")
+	}
+	if resp, _ := h.get(h.client.URL + "/resource"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /resource: got %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestSPAPageAndItsFlow(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	for _, path := range []string{"/spa", "/spa/callback"} {
+		resp, page := h.get(h.client.URL + path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		mustContain(t, path, page, `"client_id":"spa-client"`, `"redirect_uri":"`+h.client.URL+`/spa/callback"`,
+			"crypto.subtle.digest", "code_challenge_method")
+		mustContain(t, path+" CSP", resp.Header.Get("Content-Security-Policy"), "connect-src "+h.provider.URL)
+	}
+	// What the page's script does, step by step, as the browser would.
+	h.spaFlow()
+}
+
+// spaFlow plays the SPA's script: PKCE authorization as spa-client, then the
+// cross-origin token request and resource call the provider must allow.
+func (h *harness) spaFlow() {
+	h.t.Helper()
+	verifier := "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" // RFC 7636 Appendix B
+	form := url.Values{
+		"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {h.client.URL + "/spa/callback"},
+		"scope": {"openid profile read"}, "state": {"s"}, "nonce": {"n"},
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"},
+		"username": {"demo"}, "password": {"demo"},
+	}
+	resp, _ := h.do(http.MethodPost, h.provider.URL+"/oauth/authenticate", form)
+	cb := h.location(resp, http.StatusFound)
+	tokenReq, _ := http.NewRequest(http.MethodPost, h.provider.URL+"/oauth/token", strings.NewReader(url.Values{
+		"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")}, "redirect_uri": {form.Get("redirect_uri")},
+		"client_id": {"spa-client"}, "code_verifier": {verifier},
+	}.Encode()))
+	tokenReq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	tokenReq.Header.Set("Origin", h.client.URL)
+	resp, err := http.DefaultClient.Do(tokenReq)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tok)
+	if resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
+		h.t.Fatalf("SPA token request: got %d", resp.StatusCode)
+	}
+	if acao := resp.Header.Get("Access-Control-Allow-Origin"); acao != "*" && acao != h.client.URL {
+		h.t.Errorf("token response Access-Control-Allow-Origin = %q: the browser would block it", acao)
+	}
+	if status := h.bearer(tok.AccessToken); status != http.StatusOK {
+		h.t.Errorf("SPA access token: /protected/resource answered %d", status)
+	}
+}
+
+func TestLoginThroughAnInternalBackChannel(t *testing.T) {
+	t.Parallel()
+	h := newDockerHarness(t)
+	resp, _ := h.get(h.client.URL + "/login")
+	if loc := h.location(resp, http.StatusFound); loc.Host != "provider.public.test" {
+		t.Errorf("the browser is sent to %s, want the public authorization endpoint", loc)
+	}
+	home := h.login()
+	mustContain(t, "home page", home, "Signed in as Demo User", "POST "+h.provider.URL+"/oauth/token")
+	_, page := h.get(h.client.URL + "/resource")
+	mustContain(t, "resource page", page, "GET "+h.provider.URL+"/protected/resource", "This page is secured.")
+	resp, page = h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
+	if strings.Count(page, "200 OK</span> (revoked)") != 2 {
+		t.Errorf("logout through the back channel: got %d\n%s", resp.StatusCode, page)
+	}
 }

@@ -16,6 +16,7 @@ type pageError struct {
 	cause  error
 }
 
+// Error returns the page title and the cause, for the log.
 func (e *pageError) Error() string {
 	if e.cause != nil {
 		return "web: " + e.view.Title + ": " + e.cause.Error()
@@ -23,6 +24,7 @@ func (e *pageError) Error() string {
 	return "web: " + e.view.Title
 }
 
+// Unwrap returns the cause.
 func (e *pageError) Unwrap() error { return e.cause }
 
 // pageErr returns a *pageError.

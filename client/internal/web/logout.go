@@ -90,7 +90,7 @@ func (a *App) revoke(ctx context.Context, token, hint string) revocationView {
 	rv.Status = resp.StatusCode
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		rv.Err = fmt.Sprintf("the provider answered %s: %s", resp.Status, prettyBody(body))
+		rv.Err = fmt.Sprintf("the provider answered %s: %s", resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
 	}
 	return rv
 }

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/client/internal/wirelog"
 )
 
 // refreshView is the content of the refresh page: the rotation, masked.
@@ -18,6 +19,7 @@ type refreshView struct {
 	NewAccess  string
 	Expiry     string
 	Scope      string
+	Wire       []wirelog.Exchange
 }
 
 // handleRefresh handles "POST /refresh": it uses the refresh token
@@ -56,5 +58,6 @@ func (a *App) handleRefresh(c *gin.Context) {
 		NewAccess:  tokenview.Mask(tok.AccessToken),
 		Expiry:     expiryText(tok, a.now()),
 		Scope:      scope,
+		Wire:       newestFirst(s.Data.Wire.Entries()),
 	})
 }

@@ -3,11 +3,9 @@ package web
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -92,18 +90,4 @@ type errorView struct {
 // renderError writes the error page.
 func (a *App) renderError(c *gin.Context, status int, e errorView) {
 	a.render(c, status, "error.html", e.Title, e)
-}
-
-// prettyBody returns a body for display: JSON indented, anything else as it
-// is, shortened.
-func prettyBody(b []byte) string {
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err == nil {
-		return out.String()
-	}
-	s := strings.TrimSpace(string(b))
-	if len(s) > 4096 {
-		s = s[:4096] + "…"
-	}
-	return s
 }

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/client/internal/wirelog"
 )
 
 // Resource paths of the provider's resource server (SPEC.md).
@@ -80,7 +81,8 @@ func (a *App) call(ctx context.Context, client *http.Client, url string) answerV
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	av.Status, av.Type, av.Body = resp.StatusCode, resp.Header.Get("Content-Type"), prettyBody(body)
+	av.Status, av.Type = resp.StatusCode, resp.Header.Get("Content-Type")
+	av.Body = wirelog.BodyText(av.Type, body)
 	if wa := resp.Header.Get("WWW-Authenticate"); wa != "" {
 		av.Body = "WWW-Authenticate: " + wa + "\n\n" + av.Body
 	}

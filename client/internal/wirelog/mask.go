@@ -87,10 +87,7 @@ func maskBody(contentType string, body []byte) string {
 		}
 		return fmt.Sprintf("(%d bytes not shown: they could not be parsed to mask secrets)", len(body))
 	default:
-		if len(body) > maxShown {
-			return string(body[:maxShown]) + "…"
-		}
-		return string(body)
+		return BodyText(contentType, body)
 	}
 }
 

@@ -197,3 +197,22 @@ func FuzzMaskBody(f *testing.F) {
 		_ = maskBody(ct, []byte(body))
 	})
 }
+
+func TestBodyText(t *testing.T) {
+	page := `<!doctype html><html><head><title>T</title><style>body { color: red }</style></head>
+<body><main><h1>Protected resource</h1>
+<p>This page is secured.</p><script>var x = 1;</script>
+<p class="note">Token for <code>user1</code>,
+  scope <code>read</code>.</p></main></body></html>`
+	got := BodyText("text/html; charset=utf-8", []byte(page))
+	want := "Protected resource\nThis page is secured.\nToken for user1, scope read."
+	if got != want {
+		t.Errorf("BodyText(html) = %q, want %q", got, want)
+	}
+	if got := BodyText("application/json", []byte(`{"id":"user1"}`)); got != "{\n  \"id\": \"user1\"\n}" {
+		t.Errorf("BodyText(json) = %q", got)
+	}
+	if got := BodyText("text/plain", []byte("  hi  \n")); got != "hi" {
+		t.Errorf("BodyText(text) = %q", got)
+	}
+}

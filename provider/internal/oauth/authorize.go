@@ -324,14 +324,18 @@ func parseMaxAge(s string) (time.Duration, *Error) {
 
 // NeedsLogin reports whether the user must (re-)enter credentials even with
 // a login session that authenticated at authTime: prompt=login, or max_age
-// exceeded ([OIDC Core Section 3.1.2.1]).
+// exceeded ([OIDC Core Section 3.1.2.1]): "If the elapsed time is greater
+// than this value, the OP MUST attempt to actively re-authenticate the
+// End-User. … Note that max_age=0 is equivalent to prompt=login." The
+// session keeps authTime in whole seconds, so a sign-in in the current
+// second would look 0 s old: max_age=0 is therefore checked on its own.
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (p *Provider) NeedsLogin(a *Authorization, authTime time.Time) bool {
-	if authTime.IsZero() || a.PromptIncludes("login") {
+	if authTime.IsZero() || a.PromptIncludes("login") || a.MaxAge == 0 {
 		return true
 	}
-	return a.MaxAge >= 0 && p.now().Sub(authTime) > a.MaxAge
+	return a.MaxAge > 0 && p.now().Sub(authTime) > a.MaxAge
 }
 
 // MayApproveSilently reports whether prompt=none may succeed: the client is
@@ -433,9 +437,12 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now time.T
 type scopeList []struct{ Name, Description string }
 
 // ScopesToShow returns the requested scopes with the sentence that explains each.
-func (a *Authorization) ScopesToShow() scopeList {
+func (a *Authorization) ScopesToShow() scopeList { return scopesToShow(a.Scope) }
+
+// scopesToShow lists the scopes of a scope string with their sentences.
+func scopesToShow(scope string) scopeList {
 	var out scopeList
-	for _, s := range strings.Fields(a.Scope) {
+	for _, s := range strings.Fields(scope) {
 		out = append(out, struct{ Name, Description string }{s, ScopeDescription(s)})
 	}
 	return out

@@ -16,7 +16,11 @@
 //	grant_authorization_code.go  RFC 6749 §4.1.3 (code exchange), §4.1.2 (single use; replay revokes the grant)
 //	grant_refresh_token.go       RFC 6749 §6, RFC 9700 §4.14.2 (rotation, reuse detection)
 //	grant_client_credentials.go  RFC 6749 §4.4
-//	grant_device_code.go         RFC 8628 §3.4–3.5 (polling answers)
+//	grant_device_code.go         RFC 8628 §3.4–3.5 (polling answers: pending, slow_down +5 s, denied, expired; single use)
+//	device_authorization.go      RFC 8628 §3.1–3.2 (device authorization endpoint), §5.2 (device code entropy)
+//	device_verification.go       RFC 8628 §3.3 (user code entry at the verification URI, approve or deny)
+//	user_code.go                 RFC 8628 §6.1 (base-20 user code, normalization of what the user typed)
+//	user_code_guard.go           RFC 8628 §5.1 (user-code brute force: rate limit, bounded wrong guesses)
 //	bearer.go                    RFC 6750 §2.1, §3.1 (bearer check), RFC 9068 §4 (validation)
 //	revocation.go                RFC 7009
 //	introspection.go             RFC 7662

@@ -68,15 +68,20 @@ func (p *Provider) pollPending(ctx context.Context, dc store.DeviceCode, now tim
 // the tokens of its grant.
 func (p *Provider) redeemDeviceCode(ctx context.Context, client store.Client, hash string) (*TokenResponse, *Error) {
 	dc, err := p.Store.ConsumeDeviceCode(ctx, hash)
-	if errors.Is(err, store.ErrAlreadyUsed) {
+	switch {
+	case errors.Is(err, store.ErrAlreadyUsed):
 		return nil, NewError(ErrInvalidGrant, "the device_code was already used")
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrNotFound): // purged since it was read
+		return nil, NewError(ErrInvalidGrant, "the device_code is invalid")
+	case err != nil:
 		return nil, serverError(err)
 	}
 	grant, err := p.Store.GetGrant(ctx, dc.GrantID)
-	if err != nil || grant.Revoked() {
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && grant.Revoked()):
 		return nil, NewError(ErrInvalidGrant, "the device authorization was revoked")
+	case err != nil:
+		return nil, serverError(err)
 	}
 	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grant, scope: grant.Scope, refresh: true})
 }

@@ -36,7 +36,7 @@ func (s *Server) handleAuthorize(c *gin.Context) {
 			return
 		}
 	}
-	a, aerr := s.p.Authorize(c, oauth.ParseAuthorizationRequest(form))
+	a, aerr := s.p.Authorize(c.Request.Context(), oauth.ParseAuthorizationRequest(form))
 	if aerr != nil {
 		s.authorizationError(c, aerr)
 		return
@@ -61,13 +61,14 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		s.renderError(c, http.StatusBadRequest, ferr)
 		return
 	}
-	a, aerr := s.p.Authorize(c, oauth.ParseAuthorizationRequest(form))
+	a, aerr := s.p.Authorize(c.Request.Context(), oauth.ParseAuthorizationRequest(form))
 	if aerr != nil {
 		s.authorizationError(c, aerr)
 		return
 	}
 	sess := sessionOf(c)
-	if !s.signIn(c, a, sess, form) {
+	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
+	if !s.signIn(c, sess, form, s.p.NeedsLogin(a, sess.AuthTime()), reshow) {
 		return
 	}
 	switch form.Get("decision") {
@@ -80,20 +81,28 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	}
 }
 
+// reshowForm shows again the form a decision came from (the consent page
+// of the authorization endpoint, or of /device), with an HTTP status, the
+// username to keep and a message for the user.
+type reshowForm func(status int, username, message string)
+
 // signIn establishes who is deciding: either the form carries a username and
 // password, or a login session and its CSRF token (a session alone is not
-// enough: a forged cross-site POST would carry the cookie too). On failure it
-// shows the form again and reports false; it never redirects.
-func (s *Server) signIn(c *gin.Context, a *oauth.Authorization, sess loginSession, form url.Values) bool {
+// enough: a forged cross-site POST would carry the cookie too). needLogin
+// says the request wants a password even from a signed-in user (prompt=login,
+// max_age). On failure it shows the form again and reports false; it never
+// redirects. The authorization endpoint and the /device page share it, so a
+// user signed in at one is signed in at the other.
+func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, needLogin bool, reshow reshowForm) bool {
 	username, password := form.Get("username"), form.Get("password")
 	if username != "" || password != "" {
-		user, err := s.p.AuthenticateUser(c, username, password)
+		user, err := s.p.AuthenticateUser(c.Request.Context(), username, password)
 		if errors.Is(err, oauth.ErrBadCredentials) {
-			s.showConsent(c, http.StatusUnauthorized, a, sess, username, "Wrong username or password.")
+			reshow(http.StatusUnauthorized, username, "Wrong username or password.")
 			return false
 		}
 		if err != nil {
-			s.renderError(c, http.StatusInternalServerError, oauth.NewError(oauth.ErrServerError, "sign-in failed"))
+			s.renderError(c, http.StatusInternalServerError, &oauth.Error{Code: oauth.ErrServerError, Description: "sign-in failed", Cause: err})
 			return false
 		}
 		sess.LogIn(user.ID, s.p.Now())
@@ -101,11 +110,11 @@ func (s *Server) signIn(c *gin.Context, a *oauth.Authorization, sess loginSessio
 	}
 	switch {
 	case !sess.CSRFValid(form.Get("csrf_token")):
-		s.showConsent(c, http.StatusForbidden, a, sess, "", "Your session expired or the form was not ours. Please try again.")
+		reshow(http.StatusForbidden, "", "Your session expired or the form was not ours. Please try again.")
 	case form.Get("decision") == "deny":
 		return true // declining needs no sign-in, only the form's CSRF token
-	case s.p.NeedsLogin(a, sess.AuthTime()) || sess.UserID() == "":
-		s.showConsent(c, http.StatusUnauthorized, a, sess, "", "Please sign in.")
+	case needLogin || sess.UserID() == "":
+		reshow(http.StatusUnauthorized, "", "Please sign in.")
 	default:
 		return true
 	}
@@ -117,7 +126,7 @@ func (s *Server) signIn(c *gin.Context, a *oauth.Authorization, sess loginSessio
 //
 // [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
 func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSession) {
-	location, err := s.p.IssueAuthorizationCode(c, a, sess.UserID(), sess.AuthTime())
+	location, err := s.p.IssueAuthorizationCode(c.Request.Context(), a, sess.UserID(), sess.AuthTime())
 	if err != nil {
 		s.authorizationError(c, &oauth.AuthorizationError{Error: err, RedirectURI: a.RedirectURI, State: a.State})
 		return

@@ -1,7 +1,12 @@
 package web
 
 import (
+	"errors"
+	"math"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -9,17 +14,203 @@ import (
 )
 
 // handleDeviceAuthorization handles "POST /oauth/device/code", the device
-// authorization endpoint ([RFC 8628 Section 3.1]).
+// authorization endpoint ([RFC 8628 Section 3.1]). The answer carries a
+// credential (the device code), so it must not be cached ([RFC 6749 Section 5.1]).
 //
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+// [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
 func (s *Server) handleDeviceAuthorization(c *gin.Context) {
-	s.writeError(c, oauth.NewError(oauth.ErrTemporarilyUnavailable, "the device grant is being built"))
+	form, err := postForm(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	req, err := oauth.ParseDeviceAuthorizationRequest(form, c.GetHeader("Authorization"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	resp, err := s.p.AuthorizeDevice(c.Request.Context(), req)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	setNoStore(c)
+	c.JSON(http.StatusOK, resp)
+}
+
+// deviceEntryPage is what device.html shows: the form to type the user code.
+type deviceEntryPage struct {
+	UserCode string // prefilled
+	CSRF     string
+	Error    string
+}
+
+// deviceConsentPage is what device_consent.html shows: the request to
+// approve, with the sign-in fields when there is no login session.
+type deviceConsentPage struct {
+	Device       *oauth.DeviceAuthorization
+	NeedPassword bool
+	Username     string // prefilled after a failed attempt
+	CSRF         string
+	Error        string
+}
+
+// deviceResultPage is what device_result.html shows: how the visit ended.
+type deviceResultPage struct {
+	Title, Message string
+	TryAgain       bool // offer a link back to the code entry form
 }
 
 // handleDevice handles "GET /device" and "POST /device", the verification
-// URI where the user enters the user code ([RFC 8628 Section 3.3]).
+// URI ([RFC 8628 Section 3.3]): "The authorization server authenticates the
+// end user … and prompts the user to input the user code provided by the
+// device client." GET shows the code entry form (verification_uri_complete's
+// "?user_code=" prefills it). Each POST carries the session's CSRF token and
+// the user code: without a decision it shows the consent page, with one
+// (allow or deny) it records the decision. Every answer is a page; none is
+// a redirect.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (s *Server) handleDevice(c *gin.Context) {
-	c.String(http.StatusServiceUnavailable, "the device grant is being built")
+	sess := sessionOf(c)
+	if c.Request.Method == http.MethodGet {
+		s.showDeviceEntry(c, http.StatusOK, sess, c.Query("user_code"), "")
+		return
+	}
+	form, ok := s.deviceForm(c, sess)
+	if !ok {
+		return
+	}
+	d, err := s.p.LookUpUserCode(c.Request.Context(), s.userCodes, clientKey(c), form.Get("user_code"))
+	if err != nil {
+		s.userCodeFailed(c, sess, form.Get("user_code"), err)
+		return
+	}
+	if form.Get("decision") == "" {
+		s.showDeviceConsent(c, http.StatusOK, d, sess, "", "")
+		return
+	}
+	s.decideDevice(c, d, sess, form)
+}
+
+// deviceForm reads a POST to /device and checks its CSRF token; on failure
+// it shows the code entry form again (403 for a bad token: nothing changes)
+// and reports false.
+func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool) {
+	form, err := postForm(c)
+	switch {
+	case err != nil:
+		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", err.Description+".")
+	case len(form["user_code"]) > 1 || len(form["decision"]) > 1 || len(form["csrf_token"]) > 1:
+		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", "The form was sent with a field twice. Please try again.")
+	case !sess.CSRFValid(form.Get("csrf_token")):
+		s.showDeviceEntry(c, http.StatusForbidden, sess, form.Get("user_code"), "Your session expired or the form was not ours. Please try again.")
+	default:
+		return form, true
+	}
+	return nil, false
+}
+
+// decideDevice checks the decision, signs the user in (or checks the login
+// session) and records the decision: "The authorization server should then
+// inform the user about the action they are undertaking and ask them to
+// approve or deny the request" ([RFC 8628 Section 3.3]). Declining needs no
+// sign-in, only the form's CSRF token.
+//
+// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess loginSession, form url.Values) {
+	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
+	decision := form.Get("decision")
+	if decision != "allow" && decision != "deny" {
+		reshow(http.StatusBadRequest, "", "Choose Approve or Deny.")
+		return
+	}
+	if !s.signIn(c, sess, form, false, reshow) {
+		return
+	}
+	var err error
+	result := deviceResultPage{Title: "Device connected",
+		Message: "Return to your device: it will finish signing in by itself. You can close this page."}
+	if decision == "allow" {
+		err = s.p.ApproveDevice(c.Request.Context(), d, sess.UserID(), sess.AuthTime())
+	} else {
+		err = s.p.DenyDevice(c.Request.Context(), d)
+		result = deviceResultPage{Title: "Request denied", Message: "The device was not given access. You can close this page."}
+	}
+	if err != nil {
+		s.userCodeFailed(c, sess, d.UserCode, err)
+		return
+	}
+	s.saveSession(c, sess)
+	s.render(c, http.StatusOK, "device_result.html", result)
+}
+
+// userCodeFailed shows why a user code cannot be approved: a page the user
+// can act on for each outcome, and 429 over the guessing limits of
+// [RFC 8628 Section 5.1].
+//
+// [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string, err error) {
+	var tooMany *oauth.TooManyAttemptsError
+	switch {
+	case errors.As(err, &tooMany):
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(tooMany.RetryAfter.Seconds()))))
+		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: "Too many attempts",
+			Message: "Too many codes were entered from your network. Wait a few minutes, then try again.", TryAgain: true})
+	case errors.Is(err, oauth.ErrUnknownUserCode):
+		s.showDeviceEntry(c, http.StatusBadRequest, sess, typed, "That code is not valid. Check the code shown on your device and try again.")
+	case errors.Is(err, oauth.ErrExpiredUserCode):
+		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: "This code has expired",
+			Message: "Codes last a few minutes only. Start again on your device to get a new code.", TryAgain: true})
+	case errors.Is(err, oauth.ErrUsedUserCode):
+		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: "This code was already used",
+			Message: "It was approved or denied before. If that was not you, start again on your device.", TryAgain: true})
+	default:
+		s.renderError(c, http.StatusInternalServerError, &oauth.Error{Code: oauth.ErrServerError,
+			Description: "the server could not complete the request", Cause: err})
+	}
+}
+
+// showDeviceEntry renders the code entry form. Only a well-formed user code
+// is prefilled, in its display form; other input is not echoed back.
+func (s *Server) showDeviceEntry(c *gin.Context, status int, sess loginSession, typed, message string) {
+	page := deviceEntryPage{CSRF: sess.CSRFToken(), Error: message}
+	if code, ok := oauth.NormalizeUserCode(typed); ok {
+		page.UserCode = oauth.FormatUserCode(code)
+	}
+	s.saveSession(c, sess)
+	s.render(c, status, "device.html", page)
+}
+
+// showDeviceConsent renders the consent page of a device authorization
+// request. It shows the user code to compare with the device's ([RFC 8628
+// Section 3.3.1]: the server "SHOULD display the "user_code" to the user and
+// ask them to verify that it matches the "user_code" being displayed on the
+// device").
+//
+// [RFC 8628 Section 3.3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3.1
+func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAuthorization, sess loginSession, username, message string) {
+	page := deviceConsentPage{Device: d, NeedPassword: sess.UserID() == "", Username: username,
+		CSRF: sess.CSRFToken(), Error: message}
+	s.saveSession(c, sess)
+	s.render(c, status, "device_consent.html", page)
+}
+
+// clientKey names who is entering user codes, for the limits of
+// oauth.UserCodeGuard: the IP address of the connection, or for IPv6 its /64
+// network (one subscriber usually holds a whole /64). X-Forwarded-For is not
+// read: anyone can send it, and a spoofed one would give each guess a fresh
+// budget. Behind a reverse proxy, configure Gin's trusted proxies and use
+// c.ClientIP() here.
+func clientKey(c *gin.Context) string {
+	addr, err := netip.ParseAddr(c.RemoteIP())
+	if err != nil {
+		return c.RemoteIP()
+	}
+	if addr = addr.Unmap(); addr.Is4() {
+		return addr.String()
+	}
+	prefix, _ := addr.Prefix(64)
+	return prefix.String()
 }

@@ -28,7 +28,7 @@ func (s *Server) handleUserProfile(c *gin.Context) {
 	if !ok {
 		return
 	}
-	profile, err := s.p.UserProfile(c, claims)
+	profile, err := s.p.UserProfile(c.Request.Context(), claims)
 	if err != nil {
 		s.writeResourceError(c, err, "read")
 		return
@@ -45,7 +45,7 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 	if !ok {
 		return
 	}
-	info, err := s.p.UserInfo(c, claims)
+	info, err := s.p.UserInfo(c.Request.Context(), claims)
 	if err != nil {
 		s.writeResourceError(c, err, oauth.ScopeOpenID)
 		return
@@ -76,7 +76,7 @@ func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 		s.writeResourceError(c, err, "")
 		return token.AccessTokenClaims{}, false
 	}
-	claims, err := s.p.AuthenticateBearer(c, raw)
+	claims, err := s.p.AuthenticateBearer(c.Request.Context(), raw)
 	if err != nil {
 		s.writeResourceError(c, err, "")
 		return token.AccessTokenClaims{}, false

@@ -23,17 +23,24 @@ import (
 var templateFS embed.FS
 
 // Server holds what the handlers share.
+//
+// Handlers pass c.Request.Context(), never the *gin.Context itself, to the
+// protocol layer: a gin.Context is not safe for use by other goroutines, yet
+// the SQLite driver watches ctx.Done() from one while the session middleware
+// rewrites c.Request and Gin recycles c for the next request (a data race).
 type Server struct {
 	p         *oauth.Provider
 	log       *slog.Logger
 	templates *template.Template
+	userCodes *oauth.UserCodeGuard // limits user-code entry at /device (RFC 8628 Section 5.1)
 }
 
 // NewRouter returns the provider's HTTP handler: every route of SPEC.md.
 // sessionSecret keys the login session cookie (signed and encrypted).
 func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{p: p, log: log, templates: template.Must(template.ParseFS(templateFS, "templates/*.html"))}
+	s := &Server{p: p, log: log, templates: template.Must(template.ParseFS(templateFS, "templates/*.html")),
+		userCodes: oauth.NewUserCodeGuard(p.Config.DeviceCodeTTL)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true

@@ -23,7 +23,7 @@ func (s *Server) handleToken(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	resp, err := s.p.Token(c, req)
+	resp, err := s.p.Token(c.Request.Context(), req)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -44,7 +44,7 @@ func (s *Server) handleRevoke(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	if err := s.p.Revoke(c, q); err != nil {
+	if err := s.p.Revoke(c.Request.Context(), q); err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -62,7 +62,7 @@ func (s *Server) handleIntrospect(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	resp, err := s.p.Introspect(c, q)
+	resp, err := s.p.Introspect(c.Request.Context(), q)
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -24,15 +24,6 @@ var migrations embed.FS
 // leaves every migration either applied and recorded or neither. Running it
 // again, at every start, does nothing.
 func migrate(ctx context.Context, db *sql.DB) error {
-	_, err := db.ExecContext(ctx, `
-		CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    INTEGER PRIMARY KEY, -- the file name's number
-			name       TEXT NOT NULL,       -- the file name
-			applied_at INTEGER NOT NULL     -- microseconds since the Unix epoch
-		) STRICT`)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	names, err := fs.Glob(migrations, "migrations/*.sql") // sorted by name
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -46,8 +37,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // applyMigration applies the migration file name unless schema_migrations
-// records it. The transaction begins IMMEDIATE (see dsn), so two processes
-// opening one new database take turns and the second sees the first's row.
+// records it. The transaction begins IMMEDIATE (see dsn): it holds the write
+// lock from the start, so processes opening one new database take turns, and
+// each sees what the one before it recorded.
 func applyMigration(ctx context.Context, db *sql.DB, name string) error {
 	version, err := migrationVersion(name)
 	if err != nil {
@@ -62,6 +54,15 @@ func applyMigration(ctx context.Context, db *sql.DB, name string) error {
 		return err
 	}
 	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `
+		CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY, -- the file name's number
+			name       TEXT NOT NULL,       -- the file name
+			applied_at INTEGER NOT NULL     -- microseconds since the Unix epoch
+		) STRICT`)
+	if err != nil {
+		return err
+	}
 	var applied bool
 	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, version).Scan(&applied)
 	if err != nil || applied {

@@ -50,8 +50,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
-	"modernc.org/sqlite"
+	modernc "modernc.org/sqlite" // registers the driver "sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -76,48 +77,46 @@ const memory = ":memory:"
 // directory if needed, and brings its schema up to date. A path of ":memory:"
 // opens a private in-memory database, for tests; it lives as long as the Store.
 func Open(ctx context.Context, path string) (*Store, error) {
-	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("sqlite: database path %q: '?' and '#' are not allowed", path)
+	if strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite: database path %q: '?' starts the driver's parameters", path)
 	}
 	if path != memory {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
-	s, err := open(ctx, path)
-	if err != nil {
+	s := &Store{}
+	if err := s.connect(ctx, path); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return s, nil
 }
 
-// open opens the pools, migrates and prepares; on failure it closes what it
-// opened.
-func open(ctx context.Context, path string) (s *Store, err error) {
-	s = &Store{}
-	defer func() {
-		if err != nil {
-			s.Close()
-		}
-	}()
+// connect sets up s: the writer first, which creates and migrates the
+// database, then the readers and the prepared statements.
+func (s *Store) connect(ctx context.Context, path string) (err error) {
 	if s.write, err = sql.Open("sqlite", dsn(path, false)); err != nil {
-		return nil, err
+		return err
 	}
 	s.write.SetMaxOpenConns(1)
 	s.write.SetConnMaxLifetime(0) // keep the one connection (and a :memory: database) for good
+	if err = walMode(ctx, s.write); err != nil {
+		return err
+	}
 	if err = migrate(ctx, s.write); err != nil {
-		return nil, err
+		return err
 	}
 	s.read = s.write
 	if path != memory {
 		if s.read, err = sql.Open("sqlite", dsn(path, true)); err != nil {
-			return nil, err
+			return err
 		}
 		readers := max(4, runtime.NumCPU())
 		s.read.SetMaxOpenConns(readers)
 		s.read.SetMaxIdleConns(readers) // idle readers keep their prepared statements
 	}
-	return s, s.prepare(ctx)
+	return s.prepare(ctx)
 }
 
 // dsn is the driver's data source name for path. The _pragma parameters run
@@ -126,14 +125,40 @@ func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)") // wait up to 5 s for another process's lock
 	q.Add("_pragma", "foreign_keys(1)")    // SQLite enforces REFERENCES only when asked
+	// In WAL mode, NORMAL syncs at checkpoints, not at each commit: a commit
+	// survives the process being killed (kill -9), not a power cut.
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
-		q.Add("_pragma", "journal_mode(WAL)") // stored in the file; set once by the writer
 		q.Set("_txlock", "immediate")
 	}
 	return path + "?" + q.Encode()
+}
+
+// walMode puts the database in WAL mode. The mode is stored in the file, so
+// it is not a _pragma of every connection: switching needs an exclusive lock,
+// and SQLite answers SQLITE_BUSY at once, without the busy timeout, when
+// another process is opening a new database at the same moment. This runs
+// once per Open and tries again for a while.
+func walMode(ctx context.Context, db *sql.DB) error {
+	for attempt := 1; ; attempt++ {
+		var mode string
+		err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		switch {
+		case err == nil && (mode == "wal" || mode == "memory"): // memory: a :memory: database
+			return nil
+		case err == nil:
+			return fmt.Errorf("journal_mode is %s, want wal", mode)
+		case !isBusy(err) || attempt == 100:
+			return fmt.Errorf("journal_mode: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // prepare prepares the statements of the hot paths.
@@ -162,10 +187,16 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// isBusy reports whether err is SQLITE_BUSY: another connection holds the lock.
+func isBusy(err error) bool {
+	var e *modernc.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
 // isDuplicate reports whether err is the violation of a PRIMARY KEY or
 // UNIQUE constraint.
 func isDuplicate(err error) bool {
-	var e *sqlite.Error
+	var e *modernc.Error
 	if !errors.As(err, &e) {
 		return false
 	}

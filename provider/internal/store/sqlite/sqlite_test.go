@@ -3,40 +3,42 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/store/sqlite"
 	"github.com/oauth-reference/provider/internal/store/storetest"
 )
 
-// openTemp opens a new database file in the test's temporary directory and
-// closes it when the test ends.
-func openTemp(t testing.TB, name string) *sqlite.Store {
+// openPath opens the database at path and closes it when the test ends.
+func openPath(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "data", name))
+	s, err := sqlite.Open(t.Context(), path)
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		t.Fatalf("Open(%s): %v", path, err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
 }
 
+// openTemp opens a new database file, in a directory Open must create.
+func openTemp(t testing.TB) *sqlite.Store {
+	return openPath(t, filepath.Join(t.TempDir(), "data", "provider.db"))
+}
+
 func TestStoreContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t, "provider.db") })
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
 func TestStoreContractInMemory(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := sqlite.Open(t.Context(), ":memory:")
-		if err != nil {
-			t.Fatalf("Open(:memory:): %v", err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	storetest.Run(t, func(t *testing.T) store.Store { return openPath(t, ":memory:") })
 }
 
 func TestReopenKeepsData(t *testing.T) {
@@ -53,17 +55,37 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 
-	s, err = sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatalf("Open again: %v", err)
-	}
-	defer s.Close()
-	got, err := s.GetClient(t.Context(), "testclient")
+	got, err := openPath(t, path).GetClient(t.Context(), "testclient")
 	if err != nil {
 		t.Fatalf("GetClient after reopening: got error %v, want the client", err)
 	}
-	if got.Name != client.Name || len(got.RedirectURIs) != 1 {
-		t.Errorf("GetClient after reopening: got %+v, want %+v", got, client)
+	if diff := cmp.Diff(client, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("GetClient after reopening: got a different client (-want +got):\n%s", diff)
+	}
+}
+
+func TestCommitSurvivesKill9(t *testing.T) {
+	// SPEC: a provider restart, even kill -9, loses nothing it answered with.
+	if path := os.Getenv("SQLITE_TEST_KILL_DB"); path != "" {
+		// The child: commit, then die at once, closing nothing.
+		s := openPath(t, path)
+		if err := s.UpsertClient(t.Context(), store.Client{ID: "testclient", Type: store.Public}); err != nil {
+			t.Fatalf("child UpsertClient: %v", err)
+		}
+		self, _ := os.FindProcess(os.Getpid())
+		self.Kill() // SIGKILL
+		select {}
+	}
+	path := filepath.Join(t.TempDir(), "provider.db")
+	child := exec.Command(os.Args[0], "-test.run=^TestCommitSurvivesKill9$")
+	child.Env = append(os.Environ(), "SQLITE_TEST_KILL_DB="+path)
+	out, err := child.CombinedOutput()
+	if child.ProcessState == nil || child.ProcessState.ExitCode() != -1 {
+		t.Fatalf("child: got %v, want death by a signal; output:\n%s", err, out)
+	}
+	s := openPath(t, path)
+	if _, err := s.GetClient(t.Context(), "testclient"); err != nil {
+		t.Errorf("GetClient after the writer was killed: got error %v, want the client", err)
 	}
 }
 
@@ -124,7 +146,7 @@ func appliedMigrations(t *testing.T, path string) int {
 
 // benchStore is a store holding the demo client and one live grant.
 func benchStore(b *testing.B) *sqlite.Store {
-	s := openTemp(b, "bench.db")
+	s := openTemp(b)
 	ctx := b.Context()
 	client := store.Client{
 		ID: "testclient", Name: "Test", Type: store.Confidential, SecretHash: "x",

@@ -10,19 +10,19 @@ import (
 // which the provider creates idempotently at every start.
 var clientTests = []test{
 	{"GetClient returns the registered client with its lists in order", func(t *testing.T, s store.Store) {
-		got, err := s.GetClient(ctx(t), demoClient.ID)
-		mustNot(t, "GetClient", err)
+		got, err := s.GetClient(t.Context(), demoClient.ID)
+		must(t, "GetClient", err)
 		checkEqual(t, "GetClient", got, demoClient)
 	}},
 	{"UpsertClient of an existing id replaces it (idempotent start-up)", func(t *testing.T, s store.Store) {
-		mustNot(t, "UpsertClient again", s.UpsertClient(ctx(t), demoClient))
+		must(t, "UpsertClient again", s.UpsertClient(t.Context(), demoClient))
 		changed := demoClient
 		changed.Name = "Renamed"
 		changed.RedirectURIs = []string{"https://app.example/cb"}
 		changed.Scopes = []string{"read"}
-		mustNot(t, "UpsertClient changed", s.UpsertClient(ctx(t), changed))
-		got, err := s.GetClient(ctx(t), demoClient.ID)
-		mustNot(t, "GetClient", err)
+		must(t, "UpsertClient changed", s.UpsertClient(t.Context(), changed))
+		got, err := s.GetClient(t.Context(), demoClient.ID)
+		must(t, "GetClient", err)
 		checkEqual(t, "GetClient after second upsert", got, changed)
 	}},
 	{"a public client with no secret and no redirect URIs round-trips", func(t *testing.T, s store.Store) {
@@ -33,13 +33,13 @@ var clientTests = []test{
 			GrantTypes: []string{"urn:ietf:params:oauth:grant-type:device_code", "refresh_token"},
 			Scopes:     []string{"openid", "read"},
 		}
-		mustNot(t, "UpsertClient", s.UpsertClient(ctx(t), device))
-		got, err := s.GetClient(ctx(t), device.ID)
-		mustNot(t, "GetClient", err)
+		must(t, "UpsertClient", s.UpsertClient(t.Context(), device))
+		got, err := s.GetClient(t.Context(), device.ID)
+		must(t, "GetClient", err)
 		checkEqual(t, "GetClient", got, device)
 	}},
 	{"GetClient of an unknown id is ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.GetClient(ctx(t), "no-such-client")
+		_, err := s.GetClient(t.Context(), "no-such-client")
 		checkErr(t, "GetClient(unknown)", err, store.ErrNotFound)
 	}},
 }
@@ -47,35 +47,35 @@ var clientTests = []test{
 // userTests hold the store to the resource owners who sign in.
 var userTests = []test{
 	{"GetUser and GetUserByUsername return the stored user", func(t *testing.T, s store.Store) {
-		got, err := s.GetUser(ctx(t), demoUser.ID)
-		mustNot(t, "GetUser", err)
+		got, err := s.GetUser(t.Context(), demoUser.ID)
+		must(t, "GetUser", err)
 		checkEqual(t, "GetUser", got, demoUser)
-		got, err = s.GetUserByUsername(ctx(t), demoUser.Username)
-		mustNot(t, "GetUserByUsername", err)
+		got, err = s.GetUserByUsername(t.Context(), demoUser.Username)
+		must(t, "GetUserByUsername", err)
 		checkEqual(t, "GetUserByUsername", got, demoUser)
 	}},
 	{"UpsertUser of an existing id replaces it (idempotent start-up)", func(t *testing.T, s store.Store) {
-		mustNot(t, "UpsertUser again", s.UpsertUser(ctx(t), demoUser))
+		must(t, "UpsertUser again", s.UpsertUser(t.Context(), demoUser))
 		changed := demoUser
 		changed.Username = "demo2"
 		changed.Email = "demo2@example.com"
-		mustNot(t, "UpsertUser changed", s.UpsertUser(ctx(t), changed))
-		got, err := s.GetUser(ctx(t), demoUser.ID)
-		mustNot(t, "GetUser", err)
+		must(t, "UpsertUser changed", s.UpsertUser(t.Context(), changed))
+		got, err := s.GetUser(t.Context(), demoUser.ID)
+		must(t, "GetUser", err)
 		checkEqual(t, "GetUser after second upsert", got, changed)
-		_, err = s.GetUserByUsername(ctx(t), demoUser.Username)
+		_, err = s.GetUserByUsername(t.Context(), demoUser.Username)
 		checkErr(t, "GetUserByUsername(old name)", err, store.ErrNotFound)
 	}},
 	{"a username taken by another user is ErrDuplicate", func(t *testing.T, s store.Store) {
 		other := demoUser
 		other.ID = "user2"
-		err := s.UpsertUser(ctx(t), other)
+		err := s.UpsertUser(t.Context(), other)
 		checkErr(t, "UpsertUser(same username, other id)", err, store.ErrDuplicate)
 	}},
 	{"GetUser and GetUserByUsername of an unknown key are ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.GetUser(ctx(t), "no-such-user")
+		_, err := s.GetUser(t.Context(), "no-such-user")
 		checkErr(t, "GetUser(unknown)", err, store.ErrNotFound)
-		_, err = s.GetUserByUsername(ctx(t), "nobody")
+		_, err = s.GetUserByUsername(t.Context(), "nobody")
 		checkErr(t, "GetUserByUsername(unknown)", err, store.ErrNotFound)
 	}},
 }

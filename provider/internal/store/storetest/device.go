@@ -28,7 +28,7 @@ func newDeviceCode(hash, userCode string) store.DeviceCode {
 func createDeviceCode(t *testing.T, s store.Store, hash, userCode string) store.DeviceCode {
 	t.Helper()
 	d := newDeviceCode(hash, userCode)
-	mustNot(t, "CreateDeviceCode", s.CreateDeviceCode(ctx(t), d))
+	must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), d))
 	return d
 }
 
@@ -36,7 +36,7 @@ func createDeviceCode(t *testing.T, s store.Store, hash, userCode string) store.
 func approve(t *testing.T, s store.Store, d store.DeviceCode, gID string) store.DeviceCode {
 	t.Helper()
 	g := newGrant(gID)
-	mustNot(t, "ApproveDeviceCode", s.ApproveDeviceCode(ctx(t), d.UserCode, g))
+	must(t, "ApproveDeviceCode", s.ApproveDeviceCode(t.Context(), d.UserCode, g))
 	d.Status, d.UserID, d.AuthTime, d.GrantID = store.DeviceApproved, g.UserID, g.AuthTime, g.ID
 	return d
 }
@@ -46,84 +46,84 @@ func approve(t *testing.T, s store.Store, d store.DeviceCode, gID string) store.
 var deviceCodeTests = []test{
 	{"a device code is found by its hash and by its user code (RFC 8628 Section 3.3)", func(t *testing.T, s store.Store) {
 		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
-		got, err := s.GetDeviceCode(ctx(t), "dc1")
-		mustNot(t, "GetDeviceCode", err)
+		got, err := s.GetDeviceCode(t.Context(), "dc1")
+		must(t, "GetDeviceCode", err)
 		checkEqual(t, "GetDeviceCode", got, want)
-		got, err = s.GetDeviceCodeByUserCode(ctx(t), "WDJBMJHT")
-		mustNot(t, "GetDeviceCodeByUserCode", err)
+		got, err = s.GetDeviceCodeByUserCode(t.Context(), "WDJBMJHT")
+		must(t, "GetDeviceCodeByUserCode", err)
 		checkEqual(t, "GetDeviceCodeByUserCode", got, want)
 	}},
 	{"unknown device and user codes are ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.GetDeviceCode(ctx(t), "no-such-code")
+		_, err := s.GetDeviceCode(t.Context(), "no-such-code")
 		checkErr(t, "GetDeviceCode(unknown)", err, store.ErrNotFound)
-		_, err = s.GetDeviceCodeByUserCode(ctx(t), "BCDFGHJK")
+		_, err = s.GetDeviceCodeByUserCode(t.Context(), "BCDFGHJK")
 		checkErr(t, "GetDeviceCodeByUserCode(unknown)", err, store.ErrNotFound)
-		err = s.RecordDevicePoll(ctx(t), "no-such-code", t0, 5*time.Second)
+		err = s.RecordDevicePoll(t.Context(), "no-such-code", t0, 5*time.Second)
 		checkErr(t, "RecordDevicePoll(unknown)", err, store.ErrNotFound)
-		err = s.ApproveDeviceCode(ctx(t), "BCDFGHJK", newGrant("g1"))
+		err = s.ApproveDeviceCode(t.Context(), "BCDFGHJK", newGrant("g1"))
 		checkErr(t, "ApproveDeviceCode(unknown)", err, store.ErrNotFound)
-		err = s.DenyDeviceCode(ctx(t), "BCDFGHJK")
+		err = s.DenyDeviceCode(t.Context(), "BCDFGHJK")
 		checkErr(t, "DenyDeviceCode(unknown)", err, store.ErrNotFound)
-		_, err = s.ConsumeDeviceCode(ctx(t), "no-such-code")
+		_, err = s.ConsumeDeviceCode(t.Context(), "no-such-code")
 		checkErr(t, "ConsumeDeviceCode(unknown)", err, store.ErrNotFound)
 	}},
 	{"a user code in use is ErrDuplicate (RFC 8628 Section 6.1)", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "WDJBMJHT")
-		err := s.CreateDeviceCode(ctx(t), newDeviceCode("dc2", "WDJBMJHT"))
+		err := s.CreateDeviceCode(t.Context(), newDeviceCode("dc2", "WDJBMJHT"))
 		checkErr(t, "CreateDeviceCode(user code in use)", err, store.ErrDuplicate)
-		_, err = s.GetDeviceCode(ctx(t), "dc2")
+		_, err = s.GetDeviceCode(t.Context(), "dc2")
 		checkErr(t, "GetDeviceCode(the refused code)", err, store.ErrNotFound)
 	}},
 	{"RecordDevicePoll stores the poll time and the grown interval (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
 		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
-		mustNot(t, "RecordDevicePoll", s.RecordDevicePoll(ctx(t), "dc1", at(3*time.Second), 10*time.Second))
-		got, err := s.GetDeviceCode(ctx(t), "dc1")
-		mustNot(t, "GetDeviceCode", err)
+		must(t, "RecordDevicePoll", s.RecordDevicePoll(t.Context(), "dc1", at(3*time.Second), 10*time.Second))
+		got, err := s.GetDeviceCode(t.Context(), "dc1")
+		must(t, "GetDeviceCode", err)
 		want.LastPolledAt, want.Interval = at(3*time.Second), 10*time.Second
 		checkEqual(t, "GetDeviceCode after a poll", got, want)
 	}},
 	{"ApproveDeviceCode moves a pending code to approved and creates its grant", func(t *testing.T, s store.Store) {
 		d := createDeviceCode(t, s, "dc1", "WDJBMJHT")
 		want := approve(t, s, d, "g1")
-		got, err := s.GetDeviceCode(ctx(t), "dc1")
-		mustNot(t, "GetDeviceCode", err)
+		got, err := s.GetDeviceCode(t.Context(), "dc1")
+		must(t, "GetDeviceCode", err)
 		checkEqual(t, "GetDeviceCode after approval", got, want)
-		gotGrant, err := s.GetGrant(ctx(t), "g1")
-		mustNot(t, "GetGrant", err)
+		gotGrant, err := s.GetGrant(t.Context(), "g1")
+		must(t, "GetGrant", err)
 		checkEqual(t, "GetGrant", gotGrant, newGrant("g1"))
 	}},
 	{"DenyDeviceCode moves a pending code to denied", func(t *testing.T, s store.Store) {
 		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
-		mustNot(t, "DenyDeviceCode", s.DenyDeviceCode(ctx(t), "WDJBMJHT"))
-		got, err := s.GetDeviceCode(ctx(t), "dc1")
-		mustNot(t, "GetDeviceCode", err)
+		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "WDJBMJHT"))
+		got, err := s.GetDeviceCode(t.Context(), "dc1")
+		must(t, "GetDeviceCode", err)
 		want.Status = store.DeviceDenied
 		checkEqual(t, "GetDeviceCode after denial", got, want)
 	}},
 	{"a decided device code is ErrNotPending and creates no grant", func(t *testing.T, s store.Store) {
 		approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
-		mustNot(t, "CreateDeviceCode", s.CreateDeviceCode(ctx(t), newDeviceCode("dc2", "BCDFGHJK")))
-		mustNot(t, "DenyDeviceCode", s.DenyDeviceCode(ctx(t), "BCDFGHJK"))
+		must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), newDeviceCode("dc2", "BCDFGHJK")))
+		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "BCDFGHJK"))
 		for _, userCode := range []string{"WDJBMJHT", "BCDFGHJK"} {
-			err := s.ApproveDeviceCode(ctx(t), userCode, newGrant("g2"))
+			err := s.ApproveDeviceCode(t.Context(), userCode, newGrant("g2"))
 			checkErr(t, "ApproveDeviceCode(decided)", err, store.ErrNotPending)
-			err = s.DenyDeviceCode(ctx(t), userCode)
+			err = s.DenyDeviceCode(t.Context(), userCode)
 			checkErr(t, "DenyDeviceCode(decided)", err, store.ErrNotPending)
 		}
-		_, err := s.GetGrant(ctx(t), "g2")
+		_, err := s.GetGrant(t.Context(), "g2")
 		checkErr(t, "GetGrant of a refused approval", err, store.ErrNotFound)
 	}},
 	{"concurrent decisions on one device code: exactly one wins, the rest get ErrNotPending", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "WDJBMJHT")
 		errs := concurrently(contention, func(i int) error {
 			if i%2 == 0 {
-				return s.DenyDeviceCode(ctx(t), "WDJBMJHT")
+				return s.DenyDeviceCode(t.Context(), "WDJBMJHT")
 			}
-			return s.ApproveDeviceCode(ctx(t), "WDJBMJHT", newGrant(fmt.Sprintf("g%02d", i)))
+			return s.ApproveDeviceCode(t.Context(), "WDJBMJHT", newGrant(fmt.Sprintf("g%02d", i)))
 		})
 		winner := checkOneWinner(t, "ApproveDeviceCode or DenyDeviceCode", errs, store.ErrNotPending)
 		for i := 1; i < contention; i += 2 {
-			_, err := s.GetGrant(ctx(t), fmt.Sprintf("g%02d", i))
+			_, err := s.GetGrant(t.Context(), fmt.Sprintf("g%02d", i))
 			if i != winner {
 				checkErr(t, "GetGrant of a losing approval", err, store.ErrNotFound)
 			}
@@ -132,23 +132,23 @@ var deviceCodeTests = []test{
 	{"ConsumeDeviceCode returns an approved code once, then ErrAlreadyUsed", func(t *testing.T, s store.Store) {
 		want := approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
 		want.Status = store.DeviceUsed
-		got, err := s.ConsumeDeviceCode(ctx(t), "dc1")
-		mustNot(t, "first ConsumeDeviceCode", err)
+		got, err := s.ConsumeDeviceCode(t.Context(), "dc1")
+		must(t, "first ConsumeDeviceCode", err)
 		checkEqual(t, "first ConsumeDeviceCode", got, want)
-		_, err = s.ConsumeDeviceCode(ctx(t), "dc1")
+		_, err = s.ConsumeDeviceCode(t.Context(), "dc1")
 		checkErr(t, "second ConsumeDeviceCode", err, store.ErrAlreadyUsed)
 	}},
 	{"ConsumeDeviceCode refuses a pending or denied code and leaves it as it was", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "WDJBMJHT")
 		createDeviceCode(t, s, "dc2", "BCDFGHJK")
-		mustNot(t, "DenyDeviceCode", s.DenyDeviceCode(ctx(t), "BCDFGHJK"))
+		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "BCDFGHJK"))
 		for hash, status := range map[string]store.DeviceStatus{"dc1": store.DevicePending, "dc2": store.DeviceDenied} {
-			_, err := s.ConsumeDeviceCode(ctx(t), hash)
+			_, err := s.ConsumeDeviceCode(t.Context(), hash)
 			if err == nil || errors.Is(err, store.ErrNotFound) {
 				t.Errorf("ConsumeDeviceCode(%s code): got error %v, want a refusal", status, err)
 			}
-			got, err := s.GetDeviceCode(ctx(t), hash)
-			mustNot(t, "GetDeviceCode", err)
+			got, err := s.GetDeviceCode(t.Context(), hash)
+			must(t, "GetDeviceCode", err)
 			if got.Status != status {
 				t.Errorf("status after a refused ConsumeDeviceCode: got %q, want %q", got.Status, status)
 			}
@@ -157,7 +157,7 @@ var deviceCodeTests = []test{
 	{"concurrent consumers of one device code: exactly one wins, the rest get ErrAlreadyUsed", func(t *testing.T, s store.Store) {
 		approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
 		errs := concurrently(contention, func(int) error {
-			_, err := s.ConsumeDeviceCode(ctx(t), "dc1")
+			_, err := s.ConsumeDeviceCode(t.Context(), "dc1")
 			return err
 		})
 		checkOneWinner(t, "ConsumeDeviceCode", errs, store.ErrAlreadyUsed)

@@ -12,8 +12,8 @@ import (
 var grantTests = []test{
 	{"GetGrant returns the created grant", func(t *testing.T, s store.Store) {
 		want := createGrant(t, s, "g1")
-		got, err := s.GetGrant(ctx(t), "g1")
-		mustNot(t, "GetGrant", err)
+		got, err := s.GetGrant(t.Context(), "g1")
+		must(t, "GetGrant", err)
 		checkEqual(t, "GetGrant", got, want)
 		if got.Revoked() {
 			t.Errorf("GetGrant: got Revoked() true, want false")
@@ -22,15 +22,15 @@ var grantTests = []test{
 	{"a grant without a user (client credentials) round-trips", func(t *testing.T, s store.Store) {
 		want := newGrant("g1")
 		want.UserID, want.AuthTime = "", time.Time{}
-		mustNot(t, "CreateGrant", s.CreateGrant(ctx(t), want))
-		got, err := s.GetGrant(ctx(t), "g1")
-		mustNot(t, "GetGrant", err)
+		must(t, "CreateGrant", s.CreateGrant(t.Context(), want))
+		got, err := s.GetGrant(t.Context(), "g1")
+		must(t, "GetGrant", err)
 		checkEqual(t, "GetGrant", got, want)
 	}},
 	{"times come back in UTC", func(t *testing.T, s store.Store) {
 		createGrant(t, s, "g1")
-		got, err := s.GetGrant(ctx(t), "g1")
-		mustNot(t, "GetGrant", err)
+		got, err := s.GetGrant(t.Context(), "g1")
+		must(t, "GetGrant", err)
 		for name, tm := range map[string]time.Time{"AuthTime": got.AuthTime, "CreatedAt": got.CreatedAt, "ExpiresAt": got.ExpiresAt} {
 			if tm.Location() != time.UTC {
 				t.Errorf("GetGrant: got %s in %v, want UTC", name, tm.Location())
@@ -39,19 +39,19 @@ var grantTests = []test{
 	}},
 	{"CreateGrant with an id in use is ErrDuplicate", func(t *testing.T, s store.Store) {
 		createGrant(t, s, "g1")
-		err := s.CreateGrant(ctx(t), newGrant("g1"))
+		err := s.CreateGrant(t.Context(), newGrant("g1"))
 		checkErr(t, "CreateGrant(same id)", err, store.ErrDuplicate)
 	}},
 	{"GetGrant of an unknown id is ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.GetGrant(ctx(t), "no-such-grant")
+		_, err := s.GetGrant(t.Context(), "no-such-grant")
 		checkErr(t, "GetGrant(unknown)", err, store.ErrNotFound)
 	}},
 	{"RevokeGrant marks the grant revoked and is idempotent", func(t *testing.T, s store.Store) {
 		want := createGrant(t, s, "g1")
-		mustNot(t, "RevokeGrant", s.RevokeGrant(ctx(t), "g1", at(time.Minute)))
-		mustNot(t, "RevokeGrant again", s.RevokeGrant(ctx(t), "g1", at(2*time.Minute)))
-		got, err := s.GetGrant(ctx(t), "g1")
-		mustNot(t, "GetGrant", err)
+		must(t, "RevokeGrant", s.RevokeGrant(t.Context(), "g1", at(time.Minute)))
+		must(t, "RevokeGrant again", s.RevokeGrant(t.Context(), "g1", at(2*time.Minute)))
+		got, err := s.GetGrant(t.Context(), "g1")
+		must(t, "GetGrant", err)
 		want.RevokedAt = at(time.Minute) // the first revocation counts
 		checkEqual(t, "GetGrant after RevokeGrant twice", got, want)
 		if !got.Revoked() {
@@ -59,7 +59,7 @@ var grantTests = []test{
 		}
 	}},
 	{"RevokeGrant of an unknown id is ErrNotFound", func(t *testing.T, s store.Store) {
-		err := s.RevokeGrant(ctx(t), "no-such-grant", t0)
+		err := s.RevokeGrant(t.Context(), "no-such-grant", t0)
 		checkErr(t, "RevokeGrant(unknown)", err, store.ErrNotFound)
 	}},
 }
@@ -87,7 +87,7 @@ func createCode(t *testing.T, s store.Store, gID, hash string) store.Authorizati
 	t.Helper()
 	g := newGrant(gID)
 	c := newCode(hash, g)
-	mustNot(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(ctx(t), g, c))
+	must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, c))
 	return c
 }
 
@@ -99,28 +99,28 @@ var authorizationCodeTests = []test{
 		g.ExpiresAt = at(30 * 24 * time.Hour)
 		c := newCode("code-hash", g)
 		c.RedirectURI, c.CodeChallenge, c.Nonce = "", "", "" // optional parameters omitted
-		mustNot(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(ctx(t), g, c))
-		gotGrant, err := s.GetGrant(ctx(t), "g1")
-		mustNot(t, "GetGrant", err)
+		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, c))
+		gotGrant, err := s.GetGrant(t.Context(), "g1")
+		must(t, "GetGrant", err)
 		checkEqual(t, "GetGrant", gotGrant, g)
-		gotCode, err := s.ConsumeAuthorizationCode(ctx(t), "code-hash", t0)
-		mustNot(t, "ConsumeAuthorizationCode", err)
+		gotCode, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", t0)
+		must(t, "ConsumeAuthorizationCode", err)
 		checkEqual(t, "ConsumeAuthorizationCode", gotCode, c)
 	}},
 	{"CreateAuthorizationCode stores nothing when the code cannot be stored", func(t *testing.T, s store.Store) {
 		createCode(t, s, "g1", "code-hash")
 		g2 := newGrant("g2")
-		err := s.CreateAuthorizationCode(ctx(t), g2, newCode("code-hash", g2))
+		err := s.CreateAuthorizationCode(t.Context(), g2, newCode("code-hash", g2))
 		checkErr(t, "CreateAuthorizationCode(hash in use)", err, store.ErrDuplicate)
-		_, err = s.GetGrant(ctx(t), "g2")
+		_, err = s.GetGrant(t.Context(), "g2")
 		checkErr(t, "GetGrant of the failed code's grant", err, store.ErrNotFound)
 	}},
 	{"a code is consumed once, then ErrAlreadyUsed with the code (RFC 6749 Section 4.1.2)", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
-		got, err := s.ConsumeAuthorizationCode(ctx(t), "code-hash", at(time.Second))
-		mustNot(t, "first ConsumeAuthorizationCode", err)
+		got, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", at(time.Second))
+		must(t, "first ConsumeAuthorizationCode", err)
 		checkEqual(t, "first ConsumeAuthorizationCode", got, want)
-		got, err = s.ConsumeAuthorizationCode(ctx(t), "code-hash", at(2*time.Second))
+		got, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", at(2*time.Second))
 		checkErr(t, "second ConsumeAuthorizationCode", err, store.ErrAlreadyUsed)
 		// The caller needs the code's grant to revoke what the first use issued.
 		checkEqual(t, "second ConsumeAuthorizationCode", got, want)
@@ -130,7 +130,7 @@ var authorizationCodeTests = []test{
 		got := make([]store.AuthorizationCode, contention)
 		errs := concurrently(contention, func(i int) error {
 			var err error
-			got[i], err = s.ConsumeAuthorizationCode(ctx(t), "code-hash", at(time.Second))
+			got[i], err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", at(time.Second))
 			return err
 		})
 		checkOneWinner(t, "ConsumeAuthorizationCode", errs, store.ErrAlreadyUsed)
@@ -139,7 +139,7 @@ var authorizationCodeTests = []test{
 		}
 	}},
 	{"ConsumeAuthorizationCode of an unknown code is ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.ConsumeAuthorizationCode(ctx(t), "no-such-code", t0)
+		_, err := s.ConsumeAuthorizationCode(t.Context(), "no-such-code", t0)
 		checkErr(t, "ConsumeAuthorizationCode(unknown)", err, store.ErrNotFound)
 	}},
 }

@@ -21,7 +21,7 @@ func newKey(id string, age time.Duration) store.SigningKey {
 func createKeys(t *testing.T, s store.Store, keys ...store.SigningKey) {
 	t.Helper()
 	for _, k := range keys {
-		mustNot(t, "CreateSigningKey("+k.ID+")", s.CreateSigningKey(ctx(t), k))
+		must(t, "CreateSigningKey("+k.ID+")", s.CreateSigningKey(t.Context(), k))
 	}
 }
 
@@ -29,8 +29,8 @@ func createKeys(t *testing.T, s store.Store, keys ...store.SigningKey) {
 // ones stay published until they retire (RFC 7517 key sets).
 var signingKeyTests = []test{
 	{"ListSigningKeys of an empty store is empty, not an error", func(t *testing.T, s store.Store) {
-		got, err := s.ListSigningKeys(ctx(t))
-		mustNot(t, "ListSigningKeys", err)
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
 		if len(got) != 0 {
 			t.Errorf("ListSigningKeys: got %d keys, want 0", len(got))
 		}
@@ -38,13 +38,13 @@ var signingKeyTests = []test{
 	{"ListSigningKeys returns every key newest first", func(t *testing.T, s store.Store) {
 		oldest, middle, newest := newKey("k1", -2*time.Hour), newKey("k2", -time.Hour), newKey("k3", 0)
 		createKeys(t, s, middle, newest, oldest)
-		got, err := s.ListSigningKeys(ctx(t))
-		mustNot(t, "ListSigningKeys", err)
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
 		checkEqual(t, "ListSigningKeys", got, []store.SigningKey{newest, middle, oldest})
 	}},
 	{"CreateSigningKey with a kid in use is ErrDuplicate", func(t *testing.T, s store.Store) {
 		createKeys(t, s, newKey("k1", 0))
-		err := s.CreateSigningKey(ctx(t), newKey("k1", time.Minute))
+		err := s.CreateSigningKey(t.Context(), newKey("k1", time.Minute))
 		checkErr(t, "CreateSigningKey(same kid)", err, store.ErrDuplicate)
 	}},
 	{"RetireSigningKeys retires every unretired key except keepID", func(t *testing.T, s store.Store) {
@@ -52,9 +52,9 @@ var signingKeyTests = []test{
 		retired.RetireAt = at(time.Minute)
 		old, newer := newKey("k1", -time.Hour), newKey("k2", 0)
 		createKeys(t, s, retired, old, newer)
-		mustNot(t, "RetireSigningKeys", s.RetireSigningKeys(ctx(t), "k2", at(2*time.Hour)))
-		got, err := s.ListSigningKeys(ctx(t))
-		mustNot(t, "ListSigningKeys", err)
+		must(t, "RetireSigningKeys", s.RetireSigningKeys(t.Context(), "k2", at(2*time.Hour)))
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
 		old.RetireAt = at(2 * time.Hour)
 		// The key retired before keeps its RetireAt; the kept key has none.
 		checkEqual(t, "ListSigningKeys after retiring", got, []store.SigningKey{newer, old, retired})
@@ -64,13 +64,13 @@ var signingKeyTests = []test{
 		gone.RetireAt = at(-time.Second)
 		staying.RetireAt = at(time.Hour)
 		createKeys(t, s, gone, staying, current)
-		n, err := s.DeleteRetiredSigningKeys(ctx(t), t0)
-		mustNot(t, "DeleteRetiredSigningKeys", err)
+		n, err := s.DeleteRetiredSigningKeys(t.Context(), t0)
+		must(t, "DeleteRetiredSigningKeys", err)
 		if n != 1 {
 			t.Errorf("DeleteRetiredSigningKeys: got %d deleted, want 1", n)
 		}
-		got, err := s.ListSigningKeys(ctx(t))
-		mustNot(t, "ListSigningKeys", err)
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
 		checkEqual(t, "ListSigningKeys after deleting", got, []store.SigningKey{current, staying})
 	}},
 }

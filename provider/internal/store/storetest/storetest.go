@@ -14,7 +14,6 @@
 package storetest
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -142,8 +141,8 @@ func checkErr(t *testing.T, what string, err, want error) {
 	}
 }
 
-// mustNot stops the test when a setup step failed.
-func mustNot(t *testing.T, what string, err error) {
+// must stops the test when a setup step failed.
+func must(t *testing.T, what string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -185,6 +184,3 @@ func checkOneWinner(t *testing.T, what string, errs []error, loserErr error) int
 	}
 	return winner
 }
-
-// ctx is a shorthand for the test's context.
-func ctx(t *testing.T) context.Context { return t.Context() }

@@ -25,7 +25,7 @@ func newRefreshToken(hash string, g store.Grant) store.RefreshToken {
 func createRefreshToken(t *testing.T, s store.Store, gID, hash string) store.RefreshToken {
 	t.Helper()
 	rt := newRefreshToken(hash, createGrant(t, s, gID))
-	mustNot(t, "CreateRefreshToken", s.CreateRefreshToken(ctx(t), rt))
+	must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), rt))
 	return rt
 }
 
@@ -45,58 +45,58 @@ func next(rt store.RefreshToken, hash string) store.RefreshToken {
 var refreshTokenTests = []test{
 	{"GetRefreshToken returns the created token, unused", func(t *testing.T, s store.Store) {
 		want := createRefreshToken(t, s, "g1", "rt1")
-		got, err := s.GetRefreshToken(ctx(t), "rt1")
-		mustNot(t, "GetRefreshToken", err)
+		got, err := s.GetRefreshToken(t.Context(), "rt1")
+		must(t, "GetRefreshToken", err)
 		checkEqual(t, "GetRefreshToken", got, want)
 	}},
 	{"CreateRefreshToken with a hash in use is ErrDuplicate", func(t *testing.T, s store.Store) {
 		rt := createRefreshToken(t, s, "g1", "rt1")
-		err := s.CreateRefreshToken(ctx(t), rt)
+		err := s.CreateRefreshToken(t.Context(), rt)
 		checkErr(t, "CreateRefreshToken(same hash)", err, store.ErrDuplicate)
 	}},
 	{"CreateRefreshToken extends its grant's ExpiresAt to cover the token", func(t *testing.T, s store.Store) {
 		rt := createRefreshToken(t, s, "g1", "rt1") // the grant expired after 1 h
-		g, err := s.GetGrant(ctx(t), "g1")
-		mustNot(t, "GetGrant", err)
+		g, err := s.GetGrant(t.Context(), "g1")
+		must(t, "GetGrant", err)
 		if !g.ExpiresAt.Equal(rt.ExpiresAt) {
 			t.Errorf("grant ExpiresAt: got %v, want the token's %v", g.ExpiresAt, rt.ExpiresAt)
 		}
 	}},
 	{"GetRefreshToken of an unknown hash is ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.GetRefreshToken(ctx(t), "no-such-token")
+		_, err := s.GetRefreshToken(t.Context(), "no-such-token")
 		checkErr(t, "GetRefreshToken(unknown)", err, store.ErrNotFound)
 	}},
 	{"RotateRefreshToken marks the old token used and stores the next", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
 		nt := next(old, "rt2")
-		mustNot(t, "RotateRefreshToken", s.RotateRefreshToken(ctx(t), "rt1", nt, nt.CreatedAt))
-		got, err := s.GetRefreshToken(ctx(t), "rt1")
-		mustNot(t, "GetRefreshToken(old)", err)
+		must(t, "RotateRefreshToken", s.RotateRefreshToken(t.Context(), "rt1", nt, nt.CreatedAt))
+		got, err := s.GetRefreshToken(t.Context(), "rt1")
+		must(t, "GetRefreshToken(old)", err)
 		old.UsedAt = nt.CreatedAt
 		checkEqual(t, "GetRefreshToken(old)", got, old)
-		got, err = s.GetRefreshToken(ctx(t), "rt2")
-		mustNot(t, "GetRefreshToken(next)", err)
+		got, err = s.GetRefreshToken(t.Context(), "rt2")
+		must(t, "GetRefreshToken(next)", err)
 		checkEqual(t, "GetRefreshToken(next)", got, nt)
 	}},
 	{"RotateRefreshToken extends the grant's ExpiresAt to the next token's", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
 		nt := next(old, "rt2")
-		mustNot(t, "RotateRefreshToken", s.RotateRefreshToken(ctx(t), "rt1", nt, nt.CreatedAt))
-		g, err := s.GetGrant(ctx(t), "g1")
-		mustNot(t, "GetGrant", err)
+		must(t, "RotateRefreshToken", s.RotateRefreshToken(t.Context(), "rt1", nt, nt.CreatedAt))
+		g, err := s.GetGrant(t.Context(), "g1")
+		must(t, "GetGrant", err)
 		if !g.ExpiresAt.Equal(nt.ExpiresAt) {
 			t.Errorf("grant ExpiresAt after rotation: got %v, want %v", g.ExpiresAt, nt.ExpiresAt)
 		}
 	}},
 	{"rotating a used refresh token is ErrAlreadyUsed and stores nothing (RFC 9700 Section 4.14.2)", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
-		mustNot(t, "first RotateRefreshToken", s.RotateRefreshToken(ctx(t), "rt1", next(old, "rt2"), t0))
-		err := s.RotateRefreshToken(ctx(t), "rt1", next(old, "rt3"), at(time.Minute))
+		must(t, "first RotateRefreshToken", s.RotateRefreshToken(t.Context(), "rt1", next(old, "rt2"), t0))
+		err := s.RotateRefreshToken(t.Context(), "rt1", next(old, "rt3"), at(time.Minute))
 		checkErr(t, "second RotateRefreshToken", err, store.ErrAlreadyUsed)
-		_, err = s.GetRefreshToken(ctx(t), "rt3")
+		_, err = s.GetRefreshToken(t.Context(), "rt3")
 		checkErr(t, "GetRefreshToken(the replay's token)", err, store.ErrNotFound)
-		got, err := s.GetRefreshToken(ctx(t), "rt1")
-		mustNot(t, "GetRefreshToken(old)", err)
+		got, err := s.GetRefreshToken(t.Context(), "rt1")
+		must(t, "GetRefreshToken(old)", err)
 		if !got.UsedAt.Equal(t0) {
 			t.Errorf("old token UsedAt: got %v, want the first rotation's %v", got.UsedAt, t0)
 		}
@@ -105,11 +105,11 @@ var refreshTokenTests = []test{
 		old := createRefreshToken(t, s, "g1", "rt1")
 		hash := func(i int) string { return fmt.Sprintf("next-%02d", i) }
 		errs := concurrently(contention, func(i int) error {
-			return s.RotateRefreshToken(ctx(t), "rt1", next(old, hash(i)), t0)
+			return s.RotateRefreshToken(t.Context(), "rt1", next(old, hash(i)), t0)
 		})
 		winner := checkOneWinner(t, "RotateRefreshToken", errs, store.ErrAlreadyUsed)
 		for i := range contention {
-			_, err := s.GetRefreshToken(ctx(t), hash(i))
+			_, err := s.GetRefreshToken(t.Context(), hash(i))
 			if i == winner {
 				checkErr(t, "GetRefreshToken(winner's token)", err, nil)
 			} else {
@@ -119,9 +119,9 @@ var refreshTokenTests = []test{
 	}},
 	{"RotateRefreshToken of an unknown hash is ErrNotFound and stores nothing", func(t *testing.T, s store.Store) {
 		g := createGrant(t, s, "g1")
-		err := s.RotateRefreshToken(ctx(t), "no-such-token", newRefreshToken("rt2", g), t0)
+		err := s.RotateRefreshToken(t.Context(), "no-such-token", newRefreshToken("rt2", g), t0)
 		checkErr(t, "RotateRefreshToken(unknown)", err, store.ErrNotFound)
-		_, err = s.GetRefreshToken(ctx(t), "rt2")
+		_, err = s.GetRefreshToken(t.Context(), "rt2")
 		checkErr(t, "GetRefreshToken(next)", err, store.ErrNotFound)
 	}},
 }
@@ -138,15 +138,15 @@ var accessTokenTests = []test{
 	}},
 	{"RevokeAccessToken revokes that jti only, and is idempotent", func(t *testing.T, s store.Store) {
 		createGrant(t, s, "g1")
-		mustNot(t, "RevokeAccessToken", s.RevokeAccessToken(ctx(t), "jti-1", at(time.Hour)))
-		mustNot(t, "RevokeAccessToken again", s.RevokeAccessToken(ctx(t), "jti-1", at(time.Hour)))
+		must(t, "RevokeAccessToken", s.RevokeAccessToken(t.Context(), "jti-1", at(time.Hour)))
+		must(t, "RevokeAccessToken again", s.RevokeAccessToken(t.Context(), "jti-1", at(time.Hour)))
 		checkRevoked(t, s, "g1", "jti-1", true)
 		checkRevoked(t, s, "", "jti-1", true)
 		checkRevoked(t, s, "g1", "jti-2", false)
 	}},
 	{"a token of a revoked grant is revoked", func(t *testing.T, s store.Store) {
 		createGrant(t, s, "g1")
-		mustNot(t, "RevokeGrant", s.RevokeGrant(ctx(t), "g1", t0))
+		must(t, "RevokeGrant", s.RevokeGrant(t.Context(), "g1", t0))
 		checkRevoked(t, s, "g1", "jti-1", true)
 	}},
 	{"a token of a grant that no longer exists is revoked", func(t *testing.T, s store.Store) {
@@ -157,8 +157,8 @@ var accessTokenTests = []test{
 // checkRevoked checks what AccessTokenRevoked answers.
 func checkRevoked(t *testing.T, s store.Store, grantID, jti string, want bool) {
 	t.Helper()
-	got, err := s.AccessTokenRevoked(ctx(t), grantID, jti)
-	mustNot(t, "AccessTokenRevoked", err)
+	got, err := s.AccessTokenRevoked(t.Context(), grantID, jti)
+	must(t, "AccessTokenRevoked", err)
 	if got != want {
 		t.Errorf("AccessTokenRevoked(%q, %q): got %v, want %v", grantID, jti, got, want)
 	}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oauth-reference/provider/providertest"
+
+	"github.com/oauth-reference/client/internal/config"
+)
+
+// cliConfig returns the client's settings for a provider under test.
+func cliConfig(p *providertest.Server) config.Config {
+	cfg := config.Default()
+	cfg.AuthServer = p.Issuer
+	return cfg
+}
+
+func TestCredentialsFlow(t *testing.T) {
+	t.Parallel()
+	p := providertest.New(t, providertest.Options{})
+	var out bytes.Buffer
+	if err := runCredentials(context.Background(), cliConfig(p), &out); err != nil {
+		t.Fatalf("runCredentials: %v\n%s", err, &out)
+	}
+	for _, want := range []string{
+		"Client credentials grant (RFC 6749 Section 4.4)",
+		`"typ": "at+jwt"`,       // the token's header, decoded
+		`"sub": "testclient"`,   // client credentials: sub is the client (SPEC.md)
+		`"scope": "read"`,       // the claims
+		"expires in 59 minutes", // expiry in words
+		"GET " + p.URL + "/protected/resource → 200 OK",
+		"This page is secured.",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not contain %q:\n%s", want, &out)
+		}
+	}
+	if strings.Contains(out.String(), "testsecret") {
+		t.Error("output shows the client secret")
+	}
+}
+
+func TestCredentialsWithAWrongSecretFailsWithInvalidClient(t *testing.T) {
+	t.Parallel()
+	p := providertest.New(t, providertest.Options{})
+	cfg := cliConfig(p)
+	cfg.ClientSecret = "wrong"
+	var out bytes.Buffer
+	err := runCredentials(context.Background(), cfg, &out)
+	var oe *OAuthError
+	if !errors.As(err, &oe) || oe.Code != "invalid_client" {
+		t.Fatalf("got %v, want an *OAuthError invalid_client (RFC 6749 Section 5.2)", err)
+	}
+	if exitCode(err) == 0 {
+		t.Error("exit code 0 for a failed grant")
+	}
+	if !strings.Contains(err.Error(), "invalid_client") {
+		t.Errorf("error %q does not name the OAuth error", err)
+	}
+}
+
+func TestCredentialsWithoutASecretFailsWithInvalidClient(t *testing.T) {
+	t.Parallel()
+	p := providertest.New(t, providertest.Options{})
+	cfg := cliConfig(p)
+	cfg.ClientSecret = ""
+	err := runCredentials(context.Background(), cfg, &bytes.Buffer{})
+	var oe *OAuthError
+	if !errors.As(err, &oe) || oe.Code != "invalid_client" {
+		t.Fatalf("an empty secret: got %v, want invalid_client", err)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	if got := exitCode(context.Canceled); got != 130 {
+		t.Errorf("exitCode(Canceled) = %d, want 130 (interrupted)", got)
+	}
+	if got := exitCode(&OAuthError{Code: "access_denied"}); got != 1 {
+		t.Errorf("exitCode(access_denied) = %d, want 1", got)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"bogus"}, &out); err == nil || !strings.Contains(err.Error(), "usage") {
+		t.Errorf("run(bogus) = %v, want a usage error", err)
+	}
+	if err := run(context.Background(), []string{"help"}, &out); err != nil || !strings.Contains(out.String(), "credentials") {
+		t.Errorf("run(help) = %v, %q", err, &out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer the flow writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var userCodeRE = regexp.MustCompile(`enter the code\s+([A-Z]{4}-[A-Z]{4})`)
+
+// startDevice runs `client device` in the background and returns the user
+// code it prints and a channel with its result.
+func startDevice(t *testing.T, ctx context.Context, p *providertest.Server, out *syncBuffer) (string, <-chan error) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- runDevice(ctx, cliConfig(p), out) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := userCodeRE.FindStringSubmatch(out.String()); m != nil {
+			return m[1], done
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("runDevice ended before printing a user code: %v\n%s", err, out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no user code printed:\n%s", out)
+	return "", nil
+}
+
+var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// decide plays the user at the verification URI (RFC 8628 Section 3.3):
+// open verification_uri_complete, sign in and approve or deny.
+func decide(t *testing.T, p *providertest.Server, userCode, decision string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(p.URL + "/device?user_code=" + url.QueryEscape(userCode))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfFieldRE.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("GET /device: no CSRF token in:\n%s", body)
+	}
+	resp, err = browser.PostForm(p.URL+"/device", url.Values{
+		"user_code": {userCode}, "csrf_token": {string(m[1])},
+		"username": {"demo"}, "password": {"demo"}, "decision": {decision},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /device (%s): got %d:\n%s", decision, resp.StatusCode, body)
+	}
+}
+
+// wait returns the flow's result, failing after a while.
+func wait(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("runDevice did not end")
+		return nil
+	}
+}
+
+func TestDeviceFlowApproved(t *testing.T) {
+	t.Parallel()
+	p := providertest.New(t, providertest.Options{})
+	var out syncBuffer
+	code, done := startDevice(t, context.Background(), p, &out)
+	decide(t, p, code, "allow")
+	if err := wait(t, done); err != nil {
+		t.Fatalf("runDevice: %v\n%s", err, &out)
+	}
+	for _, want := range []string{
+		p.URL + "/device",                   // verification_uri
+		"/device?user_code=" + code,         // verification_uri_complete
+		"Polling " + p.URL + "/oauth/token", // the progress line
+		"Approved.",
+		`"client_id": "device-client"`, // the access token, decoded
+		`"sub": "user1"`,
+		"ID token:",
+		"GET " + p.URL + "/user/profile → 200 OK",
+		`"name": "Demo User"`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not contain %q:\n%s", want, &out)
+		}
+	}
+}
+
+func TestDeviceFlowDenied(t *testing.T) {
+	t.Parallel()
+	p := providertest.New(t, providertest.Options{})
+	var out syncBuffer
+	code, done := startDevice(t, context.Background(), p, &out)
+	decide(t, p, code, "deny")
+	err := wait(t, done)
+	var oe *OAuthError
+	if !errors.As(err, &oe) || oe.Code != "access_denied" {
+		t.Fatalf("got %v, want an *OAuthError access_denied (RFC 8628 Section 3.5)", err)
+	}
+	if exitCode(err) != 1 {
+		t.Errorf("exit code %d, want 1", exitCode(err))
+	}
+}
+
+func TestDeviceFlowExpired(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	skew := time.Duration(0)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(skew) }
+	p := providertest.New(t, providertest.Options{Now: now})
+	var out syncBuffer
+	_, done := startDevice(t, context.Background(), p, &out)
+	mu.Lock()
+	skew = 16 * time.Minute // past the device code's 15 minutes (SPEC.md)
+	mu.Unlock()
+	err := wait(t, done)
+	var oe *OAuthError
+	if !errors.As(err, &oe) || oe.Code != "expired_token" {
+		t.Fatalf("got %v, want an *OAuthError expired_token (RFC 8628 Section 3.5)", err)
+	}
+}
+
+func TestDeviceFlowStopsOnCtrlC(t *testing.T) {
+	t.Parallel()
+	p := providertest.New(t, providertest.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	_, done := startDevice(t, ctx, p, &out)
+	cancel() // what signal.NotifyContext does on Ctrl-C
+	err := wait(t, done)
+	if !errors.Is(err, context.Canceled) || exitCode(err) != 130 {
+		t.Errorf("got %v (exit %d), want context.Canceled (exit 130)", err, exitCode(err))
+	}
+}
+
+func TestCredentialsThroughAnInternalBackChannel(t *testing.T) {
+	t.Parallel()
+	// As in docker compose: the issuer (AUTH_SERVER) is a name the CLI cannot
+	// reach; AUTH_SERVER_INTERNAL is where the provider listens.
+	opts := providertest.Options{}
+	hook := reflect.ValueOf(&opts).Elem().FieldByName("Configure") // its argument type is internal to the provider
+	hook.Set(reflect.MakeFunc(hook.Type(), func(args []reflect.Value) []reflect.Value {
+		args[0].Elem().FieldByName("Issuer").SetString("http://provider.public.test")
+		return nil
+	}))
+	p := providertest.New(t, opts)
+	cfg := cliConfig(p)
+	cfg.AuthServerInternal = p.URL
+	var out bytes.Buffer
+	if err := runCredentials(context.Background(), cfg, &out); err != nil {
+		t.Fatalf("runCredentials: %v\n%s", err, &out)
+	}
+	for _, want := range []string{"POST " + p.URL + "/oauth/token", `"iss": "http://provider.public.test"`, "This page is secured."} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not contain %q:\n%s", want, &out)
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/client/internal/metadata"
+)
+
+func TestRandomTokenHas256Bits(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		s := randomToken()
+		// 32 bytes, base64url without padding: 43 characters.
+		if len(s) != 43 || strings.ContainsAny(s, "+/=") {
+			t.Fatalf("randomToken() = %q, want 43 base64url characters", s)
+		}
+		if seen[s] {
+			t.Fatalf("randomToken() repeated %q", s)
+		}
+		seen[s] = true
+	}
+}
+
+func TestPendingAuthorizations(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	pending := func(state string, age time.Duration) pendingAuthorization {
+		return pendingAuthorization{State: state, Nonce: "n-" + state, CodeVerifier: "v-" + state, Created: now.Add(-age)}
+	}
+	tests := []struct {
+		name   string
+		add    []pendingAuthorization
+		state  string
+		wantOK bool
+	}{
+		{"the matching state is found (RFC 6749 Section 10.12)", []pendingAuthorization{pending("a", 0), pending("b", 0)}, "b", true},
+		{"an unknown state is not", []pendingAuthorization{pending("a", 0)}, "x", false},
+		{"an empty state is not", []pendingAuthorization{pending("", 0)}, "", false},
+		{"a prefix of the state is not", []pendingAuthorization{pending("abc", 0)}, "ab", false},
+		{"an expired request is not", []pendingAuthorization{pending("a", pendingTTL)}, "a", false},
+		{"the oldest request gives way past maxPending",
+			[]pendingAuthorization{pending("1", 5), pending("2", 4), pending("3", 3), pending("4", 2), pending("5", 1)}, "1", false},
+		{"the newest requests are kept",
+			[]pendingAuthorization{pending("1", 5), pending("2", 4), pending("3", 3), pending("4", 2), pending("5", 1)}, "2", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d sessionData
+			for _, p := range tt.add {
+				d.addPending(p, now)
+			}
+			got, ok := d.takePending(tt.state, now)
+			if ok != tt.wantOK {
+				t.Fatalf("takePending(%q) ok = %v, want %v", tt.state, ok, tt.wantOK)
+			}
+			if ok && (got.Nonce != "n-"+tt.state || got.CodeVerifier != "v-"+tt.state) {
+				t.Errorf("takePending(%q) = %+v, want the request with that state", tt.state, got)
+			}
+			if ok {
+				if _, again := d.takePending(tt.state, now); again {
+					t.Error("a state was accepted twice: it must be single use")
+				}
+			}
+			if len(d.Pending) > maxPending {
+				t.Errorf("%d pending requests kept, want at most %d", len(d.Pending), maxPending)
+			}
+		})
+	}
+}
+
+func TestCheckIssuer(t *testing.T) {
+	const issuer = "https://as.example"
+	tests := []struct {
+		name       string
+		advertised bool
+		query      string
+		wantOK     bool
+	}{
+		{"the expected issuer is accepted (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fas.example", true},
+		{"another issuer is refused (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fevil.example", false},
+		{"a trailing slash is another issuer: simple string comparison (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fas.example%2F", false},
+		{"a missing iss is refused when advertised (RFC 9207 Section 2.4)", true, "", false},
+		{"a missing iss is accepted when not advertised (RFC 9207 Section 2.4)", false, "", true},
+		{"a wrong iss is refused even when not advertised (RFC 9207 Section 2.4)", false, "iss=x", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &App{public: metadata.Metadata{Issuer: issuer, AuthorizationResponseIssParameterSupported: tt.advertised}}
+			q, _ := url.ParseQuery(tt.query)
+			if err := a.checkIssuer(q); (err == nil) != tt.wantOK {
+				t.Errorf("checkIssuer(%q) = %v, want ok=%v", tt.query, err, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestAuthorizationErrorPages(t *testing.T) {
+	for code, wantStatus := range map[string]int{"access_denied": http.StatusForbidden, "invalid_scope": http.StatusBadRequest, "made_up": http.StatusBadRequest} {
+		q := url.Values{"error": {code}, "error_description": {"because"}}
+		pe := authorizationError(q).(*pageError)
+		if pe.status != wantStatus || pe.view.Code != code || pe.view.Description != "because" {
+			t.Errorf("authorizationError(%s) = %d %+v, want status %d with the code and description", code, pe.status, pe.view, wantStatus)
+		}
+	}
+}
+
+func TestValidCSRF(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	tests := []struct {
+		name, body, want string
+		ok               bool
+	}{
+		{"the session's token passes", "csrf_token=abc", "abc", true},
+		{"a missing token fails", "", "abc", false},
+		{"another token fails", "csrf_token=abd", "abc", false},
+		{"an empty session token never passes", "csrf_token=", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := gin.CreateTestContext(httptest.NewRecorder())
+			c.Request = httptest.NewRequest(http.MethodPost, "/refresh", strings.NewReader(tt.body))
+			c.Request.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if got := validCSRF(c, tt.want); got != tt.ok {
+				t.Errorf("validCSRF = %v, want %v", got, tt.ok)
+			}
+		})
+	}
+}
+
+func TestTemplatesParse(t *testing.T) {
+	if _, err := parsePages(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,130 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// DeviceAuthorizationRequest is the device authorization request of
+// [RFC 8628 Section 3.1], as received.
+//
+// [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+type DeviceAuthorizationRequest struct {
+	Client ClientCredentials
+	Scope  string
+}
+
+// ParseDeviceAuthorizationRequest reads a device authorization request from
+// the form body and the Authorization header. Parameters sent more than once
+// are refused ([RFC 6749 Section 3.1]: "Request and response parameters MUST
+// NOT be included more than once").
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+func ParseDeviceAuthorizationRequest(form url.Values, authorization string) (DeviceAuthorizationRequest, *Error) {
+	cc, err := ParseClientCredentials(authorization, form)
+	if err != nil {
+		return DeviceAuthorizationRequest{}, err
+	}
+	scope, err := singleValue(form, "scope")
+	if err != nil {
+		return DeviceAuthorizationRequest{}, err
+	}
+	return DeviceAuthorizationRequest{Client: cc, Scope: scope}, nil
+}
+
+// DeviceAuthorizationResponse is the device authorization response of
+// [RFC 8628 Section 3.2].
+//
+// [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
+type DeviceAuthorizationResponse struct {
+	DeviceCode              string `json:"device_code"`
+	UserCode                string `json:"user_code"`
+	VerificationURI         string `json:"verification_uri"`
+	VerificationURIComplete string `json:"verification_uri_complete"`
+	ExpiresIn               int64  `json:"expires_in"`
+	Interval                int64  `json:"interval"`
+}
+
+// maxUserCodeDraws is how many user codes AuthorizeDevice draws before it
+// gives up: with 20^8 codes, even a million pending ones collide with a
+// fresh draw once in 25,600, so a fifth collision in a row means a broken store.
+const maxUserCodeDraws = 5
+
+// AuthorizeDevice answers a device authorization request, [RFC 8628
+// Section 3.1] and [RFC 8628 Section 3.2]. The client authenticates as at the
+// token endpoint: "The client authentication requirements of Section 3.2.1
+// of [RFC6749] apply to requests on this endpoint". The device code is a
+// 256-bit secret, stored hashed ([RFC 8628 Section 5.2]: "a very high
+// entropy code SHOULD be used"); the user code is 8 letters of base 20
+// ([RFC 8628 Section 6.1]).
+//
+// [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+// [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
+// [RFC 8628 Section 5.2]: https://www.rfc-editor.org/rfc/rfc8628#section-5.2
+// [RFC 8628 Section 6.1]: https://www.rfc-editor.org/rfc/rfc8628#section-6.1
+func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationRequest) (*DeviceAuthorizationResponse, *Error) {
+	client, err := p.authenticateClient(ctx, r.Client)
+	if err != nil {
+		return nil, err
+	}
+	// "The authenticated client is not authorized to use this authorization
+	// grant type" → unauthorized_client ([RFC 6749 Section 5.2]).
+	if !slices.Contains(client.GrantTypes, GrantTypeDeviceCode) {
+		return nil, NewError(ErrUnauthorizedClient, "the client is not registered for the device authorization grant")
+	}
+	scope, err := resolveScope(r.Scope, client.Scopes, client.DefaultScope)
+	if err != nil {
+		return nil, err
+	}
+	deviceCode, now := NewSecret(), p.now()
+	interval := p.Config.DevicePollInterval.Round(time.Second) // the client is told whole seconds
+	record := store.DeviceCode{
+		Hash: HashSecret(deviceCode), ClientID: client.ID, Scope: scope, Status: store.DevicePending,
+		Interval: max(interval, time.Second), CreatedAt: now, ExpiresAt: now.Add(p.Config.DeviceCodeTTL),
+	}
+	if err := p.createDeviceCode(ctx, &record); err != nil {
+		return nil, err
+	}
+	return p.deviceAuthorizationResponse(deviceCode, record), nil
+}
+
+// createDeviceCode stores d under a fresh user code. User codes are short,
+// so one may still be in use: "store.ErrDuplicate" means draw another.
+func (p *Provider) createDeviceCode(ctx context.Context, d *store.DeviceCode) *Error {
+	for range maxUserCodeDraws {
+		d.UserCode = newUserCode()
+		err := p.Store.CreateDeviceCode(ctx, *d)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, store.ErrDuplicate) {
+			return serverError(err)
+		}
+	}
+	return serverError(errors.New("oauth: no free user code after several draws"))
+}
+
+// deviceAuthorizationResponse builds the response for a stored device code:
+// the verification URI is short, with the code to type shown apart
+// ([RFC 8628 Section 3.2]: "The URI should be short and easy to remember as
+// end users will be asked to manually type it into their user agent"), and
+// the complete URI carries it "for non-textual transmission".
+//
+// [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
+func (p *Provider) deviceAuthorizationResponse(deviceCode string, d store.DeviceCode) *DeviceAuthorizationResponse {
+	userCode := FormatUserCode(d.UserCode)
+	verificationURI := p.Config.Issuer + PathDeviceVerification
+	return &DeviceAuthorizationResponse{
+		DeviceCode:              deviceCode,
+		UserCode:                userCode,
+		VerificationURI:         verificationURI,
+		VerificationURIComplete: verificationURI + "?" + url.Values{"user_code": {userCode}}.Encode(),
+		ExpiresIn:               int64(d.ExpiresAt.Sub(d.CreatedAt) / time.Second),
+		Interval:                int64(d.Interval / time.Second),
+	}
+}

@@ -1,0 +1,117 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// Why a user code cannot be approved. The verification page shows each one
+// to the user; none of them is an OAuth error response.
+var (
+	// ErrUnknownUserCode: no device authorization request has this user code
+	// (or the input cannot be a user code at all).
+	ErrUnknownUserCode = errors.New("oauth: unknown user code")
+	// ErrExpiredUserCode: the request expired; the device must start again.
+	ErrExpiredUserCode = errors.New("oauth: the user code has expired")
+	// ErrUsedUserCode: the request was approved or denied before.
+	ErrUsedUserCode = errors.New("oauth: the user code was already used")
+)
+
+// DeviceAuthorization is a pending device authorization request found by
+// its user code: what the verification page asks the user to approve.
+type DeviceAuthorization struct {
+	Client    store.Client
+	UserCode  string // normalized, e.g. "WDJBMJHT"
+	Scope     string
+	ExpiresAt time.Time
+}
+
+// DisplayUserCode is the user code as the device shows it, e.g. "WDJB-MJHT".
+func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d.UserCode) }
+
+// ScopesToShow returns the requested scopes with the sentence that explains each.
+func (d *DeviceAuthorization) ScopesToShow() scopeList { return scopesToShow(d.Scope) }
+
+// LookUpUserCode finds the pending device authorization request a user typed
+// the user code of, at the verification URI ([RFC 8628 Section 3.3]: "The
+// authorization server authenticates the end user … and prompts the user to
+// input the user code provided by the device client"). client identifies
+// who typed it for the guard's limits ([RFC 8628 Section 5.1]); over a limit
+// the answer is a *TooManyAttemptsError, before the store is asked.
+//
+// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+// [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+func (p *Provider) LookUpUserCode(ctx context.Context, guard *UserCodeGuard, client, typed string) (*DeviceAuthorization, error) {
+	now := p.now()
+	ticket, err := guard.admit(client, now)
+	if err != nil {
+		return nil, err
+	}
+	code, ok := NormalizeUserCode(typed)
+	if !ok {
+		guard.notAGuess(ticket) // it could not hit any code
+		return nil, ErrUnknownUserCode
+	}
+	dc, err := p.Store.GetDeviceCodeByUserCode(ctx, code)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrUnknownUserCode // a wrong guess: it stays counted
+	}
+	guard.notAGuess(ticket)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: look up user code: %w", err)
+	}
+	return p.pendingDeviceAuthorization(ctx, dc, now)
+}
+
+// pendingDeviceAuthorization checks that a found device code still awaits
+// the user's decision, and loads its client for the consent page.
+func (p *Provider) pendingDeviceAuthorization(ctx context.Context, dc store.DeviceCode, now time.Time) (*DeviceAuthorization, error) {
+	switch {
+	case dc.Status != store.DevicePending:
+		return nil, ErrUsedUserCode
+	case !now.Before(dc.ExpiresAt):
+		return nil, ErrExpiredUserCode
+	}
+	client, err := p.Store.GetClient(ctx, dc.ClientID)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: client of device code: %w", err)
+	}
+	return &DeviceAuthorization{Client: client, UserCode: dc.UserCode, Scope: dc.Scope, ExpiresAt: dc.ExpiresAt}, nil
+}
+
+// ApproveDevice records the user's approval of a device authorization
+// request as a grant; the device's next poll gets the tokens ([RFC 8628
+// Section 3.3]: "Once the user interaction is complete, the server instructs
+// the user to return to their device"). Of two decisions on one request
+// only the first counts: a later one is ErrUsedUserCode.
+//
+// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+func (p *Provider) ApproveDevice(ctx context.Context, d *DeviceAuthorization, userID string, authTime time.Time) error {
+	grant := p.newGrant(d.Client.ID, userID, d.Scope, authTime, p.now())
+	return decided(p.Store.ApproveDeviceCode(ctx, d.UserCode, grant))
+}
+
+// DenyDevice records that the user declined a device authorization request;
+// the device's next poll gets access_denied ([RFC 8628 Section 3.5]).
+//
+// [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+func (p *Provider) DenyDevice(ctx context.Context, d *DeviceAuthorization) error {
+	return decided(p.Store.DenyDeviceCode(ctx, d.UserCode))
+}
+
+// decided maps the store's answer to a decision.
+func decided(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotPending):
+		return ErrUsedUserCode
+	case errors.Is(err, store.ErrNotFound): // purged since it was looked up
+		return ErrExpiredUserCode
+	case err != nil:
+		return fmt.Errorf("oauth: decide device authorization: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,508 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// deviceGrantType is the grant_type of the device access token request
+// (RFC 8628 Section 3.4), form-encoded.
+const deviceGrantType = "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"
+
+// displayedUserCode is the user code's display form (RFC 8628 Section 6.1).
+var displayedUserCode = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`)
+
+// deviceConfig is the public device client as golang.org/x/oauth2 sees it.
+func deviceConfig(srv *providertest.Server, scopes ...string) *oauth2.Config {
+	return &oauth2.Config{ClientID: "device-client", Scopes: scopes, Endpoint: oauth2.Endpoint{
+		DeviceAuthURL: srv.URL + "/oauth/device/code", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+}
+
+// newDeviceServer starts the provider on a fake clock; configure may
+// change settings (a 1 s interval keeps x/oauth2's real-time polling short).
+func newDeviceServer(t *testing.T, configure func(*config.Config)) (*providertest.Server, *fakeClock) {
+	clock := newFakeClock()
+	return providertest.New(t, providertest.Options{Now: clock.Now, Configure: configure}), clock
+}
+
+// startDevice makes the device authorization request (RFC 8628 Section 3.1).
+func startDevice(t *testing.T, cfg *oauth2.Config) *oauth2.DeviceAuthResponse {
+	t.Helper()
+	da, err := cfg.DeviceAuth(context.Background())
+	if err != nil {
+		t.Fatalf("DeviceAuth: %v", err)
+	}
+	return da
+}
+
+// enterUserCode opens verification_uri_complete, checks that it prefills the
+// code, and submits it: the answer is the consent page.
+func (b *browser) enterUserCode(da *oauth2.DeviceAuthResponse) (*http.Response, string) {
+	b.t.Helper()
+	resp, page := b.get(da.VerificationURIComplete)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `value="`+da.UserCode+`"`) {
+		b.t.Fatalf("GET %s: got %d, want 200 with the code prefilled: %s", da.VerificationURIComplete, resp.StatusCode, page)
+	}
+	form := formFields(page)
+	form.Set("user_code", da.UserCode)
+	return b.post(da.VerificationURI, form)
+}
+
+// decideDevice submits a device consent page with a decision, signing in
+// with the demo password when the page asks for it.
+func (b *browser) decideDevice(da *oauth2.DeviceAuthResponse, consent, decision string) (*http.Response, string) {
+	b.t.Helper()
+	form := formFields(consent)
+	if asksPassword(consent) {
+		form.Set("username", "demo")
+		form.Set("password", "demo")
+	}
+	form.Set("decision", decision)
+	return b.post(da.VerificationURI, form)
+}
+
+// decideThroughPage runs the whole user side in a fresh browser.
+func decideThroughPage(t *testing.T, da *oauth2.DeviceAuthResponse, decision string) {
+	t.Helper()
+	b := newBrowser(t)
+	resp, consent := b.enterUserCode(da)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /device (code): got %d, want 200: %s", resp.StatusCode, consent)
+	}
+	if resp, page := b.decideDevice(da, consent, decision); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /device (%s): got %d, want 200: %s", decision, resp.StatusCode, page)
+	}
+}
+
+// poll sends one device access token request (RFC 8628 Section 3.4) as the
+// device client; it returns the status and the "error" ("" on success).
+func poll(t *testing.T, srv *providertest.Server, deviceCode string) (int, string) {
+	t.Helper()
+	resp, body := rawPost(t, srv.URL+"/oauth/token",
+		"grant_type="+deviceGrantType+"&client_id=device-client&device_code="+url.QueryEscape(deviceCode), nil)
+	var e struct{ Error string }
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		t.Fatalf("poll: body %q is not JSON: %v", body, err)
+	}
+	return resp.StatusCode, e.Error
+}
+
+// storedInterval is the polling interval the provider now expects of the device.
+func storedInterval(t *testing.T, srv *providertest.Server, deviceCode string) time.Duration {
+	t.Helper()
+	d, err := srv.Provider.Store.GetDeviceCode(context.Background(), oauth.HashSecret(deviceCode))
+	if err != nil {
+		t.Fatalf("GetDeviceCode: %v", err)
+	}
+	return d.Interval
+}
+
+// TestDeviceFlow walks RFC 8628 end to end with golang.org/x/oauth2 as the
+// device: DeviceAuth, the user at /device, DeviceAccessToken, the resource.
+func TestDeviceFlow(t *testing.T) {
+	srv, _ := newDeviceServer(t, func(c *config.Config) { c.DevicePollInterval = time.Second })
+	cfg := deviceConfig(srv, "openid", "read")
+	da := startDevice(t, cfg)
+	if !displayedUserCode.MatchString(da.UserCode) || da.VerificationURI != srv.URL+"/device" {
+		t.Fatalf("got user_code %q at %q, want the form WDJB-MJHT at %s/device", da.UserCode, da.VerificationURI, srv.URL)
+	}
+
+	b := newBrowser(t)
+	resp, consent := b.enterUserCode(da)
+	for _, want := range []string{"Demo device (CLI)", da.UserCode, "<code>openid</code>", "<code>read</code>", `name="password"`} {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(consent, want) {
+			t.Fatalf("consent page: got %d, want 200 naming %q: %s", resp.StatusCode, want, consent)
+		}
+	}
+	resp, done := b.decideDevice(da, consent, "allow")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(done, "Return to your device") {
+		t.Fatalf("approval: got %d, want 200 with \"Return to your device\": %s", resp.StatusCode, done)
+	}
+
+	tok, err := cfg.DeviceAccessToken(context.Background(), da)
+	if err != nil {
+		t.Fatalf("DeviceAccessToken: %v", err)
+	}
+	if tok.RefreshToken == "" || tok.Extra("id_token") == nil || tok.Extra("scope") != "openid read" {
+		t.Errorf("got refresh token %t, id_token %t, scope %v; want both and \"openid read\"",
+			tok.RefreshToken != "", tok.Extra("id_token") != nil, tok.Extra("scope"))
+	}
+	resp, body := callResource(t, srv.URL+"/user/profile", tok.AccessToken)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"user1"`) {
+		t.Errorf("GET /user/profile: got %d %s, want 200 for user1", resp.StatusCode, body)
+	}
+	if status, code := poll(t, srv, da.DeviceCode); status != http.StatusBadRequest || code != "invalid_grant" {
+		t.Errorf("second redemption: got %d %q, want 400 invalid_grant (the device code is single use)", status, code)
+	}
+}
+
+// TestDeviceFlowDenied: the user's denial ends x/oauth2's polling with
+// access_denied (RFC 8628 Section 3.5).
+func TestDeviceFlowDenied(t *testing.T) {
+	srv, _ := newDeviceServer(t, func(c *config.Config) { c.DevicePollInterval = time.Second })
+	cfg := deviceConfig(srv, "read")
+	da := startDevice(t, cfg)
+	b := newBrowser(t)
+	_, consent := b.enterUserCode(da)
+	resp, page := b.decideDevice(da, consent, "deny")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Request denied") {
+		t.Fatalf("denial: got %d, want 200 \"Request denied\": %s", resp.StatusCode, page)
+	}
+	_, err := cfg.DeviceAccessToken(context.Background(), da)
+	wantOAuthError(t, err, "access_denied")
+}
+
+// TestDevicePolling observes each polling answer of RFC 8628 Section 3.5
+// with raw requests on the fake clock.
+func TestDevicePolling(t *testing.T) {
+	type step struct {
+		after    time.Duration // how far the clock moves before the poll
+		want     string        // the error; "" = tokens
+		interval time.Duration // the interval expected after it; 0 = not checked
+	}
+	tests := []struct {
+		name     string
+		decision string // made at /device before polling: "", "allow" or "deny"
+		steps    []step
+	}{
+		{"polling before the user decides answers authorization_pending (RFC 8628 Section 3.5)", "",
+			[]step{{0, "authorization_pending", 5 * time.Second}, {5 * time.Second, "authorization_pending", 5 * time.Second}}},
+		{"polling sooner than the interval answers slow_down and grows it by 5s (RFC 8628 Section 3.5)", "", []step{
+			{0, "authorization_pending", 5 * time.Second},
+			{time.Second, "slow_down", 10 * time.Second},
+			{time.Second, "slow_down", 15 * time.Second},
+			{15 * time.Second, "authorization_pending", 15 * time.Second},
+			{14 * time.Second, "slow_down", 20 * time.Second},
+		}},
+		{"polling after the user denied answers access_denied (RFC 8628 Section 3.5)", "deny",
+			[]step{{0, "access_denied", 0}, {5 * time.Second, "access_denied", 0}}},
+		{"polling after expires_in answers expired_token (RFC 8628 Section 3.5)", "",
+			[]step{{0, "authorization_pending", 0}, {15 * time.Minute, "expired_token", 0}}},
+		{"an approved request gets tokens once; the device code is then invalid_grant", "allow",
+			[]step{{0, "", 0}, {5 * time.Second, "invalid_grant", 0}}},
+		{"an approval left unredeemed past expires_in answers expired_token", "allow",
+			[]step{{15 * time.Minute, "expired_token", 0}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, clock := newDeviceServer(t, nil)
+			da := startDevice(t, deviceConfig(srv, "read"))
+			if tc.decision != "" {
+				decideThroughPage(t, da, tc.decision)
+			}
+			for i, s := range tc.steps {
+				clock.Advance(s.after)
+				status, code := poll(t, srv, da.DeviceCode)
+				if code != s.want || (code == "") != (status == http.StatusOK) {
+					t.Fatalf("poll %d: got %d %q, want %q", i+1, status, code, s.want)
+				}
+				if got := storedInterval(t, srv, da.DeviceCode); s.interval != 0 && got != s.interval {
+					t.Errorf("poll %d: interval got %s, want %s", i+1, got, s.interval)
+				}
+			}
+		})
+	}
+}
+
+// TestDeviceCodeUnharmedByOthers: bad token requests and bad page requests
+// by others change nothing about a pending device code: the device's first
+// real poll is not slowed down (none of them counted as a poll), and its
+// approval still yields tokens.
+func TestDeviceCodeUnharmedByOthers(t *testing.T) {
+	srv, clock := newDeviceServer(t, nil)
+	ctx := context.Background()
+	other := store.Client{ID: "other-device", Name: "Another device", Type: store.Public,
+		GrantTypes: []string{oauth.GrantTypeDeviceCode}, Scopes: oauth.SupportedScopes(), DefaultScope: "read"}
+	if err := srv.Provider.Store.UpsertClient(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	da := startDevice(t, deviceConfig(srv, "read"))
+	dc := url.QueryEscape(da.DeviceCode)
+	grant := "grant_type=" + deviceGrantType
+	bad := []struct{ name, body, want string }{
+		{"another client's device code is invalid_grant", grant + "&client_id=other-device&device_code=" + dc, "invalid_grant"},
+		{"a client not registered for the grant is unauthorized_client", grant + "&client_id=testclient&client_secret=testsecret&device_code=" + dc, "unauthorized_client"},
+		{"a public client not registered for the grant is unauthorized_client", grant + "&client_id=spa-client&device_code=" + dc, "unauthorized_client"},
+		{"an unknown client is invalid_client", grant + "&client_id=nobody&device_code=" + dc, "invalid_client"},
+		{"a repeated device_code is invalid_request", grant + "&client_id=device-client&device_code=" + dc + "&device_code=" + dc, "invalid_request"},
+		{"a repeated client_id is invalid_request", grant + "&client_id=device-client&client_id=device-client&device_code=" + dc, "invalid_request"},
+		{"an unknown device code is invalid_grant", grant + "&client_id=device-client&device_code=" + dc + "x", "invalid_grant"},
+	}
+	for _, tc := range bad {
+		resp, body := rawPost(t, srv.URL+"/oauth/token", tc.body, nil)
+		var e struct{ Error string }
+		_ = json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode/100 != 4 || e.Error != tc.want {
+			t.Errorf("%s: got %d %s, want 4xx %s", tc.name, resp.StatusCode, body, tc.want)
+		}
+	}
+	intruder := newBrowser(t)
+	_, page := intruder.get(srv.URL + "/device")
+	form := formFields(page)
+	for _, guess := range []string{"BBBB-BBBB", "CCCC-CCCC", "not a code"} {
+		form.Set("user_code", guess)
+		intruder.post(srv.URL+"/device", form)
+	}
+	form.Set("user_code", da.UserCode)
+	form.Set("decision", "deny")
+	form.Set("csrf_token", "forged")
+	if resp, _ := intruder.post(srv.URL+"/device", form); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a denial with a forged CSRF token: got %d, want 403", resp.StatusCode)
+	}
+
+	if status, code := poll(t, srv, da.DeviceCode); code != "authorization_pending" {
+		t.Fatalf("the device's first poll: got %d %q, want authorization_pending", status, code)
+	}
+	decideThroughPage(t, da, "allow")
+	clock.Advance(5 * time.Second)
+	if status, code := poll(t, srv, da.DeviceCode); status != http.StatusOK {
+		t.Errorf("after approval: got %d %q, want the tokens", status, code)
+	}
+}
+
+// TestDevicePage covers the verification page's own rules.
+func TestDevicePage(t *testing.T) {
+	t.Run("the page cannot be framed (RFC 9700 Section 4.16)", func(t *testing.T) {
+		srv, _ := newDeviceServer(t, nil)
+		resp, _ := newBrowser(t).get(srv.URL + "/device")
+		if resp.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("got X-Frame-Options %q, CSP %q; want DENY and frame-ancestors 'none'",
+				resp.Header.Get("X-Frame-Options"), resp.Header.Get("Content-Security-Policy"))
+		}
+	})
+	t.Run("a user signed in at the authorization endpoint approves without the password", func(t *testing.T) {
+		srv, _ := newDeviceServer(t, nil)
+		b := newBrowser(t)
+		b.approve(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
+		da := startDevice(t, deviceConfig(srv, "read"))
+		_, consent := b.enterUserCode(da)
+		if asksPassword(consent) || !strings.Contains(consent, "You are signed in") {
+			t.Fatalf("consent page of a signed-in user: want no password field: %s", consent)
+		}
+		if resp, page := b.decideDevice(da, consent, "allow"); resp.StatusCode != http.StatusOK || !strings.Contains(page, "Return to your device") {
+			t.Fatalf("approval through the login session: got %d: %s", resp.StatusCode, page)
+		}
+		if status, code := poll(t, srv, da.DeviceCode); status != http.StatusOK {
+			t.Errorf("poll after approval: got %d %q, want tokens", status, code)
+		}
+	})
+	t.Run("a wrong password shows the consent page again with 401 and approves nothing", func(t *testing.T) {
+		srv, _ := newDeviceServer(t, nil)
+		b := newBrowser(t)
+		da := startDevice(t, deviceConfig(srv, "read"))
+		_, consent := b.enterUserCode(da)
+		form := formFields(consent)
+		form.Set("username", "demo")
+		form.Set("password", "wrong")
+		form.Set("decision", "allow")
+		resp, page := b.post(da.VerificationURI, form)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Wrong username or password") || !asksPassword(page) {
+			t.Fatalf("got %d, want 401 with the sign-in form again: %s", resp.StatusCode, page)
+		}
+		if _, code := poll(t, srv, da.DeviceCode); code != "authorization_pending" {
+			t.Errorf("poll: got %q, want authorization_pending", code)
+		}
+	})
+	outcomes := []struct {
+		name    string
+		prepare func(t *testing.T, clock *fakeClock, da *oauth2.DeviceAuthResponse) string // returns the code to enter
+		status  int
+		want    string
+	}{
+		{"an unknown code shows the form again with 400", func(*testing.T, *fakeClock, *oauth2.DeviceAuthResponse) string { return "BBBB-BBBB" },
+			http.StatusBadRequest, "That code is not valid"},
+		{"a malformed code is unknown, not an error", func(*testing.T, *fakeClock, *oauth2.DeviceAuthResponse) string { return "<script>" },
+			http.StatusBadRequest, "That code is not valid"},
+		{"an expired code has its own page", func(_ *testing.T, clock *fakeClock, da *oauth2.DeviceAuthResponse) string {
+			clock.Advance(15 * time.Minute)
+			return da.UserCode
+		}, http.StatusBadRequest, "This code has expired"},
+		{"an already-used code has its own page", func(t *testing.T, _ *fakeClock, da *oauth2.DeviceAuthResponse) string {
+			decideThroughPage(t, da, "deny")
+			return strings.ToLower(da.UserCode)
+		}, http.StatusBadRequest, "This code was already used"},
+	}
+	for _, tc := range outcomes {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, clock := newDeviceServer(t, nil)
+			da := startDevice(t, deviceConfig(srv, "read"))
+			typed := tc.prepare(t, clock, da)
+			b := newBrowser(t)
+			_, page := b.get(srv.URL + "/device")
+			form := formFields(page)
+			form.Set("user_code", typed)
+			resp, page := b.post(srv.URL+"/device", form)
+			if resp.StatusCode != tc.status || !strings.Contains(page, tc.want) || strings.Contains(page, "<script>") {
+				t.Errorf("got %d, want %d with %q (and input escaped): %s", resp.StatusCode, tc.status, tc.want, page)
+			}
+		})
+	}
+}
+
+// TestDeviceCSRF: a decision without the session's CSRF token is refused
+// with 403 and changes nothing, even with the right password.
+func TestDeviceCSRF(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(form url.Values, other string)
+	}{
+		{"a missing CSRF token is refused with 403", func(form url.Values, _ string) { form.Del("csrf_token") }},
+		{"a tampered CSRF token is refused with 403", func(form url.Values, _ string) { form.Set("csrf_token", form.Get("csrf_token")+"x") }},
+		{"another session's CSRF token is refused with 403", func(form url.Values, other string) { form.Set("csrf_token", other) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := newDeviceServer(t, nil)
+			da := startDevice(t, deviceConfig(srv, "read"))
+			_, otherPage := newBrowser(t).get(srv.URL + "/device")
+			b := newBrowser(t)
+			_, consent := b.enterUserCode(da)
+			for _, decision := range []string{"allow", "deny"} {
+				form := formFields(consent)
+				form.Set("username", "demo")
+				form.Set("password", "demo")
+				form.Set("decision", decision)
+				tc.tamper(form, formFields(otherPage).Get("csrf_token"))
+				if resp, page := b.post(da.VerificationURI, form); resp.StatusCode != http.StatusForbidden {
+					t.Fatalf("%s: got %d, want 403: %s", decision, resp.StatusCode, page)
+				}
+			}
+			if _, code := poll(t, srv, da.DeviceCode); code != "authorization_pending" {
+				t.Errorf("poll: got %q, want authorization_pending (nothing changed)", code)
+			}
+		})
+	}
+}
+
+// TestDeviceGuessingLimited: user-code entry is rate-limited per address
+// and wrong guesses are bounded (RFC 8628 Section 5.1), with a 429 page.
+func TestDeviceGuessingLimited(t *testing.T) {
+	tooMany := func(t *testing.T, resp *http.Response, page string) {
+		t.Helper()
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(page, "Too many attempts") {
+			t.Fatalf("got %d (Retry-After %q), want 429 with Retry-After and a clear page: %s", resp.StatusCode, resp.Header.Get("Retry-After"), page)
+		}
+	}
+	t.Run("the 11th wrong code from one address in a window answers 429 (RFC 8628 Section 5.1)", func(t *testing.T) {
+		srv, clock := newDeviceServer(t, nil)
+		b := newBrowser(t)
+		_, page := b.get(srv.URL + "/device")
+		form := formFields(page)
+		for i := range oauth.WrongUserCodesPerClient {
+			form.Set("user_code", "BBBB-BBB"+string("BCDFGHJKLMNP"[i]))
+			if resp, page := b.post(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("wrong code %d: got %d, want 400: %s", i+1, resp.StatusCode, page)
+			}
+		}
+		da := startDevice(t, deviceConfig(srv, "read"))
+		form.Set("user_code", da.UserCode)
+		resp, page := b.post(srv.URL+"/device", form)
+		tooMany(t, resp, page) // even the right code, until the window ends
+		clock.Advance(15 * time.Minute)
+		da = startDevice(t, deviceConfig(srv, "read"))
+		if resp, page := b.enterUserCode(da); resp.StatusCode != http.StatusOK {
+			t.Errorf("in the next window: got %d, want 200: %s", resp.StatusCode, page)
+		}
+	})
+	t.Run("more than 20 code entries a minute from one address answer 429", func(t *testing.T) {
+		srv, clock := newDeviceServer(t, nil)
+		b := newBrowser(t)
+		_, page := b.get(srv.URL + "/device")
+		form := formFields(page)
+		form.Set("user_code", "too short") // not a guess: no code can match it
+		for i := range oauth.UserCodeEntriesPerMinute {
+			if resp, page := b.post(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("entry %d: got %d, want 400: %s", i+1, resp.StatusCode, page)
+			}
+		}
+		resp, page := b.post(srv.URL+"/device", form)
+		tooMany(t, resp, page)
+		clock.Advance(time.Minute)
+		if resp, page := b.post(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("the next minute: got %d, want 400 (let in, unknown): %s", resp.StatusCode, page)
+		}
+	})
+}
+
+// TestDeviceBadInput: the device endpoints answer malformed requests with
+// the protocol's error (JSON at the API, a page at /device), never a 500
+// or a redirect.
+func TestDeviceBadInput(t *testing.T) {
+	srv, _ := newDeviceServer(t, nil)
+	grant := "grant_type=" + deviceGrantType + "&client_id=device-client"
+	api := []badRequest{
+		{name: "device authorization: GET is not allowed", method: "GET", path: "/oauth/device/code?client_id=device-client", wantStatus: 405, wantError: "invalid_request"},
+		{name: "device authorization: no client is invalid_client", method: "POST", path: "/oauth/device/code", body: "scope=read", wantStatus: 401, wantError: "invalid_client"},
+		{name: "device authorization: an unknown client is invalid_client", method: "POST", path: "/oauth/device/code", body: "client_id=nobody", wantStatus: 401, wantError: "invalid_client"},
+		{name: "device authorization: a malformed Basic header is invalid_client", method: "POST", path: "/oauth/device/code",
+			header: map[string]string{"Authorization": "Basic !!!"}, wantStatus: 401, wantError: "invalid_client"},
+		{name: "device authorization: a client not registered for the grant is unauthorized_client", method: "POST", path: "/oauth/device/code",
+			header: map[string]string{"Authorization": "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0"}, wantStatus: 400, wantError: "unauthorized_client"},
+		{name: "device authorization: a repeated client_id is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&client_id=device-client", wantStatus: 400, wantError: "invalid_request"},
+		{name: "device authorization: a repeated scope is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=read&scope=read", wantStatus: 400, wantError: "invalid_request"},
+		{name: "device authorization: an unknown scope is invalid_scope", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=admin", wantStatus: 400, wantError: "invalid_scope"},
+		{name: "device authorization: an invalid UTF-8 scope is invalid_scope", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=%ff%fe", wantStatus: 400, wantError: "invalid_scope"},
+		{name: "device authorization: a JSON body is invalid_request", method: "POST", path: "/oauth/device/code", contentType: "application/json", body: `{"client_id":"device-client"}`, wantStatus: 400, wantError: "invalid_request"},
+		{name: "device authorization: a broken form is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=%zz", wantStatus: 400, wantError: "invalid_request"},
+		{name: "device authorization: a 2 MB body is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&x=" + strings.Repeat("a", bigBody), wantStatus: 400, wantError: "invalid_request"},
+		{name: "device grant: a missing device_code is invalid_request", method: "POST", path: "/oauth/token", body: grant, wantStatus: 400, wantError: "invalid_request"},
+		{name: "device grant: an unknown device_code is invalid_grant", method: "POST", path: "/oauth/token", body: grant + "&device_code=nope", wantStatus: 400, wantError: "invalid_grant"},
+		{name: "device grant: a binary device_code is invalid_grant", method: "POST", path: "/oauth/token", body: grant + "&device_code=%00%ff%fe", wantStatus: 400, wantError: "invalid_grant"},
+		{name: "device grant: a 60 kB device_code is invalid_grant", method: "POST", path: "/oauth/token", body: grant + "&device_code=" + strings.Repeat("A", 60<<10), wantStatus: 400, wantError: "invalid_grant"},
+		{name: "device grant: a repeated device_code is invalid_request", method: "POST", path: "/oauth/token", body: grant + "&device_code=a&device_code=a", wantStatus: 400, wantError: "invalid_request"},
+		{name: "device page: a POST without a session is refused with 403", method: "POST", path: "/device", body: "user_code=WDJB-MJHT&decision=allow", wantStatus: 403},
+		{name: "device page: a huge user_code in the query is not echoed", method: "GET", path: "/device?user_code=" + strings.Repeat("W", 8<<10), wantStatus: 200},
+		{name: "device page: PUT is not allowed", method: "PUT", path: "/device", wantStatus: 405},
+	}
+	for _, tc := range api {
+		t.Run(tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
+	}
+
+	// Requests with the session's CSRF token, so they reach the protocol.
+	b := newBrowser(t)
+	_, page := b.get(srv.URL + "/device")
+	csrf := formFields(page).Get("csrf_token")
+	da := startDevice(t, deviceConfig(srv, "read"))
+	withSession := []struct {
+		name, contentType, body string
+		want                    int
+	}{
+		{"a repeated user_code shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&user_code=BBBB-BBBB", 400},
+		{"a repeated decision shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=deny&decision=allow", 400},
+		{"a huge user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=" + strings.Repeat("W", 60<<10), 400},
+		{"a decision that is neither allow nor deny shows the consent page again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=maybe", 400},
+		{"a multipart body is refused with 400", "multipart/form-data; boundary=x", "--x--", 400},
+		{"a broken form is refused with 400", formCT, "csrf_token=" + csrf + "&user_code=%zz", 400},
+		{"a 2 MB body is refused with 400", formCT, "csrf_token=" + csrf + "&x=" + strings.Repeat("a", bigBody), 400},
+	}
+	for _, tc := range withSession {
+		t.Run("device page: "+tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/device", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", tc.contentType)
+			resp, err := b.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := readBody(t, resp)
+			if resp.StatusCode != tc.want || resp.Header.Get("Location") != "" || strings.Contains(body, "goroutine ") {
+				t.Errorf("got %d (Location %q), want %d and a page: %.300s", resp.StatusCode, resp.Header.Get("Location"), tc.want, body)
+			}
+		})
+	}
+	if _, code := poll(t, srv, da.DeviceCode); code != "authorization_pending" {
+		t.Errorf("the device code after the bad requests: got %q, want authorization_pending", code)
+	}
+}

@@ -1,0 +1,284 @@
+package web_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// fakeClock is the provider's injected clock: it stands still until a test
+// moves it, so expiry is tested without sleeping. It starts on a whole
+// second, as auth_time (in seconds) can.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().UTC().Truncate(time.Second)} }
+
+// Now is the current fake time.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// spaRedirectURI is the public demo client's registered redirect URI.
+const spaRedirectURI = "http://localhost:3000/spa/callback"
+
+// spaConfig is the public demo client (no secret: it sends client_id in the body).
+func spaConfig(srv *providertest.Server, scopes ...string) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID: "spa-client", RedirectURL: spaRedirectURI, Scopes: scopes,
+		Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams},
+	}
+}
+
+// allow opens the authorization URL and allows: with the password when the
+// page asks for it, else through the login session and its CSRF token
+// (which costs no bcrypt, so one browser can approve many requests quickly).
+// It returns the redirect back to the client.
+func (b *browser) allow(srv *providertest.Server, authURL string) *url.URL {
+	b.t.Helper()
+	resp, page := b.get(authURL)
+	if resp.StatusCode != http.StatusOK {
+		b.t.Fatalf("GET authorize: got status %d, want 200: %s", resp.StatusCode, page)
+	}
+	form := formFields(page)
+	if asksPassword(page) {
+		form.Set("username", "demo")
+		form.Set("password", "demo")
+	}
+	form.Set("decision", "allow")
+	resp, page = b.post(srv.URL+"/oauth/authenticate", form)
+	return redirectOf(b.t, resp, page)
+}
+
+// asksPassword reports whether a login + consent page shows the password field.
+func asksPassword(page string) bool { return strings.Contains(page, `name="password"`) }
+
+// tokens runs the whole authorization code flow for cfg in browser b, with
+// PKCE, and returns the token response.
+func (b *browser) tokens(srv *providertest.Server, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) *oauth2.Token {
+	b.t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	loc := b.allow(srv, cfg.AuthCodeURL("state-1", append(opts, oauth2.S256ChallengeOption(verifier))...))
+	code := loc.Query().Get("code")
+	if code == "" {
+		b.t.Fatalf("no code in %s", loc.Redacted())
+	}
+	tok, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		b.t.Fatalf("Exchange: %v", err)
+	}
+	return tok
+}
+
+// refresh redeems a refresh token through x/oauth2's TokenSource.
+func refresh(cfg *oauth2.Config, refreshToken string) (*oauth2.Token, error) {
+	return cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refreshToken}).Token()
+}
+
+// retrieveError returns the OAuth error response behind a failed token request.
+func retrieveError(t *testing.T, err error) *oauth2.RetrieveError {
+	t.Helper()
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		t.Fatalf("got error %v, want an OAuth error response", err)
+	}
+	return re
+}
+
+// oauthErrorCode returns the "error" of a failed token request and its HTTP status.
+func oauthErrorCode(t *testing.T, err error) (string, int) {
+	t.Helper()
+	re := retrieveError(t, err)
+	return re.ErrorCode, re.Response.StatusCode
+}
+
+// wantOAuthError checks that a token request failed with the given error code.
+func wantOAuthError(t *testing.T, err error, want string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got success, want error %s", want)
+	}
+	if got, _ := oauthErrorCode(t, err); got != want {
+		t.Fatalf("got error %q (%v), want %q", got, err, want)
+	}
+}
+
+// clientAuth is how a raw request to the revocation or introspection
+// endpoint authenticates its client.
+type clientAuth struct {
+	id, secret string
+	basic      bool // HTTP Basic; else client_id (and client_secret) in the body
+}
+
+var (
+	demoBasic = clientAuth{id: "testclient", secret: "testsecret", basic: true}
+	demoPost  = clientAuth{id: "testclient", secret: "testsecret"}
+	spaAuth   = clientAuth{id: "spa-client"}
+	noAuth    = clientAuth{}
+)
+
+// demoAuths are the demo client's two authentication methods.
+var demoAuths = []struct {
+	name string
+	auth clientAuth
+}{{"client_secret_basic", demoBasic}, {"client_secret_post", demoPost}}
+
+// apply adds the client's credentials to a form and a header set.
+func (a clientAuth) apply(form url.Values, header map[string]string) {
+	switch {
+	case a.basic:
+		header["Authorization"] = "Basic " + base64.StdEncoding.EncodeToString(
+			[]byte(url.QueryEscape(a.id)+":"+url.QueryEscape(a.secret)))
+	case a.id != "":
+		form.Set("client_id", a.id)
+		if a.secret != "" {
+			form.Set("client_secret", a.secret)
+		}
+	}
+}
+
+// tokenQuery posts token (and any extra parameters) to the revocation or
+// introspection endpoint as the given client.
+func tokenQuery(t *testing.T, srv *providertest.Server, path, token string, auth clientAuth, extra ...string) (*http.Response, string) {
+	t.Helper()
+	form := url.Values{"token": {token}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		form.Set(extra[i], extra[i+1])
+	}
+	header := map[string]string{}
+	auth.apply(form, header)
+	return rawPost(t, srv.URL+path, form.Encode(), header)
+}
+
+// revoke revokes a token and expects the 200 of RFC 7009 Section 2.2.
+func revoke(t *testing.T, srv *providertest.Server, token string, auth clientAuth, extra ...string) {
+	t.Helper()
+	resp, body := tokenQuery(t, srv, "/oauth/revoke", token, auth, extra...)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /oauth/revoke: got %d %s, want 200", resp.StatusCode, body)
+	}
+}
+
+// introspection is the RFC 7662 Section 2.2 answer, as a test reads it.
+type introspection struct {
+	Active    bool   `json:"active"`
+	Scope     string `json:"scope,omitempty"`
+	ClientID  string `json:"client_id,omitempty"`
+	Subject   string `json:"sub,omitempty"`
+	ExpiresAt int64  `json:"exp,omitempty"`
+	TokenType string `json:"token_type,omitempty"`
+}
+
+// introspect asks the demo client's view of a token.
+func introspect(t *testing.T, srv *providertest.Server, token string) introspection {
+	t.Helper()
+	resp, body := tokenQuery(t, srv, "/oauth/introspect", token, demoBasic)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /oauth/introspect: got %d %s, want 200", resp.StatusCode, body)
+	}
+	var got introspection
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("introspection response %q: %v", body, err)
+	}
+	return got
+}
+
+// resourceStatus calls /protected/resource with an access token and
+// returns the status and the WWW-Authenticate header.
+func resourceStatus(t *testing.T, srv *providertest.Server, accessToken string) (int, string) {
+	t.Helper()
+	resp, _ := callResource(t, srv.URL+"/protected/resource", accessToken)
+	return resp.StatusCode, resp.Header.Get("WWW-Authenticate")
+}
+
+// wantAlive checks that an access token works at the resource and introspects as active.
+func wantAlive(t *testing.T, srv *providertest.Server, name, accessToken string) {
+	t.Helper()
+	if status, challenge := resourceStatus(t, srv, accessToken); status != http.StatusOK {
+		t.Errorf("%s at /protected/resource: got %d (%s), want 200", name, status, challenge)
+	}
+	if !introspect(t, srv, accessToken).Active {
+		t.Errorf("%s introspection: got active=false, want true", name)
+	}
+}
+
+// wantDead checks that an access token is refused at the resource with
+// invalid_token (RFC 6750 Section 3.1) and introspects as inactive.
+func wantDead(t *testing.T, srv *providertest.Server, name, accessToken string) {
+	t.Helper()
+	status, challenge := resourceStatus(t, srv, accessToken)
+	if status != http.StatusUnauthorized || !strings.Contains(challenge, `error="invalid_token"`) {
+		t.Errorf("%s at /protected/resource: got %d (%s), want 401 invalid_token", name, status, challenge)
+	}
+	if got := introspect(t, srv, accessToken); got != (introspection{}) {
+		t.Errorf("%s introspection: got %+v, want {active:false}", name, got)
+	}
+}
+
+// jwtPart decodes the header (0) or the claims (1) of a JWT without
+// verifying it, for tests that look at what was signed.
+func jwtPart(t *testing.T, raw string, part int) map[string]any {
+	t.Helper()
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %d parts", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[part])
+	if err != nil {
+		t.Fatalf("JWT part %d: %v", part, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("JWT part %d: %v", part, err)
+	}
+	return m
+}
+
+// in returns the same browser (same cookie jar, so same login session)
+// reporting to t, for use inside a subtest.
+func (b *browser) in(t *testing.T) *browser { return &browser{t: t, client: b.client} }
+
+// tokenResponse is the token endpoint's JSON, success or error, as a raw
+// request reads it.
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	Scope        string `json:"scope"`
+	IDToken      string `json:"id_token"`
+	Error        string `json:"error"`
+}
+
+// rawToken posts a token request as the given client and decodes the answer.
+func rawToken(t *testing.T, srv *providertest.Server, form url.Values, auth clientAuth) (int, tokenResponse) {
+	t.Helper()
+	header := map[string]string{}
+	auth.apply(form, header)
+	resp, body := rawPost(t, srv.URL+"/oauth/token", form.Encode(), header)
+	var tr tokenResponse
+	if err := json.Unmarshal([]byte(body), &tr); err != nil {
+		t.Fatalf("token response %q: %v", body, err)
+	}
+	return resp.StatusCode, tr
+}

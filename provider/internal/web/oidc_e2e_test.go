@@ -1,0 +1,454 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/token"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// idTokenClaims are the claims of an ID token that go-oidc's IDToken does
+// not surface itself; pointers tell an absent claim from an empty one.
+type idTokenClaims struct {
+	AuthTime      *int64  `json:"auth_time"`
+	Nonce         *string `json:"nonce"`
+	Name          *string `json:"name"`
+	Email         *string `json:"email"`
+	EmailVerified *bool   `json:"email_verified"`
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// verifiedIDToken verifies a token response's ID token with go-oidc, as a
+// relying party does: JWKS signature, iss, aud, exp; and at_hash against
+// the access token of the same response.
+func verifiedIDToken(t *testing.T, v *oidc.IDTokenVerifier, tok *oauth2.Token) (*oidc.IDToken, idTokenClaims) {
+	t.Helper()
+	raw, ok := tok.Extra("id_token").(string)
+	if !ok {
+		t.Fatalf("no id_token in the token response")
+	}
+	idt, err := v.Verify(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("verify ID token: %v", err)
+	}
+	if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+		t.Errorf("at_hash (OIDC Core Section 3.1.3.6): %v", err)
+	}
+	var c idTokenClaims
+	if err := idt.Claims(&c); err != nil {
+		t.Fatalf("ID token claims: %v", err)
+	}
+	return idt, c
+}
+
+// TestOpenIDConnect checks what a relying party relies on, with go-oidc as
+// the relying party: the discovery document ([OIDC Discovery Section 3],
+// [RFC 8414 Section 2]), ID tokens ([OIDC Core Section 2]) with nonce,
+// auth_time, at_hash and the claims each scope allows, and /userinfo
+// ([OIDC Core Section 5.3]).
+func TestOpenIDConnect(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := providertest.New(t, providertest.Options{Now: clock.Now})
+	ctx := context.Background()
+	b := newBrowser(t)
+
+	t.Run("discovery lists every endpoint, and each one is served (RFC 8414 Section 2, OIDC Discovery Section 3)", func(t *testing.T) {
+		var docs [2]map[string]any
+		for i, path := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
+			resp, body := callResource(t, srv.URL+path, "")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: got %d, want 200", path, resp.StatusCode)
+			}
+			if err := json.Unmarshal([]byte(body), &docs[i]); err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+		}
+		if diff := cmp.Diff(docs[0], docs[1]); diff != "" {
+			t.Errorf("the two metadata documents differ (-openid-configuration +oauth-authorization-server):\n%s", diff)
+		}
+		doc := docs[0]
+		endpoints := map[string]string{
+			"authorization_endpoint": "/oauth/authorize", "token_endpoint": "/oauth/token",
+			"jwks_uri": "/.well-known/jwks.json", "userinfo_endpoint": "/userinfo",
+			"revocation_endpoint": "/oauth/revoke", "introspection_endpoint": "/oauth/introspect",
+			"device_authorization_endpoint": "/oauth/device/code",
+		}
+		for field, path := range endpoints {
+			if got := doc[field]; got != srv.Issuer+path {
+				t.Errorf("%s: got %v, want %s", field, got, srv.Issuer+path)
+				continue
+			}
+			// Served: any answer but 404 (most want credentials or parameters).
+			method := http.MethodPost
+			if field == "authorization_endpoint" || field == "jwks_uri" || field == "userinfo_endpoint" {
+				method = http.MethodGet
+			}
+			req, _ := http.NewRequest(method, srv.Issuer+path, nil)
+			resp, err := noRedirects.Do(req)
+			if err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+				t.Errorf("%s %s: got %d, want the endpoint to be served", method, path, resp.StatusCode)
+			}
+		}
+		want := map[string]any{
+			"issuer":                                         srv.Issuer,
+			"response_types_supported":                       []any{"code"},
+			"code_challenge_methods_supported":               []any{"S256"},
+			"id_token_signing_alg_values_supported":          []any{"RS256"},
+			"subject_types_supported":                        []any{"public"},
+			"authorization_response_iss_parameter_supported": true,
+			// OIDC Discovery Section 3: request_uri_parameter_supported
+			// defaults to true, so "not supported" must be said.
+			"request_parameter_supported":     false,
+			"request_uri_parameter_supported": false,
+		}
+		for field, w := range want {
+			if diff := cmp.Diff(w, doc[field]); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", field, diff)
+			}
+		}
+		for _, field := range []string{"scopes_supported", "grant_types_supported", "token_endpoint_auth_methods_supported", "claims_supported"} {
+			if _, ok := doc[field].([]any); !ok {
+				t.Errorf("%s: got %v, want a list", field, doc[field])
+			}
+		}
+	})
+
+	provider, err := oidc.NewProvider(ctx, srv.Issuer) // fails unless discovery's issuer is srv.Issuer
+	if err != nil {
+		t.Fatalf("oidc.NewProvider: %v", err)
+	}
+	verifier := provider.Verifier(&oidc.Config{ClientID: "testclient", Now: clock.Now})
+
+	// The first request signs in with the password; its time is auth_time.
+	signedInAt := clock.Now()
+	b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid"))
+	clock.Advance(time.Minute)
+
+	tests := []struct {
+		name        string
+		scope       []string
+		wantName    *string
+		wantEmail   *string
+		wantProfile int // status of /user/profile
+	}{
+		{"openid alone gives sub and no profile or email claims (OIDC Core Section 5.4)", []string{"openid"}, nil, nil, http.StatusForbidden},
+		{"profile adds name (OIDC Core Section 5.4)", []string{"openid", "profile"}, ptr("Demo User"), nil, http.StatusForbidden},
+		{"email adds email and email_verified (OIDC Core Section 5.4)", []string{"openid", "email"}, nil, ptr("demo@example.com"), http.StatusForbidden},
+		{"every scope at once", []string{"openid", "profile", "email", "read"}, ptr("Demo User"), ptr("demo@example.com"), http.StatusOK},
+	}
+	for _, tc := range tests {
+		t.Run("ID token and userinfo: "+tc.name, func(t *testing.T) {
+			nonce := oauth2.GenerateVerifier()
+			tok := b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, tc.scope...), oauth2.SetAuthURLParam("nonce", nonce))
+			idt, claims := verifiedIDToken(t, verifier, tok)
+			if idt.Issuer != srv.Issuer || idt.Subject != "user1" || !slices.Equal(idt.Audience, []string{"testclient"}) {
+				t.Errorf("iss, sub, aud: got %s, %s, %v, want %s, user1, [testclient]", idt.Issuer, idt.Subject, idt.Audience, srv.Issuer)
+			}
+			if idt.Nonce != nonce {
+				t.Errorf("nonce: got %q, want the request's %q (OIDC Core Section 3.1.3.7)", idt.Nonce, nonce)
+			}
+			if !idt.Expiry.After(clock.Now()) || idt.IssuedAt.IsZero() {
+				t.Errorf("exp, iat: got %v, %v, want exp in the future and iat set", idt.Expiry, idt.IssuedAt)
+			}
+			if claims.AuthTime == nil || *claims.AuthTime != signedInAt.Unix() {
+				t.Errorf("auth_time: got %v, want %d, when the user signed in (OIDC Core Section 2)", claims.AuthTime, signedInAt.Unix())
+			}
+			if diff := cmp.Diff(tc.wantName, claims.Name); diff != "" {
+				t.Errorf("name (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantEmail, claims.Email); diff != "" {
+				t.Errorf("email (-want +got):\n%s", diff)
+			}
+			if tc.wantEmail != nil && (claims.EmailVerified == nil || !*claims.EmailVerified) {
+				t.Errorf("email_verified: got %v, want true with email", claims.EmailVerified)
+			}
+
+			info, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+			if err != nil {
+				t.Fatalf("userinfo: %v", err)
+			}
+			var infoClaims idTokenClaims
+			if err := info.Claims(&infoClaims); err != nil {
+				t.Fatal(err)
+			}
+			if info.Subject != idt.Subject {
+				t.Errorf("userinfo sub: got %q, want the ID token's %q (OIDC Core Section 5.3.2)", info.Subject, idt.Subject)
+			}
+			if diff := cmp.Diff(tc.wantName, infoClaims.Name); diff != "" {
+				t.Errorf("userinfo name (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantEmail, infoClaims.Email); diff != "" {
+				t.Errorf("userinfo email (-want +got):\n%s", diff)
+			}
+			if resp, _ := callResource(t, srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != tc.wantProfile {
+				t.Errorf("GET /user/profile: got %d, want %d", resp.StatusCode, tc.wantProfile)
+			}
+		})
+	}
+
+	t.Run("at_hash binds the ID token to its own access token only (OIDC Core Section 3.1.3.6)", func(t *testing.T) {
+		cfg := demoConfig(srv, oauth2.AuthStyleInParams, "openid")
+		first, other := b.in(t).tokens(srv, cfg), b.in(t).tokens(srv, cfg)
+		idt, _ := verifiedIDToken(t, verifier, first)
+		if err := idt.VerifyAccessToken(other.AccessToken); err == nil {
+			t.Errorf("at_hash matched another response's access token, want a mismatch")
+		}
+	})
+
+	t.Run("without a nonce in the request the ID token has none (OIDC Core Section 2)", func(t *testing.T) {
+		_, claims := verifiedIDToken(t, verifier, b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid")))
+		if claims.Nonce != nil {
+			t.Errorf("nonce: got %q, want none", *claims.Nonce)
+		}
+	})
+
+	t.Run("without openid there is no ID token (OIDC Core Section 3.1.2.1)", func(t *testing.T) {
+		tok := b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read"))
+		if got := tok.Extra("id_token"); got != nil {
+			t.Errorf("id_token: got one, want none")
+		}
+		resp, _ := callResource(t, srv.URL+"/userinfo", tok.AccessToken)
+		if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusForbidden || !strings.Contains(challenge, `error="insufficient_scope"`) {
+			t.Errorf("GET /userinfo without openid: got %d (%s), want 403 insufficient_scope (OIDC Core Section 5.3.3)", resp.StatusCode, challenge)
+		}
+	})
+
+	t.Run("a refreshed ID token keeps iss, sub, aud and auth_time and has no nonce (OIDC Core Section 12.2)", func(t *testing.T) {
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "profile")
+		first := b.in(t).tokens(srv, cfg, oauth2.SetAuthURLParam("nonce", "n-0S6_WzA2Mj"))
+		clock.Advance(time.Minute)
+		refreshed, err := refresh(cfg, first.RefreshToken)
+		if err != nil {
+			t.Fatalf("refresh: %v", err)
+		}
+		before, _ := verifiedIDToken(t, verifier, first)
+		after, claims := verifiedIDToken(t, verifier, refreshed)
+		if after.Issuer != before.Issuer || after.Subject != before.Subject || !slices.Equal(after.Audience, before.Audience) {
+			t.Errorf("iss, sub, aud: got %s, %s, %v, want %s, %s, %v", after.Issuer, after.Subject, after.Audience, before.Issuer, before.Subject, before.Audience)
+		}
+		if claims.AuthTime == nil || *claims.AuthTime != signedInAt.Unix() {
+			t.Errorf("auth_time: got %v, want %d, the original authentication", claims.AuthTime, signedInAt.Unix())
+		}
+		if claims.Nonce != nil {
+			t.Errorf("nonce: got %q, want none", *claims.Nonce)
+		}
+	})
+
+	t.Run("POST /userinfo answers like GET (OIDC Core Section 5.3.1)", func(t *testing.T) {
+		tok := b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "email"))
+		resp, body := rawPost(t, srv.URL+"/userinfo", "", map[string]string{"Authorization": "Bearer " + tok.AccessToken})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"demo@example.com"`) {
+			t.Errorf("POST /userinfo: got %d %s, want 200 with the email", resp.StatusCode, body)
+		}
+	})
+}
+
+// TestPrompt holds the authorization endpoint to the prompt and max_age
+// parameters of [OIDC Core Section 3.1.2.1]: prompt=none never shows a page
+// and answers login_required or consent_required by redirect; prompt=login
+// and max_age force the password again; a public client is never approved
+// silently ([RFC 8252 Section 8.6]).
+func TestPrompt(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := providertest.New(t, providertest.Options{Now: clock.Now})
+	demo := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+	spa := spaConfig(srv, "openid", "read")
+	pkce := oauth2.S256ChallengeOption(oauth2.GenerateVerifier())
+
+	// silent sends a prompt=none request and returns the redirect's query,
+	// after checking that no page was shown.
+	silent := func(t *testing.T, b *browser, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) url.Values {
+		t.Helper()
+		resp, page := b.in(t).get(cfg.AuthCodeURL("st-none", append(opts, oauth2.SetAuthURLParam("prompt", "none"), pkce)...))
+		q := redirectOf(t, resp, page).Query()
+		if q.Get("state") != "st-none" || q.Get("iss") != srv.Issuer {
+			t.Errorf("state, iss: got %q, %q, want %q, %q (RFC 9207 Section 2)", q.Get("state"), q.Get("iss"), "st-none", srv.Issuer)
+		}
+		return q
+	}
+	wantError := func(t *testing.T, q url.Values, want string) {
+		t.Helper()
+		if got := q.Get("error"); got != want || q.Has("code") {
+			t.Errorf("got error=%q code=%t, want error=%s and no code", got, q.Has("code"), want)
+		}
+	}
+
+	t.Run("prompt=none without a login session is login_required (OIDC Core Section 3.1.2.6)", func(t *testing.T) {
+		wantError(t, silent(t, newBrowser(t), demo), "login_required")
+	})
+
+	b := newBrowser(t)
+	b.allow(srv, spa.AuthCodeURL("s", pkce)) // signs in, and consents for the public client only
+
+	t.Run("prompt=none with a login session but no consent for the client is consent_required (OIDC Core Section 3.1.2.6)", func(t *testing.T) {
+		wantError(t, silent(t, b, demo), "consent_required")
+	})
+
+	t.Run("prompt=none after the user consented in this session gives a code (OIDC Core Section 3.1.2.1)", func(t *testing.T) {
+		b.in(t).allow(srv, demo.AuthCodeURL("s", pkce))
+		q := silent(t, b, demo)
+		if q.Get("code") == "" {
+			t.Fatalf("got error=%q, want a code", q.Get("error"))
+		}
+	})
+
+	t.Run("prompt=none for more scope than the user consented to is consent_required (OIDC Core Section 3.1.2.6)", func(t *testing.T) {
+		wider := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read", "write")
+		wantError(t, silent(t, b, wider), "consent_required")
+	})
+
+	t.Run("prompt=none for a public client is never approved silently (RFC 8252 Section 8.6)", func(t *testing.T) {
+		b.in(t).allow(srv, spa.AuthCodeURL("s", pkce)) // consented again, just now
+		wantError(t, silent(t, b, spa), "consent_required")
+	})
+
+	t.Run("prompt=none with max_age exceeded is login_required (OIDC Core Section 3.1.2.1)", func(t *testing.T) {
+		clock.Advance(2 * time.Minute)
+		wantError(t, silent(t, b, demo, oauth2.SetAuthURLParam("max_age", "60")), "login_required")
+	})
+
+	reauth := []struct {
+		name         string
+		opt          oauth2.AuthCodeOption
+		age          time.Duration // of the login session when the request comes
+		wantPassword bool
+	}{
+		{"prompt=login asks for the password despite a login session (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("prompt", "login"), 0, true},
+		{"max_age=0 asks for the password even right after a sign-in: it equals prompt=login (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("max_age", "0"), 0, true},
+		{"max_age shorter than the session's age asks for the password (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("max_age", "60"), 61 * time.Second, true},
+		{"max_age longer than the session's age does not ask again (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("max_age", "60"), 59 * time.Second, false},
+	}
+	for _, tc := range reauth {
+		t.Run(tc.name, func(t *testing.T) {
+			bt := newBrowser(t)
+			bt.allow(srv, demo.AuthCodeURL("s", pkce)) // signs in now
+			clock.Advance(tc.age)
+
+			resp, page := bt.get(demo.AuthCodeURL("s", pkce, tc.opt))
+			if resp.StatusCode != http.StatusOK || asksPassword(page) != tc.wantPassword {
+				t.Fatalf("got %d, password field %t, want 200, password field %t", resp.StatusCode, asksPassword(page), tc.wantPassword)
+			}
+			if !tc.wantPassword {
+				return
+			}
+			// Approving through the session alone is refused: the form comes back.
+			form := formFields(page)
+			form.Set("decision", "allow")
+			resp, page = bt.post(srv.URL+"/oauth/authenticate", form)
+			if resp.StatusCode == http.StatusFound || !asksPassword(page) {
+				t.Fatalf("approving without the password: got %d (Location %q), want the password form again", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			// With the password: a code, and auth_time is the new sign-in.
+			clock.Advance(time.Second)
+			reauthAt := clock.Now()
+			verifier := oauth2.GenerateVerifier()
+			code := bt.allow(srv, demo.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), tc.opt)).Query().Get("code")
+			tok, err := demo.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatalf("Exchange: %v", err)
+			}
+			idToken, _ := tok.Extra("id_token").(string)
+			if got := jwtPart(t, idToken, 1)["auth_time"]; got != float64(reauthAt.Unix()) {
+				t.Errorf("auth_time: got %v, want %d, the new sign-in", got, reauthAt.Unix())
+			}
+		})
+	}
+}
+
+// TestSigningKeyRotation: after a rotation the new key signs, the JWKS
+// publishes the old and the new key, and tokens signed before keep working
+// until they expire ([RFC 7517 Section 5]; SPEC).
+func TestSigningKeyRotation(t *testing.T) {
+	t.Parallel()
+	srv := providertest.New(t, providertest.Options{})
+	ctx := context.Background()
+	b := newBrowser(t)
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+	before := b.tokens(srv, cfg)
+	oldKid, _ := jwtPart(t, before.AccessToken, 0)["kid"].(string)
+
+	newKid, err := token.Rotate(ctx, srv.Provider.Store, time.Now(), srv.Provider.Config.MaxTokenLifetime())
+	if err != nil {
+		t.Fatalf("rotate: %v", err)
+	}
+	if err := srv.Provider.Keys.Reload(ctx); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if newKid == oldKid || oldKid == "" {
+		t.Fatalf("kids: got old %q and new %q, want two different ones", oldKid, newKid)
+	}
+
+	t.Run("a token signed before the rotation still works (RFC 7517 Section 5)", func(t *testing.T) {
+		wantAlive(t, srv, "the access token signed with the old key", before.AccessToken)
+		if resp, _ := callResource(t, srv.URL+"/userinfo", before.AccessToken); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /userinfo with the old token: got %d, want 200", resp.StatusCode)
+		}
+	})
+
+	after := b.tokens(srv, cfg)
+	t.Run("new tokens carry the new kid", func(t *testing.T) {
+		for name, raw := range map[string]string{"access token": after.AccessToken, "ID token": after.Extra("id_token").(string)} {
+			if got := jwtPart(t, raw, 0)["kid"]; got != newKid {
+				t.Errorf("%s kid: got %v, want the new %q", name, got, newKid)
+			}
+		}
+		refreshed, err := refresh(cfg, before.RefreshToken)
+		if err != nil {
+			t.Fatalf("refresh a token issued before the rotation: %v", err)
+		}
+		if got := jwtPart(t, refreshed.AccessToken, 0)["kid"]; got != newKid {
+			t.Errorf("refreshed access token kid: got %v, want the new %q", got, newKid)
+		}
+	})
+
+	t.Run("the JWKS lists the old and the new key (RFC 7517 Section 5)", func(t *testing.T) {
+		resp, body := callResource(t, srv.URL+"/.well-known/jwks.json", "")
+		var jwks struct {
+			Keys []struct{ Kid, Kty, Use, Alg string }
+		}
+		if err := json.Unmarshal([]byte(body), &jwks); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET jwks: got %d %v", resp.StatusCode, err)
+		}
+		var kids []string
+		for _, k := range jwks.Keys {
+			kids = append(kids, k.Kid)
+			if k.Kty != "RSA" || k.Use != "sig" || k.Alg != "RS256" {
+				t.Errorf("key %s: got kty %q use %q alg %q, want RSA sig RS256", k.Kid, k.Kty, k.Use, k.Alg)
+			}
+		}
+		slices.Sort(kids)
+		want := []string{oldKid, newKid}
+		slices.Sort(want)
+		if diff := cmp.Diff(want, kids); diff != "" {
+			t.Errorf("kids (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("a relying party verifies ID tokens of both keys from the JWKS", func(t *testing.T) {
+		provider, err := oidc.NewProvider(ctx, srv.Issuer)
+		if err != nil {
+			t.Fatalf("oidc.NewProvider: %v", err)
+		}
+		verifier := provider.Verifier(&oidc.Config{ClientID: "testclient"})
+		verifiedIDToken(t, verifier, before)
+		verifiedIDToken(t, verifier, after)
+	})
+}

@@ -25,8 +25,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
-	"github.com/oauth-reference/provider/internal/store/postgres"
-	"github.com/oauth-reference/provider/internal/store/sqlite"
+	"github.com/oauth-reference/provider/internal/store/backend"
 	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/internal/web"
 )
@@ -51,7 +50,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg.DatabaseURL)
+	st, err := backend.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -60,7 +59,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	case "":
 		return serve(ctx, cfg, st, log)
 	case "keys rotate":
-		kid, err := token.Rotate(ctx, st, time.Now(), cfg.MaxTokenLifetime())
+		kid, err := token.Rotate(ctx, st, time.Now(), cfg.MaxTokenLifetime()+2*keyReloadInterval)
 		if err == nil {
 			fmt.Printf("new signing key %s; running providers pick it up within a minute\n", kid)
 		}
@@ -68,14 +67,6 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	default:
 		return fmt.Errorf("unknown command %q (want no arguments, or \"keys rotate\")", strings.Join(args, " "))
 	}
-}
-
-// openStore opens PostgreSQL for a postgres:// URL, else a SQLite file.
-func openStore(ctx context.Context, url string) (store.Store, error) {
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
-		return postgres.Open(ctx, url)
-	}
-	return sqlite.Open(ctx, url)
 }
 
 // serve runs the provider until ctx is cancelled, then shuts down gracefully.
@@ -109,11 +100,16 @@ func serve(ctx context.Context, cfg config.Config, st store.Store, log *slog.Log
 	return nil
 }
 
+// keyReloadInterval is how often a running provider re-reads its signing
+// keys. A key rotated by another process signs here within this time, so a
+// retired key is kept published that much longer than the longest token.
+const keyReloadInterval = time.Minute
+
 // maintain runs the background work until ctx ends: reload signing keys
 // (another process may have rotated them) every minute, and purge expired
 // records every PurgeInterval, so the store does not grow without bound.
 func maintain(ctx context.Context, p *oauth.Provider, log *slog.Logger) {
-	reload := time.NewTicker(time.Minute)
+	reload := time.NewTicker(keyReloadInterval)
 	purge := time.NewTicker(p.Config.PurgeInterval)
 	defer reload.Stop()
 	defer purge.Stop()
@@ -148,7 +144,7 @@ func sessionSecret(cfg config.Config, log *slog.Logger) []byte {
 // storeKind names the backend for the start-up log without printing the
 // URL, which may hold a password.
 func storeKind(url string) string {
-	if strings.HasPrefix(url, "postgres") {
+	if backend.IsPostgres(url) {
 		return "postgres"
 	}
 	return "sqlite " + url

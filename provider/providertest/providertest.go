@@ -15,7 +15,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
-	"github.com/oauth-reference/provider/internal/store/sqlite"
+	"github.com/oauth-reference/provider/internal/store/backend"
 	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/internal/web"
 )
@@ -69,12 +69,12 @@ func New(t testing.TB, opts Options) *Server {
 	return &Server{Server: srv, Issuer: cfg.Issuer, Provider: p}
 }
 
-// NewProvider builds the protocol layer on a SQLite store at
-// cfg.DatabaseURL, with its keys and the demo registrations, without HTTP.
+// NewProvider builds the protocol layer on the store cfg.DatabaseURL names
+// (a SQLite file, or PostgreSQL), with its keys and the demo registrations, without HTTP.
 func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.Provider {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, cfg.DatabaseURL)
+	st, err := backend.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		t.Fatalf("providertest: open store: %v", err)
 	}

@@ -145,10 +145,11 @@ func (c Config) ResourceAudience() string {
 	return c.Issuer
 }
 
-// MaxTokenLifetime is the longest any signed token lives; a retired signing
-// key is kept published this long.
+// MaxTokenLifetime is the longest any signed token lives (access tokens
+// and ID tokens share AccessTokenTTL); a retired signing key is kept
+// published at least this long.
 func (c Config) MaxTokenLifetime() time.Duration {
-	return max(c.AccessTokenTTL, time.Hour)
+	return c.AccessTokenTTL
 }
 
 func validateBaseURL(name, raw string) error {

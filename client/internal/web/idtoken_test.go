@@ -1,0 +1,80 @@
+package web
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+)
+
+// signRS256 makes a compact JWS with RS256, as the provider signs ID tokens.
+func signRS256(t *testing.T, key *rsa.PrivateKey, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	input := enc(map[string]string{"alg": "RS256", "typ": "JWT", "kid": "k1"}) + "." + enc(claims)
+	sum := sha256.Sum256([]byte(input))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// atHash is the at_hash of OpenID Connect Core 3.1.3.6 for RS256.
+func atHash(accessToken string) string {
+	sum := sha256.Sum256([]byte(accessToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+func TestVerifyIDToken(t *testing.T) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	now := time.Unix(1_700_000_000, 0)
+	const issuer, access, nonce = "https://as.example", "the-access-token", "the-nonce"
+	a := &App{verifier: oidc.NewVerifier(issuer, &oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{&key.PublicKey}},
+		&oidc.Config{ClientID: "testclient", SupportedSigningAlgs: []string{oidc.RS256}, Now: func() time.Time { return now }})}
+	valid := func() map[string]any {
+		return map[string]any{
+			"iss": issuer, "sub": "user1", "aud": "testclient", "nonce": nonce, "at_hash": atHash(access),
+			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "auth_time": now.Unix(),
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(map[string]any)
+		key    *rsa.PrivateKey
+		wantOK bool
+	}{
+		{"a valid ID token passes (OIDC Core 3.1.3.7)", func(map[string]any) {}, key, true},
+		{"another nonce is refused (OIDC Core 3.1.3.7 step 11)", func(c map[string]any) { c["nonce"] = "other" }, key, false},
+		{"a missing nonce is refused (OIDC Core 3.1.3.7 step 11)", func(c map[string]any) { delete(c, "nonce") }, key, false},
+		{"another audience is refused (OIDC Core 3.1.3.7 step 3)", func(c map[string]any) { c["aud"] = "spa-client" }, key, false},
+		{"another issuer is refused (OIDC Core 3.1.3.7 step 2)", func(c map[string]any) { c["iss"] = "https://evil.example" }, key, false},
+		{"an expired token is refused (OIDC Core 3.1.3.7 step 9)", func(c map[string]any) { c["exp"] = now.Add(-time.Minute).Unix() }, key, false},
+		{"a wrong at_hash is refused (OIDC Core 3.1.3.8)", func(c map[string]any) { c["at_hash"] = atHash("another token") }, key, false},
+		{"a signature by another key is refused (OIDC Core 3.1.3.7 step 6)", func(map[string]any) {}, other, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			claims := valid()
+			tt.change(claims)
+			_, err := a.verifyIDToken(context.Background(), signRS256(t, tt.key, claims), access, nonce)
+			if (err == nil) != tt.wantOK {
+				t.Errorf("verifyIDToken: %v, want ok=%v", err, tt.wantOK)
+			}
+		})
+	}
+	if _, err := a.verifyIDToken(context.Background(), "", access, nonce); err == nil {
+		t.Error("a token response without an id_token passed")
+	}
+}

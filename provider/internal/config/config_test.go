@@ -1,0 +1,61 @@
+package config
+
+import (
+	"testing"
+	"time"
+)
+
+func lookupIn(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestFromEnv(t *testing.T) {
+	c, err := FromEnv(lookupIn(map[string]string{
+		"ISSUER": "https://as.example", "CLIENT_ID": "c1", "ACCESS_TOKEN_TTL": "15m", "DATABASE_URL": "",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "https://as.example" || c.ClientID != "c1" || c.AccessTokenTTL != 15*time.Minute {
+		t.Errorf("got %+v, want ISSUER, CLIENT_ID and ACCESS_TOKEN_TTL applied", c)
+	}
+	if c.DatabaseURL != Default().DatabaseURL {
+		t.Errorf("an empty DATABASE_URL: got %q, want the default %q", c.DatabaseURL, Default().DatabaseURL)
+	}
+	if c.ResourceAudience() != "https://as.example" {
+		t.Errorf("audience: got %q, want the issuer", c.ResourceAudience())
+	}
+}
+
+func TestFromEnvRefusesBadDuration(t *testing.T) {
+	if _, err := FromEnv(lookupIn(map[string]string{"CODE_TTL": "ten minutes"})); err == nil {
+		t.Error("CODE_TTL=ten minutes: got no error, want one")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("the defaults must be valid: %v", err)
+	}
+	tests := []struct {
+		name   string
+		change func(*Config)
+	}{
+		{"a code lifetime over 10 minutes (RFC 6749 Section 4.1.2)", func(c *Config) { c.CodeTTL = 11 * time.Minute }},
+		{"an issuer with a query (RFC 8414 Section 2)", func(c *Config) { c.Issuer = "https://as.example?x=1" }},
+		{"an issuer that is not http(s)", func(c *Config) { c.Issuer = "ftp://as.example" }},
+		{"an issuer with a trailing slash", func(c *Config) { c.Issuer = "https://as.example/" }},
+		{"a relative redirect URI", func(c *Config) { c.RedirectURI = "/callback" }},
+		{"an empty client secret", func(c *Config) { c.ClientSecret = "" }},
+		{"a zero access token lifetime", func(c *Config) { c.AccessTokenTTL = 0 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.change(&c)
+			if err := c.Validate(); err == nil {
+				t.Error("got no error, want one")
+			}
+		})
+	}
+}

@@ -1,0 +1,52 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestScaleOutOnPostgres runs two provider processes' worth of provider
+// (two routers, two stores, one database) behind one issuer: a code issued
+// by one is redeemed at the other, and refresh token reuse is detected
+// across them (SPEC: "several provider processes behind one issuer behave
+// as one").
+func TestScaleOutOnPostgres(t *testing.T) {
+	dbURL := pgtest.NewSchemas(t).Create(t)
+	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://issuer.test" }
+	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	ctx := context.Background()
+
+	verifier := oauth2.GenerateVerifier()
+	code := getCode(t, a, demoConfig(a, oauth2.AuthStyleInHeader, "read"), oauth2.S256ChallengeOption(verifier))
+	atB := demoConfig(b, oauth2.AuthStyleInHeader, "read")
+	tok, err := atB.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("a code issued by A redeemed at B: %v", err)
+	}
+	if resp, _ := callResource(t, a.URL+"/protected/resource", tok.AccessToken); resp.StatusCode != http.StatusOK {
+		t.Fatalf("B's access token at A: got %d, want 200", resp.StatusCode)
+	}
+
+	atA := demoConfig(a, oauth2.AuthStyleInHeader, "read")
+	rotated, err := atA.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	if err != nil {
+		t.Fatalf("refresh at A: %v", err)
+	}
+	if _, err := atB.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {
+		t.Fatal("reusing the rotated refresh token at B: got a token, want invalid_grant")
+	}
+	if _, err := atA.TokenSource(ctx, &oauth2.Token{RefreshToken: rotated.RefreshToken}).Token(); err == nil {
+		t.Error("the newest refresh token after reuse at B: got a token, want the grant revoked")
+	}
+	if resp, _ := callResource(t, b.URL+"/protected/resource", rotated.AccessToken); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the grant's access token after reuse: got %d, want 401", resp.StatusCode)
+	}
+}

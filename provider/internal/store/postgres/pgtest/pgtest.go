@@ -73,4 +73,3 @@ func (sc *Schemas) Create(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-

@@ -27,7 +27,7 @@ func cliConfig(p *providertest.Server) config.Config {
 	return cfg
 }
 
-func TestCredentialsFlow(t *testing.T) {
+func TestE2ECredentialsFlow(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{})
 	var out bytes.Buffer
@@ -52,7 +52,7 @@ func TestCredentialsFlow(t *testing.T) {
 	}
 }
 
-func TestCredentialsWithAWrongSecretFailsWithInvalidClient(t *testing.T) {
+func TestE2ECredentialsWithAWrongSecretFailsWithInvalidClient(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{})
 	cfg := cliConfig(p)
@@ -71,7 +71,7 @@ func TestCredentialsWithAWrongSecretFailsWithInvalidClient(t *testing.T) {
 	}
 }
 
-func TestCredentialsWithoutASecretFailsWithInvalidClient(t *testing.T) {
+func TestE2ECredentialsWithoutASecretFailsWithInvalidClient(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{})
 	cfg := cliConfig(p)
@@ -187,7 +187,7 @@ func wait(t *testing.T, done <-chan error) error {
 	}
 }
 
-func TestDeviceFlowApproved(t *testing.T) {
+func TestE2EDeviceFlowApproved(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{})
 	var out syncBuffer
@@ -213,7 +213,7 @@ func TestDeviceFlowApproved(t *testing.T) {
 	}
 }
 
-func TestDeviceFlowDenied(t *testing.T) {
+func TestE2EDeviceFlowDenied(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{})
 	var out syncBuffer
@@ -229,7 +229,7 @@ func TestDeviceFlowDenied(t *testing.T) {
 	}
 }
 
-func TestDeviceFlowExpired(t *testing.T) {
+func TestE2EDeviceFlowExpired(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	skew := time.Duration(0)
@@ -247,7 +247,7 @@ func TestDeviceFlowExpired(t *testing.T) {
 	}
 }
 
-func TestDeviceFlowStopsOnCtrlC(t *testing.T) {
+func TestE2EDeviceFlowStopsOnCtrlC(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -260,7 +260,7 @@ func TestDeviceFlowStopsOnCtrlC(t *testing.T) {
 	}
 }
 
-func TestCredentialsThroughAnInternalBackChannel(t *testing.T) {
+func TestE2ECredentialsThroughAnInternalBackChannel(t *testing.T) {
 	t.Parallel()
 	// As in docker compose: the issuer (AUTH_SERVER) is a name the CLI cannot
 	// reach; AUTH_SERVER_INTERNAL is where the provider listens.

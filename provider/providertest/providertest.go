@@ -27,13 +27,20 @@ type Options struct {
 	RedirectURI string
 	// Now is the provider's clock (default time.Now).
 	Now func() time.Time
+	// Issuer overrides ISSUER (default: the server's own URL), as when the
+	// provider sits behind a public name.
+	Issuer string
 	// AccessTokenTTL overrides the access token lifetime when non-zero.
 	AccessTokenTTL time.Duration
+	// DevicePollInterval overrides the device grant's polling interval when
+	// non-zero (default 5 s), so device tests need not wait.
+	DevicePollInterval time.Duration
 	// Configure, if set, may change any other setting before start.
 	Configure func(*config.Config)
 }
 
-// Server is a running provider. Issuer equals Server.URL.
+// Server is a running provider. Issuer equals Server.URL unless
+// Options.Issuer set another.
 type Server struct {
 	*httptest.Server
 	Issuer   string
@@ -54,8 +61,14 @@ func New(t testing.TB, opts Options) *Server {
 	if opts.RedirectURI != "" {
 		cfg.RedirectURI = opts.RedirectURI
 	}
+	if opts.Issuer != "" {
+		cfg.Issuer = opts.Issuer
+	}
 	if opts.AccessTokenTTL != 0 {
 		cfg.AccessTokenTTL = opts.AccessTokenTTL
+	}
+	if opts.DevicePollInterval != 0 {
+		cfg.DevicePollInterval = opts.DevicePollInterval
 	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)

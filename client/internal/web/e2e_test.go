@@ -268,7 +268,7 @@ func mustNotContain(t *testing.T, what, body string, bad ...string) {
 	}
 }
 
-func TestLoginShowsUserTokensAndResource(t *testing.T) {
+func TestE2ELoginShowsUserTokensAndResource(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	home := h.login()
@@ -293,7 +293,7 @@ func TestLoginShowsUserTokensAndResource(t *testing.T) {
 	mustNotContain(t, "resource page", page, access, "had expired")
 }
 
-func TestLoginRequestCarriesStatePKCEAndNonce(t *testing.T) {
+func TestE2ELoginRequestCarriesStatePKCEAndNonce(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	resp, _ := h.get(h.client.URL + "/login")
@@ -330,7 +330,7 @@ func TestLoginRequestCarriesStatePKCEAndNonce(t *testing.T) {
 	mustNotContain(t, "Set-Cookie", cookie, first.Get("state"), second.Get("state"))
 }
 
-func TestCallbackRefusesBadResponses(t *testing.T) {
+func TestE2ECallbackRefusesBadResponses(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
@@ -370,7 +370,7 @@ func TestCallbackRefusesBadResponses(t *testing.T) {
 	}
 }
 
-func TestStateIsSingleUse(t *testing.T) {
+func TestE2EStateIsSingleUse(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	cb := h.authorize("allow")
@@ -386,7 +386,7 @@ func TestStateIsSingleUse(t *testing.T) {
 	}
 }
 
-func TestCallbackFromAnotherBrowserIsRefused(t *testing.T) {
+func TestE2ECallbackFromAnotherBrowserIsRefused(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	cb := h.authorize("allow")
@@ -403,7 +403,7 @@ func TestCallbackFromAnotherBrowserIsRefused(t *testing.T) {
 	}
 }
 
-func TestDenyShowsAccessDenied(t *testing.T) {
+func TestE2EDenyShowsAccessDenied(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	cb := h.authorize("deny")
@@ -420,7 +420,7 @@ func TestDenyShowsAccessDenied(t *testing.T) {
 	}
 }
 
-func TestRefreshRotatesTheRefreshToken(t *testing.T) {
+func TestE2ERefreshRotatesTheRefreshToken(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	h.login()
@@ -442,7 +442,7 @@ func TestRefreshRotatesTheRefreshToken(t *testing.T) {
 	mustContain(t, "resource page after refresh", page, "This page is secured.")
 }
 
-func TestPostFormsNeedTheCSRFToken(t *testing.T) {
+func TestE2EPostFormsNeedTheCSRFToken(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	h.login()
@@ -462,7 +462,7 @@ func TestPostFormsNeedTheCSRFToken(t *testing.T) {
 	mustContain(t, "home page", home, "Signed in as Demo User")
 }
 
-func TestLogoutRevokesTheTokens(t *testing.T) {
+func TestE2ELogoutRevokesTheTokens(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	h.login()
@@ -502,7 +502,7 @@ func (h *harness) bearer(token string) int {
 	return resp.StatusCode
 }
 
-func TestExpiredAccessTokenIsRefreshedByTheTokenSource(t *testing.T) {
+func TestE2EExpiredAccessTokenIsRefreshedByTheTokenSource(t *testing.T) {
 	t.Parallel()
 	// x/oauth2 treats a token as expired 10 seconds early: a 16-second
 	// token is expired to it after 6 seconds, and so is its replacement.
@@ -519,7 +519,7 @@ func TestExpiredAccessTokenIsRefreshedByTheTokenSource(t *testing.T) {
 	}
 }
 
-func TestPagesAreNotLoggedInWithoutASession(t *testing.T) {
+func TestE2EPagesAreNotLoggedInWithoutASession(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	resp, home := h.get(h.client.URL + "/")
@@ -536,7 +536,7 @@ func TestPagesAreNotLoggedInWithoutASession(t *testing.T) {
 	}
 }
 
-func TestSPAPageAndItsFlow(t *testing.T) {
+func TestE2ESPAPageAndItsFlow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	for _, path := range []string{"/spa", "/spa/callback"} {
@@ -591,7 +591,7 @@ func (h *harness) spaFlow() {
 	}
 }
 
-func TestLoginThroughAnInternalBackChannel(t *testing.T) {
+func TestE2ELoginThroughAnInternalBackChannel(t *testing.T) {
 	t.Parallel()
 	h := newDockerHarness(t)
 	resp, _ := h.get(h.client.URL + "/login")

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store/backend"
@@ -58,6 +60,7 @@ func New(t testing.TB, opts Options) *Server {
 	cfg := config.Default()
 	cfg.Issuer = "http://" + ln.Addr().String()
 	cfg.DatabaseURL = filepath.Join(t.TempDir(), "provider.db")
+	cfg.PasswordHashCost = bcrypt.MinCost // fast tests; the real cost is a setting
 	if opts.RedirectURI != "" {
 		cfg.RedirectURI = opts.RedirectURI
 	}

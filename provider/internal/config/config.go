@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,6 +45,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// PurgeInterval (PURGE_INTERVAL) is how often expired records are deleted.
 	PurgeInterval time.Duration
+	// PasswordHashCost (PASSWORD_HASH_COST) is the bcrypt cost of user
+	// passwords: 2^cost rounds, default 12. Tests lower it to bcrypt's minimum, 4.
+	PasswordHashCost int
 }
 
 // Default returns the settings used when nothing is set: the demo of SPEC.md.
@@ -66,6 +70,7 @@ func Default() Config {
 		DevicePollInterval: 5 * time.Second,
 		SessionTTL:         12 * time.Hour,
 		PurgeInterval:      10 * time.Minute,
+		PasswordHashCost:   12,
 	}
 }
 
@@ -112,6 +117,13 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 		*field = d
 	}
+	if v, ok := lookup("PASSWORD_HASH_COST"); ok && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: PASSWORD_HASH_COST: %w", err)
+		}
+		c.PasswordHashCost = n
+	}
 	return c, nil
 }
 
@@ -128,6 +140,9 @@ func (c Config) Validate() error {
 	}
 	if c.CodeTTL <= 0 || c.CodeTTL > 10*time.Minute {
 		return errors.New("config: CODE_TTL must be between 0 and 10m (RFC 6749 Section 4.1.2)")
+	}
+	if c.PasswordHashCost < 4 || c.PasswordHashCost > 31 {
+		return errors.New("config: PASSWORD_HASH_COST must be between 4 and 31 (bcrypt)")
 	}
 	for _, d := range []time.Duration{c.AccessTokenTTL, c.RefreshTokenTTL, c.DeviceCodeTTL, c.DevicePollInterval, c.SessionTTL, c.PurgeInterval} {
 		if d <= 0 {

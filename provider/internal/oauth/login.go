@@ -9,11 +9,6 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// dummyPasswordHash is compared against when the username is unknown, so a
-// wrong username takes as long as a wrong password and does not reveal
-// which usernames exist.
-var dummyPasswordHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
-
 // ErrBadCredentials is returned by AuthenticateUser for a wrong username or password.
 var ErrBadCredentials = errors.New("oauth: wrong username or password")
 
@@ -34,11 +29,27 @@ func (p *Provider) AuthenticateUser(ctx context.Context, username, password stri
 	}
 	hash := []byte(user.PasswordHash)
 	if err != nil {
-		hash = dummyPasswordHash
+		hash = p.dummyPasswordHash()
 	}
 	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	if err != nil || !match {
 		return store.User{}, ErrBadCredentials
 	}
 	return user, nil
+}
+
+// dummyPasswordHash is compared against when the username is unknown, so a
+// wrong username takes as long as a wrong password and does not reveal
+// which usernames exist. It has the configured cost, made once.
+func (p *Provider) dummyPasswordHash() []byte {
+	p.dummyHashOnce.Do(func() {
+		p.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(NewSecret()), p.Config.PasswordHashCost)
+	})
+	return p.dummyHash
+}
+
+// hashPassword hashes a user password with bcrypt at the configured cost.
+func (p *Provider) hashPassword(password string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(password), p.Config.PasswordHashCost)
+	return string(b), err
 }

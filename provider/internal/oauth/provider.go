@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/config"
@@ -19,6 +20,9 @@ type Provider struct {
 	// Now is the clock; tests inject a fake one to move past expiry times.
 	Now func() time.Time
 	Log *slog.Logger
+
+	dummyHashOnce sync.Once
+	dummyHash     []byte
 }
 
 // New returns a Provider with the real clock.

@@ -50,11 +50,10 @@ func (p *Provider) seedUser(ctx context.Context) error {
 	existing, err := p.Store.GetUser(ctx, c.UserID)
 	hash := existing.PasswordHash
 	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(c.Password)) != nil {
-		b, herr := bcrypt.GenerateFromPassword([]byte(c.Password), bcrypt.DefaultCost)
-		if herr != nil {
+		var herr error
+		if hash, herr = p.hashPassword(c.Password); herr != nil {
 			return fmt.Errorf("oauth: hash demo password: %w", herr)
 		}
-		hash = string(b)
 	}
 	user := store.User{ID: c.UserID, Username: c.Username, PasswordHash: hash, Name: "Demo User", Email: "demo@example.com"}
 	if err := p.Store.UpsertUser(ctx, user); err != nil {

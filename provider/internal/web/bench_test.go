@@ -67,6 +67,7 @@ func BenchmarkRS256Reference(b *testing.B) {
 func benchProvider(b *testing.B) (*oauth.Provider, http.Handler) {
 	cfg := config.Default()
 	cfg.DatabaseURL = filepath.Join(b.TempDir(), "bench.db")
+	cfg.PasswordHashCost = 4 // no benchmark here signs a user in
 	p := providertest.NewProvider(b, cfg, time.Now)
 	return p, web.NewRouter(p, []byte("bench"), p.Log)
 }

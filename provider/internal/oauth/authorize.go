@@ -332,7 +332,7 @@ func parseMaxAge(s string) (time.Duration, *Error) {
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (p *Provider) NeedsLogin(a *Authorization, authTime time.Time) bool {
-	if authTime.IsZero() || a.PromptIncludes("login") {
+	if authTime.IsZero() || a.PromptIncludes("login") || a.MaxAge == 0 {
 		return true
 	}
 	return a.MaxAge > 0 && p.now().Sub(authTime) > a.MaxAge

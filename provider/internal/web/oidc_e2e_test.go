@@ -327,7 +327,7 @@ func TestPrompt(t *testing.T) {
 	})
 
 	// sessionAged makes b's login session exactly age old, signing in again
-	// (a bcrypt, slow under -race) only when it is older already.
+	// only when it is older already (the clock cannot go back).
 	sessionAged := func(t *testing.T, age time.Duration) {
 		if clock.Now().Sub(signedInAt) > age {
 			b.in(t).allow(srv, demo.AuthCodeURL("s", pkce, oauth2.SetAuthURLParam("prompt", "login")))

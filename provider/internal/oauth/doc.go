@@ -7,8 +7,10 @@
 // # Where each RFC lives
 //
 //	file                         implements
-//	authorize.go                 RFC 6749 §4.1.1–4.1.2.1 (authorization request and response), §3.1.2 (redirect URI),
-//	                             RFC 9207 (iss), RFC 9700 §2.1 (exact redirect matching), OIDC Core §3.1.2 (prompt, max_age, nonce)
+//	authorize.go                 RFC 6749 §4.1.1 (authorization request), §3.1.2 (redirect URI),
+//	                             RFC 9700 §2.1 (exact redirect matching), RFC 7636 §4.4.1 (PKCE request checks)
+//	authorization_response.go    RFC 6749 §4.1.2, §4.1.2.1 (code and error responses), RFC 9207 (iss)
+//	prompt.go                    OIDC Core §3.1.2.1 (prompt, max_age), RFC 8252 §8.6 (public clients never approved silently)
 //	pkce.go                      RFC 7636 §4.1–4.6 (S256 only; downgrade defence of RFC 9700 §2.1.1)
 //	scope.go                     RFC 6749 §3.3 (scope), §6 (narrowing on refresh)
 //	client_auth.go               RFC 6749 §2.3.1 (client_secret_basic with form-decoding, client_secret_post), public clients

@@ -1,0 +1,77 @@
+package oauth
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// Deny builds the error response for a user who said no: "The resource
+// owner or authorization server denied the request" ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func (a *Authorization) Deny(code ErrorCode, description string) *AuthorizationError {
+	return &AuthorizationError{Error: NewError(code, description), RedirectURI: a.RedirectURI, State: a.State}
+}
+
+// IssueAuthorizationCode records the user's approval as a grant, issues a
+// code for it ([RFC 6749 Section 4.1.2]) and returns the URI to redirect the
+// user-agent to. The code is in the store before this returns.
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, *Error) {
+	now := p.now()
+	grant := p.newGrant(a.Client.ID, userID, a.Scope, authTime, now)
+	code := NewSecret()
+	sentRedirect := ""
+	if a.SentRedirect {
+		sentRedirect = a.RedirectURI
+	}
+	record := store.AuthorizationCode{
+		Hash: HashSecret(code), GrantID: grant.ID, ClientID: a.Client.ID, UserID: userID,
+		RedirectURI: sentRedirect, Scope: a.Scope, CodeChallenge: a.CodeChallenge, Nonce: a.Nonce,
+		AuthTime: authTime, CreatedAt: now, ExpiresAt: now.Add(p.Config.CodeTTL),
+	}
+	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {
+		return "", serverError(err)
+	}
+	return p.responseURI(a.RedirectURI, url.Values{"code": {code}}, a.State), nil
+}
+
+// ErrorRedirectURI is where a redirectable authorization error sends the
+// user-agent ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func (p *Provider) ErrorRedirectURI(e *AuthorizationError) string {
+	params := url.Values{"error": {string(e.Code)}}
+	if e.Description != "" {
+		params.Set("error_description", e.Description)
+	}
+	return p.responseURI(e.RedirectURI, params, e.State)
+}
+
+// responseURI adds the response parameters to the redirect URI, keeping its
+// own query ([RFC 6749 Section 3.1.2]), with state when the request had one
+// and iss always ([RFC 9207 Section 2]: "the authorization server MUST
+// include the iss parameter in the authorization response").
+//
+// [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+// [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
+func (p *Provider) responseURI(redirectURI string, params url.Values, state string) string {
+	if state != "" {
+		params.Set("state", state)
+	}
+	params.Set("iss", p.Config.Issuer)
+	u, err := url.Parse(redirectURI)
+	if err != nil { // registered URIs are validated at registration
+		return redirectURI
+	}
+	q := u.Query()
+	for k, v := range params {
+		q[k] = v
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -58,6 +58,7 @@ func deviceCodeFor(t *testing.T, p *oauth.Provider, scope string) *oauth.DeviceA
 }
 
 func TestAuthorizeDeviceResponse(t *testing.T) {
+	t.Parallel()
 	p, _ := newDeviceProvider(t)
 	resp := deviceCodeFor(t, p, "openid read")
 	checks := []struct {
@@ -90,6 +91,7 @@ func TestAuthorizeDeviceResponse(t *testing.T) {
 }
 
 func TestAuthorizeDeviceIssuesDistinctCodes(t *testing.T) {
+	t.Parallel()
 	p, _ := newDeviceProvider(t)
 	seen := map[string]bool{}
 	for range 50 {
@@ -102,6 +104,7 @@ func TestAuthorizeDeviceIssuesDistinctCodes(t *testing.T) {
 }
 
 func TestAuthorizeDeviceErrors(t *testing.T) {
+	t.Parallel()
 	p, _ := newDeviceProvider(t)
 	basic := func(id, secret string) string {
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
@@ -140,6 +143,7 @@ func TestAuthorizeDeviceErrors(t *testing.T) {
 // TestLookUpUserCode covers what the verification page can learn about a
 // user code: each outcome is distinct, and none is an error page.
 func TestLookUpUserCode(t *testing.T) {
+	t.Parallel()
 	p, clock := newDeviceProvider(t)
 	ctx := context.Background()
 	approved := deviceCodeFor(t, p, "")
@@ -192,6 +196,7 @@ func TestLookUpUserCode(t *testing.T) {
 }
 
 func TestDeviceDecisions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name    string
@@ -201,9 +206,9 @@ func TestDeviceDecisions(t *testing.T) {
 		{"approving stores a grant for the user and the client (RFC 8628 Section 3.3)", true, store.DeviceApproved},
 		{"denying records the denial (RFC 8628 Section 3.5: access_denied)", false, store.DeviceDenied},
 	}
+	p, clock := newDeviceProvider(t)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, clock := newDeviceProvider(t)
 			resp := deviceCodeFor(t, p, "read")
 			d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeGuard(time.Hour), "192.0.2.1", resp.UserCode)
 			if err != nil {

@@ -50,7 +50,9 @@ func (p *Provider) exchangeDeviceCode(ctx context.Context, client store.Client, 
 
 // pollPending answers a poll for a pending device code and records it:
 // slow_down if it came sooner than the interval (which then grows),
-// authorization_pending otherwise.
+// authorization_pending otherwise. The record is a compare-and-set on the
+// last poll time: of two concurrent polls one is recorded, and the other
+// was, by definition, too soon — slow_down.
 func (p *Provider) pollPending(ctx context.Context, dc store.DeviceCode, now time.Time) *Error {
 	answer := NewError(ErrAuthorizationPending, "the user has not yet approved the request")
 	interval := dc.Interval
@@ -58,7 +60,11 @@ func (p *Provider) pollPending(ctx context.Context, dc store.DeviceCode, now tim
 		interval += slowDownStep
 		answer = NewError(ErrSlowDown, "polling too fast: wait at least "+interval.String()+" between requests")
 	}
-	if err := p.Store.RecordDevicePoll(ctx, dc.Hash, now, interval); err != nil {
+	err := p.Store.RecordDevicePoll(ctx, dc.Hash, dc.LastPolledAt, now, interval)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return NewError(ErrSlowDown, "polling too fast: another request for this device_code is in flight")
+	case err != nil:
 		return serverError(err)
 	}
 	return answer

@@ -53,8 +53,9 @@ func (e *TooManyAttemptsError) Error() string {
 // window is the device code lifetime, so a code's life overlaps at most two
 // windows: it faces at most 2 × WrongUserCodesTotal wrong guesses from
 // everyone (a chance of at most 2000 / 20^8 ≈ 2^-23.6 that they hit it), and
-// at most 2 × WrongUserCodesPerClient from any one client (≈ 2^-30.3; the RFC's
-// example asks 2^-32 of an attacker with "5 attempts").
+// at most 2 × WrongUserCodesPerClient from any one client (≈ 2^-30.3). The
+// RFC's example: with 34.5 bits, allowing "5 attempts" gives "the same 2^-32
+// probability of success by random guessing".
 //
 // The price of the total bound: an attacker with many addresses can spend
 // it and hold off every user's code entry until the window ends. Only a
@@ -75,8 +76,8 @@ type UserCodeGuard struct {
 	allWrong windowCounter
 }
 
-// NewUserCodeGuard returns a guard whose guess window is the lifetime of a
-// device code ([config.Config.DeviceCodeTTL]).
+// NewUserCodeGuard returns a guard whose guess window is codeLifetime, the
+// lifetime of a device code (Config.DeviceCodeTTL).
 func NewUserCodeGuard(codeLifetime time.Duration) *UserCodeGuard {
 	return &UserCodeGuard{
 		entries:  windowCounter{limit: UserCodeEntriesPerMinute, length: time.Minute},
@@ -152,8 +153,9 @@ func (w *windowCounter) roll(now time.Time) {
 // end is when the current window ends.
 func (w *windowCounter) end() time.Time { return w.start.Add(w.length) }
 
-// key is the key key is counted under.
-func (w *windowCounter) key(key string) string {
+// slot is the key the events of key are counted under: key itself, or
+// overflowKey once the window tracks maxTrackedClients others.
+func (w *windowCounter) slot(key string) string {
 	if _, ok := w.counts[key]; !ok && len(w.counts) >= maxTrackedClients {
 		return overflowKey
 	}
@@ -161,11 +163,11 @@ func (w *windowCounter) key(key string) string {
 }
 
 // full reports whether key has used up the window's limit.
-func (w *windowCounter) full(key string) bool { return w.counts[w.key(key)] >= w.limit }
+func (w *windowCounter) full(key string) bool { return w.counts[w.slot(key)] >= w.limit }
 
 // add counts n events (n may be -1, to give one back) for key.
 func (w *windowCounter) add(key string, n int) {
-	k := w.key(key)
+	k := w.slot(key)
 	if w.counts[k] += n; w.counts[k] <= 0 {
 		delete(w.counts, k)
 	}

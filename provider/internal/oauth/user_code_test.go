@@ -119,6 +119,23 @@ func FuzzNormalizeUserCode(f *testing.F) {
 	})
 }
 
+func ExampleNormalizeUserCode() {
+	for _, typed := range []string{"WDJB-MJHT", "wdjb mjht", "WDJB-MJH", "WDJA-MJHT"} {
+		code, ok := NormalizeUserCode(typed)
+		fmt.Printf("%q → %q %t\n", typed, code, ok)
+	}
+	// Output:
+	// "WDJB-MJHT" → "WDJBMJHT" true
+	// "wdjb mjht" → "WDJBMJHT" true
+	// "WDJB-MJH" → "" false
+	// "WDJA-MJHT" → "" false
+}
+
+func ExampleFormatUserCode() {
+	fmt.Println(FormatUserCode("WDJBMJHT"))
+	// Output: WDJB-MJHT
+}
+
 // guardT0 starts a guess window (and a minute).
 var guardT0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 

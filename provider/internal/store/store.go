@@ -32,6 +32,8 @@ var (
 	// ErrDuplicate means a record with the same key exists (for example a
 	// user_code still in use).
 	ErrDuplicate = errors.New("store: duplicate key")
+	// ErrConflict means a compare-and-set lost to a concurrent update.
+	ErrConflict = errors.New("store: concurrent update")
 	// ErrNotPending means a device code was decided (approved or denied) before.
 	ErrNotPending = errors.New("store: device code is not pending")
 )
@@ -219,8 +221,10 @@ type Store interface {
 	GetDeviceCode(ctx context.Context, hash string) (DeviceCode, error)
 	GetDeviceCodeByUserCode(ctx context.Context, userCode string) (DeviceCode, error)
 	// RecordDevicePoll stores the time of a poll and the (possibly grown)
-	// interval the client must now keep.
-	RecordDevicePoll(ctx context.Context, hash string, polledAt time.Time, interval time.Duration) error
+	// interval the client must now keep, if the code's LastPolledAt is still
+	// lastPolledAt (zero: never polled). It is a compare-and-set: of two
+	// concurrent polls one is recorded and the other gets ErrConflict.
+	RecordDevicePoll(ctx context.Context, hash string, lastPolledAt, polledAt time.Time, interval time.Duration) error
 	// ApproveDeviceCode moves a pending code to approved and stores g, in one
 	// transaction; ErrNotPending if it was decided before.
 	ApproveDeviceCode(ctx context.Context, userCode string, g Grant) error

@@ -68,9 +68,8 @@ func BenchmarkDevicePollPending(b *testing.B) {
 				b.Fatalf("got %s, want authorization_pending", rec.Body)
 			}
 		}
-		if verifyNs == 0 { // the reference was filtered out of this run
-			_, verifyNs = rs256()
+		if verifyNs > 0 { // the reference ran (it is not filtered out)
+			reportRatio(b, verifyNs)
 		}
-		reportRatio(b, verifyNs)
 	})
 }

@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/providertest"
@@ -31,11 +30,12 @@ func deviceConfig(srv *providertest.Server, scopes ...string) *oauth2.Config {
 		DeviceAuthURL: srv.URL + "/oauth/device/code", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
 }
 
-// newDeviceServer starts the provider on a fake clock; configure may
-// change settings (a 1 s interval keeps x/oauth2's real-time polling short).
-func newDeviceServer(t *testing.T, configure func(*config.Config)) (*providertest.Server, *fakeClock) {
+// newDeviceServer starts the provider on a fake clock, with the default
+// polling interval (5 s) when pollInterval is 0. A 1 s interval keeps the
+// real-time polling of x/oauth2's DeviceAccessToken short.
+func newDeviceServer(t *testing.T, pollInterval time.Duration) (*providertest.Server, *fakeClock) {
 	clock := newFakeClock()
-	return providertest.New(t, providertest.Options{Now: clock.Now, Configure: configure}), clock
+	return providertest.New(t, providertest.Options{Now: clock.Now, DevicePollInterval: pollInterval}), clock
 }
 
 // startDevice makes the device authorization request (RFC 8628 Section 3.1).
@@ -113,7 +113,7 @@ func storedInterval(t *testing.T, srv *providertest.Server, deviceCode string) t
 // TestDeviceFlow walks RFC 8628 end to end with golang.org/x/oauth2 as the
 // device: DeviceAuth, the user at /device, DeviceAccessToken, the resource.
 func TestDeviceFlow(t *testing.T) {
-	srv, _ := newDeviceServer(t, func(c *config.Config) { c.DevicePollInterval = time.Second })
+	srv, _ := newDeviceServer(t, time.Second)
 	cfg := deviceConfig(srv, "openid", "read")
 	da := startDevice(t, cfg)
 	if !displayedUserCode.MatchString(da.UserCode) || da.VerificationURI != srv.URL+"/device" {
@@ -152,7 +152,7 @@ func TestDeviceFlow(t *testing.T) {
 // TestDeviceFlowDenied: the user's denial ends x/oauth2's polling with
 // access_denied (RFC 8628 Section 3.5).
 func TestDeviceFlowDenied(t *testing.T) {
-	srv, _ := newDeviceServer(t, func(c *config.Config) { c.DevicePollInterval = time.Second })
+	srv, _ := newDeviceServer(t, time.Second)
 	cfg := deviceConfig(srv, "read")
 	da := startDevice(t, cfg)
 	b := newBrowser(t)
@@ -198,7 +198,7 @@ func TestDevicePolling(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, clock := newDeviceServer(t, nil)
+			srv, clock := newDeviceServer(t, 0)
 			da := startDevice(t, deviceConfig(srv, "read"))
 			if tc.decision != "" {
 				decideThroughPage(t, da, tc.decision)
@@ -222,7 +222,7 @@ func TestDevicePolling(t *testing.T) {
 // real poll is not slowed down (none of them counted as a poll), and its
 // approval still yields tokens.
 func TestDeviceCodeUnharmedByOthers(t *testing.T) {
-	srv, clock := newDeviceServer(t, nil)
+	srv, clock := newDeviceServer(t, 0)
 	ctx := context.Background()
 	other := store.Client{ID: "other-device", Name: "Another device", Type: store.Public,
 		GrantTypes: []string{oauth.GrantTypeDeviceCode}, Scopes: oauth.SupportedScopes(), DefaultScope: "read"}
@@ -276,7 +276,7 @@ func TestDeviceCodeUnharmedByOthers(t *testing.T) {
 // TestDevicePage covers the verification page's own rules.
 func TestDevicePage(t *testing.T) {
 	t.Run("the page cannot be framed (RFC 9700 Section 4.16)", func(t *testing.T) {
-		srv, _ := newDeviceServer(t, nil)
+		srv, _ := newDeviceServer(t, 0)
 		resp, _ := newBrowser(t).get(srv.URL + "/device")
 		if resp.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 			t.Errorf("got X-Frame-Options %q, CSP %q; want DENY and frame-ancestors 'none'",
@@ -284,7 +284,7 @@ func TestDevicePage(t *testing.T) {
 		}
 	})
 	t.Run("a user signed in at the authorization endpoint approves without the password", func(t *testing.T) {
-		srv, _ := newDeviceServer(t, nil)
+		srv, _ := newDeviceServer(t, 0)
 		b := newBrowser(t)
 		b.approve(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
 		da := startDevice(t, deviceConfig(srv, "read"))
@@ -300,7 +300,7 @@ func TestDevicePage(t *testing.T) {
 		}
 	})
 	t.Run("a wrong password shows the consent page again with 401 and approves nothing", func(t *testing.T) {
-		srv, _ := newDeviceServer(t, nil)
+		srv, _ := newDeviceServer(t, 0)
 		b := newBrowser(t)
 		da := startDevice(t, deviceConfig(srv, "read"))
 		_, consent := b.enterUserCode(da)
@@ -337,7 +337,7 @@ func TestDevicePage(t *testing.T) {
 	}
 	for _, tc := range outcomes {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, clock := newDeviceServer(t, nil)
+			srv, clock := newDeviceServer(t, 0)
 			da := startDevice(t, deviceConfig(srv, "read"))
 			typed := tc.prepare(t, clock, da)
 			b := newBrowser(t)
@@ -365,7 +365,7 @@ func TestDeviceCSRF(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, _ := newDeviceServer(t, nil)
+			srv, _ := newDeviceServer(t, 0)
 			da := startDevice(t, deviceConfig(srv, "read"))
 			_, otherPage := newBrowser(t).get(srv.URL + "/device")
 			b := newBrowser(t)
@@ -397,7 +397,7 @@ func TestDeviceGuessingLimited(t *testing.T) {
 		}
 	}
 	t.Run("the 11th wrong code from one address in a window answers 429 (RFC 8628 Section 5.1)", func(t *testing.T) {
-		srv, clock := newDeviceServer(t, nil)
+		srv, clock := newDeviceServer(t, 0)
 		b := newBrowser(t)
 		_, page := b.get(srv.URL + "/device")
 		form := formFields(page)
@@ -418,7 +418,7 @@ func TestDeviceGuessingLimited(t *testing.T) {
 		}
 	})
 	t.Run("more than 20 code entries a minute from one address answer 429", func(t *testing.T) {
-		srv, clock := newDeviceServer(t, nil)
+		srv, clock := newDeviceServer(t, 0)
 		b := newBrowser(t)
 		_, page := b.get(srv.URL + "/device")
 		form := formFields(page)
@@ -441,7 +441,7 @@ func TestDeviceGuessingLimited(t *testing.T) {
 // the protocol's error (JSON at the API, a page at /device), never a 500
 // or a redirect.
 func TestDeviceBadInput(t *testing.T) {
-	srv, _ := newDeviceServer(t, nil)
+	srv, _ := newDeviceServer(t, 0)
 	grant := "grant_type=" + deviceGrantType + "&client_id=device-client"
 	api := []badRequest{
 		{name: "device authorization: GET is not allowed", method: "GET", path: "/oauth/device/code?client_id=device-client", wantStatus: 405, wantError: "invalid_request"},

@@ -63,12 +63,14 @@ func (s *Store) GetDeviceCodeByUserCode(ctx context.Context, userCode string) (s
 }
 
 // RecordDevicePoll stores the time of a poll and the interval the client must
-// now keep (RFC 8628 Section 3.5: slow_down grows it by 5 seconds).
-func (s *Store) RecordDevicePoll(ctx context.Context, hash string, polledAt time.Time, interval time.Duration) error {
+// now keep (RFC 8628 Section 3.5: slow_down grows it by 5 seconds), if the
+// code was last polled at lastPolledAt; else store.ErrConflict.
+func (s *Store) RecordDevicePoll(ctx context.Context, hash string, lastPolledAt, polledAt time.Time, interval time.Duration) error {
 	tag, err := s.pool.Exec(ctx, `
-		UPDATE device_codes SET last_polled_at = $1, interval_ms = $2 WHERE hash = $3`,
-		polledAt, interval.Milliseconds(), hash)
-	return changedOne("record device poll", tag, err, store.ErrNotFound)
+		UPDATE device_codes SET last_polled_at = $1, interval_ms = $2
+		WHERE hash = $3 AND last_polled_at IS NOT DISTINCT FROM $4`,
+		polledAt, interval.Milliseconds(), hash, nullTime(lastPolledAt))
+	return changedOne("record device poll", tag, err, store.ErrConflict)
 }
 
 // ApproveDeviceCode moves the pending code userCode to approved and stores

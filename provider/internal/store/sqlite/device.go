@@ -46,10 +46,13 @@ func scanDevice(row scanner) (store.DeviceCode, error) {
 	return d, err
 }
 
+// getDeviceCodeSQL reads a device code by hash: every poll does this.
+const getDeviceCodeSQL = `SELECT ` + deviceColumns + ` FROM device_codes WHERE hash = ?`
+
 // GetDeviceCode returns the device code with the given hash, or
 // store.ErrNotFound.
 func (s *Store) GetDeviceCode(ctx context.Context, hash string) (store.DeviceCode, error) {
-	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE hash = ?`, hash))
+	d, err := scanDevice(s.getDeviceCode.QueryRowContext(ctx, hash))
 	return d, getErr("get device code", err)
 }
 
@@ -60,13 +63,17 @@ func (s *Store) GetDeviceCodeByUserCode(ctx context.Context, userCode string) (s
 	return d, getErr("get device code by user code", err)
 }
 
+// recordDevicePollSQL updates the poll state only if nobody polled since
+// the caller read it ("IS ?" also matches a NULL, never polled).
+const recordDevicePollSQL = `
+	UPDATE device_codes SET last_polled_at = ?, interval_ms = ? WHERE hash = ? AND last_polled_at IS ?`
+
 // RecordDevicePoll stores the time of a poll and the interval the client must
-// now keep (RFC 8628 Section 3.5: slow_down grows it by 5 seconds).
-func (s *Store) RecordDevicePoll(ctx context.Context, hash string, polledAt time.Time, interval time.Duration) error {
-	res, err := s.write.ExecContext(ctx, `
-		UPDATE device_codes SET last_polled_at = ?, interval_ms = ? WHERE hash = ?`,
-		micros(polledAt), interval.Milliseconds(), hash)
-	return changedOne("record device poll", res, err, store.ErrNotFound)
+// now keep (RFC 8628 Section 3.5: slow_down grows it by 5 seconds), if the
+// code was last polled at lastPolledAt; else store.ErrConflict.
+func (s *Store) RecordDevicePoll(ctx context.Context, hash string, lastPolledAt, polledAt time.Time, interval time.Duration) error {
+	res, err := s.recordDevicePoll.ExecContext(ctx, micros(polledAt), interval.Milliseconds(), hash, nullMicros(lastPolledAt))
+	return changedOne("record device poll", res, err, store.ErrConflict)
 }
 
 // ApproveDeviceCode moves the pending code userCode to approved and stores

@@ -66,6 +66,8 @@ type Store struct {
 	// Statements on hot paths, prepared once on the read pool.
 	getClient          *sql.Stmt
 	accessTokenRevoked *sql.Stmt
+	getDeviceCode      *sql.Stmt
+	recordDevicePoll   *sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -161,19 +163,32 @@ func walMode(ctx context.Context, db *sql.DB) error {
 	}
 }
 
-// prepare prepares the statements of the hot paths.
-func (s *Store) prepare(ctx context.Context) (err error) {
-	if s.getClient, err = s.read.PrepareContext(ctx, getClientSQL); err != nil {
-		return err
+// prepare prepares the statements of the hot paths (each request, each
+// device poll) once: parsing SQL costs as much as running these.
+func (s *Store) prepare(ctx context.Context) error {
+	statements := []struct {
+		dst *(*sql.Stmt)
+		db  *sql.DB
+		sql string
+	}{
+		{&s.getClient, s.read, getClientSQL},
+		{&s.accessTokenRevoked, s.read, accessTokenRevokedSQL},
+		{&s.getDeviceCode, s.read, getDeviceCodeSQL},
+		{&s.recordDevicePoll, s.write, recordDevicePollSQL},
 	}
-	s.accessTokenRevoked, err = s.read.PrepareContext(ctx, accessTokenRevokedSQL)
-	return err
+	for _, st := range statements {
+		var err error
+		if *st.dst, err = st.db.PrepareContext(ctx, st.sql); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.getClient, s.accessTokenRevoked} {
+	for _, st := range []*sql.Stmt{s.getClient, s.accessTokenRevoked, s.getDeviceCode, s.recordDevicePoll} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -58,8 +58,8 @@ var deviceCodeTests = []test{
 		checkErr(t, "GetDeviceCode(unknown)", err, store.ErrNotFound)
 		_, err = s.GetDeviceCodeByUserCode(t.Context(), "BCDFGHJK")
 		checkErr(t, "GetDeviceCodeByUserCode(unknown)", err, store.ErrNotFound)
-		err = s.RecordDevicePoll(t.Context(), "no-such-code", t0, 5*time.Second)
-		checkErr(t, "RecordDevicePoll(unknown)", err, store.ErrNotFound)
+		err = s.RecordDevicePoll(t.Context(), "no-such-code", time.Time{}, t0, 5*time.Second)
+		checkErr(t, "RecordDevicePoll(unknown)", err, store.ErrConflict)
 		err = s.ApproveDeviceCode(t.Context(), "BCDFGHJK", newGrant("g1"))
 		checkErr(t, "ApproveDeviceCode(unknown)", err, store.ErrNotFound)
 		err = s.DenyDeviceCode(t.Context(), "BCDFGHJK")
@@ -76,11 +76,30 @@ var deviceCodeTests = []test{
 	}},
 	{"RecordDevicePoll stores the poll time and the grown interval (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
 		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
-		must(t, "RecordDevicePoll", s.RecordDevicePoll(t.Context(), "dc1", at(3*time.Second), 10*time.Second))
+		must(t, "RecordDevicePoll", s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(3*time.Second), 10*time.Second))
 		got, err := s.GetDeviceCode(t.Context(), "dc1")
 		must(t, "GetDeviceCode", err)
 		want.LastPolledAt, want.Interval = at(3*time.Second), 10*time.Second
 		checkEqual(t, "GetDeviceCode after a poll", got, want)
+		must(t, "RecordDevicePoll(second)", s.RecordDevicePoll(t.Context(), "dc1", at(3*time.Second), at(9*time.Second), 10*time.Second))
+	}},
+	{"RecordDevicePoll is a compare-and-set: a stale last poll time is ErrConflict", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		must(t, "RecordDevicePoll", s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(3*time.Second), 5*time.Second))
+		err := s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(4*time.Second), 5*time.Second)
+		checkErr(t, "RecordDevicePoll(stale)", err, store.ErrConflict)
+		got, err := s.GetDeviceCode(t.Context(), "dc1")
+		must(t, "GetDeviceCode", err)
+		if !got.LastPolledAt.Equal(at(3 * time.Second)) {
+			t.Errorf("LastPolledAt: got %v, want the first poll's %v", got.LastPolledAt, at(3*time.Second))
+		}
+	}},
+	{"of concurrent polls with the same last poll time exactly one is recorded", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		errs := concurrently(16, func(i int) error {
+			return s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(time.Duration(i+1)*time.Second), 5*time.Second)
+		})
+		checkOneWinner(t, "RecordDevicePoll", errs, store.ErrConflict)
 	}},
 	{"ApproveDeviceCode moves a pending code to approved and creates its grant", func(t *testing.T, s store.Store) {
 		d := createDeviceCode(t, s, "dc1", "WDJBMJHT")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -295,19 +294,4 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now time.T
 		AuthTime: authTime, CreatedAt: now,
 		ExpiresAt: now.Add(max(p.Config.RefreshTokenTTL, p.Config.AccessTokenTTL)),
 	}
-}
-
-// scopeList is what the consent page lists: each scope with its sentence.
-type scopeList []struct{ Name, Description string }
-
-// ScopesToShow returns the requested scopes with the sentence that explains each.
-func (a *Authorization) ScopesToShow() scopeList { return scopesToShow(a.Scope) }
-
-// scopesToShow lists the scopes of a scope string with their sentences.
-func scopesToShow(scope string) scopeList {
-	var out scopeList
-	for _, s := range strings.Fields(scope) {
-		out = append(out, struct{ Name, Description string }{s, ScopeDescription(s)})
-	}
-	return out
 }

@@ -33,8 +33,6 @@ type DeviceAuthorization struct {
 // DisplayUserCode is the user code as the device shows it, e.g. "WDJB-MJHT".
 func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d.UserCode) }
 
-// ScopesToShow returns the requested scopes with the sentence that explains each.
-func (d *DeviceAuthorization) ScopesToShow() scopeList { return scopesToShow(d.Scope) }
 
 // LookUpUserCode finds the pending device authorization request a user typed
 // the user code of, at the verification URI ([RFC 8628 Section 3.3]: "The

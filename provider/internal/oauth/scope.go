@@ -25,9 +25,6 @@ func SupportedScopes() []string {
 	return []string{"openid", "profile", "email", "read", "write"}
 }
 
-// ScopeDescription is the consent page's sentence for a scope.
-func ScopeDescription(scope string) string { return scopeDescriptions[scope] }
-
 // parseScope splits a scope parameter: "The value of the scope parameter is
 // expressed as a list of space-delimited, case-sensitive strings"
 // ([RFC 6749 Section 3.3]). Duplicates are dropped.
@@ -101,4 +98,17 @@ func quoteShort(s string) string {
 		s = s[:40] + "…"
 	}
 	return `"` + strings.ToValidUTF8(s, "") + `"`
+}
+
+// ScopeExplanation is one line of a consent page: a scope and its sentence.
+type ScopeExplanation struct{ Name, Description string }
+
+// ExplainScope lists the scopes of a scope string with their sentences, for
+// the consent pages.
+func ExplainScope(scope string) []ScopeExplanation {
+	var out []ScopeExplanation
+	for _, s := range parseScope(scope) {
+		out = append(out, ScopeExplanation{s, scopeDescriptions[s]})
+	}
+	return out
 }

@@ -39,10 +39,11 @@ type Server struct {
 // sessionSecret keys the login session cookie (signed and encrypted).
 func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{p: p, log: log, templates: template.Must(template.ParseFS(templateFS, "templates/*.html")),
+	s := &Server{p: p, log: log, templates: parseTemplates(),
 		userCodes: oauth.NewUserCodeGuard(p.Config.DeviceCodeTTL)}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	_ = r.SetTrustedProxies(nil) // the client address is the connection's, never X-Forwarded-For
 	r.ContextWithFallback = true
 	r.Use(s.recoverPanics, s.logRequests, limitBody)
 	r.NoRoute(s.handleNotFound)
@@ -79,6 +80,12 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	pages.POST(oauth.PathDeviceVerification, s.handleDevice)
 
 	return r
+}
+
+// parseTemplates parses the embedded HTML templates with their one helper.
+func parseTemplates() *template.Template {
+	funcs := template.FuncMap{"explainScope": oauth.ExplainScope}
+	return template.Must(template.New("pages").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
 }
 
 // newCookieStore keys the session cookie from the secret: one derived key

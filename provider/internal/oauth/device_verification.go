@@ -33,7 +33,6 @@ type DeviceAuthorization struct {
 // DisplayUserCode is the user code as the device shows it, e.g. "WDJB-MJHT".
 func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d.UserCode) }
 
-
 // LookUpUserCode finds the pending device authorization request a user typed
 // the user code of, at the verification URI ([RFC 8628 Section 3.3]: "The
 // authorization server authenticates the end user … and prompts the user to

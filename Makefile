@@ -24,7 +24,7 @@ test:
 
 ## e2e: only the end-to-end tests (real provider on httptest, x/oauth2 client)
 e2e:
-	$(GO) test -race -count=1 -run 'E2E|Flow|Walkthrough' $(PKGS)
+	$(GO) test -race -count=1 -run 'E2E|Flow|Walkthrough|Browser' $(PKGS)
 
 ## bench: the benchmarks, each beside its RS256 reference measured in the same run
 bench:

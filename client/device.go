@@ -97,7 +97,12 @@ func printInstructions(w io.Writer, da *oauth2.DeviceAuthResponse) {
 // [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 func pollForToken(ctx context.Context, oc *oauth2.Config, da *oauth2.DeviceAuthResponse, w io.Writer) (*oauth2.Token, error) {
-	interval := time.Duration(max(da.Interval, 5)) * time.Second
+	// As x/oauth2 polls: at the announced interval, or 5 seconds when there
+	// is none (RFC 8628 Section 3.2).
+	interval := 5 * time.Second
+	if da.Interval > 0 {
+		interval = time.Duration(da.Interval) * time.Second
+	}
 	fmt.Fprintf(w, "\nPolling %s every %s until you approve or deny (Ctrl-C to stop)…\n", oc.Endpoint.TokenURL, interval)
 	stop := showProgress(w, da.Expiry)
 	tok, err := oc.DeviceAccessToken(ctx, da)

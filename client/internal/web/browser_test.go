@@ -1,0 +1,459 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// The browser tests click through README's "Walkthrough in a browser" in
+// real Chromium, driven over the DevTools protocol by chromedp, against this
+// client and the real provider, both on 127.0.0.1 (newHarness). They hold
+// what the HTTP tests above cannot: that the pages work in a browser — the
+// forms, the cookies across the redirects, the SPA's script with WebCrypto
+// and its cross-origin requests under the client's Content Security Policy.
+//
+// Chromium is looked up on PATH. Where it is missing the tests skip, except
+// in CI (the environment variable CI is set), where they fail: CI installs
+// it (.ci/run).
+
+// browserTestTimeout bounds a whole browser test, Chromium's start included:
+// a page that never shows what a test waits for fails the test then.
+const browserTestTimeout = 30 * time.Second
+
+// chromiumNames are the executables looked up on PATH, Debian's first.
+var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
+// tab is one headless Chromium with one tab, for one test. It records the
+// errors its pages log or throw, and the answers of the provider's token
+// endpoint that its pages fetch.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+
+	mu      sync.Mutex
+	errors  []string                     // console errors, uncaught exceptions, error entries of the browser log
+	fetched map[string]*network.Response // by URL, the responses to the pages' fetch requests
+}
+
+// newTab starts Chromium for t; it is closed when t ends, or killed when
+// browserTestTimeout has passed.
+func newTab(t *testing.T) *tab {
+	t.Helper()
+	path := chromiumPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), browserTestTimeout)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox, // Chromium will not run as root (as in CI) with its sandbox
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		// None of Chromium's own traffic: this machine reaches nothing but
+		// the loopback servers of the test.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		// No --user-data-dir: chromedp starts each browser with a fresh
+		// temporary profile and deletes it when the browser has exited.
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	tb := &tab{t: t, fetched: map[string]*network.Response{}}
+	tabCtx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(tb.listen))
+	t.Cleanup(func() {
+		cancelTab() // closes the browser
+		cancelAlloc()
+		cancel()
+	})
+	if err := chromedp.Do(tabCtx); err != nil {
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	tb.ctx = tabCtx
+	return tb
+}
+
+// chromiumPath finds Chromium, or skips t (fails it in CI).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range chromiumNames {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("none of %v is on PATH: CI must install Chromium (.ci/run)", chromiumNames)
+	}
+	t.Skipf("none of %v is on PATH: install Chromium to run the browser tests", chromiumNames)
+	return ""
+}
+
+// listen records the tab's events that the tests check. chromedp calls it
+// in the tab's event loop, in the order of arrival, so every event sent
+// before the answer to a command has been recorded when the command returns.
+func (tb *tab) listen(ev any) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			var args []string
+			for _, a := range ev.Args {
+				if a.Description != "" {
+					args = append(args, a.Description)
+				} else {
+					args = append(args, string(a.Value))
+				}
+			}
+			tb.errors = append(tb.errors, fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " ")))
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		text := d.Text
+		if d.Exception != nil {
+			text += " " + d.Exception.Description
+		}
+		tb.errors = append(tb.errors, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, text))
+	case *log.EventEntryAdded:
+		// Chromium asks every origin for /favicon.ico, which neither server
+		// has: the browser's own request, not an error of a page.
+		if ev.Entry.Level == log.EntryLevelError && !strings.HasSuffix(ev.Entry.URL, "/favicon.ico") {
+			tb.errors = append(tb.errors, fmt.Sprintf("browser log (%s) %s: %s", ev.Entry.Source, ev.Entry.URL, ev.Entry.Text))
+		}
+	case *network.EventResponseReceived:
+		if ev.Type == network.ResourceTypeFetch {
+			tb.fetched[ev.Response.URL] = ev.Response
+		}
+	}
+}
+
+// consoleErrors returns the errors recorded so far.
+func (tb *tab) consoleErrors() []string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return append([]string(nil), tb.errors...)
+}
+
+// noConsoleErrors fails the test if a page logged or threw an error.
+func (tb *tab) noConsoleErrors() {
+	tb.t.Helper()
+	for _, e := range tb.consoleErrors() {
+		tb.t.Errorf("the browser reported an error: %s", e)
+	}
+}
+
+// fetchResponse returns the response to a page's fetch of rawURL.
+func (tb *tab) fetchResponse(rawURL string) *network.Response {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return tb.fetched[rawURL]
+}
+
+// do runs actions in the tab, failing the test with what the tab shows if
+// one fails.
+func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, actions...); err != nil {
+		tb.fatal(what, err)
+	}
+}
+
+// run runs one action that returns a value.
+func run[T any](tb *tab, what string, action chromedp.Action[T]) T {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, action)
+	if err != nil {
+		tb.fatal(what, err)
+	}
+	return v
+}
+
+// fatal ends the test, saying where the tab was and what it showed.
+func (tb *tab) fatal(what string, err error) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	tb.t.Fatalf("%s: %v\nthe tab is at %s, showing:\n%s\nbrowser errors: %q", what, err, loc, body, tb.consoleErrors())
+}
+
+// text returns the text the page shows in its main element.
+func (tb *tab) text() string {
+	tb.t.Helper()
+	return run(tb, "reading the page", chromedp.Text(chromedp.CSS("main")))
+}
+
+// location returns the tab's URL.
+func (tb *tab) location() *url.URL {
+	tb.t.Helper()
+	u, err := url.Parse(run(tb, "reading the location", chromedp.Location()))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return u
+}
+
+// signIn is step (B) at the provider's login and consent page: the demo
+// user's credentials, then the button of the decision ("allow" or "deny").
+func (tb *tab) signIn(decision string) {
+	tb.t.Helper()
+	tb.do("signing in at the provider",
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.Clear(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "demo"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "demo"),
+		chromedp.Click(chromedp.CSS("button."+decision)),
+	)
+}
+
+func TestBrowserAuthorizationCodeFlow(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{})
+
+	// (A) The client's home page; Log in goes to the provider.
+	tb.do("opening the client's home page",
+		chromedp.Navigate(h.client.URL+"/"),
+		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
+	)
+	// (B) Sign in and allow; (C)–(E) the client exchanges the code and
+	// lands on its home page, which shows the user and the tokens.
+	tb.signIn("allow")
+	tb.do("waiting for the client's home page, logged in", chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+	if loc := tb.location(); loc.String() != h.client.URL+"/" {
+		t.Errorf("after the callback the tab is at %s, want %s/ (the code out of the address bar)", loc, h.client.URL)
+	}
+	home := tb.text()
+	mustContain(t, "home page", home, "Signed in as Demo User", "demo@example.com", "user1",
+		"Access token", "Refresh token", "ID token", `"typ": "at+jwt"`, `"nonce"`, "expires in 59 minutes")
+	access := h.spy.lastAccessToken()
+	source := run(tb, "reading the home page's HTML", chromedp.OuterHTML(chromedp.CSS("html")))
+	mustNotContain(t, "home page", source, access, "testsecret")
+	mustContain(t, "home page", home, access[:6]+"…"+access[len(access)-4:])
+
+	// (E) Fetch resource: the client calls the provider's resource server.
+	tb.do("fetching the resource",
+		chromedp.Click(chromedp.CSS(`form[action="/resource"] button`)),
+		chromedp.WaitVisible(`//h1[text()="Protected resources"]`),
+	)
+	mustContain(t, "resource page", tb.text(), "This page is secured.", `"name": "Demo User"`, "200 OK")
+
+	// Log out: the client revokes both tokens (RFC 7009).
+	tb.do("logging out",
+		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(`//h1[text()="Logged out"]`),
+	)
+	if text := tb.text(); strings.Count(text, "(revoked)") != 2 {
+		t.Errorf("logout page does not show two revocations:\n%s", text)
+	}
+	if status := h.bearer(access); status != http.StatusUnauthorized {
+		t.Errorf("after logout: /protected/resource answered %d, want 401", status)
+	}
+
+	// Log in again: the provider's login session is still there, so its page
+	// asks for consent only, without the password (SPEC.md).
+	tb.do("logging in again",
+		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
+		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
+		chromedp.WaitVisible(chromedp.CSS("button.allow")),
+	)
+	fields := run(tb, "counting the consent page's credential fields",
+		chromedp.Evaluate[int](`document.querySelectorAll("input[type=password], input[name=username], input[name=password]").length`))
+	if fields != 0 {
+		t.Errorf("a returning user's consent page has %d credential fields, want none", fields)
+	}
+	mustContain(t, "consent page", run(tb, "reading the consent page", chromedp.Text(chromedp.CSS("main"))), "You are signed in")
+	tb.do("allowing through the login session",
+		chromedp.Click(chromedp.CSS("button.allow")),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+	)
+	mustContain(t, "home page after the second login", tb.text(), "Signed in as Demo User")
+	if got := h.spy.tokenRequests(); len(got) != 2 || got[0] != "authorization_code" || got[1] != "authorization_code" {
+		t.Errorf("token requests = %v, want [authorization_code authorization_code]", got)
+	}
+	tb.noConsoleErrors()
+}
+
+func TestBrowserDeny(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{})
+	tb.do("opening the client's home page",
+		chromedp.Navigate(h.client.URL+"/"),
+		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
+	)
+	tb.signIn("deny")
+	tb.do("waiting for the access denied page", chromedp.WaitVisible(`//h1[text()="Access denied"]`))
+	if loc := tb.location(); loc.Path != "/callback" || loc.Query().Get("error") != "access_denied" {
+		t.Errorf("the tab is at %s, want the client's /callback with error=access_denied", loc)
+	}
+	mustContain(t, "access denied page", tb.text(), "access_denied", "nothing was exchanged", "Log in again")
+	if got := h.spy.tokenRequests(); len(got) != 0 {
+		t.Errorf("token requests = %v, want none", got)
+	}
+	// No check of the console: the page is a 403, which Chromium logs as a
+	// failed load.
+}
+
+func TestBrowserSPA(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{})
+
+	// (A) The page's script builds the request: PKCE S256 with WebCrypto.
+	tb.do("opening the SPA",
+		chromedp.Navigate(h.client.URL+"/spa"),
+		chromedp.Click(chromedp.CSS("#login")),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+	)
+	q := tb.location().Query()
+	for name, want := range map[string]string{
+		"response_type": "code", "client_id": "spa-client", "redirect_uri": h.client.URL + "/spa/callback",
+		"code_challenge_method": "S256",
+	} {
+		if got := q.Get(name); got != want {
+			t.Errorf("authorization request: %s = %q, want %q", name, got, want)
+		}
+	}
+	for _, name := range []string{"state", "nonce", "code_challenge"} {
+		if len(q.Get(name)) != 43 {
+			t.Errorf("authorization request: %s = %q, want 256 bits, base64url (43 characters)", name, q.Get(name))
+		}
+	}
+
+	// (B) Sign in and allow; (C)–(E) in the page: the token request and the
+	// profile call are cross-origin fetches the provider allows with CORS.
+	tb.signIn("allow")
+	tb.do("waiting for the SPA's callback page", chromedp.WaitVisible(chromedp.CSS("#login")))
+	outcome := run(tb, "waiting for the profile", chromedp.Poll[string](`(() => {
+		const err = document.getElementById("error");
+		if (!err.hidden) return "error: " + err.textContent;
+		return document.getElementById("profile").textContent;
+	})()`))
+	mustContain(t, "profile", outcome, `"name": "Demo User"`, `"id": "user1"`)
+	mustContain(t, "profile call", run(tb, "reading the profile call", chromedp.Text(chromedp.CSS("#profile-title"))),
+		"GET "+h.provider.URL+"/user/profile → 200")
+	token := run(tb, "reading the token response", chromedp.Text(chromedp.CSS("#token")))
+	mustContain(t, "token response", token, `"token_type": "Bearer"`, `"id_token"`, `"scope": "openid profile read"`)
+	mustContain(t, "decoded access token", run(tb, "reading the decoded token", chromedp.Text(chromedp.CSS("#decoded"))),
+		`"client_id": "spa-client"`, `"sub": "user1"`)
+
+	tokenEndpoint := h.provider.URL + "/oauth/token"
+	resp := tb.fetchResponse(tokenEndpoint)
+	if resp == nil {
+		t.Fatalf("no response to the page's fetch of %s reached the page", tokenEndpoint)
+	}
+	if resp.Status != http.StatusOK {
+		t.Errorf("the token request answered %d, want 200", resp.Status)
+	}
+	if acao := header(resp.Headers, "Access-Control-Allow-Origin"); acao != "*" && acao != h.client.URL {
+		t.Errorf("token response Access-Control-Allow-Origin = %q, want * or %s", acao, h.client.URL)
+	}
+
+	if loc := tb.location(); loc.RawQuery != "" {
+		t.Errorf("the code stays in the address bar: %s", loc)
+	}
+	leftovers := run(tb, "reading the storage",
+		chromedp.Evaluate[int](`localStorage.length + (sessionStorage.getItem("spa-pending") === null ? 0 : 1)`))
+	if leftovers != 0 {
+		t.Errorf("the SPA left %d entries in web storage, want none (tokens live in a variable; the PKCE verifier is used once)", leftovers)
+	}
+	tb.noConsoleErrors()
+}
+
+func TestConsentPageRefusesFraming(t *testing.T) {
+	t.Parallel()
+	// RFC 9700 Section 4.16: a page that takes credentials or a decision must
+	// not be framed (clickjacking). Both headers, for old and new browsers.
+	h := newHarness(t, providertest.Options{})
+	resp, _ := h.get(h.client.URL + "/login")
+	authURL := h.location(resp, http.StatusFound)
+	form := authURL.Query()
+	form.Set("username", "demo")
+	form.Set("password", "wrong")
+	loginPage, _ := h.get(authURL.String())
+	if loginPage.StatusCode != http.StatusOK {
+		t.Errorf("the login and consent page: got status %d, want 200", loginPage.StatusCode)
+	}
+	again, body := h.do(http.MethodPost, h.provider.URL+"/oauth/authenticate", form)
+	mustContain(t, "the answer to a wrong password", body, `name="password"`)
+	for what, r := range map[string]*http.Response{
+		"the login and consent page":                  loginPage,
+		"the page shown again after a wrong password": again,
+	} {
+		if got := r.Header.Get("X-Frame-Options"); got != "DENY" {
+			t.Errorf("%s: X-Frame-Options = %q, want DENY", what, got)
+		}
+		mustContain(t, what+" CSP", r.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+	}
+}
+
+func TestBrowserConsentPageRefusesFraming(t *testing.T) {
+	t.Parallel()
+	// An attacker's page frames the provider's consent page, under a
+	// transparent layer, say (clickjacking; RFC 9700 Section 4.16). Beside it,
+	// as a control, a provider response that may be framed: the metadata.
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{})
+	resp, _ := h.get(h.client.URL + "/login")
+	consent := h.location(resp, http.StatusFound).String()
+	control := h.provider.URL + "/.well-known/oauth-authorization-server"
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><script>var loaded = 0;</script>
+<iframe src="%s" onload="loaded++"></iframe><iframe src="%s" onload="loaded++"></iframe>`,
+			html.EscapeString(consent), html.EscapeString(control))
+	}))
+	t.Cleanup(attacker.Close)
+
+	tb.do("opening the attacker's page", chromedp.Navigate(attacker.URL))
+	run(tb, "waiting for both frames", chromedp.Poll[bool](`loaded === 2`))
+	tree, err := chromedp.Call(tb.ctx, page.GetFrameTree, cdp.Empty{})
+	if err != nil {
+		t.Fatalf("reading the frames: %v", err)
+	}
+	var frames []string
+	shown := map[string]bool{}
+	for _, child := range tree.FrameTree.ChildFrames {
+		shown[child.Frame.URL] = true
+		frames = append(frames, child.Frame.URL)
+	}
+	if shown[consent] {
+		t.Errorf("the browser shows the consent page in the attacker's frame; frames: %q", frames)
+	}
+	if !shown[control] {
+		t.Errorf("the control frame did not show %s, so the test proves nothing; frames: %q", control, frames)
+	}
+	if errs := strings.Join(tb.consoleErrors(), "\n"); !strings.Contains(errs, "frame-ancestors 'none'") {
+		t.Errorf("the browser did not report the refusal (CSP frame-ancestors); it reported:\n%s", errs)
+	}
+}
+
+// header returns the value of a header the browser reports, by any case of
+// its name.
+func header(h network.Headers, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return fmt.Sprint(v)
+		}
+	}
+	return ""
+}

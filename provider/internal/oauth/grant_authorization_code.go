@@ -11,8 +11,9 @@ import (
 // authorization code grant, [RFC 6749 Section 4.1.3], with the PKCE check of
 // [RFC 7636 Section 4.6].
 //
-// The code is consumed first, atomically: of two concurrent redemptions
-// exactly one wins. "If an authorization code is used more than once, the
+// The code is consumed first, atomically and only by the client it was
+// issued to: of two concurrent redemptions exactly one wins, and another
+// client's attempt leaves it unused. "If an authorization code is used more than once, the
 // authorization server MUST deny the request and SHOULD revoke (when
 // possible) all tokens previously issued based on that authorization code"
 // ([RFC 6749 Section 4.1.2]) — done by revoking the code's grant.
@@ -24,7 +25,7 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 	if r.Code == "" {
 		return nil, invalidRequest("code is required")
 	}
-	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(r.Code), p.now())
+	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(r.Code), client.ID, p.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, NewError(ErrInvalidGrant, "the authorization code is invalid")
@@ -46,9 +47,9 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grant, scope: code.Scope, nonce: code.Nonce, refresh: true})
 }
 
-// checkCode makes the checks of [RFC 6749 Section 4.1.3] on a consumed code:
-// "ensure that the authorization code was issued to the authenticated
-// confidential client", "verify that the authorization code is valid", and
+// checkCode makes the checks of [RFC 6749 Section 4.1.3] on a consumed code
+// (the store consumed it only for the client it "was issued to"): "verify
+// that the authorization code is valid", and
 // "ensure that the redirect_uri parameter is present if the redirect_uri
 // parameter was included in the initial authorization request … and if
 // included ensure that their values are identical"; then PKCE.
@@ -56,8 +57,6 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 func (p *Provider) checkCode(client store.Client, code store.AuthorizationCode, r TokenRequest) *Error {
 	switch {
-	case code.ClientID != client.ID:
-		return NewError(ErrInvalidGrant, "the authorization code was issued to another client")
 	case !p.now().Before(code.ExpiresAt):
 		return NewError(ErrInvalidGrant, "the authorization code has expired")
 	case code.RedirectURI != "" && r.RedirectURI != code.RedirectURI:

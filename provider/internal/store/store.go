@@ -195,10 +195,12 @@ type Store interface {
 	// Authorization codes. CreateAuthorizationCode stores the grant and its
 	// code in one transaction.
 	CreateAuthorizationCode(ctx context.Context, g Grant, c AuthorizationCode) error
-	// ConsumeAuthorizationCode marks the code used and returns it. A second
-	// call returns the code together with ErrAlreadyUsed, so the caller can
-	// revoke its grant (RFC 6749 Section 4.1.2). Expiry is the caller's check.
-	ConsumeAuthorizationCode(ctx context.Context, hash string, now time.Time) (AuthorizationCode, error)
+	// ConsumeAuthorizationCode marks the code issued to clientID used and
+	// returns it. A second call returns the code together with
+	// ErrAlreadyUsed, so the caller can revoke its grant (RFC 6749 Section
+	// 4.1.2). A code of another client is ErrNotFound and stays unused, so a
+	// client cannot burn another's code. Expiry is the caller's check.
+	ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (AuthorizationCode, error)
 
 	// Refresh tokens.
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error

@@ -94,17 +94,18 @@ func scanCode(row scanner) (store.AuthorizationCode, error) {
 // concurrent callers exactly one gets the code with a nil error (RFC 6749
 // Section 4.1.2: "The client MUST NOT use the authorization code more than
 // once"). Every later caller gets the code with store.ErrAlreadyUsed, so it
-// can revoke the grant; an unknown hash is store.ErrNotFound.
-func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash string, now time.Time) (store.AuthorizationCode, error) {
+// can revoke the grant; an unknown hash, or another client's code, is
+// store.ErrNotFound.
+func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (store.AuthorizationCode, error) {
 	c, err := scanCode(s.write.QueryRowContext(ctx, `
-		UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL
-		RETURNING `+codeColumns, micros(now), hash))
+		UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND client_id = ? AND used_at IS NULL
+		RETURNING `+codeColumns, micros(now), hash, clientID))
 	if !errors.Is(err, sql.ErrNoRows) {
 		return c, getErr("consume authorization code", err)
 	}
 	// No row changed: the code is unknown or was used before. Once used, it
 	// stays used, so reading outside the UPDATE cannot misjudge.
-	c, err = scanCode(s.read.QueryRowContext(ctx, `SELECT `+codeColumns+` FROM authorization_codes WHERE hash = ?`, hash))
+	c, err = scanCode(s.read.QueryRowContext(ctx, `SELECT `+codeColumns+` FROM authorization_codes WHERE hash = ? AND client_id = ?`, hash, clientID))
 	if err != nil {
 		return store.AuthorizationCode{}, getErr("consume authorization code", err)
 	}

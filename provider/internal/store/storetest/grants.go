@@ -103,7 +103,7 @@ var authorizationCodeTests = []test{
 		gotGrant, err := s.GetGrant(t.Context(), "g1")
 		must(t, "GetGrant", err)
 		checkEqual(t, "GetGrant", gotGrant, g)
-		gotCode, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", t0)
+		gotCode, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, t0)
 		must(t, "ConsumeAuthorizationCode", err)
 		checkEqual(t, "ConsumeAuthorizationCode", gotCode, c)
 	}},
@@ -117,10 +117,10 @@ var authorizationCodeTests = []test{
 	}},
 	{"a code is consumed once, then ErrAlreadyUsed with the code (RFC 6749 Section 4.1.2)", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
-		got, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", at(time.Second))
+		got, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, at(time.Second))
 		must(t, "first ConsumeAuthorizationCode", err)
 		checkEqual(t, "first ConsumeAuthorizationCode", got, want)
-		got, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", at(2*time.Second))
+		got, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, at(2*time.Second))
 		checkErr(t, "second ConsumeAuthorizationCode", err, store.ErrAlreadyUsed)
 		// The caller needs the code's grant to revoke what the first use issued.
 		checkEqual(t, "second ConsumeAuthorizationCode", got, want)
@@ -130,7 +130,7 @@ var authorizationCodeTests = []test{
 		got := make([]store.AuthorizationCode, contention)
 		errs := concurrently(contention, func(i int) error {
 			var err error
-			got[i], err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", at(time.Second))
+			got[i], err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, at(time.Second))
 			return err
 		})
 		checkOneWinner(t, "ConsumeAuthorizationCode", errs, store.ErrAlreadyUsed)
@@ -138,8 +138,17 @@ var authorizationCodeTests = []test{
 			checkEqual(t, "concurrent ConsumeAuthorizationCode", got[i], want)
 		}
 	}},
+	{"a code presented by another client is ErrNotFound and stays unused (RFC 6749 Section 4.1.3)", func(t *testing.T, s store.Store) {
+		g := newGrant("g1")
+		c := newCode("code-hash", g)
+		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, c))
+		_, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", "another-client", t0)
+		checkErr(t, "ConsumeAuthorizationCode(another client)", err, store.ErrNotFound)
+		_, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, t0)
+		checkErr(t, "ConsumeAuthorizationCode(its client)", err, nil)
+	}},
 	{"ConsumeAuthorizationCode of an unknown code is ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.ConsumeAuthorizationCode(t.Context(), "no-such-code", t0)
+		_, err := s.ConsumeAuthorizationCode(t.Context(), "no-such-code", demoClient.ID, t0)
 		checkErr(t, "ConsumeAuthorizationCode(unknown)", err, store.ErrNotFound)
 	}},
 }

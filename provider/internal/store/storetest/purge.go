@@ -53,9 +53,9 @@ var purgeTests = []test{
 
 		_, err = s.GetGrant(t.Context(), "old")
 		checkErr(t, "GetGrant(expired)", err, store.ErrNotFound)
-		_, err = s.ConsumeAuthorizationCode(t.Context(), "old-grant-code", t0)
+		_, err = s.ConsumeAuthorizationCode(t.Context(), "old-grant-code", demoClient.ID, t0)
 		checkErr(t, "ConsumeAuthorizationCode(expired grant's code)", err, store.ErrNotFound)
-		_, err = s.ConsumeAuthorizationCode(t.Context(), "dead-code", t0)
+		_, err = s.ConsumeAuthorizationCode(t.Context(), "dead-code", demoClient.ID, t0)
 		checkErr(t, "ConsumeAuthorizationCode(expired)", err, store.ErrNotFound)
 		_, err = s.GetRefreshToken(t.Context(), "dead-token")
 		checkErr(t, "GetRefreshToken(expired)", err, store.ErrNotFound)
@@ -65,7 +65,7 @@ var purgeTests = []test{
 
 		_, err = s.GetGrant(t.Context(), "live")
 		checkErr(t, "GetGrant(live)", err, nil)
-		_, err = s.ConsumeAuthorizationCode(t.Context(), "live-code", t0)
+		_, err = s.ConsumeAuthorizationCode(t.Context(), "live-code", demoClient.ID, t0)
 		checkErr(t, "ConsumeAuthorizationCode(live)", err, nil)
 		_, err = s.GetRefreshToken(t.Context(), "live-token")
 		checkErr(t, "GetRefreshToken(live)", err, nil)

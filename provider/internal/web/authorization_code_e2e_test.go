@@ -101,3 +101,20 @@ func TestSeedWalkthrough(t *testing.T) {
 		t.Fatalf("GET /protected/resource: got %d", resp.StatusCode)
 	}
 }
+
+// TestCodeOfAnotherClient: "ensure that the authorization code was issued to
+// the authenticated confidential client" (RFC 6749 Section 4.1.3) — and the
+// attempt does not burn the code for the client it was issued to.
+func TestCodeOfAnotherClient(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+	code := getCode(t, srv, cfg)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {demoRedirectURI}, "client_id": {"spa-client"}}
+	resp, body := rawPost(t, srv.URL+"/oauth/token", form.Encode(), nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"invalid_grant"`) {
+		t.Fatalf("another client's exchange: got %d %s, want 400 invalid_grant", resp.StatusCode, body)
+	}
+	if _, err := cfg.Exchange(context.Background(), code); err != nil {
+		t.Errorf("the code's own client afterwards: got %v, want tokens", err)
+	}
+}

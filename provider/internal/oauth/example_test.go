@@ -1,0 +1,33 @@
+package oauth_test
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+// The code challenge of RFC 7636 Appendix B's example verifier.
+func ExampleS256Challenge() {
+	fmt.Println(oauth.S256Challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"))
+	// Output: E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
+}
+
+// With client_secret_basic, the client_id and secret are form-encoded
+// before they are joined by ":" and base64-encoded (RFC 6749 Section
+// 2.3.1), so a secret may hold ":" and a client_id "?".
+func ExampleParseClientCredentials() {
+	// base64("id%3F%3F:s%3Acret") — client_id "id??", secret "s:cret"
+	cc, err := oauth.ParseClientCredentials("Basic aWQlM0YlM0Y6cyUzQWNyZXQ=", url.Values{})
+	fmt.Println(cc.Method, cc.ClientID, cc.Secret, err == nil)
+	// Output: client_secret_basic id?? s:cret true
+}
+
+// Repeated parameters are recorded, not silently collapsed: the
+// authorization endpoint then refuses the request (RFC 6749 Section 3.1).
+func ExampleParseAuthorizationRequest() {
+	q, _ := url.ParseQuery("response_type=code&client_id=app&state=a&state=b")
+	r := oauth.ParseAuthorizationRequest(q)
+	fmt.Println(r.ClientID, r.Repeated)
+	// Output: app [state]
+}

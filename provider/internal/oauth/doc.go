@@ -29,7 +29,8 @@
 //	oidc.go                      OIDC Core §2 (ID token), §3.1.3.6 (at_hash), §5.3 (userinfo)
 //	metadata.go                  RFC 8414, OIDC Discovery 1.0
 //	errors.go                    RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 8628 §3.5 error codes
-//	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 §3.1) and the demo registrations
+//	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 §3.1; wrong passwords bounded per address)
+//	                             and the demo registrations
 //
 // # Grants: how revocation reaches every token
 //

@@ -3,6 +3,8 @@ package oauth
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -11,6 +13,63 @@ import (
 
 // ErrBadCredentials is returned by AuthenticateUser for a wrong username or password.
 var ErrBadCredentials = errors.New("oauth: wrong username or password")
+
+// WrongPasswordsPerClient bounds the wrong passwords one client address may
+// send per PasswordWindow before sign-in is refused: guessing a password
+// online is then too slow to matter, and a user who mistypes a few times is
+// not locked out.
+const (
+	WrongPasswordsPerClient = 10
+	PasswordWindow          = 15 * time.Minute
+)
+
+// PasswordGuard counts wrong passwords per client address in fixed windows
+// (bounded memory, as UserCodeGuard). Safe for concurrent use.
+type PasswordGuard struct {
+	mu    sync.Mutex
+	wrong windowCounter
+}
+
+// NewPasswordGuard returns an empty guard.
+func NewPasswordGuard() *PasswordGuard {
+	return &PasswordGuard{wrong: windowCounter{limit: WrongPasswordsPerClient, length: PasswordWindow}}
+}
+
+// reserve counts an attempt as wrong in advance, so concurrent attempts
+// cannot overshoot the bound; forgive takes it back when it was right.
+func (g *PasswordGuard) reserve(client string, now time.Time) (time.Time, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.wrong.roll(now)
+	if g.wrong.full(client) {
+		return time.Time{}, &TooManyAttemptsError{RetryAfter: g.wrong.end().Sub(now)}
+	}
+	g.wrong.add(client, 1)
+	return g.wrong.start, nil
+}
+
+func (g *PasswordGuard) forgive(client string, window time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.wrong.start.Equal(window) {
+		g.wrong.add(client, -1)
+	}
+}
+
+// SignIn checks a password like AuthenticateUser, within the guard's bound
+// of wrong passwords for the client address: over it, the answer is a
+// *TooManyAttemptsError and the password is not even checked.
+func (p *Provider) SignIn(ctx context.Context, guard *PasswordGuard, client, username, password string) (store.User, error) {
+	window, err := guard.reserve(client, p.now())
+	if err != nil {
+		return store.User{}, err
+	}
+	user, err := p.AuthenticateUser(ctx, username, password)
+	if err == nil {
+		guard.forgive(client, window)
+	}
+	return user, err
+}
 
 // AuthenticateUser checks a resource owner's username and password. User
 // passwords are low-entropy, so they are stored with bcrypt, a slow hash.

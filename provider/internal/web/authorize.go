@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -96,9 +98,15 @@ type reshowForm func(status int, username, message string)
 func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, needLogin bool, reshow reshowForm) bool {
 	username, password := form.Get("username"), form.Get("password")
 	if username != "" || password != "" {
-		user, err := s.p.AuthenticateUser(c.Request.Context(), username, password)
-		if errors.Is(err, oauth.ErrBadCredentials) {
+		user, err := s.p.SignIn(c.Request.Context(), s.passwords, clientKey(c), username, password)
+		var tooMany *oauth.TooManyAttemptsError
+		switch {
+		case errors.Is(err, oauth.ErrBadCredentials):
 			reshow(http.StatusUnauthorized, username, "Wrong username or password.")
+			return false
+		case errors.As(err, &tooMany):
+			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(tooMany.RetryAfter.Seconds()))))
+			reshow(http.StatusTooManyRequests, username, "Too many wrong passwords from your network. Wait a few minutes, then try again.")
 			return false
 		}
 		if err != nil {

@@ -197,8 +197,8 @@ func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAu
 	s.render(c, status, "device_consent.html", page)
 }
 
-// clientKey names who is entering user codes, for the limits of
-// oauth.UserCodeGuard: the IP address of the connection, or for IPv6 its /64
+// clientKey names who is entering user codes or passwords, for the limits
+// of oauth.UserCodeGuard and oauth.PasswordGuard: the IP address of the connection, or for IPv6 its /64
 // network (one subscriber usually holds a whole /64). X-Forwarded-For is not
 // read: anyone can send it, and a spoofed one would give each guess a fresh
 // budget. Behind a reverse proxy, configure Gin's trusted proxies and use

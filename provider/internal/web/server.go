@@ -33,6 +33,7 @@ type Server struct {
 	log       *slog.Logger
 	templates *template.Template
 	userCodes *oauth.UserCodeGuard // limits user-code entry at /device (RFC 8628 Section 5.1)
+	passwords *oauth.PasswordGuard // limits wrong passwords at the sign-in forms
 }
 
 // NewRouter returns the provider's HTTP handler: every route of SPEC.md.
@@ -40,7 +41,7 @@ type Server struct {
 func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{p: p, log: log, templates: parseTemplates(),
-		userCodes: oauth.NewUserCodeGuard(p.Config.DeviceCodeTTL)}
+		userCodes: oauth.NewUserCodeGuard(p.Config.DeviceCodeTTL), passwords: oauth.NewPasswordGuard()}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // the client address is the connection's, never X-Forwarded-For

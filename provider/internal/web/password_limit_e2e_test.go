@@ -1,0 +1,34 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestWrongPasswordsLimited: after WrongPasswordsPerClient wrong passwords
+// from one address, the sign-in form answers 429 with Retry-After — even
+// to the right password — and never redirects.
+func TestWrongPasswordsLimited(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	form, _ := url.ParseQuery(okAuth + "&username=demo")
+	form.Set("password", "wrong")
+	for i := range oauth.WrongPasswordsPerClient {
+		if resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: got %d, want 401", i+1, resp.StatusCode)
+		}
+	}
+	form.Set("password", "demo")
+	resp, body := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || resp.Header.Get("Location") != "" {
+		t.Fatalf("the right password after the limit: got %d, Retry-After %q, Location %q; want 429 with Retry-After, no redirect",
+			resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Location"))
+	}
+	if !strings.Contains(body, "Too many wrong passwords") {
+		t.Errorf("the page does not say why: %.200s", body)
+	}
+}

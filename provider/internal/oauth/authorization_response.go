@@ -23,7 +23,8 @@ func (a *Authorization) Deny(code ErrorCode, description string) *AuthorizationE
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, *Error) {
 	now := p.now()
-	grant := p.newGrant(a.Client.ID, userID, a.Scope, authTime, now)
+	expiresAt := now.Add(p.Config.CodeTTL)
+	grant := p.newGrant(a.Client.ID, userID, a.Scope, authTime, now, expiresAt)
 	code := NewSecret()
 	sentRedirect := ""
 	if a.SentRedirect {
@@ -32,7 +33,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	record := store.AuthorizationCode{
 		Hash: HashSecret(code), GrantID: grant.ID, ClientID: a.Client.ID, UserID: userID,
 		RedirectURI: sentRedirect, Scope: a.Scope, CodeChallenge: a.CodeChallenge, Nonce: a.Nonce,
-		AuthTime: authTime, CreatedAt: now, ExpiresAt: now.Add(p.Config.CodeTTL),
+		AuthTime: authTime, CreatedAt: now, ExpiresAt: expiresAt,
 	}
 	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {
 		return "", serverError(err)

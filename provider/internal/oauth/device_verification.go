@@ -88,7 +88,7 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, dc store.Devi
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (p *Provider) ApproveDevice(ctx context.Context, d *DeviceAuthorization, userID string, authTime time.Time) error {
-	grant := p.newGrant(d.Client.ID, userID, d.Scope, authTime, p.now())
+	grant := p.newGrant(d.Client.ID, userID, d.Scope, authTime, p.now(), d.ExpiresAt)
 	return decided(p.Store.ApproveDeviceCode(ctx, d.UserCode, grant))
 }
 

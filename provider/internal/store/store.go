@@ -202,11 +202,14 @@ type Store interface {
 	// client cannot burn another's code. Expiry is the caller's check.
 	ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (AuthorizationCode, error)
 
-	// Refresh tokens.
+	// Refresh tokens. CreateRefreshToken also extends the grant's ExpiresAt
+	// to t.ExpiresAt (never shortening it), so a grant lives as long as its
+	// newest refresh token.
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
 	// RotateRefreshToken marks oldHash used and stores next, in one
-	// transaction, and extends the grant's ExpiresAt to next.ExpiresAt. If
+	// transaction, and extends the grant's ExpiresAt to next.ExpiresAt (never
+	// shortening it). If
 	// oldHash was used before it stores nothing and returns ErrAlreadyUsed.
 	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now time.Time) error
 

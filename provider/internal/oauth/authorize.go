@@ -163,7 +163,7 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, r AuthorizationRe
 	if r.ClientID == "" {
 		return store.Client{}, "", invalidRequest("client_id is required")
 	}
-	client, err := p.Store.GetClient(ctx, r.ClientID)
+	client, err := p.getClient(ctx, r.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Client{}, "", NewError(ErrInvalidClient, "unknown client_id "+quoteShort(r.ClientID))
 	}

@@ -102,7 +102,7 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 		fail.Description = "client authentication is required"
 		return store.Client{}, fail
 	}
-	client, err := p.Store.GetClient(ctx, cc.ClientID)
+	client, err := p.getClient(ctx, cc.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Client{}, fail
 	}

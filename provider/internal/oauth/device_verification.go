@@ -73,7 +73,7 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, dc store.Devi
 	case !now.Before(dc.ExpiresAt):
 		return nil, ErrExpiredUserCode
 	}
-	client, err := p.Store.GetClient(ctx, dc.ClientID)
+	client, err := p.getClient(ctx, dc.ClientID)
 	if err != nil {
 		return nil, fmt.Errorf("oauth: client of device code: %w", err)
 	}

@@ -23,6 +23,7 @@ type Provider struct {
 
 	dummyHashOnce sync.Once
 	dummyHash     []byte
+	clients       clientCache // registrations read in the last few seconds
 }
 
 // New returns a Provider with the real clock.

@@ -1,0 +1,67 @@
+package oauth
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// clientCacheTTL is how long a client registration read from the store is
+// reused. Every token, revocation, introspection and device poll request
+// authenticates its client, and registrations change only when a provider
+// starts (SeedDemo), so a few seconds of reuse takes a store round trip off
+// each of them; a changed secret or redirect URI is seen by every provider
+// process within this time.
+const clientCacheTTL = 5 * time.Second
+
+// maxCachedClients bounds the cache. Only registered clients are cached
+// (an unknown client_id is never stored), so this is a bound on memory,
+// not a working limit.
+const maxCachedClients = 1024
+
+// clientCache holds recently read client registrations. Its zero value is
+// ready to use. It keeps wall-clock time, not the protocol's injectable
+// clock: how fresh a copy of the store is has nothing to do with token
+// lifetimes.
+type clientCache struct {
+	mu      sync.RWMutex
+	entries map[string]cachedClient
+	now     func() time.Time // nil: time.Now; tests set it
+}
+
+type cachedClient struct {
+	client store.Client
+	until  time.Time
+}
+
+// getClient returns the client with this id, from the cache or the store.
+// The lists of the client are shared with other callers: never modify them.
+func (p *Provider) getClient(ctx context.Context, id string) (store.Client, error) {
+	now := time.Now()
+	if p.clients.now != nil {
+		now = p.clients.now()
+	}
+	p.clients.mu.RLock()
+	e, ok := p.clients.entries[id]
+	p.clients.mu.RUnlock()
+	if ok && now.Before(e.until) {
+		return e.client, nil
+	}
+	client, err := p.Store.GetClient(ctx, id)
+	if err != nil {
+		return client, err
+	}
+	p.clients.put(client, now.Add(clientCacheTTL))
+	return client, nil
+}
+
+func (c *clientCache) put(client store.Client, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= maxCachedClients {
+		c.entries = make(map[string]cachedClient)
+	}
+	c.entries[client.ID] = cachedClient{client: client, until: until}
+}

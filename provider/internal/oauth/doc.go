@@ -31,6 +31,9 @@
 //	errors.go                    RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 8628 §3.5 error codes
 //	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 §3.1; wrong passwords bounded per address)
 //	                             and the demo registrations
+//	secret.go                    RFC 6749 §10.10 (token entropy); codes and tokens stored only as hashes
+//	provider.go, client_cache.go the Provider and its injected clock; client registrations reused for 5 s
+//	purge.go                     the background purge of expired rows and retired signing keys
 //
 // # Grants: how revocation reaches every token
 //
@@ -45,6 +48,10 @@
 // token's jti revoked, or its grant revoked or gone?". The same lookup
 // serves a single access token revoked through RFC 7009 (remembered by jti
 // until it would have expired anyway).
+//
+// A grant lives until its code could last be redeemed plus one access
+// token's lifetime, and then as long as its newest refresh token; the
+// background purge deletes it (and what hangs off it) after that.
 //
 // This is why code replay (RFC 6749 §4.1.2), refresh token reuse (RFC 9700
 // §4.14.2) and the revocation of a refresh token (RFC 7009 §2.1) are each

@@ -39,6 +39,9 @@ type Options struct {
 	DevicePollInterval time.Duration
 	// Configure, if set, may change any other setting before start.
 	Configure func(*config.Config)
+	// LogOutput receives the provider's log (default: discarded), for tests
+	// that check what is logged.
+	LogOutput io.Writer
 }
 
 // Server is a running provider. Issuer equals Server.URL unless
@@ -77,6 +80,9 @@ func New(t testing.TB, opts Options) *Server {
 		opts.Configure(&cfg)
 	}
 	p := NewProvider(t, cfg, opts.Now)
+	if opts.LogOutput != nil {
+		p.Log = slog.New(slog.NewTextHandler(opts.LogOutput, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	srv := httptest.NewUnstartedServer(web.NewRouter(p, []byte("providertest session secret"), p.Log))
 	srv.Listener.Close()
 	srv.Listener = ln

@@ -1,0 +1,68 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestNoSecretsInLogs runs a whole token lifecycle — code, exchange,
+// refresh, reuse detection, revocation, a wrong password — and checks that
+// no code, token, verifier or client secret reaches the provider's log.
+func TestNoSecretsInLogs(t *testing.T) {
+	var log syncBuffer
+	srv := providertest.New(t, providertest.Options{LogOutput: &log})
+	cfg := demoConfig(srv, oauth2.AuthStyleInParams, "openid", "read")
+	verifier := oauth2.GenerateVerifier()
+	code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+	tok, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := refresh(cfg, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = refresh(cfg, tok.RefreshToken) // reuse: logged as a warning
+	callResource(t, srv.URL+"/protected/resource", rotated.AccessToken)
+	rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=not-the-password", nil)
+
+	logged := log.String()
+	if !strings.Contains(logged, "refresh token reuse detected") {
+		t.Fatalf("the log lacks the reuse warning, so this test saw no log at all:\n%s", logged)
+	}
+	secrets := map[string]string{
+		"code": code, "code_verifier": verifier, "access token": tok.AccessToken, "refresh token": tok.RefreshToken,
+		"rotated refresh token": rotated.RefreshToken, "id_token": tok.Extra("id_token").(string),
+		"client secret": "testsecret", "wrong password": "not-the-password",
+	}
+	for name, secret := range secrets {
+		if strings.Contains(logged, secret) {
+			t.Errorf("the log contains the %s", name)
+		}
+	}
+}

@@ -18,8 +18,9 @@ build:
 	$(GO) build -o bin/provider ./provider
 	$(GO) build -o bin/client ./client
 
-## test: every module, with the race detector (PostgreSQL tests run when TEST_DATABASE_URL is set)
-test:
+## test: gofmt and go vet, then every module with the race detector
+## (PostgreSQL tests run when TEST_DATABASE_URL is set; browser tests when chromium is installed)
+test: lint
 	$(GO) test -race -count=1 $(PKGS)
 
 ## e2e: only the end-to-end tests (real provider on httptest, x/oauth2 client)

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -245,4 +246,35 @@ func benchTokenQuery(b *testing.B, path, formPrefix string) {
 		ref.verify(b, 1)
 	}
 	ref.report(b)
+}
+
+// BenchmarkRetainedMemory issues a fresh access token and presents it at
+// the resource on every iteration — the pattern that would leak if anything
+// kept per-token state without bound — and reports the heap still in use
+// after a GC, per iteration, once the bounded caches have filled:
+// "retained-B/op" near 0 means nothing grows per request.
+func BenchmarkRetainedMemory(b *testing.B) {
+	_, h := benchProvider(b)
+	cycle := func() {
+		tok := accessTokens(b, h, 1)[0]
+		serve(b, h, "GET", "/protected/resource", "", map[string]string{"Authorization": "Bearer " + tok}, http.StatusOK)
+	}
+	for range 5000 { // fill the verified-token cache (4096) first
+		cycle()
+	}
+	before := heapInUse()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cycle()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(heapInUse()-before)/float64(b.N), "retained-B/op") // may dip below 0 as caches evict
+}
+
+// heapInUse is the live heap after a full collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }

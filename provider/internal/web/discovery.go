@@ -6,6 +6,12 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+// handleIndex handles "GET /": a page for a person who opens the issuer
+// URL in a browser, pointing to the metadata and the device page.
+func (s *Server) handleIndex(c *gin.Context) {
+	s.render(c, http.StatusOK, "index.html", s.p.Metadata())
+}
+
 // handleMetadata handles "GET /.well-known/oauth-authorization-server"
 // ([RFC 8414 Section 3]) and "GET /.well-known/openid-configuration" ([OIDC
 // Discovery Section 4]): one document answers both.

@@ -100,3 +100,12 @@ func TestResourceServer(t *testing.T) {
 		}
 	})
 }
+
+// TestIndexPage: the issuer URL opened in a browser points to the metadata.
+func TestIndexPage(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	resp, body := callResource(t, srv.URL+"/", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `href="/.well-known/oauth-authorization-server"`) {
+		t.Errorf("GET /: got %d, want 200 with a link to the metadata: %.200s", resp.StatusCode, body)
+	}
+}

@@ -49,6 +49,8 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 
+	r.GET("/", s.handleIndex)
+
 	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.
 	api := r.Group("", allowCORS)
 	api.GET("/.well-known/oauth-authorization-server", s.handleMetadata)

@@ -23,7 +23,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 			verifier := oauth2.GenerateVerifier()
 
 			// (A)–(C): the front channel.
-			loc := newBrowser(t).approve(srv, cfg.AuthCodeURL("xyz-state", oauth2.S256ChallengeOption(verifier)))
+			loc := newBrowser(t).allow(srv, cfg.AuthCodeURL("xyz-state", oauth2.S256ChallengeOption(verifier)))
 			q := loc.Query()
 			if got := loc.Scheme + "://" + loc.Host + loc.Path; got != demoRedirectURI {
 				t.Fatalf("redirected to %s, want %s", got, demoRedirectURI)

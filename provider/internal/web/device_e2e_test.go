@@ -286,7 +286,7 @@ func TestDevicePage(t *testing.T) {
 	t.Run("a user signed in at the authorization endpoint approves without the password", func(t *testing.T) {
 		srv, _ := newDeviceServer(t, 0)
 		b := newBrowser(t)
-		b.approve(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
+		b.allow(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
 		da := startDevice(t, deviceConfig(srv, "read"))
 		_, consent := b.enterUserCode(da)
 		if asksPassword(consent) || !strings.Contains(consent, "You are signed in") {

@@ -52,29 +52,6 @@ func spaConfig(srv *providertest.Server, scopes ...string) *oauth2.Config {
 	}
 }
 
-// allow opens the authorization URL and allows: with the password when the
-// page asks for it, else through the login session and its CSRF token
-// (which costs no bcrypt, so one browser can approve many requests quickly).
-// It returns the redirect back to the client.
-func (b *browser) allow(srv *providertest.Server, authURL string) *url.URL {
-	b.t.Helper()
-	resp, page := b.get(authURL)
-	if resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("GET authorize: got status %d, want 200: %s", resp.StatusCode, page)
-	}
-	form := formFields(page)
-	if asksPassword(page) {
-		form.Set("username", "demo")
-		form.Set("password", "demo")
-	}
-	form.Set("decision", "allow")
-	resp, page = b.post(srv.URL+"/oauth/authenticate", form)
-	return redirectOf(b.t, resp, page)
-}
-
-// asksPassword reports whether a login + consent page shows the password field.
-func asksPassword(page string) bool { return strings.Contains(page, `name="password"`) }
-
 // tokens runs the whole authorization code flow for cfg in browser b, with
 // PKCE, and returns the token response.
 func (b *browser) tokens(srv *providertest.Server, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) *oauth2.Token {

@@ -8,39 +8,21 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// deviceClock is the provider's injected clock; it moves only when told.
-type deviceClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *deviceClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *deviceClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // newDeviceProvider is the real provider (SQLite in a temp dir, demo
 // registrations) on a fake clock.
-func newDeviceProvider(t *testing.T) (*oauth.Provider, *deviceClock) {
+func newDeviceProvider(t *testing.T) (*oauth.Provider, *clocktest.Clock) {
 	t.Helper()
-	clock := &deviceClock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	cfg := config.Default()
 	cfg.DatabaseURL = filepath.Join(t.TempDir(), "provider.db")
 	return providertest.NewProvider(t, cfg, clock.Now), clock

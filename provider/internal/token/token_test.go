@@ -22,6 +22,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/store"
 )
 
@@ -107,24 +108,6 @@ func (f *fakeKeyStore) get(id string) (store.SigningKey, bool) {
 		}
 	}
 	return store.SigningKey{}, false
-}
-
-// fakeClock is a settable clock for the unknown-kid reload rate limit.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // newKeys loads keys from a fresh fake store at t0.
@@ -534,7 +517,7 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
-	clock := &fakeClock{now: t0}
+	clock := clocktest.New(t0)
 	b.clock = clock.Now
 
 	rotateInA := func(t *testing.T) string {

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/providertest"
@@ -33,7 +34,7 @@ func deviceConfig(srv *providertest.Server, scopes ...string) *oauth2.Config {
 // newDeviceServer starts the provider on a fake clock, with the default
 // polling interval (5 s) when pollInterval is 0. A 1 s interval keeps the
 // real-time polling of x/oauth2's DeviceAccessToken short.
-func newDeviceServer(t *testing.T, pollInterval time.Duration) (*providertest.Server, *fakeClock) {
+func newDeviceServer(t *testing.T, pollInterval time.Duration) (*providertest.Server, *clocktest.Clock) {
 	clock := newFakeClock()
 	return providertest.New(t, providertest.Options{Now: clock.Now, DevicePollInterval: pollInterval}), clock
 }
@@ -318,19 +319,19 @@ func TestDevicePage(t *testing.T) {
 	})
 	outcomes := []struct {
 		name    string
-		prepare func(t *testing.T, clock *fakeClock, da *oauth2.DeviceAuthResponse) string // returns the code to enter
+		prepare func(t *testing.T, clock *clocktest.Clock, da *oauth2.DeviceAuthResponse) string // returns the code to enter
 		status  int
 		want    string
 	}{
-		{"an unknown code shows the form again with 400", func(*testing.T, *fakeClock, *oauth2.DeviceAuthResponse) string { return "BBBB-BBBB" },
+		{"an unknown code shows the form again with 400", func(*testing.T, *clocktest.Clock, *oauth2.DeviceAuthResponse) string { return "BBBB-BBBB" },
 			http.StatusBadRequest, "That code is not valid"},
-		{"a malformed code is unknown, not an error", func(*testing.T, *fakeClock, *oauth2.DeviceAuthResponse) string { return "<script>" },
+		{"a malformed code is unknown, not an error", func(*testing.T, *clocktest.Clock, *oauth2.DeviceAuthResponse) string { return "<script>" },
 			http.StatusBadRequest, "That code is not valid"},
-		{"an expired code has its own page", func(_ *testing.T, clock *fakeClock, da *oauth2.DeviceAuthResponse) string {
+		{"an expired code has its own page", func(_ *testing.T, clock *clocktest.Clock, da *oauth2.DeviceAuthResponse) string {
 			clock.Advance(15 * time.Minute)
 			return da.UserCode
 		}, http.StatusBadRequest, "This code has expired"},
-		{"an already-used code has its own page", func(t *testing.T, _ *fakeClock, da *oauth2.DeviceAuthResponse) string {
+		{"an already-used code has its own page", func(t *testing.T, _ *clocktest.Clock, da *oauth2.DeviceAuthResponse) string {
 			decideThroughPage(t, da, "deny")
 			return strings.ToLower(da.UserCode)
 		}, http.StatusBadRequest, "This code was already used"},

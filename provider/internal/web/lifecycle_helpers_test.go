@@ -8,38 +8,18 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// fakeClock is the provider's injected clock: it stands still until a test
-// moves it, so expiry is tested without sleeping. It starts on a whole
-// second, as auth_time (in seconds) can.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().UTC().Truncate(time.Second)} }
-
-// Now is the current fake time.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newFakeClock is the provider's injected clock for a test. It starts on a
+// whole second, as auth_time (in seconds) can.
+func newFakeClock() *clocktest.Clock { return clocktest.New(time.Now().UTC().Truncate(time.Second)) }
 
 // spaRedirectURI is the public demo client's registered redirect URI.
 const spaRedirectURI = "http://localhost:3000/spa/callback"

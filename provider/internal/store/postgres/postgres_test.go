@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -90,42 +89,8 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	}
 }
 
-// benchStore is a store in a fresh schema holding a client and one live grant.
-func benchStore(b *testing.B) *postgres.Store {
+// BenchmarkStore runs the hot-path lookups of storetest.Bench on PostgreSQL.
+func BenchmarkStore(b *testing.B) {
 	sc := pgtest.NewSchemas(b)
-	s := open(b, sc.Create(b))
-	ctx := b.Context()
-	client := store.Client{
-		ID: "testclient", Name: "Test", Type: store.Confidential, SecretHash: "x",
-		RedirectURIs: []string{"http://localhost:3000/callback"},
-		GrantTypes:   []string{"authorization_code", "refresh_token", "client_credentials"},
-		Scopes:       []string{"openid", "profile", "email", "read", "write"},
-	}
-	now := time.Now()
-	grant := store.Grant{ID: "g1", ClientID: "testclient", Scope: "read", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.UpsertClient(ctx, client); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.CreateGrant(ctx, grant); err != nil {
-		b.Fatal(err)
-	}
-	return s
-}
-
-func BenchmarkGetClient(b *testing.B) {
-	s := benchStore(b)
-	for b.Loop() {
-		if _, err := s.GetClient(b.Context(), "testclient"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkAccessTokenRevoked(b *testing.B) {
-	s := benchStore(b)
-	for b.Loop() {
-		if revoked, err := s.AccessTokenRevoked(b.Context(), "g1", "live-jti"); err != nil || revoked {
-			b.Fatalf("AccessTokenRevoked: got %v, %v; want false, nil", revoked, err)
-		}
-	}
+	storetest.Bench(b, func(b *testing.B) store.Store { return open(b, sc.Create(b)) })
 }

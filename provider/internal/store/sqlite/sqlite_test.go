@@ -1,13 +1,11 @@
 package sqlite_test
 
 import (
-	"context"
 	"database/sql"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -144,56 +142,7 @@ func appliedMigrations(t *testing.T, path string) int {
 	return n
 }
 
-// benchStore is a store holding the demo client and one live grant.
-func benchStore(b *testing.B) *sqlite.Store {
-	s := openTemp(b)
-	ctx := b.Context()
-	client := store.Client{
-		ID: "testclient", Name: "Test", Type: store.Confidential, SecretHash: "x",
-		RedirectURIs: []string{"http://localhost:3000/callback"},
-		GrantTypes:   []string{"authorization_code", "refresh_token", "client_credentials"},
-		Scopes:       []string{"openid", "profile", "email", "read", "write"},
-	}
-	now := time.Now()
-	grant := store.Grant{ID: "g1", ClientID: "testclient", Scope: "read", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.UpsertClient(ctx, client); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.CreateGrant(ctx, grant); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.RevokeAccessToken(ctx, "revoked-jti", now.Add(time.Hour)); err != nil {
-		b.Fatal(err)
-	}
-	return s
-}
-
-func BenchmarkGetClient(b *testing.B) {
-	s := benchStore(b)
-	for b.Loop() {
-		if _, err := s.GetClient(b.Context(), "testclient"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkAccessTokenRevoked(b *testing.B) {
-	s := benchStore(b)
-	for b.Loop() {
-		if revoked, err := s.AccessTokenRevoked(b.Context(), "g1", "live-jti"); err != nil || revoked {
-			b.Fatalf("AccessTokenRevoked: got %v, %v; want false, nil", revoked, err)
-		}
-	}
-}
-
-func BenchmarkAccessTokenRevokedParallel(b *testing.B) {
-	s := benchStore(b)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := s.AccessTokenRevoked(context.Background(), "g1", "live-jti"); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+// BenchmarkStore runs the hot-path lookups of storetest.Bench on SQLite.
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store { return openTemp(b) })
 }

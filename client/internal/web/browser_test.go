@@ -211,6 +211,15 @@ func (tb *tab) location() *url.URL {
 	return u
 }
 
+// openAndLogIn is step (A): the client's home page, then its Log in link,
+// which leads to the provider.
+func (tb *tab) openAndLogIn(h *harness) {
+	tb.do("opening the client's home page",
+		chromedp.Navigate(h.client.URL+"/"),
+		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
+	)
+}
+
 // signIn is step (B) at the provider's login and consent page: the demo
 // user's credentials, then the button of the decision ("allow" or "deny").
 func (tb *tab) signIn(decision string) {
@@ -230,10 +239,7 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	h := newHarness(t, providertest.Options{})
 
 	// (A) The client's home page; Log in goes to the provider.
-	tb.do("opening the client's home page",
-		chromedp.Navigate(h.client.URL+"/"),
-		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
-	)
+	tb.openAndLogIn(h)
 	// (B) Sign in and allow; (C)–(E) the client exchanges the code and
 	// lands on its home page, which shows the user and the tokens.
 	tb.signIn("allow")
@@ -297,10 +303,7 @@ func TestBrowserDeny(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
 	h := newHarness(t, providertest.Options{})
-	tb.do("opening the client's home page",
-		chromedp.Navigate(h.client.URL+"/"),
-		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
-	)
+	tb.openAndLogIn(h)
 	tb.signIn("deny")
 	tb.do("waiting for the access denied page", chromedp.WaitVisible(`//h1[text()="Access denied"]`))
 	if loc := tb.location(); loc.Path != "/callback" || loc.Query().Get("error") != "access_denied" {

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -33,7 +34,16 @@ type Config struct {
 	// which they do anyway, since they live in memory.
 	SessionSecret  string
 	DeviceClientID string // DEVICE_CLIENT_ID: the public client of `client device`
+	// TeachingMode (TEACHING_MODE) is "on", "off" or "auto": see Teaching.
+	TeachingMode string
 }
+
+// Values of TEACHING_MODE.
+const (
+	TeachingOn   = "on"
+	TeachingOff  = "off"
+	TeachingAuto = "auto"
+)
 
 // Default returns the settings used when nothing is set: the demo of SPEC.md.
 func Default() Config {
@@ -44,6 +54,7 @@ func Default() Config {
 		AuthServer:     "http://localhost:8080",
 		ClientAddr:     ":3000",
 		DeviceClientID: "device-client",
+		TeachingMode:   TeachingAuto,
 	}
 }
 
@@ -60,6 +71,7 @@ func FromEnv(lookup func(string) (string, bool)) Config {
 		"CLIENT_ADDR":          &c.ClientAddr,
 		"SESSION_SECRET":       &c.SessionSecret,
 		"DEVICE_CLIENT_ID":     &c.DeviceClientID,
+		"TEACHING_MODE":        &c.TeachingMode,
 	} {
 		if v, ok := lookup(name); ok && v != "" {
 			*field = v
@@ -87,7 +99,37 @@ func (c Config) Validate() error {
 		errs = append(errs, checkURL("AUTH_SERVER_INTERNAL", c.AuthServerInternal))
 	}
 	errs = append(errs, checkRedirectURI(c.RedirectURI))
+	switch c.TeachingMode {
+	case TeachingOn, TeachingOff, TeachingAuto:
+	default:
+		errs = append(errs, fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %q", c.TeachingMode))
+	}
 	return errors.Join(errs...)
+}
+
+// Teaching reports whether teaching mode is on: the walkthrough then shows
+// the provider's own checks beside each exchange (README, "The X-ray").
+// "auto" turns it on when AUTH_SERVER is http:// on a loopback host, as with
+// `make run`, and off for any other issuer, such as a real https one.
+func (c Config) Teaching() bool {
+	switch c.TeachingMode {
+	case TeachingOn:
+		return true
+	case TeachingAuto:
+		u, err := url.Parse(c.AuthServer)
+		return err == nil && u.Scheme == "http" && IsLoopback(u.Hostname())
+	}
+	return false
+}
+
+// IsLoopback reports whether host (without port or brackets) names this
+// machine: "localhost" or a loopback address such as 127.0.0.1 or ::1.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // BackChannel returns the base URL of the provider for server-to-server

@@ -28,11 +28,13 @@ func TestFromEnv(t *testing.T) {
 				"CLIENT_ID": "c", "CLIENT_SECRET": "s", "REDIRECT_URI": "https://app.example/cb",
 				"AUTH_SERVER": "https://as.example/", "AUTH_SERVER_INTERNAL": "http://provider:8080",
 				"CLIENT_ADDR": ":4000", "SESSION_SECRET": "k", "DEVICE_CLIENT_ID": "d",
+				"TEACHING_MODE": "off",
 			},
 			Config{
 				ClientID: "c", ClientSecret: "s", RedirectURI: "https://app.example/cb",
 				AuthServer: "https://as.example", AuthServerInternal: "http://provider:8080",
 				ClientAddr: ":4000", SessionSecret: "k", DeviceClientID: "d",
+				TeachingMode: "off",
 			},
 		},
 		{"an empty variable keeps the default", map[string]string{"CLIENT_ID": ""}, Default()},
@@ -57,6 +59,7 @@ func TestValidate(t *testing.T) {
 		{"redirect URI with a fragment is refused (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "http://localhost:3000/callback#x" }, "fragment"},
 		{"relative redirect URI is refused (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "/callback" }, "REDIRECT_URI"},
 		{"empty CLIENT_ID is refused", func(c *Config) { c.ClientID = "" }, "CLIENT_ID"},
+		{"unknown TEACHING_MODE is refused", func(c *Config) { c.TeachingMode = "yes" }, "TEACHING_MODE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,5 +84,36 @@ func TestDerivedURLs(t *testing.T) {
 	}
 	if got, want := c.SPARedirectURI(), "http://localhost:3000/spa/callback"; got != want {
 		t.Errorf("SPARedirectURI() = %q, want %q", got, want)
+	}
+}
+
+func TestTeaching(t *testing.T) {
+	tests := []struct {
+		mode, authServer string
+		want             bool
+	}{
+		{"auto", "http://localhost:8080", true},
+		{"auto", "http://LOCALHOST:8080", true},
+		{"auto", "http://127.0.0.1:8080", true},
+		{"auto", "http://127.0.0.2", true},
+		{"auto", "http://[::1]:8080", true},
+		{"auto", "https://localhost:8443", false}, // not http://
+		{"auto", "http://provider:8080", false},   // docker compose: not loopback
+		{"auto", "https://as.example", false},
+		{"auto", "http://localhost.example.com", false},
+		{"on", "https://as.example", true},
+		{"off", "http://localhost:8080", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode+" "+tt.authServer, func(t *testing.T) {
+			c := Default()
+			c.TeachingMode, c.AuthServer = tt.mode, tt.authServer
+			if got := c.Teaching(); got != tt.want {
+				t.Errorf("Teaching() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if !Default().Teaching() {
+		t.Error("the default (auto, http://localhost:8080) is not teaching mode, want on")
 	}
 }

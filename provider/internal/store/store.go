@@ -239,9 +239,20 @@ type Store interface {
 	// ErrAlreadyUsed if it was used before.
 	ConsumeDeviceCode(ctx context.Context, hash string) (DeviceCode, error)
 
+	// RecordJTI is the seen-set of one-time JWT identifiers: DPoP proofs
+	// (RFC 9449 Section 11.1) and client assertions (RFC 7523 Section 3). It
+	// records key until expiresAt and reports whether this call was the first
+	// to record it: an atomic insert-if-absent, so of any number of
+	// concurrent callers, in any process sharing the database, exactly one
+	// gets firstUse true. The caller makes key unique per issuer (for
+	// example "dpop:" + jti). The entry stays until PurgeExpired runs after
+	// expiresAt, the end of the window in which the JWT would be accepted:
+	// after that its own time checks refuse it, so forgetting it is safe.
+	RecordJTI(ctx context.Context, key string, expiresAt time.Time) (firstUse bool, err error)
+
 	// PurgeExpired deletes codes, device codes, refresh tokens, access token
-	// revocations and grants whose lifetime ended before now, and returns how
-	// many rows went.
+	// revocations, seen JTIs and grants whose lifetime ended before now, and
+	// returns how many rows went.
 	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Close releases the database.

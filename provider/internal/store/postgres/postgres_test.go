@@ -30,6 +30,24 @@ func TestStoreContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t, sc.Create(t)) })
 }
 
+func TestStoreContractShared(t *testing.T) {
+	sc := pgtest.NewSchemas(t)
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		u := sc.Create(t)
+		return open(t, u), open(t, u)
+	})
+}
+
+func TestJTIAcrossProcesses(t *testing.T) {
+	u := storetest.ChildDatabase() // in the child: the parent's schema
+	if u == "" {
+		u = pgtest.NewSchemas(t).Create(t)
+	}
+	storetest.JTIAcrossProcesses(t, "TestJTIAcrossProcesses", u, func(t *testing.T, u string) store.Store {
+		return open(t, u)
+	})
+}
+
 func TestReopenKeepsData(t *testing.T) {
 	u := pgtest.NewSchemas(t).Create(t)
 	s := open(t, u)

@@ -113,7 +113,7 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 }
 
 // PurgeExpired deletes, in one transaction, the codes, device codes, refresh
-// tokens, access token revocations and grants whose lifetime ended before
+// tokens, access token revocations, seen JTIs and grants whose lifetime ended before
 // now, and returns how many rows went. A grant outlives its codes and
 // tokens (CreateRefreshToken and RotateRefreshToken extend it), so they are
 // gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
@@ -126,6 +126,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 			`DELETE FROM refresh_tokens WHERE expires_at < ?`,
 			`DELETE FROM device_codes WHERE expires_at < ?`,
 			`DELETE FROM revoked_access_tokens WHERE expires_at < ?`,
+			`DELETE FROM seen_jtis WHERE expires_at < ?`,
 			`DELETE FROM grants WHERE expires_at < ?`,
 		} {
 			res, err := tx.ExecContext(ctx, query, micros(now))

@@ -39,6 +39,20 @@ func TestStoreContractInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openPath(t, ":memory:") })
 }
 
+func TestStoreContractShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "provider.db")
+		return openPath(t, path), openPath(t, path)
+	})
+}
+
+func TestJTIAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "provider.db")
+	storetest.JTIAcrossProcesses(t, "TestJTIAcrossProcesses", path, func(t *testing.T, path string) store.Store {
+		return openPath(t, path)
+	})
+}
+
 func TestReopenKeepsData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "provider.db")
 	s, err := sqlite.Open(t.Context(), path)

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	tests = append(tests, accessTokenTests...)
 	tests = append(tests, deviceCodeTests...)
 	tests = append(tests, purgeTests...)
+	tests = append(tests, jtiTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,25 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// RecordJTI records key in the seen-set until expiresAt and reports whether
+// this call recorded it first. "INSERT … ON CONFLICT DO NOTHING" is the
+// insert-if-absent: the one writer connection, and SQLite's write lock across
+// processes, order the inserts, and only the first changes a row.
+func (s *Store) RecordJTI(ctx context.Context, key string, expiresAt time.Time) (bool, error) {
+	res, err := s.write.ExecContext(ctx, `
+		INSERT INTO seen_jtis (key, expires_at) VALUES (?, ?)
+		ON CONFLICT (key) DO NOTHING`, key, micros(expiresAt))
+	if err != nil {
+		return false, fmt.Errorf("sqlite: record jti: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite: record jti: %w", err)
+	}
+	return n == 1, nil
+}

@@ -12,7 +12,7 @@
 //	authorization_response.go    RFC 6749 §4.1.2, §4.1.2.1 (code and error responses), RFC 9207 (iss)
 //	prompt.go                    OIDC Core §3.1.2.1 (prompt, max_age), RFC 8252 §8.6 (public clients never approved silently)
 //	pkce.go                      RFC 7636 §4.1–4.6 (S256 only; downgrade defence of RFC 9700 §2.1.1)
-//	scope.go                     RFC 6749 §3.3 (scope), §6 (narrowing on refresh)
+//	scope.go                     RFC 6749 §3.3 (scope), §6 (narrowing on refresh), OIDC Core §11 (offline_access)
 //	client_auth.go               RFC 6749 §2.3.1 (client_secret_basic with form-decoding, client_secret_post), public clients
 //	token.go                     RFC 6749 §3.2, §5.1 (token endpoint, response), RFC 9068 (JWT access tokens)
 //	grant_authorization_code.go  RFC 6749 §4.1.3 (code exchange), §4.1.2 (single use; replay revokes the grant)

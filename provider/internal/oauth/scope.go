@@ -8,21 +8,39 @@ import (
 // The scopes this provider knows ([RFC 6749 Section 3.3]), with the sentence
 // the consent page shows for each.
 //
+// offline_access is the OpenID Connect scope of [OIDC Core Section 11]: the
+// relying party asks for a refresh token, so it can act while the user is
+// away. Its rule "MUST ensure that the prompt parameter contains consent
+// unless other conditions for processing the request permitting offline
+// access to the requested resources are in place" holds because the consent
+// page always names it, and prompt=none succeeds only for a scope the user
+// approved on that page before. Whether a refresh token is issued depends on
+// the client's registration for the refresh_token grant, with or without
+// offline_access, so a client that asks for it and one that does not are
+// treated alike.
+//
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+// [OIDC Core Section 11]: https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
 var scopeDescriptions = map[string]string{
-	"openid":  "Sign you in with your account here (OpenID Connect).",
-	"profile": "See your name.",
-	"email":   "See your email address.",
-	"read":    "Read your protected resources.",
-	"write":   "Change your protected resources.",
+	"openid":           "Sign you in with your account here (OpenID Connect).",
+	"profile":          "See your name.",
+	"email":            "See your email address.",
+	"read":             "Read your protected resources.",
+	"write":            "Change your protected resources.",
+	ScopeOfflineAccess: "Keep its access while you are away: it may renew its tokens without asking you again, until you sign out of it or its access is revoked.",
 }
 
 // ScopeOpenID turns an OAuth request into an OpenID Connect request.
 const ScopeOpenID = "openid"
 
+// ScopeOfflineAccess asks for access while the user is away ([OIDC Core Section 11]).
+//
+// [OIDC Core Section 11]: https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
+const ScopeOfflineAccess = "offline_access"
+
 // SupportedScopes lists every scope this provider knows, in a stable order.
 func SupportedScopes() []string {
-	return []string{"openid", "profile", "email", "read", "write"}
+	return []string{"openid", "profile", "email", "read", "write", ScopeOfflineAccess}
 }
 
 // parseScope splits a scope parameter: "The value of the scope parameter is

@@ -167,6 +167,7 @@ func (a *App) cookieOptions(maxAge int) sessions.Options {
 // Handler returns the route table.
 func (a *App) Handler() http.Handler {
 	r := gin.New()
+	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil)
 	r.Use(a.recoverPanics, a.logRequests, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies))
 
@@ -178,10 +179,21 @@ func (a *App) Handler() http.Handler {
 	r.POST("/logout", a.handleLogout)
 	r.GET("/spa", a.handleSPA)
 	r.GET("/spa/callback", a.handleSPA)
-	r.NoRoute(func(c *gin.Context) {
-		a.renderError(c, http.StatusNotFound, errorView{Title: "Not found", Message: "There is no page at " + c.Request.URL.Path + "."})
-	})
+	r.NoRoute(a.handleNotFound)
+	r.NoMethod(a.handleMethodNotAllowed)
 	return r
+}
+
+// handleNotFound answers a path the route table does not have, whatever the method.
+func (a *App) handleNotFound(c *gin.Context) {
+	a.renderError(c, http.StatusNotFound, errorView{Title: "Not found", Message: "There is no page at " + c.Request.URL.Path + "."})
+}
+
+// handleMethodNotAllowed answers a known path asked with a method it does
+// not take; gin has already set the Allow header to the ones it does.
+func (a *App) handleMethodNotAllowed(c *gin.Context) {
+	a.renderError(c, http.StatusMethodNotAllowed, errorView{Title: "Method not allowed",
+		Message: c.Request.URL.Path + " does not take " + c.Request.Method + "; it takes " + c.Writer.Header().Get("Allow") + "."})
 }
 
 // backChannel returns the context for calls to the provider made on behalf

@@ -72,18 +72,3 @@ func setNoStore(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("Pragma", "no-cache")
 }
-
-// allowCORS lets browser apps (the SPA demo) call the token, revocation and
-// resource endpoints. No cookies are involved, so any origin may call.
-func allowCORS(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-	h.Set("Access-Control-Allow-Methods", "GET, POST")
-	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
-	if c.Request.Method == http.MethodOptions {
-		c.AbortWithStatus(http.StatusNoContent)
-		return
-	}
-	c.Next()
-}

@@ -52,7 +52,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	r.GET("/", s.handleIndex)
 
 	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.
-	api := r.Group("", allowCORS)
+	api := newCORSGroup(r)
 	api.GET("/.well-known/oauth-authorization-server", s.handleMetadata)
 	api.GET("/.well-known/openid-configuration", s.handleMetadata)
 	api.GET(oauth.PathJWKS, s.handleJWKS)
@@ -74,7 +74,6 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	api.GET("/user/profile", s.handleUserProfile)
 	api.GET(oauth.PathUserInfo, s.handleUserInfo)
 	api.POST(oauth.PathUserInfo, s.handleUserInfo)
-	r.OPTIONS("/*path", allowCORS)
 
 	// The device authorization grant: RFC 8628.
 	api.POST(oauth.PathDeviceAuthorization, s.handleDeviceAuthorization)

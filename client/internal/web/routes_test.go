@@ -1,0 +1,73 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestRouteTableMethods walks every route of the client's real router: a
+// method a path does not take gets 405 with Allow naming exactly the ones
+// it does; the client serves no CORS, so OPTIONS is never a preflight; an
+// unknown path is 404 whatever the method.
+func TestRouteTableMethods(t *testing.T) {
+	h := newHarness(t, providertest.Options{})
+	engine := h.client.Config.Handler.(*gin.Engine)
+	paths := map[string][]string{}
+	for _, r := range engine.Routes() {
+		paths[r.Path] = append(paths[r.Path], r.Method)
+	}
+	if len(paths) < 6 {
+		t.Fatalf("only %d paths in the route table", len(paths))
+	}
+	for path, methods := range paths {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions} {
+			if slices.Contains(methods, m) {
+				continue
+			}
+			resp := rawRequest(t, m, h.client.URL+path)
+			if resp.StatusCode != http.StatusMethodNotAllowed {
+				t.Errorf("%s %s: got status %d, want 405", m, path, resp.StatusCode)
+			}
+			if got, want := methodList(resp.Header.Get("Allow")), methodList(strings.Join(methods, ",")); got != want {
+				t.Errorf("%s %s: got Allow %q, want %q", m, path, got, want)
+			}
+			if origin := resp.Header.Get("Access-Control-Allow-Origin"); origin != "" {
+				t.Errorf("%s %s: got Access-Control-Allow-Origin %q; the client serves no CORS", m, path, origin)
+			}
+		}
+	}
+	for _, path := range []string{"/nope", "/spa/nope", "/callback/extra"} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions, http.MethodDelete} {
+			if resp := rawRequest(t, m, h.client.URL+path); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s: got status %d, want 404", m, path, resp.StatusCode)
+			}
+		}
+	}
+}
+
+// rawRequest sends a request with no body, without following redirects.
+func rawRequest(t *testing.T, method, u string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, nil)
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// methodList normalises a comma-separated list of methods for comparison.
+func methodList(s string) string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+	slices.Sort(f)
+	return strings.Join(f, ",")
+}

@@ -41,7 +41,7 @@ func (s *Server) recoverPanics(c *gin.Context) {
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	s.log.Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
+	s.log.Info("request", "request_id", requestID(c.Request.Context()), "method", c.Request.Method, "path", c.Request.URL.Path,
 		"status", c.Writer.Status(), "duration", time.Since(start))
 }
 

@@ -45,7 +45,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // the client address is the connection's, never X-Forwarded-For
-	r.Use(s.recoverPanics, s.logRequests, limitBody)
+	r.Use(assignRequestID, s.recoverPanics, s.logRequests, limitBody)
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 

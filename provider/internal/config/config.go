@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -48,7 +49,16 @@ type Config struct {
 	// PasswordHashCost (PASSWORD_HASH_COST) is the bcrypt cost of user
 	// passwords: 2^cost rounds, default 12. Tests lower it to bcrypt's minimum, 4.
 	PasswordHashCost int
+	// TeachingMode (TEACHING_MODE) is "on", "off" or "auto": see Teaching.
+	TeachingMode string
 }
+
+// Values of TEACHING_MODE.
+const (
+	TeachingOn   = "on"
+	TeachingOff  = "off"
+	TeachingAuto = "auto"
+)
 
 // Default returns the settings used when nothing is set: the demo of SPEC.md.
 func Default() Config {
@@ -71,6 +81,7 @@ func Default() Config {
 		SessionTTL:         12 * time.Hour,
 		PurgeInterval:      10 * time.Minute,
 		PasswordHashCost:   12,
+		TeachingMode:       TeachingAuto,
 	}
 }
 
@@ -91,6 +102,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"USER_ID":               &c.UserID,
 		"OAUTH_USERNAME":        &c.Username,
 		"OAUTH_PASSWORD":        &c.Password,
+		"TEACHING_MODE":         &c.TeachingMode,
 	}
 	for name, field := range strs {
 		if v, ok := lookup(name); ok && v != "" {
@@ -141,6 +153,9 @@ func (c Config) Validate() error {
 	if c.CodeTTL <= 0 || c.CodeTTL > 10*time.Minute {
 		return errors.New("config: CODE_TTL must be between 0 and 10m (RFC 6749 Section 4.1.2)")
 	}
+	if c.TeachingMode != TeachingOn && c.TeachingMode != TeachingOff && c.TeachingMode != TeachingAuto {
+		return fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %q", c.TeachingMode)
+	}
 	if c.PasswordHashCost < 4 || c.PasswordHashCost > 31 {
 		return errors.New("config: PASSWORD_HASH_COST must be between 4 and 31 (bcrypt)")
 	}
@@ -150,6 +165,32 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Teaching reports whether teaching mode is on: the provider then records
+// the checks it makes for each protocol request and answers them at
+// /debug/trace/{request_id} (README, "Traces"). "auto" turns it on when
+// ISSUER is http:// on a loopback host, as with `make run`, and off for any
+// other issuer, such as a real https one.
+func (c Config) Teaching() bool {
+	switch c.TeachingMode {
+	case TeachingOn:
+		return true
+	case TeachingAuto:
+		u, err := url.Parse(c.Issuer)
+		return err == nil && u.Scheme == "http" && isLoopback(u.Hostname())
+	}
+	return false
+}
+
+// isLoopback reports whether host (without port or brackets) names this
+// machine: "localhost" or a loopback address such as 127.0.0.1 or ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ResourceAudience is the "aud" of access tokens: Audience, or the issuer.

@@ -48,6 +48,7 @@ func TestValidate(t *testing.T) {
 		{"a relative redirect URI", func(c *Config) { c.RedirectURI = "/callback" }},
 		{"an empty client secret", func(c *Config) { c.ClientSecret = "" }},
 		{"a zero access token lifetime", func(c *Config) { c.AccessTokenTTL = 0 }},
+		{"an unknown TEACHING_MODE", func(c *Config) { c.TeachingMode = "yes" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,5 +58,39 @@ func TestValidate(t *testing.T) {
 				t.Error("got no error, want one")
 			}
 		})
+	}
+}
+
+func TestTeaching(t *testing.T) {
+	tests := []struct {
+		name, mode, issuer string
+		want               bool
+	}{
+		{"auto: http on localhost", TeachingAuto, "http://localhost:8080", true},
+		{"auto: http on 127.0.0.1", TeachingAuto, "http://127.0.0.1:8080", true},
+		{"auto: http on [::1]", TeachingAuto, "http://[::1]:8080", true},
+		{"auto: http on LOCALHOST", TeachingAuto, "http://LOCALHOST", true},
+		{"auto: https on localhost", TeachingAuto, "https://localhost:8443", false},
+		{"auto: http on a public name", TeachingAuto, "http://as.example", false},
+		{"auto: a name that starts with localhost", TeachingAuto, "http://localhost.example", false},
+		{"auto: http on a private address", TeachingAuto, "http://10.0.0.1:8080", false},
+		{"on: https on a public name", TeachingOn, "https://as.example", true},
+		{"off: http on localhost", TeachingOff, "http://localhost:8080", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.TeachingMode, c.Issuer = tt.mode, tt.issuer
+			if got := c.Teaching(); got != tt.want {
+				t.Errorf("Teaching() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	c, err := FromEnv(lookupIn(map[string]string{"TEACHING_MODE": "off"}))
+	if err != nil || c.TeachingMode != TeachingOff {
+		t.Errorf("TEACHING_MODE=off: got %q (%v), want off", c.TeachingMode, err)
+	}
+	if !Default().Teaching() {
+		t.Error("the defaults (http://localhost:8080): got teaching off, want on")
 	}
 }

@@ -55,32 +55,48 @@ func (p *Provider) AuthenticateBearer(ctx context.Context, raw string) (token.Ac
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func RequireUserScope(claims token.AccessTokenClaims, scope string) *Error {
 	if claims.GrantID == "" {
-		return NewError(ErrInsufficientScope, "this resource needs a token issued for a user")
+		return insufficientScope(scope, "this resource needs a token issued for a user")
 	}
 	if !hasScope(claims.Scope, scope) {
-		return NewError(ErrInsufficientScope, "this resource needs scope "+scope)
+		return insufficientScope(scope, "this resource needs scope "+scope)
 	}
 	return nil
 }
 
-// Profile is the demo resource owner's profile served at /user/profile.
+// Profile is the demo resource owner's profile served at /user/profile:
+// the id always, the name and the email only when the token's scope
+// includes profile and email, as the consent page promised.
 type Profile struct {
 	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
 }
 
-// UserProfile returns the profile of the token's user, who must hold scope read.
+// UserProfile returns the profile of the token's user, who must hold scope
+// read, with the claims of the profile and email scopes the token carries
+// (the rule of [OIDC Core Section 5.4], applied to this resource too).
+//
+// [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
 func (p *Provider) UserProfile(ctx context.Context, claims token.AccessTokenClaims) (*Profile, *Error) {
-	if err := RequireUserScope(claims, "read"); err != nil {
+	if err := RequireUserScope(claims, ScopeRead); err != nil {
 		return nil, err
 	}
+	user, err := p.tokenUser(ctx, claims)
+	if err != nil {
+		return nil, err
+	}
+	c := userClaims(user, claims.Scope)
+	return &Profile{ID: user.ID, Name: c.Name, Email: c.Email}, nil
+}
+
+// tokenUser reads the user an access token was issued for.
+func (p *Provider) tokenUser(ctx context.Context, claims token.AccessTokenClaims) (store.User, *Error) {
 	user, err := p.Store.GetUser(ctx, claims.Subject)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, NewError(ErrInvalidToken, "the token's user no longer exists")
+		return user, NewError(ErrInvalidToken, "the token's user no longer exists")
 	}
 	if err != nil {
-		return nil, serverError(err)
+		return user, serverError(err)
 	}
-	return &Profile{ID: user.ID, Name: user.Name, Email: user.Email}, nil
+	return user, nil
 }

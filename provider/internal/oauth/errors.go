@@ -48,6 +48,13 @@ type Error struct {
 	//
 	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 	UsedBasicAuth bool
+	// Scope is, for insufficient_scope, the scope the resource needs: the
+	// resource server "MAY include the "scope" attribute with a
+	// space-delimited list of scopes required to access the protected
+	// resource" ([RFC 6750 Section 3]).
+	//
+	// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+	Scope string
 }
 
 // Error implements the error interface.
@@ -64,6 +71,15 @@ func (e *Error) Unwrap() error { return e.Cause }
 // NewError returns a fresh protocol error.
 func NewError(code ErrorCode, description string) *Error {
 	return &Error{Code: code, Description: description}
+}
+
+// insufficientScope is the error of a resource whose token lacks a user or
+// the scope the resource needs ([RFC 6750 Section 3.1]); scope travels with
+// it to the WWW-Authenticate challenge.
+//
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+func insufficientScope(scope, description string) *Error {
+	return &Error{Code: ErrInsufficientScope, Description: description, Scope: scope}
 }
 
 // serverError wraps an unexpected failure (a store error, say) as

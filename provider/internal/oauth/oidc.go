@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -26,7 +25,8 @@ func (p *Provider) signIDToken(ctx context.Context, t issuedTokens, accessToken 
 		IssuedAt: now, ExpiresAt: now.Add(p.Config.AccessTokenTTL), AuthTime: t.grant.AuthTime,
 		Nonce: t.nonce, AtHash: token.AtHash(accessToken),
 	}
-	addUserClaims(&claims, user, t.scope)
+	scoped := userClaims(user, t.scope)
+	claims.Name, claims.Email, claims.EmailVerified = scoped.Name, scoped.Email, scoped.EmailVerified
 	raw, err := p.Keys.SignIDToken(claims)
 	if err != nil {
 		return "", serverError(err)
@@ -34,17 +34,25 @@ func (p *Provider) signIDToken(ctx context.Context, t issuedTokens, accessToken 
 	return raw, nil
 }
 
-// addUserClaims adds the claims that the profile and email scopes request
-// ([OIDC Core Section 5.4]).
+// scopedUserClaims are the user's claims a scope allows; empty when not.
+type scopedUserClaims struct {
+	Name, Email   string
+	EmailVerified bool
+}
+
+// userClaims returns the claims that the profile and email scopes request
+// ([OIDC Core Section 5.4]): name with profile, email with email.
 //
 // [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
-func addUserClaims(c *token.IDTokenClaims, u store.User, scope string) {
-	if hasScope(scope, "profile") {
+func userClaims(u store.User, scope string) scopedUserClaims {
+	var c scopedUserClaims
+	if hasScope(scope, ScopeProfile) {
 		c.Name = u.Name
 	}
-	if hasScope(scope, "email") {
+	if hasScope(scope, ScopeEmail) {
 		c.Email, c.EmailVerified = u.Email, true
 	}
+	return c
 }
 
 // UserInfo is the answer of the userinfo endpoint ([OIDC Core Section 5.3.2]).
@@ -64,17 +72,13 @@ type UserInfo struct {
 // [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 func (p *Provider) UserInfo(ctx context.Context, at token.AccessTokenClaims) (*UserInfo, *Error) {
 	if at.GrantID == "" || !hasScope(at.Scope, ScopeOpenID) {
-		return nil, NewError(ErrInsufficientScope, "the userinfo endpoint needs a user's token with scope openid")
+		return nil, insufficientScope(ScopeOpenID, "the userinfo endpoint needs a user's token with scope openid")
 	}
-	user, err := p.Store.GetUser(ctx, at.Subject)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, NewError(ErrInvalidToken, "the token's user no longer exists")
-	}
+	user, err := p.tokenUser(ctx, at)
 	if err != nil {
-		return nil, serverError(err)
+		return nil, err
 	}
-	var c token.IDTokenClaims
-	addUserClaims(&c, user, at.Scope)
+	c := userClaims(user, at.Scope)
 	info := &UserInfo{Subject: user.ID, Name: c.Name, Email: c.Email}
 	if c.Email != "" {
 		info.EmailVerified = &c.EmailVerified

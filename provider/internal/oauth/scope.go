@@ -33,6 +33,16 @@ var scopeDescriptions = map[string]string{
 // ScopeOpenID turns an OAuth request into an OpenID Connect request.
 const ScopeOpenID = "openid"
 
+// The scopes of [OIDC Core Section 5.4] that release the user's name and
+// email, and the scope of this provider's own resources.
+//
+// [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
+const (
+	ScopeProfile = "profile"
+	ScopeEmail   = "email"
+	ScopeRead    = "read"
+)
+
 // ScopeOfflineAccess asks for access while the user is away ([OIDC Core Section 11]).
 //
 // [OIDC Core Section 11]: https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess

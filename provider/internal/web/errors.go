@@ -62,10 +62,11 @@ func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
 // include authentication credentials or does not contain an access token
 // that enables access to the protected resource, the resource server MUST
 // include the HTTP "WWW-Authenticate" response header field". A request with
-// no credentials at all (err == nil) gets no error code (Section 3.1).
+// no credentials at all (err == nil) gets no error code (Section 3.1); an
+// insufficient_scope error names the scope the resource needs (err.Scope).
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
-func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scope string) {
+func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 	challenge := `Bearer realm="` + s.p.Config.Issuer + `"`
 	if err == nil {
 		c.Header("WWW-Authenticate", challenge)
@@ -73,8 +74,8 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scope stri
 		return
 	}
 	challenge += fmt.Sprintf(`, error="%s", error_description="%s"`, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
-	if err.Code == oauth.ErrInsufficientScope && scope != "" {
-		challenge += `, scope="` + scope + `"`
+	if err.Code == oauth.ErrInsufficientScope && err.Scope != "" {
+		challenge += `, scope="` + err.Scope + `"`
 	}
 	c.Header("WWW-Authenticate", challenge)
 	s.writeError(c, err)

@@ -22,7 +22,7 @@ func (s *Server) handleProtectedResource(c *gin.Context) {
 }
 
 // handleUserProfile handles "GET /user/profile": a user's token with scope
-// read gets the user's profile as JSON.
+// read gets the user's profile as JSON, with what its scope allows.
 func (s *Server) handleUserProfile(c *gin.Context) {
 	claims, ok := s.bearer(c)
 	if !ok {
@@ -30,7 +30,7 @@ func (s *Server) handleUserProfile(c *gin.Context) {
 	}
 	profile, err := s.p.UserProfile(c.Request.Context(), claims)
 	if err != nil {
-		s.writeResourceError(c, err, "read")
+		s.writeResourceError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, profile)
@@ -47,7 +47,7 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 	}
 	info, err := s.p.UserInfo(c.Request.Context(), claims)
 	if err != nil {
-		s.writeResourceError(c, err, oauth.ScopeOpenID)
+		s.writeResourceError(c, err)
 		return
 	}
 	setNoStore(c)
@@ -64,21 +64,21 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 	if c.Request.URL.Query().Has("access_token") {
 		s.writeResourceError(c, oauth.NewError(oauth.ErrInvalidRequest,
-			"access tokens in the query string are not accepted; use the Authorization header"), "")
+			"access tokens in the query string are not accepted; use the Authorization header"))
 		return token.AccessTokenClaims{}, false
 	}
 	raw, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
 	if err == nil && raw == "" {
-		s.writeResourceError(c, nil, "")
+		s.writeResourceError(c, nil)
 		return token.AccessTokenClaims{}, false
 	}
 	if err != nil {
-		s.writeResourceError(c, err, "")
+		s.writeResourceError(c, err)
 		return token.AccessTokenClaims{}, false
 	}
 	claims, err := s.p.AuthenticateBearer(c.Request.Context(), raw)
 	if err != nil {
-		s.writeResourceError(c, err, "")
+		s.writeResourceError(c, err)
 		return token.AccessTokenClaims{}, false
 	}
 	return claims, true

@@ -14,7 +14,10 @@ import (
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func parsePrompt(s string) ([]string, *Error) {
-	prompts := parseScope(s) // same syntax: space-delimited
+	prompts, err := parseList("prompt", s, ErrInvalidRequest) // same syntax as scope: space-delimited
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range prompts {
 		if !slices.Contains([]string{"none", "login", "consent", "select_account"}, v) {
 			return nil, invalidRequest("unknown prompt value %s", quoteShort(v))

@@ -53,15 +53,34 @@ func SupportedScopes() []string {
 	return []string{"openid", "profile", "email", "read", "write", ScopeOfflineAccess}
 }
 
+// maxListBytes bounds a space-delimited list parameter (scope, prompt) as
+// it arrives: far longer than every value this provider knows put together,
+// and short enough that a huge list is refused before any work is done on it.
+const maxListBytes = 1024
+
+// parseList reads a space-delimited list parameter, refusing one longer than
+// maxListBytes with code (invalid_scope for a scope, invalid_request
+// otherwise). name is the parameter's name, for the error description.
+func parseList(name, s string, code ErrorCode) ([]string, *Error) {
+	if len(s) > maxListBytes {
+		return nil, NewError(code, "the "+name+" parameter is too long")
+	}
+	return parseScope(s), nil
+}
+
 // parseScope splits a scope parameter: "The value of the scope parameter is
 // expressed as a list of space-delimited, case-sensitive strings"
-// ([RFC 6749 Section 3.3]). Duplicates are dropped.
+// ([RFC 6749 Section 3.3]). Empty values and duplicates are dropped. It
+// reads s once and remembers what it has seen in a set, so its work is
+// linear in len(s); input from a request goes through parseList first.
 //
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
 func parseScope(s string) []string {
 	var out []string
-	for _, sc := range strings.Split(s, " ") {
-		if sc != "" && !slices.Contains(out, sc) {
+	seen := make(map[string]bool)
+	for sc := range strings.SplitSeq(s, " ") {
+		if sc != "" && !seen[sc] {
+			seen[sc] = true
 			out = append(out, sc)
 		}
 	}
@@ -76,10 +95,10 @@ func parseScope(s string) []string {
 //
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
 func resolveScope(requested string, allowed []string, defaultScope string) (string, *Error) {
-	if len(requested) > 1024 {
-		return "", NewError(ErrInvalidScope, "the scope parameter is too long")
+	scopes, err := parseList("scope", requested, ErrInvalidScope)
+	if err != nil {
+		return "", err
 	}
-	scopes := parseScope(requested)
 	if len(scopes) == 0 {
 		return defaultScope, nil
 	}
@@ -101,13 +120,15 @@ func resolveScope(requested string, allowed []string, defaultScope string) (stri
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 func narrowScope(requested, granted string) (string, *Error) {
-	scopes := parseScope(requested)
+	scopes, err := parseList("scope", requested, ErrInvalidScope)
+	if err != nil {
+		return "", err
+	}
 	if len(scopes) == 0 {
 		return granted, nil
 	}
-	have := parseScope(granted)
 	for _, s := range scopes {
-		if !slices.Contains(have, s) {
+		if !hasScope(granted, s) {
 			return "", NewError(ErrInvalidScope, "scope "+quoteShort(s)+" was not granted")
 		}
 	}
@@ -116,7 +137,12 @@ func narrowScope(requested, granted string) (string, *Error) {
 
 // hasScope reports whether a space-separated scope string contains want.
 func hasScope(scope, want string) bool {
-	return slices.Contains(strings.Split(scope, " "), want)
+	for s := range strings.SplitSeq(scope, " ") {
+		if s == want {
+			return true
+		}
+	}
+	return false
 }
 
 // quoteShort quotes a caller-supplied value for an error description,

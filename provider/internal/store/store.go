@@ -61,6 +61,13 @@ type Client struct {
 	// DefaultScope is what an authorization request without scope gets.
 	Scopes       []string
 	DefaultScope string
+	// RequirePushedAuthorizationRequests: the client may start an
+	// authorization only with a request_uri from the PAR endpoint (RFC 9126
+	// Section 6).
+	RequirePushedAuthorizationRequests bool
+	// DPoPBoundAccessTokens: every token request of the client must carry a
+	// DPoP proof (RFC 9449 Section 5.2).
+	DPoPBoundAccessTokens bool
 }
 
 // User is a resource owner who can sign in at the provider.
@@ -133,6 +140,21 @@ type RefreshToken struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	// UsedAt is zero until the token is rotated (exchanged for a new one).
+	UsedAt time.Time
+}
+
+// PushedRequest is an authorization request pushed to the PAR endpoint
+// (RFC 9126 Section 2), kept by the hash of its request_uri until it is used
+// or expires.
+type PushedRequest struct {
+	Hash     string
+	ClientID string // the client that pushed it: the request_uri is bound to it
+	// Params are the authorization request's parameters, form-encoded.
+	Params    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// UsedAt is zero until the authorization it started ended (in a code or
+	// an error sent back to the client).
 	UsedAt time.Time
 }
 
@@ -221,6 +243,14 @@ type Store interface {
 	// A grant that no longer exists counts as revoked.
 	AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error)
 
+	// Pushed authorization requests (RFC 9126).
+	CreatePushedRequest(ctx context.Context, r PushedRequest) error
+	GetPushedRequest(ctx context.Context, hash string) (PushedRequest, error)
+	// ConsumePushedRequest marks the request used; ErrAlreadyUsed if it was
+	// used before (of concurrent callers exactly one succeeds), ErrNotFound
+	// if there is none.
+	ConsumePushedRequest(ctx context.Context, hash string, now time.Time) error
+
 	// Device codes (RFC 8628).
 	CreateDeviceCode(ctx context.Context, d DeviceCode) error
 	GetDeviceCode(ctx context.Context, hash string) (DeviceCode, error)
@@ -250,9 +280,9 @@ type Store interface {
 	// after that its own time checks refuse it, so forgetting it is safe.
 	RecordJTI(ctx context.Context, key string, expiresAt time.Time) (firstUse bool, err error)
 
-	// PurgeExpired deletes codes, device codes, refresh tokens, access token
-	// revocations, seen JTIs and grants whose lifetime ended before now, and
-	// returns how many rows went.
+	// PurgeExpired deletes codes, pushed requests, device codes, refresh
+	// tokens, access token revocations, seen JTIs and grants whose lifetime
+	// ended before now, and returns how many rows went.
 	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Close releases the database.

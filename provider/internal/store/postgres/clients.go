@@ -13,8 +13,9 @@ import (
 // the same ID.
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO clients (id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		INSERT INTO clients (id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
+			require_pushed_authorization_requests, dpop_bound_access_tokens)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -22,9 +23,12 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			redirect_uris = excluded.redirect_uris,
 			grant_types = excluded.grant_types,
 			scopes = excluded.scopes,
-			default_scope = excluded.default_scope`,
+			default_scope = excluded.default_scope,
+			require_pushed_authorization_requests = excluded.require_pushed_authorization_requests,
+			dpop_bound_access_tokens = excluded.dpop_bound_access_tokens`,
 		c.ID, c.Name, string(c.Type), c.SecretHash,
-		list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope)
+		list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope,
+		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens)
 	if err != nil {
 		return fmt.Errorf("postgres: upsert client %q: %w", c.ID, err)
 	}
@@ -37,9 +41,11 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 	var c store.Client
 	var clientType string
 	err := s.pool.QueryRow(ctx, `
-		SELECT id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope
+		SELECT id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
+			require_pushed_authorization_requests, dpop_bound_access_tokens
 		FROM clients WHERE id = $1`, id).
-		Scan(&c.ID, &c.Name, &clientType, &c.SecretHash, &c.RedirectURIs, &c.GrantTypes, &c.Scopes, &c.DefaultScope)
+		Scan(&c.ID, &c.Name, &clientType, &c.SecretHash, &c.RedirectURIs, &c.GrantTypes, &c.Scopes, &c.DefaultScope,
+			&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}

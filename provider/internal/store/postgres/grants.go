@@ -106,7 +106,7 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 	return c, store.ErrAlreadyUsed
 }
 
-// PurgeExpired deletes, in one transaction, the codes, device codes, refresh
+// PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh
 // tokens, access token revocations, seen JTIs and grants whose lifetime ended before
 // now, and returns how many rows went. A grant outlives its codes and
 // tokens (CreateRefreshToken and RotateRefreshToken extend it), so they are
@@ -117,6 +117,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		for _, query := range []string{
 			`DELETE FROM authorization_codes WHERE expires_at < $1`,
+			`DELETE FROM pushed_requests WHERE expires_at < $1`,
 			`DELETE FROM refresh_tokens WHERE expires_at < $1`,
 			`DELETE FROM device_codes WHERE expires_at < $1`,
 			`DELETE FROM revoked_access_tokens WHERE expires_at < $1`,

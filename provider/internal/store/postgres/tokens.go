@@ -66,7 +66,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 			UPDATE refresh_tokens SET used_at = $1 WHERE hash = $2 AND used_at IS NULL`, now, oldHash)
 		err = changedOne("rotate refresh token", tag, err, store.ErrAlreadyUsed)
 		if errors.Is(err, store.ErrAlreadyUsed) {
-			return usedOrUnknown(ctx, tx, oldHash)
+			return usedOrUnknown(ctx, tx, "refresh_tokens", oldHash)
 		}
 		if err != nil {
 			return err
@@ -75,14 +75,15 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 	})
 }
 
-// usedOrUnknown tells why the refresh token hash could not be marked used:
-// store.ErrAlreadyUsed, or store.ErrNotFound if there is no such token.
-func usedOrUnknown(ctx context.Context, tx pgx.Tx, hash string) error {
+// usedOrUnknown tells why the single-use record hash of table (a table
+// name of this package, never input) could not be marked used:
+// store.ErrAlreadyUsed, or store.ErrNotFound if there is no such record.
+func usedOrUnknown(ctx context.Context, tx pgx.Tx, table, hash string) error {
 	var exists bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE hash = $1)`, hash).Scan(&exists)
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE hash = $1)`, hash).Scan(&exists)
 	switch {
 	case err != nil:
-		return fmt.Errorf("postgres: rotate refresh token: %w", err)
+		return fmt.Errorf("postgres: mark %s used: %w", table, err)
 	case !exists:
 		return store.ErrNotFound
 	default:

@@ -11,8 +11,9 @@ import (
 // the same ID.
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
-		INSERT INTO clients (id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO clients (id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
+			require_pushed_authorization_requests, dpop_bound_access_tokens)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -20,9 +21,12 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			redirect_uris = excluded.redirect_uris,
 			grant_types = excluded.grant_types,
 			scopes = excluded.scopes,
-			default_scope = excluded.default_scope`,
+			default_scope = excluded.default_scope,
+			require_pushed_authorization_requests = excluded.require_pushed_authorization_requests,
+			dpop_bound_access_tokens = excluded.dpop_bound_access_tokens`,
 		c.ID, c.Name, string(c.Type), c.SecretHash,
-		jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope)
+		jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
+		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens)
 	if err != nil {
 		return fmt.Errorf("sqlite: upsert client %q: %w", c.ID, err)
 	}
@@ -31,7 +35,8 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 
 // getClientSQL looks a client up by ID; it runs on every authenticated request.
 const getClientSQL = `
-	SELECT id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope
+	SELECT id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
+		require_pushed_authorization_requests, dpop_bound_access_tokens
 	FROM clients WHERE id = ?`
 
 // GetClient returns the client with the given ID, or store.ErrNotFound.
@@ -39,7 +44,8 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 	var c store.Client
 	var redirectURIs, grantTypes, scopes string
 	err := s.getClient.QueryRowContext(ctx, id).Scan(
-		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope)
+		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope,
+		&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}

@@ -67,7 +67,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 			UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, micros(now), oldHash)
 		err = changedOne("rotate refresh token", res, err, store.ErrAlreadyUsed)
 		if errors.Is(err, store.ErrAlreadyUsed) {
-			return usedOrUnknown(ctx, tx, oldHash)
+			return usedOrUnknown(ctx, tx, "refresh_tokens", oldHash)
 		}
 		if err != nil {
 			return err
@@ -76,14 +76,15 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 	})
 }
 
-// usedOrUnknown tells why the refresh token hash could not be marked used:
-// store.ErrAlreadyUsed, or store.ErrNotFound if there is no such token.
-func usedOrUnknown(ctx context.Context, tx *sql.Tx, hash string) error {
+// usedOrUnknown tells why the single-use record hash of table (a table
+// name of this package, never input) could not be marked used:
+// store.ErrAlreadyUsed, or store.ErrNotFound if there is no such record.
+func usedOrUnknown(ctx context.Context, tx *sql.Tx, table, hash string) error {
 	var exists bool
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE hash = ?)`, hash).Scan(&exists)
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE hash = ?)`, hash).Scan(&exists)
 	switch {
 	case err != nil:
-		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
+		return fmt.Errorf("sqlite: mark %s used: %w", table, err)
 	case !exists:
 		return store.ErrNotFound
 	default:

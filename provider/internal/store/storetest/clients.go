@@ -20,6 +20,8 @@ var clientTests = []test{
 		changed.Name = "Renamed"
 		changed.RedirectURIs = []string{"https://app.example/cb"}
 		changed.Scopes = []string{"read"}
+		changed.RequirePushedAuthorizationRequests = true
+		changed.DPoPBoundAccessTokens = true
 		must(t, "UpsertClient changed", s.UpsertClient(t.Context(), changed))
 		got, err := s.GetClient(t.Context(), demoClient.ID)
 		must(t, "GetClient", err)

@@ -55,11 +55,19 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	kek, err := backend.KeyEncryptionKey(cfg.DatabaseURL, cfg.KeyEncryptionKey)
+	if err != nil {
+		return err
+	}
 	switch strings.Join(args, " ") {
 	case "":
-		return serve(ctx, cfg, st, log)
+		return serve(ctx, cfg, st, kek, log)
 	case "keys rotate":
-		kid, err := token.Rotate(ctx, st, time.Now(), cfg.MaxTokenLifetime()+2*keyReloadInterval)
+		keys, err := token.LoadKeys(ctx, st, kek, time.Now())
+		if err != nil {
+			return err
+		}
+		kid, err := keys.Rotate(ctx, time.Now(), cfg.MaxTokenLifetime()+2*keyReloadInterval)
 		if err == nil {
 			fmt.Printf("new signing key %s; running providers pick it up within a minute\n", kid)
 		}
@@ -70,8 +78,8 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 }
 
 // serve runs the provider until ctx is cancelled, then shuts down gracefully.
-func serve(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logger) error {
-	keys, err := token.LoadKeys(ctx, st, time.Now())
+func serve(ctx context.Context, cfg config.Config, st store.Store, kek *token.KEK, log *slog.Logger) error {
+	keys, err := token.LoadKeys(ctx, st, kek, time.Now())
 	if err != nil {
 		return err
 	}

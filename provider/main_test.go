@@ -187,10 +187,33 @@ func TestKeysRotateCommand(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&jwks); err != nil {
 		t.Fatal(err)
 	}
-	if len(jwks.Keys) != 2 {
-		t.Errorf("JWKS after two rotations of an empty store: got %d keys, want 2 (the newest and the one it retired)", len(jwks.Keys))
+	// The first run creates a key (LoadKeys) and rotates it out; the second
+	// rotates again: the newest key and the two it retired, still published.
+	if len(jwks.Keys) != 3 {
+		t.Errorf("JWKS after two rotations of an empty store: got %d keys, want 3", len(jwks.Keys))
 	}
 	if err := run(context.Background(), []string{"keys", "spin"}, log); err == nil || !strings.Contains(err.Error(), "unknown command") {
 		t.Errorf("an unknown command: got %v, want an unknown command error", err)
+	}
+}
+
+// TestWrongKeyEncryptionKey starts the provider's commands on a store whose
+// keys were sealed with another KEY_ENCRYPTION_KEY: they stop with an error
+// that says so, before serving or storing anything.
+func TestWrongKeyEncryptionKey(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
+	t.Setenv("KEY_ENCRYPTION_KEY", "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=") // 32 × "a"
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := run(context.Background(), []string{"keys", "rotate"}, log); err != nil {
+		t.Fatalf("rotate with the first key: %v", err)
+	}
+	t.Setenv("KEY_ENCRYPTION_KEY", "YmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmI=") // 32 × "b"
+	for _, args := range [][]string{{"keys", "rotate"}, nil} {
+		err := run(context.Background(), args, log)
+		if err == nil || !strings.Contains(err.Error(), "key-encryption key") {
+			t.Errorf("run %q with another key: got %v, want an error naming the key-encryption key", args, err)
+		}
 	}
 }

@@ -44,6 +44,10 @@ type Options struct {
 	LogOutput io.Writer
 }
 
+// testKEK is the key-encryption key of providers on PostgreSQL, which
+// requires one configured: 32 bytes, base64.
+const testKEK = "cHJvdmlkZXJ0ZXN0IGtleS1lbmNyeXB0aW9uIGtleSE="
+
 // Server is a running provider. Issuer equals Server.URL unless
 // Options.Issuer set another.
 type Server struct {
@@ -104,7 +108,14 @@ func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.P
 	if now == nil {
 		now = time.Now
 	}
-	keys, err := token.LoadKeys(ctx, st, now())
+	if cfg.KeyEncryptionKey == "" && backend.IsPostgres(cfg.DatabaseURL) {
+		cfg.KeyEncryptionKey = testKEK // every process of a scale-out test shares it
+	}
+	kek, err := backend.KeyEncryptionKey(cfg.DatabaseURL, cfg.KeyEncryptionKey)
+	if err != nil {
+		t.Fatalf("providertest: key-encryption key: %v", err)
+	}
+	keys, err := token.LoadKeys(ctx, st, kek, now())
 	if err != nil {
 		t.Fatalf("providertest: load keys: %v", err)
 	}

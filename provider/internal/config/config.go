@@ -51,6 +51,11 @@ type Config struct {
 	PasswordHashCost int
 	// TeachingMode (TEACHING_MODE) is "on", "off" or "auto": see Teaching.
 	TeachingMode string
+	// KeyEncryptionKey (KEY_ENCRYPTION_KEY) is the base64 of 32 bytes that
+	// seal the signing keys in the database. "" = a key kept in the file
+	// "kek" beside a SQLite database, created at first start; PostgreSQL
+	// requires it set (see backend.KeyEncryptionKey).
+	KeyEncryptionKey string
 }
 
 // Values of TEACHING_MODE.
@@ -103,6 +108,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"OAUTH_USERNAME":        &c.Username,
 		"OAUTH_PASSWORD":        &c.Password,
 		"TEACHING_MODE":         &c.TeachingMode,
+		"KEY_ENCRYPTION_KEY":    &c.KeyEncryptionKey,
 	}
 	for name, field := range strs {
 		if v, ok := lookup(name); ok && v != "" {

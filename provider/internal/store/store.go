@@ -79,14 +79,20 @@ type User struct {
 	Email        string
 }
 
-// SigningKey is one RSA key the provider signs JWTs with. The newest key
+// SigningKey is one key the provider signs JWTs with. The newest key
 // signs; older ones stay published in the JWKS until RetireAt so tokens they
 // signed keep validating.
 type SigningKey struct {
-	ID         string // the JWS "kid"
-	Algorithm  string // "RS256"
-	PrivateKey []byte // PKCS #8, DER
-	CreatedAt  time.Time
+	ID        string // the JWS "kid"
+	Algorithm string // "RS256"
+	// PrivateKey is the PKCS #8 DER of the key, sealed with the provider's
+	// key-encryption key when Encrypted (package token seals and opens it):
+	// a copy of the database alone holds no usable key.
+	PrivateKey []byte
+	// Encrypted is false only for keys stored before encryption at rest;
+	// the provider seals those at start (EncryptSigningKey).
+	Encrypted bool
+	CreatedAt time.Time
 	// RetireAt is zero while the key is the newest; once a newer key exists it
 	// is the time after which no token signed by this key can still be valid.
 	RetireAt time.Time
@@ -207,6 +213,10 @@ type Store interface {
 	RetireSigningKeys(ctx context.Context, keepID string, retireAt time.Time) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
+	// EncryptSigningKey replaces the cleartext private key of key id by
+	// sealed and marks it Encrypted. It does nothing to a key that another
+	// process encrypted first, or deleted.
+	EncryptSigningKey(ctx context.Context, id string, sealed []byte) error
 
 	// Grants.
 	CreateGrant(ctx context.Context, g Grant) error

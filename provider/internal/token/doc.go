@@ -9,6 +9,8 @@
 // Where each rule lives:
 //   - keys.go: signing keys, their rotation and the JWKS ([RFC 7517 Section 5]);
 //     a key's kid is its JWK Thumbprint ([RFC 7638]).
+//   - kek.go: the key-encryption key that seals private keys before they
+//     reach the store (AES-256-GCM), so a copy of the database cannot sign.
 //   - access_token.go: JWT access tokens, issued per [RFC 9068 Section 2] and
 //     validated per [RFC 9068 Section 4].
 //   - verify_cache.go: remembers tokens that passed validation, so a client

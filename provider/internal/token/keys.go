@@ -30,6 +30,8 @@ type KeyStore interface {
 	RetireSigningKeys(ctx context.Context, keepID string, retireAt time.Time) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
+	// EncryptSigningKey replaces a cleartext private key by its sealed form.
+	EncryptSigningKey(ctx context.Context, id string, sealed []byte) error
 }
 
 const (
@@ -62,6 +64,7 @@ const (
 // snapshot through an atomic pointer; Reload builds a new snapshot and swaps it in.
 type Keys struct {
 	store   KeyStore
+	kek     *KEK // opens the private keys read from the store
 	current atomic.Pointer[keySet]
 	// reloadMu serialises Reload, so an older list never replaces a newer one.
 	reloadMu sync.Mutex
@@ -87,20 +90,29 @@ type signingKey struct {
 	idToken     jose.Signer // header typ "JWT"
 }
 
-// LoadKeys reads the signing keys from ks. When the store holds no
-// unretired key (a fresh database) it generates an RSA 2048 key, stores it
-// with CreatedAt now, and uses that.
-func LoadKeys(ctx context.Context, ks KeyStore, now time.Time) (*Keys, error) {
+// LoadKeys reads the signing keys from ks, opening each with kek. When the
+// store holds no unretired key (a fresh database) it generates an RSA 2048
+// key, stores it sealed with CreatedAt now, and uses that. Keys stored in
+// cleartext by an older version are sealed first (encryptCleartextKeys). A
+// key that kek cannot open is an error naming the key, so a provider started
+// with the wrong KEK stops at once.
+func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, now time.Time) (*Keys, error) {
+	if kek == nil {
+		return nil, errors.New("token: LoadKeys needs a key-encryption key")
+	}
 	records, err := ks.ListSigningKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("token: list signing keys: %w", err)
 	}
+	if err := encryptCleartextKeys(ctx, ks, kek, records); err != nil {
+		return nil, err
+	}
 	if _, ok := newest(records); !ok {
-		if _, err := createKey(ctx, ks, now); err != nil {
+		if _, err := createKey(ctx, ks, kek, now); err != nil {
 			return nil, err
 		}
 	}
-	k := &Keys{store: ks, clock: time.Now, verified: newVerifiedCache(verifiedCacheSize)}
+	k := &Keys{store: ks, kek: kek, clock: time.Now, verified: newVerifiedCache(verifiedCacheSize)}
 	// Read back even the key just created: another process starting at the
 	// same moment may have created one too, and newest picks the same one
 	// in both.
@@ -120,7 +132,7 @@ func (k *Keys) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("token: list signing keys: %w", err)
 	}
-	set, err := newKeySet(records, k.current.Load())
+	set, err := newKeySet(records, k.current.Load(), k.kek)
 	if err != nil {
 		return err
 	}
@@ -128,28 +140,29 @@ func (k *Keys) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Rotate stores a new key, which signs from the next Reload on, and gives
-// every older key RetireAt = now+maxTokenLifetime: by then every token it
-// signed has expired. It also deletes the keys whose RetireAt has passed, so
-// they leave the JWKS. It returns the new key's kid.
+// Rotate stores a new key, which signs from now on, and gives every older
+// key RetireAt = now+maxTokenLifetime: by then every token it signed has
+// expired. It also deletes the keys whose RetireAt has passed, so they leave
+// the JWKS. It returns the new key's kid.
 //
-// Rotate changes only the store; call Reload on every process's Keys (this
-// one's at once, the others' periodically) to start using the new key.
-func Rotate(ctx context.Context, ks KeyStore, now time.Time, maxTokenLifetime time.Duration) (kid string, err error) {
+// The other processes sharing the store start signing with the new key at
+// their next Reload (main reloads every minute); until then they still verify
+// it, since an unknown kid makes them reload.
+func (k *Keys) Rotate(ctx context.Context, now time.Time, maxTokenLifetime time.Duration) (kid string, err error) {
 	if maxTokenLifetime <= 0 {
 		return "", fmt.Errorf("token: rotate: max token lifetime %v is not positive", maxTokenLifetime)
 	}
-	kid, err = createKey(ctx, ks, now)
+	kid, err = createKey(ctx, k.store, k.kek, now)
 	if err != nil {
 		return "", err
 	}
-	if err := ks.RetireSigningKeys(ctx, kid, now.Add(maxTokenLifetime)); err != nil {
+	if err := k.store.RetireSigningKeys(ctx, kid, now.Add(maxTokenLifetime)); err != nil {
 		return "", fmt.Errorf("token: retire signing keys: %w", err)
 	}
-	if _, err := ks.DeleteRetiredSigningKeys(ctx, now); err != nil {
+	if _, err := k.store.DeleteRetiredSigningKeys(ctx, now); err != nil {
 		return "", fmt.Errorf("token: delete retired signing keys: %w", err)
 	}
-	return kid, nil
+	return kid, k.Reload(ctx)
 }
 
 // JWKS returns the public keys as a JWK Set, [RFC 7517 Section 5]: one JWK
@@ -181,7 +194,7 @@ func newest(records []store.SigningKey) (store.SigningKey, bool) {
 
 // newKeySet parses records into a snapshot. Keys already parsed in prev are
 // reused, so a reload costs no RSA work for keys it already knows.
-func newKeySet(records []store.SigningKey, prev *keySet) (*keySet, error) {
+func newKeySet(records []store.SigningKey, prev *keySet, kek *KEK) (*keySet, error) {
 	signing, ok := newest(records)
 	if !ok {
 		return nil, errors.New("token: the store holds no unretired signing key")
@@ -189,7 +202,7 @@ func newKeySet(records []store.SigningKey, prev *keySet) (*keySet, error) {
 	set := &keySet{byID: make(map[string]*rsa.PrivateKey, len(records))}
 	jwks := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(records))}
 	for _, r := range records {
-		key, err := prev.lookupOrParse(r)
+		key, err := prev.lookupOrParse(r, kek)
 		if err != nil {
 			return nil, err
 		}
@@ -209,21 +222,29 @@ func newKeySet(records []store.SigningKey, prev *keySet) (*keySet, error) {
 }
 
 // lookupOrParse returns the parsed key for r, from s when s has it. s may be nil.
-func (s *keySet) lookupOrParse(r store.SigningKey) (*rsa.PrivateKey, error) {
+func (s *keySet) lookupOrParse(r store.SigningKey, kek *KEK) (*rsa.PrivateKey, error) {
 	if s != nil {
 		if key, ok := s.byID[r.ID]; ok {
 			return key, nil
 		}
 	}
-	return parseKey(r)
+	return parseKey(r, kek)
 }
 
-// parseKey decodes a stored key and refuses anything but RSA 2048+ for RS256.
-func parseKey(r store.SigningKey) (*rsa.PrivateKey, error) {
+// parseKey opens a stored key with kek (unless it predates encryption at
+// rest) and refuses anything but RSA 2048+ for RS256.
+func parseKey(r store.SigningKey, kek *KEK) (*rsa.PrivateKey, error) {
 	if r.ID == "" || r.Algorithm != string(algorithm) {
 		return nil, fmt.Errorf("token: signing key %q: want a kid and algorithm %s, got %q", r.ID, algorithm, r.Algorithm)
 	}
-	parsed, err := x509.ParsePKCS8PrivateKey(r.PrivateKey)
+	der := r.PrivateKey
+	if r.Encrypted {
+		var err error
+		if der, err = kek.open(r.ID, r.Algorithm, r.PrivateKey); err != nil {
+			return nil, fmt.Errorf("token: signing key %q: %w", r.ID, err)
+		}
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		return nil, fmt.Errorf("token: signing key %q: %w", r.ID, err)
 	}
@@ -258,12 +279,12 @@ func newSigningKey(kid string, key *rsa.PrivateKey) (*signingKey, error) {
 	return &signingKey{id: kid, accessToken: at, idToken: id}, nil
 }
 
-// createKey generates an RSA key and stores it, created at now. Its kid is
-// the key's JWK Thumbprint ([RFC 7638]): unique per key without coordination
-// between processes.
+// createKey generates an RSA key and stores it sealed with kek, created at
+// now. Its kid is the key's JWK Thumbprint ([RFC 7638]): unique per key
+// without coordination between processes.
 //
 // [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
-func createKey(ctx context.Context, ks KeyStore, now time.Time) (string, error) {
+func createKey(ctx context.Context, ks KeyStore, kek *KEK, now time.Time) (string, error) {
 	key, err := rsa.GenerateKey(rand.Reader, rsaBits)
 	if err != nil {
 		return "", fmt.Errorf("token: generate RSA key: %w", err)
@@ -277,11 +298,27 @@ func createKey(ctx context.Context, ks KeyStore, now time.Time) (string, error) 
 		return "", fmt.Errorf("token: key thumbprint: %w", err)
 	}
 	kid := base64.RawURLEncoding.EncodeToString(thumbprint)
-	rec := store.SigningKey{ID: kid, Algorithm: string(algorithm), PrivateKey: der, CreatedAt: now}
+	rec := store.SigningKey{ID: kid, Algorithm: string(algorithm), Encrypted: true, CreatedAt: now,
+		PrivateKey: kek.seal(kid, string(algorithm), der)}
 	if err := ks.CreateSigningKey(ctx, rec); err != nil {
 		return "", fmt.Errorf("token: store signing key: %w", err)
 	}
 	return kid, nil
+}
+
+// encryptCleartextKeys seals the keys that an older version stored in
+// cleartext, so existing databases keep working and, from the first start
+// on, hold no usable key.
+func encryptCleartextKeys(ctx context.Context, ks KeyStore, kek *KEK, records []store.SigningKey) error {
+	for _, r := range records {
+		if r.Encrypted {
+			continue
+		}
+		if err := ks.EncryptSigningKey(ctx, r.ID, kek.seal(r.ID, r.Algorithm, r.PrivateKey)); err != nil {
+			return fmt.Errorf("token: encrypt signing key %q: %w", r.ID, err)
+		}
+	}
+	return nil
 }
 
 // knows reports whether the key kid is loaded.

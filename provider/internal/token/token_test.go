@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -30,6 +31,17 @@ const (
 	testIssuer   = "http://localhost:8080"
 	testAudience = "http://localhost:8080"
 )
+
+// testKEK seals the keys of every test store.
+var testKEK = mustKEK(bytes.Repeat([]byte{7}, kekSize))
+
+func mustKEK(key []byte) *KEK {
+	k, err := NewKEK(key)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // t0 is the test clock's start.
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -93,6 +105,17 @@ func (f *fakeKeyStore) DeleteRetiredSigningKeys(_ context.Context, now time.Time
 	return n, nil
 }
 
+func (f *fakeKeyStore) EncryptSigningKey(_ context.Context, id string, sealed []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.keys {
+		if f.keys[i].ID == id && !f.keys[i].Encrypted {
+			f.keys[i].PrivateKey, f.keys[i].Encrypted = sealed, true
+		}
+	}
+	return nil
+}
+
 func (f *fakeKeyStore) listCalls() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -114,7 +137,7 @@ func (f *fakeKeyStore) get(id string) (store.SigningKey, bool) {
 func newKeys(t testing.TB) (*Keys, *fakeKeyStore) {
 	t.Helper()
 	ks := &fakeKeyStore{}
-	k, err := LoadKeys(context.Background(), ks, t0)
+	k, err := LoadKeys(context.Background(), ks, testKEK, t0)
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
@@ -434,12 +457,9 @@ func TestRotate(t *testing.T) {
 	old := mustSignAccessToken(t, k, userClaims())
 
 	t1 := t0.Add(10 * time.Minute)
-	kid2, err := Rotate(ctx, ks, t1, time.Hour)
+	kid2, err := k.Rotate(ctx, t1, time.Hour)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
-	}
-	if err := k.Reload(ctx); err != nil {
-		t.Fatalf("Reload: %v", err)
 	}
 	if kid2 == kid1 {
 		t.Fatalf("got the same kid %q after Rotate, want a new one", kid2)
@@ -478,12 +498,9 @@ func TestRotate(t *testing.T) {
 	})
 
 	t2 := t1.Add(time.Hour + time.Second)
-	kid3, err := Rotate(ctx, ks, t2, time.Hour)
+	kid3, err := k.Rotate(ctx, t2, time.Hour)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
-	}
-	if err := k.Reload(ctx); err != nil {
-		t.Fatalf("Reload: %v", err)
 	}
 	t.Run("a key past RetireAt is deleted and leaves the JWKS", func(t *testing.T) {
 		if _, ok := ks.get(kid1); ok {
@@ -503,8 +520,8 @@ func TestRotate(t *testing.T) {
 }
 
 func TestRotateRefusesNonPositiveLifetime(t *testing.T) {
-	ks := &fakeKeyStore{}
-	if kid, err := Rotate(context.Background(), ks, t0, 0); err == nil {
+	k, _ := newKeys(t)
+	if kid, err := k.Rotate(context.Background(), t0, 0); err == nil {
 		t.Errorf("got kid %q, want an error", kid)
 	}
 }
@@ -513,7 +530,7 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 	ctx := context.Background()
 	// Two provider processes sharing one store.
 	a, ks := newKeys(t)
-	b, err := LoadKeys(ctx, ks, t0)
+	b, err := LoadKeys(ctx, ks, testKEK, t0)
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
@@ -522,11 +539,8 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 
 	rotateInA := func(t *testing.T) string {
 		t.Helper()
-		if _, err := Rotate(ctx, ks, t0, time.Hour); err != nil {
+		if _, err := a.Rotate(ctx, t0, time.Hour); err != nil {
 			t.Fatalf("Rotate: %v", err)
-		}
-		if err := a.Reload(ctx); err != nil {
-			t.Fatalf("Reload: %v", err)
 		}
 		return mustSignAccessToken(t, a, userClaims())
 	}
@@ -559,7 +573,7 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 
 func TestVerifiedCache(t *testing.T) {
 	ctx := context.Background()
-	k, ks := newKeys(t)
+	k, _ := newKeys(t)
 	raw := mustSignAccessToken(t, k, userClaims())
 	if _, err := k.VerifyAccessToken(raw, t0, testIssuer, "https://other.example"); err == nil {
 		t.Fatal("got no error for another audience, want one")
@@ -595,12 +609,9 @@ func TestVerifiedCache(t *testing.T) {
 	}
 	t.Run("a cached token of a deleted key is refused", func(t *testing.T) {
 		for _, at := range []time.Time{t0, t0.Add(2 * time.Hour)} {
-			if _, err := Rotate(ctx, ks, at, time.Hour); err != nil {
+			if _, err := k.Rotate(ctx, at, time.Hour); err != nil {
 				t.Fatalf("Rotate: %v", err)
 			}
-		}
-		if err := k.Reload(ctx); err != nil {
-			t.Fatalf("Reload: %v", err)
 		}
 		_, err := k.VerifyAccessToken(raw, t0, testIssuer, testAudience)
 		if err == nil || !strings.Contains(err.Error(), "unknown key id") {
@@ -640,7 +651,11 @@ func TestLoadKeys(t *testing.T) {
 		if rec.ID != currentKID(k) || rec.Algorithm != "RS256" || !rec.CreatedAt.Equal(t0) {
 			t.Errorf("got key %q %q created %v, want %q RS256 created %v", rec.ID, rec.Algorithm, rec.CreatedAt, currentKID(k), t0)
 		}
-		parsed, err := x509.ParsePKCS8PrivateKey(rec.PrivateKey)
+		der, err := testKEK.open(rec.ID, rec.Algorithm, rec.PrivateKey)
+		if err != nil {
+			t.Fatalf("open the stored key: %v", err)
+		}
+		parsed, err := x509.ParsePKCS8PrivateKey(der)
 		if err != nil {
 			t.Fatalf("stored key is not PKCS #8: %v", err)
 		}
@@ -650,7 +665,7 @@ func TestLoadKeys(t *testing.T) {
 	})
 	t.Run("an existing key is used, none generated", func(t *testing.T) {
 		k1, ks := newKeys(t)
-		k2, err := LoadKeys(ctx, ks, t0.Add(time.Hour))
+		k2, err := LoadKeys(ctx, ks, testKEK, t0.Add(time.Hour))
 		if err != nil {
 			t.Fatalf("LoadKeys: %v", err)
 		}
@@ -660,14 +675,14 @@ func TestLoadKeys(t *testing.T) {
 	})
 	t.Run("a store error is returned", func(t *testing.T) {
 		ks := &fakeKeyStore{listErr: errors.New("database down")}
-		if _, err := LoadKeys(ctx, ks, t0); !errors.Is(err, ks.listErr) {
+		if _, err := LoadKeys(ctx, ks, testKEK, t0); !errors.Is(err, ks.listErr) {
 			t.Errorf("got error %v, want %v", err, ks.listErr)
 		}
 	})
 	t.Run("a stored key that is not RS256 is an error", func(t *testing.T) {
 		_, ks := newKeys(t)
 		ks.keys[0].Algorithm = "HS256"
-		if _, err := LoadKeys(ctx, ks, t0); err == nil {
+		if _, err := LoadKeys(ctx, ks, testKEK, t0); err == nil {
 			t.Error("got no error, want one")
 		}
 	})
@@ -839,7 +854,7 @@ func TestAtHash(t *testing.T) {
 // TestKeysConcurrentUse signs and verifies while keys rotate, for -race.
 func TestKeysConcurrentUse(t *testing.T) {
 	ctx := context.Background()
-	k, ks := newKeys(t)
+	k, _ := newKeys(t)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -858,11 +873,8 @@ func TestKeysConcurrentUse(t *testing.T) {
 	}
 	wg.Go(func() {
 		for i := range 2 {
-			if _, err := Rotate(ctx, ks, t0.Add(time.Duration(i+1)*time.Second), time.Hour); err != nil {
+			if _, err := k.Rotate(ctx, t0.Add(time.Duration(i+1)*time.Second), time.Hour); err != nil {
 				t.Errorf("Rotate: %v", err)
-			}
-			if err := k.Reload(ctx); err != nil {
-				t.Errorf("Reload: %v", err)
 			}
 		}
 	})

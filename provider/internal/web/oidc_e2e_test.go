@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
 
-	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -393,12 +392,9 @@ func TestSigningKeyRotation(t *testing.T) {
 	before := b.tokens(srv, cfg)
 	oldKid, _ := jwtPart(t, before.AccessToken, 0)["kid"].(string)
 
-	newKid, err := token.Rotate(ctx, srv.Provider.Store, time.Now(), srv.Provider.Config.MaxTokenLifetime())
+	newKid, err := srv.Provider.Keys.Rotate(ctx, time.Now(), srv.Provider.Config.MaxTokenLifetime())
 	if err != nil {
 		t.Fatalf("rotate: %v", err)
-	}
-	if err := srv.Provider.Keys.Reload(ctx); err != nil {
-		t.Fatalf("reload: %v", err)
 	}
 	if newKid == oldKid || oldKid == "" {
 		t.Fatalf("kids: got old %q and new %q, want two different ones", oldKid, newKid)

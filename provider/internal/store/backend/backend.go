@@ -3,11 +3,15 @@ package backend
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/store/postgres"
 	"github.com/oauth-reference/provider/internal/store/sqlite"
+	"github.com/oauth-reference/provider/internal/token"
 )
 
 // Open opens PostgreSQL for a postgres:// (or postgresql://) URL, else the
@@ -22,4 +26,30 @@ func Open(ctx context.Context, databaseURL string) (store.Store, error) {
 // IsPostgres reports whether databaseURL selects PostgreSQL.
 func IsPostgres(databaseURL string) bool {
 	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+}
+
+// KeyEncryptionKey returns the key-encryption key that seals the signing
+// keys in the store named by databaseURL: the configured one
+// (KEY_ENCRYPTION_KEY, base64) when set. Otherwise, for a SQLite file, the
+// key kept in the file "kek" beside it, created (mode 0600) on first start so
+// the demo needs no setup; for an in-memory database, a fresh one. PostgreSQL
+// requires it configured: its processes may run on several hosts, and a key
+// generated on one of them would lock the others out of the shared keys.
+func KeyEncryptionKey(databaseURL, configured string) (*token.KEK, error) {
+	switch {
+	case configured != "":
+		kek, err := token.ParseKEK(configured)
+		if err != nil {
+			return nil, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
+		}
+		return kek, nil
+	case IsPostgres(databaseURL):
+		return nil, errors.New("KEY_ENCRYPTION_KEY must be set with PostgreSQL (every provider process needs the same one): " +
+			"generate it once with `openssl rand -base64 32` and keep it apart from the database")
+	case databaseURL == ":memory:": // sqlite.Open's private in-memory database
+		kek, _, err := token.GenerateKEK()
+		return kek, err
+	default:
+		return token.LoadOrCreateKEKFile(filepath.Join(filepath.Dir(databaseURL), "kek"))
+	}
 }

@@ -12,16 +12,16 @@ import (
 // store.ErrDuplicate.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO signing_keys (id, algorithm, private_key, created_at, retire_at)
-		VALUES ($1, $2, $3, $4, $5)`,
-		k.ID, k.Algorithm, k.PrivateKey, k.CreatedAt, nullTime(k.RetireAt))
+		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, k.CreatedAt, nullTime(k.RetireAt))
 	return insertErr("create signing key", err)
 }
 
 // ListSigningKeys returns every signing key, newest first.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, algorithm, private_key, created_at, retire_at
+		SELECT id, algorithm, private_key, encrypted, created_at, retire_at
 		FROM signing_keys ORDER BY created_at DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list signing keys: %w", err)
@@ -31,7 +31,7 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	for rows.Next() {
 		var k store.SigningKey
 		var retireAt *time.Time
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.CreatedAt, &retireAt); err != nil {
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &k.CreatedAt, &retireAt); err != nil {
 			return nil, fmt.Errorf("postgres: list signing keys: %w", err)
 		}
 		k.CreatedAt, k.RetireAt = k.CreatedAt.UTC(), fromNullTime(retireAt)
@@ -61,4 +61,15 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 		return 0, fmt.Errorf("postgres: delete retired signing keys: %w", err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// EncryptSigningKey replaces a cleartext private key by its sealed form.
+func (s *Store) EncryptSigningKey(ctx context.Context, id string, sealed []byte) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE signing_keys SET private_key = $1, encrypted = true WHERE id = $2 AND NOT encrypted`,
+		sealed, id)
+	if err != nil {
+		return fmt.Errorf("postgres: encrypt signing key: %w", err)
+	}
+	return nil
 }

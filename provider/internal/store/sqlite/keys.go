@@ -13,16 +13,16 @@ import (
 // store.ErrDuplicate.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 	_, err := s.write.ExecContext(ctx, `
-		INSERT INTO signing_keys (id, algorithm, private_key, created_at, retire_at)
-		VALUES (?, ?, ?, ?, ?)`,
-		k.ID, k.Algorithm, k.PrivateKey, micros(k.CreatedAt), nullMicros(k.RetireAt))
+		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, micros(k.CreatedAt), nullMicros(k.RetireAt))
 	return insertErr("create signing key", err)
 }
 
 // ListSigningKeys returns every signing key, newest first.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	rows, err := s.read.QueryContext(ctx, `
-		SELECT id, algorithm, private_key, created_at, retire_at
+		SELECT id, algorithm, private_key, encrypted, created_at, retire_at
 		FROM signing_keys ORDER BY created_at DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
@@ -33,7 +33,7 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 		var k store.SigningKey
 		var createdAt int64
 		var retireAt sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &createdAt, &retireAt); err != nil {
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &createdAt, &retireAt); err != nil {
 			return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
 		}
 		k.CreatedAt, k.RetireAt = fromMicros(createdAt), fromNullMicros(retireAt)
@@ -64,4 +64,15 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 		return 0, fmt.Errorf("sqlite: delete retired signing keys: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// EncryptSigningKey replaces a cleartext private key by its sealed form.
+func (s *Store) EncryptSigningKey(ctx context.Context, id string, sealed []byte) error {
+	_, err := s.write.ExecContext(ctx, `
+		UPDATE signing_keys SET private_key = ?, encrypted = 1 WHERE id = ? AND encrypted = 0`,
+		sealed, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: encrypt signing key: %w", err)
+	}
+	return nil
 }

@@ -12,7 +12,8 @@ func newKey(id string, age time.Duration) store.SigningKey {
 	return store.SigningKey{
 		ID:         id,
 		Algorithm:  "RS256",
-		PrivateKey: []byte("DER of " + id + "\x00\xff"),
+		PrivateKey: []byte("sealed DER of " + id + "\x00\xff"),
+		Encrypted:  true,
 		CreatedAt:  at(age),
 	}
 }
@@ -72,5 +73,20 @@ var signingKeyTests = []test{
 		got, err := s.ListSigningKeys(t.Context())
 		must(t, "ListSigningKeys", err)
 		checkEqual(t, "ListSigningKeys after deleting", got, []store.SigningKey{current, staying})
+	}},
+	{"EncryptSigningKey seals a cleartext key, once", func(t *testing.T, s store.Store) {
+		clear, other := newKey("k1", 0), newKey("k2", -time.Hour)
+		clear.Encrypted, clear.PrivateKey = false, []byte("cleartext DER")
+		createKeys(t, s, clear, other)
+		must(t, "EncryptSigningKey", s.EncryptSigningKey(t.Context(), "k1", []byte("first seal")))
+		// A second process that read the cleartext too must not overwrite
+		// the first seal, nor touch a key that was never cleartext.
+		must(t, "EncryptSigningKey again", s.EncryptSigningKey(t.Context(), "k1", []byte("second seal")))
+		must(t, "EncryptSigningKey of a sealed key", s.EncryptSigningKey(t.Context(), "k2", []byte("third seal")))
+		must(t, "EncryptSigningKey of an unknown key", s.EncryptSigningKey(t.Context(), "nope", []byte("x")))
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
+		clear.Encrypted, clear.PrivateKey = true, []byte("first seal")
+		checkEqual(t, "ListSigningKeys after encrypting", got, []store.SigningKey{clear, other})
 	}},
 }

@@ -1,0 +1,155 @@
+package token
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// kekSize is the length of a key-encryption key: 32 bytes, for AES-256.
+const kekSize = 32
+
+// KEK is the key-encryption key: it seals every private signing key with
+// AES-256-GCM before the key reaches the store, and opens it on load, so a
+// copy of the database alone (a leaked dump, a backup) holds no key that can
+// sign. It does not protect against someone who can read both the database
+// and the KEK (the provider's host, its environment): see the README,
+// "Signing keys at rest".
+//
+// A sealed key is nonce || ciphertext || tag. The key's kid and algorithm are
+// the additional authenticated data, so a sealed key copied into another row
+// fails to open instead of signing under a name that is not its own.
+type KEK struct {
+	aead cipher.AEAD
+}
+
+// NewKEK returns the KEK for a 32-byte key.
+func NewKEK(key []byte) (*KEK, error) {
+	if len(key) != kekSize {
+		return nil, fmt.Errorf("token: a key-encryption key is %d bytes, got %d", kekSize, len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("token: key-encryption key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("token: key-encryption key: %w", err)
+	}
+	return &KEK{aead: aead}, nil
+}
+
+// ParseKEK decodes a KEK written in base64 (standard or URL alphabet, padded
+// or not), as in KEY_ENCRYPTION_KEY: `openssl rand -base64 32` makes one.
+func ParseKEK(encoded string) (*KEK, error) {
+	encoded = strings.TrimSpace(encoded)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if key, err := enc.DecodeString(encoded); err == nil {
+			return NewKEK(key)
+		}
+	}
+	return nil, errors.New("token: the key-encryption key is not base64 (make one with: openssl rand -base64 32)")
+}
+
+// GenerateKEK returns a new random KEK and its base64 form.
+func GenerateKEK() (*KEK, string, error) {
+	key := make([]byte, kekSize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, "", fmt.Errorf("token: generate key-encryption key: %w", err)
+	}
+	kek, err := NewKEK(key)
+	return kek, base64.StdEncoding.EncodeToString(key), err
+}
+
+// LoadOrCreateKEKFile reads the KEK kept in the file at path (base64, as
+// ParseKEK), creating the file with a new random KEK, mode 0600, when it
+// does not exist. Processes starting at once agree on one file: it appears
+// complete or not at all (written aside, then hard-linked into place). A
+// file that others may read is refused, as ssh refuses such a private key.
+func LoadOrCreateKEKFile(path string) (*KEK, error) {
+	kek, err := readKEKFile(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return kek, err
+	}
+	if err := createKEKFile(path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	return readKEKFile(path) // ours, or the one another process linked first
+}
+
+// readKEKFile reads and parses the KEK file at path.
+func readKEKFile(path string) (*KEK, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("token: key-encryption key file %s is open to other users (mode %v): chmod 600 %s", path, info.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("token: key-encryption key file: %w", err)
+	}
+	kek, err := ParseKEK(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	return kek, nil
+}
+
+// createKEKFile writes a new KEK to a temporary file beside path and links
+// it to path, which fails with fs.ErrExist if path appeared meanwhile.
+func createKEKFile(path string) error {
+	_, encoded, err := GenerateKEK()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".kek-*") // mode 0600
+	if err != nil {
+		return fmt.Errorf("token: create key-encryption key file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(encoded + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return fmt.Errorf("token: write key-encryption key file: %w", err)
+	}
+	return os.Link(tmp.Name(), path)
+}
+
+// seal encrypts a private key's DER for the row of key kid with algorithm alg.
+func (k *KEK) seal(kid, alg string, der []byte) []byte {
+	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(der)+k.aead.Overhead())
+	rand.Read(nonce) // crypto/rand.Read never fails (Go 1.24+)
+	return k.aead.Seal(nonce, nonce, der, sealedKeyAAD(kid, alg))
+}
+
+// open decrypts what seal returned for the same kid and alg.
+func (k *KEK) open(kid, alg string, sealed []byte) ([]byte, error) {
+	n := k.aead.NonceSize()
+	if len(sealed) < n+k.aead.Overhead() {
+		return nil, errors.New("sealed key too short")
+	}
+	der, err := k.aead.Open(nil, sealed[:n], sealed[n:], sealedKeyAAD(kid, alg))
+	if err != nil {
+		return nil, errors.New("cannot decrypt it with this key-encryption key (KEY_ENCRYPTION_KEY, or the kek file beside a SQLite database): it was sealed with another, or altered")
+	}
+	return der, nil
+}
+
+// sealedKeyAAD binds a sealed key to its row: kid and algorithm, NUL-separated.
+func sealedKeyAAD(kid, alg string) []byte {
+	return []byte(kid + "\x00" + alg)
+}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-reference/provider/processtest"
 	"github.com/oauth-reference/provider/providertest"
 
 	"github.com/oauth-reference/client/internal/config"
@@ -101,24 +102,6 @@ func TestUnknownCommand(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer the flow writes while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // devicePollInterval is the polling interval the device tests' provider
 // announces, so a test waits one second for the first poll rather than the
 // default five. It is the least there is: RFC 8628 Section 3.2 gives the
@@ -129,7 +112,7 @@ var userCodeRE = regexp.MustCompile(`enter the code\s+([A-Z]{4}-[A-Z]{4})`)
 
 // startDevice runs `client device` in the background and returns the user
 // code it prints and a channel with its result.
-func startDevice(t *testing.T, ctx context.Context, p *providertest.Server, out *syncBuffer) (string, <-chan error) {
+func startDevice(t *testing.T, ctx context.Context, p *providertest.Server, out *processtest.Buffer) (string, <-chan error) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- runDevice(ctx, cliConfig(p), out) }()
@@ -195,7 +178,7 @@ func wait(t *testing.T, done <-chan error) error {
 func TestE2EDeviceFlowApproved(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{DevicePollInterval: devicePollInterval})
-	var out syncBuffer
+	var out processtest.Buffer
 	code, done := startDevice(t, context.Background(), p, &out)
 	decide(t, p, code, "allow")
 	if err := wait(t, done); err != nil {
@@ -221,7 +204,7 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 func TestE2EDeviceFlowDenied(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{DevicePollInterval: devicePollInterval})
-	var out syncBuffer
+	var out processtest.Buffer
 	code, done := startDevice(t, context.Background(), p, &out)
 	decide(t, p, code, "deny")
 	err := wait(t, done)
@@ -240,7 +223,7 @@ func TestE2EDeviceFlowExpired(t *testing.T) {
 	skew := time.Duration(0)
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(skew) }
 	p := providertest.New(t, providertest.Options{Now: now, DevicePollInterval: devicePollInterval})
-	var out syncBuffer
+	var out processtest.Buffer
 	_, done := startDevice(t, context.Background(), p, &out)
 	mu.Lock()
 	skew = 16 * time.Minute // past the device code's 15 minutes (SPEC.md)
@@ -256,7 +239,7 @@ func TestE2EDeviceFlowStopsOnCtrlC(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{DevicePollInterval: devicePollInterval})
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out processtest.Buffer
 	_, done := startDevice(t, ctx, p, &out)
 	cancel() // what signal.NotifyContext does on Ctrl-C
 	err := wait(t, done)

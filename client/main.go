@@ -29,6 +29,7 @@ import (
 	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/web"
 	"github.com/oauth-reference/client/internal/wirelog"
+	"github.com/oauth-reference/provider/service"
 )
 
 const usage = `usage: client [command]
@@ -41,6 +42,7 @@ commands:
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process at once
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	if err != nil {
@@ -101,19 +103,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: cfg.ClientAddr, Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("client listening", "addr", cfg.ClientAddr, "redirect_uri", cfg.RedirectURI)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdown)
+	log.Info("client starting", "addr", cfg.ClientAddr, "redirect_uri", cfg.RedirectURI)
+	return service.Serve(ctx, log, service.Listener{Name: "http", Addr: cfg.ClientAddr, Handler: app.Handler()})
 }
 
 // discover fetches the metadata with one log line per attempt, retrying

@@ -10,10 +10,8 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -28,11 +26,13 @@ import (
 	"github.com/oauth-reference/provider/internal/store/backend"
 	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/internal/web"
+	"github.com/oauth-reference/provider/service"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process at once
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := run(ctx, os.Args[1:], log); err != nil {
 		log.Error("provider stopped", "err", err)
@@ -54,14 +54,16 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	kek, err := backend.KeyEncryptionKey(cfg.DatabaseURL, cfg.KeyEncryptionKey)
 	if err != nil {
+		st.Close()
 		return err
 	}
-	switch strings.Join(args, " ") {
-	case "":
+	if len(args) == 0 {
 		return serve(ctx, cfg, st, kek, log)
+	}
+	defer st.Close()
+	switch strings.Join(args, " ") {
 	case "keys rotate":
 		keys, err := token.LoadKeys(ctx, st, kek, time.Now())
 		if err != nil {
@@ -77,8 +79,20 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 }
 
-// serve runs the provider until ctx is cancelled, then shuts down gracefully.
+// serve runs the provider until ctx is cancelled, then shuts down
+// gracefully (service.Serve) and closes the store.
 func serve(ctx context.Context, cfg config.Config, st store.Store, kek *token.KEK, log *slog.Logger) error {
+	err := serveStore(ctx, cfg, st, kek, log)
+	if cerr := st.Close(); cerr != nil {
+		log.Error("closing the store", "err", cerr)
+	} else {
+		log.Info("store closed; provider stopped")
+	}
+	return err
+}
+
+// serveStore loads the keys, seeds the demo registrations, and serves.
+func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *token.KEK, log *slog.Logger) error {
 	keys, err := token.LoadKeys(ctx, st, kek, time.Now())
 	if err != nil {
 		return err
@@ -87,25 +101,9 @@ func serve(ctx context.Context, cfg config.Config, st store.Store, kek *token.KE
 	if err := p.SeedDemo(ctx); err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Addr: cfg.Addr, Handler: web.NewRouter(p, sessionSecret(cfg, log), log),
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
-	}
 	go maintain(ctx, p, log)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("provider listening", "addr", cfg.Addr, "issuer", cfg.Issuer, "database", storeKind(cfg.DatabaseURL))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	log.Info("provider starting", "addr", cfg.Addr, "issuer", cfg.Issuer, "database", storeKind(cfg.DatabaseURL))
+	return service.Serve(ctx, log, service.Listener{Name: "http", Addr: cfg.Addr, Handler: web.NewRouter(p, sessionSecret(cfg, log), log)})
 }
 
 // keyReloadInterval is how often a running provider re-reads its signing

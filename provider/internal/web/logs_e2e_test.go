@@ -1,40 +1,21 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/processtest"
 	"github.com/oauth-reference/provider/providertest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestNoSecretsInLogs runs a whole token lifecycle — code, exchange,
 // refresh, reuse detection, revocation, a wrong password — and checks that
 // no code, token, verifier or client secret reaches the provider's log.
 func TestNoSecretsInLogs(t *testing.T) {
-	var log syncBuffer
+	var log processtest.Buffer
 	srv := providertest.New(t, providertest.Options{LogOutput: &log})
 	cfg := demoConfig(srv, oauth2.AuthStyleInParams, "openid", "read")
 	verifier := oauth2.GenerateVerifier()

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/oauth-reference/provider/processtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestSIGTERMFinishesRequestsInFlight starts the real client binary against
+// a provider, begins a POST whose body arrives slowly, sends SIGTERM while
+// the client is reading it, and checks that the client stops accepting
+// connections, still answers that request and exits 0.
+func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
+	provider := providertest.New(t, providertest.Options{})
+	bin := processtest.Build(t, ".", "client")
+	addr := processtest.FreeAddr(t)
+	p := processtest.Start(t, bin, map[string]string{"AUTH_SERVER": provider.Issuer, "CLIENT_ADDR": addr})
+	processtest.WaitReady(t, p, "http://"+addr+"/", 30*time.Second)
+
+	// A session (GET /login starts one), so that POST /logout reads its form.
+	resp, err := http.DefaultTransport.RoundTrip(mustRequest(t, "http://"+addr+"/login"))
+	if err != nil || len(resp.Cookies()) == 0 {
+		t.Fatalf("GET /login: %v; want a session cookie", err)
+	}
+	resp.Body.Close()
+	cookie := resp.Cookies()[0]
+	resp, exit := p.SIGTERMDuringRequest(t, addr, "/logout", "csrf_token=not-this-session", "Cookie: "+cookie.Name+"="+cookie.Value)
+	if resp.StatusCode == 0 || resp.StatusCode >= http.StatusInternalServerError {
+		t.Errorf("the request in flight: got status %d, want the client's answer", resp.StatusCode)
+	}
+	if exit != 0 {
+		t.Errorf("exit status %d, want 0", exit)
+	}
+}
+
+func mustRequest(t *testing.T, u string) *http.Request {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}

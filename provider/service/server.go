@@ -1,0 +1,101 @@
+// Package service runs this project's programs as services: HTTP servers
+// with timeouts and a graceful shutdown, structured logs (LOG_FORMAT,
+// LOG_LEVEL), one log line and Prometheus metrics per request, and the
+// health endpoints. It holds no OAuth: the provider and the client both
+// use it, so they are operated the same way (README, "Operating it").
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// The HTTP server's limits: a slow or idle client cannot hold a connection,
+// and no request header is larger than any OAuth request needs (a DPoP
+// proof and a JWT bearer token fit many times over).
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 15 * time.Second // the whole request, headers and body
+	WriteTimeout      = 30 * time.Second // from the end of the headers to the end of the answer
+	IdleTimeout       = 60 * time.Second // a kept-alive connection with no request
+	MaxHeaderBytes    = 32 << 10
+	// DrainTimeout is how long a shutdown waits for the requests in flight.
+	DrainTimeout = 10 * time.Second
+)
+
+// Listener is one address to serve and what to serve there.
+type Listener struct {
+	Name    string // for the log: "http", "metrics"
+	Addr    string
+	Handler http.Handler
+}
+
+// NewServer returns a server for h with the limits above; its own errors
+// (a malformed request line, a recovered panic) go to log.
+func NewServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve listens on every address (all or none), serves until ctx is done,
+// then shuts down gracefully: no new connections, and the requests in
+// flight finish (up to DrainTimeout; any still running then are cut off).
+// A listener that fails ends them all.
+func Serve(ctx context.Context, log *slog.Logger, listeners ...Listener) error {
+	lns := make([]net.Listener, 0, len(listeners))
+	defer func() {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+	}()
+	for _, l := range listeners {
+		ln, err := net.Listen("tcp", l.Addr)
+		if err != nil {
+			return fmt.Errorf("service: listen for %s: %w", l.Name, err)
+		}
+		lns = append(lns, ln)
+	}
+	errc := make(chan error, len(listeners))
+	servers := make([]*http.Server, len(listeners))
+	for i, l := range listeners {
+		servers[i] = NewServer(l.Handler, log)
+		go func() { errc <- servers[i].Serve(lns[i]) }()
+		log.Info("listening", "listener", l.Name, "addr", lns[i].Addr().String())
+	}
+	var failed error
+	select {
+	case failed = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down: no new connections; finishing the requests in flight", "timeout", DrainTimeout)
+	}
+	drain(servers, log)
+	if failed != nil && !errors.Is(failed, http.ErrServerClosed) {
+		return failed
+	}
+	return nil
+}
+
+// drain shuts the servers down within DrainTimeout, then closes what is left.
+func drain(servers []*http.Server, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), DrainTimeout)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("requests still running after the drain timeout were cut off", "timeout", DrainTimeout)
+			_ = srv.Close()
+		}
+	}
+	log.Info("listeners closed")
+}

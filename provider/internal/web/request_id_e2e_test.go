@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauth-reference/provider/processtest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -13,7 +14,7 @@ import (
 // path, preflight — carries a fresh X-Request-Id of at least 96 random
 // bits, that an incoming one is ignored, and that the log line names it.
 func TestRequestID(t *testing.T) {
-	var log syncBuffer
+	var log processtest.Buffer
 	srv := providertest.New(t, providertest.Options{LogOutput: &log})
 	requests := []struct{ method, path string }{
 		{http.MethodGet, "/.well-known/openid-configuration"},

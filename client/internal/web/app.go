@@ -6,14 +6,18 @@
 // tokens), configured from the provider's metadata; the only request it
 // builds by hand is token revocation, which x/oauth2 does not offer.
 //
-//	file         route            RFC
-//	login.go     GET /login       RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core 3.1.2.1
-//	callback.go  GET /callback    RFC 6749 Section 4.1.2 and 4.1.3, RFC 9207, OIDC Core 3.1.3.7
+//	file            route                   RFC
+//	login.go        GET /login              RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core 3.1.2.1
+//	callback.go     GET /callback           RFC 6749 Section 4.1.2 and 4.1.3, RFC 9207, OIDC Core 3.1.3.7
+//	step.go         GET, POST /callback/exchange  the step-by-step pauses at (C) and before (E)
 //	resource.go  GET /resource    RFC 6750 Section 2.1
 //	refresh.go   POST /refresh    RFC 6749 Section 6
 //	logout.go    POST /logout     RFC 7009 Section 2
 //	spa.go       GET /spa         RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
-//	home.go      GET /            RFC 6749 Section 4.1 (the diagram)
+//	home.go      GET /            RFC 6749 Section 4.1 (the diagram and the walkthrough)
+//
+// walkthrough.go turns each exchange into an xray.Hop and, in teaching mode,
+// fetches the provider's trace of it.
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 package web
@@ -37,6 +41,7 @@ import (
 	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/session"
 	"github.com/oauth-reference/client/internal/wirelog"
+	"github.com/oauth-reference/client/internal/xray"
 )
 
 // Scopes the web client asks for: OpenID Connect (openid profile email) and
@@ -70,6 +75,7 @@ type App struct {
 	verifier *oidc.IDTokenVerifier
 	http     *http.Client
 	wire     *wirelog.Log
+	tracer   *xray.Tracer // the provider's traces, read in teaching mode
 	sessions *session.Store[sessionData]
 	cookies  sessions.Store
 	pages    pages
@@ -102,7 +108,7 @@ func New(opts Options) (*App, error) {
 		a.now = time.Now
 	}
 	if a.wire == nil {
-		a.wire = wirelog.NewLog(wireLogSize)
+		a.wire = wirelog.NewLog(captureSize)
 	}
 	var err error
 	if a.pages, err = parsePages(); err != nil {
@@ -116,6 +122,7 @@ func New(opts Options) (*App, error) {
 		Scopes:       loginScopes,
 	}
 	a.verifier = a.newVerifier()
+	a.tracer = &xray.Tracer{BaseURL: a.cfg.BackChannel(), Client: a.http}
 	a.cookies = a.newCookieStore()
 	return a, nil
 }
@@ -171,14 +178,17 @@ func (a *App) Handler() http.Handler {
 	_ = r.SetTrustedProxies(nil)
 	r.Use(a.recoverPanics, a.logRequests, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies))
 
-	r.GET("/", a.handleHome)
-	r.GET("/login", a.handleLogin)
-	r.GET("/callback", a.handleCallback)
-	r.GET("/resource", a.handleResource)
-	r.POST("/refresh", a.handleRefresh)
-	r.POST("/logout", a.handleLogout)
-	r.GET("/spa", a.handleSPA)
-	r.GET("/spa/callback", a.handleSPA)
+	pages := r.Group("", a.canonicalOrigin)
+	pages.GET("/", a.handleHome)
+	pages.GET("/login", a.handleLogin)
+	pages.GET("/callback", a.handleCallback)
+	pages.GET(exchangePath, a.handleExchangePreview)
+	pages.POST(exchangePath, a.handleExchange)
+	pages.GET("/resource", a.handleResource)
+	pages.POST("/refresh", a.handleRefresh)
+	pages.POST("/logout", a.handleLogout)
+	pages.GET("/spa", a.handleSPA)
+	pages.GET("/spa/callback", a.handleSPA)
 	r.NoRoute(a.handleNotFound)
 	r.NoMethod(a.handleMethodNotAllowed)
 	return r

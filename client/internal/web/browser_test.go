@@ -216,7 +216,7 @@ func (tb *tab) location() *url.URL {
 func (tb *tab) openAndLogIn(h *harness) {
 	tb.do("opening the client's home page",
 		chromedp.Navigate(h.client.URL+"/"),
-		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
 	)
 }
 
@@ -279,7 +279,7 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	// asks for consent only, without the password (SPEC.md).
 	tb.do("logging in again",
 		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
-		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("button.allow")),
 	)
 	fields := run(tb, "counting the consent page's credential fields",

@@ -8,6 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/wirelog"
+	"github.com/oauth-reference/client/internal/xray"
 )
 
 // handleCallback handles "GET /callback", the redirection endpoint: step (C)
@@ -17,7 +20,8 @@ import (
 //
 // Nothing is exchanged unless the response carries the state this browser's
 // session is waiting for ([RFC 6749 Section 10.12]) and comes from the
-// expected issuer ([RFC 9207 Section 2.4]).
+// expected issuer ([RFC 9207 Section 2.4]). In step-by-step mode the client
+// stops here and shows the response and its checks (see step.go).
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
@@ -26,58 +30,134 @@ import (
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 func (a *App) handleCallback(c *gin.Context) {
 	q := c.Request.URL.Query()
-	s, p, err := a.checkAuthorizationResponse(c, q)
+	hop := a.authorizationResponseHop(c.Request.URL)
+	s, p, err := a.checkAuthorizationResponse(c, q, &hop)
+	walk := xray.NewWalk(walkSize)
+	if p.State != "" {
+		walk.Add(p.Request)
+	}
+	walk.Add(hop)
 	if err != nil {
-		a.renderPageError(c, err)
+		a.renderFailure(c, err, walk)
 		return
 	}
-	s.Lock()
-	wire := s.Data.Wire
-	s.Unlock()
-	lg, err := a.redeem(a.backChannel(c.Request.Context(), wire), q.Get("code"), p)
-	if err != nil {
-		a.renderPageError(c, err)
+	if p.StepByStep {
+		a.holdResponse(c, s, heldResponse{Pending: p, Code: q.Get("code"), Walk: walk, Created: a.now()})
 		return
 	}
-	if err := a.replaceSession(c, s, sessionData{Login: lg, Wire: wire}); err != nil {
+	a.completeLogin(c, s, q.Get("code"), p, walk)
+}
+
+// completeLogin performs steps (D) and (E) and, when they succeed, starts
+// the logged-in session and goes home. The walk then holds the whole login;
+// after a failure it stays in the session, for the home page to show.
+func (a *App) completeLogin(c *gin.Context, s *webSession, code string, p pendingAuthorization, walk *xray.Walk) {
+	lg, hops, err := a.redeem(c.Request.Context(), code, p)
+	walk.Add(hops...)
+	if err != nil {
+		s.Lock()
+		s.Data.Walk = walk
+		s.Unlock()
+		a.renderFailure(c, err, walk)
+		return
+	}
+	if err := a.replaceSession(c, s, sessionData{Login: lg, Walk: walk}); err != nil {
 		a.renderInternalError(c, "saving the login", err)
 		return
 	}
 	c.Redirect(http.StatusFound, "/")
 }
 
-// checkAuthorizationResponse applies the checks of step (C) in order: no
-// repeated parameters, the state, the issuer, then an error response. It
-// returns the session and the authorization request the response answers,
-// which is now spent.
-func (a *App) checkAuthorizationResponse(c *gin.Context, q url.Values) (*webSession, pendingAuthorization, error) {
+// callbackParams explain the parameters of the authorization response.
+var callbackParams = []paramDoc{
+	{"code", "The authorization code: single use, short-lived, bound to this client, this redirect_uri and the PKCE challenge.", "RFC 6749 Section 4.1.2", true},
+	{"state", "Must be the state this browser's session sent in (A).", "RFC 6749 Section 4.1.2", false},
+	{"iss", "The issuer that answered: it must be the one the request went to (mix-up defence).", "RFC 9207 Section 2", false},
+	{"error", "Why the provider sent no code.", "RFC 6749 Section 4.1.2.1", false},
+	{"error_description", "The provider's explanation, for the developer.", "RFC 6749 Section 4.1.2.1", false},
+	{"error_uri", "A page about the error.", "RFC 6749 Section 4.1.2.1", false},
+}
+
+// authorizationResponseHop is step (C) for the walkthrough: the URL the
+// browser came back on (code masked) and its parameters, explained.
+func (a *App) authorizationResponseHop(u *url.URL) xray.Hop {
+	shown, err := url.Parse(a.cfg.RedirectURI)
+	if err != nil {
+		shown = &url.URL{Path: u.Path}
+	}
+	shown.RawQuery = u.RawQuery
+	return xray.Hop{
+		Step: "C", Title: "Authorization response", Ref: "RFC 6749 Section 4.1.2", Time: a.now(), Channel: xray.Front,
+		Note:        "The provider redirected your browser back to the client's redirect URI.",
+		URL:         wirelog.MaskURL(shown),
+		Params:      explainParams(u.String(), callbackParams),
+		ChecksTitle: "The client's checks",
+	}
+}
+
+// checkAuthorizationResponse applies the checks of step (C) in order,
+// recording each in hop: no repeated parameters, the state, the issuer,
+// then a code rather than an error. It returns the session and the
+// authorization request the response answers, which is now spent.
+func (a *App) checkAuthorizationResponse(c *gin.Context, q url.Values, hop *xray.Hop) (*webSession, pendingAuthorization, error) {
+	check := func(rule string, ref xray.Ref, passed bool, detail string) bool {
+		hop.Checks = append(hop.Checks, xray.Check{Rule: rule, Ref: ref, Passed: passed, Detail: detail})
+		return passed
+	}
 	// [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
 	// included more than once."
-	for _, name := range []string{"code", "state", "iss", "error"} {
-		if len(q[name]) > 1 {
-			return nil, pendingAuthorization{}, pageErr(http.StatusBadRequest, errorView{
-				Title:   "Malformed authorization response",
-				Message: fmt.Sprintf("The parameter %q appears more than once. Nothing was exchanged.", name),
-				Rule:    `RFC 6749 Section 3.1: "Request and response parameters MUST NOT be included more than once."`,
-			})
-		}
+	repeated := repeatedParam(q, "code", "state", "iss", "error")
+	if !check("no parameter appears more than once", "RFC 6749 Section 3.1", repeated == "", repeated) {
+		return nil, pendingAuthorization{}, pageErr(http.StatusBadRequest, errorView{
+			Title:   "Malformed authorization response",
+			Message: fmt.Sprintf("The parameter %q appears more than once. Nothing was exchanged.", repeated),
+			Rule:    `RFC 6749 Section 3.1: "Request and response parameters MUST NOT be included more than once."`,
+		})
 	}
 	s, p, ok := a.takePending(c, q.Get("state"))
-	if !ok {
-		return nil, p, pageErr(http.StatusForbidden, stateMismatchView)
+	if !check("state is one this browser's session is waiting for", "RFC 6749 Section 10.12", ok, "") {
+		return nil, p, stateMismatch(q)
 	}
-	if err := a.checkIssuer(q); err != nil {
+	if err := a.checkIssuer(q); !check("iss is the issuer the request went to", "RFC 9207 Section 2.4", err == nil, "") {
 		return nil, p, err
 	}
-	if q.Get("error") != "" {
-		return nil, p, authorizationError(q)
-	}
-	if q.Get("code") == "" {
+	if !check("the response carries a code, not an error", "RFC 6749 Section 4.1.2", q.Get("error") == "" && q.Get("code") != "", q.Get("error")) {
+		if q.Get("error") != "" {
+			return nil, p, authorizationError(q)
+		}
 		return nil, p, pageErr(http.StatusBadRequest, errorView{
 			Title: "Malformed authorization response", Message: "The response has neither a code nor an error.", Retry: true,
 		})
 	}
 	return s, p, nil
+}
+
+// repeatedParam returns the first of names that q holds more than once.
+func repeatedParam(q url.Values, names ...string) string {
+	for _, name := range names {
+		if len(q[name]) > 1 {
+			return name
+		}
+	}
+	return ""
+}
+
+// stateMismatch explains a response whose state this browser is not waiting
+// for: a forged or replayed response, or a login CSRF attempt. When the
+// response is an error, it shows what the provider said, and why the client
+// still cannot act on it.
+func stateMismatch(q url.Values) error {
+	v := stateMismatchView
+	if code := q.Get("error"); code != "" {
+		v.Title = "The provider answered with an error, for a login this browser did not start"
+		v.Code, v.Description = code, q.Get("error_description")
+		v.Message = "The provider sent the browser back with the error below. The client cannot tie this response to a " +
+			"login of this browser: its state is missing, unknown, expired or already used. The error may be genuine " +
+			"(most often: the login began before the client restarted, in another browser, or at another address such " +
+			"as 127.0.0.1 instead of localhost, whose cookies differ), but an attacker could send the same response, " +
+			"so the client treats it as not meant for you and does nothing."
+	}
+	return pageErr(http.StatusForbidden, v)
 }
 
 // stateMismatchView explains a response whose state this browser is not
@@ -132,25 +212,38 @@ func (a *App) checkIssuer(q url.Values) error {
 
 // redeem performs steps (D) and (E): it exchanges the code with the client's
 // secret and the PKCE code_verifier ([RFC 7636 Section 4.5]), then verifies
-// the ID token and learns who the user is.
+// the ID token and learns who the user is. It returns the hops of the
+// exchanges it made, the token exchange carrying the ID token checks.
 //
 // [RFC 7636 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7636#section-4.5
-func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (*login, error) {
+func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (*login, []xray.Hop, error) {
+	ctx, capture := a.recording(ctx)
 	tok, err := a.oauth.Exchange(ctx, code, oauth2.VerifierOption(p.CodeVerifier))
 	if err != nil {
-		return nil, tokenRequestError("The token request (step D) failed", err)
+		return nil, a.hopsOf(capture.Entries()), tokenRequestError("The token request (step D) failed", err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
-	idt, err := a.verifyIDToken(ctx, raw, tok.AccessToken, p.Nonce)
+	idt, checks, err := a.verifyIDToken(ctx, raw, tok.AccessToken, p.Nonce)
 	if err != nil {
-		return nil, pageErr(http.StatusBadGateway, errorView{
+		return nil, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), pageErr(http.StatusBadGateway, errorView{
 			Title:   "The ID token was rejected (step E)",
 			Message: "The provider answered with tokens, but the ID token did not pass validation, so the client does not trust them: " + err.Error(),
 			Rule:    "OpenID Connect Core 1.0 Section 3.1.3.7: the client MUST validate the ID token (signature, iss, aud, exp, nonce).",
 			Retry:   true,
 		}).withCause(err)
 	}
-	return &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now()}, nil
+	lg := &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now()}
+	return lg, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), nil
+}
+
+// withChecks gives the hop of step the client's checks of its response.
+func withChecks(hops []xray.Hop, step, title string, checks []xray.Check) []xray.Hop {
+	for i := range hops {
+		if hops[i].Step == step {
+			hops[i].Checks, hops[i].ChecksTitle = checks, title
+		}
+	}
+	return hops
 }
 
 // replaceSession ends the session that started the login and starts a new

@@ -51,7 +51,7 @@ func newHarness(t *testing.T, opts providertest.Options) *harness {
 	cfg.RedirectURI = opts.RedirectURI
 	cfg.SessionSecret = "e2e test secret"
 	sp := &spy{}
-	wire := wirelog.NewLog(wireLogSize)
+	wire := wirelog.NewLog(captureSize)
 	backChannel := &http.Client{Timeout: 10 * time.Second, Transport: &wirelog.Transport{Base: sp, Log: wire}}
 	md, err := metadata.Fetch(context.Background(), backChannel, cfg.AuthServer, cfg.BackChannel())
 	if err != nil {
@@ -464,7 +464,7 @@ func TestE2ELogoutRevokesTheTokens(t *testing.T) {
 		t.Errorf("after logout: /protected/resource answered %d, want 401", status)
 	}
 	_, home := h.get(h.client.URL + "/")
-	mustContain(t, "home page after logout", home, `href="/login"`)
+	mustContain(t, "home page after logout", home, `action="/login"`)
 	mustNotContain(t, "home page after logout", home, "Signed in")
 	if resp, _ := h.get(h.client.URL + "/resource"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /resource after logout: got %d, want 401", resp.StatusCode)
@@ -511,7 +511,7 @@ func TestE2EPagesAreNotLoggedInWithoutASession(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /: %d", resp.StatusCode)
 	}
-	mustContain(t, "home page", home, "RFC 6749 Section 4.1", "(A)", "(E)", `href="/login"`, "/.well-known/oauth-authorization-server")
+	mustContain(t, "home page", home, "RFC 6749 Section 4.1", "(A)", "(E)", `action="/login"`, "/.well-known/oauth-authorization-server")
 	mustContain(t, "CSP", resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'", "script-src 'nonce-")
 	if resp.Header.Get("Set-Cookie") != "" {
 		t.Error("an anonymous visit to / created a session")

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/xray"
 )
 
 // pageError is an error that carries the page explaining it to the user.
@@ -38,6 +40,17 @@ func (e *pageError) withCause(err error) *pageError {
 	return e
 }
 
+// renderFailure writes the page of err with the walk that led to it: the
+// hops so far, the failed one last, with the provider's trace when there is
+// one.
+func (a *App) renderFailure(c *gin.Context, err error, walk *xray.Walk) {
+	var pe *pageError
+	if errors.As(err, &pe) {
+		pe.view.Walk = a.viewWalk(c.Request.Context(), walk)
+	}
+	a.renderPageError(c, err)
+}
+
 // renderPageError writes the page of a *pageError, and a generic 500 for
 // any other error.
 func (a *App) renderPageError(c *gin.Context, err error) {
@@ -63,10 +76,45 @@ func tokenRequestError(title string, err error) *pageError {
 		v.Code, v.Description = re.ErrorCode, re.ErrorDescription
 		v.Message = "The provider's token endpoint refused the request."
 		v.Rule = tokenErrorRules[re.ErrorCode]
+		v.Causes = tokenErrorCauses[re.ErrorCode]
 		return pageErr(http.StatusBadRequest, v).withCause(err)
 	}
 	v.Message = "The provider's token endpoint could not be reached or gave an unusable answer: " + err.Error()
+	v.Causes = unreachableCauses
 	return pageErr(http.StatusBadGateway, v).withCause(err)
+}
+
+// tokenErrorCauses name, for each error code of [RFC 6749 Section 5.2], what
+// most often produces it, so a failed step (D) says what to check.
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+var tokenErrorCauses = map[string][]string{
+	"invalid_grant": {
+		"The code was already redeemed: a code is single use, and a second attempt also revokes the tokens of the first (RFC 6749 Section 4.1.2). A reloaded or replayed callback does this.",
+		"The code expired: the provider's codes live a few minutes at most (RFC 6749 Section 4.1.2).",
+		"The code_verifier does not hash to the code_challenge sent in (A) (RFC 7636 Section 4.6): the verifier in the session is not the one of this login.",
+		"The redirect_uri differs from the one in (A) (RFC 6749 Section 4.1.3), or the code was issued to another client.",
+		"A refresh token was rotated out or revoked: presenting an old one revokes the whole grant (RFC 9700 Section 4.14.2).",
+	},
+	"invalid_client": {
+		"CLIENT_ID or CLIENT_SECRET differ between the client and the provider: both processes read them from the environment or .env.",
+		`HTTP Basic client authentication (RFC 6749 Section 2.3.1) sends Authorization: Basic base64(urlencode(client_id) ":" urlencode(client_secret)). A client that forgets to form-encode the id and secret first fails with any secret holding characters such as +, % or :.`,
+		"The client authenticated with a method it did not register (client_secret_basic or client_secret_post), or with two methods at once (RFC 6749 Section 2.3).",
+	},
+	"invalid_request": {
+		"A required parameter is missing (code, redirect_uri, code_verifier) or one appears twice (RFC 6749 Section 3.2).",
+		"The body is not application/x-www-form-urlencoded, or was sent with GET (RFC 6749 Section 3.2).",
+	},
+	"unauthorized_client":    {"The client is not registered for this grant type: the provider's registration lists the grants each client may use."},
+	"unsupported_grant_type": {"The grant_type is misspelt or not offered by this provider; its metadata lists grant_types_supported (RFC 8414 Section 2)."},
+	"invalid_scope":          {"The scope asks for more than the grant holds, or names a scope the provider does not know (RFC 6749 Section 3.3)."},
+}
+
+// unreachableCauses name what to check when the token endpoint did not
+// answer with an OAuth error.
+var unreachableCauses = []string{
+	"The provider is not running, or the client reaches it at the wrong address: the back channel uses AUTH_SERVER_INTERNAL when set, else AUTH_SERVER.",
+	"Something between the client and the provider (a proxy) answered instead of the provider.",
 }
 
 // tokenErrorRules quote the error codes of [RFC 6749 Section 5.2].

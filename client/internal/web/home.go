@@ -9,7 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/tokenview"
-	"github.com/oauth-reference/client/internal/wirelog"
+	"github.com/oauth-reference/client/internal/xray"
 )
 
 // homeView is the content of the home page.
@@ -18,7 +18,9 @@ type homeView struct {
 	CSRFField string
 	CSRFToken string
 	Client    clientView
-	Wire      []wirelog.Exchange // newest first
+	Walk      walkView // this browser's latest login and what followed, oldest first
+	Startup   bool     // Walk shows the client's start-up exchanges, not a login
+	StepField string   // the name of the step-by-step switch
 }
 
 // clientView is the client's configuration, shown next to the diagram.
@@ -49,19 +51,28 @@ type tokenView struct {
 
 // handleHome handles "GET /": it explains the authorization code flow
 // ([RFC 6749 Section 4.1], steps A to E) and, once logged in, shows the user,
-// the tokens decoded (values masked), their expiry and the actions.
+// the tokens decoded (values masked), their expiry, the actions, and the
+// story of this login hop by hop, with the provider's checks in teaching
+// mode.
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 func (a *App) handleHome(c *gin.Context) {
-	v := homeView{CSRFField: csrfField, Client: a.clientView(), Wire: newestFirst(a.wire.Entries())}
+	v := homeView{CSRFField: csrfField, Client: a.clientView(), StepField: stepByStepField}
+	var walk *xray.Walk
 	if s, ok := a.currentSession(c); ok {
 		s.Lock()
 		v.CSRFToken = s.Data.CSRFToken
-		v.Wire = newestFirst(s.Data.Wire.Entries())
+		walk = s.Data.Walk
 		if s.Data.Login != nil {
 			v.Login = a.loginView(s.Data.Login)
 		}
 		s.Unlock()
+	}
+	if len(walk.Hops()) > 0 {
+		v.Walk = a.viewWalk(c.Request.Context(), walk)
+	} else {
+		hops := a.hopsOf(a.wire.Entries())
+		v.Walk, v.Startup = walkView{Hops: hops, Done: xray.Steps(hops), Teaching: a.cfg.Teaching()}, true
 	}
 	a.render(c, http.StatusOK, "home.html", "Authorization code flow", v)
 }
@@ -117,13 +128,4 @@ func expiryText(tok *oauth2.Token, now time.Time) string {
 	default:
 		return "expired " + tokenview.When(tok.Expiry, now) + "; the next resource call refreshes it"
 	}
-}
-
-// newestFirst reverses a wire log for display.
-func newestFirst(entries []wirelog.Exchange) []wirelog.Exchange {
-	out := make([]wirelog.Exchange, len(entries))
-	for i, e := range entries {
-		out[len(entries)-1-i] = e
-	}
-	return out
 }

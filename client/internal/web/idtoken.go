@@ -9,39 +9,95 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/xray"
 )
 
-// verifyIDToken validates an ID token as [OpenID Connect Core 1.0 Section
-// 3.1.3.7] requires. go-oidc checks the signature against the provider's
-// JWKS, iss, aud (our client_id) and exp; this function adds the nonce
-// and, when present, at_hash. An empty nonce skips the nonce check: an ID
-// token from a refresh need not carry one (Section 12.2).
+// verifyIDToken validates an ID token as [OIDC Core Section 3.1.3.7]
+// requires, and returns each check made, in order, for the walkthrough.
+// go-oidc checks the signature against the provider's JWKS, then iss, aud
+// (our client_id) and exp; this function adds the nonce and, when present,
+// at_hash. An empty nonce skips the nonce check: an ID token from a refresh
+// need not carry one ([OIDC Core Section 12.2]).
 //
-// [OpenID Connect Core 1.0 Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
-func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string) (*oidc.IDToken, error) {
+// [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+// [OIDC Core Section 12.2]: https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string) (*oidc.IDToken, []xray.Check, error) {
 	if raw == "" {
-		return nil, errors.New("the token response has no id_token, although the scope included openid")
+		err := errors.New("the token response has no id_token, although the scope included openid")
+		return nil, []xray.Check{{Rule: "the token response carries an ID token", Ref: "OIDC Core Section 3.1.3.3", Detail: err.Error()}}, err
 	}
 	idt, err := a.verifier.Verify(ctx, raw)
+	checks := goOIDCChecks(err)
 	if err != nil {
-		return nil, err
+		return nil, checks, err
 	}
 	// Section 3.1.3.7, step 11: "If a nonce value was sent in the
 	// Authentication Request, a nonce Claim MUST be present and its value
 	// checked to verify that it is the same value as the one that was sent".
-	if nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
-		return nil, errors.New("the ID token's nonce is not the one this login sent (a replayed or injected token)")
+	if nonce != "" {
+		ok := subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) == 1
+		checks = append(checks, xray.Check{Rule: "nonce is the one this login sent in (A)", Ref: "OIDC Core Section 3.1.3.7", Passed: ok})
+		if !ok {
+			return nil, checks, errors.New("the ID token's nonce is not the one this login sent (a replayed or injected token)")
+		}
 	}
 	// Section 3.1.3.8: the client MAY check at_hash against the access token.
 	if idt.AccessTokenHash != "" {
-		if err := idt.VerifyAccessToken(accessToken); err != nil {
-			return nil, fmt.Errorf("at_hash does not match the access token: %w", err)
+		err := idt.VerifyAccessToken(accessToken)
+		checks = append(checks, xray.Check{Rule: "at_hash matches the access token", Ref: "OIDC Core Section 3.1.3.8", Passed: err == nil})
+		if err != nil {
+			return nil, checks, fmt.Errorf("at_hash does not match the access token: %w", err)
 		}
 	}
-	return idt, nil
+	return idt, checks, nil
+}
+
+// idTokenChecks are the checks go-oidc's Verify makes, in its order.
+var idTokenChecks = []xray.Check{
+	{Rule: "the signature verifies with a key of the provider's JWKS (RS256)", Ref: "OIDC Core Section 3.1.3.7"},
+	{Rule: "iss is the provider's issuer", Ref: "OIDC Core Section 3.1.3.7"},
+	{Rule: "aud contains this client's client_id", Ref: "OIDC Core Section 3.1.3.7"},
+	{Rule: "exp is in the future", Ref: "OIDC Core Section 3.1.3.7"},
+}
+
+// goOIDCChecks returns the checks go-oidc made: all passed when err is nil;
+// otherwise those before the one err names, passed, then that one, failed.
+func goOIDCChecks(err error) []xray.Check {
+	failed := len(idTokenChecks)
+	if err != nil {
+		failed = verifyFailure(err)
+	}
+	out := make([]xray.Check, 0, len(idTokenChecks))
+	for i, c := range idTokenChecks[:min(failed+1, len(idTokenChecks))] {
+		c.Passed = i < failed
+		if i == failed {
+			c.Detail = err.Error()
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// verifyFailure returns the index in idTokenChecks of the check a go-oidc
+// Verify error reports. go-oidc has typed errors for expiry only; the others
+// are told apart by their text.
+func verifyFailure(err error) int {
+	var expired *oidc.TokenExpiredError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &expired), strings.Contains(msg, "nbf"):
+		return 3
+	case strings.Contains(msg, "different provider"):
+		return 1
+	case strings.Contains(msg, "expected audience"):
+		return 2
+	}
+	return 0
 }
 
 // userOf returns who logged in: the verified ID token's claims, completed

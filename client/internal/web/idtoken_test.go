@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,32 +50,46 @@ func TestVerifyIDToken(t *testing.T) {
 			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "auth_time": now.Unix(),
 		}
 	}
+	// wantFailed is the start of the rule of the check that fails, the
+	// last one shown; "" when all six pass.
 	tests := []struct {
-		name   string
-		change func(map[string]any)
-		key    *rsa.PrivateKey
-		wantOK bool
+		name       string
+		change     func(map[string]any)
+		key        *rsa.PrivateKey
+		wantFailed string
 	}{
-		{"a valid ID token passes (OIDC Core 3.1.3.7)", func(map[string]any) {}, key, true},
-		{"another nonce is refused (OIDC Core 3.1.3.7 step 11)", func(c map[string]any) { c["nonce"] = "other" }, key, false},
-		{"a missing nonce is refused (OIDC Core 3.1.3.7 step 11)", func(c map[string]any) { delete(c, "nonce") }, key, false},
-		{"another audience is refused (OIDC Core 3.1.3.7 step 3)", func(c map[string]any) { c["aud"] = "spa-client" }, key, false},
-		{"another issuer is refused (OIDC Core 3.1.3.7 step 2)", func(c map[string]any) { c["iss"] = "https://evil.example" }, key, false},
-		{"an expired token is refused (OIDC Core 3.1.3.7 step 9)", func(c map[string]any) { c["exp"] = now.Add(-time.Minute).Unix() }, key, false},
-		{"a wrong at_hash is refused (OIDC Core 3.1.3.8)", func(c map[string]any) { c["at_hash"] = atHash("another token") }, key, false},
-		{"a signature by another key is refused (OIDC Core 3.1.3.7 step 6)", func(map[string]any) {}, other, false},
+		{"a valid ID token passes (OIDC Core 3.1.3.7)", func(map[string]any) {}, key, ""},
+		{"another nonce is refused (OIDC Core 3.1.3.7 step 11)", func(c map[string]any) { c["nonce"] = "other" }, key, "nonce"},
+		{"a missing nonce is refused (OIDC Core 3.1.3.7 step 11)", func(c map[string]any) { delete(c, "nonce") }, key, "nonce"},
+		{"another audience is refused (OIDC Core 3.1.3.7 step 3)", func(c map[string]any) { c["aud"] = "spa-client" }, key, "aud"},
+		{"another issuer is refused (OIDC Core 3.1.3.7 step 2)", func(c map[string]any) { c["iss"] = "https://evil.example" }, key, "iss"},
+		{"an expired token is refused (OIDC Core 3.1.3.7 step 9)", func(c map[string]any) { c["exp"] = now.Add(-time.Minute).Unix() }, key, "exp"},
+		{"a wrong at_hash is refused (OIDC Core 3.1.3.8)", func(c map[string]any) { c["at_hash"] = atHash("another token") }, key, "at_hash"},
+		{"a signature by another key is refused (OIDC Core 3.1.3.7 step 6)", func(map[string]any) {}, other, "the signature"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			claims := valid()
 			tt.change(claims)
-			_, err := a.verifyIDToken(context.Background(), signRS256(t, tt.key, claims), access, nonce)
-			if (err == nil) != tt.wantOK {
-				t.Errorf("verifyIDToken: %v, want ok=%v", err, tt.wantOK)
+			_, checks, err := a.verifyIDToken(context.Background(), signRS256(t, tt.key, claims), access, nonce)
+			if (err == nil) != (tt.wantFailed == "") {
+				t.Fatalf("verifyIDToken: %v, want failure of %q", err, tt.wantFailed)
+			}
+			last := checks[len(checks)-1]
+			for _, c := range checks[:len(checks)-1] {
+				if !c.Passed {
+					t.Errorf("check %q failed before the last one: %+v", c.Rule, checks)
+				}
+			}
+			switch {
+			case tt.wantFailed == "" && (len(checks) != 6 || !last.Passed):
+				t.Errorf("got checks %+v, want six passed", checks)
+			case tt.wantFailed != "" && (last.Passed || !strings.HasPrefix(last.Rule, tt.wantFailed)):
+				t.Errorf("last check = %+v, want %q failed", last, tt.wantFailed)
 			}
 		})
 	}
-	if _, err := a.verifyIDToken(context.Background(), "", access, nonce); err == nil {
-		t.Error("a token response without an id_token passed")
+	if _, checks, err := a.verifyIDToken(context.Background(), "", access, nonce); err == nil || len(checks) != 1 || checks[0].Passed {
+		t.Errorf("a token response without an id_token: err %v, checks %+v; want one failed check", err, checks)
 	}
 }

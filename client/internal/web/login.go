@@ -1,12 +1,23 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/client/internal/xray"
 )
+
+// stepByStepField is the home page's switch: /login?step_by_step=on pauses
+// the login after each step.
+const stepByStepField = "step_by_step"
 
 // handleLogin handles "GET /login", step (A) of [RFC 6749 Section 4.1]: it
 // sends the browser to the authorization endpoint with an authorization
@@ -16,7 +27,9 @@ import (
 //     Section 2.1.1]: confidential clients use PKCE too),
 //   - an OpenID Connect nonce, echoed in the ID token.
 //
-// The state, nonce and code_verifier stay on the server, in the session.
+// The state, nonce and code_verifier stay on the server, in the session. In
+// step-by-step mode the page shows the request instead of redirecting, and
+// the learner follows the link.
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
@@ -37,11 +50,77 @@ func (a *App) handleLogin(c *gin.Context) {
 		Nonce:        randomToken(),
 		CodeVerifier: oauth2.GenerateVerifier(),
 		Created:      a.now(),
+		StepByStep:   c.Query(stepByStepField) == "on",
 	}
+	authURL := a.oauth.AuthCodeURL(p.State, oauth2.S256ChallengeOption(p.CodeVerifier), oidc.Nonce(p.Nonce))
+	p.Request = authorizationRequestHop(authURL, a.now())
 	s.Lock()
 	s.Data.addPending(p, a.now())
 	s.Unlock()
-	c.Redirect(http.StatusFound, a.oauth.AuthCodeURL(p.State, oauth2.S256ChallengeOption(p.CodeVerifier), oidc.Nonce(p.Nonce)))
+	if p.StepByStep {
+		a.renderStep(c, stepView{Step: "A", Hops: []xray.Hop{p.Request}, Next: authURL,
+			NextLabel: "Continue to the provider (B)",
+			Explain:   "The client has built the authorization request and kept state, nonce and code_verifier in its session. Continuing sends your browser to this URL."})
+		return
+	}
+	c.Redirect(http.StatusFound, authURL)
+}
+
+// authorizationRequestHop is step (A) for the walkthrough: the URL, each
+// parameter with its meaning.
+func authorizationRequestHop(authURL string, now time.Time) xray.Hop {
+	return xray.Hop{
+		Step: "A", Title: "Authorization request", Ref: "RFC 6749 Section 4.1.1", Time: now, Channel: xray.Front,
+		Note:   "The client redirects your browser (302) to the authorization endpoint.",
+		URL:    authURL,
+		Params: explainParams(authURL, authorizationParams),
+	}
+}
+
+// paramDoc explains a parameter of a front-channel URL.
+type paramDoc struct {
+	Name    string
+	Meaning string
+	Ref     xray.Ref
+	Mask    bool // a code: shown masked
+}
+
+// authorizationParams explain the parameters of the authorization request,
+// in the order the walkthrough lists them.
+var authorizationParams = []paramDoc{
+	{"response_type", "code: the client asks for an authorization code (the code flow).", "RFC 6749 Section 4.1.1", false},
+	{"client_id", "Who is asking: the client's public identifier, registered at the provider.", "RFC 6749 Section 2.2", false},
+	{"redirect_uri", "Where to send the answer; it must exactly match a registered redirect URI.", "RFC 6749 Section 3.1.2", false},
+	{"scope", "What access is asked for; openid makes this an OpenID Connect login.", "RFC 6749 Section 3.3", false},
+	{"state", "A random value bound to this browser's session; the answer must bring it back (CSRF defence).", "RFC 6749 Section 10.12", false},
+	{"nonce", "A random value the ID token must carry back, so no other ID token can be slipped into this login.", "OIDC Core Section 3.1.2.1", false},
+	{"code_challenge", "BASE64URL(SHA256(code_verifier)): only the holder of the verifier, kept in this client's session, can redeem the code (PKCE).", "RFC 7636 Section 4.2", false},
+	{"code_challenge_method", "S256: the challenge is a SHA-256 hash, not the verifier itself.", "RFC 7636 Section 4.3", false},
+}
+
+// explainParams lists the query parameters of rawURL with their meanings:
+// the documented ones in the table's order, then any other, by name.
+func explainParams(rawURL string, docs []paramDoc) []xray.Param {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil
+	}
+	q := u.Query()
+	var out []xray.Param
+	for _, d := range docs {
+		if q.Has(d.Name) {
+			v := q.Get(d.Name)
+			if d.Mask {
+				v = tokenview.Mask(v)
+			}
+			out = append(out, xray.Param{Name: d.Name, Value: v, Meaning: d.Meaning, Ref: d.Ref})
+			q.Del(d.Name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		out = append(out, xray.Param{Name: name, Value: q.Get(name)})
+	}
+	return out
 }
 
 // renderInternalError logs err and writes a generic 500 page.

@@ -18,7 +18,7 @@ import (
 // logoutView is the content of the page after logging out.
 type logoutView struct {
 	Revocations []revocationView
-	Wire        []wirelog.Exchange
+	Walk        walkView
 }
 
 // revocationView is the outcome of one revocation request.
@@ -42,15 +42,15 @@ func (a *App) handleLogout(c *gin.Context) {
 	if !ok {
 		return
 	}
-	lg, wire := s.Data.Login, s.Data.Wire
+	lg := s.Data.Login
 	s.Data.Login = nil
 	s.Unlock()
-	ctx := a.backChannel(c.Request.Context(), wire)
+	ctx, capture := a.recording(c.Request.Context())
 	v := logoutView{Revocations: []revocationView{
 		a.revoke(ctx, lg.Token.RefreshToken, "refresh_token"),
 		a.revoke(ctx, lg.Token.AccessToken, "access_token"),
 	}}
-	v.Wire = newestFirst(wire.Entries())
+	v.Walk = a.viewHops(c.Request.Context(), a.hopsOf(capture.Entries()))
 	if err := a.endSession(c, s); err != nil {
 		a.renderInternalError(c, "ending the session", err)
 		return

@@ -7,7 +7,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/tokenview"
-	"github.com/oauth-reference/client/internal/wirelog"
 )
 
 // refreshView is the content of the refresh page: the rotation, masked.
@@ -19,7 +18,7 @@ type refreshView struct {
 	NewAccess  string
 	Expiry     string
 	Scope      string
-	Wire       []wirelog.Exchange
+	Walk       walkView
 }
 
 // handleRefresh handles "POST /refresh": it uses the refresh token
@@ -39,12 +38,14 @@ func (a *App) handleRefresh(c *gin.Context) {
 		a.renderError(c, http.StatusBadRequest, errorView{Title: "No refresh token", Message: "The provider issued no refresh token with this login."})
 		return
 	}
-	ctx := a.backChannel(c.Request.Context(), s.Data.Wire)
+	ctx, capture := a.recording(c.Request.Context())
 	// A token with only a refresh token is expired to x/oauth2, so the
 	// TokenSource refreshes at once.
 	tok, err := a.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: lg.Token.RefreshToken}).Token()
+	hops := a.hopsOf(capture.Entries())
+	s.Data.Walk.Add(hops...)
 	if err != nil {
-		a.renderPageError(c, tokenRequestError("The refresh failed", err))
+		a.renderFailure(c, tokenRequestError("The refresh failed", err), s.Data.Walk)
 		return
 	}
 	old := lg.Token
@@ -58,6 +59,6 @@ func (a *App) handleRefresh(c *gin.Context) {
 		NewAccess:  tokenview.Mask(tok.AccessToken),
 		Expiry:     expiryText(tok, a.now()),
 		Scope:      scope,
-		Wire:       newestFirst(s.Data.Wire.Entries()),
+		Walk:       a.viewHops(c.Request.Context(), hops),
 	})
 }

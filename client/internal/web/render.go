@@ -23,7 +23,7 @@ var templateFS embed.FS
 type pages map[string]*template.Template
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
-var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.html", "error.html", "spa.html"}
+var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.html", "error.html", "spa.html", "step.html"}
 
 // templateFuncs are the helpers the templates use.
 var templateFuncs = template.FuncMap{
@@ -36,6 +36,13 @@ var templateFuncs = template.FuncMap{
 		return fmt.Sprintf("%d %s", code, http.StatusText(code))
 	},
 	"ok": func(code int) bool { return code >= 200 && code < 300 },
+	// mark writes a step's letter in the diagram, highlighted once the step happened.
+	"mark": func(done map[string]bool, step string) template.HTML {
+		if done[step] {
+			return template.HTML(`<b class="done">(` + template.HTMLEscapeString(step) + `)</b>`)
+		}
+		return template.HTML("(" + template.HTMLEscapeString(step) + ")")
+	},
 }
 
 // parsePages parses every page with the layout.
@@ -83,8 +90,10 @@ type errorView struct {
 	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 	Code        string
 	Description string
-	Rule        string // the rule that applies, quoted from its RFC
-	Retry       bool   // offer to log in again
+	Rule        string   // the rule that applies, quoted from its RFC
+	Causes      []string // what most often leads to this error: what to check
+	Retry       bool     // offer to log in again
+	Walk        walkView // the hops that led here, the failed one last
 }
 
 // renderError writes the error page.

@@ -9,7 +9,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/tokenview"
-	"github.com/oauth-reference/client/internal/wirelog"
 )
 
 // Resource paths of the provider's resource server (SPEC.md).
@@ -20,23 +19,16 @@ const (
 
 // resourceView is the content of the resource page.
 type resourceView struct {
-	Refreshed bool   // the access token had expired and was refreshed first
-	Expiry    string // of the access token used
-	Answers   []answerView
-}
-
-// answerView is one resource call and its answer.
-type answerView struct {
-	URL    string
-	Status int
-	Type   string // Content-Type
-	Body   string
-	Err    string
+	Refreshed bool     // the access token had expired and was refreshed first
+	Expiry    string   // of the access token used
+	Walk      walkView // the requests as sent and the answers as received
+	Errors    []string // calls that could not be made at all
 }
 
 // handleResource handles "GET /resource": it calls the provider's
 // /protected/resource and /user/profile with the access token as a Bearer
-// token ([RFC 6750 Section 2.1]) and shows both answers.
+// token ([RFC 6750 Section 2.1]) and shows both requests as sent and both
+// answers as received.
 //
 // The calls go through an oauth2.TokenSource: when the access token has
 // expired, x/oauth2 first refreshes it ([RFC 6749 Section 6]), and the page
@@ -51,42 +43,39 @@ func (a *App) handleResource(c *gin.Context) {
 	}
 	defer s.Unlock()
 	lg := s.Data.Login
-	ctx := a.backChannel(c.Request.Context(), s.Data.Wire)
+	ctx, capture := a.recording(c.Request.Context())
 	ts := a.oauth.TokenSource(ctx, lg.Token)
 	client := oauth2.NewClient(ctx, ts)
-	v := resourceView{Answers: []answerView{
-		a.call(ctx, client, a.resourceURL(protectedResourcePath)),
-		a.call(ctx, client, a.resourceURL(userProfilePath)),
-	}}
+	var v resourceView
+	for _, path := range []string{protectedResourcePath, userProfilePath} {
+		if err := call(ctx, client, a.resourceURL(path)); err != nil {
+			v.Errors = append(v.Errors, err.Error())
+		}
+	}
 	if tok, err := ts.Token(); err == nil && tok.AccessToken != lg.Token.AccessToken {
 		v.Refreshed = true
 		a.keepRefreshed(ctx, lg, tok)
 	}
 	v.Expiry = expiryText(lg.Token, a.now())
+	hops := a.hopsOf(capture.Entries())
+	s.Data.Walk.Add(hops...)
+	v.Walk = a.viewHops(c.Request.Context(), hops)
 	a.render(c, http.StatusOK, "resource.html", "Protected resources", v)
 }
 
-// call makes one GET with client and records the answer for display.
-func (a *App) call(ctx context.Context, client *http.Client, url string) answerView {
-	av := answerView{URL: url}
+// call makes one GET with client. The page shows the exchange as the
+// transport recorded it, so the answer itself is only drained.
+func call(ctx context.Context, client *http.Client, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		av.Err = err.Error()
-		return av
+		return err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		av.Err = err.Error()
-		return av
+		return err
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	av.Status, av.Type = resp.StatusCode, resp.Header.Get("Content-Type")
-	av.Body = wirelog.BodyText(av.Type, body)
-	if wa := resp.Header.Get("WWW-Authenticate"); wa != "" {
-		av.Body = "WWW-Authenticate: " + wa + "\n\n" + av.Body
-	}
-	return av
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return resp.Body.Close()
 }
 
 // keepRefreshed stores the tokens of a refresh in the login. A new ID token,
@@ -100,7 +89,7 @@ func (a *App) keepRefreshed(ctx context.Context, lg *login, tok *oauth2.Token) {
 	if raw == "" {
 		return
 	}
-	idt, err := a.verifyIDToken(ctx, raw, tok.AccessToken, "")
+	idt, _, err := a.verifyIDToken(ctx, raw, tok.AccessToken, "")
 	if err != nil || idt.Subject != lg.User.Subject {
 		a.log.Warn("ignoring the ID token of a refresh response", "err", err, "masked", tokenview.Mask(raw))
 		return

@@ -12,14 +12,13 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/session"
-	"github.com/oauth-reference/client/internal/wirelog"
+	"github.com/oauth-reference/client/internal/xray"
 )
 
 const (
-	cookieName  = "client_session" // the session cookie
-	sessionKey  = "sid"            // the one value it holds: the session ID
-	csrfField   = "csrf_token"     // the hidden form field of POST forms
-	wireLogSize = 12               // exchanges kept per session
+	cookieName = "client_session" // the session cookie
+	sessionKey = "sid"            // the one value it holds: the session ID
+	csrfField  = "csrf_token"     // the hidden form field of POST forms
 	// maxPending is how many authorization requests one browser may have
 	// under way at once (a login started in several tabs).
 	maxPending = 4
@@ -40,7 +39,8 @@ type sessionData struct {
 	CSRFToken string
 	Pending   []pendingAuthorization // oldest first, at most maxPending
 	Login     *login                 // nil until a callback succeeds
-	Wire      *wirelog.Log           // this browser's back-channel exchanges
+	Walk      *xray.Walk             // the story of the latest login: its hops, then every later exchange
+	Held      *heldResponse          // an authorization response paused at step (C), in step-by-step mode
 }
 
 // pendingAuthorization is an authorization request waiting for its response:
@@ -54,6 +54,8 @@ type pendingAuthorization struct {
 	Nonce        string
 	CodeVerifier string
 	Created      time.Time
+	Request      xray.Hop // step (A) as sent, for the walkthrough
+	StepByStep   bool     // pause at (C) and before (E)
 }
 
 // login is the result of a successful authorization code grant.
@@ -92,13 +94,13 @@ func (a *App) currentSession(c *gin.Context) (*webSession, bool) {
 	return a.sessions.Get(id)
 }
 
-// startSession makes a new session, with its own CSRF token and wire log,
-// and points the cookie at it.
+// startSession makes a new session, with its own CSRF token and walk, and
+// points the cookie at it.
 func (a *App) startSession(c *gin.Context, data sessionData) (*webSession, error) {
 	s := a.sessions.New()
 	data.CSRFToken = randomToken()
-	if data.Wire == nil {
-		data.Wire = wirelog.NewLog(wireLogSize)
+	if data.Walk == nil {
+		data.Walk = xray.NewWalk(walkSize)
 	}
 	s.Lock()
 	s.Data = data

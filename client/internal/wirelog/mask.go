@@ -53,12 +53,12 @@ func maskValue(name, value string) string {
 	}
 }
 
-// maskURL returns u with sensitive query values masked. A token never belongs
+// MaskURL returns u with sensitive query values masked. A token never belongs
 // in a URL ([RFC 6750 Section 2.3] is discouraged, and refused here), but if
 // one is there it is not logged.
 //
 // [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
-func maskURL(u *url.URL) string {
+func MaskURL(u *url.URL) string {
 	c := *u
 	c.User = nil
 	c.RawQuery = ""

@@ -26,7 +26,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if log == nil {
 		log = t.Log
 	}
-	if log == nil {
+	if log == nil || isUnrecorded(req.Context()) {
 		return t.base().RoundTrip(req)
 	}
 	start := t.now()
@@ -37,7 +37,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	e := Exchange{
 		Time:          start,
 		Method:        req.Method,
-		URL:           maskURL(req.URL),
+		URL:           MaskURL(req.URL),
 		RequestHeader: pickHeaders(req.Header, "Authorization", "Content-Type", "Accept"),
 		RequestBody:   maskBody(req.Header.Get("Content-Type"), reqBody),
 	}
@@ -49,7 +49,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	e.Status = resp.StatusCode
-	e.ResponseHeader = pickHeaders(resp.Header, "Content-Type", "Cache-Control", "WWW-Authenticate")
+	e.ResponseHeader = pickHeaders(resp.Header, "Content-Type", "Cache-Control", "Pragma", "WWW-Authenticate", "X-Request-Id")
+	e.RequestID = resp.Header.Get("X-Request-Id")
 	e.ResponseBody = maskBody(resp.Header.Get("Content-Type"), captureResponseBody(resp))
 	log.Add(e)
 	return resp, nil

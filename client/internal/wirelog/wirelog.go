@@ -23,6 +23,9 @@ type Exchange struct {
 	ResponseHeader map[string]string // a few telling headers
 	ResponseBody   string            // masked
 	Err            string            // the transport error, if any
+	// RequestID is the response's X-Request-Id: the provider's name for
+	// this request, under which it keeps its trace.
+	RequestID string
 }
 
 // Log keeps the most recent exchanges, up to a fixed number. It is safe for
@@ -69,4 +72,19 @@ func NewContext(ctx context.Context, log *Log) context.Context {
 func FromContext(ctx context.Context) *Log {
 	log, _ := ctx.Value(contextKey{}).(*Log)
 	return log
+}
+
+// unrecordedKey marks a context whose exchanges no Log records.
+type unrecordedKey struct{}
+
+// Unrecorded returns ctx marked so that the Transport records nothing made
+// with it, not even in its fallback Log: for requests about the flow rather
+// than part of it, such as fetching the provider's traces.
+func Unrecorded(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unrecordedKey{}, true)
+}
+
+func isUnrecorded(ctx context.Context) bool {
+	v, _ := ctx.Value(unrecordedKey{}).(bool)
+	return v
 }

@@ -176,8 +176,8 @@ func TestMaskBody(t *testing.T) {
 
 func TestMaskURLAndAuthorization(t *testing.T) {
 	u, _ := url.Parse("http://user:pass@localhost:8080/cb?code=aaaaaaSECRETCODE0123456789abcdefgh&state=xyz")
-	if got := maskURL(u); strings.Contains(got, "SECRET") || strings.Contains(got, "pass") || !strings.Contains(got, "state=xyz") {
-		t.Errorf("maskURL = %q", got)
+	if got := MaskURL(u); strings.Contains(got, "SECRET") || strings.Contains(got, "pass") || !strings.Contains(got, "state=xyz") {
+		t.Errorf("MaskURL = %q", got)
 	}
 	for in, want := range map[string]string{
 		"Bearer " + accessToken: "Bearer eyJhbG…acc1",
@@ -214,5 +214,31 @@ func TestBodyText(t *testing.T) {
 	}
 	if got := BodyText("text/plain", []byte("  hi  \n")); got != "hi" {
 		t.Errorf("BodyText(text) = %q", got)
+	}
+}
+
+func TestTransportKeepsRequestIDAndSkipsUnrecorded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "REQ"+r.URL.Path[1:])
+	}))
+	t.Cleanup(srv.Close)
+	fallback, perSession := NewLog(10), NewLog(10)
+	client := &http.Client{Transport: &Transport{Log: fallback}}
+	get := func(ctx context.Context, path string) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get(NewContext(context.Background(), perSession), "/1")
+	get(Unrecorded(context.Background()), "/2")
+	get(Unrecorded(NewContext(context.Background(), perSession)), "/3")
+	if got := perSession.Entries(); len(got) != 1 || got[0].RequestID != "REQ1" || got[0].ResponseHeader["X-Request-Id"] != "REQ1" {
+		t.Errorf("the session log holds %+v, want the one recorded exchange with RequestID REQ1", got)
+	}
+	if got := fallback.Entries(); len(got) != 0 {
+		t.Errorf("the fallback log holds %d exchanges made with an Unrecorded context, want 0", len(got))
 	}
 }

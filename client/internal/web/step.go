@@ -1,0 +1,162 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/wirelog"
+	"github.com/oauth-reference/client/internal/xray"
+)
+
+// Step-by-step mode pauses a login three times, so a learner can read each
+// step before the next happens: after (A), the authorization request before
+// the browser goes (login.go); at (C), the authorization response and the
+// client's checks before any exchange; and before (E), the token request
+// exactly as it will be sent. Each pause has a Continue button.
+
+// heldTTL is how long a response paused at step (C) waits for Continue: the
+// code it holds lives 10 minutes at most ([RFC 6749 Section 4.1.2]).
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+const heldTTL = pendingTTL
+
+// exchangePath is where a paused login continues: GET shows the token
+// request before it is sent, POST sends it.
+const exchangePath = "/callback/exchange"
+
+// heldResponse is an authorization response that passed the checks of step
+// (C) and waits, in the session, for the learner to continue.
+type heldResponse struct {
+	Pending pendingAuthorization
+	Code    string
+	Walk    *xray.Walk
+	Created time.Time
+}
+
+// stepView is the content of a step-by-step page.
+type stepView struct {
+	Step      string // the letter of the step just done, or about to be
+	Explain   string // what happened and what Continue does
+	Hops      []xray.Hop
+	Walk      walkView
+	Next      string // a link to follow (GET), or
+	NextForm  string // a form to post (with CSRF)
+	NextLabel string
+	CSRFField string
+	CSRFToken string
+}
+
+// renderStep writes a step-by-step page.
+func (a *App) renderStep(c *gin.Context, v stepView) {
+	v.Walk = a.viewHops(c.Request.Context(), v.Hops)
+	v.CSRFField = csrfField
+	a.render(c, http.StatusOK, "step.html", "Step "+v.Step, v)
+}
+
+// holdResponse keeps a checked authorization response in the session and
+// shows it: the pause at step (C).
+func (a *App) holdResponse(c *gin.Context, s *webSession, h heldResponse) {
+	s.Lock()
+	s.Data.Held = &h
+	s.Unlock()
+	a.renderStep(c, stepView{Step: "C", Hops: h.Walk.Hops(), Next: exchangePath, NextLabel: "Continue: prepare the token request (D)",
+		Explain: "Your browser came back with an authorization code, and the client's checks passed. " +
+			"Nothing has been exchanged yet: the code waits in this client's session."})
+}
+
+// handleExchangePreview handles "GET /callback/exchange": the pause before
+// (E). It shows the access token request ([RFC 6749 Section 4.1.3]) exactly
+// as golang.org/x/oauth2 will send it, captured by a transport that does not
+// send it.
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+func (a *App) handleExchangePreview(c *gin.Context) {
+	s, h, ok := a.heldSession(c, false)
+	if !ok {
+		return
+	}
+	csrf := s.Data.CSRFToken
+	s.Unlock()
+	preview := a.previewTokenRequest(c.Request.Context(), h)
+	a.renderStep(c, stepView{Step: "D", Hops: append(h.Walk.Hops(), preview), NextForm: exchangePath, CSRFToken: csrf,
+		NextLabel: "Send the token request (D) and receive the tokens (E)",
+		Explain: "This is the back-channel request the client will send, server to server: your browser never sees it. " +
+			"The provider will answer (E) with tokens, which the client then validates."})
+}
+
+// handleExchange handles "POST /callback/exchange": it continues a paused
+// login with steps (D) and (E), as the callback does without pauses.
+func (a *App) handleExchange(c *gin.Context) {
+	s, h, ok := a.heldSession(c, true)
+	if !ok {
+		return
+	}
+	s.Data.Held = nil
+	s.Unlock()
+	a.completeLogin(c, s, h.Code, h.Pending, h.Walk)
+}
+
+// heldSession returns the caller's session, locked, and its held response;
+// otherwise it writes the error page. The caller must Unlock the session.
+func (a *App) heldSession(c *gin.Context, checkCSRF bool) (*webSession, heldResponse, bool) {
+	s, ok := a.currentSession(c)
+	if !ok {
+		a.renderNothingHeld(c)
+		return nil, heldResponse{}, false
+	}
+	s.Lock()
+	switch h := s.Data.Held; {
+	case checkCSRF && !validCSRF(c, s.Data.CSRFToken):
+		s.Unlock()
+		a.renderCSRFError(c)
+	case h == nil || a.now().Sub(h.Created) >= heldTTL:
+		s.Data.Held = nil
+		s.Unlock()
+		a.renderNothingHeld(c)
+	default:
+		return s, *h, true
+	}
+	return nil, heldResponse{}, false
+}
+
+// renderNothingHeld writes the page for a Continue with no paused login.
+func (a *App) renderNothingHeld(c *gin.Context) {
+	a.renderError(c, http.StatusConflict, errorView{
+		Title:   "No login to continue",
+		Message: "This browser has no login paused at step (C): it was continued already, has expired, or began in another browser.",
+		Retry:   true,
+	})
+}
+
+// errNotSent is the answer of the transport that captures a request
+// without sending it.
+var errNotSent = errors.New("web: captured for display, not sent")
+
+// notSent is an http.RoundTripper that sends nothing.
+type notSent struct{}
+
+func (notSent) RoundTrip(*http.Request) (*http.Response, error) { return nil, errNotSent }
+
+// previewTokenRequest runs the code exchange through a transport that
+// records the request (masked) and does not send it, and returns it as the
+// hop of step (D), not yet sent.
+func (a *App) previewTokenRequest(ctx context.Context, h heldResponse) xray.Hop {
+	capture := wirelog.NewLog(1)
+	client := &http.Client{Transport: &wirelog.Transport{Base: notSent{}, Log: capture}}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, client)
+	_, _ = a.oauth.Exchange(ctx, h.Code, oauth2.VerifierOption(h.Pending.CodeVerifier))
+	hops := a.hopsOf(capture.Entries())
+	if len(hops) == 0 {
+		return xray.Hop{Step: "D", Title: "Access token request", Channel: xray.Back, Note: "The request could not be prepared."}
+	}
+	hop := hops[0]
+	hop.Exchange.Err = ""
+	hop.Title = "Access token request, not sent yet"
+	hop.Note = "The client authenticates with its secret and proves with the code_verifier that it is the one that started this login (PKCE)."
+	return hop
+}

@@ -1,0 +1,50 @@
+package xray
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Ref names a section of a specification in the one form the code cites,
+// "RFC 6749 Section 4.1.3" or "OIDC Core Section 3.1.3.7", and links to it.
+type Ref string
+
+// refRE parses a Ref: a spec name, then an optional section or appendix.
+var refRE = regexp.MustCompile(`^(RFC (\d{3,5})|OIDC [A-Za-z -]+?)(?: (Section|Appendix) ([0-9A-Z][0-9.]*))?$`)
+
+// openIDSpecs are the OpenID Foundation specifications a Ref may name, by
+// the short name used after "OIDC ".
+var openIDSpecs = map[string]string{
+	"OIDC Core":                 "https://openid.net/specs/openid-connect-core-1_0.html",
+	"OIDC Discovery":            "https://openid.net/specs/openid-connect-discovery-1_0.html",
+	"OIDC RP-Initiated Logout":  "https://openid.net/specs/openid-connect-rpinitiated-1_0.html",
+	"OIDC Dynamic Registration": "https://openid.net/specs/openid-connect-registration-1_0.html",
+}
+
+// URL returns the address of the section on rfc-editor.org or openid.net,
+// or "" for a reference this package does not know.
+func (r Ref) URL() string {
+	m := refRE.FindStringSubmatch(strings.TrimSpace(string(r)))
+	if m == nil {
+		return ""
+	}
+	spec, number, kind, section := m[1], m[2], m[3], strings.TrimSuffix(m[4], ".")
+	if number != "" {
+		u := "https://www.rfc-editor.org/rfc/rfc" + number
+		switch kind {
+		case "Section":
+			u += "#section-" + section
+		case "Appendix":
+			u += "#appendix-" + section
+		}
+		return u
+	}
+	base, ok := openIDSpecs[spec]
+	if !ok {
+		return ""
+	}
+	if kind == "" {
+		return base
+	}
+	return base + "#rfc." + strings.ToLower(kind) + "." + section
+}

@@ -1,0 +1,146 @@
+package xray
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+)
+
+// Trace is the provider's account of one request: every rule it applied, in
+// order, with the section that states it, and what the request changed in
+// its store. The provider serves it as JSON at GET /debug/trace/{request_id}
+// in teaching mode (README, "The X-ray").
+type Trace struct {
+	RequestID string    `json:"request_id"`
+	Time      time.Time `json:"time"`
+	Method    string    `json:"method"`
+	Path      string    `json:"path"`
+	ClientID  string    `json:"client_id"`
+	Status    int       `json:"status"`
+	Outcome   string    `json:"outcome"`
+	Checks    []Check   `json:"checks"`
+	Changes   []string  `json:"changes"`
+}
+
+// ErrNoTrace is Fetch's error when the provider has no trace for an id: it
+// is not in teaching mode, does not keep traces, or has forgotten this one.
+var ErrNoTrace = errors.New("xray: the provider has no trace for this request")
+
+// maxTrace bounds the size of a trace document read from the provider.
+const maxTrace = 256 << 10
+
+// requestIDRE is what a request id may look like before it goes into a URL.
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// Tracer fetches the provider's traces.
+type Tracer struct {
+	// BaseURL is the provider's base URL as the client reaches it.
+	BaseURL string
+	// Client makes the requests. Its exchanges should not be recorded in
+	// the walkthrough (see wirelog.Unrecorded): they are about the flow,
+	// not part of it.
+	Client *http.Client
+}
+
+// Fetch returns the trace of the request the provider answered with the
+// X-Request-Id requestID, or ErrNoTrace.
+func (t *Tracer) Fetch(ctx context.Context, requestID string) (*Trace, error) {
+	if !requestIDRE.MatchString(requestID) {
+		return nil, ErrNoTrace
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.BaseURL+"/debug/trace/"+url.PathEscape(requestID), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := t.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, ErrNoTrace
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("xray: GET /debug/trace: %s", resp.Status)
+	}
+	var tr Trace
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxTrace)).Decode(&tr); err != nil {
+		return nil, fmt.Errorf("xray: reading a trace: %w", err)
+	}
+	if tr.RequestID != requestID {
+		return nil, fmt.Errorf("xray: asked for the trace of %q, got %q", requestID, tr.RequestID)
+	}
+	return &tr, nil
+}
+
+// traceGrace is how long after an exchange a missing trace is asked for
+// again: a provider may file the trace a moment after it has answered.
+const traceGrace = 5 * time.Second
+
+// fetchTimeout bounds each trace request, so a page never waits long on one.
+const fetchTimeout = 2 * time.Second
+
+// FetchTraces fills in the provider's trace of every back-channel hop that
+// has none yet. Failures leave a hop without a trace: the walkthrough then
+// shows the client's view only. It stops at the first transport error (the
+// provider is down; the page should not wait on every hop).
+func (w *Walk) FetchTraces(ctx context.Context, t *Tracer, now time.Time) {
+	for _, id := range w.missingTraces() {
+		fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+		tr, err := t.Fetch(fctx, id)
+		cancel()
+		switch {
+		case err == nil:
+			w.setTrace(id, tr, false)
+		case errors.Is(err, ErrNoTrace):
+			w.setTrace(id, nil, true)
+		default:
+			return
+		}
+	}
+	w.forgetRecentGone(now)
+}
+
+// missingTraces returns the request ids of the hops whose trace is still to
+// be fetched.
+func (w *Walk) missingTraces() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var ids []string
+	for _, h := range w.hops {
+		if h.Exchange != nil && h.Exchange.RequestID != "" && h.Trace == nil && !h.traceGone {
+			ids = append(ids, h.Exchange.RequestID)
+		}
+	}
+	return ids
+}
+
+// setTrace records what the provider said about request id, if the walk
+// still holds its hop.
+func (w *Walk) setTrace(id string, tr *Trace, gone bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for j := range w.hops {
+		if h := &w.hops[j]; h.Exchange != nil && h.Exchange.RequestID == id {
+			h.Trace, h.traceGone = tr, gone
+		}
+	}
+}
+
+// forgetRecentGone lets hops younger than traceGrace be asked again.
+func (w *Walk) forgetRecentGone(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for j := range w.hops {
+		if h := &w.hops[j]; h.traceGone && now.Sub(h.Time) < traceGrace {
+			h.traceGone = false
+		}
+	}
+}

@@ -59,3 +59,58 @@ func TestBrowserWalkthrough(t *testing.T) {
 	tb.screenshot("walkthrough-hops", "")
 	tb.noConsoleErrors()
 }
+
+func TestBrowserStepByStep(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{})
+	tb.do("setting the window", chromedp.EmulateViewport(1000, 820))
+
+	// The switch is keyboard-usable: focus it, Space ticks it, Enter on the
+	// button submits.
+	tb.do("ticking Step by step with the keyboard",
+		chromedp.Navigate(h.client.URL+"/"),
+		chromedp.Focus(chromedp.CSS(`input[name="step_by_step"]`)),
+		chromedp.KeyEvent(" "),
+	)
+	if !run(tb, "reading the switch", chromedp.Evaluate[bool](`document.querySelector('input[name="step_by_step"]').checked`)) {
+		t.Fatal("Space on the focused switch did not tick it")
+	}
+	tb.do("logging in step by step", chromedp.Click(chromedp.CSS(`form[action="/login"] button`)))
+
+	// (A) paused: the request is shown; Continue goes to the provider.
+	tb.do("waiting for step A", chromedp.WaitVisible(chromedp.CSS(`a#continue`)))
+	mustContain(t, "step A", tb.text(), "Step by step: (A) the authorization request", "code_challenge_method", "Continue to the provider (B)")
+	tb.screenshot("step-a", "")
+	tb.do("continuing to the provider", chromedp.Click(chromedp.CSS(`a#continue`)))
+	tb.signIn("allow")
+
+	// (C) paused: the response and the client's checks, nothing exchanged.
+	tb.do("waiting for step C", chromedp.WaitVisible(chromedp.CSS(`a#continue`)))
+	mustContain(t, "step C", tb.text(), "Step by step: (C) the authorization response", "state is one this browser's session is waiting for")
+	if got := h.spy.tokenRequests(); len(got) != 0 {
+		t.Fatalf("token requests at (C) = %v, want none", got)
+	}
+	tb.do("scrolling to the checks", chromedp.ScrollIntoView(chromedp.CSS(`ul.checks`)))
+	tb.screenshot("step-c", "")
+	tb.do("continuing to (D)", chromedp.Click(chromedp.CSS(`a#continue`)))
+
+	// Before (E): the token request as it will be sent.
+	tb.do("waiting for step D", chromedp.WaitVisible(chromedp.CSS(`button#continue`)))
+	mustContain(t, "step D", tb.text(), "as it will be sent", "grant_type=authorization_code", "Basic base64(testclient:••••••)")
+	if got := h.spy.tokenRequests(); len(got) != 0 {
+		t.Fatalf("token requests before (E) = %v, want none", got)
+	}
+	tb.do("scrolling to the request", chromedp.ScrollIntoView(chromedp.CSS(`section.hop.back`)))
+	tb.screenshot("step-d", "")
+	tb.do("sending the token request with the keyboard",
+		chromedp.Focus(chromedp.CSS(`button#continue`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)),
+	)
+	mustContain(t, "home page", tb.text(), "Signed in as Demo User", "ID token validation (E)")
+	if got := h.spy.tokenRequests(); len(got) != 1 {
+		t.Errorf("token requests = %v, want one", got)
+	}
+	tb.noConsoleErrors()
+}

@@ -192,7 +192,13 @@ func (h *harness) location(resp *http.Response, want int) *url.URL {
 func (h *harness) authorize(decision string) *url.URL {
 	h.t.Helper()
 	resp, _ := h.get(h.client.URL + "/login")
-	authURL := h.location(resp, http.StatusFound)
+	return h.signIn(h.location(resp, http.StatusFound), decision)
+}
+
+// signIn performs step (B): the provider's login form at authURL with the
+// demo user and the given decision. It returns the authorization response.
+func (h *harness) signIn(authURL *url.URL, decision string) *url.URL {
+	h.t.Helper()
 	if resp, body := h.get(authURL.String()); resp.StatusCode != http.StatusOK || !strings.Contains(body, "/oauth/authenticate") {
 		h.t.Fatalf("GET %s: got %d, want the login form posting to /oauth/authenticate:\n%s", authURL, resp.StatusCode, body)
 	}
@@ -200,7 +206,7 @@ func (h *harness) authorize(decision string) *url.URL {
 	form.Set("username", "demo")
 	form.Set("password", "demo")
 	form.Set("decision", decision)
-	resp, _ = h.do(http.MethodPost, h.provider.Issuer+"/oauth/authenticate", form)
+	resp, _ := h.do(http.MethodPost, h.provider.Issuer+"/oauth/authenticate", form)
 	cb := h.location(resp, http.StatusFound)
 	if !strings.HasPrefix(cb.String(), h.client.URL+"/callback?") {
 		h.t.Fatalf("provider redirected to %s, want the client's callback", cb)

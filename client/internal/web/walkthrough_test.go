@@ -1,0 +1,172 @@
+package web
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+func TestE2EWalkthroughShowsEveryHop(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	cb := h.authorize("allow")
+	code := cb.Query().Get("code")
+	resp, _ := h.get(cb.String())
+	h.location(resp, http.StatusFound)
+	h.get(h.client.URL + "/resource")
+	_, page := h.get(h.client.URL + "/")
+	home := html.UnescapeString(page)
+	mustContain(t, "walkthrough", home,
+		// (A) each parameter, with its meaning and section
+		"Authorization request", "code_challenge_method", "S256", "RFC 7636 Section 4.3", "https://www.rfc-editor.org/rfc/rfc7636#section-4.3",
+		"OIDC Core Section 3.1.2.1", "https://openid.net/specs/openid-connect-core-1_0.html#rfc.section.3.1.2.1",
+		// (C) the callback and the client's checks
+		"Authorization response", "state is one this browser's session is waiting for", "iss is the issuer the request went to",
+		// (D) as sent, (E) as received, and the ID token checks
+		"POST "+h.provider.URL+"/oauth/token", "Basic base64(testclient:••••••)", "code_verifier=••••••", "200 OK",
+		"ID token validation (E)", "nonce is the one this login sent in (A)",
+		// later: the resource calls, Authorization masked
+		"Protected resource request", "GET "+h.provider.URL+"/protected/resource", "Authorization: Bearer eyJ")
+	mustNotContain(t, "walkthrough", home, code, h.spy.lastAccessToken(), "testsecret")
+	mustContain(t, "walkthrough", home, code[:6]+"…")
+	for _, step := range []string{"A", "B", "C", "D", "E"} {
+		mustContain(t, "diagram", page, `<b class="done">(`+step+`)</b>`)
+	}
+	order := []string{"(A)</span>Authorization request", "(C)</span>Authorization response", "(D)</span>Access token request", "Protected resource request"}
+	last := -1
+	for _, s := range order {
+		i := strings.Index(page, s)
+		if i < last {
+			t.Errorf("%q comes before the hop before it: the hops are out of order", s)
+		}
+		last = i
+	}
+}
+
+var continueRE = regexp.MustCompile(`id="continue"`)
+
+func TestE2EStepByStepPausesThreeTimes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+
+	// (A) The request is shown, not followed.
+	resp, page := h.get(h.client.URL + "/login?step_by_step=on")
+	if resp.StatusCode != http.StatusOK || !continueRE.MatchString(page) {
+		t.Fatalf("GET /login?step_by_step=on: got %d, want 200 and a Continue link:\n%s", resp.StatusCode, page)
+	}
+	m := regexp.MustCompile(`href="([^"]+/oauth/authorize\?[^"]+)" id="continue"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no Continue link to the authorization endpoint:\n%s", page)
+	}
+	authURL, _ := url.Parse(html.UnescapeString(m[1]))
+	mustContain(t, "step A", html.UnescapeString(page), "code_challenge_method", authURL.Query().Get("state"))
+
+	// (C) The response is checked and held: no exchange yet.
+	cb := h.signIn(authURL, "allow")
+	resp, page = h.get(cb.String())
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("callback in step-by-step mode: got %d, want 200:\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, "step C", html.UnescapeString(page), "state is one this browser's session is waiting for", `href="/callback/exchange"`)
+	mustNotContain(t, "step C", page, cb.Query().Get("code"))
+	if got := h.spy.tokenRequests(); len(got) != 0 {
+		t.Fatalf("token requests after (C) = %v, want none", got)
+	}
+
+	// Before (E): the token request as it will be sent, and still none sent.
+	resp, page = h.get(h.client.URL + "/callback/exchange")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /callback/exchange: got %d:\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, "step D", html.UnescapeString(page), "as it will be sent", "grant_type=authorization_code", "Basic base64(testclient:••••••)",
+		`action="/callback/exchange"`)
+	mustNotContain(t, "step D", page, cb.Query().Get("code"), "testsecret")
+	if got := h.spy.tokenRequests(); len(got) != 0 {
+		t.Fatalf("token requests after the preview = %v, want none", got)
+	}
+
+	// Continue needs the CSRF token; with it, (D) and (E) happen.
+	if resp, _ := h.do(http.MethodPost, h.client.URL+"/callback/exchange", url.Values{}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST /callback/exchange without the CSRF token: got %d, want 403", resp.StatusCode)
+	}
+	csrf := csrfRE.FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatalf("no CSRF token on the step D page:\n%s", page)
+	}
+	resp, _ = h.do(http.MethodPost, h.client.URL+"/callback/exchange", url.Values{csrfField: {csrf[1]}})
+	if loc := h.location(resp, http.StatusFound); loc.Path != "/" {
+		t.Errorf("after Continue: redirected to %s, want /", loc)
+	}
+	if got := h.spy.tokenRequests(); len(got) != 1 || got[0] != "authorization_code" {
+		t.Errorf("token requests = %v, want [authorization_code]", got)
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page", home, "Signed in as Demo User", "ID token validation (E)")
+
+	// The held response is spent: continuing again finds nothing.
+	if resp, _ := h.do(http.MethodPost, h.client.URL+"/callback/exchange", url.Values{csrfField: {h.csrfToken()}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("a second Continue: got %d, want 409", resp.StatusCode)
+	}
+}
+
+func TestE2EFailedTokenRequestShowsTheExchangeAndCauses(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.app.oauth.ClientSecret = "not-the-secret"
+	resp, page := h.get(h.authorize("allow").String())
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("callback with a wrong client secret: got %d, want 400:\n%s", resp.StatusCode, page)
+	}
+	page = html.UnescapeString(page)
+	mustContain(t, "failed step D", page, "invalid_client", "Likely causes", "Basic base64(urlencode(client_id)",
+		"POST "+h.provider.URL+"/oauth/token", "401 Unauthorized", "WWW-Authenticate", "What happened, hop by hop")
+	mustNotContain(t, "failed step D", page, "not-the-secret")
+	// The failed story stays for the home page.
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page", html.UnescapeString(home), "Your login, hop by hop", "401 Unauthorized")
+}
+
+func TestE2EProviderErrorWithAnUnknownState(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	q := url.Values{"error": {"access_denied"}, "error_description": {"The user said no"}, "state": {"never-issued"}, "iss": {h.provider.Issuer}}
+	resp, page := h.get(h.client.URL + "/callback?" + q.Encode())
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("got %d, want 403", resp.StatusCode)
+	}
+	mustContain(t, "error page", html.UnescapeString(page), "access_denied", "The user said no", "did not start",
+		"127.0.0.1 instead of localhost", "RFC 6749 Section 10.12")
+}
+
+func TestCanonicalOrigin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	_, port, _ := strings.Cut(strings.TrimPrefix(h.client.URL, "http://"), ":")
+	for _, tt := range []struct {
+		host, want string
+	}{
+		{"localhost:" + port, h.client.URL + "/spa?x=1"}, // another loopback name: sent to REDIRECT_URI's
+		{"127.0.0.1:" + port, ""},                        // the canonical origin itself
+		{"localhost:1", ""},                              // another port: not this client's origin
+		{"client.example:" + port, ""},                   // a proxy's name: left alone
+	} {
+		req, _ := http.NewRequest(http.MethodGet, h.client.URL+"/spa?x=1", nil)
+		req.Host = tt.host
+		resp, err := h.browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		switch loc := resp.Header.Get("Location"); {
+		case tt.want != "" && (resp.StatusCode != http.StatusFound || loc != tt.want):
+			t.Errorf("Host %s: got %d to %q, want 302 to %s", tt.host, resp.StatusCode, loc, tt.want)
+		case tt.want == "" && resp.StatusCode != http.StatusOK:
+			t.Errorf("Host %s: got %d, want 200", tt.host, resp.StatusCode)
+		}
+	}
+}

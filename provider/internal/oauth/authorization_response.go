@@ -13,15 +13,23 @@ import (
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (a *Authorization) Deny(code ErrorCode, description string) *AuthorizationError {
-	return &AuthorizationError{Error: NewError(code, description), RedirectURI: a.RedirectURI, State: a.State}
+	return &AuthorizationError{Error: NewError(code, description), RedirectURI: a.RedirectURI, State: a.State,
+		PushedRequest: a.PushedRequest}
 }
 
 // IssueAuthorizationCode records the user's approval as a grant, issues a
 // code for it ([RFC 6749 Section 4.1.2]) and returns the URI to redirect the
-// user-agent to. The code is in the store before this returns.
+// user-agent to. The code is in the store before this returns. A pushed
+// request is used up first ([RFC 9126 Section 2.2]: the request_uri is "a
+// single-use reference"): of two approvals racing on one, only one gets a
+// code.
 //
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
-func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, *Error) {
+// [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
+func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, *AuthorizationError) {
+	if err := p.usePushedRequest(ctx, a.PushedRequest); err != nil {
+		return "", &AuthorizationError{Error: err} // shown, not redirected: the request may be another's
+	}
 	now := p.now()
 	expiresAt := now.Add(p.Config.CodeTTL)
 	grant := p.newGrant(a.Client.ID, userID, a.Scope, authTime, now, expiresAt)
@@ -36,16 +44,21 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 		AuthTime: authTime, CreatedAt: now, ExpiresAt: expiresAt,
 	}
 	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {
-		return "", serverError(err)
+		return "", &AuthorizationError{Error: serverError(err), RedirectURI: a.RedirectURI, State: a.State}
 	}
 	return p.responseURI(a.RedirectURI, url.Values{"code": {code}}, a.State), nil
 }
 
 // ErrorRedirectURI is where a redirectable authorization error sends the
-// user-agent ([RFC 6749 Section 4.1.2.1]).
+// user-agent ([RFC 6749 Section 4.1.2.1]). An error sent back ends the
+// authorization, so its pushed request, if any, is used up; failing to mark
+// it is logged, and the request then expires unused.
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-func (p *Provider) ErrorRedirectURI(e *AuthorizationError) string {
+func (p *Provider) ErrorRedirectURI(ctx context.Context, e *AuthorizationError) string {
+	if err := p.usePushedRequest(ctx, e.PushedRequest); err != nil && err.Code == ErrServerError {
+		p.Log.Error("use pushed request", "err", err)
+	}
 	params := url.Values{"error": {string(e.Code)}}
 	if e.Description != "" {
 		params.Set("error_description", e.Description)

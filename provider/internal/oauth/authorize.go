@@ -99,6 +99,7 @@ func (r AuthorizationRequest) Values() url.Values {
 	add("nonce", r.Nonce)
 	add("prompt", r.Prompt)
 	add("max_age", r.MaxAge)
+	add("request_uri", r.RequestURI)
 	return v
 }
 
@@ -114,7 +115,15 @@ type Authorization struct {
 	Nonce         string
 	Prompt        []string
 	MaxAge        time.Duration // -1 when absent
-	Request       AuthorizationRequest
+	// Request is the request as it arrived: for a pushed request only
+	// client_id and request_uri, which the login form carries on.
+	Request AuthorizationRequest
+	// PushedRequest is the hash of the request_uri when the request was
+	// pushed to the PAR endpoint ([RFC 9126]), "" otherwise. The pushed
+	// request is used up when the authorization ends.
+	//
+	// [RFC 9126]: https://www.rfc-editor.org/rfc/rfc9126
+	PushedRequest string
 }
 
 // OpenID reports whether this is an OpenID Connect request.
@@ -132,24 +141,50 @@ func (a *Authorization) PromptIncludes(value string) bool { return slices.Contai
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 type AuthorizationError struct {
 	*Error
-	RedirectURI string
-	State       string
+	RedirectURI   string
+	State         string
+	PushedRequest string // as in Authorization: used up when the error is redirected
 }
 
-// Authorize validates an authorization request ([RFC 6749 Section 4.1.1]).
-// Errors are *AuthorizationError; the ones about client_id and redirect_uri
-// are checked first and are never redirected.
+// Authorize validates an authorization request ([RFC 6749 Section 4.1.1]),
+// sent through the browser or, by client_id and request_uri, pushed before
+// to the PAR endpoint ([RFC 9126 Section 4]: "The authorization server MUST
+// validate authorization requests arising from a pushed request as it would
+// any other authorization request."). Errors are *AuthorizationError; the
+// ones about client_id, request_uri and redirect_uri are checked first and
+// are never redirected.
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+// [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
 func (p *Provider) Authorize(ctx context.Context, r AuthorizationRequest) (*Authorization, *AuthorizationError) {
+	if r.RequestURI == "" {
+		return p.checkAuthorizationRequest(ctx, r, "")
+	}
+	pushed, err := p.pushedRequest(ctx, r)
+	if err != nil {
+		return nil, &AuthorizationError{Error: err}
+	}
+	a, aerr := p.checkAuthorizationRequest(ctx, pushed, HashSecret(r.RequestURI))
+	if aerr != nil {
+		return nil, aerr
+	}
+	a.Request = AuthorizationRequest{ClientID: r.ClientID, RequestURI: r.RequestURI}
+	return a, nil
+}
+
+// checkAuthorizationRequest is the one function that decides whether an
+// authorization request is valid, whichever way it arrived: at the
+// authorization endpoint, or at the PAR endpoint (pushedHash is then the hash
+// of its request_uri).
+func (p *Provider) checkAuthorizationRequest(ctx context.Context, r AuthorizationRequest, pushedHash string) (*Authorization, *AuthorizationError) {
 	client, redirectURI, err := p.checkClientAndRedirect(ctx, r)
 	if err != nil {
 		return nil, &AuthorizationError{Error: err}
 	}
 	a := &Authorization{Client: client, RedirectURI: redirectURI, SentRedirect: r.RedirectURI != "",
-		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, Request: r}
+		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, Request: r, PushedRequest: pushedHash}
 	if err := p.checkRedirectable(a, r); err != nil {
-		return nil, &AuthorizationError{Error: err, RedirectURI: redirectURI, State: r.State}
+		return nil, &AuthorizationError{Error: err, RedirectURI: redirectURI, State: r.State, PushedRequest: pushedHash}
 	}
 	return a, nil
 }
@@ -210,6 +245,9 @@ func (p *Provider) checkRedirectable(a *Authorization, r AuthorizationRequest) *
 	if err := checkUnsupported(r); err != nil {
 		return err
 	}
+	if err := requirePushed(a.Client, a.PushedRequest); err != nil {
+		return err
+	}
 	if err := checkResponseType(a.Client, r.ResponseType); err != nil {
 		return err
 	}
@@ -229,17 +267,16 @@ func (p *Provider) checkRedirectable(a *Authorization, r AuthorizationRequest) *
 }
 
 // checkUnsupported refuses, rather than ignores, the features this provider
-// does not implement: request objects ([OIDC Core Section 6]: "request_not_supported",
-// "request_uri_not_supported"; a request_uri is never fetched) and response
-// modes other than query.
+// does not implement: request objects ([OIDC Core Section 6]:
+// "request_not_supported") and response modes other than query. A request_uri
+// is resolved before (see Authorize): only those of the PAR endpoint are
+// known, and none is ever fetched.
 //
 // [OIDC Core Section 6]: https://openid.net/specs/openid-connect-core-1_0.html#JWTRequests
 func checkUnsupported(r AuthorizationRequest) *Error {
 	switch {
 	case r.Request != "":
 		return NewError(ErrRequestNotSupported, "request objects are not supported")
-	case r.RequestURI != "":
-		return NewError(ErrRequestURINotSupported, "request_uri is not supported")
 	case r.ResponseMode != "" && r.ResponseMode != "query":
 		return invalidRequest("only response_mode=query is supported")
 	}

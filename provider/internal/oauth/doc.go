@@ -10,6 +10,7 @@
 //	authorize.go                 RFC 6749 §4.1.1 (authorization request), §3.1.2 (redirect URI),
 //	                             RFC 9700 §2.1 (exact redirect matching), RFC 7636 §4.4.1 (PKCE request checks)
 //	authorization_response.go    RFC 6749 §4.1.2, §4.1.2.1 (code and error responses), RFC 9207 (iss)
+//	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
 //	prompt.go                    OIDC Core §3.1.2.1 (prompt, max_age), RFC 8252 §8.6 (public clients never approved silently)
 //	pkce.go                      RFC 7636 §4.1–4.6 (S256 only; downgrade defence of RFC 9700 §2.1.1)
 //	scope.go                     RFC 6749 §3.3 (scope), §6 (narrowing on refresh), OIDC Core §11 (offline_access)
@@ -63,8 +64,8 @@
 //
 // The implicit grant and hybrid flows (RFC 9700 §2.1.2 advises against
 // them), the resource owner password grant (RFC 9700 §2.4: MUST NOT be
-// used), PKCE "plain", request objects and request_uri (refused with
-// request_not_supported / request_uri_not_supported; a request_uri is
-// never fetched), response modes other than query, dynamic client
+// used), PKCE "plain", request objects (refused with request_not_supported),
+// any request_uri but the PAR endpoint's (invalid_request_uri; a request_uri
+// is never fetched), response modes other than query, dynamic client
 // registration, and token exchange.
 package oauth

@@ -34,7 +34,7 @@ const (
 	ErrLoginRequired           ErrorCode = "login_required"
 	ErrConsentRequired         ErrorCode = "consent_required"
 	ErrRequestNotSupported     ErrorCode = "request_not_supported"
-	ErrRequestURINotSupported  ErrorCode = "request_uri_not_supported"
+	ErrInvalidRequestURI       ErrorCode = "invalid_request_uri" // a request_uri the PAR endpoint did not issue, or no longer valid
 )
 
 // Error is a protocol error. Code and Description go on the wire; Cause is

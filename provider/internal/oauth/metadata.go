@@ -9,6 +9,7 @@ const (
 	PathAccessToken         = "/oauth/access_token" // alias of PathToken
 	PathRevoke              = "/oauth/revoke"
 	PathIntrospect          = "/oauth/introspect"
+	PathPAR                 = "/oauth/par"
 	PathDeviceAuthorization = "/oauth/device/code"
 	PathDeviceVerification  = "/device"
 	PathUserInfo            = "/userinfo"
@@ -46,12 +47,17 @@ type Metadata struct {
 	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
 	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
+	// RFC 9126 Section 5.
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
 }
 
 // Metadata describes this provider: its endpoints and what it supports, so
-// a client needs only the issuer URL ([RFC 8414 Section 3]).
+// a client needs only the issuer URL ([RFC 8414 Section 3]), including the
+// PAR endpoint ([RFC 9126 Section 2]).
 //
 // [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
+// [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
 func (p *Provider) Metadata() Metadata {
 	iss := p.Config.Issuer
 	secretMethods := []string{string(AuthClientSecretBasic), string(AuthClientSecretPost)}
@@ -79,5 +85,11 @@ func (p *Provider) Metadata() Metadata {
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 			"name", "email", "email_verified"},
 		PromptValuesSupported: []string{"none", "login", "consent"},
+		// "Authorization servers supporting PAR SHOULD include the URL of
+		// their pushed authorization request endpoint in their
+		// authorization server metadata document" ([RFC 9126 Section 2]).
+		// PAR is required per client, never globally.
+		PushedAuthorizationRequestEndpoint: iss + PathPAR,
+		RequirePushedAuthorizationRequests: false,
 	}
 }

@@ -136,7 +136,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSession) {
 	location, err := s.p.IssueAuthorizationCode(c.Request.Context(), a, sess.UserID(), sess.AuthTime())
 	if err != nil {
-		s.authorizationError(c, &oauth.AuthorizationError{Error: err, RedirectURI: a.RedirectURI, State: a.State})
+		s.authorizationError(c, err)
 		return
 	}
 	sess.RememberConsent(a.Client.ID, a.Scope)
@@ -185,7 +185,7 @@ func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError)
 		return
 	}
 	s.logIfServerError(c, e.Error)
-	c.Redirect(http.StatusFound, s.p.ErrorRedirectURI(e))
+	c.Redirect(http.StatusFound, s.p.ErrorRedirectURI(c.Request.Context(), e))
 }
 
 // saveSession writes the session cookie; failing to is logged, not fatal:

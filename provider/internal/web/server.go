@@ -68,6 +68,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	api.POST(oauth.PathAccessToken, s.handleToken)
 	api.POST(oauth.PathRevoke, s.handleRevoke)
 	api.POST(oauth.PathIntrospect, s.handleIntrospect)
+	api.POST(oauth.PathPAR, s.handlePAR) // RFC 9126
 
 	// The resource server: RFC 6750, OIDC Core Section 5.3.
 	api.GET("/protected/resource", s.handleProtectedResource)

@@ -1,0 +1,180 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// PushedRequestTTL is how long a request_uri from the PAR endpoint may be
+// used: "The request URI lifetime is at the discretion of the authorization
+// server but will typically be relatively short (e.g., between 5 and 600
+// seconds)" ([RFC 9126 Section 2.2]).
+//
+// [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
+const PushedRequestTTL = 60 * time.Second
+
+// requestURIPrefix is the form of every request_uri this provider issues:
+// "The authorization server MAY construct the request_uri value using the
+// form urn:ietf:params:oauth:request_uri:<reference-value>" ([RFC 9126
+// Section 2.2]).
+//
+// [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
+const requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
+
+// PushedAuthorizationRequest is a request to the PAR endpoint ([RFC 9126
+// Section 2.1]): the authorization request's parameters, sent over the back
+// channel with the client's credentials.
+//
+// [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
+type PushedAuthorizationRequest struct {
+	Client ClientCredentials
+	Form   url.Values
+}
+
+// ParsePushedAuthorizationRequest reads a pushed authorization request from
+// the form body and the Authorization header. The client's credentials are
+// read "using the same rules as for token endpoint requests" ([RFC 9126
+// Section 2.1]).
+//
+// [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
+func ParsePushedAuthorizationRequest(form url.Values, authorization string) (PushedAuthorizationRequest, *Error) {
+	cc, err := ParseClientCredentials(authorization, form)
+	if err != nil {
+		return PushedAuthorizationRequest{}, err
+	}
+	return PushedAuthorizationRequest{Client: cc, Form: form}, nil
+}
+
+// PushedAuthorizationResponse is the PAR endpoint's answer, sent with
+// status 201 ([RFC 9126 Section 2.2]).
+//
+// [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
+type PushedAuthorizationResponse struct {
+	RequestURI string `json:"request_uri"`
+	ExpiresIn  int64  `json:"expires_in"`
+}
+
+// PushAuthorizationRequest implements the PAR endpoint, [RFC 9126 Section
+// 2.1]: "The authorization server MUST process the request as follows:" it
+// authenticates the client "in the same way as at the token endpoint",
+// rejects a request_uri, and validates the rest "as it would an
+// authorization request sent to the authorization endpoint" — with the very
+// function the authorization endpoint uses. Every error is a JSON error
+// answer ([RFC 9126 Section 2.3]): nothing is redirected from here.
+//
+// [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
+// [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
+func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthorizationRequest) (*PushedAuthorizationResponse, *Error) {
+	client, err := p.authenticateClient(ctx, r.Client)
+	if err != nil {
+		return nil, err
+	}
+	// "The request_uri authorization request parameter is one exception, and
+	// it MUST NOT be provided." ([RFC 9126 Section 2.1])
+	if _, ok := r.Form["request_uri"]; ok {
+		return nil, invalidRequest("request_uri must not be pushed")
+	}
+	ar := ParseAuthorizationRequest(r.Form)
+	// "as a required authorization request parameter, it is similarly
+	// required in a pushed authorization request" ([RFC 9126 Section 2.1])
+	if ar.ClientID != client.ID {
+		return nil, invalidRequest("client_id is required and must name the authenticated client")
+	}
+	// "The format of the request_uri value is at the discretion of the
+	// authorization server, but it MUST contain some part generated using a
+	// cryptographically strong pseudorandom algorithm" ([RFC 9126 Section 2.2])
+	requestURI := requestURIPrefix + NewSecret()
+	a, aerr := p.checkAuthorizationRequest(ctx, ar, HashSecret(requestURI))
+	if aerr != nil {
+		return nil, aerr.Error
+	}
+	now := p.now()
+	record := store.PushedRequest{
+		Hash: HashSecret(requestURI), ClientID: client.ID, Params: a.Request.Values().Encode(),
+		CreatedAt: now, ExpiresAt: now.Add(PushedRequestTTL),
+	}
+	if err := p.Store.CreatePushedRequest(ctx, record); err != nil {
+		return nil, serverError(err)
+	}
+	return &PushedAuthorizationResponse{RequestURI: requestURI, ExpiresIn: int64(PushedRequestTTL / time.Second)}, nil
+}
+
+// pushedRequest resolves the request_uri of an authorization request into
+// the request that was pushed ([RFC 9126 Section 4]). Its errors are never
+// redirected: until the pushed request is found, no redirect URI is trusted.
+//
+// [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
+func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (AuthorizationRequest, *Error) {
+	invalid := func(description string) (AuthorizationRequest, *Error) {
+		return AuthorizationRequest{}, NewError(ErrInvalidRequestURI, description)
+	}
+	switch {
+	case len(r.Repeated) > 0:
+		return AuthorizationRequest{}, invalidRequest("parameter %s is repeated", r.Repeated[0])
+	case r.ClientID == "":
+		return AuthorizationRequest{}, invalidRequest("client_id is required with request_uri")
+	case !strings.HasPrefix(r.RequestURI, requestURIPrefix):
+		// A request_uri is never fetched: only this provider's own are known.
+		return invalid("request_uri was not issued by this provider's PAR endpoint")
+	}
+	record, err := p.Store.GetPushedRequest(ctx, HashSecret(r.RequestURI))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return invalid("request_uri is unknown or expired")
+	case err != nil:
+		return AuthorizationRequest{}, serverError(err)
+	// "The request_uri value MUST be bound to the client that posted the
+	// authorization request." ([RFC 9126 Section 2.2])
+	case record.ClientID != r.ClientID:
+		return invalid("request_uri was pushed by another client")
+	// "An expired request_uri MUST be rejected as invalid." ([RFC 9126 Section 4])
+	case !p.now().Before(record.ExpiresAt):
+		return invalid("request_uri has expired: push the request again")
+	// "Authorization servers SHOULD treat request_uri values as one-time
+	// use" ([RFC 9126 Section 4])
+	case !record.UsedAt.IsZero():
+		return invalid("request_uri was used before")
+	}
+	params, perr := url.ParseQuery(record.Params)
+	if perr != nil {
+		return AuthorizationRequest{}, serverError(perr)
+	}
+	return ParseAuthorizationRequest(params), nil
+}
+
+// usePushedRequest marks the pushed request behind an authorization used, as
+// its authorization ends (in a code or an error sent to the client). Of two
+// racing ends only one gets through; the other is refused.
+func (p *Provider) usePushedRequest(ctx context.Context, hash string) *Error {
+	if hash == "" {
+		return nil
+	}
+	err := p.Store.ConsumePushedRequest(ctx, hash, p.now())
+	switch {
+	case errors.Is(err, store.ErrAlreadyUsed), errors.Is(err, store.ErrNotFound):
+		return NewError(ErrInvalidRequestURI, "request_uri was used before")
+	case err != nil:
+		return serverError(err)
+	}
+	return nil
+}
+
+// requirePushed applies [RFC 9126 Section 4]: "Authorization server policy
+// MAY dictate, either globally or on a per-client basis, that PAR be the only
+// means for a client to pass authorization request data. In this case, the
+// authorization server will refuse, using the invalid_request error code, to
+// process any request to the authorization endpoint that does not have a
+// request_uri parameter with a value obtained from the PAR endpoint."
+//
+// [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
+func requirePushed(client store.Client, pushedHash string) *Error {
+	if pushedHash == "" && client.RequirePushedAuthorizationRequests {
+		return invalidRequest("this client must push its authorization requests to the PAR endpoint")
+	}
+	return nil
+}

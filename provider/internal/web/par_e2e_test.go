@@ -1,0 +1,299 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/clocktest"
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// eachStore runs test once with the provider on SQLite and once on
+// PostgreSQL (skipped without TEST_DATABASE_URL, except in CI).
+func eachStore(t *testing.T, test func(t *testing.T, newServer func(providertest.Options) *providertest.Server)) {
+	t.Run("sqlite", func(t *testing.T) {
+		test(t, func(o providertest.Options) *providertest.Server { return providertest.New(t, o) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		schemas := pgtest.NewSchemas(t)
+		test(t, func(o providertest.Options) *providertest.Server {
+			configure := o.Configure
+			db := schemas.Create(t)
+			o.Configure = func(c *config.Config) {
+				c.DatabaseURL = db
+				if configure != nil {
+					configure(c)
+				}
+			}
+			return providertest.New(t, o)
+		})
+	})
+}
+
+// parResponse is the PAR endpoint's answer, success or error.
+type parResponse struct {
+	RequestURI string `json:"request_uri"`
+	ExpiresIn  int64  `json:"expires_in"`
+	Error      string `json:"error"`
+}
+
+// push posts an authorization request to the PAR endpoint as the given
+// client and decodes the answer.
+func push(t *testing.T, srv *providertest.Server, form url.Values, auth clientAuth) (*http.Response, parResponse) {
+	t.Helper()
+	header := map[string]string{}
+	auth.apply(form, header)
+	resp, body := rawPost(t, srv.URL+"/oauth/par", form.Encode(), header)
+	var pr parResponse
+	if err := json.Unmarshal([]byte(body), &pr); err != nil {
+		t.Fatalf("PAR response %q: %v", body, err)
+	}
+	return resp, pr
+}
+
+// pushedDemoRequest is the demo client's authorization request, with PKCE.
+func pushedDemoRequest(verifier string) url.Values {
+	return url.Values{
+		"response_type": {"code"}, "client_id": {"testclient"}, "redirect_uri": {demoRedirectURI},
+		"scope": {"openid read"}, "state": {"par-state"}, "nonce": {"n-1"},
+		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"},
+	}
+}
+
+// pushOK pushes form and checks the 201 answer of RFC 9126 Section 2.2.
+func pushOK(t *testing.T, srv *providertest.Server, form url.Values, auth clientAuth) string {
+	t.Helper()
+	resp, pr := push(t, srv, form, auth)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /oauth/par: got %d %+v, want 201", resp.StatusCode, pr)
+	}
+	if !strings.HasPrefix(pr.RequestURI, "urn:ietf:params:oauth:request_uri:") || pr.ExpiresIn != 60 {
+		t.Fatalf("PAR response: got %+v, want a urn:ietf:params:oauth:request_uri: and expires_in 60", pr)
+	}
+	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Errorf("Cache-Control: got %q, want no-store", cc)
+	}
+	return pr.RequestURI
+}
+
+// parAuthorizeURL is the short authorization URL that refers to a pushed request.
+func parAuthorizeURL(srv *providertest.Server, clientID, requestURI string) string {
+	return srv.URL + "/oauth/authorize?" + url.Values{"client_id": {clientID}, "request_uri": {requestURI}}.Encode()
+}
+
+func TestPushedAuthorizationRequest(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		for _, a := range demoAuths {
+			t.Run(a.name, func(t *testing.T) {
+				verifier := oauth2.GenerateVerifier()
+				requestURI := pushOK(t, srv, pushedDemoRequest(verifier), a.auth)
+				b := newBrowser(t)
+				resp, page := b.get(parAuthorizeURL(srv, "testclient", requestURI))
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET authorize with request_uri: got %d, want the login page: %s", resp.StatusCode, page)
+				}
+				form := formFields(page)
+				// The form carries the request as it arrived: client_id and request_uri.
+				if form.Get("request_uri") != requestURI || form.Get("scope") != "" {
+					t.Errorf("login form fields: got %v, want client_id and request_uri only", form)
+				}
+				form.Set("username", "demo")
+				form.Set("password", "wrong")
+				if resp, _ := b.post(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusUnauthorized {
+					t.Fatalf("wrong password: got %d, want the form again (401)", resp.StatusCode)
+				}
+				form.Set("password", "demo") // showing the form again did not use the request up
+				resp, page = b.post(srv.URL+"/oauth/authenticate", form)
+				loc := redirectOf(t, resp, page)
+				if loc.Query().Get("state") != "par-state" || loc.Query().Get("iss") != srv.Issuer {
+					t.Errorf("redirect: got %s, want the pushed state and iss", loc.Redacted())
+				}
+				tok, err := demoConfig(srv, oauth2.AuthStyleInHeader).Exchange(t.Context(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+				if err != nil {
+					t.Fatalf("Exchange of the code from a pushed request: %v", err)
+				}
+				if scope, _ := tok.Extra("scope").(string); scope != "openid read" {
+					t.Errorf("scope: got %q, want the pushed %q", scope, "openid read")
+				}
+				resp, page = b.get(parAuthorizeURL(srv, "testclient", requestURI))
+				wantPage(t, resp, page, "invalid_request_uri")
+			})
+		}
+	})
+}
+
+// wantPage checks that an authorization error was shown as a page (never
+// redirected) naming code.
+func wantPage(t *testing.T, resp *http.Response, page, code string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(page, code) {
+		t.Errorf("got %d (Location %q), want a 400 page naming %s: %.300s", resp.StatusCode, resp.Header.Get("Location"), code, page)
+	}
+}
+
+func TestPushedAuthorizationRequestRules(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		clock := clocktest.New(time.Now().UTC().Truncate(time.Second))
+		srv := newServer(providertest.Options{Now: clock.Now})
+		verifier := oauth2.GenerateVerifier()
+		with := func(name, value string) url.Values {
+			form := pushedDemoRequest(verifier)
+			form.Set(name, value)
+			return form
+		}
+		refused := []struct {
+			name       string
+			form       url.Values
+			auth       clientAuth
+			wantStatus int
+			wantError  string
+		}{
+			{"a pushed request_uri is refused (RFC 9126 Section 2.1)", with("request_uri", "urn:ietf:params:oauth:request_uri:x"), demoBasic, 400, "invalid_request"},
+			{"an unregistered redirect_uri is an error answer, not a page (RFC 9126 Section 2.1)", with("redirect_uri", "https://evil.example/cb"), demoBasic, 400, "invalid_request"},
+			{"an unknown scope is invalid_scope", with("scope", "read admin"), demoBasic, 400, "invalid_scope"},
+			{"PKCE plain is refused as at the authorization endpoint", with("code_challenge_method", "plain"), demoBasic, 400, "invalid_request"},
+			{"the client authenticates as at the token endpoint (RFC 9126 Section 2.1)", pushedDemoRequest(verifier), noAuth, 401, "invalid_client"},
+			{"a wrong secret is invalid_client", pushedDemoRequest(verifier), clientAuth{id: "testclient", secret: "wrong"}, 401, "invalid_client"},
+			{"client_id must name the authenticated client", with("client_id", "spa-client"), demoBasic, 400, "invalid_request"},
+			{"a public client must send PKCE", url.Values{"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {spaRedirectURI}}, spaAuth, 400, "invalid_request"},
+		}
+		for _, tc := range refused {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, pr := push(t, srv, tc.form, tc.auth)
+				if resp.StatusCode != tc.wantStatus || pr.Error != tc.wantError || pr.RequestURI != "" {
+					t.Errorf("got %d %+v, want %d %s", resp.StatusCode, pr, tc.wantStatus, tc.wantError)
+				}
+			})
+		}
+
+		t.Run("a public client pushes with PKCE and client_id alone", func(t *testing.T) {
+			form := url.Values{"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {spaRedirectURI},
+				"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
+			loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, "spa-client", pushOK(t, srv, form, spaAuth)))
+			if loc.Query().Get("code") == "" {
+				t.Errorf("got %s, want a code", loc.Redacted())
+			}
+		})
+		t.Run("the request_uri is bound to its client (RFC 9126 Section 2.2)", func(t *testing.T) {
+			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
+			resp, page := newBrowser(t).get(parAuthorizeURL(srv, "spa-client", requestURI))
+			wantPage(t, resp, page, "invalid_request_uri")
+			// …and the other client's attempt did not use it up.
+			if loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, "testclient", requestURI)); loc.Query().Get("code") == "" {
+				t.Errorf("its own client: got %s, want a code", loc.Redacted())
+			}
+		})
+		t.Run("a request_uri not issued here is refused and never fetched", func(t *testing.T) {
+			for _, foreign := range []string{"https://evil.example/r", "urn:ietf:params:oauth:request_uri:made-up"} {
+				resp, page := newBrowser(t).get(parAuthorizeURL(srv, "testclient", foreign))
+				wantPage(t, resp, page, "invalid_request_uri")
+			}
+		})
+		t.Run("client_id is required with request_uri", func(t *testing.T) {
+			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
+			resp, page := newBrowser(t).get(srv.URL + "/oauth/authorize?request_uri=" + url.QueryEscape(requestURI))
+			wantPage(t, resp, page, "invalid_request")
+		})
+		t.Run("an expired request_uri is rejected (RFC 9126 Section 4)", func(t *testing.T) {
+			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
+			clock.Advance(60 * time.Second)
+			resp, page := newBrowser(t).get(parAuthorizeURL(srv, "testclient", requestURI))
+			wantPage(t, resp, page, "invalid_request_uri")
+		})
+		t.Run("a denial is redirected and uses the request up", func(t *testing.T) {
+			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
+			b := newBrowser(t)
+			_, page := b.get(parAuthorizeURL(srv, "testclient", requestURI))
+			form := formFields(page)
+			form.Set("decision", "deny")
+			resp, page := b.post(srv.URL+"/oauth/authenticate", form)
+			loc := redirectOf(t, resp, page)
+			if loc.Query().Get("error") != "access_denied" || loc.Query().Get("state") != "par-state" {
+				t.Errorf("deny: got %s, want access_denied with the pushed state", loc.Redacted())
+			}
+			resp, page = b.get(parAuthorizeURL(srv, "testclient", requestURI))
+			wantPage(t, resp, page, "invalid_request_uri")
+		})
+		t.Run("a client that must use PAR is refused at the front channel (RFC 9126 Section 4)", func(t *testing.T) {
+			client, err := srv.Provider.Store.GetClient(t.Context(), "spa-client")
+			if err != nil {
+				t.Fatal(err)
+			}
+			client.ID, client.RequirePushedAuthorizationRequests = "par-only", true
+			if err := srv.Provider.Store.UpsertClient(t.Context(), client); err != nil {
+				t.Fatal(err)
+			}
+			form := url.Values{"response_type": {"code"}, "client_id": {"par-only"}, "redirect_uri": {spaRedirectURI},
+				"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
+			resp, page := newBrowser(t).get(srv.URL + "/oauth/authorize?" + form.Encode())
+			if loc := redirectOf(t, resp, page); loc.Query().Get("error") != "invalid_request" {
+				t.Errorf("front channel: got %s, want error=invalid_request", loc.Redacted())
+			}
+			loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, "par-only", pushOK(t, srv, form, clientAuth{id: "par-only"})))
+			if loc.Query().Get("code") == "" {
+				t.Errorf("through PAR: got %s, want a code", loc.Redacted())
+			}
+		})
+		t.Run("approvals racing on one request_uri: exactly one code", func(t *testing.T) {
+			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
+			b := newBrowser(t)
+			_, page := b.get(parAuthorizeURL(srv, "testclient", requestURI))
+			form := formFields(page)
+			form.Set("username", "demo")
+			form.Set("password", "demo")
+			const racers = 8
+			codes := make([]string, racers)
+			var wg sync.WaitGroup
+			for i := range racers {
+				wg.Go(func() {
+					req, _ := http.NewRequest(http.MethodPost, srv.URL+"/oauth/authenticate", strings.NewReader(form.Encode()))
+					req.Header.Set("Content-Type", formCT)
+					resp, err := noRedirects.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resp.Body.Close()
+					if loc, err := url.Parse(resp.Header.Get("Location")); err == nil {
+						codes[i] = loc.Query().Get("code")
+					}
+				})
+			}
+			wg.Wait()
+			issued := 0
+			for _, c := range codes {
+				if c != "" {
+					issued++
+				}
+			}
+			if issued != 1 {
+				t.Errorf("%d concurrent approvals of one pushed request: got %d codes, want 1", racers, issued)
+			}
+		})
+	})
+}
+
+// TestMetadataNamesPAR checks the metadata of RFC 9126 Section 5.
+func TestMetadataNamesPAR(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	resp, body := newBrowser(t).get(srv.URL + "/.well-known/oauth-authorization-server")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("metadata: %d %v", resp.StatusCode, err)
+	}
+	if doc["pushed_authorization_request_endpoint"] != srv.Issuer+"/oauth/par" || doc["require_pushed_authorization_requests"] != false {
+		t.Errorf("metadata: got %v and %v, want the PAR endpoint and require_pushed_authorization_requests false",
+			doc["pushed_authorization_request_endpoint"], doc["require_pushed_authorization_requests"])
+	}
+}
+

@@ -296,4 +296,3 @@ func TestMetadataNamesPAR(t *testing.T) {
 			doc["pushed_authorization_request_endpoint"], doc["require_pushed_authorization_requests"])
 	}
 }
-

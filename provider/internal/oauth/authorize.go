@@ -45,6 +45,8 @@ type AuthorizationRequest struct {
 	RequestURI          string
 	// Repeated lists parameters that were sent more than once.
 	Repeated []string
+	// NotText lists parameters whose value is not text (validText).
+	NotText []string
 }
 
 // ParseAuthorizationRequest reads an authorization request from the query
@@ -75,8 +77,12 @@ func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
 		if len(v) > 1 {
 			r.Repeated = append(r.Repeated, name)
 		}
+		if len(v) > 0 && !validText(v[0]) {
+			r.NotText = append(r.NotText, name)
+		}
 	}
 	slices.Sort(r.Repeated)
+	slices.Sort(r.NotText)
 	return r
 }
 
@@ -195,6 +201,9 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, r AuthorizationRe
 	if slices.Contains(r.Repeated, "client_id") || slices.Contains(r.Repeated, "redirect_uri") {
 		return store.Client{}, "", invalidRequest("client_id and redirect_uri must not be repeated")
 	}
+	if slices.Contains(r.NotText, "client_id") || slices.Contains(r.NotText, "redirect_uri") {
+		return store.Client{}, "", invalidRequest("client_id and redirect_uri must be valid UTF-8 text")
+	}
 	if r.ClientID == "" {
 		return store.Client{}, "", invalidRequest("client_id is required")
 	}
@@ -241,6 +250,9 @@ func chooseRedirectURI(client store.Client, requested string, openID bool) (stri
 func (p *Provider) checkRedirectable(a *Authorization, r AuthorizationRequest) *Error {
 	if len(r.Repeated) > 0 {
 		return invalidRequest("parameter %s is repeated", r.Repeated[0])
+	}
+	if len(r.NotText) > 0 {
+		return invalidRequest("parameter %s is not valid UTF-8 text", r.NotText[0])
 	}
 	if err := checkUnsupported(r); err != nil {
 		return err

@@ -84,7 +84,7 @@ func parseBasicAuth(header string) (ClientCredentials, *Error) {
 	}
 	id, err1 := url.QueryUnescape(user)
 	secret, err2 := url.QueryUnescape(pass)
-	if err1 != nil || err2 != nil || id == "" {
+	if err1 != nil || err2 != nil || id == "" || !validText(id) || !validText(secret) {
 		return ClientCredentials{}, bad
 	}
 	return ClientCredentials{Method: AuthClientSecretBasic, ClientID: id, Secret: secret}, nil
@@ -124,7 +124,8 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 
 // singleValue returns a form parameter that must appear at most once:
 // "Request and response parameters MUST NOT be included more than once"
-// ([RFC 6749 Section 3.1] and [Section 3.2]). A missing one is "".
+// ([RFC 6749 Section 3.1] and [Section 3.2]). A missing one is "". A value
+// that is not text (validText) is refused too.
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 // [Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
@@ -134,6 +135,9 @@ func singleValue(form url.Values, name string) (string, *Error) {
 	case 0:
 		return "", nil
 	case 1:
+		if !validText(v[0]) {
+			return "", invalidRequest("parameter %s is not valid UTF-8 text", name)
+		}
 		return v[0], nil
 	default:
 		return "", invalidRequest("parameter %s is repeated", name)

@@ -58,8 +58,13 @@ func (g *PasswordGuard) forgive(client string, window time.Time) {
 
 // SignIn checks a password like AuthenticateUser, within the guard's bound
 // of wrong passwords for the client address: over it, the answer is a
-// *TooManyAttemptsError and the password is not even checked.
+// *TooManyAttemptsError and the password is not even checked. Credentials
+// that no user can have (possibleCredentials) are wrong without counting:
+// they are no guess.
 func (p *Provider) SignIn(ctx context.Context, guard *PasswordGuard, client, username, password string) (store.User, error) {
+	if !possibleCredentials(username, password) {
+		return store.User{}, ErrBadCredentials
+	}
 	window, err := guard.reserve(client, p.now())
 	if err != nil {
 		return store.User{}, err
@@ -79,7 +84,7 @@ func (p *Provider) SignIn(ctx context.Context, guard *PasswordGuard, client, use
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 func (p *Provider) AuthenticateUser(ctx context.Context, username, password string) (store.User, error) {
-	if len(username) > 256 || len(password) > 72 { // bcrypt reads at most 72 bytes
+	if !possibleCredentials(username, password) {
 		return store.User{}, ErrBadCredentials
 	}
 	user, err := p.Store.GetUserByUsername(ctx, username)
@@ -95,6 +100,15 @@ func (p *Provider) AuthenticateUser(ctx context.Context, username, password stri
 		return store.User{}, ErrBadCredentials
 	}
 	return user, nil
+}
+
+// possibleCredentials reports whether a username and password could be a
+// user's: text (validText), a username of at most 256 bytes, and a password
+// of at most 72 bytes, all that bcrypt reads (bcrypt refuses to hash a
+// longer one, so no user has one). Other input is refused before the store
+// or bcrypt sees it.
+func possibleCredentials(username, password string) bool {
+	return len(username) <= 256 && len(password) <= 72 && validText(username) && validText(password)
 }
 
 // dummyPasswordHash is compared against when the username is unknown, so a

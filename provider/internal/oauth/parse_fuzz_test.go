@@ -8,18 +8,26 @@ import (
 )
 
 // FuzzParseTokenRequest: no form body or Authorization header makes the
-// token request parser panic, and a parameter sent twice is always refused
-// (RFC 6749 Section 3.2).
+// token request parser panic, a parameter sent twice is always refused
+// (RFC 6749 Section 3.2), and whatever it accepts is text (RFC 6749
+// Appendix B), so no store sees a NUL or invalid UTF-8.
 func FuzzParseTokenRequest(f *testing.F) {
 	f.Add("grant_type=authorization_code&code=x&redirect_uri=https%3A%2F%2Fa", "")
 	f.Add("grant_type=refresh_token&refresh_token=a&refresh_token=b", "Basic Og==")
 	f.Add("grant_type=client_credentials&client_secret=s", basic("c", "s"))
+	f.Add("grant_type=client_credentials&client_id=a%00b", "")
+	f.Add("grant_type=refresh_token&refresh_token=%ff", basic("c\x00", "s"))
 	f.Fuzz(func(t *testing.T, body, authorization string) {
 		form, err := url.ParseQuery(body)
 		if err != nil {
 			return
 		}
-		_, perr := ParseTokenRequest(form, authorization)
+		r, perr := ParseTokenRequest(form, authorization)
+		for _, v := range []string{r.GrantType, r.Code, r.RedirectURI, r.CodeVerifier, r.RefreshToken, r.Scope, r.DeviceCode, r.Client.ClientID, r.Client.Secret} {
+			if perr == nil && !validText(v) {
+				t.Fatalf("accepted %q, which is not text, from %q", v, body)
+			}
+		}
 		for _, name := range []string{"grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope"} {
 			if len(form[name]) > 1 && perr == nil {
 				t.Fatalf("repeated %s accepted in %q", name, body)

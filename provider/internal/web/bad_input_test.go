@@ -62,6 +62,17 @@ func badAuthorizeRequests() []badRequest {
 		{name: "POST with a JSON body: error page", method: "POST", path: "/oauth/authorize", contentType: "application/json", body: `{"client_id":"testclient"}`, wantStatus: 400},
 		{name: "POST with a 2 MB body: error page", method: "POST", path: "/oauth/authorize", body: okAuth + "&x=" + strings.Repeat("a", bigBody), wantStatus: 400},
 		{name: "PUT: method not allowed", method: "PUT", path: "/oauth/authorize", wantStatus: 405},
+		{name: "a NUL in client_id: error page, no redirect (RFC 6749 Appendix B)", method: "GET",
+			path: "/oauth/authorize?response_type=code&client_id=test%00client&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback", wantStatus: 400},
+		{name: "invalid UTF-8 in client_id: error page", method: "GET",
+			path: "/oauth/authorize?response_type=code&client_id=%ff&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback", wantStatus: 400},
+		{name: "a NUL in redirect_uri: error page, no redirect", method: "GET",
+			path: "/oauth/authorize?response_type=code&client_id=testclient&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback%00", wantStatus: 400},
+		{name: "a NUL in nonce: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=openid&nonce=%00", wantStatus: 302, wantError: "invalid_request"},
+		{name: "invalid UTF-8 in state: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + strings.Replace(okAuth, "state=s1", "state=%ff", 1), wantStatus: 302, wantError: "invalid_request"},
+		{name: "invalid UTF-8 in prompt: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&prompt=%fe", wantStatus: 302, wantError: "invalid_request"},
+		{name: "a prompt of 64,000 values: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&prompt=" + strings.Repeat("login+", 64_000), wantStatus: 302, wantError: "invalid_request"},
+		{name: "a scope of 64,000 values: redirected invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=" + strings.Repeat("read+", 64_000), wantStatus: 302, wantError: "invalid_scope"},
 	}
 }
 
@@ -82,6 +93,14 @@ func badAuthenticateRequests() []badRequest {
 		{name: "multipart body: error page", method: "POST", path: "/oauth/authenticate", contentType: "multipart/form-data; boundary=x", body: "--x--", wantStatus: 400},
 		{name: "a 2 MB body: error page", method: "POST", path: "/oauth/authenticate", body: okAuth + "&x=" + strings.Repeat("a", bigBody), wantStatus: 400},
 		{name: "GET: method not allowed", method: "GET", path: "/oauth/authenticate", wantStatus: 405},
+		{name: "invalid UTF-8 in username: the form again", method: "POST", path: "/oauth/authenticate",
+			body: okAuth + "&username=%ff&password=demo", wantStatus: 401},
+		{name: "a NUL in username: the form again", method: "POST", path: "/oauth/authenticate",
+			body: okAuth + "&username=demo%00&password=demo", wantStatus: 401},
+		{name: "a NUL in password: the form again", method: "POST", path: "/oauth/authenticate",
+			body: okAuth + "&username=demo&password=demo%00", wantStatus: 401},
+		{name: "a NUL in the nonce of an approved request: redirected invalid_request, no code", method: "POST", path: "/oauth/authenticate",
+			body: okAuth + "&scope=openid&nonce=%00&username=demo&password=demo", wantStatus: 302, wantError: "invalid_request"},
 	}
 }
 
@@ -107,31 +126,54 @@ func badTokenRequests() []badRequest {
 			header: map[string]string{"Authorization": "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0"}, wantStatus: 400, wantError: "invalid_request"},
 		{name: "garbage code: invalid_grant", method: "POST", path: "/oauth/token", body: post + "&grant_type=authorization_code&code=garbage&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback", wantStatus: 400, wantError: "invalid_grant"},
 		{name: "missing code: invalid_request", method: "POST", path: "/oauth/token", body: post + "&grant_type=authorization_code", wantStatus: 400, wantError: "invalid_request"},
-		{name: "garbage refresh token: invalid_grant", method: "POST", path: "/oauth/token", body: post + "&grant_type=refresh_token&refresh_token=%00%ff", wantStatus: 400, wantError: "invalid_grant"},
+		{name: "garbage refresh token: invalid_grant", method: "POST", path: "/oauth/token", body: post + "&grant_type=refresh_token&refresh_token=garbage", wantStatus: 400, wantError: "invalid_grant"},
+		{name: "a binary refresh token: invalid_request (RFC 6749 Appendix B)", method: "POST", path: "/oauth/token", body: post + "&grant_type=refresh_token&refresh_token=%00%ff", wantStatus: 400, wantError: "invalid_request"},
+		{name: "a NUL in client_id: invalid_request", method: "POST", path: "/oauth/token", body: "client_id=test%00client&client_secret=x&grant_type=client_credentials", wantStatus: 400, wantError: "invalid_request"},
+		{name: "invalid UTF-8 in client_secret: invalid_request", method: "POST", path: "/oauth/token", body: "client_id=testclient&client_secret=%ff&grant_type=client_credentials", wantStatus: 400, wantError: "invalid_request"},
+		{name: "a NUL in the client_id of a Basic header: 401 invalid_client", method: "POST", path: "/oauth/token", body: "grant_type=client_credentials",
+			header: map[string]string{"Authorization": "Basic dGVzdCUwMGNsaWVudDp0ZXN0c2VjcmV0"}, wantStatus: 401, wantError: "invalid_client"},
 		{name: "device_code grant for a client not registered for it: unauthorized_client", method: "POST", path: "/oauth/token",
 			body: post + "&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=x", wantStatus: 400, wantError: "unauthorized_client"},
-		{name: "an invalid UTF-8 scope: invalid_scope", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&scope=%ff%fe", wantStatus: 400, wantError: "invalid_scope"},
+		{name: "an invalid UTF-8 scope: invalid_request (RFC 6749 Appendix B)", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&scope=%ff%fe", wantStatus: 400, wantError: "invalid_request"},
 	}
 }
 
-// TestBadInput sends malformed requests of every kind to the authorization,
-// authenticate and token endpoints: each gets the protocol's error, never a
-// 500, and a code issued before them is still redeemable after them.
-func TestBadInput(t *testing.T) {
-	srv := providertest.New(t, providertest.Options{})
-	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
-	verifier := oauth2.GenerateVerifier()
-	code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+func badTokenQueries() []badRequest {
+	var out []badRequest
+	for _, path := range []string{"/oauth/revoke", "/oauth/introspect"} {
+		out = append(out,
+			badRequest{name: path + ": a NUL in client_id: invalid_request", method: "POST", path: path, body: "client_id=test%00client&client_secret=x&token=t", wantStatus: 400, wantError: "invalid_request"},
+			badRequest{name: path + ": invalid UTF-8 in client_id: invalid_request", method: "POST", path: path, body: "client_id=%ff&token=t", wantStatus: 400, wantError: "invalid_request"},
+			badRequest{name: path + ": a NUL in token: invalid_request", method: "POST", path: path, body: "client_id=testclient&client_secret=testsecret&token=%00", wantStatus: 400, wantError: "invalid_request"},
+			badRequest{name: path + ": a repeated token: invalid_request", method: "POST", path: path, body: "client_id=testclient&client_secret=testsecret&token=a&token=b", wantStatus: 400, wantError: "invalid_request"},
+			badRequest{name: path + ": no client: 401 invalid_client", method: "POST", path: path, body: "token=a", wantStatus: 401, wantError: "invalid_client"},
+		)
+	}
+	return out
+}
 
-	groups := map[string][]badRequest{"authorize": badAuthorizeRequests(), "authenticate": badAuthenticateRequests(), "token": badTokenRequests()}
-	for group, cases := range groups {
-		for _, tc := range cases {
-			t.Run(group+"/"+tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
+// TestBadInput sends malformed requests of every kind to the authorization,
+// authenticate, token, revocation and introspection endpoints, on each
+// store: each gets the protocol's error, never a 500, and a code issued
+// before them is still redeemable after them.
+func TestBadInput(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		verifier := oauth2.GenerateVerifier()
+		code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+
+		groups := map[string][]badRequest{"authorize": badAuthorizeRequests(), "authenticate": badAuthenticateRequests(),
+			"token": badTokenRequests(), "revoke and introspect": badTokenQueries()}
+		for group, cases := range groups {
+			for _, tc := range cases {
+				t.Run(group+"/"+tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
+			}
 		}
-	}
-	if _, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier)); err != nil {
-		t.Errorf("the code issued before the bad requests: got %v, want it still redeemable", err)
-	}
+		if _, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier)); err != nil {
+			t.Errorf("the code issued before the bad requests: got %v, want it still redeemable", err)
+		}
+	})
 }
 
 func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {

@@ -442,68 +442,76 @@ func TestDeviceGuessingLimited(t *testing.T) {
 // the protocol's error (JSON at the API, a page at /device), never a 500
 // or a redirect.
 func TestDeviceBadInput(t *testing.T) {
-	srv, _ := newDeviceServer(t, 0)
-	grant := "grant_type=" + deviceGrantType + "&client_id=device-client"
-	api := []badRequest{
-		{name: "device authorization: GET is not allowed", method: "GET", path: "/oauth/device/code?client_id=device-client", wantStatus: 405, wantError: "invalid_request"},
-		{name: "device authorization: no client is invalid_client", method: "POST", path: "/oauth/device/code", body: "scope=read", wantStatus: 401, wantError: "invalid_client"},
-		{name: "device authorization: an unknown client is invalid_client", method: "POST", path: "/oauth/device/code", body: "client_id=nobody", wantStatus: 401, wantError: "invalid_client"},
-		{name: "device authorization: a malformed Basic header is invalid_client", method: "POST", path: "/oauth/device/code",
-			header: map[string]string{"Authorization": "Basic !!!"}, wantStatus: 401, wantError: "invalid_client"},
-		{name: "device authorization: a client not registered for the grant is unauthorized_client", method: "POST", path: "/oauth/device/code",
-			header: map[string]string{"Authorization": "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0"}, wantStatus: 400, wantError: "unauthorized_client"},
-		{name: "device authorization: a repeated client_id is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&client_id=device-client", wantStatus: 400, wantError: "invalid_request"},
-		{name: "device authorization: a repeated scope is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=read&scope=read", wantStatus: 400, wantError: "invalid_request"},
-		{name: "device authorization: an unknown scope is invalid_scope", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=admin", wantStatus: 400, wantError: "invalid_scope"},
-		{name: "device authorization: an invalid UTF-8 scope is invalid_scope", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=%ff%fe", wantStatus: 400, wantError: "invalid_scope"},
-		{name: "device authorization: a JSON body is invalid_request", method: "POST", path: "/oauth/device/code", contentType: "application/json", body: `{"client_id":"device-client"}`, wantStatus: 400, wantError: "invalid_request"},
-		{name: "device authorization: a broken form is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=%zz", wantStatus: 400, wantError: "invalid_request"},
-		{name: "device authorization: a 2 MB body is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&x=" + strings.Repeat("a", bigBody), wantStatus: 400, wantError: "invalid_request"},
-		{name: "device grant: a missing device_code is invalid_request", method: "POST", path: "/oauth/token", body: grant, wantStatus: 400, wantError: "invalid_request"},
-		{name: "device grant: an unknown device_code is invalid_grant", method: "POST", path: "/oauth/token", body: grant + "&device_code=nope", wantStatus: 400, wantError: "invalid_grant"},
-		{name: "device grant: a binary device_code is invalid_grant", method: "POST", path: "/oauth/token", body: grant + "&device_code=%00%ff%fe", wantStatus: 400, wantError: "invalid_grant"},
-		{name: "device grant: a 60 kB device_code is invalid_grant", method: "POST", path: "/oauth/token", body: grant + "&device_code=" + strings.Repeat("A", 60<<10), wantStatus: 400, wantError: "invalid_grant"},
-		{name: "device grant: a repeated device_code is invalid_request", method: "POST", path: "/oauth/token", body: grant + "&device_code=a&device_code=a", wantStatus: 400, wantError: "invalid_request"},
-		{name: "device page: a POST without a session is refused with 403", method: "POST", path: "/device", body: "user_code=WDJB-MJHT&decision=allow", wantStatus: 403},
-		{name: "device page: a huge user_code in the query is not echoed", method: "GET", path: "/device?user_code=" + strings.Repeat("W", 8<<10), wantStatus: 200},
-		{name: "device page: PUT is not allowed", method: "PUT", path: "/device", wantStatus: 405},
-	}
-	for _, tc := range api {
-		t.Run(tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
-	}
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Now: newFakeClock().Now})
+		grant := "grant_type=" + deviceGrantType + "&client_id=device-client"
+		api := []badRequest{
+			{name: "device authorization: GET is not allowed", method: "GET", path: "/oauth/device/code?client_id=device-client", wantStatus: 405, wantError: "invalid_request"},
+			{name: "device authorization: no client is invalid_client", method: "POST", path: "/oauth/device/code", body: "scope=read", wantStatus: 401, wantError: "invalid_client"},
+			{name: "device authorization: an unknown client is invalid_client", method: "POST", path: "/oauth/device/code", body: "client_id=nobody", wantStatus: 401, wantError: "invalid_client"},
+			{name: "device authorization: a malformed Basic header is invalid_client", method: "POST", path: "/oauth/device/code",
+				header: map[string]string{"Authorization": "Basic !!!"}, wantStatus: 401, wantError: "invalid_client"},
+			{name: "device authorization: a client not registered for the grant is unauthorized_client", method: "POST", path: "/oauth/device/code",
+				header: map[string]string{"Authorization": "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0"}, wantStatus: 400, wantError: "unauthorized_client"},
+			{name: "device authorization: a repeated client_id is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&client_id=device-client", wantStatus: 400, wantError: "invalid_request"},
+			{name: "device authorization: a repeated scope is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=read&scope=read", wantStatus: 400, wantError: "invalid_request"},
+			{name: "device authorization: an unknown scope is invalid_scope", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=admin", wantStatus: 400, wantError: "invalid_scope"},
+			{name: "device authorization: an invalid UTF-8 scope is invalid_request (RFC 6749 Appendix B)", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=%ff%fe", wantStatus: 400, wantError: "invalid_request"},
+			{name: "device authorization: a NUL in client_id is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device%00client", wantStatus: 400, wantError: "invalid_request"},
+			{name: "device authorization: invalid UTF-8 in client_id is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=%ff", wantStatus: 400, wantError: "invalid_request"},
+			{name: "device authorization: a scope of 10,000 values is invalid_scope", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&scope=" + strings.Repeat("read+", 10_000), wantStatus: 400, wantError: "invalid_scope"},
+			{name: "device authorization: a JSON body is invalid_request", method: "POST", path: "/oauth/device/code", contentType: "application/json", body: `{"client_id":"device-client"}`, wantStatus: 400, wantError: "invalid_request"},
+			{name: "device authorization: a broken form is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=%zz", wantStatus: 400, wantError: "invalid_request"},
+			{name: "device authorization: a 2 MB body is invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device-client&x=" + strings.Repeat("a", bigBody), wantStatus: 400, wantError: "invalid_request"},
+			{name: "device grant: a missing device_code is invalid_request", method: "POST", path: "/oauth/token", body: grant, wantStatus: 400, wantError: "invalid_request"},
+			{name: "device grant: an unknown device_code is invalid_grant", method: "POST", path: "/oauth/token", body: grant + "&device_code=nope", wantStatus: 400, wantError: "invalid_grant"},
+			{name: "device grant: a binary device_code is invalid_request (RFC 6749 Appendix B)", method: "POST", path: "/oauth/token", body: grant + "&device_code=%00%ff%fe", wantStatus: 400, wantError: "invalid_request"},
+			{name: "device grant: a 60 kB device_code is invalid_grant", method: "POST", path: "/oauth/token", body: grant + "&device_code=" + strings.Repeat("A", 60<<10), wantStatus: 400, wantError: "invalid_grant"},
+			{name: "device grant: a repeated device_code is invalid_request", method: "POST", path: "/oauth/token", body: grant + "&device_code=a&device_code=a", wantStatus: 400, wantError: "invalid_request"},
+			{name: "device page: a POST without a session is refused with 403", method: "POST", path: "/device", body: "user_code=WDJB-MJHT&decision=allow", wantStatus: 403},
+			{name: "device page: a huge user_code in the query is not echoed", method: "GET", path: "/device?user_code=" + strings.Repeat("W", 8<<10), wantStatus: 200},
+			{name: "device page: PUT is not allowed", method: "PUT", path: "/device", wantStatus: 405},
+		}
+		for _, tc := range api {
+			t.Run(tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
+		}
 
-	// Requests with the session's CSRF token, so they reach the protocol.
-	b := newBrowser(t)
-	_, page := b.get(srv.URL + "/device")
-	csrf := formFields(page).Get("csrf_token")
-	da := startDevice(t, deviceConfig(srv, "read"))
-	withSession := []struct {
-		name, contentType, body string
-		want                    int
-	}{
-		{"a repeated user_code shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&user_code=BBBB-BBBB", 400},
-		{"a repeated decision shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=deny&decision=allow", 400},
-		{"a huge user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=" + strings.Repeat("W", 60<<10), 400},
-		{"a decision that is neither allow nor deny shows the consent page again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=maybe", 400},
-		{"a multipart body is refused with 400", "multipart/form-data; boundary=x", "--x--", 400},
-		{"a broken form is refused with 400", formCT, "csrf_token=" + csrf + "&user_code=%zz", 400},
-		{"a 2 MB body is refused with 400", formCT, "csrf_token=" + csrf + "&x=" + strings.Repeat("a", bigBody), 400},
-	}
-	for _, tc := range withSession {
-		t.Run("device page: "+tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/device", strings.NewReader(tc.body))
-			req.Header.Set("Content-Type", tc.contentType)
-			resp, err := b.client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := readBody(t, resp)
-			if resp.StatusCode != tc.want || resp.Header.Get("Location") != "" || strings.Contains(body, "goroutine ") {
-				t.Errorf("got %d (Location %q), want %d and a page: %.300s", resp.StatusCode, resp.Header.Get("Location"), tc.want, body)
-			}
-		})
-	}
-	if _, code := poll(t, srv, da.DeviceCode); code != "authorization_pending" {
-		t.Errorf("the device code after the bad requests: got %q, want authorization_pending", code)
-	}
+		// Requests with the session's CSRF token, so they reach the protocol.
+		b := newBrowser(t)
+		_, page := b.get(srv.URL + "/device")
+		csrf := formFields(page).Get("csrf_token")
+		da := startDevice(t, deviceConfig(srv, "read"))
+		withSession := []struct {
+			name, contentType, body string
+			want                    int
+		}{
+			{"a repeated user_code shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&user_code=BBBB-BBBB", 400},
+			{"a repeated decision shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=deny&decision=allow", 400},
+			{"a huge user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=" + strings.Repeat("W", 60<<10), 400},
+			{"a NUL in user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=WDJB%00MJHT", 400},
+			{"invalid UTF-8 in the username shows the consent page again with 401", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow&username=%ff&password=demo", 401},
+			{"a NUL in the password shows the consent page again with 401", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow&username=demo&password=demo%00", 401},
+			{"a decision that is neither allow nor deny shows the consent page again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=maybe", 400},
+			{"a multipart body is refused with 400", "multipart/form-data; boundary=x", "--x--", 400},
+			{"a broken form is refused with 400", formCT, "csrf_token=" + csrf + "&user_code=%zz", 400},
+			{"a 2 MB body is refused with 400", formCT, "csrf_token=" + csrf + "&x=" + strings.Repeat("a", bigBody), 400},
+		}
+		for _, tc := range withSession {
+			t.Run("device page: "+tc.name, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/device", strings.NewReader(tc.body))
+				req.Header.Set("Content-Type", tc.contentType)
+				resp, err := b.client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body := readBody(t, resp)
+				if resp.StatusCode != tc.want || resp.Header.Get("Location") != "" || strings.Contains(body, "goroutine ") {
+					t.Errorf("got %d (Location %q), want %d and a page: %.300s", resp.StatusCode, resp.Header.Get("Location"), tc.want, body)
+				}
+			})
+		}
+		if _, code := poll(t, srv, da.DeviceCode); code != "authorization_pending" {
+			t.Errorf("the device code after the bad requests: got %q, want authorization_pending", code)
+		}
+	})
 }

@@ -17,87 +17,89 @@ import (
 // (none when no credentials were sent).
 func TestResourceServer(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	srv := providertest.New(t, providertest.Options{Now: clock.Now})
-	b := newBrowser(t)
-	expired := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read"))
-	clock.Advance(srv.Provider.Config.AccessTokenTTL)
-	read := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read"))
-	write := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "write"))
-	forged := read.AccessToken[:strings.LastIndex(read.AccessToken, ".")+1] + "AAAA"
-	realm := `Bearer realm="` + srv.Issuer + `"`
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		clock := newFakeClock()
+		srv := newServer(providertest.Options{Now: clock.Now})
+		b := newBrowser(t)
+		expired := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read"))
+		clock.Advance(srv.Provider.Config.AccessTokenTTL)
+		read := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read"))
+		write := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "write"))
+		forged := read.AccessToken[:strings.LastIndex(read.AccessToken, ".")+1] + "AAAA"
+		realm := `Bearer realm="` + srv.Issuer + `"`
 
-	tests := []struct {
-		name          string
-		path          string
-		authorization string // the whole Authorization header
-		wantStatus    int
-		wantChallenge string // the WWW-Authenticate header starts with it
-		wantError     string // error="…" in the challenge; "" for none
-	}{
-		{"a valid token in the header opens the resource (RFC 6750 Section 2.1)", "/protected/resource", "Bearer " + read.AccessToken, 200, "", ""},
-		{"the scheme name is case-insensitive (RFC 9110 Section 11.1)", "/protected/resource", "bearer " + read.AccessToken, 200, "", ""},
-		{"no token: 401 with a bare challenge, no error code (RFC 6750 Section 3.1)", "/protected/resource", "", 401, realm, ""},
-		{"another scheme counts as no token: 401 without error code (RFC 6750 Section 3.1)", "/protected/resource", "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0", 401, realm, ""},
-		{"an empty Bearer credential is invalid_request (RFC 6750 Section 3.1)", "/protected/resource", "Bearer ", 400, realm, "invalid_request"},
-		{"a malformed token is invalid_token (RFC 6750 Section 3.1)", "/protected/resource", "Bearer garbage", 401, realm, "invalid_token"},
-		{"a token with a forged signature is invalid_token (RFC 9068 Section 4)", "/protected/resource", "Bearer " + forged, 401, realm, "invalid_token"},
-		{"an expired token is invalid_token (RFC 9068 Section 4)", "/protected/resource", "Bearer " + expired.AccessToken, 401, realm, "invalid_token"},
-		{"an ID token is not an access token: invalid_token (RFC 9068 Section 4)", "/protected/resource", "Bearer " + read.Extra("id_token").(string), 401, realm, "invalid_token"},
-		{"a refresh token is not an access token: invalid_token (RFC 6750 Section 3.1)", "/protected/resource", "Bearer " + read.RefreshToken, 401, realm, "invalid_token"},
-		{"a user's token with read gets the profile", "/user/profile", "Bearer " + read.AccessToken, 200, "", ""},
-		{"a user's token without read at /user/profile is 403 insufficient_scope (RFC 6750 Section 3.1)", "/user/profile", "Bearer " + write.AccessToken, 403, realm, "insufficient_scope"},
-		{"a token without openid at /userinfo is 403 insufficient_scope (OIDC Core Section 5.3.3)", "/userinfo", "Bearer " + write.AccessToken, 403, realm, "insufficient_scope"},
-		{"no token at /userinfo: 401 with a bare challenge (RFC 6750 Section 3.1)", "/userinfo", "", 401, realm, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
-			if tc.authorization != "" {
-				req.Header.Set("Authorization", tc.authorization)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := readBody(t, resp)
-			challenge := resp.Header.Get("WWW-Authenticate")
-			if resp.StatusCode != tc.wantStatus {
-				t.Fatalf("got %d (%s) %s, want %d", resp.StatusCode, challenge, body, tc.wantStatus)
-			}
-			if !strings.HasPrefix(challenge, tc.wantChallenge) || (tc.wantChallenge == "") != (challenge == "") {
-				t.Errorf("WWW-Authenticate: got %q, want it to start with %q", challenge, tc.wantChallenge)
-			}
-			switch {
-			case tc.wantError == "" && strings.Contains(challenge, "error="):
-				t.Errorf("WWW-Authenticate: got %q, want no error code", challenge)
-			case tc.wantError != "" && !strings.Contains(challenge, `error="`+tc.wantError+`"`):
-				t.Errorf("WWW-Authenticate: got %q, want error=%q", challenge, tc.wantError)
-			}
-			if tc.wantError == "insufficient_scope" && !strings.Contains(challenge, `scope="`) {
-				t.Errorf("WWW-Authenticate: got %q, want the scope the resource needs (RFC 6750 Section 3)", challenge)
+		tests := []struct {
+			name          string
+			path          string
+			authorization string // the whole Authorization header
+			wantStatus    int
+			wantChallenge string // the WWW-Authenticate header starts with it
+			wantError     string // error="…" in the challenge; "" for none
+		}{
+			{"a valid token in the header opens the resource (RFC 6750 Section 2.1)", "/protected/resource", "Bearer " + read.AccessToken, 200, "", ""},
+			{"the scheme name is case-insensitive (RFC 9110 Section 11.1)", "/protected/resource", "bearer " + read.AccessToken, 200, "", ""},
+			{"no token: 401 with a bare challenge, no error code (RFC 6750 Section 3.1)", "/protected/resource", "", 401, realm, ""},
+			{"another scheme counts as no token: 401 without error code (RFC 6750 Section 3.1)", "/protected/resource", "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0", 401, realm, ""},
+			{"an empty Bearer credential is invalid_request (RFC 6750 Section 3.1)", "/protected/resource", "Bearer ", 400, realm, "invalid_request"},
+			{"a malformed token is invalid_token (RFC 6750 Section 3.1)", "/protected/resource", "Bearer garbage", 401, realm, "invalid_token"},
+			{"a token with a forged signature is invalid_token (RFC 9068 Section 4)", "/protected/resource", "Bearer " + forged, 401, realm, "invalid_token"},
+			{"an expired token is invalid_token (RFC 9068 Section 4)", "/protected/resource", "Bearer " + expired.AccessToken, 401, realm, "invalid_token"},
+			{"an ID token is not an access token: invalid_token (RFC 9068 Section 4)", "/protected/resource", "Bearer " + read.Extra("id_token").(string), 401, realm, "invalid_token"},
+			{"a refresh token is not an access token: invalid_token (RFC 6750 Section 3.1)", "/protected/resource", "Bearer " + read.RefreshToken, 401, realm, "invalid_token"},
+			{"a user's token with read gets the profile", "/user/profile", "Bearer " + read.AccessToken, 200, "", ""},
+			{"a user's token without read at /user/profile is 403 insufficient_scope (RFC 6750 Section 3.1)", "/user/profile", "Bearer " + write.AccessToken, 403, realm, "insufficient_scope"},
+			{"a token without openid at /userinfo is 403 insufficient_scope (OIDC Core Section 5.3.3)", "/userinfo", "Bearer " + write.AccessToken, 403, realm, "insufficient_scope"},
+			{"no token at /userinfo: 401 with a bare challenge (RFC 6750 Section 3.1)", "/userinfo", "", 401, realm, ""},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+				if tc.authorization != "" {
+					req.Header.Set("Authorization", tc.authorization)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body := readBody(t, resp)
+				challenge := resp.Header.Get("WWW-Authenticate")
+				if resp.StatusCode != tc.wantStatus {
+					t.Fatalf("got %d (%s) %s, want %d", resp.StatusCode, challenge, body, tc.wantStatus)
+				}
+				if !strings.HasPrefix(challenge, tc.wantChallenge) || (tc.wantChallenge == "") != (challenge == "") {
+					t.Errorf("WWW-Authenticate: got %q, want it to start with %q", challenge, tc.wantChallenge)
+				}
+				switch {
+				case tc.wantError == "" && strings.Contains(challenge, "error="):
+					t.Errorf("WWW-Authenticate: got %q, want no error code", challenge)
+				case tc.wantError != "" && !strings.Contains(challenge, `error="`+tc.wantError+`"`):
+					t.Errorf("WWW-Authenticate: got %q, want error=%q", challenge, tc.wantError)
+				}
+				if tc.wantError == "insufficient_scope" && !strings.Contains(challenge, `scope="`) {
+					t.Errorf("WWW-Authenticate: got %q, want the scope the resource needs (RFC 6750 Section 3)", challenge)
+				}
+			})
+		}
+
+		t.Run("a token in the query string is refused, even beside a valid header (RFC 9700 Section 2.4, RFC 6750 Section 2.3)", func(t *testing.T) {
+			for _, authorization := range []string{"", "Bearer " + read.AccessToken} {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/protected/resource?access_token="+read.AccessToken, nil)
+				if authorization != "" {
+					req.Header.Set("Authorization", authorization)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body := readBody(t, resp)
+				if resp.StatusCode != http.StatusBadRequest || strings.Contains(body, "This page is secured.") {
+					t.Errorf("with Authorization %t: got %d, want 400 and not the page", authorization != "", resp.StatusCode)
+				}
+				if challenge := resp.Header.Get("WWW-Authenticate"); !strings.Contains(challenge, `error="invalid_request"`) {
+					t.Errorf("WWW-Authenticate: got %q, want error=\"invalid_request\"", challenge)
+				}
 			}
 		})
-	}
-
-	t.Run("a token in the query string is refused, even beside a valid header (RFC 9700 Section 2.4, RFC 6750 Section 2.3)", func(t *testing.T) {
-		for _, authorization := range []string{"", "Bearer " + read.AccessToken} {
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/protected/resource?access_token="+read.AccessToken, nil)
-			if authorization != "" {
-				req.Header.Set("Authorization", authorization)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := readBody(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || strings.Contains(body, "This page is secured.") {
-				t.Errorf("with Authorization %t: got %d, want 400 and not the page", authorization != "", resp.StatusCode)
-			}
-			if challenge := resp.Header.Get("WWW-Authenticate"); !strings.Contains(challenge, `error="invalid_request"`) {
-				t.Errorf("WWW-Authenticate: got %q, want error=\"invalid_request\"", challenge)
-			}
-		}
 	})
 }
 

@@ -1,0 +1,18 @@
+package oauth
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// validText reports whether a parameter value is text: valid UTF-8 with no
+// NUL. Parameters travel form-encoded, and "Values are encoded using UTF-8
+// first" ([RFC 6749 Appendix B]); no parameter of OAuth or of the sign-in
+// form holds a NUL. A value that is not text is refused where it is parsed,
+// before it can reach a store (PostgreSQL would refuse it with an error of
+// its own; SQLite would keep it).
+//
+// [RFC 6749 Appendix B]: https://www.rfc-editor.org/rfc/rfc6749#appendix-B
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}

@@ -96,6 +96,10 @@ type reshowForm func(status int, username, message string)
 // redirects. The authorization endpoint and the /device page share it, so a
 // user signed in at one is signed in at the other.
 func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, needLogin bool, reshow reshowForm) bool {
+	if sentTwice(form) {
+		reshow(http.StatusBadRequest, "", formSentTwice)
+		return false
+	}
 	username, password := form.Get("username"), form.Get("password")
 	if username != "" || password != "" {
 		user, err := s.p.SignIn(c.Request.Context(), s.passwords, clientKey(c), username, password)
@@ -125,6 +129,25 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 		reshow(http.StatusUnauthorized, "", "Please sign in.")
 	default:
 		return true
+	}
+	return false
+}
+
+// formSentTwice is what a form with a repeated field shows.
+const formSentTwice = "The form was sent with a field twice. Please try again."
+
+// sentTwice reports whether a field of the provider's own forms (sign-in,
+// consent, /device) came more than once. Which copy would count is
+// anyone's guess, so such a form is refused: as OAuth's "Request and
+// response parameters MUST NOT be included more than once" ([RFC 6749
+// Section 3.1]).
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+func sentTwice(form url.Values) bool {
+	for _, name := range []string{"csrf_token", "decision", "username", "password", "user_code"} {
+		if len(form[name]) > 1 {
+			return true
+		}
 	}
 	return false
 }

@@ -102,8 +102,8 @@ func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool
 	switch {
 	case err != nil:
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", err.Description+".")
-	case len(form["user_code"]) > 1 || len(form["decision"]) > 1 || len(form["csrf_token"]) > 1:
-		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", "The form was sent with a field twice. Please try again.")
+	case sentTwice(form):
+		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", formSentTwice)
 	case !sess.CSRFValid(form.Get("csrf_token")):
 		s.showDeviceEntry(c, http.StatusForbidden, sess, form.Get("user_code"), "Your session expired or the form was not ours. Please try again.")
 	default:

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -104,9 +105,15 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 	c.Abort()
 }
 
-// logIfServerError logs the hidden cause of a server_error.
+// logIfServerError logs the hidden cause of a server_error. A caller that
+// hung up (its request's context canceled) is no fault of the server: that
+// is logged at info.
 func (s *Server) logIfServerError(c *gin.Context, err *oauth.Error) {
-	if err.Code == oauth.ErrServerError {
+	switch {
+	case err.Code != oauth.ErrServerError:
+	case errors.Is(err, context.Canceled):
+		s.log.Info("request canceled by the caller", "path", c.Request.URL.Path)
+	default:
 		s.log.Error("server error", "path", c.Request.URL.Path, "err", err)
 	}
 }

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -45,5 +47,27 @@ func TestNoSecretsInLogs(t *testing.T) {
 		if strings.Contains(logged, secret) {
 			t.Errorf("the log contains the %s", name)
 		}
+	}
+}
+
+// TestCallerHangUpLoggedAtInfo: a request whose caller has gone (its
+// context canceled) while the provider asked the store is logged at info,
+// as what it is, not as an ERROR server error.
+func TestCallerHangUpLoggedAtInfo(t *testing.T) {
+	var log processtest.Buffer
+	srv := providertest.New(t, providertest.Options{LogOutput: &log})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/oauth/token",
+		strings.NewReader("grant_type=client_credentials&client_id=testclient&client_secret=testsecret"))
+	req.Header.Set("Content-Type", formCT)
+	srv.Config.Handler.ServeHTTP(httptest.NewRecorder(), req)
+
+	logged := log.String()
+	if !strings.Contains(logged, "request canceled by the caller") {
+		t.Fatalf("the log does not say the caller hung up:\n%s", logged)
+	}
+	if strings.Contains(logged, "level=ERROR") {
+		t.Errorf("a caller hanging up is logged as an error:\n%s", logged)
 	}
 }

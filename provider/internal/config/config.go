@@ -46,6 +46,11 @@ type Config struct {
 	SessionTTL time.Duration
 	// PurgeInterval (PURGE_INTERVAL) is how often expired records are deleted.
 	PurgeInterval time.Duration
+	// RefreshReuseGrace (REFRESH_REUSE_GRACE, default 0: strict) lets the
+	// refresh token rotated out most recently be presented again, by the
+	// same client, for this long after its rotation (README, "Refresh token reuse
+	// grace"); at most MaxRefreshReuseGrace.
+	RefreshReuseGrace time.Duration
 	// PasswordHashCost (PASSWORD_HASH_COST) is the bcrypt cost of user
 	// passwords: 2^cost rounds, default 12. Tests lower it to bcrypt's minimum, 4.
 	PasswordHashCost int
@@ -57,6 +62,11 @@ type Config struct {
 	// requires it set (see backend.KeyEncryptionKey).
 	KeyEncryptionKey string
 }
+
+// MaxRefreshReuseGrace bounds REFRESH_REUSE_GRACE: parallel requests of one
+// relying party arrive within seconds, and every moment of the window is
+// one in which a replayed refresh token goes undetected.
+const MaxRefreshReuseGrace = time.Minute
 
 // Values of TEACHING_MODE.
 const (
@@ -123,6 +133,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"DEVICE_POLL_INTERVAL": &c.DevicePollInterval,
 		"SESSION_TTL":          &c.SessionTTL,
 		"PURGE_INTERVAL":       &c.PurgeInterval,
+		"REFRESH_REUSE_GRACE":  &c.RefreshReuseGrace,
 	}
 	for name, field := range durations {
 		v, ok := lookup(name)
@@ -164,6 +175,9 @@ func (c Config) Validate() error {
 	}
 	if c.PasswordHashCost < 4 || c.PasswordHashCost > 31 {
 		return errors.New("config: PASSWORD_HASH_COST must be between 4 and 31 (bcrypt)")
+	}
+	if c.RefreshReuseGrace < 0 || c.RefreshReuseGrace > MaxRefreshReuseGrace {
+		return fmt.Errorf("config: REFRESH_REUSE_GRACE must be between 0 (strict) and %v", MaxRefreshReuseGrace)
 	}
 	for _, d := range []time.Duration{c.AccessTokenTTL, c.RefreshTokenTTL, c.DeviceCodeTTL, c.DevicePollInterval, c.SessionTTL, c.PurgeInterval} {
 		if d <= 0 {

@@ -27,6 +27,16 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
+func TestRefreshReuseGrace(t *testing.T) {
+	if Default().RefreshReuseGrace != 0 {
+		t.Errorf("default REFRESH_REUSE_GRACE: got %v, want 0 (strict reuse detection)", Default().RefreshReuseGrace)
+	}
+	c, err := FromEnv(lookupIn(map[string]string{"REFRESH_REUSE_GRACE": "5s"}))
+	if err != nil || c.RefreshReuseGrace != 5*time.Second || c.Validate() != nil {
+		t.Errorf("REFRESH_REUSE_GRACE=5s: got %v (%v, %v), want 5s and valid", c.RefreshReuseGrace, err, c.Validate())
+	}
+}
+
 func TestFromEnvRefusesBadDuration(t *testing.T) {
 	if _, err := FromEnv(lookupIn(map[string]string{"CODE_TTL": "ten minutes"})); err == nil {
 		t.Error("CODE_TTL=ten minutes: got no error, want one")
@@ -49,6 +59,8 @@ func TestValidate(t *testing.T) {
 		{"an empty client secret", func(c *Config) { c.ClientSecret = "" }},
 		{"a zero access token lifetime", func(c *Config) { c.AccessTokenTTL = 0 }},
 		{"an unknown TEACHING_MODE", func(c *Config) { c.TeachingMode = "yes" }},
+		{"a negative REFRESH_REUSE_GRACE", func(c *Config) { c.RefreshReuseGrace = -time.Second }},
+		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,7 +17,7 @@
 //	client_auth.go               RFC 6749 §2.3.1 (client_secret_basic with form-decoding, client_secret_post), public clients
 //	token.go                     RFC 6749 §3.2, §5.1 (token endpoint, response), RFC 9068 (JWT access tokens)
 //	grant_authorization_code.go  RFC 6749 §4.1.3 (code exchange), §4.1.2 (single use; replay revokes the grant)
-//	grant_refresh_token.go       RFC 6749 §6, RFC 9700 §4.14.2 (rotation, reuse detection)
+//	grant_refresh_token.go       RFC 6749 §6, RFC 9700 §4.14.2 (rotation, reuse detection, REFRESH_REUSE_GRACE)
 //	grant_client_credentials.go  RFC 6749 §4.4
 //	grant_device_code.go         RFC 8628 §3.4–3.5 (polling answers: pending, slow_down +5 s, denied, expired; single use)
 //	device_authorization.go      RFC 8628 §3.1–3.2 (device authorization endpoint), §5.2 (device code entropy)

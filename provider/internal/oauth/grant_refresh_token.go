@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
@@ -14,6 +15,11 @@ import (
 // legitimate client, one of them will present an invalidated refresh token,
 // which will inform the authorization server of the breach" — and the whole
 // grant is revoked.
+//
+// With REFRESH_REUSE_GRACE set, the store lets the token rotated out most
+// recently through again within the grace (store.RefreshGraceApplies): the
+// caller gets a fresh pair of the same grant, for relying parties that send
+// parallel refreshes of one token (see the README for the trade-off).
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 // [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
@@ -34,13 +40,35 @@ func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequ
 	if err != nil {
 		return nil, err
 	}
-	switch serr := p.Store.RotateRefreshToken(ctx, old.Hash, *next, p.now()); {
+	now := p.now()
+	graced, serr := p.Store.RotateRefreshToken(ctx, old.Hash, *next, now, p.reuseGraceFrom(now))
+	switch {
 	case errors.Is(serr, store.ErrAlreadyUsed):
 		return nil, p.refreshReused(ctx, old)
 	case serr != nil:
 		return nil, serverError(serr)
+	case graced:
+		p.Log.Info("refresh token presented again within REFRESH_REUSE_GRACE; fresh pair issued", "client_id", client.ID, "grant_id", grant.ID)
 	}
 	return resp, nil
+}
+
+// reuseGraceFrom is the earliest rotation time at which a rotated-out
+// refresh token may still be presented again (REFRESH_REUSE_GRACE before
+// now), or the zero time when the grace is off and every reuse is detected.
+func (p *Provider) reuseGraceFrom(now time.Time) time.Time {
+	if p.Config.RefreshReuseGrace <= 0 {
+		return time.Time{}
+	}
+	return now.Add(-p.Config.RefreshReuseGrace)
+}
+
+// withinReuseGrace reports whether a token rotated out at usedAt may still
+// be presented again; the store makes the final decision, atomically, with
+// the rest of store.RefreshGraceApplies.
+func (p *Provider) withinReuseGrace(usedAt time.Time) bool {
+	from := p.reuseGraceFrom(p.now())
+	return !from.IsZero() && usedAt.After(from)
 }
 
 // validRefreshToken finds a refresh token and its grant and checks that the
@@ -60,7 +88,13 @@ func (p *Provider) validRefreshToken(ctx context.Context, client store.Client, h
 	if rt.ClientID != client.ID {
 		return rt, store.Grant{}, NewError(ErrInvalidGrant, "the refresh token was issued to another client")
 	}
-	if !rt.UsedAt.IsZero() {
+	// Every check above and below also holds a token presented within the
+	// reuse grace to the sender it was issued to. Proof of possession of a
+	// sender-constrained refresh token ([RFC 9449 Section 5]) belongs here
+	// too, before the grace, so a graced presentation needs the same key.
+	//
+	// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
+	if !rt.UsedAt.IsZero() && !p.withinReuseGrace(rt.UsedAt) {
 		return rt, store.Grant{}, p.refreshReused(ctx, rt)
 	}
 	grant, err := p.Store.GetGrant(ctx, rt.GrantID)

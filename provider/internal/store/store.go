@@ -164,6 +164,16 @@ type PushedRequest struct {
 	UsedAt time.Time
 }
 
+// RefreshGraceApplies reports whether a used refresh token presented again
+// earns the reuse grace (REFRESH_REUSE_GRACE in the README): graceFrom is
+// set (zero means strict reuse detection), the token was rotated out after
+// it, the token is its grant's most recently rotated-out one, and the grant
+// is in force. Backends call it under the grant's lock, so the answer holds
+// until their transaction commits.
+func RefreshGraceApplies(usedAt, graceFrom time.Time, mostRecentlyRotated, grantRevoked bool) bool {
+	return !graceFrom.IsZero() && usedAt.After(graceFrom) && mostRecentlyRotated && !grantRevoked
+}
+
 // DeviceStatus is the state of a device authorization request (RFC 8628).
 type DeviceStatus string
 
@@ -241,9 +251,16 @@ type Store interface {
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
 	// RotateRefreshToken marks oldHash used and stores next, in one
 	// transaction, and extends the grant's ExpiresAt to next.ExpiresAt (never
-	// shortening it). If
-	// oldHash was used before it stores nothing and returns ErrAlreadyUsed.
-	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now time.Time) error
+	// shortening it). Every other unused refresh token of the grant (one
+	// issued in a reuse grace) is marked used too, so after a rotation the
+	// grant has exactly one live refresh token, and the grant records oldHash
+	// as its most recently rotated-out token. Rotations of one grant are
+	// serialised, in any number of processes.
+	//
+	// If oldHash was used before, it stores nothing and returns
+	// ErrAlreadyUsed, unless RefreshGraceApplies: then it stores next beside
+	// the token that replaced oldHash and reports graced.
+	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now, graceFrom time.Time) (graced bool, err error)
 
 	// Access token revocation. Access tokens are JWTs and are not stored; a
 	// revoked one is remembered by its jti until it would have expired anyway.

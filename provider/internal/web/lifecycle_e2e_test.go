@@ -31,14 +31,8 @@ func TestRefreshToken(t *testing.T) {
 		t.Run("every use returns a new refresh token and the used one stops working (RFC 9700 Section 4.14.2)/"+tc.name, func(t *testing.T) {
 			cfg := demoConfig(srv, tc.style, "read")
 			first := b.in(t).tokens(srv, cfg)
-			second, err := refresh(cfg, first.RefreshToken)
-			if err != nil {
-				t.Fatalf("first refresh: %v", err)
-			}
-			third, err := refresh(cfg, second.RefreshToken)
-			if err != nil {
-				t.Fatalf("refresh with the rotated token: %v", err)
-			}
+			second := mustRefresh(t, cfg, first.RefreshToken, "first refresh")
+			third := mustRefresh(t, cfg, second.RefreshToken, "refresh with the rotated token")
 			seen := map[string]bool{}
 			for _, rt := range []string{first.RefreshToken, second.RefreshToken, third.RefreshToken} {
 				if seen[rt] {
@@ -54,7 +48,7 @@ func TestRefreshToken(t *testing.T) {
 			}
 			wantAlive(t, srv, "the newest access token", third.AccessToken)
 
-			_, err = refresh(cfg, first.RefreshToken)
+			_, err := refresh(cfg, first.RefreshToken)
 			wantOAuthError(t, err, "invalid_grant")
 		})
 	}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -56,23 +55,56 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 
 // RotateRefreshToken marks oldHash used at now and stores next, in one
 // transaction, extending the grant's ExpiresAt to next's (RFC 9700 Section
-// 4.14.2, refresh token rotation). The UPDATE changes the old token only
-// while used_at is NULL, so exactly one of any number of concurrent callers,
-// in any process, rotates it; the others store nothing and get
-// store.ErrAlreadyUsed, the sign of a replayed refresh token.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now time.Time) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE refresh_tokens SET used_at = $1 WHERE hash = $2 AND used_at IS NULL`, now, oldHash)
-		err = changedOne("rotate refresh token", tag, err, store.ErrAlreadyUsed)
-		if errors.Is(err, store.ErrAlreadyUsed) {
-			return usedOrUnknown(ctx, tx, "refresh_tokens", oldHash)
-		}
+// 4.14.2, refresh token rotation). It locks the grant's row first, so the
+// rotations of one grant run one at a time, in any process; each then reads
+// the old token as the last one committed it (READ COMMITTED takes a fresh
+// snapshot per statement). Exactly one of any number of concurrent callers
+// rotates it; the others get store.ErrAlreadyUsed, the sign of a replayed
+// refresh token, or, within the reuse grace (store.RefreshGraceApplies), a
+// sibling.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now, graceFrom time.Time) (graced bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var grantID, lastRotated string
+		var revoked bool
+		err := tx.QueryRow(ctx, `
+			SELECT id, coalesce(last_rotated_hash, ''), revoked_at IS NOT NULL FROM grants
+			WHERE id = (SELECT grant_id FROM refresh_tokens WHERE hash = $1)
+			FOR UPDATE`, oldHash).Scan(&grantID, &lastRotated, &revoked)
 		if err != nil {
+			return getErr("rotate refresh token", err)
+		}
+		var usedAt *time.Time
+		if err := tx.QueryRow(ctx, `SELECT used_at FROM refresh_tokens WHERE hash = $1`, oldHash).Scan(&usedAt); err != nil {
+			return getErr("rotate refresh token", err)
+		}
+		if usedAt != nil {
+			if !store.RefreshGraceApplies(*usedAt, graceFrom, lastRotated == oldHash, revoked) {
+				return store.ErrAlreadyUsed
+			}
+			graced = true
+			return createRefreshToken(ctx, tx, next)
+		}
+		if err := retireLiveRefreshTokens(ctx, tx, grantID, oldHash, now); err != nil {
 			return err
 		}
 		return createRefreshToken(ctx, tx, next)
 	})
+	return graced, err
+}
+
+// retireLiveRefreshTokens marks every unused refresh token of the grant used
+// at now (the rotated one and any sibling from a reuse grace) and records
+// rotatedHash as the grant's most recently rotated-out token.
+func retireLiveRefreshTokens(ctx context.Context, tx pgx.Tx, grantID, rotatedHash string, now time.Time) error {
+	if _, err := tx.Exec(ctx, `
+		UPDATE refresh_tokens SET used_at = $1 WHERE grant_id = $2 AND used_at IS NULL`, now, grantID); err != nil {
+		return fmt.Errorf("postgres: rotate refresh token: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE grants SET last_rotated_hash = $1 WHERE id = $2`, rotatedHash, grantID); err != nil {
+		return fmt.Errorf("postgres: rotate refresh token: %w", err)
+	}
+	return nil
 }
 
 // usedOrUnknown tells why the single-use record hash of table (a table

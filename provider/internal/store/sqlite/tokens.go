@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -57,23 +56,51 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 
 // RotateRefreshToken marks oldHash used at now and stores next, in one
 // transaction, extending the grant's ExpiresAt to next's (RFC 9700 Section
-// 4.14.2, refresh token rotation). The UPDATE changes the old token only
-// while used_at is NULL, so exactly one of any number of concurrent callers
-// rotates it; the others store nothing and get store.ErrAlreadyUsed, the
-// sign of a replayed refresh token.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
-			UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, micros(now), oldHash)
-		err = changedOne("rotate refresh token", res, err, store.ErrAlreadyUsed)
-		if errors.Is(err, store.ErrAlreadyUsed) {
-			return usedOrUnknown(ctx, tx, "refresh_tokens", oldHash)
-		}
+// 4.14.2, refresh token rotation). The transaction begins IMMEDIATE (see
+// dsn), so it reads the old token and decides with the write lock held:
+// exactly one of any number of concurrent callers, in any process, rotates
+// it; the others get store.ErrAlreadyUsed, the sign of a replayed refresh
+// token, or, within the reuse grace (store.RefreshGraceApplies), a sibling.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now, graceFrom time.Time) (graced bool, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var grantID, lastRotated string
+		var usedAt sql.NullInt64
+		var revoked bool
+		err := tx.QueryRowContext(ctx, `
+			SELECT t.grant_id, t.used_at, coalesce(g.last_rotated_hash, ''), g.revoked_at IS NOT NULL
+			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
+			WHERE t.hash = ?`, oldHash).Scan(&grantID, &usedAt, &lastRotated, &revoked)
 		if err != nil {
+			return getErr("rotate refresh token", err)
+		}
+		if usedAt.Valid {
+			if !store.RefreshGraceApplies(fromNullMicros(usedAt), graceFrom, lastRotated == oldHash, revoked) {
+				return store.ErrAlreadyUsed
+			}
+			graced = true
+			return createRefreshToken(ctx, tx, next)
+		}
+		if err := retireLiveRefreshTokens(ctx, tx, grantID, oldHash, now); err != nil {
 			return err
 		}
 		return createRefreshToken(ctx, tx, next)
 	})
+	return graced, err
+}
+
+// retireLiveRefreshTokens marks every unused refresh token of the grant used
+// at now (the rotated one and any sibling from a reuse grace) and records
+// rotatedHash as the grant's most recently rotated-out token.
+func retireLiveRefreshTokens(ctx context.Context, tx *sql.Tx, grantID, rotatedHash string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE refresh_tokens SET used_at = ? WHERE grant_id = ? AND used_at IS NULL`, micros(now), grantID); err != nil {
+		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE grants SET last_rotated_hash = ? WHERE id = ?`, rotatedHash, grantID); err != nil {
+		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
+	}
+	return nil
 }
 
 // usedOrUnknown tells why the single-use record hash of table (a table

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	tests = append(tests, grantTests...)
 	tests = append(tests, authorizationCodeTests...)
 	tests = append(tests, refreshTokenTests...)
+	tests = append(tests, refreshGraceTests...)
 	tests = append(tests, accessTokenTests...)
 	tests = append(tests, deviceCodeTests...)
 	tests = append(tests, purgeTests...)

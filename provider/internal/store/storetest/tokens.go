@@ -38,6 +38,16 @@ func next(rt store.RefreshToken, hash string) store.RefreshToken {
 	return n
 }
 
+// rotate rotates a refresh token with strict reuse detection (no grace),
+// as the provider does by default.
+func rotate(t *testing.T, s store.Store, oldHash string, n store.RefreshToken, now time.Time) error {
+	graced, err := s.RotateRefreshToken(t.Context(), oldHash, n, now, time.Time{})
+	if graced {
+		t.Errorf("RotateRefreshToken(%q) without a grace: got graced, want a rotation or an error", oldHash)
+	}
+	return err
+}
+
 // refreshTokenTests hold the store to refresh token rotation with reuse
 // detection, RFC 9700 Section 4.14.2: the authorization server "issues a new
 // refresh token with every access token refresh response", and a used one
@@ -69,7 +79,7 @@ var refreshTokenTests = []test{
 	{"RotateRefreshToken marks the old token used and stores the next", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
 		nt := next(old, "rt2")
-		must(t, "RotateRefreshToken", s.RotateRefreshToken(t.Context(), "rt1", nt, nt.CreatedAt))
+		must(t, "RotateRefreshToken", rotate(t, s, "rt1", nt, nt.CreatedAt))
 		got, err := s.GetRefreshToken(t.Context(), "rt1")
 		must(t, "GetRefreshToken(old)", err)
 		old.UsedAt = nt.CreatedAt
@@ -81,7 +91,7 @@ var refreshTokenTests = []test{
 	{"RotateRefreshToken extends the grant's ExpiresAt to the next token's", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
 		nt := next(old, "rt2")
-		must(t, "RotateRefreshToken", s.RotateRefreshToken(t.Context(), "rt1", nt, nt.CreatedAt))
+		must(t, "RotateRefreshToken", rotate(t, s, "rt1", nt, nt.CreatedAt))
 		g, err := s.GetGrant(t.Context(), "g1")
 		must(t, "GetGrant", err)
 		if !g.ExpiresAt.Equal(nt.ExpiresAt) {
@@ -90,8 +100,8 @@ var refreshTokenTests = []test{
 	}},
 	{"rotating a used refresh token is ErrAlreadyUsed and stores nothing (RFC 9700 Section 4.14.2)", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
-		must(t, "first RotateRefreshToken", s.RotateRefreshToken(t.Context(), "rt1", next(old, "rt2"), t0))
-		err := s.RotateRefreshToken(t.Context(), "rt1", next(old, "rt3"), at(time.Minute))
+		must(t, "first RotateRefreshToken", rotate(t, s, "rt1", next(old, "rt2"), t0))
+		err := rotate(t, s, "rt1", next(old, "rt3"), at(time.Minute))
 		checkErr(t, "second RotateRefreshToken", err, store.ErrAlreadyUsed)
 		_, err = s.GetRefreshToken(t.Context(), "rt3")
 		checkErr(t, "GetRefreshToken(the replay's token)", err, store.ErrNotFound)
@@ -105,7 +115,7 @@ var refreshTokenTests = []test{
 		old := createRefreshToken(t, s, "g1", "rt1")
 		hash := func(i int) string { return fmt.Sprintf("next-%02d", i) }
 		errs := concurrently(contention, func(i int) error {
-			return s.RotateRefreshToken(t.Context(), "rt1", next(old, hash(i)), t0)
+			return rotate(t, s, "rt1", next(old, hash(i)), t0)
 		})
 		winner := checkOneWinner(t, "RotateRefreshToken", errs, store.ErrAlreadyUsed)
 		for i := range contention {
@@ -119,7 +129,7 @@ var refreshTokenTests = []test{
 	}},
 	{"RotateRefreshToken of an unknown hash is ErrNotFound and stores nothing", func(t *testing.T, s store.Store) {
 		g := createGrant(t, s, "g1")
-		err := s.RotateRefreshToken(t.Context(), "no-such-token", newRefreshToken("rt2", g), t0)
+		err := rotate(t, s, "no-such-token", newRefreshToken("rt2", g), t0)
 		checkErr(t, "RotateRefreshToken(unknown)", err, store.ErrNotFound)
 		_, err = s.GetRefreshToken(t.Context(), "rt2")
 		checkErr(t, "GetRefreshToken(next)", err, store.ErrNotFound)

@@ -61,12 +61,36 @@ type Config struct {
 	// "kek" beside a SQLite database, created at first start; PostgreSQL
 	// requires it set (see backend.KeyEncryptionKey).
 	KeyEncryptionKey string
+
+	// Registration (REGISTRATION) is the policy of dynamic client
+	// registration: "open", "token", "off" or "auto"; see RegistrationPolicy.
+	Registration string
+	// RegistrationToken (REGISTRATION_TOKEN) is the initial access token
+	// ([RFC 7591 Section 3]) a registration request must carry under the
+	// "token" policy.
+	//
+	// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+	RegistrationToken string
+	// RegistrationUnusedTTL (REGISTRATION_UNUSED_TTL, default 24h) is how
+	// long a registered client that is never used is kept.
+	RegistrationUnusedTTL time.Duration
+	// RegistrationsPerHour (REGISTRATIONS_PER_HOUR, default 20) bounds the
+	// registration requests one address may make per hour.
+	RegistrationsPerHour int
 }
 
 // MaxRefreshReuseGrace bounds REFRESH_REUSE_GRACE: parallel requests of one
 // relying party arrive within seconds, and every moment of the window is
 // one in which a replayed refresh token goes undetected.
 const MaxRefreshReuseGrace = time.Minute
+
+// The policies of dynamic client registration (REGISTRATION).
+const (
+	RegistrationOpen  = "open"  // anyone may register
+	RegistrationToken = "token" // only with the initial access token REGISTRATION_TOKEN
+	RegistrationOff   = "off"   // no registration endpoint
+	RegistrationAuto  = "auto"  // open in teaching mode, else token when REGISTRATION_TOKEN is set, else off
+)
 
 // Values of TEACHING_MODE.
 const (
@@ -78,25 +102,28 @@ const (
 // Default returns the settings used when nothing is set: the demo of SPEC.md.
 func Default() Config {
 	return Config{
-		Issuer:             "http://localhost:8080",
-		Addr:               ":8080",
-		DatabaseURL:        "data/provider.db",
-		ClientID:           "testclient",
-		ClientSecret:       "testsecret",
-		RedirectURI:        "http://localhost:3000/callback",
-		DeviceClientID:     "device-client",
-		UserID:             "user1",
-		Username:           "demo",
-		Password:           "demo",
-		AccessTokenTTL:     time.Hour,
-		RefreshTokenTTL:    30 * 24 * time.Hour,
-		CodeTTL:            5 * time.Minute,
-		DeviceCodeTTL:      15 * time.Minute,
-		DevicePollInterval: 5 * time.Second,
-		SessionTTL:         12 * time.Hour,
-		PurgeInterval:      10 * time.Minute,
-		PasswordHashCost:   12,
-		TeachingMode:       TeachingAuto,
+		Issuer:                "http://localhost:8080",
+		Addr:                  ":8080",
+		DatabaseURL:           "data/provider.db",
+		ClientID:              "testclient",
+		ClientSecret:          "testsecret",
+		RedirectURI:           "http://localhost:3000/callback",
+		DeviceClientID:        "device-client",
+		UserID:                "user1",
+		Username:              "demo",
+		Password:              "demo",
+		AccessTokenTTL:        time.Hour,
+		RefreshTokenTTL:       30 * 24 * time.Hour,
+		CodeTTL:               5 * time.Minute,
+		DeviceCodeTTL:         15 * time.Minute,
+		DevicePollInterval:    5 * time.Second,
+		SessionTTL:            12 * time.Hour,
+		PurgeInterval:         10 * time.Minute,
+		PasswordHashCost:      12,
+		TeachingMode:          TeachingAuto,
+		Registration:          RegistrationAuto,
+		RegistrationUnusedTTL: 24 * time.Hour,
+		RegistrationsPerHour:  20,
 	}
 }
 
@@ -119,6 +146,8 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"OAUTH_PASSWORD":        &c.Password,
 		"TEACHING_MODE":         &c.TeachingMode,
 		"KEY_ENCRYPTION_KEY":    &c.KeyEncryptionKey,
+		"REGISTRATION":          &c.Registration,
+		"REGISTRATION_TOKEN":    &c.RegistrationToken,
 	}
 	for name, field := range strs {
 		if v, ok := lookup(name); ok && v != "" {
@@ -126,14 +155,15 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	durations := map[string]*time.Duration{
-		"ACCESS_TOKEN_TTL":     &c.AccessTokenTTL,
-		"REFRESH_TOKEN_TTL":    &c.RefreshTokenTTL,
-		"CODE_TTL":             &c.CodeTTL,
-		"DEVICE_CODE_TTL":      &c.DeviceCodeTTL,
-		"DEVICE_POLL_INTERVAL": &c.DevicePollInterval,
-		"SESSION_TTL":          &c.SessionTTL,
-		"PURGE_INTERVAL":       &c.PurgeInterval,
-		"REFRESH_REUSE_GRACE":  &c.RefreshReuseGrace,
+		"ACCESS_TOKEN_TTL":        &c.AccessTokenTTL,
+		"REFRESH_TOKEN_TTL":       &c.RefreshTokenTTL,
+		"CODE_TTL":                &c.CodeTTL,
+		"DEVICE_CODE_TTL":         &c.DeviceCodeTTL,
+		"DEVICE_POLL_INTERVAL":    &c.DevicePollInterval,
+		"SESSION_TTL":             &c.SessionTTL,
+		"PURGE_INTERVAL":          &c.PurgeInterval,
+		"REFRESH_REUSE_GRACE":     &c.RefreshReuseGrace,
+		"REGISTRATION_UNUSED_TTL": &c.RegistrationUnusedTTL,
 	}
 	for name, field := range durations {
 		v, ok := lookup(name)
@@ -146,12 +176,20 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 		*field = d
 	}
-	if v, ok := lookup("PASSWORD_HASH_COST"); ok && v != "" {
+	ints := map[string]*int{
+		"PASSWORD_HASH_COST":     &c.PasswordHashCost,
+		"REGISTRATIONS_PER_HOUR": &c.RegistrationsPerHour,
+	}
+	for name, field := range ints {
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			continue
+		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return Config{}, fmt.Errorf("config: PASSWORD_HASH_COST: %w", err)
+			return Config{}, fmt.Errorf("config: %s: %w", name, err)
 		}
-		c.PasswordHashCost = n
+		*field = n
 	}
 	return c, nil
 }
@@ -179,12 +217,47 @@ func (c Config) Validate() error {
 	if c.RefreshReuseGrace < 0 || c.RefreshReuseGrace > MaxRefreshReuseGrace {
 		return fmt.Errorf("config: REFRESH_REUSE_GRACE must be between 0 (strict) and %v", MaxRefreshReuseGrace)
 	}
-	for _, d := range []time.Duration{c.AccessTokenTTL, c.RefreshTokenTTL, c.DeviceCodeTTL, c.DevicePollInterval, c.SessionTTL, c.PurgeInterval} {
+	for _, d := range []time.Duration{c.AccessTokenTTL, c.RefreshTokenTTL, c.DeviceCodeTTL, c.DevicePollInterval,
+		c.SessionTTL, c.PurgeInterval, c.RegistrationUnusedTTL} {
 		if d <= 0 {
 			return errors.New("config: every TTL and interval must be positive")
 		}
 	}
+	return c.validateRegistration()
+}
+
+// validateRegistration checks the registration settings.
+func (c Config) validateRegistration() error {
+	switch c.Registration {
+	case RegistrationOpen, RegistrationOff, RegistrationAuto:
+	case RegistrationToken:
+		if c.RegistrationToken == "" {
+			return errors.New("config: REGISTRATION=token needs REGISTRATION_TOKEN")
+		}
+	default:
+		return fmt.Errorf("config: REGISTRATION %q must be open, token, off or auto", c.Registration)
+	}
+	if c.RegistrationToken != "" && len(c.RegistrationToken) < 32 {
+		return errors.New("config: REGISTRATION_TOKEN must be at least 32 characters (it guards client registration)")
+	}
+	if c.RegistrationsPerHour < 1 {
+		return errors.New("config: REGISTRATIONS_PER_HOUR must be at least 1")
+	}
 	return nil
+}
+
+// RegistrationPolicy resolves REGISTRATION: "open", "token" or "off".
+func (c Config) RegistrationPolicy() string {
+	switch {
+	case c.Registration != RegistrationAuto:
+		return c.Registration
+	case c.Teaching():
+		return RegistrationOpen
+	case c.RegistrationToken != "":
+		return RegistrationToken
+	default:
+		return RegistrationOff
+	}
 }
 
 // Teaching reports whether teaching mode is on: the provider then records

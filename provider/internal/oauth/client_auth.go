@@ -22,6 +22,12 @@ const (
 	AuthClientSecretBasic ClientAuthMethod = "client_secret_basic"
 	AuthClientSecretPost  ClientAuthMethod = "client_secret_post"
 	AuthNone              ClientAuthMethod = "none"
+	// AuthPrivateKeyJWT is a client assertion signed with the client's key
+	// ([RFC 7523 Section 2.2], [OIDC Core Section 9]).
+	//
+	// [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+	// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+	AuthPrivateKeyJWT ClientAuthMethod = "private_key_jwt"
 )
 
 // ClientCredentials is what a request presented to identify its client.
@@ -109,17 +115,36 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 	if err != nil {
 		return store.Client{}, serverError(err)
 	}
+	if err := checkClientSecret(client, cc, fail); err != nil {
+		return store.Client{}, err
+	}
+	if err := p.markClientUsed(ctx, client); err != nil {
+		return store.Client{}, serverError(err)
+	}
+	return client, nil
+}
+
+// checkClientSecret checks the method and the credentials a client
+// presented against its registration. A client that registered a
+// token_endpoint_auth_method ([RFC 7591 Section 2]) must use that one.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+func checkClientSecret(client store.Client, cc ClientCredentials, fail *Error) *Error {
+	if client.TokenEndpointAuthMethod != "" && cc.Method != ClientAuthMethod(client.TokenEndpointAuthMethod) {
+		fail.Description = "this client registered token_endpoint_auth_method " + client.TokenEndpointAuthMethod
+		return fail
+	}
 	if client.Type == store.Public {
 		if cc.Method != AuthNone {
 			fail.Description = "a public client has no secret to present"
-			return store.Client{}, fail
+			return fail
 		}
-		return client, nil
+		return nil
 	}
 	if cc.Method == AuthNone || !secretMatches(cc.Secret, client.SecretHash) {
-		return store.Client{}, fail
+		return fail
 	}
-	return client, nil
+	return nil
 }
 
 // singleValue returns a form parameter that must appear at most once:

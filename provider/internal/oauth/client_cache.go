@@ -10,10 +10,11 @@ import (
 
 // clientCacheTTL is how long a client registration read from the store is
 // reused. Every token, revocation, introspection and device poll request
-// authenticates its client, and registrations change only when a provider
-// starts (SeedDemo), so a few seconds of reuse takes a store round trip off
-// each of them; a changed secret or redirect URI is seen by every provider
-// process within this time.
+// authenticates its client, and registrations change rarely (at start, by
+// SeedDemo; and when a client registers or deletes itself), so a few seconds
+// of reuse takes a store round trip off each of them; a changed secret or
+// redirect URI, or a deleted client, is seen by every provider process
+// within this time.
 const clientCacheTTL = 5 * time.Second
 
 // maxCachedClients bounds the cache. Only registered clients are cached
@@ -38,7 +39,18 @@ type cachedClient struct {
 
 // getClient returns the client with this id, from the cache or the store.
 // The lists of the client are shared with other callers: never modify them.
+// A registered client that expired unused is store.ErrNotFound even before
+// the purge deletes it.
 func (p *Provider) getClient(ctx context.Context, id string) (store.Client, error) {
+	client, err := p.cachedClient(ctx, id)
+	if err == nil && !client.ExpiresAt.IsZero() && !p.now().Before(client.ExpiresAt) {
+		return store.Client{}, store.ErrNotFound
+	}
+	return client, err
+}
+
+// cachedClient returns the client with this id, from the cache or the store.
+func (p *Provider) cachedClient(ctx context.Context, id string) (store.Client, error) {
 	now := time.Now()
 	if p.clients.now != nil {
 		now = p.clients.now()
@@ -57,6 +69,19 @@ func (p *Provider) getClient(ctx context.Context, id string) (store.Client, erro
 	return client, nil
 }
 
+// markClientUsed records the first use of a registered client, which then
+// no longer expires (Config.RegistrationUnusedTTL).
+func (p *Provider) markClientUsed(ctx context.Context, client store.Client) error {
+	if client.ExpiresAt.IsZero() {
+		return nil
+	}
+	if err := p.Store.MarkClientUsed(ctx, client.ID); err != nil {
+		return err
+	}
+	p.clients.forget(client.ID)
+	return nil
+}
+
 func (c *clientCache) put(client store.Client, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -64,4 +89,12 @@ func (c *clientCache) put(client store.Client, until time.Time) {
 		c.entries = make(map[string]cachedClient)
 	}
 	c.entries[client.ID] = cachedClient{client: client, until: until}
+}
+
+// forget drops a client from this process's cache (after it was deleted);
+// other processes see the deletion within clientCacheTTL.
+func (c *clientCache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, id)
 }

@@ -15,6 +15,9 @@
 //	pkce.go                      RFC 7636 §4.1–4.6 (S256 only; downgrade defence of RFC 9700 §2.1.1)
 //	scope.go                     RFC 6749 §3.3 (scope), §6 (narrowing on refresh), OIDC Core §11 (offline_access)
 //	client_auth.go               RFC 6749 §2.3.1 (client_secret_basic with form-decoding, client_secret_post), public clients
+//	registration.go              RFC 7591 §3 (registration endpoint, initial access token, rate limit), RFC 7592 §2.1, §2.3 (read, delete)
+//	client_metadata.go           RFC 7591 §2, §3.2.2 (client metadata rules and refusals), RFC 6749 §3.1.2 (redirect URIs)
+//	client_jwks.go               RFC 7591 §2 (jwks: public signing keys only), RFC 7518 §3.3 (RSA key size)
 //	token.go                     RFC 6749 §3.2, §5.1 (token endpoint, response), RFC 9068 (JWT access tokens)
 //	grant_authorization_code.go  RFC 6749 §4.1.3 (code exchange), §4.1.2 (single use; replay revokes the grant)
 //	grant_refresh_token.go       RFC 6749 §6, RFC 9700 §4.14.2 (rotation, reuse detection, REFRESH_REUSE_GRACE)
@@ -66,6 +69,7 @@
 // them), the resource owner password grant (RFC 9700 §2.4: MUST NOT be
 // used), PKCE "plain", request objects (refused with request_not_supported),
 // any request_uri but the PAR endpoint's (invalid_request_uri; a request_uri
-// is never fetched), response modes other than query, dynamic client
-// registration, and token exchange.
+// is never fetched), response modes other than query, the RFC 7592 update
+// (PUT) of a registration, jwks_uri (a client's URL is never fetched), and
+// token exchange.
 package oauth

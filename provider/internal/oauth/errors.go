@@ -35,6 +35,11 @@ const (
 	ErrConsentRequired         ErrorCode = "consent_required"
 	ErrRequestNotSupported     ErrorCode = "request_not_supported"
 	ErrInvalidRequestURI       ErrorCode = "invalid_request_uri" // a request_uri the PAR endpoint did not issue, or no longer valid
+	// Client registration errors, [RFC 7591 Section 3.2.2].
+	//
+	// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
+	ErrInvalidRedirectURI    ErrorCode = "invalid_redirect_uri"
+	ErrInvalidClientMetadata ErrorCode = "invalid_client_metadata"
 )
 
 // Error is a protocol error. Code and Description go on the wire; Cause is

@@ -31,6 +31,7 @@ type Metadata struct {
 	RevocationEndpoint                         string   `json:"revocation_endpoint"`
 	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
 	DeviceAuthorizationEndpoint                string   `json:"device_authorization_endpoint"`
+	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
 	ScopesSupported                            []string `json:"scopes_supported"`
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
 	ResponseModesSupported                     []string `json:"response_modes_supported"`
@@ -61,7 +62,7 @@ type Metadata struct {
 func (p *Provider) Metadata() Metadata {
 	iss := p.Config.Issuer
 	secretMethods := []string{string(AuthClientSecretBasic), string(AuthClientSecretPost)}
-	return Metadata{
+	m := Metadata{
 		Issuer:                      iss,
 		AuthorizationEndpoint:       iss + PathAuthorize,
 		TokenEndpoint:               iss + PathToken,
@@ -92,4 +93,8 @@ func (p *Provider) Metadata() Metadata {
 		PushedAuthorizationRequestEndpoint: iss + PathPAR,
 		RequirePushedAuthorizationRequests: false,
 	}
+	if p.RegistrationEnabled() {
+		m.RegistrationEndpoint = iss + PathRegister
+	}
+	return m
 }

@@ -24,6 +24,7 @@ type Provider struct {
 	dummyHashOnce sync.Once
 	dummyHash     []byte
 	clients       clientCache // registrations read in the last few seconds
+	registrations registrationLimit
 }
 
 // New returns a Provider with the real clock.

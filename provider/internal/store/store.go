@@ -68,6 +68,25 @@ type Client struct {
 	// DPoPBoundAccessTokens: every token request of the client must carry a
 	// DPoP proof (RFC 9449 Section 5.2).
 	DPoPBoundAccessTokens bool
+
+	// The fields below are set for clients that registered themselves
+	// (RFC 7591); the demo clients leave them empty.
+
+	// TokenEndpointAuthMethod is the registered token_endpoint_auth_method
+	// (RFC 7591 Section 2). "" lets the client use any method of its Type.
+	TokenEndpointAuthMethod string
+	// JWKS is the client's JWK Set (RFC 7517), as JSON: the public keys its
+	// private_key_jwt assertions are signed with. "" when it has none.
+	JWKS string
+	// RegistrationTokenHash is the hash of the registration access token
+	// (RFC 7592) that reads and deletes this registration; "" for clients
+	// that did not register themselves.
+	RegistrationTokenHash string
+	// IssuedAt is when the client registered (client_id_issued_at).
+	IssuedAt time.Time
+	// ExpiresAt is when a registered client that has never been used is
+	// deleted; it is zero once the client is used, and for the demo clients.
+	ExpiresAt time.Time
 }
 
 // User is a resource owner who can sign in at the provider.
@@ -211,6 +230,15 @@ type Store interface {
 	// Clients and users (created idempotently at start).
 	UpsertClient(ctx context.Context, c Client) error
 	GetClient(ctx context.Context, id string) (Client, error)
+	// CreateClient stores a client that registered itself; ErrDuplicate if
+	// the id is taken.
+	CreateClient(ctx context.Context, c Client) error
+	// DeleteClient deletes a client and everything issued to it (grants,
+	// codes, refresh tokens, device codes); ErrNotFound if absent.
+	DeleteClient(ctx context.Context, id string) error
+	// MarkClientUsed clears the ExpiresAt of a client: used once, a
+	// registered client no longer expires. It is idempotent.
+	MarkClientUsed(ctx context.Context, id string) error
 	UpsertUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByUsername(ctx context.Context, username string) (User, error)
@@ -308,7 +336,8 @@ type Store interface {
 	RecordJTI(ctx context.Context, key string, expiresAt time.Time) (firstUse bool, err error)
 
 	// PurgeExpired deletes codes, pushed requests, device codes, refresh
-	// tokens, access token revocations, seen JTIs and grants whose lifetime
+	// tokens, access token revocations, seen JTIs, grants and never-used
+	// registered clients whose lifetime
 	// ended before now, and returns how many rows went.
 	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 

@@ -2,10 +2,8 @@ package web
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -109,7 +107,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 			reshow(http.StatusUnauthorized, username, "Wrong username or password.")
 			return false
 		case errors.As(err, &tooMany):
-			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(tooMany.RetryAfter.Seconds()))))
+			setRetryAfter(c, tooMany.RetryAfter)
 			reshow(http.StatusTooManyRequests, username, "Too many wrong passwords from your network. Wait a few minutes, then try again.")
 			return false
 		}

@@ -2,11 +2,9 @@ package web
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -155,7 +153,7 @@ func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string,
 	var tooMany *oauth.TooManyAttemptsError
 	switch {
 	case errors.As(err, &tooMany):
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(tooMany.RetryAfter.Seconds()))))
+		setRetryAfter(c, tooMany.RetryAfter)
 		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: "Too many attempts",
 			Message: "Too many codes were entered from your network. Wait a few minutes, then try again.", TryAgain: true})
 	case errors.Is(err, oauth.ErrUnknownUserCode):

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -136,6 +139,14 @@ func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 		return nil, oauth.NewError(oauth.ErrInvalidRequest, "the request body is not a valid form")
 	}
 	return c.Request.PostForm, nil
+}
+
+// setRetryAfter tells a client over a rate limit when to try again
+// ([RFC 9110 Section 10.2.3]), in whole seconds rounded up.
+//
+// [RFC 9110 Section 10.2.3]: https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+func setRetryAfter(c *gin.Context, d time.Duration) {
+	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 }
 
 // handleNotFound answers unknown paths with a JSON 404.

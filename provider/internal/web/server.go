@@ -76,6 +76,11 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	api.GET(oauth.PathUserInfo, s.handleUserInfo)
 	api.POST(oauth.PathUserInfo, s.handleUserInfo)
 
+	// Dynamic client registration: RFC 7591, RFC 7592.
+	api.POST(oauth.PathRegister, s.handleRegister)
+	api.GET(oauth.PathRegister+"/:client_id", s.handleReadClient)
+	api.DELETE(oauth.PathRegister+"/:client_id", s.handleDeleteClient)
+
 	// The device authorization grant: RFC 8628.
 	api.POST(oauth.PathDeviceAuthorization, s.handleDeviceAuthorization)
 	pages.GET(oauth.PathDeviceVerification, s.handleDevice)

@@ -3,19 +3,33 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
 
+// clientColumns are the columns of a client, in the order of clientValues
+// and GetClient's scan.
+const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
+	require_pushed_authorization_requests, dpop_bound_access_tokens,
+	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at`
+
+// clientValues are the stored forms of c's fields, in clientColumns order.
+func clientValues(c store.Client) []any {
+	return []any{c.ID, c.Name, string(c.Type), c.SecretHash,
+		list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope,
+		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
+		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullTime(c.IssuedAt), nullTime(c.ExpiresAt)}
+}
+
 // UpsertClient creates the client, or replaces every field of the client with
 // the same ID.
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO clients (id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
-			require_pushed_authorization_requests, dpop_bound_access_tokens)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		INSERT INTO clients (`+clientColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -25,12 +39,39 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			scopes = excluded.scopes,
 			default_scope = excluded.default_scope,
 			require_pushed_authorization_requests = excluded.require_pushed_authorization_requests,
-			dpop_bound_access_tokens = excluded.dpop_bound_access_tokens`,
-		c.ID, c.Name, string(c.Type), c.SecretHash,
-		list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope,
-		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens)
+			dpop_bound_access_tokens = excluded.dpop_bound_access_tokens,
+			token_endpoint_auth_method = excluded.token_endpoint_auth_method,
+			jwks = excluded.jwks,
+			registration_token_hash = excluded.registration_token_hash,
+			issued_at = excluded.issued_at,
+			expires_at = excluded.expires_at`,
+		clientValues(c)...)
 	if err != nil {
 		return fmt.Errorf("postgres: upsert client %q: %w", c.ID, err)
+	}
+	return nil
+}
+
+// CreateClient stores a new client; store.ErrDuplicate if the id is taken.
+func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO clients (`+clientColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, clientValues(c)...)
+	return insertErr("create client", err)
+}
+
+// DeleteClient deletes the client; its grants, and what descends from them,
+// go with it (ON DELETE CASCADE).
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM clients WHERE id = $1`, id)
+	return changedOne("delete client", tag, err, store.ErrNotFound)
+}
+
+// MarkClientUsed clears the client's expiry; it writes only the first time.
+func (s *Store) MarkClientUsed(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE clients SET expires_at = NULL WHERE id = $1 AND expires_at IS NOT NULL`, id)
+	if err != nil {
+		return fmt.Errorf("postgres: mark client used: %w", err)
 	}
 	return nil
 }
@@ -40,17 +81,17 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
 	var c store.Client
 	var clientType string
-	err := s.pool.QueryRow(ctx, `
-		SELECT id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
-			require_pushed_authorization_requests, dpop_bound_access_tokens
-		FROM clients WHERE id = $1`, id).
+	var issuedAt, expiresAt *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id).
 		Scan(&c.ID, &c.Name, &clientType, &c.SecretHash, &c.RedirectURIs, &c.GrantTypes, &c.Scopes, &c.DefaultScope,
-			&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens)
+			&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
+			&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}
 	c.Type = store.ClientType(clientType)
 	c.RedirectURIs, c.GrantTypes, c.Scopes = fromList(c.RedirectURIs), fromList(c.GrantTypes), fromList(c.Scopes)
+	c.IssuedAt, c.ExpiresAt = fromNullTime(issuedAt), fromNullTime(expiresAt)
 	return c, nil
 }
 

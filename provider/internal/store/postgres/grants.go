@@ -123,6 +123,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 			`DELETE FROM revoked_access_tokens WHERE expires_at < $1`,
 			`DELETE FROM seen_jtis WHERE expires_at < $1`,
 			`DELETE FROM grants WHERE expires_at < $1`,
+			`DELETE FROM clients WHERE expires_at < $1`, // registered, never used
 		} {
 			tag, err := tx.Exec(ctx, query, now)
 			if err != nil {

@@ -2,18 +2,32 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
 
+// clientColumns are the columns of a client, in the order of clientValues
+// and scanClient.
+const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
+	require_pushed_authorization_requests, dpop_bound_access_tokens,
+	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at`
+
+// clientValues are the stored forms of c's fields, in clientColumns order.
+func clientValues(c store.Client) []any {
+	return []any{c.ID, c.Name, string(c.Type), c.SecretHash,
+		jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
+		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
+		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullMicros(c.IssuedAt), nullMicros(c.ExpiresAt)}
+}
+
 // UpsertClient creates the client, or replaces every field of the client with
 // the same ID.
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
-		INSERT INTO clients (id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
-			require_pushed_authorization_requests, dpop_bound_access_tokens)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO clients (`+clientColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -23,29 +37,55 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			scopes = excluded.scopes,
 			default_scope = excluded.default_scope,
 			require_pushed_authorization_requests = excluded.require_pushed_authorization_requests,
-			dpop_bound_access_tokens = excluded.dpop_bound_access_tokens`,
-		c.ID, c.Name, string(c.Type), c.SecretHash,
-		jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
-		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens)
+			dpop_bound_access_tokens = excluded.dpop_bound_access_tokens,
+			token_endpoint_auth_method = excluded.token_endpoint_auth_method,
+			jwks = excluded.jwks,
+			registration_token_hash = excluded.registration_token_hash,
+			issued_at = excluded.issued_at,
+			expires_at = excluded.expires_at`,
+		clientValues(c)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: upsert client %q: %w", c.ID, err)
 	}
 	return nil
 }
 
+// CreateClient stores a new client; store.ErrDuplicate if the id is taken.
+func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO clients (`+clientColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
+	return insertErr("create client", err)
+}
+
+// DeleteClient deletes the client; its grants, and what descends from them,
+// go with it (ON DELETE CASCADE).
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)
+	return changedOne("delete client", res, err, store.ErrNotFound)
+}
+
+// MarkClientUsed clears the client's expiry; it writes only the first time.
+func (s *Store) MarkClientUsed(ctx context.Context, id string) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE clients SET expires_at = NULL WHERE id = ? AND expires_at IS NOT NULL`, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: mark client used: %w", err)
+	}
+	return nil
+}
+
 // getClientSQL looks a client up by ID; it runs on every authenticated request.
-const getClientSQL = `
-	SELECT id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
-		require_pushed_authorization_requests, dpop_bound_access_tokens
-	FROM clients WHERE id = ?`
+const getClientSQL = `SELECT ` + clientColumns + ` FROM clients WHERE id = ?`
 
 // GetClient returns the client with the given ID, or store.ErrNotFound.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
 	var c store.Client
 	var redirectURIs, grantTypes, scopes string
+	var issuedAt, expiresAt sql.NullInt64
 	err := s.getClient.QueryRowContext(ctx, id).Scan(
 		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope,
-		&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens)
+		&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
+		&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}
@@ -58,6 +98,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 	if c.Scopes, err = parseList(scopes); err != nil {
 		return store.Client{}, fmt.Errorf("sqlite: client %q scopes: %w", id, err)
 	}
+	c.IssuedAt, c.ExpiresAt = fromNullMicros(issuedAt), fromNullMicros(expiresAt)
 	return c, nil
 }
 

@@ -129,6 +129,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 			`DELETE FROM revoked_access_tokens WHERE expires_at < ?`,
 			`DELETE FROM seen_jtis WHERE expires_at < ?`,
 			`DELETE FROM grants WHERE expires_at < ?`,
+			`DELETE FROM clients WHERE expires_at < ?`, // registered, never used
 		} {
 			res, err := tx.ExecContext(ctx, query, micros(now))
 			if err != nil {

@@ -41,6 +41,7 @@ type test struct {
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	var tests []test
 	tests = append(tests, clientTests...)
+	tests = append(tests, registeredClientTests...)
 	tests = append(tests, userTests...)
 	tests = append(tests, signingKeyTests...)
 	tests = append(tests, grantTests...)

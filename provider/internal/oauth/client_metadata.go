@@ -1,0 +1,304 @@
+package oauth
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// ClientMetadata is the client metadata of [RFC 7591 Section 2] this
+// provider understands: what a client sends to register, and what the
+// registration response returns. [RFC 7591 Section 2]: "The authorization
+// server MUST ignore any client metadata sent by the client that it does
+// not understand", so other members of the document are dropped.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+type ClientMetadata struct {
+	RedirectURIs            []string        `json:"redirect_uris,omitempty"`
+	TokenEndpointAuthMethod string          `json:"token_endpoint_auth_method"`
+	GrantTypes              []string        `json:"grant_types"`
+	ResponseTypes           []string        `json:"response_types"`
+	ClientName              string          `json:"client_name,omitempty"`
+	Scope                   string          `json:"scope"`
+	JWKS                    json.RawMessage `json:"jwks,omitempty"`
+	// JWKSURI is read only to be refused: this provider never fetches a URL
+	// a client names.
+	JWKSURI *string `json:"jwks_uri,omitempty"`
+}
+
+// Bounds on a registration document, so a client cannot store much.
+const (
+	maxRedirectURIs     = 10
+	maxRedirectURILen   = 2000
+	maxClientNameLen    = 100
+	maxRegistrationKeys = 10
+)
+
+// ParseClientMetadata reads a registration request's body, a JSON object
+// ([RFC 7591 Section 3.1]: "the client sends an HTTP POST to the client
+// registration endpoint with a content type of "application/json""). A
+// member of the wrong JSON type is invalid_client_metadata.
+//
+// [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+func ParseClientMetadata(body []byte) (ClientMetadata, *Error) {
+	var m ClientMetadata
+	err := json.Unmarshal(body, &m)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return m, nil
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return ClientMetadata{}, NewError(ErrInvalidClientMetadata, typeErr.Field+" has the wrong JSON type")
+	default:
+		return ClientMetadata{}, NewError(ErrInvalidClientMetadata, "the body must be a JSON object of client metadata")
+	}
+}
+
+// CheckClientMetadata applies this provider's rules to a registration
+// document and fills in the defaults of [RFC 7591 Section 2]. Each refusal
+// is one of the two error codes of [RFC 7591 Section 3.2.2]:
+// invalid_redirect_uri, "The value of one or more redirection URIs is
+// invalid", or invalid_client_metadata, "The value of one of the client
+// metadata fields is invalid and the server has rejected this request."
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
+func CheckClientMetadata(m *ClientMetadata) *Error {
+	bad := func(format string, args ...any) *Error {
+		return NewError(ErrInvalidClientMetadata, fmt.Sprintf(format, args...))
+	}
+	// token_endpoint_auth_method: "If unspecified or omitted, the default is
+	// "client_secret_basic"" (RFC 7591 Section 2).
+	if m.TokenEndpointAuthMethod == "" {
+		m.TokenEndpointAuthMethod = string(AuthClientSecretBasic)
+	}
+	if !slices.Contains(registrableAuthMethods, ClientAuthMethod(m.TokenEndpointAuthMethod)) {
+		return bad("token_endpoint_auth_method %s is not supported; use one of %s",
+			quoteShort(m.TokenEndpointAuthMethod), joinMethods(registrableAuthMethods))
+	}
+	// grant_types: "If omitted, the default behavior is that the client will
+	// use only the "authorization_code" Grant Type" (RFC 7591 Section 2).
+	if len(m.GrantTypes) == 0 {
+		m.GrantTypes = []string{GrantTypeAuthorizationCode}
+	}
+	for _, g := range m.GrantTypes {
+		if !slices.Contains(registrableGrantTypes, g) {
+			return bad("grant type %s is not supported here (the implicit and password grants never are)", quoteShort(g))
+		}
+	}
+	m.GrantTypes = dedupe(m.GrantTypes)
+	// response_types: "If omitted, the default is that the client will use
+	// only the "code" response type" (RFC 7591 Section 2).
+	if len(m.ResponseTypes) == 0 && slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) {
+		m.ResponseTypes = []string{"code"}
+	}
+	m.ResponseTypes = dedupe(m.ResponseTypes)
+	// The grant types and response types must agree: "code" is the response
+	// type of the authorization_code grant, and of nothing else (RFC 7591
+	// Section 2.1). Other response types (implicit, hybrid) are not supported.
+	if !slices.Equal(m.ResponseTypes, []string{"code"}) && len(m.ResponseTypes) != 0 {
+		return bad("response_types must be [\"code\"]: the implicit and hybrid response types are not supported")
+	}
+	if slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) != slices.Contains(m.ResponseTypes, "code") {
+		return bad("the grant type authorization_code and the response type code go together (RFC 7591 Section 2.1)")
+	}
+	public := m.TokenEndpointAuthMethod == string(AuthNone)
+	// "The client credentials grant type MUST only be used by confidential
+	// clients" (RFC 6749 Section 4.4).
+	if public && slices.Contains(m.GrantTypes, GrantTypeClientCredentials) {
+		return bad("the client_credentials grant needs client authentication; token_endpoint_auth_method none has none")
+	}
+	if err := checkRedirectURIs(m); err != nil {
+		return err
+	}
+	if err := checkRegisteredScope(m.Scope); err != nil {
+		return err
+	}
+	m.Scope = strings.Join(parseScope(m.Scope), " ")
+	if err := checkClientName(m.ClientName); err != nil {
+		return err
+	}
+	return checkKeys(m)
+}
+
+// checkRedirectURIs applies the redirect URI rules to a registration: RFC
+// 7591 Section 2, "clients using flows with redirection MUST register their
+// redirection URI values", and each one must pass checkRegisteredRedirectURI.
+func checkRedirectURIs(m *ClientMetadata) *Error {
+	if slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) && len(m.RedirectURIs) == 0 {
+		return NewError(ErrInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
+	}
+	if len(m.RedirectURIs) > maxRedirectURIs {
+		return NewError(ErrInvalidRedirectURI, fmt.Sprintf("at most %d redirect_uris may be registered", maxRedirectURIs))
+	}
+	for _, uri := range m.RedirectURIs {
+		if err := checkRegisteredRedirectURI(uri); err != nil {
+			return err
+		}
+	}
+	m.RedirectURIs = dedupe(m.RedirectURIs)
+	return nil
+}
+
+// checkRegisteredRedirectURI checks one redirect URI a client registers:
+//
+//   - [RFC 6749 Section 3.1.2]: "The redirection endpoint URI MUST be an
+//     absolute URI" and "The endpoint URI MUST NOT include a fragment
+//     component."
+//   - [RFC 6749 Section 3.1.2.1]: "The redirection endpoint SHOULD require
+//     the use of TLS as described in Section 1.6 when the requested response
+//     type is "code" or "token"": so https, except a loopback redirect of a
+//     native app, which [RFC 8252 Section 7.3] allows over http because it
+//     never leaves the device.
+//
+// [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+// [RFC 6749 Section 3.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.1
+// [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
+func checkRegisteredRedirectURI(raw string) *Error {
+	bad := func(why string) *Error {
+		return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteShort(raw)+" "+why)
+	}
+	if len(raw) > maxRedirectURILen {
+		return bad("is too long")
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "":
+		return bad("is not an absolute URI")
+	case strings.Contains(raw, "#"):
+		return bad("has a fragment")
+	case u.User != nil:
+		return bad("has user information")
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+		return nil
+	default:
+		return bad("must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])")
+	}
+}
+
+// isLoopbackHost reports whether host names the machine itself.
+func isLoopbackHost(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// checkRegisteredScope checks the scope a client registers: RFC 7591
+// Section 2, "String containing a space-separated list of scope values".
+// Every value must be one this provider knows; an empty scope registers all
+// of them.
+func checkRegisteredScope(scope string) *Error {
+	if len(scope) > 1024 {
+		return NewError(ErrInvalidClientMetadata, "scope is too long")
+	}
+	for _, s := range parseScope(scope) {
+		if !slices.Contains(SupportedScopes(), s) {
+			return NewError(ErrInvalidClientMetadata, "unknown scope "+quoteShort(s)+"; this server knows "+strings.Join(SupportedScopes(), " "))
+		}
+	}
+	return nil
+}
+
+// checkClientName bounds client_name, the name the consent page shows.
+func checkClientName(name string) *Error {
+	if len([]rune(name)) > maxClientNameLen || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return NewError(ErrInvalidClientMetadata, fmt.Sprintf("client_name must be at most %d characters, without control characters", maxClientNameLen))
+	}
+	return nil
+}
+
+// checkKeys applies the key rules: [RFC 7591 Section 2]: "The "jwks_uri"
+// and "jwks" parameters MUST NOT both be present in the same request or
+// response." This provider takes only jwks (inline): it never fetches a URL
+// a client names, so jwks_uri is refused. The keys are for private_key_jwt
+// and only for it.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+func checkKeys(m *ClientMetadata) *Error {
+	bad := func(why string) *Error { return NewError(ErrInvalidClientMetadata, why) }
+	if m.JWKSURI != nil {
+		return bad("jwks_uri is not supported: this server never fetches client URLs; send the public keys inline as jwks")
+	}
+	keyAuth := m.TokenEndpointAuthMethod == string(AuthPrivateKeyJWT)
+	switch {
+	case len(m.JWKS) == 0 && keyAuth:
+		return bad("private_key_jwt needs the client's public keys in jwks")
+	case len(m.JWKS) == 0:
+		return nil
+	case !keyAuth:
+		return bad("jwks is used only with token_endpoint_auth_method private_key_jwt")
+	}
+	keys, err := parseClientJWKS(m.JWKS)
+	if err != nil {
+		return bad("jwks: " + err.Error())
+	}
+	m.JWKS = keys
+	return nil
+}
+
+// registeredClient is the store record of checked metadata (without the
+// identifiers and secrets, which RegisterClient adds).
+func registeredClient(m ClientMetadata) store.Client {
+	c := store.Client{
+		Name: m.ClientName, Type: store.Confidential,
+		RedirectURIs: m.RedirectURIs, GrantTypes: m.GrantTypes,
+		Scopes: parseScope(m.Scope), DefaultScope: m.Scope,
+		TokenEndpointAuthMethod: m.TokenEndpointAuthMethod, JWKS: string(m.JWKS),
+	}
+	if m.TokenEndpointAuthMethod == string(AuthNone) {
+		c.Type = store.Public
+	}
+	if len(c.Scopes) == 0 {
+		c.Scopes, c.DefaultScope = SupportedScopes(), "read"
+	}
+	return c
+}
+
+// metadataOf is the registered metadata of a stored client, as the client
+// configuration endpoint returns it.
+func metadataOf(c store.Client) ClientMetadata {
+	m := ClientMetadata{
+		RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
+		GrantTypes: c.GrantTypes, ClientName: c.Name, Scope: strings.Join(c.Scopes, " "),
+	}
+	if slices.Contains(c.GrantTypes, GrantTypeAuthorizationCode) {
+		m.ResponseTypes = []string{"code"}
+	}
+	if c.JWKS != "" {
+		m.JWKS = json.RawMessage(c.JWKS)
+	}
+	return m
+}
+
+// The metadata values a client may register.
+var (
+	registrableAuthMethods = []ClientAuthMethod{AuthClientSecretBasic, AuthClientSecretPost, AuthNone}
+	registrableGrantTypes  = []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken,
+		GrantTypeClientCredentials, GrantTypeDeviceCode}
+)
+
+// joinMethods lists auth methods for an error message.
+func joinMethods(methods []ClientAuthMethod) string {
+	names := make([]string, len(methods))
+	for i, m := range methods {
+		names[i] = string(m)
+	}
+	return strings.Join(names, ", ")
+}
+
+// dedupe drops repeated values, keeping the first of each in order.
+func dedupe(list []string) []string {
+	var out []string
+	for _, v := range list {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,138 @@
+package oauth
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/google/go-cmp/cmp"
+)
+
+// jwksOf is the JWK Set JSON of keys.
+func jwksOf(t testing.TB, keys ...any) string {
+	t.Helper()
+	set := jose.JSONWebKeySet{}
+	for _, k := range keys {
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k})
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestCheckClientMetadata(t *testing.T) {
+	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	ecP256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	goodJWKS := jwksOf(t, edPub, &ecP256.PublicKey)
+	const web = `"redirect_uris":["https://app.example/cb"]`
+	tests := []struct {
+		name string
+		doc  string
+		err  ErrorCode
+	}{
+		{"the defaults: client_secret_basic, authorization_code, code (RFC 7591 Section 2)", `{` + web + `}`, ""},
+		{"a public native client on loopback http (RFC 8252 Section 7.3)",
+			`{"redirect_uris":["http://127.0.0.1:49152/cb","http://localhost/cb","http://[::1]:8/cb"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"]}`, ""},
+		{"a machine client needs no redirect URI", `{"grant_types":["client_credentials"],"scope":"read write"}`, ""},
+		{"a device client needs no redirect URI", `{"grant_types":["urn:ietf:params:oauth:grant-type:device_code"],"token_endpoint_auth_method":"none"}`, ""},
+		{"unknown metadata is ignored (RFC 7591 Section 2)", `{` + web + `,"logo_uri":"https://x/l.png","software_id":"x"}`, ""},
+
+		{"authorization_code without redirect_uris: invalid_redirect_uri (RFC 7591 Section 2)", `{}`, ErrInvalidRedirectURI},
+		{"a relative redirect URI (RFC 6749 Section 3.1.2)", `{"redirect_uris":["/cb"]}`, ErrInvalidRedirectURI},
+		{"a redirect URI with a fragment (RFC 6749 Section 3.1.2)", `{"redirect_uris":["https://app.example/cb#x"]}`, ErrInvalidRedirectURI},
+		{"an empty fragment is a fragment too", `{"redirect_uris":["https://app.example/cb#"]}`, ErrInvalidRedirectURI},
+		{"http on a public host (RFC 6749 Section 3.1.2.1)", `{"redirect_uris":["http://app.example/cb"]}`, ErrInvalidRedirectURI},
+		{"http on a host that only starts like loopback", `{"redirect_uris":["http://127.0.0.1.evil.example/cb"]}`, ErrInvalidRedirectURI},
+		{"a private-use scheme", `{"redirect_uris":["com.example.app:/cb"]}`, ErrInvalidRedirectURI},
+		{"javascript: is not a redirect URI", `{"redirect_uris":["javascript:alert(1)"]}`, ErrInvalidRedirectURI},
+		{"user information in a redirect URI", `{"redirect_uris":["https://user:pw@app.example/cb"]}`, ErrInvalidRedirectURI},
+		{"eleven redirect URIs", `{"redirect_uris":[` + strings.Repeat(`"https://a.example/cb",`, 10) + `"https://a.example/cb"]}`, ErrInvalidRedirectURI},
+
+		{"jwks_uri is refused, never fetched", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://app.example/jwks"}`, ErrInvalidClientMetadata},
+		{"an unknown auth method", `{` + web + `,"token_endpoint_auth_method":"tls_client_auth"}`, ErrInvalidClientMetadata},
+		{"an unknown grant type", `{` + web + `,"grant_types":["authorization_code","urn:example:magic"]}`, ErrInvalidClientMetadata},
+		{"the password grant (RFC 9700 Section 2.4)", `{"grant_types":["password"]}`, ErrInvalidClientMetadata},
+		{"the implicit grant", `{` + web + `,"grant_types":["implicit"],"response_types":["token"]}`, ErrInvalidClientMetadata},
+		{"an unknown scope", `{` + web + `,"scope":"read admin"}`, ErrInvalidClientMetadata},
+		{"code without the authorization_code grant is inconsistent (RFC 7591 Section 2.1)", `{"grant_types":["client_credentials"],"response_types":["code"]}`, ErrInvalidClientMetadata},
+		{"the hybrid response type", `{` + web + `,"response_types":["code id_token"]}`, ErrInvalidClientMetadata},
+		{"client_credentials for a public client (RFC 6749 Section 4.4)", `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"none"}`, ErrInvalidClientMetadata},
+		{"a 101-character client_name", `{` + web + `,"client_name":"` + strings.Repeat("n", 101) + `"}`, ErrInvalidClientMetadata},
+		{"a client_name with a newline", `{` + web + `,"client_name":"a\nb"}`, ErrInvalidClientMetadata},
+		{"jwks without private_key_jwt", `{` + web + `,"jwks":` + goodJWKS + `}`, ErrInvalidClientMetadata},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := ParseClientMetadata([]byte(tt.doc))
+			if err == nil {
+				err = CheckClientMetadata(&m)
+			}
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatalf("got %v, want it accepted", err)
+			case tt.err != "" && (err == nil || err.Code != tt.err):
+				t.Fatalf("got %v, want %s", err, tt.err)
+			}
+		})
+	}
+	t.Run("wrong JSON types are invalid_client_metadata", func(t *testing.T) {
+		for _, doc := range []string{`[]`, `"x"`, `{"redirect_uris":"https://a.example/cb"}`, `{"grant_types":[1]}`, `{"scope":["read"]}`, `{`} {
+			if _, err := ParseClientMetadata([]byte(doc)); err == nil || err.Code != ErrInvalidClientMetadata {
+				t.Errorf("%s: got %v, want invalid_client_metadata", doc, err)
+			}
+		}
+	})
+}
+
+// TestCheckClientMetadataDefaults: what a minimal document registers.
+func TestCheckClientMetadataDefaults(t *testing.T) {
+	m, err := ParseClientMetadata([]byte(`{"redirect_uris":["https://a.example/cb","https://a.example/cb"],"scope":" read  read openid "}`))
+	if err == nil {
+		err = CheckClientMetadata(&m)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "client_secret_basic",
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: "read openid"}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("checked metadata (-want +got):\n%s", diff)
+	}
+}
+
+// FuzzParseClientMetadata: no registration document makes the parser or the
+// checks panic, and whatever passes them satisfies the rules: https or
+// loopback redirect URIs without fragments, known grant types only.
+func FuzzParseClientMetadata(f *testing.F) {
+	f.Add(`{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none","scope":"openid read"}`)
+	f.Add(`{"grant_types":["client_credentials"],"jwks_uri":"https://x"}`)
+	f.Add(`{"redirect_uris":["http://127.0.0.1:1/cb#f"],"response_types":["token"]}`)
+	f.Add(`{"token_endpoint_auth_method":"private_key_jwt","redirect_uris":["https://a/cb"],"jwks":{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}}`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		m, err := ParseClientMetadata([]byte(doc))
+		if err != nil {
+			return
+		}
+		if CheckClientMetadata(&m) != nil {
+			return
+		}
+		for _, uri := range m.RedirectURIs {
+			if strings.Contains(uri, "#") || !(strings.HasPrefix(uri, "https://") || strings.HasPrefix(uri, "http://")) {
+				t.Fatalf("accepted redirect URI %q", uri)
+			}
+		}
+		for _, g := range m.GrantTypes {
+			if !slices.Contains(registrableGrantTypes, g) {
+				t.Fatalf("accepted grant type %q", g)
+			}
+		}
+	})
+}

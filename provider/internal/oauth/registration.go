@@ -1,0 +1,216 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// PathRegister is the client registration endpoint ([RFC 7591 Section 3]);
+// PathRegister + "/" + client_id is a client's configuration endpoint
+// ([RFC 7592 Section 2]).
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+// [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
+const PathRegister = "/oauth/register"
+
+// ClientInformation is the client information response of [RFC 7591
+// Section 3.2.1], extended by [RFC 7592 Section 3]: "the authorization
+// server MUST return all registered metadata about this client, including
+// any fields provisioned by the authorization server itself."
+//
+// [RFC 7591 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
+// [RFC 7592 Section 3]: https://www.rfc-editor.org/rfc/rfc7592#section-3
+type ClientInformation struct {
+	ClientID string `json:"client_id"`
+	// ClientSecret is sent once, in the registration response; the provider
+	// keeps only its hash.
+	ClientSecret     string `json:"client_secret,omitempty"`
+	ClientIDIssuedAt int64  `json:"client_id_issued_at"`
+	// ClientSecretExpiresAt is "REQUIRED if "client_secret" is issued"; 0
+	// means it does not expire.
+	ClientSecretExpiresAt   *int64 `json:"client_secret_expires_at,omitempty"`
+	RegistrationAccessToken string `json:"registration_access_token"`
+	RegistrationClientURI   string `json:"registration_client_uri"`
+	ClientMetadata
+}
+
+// RegistrationRequest is a registration request ([RFC 7591 Section 3.1]):
+// the client metadata, the initial access token if one was sent, and the
+// address it came from (for the rate limit).
+//
+// [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+type RegistrationRequest struct {
+	Metadata           ClientMetadata
+	InitialAccessToken string
+	ClientAddr         string
+}
+
+// RegisterClient registers a client ([RFC 7591 Section 3]): the policy
+// check (REGISTRATION), the rate limit per address, the metadata checks of
+// CheckClientMetadata, then a new client_id, secret (for secret-based
+// methods) and registration access token, of which only hashes are kept.
+// Over the rate limit the error is a *TooManyAttemptsError.
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*ClientInformation, error) {
+	if err := p.checkRegistrationPolicy(r.InitialAccessToken); err != nil {
+		return nil, err
+	}
+	now := p.now()
+	if err := p.registrations.admit(r.ClientAddr, now, p.Config.RegistrationsPerHour); err != nil {
+		return nil, err
+	}
+	m := r.Metadata
+	if err := CheckClientMetadata(&m); err != nil {
+		return nil, err
+	}
+	info := &ClientInformation{ClientID: newID(), RegistrationAccessToken: NewSecret()}
+	client := registeredClient(m)
+	client.ID = info.ClientID
+	client.RegistrationTokenHash = HashSecret(info.RegistrationAccessToken)
+	client.IssuedAt = now
+	client.ExpiresAt = now.Add(p.Config.RegistrationUnusedTTL)
+	if client.Type == store.Confidential && m.TokenEndpointAuthMethod != string(AuthPrivateKeyJWT) {
+		info.ClientSecret = NewSecret()
+		client.SecretHash = HashSecret(info.ClientSecret)
+	}
+	if err := p.Store.CreateClient(ctx, client); err != nil {
+		return nil, serverError(err)
+	}
+	p.describeClient(info, client)
+	return info, nil
+}
+
+// checkRegistrationPolicy applies REGISTRATION. Under "token", [RFC 7591
+// Section 3]: "The client registration endpoint MAY be an OAuth 2.0
+// protected resource and it MAY accept an initial access token in the form
+// of an OAuth 2.0 access token to limit registration to only previously
+// authorized parties."
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+func (p *Provider) checkRegistrationPolicy(initialAccessToken string) *Error {
+	switch p.Config.RegistrationPolicy() {
+	case config.RegistrationOpen:
+		return nil
+	case config.RegistrationToken:
+		if initialAccessToken == "" {
+			return NewError(ErrInvalidToken, "this server needs an initial access token to register a client")
+		}
+		if !secretMatches(initialAccessToken, HashSecret(p.Config.RegistrationToken)) {
+			return NewError(ErrInvalidToken, "the initial access token is not valid")
+		}
+		return nil
+	default:
+		return NewError(ErrAccessDenied, "dynamic client registration is turned off on this server")
+	}
+}
+
+// RegistrationEnabled reports whether the registration endpoint takes
+// requests, so that the metadata names it only then.
+func (p *Provider) RegistrationEnabled() bool {
+	return p.Config.RegistrationPolicy() != config.RegistrationOff
+}
+
+// ReadClient answers a read request at the client configuration endpoint
+// ([RFC 7592 Section 2.1]) with the client's current registration. The
+// registration access token is the only credential; a wrong token and an
+// unknown client get the same answer, so the endpoint does not reveal
+// which client_ids exist.
+//
+// [RFC 7592 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7592#section-2.1
+func (p *Provider) ReadClient(ctx context.Context, clientID, registrationToken string) (*ClientInformation, *Error) {
+	client, err := p.registeredClientFor(ctx, clientID, registrationToken)
+	if err != nil {
+		return nil, err
+	}
+	info := &ClientInformation{ClientID: client.ID, RegistrationAccessToken: registrationToken}
+	p.describeClient(info, client)
+	return info, nil
+}
+
+// DeleteClient answers a delete request at the client configuration
+// endpoint ([RFC 7592 Section 2.3]): "If a client has been successfully
+// deprovisioned, the authorization server MUST respond with an HTTP 204 No
+// Content message." The client's grants, codes and refresh tokens go with
+// it, and with the grants every access token issued from them.
+//
+// [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
+func (p *Provider) DeleteClient(ctx context.Context, clientID, registrationToken string) *Error {
+	if _, err := p.registeredClientFor(ctx, clientID, registrationToken); err != nil {
+		return err
+	}
+	err := p.Store.DeleteClient(ctx, clientID)
+	p.clients.forget(clientID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) { // a concurrent delete won
+		return serverError(err)
+	}
+	return nil
+}
+
+// registeredClientFor authenticates a request at the client configuration
+// endpoint: [RFC 7592 Section 2]: "The client MUST use its registration
+// access token in all calls to this endpoint as an OAuth 2.0 Bearer Token".
+// The token is compared in constant time with the stored hash. The client
+// is read from the store, not the cache: a deleted client must be gone.
+//
+// [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
+func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrationToken string) (store.Client, *Error) {
+	invalid := NewError(ErrInvalidToken, "the registration access token is not valid for this client")
+	if registrationToken == "" {
+		return store.Client{}, NewError(ErrInvalidToken, "the registration access token is required")
+	}
+	client, err := p.Store.GetClient(ctx, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Client{}, invalid
+	}
+	if err != nil {
+		return store.Client{}, serverError(err)
+	}
+	if client.RegistrationTokenHash == "" || !secretMatches(registrationToken, client.RegistrationTokenHash) {
+		return store.Client{}, invalid
+	}
+	return client, nil
+}
+
+// describeClient fills in the registered metadata and what the server
+// provisioned: the configuration endpoint's URL, the issue time, and the
+// secret's expiry (0: never).
+func (p *Provider) describeClient(info *ClientInformation, client store.Client) {
+	info.ClientMetadata = metadataOf(client)
+	info.RegistrationClientURI = p.Config.Issuer + PathRegister + "/" + client.ID
+	info.ClientIDIssuedAt = client.IssuedAt.Unix()
+	if client.SecretHash != "" {
+		var never int64
+		info.ClientSecretExpiresAt = &never
+	}
+}
+
+// registrationLimit is the rate limit of the registration endpoint: [RFC
+// 7591 Section 3]: "These requests MAY be rate-limited or otherwise limited
+// to prevent a denial-of-service attack on the client registration
+// endpoint." Every request counts, accepted or not.
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+type registrationLimit struct {
+	mu       sync.Mutex
+	requests windowCounter
+}
+
+// admit counts one registration request from addr at now, or refuses it
+// with a *TooManyAttemptsError when addr made perHour requests this hour.
+func (l *registrationLimit) admit(addr string, now time.Time, perHour int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requests.limit, l.requests.length = perHour, time.Hour
+	l.requests.roll(now)
+	if l.requests.full(addr) {
+		return &TooManyAttemptsError{RetryAfter: l.requests.end().Sub(now)}
+	}
+	l.requests.add(addr, 1)
+	return nil
+}

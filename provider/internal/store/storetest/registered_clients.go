@@ -1,0 +1,103 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// registeredClient is a client that registered itself (RFC 7591), not yet used.
+func registeredClient(id string) store.Client {
+	return store.Client{
+		ID:                      id,
+		Name:                    "Self-registered",
+		Type:                    store.Public,
+		RedirectURIs:            []string{"http://127.0.0.1:33418/callback"},
+		GrantTypes:              []string{"authorization_code", "refresh_token"},
+		Scopes:                  []string{"openid", "read"},
+		DefaultScope:            "read",
+		TokenEndpointAuthMethod: "private_key_jwt",
+		JWKS:                    `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`,
+		RegistrationTokenHash:   "cmVnaXN0cmF0aW9uLWhhc2g",
+		IssuedAt:                t0,
+		ExpiresAt:               at(24 * time.Hour),
+	}
+}
+
+// registeredClientTests hold the store to clients that register themselves
+// (RFC 7591) and are read or deleted with their registration access token
+// (RFC 7592).
+var registeredClientTests = []test{
+	{"CreateClient stores every field of a registered client", func(t *testing.T, s store.Store) {
+		c := registeredClient("reg-1")
+		must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		got, err := s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient", err)
+		checkEqual(t, "GetClient", got, c)
+	}},
+	{"CreateClient of a taken id is ErrDuplicate and changes nothing", func(t *testing.T, s store.Store) {
+		c := registeredClient(demoClient.ID)
+		checkErr(t, "CreateClient(demo id)", s.CreateClient(t.Context(), c), store.ErrDuplicate)
+		got, err := s.GetClient(t.Context(), demoClient.ID)
+		must(t, "GetClient", err)
+		checkEqual(t, "GetClient after refused create", got, demoClient)
+	}},
+	{"concurrent CreateClient of one id: exactly one wins", func(t *testing.T, s store.Store) {
+		errs := concurrently(contention, func(int) error {
+			return s.CreateClient(t.Context(), registeredClient("reg-race"))
+		})
+		checkOneWinner(t, "CreateClient", errs, store.ErrDuplicate)
+	}},
+	{"DeleteClient removes the client and everything issued to it (RFC 7592 Section 2.3)", func(t *testing.T, s store.Store) {
+		c := registeredClient("reg-del")
+		must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		g := newGrant("reg-grant")
+		g.ClientID = c.ID
+		code := newCode("reg-code", g)
+		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, code))
+		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), newRefreshToken("reg-token", g)))
+
+		must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
+		_, err := s.GetClient(t.Context(), c.ID)
+		checkErr(t, "GetClient(deleted)", err, store.ErrNotFound)
+		_, err = s.GetRefreshToken(t.Context(), "reg-token")
+		checkErr(t, "GetRefreshToken(of deleted client)", err, store.ErrNotFound)
+		checkRevoked(t, s, g.ID, "reg-jti", true) // its grant is gone
+		checkErr(t, "DeleteClient again", s.DeleteClient(t.Context(), c.ID), store.ErrNotFound)
+		_, err = s.GetClient(t.Context(), demoClient.ID)
+		checkErr(t, "GetClient(other client)", err, nil)
+	}},
+	{"MarkClientUsed clears the expiry, idempotently", func(t *testing.T, s store.Store) {
+		c := registeredClient("reg-used")
+		must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		must(t, "MarkClientUsed", s.MarkClientUsed(t.Context(), c.ID))
+		must(t, "MarkClientUsed again", s.MarkClientUsed(t.Context(), c.ID))
+		got, err := s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient", err)
+		c.ExpiresAt = time.Time{}
+		checkEqual(t, "GetClient after MarkClientUsed", got, c)
+	}},
+	{"PurgeExpired deletes never-used registered clients past their expiry only", func(t *testing.T, s store.Store) {
+		stale := registeredClient("reg-stale")
+		stale.ExpiresAt = at(-time.Second)
+		fresh := registeredClient("reg-fresh")
+		used := registeredClient("reg-used-long-ago")
+		used.ExpiresAt = at(-time.Second)
+		for _, c := range []store.Client{stale, fresh, used} {
+			must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		}
+		must(t, "MarkClientUsed", s.MarkClientUsed(t.Context(), used.ID))
+		n, err := s.PurgeExpired(t.Context(), t0)
+		must(t, "PurgeExpired", err)
+		if n != 1 {
+			t.Errorf("PurgeExpired: got %d rows deleted, want 1 (the stale client)", n)
+		}
+		_, err = s.GetClient(t.Context(), stale.ID)
+		checkErr(t, "GetClient(stale)", err, store.ErrNotFound)
+		for _, id := range []string{fresh.ID, used.ID, demoClient.ID} {
+			_, err = s.GetClient(t.Context(), id)
+			checkErr(t, "GetClient("+id+")", err, nil)
+		}
+	}},
+}

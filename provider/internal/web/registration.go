@@ -1,0 +1,120 @@
+package web
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+// handleRegister handles "POST /oauth/register", the client registration
+// endpoint ([RFC 7591 Section 3]): "The client registration endpoint MUST
+// accept HTTP POST messages with request parameters encoded in the entity
+// body using the "application/json" format." A success is 201 Created.
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+func (s *Server) handleRegister(c *gin.Context) {
+	body, err := jsonBody(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	metadata, err := oauth.ParseClientMetadata(body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	initialToken, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
+	if err != nil {
+		s.writeResourceError(c, err)
+		return
+	}
+	info, regErr := s.p.RegisterClient(c.Request.Context(),
+		oauth.RegistrationRequest{Metadata: metadata, InitialAccessToken: initialToken, ClientAddr: clientKey(c)})
+	if regErr != nil {
+		s.writeRegistrationError(c, regErr)
+		return
+	}
+	setNoStore(c)
+	c.JSON(http.StatusCreated, info)
+}
+
+// handleReadClient handles "GET /oauth/register/{client_id}", the read
+// request at the client configuration endpoint ([RFC 7592 Section 2.1]).
+//
+// [RFC 7592 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7592#section-2.1
+func (s *Server) handleReadClient(c *gin.Context) {
+	token, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
+	if err != nil {
+		s.writeResourceError(c, err)
+		return
+	}
+	info, err := s.p.ReadClient(c.Request.Context(), c.Param("client_id"), token)
+	if err != nil {
+		s.writeResourceError(c, err)
+		return
+	}
+	setNoStore(c)
+	c.JSON(http.StatusOK, info)
+}
+
+// handleDeleteClient handles "DELETE /oauth/register/{client_id}", the
+// delete request at the client configuration endpoint ([RFC 7592 Section 2.3]).
+//
+// [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
+func (s *Server) handleDeleteClient(c *gin.Context) {
+	token, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
+	if err != nil {
+		s.writeResourceError(c, err)
+		return
+	}
+	if err := s.p.DeleteClient(c.Request.Context(), c.Param("client_id"), token); err != nil {
+		s.writeResourceError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// writeRegistrationError answers a refused registration: 429 with
+// Retry-After over the rate limit, 401 with a Bearer challenge for a
+// missing or wrong initial access token, else the error of [RFC 7591
+// Section 3.2.2] (400).
+//
+// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
+func (s *Server) writeRegistrationError(c *gin.Context, err error) {
+	var tooMany *oauth.TooManyAttemptsError
+	var oauthErr *oauth.Error
+	switch {
+	case errors.As(err, &tooMany):
+		setRetryAfter(c, tooMany.RetryAfter)
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: oauth.ErrTemporarilyUnavailable,
+			Description: "too many registrations from this address; try again later"})
+	case errors.As(err, &oauthErr) && oauthErr.Code == oauth.ErrInvalidToken:
+		s.writeResourceError(c, oauthErr)
+	case errors.As(err, &oauthErr):
+		s.writeError(c, oauthErr)
+	default:
+		s.writeError(c, &oauth.Error{Code: oauth.ErrServerError, Description: "the server could not complete the request", Cause: err})
+	}
+}
+
+// jsonBody returns the body of a request that must be application/json,
+// within the size limit.
+func jsonBody(c *gin.Context) ([]byte, *oauth.Error) {
+	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mediaType != "application/json" {
+		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the body must be application/json")
+	}
+	body, err := c.GetRawData()
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the request body is too large")
+	}
+	if err != nil {
+		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the request body could not be read")
+	}
+	return body, nil
+}

@@ -1,0 +1,323 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/oauth-reference/provider/internal/clocktest"
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// registration is a client information response (RFC 7591 Section 3.2.1).
+type registration struct {
+	ClientID                string   `json:"client_id"`
+	ClientSecret            string   `json:"client_secret"`
+	ClientIDIssuedAt        int64    `json:"client_id_issued_at"`
+	ClientSecretExpiresAt   *int64   `json:"client_secret_expires_at"`
+	RegistrationAccessToken string   `json:"registration_access_token"`
+	RegistrationClientURI   string   `json:"registration_client_uri"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	ClientName              string   `json:"client_name"`
+	Scope                   string   `json:"scope"`
+}
+
+// sendJSON sends a request with a JSON body (or none) and an optional Bearer token.
+func sendJSON(t *testing.T, method, u, body, bearer string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	return resp, readBody(t, resp)
+}
+
+// register registers a client and fails the test unless it gets 201.
+func register(t *testing.T, srv *providertest.Server, doc string) registration {
+	t.Helper()
+	resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", doc, "")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register: got %d, want 201: %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("register: Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
+	}
+	var reg registration
+	if err := json.Unmarshal([]byte(body), &reg); err != nil {
+		t.Fatalf("register: %v: %s", err, body)
+	}
+	return reg
+}
+
+const nativeClient = `{"client_name":"CLI tool","redirect_uris":["http://127.0.0.1:49152/callback"],
+	"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"scope":"openid read"}`
+
+// TestRegisteredPublicClient: a native app registers (RFC 7591), signs a
+// user in with PKCE, reads and deletes its registration (RFC 7592), and its
+// tokens die with it.
+func TestRegisteredPublicClient(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, nativeClient)
+		if reg.ClientSecret != "" || reg.ClientSecretExpiresAt != nil {
+			t.Errorf("a public client got a secret: %+v", reg)
+		}
+		if reg.RegistrationClientURI != srv.Issuer+"/oauth/register/"+reg.ClientID || reg.RegistrationAccessToken == "" || reg.ClientIDIssuedAt == 0 {
+			t.Errorf("provisioned fields (RFC 7591 Section 3.2.1, RFC 7592 Section 3): %+v", reg)
+		}
+		if strings.Join(reg.ResponseTypes, " ") != "code" || reg.TokenEndpointAuthMethod != "none" || reg.Scope != "openid read" {
+			t.Errorf("registered metadata: %+v", reg)
+		}
+
+		cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: reg.RedirectURIs[0], Scopes: []string{"read"},
+			Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+		verifier := oauth2.GenerateVerifier()
+		code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+		tok, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatalf("the registered client's code exchange: %v", err)
+		}
+		if resp, _ := callResource(t, srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != http.StatusOK {
+			t.Fatalf("its access token at /user/profile: got %d, want 200", resp.StatusCode)
+		}
+
+		resp, body := sendJSON(t, http.MethodGet, reg.RegistrationClientURI, "", reg.RegistrationAccessToken)
+		var read registration
+		_ = json.Unmarshal([]byte(body), &read)
+		if resp.StatusCode != http.StatusOK || read.ClientID != reg.ClientID || read.ClientName != "CLI tool" ||
+			read.RegistrationAccessToken != reg.RegistrationAccessToken || read.RegistrationClientURI != reg.RegistrationClientURI {
+			t.Fatalf("read (RFC 7592 Section 2.1): got %d %s", resp.StatusCode, body)
+		}
+
+		resp, body = sendJSON(t, http.MethodDelete, reg.RegistrationClientURI, "", reg.RegistrationAccessToken)
+		if resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("delete (RFC 7592 Section 2.3): got %d, want 204: %s", resp.StatusCode, body)
+		}
+		if resp, _ := callResource(t, srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("the deleted client's access token: got %d, want 401", resp.StatusCode)
+		}
+		if _, err := cfg.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {
+			t.Error("the deleted client's refresh token: got a token, want an error")
+		}
+		if resp, _ := sendJSON(t, http.MethodGet, reg.RegistrationClientURI, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("read after delete: got %d, want 401", resp.StatusCode)
+		}
+	})
+}
+
+// TestRegisteredConfidentialClient: a machine client registers for
+// client_credentials with client_secret_post, and must use that method.
+func TestRegisteredConfidentialClient(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post","scope":"read write"}`)
+		if reg.ClientSecret == "" || reg.ClientSecretExpiresAt == nil || *reg.ClientSecretExpiresAt != 0 {
+			t.Fatalf("client_secret and client_secret_expires_at 0 (RFC 7591 Section 3.2.1): %+v", reg)
+		}
+		cc := clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, TokenURL: srv.URL + "/oauth/token",
+			Scopes: []string{"write"}, AuthStyle: oauth2.AuthStyleInParams}
+		tok, err := cc.Token(t.Context())
+		if err != nil || tok.Extra("scope") != "write" {
+			t.Fatalf("client_credentials with the registered secret: %v %v", err, tok)
+		}
+		cc.AuthStyle = oauth2.AuthStyleInHeader
+		if _, err := cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+			t.Errorf("client_secret_basic for a client_secret_post client: got %v, want invalid_client", err)
+		}
+		cc.AuthStyle, cc.ClientSecret = oauth2.AuthStyleInParams, "wrong"
+		if _, err := cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+			t.Errorf("a wrong secret: got %v, want invalid_client", err)
+		}
+	})
+}
+
+// TestRegistrationBadInput: every malformed registration or configuration
+// request gets its protocol error (RFC 7591 Section 3.2.2, RFC 7592), and
+// a client registered before them is unharmed.
+func TestRegistrationBadInput(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, nativeClient)
+		other := register(t, srv, nativeClient)
+		web := `"redirect_uris":["https://app.example/cb"]`
+		jsonCT := "application/json"
+		cases := []badRequest{
+			{name: "a form body: invalid_client_metadata (RFC 7591 Section 3.1)", method: "POST", path: "/oauth/register", body: "redirect_uris=x", wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "malformed JSON", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{"redirect_uris":[`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "a JSON array", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `[1]`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "a 2 MB body", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{"client_name":"` + strings.Repeat("a", bigBody) + `"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "http redirect URI on a public host: invalid_redirect_uri", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{"redirect_uris":["http://app.example/cb"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
+			{name: "a redirect URI with a fragment", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{"redirect_uris":["https://app.example/cb#x"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
+			{name: "a relative redirect URI", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{"redirect_uris":["cb"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
+			{name: "jwks_uri, never fetched", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{` + web + `,"jwks_uri":"https://127.0.0.1:1/jwks"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "an unknown auth method", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{` + web + `,"token_endpoint_auth_method":"magic"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "an unknown grant type", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{` + web + `,"grant_types":["password"]}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "an unknown scope", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{` + web + `,"scope":"admin"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "inconsistent grant and response types", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{"grant_types":["client_credentials"],"response_types":["code"]}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "GET /oauth/register: 405", method: "GET", path: "/oauth/register", wantStatus: 405},
+			{name: "PUT on the configuration endpoint: 405 (no RFC 7592 update)", method: "PUT", path: "/oauth/register/" + reg.ClientID, wantStatus: 405},
+			{name: "read without a token: 401", method: "GET", path: "/oauth/register/" + reg.ClientID, wantStatus: 401, wantError: "invalid_token"},
+			{name: "read with another client's token: 401", method: "GET", path: "/oauth/register/" + reg.ClientID,
+				header: map[string]string{"Authorization": "Bearer " + other.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "delete with another client's token: 401", method: "DELETE", path: "/oauth/register/" + reg.ClientID,
+				header: map[string]string{"Authorization": "Bearer " + other.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "read of an unknown client: 401, as for a wrong token", method: "GET", path: "/oauth/register/nobody",
+				header: map[string]string{"Authorization": "Bearer " + reg.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "read of a demo client with no registration token: 401", method: "GET", path: "/oauth/register/testclient",
+				header: map[string]string{"Authorization": "Bearer x"}, wantStatus: 401, wantError: "invalid_token"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
+		}
+		if resp, body := sendJSON(t, http.MethodGet, reg.RegistrationClientURI, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusOK {
+			t.Errorf("the client registered before the bad requests: got %d %s, want 200", resp.StatusCode, body)
+		}
+	})
+}
+
+// TestRegistrationPolicy: REGISTRATION decides who may register (RFC 7591
+// Section 3: an initial access token "to limit registration to only
+// previously authorized parties"), and the metadata names the endpoint only
+// when it takes requests.
+func TestRegistrationPolicy(t *testing.T) {
+	const initial = "initial-access-token-of-at-least-32-chars"
+	t.Run("token", func(t *testing.T) {
+		srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) {
+			c.Registration, c.RegistrationToken = config.RegistrationToken, initial
+		}})
+		for _, bearer := range []string{"", "wrong"} {
+			resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, bearer)
+			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("initial access token %q: got %d %s, want 401 with a Bearer challenge", bearer, resp.StatusCode, body)
+			}
+		}
+		if resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, initial); resp.StatusCode != http.StatusCreated {
+			t.Errorf("with the initial access token: got %d %s, want 201", resp.StatusCode, body)
+		}
+		if m := metadataOf(t, srv); m["registration_endpoint"] != srv.Issuer+"/oauth/register" {
+			t.Errorf("registration_endpoint: got %v", m["registration_endpoint"])
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.Registration = config.RegistrationOff }})
+		resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, "")
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "access_denied") {
+			t.Errorf("registration when off: got %d %s, want 400 access_denied", resp.StatusCode, body)
+		}
+		if m := metadataOf(t, srv); m["registration_endpoint"] != nil {
+			t.Errorf("registration_endpoint when off: got %v, want none", m["registration_endpoint"])
+		}
+	})
+	t.Run("auto is open in teaching mode (a loopback http issuer)", func(t *testing.T) {
+		srv := providertest.New(t, providertest.Options{})
+		register(t, srv, nativeClient)
+	})
+	t.Run("auto is off on a public issuer without REGISTRATION_TOKEN", func(t *testing.T) {
+		srv := providertest.New(t, providertest.Options{Issuer: "https://login.example"})
+		if resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, ""); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("got %d, want 400", resp.StatusCode)
+		}
+	})
+}
+
+// metadataOf fetches the RFC 8414 metadata as a map.
+func metadataOf(t *testing.T, srv *providertest.Server) map[string]any {
+	t.Helper()
+	resp, body := sendJSON(t, http.MethodGet, srv.URL+"/.well-known/oauth-authorization-server", "", "")
+	var m map[string]any
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &m) != nil {
+		t.Fatalf("metadata: %d %s", resp.StatusCode, body)
+	}
+	return m
+}
+
+// TestRegistrationRateLimit: one address may register REGISTRATIONS_PER_HOUR
+// times an hour, then gets 429 with Retry-After (RFC 7591 Section 3: "These
+// requests MAY be rate-limited").
+func TestRegistrationRateLimit(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.RegistrationsPerHour = 3 }})
+	for range 3 {
+		register(t, srv, nativeClient)
+	}
+	resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, "")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("fourth registration: got %d (Retry-After %q) %s, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}
+
+// TestRegisteredClientExpiresUnused: a registered client that is never used
+// is refused after REGISTRATION_UNUSED_TTL and purged; one that was used
+// stays.
+func TestRegisteredClientExpiresUnused(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		clock := clocktest.New(time.Now())
+		srv := newServer(providertest.Options{Now: clock.Now, Configure: func(c *config.Config) { c.RegistrationUnusedTTL = time.Hour }})
+		machine := `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post"}`
+		used, unused := register(t, srv, machine), register(t, srv, machine)
+		token := func(reg registration) error {
+			_, err := (&clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret,
+				TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}).Token(t.Context())
+			return err
+		}
+		if err := token(used); err != nil {
+			t.Fatalf("first use: %v", err)
+		}
+		clock.Advance(2 * time.Hour)
+		if err := token(used); err != nil {
+			t.Errorf("a used client after the unused TTL: %v", err)
+		}
+		if err := token(unused); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+			t.Errorf("a never-used client after its TTL: got %v, want invalid_client", err)
+		}
+		if _, err := srv.Provider.PurgeExpired(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if resp, _ := sendJSON(t, http.MethodGet, unused.RegistrationClientURI, "", unused.RegistrationAccessToken); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("the purged client's registration: got %d, want 401", resp.StatusCode)
+		}
+		if resp, _ := sendJSON(t, http.MethodGet, used.RegistrationClientURI, "", used.RegistrationAccessToken); resp.StatusCode != http.StatusOK {
+			t.Errorf("the used client's registration after the purge: got %d, want 200", resp.StatusCode)
+		}
+	})
+}
+
+// TestRegisteredClientScaleOut: a client registered at one provider
+// process is known to every other on the same PostgreSQL database, and its
+// deletion at one reaches the other.
+func TestRegisteredClientScaleOut(t *testing.T) {
+	dbURL := pgtest.NewSchemas(t).Create(t)
+	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
+	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	reg := register(t, a, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic"}`)
+	atB := clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, TokenURL: b.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+	if _, err := atB.Token(t.Context()); err != nil {
+		t.Fatalf("a client registered at A, at B's token endpoint: %v", err)
+	}
+	if resp, body := sendJSON(t, http.MethodGet, b.URL+"/oauth/register/"+reg.ClientID, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusOK {
+		t.Fatalf("read at B: got %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := sendJSON(t, http.MethodDelete, b.URL+"/oauth/register/"+reg.ClientID, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete at B: got %d", resp.StatusCode)
+	}
+	if resp, _ := sendJSON(t, http.MethodGet, a.URL+"/oauth/register/"+reg.ClientID, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("read at A after the delete at B: got %d, want 401", resp.StatusCode)
+	}
+}

@@ -45,3 +45,8 @@ keys-rotate:
 
 clean:
 	rm -rf bin data
+
+.PHONY: screenshots
+## screenshots: run the client's browser tests, saving their screenshots in docs/screenshots (the README shows them)
+screenshots:
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'Browser' ./client/internal/web/

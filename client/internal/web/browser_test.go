@@ -373,8 +373,8 @@ func TestBrowserSPA(t *testing.T) {
 	if loc := tb.location(); loc.Path != "/spa" || loc.RawQuery != "" {
 		t.Errorf("after the callback the tab is at %s, want /spa without the code", loc)
 	}
-	tb.do("setting the window", chromedp.EmulateViewport(1000, 820))
-	tb.do("scrolling to the hops", chromedp.ScrollIntoView(chromedp.CSS("#hops-title")))
+	tb.do("setting the window", chromedp.EmulateViewport(1000, 720))
+	tb.scrollTo("#hops-title")
 	tb.screenshot("spa", "")
 
 	tokenEndpoint := h.provider.URL + "/oauth/token"

@@ -2,6 +2,7 @@ package web
 
 import (
 	"os"
+	"strconv"
 	"path/filepath"
 	"testing"
 
@@ -42,11 +43,17 @@ func (tb *tab) screenshot(name, sel string) {
 	tb.t.Logf("screenshot: %s", path)
 }
 
+// scrollTo scrolls the page so the element sel is at the top of the window.
+func (tb *tab) scrollTo(sel string) {
+	tb.t.Helper()
+	run(tb, "scrolling to "+sel, chromedp.Evaluate[bool](`(() => { document.querySelector(`+strconv.Quote(sel)+`).scrollIntoView(); return true })()`))
+}
+
 func TestBrowserWalkthrough(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
 	h := newHarness(t, providertest.Options{})
-	tb.do("setting the window", chromedp.EmulateViewport(1000, 820))
+	tb.do("setting the window", chromedp.EmulateViewport(1000, 720))
 	tb.openAndLogIn(h)
 	tb.signIn("allow")
 	tb.do("waiting for the walkthrough", chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
@@ -54,9 +61,21 @@ func TestBrowserWalkthrough(t *testing.T) {
 	mustContain(t, "walkthrough", home, "(A)Authorization request", "(C)Authorization response", "(D)Access token request and response",
 		"code_challenge_method", "S256", "state is one this browser's session is waiting for", "iss is the issuer the request went to",
 		"(E) Response, as received", "nonce is the one this login sent in (A)", "Basic base64(testclient:••••••)")
-	tb.screenshot("walkthrough-home", "")
-	tb.do("scrolling to (A)", chromedp.ScrollIntoView(chromedp.CSS(`#walkthrough`)))
-	tb.screenshot("walkthrough-hops", "")
+	tb.scrollTo(`#diagram`)
+	tb.screenshot("walkthrough-diagram", "")
+	tb.scrollTo(`#walkthrough`)
+	tb.screenshot("walkthrough-a", "")
+	tb.scrollTo(`section.hop.back`)
+	tb.screenshot("walkthrough-d-e", "")
+
+	// The resource page: each request as sent, each answer as received.
+	tb.do("fetching the resource",
+		chromedp.Click(chromedp.CSS(`form[action="/resource"] button`)),
+		chromedp.WaitVisible(`//h1[text()="Protected resources"]`),
+	)
+	mustContain(t, "resource page", tb.text(), "Request, as sent", "Authorization: Bearer eyJ", "Response, as received",
+		"200 OK", "This page is secured.", `"name": "Demo User"`)
+	tb.screenshot("resource", "")
 	tb.noConsoleErrors()
 }
 
@@ -64,7 +83,7 @@ func TestBrowserStepByStep(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
 	h := newHarness(t, providertest.Options{})
-	tb.do("setting the window", chromedp.EmulateViewport(1000, 820))
+	tb.do("setting the window", chromedp.EmulateViewport(1000, 720))
 
 	// The switch is keyboard-usable: focus it, Space ticks it, Enter on the
 	// button submits.
@@ -91,7 +110,7 @@ func TestBrowserStepByStep(t *testing.T) {
 	if got := h.spy.tokenRequests(); len(got) != 0 {
 		t.Fatalf("token requests at (C) = %v, want none", got)
 	}
-	tb.do("scrolling to the checks", chromedp.ScrollIntoView(chromedp.CSS(`ul.checks`)))
+	tb.scrollTo(`section.hop.front ~ section.hop.front`)
 	tb.screenshot("step-c", "")
 	tb.do("continuing to (D)", chromedp.Click(chromedp.CSS(`a#continue`)))
 
@@ -101,7 +120,7 @@ func TestBrowserStepByStep(t *testing.T) {
 	if got := h.spy.tokenRequests(); len(got) != 0 {
 		t.Fatalf("token requests before (E) = %v, want none", got)
 	}
-	tb.do("scrolling to the request", chromedp.ScrollIntoView(chromedp.CSS(`section.hop.back`)))
+	tb.scrollTo(`section.hop.back`)
 	tb.screenshot("step-d", "")
 	tb.do("sending the token request with the keyboard",
 		chromedp.Focus(chromedp.CSS(`button#continue`)),
@@ -113,4 +132,19 @@ func TestBrowserStepByStep(t *testing.T) {
 		t.Errorf("token requests = %v, want one", got)
 	}
 	tb.noConsoleErrors()
+}
+
+func TestBrowserFailedTokenRequest(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{})
+	h.app.oauth.ClientSecret = "not-the-secret"
+	tb.do("setting the window", chromedp.EmulateViewport(1000, 720))
+	tb.openAndLogIn(h)
+	tb.signIn("allow")
+	tb.do("waiting for the error page", chromedp.WaitVisible(`//h2[text()="Likely causes"]`))
+	mustContain(t, "failed step D", tb.text(), "invalid_client", "Basic base64(urlencode(client_id)", "401 Unauthorized")
+	tb.screenshot("failed-step-d", "")
+	// No check of the console: the page is a 400, which Chromium logs as a
+	// failed load.
 }

@@ -102,9 +102,23 @@ type spy struct {
 	mu          sync.Mutex
 	grants      []string
 	accessToken string
+	// trace, when set, answers GET /debug/trace/{id} in the provider's
+	// place with the JSON it returns, and counts the requests.
+	trace      func(id string) string
+	traceAsked int
 }
 
 func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
+	if id, ok := strings.CutPrefix(req.URL.Path, "/debug/trace/"); ok {
+		s.mu.Lock()
+		trace := s.trace
+		s.traceAsked++
+		s.mu.Unlock()
+		if trace != nil {
+			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(strings.NewReader(trace(id))), Request: req}, nil
+		}
+	}
 	isToken := strings.HasSuffix(req.URL.Path, "/oauth/token")
 	if isToken {
 		body, _ := req.GetBody()

@@ -170,3 +170,53 @@ func TestCanonicalOrigin(t *testing.T) {
 		}
 	}
 }
+
+// fakeTrace is a trace in the shape the provider serves, for any request id.
+func fakeTrace(id string) string {
+	return `{"request_id": "` + id + `", "time": "2026-12-02T10:00:00Z", "method": "POST", "path": "/oauth/token",
+	 "client_id": "testclient", "status": 200, "outcome": "tokens issued",
+	 "checks": [{"rule": "the code was issued to this client", "ref": "RFC 6749 Section 4.1.3", "passed": true},
+	            {"rule": "code_verifier matches the S256 code_challenge", "ref": "RFC 7636 Section 4.6", "passed": false}],
+	 "changes": ["authorization code consumed", "grant created"]}`
+}
+
+func TestE2EWalkthroughShowsTheProvidersChecks(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"on", "off"} {
+		t.Run("TEACHING_MODE="+mode, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, providertest.Options{})
+			h.app.cfg.TeachingMode = mode
+			h.spy.mu.Lock()
+			h.spy.trace = fakeTrace
+			h.spy.mu.Unlock()
+			h.get(h.client.URL + "/") // start-up hops: no trace asked for
+			h.login()
+			_, page := h.get(h.client.URL + "/")
+			page = html.UnescapeString(page)
+			h.spy.mu.Lock()
+			asked := h.spy.traceAsked
+			h.spy.mu.Unlock()
+			shown := []string{"The provider's checks", "the code was issued to this client", "https://www.rfc-editor.org/rfc/rfc7636#section-4.6",
+				"code_verifier matches the S256 code_challenge", "authorization code consumed; grant created"}
+			if mode == "off" {
+				mustNotContain(t, "walkthrough with teaching mode off", page, shown...)
+				mustContain(t, "walkthrough with teaching mode off", page, "Teaching mode is off")
+				if asked != 0 {
+					t.Errorf("the client asked for %d traces with teaching mode off, want none", asked)
+				}
+				return
+			}
+			mustContain(t, "walkthrough", page, shown...)
+			mustContain(t, "walkthrough", page, `<li class="fail"><span class="mark">✗</span>`)
+			// Traces once fetched are kept: another page view asks for none.
+			h.get(h.client.URL + "/")
+			h.spy.mu.Lock()
+			again := h.spy.traceAsked
+			h.spy.mu.Unlock()
+			if asked == 0 || again != asked {
+				t.Errorf("trace requests: %d for the first view, %d after the second; want some, then no more", asked, again)
+			}
+		})
+	}
+}

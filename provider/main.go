@@ -2,7 +2,7 @@
 // server of this project.
 //
 //	provider              serve on PROVIDER_ADDR (default :8080)
-//	provider keys rotate  add a new signing key; the old ones keep verifying
+//	provider keys rotate  add a new signing key per algorithm; the old ones keep verifying
 //
 // Settings come from the environment and an optional .env file (SPEC.md).
 package main
@@ -65,13 +65,16 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	defer st.Close()
 	switch strings.Join(args, " ") {
 	case "keys rotate":
-		keys, err := token.LoadKeys(ctx, st, kek, time.Now())
+		keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), time.Now())
 		if err != nil {
 			return err
 		}
-		kid, err := keys.Rotate(ctx, time.Now(), cfg.MaxTokenLifetime()+2*keyReloadInterval)
+		kids, err := keys.Rotate(ctx, time.Now(), cfg.MaxTokenLifetime()+2*keyReloadInterval)
+		for _, alg := range keys.Algorithms() {
+			fmt.Printf("new %s signing key %s\n", alg, kids[alg])
+		}
 		if err == nil {
-			fmt.Printf("new signing key %s; running providers pick it up within a minute\n", kid)
+			fmt.Println("running providers pick the new keys up within a minute")
 		}
 		return err
 	default:
@@ -93,7 +96,7 @@ func serve(ctx context.Context, cfg config.Config, st store.Store, kek *token.KE
 
 // serveStore loads the keys, seeds the demo registrations, and serves.
 func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *token.KEK, log *slog.Logger) error {
-	keys, err := token.LoadKeys(ctx, st, kek, time.Now())
+	keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), time.Now())
 	if err != nil {
 		return err
 	}

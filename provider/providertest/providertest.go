@@ -115,7 +115,7 @@ func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.P
 	if err != nil {
 		t.Fatalf("providertest: key-encryption key: %v", err)
 	}
-	keys, err := token.LoadKeys(ctx, st, kek, now())
+	keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), now())
 	if err != nil {
 		t.Fatalf("providertest: load keys: %v", err)
 	}

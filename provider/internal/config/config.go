@@ -77,6 +77,9 @@ type Config struct {
 	// RegistrationsPerHour (REGISTRATIONS_PER_HOUR, default 20) bounds the
 	// registration requests one address may make per hour.
 	RegistrationsPerHour int
+	// AccessTokenSigningAlg (ACCESS_TOKEN_SIGNING_ALG) is the JWS alg of
+	// access tokens: "RS256" (default), "ES256" or "EdDSA" (token.ParseAlgorithm).
+	AccessTokenSigningAlg string
 }
 
 // MaxRefreshReuseGrace bounds REFRESH_REUSE_GRACE: parallel requests of one
@@ -124,6 +127,7 @@ func Default() Config {
 		Registration:          RegistrationAuto,
 		RegistrationUnusedTTL: 24 * time.Hour,
 		RegistrationsPerHour:  20,
+		AccessTokenSigningAlg: "RS256", // the one algorithm every OpenID Connect client supports
 	}
 }
 
@@ -148,6 +152,8 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"KEY_ENCRYPTION_KEY":    &c.KeyEncryptionKey,
 		"REGISTRATION":          &c.Registration,
 		"REGISTRATION_TOKEN":    &c.RegistrationToken,
+
+		"ACCESS_TOKEN_SIGNING_ALG": &c.AccessTokenSigningAlg,
 	}
 	for name, field := range strs {
 		if v, ok := lookup(name); ok && v != "" {
@@ -210,6 +216,9 @@ func (c Config) Validate() error {
 	}
 	if c.TeachingMode != TeachingOn && c.TeachingMode != TeachingOff && c.TeachingMode != TeachingAuto {
 		return fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %q", c.TeachingMode)
+	}
+	if a := c.AccessTokenSigningAlg; a != "RS256" && a != "ES256" && a != "EdDSA" {
+		return fmt.Errorf("config: ACCESS_TOKEN_SIGNING_ALG must be RS256, ES256 or EdDSA, got %q", a)
 	}
 	if c.PasswordHashCost < 4 || c.PasswordHashCost > 31 {
 		return errors.New("config: PASSWORD_HASH_COST must be between 4 and 31 (bcrypt)")

@@ -1,5 +1,7 @@
 package oauth
 
+import "github.com/oauth-reference/provider/internal/token"
+
 // Endpoint paths, relative to the issuer. The web package routes them; the
 // metadata documents publish them.
 const (
@@ -51,6 +53,13 @@ type Metadata struct {
 	// RFC 9126 Section 5.
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
 	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
+	// AccessTokenSigningAlgValuesSupported is not in the IANA registry: the
+	// provider's own field ([RFC 8414 Section 2]: "Additional authorization
+	// server metadata parameters MAY also be used"), naming the alg of its
+	// RFC 9068 access tokens so a resource server can pin it.
+	//
+	// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
+	AccessTokenSigningAlgValuesSupported []string `json:"access_token_signing_alg_values_supported"`
 }
 
 // Metadata describes this provider: its endpoints and what it supports, so
@@ -82,7 +91,8 @@ func (p *Provider) Metadata() Metadata {
 		CodeChallengeMethodsSupported:              []string{CodeChallengeMethodS256},
 		AuthorizationResponseIssParameterSupported: true,
 		SubjectTypesSupported:                      []string{"public"},
-		IDTokenSigningAlgValuesSupported:           []string{"RS256"},
+		IDTokenSigningAlgValuesSupported:           algorithmNames(p.Keys.Algorithms()...),
+		AccessTokenSigningAlgValuesSupported:       algorithmNames(p.Keys.AccessTokenAlgorithm()),
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 			"name", "email", "email_verified"},
 		PromptValuesSupported: []string{"none", "login", "consent"},
@@ -97,4 +107,13 @@ func (p *Provider) Metadata() Metadata {
 		m.RegistrationEndpoint = iss + PathRegister
 	}
 	return m
+}
+
+// algorithmNames are the "alg" values of algs.
+func algorithmNames(algs ...token.Algorithm) []string {
+	names := make([]string, len(algs))
+	for i, a := range algs {
+		names[i] = string(a)
+	}
+	return names
 }

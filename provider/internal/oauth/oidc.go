@@ -23,11 +23,11 @@ func (p *Provider) signIDToken(ctx context.Context, t issuedTokens, accessToken 
 	claims := token.IDTokenClaims{
 		Issuer: p.Config.Issuer, Subject: user.ID, Audience: t.client.ID,
 		IssuedAt: now, ExpiresAt: now.Add(p.Config.AccessTokenTTL), AuthTime: t.grant.AuthTime,
-		Nonce: t.nonce, AtHash: token.AtHash(accessToken),
+		Nonce: t.nonce, AccessToken: accessToken,
 	}
 	scoped := userClaims(user, t.scope)
 	claims.Name, claims.Email, claims.EmailVerified = scoped.Name, scoped.Email, scoped.EmailVerified
-	raw, err := p.Keys.SignIDToken(claims)
+	raw, err := p.Keys.SignIDToken(claims, "") // "": RS256, the default
 	if err != nil {
 		return "", serverError(err)
 	}

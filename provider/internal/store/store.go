@@ -103,7 +103,7 @@ type User struct {
 // signed keep validating.
 type SigningKey struct {
 	ID        string // the JWS "kid"
-	Algorithm string // "RS256"
+	Algorithm string // "RS256", "ES256" or "EdDSA": one series of keys each
 	// PrivateKey is the PKCS #8 DER of the key, sealed with the provider's
 	// key-encryption key when Encrypted (package token seals and opens it):
 	// a copy of the database alone holds no usable key.
@@ -247,8 +247,9 @@ type Store interface {
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
-	// RetireSigningKeys sets RetireAt on every key that has none, except keepID.
-	RetireSigningKeys(ctx context.Context, keepID string, retireAt time.Time) error
+	// RetireSigningKeys sets RetireAt on every key of algorithm that has
+	// none, except keepID.
+	RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
 	// EncryptSigningKey replaces the cleartext private key of key id by

@@ -27,13 +27,6 @@ const (
 	clockSkew = time.Minute
 )
 
-// allowedAlgorithms is the alg allow-list handed to the JWS parser: "none",
-// HS256 and every other algorithm fail before any key is consulted
-// ([RFC 8725 Section 3.1]).
-//
-// [RFC 8725 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8725#section-3.1
-var allowedAlgorithms = []jose.SignatureAlgorithm{algorithm}
-
 // AccessTokenClaims are the claims of a JWT access token, [RFC 9068 Section 2.2].
 //
 // [RFC 9068 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9068#section-2.2
@@ -71,7 +64,7 @@ type accessTokenJSON struct {
 }
 
 // SignAccessToken issues c as a JWT access token, [RFC 9068 Section 2]:
-// header "typ" "at+jwt", "alg" "RS256" and the signing key's "kid"; claims
+// header "typ" "at+jwt", "alg" AccessTokenAlgorithm and the signing key's "kid"; claims
 // iss, sub, aud, exp, iat, jti and client_id, and scope, gid and auth_time
 // when set. It refuses claims that lack a REQUIRED one.
 //
@@ -95,7 +88,11 @@ func (k *Keys) SignAccessToken(c AccessTokenClaims) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("token: encode access token claims: %w", err)
 	}
-	return sign(k.current.Load().signer.accessToken, payload)
+	s, err := k.signer(k.accessTokenAlg)
+	if err != nil {
+		return "", err
+	}
+	return sign(s.accessToken, payload)
 }
 
 // checkRequired refuses to issue a token without the claims that
@@ -112,6 +109,14 @@ func (c AccessTokenClaims) checkRequired() error {
 	return nil
 }
 
+// signer returns the signers of the newest key of alg.
+func (k *Keys) signer(alg Algorithm) (*signingKey, error) {
+	if s := k.current.Load().signers[alg]; s != nil {
+		return s, nil
+	}
+	return nil, fmt.Errorf("token: no %s signing key", alg)
+}
+
 // sign signs payload and returns the JWS Compact Serialization.
 func sign(s jose.Signer, payload []byte) (string, error) {
 	jws, err := s.Sign(payload)
@@ -123,8 +128,9 @@ func sign(s jose.Signer, payload []byte) (string, error) {
 
 // VerifyAccessToken validates raw as a JWT access token for the resource
 // server audience at time now, following [RFC 9068 Section 4]: the "typ",
-// the RS256 signature by a known "kid", iss, aud, exp, and an iat that is not
-// in the future. The returned claims' Audience is audience.
+// the signature by a known "kid" with that key's algorithm, iss, aud, exp,
+// and an iat that is not in the future. The returned claims' Audience is
+// audience.
 //
 // A "kid" not among the loaded keys makes it Reload, at most once per
 // unknownKeyReloadInterval, to pick up a key another process rotated in. A
@@ -162,9 +168,9 @@ func (k *Keys) VerifyAccessToken(raw string, now time.Time, issuer, audience str
 func (k *Keys) verifyJWS(raw string) (*verifiedToken, error) {
 	// [RFC 7519 Section 1]: "JWTs are always represented using the JWS
 	// Compact Serialization or the JWE Compact Serialization."
-	jws, err := jose.ParseSignedCompact(raw, allowedAlgorithms)
+	jws, err := jose.ParseSignedCompact(raw, supportedAlgorithms)
 	if err != nil {
-		return nil, fmt.Errorf("token: not a JWS with alg %s: %w", algorithm, err)
+		return nil, fmt.Errorf("token: not a JWS with alg RS256, ES256 or EdDSA: %w", err)
 	}
 	header := jws.Signatures[0].Header
 	if err := checkAccessTokenType(header); err != nil {
@@ -176,8 +182,16 @@ func (k *Keys) verifyJWS(raw string) (*verifiedToken, error) {
 	}
 	// [RFC 9068 Section 4]: "The resource server MUST validate the signature
 	// of all incoming JWT access tokens according to [RFC7515] using the
-	// algorithm specified in the JWT "alg" Header Parameter."
-	payload, err := jws.Verify(key)
+	// algorithm specified in the JWT "alg" Header Parameter." That alg must
+	// also be the one the key is for ([RFC 8725 Section 3.1]: "each key MUST
+	// be used with exactly one algorithm"), so a header cannot pick how a
+	// key is used.
+	//
+	// [RFC 8725 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8725#section-3.1
+	if header.Algorithm != string(key.alg) {
+		return nil, fmt.Errorf("token: alg %q is not %s, the algorithm of key %q", header.Algorithm, key.alg, header.KeyID)
+	}
+	payload, err := jws.Verify(key.key.Public())
 	if err != nil {
 		return nil, fmt.Errorf("token: signature: %w", err)
 	}

@@ -1,12 +1,15 @@
 // Package token issues and checks the provider's signed tokens: JWT access
-// tokens ([RFC 9068]), OpenID Connect ID Tokens, and the RSA signing keys
+// tokens ([RFC 9068]), OpenID Connect ID Tokens, and the signing keys
 // behind both, published as a JWK Set ([RFC 7517 Section 5]).
 //
 // All JOSE work is done by github.com/go-jose/go-jose/v4; this package only
-// decides which claims go in and which checks a token must pass. The only
-// algorithm is RS256 ([RFC 7518 Section 3.3]) with 2048-bit RSA keys.
+// decides which claims go in and which checks a token must pass. It signs
+// with RS256 ([RFC 7518 Section 3.3], 2048-bit RSA), ES256 ([RFC 7518
+// Section 3.4], P-256) and EdDSA ([RFC 8037 Section 3.1], Ed25519), one key
+// series per algorithm.
 //
 // Where each rule lives:
+//   - algorithms.go: the algorithms, their key types, and the hash of at_hash.
 //   - keys.go: signing keys, their rotation and the JWKS ([RFC 7517 Section 5]);
 //     a key's kid is its JWK Thumbprint ([RFC 7638]).
 //   - kek.go: the key-encryption key that seals private keys before they
@@ -15,12 +18,13 @@
 //     validated per [RFC 9068 Section 4].
 //   - verify_cache.go: remembers tokens that passed validation, so a client
 //     reusing its token costs a map lookup, not another RSA verification.
-//   - id_token.go: ID Tokens ([OpenID Connect Core 1.0 Section 2]) and at_hash
-//     ([OpenID Connect Core 1.0 Section 3.1.3.6]).
+//   - id_token.go: ID Tokens ([OIDC Core Section 2]) and at_hash
+//     ([OIDC Core Section 3.1.3.6]).
 //
 // Deliberately not implemented: encrypted tokens (JWE), algorithms other
-// than RS256, and key discovery through token headers ("jku", "x5u", "jwk"):
-// keys come only from the store.
+// than those three (never "none" or HMAC), and key discovery through token
+// headers ("jku", "x5u", "jwk"): keys come only from the store, and a key's
+// algorithm, not the token's header, says how it verifies.
 //
 // Revocation is not checked here: a JWT access token verifies until it
 // expires. The protocol layer looks its jti and grant up in the store.
@@ -28,9 +32,11 @@
 // [RFC 9068]: https://www.rfc-editor.org/rfc/rfc9068
 // [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 // [RFC 7518 Section 3.3]: https://www.rfc-editor.org/rfc/rfc7518#section-3.3
+// [RFC 7518 Section 3.4]: https://www.rfc-editor.org/rfc/rfc7518#section-3.4
+// [RFC 8037 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8037#section-3.1
 // [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
 // [RFC 9068 Section 2]: https://www.rfc-editor.org/rfc/rfc9068#section-2
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
-// [OpenID Connect Core 1.0 Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
-// [OpenID Connect Core 1.0 Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
+// [OIDC Core Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+// [OIDC Core Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
 package token

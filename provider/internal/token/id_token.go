@@ -1,7 +1,6 @@
 package token
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -18,18 +17,20 @@ import (
 const idTokenType = "JWT"
 
 // IDTokenClaims are the claims of an OpenID Connect ID Token,
-// [OpenID Connect Core 1.0 Section 2], with the profile and email claims of
-// [OpenID Connect Core 1.0 Section 5.1] the provider knows.
+// [OIDC Core Section 2], with the profile and email claims of
+// [OIDC Core Section 5.1] the provider knows.
 //
-// [OpenID Connect Core 1.0 Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
-// [OpenID Connect Core 1.0 Section 5.1]: https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
+// [OIDC Core Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+// [OIDC Core Section 5.1]: https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
 type IDTokenClaims struct {
 	Issuer, Subject, Audience     string // Audience = client_id
 	IssuedAt, ExpiresAt, AuthTime time.Time
 	Nonce                         string // omitted when ""
-	AtHash                        string // omitted when ""
-	Name, Email                   string // omitted when "" (profile/email claims)
-	EmailVerified                 bool   // only emitted when Email != ""
+	// AccessToken, when not "", is the access token issued with the ID
+	// Token; SignIDToken puts its hash in at_hash.
+	AccessToken   string
+	Name, Email   string // omitted when "" (profile/email claims)
+	EmailVerified bool   // only emitted when Email != ""
 }
 
 // idTokenJSON is the JWT Claims Set of an ID Token.
@@ -47,13 +48,20 @@ type idTokenJSON struct {
 	EmailVerified *bool           `json:"email_verified,omitempty"`
 }
 
-// SignIDToken issues c as an ID Token, [OpenID Connect Core 1.0 Section 2]:
-// header "alg" "RS256", "kid" and "typ" "JWT"; claims iss, sub, aud, exp,
-// iat and auth_time always, nonce, at_hash, name, email and email_verified
-// when set.
+// SignIDToken issues c as an ID Token, [OIDC Core Section 2], signed with
+// alg: the client's registered id_token_signed_response_alg, or "" for the
+// default of [OIDC Registration Section 2]: "The default, if omitted, is
+// RS256." The header has "alg", "kid" and "typ" "JWT"; the claims iss, sub,
+// aud, exp, iat and auth_time always, nonce, at_hash, name, email and
+// email_verified when set. An alg without a key here is an error (Algorithms
+// lists those with one).
 //
-// [OpenID Connect Core 1.0 Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
-func (k *Keys) SignIDToken(c IDTokenClaims) (string, error) {
+// [OIDC Core Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+func (k *Keys) SignIDToken(c IDTokenClaims, alg Algorithm) (string, error) {
+	if alg == "" {
+		alg = RS256
+	}
 	if c.Issuer == "" || c.Subject == "" || c.Audience == "" {
 		return "", errors.New("token: ID token needs iss, sub and aud")
 	}
@@ -68,29 +76,35 @@ func (k *Keys) SignIDToken(c IDTokenClaims) (string, error) {
 		IssuedAt:  jwt.NumericDate(c.IssuedAt.Unix()),
 		AuthTime:  jwt.NumericDate(c.AuthTime.Unix()),
 		Nonce:     c.Nonce,
-		AtHash:    c.AtHash,
 		Name:      c.Name,
 		Email:     c.Email,
 	}
 	if c.Email != "" {
 		claims.EmailVerified = &c.EmailVerified
 	}
+	if c.AccessToken != "" {
+		claims.AtHash = atHash(alg, c.AccessToken)
+	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("token: encode ID token claims: %w", err)
 	}
-	return sign(k.current.Load().signer.idToken, payload)
+	s, err := k.signer(alg)
+	if err != nil {
+		return "", err
+	}
+	return sign(s.idToken, payload)
 }
 
-// AtHash returns the at_hash of an access token for an RS256 ID Token,
-// [OpenID Connect Core 1.0 Section 3.1.3.6]: "Its value is the base64url
-// encoding of the left-most half of the hash of the octets of the ASCII
-// representation of the access_token value, where the hash algorithm used is
-// the hash algorithm used in the alg Header Parameter of the ID Token's JOSE
-// Header."
+// atHash returns the at_hash of an access token for an ID Token signed with
+// alg, [OIDC Core Section 3.1.3.6]: "Its value is the base64url encoding of
+// the left-most half of the hash of the octets of the ASCII representation
+// of the access_token value". tokenHash says which hash.
 //
-// [OpenID Connect Core 1.0 Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
-func AtHash(accessToken string) string {
-	sum := sha256.Sum256([]byte(accessToken))
+// [OIDC Core Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
+func atHash(alg Algorithm, accessToken string) string {
+	h := tokenHash(alg)
+	h.Write([]byte(accessToken))
+	sum := h.Sum(nil)
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }

@@ -4,13 +4,12 @@ import (
 	"cmp"
 	"context"
 	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +25,9 @@ type KeyStore interface {
 	CreateSigningKey(ctx context.Context, k store.SigningKey) error
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
-	// RetireSigningKeys sets RetireAt on every key that has none, except keepID.
-	RetireSigningKeys(ctx context.Context, keepID string, retireAt time.Time) error
+	// RetireSigningKeys sets RetireAt on every key of algorithm that has
+	// none, except keepID.
+	RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
 	// EncryptSigningKey replaces a cleartext private key by its sealed form.
@@ -35,16 +35,6 @@ type KeyStore interface {
 }
 
 const (
-	// algorithm is the only JWS algorithm this provider signs with or accepts,
-	// RSASSA-PKCS1-v1_5 with SHA-256 ([RFC 7518 Section 3.3]).
-	//
-	// [RFC 7518 Section 3.3]: https://www.rfc-editor.org/rfc/rfc7518#section-3.3
-	algorithm = jose.RS256
-	// rsaBits is the size of generated keys. [RFC 7518 Section 3.3]: "A key of
-	// size 2048 bits or larger MUST be used with these algorithms."
-	//
-	// [RFC 7518 Section 3.3]: https://www.rfc-editor.org/rfc/rfc7518#section-3.3
-	rsaBits = 2048
 	// unknownKeyReloadInterval is the least time between two reloads that a
 	// token with an unknown "kid" may cause, so garbage tokens cannot turn
 	// into a stream of database reads.
@@ -53,7 +43,8 @@ const (
 	unknownKeyReloadTimeout = 5 * time.Second
 )
 
-// Keys holds the provider's signing keys: the newest signs, all unretired ones verify.
+// Keys holds the provider's signing keys, one series per Algorithm: the
+// newest key of each algorithm signs, all unretired ones verify.
 //
 // Precisely, every key still in the store verifies. A retired key stays
 // there until a Rotate after its RetireAt deletes it, and by its RetireAt
@@ -63,9 +54,14 @@ const (
 // A Keys is safe for concurrent use. Signing and verifying read an immutable
 // snapshot through an atomic pointer; Reload builds a new snapshot and swaps it in.
 type Keys struct {
-	store   KeyStore
-	kek     *KEK // opens the private keys read from the store
-	current atomic.Pointer[keySet]
+	store KeyStore
+	kek   *KEK // opens the private keys read from the store
+	// accessTokenAlg signs access tokens (ACCESS_TOKEN_SIGNING_ALG).
+	accessTokenAlg Algorithm
+	// required are the algorithms that must have a key: alwaysPublished
+	// and accessTokenAlg.
+	required []Algorithm
+	current  atomic.Pointer[keySet]
 	// reloadMu serialises Reload, so an older list never replaces a newer one.
 	reloadMu sync.Mutex
 	// missMu serialises reloads caused by an unknown kid; lastMiss is the
@@ -78,27 +74,47 @@ type Keys struct {
 
 // keySet is one immutable snapshot of the keys in the store.
 type keySet struct {
-	signer *signingKey
-	byID   map[string]*rsa.PrivateKey
-	jwks   []byte
+	signers map[Algorithm]*signingKey // the newest unretired key of each algorithm
+	byID    map[string]parsedKey      // every key, by kid
+	jwks    []byte
 }
 
-// signingKey is the newest key with its two precomputed signers.
+// parsedKey is a stored key, opened and parsed.
+type parsedKey struct {
+	alg Algorithm
+	key crypto.Signer
+}
+
+// signingKey is the newest key of an algorithm with its two precomputed signers.
 type signingKey struct {
 	id          string
 	accessToken jose.Signer // header typ "at+jwt"
 	idToken     jose.Signer // header typ "JWT"
 }
 
-// LoadKeys reads the signing keys from ks, opening each with kek. When the
-// store holds no unretired key (a fresh database) it generates an RSA 2048
-// key, stores it sealed with CreatedAt now, and uses that. Keys stored in
-// cleartext by an older version are sealed first (encryptCleartextKeys). A
-// key that kek cannot open is an error naming the key, so a provider started
-// with the wrong KEK stops at once.
-func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, now time.Time) (*Keys, error) {
+// LoadKeys reads the signing keys from ks, opening each with kek, and signs
+// access tokens with accessTokenAlg (RS256 when ""). For each algorithm of
+// alwaysPublished and accessTokenAlg that has no unretired key in the store
+// (a fresh database, or an algorithm newly configured) it generates one and
+// stores it sealed with CreatedAt now. Keys stored in cleartext by an older
+// version are sealed first (encryptCleartextKeys). A key that kek cannot
+// open is an error naming the key, so a provider started with the wrong KEK
+// stops at once.
+func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorithm, now time.Time) (*Keys, error) {
 	if kek == nil {
 		return nil, errors.New("token: LoadKeys needs a key-encryption key")
+	}
+	if accessTokenAlg == "" {
+		accessTokenAlg = RS256
+	}
+	if _, err := ParseAlgorithm(string(accessTokenAlg)); err != nil {
+		return nil, err
+	}
+	k := &Keys{store: ks, kek: kek, accessTokenAlg: accessTokenAlg, clock: time.Now,
+		verified: newVerifiedCache(verifiedCacheSize)}
+	k.required = slices.Clone(alwaysPublished)
+	if !slices.Contains(k.required, accessTokenAlg) {
+		k.required = append(k.required, accessTokenAlg)
 	}
 	records, err := ks.ListSigningKeys(ctx)
 	if err != nil {
@@ -107,15 +123,17 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, now time.Time) (*Keys,
 	if err := encryptCleartextKeys(ctx, ks, kek, records); err != nil {
 		return nil, err
 	}
-	if _, ok := newest(records); !ok {
-		if _, err := createKey(ctx, ks, kek, now); err != nil {
-			return nil, err
+	signing := newestByAlgorithm(records)
+	for _, alg := range k.required {
+		if _, ok := signing[alg]; !ok {
+			if _, err := createKey(ctx, ks, kek, alg, now); err != nil {
+				return nil, err
+			}
 		}
 	}
-	k := &Keys{store: ks, kek: kek, clock: time.Now, verified: newVerifiedCache(verifiedCacheSize)}
-	// Read back even the key just created: another process starting at the
-	// same moment may have created one too, and newest picks the same one
-	// in both.
+	// Read back even the keys just created: another process starting at the
+	// same moment may have created some too, and newestByAlgorithm picks the
+	// same ones in both.
 	if err := k.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -136,70 +154,101 @@ func (k *Keys) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, alg := range k.required {
+		if set.signers[alg] == nil {
+			return fmt.Errorf("token: the store holds no unretired %s signing key", alg)
+		}
+	}
 	k.current.Store(set)
 	return nil
 }
 
-// Rotate stores a new key, which signs from now on, and gives every older
-// key RetireAt = now+maxTokenLifetime: by then every token it signed has
-// expired. It also deletes the keys whose RetireAt has passed, so they leave
-// the JWKS. It returns the new key's kid.
+// Rotate stores a new key for every algorithm that has one (the required
+// ones, and any other still unretired in the store), each signing from now
+// on, and gives every older key RetireAt = now+maxTokenLifetime: by then
+// every token it signed has expired. It also deletes the keys whose RetireAt
+// has passed, so they leave the JWKS. It returns the new keys' kids, by
+// algorithm.
 //
-// The other processes sharing the store start signing with the new key at
+// The other processes sharing the store start signing with the new keys at
 // their next Reload (main reloads every minute); until then they still verify
-// it, since an unknown kid makes them reload.
-func (k *Keys) Rotate(ctx context.Context, now time.Time, maxTokenLifetime time.Duration) (kid string, err error) {
+// them, since an unknown kid makes them reload.
+func (k *Keys) Rotate(ctx context.Context, now time.Time, maxTokenLifetime time.Duration) (map[Algorithm]string, error) {
 	if maxTokenLifetime <= 0 {
-		return "", fmt.Errorf("token: rotate: max token lifetime %v is not positive", maxTokenLifetime)
+		return nil, fmt.Errorf("token: rotate: max token lifetime %v is not positive", maxTokenLifetime)
 	}
-	kid, err = createKey(ctx, k.store, k.kek, now)
-	if err != nil {
-		return "", err
-	}
-	if err := k.store.RetireSigningKeys(ctx, kid, now.Add(maxTokenLifetime)); err != nil {
-		return "", fmt.Errorf("token: retire signing keys: %w", err)
+	kids := make(map[Algorithm]string)
+	for _, alg := range k.Algorithms() {
+		kid, err := createKey(ctx, k.store, k.kek, alg, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := k.store.RetireSigningKeys(ctx, string(alg), kid, now.Add(maxTokenLifetime)); err != nil {
+			return nil, fmt.Errorf("token: retire %s signing keys: %w", alg, err)
+		}
+		kids[alg] = kid
 	}
 	if _, err := k.store.DeleteRetiredSigningKeys(ctx, now); err != nil {
-		return "", fmt.Errorf("token: delete retired signing keys: %w", err)
+		return nil, fmt.Errorf("token: delete retired signing keys: %w", err)
 	}
-	return kid, k.Reload(ctx)
+	return kids, k.Reload(ctx)
+}
+
+// Algorithms returns the algorithms this provider can sign with now, in a
+// fixed order (RS256, ES256, EdDSA): what discovery lists as
+// id_token_signing_alg_values_supported, and what a client may register as
+// id_token_signed_response_alg.
+func (k *Keys) Algorithms() []Algorithm {
+	signers := k.current.Load().signers
+	var algs []Algorithm
+	for _, alg := range []Algorithm{RS256, ES256, EdDSA} {
+		if signers[alg] != nil {
+			algs = append(algs, alg)
+		}
+	}
+	return algs
+}
+
+// AccessTokenAlgorithm is the algorithm that signs access tokens.
+func (k *Keys) AccessTokenAlgorithm() Algorithm {
+	return k.accessTokenAlg
 }
 
 // JWKS returns the public keys as a JWK Set, [RFC 7517 Section 5]: one JWK
-// per key with "kty" "RSA", "kid", "use" "sig", "alg" "RS256", "n" and "e".
+// per key with "kty", "kid", "use" "sig", "alg" and the public parameters
+// of its type ([RFC 7518 Section 6], [RFC 8037 Section 2]).
 // The bytes are computed on load and shared; the caller must not modify them.
 //
 // [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
+// [RFC 7518 Section 6]: https://www.rfc-editor.org/rfc/rfc7518#section-6
+// [RFC 8037 Section 2]: https://www.rfc-editor.org/rfc/rfc8037#section-2
 func (k *Keys) JWKS() []byte {
 	return k.current.Load().jwks
 }
 
-// newest picks the signing key: the latest-created key without RetireAt.
-// Ties (two processes creating a first key at once) go to the greater ID,
-// so every process picks the same key.
-func newest(records []store.SigningKey) (store.SigningKey, bool) {
-	var best store.SigningKey
-	found := false
+// newestByAlgorithm picks the signing key of each algorithm: its
+// latest-created key without RetireAt. Ties (two processes creating a first
+// key at once) go to the greater ID, so every process picks the same key.
+func newestByAlgorithm(records []store.SigningKey) map[Algorithm]store.SigningKey {
+	best := make(map[Algorithm]store.SigningKey)
 	for _, r := range records {
 		if !r.RetireAt.IsZero() {
 			continue
 		}
-		if !found || r.CreatedAt.After(best.CreatedAt) ||
-			(r.CreatedAt.Equal(best.CreatedAt) && cmp.Compare(r.ID, best.ID) > 0) {
-			best, found = r, true
+		alg := Algorithm(r.Algorithm)
+		b, found := best[alg]
+		if !found || r.CreatedAt.After(b.CreatedAt) ||
+			(r.CreatedAt.Equal(b.CreatedAt) && cmp.Compare(r.ID, b.ID) > 0) {
+			best[alg] = r
 		}
 	}
-	return best, found
+	return best
 }
 
 // newKeySet parses records into a snapshot. Keys already parsed in prev are
-// reused, so a reload costs no RSA work for keys it already knows.
+// reused, so a reload costs no key parsing for keys it already knows.
 func newKeySet(records []store.SigningKey, prev *keySet, kek *KEK) (*keySet, error) {
-	signing, ok := newest(records)
-	if !ok {
-		return nil, errors.New("token: the store holds no unretired signing key")
-	}
-	set := &keySet{byID: make(map[string]*rsa.PrivateKey, len(records))}
+	set := &keySet{signers: make(map[Algorithm]*signingKey), byID: make(map[string]parsedKey, len(records))}
 	jwks := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(records))}
 	for _, r := range records {
 		key, err := prev.lookupOrParse(r, kek)
@@ -213,16 +262,16 @@ func newKeySet(records []store.SigningKey, prev *keySet, kek *KEK) (*keySet, err
 	if set.jwks, err = json.Marshal(jwks); err != nil {
 		return nil, fmt.Errorf("token: encode JWKS: %w", err)
 	}
-	if prev != nil && prev.signer.id == signing.ID {
-		set.signer = prev.signer
-		return set, nil
+	for alg, r := range newestByAlgorithm(records) {
+		if set.signers[alg], err = prev.signerOf(r.ID, set.byID[r.ID]); err != nil {
+			return nil, err
+		}
 	}
-	set.signer, err = newSigningKey(signing.ID, set.byID[signing.ID])
-	return set, err
+	return set, nil
 }
 
 // lookupOrParse returns the parsed key for r, from s when s has it. s may be nil.
-func (s *keySet) lookupOrParse(r store.SigningKey, kek *KEK) (*rsa.PrivateKey, error) {
+func (s *keySet) lookupOrParse(r store.SigningKey, kek *KEK) (parsedKey, error) {
 	if s != nil {
 		if key, ok := s.byID[r.ID]; ok {
 			return key, nil
@@ -231,75 +280,92 @@ func (s *keySet) lookupOrParse(r store.SigningKey, kek *KEK) (*rsa.PrivateKey, e
 	return parseKey(r, kek)
 }
 
+// signerOf returns the signers of key kid, from s when it signed there
+// already, else built anew. s may be nil.
+func (s *keySet) signerOf(kid string, key parsedKey) (*signingKey, error) {
+	if s != nil {
+		if sk := s.signers[key.alg]; sk != nil && sk.id == kid {
+			return sk, nil
+		}
+	}
+	return newSigningKey(kid, key)
+}
+
 // parseKey opens a stored key with kek (unless it predates encryption at
-// rest) and refuses anything but RSA 2048+ for RS256.
-func parseKey(r store.SigningKey, kek *KEK) (*rsa.PrivateKey, error) {
-	if r.ID == "" || r.Algorithm != string(algorithm) {
-		return nil, fmt.Errorf("token: signing key %q: want a kid and algorithm %s, got %q", r.ID, algorithm, r.Algorithm)
+// rest) and refuses a key that does not fit its algorithm (checkKey).
+func parseKey(r store.SigningKey, kek *KEK) (parsedKey, error) {
+	alg, err := ParseAlgorithm(r.Algorithm)
+	if r.ID == "" || err != nil {
+		return parsedKey{}, fmt.Errorf("token: signing key %q: want a kid and a supported algorithm, got %q", r.ID, r.Algorithm)
 	}
 	der := r.PrivateKey
 	if r.Encrypted {
-		var err error
 		if der, err = kek.open(r.ID, r.Algorithm, r.PrivateKey); err != nil {
-			return nil, fmt.Errorf("token: signing key %q: %w", r.ID, err)
+			return parsedKey{}, fmt.Errorf("token: signing key %q: %w", r.ID, err)
 		}
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
-		return nil, fmt.Errorf("token: signing key %q: %w", r.ID, err)
+		return parsedKey{}, fmt.Errorf("token: signing key %q: %w", r.ID, err)
 	}
-	key, ok := parsed.(*rsa.PrivateKey)
-	if !ok || key.N.BitLen() < rsaBits {
-		return nil, fmt.Errorf("token: signing key %q is not an RSA key of at least %d bits", r.ID, rsaBits)
+	key, err := checkKey(alg, parsed)
+	if err != nil {
+		return parsedKey{}, fmt.Errorf("token: signing key %q: %w", r.ID, err)
 	}
-	return key, nil
+	return parsedKey{alg: alg, key: key}, nil
 }
 
 // publicJWK is the JWKS entry of a key ([RFC 7517 Section 4]).
 //
 // [RFC 7517 Section 4]: https://www.rfc-editor.org/rfc/rfc7517#section-4
-func publicJWK(kid string, key *rsa.PrivateKey) jose.JSONWebKey {
-	return jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid, Algorithm: string(algorithm), Use: "sig"}
+func publicJWK(kid string, k parsedKey) jose.JSONWebKey {
+	return jose.JSONWebKey{Key: k.key.Public(), KeyID: kid, Algorithm: string(k.alg), Use: "sig"}
 }
 
-// newSigningKey builds the signers of the newest key once, so signing a
-// token costs one RSA signature and a little encoding.
-func newSigningKey(kid string, key *rsa.PrivateKey) (*signingKey, error) {
-	jwk := jose.JSONWebKey{Key: key, KeyID: kid, Algorithm: string(algorithm), Use: "sig"}
-	at, err := jose.NewSigner(jose.SigningKey{Algorithm: algorithm, Key: jwk},
-		(&jose.SignerOptions{}).WithType(accessTokenType))
-	if err != nil {
-		return nil, fmt.Errorf("token: signer for key %q: %w", kid, err)
+// newSigningKey builds the signers of the newest key of an algorithm once,
+// so signing a token costs one signature and a little encoding.
+func newSigningKey(kid string, k parsedKey) (*signingKey, error) {
+	jwk := jose.JSONWebKey{Key: k.key, KeyID: kid, Algorithm: string(k.alg), Use: "sig"}
+	signer := func(typ jose.ContentType) (jose.Signer, error) {
+		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.alg), Key: jwk},
+			(&jose.SignerOptions{}).WithType(typ))
+		if err != nil {
+			return nil, fmt.Errorf("token: signer for key %q: %w", kid, err)
+		}
+		return s, nil
 	}
-	id, err := jose.NewSigner(jose.SigningKey{Algorithm: algorithm, Key: jwk},
-		(&jose.SignerOptions{}).WithType(idTokenType))
+	at, err := signer(accessTokenType)
 	if err != nil {
-		return nil, fmt.Errorf("token: signer for key %q: %w", kid, err)
+		return nil, err
+	}
+	id, err := signer(idTokenType)
+	if err != nil {
+		return nil, err
 	}
 	return &signingKey{id: kid, accessToken: at, idToken: id}, nil
 }
 
-// createKey generates an RSA key and stores it sealed with kek, created at
-// now. Its kid is the key's JWK Thumbprint ([RFC 7638]): unique per key
+// createKey generates a key for alg and stores it sealed with kek, created
+// at now. Its kid is the key's JWK Thumbprint ([RFC 7638]): unique per key
 // without coordination between processes.
 //
 // [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
-func createKey(ctx context.Context, ks KeyStore, kek *KEK, now time.Time) (string, error) {
-	key, err := rsa.GenerateKey(rand.Reader, rsaBits)
+func createKey(ctx context.Context, ks KeyStore, kek *KEK, alg Algorithm, now time.Time) (string, error) {
+	key, err := generateKey(alg)
 	if err != nil {
-		return "", fmt.Errorf("token: generate RSA key: %w", err)
+		return "", fmt.Errorf("token: generate %s key: %w", alg, err)
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return "", fmt.Errorf("token: encode RSA key: %w", err)
+		return "", fmt.Errorf("token: encode %s key: %w", alg, err)
 	}
-	thumbprint, err := (&jose.JSONWebKey{Key: &key.PublicKey}).Thumbprint(crypto.SHA256)
+	thumbprint, err := (&jose.JSONWebKey{Key: key.Public()}).Thumbprint(crypto.SHA256)
 	if err != nil {
 		return "", fmt.Errorf("token: key thumbprint: %w", err)
 	}
 	kid := base64.RawURLEncoding.EncodeToString(thumbprint)
-	rec := store.SigningKey{ID: kid, Algorithm: string(algorithm), Encrypted: true, CreatedAt: now,
-		PrivateKey: kek.seal(kid, string(algorithm), der)}
+	rec := store.SigningKey{ID: kid, Algorithm: string(alg), Encrypted: true, CreatedAt: now,
+		PrivateKey: kek.seal(kid, string(alg), der)}
 	if err := ks.CreateSigningKey(ctx, rec); err != nil {
 		return "", fmt.Errorf("token: store signing key: %w", err)
 	}
@@ -327,31 +393,31 @@ func (k *Keys) knows(kid string) bool {
 	return ok
 }
 
-// verificationKey returns the public key with this kid. On a miss it reloads
-// from the store, at most once per unknownKeyReloadInterval across all
-// callers, to pick up a key another process rotated in.
-func (k *Keys) verificationKey(kid string) (*rsa.PublicKey, error) {
+// verificationKey returns the key with this kid. On a miss it reloads from
+// the store, at most once per unknownKeyReloadInterval across all callers,
+// to pick up a key another process rotated in.
+func (k *Keys) verificationKey(kid string) (parsedKey, error) {
 	if key, ok := k.current.Load().byID[kid]; ok {
-		return &key.PublicKey, nil
+		return key, nil
 	}
 	k.missMu.Lock()
 	defer k.missMu.Unlock()
 	// Another caller may have reloaded while this one waited.
 	if key, ok := k.current.Load().byID[kid]; ok {
-		return &key.PublicKey, nil
+		return key, nil
 	}
 	t := k.clock()
 	if !k.lastMiss.IsZero() && t.Sub(k.lastMiss) < unknownKeyReloadInterval {
-		return nil, fmt.Errorf("token: unknown key id %q", kid)
+		return parsedKey{}, fmt.Errorf("token: unknown key id %q", kid)
 	}
 	k.lastMiss = t
 	ctx, cancel := context.WithTimeout(context.Background(), unknownKeyReloadTimeout)
 	defer cancel()
 	if err := k.Reload(ctx); err != nil {
-		return nil, fmt.Errorf("token: unknown key id %q: %w", kid, err)
+		return parsedKey{}, fmt.Errorf("token: unknown key id %q: %w", kid, err)
 	}
 	if key, ok := k.current.Load().byID[kid]; ok {
-		return &key.PublicKey, nil
+		return key, nil
 	}
-	return nil, fmt.Errorf("token: unknown key id %q", kid)
+	return parsedKey{}, fmt.Errorf("token: unknown key id %q", kid)
 }

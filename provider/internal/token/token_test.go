@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -80,11 +82,11 @@ func (f *fakeKeyStore) ListSigningKeys(context.Context) ([]store.SigningKey, err
 	return out, nil
 }
 
-func (f *fakeKeyStore) RetireSigningKeys(_ context.Context, keepID string, retireAt time.Time) error {
+func (f *fakeKeyStore) RetireSigningKeys(_ context.Context, alg, keepID string, retireAt time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := range f.keys {
-		if f.keys[i].ID != keepID && f.keys[i].RetireAt.IsZero() {
+		if f.keys[i].Algorithm == alg && f.keys[i].ID != keepID && f.keys[i].RetireAt.IsZero() {
 			f.keys[i].RetireAt = retireAt
 		}
 	}
@@ -137,7 +139,7 @@ func (f *fakeKeyStore) get(id string) (store.SigningKey, bool) {
 func newKeys(t testing.TB) (*Keys, *fakeKeyStore) {
 	t.Helper()
 	ks := &fakeKeyStore{}
-	k, err := LoadKeys(context.Background(), ks, testKEK, t0)
+	k, err := LoadKeys(context.Background(), ks, testKEK, "", t0)
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
@@ -188,11 +190,15 @@ func decodePart(t *testing.T, raw string, i int) map[string]any {
 	return m
 }
 
-func currentKID(k *Keys) string { return k.current.Load().signer.id }
+// currentKID is the kid of the key that signs with alg ("" = RS256).
+func currentKID(k *Keys, alg ...Algorithm) string {
+	return k.current.Load().signers[append(alg, RS256)[0]].id
+}
 
+// currentPrivateKey is the RS256 signing key.
 func currentPrivateKey(k *Keys) *rsa.PrivateKey {
 	s := k.current.Load()
-	return s.byID[s.signer.id]
+	return s.byID[s.signers[RS256].id].key.(*rsa.PrivateKey)
 }
 
 func TestAccessTokenRoundTrip(t *testing.T) {
@@ -354,11 +360,15 @@ func TestVerifyAccessTokenRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	strangerECKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	good := mustSignAccessToken(t, k, userClaims())
 	idToken, err := k.SignIDToken(IDTokenClaims{
 		Issuer: testIssuer, Subject: "user1", Audience: testAudience,
 		IssuedAt: t0, ExpiresAt: t0.Add(time.Hour), AuthTime: t0,
-	})
+	}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,8 +399,14 @@ func TestVerifyAccessTokenRefuses(t *testing.T) {
 			enc := base64.RawURLEncoding.EncodeToString
 			return enc([]byte(header)) + "." + enc(accessPayload(t, nil)) + "."
 		}, t0},
-		{"alg PS256 by the right key is refused (RS256 only)", "unexpected signature algorithm", func(t *testing.T) string {
+		{"alg PS256 by the right key is refused (RS256, ES256 and EdDSA only)", "unexpected signature algorithm", func(t *testing.T) string {
 			return signRaw(t, jose.PS256, priv, kid, atJWT, accessPayload(t, nil))
+		}, t0},
+		{"alg ES256 under the RSA key's kid is refused: the key names the alg (RFC 8725 Section 3.1)", "is not RS256", func(t *testing.T) string {
+			return signRaw(t, jose.ES256, strangerECKey, kid, atJWT, accessPayload(t, nil))
+		}, t0},
+		{"alg RS256 under the ES256 key's kid is refused (RFC 8725 Section 3.1)", "is not ES256", func(t *testing.T) string {
+			return signRaw(t, jose.RS256, priv, currentKID(k, ES256), atJWT, accessPayload(t, nil))
 		}, t0},
 		{"unknown kid is refused", "unknown key id", func(t *testing.T) string {
 			return signRaw(t, jose.RS256, strangerKey, "stranger", atJWT, accessPayload(t, nil))
@@ -457,10 +473,11 @@ func TestRotate(t *testing.T) {
 	old := mustSignAccessToken(t, k, userClaims())
 
 	t1 := t0.Add(10 * time.Minute)
-	kid2, err := k.Rotate(ctx, t1, time.Hour)
+	kids, err := k.Rotate(ctx, t1, time.Hour)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
+	kid2 := kids[RS256]
 	if kid2 == kid1 {
 		t.Fatalf("got the same kid %q after Rotate, want a new one", kid2)
 	}
@@ -482,7 +499,7 @@ func TestRotate(t *testing.T) {
 		}
 	})
 	t.Run("JWKS lists both keys, newest first", func(t *testing.T) {
-		if got, want := jwksKIDs(t, k.JWKS()), []string{kid2, kid1}; !slices.Equal(got, want) {
+		if got, want := jwksKIDs(t, k.JWKS(), RS256), []string{kid2, kid1}; !slices.Equal(got, want) {
 			t.Errorf("got kids %v, want %v", got, want)
 		}
 	})
@@ -498,15 +515,16 @@ func TestRotate(t *testing.T) {
 	})
 
 	t2 := t1.Add(time.Hour + time.Second)
-	kid3, err := k.Rotate(ctx, t2, time.Hour)
+	kids, err = k.Rotate(ctx, t2, time.Hour)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
+	kid3 := kids[RS256]
 	t.Run("a key past RetireAt is deleted and leaves the JWKS", func(t *testing.T) {
 		if _, ok := ks.get(kid1); ok {
 			t.Errorf("got key %q still in the store, want it deleted", kid1)
 		}
-		if got, want := jwksKIDs(t, k.JWKS()), []string{kid3, kid2}; !slices.Equal(got, want) {
+		if got, want := jwksKIDs(t, k.JWKS(), RS256), []string{kid3, kid2}; !slices.Equal(got, want) {
 			t.Errorf("got kids %v, want %v", got, want)
 		}
 	})
@@ -530,7 +548,7 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 	ctx := context.Background()
 	// Two provider processes sharing one store.
 	a, ks := newKeys(t)
-	b, err := LoadKeys(ctx, ks, testKEK, t0)
+	b, err := LoadKeys(ctx, ks, testKEK, "", t0)
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
@@ -642,12 +660,15 @@ func TestVerifiedCacheStaysBounded(t *testing.T) {
 
 func TestLoadKeys(t *testing.T) {
 	ctx := context.Background()
-	t.Run("an empty store gets one RSA 2048 RS256 key", func(t *testing.T) {
+	t.Run("an empty store gets an RSA 2048 RS256 key and an ES256 key", func(t *testing.T) {
 		k, ks := newKeys(t)
-		if len(ks.keys) != 1 {
-			t.Fatalf("got %d keys, want 1", len(ks.keys))
+		if len(ks.keys) != 2 {
+			t.Fatalf("got %d keys, want 2", len(ks.keys))
 		}
-		rec := ks.keys[0]
+		if rec, ok := ks.get(currentKID(k, ES256)); !ok || rec.Algorithm != "ES256" {
+			t.Errorf("got ES256 key %+v (found: %t), want one", rec, ok)
+		}
+		rec, _ := ks.get(currentKID(k))
 		if rec.ID != currentKID(k) || rec.Algorithm != "RS256" || !rec.CreatedAt.Equal(t0) {
 			t.Errorf("got key %q %q created %v, want %q RS256 created %v", rec.ID, rec.Algorithm, rec.CreatedAt, currentKID(k), t0)
 		}
@@ -665,24 +686,24 @@ func TestLoadKeys(t *testing.T) {
 	})
 	t.Run("an existing key is used, none generated", func(t *testing.T) {
 		k1, ks := newKeys(t)
-		k2, err := LoadKeys(ctx, ks, testKEK, t0.Add(time.Hour))
+		k2, err := LoadKeys(ctx, ks, testKEK, "", t0.Add(time.Hour))
 		if err != nil {
 			t.Fatalf("LoadKeys: %v", err)
 		}
-		if len(ks.keys) != 1 || currentKID(k2) != currentKID(k1) {
-			t.Errorf("got %d keys and kid %q, want 1 key and kid %q", len(ks.keys), currentKID(k2), currentKID(k1))
+		if len(ks.keys) != 2 || currentKID(k2) != currentKID(k1) {
+			t.Errorf("got %d keys and kid %q, want 2 keys and kid %q", len(ks.keys), currentKID(k2), currentKID(k1))
 		}
 	})
 	t.Run("a store error is returned", func(t *testing.T) {
 		ks := &fakeKeyStore{listErr: errors.New("database down")}
-		if _, err := LoadKeys(ctx, ks, testKEK, t0); !errors.Is(err, ks.listErr) {
+		if _, err := LoadKeys(ctx, ks, testKEK, "", t0); !errors.Is(err, ks.listErr) {
 			t.Errorf("got error %v, want %v", err, ks.listErr)
 		}
 	})
 	t.Run("a stored key that is not RS256 is an error", func(t *testing.T) {
 		_, ks := newKeys(t)
 		ks.keys[0].Algorithm = "HS256"
-		if _, err := LoadKeys(ctx, ks, testKEK, t0); err == nil {
+		if _, err := LoadKeys(ctx, ks, testKEK, "", t0); err == nil {
 			t.Error("got no error, want one")
 		}
 	})
@@ -699,8 +720,8 @@ func TestLoadKeys(t *testing.T) {
 	})
 }
 
-// jwksKIDs returns the kids of a JWK Set, in order.
-func jwksKIDs(t *testing.T, b []byte) []string {
+// jwksKIDs returns the kids of a JWK Set's keys for alg, in order.
+func jwksKIDs(t *testing.T, b []byte, alg Algorithm) []string {
 	t.Helper()
 	var set jose.JSONWebKeySet
 	if err := json.Unmarshal(b, &set); err != nil {
@@ -708,7 +729,9 @@ func jwksKIDs(t *testing.T, b []byte) []string {
 	}
 	var kids []string
 	for _, key := range set.Keys {
-		kids = append(kids, key.KeyID)
+		if key.Algorithm == string(alg) {
+			kids = append(kids, key.KeyID)
+		}
 	}
 	return kids
 }
@@ -723,9 +746,10 @@ func TestJWKS(t *testing.T) {
 	if err := json.Unmarshal(k.JWKS(), &doc); err != nil {
 		t.Fatalf("JWKS is not a JWK Set of string members: %v\n%s", err, k.JWKS())
 	}
-	if len(doc.Keys) != 1 {
-		t.Fatalf("got %d keys, want 1", len(doc.Keys))
+	if len(doc.Keys) != 2 {
+		t.Fatalf("got %d keys, want 2 (RS256 and ES256)", len(doc.Keys))
 	}
+	slices.SortFunc(doc.Keys, func(a, b map[string]string) int { return strings.Compare(a["alg"], b["alg"]) })
 	// RFC 7517 Section 4 and RFC 7518 Section 6.3.1: exactly the public members.
 	thumbprint, err := (&jose.JSONWebKey{Key: pub}).Thumbprint(crypto.SHA256)
 	if err != nil {
@@ -739,8 +763,22 @@ func TestJWKS(t *testing.T) {
 		"n":   base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		"e":   "AQAB",
 	}
-	if diff := cmp.Diff(want, doc.Keys[0]); diff != "" {
-		t.Errorf("JWK mismatch (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, doc.Keys[1]); diff != "" {
+		t.Errorf("RSA JWK mismatch (-want +got):\n%s", diff)
+	}
+	// RFC 7518 Section 6.2.1: an EC public key is crv, x and y.
+	ec := k.current.Load().byID[currentKID(k, ES256)].key.(*ecdsa.PrivateKey).PublicKey
+	ecPoint, err := ec.Bytes() // 0x04 || x || y, 32 bytes each on P-256
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEC := map[string]string{
+		"kty": "EC", "kid": currentKID(k, ES256), "use": "sig", "alg": "ES256", "crv": "P-256",
+		"x": base64.RawURLEncoding.EncodeToString(ecPoint[1:33]),
+		"y": base64.RawURLEncoding.EncodeToString(ecPoint[33:]),
+	}
+	if diff := cmp.Diff(wantEC, doc.Keys[0]); diff != "" {
+		t.Errorf("EC JWK mismatch (-want +got):\n%s", diff)
 	}
 
 	t.Run("a resource server can verify offline with the JWKS alone", func(t *testing.T) {
@@ -781,7 +819,7 @@ func TestSignIDToken(t *testing.T) {
 			func(*IDTokenClaims) {}, func(map[string]any) {}},
 		{"nonce, at_hash, name, email and email_verified when set (OIDC Core Sections 2, 5.1)",
 			func(c *IDTokenClaims) {
-				c.Nonce, c.AtHash, c.Name, c.Email, c.EmailVerified = "n-0S6", "77QmUPtjPfzWtF2AnpK9RQ", "Demo User", "demo@example.com", true
+				c.Nonce, c.AccessToken, c.Name, c.Email, c.EmailVerified = "n-0S6", appendixAAccessToken, "Demo User", "demo@example.com", true
 			},
 			func(m map[string]any) {
 				m["nonce"], m["at_hash"], m["name"], m["email"], m["email_verified"] = "n-0S6", "77QmUPtjPfzWtF2AnpK9RQ", "Demo User", "demo@example.com", true
@@ -796,7 +834,7 @@ func TestSignIDToken(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := base
 			tc.mutate(&c)
-			raw, err := k.SignIDToken(c)
+			raw, err := k.SignIDToken(c, "")
 			if err != nil {
 				t.Fatalf("SignIDToken: %v", err)
 			}
@@ -822,29 +860,41 @@ func TestSignIDToken(t *testing.T) {
 	t.Run("auth_time is required (SPEC: always sent)", func(t *testing.T) {
 		c := base
 		c.AuthTime = time.Time{}
-		if raw, err := k.SignIDToken(c); err == nil {
+		if raw, err := k.SignIDToken(c, ""); err == nil {
 			t.Errorf("got token %q, want an error", raw)
 		}
 	})
 }
 
+// appendixAAccessToken is the access token of the examples in OIDC Core
+// Appendix A (A.3 onwards); its RS256 at_hash is "77QmUPtjPfzWtF2AnpK9RQ".
+const appendixAAccessToken = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+
 func TestAtHash(t *testing.T) {
+	// The examples of the oidc-token-hash package, an independent
+	// implementation: one token hashed for RS256 and for EdDSA on Ed25519.
+	const panvaToken = "YmJiZTAwYmYtMzgyOC00NzhkLTkyOTItNjJjNDM3MGYzOWIy9sFhvH8K_x8UIHj1osisS57f5DduL-ar_qw5jl3lthwpMjm283aVMQXDmoqqqydDSqJfbhptzw8rUVwkuQbolw"
 	for _, tc := range []struct {
-		name, in, want string
+		name     string
+		alg      Algorithm
+		in, want string
 	}{
+		{"RS256 hashes with SHA-256 (OIDC Core Section 3.1.3.6)", RS256, panvaToken, "x7vk7f6BvQj0jQHYFIk4ag"},
+		{"ES256 hashes with SHA-256, as RS256", ES256, panvaToken, "x7vk7f6BvQj0jQHYFIk4ag"},
+		{"EdDSA on Ed25519 hashes with SHA-512", EdDSA, panvaToken, "EGEAhGYyfuwDaVTifvrWSoD5MSy_5hZPy6I7Vm-7pTQ"},
 		// The access token and at_hash of the examples in OpenID Connect Core
 		// 1.0 Appendix A (A.3 onwards). The brief quoted the token as
 		// "jHkWEdUXMU1BwAsC4vtUsZwnNWPM1qr-tD1yGm64H4g"; the published value
 		// is the one below, whose at_hash matches the specification.
-		{"at_hash of the OIDC Core Appendix A access token (Section 3.1.3.6)",
-			"jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y", "77QmUPtjPfzWtF2AnpK9RQ"},
+		{"at_hash of the OIDC Core Appendix A access token (Section 3.1.3.6)", RS256,
+			appendixAAccessToken, "77QmUPtjPfzWtF2AnpK9RQ"},
 		// c_hash (Section 3.3.2.11) is the same construction over the code;
 		// this pair is the code and c_hash of Appendix A.4.
-		{"c_hash of the OIDC Core Appendix A.4 code uses the same construction",
+		{"c_hash of the OIDC Core Appendix A.4 code uses the same construction", RS256,
 			"Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk", "LDktKdoQak3Pk0cnXxCltA"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := AtHash(tc.in); got != tc.want {
+			if got := atHash(tc.alg, tc.in); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})

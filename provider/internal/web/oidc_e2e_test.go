@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -109,7 +110,8 @@ func TestOpenIDConnect(t *testing.T) {
 			"issuer":                                         srv.Issuer,
 			"response_types_supported":                       []any{"code"},
 			"code_challenge_methods_supported":               []any{"S256"},
-			"id_token_signing_alg_values_supported":          []any{"RS256"},
+			"id_token_signing_alg_values_supported":          []any{"RS256", "ES256"},
+			"access_token_signing_alg_values_supported":      []any{"RS256"},
 			"subject_types_supported":                        []any{"public"},
 			"authorization_response_iss_parameter_supported": true,
 			// OIDC Discovery Section 3: request_uri_parameter_supported
@@ -392,10 +394,11 @@ func TestSigningKeyRotation(t *testing.T) {
 	before := b.tokens(srv, cfg)
 	oldKid, _ := jwtPart(t, before.AccessToken, 0)["kid"].(string)
 
-	newKid, err := srv.Provider.Keys.Rotate(ctx, time.Now(), srv.Provider.Config.MaxTokenLifetime())
+	newKids, err := srv.Provider.Keys.Rotate(ctx, time.Now(), srv.Provider.Config.MaxTokenLifetime())
 	if err != nil {
 		t.Fatalf("rotate: %v", err)
 	}
+	newKid := newKids[token.RS256] // the access and ID tokens' algorithm by default
 	if newKid == oldKid || oldKid == "" {
 		t.Fatalf("kids: got old %q and new %q, want two different ones", oldKid, newKid)
 	}
@@ -423,7 +426,7 @@ func TestSigningKeyRotation(t *testing.T) {
 		}
 	})
 
-	t.Run("the JWKS lists the old and the new key (RFC 7517 Section 5)", func(t *testing.T) {
+	t.Run("the JWKS lists the old and the new key of each algorithm (RFC 7517 Section 5)", func(t *testing.T) {
 		resp, body := callResource(t, srv.URL+"/.well-known/jwks.json", "")
 		var jwks struct {
 			Keys []struct{ Kid, Kty, Use, Alg string }
@@ -432,11 +435,17 @@ func TestSigningKeyRotation(t *testing.T) {
 			t.Fatalf("GET jwks: got %d %v", resp.StatusCode, err)
 		}
 		var kids []string
+		ktyOf := map[string]string{"RS256": "RSA", "ES256": "EC"}
 		for _, k := range jwks.Keys {
-			kids = append(kids, k.Kid)
-			if k.Kty != "RSA" || k.Use != "sig" || k.Alg != "RS256" {
-				t.Errorf("key %s: got kty %q use %q alg %q, want RSA sig RS256", k.Kid, k.Kty, k.Use, k.Alg)
+			if k.Alg == "RS256" {
+				kids = append(kids, k.Kid)
 			}
+			if k.Kty != ktyOf[k.Alg] || k.Use != "sig" {
+				t.Errorf("key %s: got kty %q use %q alg %q, want RSA for RS256 or EC for ES256, use sig", k.Kid, k.Kty, k.Use, k.Alg)
+			}
+		}
+		if len(jwks.Keys) != 4 {
+			t.Errorf("got %d keys, want 4: an old and a new key for RS256 and for ES256", len(jwks.Keys))
 		}
 		slices.Sort(kids)
 		want := []string{oldKid, newKid}

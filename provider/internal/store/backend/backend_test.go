@@ -2,6 +2,7 @@ package backend_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,64 +58,113 @@ func loadKeys(t *testing.T, st store.Store, url, configured string) (*token.Keys
 	if err != nil {
 		t.Fatalf("KeyEncryptionKey: %v", err)
 	}
-	return token.LoadKeys(t.Context(), st, kek, t0)
+	return token.LoadKeys(t.Context(), st, kek, token.RS256, t0)
 }
 
-// publishedKey returns the kid and RSA modulus of the first JWKS key. A
-// PKCS #8 RSA private key contains the modulus, so a row that does not
-// holds no cleartext key.
-func publishedKey(t *testing.T, keys *token.Keys) (kid string, modulus []byte) {
+// loadKeysWith loads keys signing access tokens with alg, sealed with kekA.
+func loadKeysWith(t *testing.T, st store.Store, url string, alg token.Algorithm) (*token.Keys, error) {
+	t.Helper()
+	kek, err := backend.KeyEncryptionKey(url, kekA)
+	if err != nil {
+		t.Fatalf("KeyEncryptionKey: %v", err)
+	}
+	return token.LoadKeys(t.Context(), st, kek, alg, t0)
+}
+
+// publicMaterial returns, by kid, bytes of each published key that its
+// PKCS #8 private key also contains: the modulus of an RSA key, the point of
+// an EC key. A row that contains them holds the key in cleartext.
+func publicMaterial(t *testing.T, keys *token.Keys) map[string][]byte {
 	t.Helper()
 	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(keys.JWKS(), &set); err != nil || len(set.Keys) == 0 {
-		t.Fatalf("JWKS: %v (%d keys)", err, len(set.Keys))
+	if err := json.Unmarshal(keys.JWKS(), &set); err != nil {
+		t.Fatalf("JWKS: %v", err)
 	}
-	pub, ok := set.Keys[0].Key.(*rsa.PublicKey)
-	if !ok {
-		t.Fatalf("JWKS key is %T, want RSA", set.Keys[0].Key)
+	out := make(map[string][]byte)
+	for _, k := range set.Keys {
+		switch pub := k.Key.(type) {
+		case *rsa.PublicKey:
+			out[k.KeyID] = pub.N.Bytes()
+		case *ecdsa.PublicKey:
+			point, err := pub.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[k.KeyID] = point
+		default:
+			t.Fatalf("JWKS key %s is %T, want RSA or EC", k.KeyID, k.Key)
+		}
 	}
-	return set.Keys[0].KeyID, pub.N.Bytes()
+	return out
+}
+
+// checkSealed fails unless every stored key is Encrypted, unreadable as
+// PKCS #8, and free of its public material.
+func checkSealed(t *testing.T, st store.Store, keys *token.Keys) {
+	t.Helper()
+	material := publicMaterial(t, keys)
+	rows, err := st.ListSigningKeys(t.Context())
+	if err != nil || len(rows) != len(material) {
+		t.Fatalf("ListSigningKeys: got %d rows, %v; want %d", len(rows), err, len(material))
+	}
+	for _, r := range rows {
+		if !r.Encrypted {
+			t.Errorf("key %s: got Encrypted false, want true", r.ID)
+		}
+		if _, err := x509.ParsePKCS8PrivateKey(r.PrivateKey); err == nil {
+			t.Errorf("key %s: the stored bytes are a PKCS #8 key, want ciphertext", r.ID)
+		}
+		if m := material[r.ID]; len(m) == 0 || bytes.Contains(r.PrivateKey, m) {
+			t.Errorf("key %s: the stored bytes contain the key's public material, want ciphertext", r.ID)
+		}
+	}
 }
 
 func TestSigningKeysAtRest(t *testing.T) {
 	for name, newURL := range databases(t) {
 		t.Run(name, func(t *testing.T) {
-			t.Run("a new key is stored sealed: no key material in the row", func(t *testing.T) {
+			t.Run("new keys are stored sealed: no key material in the rows", func(t *testing.T) {
 				url := newURL(t)
 				st := open(t, url)
 				keys, err := loadKeys(t, st, url, kekA)
 				if err != nil {
 					t.Fatalf("LoadKeys: %v", err)
 				}
-				kid, modulus := publishedKey(t, keys)
-				rows, err := st.ListSigningKeys(t.Context())
-				if err != nil || len(rows) != 1 || rows[0].ID != kid {
-					t.Fatalf("ListSigningKeys: got %d rows, %v; want the one key %q", len(rows), err, kid)
-				}
-				if !rows[0].Encrypted {
-					t.Error("got Encrypted false, want true")
-				}
-				if bytes.Contains(rows[0].PrivateKey, modulus) {
-					t.Error("the stored bytes contain the key's modulus, want ciphertext")
-				}
+				checkSealed(t, st, keys)
 			})
 			t.Run("a cleartext key of an older version is sealed at start and keeps signing", func(t *testing.T) {
 				url := newURL(t)
 				st := open(t, url)
-				der := storeCleartextKey(t, st, "old-kid")
+				storeCleartextKey(t, st, "old-kid")
 				keys, err := loadKeys(t, st, url, kekA)
 				if err != nil {
 					t.Fatalf("LoadKeys: %v", err)
 				}
-				if kid, _ := publishedKey(t, keys); kid != "old-kid" {
-					t.Errorf("got signing kid %q, want the existing old-kid", kid)
+				if _, ok := publicMaterial(t, keys)["old-kid"]; !ok {
+					t.Error("got old-kid missing from the JWKS, want it still published")
 				}
-				rows, err := st.ListSigningKeys(t.Context())
-				if err != nil || len(rows) != 1 {
-					t.Fatalf("ListSigningKeys: got %d rows, %v; want 1", len(rows), err)
+				checkSealed(t, st, keys)
+			})
+			t.Run("every algorithm's key survives a restart", func(t *testing.T) {
+				url := newURL(t)
+				first, err := backend.Open(t.Context(), url)
+				if err != nil {
+					t.Fatal(err)
 				}
-				if !rows[0].Encrypted || bytes.Contains(rows[0].PrivateKey, der[len(der)-64:]) {
-					t.Errorf("got Encrypted %t and the key's bytes in the row; want it sealed", rows[0].Encrypted)
+				before, err := loadKeysWith(t, first, url, token.EdDSA)
+				first.Close()
+				if err != nil {
+					t.Fatalf("LoadKeys: %v", err)
+				}
+				after, err := loadKeysWith(t, open(t, url), url, token.EdDSA)
+				if err != nil {
+					t.Fatalf("LoadKeys after the restart: %v", err)
+				}
+				if got := after.Algorithms(); !slices.Equal(got, []token.Algorithm{token.RS256, token.ES256, token.EdDSA}) {
+					t.Errorf("Algorithms after the restart: got %v, want RS256, ES256, EdDSA", got)
+				}
+				if !bytes.Equal(before.JWKS(), after.JWKS()) {
+					t.Errorf("JWKS after the restart:\n%s\nwant the same keys as before:\n%s", after.JWKS(), before.JWKS())
 				}
 			})
 			t.Run("the wrong key-encryption key stops the start with a clear error", func(t *testing.T) {
@@ -131,9 +182,8 @@ func TestSigningKeysAtRest(t *testing.T) {
 	}
 }
 
-// storeCleartextKey stores an RSA key as versions before encryption at rest
-// did, and returns its PKCS #8 DER.
-func storeCleartextKey(t *testing.T, st store.Store, kid string) []byte {
+// storeCleartextKey stores an RSA key as versions before encryption at rest did.
+func storeCleartextKey(t *testing.T, st store.Store, kid string) {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -147,7 +197,6 @@ func storeCleartextKey(t *testing.T, st store.Store, kid string) []byte {
 	if err := st.CreateSigningKey(t.Context(), rec); err != nil {
 		t.Fatalf("CreateSigningKey: %v", err)
 	}
-	return der
 }
 
 func TestKeyEncryptionKey(t *testing.T) {
@@ -167,10 +216,10 @@ func TestKeyEncryptionKey(t *testing.T) {
 			t.Fatalf("KeyEncryptionKey again: %v", err)
 		}
 		st := open(t, db)
-		if _, err := token.LoadKeys(t.Context(), st, first, t0); err != nil {
+		if _, err := token.LoadKeys(t.Context(), st, first, token.RS256, t0); err != nil {
 			t.Fatalf("LoadKeys with the first: %v", err)
 		}
-		if _, err := token.LoadKeys(t.Context(), st, again, t0); err != nil {
+		if _, err := token.LoadKeys(t.Context(), st, again, token.RS256, t0); err != nil {
 			t.Errorf("LoadKeys with the key read back: %v, want the same key", err)
 		}
 	})

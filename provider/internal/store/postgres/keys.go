@@ -43,10 +43,12 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	return keys, nil
 }
 
-// RetireSigningKeys sets RetireAt on every key that has none, except keepID.
-func (s *Store) RetireSigningKeys(ctx context.Context, keepID string, retireAt time.Time) error {
+// RetireSigningKeys sets RetireAt on every key of algorithm that has none,
+// except keepID.
+func (s *Store) RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error {
 	_, err := s.pool.Exec(ctx, `
-		UPDATE signing_keys SET retire_at = $1 WHERE retire_at IS NULL AND id <> $2`, retireAt, keepID)
+		UPDATE signing_keys SET retire_at = $1
+		WHERE retire_at IS NULL AND algorithm = $2 AND id <> $3`, retireAt, algorithm, keepID)
 	if err != nil {
 		return fmt.Errorf("postgres: retire signing keys: %w", err)
 	}

@@ -45,11 +45,13 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	return keys, nil
 }
 
-// RetireSigningKeys sets RetireAt on every key that has none, except keepID.
-func (s *Store) RetireSigningKeys(ctx context.Context, keepID string, retireAt time.Time) error {
+// RetireSigningKeys sets RetireAt on every key of algorithm that has none,
+// except keepID.
+func (s *Store) RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error {
 	_, err := s.write.ExecContext(ctx, `
-		UPDATE signing_keys SET retire_at = ? WHERE retire_at IS NULL AND id <> ?`,
-		micros(retireAt), keepID)
+		UPDATE signing_keys SET retire_at = ?
+		WHERE retire_at IS NULL AND algorithm = ? AND id <> ?`,
+		micros(retireAt), algorithm, keepID)
 	if err != nil {
 		return fmt.Errorf("sqlite: retire signing keys: %w", err)
 	}

@@ -48,17 +48,20 @@ var signingKeyTests = []test{
 		err := s.CreateSigningKey(t.Context(), newKey("k1", time.Minute))
 		checkErr(t, "CreateSigningKey(same kid)", err, store.ErrDuplicate)
 	}},
-	{"RetireSigningKeys retires every unretired key except keepID", func(t *testing.T, s store.Store) {
+	{"RetireSigningKeys retires every unretired key of the algorithm except keepID", func(t *testing.T, s store.Store) {
 		retired := newKey("k0", -3*time.Hour)
 		retired.RetireAt = at(time.Minute)
 		old, newer := newKey("k1", -time.Hour), newKey("k2", 0)
-		createKeys(t, s, retired, old, newer)
-		must(t, "RetireSigningKeys", s.RetireSigningKeys(t.Context(), "k2", at(2*time.Hour)))
+		otherAlg := newKey("e1", -2*time.Hour)
+		otherAlg.Algorithm = "ES256"
+		createKeys(t, s, retired, old, newer, otherAlg)
+		must(t, "RetireSigningKeys", s.RetireSigningKeys(t.Context(), "RS256", "k2", at(2*time.Hour)))
 		got, err := s.ListSigningKeys(t.Context())
 		must(t, "ListSigningKeys", err)
 		old.RetireAt = at(2 * time.Hour)
-		// The key retired before keeps its RetireAt; the kept key has none.
-		checkEqual(t, "ListSigningKeys after retiring", got, []store.SigningKey{newer, old, retired})
+		// The key retired before keeps its RetireAt; the kept key has none,
+		// and so has the key of another algorithm: each rotates on its own.
+		checkEqual(t, "ListSigningKeys after retiring", got, []store.SigningKey{newer, old, otherAlg, retired})
 	}},
 	{"DeleteRetiredSigningKeys removes only keys retired before now", func(t *testing.T, s store.Store) {
 		gone, staying, current := newKey("k1", -2*time.Hour), newKey("k2", -time.Hour), newKey("k3", 0)

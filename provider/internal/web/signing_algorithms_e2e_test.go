@@ -1,0 +1,124 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestSigningAlgorithms runs the provider with each ACCESS_TOKEN_SIGNING_ALG
+// and checks, over HTTP, what a resource server and a relying party see:
+// access tokens in that alg that the provider's resource accepts and that
+// go-oidc verifies from the JWKS alone, ID tokens still RS256, and
+// discovery and JWKS saying which keys exist ([RFC 7517 Section 4],
+// [RFC 8414 Section 2]).
+func TestSigningAlgorithms(t *testing.T) {
+	t.Parallel()
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		t.Run(alg, func(t *testing.T) {
+			t.Parallel()
+			srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.AccessTokenSigningAlg = alg }})
+			ctx := context.Background()
+			cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret",
+				TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+			tok, err := cc.Token(ctx)
+			if err != nil {
+				t.Fatalf("client credentials: %v", err)
+			}
+			t.Run("the access token is signed with ACCESS_TOKEN_SIGNING_ALG", func(t *testing.T) {
+				if got := jwtPart(t, tok.AccessToken, 0)["alg"]; got != alg {
+					t.Errorf("alg: got %v, want %s", got, alg)
+				}
+				if resp, _ := callResource(t, srv.URL+"/protected/resource", tok.AccessToken); resp.StatusCode != http.StatusOK {
+					t.Errorf("GET /protected/resource: got %d, want 200", resp.StatusCode)
+				}
+			})
+			t.Run("an independent library verifies it from the JWKS alone", func(t *testing.T) {
+				keySet := oidc.NewRemoteKeySet(ctx, srv.URL+"/.well-known/jwks.json")
+				if _, err := keySet.VerifySignature(ctx, tok.AccessToken); err != nil {
+					t.Errorf("go-oidc RemoteKeySet: %v", err)
+				}
+			})
+			t.Run("the JWKS serves RS256 and ES256 keys, and EdDSA when configured, each with kid, alg and use", func(t *testing.T) {
+				want := []string{"ES256", "RS256"}
+				if alg == "EdDSA" {
+					want = []string{"ES256", "EdDSA", "RS256"}
+				}
+				if got := jwksAlgs(t, srv); !slices.Equal(got, want) {
+					t.Errorf("got algs %v, want %v", got, want)
+				}
+			})
+			t.Run("discovery lists the ID token and access token algorithms", func(t *testing.T) {
+				doc := metadata(t, srv)
+				wantID := []any{"RS256", "ES256"}
+				if alg == "EdDSA" {
+					wantID = append(wantID, "EdDSA")
+				}
+				if got := doc["id_token_signing_alg_values_supported"]; !slices.Equal(got.([]any), wantID) {
+					t.Errorf("id_token_signing_alg_values_supported: got %v, want %v", got, wantID)
+				}
+				if got := doc["access_token_signing_alg_values_supported"]; !slices.Equal(got.([]any), []any{alg}) {
+					t.Errorf("access_token_signing_alg_values_supported: got %v, want [%s]", got, alg)
+				}
+			})
+			t.Run("ID tokens stay RS256 and a relying party verifies them", func(t *testing.T) {
+				b := newBrowser(t)
+				login := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid"))
+				raw, _ := login.Extra("id_token").(string)
+				if got := jwtPart(t, raw, 0)["alg"]; got != "RS256" {
+					t.Errorf("ID token alg: got %v, want RS256", got)
+				}
+				provider, err := oidc.NewProvider(ctx, srv.Issuer)
+				if err != nil {
+					t.Fatalf("oidc.NewProvider: %v", err)
+				}
+				if _, err := provider.Verifier(&oidc.Config{ClientID: "testclient"}).Verify(ctx, raw); err != nil {
+					t.Errorf("go-oidc Verify: %v", err)
+				}
+			})
+		})
+	}
+}
+
+// jwksAlgs fetches the JWKS and returns the alg of each key, sorted; every
+// key must carry a kid and use "sig".
+func jwksAlgs(t *testing.T, srv *providertest.Server) []string {
+	t.Helper()
+	resp, body := callResource(t, srv.URL+"/.well-known/jwks.json", "")
+	var jwks struct {
+		Keys []struct{ Kid, Kty, Crv, Use, Alg string }
+	}
+	if err := json.Unmarshal([]byte(body), &jwks); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET jwks: got %d %v", resp.StatusCode, err)
+	}
+	keyType := map[string]string{"RS256": "RSA ", "ES256": "EC P-256", "EdDSA": "OKP Ed25519"}
+	var algs []string
+	for _, k := range jwks.Keys {
+		if k.Kid == "" || k.Use != "sig" || keyType[k.Alg] != k.Kty+" "+k.Crv {
+			t.Errorf("key %+v: want a kid, use sig, and the key type of its alg", k)
+		}
+		algs = append(algs, k.Alg)
+	}
+	slices.Sort(algs)
+	return algs
+}
+
+// metadata fetches the provider's OpenID Connect discovery document.
+func metadata(t *testing.T, srv *providertest.Server) map[string]any {
+	t.Helper()
+	resp, body := callResource(t, srv.URL+"/.well-known/openid-configuration", "")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET discovery: got %d %v", resp.StatusCode, err)
+	}
+	return doc
+}

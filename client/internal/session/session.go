@@ -4,15 +4,22 @@
 // keeping the state bound to the user agent, [RFC 6749 Section 10.3] on
 // keeping access tokens confidential).
 //
-// The store is bounded: sessions expire, expired ones are purged as new ones
-// are made, and when the store is full the session closest to expiry makes
-// room. Nothing grows per request forever.
+// The store is bounded, in two pools of at most Options.Max sessions each.
+// A session starts anonymous (New): a browser that only started a login
+// has done nothing worth much, and when the anonymous pool is full its
+// oldest session makes room. A login is kept (NewKept) in a pool of its
+// own, so no number of anonymous requests can push a signed-in user out;
+// only another login can, when that pool is full. Each pool is ordered by
+// creation and every session has the same lifetime, so the oldest is also
+// the first to expire: expired sessions are dropped from the front as new
+// ones are made, and making room costs O(1), however full the store.
 //
 // [RFC 9700 Section 4.7.1]: https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
 // [RFC 6749 Section 10.3]: https://www.rfc-editor.org/rfc/rfc6749#section-10.3
 package session
 
 import (
+	"container/list"
 	"crypto/rand"
 	"encoding/base64"
 	"sync"
@@ -22,7 +29,7 @@ import (
 // Options configures a Store. Zero fields take the defaults noted.
 type Options struct {
 	TTL time.Duration    // lifetime of a session from its creation; default 8h
-	Max int              // most sessions kept at once; default 10000
+	Max int              // most sessions of each pool (anonymous, kept); default 10000
 	Now func() time.Time // clock; default time.Now
 }
 
@@ -30,10 +37,11 @@ type Options struct {
 type Store[T any] struct {
 	mu        sync.Mutex
 	sessions  map[string]*Session[T]
+	anonymous *list.List // of *Session[T], oldest first
+	kept      *list.List // of *Session[T], oldest first
 	ttl       time.Duration
 	max       int
 	now       func() time.Time
-	lastPurge time.Time
 }
 
 // Session is one browser's server-side state. Lock it while reading or
@@ -46,6 +54,8 @@ type Session[T any] struct {
 	mu      sync.Mutex
 	id      string
 	expires time.Time
+	pool    *list.List    // the pool it is in
+	elem    *list.Element // its place there
 	Data    T
 }
 
@@ -60,24 +70,35 @@ func NewStore[T any](opts Options) *Store[T] {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store[T]{sessions: map[string]*Session[T]{}, ttl: opts.TTL, max: opts.Max, now: opts.Now}
+	return &Store[T]{sessions: map[string]*Session[T]{}, anonymous: list.New(), kept: list.New(),
+		ttl: opts.TTL, max: opts.Max, now: opts.Now}
 }
 
 // TTL returns how long a session lasts, for the cookie's Max-Age.
 func (st *Store[T]) TTL() time.Duration { return st.ttl }
 
-// New creates a session with a fresh random ID and zero Data.
-func (st *Store[T]) New() *Session[T] {
+// New creates an anonymous session with a fresh random ID and zero Data:
+// when the anonymous pool is full, the oldest anonymous session makes room.
+func (st *Store[T]) New() *Session[T] { return st.add(st.anonymous) }
+
+// NewKept creates a session worth keeping, a login: anonymous sessions never
+// make it leave; when the pool of kept sessions is full, the oldest login
+// makes room.
+func (st *Store[T]) NewKept() *Session[T] { return st.add(st.kept) }
+
+// add makes a session in pool, after dropping expired sessions and, when
+// pool is full, its oldest.
+func (st *Store[T]) add(pool *list.List) *Session[T] {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := st.now()
-	if len(st.sessions) >= st.max || now.Sub(st.lastPurge) > st.ttl/8 {
-		st.purgeLocked(now)
+	st.dropExpiredLocked(st.anonymous, now)
+	st.dropExpiredLocked(st.kept, now)
+	if pool.Len() >= st.max {
+		st.removeLocked(pool.Front().Value.(*Session[T]))
 	}
-	if len(st.sessions) >= st.max {
-		st.evictLocked()
-	}
-	s := &Session[T]{id: newID(), expires: now.Add(st.ttl)}
+	s := &Session[T]{id: newID(), expires: now.Add(st.ttl), pool: pool}
+	s.elem = pool.PushBack(s)
 	st.sessions[s.id] = s
 	return s
 }
@@ -91,7 +112,7 @@ func (st *Store[T]) Get(id string) (*Session[T], bool) {
 		return nil, false
 	}
 	if !st.now().Before(s.expires) {
-		delete(st.sessions, id)
+		st.removeLocked(s)
 		return nil, false
 	}
 	return s, true
@@ -101,7 +122,9 @@ func (st *Store[T]) Get(id string) (*Session[T], bool) {
 func (st *Store[T]) Delete(id string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	delete(st.sessions, id)
+	if s, ok := st.sessions[id]; ok {
+		st.removeLocked(s)
+	}
 }
 
 // Len returns the number of sessions held, expired or not.
@@ -111,27 +134,18 @@ func (st *Store[T]) Len() int {
 	return len(st.sessions)
 }
 
-// purgeLocked deletes every expired session. st.mu must be held.
-func (st *Store[T]) purgeLocked(now time.Time) {
-	for id, s := range st.sessions {
-		if !now.Before(s.expires) {
-			delete(st.sessions, id)
-		}
+// dropExpiredLocked deletes the expired sessions of pool: they are at its
+// front. st.mu must be held.
+func (st *Store[T]) dropExpiredLocked(pool *list.List, now time.Time) {
+	for e := pool.Front(); e != nil && !now.Before(e.Value.(*Session[T]).expires); e = pool.Front() {
+		st.removeLocked(e.Value.(*Session[T]))
 	}
-	st.lastPurge = now
 }
 
-// evictLocked deletes the session that expires first. st.mu must be held.
-func (st *Store[T]) evictLocked() {
-	var oldest *Session[T]
-	for _, s := range st.sessions {
-		if oldest == nil || s.expires.Before(oldest.expires) {
-			oldest = s
-		}
-	}
-	if oldest != nil {
-		delete(st.sessions, oldest.id)
-	}
+// removeLocked deletes a session from the store. st.mu must be held.
+func (st *Store[T]) removeLocked(s *Session[T]) {
+	s.pool.Remove(s.elem)
+	delete(st.sessions, s.id)
 }
 
 // ID returns the session's ID, the value of the session cookie.

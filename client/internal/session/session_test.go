@@ -115,3 +115,25 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestAnonymousSessionsNeverEvictALogin(t *testing.T) {
+	c := newClock()
+	st := newStore(c, 3)
+	login := st.NewKept()
+	for range 10 {
+		c.Add(time.Second)
+		st.New()
+	}
+	if _, ok := st.Get(login.ID()); !ok {
+		t.Fatal("anonymous sessions pushed out a login")
+	}
+	if got := st.Len(); got != 4 {
+		t.Errorf("Len = %d, want 4: 3 anonymous (the pool's bound) and the login", got)
+	}
+	for range 3 {
+		st.NewKept()
+	}
+	if _, ok := st.Get(login.ID()); ok {
+		t.Error("a full pool of logins did not make room for a new login by dropping the oldest")
+	}
+}

@@ -612,3 +612,22 @@ func TestE2ELoginThroughAnInternalBackChannel(t *testing.T) {
 		t.Errorf("logout through the back channel: got %d\n%s", resp.StatusCode, page)
 	}
 }
+
+// TestE2EAnonymousLoginsDoNotSignOutAUser: a flood of cookieless GET /login
+// requests, more than the session store holds, starts no session that
+// could push out a signed-in user's: after it, the user is still signed in.
+func TestE2EAnonymousLoginsDoNotSignOutAUser(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	handler := h.client.Config.Handler
+	for i := range 10_005 {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
+		if rec.Code != http.StatusFound {
+			t.Fatalf("anonymous GET /login %d: got %d, want 302", i+1, rec.Code)
+		}
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page after 10,005 anonymous logins", home, "Signed in as Demo User")
+}

@@ -95,9 +95,14 @@ func (a *App) currentSession(c *gin.Context) (*webSession, bool) {
 }
 
 // startSession makes a new session, with its own CSRF token and walk, and
-// points the cookie at it.
+// points the cookie at it. A session holding a login is kept apart from
+// anonymous ones (session.Store.NewKept): no flood of anonymous /login
+// requests can sign a user out.
 func (a *App) startSession(c *gin.Context, data sessionData) (*webSession, error) {
 	s := a.sessions.New()
+	if data.Login != nil {
+		s = a.sessions.NewKept()
+	}
 	data.CSRFToken = randomToken()
 	if data.Walk == nil {
 		data.Walk = xray.NewWalk(walkSize)

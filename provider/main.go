@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -33,21 +34,25 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process at once
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := run(ctx, os.Args[1:], log); err != nil {
-		log.Error("provider stopped", "err", err)
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "provider stopped:", err)
 		os.Exit(1)
 	}
 }
 
-// run loads the configuration and runs the command the arguments name.
-func run(ctx context.Context, args []string, log *slog.Logger) error {
+// run loads the configuration and runs the command the arguments name,
+// logging to logOut as LOG_FORMAT and LOG_LEVEL say.
+func run(ctx context.Context, args []string, logOut io.Writer) error {
 	_ = godotenv.Load() // a missing .env is fine; set variables always win
 	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log, err := service.NewLogger(logOut, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
 		return err
 	}
 	st, err := backend.Open(ctx, cfg.DatabaseURL)
@@ -106,7 +111,12 @@ func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *tok
 	}
 	go maintain(ctx, p, log)
 	log.Info("provider starting", "addr", cfg.Addr, "issuer", cfg.Issuer, "database", storeKind(cfg.DatabaseURL))
-	return service.Serve(ctx, log, service.Listener{Name: "http", Addr: cfg.Addr, Handler: web.NewRouter(p, sessionSecret(cfg, log), log)})
+	router := web.NewRouter(p, sessionSecret(cfg, log), log)
+	listeners := []service.Listener{{Name: "http", Addr: cfg.Addr, Handler: router}}
+	if cfg.MetricsAddr != "" {
+		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: router.Metrics})
+	}
+	return service.Serve(ctx, log, listeners...)
 }
 
 // keyReloadInterval is how often a running provider re-reads its signing

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -171,9 +170,8 @@ func TestKeysRotateCommand(t *testing.T) {
 	t.Chdir(dir)
 	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
 	t.Setenv("PASSWORD_HASH_COST", "4")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for i := range 2 {
-		if err := run(context.Background(), []string{"keys", "rotate"}, log); err != nil {
+		if err := run(context.Background(), []string{"keys", "rotate"}, io.Discard); err != nil {
 			t.Fatalf("rotate %d: %v", i, err)
 		}
 	}
@@ -198,7 +196,7 @@ func TestKeysRotateCommand(t *testing.T) {
 	if want := map[string]int{"RS256": 3, "ES256": 3}; !maps.Equal(perAlg, want) {
 		t.Errorf("JWKS keys per alg after two rotations of an empty store: got %v, want %v", perAlg, want)
 	}
-	if err := run(context.Background(), []string{"keys", "spin"}, log); err == nil || !strings.Contains(err.Error(), "unknown command") {
+	if err := run(context.Background(), []string{"keys", "spin"}, io.Discard); err == nil || !strings.Contains(err.Error(), "unknown command") {
 		t.Errorf("an unknown command: got %v, want an unknown command error", err)
 	}
 }
@@ -211,13 +209,12 @@ func TestWrongKeyEncryptionKey(t *testing.T) {
 	t.Chdir(dir)
 	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
 	t.Setenv("KEY_ENCRYPTION_KEY", "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=") // 32 × "a"
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := run(context.Background(), []string{"keys", "rotate"}, log); err != nil {
+	if err := run(context.Background(), []string{"keys", "rotate"}, io.Discard); err != nil {
 		t.Fatalf("rotate with the first key: %v", err)
 	}
 	t.Setenv("KEY_ENCRYPTION_KEY", "YmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmI=") // 32 × "b"
 	for _, args := range [][]string{{"keys", "rotate"}, nil} {
-		err := run(context.Background(), args, log)
+		err := run(context.Background(), args, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "key-encryption key") {
 			t.Errorf("run %q with another key: got %v, want an error naming the key-encryption key", args, err)
 		}

@@ -10,18 +10,29 @@ import (
 	"github.com/oauth-reference/provider/processtest"
 )
 
-// TestSIGTERMFinishesRequestsInFlight starts the real provider binary,
-// begins a token request whose body arrives slowly, sends SIGTERM while the
-// provider is reading it, and checks that the provider stops accepting
-// connections, still answers that request, closes its store and exits 0.
+// TestSIGTERMFinishesRequestsInFlight starts the real provider binary
+// (JSON logs, metrics on their own listener), begins a token request whose
+// body arrives slowly, sends SIGTERM while the provider is reading it, and
+// checks that the provider stops accepting connections, still answers
+// that request, closes its store and exits 0.
 func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	bin := processtest.Build(t, ".", "provider")
-	addr := processtest.FreeAddr(t)
+	addr, metricsAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
 	p := processtest.Start(t, bin, map[string]string{
 		"PROVIDER_ADDR": addr, "ISSUER": "http://" + addr, "PASSWORD_HASH_COST": "4",
 		"DATABASE_URL": filepath.Join(t.TempDir(), "provider.db"),
+		"METRICS_ADDR": metricsAddr, "LOG_FORMAT": "json",
 	})
-	processtest.WaitReady(t, p, "http://"+addr+"/.well-known/jwks.json", 30*time.Second)
+	processtest.WaitReady(t, p, "http://"+addr+"/readyz", 30*time.Second)
+	processtest.WaitReady(t, p, "http://"+metricsAddr+"/metrics", time.Second)
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the main listener with METRICS_ADDR set: got %d, want 404", resp.StatusCode)
+	}
 
 	resp, exit := p.SIGTERMDuringRequest(t, addr, "/oauth/token",
 		"grant_type=client_credentials&scope=read&client_id=testclient&client_secret=testsecret")
@@ -31,7 +42,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	if exit != 0 {
 		t.Errorf("exit status %d, want 0", exit)
 	}
-	if !strings.Contains(p.Log(), "store closed") {
-		t.Errorf("the log does not say the store was closed:\n%s", p.Log())
+	if !strings.Contains(p.Log(), `"msg":"store closed; provider stopped"`) {
+		t.Errorf("the JSON log does not say the store was closed:\n%s", p.Log())
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/oauth-reference/provider/internal/store/backend"
 	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/internal/web"
+	"github.com/oauth-reference/provider/service"
 )
 
 // Options adjusts the provider a test runs.
@@ -85,7 +86,7 @@ func New(t testing.TB, opts Options) *Server {
 	}
 	p := NewProvider(t, cfg, opts.Now)
 	if opts.LogOutput != nil {
-		p.Log = slog.New(slog.NewTextHandler(opts.LogOutput, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		p.Log, _ = service.NewLogger(opts.LogOutput, "text", "debug")
 	}
 	srv := httptest.NewUnstartedServer(web.NewRouter(p, []byte("providertest session secret"), p.Log))
 	srv.Listener.Close()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -80,6 +81,15 @@ type Config struct {
 	// AccessTokenSigningAlg (ACCESS_TOKEN_SIGNING_ALG) is the JWS alg of
 	// access tokens: "RS256" (default), "ES256" or "EdDSA" (token.ParseAlgorithm).
 	AccessTokenSigningAlg string
+	LogFormat             string // LOG_FORMAT: "text" (default) or "json"
+	LogLevel              string // LOG_LEVEL: "debug", "info" (default), "warn" or "error"
+	// MetricsAddr (METRICS_ADDR): "" serves /metrics on Addr; an address
+	// serves it only there (keep it off the public listener).
+	MetricsAddr string
+	// TrustedProxies (TRUSTED_PROXIES, comma-separated CIDRs or addresses)
+	// are the reverse proxies whose X-Forwarded-For names the client address
+	// for the rate limits. Empty: the connection's address, always.
+	TrustedProxies []netip.Prefix
 }
 
 // MaxRefreshReuseGrace bounds REFRESH_REUSE_GRACE: parallel requests of one
@@ -154,6 +164,9 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"REGISTRATION_TOKEN":    &c.RegistrationToken,
 
 		"ACCESS_TOKEN_SIGNING_ALG": &c.AccessTokenSigningAlg,
+		"LOG_FORMAT":               &c.LogFormat,
+		"LOG_LEVEL":                &c.LogLevel,
+		"METRICS_ADDR":             &c.MetricsAddr,
 	}
 	for name, field := range strs {
 		if v, ok := lookup(name); ok && v != "" {
@@ -197,7 +210,35 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 		*field = n
 	}
+	if v, ok := lookup("TRUSTED_PROXIES"); ok && v != "" {
+		proxies, err := parsePrefixes(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: TRUSTED_PROXIES: %w", err)
+		}
+		c.TrustedProxies = proxies
+	}
 	return c, nil
+}
+
+// parsePrefixes parses a comma-separated list of CIDRs; a bare address
+// stands for itself alone (/32 or /128).
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if addr, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Validate reports the first setting that cannot work.

@@ -38,6 +38,7 @@
 //	secret.go                    RFC 6749 §10.10 (token entropy); codes and tokens stored only as hashes
 //	provider.go, client_cache.go the Provider and its injected clock; client registrations reused for 5 s
 //	purge.go                     the background purge of expired rows and retired signing keys
+//	events.go                    security events (refresh reuse, code replay) for the log and metrics; readiness
 //
 // # Grants: how revocation reaches every token
 //

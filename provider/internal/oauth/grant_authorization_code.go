@@ -33,6 +33,7 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 		if rerr := p.Store.RevokeGrant(ctx, code.GrantID, p.now()); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
 			return nil, serverError(rerr)
 		}
+		p.securityEvent(ctx, EventCodeReplay, "client_id", client.ID, "grant_id", code.GrantID)
 		return nil, NewError(ErrInvalidGrant, "the authorization code was already used; its tokens are revoked")
 	case err != nil:
 		return nil, serverError(err)

@@ -110,6 +110,6 @@ func (p *Provider) refreshReused(ctx context.Context, rt store.RefreshToken) *Er
 	if err := p.Store.RevokeGrant(ctx, rt.GrantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return serverError(err)
 	}
-	p.Log.Warn("refresh token reuse detected; grant revoked", "client_id", rt.ClientID, "grant_id", rt.GrantID)
+	p.securityEvent(ctx, EventRefreshReuse, "client_id", rt.ClientID, "grant_id", rt.GrantID)
 	return NewError(ErrInvalidGrant, "the refresh token was already used; the grant is revoked")
 }

@@ -20,6 +20,8 @@ type Provider struct {
 	// Now is the clock; tests inject a fake one to move past expiry times.
 	Now func() time.Time
 	Log *slog.Logger
+	// OnSecurityEvent, if set, is told of each SecurityEvent (after it is logged).
+	OnSecurityEvent func(SecurityEvent)
 
 	dummyHashOnce sync.Once
 	dummyHash     []byte

@@ -104,9 +104,11 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 		var tooMany *oauth.TooManyAttemptsError
 		switch {
 		case errors.Is(err, oauth.ErrBadCredentials):
+			s.loginFailed(c)
 			reshow(http.StatusUnauthorized, username, "Wrong username or password.")
 			return false
 		case errors.As(err, &tooMany):
+			s.rateLimited(c, limitPassword)
 			setRetryAfter(c, tooMany.RetryAfter)
 			reshow(http.StatusTooManyRequests, username, "Too many wrong passwords from your network. Wait a few minutes, then try again.")
 			return false
@@ -205,7 +207,7 @@ func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError)
 		s.renderError(c, http.StatusBadRequest, e.Error)
 		return
 	}
-	s.logIfServerError(c, e.Error)
+	s.noteError(c, e.Error)
 	c.Redirect(http.StatusFound, s.p.ErrorRedirectURI(c.Request.Context(), e))
 }
 

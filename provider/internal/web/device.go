@@ -153,6 +153,7 @@ func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string,
 	var tooMany *oauth.TooManyAttemptsError
 	switch {
 	case errors.As(err, &tooMany):
+		s.rateLimited(c, limitUserCode)
 		setRetryAfter(c, tooMany.RetryAfter)
 		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: "Too many attempts",
 			Message: "Too many codes were entered from your network. Wait a few minutes, then try again.", TryAgain: true})
@@ -196,15 +197,16 @@ func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAu
 }
 
 // clientKey names who is entering user codes or passwords, for the limits
-// of oauth.UserCodeGuard and oauth.PasswordGuard: the IP address of the connection, or for IPv6 its /64
-// network (one subscriber usually holds a whole /64). X-Forwarded-For is not
-// read: anyone can send it, and a spoofed one would give each guess a fresh
-// budget. Behind a reverse proxy, configure Gin's trusted proxies and use
-// c.ClientIP() here.
+// of oauth.UserCodeGuard and oauth.PasswordGuard: the client's IP address,
+// or for IPv6 its /64 network (one subscriber usually holds a whole /64).
+// The address is the connection's, unless the connection comes from a
+// proxy in TRUSTED_PROXIES: then it is the one that proxy appended to
+// X-Forwarded-For (see trustProxies). Anyone can send X-Forwarded-For, and
+// a believed spoof would give each guess a fresh budget.
 func clientKey(c *gin.Context) string {
-	addr, err := netip.ParseAddr(c.RemoteIP())
+	addr, err := netip.ParseAddr(c.ClientIP())
 	if err != nil {
-		return c.RemoteIP()
+		return c.ClientIP()
 	}
 	if addr = addr.Unmap(); addr.Is4() {
 		return addr.String()

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -53,7 +52,7 @@ type errorBody struct {
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
-	s.logIfServerError(c, err)
+	s.noteError(c, err)
 	if err.Code == oauth.ErrInvalidClient && err.UsedBasicAuth {
 		c.Header("WWW-Authenticate", `Basic realm="oauth", charset="UTF-8"`)
 	}
@@ -90,7 +89,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (s *Server) renderError(c *gin.Context, status int, err *oauth.Error) {
-	s.logIfServerError(c, err)
+	s.noteError(c, err)
 	if err.Code != oauth.ErrServerError {
 		status = max(status, http.StatusBadRequest)
 	}
@@ -106,19 +105,6 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 		s.log.Error("render template", "template", name, "err", err)
 	}
 	c.Abort()
-}
-
-// logIfServerError logs the hidden cause of a server_error. A caller that
-// hung up (its request's context canceled) is no fault of the server: that
-// is logged at info.
-func (s *Server) logIfServerError(c *gin.Context, err *oauth.Error) {
-	switch {
-	case err.Code != oauth.ErrServerError:
-	case errors.Is(err, context.Canceled):
-		s.log.Info("request canceled by the caller", "path", c.Request.URL.Path)
-	default:
-		s.log.Error("server error", "path", c.Request.URL.Path, "err", err)
-	}
 }
 
 // postForm returns the form body of a POST: it must be

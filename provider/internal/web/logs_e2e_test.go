@@ -14,7 +14,7 @@ import (
 )
 
 // TestNoSecretsInLogs runs a whole token lifecycle — code, exchange,
-// refresh, reuse detection, revocation, a wrong password — and checks that
+// refresh, reuse detection, code replay, a wrong password — and checks that
 // no code, token, verifier or client secret reaches the provider's log.
 func TestNoSecretsInLogs(t *testing.T) {
 	var log processtest.Buffer
@@ -34,9 +34,16 @@ func TestNoSecretsInLogs(t *testing.T) {
 	callResource(t, srv.URL+"/protected/resource", rotated.AccessToken)
 	rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=not-the-password", nil)
 
+	_, _ = cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier)) // code replay: a warning
+
 	logged := log.String()
-	if !strings.Contains(logged, "refresh token reuse detected") {
-		t.Fatalf("the log lacks the reuse warning, so this test saw no log at all:\n%s", logged)
+	// The lines this test must see, so that the grep below covers them: the
+	// request lines with their client_id and error code, and each warning.
+	for _, want := range []string{"refresh token reuse detected", "authorization code used a second time",
+		"sign-in refused", "msg=request", "route=/oauth/token", "client_id=testclient", "error=invalid_grant", "request_id="} {
+		if !strings.Contains(logged, want) {
+			t.Fatalf("the log lacks %q, so this test does not cover that line:\n%s", want, logged)
+		}
 	}
 	secrets := map[string]string{
 		"code": code, "code_verifier": verifier, "access token": tok.AccessToken, "refresh token": tok.RefreshToken,

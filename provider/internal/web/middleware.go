@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -34,15 +33,6 @@ func (s *Server) recoverPanics(c *gin.Context) {
 		}
 	}()
 	c.Next()
-}
-
-// logRequests logs one line per request. It logs the path only, never the
-// query, so no parameter of any request reaches the log.
-func (s *Server) logRequests(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	s.log.Info("request", "request_id", requestID(c.Request.Context()), "method", c.Request.Method, "path", c.Request.URL.Path,
-		"status", c.Writer.Status(), "duration", time.Since(start))
 }
 
 // protectPage sets the headers of pages that take credentials or a

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
+	"github.com/oauth-reference/provider/internal/web"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -15,12 +14,12 @@ import (
 // it takes, path parameters filled in with a sample value.
 func routeMethods(t *testing.T, srv *providertest.Server) map[string][]string {
 	t.Helper()
-	engine, ok := srv.Config.Handler.(*gin.Engine)
+	router, ok := srv.Config.Handler.(*web.Router)
 	if !ok {
-		t.Fatalf("the provider's handler is a %T, want *gin.Engine", srv.Config.Handler)
+		t.Fatalf("the provider's handler is a %T, want *web.Router", srv.Config.Handler)
 	}
 	paths := map[string][]string{}
-	for _, r := range engine.Routes() {
+	for _, r := range router.Routes() {
 		p := samplePath(r.Path)
 		paths[p] = append(paths[p], r.Method)
 	}

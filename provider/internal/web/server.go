@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/service"
 )
 
 //go:embed templates/*.html
@@ -34,22 +35,33 @@ type Server struct {
 	templates *template.Template
 	userCodes *oauth.UserCodeGuard // limits user-code entry at /device (RFC 8628 Section 5.1)
 	passwords *oauth.PasswordGuard // limits wrong passwords at the sign-in forms
+	metrics   *providerMetrics
+}
+
+// Router is the provider's HTTP handler, and the handler of its metrics
+// for a listener of their own (METRICS_ADDR).
+type Router struct {
+	*gin.Engine
+	Metrics http.Handler
 }
 
 // NewRouter returns the provider's HTTP handler: every route of SPEC.md.
 // sessionSecret keys the login session cookie (signed and encrypted).
-func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.Handler {
+func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Router {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{p: p, log: log, templates: parseTemplates(),
+	m := service.NewMetrics()
+	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
 		userCodes: oauth.NewUserCodeGuard(p.Config.DeviceCodeTTL), passwords: oauth.NewPasswordGuard()}
+	p.OnSecurityEvent = s.metrics.securityEvent
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	_ = r.SetTrustedProxies(nil) // the client address is the connection's, never X-Forwarded-For
-	r.Use(assignRequestID, s.recoverPanics, s.logRequests, limitBody)
+	trustProxies(r, p.Config.TrustedProxies)
+	r.Use(assignRequestID, service.Observe(log, m), s.recoverPanics, noteClientID, limitBody)
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 
 	r.GET("/", s.handleIndex)
+	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
 
 	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.
 	api := newCORSGroup(r)
@@ -64,8 +76,8 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	pages.POST(oauth.PathAuthenticate, s.handleAuthenticate)
 
 	// The token endpoint and its companions: RFC 6749 Section 3.2, RFC 7009, RFC 7662.
-	api.POST(oauth.PathToken, s.handleToken)
-	api.POST(oauth.PathAccessToken, s.handleToken)
+	api.POST(oauth.PathToken, s.countTokens, s.handleToken)
+	api.POST(oauth.PathAccessToken, s.countTokens, s.handleToken)
 	api.POST(oauth.PathRevoke, s.handleRevoke)
 	api.POST(oauth.PathIntrospect, s.handleIntrospect)
 	api.POST(oauth.PathPAR, s.handlePAR) // RFC 9126
@@ -86,7 +98,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) http.H
 	pages.GET(oauth.PathDeviceVerification, s.handleDevice)
 	pages.POST(oauth.PathDeviceVerification, s.handleDevice)
 
-	return r
+	return &Router{Engine: r, Metrics: m.Handler()}
 }
 
 // parseTemplates parses the embedded HTML templates with their one helper.

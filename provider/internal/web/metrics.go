@@ -1,0 +1,140 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/service"
+)
+
+// providerMetrics are the provider's own counters, beside the request
+// metrics every process has (service.Metrics). Every label value comes
+// from a fixed set: grant types the provider accepts, its error codes,
+// its limiters.
+type providerMetrics struct {
+	tokensIssued  *prometheus.CounterVec // {grant_type}
+	tokenErrors   *prometheus.CounterVec // {error}
+	refreshReuse  prometheus.Counter
+	codeReplay    prometheus.Counter
+	loginFailures prometheus.Counter
+	rateLimited   *prometheus.CounterVec // {limit}
+}
+
+// newProviderMetrics registers the counters on reg.
+func newProviderMetrics(reg prometheus.Registerer) *providerMetrics {
+	m := &providerMetrics{
+		tokensIssued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oauth_tokens_issued_total",
+			Help: "Successful token responses, by grant_type."}, []string{"grant_type"}),
+		tokenErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oauth_token_errors_total",
+			Help: "Error responses of the token endpoint, by OAuth error code."}, []string{"error"}),
+		refreshReuse: prometheus.NewCounter(prometheus.CounterOpts{Name: "oauth_refresh_reuse_detected_total",
+			Help: "Rotated-out refresh tokens presented again (each revoked its grant)."}),
+		codeReplay: prometheus.NewCounter(prometheus.CounterOpts{Name: "oauth_code_replay_detected_total",
+			Help: "Authorization codes presented a second time (each revoked its grant)."}),
+		loginFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "oauth_login_failures_total",
+			Help: "Sign-ins refused for a wrong username or password."}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oauth_rate_limited_total",
+			Help: "Requests refused by a rate limit, by limit (password, user_code)."}, []string{"limit"}),
+	}
+	reg.MustRegister(m.tokensIssued, m.tokenErrors, m.refreshReuse, m.codeReplay, m.loginFailures, m.rateLimited)
+	for _, limit := range []string{limitPassword, limitUserCode} {
+		m.rateLimited.WithLabelValues(limit) // exposed at 0 before the first hit, so alerts see the series
+	}
+	return m
+}
+
+// securityEvent counts an event the protocol layer detected and logged.
+func (m *providerMetrics) securityEvent(e oauth.SecurityEvent) {
+	switch e {
+	case oauth.EventRefreshReuse:
+		m.refreshReuse.Inc()
+	case oauth.EventCodeReplay:
+		m.codeReplay.Inc()
+	}
+}
+
+// errorCodeKey is the gin context key of the OAuth error code a request
+// was answered with.
+const errorCodeKey = "oauth.error"
+
+// noteError puts the OAuth error code of an answer on the request's log
+// line, and logs the hidden cause of a server_error. A caller that hung up
+// (its context canceled) is not a server fault: that is logged at info.
+func (s *Server) noteError(c *gin.Context, err *oauth.Error) {
+	c.Set(errorCodeKey, err.Code)
+	service.Note(c, "error", string(err.Code))
+	if err.Code != oauth.ErrServerError {
+		return
+	}
+	if errors.Is(err, context.Canceled) || c.Request.Context().Err() != nil {
+		s.log.InfoContext(c.Request.Context(), "request canceled by the caller", "route", c.FullPath())
+		return
+	}
+	s.log.ErrorContext(c.Request.Context(), "server error", "route", c.FullPath(), "err", err)
+}
+
+// countTokens is the token endpoint's middleware: it counts each answer,
+// tokens issued by grant type or the error code.
+func (s *Server) countTokens(c *gin.Context) {
+	c.Next()
+	if code, failed := c.Get(errorCodeKey); failed {
+		s.metrics.tokenErrors.WithLabelValues(string(code.(oauth.ErrorCode))).Inc()
+	} else if c.Writer.Status() == http.StatusOK {
+		s.metrics.tokensIssued.WithLabelValues(c.Request.PostForm.Get("grant_type")).Inc()
+	}
+}
+
+// loginFailed logs and counts a sign-in refused for a wrong username or
+// password. The username is not logged: users type passwords into it.
+func (s *Server) loginFailed(c *gin.Context) {
+	s.metrics.loginFailures.Inc()
+	s.log.WarnContext(c.Request.Context(), "sign-in refused: wrong username or password", "client_address", clientKey(c))
+}
+
+// The limits, as the "limit" label names them.
+const (
+	limitPassword = "password"  // wrong passwords per address (oauth.PasswordGuard)
+	limitUserCode = "user_code" // user-code entries per address (oauth.UserCodeGuard)
+)
+
+// rateLimited logs and counts a request refused by one of the limits.
+func (s *Server) rateLimited(c *gin.Context, limit string) {
+	s.metrics.rateLimited.WithLabelValues(limit).Inc()
+	s.log.WarnContext(c.Request.Context(), "rate limit hit: too many wrong "+limit+" attempts from this address; refused",
+		"limit", limit, "client_address", clientKey(c))
+}
+
+// maxLoggedClientID bounds the client_id written to a log line: it comes
+// from the request, before anything checked it.
+const maxLoggedClientID = 100
+
+// noteClientID puts the client_id a request named on its log line: from
+// the form, the query (authorization requests) or HTTP Basic (form-encoded,
+// [RFC 6749 Section 2.3.1]). It is the claimed id, whether or not the
+// client authenticated; a client_id is not a secret.
+//
+// [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+func noteClientID(c *gin.Context) {
+	c.Next()
+	id := c.Request.PostForm.Get("client_id")
+	if id == "" {
+		id = c.Request.URL.Query().Get("client_id")
+	}
+	if user, _, ok := c.Request.BasicAuth(); id == "" && ok {
+		if decoded, err := url.QueryUnescape(user); err == nil {
+			id = decoded
+		}
+	}
+	if len(id) > maxLoggedClientID {
+		id = id[:maxLoggedClientID] + "…"
+	}
+	if id != "" {
+		service.Note(c, "client_id", id)
+	}
+}

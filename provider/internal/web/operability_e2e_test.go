@@ -1,0 +1,231 @@
+package web_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/internal/web"
+	"github.com/oauth-reference/provider/processtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// metricValue returns the value of the sample named series (name and
+// labels exactly as exposed) in a Prometheus text page, or "".
+func metricValue(page, series string) string {
+	for line := range strings.SplitSeq(page, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			return rest
+		}
+	}
+	return ""
+}
+
+func getMetrics(t *testing.T, u string) string {
+	t.Helper()
+	resp, body := callResource(t, u, "")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("GET %s: got %d %q, want 200 text/plain", u, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	return body
+}
+
+// TestMetricsCountTheFlow runs a code exchange, a refresh, a refresh token
+// reuse, a code replay, a wrong password and an unknown path, and checks
+// each counter of /metrics — and that no raw path becomes a label.
+func TestMetricsCountTheFlow(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+	verifier := oauth2.GenerateVerifier()
+	code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+	tok, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier)); err == nil {
+		t.Fatal("a replayed code was accepted")
+	}
+	if _, err := refresh(cfg, tok.RefreshToken); err == nil {
+		t.Fatal("the refresh token of a replayed code's grant still works")
+	}
+	tok2, err := cfg.Exchange(context.Background(), getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier)), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := refresh(cfg, tok2.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = refresh(cfg, tok2.RefreshToken) // reuse
+	rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong", nil)
+	callResource(t, srv.URL+"/no/such/path/c0ffee", "")
+
+	page := getMetrics(t, srv.URL+"/metrics")
+	for series, want := range map[string]string{
+		`oauth_tokens_issued_total{grant_type="authorization_code"}`:                  "2",
+		`oauth_tokens_issued_total{grant_type="refresh_token"}`:                       "1",
+		`oauth_token_errors_total{error="invalid_grant"}`:                             "3",
+		`oauth_refresh_reuse_detected_total`:                                          "1",
+		`oauth_code_replay_detected_total`:                                            "1",
+		`oauth_login_failures_total`:                                                  "1",
+		`http_requests_total{method="POST",route="/oauth/token",status="200"}`:        "3",
+		`http_requests_total{method="POST",route="/oauth/token",status="400"}`:        "3",
+		`http_requests_total{method="GET",route="unmatched",status="404"}`:            "1",
+		`http_request_duration_seconds_count{route="/oauth/token"}`:                   "6",
+		`http_requests_total{method="POST",route="/oauth/authenticate",status="401"}`: "1",
+	} {
+		if got := metricValue(page, series); got != want {
+			t.Errorf("%s: got %q, want %q", series, got, want)
+		}
+	}
+	for _, family := range []string{"go_goroutines", "process_resident_memory_bytes", "oauth_rate_limited_total"} {
+		if !strings.Contains(page, "# TYPE "+family+" ") {
+			t.Errorf("/metrics has no %s", family)
+		}
+	}
+	if strings.Contains(page, "c0ffee") {
+		t.Error("a raw request path became a label: cardinality is unbounded")
+	}
+}
+
+// TestMetricsRateLimited counts the password limit being hit.
+func TestMetricsRateLimited(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	for range oauth.WrongPasswordsPerClient + 2 {
+		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong", nil)
+	}
+	page := getMetrics(t, srv.URL+"/metrics")
+	if got := metricValue(page, `oauth_rate_limited_total{limit="password"}`); got != "2" {
+		t.Errorf(`oauth_rate_limited_total{limit="password"}: got %q, want "2"`, got)
+	}
+}
+
+// TestMetricsOnTheirOwnListener: with METRICS_ADDR set, the main listener
+// has no /metrics; the router's Metrics handler serves them.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" }})
+	if resp, _ := callResource(t, srv.URL+"/metrics", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the main listener with METRICS_ADDR set: got %d, want 404", resp.StatusCode)
+	}
+	rec := httptest.NewRecorder()
+	srv.Config.Handler.(*web.Router).Metrics.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "http_requests_total") {
+		t.Errorf("the metrics handler: got %d, want 200 with http_requests_total", rec.Code)
+	}
+}
+
+// TestHealthAndReadiness: /healthz answers while the process runs;
+// /readyz answers 200 while the store answers, 503 once it does not.
+func TestHealthAndReadiness(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	for path, want := range map[string]string{"/healthz": `{"status":"ok"}`, "/readyz": `{"status":"ready"}`} {
+		resp, body := callResource(t, srv.URL+path, "")
+		if resp.StatusCode != http.StatusOK || body != want {
+			t.Errorf("GET %s: got %d %s, want 200 %s", path, resp.StatusCode, body, want)
+		}
+	}
+	if err := srv.Provider.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := callResource(t, srv.URL+"/readyz", ""); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz with the store closed: got %d %s, want 503", resp.StatusCode, body)
+	}
+	if resp, _ := callResource(t, srv.URL+"/healthz", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /healthz with the store closed: got %d, want 200 (the process still runs)", resp.StatusCode)
+	}
+}
+
+// TestTrustedProxies: the password limit keys by X-Forwarded-For only on
+// connections from TRUSTED_PROXIES; from anyone else the header is
+// ignored, so it cannot buy a fresh budget.
+func TestTrustedProxies(t *testing.T) {
+	loopback := netip.MustParsePrefix("127.0.0.0/8")
+	for _, tt := range []struct {
+		name         string
+		proxies      []netip.Prefix
+		otherLimited bool // is a second forwarded address limited by the first one's wrong passwords?
+	}{
+		{"no trusted proxies: X-Forwarded-For is ignored", nil, true},
+		{"a trusted proxy: each forwarded address has its own budget", []netip.Prefix{loopback}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.TrustedProxies = tt.proxies }})
+			wrong := func(forwardedFor string) int {
+				resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong",
+					map[string]string{"X-Forwarded-For": forwardedFor})
+				return resp.StatusCode
+			}
+			for range oauth.WrongPasswordsPerClient {
+				wrong("198.51.100.7, 203.0.113.1")
+			}
+			if got := wrong("203.0.113.1"); got != http.StatusTooManyRequests {
+				t.Errorf("the address that sent the wrong passwords: got %d, want 429", got)
+			}
+			if got := wrong("203.0.113.2"); (got == http.StatusTooManyRequests) != tt.otherLimited {
+				t.Errorf("another forwarded address: got %d, limited = %v, want limited = %v", got, got == http.StatusTooManyRequests, tt.otherLimited)
+			}
+		})
+	}
+}
+
+// TestIssuerNeverFromTheRequest: Host and X-Forwarded-* do not change the
+// issuer or the endpoints in the metadata.
+func TestIssuerNeverFromTheRequest(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{Issuer: "https://as.example", Configure: func(c *config.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/.well-known/openid-configuration", nil)
+	req.Host = "evil.example"
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	req.Header.Set("X-Forwarded-Proto", "http")
+	req.Header.Set("Forwarded", "host=evil.example;proto=http")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(t, resp)
+	var md struct {
+		Issuer                string `json:"issuer"`
+		AuthorizationEndpoint string `json:"authorization_endpoint"`
+	}
+	if err := json.Unmarshal([]byte(body), &md); err != nil {
+		t.Fatal(err)
+	}
+	if md.Issuer != "https://as.example" || md.AuthorizationEndpoint != "https://as.example/oauth/authorize" || strings.Contains(body, "evil") {
+		t.Errorf("got issuer %q, authorization_endpoint %q; want them from ISSUER only", md.Issuer, md.AuthorizationEndpoint)
+	}
+}
+
+// requestLine matches one request line of the text log.
+var requestLine = regexp.MustCompile(`(?m)^.*msg=request .*$`)
+
+// TestRequestLogLines checks the per-request line: request id (the one
+// answered in X-Request-Id), method, route (not the query), status,
+// duration, client_id and the OAuth error code.
+func TestRequestLogLines(t *testing.T) {
+	var log processtest.Buffer
+	srv := providertest.New(t, providertest.Options{LogOutput: &log})
+	resp, _ := rawPost(t, srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}.Encode(),
+		map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("testclient:wrong-secret"))})
+	id := resp.Header.Get("X-Request-Id")
+	lines := requestLine.FindAllString(log.String(), -1)
+	if len(lines) != 1 {
+		t.Fatalf("got %d request lines, want 1:\n%s", len(lines), log.String())
+	}
+	for _, want := range []string{"request_id=" + id, "method=POST", "route=/oauth/token", "status=401", "duration=",
+		"client_id=testclient", "error=invalid_client"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("the request line lacks %q: %s", want, lines[0])
+		}
+	}
+}

@@ -27,7 +27,7 @@ func (p *Provider) signIDToken(ctx context.Context, t issuedTokens, accessToken 
 	}
 	scoped := userClaims(user, t.scope)
 	claims.Name, claims.Email, claims.EmailVerified = scoped.Name, scoped.Email, scoped.EmailVerified
-	raw, err := p.Keys.SignIDToken(claims, "") // "": RS256, the default
+	raw, err := p.Keys.SignIDToken(claims, token.Algorithm(t.client.IDTokenSignedResponseAlg))
 	if err != nil {
 		return "", serverError(err)
 	}

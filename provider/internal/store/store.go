@@ -87,6 +87,10 @@ type Client struct {
 	// ExpiresAt is when a registered client that has never been used is
 	// deleted; it is zero once the client is used, and for the demo clients.
 	ExpiresAt time.Time
+	// IDTokenSignedResponseAlg is the JWS alg of the client's ID tokens,
+	// its registered id_token_signed_response_alg (OpenID Connect
+	// Registration Section 2): "RS256", "ES256" or "EdDSA"; "" = RS256.
+	IDTokenSignedResponseAlg string
 }
 
 // User is a resource owner who can sign in at the provider.

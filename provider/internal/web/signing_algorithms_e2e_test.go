@@ -122,3 +122,48 @@ func metadata(t *testing.T, srv *providertest.Server) map[string]any {
 	}
 	return doc
 }
+
+// TestIDTokenSignedResponseAlg registers the demo client with each
+// id_token_signed_response_alg ([OIDC Registration Section 2]) and checks
+// that go-oidc, told to accept only that alg, verifies its ID token and
+// the at_hash of its access token ([OIDC Core Section 3.1.3.6]: SHA-512 for
+// EdDSA).
+//
+// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+// [OIDC Core Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
+func TestIDTokenSignedResponseAlg(t *testing.T) {
+	t.Parallel()
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		t.Run(alg, func(t *testing.T) {
+			t.Parallel()
+			// EdDSA has a key only when configured.
+			srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.AccessTokenSigningAlg = "EdDSA" }})
+			ctx := context.Background()
+			client, err := srv.Provider.Store.GetClient(ctx, "testclient")
+			if err != nil {
+				t.Fatal(err)
+			}
+			client.IDTokenSignedResponseAlg = alg
+			if err := srv.Provider.Store.UpsertClient(ctx, client); err != nil {
+				t.Fatal(err)
+			}
+			login := newBrowser(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid"))
+			raw, _ := login.Extra("id_token").(string)
+			if got := jwtPart(t, raw, 0)["alg"]; got != alg {
+				t.Errorf("ID token alg: got %v, want %s", got, alg)
+			}
+			provider, err := oidc.NewProvider(ctx, srv.Issuer)
+			if err != nil {
+				t.Fatalf("oidc.NewProvider: %v", err)
+			}
+			verifier := provider.Verifier(&oidc.Config{ClientID: "testclient", SupportedSigningAlgs: []string{alg}})
+			idToken, err := verifier.Verify(ctx, raw)
+			if err != nil {
+				t.Fatalf("go-oidc Verify: %v", err)
+			}
+			if err := idToken.VerifyAccessToken(login.AccessToken); err != nil {
+				t.Errorf("go-oidc at_hash check: %v", err)
+			}
+		})
+	}
+}

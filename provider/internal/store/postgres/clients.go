@@ -14,14 +14,16 @@ import (
 // and GetClient's scan.
 const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
 	require_pushed_authorization_requests, dpop_bound_access_tokens,
-	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at`
+	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at,
+	id_token_signed_response_alg`
 
 // clientValues are the stored forms of c's fields, in clientColumns order.
 func clientValues(c store.Client) []any {
 	return []any{c.ID, c.Name, string(c.Type), c.SecretHash,
 		list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
-		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullTime(c.IssuedAt), nullTime(c.ExpiresAt)}
+		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullTime(c.IssuedAt), nullTime(c.ExpiresAt),
+		c.IDTokenSignedResponseAlg}
 }
 
 // UpsertClient creates the client, or replaces every field of the client with
@@ -29,7 +31,7 @@ func clientValues(c store.Client) []any {
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -44,7 +46,8 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			jwks = excluded.jwks,
 			registration_token_hash = excluded.registration_token_hash,
 			issued_at = excluded.issued_at,
-			expires_at = excluded.expires_at`,
+			expires_at = excluded.expires_at,
+			id_token_signed_response_alg = excluded.id_token_signed_response_alg`,
 		clientValues(c)...)
 	if err != nil {
 		return fmt.Errorf("postgres: upsert client %q: %w", c.ID, err)
@@ -56,7 +59,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, clientValues(c)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, clientValues(c)...)
 	return insertErr("create client", err)
 }
 
@@ -85,7 +88,8 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 	err := s.pool.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id).
 		Scan(&c.ID, &c.Name, &clientType, &c.SecretHash, &c.RedirectURIs, &c.GrantTypes, &c.Scopes, &c.DefaultScope,
 			&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
-			&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt)
+			&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,
+			&c.IDTokenSignedResponseAlg)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}

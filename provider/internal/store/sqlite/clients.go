@@ -12,14 +12,16 @@ import (
 // and scanClient.
 const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
 	require_pushed_authorization_requests, dpop_bound_access_tokens,
-	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at`
+	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at,
+	id_token_signed_response_alg`
 
 // clientValues are the stored forms of c's fields, in clientColumns order.
 func clientValues(c store.Client) []any {
 	return []any{c.ID, c.Name, string(c.Type), c.SecretHash,
 		jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
-		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullMicros(c.IssuedAt), nullMicros(c.ExpiresAt)}
+		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullMicros(c.IssuedAt), nullMicros(c.ExpiresAt),
+		c.IDTokenSignedResponseAlg}
 }
 
 // UpsertClient creates the client, or replaces every field of the client with
@@ -27,7 +29,7 @@ func clientValues(c store.Client) []any {
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -42,7 +44,8 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			jwks = excluded.jwks,
 			registration_token_hash = excluded.registration_token_hash,
 			issued_at = excluded.issued_at,
-			expires_at = excluded.expires_at`,
+			expires_at = excluded.expires_at,
+			id_token_signed_response_alg = excluded.id_token_signed_response_alg`,
 		clientValues(c)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: upsert client %q: %w", c.ID, err)
@@ -54,7 +57,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
 	return insertErr("create client", err)
 }
 
@@ -85,7 +88,8 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 	err := s.getClient.QueryRowContext(ctx, id).Scan(
 		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope,
 		&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
-		&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt)
+		&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,
+		&c.IDTokenSignedResponseAlg)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}

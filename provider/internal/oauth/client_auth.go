@@ -35,6 +35,8 @@ type ClientCredentials struct {
 	Method   ClientAuthMethod
 	ClientID string
 	Secret   string
+	// Assertion is the parsed client_assertion of private_key_jwt.
+	Assertion *ClientAssertion
 }
 
 // ParseClientCredentials reads a client's credentials from the Authorization
@@ -53,6 +55,16 @@ func ParseClientCredentials(authorization string, form url.Values) (ClientCreden
 	if err != nil {
 		return ClientCredentials{}, err
 	}
+	assertionType, err := singleValue(form, "client_assertion_type")
+	if err != nil {
+		return ClientCredentials{}, err
+	}
+	if assertionType != "" {
+		if authorization != "" || formSecret != "" {
+			return ClientCredentials{}, invalidRequest("the client used more than one authentication method")
+		}
+		return parseAssertionCredentials(assertionType, formID, form)
+	}
 	if authorization != "" {
 		cc, err := parseBasicAuth(authorization)
 		if err != nil {
@@ -67,6 +79,35 @@ func ParseClientCredentials(authorization string, form url.Values) (ClientCreden
 		return ClientCredentials{Method: AuthClientSecretPost, ClientID: formID, Secret: formSecret}, nil
 	}
 	return ClientCredentials{Method: AuthNone, ClientID: formID}, nil
+}
+
+// parseAssertionCredentials reads the client authentication of [RFC 7523
+// Section 2.2]: client_assertion_type, client_assertion and, optionally,
+// client_id, which must then name the assertion's subject ([RFC 7521
+// Section 4.2]: "If present, the value of the "client_id" parameter MUST
+// identify the same client as is identified by the client assertion.").
+//
+// [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+// [RFC 7521 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7521#section-4.2
+func parseAssertionCredentials(assertionType, formID string, form url.Values) (ClientCredentials, *Error) {
+	if assertionType != ClientAssertionTypeJWT {
+		return ClientCredentials{}, NewError(ErrInvalidClient, "client_assertion_type must be "+ClientAssertionTypeJWT)
+	}
+	raw, err := singleValue(form, "client_assertion")
+	if err != nil {
+		return ClientCredentials{}, err
+	}
+	if raw == "" {
+		return ClientCredentials{}, invalidRequest("client_assertion is required with client_assertion_type")
+	}
+	assertion, err := ParseClientAssertion(raw)
+	if err != nil {
+		return ClientCredentials{}, err
+	}
+	if formID != "" && formID != assertion.Subject {
+		return ClientCredentials{}, NewError(ErrInvalidClient, "client_id does not match the client_assertion's \"sub\"")
+	}
+	return ClientCredentials{Method: AuthPrivateKeyJWT, ClientID: assertion.Subject, Assertion: assertion}, nil
 }
 
 // parseBasicAuth decodes an HTTP Basic header ([RFC 7617]) whose user-id and
@@ -115,7 +156,7 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 	if err != nil {
 		return store.Client{}, serverError(err)
 	}
-	if err := checkClientSecret(client, cc, fail); err != nil {
+	if err := p.checkClientCredentials(ctx, client, cc, fail); err != nil {
 		return store.Client{}, err
 	}
 	if err := p.markClientUsed(ctx, client); err != nil {
@@ -124,24 +165,27 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 	return client, nil
 }
 
-// checkClientSecret checks the method and the credentials a client
-// presented against its registration. A client that registered a
-// token_endpoint_auth_method ([RFC 7591 Section 2]) must use that one.
+// checkClientCredentials checks the method and the credentials a client
+// presented against its registration: a public client only names itself; a
+// confidential one proves its secret, or signs an assertion with its key. A
+// client that registered a token_endpoint_auth_method ([RFC 7591 Section
+// 2]) must use that one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
-func checkClientSecret(client store.Client, cc ClientCredentials, fail *Error) *Error {
+func (p *Provider) checkClientCredentials(ctx context.Context, client store.Client, cc ClientCredentials, fail *Error) *Error {
 	if client.TokenEndpointAuthMethod != "" && cc.Method != ClientAuthMethod(client.TokenEndpointAuthMethod) {
 		fail.Description = "this client registered token_endpoint_auth_method " + client.TokenEndpointAuthMethod
 		return fail
 	}
-	if client.Type == store.Public {
-		if cc.Method != AuthNone {
-			fail.Description = "a public client has no secret to present"
-			return fail
-		}
+	switch {
+	case client.Type == store.Public && cc.Method != AuthNone:
+		fail.Description = "a public client has no secret to present"
+		return fail
+	case client.Type == store.Public:
 		return nil
-	}
-	if cc.Method == AuthNone || !secretMatches(cc.Secret, client.SecretHash) {
+	case cc.Method == AuthPrivateKeyJWT:
+		return p.verifyClientAssertion(ctx, client, cc.Assertion, fail)
+	case cc.Method == AuthNone || !secretMatches(cc.Secret, client.SecretHash):
 		return fail
 	}
 	return nil

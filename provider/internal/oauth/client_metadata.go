@@ -278,7 +278,7 @@ func metadataOf(c store.Client) ClientMetadata {
 
 // The metadata values a client may register.
 var (
-	registrableAuthMethods = []ClientAuthMethod{AuthClientSecretBasic, AuthClientSecretPost, AuthNone}
+	registrableAuthMethods = []ClientAuthMethod{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone}
 	registrableGrantTypes  = []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken,
 		GrantTypeClientCredentials, GrantTypeDeviceCode}
 )

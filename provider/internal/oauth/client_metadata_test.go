@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -29,8 +30,10 @@ func jwksOf(t testing.TB, keys ...any) string {
 }
 
 func TestCheckClientMetadata(t *testing.T) {
-	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	edPub, edPriv, _ := ed25519.GenerateKey(rand.Reader)
 	ecP256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecP384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	rsa1024, _ := rsa.GenerateKey(rand.Reader, 1024)
 	goodJWKS := jwksOf(t, edPub, &ecP256.PublicKey)
 	const web = `"redirect_uris":["https://app.example/cb"]`
 	tests := []struct {
@@ -68,6 +71,8 @@ func TestCheckClientMetadata(t *testing.T) {
 		{"a 101-character client_name", `{` + web + `,"client_name":"` + strings.Repeat("n", 101) + `"}`, ErrInvalidClientMetadata},
 		{"a client_name with a newline", `{` + web + `,"client_name":"a\nb"}`, ErrInvalidClientMetadata},
 		{"jwks without private_key_jwt", `{` + web + `,"jwks":` + goodJWKS + `}`, ErrInvalidClientMetadata},
+		{"private_key_jwt with EC P-256 and Ed25519 keys", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + goodJWKS + `}`, ""},
+		{"private_key_jwt without jwks", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt"}`, ErrInvalidClientMetadata},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +88,25 @@ func TestCheckClientMetadata(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a malformed jwks: each kind is invalid_client_metadata", func(t *testing.T) {
+		for name, jwks := range map[string]string{
+			"not an object":       `"keys"`,
+			"no keys":             `{"keys":[]}`,
+			"a private key":       jwksOf(t, edPriv),
+			"RSA under 2048 bits": jwksOf(t, &rsa1024.PublicKey),
+			"EC on P-384":         jwksOf(t, &ecP384.PublicKey),
+			"a symmetric key":     `{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`,
+			"an encryption key":   `{"keys":[{"kty":"OKP","crv":"Ed25519","use":"enc","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`,
+			"eleven keys":         jwksOf(t, edPub, edPub, edPub, edPub, edPub, edPub, edPub, edPub, edPub, edPub, edPub),
+		} {
+			m := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "private_key_jwt",
+				JWKS: json.RawMessage(jwks)}
+			err := CheckClientMetadata(&m)
+			if err == nil || err.Code != ErrInvalidClientMetadata || !strings.HasPrefix(err.Description, "jwks: ") {
+				t.Errorf("%s: got %v, want invalid_client_metadata about jwks", name, err)
+			}
+		}
+	})
 	t.Run("wrong JSON types are invalid_client_metadata", func(t *testing.T) {
 		for _, doc := range []string{`[]`, `"x"`, `{"redirect_uris":"https://a.example/cb"}`, `{"grant_types":[1]}`, `{"scope":["read"]}`, `{`} {
 			if _, err := ParseClientMetadata([]byte(doc)); err == nil || err.Code != ErrInvalidClientMetadata {

@@ -18,6 +18,7 @@
 //	registration.go              RFC 7591 §3 (registration endpoint, initial access token, rate limit), RFC 7592 §2.1, §2.3 (read, delete)
 //	client_metadata.go           RFC 7591 §2, §3.2.2 (client metadata rules and refusals), RFC 6749 §3.1.2 (redirect URIs)
 //	client_jwks.go               RFC 7591 §2 (jwks: public signing keys only), RFC 7518 §3.3 (RSA key size)
+//	client_assertion.go          RFC 7523 §2.2, §3, OIDC Core §9 (private_key_jwt: signature, iss, sub, aud, exp, jti once), RFC 7521 §4.2
 //	token.go                     RFC 6749 §3.2, §5.1 (token endpoint, response), RFC 9068 (JWT access tokens)
 //	grant_authorization_code.go  RFC 6749 §4.1.3 (code exchange), §4.1.2 (single use; replay revokes the grant)
 //	grant_refresh_token.go       RFC 6749 §6, RFC 9700 §4.14.2 (rotation, reuse detection, REFRESH_REUSE_GRACE)

@@ -1,7 +1,5 @@
 package oauth
 
-import "github.com/oauth-reference/provider/internal/token"
-
 // Endpoint paths, relative to the issuer. The web package routes them; the
 // metadata documents publish them.
 const (
@@ -25,31 +23,35 @@ const (
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 // [OIDC Discovery Section 3]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
 type Metadata struct {
-	Issuer                                     string   `json:"issuer"`
-	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
-	TokenEndpoint                              string   `json:"token_endpoint"`
-	JWKSURI                                    string   `json:"jwks_uri"`
-	UserInfoEndpoint                           string   `json:"userinfo_endpoint"`
-	RevocationEndpoint                         string   `json:"revocation_endpoint"`
-	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
-	DeviceAuthorizationEndpoint                string   `json:"device_authorization_endpoint"`
-	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
-	ScopesSupported                            []string `json:"scopes_supported"`
-	ResponseTypesSupported                     []string `json:"response_types_supported"`
-	ResponseModesSupported                     []string `json:"response_modes_supported"`
-	GrantTypesSupported                        []string `json:"grant_types_supported"`
-	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
-	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
-	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
-	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
-	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
-	SubjectTypesSupported                      []string `json:"subject_types_supported"`
-	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
-	ClaimsSupported                            []string `json:"claims_supported"`
-	PromptValuesSupported                      []string `json:"prompt_values_supported"`
-	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
-	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
-	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
+	Issuer                                    string   `json:"issuer"`
+	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
+	TokenEndpoint                             string   `json:"token_endpoint"`
+	JWKSURI                                   string   `json:"jwks_uri"`
+	UserInfoEndpoint                          string   `json:"userinfo_endpoint"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
+	DeviceAuthorizationEndpoint               string   `json:"device_authorization_endpoint"`
+	RegistrationEndpoint                      string   `json:"registration_endpoint,omitempty"`
+	ScopesSupported                           []string `json:"scopes_supported"`
+	ResponseTypesSupported                    []string `json:"response_types_supported"`
+	ResponseModesSupported                    []string `json:"response_modes_supported"`
+	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	// The algorithms of private_key_jwt assertions at each endpoint.
+	TokenEndpointAuthSigningAlgValuesSupported         []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	RevocationEndpointAuthSigningAlgValuesSupported    []string `json:"revocation_endpoint_auth_signing_alg_values_supported"`
+	IntrospectionEndpointAuthSigningAlgValuesSupported []string `json:"introspection_endpoint_auth_signing_alg_values_supported"`
+	CodeChallengeMethodsSupported                      []string `json:"code_challenge_methods_supported"`
+	AuthorizationResponseIssParameterSupported         bool     `json:"authorization_response_iss_parameter_supported"`
+	SubjectTypesSupported                              []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported                   []string `json:"id_token_signing_alg_values_supported"`
+	ClaimsSupported                                    []string `json:"claims_supported"`
+	PromptValuesSupported                              []string `json:"prompt_values_supported"`
+	RequestParameterSupported                          bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported                       bool     `json:"request_uri_parameter_supported"`
+	ClaimsParameterSupported                           bool     `json:"claims_parameter_supported"`
 	// RFC 9126 Section 5.
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
 	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
@@ -70,7 +72,8 @@ type Metadata struct {
 // [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
 func (p *Provider) Metadata() Metadata {
 	iss := p.Config.Issuer
-	secretMethods := []string{string(AuthClientSecretBasic), string(AuthClientSecretPost)}
+	secretMethods := []string{string(AuthClientSecretBasic), string(AuthClientSecretPost), string(AuthPrivateKeyJWT)}
+	assertionAlgs := algorithmNames(ClientAssertionAlgs...)
 	m := Metadata{
 		Issuer:                      iss,
 		AuthorizationEndpoint:       iss + PathAuthorize,
@@ -85,14 +88,17 @@ func (p *Provider) Metadata() Metadata {
 		ResponseModesSupported:      []string{"query"},
 		GrantTypesSupported: []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken,
 			GrantTypeClientCredentials, GrantTypeDeviceCode},
-		TokenEndpointAuthMethodsSupported:          append(secretMethods, string(AuthNone)),
-		RevocationEndpointAuthMethodsSupported:     append(secretMethods, string(AuthNone)),
-		IntrospectionEndpointAuthMethodsSupported:  secretMethods,
-		CodeChallengeMethodsSupported:              []string{CodeChallengeMethodS256},
-		AuthorizationResponseIssParameterSupported: true,
-		SubjectTypesSupported:                      []string{"public"},
-		IDTokenSigningAlgValuesSupported:           algorithmNames(p.Keys.Algorithms()...),
-		AccessTokenSigningAlgValuesSupported:       algorithmNames(p.Keys.AccessTokenAlgorithm()),
+		TokenEndpointAuthMethodsSupported:                  append(secretMethods, string(AuthNone)),
+		RevocationEndpointAuthMethodsSupported:             append(secretMethods, string(AuthNone)),
+		IntrospectionEndpointAuthMethodsSupported:          secretMethods,
+		TokenEndpointAuthSigningAlgValuesSupported:         assertionAlgs,
+		RevocationEndpointAuthSigningAlgValuesSupported:    assertionAlgs,
+		IntrospectionEndpointAuthSigningAlgValuesSupported: assertionAlgs,
+		CodeChallengeMethodsSupported:                      []string{CodeChallengeMethodS256},
+		AuthorizationResponseIssParameterSupported:         true,
+		SubjectTypesSupported:                              []string{"public"},
+		IDTokenSigningAlgValuesSupported:                   algorithmNames(p.Keys.Algorithms()...),
+		AccessTokenSigningAlgValuesSupported:               algorithmNames(p.Keys.AccessTokenAlgorithm()),
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 			"name", "email", "email_verified"},
 		PromptValuesSupported: []string{"none", "login", "consent"},
@@ -110,7 +116,7 @@ func (p *Provider) Metadata() Metadata {
 }
 
 // algorithmNames are the "alg" values of algs.
-func algorithmNames(algs ...token.Algorithm) []string {
+func algorithmNames[A ~string](algs ...A) []string {
 	names := make([]string, len(algs))
 	for i, a := range algs {
 		names[i] = string(a)

@@ -1,0 +1,171 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// ClientAssertionTypeJWT is the client_assertion_type of a JWT client
+// assertion, [RFC 7523 Section 2.2].
+//
+// [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+const ClientAssertionTypeJWT = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// ClientAssertionAlgs are the algorithms a client may sign its assertion
+// with (token_endpoint_auth_signing_alg_values_supported): asymmetric only,
+// never "none" or HMAC, each matching a key kind parseClientJWKS accepts.
+var ClientAssertionAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA}
+
+// Bounds on a client assertion.
+const (
+	// maxClientAssertionLen bounds the assertion before it is parsed.
+	maxClientAssertionLen = 8 << 10
+	// maxAssertionLifetime is how far in the future "exp" may be: the seen
+	// jti set keeps each jti that long, so it bounds its size.
+	maxAssertionLifetime = 5 * time.Minute
+	// assertionLeeway allows for clocks that differ a little.
+	assertionLeeway = 30 * time.Second
+)
+
+// ClientAssertion is a parsed, not yet verified, client assertion.
+type ClientAssertion struct {
+	token *jwt.JSONWebToken
+	// Subject is the unverified "sub": the client_id the assertion claims,
+	// used only to find the client whose keys then verify it.
+	Subject string
+}
+
+// ParseClientAssertion parses a client_assertion ([RFC 7523 Section 2.2]:
+// "The value of the "client_assertion" parameter contains a single JWT.")
+// without verifying it: a compact JWS, signed with one of
+// ClientAssertionAlgs, within maxClientAssertionLen. Every failure is
+// invalid_client.
+//
+// [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
+	bad := func(why string) *Error { return NewError(ErrInvalidClient, "client_assertion: "+why) }
+	if len(raw) > maxClientAssertionLen {
+		return nil, bad("too long")
+	}
+	tok, err := jwt.ParseSigned(raw, ClientAssertionAlgs)
+	if err != nil {
+		return nil, bad("not a JWS compact JWT signed with one of " + strings.Join(algorithmNames(ClientAssertionAlgs...), ", "))
+	}
+	var claims jwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
+		return nil, bad("the claims are not a JSON object of JWT claims")
+	}
+	if claims.Subject == "" {
+		return nil, bad(`"sub" must name the client_id`)
+	}
+	return &ClientAssertion{token: tok, Subject: claims.Subject}, nil
+}
+
+// verifyClientAssertion authenticates a client by its assertion, the
+// checks of [RFC 7523 Section 3] and [OIDC Core Section 9] in order. Every
+// failure is invalid_client, its description naming the check.
+//
+// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
+// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, a *ClientAssertion, fail *Error) *Error {
+	refuse := func(why string) *Error {
+		fail.Description = "client_assertion: " + why
+		return fail
+	}
+	// "The JWT MUST be digitally signed or have a Message Authentication
+	// Code (MAC) applied by the issuer" (RFC 7523 Section 3): here, signed
+	// by a key the client registered in jwks.
+	claims, ok := verifiedClaims(client, a)
+	if !ok {
+		return refuse("the signature does not verify with any key of the client's registered jwks")
+	}
+	// "iss ... This MUST contain the client_id of the OAuth Client" and
+	// "sub ... This MUST contain the client_id of the OAuth Client" (OIDC
+	// Core Section 9); RFC 7523 Section 3: "For client authentication, the
+	// subject MUST be the "client_id" of the OAuth client."
+	if claims.Issuer != client.ID || claims.Subject != client.ID {
+		return refuse(`"iss" and "sub" must both be the client_id`)
+	}
+	// "The JWT MUST contain an "aud" (audience) claim containing a value
+	// that identifies the authorization server as an intended audience"
+	// (RFC 7523 Section 3): the issuer, or the URL of an endpoint that
+	// authenticates clients.
+	if !slices.ContainsFunc(p.assertionAudiences(), claims.Audience.Contains) {
+		return refuse(`"aud" must name this authorization server: its issuer or the endpoint's URL`)
+	}
+	// "The authorization server MUST reject any JWT with an expiration time
+	// that has passed, subject to allowable clock skew between systems"
+	// (RFC 7523 Section 3); one too far in the future is refused too.
+	now := p.now()
+	if why := checkAssertionTimes(claims, now); why != "" {
+		return refuse(why)
+	}
+	// "jti ... These tokens MUST only be used once, unless conditions for
+	// reuse were negotiated between the parties" (OIDC Core Section 9).
+	if claims.ID == "" {
+		return refuse(`"jti" is required, so that the assertion is used once`)
+	}
+	first, err := p.Store.RecordJTI(ctx, "client_assertion:"+client.ID+":"+claims.ID, claims.Expiry.Time().Add(assertionLeeway))
+	if err != nil {
+		return serverError(err)
+	}
+	if !first {
+		return refuse(`this "jti" was used before: an assertion is accepted once`)
+	}
+	return nil
+}
+
+// verifiedClaims verifies the assertion's signature with the client's
+// registered keys (the one its "kid" names, else each key in turn; a key
+// that names its "alg" only for that algorithm) and returns the claims of
+// the verified payload.
+func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, bool) {
+	var set jose.JSONWebKeySet
+	if client.JWKS == "" || json.Unmarshal([]byte(client.JWKS), &set) != nil {
+		return jwt.Claims{}, false
+	}
+	header := a.token.Headers[0]
+	for _, k := range set.Keys {
+		if header.KeyID != "" && k.KeyID != header.KeyID || k.Algorithm != "" && k.Algorithm != header.Algorithm {
+			continue
+		}
+		var claims jwt.Claims
+		if a.token.Claims(k.Key, &claims) == nil {
+			return claims, true
+		}
+	}
+	return jwt.Claims{}, false
+}
+
+// checkAssertionTimes checks exp (present, not passed, at most
+// maxAssertionLifetime away) and nbf (if present, passed), with
+// assertionLeeway for clock skew. It returns why it refuses, or "".
+func checkAssertionTimes(c jwt.Claims, now time.Time) string {
+	switch {
+	case c.Expiry == nil:
+		return `"exp" is required`
+	case !now.Before(c.Expiry.Time().Add(assertionLeeway)):
+		return "the assertion has expired"
+	case c.Expiry.Time().After(now.Add(maxAssertionLifetime + assertionLeeway)):
+		return `"exp" must be at most 5 minutes away`
+	case c.NotBefore != nil && now.Add(assertionLeeway).Before(c.NotBefore.Time()):
+		return `the assertion is not valid yet ("nbf")`
+	}
+	return ""
+}
+
+// assertionAudiences are the values of "aud" that name this authorization
+// server: the issuer and the URLs of the endpoints that authenticate clients.
+func (p *Provider) assertionAudiences() []string {
+	iss := p.Config.Issuer
+	return []string{iss, iss + PathToken, iss + PathAccessToken, iss + PathPAR, iss + PathRevoke, iss + PathIntrospect,
+		iss + PathDeviceAuthorization}
+}

@@ -1,0 +1,244 @@
+package oauth_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/oauth-reference/provider/internal/clocktest"
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// keyClient is a client registered for private_key_jwt with three keys.
+type keyClient struct {
+	id    string
+	ed    ed25519.PrivateKey
+	ec    *ecdsa.PrivateKey
+	rsa   *rsa.PrivateKey
+	stray ed25519.PrivateKey // a key the client never registered
+	p     *oauth.Provider
+	clock *clocktest.Clock
+}
+
+// newKeyClient starts a provider on SQLite with a fake clock and registers
+// a private_key_jwt client.
+func newKeyClient(t *testing.T) *keyClient {
+	t.Helper()
+	clock := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	cfg := config.Default()
+	cfg.DatabaseURL = filepath.Join(t.TempDir(), "provider.db")
+	k := &keyClient{id: "key-client", clock: clock, p: providertest.NewProvider(t, cfg, clock.Now)}
+	_, k.ed, _ = ed25519.GenerateKey(rand.Reader)
+	_, k.stray, _ = ed25519.GenerateKey(rand.Reader)
+	k.ec, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k.rsa, _ = rsa.GenerateKey(rand.Reader, 2048)
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+		{Key: k.ed.Public(), KeyID: "ed"}, {Key: k.ec.Public(), KeyID: "ec", Algorithm: "ES256"}, {Key: k.rsa.Public(), KeyID: "rsa", Algorithm: "RS256"}}}
+	jwks, _ := json.Marshal(set)
+	err := k.p.Store.CreateClient(context.Background(), store.Client{ID: k.id, Name: "Key client", Type: store.Confidential,
+		GrantTypes: []string{oauth.GrantTypeClientCredentials}, Scopes: []string{"read"}, DefaultScope: "read",
+		TokenEndpointAuthMethod: "private_key_jwt", JWKS: string(jwks)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// claims are valid assertion claims for the client at the current time.
+func (k *keyClient) claims() jwt.Claims {
+	now := k.clock.Now()
+	return jwt.Claims{Issuer: k.id, Subject: k.id, Audience: jwt.Audience{k.p.Config.Issuer + oauth.PathToken},
+		Expiry: jwt.NewNumericDate(now.Add(time.Minute)), IssuedAt: jwt.NewNumericDate(now), ID: rand.Text()}
+}
+
+// sign signs claims with key under alg and kid.
+func sign(t *testing.T, alg jose.SignatureAlgorithm, key crypto.Signer, kid string, claims any) string {
+	t.Helper()
+	opts := (&jose.SignerOptions{}).WithType("JWT")
+	if kid != "" {
+		opts = opts.WithHeader(jose.HeaderKey("kid"), kid)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// token asks for a client_credentials token with the given form.
+func (k *keyClient) token(form url.Values) *oauth.Error {
+	form.Set("grant_type", "client_credentials")
+	req, err := oauth.ParseTokenRequest(form, "")
+	if err != nil {
+		return err
+	}
+	_, err = k.p.Token(context.Background(), req)
+	return err
+}
+
+// assertionForm is the client authentication of RFC 7523 Section 2.2.
+func assertionForm(assertion string) url.Values {
+	return url.Values{"client_assertion_type": {oauth.ClientAssertionTypeJWT}, "client_assertion": {assertion}}
+}
+
+func TestClientAssertion(t *testing.T) {
+	k := newKeyClient(t)
+	now := k.clock.Now()
+	tests := []struct {
+		name      string
+		assertion func() string
+		form      func(url.Values)
+		want      string // "" = accepted; else a fragment of the invalid_client description
+	}{
+		{"EdDSA, found by kid", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) }, nil, ""},
+		{"ES256 without kid: each key is tried", func() string { return sign(t, jose.ES256, k.ec, "", k.claims()) }, nil, ""},
+		{"RS256", func() string { return sign(t, jose.RS256, k.rsa, "rsa", k.claims()) }, nil, ""},
+		{"aud as the issuer, in an array (RFC 7523 Section 3)", func() string {
+			c := k.claims()
+			c.Audience = jwt.Audience{"https://other.example", k.p.Config.Issuer}
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, ""},
+		{"client_id in the form naming the same client (RFC 7521 Section 4.2)", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) },
+			func(f url.Values) { f.Set("client_id", k.id) }, ""},
+
+		{"alg none", func() string {
+			return "eyJhbGciOiJub25lIn0." + b64(`{"iss":"key-client","sub":"key-client"}`) + "."
+		}, nil, "not a JWS"},
+		{"HS256 (a MAC, not a signature of the client's key)", func() string {
+			signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: []byte(strings.Repeat("k", 32))}, nil)
+			raw, _ := jwt.Signed(signer).Claims(k.claims()).Serialize()
+			return raw
+		}, nil, "not a JWS"},
+		{"a key the client never registered", func() string { return sign(t, jose.EdDSA, k.stray, "ed", k.claims()) }, nil, "signature"},
+		{"a key registered for RS256 used with PS256", func() string { return sign(t, jose.PS256, k.rsa, "rsa", k.claims()) }, nil, "signature"},
+		{"iss is not the client_id (OIDC Core Section 9)", func() string {
+			c := k.claims()
+			c.Issuer = "someone-else"
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, `"iss" and "sub"`},
+		{"sub names an unknown client", func() string {
+			c := k.claims()
+			c.Subject = "nobody"
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, "client authentication failed"},
+		{"aud names another server", func() string {
+			c := k.claims()
+			c.Audience = jwt.Audience{"https://other.example/token"}
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, `"aud"`},
+		{"no exp (RFC 7523 Section 3)", func() string {
+			c := k.claims()
+			c.Expiry = nil
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, `"exp" is required`},
+		{"exp has passed", func() string {
+			c := k.claims()
+			c.Expiry = jwt.NewNumericDate(now.Add(-time.Minute))
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, "expired"},
+		{"exp more than 5 minutes away", func() string {
+			c := k.claims()
+			c.Expiry = jwt.NewNumericDate(now.Add(10 * time.Minute))
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, "at most 5 minutes"},
+		{"nbf in the future", func() string {
+			c := k.claims()
+			c.NotBefore = jwt.NewNumericDate(now.Add(2 * time.Minute))
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, "not valid yet"},
+		{"no jti (OIDC Core Section 9)", func() string {
+			c := k.claims()
+			c.ID = ""
+			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		}, nil, `"jti" is required`},
+		{"client_id naming another client (RFC 7521 Section 4.2)", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) },
+			func(f url.Values) { f.Set("client_id", "testclient") }, "does not match"},
+		{"another client_assertion_type", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) },
+			func(f url.Values) {
+				f.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:saml2-bearer")
+			}, "client_assertion_type must be"},
+		{"a 9 KB assertion", func() string { return strings.Repeat("a", 9<<10) }, nil, "too long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := assertionForm(tt.assertion())
+			if tt.form != nil {
+				tt.form(form)
+			}
+			err := k.token(form)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("got %v, want a token", err)
+			case tt.want != "" && err == nil:
+				t.Fatalf("got a token, want invalid_client (%s)", tt.want)
+			case tt.want != "" && (err.Code != oauth.ErrInvalidClient || !strings.Contains(err.Description, tt.want)):
+				t.Fatalf("got %v, want invalid_client about %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestClientAssertionReplay: an assertion is accepted once ("These tokens
+// MUST only be used once", OIDC Core Section 9), also by concurrent requests.
+func TestClientAssertionReplay(t *testing.T) {
+	k := newKeyClient(t)
+	assertion := sign(t, jose.EdDSA, k.ed, "ed", k.claims())
+	errs := make(chan *oauth.Error, 8)
+	for range 8 {
+		go func() { errs <- k.token(assertionForm(assertion)) }()
+	}
+	accepted := 0
+	for range 8 {
+		if err := <-errs; err == nil {
+			accepted++
+		} else if !strings.Contains(err.Description, "used before") {
+			t.Errorf("a replay: got %v, want invalid_client (used before)", err)
+		}
+	}
+	if accepted != 1 {
+		t.Errorf("one assertion sent 8 times at once: %d accepted, want 1", accepted)
+	}
+}
+
+// TestClientAssertionMethods: the other methods, mixed or wrong.
+func TestClientAssertionMethods(t *testing.T) {
+	k := newKeyClient(t)
+	assertion := sign(t, jose.EdDSA, k.ed, "ed", k.claims())
+	form := assertionForm(assertion)
+	form.Set("client_secret", "x")
+	if err := k.token(form); err == nil || err.Code != oauth.ErrInvalidRequest {
+		t.Errorf("an assertion and a secret (RFC 6749 Section 2.3): got %v, want invalid_request", err)
+	}
+	if err := k.token(url.Values{"client_id": {k.id}, "client_secret": {"x"}}); err == nil || !strings.Contains(err.Description, "private_key_jwt") {
+		t.Errorf("a secret from a private_key_jwt client: got %v, want invalid_client naming its method", err)
+	}
+	demo := k.claims()
+	demo.Issuer, demo.Subject = "testclient", "testclient"
+	if err := k.token(assertionForm(sign(t, jose.EdDSA, k.ed, "ed", demo))); err == nil || err.Code != oauth.ErrInvalidClient {
+		t.Errorf("an assertion for a client with no keys: got %v, want invalid_client", err)
+	}
+}
+
+// b64 is base64url without padding.
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

@@ -1,0 +1,174 @@
+package web_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// keyClient is a client that registered itself with private_key_jwt.
+type keyClient struct {
+	registration
+	key ed25519.PrivateKey
+}
+
+// registerKeyClient registers a private_key_jwt client with a fresh Ed25519 key.
+func registerKeyClient(t *testing.T, srv *providertest.Server) keyClient {
+	t.Helper()
+	pub, key, _ := ed25519.GenerateKey(rand.Reader)
+	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: pub, KeyID: "k1", Use: "sig"}}})
+	doc := `{"client_name":"Key client","token_endpoint_auth_method":"private_key_jwt","jwks":` + string(jwks) + `,
+		"redirect_uris":["` + demoRedirectURI + `"],"grant_types":["authorization_code","refresh_token","client_credentials"],"scope":"openid read"}`
+	reg := register(t, srv, doc)
+	if reg.ClientSecret != "" {
+		t.Errorf("a private_key_jwt client got a client_secret")
+	}
+	return keyClient{registration: reg, key: key}
+}
+
+// assertion is a client assertion (RFC 7523 Section 3) for aud, signed with the client's key.
+func (k keyClient) assertion(t *testing.T, aud string) string {
+	t.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: k.key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	raw, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: k.ClientID, Subject: k.ClientID, Audience: jwt.Audience{aud},
+		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute)), ID: rand.Text()}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// post sends form to path with a fresh assertion for aud.
+func (k keyClient) post(t *testing.T, srv *providertest.Server, path, aud string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	return k.postAssertion(t, srv, path, k.assertion(t, aud), form)
+}
+
+// postAssertion sends form to path with the given assertion.
+func (k keyClient) postAssertion(t *testing.T, srv *providertest.Server, path, assertion string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	form.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+	form.Set("client_assertion", assertion)
+	return rawPost(t, srv.URL+path, form.Encode(), nil)
+}
+
+// TestPrivateKeyJWT: a client that registered its public key authenticates
+// with signed assertions (RFC 7523 Section 2.2, OIDC Core Section 9) at the
+// token, PAR, introspection and revocation endpoints; a replayed assertion
+// is refused.
+func TestPrivateKeyJWT(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		k := registerKeyClient(t, srv)
+		tokenURL := srv.Issuer + "/oauth/token"
+
+		first := k.assertion(t, tokenURL)
+		resp, body := k.postAssertion(t, srv, "/oauth/token", first, url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("client_credentials with an assertion: got %d %s", resp.StatusCode, body)
+		}
+		resp, body = k.postAssertion(t, srv, "/oauth/token", first, url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}})
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "invalid_client") {
+			t.Errorf("the same assertion again: got %d %s, want 401 invalid_client", resp.StatusCode, body)
+		}
+
+		verifier := oauth2.GenerateVerifier()
+		par := pushedDemoRequest(verifier)
+		par.Set("client_id", k.ClientID)
+		resp, body = k.post(t, srv, "/oauth/par", srv.Issuer+"/oauth/par", par)
+		var pr parResponse
+		if resp.StatusCode != http.StatusCreated || json.Unmarshal([]byte(body), &pr) != nil {
+			t.Fatalf("PAR with an assertion: got %d %s", resp.StatusCode, body)
+		}
+		loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, k.ClientID, pr.RequestURI))
+		resp, body = k.post(t, srv, "/oauth/token", srv.Issuer, url.Values{"grant_type": {"authorization_code"},
+			"code": {loc.Query().Get("code")}, "redirect_uri": {demoRedirectURI}, "code_verifier": {verifier}})
+		access, refresh := jsonField(body, "access_token"), jsonField(body, "refresh_token")
+		if resp.StatusCode != http.StatusOK || refresh == "" {
+			t.Fatalf("code exchange with an assertion (aud = issuer): got %d %.200s", resp.StatusCode, body)
+		}
+
+		resp, body = k.post(t, srv, "/oauth/introspect", srv.Issuer+"/oauth/introspect", url.Values{"token": {access}})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"active":true`) {
+			t.Fatalf("introspection with an assertion: got %d %s", resp.StatusCode, body)
+		}
+		resp, body = k.post(t, srv, "/oauth/revoke", srv.Issuer+"/oauth/revoke", url.Values{"token": {refresh}})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("revocation with an assertion: got %d %s", resp.StatusCode, body)
+		}
+		if resp, _ := callResource(t, srv.URL+"/user/profile", access); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("the access token after revoking its refresh token: got %d, want 401", resp.StatusCode)
+		}
+
+		resp, body = k.post(t, srv, "/oauth/token", "https://other.example/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}})
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "aud") {
+			t.Errorf("an assertion for another server: got %d %s, want 401 invalid_client about aud", resp.StatusCode, body)
+		}
+		resp, body = rawPost(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}, "client_id": {k.ClientID}, "client_secret": {"guess"}}.Encode(), nil)
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a secret for a private_key_jwt client: got %d %s, want 401", resp.StatusCode, body)
+		}
+	})
+}
+
+// jsonField reads one string member of a JSON object.
+func jsonField(body, name string) string {
+	var m map[string]any
+	_ = json.Unmarshal([]byte(body), &m)
+	s, _ := m[name].(string)
+	return s
+}
+
+// TestPrivateKeyJWTReplayAcrossProcesses: an assertion accepted by one
+// provider process is refused by another on the same PostgreSQL (one seen
+// jti set, RFC 7523 Section 3).
+func TestPrivateKeyJWTReplayAcrossProcesses(t *testing.T) {
+	dbURL := pgtest.NewSchemas(t).Create(t)
+	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
+	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	k := registerKeyClient(t, a)
+	assertion := k.assertion(t, a.Issuer+"/oauth/token")
+	if resp, body := k.postAssertion(t, a, "/oauth/token", assertion, url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("at A: got %d %s", resp.StatusCode, body)
+	}
+	if resp, body := k.postAssertion(t, b, "/oauth/token", assertion, url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the same assertion at B: got %d %s, want 401", resp.StatusCode, body)
+	}
+}
+
+// TestMetadataNamesPrivateKeyJWT: discovery lists the method and its algorithms.
+func TestMetadataNamesPrivateKeyJWT(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	m := metadataOf(t, srv)
+	for _, field := range []string{"token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported"} {
+		if !strings.Contains(toJSON(m[field]), `"private_key_jwt"`) {
+			t.Errorf("%s: got %v, want private_key_jwt", field, m[field])
+		}
+	}
+	if got := toJSON(m["token_endpoint_auth_signing_alg_values_supported"]); got != `["RS256","PS256","ES256","EdDSA"]` {
+		t.Errorf("token_endpoint_auth_signing_alg_values_supported: got %s", got)
+	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

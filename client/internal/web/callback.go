@@ -70,12 +70,12 @@ func (a *App) completeLogin(c *gin.Context, s *webSession, code string, p pendin
 
 // callbackParams explain the parameters of the authorization response.
 var callbackParams = []paramDoc{
-	{"code", "The authorization code: single use, short-lived, bound to this client, this redirect_uri and the PKCE challenge.", "RFC 6749 Section 4.1.2", true},
-	{"state", "Must be the state this browser's session sent in (A).", "RFC 6749 Section 4.1.2", false},
-	{"iss", "The issuer that answered: it must be the one the request went to (mix-up defence).", "RFC 9207 Section 2", false},
-	{"error", "Why the provider sent no code.", "RFC 6749 Section 4.1.2.1", false},
-	{"error_description", "The provider's explanation, for the developer.", "RFC 6749 Section 4.1.2.1", false},
-	{"error_uri", "A page about the error.", "RFC 6749 Section 4.1.2.1", false},
+	{"code", "The authorization code: single use, short-lived, bound to this client, this redirect_uri and the PKCE challenge.", "RFC 6749 Section 4.1.2"},
+	{"state", "Must be the state this browser's session sent in (A).", "RFC 6749 Section 4.1.2"},
+	{"iss", "The issuer that answered: it must be the one the request went to (mix-up defence).", "RFC 9207 Section 2"},
+	{"error", "Why the provider sent no code.", "RFC 6749 Section 4.1.2.1"},
+	{"error_description", "The provider's explanation, for the developer.", "RFC 6749 Section 4.1.2.1"},
+	{"error_uri", "A page about the error.", "RFC 6749 Section 4.1.2.1"},
 }
 
 // authorizationResponseHop is step (C) for the walkthrough: the URL the

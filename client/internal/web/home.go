@@ -21,6 +21,7 @@ type homeView struct {
 	Walk      walkView // this browser's latest login and what followed, oldest first
 	Startup   bool     // Walk shows the client's start-up exchanges, not a login
 	StepField string   // the name of the step-by-step switch
+	Paused    bool     // a step-by-step login waits at (C) for Continue
 }
 
 // clientView is the client's configuration, shown next to the diagram.
@@ -63,6 +64,7 @@ func (a *App) handleHome(c *gin.Context) {
 		s.Lock()
 		v.CSRFToken = s.Data.CSRFToken
 		walk = s.Data.Walk
+		v.Paused = s.Data.Held != nil && a.now().Sub(s.Data.Held.Created) < heldTTL
 		if s.Data.Login != nil {
 			v.Login = a.loginView(s.Data.Login)
 		}

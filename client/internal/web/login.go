@@ -11,7 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
-	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 )
 
@@ -82,24 +82,24 @@ type paramDoc struct {
 	Name    string
 	Meaning string
 	Ref     xray.Ref
-	Mask    bool // a code: shown masked
 }
 
 // authorizationParams explain the parameters of the authorization request,
 // in the order the walkthrough lists them.
 var authorizationParams = []paramDoc{
-	{"response_type", "code: the client asks for an authorization code (the code flow).", "RFC 6749 Section 4.1.1", false},
-	{"client_id", "Who is asking: the client's public identifier, registered at the provider.", "RFC 6749 Section 2.2", false},
-	{"redirect_uri", "Where to send the answer; it must exactly match a registered redirect URI.", "RFC 6749 Section 3.1.2", false},
-	{"scope", "What access is asked for; openid makes this an OpenID Connect login.", "RFC 6749 Section 3.3", false},
-	{"state", "A random value bound to this browser's session; the answer must bring it back (CSRF defence).", "RFC 6749 Section 10.12", false},
-	{"nonce", "A random value the ID token must carry back, so no other ID token can be slipped into this login.", "OIDC Core Section 3.1.2.1", false},
-	{"code_challenge", "BASE64URL(SHA256(code_verifier)): only the holder of the verifier, kept in this client's session, can redeem the code (PKCE).", "RFC 7636 Section 4.2", false},
-	{"code_challenge_method", "S256: the challenge is a SHA-256 hash, not the verifier itself.", "RFC 7636 Section 4.3", false},
+	{"response_type", "code: the client asks for an authorization code (the code flow).", "RFC 6749 Section 4.1.1"},
+	{"client_id", "Who is asking: the client's public identifier, registered at the provider.", "RFC 6749 Section 2.2"},
+	{"redirect_uri", "Where to send the answer; it must exactly match a registered redirect URI.", "RFC 6749 Section 3.1.2"},
+	{"scope", "What access is asked for; openid makes this an OpenID Connect login.", "RFC 6749 Section 3.3"},
+	{"state", "A random value bound to this browser's session; the answer must bring it back (CSRF defence).", "RFC 6749 Section 10.12"},
+	{"nonce", "A random value the ID token must carry back, so no other ID token can be slipped into this login.", "OIDC Core Section 3.1.2.1"},
+	{"code_challenge", "BASE64URL(SHA256(code_verifier)): only the holder of the verifier, kept in this client's session, can redeem the code (PKCE).", "RFC 7636 Section 4.2"},
+	{"code_challenge_method", "S256: the challenge is a SHA-256 hash, not the verifier itself.", "RFC 7636 Section 4.3"},
 }
 
 // explainParams lists the query parameters of rawURL with their meanings:
-// the documented ones in the table's order, then any other, by name.
+// the documented ones in the table's order, then any other, by name. A
+// code or token is shown masked, a secret not at all, as on the wire.
 func explainParams(rawURL string, docs []paramDoc) []xray.Param {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -109,16 +109,12 @@ func explainParams(rawURL string, docs []paramDoc) []xray.Param {
 	var out []xray.Param
 	for _, d := range docs {
 		if q.Has(d.Name) {
-			v := q.Get(d.Name)
-			if d.Mask {
-				v = tokenview.Mask(v)
-			}
-			out = append(out, xray.Param{Name: d.Name, Value: v, Meaning: d.Meaning, Ref: d.Ref})
+			out = append(out, xray.Param{Name: d.Name, Value: wirelog.MaskParam(d.Name, q.Get(d.Name)), Meaning: d.Meaning, Ref: d.Ref})
 			q.Del(d.Name)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(q)) {
-		out = append(out, xray.Param{Name: name, Value: q.Get(name)})
+		out = append(out, xray.Param{Name: name, Value: wirelog.MaskParam(name, q.Get(name))})
 	}
 	return out
 }

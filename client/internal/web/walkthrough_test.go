@@ -74,6 +74,8 @@ func TestE2EStepByStepPausesThreeTimes(t *testing.T) {
 	}
 	mustContain(t, "step C", html.UnescapeString(page), "state is one this browser's session is waiting for", `href="/callback/exchange"`)
 	mustNotContain(t, "step C", page, cb.Query().Get("code"))
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page while paused", home, "paused at (C)", `href="/callback/exchange"`)
 	if got := h.spy.tokenRequests(); len(got) != 0 {
 		t.Fatalf("token requests after (C) = %v, want none", got)
 	}
@@ -105,8 +107,9 @@ func TestE2EStepByStepPausesThreeTimes(t *testing.T) {
 	if got := h.spy.tokenRequests(); len(got) != 1 || got[0] != "authorization_code" {
 		t.Errorf("token requests = %v, want [authorization_code]", got)
 	}
-	_, home := h.get(h.client.URL + "/")
+	_, home = h.get(h.client.URL + "/")
 	mustContain(t, "home page", home, "Signed in as Demo User", "ID token validation (E)")
+	mustNotContain(t, "home page", home, "paused at (C)")
 
 	// The held response is spent: continuing again finds nothing.
 	if resp, _ := h.do(http.MethodPost, h.client.URL+"/callback/exchange", url.Values{csrfField: {h.csrfToken()}}); resp.StatusCode != http.StatusConflict {
@@ -134,13 +137,18 @@ func TestE2EFailedTokenRequestShowsTheExchangeAndCauses(t *testing.T) {
 func TestE2EProviderErrorWithAnUnknownState(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
-	q := url.Values{"error": {"access_denied"}, "error_description": {"The user said no"}, "state": {"never-issued"}, "iss": {h.provider.Issuer}}
+	const planted = "eyJhbGciOiJSUzI1NiJ9.PLANTEDTOKENPAYLOAD.signature"
+	q := url.Values{"error": {"access_denied"}, "error_description": {"The user said no"}, "state": {"never-issued"},
+		"iss": {h.provider.Issuer}, "access_token": {planted}}
 	resp, page := h.get(h.client.URL + "/callback?" + q.Encode())
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("got %d, want 403", resp.StatusCode)
 	}
-	mustContain(t, "error page", html.UnescapeString(page), "access_denied", "The user said no", "did not start",
-		"127.0.0.1 instead of localhost", "RFC 6749 Section 10.12")
+	page = html.UnescapeString(page)
+	mustContain(t, "error page", page, "access_denied", "The user said no", "did not start",
+		"127.0.0.1 instead of localhost", "RFC 6749 Section 10.12",
+		"✗</span><span class=\"sr\">failed: </span>state is one this browser's session is waiting for", "eyJhbG…")
+	mustNotContain(t, "error page", page, planted)
 }
 
 func TestCanonicalOrigin(t *testing.T) {

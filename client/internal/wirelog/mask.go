@@ -41,8 +41,9 @@ var secretParams = map[string]bool{
 	"client_assertion": true, "assertion": true,
 }
 
-// maskValue masks the value of parameter name if it is a token or a secret.
-func maskValue(name, value string) string {
+// MaskParam masks the value of parameter name if it is a token or a secret,
+// and returns any other value as it is.
+func MaskParam(name, value string) string {
 	switch {
 	case secretParams[name]:
 		return tokenview.MaskSecret(value)
@@ -111,7 +112,7 @@ func maskForm(form string) string {
 			pairs[i] = k + "=" + tokenview.MaskSecret(v)
 			continue
 		}
-		pairs[i] = name + "=" + maskValue(name, value)
+		pairs[i] = name + "=" + MaskParam(name, value)
 	}
 	return strings.Join(pairs, "&")
 }
@@ -144,7 +145,7 @@ func maskTree(v any) any {
 	case map[string]any:
 		for k, member := range v {
 			if s, ok := member.(string); ok {
-				v[k] = maskValue(k, s)
+				v[k] = MaskParam(k, s)
 			} else {
 				v[k] = maskTree(member)
 			}

@@ -6,15 +6,15 @@
 // tokens), configured from the provider's metadata; the only request it
 // builds by hand is token revocation, which x/oauth2 does not offer.
 //
-//	file            route                   RFC
-//	login.go        GET /login              RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core 3.1.2.1
-//	callback.go     GET /callback           RFC 6749 Section 4.1.2 and 4.1.3, RFC 9207, OIDC Core 3.1.3.7
+//	file            route                         RFC
+//	login.go        GET /login                    RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core Section 3.1.2.1
+//	callback.go     GET /callback                 RFC 6749 Section 4.1.2 and 4.1.3, RFC 9207, OIDC Core Section 3.1.3.7
 //	step.go         GET, POST /callback/exchange  the step-by-step pauses at (C) and before (E)
-//	resource.go  GET /resource    RFC 6750 Section 2.1
-//	refresh.go   POST /refresh    RFC 6749 Section 6
-//	logout.go    POST /logout     RFC 7009 Section 2
-//	spa.go       GET /spa         RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
-//	home.go      GET /            RFC 6749 Section 4.1 (the diagram and the walkthrough)
+//	resource.go     GET /resource                 RFC 6750 Section 2.1
+//	refresh.go      POST /refresh                 RFC 6749 Section 6
+//	logout.go       POST /logout                  RFC 7009 Section 2
+//	spa.go          GET /spa                      RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
+//	home.go         GET /                         RFC 6749 Section 4.1 (the diagram and the walkthrough)
 //
 // walkthrough.go turns each exchange into an xray.Hop and, in teaching mode,
 // fetches the provider's trace of it.

@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	walkSize    = 40 // hops kept per session: the login's, then the latest exchanges
+	walkSize    = 24 // hops kept per session: the login's, then the latest exchanges
 	captureSize = 8  // exchanges one action may make (a login: token, userinfo; a resource page: refresh and two calls)
 )
 

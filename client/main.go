@@ -67,7 +67,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	switch cmd {
 	case "", "serve":
-		return serve(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		log, err := service.NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, log)
 	case "credentials":
 		return runCredentials(ctx, cfg, stdout)
 	case "device":
@@ -89,40 +93,93 @@ func exitCode(err error) int {
 	return 1
 }
 
-// serve fetches the provider's metadata (waiting for the provider if it is
-// still starting), then serves the web client until ctx is done.
+// serve serves the web client until ctx is done. It listens at once:
+// until the provider's metadata is in (the provider may still be
+// starting), /healthz answers, /readyz says 503 and every page says the
+// client is starting; then the client's routes take over.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	gin.SetMode(gin.ReleaseMode)
+	m := service.NewMetrics()
+	var h service.Swap
+	h.Set(startingHandler(cfg, m, log))
+	listeners := []service.Listener{{Name: "http", Addr: cfg.ClientAddr, Handler: &h}}
+	if cfg.MetricsAddr != "" {
+		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: m.Handler()})
+	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	served := make(chan error, 1)
+	go func() { served <- service.Serve(ctx, log, listeners...) }()
+	log.Info("client starting", "addr", cfg.ClientAddr)
+
 	wire := wirelog.NewLog(12)
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &wirelog.Transport{Log: wire}}
-	md, err := discover(ctx, client, cfg, log)
-	if err != nil {
+	app, err := newApp(ctx, cfg, client, wire, m, log)
+	if err != nil && ctx.Err() == nil {
+		stop(err) // a provider that answers but cannot be used: stop serving
+		<-served
 		return err
 	}
-	app, err := web.New(web.Options{Config: cfg, Metadata: md, HTTPClient: client, Wire: wire, Logger: log})
-	if err != nil {
-		return err
+	if err == nil {
+		h.Set(app.Handler())
+		log.Info("client ready", "redirect_uri", cfg.RedirectURI)
 	}
-	log.Info("client starting", "addr", cfg.ClientAddr, "redirect_uri", cfg.RedirectURI)
-	return service.Serve(ctx, log, service.Listener{Name: "http", Addr: cfg.ClientAddr, Handler: app.Handler()})
+	return <-served
 }
 
-// discover fetches the metadata with one log line per attempt, retrying
-// until the provider answers or ctx is done.
-func discover(ctx context.Context, client *http.Client, cfg config.Config, log *slog.Logger) (metadata.Metadata, error) {
+// newApp discovers the provider and builds the web client.
+func newApp(ctx context.Context, cfg config.Config, client *http.Client, wire *wirelog.Log, m *service.Metrics, log *slog.Logger) (*web.App, error) {
+	md, err := discover(ctx, client, cfg, wire, log)
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Options{Config: cfg, Metadata: md, HTTPClient: client, Wire: wire, Logger: log, Metrics: m})
+}
+
+// startingHandler serves while the client waits for the provider: the
+// health endpoints (not ready) and a page that says so and reloads itself.
+func startingHandler(cfg config.Config, m *service.Metrics, log *slog.Logger) http.Handler {
+	r := gin.New()
+	r.Use(service.Observe(log, m))
+	service.Mount(r, m, cfg.MetricsAddr, log, func(context.Context) error {
+		return errors.New("waiting for the provider's metadata")
+	})
+	r.NoRoute(func(c *gin.Context) {
+		c.Header("Retry-After", "2")
+		c.Header("Refresh", "2")
+		c.String(http.StatusServiceUnavailable, "The client is starting: it is waiting for the provider at %s.\n"+
+			"This page reloads by itself.\n", cfg.BackChannel())
+	})
+	return r
+}
+
+// discover fetches the metadata, waiting quietly while the provider is not
+// up yet: one log line, not one per attempt, and no failed attempt in the
+// wire log, whose entries the home page shows: the attempts record into a
+// log of their own, and only the answer that was used is kept.
+func discover(ctx context.Context, client *http.Client, cfg config.Config, wire *wirelog.Log, log *slog.Logger) (metadata.Metadata, error) {
 	wellKnown, _ := metadata.WellKnownURL(cfg.BackChannel())
 	log.Info("fetching the provider's metadata (RFC 8414)", "url", wellKnown, "issuer", cfg.AuthServer)
-	md, err := metadata.Discover(ctx, client, cfg.AuthServer, cfg.BackChannel(), metadata.Retry{
-		Log: func(attempt int, err error, wait time.Duration) {
-			if wait > 0 {
-				log.Warn("provider not ready; retrying", "attempt", attempt, "url", wellKnown, "retry_in", wait, "err", err)
-			} else {
-				log.Error("cannot use the provider's metadata", "attempt", attempt, "url", wellKnown, "err", err)
+	attempt := wirelog.NewLog(4)
+	md, err := metadata.Discover(wirelog.NewContext(ctx, attempt), client, cfg.AuthServer, cfg.BackChannel(), metadata.Retry{
+		Log: func(n int, err error, wait time.Duration) {
+			switch {
+			case wait == 0:
+				log.Error("cannot use the provider's metadata", "attempt", n, "url", wellKnown, "err", err)
+			case n == 1:
+				log.Info("waiting for the provider (it may still be starting); retrying quietly", "url", wellKnown, "err", err)
+			default:
+				log.Debug("provider not ready; retrying", "attempt", n, "retry_in", wait, "err", err)
 			}
 		},
 	})
 	if err != nil {
 		return md, err
+	}
+	for _, e := range attempt.Entries() {
+		if e.Err == "" && e.Status == http.StatusOK {
+			wire.Add(e)
+		}
 	}
 	log.Info("provider metadata fetched", "issuer", md.Issuer, "authorization_endpoint", md.AuthorizationEndpoint,
 		"token_endpoint", md.BackChannel(cfg.AuthServer, cfg.AuthServerInternal).TokenEndpoint)

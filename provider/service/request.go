@@ -60,7 +60,7 @@ func Mount(r gin.IRoutes, m *Metrics, metricsAddr string, log *slog.Logger, read
 		ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 		defer cancel()
 		if err := ready(ctx); err != nil {
-			log.WarnContext(c.Request.Context(), "not ready", "err", err)
+			log.DebugContext(c.Request.Context(), "not ready", "err", err)        // probes poll: not worth a line each
 			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"}) // the cause is in the log only
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,3 +100,14 @@ func drain(servers []*http.Server, log *slog.Logger) {
 	}
 	log.Info("listeners closed")
 }
+
+// Swap is an http.Handler whose handler can be replaced while it serves:
+// a program serves its health endpoints and a "starting" page until it is
+// ready, then its routes. Set it before serving.
+type Swap struct{ h atomic.Pointer[http.Handler] }
+
+// Set makes h serve every request from now on.
+func (s *Swap) Set(h http.Handler) { s.h.Store(&h) }
+
+// ServeHTTP passes the request to the handler set last.
+func (s *Swap) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }

@@ -36,6 +36,11 @@ type Config struct {
 	DeviceClientID string // DEVICE_CLIENT_ID: the public client of `client device`
 	// TeachingMode (TEACHING_MODE) is "on", "off" or "auto": see Teaching.
 	TeachingMode string
+	LogFormat    string // LOG_FORMAT: "text" (default) or "json"
+	LogLevel     string // LOG_LEVEL: "debug", "info" (default), "warn" or "error"
+	// MetricsAddr (METRICS_ADDR): "" serves /metrics on ClientAddr; an
+	// address serves it only there.
+	MetricsAddr string
 }
 
 // Values of TEACHING_MODE.
@@ -72,6 +77,9 @@ func FromEnv(lookup func(string) (string, bool)) Config {
 		"SESSION_SECRET":       &c.SessionSecret,
 		"DEVICE_CLIENT_ID":     &c.DeviceClientID,
 		"TEACHING_MODE":        &c.TeachingMode,
+		"LOG_FORMAT":           &c.LogFormat,
+		"LOG_LEVEL":            &c.LogLevel,
+		"METRICS_ADDR":         &c.MetricsAddr,
 	} {
 		if v, ok := lookup(name); ok && v != "" {
 			*field = v

@@ -42,6 +42,7 @@ import (
 	"github.com/oauth-reference/client/internal/session"
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
+	"github.com/oauth-reference/provider/service"
 )
 
 // Scopes the web client asks for: OpenID Connect (openid profile email) and
@@ -64,6 +65,9 @@ type Options struct {
 	Logger     *slog.Logger     // nil means slog.Default()
 	Now        func() time.Time // nil means time.Now
 	SessionTTL time.Duration    // 0 means the session package default
+	// Metrics counts the requests (Prometheus); nil means a registry of
+	// the App's own.
+	Metrics *service.Metrics
 }
 
 // App is the client web application. Create it with New; serve Handler().
@@ -81,6 +85,7 @@ type App struct {
 	pages    pages
 	log      *slog.Logger
 	now      func() time.Time
+	metrics  *service.Metrics
 }
 
 // New builds the application from the provider's metadata.
@@ -100,6 +105,10 @@ func New(opts Options) (*App, error) {
 		sessions: session.NewStore[sessionData](session.Options{TTL: opts.SessionTTL, Now: opts.Now}),
 		log:      opts.Logger,
 		now:      opts.Now,
+		metrics:  opts.Metrics,
+	}
+	if a.metrics == nil {
+		a.metrics = service.NewMetrics()
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -176,7 +185,8 @@ func (a *App) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil)
-	r.Use(a.recoverPanics, a.logRequests, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies))
+	r.Use(service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies))
+	service.Mount(r, a.metrics, a.cfg.MetricsAddr, a.log, func(context.Context) error { return nil }) // ready: the metadata is in
 
 	pages := r.Group("", a.canonicalOrigin)
 	pages.GET("/", a.handleHome)

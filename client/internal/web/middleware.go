@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -31,15 +30,6 @@ func (a *App) recoverPanics(c *gin.Context) {
 		}
 	}()
 	c.Next()
-}
-
-// logRequests logs each request without its query string: the callback's
-// query carries the authorization code, which has no place in a log.
-func (a *App) logRequests(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	a.log.Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
-		"status", c.Writer.Status(), "duration", time.Since(start).Round(time.Microsecond))
 }
 
 // securityHeaders sets the headers every page gets. The Content Security

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/provider/service"
 )
 
 // templateFS holds the HTML templates: no external assets, so the pages work
@@ -98,5 +99,8 @@ type errorView struct {
 
 // renderError writes the error page.
 func (a *App) renderError(c *gin.Context, status int, e errorView) {
+	if e.Code != "" {
+		service.Note(c, "error", e.Code) // the OAuth error code, on the request's log line
+	}
 	a.render(c, status, "error.html", e.Title, e)
 }

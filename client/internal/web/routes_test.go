@@ -71,3 +71,27 @@ func methodList(s string) string {
 	slices.Sort(f)
 	return strings.Join(f, ",")
 }
+
+// TestHealthAndMetrics: /healthz and /readyz answer 200 once the App exists
+// (it has the provider's metadata), and /metrics counts requests by route
+// pattern, never by raw path.
+func TestHealthAndMetrics(t *testing.T) {
+	h := newHarness(t, providertest.Options{})
+	for path, want := range map[string]string{"/healthz": `{"status":"ok"}`, "/readyz": `{"status":"ready"}`} {
+		if resp, body := h.get(h.client.URL + path); resp.StatusCode != http.StatusOK || body != want {
+			t.Errorf("GET %s: got %d %s, want 200 %s", path, resp.StatusCode, body, want)
+		}
+	}
+	h.get(h.client.URL + "/")
+	h.get(h.client.URL + "/no-such-page-7f3a")
+	_, page := h.get(h.client.URL + "/metrics")
+	for _, want := range []string{`http_requests_total{method="GET",route="/",status="200"} 1`,
+		`http_requests_total{method="GET",route="unmatched",status="404"} 1`, "# TYPE go_goroutines gauge"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "7f3a") {
+		t.Error("a raw path became a metric label")
+	}
+}

@@ -33,6 +33,7 @@
 //	introspection.go             RFC 7662
 //	oidc.go                      OIDC Core §2 (ID token), §3.1.3.6 (at_hash), §5.3 (userinfo)
 //	metadata.go                  RFC 8414, OIDC Discovery 1.0
+//	logout.go                    OIDC RP-Initiated Logout 1.0 §2 (id_token_hint, even expired), §3 (exact post_logout_redirect_uri), §4, §6
 //	errors.go                    RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 8628 §3.5 error codes
 //	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 §3.1; wrong passwords bounded per address)
 //	                             and the demo registrations

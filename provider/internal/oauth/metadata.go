@@ -14,6 +14,7 @@ const (
 	PathDeviceVerification  = "/device"
 	PathUserInfo            = "/userinfo"
 	PathJWKS                = "/.well-known/jwks.json"
+	PathEndSession          = "/oauth/logout"
 )
 
 // Metadata is the authorization server metadata of [RFC 8414 Section 2],
@@ -32,6 +33,7 @@ type Metadata struct {
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
 	DeviceAuthorizationEndpoint               string   `json:"device_authorization_endpoint"`
 	RegistrationEndpoint                      string   `json:"registration_endpoint,omitempty"`
+	EndSessionEndpoint                        string   `json:"end_session_endpoint"` // OIDC RP-Initiated Logout 1.0 Section 2.1
 	ScopesSupported                           []string `json:"scopes_supported"`
 	ResponseTypesSupported                    []string `json:"response_types_supported"`
 	ResponseModesSupported                    []string `json:"response_modes_supported"`
@@ -83,6 +85,7 @@ func (p *Provider) Metadata() Metadata {
 		RevocationEndpoint:          iss + PathRevoke,
 		IntrospectionEndpoint:       iss + PathIntrospect,
 		DeviceAuthorizationEndpoint: iss + PathDeviceAuthorization,
+		EndSessionEndpoint:          iss + PathEndSession,
 		ScopesSupported:             SupportedScopes(),
 		ResponseTypesSupported:      []string{"code"},
 		ResponseModesSupported:      []string{"query"},

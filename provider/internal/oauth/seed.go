@@ -25,6 +25,8 @@ func (p *Provider) SeedDemo(ctx context.Context) error {
 		RedirectURIs: []string{c.RedirectURI},
 		GrantTypes:   []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials},
 		Scopes:       all, DefaultScope: "read",
+		// The client's home page, where the browser returns after logout.
+		PostLogoutRedirectURIs: []string{origin + "/"},
 	}, {
 		ID: "spa-client", Name: "Demo single-page app", Type: store.Public,
 		RedirectURIs: []string{origin + "/spa/callback"},

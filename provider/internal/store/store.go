@@ -68,6 +68,10 @@ type Client struct {
 	// DPoPBoundAccessTokens: every token request of the client must carry a
 	// DPoP proof (RFC 9449 Section 5.2).
 	DPoPBoundAccessTokens bool
+	// PostLogoutRedirectURIs are where the provider may send the browser
+	// after a logout the client asked for, each matched exactly (OIDC
+	// RP-Initiated Logout 1.0 Section 3.1, post_logout_redirect_uris).
+	PostLogoutRedirectURIs []string
 
 	// The fields below are set for clients that registered themselves
 	// (RFC 7591); the demo clients leave them empty.

@@ -166,40 +166,51 @@ func (k *Keys) VerifyAccessToken(raw string, now time.Time, issuer, audience str
 // verifyJWS parses raw, checks its "typ" and its signature by the key its
 // "kid" names, and decodes its claims.
 func (k *Keys) verifyJWS(raw string) (*verifiedToken, error) {
-	// [RFC 7519 Section 1]: "JWTs are always represented using the JWS
-	// Compact Serialization or the JWE Compact Serialization."
-	jws, err := jose.ParseSignedCompact(raw, supportedAlgorithms)
-	if err != nil {
-		return nil, fmt.Errorf("token: not a JWS with alg RS256, ES256 or EdDSA: %w", err)
-	}
-	header := jws.Signatures[0].Header
-	if err := checkAccessTokenType(header); err != nil {
-		return nil, err
-	}
-	key, err := k.verificationKey(header.KeyID)
-	if err != nil {
-		return nil, err
-	}
 	// [RFC 9068 Section 4]: "The resource server MUST validate the signature
 	// of all incoming JWT access tokens according to [RFC7515] using the
-	// algorithm specified in the JWT "alg" Header Parameter." That alg must
-	// also be the one the key is for ([RFC 8725 Section 3.1]: "each key MUST
-	// be used with exactly one algorithm"), so a header cannot pick how a
-	// key is used.
-	//
-	// [RFC 8725 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8725#section-3.1
-	if header.Algorithm != string(key.alg) {
-		return nil, fmt.Errorf("token: alg %q is not %s, the algorithm of key %q", header.Algorithm, key.alg, header.KeyID)
-	}
-	payload, err := jws.Verify(key.key.Public())
+	// algorithm specified in the JWT "alg" Header Parameter."
+	kid, payload, err := k.verifySignature(raw, checkAccessTokenType)
 	if err != nil {
-		return nil, fmt.Errorf("token: signature: %w", err)
+		return nil, err
 	}
-	v := &verifiedToken{kid: header.KeyID}
+	v := &verifiedToken{kid: kid}
 	if err := json.Unmarshal(payload, &v.claims); err != nil {
 		return nil, fmt.Errorf("token: claims: %w", err)
 	}
 	return v, nil
+}
+
+// verifySignature parses raw as a JWS, checks its header with checkType and
+// its signature by the key its "kid" names, and returns that kid and the
+// payload.
+func (k *Keys) verifySignature(raw string, checkType func(jose.Header) error) (string, []byte, error) {
+	// [RFC 7519 Section 1]: "JWTs are always represented using the JWS
+	// Compact Serialization or the JWE Compact Serialization."
+	jws, err := jose.ParseSignedCompact(raw, supportedAlgorithms)
+	if err != nil {
+		return "", nil, fmt.Errorf("token: not a JWS with alg RS256, ES256 or EdDSA: %w", err)
+	}
+	header := jws.Signatures[0].Header
+	if err := checkType(header); err != nil {
+		return "", nil, err
+	}
+	key, err := k.verificationKey(header.KeyID)
+	if err != nil {
+		return "", nil, err
+	}
+	// The alg must be the one the key is for ([RFC 8725 Section 3.1]: "each
+	// key MUST be used with exactly one algorithm"), so a header cannot pick
+	// how a key is used.
+	//
+	// [RFC 8725 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8725#section-3.1
+	if header.Algorithm != string(key.alg) {
+		return "", nil, fmt.Errorf("token: alg %q is not %s, the algorithm of key %q", header.Algorithm, key.alg, header.KeyID)
+	}
+	payload, err := jws.Verify(key.key.Public())
+	if err != nil {
+		return "", nil, fmt.Errorf("token: signature: %w", err)
+	}
+	return header.KeyID, payload, nil
 }
 
 // checkAccessTokenType keeps ID Tokens and other JWTs from passing as access

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
@@ -94,6 +95,49 @@ func (k *Keys) SignIDToken(c IDTokenClaims, alg Algorithm) (string, error) {
 		return "", err
 	}
 	return sign(s.idToken, payload)
+}
+
+// VerifyIDTokenHint checks that raw is an ID Token this provider issued,
+// for an id_token_hint of [OIDC RP-Initiated Logout Section 2]: "When an
+// id_token_hint parameter is present, the OP MUST validate that it was the
+// issuer of the ID Token". It checks the "typ" (an access token is not an
+// ID Token), the signature by a key the provider publishes, iss, and that
+// sub and aud are present. It does not check exp: "The OP SHOULD accept ID
+// Tokens when the RP identified by the ID Token's aud claim and/or sid claim
+// has a current session or had a recent session at the OP, even when the
+// exp time has passed." A token signed by a key deleted after its
+// retirement no longer verifies, which bounds how old a hint can be.
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+func (k *Keys) VerifyIDTokenHint(raw, issuer string) (IDTokenClaims, error) {
+	if len(raw) > maxTokenLength {
+		return IDTokenClaims{}, errors.New("token: too long")
+	}
+	_, payload, err := k.verifySignature(raw, checkIDTokenType)
+	if err != nil {
+		return IDTokenClaims{}, err
+	}
+	var c idTokenJSON
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return IDTokenClaims{}, fmt.Errorf("token: ID token claims: %w", err)
+	}
+	if c.Issuer != issuer {
+		return IDTokenClaims{}, fmt.Errorf("token: iss %q is not %q", c.Issuer, issuer)
+	}
+	if c.Subject == "" || c.Audience == "" {
+		return IDTokenClaims{}, errors.New("token: ID token without sub or aud")
+	}
+	return IDTokenClaims{Issuer: c.Issuer, Subject: c.Subject, Audience: c.Audience,
+		IssuedAt: c.IssuedAt.Time(), ExpiresAt: c.ExpiresAt.Time(), AuthTime: c.AuthTime.Time()}, nil
+}
+
+// checkIDTokenType accepts the "typ" this provider gives its ID Tokens, so
+// that an access token ("at+jwt") cannot pass as one.
+func checkIDTokenType(h jose.Header) error {
+	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != idTokenType {
+		return fmt.Errorf("token: typ %q is not an ID token's %s", typ, idTokenType)
+	}
+	return nil
 }
 
 // atHash returns the at_hash of an access token for an ID Token signed with

@@ -28,13 +28,10 @@ type consentPage struct {
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 func (s *Server) handleAuthorize(c *gin.Context) {
-	form := c.Request.URL.Query()
-	if c.Request.Method == http.MethodPost {
-		var err *oauth.Error
-		if form, err = postForm(c); err != nil {
-			s.renderError(c, http.StatusBadRequest, err)
-			return
-		}
+	form, ferr := queryOrForm(c)
+	if ferr != nil {
+		s.renderError(c, http.StatusBadRequest, ferr)
+		return
 	}
 	a, aerr := s.p.Authorize(c.Request.Context(), oauth.ParseAuthorizationRequest(form))
 	if aerr != nil {

@@ -85,6 +85,7 @@ func TestOpenIDConnect(t *testing.T) {
 			"jwks_uri": "/.well-known/jwks.json", "userinfo_endpoint": "/userinfo",
 			"revocation_endpoint": "/oauth/revoke", "introspection_endpoint": "/oauth/introspect",
 			"device_authorization_endpoint": "/oauth/device/code",
+			"end_session_endpoint":          "/oauth/logout", // OIDC RP-Initiated Logout Section 2.1
 		}
 		for field, path := range endpoints {
 			if got := doc[field]; got != srv.Issuer+path {

@@ -98,6 +98,10 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	pages.GET(oauth.PathDeviceVerification, s.handleDevice)
 	pages.POST(oauth.PathDeviceVerification, s.handleDevice)
 
+	// RP-Initiated Logout: OIDC RP-Initiated Logout 1.0 Section 2.
+	pages.GET(oauth.PathEndSession, s.handleLogout)
+	pages.POST(oauth.PathEndSession, s.handleLogout)
+
 	return &Router{Engine: r, Metrics: m.Handler()}
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/subtle"
+	"net/http"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -64,6 +65,13 @@ func (l loginSession) LogIn(userID string, at time.Time) {
 	l.s.Set(sessionUserID, userID)
 	l.s.Set(sessionAuthTime, at.Unix())
 	l.s.Set(sessionCSRF, oauth.NewSecret())
+}
+
+// LogOut ends the login session: the cookie is emptied and expires, so the
+// next authorization request asks for the password again.
+func (l loginSession) LogOut() {
+	l.s.Clear()
+	l.s.Options(sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 // Consented is the scope the user approved for a client in this session.

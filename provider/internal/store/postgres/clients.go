@@ -15,7 +15,8 @@ import (
 const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
 	require_pushed_authorization_requests, dpop_bound_access_tokens,
 	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at,
-	id_token_signed_response_alg`
+	id_token_signed_response_alg,
+	post_logout_redirect_uris`
 
 // clientValues are the stored forms of c's fields, in clientColumns order.
 func clientValues(c store.Client) []any {
@@ -23,7 +24,8 @@ func clientValues(c store.Client) []any {
 		list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
 		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullTime(c.IssuedAt), nullTime(c.ExpiresAt),
-		c.IDTokenSignedResponseAlg}
+		c.IDTokenSignedResponseAlg,
+		list(c.PostLogoutRedirectURIs)}
 }
 
 // UpsertClient creates the client, or replaces every field of the client with
@@ -31,7 +33,7 @@ func clientValues(c store.Client) []any {
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -47,7 +49,8 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			registration_token_hash = excluded.registration_token_hash,
 			issued_at = excluded.issued_at,
 			expires_at = excluded.expires_at,
-			id_token_signed_response_alg = excluded.id_token_signed_response_alg`,
+			id_token_signed_response_alg = excluded.id_token_signed_response_alg,
+			post_logout_redirect_uris = excluded.post_logout_redirect_uris`,
 		clientValues(c)...)
 	if err != nil {
 		return fmt.Errorf("postgres: upsert client %q: %w", c.ID, err)
@@ -59,7 +62,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, clientValues(c)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, clientValues(c)...)
 	return insertErr("create client", err)
 }
 
@@ -89,13 +92,14 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 		Scan(&c.ID, &c.Name, &clientType, &c.SecretHash, &c.RedirectURIs, &c.GrantTypes, &c.Scopes, &c.DefaultScope,
 			&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
 			&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,
-			&c.IDTokenSignedResponseAlg)
+			&c.IDTokenSignedResponseAlg, &c.PostLogoutRedirectURIs)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}
 	c.Type = store.ClientType(clientType)
 	c.RedirectURIs, c.GrantTypes, c.Scopes = fromList(c.RedirectURIs), fromList(c.GrantTypes), fromList(c.Scopes)
 	c.IssuedAt, c.ExpiresAt = fromNullTime(issuedAt), fromNullTime(expiresAt)
+	c.PostLogoutRedirectURIs = fromList(c.PostLogoutRedirectURIs)
 	return c, nil
 }
 

@@ -13,7 +13,8 @@ import (
 const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
 	require_pushed_authorization_requests, dpop_bound_access_tokens,
 	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at,
-	id_token_signed_response_alg`
+	id_token_signed_response_alg,
+	post_logout_redirect_uris`
 
 // clientValues are the stored forms of c's fields, in clientColumns order.
 func clientValues(c store.Client) []any {
@@ -21,7 +22,8 @@ func clientValues(c store.Client) []any {
 		jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
 		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullMicros(c.IssuedAt), nullMicros(c.ExpiresAt),
-		c.IDTokenSignedResponseAlg}
+		c.IDTokenSignedResponseAlg,
+		jsonList(c.PostLogoutRedirectURIs)}
 }
 
 // UpsertClient creates the client, or replaces every field of the client with
@@ -29,7 +31,7 @@ func clientValues(c store.Client) []any {
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -45,7 +47,8 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			registration_token_hash = excluded.registration_token_hash,
 			issued_at = excluded.issued_at,
 			expires_at = excluded.expires_at,
-			id_token_signed_response_alg = excluded.id_token_signed_response_alg`,
+			id_token_signed_response_alg = excluded.id_token_signed_response_alg,
+			post_logout_redirect_uris = excluded.post_logout_redirect_uris`,
 		clientValues(c)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: upsert client %q: %w", c.ID, err)
@@ -57,7 +60,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
 	return insertErr("create client", err)
 }
 
@@ -83,13 +86,13 @@ const getClientSQL = `SELECT ` + clientColumns + ` FROM clients WHERE id = ?`
 // GetClient returns the client with the given ID, or store.ErrNotFound.
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
 	var c store.Client
-	var redirectURIs, grantTypes, scopes string
+	var redirectURIs, grantTypes, scopes, postLogoutRedirectURIs string
 	var issuedAt, expiresAt sql.NullInt64
 	err := s.getClient.QueryRowContext(ctx, id).Scan(
 		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope,
 		&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
 		&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,
-		&c.IDTokenSignedResponseAlg)
+		&c.IDTokenSignedResponseAlg, &postLogoutRedirectURIs)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}
@@ -101,6 +104,9 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 	}
 	if c.Scopes, err = parseList(scopes); err != nil {
 		return store.Client{}, fmt.Errorf("sqlite: client %q scopes: %w", id, err)
+	}
+	if c.PostLogoutRedirectURIs, err = parseList(postLogoutRedirectURIs); err != nil {
+		return store.Client{}, fmt.Errorf("sqlite: client %q post_logout_redirect_uris: %w", id, err)
 	}
 	c.IssuedAt, c.ExpiresAt = fromNullMicros(issuedAt), fromNullMicros(expiresAt)
 	return c, nil

@@ -22,6 +22,7 @@ var clientTests = []test{
 		changed.Scopes = []string{"read"}
 		changed.RequirePushedAuthorizationRequests = true
 		changed.DPoPBoundAccessTokens = true
+		changed.PostLogoutRedirectURIs = []string{"https://app.example/", "https://app.example/signed-out"}
 		must(t, "UpsertClient changed", s.UpsertClient(t.Context(), changed))
 		got, err := s.GetClient(t.Context(), demoClient.ID)
 		must(t, "GetClient", err)

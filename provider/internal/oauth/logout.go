@@ -1,0 +1,170 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// LogoutRequest is a logout request at the end_session_endpoint of
+// [OIDC RP-Initiated Logout Section 2], from the query of a GET or the form
+// of a POST ("OPs MUST support the use of the HTTP GET and POST methods").
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+type LogoutRequest struct {
+	IDTokenHint           string
+	ClientID              string
+	PostLogoutRedirectURI string
+	State                 string
+	// SessionUserID is the user signed in at the provider ("" for none):
+	// not a parameter, but what the login session says.
+	SessionUserID string
+}
+
+// ParseLogoutRequest reads a logout request's parameters, each at most
+// once, and the signed-in user's id.
+func ParseLogoutRequest(params url.Values, sessionUserID string) (LogoutRequest, *Error) {
+	r := LogoutRequest{SessionUserID: sessionUserID}
+	fields := []struct {
+		name string
+		dst  *string
+	}{
+		{"id_token_hint", &r.IDTokenHint}, {"client_id", &r.ClientID},
+		{"post_logout_redirect_uri", &r.PostLogoutRedirectURI}, {"state", &r.State},
+	}
+	for _, f := range fields {
+		var err *Error
+		if *f.dst, err = singleValue(params, f.name); err != nil {
+			return LogoutRequest{}, err
+		}
+	}
+	return r, nil
+}
+
+// Values returns the request's parameters, for the confirmation form to
+// send back.
+func (r LogoutRequest) Values() url.Values {
+	v := url.Values{}
+	for name, value := range map[string]string{
+		"id_token_hint": r.IDTokenHint, "client_id": r.ClientID,
+		"post_logout_redirect_uri": r.PostLogoutRedirectURI, "state": r.State,
+	} {
+		if value != "" {
+			v.Set(name, value)
+		}
+	}
+	return v
+}
+
+// Logout is what the provider does for a valid logout request: end the
+// login session, after the user confirmed when Confirm says so, then send
+// the browser to RedirectURI, or show that the user is signed out when it
+// is "".
+type Logout struct {
+	Request LogoutRequest
+	// Client is the relying party, named by a valid id_token_hint or by
+	// client_id; nil when the request named none.
+	Client *store.Client
+	// Confirm asks the user first: [OIDC RP-Initiated Logout Section 6]:
+	// "Logout requests without a valid id_token_hint value are a potential
+	// means of denial of service; therefore, OPs should obtain explicit
+	// confirmation from the End-User before acting upon them." A valid hint
+	// for another user than the one signed in is asked about too.
+	//
+	// [OIDC RP-Initiated Logout Section 6]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#Security
+	Confirm bool
+	// RedirectURI is the registered post_logout_redirect_uri with state.
+	RedirectURI string
+}
+
+// CheckLogout validates a logout request ([OIDC RP-Initiated Logout
+// Section 2], [OIDC RP-Initiated Logout Section 3]). Any failure is an error
+// for a page, never a redirect: [OIDC RP-Initiated Logout Section 4]: "If
+// any of the validation procedures defined in this specification fail, any
+// operations requiring the information that failed to correctly validate
+// MUST be aborted and the information that failed to validate MUST NOT be
+// used." Nothing is changed here; the web layer ends the session.
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+// [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
+// [OIDC RP-Initiated Logout Section 4]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#ValidationAndErrorHandling
+func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *Error) {
+	hintSubject, clientID, err := p.checkIDTokenHint(r)
+	if err != nil {
+		return nil, err
+	}
+	l := &Logout{Request: r, Confirm: hintSubject == "" || (r.SessionUserID != "" && hintSubject != r.SessionUserID)}
+	if clientID != "" {
+		client, err := p.getClient(ctx, clientID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, invalidRequest("unknown client_id %s", quoteShort(clientID))
+		}
+		if err != nil {
+			return nil, serverError(err)
+		}
+		l.Client = &client
+	}
+	if l.RedirectURI, err = postLogoutRedirect(l.Client, r); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// checkIDTokenHint validates the id_token_hint, if any, and returns its
+// subject and the client it names (client_id otherwise). "When both
+// client_id and id_token_hint are present, the OP MUST verify that the
+// Client Identifier matches the one used when issuing the ID Token"
+// ([OIDC RP-Initiated Logout Section 2]).
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+func (p *Provider) checkIDTokenHint(r LogoutRequest) (subject, clientID string, err *Error) {
+	if r.IDTokenHint == "" {
+		return "", r.ClientID, nil
+	}
+	claims, verr := p.Keys.VerifyIDTokenHint(r.IDTokenHint, p.Config.Issuer)
+	if verr != nil {
+		return "", "", &Error{Code: ErrInvalidRequest, Description: "id_token_hint is not an ID token issued by this provider", Cause: verr}
+	}
+	if r.ClientID != "" && r.ClientID != claims.Audience {
+		return "", "", invalidRequest("client_id does not match the audience of the id_token_hint")
+	}
+	return claims.Subject, claims.Audience, nil
+}
+
+// postLogoutRedirect returns where to send the browser after the logout:
+// the post_logout_redirect_uri with state, or "" when none was asked for.
+// [OIDC RP-Initiated Logout Section 3]: "The OP also MUST NOT perform
+// post-logout redirection if the post_logout_redirect_uri value supplied
+// does not exactly match one of the previously registered
+// post_logout_redirect_uris values." Without a client to look its
+// registrations up (neither id_token_hint nor client_id) nothing can match.
+// Without a valid hint, the user's confirmation and the exact match are the
+// "other means of confirming the legitimacy of the post-logout redirection
+// target" that section asks for.
+//
+// [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
+func postLogoutRedirect(client *store.Client, r LogoutRequest) (string, *Error) {
+	if r.PostLogoutRedirectURI == "" {
+		return "", nil
+	}
+	if client == nil {
+		return "", invalidRequest("post_logout_redirect_uri needs an id_token_hint or a client_id naming the client that registered it")
+	}
+	if !slices.Contains(client.PostLogoutRedirectURIs, r.PostLogoutRedirectURI) {
+		return "", invalidRequest("post_logout_redirect_uri %s is not registered for client %s",
+			quoteShort(r.PostLogoutRedirectURI), quoteShort(client.ID))
+	}
+	u, err := url.Parse(r.PostLogoutRedirectURI)
+	if err != nil {
+		return "", invalidRequest("post_logout_redirect_uri is not a URI") // registered, so unreachable in practice
+	}
+	if r.State != "" {
+		q := u.Query()
+		q.Set("state", r.State)
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
+}

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+// The two answers of the logout confirmation form (its "decision" field).
+const (
+	decisionLogOut = "logout"
+	decisionStay   = "stay"
+)
+
+// logoutPage is what the logout templates show.
+type logoutPage struct {
+	Logout   *oauth.Logout
+	Hidden   url.Values // the logout request, carried through the confirmation form
+	CSRF     string
+	SignedIn bool
+	Stayed   bool // the user chose to stay signed in
+	Error    string
+}
+
+// handleLogout handles "GET /oauth/logout" and "POST /oauth/logout", the
+// end_session_endpoint of [OIDC RP-Initiated Logout Section 2]: a valid
+// request ends the login session (after the user confirms, when the
+// request has no valid id_token_hint), then redirects to the registered
+// post_logout_redirect_uri with state, or shows that the user is signed
+// out. The confirmation form posts back here with a decision and the
+// session's CSRF token. An invalid request gets an error page, never a
+// redirect.
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+func (s *Server) handleLogout(c *gin.Context) {
+	params, err := queryOrForm(c)
+	if err != nil {
+		s.renderError(c, http.StatusBadRequest, err)
+		return
+	}
+	sess := sessionOf(c)
+	r, err := oauth.ParseLogoutRequest(params, sess.UserID())
+	if err == nil && sentTwice(params) {
+		err = oauth.NewError(oauth.ErrInvalidRequest, "a field of the confirmation form was sent twice")
+	}
+	if err != nil {
+		s.renderError(c, http.StatusBadRequest, err)
+		return
+	}
+	l, err := s.p.CheckLogout(c.Request.Context(), r)
+	if err != nil {
+		s.renderError(c, http.StatusBadRequest, err)
+		return
+	}
+	page := logoutPage{Logout: l, Hidden: r.Values(), SignedIn: sess.UserID() != ""}
+	switch decision := params.Get("decision"); {
+	case decision == "" && l.Confirm:
+		page.CSRF = sess.CSRFToken()
+		s.saveSession(c, sess)
+		s.render(c, http.StatusOK, "logout.html", page)
+	case decision == "":
+		s.endSession(c, l, sess)
+	case c.Request.Method != http.MethodPost || !sess.CSRFValid(params.Get("csrf_token")):
+		page.CSRF, page.Error = sess.CSRFToken(), "Your session expired or the form was not ours. Please choose again."
+		s.saveSession(c, sess)
+		s.render(c, http.StatusForbidden, "logout.html", page)
+	case decision == decisionLogOut:
+		s.endSession(c, l, sess)
+	default: // decisionStay, or anything else: nothing changes
+		page.Stayed = true
+		s.render(c, http.StatusOK, "logged_out.html", page)
+	}
+}
+
+// endSession ends the login session and sends the browser on: to the
+// post-logout redirect URI (302, never 307 after a POST: [RFC 9700 Section
+// 4.12]), or to the page that says the user is signed out.
+//
+// [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
+func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) {
+	sess.LogOut()
+	s.saveSession(c, sess)
+	if l.RedirectURI != "" {
+		c.Redirect(http.StatusFound, l.RedirectURI)
+		return
+	}
+	s.render(c, http.StatusOK, "logged_out.html", logoutPage{Logout: l})
+}
+
+// queryOrForm returns the parameters of a GET (its query) or of a POST (its
+// form body, which must be application/x-www-form-urlencoded).
+func queryOrForm(c *gin.Context) (url.Values, *oauth.Error) {
+	if c.Request.Method == http.MethodPost {
+		return postForm(c)
+	}
+	return c.Request.URL.Query(), nil
+}

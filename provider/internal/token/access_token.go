@@ -92,7 +92,7 @@ func (k *Keys) SignAccessToken(c AccessTokenClaims) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return sign(s.accessToken, payload)
+	return s.accessToken.sign(payload)
 }
 
 // checkRequired refuses to issue a token without the claims that
@@ -115,15 +115,6 @@ func (k *Keys) signer(alg Algorithm) (*signingKey, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("token: no %s signing key", alg)
-}
-
-// sign signs payload and returns the JWS Compact Serialization.
-func sign(s jose.Signer, payload []byte) (string, error) {
-	jws, err := s.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("token: sign: %w", err)
-	}
-	return jws.CompactSerialize()
 }
 
 // VerifyAccessToken validates raw as a JWT access token for the resource

@@ -2,8 +2,10 @@ package token
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +61,13 @@ func TestSigningAlgorithms(t *testing.T) {
 					t.Errorf("VerifyAccessToken: %v", err)
 				}
 				verifyWithJWKS(t, k, raw, alg)
+			})
+			t.Run("the signature has the algorithm's size (RFC 7518 Section 3.4: R || S, 64 octets for ES256)", func(t *testing.T) {
+				sig, err := base64.RawURLEncoding.DecodeString(raw[strings.LastIndexByte(raw, '.')+1:])
+				want := map[Algorithm]int{RS256: 256, ES256: 64, EdDSA: 64}[alg]
+				if err != nil || len(sig) != want {
+					t.Errorf("got %d signature bytes (%v), want %d", len(sig), err, want)
+				}
 			})
 			t.Run("ID tokens are RS256 unless the client asked for another", func(t *testing.T) {
 				def, err := k.SignIDToken(idClaims, "")

@@ -2,14 +2,18 @@
 // tokens ([RFC 9068]), OpenID Connect ID Tokens, and the signing keys
 // behind both, published as a JWK Set ([RFC 7517 Section 5]).
 //
-// All JOSE work is done by github.com/go-jose/go-jose/v4; this package only
-// decides which claims go in and which checks a token must pass. It signs
+// Parsing and verifying tokens, JWK Sets and thumbprints are left to
+// github.com/go-jose/go-jose/v4; this package decides which claims go in and
+// which checks a token must pass. Signing writes the JWS Compact
+// Serialization itself (jws.go), a few lines that keep go-jose's per-token
+// header encoding off the token endpoint's hot path. It signs
 // with RS256 ([RFC 7518 Section 3.3], 2048-bit RSA), ES256 ([RFC 7518
 // Section 3.4], P-256) and EdDSA ([RFC 8037 Section 3.1], Ed25519), one key
 // series per algorithm.
 //
 // Where each rule lives:
 //   - algorithms.go: the algorithms, their key types, and the hash of at_hash.
+//   - jws.go: the JWS Compact Serialization of a signed token ([RFC 7515 Section 7.1]).
 //   - keys.go: signing keys, their rotation and the JWKS ([RFC 7517 Section 5]);
 //     a key's kid is its JWK Thumbprint ([RFC 7638]).
 //   - kek.go: the key-encryption key that seals private keys before they
@@ -31,6 +35,7 @@
 //
 // [RFC 9068]: https://www.rfc-editor.org/rfc/rfc9068
 // [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
+// [RFC 7515 Section 7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
 // [RFC 7518 Section 3.3]: https://www.rfc-editor.org/rfc/rfc7518#section-3.3
 // [RFC 7518 Section 3.4]: https://www.rfc-editor.org/rfc/rfc7518#section-3.4
 // [RFC 8037 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8037#section-3.1

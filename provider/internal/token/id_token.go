@@ -94,7 +94,7 @@ func (k *Keys) SignIDToken(c IDTokenClaims, alg Algorithm) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return sign(s.idToken, payload)
+	return s.idToken.sign(payload)
 }
 
 // VerifyIDTokenHint checks that raw is an ID Token this provider issued,

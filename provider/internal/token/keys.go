@@ -85,11 +85,11 @@ type parsedKey struct {
 	key crypto.Signer
 }
 
-// signingKey is the newest key of an algorithm with its two precomputed signers.
+// signingKey is the newest key of an algorithm with its two signers.
 type signingKey struct {
 	id          string
-	accessToken jose.Signer // header typ "at+jwt"
-	idToken     jose.Signer // header typ "JWT"
+	accessToken *compactSigner // header typ "at+jwt"
+	idToken     *compactSigner // header typ "JWT"
 }
 
 // LoadKeys reads the signing keys from ks, opening each with kek, and signs
@@ -325,20 +325,11 @@ func publicJWK(kid string, k parsedKey) jose.JSONWebKey {
 // newSigningKey builds the signers of the newest key of an algorithm once,
 // so signing a token costs one signature and a little encoding.
 func newSigningKey(kid string, k parsedKey) (*signingKey, error) {
-	jwk := jose.JSONWebKey{Key: k.key, KeyID: kid, Algorithm: string(k.alg), Use: "sig"}
-	signer := func(typ jose.ContentType) (jose.Signer, error) {
-		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.alg), Key: jwk},
-			(&jose.SignerOptions{}).WithType(typ))
-		if err != nil {
-			return nil, fmt.Errorf("token: signer for key %q: %w", kid, err)
-		}
-		return s, nil
-	}
-	at, err := signer(accessTokenType)
+	at, err := newCompactSigner(kid, k, accessTokenType)
 	if err != nil {
 		return nil, err
 	}
-	id, err := signer(idTokenType)
+	id, err := newCompactSigner(kid, k, idTokenType)
 	if err != nil {
 		return nil, err
 	}

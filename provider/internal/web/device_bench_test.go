@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/internal/web"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -43,9 +44,8 @@ func BenchmarkDevicePollPending(b *testing.B) {
 		}
 		body := "grant_type=" + deviceGrantType + "&client_id=device-client&device_code=" + url.QueryEscape(da.DeviceCode)
 		pending := []byte(`"authorization_pending"`)
-		ref := newRS256(b)
-		b.ReportAllocs()
-		b.ResetTimer()
+		ref := newRef(b, token.RS256)
+		ref.begin(b)
 		for i := 0; i < b.N; i++ {
 			now.Add(int64(cfg.DevicePollInterval))
 			if rec := serve(b, h, "POST", "/oauth/token", body, nil, 400); !bytes.Contains(rec.Body.Bytes(), pending) {
@@ -53,6 +53,6 @@ func BenchmarkDevicePollPending(b *testing.B) {
 			}
 			ref.verify(b, 1)
 		}
-		ref.report(b)
+		ref.report(b, 1)
 	})
 }

@@ -78,6 +78,12 @@ type Config struct {
 	// RegistrationsPerHour (REGISTRATIONS_PER_HOUR, default 20) bounds the
 	// registration requests one address may make per hour.
 	RegistrationsPerHour int
+	// Resources (RESOURCES, comma-separated) are the other resource servers
+	// a client may name as "resource" ([RFC 8707 Section 2]); the provider's
+	// own (ResourceAudience) is always one.
+	//
+	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+	Resources []string
 	// AccessTokenSigningAlg (ACCESS_TOKEN_SIGNING_ALG) is the JWS alg of
 	// access tokens: "RS256" (default), "ES256" or "EdDSA" (token.ParseAlgorithm).
 	AccessTokenSigningAlg string
@@ -195,6 +201,13 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 		*field = d
 	}
+	if v, ok := lookup("RESOURCES"); ok && v != "" {
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				c.Resources = append(c.Resources, r)
+			}
+		}
+	}
 	ints := map[string]*int{
 		"PASSWORD_HASH_COST":     &c.PasswordHashCost,
 		"REGISTRATIONS_PER_HOUR": &c.RegistrationsPerHour,
@@ -273,7 +286,10 @@ func (c Config) Validate() error {
 			return errors.New("config: every TTL and interval must be positive")
 		}
 	}
-	return c.validateRegistration()
+	if err := c.validateRegistration(); err != nil {
+		return err
+	}
+	return c.validateResources()
 }
 
 // validateRegistration checks the registration settings.
@@ -292,6 +308,17 @@ func (c Config) validateRegistration() error {
 	}
 	if c.RegistrationsPerHour < 1 {
 		return errors.New("config: REGISTRATIONS_PER_HOUR must be at least 1")
+	}
+	return nil
+}
+
+// validateResources checks RESOURCES.
+func (c Config) validateResources() error {
+	for _, r := range c.Resources {
+		u, err := url.Parse(r)
+		if err != nil || u.Scheme == "" || u.Host == "" || strings.Contains(r, "#") {
+			return fmt.Errorf("config: RESOURCES: %q must be an absolute URI without a fragment (RFC 8707 Section 2)", r)
+		}
 	}
 	return nil
 }
@@ -342,6 +369,12 @@ func (c Config) ResourceAudience() string {
 		return c.Audience
 	}
 	return c.Issuer
+}
+
+// KnownResources are the resource servers a client may name as "resource":
+// the provider's own first, then RESOURCES.
+func (c Config) KnownResources() []string {
+	return append([]string{c.ResourceAudience()}, c.Resources...)
 }
 
 // MaxTokenLifetime is the longest any signed token lives (access tokens

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -33,6 +34,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	now := p.now()
 	expiresAt := now.Add(p.Config.CodeTTL)
 	grant := p.newGrant(a.Client.ID, userID, a.Scope, authTime, now, expiresAt)
+	grant.Resources = strings.Join(a.Resources, " ")
 	code := NewSecret()
 	sentRedirect := ""
 	if a.SentRedirect {
@@ -40,7 +42,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	}
 	record := store.AuthorizationCode{
 		Hash: HashSecret(code), GrantID: grant.ID, ClientID: a.Client.ID, UserID: userID,
-		RedirectURI: sentRedirect, Scope: a.Scope, CodeChallenge: a.CodeChallenge, Nonce: a.Nonce,
+		RedirectURI: sentRedirect, Scope: a.Scope, Resources: grant.Resources, CodeChallenge: a.CodeChallenge, Nonce: a.Nonce,
 		AuthTime: authTime, CreatedAt: now, ExpiresAt: expiresAt,
 	}
 	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {

@@ -43,6 +43,11 @@ type AuthorizationRequest struct {
 	ResponseMode        string
 	Request             string
 	RequestURI          string
+	// Resources are the resource parameters ([RFC 8707 Section 2]), which,
+	// unlike the others, may be repeated.
+	//
+	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+	Resources []string
 	// Repeated lists parameters that were sent more than once.
 	Repeated []string
 	// NotText lists parameters whose value is not text (validText).
@@ -81,6 +86,7 @@ func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
 			r.NotText = append(r.NotText, name)
 		}
 	}
+	r.Resources = form["resource"]
 	slices.Sort(r.Repeated)
 	slices.Sort(r.NotText)
 	return r
@@ -105,6 +111,9 @@ func (r AuthorizationRequest) Values() url.Values {
 	add("nonce", r.Nonce)
 	add("prompt", r.Prompt)
 	add("max_age", r.MaxAge)
+	for _, resource := range r.Resources {
+		v.Add("resource", resource)
+	}
 	add("request_uri", r.RequestURI)
 	return v
 }
@@ -113,9 +122,10 @@ func (r AuthorizationRequest) Values() url.Values {
 // the consent page shows and what a code is issued for.
 type Authorization struct {
 	Client        store.Client
-	RedirectURI   string // where the response goes
-	SentRedirect  bool   // redirect_uri was in the request (it must then be in the token request)
-	Scope         string // the scope to grant
+	RedirectURI   string   // where the response goes
+	SentRedirect  bool     // redirect_uri was in the request (it must then be in the token request)
+	Scope         string   // the scope to grant
+	Resources     []string // the resource servers to grant (RFC 8707); none: the provider's own
 	State         string
 	CodeChallenge string
 	Nonce         string
@@ -268,6 +278,9 @@ func (p *Provider) checkRedirectable(a *Authorization, r AuthorizationRequest) *
 		return err
 	}
 	a.Scope = scope
+	if a.Resources, err = p.checkResources(r.Resources); err != nil {
+		return err
+	}
 	if err := checkCodeChallenge(a.Client, r.CodeChallenge, r.CodeChallengeMethod); err != nil {
 		return err
 	}

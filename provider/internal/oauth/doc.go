@@ -18,6 +18,8 @@
 //	registration.go              RFC 7591 §3 (registration endpoint, initial access token, rate limit), RFC 7592 §2.1, §2.3 (read, delete)
 //	client_metadata.go           RFC 7591 §2, §3.2.2 (client metadata rules and refusals), RFC 6749 §3.1.2 (redirect URIs)
 //	client_jwks.go               RFC 7591 §2 (jwks: public signing keys only), RFC 7518 §3.3 (RSA key size)
+//	resource.go                  RFC 8707 §2, §2.2 (resource indicators: known resources, one "aud" per token, narrowing)
+//	protected_resource.go        RFC 9728 §2, §3, §5.1 (protected resource metadata, resource_metadata in challenges)
 //	client_assertion.go          RFC 7523 §2.2, §3, OIDC Core §9 (private_key_jwt: signature, iss, sub, aud, exp, jti once), RFC 7521 §4.2
 //	token.go                     RFC 6749 §3.2, §5.1 (token endpoint, response), RFC 9068 (JWT access tokens)
 //	grant_authorization_code.go  RFC 6749 §4.1.3 (code exchange), §4.1.2 (single use; replay revokes the grant)

@@ -40,6 +40,11 @@ const (
 	// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
 	ErrInvalidRedirectURI    ErrorCode = "invalid_redirect_uri"
 	ErrInvalidClientMetadata ErrorCode = "invalid_client_metadata"
+	// ErrInvalidTarget: "The requested resource is invalid, missing,
+	// unknown, or malformed" ([RFC 8707 Section 2]).
+	//
+	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+	ErrInvalidTarget ErrorCode = "invalid_target"
 )
 
 // Error is a protocol error. Code and Description go on the wire; Cause is

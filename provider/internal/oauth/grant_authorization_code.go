@@ -41,14 +41,20 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 	if err := p.checkCode(client, code, r); err != nil {
 		return nil, err
 	}
-	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grantOf(code), scope: code.Scope, nonce: code.Nonce, refresh: true})
+	audience, aerr := p.audienceFor(r.Resources, code.Resources)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
+		nonce: code.Nonce, refresh: true})
 }
 
 // grantOf is the grant a code was issued for, as the code records it: the
 // code carries its grant's id, user, scope and authentication time, so the
 // exchange needs no second read of the store.
 func grantOf(code store.AuthorizationCode) store.Grant {
-	return store.Grant{ID: code.GrantID, ClientID: code.ClientID, UserID: code.UserID, Scope: code.Scope, AuthTime: code.AuthTime}
+	return store.Grant{ID: code.GrantID, ClientID: code.ClientID, UserID: code.UserID, Scope: code.Scope,
+		Resources: code.Resources, AuthTime: code.AuthTime}
 }
 
 // checkCode makes the checks of [RFC 6749 Section 4.1.3] on a consumed code

@@ -89,5 +89,6 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, client store.Client, ha
 	case err != nil:
 		return nil, serverError(err)
 	}
-	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grant, scope: grant.Scope, refresh: true})
+	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grant, scope: grant.Scope,
+		audience: p.Config.ResourceAudience(), refresh: true})
 }

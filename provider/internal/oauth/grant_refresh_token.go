@@ -36,7 +36,11 @@ func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequ
 	if err != nil {
 		return nil, err
 	}
-	resp, next, err := p.issueTokens(ctx, issuedTokens{client: client, grant: grant, scope: scope, refresh: true})
+	audience, err := p.audienceFor(r.Resources, grant.Resources)
+	if err != nil {
+		return nil, err
+	}
+	resp, next, err := p.issueTokens(ctx, issuedTokens{client: client, grant: grant, scope: scope, audience: audience, refresh: true})
 	if err != nil {
 		return nil, err
 	}

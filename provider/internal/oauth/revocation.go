@@ -106,6 +106,11 @@ func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 // verifyOwnAccessToken checks an access token's signature and expiry and
 // that the client asking holds it; ok is false for anything else.
 func (p *Provider) verifyOwnAccessToken(client store.Client, raw string) (token.AccessTokenClaims, bool) {
-	claims, err := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, p.Config.ResourceAudience())
-	return claims, err == nil && claims.ClientID == client.ID
+	for _, audience := range p.Config.KnownResources() {
+		claims, err := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, audience)
+		if err == nil {
+			return claims, claims.ClientID == client.ID
+		}
+	}
+	return token.AccessTokenClaims{}, false
 }

@@ -22,7 +22,12 @@ type TokenRequest struct {
 	RefreshToken string // refresh_token
 	Scope        string // refresh_token, client_credentials
 	DeviceCode   string // device_code
-	Client       ClientCredentials
+	// Resources are the resource parameters of [RFC 8707 Section 2]: the
+	// resource server the access token is for.
+	//
+	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+	Resources []string
+	Client    ClientCredentials
 }
 
 // ParseTokenRequest reads a token request from the form body and the
@@ -36,7 +41,7 @@ func ParseTokenRequest(form url.Values, authorization string) (TokenRequest, *Er
 	if err != nil {
 		return TokenRequest{}, err
 	}
-	r := TokenRequest{Client: cc}
+	r := TokenRequest{Client: cc, Resources: form["resource"]}
 	fields := []struct {
 		name string
 		dst  *string
@@ -107,11 +112,12 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 
 // issuedTokens describes what to issue for a grant at the token endpoint.
 type issuedTokens struct {
-	client  store.Client
-	grant   store.Grant // zero for client credentials
-	scope   string      // the access token's scope
-	nonce   string      // echoed in the ID token
-	refresh bool        // issue a new refresh token
+	client   store.Client
+	grant    store.Grant // zero for client credentials
+	scope    string      // the access token's scope
+	audience string      // the access token's "aud": one resource server (RFC 8707)
+	nonce    string      // echoed in the ID token
+	refresh  bool        // issue a new refresh token
 }
 
 // issueTokens signs the access token (and the ID token for OpenID requests)
@@ -149,7 +155,7 @@ func (p *Provider) signAccessToken(t issuedTokens, now time.Time) (string, *Erro
 		subject = t.client.ID // "sub" of a client credentials token ([RFC 9068 Section 2.2])
 	}
 	raw, err := p.Keys.SignAccessToken(token.AccessTokenClaims{
-		Issuer: p.Config.Issuer, Subject: subject, Audience: p.Config.ResourceAudience(),
+		Issuer: p.Config.Issuer, Subject: subject, Audience: t.audience,
 		ClientID: t.client.ID, Scope: t.scope, GrantID: t.grant.ID, JTI: newID(),
 		IssuedAt: now, ExpiresAt: now.Add(p.Config.AccessTokenTTL), AuthTime: t.grant.AuthTime,
 	})

@@ -133,7 +133,10 @@ type Grant struct {
 	ClientID string
 	UserID   string // empty when no user is involved
 	Scope    string // space-separated, as approved
-	AuthTime time.Time
+	// Resources are the resource servers the grant covers (RFC 8707):
+	// space-separated absolute URIs; "" means the provider's own.
+	Resources string
+	AuthTime  time.Time
 	// CreatedAt is when the user approved.
 	CreatedAt time.Time
 	// ExpiresAt is the latest time any token of the grant may still be valid;
@@ -155,6 +158,7 @@ type AuthorizationCode struct {
 	UserID        string
 	RedirectURI   string // as sent in the authorization request; "" if omitted
 	Scope         string
+	Resources     string // as the grant's (RFC 8707), space-separated
 	CodeChallenge string // RFC 7636 S256 challenge; "" if none was sent
 	Nonce         string // OpenID Connect nonce; "" if none was sent
 	AuthTime      time.Time

@@ -64,15 +64,26 @@ func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
 // check ([RFC 6750 Section 3]): "If the protected resource request does not
 // include authentication credentials or does not contain an access token
 // that enables access to the protected resource, the resource server MUST
-// include the HTTP "WWW-Authenticate" response header field". A request with
-// no credentials at all (err == nil) gets no error code (Section 3.1); an
+// include the HTTP "WWW-Authenticate" response header field". The
+// challenge also names the resource's metadata ([RFC 9728 Section 5.1]), so
+// a client that met this resource first can find its authorization server.
+//
+// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+// [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
+	s.writeBearerError(c, err, `, resource_metadata="`+s.p.ProtectedResourceMetadataURL()+`"`)
+}
+
+// writeBearerError answers a request whose Bearer token failed, with a
+// challenge of [RFC 6750 Section 3] followed by extra. A request with no
+// credentials at all (err == nil) gets no error code (Section 3.1); an
 // insufficient_scope error names the scope the resource needs (err.Scope).
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
-func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
+func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string) {
 	challenge := `Bearer realm="` + s.p.Config.Issuer + `"`
 	if err == nil {
-		c.Header("WWW-Authenticate", challenge)
+		c.Header("WWW-Authenticate", challenge+extra)
 		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{Error: oauth.ErrInvalidToken, Description: "an access token is required"})
 		return
 	}
@@ -80,7 +91,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 	if err.Code == oauth.ErrInsufficientScope && err.Scope != "" {
 		challenge += `, scope="` + err.Scope + `"`
 	}
-	c.Header("WWW-Authenticate", challenge)
+	c.Header("WWW-Authenticate", challenge+extra)
 	s.writeError(c, err)
 }
 

@@ -29,7 +29,7 @@ func (s *Server) handleRegister(c *gin.Context) {
 	}
 	initialToken, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
 	if err != nil {
-		s.writeResourceError(c, err)
+		s.writeBearerError(c, err, "")
 		return
 	}
 	info, regErr := s.p.RegisterClient(c.Request.Context(),
@@ -49,12 +49,12 @@ func (s *Server) handleRegister(c *gin.Context) {
 func (s *Server) handleReadClient(c *gin.Context) {
 	token, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
 	if err != nil {
-		s.writeResourceError(c, err)
+		s.writeBearerError(c, err, "")
 		return
 	}
 	info, err := s.p.ReadClient(c.Request.Context(), c.Param("client_id"), token)
 	if err != nil {
-		s.writeResourceError(c, err)
+		s.writeBearerError(c, err, "")
 		return
 	}
 	setNoStore(c)
@@ -68,11 +68,11 @@ func (s *Server) handleReadClient(c *gin.Context) {
 func (s *Server) handleDeleteClient(c *gin.Context) {
 	token, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
 	if err != nil {
-		s.writeResourceError(c, err)
+		s.writeBearerError(c, err, "")
 		return
 	}
 	if err := s.p.DeleteClient(c.Request.Context(), c.Param("client_id"), token); err != nil {
-		s.writeResourceError(c, err)
+		s.writeBearerError(c, err, "")
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -93,7 +93,7 @@ func (s *Server) writeRegistrationError(c *gin.Context, err error) {
 		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: oauth.ErrTemporarilyUnavailable,
 			Description: "too many registrations from this address; try again later"})
 	case errors.As(err, &oauthErr) && oauthErr.Code == oauth.ErrInvalidToken:
-		s.writeResourceError(c, oauthErr)
+		s.writeBearerError(c, oauthErr, "")
 	case errors.As(err, &oauthErr):
 		s.writeError(c, oauthErr)
 	default:

@@ -9,6 +9,15 @@ import (
 	"github.com/oauth-reference/provider/internal/token"
 )
 
+// handleProtectedResourceMetadata handles "GET
+// /.well-known/oauth-protected-resource", the metadata of the provider's
+// own resource server ([RFC 9728 Section 3]).
+//
+// [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
+func (s *Server) handleProtectedResourceMetadata(c *gin.Context) {
+	c.JSON(http.StatusOK, s.p.ProtectedResourceMetadata())
+}
+
 // handleProtectedResource handles "GET /protected/resource": any valid
 // Bearer token ([RFC 6750 Section 2.1]) gets the secured page.
 //

@@ -88,6 +88,9 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	api.GET(oauth.PathUserInfo, s.handleUserInfo)
 	api.POST(oauth.PathUserInfo, s.handleUserInfo)
 
+	// Protected resource metadata: RFC 9728.
+	api.GET(oauth.PathProtectedResourceMetadata, s.handleProtectedResourceMetadata)
+
 	// Dynamic client registration: RFC 7591, RFC 7592.
 	api.POST(oauth.PathRegister, s.handleRegister)
 	api.GET(oauth.PathRegister+"/:client_id", s.handleReadClient)

@@ -19,9 +19,9 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
 // createGrant inserts g with db, which may be a transaction.
 func createGrant(ctx context.Context, db querier, g store.Grant) error {
 	_, err := db.Exec(ctx, `
-		INSERT INTO grants (id, client_id, user_id, scope, auth_time, created_at, expires_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		g.ID, g.ClientID, nullString(g.UserID), g.Scope, nullTime(g.AuthTime),
+		INSERT INTO grants (id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		g.ID, g.ClientID, nullString(g.UserID), g.Scope, g.Resources, nullTime(g.AuthTime),
 		g.CreatedAt, g.ExpiresAt, nullTime(g.RevokedAt))
 	return insertErr("create grant", err)
 }
@@ -32,9 +32,9 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 	var userID *string
 	var authTime, revokedAt *time.Time
 	err := s.pool.QueryRow(ctx, `
-		SELECT id, client_id, user_id, scope, auth_time, created_at, expires_at, revoked_at
+		SELECT id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at
 		FROM grants WHERE id = $1`, id).
-		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &authTime, &g.CreatedAt, &g.ExpiresAt, &revokedAt)
+		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &g.Resources, &authTime, &g.CreatedAt, &g.ExpiresAt, &revokedAt)
 	if err != nil {
 		return store.Grant{}, getErr("get grant", err)
 	}
@@ -61,23 +61,23 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, g store.Grant, c st
 			return err
 		}
 		_, err := tx.Exec(ctx, `
-			INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope,
+			INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
 				code_challenge, nonce, auth_time, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope, c.Resources,
 			c.CodeChallenge, c.Nonce, c.AuthTime, c.CreatedAt, c.ExpiresAt)
 		return insertErr("create authorization code", err)
 	})
 }
 
 // codeColumns are the columns scanCode reads, in its order.
-const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope,
+const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
 	code_challenge, nonce, auth_time, created_at, expires_at`
 
 // scanCode reads the codeColumns of one row.
 func scanCode(row pgx.Row) (store.AuthorizationCode, error) {
 	var c store.AuthorizationCode
-	err := row.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope,
+	err := row.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope, &c.Resources,
 		&c.CodeChallenge, &c.Nonce, &c.AuthTime, &c.CreatedAt, &c.ExpiresAt)
 	c.AuthTime, c.CreatedAt, c.ExpiresAt = c.AuthTime.UTC(), c.CreatedAt.UTC(), c.ExpiresAt.UTC()
 	return c, err

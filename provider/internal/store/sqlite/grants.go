@@ -23,9 +23,9 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
 // createGrant inserts g with db, which may be a transaction.
 func createGrant(ctx context.Context, db execer, g store.Grant) error {
 	_, err := db.ExecContext(ctx, `
-		INSERT INTO grants (id, client_id, user_id, scope, auth_time, created_at, expires_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		g.ID, g.ClientID, nullString(g.UserID), g.Scope, nullMicros(g.AuthTime),
+		INSERT INTO grants (id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.ID, g.ClientID, nullString(g.UserID), g.Scope, g.Resources, nullMicros(g.AuthTime),
 		micros(g.CreatedAt), micros(g.ExpiresAt), nullMicros(g.RevokedAt))
 	return insertErr("create grant", err)
 }
@@ -37,9 +37,9 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 	var authTime, revokedAt sql.NullInt64
 	var createdAt, expiresAt int64
 	err := s.read.QueryRowContext(ctx, `
-		SELECT id, client_id, user_id, scope, auth_time, created_at, expires_at, revoked_at
+		SELECT id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at
 		FROM grants WHERE id = ?`, id).
-		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &authTime, &createdAt, &expiresAt, &revokedAt)
+		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &g.Resources, &authTime, &createdAt, &expiresAt, &revokedAt)
 	if err != nil {
 		return store.Grant{}, getErr("get grant", err)
 	}
@@ -66,24 +66,24 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, g store.Grant, c st
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope,
+			INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
 				code_challenge, nonce, auth_time, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope, c.Resources,
 			c.CodeChallenge, c.Nonce, micros(c.AuthTime), micros(c.CreatedAt), micros(c.ExpiresAt))
 		return insertErr("create authorization code", err)
 	})
 }
 
 // codeColumns are the columns scanCode reads, in its order.
-const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope,
+const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
 	code_challenge, nonce, auth_time, created_at, expires_at`
 
 // scanCode reads the codeColumns of one row.
 func scanCode(row scanner) (store.AuthorizationCode, error) {
 	var c store.AuthorizationCode
 	var authTime, createdAt, expiresAt int64
-	err := row.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope,
+	err := row.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope, &c.Resources,
 		&c.CodeChallenge, &c.Nonce, &authTime, &createdAt, &expiresAt)
 	c.AuthTime, c.CreatedAt, c.ExpiresAt = fromMicros(authTime), fromMicros(createdAt), fromMicros(expiresAt)
 	return c, err

@@ -74,6 +74,7 @@ func newCode(hash string, g store.Grant) store.AuthorizationCode {
 		UserID:        g.UserID,
 		RedirectURI:   demoClient.RedirectURIs[0],
 		Scope:         g.Scope,
+		Resources:     g.Resources,
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		Nonce:         "n-0S6_WzA2Mj",
 		AuthTime:      g.AuthTime,

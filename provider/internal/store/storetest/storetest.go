@@ -109,6 +109,7 @@ func newGrant(id string) store.Grant {
 		ClientID:  demoClient.ID,
 		UserID:    demoUser.ID,
 		Scope:     "openid read",
+		Resources: "https://api.example/ https://mcp.example/mcp",
 		AuthTime:  at(-time.Minute),
 		CreatedAt: t0,
 		ExpiresAt: at(time.Hour),

@@ -1,0 +1,46 @@
+package oauth
+
+// PathProtectedResourceMetadata is where the provider's own resource server
+// publishes its metadata ([RFC 9728 Section 3]).
+//
+// [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
+const PathProtectedResourceMetadata = "/.well-known/oauth-protected-resource"
+
+// ProtectedResourceMetadata is the metadata of a protected resource,
+// [RFC 9728 Section 2]: what a client that met the resource first needs to
+// find its authorization server.
+//
+// [RFC 9728 Section 2]: https://www.rfc-editor.org/rfc/rfc9728#section-2
+type ProtectedResourceMetadata struct {
+	Resource               string   `json:"resource"`
+	AuthorizationServers   []string `json:"authorization_servers"`
+	ScopesSupported        []string `json:"scopes_supported"`
+	BearerMethodsSupported []string `json:"bearer_methods_supported"`
+	ResourceName           string   `json:"resource_name"`
+}
+
+// ProtectedResourceMetadata describes the provider's own resource server
+// (/protected/resource, /user/profile, /userinfo). [RFC 9728 Section 2]:
+// "resource REQUIRED. The protected resource's resource identifier"; it is
+// the "aud" of the access tokens it accepts. Tokens go in the Authorization
+// header only ([RFC 9700 Section 2.4]: never in the query).
+//
+// [RFC 9728 Section 2]: https://www.rfc-editor.org/rfc/rfc9728#section-2
+// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+func (p *Provider) ProtectedResourceMetadata() ProtectedResourceMetadata {
+	return ProtectedResourceMetadata{
+		Resource:               p.Config.ResourceAudience(),
+		AuthorizationServers:   []string{p.Config.Issuer},
+		ScopesSupported:        SupportedScopes(),
+		BearerMethodsSupported: []string{"header"},
+		ResourceName:           "The provider's demo resource server",
+	}
+}
+
+// ProtectedResourceMetadataURL is the URL that WWW-Authenticate challenges
+// name as resource_metadata ([RFC 9728 Section 5.1]).
+//
+// [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+func (p *Provider) ProtectedResourceMetadataURL() string {
+	return p.Config.Issuer + PathProtectedResourceMetadata
+}

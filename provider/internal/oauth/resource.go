@@ -1,0 +1,65 @@
+package oauth
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// maxResources bounds the resource parameters of one request.
+const maxResources = 10
+
+// checkResources checks the resource parameters of an authorization or
+// token request ([RFC 8707 Section 2]): "The value of the resource parameter
+// MUST be an absolute URI, as specified by Section 4.3 of [RFC3986], that MAY
+// include a query component, but MUST NOT include a fragment component." Each
+// must also name a resource server this provider issues tokens for (its own,
+// and RESOURCES); else the answer is invalid_target, "The requested
+// resource is invalid, missing, unknown, or malformed."
+//
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+func (p *Provider) checkResources(values []string) ([]string, *Error) {
+	if len(values) > maxResources {
+		return nil, NewError(ErrInvalidTarget, "too many resource parameters")
+	}
+	for _, v := range values {
+		u, err := url.Parse(v)
+		if err != nil || !u.IsAbs() || u.Host == "" || strings.Contains(v, "#") {
+			return nil, NewError(ErrInvalidTarget, "resource "+quoteShort(v)+" must be an absolute URI without a fragment")
+		}
+		if !slices.Contains(p.Config.KnownResources(), v) {
+			return nil, NewError(ErrInvalidTarget, "unknown resource "+quoteShort(v)+"; this server issues tokens for "+
+				strings.Join(p.Config.KnownResources(), " "))
+		}
+	}
+	return dedupe(values), nil
+}
+
+// audienceFor chooses the one resource server an access token is for, its
+// "aud" ([RFC 8707 Section 2.2]): the resource the token request names,
+// which must be among those granted ("a refresh may narrow to one of the
+// granted resources"); or, when it names none, the only granted one. An
+// authorization that named no resource grants the provider's own.
+//
+// [RFC 8707 Section 2.2]: https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+func (p *Provider) audienceFor(requested []string, granted string) (string, *Error) {
+	resources, err := p.checkResources(requested)
+	if err != nil {
+		return "", err
+	}
+	allowed := strings.Fields(granted)
+	if len(allowed) == 0 {
+		allowed = []string{p.Config.ResourceAudience()}
+	}
+	switch {
+	case len(resources) > 1:
+		return "", NewError(ErrInvalidTarget, "name one resource per token request: an access token is for one resource server")
+	case len(resources) == 1 && !slices.Contains(allowed, resources[0]):
+		return "", NewError(ErrInvalidTarget, "resource "+quoteShort(resources[0])+" was not granted")
+	case len(resources) == 1:
+		return resources[0], nil
+	case len(allowed) > 1:
+		return "", NewError(ErrInvalidTarget, "the grant covers several resources: name one with the resource parameter")
+	}
+	return allowed[0], nil
+}

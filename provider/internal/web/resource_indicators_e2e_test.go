@@ -1,0 +1,160 @@
+package web_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// mcpResource is an extra resource server (RESOURCES) in these tests.
+const mcpResource = "https://mcp.example/mcp"
+
+// audOf is the "aud" claim of a JWT access token, as JSON.
+func audOf(t *testing.T, jwt string) string {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %.20s", jwt)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims struct{ Aud json.RawMessage }
+	if err != nil || json.Unmarshal(payload, &claims) != nil {
+		t.Fatalf("JWT payload: %v", err)
+	}
+	return string(claims.Aud)
+}
+
+// withResources adds the resource parameters to an authorization URL.
+func withResources(authURL string, resources ...string) string {
+	for _, r := range resources {
+		authURL += "&resource=" + url.QueryEscape(r)
+	}
+	return authURL
+}
+
+// TestResourceIndicators: a client names the resource server a token is for
+// (RFC 8707); the token's aud is that one resource; a refresh may narrow to
+// another granted one; an unknown resource is invalid_target.
+func TestResourceIndicators(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		verifier := oauth2.GenerateVerifier()
+		authURL := withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), mcpResource, srv.Issuer)
+		loc := newBrowser(t).allow(srv, authURL)
+		code := loc.Query().Get("code")
+
+		tok, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", mcpResource))
+		if err != nil {
+			t.Fatalf("exchange for %s: %v", mcpResource, err)
+		}
+		if got := audOf(t, tok.AccessToken); got != `"`+mcpResource+`"` {
+			t.Errorf("aud: got %s, want %q (RFC 8707 Section 2.2)", got, mcpResource)
+		}
+		if resp, _ := callResource(t, srv.URL+"/protected/resource", tok.AccessToken); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a token for %s at the provider's own resource: got %d, want 401", mcpResource, resp.StatusCode)
+		}
+
+		narrowed, err := cfg.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		if err == nil {
+			t.Errorf("a refresh naming no resource of a grant with two: got aud %s, want invalid_target", audOf(t, narrowed.AccessToken))
+		}
+		resp, body := rawPost(t, srv.URL+"/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
+			"resource": {srv.Issuer}}.Encode(), map[string]string{"Authorization": basicAuth("testclient", "testsecret")})
+		own := jsonField(body, "access_token")
+		if resp.StatusCode != http.StatusOK || audOf(t, own) != `"`+srv.Issuer+`"` {
+			t.Fatalf("a refresh narrowed to the provider's own resource: got %d %.200s", resp.StatusCode, body)
+		}
+		if resp, _ := callResource(t, srv.URL+"/protected/resource", own); resp.StatusCode != http.StatusOK {
+			t.Errorf("the narrowed token at the provider's resource: got %d, want 200", resp.StatusCode)
+		}
+		resp, body = rawPost(t, srv.URL+"/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {jsonField(body, "refresh_token")},
+			"resource": {"https://unknown.example/"}}.Encode(), map[string]string{"Authorization": basicAuth("testclient", "testsecret")})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_target") {
+			t.Errorf("a refresh for an unknown resource: got %d %s, want 400 invalid_target", resp.StatusCode, body)
+		}
+
+		resp, body = rawPost(t, srv.URL+"/oauth/introspect", url.Values{"token": {tok.AccessToken}}.Encode(),
+			map[string]string{"Authorization": basicAuth("testclient", "testsecret")})
+		if !strings.Contains(body, `"active":true`) || !strings.Contains(body, mcpResource) {
+			t.Errorf("introspection of the %s token: got %d %s, want active with its aud", mcpResource, resp.StatusCode, body)
+		}
+	})
+}
+
+// basicAuth is an HTTP Basic header of RFC 6749 Section 2.3.1.
+func basicAuth(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
+// TestResourceIndicatorRefusals: what RFC 8707 Section 2 refuses, at the
+// authorization endpoint (redirected invalid_target) and the token endpoint.
+func TestResourceIndicatorRefusals(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+	for name, resource := range map[string]string{
+		"an unknown resource": "https://unknown.example/", "a relative one": "/api", "one with a fragment": mcpResource + "#x",
+	} {
+		resp, page := newBrowser(t).get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), resource))
+		loc := redirectOf(t, resp, page)
+		if loc.Query().Get("error") != "invalid_target" {
+			t.Errorf("%s at the authorization endpoint: got %s, want error=invalid_target", name, loc.Redacted())
+		}
+	}
+	cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret", TokenURL: srv.URL + "/oauth/token",
+		Scopes: []string{"read"}, AuthStyle: oauth2.AuthStyleInHeader}
+	tok, err := cc.Token(t.Context())
+	if err != nil || audOf(t, tok.AccessToken) != `"`+srv.Issuer+`"` {
+		t.Fatalf("client_credentials without resource: %v, want aud = the issuer", err)
+	}
+	cc.EndpointParams = url.Values{"resource": {mcpResource}}
+	if tok, err = cc.Token(t.Context()); err != nil || audOf(t, tok.AccessToken) != `"`+mcpResource+`"` {
+		t.Errorf("client_credentials for %s: %v", mcpResource, err)
+	}
+	cc.EndpointParams = url.Values{"resource": {"https://unknown.example/"}}
+	if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") {
+		t.Errorf("client_credentials for an unknown resource: got %v, want invalid_target", err)
+	}
+	cc.EndpointParams = url.Values{"resource": {mcpResource, srv.Issuer}}
+	if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") {
+		t.Errorf("two resources for one token: got %v, want invalid_target", err)
+	}
+}
+
+// TestProtectedResourceMetadata: the provider's resource server describes
+// itself (RFC 9728 Section 3), and its 401 answers point there (Section 5.1).
+func TestProtectedResourceMetadata(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	resp, body := sendJSON(t, http.MethodGet, srv.URL+"/.well-known/oauth-protected-resource", "", "")
+	var m struct {
+		Resource               string   `json:"resource"`
+		AuthorizationServers   []string `json:"authorization_servers"`
+		ScopesSupported        []string `json:"scopes_supported"`
+		BearerMethodsSupported []string `json:"bearer_methods_supported"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &m) != nil {
+		t.Fatalf("GET /.well-known/oauth-protected-resource: %d %s", resp.StatusCode, body)
+	}
+	if m.Resource != srv.Issuer || strings.Join(m.AuthorizationServers, " ") != srv.Issuer ||
+		!strings.Contains(strings.Join(m.ScopesSupported, " "), "read") || strings.Join(m.BearerMethodsSupported, " ") != "header" {
+		t.Errorf("metadata: got %+v", m)
+	}
+	want := `resource_metadata="` + srv.Issuer + `/.well-known/oauth-protected-resource"`
+	for name, token := range map[string]string{"no token": "", "a bad token": "not-a-token"} {
+		for _, path := range []string{"/protected/resource", "/user/profile", "/userinfo"} {
+			resp, _ := callResource(t, srv.URL+path, token)
+			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), want) {
+				t.Errorf("%s at %s: got %d, WWW-Authenticate %q; want 401 with %s", name, path, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+			}
+		}
+	}
+}

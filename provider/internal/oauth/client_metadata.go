@@ -30,6 +30,25 @@ type ClientMetadata struct {
 	// JWKSURI is read only to be refused: this provider never fetches a URL
 	// a client names.
 	JWKSURI *string `json:"jwks_uri,omitempty"`
+	// PostLogoutRedirectURIs are where RP-Initiated Logout may send the user
+	// back ([OIDC RP-Initiated Logout Section 3.1]).
+	//
+	// [OIDC RP-Initiated Logout Section 3.1]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#ClientMetadata
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
+	// IDTokenSignedResponseAlg is the alg of the client's ID tokens ([OIDC
+	// Registration Section 2]: "The default, if omitted, is RS256").
+	//
+	// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// RequirePushedAuthorizationRequests: the client starts authorizations
+	// only through the PAR endpoint ([RFC 9126 Section 6]).
+	//
+	// [RFC 9126 Section 6]: https://www.rfc-editor.org/rfc/rfc9126#section-6
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
+	// DPoPBoundAccessTokens: the client always uses DPoP ([RFC 9449 Section 5.2]).
+	//
+	// [RFC 9449 Section 5.2]: https://www.rfc-editor.org/rfc/rfc9449#section-5.2
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens"`
 }
 
 // Bounds on a registration document, so a client cannot store much.
@@ -67,9 +86,11 @@ func ParseClientMetadata(body []byte) (ClientMetadata, *Error) {
 // invalid", or invalid_client_metadata, "The value of one of the client
 // metadata fields is invalid and the server has rejected this request."
 //
+// idTokenAlgs are the algorithms this provider can sign ID tokens with.
+//
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 // [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
-func CheckClientMetadata(m *ClientMetadata) *Error {
+func CheckClientMetadata(m *ClientMetadata, idTokenAlgs []string) *Error {
 	bad := func(format string, args ...any) *Error {
 		return NewError(ErrInvalidClientMetadata, fmt.Sprintf(format, args...))
 	}
@@ -124,6 +145,15 @@ func CheckClientMetadata(m *ClientMetadata) *Error {
 	if err := checkClientName(m.ClientName); err != nil {
 		return err
 	}
+	// id_token_signed_response_alg: "The default, if omitted, is RS256"
+	// (OIDC Registration Section 2).
+	if m.IDTokenSignedResponseAlg == "" {
+		m.IDTokenSignedResponseAlg = "RS256"
+	}
+	if !slices.Contains(idTokenAlgs, m.IDTokenSignedResponseAlg) {
+		return bad("id_token_signed_response_alg %s is not supported; use one of %s",
+			quoteShort(m.IDTokenSignedResponseAlg), strings.Join(idTokenAlgs, ", "))
+	}
 	return checkKeys(m)
 }
 
@@ -137,12 +167,15 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 	if len(m.RedirectURIs) > maxRedirectURIs {
 		return NewError(ErrInvalidRedirectURI, fmt.Sprintf("at most %d redirect_uris may be registered", maxRedirectURIs))
 	}
-	for _, uri := range m.RedirectURIs {
+	if len(m.PostLogoutRedirectURIs) > maxRedirectURIs {
+		return NewError(ErrInvalidRedirectURI, fmt.Sprintf("at most %d post_logout_redirect_uris may be registered", maxRedirectURIs))
+	}
+	for _, uri := range slices.Concat(m.RedirectURIs, m.PostLogoutRedirectURIs) {
 		if err := checkRegisteredRedirectURI(uri); err != nil {
 			return err
 		}
 	}
-	m.RedirectURIs = dedupe(m.RedirectURIs)
+	m.RedirectURIs, m.PostLogoutRedirectURIs = dedupe(m.RedirectURIs), dedupe(m.PostLogoutRedirectURIs)
 	return nil
 }
 
@@ -250,6 +283,8 @@ func registeredClient(m ClientMetadata) store.Client {
 		RedirectURIs: m.RedirectURIs, GrantTypes: m.GrantTypes,
 		Scopes: parseScope(m.Scope), DefaultScope: m.Scope,
 		TokenEndpointAuthMethod: m.TokenEndpointAuthMethod, JWKS: string(m.JWKS),
+		PostLogoutRedirectURIs: m.PostLogoutRedirectURIs, IDTokenSignedResponseAlg: m.IDTokenSignedResponseAlg,
+		RequirePushedAuthorizationRequests: m.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: m.DPoPBoundAccessTokens,
 	}
 	if m.TokenEndpointAuthMethod == string(AuthNone) {
 		c.Type = store.Public
@@ -266,6 +301,8 @@ func metadataOf(c store.Client) ClientMetadata {
 	m := ClientMetadata{
 		RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		GrantTypes: c.GrantTypes, ClientName: c.Name, Scope: strings.Join(c.Scopes, " "),
+		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
+		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 	if slices.Contains(c.GrantTypes, GrantTypeAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}

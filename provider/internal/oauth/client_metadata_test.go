@@ -29,6 +29,9 @@ func jwksOf(t testing.TB, keys ...any) string {
 	return string(b)
 }
 
+// testIDTokenAlgs are the ID token algorithms of a provider with RS256 and ES256 keys.
+var testIDTokenAlgs = []string{"RS256", "ES256"}
+
 func TestCheckClientMetadata(t *testing.T) {
 	edPub, edPriv, _ := ed25519.GenerateKey(rand.Reader)
 	ecP256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -70,6 +73,11 @@ func TestCheckClientMetadata(t *testing.T) {
 		{"client_credentials for a public client (RFC 6749 Section 4.4)", `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"none"}`, ErrInvalidClientMetadata},
 		{"a 101-character client_name", `{` + web + `,"client_name":"` + strings.Repeat("n", 101) + `"}`, ErrInvalidClientMetadata},
 		{"a client_name with a newline", `{` + web + `,"client_name":"a\nb"}`, ErrInvalidClientMetadata},
+		{"ID tokens signed ES256 (OIDC Registration Section 2)", `{` + web + `,"id_token_signed_response_alg":"ES256"}`, ""},
+		{"ID tokens with an alg without a key here", `{` + web + `,"id_token_signed_response_alg":"EdDSA"}`, ErrInvalidClientMetadata},
+		{"ID tokens unsigned", `{` + web + `,"id_token_signed_response_alg":"none"}`, ErrInvalidClientMetadata},
+		{"a post-logout redirect URI on plain http", `{` + web + `,"post_logout_redirect_uris":["http://app.example/bye"]}`, ErrInvalidRedirectURI},
+		{"PAR required and DPoP-bound tokens", `{` + web + `,"require_pushed_authorization_requests":true,"dpop_bound_access_tokens":true,"post_logout_redirect_uris":["https://app.example/bye"]}`, ""},
 		{"jwks without private_key_jwt", `{` + web + `,"jwks":` + goodJWKS + `}`, ErrInvalidClientMetadata},
 		{"private_key_jwt with EC P-256 and Ed25519 keys", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + goodJWKS + `}`, ""},
 		{"private_key_jwt without jwks", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt"}`, ErrInvalidClientMetadata},
@@ -78,7 +86,7 @@ func TestCheckClientMetadata(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := ParseClientMetadata([]byte(tt.doc))
 			if err == nil {
-				err = CheckClientMetadata(&m)
+				err = CheckClientMetadata(&m, testIDTokenAlgs)
 			}
 			switch {
 			case tt.err == "" && err != nil:
@@ -101,7 +109,7 @@ func TestCheckClientMetadata(t *testing.T) {
 		} {
 			m := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "private_key_jwt",
 				JWKS: json.RawMessage(jwks)}
-			err := CheckClientMetadata(&m)
+			err := CheckClientMetadata(&m, testIDTokenAlgs)
 			if err == nil || err.Code != ErrInvalidClientMetadata || !strings.HasPrefix(err.Description, "jwks: ") {
 				t.Errorf("%s: got %v, want invalid_client_metadata about jwks", name, err)
 			}
@@ -120,13 +128,13 @@ func TestCheckClientMetadata(t *testing.T) {
 func TestCheckClientMetadataDefaults(t *testing.T) {
 	m, err := ParseClientMetadata([]byte(`{"redirect_uris":["https://a.example/cb","https://a.example/cb"],"scope":" read  read openid "}`))
 	if err == nil {
-		err = CheckClientMetadata(&m)
+		err = CheckClientMetadata(&m, testIDTokenAlgs)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "client_secret_basic",
-		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: "read openid"}
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: "read openid", IDTokenSignedResponseAlg: "RS256"}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("checked metadata (-want +got):\n%s", diff)
 	}
@@ -145,7 +153,7 @@ func FuzzParseClientMetadata(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if CheckClientMetadata(&m) != nil {
+		if CheckClientMetadata(&m, testIDTokenAlgs) != nil {
 			return
 		}
 		for _, uri := range m.RedirectURIs {

@@ -66,7 +66,7 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 		return nil, err
 	}
 	m := r.Metadata
-	if err := CheckClientMetadata(&m); err != nil {
+	if err := CheckClientMetadata(&m, algorithmNames(p.Keys.Algorithms()...)); err != nil {
 		return nil, err
 	}
 	info := &ClientInformation{ClientID: newID(), RegistrationAccessToken: NewSecret()}

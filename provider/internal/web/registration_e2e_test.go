@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -323,5 +324,44 @@ func TestRegisteredClientScaleOut(t *testing.T) {
 	}
 	if resp, _ := sendJSON(t, http.MethodGet, a.URL+"/oauth/register/"+reg.ClientID, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("read at A after the delete at B: got %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestRegisteredClientPolicies: what a client registers is what the
+// provider enforces: its ID tokens are signed with the registered
+// id_token_signed_response_alg (OIDC Registration Section 2), and
+// require_pushed_authorization_requests makes the PAR endpoint mandatory
+// (RFC 9126 Section 6).
+func TestRegisteredClientPolicies(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	reg := register(t, srv, `{"redirect_uris":["`+demoRedirectURI+`"],"token_endpoint_auth_method":"client_secret_basic",
+		"grant_types":["authorization_code"],"scope":"openid read","id_token_signed_response_alg":"ES256",
+		"require_pushed_authorization_requests":true,"post_logout_redirect_uris":["http://localhost:3000/"]}`)
+	resp, body := sendJSON(t, http.MethodGet, reg.RegistrationClientURI, "", reg.RegistrationAccessToken)
+	for _, want := range []string{`"id_token_signed_response_alg":"ES256"`, `"require_pushed_authorization_requests":true`, `"post_logout_redirect_uris":["http://localhost:3000/"]`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("read: got %d %s, want %s", resp.StatusCode, body, want)
+		}
+	}
+	auth := clientAuth{id: reg.ClientID, secret: reg.ClientSecret, basic: true}
+	cfg := &oauth2.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, RedirectURL: demoRedirectURI, Scopes: []string{"openid", "read"},
+		Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	resp, page := newBrowser(t).get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	if loc := redirectOf(t, resp, page); loc.Query().Get("error") == "" {
+		t.Errorf("an authorization without PAR for a client that requires it: got %s, want an error", loc.Redacted())
+	}
+	verifier := oauth2.GenerateVerifier()
+	form := pushedDemoRequest(verifier)
+	form.Set("client_id", reg.ClientID)
+	requestURI := pushOK(t, srv, form, auth)
+	loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, reg.ClientID, requestURI))
+	tok, err := cfg.Exchange(t.Context(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	idToken, _ := tok.Extra("id_token").(string)
+	header, _ := base64.RawURLEncoding.DecodeString(strings.Split(idToken, ".")[0])
+	if !strings.Contains(string(header), `"alg":"ES256"`) {
+		t.Errorf("ID token header: got %s, want alg ES256", header)
 	}
 }

@@ -1,27 +1,24 @@
 # OAuth 2.0 reference implementation: provider (:8080) and client (:3000).
 SHELL := /bin/bash
 GO    ?= go
-PKGS  := ./provider/... ./client/...
+PKGS  := ./provider/... ./client/... ./deploytest/...
 
 .PHONY: run build test bench lint fmt e2e keys-rotate clean
 
-## run: start the provider and the client with the defaults; Ctrl-C stops both
+## run: start the provider, wait for its /readyz, start the client; Ctrl-C stops both (scripts/run.sh)
 run: build
-	@mkdir -p data
-	@trap 'kill 0' INT TERM EXIT; \
-	  ./bin/provider 2>&1 | sed -u 's/^/[provider] /' & \
-	  ./bin/client   2>&1 | sed -u 's/^/[client]   /' & \
-	  wait
+	@bash scripts/run.sh
 
 ## build: compile both programs into ./bin
 build:
 	$(GO) build -o bin/provider ./provider
 	$(GO) build -o bin/client ./client
 
-## test: gofmt and go vet, then every module with the race detector
+## test: gofmt and go vet, then every module with the race detector, then a
+## summary of what ran and what was skipped, with why
 ## (PostgreSQL tests run when TEST_DATABASE_URL is set; browser tests when chromium is installed)
 test: lint
-	$(GO) test -race -count=1 $(PKGS)
+	@set -o pipefail; $(GO) test -race -count=1 -json $(PKGS) 2>&1 | $(GO) run ./deploytest/cmd/testsummary
 
 ## e2e: only the end-to-end tests (real provider on httptest, x/oauth2 client)
 e2e:
@@ -33,11 +30,11 @@ bench:
 
 ## lint: gofmt and go vet must be clean
 lint:
-	@test -z "$$(gofmt -l provider client)" || (gofmt -l provider client; exit 1)
+	@test -z "$$(gofmt -l provider client deploytest)" || (gofmt -l provider client deploytest; exit 1)
 	$(GO) vet $(PKGS)
 
 fmt:
-	gofmt -w provider client
+	gofmt -w provider client deploytest
 
 ## keys-rotate: add a new signing key (running providers pick it up within a minute)
 keys-rotate:

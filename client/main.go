@@ -4,6 +4,7 @@
 //	client              serve the web client on CLIENT_ADDR (default :3000)
 //	client credentials  client credentials grant (RFC 6749 Section 4.4), then call /protected/resource
 //	client device       device authorization grant (RFC 8628), then call /user/profile
+//	client healthcheck  exit 0 if the client on CLIENT_ADDR is ready (its /readyz), else 1
 //
 // Settings come from the environment and an optional .env file (SPEC.md
 // lists them); every one has a working default.
@@ -37,12 +38,12 @@ const usage = `usage: client [command]
 commands:
   (none)        serve the web client on CLIENT_ADDR (default :3000)
   credentials   client credentials grant with CLIENT_ID/CLIENT_SECRET, then GET /protected/resource
+  healthcheck   exit 0 if the client on CLIENT_ADDR is ready (its /readyz), else 1
   device        device authorization grant with DEVICE_CLIENT_ID, then GET /user/profile
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process at once
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	if err != nil {
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		return serve(ctx, cfg, log)
+	case "healthcheck":
+		return service.Probe(ctx, cfg.ClientAddr)
 	case "credentials":
 		return runCredentials(ctx, cfg, stdout)
 	case "device":

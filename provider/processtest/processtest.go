@@ -60,7 +60,45 @@ type Process struct {
 // The process is killed when the test ends, if it still runs.
 func Start(t testing.TB, bin string, env map[string]string, args ...string) *Process {
 	t.Helper()
+	return start(t, bin, env, nil, args)
+}
+
+// StartGroup is Start with the process leading a process group of its own,
+// as a shell's foreground job does, so SignalGroup can play a terminal's
+// Ctrl-C.
+func StartGroup(t testing.TB, bin string, env map[string]string, args ...string) *Process {
+	t.Helper()
+	return start(t, bin, env, &syscall.SysProcAttr{Setpgid: true}, args)
+}
+
+// StartInGroupOf starts bin as a member of leader's process group.
+func StartInGroupOf(t testing.TB, leader *Process, bin string, args ...string) *Process {
+	t.Helper()
+	return start(t, bin, nil, &syscall.SysProcAttr{Setpgid: true, Pgid: leader.cmd.Process.Pid}, args)
+}
+
+// SignalGroup sends sig to every process of p's process group.
+func (p *Process) SignalGroup(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		t.Fatalf("processtest: signal the group: %v", err)
+	}
+}
+
+// Running reports whether the process has not exited.
+func (p *Process) Running() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+func start(t testing.TB, bin string, env map[string]string, attr *syscall.SysProcAttr, args []string) *Process {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.SysProcAttr = attr
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
 	for k, v := range env {

@@ -111,3 +111,32 @@ func (s *Swap) Set(h http.Handler) { s.h.Store(&h) }
 
 // ServeHTTP passes the request to the handler set last.
 func (s *Swap) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
+
+// Probe asks the /readyz of a server listening on addr (a listen address
+// such as ":8080") from this machine, and reports whether it is ready:
+// the "healthcheck" command of both programs, for container health checks
+// and scripts on images without curl.
+func Probe(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("service: probe %q: %w", addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("service: not ready: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("service: not ready: /readyz answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package deploytest
+
+import (
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/oauth-reference/provider/processtest"
+)
+
+// buildBoth compiles the provider and the client into one directory, as
+// `make build` does into ./bin.
+func buildBoth(t *testing.T) string {
+	t.Helper()
+	provider := processtest.Build(t, "../provider", "provider")
+	client := processtest.Build(t, "../client", "client")
+	dir := filepath.Dir(provider)
+	if err := exec.Command("cp", client, dir).Run(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestRunScript runs scripts/run.sh (what `make run` runs) and stops it the
+// two ways a user does: Ctrl-C, which the terminal sends to the script's
+// whole process group, and SIGTERM to the script alone. Both times the
+// script must say where to go, stop exactly its two programs — which drain
+// and exit 0 — and exit 0, while another process of its group survives (no
+// `kill 0`).
+func TestRunScript(t *testing.T) {
+	bin := buildBoth(t)
+	script, _ := filepath.Abs("../scripts/run.sh")
+	for _, tt := range []struct {
+		name  string
+		group bool // signal the whole process group, as a terminal's Ctrl-C does
+		sig   syscall.Signal
+	}{
+		{"Ctrl-C", true, syscall.SIGINT},
+		{"SIGTERM to the script", false, syscall.SIGTERM},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			providerAddr, clientAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
+			p := processtest.StartGroup(t, "bash", map[string]string{
+				"BIN": bin, "PASSWORD_HASH_COST": "4",
+				"PROVIDER_ADDR": providerAddr, "ISSUER": "http://" + providerAddr,
+				"CLIENT_ADDR": clientAddr, "AUTH_SERVER": "http://" + providerAddr, "REDIRECT_URI": "http://" + clientAddr + "/callback",
+			}, script)
+			p.WaitLog(t, "open http://"+clientAddr+" — sign in as demo / demo", 60*time.Second)
+			var bystander *processtest.Process
+			if tt.group {
+				p.SignalGroup(t, tt.sig)
+			} else {
+				bystander = processtest.StartInGroupOf(t, p, "sleep", "60")
+				p.Signal(t, tt.sig)
+			}
+			if code := p.Wait(t, 20*time.Second); code != 0 {
+				t.Errorf("run.sh exited %d, want 0", code)
+			}
+			log := p.Log()
+			for _, want := range []string{"[provider] ", "store closed; provider stopped", "[client] ", "listeners closed", "stopped."} {
+				if !strings.Contains(log, want) {
+					t.Errorf("the output lacks %q", want)
+				}
+			}
+			for _, addr := range []string{providerAddr, clientAddr} {
+				if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+					c.Close()
+					t.Errorf("%s still accepts connections after run.sh ended", addr)
+				}
+			}
+			if bystander != nil && !bystander.Running() {
+				t.Error("another process of the script's group was killed")
+			}
+		})
+	}
+}

@@ -48,6 +48,10 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {
 		return "", &AuthorizationError{Error: serverError(err), RedirectURI: a.RedirectURI, State: a.State}
 	}
+	tr := TraceFrom(ctx)
+	tr.Changed("grant created")
+	tr.Changed("authorization code issued")
+	tr.Succeeded("authorization code issued")
 	return p.responseURI(a.RedirectURI, url.Values{"code": {code}}, a.State), nil
 }
 

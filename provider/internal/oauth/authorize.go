@@ -160,6 +160,17 @@ type AuthorizationError struct {
 	RedirectURI   string
 	State         string
 	PushedRequest string // as in Authorization: used up when the error is redirected
+	// Mismatch is set when redirect_uri matched no registered one: what was
+	// received and what is registered, for the error page to compare.
+	Mismatch *RedirectMismatch
+}
+
+// RedirectMismatch is a redirect_uri that is not registered for the client,
+// beside the ones that are. Registered redirect URIs are public: the
+// client's own requests show them.
+type RedirectMismatch struct {
+	Received   string
+	Registered []string
 }
 
 // Authorize validates an authorization request ([RFC 6749 Section 4.1.1]),
@@ -173,6 +184,7 @@ type AuthorizationError struct {
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 // [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
 func (p *Provider) Authorize(ctx context.Context, r AuthorizationRequest) (*Authorization, *AuthorizationError) {
+	TraceFrom(ctx).Client(r.ClientID)
 	if r.RequestURI == "" {
 		return p.checkAuthorizationRequest(ctx, r, "")
 	}
@@ -193,42 +205,64 @@ func (p *Provider) Authorize(ctx context.Context, r AuthorizationRequest) (*Auth
 // authorization endpoint, or at the PAR endpoint (pushedHash is then the hash
 // of its request_uri).
 func (p *Provider) checkAuthorizationRequest(ctx context.Context, r AuthorizationRequest, pushedHash string) (*Authorization, *AuthorizationError) {
-	client, redirectURI, err := p.checkClientAndRedirect(ctx, r)
+	tr := TraceFrom(ctx)
+	client, redirectURI, err := p.checkClientAndRedirect(ctx, tr, r)
 	if err != nil {
-		return nil, &AuthorizationError{Error: err}
+		e := &AuthorizationError{Error: err}
+		if err.rule == ruleRedirectURIRegistered {
+			e.Mismatch = &RedirectMismatch{Received: r.RedirectURI, Registered: client.RedirectURIs}
+		}
+		return nil, e
 	}
 	a := &Authorization{Client: client, RedirectURI: redirectURI, SentRedirect: r.RedirectURI != "",
 		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, Request: r, PushedRequest: pushedHash}
-	if err := p.checkRedirectable(a, r); err != nil {
+	if err := p.checkRedirectable(tr, a, r); err != nil {
 		return nil, &AuthorizationError{Error: err, RedirectURI: redirectURI, State: r.State, PushedRequest: pushedHash}
 	}
 	return a, nil
 }
 
+// The rules of the authorization request whose failure is shown to the user
+// and never redirected ([RFC 6749 Section 3.1], [RFC 6749 Section 4.1.1],
+// [RFC 6749 Section 3.1.2.3], [RFC 9700 Section 2.1], [OIDC Core Section 3.1.2.1]).
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+// [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+// [RFC 6749 Section 3.1.2.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.3
+// [RFC 9700 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+var (
+	ruleClientAndRedirectOnce = Rule{"client_id and redirect_uri are each sent at most once, as UTF-8 text", "RFC 6749 Section 3.1"}
+	ruleClientIDPresent       = Rule{"the request carries client_id", "RFC 6749 Section 4.1.1"}
+	ruleRedirectURIRegistered = Rule{"redirect_uri exactly matches one registered for the client", "RFC 9700 Section 2.1"}
+	ruleRedirectURIForOpenID  = Rule{"an OpenID Connect request names its redirect_uri", "OIDC Core Section 3.1.2.1"}
+	ruleRedirectURIImplied    = Rule{"without redirect_uri, the client has exactly one registered", "RFC 6749 Section 3.1.2.3"}
+)
+
 // checkClientAndRedirect finds the client and the redirect URI: the checks
-// whose failure must not redirect.
-func (p *Provider) checkClientAndRedirect(ctx context.Context, r AuthorizationRequest) (store.Client, string, *Error) {
+// whose failure must not redirect. The client is returned with an unregistered
+// redirect URI too, so the error page can show the registered ones.
+func (p *Provider) checkClientAndRedirect(ctx context.Context, tr *Trace, r AuthorizationRequest) (store.Client, string, *Error) {
 	if slices.Contains(r.Repeated, "client_id") || slices.Contains(r.Repeated, "redirect_uri") {
-		return store.Client{}, "", invalidRequest("client_id and redirect_uri must not be repeated")
+		return store.Client{}, "", tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must not be repeated")
 	}
 	if slices.Contains(r.NotText, "client_id") || slices.Contains(r.NotText, "redirect_uri") {
-		return store.Client{}, "", invalidRequest("client_id and redirect_uri must be valid UTF-8 text")
+		return store.Client{}, "", tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must be valid UTF-8 text")
 	}
-	if r.ClientID == "" {
-		return store.Client{}, "", invalidRequest("client_id is required")
+	tr.Check(ruleClientAndRedirectOnce, true)
+	if err := tr.Require(ruleClientIDPresent, r.ClientID != "", ErrInvalidRequest, "client_id is required"); err != nil {
+		return store.Client{}, "", err
 	}
 	client, err := p.getClient(ctx, r.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Client{}, "", NewError(ErrInvalidClient, "unknown client_id "+quoteShort(r.ClientID))
+		return store.Client{}, "", tr.Fail(ruleClientRegistered, ErrInvalidClient, "unknown client_id "+quoteShort(r.ClientID))
 	}
 	if err != nil {
 		return store.Client{}, "", serverError(err)
 	}
-	redirectURI, rerr := chooseRedirectURI(client, r.RedirectURI, hasScope(r.Scope, ScopeOpenID))
-	if rerr != nil {
-		return store.Client{}, "", rerr
-	}
-	return client, redirectURI, nil
+	tr.Check(ruleClientRegistered, true)
+	redirectURI, rerr := chooseRedirectURI(tr, client, r.RedirectURI, hasScope(r.Scope, ScopeOpenID))
+	return client, redirectURI, rerr
 }
 
 // chooseRedirectURI implements [RFC 9700 Section 2.1]: "authorization
@@ -240,40 +274,43 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, r AuthorizationRe
 // [RFC 9700 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1
 // [RFC 6749 Section 3.1.2.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.3
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
-func chooseRedirectURI(client store.Client, requested string, openID bool) (string, *Error) {
+func chooseRedirectURI(tr *Trace, client store.Client, requested string, openID bool) (string, *Error) {
 	if requested != "" {
 		if !slices.Contains(client.RedirectURIs, requested) {
-			return "", invalidRequest("redirect_uri is not registered for this client")
+			return "", tr.Fail(ruleRedirectURIRegistered, ErrInvalidRequest, "redirect_uri is not registered for this client")
 		}
+		tr.Check(ruleRedirectURIRegistered, true)
 		return requested, nil
 	}
-	if openID {
-		return "", invalidRequest("redirect_uri is required in an OpenID Connect request")
+	if err := tr.Require(ruleRedirectURIForOpenID, !openID, ErrInvalidRequest, "redirect_uri is required in an OpenID Connect request"); err != nil {
+		return "", err
 	}
-	if len(client.RedirectURIs) != 1 {
-		return "", invalidRequest("redirect_uri is required: the client has no single registered one")
+	if err := tr.Require(ruleRedirectURIImplied, len(client.RedirectURIs) == 1, ErrInvalidRequest,
+		"redirect_uri is required: the client has no single registered one"); err != nil {
+		return "", err
 	}
 	return client.RedirectURIs[0], nil
 }
 
 // checkRedirectable makes the checks whose errors go back to the client.
-func (p *Provider) checkRedirectable(a *Authorization, r AuthorizationRequest) *Error {
+func (p *Provider) checkRedirectable(tr *Trace, a *Authorization, r AuthorizationRequest) *Error {
 	if len(r.Repeated) > 0 {
-		return invalidRequest("parameter %s is repeated", r.Repeated[0])
+		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.Repeated[0]+" is repeated")
 	}
 	if len(r.NotText) > 0 {
-		return invalidRequest("parameter %s is not valid UTF-8 text", r.NotText[0])
+		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.NotText[0]+" is not valid UTF-8 text")
 	}
-	if err := checkUnsupported(r); err != nil {
+	tr.Check(ruleAuthorizationParameterOnce, true)
+	if err := checkUnsupported(tr, r); err != nil {
 		return err
 	}
-	if err := requirePushed(a.Client, a.PushedRequest); err != nil {
+	if err := requirePushed(tr, a.Client, a.PushedRequest); err != nil {
 		return err
 	}
-	if err := checkResponseType(a.Client, r.ResponseType); err != nil {
+	if err := checkResponseType(tr, a.Client, r.ResponseType); err != nil {
 		return err
 	}
-	scope, err := resolveScope(r.Scope, a.Client.Scopes, a.Client.DefaultScope)
+	scope, err := resolveScope(tr, r.Scope, a.Client.Scopes, a.Client.DefaultScope)
 	if err != nil {
 		return err
 	}
@@ -281,72 +318,98 @@ func (p *Provider) checkRedirectable(a *Authorization, r AuthorizationRequest) *
 	if a.Resources, err = p.checkResources(r.Resources); err != nil {
 		return err
 	}
-	if err := checkCodeChallenge(a.Client, r.CodeChallenge, r.CodeChallengeMethod); err != nil {
+	if err := checkCodeChallenge(tr, a.Client, r.CodeChallenge, r.CodeChallengeMethod); err != nil {
 		return err
 	}
-	if a.Prompt, err = parsePrompt(r.Prompt); err != nil {
+	if a.Prompt, err = parsePrompt(tr, r.Prompt); err != nil {
 		return err
 	}
-	a.MaxAge, err = parseMaxAge(r.MaxAge)
+	a.MaxAge, err = parseMaxAge(tr, r.MaxAge)
 	return err
 }
 
-// checkUnsupported refuses, rather than ignores, the features this provider
-// does not implement: request objects ([OIDC Core Section 6]:
-// "request_not_supported") and response modes other than query. A request_uri
-// is resolved before (see Authorize): only those of the PAR endpoint are
-// known, and none is ever fetched.
+// ruleAuthorizationParameterOnce: "Request and response parameters MUST
+// NOT be included more than once" ([RFC 6749 Section 3.1]).
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+var ruleAuthorizationParameterOnce = Rule{"no parameter is sent more than once, and each is UTF-8 text", "RFC 6749 Section 3.1"}
+
+// ruleSupportedRequest refuses, rather than ignores, the features this
+// provider does not implement: request objects ([OIDC Core Section 6]:
+// "request_not_supported") and response modes other than query. A
+// request_uri is resolved before (see Authorize): only those of the PAR
+// endpoint are known, and none is ever fetched.
 //
 // [OIDC Core Section 6]: https://openid.net/specs/openid-connect-core-1_0.html#JWTRequests
-func checkUnsupported(r AuthorizationRequest) *Error {
+var ruleSupportedRequest = Rule{"no request object, and response_mode query (the others are not supported)", "OIDC Core Section 6"}
+
+// checkUnsupported applies ruleSupportedRequest.
+func checkUnsupported(tr *Trace, r AuthorizationRequest) *Error {
 	switch {
 	case r.Request != "":
-		return NewError(ErrRequestNotSupported, "request objects are not supported")
+		return tr.Fail(ruleSupportedRequest, ErrRequestNotSupported, "request objects are not supported")
 	case r.ResponseMode != "" && r.ResponseMode != "query":
-		return invalidRequest("only response_mode=query is supported")
+		return tr.Fail(ruleSupportedRequest, ErrInvalidRequest, "only response_mode=query is supported")
 	}
+	tr.Check(ruleSupportedRequest, true)
 	return nil
 }
 
-// checkResponseType accepts only "code": the implicit grant and the hybrid
-// flows are not supported ([RFC 9700 Section 2.1.2]: "clients SHOULD NOT use
-// the implicit grant"). "If the authorization server does not support
-// obtaining an authorization code using this method" the answer is
-// unsupported_response_type ([RFC 6749 Section 4.1.2.1]).
+// The rules of response_type ([RFC 6749 Section 4.1.1], [RFC 9700 Section
+// 2.1.2]): only "code"; the implicit grant and the hybrid flows are not
+// supported ("clients SHOULD NOT use the implicit grant"). "If the
+// authorization server does not support obtaining an authorization code
+// using this method" the answer is unsupported_response_type ([RFC 6749
+// Section 4.1.2.1]).
 //
+// [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 // [RFC 9700 Section 2.1.2]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-func checkResponseType(client store.Client, responseType string) *Error {
-	switch {
-	case responseType == "":
-		return invalidRequest("response_type is required")
-	case responseType != "code":
-		return NewError(ErrUnsupportedResponseType, "only response_type=code is supported")
-	case !slices.Contains(client.GrantTypes, GrantTypeAuthorizationCode):
-		return NewError(ErrUnauthorizedClient, "the client is not registered for the authorization code grant")
+var (
+	ruleResponseTypePresent = Rule{"the request carries response_type", "RFC 6749 Section 4.1.1"}
+	ruleResponseTypeCode    = Rule{"response_type is code (the implicit and hybrid flows are not supported)", "RFC 9700 Section 2.1.2"}
+	ruleClientMayUseCode    = Rule{"the client is registered for the authorization code grant", "RFC 6749 Section 4.1.2.1"}
+)
+
+// checkResponseType applies the rules of response_type.
+func checkResponseType(tr *Trace, client store.Client, responseType string) *Error {
+	if err := tr.Require(ruleResponseTypePresent, responseType != "", ErrInvalidRequest, "response_type is required"); err != nil {
+		return err
 	}
-	return nil
+	if err := tr.Require(ruleResponseTypeCode, responseType == "code", ErrUnsupportedResponseType, "only response_type=code is supported"); err != nil {
+		return err
+	}
+	return tr.Require(ruleClientMayUseCode, slices.Contains(client.GrantTypes, GrantTypeAuthorizationCode),
+		ErrUnauthorizedClient, "the client is not registered for the authorization code grant")
 }
 
-// checkCodeChallenge applies PKCE ([RFC 7636 Section 4.4.1]): only S256,
-// spelled so, and required of public clients ([RFC 9700 Section 2.1.1]).
+// The rules of PKCE in the authorization request ([RFC 7636 Section
+// 4.4.1], [RFC 9700 Section 2.1.1]): only S256, spelled so, and required of
+// public clients.
 //
 // [RFC 7636 Section 4.4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.4.1
 // [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
-func checkCodeChallenge(client store.Client, challenge, method string) *Error {
-	switch {
-	case challenge == "" && method != "":
-		return invalidRequest("code_challenge_method without code_challenge")
-	case challenge == "" && client.Type == store.Public:
-		return invalidRequest("PKCE is required for public clients: send code_challenge with code_challenge_method=S256")
-	case challenge == "":
-		return nil
-	case method != CodeChallengeMethodS256:
-		return invalidRequest("code_challenge_method must be S256 (plain and other methods are not supported)")
-	case !validS256Challenge(challenge):
-		return invalidRequest("code_challenge must be 43 base64url characters (an S256 hash)")
+var (
+	ruleChallengeWithMethod = Rule{"code_challenge_method comes with a code_challenge", "RFC 7636 Section 4.4.1"}
+	rulePKCEForPublic       = Rule{"a public client sends a code_challenge (PKCE)", "RFC 9700 Section 2.1.1"}
+	ruleChallengeS256       = Rule{"code_challenge_method is S256 (plain is refused, never downgraded)", "RFC 9700 Section 2.1.1"}
+	ruleChallengeForm       = Rule{"code_challenge is 43 base64url characters (an S256 hash)", "RFC 7636 Section 4.2"}
+)
+
+// checkCodeChallenge applies the rules of PKCE in the authorization request.
+func checkCodeChallenge(tr *Trace, client store.Client, challenge, method string) *Error {
+	if challenge == "" {
+		if err := tr.Require(ruleChallengeWithMethod, method == "", ErrInvalidRequest, "code_challenge_method without code_challenge"); err != nil {
+			return err
+		}
+		return tr.Require(rulePKCEForPublic, client.Type != store.Public, ErrInvalidRequest,
+			"PKCE is required for public clients: send code_challenge with code_challenge_method=S256")
 	}
-	return nil
+	if err := tr.Require(ruleChallengeS256, method == CodeChallengeMethodS256, ErrInvalidRequest,
+		"code_challenge_method must be S256 (plain and other methods are not supported)"); err != nil {
+		return err
+	}
+	return tr.Require(ruleChallengeForm, validS256Challenge(challenge), ErrInvalidRequest, "code_challenge must be 43 base64url characters (an S256 hash)")
 }
 
 // newGrant starts a grant whose first tokens will be issued by redeemBy

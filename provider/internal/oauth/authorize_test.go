@@ -37,7 +37,7 @@ func TestChooseRedirectURI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			client := demoClient()
 			client.RedirectURIs = append(client.RedirectURIs, tc.extra...)
-			got, err := chooseRedirectURI(client, tc.requested, tc.openID)
+			got, err := chooseRedirectURI(nil, client, tc.requested, tc.openID)
 			if (err == nil) != (tc.want != "") || got != tc.want {
 				t.Errorf("got %q (err %v), want %q", got, err, tc.want)
 			}
@@ -57,7 +57,7 @@ func TestResolveScope(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := resolveScope(tc.requested, []string{"openid", "read"}, "read")
+			got, err := resolveScope(nil, tc.requested, []string{"openid", "read"}, "read")
 			var code ErrorCode
 			if err != nil {
 				code = err.Code
@@ -70,14 +70,14 @@ func TestResolveScope(t *testing.T) {
 }
 
 func TestParsePromptAndMaxAge(t *testing.T) {
-	if _, err := parsePrompt("none login"); err == nil {
+	if _, err := parsePrompt(nil, "none login"); err == nil {
 		t.Error(`prompt "none login": got no error, want invalid_request (OIDC Core 3.1.2.1)`)
 	}
-	if got, err := parsePrompt("login consent"); err != nil || len(got) != 2 {
+	if got, err := parsePrompt(nil, "login consent"); err != nil || len(got) != 2 {
 		t.Errorf(`prompt "login consent": got %v, %v; want two values`, got, err)
 	}
 	for _, bad := range []string{"-1", "1.5", "abc", "99999999999999"} {
-		if _, err := parseMaxAge(bad); err == nil {
+		if _, err := parseMaxAge(nil, bad); err == nil {
 			t.Errorf("max_age %q: got no error, want invalid_request", bad)
 		}
 	}

@@ -21,7 +21,7 @@ func ParseBearerHeader(header string) (string, *Error) {
 	}
 	credentials = strings.TrimSpace(credentials)
 	if credentials == "" {
-		return "", invalidRequest("the Bearer credentials are empty")
+		return "", ruleBearerForm.Refuse(ErrInvalidRequest, "the Bearer credentials are empty")
 	}
 	return credentials, nil
 }
@@ -34,32 +34,54 @@ func ParseBearerHeader(header string) (string, *Error) {
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
 func (p *Provider) AuthenticateBearer(ctx context.Context, raw string) (token.AccessTokenClaims, *Error) {
+	tr := TraceFrom(ctx)
 	claims, err := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, p.Config.ResourceAudience())
 	if err != nil {
-		return claims, &Error{Code: ErrInvalidToken, Description: "the access token is invalid or expired", Cause: err}
+		e := tr.Fail(ruleAccessTokenValid, ErrInvalidToken, "the access token is invalid or expired")
+		e.Cause = err
+		return claims, e
 	}
+	tr.Check(ruleAccessTokenValid, true)
+	tr.Client(claims.ClientID)
 	revoked, err := p.Store.AccessTokenRevoked(ctx, claims.GrantID, claims.JTI)
 	if err != nil {
 		return claims, serverError(err)
 	}
-	if revoked {
-		return claims, NewError(ErrInvalidToken, "the access token has been revoked")
+	if err := tr.Require(ruleAccessTokenNotRevoked, !revoked, ErrInvalidToken, "the access token has been revoked"); err != nil {
+		return claims, err
 	}
+	tr.Succeeded("access granted")
 	return claims, nil
 }
+
+// The rules of the bearer check ([RFC 6750 Section 2.1], [RFC 9068 Section 4],
+// [RFC 6750 Section 3.1]).
+//
+// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+// [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+var (
+	ruleBearerForm            = Rule{`the Authorization header is "Bearer" and the token`, "RFC 6750 Section 2.1"}
+	ruleAccessTokenValid      = Rule{"the access token's signature, typ, iss, aud and exp are valid", "RFC 9068 Section 4"}
+	ruleAccessTokenNotRevoked = Rule{"neither the access token nor its grant is revoked", "RFC 6750 Section 3.1"}
+	ruleTokenHasUser          = Rule{"the token was issued for a user (not by client credentials)", "RFC 6750 Section 3.1"}
+	ruleTokenHasScope         = Rule{"the token carries the scope this resource needs", "RFC 6750 Section 3.1"}
+)
 
 // RequireUserScope checks that a token has a user and the given scope, as a
 // resource owner's resource needs: "The request requires higher privileges
 // than provided by the access token" → insufficient_scope ([RFC 6750 Section 3.1]).
 //
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
-func RequireUserScope(claims token.AccessTokenClaims, scope string) *Error {
+func RequireUserScope(tr *Trace, claims token.AccessTokenClaims, scope string) *Error {
 	if claims.GrantID == "" {
-		return insufficientScope(scope, "this resource needs a token issued for a user")
+		return insufficientScope(tr.Fail(ruleTokenHasUser, ErrInsufficientScope, "this resource needs a token issued for a user"), scope)
 	}
+	tr.Check(ruleTokenHasUser, true)
 	if !hasScope(claims.Scope, scope) {
-		return insufficientScope(scope, "this resource needs scope "+scope)
+		return insufficientScope(tr.Fail(ruleTokenHasScope, ErrInsufficientScope, "this resource needs scope "+scope), scope)
 	}
+	tr.Check(ruleTokenHasScope, true)
 	return nil
 }
 
@@ -78,7 +100,7 @@ type Profile struct {
 //
 // [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
 func (p *Provider) UserProfile(ctx context.Context, claims token.AccessTokenClaims) (*Profile, *Error) {
-	if err := RequireUserScope(claims, ScopeRead); err != nil {
+	if err := RequireUserScope(TraceFrom(ctx), claims, ScopeRead); err != nil {
 		return nil, err
 	}
 	user, err := p.tokenUser(ctx, claims)
@@ -92,11 +114,13 @@ func (p *Provider) UserProfile(ctx context.Context, claims token.AccessTokenClai
 // tokenUser reads the user an access token was issued for.
 func (p *Provider) tokenUser(ctx context.Context, claims token.AccessTokenClaims) (store.User, *Error) {
 	user, err := p.Store.GetUser(ctx, claims.Subject)
-	if errors.Is(err, store.ErrNotFound) {
-		return user, NewError(ErrInvalidToken, "the token's user no longer exists")
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return user, serverError(err)
 	}
-	return user, nil
+	return user, TraceFrom(ctx).Require(ruleUserExists, err == nil, ErrInvalidToken, "the token's user no longer exists")
 }
+
+// ruleUserExists: a token whose user is gone is no longer valid ([RFC 6750 Section 3.1]).
+//
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+var ruleUserExists = Rule{"the token's user still exists", "RFC 6750 Section 3.1"}

@@ -71,7 +71,7 @@ func ParseClientCredentials(authorization string, form url.Values) (ClientCreden
 			return ClientCredentials{}, err
 		}
 		if formSecret != "" || (formID != "" && formID != cc.ClientID) {
-			return ClientCredentials{}, invalidRequest("the client used more than one authentication method")
+			return ClientCredentials{}, ruleOneAuthMethod.Refuse(ErrInvalidRequest, "the client used more than one authentication method")
 		}
 		return cc, nil
 	}
@@ -110,13 +110,29 @@ func parseAssertionCredentials(assertionType, formID string, form url.Values) (C
 	return ClientCredentials{Method: AuthPrivateKeyJWT, ClientID: assertion.Subject, Assertion: assertion}, nil
 }
 
+// The rules of client authentication ([RFC 6749 Section 2.3.1], [RFC 6749 Section 3.2.1]).
+//
+// [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+// [RFC 6749 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2.1
+var (
+	ruleOneAuthMethod        = Rule{"the client uses one authentication method, not several", "RFC 6749 Section 2.3.1"}
+	ruleBasicAuthForm        = Rule{"HTTP Basic credentials are base64 of form-encoded client_id:client_secret", "RFC 6749 Section 2.3.1"}
+	ruleClientIdentified     = Rule{"the client identifies itself", "RFC 6749 Section 3.2.1"}
+	ruleClientRegistered     = Rule{"client_id names a registered client", "RFC 6749 Section 2.2"}
+	ruleRegisteredAuthMethod = Rule{"the client authenticates with the token_endpoint_auth_method it registered", "RFC 7591 Section 2"}
+	rulePublicClientBare     = Rule{"a public client presents no secret (it has none)", "RFC 6749 Section 2.1"}
+	ruleClientSecretMatch    = Rule{"the confidential client presents its secret, and it matches", "RFC 6749 Section 3.2.1"}
+	ruleClientAssertion      = Rule{"the client_assertion is signed with the client's registered key, for this server, fresh and unused", "RFC 7523 Section 3"}
+)
+
 // parseBasicAuth decodes an HTTP Basic header ([RFC 7617]) whose user-id and
 // password are application/x-www-form-urlencoded ([RFC 6749 Section 2.3.1]).
 //
 // [RFC 7617]: https://www.rfc-editor.org/rfc/rfc7617
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 func parseBasicAuth(header string) (ClientCredentials, *Error) {
-	bad := &Error{Code: ErrInvalidClient, Description: "malformed HTTP Basic client credentials", UsedBasicAuth: true}
+	bad := ruleBasicAuthForm.Refuse(ErrInvalidClient, "malformed HTTP Basic client credentials")
+	bad.UsedBasicAuth = true
 	scheme, encoded, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Basic") {
 		return ClientCredentials{}, bad
@@ -144,19 +160,26 @@ func parseBasicAuth(header string) (ClientCredentials, *Error) {
 // [RFC 6749 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2.1
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials) (store.Client, *Error) {
-	fail := &Error{Code: ErrInvalidClient, Description: "client authentication failed", UsedBasicAuth: cc.Method == AuthClientSecretBasic}
-	if cc.ClientID == "" {
-		fail.Description = "client authentication is required"
-		return store.Client{}, fail
+	tr := TraceFrom(ctx)
+	tr.Client(cc.ClientID)
+	fail := func(r Rule, description string) *Error {
+		err := tr.Fail(r, ErrInvalidClient, description)
+		err.UsedBasicAuth = cc.Method == AuthClientSecretBasic
+		return err
 	}
+	if cc.ClientID == "" {
+		return store.Client{}, fail(ruleClientIdentified, "client authentication is required")
+	}
+	tr.Check(ruleClientIdentified, true)
 	client, err := p.getClient(ctx, cc.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Client{}, fail
+		return store.Client{}, fail(ruleClientRegistered, "client authentication failed")
 	}
 	if err != nil {
 		return store.Client{}, serverError(err)
 	}
-	if err := p.checkClientCredentials(ctx, client, cc, fail); err != nil {
+	tr.Check(ruleClientRegistered, true)
+	if err := p.checkClientCredentials(ctx, tr, client, cc, fail); err != nil {
 		return store.Client{}, err
 	}
 	if err := p.markClientUsed(ctx, client); err != nil {
@@ -172,22 +195,29 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 // 2]) must use that one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
-func (p *Provider) checkClientCredentials(ctx context.Context, client store.Client, cc ClientCredentials, fail *Error) *Error {
-	if client.TokenEndpointAuthMethod != "" && cc.Method != ClientAuthMethod(client.TokenEndpointAuthMethod) {
-		fail.Description = "this client registered token_endpoint_auth_method " + client.TokenEndpointAuthMethod
-		return fail
+func (p *Provider) checkClientCredentials(ctx context.Context, tr *Trace, client store.Client, cc ClientCredentials, fail func(Rule, string) *Error) *Error {
+	if client.TokenEndpointAuthMethod != "" {
+		if cc.Method != ClientAuthMethod(client.TokenEndpointAuthMethod) {
+			return fail(ruleRegisteredAuthMethod, "this client registered token_endpoint_auth_method "+client.TokenEndpointAuthMethod)
+		}
+		tr.Check(ruleRegisteredAuthMethod, true)
 	}
-	switch {
-	case client.Type == store.Public && cc.Method != AuthNone:
-		fail.Description = "a public client has no secret to present"
-		return fail
-	case client.Type == store.Public:
+	if client.Type == store.Public {
+		if cc.Method != AuthNone {
+			return fail(rulePublicClientBare, "a public client has no secret to present")
+		}
+		tr.Check(rulePublicClientBare, true)
 		return nil
-	case cc.Method == AuthPrivateKeyJWT:
-		return p.verifyClientAssertion(ctx, client, cc.Assertion, fail)
-	case cc.Method == AuthNone || !secretMatches(cc.Secret, client.SecretHash):
-		return fail
 	}
+	if cc.Method == AuthPrivateKeyJWT {
+		err := p.verifyClientAssertion(ctx, client, cc.Assertion, ruleClientAssertion.Refuse(ErrInvalidClient, "client authentication failed"))
+		tr.Check(ruleClientAssertion, err == nil)
+		return err
+	}
+	if cc.Method == AuthNone || !secretMatches(cc.Secret, client.SecretHash) {
+		return fail(ruleClientSecretMatch, "client authentication failed")
+	}
+	tr.Check(ruleClientSecretMatch, true)
 	return nil
 }
 
@@ -205,10 +235,15 @@ func singleValue(form url.Values, name string) (string, *Error) {
 		return "", nil
 	case 1:
 		if !validText(v[0]) {
-			return "", invalidRequest("parameter %s is not valid UTF-8 text", name)
+			return "", ruleParameterOnce.Refuse(ErrInvalidRequest, "parameter "+name+" is not valid UTF-8 text")
 		}
 		return v[0], nil
 	default:
-		return "", invalidRequest("parameter %s is repeated", name)
+		return "", ruleParameterOnce.Refuse(ErrInvalidRequest, "parameter "+name+" is repeated")
 	}
 }
+
+// ruleParameterOnce is the rule singleValue enforces ([RFC 6749 Section 3.2]).
+//
+// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+var ruleParameterOnce = Rule{"no request parameter is sent more than once, and each is UTF-8 text", "RFC 6749 Section 3.2"}

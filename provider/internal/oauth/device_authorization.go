@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -72,12 +71,11 @@ func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationReq
 	if err != nil {
 		return nil, err
 	}
-	// "The authenticated client is not authorized to use this authorization
-	// grant type" → unauthorized_client ([RFC 6749 Section 5.2]).
-	if !slices.Contains(client.GrantTypes, GrantTypeDeviceCode) {
-		return nil, NewError(ErrUnauthorizedClient, "the client is not registered for the device authorization grant")
+	tr := TraceFrom(ctx)
+	if err := requireGrantType(tr, client, GrantTypeDeviceCode); err != nil {
+		return nil, err
 	}
-	scope, err := resolveScope(r.Scope, client.Scopes, client.DefaultScope)
+	scope, err := resolveScope(tr, r.Scope, client.Scopes, client.DefaultScope)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +88,8 @@ func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationReq
 	if err := p.createDeviceCode(ctx, &record); err != nil {
 		return nil, err
 	}
+	tr.Changed("device code and user code issued, pending the user's decision")
+	tr.Succeeded("device code issued")
 	return p.deviceAuthorizationResponse(deviceCode, record), nil
 }
 

@@ -43,34 +43,50 @@ func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 func (p *Provider) LookUpUserCode(ctx context.Context, guard *UserCodeGuard, client, typed string) (*DeviceAuthorization, error) {
+	tr := TraceFrom(ctx)
 	now := p.now()
 	ticket, err := guard.admit(client, now)
-	if err != nil {
+	if !tr.Check(ruleUserCodeAttempts, err == nil) {
 		return nil, err
 	}
 	code, ok := NormalizeUserCode(typed)
 	if !ok {
 		guard.notAGuess(ticket) // it could not hit any code
+		tr.Check(ruleUserCodeKnown, false)
 		return nil, ErrUnknownUserCode
 	}
 	dc, err := p.Store.GetDeviceCodeByUserCode(ctx, code)
 	if errors.Is(err, store.ErrNotFound) {
+		tr.Check(ruleUserCodeKnown, false)
 		return nil, ErrUnknownUserCode // a wrong guess: it stays counted
 	}
 	guard.notAGuess(ticket)
 	if err != nil {
 		return nil, fmt.Errorf("oauth: look up user code: %w", err)
 	}
-	return p.pendingDeviceAuthorization(ctx, dc, now)
+	tr.Check(ruleUserCodeKnown, true)
+	tr.Client(dc.ClientID)
+	return p.pendingDeviceAuthorization(ctx, tr, dc, now)
 }
+
+// The rules of user code entry ([RFC 8628 Section 3.3], [RFC 8628 Section 5.1]).
+//
+// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+// [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+var (
+	ruleUserCodeAttempts  = Rule{"user codes entered from this network stay within the guessing limit", "RFC 8628 Section 5.1"}
+	ruleUserCodeKnown     = Rule{"the user code names a device authorization request", "RFC 8628 Section 3.3"}
+	ruleUserCodeUndecided = Rule{"the request has not been approved or denied before", "RFC 8628 Section 3.3"}
+	ruleUserCodeUnexpired = Rule{"the request has not expired", "RFC 8628 Section 3.3"}
+)
 
 // pendingDeviceAuthorization checks that a found device code still awaits
 // the user's decision, and loads its client for the consent page.
-func (p *Provider) pendingDeviceAuthorization(ctx context.Context, dc store.DeviceCode, now time.Time) (*DeviceAuthorization, error) {
-	switch {
-	case dc.Status != store.DevicePending:
+func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc store.DeviceCode, now time.Time) (*DeviceAuthorization, error) {
+	if !tr.Check(ruleUserCodeUndecided, dc.Status == store.DevicePending) {
 		return nil, ErrUsedUserCode
-	case !now.Before(dc.ExpiresAt):
+	}
+	if !tr.Check(ruleUserCodeUnexpired, now.Before(dc.ExpiresAt)) {
 		return nil, ErrExpiredUserCode
 	}
 	client, err := p.getClient(ctx, dc.ClientID)
@@ -89,7 +105,7 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, dc store.Devi
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (p *Provider) ApproveDevice(ctx context.Context, d *DeviceAuthorization, userID string, authTime time.Time) error {
 	grant := p.newGrant(d.Client.ID, userID, d.Scope, authTime, p.now(), d.ExpiresAt)
-	return decided(p.Store.ApproveDeviceCode(ctx, d.UserCode, grant))
+	return decided(ctx, p.Store.ApproveDeviceCode(ctx, d.UserCode, grant), "device request approved: grant created")
 }
 
 // DenyDevice records that the user declined a device authorization request;
@@ -97,18 +113,23 @@ func (p *Provider) ApproveDevice(ctx context.Context, d *DeviceAuthorization, us
 //
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 func (p *Provider) DenyDevice(ctx context.Context, d *DeviceAuthorization) error {
-	return decided(p.Store.DenyDeviceCode(ctx, d.UserCode))
+	return decided(ctx, p.Store.DenyDeviceCode(ctx, d.UserCode), "device request denied")
 }
 
-// decided maps the store's answer to a decision.
-func decided(err error) error {
+// decided maps the store's answer to a decision, and records it.
+func decided(ctx context.Context, err error, change string) error {
+	tr := TraceFrom(ctx)
 	switch {
 	case errors.Is(err, store.ErrNotPending):
+		tr.Check(ruleUserCodeUndecided, false)
 		return ErrUsedUserCode
 	case errors.Is(err, store.ErrNotFound): // purged since it was looked up
+		tr.Check(ruleUserCodeUnexpired, false)
 		return ErrExpiredUserCode
 	case err != nil:
 		return fmt.Errorf("oauth: decide device authorization: %w", err)
 	}
+	tr.Changed(change)
+	tr.Succeeded(change)
 	return nil
 }

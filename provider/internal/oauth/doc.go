@@ -43,6 +43,15 @@
 //	provider.go, client_cache.go the Provider and its injected clock; client registrations reused for 5 s
 //	purge.go                     the background purge of expired rows and retired signing keys
 //	events.go                    security events (refresh reuse, code replay) for the log and metrics; readiness
+//	trace.go                     the teaching trace: each Rule a request was checked against, and the store changes
+//
+// # Teaching traces: record each rule where you check it
+//
+// Declare a rule once, beside its check: var ruleX = Rule{"what must hold", "RFC 6749 Section 4.1.3"}.
+// Check it through the request's trace, tr := TraceFrom(ctx) (nil, and free, when teaching mode is off):
+// if err := tr.Require(ruleX, ok, ErrInvalidGrant, "what went wrong"); err != nil { return nil, err },
+// or tr.Check(ruleX, ok) when failing it is not an error; tr.Changed("grant revoked") after each store
+// write. Parsers without a ctx refuse with ruleX.Refuse(code, description): the trace then ends with it.
 //
 // # Grants: how revocation reaches every token
 //

@@ -65,6 +65,8 @@ type Error struct {
 	//
 	// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 	Scope string
+	// rule is the rule the request broke, when the error says so (Rule.Refuse).
+	rule Rule
 }
 
 // Error implements the error interface.
@@ -83,13 +85,14 @@ func NewError(code ErrorCode, description string) *Error {
 	return &Error{Code: code, Description: description}
 }
 
-// insufficientScope is the error of a resource whose token lacks a user or
-// the scope the resource needs ([RFC 6750 Section 3.1]); scope travels with
-// it to the WWW-Authenticate challenge.
+// insufficientScope adds to the error of a resource whose token lacks a user
+// or the scope the resource needs ([RFC 6750 Section 3.1]) that scope, which
+// travels with it to the WWW-Authenticate challenge.
 //
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
-func insufficientScope(scope, description string) *Error {
-	return &Error{Code: ErrInsufficientScope, Description: description, Scope: scope}
+func insufficientScope(err *Error, scope string) *Error {
+	err.Scope = scope
+	return err
 }
 
 // serverError wraps an unexpected failure (a store error, say) as

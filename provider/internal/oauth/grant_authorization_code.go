@@ -22,23 +22,24 @@ import (
 // [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
-	if r.Code == "" {
-		return nil, invalidRequest("code is required")
+	tr := TraceFrom(ctx)
+	if err := tr.Require(ruleCodePresent, r.Code != "", ErrInvalidRequest, "code is required"); err != nil {
+		return nil, err
 	}
 	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(r.Code), client.ID, p.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, NewError(ErrInvalidGrant, "the authorization code is invalid")
+		return nil, tr.Fail(ruleCodeIssuedToClient, ErrInvalidGrant, "the authorization code is invalid")
 	case errors.Is(err, store.ErrAlreadyUsed):
-		if rerr := p.Store.RevokeGrant(ctx, code.GrantID, p.now()); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
-			return nil, serverError(rerr)
-		}
-		p.securityEvent(ctx, EventCodeReplay, "client_id", client.ID, "grant_id", code.GrantID)
-		return nil, NewError(ErrInvalidGrant, "the authorization code was already used; its tokens are revoked")
+		tr.Check(ruleCodeIssuedToClient, true)
+		return nil, p.codeReplayed(ctx, tr, code)
 	case err != nil:
 		return nil, serverError(err)
 	}
-	if err := p.checkCode(client, code, r); err != nil {
+	tr.Check(ruleCodeIssuedToClient, true)
+	tr.Check(ruleCodeSingleUse, true)
+	tr.Changed("authorization code consumed")
+	if err := p.checkCode(tr, code, r); err != nil {
 		return nil, err
 	}
 	audience, aerr := p.audienceFor(r.Resources, code.Resources)
@@ -47,6 +48,29 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 	}
 	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
 		nonce: code.Nonce, refresh: true})
+}
+
+// The rules of the code exchange ([RFC 6749 Section 4.1.2], [RFC 6749 Section 4.1.3]).
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+var (
+	ruleCodePresent        = Rule{"the request carries the code", "RFC 6749 Section 4.1.3"}
+	ruleCodeIssuedToClient = Rule{"the code was issued to this client", "RFC 6749 Section 4.1.3"}
+	ruleCodeSingleUse      = Rule{"the code has not been used before", "RFC 6749 Section 4.1.2"}
+	ruleCodeUnexpired      = Rule{"the code has not expired", "RFC 6749 Section 4.1.2"}
+	ruleCodeRedirectURI    = Rule{"redirect_uri is identical to the one of the authorization request", "RFC 6749 Section 4.1.3"}
+)
+
+// codeReplayed answers a code presented a second time: the request is
+// denied and the code's grant revoked, which ends every token issued from it.
+func (p *Provider) codeReplayed(ctx context.Context, tr *Trace, code store.AuthorizationCode) *Error {
+	if rerr := p.Store.RevokeGrant(ctx, code.GrantID, p.now()); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
+		return serverError(rerr)
+	}
+	p.securityEvent(ctx, EventCodeReplay, "client_id", code.ClientID, "grant_id", code.GrantID)
+	tr.Changed("grant revoked: every token issued from this code is dead")
+	return tr.Fail(ruleCodeSingleUse, ErrInvalidGrant, "the authorization code was already used; its tokens are revoked")
 }
 
 // grantOf is the grant a code was issued for, as the code records it: the
@@ -65,12 +89,13 @@ func grantOf(code store.AuthorizationCode) store.Grant {
 // included ensure that their values are identical"; then PKCE.
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
-func (p *Provider) checkCode(client store.Client, code store.AuthorizationCode, r TokenRequest) *Error {
-	switch {
-	case !p.now().Before(code.ExpiresAt):
-		return NewError(ErrInvalidGrant, "the authorization code has expired")
-	case code.RedirectURI != "" && r.RedirectURI != code.RedirectURI:
-		return NewError(ErrInvalidGrant, "redirect_uri does not match the authorization request")
+func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest) *Error {
+	if err := tr.Require(ruleCodeUnexpired, p.now().Before(code.ExpiresAt), ErrInvalidGrant, "the authorization code has expired"); err != nil {
+		return err
 	}
-	return verifyCodeVerifier(code.CodeChallenge, r.CodeVerifier)
+	sameRedirect := code.RedirectURI == "" || r.RedirectURI == code.RedirectURI
+	if err := tr.Require(ruleCodeRedirectURI, sameRedirect, ErrInvalidGrant, "redirect_uri does not match the authorization request"); err != nil {
+		return err
+	}
+	return verifyCodeVerifier(tr, code.CodeChallenge, r.CodeVerifier)
 }

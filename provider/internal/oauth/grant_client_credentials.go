@@ -18,16 +18,19 @@ import (
 //
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 func (p *Provider) clientCredentials(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
-	if client.Type != store.Confidential {
-		return nil, NewError(ErrUnauthorizedClient, "the client credentials grant is for confidential clients only")
+	tr := TraceFrom(ctx)
+	if err := tr.Require(ruleConfidentialOnly, client.Type == store.Confidential, ErrUnauthorizedClient,
+		"the client credentials grant is for confidential clients only"); err != nil {
+		return nil, err
 	}
-	scope, err := resolveScope(r.Scope, client.Scopes, client.DefaultScope)
+	scope, err := resolveScope(tr, r.Scope, client.Scopes, client.DefaultScope)
 	if err != nil {
 		return nil, err
 	}
-	// OpenID Connect scopes describe a user; this token has none.
-	if hasScope(scope, ScopeOpenID) || hasScope(scope, "profile") || hasScope(scope, "email") {
-		return nil, NewError(ErrInvalidScope, "openid, profile and email need a user; the client credentials grant has none")
+	noUser := !hasScope(scope, ScopeOpenID) && !hasScope(scope, "profile") && !hasScope(scope, "email")
+	if err := tr.Require(ruleNoUserScopes, noUser, ErrInvalidScope,
+		"openid, profile and email need a user; the client credentials grant has none"); err != nil {
+		return nil, err
 	}
 	// A client acting for itself may name any known resource server
 	// ([RFC 8707 Section 2]); none is the provider's own.
@@ -40,3 +43,13 @@ func (p *Provider) clientCredentials(ctx context.Context, client store.Client, r
 	resp, _, err := p.issueTokens(ctx, issuedTokens{client: client, scope: scope, audience: audience})
 	return resp, err
 }
+
+// The rules of the client credentials grant ([RFC 6749 Section 4.4], [OIDC Core Section 5.4]).
+//
+// [RFC 6749 Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+// [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
+var (
+	ruleConfidentialOnly = Rule{"the client credentials grant is used by a confidential client", "RFC 6749 Section 4.4"}
+	// OpenID Connect scopes describe a user; this token has none.
+	ruleNoUserScopes = Rule{"no scope that describes a user (openid, profile, email): this token has none", "OIDC Core Section 5.4"}
+)

@@ -23,29 +23,52 @@ const slowDownStep = 5 * time.Second
 // [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 func (p *Provider) exchangeDeviceCode(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
-	if r.DeviceCode == "" {
-		return nil, invalidRequest("device_code is required")
+	tr := TraceFrom(ctx)
+	if err := tr.Require(ruleDeviceCodePresent, r.DeviceCode != "", ErrInvalidRequest, "device_code is required"); err != nil {
+		return nil, err
 	}
 	hash := HashSecret(r.DeviceCode)
 	dc, err := p.Store.GetDeviceCode(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && dc.ClientID != client.ID) {
-		return nil, NewError(ErrInvalidGrant, "the device_code is invalid")
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, serverError(err)
 	}
-	now := p.now()
-	switch {
-	case dc.Status == store.DeviceUsed:
-		return nil, NewError(ErrInvalidGrant, "the device_code was already used")
-	case !now.Before(dc.ExpiresAt):
-		return nil, NewError(ErrExpiredToken, "the device_code has expired; start again")
-	case dc.Status == store.DeviceDenied:
-		return nil, NewError(ErrAccessDenied, "the user denied the request")
-	case dc.Status == store.DevicePending:
-		return nil, p.pollPending(ctx, dc, now)
+	if err := tr.Require(ruleDeviceCodeIssuedToClient, err == nil && dc.ClientID == client.ID, ErrInvalidGrant, "the device_code is invalid"); err != nil {
+		return nil, err
 	}
-	return p.redeemDeviceCode(ctx, client, hash)
+	if err := checkDeviceCode(tr, dc, p.now()); err != nil {
+		return nil, err
+	}
+	if dc.Status == store.DevicePending {
+		return nil, p.pollPending(ctx, tr, dc, p.now())
+	}
+	return p.redeemDeviceCode(ctx, tr, client, hash)
+}
+
+// The rules of the device access token request ([RFC 8628 Section 3.4], [RFC 8628 Section 3.5]).
+//
+// [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+// [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+var (
+	ruleDeviceCodePresent        = Rule{"the request carries the device_code", "RFC 8628 Section 3.4"}
+	ruleDeviceCodeIssuedToClient = Rule{"the device_code was issued to this client", "RFC 8628 Section 3.4"}
+	ruleDeviceCodeSingleUse      = Rule{"the device_code has not been redeemed before", "RFC 8628 Section 3.5"}
+	ruleDeviceCodeUnexpired      = Rule{"the device_code has not expired", "RFC 8628 Section 3.5"}
+	ruleDeviceNotDenied          = Rule{"the user has not denied the request", "RFC 8628 Section 3.5"}
+	ruleDevicePollInterval       = Rule{"the client waited the polling interval since its last poll", "RFC 8628 Section 3.5"}
+	ruleDeviceApproved           = Rule{"the user has approved the request", "RFC 8628 Section 3.5"}
+	ruleDeviceGrantActive        = Rule{"the device authorization has not been revoked", "RFC 8628 Section 3.5"}
+)
+
+// checkDeviceCode makes the checks of a found device code that end the
+// polling: used, expired, denied.
+func checkDeviceCode(tr *Trace, dc store.DeviceCode, now time.Time) *Error {
+	if err := tr.Require(ruleDeviceCodeSingleUse, dc.Status != store.DeviceUsed, ErrInvalidGrant, "the device_code was already used"); err != nil {
+		return err
+	}
+	if err := tr.Require(ruleDeviceCodeUnexpired, now.Before(dc.ExpiresAt), ErrExpiredToken, "the device_code has expired; start again"); err != nil {
+		return err
+	}
+	return tr.Require(ruleDeviceNotDenied, dc.Status != store.DeviceDenied, ErrAccessDenied, "the user denied the request")
 }
 
 // pollPending answers a poll for a pending device code and records it:
@@ -53,41 +76,47 @@ func (p *Provider) exchangeDeviceCode(ctx context.Context, client store.Client, 
 // authorization_pending otherwise. The record is a compare-and-set on the
 // last poll time: of two concurrent polls one is recorded, and the other
 // was, by definition, too soon — slow_down.
-func (p *Provider) pollPending(ctx context.Context, dc store.DeviceCode, now time.Time) *Error {
-	answer := NewError(ErrAuthorizationPending, "the user has not yet approved the request")
+func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 	interval := dc.Interval
-	if !dc.LastPolledAt.IsZero() && now.Sub(dc.LastPolledAt) < dc.Interval {
+	tooSoon := !dc.LastPolledAt.IsZero() && now.Sub(dc.LastPolledAt) < dc.Interval
+	if tooSoon {
 		interval += slowDownStep
-		answer = NewError(ErrSlowDown, "polling too fast: wait at least "+interval.String()+" between requests")
 	}
 	err := p.Store.RecordDevicePoll(ctx, dc.Hash, dc.LastPolledAt, now, interval)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return NewError(ErrSlowDown, "polling too fast: another request for this device_code is in flight")
+		return tr.Fail(ruleDevicePollInterval, ErrSlowDown, "polling too fast: another request for this device_code is in flight")
 	case err != nil:
 		return serverError(err)
+	case tooSoon:
+		tr.Changed("polling interval increased by 5 s")
+		return tr.Fail(ruleDevicePollInterval, ErrSlowDown, "polling too fast: wait at least "+interval.String()+" between requests")
 	}
-	return answer
+	tr.Check(ruleDevicePollInterval, true)
+	tr.Changed("poll time recorded")
+	return tr.Fail(ruleDeviceApproved, ErrAuthorizationPending, "the user has not yet approved the request")
 }
 
 // redeemDeviceCode consumes an approved device code, atomically, and issues
 // the tokens of its grant.
-func (p *Provider) redeemDeviceCode(ctx context.Context, client store.Client, hash string) (*TokenResponse, *Error) {
+func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store.Client, hash string) (*TokenResponse, *Error) {
+	tr.Check(ruleDeviceApproved, true)
 	dc, err := p.Store.ConsumeDeviceCode(ctx, hash)
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
-		return nil, NewError(ErrInvalidGrant, "the device_code was already used")
+		return nil, tr.Fail(ruleDeviceCodeSingleUse, ErrInvalidGrant, "the device_code was already used")
 	case errors.Is(err, store.ErrNotFound): // purged since it was read
-		return nil, NewError(ErrInvalidGrant, "the device_code is invalid")
+		return nil, tr.Fail(ruleDeviceCodeIssuedToClient, ErrInvalidGrant, "the device_code is invalid")
 	case err != nil:
 		return nil, serverError(err)
 	}
+	tr.Changed("device code consumed")
 	grant, err := p.Store.GetGrant(ctx, dc.GrantID)
-	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && grant.Revoked()):
-		return nil, NewError(ErrInvalidGrant, "the device authorization was revoked")
-	case err != nil:
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, serverError(err)
+	}
+	if err := tr.Require(ruleDeviceGrantActive, err == nil && !grant.Revoked(), ErrInvalidGrant, "the device authorization was revoked"); err != nil {
+		return nil, err
 	}
 	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grant, scope: grant.Scope,
 		audience: p.Config.ResourceAudience(), refresh: true})

@@ -24,15 +24,16 @@ import (
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 // [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
 func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
-	if r.RefreshToken == "" {
-		return nil, invalidRequest("refresh_token is required")
+	tr := TraceFrom(ctx)
+	if err := tr.Require(ruleRefreshPresent, r.RefreshToken != "", ErrInvalidRequest, "refresh_token is required"); err != nil {
+		return nil, err
 	}
 	hash := HashSecret(r.RefreshToken)
-	old, grant, err := p.validRefreshToken(ctx, client, hash)
+	old, grant, err := p.validRefreshToken(ctx, tr, client, hash)
 	if err != nil {
 		return nil, err
 	}
-	scope, err := narrowScope(r.Scope, grant.Scope)
+	scope, err := narrowScope(tr, r.Scope, grant.Scope)
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +49,16 @@ func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequ
 	graced, serr := p.Store.RotateRefreshToken(ctx, old.Hash, *next, now, p.reuseGraceFrom(now))
 	switch {
 	case errors.Is(serr, store.ErrAlreadyUsed):
-		return nil, p.refreshReused(ctx, old)
+		return nil, p.refreshReused(ctx, tr, old)
 	case serr != nil:
 		return nil, serverError(serr)
 	case graced:
 		p.Log.Info("refresh token presented again within REFRESH_REUSE_GRACE; fresh pair issued", "client_id", client.ID, "grant_id", grant.ID)
+		tr.Changed("refresh token presented again within REFRESH_REUSE_GRACE: a fresh pair of the same grant")
+	default:
+		tr.Changed("refresh token rotated: the presented one is retired")
 	}
+	tr.Changed("refresh token issued")
 	return resp, nil
 }
 
@@ -75,22 +80,34 @@ func (p *Provider) withinReuseGrace(usedAt time.Time) bool {
 	return !from.IsZero() && usedAt.After(from)
 }
 
+// The rules of the refresh token grant ([RFC 6749 Section 6], [RFC 9700 Section 4.14.2]).
+//
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+var (
+	ruleRefreshPresent     = Rule{"the request carries the refresh_token", "RFC 6749 Section 6"}
+	ruleRefreshKnown       = Rule{"the refresh token is one this server issued", "RFC 6749 Section 6"}
+	ruleRefreshOwnClient   = Rule{"the refresh token was issued to this client", "RFC 6749 Section 6"}
+	ruleRefreshUnused      = Rule{"the refresh token has not been used before (rotation: reuse revokes the grant)", "RFC 9700 Section 4.14.2"}
+	ruleRefreshGrantActive = Rule{"the refresh token has not expired and its grant is not revoked", "RFC 6749 Section 6"}
+)
+
 // validRefreshToken finds a refresh token and its grant and checks that the
 // token was "issued to the authenticated client" and is valid ([RFC 6749
 // Section 6]): unused, unexpired, and its grant still in force.
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
-func (p *Provider) validRefreshToken(ctx context.Context, client store.Client, hash string) (store.RefreshToken, store.Grant, *Error) {
-	invalid := NewError(ErrInvalidGrant, "the refresh token is invalid, expired or revoked")
+func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client store.Client, hash string) (store.RefreshToken, store.Grant, *Error) {
+	const invalid = "the refresh token is invalid, expired or revoked"
 	rt, err := p.Store.GetRefreshToken(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) {
-		return rt, store.Grant{}, invalid
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return rt, store.Grant{}, serverError(err)
 	}
-	if rt.ClientID != client.ID {
-		return rt, store.Grant{}, NewError(ErrInvalidGrant, "the refresh token was issued to another client")
+	if err := tr.Require(ruleRefreshKnown, err == nil, ErrInvalidGrant, invalid); err != nil {
+		return rt, store.Grant{}, err
+	}
+	if err := tr.Require(ruleRefreshOwnClient, rt.ClientID == client.ID, ErrInvalidGrant, "the refresh token was issued to another client"); err != nil {
+		return rt, store.Grant{}, err
 	}
 	// Every check above and below also holds a token presented within the
 	// reuse grace to the sender it was issued to. Proof of possession of a
@@ -99,21 +116,24 @@ func (p *Provider) validRefreshToken(ctx context.Context, client store.Client, h
 	//
 	// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 	if !rt.UsedAt.IsZero() && !p.withinReuseGrace(rt.UsedAt) {
-		return rt, store.Grant{}, p.refreshReused(ctx, rt)
+		return rt, store.Grant{}, p.refreshReused(ctx, tr, rt)
 	}
+	tr.Check(ruleRefreshUnused, true)
 	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
-	if err != nil || grant.Revoked() || !p.now().Before(rt.ExpiresAt) {
-		return rt, store.Grant{}, invalid
+	active := err == nil && !grant.Revoked() && p.now().Before(rt.ExpiresAt)
+	if err := tr.Require(ruleRefreshGrantActive, active, ErrInvalidGrant, invalid); err != nil {
+		return rt, store.Grant{}, err
 	}
 	return rt, grant, nil
 }
 
 // refreshReused revokes the grant of a refresh token presented a second
 // time, which ends every access and refresh token descended from it.
-func (p *Provider) refreshReused(ctx context.Context, rt store.RefreshToken) *Error {
+func (p *Provider) refreshReused(ctx context.Context, tr *Trace, rt store.RefreshToken) *Error {
 	if err := p.Store.RevokeGrant(ctx, rt.GrantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return serverError(err)
 	}
 	p.securityEvent(ctx, EventRefreshReuse, "client_id", rt.ClientID, "grant_id", rt.GrantID)
-	return NewError(ErrInvalidGrant, "the refresh token was already used; the grant is revoked")
+	tr.Changed("grant revoked: every access and refresh token of it is dead")
+	return tr.Fail(ruleRefreshUnused, ErrInvalidGrant, "the refresh token was already used; the grant is revoked")
 }

@@ -38,26 +38,48 @@ func (p *Provider) Introspect(ctx context.Context, q TokenQuery) (*Introspection
 	if err != nil {
 		return nil, err
 	}
+	tr := TraceFrom(ctx)
 	if client.Type != store.Confidential {
-		return nil, &Error{Code: ErrInvalidClient, Description: "introspection is for confidential clients",
-			UsedBasicAuth: q.Client.Method == AuthClientSecretBasic}
+		e := tr.Fail(ruleIntrospectConfidential, ErrInvalidClient, "introspection is for confidential clients")
+		e.UsedBasicAuth = q.Client.Method == AuthClientSecretBasic
+		return nil, e
 	}
+	tr.Check(ruleIntrospectConfidential, true)
+	tr.Check(ruleTokenPresent, true)
+	var resp *IntrospectionResponse
 	if looksLikeJWT(q.Token) {
-		return p.introspectAccessToken(ctx, client, q.Token)
+		resp, err = p.introspectAccessToken(ctx, tr, client, q.Token)
+	} else {
+		resp, err = p.introspectRefreshToken(ctx, tr, client, q.Token)
 	}
-	return p.introspectRefreshToken(ctx, client, q.Token)
+	if err == nil && resp.Active {
+		tr.Succeeded("token active")
+	} else if err == nil {
+		tr.Succeeded("token inactive")
+	}
+	return resp, err
 }
 
-func (p *Provider) introspectAccessToken(ctx context.Context, client store.Client, raw string) (*IntrospectionResponse, *Error) {
-	claims, ok := p.verifyOwnAccessToken(client, raw)
-	if !ok {
+// The rules of introspection ([RFC 7662 Section 2.1], [RFC 7662 Section 2.2]).
+//
+// [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+// [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+var (
+	ruleIntrospectConfidential = Rule{"the introspecting client is confidential (it authenticates)", "RFC 7662 Section 2.1"}
+	ruleIntrospectValid        = Rule{"the token is valid: known, unexpired, not used up, not revoked (else active:false)", "RFC 7662 Section 2.2"}
+	ruleIntrospectOwnToken     = Rule{"the token was issued to the introspecting client (else active:false)", "RFC 7662 Section 2.1"}
+)
+
+func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client store.Client, raw string) (*IntrospectionResponse, *Error) {
+	claims, valid := p.verifyIssuedAccessToken(raw)
+	if !tr.Check(ruleIntrospectValid, valid) || !tr.Check(ruleIntrospectOwnToken, claims.ClientID == client.ID) {
 		return &IntrospectionResponse{}, nil
 	}
 	revoked, err := p.Store.AccessTokenRevoked(ctx, claims.GrantID, claims.JTI)
 	if err != nil {
 		return nil, serverError(err)
 	}
-	if revoked {
+	if !tr.Check(ruleAccessTokenNotRevoked, !revoked) {
 		return &IntrospectionResponse{}, nil
 	}
 	return &IntrospectionResponse{
@@ -67,20 +89,21 @@ func (p *Provider) introspectAccessToken(ctx context.Context, client store.Clien
 	}, nil
 }
 
-func (p *Provider) introspectRefreshToken(ctx context.Context, client store.Client, raw string) (*IntrospectionResponse, *Error) {
+func (p *Provider) introspectRefreshToken(ctx context.Context, tr *Trace, client store.Client, raw string) (*IntrospectionResponse, *Error) {
 	rt, err := p.Store.GetRefreshToken(ctx, HashSecret(raw))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (rt.ClientID != client.ID || !rt.UsedAt.IsZero() || !p.now().Before(rt.ExpiresAt))) {
-		return &IntrospectionResponse{}, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, serverError(err)
+	}
+	valid := err == nil && rt.UsedAt.IsZero() && p.now().Before(rt.ExpiresAt)
+	if !tr.Check(ruleIntrospectValid, valid) || !tr.Check(ruleIntrospectOwnToken, rt.ClientID == client.ID) {
+		return &IntrospectionResponse{}, nil
 	}
 	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && grant.Revoked()) {
-		return &IntrospectionResponse{}, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, serverError(err)
+	}
+	if !tr.Check(ruleRefreshGrantActive, err == nil && !grant.Revoked()) {
+		return &IntrospectionResponse{}, nil
 	}
 	return &IntrospectionResponse{
 		Active: true, Scope: rt.Scope, ClientID: rt.ClientID, TokenType: HintRefreshToken,

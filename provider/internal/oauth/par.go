@@ -74,16 +74,19 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	if err != nil {
 		return nil, err
 	}
+	tr := TraceFrom(ctx)
 	// "The request_uri authorization request parameter is one exception, and
 	// it MUST NOT be provided." ([RFC 9126 Section 2.1])
-	if _, ok := r.Form["request_uri"]; ok {
-		return nil, invalidRequest("request_uri must not be pushed")
+	_, hasRequestURI := r.Form["request_uri"]
+	if err := tr.Require(ruleNoPushedRequestURI, !hasRequestURI, ErrInvalidRequest, "request_uri must not be pushed"); err != nil {
+		return nil, err
 	}
 	ar := ParseAuthorizationRequest(r.Form)
 	// "as a required authorization request parameter, it is similarly
 	// required in a pushed authorization request" ([RFC 9126 Section 2.1])
-	if ar.ClientID != client.ID {
-		return nil, invalidRequest("client_id is required and must name the authenticated client")
+	if err := tr.Require(rulePushedClientID, ar.ClientID == client.ID, ErrInvalidRequest,
+		"client_id is required and must name the authenticated client"); err != nil {
+		return nil, err
 	}
 	// "The format of the request_uri value is at the discretion of the
 	// authorization server, but it MUST contain some part generated using a
@@ -101,6 +104,8 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	if err := p.Store.CreatePushedRequest(ctx, record); err != nil {
 		return nil, serverError(err)
 	}
+	tr.Changed("pushed authorization request stored, under a one-time request_uri")
+	tr.Succeeded("request_uri issued")
 	return &PushedAuthorizationResponse{RequestURI: requestURI, ExpiresIn: int64(PushedRequestTTL / time.Second)}, nil
 }
 
@@ -110,35 +115,40 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 //
 // [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
 func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (AuthorizationRequest, *Error) {
-	invalid := func(description string) (AuthorizationRequest, *Error) {
-		return AuthorizationRequest{}, NewError(ErrInvalidRequestURI, description)
+	tr := TraceFrom(ctx)
+	invalid := func(rule Rule, description string) (AuthorizationRequest, *Error) {
+		return AuthorizationRequest{}, tr.Fail(rule, ErrInvalidRequestURI, description)
 	}
 	switch {
 	case len(r.Repeated) > 0:
-		return AuthorizationRequest{}, invalidRequest("parameter %s is repeated", r.Repeated[0])
+		return AuthorizationRequest{}, tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.Repeated[0]+" is repeated")
 	case r.ClientID == "":
-		return AuthorizationRequest{}, invalidRequest("client_id is required with request_uri")
+		return AuthorizationRequest{}, tr.Fail(ruleClientIDPresent, ErrInvalidRequest, "client_id is required with request_uri")
 	case !strings.HasPrefix(r.RequestURI, requestURIPrefix):
 		// A request_uri is never fetched: only this provider's own are known.
-		return invalid("request_uri was not issued by this provider's PAR endpoint")
+		return invalid(ruleRequestURIKnown, "request_uri was not issued by this provider's PAR endpoint")
 	}
 	record, err := p.Store.GetPushedRequest(ctx, HashSecret(r.RequestURI))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return invalid("request_uri is unknown or expired")
+		return invalid(ruleRequestURIKnown, "request_uri is unknown or expired")
 	case err != nil:
 		return AuthorizationRequest{}, serverError(err)
-	// "The request_uri value MUST be bound to the client that posted the
-	// authorization request." ([RFC 9126 Section 2.2])
-	case record.ClientID != r.ClientID:
-		return invalid("request_uri was pushed by another client")
-	// "An expired request_uri MUST be rejected as invalid." ([RFC 9126 Section 4])
-	case !p.now().Before(record.ExpiresAt):
-		return invalid("request_uri has expired: push the request again")
-	// "Authorization servers SHOULD treat request_uri values as one-time
-	// use" ([RFC 9126 Section 4])
-	case !record.UsedAt.IsZero():
-		return invalid("request_uri was used before")
+	}
+	tr.Check(ruleRequestURIKnown, true)
+	checks := []struct {
+		rule        Rule
+		ok          bool
+		description string
+	}{
+		{ruleRequestURIBound, record.ClientID == r.ClientID, "request_uri was pushed by another client"},
+		{ruleRequestURIUnexpired, p.now().Before(record.ExpiresAt), "request_uri has expired: push the request again"},
+		{ruleRequestURIUnused, record.UsedAt.IsZero(), "request_uri was used before"},
+	}
+	for _, c := range checks {
+		if err := tr.Require(c.rule, c.ok, ErrInvalidRequestURI, c.description); err != nil {
+			return AuthorizationRequest{}, err
+		}
 	}
 	params, perr := url.ParseQuery(record.Params)
 	if perr != nil {
@@ -146,6 +156,25 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 	}
 	return ParseAuthorizationRequest(params), nil
 }
+
+// The rules of PAR ([RFC 9126 Section 2.1], [RFC 9126 Section 2.2], [RFC 9126 Section 4]):
+// "The request_uri value MUST be bound to the client that posted the
+// authorization request" (Section 2.2); "An expired request_uri MUST be
+// rejected as invalid"; "Authorization servers SHOULD treat request_uri
+// values as one-time use" (Section 4).
+//
+// [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
+// [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
+// [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
+var (
+	ruleNoPushedRequestURI  = Rule{"a pushed request carries no request_uri", "RFC 9126 Section 2.1"}
+	rulePushedClientID      = Rule{"a pushed request names the authenticated client as client_id", "RFC 9126 Section 2.1"}
+	ruleRequestURIKnown     = Rule{"request_uri names a request pushed to this provider (none is ever fetched)", "RFC 9126 Section 4"}
+	ruleRequestURIBound     = Rule{"request_uri was pushed by this client", "RFC 9126 Section 2.2"}
+	ruleRequestURIUnexpired = Rule{"request_uri has not expired", "RFC 9126 Section 4"}
+	ruleRequestURIUnused    = Rule{"request_uri has not been used before", "RFC 9126 Section 4"}
+	rulePushedRequired      = Rule{"a client that must use PAR sent a pushed request_uri", "RFC 9126 Section 4"}
+)
 
 // usePushedRequest marks the pushed request behind an authorization used, as
 // its authorization ends (in a code or an error sent to the client). Of two
@@ -157,10 +186,11 @@ func (p *Provider) usePushedRequest(ctx context.Context, hash string) *Error {
 	err := p.Store.ConsumePushedRequest(ctx, hash, p.now())
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed), errors.Is(err, store.ErrNotFound):
-		return NewError(ErrInvalidRequestURI, "request_uri was used before")
+		return TraceFrom(ctx).Fail(ruleRequestURIUnused, ErrInvalidRequestURI, "request_uri was used before")
 	case err != nil:
 		return serverError(err)
 	}
+	TraceFrom(ctx).Changed("pushed request used up")
 	return nil
 }
 
@@ -172,9 +202,9 @@ func (p *Provider) usePushedRequest(ctx context.Context, hash string) *Error {
 // request_uri parameter with a value obtained from the PAR endpoint."
 //
 // [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
-func requirePushed(client store.Client, pushedHash string) *Error {
-	if pushedHash == "" && client.RequirePushedAuthorizationRequests {
-		return invalidRequest("this client must push its authorization requests to the PAR endpoint")
+func requirePushed(tr *Trace, client store.Client, pushedHash string) *Error {
+	if !client.RequirePushedAuthorizationRequests {
+		return nil
 	}
-	return nil
+	return tr.Require(rulePushedRequired, pushedHash != "", ErrInvalidRequest, "this client must push its authorization requests to the PAR endpoint")
 }

@@ -41,12 +41,12 @@ func TestListParsersBounded(t *testing.T) {
 		parse func(string) *Error
 		code  ErrorCode
 	}{
-		{"prompt (OIDC Core Section 3.1.2.1)", func(s string) *Error { _, err := parsePrompt(s); return err }, ErrInvalidRequest},
+		{"prompt (OIDC Core Section 3.1.2.1)", func(s string) *Error { _, err := parsePrompt(nil, s); return err }, ErrInvalidRequest},
 		{"scope at the authorization endpoint (RFC 6749 Section 3.3)", func(s string) *Error {
-			_, err := resolveScope(s, SupportedScopes(), "read")
+			_, err := resolveScope(nil, s, SupportedScopes(), "read")
 			return err
 		}, ErrInvalidScope},
-		{"scope at a refresh (RFC 6749 Section 6)", func(s string) *Error { _, err := narrowScope(s, "openid read"); return err }, ErrInvalidScope},
+		{"scope at a refresh (RFC 6749 Section 6)", func(s string) *Error { _, err := narrowScope(nil, s, "openid read"); return err }, ErrInvalidScope},
 	}
 	for _, p := range parsers {
 		t.Run(p.name, func(t *testing.T) {

@@ -67,20 +67,32 @@ func isUnreserved(c byte) bool {
 //
 // [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
 // [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
-func verifyCodeVerifier(challenge, verifier string) *Error {
-	switch {
-	case challenge == "" && verifier == "":
-		return nil
-	case challenge == "":
-		return NewError(ErrInvalidGrant, "code_verifier sent for a code issued without code_challenge")
-	case verifier == "":
-		return NewError(ErrInvalidGrant, "code_verifier is required for this code")
-	case !validCodeVerifier(verifier):
-		return invalidRequest("code_verifier must be 43 to 128 unreserved characters (RFC 7636 Section 4.1)")
+func verifyCodeVerifier(tr *Trace, challenge, verifier string) *Error {
+	if challenge == "" {
+		return tr.Require(ruleNoVerifierWithoutChallenge, verifier == "", ErrInvalidGrant, "code_verifier sent for a code issued without code_challenge")
+	}
+	if err := tr.Require(ruleVerifierRequired, verifier != "", ErrInvalidGrant, "code_verifier is required for this code"); err != nil {
+		return err
+	}
+	if err := tr.Require(ruleVerifierForm, validCodeVerifier(verifier), ErrInvalidRequest,
+		"code_verifier must be 43 to 128 unreserved characters (RFC 7636 Section 4.1)"); err != nil {
+		return err
 	}
 	got := S256Challenge(verifier)
-	if subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) != 1 {
-		return NewError(ErrInvalidGrant, "code_verifier does not match the code_challenge")
-	}
-	return nil
+	matches := subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+	return tr.Require(ruleVerifierMatches, matches, ErrInvalidGrant, "code_verifier does not match the code_challenge")
 }
+
+// The rules of PKCE at the token endpoint ([RFC 7636 Section 4.1],
+// [RFC 7636 Section 4.5], [RFC 7636 Section 4.6], [RFC 9700 Section 2.1.1]).
+//
+// [RFC 7636 Section 4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.1
+// [RFC 7636 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7636#section-4.5
+// [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
+// [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
+var (
+	ruleNoVerifierWithoutChallenge = Rule{"no code_verifier for a code issued without code_challenge (downgrade defence)", "RFC 9700 Section 2.1.1"}
+	ruleVerifierRequired           = Rule{"a code issued with code_challenge comes with its code_verifier", "RFC 7636 Section 4.5"}
+	ruleVerifierForm               = Rule{"code_verifier is 43 to 128 unreserved characters", "RFC 7636 Section 4.1"}
+	ruleVerifierMatches            = Rule{"code_verifier matches the S256 code_challenge", "RFC 7636 Section 4.6"}
+)

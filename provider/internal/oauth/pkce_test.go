@@ -31,7 +31,7 @@ func TestVerifyCodeVerifier(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := verifyCodeVerifier(tc.challenge, tc.verifier)
+			err := verifyCodeVerifier(nil, tc.challenge, tc.verifier)
 			var got ErrorCode
 			if err != nil {
 				got = err.Code
@@ -67,7 +67,7 @@ func TestCheckCodeChallenge(t *testing.T) {
 				client.Type = "public"
 			}
 			var got ErrorCode
-			if err := checkCodeChallenge(client, tc.challenge, tc.method); err != nil {
+			if err := checkCodeChallenge(nil, client, tc.challenge, tc.method); err != nil {
 				got = err.Code
 			}
 			if got != tc.want {

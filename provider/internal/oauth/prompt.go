@@ -8,39 +8,47 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// parsePrompt reads the OpenID Connect prompt parameter ([OIDC Core Section
-// 3.1.2.1]): "If this parameter contains none with any other value, an error
-// is returned."
+// The rules of prompt and max_age ([OIDC Core Section 3.1.2.1]): "If this
+// parameter contains none with any other value, an error is returned."
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
-func parsePrompt(s string) ([]string, *Error) {
-	prompts, err := parseList("prompt", s, ErrInvalidRequest) // same syntax as scope: space-delimited
+var (
+	rulePromptValues = Rule{"prompt holds known values, and none only alone", "OIDC Core Section 3.1.2.1"}
+	ruleMaxAgeForm   = Rule{"max_age is a non-negative number of seconds", "OIDC Core Section 3.1.2.1"}
+)
+
+// parsePrompt reads the OpenID Connect prompt parameter under rulePromptValues.
+func parsePrompt(tr *Trace, s string) ([]string, *Error) {
+	if s == "" {
+		return nil, nil
+	}
+	prompts, err := parseList(tr, rulePromptValues, "prompt", s, ErrInvalidRequest) // same syntax as scope: space-delimited
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range prompts {
 		if !slices.Contains([]string{"none", "login", "consent", "select_account"}, v) {
-			return nil, invalidRequest("unknown prompt value %s", quoteShort(v))
+			return nil, tr.Fail(rulePromptValues, ErrInvalidRequest, "unknown prompt value "+quoteShort(v))
 		}
 	}
 	if slices.Contains(prompts, "none") && len(prompts) > 1 {
-		return nil, invalidRequest("prompt=none cannot be combined with other values")
+		return nil, tr.Fail(rulePromptValues, ErrInvalidRequest, "prompt=none cannot be combined with other values")
 	}
+	tr.Check(rulePromptValues, true)
 	return prompts, nil
 }
 
 // parseMaxAge reads max_age, the allowable seconds since the user last
-// authenticated ([OIDC Core Section 3.1.2.1]); -1 when absent.
-//
-// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
-func parseMaxAge(s string) (time.Duration, *Error) {
+// authenticated; -1 when absent.
+func parseMaxAge(tr *Trace, s string) (time.Duration, *Error) {
 	if s == "" {
 		return -1, nil
 	}
 	n, err := strconv.ParseUint(s, 10, 31)
 	if err != nil {
-		return 0, invalidRequest("max_age must be a non-negative number of seconds")
+		return 0, tr.Fail(ruleMaxAgeForm, ErrInvalidRequest, "max_age must be a non-negative number of seconds")
 	}
+	tr.Check(ruleMaxAgeForm, true)
 	return time.Duration(n) * time.Second, nil
 }
 

@@ -28,6 +28,12 @@ type TokenQuery struct {
 	Client        ClientCredentials
 }
 
+// ruleTokenPresent: "token REQUIRED" ([RFC 7009 Section 2.1], [RFC 7662 Section 2.1]).
+//
+// [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+var ruleTokenPresent = Rule{"the request carries the token", "RFC 7009 Section 2.1"}
+
 // ParseTokenQuery reads a revocation or introspection request.
 func ParseTokenQuery(form url.Values, authorization string) (TokenQuery, *Error) {
 	cc, err := ParseClientCredentials(authorization, form)
@@ -42,7 +48,7 @@ func ParseTokenQuery(form url.Values, authorization string) (TokenQuery, *Error)
 		return TokenQuery{}, err
 	}
 	if q.Token == "" {
-		return TokenQuery{}, invalidRequest("token is required")
+		return TokenQuery{}, ruleTokenPresent.Refuse(ErrInvalidRequest, "token is required")
 	}
 	return q, nil
 }
@@ -64,37 +70,57 @@ func (p *Provider) Revoke(ctx context.Context, q TokenQuery) *Error {
 	if err != nil {
 		return err
 	}
+	tr := TraceFrom(ctx)
+	tr.Check(ruleTokenPresent, true)
 	if looksLikeJWT(q.Token) {
-		return p.revokeAccessToken(ctx, client, q.Token)
+		err = p.revokeAccessToken(ctx, tr, client, q.Token)
+	} else {
+		err = p.revokeRefreshToken(ctx, tr, client, q.Token)
 	}
-	return p.revokeRefreshToken(ctx, client, q.Token)
+	if err == nil && tr != nil && tr.Outcome == "" {
+		tr.Succeeded("nothing revoked (answered 200 all the same)")
+	}
+	return err
 }
+
+// The rules of revocation ([RFC 7009 Section 2.1], [RFC 7009 Section 2.2]).
+//
+// [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
+var (
+	ruleRevokeValidToken = Rule{"the token is valid (an invalid one changes nothing, and is answered 200)", "RFC 7009 Section 2.2"}
+	ruleRevokeOwnToken   = Rule{"the token was issued to the client that revokes it", "RFC 7009 Section 2.1"}
+)
 
 // revokeAccessToken remembers a client's own, still valid access token as
 // revoked until it expires.
-func (p *Provider) revokeAccessToken(ctx context.Context, client store.Client, raw string) *Error {
-	claims, ok := p.verifyOwnAccessToken(client, raw)
-	if !ok {
+func (p *Provider) revokeAccessToken(ctx context.Context, tr *Trace, client store.Client, raw string) *Error {
+	claims, valid := p.verifyIssuedAccessToken(raw)
+	if !tr.Check(ruleRevokeValidToken, valid) || !tr.Check(ruleRevokeOwnToken, claims.ClientID == client.ID) {
 		return nil // invalid, expired or foreign: nothing to do (RFC 7009 Section 2.2)
 	}
 	if err := p.Store.RevokeAccessToken(ctx, claims.JTI, claims.ExpiresAt); err != nil {
 		return serverError(err)
 	}
+	tr.Changed("access token revoked (its jti is remembered until it expires)")
+	tr.Succeeded("token revoked")
 	return nil
 }
 
 // revokeRefreshToken revokes the grant of a client's own refresh token.
-func (p *Provider) revokeRefreshToken(ctx context.Context, client store.Client, raw string) *Error {
+func (p *Provider) revokeRefreshToken(ctx context.Context, tr *Trace, client store.Client, raw string) *Error {
 	rt, err := p.Store.GetRefreshToken(ctx, HashSecret(raw))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && rt.ClientID != client.ID) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return serverError(err)
+	}
+	if !tr.Check(ruleRevokeValidToken, err == nil) || !tr.Check(ruleRevokeOwnToken, rt.ClientID == client.ID) {
+		return nil
 	}
 	if err := p.Store.RevokeGrant(ctx, rt.GrantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return serverError(err)
 	}
+	tr.Changed("grant revoked: its refresh and access tokens are dead")
+	tr.Succeeded("token revoked")
 	return nil
 }
 
@@ -103,13 +129,13 @@ func (p *Provider) revokeRefreshToken(ctx context.Context, client store.Client, 
 // base64url string). It routes the lookup; the hint is not needed for it.
 func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 
-// verifyOwnAccessToken checks an access token's signature and expiry and
-// that the client asking holds it; ok is false for anything else.
-func (p *Provider) verifyOwnAccessToken(client store.Client, raw string) (token.AccessTokenClaims, bool) {
+// verifyIssuedAccessToken checks an access token's signature and expiry,
+// for any resource this provider issues tokens for; ok is false otherwise.
+func (p *Provider) verifyIssuedAccessToken(raw string) (token.AccessTokenClaims, bool) {
 	for _, audience := range p.Config.KnownResources() {
 		claims, err := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, audience)
 		if err == nil {
-			return claims, claims.ClientID == client.ID
+			return claims, true
 		}
 	}
 	return token.AccessTokenClaims{}, false

@@ -60,10 +60,11 @@ const maxListBytes = 1024
 
 // parseList reads a space-delimited list parameter, refusing one longer than
 // maxListBytes with code (invalid_scope for a scope, invalid_request
-// otherwise). name is the parameter's name, for the error description.
-func parseList(name, s string, code ErrorCode) ([]string, *Error) {
+// otherwise) as a breach of rule, the rule the list is read for. name is the
+// parameter's name, for the error description.
+func parseList(tr *Trace, rule Rule, name, s string, code ErrorCode) ([]string, *Error) {
 	if len(s) > maxListBytes {
-		return nil, NewError(code, "the "+name+" parameter is too long")
+		return nil, tr.Fail(rule, code, "the "+name+" parameter is too long")
 	}
 	return parseScope(s), nil
 }
@@ -94,24 +95,34 @@ func parseScope(s string) []string {
 // pre-defined default value or fail the request" ([RFC 6749 Section 3.3]).
 //
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
-func resolveScope(requested string, allowed []string, defaultScope string) (string, *Error) {
-	scopes, err := parseList("scope", requested, ErrInvalidScope)
+func resolveScope(tr *Trace, requested string, allowed []string, defaultScope string) (string, *Error) {
+	scopes, err := parseList(tr, ruleScopeAllowed, "scope", requested, ErrInvalidScope)
 	if err != nil {
 		return "", err
 	}
+	for _, s := range scopes {
+		if _, known := scopeDescriptions[s]; !known {
+			return "", tr.Fail(ruleScopeAllowed, ErrInvalidScope, "unknown scope: "+quoteShort(s))
+		}
+		if !slices.Contains(allowed, s) {
+			return "", tr.Fail(ruleScopeAllowed, ErrInvalidScope, "the client may not request scope "+s)
+		}
+	}
+	tr.Check(ruleScopeAllowed, true)
 	if len(scopes) == 0 {
 		return defaultScope, nil
 	}
-	for _, s := range scopes {
-		if _, known := scopeDescriptions[s]; !known {
-			return "", NewError(ErrInvalidScope, "unknown scope: "+quoteShort(s))
-		}
-		if !slices.Contains(allowed, s) {
-			return "", NewError(ErrInvalidScope, "the client may not request scope "+s)
-		}
-	}
 	return strings.Join(scopes, " "), nil
 }
+
+// The rules of the scope parameter ([RFC 6749 Section 3.3], [RFC 6749 Section 6]).
+//
+// [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+var (
+	ruleScopeAllowed = Rule{"each requested scope is known and allowed for this client (none: its default scope)", "RFC 6749 Section 3.3"}
+	ruleScopeNarrows = Rule{"the requested scope is within the scope originally granted", "RFC 6749 Section 6"}
+)
 
 // narrowScope checks a scope asked for at the refresh of a grant: "The
 // requested scope MUST NOT include any scope not originally granted by the
@@ -119,18 +130,19 @@ func resolveScope(requested string, allowed []string, defaultScope string) (stri
 // granted" ([RFC 6749 Section 6]).
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
-func narrowScope(requested, granted string) (string, *Error) {
-	scopes, err := parseList("scope", requested, ErrInvalidScope)
+func narrowScope(tr *Trace, requested, granted string) (string, *Error) {
+	scopes, err := parseList(tr, ruleScopeNarrows, "scope", requested, ErrInvalidScope)
 	if err != nil {
 		return "", err
 	}
-	if len(scopes) == 0 {
-		return granted, nil
-	}
 	for _, s := range scopes {
 		if !hasScope(granted, s) {
-			return "", NewError(ErrInvalidScope, "scope "+quoteShort(s)+" was not granted")
+			return "", tr.Fail(ruleScopeNarrows, ErrInvalidScope, "scope "+quoteShort(s)+" was not granted")
 		}
+	}
+	tr.Check(ruleScopeNarrows, true)
+	if len(scopes) == 0 {
+		return granted, nil
 	}
 	return strings.Join(scopes, " "), nil
 }

@@ -56,7 +56,7 @@ func ParseTokenRequest(form url.Values, authorization string) (TokenRequest, *Er
 		}
 	}
 	if r.GrantType == "" {
-		return TokenRequest{}, invalidRequest("grant_type is required")
+		return TokenRequest{}, ruleGrantTypePresent.Refuse(ErrInvalidRequest, "grant_type is required")
 	}
 	return r, nil
 }
@@ -88,26 +88,55 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 	if err != nil {
 		return nil, err
 	}
+	tr := TraceFrom(ctx)
 	switch r.GrantType {
 	case GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials, GrantTypeDeviceCode:
+		tr.Check(ruleGrantTypeSupported, true)
 	default:
-		return nil, NewError(ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(r.GrantType))
+		return nil, tr.Fail(ruleGrantTypeSupported, ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(r.GrantType))
 	}
-	// "The authenticated client is not authorized to use this authorization
-	// grant type" → unauthorized_client ([RFC 6749 Section 5.2]).
-	if !slices.Contains(client.GrantTypes, r.GrantType) {
-		return nil, NewError(ErrUnauthorizedClient, "the client is not registered for grant_type "+r.GrantType)
+	if err := requireGrantType(tr, client, r.GrantType); err != nil {
+		return nil, err
 	}
+	var resp *TokenResponse
 	switch r.GrantType {
 	case GrantTypeAuthorizationCode:
-		return p.exchangeAuthorizationCode(ctx, client, r)
+		resp, err = p.exchangeAuthorizationCode(ctx, client, r)
 	case GrantTypeRefreshToken:
-		return p.refresh(ctx, client, r)
+		resp, err = p.refresh(ctx, client, r)
 	case GrantTypeClientCredentials:
-		return p.clientCredentials(ctx, client, r)
+		resp, err = p.clientCredentials(ctx, client, r)
 	default:
-		return p.exchangeDeviceCode(ctx, client, r)
+		resp, err = p.exchangeDeviceCode(ctx, client, r)
 	}
+	if err == nil {
+		tr.Succeeded("tokens issued")
+	}
+	return resp, err
+}
+
+// The rules of the token request's grant_type ([RFC 6749 Section 4.1.3],
+// [RFC 6749 Section 5.2]).
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+var (
+	ruleGrantTypePresent    = Rule{"the request names its grant_type", "RFC 6749 Section 4.1.3"}
+	ruleGrantTypeSupported  = Rule{"grant_type is one this server supports", "RFC 6749 Section 5.2"}
+	ruleGrantTypeRegistered = Rule{"the client is registered for this grant type", "RFC 6749 Section 5.2"}
+)
+
+// requireGrantType checks that the client may use a grant type: "The
+// authenticated client is not authorized to use this authorization grant
+// type" → unauthorized_client ([RFC 6749 Section 5.2]).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func requireGrantType(tr *Trace, client store.Client, grantType string) *Error {
+	if !slices.Contains(client.GrantTypes, grantType) {
+		return tr.Fail(ruleGrantTypeRegistered, ErrUnauthorizedClient, "the client is not registered for grant_type "+grantType)
+	}
+	tr.Check(ruleGrantTypeRegistered, true)
+	return nil
 }
 
 // issuedTokens describes what to issue for a grant at the token endpoint.
@@ -175,5 +204,6 @@ func (p *Provider) issueAndStore(ctx context.Context, t issuedTokens) (*TokenRes
 	if err := p.Store.CreateRefreshToken(ctx, *refresh); err != nil {
 		return nil, serverError(err)
 	}
+	TraceFrom(ctx).Changed("refresh token issued")
 	return resp, nil
 }

@@ -68,15 +68,39 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	if !s.signIn(c, sess, form, s.p.NeedsLogin(a, sess.AuthTime()), reshow) {
 		return
 	}
+	tr := oauth.TraceFrom(c.Request.Context())
 	switch form.Get("decision") {
 	case "", "allow":
+		tr.Check(ruleUserApproves, true)
 		s.approve(c, a, sess)
 	case "deny":
+		tr.Check(ruleUserApproves, false)
 		s.authorizationError(c, a.Deny(oauth.ErrAccessDenied, "the user denied the request"))
 	default:
+		tr.Check(ruleUserApproves, false)
 		s.authorizationError(c, a.Deny(oauth.ErrInvalidRequest, "decision must be allow or deny"))
 	}
 }
+
+// The rules of the user's part in the authorization ([RFC 6749 Section 4.1],
+// step B: "the authorization server authenticates the resource owner … and
+// establishes whether the resource owner grants or denies the client's
+// access request"; [RFC 6749 Section 10.10], [RFC 6749 Section 10.12],
+// [OIDC Core Section 3.1.2.1], [RFC 8252 Section 8.6]).
+//
+// [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+// [RFC 6749 Section 10.10]: https://www.rfc-editor.org/rfc/rfc6749#section-10.10
+// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+// [RFC 8252 Section 8.6]: https://www.rfc-editor.org/rfc/rfc8252#section-8.6
+var (
+	rulePasswordAttempts = oauth.Rule{Text: "wrong passwords from this network stay within the limit (no online guessing)", Ref: "RFC 6749 Section 10.10"}
+	ruleUserCredentials  = oauth.Rule{Text: "the user signed in with the right username and password", Ref: "RFC 6749 Section 4.1"}
+	ruleFormCSRF         = oauth.Rule{Text: "the form carries this login session's CSRF token", Ref: "RFC 6749 Section 10.12"}
+	ruleUserSignedIn     = oauth.Rule{Text: "the user is signed in, recently enough for prompt and max_age", Ref: "OIDC Core Section 3.1.2.1"}
+	ruleUserApproves     = oauth.Rule{Text: "the user approved the request", Ref: "RFC 6749 Section 4.1"}
+	ruleSilentConsent    = oauth.Rule{Text: "prompt=none: the user approved these scopes before, and the client is confidential", Ref: "RFC 8252 Section 8.6"}
+)
 
 // reshowForm shows again the form a decision came from (the consent page
 // of the authorization endpoint, or of /device), with an HTTP status, the
@@ -91,7 +115,8 @@ type reshowForm func(status int, username, message string)
 // redirects. The authorization endpoint and the /device page share it, so a
 // user signed in at one is signed in at the other.
 func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, needLogin bool, reshow reshowForm) bool {
-	if sentTwice(form) {
+	tr := oauth.TraceFrom(c.Request.Context())
+	if !tr.Check(ruleFormFieldOnce, !sentTwice(form)) {
 		reshow(http.StatusBadRequest, "", formSentTwice)
 		return false
 	}
@@ -101,10 +126,13 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 		var tooMany *oauth.TooManyAttemptsError
 		switch {
 		case errors.Is(err, oauth.ErrBadCredentials):
+			tr.Check(rulePasswordAttempts, true)
+			tr.Check(ruleUserCredentials, false)
 			s.loginFailed(c)
 			reshow(http.StatusUnauthorized, username, "Wrong username or password.")
 			return false
 		case errors.As(err, &tooMany):
+			tr.Check(rulePasswordAttempts, false)
 			s.rateLimited(c, limitPassword)
 			setRetryAfter(c, tooMany.RetryAfter)
 			reshow(http.StatusTooManyRequests, username, "Too many wrong passwords from your network. Wait a few minutes, then try again.")
@@ -114,15 +142,17 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 			s.renderError(c, http.StatusInternalServerError, &oauth.Error{Code: oauth.ErrServerError, Description: "sign-in failed", Cause: err})
 			return false
 		}
+		tr.Check(rulePasswordAttempts, true)
+		tr.Check(ruleUserCredentials, true)
 		sess.LogIn(user.ID, s.p.Now())
 		return true
 	}
 	switch {
-	case !sess.CSRFValid(form.Get("csrf_token")):
+	case !tr.Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):
 		reshow(http.StatusForbidden, "", "Your session expired or the form was not ours. Please try again.")
 	case form.Get("decision") == "deny":
 		return true // declining needs no sign-in, only the form's CSRF token
-	case needLogin || sess.UserID() == "":
+	case !tr.Check(ruleUserSignedIn, !needLogin && sess.UserID() != ""):
 		reshow(http.StatusUnauthorized, "", "Please sign in.")
 	default:
 		return true
@@ -133,13 +163,15 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 // formSentTwice is what a form with a repeated field shows.
 const formSentTwice = "The form was sent with a field twice. Please try again."
 
-// sentTwice reports whether a field of the provider's own forms (sign-in,
-// consent, /device) came more than once. Which copy would count is
-// anyone's guess, so such a form is refused: as OAuth's "Request and
-// response parameters MUST NOT be included more than once" ([RFC 6749
-// Section 3.1]).
+// ruleFormFieldOnce: a field of the provider's own forms (sign-in,
+// consent, /device) that came more than once is refused. Which copy would
+// count is anyone's guess: as OAuth's "Request and response parameters
+// MUST NOT be included more than once" ([RFC 6749 Section 3.1]).
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+var ruleFormFieldOnce = oauth.Rule{Text: "no form field is sent more than once", Ref: "RFC 6749 Section 3.1"}
+
+// sentTwice reports whether a form breaks ruleFormFieldOnce.
 func sentTwice(form url.Values) bool {
 	for _, name := range []string{"csrf_token", "decision", "username", "password", "user_code"} {
 		if len(form[name]) > 1 {
@@ -172,10 +204,11 @@ func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSessi
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (s *Server) promptNone(c *gin.Context, a *oauth.Authorization, sess loginSession) {
+	tr := oauth.TraceFrom(c.Request.Context())
 	switch {
-	case sess.UserID() == "" || s.p.NeedsLogin(a, sess.AuthTime()):
+	case !tr.Check(ruleUserSignedIn, sess.UserID() != "" && !s.p.NeedsLogin(a, sess.AuthTime())):
 		s.authorizationError(c, a.Deny(oauth.ErrLoginRequired, "the user is not signed in"))
-	case !oauth.MayApproveSilently(a, sess.Consented(a.Client.ID)):
+	case !tr.Check(ruleSilentConsent, oauth.MayApproveSilently(a, sess.Consented(a.Client.ID))):
 		s.authorizationError(c, a.Deny(oauth.ErrConsentRequired, "the user has not approved this request"))
 	default:
 		s.approve(c, a, sess)
@@ -190,7 +223,17 @@ func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization,
 		CSRF:         sess.CSRFToken(),
 	}
 	s.saveSession(c, sess)
+	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("login and consent page", message))
 	s.render(c, status, "authorize.html", page)
+}
+
+// formShown is the outcome, in a trace, of a request that showed a form:
+// the form, and the message it showed with it, if any.
+func formShown(form, message string) string {
+	if message == "" {
+		return form + " shown"
+	}
+	return form + " shown again: " + message
 }
 
 // authorizationError answers a failed authorization request: a page when the
@@ -204,7 +247,7 @@ func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError)
 		s.renderError(c, http.StatusBadRequest, e.Error)
 		return
 	}
-	s.noteError(c, e.Error)
+	s.refused(c, e.Error)
 	c.Redirect(http.StatusFound, s.p.ErrorRedirectURI(c.Request.Context(), e))
 }
 

@@ -161,10 +161,17 @@ func benchProvider(b *testing.B) (*oauth.Provider, http.Handler) {
 
 // benchProviderAlg is benchProvider signing access tokens with alg.
 func benchProviderAlg(b *testing.B, alg token.Algorithm) (*oauth.Provider, http.Handler) {
+	return benchProviderConfig(b, func(c *config.Config) { c.AccessTokenSigningAlg = string(alg) })
+}
+
+// benchProviderConfig is benchProvider with a setting changed. Teaching
+// mode is off, as in production, unless change turns it on.
+func benchProviderConfig(b *testing.B, change func(*config.Config)) (*oauth.Provider, http.Handler) {
 	cfg := config.Default()
 	cfg.DatabaseURL = filepath.Join(b.TempDir(), "bench.db")
 	cfg.PasswordHashCost = 4 // no benchmark here signs a user in
-	cfg.AccessTokenSigningAlg = string(alg)
+	cfg.TeachingMode = config.TeachingOff
+	change(&cfg)
 	p := providertest.NewProvider(b, cfg, time.Now)
 	return p, web.NewRouter(p, []byte("bench"), p.Log)
 }
@@ -257,15 +264,21 @@ func BenchmarkTokenClientCredentials(b *testing.B) {
 	for _, alg := range algorithms {
 		b.Run(string(alg), func(b *testing.B) {
 			_, h := benchProviderAlg(b, alg)
-			ref := newRef(b, alg)
-			ref.begin(b)
-			for i := 0; i < b.N; i++ {
-				serve(b, h, "POST", "/oauth/token", "grant_type=client_credentials&scope=read", basicDemo, http.StatusOK)
-				ref.sign(b, 1)
-			}
-			ref.report(b, 1)
+			benchClientCredentials(b, h, alg)
 		})
 	}
+}
+
+// benchClientCredentials runs the client credentials grant b.N times; x-ref
+// divides by one bare signature of alg.
+func benchClientCredentials(b *testing.B, h http.Handler, alg token.Algorithm) {
+	ref := newRef(b, alg)
+	ref.begin(b)
+	for i := 0; i < b.N; i++ {
+		serve(b, h, "POST", "/oauth/token", "grant_type=client_credentials&scope=read", basicDemo, http.StatusOK)
+		ref.sign(b, 1)
+	}
+	ref.report(b, 1)
 }
 
 // accessTokens returns n access tokens of the demo client, by client credentials.
@@ -299,17 +312,22 @@ func BenchmarkBearerCheck(b *testing.B) {
 		}{{"repeated", 1}, {"distinct", 4608}} {
 			b.Run(string(alg)+"/"+tc.name, func(b *testing.B) {
 				_, h := benchProviderAlg(b, alg)
-				tokens := accessTokens(b, h, tc.tokens)
-				ref := newRef(b, alg)
-				ref.begin(b)
-				for i := 0; i < b.N; i++ {
-					serve(b, h, "GET", "/protected/resource", "", map[string]string{"Authorization": "Bearer " + tokens[i%len(tokens)]}, http.StatusOK)
-					ref.verify(b, 1)
-				}
-				ref.report(b, 1)
+				benchBearer(b, h, accessTokens(b, h, tc.tokens), alg)
 			})
 		}
 	}
+}
+
+// benchBearer presents the tokens in turn at the resource, b.N times; x-ref
+// divides by one bare verification of alg.
+func benchBearer(b *testing.B, h http.Handler, tokens []string, alg token.Algorithm) {
+	ref := newRef(b, alg)
+	ref.begin(b)
+	for i := 0; i < b.N; i++ {
+		serve(b, h, "GET", "/protected/resource", "", map[string]string{"Authorization": "Bearer " + tokens[i%len(tokens)]}, http.StatusOK)
+		ref.verify(b, 1)
+	}
+	ref.report(b, 1)
 }
 
 // BenchmarkRevocation measures POST /oauth/revoke of an access token (RFC
@@ -367,4 +385,23 @@ func heapInUse() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
+}
+
+// BenchmarkTeachingTrace measures what teaching traces cost on two hot
+// paths, the bearer check (one token presented again and again) and the
+// client credentials grant, with RS256: "off" is production (no recorder in
+// the context, every record call a no-op), "on" records and keeps each
+// trace. x-ref divides by one bare verification (bearer) or signature.
+func BenchmarkTeachingTrace(b *testing.B) {
+	for _, mode := range []string{config.TeachingOff, config.TeachingOn} {
+		teaching := func(c *config.Config) { c.TeachingMode = mode }
+		b.Run("bearer/"+mode, func(b *testing.B) {
+			_, h := benchProviderConfig(b, teaching)
+			benchBearer(b, h, accessTokens(b, h, 1), token.RS256)
+		})
+		b.Run("client_credentials/"+mode, func(b *testing.B) {
+			_, h := benchProviderConfig(b, teaching)
+			benchClientCredentials(b, h, token.RS256)
+		})
+	}
 }

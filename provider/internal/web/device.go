@@ -100,9 +100,9 @@ func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool
 	switch {
 	case err != nil:
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", err.Description+".")
-	case sentTwice(form):
+	case !oauth.TraceFrom(c.Request.Context()).Check(ruleFormFieldOnce, !sentTwice(form)):
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", formSentTwice)
-	case !sess.CSRFValid(form.Get("csrf_token")):
+	case !oauth.TraceFrom(c.Request.Context()).Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):
 		s.showDeviceEntry(c, http.StatusForbidden, sess, form.Get("user_code"), "Your session expired or the form was not ours. Please try again.")
 	default:
 		return form, true
@@ -193,6 +193,7 @@ func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAu
 	page := deviceConsentPage{Device: d, NeedPassword: sess.UserID() == "", Username: username,
 		CSRF: sess.CSRFToken(), Error: message}
 	s.saveSession(c, sess)
+	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("device consent page", message))
 	s.render(c, status, "device_consent.html", page)
 }
 

@@ -52,7 +52,7 @@ type errorBody struct {
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
-	s.noteError(c, err)
+	s.refused(c, err)
 	if err.Code == oauth.ErrInvalidClient && err.UsedBasicAuth {
 		c.Header("WWW-Authenticate", `Basic realm="oauth", charset="UTF-8"`)
 	}
@@ -83,6 +83,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string) {
 	challenge := `Bearer realm="` + s.p.Config.Issuer + `"`
 	if err == nil {
+		oauth.TraceFrom(c.Request.Context()).Refused(ruleBearerPresent.Refuse(oauth.ErrInvalidToken, ""))
 		c.Header("WWW-Authenticate", challenge+extra)
 		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{Error: oauth.ErrInvalidToken, Description: "an access token is required"})
 		return
@@ -100,7 +101,7 @@ func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (s *Server) renderError(c *gin.Context, status int, err *oauth.Error) {
-	s.noteError(c, err)
+	s.refused(c, err)
 	if err.Code != oauth.ErrServerError {
 		status = max(status, http.StatusBadRequest)
 	}
@@ -118,23 +119,36 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 	c.Abort()
 }
 
-// postForm returns the form body of a POST: it must be
-// application/x-www-form-urlencoded ([RFC 6749 Section 3.2]) and within the
-// size limit. Query parameters are not read.
+// refused ends the request's trace with err (teaching mode) and notes it
+// for the log and the metrics.
+func (s *Server) refused(c *gin.Context, err *oauth.Error) {
+	oauth.TraceFrom(c.Request.Context()).Refused(err)
+	s.noteError(c, err)
+}
+
+// ruleFormBody: the parameters travel "using the
+// "application/x-www-form-urlencoded" format" ([RFC 6749 Section 3.2]); the
+// body is also within this server's size limit.
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit", Ref: "RFC 6749 Section 3.2"}
+
+// postForm returns the form body of a POST under ruleFormBody. Query
+// parameters are not read.
 func postForm(c *gin.Context) (url.Values, *oauth.Error) {
+	tr := oauth.TraceFrom(c.Request.Context())
 	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mediaType != "application/x-www-form-urlencoded" {
-		return nil, oauth.NewError(oauth.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded")
+		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded")
 	}
 	if err := c.Request.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, oauth.NewError(oauth.ErrInvalidRequest, "the request body is too large")
+			return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the request body is too large")
 		}
-		return nil, oauth.NewError(oauth.ErrInvalidRequest, "the request body is not a valid form")
+		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the request body is not a valid form")
 	}
+	tr.Check(ruleFormBody, true)
 	return c.Request.PostForm, nil
 }
 

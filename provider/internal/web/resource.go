@@ -71,8 +71,9 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 // [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
 // [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
 func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
-	if c.Request.URL.Query().Has("access_token") {
-		s.writeResourceError(c, oauth.NewError(oauth.ErrInvalidRequest,
+	tr := oauth.TraceFrom(c.Request.Context())
+	if !tr.Check(ruleTokenNotInQuery, !c.Request.URL.Query().Has("access_token")) {
+		s.writeResourceError(c, ruleTokenNotInQuery.Refuse(oauth.ErrInvalidRequest,
 			"access tokens in the query string are not accepted; use the Authorization header"))
 		return token.AccessTokenClaims{}, false
 	}
@@ -85,6 +86,7 @@ func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 		s.writeResourceError(c, err)
 		return token.AccessTokenClaims{}, false
 	}
+	tr.Check(ruleBearerPresent, true)
 	claims, err := s.p.AuthenticateBearer(c.Request.Context(), raw)
 	if err != nil {
 		s.writeResourceError(c, err)
@@ -92,3 +94,13 @@ func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 	}
 	return claims, true
 }
+
+// The rules of the resource request that bearer checks before the token
+// itself ([RFC 6750 Section 2.3], [RFC 6750 Section 3]).
+//
+// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
+// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+var (
+	ruleTokenNotInQuery = oauth.Rule{Text: "the access token is not in the query string (it would leak into logs)", Ref: "RFC 6750 Section 2.3"}
+	ruleBearerPresent   = oauth.Rule{Text: "the request carries an access token (Authorization: Bearer)", Ref: "RFC 6750 Section 3"}
+)

@@ -36,6 +36,7 @@ type Server struct {
 	userCodes *oauth.UserCodeGuard // limits user-code entry at /device (RFC 8628 Section 5.1)
 	passwords *oauth.PasswordGuard // limits wrong passwords at the sign-in forms
 	metrics   *providerMetrics
+	traces    *traceLog // teaching mode: the newest requests' checks; nil when off
 }
 
 // Router is the provider's HTTP handler, and the handler of its metrics
@@ -57,6 +58,10 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	r.HandleMethodNotAllowed = true
 	trustProxies(r, p.Config.TrustedProxies)
 	r.Use(assignRequestID, service.Observe(log, m), s.recoverPanics, noteClientID, limitBody)
+	if p.Config.Teaching() {
+		s.traces = newTraceLog(p.Now)
+		r.Use(s.recordTrace)
+	}
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 
@@ -68,6 +73,9 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	api.GET("/.well-known/oauth-authorization-server", s.handleMetadata)
 	api.GET("/.well-known/openid-configuration", s.handleMetadata)
 	api.GET(oauth.PathJWKS, s.handleJWKS)
+	if s.traces != nil {
+		api.GET("/debug/trace/:request_id", s.handleTrace) // teaching mode: README, "Traces"
+	}
 
 	// The authorization endpoint and its login + consent page: RFC 6749 Section 4.1.1.
 	pages := r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p)), protectPage)

@@ -1,0 +1,461 @@
+package web_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/clocktest"
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// Known secrets of the traced walk: none of them may appear in any trace.
+const (
+	walkClientSecret  = "cs-Kq7vWz3xRt9pLm2n"
+	walkPassword      = "pw-Hd8fJs6aYe4uBc1o"
+	walkWrongPassword = "pw-Wrong5gTn2vXq8zR"
+	walkWrongSecret   = "cs-Wrong7cVb4nMa1sD"
+)
+
+// trace is the JSON of GET /debug/trace/{request_id}, as a test reads it.
+type trace struct {
+	RequestID string `json:"request_id"`
+	Time      string `json:"time"`
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	ClientID  string `json:"client_id"`
+	Status    int    `json:"status"`
+	Outcome   string `json:"outcome"`
+	Checks    []struct {
+		Rule   string `json:"rule"`
+		Ref    string `json:"ref"`
+		Passed bool   `json:"passed"`
+	} `json:"checks"`
+	Changes []string `json:"changes"`
+}
+
+// walker sends the requests of the traced walk through one browser-like
+// client (cookie jar, no redirects followed) and remembers, for each, its
+// X-Request-Id and what its trace must show.
+type walker struct {
+	t       *testing.T
+	srv     *providertest.Server
+	client  *http.Client
+	steps   []walkStep
+	secrets map[string]string // name → value
+}
+
+// walkStep is one request of the walk and what its trace must say. checks
+// lists, in order, a distinctive part of each rule the provider applied;
+// every check passed except, for a refusal (outcome is an error code that
+// is not a success), the last. A nil checks means "no expectation".
+type walkStep struct {
+	name    string
+	id      string
+	outcome string
+	checks  []string
+	changes []string
+}
+
+func newWalker(t *testing.T, srv *providertest.Server) *walker {
+	jar, _ := cookiejar.New(nil)
+	return &walker{t: t, srv: srv, secrets: map[string]string{
+		"client secret": walkClientSecret, "password": walkPassword,
+		"wrong password": walkWrongPassword, "wrong client secret": walkWrongSecret,
+	}, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// secret remembers a value that no trace may contain, and returns it.
+func (w *walker) secret(name, value string) string {
+	w.t.Helper()
+	if value == "" {
+		w.t.Fatalf("the walk got no %s", name)
+	}
+	w.secrets[name] = value
+	return value
+}
+
+// do sends one request and records its step; it returns the status and body.
+func (w *walker) do(step walkStep, method, path string, form url.Values, header map[string]string) (int, string, http.Header) {
+	w.t.Helper()
+	var body *strings.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	} else {
+		body = strings.NewReader("")
+	}
+	req, _ := http.NewRequest(method, w.srv.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		w.t.Fatalf("%s: %v", step.name, err)
+	}
+	page := readBody(w.t, resp)
+	step.id = resp.Header.Get("X-Request-Id")
+	w.steps = append(w.steps, step)
+	return resp.StatusCode, page, resp.Header
+}
+
+// token posts to the token endpoint and returns the status and answer.
+func (w *walker) token(step walkStep, form url.Values, header map[string]string) (int, tokenResponse) {
+	w.t.Helper()
+	status, body, _ := w.do(step, "POST", "/oauth/token", form, header)
+	var tr tokenResponse
+	if err := json.Unmarshal([]byte(body), &tr); err != nil {
+		w.t.Fatalf("%s: %q: %v", step.name, body, err)
+	}
+	return status, tr
+}
+
+// basic is the Authorization header of client_secret_basic.
+func basic(id, secret string) map[string]string {
+	return map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))}
+}
+
+func bearerHeader(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
+
+// The rules each kind of request starts with, as distinctive parts of their text.
+var (
+	formRules     = []string{"x-www-form-urlencoded"}
+	clientRules   = []string{"identifies itself", "registered client", "presents its secret"}
+	publicRules   = []string{"identifies itself", "registered client", "public client presents no secret"}
+	authzRules    = []string{"client_id and redirect_uri are each sent at most once", "carries client_id", "registered client", "redirect_uri exactly matches"}
+	redirectRules = []string{"no parameter is sent more than once", "no request object", "carries response_type", "response_type is code",
+		"registered for the authorization code grant", "scope is known"}
+	pkceRules   = []string{"code_challenge_method is S256", "43 base64url"}
+	oidcRules   = []string{"prompt holds known values"}
+	bearerRules = []string{"not in the query string", "carries an access token", "signature, typ, iss, aud and exp", "nor its grant is revoked"}
+)
+
+func join(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// TestTraces walks every protocol endpoint — the authorization code flow
+// with PKCE, refresh, resource calls, userinfo, introspection, revocation,
+// client credentials, the device flow, and bad requests — with known
+// secrets, then reads the trace of every answer: each shows the rules the
+// provider applied in order (a refusal ends with the failed one), the store
+// changes in words, and no secret, not even its first eight characters.
+// It runs on SQLite and on PostgreSQL.
+func TestTraces(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			clock := clocktest.New(time.Now().UTC().Truncate(time.Second))
+			configure := func(c *config.Config) { c.ClientSecret, c.Password = walkClientSecret, walkPassword }
+			if backend == "postgres" {
+				dbURL := pgtest.NewSchemas(t).Create(t)
+				configure = func(c *config.Config) {
+					c.ClientSecret, c.Password, c.DatabaseURL = walkClientSecret, walkPassword, dbURL
+				}
+			}
+			srv := providertest.New(t, providertest.Options{Now: clock.Now, Configure: configure})
+			w := newWalker(t, srv)
+			walkCodeFlow(w)
+			walkDeviceAndClientCredentials(w, clock)
+			walkBadRequests(w)
+			w.checkTraces()
+		})
+	}
+}
+
+// walkCodeFlow runs the authorization code flow and what follows it.
+func walkCodeFlow(w *walker) {
+	t := w.t
+	verifier := w.secret("code_verifier", oauth2.GenerateVerifier())
+	cfg := &oauth2.Config{ClientID: "testclient", RedirectURL: demoRedirectURI, Scopes: []string{"openid", "profile", "read"},
+		Endpoint: oauth2.Endpoint{AuthURL: "/oauth/authorize"}}
+	authURL := cfg.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", "n-1"))
+	status, page, _ := w.do(walkStep{name: "authorization request", outcome: "login and consent page shown",
+		checks: join(authzRules, redirectRules, pkceRules, oidcRules)}, "GET", authURL+"&prompt=consent", nil, nil)
+	if status != http.StatusOK {
+		t.Fatalf("authorization request: got %d, want 200", status)
+	}
+	form := formFields(page)
+	form.Set("username", "demo")
+	form.Set("password", walkWrongPassword)
+	w.do(walkStep{name: "wrong password", outcome: "login and consent page shown again: Wrong username or password.",
+		checks: join(formRules, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password"})},
+		"POST", "/oauth/authenticate", form, nil)
+	form.Set("password", walkPassword)
+	form.Set("decision", "allow")
+	status, _, header := w.do(walkStep{name: "sign in and allow", outcome: "authorization code issued",
+		checks:  join(formRules, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password", "user approved"}),
+		changes: []string{"grant created", "authorization code issued"}},
+		"POST", "/oauth/authenticate", form, nil)
+	loc, _ := url.Parse(header.Get("Location"))
+	if status != http.StatusFound || loc == nil {
+		t.Fatalf("sign in and allow: got %d, want 302", status)
+	}
+	code := w.secret("code", loc.Query().Get("code"))
+
+	exchange := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {demoRedirectURI}, "code_verifier": {verifier}}
+	w.token(walkStep{name: "exchange with a wrong client secret", outcome: "invalid_client",
+		checks: join(formRules, clientRules)}, exchange, basic("testclient", walkWrongSecret))
+	status, tok := w.token(walkStep{name: "code exchange", outcome: "tokens issued",
+		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the code",
+			"issued to this client", "not been used", "not expired", "redirect_uri is identical", "comes with its code_verifier",
+			"43 to 128", "matches the S256"}),
+		changes: []string{"authorization code consumed", "refresh token issued"}}, exchange, basic("testclient", walkClientSecret))
+	if status != http.StatusOK {
+		t.Fatalf("code exchange: got %d %+v", status, tok)
+	}
+	access := w.secret("access token", tok.AccessToken)
+	refreshToken := w.secret("refresh token", tok.RefreshToken)
+	w.secret("id token", tok.IDToken)
+
+	refreshForm := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken},
+		"client_id": {"testclient"}, "client_secret": {walkClientSecret}}
+	status, rotated := w.token(walkStep{name: "refresh", outcome: "tokens issued",
+		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
+			"one this server issued", "issued to this client", "not been used", "not expired and its grant", "within the scope originally granted"}),
+		changes: []string{"refresh token rotated: the presented one is retired", "refresh token issued"}}, refreshForm, nil)
+	if status != http.StatusOK {
+		t.Fatalf("refresh: got %d %+v", status, rotated)
+	}
+	access2 := w.secret("rotated access token", rotated.AccessToken)
+	refresh2 := w.secret("rotated refresh token", rotated.RefreshToken)
+
+	w.do(walkStep{name: "resource", outcome: "access granted", checks: bearerRules}, "GET", "/protected/resource", nil, bearerHeader(access2))
+	w.do(walkStep{name: "profile", outcome: "access granted", checks: join(bearerRules, []string{"issued for a user", "scope this resource needs", "user still exists"})},
+		"GET", "/user/profile", nil, bearerHeader(access2))
+	w.do(walkStep{name: "userinfo", outcome: "access granted", checks: join(bearerRules, []string{"with scope openid", "user still exists"})},
+		"GET", "/userinfo", nil, bearerHeader(access2))
+	w.do(walkStep{name: "token in the query", outcome: "invalid_request", checks: []string{"not in the query string"}},
+		"GET", "/protected/resource?access_token="+access2, nil, nil)
+	w.do(walkStep{name: "no token", outcome: "invalid_token", checks: []string{"not in the query string", "carries an access token"}},
+		"GET", "/protected/resource", nil, nil)
+	w.do(walkStep{name: "introspect", outcome: "token active",
+		checks: join(formRules, clientRules, []string{"introspecting client is confidential", "carries the token", "token is valid", "issued to the introspecting client", "nor its grant is revoked"})},
+		"POST", "/oauth/introspect", url.Values{"token": {access2}}, basic("testclient", walkClientSecret))
+	w.do(walkStep{name: "revoke", outcome: "token revoked",
+		checks:  join(formRules, clientRules, []string{"carries the token", "token is valid", "issued to the client that revokes it"}),
+		changes: []string{"grant revoked: its refresh and access tokens are dead"}},
+		"POST", "/oauth/revoke", url.Values{"token": {refresh2}, "client_id": {"testclient"}, "client_secret": {walkClientSecret}}, nil)
+	w.do(walkStep{name: "a revoked token", outcome: "invalid_token", checks: bearerRules}, "GET", "/protected/resource", nil, bearerHeader(access))
+	w.token(walkStep{name: "refresh token reuse", outcome: "invalid_grant",
+		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
+			"one this server issued", "issued to this client", "not been used"}),
+		changes: []string{"grant revoked: every access and refresh token of it is dead"}}, refreshForm, nil)
+	w.token(walkStep{name: "code replay", outcome: "invalid_grant",
+		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the code",
+			"issued to this client", "not been used"}),
+		changes: []string{"grant revoked: every token issued from this code is dead"}}, exchange, basic("testclient", walkClientSecret))
+}
+
+// walkDeviceAndClientCredentials runs the device flow (with the login
+// session of the code flow) and the client credentials grant.
+func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
+	t := w.t
+	_, body, _ := w.do(walkStep{name: "device authorization", outcome: "device code issued",
+		checks:  join(formRules, publicRules, []string{"registered for this grant type", "scope is known"}),
+		changes: []string{"device code and user code issued, pending the user's decision"}},
+		"POST", "/oauth/device/code", url.Values{"client_id": {"device-client"}, "scope": {"read"}}, nil)
+	var da struct {
+		DeviceCode string `json:"device_code"`
+		UserCode   string `json:"user_code"`
+	}
+	if err := json.Unmarshal([]byte(body), &da); err != nil {
+		t.Fatalf("device authorization: %q: %v", body, err)
+	}
+	deviceCode := w.secret("device_code", da.DeviceCode)
+	poll := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {deviceCode}, "client_id": {"device-client"}}
+	pollChecks := join(formRules, publicRules, []string{"supports", "registered for this grant type", "carries the device_code",
+		"issued to this client", "not been redeemed", "not expired", "not denied", "waited the polling interval"})
+	w.token(walkStep{name: "device poll, pending", outcome: "authorization_pending",
+		checks: join(pollChecks, []string{"user has approved"}), changes: []string{"poll time recorded"}}, poll, nil)
+	w.token(walkStep{name: "device poll, too soon", outcome: "slow_down",
+		checks: pollChecks, changes: []string{"polling interval increased by 5 s"}}, poll, nil)
+
+	_, page, _ := w.do(walkStep{name: "device page"}, "GET", "/device?user_code="+url.QueryEscape(da.UserCode), nil, nil)
+	entry := formFields(page)
+	entry.Set("user_code", da.UserCode)
+	_, page, _ = w.do(walkStep{name: "device code entry", outcome: "device consent page shown",
+		checks: join(formRules, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied", "not expired"})},
+		"POST", "/device", entry, nil)
+	decision := formFields(page)
+	decision.Set("user_code", da.UserCode)
+	decision.Set("decision", "allow")
+	w.do(walkStep{name: "device approval", outcome: "device request approved: grant created",
+		checks: join(formRules, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied",
+			"not expired", "no form field", "CSRF", "signed in, recently enough"}),
+		changes: []string{"device request approved: grant created"}}, "POST", "/device", decision, nil)
+	clock.Advance(10 * time.Second)
+	status, tok := w.token(walkStep{name: "device poll, approved", outcome: "tokens issued",
+		checks:  join(pollChecks[:len(pollChecks)-1], []string{"user has approved", "not been revoked"}),
+		changes: []string{"device code consumed", "refresh token issued"}}, poll, nil)
+	if status != http.StatusOK {
+		t.Fatalf("device poll, approved: got %d %+v", status, tok)
+	}
+	w.secret("device access token", tok.AccessToken)
+	w.secret("device refresh token", tok.RefreshToken)
+
+	cc := url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}
+	ccChecks := join(formRules, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known", "describes a user"})
+	status, tok = w.token(walkStep{name: "client credentials", outcome: "tokens issued", checks: ccChecks}, cc, basic("testclient", walkClientSecret))
+	if status != http.StatusOK {
+		t.Fatalf("client credentials: got %d %+v", status, tok)
+	}
+	ccToken := w.secret("client credentials token", tok.AccessToken)
+	w.do(walkStep{name: "profile without a user", outcome: "insufficient_scope", checks: join(bearerRules, []string{"issued for a user"})},
+		"GET", "/user/profile", nil, bearerHeader(ccToken))
+	w.do(walkStep{name: "revoke an access token", outcome: "token revoked",
+		checks:  join(formRules, clientRules, []string{"carries the token", "token is valid", "issued to the client that revokes it"}),
+		changes: []string{"access token revoked (its jti is remembered until it expires)"}},
+		"POST", "/oauth/revoke", url.Values{"token": {ccToken}}, basic("testclient", walkClientSecret))
+}
+
+// walkBadRequests sends requests the provider must refuse.
+func walkBadRequests(w *walker) {
+	w.do(walkStep{name: "wrong content type", outcome: "invalid_request", checks: formRules},
+		"POST", "/oauth/token", nil, map[string]string{"Content-Type": "text/plain"})
+	repeated := url.Values{"grant_type": {"client_credentials", "client_credentials"}, "client_secret": {walkClientSecret}}
+	w.token(walkStep{name: "repeated parameter", outcome: "invalid_request", checks: join(formRules, []string{"more than once"})}, repeated, nil)
+	w.token(walkStep{name: "unsupported grant type", outcome: "unsupported_grant_type",
+		checks: join(formRules, clientRules, []string{"supports"})},
+		url.Values{"grant_type": {"password"}, "username": {"demo"}, "password": {walkPassword}}, basic("testclient", walkClientSecret))
+	w.token(walkStep{name: "malformed Basic credentials", outcome: "invalid_client", checks: join(formRules, []string{"HTTP Basic"})},
+		url.Values{"grant_type": {"client_credentials"}}, map[string]string{"Authorization": "Basic " + walkClientSecret})
+	w.do(walkStep{name: "unregistered redirect_uri", outcome: "invalid_request", checks: authzRules}, "GET",
+		"/oauth/authorize?response_type=code&client_id=testclient&redirect_uri="+url.QueryEscape(demoRedirectURI+"x"), nil, nil)
+	w.do(walkStep{name: "unknown client", outcome: "invalid_client", checks: authzRules[:3]}, "GET",
+		"/oauth/authorize?response_type=code&client_id=nobody&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
+	w.do(walkStep{name: "PKCE plain", outcome: "invalid_request", checks: join(authzRules, redirectRules, pkceRules[:1])}, "GET",
+		"/oauth/authorize?response_type=code&client_id=testclient&code_challenge=abc&code_challenge_method=plain&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
+}
+
+// checkTraces reads the trace of every step and checks it.
+func (w *walker) checkTraces() {
+	t := w.t
+	paths := map[string]bool{}
+	for _, step := range w.steps {
+		resp, body := callResource(t, w.srv.URL+"/debug/trace/"+step.id, "")
+		if step.checks == nil && step.outcome == "" {
+			continue // a page that checks nothing need not leave a trace
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: GET /debug/trace/%s: got %d, want 200", step.name, step.id, resp.StatusCode)
+			continue
+		}
+		for name, secret := range w.secrets {
+			if strings.Contains(body, secret) || (len(secret) >= 8 && strings.Contains(body, secret[:8])) {
+				t.Errorf("%s: the trace holds the %s (or its first 8 characters): %s", step.name, name, body)
+			}
+		}
+		var got trace
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatalf("%s: trace %q: %v", step.name, body, err)
+		}
+		paths[got.Path] = true
+		w.checkTrace(step, got)
+	}
+	for _, p := range []string{"/oauth/authorize", "/oauth/authenticate", "/oauth/token", "/oauth/revoke", "/oauth/introspect",
+		"/oauth/device/code", "/device", "/userinfo", "/protected/resource", "/user/profile"} {
+		if !paths[p] {
+			t.Errorf("no trace of %s: the walk missed an endpoint", p)
+		}
+	}
+}
+
+// checkTrace compares one trace with its step's expectations.
+func (w *walker) checkTrace(step walkStep, got trace) {
+	t := w.t
+	if got.RequestID != step.id || got.Time == "" || got.Method == "" || got.Status == 0 {
+		t.Errorf("%s: got request_id %q, time %q, method %q, status %d; want the step's id and all set", step.name, got.RequestID, got.Time, got.Method, got.Status)
+	}
+	if got.Outcome != step.outcome {
+		t.Errorf("%s: outcome: got %q, want %q", step.name, got.Outcome, step.outcome)
+	}
+	var rules []string
+	for _, c := range got.Checks {
+		rules = append(rules, c.Rule+" ("+c.Ref+")")
+		if !strings.HasPrefix(c.Ref, "RFC ") && !strings.HasPrefix(c.Ref, "OIDC Core Section ") || !strings.Contains(c.Ref, " Section ") {
+			t.Errorf("%s: ref %q is not in the form \"RFC NNNN Section X.Y\" or \"OIDC Core Section X.Y\"", step.name, c.Ref)
+		}
+	}
+	match := len(got.Checks) == len(step.checks)
+	for i := 0; match && i < len(step.checks); i++ {
+		match = strings.Contains(got.Checks[i].Rule, step.checks[i])
+	}
+	if !match {
+		t.Errorf("%s: checks:\n got  %q\n want %q", step.name, rules, step.checks)
+		return
+	}
+	// A refusal: an error status, or an error code (not words) as the outcome, as when redirected.
+	refused := got.Status >= 400 || !strings.Contains(got.Outcome, " ")
+	for i, c := range got.Checks {
+		if want := !(refused && i == len(got.Checks)-1); c.Passed != want {
+			t.Errorf("%s: check %q: got passed=%v, want %v", step.name, c.Rule, c.Passed, want)
+		}
+	}
+	if strings.Join(got.Changes, "|") != strings.Join(step.changes, "|") {
+		t.Errorf("%s: changes: got %q, want %q", step.name, got.Changes, step.changes)
+	}
+}
+
+// TestTraceEndpoint checks GET /debug/trace/{request_id}: the JSON keys of
+// SPEC, readable from a browser page of another origin, 404 for an unknown
+// id, and 404 for every id when teaching mode is off.
+func TestTraceEndpoint(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&scope=read", basic("testclient", "testsecret"))
+	id := resp.Header.Get("X-Request-Id")
+	resp, body := callResource(t, srv.URL+"/debug/trace/"+id, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /debug/trace/%s: got %d %s, want 200", id, resp.StatusCode, body)
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+		t.Errorf("Access-Control-Allow-Origin: got %q, want *", got)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &keys); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"request_id", "time", "method", "path", "client_id", "status", "outcome", "checks", "changes"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("the trace lacks %q: %s", k, body)
+		}
+		delete(keys, k)
+	}
+	if len(keys) != 0 {
+		t.Errorf("the trace has keys SPEC does not name: %v", keys)
+	}
+	var got trace
+	_ = json.Unmarshal([]byte(body), &got)
+	if _, err := time.Parse(time.RFC3339, got.Time); err != nil || got.Method != "POST" || got.Path != "/oauth/token" ||
+		got.ClientID != "testclient" || got.Status != 200 || got.Outcome != "tokens issued" || got.Changes == nil {
+		t.Errorf("got %+v, want POST /oauth/token by testclient, 200, tokens issued, an RFC 3339 time, changes []", got)
+	}
+	if resp, _ := callResource(t, srv.URL+"/debug/trace/"+strings.Repeat("A", 26), ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown id: got %d, want 404", resp.StatusCode)
+	}
+
+	off := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.TeachingMode = config.TeachingOff }})
+	resp, _ = rawPost(t, off.URL+"/oauth/token", "grant_type=client_credentials&scope=read", basic("testclient", "testsecret"))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("client credentials with teaching off: got %d", resp.StatusCode)
+	}
+	if resp, _ := callResource(t, off.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("teaching mode off: got %d, want 404", resp.StatusCode)
+	}
+}

@@ -151,12 +151,20 @@ func (c Config) BackChannel() string {
 
 // SPARedirectURI is the redirect URI registered for the public SPA client:
 // the origin of RedirectURI + "/spa/callback" (SPEC.md).
-func (c Config) SPARedirectURI() string {
+func (c Config) SPARedirectURI() string { return c.atOrigin("/spa/callback") }
+
+// PostLogoutRedirectURI is where the provider sends the browser back after
+// logging the user out, as the demo client registered it: the origin of
+// RedirectURI + "/", the home page (OIDC RP-Initiated Logout 1.0 Section 3).
+func (c Config) PostLogoutRedirectURI() string { return c.atOrigin("/") }
+
+// atOrigin is path on the origin of RedirectURI.
+func (c Config) atOrigin(path string) string {
 	u, err := url.Parse(c.RedirectURI)
 	if err != nil {
 		return ""
 	}
-	return u.Scheme + "://" + u.Host + "/spa/callback"
+	return u.Scheme + "://" + u.Host + path
 }
 
 // checkURL requires an absolute http(s) URL without query or fragment.

@@ -12,7 +12,7 @@
 //	step.go         GET, POST /callback/exchange  the step-by-step pauses at (C) and before (E)
 //	resource.go     GET /resource                 RFC 6750 Section 2.1
 //	refresh.go      POST /refresh                 RFC 6749 Section 6
-//	logout.go       POST /logout                  RFC 7009 Section 2
+//	logout.go       POST /logout, GET /?state=…   RFC 7009 Section 2, RFC 7662 Section 2, OIDC RP-Initiated Logout Section 2
 //	spa.go          GET /spa                      RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
 //	home.go         GET /                         RFC 6749 Section 4.1 (the diagram and the walkthrough)
 //
@@ -189,7 +189,7 @@ func (a *App) Handler() http.Handler {
 	service.Mount(r, a.metrics, a.cfg.MetricsAddr, a.log, func(context.Context) error { return nil }) // ready: the metadata is in
 
 	pages := r.Group("", a.canonicalOrigin)
-	pages.GET("/", a.handleHome)
+	pages.GET("/", a.handleLogoutReturn, a.handleHome)
 	pages.GET("/login", a.handleLogin)
 	pages.GET("/callback", a.handleCallback)
 	pages.GET(exchangePath, a.handleExchangePreview)

@@ -265,36 +265,41 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	)
 	mustContain(t, "resource page", tb.text(), "This page is secured.", `"name": "Demo User"`, "200 OK")
 
-	// Log out: the client revokes both tokens (RFC 7009).
+	// Log out: the client revokes both tokens (RFC 7009), then sends the
+	// browser through the provider's end_session_endpoint (OIDC
+	// RP-Initiated Logout), which ends the login session there and sends it
+	// back to the client's home page with the logout's state.
 	tb.do("logging out",
 		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 		chromedp.WaitVisible(`//h1[text()="Logged out"]`),
 	)
-	if text := tb.text(); strings.Count(text, "(revoked)") != 2 {
-		t.Errorf("logout page does not show two revocations:\n%s", text)
+	if loc := tb.location(); loc.Host != h.client.Listener.Addr().String() || loc.Path != "/" || loc.Query().Get("state") == "" {
+		t.Errorf("after logout the tab is at %s, want the client's post-logout redirect URI %s/ with state", loc, h.client.URL)
 	}
+	text := tb.text()
+	if strings.Count(text, "(revoked)") != 2 || strings.Count(text, "(inactive)") != 2 {
+		t.Errorf("logout page does not show two revocations and two inactive tokens:\n%s", text)
+	}
+	mustContain(t, "logout page", text, "ended your login session there")
 	if status := h.bearer(access); status != http.StatusUnauthorized {
 		t.Errorf("after logout: /protected/resource answered %d, want 401", status)
 	}
 
-	// Log in again: the provider's login session is still there, so its page
-	// asks for consent only, without the password (SPEC.md).
+	// Log in again: the provider's login session has ended, so its page
+	// asks for the password again (SPEC.md, "Logout").
 	tb.do("logging in again",
 		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("button.allow")),
 	)
-	fields := run(tb, "counting the consent page's credential fields",
-		chromedp.Evaluate[int](`document.querySelectorAll("input[type=password], input[name=username], input[name=password]").length`))
-	if fields != 0 {
-		t.Errorf("a returning user's consent page has %d credential fields, want none", fields)
+	fields := run(tb, "counting the login page's credential fields",
+		chromedp.Evaluate[int](`document.querySelectorAll("input[name=username], input[name=password]").length`))
+	if fields != 2 {
+		t.Errorf("after logout the provider's page has %d credential fields, want the username and password", fields)
 	}
-	mustContain(t, "consent page", run(tb, "reading the consent page", chromedp.Text(chromedp.CSS("main"))), "You are signed in")
-	tb.do("allowing through the login session",
-		chromedp.Click(chromedp.CSS("button.allow")),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
-	)
+	tb.signIn("allow")
+	tb.do("waiting for the home page after the second login", chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
 	mustContain(t, "home page after the second login", tb.text(), "Signed in as Demo User")
 	if got := h.spy.tokenRequests(); len(got) != 2 || got[0] != "authorization_code" || got[1] != "authorization_code" {
 		t.Errorf("token requests = %v, want [authorization_code authorization_code]", got)

@@ -2,23 +2,35 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/tokenview"
 	"github.com/oauth-reference/client/internal/wirelog"
+	"github.com/oauth-reference/client/internal/xray"
 )
+
+// logoutTTL is how long a logout waits for the browser to come back from
+// the provider's end_session_endpoint.
+const logoutTTL = 10 * time.Minute
 
 // logoutView is the content of the page after logging out.
 type logoutView struct {
-	Revocations []revocationView
-	Walk        walkView
+	Revocations    []revocationView
+	Introspections []introspectionView
+	// AtProvider says the browser went through the provider's
+	// end_session_endpoint, which ended the login session there too.
+	AtProvider bool
+	Walk       walkView
 }
 
 // revocationView is the outcome of one revocation request.
@@ -29,32 +41,173 @@ type revocationView struct {
 	Err    string
 }
 
+// introspectionView is what the provider says of a token now ([RFC 7662
+// Section 2.2]).
+//
+// [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+type introspectionView struct {
+	Hint   string
+	Masked string
+	Active bool
+	Err    string
+}
+
+// pendingLogout is a logout waiting for the browser to come back from the
+// provider's end_session_endpoint: the state sent there, the revoked tokens
+// (introspected once the browser is back, then forgotten), the outcome of
+// their revocation and the logout's hops so far.
+type pendingLogout struct {
+	State       string
+	Token       *oauth2.Token
+	Revocations []revocationView
+	Hops        []xray.Hop
+	Created     time.Time
+}
+
 // handleLogout handles "POST /logout": it revokes the refresh token, then
 // the access token, at the provider's revocation endpoint ([RFC 7009 Section
-// 2]), and ends the session in the client. Revoking the refresh token first
-// matters: [RFC 7009 Section 2.1] lets the provider revoke the whole grant
-// with it, while an access token alone would leave the refresh token alive.
+// 2]), ends the client's session, and sends the browser to the provider's
+// end_session_endpoint ([OIDC RP-Initiated Logout Section 2]) so the login
+// session there ends too: the next login asks for the password again.
+// Revoking the refresh token first matters: [RFC 7009 Section 2.1] lets the
+// provider revoke the whole grant with it, while an access token alone would
+// leave the refresh token alive. A provider without an end_session_endpoint
+// gets the revocations only, and the page shows at once.
 //
 // [RFC 7009 Section 2]: https://www.rfc-editor.org/rfc/rfc7009#section-2
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 func (a *App) handleLogout(c *gin.Context) {
 	s, ok := a.loginSession(c, true)
 	if !ok {
 		return
 	}
-	lg := s.Data.Login
+	lg, walk := s.Data.Login, s.Data.Walk
 	s.Data.Login = nil
 	s.Unlock()
 	ctx, capture := a.recording(c.Request.Context())
-	v := logoutView{Revocations: []revocationView{
+	p := &pendingLogout{State: randomToken(), Token: lg.Token, Created: a.now(), Revocations: []revocationView{
 		a.revoke(ctx, lg.Token.RefreshToken, "refresh_token"),
 		a.revoke(ctx, lg.Token.AccessToken, "access_token"),
 	}}
-	v.Walk = a.viewHops(c.Request.Context(), a.hopsOf(capture.Entries()))
-	if err := a.endSession(c, s); err != nil {
+	p.Hops = a.hopsOf(capture.Entries())
+	endSession := a.endSessionURL(lg.IDToken, p.State)
+	if endSession == "" {
+		if err := a.endSession(c, s); err != nil {
+			a.renderInternalError(c, "ending the session", err)
+			return
+		}
+		a.renderLoggedOut(c, p, walk, false)
+		return
+	}
+	// The login session goes; a new one, with no login, waits for the return.
+	a.sessions.Delete(s.ID())
+	p.Hops = append(p.Hops, endSessionHop(endSession, a.now()))
+	if _, err := a.startSession(c, sessionData{Logout: p, Walk: walk}); err != nil {
 		a.renderInternalError(c, "ending the session", err)
 		return
 	}
+	c.Redirect(http.StatusSeeOther, endSession)
+}
+
+// endSessionURL is the logout request to the provider's end_session_endpoint
+// ([OIDC RP-Initiated Logout Section 2]): id_token_hint proves which login
+// to end, so the provider need not ask the user; post_logout_redirect_uri
+// (registered, matched exactly: Section 3) and state bring the browser back.
+// It is "" when the provider's metadata names no end_session_endpoint.
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+func (a *App) endSessionURL(idToken, state string) string {
+	u, err := url.Parse(a.public.EndSessionEndpoint)
+	if a.public.EndSessionEndpoint == "" || err != nil {
+		return ""
+	}
+	q := u.Query()
+	if idToken != "" {
+		q.Set("id_token_hint", idToken)
+	}
+	q.Set("client_id", a.cfg.ClientID)
+	q.Set("post_logout_redirect_uri", a.cfg.PostLogoutRedirectURI())
+	q.Set("state", state)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// logoutParams explain the parameters of the logout request, in the order
+// the walkthrough lists them.
+var logoutParams = []paramDoc{
+	{"id_token_hint", "The ID token of this login: it proves to the provider which session to end, so it need not ask you.", "OIDC RP-Initiated Logout Section 2"},
+	{"client_id", "Who is asking; it must be the audience of the ID token.", "OIDC RP-Initiated Logout Section 2"},
+	{"post_logout_redirect_uri", "Where to send your browser afterwards; it must exactly match one the client registered.", "OIDC RP-Initiated Logout Section 3"},
+	{"state", "A random value bound to this browser's session; the return must bring it back.", "OIDC RP-Initiated Logout Section 2"},
+}
+
+// endSessionHop is the front-channel hop of the logout request.
+func endSessionHop(endSession string, now time.Time) xray.Hop {
+	u, _ := url.Parse(endSession) // built by endSessionURL
+	return xray.Hop{
+		Title: "Logout request (RP-Initiated Logout)", Ref: "OIDC RP-Initiated Logout Section 2", Time: now, Channel: xray.Front,
+		Note:   "The client redirects your browser (303) to the provider's end_session_endpoint, which ends your login session there.",
+		URL:    wirelog.MaskURL(u),
+		Params: explainParams(endSession, logoutParams),
+	}
+}
+
+// handleLogoutReturn handles the browser's return from the provider's
+// end_session_endpoint to the post-logout redirect URI, "GET /?state=…":
+// the state must be the one this session sent ([OIDC RP-Initiated Logout
+// Section 2]: the RP's "Opaque value used by the RP to maintain state
+// between the logout request and the callback"); the page then shows the
+// revoked tokens as the provider's introspection endpoint now sees them
+// ([RFC 7662 Section 2.2]). A request without state is the home page, and
+// goes on to it.
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+// [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+func (a *App) handleLogoutReturn(c *gin.Context) {
+	state, ok := c.GetQuery("state")
+	if !ok {
+		return
+	}
+	c.Abort()
+	p, walk := a.takeLogout(c, state)
+	if p == nil {
+		a.renderError(c, http.StatusBadRequest, errorView{Title: "Unknown logout",
+			Message: "This page was opened with a state this browser's session did not send to the provider's logout, or that logout is over. Nothing was done; the client only shows the results of a logout it started itself."})
+		return
+	}
+	a.renderLoggedOut(c, p, walk, true)
+}
+
+// takeLogout removes and returns the session's pending logout if its state
+// equals state (compared in constant time) and it is recent, with the
+// session's walk.
+func (a *App) takeLogout(c *gin.Context, state string) (*pendingLogout, *xray.Walk) {
+	s, ok := a.currentSession(c)
+	if !ok {
+		return nil, nil
+	}
+	s.Lock()
+	defer s.Unlock()
+	p := s.Data.Logout
+	if p == nil || a.now().Sub(p.Created) >= logoutTTL || subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) != 1 {
+		return nil, nil
+	}
+	s.Data.Logout = nil
+	return p, s.Data.Walk
+}
+
+// renderLoggedOut asks the provider about the revoked tokens and shows the
+// logout's outcome, every hop of it, which the walk keeps too.
+func (a *App) renderLoggedOut(c *gin.Context, p *pendingLogout, walk *xray.Walk, atProvider bool) {
+	ctx, capture := a.recording(c.Request.Context())
+	v := logoutView{Revocations: p.Revocations, AtProvider: atProvider, Introspections: []introspectionView{
+		a.introspect(ctx, p.Token.RefreshToken, "refresh_token"),
+		a.introspect(ctx, p.Token.AccessToken, "access_token"),
+	}}
+	hops := append(p.Hops, a.hopsOf(capture.Entries())...)
+	walk.Add(hops...)
+	v.Walk = a.viewHops(c.Request.Context(), hops)
 	a.render(c, http.StatusOK, "logout.html", "Logged out", v)
 }
 
@@ -67,21 +220,7 @@ func (a *App) handleLogout(c *gin.Context) {
 // [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
 func (a *App) revoke(ctx context.Context, token, hint string) revocationView {
 	rv := revocationView{Hint: hint, Masked: tokenview.Mask(token)}
-	switch {
-	case token == "":
-		rv.Err = "no such token to revoke"
-		return rv
-	case a.back.RevocationEndpoint == "":
-		rv.Err = "the provider's metadata has no revocation_endpoint"
-		return rv
-	}
-	form := url.Values{"token": {token}, "token_type_hint": {hint}}
-	req, err := a.revocationRequest(ctx, form)
-	if err != nil {
-		rv.Err = err.Error()
-		return rv
-	}
-	resp, err := a.http.Do(req)
+	resp, err := a.postToken(ctx, a.back.RevocationEndpoint, "revocation_endpoint", token, hint)
 	if err != nil {
 		rv.Err = err.Error()
 		return rv
@@ -89,27 +228,76 @@ func (a *App) revoke(ctx context.Context, token, hint string) revocationView {
 	defer resp.Body.Close()
 	rv.Status = resp.StatusCode
 	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		rv.Err = fmt.Sprintf("the provider answered %s: %s", resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
+		rv.Err = answerError(resp)
 	}
 	return rv
 }
 
-// revocationRequest builds the POST to the revocation endpoint, with client
-// authentication in the style the token endpoint uses ([RFC 7009 Section
-// 2.1]: "The client also includes its authentication credentials as
-// described in Section 2.3. of [RFC6749]"). With HTTP Basic, client_id and
-// secret are form-encoded first ([RFC 6749 Section 2.3.1]).
+// introspect asks the provider whether a token is active ([RFC 7662 Section
+// 2.1]), as the client it was issued to.
+//
+// [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+func (a *App) introspect(ctx context.Context, token, hint string) introspectionView {
+	iv := introspectionView{Hint: hint, Masked: tokenview.Mask(token)}
+	resp, err := a.postToken(ctx, a.back.IntrospectionEndpoint, "introspection_endpoint", token, hint)
+	if err != nil {
+		iv.Err = err.Error()
+		return iv
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		iv.Err = answerError(resp)
+		return iv
+	}
+	var answer struct {
+		Active bool `json:"active"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&answer); err != nil {
+		iv.Err = "the introspection answer is not JSON: " + err.Error()
+	}
+	iv.Active = answer.Active
+	return iv
+}
+
+// postToken sends token (with its token_type_hint) to a token endpoint's
+// companion, the revocation or the introspection endpoint.
+func (a *App) postToken(ctx context.Context, endpoint, name, token, hint string) (*http.Response, error) {
+	switch {
+	case token == "":
+		return nil, fmt.Errorf("no %s to send", hint)
+	case endpoint == "":
+		return nil, fmt.Errorf("the provider's metadata has no %s", name)
+	}
+	req, err := a.authenticatedPost(ctx, endpoint, url.Values{"token": {token}, "token_type_hint": {hint}})
+	if err != nil {
+		return nil, err
+	}
+	return a.http.Do(req)
+}
+
+// answerError describes a provider's answer that is not a 200.
+func answerError(resp *http.Response) string {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return fmt.Sprintf("the provider answered %s: %s", resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
+}
+
+// authenticatedPost builds a POST to the revocation or introspection
+// endpoint, with client authentication in the style the token endpoint
+// uses ([RFC 7009 Section 2.1], [RFC 7662 Section 2.1]: "The client also
+// includes its authentication credentials as described in Section 2.3. of
+// [RFC6749]"). With HTTP Basic, client_id and secret are form-encoded first
+// ([RFC 6749 Section 2.3.1]).
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
-func (a *App) revocationRequest(ctx context.Context, form url.Values) (*http.Request, error) {
+func (a *App) authenticatedPost(ctx context.Context, endpoint string, form url.Values) (*http.Request, error) {
 	basic := a.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInHeader
 	if !basic {
 		form.Set("client_id", a.cfg.ClientID)
 		form.Set("client_secret", a.cfg.ClientSecret)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.back.RevocationEndpoint, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}

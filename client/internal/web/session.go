@@ -41,6 +41,7 @@ type sessionData struct {
 	Login     *login                 // nil until a callback succeeds
 	Walk      *xray.Walk             // the story of the latest login: its hops, then every later exchange
 	Held      *heldResponse          // an authorization response paused at step (C), in step-by-step mode
+	Logout    *pendingLogout         // a logout waiting for the browser's return from the provider
 }
 
 // pendingAuthorization is an authorization request waiting for its response:

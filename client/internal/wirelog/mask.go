@@ -19,7 +19,8 @@ const maxShown = 2 << 10
 // tokenview.Mask shows them, enough to tell two apart. The names are those of
 // [RFC 6749 Section 4.1.3] (code), [RFC 6749 Section 5.1] (access_token,
 // refresh_token), OpenID Connect Core 3.1.3.3 (id_token), [RFC 7009 Section 2.1]
-// (token) and [RFC 8628 Section 3.2] (device_code).
+// (token), [RFC 8628 Section 3.2] (device_code) and OIDC RP-Initiated
+// Logout 1.0 Section 2 (id_token_hint).
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
@@ -27,7 +28,7 @@ const maxShown = 2 << 10
 // [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
 var tokenParams = map[string]bool{
 	"code": true, "access_token": true, "refresh_token": true, "id_token": true,
-	"token": true, "device_code": true,
+	"token": true, "device_code": true, "id_token_hint": true,
 }
 
 // secretParams are parameters whose values are never shown in any part:

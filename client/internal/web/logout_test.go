@@ -1,0 +1,155 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// logoutStart posts the home page's Log out form and returns where the
+// client sends the browser: the provider's end_session_endpoint.
+func (h *harness) logoutStart() *url.URL {
+	h.t.Helper()
+	resp, page := h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
+	if resp.StatusCode != http.StatusSeeOther {
+		h.t.Fatalf("POST /logout: got %d, want 303 to the provider's end_session_endpoint:\n%s", resp.StatusCode, page)
+	}
+	return h.location(resp, http.StatusSeeOther)
+}
+
+// logout runs the whole logout: the client's POST /logout, the provider's
+// end_session_endpoint, and the return to the client. It returns the page
+// the browser comes back to.
+func (h *harness) logout() string {
+	h.t.Helper()
+	resp, _ := h.get(h.logoutStart().String())
+	back := h.location(resp, http.StatusFound)
+	if !strings.HasPrefix(back.String(), h.client.URL+"/?state=") {
+		h.t.Fatalf("the provider sent the browser to %s, want the client's post-logout redirect URI with state", back)
+	}
+	resp, page := h.get(back.String())
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("GET %s: got %d:\n%s", back, resp.StatusCode, page)
+	}
+	return page
+}
+
+// providerAsksPassword reports whether a new login shows the provider's
+// password field, that is, whether the provider's login session is over.
+func (h *harness) providerAsksPassword() bool {
+	h.t.Helper()
+	resp, _ := h.get(h.client.URL + "/login")
+	_, page := h.get(h.location(resp, http.StatusFound).String())
+	return strings.Contains(page, `name="password"`)
+}
+
+// TestE2ELogout: the client's Log out revokes both tokens (RFC 7009),
+// deletes its session, and sends the browser through the provider's
+// end_session_endpoint (OIDC RP-Initiated Logout Section 2) with
+// id_token_hint, its registered post_logout_redirect_uri and a fresh
+// state; the page it comes back to shows the tokens inactive at the
+// provider's introspection endpoint (RFC 7662), and the next login asks for
+// the password again.
+func TestE2ELogout(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	if h.providerAsksPassword() {
+		t.Fatal("before logout: the provider asks for the password again, want its login session to skip it")
+	}
+	access := h.spy.lastAccessToken()
+
+	end := h.logoutStart()
+	q := end.Query()
+	if got := end.Scheme + "://" + end.Host + end.Path; got != h.provider.Issuer+"/oauth/logout" {
+		t.Errorf("the browser is sent to %s, want the provider's end_session_endpoint", got)
+	}
+	if q.Get("id_token_hint") == "" || q.Get("client_id") != "testclient" || q.Get("post_logout_redirect_uri") != h.client.URL+"/" || len(q.Get("state")) < 43 {
+		t.Errorf("logout request parameters: got %v, want id_token_hint, client_id, post_logout_redirect_uri %s/ and a 256-bit state", q, h.client.URL)
+	}
+	if status := h.bearer(access); status != http.StatusUnauthorized {
+		t.Errorf("after POST /logout: /protected/resource answered %d, want 401 (revoked)", status)
+	}
+	resp, _ := h.get(end.String())
+	back := h.location(resp, http.StatusFound)
+	if back.Query().Get("state") != q.Get("state") {
+		t.Errorf("the provider came back with state %q, want %q", back.Query().Get("state"), q.Get("state"))
+	}
+	resp, page := h.get(back.String())
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: got %d:\n%s", back, resp.StatusCode, page)
+	}
+	mustContain(t, "the page after logout", page, "Logged out", "token_type_hint=refresh_token", "ended your login session there",
+		"Logout request (RP-Initiated Logout)")
+	if n := strings.Count(page, "200 OK</span> (revoked)"); n != 2 {
+		t.Errorf("the page after logout shows %d successful revocations, want 2:\n%s", n, page)
+	}
+	if n := strings.Count(page, `"active": false</span> (inactive)`); n != 2 {
+		t.Errorf("the page after logout shows %d tokens inactive at introspection, want 2:\n%s", n, page)
+	}
+	mustNotContain(t, "the page after logout", page, access, q.Get("id_token_hint"))
+
+	if again, _ := h.get(back.String()); again.StatusCode != http.StatusBadRequest {
+		t.Errorf("the same return a second time: got %d, want 400 (a logout's state is used once)", again.StatusCode)
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page after logout", home, `action="/login"`)
+	mustNotContain(t, "home page after logout", home, "Signed in")
+	if resp, _ := h.get(h.client.URL + "/resource"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /resource after logout: got %d, want 401", resp.StatusCode)
+	}
+	if !h.providerAsksPassword() {
+		t.Error("after logout a new login skips the password, want the provider to ask for it again")
+	}
+}
+
+// TestE2ELogoutReturnNeedsItsState: the post-logout page shows a logout's
+// results only to the browser that started it, with its state.
+func TestE2ELogoutReturnNeedsItsState(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	end := h.logoutStart()
+	for _, state := range []string{"", "forged", strings.Repeat("x", 43)} {
+		resp, page := h.get(h.client.URL + "/?state=" + url.QueryEscape(state))
+		if resp.StatusCode != http.StatusBadRequest || strings.Contains(page, "Logged out") {
+			t.Errorf("return with state %q: got %d, want 400 and no results", state, resp.StatusCode)
+		}
+	}
+	other := newHarness(t, providertest.Options{})
+	if resp, _ := other.get(other.client.URL + "/?state=" + end.Query().Get("state")); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("the state in another browser: got %d, want 400", resp.StatusCode)
+	}
+	if page := h.logoutReturn(end); !strings.Contains(page, "Logged out") {
+		t.Errorf("the right state after the wrong ones: want the results:\n%s", page)
+	}
+}
+
+// logoutReturn follows a logout request through the provider back to the
+// client and returns the page.
+func (h *harness) logoutReturn(end *url.URL) string {
+	h.t.Helper()
+	resp, _ := h.get(end.String())
+	_, page := h.get(h.location(resp, http.StatusFound).String())
+	return page
+}
+
+// TestE2ELogoutWithoutEndSessionEndpoint: a provider whose metadata names
+// no end_session_endpoint gets the revocations, and the page shows at once.
+func TestE2ELogoutWithoutEndSessionEndpoint(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.app.public.EndSessionEndpoint = ""
+	h.login()
+	resp, page := h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /logout: got %d, want 200:\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, "logout page", page, "names no", `"active": false</span> (inactive)`)
+	if strings.Count(page, "200 OK</span> (revoked)") != 2 {
+		t.Errorf("logout page does not show two successful revocations:\n%s", page)
+	}
+}

@@ -67,6 +67,10 @@ func TestBrowserWalkthrough(t *testing.T) {
 	tb.screenshot("walkthrough-a", "")
 	tb.scrollTo(`section.hop.back`)
 	tb.screenshot("walkthrough-d-e", "")
+	// The provider's own checks of the token request, from its trace.
+	mustContain(t, "walkthrough", tb.text(), "The provider's checks", "code_verifier matches the S256 code_challenge", "authorization code consumed")
+	tb.scrollTo(`section.hop.back h4.trace`)
+	tb.screenshot("walkthrough-provider-checks", "")
 
 	// The resource page: each request as sent, each answer as received.
 	tb.do("fetching the resource",

@@ -31,7 +31,9 @@ func TestE2EWalkthroughShowsEveryHop(t *testing.T) {
 		"POST "+h.provider.URL+"/oauth/token", "Basic base64(testclient:••••••)", "code_verifier=••••••", "200 OK",
 		"ID token validation (E)", "nonce is the one this login sent in (A)",
 		// later: the resource calls, Authorization masked
-		"Protected resource request", "GET "+h.provider.URL+"/protected/resource", "Authorization: Bearer eyJ")
+		"Protected resource request", "GET "+h.provider.URL+"/protected/resource", "Authorization: Bearer eyJ",
+		// the provider's own checks, from its trace (teaching mode: the issuer is http on 127.0.0.1)
+		"The provider's checks", "the code was issued to this client", "authorization code consumed")
 	mustNotContain(t, "walkthrough", home, code, h.spy.lastAccessToken(), "testsecret")
 	mustContain(t, "walkthrough", home, code[:6]+"…")
 	for _, step := range []string{"A", "B", "C", "D", "E"} {
@@ -127,7 +129,8 @@ func TestE2EFailedTokenRequestShowsTheExchangeAndCauses(t *testing.T) {
 	}
 	page = html.UnescapeString(page)
 	mustContain(t, "failed step D", page, "invalid_client", "Likely causes", "Basic base64(urlencode(client_id)",
-		"POST "+h.provider.URL+"/oauth/token", "401 Unauthorized", "WWW-Authenticate", "What happened, hop by hop")
+		"POST "+h.provider.URL+"/oauth/token", "401 Unauthorized", "WWW-Authenticate", "What happened, hop by hop",
+		"The provider's checks", ": invalid_client)", `<li class="fail">`)
 	mustNotContain(t, "failed step D", page, "not-the-secret")
 	// The failed story stays for the home page.
 	_, home := h.get(h.client.URL + "/")

@@ -19,6 +19,12 @@ func (r Rule) Refuse(code ErrorCode, description string) *Error {
 	return &Error{Code: code, Description: description, rule: r}
 }
 
+// BrokenRule returns the rule the request broke, when the error names one
+// (it was made by Rule.Refuse): what an error page tells the user to check.
+func (e *Error) BrokenRule() (Rule, bool) {
+	return e.rule, e.rule != (Rule{})
+}
+
 // Check is one rule applied to one request, and its outcome.
 type Check struct {
 	Rule   string `json:"rule"`

@@ -244,7 +244,11 @@ func formShown(form, message string) string {
 // [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
 func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError) {
 	if e.RedirectURI == "" {
-		s.renderError(c, http.StatusBadRequest, e.Error)
+		page := newErrorPage(e.Error)
+		if e.Mismatch != nil && s.p.Config.Teaching() {
+			page.Mismatch = compareRedirectURIs(e.Mismatch)
+		}
+		s.renderErrorPage(c, http.StatusBadRequest, page)
 		return
 	}
 	s.refused(c, e.Error)

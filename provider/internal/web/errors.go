@@ -101,11 +101,16 @@ func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (s *Server) renderError(c *gin.Context, status int, err *oauth.Error) {
-	s.refused(c, err)
-	if err.Code != oauth.ErrServerError {
+	s.renderErrorPage(c, status, newErrorPage(err))
+}
+
+// renderErrorPage renders an error page built by newErrorPage.
+func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
+	s.refused(c, page.Error)
+	if page.Code != oauth.ErrServerError {
 		status = max(status, http.StatusBadRequest)
 	}
-	s.render(c, status, "error.html", err)
+	s.render(c, status, "error.html", page)
 }
 
 // render executes a template; a failure is logged (the page is ours, so it

@@ -58,11 +58,14 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	if strings.Join(args, " ") == "healthcheck" {
 		return service.Probe(ctx, cfg.Addr) // asks the running provider; opens no store
 	}
+	if err := chooseDatabase(ctx, &cfg, log); err != nil {
+		return err
+	}
 	st, err := backend.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
-	kek, err := backend.KeyEncryptionKey(cfg.DatabaseURL, cfg.KeyEncryptionKey)
+	kek, err := keyEncryptionKey(cfg)
 	if err != nil {
 		st.Close()
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store/backend"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/internal/web"
 	"github.com/oauth-reference/provider/service"
@@ -126,4 +127,12 @@ func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.P
 		t.Fatalf("providertest: seed: %v", err)
 	}
 	return p
+}
+
+// PostgresURL returns the URL of a fresh, empty PostgreSQL schema on the
+// server TEST_DATABASE_URL names, dropped when the test ends. Without that
+// variable the test skips (in CI, where CI is set, it fails).
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return pgtest.NewSchemas(t).Create(t)
 }

@@ -32,6 +32,7 @@ type clientView struct {
 	AuthorizationEndpoint string
 	TokenEndpoint         string
 	Scope                 string
+	Channels              channelsView
 }
 
 // loginView shows a login: who, and the tokens.
@@ -87,6 +88,7 @@ func (a *App) clientView() clientView {
 		AuthorizationEndpoint: a.public.AuthorizationEndpoint,
 		TokenEndpoint:         a.back.TokenEndpoint,
 		Scope:                 strings.Join(loginScopes, " "),
+		Channels:              a.channelsView(),
 	}
 }
 

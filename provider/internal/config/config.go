@@ -96,6 +96,11 @@ type Config struct {
 	// are the reverse proxies whose X-Forwarded-For names the client address
 	// for the rate limits. Empty: the connection's address, always.
 	TrustedProxies []netip.Prefix
+	// DatabaseFallback (DATABASE_FALLBACK), when set with a postgres://
+	// DATABASE_URL, is the SQLite file to use while that URL's host does
+	// not exist: docker compose without the postgres profile (README,
+	// "Operating it"). Its directory also keeps the key-encryption key.
+	DatabaseFallback string
 }
 
 // MaxRefreshReuseGrace bounds REFRESH_REUSE_GRACE: parallel requests of one
@@ -173,6 +178,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"LOG_FORMAT":               &c.LogFormat,
 		"LOG_LEVEL":                &c.LogLevel,
 		"METRICS_ADDR":             &c.MetricsAddr,
+		"DATABASE_FALLBACK":        &c.DatabaseFallback,
 	}
 	for name, field := range strs {
 		if v, ok := lookup(name); ok && v != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,9 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/providertest"
 )
+
+// testAddr is the address the tests enter user codes and passwords from.
+var testAddr = netip.MustParseAddr("192.0.2.1")
 
 // newDeviceProvider is the real provider (SQLite in a temp dir, demo
 // registrations) on a fake clock.
@@ -132,7 +136,7 @@ func TestLookUpUserCode(t *testing.T) {
 	denied := deviceCodeFor(t, p, "")
 	expired := deviceCodeFor(t, p, "")
 	decide := func(userCode string, approve bool) {
-		d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeGuard(time.Hour), "192.0.2.1", userCode)
+		d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeRateLimit(), testAddr, userCode)
 		if err != nil {
 			t.Fatalf("LookUpUserCode(%s): %v", userCode, err)
 		}
@@ -165,7 +169,7 @@ func TestLookUpUserCode(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeGuard(time.Hour), "192.0.2.1", tc.typed)
+			d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeRateLimit(), testAddr, tc.typed)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got error %v, want %v", err, tc.want)
 			}
@@ -192,7 +196,7 @@ func TestDeviceDecisions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := deviceCodeFor(t, p, "read")
-			d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeGuard(time.Hour), "192.0.2.1", resp.UserCode)
+			d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeRateLimit(), testAddr, resp.UserCode)
 			if err != nil {
 				t.Fatal(err)
 			}

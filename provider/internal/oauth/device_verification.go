@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -36,22 +37,27 @@ func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d
 // LookUpUserCode finds the pending device authorization request a user typed
 // the user code of, at the verification URI ([RFC 8628 Section 3.3]: "The
 // authorization server authenticates the end user … and prompts the user to
-// input the user code provided by the device client"). client identifies
-// who typed it for the guard's limits ([RFC 8628 Section 5.1]); over a limit
-// the answer is a *TooManyAttemptsError, before the store is asked.
+// input the user code provided by the device client"). client is the
+// address of who typed it, for the limits of [RFC 8628 Section 5.1]: the
+// entry rate (entries) and the budget of wrong guesses (userCodeBudget);
+// over a limit the answer is a *TooManyAttemptsError, before the store is
+// asked for the code.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
-func (p *Provider) LookUpUserCode(ctx context.Context, guard *UserCodeGuard, client, typed string) (*DeviceAuthorization, error) {
+func (p *Provider) LookUpUserCode(ctx context.Context, entries *RateLimit, client netip.Addr, typed string) (*DeviceAuthorization, error) {
 	tr := TraceFrom(ctx)
 	now := p.now()
-	ticket, err := guard.admit(client, now)
+	err := entries.allow(client, now)
+	code, ok := NormalizeUserCode(typed)
+	var ticket attemptTicket
+	if err == nil && ok { // input that cannot name a code is no guess
+		ticket, err = p.reserveAttempt(ctx, p.userCodeBudget(), client)
+	}
 	if !tr.Check(ruleUserCodeAttempts, err == nil) {
 		return nil, err
 	}
-	code, ok := NormalizeUserCode(typed)
 	if !ok {
-		guard.notAGuess(ticket) // it could not hit any code
 		tr.Check(ruleUserCodeKnown, false)
 		return nil, ErrUnknownUserCode
 	}
@@ -60,7 +66,7 @@ func (p *Provider) LookUpUserCode(ctx context.Context, guard *UserCodeGuard, cli
 		tr.Check(ruleUserCodeKnown, false)
 		return nil, ErrUnknownUserCode // a wrong guess: it stays counted
 	}
-	guard.notAGuess(ticket)
+	p.forgiveAttempt(ctx, ticket)
 	if err != nil {
 		return nil, fmt.Errorf("oauth: look up user code: %w", err)
 	}

@@ -3,7 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
-	"sync"
+	"net/netip"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -14,64 +14,36 @@ import (
 // ErrBadCredentials is returned by AuthenticateUser for a wrong username or password.
 var ErrBadCredentials = errors.New("oauth: wrong username or password")
 
-// WrongPasswordsPerClient bounds the wrong passwords one client address may
-// send per PasswordWindow before sign-in is refused: guessing a password
-// online is then too slow to matter, and a user who mistypes a few times is
-// not locked out.
+// WrongPasswordsPerClient bounds the wrong passwords one requester (an
+// address, or an IPv6 /64: see attemptBudget) may send per PasswordWindow,
+// in all provider processes together, before sign-in is refused: guessing
+// a password online is then too slow to matter, and a user who mistypes a
+// few times is not locked out.
 const (
 	WrongPasswordsPerClient = 10
 	PasswordWindow          = 15 * time.Minute
 )
 
-// PasswordGuard counts wrong passwords per client address in fixed windows
-// (bounded memory, as UserCodeGuard). Safe for concurrent use.
-type PasswordGuard struct {
-	mu    sync.Mutex
-	wrong windowCounter
-}
+// passwordBudget is the budget of wrong passwords per requester.
+var passwordBudget = attemptBudget{kind: "password", limit: WrongPasswordsPerClient, length: PasswordWindow}
 
-// NewPasswordGuard returns an empty guard.
-func NewPasswordGuard() *PasswordGuard {
-	return &PasswordGuard{wrong: windowCounter{limit: WrongPasswordsPerClient, length: PasswordWindow}}
-}
-
-// reserve counts an attempt as wrong in advance, so concurrent attempts
-// cannot overshoot the bound; forgive takes it back when it was right.
-func (g *PasswordGuard) reserve(client string, now time.Time) (time.Time, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.wrong.roll(now)
-	if g.wrong.full(client) {
-		return time.Time{}, &TooManyAttemptsError{RetryAfter: g.wrong.end().Sub(now)}
-	}
-	g.wrong.add(client, 1)
-	return g.wrong.start, nil
-}
-
-func (g *PasswordGuard) forgive(client string, window time.Time) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.wrong.start.Equal(window) {
-		g.wrong.add(client, -1)
-	}
-}
-
-// SignIn checks a password like AuthenticateUser, within the guard's bound
-// of wrong passwords for the client address: over it, the answer is a
-// *TooManyAttemptsError and the password is not even checked. Credentials
-// that no user can have (possibleCredentials) are wrong without counting:
-// they are no guess.
-func (p *Provider) SignIn(ctx context.Context, guard *PasswordGuard, client, username, password string) (store.User, error) {
+// SignIn checks a password like AuthenticateUser, within the budget of
+// wrong passwords of the requester at client: over it, the answer is a
+// *TooManyAttemptsError and the password is not even checked. Only a real
+// guess spends the budget: credentials that no user can have
+// (possibleCredentials) are wrong without counting, and a right password,
+// or a failure to check it, gives its attempt back.
+func (p *Provider) SignIn(ctx context.Context, client netip.Addr, username, password string) (store.User, error) {
 	if !possibleCredentials(username, password) {
 		return store.User{}, ErrBadCredentials
 	}
-	window, err := guard.reserve(client, p.now())
+	ticket, err := p.reserveAttempt(ctx, passwordBudget, client)
 	if err != nil {
 		return store.User{}, err
 	}
 	user, err := p.AuthenticateUser(ctx, username, password)
-	if err == nil {
-		guard.forgive(client, window)
+	if !errors.Is(err, ErrBadCredentials) {
+		p.forgiveAttempt(ctx, ticket)
 	}
 	return user, err
 }

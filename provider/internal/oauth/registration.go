@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -47,7 +48,7 @@ type ClientInformation struct {
 type RegistrationRequest struct {
 	Metadata           ClientMetadata
 	InitialAccessToken string
-	ClientAddr         string
+	ClientAddr         netip.Addr
 }
 
 // RegisterClient registers a client ([RFC 7591 Section 3]): the policy
@@ -197,20 +198,13 @@ func (p *Provider) describeClient(info *ClientInformation, client store.Client) 
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 type registrationLimit struct {
-	mu       sync.Mutex
-	requests windowCounter
+	once  sync.Once
+	limit *RateLimit
 }
 
 // admit counts one registration request from addr at now, or refuses it
-// with a *TooManyAttemptsError when addr made perHour requests this hour.
-func (l *registrationLimit) admit(addr string, now time.Time, perHour int) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.requests.limit, l.requests.length = perHour, time.Hour
-	l.requests.roll(now)
-	if l.requests.full(addr) {
-		return &TooManyAttemptsError{RetryAfter: l.requests.end().Sub(now)}
-	}
-	l.requests.add(addr, 1)
-	return nil
+// with a *TooManyAttemptsError when addr used up its perHour requests.
+func (l *registrationLimit) admit(addr netip.Addr, now time.Time, perHour int) error {
+	l.once.Do(func() { l.limit = NewRateLimit(perHour, time.Hour) })
+	return l.limit.allow(addr, now)
 }

@@ -1,12 +1,10 @@
 package oauth
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // displayedUserCode is the form RFC 8628 Section 6.1 gives as its example,
@@ -134,112 +132,4 @@ func ExampleNormalizeUserCode() {
 func ExampleFormatUserCode() {
 	fmt.Println(FormatUserCode("WDJBMJHT"))
 	// Output: WDJB-MJHT
-}
-
-// guardT0 starts a guess window (and a minute).
-var guardT0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// enter admits one entry by client at t and reports whether it was let in;
-// right gives the guess back, as a real code does.
-func enter(g *UserCodeGuard, client string, t time.Time, right bool) error {
-	ticket, err := g.admit(client, t)
-	if err == nil && right {
-		g.notAGuess(ticket)
-	}
-	return err
-}
-
-func TestUserCodeGuard(t *testing.T) {
-	const window = 15 * time.Minute
-	tooMany := func(err error) bool {
-		var e *TooManyAttemptsError
-		return errors.As(err, &e) && e.RetryAfter > 0
-	}
-	tests := []struct {
-		name string
-		run  func(t *testing.T, g *UserCodeGuard)
-	}{
-		{"a client may make 10 wrong guesses per window, the 11th is refused (RFC 8628 Section 5.1)", func(t *testing.T, g *UserCodeGuard) {
-			for i := range WrongUserCodesPerClient {
-				if err := enter(g, "192.0.2.1", guardT0.Add(time.Duration(i)*time.Minute), false); err != nil {
-					t.Fatalf("wrong guess %d: got %v, want it let in", i+1, err)
-				}
-			}
-			if err := enter(g, "192.0.2.1", guardT0.Add(11*time.Minute), true); !tooMany(err) {
-				t.Errorf("entry after %d wrong guesses: got %v, want TooManyAttemptsError", WrongUserCodesPerClient, err)
-			}
-			if err := enter(g, "192.0.2.2", guardT0.Add(11*time.Minute), false); err != nil {
-				t.Errorf("another client: got %v, want it let in", err)
-			}
-		}},
-		{"the wrong-guess budget comes back when the window ends", func(t *testing.T, g *UserCodeGuard) {
-			for range WrongUserCodesPerClient {
-				_ = enter(g, "192.0.2.1", guardT0, false)
-			}
-			err := enter(g, "192.0.2.1", guardT0.Add(window-time.Second), false)
-			var e *TooManyAttemptsError
-			if !errors.As(err, &e) || e.RetryAfter != time.Second {
-				t.Fatalf("at the end of the window: got %v, want TooManyAttemptsError with RetryAfter 1s", err)
-			}
-			if err := enter(g, "192.0.2.1", guardT0.Add(window), false); err != nil {
-				t.Errorf("in the next window: got %v, want it let in", err)
-			}
-		}},
-		{"right codes do not spend the wrong-guess budget", func(t *testing.T, g *UserCodeGuard) {
-			for i := range 3 * WrongUserCodesPerClient {
-				if err := enter(g, "192.0.2.1", guardT0.Add(time.Duration(i)*time.Minute/2), true); err != nil {
-					t.Fatalf("right code %d: got %v, want it let in", i+1, err)
-				}
-			}
-		}},
-		{"a client may enter 20 codes a minute, right or wrong; the 21st is refused", func(t *testing.T, g *UserCodeGuard) {
-			for i := range UserCodeEntriesPerMinute {
-				if err := enter(g, "192.0.2.1", guardT0.Add(time.Duration(i)*time.Second), true); err != nil {
-					t.Fatalf("entry %d: got %v, want it let in", i+1, err)
-				}
-			}
-			if err := enter(g, "192.0.2.1", guardT0.Add(30*time.Second), true); !tooMany(err) {
-				t.Errorf("entry %d in a minute: got %v, want TooManyAttemptsError", UserCodeEntriesPerMinute+1, err)
-			}
-			if err := enter(g, "192.0.2.1", guardT0.Add(time.Minute), true); err != nil {
-				t.Errorf("entry in the next minute: got %v, want it let in", err)
-			}
-		}},
-		{"wrong guesses of all clients together are bounded per window", func(t *testing.T, g *UserCodeGuard) {
-			clients := WrongUserCodesTotal / WrongUserCodesPerClient
-			for i := range clients {
-				for range WrongUserCodesPerClient {
-					if err := enter(g, fmt.Sprintf("198.51.100.%d", i), guardT0, false); err != nil {
-						t.Fatalf("client %d: got %v, want it let in", i, err)
-					}
-				}
-			}
-			if err := enter(g, "203.0.113.1", guardT0, true); !tooMany(err) {
-				t.Errorf("a fresh client after %d wrong guesses in total: got %v, want TooManyAttemptsError", WrongUserCodesTotal, err)
-			}
-		}},
-		{"memory is bounded: past the tracked clients, new ones share one budget", func(t *testing.T, g *UserCodeGuard) {
-			for i := range maxTrackedClients {
-				_ = enter(g, fmt.Sprintf("client-%d", i), guardT0, true)
-			}
-			for i := range UserCodeEntriesPerMinute {
-				if err := enter(g, fmt.Sprintf("extra-%d", i), guardT0, true); err != nil {
-					t.Fatalf("extra client %d: got %v, want it let in", i, err)
-				}
-			}
-			if err := enter(g, "one-more", guardT0, true); !tooMany(err) {
-				t.Errorf("past the shared budget: got %v, want TooManyAttemptsError", err)
-			}
-			if n := len(g.entries.counts); n > maxTrackedClients+1 {
-				t.Errorf("tracked clients: got %d, want ≤ %d", n, maxTrackedClients+1)
-			}
-			_ = enter(g, "next-minute", guardT0.Add(time.Minute), true)
-			if n := len(g.entries.counts); n != 1 {
-				t.Errorf("tracked clients in a new window: got %d, want 1", n)
-			}
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, NewUserCodeGuard(window)) })
-	}
 }

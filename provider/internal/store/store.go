@@ -348,10 +348,23 @@ type Store interface {
 	// after that its own time checks refuse it, so forgetting it is safe.
 	RecordJTI(ctx context.Context, key string, expiresAt time.Time) (firstUse bool, err error)
 
+	// CountAttempt counts one failed attempt (a wrong password, a wrong user
+	// code) under key in the fixed window that starts at window, and reports
+	// true — unless key's count in that window has reached limit: then it
+	// counts nothing and reports false. Check and count are one atomic step,
+	// so of any number of concurrent callers, in any process sharing the
+	// database, at most limit get true per key and window. The count is kept
+	// until expiresAt, the end of the window.
+	CountAttempt(ctx context.Context, key string, window time.Time, limit int, expiresAt time.Time) (bool, error)
+	// UncountAttempt takes back one attempt that CountAttempt counted under
+	// key in that window (it was not a failure after all). It never takes a
+	// count below zero.
+	UncountAttempt(ctx context.Context, key string, window time.Time) error
+
 	// PurgeExpired deletes codes, pushed requests, device codes, refresh
-	// tokens, access token revocations, seen JTIs, grants and never-used
-	// registered clients whose lifetime
-	// ended before now, and returns how many rows went.
+	// tokens, access token revocations, seen JTIs, attempt counts, grants
+	// and never-used registered clients whose lifetime ended before now, and
+	// returns how many rows went.
 	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Close releases the database.

@@ -122,7 +122,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 	}
 	username, password := form.Get("username"), form.Get("password")
 	if username != "" || password != "" {
-		user, err := s.p.SignIn(c.Request.Context(), s.passwords, clientKey(c), username, password)
+		user, err := s.p.SignIn(c.Request.Context(), clientAddr(c), username, password)
 		var tooMany *oauth.TooManyAttemptsError
 		switch {
 		case errors.Is(err, oauth.ErrBadCredentials):

@@ -80,7 +80,7 @@ func (s *Server) handleDevice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := s.p.LookUpUserCode(c.Request.Context(), s.userCodes, clientKey(c), form.Get("user_code"))
+	d, err := s.p.LookUpUserCode(c.Request.Context(), s.userCodes, clientAddr(c), form.Get("user_code"))
 	if err != nil {
 		s.userCodeFailed(c, sess, form.Get("user_code"), err)
 		return
@@ -197,21 +197,18 @@ func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAu
 	s.render(c, status, "device_consent.html", page)
 }
 
-// clientKey names who is entering user codes or passwords, for the limits
-// of oauth.UserCodeGuard and oauth.PasswordGuard: the client's IP address,
-// or for IPv6 its /64 network (one subscriber usually holds a whole /64).
-// The address is the connection's, unless the connection comes from a
-// proxy in TRUSTED_PROXIES: then it is the one that proxy appended to
-// X-Forwarded-For (see trustProxies). Anyone can send X-Forwarded-For, and
-// a believed spoof would give each guess a fresh budget.
-func clientKey(c *gin.Context) string {
-	addr, err := netip.ParseAddr(c.ClientIP())
-	if err != nil {
-		return c.ClientIP()
-	}
-	if addr = addr.Unmap(); addr.Is4() {
-		return addr.String()
-	}
-	prefix, _ := addr.Prefix(64)
-	return prefix.String()
+// clientAddr is the address of who is entering user codes or passwords, or
+// registering a client, for the limits of package oauth (which count an
+// IPv6 address by its /64 and /48). The address is the connection's,
+// unless the connection comes from a proxy in TRUSTED_PROXIES: then it is
+// the one that proxy appended to X-Forwarded-For (see trustProxies).
+// Anyone can send X-Forwarded-For, and a believed spoof would give each
+// guess a fresh budget.
+func clientAddr(c *gin.Context) netip.Addr {
+	addr, _ := netip.ParseAddr(c.ClientIP())
+	return addr
 }
+
+// clientKey names the client in a log line as the limits count it: its IP
+// address, or for IPv6 its /64 network.
+func clientKey(c *gin.Context) string { return oauth.Requester(clientAddr(c)) }

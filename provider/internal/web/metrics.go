@@ -99,8 +99,8 @@ func (s *Server) loginFailed(c *gin.Context) {
 
 // The limits, as the "limit" label names them.
 const (
-	limitPassword = "password"  // wrong passwords per address (oauth.PasswordGuard)
-	limitUserCode = "user_code" // user-code entries per address (oauth.UserCodeGuard)
+	limitPassword = "password"  // wrong passwords per address (oauth.WrongPasswordsPerClient)
+	limitUserCode = "user_code" // user-code entries or wrong codes per address (oauth.LookUpUserCode)
 )
 
 // rateLimited logs and counts a request refused by one of the limits.

@@ -33,7 +33,7 @@ func (s *Server) handleRegister(c *gin.Context) {
 		return
 	}
 	info, regErr := s.p.RegisterClient(c.Request.Context(),
-		oauth.RegistrationRequest{Metadata: metadata, InitialAccessToken: initialToken, ClientAddr: clientKey(c)})
+		oauth.RegistrationRequest{Metadata: metadata, InitialAccessToken: initialToken, ClientAddr: clientAddr(c)})
 	if regErr != nil {
 		s.writeRegistrationError(c, regErr)
 		return

@@ -33,8 +33,7 @@ type Server struct {
 	p         *oauth.Provider
 	log       *slog.Logger
 	templates *template.Template
-	userCodes *oauth.UserCodeGuard // limits user-code entry at /device (RFC 8628 Section 5.1)
-	passwords *oauth.PasswordGuard // limits wrong passwords at the sign-in forms
+	userCodes *oauth.RateLimit // paces user-code entry at /device (RFC 8628 Section 5.1)
 	metrics   *providerMetrics
 	traces    *traceLog // teaching mode: the newest requests' checks; nil when off
 }
@@ -52,7 +51,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	gin.SetMode(gin.ReleaseMode)
 	m := service.NewMetrics()
 	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
-		userCodes: oauth.NewUserCodeGuard(p.Config.DeviceCodeTTL), passwords: oauth.NewPasswordGuard()}
+		userCodes: oauth.NewUserCodeRateLimit()}
 	p.OnSecurityEvent = s.metrics.securityEvent
 	r := gin.New()
 	r.HandleMethodNotAllowed = true

@@ -113,7 +113,7 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 }
 
 // PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh
-// tokens, access token revocations, seen JTIs and grants whose lifetime ended before
+// tokens, access token revocations, seen JTIs, attempt counts and grants whose lifetime ended before
 // now, and returns how many rows went. A grant outlives its codes and
 // tokens (CreateRefreshToken and RotateRefreshToken extend it), so they are
 // gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
@@ -128,6 +128,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 			`DELETE FROM device_codes WHERE expires_at < ?`,
 			`DELETE FROM revoked_access_tokens WHERE expires_at < ?`,
 			`DELETE FROM seen_jtis WHERE expires_at < ?`,
+			`DELETE FROM attempt_counts WHERE expires_at < ?`,
 			`DELETE FROM grants WHERE expires_at < ?`,
 			`DELETE FROM clients WHERE expires_at < ?`, // registered, never used
 		} {

@@ -59,6 +59,7 @@ var jtiTests = []test{
 // processes would) must agree on. openPair returns two Stores on one new,
 // empty database, closed when the test ends.
 func RunShared(t *testing.T, openPair func(t *testing.T) (store.Store, store.Store)) {
+	t.Run("two stores on one database share one attempt budget", func(t *testing.T) { sharedAttemptTest(t, openPair) })
 	t.Run("a jti recorded through one store is a replay through the other", func(t *testing.T) {
 		a, b := openPair(t)
 		checkErr(t, "RecordJTI(a)", recordJTI(t.Context(), a, "dpop:shared", at(time.Minute)), nil)

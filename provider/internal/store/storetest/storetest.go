@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	tests = append(tests, deviceCodeTests...)
 	tests = append(tests, purgeTests...)
 	tests = append(tests, jtiTests...)
+	tests = append(tests, attemptTests...)
 	tests = append(tests, pushedRequestTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

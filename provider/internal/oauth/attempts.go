@@ -1,0 +1,97 @@
+package oauth
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// TooManyAttemptsError refuses an attempt over a limit (wrong passwords,
+// user codes, registrations); the caller may try again after RetryAfter.
+type TooManyAttemptsError struct {
+	RetryAfter time.Duration
+}
+
+func (e *TooManyAttemptsError) Error() string {
+	return fmt.Sprintf("oauth: too many attempts; retry after %s", e.RetryAfter)
+}
+
+// networkBudgetFactor is how many times a requester's own budget its
+// network's is: an IPv6 /48 (one site) may fail this many times as often as
+// one of its /64s (one subscriber).
+const networkBudgetFactor = 10
+
+// attemptBudget bounds failures (wrong passwords, wrong user codes): at most
+// limit per requester in each fixed window of the given length. The counts
+// live in the store, so every provider process sharing a database shares
+// the budget (store.Store.CountAttempt). Memory holds none of it, and only
+// the requester who failed spends its own budget: no one is ever refused
+// for what others did.
+type attemptBudget struct {
+	kind   string // what is counted: the first part of each key
+	limit  int
+	length time.Duration
+}
+
+// attemptKey is one store key an attempt is counted under, with its limit.
+type attemptKey struct {
+	key   string
+	limit int
+}
+
+// keysOf names who made an attempt. An IPv4 address is counted on its own.
+// An IPv6 address is counted by its /64 (one subscriber usually holds a
+// whole /64, so its addresses are one requester) and by its /48 with
+// networkBudgetFactor times the budget, so that the 65,536 /64s of one site
+// cannot multiply its guesses. An address that does not parse (a test's
+// pipe) counts as itself.
+func (b attemptBudget) keysOf(addr netip.Addr) []attemptKey {
+	addr = addr.Unmap()
+	if !addr.Is6() {
+		return []attemptKey{{b.kind + ":" + addr.String(), b.limit}}
+	}
+	subscriber, _ := addr.Prefix(64)
+	site, _ := addr.Prefix(48)
+	return []attemptKey{{b.kind + ":" + subscriber.String(), b.limit}, {b.kind + ":" + site.String(), networkBudgetFactor * b.limit}}
+}
+
+// attemptTicket is a failure counted in advance by reserveAttempt, to be
+// taken back by forgiveAttempt when the attempt turns out right.
+type attemptTicket struct {
+	keys   []attemptKey
+	window time.Time
+}
+
+// reserveAttempt counts one failure for addr in advance, under each of its
+// keys, so that concurrent attempts (in any process) cannot overshoot the
+// budget. Over the budget of any key it counts nothing and refuses with a
+// *TooManyAttemptsError.
+func (p *Provider) reserveAttempt(ctx context.Context, b attemptBudget, addr netip.Addr) (attemptTicket, error) {
+	now := p.now()
+	t := attemptTicket{window: now.Truncate(b.length)}
+	end := t.window.Add(b.length)
+	for _, k := range b.keysOf(addr) {
+		counted, err := p.Store.CountAttempt(ctx, k.key, t.window, k.limit, end)
+		if err == nil && !counted {
+			err = &TooManyAttemptsError{RetryAfter: end.Sub(now)}
+		}
+		if err != nil {
+			p.forgiveAttempt(ctx, t)
+			return attemptTicket{}, err
+		}
+		t.keys = append(t.keys, k)
+	}
+	return t, nil
+}
+
+// forgiveAttempt takes back a failure reserved by reserveAttempt: the
+// attempt was right, or could not be judged. A failure to take it back
+// leaves the requester one attempt fewer in this window; it is logged.
+func (p *Provider) forgiveAttempt(ctx context.Context, t attemptTicket) {
+	for _, k := range t.keys {
+		if err := p.Store.UncountAttempt(context.WithoutCancel(ctx), k.key, t.window); err != nil {
+			p.Log.Warn("take back an attempt", "err", err)
+		}
+	}
+}

@@ -315,7 +315,7 @@ func (p *Provider) checkRedirectable(tr *Trace, a *Authorization, r Authorizatio
 		return err
 	}
 	a.Scope = scope
-	if a.Resources, err = p.checkResources(r.Resources); err != nil {
+	if a.Resources, err = p.checkResources(tr, r.Resources); err != nil {
 		return err
 	}
 	if err := checkCodeChallenge(tr, a.Client, r.CodeChallenge, r.CodeChallengeMethod); err != nil {

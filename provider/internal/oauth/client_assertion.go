@@ -69,57 +69,74 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	return &ClientAssertion{token: tok, Subject: claims.Subject}, nil
 }
 
+// The rules of a client assertion, in the order verifyClientAssertion checks them.
+var (
+	ruleAssertionSigned   = Rule{"the client_assertion is signed by a key of the client's registered jwks", "RFC 7523 Section 3"}
+	ruleAssertionSubject  = Rule{`the client_assertion's "iss" and "sub" are the client_id`, "OIDC Core Section 9"}
+	ruleAssertionAudience = Rule{`the client_assertion's "aud" names this authorization server`, "RFC 7523 Section 3"}
+	ruleAssertionFresh    = Rule{`the client_assertion has not expired ("exp", at most 5 minutes away; "nbf")`, "RFC 7523 Section 3"}
+	ruleAssertionOnce     = Rule{`the client_assertion's "jti" was never used before`, "OIDC Core Section 9"}
+)
+
 // verifyClientAssertion authenticates a client by its assertion, the
-// checks of [RFC 7523 Section 3] and [OIDC Core Section 9] in order. Every
-// failure is invalid_client, its description naming the check.
+// checks of [RFC 7523 Section 3] and [OIDC Core Section 9] in order, each
+// recorded on the request's trace. Every failure is invalid_client (fail
+// makes it), its description naming the check.
 //
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
-func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, a *ClientAssertion, fail *Error) *Error {
-	refuse := func(why string) *Error {
-		fail.Description = "client_assertion: " + why
-		return fail
+func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, a *ClientAssertion, fail func(Rule, string) *Error) *Error {
+	tr := TraceFrom(ctx)
+	check := func(r Rule, ok bool, why string) *Error {
+		if !ok {
+			return fail(r, "client_assertion: "+why) // fail records the failed rule
+		}
+		tr.Check(r, true)
+		return nil
 	}
 	// "The JWT MUST be digitally signed or have a Message Authentication
 	// Code (MAC) applied by the issuer" (RFC 7523 Section 3): here, signed
 	// by a key the client registered in jwks.
 	claims, ok := verifiedClaims(client, a)
-	if !ok {
-		return refuse("the signature does not verify with any key of the client's registered jwks")
+	if err := check(ruleAssertionSigned, ok, "the signature does not verify with any key of the client's registered jwks"); err != nil {
+		return err
 	}
 	// "iss ... This MUST contain the client_id of the OAuth Client" and
 	// "sub ... This MUST contain the client_id of the OAuth Client" (OIDC
 	// Core Section 9); RFC 7523 Section 3: "For client authentication, the
 	// subject MUST be the "client_id" of the OAuth client."
-	if claims.Issuer != client.ID || claims.Subject != client.ID {
-		return refuse(`"iss" and "sub" must both be the client_id`)
+	ok = claims.Issuer == client.ID && claims.Subject == client.ID
+	if err := check(ruleAssertionSubject, ok, `"iss" and "sub" must both be the client_id`); err != nil {
+		return err
 	}
 	// "The JWT MUST contain an "aud" (audience) claim containing a value
 	// that identifies the authorization server as an intended audience"
 	// (RFC 7523 Section 3): the issuer, or the URL of an endpoint that
 	// authenticates clients.
-	if !slices.ContainsFunc(p.assertionAudiences(), claims.Audience.Contains) {
-		return refuse(`"aud" must name this authorization server: its issuer or the endpoint's URL`)
+	ok = slices.ContainsFunc(p.assertionAudiences(), claims.Audience.Contains)
+	if err := check(ruleAssertionAudience, ok, `"aud" must name this authorization server: its issuer or the endpoint's URL`); err != nil {
+		return err
 	}
 	// "The authorization server MUST reject any JWT with an expiration time
 	// that has passed, subject to allowable clock skew between systems"
 	// (RFC 7523 Section 3); one too far in the future is refused too.
-	now := p.now()
-	if why := checkAssertionTimes(claims, now); why != "" {
-		return refuse(why)
+	why := checkAssertionTimes(claims, p.now())
+	if err := check(ruleAssertionFresh, why == "", why); err != nil {
+		return err
 	}
 	// "jti ... These tokens MUST only be used once, unless conditions for
 	// reuse were negotiated between the parties" (OIDC Core Section 9).
 	if claims.ID == "" {
-		return refuse(`"jti" is required, so that the assertion is used once`)
+		return check(ruleAssertionOnce, false, `"jti" is required, so that the assertion is used once`)
 	}
 	first, err := p.Store.RecordJTI(ctx, "client_assertion:"+client.ID+":"+claims.ID, claims.Expiry.Time().Add(assertionLeeway))
 	if err != nil {
 		return serverError(err)
 	}
-	if !first {
-		return refuse(`this "jti" was used before: an assertion is accepted once`)
+	if err := check(ruleAssertionOnce, first, `this "jti" was used before: an assertion is accepted once`); err != nil {
+		return err
 	}
+	tr.Changed("client_assertion jti recorded as used")
 	return nil
 }
 

@@ -122,7 +122,6 @@ var (
 	ruleRegisteredAuthMethod = Rule{"the client authenticates with the token_endpoint_auth_method it registered", "RFC 7591 Section 2"}
 	rulePublicClientBare     = Rule{"a public client presents no secret (it has none)", "RFC 6749 Section 2.1"}
 	ruleClientSecretMatch    = Rule{"the confidential client presents its secret, and it matches", "RFC 6749 Section 3.2.1"}
-	ruleClientAssertion      = Rule{"the client_assertion is signed with the client's registered key, for this server, fresh and unused", "RFC 7523 Section 3"}
 )
 
 // parseBasicAuth decodes an HTTP Basic header ([RFC 7617]) whose user-id and
@@ -210,9 +209,7 @@ func (p *Provider) checkClientCredentials(ctx context.Context, tr *Trace, client
 		return nil
 	}
 	if cc.Method == AuthPrivateKeyJWT {
-		err := p.verifyClientAssertion(ctx, client, cc.Assertion, ruleClientAssertion.Refuse(ErrInvalidClient, "client authentication failed"))
-		tr.Check(ruleClientAssertion, err == nil)
-		return err
+		return p.verifyClientAssertion(ctx, client, cc.Assertion, fail)
 	}
 	if cc.Method == AuthNone || !secretMatches(cc.Secret, client.SecretHash) {
 		return fail(ruleClientSecretMatch, "client authentication failed")

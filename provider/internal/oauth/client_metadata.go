@@ -79,82 +79,130 @@ func ParseClientMetadata(body []byte) (ClientMetadata, *Error) {
 	}
 }
 
+// The rules of a registration document, in the order CheckClientMetadata
+// applies them.
+var (
+	ruleAuthMethodKnown  = Rule{"token_endpoint_auth_method is one this server supports", "RFC 7591 Section 2"}
+	ruleGrantTypesKnown  = Rule{"every grant type is one this server supports (never implicit or password)", "RFC 7591 Section 2"}
+	ruleGrantsAgree      = Rule{`grant_types and response_types agree: authorization_code with "code", and nothing else`, "RFC 7591 Section 2.1"}
+	ruleCredentialsGrant = Rule{"client_credentials is only for a client that authenticates", "RFC 6749 Section 4.4"}
+	ruleRedirectURIs     = Rule{"redirect URIs are absolute, without fragment, https or http on loopback", "RFC 6749 Section 3.1.2"}
+	ruleScopeKnown       = Rule{"every registered scope is one this server knows", "RFC 7591 Section 2"}
+	ruleClientName       = Rule{"client_name is short text", "RFC 7591 Section 2"}
+	ruleIDTokenAlg       = Rule{"id_token_signed_response_alg is one this server signs with", "RFC 7591 Section 2"}
+	ruleClientKeys       = Rule{"keys come inline as jwks of public signing keys (jwks_uri is never fetched), with private_key_jwt only", "RFC 7591 Section 2"}
+)
+
 // CheckClientMetadata applies this provider's rules to a registration
-// document and fills in the defaults of [RFC 7591 Section 2]. Each refusal
-// is one of the two error codes of [RFC 7591 Section 3.2.2]:
-// invalid_redirect_uri, "The value of one or more redirection URIs is
-// invalid", or invalid_client_metadata, "The value of one of the client
-// metadata fields is invalid and the server has rejected this request."
-//
-// idTokenAlgs are the algorithms this provider can sign ID tokens with.
+// document and fills in the defaults of [RFC 7591 Section 2], recording
+// each rule on tr. Each refusal is one of the two error codes of
+// [RFC 7591 Section 3.2.2]: invalid_redirect_uri, "The value of one or more
+// redirection URIs is invalid", or invalid_client_metadata, "The value of
+// one of the client metadata fields is invalid and the server has rejected
+// this request." idTokenAlgs are the algorithms this provider can sign ID
+// tokens with.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 // [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
-func CheckClientMetadata(m *ClientMetadata, idTokenAlgs []string) *Error {
-	bad := func(format string, args ...any) *Error {
-		return NewError(ErrInvalidClientMetadata, fmt.Sprintf(format, args...))
+func CheckClientMetadata(tr *Trace, m *ClientMetadata, idTokenAlgs []string) *Error {
+	steps := []struct {
+		rule  Rule
+		check func() *Error
+	}{
+		{ruleAuthMethodKnown, func() *Error { return checkAuthMethod(m) }},
+		{ruleGrantTypesKnown, func() *Error { return checkGrantTypes(m) }},
+		{ruleGrantsAgree, func() *Error { return checkResponseTypes(m) }},
+		{ruleCredentialsGrant, func() *Error { return checkCredentialsGrant(m) }},
+		{ruleRedirectURIs, func() *Error { return checkRedirectURIs(m) }},
+		{ruleScopeKnown, func() *Error { return checkRegisteredScope(m) }},
+		{ruleClientName, func() *Error { return checkClientName(m.ClientName) }},
+		{ruleIDTokenAlg, func() *Error { return checkIDTokenAlg(m, idTokenAlgs) }},
+		{ruleClientKeys, func() *Error { return checkKeys(m) }},
 	}
-	// token_endpoint_auth_method: "If unspecified or omitted, the default is
-	// "client_secret_basic"" (RFC 7591 Section 2).
+	for _, step := range steps {
+		err := step.check()
+		if !tr.Check(step.rule, err == nil) {
+			err.rule = step.rule
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAuthMethod: token_endpoint_auth_method, "If unspecified or omitted,
+// the default is "client_secret_basic"" (RFC 7591 Section 2).
+func checkAuthMethod(m *ClientMetadata) *Error {
 	if m.TokenEndpointAuthMethod == "" {
 		m.TokenEndpointAuthMethod = string(AuthClientSecretBasic)
 	}
 	if !slices.Contains(registrableAuthMethods, ClientAuthMethod(m.TokenEndpointAuthMethod)) {
-		return bad("token_endpoint_auth_method %s is not supported; use one of %s",
+		return badMetadata("token_endpoint_auth_method %s is not supported; use one of %s",
 			quoteShort(m.TokenEndpointAuthMethod), joinMethods(registrableAuthMethods))
 	}
-	// grant_types: "If omitted, the default behavior is that the client will
-	// use only the "authorization_code" Grant Type" (RFC 7591 Section 2).
+	return nil
+}
+
+// checkGrantTypes: grant_types, "If omitted, the default behavior is that
+// the client will use only the "authorization_code" Grant Type" (RFC 7591
+// Section 2).
+func checkGrantTypes(m *ClientMetadata) *Error {
 	if len(m.GrantTypes) == 0 {
 		m.GrantTypes = []string{GrantTypeAuthorizationCode}
 	}
 	for _, g := range m.GrantTypes {
 		if !slices.Contains(registrableGrantTypes, g) {
-			return bad("grant type %s is not supported here (the implicit and password grants never are)", quoteShort(g))
+			return badMetadata("grant type %s is not supported here (the implicit and password grants never are)", quoteShort(g))
 		}
 	}
 	m.GrantTypes = dedupe(m.GrantTypes)
-	// response_types: "If omitted, the default is that the client will use
-	// only the "code" response type" (RFC 7591 Section 2).
+	return nil
+}
+
+// checkResponseTypes: response_types, "If omitted, the default is that the
+// client will use only the "code" response type" (RFC 7591 Section 2). The
+// grant types and response types must agree: "code" is the response type
+// of the authorization_code grant, and of nothing else (RFC 7591 Section
+// 2.1). The implicit and hybrid response types are not supported.
+func checkResponseTypes(m *ClientMetadata) *Error {
 	if len(m.ResponseTypes) == 0 && slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
 	}
 	m.ResponseTypes = dedupe(m.ResponseTypes)
-	// The grant types and response types must agree: "code" is the response
-	// type of the authorization_code grant, and of nothing else (RFC 7591
-	// Section 2.1). Other response types (implicit, hybrid) are not supported.
-	if !slices.Equal(m.ResponseTypes, []string{"code"}) && len(m.ResponseTypes) != 0 {
-		return bad("response_types must be [\"code\"]: the implicit and hybrid response types are not supported")
+	if len(m.ResponseTypes) != 0 && !slices.Equal(m.ResponseTypes, []string{"code"}) {
+		return badMetadata(`response_types must be ["code"]: the implicit and hybrid response types are not supported`)
 	}
 	if slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) != slices.Contains(m.ResponseTypes, "code") {
-		return bad("the grant type authorization_code and the response type code go together (RFC 7591 Section 2.1)")
+		return badMetadata("the grant type authorization_code and the response type code go together (RFC 7591 Section 2.1)")
 	}
-	public := m.TokenEndpointAuthMethod == string(AuthNone)
-	// "The client credentials grant type MUST only be used by confidential
-	// clients" (RFC 6749 Section 4.4).
-	if public && slices.Contains(m.GrantTypes, GrantTypeClientCredentials) {
-		return bad("the client_credentials grant needs client authentication; token_endpoint_auth_method none has none")
+	return nil
+}
+
+// checkCredentialsGrant: "The client credentials grant type MUST only be
+// used by confidential clients" (RFC 6749 Section 4.4).
+func checkCredentialsGrant(m *ClientMetadata) *Error {
+	if m.TokenEndpointAuthMethod == string(AuthNone) && slices.Contains(m.GrantTypes, GrantTypeClientCredentials) {
+		return badMetadata("the client_credentials grant needs client authentication; token_endpoint_auth_method none has none")
 	}
-	if err := checkRedirectURIs(m); err != nil {
-		return err
-	}
-	if err := checkRegisteredScope(m.Scope); err != nil {
-		return err
-	}
-	m.Scope = strings.Join(parseScope(m.Scope), " ")
-	if err := checkClientName(m.ClientName); err != nil {
-		return err
-	}
-	// id_token_signed_response_alg: "The default, if omitted, is RS256"
-	// (OIDC Registration Section 2).
+	return nil
+}
+
+// checkIDTokenAlg: id_token_signed_response_alg, "The default, if omitted,
+// is RS256" (OIDC Registration Section 2); it must be one the provider has
+// a key for.
+func checkIDTokenAlg(m *ClientMetadata, idTokenAlgs []string) *Error {
 	if m.IDTokenSignedResponseAlg == "" {
 		m.IDTokenSignedResponseAlg = "RS256"
 	}
 	if !slices.Contains(idTokenAlgs, m.IDTokenSignedResponseAlg) {
-		return bad("id_token_signed_response_alg %s is not supported; use one of %s",
+		return badMetadata("id_token_signed_response_alg %s is not supported; use one of %s",
 			quoteShort(m.IDTokenSignedResponseAlg), strings.Join(idTokenAlgs, ", "))
 	}
-	return checkKeys(m)
+	return nil
+}
+
+// badMetadata is the invalid_client_metadata error of RFC 7591 Section 3.2.2.
+func badMetadata(format string, args ...any) *Error {
+	return NewError(ErrInvalidClientMetadata, fmt.Sprintf(format, args...))
 }
 
 // checkRedirectURIs applies the redirect URI rules to a registration: RFC
@@ -226,22 +274,24 @@ func isLoopbackHost(host string) bool {
 // Section 2, "String containing a space-separated list of scope values".
 // Every value must be one this provider knows; an empty scope registers all
 // of them.
-func checkRegisteredScope(scope string) *Error {
-	if len(scope) > 1024 {
-		return NewError(ErrInvalidClientMetadata, "scope is too long")
+func checkRegisteredScope(m *ClientMetadata) *Error {
+	if len(m.Scope) > 1024 {
+		return badMetadata("scope is too long")
 	}
-	for _, s := range parseScope(scope) {
+	scopes := parseScope(m.Scope)
+	for _, s := range scopes {
 		if !slices.Contains(SupportedScopes(), s) {
-			return NewError(ErrInvalidClientMetadata, "unknown scope "+quoteShort(s)+"; this server knows "+strings.Join(SupportedScopes(), " "))
+			return badMetadata("unknown scope %s; this server knows %s", quoteShort(s), strings.Join(SupportedScopes(), " "))
 		}
 	}
+	m.Scope = strings.Join(scopes, " ")
 	return nil
 }
 
 // checkClientName bounds client_name, the name the consent page shows.
 func checkClientName(name string) *Error {
 	if len([]rune(name)) > maxClientNameLen || strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return NewError(ErrInvalidClientMetadata, fmt.Sprintf("client_name must be at most %d characters, without control characters", maxClientNameLen))
+		return badMetadata("client_name must be at most %d characters, without control characters", maxClientNameLen)
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func TestCheckClientMetadata(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := ParseClientMetadata([]byte(tt.doc))
 			if err == nil {
-				err = CheckClientMetadata(&m, testIDTokenAlgs)
+				err = CheckClientMetadata(nil, &m, testIDTokenAlgs)
 			}
 			switch {
 			case tt.err == "" && err != nil:
@@ -109,7 +109,7 @@ func TestCheckClientMetadata(t *testing.T) {
 		} {
 			m := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "private_key_jwt",
 				JWKS: json.RawMessage(jwks)}
-			err := CheckClientMetadata(&m, testIDTokenAlgs)
+			err := CheckClientMetadata(nil, &m, testIDTokenAlgs)
 			if err == nil || err.Code != ErrInvalidClientMetadata || !strings.HasPrefix(err.Description, "jwks: ") {
 				t.Errorf("%s: got %v, want invalid_client_metadata about jwks", name, err)
 			}
@@ -128,7 +128,7 @@ func TestCheckClientMetadata(t *testing.T) {
 func TestCheckClientMetadataDefaults(t *testing.T) {
 	m, err := ParseClientMetadata([]byte(`{"redirect_uris":["https://a.example/cb","https://a.example/cb"],"scope":" read  read openid "}`))
 	if err == nil {
-		err = CheckClientMetadata(&m, testIDTokenAlgs)
+		err = CheckClientMetadata(nil, &m, testIDTokenAlgs)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func FuzzParseClientMetadata(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if CheckClientMetadata(&m, testIDTokenAlgs) != nil {
+		if CheckClientMetadata(nil, &m, testIDTokenAlgs) != nil {
 			return
 		}
 		for _, uri := range m.RedirectURIs {

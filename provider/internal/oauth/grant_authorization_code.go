@@ -42,7 +42,7 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 	if err := p.checkCode(tr, code, r); err != nil {
 		return nil, err
 	}
-	audience, aerr := p.audienceFor(r.Resources, code.Resources)
+	audience, aerr := p.audienceFor(TraceFrom(ctx), r.Resources, code.Resources)
 	if aerr != nil {
 		return nil, aerr
 	}

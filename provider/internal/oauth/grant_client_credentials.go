@@ -36,7 +36,7 @@ func (p *Provider) clientCredentials(ctx context.Context, client store.Client, r
 	// ([RFC 8707 Section 2]); none is the provider's own.
 	audience := p.Config.ResourceAudience()
 	if len(r.Resources) > 0 {
-		if audience, err = p.audienceFor(r.Resources, strings.Join(p.Config.KnownResources(), " ")); err != nil {
+		if audience, err = p.audienceFor(TraceFrom(ctx), r.Resources, strings.Join(p.Config.KnownResources(), " ")); err != nil {
 			return nil, err
 		}
 	}

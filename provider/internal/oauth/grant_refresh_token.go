@@ -37,7 +37,7 @@ func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequ
 	if err != nil {
 		return nil, err
 	}
-	audience, err := p.audienceFor(r.Resources, grant.Resources)
+	audience, err := p.audienceFor(TraceFrom(ctx), r.Resources, grant.Resources)
 	if err != nil {
 		return nil, err
 	}

@@ -59,15 +59,19 @@ type RegistrationRequest struct {
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*ClientInformation, error) {
+	tr := TraceFrom(ctx)
 	if err := p.checkRegistrationPolicy(r.InitialAccessToken); err != nil {
+		tr.Check(ruleRegistrationAllowed, false)
+		err.rule = ruleRegistrationAllowed
 		return nil, err
 	}
+	tr.Check(ruleRegistrationAllowed, true)
 	now := p.now()
-	if err := p.registrations.admit(r.ClientAddr, now, p.Config.RegistrationsPerHour); err != nil {
+	if err := p.registrations.admit(r.ClientAddr, now, p.Config.RegistrationsPerHour); !tr.Check(ruleRegistrationRate, err == nil) {
 		return nil, err
 	}
 	m := r.Metadata
-	if err := CheckClientMetadata(&m, algorithmNames(p.Keys.Algorithms()...)); err != nil {
+	if err := CheckClientMetadata(tr, &m, algorithmNames(p.Keys.Algorithms()...)); err != nil {
 		return nil, err
 	}
 	info := &ClientInformation{ClientID: newID(), RegistrationAccessToken: NewSecret()}
@@ -83,9 +87,19 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 	if err := p.Store.CreateClient(ctx, client); err != nil {
 		return nil, serverError(err)
 	}
+	tr.Client(client.ID)
+	tr.Changed("client registered, unused (it expires unless used)")
+	tr.Succeeded("client registered")
 	p.describeClient(info, client)
 	return info, nil
 }
+
+// The rules of the registration endpoint and the client configuration endpoint.
+var (
+	ruleRegistrationAllowed = Rule{"registration is open here, or the request carries the initial access token", "RFC 7591 Section 3"}
+	ruleRegistrationRate    = Rule{"the address stays within its registrations per hour", "RFC 7591 Section 3"}
+	ruleRegistrationToken   = Rule{"the registration access token is the one issued to this client", "RFC 7592 Section 2"}
+)
 
 // checkRegistrationPolicy applies REGISTRATION. Under "token", [RFC 7591
 // Section 3]: "The client registration endpoint MAY be an OAuth 2.0
@@ -130,6 +144,7 @@ func (p *Provider) ReadClient(ctx context.Context, clientID, registrationToken s
 		return nil, err
 	}
 	info := &ClientInformation{ClientID: client.ID, RegistrationAccessToken: registrationToken}
+	TraceFrom(ctx).Succeeded("registration read")
 	p.describeClient(info, client)
 	return info, nil
 }
@@ -150,6 +165,9 @@ func (p *Provider) DeleteClient(ctx context.Context, clientID, registrationToken
 	if err != nil && !errors.Is(err, store.ErrNotFound) { // a concurrent delete won
 		return serverError(err)
 	}
+	tr := TraceFrom(ctx)
+	tr.Changed("client deleted, with its grants, codes and refresh tokens")
+	tr.Succeeded("client deleted")
 	return nil
 }
 
@@ -161,19 +179,18 @@ func (p *Provider) DeleteClient(ctx context.Context, clientID, registrationToken
 //
 // [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
 func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrationToken string) (store.Client, *Error) {
-	invalid := NewError(ErrInvalidToken, "the registration access token is not valid for this client")
+	tr := TraceFrom(ctx)
+	tr.Client(clientID)
 	if registrationToken == "" {
-		return store.Client{}, NewError(ErrInvalidToken, "the registration access token is required")
+		return store.Client{}, tr.Fail(ruleRegistrationToken, ErrInvalidToken, "the registration access token is required")
 	}
 	client, err := p.Store.GetClient(ctx, clientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Client{}, invalid
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.Client{}, serverError(err)
 	}
-	if client.RegistrationTokenHash == "" || !secretMatches(registrationToken, client.RegistrationTokenHash) {
-		return store.Client{}, invalid
+	ok := err == nil && client.RegistrationTokenHash != "" && secretMatches(registrationToken, client.RegistrationTokenHash)
+	if err := tr.Require(ruleRegistrationToken, ok, ErrInvalidToken, "the registration access token is not valid for this client"); err != nil {
+		return store.Client{}, err
 	}
 	return client, nil
 }

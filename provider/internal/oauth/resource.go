@@ -9,6 +9,12 @@ import (
 // maxResources bounds the resource parameters of one request.
 const maxResources = 10
 
+// The rules of resource indicators.
+var (
+	ruleResourceKnown   = Rule{"each resource is an absolute URI without fragment, naming a resource server this provider serves", "RFC 8707 Section 2"}
+	ruleResourceGranted = Rule{"the access token is for one resource server, among those granted", "RFC 8707 Section 2.2"}
+)
+
 // checkResources checks the resource parameters of an authorization or
 // token request ([RFC 8707 Section 2]): "The value of the resource parameter
 // MUST be an absolute URI, as specified by Section 4.3 of [RFC3986], that MAY
@@ -18,20 +24,24 @@ const maxResources = 10
 // resource is invalid, missing, unknown, or malformed."
 //
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
-func (p *Provider) checkResources(values []string) ([]string, *Error) {
+func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
 	if len(values) > maxResources {
-		return nil, NewError(ErrInvalidTarget, "too many resource parameters")
+		return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "too many resource parameters")
 	}
 	for _, v := range values {
 		u, err := url.Parse(v)
 		if err != nil || !u.IsAbs() || u.Host == "" || strings.Contains(v, "#") {
-			return nil, NewError(ErrInvalidTarget, "resource "+quoteShort(v)+" must be an absolute URI without a fragment")
+			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteShort(v)+" must be an absolute URI without a fragment")
 		}
 		if !slices.Contains(p.Config.KnownResources(), v) {
-			return nil, NewError(ErrInvalidTarget, "unknown resource "+quoteShort(v)+"; this server issues tokens for "+
+			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "unknown resource "+quoteShort(v)+"; this server issues tokens for "+
 				strings.Join(p.Config.KnownResources(), " "))
 		}
 	}
+	tr.Check(ruleResourceKnown, true)
 	return dedupe(values), nil
 }
 
@@ -42,8 +52,11 @@ func (p *Provider) checkResources(values []string) ([]string, *Error) {
 // authorization that named no resource grants the provider's own.
 //
 // [RFC 8707 Section 2.2]: https://www.rfc-editor.org/rfc/rfc8707#section-2.2
-func (p *Provider) audienceFor(requested []string, granted string) (string, *Error) {
-	resources, err := p.checkResources(requested)
+func (p *Provider) audienceFor(tr *Trace, requested []string, granted string) (string, *Error) {
+	if len(requested) == 0 && granted == "" {
+		return p.Config.ResourceAudience(), nil // no resource named, none granted: nothing to check
+	}
+	resources, err := p.checkResources(tr, requested)
 	if err != nil {
 		return "", err
 	}
@@ -53,13 +66,14 @@ func (p *Provider) audienceFor(requested []string, granted string) (string, *Err
 	}
 	switch {
 	case len(resources) > 1:
-		return "", NewError(ErrInvalidTarget, "name one resource per token request: an access token is for one resource server")
+		return "", tr.Fail(ruleResourceGranted, ErrInvalidTarget, "name one resource per token request: an access token is for one resource server")
 	case len(resources) == 1 && !slices.Contains(allowed, resources[0]):
-		return "", NewError(ErrInvalidTarget, "resource "+quoteShort(resources[0])+" was not granted")
+		return "", tr.Fail(ruleResourceGranted, ErrInvalidTarget, "resource "+quoteShort(resources[0])+" was not granted")
+	case len(resources) == 0 && len(allowed) > 1:
+		return "", tr.Fail(ruleResourceGranted, ErrInvalidTarget, "the grant covers several resources: name one with the resource parameter")
 	case len(resources) == 1:
-		return resources[0], nil
-	case len(allowed) > 1:
-		return "", NewError(ErrInvalidTarget, "the grant covers several resources: name one with the resource parameter")
+		allowed = resources
 	}
+	tr.Check(ruleResourceGranted, true)
 	return allowed[0], nil
 }

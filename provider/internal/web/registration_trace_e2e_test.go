@@ -1,0 +1,73 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// traceOf reads the teaching trace of the request that got resp.
+func traceOf(t *testing.T, srv *providertest.Server, resp *http.Response) (trace, string) {
+	t.Helper()
+	r, body := callResource(t, srv.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), "")
+	var got trace
+	if r.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &got) != nil {
+		t.Fatalf("GET /debug/trace: %d %s", r.StatusCode, body)
+	}
+	return got, body
+}
+
+// checkEndsWith checks that a trace ends with the failed rule of ref, every
+// check before it passed, and its outcome is code.
+func checkEndsWith(t *testing.T, what string, got trace, ref, code string) {
+	t.Helper()
+	n := len(got.Checks)
+	if n == 0 || got.Checks[n-1].Ref != ref || got.Checks[n-1].Passed || got.Outcome != code {
+		t.Errorf("%s: got outcome %q, checks %+v; want them to end with %s failed, outcome %s", what, got.Outcome, got.Checks, ref, code)
+		return
+	}
+	for _, c := range got.Checks[:n-1] {
+		if !c.Passed {
+			t.Errorf("%s: check %q (%s) failed before the last one", what, c.Rule, c.Ref)
+		}
+	}
+}
+
+// TestRegistrationAndAssertionTraces: in teaching mode, a registration and
+// a client assertion leave the rules they were checked against, each with
+// its section, and never a secret.
+func TestRegistrationAndAssertionTraces(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+
+	resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", `{"redirect_uris":["http://app.example/cb"]}`, "")
+	got, _ := traceOf(t, srv, resp)
+	checkEndsWith(t, "registration with an http redirect URI", got, "RFC 6749 Section 3.1.2", "invalid_redirect_uri")
+
+	resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", `{"grant_types":["client_credentials"]}`, "")
+	got, raw := traceOf(t, srv, resp)
+	var reg registration
+	_ = json.Unmarshal([]byte(body), &reg)
+	if got.Outcome != "client registered" || got.ClientID != reg.ClientID || len(got.Checks) < 9 || len(got.Changes) != 1 {
+		t.Errorf("a registration's trace: got %+v", got)
+	}
+	for _, secret := range []string{reg.ClientSecret, reg.RegistrationAccessToken} {
+		if secret == "" || strings.Contains(raw, secret[:8]) {
+			t.Errorf("the trace holds a secret of the registration (or none was issued): %s", raw)
+		}
+	}
+
+	k := registerKeyClient(t, srv)
+	assertion := k.assertion(t, srv.Issuer)
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}
+	k.postAssertion(t, srv, "/oauth/token", assertion, form)
+	resp, _ = k.postAssertion(t, srv, "/oauth/token", assertion, form)
+	got, raw = traceOf(t, srv, resp)
+	checkEndsWith(t, "a replayed client assertion", got, "OIDC Core Section 9", "invalid_client")
+	if strings.Contains(raw, assertion[:20]) {
+		t.Errorf("the trace holds the assertion: %s", raw)
+	}
+}

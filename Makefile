@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  := ./provider/... ./client/... ./deploytest/...
 
-.PHONY: run build test bench lint fmt e2e keys-rotate clean
+.PHONY: run build test bench lint fmt fuzz e2e keys-rotate clean
 
 ## run: start the provider, wait for its /readyz, start the client; Ctrl-C stops both (scripts/run.sh)
 run: build
@@ -28,10 +28,25 @@ e2e:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./provider/...
 
-## lint: gofmt and go vet must be clean
+## lint: gofmt, go vet and staticcheck must be clean; govulncheck too when
+## its vulnerability database can be reached (else it says it skipped)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 lint:
 	@test -z "$$(gofmt -l provider client deploytest)" || (gofmt -l provider client deploytest; exit 1)
 	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
+	@GO="$(GO)" bash .ci/govulncheck $(GOVULNCHECK) provider client deploytest
+
+## fuzz: run every fuzz target for FUZZTIME each (their seed corpora run in make test)
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 fmt:
 	gofmt -w provider client deploytest

@@ -78,3 +78,29 @@ func FuzzParseBearerHeader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseList: a list parameter (scope, prompt) is refused when longer
+// than maxListBytes and otherwise split into distinct, non-empty values
+// without spaces; prompt=none never comes with another value (OIDC Core
+// Section 3.1.2.1).
+func FuzzParseList(f *testing.F) {
+	f.Add("openid read read  write")
+	f.Add("none login")
+	f.Add(strings.Repeat("a ", 600))
+	f.Fuzz(func(t *testing.T, s string) {
+		values, err := parseList(nil, Rule{}, "scope", s, ErrInvalidScope)
+		if (err != nil) != (len(s) > maxListBytes) {
+			t.Fatalf("parseList of %d bytes: got error %v", len(s), err)
+		}
+		seen := map[string]bool{}
+		for _, v := range values {
+			if v == "" || strings.Contains(v, " ") || seen[v] {
+				t.Fatalf("parseList(%q) = %q: empty, spaced or repeated value %q", s, values, v)
+			}
+			seen[v] = true
+		}
+		if prompts, err := parsePrompt(nil, s); err == nil && slices.Contains(prompts, "none") && len(prompts) > 1 {
+			t.Fatalf("parsePrompt(%q) = %q: none with another value", s, prompts)
+		}
+	})
+}

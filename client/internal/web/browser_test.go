@@ -371,7 +371,9 @@ func TestBrowserSPA(t *testing.T) {
 	mustContain(t, "the SPA's hops", hops, "(A)Authorization request", "code_challenge_method", "(C)Authorization response",
 		"state is the one this tab sent in (A)", "(D)Access token request and response", "code_verifier=••••••",
 		"HTTP 200", `"token_type": "Bearer"`, "ID token validation (E)", "nonce is the one this tab sent in (A)",
-		"Protected resource request", "Authorization: Bearer eyJ")
+		"Protected resource request", "Authorization: Bearer eyJ",
+		// the provider's checks of the token request, from its trace
+		"The provider's checks", "a public client presents no secret", "code_verifier matches the S256 code_challenge")
 	if strings.Contains(hops, "✗") {
 		t.Errorf("a check failed:\n%s", hops)
 	}

@@ -92,15 +92,13 @@ const fetchTimeout = 2 * time.Second
 // shows the client's view only. It stops at the first transport error (the
 // provider is down; the page should not wait on every hop).
 func (w *Walk) FetchTraces(ctx context.Context, t *Tracer, now time.Time) {
-	for _, id := range w.missingTraces() {
-		fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-		tr, err := t.Fetch(fctx, id)
-		cancel()
+	for _, m := range w.missingTraces() {
+		tr, err := t.fetchSoon(ctx, m.id, now.Sub(m.time) < traceGrace)
 		switch {
 		case err == nil:
-			w.setTrace(id, tr, false)
+			w.setTrace(m.id, tr, false)
 		case errors.Is(err, ErrNoTrace):
-			w.setTrace(id, nil, true)
+			w.setTrace(m.id, nil, true)
 		default:
 			return
 		}
@@ -108,18 +106,46 @@ func (w *Walk) FetchTraces(ctx context.Context, t *Tracer, now time.Time) {
 	w.forgetRecentGone(now)
 }
 
-// missingTraces returns the request ids of the hops whose trace is still to
-// be fetched.
-func (w *Walk) missingTraces() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var ids []string
-	for _, h := range w.hops {
-		if h.Exchange != nil && h.Exchange.RequestID != "" && h.Trace == nil && !h.traceGone {
-			ids = append(ids, h.Exchange.RequestID)
+// traceRetries are the pauses before asking again for the trace of a
+// request just answered: the provider files a trace once its handler has
+// returned, which may be a moment after the client has read the answer.
+var traceRetries = []time.Duration{20 * time.Millisecond, 80 * time.Millisecond}
+
+// fetchSoon is Fetch, asking again after traceRetries while the provider
+// has no trace yet for a recent request.
+func (t *Tracer) fetchSoon(ctx context.Context, id string, recent bool) (*Trace, error) {
+	for i := 0; ; i++ {
+		fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+		tr, err := t.Fetch(fctx, id)
+		cancel()
+		if !recent || !errors.Is(err, ErrNoTrace) || i == len(traceRetries) {
+			return tr, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(traceRetries[i]):
 		}
 	}
-	return ids
+}
+
+// missingTrace names a hop whose trace is still to be fetched.
+type missingTrace struct {
+	id   string
+	time time.Time
+}
+
+// missingTraces returns the hops whose trace is still to be fetched.
+func (w *Walk) missingTraces() []missingTrace {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []missingTrace
+	for _, h := range w.hops {
+		if h.Exchange != nil && h.Exchange.RequestID != "" && h.Trace == nil && !h.traceGone {
+			out = append(out, missingTrace{h.Exchange.RequestID, h.Time})
+		}
+	}
+	return out
 }
 
 // setTrace records what the provider said about request id, if the walk

@@ -334,6 +334,10 @@ func walkBadRequests(w *walker) {
 	w.token(walkStep{name: "unsupported grant type", outcome: "unsupported_grant_type",
 		checks: join(formRules, clientRules, []string{"supports"})},
 		url.Values{"grant_type": {"password"}, "username": {"demo"}, "password": {walkPassword}}, basic("testclient", walkClientSecret))
+	w.token(walkStep{name: "unknown resource", outcome: "invalid_target",
+		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known",
+			"describes a user", "resource server this provider serves"})},
+		url.Values{"grant_type": {"client_credentials"}, "resource": {"https://unknown.example/api"}}, basic("testclient", walkClientSecret))
 	w.token(walkStep{name: "malformed Basic credentials", outcome: "invalid_client", checks: join(formRules, []string{"HTTP Basic"})},
 		url.Values{"grant_type": {"client_credentials"}}, map[string]string{"Authorization": "Basic " + walkClientSecret})
 	w.do(walkStep{name: "unregistered redirect_uri", outcome: "invalid_request", checks: authzRules}, "GET",

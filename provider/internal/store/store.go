@@ -5,7 +5,9 @@
 // keys, grants, authorization codes, refresh tokens, device codes and
 // revocations. Codes and tokens are never stored in the clear: the protocol
 // layer hands the store a hash (see oauth.HashSecret) and looks records up by
-// that hash, so a leaked database does not leak usable credentials.
+// that hash, and signing keys are sealed with a key-encryption key kept
+// outside the database (see token.KEK), so a leaked database does not leak
+// usable credentials.
 //
 // Every method that issues something commits before it returns, so a code or
 // token the provider has answered with survives a crash of the process.

@@ -90,6 +90,9 @@ var (
 	ruleRefreshOwnClient   = Rule{"the refresh token was issued to this client", "RFC 6749 Section 6"}
 	ruleRefreshUnused      = Rule{"the refresh token has not been used before (rotation: reuse revokes the grant)", "RFC 9700 Section 4.14.2"}
 	ruleRefreshGrantActive = Rule{"the refresh token has not expired and its grant is not revoked", "RFC 6749 Section 6"}
+	// ruleRefreshReuseGrace is this provider's exception to rotation when
+	// REFRESH_REUSE_GRACE is set (README, "Refresh token reuse grace").
+	ruleRefreshReuseGrace = Rule{"a rotated-out refresh token presented again by its client less than REFRESH_REUSE_GRACE after its rotation may be the one rotated out most recently", "RFC 9700 Section 4.14.2"}
 )
 
 // validRefreshToken finds a refresh token and its grant and checks that the
@@ -115,10 +118,14 @@ func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client stor
 	// too, before the grace, so a graced presentation needs the same key.
 	//
 	// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
-	if !rt.UsedAt.IsZero() && !p.withinReuseGrace(rt.UsedAt) {
+	switch {
+	case rt.UsedAt.IsZero():
+		tr.Check(ruleRefreshUnused, true)
+	case !p.withinReuseGrace(rt.UsedAt):
 		return rt, store.Grant{}, p.refreshReused(ctx, tr, rt)
+	default: // the store decides the rest of the grace atomically
+		tr.Check(ruleRefreshReuseGrace, true)
 	}
-	tr.Check(ruleRefreshUnused, true)
 	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
 	active := err == nil && !grant.Revoked() && p.now().Before(rt.ExpiresAt)
 	if err := tr.Require(ruleRefreshGrantActive, active, ErrInvalidGrant, invalid); err != nil {

@@ -92,26 +92,50 @@ type Logout struct {
 // [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
 // [OIDC RP-Initiated Logout Section 4]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#ValidationAndErrorHandling
 func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *Error) {
-	hintSubject, clientID, err := p.checkIDTokenHint(r)
+	tr := TraceFrom(ctx)
+	hintSubject, clientID, err := p.checkIDTokenHint(tr, r)
 	if err != nil {
 		return nil, err
 	}
 	l := &Logout{Request: r, Confirm: hintSubject == "" || (r.SessionUserID != "" && hintSubject != r.SessionUserID)}
 	if clientID != "" {
+		tr.Client(clientID)
 		client, err := p.getClient(ctx, clientID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, invalidRequest("unknown client_id %s", quoteShort(clientID))
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, serverError(err)
+		}
+		if err := tr.Require(ruleLogoutClientKnown, err == nil, ErrInvalidRequest, "unknown client_id "+quoteShort(clientID)); err != nil {
+			return nil, err
 		}
 		l.Client = &client
 	}
-	if l.RedirectURI, err = postLogoutRedirect(l.Client, r); err != nil {
+	if l.RedirectURI, err = postLogoutRedirect(tr, l.Client, r); err != nil {
 		return nil, err
+	}
+	if l.Confirm {
+		tr.Check(ruleLogoutConfirm, true)
+	} else {
+		tr.Check(ruleLogoutHinted, true)
 	}
 	return l, nil
 }
+
+// The rules of a logout request ([OIDC RP-Initiated Logout Section 2],
+// [OIDC RP-Initiated Logout Section 3], [OIDC RP-Initiated Logout Section 6]).
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+// [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
+// [OIDC RP-Initiated Logout Section 6]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#Security
+var (
+	ruleLogoutHintIssued      = Rule{"the id_token_hint is an ID token this provider issued (signature, iss; it may have expired)", "OIDC RP-Initiated Logout Section 2"}
+	ruleLogoutHintClient      = Rule{"client_id is the audience of the id_token_hint", "OIDC RP-Initiated Logout Section 2"}
+	ruleLogoutClientKnown     = Rule{"the client named by the id_token_hint or client_id is registered", "OIDC RP-Initiated Logout Section 2"}
+	ruleLogoutRedirectClient  = Rule{"a post_logout_redirect_uri comes with an id_token_hint or client_id naming its client", "OIDC RP-Initiated Logout Section 3"}
+	ruleLogoutRedirectMatches = Rule{"the post_logout_redirect_uri exactly matches one the client registered", "OIDC RP-Initiated Logout Section 3"}
+	// One of these two says whether the user is asked first.
+	ruleLogoutHinted  = Rule{"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user", "OIDC RP-Initiated Logout Section 6"}
+	ruleLogoutConfirm = Rule{"without a valid id_token_hint of the signed-in user, the user confirms the logout first", "OIDC RP-Initiated Logout Section 6"}
+)
 
 // checkIDTokenHint validates the id_token_hint, if any, and returns its
 // subject and the client it names (client_id otherwise). "When both
@@ -120,16 +144,21 @@ func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 // ([OIDC RP-Initiated Logout Section 2]).
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
-func (p *Provider) checkIDTokenHint(r LogoutRequest) (subject, clientID string, err *Error) {
+func (p *Provider) checkIDTokenHint(tr *Trace, r LogoutRequest) (subject, clientID string, err *Error) {
 	if r.IDTokenHint == "" {
 		return "", r.ClientID, nil
 	}
 	claims, verr := p.Keys.VerifyIDTokenHint(r.IDTokenHint, p.Config.Issuer)
-	if verr != nil {
-		return "", "", &Error{Code: ErrInvalidRequest, Description: "id_token_hint is not an ID token issued by this provider", Cause: verr}
+	if !tr.Check(ruleLogoutHintIssued, verr == nil) {
+		e := ruleLogoutHintIssued.Refuse(ErrInvalidRequest, "id_token_hint is not an ID token issued by this provider")
+		e.Cause = verr
+		return "", "", e
 	}
-	if r.ClientID != "" && r.ClientID != claims.Audience {
-		return "", "", invalidRequest("client_id does not match the audience of the id_token_hint")
+	if r.ClientID != "" {
+		if err := tr.Require(ruleLogoutHintClient, r.ClientID == claims.Audience, ErrInvalidRequest,
+			"client_id does not match the audience of the id_token_hint"); err != nil {
+			return "", "", err
+		}
 	}
 	return claims.Subject, claims.Audience, nil
 }
@@ -146,16 +175,17 @@ func (p *Provider) checkIDTokenHint(r LogoutRequest) (subject, clientID string, 
 // target" that section asks for.
 //
 // [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
-func postLogoutRedirect(client *store.Client, r LogoutRequest) (string, *Error) {
+func postLogoutRedirect(tr *Trace, client *store.Client, r LogoutRequest) (string, *Error) {
 	if r.PostLogoutRedirectURI == "" {
 		return "", nil
 	}
-	if client == nil {
-		return "", invalidRequest("post_logout_redirect_uri needs an id_token_hint or a client_id naming the client that registered it")
+	if err := tr.Require(ruleLogoutRedirectClient, client != nil, ErrInvalidRequest,
+		"post_logout_redirect_uri needs an id_token_hint or a client_id naming the client that registered it"); err != nil {
+		return "", err
 	}
-	if !slices.Contains(client.PostLogoutRedirectURIs, r.PostLogoutRedirectURI) {
-		return "", invalidRequest("post_logout_redirect_uri %s is not registered for client %s",
-			quoteShort(r.PostLogoutRedirectURI), quoteShort(client.ID))
+	if err := tr.Require(ruleLogoutRedirectMatches, slices.Contains(client.PostLogoutRedirectURIs, r.PostLogoutRedirectURI), ErrInvalidRequest,
+		"post_logout_redirect_uri "+quoteShort(r.PostLogoutRedirectURI)+" is not registered for client "+quoteShort(client.ID)); err != nil {
+		return "", err
 	}
 	u, err := url.Parse(r.PostLogoutRedirectURI)
 	if err != nil {

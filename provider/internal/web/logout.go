@@ -42,9 +42,10 @@ func (s *Server) handleLogout(c *gin.Context) {
 		return
 	}
 	sess := sessionOf(c)
+	tr := oauth.TraceFrom(c.Request.Context())
 	r, err := oauth.ParseLogoutRequest(params, sess.UserID())
-	if err == nil && sentTwice(params) {
-		err = oauth.NewError(oauth.ErrInvalidRequest, "a field of the confirmation form was sent twice")
+	if err == nil && !tr.Check(ruleFormFieldOnce, !sentTwice(params)) {
+		err = ruleFormFieldOnce.Refuse(oauth.ErrInvalidRequest, "a field of the confirmation form was sent twice")
 	}
 	if err != nil {
 		s.renderError(c, http.StatusBadRequest, err)
@@ -60,17 +61,20 @@ func (s *Server) handleLogout(c *gin.Context) {
 	case decision == "" && l.Confirm:
 		page.CSRF = sess.CSRFToken()
 		s.saveSession(c, sess)
+		tr.Succeeded("logout confirmation page shown")
 		s.render(c, http.StatusOK, "logout.html", page)
 	case decision == "":
 		s.endSession(c, l, sess)
-	case c.Request.Method != http.MethodPost || !sess.CSRFValid(params.Get("csrf_token")):
+	case !tr.Check(ruleFormCSRF, c.Request.Method == http.MethodPost && sess.CSRFValid(params.Get("csrf_token"))):
 		page.CSRF, page.Error = sess.CSRFToken(), "Your session expired or the form was not ours. Please choose again."
 		s.saveSession(c, sess)
+		tr.Refused(ruleFormCSRF.Refuse(oauth.ErrAccessDenied, "the confirmation did not carry the session's CSRF token"))
 		s.render(c, http.StatusForbidden, "logout.html", page)
 	case decision == decisionLogOut:
 		s.endSession(c, l, sess)
 	default: // decisionStay, or anything else: nothing changes
 		page.Stayed = true
+		tr.Succeeded("the user stayed signed in")
 		s.render(c, http.StatusOK, "logged_out.html", page)
 	}
 }
@@ -83,6 +87,9 @@ func (s *Server) handleLogout(c *gin.Context) {
 func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) {
 	sess.LogOut()
 	s.saveSession(c, sess)
+	tr := oauth.TraceFrom(c.Request.Context())
+	tr.Changed("login session ended: the next sign-in asks for the password")
+	tr.Succeeded("signed out")
 	if l.RedirectURI != "" {
 		c.Redirect(http.StatusFound, l.RedirectURI)
 		return

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -255,4 +257,67 @@ func signInAs(t *testing.T, srv *providertest.Server, b *browser, username, pass
 	form.Set("password", password)
 	resp, body := b.post(srv.URL+"/oauth/authenticate", form)
 	redirectOf(t, resp, body)
+}
+
+// TestLogoutTrace: in teaching mode a logout request leaves a trace of the
+// rules the provider applied, in order, and what it changed.
+func TestLogoutTrace(t *testing.T) {
+	t.Parallel()
+	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) {
+		c.ClientSecret, c.Password = walkClientSecret, walkPassword
+	}})
+	w := newWalker(t, srv)
+	b := &browser{t: t, client: w.client}
+	idToken := w.secret("id token", b.tokensAs(srv, walkPassword))
+	hinted := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {demoPostLogoutURI}, "state": {"s"}}
+	w.do(walkStep{name: "logout with an id_token_hint", outcome: "signed out",
+		checks:  []string{"no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"},
+		changes: []string{"login session ended: the next sign-in asks for the password"}},
+		"GET", "/oauth/logout?"+hinted.Encode(), nil, nil)
+	w.do(walkStep{name: "logout to an unregistered URI", outcome: "invalid_request",
+		checks: []string{"no form field", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered"}},
+		"GET", "/oauth/logout?client_id=testclient&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F", nil, nil)
+	_, page, _ := w.do(walkStep{name: "logout without a hint", outcome: "logout confirmation page shown",
+		checks: []string{"no form field", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first"}},
+		"GET", "/oauth/logout?client_id=testclient", nil, nil)
+	confirm := formFields(page)
+	confirm.Set("decision", "logout")
+	confirm.Set("csrf_token", "forged")
+	w.do(walkStep{name: "a forged confirmation", outcome: "access_denied",
+		checks: []string{"x-www-form-urlencoded", "no form field", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first", "CSRF token"}},
+		"POST", "/oauth/logout", confirm, nil)
+	for _, step := range w.steps {
+		resp, body := callResource(t, srv.URL+"/debug/trace/"+step.id, "")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: GET /debug/trace: got %d, want 200", step.name, resp.StatusCode)
+		}
+		if strings.Contains(body, idToken[:8]) {
+			t.Errorf("%s: the trace holds the id_token_hint: %s", step.name, body)
+		}
+		var got trace
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err)
+		}
+		w.checkTrace(step, got)
+	}
+}
+
+// tokensAs signs in through the login form with password and returns the
+// demo client's ID token.
+func (b *browser) tokensAs(srv *providertest.Server, password string) string {
+	b.t.Helper()
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid")
+	cfg.ClientSecret = walkClientSecret
+	verifier := oauth2.GenerateVerifier()
+	_, page := b.get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(verifier)))
+	form := formFields(page)
+	form.Set("username", "demo")
+	form.Set("password", password)
+	form.Set("decision", "allow")
+	resp, body := b.post(srv.URL+"/oauth/authenticate", form)
+	tok, err := cfg.Exchange(context.Background(), redirectOf(b.t, resp, body).Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		b.t.Fatalf("Exchange: %v", err)
+	}
+	return tok.Extra("id_token").(string)
 }

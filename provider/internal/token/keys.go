@@ -116,20 +116,8 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 	if !slices.Contains(k.required, accessTokenAlg) {
 		k.required = append(k.required, accessTokenAlg)
 	}
-	records, err := ks.ListSigningKeys(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("token: list signing keys: %w", err)
-	}
-	if err := encryptCleartextKeys(ctx, ks, kek, records); err != nil {
+	if err := prepareStore(ctx, ks, kek, k.required, now); err != nil {
 		return nil, err
-	}
-	signing := newestByAlgorithm(records)
-	for _, alg := range k.required {
-		if _, ok := signing[alg]; !ok {
-			if _, err := createKey(ctx, ks, kek, alg, now); err != nil {
-				return nil, err
-			}
-		}
 	}
 	// Read back even the keys just created: another process starting at the
 	// same moment may have created some too, and newestByAlgorithm picks the
@@ -138,6 +126,28 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 		return nil, err
 	}
 	return k, nil
+}
+
+// prepareStore seals the keys an older version stored in cleartext, then
+// creates a key, created at now, for each algorithm of required that has no
+// unretired one.
+func prepareStore(ctx context.Context, ks KeyStore, kek *KEK, required []Algorithm, now time.Time) error {
+	records, err := ks.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("token: list signing keys: %w", err)
+	}
+	if err := encryptCleartextKeys(ctx, ks, kek, records); err != nil {
+		return err
+	}
+	signing := newestByAlgorithm(records)
+	for _, alg := range required {
+		if _, ok := signing[alg]; !ok {
+			if _, err := createKey(ctx, ks, kek, alg, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Reload re-reads the keys from the store, so a key that another process

@@ -38,9 +38,24 @@ type provider struct {
 // waits until it answers.
 func startProvider(t *testing.T, dir, addr string) *provider {
 	t.Helper()
+	return startProviderOn(t, dir, addr, filepath.Join(dir, "provider.db"))
+}
+
+// testKEK is the key-encryption key of providers on PostgreSQL, which
+// requires one (a SQLite provider keeps its own beside the database).
+const testKEK = "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=" // 32 × "a"
+
+// startProviderOn runs the provider on addr, in dir, with the store
+// databaseURL names (a SQLite file or a postgres:// URL), and waits until
+// it answers.
+func startProviderOn(t *testing.T, dir, addr, databaseURL string) *provider {
+	t.Helper()
 	cmd := exec.Command(os.Args[0]) // no arguments: TestMain runs main() before flags are parsed
 	cmd.Env = append(os.Environ(), "PROVIDER_AS_CHILD=1", "PROVIDER_ADDR="+addr,
-		"ISSUER=http://"+addr, "DATABASE_URL="+filepath.Join(dir, "provider.db"), "PASSWORD_HASH_COST=4")
+		"ISSUER=http://"+addr, "DATABASE_URL="+databaseURL, "PASSWORD_HASH_COST=4")
+	if strings.HasPrefix(databaseURL, "postgres") {
+		cmd.Env = append(cmd.Env, "KEY_ENCRYPTION_KEY="+testKEK)
+	}
 	cmd.Dir = dir // no .env from the repository
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start provider: %v", err)

@@ -99,6 +99,10 @@ type Client struct {
 	IDTokenSignedResponseAlg string
 }
 
+// SelfRegistered reports whether the client registered itself (RFC 7591):
+// its name and redirect URIs are its own claims, not checked by anyone.
+func (c Client) SelfRegistered() bool { return c.RegistrationTokenHash != "" }
+
 // User is a resource owner who can sign in at the provider.
 type User struct {
 	ID           string

@@ -365,3 +365,22 @@ func TestRegisteredClientPolicies(t *testing.T) {
 		t.Errorf("ID token header: got %s, want alg ES256", header)
 	}
 }
+
+// TestConsentPageOfRegisteredClient: the consent page says that a
+// self-registered app's name is its own claim, and shows the client_id of
+// an app that gave no name (RFC 7591 Section 2: "If omitted, the
+// authorization server MAY display the raw "client_id" value").
+func TestConsentPageOfRegisteredClient(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	reg := register(t, srv, `{"redirect_uris":["http://127.0.0.1:9/cb"],"token_endpoint_auth_method":"none"}`)
+	cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: "http://127.0.0.1:9/cb", Scopes: []string{"read"},
+		Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize"}}
+	_, page := newBrowser(t).get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	if !strings.Contains(page, "<strong>"+reg.ClientID+"</strong>") || !strings.Contains(page, "registered itself") {
+		t.Errorf("consent page of an unnamed self-registered client: %s", page)
+	}
+	_, page = newBrowser(t).get(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
+	if strings.Contains(page, "registered itself") {
+		t.Errorf("the demo client's consent page claims it registered itself")
+	}
+}

@@ -31,12 +31,12 @@ type traceRecord struct {
 	Changes   []string      `json:"changes"`
 }
 
-// traceLog keeps the newest traces in a ring, with an index by request id.
-// Safe for concurrent use.
+// traceLog keeps the newest traces: a ring of request ids, oldest first
+// out, and the traces by id. Safe for concurrent use.
 type traceLog struct {
 	mu   sync.Mutex
-	ring [traceCapacity]*traceRecord
-	next int // the slot the next trace goes into (the oldest one)
+	ring [traceCapacity]string
+	next int // the slot the next new id goes into (the oldest one)
 	byID map[string]*traceRecord
 	now  func() time.Time
 }
@@ -45,16 +45,17 @@ func newTraceLog(now func() time.Time) *traceLog {
 	return &traceLog{byID: make(map[string]*traceRecord, traceCapacity), now: now}
 }
 
-// add keeps rec, forgetting the oldest trace when the ring is full.
-func (l *traceLog) add(rec *traceRecord) {
+// put keeps rec, replacing the trace of the same request if there is one,
+// else forgetting the oldest trace when the ring is full.
+func (l *traceLog) put(rec *traceRecord) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if old := l.ring[l.next]; old != nil {
-		delete(l.byID, old.RequestID)
+	if _, filed := l.byID[rec.RequestID]; !filed {
+		delete(l.byID, l.ring[l.next])
+		l.ring[l.next] = rec.RequestID
+		l.next = (l.next + 1) % traceCapacity
 	}
-	l.ring[l.next] = rec
 	l.byID[rec.RequestID] = rec
-	l.next = (l.next + 1) % traceCapacity
 }
 
 // get returns the trace of a request id, if it is kept and not too old.
@@ -68,33 +69,69 @@ func (l *traceLog) get(id string) (*traceRecord, bool) {
 	return rec, true
 }
 
-// recordTrace gives the request an empty oauth.Trace, lets the handlers
-// record on it, and keeps it if anything was recorded: protocol requests
-// leave a trace, pages and metadata none. Installed in teaching mode only;
-// it runs after assignRequestID.
+// recordTrace gives the request an empty oauth.Trace and lets the handlers
+// record on it. The trace is filed as the answer starts to go out (so a
+// client that reads it right after the answer finds it), and again when
+// the handlers are done, in case they recorded more. Only a request that
+// recorded something is filed: protocol requests leave a trace, pages and
+// metadata none. Installed in teaching mode only, after assignRequestID.
 func (s *Server) recordTrace(c *gin.Context) {
 	start := s.p.Now().UTC().Truncate(time.Second)
 	tr := &oauth.Trace{}
 	c.Request = c.Request.WithContext(oauth.WithTrace(c.Request.Context(), tr))
+	file := func() { s.fileTrace(c, start, tr) }
+	c.Writer = &filingWriter{ResponseWriter: c.Writer, file: file}
 	c.Next()
+	file()
+}
+
+// fileTrace keeps a copy of the trace as it stands, if it holds anything.
+func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 	if len(tr.Checks) == 0 && len(tr.Changes) == 0 && tr.Outcome == "" {
 		return
 	}
 	rec := &traceRecord{
 		RequestID: service.RequestID(c.Request.Context()), Time: start, Method: c.Request.Method,
 		Path: c.Request.URL.Path, ClientID: tr.ClientID, Status: c.Writer.Status(), Outcome: tr.Outcome,
-		Checks: tr.Checks, Changes: tr.Changes,
+		Checks: append([]oauth.Check{}, tr.Checks...), Changes: append([]string{}, tr.Changes...),
 	}
 	if rec.Outcome == "" {
 		rec.Outcome = http.StatusText(rec.Status) // a page that ended without a protocol outcome
 	}
-	if rec.Checks == nil {
-		rec.Checks = []oauth.Check{}
+	s.traces.put(rec)
+}
+
+// filingWriter files the request's trace just before the answer's first
+// byte (or its bare status) is written.
+type filingWriter struct {
+	gin.ResponseWriter
+	file  func()
+	filed bool
+}
+
+func (w *filingWriter) fileOnce() {
+	if !w.filed {
+		w.filed = true
+		w.file()
 	}
-	if rec.Changes == nil {
-		rec.Changes = []string{}
-	}
-	s.traces.add(rec)
+}
+
+// Write files the trace, then writes.
+func (w *filingWriter) Write(b []byte) (int, error) {
+	w.fileOnce()
+	return w.ResponseWriter.Write(b)
+}
+
+// WriteString files the trace, then writes.
+func (w *filingWriter) WriteString(s string) (int, error) {
+	w.fileOnce()
+	return w.ResponseWriter.WriteString(s)
+}
+
+// WriteHeaderNow files the trace, then writes the status line and headers.
+func (w *filingWriter) WriteHeaderNow() {
+	w.fileOnce()
+	w.ResponseWriter.WriteHeaderNow()
 }
 
 // handleTrace handles "GET /debug/trace/:request_id" (teaching mode only):

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -466,5 +467,49 @@ func TestTraceEndpoint(t *testing.T) {
 	}
 	if resp, _ := callResource(t, off.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("teaching mode off: got %d, want 404", resp.StatusCode)
+	}
+}
+
+// answerWatcher is a ResponseWriter that, the moment the answer's status
+// goes out, asks the same router for the request's trace.
+type answerWatcher struct {
+	*httptest.ResponseRecorder
+	router      http.Handler
+	traceStatus int
+}
+
+func (w *answerWatcher) WriteHeader(code int) {
+	if w.traceStatus == 0 {
+		rec := httptest.NewRecorder()
+		w.router.ServeHTTP(rec, httptest.NewRequest("GET", "/debug/trace/"+w.Header().Get("X-Request-Id"), nil))
+		w.traceStatus = rec.Code
+	}
+	w.ResponseRecorder.WriteHeader(code)
+}
+
+func (w *answerWatcher) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.ResponseRecorder.Write(b)
+}
+
+// TestTraceFiledBeforeAnswer checks that a request's trace can be read as
+// soon as its answer starts, so a client that fetches it right after the
+// answer never misses it: a token answer (body), a refusal, and a redirect.
+func TestTraceFiledBeforeAnswer(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	router := srv.Config.Handler
+	for _, tc := range []struct{ name, method, target, body string }{
+		{"tokens", "POST", "/oauth/token", "grant_type=client_credentials&scope=read"},
+		{"a refusal", "POST", "/oauth/token", "grant_type=password"},
+		{"a redirect", "GET", "/oauth/authorize?response_type=token&client_id=testclient&redirect_uri=" + url.QueryEscape(demoRedirectURI), ""},
+	} {
+		req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("testclient", "testsecret")
+		w := &answerWatcher{ResponseRecorder: httptest.NewRecorder(), router: router}
+		router.ServeHTTP(w, req)
+		if w.traceStatus != http.StatusOK {
+			t.Errorf("%s (answered %d): the trace, read as the answer started: got %d, want 200", tc.name, w.Code, w.traceStatus)
+		}
 	}
 }

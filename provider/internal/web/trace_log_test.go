@@ -18,7 +18,7 @@ func TestTraceLogBounds(t *testing.T) {
 	l := newTraceLog(clock.Now)
 	const extra = 100
 	for i := range traceCapacity + extra {
-		l.add(&traceRecord{RequestID: strconv.Itoa(i), Time: clock.Now()})
+		l.put(&traceRecord{RequestID: strconv.Itoa(i), Time: clock.Now()})
 	}
 	for _, tc := range []struct {
 		id   int

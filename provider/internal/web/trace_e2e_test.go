@@ -62,6 +62,7 @@ type walker struct {
 // is not a success), the last. A nil checks means "no expectation".
 type walkStep struct {
 	name    string
+	traced  bool // a trace must exist even when checks and outcome are not given
 	id      string
 	outcome string
 	checks  []string
@@ -176,6 +177,7 @@ func TestTraces(t *testing.T) {
 			walkCodeFlow(w)
 			walkDeviceAndClientCredentials(w, clock)
 			walkBadRequests(w)
+			walkPushedRegisteredAndLogout(w)
 			w.checkTraces()
 		})
 	}
@@ -350,13 +352,57 @@ func walkBadRequests(w *walker) {
 		"/oauth/authorize?response_type=code&client_id=testclient&code_challenge=abc&code_challenge_method=plain&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
 }
 
+// walkPushedRegisteredAndLogout pushes an authorization request (RFC 9126)
+// and uses it, registers a client (RFC 7591) and reads it with its
+// registration access token (RFC 7592), and logs out with an ID token hint.
+func walkPushedRegisteredAndLogout(w *walker) {
+	t := w.t
+	push := url.Values{"response_type": {"code"}, "client_id": {"testclient"}, "redirect_uri": {demoRedirectURI}, "scope": {"openid read"},
+		"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
+	_, body, _ := w.do(walkStep{name: "PAR", outcome: "request_uri issued", traced: true}, "POST", "/oauth/par", push, basic("testclient", walkClientSecret))
+	var pushed struct {
+		RequestURI string `json:"request_uri"`
+	}
+	_ = json.Unmarshal([]byte(body), &pushed)
+	requestURI := w.secret("request_uri", pushed.RequestURI)
+	w.do(walkStep{name: "authorization by request_uri", traced: true}, "GET",
+		"/oauth/authorize?"+url.Values{"client_id": {"testclient"}, "request_uri": {requestURI}}.Encode(), nil, nil)
+
+	req, _ := http.NewRequest("POST", w.srv.URL+"/oauth/register", strings.NewReader(`{"redirect_uris":["http://127.0.0.1:9999/cb"],"client_name":"walk"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := w.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = readBody(t, resp)
+	w.steps = append(w.steps, walkStep{name: "registration", id: resp.Header.Get("X-Request-Id"), outcome: "client registered", traced: true})
+	var reg struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+		AccessToken  string `json:"registration_access_token"`
+	}
+	if err := json.Unmarshal([]byte(body), &reg); err != nil || reg.ClientID == "" {
+		t.Fatalf("registration: %d %q", resp.StatusCode, body)
+	}
+	if reg.ClientSecret != "" {
+		w.secret("registered client secret", reg.ClientSecret)
+	}
+	rat := w.secret("registration access token", reg.AccessToken)
+	w.do(walkStep{name: "registration read", traced: true}, "GET", "/oauth/register/"+reg.ClientID, nil, bearerHeader(rat))
+	w.do(walkStep{name: "registration read with a wrong token", traced: true}, "GET", "/oauth/register/"+reg.ClientID, nil, bearerHeader(walkWrongSecret))
+
+	idToken := w.secrets["id token"]
+	logout := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {"http://localhost:3000/"}, "state": {"s-1"}}
+	w.do(walkStep{name: "logout", traced: true}, "GET", "/oauth/logout?"+logout.Encode(), nil, nil)
+}
+
 // checkTraces reads the trace of every step and checks it.
 func (w *walker) checkTraces() {
 	t := w.t
 	paths := map[string]bool{}
 	for _, step := range w.steps {
 		resp, body := callResource(t, w.srv.URL+"/debug/trace/"+step.id, "")
-		if step.checks == nil && step.outcome == "" {
+		if step.checks == nil && step.outcome == "" && !step.traced {
 			continue // a page that checks nothing need not leave a trace
 		}
 		if resp.StatusCode != http.StatusOK {
@@ -376,7 +422,8 @@ func (w *walker) checkTraces() {
 		w.checkTrace(step, got)
 	}
 	for _, p := range []string{"/oauth/authorize", "/oauth/authenticate", "/oauth/token", "/oauth/revoke", "/oauth/introspect",
-		"/oauth/device/code", "/device", "/userinfo", "/protected/resource", "/user/profile"} {
+		"/oauth/device/code", "/device", "/userinfo", "/protected/resource", "/user/profile", "/oauth/par", "/oauth/register",
+		"/oauth/logout"} {
 		if !paths[p] {
 			t.Errorf("no trace of %s: the walk missed an endpoint", p)
 		}
@@ -393,8 +440,11 @@ func (w *walker) checkTrace(step walkStep, got trace) {
 	if got.RequestID != step.id || got.Time == "" || got.Method == "" || got.Status == 0 {
 		t.Errorf("%s: got request_id %q, time %q, method %q, status %d; want the step's id and all set", step.name, got.RequestID, got.Time, got.Method, got.Status)
 	}
-	if got.Outcome != step.outcome {
+	if step.outcome != "" && got.Outcome != step.outcome {
 		t.Errorf("%s: outcome: got %q, want %q", step.name, got.Outcome, step.outcome)
+	}
+	if step.checks == nil {
+		return // only its existence and its secrets are checked
 	}
 	var rules []string
 	for _, c := range got.Checks {

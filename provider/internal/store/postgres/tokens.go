@@ -16,12 +16,14 @@ import (
 // store.ErrDuplicate.
 func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		return createRefreshToken(ctx, tx, t)
+		return createRefreshToken(ctx, tx, t, "")
 	})
 }
 
-// createRefreshToken inserts t and extends its grant, within tx.
-func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) error {
+// createRefreshToken inserts t and extends its grant, within tx; a
+// rotation also records rotatedHash as the grant's most recently
+// rotated-out refresh token ("" leaves it as it is).
+func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken, rotatedHash string) error {
 	_, err := tx.Exec(ctx, `
 		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -30,7 +32,8 @@ func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken) er
 		return insertErr("create refresh token", err)
 	}
 	_, err = tx.Exec(ctx, `
-		UPDATE grants SET expires_at = greatest(expires_at, $1) WHERE id = $2`, t.ExpiresAt, t.GrantID)
+		UPDATE grants SET expires_at = greatest(expires_at, $1), last_rotated_hash = coalesce($2, last_rotated_hash)
+		WHERE id = $3`, t.ExpiresAt, nullString(rotatedHash), t.GrantID)
 	if err != nil {
 		return fmt.Errorf("postgres: extend grant: %w", err)
 	}
@@ -82,26 +85,22 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 				return store.ErrAlreadyUsed
 			}
 			graced = true
-			return createRefreshToken(ctx, tx, next)
+			return createRefreshToken(ctx, tx, next, "")
 		}
-		if err := retireLiveRefreshTokens(ctx, tx, grantID, oldHash, now); err != nil {
+		if err := retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err
 		}
-		return createRefreshToken(ctx, tx, next)
+		return createRefreshToken(ctx, tx, next, oldHash)
 	})
 	return graced, err
 }
 
 // retireLiveRefreshTokens marks every unused refresh token of the grant used
-// at now (the rotated one and any sibling from a reuse grace) and records
-// rotatedHash as the grant's most recently rotated-out token.
-func retireLiveRefreshTokens(ctx context.Context, tx pgx.Tx, grantID, rotatedHash string, now time.Time) error {
+// at now: the rotated one and any sibling from a reuse grace (the partial
+// index refresh_tokens_live finds them without visiting used ones).
+func retireLiveRefreshTokens(ctx context.Context, tx pgx.Tx, grantID string, now time.Time) error {
 	if _, err := tx.Exec(ctx, `
 		UPDATE refresh_tokens SET used_at = $1 WHERE grant_id = $2 AND used_at IS NULL`, now, grantID); err != nil {
-		return fmt.Errorf("postgres: rotate refresh token: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE grants SET last_rotated_hash = $1 WHERE id = $2`, rotatedHash, grantID); err != nil {
 		return fmt.Errorf("postgres: rotate refresh token: %w", err)
 	}
 	return nil

@@ -15,12 +15,14 @@ import (
 // store.ErrDuplicate.
 func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return createRefreshToken(ctx, tx, t)
+		return createRefreshToken(ctx, tx, t, "")
 	})
 }
 
-// createRefreshToken inserts t and extends its grant, within tx.
-func createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) error {
+// createRefreshToken inserts t and extends its grant, within tx; a
+// rotation also records rotatedHash as the grant's most recently
+// rotated-out refresh token ("" leaves it as it is).
+func createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken, rotatedHash string) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -30,7 +32,8 @@ func createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) e
 		return insertErr("create refresh token", err)
 	}
 	_, err = tx.ExecContext(ctx, `
-		UPDATE grants SET expires_at = max(expires_at, ?) WHERE id = ?`, micros(t.ExpiresAt), t.GrantID)
+		UPDATE grants SET expires_at = max(expires_at, ?), last_rotated_hash = coalesce(?, last_rotated_hash)
+		WHERE id = ?`, micros(t.ExpiresAt), nullString(rotatedHash), t.GrantID)
 	if err != nil {
 		return fmt.Errorf("sqlite: extend grant: %w", err)
 	}
@@ -78,26 +81,22 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 				return store.ErrAlreadyUsed
 			}
 			graced = true
-			return createRefreshToken(ctx, tx, next)
+			return createRefreshToken(ctx, tx, next, "")
 		}
-		if err := retireLiveRefreshTokens(ctx, tx, grantID, oldHash, now); err != nil {
+		if err := retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err
 		}
-		return createRefreshToken(ctx, tx, next)
+		return createRefreshToken(ctx, tx, next, oldHash)
 	})
 	return graced, err
 }
 
 // retireLiveRefreshTokens marks every unused refresh token of the grant used
-// at now (the rotated one and any sibling from a reuse grace) and records
-// rotatedHash as the grant's most recently rotated-out token.
-func retireLiveRefreshTokens(ctx context.Context, tx *sql.Tx, grantID, rotatedHash string, now time.Time) error {
+// at now: the rotated one and any sibling from a reuse grace (the partial
+// index refresh_tokens_live finds them without visiting used ones).
+func retireLiveRefreshTokens(ctx context.Context, tx *sql.Tx, grantID string, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE refresh_tokens SET used_at = ? WHERE grant_id = ? AND used_at IS NULL`, micros(now), grantID); err != nil {
-		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `
-		UPDATE grants SET last_rotated_hash = ? WHERE id = ?`, rotatedHash, grantID); err != nil {
 		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
 	}
 	return nil

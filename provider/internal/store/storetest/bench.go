@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 
 // Bench measures the store lookups on the provider's hot paths, for any
 // backend: GetClient (client authentication) and AccessTokenRevoked (every
-// bearer check), one at a time and from parallel goroutines.
+// bearer check), one at a time and from parallel goroutines, and
+// RotateRefreshToken (every refresh grant).
 func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 	b.Run("GetClient", func(b *testing.B) {
 		s := seedBench(b, newStore(b))
@@ -38,6 +40,20 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 				}
 			}
 		})
+	})
+	b.Run("RotateRefreshToken", func(b *testing.B) {
+		s := seedBench(b, newStore(b))
+		prev := newRefreshToken("rt-0", newGrant("g1"))
+		if err := s.CreateRefreshToken(b.Context(), prev); err != nil {
+			b.Fatal(err)
+		}
+		for i := 1; b.Loop(); i++ {
+			n := next(prev, fmt.Sprintf("rt-%d", i))
+			if _, err := s.RotateRefreshToken(b.Context(), prev.Hash, n, n.CreatedAt, time.Time{}); err != nil {
+				b.Fatal(err)
+			}
+			prev = n
+		}
 	})
 }
 

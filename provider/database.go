@@ -56,7 +56,22 @@ func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) e
 // no KEY_ENCRYPTION_KEY it is kept in the fallback's directory for either
 // store — under docker compose that is the provider's volume, which every
 // replica mounts, so they all read the same key.
+// With KEY_ENCRYPTION_KEY_PREVIOUS set, it also opens the keys sealed with
+// that one, and LoadKeys reseals them.
 func keyEncryptionKey(cfg config.Config) (*token.KEK, error) {
+	kek, err := currentKeyEncryptionKey(cfg)
+	if err != nil || cfg.KeyEncryptionKeyPrevious == "" {
+		return kek, err
+	}
+	previous, err := token.ParseKEK(cfg.KeyEncryptionKeyPrevious)
+	if err != nil {
+		return nil, fmt.Errorf("KEY_ENCRYPTION_KEY_PREVIOUS: %w", err)
+	}
+	return kek.WithPrevious(previous), nil
+}
+
+// currentKeyEncryptionKey is the key that seals keys from now on.
+func currentKeyEncryptionKey(cfg config.Config) (*token.KEK, error) {
 	if cfg.DatabaseFallback != "" && cfg.KeyEncryptionKey == "" {
 		return token.LoadOrCreateKEKFile(filepath.Join(filepath.Dir(cfg.DatabaseFallback), "kek"))
 	}

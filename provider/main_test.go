@@ -234,4 +234,13 @@ func TestWrongKeyEncryptionKey(t *testing.T) {
 			t.Errorf("run %q with another key: got %v, want an error naming the key-encryption key", args, err)
 		}
 	}
+	// Changing the key: the previous one opens the keys, which are resealed.
+	t.Setenv("KEY_ENCRYPTION_KEY_PREVIOUS", "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=")
+	if err := run(context.Background(), []string{"keys", "rotate"}, io.Discard); err != nil {
+		t.Fatalf("rotate with the new key and the previous one: %v", err)
+	}
+	t.Setenv("KEY_ENCRYPTION_KEY_PREVIOUS", "")
+	if err := run(context.Background(), []string{"keys", "rotate"}, io.Discard); err != nil {
+		t.Errorf("rotate with the new key alone, after resealing: %v", err)
+	}
 }

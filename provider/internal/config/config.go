@@ -62,6 +62,10 @@ type Config struct {
 	// "kek" beside a SQLite database, created at first start; PostgreSQL
 	// requires it set (see backend.KeyEncryptionKey).
 	KeyEncryptionKey string
+	// KeyEncryptionKeyPrevious (KEY_ENCRYPTION_KEY_PREVIOUS) is the key that
+	// KeyEncryptionKey replaces: keys sealed with it still open, and are
+	// sealed again with the new one at start. "" when the key is not changing.
+	KeyEncryptionKeyPrevious string
 
 	// Registration (REGISTRATION) is the policy of dynamic client
 	// registration: "open", "token", "off" or "auto"; see RegistrationPolicy.
@@ -179,6 +183,8 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"LOG_LEVEL":                &c.LogLevel,
 		"METRICS_ADDR":             &c.MetricsAddr,
 		"DATABASE_FALLBACK":        &c.DatabaseFallback,
+
+		"KEY_ENCRYPTION_KEY_PREVIOUS": &c.KeyEncryptionKeyPrevious,
 	}
 	for name, field := range strs {
 		if v, ok := lookup(name); ok && v != "" {

@@ -123,7 +123,7 @@ type SigningKey struct {
 	// a copy of the database alone holds no usable key.
 	PrivateKey []byte
 	// Encrypted is false only for keys stored before encryption at rest;
-	// the provider seals those at start (EncryptSigningKey).
+	// the provider seals those at start (SealSigningKey).
 	Encrypted bool
 	CreatedAt time.Time
 	// RetireAt is zero while the key is the newest; once a newer key exists it
@@ -270,10 +270,11 @@ type Store interface {
 	RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
-	// EncryptSigningKey replaces the cleartext private key of key id by
-	// sealed and marks it Encrypted. It does nothing to a key that another
-	// process encrypted first, or deleted.
-	EncryptSigningKey(ctx context.Context, id string, sealed []byte) error
+	// SealSigningKey replaces the private key of key id by sealed and marks
+	// it Encrypted, if the stored bytes are still was: a cleartext key, or
+	// one sealed with a previous key-encryption key. It does nothing to a
+	// key that another process sealed first, or deleted.
+	SealSigningKey(ctx context.Context, id string, was, sealed []byte) error
 
 	// Grants.
 	CreateGrant(ctx context.Context, g Grant) error

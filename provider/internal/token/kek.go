@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/oauth-reference/provider/internal/store"
 )
 
 // kekSize is the length of a key-encryption key: 32 bytes, for AES-256.
@@ -28,6 +30,17 @@ const kekSize = 32
 // fails to open instead of signing under a name that is not its own.
 type KEK struct {
 	aead cipher.AEAD
+	// previous opens keys sealed before the KEK was changed; nil when
+	// there is none (see WithPrevious).
+	previous *KEK
+}
+
+// WithPrevious returns k that also opens keys sealed with previous, the
+// key-encryption key k replaces (KEY_ENCRYPTION_KEY_PREVIOUS). LoadKeys
+// reseals such keys with k, so once every provider has started with k the
+// previous key can be dropped.
+func (k *KEK) WithPrevious(previous *KEK) *KEK {
+	return &KEK{aead: k.aead, previous: previous}
 }
 
 // NewKEK returns the KEK for a 32-byte key.
@@ -136,17 +149,33 @@ func (k *KEK) seal(kid, alg string, der []byte) []byte {
 	return k.aead.Seal(nonce, nonce, der, sealedKeyAAD(kid, alg))
 }
 
+// openRecord returns the PKCS #8 DER of a stored key: opened with k, or
+// with the previous KEK (current false), or as stored when it predates
+// encryption at rest (current false). A key that is not current should be
+// sealed again with k.
+func (k *KEK) openRecord(r store.SigningKey) (der []byte, current bool, err error) {
+	if !r.Encrypted {
+		return r.PrivateKey, false, nil
+	}
+	if der, ok := k.open(r.ID, r.Algorithm, r.PrivateKey); ok {
+		return der, true, nil
+	}
+	if k.previous != nil {
+		if der, ok := k.previous.open(r.ID, r.Algorithm, r.PrivateKey); ok {
+			return der, false, nil
+		}
+	}
+	return nil, false, errors.New("cannot decrypt it with this key-encryption key (KEY_ENCRYPTION_KEY, or the kek file beside a SQLite database): it was sealed with another, or altered")
+}
+
 // open decrypts what seal returned for the same kid and alg.
-func (k *KEK) open(kid, alg string, sealed []byte) ([]byte, error) {
+func (k *KEK) open(kid, alg string, sealed []byte) ([]byte, bool) {
 	n := k.aead.NonceSize()
 	if len(sealed) < n+k.aead.Overhead() {
-		return nil, errors.New("sealed key too short")
+		return nil, false
 	}
 	der, err := k.aead.Open(nil, sealed[:n], sealed[n:], sealedKeyAAD(kid, alg))
-	if err != nil {
-		return nil, errors.New("cannot decrypt it with this key-encryption key (KEY_ENCRYPTION_KEY, or the kek file beside a SQLite database): it was sealed with another, or altered")
-	}
-	return der, nil
+	return der, err == nil
 }
 
 // sealedKeyAAD binds a sealed key to its row: kid and algorithm, NUL-separated.

@@ -30,8 +30,9 @@ type KeyStore interface {
 	RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
-	// EncryptSigningKey replaces a cleartext private key by its sealed form.
-	EncryptSigningKey(ctx context.Context, id string, sealed []byte) error
+	// SealSigningKey replaces the private key of key id by sealed, if it is
+	// still was.
+	SealSigningKey(ctx context.Context, id string, was, sealed []byte) error
 }
 
 const (
@@ -97,7 +98,7 @@ type signingKey struct {
 // alwaysPublished and accessTokenAlg that has no unretired key in the store
 // (a fresh database, or an algorithm newly configured) it generates one and
 // stores it sealed with CreatedAt now. Keys stored in cleartext by an older
-// version are sealed first (encryptCleartextKeys). A key that kek cannot
+// version, or sealed with kek's previous key, are sealed first (sealKeys). A key that kek cannot
 // open is an error naming the key, so a provider started with the wrong KEK
 // stops at once.
 func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorithm, now time.Time) (*Keys, error) {
@@ -128,7 +129,7 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 	return k, nil
 }
 
-// prepareStore seals the keys an older version stored in cleartext, then
+// prepareStore seals with kek the keys that are not (sealKeys), then
 // creates a key, created at now, for each algorithm of required that has no
 // unretired one.
 func prepareStore(ctx context.Context, ks KeyStore, kek *KEK, required []Algorithm, now time.Time) error {
@@ -136,7 +137,7 @@ func prepareStore(ctx context.Context, ks KeyStore, kek *KEK, required []Algorit
 	if err != nil {
 		return fmt.Errorf("token: list signing keys: %w", err)
 	}
-	if err := encryptCleartextKeys(ctx, ks, kek, records); err != nil {
+	if err := sealKeys(ctx, ks, kek, records); err != nil {
 		return err
 	}
 	signing := newestByAlgorithm(records)
@@ -301,18 +302,16 @@ func (s *keySet) signerOf(kid string, key parsedKey) (*signingKey, error) {
 	return newSigningKey(kid, key)
 }
 
-// parseKey opens a stored key with kek (unless it predates encryption at
-// rest) and refuses a key that does not fit its algorithm (checkKey).
+// parseKey opens a stored key with kek and refuses a key that does not fit
+// its algorithm (checkKey).
 func parseKey(r store.SigningKey, kek *KEK) (parsedKey, error) {
 	alg, err := ParseAlgorithm(r.Algorithm)
 	if r.ID == "" || err != nil {
 		return parsedKey{}, fmt.Errorf("token: signing key %q: want a kid and a supported algorithm, got %q", r.ID, r.Algorithm)
 	}
-	der := r.PrivateKey
-	if r.Encrypted {
-		if der, err = kek.open(r.ID, r.Algorithm, r.PrivateKey); err != nil {
-			return parsedKey{}, fmt.Errorf("token: signing key %q: %w", r.ID, err)
-		}
+	der, _, err := kek.openRecord(r)
+	if err != nil {
+		return parsedKey{}, fmt.Errorf("token: signing key %q: %w", r.ID, err)
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
@@ -373,16 +372,21 @@ func createKey(ctx context.Context, ks KeyStore, kek *KEK, alg Algorithm, now ti
 	return kid, nil
 }
 
-// encryptCleartextKeys seals the keys that an older version stored in
+// sealKeys seals with kek the keys that an older version stored in
 // cleartext, so existing databases keep working and, from the first start
-// on, hold no usable key.
-func encryptCleartextKeys(ctx context.Context, ks KeyStore, kek *KEK, records []store.SigningKey) error {
+// on, hold no usable key; and reseals those sealed with kek's previous key,
+// so the previous key can be retired. A key that neither opens is an error.
+func sealKeys(ctx context.Context, ks KeyStore, kek *KEK, records []store.SigningKey) error {
 	for _, r := range records {
-		if r.Encrypted {
+		der, current, err := kek.openRecord(r)
+		if err != nil {
+			return fmt.Errorf("token: signing key %q: %w", r.ID, err)
+		}
+		if current {
 			continue
 		}
-		if err := ks.EncryptSigningKey(ctx, r.ID, kek.seal(r.ID, r.Algorithm, r.PrivateKey)); err != nil {
-			return fmt.Errorf("token: encrypt signing key %q: %w", r.ID, err)
+		if err := ks.SealSigningKey(ctx, r.ID, r.PrivateKey, kek.seal(r.ID, r.Algorithm, der)); err != nil {
+			return fmt.Errorf("token: seal signing key %q: %w", r.ID, err)
 		}
 	}
 	return nil

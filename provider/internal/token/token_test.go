@@ -107,11 +107,11 @@ func (f *fakeKeyStore) DeleteRetiredSigningKeys(_ context.Context, now time.Time
 	return n, nil
 }
 
-func (f *fakeKeyStore) EncryptSigningKey(_ context.Context, id string, sealed []byte) error {
+func (f *fakeKeyStore) SealSigningKey(_ context.Context, id string, was, sealed []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := range f.keys {
-		if f.keys[i].ID == id && !f.keys[i].Encrypted {
+		if f.keys[i].ID == id && bytes.Equal(f.keys[i].PrivateKey, was) {
 			f.keys[i].PrivateKey, f.keys[i].Encrypted = sealed, true
 		}
 	}
@@ -672,9 +672,9 @@ func TestLoadKeys(t *testing.T) {
 		if rec.ID != currentKID(k) || rec.Algorithm != "RS256" || !rec.CreatedAt.Equal(t0) {
 			t.Errorf("got key %q %q created %v, want %q RS256 created %v", rec.ID, rec.Algorithm, rec.CreatedAt, currentKID(k), t0)
 		}
-		der, err := testKEK.open(rec.ID, rec.Algorithm, rec.PrivateKey)
-		if err != nil {
-			t.Fatalf("open the stored key: %v", err)
+		der, current, err := testKEK.openRecord(rec)
+		if err != nil || !current {
+			t.Fatalf("open the stored key: %v (sealed with the current KEK: %t)", err, current)
 		}
 		parsed, err := x509.ParsePKCS8PrivateKey(der)
 		if err != nil {

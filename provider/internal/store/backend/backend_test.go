@@ -167,6 +167,35 @@ func TestSigningKeysAtRest(t *testing.T) {
 					t.Errorf("JWKS after the restart:\n%s\nwant the same keys as before:\n%s", after.JWKS(), before.JWKS())
 				}
 			})
+			t.Run("a new key-encryption key with the previous one reseals every key", func(t *testing.T) {
+				url := newURL(t)
+				st := open(t, url)
+				before, err := loadKeys(t, st, url, kekA)
+				if err != nil {
+					t.Fatalf("LoadKeys: %v", err)
+				}
+				next, err := backend.KeyEncryptionKey(url, kekB)
+				if err != nil {
+					t.Fatal(err)
+				}
+				previous, err := token.ParseKEK(kekA)
+				if err != nil {
+					t.Fatal(err)
+				}
+				during, err := token.LoadKeys(t.Context(), st, next.WithPrevious(previous), token.RS256, t0)
+				if err != nil {
+					t.Fatalf("LoadKeys with the new key and the previous one: %v", err)
+				}
+				if !bytes.Equal(during.JWKS(), before.JWKS()) {
+					t.Error("the keys changed; want the same keys, sealed anew")
+				}
+				if _, err := loadKeys(t, st, url, kekB); err != nil {
+					t.Errorf("LoadKeys with the new key alone: %v, want every key resealed", err)
+				}
+				if _, err := loadKeys(t, st, url, kekA); err == nil {
+					t.Error("LoadKeys with the old key alone: got no error, want the keys no longer open with it")
+				}
+			})
 			t.Run("the wrong key-encryption key stops the start with a clear error", func(t *testing.T) {
 				url := newURL(t)
 				st := open(t, url)

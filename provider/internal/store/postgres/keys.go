@@ -65,13 +65,13 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 	return tag.RowsAffected(), nil
 }
 
-// EncryptSigningKey replaces a cleartext private key by its sealed form.
-func (s *Store) EncryptSigningKey(ctx context.Context, id string, sealed []byte) error {
+// SealSigningKey replaces a private key that is still was by sealed.
+func (s *Store) SealSigningKey(ctx context.Context, id string, was, sealed []byte) error {
 	_, err := s.pool.Exec(ctx, `
-		UPDATE signing_keys SET private_key = $1, encrypted = true WHERE id = $2 AND NOT encrypted`,
-		sealed, id)
+		UPDATE signing_keys SET private_key = $1, encrypted = true WHERE id = $2 AND private_key = $3`,
+		sealed, id, was)
 	if err != nil {
-		return fmt.Errorf("postgres: encrypt signing key: %w", err)
+		return fmt.Errorf("postgres: seal signing key: %w", err)
 	}
 	return nil
 }

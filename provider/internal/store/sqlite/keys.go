@@ -68,13 +68,13 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 	return res.RowsAffected()
 }
 
-// EncryptSigningKey replaces a cleartext private key by its sealed form.
-func (s *Store) EncryptSigningKey(ctx context.Context, id string, sealed []byte) error {
+// SealSigningKey replaces a private key that is still was by sealed.
+func (s *Store) SealSigningKey(ctx context.Context, id string, was, sealed []byte) error {
 	_, err := s.write.ExecContext(ctx, `
-		UPDATE signing_keys SET private_key = ?, encrypted = 1 WHERE id = ? AND encrypted = 0`,
-		sealed, id)
+		UPDATE signing_keys SET private_key = ?, encrypted = 1 WHERE id = ? AND private_key = ?`,
+		sealed, id, was)
 	if err != nil {
-		return fmt.Errorf("sqlite: encrypt signing key: %w", err)
+		return fmt.Errorf("sqlite: seal signing key: %w", err)
 	}
 	return nil
 }

@@ -77,19 +77,28 @@ var signingKeyTests = []test{
 		must(t, "ListSigningKeys", err)
 		checkEqual(t, "ListSigningKeys after deleting", got, []store.SigningKey{current, staying})
 	}},
-	{"EncryptSigningKey seals a cleartext key, once", func(t *testing.T, s store.Store) {
+	{"SealSigningKey seals a cleartext key, once", func(t *testing.T, s store.Store) {
 		clear, other := newKey("k1", 0), newKey("k2", -time.Hour)
 		clear.Encrypted, clear.PrivateKey = false, []byte("cleartext DER")
 		createKeys(t, s, clear, other)
-		must(t, "EncryptSigningKey", s.EncryptSigningKey(t.Context(), "k1", []byte("first seal")))
+		must(t, "SealSigningKey", s.SealSigningKey(t.Context(), "k1", clear.PrivateKey, []byte("first seal")))
 		// A second process that read the cleartext too must not overwrite
-		// the first seal, nor touch a key that was never cleartext.
-		must(t, "EncryptSigningKey again", s.EncryptSigningKey(t.Context(), "k1", []byte("second seal")))
-		must(t, "EncryptSigningKey of a sealed key", s.EncryptSigningKey(t.Context(), "k2", []byte("third seal")))
-		must(t, "EncryptSigningKey of an unknown key", s.EncryptSigningKey(t.Context(), "nope", []byte("x")))
+		// the first seal, nor touch a key whose bytes are not what it read.
+		must(t, "SealSigningKey again", s.SealSigningKey(t.Context(), "k1", clear.PrivateKey, []byte("second seal")))
+		must(t, "SealSigningKey of other bytes", s.SealSigningKey(t.Context(), "k2", []byte("stale"), []byte("third seal")))
+		must(t, "SealSigningKey of an unknown key", s.SealSigningKey(t.Context(), "nope", clear.PrivateKey, []byte("x")))
 		got, err := s.ListSigningKeys(t.Context())
 		must(t, "ListSigningKeys", err)
 		clear.Encrypted, clear.PrivateKey = true, []byte("first seal")
-		checkEqual(t, "ListSigningKeys after encrypting", got, []store.SigningKey{clear, other})
+		checkEqual(t, "ListSigningKeys after sealing", got, []store.SigningKey{clear, other})
+	}},
+	{"SealSigningKey reseals a sealed key (a new key-encryption key)", func(t *testing.T, s store.Store) {
+		k := newKey("k1", 0)
+		createKeys(t, s, k)
+		must(t, "SealSigningKey", s.SealSigningKey(t.Context(), "k1", k.PrivateKey, []byte("resealed")))
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
+		k.PrivateKey = []byte("resealed")
+		checkEqual(t, "ListSigningKeys after resealing", got, []store.SigningKey{k})
 	}},
 }

@@ -10,15 +10,16 @@ import (
 )
 
 // TestSIGTERMFinishesRequestsInFlight starts the real client binary against
-// a provider, begins a POST whose body arrives slowly, sends SIGTERM while
+// a provider (metrics on their own listener), begins a POST whose body arrives slowly, sends SIGTERM while
 // the client is reading it, and checks that the client stops accepting
 // connections, still answers that request and exits 0.
 func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	provider := providertest.New(t, providertest.Options{})
 	bin := processtest.Build(t, ".", "client")
-	addr := processtest.FreeAddr(t)
-	p := processtest.Start(t, bin, map[string]string{"AUTH_SERVER": provider.Issuer, "CLIENT_ADDR": addr})
-	processtest.WaitReady(t, p, "http://"+addr+"/", 30*time.Second)
+	addr, metricsAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
+	p := processtest.Start(t, bin, map[string]string{"AUTH_SERVER": provider.Issuer, "CLIENT_ADDR": addr, "METRICS_ADDR": metricsAddr})
+	processtest.WaitReady(t, p, "http://"+addr+"/readyz", 30*time.Second)
+	processtest.WaitReady(t, p, "http://"+metricsAddr+"/metrics", time.Second) // METRICS_ADDR: /metrics on its own listener
 
 	// A session (GET /login starts one), so that POST /logout reads its form.
 	resp, err := http.DefaultTransport.RoundTrip(mustRequest(t, "http://"+addr+"/login"))

@@ -27,7 +27,7 @@ func (s *Server) recoverPanics(c *gin.Context) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic serving request", "path", c.Request.URL.Path, "panic", v)
+			s.log.ErrorContext(c.Request.Context(), "panic serving request", "route", c.FullPath(), "panic", v)
 			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{
 				"error": "server_error", "error_description": "the server could not complete the request"})
 		}

@@ -1,0 +1,63 @@
+package service
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeLimits: the servers Serve runs refuse oversized headers (431)
+// and carry every timeout, so a slow or idle client cannot hold them.
+func TestServeLimits(t *testing.T) {
+	srv := NewServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	for name, d := range map[string]time.Duration{"ReadHeaderTimeout": srv.ReadHeaderTimeout, "ReadTimeout": srv.ReadTimeout,
+		"WriteTimeout": srv.WriteTimeout, "IdleTimeout": srv.IdleTimeout} {
+		if d <= 0 || d > time.Minute {
+			t.Errorf("%s = %v, want a bound of at most a minute", name, d)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := "127.0.0.1:0"
+	done := make(chan error, 1)
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	ready := make(chan string, 1)
+	go func() {
+		done <- Serve(ctx, slog.New(readyHandler{ready}), Listener{Name: "http", Addr: addr, Handler: ok})
+	}()
+	base := "http://" + <-ready
+	req, _ := http.NewRequest(http.MethodGet, base+"/", nil)
+	req.Header.Set("X-Big", strings.Repeat("a", MaxHeaderBytes+8<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("a %d-byte header: got %d, want 431", MaxHeaderBytes+8<<10, resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve after cancel: %v, want nil", err)
+	}
+}
+
+// readyHandler passes on the address of the "listening" record.
+type readyHandler struct{ addr chan<- string }
+
+func (h readyHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h readyHandler) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if r.Message == "listening" && a.Key == "addr" {
+			h.addr <- a.Value.String()
+		}
+		return true
+	})
+	return nil
+}
+func (h readyHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h readyHandler) WithGroup(string) slog.Handler      { return h }

@@ -63,7 +63,7 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
 		return nil, bad("the claims are not a JSON object of JWT claims")
 	}
-	if claims.Subject == "" {
+	if claims.Subject == "" || !validText(claims.Subject) {
 		return nil, bad(`"sub" must name the client_id`)
 	}
 	return &ClientAssertion{token: tok, Subject: claims.Subject}, nil

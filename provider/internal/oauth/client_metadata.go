@@ -379,11 +379,14 @@ func joinMethods(methods []ClientAuthMethod) string {
 	return strings.Join(names, ", ")
 }
 
-// dedupe drops repeated values, keeping the first of each in order.
+// dedupe drops repeated values, keeping the first of each in order. It
+// remembers what it kept in a set, so its work is linear in the list.
 func dedupe(list []string) []string {
 	var out []string
+	seen := make(map[string]bool, len(list))
 	for _, v := range list {
-		if !slices.Contains(out, v) {
+		if !seen[v] {
+			seen[v] = true
 			out = append(out, v)
 		}
 	}

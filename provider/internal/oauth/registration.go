@@ -184,7 +184,10 @@ func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrati
 	if registrationToken == "" {
 		return store.Client{}, tr.Fail(ruleRegistrationToken, ErrInvalidToken, "the registration access token is required")
 	}
-	client, err := p.Store.GetClient(ctx, clientID)
+	client, err := store.Client{}, store.ErrNotFound
+	if validText(clientID) { // a client_id that is not text names no client
+		client, err = p.Store.GetClient(ctx, clientID)
+	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.Client{}, serverError(err)
 	}

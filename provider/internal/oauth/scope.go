@@ -71,21 +71,13 @@ func parseList(tr *Trace, rule Rule, name, s string, code ErrorCode) ([]string, 
 
 // parseScope splits a scope parameter: "The value of the scope parameter is
 // expressed as a list of space-delimited, case-sensitive strings"
-// ([RFC 6749 Section 3.3]). Empty values and duplicates are dropped. It
-// reads s once and remembers what it has seen in a set, so its work is
-// linear in len(s); input from a request goes through parseList first.
+// ([RFC 6749 Section 3.3]). Empty values and duplicates are dropped
+// (dedupe), in work linear in len(s); input from a request goes through
+// parseList first.
 //
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
 func parseScope(s string) []string {
-	var out []string
-	seen := make(map[string]bool)
-	for sc := range strings.SplitSeq(s, " ") {
-		if sc != "" && !seen[sc] {
-			seen[sc] = true
-			out = append(out, sc)
-		}
-	}
-	return out
+	return dedupe(slices.DeleteFunc(strings.Split(s, " "), func(v string) bool { return v == "" }))
 }
 
 // resolveScope checks a requested scope against what a client may use and

@@ -140,6 +140,8 @@ func badTokenRequests() []badRequest {
 			header: map[string]string{"Authorization": "Basic dGVzdCUwMGNsaWVudDp0ZXN0c2VjcmV0"}, wantStatus: 401, wantError: "invalid_client"},
 		{name: "device_code grant for a client not registered for it: unauthorized_client", method: "POST", path: "/oauth/token",
 			body: post + "&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=x", wantStatus: 400, wantError: "unauthorized_client"},
+		{name: "a client_assertion whose sub holds a NUL: 401 invalid_client", method: "POST", path: "/oauth/token",
+			body: "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ0ZXN0XHUwMDAwY2xpZW50IiwiaXNzIjoidGVzdGNsaWVudCJ9.eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eA", wantStatus: 401, wantError: "invalid_client"},
 		{name: "an invalid UTF-8 scope: invalid_request (RFC 6749 Appendix B)", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&scope=%ff%fe", wantStatus: 400, wantError: "invalid_request"},
 	}
 }

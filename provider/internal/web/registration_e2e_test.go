@@ -187,6 +187,12 @@ func TestRegistrationBadInput(t *testing.T) {
 				header: map[string]string{"Authorization": "Bearer " + reg.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
 			{name: "read of a demo client with no registration token: 401", method: "GET", path: "/oauth/register/testclient",
 				header: map[string]string{"Authorization": "Bearer x"}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "read of a client_id with a NUL: 401, as for an unknown client (RFC 6749 Appendix B)", method: "GET", path: "/oauth/register/a%00b",
+				header: map[string]string{"Authorization": "Bearer " + reg.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "delete of a client_id in invalid UTF-8: 401", method: "DELETE", path: "/oauth/register/%ff",
+				header: map[string]string{"Authorization": "Bearer " + reg.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "a NUL in client_name: invalid_client_metadata", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{` + web + `,"client_name":"a\u0000b"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+			{name: "a NUL in a redirect URI: invalid_redirect_uri", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{"redirect_uris":["https://app.example/cb\u0000"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })

@@ -99,18 +99,18 @@ func exitCode(err error) int {
 // serve serves the web client until ctx is done. It listens at once:
 // until the provider's metadata is in (the provider may still be
 // starting), /healthz answers, /readyz says 503 and every page says the
-// client is starting; then the client's routes take over.
+// client is starting; then the client's routes take over. Metadata that
+// cannot be used (another issuer, say) is explained on every page instead,
+// and the client stays not ready until it is restarted with other settings.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	gin.SetMode(gin.ReleaseMode)
 	m := service.NewMetrics()
 	var h service.Swap
-	h.Set(startingHandler(cfg, m, log))
+	h.Set(waitingHandler(cfg, m, log, startingPage(cfg)))
 	listeners := []service.Listener{{Name: "http", Addr: cfg.ClientAddr, Handler: &h}}
 	if cfg.MetricsAddr != "" {
 		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: m.Handler()})
 	}
-	ctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
 	served := make(chan error, 1)
 	go func() { served <- service.Serve(ctx, log, listeners...) }()
 	log.Info("client starting", "addr", cfg.ClientAddr)
@@ -118,14 +118,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	wire := wirelog.NewLog(12)
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &wirelog.Transport{Log: wire}}
 	app, err := newApp(ctx, cfg, client, wire, m, log)
-	if err != nil && ctx.Err() == nil {
-		stop(err) // a provider that answers but cannot be used: stop serving
-		<-served
-		return err
-	}
-	if err == nil {
+	switch {
+	case err == nil:
 		h.Set(app.Handler())
 		log.Info("client ready", "redirect_uri", cfg.RedirectURI)
+	case ctx.Err() == nil:
+		h.Set(waitingHandler(cfg, m, log, misconfiguredPage(cfg, err)))
 	}
 	return <-served
 }
@@ -139,21 +137,39 @@ func newApp(ctx context.Context, cfg config.Config, client *http.Client, wire *w
 	return web.New(web.Options{Config: cfg, Metadata: md, HTTPClient: client, Wire: wire, Logger: log, Metrics: m})
 }
 
-// startingHandler serves while the client waits for the provider: the
-// health endpoints (not ready) and a page that says so and reloads itself.
-func startingHandler(cfg config.Config, m *service.Metrics, log *slog.Logger) http.Handler {
+// waitingHandler serves while the client has no usable metadata: the
+// health endpoints (not ready) and, for every other path, page.
+func waitingHandler(cfg config.Config, m *service.Metrics, log *slog.Logger, page gin.HandlerFunc) http.Handler {
 	r := gin.New()
 	r.Use(service.Observe(log, m))
 	service.Mount(r, m, cfg.MetricsAddr, log, func(context.Context) error {
-		return errors.New("waiting for the provider's metadata")
+		return errors.New("no usable metadata from the provider")
 	})
-	r.NoRoute(func(c *gin.Context) {
+	r.NoRoute(page)
+	return r
+}
+
+// startingPage says the client waits for the provider, and reloads itself.
+func startingPage(cfg config.Config) gin.HandlerFunc {
+	return func(c *gin.Context) {
 		c.Header("Retry-After", "2")
 		c.Header("Refresh", "2")
 		c.String(http.StatusServiceUnavailable, "The client is starting: it is waiting for the provider at %s.\n"+
 			"This page reloads by itself.\n", cfg.BackChannel())
-	})
-	return r
+	}
+}
+
+// misconfiguredPage explains why the provider's metadata cannot be used:
+// the first-run failure of most OAuth setups, where the issuer the browser
+// sees, the address the client reaches, and what the metadata says differ.
+func misconfiguredPage(cfg config.Config, err error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.String(http.StatusServiceUnavailable, "The client cannot use the provider's metadata:\n\n  %v\n\n"+
+			"Issuer the browser sees (AUTH_SERVER):      %s\n"+
+			"Back channel the client uses (AUTH_SERVER_INTERNAL, or AUTH_SERVER): %s\n\n"+
+			"The metadata's \"issuer\" must be exactly AUTH_SERVER (RFC 8414 Section 3.3). "+
+			"Fix the settings, then restart the client.\n", err, cfg.AuthServer, cfg.BackChannel())
+	}
 }
 
 // discover fetches the metadata, waiting quietly while the provider is not

@@ -84,3 +84,30 @@ func fetch(t *testing.T, u string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestStartupExplainsAWrongIssuer: when the provider's metadata names
+// another issuer than AUTH_SERVER, the client does not vanish: every page
+// explains the mismatch with both addresses, and /readyz stays 503.
+func TestStartupExplainsAWrongIssuer(t *testing.T) {
+	provider := providertest.New(t, providertest.Options{Issuer: "http://issuer.example"})
+	bin := processtest.Build(t, ".", "client")
+	addr := processtest.FreeAddr(t)
+	p := processtest.Start(t, bin, map[string]string{"AUTH_SERVER": provider.URL, "CLIENT_ADDR": addr, "SESSION_SECRET": "startup test"})
+	p.WaitLog(t, "cannot use the provider's metadata", 30*time.Second)
+
+	status, body := fetch(t, "http://"+addr+"/")
+	for _, want := range []string{`"http://issuer.example"`, provider.URL, "AUTH_SERVER", "RFC 8414 Section 3.3"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q:\n%s", want, body)
+		}
+	}
+	if status != http.StatusServiceUnavailable {
+		t.Errorf("GET /: got %d, want 503", status)
+	}
+	if status, _ := fetch(t, "http://"+addr+"/readyz"); status != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz: got %d, want 503", status)
+	}
+	if !p.Running() {
+		t.Error("the client exited instead of explaining")
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -123,11 +125,13 @@ func metadata(t *testing.T, srv *providertest.Server) map[string]any {
 	return doc
 }
 
-// TestIDTokenSignedResponseAlg registers the demo client with each
-// id_token_signed_response_alg ([OIDC Registration Section 2]) and checks
-// that go-oidc, told to accept only that alg, verifies its ID token and
-// the at_hash of its access token ([OIDC Core Section 3.1.3.6]: SHA-512 for
-// EdDSA).
+// TestIDTokenSignedResponseAlg runs the provider with each
+// ACCESS_TOKEN_SIGNING_ALG and the demo client registered with the same
+// id_token_signed_response_alg ([OIDC Registration Section 2]), signs in,
+// and checks both tokens with two verifiers allowed only that alg: go-oidc
+// (the ID token and its at_hash, [OIDC Core Section 3.1.3.6]: SHA-512 for
+// EdDSA) and panva's jose on Node, a JOSE implementation that shares no
+// code with the provider's.
 //
 // [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 // [OIDC Core Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
@@ -136,8 +140,7 @@ func TestIDTokenSignedResponseAlg(t *testing.T) {
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
-			// EdDSA has a key only when configured.
-			srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.AccessTokenSigningAlg = "EdDSA" }})
+			srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.AccessTokenSigningAlg = alg }})
 			ctx := context.Background()
 			client, err := srv.Provider.Store.GetClient(ctx, "testclient")
 			if err != nil {
@@ -152,18 +155,33 @@ func TestIDTokenSignedResponseAlg(t *testing.T) {
 			if got := jwtPart(t, raw, 0)["alg"]; got != alg {
 				t.Errorf("ID token alg: got %v, want %s", got, alg)
 			}
-			provider, err := oidc.NewProvider(ctx, srv.Issuer)
-			if err != nil {
-				t.Fatalf("oidc.NewProvider: %v", err)
-			}
-			verifier := provider.Verifier(&oidc.Config{ClientID: "testclient", SupportedSigningAlgs: []string{alg}})
-			idToken, err := verifier.Verify(ctx, raw)
-			if err != nil {
-				t.Fatalf("go-oidc Verify: %v", err)
-			}
-			if err := idToken.VerifyAccessToken(login.AccessToken); err != nil {
-				t.Errorf("go-oidc at_hash check: %v", err)
-			}
+			t.Run("go-oidc verifies the ID token and its at_hash", func(t *testing.T) {
+				provider, err := oidc.NewProvider(ctx, srv.Issuer)
+				if err != nil {
+					t.Fatalf("oidc.NewProvider: %v", err)
+				}
+				verifier := provider.Verifier(&oidc.Config{ClientID: "testclient", SupportedSigningAlgs: []string{alg}})
+				idToken, err := verifier.Verify(ctx, raw)
+				if err != nil {
+					t.Fatalf("go-oidc Verify: %v", err)
+				}
+				if err := idToken.VerifyAccessToken(login.AccessToken); err != nil {
+					t.Errorf("go-oidc at_hash check: %v", err)
+				}
+			})
+			t.Run("panva's jose verifies both tokens", func(t *testing.T) {
+				node := needOpenIDClient(t) // jose comes with openid-client's Node project
+				for _, tc := range []struct{ name, typ, audience, jwt string }{
+					{"access token", "at+jwt", srv.Issuer, login.AccessToken},
+					{"ID token", "JWT", "testclient", raw},
+				} {
+					out, err := exec.Command(node, filepath.Join(openIDClientDir, "verify_jwt.mjs"),
+						srv.URL+"/.well-known/jwks.json", alg, tc.typ, srv.Issuer, tc.audience, tc.jwt).CombinedOutput()
+					if err != nil {
+						t.Errorf("jose refused the %s: %v: %s", tc.name, err, out)
+					}
+				}
+			})
 		})
 	}
 }

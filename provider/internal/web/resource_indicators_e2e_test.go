@@ -97,37 +97,40 @@ func basicAuth(id, secret string) string {
 }
 
 // TestResourceIndicatorRefusals: what RFC 8707 Section 2 refuses, at the
-// authorization endpoint (redirected invalid_target) and the token endpoint.
+// authorization endpoint (redirected invalid_target) and the token endpoint,
+// on each store.
 func TestResourceIndicatorRefusals(t *testing.T) {
-	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
-	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
-	for name, resource := range map[string]string{
-		"an unknown resource": "https://unknown.example/", "a relative one": "/api", "one with a fragment": mcpResource + "#x",
-	} {
-		resp, page := newBrowser(t).get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), resource))
-		loc := redirectOf(t, resp, page)
-		if loc.Query().Get("error") != "invalid_target" {
-			t.Errorf("%s at the authorization endpoint: got %s, want error=invalid_target", name, loc.Redacted())
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		for name, resource := range map[string]string{
+			"an unknown resource": "https://unknown.example/", "a relative one": "/api", "one with a fragment": mcpResource + "#x",
+		} {
+			resp, page := newBrowser(t).get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), resource))
+			loc := redirectOf(t, resp, page)
+			if loc.Query().Get("error") != "invalid_target" {
+				t.Errorf("%s at the authorization endpoint: got %s, want error=invalid_target", name, loc.Redacted())
+			}
 		}
-	}
-	cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret", TokenURL: srv.URL + "/oauth/token",
-		Scopes: []string{"read"}, AuthStyle: oauth2.AuthStyleInHeader}
-	tok, err := cc.Token(t.Context())
-	if err != nil || audOf(t, tok.AccessToken) != `"`+srv.Issuer+`"` {
-		t.Fatalf("client_credentials without resource: %v, want aud = the issuer", err)
-	}
-	cc.EndpointParams = url.Values{"resource": {mcpResource}}
-	if tok, err = cc.Token(t.Context()); err != nil || audOf(t, tok.AccessToken) != `"`+mcpResource+`"` {
-		t.Errorf("client_credentials for %s: %v", mcpResource, err)
-	}
-	cc.EndpointParams = url.Values{"resource": {"https://unknown.example/"}}
-	if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") {
-		t.Errorf("client_credentials for an unknown resource: got %v, want invalid_target", err)
-	}
-	cc.EndpointParams = url.Values{"resource": {mcpResource, srv.Issuer}}
-	if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") {
-		t.Errorf("two resources for one token: got %v, want invalid_target", err)
-	}
+		cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret", TokenURL: srv.URL + "/oauth/token",
+			Scopes: []string{"read"}, AuthStyle: oauth2.AuthStyleInHeader}
+		tok, err := cc.Token(t.Context())
+		if err != nil || audOf(t, tok.AccessToken) != `"`+srv.Issuer+`"` {
+			t.Fatalf("client_credentials without resource: %v, want aud = the issuer", err)
+		}
+		cc.EndpointParams = url.Values{"resource": {mcpResource}}
+		if tok, err = cc.Token(t.Context()); err != nil || audOf(t, tok.AccessToken) != `"`+mcpResource+`"` {
+			t.Errorf("client_credentials for %s: %v", mcpResource, err)
+		}
+		cc.EndpointParams = url.Values{"resource": {"https://unknown.example/"}}
+		if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") {
+			t.Errorf("client_credentials for an unknown resource: got %v, want invalid_target", err)
+		}
+		cc.EndpointParams = url.Values{"resource": {mcpResource, srv.Issuer}}
+		if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") {
+			t.Errorf("two resources for one token: got %v, want invalid_target", err)
+		}
+	})
 }
 
 // TestProtectedResourceMetadata: the provider's resource server describes

@@ -102,24 +102,24 @@ func TestBrowserStepByStep(t *testing.T) {
 	tb.do("logging in step by step", chromedp.Click(chromedp.CSS(`form[action="/login"] button`)))
 
 	// (A) paused: the request is shown; Continue goes to the provider.
-	tb.do("waiting for step A", chromedp.WaitVisible(chromedp.CSS(`a#continue`)))
+	tb.do("waiting for step A", chromedp.WaitVisible(chromedp.CSS(`a.next`)))
 	mustContain(t, "step A", tb.text(), "Step by step: (A) the authorization request", "code_challenge_method", "Continue to the provider (B)")
 	tb.screenshot("step-a", "")
-	tb.do("continuing to the provider", chromedp.Click(chromedp.CSS(`a#continue`)))
+	tb.do("continuing to the provider", chromedp.Click(chromedp.CSS(`a.next`)))
 	tb.signIn("allow")
 
 	// (C) paused: the response and the client's checks, nothing exchanged.
-	tb.do("waiting for step C", chromedp.WaitVisible(chromedp.CSS(`a#continue`)))
+	tb.do("waiting for step C", chromedp.WaitVisible(chromedp.CSS(`a.next`)))
 	mustContain(t, "step C", tb.text(), "Step by step: (C) the authorization response", "state is one this browser's session is waiting for")
 	if got := h.spy.tokenRequests(); len(got) != 0 {
 		t.Fatalf("token requests at (C) = %v, want none", got)
 	}
 	tb.scrollTo(`section.hop.front ~ section.hop.front`)
 	tb.screenshot("step-c", "")
-	tb.do("continuing to (D)", chromedp.Click(chromedp.CSS(`a#continue`)))
+	tb.do("continuing to (D)", chromedp.Click(chromedp.CSS(`a.next`)))
 
 	// Before (E): the token request as it will be sent.
-	tb.do("waiting for step D", chromedp.WaitVisible(chromedp.CSS(`button#continue`)))
+	tb.do("waiting for step D", chromedp.WaitVisible(chromedp.CSS(`button.next`)))
 	mustContain(t, "step D", tb.text(), "as it will be sent", "grant_type=authorization_code", "Basic base64(testclient:••••••)")
 	if got := h.spy.tokenRequests(); len(got) != 0 {
 		t.Fatalf("token requests before (E) = %v, want none", got)
@@ -127,7 +127,7 @@ func TestBrowserStepByStep(t *testing.T) {
 	tb.scrollTo(`section.hop.back`)
 	tb.screenshot("step-d", "")
 	tb.do("sending the token request with the keyboard",
-		chromedp.Focus(chromedp.CSS(`button#continue`)),
+		chromedp.Focus(chromedp.CSS(`button.next`)),
 		chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)),
 	)

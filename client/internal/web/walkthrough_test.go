@@ -50,7 +50,7 @@ func TestE2EWalkthroughShowsEveryHop(t *testing.T) {
 	}
 }
 
-var continueRE = regexp.MustCompile(`id="continue"`)
+var continueRE = regexp.MustCompile(`class="button next"`)
 
 func TestE2EStepByStepPausesThreeTimes(t *testing.T) {
 	t.Parallel()
@@ -61,7 +61,7 @@ func TestE2EStepByStepPausesThreeTimes(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !continueRE.MatchString(page) {
 		t.Fatalf("GET /login?step_by_step=on: got %d, want 200 and a Continue link:\n%s", resp.StatusCode, page)
 	}
-	m := regexp.MustCompile(`href="([^"]+/oauth/authorize\?[^"]+)" id="continue"`).FindStringSubmatch(page)
+	m := regexp.MustCompile(`class="button next" href="([^"]+/oauth/authorize\?[^"]+)"`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no Continue link to the authorization endpoint:\n%s", page)
 	}

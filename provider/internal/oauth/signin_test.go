@@ -18,7 +18,8 @@ import (
 )
 
 // newSignInProvider is the real provider on a fake clock, with the cheapest
-// bcrypt cost: these tests check many passwords.
+// bcrypt cost, so that starting it (the demo user's hash) and checking many
+// passwords stay fast.
 func newSignInProvider(t *testing.T) (*oauth.Provider, *clocktest.Clock) {
 	t.Helper()
 	clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
@@ -72,7 +73,7 @@ func TestSignInCountsOnlyGuesses(t *testing.T) {
 // and input that cannot be a code do not spend it (RFC 8628 Section 5.1).
 func TestUserCodeBudget(t *testing.T) {
 	t.Parallel()
-	p, clock := newDeviceProvider(t)
+	p, clock := newSignInProvider(t)
 	ctx := context.Background()
 	entries := oauth.NewUserCodeRateLimit()
 	pending := deviceCodeFor(t, p, "read")
@@ -103,7 +104,7 @@ func TestUserCodeBudget(t *testing.T) {
 // a /64's, so a site cannot multiply its guesses by its 65,536 /64s.
 func TestIPv6NetworkBudget(t *testing.T) {
 	t.Parallel()
-	p, _ := newDeviceProvider(t)
+	p, _ := newSignInProvider(t)
 	ctx := context.Background()
 	entries := oauth.NewUserCodeRateLimit()
 	wrong := 0

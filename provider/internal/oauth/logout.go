@@ -44,13 +44,18 @@ func ParseLogoutRequest(params url.Values, sessionUserID string) (LogoutRequest,
 	return r, nil
 }
 
-// Values returns the request's parameters, for the confirmation form to
-// send back.
-func (r LogoutRequest) Values() url.Values {
+// FormValues returns the parameters the confirmation form sends back: the
+// request's, except that the client the id_token_hint named goes as
+// client_id instead of the ID token, which the page need not hold. Without
+// the hint the confirmation asks the user anyway.
+func (l *Logout) FormValues() url.Values {
 	v := url.Values{}
+	clientID := l.Request.ClientID
+	if l.Client != nil {
+		clientID = l.Client.ID
+	}
 	for name, value := range map[string]string{
-		"id_token_hint": r.IDTokenHint, "client_id": r.ClientID,
-		"post_logout_redirect_uri": r.PostLogoutRedirectURI, "state": r.State,
+		"client_id": clientID, "post_logout_redirect_uri": l.Request.PostLogoutRedirectURI, "state": l.Request.State,
 	} {
 		if value != "" {
 			v.Set(name, value)

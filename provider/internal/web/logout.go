@@ -56,7 +56,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 		s.renderError(c, http.StatusBadRequest, err)
 		return
 	}
-	page := logoutPage{Logout: l, Hidden: r.Values(), SignedIn: sess.UserID() != ""}
+	page := logoutPage{Logout: l, Hidden: l.FormValues(), SignedIn: sess.UserID() != ""}
 	switch decision := params.Get("decision"); {
 	case decision == "" && l.Confirm:
 		page.CSRF = sess.CSRFToken()

@@ -187,8 +187,20 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "another account") {
 			t.Fatalf("got %d, want 200 and the confirmation page:\n%s", resp.StatusCode, page)
 		}
+		if strings.Contains(page, idToken) {
+			t.Error("the confirmation page holds the ID token, want the client it names instead")
+		}
 		if !other.loggedIn(srv) {
-			t.Error("another user's hint ended this user's session without asking")
+			t.Fatal("another user's hint ended this user's session without asking")
+		}
+		form := formFields(page)
+		form.Set("decision", "logout")
+		resp, page = other.post(srv.URL+"/oauth/logout", form)
+		if loc := redirectOf(t, resp, page); loc.String() != demoPostLogoutURI {
+			t.Errorf("Location after confirming: got %q, want %q", loc, demoPostLogoutURI)
+		}
+		if other.loggedIn(srv) {
+			t.Error("after confirming: still signed in")
 		}
 	})
 

@@ -66,6 +66,14 @@ type Config struct {
 	// KeyEncryptionKey replaces: keys sealed with it still open, and are
 	// sealed again with the new one at start. "" when the key is not changing.
 	KeyEncryptionKeyPrevious string
+	// DPoPNonce (DPOP_NONCE, "on" or "off") makes the token, PAR and
+	// resource endpoints require server-provided DPoP nonces ([RFC 9449
+	// Section 8], [RFC 9449 Section 9]). Processes behind one issuer share
+	// them through SESSION_SECRET.
+	//
+	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
+	// [RFC 9449 Section 9]: https://www.rfc-editor.org/rfc/rfc9449#section-9
+	DPoPNonce bool
 
 	// Registration (REGISTRATION) is the policy of dynamic client
 	// registration: "open", "token", "off" or "auto"; see RegistrationPolicy.
@@ -212,6 +220,12 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("config: %s: %w", name, err)
 		}
 		*field = d
+	}
+	if v, ok := lookup("DPOP_NONCE"); ok && v != "" {
+		if v != "on" && v != "off" {
+			return Config{}, fmt.Errorf("config: DPOP_NONCE must be on or off, got %q", v)
+		}
+		c.DPoPNonce = v == "on"
 	}
 	if v, ok := lookup("RESOURCES"); ok && v != "" {
 		for _, r := range strings.Split(v, ",") {

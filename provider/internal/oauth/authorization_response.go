@@ -43,6 +43,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	record := store.AuthorizationCode{
 		Hash: HashSecret(code), GrantID: grant.ID, ClientID: a.Client.ID, UserID: userID,
 		RedirectURI: sentRedirect, Scope: a.Scope, Resources: grant.Resources, CodeChallenge: a.CodeChallenge, Nonce: a.Nonce,
+		DPoPJKT:  a.DPoPJKT,
 		AuthTime: authTime, CreatedAt: now, ExpiresAt: expiresAt,
 	}
 	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {

@@ -48,6 +48,7 @@ type AuthorizationRequest struct {
 	//
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	Resources []string
+	DPoPJKT   string // dpop_jkt, [RFC 9449 Section 10]
 	// Repeated lists parameters that were sent more than once.
 	Repeated []string
 	// NotText lists parameters whose value is not text (validText).
@@ -73,6 +74,7 @@ func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
 		"response_mode":         &r.ResponseMode,
 		"request":               &r.Request,
 		"request_uri":           &r.RequestURI,
+		"dpop_jkt":              &r.DPoPJKT,
 	}
 	for name, field := range fields {
 		v := form[name]
@@ -115,11 +117,14 @@ func (r AuthorizationRequest) Values() url.Values {
 		v.Add("resource", resource)
 	}
 	add("request_uri", r.RequestURI)
+	add("dpop_jkt", r.DPoPJKT)
 	return v
 }
 
 // Authorization is an authorization request that passed every check: what
 // the consent page shows and what a code is issued for.
+//
+// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
 type Authorization struct {
 	Client        store.Client
 	RedirectURI   string   // where the response goes
@@ -129,6 +134,7 @@ type Authorization struct {
 	State         string
 	CodeChallenge string
 	Nonce         string
+	DPoPJKT       string // the DPoP key the code is bound to ([RFC 9449 Section 10]); "" for none
 	Prompt        []string
 	MaxAge        time.Duration // -1 when absent
 	// Request is the request as it arrived: for a pushed request only
@@ -215,7 +221,7 @@ func (p *Provider) checkAuthorizationRequest(ctx context.Context, r Authorizatio
 		return nil, e
 	}
 	a := &Authorization{Client: client, RedirectURI: redirectURI, SentRedirect: r.RedirectURI != "",
-		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, Request: r, PushedRequest: pushedHash}
+		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, DPoPJKT: r.DPoPJKT, Request: r, PushedRequest: pushedHash}
 	if err := p.checkRedirectable(tr, a, r); err != nil {
 		return nil, &AuthorizationError{Error: err, RedirectURI: redirectURI, State: r.State, PushedRequest: pushedHash}
 	}
@@ -324,8 +330,10 @@ func (p *Provider) checkRedirectable(tr *Trace, a *Authorization, r Authorizatio
 	if a.Prompt, err = parsePrompt(tr, r.Prompt); err != nil {
 		return err
 	}
-	a.MaxAge, err = parseMaxAge(tr, r.MaxAge)
-	return err
+	if a.MaxAge, err = parseMaxAge(tr, r.MaxAge); err != nil {
+		return err
+	}
+	return checkDPoPJKT(tr, r.DPoPJKT)
 }
 
 // ruleAuthorizationParameterOnce: "Request and response parameters MUST

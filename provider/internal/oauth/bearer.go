@@ -15,15 +15,11 @@ import (
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 func ParseBearerHeader(header string) (string, *Error) {
-	scheme, credentials, _ := strings.Cut(header, " ")
-	if header == "" || !strings.EqualFold(scheme, "Bearer") {
+	if scheme, _, _ := strings.Cut(header, " "); !strings.EqualFold(scheme, TokenTypeBearer) {
 		return "", nil
 	}
-	credentials = strings.TrimSpace(credentials)
-	if credentials == "" {
-		return "", ruleBearerForm.Refuse(ErrInvalidRequest, "the Bearer credentials are empty")
-	}
-	return credentials, nil
+	_, token, err := ParseAuthorizationHeader(header)
+	return token, err
 }
 
 // AuthenticateBearer validates an access token presented to a resource

@@ -11,6 +11,10 @@
 //	                             RFC 9700 §2.1 (exact redirect matching), RFC 7636 §4.4.1 (PKCE request checks)
 //	authorization_response.go    RFC 6749 §4.1.2, §4.1.2.1 (code and error responses), RFC 9207 (iss)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
+//	dpop.go                      RFC 9449 §4.3 (every DPoP proof check, in order), §11.1 (jti replay, across processes)
+//	dpop_nonce.go                RFC 9449 §8, §9 (server nonces: stateless, HMAC of the time, DPOP_NONCE=on)
+//	dpop_binding.go              RFC 9449 §5 (token endpoint, refresh tokens of public clients), §6 (cnf.jkt),
+//	                             §7 (DPoP scheme at resources; bound tokens refused as Bearer), §10 (dpop_jkt, PAR)
 //	prompt.go                    OIDC Core §3.1.2.1 (prompt, max_age), RFC 8252 §8.6 (public clients never approved silently)
 //	pkce.go                      RFC 7636 §4.1–4.6 (S256 only; downgrade defence of RFC 9700 §2.1.1)
 //	scope.go                     RFC 6749 §3.3 (scope), §6 (narrowing on refresh), OIDC Core §11 (offline_access)

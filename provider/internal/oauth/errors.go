@@ -45,6 +45,9 @@ const (
 	//
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	ErrInvalidTarget ErrorCode = "invalid_target"
+
+	ErrInvalidDPoPProof ErrorCode = "invalid_dpop_proof" // RFC 9449 Section 5, Section 7.1
+	ErrUseDPoPNonce     ErrorCode = "use_dpop_nonce"     // RFC 9449 Section 8, Section 9
 )
 
 // Error is a protocol error. Code and Description go on the wire; Cause is
@@ -67,6 +70,11 @@ type Error struct {
 	Scope string
 	// rule is the rule the request broke, when the error says so (Rule.Refuse).
 	rule Rule
+	// DPoPNonce is a fresh server nonce to send in the DPoP-Nonce header
+	// with a use_dpop_nonce error ([RFC 9449 Section 8]).
+	//
+	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
+	DPoPNonce string
 }
 
 // Error implements the error interface.

@@ -47,7 +47,7 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 		return nil, aerr
 	}
 	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
-		nonce: code.Nonce, refresh: true})
+		nonce: code.Nonce, refresh: true, jkt: r.dpopJKT})
 }
 
 // The rules of the code exchange ([RFC 6749 Section 4.1.2], [RFC 6749 Section 4.1.3]).
@@ -60,6 +60,12 @@ var (
 	ruleCodeSingleUse      = Rule{"the code has not been used before", "RFC 6749 Section 4.1.2"}
 	ruleCodeUnexpired      = Rule{"the code has not expired", "RFC 6749 Section 4.1.2"}
 	ruleCodeRedirectURI    = Rule{"redirect_uri is identical to the one of the authorization request", "RFC 6749 Section 4.1.3"}
+	// [RFC 9449 Section 10]: "When a token request is received, the
+	// authorization server computes the JWK Thumbprint of the
+	// proof-of-possession public key in the DPoP proof and verifies that it
+	// matches the dpop_jkt parameter value in the authorization request. If
+	// they do not match, it MUST reject the request."
+	ruleCodeDPoPKey = Rule{"a code requested with dpop_jkt comes with a DPoP proof by that key", "RFC 9449 Section 10"}
 )
 
 // codeReplayed answers a code presented a second time: the request is
@@ -97,5 +103,11 @@ func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenReq
 	if err := tr.Require(ruleCodeRedirectURI, sameRedirect, ErrInvalidGrant, "redirect_uri does not match the authorization request"); err != nil {
 		return err
 	}
-	return verifyCodeVerifier(tr, code.CodeChallenge, r.CodeVerifier)
+	if err := verifyCodeVerifier(tr, code.CodeChallenge, r.CodeVerifier); err != nil {
+		return err
+	}
+	if code.DPoPJKT == "" {
+		return nil
+	}
+	return tr.Require(ruleCodeDPoPKey, code.DPoPJKT == r.dpopJKT, ErrInvalidDPoPProof, "the authorization code is bound (dpop_jkt) to another DPoP key")
 }

@@ -40,7 +40,7 @@ func (p *Provider) clientCredentials(ctx context.Context, client store.Client, r
 			return nil, err
 		}
 	}
-	resp, _, err := p.issueTokens(ctx, issuedTokens{client: client, scope: scope, audience: audience})
+	resp, _, err := p.issueTokens(ctx, issuedTokens{client: client, scope: scope, audience: audience, jkt: r.dpopJKT})
 	return resp, err
 }
 

@@ -41,7 +41,7 @@ func (p *Provider) exchangeDeviceCode(ctx context.Context, client store.Client, 
 	if dc.Status == store.DevicePending {
 		return nil, p.pollPending(ctx, tr, dc, p.now())
 	}
-	return p.redeemDeviceCode(ctx, tr, client, hash)
+	return p.redeemDeviceCode(ctx, tr, client, hash, r.dpopJKT)
 }
 
 // The rules of the device access token request ([RFC 8628 Section 3.4], [RFC 8628 Section 3.5]).
@@ -98,8 +98,8 @@ func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCo
 }
 
 // redeemDeviceCode consumes an approved device code, atomically, and issues
-// the tokens of its grant.
-func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store.Client, hash string) (*TokenResponse, *Error) {
+// the tokens of its grant (bound to the DPoP key jkt, if any).
+func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store.Client, hash, jkt string) (*TokenResponse, *Error) {
 	tr.Check(ruleDeviceApproved, true)
 	dc, err := p.Store.ConsumeDeviceCode(ctx, hash)
 	switch {
@@ -119,5 +119,5 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store
 		return nil, err
 	}
 	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grant, scope: grant.Scope,
-		audience: p.Config.ResourceAudience(), refresh: true})
+		audience: p.Config.ResourceAudience(), refresh: true, jkt: jkt})
 }

@@ -33,6 +33,9 @@ func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequ
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRefreshDPoPBinding(tr, old, r.dpopJKT); err != nil {
+		return nil, err
+	}
 	scope, err := narrowScope(tr, r.Scope, grant.Scope)
 	if err != nil {
 		return nil, err
@@ -41,7 +44,7 @@ func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequ
 	if err != nil {
 		return nil, err
 	}
-	resp, next, err := p.issueTokens(ctx, issuedTokens{client: client, grant: grant, scope: scope, audience: audience, refresh: true})
+	resp, next, err := p.issueTokens(ctx, issuedTokens{client: client, grant: grant, scope: scope, audience: audience, refresh: true, jkt: r.dpopJKT})
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +96,22 @@ var (
 	// ruleRefreshReuseGrace is this provider's exception to rotation when
 	// REFRESH_REUSE_GRACE is set (README, "Refresh token reuse grace").
 	ruleRefreshReuseGrace = Rule{"a rotated-out refresh token presented again by its client less than REFRESH_REUSE_GRACE after its rotation may be the one rotated out most recently", "RFC 9700 Section 4.14.2"}
+	// [RFC 9449 Section 5]: "The binding MUST be validated when the refresh
+	// token is later presented to get new access tokens. As a result, such
+	// a client MUST present a DPoP proof for the same key that was used to
+	// obtain the refresh token each time that refresh token is used to
+	// obtain a new access token."
+	ruleRefreshDPoPKey = Rule{"a refresh token bound to a DPoP key comes with a proof by that key", "RFC 9449 Section 5"}
 )
+
+// checkRefreshDPoPBinding applies ruleRefreshDPoPKey to a public client's
+// bound refresh token. The token stays valid for its rightful holder.
+func checkRefreshDPoPBinding(tr *Trace, rt store.RefreshToken, jkt string) *Error {
+	if rt.DPoPJKT == "" {
+		return nil
+	}
+	return tr.Require(ruleRefreshDPoPKey, rt.DPoPJKT == jkt, ErrInvalidDPoPProof, "the refresh token is bound to another DPoP key")
+}
 
 // validRefreshToken finds a refresh token and its grant and checks that the
 // token was "issued to the authenticated client" and is valid ([RFC 6749

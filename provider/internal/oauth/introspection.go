@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/token"
 )
 
 // IntrospectionResponse is the answer of the introspection endpoint
@@ -22,6 +23,13 @@ type IntrospectionResponse struct {
 	Audience  string `json:"aud,omitempty"`
 	Issuer    string `json:"iss,omitempty"`
 	JTI       string `json:"jti,omitempty"`
+	// Cnf names the DPoP key a bound token is bound to ([RFC 9449 Section
+	// 6.2]): "the hash of the public key to which the token is bound is
+	// conveyed to the protected resource as metainformation in a token
+	// introspection response".
+	//
+	// [RFC 9449 Section 6.2]: https://www.rfc-editor.org/rfc/rfc9449#section-6.2
+	Cnf *token.Confirmation `json:"cnf,omitempty"`
 }
 
 // Introspect implements token introspection, [RFC 7662 Section 2]. Only
@@ -83,9 +91,9 @@ func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client 
 		return &IntrospectionResponse{}, nil
 	}
 	return &IntrospectionResponse{
-		Active: true, Scope: claims.Scope, ClientID: claims.ClientID, TokenType: "Bearer",
+		Active: true, Scope: claims.Scope, ClientID: claims.ClientID, TokenType: tokenType(claims.JKT),
 		ExpiresAt: claims.ExpiresAt.Unix(), IssuedAt: claims.IssuedAt.Unix(), Subject: claims.Subject,
-		Audience: claims.Audience, Issuer: claims.Issuer, JTI: claims.JTI,
+		Audience: claims.Audience, Issuer: claims.Issuer, JTI: claims.JTI, Cnf: confirmationOf(claims.JKT),
 	}, nil
 }
 

@@ -64,6 +64,8 @@ type Metadata struct {
 	//
 	// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 	AccessTokenSigningAlgValuesSupported []string `json:"access_token_signing_alg_values_supported"`
+	// RFC 9449 Section 5.1.
+	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported"`
 }
 
 // Metadata describes this provider: its endpoints and what it supports, so
@@ -111,6 +113,7 @@ func (p *Provider) Metadata() Metadata {
 		// PAR is required per client, never globally.
 		PushedAuthorizationRequestEndpoint: iss + PathPAR,
 		RequirePushedAuthorizationRequests: false,
+		DPoPSigningAlgValuesSupported:      DPoPSigningAlgs,
 	}
 	if p.RegistrationEnabled() {
 		m.RegistrationEndpoint = iss + PathRegister

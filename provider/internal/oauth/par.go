@@ -31,9 +31,12 @@ const requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 // channel with the client's credentials.
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
+//
+// [RFC 9449 Section 10.1]: https://www.rfc-editor.org/rfc/rfc9449#section-10.1
 type PushedAuthorizationRequest struct {
 	Client ClientCredentials
 	Form   url.Values
+	DPoP   DPoPRequest // a DPoP header binds the code to its key ([RFC 9449 Section 10.1])
 }
 
 // ParsePushedAuthorizationRequest reads a pushed authorization request from
@@ -86,6 +89,9 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	// required in a pushed authorization request" ([RFC 9126 Section 2.1])
 	if err := tr.Require(rulePushedClientID, ar.ClientID == client.ID, ErrInvalidRequest,
 		"client_id is required and must name the authenticated client"); err != nil {
+		return nil, err
+	}
+	if err := p.pushedDPoPKey(ctx, &ar, r.DPoP); err != nil {
 		return nil, err
 	}
 	// "The format of the request_uri value is at the discretion of the

@@ -65,16 +65,18 @@ func equalRequests(a, b AuthorizationRequest) bool {
 	return a.Values().Encode() == b.Values().Encode()
 }
 
-// FuzzParseBearerHeader: any header is either no credentials, one token
-// without surrounding spaces, or invalid_request; never a panic.
-func FuzzParseBearerHeader(f *testing.F) {
+// FuzzParseAuthorizationHeader: any header is either no credentials, a
+// Bearer or DPoP token without surrounding spaces, or invalid_request;
+// never a panic.
+func FuzzParseAuthorizationHeader(f *testing.F) {
 	f.Add("Bearer abc.def.ghi")
+	f.Add("DPoP abc.def.ghi")
 	f.Add("bearer   ")
 	f.Add("Basic Og==")
 	f.Fuzz(func(t *testing.T, header string) {
-		tok, err := ParseBearerHeader(header)
-		if err == nil && tok != strings.TrimSpace(tok) {
-			t.Fatalf("token %q has surrounding spaces", tok)
+		scheme, tok, err := ParseAuthorizationHeader(header)
+		if err == nil && (tok != strings.TrimSpace(tok) || (scheme == "") != (tok == "")) {
+			t.Fatalf("scheme %q token %q from %q", scheme, tok, header)
 		}
 	})
 }

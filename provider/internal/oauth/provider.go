@@ -22,6 +22,11 @@ type Provider struct {
 	Log *slog.Logger
 	// OnSecurityEvent, if set, is told of each SecurityEvent (after it is logged).
 	OnSecurityEvent func(SecurityEvent)
+	// DPoPNonces, when set (DPOP_NONCE=on), makes the token and resource
+	// endpoints require server-provided DPoP nonces ([RFC 9449 Section 8]).
+	//
+	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
+	DPoPNonces *DPoPNonces
 
 	dummyHashOnce sync.Once
 	dummyHash     []byte
@@ -32,6 +37,20 @@ type Provider struct {
 // New returns a Provider with the real clock.
 func New(cfg config.Config, st store.Store, keys *token.Keys, log *slog.Logger) *Provider {
 	return &Provider{Config: cfg, Store: st, Keys: keys, Now: time.Now, Log: log}
+}
+
+// DPoPNonce returns a fresh DPoP nonce for the DPoP-Nonce header of an
+// answer to a DPoP request, or "" when nonces are off ([RFC 9449 Section 8.2]:
+// "A more efficient manner of supplying a new nonce value is also defined by
+// including a DPoP-Nonce HTTP header in the HTTP 200 (OK) response from the
+// previous request.").
+//
+// [RFC 9449 Section 8.2]: https://www.rfc-editor.org/rfc/rfc9449#section-8.2
+func (p *Provider) DPoPNonce() string {
+	if p.DPoPNonces == nil {
+		return ""
+	}
+	return p.DPoPNonces.New(p.now())
 }
 
 // now is the current time, in UTC, truncated to the microsecond so that a

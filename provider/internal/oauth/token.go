@@ -28,6 +28,12 @@ type TokenRequest struct {
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	Resources []string
 	Client    ClientCredentials
+	// DPoP is the request's DPoP proof, if any ([RFC 9449 Section 5]).
+	//
+	// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
+	DPoP DPoPRequest
+
+	dpopJKT string // the checked proof's key, set by Token
 }
 
 // ParseTokenRequest reads a token request from the form body and the
@@ -73,6 +79,10 @@ type TokenResponse struct {
 	Scope        string `json:"scope,omitempty"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
+	// DPoPNonce goes in the DPoP-Nonce header, not the body ([RFC 9449 Section 8.2]).
+	//
+	// [RFC 9449 Section 8.2]: https://www.rfc-editor.org/rfc/rfc9449#section-8.2
+	DPoPNonce string `json:"-"`
 }
 
 // Token answers a token request: it authenticates the client, then
@@ -98,6 +108,9 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 	if err := requireGrantType(tr, client, r.GrantType); err != nil {
 		return nil, err
 	}
+	if r.dpopJKT, err = p.tokenRequestDPoP(ctx, client, r.DPoP); err != nil {
+		return nil, err
+	}
 	var resp *TokenResponse
 	switch r.GrantType {
 	case GrantTypeAuthorizationCode:
@@ -111,6 +124,9 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 	}
 	if err == nil {
 		tr.Succeeded("tokens issued")
+	}
+	if resp != nil && r.DPoP.Present() {
+		resp.DPoPNonce = p.DPoPNonce()
 	}
 	return resp, err
 }
@@ -147,6 +163,7 @@ type issuedTokens struct {
 	audience string      // the access token's "aud": one resource server (RFC 8707)
 	nonce    string      // echoed in the ID token
 	refresh  bool        // issue a new refresh token
+	jkt      string      // the DPoP key to bind the tokens to; "" = Bearer
 }
 
 // issueTokens signs the access token (and the ID token for OpenID requests)
@@ -158,7 +175,7 @@ func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenRespo
 	if err != nil {
 		return nil, nil, err
 	}
-	resp := &TokenResponse{AccessToken: access, TokenType: "Bearer",
+	resp := &TokenResponse{AccessToken: access, TokenType: tokenType(t.jkt),
 		ExpiresIn: int64(p.Config.AccessTokenTTL / time.Second), Scope: t.scope}
 	if t.grant.UserID != "" && hasScope(t.scope, ScopeOpenID) {
 		if resp.IDToken, err = p.signIDToken(ctx, t, access, now); err != nil {
@@ -171,7 +188,7 @@ func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenRespo
 	resp.RefreshToken = NewSecret()
 	record := &store.RefreshToken{
 		Hash: HashSecret(resp.RefreshToken), GrantID: t.grant.ID, ClientID: t.client.ID,
-		UserID: t.grant.UserID, Scope: t.grant.Scope, CreatedAt: now,
+		UserID: t.grant.UserID, Scope: t.grant.Scope, DPoPJKT: refreshTokenBinding(t.client, t.jkt), CreatedAt: now,
 		ExpiresAt: now.Add(p.Config.RefreshTokenTTL),
 	}
 	return resp, record, nil
@@ -187,6 +204,7 @@ func (p *Provider) signAccessToken(t issuedTokens, now time.Time) (string, *Erro
 		Issuer: p.Config.Issuer, Subject: subject, Audience: t.audience,
 		ClientID: t.client.ID, Scope: t.scope, GrantID: t.grant.ID, JTI: newID(),
 		IssuedAt: now, ExpiresAt: now.Add(p.Config.AccessTokenTTL), AuthTime: t.grant.AuthTime,
+		JKT: t.jkt,
 	})
 	if err != nil {
 		return "", serverError(err)

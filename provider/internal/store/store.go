@@ -167,19 +167,25 @@ type AuthorizationCode struct {
 	Resources     string // as the grant's (RFC 8707), space-separated
 	CodeChallenge string // RFC 7636 S256 challenge; "" if none was sent
 	Nonce         string // OpenID Connect nonce; "" if none was sent
-	AuthTime      time.Time
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
+	// DPoPJKT is the dpop_jkt of the request (RFC 9449 Section 10): the
+	// thumbprint of the only DPoP key that may redeem the code; "" if none.
+	DPoPJKT   string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // RefreshToken is an issued refresh token (RFC 6749 Section 6), kept by the
 // hash of its value.
 type RefreshToken struct {
-	Hash      string
-	GrantID   string
-	ClientID  string
-	UserID    string
-	Scope     string
+	Hash     string
+	GrantID  string
+	ClientID string
+	UserID   string
+	Scope    string
+	// DPoPJKT binds a public client's token to its DPoP key (RFC 9449
+	// Section 5): only a proof by that key may redeem it; "" if unbound.
+	DPoPJKT   string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	// UsedAt is zero until the token is rotated (exchanged for a new one).

@@ -43,6 +43,20 @@ type AccessTokenClaims struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	AuthTime  time.Time // optional; "auth_time" when non-zero
+	// JKT is the thumbprint of the DPoP key the token is bound to, claim
+	// "cnf": {"jkt": …} ([RFC 9449 Section 6.1]); "" for a Bearer token.
+	//
+	// [RFC 9449 Section 6.1]: https://www.rfc-editor.org/rfc/rfc9449#section-6.1
+	JKT string
+}
+
+// Confirmation is the "cnf" claim of [RFC 7800] with the jkt member of
+// [RFC 9449 Section 6.1].
+//
+// [RFC 7800]: https://www.rfc-editor.org/rfc/rfc7800
+// [RFC 9449 Section 6.1]: https://www.rfc-editor.org/rfc/rfc9449#section-6.1
+type Confirmation struct {
+	JKT string `json:"jkt"`
 }
 
 // accessTokenJSON is the JWT Claims Set of an access token: the wire names
@@ -61,6 +75,7 @@ type accessTokenJSON struct {
 	Scope     string           `json:"scope,omitempty"`
 	GrantID   string           `json:"gid,omitempty"`
 	AuthTime  *jwt.NumericDate `json:"auth_time,omitempty"`
+	Cnf       *Confirmation    `json:"cnf,omitempty"`
 }
 
 // SignAccessToken issues c as a JWT access token, [RFC 9068 Section 2]:
@@ -84,6 +99,7 @@ func (k *Keys) SignAccessToken(c AccessTokenClaims) (string, error) {
 		Scope:     c.Scope,
 		GrantID:   c.GrantID,
 		AuthTime:  jwt.NewNumericDate(c.AuthTime), // nil, so omitted, when zero
+		Cnf:       confirmation(c.JKT),
 	})
 	if err != nil {
 		return "", fmt.Errorf("token: encode access token claims: %w", err)
@@ -115,6 +131,14 @@ func (k *Keys) signer(alg Algorithm) (*signingKey, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("token: no %s signing key", alg)
+}
+
+// confirmation is the cnf claim binding a token to the DPoP key jkt, or nil.
+func confirmation(jkt string) *Confirmation {
+	if jkt == "" {
+		return nil
+	}
+	return &Confirmation{JKT: jkt}
 }
 
 // VerifyAccessToken validates raw as a JWT access token for the resource
@@ -272,6 +296,9 @@ func (c *accessTokenJSON) claims(audience string) AccessTokenClaims {
 	}
 	if c.AuthTime != nil {
 		out.AuthTime = c.AuthTime.Time()
+	}
+	if c.Cnf != nil {
+		out.JKT = c.Cnf.JKT
 	}
 	return out
 }

@@ -65,7 +65,10 @@ func (g *corsGroup) preflight(path string) gin.HandlerFunc {
 func allowCORS(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP")
+	// RFC 9449 Section 8: "the server needs to make it available to the
+	// application by including DPoP-Nonce in the Access-Control-Expose-
+	// Headers response header list value."
+	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id, DPoP-Nonce")
 	c.Next()
 }

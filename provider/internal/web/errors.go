@@ -56,6 +56,7 @@ func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
 	if err.Code == oauth.ErrInvalidClient && err.UsedBasicAuth {
 		c.Header("WWW-Authenticate", `Basic realm="oauth", charset="UTF-8"`)
 	}
+	setDPoPNonce(c, err.DPoPNonce)
 	setNoStore(c)
 	c.AbortWithStatusJSON(statusOf(err.Code), errorBody{Error: err.Code, Description: err.Description})
 }
@@ -68,16 +69,35 @@ func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
 // challenge also names the resource's metadata ([RFC 9728 Section 5.1]), so
 // a client that met this resource first can find its authorization server.
 //
+// The provider's resources take DPoP too ([RFC 9449 Section 7.1]): a
+// request that used the DPoP scheme gets the DPoP challenge, with a fresh
+// DPoP-Nonce when one is needed; any other gets the Bearer challenge
+// followed by "DPoP algs=…", so the client learns both schemes.
+//
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
-	s.writeBearerError(c, err, `, resource_metadata="`+s.p.ProtectedResourceMetadataURL()+`"`)
+	metadata := `resource_metadata="` + s.p.ProtectedResourceMetadataURL() + `"`
+	if scheme, _, _ := oauth.ParseAuthorizationHeader(c.GetHeader("Authorization")); scheme == oauth.TokenTypeDPoP && err != nil {
+		c.Header("WWW-Authenticate", dpopChallenge(err)+", "+metadata)
+		setDPoPNonce(c, err.DPoPNonce)
+		s.noteError(c, err)
+		c.AbortWithStatusJSON(resourceStatus(err.Code), errorBody{Error: err.Code, Description: err.Description})
+		return
+	}
+	s.writeBearerError(c, err, ", "+metadata+", "+dpopChallenge(nil))
 }
 
 // writeBearerError answers a request whose Bearer token failed, with a
 // challenge of [RFC 6750 Section 3] followed by extra. A request with no
 // credentials at all (err == nil) gets no error code (Section 3.1); an
 // insufficient_scope error names the scope the resource needs (err.Scope).
+//
+// The provider's resources take DPoP too ([RFC 9449 Section 7.1]): a
+// request that used the DPoP scheme gets the DPoP challenge, with a fresh
+// DPoP-Nonce when one is needed; any other gets the Bearer challenge
+// followed by "DPoP algs=…", so the client learns both schemes.
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string) {

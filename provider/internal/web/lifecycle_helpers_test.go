@@ -221,6 +221,7 @@ func (b *browser) in(t *testing.T) *browser { return &browser{t: t, client: b.cl
 // request reads it.
 type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
 	RefreshToken string `json:"refresh_token"`
 	Scope        string `json:"scope"`
 	IDToken      string `json:"id_token"`

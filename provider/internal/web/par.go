@@ -24,6 +24,7 @@ func (s *Server) handlePAR(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	req.DPoP = s.dpopRequest(c)
 	resp, err := s.p.PushAuthorizationRequest(c.Request.Context(), req)
 	if err != nil {
 		s.writeError(c, err)

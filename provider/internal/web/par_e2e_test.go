@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -225,14 +226,7 @@ func TestPushedAuthorizationRequestRules(t *testing.T) {
 			wantPage(t, resp, page, "invalid_request_uri")
 		})
 		t.Run("a client that must use PAR is refused at the front channel (RFC 9126 Section 4)", func(t *testing.T) {
-			client, err := srv.Provider.Store.GetClient(t.Context(), "spa-client")
-			if err != nil {
-				t.Fatal(err)
-			}
-			client.ID, client.RequirePushedAuthorizationRequests = "par-only", true
-			if err := srv.Provider.Store.UpsertClient(t.Context(), client); err != nil {
-				t.Fatal(err)
-			}
+			registerLike(t, srv, "spa-client", "par-only", func(c *store.Client) { c.RequirePushedAuthorizationRequests = true })
 			form := url.Values{"response_type": {"code"}, "client_id": {"par-only"}, "redirect_uri": {spaRedirectURI},
 				"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
 			resp, page := newBrowser(t).get(srv.URL + "/oauth/authorize?" + form.Encode())
@@ -294,5 +288,19 @@ func TestMetadataNamesPAR(t *testing.T) {
 	if doc["pushed_authorization_request_endpoint"] != srv.Issuer+"/oauth/par" || doc["require_pushed_authorization_requests"] != false {
 		t.Errorf("metadata: got %v and %v, want the PAR endpoint and require_pushed_authorization_requests false",
 			doc["pushed_authorization_request_endpoint"], doc["require_pushed_authorization_requests"])
+	}
+}
+
+// registerLike stores a copy of the client from under the id to, changed by change.
+func registerLike(t *testing.T, srv *providertest.Server, from, to string, change func(*store.Client)) {
+	t.Helper()
+	client, err := srv.Provider.Store.GetClient(t.Context(), from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.ID = to
+	change(&client)
+	if err := srv.Provider.Store.UpsertClient(t.Context(), client); err != nil {
+		t.Fatal(err)
 	}
 }

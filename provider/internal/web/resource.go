@@ -63,13 +63,15 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 	c.JSON(http.StatusOK, info)
 }
 
-// bearer authenticates a resource request by its Authorization header. A
+// bearer authenticates a resource request by its Authorization header,
+// Bearer or DPoP ([RFC 9449 Section 7.1]). A
 // token in the query string is refused: [RFC 9700 Section 2.4]: "access
 // tokens MUST NOT be sent in query parameters" (the URI method of
 // [RFC 6750 Section 2.3] leaks tokens into logs and Referer headers).
 //
 // [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
 // [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 	tr := oauth.TraceFrom(c.Request.Context())
 	if !tr.Check(ruleTokenNotInQuery, !c.Request.URL.Query().Has("access_token")) {
@@ -77,7 +79,7 @@ func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 			"access tokens in the query string are not accepted; use the Authorization header"))
 		return token.AccessTokenClaims{}, false
 	}
-	raw, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
+	scheme, raw, err := oauth.ParseAuthorizationHeader(c.GetHeader("Authorization"))
 	if err == nil && raw == "" {
 		s.writeResourceError(c, nil)
 		return token.AccessTokenClaims{}, false
@@ -87,10 +89,17 @@ func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 		return token.AccessTokenClaims{}, false
 	}
 	tr.Check(ruleBearerPresent, true)
-	claims, err := s.p.AuthenticateBearer(c.Request.Context(), raw)
+	req := oauth.ResourceRequest{Scheme: scheme, Token: raw}
+	if scheme == oauth.TokenTypeDPoP {
+		req.DPoP = s.dpopRequest(c) // only then: the Bearer path allocates nothing more
+	}
+	claims, err := s.p.AuthenticateResource(c.Request.Context(), req)
 	if err != nil {
 		s.writeResourceError(c, err)
 		return token.AccessTokenClaims{}, false
+	}
+	if scheme == oauth.TokenTypeDPoP {
+		setDPoPNonce(c, s.p.DPoPNonce())
 	}
 	return claims, true
 }
@@ -102,5 +111,5 @@ func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 var (
 	ruleTokenNotInQuery = oauth.Rule{Text: "the access token is not in the query string (it would leak into logs)", Ref: "RFC 6750 Section 2.3"}
-	ruleBearerPresent   = oauth.Rule{Text: "the request carries an access token (Authorization: Bearer)", Ref: "RFC 6750 Section 3"}
+	ruleBearerPresent   = oauth.Rule{Text: "the request carries an access token (Authorization: Bearer, or DPoP with RFC 9449)", Ref: "RFC 6750 Section 3"}
 )

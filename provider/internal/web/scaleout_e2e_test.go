@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -48,5 +50,19 @@ func TestScaleOutOnPostgres(t *testing.T) {
 	}
 	if resp, _ := callResource(t, b.URL+"/protected/resource", rotated.AccessToken); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("the grant's access token after reuse: got %d, want 401", resp.StatusCode)
+	}
+
+	// A DPoP proof used at A is a replay at B (RFC 9449 Section 11.1): the
+	// seen-set of proof jtis is in the shared store.
+	d := newDPoPClient(t, a)
+	status, bound := d.token(url.Values{"grant_type": {"client_credentials"}}, demoPost)
+	wantBound(t, status, bound, d.key)
+	if resp, _ := d.send("/protected/resource", nil, nil, bound.AccessToken); resp.StatusCode != http.StatusOK {
+		t.Fatalf("DPoP request at A: got %d, want 200", resp.StatusCode)
+	}
+	atB2 := &dpopClient{t: t, srv: b, key: d.key}
+	resp, _ := atB2.raw(http.MethodGet, "/protected/resource", nil, nil, bound.AccessToken, d.lastProof)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_dpop_proof") {
+		t.Errorf("A's proof replayed at B: got %d %q, want 401 invalid_dpop_proof", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
 }

@@ -49,6 +49,9 @@ type Router struct {
 // sessionSecret keys the login session cookie (signed and encrypted).
 func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Router {
 	gin.SetMode(gin.ReleaseMode)
+	if p.Config.DPoPNonce {
+		p.DPoPNonces = oauth.NewDPoPNonces(sessionSecret)
+	}
 	m := service.NewMetrics()
 	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
 		userCodes: oauth.NewUserCodeRateLimit()}

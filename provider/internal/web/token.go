@@ -23,12 +23,14 @@ func (s *Server) handleToken(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	req.DPoP = s.dpopRequest(c)
 	resp, err := s.p.Token(c.Request.Context(), req)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	setNoStore(c)
+	setDPoPNonce(c, resp.DPoPNonce)
 	c.JSON(http.StatusOK, resp)
 }
 

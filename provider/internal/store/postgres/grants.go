@@ -62,23 +62,23 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, g store.Grant, c st
 		}
 		_, err := tx.Exec(ctx, `
 			INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
-				code_challenge, nonce, auth_time, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				code_challenge, nonce, dpop_jkt, auth_time, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope, c.Resources,
-			c.CodeChallenge, c.Nonce, c.AuthTime, c.CreatedAt, c.ExpiresAt)
+			c.CodeChallenge, c.Nonce, c.DPoPJKT, c.AuthTime, c.CreatedAt, c.ExpiresAt)
 		return insertErr("create authorization code", err)
 	})
 }
 
 // codeColumns are the columns scanCode reads, in its order.
 const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
-	code_challenge, nonce, auth_time, created_at, expires_at`
+	code_challenge, nonce, dpop_jkt, auth_time, created_at, expires_at`
 
 // scanCode reads the codeColumns of one row.
 func scanCode(row pgx.Row) (store.AuthorizationCode, error) {
 	var c store.AuthorizationCode
 	err := row.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope, &c.Resources,
-		&c.CodeChallenge, &c.Nonce, &c.AuthTime, &c.CreatedAt, &c.ExpiresAt)
+		&c.CodeChallenge, &c.Nonce, &c.DPoPJKT, &c.AuthTime, &c.CreatedAt, &c.ExpiresAt)
 	c.AuthTime, c.CreatedAt, c.ExpiresAt = c.AuthTime.UTC(), c.CreatedAt.UTC(), c.ExpiresAt.UTC()
 	return c, err
 }

@@ -25,9 +25,9 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 // rotated-out refresh token ("" leaves it as it is).
 func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken, rotatedHash string) error {
 	_, err := tx.Exec(ctx, `
-		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.CreatedAt, t.ExpiresAt, nullTime(t.UsedAt))
+		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT, t.CreatedAt, t.ExpiresAt, nullTime(t.UsedAt))
 	if err != nil {
 		return insertErr("create refresh token", err)
 	}
@@ -46,9 +46,9 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 	var t store.RefreshToken
 	var usedAt *time.Time
 	err := s.pool.QueryRow(ctx, `
-		SELECT hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at
+		SELECT hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at
 		FROM refresh_tokens WHERE hash = $1`, hash).
-		Scan(&t.Hash, &t.GrantID, &t.ClientID, &t.UserID, &t.Scope, &t.CreatedAt, &t.ExpiresAt, &usedAt)
+		Scan(&t.Hash, &t.GrantID, &t.ClientID, &t.UserID, &t.Scope, &t.DPoPJKT, &t.CreatedAt, &t.ExpiresAt, &usedAt)
 	if err != nil {
 		return store.RefreshToken{}, getErr("get refresh token", err)
 	}

@@ -67,24 +67,24 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, g store.Grant, c st
 		}
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
-				code_challenge, nonce, auth_time, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				code_challenge, nonce, dpop_jkt, auth_time, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope, c.Resources,
-			c.CodeChallenge, c.Nonce, micros(c.AuthTime), micros(c.CreatedAt), micros(c.ExpiresAt))
+			c.CodeChallenge, c.Nonce, c.DPoPJKT, micros(c.AuthTime), micros(c.CreatedAt), micros(c.ExpiresAt))
 		return insertErr("create authorization code", err)
 	})
 }
 
 // codeColumns are the columns scanCode reads, in its order.
 const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
-	code_challenge, nonce, auth_time, created_at, expires_at`
+	code_challenge, nonce, dpop_jkt, auth_time, created_at, expires_at`
 
 // scanCode reads the codeColumns of one row.
 func scanCode(row scanner) (store.AuthorizationCode, error) {
 	var c store.AuthorizationCode
 	var authTime, createdAt, expiresAt int64
 	err := row.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope, &c.Resources,
-		&c.CodeChallenge, &c.Nonce, &authTime, &createdAt, &expiresAt)
+		&c.CodeChallenge, &c.Nonce, &c.DPoPJKT, &authTime, &createdAt, &expiresAt)
 	c.AuthTime, c.CreatedAt, c.ExpiresAt = fromMicros(authTime), fromMicros(createdAt), fromMicros(expiresAt)
 	return c, err
 }

@@ -24,9 +24,9 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 // rotated-out refresh token ("" leaves it as it is).
 func createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken, rotatedHash string) error {
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope,
+		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT,
 		micros(t.CreatedAt), micros(t.ExpiresAt), nullMicros(t.UsedAt))
 	if err != nil {
 		return insertErr("create refresh token", err)
@@ -47,9 +47,9 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 	var createdAt, expiresAt int64
 	var usedAt sql.NullInt64
 	err := s.read.QueryRowContext(ctx, `
-		SELECT hash, grant_id, client_id, user_id, scope, created_at, expires_at, used_at
+		SELECT hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at
 		FROM refresh_tokens WHERE hash = ?`, hash).
-		Scan(&t.Hash, &t.GrantID, &t.ClientID, &t.UserID, &t.Scope, &createdAt, &expiresAt, &usedAt)
+		Scan(&t.Hash, &t.GrantID, &t.ClientID, &t.UserID, &t.Scope, &t.DPoPJKT, &createdAt, &expiresAt, &usedAt)
 	if err != nil {
 		return store.RefreshToken{}, getErr("get refresh token", err)
 	}

@@ -77,6 +77,7 @@ func newCode(hash string, g store.Grant) store.AuthorizationCode {
 		Resources:     g.Resources,
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		Nonce:         "n-0S6_WzA2Mj",
+		DPoPJKT:       "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
 		AuthTime:      g.AuthTime,
 		CreatedAt:     t0,
 		ExpiresAt:     at(10 * time.Minute),

@@ -16,6 +16,7 @@ func newRefreshToken(hash string, g store.Grant) store.RefreshToken {
 		ClientID:  g.ClientID,
 		UserID:    g.UserID,
 		Scope:     g.Scope,
+		DPoPJKT:   "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
 		CreatedAt: t0,
 		ExpiresAt: at(30 * 24 * time.Hour),
 	}

@@ -1,0 +1,134 @@
+// Package dpoptest makes DPoP proofs (RFC 9449 Section 4.2) for the
+// provider's tests and benchmarks: a client's key, and proofs it signs,
+// correct by default and wrong in whatever way a test asks.
+package dpoptest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Key is a client's DPoP key pair.
+type Key struct {
+	Alg     jose.SignatureAlgorithm
+	Private crypto.Signer
+	JWK     jose.JSONWebKey // the public key, as the proof's jwk header
+}
+
+// NewKey generates a key for alg: ES256 (P-256) or RS256/PS256 (RSA 2048).
+func NewKey(t testing.TB, alg jose.SignatureAlgorithm) *Key {
+	t.Helper()
+	var priv crypto.Signer
+	var err error
+	switch alg {
+	case jose.ES256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		priv, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
+	if err != nil {
+		t.Fatalf("dpoptest: generate key: %v", err)
+	}
+	return &Key{Alg: alg, Private: priv, JWK: jose.JSONWebKey{Key: priv.Public()}}
+}
+
+// JKT is the key's RFC 7638 thumbprint, base64url (the cnf.jkt of RFC 9449
+// Section 6.1).
+func (k *Key) JKT() string {
+	sum, err := k.JWK.Thumbprint(crypto.SHA256)
+	if err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(sum)
+}
+
+// Claims are a proof's claims; Proof fills jti and iat when they are zero.
+type Claims struct {
+	JTI   string `json:"jti,omitempty"`
+	HTM   string `json:"htm,omitempty"`
+	HTU   string `json:"htu,omitempty"`
+	IAT   int64  `json:"iat,omitempty"`
+	ATH   string `json:"ath,omitempty"`
+	Nonce string `json:"nonce,omitempty"`
+}
+
+// Options change the JOSE header of a proof, for tests of the rules.
+type Options struct {
+	Typ        string           // default "dpop+jwt"; "-" leaves it out
+	JWK        *jose.JSONWebKey // default the key's public JWK
+	SignWith   *Key             // default the key itself
+	OmitJWK    bool
+	ExtraClaim map[string]any
+}
+
+// Proof signs a proof for method and uri at now with the claims c (htm and
+// htu default to method and uri).
+func (k *Key) Proof(t testing.TB, now time.Time, c Claims, o Options) string {
+	t.Helper()
+	if c.JTI == "" {
+		c.JTI = rand.Text()
+	}
+	if c.IAT == 0 {
+		c.IAT = now.Unix()
+	}
+	header := map[jose.HeaderKey]any{jose.HeaderType: "dpop+jwt"}
+	switch o.Typ {
+	case "":
+	case "-":
+		delete(header, jose.HeaderType)
+	default:
+		header[jose.HeaderType] = o.Typ
+	}
+	signer := k
+	if o.SignWith != nil {
+		signer = o.SignWith
+	}
+	jwk := k.JWK
+	if o.JWK != nil {
+		jwk = *o.JWK
+	}
+	if !o.OmitJWK {
+		header["jwk"] = jwk
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: signer.Alg, Key: signer.Private}, &jose.SignerOptions{ExtraHeaders: header})
+	if err != nil {
+		t.Fatalf("dpoptest: signer: %v", err)
+	}
+	payload, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.ExtraClaim != nil {
+		var m map[string]any
+		_ = json.Unmarshal(payload, &m)
+		for name, v := range o.ExtraClaim {
+			m[name] = v
+		}
+		payload, _ = json.Marshal(m)
+	}
+	jws, err := s.Sign(payload)
+	if err != nil {
+		t.Fatalf("dpoptest: sign: %v", err)
+	}
+	raw, err := jws.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// ATH is the ath claim for an access token: base64url(SHA-256(token)).
+func ATH(accessToken string) string {
+	sum := sha256.Sum256([]byte(accessToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}

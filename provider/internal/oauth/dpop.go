@@ -1,0 +1,437 @@
+package oauth
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// DPoP proof checks, [RFC 9449 Section 4.3]. A DPoP proof is a JWT the
+// client signs with its own key for one HTTP request; a token bound to that
+// key is useless without the private key.
+//
+// [RFC 9449 Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+
+// DPoPSigningAlgs are the proof algorithms this provider accepts, published
+// as dpop_signing_alg_values_supported ([RFC 9449 Section 5.1]): asymmetric
+// only. [RFC 9449 Section 11.6]: "Implementers MUST ensure that only
+// asymmetric digital signature algorithms (such as ES256) that are deemed
+// secure can be used for signing DPoP proofs. In particular, the algorithm
+// none MUST NOT be allowed."
+//
+// [RFC 9449 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9449#section-5.1
+// [RFC 9449 Section 11.6]: https://www.rfc-editor.org/rfc/rfc9449#section-11.6
+var DPoPSigningAlgs = []string{"ES256", "ES384", "RS256", "PS256", "EdDSA"}
+
+// DPoPProofWindow is how far a proof's iat may lie from the server's clock,
+// either way. [RFC 9449 Section 11.1]: "servers MUST only accept DPoP proofs
+// for a limited time after their creation (preferably only for a relatively
+// brief period on the order of seconds or minutes)". Its jti is remembered
+// as long as the proof could be accepted.
+//
+// [RFC 9449 Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
+const DPoPProofWindow = 60 * time.Second
+
+// Bounds on untrusted input: a proof is parsed only when it is this short,
+// and [RFC 9449 Section 11.1]: "a server that is tracking jti values should
+// reject DPoP proof JWTs with unnecessarily large jti values".
+//
+// [RFC 9449 Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
+const (
+	maxDPoPProofLength = 8 << 10
+	maxJTILength       = 256
+	minRSABits         = 2048
+)
+
+// DPoPRequest is what a request presented for DPoP: the values of every
+// DPoP header, the method and the target URI (the issuer's URL of the
+// endpoint, without query), and, at a resource, the access token and the key
+// it is bound to.
+type DPoPRequest struct {
+	Proofs      []string
+	Method      string
+	URI         string
+	AccessToken string // "" at the token and PAR endpoints
+	BoundJKT    string // the access token's cnf.jkt
+}
+
+// Present reports whether the request carried a DPoP header.
+func (r DPoPRequest) Present() bool { return len(r.Proofs) > 0 }
+
+// DPoPProof is a proof that passed every check: the key's thumbprint
+// ([RFC 7638]), which tokens are bound to.
+//
+// [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
+type DPoPProof struct {
+	JKT string
+}
+
+// dpopHeader and dpopClaims are the JOSE header and the claims of a proof,
+// [RFC 9449 Section 4.2].
+//
+// [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
+type dpopHeader struct {
+	Typ string          `json:"typ"`
+	Alg string          `json:"alg"`
+	JWK json.RawMessage `json:"jwk"`
+}
+
+type dpopClaims struct {
+	JTI   string   `json:"jti"`
+	HTM   string   `json:"htm"`
+	HTU   string   `json:"htu"`
+	IAT   *float64 `json:"iat"`
+	ATH   string   `json:"ath"`
+	Nonce string   `json:"nonce"`
+}
+
+// parsedProof is a proof split into its parts, not yet checked.
+type parsedProof struct {
+	raw    string
+	header dpopHeader
+	claims dpopClaims
+	key    jose.JSONWebKey
+}
+
+// invalidDPoPProof is the error of [RFC 9449 Section 5]: "If the DPoP proof
+// is invalid, the authorization server issues an error response per Section
+// 5.2 of [RFC6749] with invalid_dpop_proof as the value of the error
+// parameter."
+//
+// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
+func invalidDPoPProof(format string, args ...any) *Error {
+	e := invalidRequest(format, args...)
+	e.Code = ErrInvalidDPoPProof
+	return e
+}
+
+// CheckDPoPProof validates the DPoP proof of a request: every check of
+// [RFC 9449 Section 4.3], in the order the RFC lists them ("To validate a
+// DPoP proof, the receiving server MUST ensure the following:"), then the
+// replay check of [RFC 9449 Section 11.1], which holds across every provider
+// process sharing the store. A proof is recorded as used only when every
+// other check passed, so a bad request cannot use up a good proof.
+//
+// [RFC 9449 Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+// [RFC 9449 Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
+func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProof, *Error) {
+	tr := TraceFrom(ctx)
+	// 1. "There is not more than one DPoP HTTP request header field."
+	if err := tr.Require(ruleDPoPOneHeader, len(r.Proofs) == 1, ErrInvalidDPoPProof,
+		fmt.Sprintf("exactly one DPoP header is required, got %d", len(r.Proofs))); err != nil {
+		return nil, err
+	}
+	proof, err := parseDPoPProof(r.Proofs[0])
+	if tr.Check(ruleDPoPWellFormed, err == nil); err != nil {
+		return nil, refusedBy(ruleDPoPWellFormed, err)
+	}
+	checks := []struct {
+		rule  Rule
+		check func(*parsedProof) *Error
+	}{
+		{ruleDPoPRequiredClaims, func(pp *parsedProof) *Error { return checkRequiredClaims(pp, r.AccessToken != "") }},
+		{ruleDPoPType, checkProofType},
+		{ruleDPoPAlg, checkProofAlg},
+		{ruleDPoPSignature, checkProofSignature},
+		{ruleDPoPPublicKey, checkPublicKeyOnly},
+		{ruleDPoPHTM, func(pp *parsedProof) *Error { return checkHTM(pp, r.Method) }},
+		{ruleDPoPHTU, func(pp *parsedProof) *Error { return checkHTU(pp, r.URI) }},
+		{ruleDPoPNonce, p.checkProofNonce},
+		{ruleDPoPIAT, p.checkProofIAT},
+		{ruleDPoPAccessToken, func(pp *parsedProof) *Error { return checkAccessTokenBinding(pp, r) }},
+	}
+	for _, c := range checks {
+		if c.rule == ruleDPoPNonce && p.DPoPNonces == nil || c.rule == ruleDPoPAccessToken && r.AccessToken == "" {
+			continue // check 10 and check 12 apply only when there is a nonce or a token
+		}
+		err := c.check(&proof)
+		if tr.Check(c.rule, err == nil); err != nil {
+			return nil, refusedBy(c.rule, err)
+		}
+	}
+	jkt := thumbprint(proof.key)
+	err = p.recordProof(ctx, jkt, proof.claims)
+	if err != nil && err.Code != ErrServerError {
+		return nil, tr.Fail(ruleDPoPNotReplayed, err.Code, err.Description)
+	}
+	tr.Check(ruleDPoPNotReplayed, err == nil)
+	return &DPoPProof{JKT: jkt}, err
+}
+
+// refusedBy marks err as breaking rule r, so a trace ends with that rule.
+func refusedBy(r Rule, err *Error) *Error {
+	err.rule = r
+	return err
+}
+
+// The rules of a DPoP proof, one per check of [RFC 9449 Section 4.3], and
+// the replay check of [RFC 9449 Section 11.1].
+//
+// [RFC 9449 Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+// [RFC 9449 Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
+var (
+	ruleDPoPOneHeader      = Rule{"there is not more than one DPoP header", "RFC 9449 Section 4.3"}
+	ruleDPoPWellFormed     = Rule{"the DPoP header is a single, well-formed JWT", "RFC 9449 Section 4.3"}
+	ruleDPoPRequiredClaims = Rule{"the proof has every required claim: jti, htm, htu, iat (and ath with an access token)", "RFC 9449 Section 4.3"}
+	ruleDPoPType           = Rule{"the proof's typ is dpop+jwt", "RFC 9449 Section 4.3"}
+	ruleDPoPAlg            = Rule{"the proof's alg is an asymmetric algorithm this server accepts (never none or a MAC)", "RFC 9449 Section 4.3"}
+	ruleDPoPSignature      = Rule{"the proof's signature verifies with the public key in its jwk header", "RFC 9449 Section 4.3"}
+	ruleDPoPPublicKey      = Rule{"the jwk header holds no private key", "RFC 9449 Section 4.3"}
+	ruleDPoPHTM            = Rule{"htm is this request's method", "RFC 9449 Section 4.3"}
+	ruleDPoPHTU            = Rule{"htu is this request's URI, without query and fragment", "RFC 9449 Section 4.3"}
+	ruleDPoPNonce          = Rule{"nonce is a recent one this server provided", "RFC 9449 Section 4.3"}
+	ruleDPoPIAT            = Rule{"iat is within 60 seconds of the server's clock", "RFC 9449 Section 4.3"}
+	ruleDPoPAccessToken    = Rule{"ath is the access token's hash, and the token is bound to this proof's key", "RFC 9449 Section 4.3"}
+	ruleDPoPNotReplayed    = Rule{"the proof has not been used before (its jti is new)", "RFC 9449 Section 11.1"}
+)
+
+// parseDPoPProof makes check 2 of [RFC 9449 Section 4.3]: "The DPoP HTTP
+// request header field value is a single and well-formed JWT." The JOSE
+// header and the claims must be JSON objects, read in one linear pass each.
+//
+// [RFC 9449 Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+func parseDPoPProof(raw string) (parsedProof, *Error) {
+	bad := invalidDPoPProof("the DPoP header is not a single well-formed JWT")
+	if len(raw) > maxDPoPProofLength || strings.Count(raw, ".") != 2 {
+		return parsedProof{}, bad
+	}
+	parts := strings.SplitN(raw, ".", 3)
+	pp := parsedProof{raw: raw}
+	if !decodeJSONPart(parts[0], &pp.header) || !decodeJSONPart(parts[1], &pp.claims) {
+		return parsedProof{}, bad
+	}
+	return pp, nil
+}
+
+// decodeJSONPart decodes one base64url part of a compact JWS into v.
+func decodeJSONPart(part string, v any) bool {
+	b, err := base64.RawURLEncoding.DecodeString(part)
+	return err == nil && json.Unmarshal(b, v) == nil
+}
+
+// checkRequiredClaims is check 3: "All required claims per Section 4.2 are
+// contained in the JWT." — typ, alg and jwk in the header; jti, htm, htu and
+// iat in the claims; and ath at a resource: "When the DPoP proof is used in
+// conjunction with the presentation of an access token in protected resource
+// access (see Section 7), the DPoP proof MUST also contain the following
+// claim: ath" ([RFC 9449 Section 4.2]).
+//
+// [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
+func checkRequiredClaims(pp *parsedProof, atResource bool) *Error {
+	h, c := pp.header, pp.claims
+	switch {
+	case h.Typ == "" || h.Alg == "" || len(h.JWK) == 0:
+		return invalidDPoPProof("the DPoP proof's header needs typ, alg and jwk")
+	case c.JTI == "" || c.HTM == "" || c.HTU == "" || c.IAT == nil:
+		return invalidDPoPProof("the DPoP proof needs the claims jti, htm, htu and iat")
+	case len(c.JTI) > maxJTILength:
+		return invalidDPoPProof("the DPoP proof's jti is longer than %d characters", maxJTILength)
+	case atResource && c.ATH == "":
+		return invalidDPoPProof("a DPoP proof sent with an access token needs the ath claim")
+	}
+	return nil
+}
+
+// checkProofType is check 4: "The typ JOSE Header Parameter has the value
+// dpop+jwt." ([RFC 9449 Section 11.5]: so "that adversaries cannot use JWTs
+// created for other purposes").
+//
+// [RFC 9449 Section 11.5]: https://www.rfc-editor.org/rfc/rfc9449#section-11.5
+func checkProofType(pp *parsedProof) *Error {
+	if pp.header.Typ != "dpop+jwt" {
+		return invalidDPoPProof("the DPoP proof's typ must be dpop+jwt")
+	}
+	return nil
+}
+
+// checkProofAlg is check 5: "The alg JOSE Header Parameter indicates a
+// registered asymmetric digital signature algorithm [IANA.JOSE.ALGS], is not
+// none, is supported by the application, and is acceptable per local
+// policy."
+func checkProofAlg(pp *parsedProof) *Error {
+	if !slices.Contains(DPoPSigningAlgs, pp.header.Alg) {
+		return invalidDPoPProof("the DPoP proof's alg must be one of %s (never none or a MAC)", strings.Join(DPoPSigningAlgs, " "))
+	}
+	return nil
+}
+
+// checkProofSignature is check 6: "The JWT signature verifies with the
+// public key contained in the jwk JOSE Header Parameter." The key must suit
+// the alg (go-jose refuses a mismatch), and an RSA key must have at least
+// 2048 bits.
+func checkProofSignature(pp *parsedProof) *Error {
+	if err := pp.key.UnmarshalJSON(pp.header.JWK); err != nil || !pp.key.Valid() {
+		return invalidDPoPProof("the DPoP proof's jwk is not a valid JSON Web Key")
+	}
+	if rsaKey, ok := pp.key.Public().Key.(*rsa.PublicKey); ok && rsaKey.N.BitLen() < minRSABits {
+		return invalidDPoPProof("the DPoP proof's RSA key is shorter than %d bits", minRSABits)
+	}
+	jws, err := jose.ParseSignedCompact(pp.raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(pp.header.Alg)})
+	if err != nil {
+		return invalidDPoPProof("the DPoP header is not a single well-formed JWT")
+	}
+	if _, err := jws.Verify(pp.key.Public().Key); err != nil {
+		return invalidDPoPProof("the DPoP proof's signature does not verify with its jwk")
+	}
+	return nil
+}
+
+// checkPublicKeyOnly is check 7: "The jwk JOSE Header Parameter does not
+// contain a private key."
+func checkPublicKeyOnly(pp *parsedProof) *Error {
+	if !pp.key.IsPublic() {
+		return invalidDPoPProof("the DPoP proof's jwk contains a private key")
+	}
+	return nil
+}
+
+// checkHTM is check 8: "The htm claim matches the HTTP method of the
+// current request."
+func checkHTM(pp *parsedProof, method string) *Error {
+	if pp.claims.HTM != method {
+		return invalidDPoPProof("the DPoP proof's htm %s is not this request's method %s", quoteShort(pp.claims.HTM), method)
+	}
+	return nil
+}
+
+// checkHTU is check 9: "The htu claim matches the HTTP URI value for the
+// HTTP request in which the JWT was received, ignoring any query and
+// fragment parts." Both are normalized first: "servers SHOULD employ
+// syntax-based normalization (Section 6.2.2 of [RFC3986]) and scheme-based
+// normalization (Section 6.2.3 of [RFC3986]) before comparing the htu claim."
+func checkHTU(pp *parsedProof, uri string) *Error {
+	got, ok := normalizeHTU(pp.claims.HTU)
+	want, _ := normalizeHTU(uri)
+	if !ok || got != want {
+		return invalidDPoPProof("the DPoP proof's htu is not this request's URI %s", want)
+	}
+	return nil
+}
+
+// normalizeHTU lowercases scheme and host, drops a default port, query and
+// fragment, and makes an empty path "/" ([RFC 3986 Section 6.2.2],
+// [RFC 3986 Section 6.2.3]).
+//
+// [RFC 3986 Section 6.2.2]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.2
+// [RFC 3986 Section 6.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3
+func normalizeHTU(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return "", false
+	}
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		host += ":" + port
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	return scheme + "://" + host + path, true
+}
+
+// checkProofNonce is check 10: "If the server provided a nonce value to the
+// client, the nonce claim matches the server-provided nonce value." With
+// DPOP_NONCE on, every proof needs a recent nonce of this provider
+// ([RFC 9449 Section 11.3]: "A server MUST NOT accept any DPoP proofs without
+// the nonce claim when a DPoP nonce has been provided to the client."); the
+// answer otherwise is use_dpop_nonce with a fresh one ([RFC 9449 Section 8]).
+//
+// [RFC 9449 Section 11.3]: https://www.rfc-editor.org/rfc/rfc9449#section-11.3
+// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
+func (p *Provider) checkProofNonce(pp *parsedProof) *Error {
+	if p.DPoPNonces == nil {
+		return nil
+	}
+	if !p.DPoPNonces.Valid(pp.claims.Nonce, p.now()) {
+		e := NewError(ErrUseDPoPNonce, "the DPoP proof must carry the nonce from the DPoP-Nonce header")
+		e.DPoPNonce = p.DPoPNonces.New(p.now())
+		return e
+	}
+	return nil
+}
+
+// checkProofIAT is check 11: "The creation time of the JWT, as determined by
+// either the iat claim or a server managed timestamp via the nonce claim, is
+// within an acceptable window (see Section 11.1)." Here: iat, within
+// DPoPProofWindow of the server's clock either way ("the server MAY accept
+// DPoP proofs that carry an iat time in the reasonably near future").
+func (p *Provider) checkProofIAT(pp *parsedProof) *Error {
+	iat := time.Unix(int64(*pp.claims.IAT), 0)
+	if d := p.now().Sub(iat); d > DPoPProofWindow || d < -DPoPProofWindow {
+		return invalidDPoPProof("the DPoP proof's iat is more than %s away from the server's time", DPoPProofWindow)
+	}
+	return nil
+}
+
+// checkAccessTokenBinding is check 12: "If presented to a protected resource
+// in conjunction with an access token, ensure that the value of the ath
+// claim equals the hash of that access token, and confirm that the public
+// key to which the access token is bound matches the public key from the
+// DPoP proof." ath is "the base64url encoding … [of] the SHA-256 [SHS] hash
+// of the ASCII encoding of the associated access token's value"
+// ([RFC 9449 Section 4.2]).
+//
+// [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
+func checkAccessTokenBinding(pp *parsedProof, r DPoPRequest) *Error {
+	if r.AccessToken == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(r.AccessToken))
+	if pp.claims.ATH != base64.RawURLEncoding.EncodeToString(sum[:]) {
+		return invalidDPoPProof("the DPoP proof's ath is not the hash of this access token")
+	}
+	if thumbprint(pp.key) != r.BoundJKT {
+		return NewError(ErrInvalidToken, "the access token is bound to another DPoP key")
+	}
+	return nil
+}
+
+// recordProof refuses a replayed proof: "servers can store the jti value of
+// each DPoP proof for the time window in which the respective DPoP proof JWT
+// would be accepted to prevent multiple uses of the same DPoP proof"
+// ([RFC 9449 Section 11.1]). The key is a hash ("or store only a hash
+// thereof") of the key's thumbprint and the jti.
+//
+// [RFC 9449 Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
+func (p *Provider) recordProof(ctx context.Context, jkt string, c dpopClaims) *Error {
+	until := time.Unix(int64(*c.IAT), 0).Add(DPoPProofWindow)
+	first, err := p.Store.RecordJTI(ctx, "dpop:"+HashSecret(jkt+" "+c.JTI), until)
+	switch {
+	case err != nil:
+		return serverError(err)
+	case !first:
+		return invalidDPoPProof("this DPoP proof was used before (jti replayed)")
+	}
+	return nil
+}
+
+// thumbprint is the JWK SHA-256 Thumbprint of [RFC 7638], base64url: the
+// jkt of [RFC 9449 Section 6.1].
+//
+// [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
+// [RFC 9449 Section 6.1]: https://www.rfc-editor.org/rfc/rfc9449#section-6.1
+func thumbprint(key jose.JSONWebKey) string {
+	public := key.Public()
+	sum, err := public.Thumbprint(crypto.SHA256)
+	if err != nil { // only for key types go-jose cannot parse, refused before
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(sum)
+}

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+// dpopRequest collects what a request presented for DPoP ([RFC 9449
+// Section 4.1]): every DPoP header (header names are case-insensitive; Go
+// canonicalizes them), the method, and the target URI built from ISSUER,
+// never from the Host header, without the query.
+//
+// [RFC 9449 Section 4.1]: https://www.rfc-editor.org/rfc/rfc9449#section-4.1
+func (s *Server) dpopRequest(c *gin.Context) oauth.DPoPRequest {
+	return oauth.DPoPRequest{
+		Proofs: c.Request.Header.Values("DPoP"),
+		Method: c.Request.Method,
+		URI:    s.p.Config.Issuer + c.Request.URL.Path,
+	}
+}
+
+// setDPoPNonce hands the client the nonce for its next DPoP proof, when
+// nonces are on and the request used DPoP ([RFC 9449 Section 8.2]).
+// "Responses that include the DPoP-Nonce HTTP header should be uncacheable".
+//
+// [RFC 9449 Section 8.2]: https://www.rfc-editor.org/rfc/rfc9449#section-8.2
+func setDPoPNonce(c *gin.Context, nonce string) {
+	if nonce != "" {
+		c.Header("DPoP-Nonce", nonce)
+		setNoStore(c)
+	}
+}
+
+// dpopChallenge is the DPoP challenge of a resource's 401 ([RFC 9449
+// Section 7.1]): the error, when there is one, and "An algs parameter SHOULD
+// be included to signal to the client the JWS algorithms that are acceptable
+// for the DPoP proof JWT."
+//
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+func dpopChallenge(err *oauth.Error) string {
+	challenge := "DPoP "
+	if err != nil {
+		challenge += fmt.Sprintf(`error="%s", error_description="%s", `, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
+	}
+	return challenge + `algs="` + strings.Join(oauth.DPoPSigningAlgs, " ") + `"`
+}
+
+// resourceStatus is the status of a failed resource request: proof and
+// nonce errors are 401 there ([RFC 9449 Section 9]: "Resource servers use an
+// HTTP 401 (Unauthorized) error code with an accompanying WWW-Authenticate:
+// DPoP value and DPoP-Nonce value").
+//
+// [RFC 9449 Section 9]: https://www.rfc-editor.org/rfc/rfc9449#section-9
+func resourceStatus(code oauth.ErrorCode) int {
+	if code == oauth.ErrInvalidDPoPProof || code == oauth.ErrUseDPoPNonce {
+		return http.StatusUnauthorized
+	}
+	return statusOf(code)
+}

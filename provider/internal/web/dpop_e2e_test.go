@@ -1,0 +1,380 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/dpoptest"
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// dpopClient sends requests with DPoP proofs by one key, as a client would:
+// it keeps the last DPoP-Nonce the provider sent and retries once when told
+// use_dpop_nonce (RFC 9449 Section 8).
+type dpopClient struct {
+	t     *testing.T
+	srv   *providertest.Server
+	key   *dpoptest.Key
+	nonce string
+	// lastProof is the proof of the last request sent, for replay tests.
+	lastProof string
+}
+
+func newDPoPClient(t *testing.T, srv *providertest.Server) *dpopClient {
+	return &dpopClient{t: t, srv: srv, key: dpoptest.NewKey(t, jose.ES256)}
+}
+
+// send makes a request to path (a form POST when form is non-nil, else a
+// GET) with a fresh proof, and with "Authorization: DPoP" when accessToken
+// is set. It returns the status and the body.
+func (d *dpopClient) send(path string, form url.Values, header map[string]string, accessToken string) (*http.Response, string) {
+	d.t.Helper()
+	for attempt := 0; ; attempt++ {
+		method := http.MethodGet
+		if form != nil {
+			method = http.MethodPost
+		}
+		claims := dpoptest.Claims{HTM: method, HTU: d.srv.Issuer + path, Nonce: d.nonce}
+		if accessToken != "" {
+			claims.ATH = dpoptest.ATH(accessToken)
+		}
+		d.lastProof = d.key.Proof(d.t, time.Now(), claims, dpoptest.Options{})
+		resp, body := d.raw(method, path, form, header, accessToken, d.lastProof)
+		if n := resp.Header.Get("DPoP-Nonce"); n != "" {
+			d.nonce = n
+		}
+		if attempt == 0 && resp.Header.Get("DPoP-Nonce") != "" && strings.Contains(body+resp.Header.Get("WWW-Authenticate"), "use_dpop_nonce") {
+			continue
+		}
+		return resp, body
+	}
+}
+
+// raw sends one request with the given DPoP header value.
+func (d *dpopClient) raw(method, path string, form url.Values, header map[string]string, accessToken, proof string) (*http.Response, string) {
+	d.t.Helper()
+	var body string
+	if form != nil {
+		body = form.Encode()
+	}
+	req, _ := http.NewRequest(method, d.srv.URL+path, strings.NewReader(body))
+	if form != nil {
+		req.Header.Set("Content-Type", formCT)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	if accessToken != "" {
+		req.Header.Set("Authorization", "DPoP "+accessToken)
+	}
+	req.Header.Set("DPoP", proof)
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return resp, readBody(d.t, resp)
+}
+
+// token posts a token request with a proof and decodes the answer.
+func (d *dpopClient) token(form url.Values, auth clientAuth) (int, tokenResponse) {
+	d.t.Helper()
+	header := map[string]string{}
+	auth.apply(form, header)
+	resp, body := d.send("/oauth/token", form, header, "")
+	var tr tokenResponse
+	if err := json.Unmarshal([]byte(body), &tr); err != nil {
+		d.t.Fatalf("token response %q: %v", body, err)
+	}
+	return resp.StatusCode, tr
+}
+
+// wantBound checks a token response bound to key: token_type DPoP and the
+// key's thumbprint in the access token's cnf.jkt (RFC 9449 Sections 5, 6.1).
+func wantBound(t *testing.T, status int, tr tokenResponse, key *dpoptest.Key) {
+	t.Helper()
+	if status != http.StatusOK || tr.TokenType != "DPoP" {
+		t.Fatalf("token response: got %d %+v, want 200 with token_type DPoP", status, tr)
+	}
+	cnf, _ := jwtPart(t, tr.AccessToken, 1)["cnf"].(map[string]any)
+	if cnf["jkt"] != key.JKT() {
+		t.Errorf("access token cnf: got %v, want jkt %s", cnf, key.JKT())
+	}
+}
+
+// codeFor runs the front channel for cfg with PKCE (and extra
+// parameters) and returns the code and the verifier.
+func codeFor(t *testing.T, srv *providertest.Server, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) (string, string) {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	return getCode(t, srv, cfg, append(opts, oauth2.S256ChallengeOption(verifier))...), verifier
+}
+
+// codeGrant is the token request that redeems code.
+func codeGrant(code, verifier, redirectURI string) url.Values {
+	return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier}, "redirect_uri": {redirectURI}}
+}
+
+// withNonces runs test with DPOP_NONCE off and on.
+func withNonces(t *testing.T, test func(t *testing.T, nonce bool)) {
+	for _, nonce := range []bool{false, true} {
+		name := "DPOP_NONCE=off"
+		if nonce {
+			name = "DPOP_NONCE=on"
+		}
+		t.Run(name, func(t *testing.T) { test(t, nonce) })
+	}
+}
+
+func nonceConfig(nonce bool) func(*config.Config) {
+	return func(c *config.Config) { c.DPoPNonce = nonce }
+}
+
+func TestDPoPEveryGrant(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		withNonces(t, func(t *testing.T, nonce bool) {
+			srv := newServer(providertest.Options{Configure: nonceConfig(nonce)})
+			t.Run("authorization_code: a bound token works with DPoP only", func(t *testing.T) {
+				d := newDPoPClient(t, srv)
+				code, verifier := codeFor(t, srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read"))
+				status, tr := d.token(codeGrant(code, verifier, demoRedirectURI), demoBasic)
+				wantBound(t, status, tr, d.key)
+				for _, path := range []string{"/protected/resource", "/user/profile", "/userinfo"} {
+					if resp, body := d.send(path, nil, nil, tr.AccessToken); resp.StatusCode != http.StatusOK {
+						t.Errorf("GET %s with DPoP: got %d %s, want 200", path, resp.StatusCode, body)
+					}
+				}
+				// RFC 9449 Section 7.2: "such a protected resource MUST reject a
+				// DPoP-bound access token received as a bearer token".
+				if status, challenge := resourceStatus(t, srv, tr.AccessToken); status != http.StatusUnauthorized || !strings.Contains(challenge, `error="invalid_token"`) {
+					t.Errorf("the bound token as Bearer: got %d %q, want 401 invalid_token", status, challenge)
+				}
+				info := introspectRaw(t, srv, tr.AccessToken)
+				if cnf, _ := info["cnf"].(map[string]any); cnf["jkt"] != d.key.JKT() || info["token_type"] != "DPoP" {
+					t.Errorf("introspection (RFC 9449 Section 6.2): got %v, want cnf.jkt and token_type DPoP", info)
+				}
+				// The confidential client's refresh token is not bound (RFC 9449 Section 5).
+				status, refreshed := rawToken(t, srv, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}}, demoBasic)
+				if status != http.StatusOK || refreshed.TokenType != "Bearer" {
+					t.Errorf("confidential refresh without DPoP: got %d %+v, want 200 Bearer", status, refreshed)
+				}
+			})
+			t.Run("refresh_token: a public client's token is bound to its key", func(t *testing.T) {
+				d := newDPoPClient(t, srv)
+				code, verifier := codeFor(t, srv, spaConfig(srv, "read"))
+				status, tr := d.token(codeGrant(code, verifier, spaRedirectURI), spaAuth)
+				wantBound(t, status, tr, d.key)
+				thief := newDPoPClient(t, srv)
+				status, stolen := thief.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}}, spaAuth)
+				if status != http.StatusBadRequest || stolen.Error != "invalid_dpop_proof" {
+					t.Errorf("refresh with another key: got %d %+v, want 400 invalid_dpop_proof", status, stolen)
+				}
+				status, bare := rawToken(t, srv, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}}, spaAuth)
+				if status != http.StatusBadRequest || bare.Error != "invalid_dpop_proof" {
+					t.Errorf("refresh without a proof: got %d %+v, want 400 invalid_dpop_proof", status, bare)
+				}
+				status, refreshed := d.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}}, spaAuth)
+				wantBound(t, status, refreshed, d.key)
+				status, again := d.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshed.RefreshToken}}, spaAuth)
+				wantBound(t, status, again, d.key)
+			})
+			t.Run("client_credentials", func(t *testing.T) {
+				d := newDPoPClient(t, srv)
+				status, tr := d.token(url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}, demoPost)
+				wantBound(t, status, tr, d.key)
+				if resp, body := d.send("/protected/resource", nil, nil, tr.AccessToken); resp.StatusCode != http.StatusOK {
+					t.Errorf("resource: got %d %s", resp.StatusCode, body)
+				}
+			})
+			t.Run("device_code", func(t *testing.T) {
+				d := newDPoPClient(t, srv)
+				da := startDevice(t, deviceConfig(srv, "read"))
+				decideThroughPage(t, da, "allow")
+				status, tr := d.token(url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {da.DeviceCode}}, clientAuth{id: "device-client"})
+				wantBound(t, status, tr, d.key)
+			})
+			t.Run("dpop_jkt binds the code to a key (RFC 9449 Section 10)", func(t *testing.T) {
+				d, other := newDPoPClient(t, srv), newDPoPClient(t, srv)
+				code, verifier := codeFor(t, srv, spaConfig(srv, "read"), oauth2.SetAuthURLParam("dpop_jkt", d.key.JKT()))
+				status, tr := other.token(codeGrant(code, verifier, spaRedirectURI), spaAuth)
+				if status != http.StatusBadRequest || tr.Error != "invalid_dpop_proof" {
+					t.Errorf("the code with another key: got %d %+v, want 400 invalid_dpop_proof", status, tr)
+				}
+				code, verifier = codeFor(t, srv, spaConfig(srv, "read"), oauth2.SetAuthURLParam("dpop_jkt", d.key.JKT()))
+				status, tr = d.token(codeGrant(code, verifier, spaRedirectURI), spaAuth)
+				wantBound(t, status, tr, d.key)
+			})
+			t.Run("a DPoP header at PAR binds the code (RFC 9449 Section 10.1)", func(t *testing.T) {
+				d, other := newDPoPClient(t, srv), newDPoPClient(t, srv)
+				verifier := oauth2.GenerateVerifier()
+				form := url.Values{"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {spaRedirectURI},
+					"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
+				resp, body := d.send("/oauth/par", form, nil, "")
+				var pr parResponse
+				if err := json.Unmarshal([]byte(body), &pr); err != nil || resp.StatusCode != http.StatusCreated {
+					t.Fatalf("PAR with DPoP: got %d %s", resp.StatusCode, body)
+				}
+				code := newBrowser(t).allow(srv, parAuthorizeURL(srv, "spa-client", pr.RequestURI)).Query().Get("code")
+				if status, tr := other.token(codeGrant(code, verifier, spaRedirectURI), spaAuth); tr.Error != "invalid_dpop_proof" {
+					t.Errorf("the code with another key: got %d %+v, want invalid_dpop_proof", status, tr)
+				}
+				mismatch := url.Values{}
+				for k, v := range form {
+					mismatch[k] = v
+				}
+				mismatch.Set("dpop_jkt", other.key.JKT())
+				if resp, body := d.send("/oauth/par", mismatch, nil, ""); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+					t.Errorf("dpop_jkt of another key than the DPoP header's: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
+				}
+			})
+		})
+	})
+}
+
+// introspectRaw introspects a token as the demo client and returns the JSON.
+func introspectRaw(t *testing.T, srv *providertest.Server, token string) map[string]any {
+	t.Helper()
+	resp, body := tokenQuery(t, srv, "/oauth/introspect", token, demoBasic)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("introspect: %d %s", resp.StatusCode, body)
+	}
+	return m
+}
+
+// TestDPoPRefusals checks the errors of the token and resource endpoints
+// for bad proofs, on both stores, with the challenges of RFC 9449 Section 7.1.
+func TestDPoPRefusals(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		d := newDPoPClient(t, srv)
+		status, tr := d.token(url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}, demoPost)
+		wantBound(t, status, tr, d.key)
+
+		t.Run("a replayed proof is refused at the resource (RFC 9449 Section 11.1)", func(t *testing.T) {
+			if resp, _ := d.send("/protected/resource", nil, nil, tr.AccessToken); resp.StatusCode != http.StatusOK {
+				t.Fatalf("first use: got %d", resp.StatusCode)
+			}
+			resp, _ := d.raw(http.MethodGet, "/protected/resource", nil, nil, tr.AccessToken, d.lastProof)
+			challenge := resp.Header.Get("WWW-Authenticate")
+			if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(challenge, `DPoP error="invalid_dpop_proof"`) || !strings.Contains(challenge, `algs="ES256`) {
+				t.Errorf("replay: got %d %q, want 401 with a DPoP invalid_dpop_proof challenge listing algs", resp.StatusCode, challenge)
+			}
+		})
+		t.Run("a replayed proof is refused at the token endpoint", func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
+			proof := d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "POST", HTU: srv.Issuer + "/oauth/token"}, dpoptest.Options{})
+			if resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof); resp.StatusCode != http.StatusOK {
+				t.Fatalf("first use: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+				t.Errorf("replay: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
+			}
+		})
+		t.Run("a bound token with another key's proof is invalid_token", func(t *testing.T) {
+			thief := newDPoPClient(t, srv)
+			resp, _ := thief.send("/protected/resource", nil, nil, tr.AccessToken)
+			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `DPoP error="invalid_token"`) {
+				t.Errorf("got %d %q, want 401 DPoP invalid_token", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+			}
+		})
+		t.Run("an unbound token with the DPoP scheme is invalid_token", func(t *testing.T) {
+			_, bearer := rawToken(t, srv, url.Values{"grant_type": {"client_credentials"}}, demoPost)
+			if resp, _ := d.send("/protected/resource", nil, nil, bearer.AccessToken); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("got %d, want 401", resp.StatusCode)
+			}
+		})
+		t.Run("garbage, two headers, and a proof for another URI are invalid_dpop_proof", func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
+			other := d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "POST", HTU: srv.Issuer + "/oauth/revoke"}, dpoptest.Options{})
+			for name, proof := range map[string]string{"garbage": "%%%", "another URI": other, "a 100 KB header": strings.Repeat("a", 100<<10)} {
+				if resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+					t.Errorf("%s: got %d %s, want 400 invalid_dpop_proof", name, resp.StatusCode, body)
+				}
+			}
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/oauth/token", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", formCT)
+			req.Header.Add("DPoP", other)
+			req.Header.Add("DPoP", other)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body := readBody(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+				t.Errorf("two DPoP headers: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
+			}
+		})
+		t.Run("a client registered dpop_bound_access_tokens must send a proof (RFC 9449 Section 5.2)", func(t *testing.T) {
+			registerLike(t, srv, "testclient", "dpop-only", func(c *store.Client) { c.DPoPBoundAccessTokens = true })
+			auth := clientAuth{id: "dpop-only", secret: "testsecret"}
+			if status, tr := rawToken(t, srv, url.Values{"grant_type": {"client_credentials"}}, auth); status != http.StatusBadRequest || tr.Error != "invalid_dpop_proof" {
+				t.Errorf("without a proof: got %d %+v, want 400 invalid_dpop_proof", status, tr)
+			}
+			status, tr := d.token(url.Values{"grant_type": {"client_credentials"}}, auth)
+			wantBound(t, status, tr, d.key)
+		})
+		t.Run("concurrent requests with one proof: exactly one is served", func(t *testing.T) {
+			proof := d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "GET", HTU: srv.Issuer + "/protected/resource", ATH: dpoptest.ATH(tr.AccessToken)}, dpoptest.Options{})
+			const racers = 8
+			statuses := make([]int, racers)
+			var wg sync.WaitGroup
+			for i := range racers {
+				wg.Go(func() {
+					req, _ := http.NewRequest(http.MethodGet, srv.URL+"/protected/resource", nil)
+					req.Header.Set("Authorization", "DPoP "+tr.AccessToken)
+					req.Header.Set("DPoP", proof)
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resp.Body.Close()
+					statuses[i] = resp.StatusCode
+				})
+			}
+			wg.Wait()
+			served := 0
+			for _, s := range statuses {
+				if s == http.StatusOK {
+					served++
+				}
+			}
+			if served != 1 {
+				t.Errorf("statuses %v: got %d served, want exactly 1", statuses, served)
+			}
+		})
+	})
+}
+
+func TestDPoPNonceChallenges(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{Configure: nonceConfig(true)})
+	d := newDPoPClient(t, srv)
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
+	proof := d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "POST", HTU: srv.Issuer + "/oauth/token"}, dpoptest.Options{})
+	resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "use_dpop_nonce") || resp.Header.Get("DPoP-Nonce") == "" {
+		t.Fatalf("token request without a nonce (RFC 9449 Section 8): got %d %s nonce %q, want 400 use_dpop_nonce with DPoP-Nonce",
+			resp.StatusCode, body, resp.Header.Get("DPoP-Nonce"))
+	}
+	status, tr := d.token(form, noAuth)
+	wantBound(t, status, tr, d.key)
+	d.nonce = ""
+	proof = d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "GET", HTU: srv.Issuer + "/protected/resource", ATH: dpoptest.ATH(tr.AccessToken)}, dpoptest.Options{})
+	resp, _ = d.raw(http.MethodGet, "/protected/resource", nil, nil, tr.AccessToken, proof)
+	if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized ||
+		!strings.HasPrefix(challenge, `DPoP error="use_dpop_nonce"`) || resp.Header.Get("DPoP-Nonce") == "" {
+		t.Errorf("resource request without a nonce (RFC 9449 Section 9): got %d %q, want 401 DPoP use_dpop_nonce with DPoP-Nonce", resp.StatusCode, challenge)
+	}
+	if resp, body := d.send("/protected/resource", nil, nil, tr.AccessToken); resp.StatusCode != http.StatusOK || resp.Header.Get("DPoP-Nonce") == "" {
+		t.Errorf("with the nonce: got %d %s, want 200 and the next nonce", resp.StatusCode, body)
+	}
+}

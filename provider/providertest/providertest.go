@@ -39,6 +39,9 @@ type Options struct {
 	// DevicePollInterval overrides the device grant's polling interval when
 	// non-zero (default 5 s), so device tests need not wait.
 	DevicePollInterval time.Duration
+	// DPoPNonce turns DPOP_NONCE on (RFC 9449 Sections 8, 9), for tests
+	// outside this module, which cannot name the config type.
+	DPoPNonce bool
 	// Configure, if set, may change any other setting before start.
 	Configure func(*config.Config)
 	// LogOutput receives the provider's log (default: discarded), for tests
@@ -82,6 +85,7 @@ func New(t testing.TB, opts Options) *Server {
 	if opts.DevicePollInterval != 0 {
 		cfg.DevicePollInterval = opts.DevicePollInterval
 	}
+	cfg.DPoPNonce = opts.DPoPNonce
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}

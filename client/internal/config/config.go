@@ -41,6 +41,12 @@ type Config struct {
 	// MetricsAddr (METRICS_ADDR): "" serves /metrics on ClientAddr; an
 	// address serves it only there.
 	MetricsAddr string
+	// DPoP (DPOP, "on" or "off", default off): the web app binds its tokens
+	// to a DPoP key ([RFC 9449]) and proves possession on every token and
+	// resource request.
+	//
+	// [RFC 9449]: https://www.rfc-editor.org/rfc/rfc9449
+	DPoP string
 }
 
 // Values of TEACHING_MODE.
@@ -60,6 +66,7 @@ func Default() Config {
 		ClientAddr:     ":3000",
 		DeviceClientID: "device-client",
 		TeachingMode:   TeachingAuto,
+		DPoP:           "off",
 	}
 }
 
@@ -80,6 +87,7 @@ func FromEnv(lookup func(string) (string, bool)) Config {
 		"LOG_FORMAT":           &c.LogFormat,
 		"LOG_LEVEL":            &c.LogLevel,
 		"METRICS_ADDR":         &c.MetricsAddr,
+		"DPOP":                 &c.DPoP,
 	} {
 		if v, ok := lookup(name); ok && v != "" {
 			*field = v
@@ -111,6 +119,9 @@ func (c Config) Validate() error {
 	case TeachingOn, TeachingOff, TeachingAuto:
 	default:
 		errs = append(errs, fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %q", c.TeachingMode))
+	}
+	if c.DPoP != "on" && c.DPoP != "off" {
+		errs = append(errs, fmt.Errorf("config: DPOP must be on or off, got %q", c.DPoP))
 	}
 	return errors.Join(errs...)
 }

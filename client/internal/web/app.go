@@ -17,7 +17,9 @@
 //	home.go         GET /                         RFC 6749 Section 4.1 (the diagram and the walkthrough)
 //
 // walkthrough.go turns each exchange into an xray.Hop and, in teaching mode,
-// fetches the provider's trace of it.
+// fetches the provider's trace of it. With DPOP=on the token and resource
+// requests go through a dpop.Transport (package internal/dpop, RFC 9449),
+// and the walkthrough shows each proof decoded.
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 package web
@@ -38,6 +40,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/dpop"
 	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/session"
 	"github.com/oauth-reference/client/internal/wirelog"
@@ -78,14 +81,17 @@ type App struct {
 	oauth    *oauth2.Config
 	verifier *oidc.IDTokenVerifier
 	http     *http.Client
-	wire     *wirelog.Log
-	tracer   *xray.Tracer // the provider's traces, read in teaching mode
-	sessions *session.Store[sessionData]
-	cookies  sessions.Store
-	pages    pages
-	log      *slog.Logger
-	now      func() time.Time
-	metrics  *service.Metrics
+	// oauthHTTP makes the token and resource requests: a.http, or with
+	// DPOP=on a client whose transport adds DPoP proofs (RFC 9449).
+	oauthHTTP *http.Client
+	wire      *wirelog.Log
+	tracer    *xray.Tracer // the provider's traces, read in teaching mode
+	sessions  *session.Store[sessionData]
+	cookies   sessions.Store
+	pages     pages
+	log       *slog.Logger
+	now       func() time.Time
+	metrics   *service.Metrics
 }
 
 // New builds the application from the provider's metadata.
@@ -130,10 +136,30 @@ func New(opts Options) (*App, error) {
 		Endpoint:     a.back.Endpoint(),
 		Scopes:       loginScopes,
 	}
+	if a.oauthHTTP, err = a.newOAuthClient(); err != nil {
+		return nil, err
+	}
 	a.verifier = a.newVerifier()
 	a.tracer = &xray.Tracer{BaseURL: a.cfg.BackChannel(), Client: a.http}
 	a.cookies = a.newCookieStore()
 	return a, nil
+}
+
+// newOAuthClient returns the client of the token and resource requests.
+// With DPOP=on it holds a DPoP key for the life of the process and proves
+// possession of it on each of those requests, so every token the provider
+// issues to this app is bound to the key ([RFC 9449 Section 5]).
+//
+// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
+func (a *App) newOAuthClient() (*http.Client, error) {
+	if a.cfg.DPoP != "on" {
+		return a.http, nil
+	}
+	key, err := dpop.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Timeout: a.http.Timeout, Transport: &dpop.Transport{Key: key, Base: a.http.Transport, Now: a.now}}, nil
 }
 
 // newVerifier returns the ID token verifier of [OpenID Connect Core 1.0
@@ -220,7 +246,7 @@ func (a *App) handleMethodNotAllowed(c *gin.Context) {
 // of one browser session: x/oauth2 and go-oidc use the back-channel client,
 // and the exchanges go into that session's wire log.
 func (a *App) backChannel(ctx context.Context, log *wirelog.Log) context.Context {
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, a.http)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, a.oauthHTTP)
 	if log != nil {
 		ctx = wirelog.NewContext(ctx, log)
 	}

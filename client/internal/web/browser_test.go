@@ -328,7 +328,7 @@ func TestBrowserDeny(t *testing.T) {
 func TestBrowserSPA(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
-	h := newHarness(t, providertest.Options{})
+	h := newHarness(t, providertest.Options{DPoPNonce: true})
 
 	// (A) The page's script builds the request: PKCE S256 with WebCrypto.
 	tb.do("opening the SPA",
@@ -345,7 +345,7 @@ func TestBrowserSPA(t *testing.T) {
 			t.Errorf("authorization request: %s = %q, want %q", name, got, want)
 		}
 	}
-	for _, name := range []string{"state", "nonce", "code_challenge"} {
+	for _, name := range []string{"state", "nonce", "code_challenge", "dpop_jkt"} {
 		if len(q.Get(name)) != 43 {
 			t.Errorf("authorization request: %s = %q, want 256 bits, base64url (43 characters)", name, q.Get(name))
 		}
@@ -370,10 +370,17 @@ func TestBrowserSPA(t *testing.T) {
 	hops := run(tb, "reading the hops", chromedp.Text(chromedp.CSS("#hops")))
 	mustContain(t, "the SPA's hops", hops, "(A)Authorization request", "code_challenge_method", "(C)Authorization response",
 		"state is the one this tab sent in (A)", "(D)Access token request and response", "code_verifier=••••••",
-		"HTTP 200", `"token_type": "Bearer"`, "ID token validation (E)", "nonce is the one this tab sent in (A)",
-		"Protected resource request", "Authorization: Bearer eyJ",
+		"HTTP 200", `"token_type": "DPoP"`, "ID token validation (E)", "nonce is the one this tab sent in (A)",
+		"Protected resource request", "Authorization: DPoP eyJ",
 		// the provider's checks of the token request, from its trace
-		"The provider's checks", "a public client presents no secret", "code_verifier matches the S256 code_challenge")
+		"The provider's checks", "a public client presents no secret", "code_verifier matches the S256 code_challenge",
+		// RFC 9449: each token and resource request carries a proof, shown
+		// decoded; the first token request learns the server's nonce.
+		"The DPoP proof, decoded", `"typ": "dpop+jwt"`, `"ath": "`, "use_dpop_nonce", "DPoP-Nonce: ")
+	extractable := run(tb, "reading the DPoP key", chromedp.Evaluate[bool](`dpop.key.privateKey.extractable`))
+	if extractable {
+		t.Error("the SPA's DPoP private key is extractable, want a non-extractable WebCrypto key (RFC 9449 Section 11.4)")
+	}
 	if strings.Contains(hops, "✗") {
 		t.Errorf("a check failed:\n%s", hops)
 	}
@@ -408,6 +415,9 @@ func TestBrowserSPA(t *testing.T) {
 	run(tb, "waiting for the refresh", chromedp.Poll[bool](`document.getElementById("hops").textContent.includes("Refresh token grant") &&
 		document.getElementById("hops").textContent.split("Protected resource request").length === 3`))
 	access := run(tb, "reading the access token in memory", chromedp.Evaluate[string](`tokens.access_token`))
+	if status := h.bearer(access); status != http.StatusUnauthorized {
+		t.Errorf("the SPA's DPoP-bound access token sent as a Bearer token (a thief without the key) got %d, want 401", status)
+	}
 	tb.do("logging out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#notice")))
 	if n := strings.Count(run(tb, "reading the hops", chromedp.Text(chromedp.CSS("#hops"))), "Token revocation"); n != 2 {
 		t.Errorf("%d revocation hops, want 2", n)
@@ -424,7 +434,13 @@ func TestBrowserSPA(t *testing.T) {
 		t.Errorf("after a reload the SPA shows an error: %s", run(tb, "reading the error", chromedp.Text(chromedp.CSS("#error"))))
 	}
 	mustContain(t, "hops after a reload", run(tb, "reading the hops", chromedp.Text(chromedp.CSS("#hops"))), "(A)Authorization request", "Token revocation")
-	tb.noConsoleErrors()
+	// The one error the browser may log: the first token request's 400
+	// use_dpop_nonce, which the page answers by retrying with the nonce.
+	for _, e := range tb.consoleErrors() {
+		if !strings.Contains(e, "/oauth/token: Failed to load resource: the server responded with a status of 400") {
+			t.Errorf("the browser reported an error: %s", e)
+		}
+	}
 }
 
 func TestConsentPageRefusesFraming(t *testing.T) {

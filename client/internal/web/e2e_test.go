@@ -38,6 +38,12 @@ type harness struct {
 // client's callback) and the client app, both on 127.0.0.1.
 func newHarness(t *testing.T, opts providertest.Options) *harness {
 	t.Helper()
+	return newHarnessConfig(t, opts, func(*config.Config) {})
+}
+
+// newHarnessConfig is newHarness with the client's settings changed by configure.
+func newHarnessConfig(t *testing.T, opts providertest.Options, configure func(*config.Config)) *harness {
+	t.Helper()
 	clientSrv := httptest.NewUnstartedServer(nil)
 	clientURL := "http://" + clientSrv.Listener.Addr().String()
 	opts.RedirectURI = clientURL + "/callback"
@@ -50,6 +56,7 @@ func newHarness(t *testing.T, opts providertest.Options) *harness {
 	}
 	cfg.RedirectURI = opts.RedirectURI
 	cfg.SessionSecret = "e2e test secret"
+	configure(&cfg)
 	sp := &spy{}
 	wire := wirelog.NewLog(captureSize)
 	backChannel := &http.Client{Timeout: 10 * time.Second, Transport: &wirelog.Transport{Base: sp, Log: wire}}
@@ -602,4 +609,31 @@ func TestE2EAnonymousLoginsDoNotSignOutAUser(t *testing.T) {
 	}
 	_, home := h.get(h.client.URL + "/")
 	mustContain(t, "home page after 10,005 anonymous logins", home, "Signed in as Demo User")
+}
+
+// TestE2EDPoPBindsTheTokens runs the web app with DPOP=on against a provider
+// that requires nonces (RFC 9449): its tokens come back bound (token_type
+// DPoP), the resources accept them with proofs, the walkthrough shows each
+// proof decoded, and the bound token is refused as a Bearer token.
+func TestE2EDPoPBindsTheTokens(t *testing.T) {
+	t.Parallel()
+	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
+	home := h.login()
+	mustContain(t, "home page", home, "bound to this app&#39;s DPoP key", "The DPoP proof, decoded",
+		`&#34;typ&#34;: &#34;dpop&#43;jwt&#34;`, `&#34;htu&#34;: &#34;`+h.provider.URL+`/oauth/token&#34;`, "use_dpop_nonce")
+	resp, page := h.get(h.client.URL + "/resource")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /resource: %d", resp.StatusCode)
+	}
+	mustContain(t, "resource page", page, "This page is secured.", "&#34;id&#34;: &#34;user1&#34;", "&#34;ath&#34;", "Authorization: DPoP ")
+	req, _ := http.NewRequest(http.MethodGet, h.provider.URL+"/protected/resource", nil)
+	req.Header.Set("Authorization", "Bearer "+h.spy.lastAccessToken())
+	stolen, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stolen.Body.Close()
+	if stolen.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the app's bound token used as a Bearer token: got %d, want 401", stolen.StatusCode)
+	}
 }

@@ -101,7 +101,7 @@ func (a *App) loginView(lg *login) *loginView {
 		Scope:  scope,
 		Expiry: expiryText(lg.Token, now),
 		Tokens: []tokenView{
-			tokenOf("Access token", "JWT access token, RFC 9068; sent as a Bearer token, RFC 6750", lg.Token.AccessToken, now),
+			tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken, now),
 			tokenOf("Refresh token", "RFC 6749 Section 1.5; rotated on every use", lg.Token.RefreshToken, now),
 			tokenOf("ID token", "OpenID Connect Core Section 2; verified by this client (signature, iss, aud, exp, nonce)", lg.IDToken, now),
 		},
@@ -132,4 +132,13 @@ func expiryText(tok *oauth2.Token, now time.Time) string {
 	default:
 		return "expired " + tokenview.When(tok.Expiry, now) + "; the next resource call refreshes it"
 	}
+}
+
+// accessTokenNote says how the access token is used: as a Bearer token, or
+// bound to this app's DPoP key (token_type DPoP, RFC 9449 Section 5).
+func accessTokenNote(tok *oauth2.Token) string {
+	if tok.Type() == "DPoP" {
+		return "JWT access token, RFC 9068; bound to this app's DPoP key (cnf.jkt), sent with a DPoP proof, RFC 9449"
+	}
+	return "JWT access token, RFC 9068; sent as a Bearer token, RFC 6750"
 }

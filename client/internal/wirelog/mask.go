@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/oauth-reference/client/internal/tokenview"
 )
@@ -159,6 +160,20 @@ func maskTree(v any) any {
 	return v
 }
 
+// decodeJWT shows a DPoP proof's header and claims ("" when there is none
+// or it cannot be decoded). Nothing in them is secret: the ath claim is a
+// hash of the access token, not the token.
+func decodeJWT(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	jwt, err := tokenview.Decode(raw, time.Time{})
+	if err != nil {
+		return ""
+	}
+	return jwt.Header + "\n.\n" + jwt.Claims
+}
+
 // maskAuthorization masks an Authorization header. For HTTP Basic client
 // authentication ([RFC 6749 Section 2.3.1]) it shows the client_id, which is
 // not secret, and hides the password; a Bearer token ([RFC 6750 Section 2.1])
@@ -181,6 +196,8 @@ func maskAuthorization(v string) string {
 		return fmt.Sprintf("Basic base64(%s:%s)", id, tokenview.MaskSecret("secret"))
 	case "bearer":
 		return "Bearer " + tokenview.Mask(cred)
+	case "dpop": // a DPoP-bound token, RFC 9449 Section 7.1
+		return "DPoP " + tokenview.Mask(cred)
 	default:
 		return scheme + " " + tokenview.MaskSecret(cred)
 	}

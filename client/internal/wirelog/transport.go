@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/oauth-reference/client/internal/tokenview"
 )
 
 // maxCapture is how much of a body is read for the log. A longer JSON or
@@ -38,7 +40,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Time:          start,
 		Method:        req.Method,
 		URL:           MaskURL(req.URL),
-		RequestHeader: pickHeaders(req.Header, "Authorization", "Content-Type", "Accept"),
+		RequestHeader: pickHeaders(req.Header, "Authorization", "DPoP", "Content-Type", "Accept"),
+		DPoPProof:     decodeJWT(req.Header.Get("DPoP")),
 		RequestBody:   maskBody(req.Header.Get("Content-Type"), reqBody),
 	}
 	resp, err := t.base().RoundTrip(req)
@@ -49,7 +52,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	e.Status = resp.StatusCode
-	e.ResponseHeader = pickHeaders(resp.Header, "Content-Type", "Cache-Control", "Pragma", "WWW-Authenticate", "X-Request-Id")
+	e.ResponseHeader = pickHeaders(resp.Header, "Content-Type", "Cache-Control", "Pragma", "WWW-Authenticate", "DPoP-Nonce", "X-Request-Id")
 	e.RequestID = resp.Header.Get("X-Request-Id")
 	e.ResponseBody = maskBody(resp.Header.Get("Content-Type"), captureResponseBody(resp))
 	log.Add(e)
@@ -115,8 +118,11 @@ func pickHeaders(h http.Header, names ...string) map[string]string {
 	out := map[string]string{}
 	for _, name := range names {
 		if v := h.Get(name); v != "" {
-			if name == "Authorization" {
+			switch name {
+			case "Authorization":
 				v = maskAuthorization(v)
+			case "DPoP":
+				v = tokenview.Mask(v) + " (decoded below)"
 			}
 			out[name] = v
 		}

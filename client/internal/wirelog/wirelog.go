@@ -26,6 +26,10 @@ type Exchange struct {
 	// RequestID is the response's X-Request-Id: the provider's name for
 	// this request, under which it keeps its trace.
 	RequestID string
+	// DPoPProof is the request's DPoP proof (RFC 9449 Section 4.2),
+	// decoded: its JOSE header and its claims, as JSON. The proof itself is
+	// shown shortened; it was used once and is refused if sent again.
+	DPoPProof string
 }
 
 // Log keeps the most recent exchanges, up to a fixed number. It is safe for

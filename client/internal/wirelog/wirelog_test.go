@@ -182,7 +182,7 @@ func TestMaskURLAndAuthorization(t *testing.T) {
 	for in, want := range map[string]string{
 		"Bearer " + accessToken: "Bearer eyJhbG…acc1",
 		"Basic bm9jb2xvbg==":    "Basic ••••••",
-		"DPoP abc":              "DPoP ••••••",
+		"DPoP " + accessToken:   "DPoP eyJhbG…acc1",
 	} {
 		if got := maskAuthorization(in); got != want {
 			t.Errorf("maskAuthorization(%q) = %q, want %q", in, got, want)

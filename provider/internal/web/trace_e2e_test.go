@@ -143,7 +143,8 @@ var (
 		"registered for the authorization code grant", "scope is known"}
 	pkceRules   = []string{"code_challenge_method is S256", "43 base64url"}
 	oidcRules   = []string{"prompt holds known values"}
-	bearerRules = []string{"not in the query string", "carries an access token", "signature, typ, iss, aud and exp", "nor its grant is revoked"}
+	tokenRules  = []string{"not in the query string", "carries an access token", "signature, typ, iss, aud and exp", "nor its grant is revoked"}
+	bearerRules = join(tokenRules, []string{"DPoP-bound access token is not accepted as a Bearer token"})
 )
 
 func join(parts ...[]string) []string {
@@ -256,7 +257,7 @@ func walkCodeFlow(w *walker) {
 		checks:  join(formRules, clientRules, []string{"carries the token", "token is valid", "issued to the client that revokes it"}),
 		changes: []string{"grant revoked: its refresh and access tokens are dead"}},
 		"POST", "/oauth/revoke", url.Values{"token": {refresh2}, "client_id": {"testclient"}, "client_secret": {walkClientSecret}}, nil)
-	w.do(walkStep{name: "a revoked token", outcome: "invalid_token", checks: bearerRules}, "GET", "/protected/resource", nil, bearerHeader(access))
+	w.do(walkStep{name: "a revoked token", outcome: "invalid_token", checks: tokenRules}, "GET", "/protected/resource", nil, bearerHeader(access))
 	w.token(walkStep{name: "refresh token reuse", outcome: "invalid_grant",
 		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
 			"one this server issued", "issued to this client", "not been used"}),

@@ -15,6 +15,7 @@
 //	logout.go       POST /logout, GET /?state=…   RFC 7009 Section 2, RFC 7662 Section 2, OIDC RP-Initiated Logout Section 2
 //	spa.go          GET /spa                      RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
 //	home.go         GET /                         RFC 6749 Section 4.1 (the diagram and the walkthrough)
+//	attacks.go      GET /attacks, POST /attacks/… RFC 9700 Section 4 (the attack lab)
 //
 // walkthrough.go turns each exchange into an xray.Hop and, in teaching mode,
 // fetches the provider's trace of it. With DPOP=on the token and resource
@@ -224,6 +225,8 @@ func (a *App) Handler() http.Handler {
 	pages.POST("/refresh", a.handleRefresh)
 	pages.POST("/logout", a.handleLogout)
 	pages.GET("/spa", a.handleSPA)
+	pages.GET("/attacks", a.handleAttacks)
+	pages.POST("/attacks/:name", a.handleAttack)
 	pages.GET("/spa/callback", a.handleSPA)
 	r.NoRoute(a.handleNotFound)
 	r.NoMethod(a.handleMethodNotAllowed)

@@ -41,6 +41,10 @@ func (a *App) handleCallback(c *gin.Context) {
 		a.renderFailure(c, err, walk)
 		return
 	}
+	if p.Attack != "" {
+		a.finishAttack(c, s, p, q.Get("code"), walk)
+		return
+	}
 	if p.StepByStep {
 		a.holdResponse(c, s, heldResponse{Pending: p, Code: q.Get("code"), Walk: walk, Created: a.now()})
 		return
@@ -232,7 +236,7 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 			Retry:   true,
 		}).withCause(err)
 	}
-	lg := &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now()}
+	lg := &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now(), UsedCode: code, CodeVerifier: p.CodeVerifier}
 	return lg, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), nil
 }
 

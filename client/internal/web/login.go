@@ -7,9 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gin-gonic/gin"
-	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
@@ -37,22 +35,13 @@ const stepByStepField = "step_by_step"
 // [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
 // [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
 func (a *App) handleLogin(c *gin.Context) {
-	s, ok := a.currentSession(c)
+	s, ok := a.anySession(c)
 	if !ok {
-		var err error
-		if s, err = a.startSession(c, sessionData{}); err != nil {
-			a.renderInternalError(c, "starting a session", err)
-			return
-		}
+		return
 	}
-	p := pendingAuthorization{
-		State:        randomToken(),
-		Nonce:        randomToken(),
-		CodeVerifier: oauth2.GenerateVerifier(),
-		Created:      a.now(),
-		StepByStep:   c.Query(stepByStepField) == "on",
-	}
-	authURL := a.oauth.AuthCodeURL(p.State, oauth2.S256ChallengeOption(p.CodeVerifier), oidc.Nonce(p.Nonce))
+	p := a.newPending()
+	p.StepByStep = c.Query(stepByStepField) == "on"
+	authURL := a.authorizationURL(p)
 	p.Request = authorizationRequestHop(authURL, a.now())
 	s.Lock()
 	s.Data.addPending(p, a.now())

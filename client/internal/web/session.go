@@ -57,6 +57,7 @@ type pendingAuthorization struct {
 	Created      time.Time
 	Request      xray.Hop // step (A) as sent, for the walkthrough
 	StepByStep   bool     // pause at (C) and before (E)
+	Attack       string   // the attack lab's demonstration this request belongs to, or ""
 }
 
 // login is the result of a successful authorization code grant.
@@ -65,6 +66,11 @@ type login struct {
 	IDToken string // the raw ID token, verified
 	User    user
 	At      time.Time
+	// UsedCode and CodeVerifier are the redeemed authorization code and its
+	// PKCE verifier, kept on the server only so the attack lab can show a
+	// replay of the very same request (code-replay, see attacks.go).
+	UsedCode     string
+	CodeVerifier string
 }
 
 // user is the resource owner, from the verified ID token and userinfo.
@@ -114,6 +120,20 @@ func (a *App) startSession(c *gin.Context, data sessionData) (*webSession, error
 	cs := sessions.Default(c)
 	cs.Set(sessionKey, s.ID())
 	return s, cs.Save()
+}
+
+// anySession returns the caller's session, starting an empty one when
+// there is none. On failure it writes the error page and returns false.
+func (a *App) anySession(c *gin.Context) (*webSession, bool) {
+	if s, ok := a.currentSession(c); ok {
+		return s, true
+	}
+	s, err := a.startSession(c, sessionData{})
+	if err != nil {
+		a.renderInternalError(c, "starting a session", err)
+		return nil, false
+	}
+	return s, true
 }
 
 // endSession deletes the session on the server and the cookie in the browser.

@@ -1,0 +1,479 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/xray"
+)
+
+// attack is one demonstration of the attack lab: an attack of
+// [RFC 9700 Section 4] tried against the real provider, with every defence
+// on. Run sends what an attacker would send, through the back-channel
+// client (so the exchanges become hops, with the provider's traces), and
+// reports what stopped it and what it left behind.
+//
+// [RFC 9700 Section 4]: https://www.rfc-editor.org/rfc/rfc9700#section-4
+type attack struct {
+	Name       string
+	Title      string
+	Tries      string   // what the attacker tries, in a sentence
+	Expect     string   // what must happen
+	Ref        xray.Ref // the section describing the attack or its defence
+	NeedsLogin bool     // it uses the tokens of this browser's login
+	run        func(a *App, c *gin.Context, s *webSession) attackResult
+}
+
+// attackResult is what a demonstration found.
+type attackResult struct {
+	Answer string // the answer to the attacker, in words
+	Note   string // how the demonstration was run, when it needs saying
+	// Hops are what the attacker sent and what came back.
+	Hops []xray.Hop
+	// Aftermath are the checks made after the attack: each passes when the
+	// defence left things as they must be.
+	Aftermath []xray.Check
+	// Unavailable says why the demonstration cannot run here.
+	Unavailable string
+	// Redirect, when set, sends the browser there instead of showing a
+	// page: the demonstration goes on when the browser comes back.
+	Redirect string
+}
+
+// attacks are the demonstrations, in the order the lab lists them.
+var attacks = []attack{
+	{"code-replay", "Authorization code replay",
+		"Redeem this login's authorization code a second time, exactly as the client first did.",
+		"invalid_grant, and every token of that grant revoked: the next resource call gets 401.",
+		"RFC 6749 Section 4.1.2", true, (*App).attackCodeReplay},
+	{"refresh-reuse", "Refresh token reuse",
+		"Refresh, then present the refresh token that the rotation has just retired.",
+		"invalid_grant, and the newest refresh token and the access tokens of the grant are dead too.",
+		"RFC 9700 Section 4.14.2", true, (*App).attackRefreshReuse},
+	{"pkce-wrong-verifier", "PKCE with the wrong code_verifier",
+		"A fresh authorization that you approve, then the code exchanged with a code_verifier that is not the one behind the code_challenge (as an attacker who stole the code would have to).",
+		"invalid_grant, and no tokens.",
+		"RFC 7636 Section 4.6", false, (*App).attackPKCEWrongVerifier},
+	{"redirect-uri-mismatch", "redirect_uri differing by one character",
+		"An authorization request whose redirect_uri differs from the registered one by its last character, as if an attacker wanted the code sent to a page of theirs.",
+		"The provider's error page, and no redirect anywhere.",
+		"RFC 6749 Section 3.1.2.4", false, (*App).attackRedirectURIMismatch},
+	{"state-forgery", "Forged state (login CSRF)",
+		"The client's callback receives a code and a state this browser's session never issued: an attacker's own authorization response planted in your browser.",
+		"403, and the code is never exchanged.",
+		"RFC 6749 Section 10.12", false, (*App).attackStateForgery},
+	{"iss-mixup", "Mix-up: another issuer's iss",
+		"The callback receives the state this session is waiting for, but an iss naming another authorization server.",
+		"Refused, and the code is never exchanged.",
+		"RFC 9207 Section 2.4", false, (*App).attackIssMixup},
+	{"token-in-query", "Access token in the query string",
+		"Call the resource server with this login's access token as ?access_token= instead of in the Authorization header.",
+		"Refused by the resource server: URLs end up in logs and Referer headers.",
+		"RFC 9700 Section 4.3.2", true, (*App).attackTokenInQuery},
+	{"dpop-replay", "DPoP proof replay",
+		"Resend a DPoP proof already used, or use a DPoP-bound access token as a plain Bearer token.",
+		"Refused: invalid_dpop_proof or invalid_token.",
+		"RFC 9449 Section 11.1", true, (*App).attackDPoPReplay},
+}
+
+// findAttack returns the attack named name.
+func findAttack(name string) (attack, bool) {
+	for _, at := range attacks {
+		if at.Name == name {
+			return at, true
+		}
+	}
+	return attack{}, false
+}
+
+// attacksView is the content of the attack lab page.
+type attacksView struct {
+	Attacks   []attack
+	LoggedIn  bool
+	CSRFToken string
+	// Run and Result are the demonstration just run, if any.
+	Run     *attack
+	Result  attackResult
+	Walk    walkView
+	Defence *xray.Check // the check that stopped the attack
+	By      string      // who made that check: the provider or the client
+}
+
+// handleAttacks handles "GET /attacks": the list of demonstrations, each a
+// form that runs it. A browser without a session gets one, for the forms'
+// CSRF token.
+func (a *App) handleAttacks(c *gin.Context) {
+	s, ok := a.anySession(c)
+	if !ok {
+		return
+	}
+	a.renderAttacks(c, s, nil, attackResult{})
+}
+
+// handleAttack handles "POST /attacks/{name}": it runs one demonstration
+// and shows what was sent, the answer, the defence and the aftermath.
+func (a *App) handleAttack(c *gin.Context) {
+	at, ok := findAttack(c.Param("name"))
+	if !ok {
+		a.handleNotFound(c)
+		return
+	}
+	s, ok := a.currentSession(c)
+	if !ok {
+		a.renderCSRFError(c)
+		return
+	}
+	s.Lock()
+	valid, loggedIn := validCSRF(c, s.Data.CSRFToken), s.Data.Login != nil
+	s.Unlock()
+	switch {
+	case !valid:
+		a.renderCSRFError(c)
+		return
+	case at.NeedsLogin && !loggedIn:
+		a.renderNotLoggedIn(c)
+		return
+	}
+	res := at.run(a, c, s)
+	if res.Redirect != "" {
+		c.Redirect(http.StatusSeeOther, res.Redirect)
+		return
+	}
+	a.renderAttacks(c, s, &at, res)
+}
+
+// renderAttacks writes the lab page, with the result of run when there is one.
+func (a *App) renderAttacks(c *gin.Context, s *webSession, run *attack, res attackResult) {
+	s.Lock()
+	v := attacksView{Attacks: attacks, LoggedIn: s.Data.Login != nil, CSRFToken: s.Data.CSRFToken, Run: run, Result: res}
+	if run != nil {
+		s.Data.Walk.Add(res.Hops...)
+	}
+	s.Unlock()
+	if run != nil {
+		v.Walk = a.viewHops(c.Request.Context(), res.Hops)
+		v.Defence, v.By = defenceOf(v.Walk.Hops)
+	}
+	title := "Attack lab"
+	if run != nil {
+		title = "Attack: " + run.Title
+	}
+	a.render(c, http.StatusOK, "attacks.html", title, v)
+}
+
+// defenceOf returns the first check that failed in hops, preferring, in
+// each hop, the provider's (from its trace) to the client's own.
+func defenceOf(hops []xray.Hop) (*xray.Check, string) {
+	for _, h := range hops {
+		if h.Trace != nil {
+			if c := firstFailed(h.Trace.Checks); c != nil {
+				return c, "the provider (its trace of request " + h.Trace.RequestID + ")"
+			}
+		}
+		if c := firstFailed(h.Checks); c != nil {
+			return c, "the client's own check"
+		}
+	}
+	return nil, ""
+}
+
+func firstFailed(checks []xray.Check) *xray.Check {
+	for i := range checks {
+		if !checks[i].Passed {
+			return &checks[i]
+		}
+	}
+	return nil
+}
+
+// outcome is one aftermath check.
+func outcome(rule string, ref xray.Ref, passed bool, detail string) xray.Check {
+	return xray.Check{Rule: rule, Ref: ref, Passed: passed, Detail: detail}
+}
+
+// tokenAnswer says in words how the token endpoint answered a request
+// that returned err.
+func tokenAnswer(err error) string {
+	var re *oauth2.RetrieveError
+	switch {
+	case err == nil:
+		return "tokens issued"
+	case errors.As(err, &re):
+		return fmt.Sprintf("%d %s", re.Response.StatusCode, re.ErrorCode)
+	}
+	return "no answer: " + err.Error()
+}
+
+// isInvalidGrant reports whether err is the token endpoint's invalid_grant
+// ([RFC 6749 Section 5.2]).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func isInvalidGrant(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.ErrorCode == "invalid_grant"
+}
+
+// resourceStatus calls the provider's protected resource with accessToken
+// as a Bearer token ([RFC 6750 Section 2.1]) and returns the status.
+//
+// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+func (a *App) resourceStatus(ctx context.Context, accessToken string) int {
+	return a.send(ctx, a.resourceURL(protectedResourcePath), "Bearer "+accessToken)
+}
+
+// send makes a GET to rawURL with the Authorization header authz (none
+// when empty), following no redirect, and returns the status (0 when no
+// answer came).
+func (a *App) send(ctx context.Context, rawURL, authz string) int {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return 0
+	}
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
+	}
+	noRedirect := *a.http
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// attackCodeReplay redeems the login's code again. [RFC 6749 Section 4.1.2]:
+// "If an authorization code is used more than once, the authorization
+// server MUST deny the request and SHOULD revoke (when possible) all tokens
+// previously issued based on that authorization code."
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
+	s.Lock()
+	defer s.Unlock()
+	lg := s.Data.Login
+	ctx, capture := a.recording(c.Request.Context())
+	_, err := a.oauth.Exchange(ctx, lg.UsedCode, oauth2.VerifierOption(lg.CodeVerifier))
+	status := a.resourceStatus(ctx, lg.Token.AccessToken)
+	return attackResult{
+		Answer: tokenAnswer(err),
+		Hops:   a.hopsOf(capture.Entries()),
+		Aftermath: []xray.Check{
+			outcome("the replayed code was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(err), tokenAnswer(err)),
+			outcome("the access token issued for that code is revoked: the resource server answers 401", "RFC 6749 Section 4.1.2",
+				status == http.StatusUnauthorized, fmt.Sprintf("GET %s answered %s", protectedResourcePath, http.StatusText(status))),
+		},
+		Note: "Your login's tokens are now revoked, as the defence demands: log in again to go on.",
+	}
+}
+
+// attackRefreshReuse refreshes, then presents the retired refresh token.
+// [RFC 9700 Section 4.14.2]: with rotation, when a refresh token is used
+// again "the authorization server cannot determine which party submitted
+// the invalid refresh token, and it will revoke the active refresh token"
+// (and so the whole grant).
+//
+// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
+	s.Lock()
+	defer s.Unlock()
+	lg := s.Data.Login
+	if lg.Token.RefreshToken == "" {
+		return attackResult{Unavailable: "The provider issued no refresh token with this login."}
+	}
+	ctx, capture := a.recording(c.Request.Context())
+	retired := lg.Token.RefreshToken
+	fresh, err := a.refresh(ctx, retired)
+	if err != nil {
+		return attackResult{Answer: "the first, legitimate refresh failed: " + tokenAnswer(err), Hops: a.hopsOf(capture.Entries())}
+	}
+	lg.Token = fresh
+	_, reuseErr := a.refresh(ctx, retired)
+	_, newestErr := a.refresh(ctx, fresh.RefreshToken)
+	status := a.resourceStatus(ctx, fresh.AccessToken)
+	return attackResult{
+		Answer: tokenAnswer(reuseErr),
+		Hops:   a.hopsOf(capture.Entries()),
+		Aftermath: []xray.Check{
+			outcome("the retired refresh token was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(reuseErr), tokenAnswer(reuseErr)),
+			outcome("the newest refresh token is dead too", "RFC 9700 Section 4.14.2", isInvalidGrant(newestErr), tokenAnswer(newestErr)),
+			outcome("the newest access token is dead: the resource server answers 401", "RFC 9700 Section 4.14.2",
+				status == http.StatusUnauthorized, fmt.Sprintf("GET %s answered %s", protectedResourcePath, http.StatusText(status))),
+		},
+		Note: "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on.",
+	}
+}
+
+// refresh uses refreshToken once ([RFC 6749 Section 6]).
+//
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+func (a *App) refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
+	return a.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
+}
+
+// attackPKCEWrongVerifier starts a real authorization request, as /login
+// does, marked for this demonstration: the browser goes to the provider,
+// the user approves, and the callback hands the code to finishAttack
+// instead of the ordinary exchange.
+func (a *App) attackPKCEWrongVerifier(c *gin.Context, s *webSession) attackResult {
+	p := a.newPending()
+	p.Attack = "pkce-wrong-verifier"
+	authURL := a.authorizationURL(p)
+	p.Request = authorizationRequestHop(authURL, a.now())
+	s.Lock()
+	s.Data.addPending(p, a.now())
+	s.Unlock()
+	return attackResult{Redirect: authURL}
+}
+
+// finishAttack is the callback's end of a demonstration that needed a real
+// authorization: the pkce-wrong-verifier exchange.
+// [RFC 7636 Section 4.6]: "If the values are not equal, an error response
+// indicating "invalid_grant" as described in Section 5.2 of [RFC6749] MUST
+// be returned."
+//
+// [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
+func (a *App) finishAttack(c *gin.Context, s *webSession, p pendingAuthorization, code string, walk *xray.Walk) {
+	ctx, capture := a.recording(c.Request.Context())
+	tok, err := a.oauth.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	walk.Add(a.hopsOf(capture.Entries())...)
+	at, _ := findAttack(p.Attack)
+	a.renderAttacks(c, s, &at, attackResult{
+		Answer: tokenAnswer(err),
+		Hops:   walk.Hops(),
+		Aftermath: []xray.Check{
+			outcome("the exchange with the wrong code_verifier was refused with invalid_grant", "RFC 7636 Section 4.6", isInvalidGrant(err), tokenAnswer(err)),
+			outcome("no access token was issued", "RFC 7636 Section 4.6", tok == nil, ""),
+		},
+		Note: "You approved a real authorization at the provider (steps A to C). The client then sent the code it received with a freshly generated code_verifier instead of the one it kept in its session: exactly what an attacker who intercepted the code, but not the verifier, could do.",
+	})
+}
+
+// attackRedirectURIMismatch sends an authorization request whose
+// redirect_uri differs from the registered one by its last character.
+// [RFC 6749 Section 4.1.2.1]: "If the request fails due to a missing,
+// invalid, or mismatching redirection URI ... the authorization server
+// SHOULD inform the resource owner of the error and MUST NOT automatically
+// redirect the user-agent to the invalid redirection URI."
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func (a *App) attackRedirectURIMismatch(c *gin.Context, _ *webSession) attackResult {
+	registered := a.cfg.RedirectURI
+	last := registered[len(registered)-1]
+	altered := registered[:len(registered)-1] + string(map[bool]byte{true: 'y', false: 'x'}[last == 'x'])
+	p := a.newPending()
+	authURL := a.authorizationURL(p, oauth2.SetAuthURLParam("redirect_uri", altered))
+	ctx, capture := a.recording(c.Request.Context())
+	status := a.send(ctx, authURL, "")
+	hops := a.hopsOf(capture.Entries())
+	location := ""
+	for i := range hops {
+		hops[i].Title, hops[i].Ref = "Authorization request with an altered redirect_uri", "RFC 6749 Section 3.1.2.4"
+		hops[i].Params = explainParams(authURL, authorizationParams)
+		location = hops[i].Exchange.ResponseHeader["Location"]
+	}
+	return attackResult{
+		Answer: fmt.Sprintf("%d %s (the provider's error page)", status, http.StatusText(status)),
+		Hops:   hops,
+		Aftermath: []xray.Check{
+			outcome("the provider answered with its error page", "RFC 6749 Section 4.1.2.1", status == http.StatusBadRequest, fmt.Sprintf("status %d", status)),
+			outcome("it did not redirect anywhere", "RFC 6749 Section 4.1.2.1", location == "" && (status < 300 || status > 399), location),
+		},
+		Note: fmt.Sprintf("Registered: %s — sent: %s. The client fetched the URL itself, as a browser would, so the answer shows here.", registered, altered),
+	}
+}
+
+// newPending returns a fresh authorization request's secrets, as /login makes them.
+func (a *App) newPending() pendingAuthorization {
+	return pendingAuthorization{State: randomToken(), Nonce: randomToken(), CodeVerifier: oauth2.GenerateVerifier(), Created: a.now()}
+}
+
+// authorizationURL returns the authorization request of p ([RFC 6749
+// Section 4.1.1]) with its PKCE challenge and nonce.
+//
+// [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeOption) string {
+	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(p.CodeVerifier), oidc.Nonce(p.Nonce)}, extra...)
+	return a.oauth.AuthCodeURL(p.State, opts...)
+}
+
+// attackStateForgery hands the client's own callback checks a response
+// with a state this session never issued.
+func (a *App) attackStateForgery(c *gin.Context, _ *webSession) attackResult {
+	q := url.Values{"code": {"attacker-" + randomToken()}, "state": {randomToken()}, "iss": {a.public.Issuer}}
+	return a.forgedCallback(c, q, "The attacker's response: a code of the attacker's own login and a state they made up. The client runs the checks of its callback on it.")
+}
+
+// attackIssMixup hands the client's own callback checks a response with
+// the state this session is waiting for but another issuer's iss.
+func (a *App) attackIssMixup(c *gin.Context, s *webSession) attackResult {
+	p := a.newPending()
+	p.Request = authorizationRequestHop(a.authorizationURL(p), a.now())
+	s.Lock()
+	s.Data.addPending(p, a.now())
+	s.Unlock()
+	q := url.Values{"code": {"other-as-" + randomToken()}, "state": {p.State}, "iss": {"https://attacker.example"}}
+	return a.forgedCallback(c, q, "The client started an authorization request (its state is pending in this session); the response comes back naming another authorization server as its issuer.")
+}
+
+// forgedCallback runs the checks of the callback (step C) on the forged
+// response q; a refusal means no token request is ever sent.
+func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackResult {
+	u := &url.URL{Path: "/callback", RawQuery: q.Encode()}
+	hop := a.authorizationResponseHop(u)
+	hop.Title = "Forged authorization response"
+	_, _, err := a.checkAuthorizationResponse(c, q, &hop)
+	var pe *pageError
+	status, answer := http.StatusOK, "accepted"
+	if errors.As(err, &pe) {
+		status, answer = pe.status, fmt.Sprintf("%d %s", pe.status, pe.view.Title)
+	}
+	return attackResult{
+		Answer: answer,
+		Hops:   []xray.Hop{hop},
+		Aftermath: []xray.Check{
+			outcome("the client refused the response with 403", "RFC 6749 Section 10.12", status == http.StatusForbidden, answer),
+			outcome("the client stopped at step (C): the code was never exchanged", "RFC 6749 Section 4.1.3", err != nil, ""),
+		},
+		Note: note,
+	}
+}
+
+// attackTokenInQuery sends the access token in the URI query.
+// [RFC 9700 Section 2.4]: "Clients SHOULD NOT use [the query parameter
+// method]"; the provider's resource server refuses it.
+//
+// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
+	s.Lock()
+	token := s.Data.Login.Token.AccessToken
+	s.Unlock()
+	ctx, capture := a.recording(c.Request.Context())
+	status := a.send(ctx, a.resourceURL(protectedResourcePath)+"?"+url.Values{"access_token": {token}}.Encode(), "")
+	after := a.resourceStatus(ctx, token)
+	return attackResult{
+		Answer: fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		Hops:   a.hopsOf(capture.Entries()),
+		Aftermath: []xray.Check{
+			outcome("the resource server refused the token in the query", "RFC 9700 Section 4.3.2", status == http.StatusBadRequest || status == http.StatusUnauthorized, http.StatusText(status)),
+			outcome("the same token in the Authorization header still works: only the way it was sent was refused", "RFC 6750 Section 2.1", after == http.StatusOK, http.StatusText(after)),
+		},
+	}
+}
+
+// attackDPoPReplay needs DPoP ([RFC 9449]), which this client does not
+// speak yet: the lab lists it and says so.
+//
+// [RFC 9449]: https://www.rfc-editor.org/rfc/rfc9449
+func (a *App) attackDPoPReplay(*gin.Context, *webSession) attackResult {
+	return attackResult{Unavailable: "This demonstration needs DPoP (RFC 9449): sender-constrained tokens and a client that signs a proof per request. This client's tokens are plain Bearer tokens, so there is no proof to replay yet."}
+}

@@ -1,0 +1,151 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// runAttack posts the form of the attack lab that runs name, with the
+// CSRF token of the lab page, and returns the answer.
+func (h *harness) runAttack(name string) (*http.Response, string) {
+	h.t.Helper()
+	_, lab := h.get(h.client.URL + "/attacks")
+	m := csrfRE.FindStringSubmatch(lab)
+	if m == nil {
+		h.t.Fatalf("no CSRF token on the attack lab:\n%s", lab)
+	}
+	return h.do(http.MethodPost, h.client.URL+"/attacks/"+name, url.Values{"csrf_token": {m[1]}})
+}
+
+// mustStop checks an attack page: a 200 page whose aftermath checks all
+// passed, naming the answer and the defence.
+func mustStop(t *testing.T, resp *http.Response, page string, wants ...string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("attack: got %d, want 200:\n%s", resp.StatusCode, page)
+	}
+	_, aftermath, _ := strings.Cut(page, "The aftermath")
+	aftermath, _, _ = strings.Cut(aftermath, "</ul>")
+	if !strings.Contains(aftermath, `class="pass"`) || strings.Contains(aftermath, `class="fail"`) {
+		t.Errorf("the aftermath has a failed check or none:\n%s", aftermath)
+	}
+	mustContain(t, "attack page", page, wants...)
+}
+
+func TestAttackCodeReplayRevokesTheGrant(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	token := h.spy.lastAccessToken()
+	if got := h.bearer(token); got != http.StatusOK {
+		t.Fatalf("before the attack the access token gets %d, want 200", got)
+	}
+	resp, page := h.runAttack("code-replay")
+	mustStop(t, resp, page, "400 invalid_grant", "checked by the provider")
+	mustNotContain(t, "attack page", page, token)
+	if got := h.bearer(token); got != http.StatusUnauthorized {
+		t.Errorf("after code-replay the access token gets %d, want 401", got)
+	}
+	if got := h.spy.tokenRequests(); len(got) != 2 || got[1] != "authorization_code" {
+		t.Errorf("token requests = %v, want the login's and the replay", got)
+	}
+}
+
+func TestAttackRefreshReuseKillsTheFamily(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	resp, page := h.runAttack("refresh-reuse")
+	mustStop(t, resp, page, "400 invalid_grant", "checked by the provider")
+	newest := h.spy.lastAccessToken()
+	if got := h.bearer(newest); got != http.StatusUnauthorized {
+		t.Errorf("after refresh-reuse the newest access token gets %d, want 401", got)
+	}
+	if got := h.spy.tokenRequests(); len(got) != 4 {
+		t.Errorf("token requests = %v, want login, refresh, reuse, newest", got)
+	}
+}
+
+func TestAttackPKCEWrongVerifierGetsNoTokens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	resp, _ := h.runAttack("pkce-wrong-verifier")
+	authURL := h.location(resp, http.StatusSeeOther)
+	cb := h.signIn(authURL, "allow")
+	resp, page := h.get(cb.String())
+	mustStop(t, resp, page, "400 invalid_grant", "code_verifier", "checked by the provider")
+	if got := h.spy.lastAccessToken(); got != "" {
+		t.Errorf("the provider issued an access token for a wrong code_verifier")
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustNotContain(t, "home page", home, "Signed in as")
+}
+
+func TestAttackRedirectURIMismatchShowsTheErrorPage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	resp, page := h.runAttack("redirect-uri-mismatch")
+	mustStop(t, resp, page, "400 Bad Request", "redirect_uri", "checked by the provider")
+	if got := h.spy.tokenRequests(); len(got) != 0 {
+		t.Errorf("token requests = %v, want none", got)
+	}
+}
+
+func TestAttackForgedCallbacksAreRefused(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]string{
+		"state-forgery": "state is one this browser",
+		"iss-mixup":     "iss is the issuer the request went to",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, providertest.Options{})
+			h.login()
+			resp, page := h.runAttack(name)
+			mustStop(t, resp, page, "403 ", want, "checked by the client")
+			if got := h.spy.tokenRequests(); len(got) != 1 {
+				t.Errorf("token requests = %v, want only the login's", got)
+			}
+			_, home := h.get(h.client.URL + "/")
+			mustContain(t, "home page after the attack", home, "Signed in as Demo User")
+		})
+	}
+}
+
+func TestAttackTokenInQueryIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	token := h.spy.lastAccessToken()
+	resp, page := h.runAttack("token-in-query")
+	mustStop(t, resp, page, "checked by the provider")
+	mustNotContain(t, "attack page", page, token)
+}
+
+func TestAttackLabNeedsLoginAndCSRF(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	_, lab := h.get(h.client.URL + "/attacks")
+	mustContain(t, "attack lab", lab, "code-replay", "dpop-replay", "needs a login", `href="/login"`)
+	resp, _ := h.runAttack("code-replay")
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("code-replay without a login: got %d, want 401", resp.StatusCode)
+	}
+	resp, _ = h.do(http.MethodPost, h.client.URL+"/attacks/state-forgery", url.Values{"csrf_token": {"forged"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an attack without the CSRF token: got %d, want 403", resp.StatusCode)
+	}
+	resp, _ = h.runAttack("no-such-attack")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown attack: got %d, want 404", resp.StatusCode)
+	}
+	h.login()
+	resp, page := h.runAttack("dpop-replay")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "needs DPoP") {
+		t.Errorf("dpop-replay: got %d, want the page saying it needs DPoP:\n%s", resp.StatusCode, page)
+	}
+}

@@ -152,3 +152,27 @@ func TestBrowserFailedTokenRequest(t *testing.T) {
 	// No check of the console: the page is a 400, which Chromium logs as a
 	// failed load.
 }
+
+func TestBrowserAttackCodeReplay(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{})
+	tb.do("setting the window", chromedp.EmulateViewport(1000, 900))
+	tb.openAndLogIn(h)
+	tb.signIn("allow")
+	tb.do("opening the attack lab",
+		chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)),
+		chromedp.Navigate(h.client.URL+"/attacks"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/attacks/code-replay"]`)),
+	)
+	tb.screenshot("attack-lab", "")
+	tb.do("running code-replay",
+		chromedp.Click(chromedp.CSS(`form[action="/attacks/code-replay"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#result`)),
+	)
+	mustContain(t, "code-replay page", tb.text(), "Attack: Authorization code replay", "400 invalid_grant",
+		"checked by the provider", "the access token issued for that code is revoked: the resource server answers 401",
+		"The provider's checks")
+	tb.screenshot("attack-code-replay", "")
+	tb.noConsoleErrors()
+}

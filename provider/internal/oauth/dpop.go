@@ -117,7 +117,8 @@ func invalidDPoPProof(format string, args ...any) *Error {
 
 // CheckDPoPProof validates the DPoP proof of a request: every check of
 // [RFC 9449 Section 4.3], in the order the RFC lists them ("To validate a
-// DPoP proof, the receiving server MUST ensure the following:"), then the
+// DPoP proof, the receiving server MUST ensure the following:"; "These
+// checks may be performed in any order", and check 7 comes before 6), then the
 // replay check of [RFC 9449 Section 11.1], which holds across every provider
 // process sharing the store. A proof is recorded as used only when every
 // other check passed, so a bad request cannot use up a good proof.
@@ -142,8 +143,8 @@ func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProo
 		{ruleDPoPRequiredClaims, func(pp *parsedProof) *Error { return checkRequiredClaims(pp, r.AccessToken != "") }},
 		{ruleDPoPType, checkProofType},
 		{ruleDPoPAlg, checkProofAlg},
+		{ruleDPoPPublicKey, checkPublicKeyOnly}, // 7 before 6: go-jose refuses to parse a JWS whose jwk is private
 		{ruleDPoPSignature, checkProofSignature},
-		{ruleDPoPPublicKey, checkPublicKeyOnly},
 		{ruleDPoPHTM, func(pp *parsedProof) *Error { return checkHTM(pp, r.Method) }},
 		{ruleDPoPHTU, func(pp *parsedProof) *Error { return checkHTU(pp, r.URI) }},
 		{ruleDPoPNonce, p.checkProofNonce},
@@ -266,13 +267,10 @@ func checkProofAlg(pp *parsedProof) *Error {
 }
 
 // checkProofSignature is check 6: "The JWT signature verifies with the
-// public key contained in the jwk JOSE Header Parameter." The key must suit
-// the alg (go-jose refuses a mismatch), and an RSA key must have at least
-// 2048 bits.
+// public key contained in the jwk JOSE Header Parameter." The key (parsed by
+// checkPublicKeyOnly) must suit the alg (go-jose refuses a mismatch), and an
+// RSA key must have at least 2048 bits.
 func checkProofSignature(pp *parsedProof) *Error {
-	if err := pp.key.UnmarshalJSON(pp.header.JWK); err != nil || !pp.key.Valid() {
-		return invalidDPoPProof("the DPoP proof's jwk is not a valid JSON Web Key")
-	}
 	if rsaKey, ok := pp.key.Public().Key.(*rsa.PublicKey); ok && rsaKey.N.BitLen() < minRSABits {
 		return invalidDPoPProof("the DPoP proof's RSA key is shorter than %d bits", minRSABits)
 	}
@@ -287,8 +285,11 @@ func checkProofSignature(pp *parsedProof) *Error {
 }
 
 // checkPublicKeyOnly is check 7: "The jwk JOSE Header Parameter does not
-// contain a private key."
+// contain a private key." It parses the jwk (a JSON Web Key, RFC 7517).
 func checkPublicKeyOnly(pp *parsedProof) *Error {
+	if err := pp.key.UnmarshalJSON(pp.header.JWK); err != nil || !pp.key.Valid() {
+		return invalidDPoPProof("the DPoP proof's jwk is not a valid JSON Web Key")
+	}
 	if !pp.key.IsPublic() {
 		return invalidDPoPProof("the DPoP proof's jwk contains a private key")
 	}

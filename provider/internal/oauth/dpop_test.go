@@ -2,6 +2,8 @@ package oauth_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,41 +98,46 @@ func TestDPoPProofRules(t *testing.T) {
 		token   string // at a resource
 		bound   string
 		want    oauth.ErrorCode // "" = accepted
+		rule    string          // the rule the trace must end with, failed
 		wantJKT string
 	}{
 		{name: "a proof that keeps every rule is accepted, with its key's thumbprint", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: key.JKT()},
 		{name: "RS256 is accepted too", proofs: []string{rsaKey.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: rsaKey.JKT()},
-		{name: "1. not more than one DPoP header", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}), key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "2. a single well-formed JWT: garbage", proofs: []string{"not-a-jwt"}, want: oauth.ErrInvalidDPoPProof},
-		{name: "2. a single well-formed JWT: a header that is not JSON", proofs: []string{"bm90IGpzb24.e30.c2ln"}, want: oauth.ErrInvalidDPoPProof},
-		{name: "2. a single well-formed JWT: too long", proofs: []string{strings.Repeat("a", 9000) + ".e30.c2ln"}, want: oauth.ErrInvalidDPoPProof},
-		{name: "3. all required claims: no jti", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{ExtraClaim: map[string]any{"jti": ""}})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "3. all required claims: no htm", proofs: []string{key.Proof(t, now, dpoptest.Claims{HTU: uri}, dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "3. all required claims: no jwk", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{OmitJWK: true})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "3. all required claims: no ath at a resource", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, token: token, bound: key.JKT(), want: oauth.ErrInvalidDPoPProof},
-		{name: "3. an unnecessarily large jti is refused (Section 11.1)", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{JTI: strings.Repeat("j", 300)}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "4. typ is dpop+jwt: JWT is not enough", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{Typ: "JWT"})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "4. typ is dpop+jwt: none at all", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{Typ: "-"})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "5. alg none is refused", proofs: []string{unsignedProof(t, key, now, uri)}, want: oauth.ErrInvalidDPoPProof},
-		{name: "6. the signature verifies with the jwk: signed by another key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{SignWith: other})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "6. the signature verifies with the jwk: a tampered payload", proofs: []string{tamper(key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}))}, want: oauth.ErrInvalidDPoPProof},
-		{name: "7. the jwk holds no private key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &privateJWK})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "8. htm is the request's method", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTM: "GET"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "9. htu is the request's URI", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTU: "http://localhost:8080/oauth/revoke"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof},
+		{name: "1. not more than one DPoP header", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}), key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "not more than one DPoP header"},
+		{name: "2. a single well-formed JWT: garbage", proofs: []string{"not-a-jwt"}, want: oauth.ErrInvalidDPoPProof, rule: "single, well-formed JWT"},
+		{name: "2. a single well-formed JWT: a header that is not JSON", proofs: []string{"bm90IGpzb24.e30.c2ln"}, want: oauth.ErrInvalidDPoPProof, rule: "single, well-formed JWT"},
+		{name: "2. a single well-formed JWT: too long", proofs: []string{strings.Repeat("a", 9000) + ".e30.c2ln"}, want: oauth.ErrInvalidDPoPProof, rule: "single, well-formed JWT"},
+		{name: "3. all required claims: no jti", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{ExtraClaim: map[string]any{"jti": ""}})}, want: oauth.ErrInvalidDPoPProof, rule: "every required claim"},
+		{name: "3. all required claims: no htm", proofs: []string{key.Proof(t, now, dpoptest.Claims{HTU: uri}, dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "every required claim"},
+		{name: "3. all required claims: no jwk", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{OmitJWK: true})}, want: oauth.ErrInvalidDPoPProof, rule: "every required claim"},
+		{name: "3. all required claims: no ath at a resource", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, token: token, bound: key.JKT(), want: oauth.ErrInvalidDPoPProof, rule: "every required claim"},
+		{name: "3. an unnecessarily large jti is refused (Section 11.1)", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{JTI: strings.Repeat("j", 300)}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "every required claim"},
+		{name: "4. typ is dpop+jwt: JWT is not enough", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{Typ: "JWT"})}, want: oauth.ErrInvalidDPoPProof, rule: "typ is dpop+jwt"},
+		{name: "3. all required claims: no typ", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{Typ: "-"})}, want: oauth.ErrInvalidDPoPProof, rule: "every required claim"},
+		{name: "5. alg none is refused", proofs: []string{unsignedProof(t, key, now, uri)}, want: oauth.ErrInvalidDPoPProof, rule: "alg is an asymmetric"},
+		{name: "6. the signature verifies with the jwk: signed by another key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{SignWith: other})}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
+		{name: "6. the signature verifies with the jwk: a tampered payload", proofs: []string{tamper(key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}))}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
+		{name: "7. the jwk holds no private key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &privateJWK})}, want: oauth.ErrInvalidDPoPProof, rule: "holds no private key"},
+		{name: "8. htm is the request's method", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTM: "GET"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "htm is"},
+		{name: "9. htu is the request's URI", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTU: "http://localhost:8080/oauth/revoke"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "htu is"},
 		{name: "9. htu ignores query and fragment, after normalization", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTU: "HTTP://LOCALHOST:8080/oauth/token?x=1#f"}), dpoptest.Options{})}, wantJKT: key.JKT()},
-		{name: "11. iat within the window: a minute and more old", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{IAT: now.Add(-61 * time.Second).Unix()}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "11. iat within the window: made in the future", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{IAT: now.Add(2 * time.Minute).Unix()}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof},
-		{name: "12. ath is the access token's hash", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{ATH: dpoptest.ATH("another")}), dpoptest.Options{})}, token: token, bound: key.JKT(), want: oauth.ErrInvalidDPoPProof},
-		{name: "12. the token is bound to the proof's key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{ATH: dpoptest.ATH(token)}), dpoptest.Options{})}, token: token, bound: other.JKT(), want: oauth.ErrInvalidToken},
+		{name: "11. iat within the window: a minute and more old", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{IAT: now.Add(-61 * time.Second).Unix()}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "iat is within"},
+		{name: "11. iat within the window: made in the future", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{IAT: now.Add(2 * time.Minute).Unix()}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "iat is within"},
+		{name: "12. ath is the access token's hash", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{ATH: dpoptest.ATH("another")}), dpoptest.Options{})}, token: token, bound: key.JKT(), want: oauth.ErrInvalidDPoPProof, rule: "ath is the access token"},
+		{name: "12. the token is bound to the proof's key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{ATH: dpoptest.ATH(token)}), dpoptest.Options{})}, token: token, bound: other.JKT(), want: oauth.ErrInvalidToken, rule: "ath is the access token"},
 		{name: "12. ath and key match: accepted at the resource", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{ATH: dpoptest.ATH(token)}), dpoptest.Options{})}, token: token, bound: key.JKT(), wantJKT: key.JKT()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			proof, err := p.CheckDPoPProof(context.Background(), oauth.DPoPRequest{
+			trace := &oauth.Trace{}
+			proof, err := p.CheckDPoPProof(oauth.WithTrace(context.Background(), trace), oauth.DPoPRequest{
 				Proofs: tc.proofs, Method: "POST", URI: uri, AccessToken: tc.token, BoundJKT: tc.bound})
 			switch {
 			case tc.want != "":
 				wantDPoPError(t, tc.name, err, tc.want)
+				if n := len(trace.Checks); n == 0 || trace.Checks[n-1].Passed || !strings.Contains(trace.Checks[n-1].Rule, tc.rule) {
+					t.Errorf("the trace must end with the failed rule %q, got %+v", tc.rule, trace.Checks)
+				}
 			case err != nil:
 				t.Fatalf("got %v, want the proof accepted", err)
 			case proof.JKT != tc.wantJKT:
@@ -207,16 +214,15 @@ func FuzzCheckDPoPProof(f *testing.F) {
 	})
 }
 
-// tamper changes one character of a proof's payload, keeping its signature.
+// tamper changes a proof's jti, keeping its signature.
 func tamper(proof string) string {
 	parts := strings.Split(proof, ".")
-	b := []byte(parts[1])
-	if b[5] == 'A' {
-		b[5] = 'B'
-	} else {
-		b[5] = 'A'
-	}
-	return parts[0] + "." + string(b) + "." + parts[2]
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims map[string]any
+	_ = json.Unmarshal(payload, &claims)
+	claims["jti"] = "tampered"
+	payload, _ = json.Marshal(claims)
+	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]
 }
 
 // jwkJSON is the key's public JWK as JSON.

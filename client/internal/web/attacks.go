@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/dpop"
 	"github.com/oauth-reference/client/internal/xray"
 )
 
@@ -233,22 +235,9 @@ func (a *App) resourceStatus(ctx context.Context, accessToken string) int {
 // when empty), following no redirect, and returns the status (0 when no
 // answer came).
 func (a *App) send(ctx context.Context, rawURL, authz string) int {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return 0
-	}
-	if authz != "" {
-		req.Header.Set("Authorization", authz)
-	}
 	noRedirect := *a.http
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	return resp.StatusCode
+	return a.sendWith(ctx, &noRedirect, rawURL, authz, "")
 }
 
 // attackCodeReplay redeems the login's code again. [RFC 6749 Section 4.1.2]:
@@ -470,10 +459,75 @@ func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	}
 }
 
-// attackDPoPReplay needs DPoP ([RFC 9449]), which this client does not
-// speak yet: the lab lists it and says so.
+// attackDPoPReplay steals what DPoP leaves on the wire ([RFC 9449 Section
+// 11.1]): a proof, resent as it was ("servers can store the jti value of
+// each DPoP proof for the time window in which the respective DPoP proof JWT
+// would be accepted to prevent multiple uses of the same DPoP proof"), and
+// the bound access token, presented as a Bearer token ([RFC 9449 Section
+// 7.2]: "such a protected resource MUST reject a DPoP-bound access token
+// received as a bearer token"). It needs DPOP=on.
 //
-// [RFC 9449]: https://www.rfc-editor.org/rfc/rfc9449
-func (a *App) attackDPoPReplay(*gin.Context, *webSession) attackResult {
-	return attackResult{Unavailable: "This demonstration needs DPoP (RFC 9449): sender-constrained tokens and a client that signs a proof per request. This client's tokens are plain Bearer tokens, so there is no proof to replay yet."}
+// [RFC 9449 Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
+// [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2
+func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
+	s.Lock()
+	tok := s.Data.Login.Token
+	s.Unlock()
+	signer, ok := a.oauthHTTP.Transport.(*dpop.Transport)
+	if !ok || tok.Type() != "DPoP" {
+		return attackResult{Unavailable: "This demonstration needs DPoP (RFC 9449): start the client with DPOP=on and log in again, so its tokens are bound to its key and each request carries a proof."}
+	}
+	ctx, capture := a.recording(c.Request.Context())
+	seen := &lastProof{base: a.http.Transport}
+	legit := &http.Client{Transport: &dpop.Transport{Key: signer.Key, Base: seen, Now: a.now}}
+	first := a.sendWith(ctx, legit, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, "")
+	replayed := a.sendWith(ctx, a.http, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, seen.proof)
+	asBearer := a.resourceStatus(ctx, tok.AccessToken)
+	fresh := a.sendWith(ctx, legit, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, "")
+	return attackResult{
+		Answer: fmt.Sprintf("the replayed proof: %d %s; the token as Bearer: %d %s", replayed, http.StatusText(replayed), asBearer, http.StatusText(asBearer)),
+		Note:   "First a legitimate request, with a fresh proof; then the attacker resends that request's DPoP header unchanged, and tries the stolen access token as a Bearer token.",
+		Hops:   a.hopsOf(capture.Entries()),
+		Aftermath: []xray.Check{
+			outcome("the legitimate request, with a fresh proof, was served", "RFC 9449 Section 7.1", first == http.StatusOK, http.StatusText(first)),
+			outcome("the replayed proof was refused (its jti was seen)", "RFC 9449 Section 11.1", replayed == http.StatusUnauthorized, http.StatusText(replayed)),
+			outcome("the DPoP-bound token sent as a Bearer token was refused", "RFC 9449 Section 7.2", asBearer == http.StatusUnauthorized, http.StatusText(asBearer)),
+			outcome("the token still works for its holder, with a new proof", "RFC 9449 Section 7.1", fresh == http.StatusOK, http.StatusText(fresh)),
+		},
+	}
+}
+
+// lastProof is a RoundTripper that remembers the DPoP header of the last
+// request it sent: what an attacker on the wire would copy.
+type lastProof struct {
+	base  http.RoundTripper
+	proof string
+}
+
+func (l *lastProof) RoundTrip(req *http.Request) (*http.Response, error) {
+	l.proof = req.Header.Get("DPoP")
+	return cmp.Or(l.base, http.DefaultTransport).RoundTrip(req)
+}
+
+// sendWith makes a GET to rawURL through client with the Authorization
+// header authz and, when proof is set, that DPoP header; it returns the
+// status (0 when no answer came).
+func (a *App) sendWith(ctx context.Context, client *http.Client, rawURL, authz, proof string) int {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return 0
+	}
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
+	}
+	if proof != "" {
+		req.Header.Set("DPoP", proof)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -148,4 +149,16 @@ func TestAttackLabNeedsLoginAndCSRF(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "needs DPoP") {
 		t.Errorf("dpop-replay: got %d, want the page saying it needs DPoP:\n%s", resp.StatusCode, page)
 	}
+}
+
+// TestAttackDPoPReplay: with DPOP=on (and server nonces), a DPoP proof
+// resent unchanged is refused (RFC 9449 Section 11.1), and so is the bound
+// access token presented as a Bearer token (RFC 9449 Section 7.2).
+func TestAttackDPoPReplay(t *testing.T) {
+	t.Parallel()
+	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
+	h.login()
+	resp, page := h.runAttack("dpop-replay")
+	mustStop(t, resp, page, "the replayed proof: 401", "the token as Bearer: 401",
+		"the replayed proof was refused (its jti was seen)", "invalid_dpop_proof", "The DPoP proof, decoded")
 }

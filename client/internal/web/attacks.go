@@ -224,10 +224,16 @@ func isInvalidGrant(err error) bool {
 }
 
 // resourceStatus calls the provider's protected resource with accessToken
-// as a Bearer token ([RFC 6750 Section 2.1]) and returns the status.
+// as the client uses it: a Bearer token ([RFC 6750 Section 2.1]), or with
+// DPOP=on a DPoP-bound token with a fresh proof ([RFC 9449 Section 7.1]),
+// and returns the status.
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 func (a *App) resourceStatus(ctx context.Context, accessToken string) int {
+	if a.oauthHTTP != a.http {
+		return a.sendWith(ctx, a.oauthHTTP, a.resourceURL(protectedResourcePath), "DPoP "+accessToken, "")
+	}
 	return a.send(ctx, a.resourceURL(protectedResourcePath), "Bearer "+accessToken)
 }
 
@@ -482,7 +488,7 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 	legit := &http.Client{Transport: &dpop.Transport{Key: signer.Key, Base: seen, Now: a.now}}
 	first := a.sendWith(ctx, legit, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, "")
 	replayed := a.sendWith(ctx, a.http, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, seen.proof)
-	asBearer := a.resourceStatus(ctx, tok.AccessToken)
+	asBearer := a.send(ctx, a.resourceURL(protectedResourcePath), "Bearer "+tok.AccessToken)
 	fresh := a.sendWith(ctx, legit, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, "")
 	return attackResult{
 		Answer: fmt.Sprintf("the replayed proof: %d %s; the token as Bearer: %d %s", replayed, http.StatusText(replayed), asBearer, http.StatusText(asBearer)),

@@ -161,4 +161,9 @@ func TestAttackDPoPReplay(t *testing.T) {
 	resp, page := h.runAttack("dpop-replay")
 	mustStop(t, resp, page, "the replayed proof: 401", "the token as Bearer: 401",
 		"the replayed proof was refused (its jti was seen)", "invalid_dpop_proof", "The DPoP proof, decoded")
+	// The other demonstrations check the token as the client uses it: with DPoP.
+	resp, page = h.runAttack("token-in-query")
+	mustStop(t, resp, page, "the same token in the Authorization header still works")
+	resp, page = h.runAttack("code-replay")
+	mustStop(t, resp, page)
 }

@@ -15,6 +15,7 @@
 //	logout.go       POST /logout, GET /?state=…   RFC 7009 Section 2, RFC 7662 Section 2, OIDC RP-Initiated Logout Section 2
 //	spa.go          GET /spa                      RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
 //	home.go         GET /                         RFC 6749 Section 4.1 (the diagram and the walkthrough)
+//	tokens.go       GET /tokens, POST /tokens/reveal RFC 7519, RFC 7517, RFC 7662 Section 2 (the token inspector)
 //	attacks.go      GET /attacks, POST /attacks/… RFC 9700 Section 4 (the attack lab)
 //
 // walkthrough.go turns each exchange into an xray.Hop and, in teaching mode,
@@ -81,6 +82,7 @@ type App struct {
 	back     metadata.Metadata // endpoints as the client reaches them
 	oauth    *oauth2.Config
 	verifier *oidc.IDTokenVerifier
+	keys     *oidc.RemoteKeySet // the provider's JWKS, cached
 	http     *http.Client
 	// oauthHTTP makes the token and resource requests: a.http, or with
 	// DPOP=on a client whose transport adds DPoP proofs (RFC 9449).
@@ -170,8 +172,8 @@ func (a *App) newOAuthClient() (*http.Client, error) {
 //
 // [OpenID Connect Core 1.0 Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
 func (a *App) newVerifier() *oidc.IDTokenVerifier {
-	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), a.http), a.back.JWKSURI)
-	return oidc.NewVerifier(a.public.Issuer, keys, &oidc.Config{
+	a.keys = oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), a.http), a.back.JWKSURI)
+	return oidc.NewVerifier(a.public.Issuer, a.keys, &oidc.Config{
 		ClientID:             a.cfg.ClientID,
 		SupportedSigningAlgs: []string{oidc.RS256},
 		Now:                  a.now,
@@ -226,6 +228,9 @@ func (a *App) Handler() http.Handler {
 	pages.POST("/logout", a.handleLogout)
 	pages.GET("/spa", a.handleSPA)
 	pages.GET("/attacks", a.handleAttacks)
+	pages.GET("/tokens", a.handleTokens)
+	pages.POST("/tokens/reveal", a.handleReveal)
+	r.GET(countdownPath, serveCountdown)
 	pages.POST("/attacks/:name", a.handleAttack)
 	pages.GET("/spa/callback", a.handleSPA)
 	r.NoRoute(a.handleNotFound)

@@ -291,7 +291,7 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 	if err != nil {
 		return attackResult{Answer: "the first, legitimate refresh failed: " + tokenAnswer(err), Hops: a.hopsOf(capture.Entries())}
 	}
-	lg.Token = fresh
+	a.keepRefreshed(ctx, lg, fresh)
 	_, reuseErr := a.refresh(ctx, retired)
 	_, newestErr := a.refresh(ctx, fresh.RefreshToken)
 	status := a.resourceStatus(ctx, fresh.AccessToken)

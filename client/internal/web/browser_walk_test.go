@@ -153,15 +153,22 @@ func TestBrowserFailedTokenRequest(t *testing.T) {
 	// failed load.
 }
 
-func TestBrowserAttackCodeReplay(t *testing.T) {
-	t.Parallel()
+// loggedInTab returns a tab of a 1000×900 window, logged in to the client
+// of a fresh harness, on the home page.
+func loggedInTab(t *testing.T) (*tab, *harness) {
 	tb := newTab(t)
 	h := newHarness(t, providertest.Options{})
 	tb.do("setting the window", chromedp.EmulateViewport(1000, 900))
 	tb.openAndLogIn(h)
 	tb.signIn("allow")
+	tb.do("waiting for the walkthrough", chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
+	return tb, h
+}
+
+func TestBrowserAttackCodeReplay(t *testing.T) {
+	t.Parallel()
+	tb, h := loggedInTab(t)
 	tb.do("opening the attack lab",
-		chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)),
 		chromedp.Navigate(h.client.URL+"/attacks"),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/attacks/code-replay"]`)),
 	)
@@ -174,5 +181,19 @@ func TestBrowserAttackCodeReplay(t *testing.T) {
 		"checked by the provider", "the access token issued for that code is revoked: the resource server answers 401",
 		"The provider's checks")
 	tb.screenshot("attack-code-replay", "")
+	tb.noConsoleErrors()
+}
+
+func TestBrowserTokenInspector(t *testing.T) {
+	t.Parallel()
+	tb, _ := loggedInTab(t)
+	tb.do("opening the inspector",
+		chromedp.Click(chromedp.CSS(`a[href="/tokens"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#family`)),
+	)
+	// The countdown script has run: it writes "(in 59m 59s)".
+	run(tb, "waiting for the countdown", chromedp.Poll[bool](`[...document.querySelectorAll("time.countdown")].some(e => e.textContent.includes("(in "))`))
+	mustContain(t, "inspector", tb.text(), "Token inspector", "valid: signed by a key of the provider's JWKS", "active", "issued with the login")
+	tb.screenshot("token-inspector", "")
 	tb.noConsoleErrors()
 }

@@ -237,6 +237,7 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 		}).withCause(err)
 	}
 	lg := &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now(), UsedCode: code, CodeVerifier: p.CodeVerifier}
+	lg.addToFamily(tok, lg.At)
 	return lg, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), nil
 }
 

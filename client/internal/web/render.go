@@ -24,7 +24,7 @@ var templateFS embed.FS
 type pages map[string]*template.Template
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
-var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.html", "error.html", "spa.html", "step.html", "attacks.html"}
+var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.html", "error.html", "spa.html", "step.html", "attacks.html", "tokens.html"}
 
 // templateFuncs are the helpers the templates use.
 var templateFuncs = template.FuncMap{

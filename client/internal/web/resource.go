@@ -85,6 +85,7 @@ func call(ctx context.Context, client *http.Client, url string) error {
 // [OpenID Connect Core 1.0 Section 12.2]: https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
 func (a *App) keepRefreshed(ctx context.Context, lg *login, tok *oauth2.Token) {
 	lg.Token = tok
+	lg.addToFamily(tok, a.now())
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		return

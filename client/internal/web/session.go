@@ -71,6 +71,29 @@ type login struct {
 	// replay of the very same request (code-replay, see attacks.go).
 	UsedCode     string
 	CodeVerifier string
+	// Family is every refresh token of this grant, oldest first: the one
+	// of the login, then one per rotation (at most maxFamily kept).
+	Family []familyMember
+}
+
+// familyMember is one refresh token of a grant's family.
+type familyMember struct {
+	Token string
+	At    time.Time
+}
+
+// maxFamily is how many refresh tokens of one grant the inspector follows.
+const maxFamily = 8
+
+// addToFamily records the refresh token of tok when it is a new one.
+func (lg *login) addToFamily(tok *oauth2.Token, now time.Time) {
+	if tok.RefreshToken == "" || (len(lg.Family) > 0 && lg.Family[len(lg.Family)-1].Token == tok.RefreshToken) {
+		return
+	}
+	lg.Family = append(lg.Family, familyMember{Token: tok.RefreshToken, At: now})
+	if over := len(lg.Family) - maxFamily; over > 0 {
+		lg.Family = append([]familyMember(nil), lg.Family[over:]...)
+	}
 }
 
 // user is the resource owner, from the verified ID token and userinfo.

@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -331,12 +333,15 @@ func normalizeHTU(raw string) (string, bool) {
 		return "", false
 	}
 	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname())
+	if _, err := netip.ParseAddr(host); host == "" || strings.Contains(host, ":") && err != nil {
+		return "", false // no host, or a colon in a host that is no IPv6 address
+	}
 	port := u.Port()
 	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
 		port = ""
 	}
 	if port != "" {
-		host += ":" + port
+		host = net.JoinHostPort(host, port) // brackets an IPv6 address
 	} else if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}

@@ -68,6 +68,7 @@ type tokensView struct {
 	Teaching  bool   // offer to reveal the access token
 	Revealed  string // the access token, only in the answer to the reveal POST
 	Resource  string // where to try it
+	TokenType string // "Bearer", or "DPoP" for a sender-constrained token
 	CSRFField string
 	CSRFToken string
 	Walk      walkView
@@ -115,6 +116,7 @@ func (a *App) inspect(c *gin.Context, reveal bool) {
 		},
 		Teaching:  a.cfg.Teaching(),
 		Resource:  a.public.Issuer + protectedResourcePath,
+		TokenType: lg.Token.Type(),
 		CSRFField: csrfField,
 		CSRFToken: s.Data.CSRFToken,
 	}

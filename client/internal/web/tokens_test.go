@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -76,4 +77,16 @@ func TestTokenInspectorNeedsALogin(t *testing.T) {
 	if resp, _ := h.get(h.client.URL + "/tokens"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /tokens without a login: got %d, want 401", resp.StatusCode)
 	}
+}
+
+func TestTokenInspectorRevealSaysADPoPTokenNeedsAProof(t *testing.T) {
+	t.Parallel()
+	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
+	h.login()
+	resp, page := h.do(http.MethodPost, h.client.URL+"/tokens/reveal", url.Values{"csrf_token": {h.csrfToken()}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reveal: got %d", resp.StatusCode)
+	}
+	mustContain(t, "revealed page", page, "This token is DPoP-bound", `<span class="ok">active</span>`)
+	mustNotContain(t, "revealed page", page, "curl -H")
 }

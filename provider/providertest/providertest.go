@@ -42,6 +42,9 @@ type Options struct {
 	// DPoPNonce turns DPOP_NONCE on (RFC 9449 Sections 8, 9), for tests
 	// outside this module, which cannot name the config type.
 	DPoPNonce bool
+	// Postgres puts the store in a fresh PostgreSQL schema (PostgresURL)
+	// instead of SQLite, for tests outside this module.
+	Postgres bool
 	// Configure, if set, may change any other setting before start.
 	Configure func(*config.Config)
 	// LogOutput receives the provider's log (default: discarded), for tests
@@ -73,6 +76,9 @@ func New(t testing.TB, opts Options) *Server {
 	cfg.Issuer = "http://" + ln.Addr().String()
 	cfg.DatabaseURL = filepath.Join(t.TempDir(), "provider.db")
 	cfg.PasswordHashCost = bcrypt.MinCost // fast tests; the real cost is a setting
+	if opts.Postgres {
+		cfg.DatabaseURL = PostgresURL(t)
+	}
 	if opts.RedirectURI != "" {
 		cfg.RedirectURI = opts.RedirectURI
 	}

@@ -37,9 +37,23 @@ func mustStop(t *testing.T, resp *http.Response, page string, wants ...string) {
 	mustContain(t, "attack page", page, wants...)
 }
 
+// onBothStores runs test against a provider on SQLite and on PostgreSQL:
+// the attacks' aftermath (revoked grants, dead families) is the store's work.
+func onBothStores(t *testing.T, test func(t *testing.T, h *harness)) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			test(t, newHarness(t, providertest.Options{Postgres: store == "postgres"}))
+		})
+	}
+}
+
 func TestAttackCodeReplayRevokesTheGrant(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, providertest.Options{})
+	onBothStores(t, testCodeReplay)
+}
+
+func testCodeReplay(t *testing.T, h *harness) {
 	h.login()
 	token := h.spy.lastAccessToken()
 	if got := h.bearer(token); got != http.StatusOK {
@@ -58,7 +72,10 @@ func TestAttackCodeReplayRevokesTheGrant(t *testing.T) {
 
 func TestAttackRefreshReuseKillsTheFamily(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, providertest.Options{})
+	onBothStores(t, testRefreshReuse)
+}
+
+func testRefreshReuse(t *testing.T, h *harness) {
 	h.login()
 	resp, page := h.runAttack("refresh-reuse")
 	mustStop(t, resp, page, "400 invalid_grant", "checked by the provider")
@@ -73,7 +90,10 @@ func TestAttackRefreshReuseKillsTheFamily(t *testing.T) {
 
 func TestAttackPKCEWrongVerifierGetsNoTokens(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, providertest.Options{})
+	onBothStores(t, testPKCEWrongVerifier)
+}
+
+func testPKCEWrongVerifier(t *testing.T, h *harness) {
 	resp, _ := h.runAttack("pkce-wrong-verifier")
 	authURL := h.location(resp, http.StatusSeeOther)
 	cb := h.signIn(authURL, "allow")

@@ -34,7 +34,10 @@ func TestTokenInspector(t *testing.T) {
 
 func TestTokenInspectorShowsTheFamilyDieAfterReuse(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, providertest.Options{})
+	onBothStores(t, testFamilyDiesAfterReuse)
+}
+
+func testFamilyDiesAfterReuse(t *testing.T, h *harness) {
 	h.login()
 	if resp, _ := h.runAttack("refresh-reuse"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("refresh-reuse: got %d", resp.StatusCode)

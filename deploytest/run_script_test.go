@@ -45,7 +45,7 @@ func TestRunScript(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			providerAddr, clientAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
 			p := processtest.StartGroup(t, "bash", map[string]string{
-				"BIN": bin, "PASSWORD_HASH_COST": "4",
+				"BIN": bin, "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_TIME": "1",
 				"PROVIDER_ADDR": providerAddr, "ISSUER": "http://" + providerAddr,
 				"CLIENT_ADDR": clientAddr, "AUTH_SERVER": "http://" + providerAddr, "REDIRECT_URI": "http://" + clientAddr + "/callback",
 			}, script)

@@ -52,7 +52,7 @@ func startProviderOn(t *testing.T, dir, addr, databaseURL string) *provider {
 	t.Helper()
 	cmd := exec.Command(os.Args[0]) // no arguments: TestMain runs main() before flags are parsed
 	cmd.Env = append(os.Environ(), "PROVIDER_AS_CHILD=1", "PROVIDER_ADDR="+addr,
-		"ISSUER=http://"+addr, "DATABASE_URL="+databaseURL, "PASSWORD_HASH_COST=4")
+		"ISSUER=http://"+addr, "DATABASE_URL="+databaseURL, "PASSWORD_HASH_MEMORY_KIB=8", "PASSWORD_HASH_TIME=1")
 	if strings.HasPrefix(databaseURL, "postgres") {
 		cmd.Env = append(cmd.Env, "KEY_ENCRYPTION_KEY="+testKEK)
 	}
@@ -184,7 +184,8 @@ func TestKeysRotateCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
-	t.Setenv("PASSWORD_HASH_COST", "4")
+	t.Setenv("PASSWORD_HASH_MEMORY_KIB", "8")
+	t.Setenv("PASSWORD_HASH_TIME", "1")
 	for i := range 2 {
 		if err := run(context.Background(), []string{"keys", "rotate"}, io.Discard); err != nil {
 			t.Fatalf("rotate %d: %v", i, err)

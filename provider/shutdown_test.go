@@ -19,7 +19,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	bin := processtest.Build(t, ".", "provider")
 	addr, metricsAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
 	p := processtest.Start(t, bin, map[string]string{
-		"PROVIDER_ADDR": addr, "ISSUER": "http://" + addr, "PASSWORD_HASH_COST": "4",
+		"PROVIDER_ADDR": addr, "ISSUER": "http://" + addr, "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_TIME": "1",
 		"DATABASE_URL": filepath.Join(t.TempDir(), "provider.db"),
 		"METRICS_ADDR": metricsAddr, "LOG_FORMAT": "json",
 	})

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store/backend"
@@ -64,6 +62,14 @@ type Server struct {
 	Provider *oauth.Provider
 }
 
+// CheapPasswordHash sets the cheapest Argon2id parameters (8 KiB, one
+// pass), so that tests which hash and check many passwords stay fast; the
+// real cost is a setting (README, "Passwords").
+func CheapPasswordHash(cfg *config.Config) {
+	cfg.PasswordHashMemoryKiB = config.MinPasswordHashMemoryKiB
+	cfg.PasswordHashTime = 1
+}
+
 // New starts a provider on 127.0.0.1 with a fresh SQLite store in a
 // temporary directory; it stops when the test ends.
 func New(t testing.TB, opts Options) *Server {
@@ -75,7 +81,7 @@ func New(t testing.TB, opts Options) *Server {
 	cfg := config.Default()
 	cfg.Issuer = "http://" + ln.Addr().String()
 	cfg.DatabaseURL = filepath.Join(t.TempDir(), "provider.db")
-	cfg.PasswordHashCost = bcrypt.MinCost // fast tests; the real cost is a setting
+	CheapPasswordHash(&cfg)
 	if opts.Postgres {
 		cfg.DatabaseURL = PostgresURL(t)
 	}

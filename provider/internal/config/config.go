@@ -52,9 +52,12 @@ type Config struct {
 	// same client, for this long after its rotation (README, "Refresh token reuse
 	// grace"); at most MaxRefreshReuseGrace.
 	RefreshReuseGrace time.Duration
-	// PasswordHashCost (PASSWORD_HASH_COST) is the bcrypt cost of user
-	// passwords: 2^cost rounds, default 12. Tests lower it to bcrypt's minimum, 4.
-	PasswordHashCost int
+	// PasswordHashMemoryKiB (PASSWORD_HASH_MEMORY_KIB) and PasswordHashTime
+	// (PASSWORD_HASH_TIME) are the Argon2id memory (KiB) and passes of user
+	// passwords, default 19456 (19 MiB) and 2: the OWASP minimum (README,
+	// "Passwords"). Tests lower them to 64 and 1.
+	PasswordHashMemoryKiB int
+	PasswordHashTime      int
 	// TeachingMode (TEACHING_MODE) is "on", "off" or "auto": see Teaching.
 	TeachingMode string
 	// KeyEncryptionKey (KEY_ENCRYPTION_KEY) is the base64 of 32 bytes that
@@ -120,6 +123,16 @@ type Config struct {
 // one in which a replayed refresh token goes undetected.
 const MaxRefreshReuseGrace = time.Minute
 
+// Bounds of the Argon2id password-hash settings, which also bound the
+// parameters read back from a stored hash: Argon2 needs at least 8 KiB per
+// lane, and above 256 MiB or 16 passes one sign-in would hold the server
+// for seconds.
+const (
+	MinPasswordHashMemoryKiB = 8
+	MaxPasswordHashMemoryKiB = 256 * 1024
+	MaxPasswordHashTime      = 16
+)
+
 // The policies of dynamic client registration (REGISTRATION).
 const (
 	RegistrationOpen  = "open"  // anyone may register
@@ -155,7 +168,8 @@ func Default() Config {
 		DevicePollInterval:    5 * time.Second,
 		SessionTTL:            12 * time.Hour,
 		PurgeInterval:         10 * time.Minute,
-		PasswordHashCost:      12,
+		PasswordHashMemoryKiB: 19 * 1024,
+		PasswordHashTime:      2,
 		TeachingMode:          TeachingAuto,
 		Registration:          RegistrationAuto,
 		RegistrationUnusedTTL: 24 * time.Hour,
@@ -235,8 +249,9 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	ints := map[string]*int{
-		"PASSWORD_HASH_COST":     &c.PasswordHashCost,
-		"REGISTRATIONS_PER_HOUR": &c.RegistrationsPerHour,
+		"PASSWORD_HASH_MEMORY_KIB": &c.PasswordHashMemoryKiB,
+		"PASSWORD_HASH_TIME":       &c.PasswordHashTime,
+		"REGISTRATIONS_PER_HOUR":   &c.RegistrationsPerHour,
 	}
 	for name, field := range ints {
 		v, ok := lookup(name)
@@ -300,8 +315,11 @@ func (c Config) Validate() error {
 	if a := c.AccessTokenSigningAlg; a != "RS256" && a != "ES256" && a != "EdDSA" {
 		return fmt.Errorf("config: ACCESS_TOKEN_SIGNING_ALG must be RS256, ES256 or EdDSA, got %q", a)
 	}
-	if c.PasswordHashCost < 4 || c.PasswordHashCost > 31 {
-		return errors.New("config: PASSWORD_HASH_COST must be between 4 and 31 (bcrypt)")
+	if c.PasswordHashMemoryKiB < MinPasswordHashMemoryKiB || c.PasswordHashMemoryKiB > MaxPasswordHashMemoryKiB {
+		return fmt.Errorf("config: PASSWORD_HASH_MEMORY_KIB must be between %d and %d", MinPasswordHashMemoryKiB, MaxPasswordHashMemoryKiB)
+	}
+	if c.PasswordHashTime < 1 || c.PasswordHashTime > MaxPasswordHashTime {
+		return fmt.Errorf("config: PASSWORD_HASH_TIME must be between 1 and %d", MaxPasswordHashTime)
 	}
 	if c.RefreshReuseGrace < 0 || c.RefreshReuseGrace > MaxRefreshReuseGrace {
 		return fmt.Errorf("config: REFRESH_REUSE_GRACE must be between 0 (strict) and %v", MaxRefreshReuseGrace)

@@ -43,6 +43,7 @@
 //	errors.go                    RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 8628 §3.5 error codes
 //	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 §3.1; wrong passwords bounded per address)
 //	                             and the demo registrations
+//	password.go                  user passwords: Argon2id (OWASP minimum), bcrypt hashes upgraded at sign-in
 //	secret.go                    RFC 6749 §10.10 (token entropy); codes and tokens stored only as hashes
 //	provider.go, client_cache.go the Provider and its injected clock; client registrations reused for 5 s
 //	purge.go                     the background purge of expired rows and retired signing keys

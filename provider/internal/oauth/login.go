@@ -3,10 +3,9 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
@@ -49,7 +48,9 @@ func (p *Provider) SignIn(ctx context.Context, client netip.Addr, username, pass
 }
 
 // AuthenticateUser checks a resource owner's username and password. User
-// passwords are low-entropy, so they are stored with bcrypt, a slow hash.
+// passwords are low-entropy, so they are stored with Argon2id, a slow,
+// memory-hard hash (password.go); a bcrypt hash from an older install is
+// replaced by one once the password has matched it.
 // How the user authenticates is outside OAuth ([RFC 6749 Section 3.1]: "the
 // way in which the authorization server authenticates the resource owner …
 // is beyond the scope of this specification").
@@ -63,38 +64,50 @@ func (p *Provider) AuthenticateUser(ctx context.Context, username, password stri
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.User{}, err
 	}
-	hash := []byte(user.PasswordHash)
-	if err != nil {
+	known := err == nil
+	hash := user.PasswordHash
+	if !known {
 		hash = p.dummyPasswordHash()
 	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
-	if err != nil || !match {
+	match, err := passwordMatches(hash, password)
+	if err != nil {
+		return store.User{}, fmt.Errorf("oauth: user %s: %w", user.ID, err)
+	}
+	if !known || !match {
 		return store.User{}, ErrBadCredentials
 	}
+	p.upgradePasswordHash(ctx, user, password)
 	return user, nil
+}
+
+// upgradePasswordHash replaces the stored hash of a user who just signed in
+// when it is bcrypt or Argon2id at other parameters. A failure leaves the
+// old hash, which still verifies, so it is only logged; a hash changed
+// meanwhile (store.ErrNotFound) is left as it is.
+func (p *Provider) upgradePasswordHash(ctx context.Context, user store.User, password string) {
+	if !p.passwordNeedsRehash(user.PasswordHash) {
+		return
+	}
+	err := p.Store.ReplacePasswordHash(ctx, user.ID, user.PasswordHash, p.hashPassword(password))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		p.Log.WarnContext(ctx, "upgrade password hash", "user", user.ID, "err", err)
+	}
 }
 
 // possibleCredentials reports whether a username and password could be a
 // user's: text (validText), a username of at most 256 bytes, and a password
 // of at most 72 bytes, all that bcrypt reads (bcrypt refuses to hash a
-// longer one, so no user has one). Other input is refused before the store
-// or bcrypt sees it.
+// longer one, so no user of an older install has one). Other input is
+// refused before the store or the password hash sees it.
 func possibleCredentials(username, password string) bool {
 	return len(username) <= 256 && len(password) <= 72 && validText(username) && validText(password)
 }
 
 // dummyPasswordHash is compared against when the username is unknown, so a
 // wrong username takes as long as a wrong password and does not reveal
-// which usernames exist. It has the configured cost, made once.
-func (p *Provider) dummyPasswordHash() []byte {
-	p.dummyHashOnce.Do(func() {
-		p.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(NewSecret()), p.Config.PasswordHashCost)
-	})
+// which usernames exist. It is an Argon2id hash at the configured
+// parameters, made once.
+func (p *Provider) dummyPasswordHash() string {
+	p.dummyHashOnce.Do(func() { p.dummyHash = p.hashPassword(NewSecret()) })
 	return p.dummyHash
-}
-
-// hashPassword hashes a user password with bcrypt at the configured cost.
-func (p *Provider) hashPassword(password string) (string, error) {
-	b, err := bcrypt.GenerateFromPassword([]byte(password), p.Config.PasswordHashCost)
-	return string(b), err
 }

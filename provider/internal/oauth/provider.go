@@ -29,7 +29,7 @@ type Provider struct {
 	DPoPNonces *DPoPNonces
 
 	dummyHashOnce sync.Once
-	dummyHash     []byte
+	dummyHash     string
 	clients       clientCache // registrations read in the last few seconds
 	registrations registrationLimit
 }

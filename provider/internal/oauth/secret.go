@@ -26,7 +26,7 @@ func NewSecret() string {
 // A fast hash is right for these: a slow hash (bcrypt, argon2) defends
 // low-entropy passwords against guessing, but a 256-bit random value cannot
 // be guessed at any speed, so the hash only has to be one-way. A fast hash
-// also keeps the token endpoint fast. User passwords use bcrypt instead.
+// also keeps the token endpoint fast. User passwords use Argon2id instead (password.go).
 func HashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return base64.RawURLEncoding.EncodeToString(sum[:])

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/url"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/oauth-reference/provider/internal/store"
 )
 
@@ -46,16 +44,14 @@ func (p *Provider) SeedDemo(ctx context.Context) error {
 }
 
 // seedUser creates the demo user, hashing the password only when it changed
-// (bcrypt is slow on purpose).
+// or its hash is not Argon2id at the configured parameters (the hash is
+// slow on purpose).
 func (p *Provider) seedUser(ctx context.Context) error {
 	c := p.Config
 	existing, err := p.Store.GetUser(ctx, c.UserID)
 	hash := existing.PasswordHash
-	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(c.Password)) != nil {
-		var herr error
-		if hash, herr = p.hashPassword(c.Password); herr != nil {
-			return fmt.Errorf("oauth: hash demo password: %w", herr)
-		}
+	if match, _ := passwordMatches(hash, c.Password); err != nil || !match || p.passwordNeedsRehash(hash) {
+		hash = p.hashPassword(c.Password)
 	}
 	user := store.User{ID: c.UserID, Username: c.Username, PasswordHash: hash, Name: "Demo User", Email: "demo@example.com"}
 	if err := p.Store.UpsertUser(ctx, user); err != nil {

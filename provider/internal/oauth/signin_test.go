@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
@@ -18,14 +16,14 @@ import (
 )
 
 // newSignInProvider is the real provider on a fake clock, with the cheapest
-// bcrypt cost, so that starting it (the demo user's hash) and checking many
+// password hash, so that starting it (the demo user's hash) and checking many
 // passwords stay fast.
 func newSignInProvider(t *testing.T) (*oauth.Provider, *clocktest.Clock) {
 	t.Helper()
 	clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	cfg := config.Default()
 	cfg.DatabaseURL = filepath.Join(t.TempDir(), "provider.db")
-	cfg.PasswordHashCost = bcrypt.MinCost
+	providertest.CheapPasswordHash(&cfg)
 	return providertest.NewProvider(t, cfg, clock.Now), clock
 }
 
@@ -52,7 +50,7 @@ func TestSignInBudget(t *testing.T) {
 }
 
 // TestSignInCountsOnlyGuesses: right passwords, and credentials no user can
-// have (too long for bcrypt, not text), do not spend the budget of wrong
+// have (longer than bcrypt reads, not text), do not spend the budget of wrong
 // passwords.
 func TestSignInCountsOnlyGuesses(t *testing.T) {
 	t.Parallel()

@@ -107,7 +107,7 @@ func (c Client) SelfRegistered() bool { return c.RegistrationTokenHash != "" }
 type User struct {
 	ID           string
 	Username     string
-	PasswordHash string // bcrypt
+	PasswordHash string // PHC string: Argon2id, or bcrypt until the next sign-in
 	Name         string
 	Email        string
 }
@@ -266,6 +266,11 @@ type Store interface {
 	UpsertUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByUsername(ctx context.Context, username string) (User, error)
+	// ReplacePasswordHash sets the password hash of user id to newHash if
+	// it is still oldHash (a rehash at sign-in never undoes a password
+	// change made meanwhile); ErrNotFound if the user is gone or the hash
+	// has changed.
+	ReplacePasswordHash(ctx context.Context, id, oldHash, newHash string) error
 
 	// Signing keys.
 	CreateSigningKey(ctx context.Context, k SigningKey) error

@@ -172,7 +172,7 @@ func benchProviderAlg(b *testing.B, alg token.Algorithm) (*oauth.Provider, http.
 func benchProviderConfig(b *testing.B, change func(*config.Config)) (*oauth.Provider, http.Handler) {
 	cfg := config.Default()
 	cfg.DatabaseURL = filepath.Join(b.TempDir(), "bench.db")
-	cfg.PasswordHashCost = 4 // no benchmark here signs a user in
+	providertest.CheapPasswordHash(&cfg) // no benchmark here signs a user in
 	cfg.TeachingMode = config.TeachingOff
 	change(&cfg)
 	p := providertest.NewProvider(b, cfg, time.Now)

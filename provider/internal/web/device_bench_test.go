@@ -30,7 +30,7 @@ func BenchmarkDevicePollPending(b *testing.B) {
 		now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 		cfg := config.Default()
 		cfg.DatabaseURL = filepath.Join(b.TempDir(), "bench.db")
-		cfg.PasswordHashCost = 4                       // no poll signs a user in
+		providertest.CheapPasswordHash(&cfg)           // no poll signs a user in
 		cfg.DeviceCodeTTL = 100 * 365 * 24 * time.Hour // b.N polls, 5 s apart, must not outlive the code
 		p := providertest.NewProvider(b, cfg, func() time.Time { return time.Unix(0, now.Load()).UTC() })
 		h := web.NewRouter(p, []byte("bench"), p.Log)

@@ -127,6 +127,23 @@ func (s *Store) UpsertUser(ctx context.Context, u store.User) error {
 	return insertErr("upsert user", err)
 }
 
+// ReplacePasswordHash sets the password hash of user id to newHash if it
+// is still oldHash, or returns store.ErrNotFound.
+func (s *Store) ReplacePasswordHash(ctx context.Context, id, oldHash, newHash string) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, newHash, id, oldHash)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: replace password hash: %w", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
 // userColumns are the columns scanUser reads, in its order.
 const userColumns = `id, username, password_hash, name, email`
 

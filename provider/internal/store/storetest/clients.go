@@ -69,6 +69,22 @@ var userTests = []test{
 		_, err = s.GetUserByUsername(t.Context(), demoUser.Username)
 		checkErr(t, "GetUserByUsername(old name)", err, store.ErrNotFound)
 	}},
+	{"ReplacePasswordHash replaces only the hash it was given", func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		must(t, "ReplacePasswordHash", s.ReplacePasswordHash(ctx, demoUser.ID, demoUser.PasswordHash, "new-hash"))
+		got, err := s.GetUser(ctx, demoUser.ID)
+		must(t, "GetUser", err)
+		want := demoUser
+		want.PasswordHash = "new-hash"
+		checkEqual(t, "GetUser after ReplacePasswordHash", got, want)
+		err = s.ReplacePasswordHash(ctx, demoUser.ID, demoUser.PasswordHash, "stale-hash")
+		checkErr(t, "ReplacePasswordHash(stale old hash)", err, store.ErrNotFound)
+		err = s.ReplacePasswordHash(ctx, "no-such-user", "new-hash", "other-hash")
+		checkErr(t, "ReplacePasswordHash(unknown user)", err, store.ErrNotFound)
+		got, err = s.GetUser(ctx, demoUser.ID)
+		must(t, "GetUser", err)
+		checkEqual(t, "GetUser after refused replacements", got, want)
+	}},
 	{"a username taken by another user is ErrDuplicate", func(t *testing.T, s store.Store) {
 		other := demoUser
 		other.ID = "user2"

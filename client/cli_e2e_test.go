@@ -37,7 +37,7 @@ func TestE2ECredentialsFlow(t *testing.T) {
 	for _, want := range []string{
 		"Client credentials grant (RFC 6749 Section 4.4)",
 		`"typ": "at+jwt"`,       // the token's header, decoded
-		`"sub": "testclient"`,   // client credentials: sub is the client (SPEC.md)
+		`"sub": "testclient"`,   // client credentials: sub is the client (RFC 9068 Section 2.2)
 		`"scope": "read"`,       // the claims
 		"expires in 59 minutes", // expiry in words
 		"GET " + p.URL + "/protected/resource → 200 OK",
@@ -226,7 +226,7 @@ func TestE2EDeviceFlowExpired(t *testing.T) {
 	var out processtest.Buffer
 	_, done := startDevice(t, context.Background(), p, &out)
 	mu.Lock()
-	skew = 16 * time.Minute // past the device code's 15 minutes (SPEC.md)
+	skew = 16 * time.Minute // past the device code's 15 minutes (DEVICE_CODE_TTL's default)
 	mu.Unlock()
 	err := wait(t, done)
 	var oe *OAuthError

@@ -6,8 +6,8 @@
 //	client device       device authorization grant (RFC 8628), then call /user/profile
 //	client healthcheck  exit 0 if the client on CLIENT_ADDR is ready (its /readyz), else 1
 //
-// Settings come from the environment and an optional .env file (SPEC.md
-// lists them); every one has a working default.
+// Settings come from the environment and an optional .env file
+// (.env.example lists them); every one has a working default.
 package main
 
 import (

@@ -5,7 +5,8 @@
 //	provider keys rotate  add a new signing key per algorithm; the old ones keep verifying
 //	provider healthcheck  exit 0 if the provider on PROVIDER_ADDR is ready (its /readyz), else 1
 //
-// Settings come from the environment and an optional .env file (SPEC.md).
+// Settings come from the environment and an optional .env file;
+// .env.example lists every one with its default (README, "Quick start").
 package main
 
 import (

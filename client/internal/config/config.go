@@ -1,6 +1,7 @@
 // Package config holds the client's settings, read from the environment (and
 // an optional .env file, loaded by main) with a working default for each, so
-// that the client starts with nothing set at all. SPEC.md lists the variables.
+// that the client starts with nothing set at all. .env.example lists the
+// variables.
 package config
 
 import (
@@ -12,7 +13,7 @@ import (
 )
 
 // SPAClientID is the public client of the browser-only demo at /spa, as
-// registered by the provider (SPEC.md, "Demo registrations").
+// registered by the provider at start (provider/internal/oauth/seed.go).
 const SPAClientID = "spa-client"
 
 // Config is every setting of the client. The environment variable that sets a
@@ -56,7 +57,8 @@ const (
 	TeachingAuto = "auto"
 )
 
-// Default returns the settings used when nothing is set: the demo of SPEC.md.
+// Default returns the settings used when nothing is set: the demo that
+// `make run` starts (README, "Quick start").
 func Default() Config {
 	return Config{
 		ClientID:       "testclient",
@@ -161,12 +163,13 @@ func (c Config) BackChannel() string {
 }
 
 // SPARedirectURI is the redirect URI registered for the public SPA client:
-// the origin of RedirectURI + "/spa/callback" (SPEC.md).
+// the origin of RedirectURI + "/spa/callback", as the provider registers it
+// at start (provider/internal/oauth/seed.go).
 func (c Config) SPARedirectURI() string { return c.atOrigin("/spa/callback") }
 
 // PostLogoutRedirectURI is where the provider sends the browser back after
 // logging the user out, as the demo client registered it: the origin of
-// RedirectURI + "/", the home page (OIDC RP-Initiated Logout 1.0 Section 3).
+// RedirectURI + "/", the home page (OIDC RP-Initiated Logout Section 3).
 func (c Config) PostLogoutRedirectURI() string { return c.atOrigin("/") }
 
 // atOrigin is path on the origin of RedirectURI.

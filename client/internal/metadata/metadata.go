@@ -27,7 +27,7 @@ import (
 const WellKnownPath = "/.well-known/oauth-authorization-server"
 
 // Metadata is the part of the metadata of [RFC 8414 Section 2] (and of
-// OpenID Connect Discovery 1.0 Section 3: userinfo_endpoint) the client uses.
+// OIDC Discovery Section 3: userinfo_endpoint) the client uses.
 //
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 type Metadata struct {
@@ -39,7 +39,7 @@ type Metadata struct {
 	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint"`
 	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
 	JWKSURI                           string   `json:"jwks_uri"`
-	EndSessionEndpoint                string   `json:"end_session_endpoint"` // OIDC RP-Initiated Logout 1.0 Section 2.1
+	EndSessionEndpoint                string   `json:"end_session_endpoint"` // OIDC RP-Initiated Logout Section 2.1
 	ScopesSupported                   []string `json:"scopes_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`

@@ -165,12 +165,12 @@ func (a *App) newOAuthClient() (*http.Client, error) {
 	return &http.Client{Timeout: a.http.Timeout, Transport: &dpop.Transport{Key: key, Base: a.http.Transport, Now: a.now}}, nil
 }
 
-// newVerifier returns the ID token verifier of [OpenID Connect Core 1.0
-// Section 3.1.3.7]: signature against the provider's JWKS, iss, aud, exp.
+// newVerifier returns the ID token verifier of [OIDC Core Section 3.1.3.7]:
+// signature against the provider's JWKS, iss, aud, exp.
 // The key set is fetched through the back-channel client, with a context
 // that outlives any one request (go-oidc caches the keys).
 //
-// [OpenID Connect Core 1.0 Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+// [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
 func (a *App) newVerifier() *oidc.IDTokenVerifier {
 	a.keys = oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), a.http), a.back.JWKSURI)
 	return oidc.NewVerifier(a.public.Issuer, a.keys, &oidc.Config{
@@ -262,7 +262,8 @@ func (a *App) backChannel(ctx context.Context, log *wirelog.Log) context.Context
 }
 
 // resourceURL returns the URL of a resource of the provider's resource
-// server, which lives at the issuer (SPEC.md), reached over the back channel.
+// server, which lives at the issuer (README, "What the provider does"),
+// reached over the back channel.
 func (a *App) resourceURL(path string) string {
 	return a.cfg.BackChannel() + path
 }

@@ -287,7 +287,7 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	}
 
 	// Log in again: the provider's login session has ended, so its page
-	// asks for the password again (SPEC.md, "Logout").
+	// asks for the password again (README, "Logout").
 	tb.do("logging in again",
 		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),

@@ -232,7 +232,7 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 		return nil, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), pageErr(http.StatusBadGateway, errorView{
 			Title:   "The ID token was rejected (step E)",
 			Message: "The provider answered with tokens, but the ID token did not pass validation, so the client does not trust them: " + err.Error(),
-			Rule:    "OpenID Connect Core 1.0 Section 3.1.3.7: the client MUST validate the ID token (signature, iss, aud, exp, nonce).",
+			Rule:    "OIDC Core Section 3.1.3.7: the client MUST validate the ID token (signature, iss, aud, exp, nonce).",
 			Retry:   true,
 		}).withCause(err)
 	}

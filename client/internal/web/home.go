@@ -103,7 +103,7 @@ func (a *App) loginView(lg *login) *loginView {
 		Tokens: []tokenView{
 			tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken, now),
 			tokenOf("Refresh token", "RFC 6749 Section 1.5; rotated on every use", lg.Token.RefreshToken, now),
-			tokenOf("ID token", "OpenID Connect Core Section 2; verified by this client (signature, iss, aud, exp, nonce)", lg.IDToken, now),
+			tokenOf("ID token", "OIDC Core Section 2; verified by this client (signature, iss, aud, exp, nonce)", lg.IDToken, now),
 		},
 	}
 }

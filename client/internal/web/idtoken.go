@@ -101,11 +101,11 @@ func verifyFailure(err error) int {
 }
 
 // userOf returns who logged in: the verified ID token's claims, completed
-// from the userinfo endpoint ([OpenID Connect Core 1.0 Section 5.3]) when the
-// ID token lacks a name or email. A failing userinfo call only loses those
+// from the userinfo endpoint ([OIDC Core Section 5.3]) when the ID token
+// lacks a name or email. A failing userinfo call only loses those
 // details; it is logged.
 //
-// [OpenID Connect Core 1.0 Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+// [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 func (a *App) userOf(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Token) user {
 	var claims struct {
 		Name  string `json:"name"`

@@ -31,7 +31,7 @@ func signRS256(t *testing.T, key *rsa.PrivateKey, claims map[string]any) string 
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
-// atHash is the at_hash of OpenID Connect Core 3.1.3.6 for RS256.
+// atHash is the at_hash of OIDC Core Section 3.1.3.6 for RS256.
 func atHash(accessToken string) string {
 	sum := sha256.Sum256([]byte(accessToken))
 	return base64.RawURLEncoding.EncodeToString(sum[:16])

@@ -11,7 +11,8 @@ import (
 	"github.com/oauth-reference/client/internal/tokenview"
 )
 
-// Resource paths of the provider's resource server (SPEC.md).
+// Resource paths of the provider's resource server (README, "What the
+// provider does").
 const (
 	protectedResourcePath = "/protected/resource"
 	userProfilePath       = "/user/profile"
@@ -80,9 +81,9 @@ func call(ctx context.Context, client *http.Client, url string) error {
 
 // keepRefreshed stores the tokens of a refresh in the login. A new ID token,
 // if the provider sent one, is kept only once verified and only if it names
-// the same user ([OpenID Connect Core 1.0 Section 12.2]).
+// the same user ([OIDC Core Section 12.2]).
 //
-// [OpenID Connect Core 1.0 Section 12.2]: https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+// [OIDC Core Section 12.2]: https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
 func (a *App) keepRefreshed(ctx context.Context, lg *login, tok *oauth2.Token) {
 	lg.Token = tok
 	lg.addToFamily(tok, a.now())

@@ -19,9 +19,9 @@ const maxShown = 2 << 10
 // tokenParams are parameters whose values are tokens or codes: shown as
 // tokenview.Mask shows them, enough to tell two apart. The names are those of
 // [RFC 6749 Section 4.1.3] (code), [RFC 6749 Section 5.1] (access_token,
-// refresh_token), OpenID Connect Core 3.1.3.3 (id_token), [RFC 7009 Section 2.1]
-// (token), [RFC 8628 Section 3.2] (device_code) and OIDC RP-Initiated
-// Logout 1.0 Section 2 (id_token_hint).
+// refresh_token), OIDC Core Section 3.1.3.3 (id_token), [RFC 7009 Section 2.1]
+// (token), [RFC 8628 Section 3.2] (device_code) and
+// OIDC RP-Initiated Logout Section 2 (id_token_hint).
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1

@@ -14,7 +14,7 @@ import (
 )
 
 // Config is every setting of the provider. The environment variable that
-// sets a field is named in its comment; SPEC.md lists them all.
+// sets a field is named in its comment; .env.example lists them all.
 type Config struct {
 	Issuer       string // ISSUER: public base URL, "iss" of every token
 	Addr         string // PROVIDER_ADDR: listen address
@@ -148,7 +148,8 @@ const (
 	TeachingAuto = "auto"
 )
 
-// Default returns the settings used when nothing is set: the demo of SPEC.md.
+// Default returns the settings used when nothing is set: the demo that
+// `make run` starts (README, "Quick start").
 func Default() Config {
 	return Config{
 		Issuer:                "http://localhost:8080",

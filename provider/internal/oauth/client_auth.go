@@ -220,11 +220,11 @@ func (p *Provider) checkClientCredentials(ctx context.Context, tr *Trace, client
 
 // singleValue returns a form parameter that must appear at most once:
 // "Request and response parameters MUST NOT be included more than once"
-// ([RFC 6749 Section 3.1] and [Section 3.2]). A missing one is "". A value
-// that is not text (validText) is refused too.
+// ([RFC 6749 Section 3.1] and [RFC 6749 Section 3.2]). A missing one is "".
+// A value that is not text (validText) is refused too.
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
-// [Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
 func singleValue(form url.Values, name string) (string, *Error) {
 	v := form[name]
 	switch len(v) {

@@ -7,44 +7,64 @@
 // # Where each RFC lives
 //
 //	file                         implements
-//	authorize.go                 RFC 6749 §4.1.1 (authorization request), §3.1.2 (redirect URI),
-//	                             RFC 9700 §2.1 (exact redirect matching), RFC 7636 §4.4.1 (PKCE request checks)
-//	authorization_response.go    RFC 6749 §4.1.2, §4.1.2.1 (code and error responses), RFC 9207 (iss)
+//	authorize.go                 RFC 6749 Section 4.1.1 (authorization request), Section 3.1.2 (redirect URI),
+//	                             RFC 9700 Section 2.1 (exact redirect matching), RFC 7636 Section 4.4.1 (PKCE request
+//	                             checks)
+//	authorization_response.go    RFC 6749 Section 4.1.2, Section 4.1.2.1 (code and error responses), RFC 9207 (iss)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
-//	dpop.go                      RFC 9449 §4.3 (every DPoP proof check, in order), §11.1 (jti replay, across processes)
-//	dpop_nonce.go                RFC 9449 §8, §9 (server nonces: stateless, HMAC of the time, DPOP_NONCE=on)
-//	dpop_binding.go              RFC 9449 §5 (token endpoint, refresh tokens of public clients), §6 (cnf.jkt),
-//	                             §7 (DPoP scheme at resources; bound tokens refused as Bearer), §10 (dpop_jkt, PAR)
-//	prompt.go                    OIDC Core §3.1.2.1 (prompt, max_age), RFC 8252 §8.6 (public clients never approved silently)
-//	pkce.go                      RFC 7636 §4.1–4.6 (S256 only; downgrade defence of RFC 9700 §2.1.1)
-//	scope.go                     RFC 6749 §3.3 (scope), §6 (narrowing on refresh), OIDC Core §11 (offline_access)
-//	client_auth.go               RFC 6749 §2.3.1 (client_secret_basic with form-decoding, client_secret_post), public clients
-//	registration.go              RFC 7591 §3 (registration endpoint, initial access token, rate limit), RFC 7592 §2.1, §2.3 (read, delete)
-//	client_metadata.go           RFC 7591 §2, §3.2.2 (client metadata rules and refusals), RFC 6749 §3.1.2 (redirect URIs)
-//	client_jwks.go               RFC 7591 §2 (jwks: public signing keys only), RFC 7518 §3.3 (RSA key size)
-//	resource.go                  RFC 8707 §2, §2.2 (resource indicators: known resources, one "aud" per token, narrowing)
-//	protected_resource.go        RFC 9728 §2, §3, §5.1 (protected resource metadata, resource_metadata in challenges)
-//	client_assertion.go          RFC 7523 §2.2, §3, OIDC Core §9 (private_key_jwt: signature, iss, sub, aud, exp, jti once), RFC 7521 §4.2
-//	token.go                     RFC 6749 §3.2, §5.1 (token endpoint, response), RFC 9068 (JWT access tokens)
-//	grant_authorization_code.go  RFC 6749 §4.1.3 (code exchange), §4.1.2 (single use; replay revokes the grant)
-//	grant_refresh_token.go       RFC 6749 §6, RFC 9700 §4.14.2 (rotation, reuse detection, REFRESH_REUSE_GRACE)
-//	grant_client_credentials.go  RFC 6749 §4.4
-//	grant_device_code.go         RFC 8628 §3.4–3.5 (polling answers: pending, slow_down +5 s, denied, expired; single use)
-//	device_authorization.go      RFC 8628 §3.1–3.2 (device authorization endpoint), §5.2 (device code entropy)
-//	device_verification.go       RFC 8628 §3.3 (user code entry at the verification URI, approve or deny)
-//	user_code.go                 RFC 8628 §6.1 (base-20 user code, normalization of what the user typed)
-//	user_code_guard.go           RFC 8628 §5.1 (user-code brute force: rate limit, bounded wrong guesses)
-//	bearer.go                    RFC 6750 §2.1, §3.1 (bearer check), RFC 9068 §4 (validation)
+//	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in order), Section 11.1 (jti replay,
+//	                             across processes)
+//	dpop_nonce.go                RFC 9449 Section 8, Section 9 (server nonces: stateless, HMAC of the time,
+//	                             DPOP_NONCE=on)
+//	dpop_binding.go              RFC 9449 Section 5 (token endpoint, refresh tokens of public clients), Section 6
+//	                             (cnf.jkt), Section 7 (DPoP scheme at resources; bound tokens refused as Bearer),
+//	                             Section 10 (dpop_jkt, PAR)
+//	prompt.go                    OIDC Core Section 3.1.2.1 (prompt, max_age), RFC 8252 Section 8.6 (public clients
+//	                             never approved silently)
+//	pkce.go                      RFC 7636 Section 4.1–4.6 (S256 only; downgrade defence of RFC 9700 Section 2.1.1)
+//	scope.go                     RFC 6749 Section 3.3 (scope), Section 6 (narrowing on refresh), OIDC Core Section 11
+//	                             (offline_access)
+//	client_auth.go               RFC 6749 Section 2.3.1 (client_secret_basic with form-decoding, client_secret_post),
+//	                             public clients
+//	registration.go              RFC 7591 Section 3 (registration endpoint, initial access token, rate limit),
+//	                             RFC 7592 Section 2.1, Section 2.3 (read, delete)
+//	client_metadata.go           RFC 7591 Section 2, Section 3.2.2 (client metadata rules and refusals),
+//	                             RFC 6749 Section 3.1.2 (redirect URIs)
+//	client_jwks.go               RFC 7591 Section 2 (jwks: public signing keys only), RFC 7518 Section 3.3 (RSA key
+//	                             size)
+//	resource.go                  RFC 8707 Section 2, Section 2.2 (resource indicators: known resources, one "aud" per
+//	                             token, narrowing)
+//	protected_resource.go        RFC 9728 Section 2, Section 3, Section 5.1 (protected resource metadata,
+//	                             resource_metadata in challenges)
+//	client_assertion.go          RFC 7523 Section 2.2, Section 3, OIDC Core Section 9 (private_key_jwt: signature, iss,
+//	                             sub, aud, exp, jti once), RFC 7521 Section 4.2
+//	token.go                     RFC 6749 Section 3.2, Section 5.1 (token endpoint, response), RFC 9068 (JWT access
+//	                             tokens)
+//	grant_authorization_code.go  RFC 6749 Section 4.1.3 (code exchange), Section 4.1.2 (single use; replay revokes the
+//	                             grant)
+//	grant_refresh_token.go       RFC 6749 Section 6, RFC 9700 Section 4.14.2 (rotation, reuse detection,
+//	                             REFRESH_REUSE_GRACE)
+//	grant_client_credentials.go  RFC 6749 Section 4.4
+//	grant_device_code.go         RFC 8628 Section 3.4–3.5 (polling answers: pending, slow_down +5 s, denied, expired;
+//	                             single use)
+//	device_authorization.go      RFC 8628 Section 3.1–3.2 (device authorization endpoint), Section 5.2 (device code
+//	                             entropy)
+//	device_verification.go       RFC 8628 Section 3.3 (user code entry at the verification URI, approve or deny)
+//	user_code.go                 RFC 8628 Section 6.1 (base-20 user code, normalization of what the user typed)
+//	user_code_guard.go           RFC 8628 Section 5.1 (user-code brute force: rate limit, bounded wrong guesses)
+//	bearer.go                    RFC 6750 Section 2.1, Section 3.1 (bearer check), RFC 9068 Section 4 (validation)
 //	revocation.go                RFC 7009
 //	introspection.go             RFC 7662
-//	oidc.go                      OIDC Core §2 (ID token), §3.1.3.6 (at_hash), §5.3 (userinfo)
+//	oidc.go                      OIDC Core Section 2 (ID token), Section 3.1.3.6 (at_hash), Section 5.3 (userinfo)
 //	metadata.go                  RFC 8414, OIDC Discovery 1.0
-//	logout.go                    OIDC RP-Initiated Logout 1.0 §2 (id_token_hint, even expired), §3 (exact post_logout_redirect_uri), §4, §6
-//	errors.go                    RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 8628 §3.5 error codes
-//	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 §3.1; wrong passwords bounded per address)
-//	                             and the demo registrations
+//	logout.go                    OIDC RP-Initiated Logout Section 2 (id_token_hint, even expired), Section 3 (exact
+//	                             post_logout_redirect_uri), Section 4, Section 6
+//	errors.go                    RFC 6749 Section 4.1.2.1, Section 5.2; RFC 6750 Section 3.1; RFC 8628 Section 3.5
+//	                             error codes
+//	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 Section 3.1; wrong passwords bounded per
+//	                             address) and the demo registrations
 //	password.go                  user passwords: Argon2id (OWASP minimum), bcrypt hashes upgraded at sign-in
-//	secret.go                    RFC 6749 §10.10 (token entropy); codes and tokens stored only as hashes
+//	secret.go                    RFC 6749 Section 10.10 (token entropy); codes and tokens stored only as hashes
 //	provider.go, client_cache.go the Provider and its injected clock; client registrations reused for 5 s
 //	purge.go                     the background purge of expired rows and retired signing keys
 //	events.go                    security events (refresh reuse, code replay) for the log and metrics; readiness
@@ -76,16 +96,17 @@
 // token's lifetime, and then as long as its newest refresh token; the
 // background purge deletes it (and what hangs off it) after that.
 //
-// This is why code replay (RFC 6749 §4.1.2), refresh token reuse (RFC 9700
-// §4.14.2) and the revocation of a refresh token (RFC 7009 §2.1) are each
-// one write: RevokeGrant. The trade-off: a third-party resource server that
-// validates the JWTs offline sees a revocation only by introspection
-// (RFC 7662) or when the token expires; keep access tokens short-lived.
+// This is why code replay (RFC 6749 Section 4.1.2), refresh token reuse
+// (RFC 9700 Section 4.14.2) and the revocation of a refresh token
+// (RFC 7009 Section 2.1) are each one write: RevokeGrant. The trade-off:
+// a third-party resource server that validates the JWTs offline sees a
+// revocation only by introspection (RFC 7662) or when the token expires;
+// keep access tokens short-lived.
 //
 // # Deliberately not implemented
 //
-// The implicit grant and hybrid flows (RFC 9700 §2.1.2 advises against
-// them), the resource owner password grant (RFC 9700 §2.4: MUST NOT be
+// The implicit grant and hybrid flows (RFC 9700 Section 2.1.2 advises against
+// them), the resource owner password grant (RFC 9700 Section 2.4: MUST NOT be
 // used), PKCE "plain", request objects (refused with request_not_supported),
 // any request_uri but the PAR endpoint's (invalid_request_uri; a request_uri
 // is never fetched), response modes other than query, the RFC 7592 update

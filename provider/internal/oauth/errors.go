@@ -6,14 +6,14 @@ import "fmt"
 // as the "error" parameter of an error response.
 type ErrorCode string
 
-// Error codes of [RFC 6749 Section 4.1.2.1] and [Section 5.2],
-// [RFC 6750 Section 3.1], [RFC 8628 Section 3.5] and [OpenID Connect Core 1.0 Section 3.1.2.6].
+// Error codes of [RFC 6749 Section 4.1.2.1] and [RFC 6749 Section 5.2],
+// [RFC 6750 Section 3.1], [RFC 8628 Section 3.5] and [OIDC Core Section 3.1.2.6].
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-// [Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
-// [OpenID Connect Core 1.0 Section 3.1.2.6]: https://openid.net/specs/openid-connect-core-1_0.html#AuthError
+// [OIDC Core Section 3.1.2.6]: https://openid.net/specs/openid-connect-core-1_0.html#AuthError
 const (
 	ErrInvalidRequest          ErrorCode = "invalid_request"
 	ErrInvalidClient           ErrorCode = "invalid_client"

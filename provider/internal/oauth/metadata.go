@@ -33,7 +33,7 @@ type Metadata struct {
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
 	DeviceAuthorizationEndpoint               string   `json:"device_authorization_endpoint"`
 	RegistrationEndpoint                      string   `json:"registration_endpoint,omitempty"`
-	EndSessionEndpoint                        string   `json:"end_session_endpoint"` // OIDC RP-Initiated Logout 1.0 Section 2.1
+	EndSessionEndpoint                        string   `json:"end_session_endpoint"` // OIDC RP-Initiated Logout Section 2.1
 	ScopesSupported                           []string `json:"scopes_supported"`
 	ResponseTypesSupported                    []string `json:"response_types_supported"`
 	ResponseModesSupported                    []string `json:"response_modes_supported"`

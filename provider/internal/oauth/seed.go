@@ -8,7 +8,9 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// SeedDemo registers the demo clients and the demo user of SPEC.md. It is
+// SeedDemo registers the demo clients (the web app of CLIENT_ID, the public
+// spa-client, the device client of DEVICE_CLIENT_ID) and the demo user that
+// the README's walkthroughs sign in with. It is
 // idempotent: every start upserts the same records, so changing CLIENT_SECRET
 // or REDIRECT_URI in the environment takes effect on the next start.
 func (p *Provider) SeedDemo(ctx context.Context) error {

@@ -86,12 +86,12 @@ type TokenResponse struct {
 }
 
 // Token answers a token request: it authenticates the client, then
-// dispatches on grant_type ([RFC 6749 Section 4.1.3], [Section 4.4.2],
-// [Section 6], [RFC 8628 Section 3.4]).
+// dispatches on grant_type ([RFC 6749 Section 4.1.3],
+// [RFC 6749 Section 4.4.2], [RFC 6749 Section 6], [RFC 8628 Section 3.4]).
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
-// [Section 4.4.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
-// [Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+// [RFC 6749 Section 4.4.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 // [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
 func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *Error) {
 	client, err := p.authenticateClient(ctx, r.Client)

@@ -71,8 +71,8 @@ type Client struct {
 	// DPoP proof (RFC 9449 Section 5.2).
 	DPoPBoundAccessTokens bool
 	// PostLogoutRedirectURIs are where the provider may send the browser
-	// after a logout the client asked for, each matched exactly (OIDC
-	// RP-Initiated Logout 1.0 Section 3.1, post_logout_redirect_uris).
+	// after a logout the client asked for, each matched exactly
+	// (OIDC RP-Initiated Logout Section 3.1, post_logout_redirect_uris).
 	PostLogoutRedirectURIs []string
 
 	// The fields below are set for clients that registered themselves
@@ -94,8 +94,8 @@ type Client struct {
 	// deleted; it is zero once the client is used, and for the demo clients.
 	ExpiresAt time.Time
 	// IDTokenSignedResponseAlg is the JWS alg of the client's ID tokens,
-	// its registered id_token_signed_response_alg (OpenID Connect
-	// Registration Section 2): "RS256", "ES256" or "EdDSA"; "" = RS256.
+	// its registered id_token_signed_response_alg
+	// (OIDC Registration Section 2): "RS256", "ES256" or "EdDSA"; "" = RS256.
 	IDTokenSignedResponseAlg string
 }
 

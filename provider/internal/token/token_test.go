@@ -882,8 +882,8 @@ func TestAtHash(t *testing.T) {
 		{"RS256 hashes with SHA-256 (OIDC Core Section 3.1.3.6)", RS256, panvaToken, "x7vk7f6BvQj0jQHYFIk4ag"},
 		{"ES256 hashes with SHA-256, as RS256", ES256, panvaToken, "x7vk7f6BvQj0jQHYFIk4ag"},
 		{"EdDSA on Ed25519 hashes with SHA-512", EdDSA, panvaToken, "EGEAhGYyfuwDaVTifvrWSoD5MSy_5hZPy6I7Vm-7pTQ"},
-		// The access token and at_hash of the examples in OpenID Connect Core
-		// 1.0 Appendix A (A.3 onwards). The brief quoted the token as
+		// The access token and at_hash of the examples in OIDC Core Appendix A
+		// (A.3 onwards). The token is sometimes quoted as
 		// "jHkWEdUXMU1BwAsC4vtUsZwnNWPM1qr-tD1yGm64H4g"; the published value
 		// is the one below, whose at_hash matches the specification.
 		{"at_hash of the OIDC Core Appendix A access token (Section 3.1.3.6)", RS256,

@@ -45,7 +45,8 @@ type Router struct {
 	Metrics http.Handler
 }
 
-// NewRouter returns the provider's HTTP handler: every route of SPEC.md.
+// NewRouter returns the provider's HTTP handler: every route (the README's
+// "What the provider does" lists the protocol ones, "Operating it" the rest).
 // sessionSecret keys the login session cookie (signed and encrypted).
 func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Router {
 	gin.SetMode(gin.ReleaseMode)
@@ -111,7 +112,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	pages.GET(oauth.PathDeviceVerification, s.handleDevice)
 	pages.POST(oauth.PathDeviceVerification, s.handleDevice)
 
-	// RP-Initiated Logout: OIDC RP-Initiated Logout 1.0 Section 2.
+	// RP-Initiated Logout: OIDC RP-Initiated Logout Section 2.
 	pages.GET(oauth.PathEndSession, s.handleLogout)
 	pages.POST(oauth.PathEndSession, s.handleLogout)
 

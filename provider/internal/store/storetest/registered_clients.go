@@ -22,7 +22,7 @@ func registeredClient(id string) store.Client {
 		RegistrationTokenHash:   "cmVnaXN0cmF0aW9uLWhhc2g",
 		IssuedAt:                t0,
 		ExpiresAt:               at(24 * time.Hour),
-		// OpenID Connect Registration Section 2.
+		// OIDC Registration Section 2.
 		IDTokenSignedResponseAlg: "EdDSA",
 	}
 }

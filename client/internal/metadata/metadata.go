@@ -31,18 +31,23 @@ const WellKnownPath = "/.well-known/oauth-authorization-server"
 //
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 type Metadata struct {
-	Issuer                            string   `json:"issuer"`
-	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
-	TokenEndpoint                     string   `json:"token_endpoint"`
-	RevocationEndpoint                string   `json:"revocation_endpoint"`
-	IntrospectionEndpoint             string   `json:"introspection_endpoint"`
-	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint"`
-	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
-	JWKSURI                           string   `json:"jwks_uri"`
-	EndSessionEndpoint                string   `json:"end_session_endpoint"` // OIDC RP-Initiated Logout Section 2.1
-	ScopesSupported                   []string `json:"scopes_supported"`
-	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
-	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	Issuer                      string `json:"issuer"`
+	AuthorizationEndpoint       string `json:"authorization_endpoint"`
+	TokenEndpoint               string `json:"token_endpoint"`
+	RevocationEndpoint          string `json:"revocation_endpoint"`
+	IntrospectionEndpoint       string `json:"introspection_endpoint"`
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint"`
+	UserinfoEndpoint            string `json:"userinfo_endpoint"`
+	JWKSURI                     string `json:"jwks_uri"`
+	EndSessionEndpoint          string `json:"end_session_endpoint"` // OIDC RP-Initiated Logout Section 2.1
+	// PushedAuthorizationRequestEndpoint is where the client may push an
+	// authorization request before sending the browser ([RFC 9126 Section 5]).
+	//
+	// [RFC 9126 Section 5]: https://www.rfc-editor.org/rfc/rfc9126#section-5
+	PushedAuthorizationRequestEndpoint string   `json:"pushed_authorization_request_endpoint"`
+	ScopesSupported                    []string `json:"scopes_supported"`
+	TokenEndpointAuthMethodsSupported  []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported      []string `json:"code_challenge_methods_supported"`
 	// AuthorizationResponseIssParameterSupported is the flag of [RFC 9207
 	// Section 3]: when true, an authorization response without "iss" is
 	// rejected.
@@ -111,7 +116,7 @@ func (m Metadata) check(issuer string) error {
 }
 
 // BackChannel returns a copy of m whose server-to-server endpoints (token,
-// revocation, introspection, device authorization, userinfo, JWKS) start
+// revocation, introspection, device authorization, userinfo, JWKS, PAR) start
 // with internal instead of public. The authorization endpoint is left as it
 // is: the browser, not the client, goes there. This is what lets the client
 // run inside docker compose, where the provider is "http://provider:8080" to
@@ -124,6 +129,7 @@ func (m Metadata) BackChannel(public, internal string) Metadata {
 	for _, ep := range []*string{
 		&m.TokenEndpoint, &m.RevocationEndpoint, &m.IntrospectionEndpoint,
 		&m.DeviceAuthorizationEndpoint, &m.UserinfoEndpoint, &m.JWKSURI,
+		&m.PushedAuthorizationRequestEndpoint,
 	} {
 		if rest, ok := strings.CutPrefix(*ep, public); ok && (rest == "" || rest[0] == '/') {
 			*ep = internal + rest

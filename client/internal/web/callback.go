@@ -34,6 +34,7 @@ func (a *App) handleCallback(c *gin.Context) {
 	s, p, err := a.checkAuthorizationResponse(c, q, &hop)
 	walk := xray.NewWalk(walkSize)
 	if p.State != "" {
+		walk.Add(p.Pushed...)
 		walk.Add(p.Request)
 	}
 	walk.Add(hop)

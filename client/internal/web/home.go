@@ -21,6 +21,7 @@ type homeView struct {
 	Walk      walkView // this browser's latest login and what followed, oldest first
 	Startup   bool     // Walk shows the client's start-up exchanges, not a login
 	StepField string   // the name of the step-by-step switch
+	PARField  string   // the name of the PAR switch; "" when the provider has no PAR endpoint
 	Paused    bool     // a step-by-step login waits at (C) for Continue
 }
 
@@ -60,6 +61,9 @@ type tokenView struct {
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 func (a *App) handleHome(c *gin.Context) {
 	v := homeView{CSRFField: csrfField, Client: a.clientView(), StepField: stepByStepField}
+	if a.public.PushedAuthorizationRequestEndpoint != "" {
+		v.PARField = parField
+	}
 	var walk *xray.Walk
 	if s, ok := a.currentSession(c); ok {
 		s.Lock()

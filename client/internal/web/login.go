@@ -25,7 +25,9 @@ const stepByStepField = "step_by_step"
 //     Section 2.1.1]: confidential clients use PKCE too),
 //   - an OpenID Connect nonce, echoed in the ID token.
 //
-// The state, nonce and code_verifier stay on the server, in the session. In
+// The state, nonce and code_verifier stay on the server, in the session.
+// With the PAR switch on, the parameters go to the provider over the back
+// channel first and the browser carries only a request_uri (par.go). In
 // step-by-step mode the page shows the request instead of redirecting, and
 // the learner follows the link.
 //
@@ -41,13 +43,18 @@ func (a *App) handleLogin(c *gin.Context) {
 	}
 	p := a.newPending()
 	p.StepByStep = c.Query(stepByStepField) == "on"
-	authURL := a.authorizationURL(p)
-	p.Request = authorizationRequestHop(authURL, a.now())
+	authURL, err := a.requestURL(c.Request.Context(), &p, c.Query(parField) == "on")
+	if err != nil {
+		walk := xray.NewWalk(walkSize)
+		walk.Add(p.Pushed...)
+		a.renderFailure(c, err, walk)
+		return
+	}
 	s.Lock()
 	s.Data.addPending(p, a.now())
 	s.Unlock()
 	if p.StepByStep {
-		a.renderStep(c, stepView{Step: "A", Hops: []xray.Hop{p.Request}, Next: authURL,
+		a.renderStep(c, stepView{Step: "A", Hops: append(p.Pushed, p.Request), Next: authURL,
 			NextLabel: "Continue to the provider (B)",
 			Explain:   "The client has built the authorization request and kept state, nonce and code_verifier in its session. Continuing sends your browser to this URL."})
 		return

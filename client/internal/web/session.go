@@ -55,9 +55,10 @@ type pendingAuthorization struct {
 	Nonce        string
 	CodeVerifier string
 	Created      time.Time
-	Request      xray.Hop // step (A) as sent, for the walkthrough
-	StepByStep   bool     // pause at (C) and before (E)
-	Attack       string   // the attack lab's demonstration this request belongs to, or ""
+	Pushed       []xray.Hop // the pushed authorization request (PAR) before (A), if any
+	Request      xray.Hop   // step (A) as sent, for the walkthrough
+	StepByStep   bool       // pause at (C) and before (E)
+	Attack       string     // the attack lab's demonstration this request belongs to, or ""
 }
 
 // login is the result of a successful authorization code grant.

@@ -49,6 +49,8 @@ func (a *App) describe(e wirelog.Exchange) (step, title string, ref xray.Ref) {
 			return "", "Client credentials grant", "RFC 6749 Section 4.4"
 		}
 		return "", "Token request", "RFC 6749 Section 3.2"
+	case a.back.PushedAuthorizationRequestEndpoint:
+		return "", "Pushed authorization request", "RFC 9126 Section 2.1"
 	case a.back.RevocationEndpoint:
 		return "", "Token revocation", "RFC 7009 Section 2.1"
 	case a.back.IntrospectionEndpoint:

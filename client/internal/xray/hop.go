@@ -38,6 +38,9 @@ type Hop struct {
 	// sent to or came back on, and its query parameters, explained.
 	URL    string
 	Params []Param
+	// Replaces is, on the short URL of a pushed authorization request,
+	// the long URL it stands in for, to show both side by side.
+	Replaces *Hop
 
 	// Exchange is a back-channel hop's request and response, masked.
 	Exchange *wirelog.Exchange

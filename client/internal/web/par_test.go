@@ -1,0 +1,74 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestE2ELoginWithPAR logs in with the PAR switch on: the browser carries
+// only client_id and a request_uri, the provider finds the pushed request
+// by it, and the walkthrough shows the push as a hop before (A), with both
+// URLs side by side.
+func TestE2ELoginWithPAR(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page", home, `name="par" value="on"`)
+
+	resp, _ := h.get(h.client.URL + "/login?par=on")
+	authURL := h.location(resp, http.StatusFound)
+	q := authURL.Query()
+	if len(q) != 2 || q.Get("client_id") != "testclient" || !strings.HasPrefix(q.Get("request_uri"), "urn:ietf:params:oauth:request_uri:") {
+		t.Fatalf("authorization URL %s: want only client_id and a request_uri", authURL)
+	}
+	resp, _ = h.get(h.signIn(authURL, "allow").String())
+	if loc := h.location(resp, http.StatusFound); loc.Path != "/" {
+		t.Fatalf("callback redirected to %s, want /", loc)
+	}
+	_, home = h.get(h.client.URL + "/")
+	mustContain(t, "home page", home, "Signed in as", "openid profile email read",
+		"Pushed authorization request", "201 Created", "With PAR: the URL your browser carried", "Without PAR: the URL it replaces")
+	mustNotContain(t, "home page", home, "client_secret=")
+	pushed, redirect := strings.Index(home, "Pushed authorization request"), strings.Index(home, `(A)</span>Authorization request`)
+	if redirect < 0 || pushed > redirect {
+		t.Errorf("the pushed request (at %d) must come before (A) (at %d)", pushed, redirect)
+	}
+}
+
+// TestE2ELoginWithoutPAR sends the long URL when the switch is off, and
+// when the provider does not advertise a PAR endpoint, where the home page
+// has no switch either.
+func TestE2ELoginWithoutPAR(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	wantLong := func(login string) {
+		t.Helper()
+		resp, _ := h.get(h.client.URL + login)
+		q := h.location(resp, http.StatusFound).Query()
+		if q.Has("request_uri") || q.Get("scope") == "" || q.Get("state") == "" {
+			t.Errorf("GET %s: authorization request %v, want the long one", login, q)
+		}
+	}
+	wantLong("/login")
+	h.app.public.PushedAuthorizationRequestEndpoint, h.app.back.PushedAuthorizationRequestEndpoint = "", ""
+	_, home := h.get(h.client.URL + "/")
+	mustNotContain(t, "home page", home, `name="par"`)
+	wantLong("/login?par=on")
+}
+
+// TestE2ERefusedPARShowsTheExchange shows the provider's refusal of a
+// pushed request, with the exchange, and sends the browser nowhere.
+func TestE2ERefusedPARShowsTheExchange(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.app.cfg.ClientSecret = "not-the-secret"
+	resp, body := h.get(h.client.URL + "/login?par=on")
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("GET /login?par=on with a wrong secret: status %d, want 502", resp.StatusCode)
+	}
+	mustContain(t, "error page", body, "The pushed authorization request failed", "Pushed authorization request", "401", "invalid_client")
+	mustNotContain(t, "error page", body, "not-the-secret")
+}

@@ -123,6 +123,9 @@ func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *tok
 	if cfg.MetricsAddr != "" {
 		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: router.Metrics})
 	}
+	if cfg.DebugAddr != "" { // off by default; config.Validate allows only a loopback address
+		listeners = append(listeners, service.Listener{Name: "debug", Addr: cfg.DebugAddr, Handler: service.Pprof()})
+	}
 	return service.Serve(ctx, log, listeners...)
 }
 

@@ -180,6 +180,17 @@ func resourceStatus(t *testing.T, base, accessToken string) int {
 
 // TestKeysRotateCommand runs "provider keys rotate" against a store and
 // checks the JWKS then publishes two keys.
+// TestDebugAddrNotLoopback: the provider refuses to start with a profiling
+// listener that other machines could reach.
+func TestDebugAddrNotLoopback(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("DEBUG_ADDR", "0.0.0.0:6060")
+	err := run(context.Background(), nil, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "DEBUG_ADDR") {
+		t.Fatalf("run with DEBUG_ADDR=0.0.0.0:6060: got %v, want a DEBUG_ADDR error", err)
+	}
+}
+
 func TestKeysRotateCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)

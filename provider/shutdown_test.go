@@ -11,27 +11,30 @@ import (
 )
 
 // TestSIGTERMFinishesRequestsInFlight starts the real provider binary
-// (JSON logs, metrics on their own listener), begins a token request whose
+// (JSON logs, metrics and profiles each on their own listener), begins a token request whose
 // body arrives slowly, sends SIGTERM while the provider is reading it, and
 // checks that the provider stops accepting connections, still answers
 // that request, closes its store and exits 0.
 func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	bin := processtest.Build(t, ".", "provider")
-	addr, metricsAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
+	addr, metricsAddr, debugAddr := processtest.FreeAddr(t), processtest.FreeAddr(t), processtest.FreeAddr(t)
 	p := processtest.Start(t, bin, map[string]string{
 		"PROVIDER_ADDR": addr, "ISSUER": "http://" + addr, "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_TIME": "1",
 		"DATABASE_URL": filepath.Join(t.TempDir(), "provider.db"),
-		"METRICS_ADDR": metricsAddr, "LOG_FORMAT": "json",
+		"METRICS_ADDR": metricsAddr, "DEBUG_ADDR": debugAddr, "LOG_FORMAT": "json",
 	})
 	processtest.WaitReady(t, p, "http://"+addr+"/readyz", 30*time.Second)
 	processtest.WaitReady(t, p, "http://"+metricsAddr+"/metrics", time.Second)
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("GET /metrics on the main listener with METRICS_ADDR set: got %d, want 404", resp.StatusCode)
+	processtest.WaitReady(t, p, "http://"+debugAddr+"/debug/pprof/goroutine?debug=1", time.Second)
+	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/goroutine"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s on the main listener: got %d, want 404 (it has its own listener)", path, resp.StatusCode)
+		}
 	}
 
 	resp, exit := p.SIGTERMDuringRequest(t, addr, "/oauth/token",

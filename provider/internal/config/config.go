@@ -107,6 +107,11 @@ type Config struct {
 	// MetricsAddr (METRICS_ADDR): "" serves /metrics on Addr; an address
 	// serves it only there (keep it off the public listener).
 	MetricsAddr string
+	// DebugAddr (DEBUG_ADDR): "" (the default) serves no profiles; a
+	// loopback host:port serves net/http/pprof there (README, "Profiling").
+	// Profiles show memory, code paths and command line, so any other
+	// address is refused.
+	DebugAddr string
 	// TrustedProxies (TRUSTED_PROXIES, comma-separated CIDRs or addresses)
 	// are the reverse proxies whose X-Forwarded-For names the client address
 	// for the rate limits. Empty: the connection's address, always.
@@ -205,6 +210,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"LOG_FORMAT":               &c.LogFormat,
 		"LOG_LEVEL":                &c.LogLevel,
 		"METRICS_ADDR":             &c.MetricsAddr,
+		"DEBUG_ADDR":               &c.DebugAddr,
 		"DATABASE_FALLBACK":        &c.DatabaseFallback,
 
 		"KEY_ENCRYPTION_KEY_PREVIOUS": &c.KeyEncryptionKeyPrevious,
@@ -322,6 +328,9 @@ func (c Config) Validate() error {
 	if c.PasswordHashTime < 1 || c.PasswordHashTime > MaxPasswordHashTime {
 		return fmt.Errorf("config: PASSWORD_HASH_TIME must be between 1 and %d", MaxPasswordHashTime)
 	}
+	if err := validateDebugAddr(c.DebugAddr); err != nil {
+		return err
+	}
 	if c.RefreshReuseGrace < 0 || c.RefreshReuseGrace > MaxRefreshReuseGrace {
 		return fmt.Errorf("config: REFRESH_REUSE_GRACE must be between 0 (strict) and %v", MaxRefreshReuseGrace)
 	}
@@ -427,6 +436,20 @@ func (c Config) KnownResources() []string {
 // published at least this long.
 func (c Config) MaxTokenLifetime() time.Duration {
 	return c.AccessTokenTTL
+}
+
+// validateDebugAddr accepts "" (no profiling listener) or host:port with a
+// loopback host: "localhost", 127.0.0.1 or [::1]. An empty host (":6060")
+// would listen on every interface.
+func validateDebugAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || !isLoopback(host) {
+		return fmt.Errorf("config: DEBUG_ADDR %q must be a loopback host:port such as 127.0.0.1:6060", addr)
+	}
+	return nil
 }
 
 func validateBaseURL(name, raw string) error {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,6 +71,30 @@ func TestValidate(t *testing.T) {
 				t.Error("got no error, want one")
 			}
 		})
+	}
+}
+
+// TestDebugAddr: the profiling listener is off unless DEBUG_ADDR is set,
+// and only a loopback address is accepted.
+func TestDebugAddr(t *testing.T) {
+	c, err := FromEnv(lookupIn(map[string]string{}))
+	if err != nil || c.DebugAddr != "" {
+		t.Fatalf("DEBUG_ADDR unset: got %q (%v), want \"\" (off)", c.DebugAddr, err)
+	}
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:0", "127.0.0.2:6060"} {
+		c, err := FromEnv(lookupIn(map[string]string{"DEBUG_ADDR": addr}))
+		if err != nil || c.DebugAddr != addr || c.Validate() != nil {
+			t.Errorf("DEBUG_ADDR=%s: got %q (%v, %v), want it accepted", addr, c.DebugAddr, err, c.Validate())
+		}
+	}
+	for _, addr := range []string{":6060", "0.0.0.0:6060", "[::]:6060", "192.0.2.1:6060", "example.com:6060", "127.0.0.1", "localhost"} {
+		c, err := FromEnv(lookupIn(map[string]string{"DEBUG_ADDR": addr}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "DEBUG_ADDR") {
+			t.Errorf("DEBUG_ADDR=%s: got %v, want it refused", addr, err)
+		}
 	}
 }
 

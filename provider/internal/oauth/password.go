@@ -15,7 +15,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 )
 
-// User passwords are hashed with Argon2id (RFC 9106), the password hash the
+// User passwords are hashed with Argon2id ([RFC 9106]), the password hash the
 // OWASP Password Storage Cheat Sheet recommends first. It is memory-hard:
 // each guess needs its own PasswordHashMemoryKiB of RAM, which makes the
 // GPUs and ASICs that crack bcrypt and PBKDF2 cheaply lose their edge.
@@ -33,10 +33,16 @@ import (
 // read: $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>, salt and hash in
 // unpadded standard base64. Hashes made by bcrypt (older installs) still
 // verify, and are replaced by an Argon2id hash at the next sign-in.
+//
+// The salt is 16 random bytes ([RFC 9106 Section 3.1]: "16 bytes is
+// RECOMMENDED for password hashing"), the hash 32 bytes.
+//
+// [RFC 9106]: https://www.rfc-editor.org/rfc/rfc9106
+// [RFC 9106 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9106#section-3.1
 const (
 	argon2Threads  = 1
-	argon2SaltLen  = 16 // bytes; RFC 9106 Section 3.1 recommends 16
-	argon2KeyLen   = 32 // bytes of hash
+	argon2SaltLen  = 16
+	argon2KeyLen   = 32
 	maxStoredHash  = 256
 	argon2idPrefix = "$argon2id$"
 )

@@ -426,6 +426,7 @@ func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackRe
 	u := &url.URL{Path: "/callback", RawQuery: q.Encode()}
 	hop := a.authorizationResponseHop(u)
 	hop.Title = "Forged authorization response"
+	hop.Note = "The attacker's authorization response, as it would arrive at the client's redirect URI through your browser."
 	_, _, err := a.checkAuthorizationResponse(c, q, &hop)
 	var pe *pageError
 	status, answer := http.StatusOK, "accepted"

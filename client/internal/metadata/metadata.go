@@ -44,10 +44,15 @@ type Metadata struct {
 	// authorization request before sending the browser ([RFC 9126 Section 5]).
 	//
 	// [RFC 9126 Section 5]: https://www.rfc-editor.org/rfc/rfc9126#section-5
-	PushedAuthorizationRequestEndpoint string   `json:"pushed_authorization_request_endpoint"`
-	ScopesSupported                    []string `json:"scopes_supported"`
-	TokenEndpointAuthMethodsSupported  []string `json:"token_endpoint_auth_methods_supported"`
-	CodeChallengeMethodsSupported      []string `json:"code_challenge_methods_supported"`
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+	// RegistrationEndpoint is where a client registers itself
+	// ([RFC 7591 Section 3]).
+	//
+	// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+	RegistrationEndpoint              string   `json:"registration_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	// AuthorizationResponseIssParameterSupported is the flag of [RFC 9207
 	// Section 3]: when true, an authorization response without "iss" is
 	// rejected.
@@ -129,7 +134,7 @@ func (m Metadata) BackChannel(public, internal string) Metadata {
 	for _, ep := range []*string{
 		&m.TokenEndpoint, &m.RevocationEndpoint, &m.IntrospectionEndpoint,
 		&m.DeviceAuthorizationEndpoint, &m.UserinfoEndpoint, &m.JWKSURI,
-		&m.PushedAuthorizationRequestEndpoint,
+		&m.PushedAuthorizationRequestEndpoint, &m.RegistrationEndpoint,
 	} {
 		if rest, ok := strings.CutPrefix(*ep, public); ok && (rest == "" || rest[0] == '/') {
 			*ep = internal + rest

@@ -95,6 +95,9 @@ type App struct {
 	log       *slog.Logger
 	now       func() time.Time
 	metrics   *service.Metrics
+	// keyed is the client registered at start to authenticate with
+	// private_key_jwt (keyclient.go); nil when the provider offers none.
+	keyed *keyClient
 }
 
 // New builds the application from the provider's metadata.
@@ -109,13 +112,13 @@ func New(opts Options) (*App, error) {
 		cfg:      opts.Config,
 		public:   opts.Metadata,
 		back:     opts.Metadata.BackChannel(opts.Config.AuthServer, opts.Config.AuthServerInternal),
-		http:     opts.HTTPClient,
 		wire:     opts.Wire,
 		sessions: session.NewStore[sessionData](session.Options{TTL: opts.SessionTTL, Now: opts.Now}),
 		log:      opts.Logger,
 		now:      opts.Now,
 		metrics:  opts.Metrics,
 	}
+	a.http = a.signingClient(opts.HTTPClient)
 	if a.metrics == nil {
 		a.metrics = service.NewMetrics()
 	}
@@ -144,6 +147,7 @@ func New(opts Options) (*App, error) {
 	}
 	a.verifier = a.newVerifier()
 	a.tracer = &xray.Tracer{BaseURL: a.cfg.BackChannel(), Client: a.http}
+	a.keyed = a.startKeyClient()
 	a.cookies = a.newCookieStore()
 	return a, nil
 }

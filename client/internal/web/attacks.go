@@ -398,7 +398,7 @@ func (a *App) newPending() pendingAuthorization {
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeOption) string {
 	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(p.CodeVerifier), oidc.Nonce(p.Nonce)}, extra...)
-	return a.oauth.AuthCodeURL(p.State, opts...)
+	return a.oauthFor(p.SignWithKey).AuthCodeURL(p.State, opts...)
 }
 
 // attackStateForgery hands the client's own callback checks a response

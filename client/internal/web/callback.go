@@ -222,8 +222,8 @@ func (a *App) checkIssuer(q url.Values) error {
 //
 // [RFC 7636 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7636#section-4.5
 func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (*login, []xray.Hop, error) {
-	ctx, capture := a.recording(ctx)
-	tok, err := a.oauth.Exchange(ctx, code, oauth2.VerifierOption(p.CodeVerifier))
+	ctx, capture := a.recording(asKeyClient(ctx, p.SignWithKey))
+	tok, err := a.oauthConfig(ctx).Exchange(ctx, code, oauth2.VerifierOption(p.CodeVerifier))
 	if err != nil {
 		return nil, a.hopsOf(capture.Entries()), tokenRequestError("The token request (step D) failed", err)
 	}
@@ -237,7 +237,7 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 			Retry:   true,
 		}).withCause(err)
 	}
-	lg := &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now(), UsedCode: code, CodeVerifier: p.CodeVerifier}
+	lg := &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now(), SignWithKey: p.SignWithKey, UsedCode: code, CodeVerifier: p.CodeVerifier}
 	lg.addToFamily(tok, lg.At)
 	return lg, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), nil
 }

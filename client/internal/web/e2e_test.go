@@ -108,6 +108,7 @@ func (r hostRewriter) RoundTrip(req *http.Request) (*http.Response, error) {
 type spy struct {
 	mu          sync.Mutex
 	grants      []string
+	tokenForms  []url.Values // the token requests' bodies, as sent
 	accessToken string
 	// trace, when set, answers GET /debug/trace/{id} in the provider's
 	// place with the JSON it returns, and counts the requests.
@@ -133,6 +134,7 @@ func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
 		form, _ := url.ParseQuery(string(b))
 		s.mu.Lock()
 		s.grants = append(s.grants, form.Get("grant_type"))
+		s.tokenForms = append(s.tokenForms, form)
 		s.mu.Unlock()
 	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
@@ -157,6 +159,12 @@ func (s *spy) tokenRequests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.grants...)
+}
+
+func (s *spy) tokenRequestForms() []url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]url.Values(nil), s.tokenForms...)
 }
 
 func (s *spy) lastAccessToken() string {

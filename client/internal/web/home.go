@@ -22,6 +22,7 @@ type homeView struct {
 	Startup   bool     // Walk shows the client's start-up exchanges, not a login
 	StepField string   // the name of the step-by-step switch
 	PARField  string   // the name of the PAR switch; "" when the provider has no PAR endpoint
+	KeyField  string   // the name of the private_key_jwt switch; "" when no key client is registered
 	Paused    bool     // a step-by-step login waits at (C) for Continue
 }
 
@@ -63,6 +64,9 @@ func (a *App) handleHome(c *gin.Context) {
 	v := homeView{CSRFField: csrfField, Client: a.clientView(), StepField: stepByStepField}
 	if a.public.PushedAuthorizationRequestEndpoint != "" {
 		v.PARField = parField
+	}
+	if a.keyed != nil {
+		v.KeyField = keyField
 	}
 	var walk *xray.Walk
 	if s, ok := a.currentSession(c); ok {

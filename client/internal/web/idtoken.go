@@ -31,7 +31,7 @@ func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string)
 		err := errors.New("the token response has no id_token, although the scope included openid")
 		return nil, []xray.Check{{Rule: "the token response carries an ID token", Ref: "OIDC Core Section 3.1.3.3", Detail: err.Error()}}, err
 	}
-	idt, err := a.verifier.Verify(ctx, raw)
+	idt, err := a.idTokenVerifier(ctx).Verify(ctx, raw)
 	checks := goOIDCChecks(err)
 	if err != nil {
 		return nil, checks, err

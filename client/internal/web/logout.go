@@ -58,6 +58,7 @@ type introspectionView struct {
 // their revocation and the logout's hops so far.
 type pendingLogout struct {
 	State       string
+	SignWithKey bool // the login was the private_key_jwt client's
 	Token       *oauth2.Token
 	Revocations []revocationView
 	Hops        []xray.Hop
@@ -85,13 +86,13 @@ func (a *App) handleLogout(c *gin.Context) {
 	lg, walk := s.Data.Login, s.Data.Walk
 	s.Data.Login = nil
 	s.Unlock()
-	ctx, capture := a.recording(c.Request.Context())
-	p := &pendingLogout{State: randomToken(), Token: lg.Token, Created: a.now(), Revocations: []revocationView{
+	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
+	p := &pendingLogout{State: randomToken(), SignWithKey: lg.SignWithKey, Token: lg.Token, Created: a.now(), Revocations: []revocationView{
 		a.revoke(ctx, lg.Token.RefreshToken, "refresh_token"),
 		a.revoke(ctx, lg.Token.AccessToken, "access_token"),
 	}}
 	p.Hops = a.hopsOf(capture.Entries())
-	endSession := a.endSessionURL(lg.IDToken, p.State)
+	endSession := a.endSessionURL(a.oauthFor(lg.SignWithKey).ClientID, lg.IDToken, p.State)
 	if endSession == "" {
 		if err := a.endSession(c, s); err != nil {
 			a.renderInternalError(c, "ending the session", err)
@@ -117,7 +118,7 @@ func (a *App) handleLogout(c *gin.Context) {
 // It is "" when the provider's metadata names no end_session_endpoint.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
-func (a *App) endSessionURL(idToken, state string) string {
+func (a *App) endSessionURL(clientID, idToken, state string) string {
 	u, err := url.Parse(a.public.EndSessionEndpoint)
 	if a.public.EndSessionEndpoint == "" || err != nil {
 		return ""
@@ -126,7 +127,7 @@ func (a *App) endSessionURL(idToken, state string) string {
 	if idToken != "" {
 		q.Set("id_token_hint", idToken)
 	}
-	q.Set("client_id", a.cfg.ClientID)
+	q.Set("client_id", clientID)
 	q.Set("post_logout_redirect_uri", a.cfg.PostLogoutRedirectURI())
 	q.Set("state", state)
 	u.RawQuery = q.Encode()
@@ -200,7 +201,7 @@ func (a *App) takeLogout(c *gin.Context, state string) (*pendingLogout, *xray.Wa
 // renderLoggedOut asks the provider about the revoked tokens and shows the
 // logout's outcome, every hop of it, which the walk keeps too.
 func (a *App) renderLoggedOut(c *gin.Context, p *pendingLogout, walk *xray.Walk, atProvider bool) {
-	ctx, capture := a.recording(c.Request.Context())
+	ctx, capture := a.recording(asKeyClient(c.Request.Context(), p.SignWithKey))
 	v := logoutView{Revocations: p.Revocations, AtProvider: atProvider, Introspections: []introspectionView{
 		a.introspect(ctx, p.Token.RefreshToken, "refresh_token"),
 		a.introspect(ctx, p.Token.AccessToken, "access_token"),
@@ -292,10 +293,13 @@ func answerError(resp *http.Response) string {
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 func (a *App) authenticatedPost(ctx context.Context, endpoint string, form url.Values) (*http.Request, error) {
-	basic := a.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInHeader
+	conf := a.oauthConfig(ctx)
+	basic := conf.Endpoint.AuthStyle == oauth2.AuthStyleInHeader
 	if !basic {
-		form.Set("client_id", a.cfg.ClientID)
-		form.Set("client_secret", a.cfg.ClientSecret)
+		form.Set("client_id", conf.ClientID)
+		if conf.ClientSecret != "" { // the key client signs instead (keyclient.go)
+			form.Set("client_secret", conf.ClientSecret)
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -79,7 +79,7 @@ func (a *App) pushAuthorizationRequest(ctx context.Context, longURL string) (str
 		}).withCause(err)
 	}
 	short := *long
-	short.RawQuery = url.Values{"client_id": {a.cfg.ClientID}, "request_uri": {pushed.RequestURI}}.Encode()
+	short.RawQuery = url.Values{"client_id": {a.oauthConfig(ctx).ClientID}, "request_uri": {pushed.RequestURI}}.Encode()
 	return short.String(), hops, nil
 }
 

@@ -38,10 +38,10 @@ func (a *App) handleRefresh(c *gin.Context) {
 		a.renderError(c, http.StatusBadRequest, errorView{Title: "No refresh token", Message: "The provider issued no refresh token with this login."})
 		return
 	}
-	ctx, capture := a.recording(c.Request.Context())
+	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
 	// A token with only a refresh token is expired to x/oauth2, so the
 	// TokenSource refreshes at once.
-	tok, err := a.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: lg.Token.RefreshToken}).Token()
+	tok, err := a.oauthConfig(ctx).TokenSource(ctx, &oauth2.Token{RefreshToken: lg.Token.RefreshToken}).Token()
 	hops := a.hopsOf(capture.Entries())
 	s.Data.Walk.Add(hops...)
 	if err != nil {

@@ -44,8 +44,8 @@ func (a *App) handleResource(c *gin.Context) {
 	}
 	defer s.Unlock()
 	lg := s.Data.Login
-	ctx, capture := a.recording(c.Request.Context())
-	ts := a.oauth.TokenSource(ctx, lg.Token)
+	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
+	ts := a.oauthConfig(ctx).TokenSource(ctx, lg.Token)
 	client := oauth2.NewClient(ctx, ts)
 	var v resourceView
 	for _, path := range []string{protectedResourcePath, userProfilePath} {

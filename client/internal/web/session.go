@@ -58,6 +58,7 @@ type pendingAuthorization struct {
 	Pushed       []xray.Hop // the pushed authorization request (PAR) before (A), if any
 	Request      xray.Hop   // step (A) as sent, for the walkthrough
 	StepByStep   bool       // pause at (C) and before (E)
+	SignWithKey  bool       // log in as the private_key_jwt client (keyclient.go)
 	Attack       string     // the attack lab's demonstration this request belongs to, or ""
 }
 
@@ -67,6 +68,9 @@ type login struct {
 	IDToken string // the raw ID token, verified
 	User    user
 	At      time.Time
+	// SignWithKey is set when this login is the private_key_jwt client's:
+	// every back-channel request of it authenticates with an assertion.
+	SignWithKey bool
 	// UsedCode and CodeVerifier are the redeemed authorization code and its
 	// PKCE verifier, kept on the server only so the attack lab can show a
 	// replay of the very same request (code-replay, see attacks.go).

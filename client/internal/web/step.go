@@ -147,9 +147,9 @@ func (notSent) RoundTrip(*http.Request) (*http.Response, error) { return nil, er
 // hop of step (D), not yet sent.
 func (a *App) previewTokenRequest(ctx context.Context, h heldResponse) xray.Hop {
 	capture := wirelog.NewLog(1)
-	client := &http.Client{Transport: &wirelog.Transport{Base: notSent{}, Log: capture}}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, client)
-	_, _ = a.oauth.Exchange(ctx, h.Code, oauth2.VerifierOption(h.Pending.CodeVerifier))
+	client := a.signingClient(&http.Client{Transport: &wirelog.Transport{Base: notSent{}, Log: capture}})
+	ctx = context.WithValue(asKeyClient(ctx, h.Pending.SignWithKey), oauth2.HTTPClient, client)
+	_, _ = a.oauthConfig(ctx).Exchange(ctx, h.Code, oauth2.VerifierOption(h.Pending.CodeVerifier))
 	hops := a.hopsOf(capture.Entries())
 	if len(hops) == 0 {
 		return xray.Hop{Step: "D", Title: "Access token request", Channel: xray.Back, Note: "The request could not be prepared."}
@@ -158,5 +158,8 @@ func (a *App) previewTokenRequest(ctx context.Context, h heldResponse) xray.Hop 
 	hop.Exchange.Err = ""
 	hop.Title = "Access token request, not sent yet"
 	hop.Note = "The client authenticates with its secret and proves with the code_verifier that it is the one that started this login (PKCE)."
+	if h.Pending.SignWithKey {
+		hop.Note = "The client authenticates with an assertion signed by its private key (private_key_jwt) and proves with the code_verifier that it is the one that started this login (PKCE)."
+	}
 	return hop
 }

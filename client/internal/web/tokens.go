@@ -107,7 +107,7 @@ func (a *App) inspect(c *gin.Context, reveal bool) {
 	}
 	defer s.Unlock()
 	lg := s.Data.Login
-	ctx, capture := a.recording(c.Request.Context())
+	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
 	now := a.now()
 	v := tokensView{
 		Tokens: []inspectedToken{

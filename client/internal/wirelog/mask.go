@@ -160,9 +160,10 @@ func maskTree(v any) any {
 	return v
 }
 
-// decodeJWT shows a DPoP proof's header and claims ("" when there is none
-// or it cannot be decoded). Nothing in them is secret: the ath claim is a
-// hash of the access token, not the token.
+// decodeJWT shows a DPoP proof's or a client assertion's header and claims
+// ("" when there is none or it cannot be decoded). Nothing in them is
+// secret: the ath claim is a hash of the access token, not the token, and
+// an assertion's claims only name the client; the signature is left out.
 func decodeJWT(raw string) string {
 	if raw == "" {
 		return ""
@@ -172,6 +173,16 @@ func decodeJWT(raw string) string {
 		return ""
 	}
 	return jwt.Header + "\n.\n" + jwt.Claims
+}
+
+// formValue returns the field name of a form-encoded body ("" for any other
+// body).
+func formValue(contentType string, body []byte, name string) string {
+	if mediaType, _, _ := mime.ParseMediaType(contentType); mediaType != "application/x-www-form-urlencoded" {
+		return ""
+	}
+	form, _ := url.ParseQuery(string(body))
+	return form.Get(name)
 }
 
 // maskAuthorization masks an Authorization header. For HTTP Basic client

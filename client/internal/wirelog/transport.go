@@ -44,6 +44,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		DPoPProof:     decodeJWT(req.Header.Get("DPoP")),
 		RequestBody:   maskBody(req.Header.Get("Content-Type"), reqBody),
 	}
+	e.ClientAssertion = decodeJWT(formValue(req.Header.Get("Content-Type"), reqBody, "client_assertion"))
 	resp, err := t.base().RoundTrip(req)
 	e.Duration = t.now().Sub(start)
 	if err != nil {

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestE2ELoginWithPrivateKeyJWT logs in with the "Sign with a key" switch
+// on: the app logs in as the client it registered at start, each token
+// request carries a client_assertion and no secret ([RFC 7523 Section 2.2]),
+// refresh and revocation work, and the walkthrough shows the assertion
+// decoded.
+//
+// [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+func TestE2ELoginWithPrivateKeyJWT(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	if h.app.keyed == nil {
+		t.Fatal("the app registered no private_key_jwt client at start")
+	}
+	keyID := h.app.keyed.oauth.ClientID
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page", home, `name="key" value="on"`)
+
+	resp, _ := h.get(h.client.URL + "/login?key=on&par=on")
+	authURL := h.location(resp, http.StatusFound)
+	if got := authURL.Query().Get("client_id"); got != keyID || keyID == "testclient" {
+		t.Fatalf("authorization request client_id = %q, want the registered %q", got, keyID)
+	}
+	resp, _ = h.get(h.signIn(authURL, "allow").String())
+	if loc := h.location(resp, http.StatusFound); loc.Path != "/" {
+		t.Fatalf("callback redirected to %s, want /", loc)
+	}
+	resp, page := h.do(http.MethodPost, h.client.URL+"/refresh", url.Values{"csrf_token": {h.csrfToken()}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /refresh: got %d:\n%s", resp.StatusCode, page)
+	}
+	forms := h.spy.tokenRequestForms()
+	if len(forms) != 2 || forms[0].Get("grant_type") != "authorization_code" || forms[1].Get("grant_type") != "refresh_token" {
+		t.Fatalf("token requests %v, want a code exchange and a refresh", forms)
+	}
+	for _, f := range forms {
+		if f.Has("client_secret") || f.Get("client_id") != keyID || f.Get("client_assertion_type") != assertionType || strings.Count(f.Get("client_assertion"), ".") != 2 {
+			t.Errorf("token request %v: want client_id %s with a client_assertion and no client_secret", f, keyID)
+		}
+	}
+	if forms[0].Get("client_assertion") == forms[1].Get("client_assertion") {
+		t.Error("the refresh reused the code exchange's assertion; each request needs a fresh one")
+	}
+	_, home = h.get(h.client.URL + "/")
+	mustContain(t, "home page", home, "Signed in as", "The client assertion, decoded",
+		`&#34;iss&#34;: &#34;`+keyID, `&#34;aud&#34;: &#34;`+h.app.public.Issuer, `&#34;alg&#34;: &#34;ES256&#34;`, "Refresh token grant")
+	mustNotContain(t, "home page", home, forms[0].Get("client_assertion"), "client_secret=")
+	resp, page = h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
+	if resp.StatusCode >= 400 || strings.Contains(page, "invalid_client") {
+		t.Errorf("POST /logout: status %d, want the revocations to authenticate:\n%s", resp.StatusCode, page)
+	}
+}

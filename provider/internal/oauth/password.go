@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -72,8 +73,23 @@ func (p *Provider) hashPassword(password string) string {
 	salt := make([]byte, argon2SaltLen)
 	rand.Read(salt)
 	params := p.passwordParams()
-	key := argon2.IDKey([]byte(password), salt, params.time, params.memoryKiB, params.threads, argon2KeyLen)
+	key := argon2Key(password, salt, params, argon2KeyLen)
 	return params.phcPrefix() + b64.EncodeToString(salt) + "$" + b64.EncodeToString(key)
+}
+
+// argon2Slots bounds how many Argon2id hashes run at once in this process.
+// Each holds its memory parameter (19 MiB by default) until it ends, so a
+// burst of sign-ins, right or wrong, could otherwise need that much RAM per
+// request; with the bound, memory stays at len(argon2Slots) × m at most and
+// the rest of the burst waits its turn. Two per core keeps every core busy.
+var argon2Slots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+
+// argon2Key derives an Argon2id key of keyLen bytes, waiting for one of
+// argon2Slots first.
+func argon2Key(password string, salt []byte, a argon2Params, keyLen uint32) []byte {
+	argon2Slots <- struct{}{}
+	defer func() { <-argon2Slots }()
+	return argon2.IDKey([]byte(password), salt, a.time, a.memoryKiB, a.threads, keyLen)
 }
 
 // b64 is the base64 of PHC strings: standard alphabet, no padding.
@@ -96,7 +112,7 @@ func passwordMatches(stored, password string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, params.time, params.memoryKiB, params.threads, uint32(len(key)))
+	got := argon2Key(password, salt, params, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 

@@ -12,7 +12,7 @@ import (
 // TestE2ELoginWithPrivateKeyJWT logs in with the "Sign with a key" switch
 // on: the app logs in as the client it registered at start, each token
 // request carries a client_assertion and no secret ([RFC 7523 Section 2.2]),
-// refresh and revocation work, and the walkthrough shows the assertion
+// PAR, refresh, introspection and revocation work, and the walkthrough shows the assertion
 // decoded.
 //
 // [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
@@ -55,6 +55,9 @@ func TestE2ELoginWithPrivateKeyJWT(t *testing.T) {
 	mustContain(t, "home page", home, "Signed in as", "The client assertion, decoded",
 		`&#34;iss&#34;: &#34;`+keyID, `&#34;aud&#34;: &#34;`+h.app.public.Issuer, `&#34;alg&#34;: &#34;ES256&#34;`, "Refresh token grant")
 	mustNotContain(t, "home page", home, forms[0].Get("client_assertion"), "client_secret=")
+	_, page = h.get(h.client.URL + "/tokens")
+	mustContain(t, "token inspector", page, `<span class="ok">active</span>`, "Token introspection", "The client assertion, decoded")
+	mustNotContain(t, "token inspector", page, "invalid_client", `<span class="bad">unknown</span>`)
 	resp, page = h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
 	if resp.StatusCode >= 400 || strings.Contains(page, "invalid_client") {
 		t.Errorf("POST /logout: status %d, want the revocations to authenticate:\n%s", resp.StatusCode, page)

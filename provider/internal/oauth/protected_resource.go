@@ -17,6 +17,14 @@ type ProtectedResourceMetadata struct {
 	ScopesSupported        []string `json:"scopes_supported"`
 	BearerMethodsSupported []string `json:"bearer_methods_supported"`
 	ResourceName           string   `json:"resource_name"`
+	// DPoPSigningAlgValuesSupported lists the DPoP proof algorithms the
+	// resource accepts ([RFC 9728 Section 2]:
+	// "dpop_signing_alg_values_supported … JSON array containing a list of
+	// the JWS alg values … supported by the resource server for validating
+	// DPoP proof JWTs").
+	//
+	// [RFC 9728 Section 2]: https://www.rfc-editor.org/rfc/rfc9728#section-2
+	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported"`
 }
 
 // ProtectedResourceMetadata describes the provider's own resource server
@@ -34,6 +42,8 @@ func (p *Provider) ProtectedResourceMetadata() ProtectedResourceMetadata {
 		ScopesSupported:        SupportedScopes(),
 		BearerMethodsSupported: []string{"header"},
 		ResourceName:           "The provider's demo resource server",
+
+		DPoPSigningAlgValuesSupported: DPoPSigningAlgs,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,9 +144,13 @@ func TestProtectedResourceMetadata(t *testing.T) {
 		AuthorizationServers   []string `json:"authorization_servers"`
 		ScopesSupported        []string `json:"scopes_supported"`
 		BearerMethodsSupported []string `json:"bearer_methods_supported"`
+		DPoPSigningAlgs        []string `json:"dpop_signing_alg_values_supported"`
 	}
 	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &m) != nil {
 		t.Fatalf("GET /.well-known/oauth-protected-resource: %d %s", resp.StatusCode, body)
+	}
+	if !slices.Contains(m.DPoPSigningAlgs, "ES256") || slices.Contains(m.DPoPSigningAlgs, "none") {
+		t.Errorf("dpop_signing_alg_values_supported: got %q, want the asymmetric algorithms, ES256 among them (RFC 9728 Section 2)", m.DPoPSigningAlgs)
 	}
 	if m.Resource != srv.Issuer || strings.Join(m.AuthorizationServers, " ") != srv.Issuer ||
 		!strings.Contains(strings.Join(m.ScopesSupported, " "), "read") || strings.Join(m.BearerMethodsSupported, " ") != "header" {

@@ -71,8 +71,8 @@ var (
 // codeReplayed answers a code presented a second time: the request is
 // denied and the code's grant revoked, which ends every token issued from it.
 func (p *Provider) codeReplayed(ctx context.Context, tr *Trace, code store.AuthorizationCode) *Error {
-	if rerr := p.Store.RevokeGrant(ctx, code.GrantID, p.now()); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
-		return serverError(rerr)
+	if err := p.revokeGrant(ctx, code.GrantID); err != nil {
+		return err
 	}
 	p.securityEvent(ctx, EventCodeReplay, "client_id", code.ClientID, "grant_id", code.GrantID)
 	tr.Changed("grant revoked: every token issued from this code is dead")

@@ -155,8 +155,8 @@ func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client stor
 // refreshReused revokes the grant of a refresh token presented a second
 // time, which ends every access and refresh token descended from it.
 func (p *Provider) refreshReused(ctx context.Context, tr *Trace, rt store.RefreshToken) *Error {
-	if err := p.Store.RevokeGrant(ctx, rt.GrantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return serverError(err)
+	if err := p.revokeGrant(ctx, rt.GrantID); err != nil {
+		return err
 	}
 	p.securityEvent(ctx, EventRefreshReuse, "client_id", rt.ClientID, "grant_id", rt.GrantID)
 	tr.Changed("grant revoked: every access and refresh token of it is dead")

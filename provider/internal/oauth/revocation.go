@@ -116,11 +116,21 @@ func (p *Provider) revokeRefreshToken(ctx context.Context, tr *Trace, client sto
 	if !tr.Check(ruleRevokeValidToken, err == nil) || !tr.Check(ruleRevokeOwnToken, rt.ClientID == client.ID) {
 		return nil
 	}
-	if err := p.Store.RevokeGrant(ctx, rt.GrantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return serverError(err)
+	if err := p.revokeGrant(ctx, rt.GrantID); err != nil {
+		return err
 	}
 	tr.Changed("grant revoked: its refresh and access tokens are dead")
 	tr.Succeeded("token revoked")
+	return nil
+}
+
+// revokeGrant revokes a grant and with it every token issued from it. A
+// grant already gone (purged after its last token expired) has nothing left
+// to revoke, so that is not an error.
+func (p *Provider) revokeGrant(ctx context.Context, grantID string) *Error {
+	if err := p.Store.RevokeGrant(ctx, grantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return serverError(err)
+	}
 	return nil
 }
 

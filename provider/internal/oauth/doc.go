@@ -53,6 +53,8 @@
 //	user_code.go                 RFC 8628 Section 6.1 (base-20 user code, normalization of what the user typed)
 //	user_code_guard.go           RFC 8628 Section 5.1 (user-code brute force: rate limit, bounded wrong guesses)
 //	bearer.go                    RFC 6750 Section 2.1, Section 3.1 (bearer check), RFC 9068 Section 4 (validation)
+//	grant.go                     the grant every code and token descends from: started at approval, revoked in one
+//	                             write (see Grants below)
 //	revocation.go                RFC 7009
 //	introspection.go             RFC 7662
 //	oidc.go                      OIDC Core Section 2 (ID token), Section 3.1.3.6 (at_hash), Section 5.3 (userinfo)

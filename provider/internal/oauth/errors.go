@@ -1,6 +1,9 @@
 package oauth
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // ErrorCode is an error code registered by the OAuth RFCs. Each one is sent
 // as the "error" parameter of an error response.
@@ -112,4 +115,13 @@ func serverError(cause error) *Error {
 // invalidRequest is the most common error; this saves a little noise.
 func invalidRequest(format string, args ...any) *Error {
 	return NewError(ErrInvalidRequest, fmt.Sprintf(format, args...))
+}
+
+// quoteShort quotes a caller-supplied value for an error description,
+// cutting it so a huge input does not come back in the answer.
+func quoteShort(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return `"` + strings.ToValidUTF8(s, "") + `"`
 }

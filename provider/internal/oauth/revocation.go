@@ -124,16 +124,6 @@ func (p *Provider) revokeRefreshToken(ctx context.Context, tr *Trace, client sto
 	return nil
 }
 
-// revokeGrant revokes a grant and with it every token issued from it. A
-// grant already gone (purged after its last token expired) has nothing left
-// to revoke, so that is not an error.
-func (p *Provider) revokeGrant(ctx context.Context, grantID string) *Error {
-	if err := p.Store.RevokeGrant(ctx, grantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return serverError(err)
-	}
-	return nil
-}
-
 // looksLikeJWT tells this provider's access tokens (JWS compact
 // serialization, three dot-separated parts) from its refresh tokens (one
 // base64url string). It routes the lookup; the hint is not needed for it.

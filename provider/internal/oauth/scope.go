@@ -149,15 +149,6 @@ func hasScope(scope, want string) bool {
 	return false
 }
 
-// quoteShort quotes a caller-supplied value for an error description,
-// cutting it so a huge input does not come back in the answer.
-func quoteShort(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return `"` + strings.ToValidUTF8(s, "") + `"`
-}
-
 // ScopeExplanation is one line of a consent page: a scope and its sentence.
 type ScopeExplanation struct{ Name, Description string }
 

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/netip"
 	"net/url"
 
 	"github.com/gin-gonic/gin"
@@ -196,19 +195,3 @@ func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAu
 	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("device consent page", message))
 	s.render(c, status, "device_consent.html", page)
 }
-
-// clientAddr is the address of who is entering user codes or passwords, or
-// registering a client, for the limits of package oauth (which count an
-// IPv6 address by its /64 and /48). The address is the connection's,
-// unless the connection comes from a proxy in TRUSTED_PROXIES: then it is
-// the one that proxy appended to X-Forwarded-For (see trustProxies).
-// Anyone can send X-Forwarded-For, and a believed spoof would give each
-// guess a fresh budget.
-func clientAddr(c *gin.Context) netip.Addr {
-	addr, _ := netip.ParseAddr(c.ClientIP())
-	return addr
-}
-
-// clientKey names the client in a log line as the limits count it: its IP
-// address, or for IPv6 its /64 network.
-func clientKey(c *gin.Context) string { return oauth.Requester(clientAddr(c)) }

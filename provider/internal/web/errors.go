@@ -1,12 +1,9 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -149,32 +146,6 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 func (s *Server) refused(c *gin.Context, err *oauth.Error) {
 	oauth.TraceFrom(c.Request.Context()).Refused(err)
 	s.noteError(c, err)
-}
-
-// ruleFormBody: the parameters travel "using the
-// "application/x-www-form-urlencoded" format" ([RFC 6749 Section 3.2]); the
-// body is also within this server's size limit.
-//
-// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
-var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit", Ref: "RFC 6749 Section 3.2"}
-
-// postForm returns the form body of a POST under ruleFormBody. Query
-// parameters are not read.
-func postForm(c *gin.Context) (url.Values, *oauth.Error) {
-	tr := oauth.TraceFrom(c.Request.Context())
-	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mediaType != "application/x-www-form-urlencoded" {
-		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded")
-	}
-	if err := c.Request.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the request body is too large")
-		}
-		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the request body is not a valid form")
-	}
-	tr.Check(ruleFormBody, true)
-	return c.Request.PostForm, nil
 }
 
 // setRetryAfter tells a client over a rate limit when to try again

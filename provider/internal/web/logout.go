@@ -96,12 +96,3 @@ func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) 
 	}
 	s.render(c, http.StatusOK, "logged_out.html", logoutPage{Logout: l})
 }
-
-// queryOrForm returns the parameters of a GET (its query) or of a POST (its
-// form body, which must be application/x-www-form-urlencoded).
-func queryOrForm(c *gin.Context) (url.Values, *oauth.Error) {
-	if c.Request.Method == http.MethodPost {
-		return postForm(c)
-	}
-	return c.Request.URL.Query(), nil
-}

@@ -20,9 +20,10 @@ build:
 test: lint
 	@set -o pipefail; $(GO) test -race -count=1 -json $(PKGS) 2>&1 | $(GO) run ./deploytest/cmd/testsummary
 
-## e2e: only the end-to-end tests (real provider on httptest, x/oauth2 client)
+## e2e: every end-to-end test, each named TestE2E… (TestBrowser… when Chromium drives it):
+## the real provider and client over HTTP, the programs as processes, deploytest
 e2e:
-	$(GO) test -race -count=1 -run 'E2E|Flow|Walkthrough|Browser' $(PKGS)
+	$(GO) test -race -count=1 -run '^Test(E2E|Browser)' $(PKGS)
 
 ## bench: the benchmarks, each beside its RS256 reference measured in the same run
 bench:

@@ -103,12 +103,12 @@ func env(svc types.ServiceConfig) map[string]string {
 	return out
 }
 
-// TestComposeFlow runs the provider and the client binaries with exactly
+// TestE2EComposeFlow runs the provider and the client binaries with exactly
 // the environment docker-compose.yml gives them, service names mapped to
 // loopback addresses (provider:8080 → 127.0.0.1:P; the postgres service →
 // the test's PostgreSQL, or, without the profile, a name that does not
 // exist), and signs in through the client as a browser at localhost would.
-func TestComposeFlow(t *testing.T) {
+func TestE2EComposeFlow(t *testing.T) {
 	bin := buildBoth(t)
 	for _, tt := range []struct {
 		profile   string

@@ -37,6 +37,18 @@ var strayCitations = []struct {
 // and deploytest and fails, naming file:line, on each comment that cites a
 // section in another form, so that one grep finds every place a rule lives.
 func TestCitationsHaveOneForm(t *testing.T) {
+	eachGoFile(t, func(path string) {
+		for _, problem := range strayCitationsIn(t, path) {
+			t.Error(problem)
+		}
+	})
+}
+
+// eachGoFile calls visit with the path of every Go file of the provider,
+// the client and deploytest, and fails if the walk finds too few files to
+// be the whole of them.
+func eachGoFile(t *testing.T, visit func(path string)) {
+	t.Helper()
 	files := 0
 	for _, root := range citationRoots {
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -50,9 +62,7 @@ func TestCitationsHaveOneForm(t *testing.T) {
 				return nil
 			}
 			files++
-			for _, problem := range strayCitationsIn(t, path) {
-				t.Error(problem)
-			}
+			visit(path)
 			return nil
 		})
 		if err != nil {

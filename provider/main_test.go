@@ -110,10 +110,10 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-// TestKill9LosesNothing: what the provider answered with before a kill -9
+// TestE2EKill9LosesNothing: what the provider answered with before a kill -9
 // — a code, an access token, a refresh token, a revocation — is all there
 // after a restart (SPEC, Durability).
-func TestKill9LosesNothing(t *testing.T) {
+func TestE2EKill9LosesNothing(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	p := startProvider(t, dir, addr)
 	auth := url.Values{"response_type": {"code"}, "client_id": {"testclient"}, "state": {"s"}, "scope": {"read"},

@@ -1,7 +1,7 @@
 // Drives the provider with openid-client (https://github.com/panva/openid-client),
 // an independent OAuth 2.0 / OpenID Connect client, as a private_key_jwt client
 // (RFC 7523 Section 2.2): its own assertions at the PAR, token, introspection
-// and revocation endpoints. Run by TestPrivateKeyJWTWithOpenIDClient
+// and revocation endpoints. Run by TestE2EPrivateKeyJWTWithOpenIDClient
 // (provider/internal/web); prints one JSON object of what it saw.
 //
 // Environment: ISSUER, CLIENT_ID, REDIRECT_URI, PRIVATE_JWK (the client's

@@ -447,7 +447,7 @@ func TestBrowserSPA(t *testing.T) {
 	}
 }
 
-func TestConsentPageRefusesFraming(t *testing.T) {
+func TestE2EConsentPageRefusesFraming(t *testing.T) {
 	t.Parallel()
 	// RFC 9700 Section 4.16: a page that takes credentials or a decision must
 	// not be framed (clickjacking). Both headers, for old and new browsers.

@@ -13,9 +13,9 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestAuthorizationCodeFlow walks RFC 6749 Section 4.1, steps A–E, with
+// TestE2EAuthorizationCodeFlow walks RFC 6749 Section 4.1, steps A–E, with
 // golang.org/x/oauth2 as the client, once per client authentication method.
-func TestAuthorizationCodeFlow(t *testing.T) {
+func TestE2EAuthorizationCodeFlow(t *testing.T) {
 	for _, tc := range authStyles {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := providertest.New(t, providertest.Options{})
@@ -67,9 +67,9 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	}
 }
 
-// TestSeedWalkthrough runs the README's curl sequence verbatim (bare POST
+// TestE2ESeedWalkthrough runs the README's curl sequence verbatim (bare POST
 // with credentials, the /oauth/access_token alias, client_secret_post).
-func TestSeedWalkthrough(t *testing.T) {
+func TestE2ESeedWalkthrough(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, body := rawPost(t, srv.URL+"/oauth/authenticate",
 		"response_type=code&client_id=testclient&state=4nBjkh31&scope=read&redirect_uri=http://localhost:3000/callback&username=demo&password=demo", nil)
@@ -102,10 +102,10 @@ func TestSeedWalkthrough(t *testing.T) {
 	}
 }
 
-// TestCodeOfAnotherClient: "ensure that the authorization code was issued to
+// TestE2ECodeOfAnotherClient: "ensure that the authorization code was issued to
 // the authenticated confidential client" (RFC 6749 Section 4.1.3) — and the
 // attempt does not burn the code for the client it was issued to.
-func TestCodeOfAnotherClient(t *testing.T) {
+func TestE2ECodeOfAnotherClient(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
 	code := getCode(t, srv, cfg)

@@ -111,9 +111,9 @@ func storedInterval(t *testing.T, srv *providertest.Server, deviceCode string) t
 	return d.Interval
 }
 
-// TestDeviceFlow walks RFC 8628 end to end with golang.org/x/oauth2 as the
+// TestE2EDeviceFlow walks RFC 8628 end to end with golang.org/x/oauth2 as the
 // device: DeviceAuth, the user at /device, DeviceAccessToken, the resource.
-func TestDeviceFlow(t *testing.T) {
+func TestE2EDeviceFlow(t *testing.T) {
 	srv, _ := newDeviceServer(t, time.Second)
 	cfg := deviceConfig(srv, "openid", "read")
 	da := startDevice(t, cfg)
@@ -150,9 +150,9 @@ func TestDeviceFlow(t *testing.T) {
 	}
 }
 
-// TestDeviceFlowDenied: the user's denial ends x/oauth2's polling with
+// TestE2EDeviceFlowDenied: the user's denial ends x/oauth2's polling with
 // access_denied (RFC 8628 Section 3.5).
-func TestDeviceFlowDenied(t *testing.T) {
+func TestE2EDeviceFlowDenied(t *testing.T) {
 	srv, _ := newDeviceServer(t, time.Second)
 	cfg := deviceConfig(srv, "read")
 	da := startDevice(t, cfg)
@@ -166,9 +166,9 @@ func TestDeviceFlowDenied(t *testing.T) {
 	wantOAuthError(t, err, "access_denied")
 }
 
-// TestDevicePolling observes each polling answer of RFC 8628 Section 3.5
+// TestE2EDevicePolling observes each polling answer of RFC 8628 Section 3.5
 // with raw requests on the fake clock.
-func TestDevicePolling(t *testing.T) {
+func TestE2EDevicePolling(t *testing.T) {
 	type step struct {
 		after    time.Duration // how far the clock moves before the poll
 		want     string        // the error; "" = tokens
@@ -218,11 +218,11 @@ func TestDevicePolling(t *testing.T) {
 	}
 }
 
-// TestDeviceCodeUnharmedByOthers: bad token requests and bad page requests
+// TestE2EDeviceCodeUnharmedByOthers: bad token requests and bad page requests
 // by others change nothing about a pending device code: the device's first
 // real poll is not slowed down (none of them counted as a poll), and its
 // approval still yields tokens.
-func TestDeviceCodeUnharmedByOthers(t *testing.T) {
+func TestE2EDeviceCodeUnharmedByOthers(t *testing.T) {
 	srv, clock := newDeviceServer(t, 0)
 	ctx := context.Background()
 	other := store.Client{ID: "other-device", Name: "Another device", Type: store.Public,
@@ -274,8 +274,8 @@ func TestDeviceCodeUnharmedByOthers(t *testing.T) {
 	}
 }
 
-// TestDevicePage covers the verification page's own rules.
-func TestDevicePage(t *testing.T) {
+// TestE2EDevicePage covers the verification page's own rules.
+func TestE2EDevicePage(t *testing.T) {
 	t.Run("the page cannot be framed (RFC 9700 Section 4.16)", func(t *testing.T) {
 		srv, _ := newDeviceServer(t, 0)
 		resp, _ := newBrowser(t).get(srv.URL + "/device")
@@ -353,9 +353,9 @@ func TestDevicePage(t *testing.T) {
 	}
 }
 
-// TestDeviceCSRF: a decision without the session's CSRF token is refused
+// TestE2EDeviceCSRF: a decision without the session's CSRF token is refused
 // with 403 and changes nothing, even with the right password.
-func TestDeviceCSRF(t *testing.T) {
+func TestE2EDeviceCSRF(t *testing.T) {
 	tests := []struct {
 		name   string
 		tamper func(form url.Values, other string)
@@ -388,9 +388,9 @@ func TestDeviceCSRF(t *testing.T) {
 	}
 }
 
-// TestDeviceGuessingLimited: user-code entry is rate-limited per address
+// TestE2EDeviceGuessingLimited: user-code entry is rate-limited per address
 // and wrong guesses are bounded (RFC 8628 Section 5.1), with a 429 page.
-func TestDeviceGuessingLimited(t *testing.T) {
+func TestE2EDeviceGuessingLimited(t *testing.T) {
 	tooMany := func(t *testing.T, resp *http.Response, page string) {
 		t.Helper()
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(page, "Too many attempts") {
@@ -438,10 +438,10 @@ func TestDeviceGuessingLimited(t *testing.T) {
 	})
 }
 
-// TestDeviceBadInput: the device endpoints answer malformed requests with
+// TestE2EDeviceBadInput: the device endpoints answer malformed requests with
 // the protocol's error (JSON at the API, a page at /device), never a 500
 // or a redirect.
-func TestDeviceBadInput(t *testing.T) {
+func TestE2EDeviceBadInput(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{Now: newFakeClock().Now})
 		grant := "grant_type=" + deviceGrantType + "&client_id=device-client"

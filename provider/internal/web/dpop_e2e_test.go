@@ -139,7 +139,7 @@ func nonceConfig(nonce bool) func(*config.Config) {
 	return func(c *config.Config) { c.DPoPNonce = nonce }
 }
 
-func TestDPoPEveryGrant(t *testing.T) {
+func TestE2EDPoPEveryGrant(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		withNonces(t, func(t *testing.T, nonce bool) {
 			srv := newServer(providertest.Options{Configure: nonceConfig(nonce)})
@@ -251,9 +251,9 @@ func introspectRaw(t *testing.T, srv *providertest.Server, token string) map[str
 	return m
 }
 
-// TestDPoPRefusals checks the errors of the token and resource endpoints
+// TestE2EDPoPRefusals checks the errors of the token and resource endpoints
 // for bad proofs, on both stores, with the challenges of RFC 9449 Section 7.1.
-func TestDPoPRefusals(t *testing.T) {
+func TestE2EDPoPRefusals(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		d := newDPoPClient(t, srv)
@@ -355,7 +355,7 @@ func TestDPoPRefusals(t *testing.T) {
 	})
 }
 
-func TestDPoPNonceChallenges(t *testing.T) {
+func TestE2EDPoPNonceChallenges(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{Configure: nonceConfig(true)})
 	d := newDPoPClient(t, srv)
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
@@ -379,10 +379,10 @@ func TestDPoPNonceChallenges(t *testing.T) {
 	}
 }
 
-// TestDPoPTrace: in teaching mode the provider's trace of a DPoP resource
+// TestE2EDPoPTrace: in teaching mode the provider's trace of a DPoP resource
 // request lists every proof check of RFC 9449 Section 4.3 it made, and a
 // replay ends with the failed jti check of Section 11.1.
-func TestDPoPTrace(t *testing.T) {
+func TestE2EDPoPTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	d := newDPoPClient(t, srv)
 	status, tr := d.token(url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}, demoPost)

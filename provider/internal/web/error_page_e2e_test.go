@@ -10,10 +10,10 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestErrorPagesTeach checks that every error page says what to check, and
+// TestE2EErrorPagesTeach checks that every error page says what to check, and
 // that in teaching mode a redirect_uri that is not registered is shown
 // beside the registered one, escaped, with where they first differ.
-func TestErrorPagesTeach(t *testing.T) {
+func TestE2EErrorPagesTeach(t *testing.T) {
 	teaching := providertest.New(t, providertest.Options{})
 	quiet := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.TeachingMode = config.TeachingOff }})
 	wrong := demoRedirectURI + `"><script>alert(1)</script>`

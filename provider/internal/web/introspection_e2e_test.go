@@ -19,11 +19,11 @@ import (
 // an inactive token" ([RFC 7662 Section 2.2]).
 const inactive = `{"active":false}`
 
-// TestIntrospection holds the introspection endpoint to [RFC 7662]: only
+// TestE2EIntrospection holds the introspection endpoint to [RFC 7662]: only
 // confidential clients may ask, and a client learns about its own active
 // tokens only; an expired, revoked, used, foreign or malformed token is
 // {"active":false}.
-func TestIntrospection(t *testing.T) {
+func TestE2EIntrospection(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	srv := providertest.New(t, providertest.Options{Now: clock.Now})

@@ -16,12 +16,12 @@ import (
 // raceSize is how many goroutines race to redeem one code or refresh token.
 const raceSize = 8
 
-// TestRefreshToken holds the refresh token grant ([RFC 6749 Section 6]) to
+// TestE2ERefreshToken holds the refresh token grant ([RFC 6749 Section 6]) to
 // rotation with reuse detection ([RFC 9700 Section 4.14.2]), atomic under
 // concurrency, scope narrowing and expiry, through x/oauth2's TokenSource
 // where the library can say it. Each case gets its own tokens, so the cases
 // share one provider; the clock only moves forward.
-func TestRefreshToken(t *testing.T) {
+func TestE2ERefreshToken(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	srv := providertest.New(t, providertest.Options{Now: clock.Now})
@@ -155,13 +155,13 @@ func TestRefreshToken(t *testing.T) {
 	}
 }
 
-// TestAuthorizationCodeSingleUse holds codes to [RFC 6749 Section 4.1.2]:
+// TestE2EAuthorizationCodeSingleUse holds codes to [RFC 6749 Section 4.1.2]:
 // "The client MUST NOT use the authorization code more than once. If an
 // authorization code is used more than once, the authorization server MUST
 // deny the request and SHOULD revoke (when possible) all tokens previously
 // issued based on that authorization code", and "The authorization code
 // MUST expire shortly after it is issued".
-func TestAuthorizationCodeSingleUse(t *testing.T) {
+func TestE2EAuthorizationCodeSingleUse(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	srv := providertest.New(t, providertest.Options{Now: clock.Now})

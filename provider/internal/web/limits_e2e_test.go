@@ -32,11 +32,11 @@ func postFrom(srv *providertest.Server, addr, path string, form url.Values, cook
 // floodAddr is the n-th address of the flood, in 10.0.0.0/8.
 func floodAddr(n int) string { return fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255) }
 
-// TestLimitsNeverLockOutTheInnocent: cheap failed attempts from more
+// TestE2ELimitsNeverLockOutTheInnocent: cheap failed attempts from more
 // addresses than the limits track — a password too long to be anyone's at
 // sign-in, input that cannot be a user code at /device — leave an address
 // that did nothing free to sign in and to enter its code.
-func TestLimitsNeverLockOutTheInnocent(t *testing.T) {
+func TestE2ELimitsNeverLockOutTheInnocent(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	innocent := "192.0.2.77"
 
@@ -72,11 +72,11 @@ func TestLimitsNeverLockOutTheInnocent(t *testing.T) {
 	})
 }
 
-// TestAttemptBudgetsAcrossProcesses: two providers on one PostgreSQL
+// TestE2EAttemptBudgetsAcrossProcesses: two providers on one PostgreSQL
 // database share the budgets of wrong passwords and wrong user codes: the
 // wrong attempts of one address, spread over both, are limited as if one
 // process had seen them all.
-func TestAttemptBudgetsAcrossProcesses(t *testing.T) {
+func TestE2EAttemptBudgetsAcrossProcesses(t *testing.T) {
 	dbURL := pgtest.NewSchemas(t).Create(t)
 	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://issuer.test" }
 	a := providertest.New(t, providertest.Options{Configure: sameIssuer})

@@ -63,13 +63,13 @@ func wantNoRedirect(t *testing.T, resp *http.Response, page, wantText string) {
 	}
 }
 
-// TestLogout holds the end_session_endpoint to OIDC RP-Initiated Logout 1.0:
+// TestE2ELogout holds the end_session_endpoint to OIDC RP-Initiated Logout 1.0:
 // a valid id_token_hint ends the login session at once (expired or not) and
 // redirects to the registered post_logout_redirect_uri with state; without
 // one the user confirms first, with the session's CSRF token; a URI that is
 // not registered, or a hint the provider did not issue, gets an error page
 // and never a redirect. On SQLite and PostgreSQL.
-func TestLogout(t *testing.T) {
+func TestE2ELogout(t *testing.T) {
 	t.Parallel()
 	for _, backend := range storeBackends {
 		t.Run(backend.name, func(t *testing.T) {
@@ -271,9 +271,9 @@ func signInAs(t *testing.T, srv *providertest.Server, b *browser, username, pass
 	redirectOf(t, resp, body)
 }
 
-// TestLogoutTrace: in teaching mode a logout request leaves a trace of the
+// TestE2ELogoutTrace: in teaching mode a logout request leaves a trace of the
 // rules the provider applied, in order, and what it changed.
-func TestLogoutTrace(t *testing.T) {
+func TestE2ELogoutTrace(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) {
 		c.ClientSecret, c.Password = walkClientSecret, walkPassword

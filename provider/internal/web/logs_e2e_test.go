@@ -13,10 +13,10 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestNoSecretsInLogs runs a whole token lifecycle — code, exchange,
+// TestE2ENoSecretsInLogs runs a whole token lifecycle — code, exchange,
 // refresh, reuse detection, code replay, a wrong password — and checks that
 // no code, token, verifier or client secret reaches the provider's log.
-func TestNoSecretsInLogs(t *testing.T) {
+func TestE2ENoSecretsInLogs(t *testing.T) {
 	var log processtest.Buffer
 	srv := providertest.New(t, providertest.Options{LogOutput: &log})
 	cfg := demoConfig(srv, oauth2.AuthStyleInParams, "openid", "read")
@@ -57,10 +57,10 @@ func TestNoSecretsInLogs(t *testing.T) {
 	}
 }
 
-// TestCallerHangUpLoggedAtInfo: a request whose caller has gone (its
+// TestE2ECallerHangUpLoggedAtInfo: a request whose caller has gone (its
 // context canceled) while the provider asked the store is logged at info,
 // as what it is, not as an ERROR server error.
-func TestCallerHangUpLoggedAtInfo(t *testing.T) {
+func TestE2ECallerHangUpLoggedAtInfo(t *testing.T) {
 	var log processtest.Buffer
 	srv := providertest.New(t, providertest.Options{LogOutput: &log})
 	ctx, cancel := context.WithCancel(context.Background())

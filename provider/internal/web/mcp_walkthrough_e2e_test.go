@@ -24,13 +24,13 @@ func getJSON(t *testing.T, u string, v any) {
 	}
 }
 
-// TestMCPAuthorizationWalkthrough plays a Model Context Protocol client
+// TestE2EMCPAuthorizationWalkthrough plays a Model Context Protocol client
 // that knows nothing but the resource's URL: it calls the resource, follows
 // the 401 to the resource's metadata (RFC 9728), finds the authorization
 // server and its metadata (RFC 8414), registers itself (RFC 7591), signs
 // the user in with PKCE (RFC 7636) for that resource (RFC 8707), and calls
 // the resource with the token. README: "The Model Context Protocol flow".
-func TestMCPAuthorizationWalkthrough(t *testing.T) {
+func TestE2EMCPAuthorizationWalkthrough(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resourceURL := srv.URL + "/user/profile"
 

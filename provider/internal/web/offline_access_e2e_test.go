@@ -16,11 +16,11 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestOfflineAccess: the OpenID Connect scope offline_access ([OIDC Core
+// TestE2EOfflineAccess: the OpenID Connect scope offline_access ([OIDC Core
 // Section 11]) is accepted, published and explained on the consent page;
 // whether a refresh token comes back depends on the client's registration
 // for the refresh_token grant, not on the scope.
-func TestOfflineAccess(t *testing.T) {
+func TestE2EOfflineAccess(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})
 	onlyCodes := store.Client{ID: "code-only", Name: "No refresh", Type: store.Confidential,

@@ -53,12 +53,12 @@ func verifiedIDToken(t *testing.T, v *oidc.IDTokenVerifier, tok *oauth2.Token) (
 	return idt, c
 }
 
-// TestOpenIDConnect checks what a relying party relies on, with go-oidc as
+// TestE2EOpenIDConnect checks what a relying party relies on, with go-oidc as
 // the relying party: the discovery document ([OIDC Discovery Section 3],
 // [RFC 8414 Section 2]), ID tokens ([OIDC Core Section 2]) with nonce,
 // auth_time, at_hash and the claims each scope allows, and /userinfo
 // ([OIDC Core Section 5.3]).
-func TestOpenIDConnect(t *testing.T) {
+func TestE2EOpenIDConnect(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	srv := providertest.New(t, providertest.Options{Now: clock.Now})
@@ -262,12 +262,12 @@ func TestOpenIDConnect(t *testing.T) {
 	})
 }
 
-// TestPrompt holds the authorization endpoint to the prompt and max_age
+// TestE2EPrompt holds the authorization endpoint to the prompt and max_age
 // parameters of [OIDC Core Section 3.1.2.1]: prompt=none never shows a page
 // and answers login_required or consent_required by redirect; prompt=login
 // and max_age force the password again; a public client is never approved
 // silently ([RFC 8252 Section 8.6]).
-func TestPrompt(t *testing.T) {
+func TestE2EPrompt(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	srv := providertest.New(t, providertest.Options{Now: clock.Now})
@@ -383,10 +383,10 @@ func TestPrompt(t *testing.T) {
 	}
 }
 
-// TestSigningKeyRotation: after a rotation the new key signs, the JWKS
+// TestE2ESigningKeyRotation: after a rotation the new key signs, the JWKS
 // publishes the old and the new key, and tokens signed before keep working
 // until they expire ([RFC 7517 Section 5]; SPEC).
-func TestSigningKeyRotation(t *testing.T) {
+func TestE2ESigningKeyRotation(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})
 	ctx := context.Background()

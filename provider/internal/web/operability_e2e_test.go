@@ -41,10 +41,10 @@ func getMetrics(t *testing.T, u string) string {
 	return body
 }
 
-// TestMetricsCountTheFlow runs a code exchange, a refresh, a refresh token
+// TestE2EMetricsCountTheFlow runs a code exchange, a refresh, a refresh token
 // reuse, a code replay, a wrong password and an unknown path, and checks
 // each counter of /metrics — and that no raw path becomes a label.
-func TestMetricsCountTheFlow(t *testing.T) {
+func TestE2EMetricsCountTheFlow(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
 	verifier := oauth2.GenerateVerifier()
@@ -98,8 +98,8 @@ func TestMetricsCountTheFlow(t *testing.T) {
 	}
 }
 
-// TestMetricsRateLimited counts the password limit being hit.
-func TestMetricsRateLimited(t *testing.T) {
+// TestE2EMetricsRateLimited counts the password limit being hit.
+func TestE2EMetricsRateLimited(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	for range oauth.WrongPasswordsPerClient + 2 {
 		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong", nil)
@@ -110,9 +110,9 @@ func TestMetricsRateLimited(t *testing.T) {
 	}
 }
 
-// TestMetricsOnTheirOwnListener: with METRICS_ADDR set, the main listener
+// TestE2EMetricsOnTheirOwnListener: with METRICS_ADDR set, the main listener
 // has no /metrics; the router's Metrics handler serves them.
-func TestMetricsOnTheirOwnListener(t *testing.T) {
+func TestE2EMetricsOnTheirOwnListener(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.MetricsAddr = "127.0.0.1:0" }})
 	if resp, _ := callResource(t, srv.URL+"/metrics", ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /metrics on the main listener with METRICS_ADDR set: got %d, want 404", resp.StatusCode)
@@ -124,9 +124,9 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	}
 }
 
-// TestHealthAndReadiness: /healthz answers while the process runs;
+// TestE2EHealthAndReadiness: /healthz answers while the process runs;
 // /readyz answers 200 while the store answers, 503 once it does not.
-func TestHealthAndReadiness(t *testing.T) {
+func TestE2EHealthAndReadiness(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	for path, want := range map[string]string{"/healthz": `{"status":"ok"}`, "/readyz": `{"status":"ready"}`} {
 		resp, body := callResource(t, srv.URL+path, "")
@@ -145,10 +145,10 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 }
 
-// TestTrustedProxies: the password limit keys by X-Forwarded-For only on
+// TestE2ETrustedProxies: the password limit keys by X-Forwarded-For only on
 // connections from TRUSTED_PROXIES; from anyone else the header is
 // ignored, so it cannot buy a fresh budget.
-func TestTrustedProxies(t *testing.T) {
+func TestE2ETrustedProxies(t *testing.T) {
 	loopback := netip.MustParsePrefix("127.0.0.0/8")
 	for _, tt := range []struct {
 		name         string
@@ -178,9 +178,9 @@ func TestTrustedProxies(t *testing.T) {
 	}
 }
 
-// TestIssuerNeverFromTheRequest: Host and X-Forwarded-* do not change the
+// TestE2EIssuerNeverFromTheRequest: Host and X-Forwarded-* do not change the
 // issuer or the endpoints in the metadata.
-func TestIssuerNeverFromTheRequest(t *testing.T) {
+func TestE2EIssuerNeverFromTheRequest(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{Issuer: "https://as.example", Configure: func(c *config.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	}})
@@ -209,10 +209,10 @@ func TestIssuerNeverFromTheRequest(t *testing.T) {
 // requestLine matches one request line of the text log.
 var requestLine = regexp.MustCompile(`(?m)^.*msg=request .*$`)
 
-// TestRequestLogLines checks the per-request line: request id (the one
+// TestE2ERequestLogLines checks the per-request line: request id (the one
 // answered in X-Request-Id), method, route (not the query), status,
 // duration, client_id and the OAuth error code.
-func TestRequestLogLines(t *testing.T) {
+func TestE2ERequestLogLines(t *testing.T) {
 	var log processtest.Buffer
 	srv := providertest.New(t, providertest.Options{LogOutput: &log})
 	resp, _ := rawPost(t, srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}.Encode(),

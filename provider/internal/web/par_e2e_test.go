@@ -91,7 +91,7 @@ func parAuthorizeURL(srv *providertest.Server, clientID, requestURI string) stri
 	return srv.URL + "/oauth/authorize?" + url.Values{"client_id": {clientID}, "request_uri": {requestURI}}.Encode()
 }
 
-func TestPushedAuthorizationRequest(t *testing.T) {
+func TestE2EPushedAuthorizationRequest(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		for _, a := range demoAuths {
@@ -142,7 +142,7 @@ func wantPage(t *testing.T, resp *http.Response, page, code string) {
 	}
 }
 
-func TestPushedAuthorizationRequestRules(t *testing.T) {
+func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		clock := clocktest.New(time.Now().UTC().Truncate(time.Second))
 		srv := newServer(providertest.Options{Now: clock.Now})
@@ -277,8 +277,8 @@ func TestPushedAuthorizationRequestRules(t *testing.T) {
 	})
 }
 
-// TestMetadataNamesPAR checks the metadata of RFC 9126 Section 5.
-func TestMetadataNamesPAR(t *testing.T) {
+// TestE2EMetadataNamesPAR checks the metadata of RFC 9126 Section 5.
+func TestE2EMetadataNamesPAR(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, body := newBrowser(t).get(srv.URL + "/.well-known/oauth-authorization-server")
 	var doc map[string]any

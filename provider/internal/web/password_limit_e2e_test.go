@@ -10,10 +10,10 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestWrongPasswordsLimited: after WrongPasswordsPerClient wrong passwords
+// TestE2EWrongPasswordsLimited: after WrongPasswordsPerClient wrong passwords
 // from one address, the sign-in form answers 429 with Retry-After — even
 // to the right password — and never redirects.
-func TestWrongPasswordsLimited(t *testing.T) {
+func TestE2EWrongPasswordsLimited(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	form, _ := url.ParseQuery(okAuth + "&username=demo")
 	form.Set("password", "wrong")

@@ -69,11 +69,11 @@ func (k keyClient) postAssertion(t *testing.T, srv *providertest.Server, path, a
 	return rawPost(t, srv.URL+path, form.Encode(), nil)
 }
 
-// TestPrivateKeyJWT: a client that registered its public key authenticates
+// TestE2EPrivateKeyJWT: a client that registered its public key authenticates
 // with signed assertions (RFC 7523 Section 2.2, OIDC Core Section 9) at the
 // token, PAR, introspection and revocation endpoints; a replayed assertion
 // is refused.
-func TestPrivateKeyJWT(t *testing.T) {
+func TestE2EPrivateKeyJWT(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		k := registerKeyClient(t, srv)
@@ -136,10 +136,10 @@ func jsonField(body, name string) string {
 	return s
 }
 
-// TestPrivateKeyJWTReplayAcrossProcesses: an assertion accepted by one
+// TestE2EPrivateKeyJWTReplayAcrossProcesses: an assertion accepted by one
 // provider process is refused by another on the same PostgreSQL (one seen
 // jti set, RFC 7523 Section 3).
-func TestPrivateKeyJWTReplayAcrossProcesses(t *testing.T) {
+func TestE2EPrivateKeyJWTReplayAcrossProcesses(t *testing.T) {
 	dbURL := pgtest.NewSchemas(t).Create(t)
 	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
 	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
@@ -154,8 +154,8 @@ func TestPrivateKeyJWTReplayAcrossProcesses(t *testing.T) {
 	}
 }
 
-// TestMetadataNamesPrivateKeyJWT: discovery lists the method and its algorithms.
-func TestMetadataNamesPrivateKeyJWT(t *testing.T) {
+// TestE2EMetadataNamesPrivateKeyJWT: discovery lists the method and its algorithms.
+func TestE2EMetadataNamesPrivateKeyJWT(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	m := metadataOf(t, srv)
 	for _, field := range []string{"token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported"} {

@@ -14,11 +14,11 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestUserProfileHonoursScope: /user/profile answers the id always, the
+// TestE2EUserProfileHonoursScope: /user/profile answers the id always, the
 // name only with scope profile and the email only with scope email, as
 // the consent page promised ([OIDC Core Section 5.4]); without read, or
 // without a user, it is 403 insufficient_scope naming read.
-func TestUserProfileHonoursScope(t *testing.T) {
+func TestE2EUserProfileHonoursScope(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})
 	b := newBrowser(t)

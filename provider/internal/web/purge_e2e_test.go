@@ -10,10 +10,10 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestPurgeExpired: the background purge deletes what expired — the grant
+// TestE2EPurgeExpired: the background purge deletes what expired — the grant
 // of a code nobody redeemed goes once the code and a token it could have
 // given are past — and keeps a live grant with its refresh token.
-func TestPurgeExpired(t *testing.T) {
+func TestE2EPurgeExpired(t *testing.T) {
 	clock := newFakeClock()
 	srv := providertest.New(t, providertest.Options{Now: clock.Now})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")

@@ -53,12 +53,12 @@ func mustRefresh(t *testing.T, cfg *oauth2.Config, refreshToken, what string) *o
 	return tok
 }
 
-// TestRefreshReuseGrace: with REFRESH_REUSE_GRACE, parallel refreshes of
+// TestE2ERefreshReuseGrace: with REFRESH_REUSE_GRACE, parallel refreshes of
 // one token inside the window all get a fresh pair of the same grant, while
 // a rotated-out token presented after the window is still reuse and revokes
 // the grant ([RFC 9700 Section 4.14.2]); without it, detection is strict.
 // The store decides atomically, on SQLite and on PostgreSQL.
-func TestRefreshReuseGrace(t *testing.T) {
+func TestE2ERefreshReuseGrace(t *testing.T) {
 	t.Parallel()
 	const grace = 5 * time.Second
 	for _, backend := range storeBackends {
@@ -126,10 +126,10 @@ func TestRefreshReuseGrace(t *testing.T) {
 	}
 }
 
-// TestRefreshReuseStrictInParallel: by default (REFRESH_REUSE_GRACE 0)
+// TestE2ERefreshReuseStrictInParallel: by default (REFRESH_REUSE_GRACE 0)
 // exactly one of 8 parallel refreshes of one token wins, and the others
 // reveal the reuse: the grant is revoked, the winner's tokens with it.
-func TestRefreshReuseStrictInParallel(t *testing.T) {
+func TestE2ERefreshReuseStrictInParallel(t *testing.T) {
 	t.Parallel()
 	for _, backend := range storeBackends {
 		t.Run(backend.name, func(t *testing.T) {

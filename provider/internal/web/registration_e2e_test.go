@@ -70,10 +70,10 @@ func register(t *testing.T, srv *providertest.Server, doc string) registration {
 const nativeClient = `{"client_name":"CLI tool","redirect_uris":["http://127.0.0.1:49152/callback"],
 	"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"scope":"openid read"}`
 
-// TestRegisteredPublicClient: a native app registers (RFC 7591), signs a
+// TestE2ERegisteredPublicClient: a native app registers (RFC 7591), signs a
 // user in with PKCE, reads and deletes its registration (RFC 7592), and its
 // tokens die with it.
-func TestRegisteredPublicClient(t *testing.T) {
+func TestE2ERegisteredPublicClient(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		reg := register(t, srv, nativeClient)
@@ -123,9 +123,9 @@ func TestRegisteredPublicClient(t *testing.T) {
 	})
 }
 
-// TestRegisteredConfidentialClient: a machine client registers for
+// TestE2ERegisteredConfidentialClient: a machine client registers for
 // client_credentials with client_secret_post, and must use that method.
-func TestRegisteredConfidentialClient(t *testing.T) {
+func TestE2ERegisteredConfidentialClient(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		reg := register(t, srv, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post","scope":"read write"}`)
@@ -149,10 +149,10 @@ func TestRegisteredConfidentialClient(t *testing.T) {
 	})
 }
 
-// TestRegistrationBadInput: every malformed registration or configuration
+// TestE2ERegistrationBadInput: every malformed registration or configuration
 // request gets its protocol error (RFC 7591 Section 3.2.2, RFC 7592), and
 // a client registered before them is unharmed.
-func TestRegistrationBadInput(t *testing.T) {
+func TestE2ERegistrationBadInput(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		reg := register(t, srv, nativeClient)
@@ -203,11 +203,11 @@ func TestRegistrationBadInput(t *testing.T) {
 	})
 }
 
-// TestRegistrationPolicy: REGISTRATION decides who may register (RFC 7591
+// TestE2ERegistrationPolicy: REGISTRATION decides who may register (RFC 7591
 // Section 3: an initial access token "to limit registration to only
 // previously authorized parties"), and the metadata names the endpoint only
 // when it takes requests.
-func TestRegistrationPolicy(t *testing.T) {
+func TestE2ERegistrationPolicy(t *testing.T) {
 	const initial = "initial-access-token-of-at-least-32-chars"
 	t.Run("token", func(t *testing.T) {
 		srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) {
@@ -259,10 +259,10 @@ func metadataOf(t *testing.T, srv *providertest.Server) map[string]any {
 	return m
 }
 
-// TestRegistrationRateLimit: one address may register REGISTRATIONS_PER_HOUR
+// TestE2ERegistrationRateLimit: one address may register REGISTRATIONS_PER_HOUR
 // times an hour, then gets 429 with Retry-After (RFC 7591 Section 3: "These
 // requests MAY be rate-limited").
-func TestRegistrationRateLimit(t *testing.T) {
+func TestE2ERegistrationRateLimit(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.RegistrationsPerHour = 3 }})
 	for range 3 {
 		register(t, srv, nativeClient)
@@ -273,10 +273,10 @@ func TestRegistrationRateLimit(t *testing.T) {
 	}
 }
 
-// TestRegisteredClientExpiresUnused: a registered client that is never used
+// TestE2ERegisteredClientExpiresUnused: a registered client that is never used
 // is refused after REGISTRATION_UNUSED_TTL and purged; one that was used
 // stays.
-func TestRegisteredClientExpiresUnused(t *testing.T) {
+func TestE2ERegisteredClientExpiresUnused(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		clock := clocktest.New(time.Now())
 		srv := newServer(providertest.Options{Now: clock.Now, Configure: func(c *config.Config) { c.RegistrationUnusedTTL = time.Hour }})
@@ -309,10 +309,10 @@ func TestRegisteredClientExpiresUnused(t *testing.T) {
 	})
 }
 
-// TestRegisteredClientScaleOut: a client registered at one provider
+// TestE2ERegisteredClientScaleOut: a client registered at one provider
 // process is known to every other on the same PostgreSQL database, and its
 // deletion at one reaches the other.
-func TestRegisteredClientScaleOut(t *testing.T) {
+func TestE2ERegisteredClientScaleOut(t *testing.T) {
 	dbURL := pgtest.NewSchemas(t).Create(t)
 	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
 	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
@@ -333,12 +333,12 @@ func TestRegisteredClientScaleOut(t *testing.T) {
 	}
 }
 
-// TestRegisteredClientPolicies: what a client registers is what the
+// TestE2ERegisteredClientPolicies: what a client registers is what the
 // provider enforces: its ID tokens are signed with the registered
 // id_token_signed_response_alg (OIDC Registration Section 2), and
 // require_pushed_authorization_requests makes the PAR endpoint mandatory
 // (RFC 9126 Section 6).
-func TestRegisteredClientPolicies(t *testing.T) {
+func TestE2ERegisteredClientPolicies(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	reg := register(t, srv, `{"redirect_uris":["`+demoRedirectURI+`"],"token_endpoint_auth_method":"client_secret_basic",
 		"grant_types":["authorization_code"],"scope":"openid read","id_token_signed_response_alg":"ES256",
@@ -372,11 +372,11 @@ func TestRegisteredClientPolicies(t *testing.T) {
 	}
 }
 
-// TestConsentPageOfRegisteredClient: the consent page says that a
+// TestE2EConsentPageOfRegisteredClient: the consent page says that a
 // self-registered app's name is its own claim, and shows the client_id of
 // an app that gave no name (RFC 7591 Section 2: "If omitted, the
 // authorization server MAY display the raw "client_id" value").
-func TestConsentPageOfRegisteredClient(t *testing.T) {
+func TestE2EConsentPageOfRegisteredClient(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	reg := register(t, srv, `{"redirect_uris":["http://127.0.0.1:9/cb"],"token_endpoint_auth_method":"none"}`)
 	cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: "http://127.0.0.1:9/cb", Scopes: []string{"read"},

@@ -37,10 +37,10 @@ func checkEndsWith(t *testing.T, what string, got trace, ref, code string) {
 	}
 }
 
-// TestRegistrationAndAssertionTraces: in teaching mode, a registration and
+// TestE2ERegistrationAndAssertionTraces: in teaching mode, a registration and
 // a client assertion leave the rules they were checked against, each with
 // its section, and never a secret.
-func TestRegistrationAndAssertionTraces(t *testing.T) {
+func TestE2ERegistrationAndAssertionTraces(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 
 	resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", `{"redirect_uris":["http://app.example/cb"]}`, "")

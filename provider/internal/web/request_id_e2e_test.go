@@ -10,10 +10,10 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestRequestID checks that every answer — success, protocol error, unknown
+// TestE2ERequestID checks that every answer — success, protocol error, unknown
 // path, preflight — carries a fresh X-Request-Id of at least 96 random
 // bits, that an incoming one is ignored, and that the log line names it.
-func TestRequestID(t *testing.T) {
+func TestE2ERequestID(t *testing.T) {
 	var log processtest.Buffer
 	srv := providertest.New(t, providertest.Options{LogOutput: &log})
 	requests := []struct{ method, path string }{

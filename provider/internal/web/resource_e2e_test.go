@@ -10,12 +10,12 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestResourceServer holds /protected/resource, /user/profile and
+// TestE2EResourceServer holds /protected/resource, /user/profile and
 // /userinfo to the bearer token rules of [RFC 6750] and [RFC 9068 Section
 // 4]: the token goes in the Authorization header only, and every refusal
 // carries a WWW-Authenticate challenge with the error code of Section 3.1
 // (none when no credentials were sent).
-func TestResourceServer(t *testing.T) {
+func TestE2EResourceServer(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		clock := newFakeClock()
@@ -103,8 +103,8 @@ func TestResourceServer(t *testing.T) {
 	})
 }
 
-// TestIndexPage: the issuer URL opened in a browser points to the metadata.
-func TestIndexPage(t *testing.T) {
+// TestE2EIndexPage: the issuer URL opened in a browser points to the metadata.
+func TestE2EIndexPage(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, body := callResource(t, srv.URL+"/", "")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `href="/.well-known/oauth-authorization-server"`) {

@@ -42,10 +42,10 @@ func withResources(authURL string, resources ...string) string {
 	return authURL
 }
 
-// TestResourceIndicators: a client names the resource server a token is for
+// TestE2EResourceIndicators: a client names the resource server a token is for
 // (RFC 8707); the token's aud is that one resource; a refresh may narrow to
 // another granted one; an unknown resource is invalid_target.
-func TestResourceIndicators(t *testing.T) {
+func TestE2EResourceIndicators(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
 		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
@@ -97,10 +97,10 @@ func basicAuth(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
 }
 
-// TestResourceIndicatorRefusals: what RFC 8707 Section 2 refuses, at the
+// TestE2EResourceIndicatorRefusals: what RFC 8707 Section 2 refuses, at the
 // authorization endpoint (redirected invalid_target) and the token endpoint,
 // on each store.
-func TestResourceIndicatorRefusals(t *testing.T) {
+func TestE2EResourceIndicatorRefusals(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
 		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
@@ -134,9 +134,9 @@ func TestResourceIndicatorRefusals(t *testing.T) {
 	})
 }
 
-// TestProtectedResourceMetadata: the provider's resource server describes
+// TestE2EProtectedResourceMetadata: the provider's resource server describes
 // itself (RFC 9728 Section 3), and its 401 answers point there (Section 5.1).
-func TestProtectedResourceMetadata(t *testing.T) {
+func TestE2EProtectedResourceMetadata(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, body := sendJSON(t, http.MethodGet, srv.URL+"/.well-known/oauth-protected-resource", "", "")
 	var m struct {

@@ -12,12 +12,12 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestRevocation holds the revocation endpoint to [RFC 7009], per token
+// TestE2ERevocation holds the revocation endpoint to [RFC 7009], per token
 // type and per client: the client authenticates (a public one by its
 // client_id alone), may revoke only its own tokens, and any token it sends
 // gets 200 ("invalid tokens do not cause an error response", Section 2.2).
 // Revoking a refresh token revokes the access tokens of its grant too.
-func TestRevocation(t *testing.T) {
+func TestE2ERevocation(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})
 	b := newBrowser(t)

@@ -12,12 +12,12 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestStoreHoldsOnlyHashes: after a code, tokens, a refresh and a device
+// TestE2EStoreHoldsOnlyHashes: after a code, tokens, a refresh and a device
 // authorization, none of the credentials the provider handed out, nor the
 // client secret, is in the database files in clear: only their hashes are
 // stored (RFC 6749 Section 10.3, Section 10.5; RFC 6819 Section 5.1.4.1.3),
 // so a leaked database gives no usable code or token.
-func TestStoreHoldsOnlyHashes(t *testing.T) {
+func TestE2EStoreHoldsOnlyHashes(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
 	verifier := oauth2.GenerateVerifier()
@@ -54,11 +54,11 @@ func TestStoreHoldsOnlyHashes(t *testing.T) {
 	}
 }
 
-// TestPageHeaders: every page that takes credentials or a decision (login
+// TestE2EPageHeaders: every page that takes credentials or a decision (login
 // and consent, /device) cannot be framed (RFC 9700 Section 4.16), loads
 // nothing from elsewhere and sends no Referer (RFC 9700 Section 4.2.4), and
 // is not cached (RFC 6749 Section 5.1).
-func TestPageHeaders(t *testing.T) {
+func TestE2EPageHeaders(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	want := map[string]string{
 		"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",

@@ -17,13 +17,13 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestSigningAlgorithms runs the provider with each ACCESS_TOKEN_SIGNING_ALG
+// TestE2ESigningAlgorithms runs the provider with each ACCESS_TOKEN_SIGNING_ALG
 // and checks, over HTTP, what a resource server and a relying party see:
 // access tokens in that alg that the provider's resource accepts and that
 // go-oidc verifies from the JWKS alone, ID tokens still RS256, and
 // discovery and JWKS saying which keys exist ([RFC 7517 Section 4],
 // [RFC 8414 Section 2]).
-func TestSigningAlgorithms(t *testing.T) {
+func TestE2ESigningAlgorithms(t *testing.T) {
 	t.Parallel()
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		t.Run(alg, func(t *testing.T) {
@@ -125,7 +125,7 @@ func metadata(t *testing.T, srv *providertest.Server) map[string]any {
 	return doc
 }
 
-// TestIDTokenSignedResponseAlg runs the provider with each
+// TestE2EIDTokenSignedResponseAlg runs the provider with each
 // ACCESS_TOKEN_SIGNING_ALG and the demo client registered with the same
 // id_token_signed_response_alg ([OIDC Registration Section 2]), signs in,
 // and checks both tokens with two verifiers allowed only that alg: go-oidc
@@ -135,7 +135,7 @@ func metadata(t *testing.T, srv *providertest.Server) map[string]any {
 //
 // [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 // [OIDC Core Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
-func TestIDTokenSignedResponseAlg(t *testing.T) {
+func TestE2EIDTokenSignedResponseAlg(t *testing.T) {
 	t.Parallel()
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		t.Run(alg, func(t *testing.T) {

@@ -155,14 +155,14 @@ func join(parts ...[]string) []string {
 	return out
 }
 
-// TestTraces walks every protocol endpoint — the authorization code flow
+// TestE2ETraces walks every protocol endpoint — the authorization code flow
 // with PKCE, refresh, resource calls, userinfo, introspection, revocation,
 // client credentials, the device flow, and bad requests — with known
 // secrets, then reads the trace of every answer: each shows the rules the
 // provider applied in order (a refusal ends with the failed one), the store
 // changes in words, and no secret, not even its first eight characters.
 // It runs on SQLite and on PostgreSQL.
-func TestTraces(t *testing.T) {
+func TestE2ETraces(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			clock := clocktest.New(time.Now().UTC().Truncate(time.Second))
@@ -474,10 +474,10 @@ func (w *walker) checkTrace(step walkStep, got trace) {
 	}
 }
 
-// TestTraceEndpoint checks GET /debug/trace/{request_id}: the JSON keys of
+// TestE2ETraceEndpoint checks GET /debug/trace/{request_id}: the JSON keys of
 // SPEC, readable from a browser page of another origin, 404 for an unknown
 // id, and 404 for every id when teaching mode is off.
-func TestTraceEndpoint(t *testing.T) {
+func TestE2ETraceEndpoint(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&scope=read", basic("testclient", "testsecret"))
 	id := resp.Header.Get("X-Request-Id")
@@ -543,10 +543,10 @@ func (w *answerWatcher) Write(b []byte) (int, error) {
 	return w.ResponseRecorder.Write(b)
 }
 
-// TestTraceFiledBeforeAnswer checks that a request's trace can be read as
+// TestE2ETraceFiledBeforeAnswer checks that a request's trace can be read as
 // soon as its answer starts, so a client that fetches it right after the
 // answer never misses it: a token answer (body), a refusal, and a redirect.
-func TestTraceFiledBeforeAnswer(t *testing.T) {
+func TestE2ETraceFiledBeforeAnswer(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	router := srv.Config.Handler
 	for _, tc := range []struct{ name, method, target, body string }{

@@ -16,11 +16,11 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestTransportAgainstTheProvider runs the Transport against the real
+// TestE2ETransportAgainstTheProvider runs the Transport against the real
 // provider with server nonces on: the token comes back bound to the key
 // (token_type DPoP, cnf.jkt = the key's thumbprint), the resource accepts it
 // with DPoP, and each use_dpop_nonce is answered by one retry.
-func TestTransportAgainstTheProvider(t *testing.T) {
+func TestE2ETransportAgainstTheProvider(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{DPoPNonce: true})
 	key, err := dpop.NewKey()
 	if err != nil {

@@ -202,7 +202,7 @@ func runLoad(t *testing.T, p *provider, l *ledger) {
 // allDone reports whether every worker finished before the kill.
 func allDone(l *ledger) bool { return l.done.Load() >= loadWorkers*loadRounds }
 
-// TestLoadKillRestart is the load-and-fault test: clients run mixed flows
+// TestE2ELoadKillRestart is the load-and-fault test: clients run mixed flows
 // against a real provider process, which is killed with SIGKILL in the
 // middle of the load and restarted on the same store. Then every refresh
 // token the provider handed out is redeemable exactly once, a refresh
@@ -210,7 +210,7 @@ func allDone(l *ledger) bool { return l.done.Load() >= loadWorkers*loadRounds }
 // unredeemed is redeemed exactly once even by two racing requests, and no
 // code redeemed before the kill works again (RFC 6749 Section 4.1.2,
 // RFC 9700 Section 4.14.2). It runs on SQLite and on PostgreSQL.
-func TestLoadKillRestart(t *testing.T) {
+func TestE2ELoadKillRestart(t *testing.T) {
 	stores := []struct {
 		name string
 		url  func(t *testing.T, dir string) string

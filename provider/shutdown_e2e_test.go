@@ -10,12 +10,12 @@ import (
 	"github.com/oauth-reference/provider/processtest"
 )
 
-// TestSIGTERMFinishesRequestsInFlight starts the real provider binary
+// TestE2ESIGTERMFinishesRequestsInFlight starts the real provider binary
 // (JSON logs, metrics and profiles each on their own listener), begins a token request whose
 // body arrives slowly, sends SIGTERM while the provider is reading it, and
 // checks that the provider stops accepting connections, still answers
 // that request, closes its store and exits 0.
-func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
+func TestE2ESIGTERMFinishesRequestsInFlight(t *testing.T) {
 	bin := processtest.Build(t, ".", "provider")
 	addr, metricsAddr, debugAddr := processtest.FreeAddr(t), processtest.FreeAddr(t), processtest.FreeAddr(t)
 	p := processtest.Start(t, bin, map[string]string{

@@ -48,7 +48,7 @@ func onBothStores(t *testing.T, test func(t *testing.T, h *harness)) {
 	}
 }
 
-func TestAttackCodeReplayRevokesTheGrant(t *testing.T) {
+func TestE2EAttackCodeReplayRevokesTheGrant(t *testing.T) {
 	t.Parallel()
 	onBothStores(t, testCodeReplay)
 }
@@ -70,7 +70,7 @@ func testCodeReplay(t *testing.T, h *harness) {
 	}
 }
 
-func TestAttackRefreshReuseKillsTheFamily(t *testing.T) {
+func TestE2EAttackRefreshReuseKillsTheFamily(t *testing.T) {
 	t.Parallel()
 	onBothStores(t, testRefreshReuse)
 }
@@ -88,7 +88,7 @@ func testRefreshReuse(t *testing.T, h *harness) {
 	}
 }
 
-func TestAttackPKCEWrongVerifierGetsNoTokens(t *testing.T) {
+func TestE2EAttackPKCEWrongVerifierGetsNoTokens(t *testing.T) {
 	t.Parallel()
 	onBothStores(t, testPKCEWrongVerifier)
 }
@@ -106,7 +106,7 @@ func testPKCEWrongVerifier(t *testing.T, h *harness) {
 	mustNotContain(t, "home page", home, "Signed in as")
 }
 
-func TestAttackRedirectURIMismatchShowsTheErrorPage(t *testing.T) {
+func TestE2EAttackRedirectURIMismatchShowsTheErrorPage(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	resp, page := h.runAttack("redirect-uri-mismatch")
@@ -116,7 +116,7 @@ func TestAttackRedirectURIMismatchShowsTheErrorPage(t *testing.T) {
 	}
 }
 
-func TestAttackForgedCallbacksAreRefused(t *testing.T) {
+func TestE2EAttackForgedCallbacksAreRefused(t *testing.T) {
 	t.Parallel()
 	for name, want := range map[string]string{
 		"state-forgery": "state is one this browser",
@@ -137,7 +137,7 @@ func TestAttackForgedCallbacksAreRefused(t *testing.T) {
 	}
 }
 
-func TestAttackTokenInQueryIsRefused(t *testing.T) {
+func TestE2EAttackTokenInQueryIsRefused(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	h.login()
@@ -147,7 +147,7 @@ func TestAttackTokenInQueryIsRefused(t *testing.T) {
 	mustNotContain(t, "attack page", page, token)
 }
 
-func TestAttackLabNeedsLoginAndCSRF(t *testing.T) {
+func TestE2EAttackLabNeedsLoginAndCSRF(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	_, lab := h.get(h.client.URL + "/attacks")
@@ -171,10 +171,10 @@ func TestAttackLabNeedsLoginAndCSRF(t *testing.T) {
 	}
 }
 
-// TestAttackDPoPReplay: with DPOP=on (and server nonces), a DPoP proof
+// TestE2EAttackDPoPReplay: with DPOP=on (and server nonces), a DPoP proof
 // resent unchanged is refused (RFC 9449 Section 11.1), and so is the bound
 // access token presented as a Bearer token (RFC 9449 Section 7.2).
-func TestAttackDPoPReplay(t *testing.T) {
+func TestE2EAttackDPoPReplay(t *testing.T) {
 	t.Parallel()
 	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
 	h.login()

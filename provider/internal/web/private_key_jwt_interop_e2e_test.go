@@ -43,11 +43,11 @@ func needOpenIDClient(t *testing.T) string {
 	return node
 }
 
-// TestPrivateKeyJWTWithOpenIDClient: an independent client library
+// TestE2EPrivateKeyJWTWithOpenIDClient: an independent client library
 // (openid-client, on Node) registered for private_key_jwt authenticates
 // with its own assertions (RFC 7523 Section 2.2) at the PAR, token,
 // introspection and revocation endpoints of the real provider.
-func TestPrivateKeyJWTWithOpenIDClient(t *testing.T) {
+func TestE2EPrivateKeyJWTWithOpenIDClient(t *testing.T) {
 	node := needOpenIDClient(t)
 	srv := providertest.New(t, providertest.Options{})
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

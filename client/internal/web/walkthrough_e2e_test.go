@@ -154,7 +154,7 @@ func TestE2EProviderErrorWithAnUnknownState(t *testing.T) {
 	mustNotContain(t, "error page", page, planted)
 }
 
-func TestCanonicalOrigin(t *testing.T) {
+func TestE2ECanonicalOrigin(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	_, port, _ := strings.Cut(strings.TrimPrefix(h.client.URL, "http://"), ":")

@@ -10,7 +10,7 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-func TestTokenInspector(t *testing.T) {
+func TestE2ETokenInspector(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	h.login()
@@ -32,7 +32,7 @@ func TestTokenInspector(t *testing.T) {
 	}
 }
 
-func TestTokenInspectorShowsTheFamilyDieAfterReuse(t *testing.T) {
+func TestE2ETokenInspectorShowsTheFamilyDieAfterReuse(t *testing.T) {
 	t.Parallel()
 	onBothStores(t, testFamilyDiesAfterReuse)
 }
@@ -55,7 +55,7 @@ func testFamilyDiesAfterReuse(t *testing.T, h *harness) {
 	mustContain(t, "access token after the reuse", tokens, `<span class="bad">not active</span>`)
 }
 
-func TestTokenInspectorRevealIsAPostOnly(t *testing.T) {
+func TestE2ETokenInspectorRevealIsAPostOnly(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	h.login()
@@ -74,7 +74,7 @@ func TestTokenInspectorRevealIsAPostOnly(t *testing.T) {
 	}
 }
 
-func TestTokenInspectorNeedsALogin(t *testing.T) {
+func TestE2ETokenInspectorNeedsALogin(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	if resp, _ := h.get(h.client.URL + "/tokens"); resp.StatusCode != http.StatusUnauthorized {
@@ -82,7 +82,7 @@ func TestTokenInspectorNeedsALogin(t *testing.T) {
 	}
 }
 
-func TestTokenInspectorRevealSaysADPoPTokenNeedsAProof(t *testing.T) {
+func TestE2ETokenInspectorRevealSaysADPoPTokenNeedsAProof(t *testing.T) {
 	t.Parallel()
 	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
 	h.login()

@@ -11,12 +11,12 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestInteropOpenIDClientPARAndDPoP drives the provider with panva's
+// TestE2EInteropOpenIDClientPARAndDPoP drives the provider with panva's
 // openid-client (npm), an independent client library: it pushes the
 // authorization request (RFC 9126) with a DPoP proof, the user approves in
 // the browser, and it redeems the code, calls /user/profile and refreshes,
 // each with DPoP (RFC 9449) — with and without server nonces.
-func TestInteropOpenIDClientPARAndDPoP(t *testing.T) {
+func TestE2EInteropOpenIDClientPARAndDPoP(t *testing.T) {
 	node := needOpenIDClient(t)
 	withNonces(t, func(t *testing.T, nonce bool) {
 		srv := providertest.New(t, providertest.Options{DPoPNonce: nonce})

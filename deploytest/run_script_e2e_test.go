@@ -25,13 +25,13 @@ func buildBoth(t *testing.T) string {
 	return dir
 }
 
-// TestRunScript runs scripts/run.sh (what `make run` runs) and stops it the
+// TestE2ERunScript runs scripts/run.sh (what `make run` runs) and stops it the
 // two ways a user does: Ctrl-C, which the terminal sends to the script's
 // whole process group, and SIGTERM to the script alone. Both times the
 // script must say where to go, stop exactly its two programs — which drain
 // and exit 0 — and exit 0, while another process of its group survives (no
 // `kill 0`).
-func TestRunScript(t *testing.T) {
+func TestE2ERunScript(t *testing.T) {
 	bin := buildBoth(t)
 	script, _ := filepath.Abs("../scripts/run.sh")
 	for _, tt := range []struct {

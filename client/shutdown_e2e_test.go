@@ -9,11 +9,11 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestSIGTERMFinishesRequestsInFlight starts the real client binary against
+// TestE2ESIGTERMFinishesRequestsInFlight starts the real client binary against
 // a provider (metrics on their own listener), begins a POST whose body arrives slowly, sends SIGTERM while
 // the client is reading it, and checks that the client stops accepting
 // connections, still answers that request and exits 0.
-func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
+func TestE2ESIGTERMFinishesRequestsInFlight(t *testing.T) {
 	provider := providertest.New(t, providertest.Options{})
 	bin := processtest.Build(t, ".", "client")
 	addr, metricsAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)

@@ -15,12 +15,12 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestStartupWaitsQuietlyForTheProvider starts the real client binary while
+// TestE2EStartupWaitsQuietlyForTheProvider starts the real client binary while
 // its provider still answers 503 (starting): the client serves /healthz,
 // says 503 on /readyz and on pages, logs one line about waiting; once the
 // provider is up it becomes ready, and its first page shows no failed
 // attempt.
-func TestStartupWaitsQuietlyForTheProvider(t *testing.T) {
+func TestE2EStartupWaitsQuietlyForTheProvider(t *testing.T) {
 	var up atomic.Bool
 	var attempts atomic.Int32
 	var target atomic.Pointer[url.URL]
@@ -85,10 +85,10 @@ func fetch(t *testing.T, u string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// TestStartupExplainsAWrongIssuer: when the provider's metadata names
+// TestE2EStartupExplainsAWrongIssuer: when the provider's metadata names
 // another issuer than AUTH_SERVER, the client does not vanish: every page
 // explains the mismatch with both addresses, and /readyz stays 503.
-func TestStartupExplainsAWrongIssuer(t *testing.T) {
+func TestE2EStartupExplainsAWrongIssuer(t *testing.T) {
 	provider := providertest.New(t, providertest.Options{Issuer: "http://issuer.example"})
 	bin := processtest.Build(t, ".", "client")
 	addr := processtest.FreeAddr(t)

@@ -16,19 +16,16 @@ import (
 // raceSize is how many goroutines race to redeem one code or refresh token.
 const raceSize = 8
 
-// TestE2ERefreshToken holds the refresh token grant ([RFC 6749 Section 6]) to
-// rotation with reuse detection ([RFC 9700 Section 4.14.2]), atomic under
-// concurrency, scope narrowing and expiry, through x/oauth2's TokenSource
-// where the library can say it. Each case gets its own tokens, so the cases
-// share one provider; the clock only moves forward.
-func TestE2ERefreshToken(t *testing.T) {
+// TestE2ERefreshTokenRotatesOnEveryUse: every refresh ([RFC 6749 Section 6])
+// returns a new refresh token and the used one stops working
+// ([RFC 9700 Section 4.14.2]), through x/oauth2's TokenSource, with both
+// client authentication methods.
+func TestE2ERefreshTokenRotatesOnEveryUse(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	srv := providertest.New(t, providertest.Options{Now: clock.Now})
+	srv := providertest.New(t, providertest.Options{})
 	b := newBrowser(t)
-
 	for _, tc := range authStyles {
-		t.Run("every use returns a new refresh token and the used one stops working (RFC 9700 Section 4.14.2)/"+tc.name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			cfg := demoConfig(srv, tc.style, "read")
 			first := b.in(t).tokens(srv, cfg)
 			second := mustRefresh(t, cfg, first.RefreshToken, "first refresh")
@@ -52,9 +49,18 @@ func TestE2ERefreshToken(t *testing.T) {
 			wantOAuthError(t, err, "invalid_grant")
 		})
 	}
+}
 
+// TestE2ERefreshTokenReuseRevokesTheGrant: a rotated-out refresh token used
+// again revokes the grant, so the newest refresh token and every access
+// token die ([RFC 9700 Section 4.14.2]), with both client authentication
+// methods.
+func TestE2ERefreshTokenReuseRevokesTheGrant(t *testing.T) {
+	t.Parallel()
+	srv := providertest.New(t, providertest.Options{})
+	b := newBrowser(t)
 	for _, tc := range authStyles {
-		t.Run("reuse revokes the grant: the newest refresh token and every access token die (RFC 9700 Section 4.14.2)/"+tc.name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			cfg := demoConfig(srv, tc.style, "openid", "read")
 			first := b.in(t).tokens(srv, cfg)
 			second, err := refresh(cfg, first.RefreshToken)
@@ -80,40 +86,56 @@ func TestE2ERefreshToken(t *testing.T) {
 			wantDead(t, srv, "the newest access token", newest.AccessToken)
 		})
 	}
+}
 
-	t.Run("of concurrent redemptions of one refresh token exactly one wins, and the replays revoke its tokens (RFC 9700 Section 4.14.2)", func(t *testing.T) {
-		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
-		first := b.in(t).tokens(srv, cfg)
-		toks, errs := race(func() (*oauth2.Token, error) { return refresh(cfg, first.RefreshToken) })
-		winner := onlyWinner(t, toks, errs)
-		_, err := refresh(cfg, winner.RefreshToken)
-		wantOAuthError(t, err, "invalid_grant")
-		wantDead(t, srv, "the winner's access token", winner.AccessToken)
-	})
+// TestE2ERefreshTokenRedeemedConcurrentlyHasOneWinner: of concurrent
+// redemptions of one refresh token exactly one wins, and the replays revoke
+// its tokens ([RFC 9700 Section 4.14.2]).
+func TestE2ERefreshTokenRedeemedConcurrentlyHasOneWinner(t *testing.T) {
+	t.Parallel()
+	srv := providertest.New(t, providertest.Options{})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+	first := newBrowser(t).tokens(srv, cfg)
+	toks, errs := race(func() (*oauth2.Token, error) { return refresh(cfg, first.RefreshToken) })
+	winner := onlyWinner(t, toks, errs)
+	_, err := refresh(cfg, winner.RefreshToken)
+	wantOAuthError(t, err, "invalid_grant")
+	wantDead(t, srv, "the winner's access token", winner.AccessToken)
+}
 
-	t.Run("a refresh token expires REFRESH_TOKEN_TTL after it is issued; a rotated one lives anew", func(t *testing.T) {
-		ttl := srv.Provider.Config.RefreshTokenTTL
-		cfg := demoConfig(srv, oauth2.AuthStyleInParams, "read")
-		first := b.in(t).tokens(srv, cfg)
-		clock.Advance(ttl - time.Second)
-		second, err := refresh(cfg, first.RefreshToken)
-		if err != nil {
-			t.Fatalf("a refresh token used within its lifetime: got %v, want tokens", err)
-		}
-		clock.Advance(ttl)
-		_, err = refresh(cfg, second.RefreshToken)
-		wantOAuthError(t, err, "invalid_grant")
-		if got := introspect(t, srv, second.RefreshToken); got.Active {
-			t.Errorf("an expired refresh token's introspection: got active, want inactive (RFC 7662 Section 2.2)")
-		}
-	})
+// TestE2ERefreshTokenExpiresAfterItsTTL: a refresh token expires
+// REFRESH_TOKEN_TTL after it is issued, and a rotated one lives anew
+// ([RFC 9700 Section 4.14.2]: refresh tokens expire after inactivity).
+func TestE2ERefreshTokenExpiresAfterItsTTL(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := providertest.New(t, providertest.Options{Now: clock.Now})
+	ttl := srv.Provider.Config.RefreshTokenTTL
+	cfg := demoConfig(srv, oauth2.AuthStyleInParams, "read")
+	first := newBrowser(t).tokens(srv, cfg)
+	clock.Advance(ttl - time.Second)
+	second, err := refresh(cfg, first.RefreshToken)
+	if err != nil {
+		t.Fatalf("a refresh token used within its lifetime: got %v, want tokens", err)
+	}
+	clock.Advance(ttl)
+	_, err = refresh(cfg, second.RefreshToken)
+	wantOAuthError(t, err, "invalid_grant")
+	if got := introspect(t, srv, second.RefreshToken); got.Active {
+		t.Errorf("an expired refresh token's introspection: got active, want inactive (RFC 7662 Section 2.2)")
+	}
+}
 
-	// Scope on refresh: "The requested scope MUST NOT include any scope not
-	// originally granted by the resource owner, and if omitted is treated as
-	// equal to the scope originally granted" (RFC 6749 Section 6). The cases
-	// run in order, each with the refresh token the last success returned.
+// TestE2ERefreshTokenScopeIsAtMostTheGrantedScope holds the scope of a
+// refresh to [RFC 6749 Section 6]: "The requested scope MUST NOT include
+// any scope not originally granted by the resource owner, and if omitted is
+// treated as equal to the scope originally granted". The cases run in
+// order, each with the refresh token the last success returned.
+func TestE2ERefreshTokenScopeIsAtMostTheGrantedScope(t *testing.T) {
+	t.Parallel()
+	srv := providertest.New(t, providertest.Options{})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "profile", "read", "write")
-	rt := b.tokens(srv, cfg).RefreshToken
+	rt := newBrowser(t).tokens(srv, cfg).RefreshToken
 	scopeTests := []struct {
 		name       string
 		scope      string

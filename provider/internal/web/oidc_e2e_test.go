@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -53,96 +54,115 @@ func verifiedIDToken(t *testing.T, v *oidc.IDTokenVerifier, tok *oauth2.Token) (
 	return idt, c
 }
 
-// TestE2EOpenIDConnect checks what a relying party relies on, with go-oidc as
-// the relying party: the discovery document ([OIDC Discovery Section 3],
-// [RFC 8414 Section 2]), ID tokens ([OIDC Core Section 2]) with nonce,
-// auth_time, at_hash and the claims each scope allows, and /userinfo
-// ([OIDC Core Section 5.3]).
-func TestE2EOpenIDConnect(t *testing.T) {
-	t.Parallel()
+// relyingParty is go-oidc set up against a provider on a fake clock, as a
+// relying party uses it, with a browser in which the demo user signed in
+// with the password at signedInAt (the auth_time of later ID tokens).
+type relyingParty struct {
+	srv        *providertest.Server
+	clock      *clocktest.Clock
+	browser    *browser
+	provider   *oidc.Provider
+	verifier   *oidc.IDTokenVerifier
+	signedInAt time.Time
+}
+
+// newRelyingParty starts a provider, discovers it with go-oidc (which fails
+// unless discovery's issuer is the provider's) and signs the demo user in.
+func newRelyingParty(t *testing.T) *relyingParty {
+	t.Helper()
 	clock := newFakeClock()
 	srv := providertest.New(t, providertest.Options{Now: clock.Now})
-	ctx := context.Background()
-	b := newBrowser(t)
-
-	t.Run("discovery lists every endpoint, and each one is served (RFC 8414 Section 2, OIDC Discovery Section 3)", func(t *testing.T) {
-		var docs [2]map[string]any
-		for i, path := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
-			resp, body := callResource(t, srv.URL+path, "")
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("GET %s: got %d, want 200", path, resp.StatusCode)
-			}
-			if err := json.Unmarshal([]byte(body), &docs[i]); err != nil {
-				t.Fatalf("GET %s: %v", path, err)
-			}
-		}
-		if diff := cmp.Diff(docs[0], docs[1]); diff != "" {
-			t.Errorf("the two metadata documents differ (-openid-configuration +oauth-authorization-server):\n%s", diff)
-		}
-		doc := docs[0]
-		endpoints := map[string]string{
-			"authorization_endpoint": "/oauth/authorize", "token_endpoint": "/oauth/token",
-			"jwks_uri": "/.well-known/jwks.json", "userinfo_endpoint": "/userinfo",
-			"revocation_endpoint": "/oauth/revoke", "introspection_endpoint": "/oauth/introspect",
-			"device_authorization_endpoint": "/oauth/device/code",
-			"end_session_endpoint":          "/oauth/logout", // OIDC RP-Initiated Logout Section 2.1
-		}
-		for field, path := range endpoints {
-			if got := doc[field]; got != srv.Issuer+path {
-				t.Errorf("%s: got %v, want %s", field, got, srv.Issuer+path)
-				continue
-			}
-			// Served: any answer but 404 (most want credentials or parameters).
-			method := http.MethodPost
-			if field == "authorization_endpoint" || field == "jwks_uri" || field == "userinfo_endpoint" {
-				method = http.MethodGet
-			}
-			req, _ := http.NewRequest(method, srv.Issuer+path, nil)
-			resp, err := noRedirects.Do(req)
-			if err != nil {
-				t.Fatalf("%s %s: %v", method, path, err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
-				t.Errorf("%s %s: got %d, want the endpoint to be served", method, path, resp.StatusCode)
-			}
-		}
-		want := map[string]any{
-			"issuer":                                         srv.Issuer,
-			"response_types_supported":                       []any{"code"},
-			"code_challenge_methods_supported":               []any{"S256"},
-			"id_token_signing_alg_values_supported":          []any{"RS256", "ES256"},
-			"access_token_signing_alg_values_supported":      []any{"RS256"},
-			"subject_types_supported":                        []any{"public"},
-			"authorization_response_iss_parameter_supported": true,
-			// OIDC Discovery Section 3: request_uri_parameter_supported
-			// defaults to true, so "not supported" must be said.
-			"request_parameter_supported":     false,
-			"request_uri_parameter_supported": false,
-		}
-		for field, w := range want {
-			if diff := cmp.Diff(w, doc[field]); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", field, diff)
-			}
-		}
-		for _, field := range []string{"scopes_supported", "grant_types_supported", "token_endpoint_auth_methods_supported", "claims_supported"} {
-			if _, ok := doc[field].([]any); !ok {
-				t.Errorf("%s: got %v, want a list", field, doc[field])
-			}
-		}
-	})
-
-	provider, err := oidc.NewProvider(ctx, srv.Issuer) // fails unless discovery's issuer is srv.Issuer
+	provider, err := oidc.NewProvider(context.Background(), srv.Issuer)
 	if err != nil {
 		t.Fatalf("oidc.NewProvider: %v", err)
 	}
-	verifier := provider.Verifier(&oidc.Config{ClientID: "testclient", Now: clock.Now})
-
-	// The first request signs in with the password; its time is auth_time.
-	signedInAt := clock.Now()
-	b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid"))
+	rp := &relyingParty{srv: srv, clock: clock, browser: newBrowser(t), provider: provider,
+		verifier: provider.Verifier(&oidc.Config{ClientID: "testclient", Now: clock.Now}), signedInAt: clock.Now()}
+	rp.browser.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid"))
 	clock.Advance(time.Minute)
+	return rp
+}
 
+// TestE2EDiscoveryListsEveryEndpoint: both metadata documents
+// ([RFC 8414 Section 2], [OIDC Discovery Section 3]) are the same, list
+// every endpoint, and each one is served.
+func TestE2EDiscoveryListsEveryEndpoint(t *testing.T) {
+	t.Parallel()
+	srv := providertest.New(t, providertest.Options{})
+	var docs [2]map[string]any
+	for i, path := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
+		resp, body := callResource(t, srv.URL+path, "")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: got %d, want 200", path, resp.StatusCode)
+		}
+		if err := json.Unmarshal([]byte(body), &docs[i]); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+	}
+	if diff := cmp.Diff(docs[0], docs[1]); diff != "" {
+		t.Errorf("the two metadata documents differ (-openid-configuration +oauth-authorization-server):\n%s", diff)
+	}
+	doc := docs[0]
+	endpoints := map[string]string{
+		"authorization_endpoint": "/oauth/authorize", "token_endpoint": "/oauth/token",
+		"jwks_uri": "/.well-known/jwks.json", "userinfo_endpoint": "/userinfo",
+		"revocation_endpoint": "/oauth/revoke", "introspection_endpoint": "/oauth/introspect",
+		"device_authorization_endpoint": "/oauth/device/code",
+		"end_session_endpoint":          "/oauth/logout", // OIDC RP-Initiated Logout Section 2.1
+	}
+	for field, path := range endpoints {
+		if got := doc[field]; got != srv.Issuer+path {
+			t.Errorf("%s: got %v, want %s", field, got, srv.Issuer+path)
+			continue
+		}
+		// Served: any answer but 404 (most want credentials or parameters).
+		method := http.MethodPost
+		if field == "authorization_endpoint" || field == "jwks_uri" || field == "userinfo_endpoint" {
+			method = http.MethodGet
+		}
+		req, _ := http.NewRequest(method, srv.Issuer+path, nil)
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+			t.Errorf("%s %s: got %d, want the endpoint to be served", method, path, resp.StatusCode)
+		}
+	}
+	want := map[string]any{
+		"issuer":                                         srv.Issuer,
+		"response_types_supported":                       []any{"code"},
+		"code_challenge_methods_supported":               []any{"S256"},
+		"id_token_signing_alg_values_supported":          []any{"RS256", "ES256"},
+		"access_token_signing_alg_values_supported":      []any{"RS256"},
+		"subject_types_supported":                        []any{"public"},
+		"authorization_response_iss_parameter_supported": true,
+		// OIDC Discovery Section 3: request_uri_parameter_supported
+		// defaults to true, so "not supported" must be said.
+		"request_parameter_supported":     false,
+		"request_uri_parameter_supported": false,
+	}
+	for field, w := range want {
+		if diff := cmp.Diff(w, doc[field]); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", field, diff)
+		}
+	}
+	for _, field := range []string{"scopes_supported", "grant_types_supported", "token_endpoint_auth_methods_supported", "claims_supported"} {
+		if _, ok := doc[field].([]any); !ok {
+			t.Errorf("%s: got %v, want a list", field, doc[field])
+		}
+	}
+}
+
+// TestE2EIDTokenAndUserInfoClaimsFollowTheScope checks ID tokens
+// ([OIDC Core Section 2]) with go-oidc as the relying party: iss, sub, aud,
+// nonce, auth_time, at_hash and the claims each scope allows
+// ([OIDC Core Section 5.4]), the same at /userinfo ([OIDC Core Section 5.3]).
+func TestE2EIDTokenAndUserInfoClaimsFollowTheScope(t *testing.T) {
+	t.Parallel()
+	rp := newRelyingParty(t)
+	ctx := context.Background()
 	tests := []struct {
 		name        string
 		scope       []string
@@ -156,21 +176,21 @@ func TestE2EOpenIDConnect(t *testing.T) {
 		{"every scope at once", []string{"openid", "profile", "email", "read"}, ptr("Demo User"), ptr("demo@example.com"), http.StatusOK},
 	}
 	for _, tc := range tests {
-		t.Run("ID token and userinfo: "+tc.name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			nonce := oauth2.GenerateVerifier()
-			tok := b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, tc.scope...), oauth2.SetAuthURLParam("nonce", nonce))
-			idt, claims := verifiedIDToken(t, verifier, tok)
-			if idt.Issuer != srv.Issuer || idt.Subject != "user1" || !slices.Equal(idt.Audience, []string{"testclient"}) {
-				t.Errorf("iss, sub, aud: got %s, %s, %v, want %s, user1, [testclient]", idt.Issuer, idt.Subject, idt.Audience, srv.Issuer)
+			tok := rp.browser.in(t).tokens(rp.srv, demoConfig(rp.srv, oauth2.AuthStyleInHeader, tc.scope...), oauth2.SetAuthURLParam("nonce", nonce))
+			idt, claims := verifiedIDToken(t, rp.verifier, tok)
+			if idt.Issuer != rp.srv.Issuer || idt.Subject != "user1" || !slices.Equal(idt.Audience, []string{"testclient"}) {
+				t.Errorf("iss, sub, aud: got %s, %s, %v, want %s, user1, [testclient]", idt.Issuer, idt.Subject, idt.Audience, rp.srv.Issuer)
 			}
 			if idt.Nonce != nonce {
 				t.Errorf("nonce: got %q, want the request's %q (OIDC Core Section 3.1.3.7)", idt.Nonce, nonce)
 			}
-			if !idt.Expiry.After(clock.Now()) || idt.IssuedAt.IsZero() {
+			if !idt.Expiry.After(rp.clock.Now()) || idt.IssuedAt.IsZero() {
 				t.Errorf("exp, iat: got %v, %v, want exp in the future and iat set", idt.Expiry, idt.IssuedAt)
 			}
-			if claims.AuthTime == nil || *claims.AuthTime != signedInAt.Unix() {
-				t.Errorf("auth_time: got %v, want %d, when the user signed in (OIDC Core Section 2)", claims.AuthTime, signedInAt.Unix())
+			if claims.AuthTime == nil || *claims.AuthTime != rp.signedInAt.Unix() {
+				t.Errorf("auth_time: got %v, want %d, when the user signed in (OIDC Core Section 2)", claims.AuthTime, rp.signedInAt.Unix())
 			}
 			if diff := cmp.Diff(tc.wantName, claims.Name); diff != "" {
 				t.Errorf("name (-want +got):\n%s", diff)
@@ -182,7 +202,7 @@ func TestE2EOpenIDConnect(t *testing.T) {
 				t.Errorf("email_verified: got %v, want true with email", claims.EmailVerified)
 			}
 
-			info, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+			info, err := rp.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 			if err != nil {
 				t.Fatalf("userinfo: %v", err)
 			}
@@ -199,67 +219,88 @@ func TestE2EOpenIDConnect(t *testing.T) {
 			if diff := cmp.Diff(tc.wantEmail, infoClaims.Email); diff != "" {
 				t.Errorf("userinfo email (-want +got):\n%s", diff)
 			}
-			if resp, _ := callResource(t, srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != tc.wantProfile {
+			if resp, _ := callResource(t, rp.srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != tc.wantProfile {
 				t.Errorf("GET /user/profile: got %d, want %d", resp.StatusCode, tc.wantProfile)
 			}
 		})
 	}
+}
 
-	t.Run("at_hash binds the ID token to its own access token only (OIDC Core Section 3.1.3.6)", func(t *testing.T) {
-		cfg := demoConfig(srv, oauth2.AuthStyleInParams, "openid")
-		first, other := b.in(t).tokens(srv, cfg), b.in(t).tokens(srv, cfg)
-		idt, _ := verifiedIDToken(t, verifier, first)
-		if err := idt.VerifyAccessToken(other.AccessToken); err == nil {
-			t.Errorf("at_hash matched another response's access token, want a mismatch")
-		}
-	})
+// TestE2EIDTokenAtHashBindsItsOwnAccessToken: at_hash binds the ID token to
+// the access token of its own response only ([OIDC Core Section 3.1.3.6]).
+func TestE2EIDTokenAtHashBindsItsOwnAccessToken(t *testing.T) {
+	t.Parallel()
+	rp := newRelyingParty(t)
+	cfg := demoConfig(rp.srv, oauth2.AuthStyleInParams, "openid")
+	first, other := rp.browser.tokens(rp.srv, cfg), rp.browser.tokens(rp.srv, cfg)
+	idt, _ := verifiedIDToken(t, rp.verifier, first)
+	if err := idt.VerifyAccessToken(other.AccessToken); err == nil {
+		t.Errorf("at_hash matched another response's access token, want a mismatch")
+	}
+}
 
-	t.Run("without a nonce in the request the ID token has none (OIDC Core Section 2)", func(t *testing.T) {
-		_, claims := verifiedIDToken(t, verifier, b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid")))
-		if claims.Nonce != nil {
-			t.Errorf("nonce: got %q, want none", *claims.Nonce)
-		}
-	})
+// TestE2EIDTokenHasNoNonceUnlessAsked: without a nonce in the request the
+// ID token has none ([OIDC Core Section 2]).
+func TestE2EIDTokenHasNoNonceUnlessAsked(t *testing.T) {
+	t.Parallel()
+	rp := newRelyingParty(t)
+	_, claims := verifiedIDToken(t, rp.verifier, rp.browser.tokens(rp.srv, demoConfig(rp.srv, oauth2.AuthStyleInHeader, "openid")))
+	if claims.Nonce != nil {
+		t.Errorf("nonce: got %q, want none", *claims.Nonce)
+	}
+}
 
-	t.Run("without openid there is no ID token (OIDC Core Section 3.1.2.1)", func(t *testing.T) {
-		tok := b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read"))
-		if got := tok.Extra("id_token"); got != nil {
-			t.Errorf("id_token: got one, want none")
-		}
-		resp, _ := callResource(t, srv.URL+"/userinfo", tok.AccessToken)
-		if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusForbidden || !strings.Contains(challenge, `error="insufficient_scope"`) {
-			t.Errorf("GET /userinfo without openid: got %d (%s), want 403 insufficient_scope (OIDC Core Section 5.3.3)", resp.StatusCode, challenge)
-		}
-	})
+// TestE2ENoIDTokenWithoutOpenID: without the openid scope there is no ID
+// token ([OIDC Core Section 3.1.2.1]) and /userinfo answers
+// insufficient_scope ([OIDC Core Section 5.3.3]).
+func TestE2ENoIDTokenWithoutOpenID(t *testing.T) {
+	t.Parallel()
+	rp := newRelyingParty(t)
+	tok := rp.browser.tokens(rp.srv, demoConfig(rp.srv, oauth2.AuthStyleInHeader, "read"))
+	if got := tok.Extra("id_token"); got != nil {
+		t.Errorf("id_token: got one, want none")
+	}
+	resp, _ := callResource(t, rp.srv.URL+"/userinfo", tok.AccessToken)
+	if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusForbidden || !strings.Contains(challenge, `error="insufficient_scope"`) {
+		t.Errorf("GET /userinfo without openid: got %d (%s), want 403 insufficient_scope (OIDC Core Section 5.3.3)", resp.StatusCode, challenge)
+	}
+}
 
-	t.Run("a refreshed ID token keeps iss, sub, aud and auth_time and has no nonce (OIDC Core Section 12.2)", func(t *testing.T) {
-		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "profile")
-		first := b.in(t).tokens(srv, cfg, oauth2.SetAuthURLParam("nonce", "n-0S6_WzA2Mj"))
-		clock.Advance(time.Minute)
-		refreshed, err := refresh(cfg, first.RefreshToken)
-		if err != nil {
-			t.Fatalf("refresh: %v", err)
-		}
-		before, _ := verifiedIDToken(t, verifier, first)
-		after, claims := verifiedIDToken(t, verifier, refreshed)
-		if after.Issuer != before.Issuer || after.Subject != before.Subject || !slices.Equal(after.Audience, before.Audience) {
-			t.Errorf("iss, sub, aud: got %s, %s, %v, want %s, %s, %v", after.Issuer, after.Subject, after.Audience, before.Issuer, before.Subject, before.Audience)
-		}
-		if claims.AuthTime == nil || *claims.AuthTime != signedInAt.Unix() {
-			t.Errorf("auth_time: got %v, want %d, the original authentication", claims.AuthTime, signedInAt.Unix())
-		}
-		if claims.Nonce != nil {
-			t.Errorf("nonce: got %q, want none", *claims.Nonce)
-		}
-	})
+// TestE2ERefreshedIDTokenKeepsItsClaims: a refreshed ID token keeps iss,
+// sub, aud and auth_time and has no nonce ([OIDC Core Section 12.2]).
+func TestE2ERefreshedIDTokenKeepsItsClaims(t *testing.T) {
+	t.Parallel()
+	rp := newRelyingParty(t)
+	cfg := demoConfig(rp.srv, oauth2.AuthStyleInHeader, "openid", "profile")
+	first := rp.browser.tokens(rp.srv, cfg, oauth2.SetAuthURLParam("nonce", "n-0S6_WzA2Mj"))
+	rp.clock.Advance(time.Minute)
+	refreshed, err := refresh(cfg, first.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	before, _ := verifiedIDToken(t, rp.verifier, first)
+	after, claims := verifiedIDToken(t, rp.verifier, refreshed)
+	if after.Issuer != before.Issuer || after.Subject != before.Subject || !slices.Equal(after.Audience, before.Audience) {
+		t.Errorf("iss, sub, aud: got %s, %s, %v, want %s, %s, %v", after.Issuer, after.Subject, after.Audience, before.Issuer, before.Subject, before.Audience)
+	}
+	if claims.AuthTime == nil || *claims.AuthTime != rp.signedInAt.Unix() {
+		t.Errorf("auth_time: got %v, want %d, the original authentication", claims.AuthTime, rp.signedInAt.Unix())
+	}
+	if claims.Nonce != nil {
+		t.Errorf("nonce: got %q, want none", *claims.Nonce)
+	}
+}
 
-	t.Run("POST /userinfo answers like GET (OIDC Core Section 5.3.1)", func(t *testing.T) {
-		tok := b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "email"))
-		resp, body := rawPost(t, srv.URL+"/userinfo", "", map[string]string{"Authorization": "Bearer " + tok.AccessToken})
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"demo@example.com"`) {
-			t.Errorf("POST /userinfo: got %d %s, want 200 with the email", resp.StatusCode, body)
-		}
-	})
+// TestE2EUserInfoAnswersPOST: POST /userinfo answers like GET
+// ([OIDC Core Section 5.3.1]).
+func TestE2EUserInfoAnswersPOST(t *testing.T) {
+	t.Parallel()
+	rp := newRelyingParty(t)
+	tok := rp.browser.tokens(rp.srv, demoConfig(rp.srv, oauth2.AuthStyleInHeader, "openid", "email"))
+	resp, body := rawPost(t, rp.srv.URL+"/userinfo", "", map[string]string{"Authorization": "Bearer " + tok.AccessToken})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"demo@example.com"`) {
+		t.Errorf("POST /userinfo: got %d %s, want 200 with the email", resp.StatusCode, body)
+	}
 }
 
 // TestE2EPrompt holds the authorization endpoint to the prompt and max_age

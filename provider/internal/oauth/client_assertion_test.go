@@ -89,7 +89,7 @@ func sign(t *testing.T, alg jose.SignatureAlgorithm, key crypto.Signer, kid stri
 // token asks for a client_credentials token with the given form.
 func (k *keyClient) token(form url.Values) *oauth.Error {
 	form.Set("grant_type", "client_credentials")
-	req, err := oauth.ParseTokenRequest(form, "")
+	req, err := oauth.ParseTokenRequest(context.Background(), form, "")
 	if err != nil {
 		return err
 	}

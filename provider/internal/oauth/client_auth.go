@@ -40,48 +40,87 @@ type ClientCredentials struct {
 }
 
 // ParseClientCredentials reads a client's credentials from the Authorization
-// header (may be "") and the form body of a request.
+// header (may be "") and the form body of a request, recording its checks on
+// the request's trace.
+func ParseClientCredentials(ctx context.Context, authorization string, form url.Values) (ClientCredentials, *Error) {
+	return parseClientRequest(ctx, authorization, form)
+}
+
+// parseClientRequest reads the body of a request whose client authenticates
+// (token, PAR, device authorization, revocation, introspection): the
+// client's credentials and the endpoint's own parameters (own), each at most
+// once, checked together, then the credentials' form.
+func parseClientRequest(ctx context.Context, authorization string, form url.Values, own ...param) (ClientCredentials, *Error) {
+	tr := TraceFrom(ctx)
+	var f clientAuthForm
+	if err := readParams(tr, form, append(f.params(), own...)...); err != nil {
+		return ClientCredentials{}, err
+	}
+	return f.credentials(tr, authorization)
+}
+
+// clientAuthForm holds the client authentication parameters of a form body.
+type clientAuthForm struct {
+	id, secret, assertionType, assertion string
+}
+
+// params lists the form parameters that fill f.
+func (f *clientAuthForm) params() []param {
+	return []param{{"client_id", &f.id}, {"client_secret", &f.secret},
+		{"client_assertion_type", &f.assertionType}, {"client_assertion", &f.assertion}}
+}
+
+// credentials tells which method the client used, and reads its credentials.
 //
 // [RFC 6749 Section 2.3.1]: "The client MUST NOT use more than one
 // authentication method in each request." With Basic, client_id and secret
 // are form-encoded before they are joined with ":" and base64-encoded, so
-// they are form-decoded here (a secret may contain ":" or "%").
-func ParseClientCredentials(authorization string, form url.Values) (ClientCredentials, *Error) {
-	formID, err := singleValue(form, "client_id")
-	if err != nil {
-		return ClientCredentials{}, err
-	}
-	formSecret, err := singleValue(form, "client_secret")
-	if err != nil {
-		return ClientCredentials{}, err
-	}
-	assertionType, err := singleValue(form, "client_assertion_type")
-	if err != nil {
-		return ClientCredentials{}, err
-	}
-	if assertionType != "" {
-		if authorization != "" || formSecret != "" {
-			return ClientCredentials{}, invalidRequest("the client used more than one authentication method")
-		}
-		return parseAssertionCredentials(assertionType, formID, form)
-	}
-	if authorization != "" {
-		cc, err := parseBasicAuth(authorization)
-		if err != nil {
+// they are form-decoded here (a secret may contain ":" or "%"); a client_id
+// in the body must then name the same client.
+//
+// [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+func (f clientAuthForm) credentials(tr *Trace, authorization string) (ClientCredentials, *Error) {
+	if f.assertionType != "" {
+		if err := requireOneAuthMethod(tr, authorization == "" && f.secret == ""); err != nil {
 			return ClientCredentials{}, err
 		}
-		if formSecret != "" || (formID != "" && formID != cc.ClientID) {
-			return ClientCredentials{}, ruleOneAuthMethod.Refuse(ErrInvalidRequest, "the client used more than one authentication method")
+		return f.assertionCredentials(tr)
+	}
+	if authorization == "" {
+		tr.Check(ruleOneAuthMethod, true)
+		if f.secret != "" {
+			return ClientCredentials{Method: AuthClientSecretPost, ClientID: f.id, Secret: f.secret}, nil
 		}
-		return cc, nil
+		return ClientCredentials{Method: AuthNone, ClientID: f.id}, nil
 	}
-	if formSecret != "" {
-		return ClientCredentials{Method: AuthClientSecretPost, ClientID: formID, Secret: formSecret}, nil
+	cc, err := parseBasicAuth(tr, authorization)
+	if err != nil {
+		return ClientCredentials{}, err
 	}
-	return ClientCredentials{Method: AuthNone, ClientID: formID}, nil
+	if err := requireOneAuthMethod(tr, f.secret == "" && (f.id == "" || f.id == cc.ClientID)); err != nil {
+		return ClientCredentials{}, err
+	}
+	return cc, nil
 }
 
-// parseAssertionCredentials reads the client authentication of [RFC 7523
+// requireOneAuthMethod records ruleOneAuthMethod, and refuses the request
+// when it used several.
+func requireOneAuthMethod(tr *Trace, one bool) *Error {
+	return tr.Require(ruleOneAuthMethod, one, ErrInvalidRequest, "the client used more than one authentication method")
+}
+
+// The rules of a client assertion's parameters ([RFC 7523 Section 2.2],
+// [RFC 7521 Section 4.2]).
+//
+// [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+// [RFC 7521 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7521#section-4.2
+var (
+	ruleAssertionType     = Rule{"client_assertion_type is " + ClientAssertionTypeJWT + ", with a client_assertion", "RFC 7523 Section 2.2"}
+	ruleAssertionParsed   = Rule{"the client_assertion is a single signed JWT whose \"sub\" names a client", "RFC 7523 Section 2.2"}
+	ruleAssertionClientID = Rule{"a client_id sent beside the client_assertion names the same client", "RFC 7521 Section 4.2"}
+)
+
+// assertionCredentials reads the client authentication of [RFC 7523
 // Section 2.2]: client_assertion_type, client_assertion and, optionally,
 // client_id, which must then name the assertion's subject ([RFC 7521
 // Section 4.2]: "If present, the value of the "client_id" parameter MUST
@@ -89,23 +128,21 @@ func ParseClientCredentials(authorization string, form url.Values) (ClientCreden
 //
 // [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
 // [RFC 7521 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7521#section-4.2
-func parseAssertionCredentials(assertionType, formID string, form url.Values) (ClientCredentials, *Error) {
-	if assertionType != ClientAssertionTypeJWT {
-		return ClientCredentials{}, NewError(ErrInvalidClient, "client_assertion_type must be "+ClientAssertionTypeJWT)
+func (f clientAuthForm) assertionCredentials(tr *Trace) (ClientCredentials, *Error) {
+	if f.assertionType != ClientAssertionTypeJWT {
+		return ClientCredentials{}, tr.Fail(ruleAssertionType, ErrInvalidClient, "client_assertion_type must be "+ClientAssertionTypeJWT)
 	}
-	raw, err := singleValue(form, "client_assertion")
-	if err != nil {
+	if f.assertion == "" {
+		return ClientCredentials{}, tr.Fail(ruleAssertionType, ErrInvalidRequest, "client_assertion is required with client_assertion_type")
+	}
+	tr.Check(ruleAssertionType, true)
+	assertion, err := ParseClientAssertion(f.assertion)
+	if tr.Check(ruleAssertionParsed, err == nil); err != nil {
 		return ClientCredentials{}, err
 	}
-	if raw == "" {
-		return ClientCredentials{}, invalidRequest("client_assertion is required with client_assertion_type")
-	}
-	assertion, err := ParseClientAssertion(raw)
-	if err != nil {
+	if err := tr.Require(ruleAssertionClientID, f.id == "" || f.id == assertion.Subject,
+		ErrInvalidClient, "client_id does not match the client_assertion's \"sub\""); err != nil {
 		return ClientCredentials{}, err
-	}
-	if formID != "" && formID != assertion.Subject {
-		return ClientCredentials{}, NewError(ErrInvalidClient, "client_id does not match the client_assertion's \"sub\"")
 	}
 	return ClientCredentials{Method: AuthPrivateKeyJWT, ClientID: assertion.Subject, Assertion: assertion}, nil
 }
@@ -129,27 +166,39 @@ var (
 //
 // [RFC 7617]: https://www.rfc-editor.org/rfc/rfc7617
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
-func parseBasicAuth(header string) (ClientCredentials, *Error) {
-	bad := ruleBasicAuthForm.Refuse(ErrInvalidClient, "malformed HTTP Basic client credentials")
-	bad.UsedBasicAuth = true
+func parseBasicAuth(tr *Trace, header string) (ClientCredentials, *Error) {
+	cc, ok := decodeBasicAuth(header)
+	if !tr.Check(ruleBasicAuthForm, ok) {
+		bad := ruleBasicAuthForm.Refuse(ErrInvalidClient, "malformed HTTP Basic client credentials")
+		bad.UsedBasicAuth = true
+		return ClientCredentials{}, bad
+	}
+	return cc, nil
+}
+
+// decodeBasicAuth decodes an HTTP Basic header into client credentials, and
+// reports whether it had the form of [RFC 6749 Section 2.3.1].
+//
+// [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+func decodeBasicAuth(header string) (ClientCredentials, bool) {
 	scheme, encoded, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Basic") {
-		return ClientCredentials{}, bad
+		return ClientCredentials{}, false
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
 	if err != nil {
-		return ClientCredentials{}, bad
+		return ClientCredentials{}, false
 	}
 	user, pass, ok := strings.Cut(string(raw), ":")
 	if !ok {
-		return ClientCredentials{}, bad
+		return ClientCredentials{}, false
 	}
 	id, err1 := url.QueryUnescape(user)
 	secret, err2 := url.QueryUnescape(pass)
 	if err1 != nil || err2 != nil || id == "" || !validText(id) || !validText(secret) {
-		return ClientCredentials{}, bad
+		return ClientCredentials{}, false
 	}
-	return ClientCredentials{Method: AuthClientSecretBasic, ClientID: id, Secret: secret}, nil
+	return ClientCredentials{Method: AuthClientSecretBasic, ClientID: id, Secret: secret}, true
 }
 
 // authenticateClient checks presented credentials against the registration:
@@ -238,6 +287,26 @@ func singleValue(form url.Values, name string) (string, *Error) {
 	default:
 		return "", ruleParameterOnce.Refuse(ErrInvalidRequest, "parameter "+name+" is repeated")
 	}
+}
+
+// param names one form parameter a parser reads, and where it goes.
+type param struct {
+	name string
+	dst  *string
+}
+
+// readParams reads form parameters with singleValue, each into its dst,
+// and records ruleParameterOnce once for all of them.
+func readParams(tr *Trace, form url.Values, params ...param) *Error {
+	for _, p := range params {
+		var err *Error
+		if *p.dst, err = singleValue(form, p.name); err != nil {
+			tr.Check(ruleParameterOnce, false)
+			return err
+		}
+	}
+	tr.Check(ruleParameterOnce, true)
+	return nil
 }
 
 // ruleParameterOnce is the rule singleValue enforces ([RFC 6749 Section 3.2]).

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"encoding/base64"
 	"net/url"
 	"testing"
@@ -43,7 +44,7 @@ func TestParseClientCredentials(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseClientCredentials(tc.header, tc.form)
+			got, err := ParseClientCredentials(context.Background(), tc.header, tc.form)
 			var code ErrorCode
 			if err != nil {
 				code = err.Code
@@ -69,11 +70,11 @@ func FuzzParseClientCredentials(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cc, perr := ParseClientCredentials(header, form)
+		cc, perr := ParseClientCredentials(context.Background(), header, form)
 		if perr != nil || cc.Method != AuthClientSecretBasic {
 			return
 		}
-		again, perr := ParseClientCredentials(basic(cc.ClientID, cc.Secret), nil)
+		again, perr := ParseClientCredentials(context.Background(), basic(cc.ClientID, cc.Secret), nil)
 		if perr != nil || again.ClientID != cc.ClientID || again.Secret != cc.Secret {
 			t.Errorf("round trip of %q: got %+v, %v", header, again, perr)
 		}

@@ -24,12 +24,9 @@ type DeviceAuthorizationRequest struct {
 // NOT be included more than once").
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
-func ParseDeviceAuthorizationRequest(form url.Values, authorization string) (DeviceAuthorizationRequest, *Error) {
-	cc, err := ParseClientCredentials(authorization, form)
-	if err != nil {
-		return DeviceAuthorizationRequest{}, err
-	}
-	scope, err := singleValue(form, "scope")
+func ParseDeviceAuthorizationRequest(ctx context.Context, form url.Values, authorization string) (DeviceAuthorizationRequest, *Error) {
+	var scope string
+	cc, err := parseClientRequest(ctx, authorization, form, param{"scope", &scope})
 	if err != nil {
 		return DeviceAuthorizationRequest{}, err
 	}

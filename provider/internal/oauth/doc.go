@@ -78,7 +78,8 @@
 // Check it through the request's trace, tr := TraceFrom(ctx) (nil, and free, when teaching mode is off):
 // if err := tr.Require(ruleX, ok, ErrInvalidGrant, "what went wrong"); err != nil { return nil, err },
 // or tr.Check(ruleX, ok) when failing it is not an error; tr.Changed("grant revoked") after each store
-// write. Parsers without a ctx refuse with ruleX.Refuse(code, description): the trace then ends with it.
+// write. Parsers of a client's request take the ctx and record their checks too, passed ones included;
+// parsers without a ctx refuse with ruleX.Refuse(code, description): the trace then ends with it.
 //
 // # Grants: how revocation reaches every token
 //

@@ -1,6 +1,7 @@
 package oauth_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 
@@ -18,7 +19,7 @@ func ExampleS256Challenge() {
 // 2.3.1), so a secret may hold ":" and a client_id "?".
 func ExampleParseClientCredentials() {
 	// base64("id%3F%3F:s%3Acret") — client_id "id??", secret "s:cret"
-	cc, err := oauth.ParseClientCredentials("Basic aWQlM0YlM0Y6cyUzQWNyZXQ=", url.Values{})
+	cc, err := oauth.ParseClientCredentials(context.Background(), "Basic aWQlM0YlM0Y6cyUzQWNyZXQ=", url.Values{})
 	fmt.Println(cc.Method, cc.ClientID, cc.Secret, err == nil)
 	// Output: client_secret_basic id?? s:cret true
 }

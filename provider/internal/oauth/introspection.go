@@ -53,7 +53,6 @@ func (p *Provider) Introspect(ctx context.Context, q TokenQuery) (*Introspection
 		return nil, e
 	}
 	tr.Check(ruleIntrospectConfidential, true)
-	tr.Check(ruleTokenPresent, true)
 	var resp *IntrospectionResponse
 	if looksLikeJWT(q.Token) {
 		resp, err = p.introspectAccessToken(ctx, tr, client, q.Token)

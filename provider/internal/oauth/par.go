@@ -45,8 +45,8 @@ type PushedAuthorizationRequest struct {
 // Section 2.1]).
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
-func ParsePushedAuthorizationRequest(form url.Values, authorization string) (PushedAuthorizationRequest, *Error) {
-	cc, err := ParseClientCredentials(authorization, form)
+func ParsePushedAuthorizationRequest(ctx context.Context, form url.Values, authorization string) (PushedAuthorizationRequest, *Error) {
+	cc, err := ParseClientCredentials(ctx, authorization, form)
 	if err != nil {
 		return PushedAuthorizationRequest{}, err
 	}

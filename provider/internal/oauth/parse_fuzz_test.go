@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strings"
@@ -22,7 +23,7 @@ func FuzzParseTokenRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r, perr := ParseTokenRequest(form, authorization)
+		r, perr := ParseTokenRequest(context.Background(), form, authorization)
 		for _, v := range []string{r.GrantType, r.Code, r.RedirectURI, r.CodeVerifier, r.RefreshToken, r.Scope, r.DeviceCode, r.Client.ClientID, r.Client.Secret} {
 			if perr == nil && !validText(v) {
 				t.Fatalf("accepted %q, which is not text, from %q", v, body)

@@ -34,21 +34,18 @@ type TokenQuery struct {
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 var ruleTokenPresent = Rule{"the request carries the token", "RFC 7009 Section 2.1"}
 
-// ParseTokenQuery reads a revocation or introspection request.
-func ParseTokenQuery(form url.Values, authorization string) (TokenQuery, *Error) {
-	cc, err := ParseClientCredentials(authorization, form)
+// ParseTokenQuery reads a revocation or introspection request, recording
+// its checks on the request's trace.
+func ParseTokenQuery(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
+	var q TokenQuery
+	cc, err := parseClientRequest(ctx, authorization, form,
+		param{"token", &q.Token}, param{"token_type_hint", &q.TokenTypeHint})
 	if err != nil {
 		return TokenQuery{}, err
 	}
-	q := TokenQuery{Client: cc}
-	if q.Token, err = singleValue(form, "token"); err != nil {
+	q.Client = cc
+	if err := TraceFrom(ctx).Require(ruleTokenPresent, q.Token != "", ErrInvalidRequest, "token is required"); err != nil {
 		return TokenQuery{}, err
-	}
-	if q.TokenTypeHint, err = singleValue(form, "token_type_hint"); err != nil {
-		return TokenQuery{}, err
-	}
-	if q.Token == "" {
-		return TokenQuery{}, ruleTokenPresent.Refuse(ErrInvalidRequest, "token is required")
 	}
 	return q, nil
 }
@@ -71,7 +68,6 @@ func (p *Provider) Revoke(ctx context.Context, q TokenQuery) *Error {
 		return err
 	}
 	tr := TraceFrom(ctx)
-	tr.Check(ruleTokenPresent, true)
 	if looksLikeJWT(q.Token) {
 		err = p.revokeAccessToken(ctx, tr, client, q.Token)
 	} else {

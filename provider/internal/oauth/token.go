@@ -37,32 +37,26 @@ type TokenRequest struct {
 }
 
 // ParseTokenRequest reads a token request from the form body and the
-// Authorization header. Parameters sent more than once are refused
-// ([RFC 6749 Section 3.2]: "Request and response parameters MUST NOT be
-// included more than once").
+// Authorization header, recording its checks on the request's trace in the
+// order it makes them: no parameter repeated ([RFC 6749 Section 3.2]: "Request
+// and response parameters MUST NOT be included more than once"), the form of
+// the client's credentials, then grant_type present ([RFC 6749 Section 4.1.3]).
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
-func ParseTokenRequest(form url.Values, authorization string) (TokenRequest, *Error) {
-	cc, err := ParseClientCredentials(authorization, form)
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+func ParseTokenRequest(ctx context.Context, form url.Values, authorization string) (TokenRequest, *Error) {
+	r := TokenRequest{Resources: form["resource"]}
+	cc, err := parseClientRequest(ctx, authorization, form,
+		param{"grant_type", &r.GrantType}, param{"code", &r.Code}, param{"redirect_uri", &r.RedirectURI},
+		param{"code_verifier", &r.CodeVerifier}, param{"refresh_token", &r.RefreshToken},
+		param{"scope", &r.Scope}, param{"device_code", &r.DeviceCode})
 	if err != nil {
 		return TokenRequest{}, err
 	}
-	r := TokenRequest{Client: cc, Resources: form["resource"]}
-	fields := []struct {
-		name string
-		dst  *string
-	}{
-		{"grant_type", &r.GrantType}, {"code", &r.Code}, {"redirect_uri", &r.RedirectURI},
-		{"code_verifier", &r.CodeVerifier}, {"refresh_token", &r.RefreshToken},
-		{"scope", &r.Scope}, {"device_code", &r.DeviceCode},
-	}
-	for _, f := range fields {
-		if *f.dst, err = singleValue(form, f.name); err != nil {
-			return TokenRequest{}, err
-		}
-	}
-	if r.GrantType == "" {
-		return TokenRequest{}, ruleGrantTypePresent.Refuse(ErrInvalidRequest, "grant_type is required")
+	r.Client = cc
+	// "grant_type REQUIRED" ([RFC 6749 Section 4.1.3]).
+	if err := TraceFrom(ctx).Require(ruleGrantTypePresent, r.GrantType != "", ErrInvalidRequest, "grant_type is required"); err != nil {
+		return TokenRequest{}, err
 	}
 	return r, nil
 }

@@ -22,7 +22,7 @@ func (s *Server) handleDeviceAuthorization(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	req, err := oauth.ParseDeviceAuthorizationRequest(form, c.GetHeader("Authorization"))
+	req, err := oauth.ParseDeviceAuthorizationRequest(c.Request.Context(), form, c.GetHeader("Authorization"))
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -19,7 +19,7 @@ func (s *Server) handlePAR(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	req, err := oauth.ParsePushedAuthorizationRequest(form, c.GetHeader("Authorization"))
+	req, err := oauth.ParsePushedAuthorizationRequest(c.Request.Context(), form, c.GetHeader("Authorization"))
 	if err != nil {
 		s.writeError(c, err)
 		return

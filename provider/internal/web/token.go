@@ -18,7 +18,7 @@ func (s *Server) handleToken(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	req, err := oauth.ParseTokenRequest(form, c.GetHeader("Authorization"))
+	req, err := oauth.ParseTokenRequest(c.Request.Context(), form, c.GetHeader("Authorization"))
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -79,5 +79,5 @@ func (s *Server) parseTokenQuery(c *gin.Context) (oauth.TokenQuery, *oauth.Error
 	if err != nil {
 		return oauth.TokenQuery{}, err
 	}
-	return oauth.ParseTokenQuery(form, c.GetHeader("Authorization"))
+	return oauth.ParseTokenQuery(c.Request.Context(), form, c.GetHeader("Authorization"))
 }

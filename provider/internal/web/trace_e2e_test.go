@@ -135,7 +135,14 @@ func bearerHeader(token string) map[string]string {
 
 // The rules each kind of request starts with, as distinctive parts of their text.
 var (
-	formRules     = []string{"x-www-form-urlencoded"}
+	formRules = []string{"x-www-form-urlencoded"}
+	// A body with client credentials: no parameter repeated, the
+	// credentials' form (Basic, or in the body), in the order the parser
+	// checks them; at the token endpoint, then grant_type present.
+	basicForm     = join(formRules, []string{"more than once", "HTTP Basic", "one authentication method"})
+	bodyForm      = join(formRules, []string{"more than once", "one authentication method"})
+	basicToken    = join(basicForm, []string{"names its grant_type"})
+	bodyToken     = join(bodyForm, []string{"names its grant_type"})
 	clientRules   = []string{"identifies itself", "registered client", "presents its secret"}
 	publicRules   = []string{"identifies itself", "registered client", "public client presents no secret"}
 	authzRules    = []string{"client_id and redirect_uri are each sent at most once", "carries client_id", "registered client", "redirect_uri exactly matches"}
@@ -216,9 +223,9 @@ func walkCodeFlow(w *walker) {
 
 	exchange := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {demoRedirectURI}, "code_verifier": {verifier}}
 	w.token(walkStep{name: "exchange with a wrong client secret", outcome: "invalid_client",
-		checks: join(formRules, clientRules)}, exchange, basic("testclient", walkWrongSecret))
+		checks: join(basicToken, clientRules)}, exchange, basic("testclient", walkWrongSecret))
 	status, tok := w.token(walkStep{name: "code exchange", outcome: "tokens issued",
-		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the code",
+		checks: join(basicToken, clientRules, []string{"supports", "registered for this grant type", "carries the code",
 			"issued to this client", "not been used", "not expired", "redirect_uri is identical", "comes with its code_verifier",
 			"43 to 128", "matches the S256"}),
 		changes: []string{"authorization code consumed", "refresh token issued"}}, exchange, basic("testclient", walkClientSecret))
@@ -232,7 +239,7 @@ func walkCodeFlow(w *walker) {
 	refreshForm := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken},
 		"client_id": {"testclient"}, "client_secret": {walkClientSecret}}
 	status, rotated := w.token(walkStep{name: "refresh", outcome: "tokens issued",
-		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
+		checks: join(bodyToken, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
 			"one this server issued", "issued to this client", "not been used", "not expired and its grant", "within the scope originally granted"}),
 		changes: []string{"refresh token rotated: the presented one is retired", "refresh token issued"}}, refreshForm, nil)
 	if status != http.StatusOK {
@@ -251,19 +258,19 @@ func walkCodeFlow(w *walker) {
 	w.do(walkStep{name: "no token", outcome: "invalid_token", checks: []string{"not in the query string", "carries an access token"}},
 		"GET", "/protected/resource", nil, nil)
 	w.do(walkStep{name: "introspect", outcome: "token active",
-		checks: join(formRules, clientRules, []string{"introspecting client is confidential", "carries the token", "token is valid", "issued to the introspecting client", "nor its grant is revoked"})},
+		checks: join(basicForm, []string{"carries the token"}, clientRules, []string{"introspecting client is confidential", "token is valid", "issued to the introspecting client", "nor its grant is revoked"})},
 		"POST", "/oauth/introspect", url.Values{"token": {access2}}, basic("testclient", walkClientSecret))
 	w.do(walkStep{name: "revoke", outcome: "token revoked",
-		checks:  join(formRules, clientRules, []string{"carries the token", "token is valid", "issued to the client that revokes it"}),
+		checks:  join(bodyForm, []string{"carries the token"}, clientRules, []string{"token is valid", "issued to the client that revokes it"}),
 		changes: []string{"grant revoked: its refresh and access tokens are dead"}},
 		"POST", "/oauth/revoke", url.Values{"token": {refresh2}, "client_id": {"testclient"}, "client_secret": {walkClientSecret}}, nil)
 	w.do(walkStep{name: "a revoked token", outcome: "invalid_token", checks: tokenRules}, "GET", "/protected/resource", nil, bearerHeader(access))
 	w.token(walkStep{name: "refresh token reuse", outcome: "invalid_grant",
-		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
+		checks: join(bodyToken, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
 			"one this server issued", "issued to this client", "not been used"}),
 		changes: []string{"grant revoked: every access and refresh token of it is dead"}}, refreshForm, nil)
 	w.token(walkStep{name: "code replay", outcome: "invalid_grant",
-		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "carries the code",
+		checks: join(basicToken, clientRules, []string{"supports", "registered for this grant type", "carries the code",
 			"issued to this client", "not been used"}),
 		changes: []string{"grant revoked: every token issued from this code is dead"}}, exchange, basic("testclient", walkClientSecret))
 }
@@ -273,7 +280,7 @@ func walkCodeFlow(w *walker) {
 func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	t := w.t
 	_, body, _ := w.do(walkStep{name: "device authorization", outcome: "device code issued",
-		checks:  join(formRules, publicRules, []string{"registered for this grant type", "scope is known"}),
+		checks:  join(bodyForm, publicRules, []string{"registered for this grant type", "scope is known"}),
 		changes: []string{"device code and user code issued, pending the user's decision"}},
 		"POST", "/oauth/device/code", url.Values{"client_id": {"device-client"}, "scope": {"read"}}, nil)
 	var da struct {
@@ -285,7 +292,7 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	}
 	deviceCode := w.secret("device_code", da.DeviceCode)
 	poll := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {deviceCode}, "client_id": {"device-client"}}
-	pollChecks := join(formRules, publicRules, []string{"supports", "registered for this grant type", "carries the device_code",
+	pollChecks := join(bodyToken, publicRules, []string{"supports", "registered for this grant type", "carries the device_code",
 		"issued to this client", "not been redeemed", "not expired", "not denied", "waited the polling interval"})
 	w.token(walkStep{name: "device poll, pending", outcome: "authorization_pending",
 		checks: join(pollChecks, []string{"user has approved"}), changes: []string{"poll time recorded"}}, poll, nil)
@@ -316,7 +323,7 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	w.secret("device refresh token", tok.RefreshToken)
 
 	cc := url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}
-	ccChecks := join(formRules, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known", "describes a user"})
+	ccChecks := join(basicToken, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known", "describes a user"})
 	status, tok = w.token(walkStep{name: "client credentials", outcome: "tokens issued", checks: ccChecks}, cc, basic("testclient", walkClientSecret))
 	if status != http.StatusOK {
 		t.Fatalf("client credentials: got %d %+v", status, tok)
@@ -325,7 +332,7 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	w.do(walkStep{name: "profile without a user", outcome: "insufficient_scope", checks: join(bearerRules, []string{"issued for a user"})},
 		"GET", "/user/profile", nil, bearerHeader(ccToken))
 	w.do(walkStep{name: "revoke an access token", outcome: "token revoked",
-		checks:  join(formRules, clientRules, []string{"carries the token", "token is valid", "issued to the client that revokes it"}),
+		checks:  join(basicForm, []string{"carries the token"}, clientRules, []string{"token is valid", "issued to the client that revokes it"}),
 		changes: []string{"access token revoked (its jti is remembered until it expires)"}},
 		"POST", "/oauth/revoke", url.Values{"token": {ccToken}}, basic("testclient", walkClientSecret))
 }
@@ -337,13 +344,13 @@ func walkBadRequests(w *walker) {
 	repeated := url.Values{"grant_type": {"client_credentials", "client_credentials"}, "client_secret": {walkClientSecret}}
 	w.token(walkStep{name: "repeated parameter", outcome: "invalid_request", checks: join(formRules, []string{"more than once"})}, repeated, nil)
 	w.token(walkStep{name: "unsupported grant type", outcome: "unsupported_grant_type",
-		checks: join(formRules, clientRules, []string{"supports"})},
+		checks: join(basicToken, clientRules, []string{"supports"})},
 		url.Values{"grant_type": {"password"}, "username": {"demo"}, "password": {walkPassword}}, basic("testclient", walkClientSecret))
 	w.token(walkStep{name: "unknown resource", outcome: "invalid_target",
-		checks: join(formRules, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known",
+		checks: join(basicToken, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known",
 			"describes a user", "resource server this provider serves"})},
 		url.Values{"grant_type": {"client_credentials"}, "resource": {"https://unknown.example/api"}}, basic("testclient", walkClientSecret))
-	w.token(walkStep{name: "malformed Basic credentials", outcome: "invalid_client", checks: join(formRules, []string{"HTTP Basic"})},
+	w.token(walkStep{name: "malformed Basic credentials", outcome: "invalid_client", checks: join(formRules, []string{"more than once", "HTTP Basic"})},
 		url.Values{"grant_type": {"client_credentials"}}, map[string]string{"Authorization": "Basic " + walkClientSecret})
 	w.do(walkStep{name: "unregistered redirect_uri", outcome: "invalid_request", checks: authzRules}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&redirect_uri="+url.QueryEscape(demoRedirectURI+"x"), nil, nil)

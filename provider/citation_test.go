@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -32,6 +33,38 @@ var strayCitations = []struct {
 	{regexp.MustCompile(`SPEC\.md`), `the README section or the RFC (SPEC.md is not in this repository)`},
 	{regexp.MustCompile(`(?i)\bthe\s+(issue|brief)\s+(asks|wants|says|quoted)`), `the reason itself, not the request that asked for it`},
 }
+
+// Outside a quotation of an RFC (which cites in its own way), a citation
+// is on one line and each section number follows its spec's name ("RFC 9449
+// Section 5, RFC 9449 Section 6.1", not "RFC 9449 Section 5, Section 6.1"):
+// else grep for it misses it.
+var (
+	splitCitation = regexp.MustCompile(`(\bRFC|\bRFC \d{4}|\bOIDC|\bOIDC [A-Z][A-Za-z-]*|\bSection)[ \t]*\n[ \t]*(\d|Section|Core|Discovery|Registration|RP-)`)
+	bareSection   = regexp.MustCompile(`\bSection\s+[0-9]+(\.[0-9]+)*`)
+)
+
+// specName ends the text before a section number that is cited in full.
+var specName = regexp.MustCompile(`(RFC \d{4}|OIDC( [A-Z][A-Za-z-]*)+)\s+$`)
+
+// inlineCode is a code span (`[Section 6]`): an example of a form, not a
+// citation.
+var inlineCode = regexp.MustCompile("`[^`]*`")
+
+// blankOut replaces s by as many spaces, keeping its line breaks, so that
+// what follows keeps its place.
+func blankOut(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' {
+			return r
+		}
+		return ' '
+	}, s)
+}
+
+// citationDocs are the Markdown files the citation rule covers, relative
+// to this package's directory; the README may cite in plain text
+// ("RFC 6749 Section 4.1.3"), but in the same one form.
+var citationDocs = []string{"../README.md", "../docs/SECURITY.md"}
 
 // TestCitationsHaveOneForm walks every Go file of the provider, the client
 // and deploytest and fails, naming file:line, on each comment that cites a
@@ -72,6 +105,11 @@ func eachGoFile(t *testing.T, visit func(path string)) {
 	if files < 100 {
 		t.Fatalf("walked %d Go files, want the whole provider, client and deploytest", files)
 	}
+	for _, path := range citationDocs {
+		for _, problem := range strayCitationsInMarkdown(t, path) {
+			t.Error(problem)
+		}
+	}
 }
 
 // skippedDir reports whether a directory holds no code of this project.
@@ -91,18 +129,69 @@ func strayCitationsIn(t *testing.T, path string) []string {
 	}
 	var problems []string
 	for _, group := range file.Comments {
-		text := commentText(group)
-		first := fset.Position(group.Pos()).Line
-		for _, stray := range strayCitations {
-			reported := map[int]bool{}
-			for _, loc := range stray.pattern.FindAllStringIndex(text, -1) {
-				line := first + strings.Count(text[:loc[0]], "\n")
-				if !reported[line] {
-					reported[line] = true
-					problems = append(problems, fmt.Sprintf("%s:%d: %q in a comment: want %s",
-						path, line, text[loc[0]:loc[1]], stray.want))
-				}
+		problems = append(problems, strayCitationsInText(path, fset.Position(group.Pos()).Line, commentText(group))...)
+	}
+	return problems
+}
+
+// strayCitationsInMarkdown returns "file:line: ..." for each stray citation
+// form in the paragraphs of a Markdown file, code blocks included (their
+// comments cite too).
+func strayCitationsInMarkdown(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	var problems []string
+	var paragraph []string
+	first := 0
+	flush := func() {
+		problems = append(problems, strayCitationsInText(path, first, strings.Join(paragraph, "\n"))...)
+		paragraph = nil
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "```"), strings.TrimSpace(line) == "":
+			flush()
+		default:
+			if len(paragraph) == 0 {
+				first = i + 1
 			}
+			paragraph = append(paragraph, line)
+		}
+	}
+	flush()
+	return problems
+}
+
+// strayCitationsInText returns "file:line: ..." for each stray citation
+// form in text, which starts at line first of the file.
+func strayCitationsInText(path string, first int, text string) []string {
+	text = inlineCode.ReplaceAllStringFunc(text, blankOut)
+	var problems []string
+	reported := map[string]bool{}
+	report := func(loc []int, want string) {
+		problem := fmt.Sprintf("%s:%d: %q: want %s", path, first+strings.Count(text[:loc[0]], "\n"), text[loc[0]:loc[1]], want)
+		if !reported[problem] {
+			reported[problem] = true
+			problems = append(problems, problem)
+		}
+	}
+	for _, stray := range strayCitations {
+		for _, loc := range stray.pattern.FindAllStringIndex(text, -1) {
+			report(loc, stray.want)
+		}
+	}
+	quoted := func(loc []int) bool { return strings.Count(text[:loc[0]], `"`)%2 == 1 }
+	for _, loc := range splitCitation.FindAllStringIndex(text, -1) {
+		if !quoted(loc) {
+			report(loc, `the citation on one line`)
+		}
+	}
+	for _, loc := range bareSection.FindAllStringIndex(text, -1) {
+		if !quoted(loc) && !specName.MatchString(text[:loc[0]]) {
+			report(loc, `the spec's name before each section number: "RFC 9449 Section 6.1", not "Section 6.1"`)
 		}
 	}
 	return problems

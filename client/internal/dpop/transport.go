@@ -83,8 +83,8 @@ func boundToken(req *http.Request) string {
 }
 
 // askedForNonce reports whether a server answered use_dpop_nonce with a new
-// nonce: a 401 with a DPoP challenge at a resource ([RFC 9449 Section 9]),
-// or a 400 error response at the authorization server (Section 8), whose
+// nonce: a 401 with a DPoP challenge at a resource ([RFC 9449 Section 9]), or a
+// 400 error response at the authorization server ([RFC 9449 Section 8]), whose
 // body is read and put back for the caller.
 func askedForNonce(resp *http.Response) bool {
 	if resp.Header.Get("DPoP-Nonce") == "" {

@@ -53,9 +53,9 @@ type Metadata struct {
 	ScopesSupported                   []string `json:"scopes_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
-	// AuthorizationResponseIssParameterSupported is the flag of [RFC 9207
-	// Section 3]: when true, an authorization response without "iss" is
-	// rejected.
+	// AuthorizationResponseIssParameterSupported is the flag of
+	// [RFC 9207 Section 3]: when true, an authorization response without
+	// "iss" is rejected.
 	//
 	// [RFC 9207 Section 3]: https://www.rfc-editor.org/rfc/rfc9207#section-3
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`

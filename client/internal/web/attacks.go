@@ -392,8 +392,8 @@ func (a *App) newPending() pendingAuthorization {
 	return pendingAuthorization{State: randomToken(), Nonce: randomToken(), CodeVerifier: oauth2.GenerateVerifier(), Created: a.now()}
 }
 
-// authorizationURL returns the authorization request of p ([RFC 6749
-// Section 4.1.1]) with its PKCE challenge and nonce.
+// authorizationURL returns the authorization request of p
+// ([RFC 6749 Section 4.1.1]) with its PKCE challenge and nonce.
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeOption) string {
@@ -466,13 +466,13 @@ func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	}
 }
 
-// attackDPoPReplay steals what DPoP leaves on the wire ([RFC 9449 Section
-// 11.1]): a proof, resent as it was ("servers can store the jti value of
-// each DPoP proof for the time window in which the respective DPoP proof JWT
-// would be accepted to prevent multiple uses of the same DPoP proof"), and
-// the bound access token, presented as a Bearer token ([RFC 9449 Section
-// 7.2]: "such a protected resource MUST reject a DPoP-bound access token
-// received as a bearer token"). It needs DPOP=on.
+// attackDPoPReplay steals what DPoP leaves on the wire
+// ([RFC 9449 Section 11.1]): a proof, resent as it was ("servers can store
+// the jti value of each DPoP proof for the time window in which the
+// respective DPoP proof JWT would be accepted to prevent multiple uses of
+// the same DPoP proof"), and the bound access token, presented as a Bearer
+// token ([RFC 9449 Section 7.2]: "such a protected resource MUST reject a
+// DPoP-bound access token received as a bearer token"). It needs DPOP=on.
 //
 // [RFC 9449 Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
 // [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2

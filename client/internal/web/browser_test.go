@@ -266,9 +266,9 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	mustContain(t, "resource page", tb.text(), "This page is secured.", `"name": "Demo User"`, "200 OK")
 
 	// Log out: the client revokes both tokens (RFC 7009), then sends the
-	// browser through the provider's end_session_endpoint (OIDC
-	// RP-Initiated Logout), which ends the login session there and sends it
-	// back to the client's home page with the logout's state.
+	// browser through the provider's end_session_endpoint
+	// (OIDC RP-Initiated Logout), which ends the login session there and sends
+	// it back to the client's home page with the logout's state.
 	tb.do("logging out",
 		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),

@@ -36,7 +36,7 @@ func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string)
 	if err != nil {
 		return nil, checks, err
 	}
-	// Section 3.1.3.7, step 11: "If a nonce value was sent in the
+	// OIDC Core Section 3.1.3.7, step 11: "If a nonce value was sent in the
 	// Authentication Request, a nonce Claim MUST be present and its value
 	// checked to verify that it is the same value as the one that was sent".
 	if nonce != "" {
@@ -46,7 +46,7 @@ func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string)
 			return nil, checks, errors.New("the ID token's nonce is not the one this login sent (a replayed or injected token)")
 		}
 	}
-	// Section 3.1.3.8: the client MAY check at_hash against the access token.
+	// OIDC Core Section 3.1.3.8: the client MAY check at_hash against the access token.
 	if idt.AccessTokenHash != "" {
 		err := idt.VerifyAccessToken(accessToken)
 		checks = append(checks, xray.Check{Rule: "at_hash matches the access token", Ref: "OIDC Core Section 3.1.3.8", Passed: err == nil})
@@ -121,9 +121,9 @@ func (a *App) userOf(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Token) 
 		a.log.Warn("userinfo request failed; showing the ID token's claims only", "err", err)
 		return u
 	}
-	// Section 5.3.2: "The sub Claim in the UserInfo Response MUST be verified
-	// to exactly match the sub Claim in the ID Token; if they do not match,
-	// the UserInfo Response values MUST NOT be used."
+	// OIDC Core Section 5.3.2: "The sub Claim in the UserInfo Response MUST be
+	// verified to exactly match the sub Claim in the ID Token; if they do not
+	// match, the UserInfo Response values MUST NOT be used."
 	if info.Subject != u.Subject {
 		a.log.Warn("userinfo sub differs from the ID token's; ignoring userinfo", "id_token_sub", u.Subject, "userinfo_sub", info.Subject)
 		return u

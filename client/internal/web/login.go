@@ -21,8 +21,8 @@ const stepByStepField = "step_by_step"
 // sends the browser to the authorization endpoint with an authorization
 // request ([RFC 6749 Section 4.1.1]) carrying
 //   - state, bound to this browser's session ([RFC 6749 Section 10.12]),
-//   - a PKCE code_challenge with method S256 ([RFC 7636 Section 4.3]; [RFC 9700
-//     Section 2.1.1]: confidential clients use PKCE too),
+//   - a PKCE code_challenge with method S256 ([RFC 7636 Section 4.3];
+//     [RFC 9700 Section 2.1.1]: confidential clients use PKCE too),
 //   - an OpenID Connect nonce, echoed in the ID token.
 //
 // The state, nonce and code_verifier stay on the server, in the session.

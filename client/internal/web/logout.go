@@ -41,8 +41,8 @@ type revocationView struct {
 	Err    string
 }
 
-// introspectionView is what the provider says of a token now ([RFC 7662
-// Section 2.2]).
+// introspectionView is what the provider says of a token now
+// ([RFC 7662 Section 2.2]).
 //
 // [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
 type introspectionView struct {
@@ -66,14 +66,15 @@ type pendingLogout struct {
 }
 
 // handleLogout handles "POST /logout": it revokes the refresh token, then
-// the access token, at the provider's revocation endpoint ([RFC 7009 Section
-// 2]), ends the client's session, and sends the browser to the provider's
-// end_session_endpoint ([OIDC RP-Initiated Logout Section 2]) so the login
-// session there ends too: the next login asks for the password again.
-// Revoking the refresh token first matters: [RFC 7009 Section 2.1] lets the
-// provider revoke the whole grant with it, while an access token alone would
-// leave the refresh token alive. A provider without an end_session_endpoint
-// gets the revocations only, and the page shows at once.
+// the access token, at the provider's revocation endpoint
+// ([RFC 7009 Section 2]), ends the client's session, and sends the browser
+// to the provider's end_session_endpoint
+// ([OIDC RP-Initiated Logout Section 2]) so the login session there ends
+// too: the next login asks for the password again. Revoking the refresh
+// token first matters: [RFC 7009 Section 2.1] lets the provider revoke the
+// whole grant with it, while an access token alone would leave the refresh
+// token alive. A provider without an end_session_endpoint gets the
+// revocations only, and the page shows at once.
 //
 // [RFC 7009 Section 2]: https://www.rfc-editor.org/rfc/rfc7009#section-2
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
@@ -112,10 +113,11 @@ func (a *App) handleLogout(c *gin.Context) {
 }
 
 // endSessionURL is the logout request to the provider's end_session_endpoint
-// ([OIDC RP-Initiated Logout Section 2]): id_token_hint proves which login
-// to end, so the provider need not ask the user; post_logout_redirect_uri
-// (registered, matched exactly: Section 3) and state bring the browser back.
-// It is "" when the provider's metadata names no end_session_endpoint.
+// ([OIDC RP-Initiated Logout Section 2]): id_token_hint proves which login to
+// end, so the provider need not ask the user; post_logout_redirect_uri
+// (registered, matched exactly: OIDC RP-Initiated Logout Section 3) and state
+// bring the browser back. It is "" when the provider's metadata names no
+// end_session_endpoint.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 func (a *App) endSessionURL(clientID, idToken, state string) string {
@@ -156,12 +158,12 @@ func endSessionHop(endSession string, now time.Time) xray.Hop {
 
 // handleLogoutReturn handles the browser's return from the provider's
 // end_session_endpoint to the post-logout redirect URI, "GET /?state=…":
-// the state must be the one this session sent ([OIDC RP-Initiated Logout
-// Section 2]: the RP's "Opaque value used by the RP to maintain state
-// between the logout request and the callback"); the page then shows the
-// revoked tokens as the provider's introspection endpoint now sees them
-// ([RFC 7662 Section 2.2]). A request without state is the home page, and
-// goes on to it.
+// the state must be the one this session sent
+// ([OIDC RP-Initiated Logout Section 2]: the RP's "Opaque value used by
+// the RP to maintain state between the logout request and the callback");
+// the page then shows the revoked tokens as the provider's introspection
+// endpoint now sees them ([RFC 7662 Section 2.2]). A request without
+// state is the home page, and goes on to it.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 // [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
@@ -234,8 +236,8 @@ func (a *App) revoke(ctx context.Context, token, hint string) revocationView {
 	return rv
 }
 
-// introspect asks the provider whether a token is active ([RFC 7662 Section
-// 2.1]), as the client it was issued to.
+// introspect asks the provider whether a token is active
+// ([RFC 7662 Section 2.1]), as the client it was issued to.
 //
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 func (a *App) introspect(ctx context.Context, token, hint string) introspectionView {

@@ -30,9 +30,9 @@ type Exchange struct {
 	// decoded: its JOSE header and its claims, as JSON. The proof itself is
 	// shown shortened; it was used once and is refused if sent again.
 	DPoPProof string
-	// ClientAssertion is the request's client_assertion (RFC 7523 Section
-	// 2.2), decoded: its JOSE header and claims. The body shows the
-	// assertion itself masked.
+	// ClientAssertion is the request's client_assertion
+	// (RFC 7523 Section 2.2), decoded: its JOSE header and claims. The
+	// body shows the assertion itself masked.
 	ClientAssertion string
 }
 

@@ -70,9 +70,9 @@ type Config struct {
 	// sealed again with the new one at start. "" when the key is not changing.
 	KeyEncryptionKeyPrevious string
 	// DPoPNonce (DPOP_NONCE, "on" or "off") makes the token, PAR and
-	// resource endpoints require server-provided DPoP nonces ([RFC 9449
-	// Section 8], [RFC 9449 Section 9]). Processes behind one issuer share
-	// them through SESSION_SECRET.
+	// resource endpoints require server-provided DPoP nonces
+	// ([RFC 9449 Section 8], [RFC 9449 Section 9]). Processes behind one
+	// issuer share them through SESSION_SECRET.
 	//
 	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 	// [RFC 9449 Section 9]: https://www.rfc-editor.org/rfc/rfc9449#section-9

@@ -42,8 +42,8 @@ func NewKey(t testing.TB, alg jose.SignatureAlgorithm) *Key {
 	return &Key{Alg: alg, Private: priv, JWK: jose.JSONWebKey{Key: priv.Public()}}
 }
 
-// JKT is the key's RFC 7638 thumbprint, base64url (the cnf.jkt of RFC 9449
-// Section 6.1).
+// JKT is the key's RFC 7638 thumbprint, base64url (the cnf.jkt of
+// RFC 9449 Section 6.1).
 func (k *Key) JKT() string {
 	sum, err := k.JWK.Thumbprint(crypto.SHA256)
 	if err != nil {

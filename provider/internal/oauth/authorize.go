@@ -22,9 +22,9 @@ const (
 	GrantTypeDeviceCode        = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
-// AuthorizationRequest is the authorization request of [RFC 6749 Section
-// 4.1.1] with the PKCE ([RFC 7636 Section 4.3]) and OpenID Connect
-// ([OIDC Core Section 3.1.2.1]) parameters, as received.
+// AuthorizationRequest is the authorization request of
+// [RFC 6749 Section 4.1.1] with the PKCE ([RFC 7636 Section 4.3]) and
+// OpenID Connect ([OIDC Core Section 3.1.2.1]) parameters, as received.
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 // [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
@@ -271,11 +271,11 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, tr *Trace, r Auth
 	return client, redirectURI, rerr
 }
 
-// chooseRedirectURI implements [RFC 9700 Section 2.1]: "authorization
-// servers MUST utilize exact string matching" of redirect URIs.
-// "If multiple redirection URIs have been registered … the client MUST
-// include a redirection URI with the authorization request" ([RFC 6749
-// Section 3.1.2.3]); OpenID Connect requires it always ([OIDC Core Section 3.1.2.1]).
+// chooseRedirectURI implements [RFC 9700 Section 2.1]: "authorization servers MUST
+// utilize exact string matching" of redirect URIs. "If multiple redirection URIs have
+// been registered … the client MUST include a redirection URI with the authorization
+// request" ([RFC 6749 Section 3.1.2.3]); OpenID Connect requires it always
+// ([OIDC Core Section 3.1.2.1]).
 //
 // [RFC 9700 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1
 // [RFC 6749 Section 3.1.2.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.3
@@ -363,12 +363,12 @@ func checkUnsupported(tr *Trace, r AuthorizationRequest) *Error {
 	return nil
 }
 
-// The rules of response_type ([RFC 6749 Section 4.1.1], [RFC 9700 Section
-// 2.1.2]): only "code"; the implicit grant and the hybrid flows are not
-// supported ("clients SHOULD NOT use the implicit grant"). "If the
-// authorization server does not support obtaining an authorization code
-// using this method" the answer is unsupported_response_type ([RFC 6749
-// Section 4.1.2.1]).
+// The rules of response_type ([RFC 6749 Section 4.1.1],
+// [RFC 9700 Section 2.1.2]): only "code"; the implicit grant and the
+// hybrid flows are not supported ("clients SHOULD NOT use the implicit
+// grant"). "If the authorization server does not support obtaining an
+// authorization code using this method" the answer is
+// unsupported_response_type ([RFC 6749 Section 4.1.2.1]).
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 // [RFC 9700 Section 2.1.2]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2
@@ -391,9 +391,9 @@ func checkResponseType(tr *Trace, client store.Client, responseType string) *Err
 		ErrUnauthorizedClient, "the client is not registered for the authorization code grant")
 }
 
-// The rules of PKCE in the authorization request ([RFC 7636 Section
-// 4.4.1], [RFC 9700 Section 2.1.1]): only S256, spelled so, and required of
-// public clients.
+// The rules of PKCE in the authorization request ([RFC 7636 Section 4.4.1],
+// [RFC 9700 Section 2.1.1]): only S256, spelled so, and required of public
+// clients.
 //
 // [RFC 7636 Section 4.4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.4.1
 // [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1

@@ -102,9 +102,10 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 		return err
 	}
 	// "iss ... This MUST contain the client_id of the OAuth Client" and
-	// "sub ... This MUST contain the client_id of the OAuth Client" (OIDC
-	// Core Section 9); RFC 7523 Section 3: "For client authentication, the
-	// subject MUST be the "client_id" of the OAuth client."
+	// "sub ... This MUST contain the client_id of the OAuth Client"
+	// (OIDC Core Section 9); RFC 7523 Section 3: "For client
+	// authentication, the subject MUST be the "client_id" of the OAuth
+	// client."
 	ok = claims.Issuer == client.ID && claims.Subject == client.ID
 	if err := check(ruleAssertionSubject, ok, `"iss" and "sub" must both be the client_id`); err != nil {
 		return err

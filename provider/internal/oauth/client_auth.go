@@ -120,11 +120,12 @@ var (
 	ruleAssertionClientID = Rule{"a client_id sent beside the client_assertion names the same client", "RFC 7521 Section 4.2"}
 )
 
-// assertionCredentials reads the client authentication of [RFC 7523
-// Section 2.2]: client_assertion_type, client_assertion and, optionally,
-// client_id, which must then name the assertion's subject ([RFC 7521
-// Section 4.2]: "If present, the value of the "client_id" parameter MUST
-// identify the same client as is identified by the client assertion.").
+// assertionCredentials reads the client authentication of
+// [RFC 7523 Section 2.2]: client_assertion_type, client_assertion and,
+// optionally, client_id, which must then name the assertion's subject
+// ([RFC 7521 Section 4.2]: "If present, the value of the "client_id"
+// parameter MUST identify the same client as is identified by the client
+// assertion.").
 //
 // [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
 // [RFC 7521 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7521#section-4.2
@@ -239,8 +240,8 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 // checkClientCredentials checks the method and the credentials a client
 // presented against its registration: a public client only names itself; a
 // confidential one proves its secret, or signs an assertion with its key. A
-// client that registered a token_endpoint_auth_method ([RFC 7591 Section
-// 2]) must use that one.
+// client that registered a token_endpoint_auth_method
+// ([RFC 7591 Section 2]) must use that one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func (p *Provider) checkClientCredentials(ctx context.Context, tr *Trace, client store.Client, cc ClientCredentials, fail func(Rule, string) *Error) *Error {

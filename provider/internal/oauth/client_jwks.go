@@ -12,9 +12,9 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// minClientRSABits is the smallest RSA key a client may register: [RFC 7518
-// Section 3.3]: "A key of size 2048 bits or larger MUST be used with these
-// algorithms."
+// minClientRSABits is the smallest RSA key a client may register:
+// [RFC 7518 Section 3.3]: "A key of size 2048 bits or larger MUST be used
+// with these algorithms."
 //
 // [RFC 7518 Section 3.3]: https://www.rfc-editor.org/rfc/rfc7518#section-3.3
 const minClientRSABits = 2048

@@ -35,8 +35,9 @@ type ClientMetadata struct {
 	//
 	// [OIDC RP-Initiated Logout Section 3.1]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#ClientMetadata
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
-	// IDTokenSignedResponseAlg is the alg of the client's ID tokens ([OIDC
-	// Registration Section 2]: "The default, if omitted, is RS256").
+	// IDTokenSignedResponseAlg is the alg of the client's ID tokens
+	// ([OIDC Registration Section 2]: "The default, if omitted, is
+	// RS256").
 	//
 	// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
@@ -143,8 +144,8 @@ func checkAuthMethod(m *ClientMetadata) *Error {
 }
 
 // checkGrantTypes: grant_types, "If omitted, the default behavior is that
-// the client will use only the "authorization_code" Grant Type" (RFC 7591
-// Section 2).
+// the client will use only the "authorization_code" Grant Type"
+// (RFC 7591 Section 2).
 func checkGrantTypes(m *ClientMetadata) *Error {
 	if len(m.GrantTypes) == 0 {
 		m.GrantTypes = []string{GrantTypeAuthorizationCode}
@@ -161,8 +162,9 @@ func checkGrantTypes(m *ClientMetadata) *Error {
 // checkResponseTypes: response_types, "If omitted, the default is that the
 // client will use only the "code" response type" (RFC 7591 Section 2). The
 // grant types and response types must agree: "code" is the response type
-// of the authorization_code grant, and of nothing else (RFC 7591 Section
-// 2.1). The implicit and hybrid response types are not supported.
+// of the authorization_code grant, and of nothing else
+// (RFC 7591 Section 2.1). The implicit and hybrid response types are not
+// supported.
 func checkResponseTypes(m *ClientMetadata) *Error {
 	if len(m.ResponseTypes) == 0 && slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
@@ -205,9 +207,10 @@ func badMetadata(format string, args ...any) *Error {
 	return NewError(ErrInvalidClientMetadata, fmt.Sprintf(format, args...))
 }
 
-// checkRedirectURIs applies the redirect URI rules to a registration: RFC
-// 7591 Section 2, "clients using flows with redirection MUST register their
-// redirection URI values", and each one must pass checkRegisteredRedirectURI.
+// checkRedirectURIs applies the redirect URI rules to a registration:
+// RFC 7591 Section 2, "clients using flows with redirection MUST register
+// their redirection URI values", and each one must pass
+// checkRegisteredRedirectURI.
 func checkRedirectURIs(m *ClientMetadata) *Error {
 	if slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) && len(m.RedirectURIs) == 0 {
 		return NewError(ErrInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
@@ -270,10 +273,10 @@ func isLoopbackHost(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
-// checkRegisteredScope checks the scope a client registers: RFC 7591
-// Section 2, "String containing a space-separated list of scope values".
-// Every value must be one this provider knows; an empty scope registers all
-// of them.
+// checkRegisteredScope checks the scope a client registers:
+// RFC 7591 Section 2, "String containing a space-separated list of scope
+// values". Every value must be one this provider knows; an empty scope
+// registers all of them.
 func checkRegisteredScope(m *ClientMetadata) *Error {
 	if len(m.Scope) > 1024 {
 		return badMetadata("scope is too long")

@@ -51,12 +51,12 @@ type DeviceAuthorizationResponse struct {
 // fresh draw once in 25,600, so a fifth collision in a row means a broken store.
 const maxUserCodeDraws = 5
 
-// AuthorizeDevice answers a device authorization request, [RFC 8628
-// Section 3.1] and [RFC 8628 Section 3.2]. The client authenticates as at the
-// token endpoint: "The client authentication requirements of Section 3.2.1
-// of [RFC6749] apply to requests on this endpoint". The device code is a
-// 256-bit secret, stored hashed ([RFC 8628 Section 5.2]: "a very high
-// entropy code SHOULD be used"); the user code is 8 letters of base 20
+// AuthorizeDevice answers a device authorization request,
+// [RFC 8628 Section 3.1] and [RFC 8628 Section 3.2]. The client authenticates
+// as at the token endpoint: "The client authentication requirements of
+// Section 3.2.1 of [RFC6749] apply to requests on this endpoint". The device
+// code is a 256-bit secret, stored hashed ([RFC 8628 Section 5.2]: "a very
+// high entropy code SHOULD be used"); the user code is 8 letters of base 20
 // ([RFC 8628 Section 6.1]).
 //
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1

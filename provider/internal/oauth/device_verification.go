@@ -103,10 +103,10 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc
 }
 
 // ApproveDevice records the user's approval of a device authorization
-// request as a grant; the device's next poll gets the tokens ([RFC 8628
-// Section 3.3]: "Once the user interaction is complete, the server instructs
-// the user to return to their device"). Of two decisions on one request
-// only the first counts: a later one is ErrUsedUserCode.
+// request as a grant; the device's next poll gets the tokens
+// ([RFC 8628 Section 3.3]: "Once the user interaction is complete, the
+// server instructs the user to return to their device"). Of two decisions on
+// one request only the first counts: a later one is ErrUsedUserCode.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (p *Provider) ApproveDevice(ctx context.Context, d *DeviceAuthorization, userID string, authTime time.Time) error {

@@ -7,62 +7,68 @@
 // # Where each RFC lives
 //
 //	file                         implements
-//	authorize.go                 RFC 6749 Section 4.1.1 (authorization request), Section 3.1.2 (redirect URI),
-//	                             RFC 9700 Section 2.1 (exact redirect matching), RFC 7636 Section 4.4.1 (PKCE request
-//	                             checks)
-//	authorization_response.go    RFC 6749 Section 4.1.2, Section 4.1.2.1 (code and error responses), RFC 9207 (iss)
+//	authorize.go                 RFC 6749 Section 4.1.1 (authorization request), RFC 6749 Section 3.1.2 (redirect
+//	                             URI), RFC 9700 Section 2.1 (exact redirect matching), RFC 7636 Section 4.4.1 (PKCE
+//	                             request checks)
+//	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
+//	                             RFC 9207 (iss)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
-//	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in order), Section 11.1 (jti replay,
-//	                             across processes)
-//	dpop_nonce.go                RFC 9449 Section 8, Section 9 (server nonces: stateless, HMAC of the time,
+//	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in order), RFC 9449 Section 11.1 (jti
+//	                             replay, across processes)
+//	dpop_nonce.go                RFC 9449 Section 8, RFC 9449 Section 9 (server nonces: stateless, HMAC of the time,
 //	                             DPOP_NONCE=on)
-//	dpop_binding.go              RFC 9449 Section 5 (token endpoint, refresh tokens of public clients), Section 6
-//	                             (cnf.jkt), Section 7 (DPoP scheme at resources; bound tokens refused as Bearer),
-//	                             Section 10 (dpop_jkt, PAR)
+//	dpop_binding.go              RFC 9449 Section 5 (token endpoint, refresh tokens of public clients),
+//	                             RFC 9449 Section 6 (cnf.jkt), RFC 9449 Section 7 (DPoP scheme at resources; bound
+//	                             tokens refused as Bearer), RFC 9449 Section 10 (dpop_jkt, PAR)
 //	prompt.go                    OIDC Core Section 3.1.2.1 (prompt, max_age), RFC 8252 Section 8.6 (public clients
 //	                             never approved silently)
 //	pkce.go                      RFC 7636 Section 4.1–4.6 (S256 only; downgrade defence of RFC 9700 Section 2.1.1)
-//	scope.go                     RFC 6749 Section 3.3 (scope), Section 6 (narrowing on refresh), OIDC Core Section 11
-//	                             (offline_access)
+//	scope.go                     RFC 6749 Section 3.3 (scope), RFC 6749 Section 6 (narrowing on refresh),
+//	                             OIDC Core Section 11 (offline_access)
 //	client_auth.go               RFC 6749 Section 2.3.1 (client_secret_basic with form-decoding, client_secret_post),
 //	                             public clients
 //	registration.go              RFC 7591 Section 3 (registration endpoint, initial access token, rate limit),
-//	                             RFC 7592 Section 2.1, Section 2.3 (read, delete)
-//	client_metadata.go           RFC 7591 Section 2, Section 3.2.2 (client metadata rules and refusals),
+//	                             RFC 7592 Section 2.1, RFC 7592 Section 2.3 (read, delete)
+//	client_metadata.go           RFC 7591 Section 2, RFC 7591 Section 3.2.2 (client metadata rules and refusals),
 //	                             RFC 6749 Section 3.1.2 (redirect URIs)
 //	client_jwks.go               RFC 7591 Section 2 (jwks: public signing keys only), RFC 7518 Section 3.3 (RSA key
 //	                             size)
-//	resource.go                  RFC 8707 Section 2, Section 2.2 (resource indicators: known resources, one "aud" per
-//	                             token, narrowing)
-//	protected_resource.go        RFC 9728 Section 2, Section 3, Section 5.1 (protected resource metadata,
-//	                             resource_metadata in challenges)
-//	client_assertion.go          RFC 7523 Section 2.2, Section 3, OIDC Core Section 9 (private_key_jwt: signature, iss,
-//	                             sub, aud, exp, jti once), RFC 7521 Section 4.2
-//	token.go                     RFC 6749 Section 3.2, Section 5.1 (token endpoint, response), RFC 9068 (JWT access
-//	                             tokens)
-//	grant_authorization_code.go  RFC 6749 Section 4.1.3 (code exchange), Section 4.1.2 (single use; replay revokes the
-//	                             grant)
+//	resource.go                  RFC 8707 Section 2, RFC 8707 Section 2.2 (resource indicators: known resources, one
+//	                             "aud" per token, narrowing)
+//	protected_resource.go        RFC 9728 Section 2, RFC 9728 Section 3, RFC 9728 Section 5.1 (protected resource
+//	                             metadata, resource_metadata in challenges)
+//	client_assertion.go          RFC 7523 Section 2.2, RFC 7523 Section 3, OIDC Core Section 9 (private_key_jwt:
+//	                             signature, iss, sub, aud, exp, jti once), RFC 7521 Section 4.2
+//	token.go                     RFC 6749 Section 3.2, RFC 6749 Section 5.1 (token endpoint, response), RFC 9068 (JWT
+//	                             access tokens)
+//	grant_authorization_code.go  RFC 6749 Section 4.1.3 (code exchange), RFC 6749 Section 4.1.2 (single use; replay
+//	                             revokes the grant)
 //	grant_refresh_token.go       RFC 6749 Section 6, RFC 9700 Section 4.14.2 (rotation, reuse detection,
 //	                             REFRESH_REUSE_GRACE)
 //	grant_client_credentials.go  RFC 6749 Section 4.4
-//	grant_device_code.go         RFC 8628 Section 3.4–3.5 (polling answers: pending, slow_down +5 s, denied, expired;
-//	                             single use)
-//	device_authorization.go      RFC 8628 Section 3.1–3.2 (device authorization endpoint), Section 5.2 (device code
-//	                             entropy)
+//	grant_device_code.go         RFC 8628 Section 3.4, RFC 8628 Section 3.5 (polling answers: pending, slow_down
+//	                             +5 s, denied, expired; single use)
+//	device_authorization.go      RFC 8628 Section 3.1, RFC 8628 Section 3.2 (device authorization endpoint),
+//	                             RFC 8628 Section 5.2 (device code entropy)
 //	device_verification.go       RFC 8628 Section 3.3 (user code entry at the verification URI, approve or deny)
 //	user_code.go                 RFC 8628 Section 6.1 (base-20 user code, normalization of what the user typed)
 //	user_code_guard.go           RFC 8628 Section 5.1 (user-code brute force: rate limit, bounded wrong guesses)
-//	bearer.go                    RFC 6750 Section 2.1, Section 3.1 (bearer check), RFC 9068 Section 4 (validation)
+//	bearer.go                    RFC 6750 Section 2.1, RFC 6750 Section 3.1 (bearer check), RFC 9068 Section 4
+//	                             (validation)
+//	grant.go                     the grant every code and token descends from: started at approval, revoked in one
+//	                             write (see Grants below)
 //	grant.go                     the grant every code and token descends from: started at approval, revoked in one
 //	                             write (see Grants below)
 //	revocation.go                RFC 7009
 //	introspection.go             RFC 7662
-//	oidc.go                      OIDC Core Section 2 (ID token), Section 3.1.3.6 (at_hash), Section 5.3 (userinfo)
+//	oidc.go                      OIDC Core Section 2 (ID token), OIDC Core Section 3.1.3.6 (at_hash),
+//	                             OIDC Core Section 5.3 (userinfo)
 //	metadata.go                  RFC 8414, OIDC Discovery 1.0
-//	logout.go                    OIDC RP-Initiated Logout Section 2 (id_token_hint, even expired), Section 3 (exact
-//	                             post_logout_redirect_uri), Section 4, Section 6
-//	errors.go                    RFC 6749 Section 4.1.2.1, Section 5.2; RFC 6750 Section 3.1; RFC 8628 Section 3.5
-//	                             error codes
+//	logout.go                    OIDC RP-Initiated Logout Section 2 (id_token_hint, even expired),
+//	                             OIDC RP-Initiated Logout Section 3 (exact post_logout_redirect_uri),
+//	                             OIDC RP-Initiated Logout Section 4, OIDC RP-Initiated Logout Section 6
+//	errors.go                    RFC 6749 Section 4.1.2.1, RFC 6749 Section 5.2; RFC 6750 Section 3.1;
+//	                             RFC 8628 Section 3.5 error codes
 //	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 Section 3.1; wrong passwords bounded per
 //	                             address) and the demo registrations
 //	password.go                  user passwords: Argon2id (OWASP minimum), bcrypt hashes upgraded at sign-in

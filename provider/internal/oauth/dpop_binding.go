@@ -8,9 +8,10 @@ import (
 	"github.com/oauth-reference/provider/internal/token"
 )
 
-// What DPoP binds, and where: access tokens (RFC 9449 Section 5, Section
-// 6.1), public clients' refresh tokens (Section 5), codes (Section 10) and,
-// at resources, the use of a bound token (Section 7).
+// What DPoP binds, and where: access tokens (RFC 9449 Section 5,
+// RFC 9449 Section 6.1), public clients' refresh tokens (RFC 9449 Section 5),
+// codes (RFC 9449 Section 10) and, at resources, the use of a bound token
+// (RFC 9449 Section 7).
 
 // tokenRequestDPoP checks the DPoP proof of a token request, whatever its
 // grant ([RFC 9449 Section 5]: "This is applicable for all access token
@@ -93,9 +94,10 @@ type ResourceRequest struct {
 	DPoP   DPoPRequest
 }
 
-// ParseAuthorizationHeader reads "Authorization: Bearer <token>" ([RFC 6750
-// Section 2.1]) or "Authorization: DPoP <token>" ([RFC 9449 Section 7.1]).
-// An absent header, or another scheme, is no credentials (scheme "").
+// ParseAuthorizationHeader reads "Authorization: Bearer <token>"
+// ([RFC 6750 Section 2.1]) or "Authorization: DPoP <token>"
+// ([RFC 9449 Section 7.1]). An absent header, or another scheme, is no
+// credentials (scheme "").
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1

@@ -10,19 +10,20 @@ import (
 
 // DPoPNonceLifetime is how long a server-provided DPoP nonce is accepted.
 // [RFC 9449 Section 8]: "Nonce values MUST be unpredictable." A client keeps
-// one nonce and uses it until the server hands it a new one ([RFC 9449
-// Section 8.2]): every DPoP answer carries a fresh one, so an active client
-// never sees its nonce expire.
+// one nonce and uses it until the server hands it a new one
+// ([RFC 9449 Section 8.2]): every DPoP answer carries a fresh one, so an
+// active client never sees its nonce expire.
 //
 // [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 // [RFC 9449 Section 8.2]: https://www.rfc-editor.org/rfc/rfc9449#section-8.2
 const DPoPNonceLifetime = 5 * time.Minute
 
-// DPoPNonces makes and checks the server-provided nonces of [RFC 9449
-// Section 8] and [RFC 9449 Section 9] without storing them: a nonce is the
-// time it was made and an HMAC of that time, so any provider process with
-// the same key accepts it (derive the key from SESSION_SECRET, which
-// processes behind one issuer share). "The nonce is opaque to the client."
+// DPoPNonces makes and checks the server-provided nonces of
+// [RFC 9449 Section 8] and [RFC 9449 Section 9] without storing them: a
+// nonce is the time it was made and an HMAC of that time, so any provider
+// process with the same key accepts it (derive the key from
+// SESSION_SECRET, which processes behind one issuer share). "The nonce is
+// opaque to the client."
 //
 // [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 // [RFC 9449 Section 9]: https://www.rfc-editor.org/rfc/rfc9449#section-9

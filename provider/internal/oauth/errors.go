@@ -49,8 +49,8 @@ const (
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	ErrInvalidTarget ErrorCode = "invalid_target"
 
-	ErrInvalidDPoPProof ErrorCode = "invalid_dpop_proof" // RFC 9449 Section 5, Section 7.1
-	ErrUseDPoPNonce     ErrorCode = "use_dpop_nonce"     // RFC 9449 Section 8, Section 9
+	ErrInvalidDPoPProof ErrorCode = "invalid_dpop_proof" // RFC 9449 Section 5, RFC 9449 Section 7.1
+	ErrUseDPoPNonce     ErrorCode = "use_dpop_nonce"     // RFC 9449 Section 8, RFC 9449 Section 9
 )
 
 // Error is a protocol error. Code and Description go on the wire; Cause is

@@ -15,8 +15,9 @@ func ExampleS256Challenge() {
 }
 
 // With client_secret_basic, the client_id and secret are form-encoded
-// before they are joined by ":" and base64-encoded (RFC 6749 Section
-// 2.3.1), so a secret may hold ":" and a client_id "?".
+// before they are joined by ":" and base64-encoded
+// (RFC 6749 Section 2.3.1), so a secret may hold ":" and a client_id
+// "?".
 func ExampleParseClientCredentials() {
 	// base64("id%3F%3F:s%3Acret") — client_id "id??", secret "s:cret"
 	cc, err := oauth.ParseClientCredentials(context.Background(), "Basic aWQlM0YlM0Y6cyUzQWNyZXQ=", url.Values{})

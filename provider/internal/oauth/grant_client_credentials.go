@@ -7,13 +7,14 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// clientCredentials implements the client credentials grant, [RFC 6749
-// Section 4.4]: "The client credentials grant type MUST only be used by
-// confidential clients" (Section 4.4), and "A refresh token SHOULD NOT be
-// included" (Section 4.4.3). The token has no user: its "sub" is the
-// client_id ([RFC 9068 Section 2.2]) and it belongs to no grant.
+// clientCredentials implements the client credentials grant,
+// [RFC 6749 Section 4.4]: "The client credentials grant type MUST only be
+// used by confidential clients", and "A refresh token SHOULD NOT be
+// included" ([RFC 6749 Section 4.4.3]). The token has no user: its "sub" is
+// the client_id ([RFC 9068 Section 2.2]) and it belongs to no grant.
 //
 // [RFC 6749 Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+// [RFC 6749 Section 4.4.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.3
 // [RFC 9068 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9068#section-2.2
 //
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2

@@ -15,10 +15,11 @@ import (
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 const slowDownStep = 5 * time.Second
 
-// exchangeDeviceCode implements the device access token request, [RFC 8628
-// Section 3.4], and its answers, [RFC 8628 Section 3.5]: authorization_pending
-// while the user has not decided, slow_down when polled sooner than the
-// interval, access_denied, expired_token, and then the tokens — once.
+// exchangeDeviceCode implements the device access token request,
+// [RFC 8628 Section 3.4], and its answers, [RFC 8628 Section 3.5]:
+// authorization_pending while the user has not decided, slow_down when polled
+// sooner than the interval, access_denied, expired_token, and then the tokens
+// — once.
 //
 // [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5

@@ -114,8 +114,8 @@ func checkRefreshDPoPBinding(tr *Trace, rt store.RefreshToken, jkt string) *Erro
 }
 
 // validRefreshToken finds a refresh token and its grant and checks that the
-// token was "issued to the authenticated client" and is valid ([RFC 6749
-// Section 6]): unused, unexpired, and its grant still in force.
+// token was "issued to the authenticated client" and is valid
+// ([RFC 6749 Section 6]): unused, unexpired, and its grant still in force.
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client store.Client, hash string) (store.RefreshToken, store.Grant, *Error) {

@@ -23,10 +23,10 @@ type IntrospectionResponse struct {
 	Audience  string `json:"aud,omitempty"`
 	Issuer    string `json:"iss,omitempty"`
 	JTI       string `json:"jti,omitempty"`
-	// Cnf names the DPoP key a bound token is bound to ([RFC 9449 Section
-	// 6.2]): "the hash of the public key to which the token is bound is
-	// conveyed to the protected resource as metainformation in a token
-	// introspection response".
+	// Cnf names the DPoP key a bound token is bound to
+	// ([RFC 9449 Section 6.2]): "the hash of the public key to which the
+	// token is bound is conveyed to the protected resource as
+	// metainformation in a token introspection response".
 	//
 	// [RFC 9449 Section 6.2]: https://www.rfc-editor.org/rfc/rfc9449#section-6.2
 	Cnf *token.Confirmation `json:"cnf,omitempty"`

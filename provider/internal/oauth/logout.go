@@ -85,13 +85,14 @@ type Logout struct {
 	RedirectURI string
 }
 
-// CheckLogout validates a logout request ([OIDC RP-Initiated Logout
-// Section 2], [OIDC RP-Initiated Logout Section 3]). Any failure is an error
-// for a page, never a redirect: [OIDC RP-Initiated Logout Section 4]: "If
-// any of the validation procedures defined in this specification fail, any
-// operations requiring the information that failed to correctly validate
-// MUST be aborted and the information that failed to validate MUST NOT be
-// used." Nothing is changed here; the web layer ends the session.
+// CheckLogout validates a logout request
+// ([OIDC RP-Initiated Logout Section 2],
+// [OIDC RP-Initiated Logout Section 3]). Any failure is an error for a page,
+// never a redirect: [OIDC RP-Initiated Logout Section 4]: "If any of the
+// validation procedures defined in this specification fail, any operations
+// requiring the information that failed to correctly validate MUST be
+// aborted and the information that failed to validate MUST NOT be used."
+// Nothing is changed here; the web layer ends the session.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 // [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout

@@ -20,15 +20,15 @@ const PushedRequestTTL = 60 * time.Second
 
 // requestURIPrefix is the form of every request_uri this provider issues:
 // "The authorization server MAY construct the request_uri value using the
-// form urn:ietf:params:oauth:request_uri:<reference-value>" ([RFC 9126
-// Section 2.2]).
+// form urn:ietf:params:oauth:request_uri:<reference-value>"
+// ([RFC 9126 Section 2.2]).
 //
 // [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
 const requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 
-// PushedAuthorizationRequest is a request to the PAR endpoint ([RFC 9126
-// Section 2.1]): the authorization request's parameters, sent over the back
-// channel with the client's credentials.
+// PushedAuthorizationRequest is a request to the PAR endpoint
+// ([RFC 9126 Section 2.1]): the authorization request's parameters, sent
+// over the back channel with the client's credentials.
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 //
@@ -41,8 +41,8 @@ type PushedAuthorizationRequest struct {
 
 // ParsePushedAuthorizationRequest reads a pushed authorization request from
 // the form body and the Authorization header. The client's credentials are
-// read "using the same rules as for token endpoint requests" ([RFC 9126
-// Section 2.1]).
+// read "using the same rules as for token endpoint requests"
+// ([RFC 9126 Section 2.1]).
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 func ParsePushedAuthorizationRequest(ctx context.Context, form url.Values, authorization string) (PushedAuthorizationRequest, *Error) {
@@ -62,13 +62,13 @@ type PushedAuthorizationResponse struct {
 	ExpiresIn  int64  `json:"expires_in"`
 }
 
-// PushAuthorizationRequest implements the PAR endpoint, [RFC 9126 Section
-// 2.1]: "The authorization server MUST process the request as follows:" it
-// authenticates the client "in the same way as at the token endpoint",
-// rejects a request_uri, and validates the rest "as it would an
-// authorization request sent to the authorization endpoint" — with the very
-// function the authorization endpoint uses. Every error is a JSON error
-// answer ([RFC 9126 Section 2.3]): nothing is redirected from here.
+// PushAuthorizationRequest implements the PAR endpoint,
+// [RFC 9126 Section 2.1]: "The authorization server MUST process the
+// request as follows:" it authenticates the client "in the same way as at
+// the token endpoint", rejects a request_uri, and validates the rest "as it
+// would an authorization request sent to the authorization endpoint" — with
+// the very function the authorization endpoint uses. Every error is a JSON
+// error answer ([RFC 9126 Section 2.3]): nothing is redirected from here.
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 // [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
@@ -165,9 +165,9 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 
 // The rules of PAR ([RFC 9126 Section 2.1], [RFC 9126 Section 2.2], [RFC 9126 Section 4]):
 // "The request_uri value MUST be bound to the client that posted the
-// authorization request" (Section 2.2); "An expired request_uri MUST be
-// rejected as invalid"; "Authorization servers SHOULD treat request_uri
-// values as one-time use" (Section 4).
+// authorization request" (RFC 9126 Section 2.2); "An expired request_uri
+// MUST be rejected as invalid"; "Authorization servers SHOULD treat
+// request_uri values as one-time use" (RFC 9126 Section 4).
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 // [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2

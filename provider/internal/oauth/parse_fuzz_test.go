@@ -84,8 +84,8 @@ func FuzzParseAuthorizationHeader(f *testing.F) {
 
 // FuzzParseList: a list parameter (scope, prompt) is refused when longer
 // than maxListBytes and otherwise split into distinct, non-empty values
-// without spaces; prompt=none never comes with another value (OIDC Core
-// Section 3.1.2.1).
+// without spaces; prompt=none never comes with another value
+// (OIDC Core Section 3.1.2.1).
 func FuzzParseList(f *testing.F) {
 	f.Add("openid read read  write")
 	f.Add("none login")

@@ -19,10 +19,11 @@ import (
 // [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
 const PathRegister = "/oauth/register"
 
-// ClientInformation is the client information response of [RFC 7591
-// Section 3.2.1], extended by [RFC 7592 Section 3]: "the authorization
-// server MUST return all registered metadata about this client, including
-// any fields provisioned by the authorization server itself."
+// ClientInformation is the client information response of
+// [RFC 7591 Section 3.2.1], extended by [RFC 7592 Section 3]: "the
+// authorization server MUST return all registered metadata about this
+// client, including any fields provisioned by the authorization server
+// itself."
 //
 // [RFC 7591 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
 // [RFC 7592 Section 3]: https://www.rfc-editor.org/rfc/rfc7592#section-3
@@ -101,11 +102,11 @@ var (
 	ruleRegistrationToken   = Rule{"the registration access token is the one issued to this client", "RFC 7592 Section 2"}
 )
 
-// checkRegistrationPolicy applies REGISTRATION. Under "token", [RFC 7591
-// Section 3]: "The client registration endpoint MAY be an OAuth 2.0
-// protected resource and it MAY accept an initial access token in the form
-// of an OAuth 2.0 access token to limit registration to only previously
-// authorized parties."
+// checkRegistrationPolicy applies REGISTRATION. Under "token",
+// [RFC 7591 Section 3]: "The client registration endpoint MAY be an OAuth
+// 2.0 protected resource and it MAY accept an initial access token in the
+// form of an OAuth 2.0 access token to limit registration to only
+// previously authorized parties."
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (p *Provider) checkRegistrationPolicy(initialAccessToken string) *Error {
@@ -211,9 +212,9 @@ func (p *Provider) describeClient(info *ClientInformation, client store.Client) 
 	}
 }
 
-// registrationLimit is the rate limit of the registration endpoint: [RFC
-// 7591 Section 3]: "These requests MAY be rate-limited or otherwise limited
-// to prevent a denial-of-service attack on the client registration
+// registrationLimit is the rate limit of the registration endpoint:
+// [RFC 7591 Section 3]: "These requests MAY be rate-limited or otherwise
+// limited to prevent a denial-of-service attack on the client registration
 // endpoint." Every request counts, accepted or not.
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3

@@ -57,9 +57,10 @@ func ParseTokenQuery(ctx context.Context, form url.Values, authorization string)
 // validation fails, the request is refused". Revoking a refresh token
 // revokes its whole grant, and so the grant's access tokens too ("the
 // authorization server SHOULD also invalidate all access tokens based on the
-// same authorization grant", Section 2.1). Unknown, invalid or foreign
-// tokens get the same 200 answer: "invalid tokens do not cause an error
-// response" (Section 2.2), and revoking another client's token changes nothing.
+// same authorization grant", RFC 7009 Section 2.1). Unknown, invalid or
+// foreign tokens get the same 200 answer: "invalid tokens do not cause an
+// error response" (RFC 7009 Section 2.2), and revoking another client's
+// token changes nothing.
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 func (p *Provider) Revoke(ctx context.Context, q TokenQuery) *Error {

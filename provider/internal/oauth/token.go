@@ -10,8 +10,9 @@ import (
 	"github.com/oauth-reference/provider/internal/token"
 )
 
-// TokenRequest is an access token request at the token endpoint ([RFC 6749
-// Section 3.2]): the fields of every grant type this provider supports.
+// TokenRequest is an access token request at the token endpoint
+// ([RFC 6749 Section 3.2]): the fields of every grant type this provider
+// supports.
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
 type TokenRequest struct {
@@ -61,8 +62,9 @@ func ParseTokenRequest(ctx context.Context, form url.Values, authorization strin
 	return r, nil
 }
 
-// TokenResponse is the successful answer of the token endpoint ([RFC 6749
-// Section 5.1]), with the id_token of [OIDC Core Section 3.1.3.3].
+// TokenResponse is the successful answer of the token endpoint
+// ([RFC 6749 Section 5.1]), with the id_token of
+// [OIDC Core Section 3.1.3.3].
 //
 // [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
 // [OIDC Core Section 3.1.3.3]: https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse

@@ -19,11 +19,11 @@ const (
 // UserCodeEntriesPerMinute per requester.
 func NewUserCodeRateLimit() *RateLimit { return NewRateLimit(UserCodeEntriesPerMinute, time.Minute) }
 
-// userCodeBudget is the brute-force defence of user-code entry, [RFC 8628
-// Section 5.1]: "it is recommended that the server rate-limit user code
-// attempts. The user code SHOULD have enough entropy that, when combined
-// with rate-limiting and other mitigations, a brute-force attack becomes
-// infeasible."
+// userCodeBudget is the brute-force defence of user-code entry,
+// [RFC 8628 Section 5.1]: "it is recommended that the server rate-limit
+// user code attempts. The user code SHOULD have enough entropy that, when
+// combined with rate-limiting and other mitigations, a brute-force attack
+// becomes infeasible."
 //
 // A wrong guess names no code, so it cannot be charged to the code it was
 // aimed at; but every wrong guess made while a code is pending is a guess

@@ -64,8 +64,8 @@ type Client struct {
 	Scopes       []string
 	DefaultScope string
 	// RequirePushedAuthorizationRequests: the client may start an
-	// authorization only with a request_uri from the PAR endpoint (RFC 9126
-	// Section 6).
+	// authorization only with a request_uri from the PAR endpoint
+	// (RFC 9126 Section 6).
 	RequirePushedAuthorizationRequests bool
 	// DPoPBoundAccessTokens: every token request of the client must carry a
 	// DPoP proof (RFC 9449 Section 5.2).
@@ -183,8 +183,9 @@ type RefreshToken struct {
 	ClientID string
 	UserID   string
 	Scope    string
-	// DPoPJKT binds a public client's token to its DPoP key (RFC 9449
-	// Section 5): only a proof by that key may redeem it; "" if unbound.
+	// DPoPJKT binds a public client's token to its DPoP key
+	// (RFC 9449 Section 5): only a proof by that key may redeem it; ""
+	// if unbound.
 	DPoPJKT   string
 	CreatedAt time.Time
 	ExpiresAt time.Time
@@ -298,9 +299,10 @@ type Store interface {
 	CreateAuthorizationCode(ctx context.Context, g Grant, c AuthorizationCode) error
 	// ConsumeAuthorizationCode marks the code issued to clientID used and
 	// returns it. A second call returns the code together with
-	// ErrAlreadyUsed, so the caller can revoke its grant (RFC 6749 Section
-	// 4.1.2). A code of another client is ErrNotFound and stays unused, so a
-	// client cannot burn another's code. Expiry is the caller's check.
+	// ErrAlreadyUsed, so the caller can revoke its grant
+	// (RFC 6749 Section 4.1.2). A code of another client is ErrNotFound and
+	// stays unused, so a client cannot burn another's code. Expiry is the
+	// caller's check.
 	ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (AuthorizationCode, error)
 
 	// Refresh tokens. CreateRefreshToken also extends the grant's ExpiresAt

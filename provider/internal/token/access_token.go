@@ -38,8 +38,9 @@ type AccessTokenClaims struct {
 	Scope    string // space-separated
 	GrantID  string // claim name "gid"; "" for client credentials
 	JTI      string
-	// Times go on the wire as whole seconds (NumericDate, RFC 7519
-	// Section 2), so they come back from VerifyAccessToken truncated.
+	// Times go on the wire as whole seconds (NumericDate,
+	// RFC 7519 Section 2), so they come back from VerifyAccessToken
+	// truncated.
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	AuthTime  time.Time // optional; "auth_time" when non-zero

@@ -6,10 +6,10 @@
 // github.com/go-jose/go-jose/v4; this package decides which claims go in and
 // which checks a token must pass. Signing writes the JWS Compact
 // Serialization itself (jws.go), a few lines that keep go-jose's per-token
-// header encoding off the token endpoint's hot path. It signs
-// with RS256 ([RFC 7518 Section 3.3], 2048-bit RSA), ES256 ([RFC 7518
-// Section 3.4], P-256) and EdDSA ([RFC 8037 Section 3.1], Ed25519), one key
-// series per algorithm.
+// header encoding off the token endpoint's hot path. It signs with RS256
+// ([RFC 7518 Section 3.3], 2048-bit RSA), ES256 ([RFC 7518 Section 3.4],
+// P-256) and EdDSA ([RFC 8037 Section 3.1], Ed25519), one key series per
+// algorithm.
 //
 // Where each rule lives:
 //   - algorithms.go: the algorithms, their key types, and the hash of at_hash.

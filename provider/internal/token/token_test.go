@@ -888,7 +888,7 @@ func TestAtHash(t *testing.T) {
 		// is the one below, whose at_hash matches the specification.
 		{"at_hash of the OIDC Core Appendix A access token (Section 3.1.3.6)", RS256,
 			appendixAAccessToken, "77QmUPtjPfzWtF2AnpK9RQ"},
-		// c_hash (Section 3.3.2.11) is the same construction over the code;
+		// c_hash (OIDC Core Section 3.3.2.11) is the same construction over the code;
 		// this pair is the code and c_hash of Appendix A.4.
 		{"c_hash of the OIDC Core Appendix A.4 code uses the same construction", RS256,
 			"Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk", "LDktKdoQak3Pk0cnXxCltA"},

@@ -23,8 +23,8 @@ type consentPage struct {
 // handleAuthorize handles "GET /oauth/authorize" and "POST /oauth/authorize",
 // the authorization endpoint ([RFC 6749 Section 4.1.1]; "The authorization
 // server MUST support the use of the HTTP "GET" method … and MAY support the
-// use of the "POST" method as well", Section 3.1). A valid request shows the
-// login + consent page; prompt=none answers at once.
+// use of the "POST" method as well", RFC 6749 Section 3.1). A valid request
+// shows the login + consent page; prompt=none answers at once.
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 func (s *Server) handleAuthorize(c *gin.Context) {
@@ -196,11 +196,11 @@ func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSessi
 	c.Redirect(http.StatusFound, location)
 }
 
-// promptNone answers prompt=none without any page ([OIDC Core Section
-// 3.1.2.1]): "The Authorization Server MUST NOT display any authentication
-// or consent user interface pages. An error is returned if an End-User is
-// not already authenticated or the Client does not have pre-configured
-// consent for the requested Claims".
+// promptNone answers prompt=none without any page
+// ([OIDC Core Section 3.1.2.1]): "The Authorization Server MUST NOT
+// display any authentication or consent user interface pages. An error is
+// returned if an End-User is not already authenticated or the Client does
+// not have pre-configured consent for the requested Claims".
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (s *Server) promptNone(c *gin.Context, a *oauth.Authorization, sess loginSession) {

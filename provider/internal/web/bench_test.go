@@ -219,10 +219,11 @@ func issueCodes(b *testing.B, p *oauth.Provider, n int) []string {
 	return codes
 }
 
-// BenchmarkTokenAuthorizationCode measures the code exchange (RFC 6749
-// Section 4.1.3) for an OpenID request: client authentication, the atomic
-// consumption of the code, an access token and an ID token (two
-// signatures), a stored refresh token. x-ref divides by two signatures.
+// BenchmarkTokenAuthorizationCode measures the code exchange
+// (RFC 6749 Section 4.1.3) for an OpenID request: client authentication,
+// the atomic consumption of the code, an access token and an ID token
+// (two signatures), a stored refresh token. x-ref divides by two
+// signatures.
 func BenchmarkTokenAuthorizationCode(b *testing.B) {
 	p, h := benchProvider(b)
 	codes := issueCodes(b, p, b.N)
@@ -236,9 +237,9 @@ func BenchmarkTokenAuthorizationCode(b *testing.B) {
 	ref.report(b, 2)
 }
 
-// BenchmarkTokenRefresh measures the refresh grant with rotation (RFC 6749
-// Section 6): the token lookup, the atomic rotation in the store, an access
-// token and an ID token. x-ref divides by two signatures.
+// BenchmarkTokenRefresh measures the refresh grant with rotation
+// (RFC 6749 Section 6): the token lookup, the atomic rotation in the store,
+// an access token and an ID token. x-ref divides by two signatures.
 func BenchmarkTokenRefresh(b *testing.B) {
 	p, h := benchProvider(b)
 	code := issueCodes(b, p, 1)[0]
@@ -333,8 +334,9 @@ func benchBearer(b *testing.B, h http.Handler, tokens []string, alg token.Algori
 	ref.report(b, 1)
 }
 
-// BenchmarkRevocation measures POST /oauth/revoke of an access token (RFC
-// 7009): client authentication, verification, recording the revoked jti.
+// BenchmarkRevocation measures POST /oauth/revoke of an access token
+// (RFC 7009): client authentication, verification, recording the revoked
+// jti.
 func BenchmarkRevocation(b *testing.B) {
 	benchTokenQuery(b, "/oauth/revoke", "token_type_hint=access_token&token=")
 }

@@ -12,11 +12,11 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestE2EClientCredentials holds, on each store, the client credentials grant to [RFC 6749
-// Section 4.4] through x/oauth2/clientcredentials, with each client
+// TestE2EClientCredentials holds, on each store, the client credentials grant to
+// [RFC 6749 Section 4.4] through x/oauth2/clientcredentials, with each client
 // authentication method set explicitly: "The client credentials grant type
 // MUST only be used by confidential clients", and "A refresh token SHOULD
-// NOT be included" (Section 4.4.3).
+// NOT be included" (RFC 6749 Section 4.4.3).
 func TestE2EClientCredentials(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {

@@ -182,10 +182,10 @@ func (s *Server) showDeviceEntry(c *gin.Context, status int, sess loginSession, 
 }
 
 // showDeviceConsent renders the consent page of a device authorization
-// request. It shows the user code to compare with the device's ([RFC 8628
-// Section 3.3.1]: the server "SHOULD display the "user_code" to the user and
-// ask them to verify that it matches the "user_code" being displayed on the
-// device").
+// request. It shows the user code to compare with the device's
+// ([RFC 8628 Section 3.3.1]: the server "SHOULD display the "user_code" to
+// the user and ask them to verify that it matches the "user_code" being
+// displayed on the device").
 //
 // [RFC 8628 Section 3.3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3.1
 func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAuthorization, sess loginSession, username, message string) {

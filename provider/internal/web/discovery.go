@@ -13,8 +13,8 @@ func (s *Server) handleIndex(c *gin.Context) {
 }
 
 // handleMetadata handles "GET /.well-known/oauth-authorization-server"
-// ([RFC 8414 Section 3]) and "GET /.well-known/openid-configuration" ([OIDC
-// Discovery Section 4]): one document answers both.
+// ([RFC 8414 Section 3]) and "GET /.well-known/openid-configuration"
+// ([OIDC Discovery Section 4]): one document answers both.
 //
 // [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
 // [OIDC Discovery Section 4]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig

@@ -10,10 +10,10 @@ import (
 	"github.com/oauth-reference/provider/internal/oauth"
 )
 
-// dpopRequest collects what a request presented for DPoP ([RFC 9449
-// Section 4.1]): every DPoP header (header names are case-insensitive; Go
-// canonicalizes them), the method, and the target URI built from ISSUER,
-// never from the Host header, without the query.
+// dpopRequest collects what a request presented for DPoP
+// ([RFC 9449 Section 4.1]): every DPoP header (header names are
+// case-insensitive; Go canonicalizes them), the method, and the target
+// URI built from ISSUER, never from the Host header, without the query.
 //
 // [RFC 9449 Section 4.1]: https://www.rfc-editor.org/rfc/rfc9449#section-4.1
 func (s *Server) dpopRequest(c *gin.Context) oauth.DPoPRequest {
@@ -36,10 +36,10 @@ func setDPoPNonce(c *gin.Context, nonce string) {
 	}
 }
 
-// dpopChallenge is the DPoP challenge of a resource's 401 ([RFC 9449
-// Section 7.1]): the error, when there is one, and "An algs parameter SHOULD
-// be included to signal to the client the JWS algorithms that are acceptable
-// for the DPoP proof JWT."
+// dpopChallenge is the DPoP challenge of a resource's 401
+// ([RFC 9449 Section 7.1]): the error, when there is one, and "An algs
+// parameter SHOULD be included to signal to the client the JWS algorithms
+// that are acceptable for the DPoP proof JWT."
 //
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 func dpopChallenge(err *oauth.Error) string {

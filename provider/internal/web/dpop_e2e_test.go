@@ -381,7 +381,7 @@ func TestE2EDPoPNonceChallenges(t *testing.T) {
 
 // TestE2EDPoPTrace: in teaching mode the provider's trace of a DPoP resource
 // request lists every proof check of RFC 9449 Section 4.3 it made, and a
-// replay ends with the failed jti check of Section 11.1.
+// replay ends with the failed jti check of RFC 9449 Section 11.1.
 func TestE2EDPoPTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	d := newDPoPClient(t, srv)

@@ -88,8 +88,9 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 
 // writeBearerError answers a request whose Bearer token failed, with a
 // challenge of [RFC 6750 Section 3] followed by extra. A request with no
-// credentials at all (err == nil) gets no error code (Section 3.1); an
-// insufficient_scope error names the scope the resource needs (err.Scope).
+// credentials at all (err == nil) gets no error code
+// ([RFC 6750 Section 3.1]); an insufficient_scope error names the scope the
+// resource needs (err.Scope).
 //
 // The provider's resources take DPoP too ([RFC 9449 Section 7.1]): a
 // request that used the DPoP scheme gets the DPoP challenge, with a fresh
@@ -97,6 +98,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 // followed by "DPoP algs=…", so the client learns both schemes.
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string) {
 	challenge := `Bearer realm="` + s.p.Config.Issuer + `"`
 	if err == nil {

@@ -80,8 +80,9 @@ func (s *Server) handleLogout(c *gin.Context) {
 }
 
 // endSession ends the login session and sends the browser on: to the
-// post-logout redirect URI (302, never 307 after a POST: [RFC 9700 Section
-// 4.12]), or to the page that says the user is signed out.
+// post-logout redirect URI (302, never 307 after a POST:
+// [RFC 9700 Section 4.12]), or to the page that says the user is signed
+// out.
 //
 // [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
 func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) {

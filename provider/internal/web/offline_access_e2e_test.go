@@ -16,10 +16,10 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestE2EOfflineAccess: the OpenID Connect scope offline_access ([OIDC Core
-// Section 11]) is accepted, published and explained on the consent page;
-// whether a refresh token comes back depends on the client's registration
-// for the refresh_token grant, not on the scope.
+// TestE2EOfflineAccess: the OpenID Connect scope offline_access
+// ([OIDC Core Section 11]) is accepted, published and explained on the
+// consent page; whether a refresh token comes back depends on the client's
+// registration for the refresh_token grant, not on the scope.
 func TestE2EOfflineAccess(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})

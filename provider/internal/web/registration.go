@@ -80,8 +80,8 @@ func (s *Server) handleDeleteClient(c *gin.Context) {
 
 // writeRegistrationError answers a refused registration: 429 with
 // Retry-After over the rate limit, 401 with a Bearer challenge for a
-// missing or wrong initial access token, else the error of [RFC 7591
-// Section 3.2.2] (400).
+// missing or wrong initial access token, else the error of
+// [RFC 7591 Section 3.2.2] (400).
 //
 // [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
 func (s *Server) writeRegistrationError(c *gin.Context, err error) {

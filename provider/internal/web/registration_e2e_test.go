@@ -203,10 +203,10 @@ func TestE2ERegistrationBadInput(t *testing.T) {
 	})
 }
 
-// TestE2ERegistrationPolicy: REGISTRATION decides who may register (RFC 7591
-// Section 3: an initial access token "to limit registration to only
-// previously authorized parties"), and the metadata names the endpoint only
-// when it takes requests.
+// TestE2ERegistrationPolicy: REGISTRATION decides who may register
+// (RFC 7591 Section 3: an initial access token "to limit registration to
+// only previously authorized parties"), and the metadata names the endpoint
+// only when it takes requests.
 func TestE2ERegistrationPolicy(t *testing.T) {
 	const initial = "initial-access-token-of-at-least-32-chars"
 	t.Run("token", func(t *testing.T) {

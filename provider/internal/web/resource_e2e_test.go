@@ -11,10 +11,10 @@ import (
 )
 
 // TestE2EResourceServer holds /protected/resource, /user/profile and
-// /userinfo to the bearer token rules of [RFC 6750] and [RFC 9068 Section
-// 4]: the token goes in the Authorization header only, and every refusal
-// carries a WWW-Authenticate challenge with the error code of Section 3.1
-// (none when no credentials were sent).
+// /userinfo to the bearer token rules of [RFC 6750] and
+// [RFC 9068 Section 4]: the token goes in the Authorization header only,
+// and every refusal carries a WWW-Authenticate challenge with the error
+// code of RFC 6750 Section 3.1 (none when no credentials were sent).
 func TestE2EResourceServer(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {

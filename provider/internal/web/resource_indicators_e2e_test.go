@@ -135,7 +135,8 @@ func TestE2EResourceIndicatorRefusals(t *testing.T) {
 }
 
 // TestE2EProtectedResourceMetadata: the provider's resource server describes
-// itself (RFC 9728 Section 3), and its 401 answers point there (Section 5.1).
+// itself (RFC 9728 Section 3), and its 401 answers point there
+// (RFC 9728 Section 5.1).
 func TestE2EProtectedResourceMetadata(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, body := sendJSON(t, http.MethodGet, srv.URL+"/.well-known/oauth-protected-resource", "", "")

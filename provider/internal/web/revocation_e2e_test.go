@@ -15,7 +15,8 @@ import (
 // TestE2ERevocation holds the revocation endpoint to [RFC 7009], per token
 // type and per client: the client authenticates (a public one by its
 // client_id alone), may revoke only its own tokens, and any token it sends
-// gets 200 ("invalid tokens do not cause an error response", Section 2.2).
+// gets 200 ("invalid tokens do not cause an error response",
+// RFC 7009 Section 2.2).
 // Revoking a refresh token revokes the access tokens of its grant too.
 func TestE2ERevocation(t *testing.T) {
 	t.Parallel()

@@ -15,8 +15,9 @@ import (
 // TestE2EStoreHoldsOnlyHashes: after a code, tokens, a refresh and a device
 // authorization, none of the credentials the provider handed out, nor the
 // client secret, is in the database files in clear: only their hashes are
-// stored (RFC 6749 Section 10.3, Section 10.5; RFC 6819 Section 5.1.4.1.3),
-// so a leaked database gives no usable code or token.
+// stored (RFC 6749 Section 10.3, RFC 6749 Section 10.5;
+// RFC 6819 Section 5.1.4.1.3), so a leaked database gives no usable code or
+// token.
 func TestE2EStoreHoldsOnlyHashes(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")

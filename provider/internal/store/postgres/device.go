@@ -11,9 +11,10 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// CreateDeviceCode stores a new device authorization request (RFC 8628
-// Section 3.2); a Status of "" means store.DevicePending. A user_code (or
-// hash) in use is store.ErrDuplicate: the caller draws another.
+// CreateDeviceCode stores a new device authorization request
+// (RFC 8628 Section 3.2); a Status of "" means store.DevicePending. A
+// user_code (or hash) in use is store.ErrDuplicate: the caller draws
+// another.
 func (s *Store) CreateDeviceCode(ctx context.Context, d store.DeviceCode) error {
 	if d.Status == "" {
 		d.Status = store.DevicePending

@@ -57,14 +57,14 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 }
 
 // RotateRefreshToken marks oldHash used at now and stores next, in one
-// transaction, extending the grant's ExpiresAt to next's (RFC 9700 Section
-// 4.14.2, refresh token rotation). It locks the grant's row first, so the
-// rotations of one grant run one at a time, in any process; each then reads
-// the old token as the last one committed it (READ COMMITTED takes a fresh
-// snapshot per statement). Exactly one of any number of concurrent callers
-// rotates it; the others get store.ErrAlreadyUsed, the sign of a replayed
-// refresh token, or, within the reuse grace (store.RefreshGraceApplies), a
-// sibling.
+// transaction, extending the grant's ExpiresAt to next's
+// (RFC 9700 Section 4.14.2, refresh token rotation). It locks the grant's
+// row first, so the rotations of one grant run one at a time, in any
+// process; each then reads the old token as the last one committed it (READ
+// COMMITTED takes a fresh snapshot per statement). Exactly one of any
+// number of concurrent callers rotates it; the others get
+// store.ErrAlreadyUsed, the sign of a replayed refresh token, or, within
+// the reuse grace (store.RefreshGraceApplies), a sibling.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now, graceFrom time.Time) (graced bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var grantID, lastRotated string

@@ -91,11 +91,11 @@ func scanCode(row scanner) (store.AuthorizationCode, error) {
 
 // ConsumeAuthorizationCode marks the code used at now and returns it. The
 // UPDATE changes the row only while used_at is NULL, so of any number of
-// concurrent callers exactly one gets the code with a nil error (RFC 6749
-// Section 4.1.2: "The client MUST NOT use the authorization code more than
-// once"). Every later caller gets the code with store.ErrAlreadyUsed, so it
-// can revoke the grant; an unknown hash, or another client's code, is
-// store.ErrNotFound.
+// concurrent callers exactly one gets the code with a nil error
+// (RFC 6749 Section 4.1.2: "The client MUST NOT use the authorization code
+// more than once"). Every later caller gets the code with
+// store.ErrAlreadyUsed, so it can revoke the grant; an unknown hash, or
+// another client's code, is store.ErrNotFound.
 func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (store.AuthorizationCode, error) {
 	c, err := scanCode(s.write.QueryRowContext(ctx, `
 		UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND client_id = ? AND used_at IS NULL

@@ -58,12 +58,13 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 }
 
 // RotateRefreshToken marks oldHash used at now and stores next, in one
-// transaction, extending the grant's ExpiresAt to next's (RFC 9700 Section
-// 4.14.2, refresh token rotation). The transaction begins IMMEDIATE (see
-// dsn), so it reads the old token and decides with the write lock held:
-// exactly one of any number of concurrent callers, in any process, rotates
-// it; the others get store.ErrAlreadyUsed, the sign of a replayed refresh
-// token, or, within the reuse grace (store.RefreshGraceApplies), a sibling.
+// transaction, extending the grant's ExpiresAt to next's
+// (RFC 9700 Section 4.14.2, refresh token rotation). The transaction begins
+// IMMEDIATE (see dsn), so it reads the old token and decides with the write
+// lock held: exactly one of any number of concurrent callers, in any
+// process, rotates it; the others get store.ErrAlreadyUsed, the sign of a
+// replayed refresh token, or, within the reuse grace
+// (store.RefreshGraceApplies), a sibling.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now, graceFrom time.Time) (graced bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var grantID, lastRotated string

@@ -93,8 +93,9 @@ func createCode(t *testing.T, s store.Store, gID, hash string) store.Authorizati
 	return c
 }
 
-// authorizationCodeTests hold the store to single-use codes, RFC 6749
-// Section 4.1.2: "The client MUST NOT use the authorization code more than once."
+// authorizationCodeTests hold the store to single-use codes,
+// RFC 6749 Section 4.1.2: "The client MUST NOT use the authorization code more
+// than once."
 var authorizationCodeTests = []test{
 	{"CreateAuthorizationCode stores the grant and the code", func(t *testing.T, s store.Store) {
 		g := newGrant("g1")

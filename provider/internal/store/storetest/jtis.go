@@ -28,8 +28,9 @@ func recordJTI(ctx context.Context, s store.Store, key string, expiresAt time.Ti
 }
 
 // jtiTests hold the store to the seen-set of one-time JWT identifiers: a DPoP
-// proof's jti (RFC 9449 Section 11.1) or a client assertion's (RFC 7523
-// Section 3) is accepted once within its window, however many requests race.
+// proof's jti (RFC 9449 Section 11.1) or a client assertion's
+// (RFC 7523 Section 3) is accepted once within its window, however many
+// requests race.
 var jtiTests = []test{
 	{"RecordJTI: the first use of a key is first, the second is a replay", func(t *testing.T, s store.Store) {
 		checkErr(t, "RecordJTI(first)", recordJTI(t.Context(), s, "dpop:a", at(time.Minute)), nil)

@@ -18,7 +18,7 @@ func newPushedRequest(hash string) store.PushedRequest {
 
 // pushedRequestTests hold the store to RFC 9126: a pushed request is kept
 // for its client and is "a single-use reference to the respective request
-// data" (Section 2.2), however many authorizations race to use it.
+// data" (RFC 9126 Section 2.2), however many authorizations race to use it.
 var pushedRequestTests = []test{
 	{"GetPushedRequest returns the created request, unused", func(t *testing.T, s store.Store) {
 		want := newPushedRequest("par1")

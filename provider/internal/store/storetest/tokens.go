@@ -137,8 +137,8 @@ var refreshTokenTests = []test{
 	}},
 }
 
-// accessTokenTests hold the store to revocation of JWT access tokens (RFC
-// 7009 Section 2.1): by jti, or through the grant they descend from.
+// accessTokenTests hold the store to revocation of JWT access tokens
+// (RFC 7009 Section 2.1): by jti, or through the grant they descend from.
 var accessTokenTests = []test{
 	{"a token of a live grant is not revoked", func(t *testing.T, s store.Store) {
 		createGrant(t, s, "g1")

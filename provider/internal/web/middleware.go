@@ -35,10 +35,10 @@ func (s *Server) recoverPanics(c *gin.Context) {
 	c.Next()
 }
 
-// protectPage sets the headers of pages that take credentials or a
-// decision: they must not be framed ([RFC 9700 Section 4.16]: "authorization
-// servers SHOULD … prevent framing" with X-Frame-Options and CSP
-// frame-ancestors), cached, or leak their URL in a Referer.
+// protectPage sets the headers of every page the provider renders: none
+// may be framed ([RFC 9700 Section 4.16]: "authorization servers SHOULD …
+// prevent framing" with X-Frame-Options and CSP frame-ancestors), load
+// anything from elsewhere, be cached, or leak its URL in a Referer.
 //
 // [RFC 9700 Section 4.16]: https://www.rfc-editor.org/rfc/rfc9700#section-4.16
 func protectPage(c *gin.Context) {

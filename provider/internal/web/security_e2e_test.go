@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,25 +57,96 @@ func TestE2EStoreHoldsOnlyHashes(t *testing.T) {
 	}
 }
 
-// TestE2EPageHeaders: every page that takes credentials or a decision (login
-// and consent, /device) cannot be framed (RFC 9700 Section 4.16), loads
-// nothing from elsewhere and sends no Referer (RFC 9700 Section 4.2.4), and
-// is not cached (RFC 6749 Section 5.1).
+// pageRequest is one way to be shown a page of the provider.
+type pageRequest struct {
+	name, method, path string
+	form               string // the POST body, form-encoded
+}
+
+// send asks for the page in a new browser of the provider at base.
+func (p pageRequest) send(b *browser, base string) (*http.Response, string) {
+	if p.method == http.MethodPost {
+		form, _ := url.ParseQuery(p.form)
+		return b.post(base+p.path, form)
+	}
+	return b.get(base + p.path)
+}
+
+// providerPages asks for every page the provider renders, in each state a
+// page is shown in: the login and consent page, again after a wrong
+// password, the error page of a request that must not be redirected, the
+// device page, the logout page, and the index.
+var providerPages = []pageRequest{
+	{name: "the index page", method: "GET", path: "/"},
+	{name: "the login and consent page", method: "GET", path: "/oauth/authorize?" + okAuth},
+	{name: "the login and consent page of a POSTed request (OIDC Core Section 3.1.2.1)", method: "POST", path: "/oauth/authorize", form: okAuth},
+	{name: "the login and consent page shown again after a wrong password", method: "POST", path: "/oauth/authenticate",
+		form: okAuth + "&username=demo&password=wrong&decision=allow"},
+	{name: "the error page of an unknown client, never redirected (RFC 6749 Section 4.1.2.1)", method: "GET",
+		path: "/oauth/authorize?response_type=code&client_id=nobody&state=s1"},
+	{name: "the device page", method: "GET", path: "/device"},
+	{name: "the device page with a user code filled in (RFC 8628 Section 3.3.1)", method: "GET", path: "/device?user_code=BCDF-GHJK"},
+	{name: "the device page after a post without its CSRF token", method: "POST", path: "/device", form: "user_code=BCDF-GHJK&decision=allow"},
+	{name: "the logout page", method: "GET", path: "/oauth/logout"},
+	{name: "the logout page by POST", method: "POST", path: "/oauth/logout"},
+}
+
+// TestE2EPageHeaders: every page the provider renders cannot be framed
+// ([RFC 9700 Section 4.16]: X-Frame-Options and CSP frame-ancestors, for
+// old and new browsers), loads nothing from elsewhere and sends no Referer
+// ([RFC 9700 Section 4.2.4]), and is not cached ([RFC 6749 Section 5.1]).
+// A route of the route table that answers HTML and is missing from
+// providerPages fails the test, so a new page is checked too.
+//
+// [RFC 9700 Section 4.16]: https://www.rfc-editor.org/rfc/rfc9700#section-4.16
+// [RFC 9700 Section 4.2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4
+// [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
 func TestE2EPageHeaders(t *testing.T) {
+	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})
 	want := map[string]string{
-		"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
-		"Content-Security-Policy": "default-src 'none'",
+		"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "Pragma": "no-cache",
+		"X-Content-Type-Options": "nosniff",
 	}
-	for _, path := range []string{"/oauth/authorize?" + okAuth, "/device"} {
-		resp, _ := newBrowser(t).get(srv.URL + path)
-		for name, value := range want {
-			if got := resp.Header.Get(name); !strings.Contains(got, value) {
-				t.Errorf("GET %s: %s is %q, want it to contain %q", path, name, got, value)
+	wantCSP := []string{"default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"}
+	for _, page := range providerPages {
+		t.Run(page.name, func(t *testing.T) {
+			resp, body := page.send(newBrowser(t), srv.URL)
+			if !isHTML(resp) || !strings.Contains(body, "</html>") {
+				t.Fatalf("%s %s: got %d %s, want a page", page.method, page.path, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			for name, value := range want {
+				if got := resp.Header.Get(name); got != value {
+					t.Errorf("%s is %q, want %q", name, got, value)
+				}
+			}
+			for _, directive := range wantCSP {
+				if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, directive) {
+					t.Errorf("Content-Security-Policy %q lacks %s", csp, directive)
+				}
+			}
+		})
+	}
+	t.Run("every route that answers HTML is in the table", func(t *testing.T) {
+		listed := map[string]bool{}
+		for _, page := range providerPages {
+			path, _, _ := strings.Cut(page.path, "?")
+			listed[page.method+" "+path] = true
+		}
+		for path, methods := range routeMethods(t, srv) {
+			for _, m := range methods {
+				if m != http.MethodGet && m != http.MethodPost || listed[m+" "+path] {
+					continue
+				}
+				if resp := send(t, m, srv.URL+path); isHTML(resp) {
+					t.Errorf("%s %s answers HTML but is not in providerPages: add it", m, path)
+				}
 			}
 		}
-		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
-			t.Errorf("GET %s: CSP %q lacks frame-ancestors 'none'", path, csp)
-		}
-	}
+	})
+}
+
+// isHTML reports whether a response is an HTML page.
+func isHTML(resp *http.Response) bool {
+	return strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html")
 }

@@ -68,7 +68,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 
-	r.GET("/", s.handleIndex)
+	r.GET("/", protectPage, s.handleIndex)
 	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
 
 	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.

@@ -40,6 +40,10 @@ type attackResult struct {
 	Note   string // how the demonstration was run, when it needs saying
 	// Hops are what the attacker sent and what came back.
 	Hops []xray.Hop
+	// Legit counts the hops, first in Hops, that are the legitimate
+	// client's own requests (made to have something to steal): the
+	// defence is looked for after them.
+	Legit int
 	// Aftermath are the checks made after the attack: each passes when the
 	// defence left things as they must be.
 	Aftermath []xray.Check
@@ -106,7 +110,9 @@ type attacksView struct {
 	Result  attackResult
 	Walk    walkView
 	Defence *xray.Check // the check that stopped the attack
-	By      string      // who made that check: the provider or the client
+	// DefenceTrace is the provider's request id when the provider made
+	// that check (its trace shows it); "" when the client did.
+	DefenceTrace string
 }
 
 // handleAttacks handles "GET /attacks": the list of demonstrations, each a
@@ -162,7 +168,7 @@ func (a *App) renderAttacks(c *gin.Context, s *webSession, run *attack, res atta
 	s.Unlock()
 	if run != nil {
 		v.Walk = a.viewHops(c.Request.Context(), res.Hops)
-		v.Defence, v.By = defenceOf(v.Walk.Hops)
+		v.Defence, v.DefenceTrace = defenceOf(v.Walk.Hops[min(res.Legit, len(v.Walk.Hops)):])
 	}
 	title := "Attack lab"
 	if run != nil {
@@ -172,16 +178,17 @@ func (a *App) renderAttacks(c *gin.Context, s *webSession, run *attack, res atta
 }
 
 // defenceOf returns the first check that failed in hops, preferring, in
-// each hop, the provider's (from its trace) to the client's own.
+// each hop, the provider's (from its trace) to the client's own, and the
+// provider's request id when the check was the provider's.
 func defenceOf(hops []xray.Hop) (*xray.Check, string) {
 	for _, h := range hops {
 		if h.Trace != nil {
 			if c := firstFailed(h.Trace.Checks); c != nil {
-				return c, "the provider (its trace of request " + h.Trace.RequestID + ")"
+				return c, h.Trace.RequestID
 			}
 		}
 		if c := firstFailed(h.Checks); c != nil {
-			return c, "the client's own check"
+			return c, ""
 		}
 	}
 	return nil, ""
@@ -488,13 +495,19 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 	seen := &lastProof{base: a.http.Transport}
 	legit := &http.Client{Transport: &dpop.Transport{Key: signer.Key, Base: seen, Now: a.now}}
 	first := a.sendWith(ctx, legit, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, "")
+	legitHops := len(capture.Entries()) // with DPOP_NONCE=on, a use_dpop_nonce challenge and the retry
 	replayed := a.sendWith(ctx, a.http, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, seen.proof)
 	asBearer := a.send(ctx, a.resourceURL(protectedResourcePath), "Bearer "+tok.AccessToken)
 	fresh := a.sendWith(ctx, legit, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, "")
+	hops := a.hopsOf(capture.Entries())
+	for i := range legitHops {
+		hops[i].Note = "The legitimate client's request, with a fresh proof: what the attacker copies."
+	}
 	return attackResult{
 		Answer: fmt.Sprintf("the replayed proof: %d %s; the token as Bearer: %d %s", replayed, http.StatusText(replayed), asBearer, http.StatusText(asBearer)),
 		Note:   "First a legitimate request, with a fresh proof; then the attacker resends that request's DPoP header unchanged, and tries the stolen access token as a Bearer token.",
-		Hops:   a.hopsOf(capture.Entries()),
+		Hops:   hops,
+		Legit:  legitHops,
 		Aftermath: []xray.Check{
 			outcome("the legitimate request, with a fresh proof, was served", "RFC 9449 Section 7.1", first == http.StatusOK, http.StatusText(first)),
 			outcome("the replayed proof was refused (its jti was seen)", "RFC 9449 Section 11.1", replayed == http.StatusUnauthorized, http.StatusText(replayed)),

@@ -156,32 +156,19 @@ func TestBrowserFailedTokenRequest(t *testing.T) {
 // loggedInTab returns a tab of a 1000×900 window, logged in to the client
 // of a fresh harness, on the home page.
 func loggedInTab(t *testing.T) (*tab, *harness) {
-	tb := newTab(t)
 	h := newHarness(t, providertest.Options{})
+	return loggedInTabOf(t, h), h
+}
+
+// loggedInTabOf returns a tab of a 1000×900 window, logged in to the
+// client of h, on the home page.
+func loggedInTabOf(t *testing.T, h *harness) *tab {
+	tb := newTab(t)
 	tb.do("setting the window", chromedp.EmulateViewport(1000, 900))
 	tb.openAndLogIn(h)
 	tb.signIn("allow")
 	tb.do("waiting for the walkthrough", chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
-	return tb, h
-}
-
-func TestBrowserAttackCodeReplay(t *testing.T) {
-	t.Parallel()
-	tb, h := loggedInTab(t)
-	tb.do("opening the attack lab",
-		chromedp.Navigate(h.client.URL+"/attacks"),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/attacks/code-replay"]`)),
-	)
-	tb.screenshot("attack-lab", "")
-	tb.do("running code-replay",
-		chromedp.Click(chromedp.CSS(`form[action="/attacks/code-replay"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#result`)),
-	)
-	mustContain(t, "code-replay page", tb.text(), "Attack: Authorization code replay", "400 invalid_grant",
-		"checked by the provider", "the access token issued for that code is revoked: the resource server answers 401",
-		"The provider's checks")
-	tb.screenshot("attack-code-replay", "")
-	tb.noConsoleErrors()
+	return tb
 }
 
 func TestBrowserTokenInspector(t *testing.T) {

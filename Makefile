@@ -1,9 +1,9 @@
 # OAuth 2.0 reference implementation: provider (:8080) and client (:3000).
 SHELL := /bin/bash
 GO    ?= go
-PKGS  := ./provider/... ./client/... ./deploytest/...
+PKGS  := ./provider/... ./client/... ./deploytest/... ./loadtest/...
 
-.PHONY: run build test bench lint fmt fuzz e2e keys-rotate clean
+.PHONY: run build test bench loadtest lint fmt fuzz e2e keys-rotate clean
 
 ## run: start the provider, wait for its /readyz, start the client; Ctrl-C stops both (scripts/run.sh)
 run: build
@@ -29,15 +29,25 @@ e2e:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./provider/...
 
+## loadtest: the real provider pinned to one core under load over HTTP: server CPU
+## per request of each path beside its reference measured in the same run
+## (README, "Performance"). Knobs: LOADTEST_DURATION per path; a postgres://
+## DATABASE_URL or TEST_DATABASE_URL adds a PostgreSQL pass; LOADTEST_FLAGS
+## (e.g. -svg docs/loadtest.svg; go run ./loadtest -h lists them)
+LOADTEST_DURATION ?= 5s
+LOADTEST_FLAGS    ?=
+loadtest:
+	$(GO) run ./loadtest -duration $(LOADTEST_DURATION) $(LOADTEST_FLAGS)
+
 ## lint: gofmt, go vet and staticcheck must be clean; govulncheck too when
 ## its vulnerability database can be reached (else it says it skipped)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 lint:
-	@test -z "$$(gofmt -l provider client deploytest)" || (gofmt -l provider client deploytest; exit 1)
+	@test -z "$$(gofmt -l provider client deploytest loadtest)" || (gofmt -l provider client deploytest loadtest; exit 1)
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
-	@GO="$(GO)" bash .ci/govulncheck $(GOVULNCHECK) provider client deploytest
+	@GO="$(GO)" bash .ci/govulncheck $(GOVULNCHECK) provider client deploytest loadtest
 
 ## fuzz: run every fuzz target for FUZZTIME each (their seed corpora run in make test)
 FUZZTIME ?= 10s
@@ -50,7 +60,7 @@ fuzz:
 	done
 
 fmt:
-	gofmt -w provider client deploytest
+	gofmt -w provider client deploytest loadtest
 
 ## keys-rotate: add a new signing key (running providers pick it up within a minute)
 keys-rotate:

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// request makes one request of a path (or one whole login flow); worker
+// is the index of the client goroutine making it, for per-client state.
+type request func(ctx context.Context, worker int) error
+
+// window bounds one measurement in time and count.
+type window struct {
+	Duration time.Duration // clients send requests at least this long…
+	MinCPU   time.Duration // …and until the server spent this much CPU (at most 4× Duration)
+	Max      int           // and never more than this many requests
+	Workers  int           // client goroutines, each on a keep-alive connection
+}
+
+// warmUp is the short unmeasured run before a window: connections open,
+// caches fill, the server's heap grows to its working size.
+func (w window) warmUp() window {
+	return window{Duration: min(w.Duration/5, time.Second), Max: max(w.Max/10, 1), Workers: w.Workers}
+}
+
+// measure warms the path up, then runs its window and reports the
+// requests completed and the CPU process pid spent meanwhile.
+func measure(ctx context.Context, pid int, w window, do request) (measurement, error) {
+	if _, err := drive(ctx, pid, w.warmUp(), do); err != nil {
+		return measurement{}, err
+	}
+	before, err := readProc(pid)
+	if err != nil {
+		return measurement{}, err
+	}
+	latencies, err := drive(ctx, pid, w, do)
+	if err != nil {
+		return measurement{}, err
+	}
+	after, err := readProc(pid)
+	if err != nil {
+		return measurement{}, err
+	}
+	return summarize(latencies, before, after), nil
+}
+
+// drive runs w.Workers clients that call do until w says stop, and returns
+// every completed request's latency. The first failure stops them all.
+func drive(ctx context.Context, pid int, w window, do request) ([]time.Duration, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := make(chan struct{})
+	go func() {
+		defer close(stop)
+		stopAfter(ctx, pid, w)
+	}()
+	var (
+		started  atomic.Int64
+		wg       sync.WaitGroup
+		failOnce sync.Once
+		failure  error
+	)
+	perWorker := make([][]time.Duration, w.Workers)
+	for i := range w.Workers {
+		wg.Go(func() {
+			for !stopped(stop) && started.Add(1) <= int64(w.Max) {
+				t0 := time.Now()
+				if err := do(ctx, i); err != nil {
+					failOnce.Do(func() { failure = err; cancel() })
+					return
+				}
+				perWorker[i] = append(perWorker[i], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	if failure != nil {
+		return nil, failure
+	}
+	var all []time.Duration
+	for _, l := range perWorker {
+		all = append(all, l...)
+	}
+	return all, nil
+}
+
+// stopAfter returns once w.Duration has passed and process pid has spent
+// w.MinCPU since the call (or 4× w.Duration has passed), or ctx ends.
+func stopAfter(ctx context.Context, pid int, w window) {
+	start, _ := readProc(pid)
+	timer := time.NewTimer(w.Duration)
+	defer timer.Stop()
+	hardStop := time.Now().Add(4 * w.Duration)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		now, err := readProc(pid)
+		if err != nil || now.CPU-start.CPU >= w.MinCPU || time.Now().After(hardStop) {
+			return
+		}
+		timer.Reset(20 * time.Millisecond)
+	}
+}
+
+// stopped reports whether stop is closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// errStatus describes an answer a path did not expect.
+func errStatus(what string, got, want int) error {
+	return fmt.Errorf("loadtest: %s answered %d, want %d", what, got, want)
+}

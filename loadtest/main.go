@@ -1,0 +1,165 @@
+// Command loadtest measures the provider's server CPU per request over real
+// HTTP (README, "Performance"): it builds the real provider, starts it on a
+// loopback port pinned to one CPU, sends each path's requests from a few
+// keep-alive clients, and divides the process's utime+stime over the
+// window (from /proc/PID/stat) by the requests completed. Each figure is
+// printed beside a reference measured in the same run: a bare Gin handler
+// (cmd/baregin) on the same CPU under the same load, the bare signature of
+// each access-token algorithm, one Argon2id password verification.
+//
+//	go run ./loadtest                              # SQLite, 5 s per path
+//	go run ./loadtest -database-url postgres://…   # and PostgreSQL (DATABASE_URL or TEST_DATABASE_URL by default)
+//	go run ./loadtest -svg docs/loadtest.svg       # and draw the chart
+//
+// Linux only (/proc, sched_setaffinity).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the knobs of a run.
+type options struct {
+	Window            window // per path
+	LoginWorkers      int
+	MemoryWarmUp      int // cycles before the first memory sample; ten times as many follow
+	DatabaseURL       string
+	SVG               string // where to write the chart ("" = nowhere)
+	PasswordMemoryKiB int    // the provider's Argon2id parameters, used by the reference too
+	PasswordTime      int
+
+	keyEncryptionKey, sessionSecret string // fresh per run
+}
+
+func main() {
+	o := parseFlags(flag.CommandLine, os.Args[1:], os.Getenv)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := run(ctx, o, os.Stderr)
+	if err == nil {
+		err = writeTable(os.Stdout, rep)
+	}
+	if err == nil && o.SVG != "" {
+		err = writeSVGFile(o.SVG, rep)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags reads the command line; the PostgreSQL pass defaults to
+// DATABASE_URL, else TEST_DATABASE_URL, when either is a postgres:// URL.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) options {
+	var o options
+	fs.DurationVar(&o.Window.Duration, "duration", 5*time.Second, "how long each path is measured (after a short warm-up)")
+	fs.DurationVar(&o.Window.MinCPU, "min-cpu", 200*time.Millisecond, "measure each path at least until the server spent this much CPU")
+	fs.IntVar(&o.Window.Max, "max", 200_000, "at most this many requests per path")
+	fs.IntVar(&o.Window.Workers, "workers", 4, "concurrent keep-alive clients")
+	fs.IntVar(&o.LoginWorkers, "login-workers", 2, "concurrent browsers signing in")
+	fs.IntVar(&o.MemoryWarmUp, "memory-warmup", 5000, "cycles (new token, resource, introspection) before the first RSS sample; 10× more follow")
+	fs.StringVar(&o.DatabaseURL, "database-url", postgresURL(getenv), "a postgres:// server for the PostgreSQL pass (a schema of its own, dropped after)")
+	fs.StringVar(&o.SVG, "svg", "", "write the chart to this file (e.g. docs/loadtest.svg)")
+	fs.IntVar(&o.PasswordMemoryKiB, "password-memory", 19*1024, "Argon2id memory in KiB (PASSWORD_HASH_MEMORY_KIB)")
+	fs.IntVar(&o.PasswordTime, "password-time", 2, "Argon2id passes (PASSWORD_HASH_TIME)")
+	_ = fs.Parse(args) // flag.ExitOnError: a bad flag exits with the usage
+	return o
+}
+
+// postgresURL is DATABASE_URL or TEST_DATABASE_URL, the first that names
+// PostgreSQL, or "".
+func postgresURL(getenv func(string) string) string {
+	for _, name := range []string{"DATABASE_URL", "TEST_DATABASE_URL"} {
+		if v := getenv(name); strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://") {
+			return v
+		}
+	}
+	return ""
+}
+
+// run builds the programs, measures the references and every path on
+// SQLite (and PostgreSQL when o names one), and returns the report.
+// Progress goes to progress.
+func run(ctx context.Context, o options, progress io.Writer) (report, error) {
+	root, err := repositoryRoot()
+	if err != nil {
+		return report{}, err
+	}
+	dir, err := os.MkdirTemp("", "loadtest-")
+	if err != nil {
+		return report{}, err
+	}
+	defer os.RemoveAll(dir)
+	o.keyEncryptionKey, o.sessionSecret = randomKey(), randomKey()
+	t := &tool{opts: o, dir: dir, progress: progress}
+	if t.cpu, err = serverCPU(); err != nil {
+		return report{}, err
+	}
+	fmt.Fprintln(progress, "building the provider and the bare Gin reference…")
+	if t.bins, err = build(ctx, root, dir); err != nil {
+		return report{}, err
+	}
+	if err := pinLoadTool(t.cpu); err != nil {
+		return report{}, err
+	}
+	rep := report{Machine: machine(t.cpu)}
+	if err := t.measureReferences(); err != nil {
+		return report{}, err
+	}
+	rep.Results = t.referenceResults()
+	stores, cleanup, err := t.stores(ctx)
+	if err != nil {
+		return report{}, err
+	}
+	defer cleanup()
+	for _, st := range stores {
+		results, mem, err := t.pass(ctx, st)
+		if err != nil {
+			return report{}, err
+		}
+		rep.Results = append(rep.Results, results...)
+		rep.Memory = append(rep.Memory, mem)
+	}
+	return rep, nil
+}
+
+// stores are the stores of the run: SQLite always, PostgreSQL when a
+// server is named; cleanup drops the PostgreSQL schema.
+func (t *tool) stores(ctx context.Context) ([]store, func(), error) {
+	sqlite, err := sqliteStore(t.dir)
+	if err != nil || t.opts.DatabaseURL == "" {
+		return []store{sqlite}, func() {}, err
+	}
+	pg, drop, err := newSchema(ctx, t.opts.DatabaseURL, "loadtest_"+rand.Text()[:12])
+	if err != nil {
+		return nil, nil, err
+	}
+	return []store{sqlite, pg}, drop, nil
+}
+
+// machine describes where the figures were measured.
+func machine(cpu int) string {
+	model := "unknown CPU"
+	if info, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(info)) {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimLeft(name, "\t :"))
+				break
+			}
+		}
+	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	fields := strings.Fields(string(load))
+	return fmt.Sprintf("Measured on %s (%d CPUs; servers pinned to CPU %d), %s, load average %s at the start.",
+		model, runtime.NumCPU(), cpu, runtime.Version(), strings.Join(fields[:min(3, len(fields))], " "))
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The paths and references, as the table and the chart name them.
+const (
+	pathBareGin       = "bare Gin handler"
+	pathBearer        = "bearer check (/protected/resource)"
+	pathIntrospection = "introspection"
+	pathUserinfo      = "userinfo"
+	pathLogin         = "login (code + PKCE + openid)"
+	refArgon2id       = "Argon2id verify"
+)
+
+// ccPath is the client credentials path of one signing algorithm.
+func ccPath(alg string) string { return "client_credentials, " + alg }
+
+// signRef is the reference of one algorithm's bare signature.
+func signRef(alg string) string { return alg + " sign" }
+
+// result is one row of the table: a path on a store, or a reference.
+type result struct {
+	Path  string // what was measured
+	Store string // "SQLite", "PostgreSQL", or "" for a reference measured in the load tool itself
+	measurement
+	Reference string  // what it is compared with ("" for none)
+	RefRate   float64 // the reference's figure per CPU-second, in the same pass
+	Goal      goal
+}
+
+// Ratio is the row's figure divided by its reference's (0 without one).
+func (r result) Ratio() float64 {
+	if r.RefRate <= 0 {
+		return 0
+	}
+	return r.PerCPUSecond() / r.RefRate
+}
+
+// goal is an issue target for a row, met when each bound it sets holds.
+type goal struct {
+	Text     string  // as the table shows it
+	MinRatio float64 // the ratio to the reference must be at least this
+	MinRate  float64 // the figure per CPU-second must be at least this
+	Above    string  // the figure must exceed this path's on the same store
+}
+
+// goalFor is the target of a path on a store (README, "Performance").
+func goalFor(path, storeName string) goal {
+	switch {
+	case path == ccPath("RS256"):
+		return goal{Text: "≥ 0.95× sign", MinRatio: 0.95}
+	case path == ccPath("ES256"):
+		return goal{Text: "≥ 10,000/CPU-s", MinRate: 10000}
+	case path == ccPath("EdDSA"):
+		return goal{Text: "≥ 10,000/CPU-s, > ES256", MinRate: 10000, Above: ccPath("ES256")}
+	case path == pathBearer && storeName == "PostgreSQL":
+		return goal{Text: "≥ 0.40× bare Gin", MinRatio: 0.40}
+	case (path == pathBearer || path == pathIntrospection) && storeName == "SQLite":
+		return goal{Text: "≥ 0.60× bare Gin", MinRatio: 0.60}
+	case path == pathLogin:
+		return goal{Text: "≥ 30/CPU-s", MinRate: 30}
+	}
+	return goal{}
+}
+
+// verdict is "PASS" or "MISS" for a row with a goal, "" without; all are
+// the rows of the same report, for goals relative to another path.
+func verdict(r result, all []result) string {
+	g := r.Goal
+	if g.Text == "" {
+		return ""
+	}
+	ok := r.Ratio() >= g.MinRatio && r.PerCPUSecond() >= g.MinRate
+	if g.Above != "" {
+		for _, other := range all {
+			if other.Path == g.Above && other.Store == r.Store {
+				ok = ok && r.PerCPUSecond() > other.PerCPUSecond()
+			}
+		}
+	}
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+// flatness is the memory check of one store: RSS and the store's rows
+// after a warm-up, and again after ten times as many requests.
+type flatness struct {
+	Store               string
+	WarmUp, More        int // cycles of the warm-up, and after it
+	RSSWarm, RSSAfter   int64
+	RowsWarm, RowsAfter int64
+}
+
+// RSSChange is the relative change of RSS from the warm-up to the end.
+func (f flatness) RSSChange() float64 {
+	if f.RSSWarm == 0 {
+		return math.Inf(1)
+	}
+	return float64(f.RSSAfter-f.RSSWarm) / float64(f.RSSWarm)
+}
+
+// maxRSSChange is the issue's bound on RSS across 10× a warm-up's requests.
+const maxRSSChange = 0.10
+
+// report is what one run of the load tool measured.
+type report struct {
+	Machine string
+	Results []result
+	Memory  []flatness
+}
+
+// writeTable writes the report as a Markdown table, then the memory checks.
+func writeTable(w io.Writer, rep report) error {
+	var b strings.Builder
+	b.WriteString("| path | store | requests | per CPU-second | reference | ratio | p50 | p99 | RSS | target | |\n")
+	b.WriteString("|---|---|--:|--:|---|--:|--:|--:|--:|---|---|\n")
+	for _, r := range rep.Results {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			r.Path, orDash(r.Store), formatCount(r.Requests), formatRate(r.PerCPUSecond()), reference(r),
+			formatRatio(r.Ratio()), formatLatency(r.P50), formatLatency(r.P99), formatBytes(r.RSS),
+			orDash(r.Goal.Text), verdict(r, rep.Results))
+	}
+	for _, f := range rep.Memory {
+		fmt.Fprintf(&b, "\nMemory, %s: RSS %s after %s warm-up cycles, %s after %s more: %+.1f %% (target within ±%.0f %%) %s; "+
+			"store rows %s → %s %s\n",
+			f.Store, formatBytes(f.RSSWarm), formatCount(f.WarmUp), formatBytes(f.RSSAfter), formatCount(f.More),
+			100*f.RSSChange(), 100*maxRSSChange, passOrMiss(math.Abs(f.RSSChange()) <= maxRSSChange),
+			formatCount(int(f.RowsWarm)), formatCount(int(f.RowsAfter)), passOrMiss(f.RowsAfter <= f.RowsWarm))
+	}
+	if rep.Machine != "" {
+		fmt.Fprintf(&b, "\n%s\n", rep.Machine)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// reference is the reference column: its name and figure.
+func reference(r result) string {
+	if r.Reference == "" {
+		return "—"
+	}
+	return r.Reference + " " + formatRate(r.RefRate)
+}
+
+// passOrMiss is a check's verdict.
+func passOrMiss(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+// orDash is s, or a dash for an empty cell.
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// formatRate writes a figure per CPU-second: whole numbers with thousands
+// separators, one decimal below 100.
+func formatRate(v float64) string {
+	if v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return "—"
+	}
+	if v < 100 {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return formatCount(int(math.Round(v)))
+}
+
+// formatCount writes n with thousands separators.
+func formatCount(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + formatCount(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// formatRatio writes a ratio to the reference as "0.62×".
+func formatRatio(v float64) string {
+	if v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return "—"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64) + "×"
+}
+
+// formatLatency writes a latency in µs or ms, three significant digits.
+func formatLatency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < time.Millisecond:
+		return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', 0, 64) + " µs"
+	case d < 10*time.Millisecond:
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+	default:
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 0, 64) + " ms"
+	}
+}
+
+// formatBytes writes a size in MB (10^6 bytes), one decimal.
+func formatBytes(n int64) string {
+	if n <= 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " MB"
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// row is a measured path whose figure is rate per CPU-second.
+func row(path, storeName string, rate float64, ref string, refRate float64) result {
+	return result{Path: path, Store: storeName, Reference: ref, RefRate: refRate, Goal: goalFor(path, storeName),
+		measurement: measurement{Requests: int(rate), CPU: time.Second, P50: 90 * time.Microsecond, P99: 2 * time.Millisecond, RSS: 31_400_000}}
+}
+
+func TestVerdicts(t *testing.T) {
+	all := []result{
+		row(ccPath("RS256"), "SQLite", 960, signRef("RS256"), 1000),
+		row(ccPath("ES256"), "SQLite", 12000, signRef("ES256"), 30000),
+		row(ccPath("EdDSA"), "SQLite", 11000, signRef("EdDSA"), 40000),
+		row(pathBearer, "SQLite", 20000, pathBareGin, 36000),
+		row(pathBearer, "PostgreSQL", 15000, pathBareGin, 36000),
+		row(pathIntrospection, "SQLite", 21000, pathBareGin, 36000),
+		row(pathLogin, "SQLite", 29, refArgon2id, 40),
+		row(pathUserinfo, "SQLite", 9000, pathBareGin, 36000),
+	}
+	for i, want := range []string{
+		"PASS", // 0.96 ≥ 0.95 of the sign bound
+		"PASS", // 12,000 ≥ 10,000
+		"MISS", // ≥ 10,000 but not above ES256
+		"MISS", // 0.56 < 0.60
+		"PASS", // 0.42 ≥ 0.40 on PostgreSQL
+		"MISS", // 21,000/36,000 = 0.58 < 0.60
+		"MISS", // 29 < 30
+		"",     // no target
+	} {
+		if got := verdict(all[i], all); got != want {
+			t.Errorf("%s on %s: got %q, want %q", all[i].Path, all[i].Store, got, want)
+		}
+	}
+}
+
+func TestWriteTable(t *testing.T) {
+	rep := report{
+		Machine: "Measured on a test.",
+		Results: []result{row(ccPath("ES256"), "SQLite", 12345, signRef("ES256"), 30000)},
+		Memory:  []flatness{{Store: "SQLite", WarmUp: 100, More: 1000, RSSWarm: 30e6, RSSAfter: 31e6, RowsWarm: 20, RowsAfter: 21}},
+	}
+	var b strings.Builder
+	if err := writeTable(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| client_credentials, ES256 | SQLite | 12,345 | 12,345 | ES256 sign 30,000 | 0.41× | 90 µs | 2.00 ms | 31.4 MB | ≥ 10,000/CPU-s | PASS |",
+		"RSS 30.0 MB after 100 warm-up cycles, 31.0 MB after 1,000 more: +3.3 % (target within ±10 %) PASS",
+		"store rows 20 → 21 MISS",
+		"Measured on a test.",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestFormats(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{formatCount(1234567), "1,234,567"},
+		{formatCount(999), "999"},
+		{formatCount(-1000), "-1,000"},
+		{formatRate(4.44), "4.4"},
+		{formatRate(15234.6), "15,235"},
+		{formatRate(0), "—"},
+		{formatRatio(0.6049), "0.60×"},
+		{formatLatency(1500 * time.Microsecond), "1.50 ms"},
+		{formatLatency(234 * time.Millisecond), "234 ms"},
+		{formatBytes(31_450_000), "31.4 MB"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// percentile returns the nearest-rank p-th percentile (0 < p ≤ 100) of
+// sorted latencies: the smallest value that at least p % of them do not
+// exceed. It returns 0 for no latencies.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+// measurement is one path's window: what the clients completed and what
+// the server process spent on it.
+type measurement struct {
+	Requests int           // requests (or login flows) completed in the window
+	CPU      time.Duration // the server's utime+stime over the window
+	P50, P99 time.Duration // latency seen by the clients
+	RSS      int64         // the server's resident set size at the window's end
+}
+
+// PerCPUSecond is requests per second of server CPU: the figure every
+// target is stated in. It is 0 when no CPU time was measured.
+func (m measurement) PerCPUSecond() float64 {
+	if m.CPU <= 0 {
+		return 0
+	}
+	return float64(m.Requests) / m.CPU.Seconds()
+}
+
+// summarize turns the latencies of a window (in any order; sorted in
+// place) and the server samples around it into a measurement.
+func summarize(latencies []time.Duration, before, after procSample) measurement {
+	slices.Sort(latencies)
+	return measurement{
+		Requests: len(latencies),
+		CPU:      after.CPU - before.CPU,
+		P50:      percentile(latencies, 50),
+		P99:      percentile(latencies, 99),
+		RSS:      after.RSS,
+	}
+}

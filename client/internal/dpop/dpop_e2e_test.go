@@ -2,8 +2,6 @@ package dpop_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauth-reference/client/internal/dpop"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -69,16 +68,9 @@ func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 // cnfJKT reads the cnf.jkt claim of a JWT access token.
 func cnfJKT(t *testing.T, jwt string) string {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
 	var claims struct {
 		Cnf struct{ JKT string } `json:"cnf"`
 	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		t.Fatal(err)
-	}
+	jwttest.Decode(t, jwt, jwttest.Claims, &claims)
 	return claims.Cnf.JKT
 }

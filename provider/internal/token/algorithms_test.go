@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/oauth-reference/provider/jwttest"
 )
 
 // loadKeysFor loads keys that sign access tokens with alg from a fresh store.
@@ -53,7 +54,7 @@ func TestSigningAlgorithms(t *testing.T) {
 			k, _ := loadKeysFor(t, alg)
 			raw := mustSignAccessToken(t, k, userClaims())
 			t.Run("access tokens use ACCESS_TOKEN_SIGNING_ALG and verify", func(t *testing.T) {
-				h := decodePart(t, raw, 0)
+				h := jwttest.Part(t, raw, jwttest.Header)
 				if h["alg"] != string(alg) || h["kid"] != currentKID(k, alg) {
 					t.Errorf("got header %v, want alg %s and kid %s", h, alg, currentKID(k, alg))
 				}
@@ -71,7 +72,7 @@ func TestSigningAlgorithms(t *testing.T) {
 			})
 			t.Run("ID tokens are RS256 unless the client asked for another", func(t *testing.T) {
 				def, err := k.SignIDToken(idClaims, "")
-				if err != nil || decodePart(t, def, 0)["alg"] != "RS256" {
+				if err != nil || jwttest.Part(t, def, jwttest.Header)["alg"] != "RS256" {
 					t.Fatalf("SignIDToken default: %v, header %v; want RS256", err, def)
 				}
 				asked, err := k.SignIDToken(idClaims, alg)

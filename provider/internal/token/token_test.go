@@ -27,6 +27,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/jwttest"
 )
 
 const (
@@ -171,25 +172,6 @@ func mustSignAccessToken(t testing.TB, k *Keys, c AccessTokenClaims) string {
 	return raw
 }
 
-// decodePart base64url-decodes part i (0 header, 1 claims) of a compact JWS
-// into a map, to look at what went on the wire.
-func decodePart(t *testing.T, raw string, i int) map[string]any {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("got %d JWS parts, want 3", len(parts))
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[i])
-	if err != nil {
-		t.Fatalf("decode part %d: %v", i, err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("unmarshal part %d: %v", i, err)
-	}
-	return m
-}
-
 // currentKID is the kid of the key that signs with alg ("" = RS256).
 func currentKID(k *Keys, alg ...Algorithm) string {
 	return k.current.Load().signers[append(alg, RS256)[0]].id
@@ -240,7 +222,7 @@ func TestAccessTokenWireFormat(t *testing.T) {
 
 	// RFC 9068 Section 2.1: typ at+jwt; RS256; kid of the signing key.
 	wantHeader := map[string]any{"alg": "RS256", "typ": "at+jwt", "kid": currentKID(k)}
-	if diff := cmp.Diff(wantHeader, decodePart(t, raw, 0)); diff != "" {
+	if diff := cmp.Diff(wantHeader, jwttest.Part(t, raw, jwttest.Header)); diff != "" {
 		t.Errorf("header mismatch (-want +got):\n%s", diff)
 	}
 	// RFC 9068 Section 2.2: aud is a single string here; times are NumericDates.
@@ -250,7 +232,7 @@ func TestAccessTokenWireFormat(t *testing.T) {
 		"iat": float64(t0.Unix()), "exp": float64(t0.Add(time.Hour).Unix()),
 		"auth_time": float64(t0.Add(-time.Minute).Unix()),
 	}
-	if diff := cmp.Diff(wantClaims, decodePart(t, raw, 1)); diff != "" {
+	if diff := cmp.Diff(wantClaims, jwttest.Part(t, raw, jwttest.Claims)); diff != "" {
 		t.Errorf("claims mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -491,7 +473,7 @@ func TestRotate(t *testing.T) {
 		c := userClaims()
 		c.IssuedAt, c.ExpiresAt = t1, t1.Add(time.Hour)
 		raw := mustSignAccessToken(t, k, c)
-		if got := decodePart(t, raw, 0)["kid"]; got != kid2 {
+		if got := jwttest.Part(t, raw, jwttest.Header)["kid"]; got != kid2 {
 			t.Errorf("got kid %v, want %v", got, kid2)
 		}
 		if _, err := k.VerifyAccessToken(raw, t1, testIssuer, testAudience); err != nil {
@@ -839,12 +821,12 @@ func TestSignIDToken(t *testing.T) {
 				t.Fatalf("SignIDToken: %v", err)
 			}
 			wantHeader := map[string]any{"alg": "RS256", "typ": "JWT", "kid": currentKID(k)}
-			if diff := cmp.Diff(wantHeader, decodePart(t, raw, 0)); diff != "" {
+			if diff := cmp.Diff(wantHeader, jwttest.Part(t, raw, jwttest.Header)); diff != "" {
 				t.Errorf("header mismatch (-want +got):\n%s", diff)
 			}
 			want := baseWire()
 			tc.want(want)
-			if diff := cmp.Diff(want, decodePart(t, raw, 1)); diff != "" {
+			if diff := cmp.Diff(want, jwttest.Part(t, raw, jwttest.Claims)); diff != "" {
 				t.Errorf("claims mismatch (-want +got):\n%s", diff)
 			}
 			tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})

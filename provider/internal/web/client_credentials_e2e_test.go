@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -37,7 +38,7 @@ func TestE2EClientCredentials(t *testing.T) {
 				if got := tok.Extra("scope"); got != "read" {
 					t.Errorf("scope: got %v, want the client's default %q", got, "read")
 				}
-				claims := jwtPart(t, tok.AccessToken, 1)
+				claims := jwttest.Part(t, tok.AccessToken, jwttest.Claims)
 				for claim, want := range map[string]string{"sub": "testclient", "client_id": "testclient", "scope": "read"} {
 					if claims[claim] != want {
 						t.Errorf("claim %s: got %v, want %q", claim, claims[claim], want)

@@ -15,6 +15,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/dpoptest"
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -105,7 +106,7 @@ func wantBound(t *testing.T, status int, tr tokenResponse, key *dpoptest.Key) {
 	if status != http.StatusOK || tr.TokenType != "DPoP" {
 		t.Fatalf("token response: got %d %+v, want 200 with token_type DPoP", status, tr)
 	}
-	cnf, _ := jwtPart(t, tr.AccessToken, 1)["cnf"].(map[string]any)
+	cnf, _ := jwttest.Part(t, tr.AccessToken, jwttest.Claims)["cnf"].(map[string]any)
 	if cnf["jkt"] != key.JKT() {
 		t.Errorf("access token cnf: got %v, want jkt %s", cnf, key.JKT())
 	}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -61,7 +62,7 @@ func TestE2EIntrospection(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := introspection{Active: true, Scope: "openid read", ClientID: "testclient", Subject: "user1",
-				ExpiresAt: int64(jwtPart(t, tok.AccessToken, 1)["exp"].(float64)), TokenType: "Bearer"}
+				ExpiresAt: int64(jwttest.Part(t, tok.AccessToken, jwttest.Claims)["exp"].(float64)), TokenType: "Bearer"}
 			if diff := cmp.Diff(want, got.introspection); diff != "" {
 				t.Errorf("introspection (-want +got):\n%s", diff)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -167,7 +168,7 @@ func TestE2ERefreshTokenScopeIsAtMostTheGrantedScope(t *testing.T) {
 			if got.Scope != tc.wantScope {
 				t.Errorf("scope: got %q, want %q", got.Scope, tc.wantScope)
 			}
-			if claim := jwtPart(t, got.AccessToken, 1)["scope"]; claim != tc.wantScope {
+			if claim := jwttest.Part(t, got.AccessToken, jwttest.Claims)["scope"]; claim != tc.wantScope {
 				t.Errorf("access token scope claim: got %v, want %q", claim, tc.wantScope)
 			}
 			if resp, _ := callResource(t, srv.URL+"/user/profile", got.AccessToken); resp.StatusCode != tc.profile {

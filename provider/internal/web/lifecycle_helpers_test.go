@@ -194,25 +194,6 @@ func wantDead(t *testing.T, srv *providertest.Server, name, accessToken string) 
 	}
 }
 
-// jwtPart decodes the header (0) or the claims (1) of a JWT without
-// verifying it, for tests that look at what was signed.
-func jwtPart(t *testing.T, raw string, part int) map[string]any {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %d parts", len(parts))
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[part])
-	if err != nil {
-		t.Fatalf("JWT part %d: %v", part, err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("JWT part %d: %v", part, err)
-	}
-	return m
-}
-
 // in returns the same browser (same cookie jar, so same login session)
 // reporting to t, for use inside a subtest.
 func (b *browser) in(t *testing.T) *browser { return &browser{t: t, client: b.client} }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/token"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -417,7 +418,7 @@ func TestE2EPrompt(t *testing.T) {
 				t.Fatalf("Exchange: %v", err)
 			}
 			idToken, _ := tok.Extra("id_token").(string)
-			if got := jwtPart(t, idToken, 1)["auth_time"]; got != float64(signedInAt.Unix()) {
+			if got := jwttest.Part(t, idToken, jwttest.Claims)["auth_time"]; got != float64(signedInAt.Unix()) {
 				t.Errorf("auth_time: got %v, want %d, the new sign-in", got, signedInAt.Unix())
 			}
 		})
@@ -434,7 +435,7 @@ func TestE2ESigningKeyRotation(t *testing.T) {
 	b := newBrowser(t)
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
 	before := b.tokens(srv, cfg)
-	oldKid, _ := jwtPart(t, before.AccessToken, 0)["kid"].(string)
+	oldKid, _ := jwttest.Part(t, before.AccessToken, jwttest.Header)["kid"].(string)
 
 	newKids, err := srv.Provider.Keys.Rotate(ctx, time.Now(), srv.Provider.Config.MaxTokenLifetime())
 	if err != nil {
@@ -455,7 +456,7 @@ func TestE2ESigningKeyRotation(t *testing.T) {
 	after := b.tokens(srv, cfg)
 	t.Run("new tokens carry the new kid", func(t *testing.T) {
 		for name, raw := range map[string]string{"access token": after.AccessToken, "ID token": after.Extra("id_token").(string)} {
-			if got := jwtPart(t, raw, 0)["kid"]; got != newKid {
+			if got := jwttest.Part(t, raw, jwttest.Header)["kid"]; got != newKid {
 				t.Errorf("%s kid: got %v, want the new %q", name, got, newKid)
 			}
 		}
@@ -463,7 +464,7 @@ func TestE2ESigningKeyRotation(t *testing.T) {
 		if err != nil {
 			t.Fatalf("refresh a token issued before the rotation: %v", err)
 		}
-		if got := jwtPart(t, refreshed.AccessToken, 0)["kid"]; got != newKid {
+		if got := jwttest.Part(t, refreshed.AccessToken, jwttest.Header)["kid"]; got != newKid {
 			t.Errorf("refreshed access token kid: got %v, want the new %q", got, newKid)
 		}
 	})

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -366,9 +366,8 @@ func TestE2ERegisteredClientPolicies(t *testing.T) {
 		t.Fatalf("exchange: %v", err)
 	}
 	idToken, _ := tok.Extra("id_token").(string)
-	header, _ := base64.RawURLEncoding.DecodeString(strings.Split(idToken, ".")[0])
-	if !strings.Contains(string(header), `"alg":"ES256"`) {
-		t.Errorf("ID token header: got %s, want alg ES256", header)
+	if alg := jwttest.Part(t, idToken, jwttest.Header)["alg"]; alg != "ES256" {
+		t.Errorf("ID token header: got alg %v, want ES256", alg)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -22,15 +23,8 @@ const mcpResource = "https://mcp.example/mcp"
 // audOf is the "aud" claim of a JWT access token, as JSON.
 func audOf(t *testing.T, jwt string) string {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %.20s", jwt)
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	var claims struct{ Aud json.RawMessage }
-	if err != nil || json.Unmarshal(payload, &claims) != nil {
-		t.Fatalf("JWT payload: %v", err)
-	}
+	jwttest.Decode(t, jwt, jwttest.Claims, &claims)
 	return string(claims.Aud)
 }
 

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -37,7 +38,7 @@ func TestE2ESigningAlgorithms(t *testing.T) {
 				t.Fatalf("client credentials: %v", err)
 			}
 			t.Run("the access token is signed with ACCESS_TOKEN_SIGNING_ALG", func(t *testing.T) {
-				if got := jwtPart(t, tok.AccessToken, 0)["alg"]; got != alg {
+				if got := jwttest.Part(t, tok.AccessToken, jwttest.Header)["alg"]; got != alg {
 					t.Errorf("alg: got %v, want %s", got, alg)
 				}
 				if resp, _ := callResource(t, srv.URL+"/protected/resource", tok.AccessToken); resp.StatusCode != http.StatusOK {
@@ -76,7 +77,7 @@ func TestE2ESigningAlgorithms(t *testing.T) {
 				b := newBrowser(t)
 				login := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid"))
 				raw, _ := login.Extra("id_token").(string)
-				if got := jwtPart(t, raw, 0)["alg"]; got != "RS256" {
+				if got := jwttest.Part(t, raw, jwttest.Header)["alg"]; got != "RS256" {
 					t.Errorf("ID token alg: got %v, want RS256", got)
 				}
 				provider, err := oidc.NewProvider(ctx, srv.Issuer)
@@ -152,7 +153,7 @@ func TestE2EIDTokenSignedResponseAlg(t *testing.T) {
 			}
 			login := newBrowser(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid"))
 			raw, _ := login.Extra("id_token").(string)
-			if got := jwtPart(t, raw, 0)["alg"]; got != alg {
+			if got := jwttest.Part(t, raw, jwttest.Header)["alg"]; got != alg {
 				t.Errorf("ID token alg: got %v, want %s", got, alg)
 			}
 			t.Run("go-oidc verifies the ID token and its at_hash", func(t *testing.T) {

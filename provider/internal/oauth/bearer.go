@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -22,10 +23,49 @@ func ParseBearerHeader(header string) (string, *Error) {
 	return token, err
 }
 
+// ParseBearer reads how a resource request presents its access token, and
+// records its checks on the request's trace: the Authorization header,
+// "Bearer" ([RFC 6750 Section 2.1]) or "DPoP" ([RFC 9449 Section 7.1]).
+// Without credentials the error says NoCredentials. A token in the query
+// string (rawQuery) is refused: [RFC 9700 Section 2.4]: "access tokens MUST
+// NOT be sent in query parameters" (the URI method of
+// [RFC 6750 Section 2.3] leaks tokens into logs and Referer headers).
+//
+// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
+func ParseBearer(ctx context.Context, header, rawQuery string) (ResourceRequest, *Error) {
+	tr := TraceFrom(ctx)
+	if err := tr.Require(ruleTokenNotInQuery, !tokenInQuery(rawQuery), ErrInvalidRequest,
+		"access tokens in the query string are not accepted; use the Authorization header"); err != nil {
+		return ResourceRequest{}, err
+	}
+	scheme, raw, err := ParseAuthorizationHeader(header)
+	if err != nil {
+		return ResourceRequest{}, err
+	}
+	if !tr.Check(ruleBearerPresent, raw != "") {
+		err := ruleBearerPresent.Refuse(ErrInvalidToken, "an access token is required")
+		err.NoCredentials = true
+		return ResourceRequest{}, err
+	}
+	return ResourceRequest{Scheme: scheme, Token: raw}, nil
+}
+
+// tokenInQuery reports whether a query string carries access_token. Most
+// resource requests have no query at all: then there is nothing to parse.
+func tokenInQuery(rawQuery string) bool {
+	if rawQuery == "" {
+		return false
+	}
+	query, _ := url.ParseQuery(rawQuery) // a malformed pair does not hide the others
+	return query.Has("access_token")
+}
+
 // AuthenticateBearer validates an access token presented to a resource
 // ([RFC 6750 Section 3.1], [RFC 9068 Section 4]): signature, typ, iss, aud,
-// exp — and revocation, which a self-contained JWT cannot tell: one store
-// lookup checks both the token's jti and the grant it descends from.
+// exp — and revocation (checkNotRevoked).
 //
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
@@ -39,24 +79,40 @@ func (p *Provider) AuthenticateBearer(ctx context.Context, raw string) (token.Ac
 	}
 	tr.Check(ruleAccessTokenValid, true)
 	tr.Client(claims.ClientID)
-	revoked, err := p.Store.AccessTokenRevoked(ctx, claims.GrantID, claims.JTI)
-	if err != nil {
-		return claims, serverError(err)
-	}
-	if err := tr.Require(ruleAccessTokenNotRevoked, !revoked, ErrInvalidToken, "the access token has been revoked"); err != nil {
+	if err := p.checkNotRevoked(ctx, tr, claims); err != nil {
 		return claims, err
 	}
 	tr.Succeeded("access granted")
 	return claims, nil
 }
 
-// The rules of the bearer check ([RFC 6750 Section 2.1], [RFC 9068 Section 4],
-// [RFC 6750 Section 3.1]).
+// checkNotRevoked applies ruleAccessTokenNotRevoked, the one check of an
+// access token that its signature cannot make: a self-contained JWT does
+// not know it was revoked ([RFC 7009 Section 2.1]: "the authorization server
+// SHOULD also invalidate all access tokens based on the same authorization
+// grant"), so the store says whether its jti or its grant was. Resources and
+// introspection both ask it; a revoked token is invalid_token.
 //
+// [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+func (p *Provider) checkNotRevoked(ctx context.Context, tr *Trace, claims token.AccessTokenClaims) *Error {
+	revoked, err := p.Store.AccessTokenRevoked(ctx, claims.GrantID, claims.JTI)
+	if err != nil {
+		return serverError(err)
+	}
+	return tr.Require(ruleAccessTokenNotRevoked, !revoked, ErrInvalidToken, "the access token has been revoked")
+}
+
+// The rules of the bearer check ([RFC 6750 Section 2.3], [RFC 6750 Section 3],
+// [RFC 6750 Section 2.1], [RFC 9068 Section 4], [RFC 6750 Section 3.1]).
+//
+// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
+// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 var (
+	ruleTokenNotInQuery       = Rule{"the access token is not in the query string (it would leak into logs)", "RFC 6750 Section 2.3"}
+	ruleBearerPresent         = Rule{"the request carries an access token (Authorization: Bearer, or DPoP with RFC 9449)", "RFC 6750 Section 3"}
 	ruleBearerForm            = Rule{`the Authorization header is "Bearer" and the token`, "RFC 6750 Section 2.1"}
 	ruleAccessTokenValid      = Rule{"the access token's signature, typ, iss, aud and exp are valid", "RFC 9068 Section 4"}
 	ruleAccessTokenNotRevoked = Rule{"neither the access token nor its grant is revoked", "RFC 6750 Section 3.1"}

@@ -71,6 +71,15 @@ type Error struct {
 	//
 	// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 	Scope string
+	// NoCredentials marks a resource request that carried no access token:
+	// "If the request lacks any authentication information (e.g., the
+	// client was unaware that authentication is necessary or attempted
+	// using an unsupported authentication method), the resource server
+	// SHOULD NOT include an error code or other error information" in its
+	// challenge ([RFC 6750 Section 3.1]).
+	//
+	// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+	NoCredentials bool
 	// rule is the rule the request broke, when the error says so (Rule.Refuse).
 	rule Rule
 	// DPoPNonce is a fresh server nonce to send in the DPoP-Nonce header

@@ -29,11 +29,8 @@ func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequ
 		return nil, err
 	}
 	hash := HashSecret(r.RefreshToken)
-	old, grant, err := p.validRefreshToken(ctx, tr, client, hash)
+	old, grant, err := p.validRefreshToken(ctx, tr, client, hash, r.dpopJKT)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkRefreshDPoPBinding(tr, old, r.dpopJKT); err != nil {
 		return nil, err
 	}
 	scope, err := narrowScope(tr, r.Scope, grant.Scope)
@@ -115,27 +112,23 @@ func checkRefreshDPoPBinding(tr *Trace, rt store.RefreshToken, jkt string) *Erro
 
 // validRefreshToken finds a refresh token and its grant and checks that the
 // token was "issued to the authenticated client" and is valid
-// ([RFC 6749 Section 6]): unused, unexpired, and its grant still in force.
+// ([RFC 6749 Section 6]): unused (or presented again within the reuse
+// grace), alive (liveRefreshToken), and, when bound to a DPoP key, presented
+// with a proof by that key (checkRefreshDPoPBinding), a graced presentation
+// too.
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
-func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client store.Client, hash string) (store.RefreshToken, store.Grant, *Error) {
-	const invalid = "the refresh token is invalid, expired or revoked"
-	rt, err := p.Store.GetRefreshToken(ctx, hash)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return rt, store.Grant{}, serverError(err)
+func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client store.Client, hash, jkt string) (store.RefreshToken, store.Grant, *Error) {
+	rt, found, err := p.findRefreshToken(ctx, hash)
+	if err != nil {
+		return rt, store.Grant{}, err
 	}
-	if err := tr.Require(ruleRefreshKnown, err == nil, ErrInvalidGrant, invalid); err != nil {
+	if err := tr.Require(ruleRefreshKnown, found, ErrInvalidGrant, errRefreshInvalid); err != nil {
 		return rt, store.Grant{}, err
 	}
 	if err := tr.Require(ruleRefreshOwnClient, rt.ClientID == client.ID, ErrInvalidGrant, "the refresh token was issued to another client"); err != nil {
 		return rt, store.Grant{}, err
 	}
-	// Every check above and below also holds a token presented within the
-	// reuse grace to the sender it was issued to. Proof of possession of a
-	// sender-constrained refresh token ([RFC 9449 Section 5]) belongs here
-	// too, before the grace, so a graced presentation needs the same key.
-	//
-	// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 	switch {
 	case rt.UsedAt.IsZero():
 		tr.Check(ruleRefreshUnused, true)
@@ -144,12 +137,38 @@ func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client stor
 	default: // the store decides the rest of the grace atomically
 		tr.Check(ruleRefreshReuseGrace, true)
 	}
-	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
-	active := err == nil && !grant.Revoked() && p.now().Before(rt.ExpiresAt)
-	if err := tr.Require(ruleRefreshGrantActive, active, ErrInvalidGrant, invalid); err != nil {
+	grant, err := p.liveRefreshToken(ctx, tr, rt)
+	if err != nil {
 		return rt, store.Grant{}, err
 	}
-	return rt, grant, nil
+	return rt, grant, checkRefreshDPoPBinding(tr, rt, jkt)
+}
+
+// errRefreshInvalid describes every refresh token that is not valid alike.
+const errRefreshInvalid = "the refresh token is invalid, expired or revoked"
+
+// findRefreshToken looks a refresh token up by its hash; found is false
+// when the store has no such token.
+func (p *Provider) findRefreshToken(ctx context.Context, hash string) (rt store.RefreshToken, found bool, err *Error) {
+	rt, serr := p.Store.GetRefreshToken(ctx, hash)
+	if serr != nil && !errors.Is(serr, store.ErrNotFound) {
+		return rt, false, serverError(serr)
+	}
+	return rt, serr == nil, nil
+}
+
+// liveRefreshToken applies ruleRefreshGrantActive, the rule that the
+// refresh grant and introspection share: the token has not expired and its
+// grant is still in force ([RFC 6749 Section 6]). It returns the grant.
+//
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+func (p *Provider) liveRefreshToken(ctx context.Context, tr *Trace, rt store.RefreshToken) (store.Grant, *Error) {
+	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return grant, serverError(err)
+	}
+	active := err == nil && !grant.Revoked() && p.now().Before(rt.ExpiresAt)
+	return grant, tr.Require(ruleRefreshGrantActive, active, ErrInvalidGrant, errRefreshInvalid)
 }
 
 // refreshReused revokes the grant of a refresh token presented a second

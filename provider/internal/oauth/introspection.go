@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/token"
@@ -77,17 +76,16 @@ var (
 	ruleIntrospectOwnToken     = Rule{"the token was issued to the introspecting client (else active:false)", "RFC 7662 Section 2.1"}
 )
 
+// introspectAccessToken answers for one of this provider's access tokens:
+// valid for any resource it serves, the caller's own, and not revoked
+// (checkNotRevoked, the resources' rule too).
 func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client store.Client, raw string) (*IntrospectionResponse, *Error) {
 	claims, valid := p.verifyIssuedAccessToken(raw)
 	if !tr.Check(ruleIntrospectValid, valid) || !tr.Check(ruleIntrospectOwnToken, claims.ClientID == client.ID) {
 		return &IntrospectionResponse{}, nil
 	}
-	revoked, err := p.Store.AccessTokenRevoked(ctx, claims.GrantID, claims.JTI)
-	if err != nil {
-		return nil, serverError(err)
-	}
-	if !tr.Check(ruleAccessTokenNotRevoked, !revoked) {
-		return &IntrospectionResponse{}, nil
+	if err := p.checkNotRevoked(ctx, tr, claims); err != nil {
+		return inactiveUnless(err)
 	}
 	return &IntrospectionResponse{
 		Active: true, Scope: claims.Scope, ClientID: claims.ClientID, TokenType: tokenType(claims.JKT),
@@ -96,24 +94,33 @@ func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client 
 	}, nil
 }
 
+// introspectRefreshToken answers for a refresh token: the caller's own,
+// unused and alive (liveRefreshToken, the refresh grant's rule too).
 func (p *Provider) introspectRefreshToken(ctx context.Context, tr *Trace, client store.Client, raw string) (*IntrospectionResponse, *Error) {
-	rt, err := p.Store.GetRefreshToken(ctx, HashSecret(raw))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, serverError(err)
+	rt, found, err := p.findRefreshToken(ctx, HashSecret(raw))
+	if err != nil {
+		return nil, err
 	}
-	valid := err == nil && rt.UsedAt.IsZero() && p.now().Before(rt.ExpiresAt)
+	valid := found && rt.UsedAt.IsZero() && p.now().Before(rt.ExpiresAt)
 	if !tr.Check(ruleIntrospectValid, valid) || !tr.Check(ruleIntrospectOwnToken, rt.ClientID == client.ID) {
 		return &IntrospectionResponse{}, nil
 	}
-	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, serverError(err)
-	}
-	if !tr.Check(ruleRefreshGrantActive, err == nil && !grant.Revoked()) {
-		return &IntrospectionResponse{}, nil
+	if _, err := p.liveRefreshToken(ctx, tr, rt); err != nil {
+		return inactiveUnless(err)
 	}
 	return &IntrospectionResponse{
 		Active: true, Scope: rt.Scope, ClientID: rt.ClientID, TokenType: HintRefreshToken,
 		ExpiresAt: rt.ExpiresAt.Unix(), IssuedAt: rt.CreatedAt.Unix(), Subject: rt.UserID, Issuer: p.Config.Issuer,
 	}, nil
+}
+
+// inactiveUnless turns a token that failed a rule into {"active":false}
+// ([RFC 7662 Section 2.2]); a server error stays one.
+//
+// [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+func inactiveUnless(err *Error) (*IntrospectionResponse, *Error) {
+	if err.Code == ErrServerError {
+		return nil, err
+	}
+	return &IntrospectionResponse{}, nil
 }

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 
@@ -106,11 +105,11 @@ func (p *Provider) revokeAccessToken(ctx context.Context, tr *Trace, client stor
 
 // revokeRefreshToken revokes the grant of a client's own refresh token.
 func (p *Provider) revokeRefreshToken(ctx context.Context, tr *Trace, client store.Client, raw string) *Error {
-	rt, err := p.Store.GetRefreshToken(ctx, HashSecret(raw))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return serverError(err)
+	rt, found, err := p.findRefreshToken(ctx, HashSecret(raw))
+	if err != nil {
+		return err
 	}
-	if !tr.Check(ruleRevokeValidToken, err == nil) || !tr.Check(ruleRevokeOwnToken, rt.ClientID == client.ID) {
+	if !tr.Check(ruleRevokeValidToken, found) || !tr.Check(ruleRevokeOwnToken, rt.ClientID == client.ID) {
 		return nil
 	}
 	if err := p.revokeGrant(ctx, rt.GrantID); err != nil {

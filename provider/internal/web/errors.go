@@ -76,7 +76,7 @@ func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 	metadata := `resource_metadata="` + s.p.ProtectedResourceMetadataURL() + `"`
-	if scheme, _, _ := oauth.ParseAuthorizationHeader(c.GetHeader("Authorization")); scheme == oauth.TokenTypeDPoP && err != nil {
+	if scheme, _, _ := oauth.ParseAuthorizationHeader(c.GetHeader("Authorization")); scheme == oauth.TokenTypeDPoP && !err.NoCredentials {
 		c.Header("WWW-Authenticate", dpopChallenge(err)+", "+metadata)
 		setDPoPNonce(c, err.DPoPNonce)
 		s.noteError(c, err)
@@ -88,7 +88,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 
 // writeBearerError answers a request whose Bearer token failed, with a
 // challenge of [RFC 6750 Section 3] followed by extra. A request with no
-// credentials at all (err == nil) gets no error code
+// credentials at all (err.NoCredentials) gets no error code
 // ([RFC 6750 Section 3.1]); an insufficient_scope error names the scope the
 // resource needs (err.Scope).
 //
@@ -101,10 +101,10 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string) {
 	challenge := `Bearer realm="` + s.p.Config.Issuer + `"`
-	if err == nil {
-		oauth.TraceFrom(c.Request.Context()).Refused(ruleBearerPresent.Refuse(oauth.ErrInvalidToken, ""))
+	if err.NoCredentials {
+		oauth.TraceFrom(c.Request.Context()).Refused(err)
 		c.Header("WWW-Authenticate", challenge+extra)
-		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{Error: oauth.ErrInvalidToken, Description: "an access token is required"})
+		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{Error: err.Code, Description: err.Description})
 		return
 	}
 	challenge += fmt.Sprintf(`, error="%s", error_description="%s"`, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))

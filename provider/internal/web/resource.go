@@ -64,52 +64,24 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 }
 
 // bearer authenticates a resource request by its Authorization header,
-// Bearer or DPoP ([RFC 9449 Section 7.1]). A
-// token in the query string is refused: [RFC 9700 Section 2.4]: "access
-// tokens MUST NOT be sent in query parameters" (the URI method of
-// [RFC 6750 Section 2.3] leaks tokens into logs and Referer headers).
-//
-// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
-// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
-// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+// Bearer or DPoP (oauth.ParseBearer), and writes the error when it fails.
 func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
-	tr := oauth.TraceFrom(c.Request.Context())
-	if !tr.Check(ruleTokenNotInQuery, !c.Request.URL.Query().Has("access_token")) {
-		s.writeResourceError(c, ruleTokenNotInQuery.Refuse(oauth.ErrInvalidRequest,
-			"access tokens in the query string are not accepted; use the Authorization header"))
-		return token.AccessTokenClaims{}, false
-	}
-	scheme, raw, err := oauth.ParseAuthorizationHeader(c.GetHeader("Authorization"))
-	if err == nil && raw == "" {
-		s.writeResourceError(c, nil)
-		return token.AccessTokenClaims{}, false
-	}
+	ctx := c.Request.Context()
+	req, err := oauth.ParseBearer(ctx, c.GetHeader("Authorization"), c.Request.URL.RawQuery)
 	if err != nil {
 		s.writeResourceError(c, err)
 		return token.AccessTokenClaims{}, false
 	}
-	tr.Check(ruleBearerPresent, true)
-	req := oauth.ResourceRequest{Scheme: scheme, Token: raw}
-	if scheme == oauth.TokenTypeDPoP {
+	if req.Scheme == oauth.TokenTypeDPoP {
 		req.DPoP = s.dpopRequest(c) // only then: the Bearer path allocates nothing more
 	}
-	claims, err := s.p.AuthenticateResource(c.Request.Context(), req)
+	claims, err := s.p.AuthenticateResource(ctx, req)
 	if err != nil {
 		s.writeResourceError(c, err)
 		return token.AccessTokenClaims{}, false
 	}
-	if scheme == oauth.TokenTypeDPoP {
+	if req.Scheme == oauth.TokenTypeDPoP {
 		setDPoPNonce(c, s.p.DPoPNonce())
 	}
 	return claims, true
 }
-
-// The rules of the resource request that bearer checks before the token
-// itself ([RFC 6750 Section 2.3], [RFC 6750 Section 3]).
-//
-// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
-// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
-var (
-	ruleTokenNotInQuery = oauth.Rule{Text: "the access token is not in the query string (it would leak into logs)", Ref: "RFC 6750 Section 2.3"}
-	ruleBearerPresent   = oauth.Rule{Text: "the request carries an access token (Authorization: Bearer, or DPoP with RFC 9449)", Ref: "RFC 6750 Section 3"}
-)

@@ -135,7 +135,7 @@ type Authorization struct {
 	CodeChallenge string
 	Nonce         string
 	DPoPJKT       string // the DPoP key the code is bound to ([RFC 9449 Section 10]); "" for none
-	Prompt        []string
+	Prompt        []Prompt
 	MaxAge        time.Duration // -1 when absent
 	// Request is the request as it arrived: for a pushed request only
 	// client_id and request_uri, which the login form carries on.
@@ -152,7 +152,7 @@ type Authorization struct {
 func (a *Authorization) OpenID() bool { return hasScope(a.Scope, ScopeOpenID) }
 
 // PromptIncludes reports whether the prompt parameter holds value.
-func (a *Authorization) PromptIncludes(value string) bool { return slices.Contains(a.Prompt, value) }
+func (a *Authorization) PromptIncludes(value Prompt) bool { return slices.Contains(a.Prompt, value) }
 
 // AuthorizationError is a failed authorization request. When RedirectURI is
 // empty the error must be shown to the user and never redirected: "the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -110,4 +111,29 @@ func possibleCredentials(username, password string) bool {
 func (p *Provider) dummyPasswordHash() string {
 	p.dummyHashOnce.Do(func() { p.dummyHash = p.hashPassword(NewSecret()) })
 	return p.dummyHash
+}
+
+// ruleFormFieldOnce: a field of the provider's own forms (sign-in,
+// consent, /device) that came more than once is refused. Which copy would
+// count is anyone's guess: as OAuth's "Request and response parameters
+// MUST NOT be included more than once" ([RFC 6749 Section 3.1]).
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+var ruleFormFieldOnce = Rule{"no form field is sent more than once", "RFC 6749 Section 3.1"}
+
+// userFormFields are the fields of the forms the user sends: the sign-in
+// and consent form of the authorization endpoint, and those of /device.
+var userFormFields = []string{"csrf_token", "decision", "username", "password", "user_code"}
+
+// CheckFormFieldsOnce refuses, under ruleFormFieldOnce, a form the user
+// sent with a field more than once.
+func CheckFormFieldsOnce(ctx context.Context, form url.Values) *Error {
+	tr := TraceFrom(ctx)
+	for _, name := range userFormFields {
+		if len(form[name]) > 1 {
+			return tr.Fail(ruleFormFieldOnce, ErrInvalidRequest, "the form's "+name+" field was sent twice")
+		}
+	}
+	tr.Check(ruleFormFieldOnce, true)
+	return nil
 }

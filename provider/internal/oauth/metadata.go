@@ -50,7 +50,7 @@ type Metadata struct {
 	SubjectTypesSupported                              []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported                   []string `json:"id_token_signing_alg_values_supported"`
 	ClaimsSupported                                    []string `json:"claims_supported"`
-	PromptValuesSupported                              []string `json:"prompt_values_supported"`
+	PromptValuesSupported                              []Prompt `json:"prompt_values_supported"`
 	RequestParameterSupported                          bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported                       bool     `json:"request_uri_parameter_supported"`
 	ClaimsParameterSupported                           bool     `json:"claims_parameter_supported"`
@@ -106,7 +106,7 @@ func (p *Provider) Metadata() Metadata {
 		AccessTokenSigningAlgValuesSupported:               algorithmNames(p.Keys.AccessTokenAlgorithm()),
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 			"name", "email", "email_verified"},
-		PromptValuesSupported: []string{"none", "login", "consent"},
+		PromptValuesSupported: promptsSupported,
 		// "Authorization servers supporting PAR SHOULD include the URL of
 		// their pushed authorization request endpoint in their
 		// authorization server metadata document" ([RFC 9126 Section 2]).

@@ -1,12 +1,33 @@
 package oauth
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
+
+// Prompt is a value of the OpenID Connect prompt parameter
+// ([OIDC Core Section 3.1.2.1]).
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+type Prompt string
+
+// The prompt values of [OIDC Core Section 3.1.2.1].
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+const (
+	PromptNone          Prompt = "none"           // answer without any page: the user is signed in and consented
+	PromptLogin         Prompt = "login"          // ask for the password even with a login session
+	PromptConsent       Prompt = "consent"        // ask for consent (the consent page always does)
+	PromptSelectAccount Prompt = "select_account" // accepted; one account per login session, so nothing to select
+)
+
+// promptsSupported are the prompt values the discovery document lists;
+// select_account is accepted but not advertised.
+var promptsSupported = []Prompt{PromptNone, PromptLogin, PromptConsent}
 
 // The rules of prompt and max_age ([OIDC Core Section 3.1.2.1]): "If this
 // parameter contains none with any other value, an error is returned."
@@ -18,20 +39,22 @@ var (
 )
 
 // parsePrompt reads the OpenID Connect prompt parameter under rulePromptValues.
-func parsePrompt(tr *Trace, s string) ([]string, *Error) {
+func parsePrompt(tr *Trace, s string) ([]Prompt, *Error) {
 	if s == "" {
 		return nil, nil
 	}
-	prompts, err := parseList(tr, rulePromptValues, "prompt", s, ErrInvalidRequest) // same syntax as scope: space-delimited
+	values, err := parseList(tr, rulePromptValues, "prompt", s, ErrInvalidRequest) // same syntax as scope: space-delimited
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range prompts {
-		if !slices.Contains([]string{"none", "login", "consent", "select_account"}, v) {
+	prompts := make([]Prompt, len(values))
+	for i, v := range values {
+		prompts[i] = Prompt(v)
+		if !slices.Contains([]Prompt{PromptNone, PromptLogin, PromptConsent, PromptSelectAccount}, prompts[i]) {
 			return nil, tr.Fail(rulePromptValues, ErrInvalidRequest, "unknown prompt value "+quoteShort(v))
 		}
 	}
-	if slices.Contains(prompts, "none") && len(prompts) > 1 {
+	if slices.Contains(prompts, PromptNone) && len(prompts) > 1 {
 		return nil, tr.Fail(rulePromptValues, ErrInvalidRequest, "prompt=none cannot be combined with other values")
 	}
 	tr.Check(rulePromptValues, true)
@@ -62,19 +85,59 @@ func parseMaxAge(tr *Trace, s string) (time.Duration, *Error) {
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (p *Provider) NeedsLogin(a *Authorization, authTime time.Time) bool {
-	if authTime.IsZero() || a.PromptIncludes("login") || a.MaxAge == 0 {
+	if authTime.IsZero() || a.PromptIncludes(PromptLogin) || a.MaxAge == 0 {
 		return true
 	}
 	return a.MaxAge > 0 && p.now().Sub(authTime) > a.MaxAge
 }
 
-// MayApproveSilently reports whether prompt=none may succeed: the client is
+// LoginSession is what the browser's login session at this provider holds
+// for an authorization request.
+type LoginSession struct {
+	UserID    string    // who is signed in; "" for no one
+	AuthTime  time.Time // when they last entered their password
+	Consented string    // the scopes they approved before for this request's client
+}
+
+// The rules of an authorization answered without a page ([OIDC Core Section 3.1.2.1],
+// [RFC 8252 Section 8.6]).
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+// [RFC 8252 Section 8.6]: https://www.rfc-editor.org/rfc/rfc8252#section-8.6
+var (
+	// RuleUserSignedIn is also checked when a login form is sent with a
+	// login session instead of a password.
+	RuleUserSignedIn  = Rule{"the user is signed in, recently enough for prompt and max_age", "OIDC Core Section 3.1.2.1"}
+	ruleSilentConsent = Rule{"prompt=none: the user approved these scopes before, and the client is confidential", "RFC 8252 Section 8.6"}
+)
+
+// AnswerPromptNone decides a request with prompt=none
+// ([OIDC Core Section 3.1.2.1]): "The Authorization Server MUST NOT display
+// any authentication or consent user interface pages. An error is returned
+// if an End-User is not already authenticated or the Client does not have
+// pre-configured consent for the requested Claims". It returns nil when the
+// request may be approved at once, else login_required or consent_required,
+// to be sent back to the client.
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+func (p *Provider) AnswerPromptNone(ctx context.Context, a *Authorization, s LoginSession) *AuthorizationError {
+	tr := TraceFrom(ctx)
+	if !tr.Check(RuleUserSignedIn, s.UserID != "" && !p.NeedsLogin(a, s.AuthTime)) {
+		return a.Deny(ErrLoginRequired, "the user is not signed in")
+	}
+	if !tr.Check(ruleSilentConsent, mayApproveSilently(a, s.Consented)) {
+		return a.Deny(ErrConsentRequired, "the user has not approved this request")
+	}
+	return nil
+}
+
+// mayApproveSilently reports whether prompt=none may succeed: the client is
 // confidential and the user consented to these scopes before. A public
 // client's request is never approved without the user's action
 // ([RFC 8252 Section 8.6]).
 //
 // [RFC 8252 Section 8.6]: https://www.rfc-editor.org/rfc/rfc8252#section-8.6
-func MayApproveSilently(a *Authorization, consentedScope string) bool {
+func mayApproveSilently(a *Authorization, consentedScope string) bool {
 	if a.Client.Type == store.Public {
 		return false
 	}

@@ -85,21 +85,16 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 // The rules of the user's part in the authorization ([RFC 6749 Section 4.1],
 // step B: "the authorization server authenticates the resource owner … and
 // establishes whether the resource owner grants or denies the client's
-// access request"; [RFC 6749 Section 10.10], [RFC 6749 Section 10.12],
-// [OIDC Core Section 3.1.2.1], [RFC 8252 Section 8.6]).
+// access request"; [RFC 6749 Section 10.10], [RFC 6749 Section 10.12]).
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 // [RFC 6749 Section 10.10]: https://www.rfc-editor.org/rfc/rfc6749#section-10.10
 // [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
-// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
-// [RFC 8252 Section 8.6]: https://www.rfc-editor.org/rfc/rfc8252#section-8.6
 var (
 	rulePasswordAttempts = oauth.Rule{Text: "wrong passwords from this network stay within the limit (no online guessing)", Ref: "RFC 6749 Section 10.10"}
 	ruleUserCredentials  = oauth.Rule{Text: "the user signed in with the right username and password", Ref: "RFC 6749 Section 4.1"}
 	ruleFormCSRF         = oauth.Rule{Text: "the form carries this login session's CSRF token", Ref: "RFC 6749 Section 10.12"}
-	ruleUserSignedIn     = oauth.Rule{Text: "the user is signed in, recently enough for prompt and max_age", Ref: "OIDC Core Section 3.1.2.1"}
 	ruleUserApproves     = oauth.Rule{Text: "the user approved the request", Ref: "RFC 6749 Section 4.1"}
-	ruleSilentConsent    = oauth.Rule{Text: "prompt=none: the user approved these scopes before, and the client is confidential", Ref: "RFC 8252 Section 8.6"}
 )
 
 // reshowForm shows again the form a decision came from (the consent page
@@ -116,7 +111,7 @@ type reshowForm func(status int, username, message string)
 // user signed in at one is signed in at the other.
 func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, needLogin bool, reshow reshowForm) bool {
 	tr := oauth.TraceFrom(c.Request.Context())
-	if !tr.Check(ruleFormFieldOnce, !sentTwice(form)) {
+	if oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil {
 		reshow(http.StatusBadRequest, "", formSentTwice)
 		return false
 	}
@@ -152,7 +147,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 		reshow(http.StatusForbidden, "", "Your session expired or the form was not ours. Please try again.")
 	case form.Get("decision") == "deny":
 		return true // declining needs no sign-in, only the form's CSRF token
-	case !tr.Check(ruleUserSignedIn, !needLogin && sess.UserID() != ""):
+	case !tr.Check(oauth.RuleUserSignedIn, !needLogin && sess.UserID() != ""):
 		reshow(http.StatusUnauthorized, "", "Please sign in.")
 	default:
 		return true
@@ -162,24 +157,6 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 
 // formSentTwice is what a form with a repeated field shows.
 const formSentTwice = "The form was sent with a field twice. Please try again."
-
-// ruleFormFieldOnce: a field of the provider's own forms (sign-in,
-// consent, /device) that came more than once is refused. Which copy would
-// count is anyone's guess: as OAuth's "Request and response parameters
-// MUST NOT be included more than once" ([RFC 6749 Section 3.1]).
-//
-// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
-var ruleFormFieldOnce = oauth.Rule{Text: "no form field is sent more than once", Ref: "RFC 6749 Section 3.1"}
-
-// sentTwice reports whether a form breaks ruleFormFieldOnce.
-func sentTwice(form url.Values) bool {
-	for _, name := range []string{"csrf_token", "decision", "username", "password", "user_code"} {
-		if len(form[name]) > 1 {
-			return true
-		}
-	}
-	return false
-}
 
 // approve issues the code and redirects back to the client (a 302 after a
 // POST; never 307, which would resend the password: [RFC 9700 Section 4.12]).
@@ -196,23 +173,14 @@ func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSessi
 	c.Redirect(http.StatusFound, location)
 }
 
-// promptNone answers prompt=none without any page
-// ([OIDC Core Section 3.1.2.1]): "The Authorization Server MUST NOT
-// display any authentication or consent user interface pages. An error is
-// returned if an End-User is not already authenticated or the Client does
-// not have pre-configured consent for the requested Claims".
-//
-// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+// promptNone answers prompt=none without any page: the code at once, or
+// the error that oauth.Provider.AnswerPromptNone decides.
 func (s *Server) promptNone(c *gin.Context, a *oauth.Authorization, sess loginSession) {
-	tr := oauth.TraceFrom(c.Request.Context())
-	switch {
-	case !tr.Check(ruleUserSignedIn, sess.UserID() != "" && !s.p.NeedsLogin(a, sess.AuthTime())):
-		s.authorizationError(c, a.Deny(oauth.ErrLoginRequired, "the user is not signed in"))
-	case !tr.Check(ruleSilentConsent, oauth.MayApproveSilently(a, sess.Consented(a.Client.ID))):
-		s.authorizationError(c, a.Deny(oauth.ErrConsentRequired, "the user has not approved this request"))
-	default:
-		s.approve(c, a, sess)
+	if err := s.p.AnswerPromptNone(c.Request.Context(), a, sess.For(a.Client.ID)); err != nil {
+		s.authorizationError(c, err)
+		return
 	}
+	s.approve(c, a, sess)
 }
 
 // showConsent renders the login + consent page.

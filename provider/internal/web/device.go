@@ -99,7 +99,7 @@ func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool
 	switch {
 	case err != nil:
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", err.Description+".")
-	case !oauth.TraceFrom(c.Request.Context()).Check(ruleFormFieldOnce, !sentTwice(form)):
+	case oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil:
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", formSentTwice)
 	case !oauth.TraceFrom(c.Request.Context()).Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):
 		s.showDeviceEntry(c, http.StatusForbidden, sess, form.Get("user_code"), "Your session expired or the form was not ours. Please try again.")

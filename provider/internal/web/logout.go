@@ -44,8 +44,8 @@ func (s *Server) handleLogout(c *gin.Context) {
 	sess := sessionOf(c)
 	tr := oauth.TraceFrom(c.Request.Context())
 	r, err := oauth.ParseLogoutRequest(params, sess.UserID())
-	if err == nil && !tr.Check(ruleFormFieldOnce, !sentTwice(params)) {
-		err = ruleFormFieldOnce.Refuse(oauth.ErrInvalidRequest, "a field of the confirmation form was sent twice")
+	if err == nil {
+		err = oauth.CheckFormFieldsOnce(c.Request.Context(), params)
 	}
 	if err != nil {
 		s.renderError(c, http.StatusBadRequest, err)

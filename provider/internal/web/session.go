@@ -74,10 +74,11 @@ func (l loginSession) LogOut() {
 	l.s.Options(sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
-// Consented is the scope the user approved for a client in this session.
-func (l loginSession) Consented(clientID string) string {
-	scope, _ := l.s.Get(consentPrefix + clientID).(string)
-	return scope
+// For is what this session holds for an authorization request of a client:
+// who is signed in, since when, and the scope they approved for it before.
+func (l loginSession) For(clientID string) oauth.LoginSession {
+	consented, _ := l.s.Get(consentPrefix + clientID).(string)
+	return oauth.LoginSession{UserID: l.UserID(), AuthTime: l.AuthTime(), Consented: consented}
 }
 
 // RememberConsent records an approval, so prompt=none can succeed later.

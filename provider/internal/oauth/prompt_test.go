@@ -1,0 +1,72 @@
+package oauth
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+func TestAnswerPromptNone(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	p := &Provider{Now: func() time.Time { return now }}
+	signedIn := LoginSession{UserID: "u1", AuthTime: now.Add(-time.Minute), Consented: "openid read"}
+	request := func(change func(a *Authorization)) *Authorization {
+		a := &Authorization{Client: demoClient(), RedirectURI: "https://app.example/cb", State: "s1",
+			Scope: "openid read", Prompt: []Prompt{PromptNone}, MaxAge: -1}
+		if change != nil {
+			change(a)
+		}
+		return a
+	}
+	tests := []struct {
+		name    string
+		a       *Authorization
+		session LoginSession
+		want    ErrorCode // "" for approved at once
+	}{
+		{"signed in and consented: approved without a page (OIDC Core Section 3.1.2.1)", request(nil), signedIn, ""},
+		{"consented to more than asked: approved", request(func(a *Authorization) { a.Scope = "read" }), signedIn, ""},
+		{"no one signed in: login_required (OIDC Core Section 3.1.2.1)", request(nil), LoginSession{}, ErrLoginRequired},
+		{"signed in longer ago than max_age: login_required (OIDC Core Section 3.1.2.1)",
+			request(func(a *Authorization) { a.MaxAge = 30 * time.Second }), signedIn, ErrLoginRequired},
+		{"a scope never approved: consent_required (OIDC Core Section 3.1.2.1)",
+			request(func(a *Authorization) { a.Scope = "openid read write" }), signedIn, ErrConsentRequired},
+		{"a public client: consent_required (RFC 8252 Section 8.6)",
+			request(func(a *Authorization) { a.Client.Type = store.Public }), signedIn, ErrConsentRequired},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := p.AnswerPromptNone(context.Background(), tc.a, tc.session)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("got %s (%s), want approval", err.Error.Code, err.Error.Description)
+			case tc.want == "":
+				return
+			case err == nil:
+				t.Fatalf("got approval, want %s", tc.want)
+			case err.Error.Code != tc.want:
+				t.Fatalf("got %s, want %s", err.Error.Code, tc.want)
+			case err.RedirectURI != tc.a.RedirectURI || err.State != tc.a.State:
+				t.Fatalf("got redirect %q state %q, want the error redirected to %q with state %q",
+					err.RedirectURI, err.State, tc.a.RedirectURI, tc.a.State)
+			}
+		})
+	}
+}
+
+func TestCheckFormFieldsOnce(t *testing.T) {
+	for _, field := range userFormFields {
+		form := url.Values{field: {"a", "b"}}
+		if err := CheckFormFieldsOnce(context.Background(), form); err == nil || err.Code != ErrInvalidRequest {
+			t.Errorf("%s sent twice: got %v, want invalid_request (RFC 6749 Section 3.1)", field, err)
+		}
+	}
+	once := url.Values{"csrf_token": {"t"}, "decision": {"allow"}, "username": {"demo"}, "password": {"p"},
+		"user_code": {"BCDF-GHJK"}, "resource": {"https://a.example", "https://b.example"}}
+	if err := CheckFormFieldsOnce(context.Background(), once); err != nil {
+		t.Errorf("each field once (resource, which may repeat, twice): got %v, want nil", err)
+	}
+}

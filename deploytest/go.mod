@@ -10,6 +10,11 @@ replace (
 require github.com/oauth-reference/provider v0.0.0-00010101000000-000000000000
 
 require (
+	github.com/creack/pty v1.1.24
+	golang.org/x/time v0.16.0 // indirect
+)
+
+require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect

@@ -44,12 +44,8 @@ func TestE2ERunScript(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			providerAddr, clientAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
-			p := processtest.StartGroup(t, "bash", map[string]string{
-				"BIN": bin, "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_TIME": "1",
-				"PROVIDER_ADDR": providerAddr, "ISSUER": "http://" + providerAddr,
-				"CLIENT_ADDR": clientAddr, "AUTH_SERVER": "http://" + providerAddr, "REDIRECT_URI": "http://" + clientAddr + "/callback",
-			}, script)
-			p.WaitLog(t, "open http://"+clientAddr+" — sign in as demo / demo", 60*time.Second)
+			p := processtest.StartGroup(t, "bash", runEnv(bin, providerAddr, clientAddr), script)
+			p.WaitLog(t, openLine(clientAddr), 60*time.Second)
 			var bystander *processtest.Process
 			if tt.group {
 				p.SignalGroup(t, tt.sig)
@@ -60,21 +56,43 @@ func TestE2ERunScript(t *testing.T) {
 			if code := p.Wait(t, 20*time.Second); code != 0 {
 				t.Errorf("run.sh exited %d, want 0", code)
 			}
-			log := p.Log()
-			for _, want := range []string{"[provider] ", "store closed; provider stopped", "[client] ", "listeners closed", "stopped."} {
-				if !strings.Contains(log, want) {
-					t.Errorf("the output lacks %q", want)
-				}
-			}
-			for _, addr := range []string{providerAddr, clientAddr} {
-				if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-					c.Close()
-					t.Errorf("%s still accepts connections after run.sh ended", addr)
-				}
-			}
+			checkStoppedCleanly(t, p.Log(), providerAddr, clientAddr)
 			if bystander != nil && !bystander.Running() {
 				t.Error("another process of the script's group was killed")
 			}
 		})
+	}
+}
+
+// runEnv is the environment of a run of scripts/run.sh on the given
+// loopback addresses, with the binaries in bin and cheap password hashes.
+func runEnv(bin, providerAddr, clientAddr string) map[string]string {
+	return map[string]string{
+		"BIN": bin, "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_TIME": "1",
+		"PROVIDER_ADDR": providerAddr, "ISSUER": "http://" + providerAddr,
+		"CLIENT_ADDR": clientAddr, "AUTH_SERVER": "http://" + providerAddr, "REDIRECT_URI": "http://" + clientAddr + "/callback",
+	}
+}
+
+// openLine is what scripts/run.sh prints once both programs are ready.
+func openLine(clientAddr string) string {
+	return "open http://" + clientAddr + " — sign in as demo / demo"
+}
+
+// checkStoppedCleanly checks the output of a run of scripts/run.sh that
+// was stopped: both programs logged their graceful shutdown, the script
+// said it stopped them, and neither address accepts connections any more.
+func checkStoppedCleanly(t *testing.T, log, providerAddr, clientAddr string) {
+	t.Helper()
+	for _, want := range []string{"[provider] ", "store closed; provider stopped", "[client] ", "listeners closed", "stopped."} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the output lacks %q", want)
+		}
+	}
+	for _, addr := range []string{providerAddr, clientAddr} {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections after run.sh ended", addr)
+		}
 	}
 }

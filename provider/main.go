@@ -16,9 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/joho/godotenv"
@@ -33,9 +31,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+	if err := run(service.ShutdownContext(), os.Args[1:], os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "provider stopped:", err)
 		os.Exit(1)
 	}

@@ -2,11 +2,46 @@
 # scripts/run.sh — what `make run` runs: the provider, then (once its /readyz
 # answers) the client, each log line prefixed with its name. Ctrl-C (or
 # SIGTERM) stops exactly these two processes — each drains its requests and
-# exits 0 — and then this script exits 0. Nothing else is signalled.
+# exits 0 — and then this script exits 0. Nothing else is signalled. The
+# README's "Operating it" says what make then reports.
 #
 # Settings: the same environment (and .env) the programs read. BIN (default
 # ./bin) is where `make build` put them.
 set -uo pipefail
+
+# in_terminal_foreground: whether standard input is a terminal and this
+# script is in its foreground process group, where a typed Ctrl-C lands.
+in_terminal_foreground() {
+	[ -t 0 ] || return 1
+	local ids
+	ids=$(ps -o pgid=,tpgid= -p $$ 2>/dev/null) || return 1
+	set -- $ids
+	[ "$#" -eq 2 ] && [ "$1" = "$2" ]
+}
+
+# Under `make run` in a terminal, Ctrl-C is sent to the whole foreground
+# process group, make included, and GNU make answers SIGINT by waiting for
+# its recipe and then killing itself with SIGINT: status 130, however
+# cleanly the recipe stopped. So in a terminal this script runs itself
+# again as a job of its own process group and hands that job the terminal
+# (what a shell's `fg` does): Ctrl-C then reaches only the job — this
+# script's second run and its two programs — and make sees it exit 0. Ctrl-Z
+# stops the job, then make too, so the shell's `fg` resumes both. Without a
+# terminal (a script, CI) there is no Ctrl-C to redirect: the script runs
+# in make's process group and a signal to that group reaches both.
+if [ -z "${RUN_SH_PARENT:-}" ] && in_terminal_foreground; then
+	set -m # job control: a job gets its own process group and, in the foreground, the terminal
+	RUN_SH_PARENT=$$ bash "$0" "$@" &
+	fg >/dev/null
+	status=$?
+	while [ -n "$(jobs -s)" ]; do # the job was stopped (Ctrl-Z)
+		kill -TSTP 0               # stop make's group too, this shell included
+		fg >/dev/null
+		status=$?
+	done
+	exit "$status"
+fi
+
 BIN=${BIN:-./bin}
 mkdir -p data
 
@@ -52,8 +87,14 @@ done
 origin=${REDIRECT_URI:-http://localhost:3000/callback}
 origin=${origin%/callback}
 echo "open $origin — sign in as ${OAUTH_USERNAME:-demo} / ${OAUTH_PASSWORD:-demo} (Ctrl-C stops both)"
-# Wait for Ctrl-C, or for either program to end on its own.
-while kill -0 "$provider_pid" 2>/dev/null && kill -0 "$client_pid" 2>/dev/null; do
+# running: whether both programs, and the first run of this script (if any:
+# it ends when make is told to stop with SIGTERM), are still there.
+running() {
+	kill -0 "$provider_pid" 2>/dev/null && kill -0 "$client_pid" 2>/dev/null &&
+		{ [ -z "${RUN_SH_PARENT:-}" ] || kill -0 "$RUN_SH_PARENT" 2>/dev/null; }
+}
+# Wait for Ctrl-C, or for either program (or the first run) to end.
+while running; do
 	sleep 0.5 & wait $!
 done
 stop

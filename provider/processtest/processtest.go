@@ -166,6 +166,18 @@ func (p *Process) Wait(t testing.TB, timeout time.Duration) int {
 	return 0
 }
 
+// ExitSignal returns the signal that ended the process, or 0 if it exited
+// (or still runs).
+func (p *Process) ExitSignal() syscall.Signal {
+	if p.Running() || p.cmd.ProcessState == nil {
+		return 0
+	}
+	if status, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && status.Signaled() {
+		return status.Signal()
+	}
+	return 0
+}
+
 // WaitReady polls url until it answers 200, or fails the test.
 func WaitReady(t testing.TB, p *Process, url string, timeout time.Duration) {
 	t.Helper()

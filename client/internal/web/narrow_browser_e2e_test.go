@@ -1,6 +1,8 @@
 package web
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -103,7 +105,11 @@ func (tb *tab) checkNarrow(page string) {
 		tb.t.Errorf("%s: Tab did not reach %d of its %d controls: %q", page, len(missed), n, names)
 	}
 	run(tb, "scrolling to the top", chromedp.Evaluate[bool](`document.activeElement.blur(); window.scrollTo(0, 0); true`))
-	tb.screenshot("narrow-"+page, "")
+	// In a directory of their own, to look at, not in the README.
+	if err := os.MkdirAll(filepath.Join(screenshotDir(tb.t), "narrow"), 0o755); err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.screenshot(filepath.Join("narrow", page), "")
 }
 
 // waitPath waits until the tab is at path on some origin, its page loaded.

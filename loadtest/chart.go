@@ -122,6 +122,8 @@ func legend(b *strings.Builder) {
 		text(b, x+18, 71, "start", "normal", 12, item.name)
 		x += 28 + 7*len(item.name)
 	}
+	fmt.Fprintf(b, `<line x1="%d" y1="58" x2="%d" y2="74" stroke="#c0392b" stroke-width="2"/>`+"\n", x+5, x+5)
+	text(b, x+12, 71, "start", "normal", 12, "target")
 }
 
 // drawGrid draws a vertical line and a label at each decade.
@@ -156,6 +158,11 @@ func drawRow(b *strings.Builder, s logScale, y int, r result) {
 		fmt.Fprintf(b, `<rect class="reference" x="%d" y="%d" width="%.1f" height="6" fill="#b8b8b8"/>`+"\n", barLeft, y+18, refEnd-barLeft)
 		text(b, int(refEnd)+4, y+25, "start", "normal", 10, r.Reference+" "+formatRate(r.RefRate))
 		label += " · " + formatRatio(r.Ratio())
+	}
+	if target := r.targetRate(); target > 0 {
+		x := s.x(target)
+		fmt.Fprintf(b, `<line class="target" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#c0392b" stroke-width="2"><title>%s</title></line>`+"\n",
+			x, y, x, y+24, html.EscapeString("target "+r.Goal.Text+": "+formatRate(target)+" per CPU-second"))
 	}
 	text(b, int(end)+5, y+14, "start", "bold", 12, label)
 }

@@ -66,7 +66,7 @@ func TestWriteSVG(t *testing.T) {
 		t.Fatal(err)
 	}
 	width := map[string]float64{}
-	var bars, references int
+	var bars, references, targets int
 	var texts []string
 	elements := parseSVG(t, b.String())
 	for i, e := range elements {
@@ -77,12 +77,14 @@ func TestWriteSVG(t *testing.T) {
 			width[label[:strings.Index(label, ":")]] = e.width
 		case e.class == "reference":
 			references++
+		case e.class == "target":
+			targets++
 		case e.name == "text":
 			texts = append(texts, e.text)
 		}
 	}
-	if bars != 4 || references != 3 {
-		t.Errorf("got %d bars and %d reference bars, want 4 and 3", bars, references)
+	if bars != 4 || references != 3 || targets != 3 {
+		t.Errorf("got %d bars, %d reference bars and %d targets, want 4, 3 and 3", bars, references, targets)
 	}
 	if !(width["bare Gin handler, SQLite"] > width["bearer check (/protected/resource), PostgreSQL"] &&
 		width["client_credentials, RS256, SQLite"] > width["login (code + PKCE + openid), SQLite"] &&

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,15 +35,20 @@ type options struct {
 	LoginWorkers      int
 	MemoryWarmUp      int // cycles before the first memory sample; ten times as many follow
 	DatabaseURL       string
-	SVG               string // where to write the chart ("" = nowhere)
-	PasswordMemoryKiB int    // the provider's Argon2id parameters, used by the reference too
+	SVG               string          // where to write the chart ("" = nowhere)
+	Paths             map[string]bool // the paths to measure (keys of pathKeys); nil = all
+	PasswordMemoryKiB int             // the provider's Argon2id parameters, used by the reference too
 	PasswordTime      int
 
 	keyEncryptionKey, sessionSecret string // fresh per run
 }
 
 func main() {
-	o := parseFlags(flag.CommandLine, os.Args[1:], os.Getenv)
+	o, err := parseFlags(flag.CommandLine, os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := run(ctx, o, os.Stderr)
@@ -60,8 +66,9 @@ func main() {
 
 // parseFlags reads the command line; the PostgreSQL pass defaults to
 // DATABASE_URL, else TEST_DATABASE_URL, when either is a postgres:// URL.
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) options {
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (options, error) {
 	var o options
+	var only string
 	fs.DurationVar(&o.Window.Duration, "duration", 5*time.Second, "how long each path is measured (after a short warm-up)")
 	fs.DurationVar(&o.Window.MinCPU, "min-cpu", 200*time.Millisecond, "measure each path at least until the server spent this much CPU")
 	fs.IntVar(&o.Window.Max, "max", 200_000, "at most this many requests per path")
@@ -72,8 +79,34 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) opt
 	fs.StringVar(&o.SVG, "svg", "", "write the chart to this file (e.g. docs/loadtest.svg)")
 	fs.IntVar(&o.PasswordMemoryKiB, "password-memory", 19*1024, "Argon2id memory in KiB (PASSWORD_HASH_MEMORY_KIB)")
 	fs.IntVar(&o.PasswordTime, "password-time", 2, "Argon2id passes (PASSWORD_HASH_TIME)")
-	_ = fs.Parse(args) // flag.ExitOnError: a bad flag exits with the usage
-	return o
+	fs.StringVar(&only, "paths", "", "measure only these paths, comma-separated: "+strings.Join(pathKeys(), ", "))
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	o.Paths, err = parsePaths(only)
+	return o, err
+}
+
+// parsePaths reads -paths: "" selects every path.
+func parsePaths(list string) (map[string]bool, error) {
+	if list == "" {
+		return nil, nil
+	}
+	selected := map[string]bool{}
+	for key := range strings.SplitSeq(list, ",") {
+		key = strings.TrimSpace(key)
+		if !slices.Contains(pathKeys(), key) {
+			return nil, fmt.Errorf("loadtest: unknown path %q in -paths; the paths are %s", key, strings.Join(pathKeys(), ", "))
+		}
+		selected[key] = true
+	}
+	return selected, nil
+}
+
+// selected reports whether -paths selects the path named key.
+func (o options) selected(key string) bool {
+	return o.Paths == nil || o.Paths[key]
 }
 
 // postgresURL is DATABASE_URL or TEST_DATABASE_URL, the first that names
@@ -128,7 +161,7 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 			return report{}, err
 		}
 		rep.Results = append(rep.Results, results...)
-		rep.Memory = append(rep.Memory, mem)
+		rep.Memory = append(rep.Memory, mem...)
 	}
 	return rep, nil
 }

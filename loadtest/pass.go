@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,10 +24,37 @@ type tool struct {
 
 // path is one kind of request measured against a running provider.
 type path struct {
-	Name      string
+	Key       string // its name for -paths
+	Name      string // its name in the table
+	Alg       string // the ACCESS_TOKEN_SIGNING_ALG of the provider it runs on
 	Reference string // a key of the references map
-	Do        request
-	Workers   int
+	Do        func(*oauthClient, context.Context, int) error
+	Login     bool // run by the login workers
+}
+
+// keyMemory selects the memory check in -paths.
+const keyMemory = "memory"
+
+// paths are every path, in the order they are measured (grouped by the
+// provider they need; RS256, the default, carries the paths that sign
+// nothing new).
+var paths = []path{
+	{"cc-rs256", ccPath("RS256"), "RS256", signRef("RS256"), (*oauthClient).clientCredentials, false},
+	{"bearer", pathBearer, "RS256", pathBareGin, (*oauthClient).resource, false},
+	{"introspection", pathIntrospection, "RS256", pathBareGin, (*oauthClient).introspect, false},
+	{"userinfo", pathUserinfo, "RS256", pathBareGin, (*oauthClient).userinfo, false},
+	{"login", pathLogin, "RS256", refArgon2id, (*oauthClient).loginFlow, true},
+	{"cc-es256", ccPath("ES256"), "ES256", signRef("ES256"), (*oauthClient).clientCredentials, false},
+	{"cc-eddsa", ccPath("EdDSA"), "EdDSA", signRef("EdDSA"), (*oauthClient).clientCredentials, false},
+}
+
+// pathKeys are the names -paths accepts.
+func pathKeys() []string {
+	keys := []string{}
+	for _, p := range paths {
+		keys = append(keys, p.Key)
+	}
+	return append(keys, keyMemory)
 }
 
 // measureReferences measures in the load tool itself, one operation at a
@@ -59,45 +85,86 @@ func (t *tool) referenceResults() []result {
 	return rows
 }
 
-// pass measures every path on one store, each beside its reference, and
-// then, on the provider of the cheapest signature (EdDSA, so ten
-// warm-ups stay quick), whether memory and the store stay flat. The
+// pass measures the selected paths on one store, each beside its
+// reference, and then, on the provider of the cheapest signature (EdDSA,
+// so ten warm-ups stay quick), whether memory and the store stay flat. The
 // providers of a pass share one address, hence one issuer, so the tokens
 // the first one issued at the start (and the demo user's sign-in) serve
-// the next ones too.
-func (t *tool) pass(ctx context.Context, st store) ([]result, flatness, error) {
-	bare, err := t.measureBareGin(ctx)
-	if err != nil {
-		return nil, flatness{}, err
+// the next ones too. The bare Gin floor is measured at the start and the
+// end of the pass, and the two windows added up, so a machine whose load
+// drifts meanwhile moves the floor as it moves the paths.
+func (t *tool) pass(ctx context.Context, st store) ([]result, []flatness, error) {
+	var bare measurement
+	if t.needsBareGin() {
+		if err := t.measureBareGin(ctx, &bare); err != nil {
+			return nil, nil, err
+		}
 	}
-	refs := maps.Clone(t.refs)
-	refs[pathBareGin] = bare.PerCPUSecond()
-	results := []result{{Path: pathBareGin, Store: st.Name, measurement: bare}}
 	addr, err := freeLoopbackAddr()
 	if err != nil {
-		return nil, flatness{}, err
+		return nil, nil, err
 	}
 	c := newOAuthClient("http://"+addr, t.opts.Window.Workers)
-	var mem flatness
-	for i, alg := range algorithms {
+	var results []result
+	var mem []flatness
+	for _, alg := range algorithms {
+		todo := t.selectedPaths(alg)
+		memory := alg == "EdDSA" && t.opts.selected(keyMemory)
+		if len(todo) == 0 && !memory {
+			continue
+		}
 		err := t.withProvider(ctx, st, alg, addr, c, func(p *server) error {
-			if i == 0 {
+			if c.tokens == nil {
 				if err := c.prepare(ctx, t.opts.Window.Workers); err != nil {
 					return err
 				}
 			}
-			rows, err := t.measureProvider(ctx, p, c, st, alg, refs)
+			rows, err := t.measurePaths(ctx, p, c, st, todo)
 			results = append(results, rows...)
-			if err == nil && alg == "EdDSA" {
-				mem, err = t.flatMemory(ctx, p, c, st)
+			if err == nil && memory {
+				var f flatness
+				f, err = t.flatMemory(ctx, p, c, st)
+				mem = append(mem, f)
 			}
 			return err
 		})
 		if err != nil {
-			return nil, flatness{}, err
+			return nil, nil, err
 		}
 	}
+	if t.needsBareGin() {
+		if err := t.measureBareGin(ctx, &bare); err != nil {
+			return nil, nil, err
+		}
+		for i := range results {
+			if results[i].Reference == pathBareGin {
+				results[i].RefRate = bare.PerCPUSecond()
+			}
+		}
+		results = append([]result{{Path: pathBareGin, Store: st.Name, measurement: bare}}, results...)
+	}
 	return results, mem, nil
+}
+
+// selectedPaths are the paths -paths selects that run on the provider of alg.
+func (t *tool) selectedPaths(alg string) []path {
+	var out []path
+	for _, p := range paths {
+		if p.Alg == alg && t.opts.selected(p.Key) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// needsBareGin reports whether a selected path is compared with bare Gin.
+func (t *tool) needsBareGin() bool {
+	for _, p := range paths {
+		if p.Reference == pathBareGin && t.opts.selected(p.Key) {
+			return true
+		}
+	}
+	return false
 }
 
 // withProvider runs f with a provider started on addr for st and alg, then
@@ -112,16 +179,17 @@ func (t *tool) withProvider(ctx context.Context, st store, alg, addr string, c *
 	return f(p)
 }
 
-// measureBareGin measures the reference server under the bearer path's load.
-func (t *tool) measureBareGin(ctx context.Context) (measurement, error) {
+// measureBareGin measures the reference server under the bearer path's
+// load and adds the window to total.
+func (t *tool) measureBareGin(ctx context.Context, total *measurement) error {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
-		return measurement{}, err
+		return err
 	}
 	env := []string{"BAREGIN_ADDR=" + addr}
 	s, err := startServer(ctx, t.bins.BareGin, t.dir, "baregin", env, "http://"+addr, "/protected/resource", t.cpu)
 	if err != nil {
-		return measurement{}, err
+		return err
 	}
 	defer s.stop()
 	c := newOAuthClient(s.Base, t.opts.Window.Workers)
@@ -130,34 +198,29 @@ func (t *tool) measureBareGin(ctx context.Context) (measurement, error) {
 		c.tokens[i] = rand.Text() // the floor reads no token, but gets a header of the same size
 	}
 	m, err := measure(ctx, s.PID(), t.opts.Window, c.resource)
+	if err != nil {
+		return err
+	}
 	t.logf("%-40s %-10s %s per CPU-second", pathBareGin, "", formatRate(m.PerCPUSecond()))
-	return m, err
+	total.add(m)
+	return nil
 }
 
-// measureProvider measures client credentials on provider p, which signs
-// access tokens with alg; with RS256, the default, also the bearer check,
-// introspection, userinfo and logins.
-func (t *tool) measureProvider(ctx context.Context, p *server, c *oauthClient, st store, alg string, refs map[string]float64) ([]result, error) {
-	workers := t.opts.Window.Workers
-	paths := []path{{ccPath(alg), signRef(alg), c.clientCredentials, workers}}
-	if alg == "RS256" {
-		paths = append(paths,
-			path{pathBearer, pathBareGin, c.resource, workers},
-			path{pathIntrospection, pathBareGin, c.introspect, workers},
-			path{pathUserinfo, pathBareGin, c.userinfo, workers},
-			path{pathLogin, refArgon2id, c.loginFlow, t.opts.LoginWorkers})
-	}
+// measurePaths measures todo, one after the other, on provider p.
+func (t *tool) measurePaths(ctx context.Context, p *server, c *oauthClient, st store, todo []path) ([]result, error) {
 	var results []result
-	for _, pa := range paths {
+	for _, pa := range todo {
 		w := t.opts.Window
-		w.Workers = pa.Workers
-		m, err := measure(ctx, p.PID(), w, pa.Do)
+		if pa.Login {
+			w.Workers = t.opts.LoginWorkers
+		}
+		m, err := measure(ctx, p.PID(), w, func(ctx context.Context, worker int) error { return pa.Do(c, ctx, worker) })
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", pa.Name, st.Name, err)
 		}
 		t.logf("%-40s %-10s %s per CPU-second", pa.Name, st.Name, formatRate(m.PerCPUSecond()))
 		results = append(results, result{Path: pa.Name, Store: st.Name, measurement: m,
-			Reference: pa.Reference, RefRate: refs[pa.Reference], Goal: goalFor(pa.Name, st.Name)})
+			Reference: pa.Reference, RefRate: t.refs[pa.Reference], Goal: goalFor(pa.Name, st.Name)})
 	}
 	return results, nil
 }

@@ -70,6 +70,12 @@ func goalFor(path, storeName string) goal {
 	return goal{}
 }
 
+// targetRate is the figure per CPU-second a row's goal asks for at least
+// (0 without a goal); a goal relative to another path is left out.
+func (r result) targetRate() float64 {
+	return max(r.Goal.MinRate, r.Goal.MinRatio*r.RefRate)
+}
+
 // verdict is "PASS" or "MISS" for a row with a goal, "" without; all are
 // the rows of the same report, for goals relative to another path.
 func verdict(r result, all []result) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,22 @@ func TestFormats(t *testing.T) {
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestTargetRate(t *testing.T) {
+	for _, tc := range []struct {
+		r    result
+		want float64
+	}{
+		{row(ccPath("RS256"), "SQLite", 900, signRef("RS256"), 1000), 950},
+		{row(pathBearer, "PostgreSQL", 9000, pathBareGin, 30000), 12000},
+		{row(pathLogin, "SQLite", 25, refArgon2id, 40), 30},
+		{row(pathUserinfo, "SQLite", 9000, pathBareGin, 30000), 0},
+	} {
+		if got := tc.r.targetRate(); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("%s on %s: got %v, want %v", tc.r.Path, tc.r.Store, got, tc.want)
 		}
 	}
 }

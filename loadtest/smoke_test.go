@@ -23,7 +23,7 @@ func TestLoadToolSmoke(t *testing.T) {
 		t.Fatal("TEST_DATABASE_URL must be set in CI: the PostgreSQL pass is part of the smoke test")
 	}
 	o := options{
-		Window:       window{Duration: 100 * time.Millisecond, MinCPU: 30 * time.Millisecond, Max: 500, Workers: 2},
+		Window:       window{Duration: 50 * time.Millisecond, MinCPU: 20 * time.Millisecond, Max: 500, Workers: 2},
 		LoginWorkers: 1, MemoryWarmUp: 10, DatabaseURL: databaseURL,
 		PasswordMemoryKiB: 64, PasswordTime: 1, // a cheap hash: the smoke test checks the flow, not its cost
 	}

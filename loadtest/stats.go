@@ -47,3 +47,12 @@ func summarize(latencies []time.Duration, before, after procSample) measurement 
 		RSS:      after.RSS,
 	}
 }
+
+// add counts window m into the measurement: requests and CPU add up, the
+// latencies are the worse window's, the RSS the later one's.
+func (total *measurement) add(m measurement) {
+	total.Requests += m.Requests
+	total.CPU += m.CPU
+	total.P50, total.P99 = max(total.P50, m.P50), max(total.P99, m.P99)
+	total.RSS = m.RSS
+}

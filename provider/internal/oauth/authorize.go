@@ -49,6 +49,11 @@ type AuthorizationRequest struct {
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	Resources []string
 	DPoPJKT   string // dpop_jkt, [RFC 9449 Section 10]
+	// UILocales is ui_locales ([OIDC Core Section 3.1.2.1]): "End-User's
+	// preferred languages and scripts for the user interface", as a
+	// space-separated list. It only chooses the pages' language (package
+	// i18n reads it), so an unsupported or malformed value is never an error.
+	UILocales string
 	// Repeated lists parameters that were sent more than once.
 	Repeated []string
 	// NotText lists parameters whose value is not text (validText).
@@ -75,6 +80,7 @@ func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
 		"request":               &r.Request,
 		"request_uri":           &r.RequestURI,
 		"dpop_jkt":              &r.DPoPJKT,
+		"ui_locales":            &r.UILocales,
 	}
 	for name, field := range fields {
 		v := form[name]
@@ -118,6 +124,7 @@ func (r AuthorizationRequest) Values() url.Values {
 	}
 	add("request_uri", r.RequestURI)
 	add("dpop_jkt", r.DPoPJKT)
+	add("ui_locales", r.UILocales)
 	return v
 }
 
@@ -139,7 +146,8 @@ type Authorization struct {
 	MaxAge        time.Duration // -1 when absent
 	// Request is the request as it arrived: for a pushed request only
 	// client_id and request_uri, which the login form carries on.
-	Request AuthorizationRequest
+	Request   AuthorizationRequest
+	UILocales string // the language of the pages: ui_locales, pushed or not
 	// PushedRequest is the hash of the request_uri when the request was
 	// pushed to the PAR endpoint ([RFC 9126]), "" otherwise. The pushed
 	// request is used up when the authorization ends.
@@ -166,6 +174,7 @@ type AuthorizationError struct {
 	RedirectURI   string
 	State         string
 	PushedRequest string // as in Authorization: used up when the error is redirected
+	UILocales     string // as in Authorization: the language of the error page
 	// Mismatch is set when redirect_uri matched no registered one: what was
 	// received and what is registered, for the error page to compare.
 	Mismatch *RedirectMismatch
@@ -214,16 +223,18 @@ func (p *Provider) checkAuthorizationRequest(ctx context.Context, r Authorizatio
 	tr := TraceFrom(ctx)
 	client, redirectURI, err := p.checkClientAndRedirect(ctx, tr, r)
 	if err != nil {
-		e := &AuthorizationError{Error: err}
+		e := &AuthorizationError{Error: err, UILocales: r.UILocales}
 		if err.rule == ruleRedirectURIRegistered {
 			e.Mismatch = &RedirectMismatch{Received: r.RedirectURI, Registered: client.RedirectURIs}
 		}
 		return nil, e
 	}
 	a := &Authorization{Client: client, RedirectURI: redirectURI, SentRedirect: r.RedirectURI != "",
-		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, DPoPJKT: r.DPoPJKT, Request: r, PushedRequest: pushedHash}
+		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, DPoPJKT: r.DPoPJKT, Request: r, PushedRequest: pushedHash,
+		UILocales: r.UILocales}
 	if err := p.checkRedirectable(tr, a, r); err != nil {
-		return nil, &AuthorizationError{Error: err, RedirectURI: redirectURI, State: r.State, PushedRequest: pushedHash}
+		return nil, &AuthorizationError{Error: err, RedirectURI: redirectURI, State: r.State, PushedRequest: pushedHash,
+			UILocales: r.UILocales}
 	}
 	return a, nil
 }

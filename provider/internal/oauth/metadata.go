@@ -1,5 +1,7 @@
 package oauth
 
+import "github.com/oauth-reference/provider/internal/i18n"
+
 // Endpoint paths, relative to the issuer. The web package routes them; the
 // metadata documents publish them.
 const (
@@ -66,6 +68,12 @@ type Metadata struct {
 	AccessTokenSigningAlgValuesSupported []string `json:"access_token_signing_alg_values_supported"`
 	// RFC 9449 Section 5.1.
 	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported"`
+	// UILocalesSupported: "Languages and scripts supported for the user
+	// interface" ([OIDC Discovery Section 3]), the languages ui_locales
+	// can choose.
+	//
+	// [OIDC Discovery Section 3]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
+	UILocalesSupported []string `json:"ui_locales_supported"`
 }
 
 // Metadata describes this provider: its endpoints and what it supports, so
@@ -114,6 +122,7 @@ func (p *Provider) Metadata() Metadata {
 		PushedAuthorizationRequestEndpoint: iss + PathPAR,
 		RequirePushedAuthorizationRequests: false,
 		DPoPSigningAlgValuesSupported:      DPoPSigningAlgs,
+		UILocalesSupported:                 i18n.Supported(),
 	}
 	if p.RegistrationEnabled() {
 		m.RegistrationEndpoint = iss + PathRegister

@@ -38,6 +38,7 @@ func (s *Server) handleAuthorize(c *gin.Context) {
 		s.authorizationError(c, aerr)
 		return
 	}
+	setUILocales(c, a.UILocales)
 	sess := sessionOf(c)
 	if a.PromptIncludes("none") {
 		s.promptNone(c, a, sess)
@@ -63,6 +64,7 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		s.authorizationError(c, aerr)
 		return
 	}
+	setUILocales(c, a.UILocales)
 	sess := sessionOf(c)
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
 	if !s.signIn(c, sess, form, s.p.NeedsLogin(a, sess.AuthTime()), reshow) {
@@ -112,7 +114,7 @@ type reshowForm func(status int, username, message string)
 func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, needLogin bool, reshow reshowForm) bool {
 	tr := oauth.TraceFrom(c.Request.Context())
 	if oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil {
-		reshow(http.StatusBadRequest, "", formSentTwice)
+		reshow(http.StatusBadRequest, "", msgFormSentTwice)
 		return false
 	}
 	username, password := form.Get("username"), form.Get("password")
@@ -124,13 +126,13 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 			tr.Check(rulePasswordAttempts, true)
 			tr.Check(ruleUserCredentials, false)
 			s.loginFailed(c)
-			reshow(http.StatusUnauthorized, username, "Wrong username or password.")
+			reshow(http.StatusUnauthorized, username, msgWrongPassword)
 			return false
 		case errors.As(err, &tooMany):
 			tr.Check(rulePasswordAttempts, false)
 			s.rateLimited(c, limitPassword)
 			setRetryAfter(c, tooMany.RetryAfter)
-			reshow(http.StatusTooManyRequests, username, "Too many wrong passwords from your network. Wait a few minutes, then try again.")
+			reshow(http.StatusTooManyRequests, username, msgTooManyPasswords)
 			return false
 		}
 		if err != nil {
@@ -144,19 +146,17 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 	}
 	switch {
 	case !tr.Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):
-		reshow(http.StatusForbidden, "", "Your session expired or the form was not ours. Please try again.")
+		reshow(http.StatusForbidden, "", msgFormNotOurs)
 	case form.Get("decision") == "deny":
 		return true // declining needs no sign-in, only the form's CSRF token
 	case !tr.Check(oauth.RuleUserSignedIn, !needLogin && sess.UserID() != ""):
-		reshow(http.StatusUnauthorized, "", "Please sign in.")
+		reshow(http.StatusUnauthorized, "", msgSignIn)
 	default:
 		return true
 	}
 	return false
 }
 
-// formSentTwice is what a form with a repeated field shows.
-const formSentTwice = "The form was sent with a field twice. Please try again."
 
 // approve issues the code and redirects back to the client (a 302 after a
 // POST; never 307, which would resend the password: [RFC 9700 Section 4.12]).
@@ -212,6 +212,7 @@ func formShown(form, message string) string {
 // [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
 func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError) {
 	if e.RedirectURI == "" {
+		setUILocales(c, e.UILocales)
 		page := newErrorPage(e.Error)
 		if e.Mismatch != nil && s.p.Config.Teaching() {
 			page.Mismatch = compareRedirectURIs(e.Mismatch)

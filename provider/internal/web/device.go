@@ -100,9 +100,9 @@ func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool
 	case err != nil:
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", err.Description+".")
 	case oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil:
-		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", formSentTwice)
+		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", msgFormSentTwice)
 	case !oauth.TraceFrom(c.Request.Context()).Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):
-		s.showDeviceEntry(c, http.StatusForbidden, sess, form.Get("user_code"), "Your session expired or the form was not ours. Please try again.")
+		s.showDeviceEntry(c, http.StatusForbidden, sess, form.Get("user_code"), msgFormNotOurs)
 	default:
 		return form, true
 	}
@@ -120,20 +120,19 @@ func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess
 	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
 	decision := form.Get("decision")
 	if decision != "allow" && decision != "deny" {
-		reshow(http.StatusBadRequest, "", "Choose Approve or Deny.")
+		reshow(http.StatusBadRequest, "", msgChooseDecision)
 		return
 	}
 	if !s.signIn(c, sess, form, false, reshow) {
 		return
 	}
 	var err error
-	result := deviceResultPage{Title: "Device connected",
-		Message: "Return to your device: it will finish signing in by itself. You can close this page."}
+	result := deviceResultPage{Title: msgDeviceConnected, Message: msgDeviceConnectedDetail}
 	if decision == "allow" {
 		err = s.p.ApproveDevice(c.Request.Context(), d, sess.UserID(), sess.AuthTime())
 	} else {
 		err = s.p.DenyDevice(c.Request.Context(), d)
-		result = deviceResultPage{Title: "Request denied", Message: "The device was not given access. You can close this page."}
+		result = deviceResultPage{Title: msgDeviceDenied, Message: msgDeviceDeniedDetail}
 	}
 	if err != nil {
 		s.userCodeFailed(c, sess, d.UserCode, err)
@@ -154,16 +153,16 @@ func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string,
 	case errors.As(err, &tooMany):
 		s.rateLimited(c, limitUserCode)
 		setRetryAfter(c, tooMany.RetryAfter)
-		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: "Too many attempts",
-			Message: "Too many codes were entered from your network. Wait a few minutes, then try again.", TryAgain: true})
+		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: msgTooManyCodes,
+			Message: msgTooManyCodesDetail, TryAgain: true})
 	case errors.Is(err, oauth.ErrUnknownUserCode):
-		s.showDeviceEntry(c, http.StatusBadRequest, sess, typed, "That code is not valid. Check the code shown on your device and try again.")
+		s.showDeviceEntry(c, http.StatusBadRequest, sess, typed, msgUnknownUserCode)
 	case errors.Is(err, oauth.ErrExpiredUserCode):
-		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: "This code has expired",
-			Message: "Codes last a few minutes only. Start again on your device to get a new code.", TryAgain: true})
+		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: msgExpiredUserCode,
+			Message: msgExpiredUserCodeDetail, TryAgain: true})
 	case errors.Is(err, oauth.ErrUsedUserCode):
-		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: "This code was already used",
-			Message: "It was approved or denied before. If that was not you, start again on your device.", TryAgain: true})
+		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: msgUsedUserCode,
+			Message: msgUsedUserCodeDetail, TryAgain: true})
 	default:
 		s.renderError(c, http.StatusInternalServerError, &oauth.Error{Code: oauth.ErrServerError,
 			Description: "the server could not complete the request", Cause: err})

@@ -13,7 +13,8 @@ import (
 // side by side.
 type errorPage struct {
 	*oauth.Error
-	Check    string // what to check, in a sentence
+	Rule     string // the broken rule: the page says "Check that <Rule>."
+	Check    string // else what to check, in a sentence
 	Ref      string // the section that states the broken rule, or ""
 	RefURL   string // where to read it
 	Mismatch []uriComparison
@@ -27,17 +28,17 @@ func (p errorPage) ServerFault() bool { return p.Code == oauth.ErrServerError }
 func newErrorPage(err *oauth.Error) errorPage {
 	page := errorPage{Error: err}
 	if rule, ok := err.BrokenRule(); ok {
-		page.Check = "Check that " + rule.Text + "."
+		page.Rule = rule.Text
 		page.Ref, page.RefURL = rule.Ref, refURL(rule.Ref)
 		return page
 	}
 	switch err.Code {
 	case oauth.ErrServerError:
-		page.Check = "Check the provider's log: it names the cause of this error. Then try again."
+		page.Check = msgCheckServerLog
 	case oauth.ErrAccessDenied:
-		page.Check = "Check with the user: they declined, so the application gets no access."
+		page.Check = msgCheckWithUser
 	default:
-		page.Check = "Check the request's parameters against what the client registered at this provider."
+		page.Check = msgCheckParameters
 	}
 	return page
 }

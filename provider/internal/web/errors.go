@@ -136,8 +136,9 @@ func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 // cannot be caused by input).
 func (s *Server) render(c *gin.Context, status int, name string, data any) {
 	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Writer.Header().Add("Vary", "Accept-Language") // the page's language may follow it
 	c.Status(status)
-	if err := s.templates.ExecuteTemplate(c.Writer, name, data); err != nil {
+	if err := s.templates[locale(c)].ExecuteTemplate(c.Writer, name, data); err != nil {
 		s.log.Error("render template", "template", name, "err", err)
 	}
 	c.Abort()

@@ -66,7 +66,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 	case decision == "":
 		s.endSession(c, l, sess)
 	case !tr.Check(ruleFormCSRF, c.Request.Method == http.MethodPost && sess.CSRFValid(params.Get("csrf_token"))):
-		page.CSRF, page.Error = sess.CSRFToken(), "Your session expired or the form was not ours. Please choose again."
+		page.CSRF, page.Error = sess.CSRFToken(), msgLogoutNotOurs
 		s.saveSession(c, sess)
 		tr.Refused(ruleFormCSRF.Refuse(oauth.ErrAccessDenied, "the confirmation did not carry the session's CSRF token"))
 		s.render(c, http.StatusForbidden, "logout.html", page)

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
 
+	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/service"
 )
@@ -32,8 +33,8 @@ var templateFS embed.FS
 type Server struct {
 	p         *oauth.Provider
 	log       *slog.Logger
-	templates *template.Template
-	userCodes *oauth.RateLimit // paces user-code entry at /device (RFC 8628 Section 5.1)
+	templates map[i18n.Locale]*template.Template // one set per language (parseTemplates)
+	userCodes *oauth.RateLimit                   // paces user-code entry at /device (RFC 8628 Section 5.1)
 	metrics   *providerMetrics
 	traces    *traceLog // teaching mode: the newest requests' checks; nil when off
 }
@@ -117,12 +118,6 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	pages.POST(oauth.PathEndSession, s.handleLogout)
 
 	return &Router{Engine: r, Metrics: m.Handler()}
-}
-
-// parseTemplates parses the embedded HTML templates with their one helper.
-func parseTemplates() *template.Template {
-	funcs := template.FuncMap{"explainScope": oauth.ExplainScope}
-	return template.Must(template.New("pages").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
 }
 
 // newCookieStore keys the session cookie from the secret: one derived key

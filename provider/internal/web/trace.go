@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/service"
 )
@@ -136,7 +137,9 @@ func (w *filingWriter) WriteHeaderNow() {
 
 // handleTrace handles "GET /debug/trace/:request_id" (teaching mode only):
 // the checks the provider made for one request, found by the X-Request-Id
-// of its answer. Unknown or expired ids get 404.
+// of its answer, with rule texts and phrases in the language of the
+// request's Accept-Language (README, "Languages"). Unknown or expired ids
+// get 404.
 func (s *Server) handleTrace(c *gin.Context) {
 	rec, ok := s.traces.get(c.Param("request_id"))
 	if !ok {
@@ -144,5 +147,33 @@ func (s *Server) handleTrace(c *gin.Context) {
 			Description: "no trace for this request id: traces are kept 15 minutes, in teaching mode only"})
 		return
 	}
-	c.JSON(http.StatusOK, rec)
+	c.Writer.Header().Add("Vary", "Accept-Language")
+	c.JSON(http.StatusOK, rec.in(locale(c)))
+}
+
+// in returns a copy of the trace with its rule texts, changes and outcome
+// translated into l. The field names, the refs, the client id and an
+// outcome that is an error code stay as they are: they are protocol values.
+func (r *traceRecord) in(l i18n.Locale) traceRecord {
+	out := *r
+	out.Checks = make([]oauth.Check, len(r.Checks))
+	for i, check := range r.Checks {
+		check.Rule = translate(l, check.Rule)
+		out.Checks[i] = check
+	}
+	out.Changes = make([]string, len(r.Changes))
+	for i, change := range r.Changes {
+		out.Changes[i] = translate(l, change)
+	}
+	out.Outcome = translate(l, r.Outcome)
+	return out
+}
+
+// translate translates a phrase the catalogue knows; any other text (an
+// error code, an HTTP status text) is returned as it is.
+func translate(l i18n.Locale, text string) string {
+	if !l.Has(text) {
+		return text
+	}
+	return l.T(text)
 }

@@ -1,0 +1,252 @@
+package i18n
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestNegotiateUILocales(t *testing.T) {
+	tests := []struct {
+		name, uiLocales, acceptLanguage string
+		want                            Locale
+	}{
+		{"zh-TW chooses Traditional Chinese", "zh-TW", "", TraditionalChinese},
+		{"the first supported tag wins (OIDC Core Section 3.1.2.1)", "fr zh-TW en", "", TraditionalChinese},
+		{"the first supported tag wins, English first", "en zh-TW", "", English},
+		{"zh-Hant is Traditional Chinese", "zh-Hant", "", TraditionalChinese},
+		{"zh-HK: Traditional script, another region", "zh-HK", "", TraditionalChinese},
+		{"zh: Chinese reads Traditional better than English", "zh", "", TraditionalChinese},
+		{"zh-CN: Chinese reads Traditional better than English", "zh-CN", "", TraditionalChinese},
+		{"tags are case-insensitive", "ZH-tw", "", TraditionalChinese},
+		{"an unsupported language falls to Accept-Language", "fr", "zh-TW", TraditionalChinese},
+		{"fr alone is English", "fr ja", "", English},
+		{"ui_locales wins over Accept-Language", "en", "zh-TW", English},
+		{"malformed tags are skipped, never an error", "x!! -- zh-TW", "", TraditionalChinese},
+		{"extra spaces are ignored", "   zh-TW   ", "", TraditionalChinese},
+		{"empty is English", "", "", English},
+		{"a tag past the bound is not read", strings.Repeat("fr ", maxPreferences) + "zh-TW", "", English},
+		{"a huge value is cut, not parsed", strings.Repeat("x", 1<<20) + " zh-TW", "", English},
+		{"an overlong tag is skipped", strings.Repeat("a", 200) + " zh-TW", "", TraditionalChinese},
+		{"invalid UTF-8 is skipped", "\xff\xfe zh-TW", "", TraditionalChinese},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Negotiate(tt.uiLocales, tt.acceptLanguage); got != tt.want {
+				t.Errorf("Negotiate(%.40q, %.40q) = %s, want %s", tt.uiLocales, tt.acceptLanguage, got.Tag(), tt.want.Tag())
+			}
+		})
+	}
+}
+
+func TestNegotiateAcceptLanguage(t *testing.T) {
+	tests := []struct {
+		name, header string
+		want         Locale
+	}{
+		{"zh-TW", "zh-TW", TraditionalChinese},
+		{"a browser in Taiwan", "zh-TW,zh;q=0.9,en-US;q=0.8,en;q=0.7", TraditionalChinese},
+		{"the heaviest supported language wins", "en;q=0.5, zh-TW;q=0.8", TraditionalChinese},
+		{"equal weights keep their order", "en, zh-TW", English},
+		{"zh-Hant", "zh-Hant", TraditionalChinese},
+		{"zh", "zh", TraditionalChinese},
+		{"zh-CN", "zh-CN,zh;q=0.9", TraditionalChinese},
+		{"fr is English", "fr-FR,fr;q=0.9", English},
+		{"fr before zh-TW: the first supported", "fr, zh-TW;q=0.5", TraditionalChinese},
+		{"* is any language: the default", "*", English},
+		{"q=0 means not acceptable", "zh-TW;q=0, en;q=0.1", English},
+		{"a malformed range is skipped", "zh-TW;q=x, ???, zh-TW;q=0.3", TraditionalChinese},
+		{"garbage is English", ";;;,,,==", English},
+		{"empty is English", "", English},
+		{"a huge header is cut", strings.Repeat("fr,", 1<<18) + "zh-TW", English},
+		{"ranges past the bound are not read", strings.Repeat("fr,", maxPreferences) + "zh-TW", English},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Negotiate("", tt.header); got != tt.want {
+				t.Errorf("Negotiate(\"\", %.40q) = %s, want %s", tt.header, got.Tag(), tt.want.Tag())
+			}
+		})
+	}
+}
+
+func TestSupported(t *testing.T) {
+	if got := strings.Join(Supported(), " "); got != "en zh-TW" {
+		t.Errorf("Supported() = %q, want %q", got, "en zh-TW")
+	}
+	if English.HTMLLang() != "en" || TraditionalChinese.HTMLLang() != "zh-Hant-TW" {
+		t.Errorf("HTMLLang = %q, %q; want en, zh-Hant-TW", English.HTMLLang(), TraditionalChinese.HTMLLang())
+	}
+}
+
+// verbs finds the formatting verbs of a message.
+var verbs = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+
+// markup finds the HTML elements of a message.
+var markup = regexp.MustCompile(`</?[a-z]+>`)
+
+// TestCatalogues checks that every key is in both catalogues, that each
+// translation is Chinese with the same verbs and markup as its key, in the
+// same order, and that T translates.
+func TestCatalogues(t *testing.T) {
+	han := regexp.MustCompile(`\p{Han}`)
+	all := map[string]string{}
+	for _, table := range []map[string]string{traditionalChinese, traditionalChineseTrace} {
+		for key, zh := range table {
+			if _, twice := all[key]; twice {
+				t.Errorf("%q is in two tables", key)
+			}
+			all[key] = zh
+		}
+	}
+	for key, zh := range all {
+		for _, l := range Locales {
+			if !l.Has(key) {
+				t.Errorf("%s catalogue: no message for %q", l.Tag(), key)
+			}
+		}
+		if !han.MatchString(zh) {
+			t.Errorf("%q: translation %q has no Chinese", key, zh)
+		}
+		if got, want := strings.Join(verbs.FindAllString(zh, -1), " "), strings.Join(verbs.FindAllString(key, -1), " "); got != want {
+			t.Errorf("%q: verbs %q, want %q", key, got, want)
+		}
+		if got, want := strings.Join(markup.FindAllString(zh, -1), ""), strings.Join(markup.FindAllString(key, -1), ""); got != want {
+			t.Errorf("%q: markup %q, want %q", key, got, want)
+		}
+	}
+	if TraditionalChinese.Has("no such message") || English.Has("no such message") {
+		t.Error("Has reports a key that no catalogue holds")
+	}
+	if got := TraditionalChinese.T("They first differ at character %d (highlighted).", 31); got != "兩者從第 31 個字元開始不同（已標示）。" {
+		t.Errorf("T = %q", got)
+	}
+	if got := English.T("They first differ at character %d (highlighted).", 31); got != "They first differ at character 31 (highlighted)." {
+		t.Errorf("T = %q", got)
+	}
+}
+
+// FuzzNegotiate: any input chooses a locale, without panicking.
+func FuzzNegotiate(f *testing.F) {
+	f.Add("zh-TW en", "fr;q=0.9, zh-Hant;q=0.8")
+	f.Add("\xff", "*;q=abc")
+	f.Fuzz(func(t *testing.T, uiLocales, acceptLanguage string) {
+		if l := Negotiate(uiLocales, acceptLanguage); l != English && l != TraditionalChinese {
+			t.Fatalf("Negotiate = %d", l)
+		}
+	})
+}
+
+// TestEveryGoTextTranslated finds, in the source of packages oauth and
+// web, every rule (a Rule composite literal: its Text), every phrase a
+// trace records (the literal arguments of Changed, Succeeded and decided,
+// which hands its phrase to both) and every sentence a handler hands to a
+// page (a constant named msg…), and checks that both catalogues hold each:
+// pages and /debug/trace answer in the reader's language.
+func TestEveryGoTextTranslated(t *testing.T) {
+	texts := sourceTexts(t, "../oauth", "../web")
+	if len(texts) < 120 {
+		t.Fatalf("found %d texts; the walk misses some", len(texts))
+	}
+	for text, at := range texts {
+		for _, l := range Locales {
+			if !l.Has(text) {
+				t.Errorf("%s: %q has no %s message (add it to zh_tw.go or zh_tw_trace.go)", at, text, l.Tag())
+			}
+		}
+	}
+}
+
+// sourceTexts returns the rule texts, trace phrases and msg… constants of
+// the packages in dirs, each with where it is declared.
+func sourceTexts(t *testing.T, dirs ...string) map[string]string {
+	texts := map[string]string{}
+	fset := token.NewFileSet()
+	add := func(e ast.Expr) {
+		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			texts[s] = fset.Position(lit.Pos()).String()
+		}
+	}
+	for _, dir := range dirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files in %s: %v", dir, err)
+		}
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CompositeLit:
+					if isRule(n.Type) && len(n.Elts) > 0 {
+						add(ruleText(n))
+					}
+				case *ast.CallExpr:
+					if name := calledName(n.Fun); name == "Changed" || name == "Succeeded" || name == "decided" {
+						for _, arg := range n.Args {
+							add(arg)
+						}
+					}
+				case *ast.ValueSpec:
+					for i, id := range n.Names {
+						if i < len(n.Values) && strings.HasPrefix(id.Name, "msg") {
+							add(n.Values[i])
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return texts
+}
+
+// isRule reports whether a composite literal's type is Rule or oauth.Rule.
+func isRule(typ ast.Expr) bool {
+	switch typ := typ.(type) {
+	case *ast.Ident:
+		return typ.Name == "Rule"
+	case *ast.SelectorExpr:
+		return typ.Sel.Name == "Rule"
+	}
+	return false
+}
+
+// ruleText is the Text of a Rule literal, keyed or not.
+func ruleText(lit *ast.CompositeLit) ast.Expr {
+	for _, e := range lit.Elts {
+		if kv, ok := e.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "Text" {
+				return kv.Value
+			}
+			continue
+		}
+		return e // unkeyed: Text comes first
+	}
+	return nil
+}
+
+// calledName is the name of the function or method a call calls.
+func calledName(fun ast.Expr) string {
+	switch fun := fun.(type) {
+	case *ast.Ident:
+		return fun.Name
+	case *ast.SelectorExpr:
+		return fun.Sel.Name
+	}
+	return ""
+}

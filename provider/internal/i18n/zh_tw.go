@@ -1,0 +1,117 @@
+package i18n
+
+// traditionalChinese is the zh-TW catalogue: each English message key
+// with its Traditional Chinese as written in Taiwan. The RFCs' terms stay
+// in English beside the translation where a learner would search for
+// them; protocol values (error codes, parameter names) stay as they are.
+var traditionalChinese = map[string]string{
+	// The layout and the sign-in form.
+	"OAuth reference provider":     "OAuth 參考實作",
+	"OAuth 2.0 reference provider": "OAuth 2.0 參考實作 · 授權伺服器 (authorization server)",
+	"Username":                     "使用者名稱",
+	"Password":                     "密碼",
+	"Demo account: <code>%s</code> / <code>%s</code>.":                "示範帳號：<code>%s</code> / <code>%s</code>。",
+	"You are signed in. Approving does not need your password again.": "你已登入，同意授權時不必再輸入密碼。",
+
+	// The login and consent page (the authorization endpoint).
+	"Sign in and approve":                                                 "登入並同意授權",
+	"<strong>%s</strong> wants to access your account":                    "<strong>%s</strong> 想要存取你的帳號",
+	"Client id <code>%s</code> · it will be sent back to <code>%s</code>": "用戶端 ID (client_id) <code>%s</code> · 之後會被導回 <code>%s</code>",
+	"This app registered itself: its name is its own claim, not verified by this server. Allow it only if you started this sign-in and trust the address above.": "這個應用程式是自行註冊的 (dynamic client registration)：名稱是它自己宣稱的，本伺服器並未驗證。只有在這次登入是你自己發起、而且你信任上方網址時，才允許它。",
+	"If you allow it, this app will be able to:": "如果你允許，這個應用程式將可以：",
+	"Allow": "允許",
+	"Deny":  "拒絕",
+
+	// Scope explanations (package oauth, scopeDescriptions).
+	"Sign you in with your account here (OpenID Connect).": "用你在這裡的帳號幫你登入 (OpenID Connect)。",
+	"See your name.":                   "查看你的姓名。",
+	"See your email address.":          "查看你的電子郵件地址。",
+	"Read your protected resources.":   "讀取你受保護的資源 (protected resource)。",
+	"Change your protected resources.": "修改你受保護的資源 (protected resource)。",
+	"Keep its access while you are away: it may renew its tokens without asking you again, until you sign out of it or its access is revoked.": "在你離開時保留存取權 (offline access)：它可以不再詢問你就更新權杖 (token)，直到你從它登出或撤銷它的存取權為止。",
+
+	// Messages the handlers choose (package web, msg… constants).
+	"Wrong username or password.": "使用者名稱或密碼錯誤。",
+	"Too many wrong passwords from your network. Wait a few minutes, then try again.": "你的網路輸入錯誤密碼的次數太多。請等幾分鐘後再試一次。",
+	"Your session expired or the form was not ours. Please try again.":                "你的工作階段 (session) 已過期，或這份表單不是本站發出的。請再試一次。",
+	"Please sign in.": "請先登入。",
+	"The form was sent with a field twice. Please try again.":                    "表單中有欄位被送出兩次。請再試一次。",
+	"Choose Approve or Deny.":                                                    "請選擇「核准」或「拒絕」。",
+	"That code is not valid. Check the code shown on your device and try again.": "這個代碼無效。請核對裝置上顯示的代碼後再試一次。",
+	"Your session expired or the form was not ours. Please choose again.":        "你的工作階段 (session) 已過期，或這份表單不是本站發出的。請重新選擇。",
+	"Device connected": "裝置已連線",
+	"Return to your device: it will finish signing in by itself. You can close this page.": "請回到你的裝置：它會自行完成登入。你可以關閉這個頁面。",
+	"Request denied": "已拒絕請求",
+	"The device was not given access. You can close this page.": "這個裝置沒有取得存取權。你可以關閉這個頁面。",
+	"Too many attempts": "嘗試次數過多",
+	"Too many codes were entered from your network. Wait a few minutes, then try again.": "你的網路輸入代碼的次數太多。請等幾分鐘後再試一次。",
+	"This code has expired": "這個代碼已過期",
+	"Codes last a few minutes only. Start again on your device to get a new code.": "代碼只在幾分鐘內有效。請在裝置上重新開始，取得新的代碼。",
+	"This code was already used": "這個代碼已經用過了",
+	"It was approved or denied before. If that was not you, start again on your device.":  "它先前已被核准或拒絕。如果那不是你，請在裝置上重新開始。",
+	"Check the provider's log: it names the cause of this error. Then try again.":         "請查看授權伺服器的日誌 (log)：裡面會寫出這個錯誤的原因。然後再試一次。",
+	"Check with the user: they declined, so the application gets no access.":              "請向使用者確認：他們拒絕了，所以應用程式沒有取得存取權。",
+	"Check the request's parameters against what the client registered at this provider.": "請將請求的參數與用戶端 (client) 在本伺服器註冊的內容逐一比對。",
+
+	// The device pages (RFC 8628).
+	"Connect a device":                     "連接裝置",
+	"Enter the code shown on your device.": "請輸入裝置上顯示的代碼 (user code)。",
+	"Code":                                 "代碼",
+	"Letters only; the dash and the case do not matter.": "只有英文字母；破折號與大小寫都不影響。",
+	"Continue":         "繼續",
+	"Approve a device": "核准裝置",
+	"A device wants to use <strong>%s</strong> with your account":                      "有一個裝置想用你的帳號使用 <strong>%s</strong>",
+	"Check that this is the code shown on your device:":                                "請確認這就是你裝置上顯示的代碼：",
+	"Client id <code>%s</code>. If you did not start this on a device of yours, deny.": "用戶端 ID (client_id) <code>%s</code>。如果這不是你在自己的裝置上發起的，請拒絕。",
+	"If you approve, the device will be able to:":                                      "如果你核准，這個裝置將可以：",
+	"Approve":      "核准",
+	"Enter a code": "輸入代碼",
+
+	// The error page.
+	"Error":                            "錯誤",
+	"This request cannot be processed": "無法處理這個請求",
+	"Check that %s.":                   "請確認：%s。",
+	"redirect_uri: the provider compares it with the registered value exactly, character by character": "redirect_uri：授權伺服器會與註冊的值逐字元完全比對 (exact string matching)",
+	"Received":   "收到的值",
+	"Registered": "註冊的值",
+	"They first differ at character %d, where the received value ends (highlighted).":                                            "兩者從第 %d 個字元開始不同，也就是收到的值結束的地方（已標示）。",
+	"They first differ at character %d (highlighted).":                                                                           "兩者從第 %d 個字元開始不同（已標示）。",
+	"Fix the application's redirect URI, or register this one.":                                                                  "請修正應用程式的重新導向 URI (redirect URI)，或註冊這一個。",
+	"The provider could not complete the request. Nothing was changed; try again in a moment.":                                   "授權伺服器無法完成這個請求。沒有任何資料被變更；請稍後再試。",
+	"The application that sent you here made an invalid request, so you have not been sent back to it. You can close this page.": "把你帶到這裡的應用程式送出了無效的請求，所以沒有把你導回去。你可以關閉這個頁面。",
+
+	// The index page.
+	"Home":                                "首頁",
+	"The authorization server is running": "授權伺服器 (authorization server) 正在運作",
+	"Issuer <code>%s</code>. Clients find every endpoint in its metadata:": "簽發者 (issuer) <code>%s</code>。用戶端可以在它的中繼資料 (metadata) 中找到每個端點 (endpoint)：",
+	"the keys that sign tokens":         "簽署權杖 (token) 的金鑰",
+	"enter the code a device shows you": "輸入裝置顯示給你的代碼",
+	"To walk through the authorization code flow, open the demo client (by default <code>%s</code>) and log in as <code>%s</code> / <code>%s</code>.": "想一步步走過授權碼流程 (authorization code flow)，請開啟示範用戶端（預設為 <code>%s</code>），並以 <code>%s</code> / <code>%s</code> 登入。",
+
+	// The logout pages (OIDC RP-Initiated Logout).
+	"Sign out":                   "登出",
+	"Sign out of this provider?": "要登出這個授權伺服器嗎？",
+	"<strong>%s</strong> (client id <code>%s</code>) asks to end your session here.":                 "<strong>%s</strong>（用戶端 ID (client_id) <code>%s</code>）要求結束你在這裡的工作階段 (session)。",
+	"A site asks to end your session here.":                                                          "有一個網站要求結束你在這裡的工作階段 (session)。",
+	"You are signed in: after signing out, every app needs your password again.":                     "你目前已登入：登出之後，每個應用程式都需要你再次輸入密碼。",
+	"You are not signed in here at the moment.":                                                      "你目前沒有在這裡登入。",
+	"The request was made for another account than the one signed in here, so you decide.":           "這個請求針對的帳號和目前登入的帳號不同，所以由你決定。",
+	"The request does not prove which app sent it (it carries no ID token of yours), so you decide.": "這個請求無法證明是哪個應用程式送出的（它沒有附上你的 ID 權杖 (ID token)），所以由你決定。",
+	"Afterwards you go to <code>%s</code>.":                                                          "之後你會被導向 <code>%s</code>。",
+	"Stay signed in":                                                                                 "保持登入",
+	"Nothing changed":                                                                                "沒有任何變更",
+	"You are still signed in":                                                                        "你仍然是登入狀態",
+	"You chose not to sign out: your session at this provider goes on.":                              "你選擇不登出：你在這個授權伺服器的工作階段 (session) 會繼續。",
+	"You chose not to sign out.":                                                                     "你選擇不登出。",
+	"Signed out":                                                                                     "已登出",
+	"You are signed out":                                                                             "你已登出",
+	"Your session at this provider has ended at the request of <strong>%s</strong>.":                 "應 <strong>%s</strong> 的要求，你在這個授權伺服器的工作階段 (session) 已結束。",
+	"Your session at this provider has ended.":                                                       "你在這個授權伺服器的工作階段 (session) 已結束。",
+	"The next sign-in asks for your password again.":                                                 "下次登入時會再次要求輸入密碼。",
+	"You can close this page.":                                                                       "你可以關閉這個頁面。",
+
+	// The protected resource page (RFC 6750).
+	"Protected resource":    "受保護的資源 (protected resource)",
+	"This page is secured.": "這個頁面受到保護。",
+	"You reached it with a valid access token for <code>%s</code>, issued to client <code>%s</code> with scope <code>%s</code>.": "你使用了有效的存取權杖 (access token) 來到這裡：使用者 <code>%s</code>，簽發給用戶端 <code>%s</code>，範圍 (scope) 為 <code>%s</code>。",
+}

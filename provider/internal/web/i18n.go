@@ -1,0 +1,87 @@
+package web
+
+import (
+	"html/template"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/i18n"
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+// uiLocalesKey is where a handler leaves the authorization request's
+// ui_locales for the page it renders (setUILocales).
+const uiLocalesKey = "ui_locales"
+
+// setUILocales makes the pages of this request speak the first supported
+// language of an authorization request's ui_locales ([OIDC Core Section
+// 3.1.2.1]), before Accept-Language.
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+func setUILocales(c *gin.Context, uiLocales string) {
+	c.Set(uiLocalesKey, uiLocales)
+}
+
+// locale is the language of the request's page: ui_locales when a handler
+// set it, else the Accept-Language header, else English (README, "Languages").
+func locale(c *gin.Context) i18n.Locale {
+	return i18n.Negotiate(c.GetString(uiLocalesKey), c.GetHeader("Accept-Language"))
+}
+
+// parseTemplates parses the embedded HTML templates once per locale, each
+// set with the helpers of its language: T translates a message key
+// (html/template escapes the result), TH translates a key that holds markup
+// of our own and escapes its arguments, lang is the <html lang> value.
+func parseTemplates() map[i18n.Locale]*template.Template {
+	sets := make(map[i18n.Locale]*template.Template, len(i18n.Locales))
+	for _, l := range i18n.Locales {
+		sets[l] = template.Must(template.New("pages").Funcs(pageFuncs(l)).ParseFS(templateFS, "templates/*.html"))
+	}
+	return sets
+}
+
+// pageFuncs are the template helpers of one locale.
+func pageFuncs(l i18n.Locale) template.FuncMap {
+	return template.FuncMap{
+		"explainScope": oauth.ExplainScope,
+		"lang":         l.HTMLLang,
+		"T":            l.T,
+		"TH": func(key string, args ...any) template.HTML {
+			for i, a := range args {
+				if s, ok := a.(string); ok {
+					args[i] = template.HTMLEscapeString(s)
+				}
+			}
+			return template.HTML(l.T(key, args...)) // #nosec: the key is ours, its arguments escaped
+		},
+	}
+}
+
+// The sentences the pages show that the handlers choose (each is its own
+// message key: the templates translate it). A test finds every constant
+// named msg… and checks that both catalogues hold it.
+const (
+	msgWrongPassword    = "Wrong username or password."
+	msgTooManyPasswords = "Too many wrong passwords from your network. Wait a few minutes, then try again."
+	msgFormNotOurs      = "Your session expired or the form was not ours. Please try again."
+	msgSignIn           = "Please sign in."
+	msgFormSentTwice    = "The form was sent with a field twice. Please try again."
+	msgChooseDecision   = "Choose Approve or Deny."
+	msgUnknownUserCode  = "That code is not valid. Check the code shown on your device and try again."
+	msgLogoutNotOurs    = "Your session expired or the form was not ours. Please choose again."
+
+	msgDeviceConnected       = "Device connected"
+	msgDeviceConnectedDetail = "Return to your device: it will finish signing in by itself. You can close this page."
+	msgDeviceDenied          = "Request denied"
+	msgDeviceDeniedDetail    = "The device was not given access. You can close this page."
+	msgTooManyCodes          = "Too many attempts"
+	msgTooManyCodesDetail    = "Too many codes were entered from your network. Wait a few minutes, then try again."
+	msgExpiredUserCode       = "This code has expired"
+	msgExpiredUserCodeDetail = "Codes last a few minutes only. Start again on your device to get a new code."
+	msgUsedUserCode          = "This code was already used"
+	msgUsedUserCodeDetail    = "It was approved or denied before. If that was not you, start again on your device."
+
+	msgCheckServerLog  = "Check the provider's log: it names the cause of this error. Then try again."
+	msgCheckWithUser   = "Check with the user: they declined, so the application gets no access."
+	msgCheckParameters = "Check the request's parameters against what the client registered at this provider."
+)

@@ -1,0 +1,223 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// getIn fetches a URL with an Accept-Language header ("" for none).
+func (b *browser) getIn(u, acceptLanguage string) (*http.Response, string) {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if acceptLanguage != "" {
+		req.Header.Set("Accept-Language", acceptLanguage)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("GET %s: %v", u, err)
+	}
+	return resp, readBody(b.t, resp)
+}
+
+// Marks of a page in each language.
+const (
+	htmlLangZH       = `<html lang="zh-Hant-TW">`
+	htmlLangEN       = `<html lang="en">`
+	consentTitleZH   = "想要存取你的帳號"
+	consentTitleEN   = "wants to access your account"
+	wrongPasswordZH  = "使用者名稱或密碼錯誤。"
+	scopeExplainedZH = "讀取你受保護的資源 (protected resource)。"
+)
+
+// wantPageIn checks a page's <html lang> and a sentence of its language.
+func wantPageIn(t *testing.T, what, page, lang, sentence string) {
+	t.Helper()
+	if !strings.Contains(page, lang) || !strings.Contains(page, sentence) {
+		t.Errorf("%s: want %s with %q, got:\n%.600s", what, lang, sentence, page)
+	}
+}
+
+// TestUILocalesLanguageOfTheFlow: the authorization request's ui_locales
+// chooses the language of the login and consent page, and the choice
+// survives the whole flow: the form shown again after a wrong password,
+// prompt=login, a pushed request and the error page of a request ([OIDC
+// Core Section 3.1.2.1]).
+func TestUILocalesLanguageOfTheFlow(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+		verifier := oauth2.GenerateVerifier()
+		zhTW := oauth2.SetAuthURLParam("ui_locales", "fr zh-TW en")
+
+		t.Run("ui_locales=zh-TW: the login and consent page in Chinese, the form shown again too", func(t *testing.T) {
+			b := newBrowser(t)
+			resp, page := b.getIn(cfg.AuthCodeURL("s1", zhTW, oauth2.S256ChallengeOption(verifier)), "en")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET authorize: got %d, want 200: %s", resp.StatusCode, page)
+			}
+			wantPageIn(t, "consent page", page, htmlLangZH, consentTitleZH)
+			wantPageIn(t, "consent page", page, htmlLangZH, scopeExplainedZH)
+			form := formFields(page)
+			if form.Get("ui_locales") != "fr zh-TW en" {
+				t.Errorf("the form carries ui_locales %q, want it on", form.Get("ui_locales"))
+			}
+			form.Set("username", "demo")
+			form.Set("password", "wrong")
+			resp, page = b.post(srv.URL+"/oauth/authenticate", form)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("wrong password: got %d, want 401", resp.StatusCode)
+			}
+			wantPageIn(t, "form shown again", page, htmlLangZH, wrongPasswordZH)
+			form.Set("password", "demo")
+			form.Set("decision", "allow")
+			resp, page = b.post(srv.URL+"/oauth/authenticate", form)
+			if code := redirectOf(t, resp, page).Query().Get("code"); code == "" {
+				t.Fatal("no code after allowing in Chinese")
+			}
+			// prompt=login: signed in, the password is asked again, in Chinese.
+			resp, page = b.get(cfg.AuthCodeURL("s2", zhTW, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
+			if resp.StatusCode != http.StatusOK || !asksPassword(page) {
+				t.Fatalf("prompt=login: got %d, want the password form", resp.StatusCode)
+			}
+			wantPageIn(t, "prompt=login", page, htmlLangZH, consentTitleZH)
+		})
+
+		t.Run("through PAR: ui_locales pushed with the request (RFC 9126)", func(t *testing.T) {
+			form := pushedDemoRequest(verifier)
+			form.Set("ui_locales", "zh-TW")
+			requestURI := pushOK(t, srv, form, demoBasic)
+			b := newBrowser(t)
+			resp, page := b.get(parAuthorizeURL(srv, "testclient", requestURI))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET authorize with request_uri: got %d: %s", resp.StatusCode, page)
+			}
+			wantPageIn(t, "pushed request's consent page", page, htmlLangZH, consentTitleZH)
+			fields := formFields(page)
+			fields.Set("username", "demo")
+			fields.Set("password", "wrong")
+			_, page = b.post(srv.URL+"/oauth/authenticate", fields)
+			wantPageIn(t, "pushed request's form shown again", page, htmlLangZH, wrongPasswordZH)
+		})
+
+		t.Run("Accept-Language without ui_locales; ui_locales first; English by default", func(t *testing.T) {
+			authURL := cfg.AuthCodeURL("s3", oauth2.S256ChallengeOption(verifier))
+			for _, tc := range []struct{ name, url, acceptLanguage, lang, sentence string }{
+				{"Accept-Language zh-TW", authURL, "zh-TW,zh;q=0.9,en;q=0.8", htmlLangZH, consentTitleZH},
+				{"ui_locales=en wins over Accept-Language", authURL + "&ui_locales=en", "zh-TW", htmlLangEN, consentTitleEN},
+				{"no preference: English", authURL, "", htmlLangEN, consentTitleEN},
+				{"fr: English", authURL + "&ui_locales=fr", "fr-FR", htmlLangEN, consentTitleEN},
+				{"garbage ui_locales is no error", authURL + "&ui_locales=" + url.QueryEscape(strings.Repeat("%% ", 500)), "zh-TW", htmlLangZH, consentTitleZH},
+			} {
+				resp, page := newBrowser(t).getIn(tc.url, tc.acceptLanguage)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%s: got %d, want 200", tc.name, resp.StatusCode)
+				}
+				wantPageIn(t, tc.name, page, tc.lang, tc.sentence)
+			}
+		})
+
+		t.Run("the error page of a ui_locales=zh-TW request is in Chinese; the error stays the protocol's", func(t *testing.T) {
+			bad := srv.URL + "/oauth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"testclient"},
+				"redirect_uri": {"http://localhost:3000/elsewhere"}, "ui_locales": {"zh-TW"}}.Encode()
+			resp, page := newBrowser(t).get(bad)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("got %d, want 400", resp.StatusCode)
+			}
+			wantPageIn(t, "error page", page, htmlLangZH, "無法處理這個請求")
+			wantPageIn(t, "error page", page, htmlLangZH, "請確認：redirect_uri 與用戶端 (client) 註冊的其中一個完全相符。")
+			wantPageIn(t, "error page", page, htmlLangZH, "<code>invalid_request</code>: <span lang=\"en\">redirect_uri is not registered for this client</span>")
+		})
+	})
+}
+
+// TestOtherPagesFollowAcceptLanguage: the pages outside an authorization
+// request follow Accept-Language.
+func TestOtherPagesFollowAcceptLanguage(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	for _, tc := range []struct{ path, zh, en string }{
+		{"/", "授權伺服器 (authorization server) 正在運作", "The authorization server is running"},
+		{"/device", "請輸入裝置上顯示的代碼 (user code)。", "Enter the code shown on your device."},
+		{"/oauth/logout", "要登出這個授權伺服器嗎？", "Sign out of this provider?"},
+	} {
+		b := newBrowser(t)
+		_, page := b.getIn(srv.URL+tc.path, "zh-TW")
+		wantPageIn(t, tc.path+" in zh-TW", page, htmlLangZH, tc.zh)
+		resp, page := b.getIn(srv.URL+tc.path, "en-US")
+		wantPageIn(t, tc.path+" in en", page, htmlLangEN, tc.en)
+		if !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Accept-Language") {
+			t.Errorf("%s: Vary %q, want Accept-Language", tc.path, resp.Header.Values("Vary"))
+		}
+	}
+}
+
+// TestDiscoveryListsUILocales: ui_locales_supported ([OIDC Discovery
+// Section 3]).
+func TestDiscoveryListsUILocales(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	for _, path := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
+		_, body := callResource(t, srv.URL+path, "")
+		var m struct {
+			UILocalesSupported []string `json:"ui_locales_supported"`
+		}
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(m.UILocalesSupported, " ") != "en zh-TW" {
+			t.Errorf("%s: ui_locales_supported %v, want [en zh-TW]", path, m.UILocalesSupported)
+		}
+	}
+}
+
+// TestTraceInTheReadersLanguage: /debug/trace answers with rule texts and
+// phrases in the language of Accept-Language; field names, refs and error
+// codes stay as they are.
+func TestTraceInTheReadersLanguage(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	resp, _ := rawPost(t, srv.URL+"/oauth/par", pushedDemoRequest(oauth2.GenerateVerifier()).Encode(), basic("testclient", "testsecret"))
+	ok := resp.Header.Get("X-Request-Id")
+	resp, _ = rawPost(t, srv.URL+"/oauth/token", "grant_type=authorization_code&code=nope", basic("testclient", "testsecret"))
+	refused := resp.Header.Get("X-Request-Id")
+	b := newBrowser(t)
+	read := func(id, acceptLanguage string) trace {
+		t.Helper()
+		resp, body := b.getIn(srv.URL+"/debug/trace/"+id, acceptLanguage)
+		var tr trace
+		if err := json.Unmarshal([]byte(body), &tr); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /debug/trace/%s: %d %s", id, resp.StatusCode, body)
+		}
+		return tr
+	}
+	en, zh := read(ok, ""), read(ok, "zh-TW")
+	if len(en.Checks) == 0 || len(zh.Checks) != len(en.Checks) {
+		t.Fatalf("checks: en %d, zh-TW %d", len(en.Checks), len(zh.Checks))
+	}
+	for i := range en.Checks {
+		if zh.Checks[i].Ref != en.Checks[i].Ref || zh.Checks[i].Passed != en.Checks[i].Passed {
+			t.Errorf("check %d: ref or outcome differ: %+v vs %+v", i, zh.Checks[i], en.Checks[i])
+		}
+		if zh.Checks[i].Rule == en.Checks[i].Rule || !strings.ContainsFunc(zh.Checks[i].Rule, isHan) {
+			t.Errorf("check %d in zh-TW: %q, want it translated from %q", i, zh.Checks[i].Rule, en.Checks[i].Rule)
+		}
+	}
+	if zh.Outcome != "已簽發 request_uri" || en.Outcome != "request_uri issued" {
+		t.Errorf("outcome: zh-TW %q, en %q", zh.Outcome, en.Outcome)
+	}
+	if len(zh.Changes) == 0 || !strings.ContainsFunc(zh.Changes[0], isHan) {
+		t.Errorf("changes in zh-TW: %q", zh.Changes)
+	}
+	if got := read(refused, "zh-TW"); got.Outcome != "invalid_grant" {
+		t.Errorf("a refused request's outcome in zh-TW: %q, want the error code invalid_grant", got.Outcome)
+	}
+}
+
+func isHan(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"html/template"
+	"regexp"
+	"strings"
+	"testing"
+	"text/template/parse"
+
+	"github.com/oauth-reference/provider/internal/i18n"
+	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/token"
+)
+
+// TestTemplateMessagesInBothCatalogues finds every message key the
+// templates name (the literal arguments of T and TH, and the page titles
+// given to "head") and checks that both catalogues hold it.
+func TestTemplateMessagesInBothCatalogues(t *testing.T) {
+	keys := templateKeys(t, parseTemplates()[i18n.English])
+	if len(keys) < 50 {
+		t.Fatalf("found %d message keys in the templates; the walk misses some", len(keys))
+	}
+	wantInCatalogues(t, "template", keys)
+}
+
+// TestScopeExplanationsInBothCatalogues checks the sentence of every
+// scope the consent pages explain.
+func TestScopeExplanationsInBothCatalogues(t *testing.T) {
+	var scopes []string
+	for _, e := range oauth.ExplainScope(strings.Join(oauth.SupportedScopes(), " ")) {
+		scopes = append(scopes, e.Description)
+	}
+	wantInCatalogues(t, "scope explanation", scopes)
+}
+
+func wantInCatalogues(t *testing.T, what string, keys []string) {
+	t.Helper()
+	for _, key := range keys {
+		for _, l := range i18n.Locales {
+			if !l.Has(key) {
+				t.Errorf("%s %q: no message in the %s catalogue", what, key, l.Tag())
+			}
+		}
+	}
+}
+
+// templateKeys walks every template's parse tree for message keys.
+func templateKeys(t *testing.T, set *template.Template) []string {
+	var keys []string
+	var walk func(parse.Node)
+	walkPipe := func(p *parse.PipeNode) {
+		if p == nil {
+			return
+		}
+		for _, cmd := range p.Cmds {
+			if len(cmd.Args) >= 2 {
+				if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && (id.Ident == "T" || id.Ident == "TH") {
+					if s, ok := cmd.Args[1].(*parse.StringNode); ok {
+						keys = append(keys, s.Text)
+					}
+				}
+			}
+			for _, arg := range cmd.Args {
+				walk(arg)
+			}
+		}
+	}
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walkPipe(n.Pipe)
+		case *parse.PipeNode:
+			walkPipe(n)
+		case *parse.IfNode:
+			walkPipe(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walkPipe(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walkPipe(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.TemplateNode:
+			if n.Name == "head" && n.Pipe != nil && len(n.Pipe.Cmds) == 1 {
+				if s, ok := n.Pipe.Cmds[0].Args[0].(*parse.StringNode); ok {
+					keys = append(keys, s.Text) // the page title: head translates it
+				}
+			}
+			walkPipe(n.Pipe)
+		}
+	}
+	for _, tmpl := range set.Templates() {
+		if tmpl.Tree != nil {
+			walk(tmpl.Tree.Root)
+		}
+	}
+	return keys
+}
+
+// TestEveryPageInBothLanguages renders every template in each language with
+// T and TH made strict: a key missing from the catalogue fails the test.
+// Each page carries its <html lang>, and the Chinese pages hold no English
+// sentence of the English ones.
+func TestEveryPageInBothLanguages(t *testing.T) {
+	client := store.Client{ID: "demo-client", Name: "Demo <App>", RegistrationTokenHash: "self-registered"}
+	auth := &oauth.Authorization{Client: client, RedirectURI: "http://localhost:3000/callback", Scope: "openid profile email read write offline_access"}
+	mismatch := newErrorPage(oauth.NewError(oauth.ErrInvalidRequest, "redirect_uri is not registered for this client"))
+	mismatch.Mismatch = compareRedirectURIs(&oauth.RedirectMismatch{Received: "http://localhost:3000/cb",
+		Registered: []string{"http://localhost:3000/callback", "http://localhost:3000/c"}})
+	pages := []struct {
+		name string
+		data any
+	}{
+		{"authorize.html", consentPage{Auth: auth, NeedPassword: true, Error: msgWrongPassword}},
+		{"authorize.html", consentPage{Auth: auth}},
+		{"device.html", deviceEntryPage{Error: msgUnknownUserCode}},
+		{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: client, Scope: "read"}, NeedPassword: true, Error: msgChooseDecision}},
+		{"device_result.html", deviceResultPage{Title: msgExpiredUserCode, Message: msgExpiredUserCodeDetail, TryAgain: true}},
+		{"error.html", mismatch},
+		{"error.html", newErrorPage(ruleFormCSRF.Refuse(oauth.ErrAccessDenied, "no CSRF token"))},
+		{"error.html", newErrorPage(oauth.NewError(oauth.ErrServerError, "the server could not complete the request"))},
+		{"index.html", oauth.Metadata{Issuer: "http://localhost:8080"}},
+		{"logout.html", logoutPage{Logout: &oauth.Logout{Client: &client, RedirectURI: "http://localhost:3000/"}, SignedIn: true, Error: msgLogoutNotOurs}},
+		{"logout.html", logoutPage{Logout: &oauth.Logout{Request: oauth.LogoutRequest{IDTokenHint: "x"}}}},
+		{"logged_out.html", logoutPage{Logout: &oauth.Logout{Client: &client}}},
+		{"logged_out.html", logoutPage{Logout: &oauth.Logout{}, Stayed: true, SignedIn: true}},
+		{"logged_out.html", logoutPage{Logout: &oauth.Logout{}, Stayed: true}},
+		{"resource.html", token.AccessTokenClaims{Subject: "demo", ClientID: "demo-client", Scope: "read"}},
+	}
+	lang := regexp.MustCompile(`<html lang="([^"]+)">`)
+	rendered := map[i18n.Locale][]string{}
+	for _, l := range i18n.Locales {
+		set := strictTemplates(t, l)
+		for _, page := range pages {
+			var out strings.Builder
+			if err := set.ExecuteTemplate(&out, page.name, page.data); err != nil {
+				t.Fatalf("%s in %s: %v", page.name, l.Tag(), err)
+			}
+			if m := lang.FindStringSubmatch(out.String()); m == nil || m[1] != l.HTMLLang() {
+				t.Errorf("%s in %s: <html lang> %v, want %q", page.name, l.Tag(), m, l.HTMLLang())
+			}
+			rendered[l] = append(rendered[l], out.String())
+		}
+	}
+	for i, page := range pages {
+		for _, sentence := range englishSentences(rendered[i18n.English][i]) {
+			if strings.Contains(rendered[i18n.TraditionalChinese][i], sentence) {
+				t.Errorf("%s in zh-TW still says %q", page.name, sentence)
+			}
+		}
+	}
+}
+
+// strictTemplates parses the templates of locale l with T and TH failing
+// the test on a key its catalogue does not hold.
+func strictTemplates(t *testing.T, l i18n.Locale) *template.Template {
+	funcs := pageFuncs(l)
+	translate, translateHTML := funcs["T"].(func(string, ...any) string), funcs["TH"].(func(string, ...any) template.HTML)
+	check := func(key string) {
+		if !l.Has(key) {
+			t.Errorf("%s: no message for %q", l.Tag(), key)
+		}
+	}
+	funcs["T"] = func(key string, args ...any) string { check(key); return translate(key, args...) }
+	funcs["TH"] = func(key string, args ...any) template.HTML { check(key); return translateHTML(key, args...) }
+	return template.Must(template.New("pages").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+}
+
+// englishSentences lists the runs of English words (four or more) of a
+// page's text, outside its tags, its code and the protocol's own words
+// (an error_description, marked lang="en").
+func englishSentences(page string) []string {
+	page = regexp.MustCompile(`(?s)<style>.*?</style>|<code[^>]*>.*?</code>|<span lang="en">.*?</span>|<[^>]+>`).ReplaceAllString(page, "\n")
+	return regexp.MustCompile(`[A-Za-z]+(?:[ ,'][A-Za-z]+){3,}`).FindAllString(page, -1)
+}

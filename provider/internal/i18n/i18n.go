@@ -1,8 +1,8 @@
 // Package i18n holds the provider's two languages, English (en) and
 // Traditional Chinese as written in Taiwan (zh-TW), and chooses one for a
-// request: from the authorization request's ui_locales ([OIDC Core Section
-// 3.1.2.1]), else from Accept-Language ([RFC 9110 Section 12.5.4]), else
-// English. Every message key is its English text; zh_tw.go translates each.
+// request: from the authorization request's ui_locales
+// ([OIDC Core Section 3.1.2.1]), else from Accept-Language
+// ([RFC 9110 Section 12.5.4]), else English. Every message key is its English text; zh_tw.go translates each.
 // Protocol values (error codes, parameter names, JSON, log lines) are never
 // keys: they are the same in every language.
 //
@@ -162,9 +162,10 @@ func parseUILocales(s string) []language.Tag {
 	return out
 }
 
-// parseAcceptLanguage reads an Accept-Language header ([RFC 9110 Section
-// 12.5.4]): comma-separated ranges with optional weights, the heaviest
-// first; malformed ranges and those of weight 0 are skipped.
+// parseAcceptLanguage reads an Accept-Language header
+// ([RFC 9110 Section 12.5.4]): comma-separated ranges with optional
+// weights, the heaviest first; malformed ranges and those of weight 0 are
+// skipped.
 //
 // [RFC 9110 Section 12.5.4]: https://www.rfc-editor.org/rfc/rfc9110#section-12.5.4
 func parseAcceptLanguage(s string) []language.Tag {

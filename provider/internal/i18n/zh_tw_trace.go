@@ -38,6 +38,8 @@ var traditionalChineseTrace = map[string]string{
 	"the body is an application/x-www-form-urlencoded form, within the size limit":       "請求本文是 application/x-www-form-urlencoded 表單，且在大小限制之內",
 
 	// Client authentication (RFC 6749 Section 2.3, RFC 7523).
+	`the client_assertion is a single signed JWT whose "sub" names a client`:      `client_assertion 是單一個已簽署的 JWT，且它的 "sub" 指向一個用戶端 (client)`,
+	"a client_id sent beside the client_assertion names the same client":          "與 client_assertion 一起送出的 client_id 指向同一個用戶端",
 	"the client uses one authentication method, not several":                      "用戶端 (client) 只使用一種驗證方式，而不是好幾種",
 	"HTTP Basic credentials are base64 of form-encoded client_id:client_secret":   "HTTP Basic 憑證是表單編碼後的 client_id:client_secret 再做 base64",
 	"the client identifies itself":                                                "用戶端 (client) 表明了自己的身分",

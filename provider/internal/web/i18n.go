@@ -14,8 +14,8 @@ import (
 const uiLocalesKey = "ui_locales"
 
 // setUILocales makes the pages of this request speak the first supported
-// language of an authorization request's ui_locales ([OIDC Core Section
-// 3.1.2.1]), before Accept-Language.
+// language of an authorization request's ui_locales
+// ([OIDC Core Section 3.1.2.1]), before Accept-Language.
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func setUILocales(c *gin.Context, uiLocales string) {

@@ -47,12 +47,12 @@ func wantPageIn(t *testing.T, what, page, lang, sentence string) {
 	}
 }
 
-// TestUILocalesLanguageOfTheFlow: the authorization request's ui_locales
+// TestE2EUILocalesLanguageOfTheFlow: the authorization request's ui_locales
 // chooses the language of the login and consent page, and the choice
 // survives the whole flow: the form shown again after a wrong password,
-// prompt=login, a pushed request and the error page of a request ([OIDC
-// Core Section 3.1.2.1]).
-func TestUILocalesLanguageOfTheFlow(t *testing.T) {
+// prompt=login, a pushed request and the error page of a request
+// ([OIDC Core Section 3.1.2.1]).
+func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
@@ -140,9 +140,9 @@ func TestUILocalesLanguageOfTheFlow(t *testing.T) {
 	})
 }
 
-// TestOtherPagesFollowAcceptLanguage: the pages outside an authorization
+// TestE2EOtherPagesFollowAcceptLanguage: the pages outside an authorization
 // request follow Accept-Language.
-func TestOtherPagesFollowAcceptLanguage(t *testing.T) {
+func TestE2EOtherPagesFollowAcceptLanguage(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	for _, tc := range []struct{ path, zh, en string }{
 		{"/", "授權伺服器 (authorization server) 正在運作", "The authorization server is running"},
@@ -160,9 +160,9 @@ func TestOtherPagesFollowAcceptLanguage(t *testing.T) {
 	}
 }
 
-// TestDiscoveryListsUILocales: ui_locales_supported ([OIDC Discovery
-// Section 3]).
-func TestDiscoveryListsUILocales(t *testing.T) {
+// TestE2EDiscoveryListsUILocales: ui_locales_supported
+// ([OIDC Discovery Section 3]).
+func TestE2EDiscoveryListsUILocales(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	for _, path := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
 		_, body := callResource(t, srv.URL+path, "")
@@ -178,10 +178,10 @@ func TestDiscoveryListsUILocales(t *testing.T) {
 	}
 }
 
-// TestTraceInTheReadersLanguage: /debug/trace answers with rule texts and
+// TestE2ETraceInTheReadersLanguage: /debug/trace answers with rule texts and
 // phrases in the language of Accept-Language; field names, refs and error
 // codes stay as they are.
-func TestTraceInTheReadersLanguage(t *testing.T) {
+func TestE2ETraceInTheReadersLanguage(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, _ := rawPost(t, srv.URL+"/oauth/par", pushedDemoRequest(oauth2.GenerateVerifier()).Encode(), basic("testclient", "testsecret"))
 	ok := resp.Header.Get("X-Request-Id")

@@ -157,7 +157,6 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 	return false
 }
 
-
 // approve issues the code and redirects back to the client (a 302 after a
 // POST; never 307, which would resend the password: [RFC 9700 Section 4.12]).
 //

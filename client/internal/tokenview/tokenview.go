@@ -17,6 +17,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/oauth-reference/client/internal/i18n"
 )
 
 // Mask returns a token in a form that can be shown or logged: the first 6
@@ -122,42 +124,14 @@ func times(values map[string]any, now time.Time) []TimeClaim {
 }
 
 // When describes t relative to now, with the absolute time after it:
-// "in 59 minutes (2025-01-02 15:04:05 UTC)".
-func When(t, now time.Time) string {
-	return Relative(t, now) + " (" + t.UTC().Format("2006-01-02 15:04:05 MST") + ")"
-}
+// "in 59 minutes (2025-01-02 15:04:05 UTC)". The client's pages say it in
+// their own language (i18n.Lang.When); this is the English of the CLI.
+func When(t, now time.Time) string { return i18n.English.When(t, now) }
 
 // Relative describes t relative to now in words: "in 59 minutes",
 // "3 seconds ago", "now".
-func Relative(t, now time.Time) string {
-	d := t.Sub(now).Truncate(time.Second)
-	switch {
-	case d == 0:
-		return "now"
-	case d > 0:
-		return "in " + Duration(d)
-	default:
-		return Duration(-d) + " ago"
-	}
-}
+func Relative(t, now time.Time) string { return i18n.English.Relative(t, now) }
 
 // Duration says d in its largest whole unit: "1 hour", "59 minutes",
-// "30 days". It rounds down (as Relative does), so a token said to last
-// "59 minutes" does.
-func Duration(d time.Duration) string {
-	units := []struct {
-		size time.Duration
-		name string
-	}{
-		{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"},
-	}
-	for _, u := range units {
-		if n := int64(d / u.size); n >= 1 {
-			if n == 1 {
-				return "1 " + u.name
-			}
-			return fmt.Sprintf("%d %ss", n, u.name)
-		}
-	}
-	return "less than a second"
-}
+// "30 days", rounding down.
+func Duration(d time.Duration) string { return i18n.English.Duration(d) }

@@ -132,7 +132,7 @@ func New(opts Options) (*App, error) {
 		a.wire = wirelog.NewLog(captureSize)
 	}
 	var err error
-	if a.pages, err = parsePages(); err != nil {
+	if a.pages, err = parsePages(a.now); err != nil {
 		return nil, err
 	}
 	a.oauth = &oauth2.Config{
@@ -218,7 +218,7 @@ func (a *App) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil)
-	r.Use(service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies))
+	r.Use(service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies), a.chooseLanguage)
 	service.Mount(r, a.metrics, a.cfg.MetricsAddr, a.log, func(context.Context) error { return nil }) // ready: the metadata is in
 
 	pages := r.Group("", a.canonicalOrigin)
@@ -236,6 +236,7 @@ func (a *App) Handler() http.Handler {
 	pages.POST("/tokens/reveal", a.handleReveal)
 	r.GET(countdownPath, serveCountdown)
 	pages.POST("/attacks/:name", a.handleAttack)
+	pages.POST(languagePath, a.handleLanguage)
 	pages.GET("/spa/callback", a.handleSPA)
 	r.NoRoute(a.handleNotFound)
 	r.NoMethod(a.handleMethodNotAllowed)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/dpop"
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/xray"
 )
 
@@ -327,7 +328,7 @@ func (a *App) refresh(ctx context.Context, refreshToken string) (*oauth2.Token, 
 // the user approves, and the callback hands the code to finishAttack
 // instead of the ordinary exchange.
 func (a *App) attackPKCEWrongVerifier(c *gin.Context, s *webSession) attackResult {
-	p := a.newPending()
+	p := a.newPending(a.lang(c))
 	p.Attack = "pkce-wrong-verifier"
 	authURL := a.authorizationURL(p)
 	p.Request = authorizationRequestHop(authURL, a.now())
@@ -372,7 +373,7 @@ func (a *App) attackRedirectURIMismatch(c *gin.Context, _ *webSession) attackRes
 	registered := a.cfg.RedirectURI
 	last := registered[len(registered)-1]
 	altered := registered[:len(registered)-1] + string(map[bool]byte{true: 'y', false: 'x'}[last == 'x'])
-	p := a.newPending()
+	p := a.newPending(a.lang(c))
 	authURL := a.authorizationURL(p, oauth2.SetAuthURLParam("redirect_uri", altered))
 	ctx, capture := a.recording(c.Request.Context())
 	status := a.send(ctx, authURL, "")
@@ -394,17 +395,25 @@ func (a *App) attackRedirectURIMismatch(c *gin.Context, _ *webSession) attackRes
 	}
 }
 
-// newPending returns a fresh authorization request's secrets, as /login makes them.
-func (a *App) newPending() pendingAuthorization {
-	return pendingAuthorization{State: randomToken(), Nonce: randomToken(), CodeVerifier: oauth2.GenerateVerifier(), Created: a.now()}
+// newPending returns a fresh authorization request's secrets, as /login
+// makes them, asking for the provider's pages in l.
+func (a *App) newPending(l i18n.Lang) pendingAuthorization {
+	return pendingAuthorization{State: randomToken(), Nonce: randomToken(), CodeVerifier: oauth2.GenerateVerifier(), Created: a.now(), UILocales: l.Code}
 }
 
 // authorizationURL returns the authorization request of p
-// ([RFC 6749 Section 4.1.1]) with its PKCE challenge and nonce.
+// ([RFC 6749 Section 4.1.1]) with its PKCE challenge, nonce and ui_locales,
+// the language of this client's pages ([OIDC Core Section 3.1.2.1]: "End-User's
+// preferred languages and scripts for the user interface").
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeOption) string {
-	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(p.CodeVerifier), oidc.Nonce(p.Nonce)}, extra...)
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(p.CodeVerifier), oidc.Nonce(p.Nonce)}
+	if p.UILocales != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("ui_locales", p.UILocales))
+	}
+	opts = append(opts, extra...)
 	return a.oauthFor(p.SignWithKey).AuthCodeURL(p.State, opts...)
 }
 
@@ -418,7 +427,7 @@ func (a *App) attackStateForgery(c *gin.Context, _ *webSession) attackResult {
 // attackIssMixup hands the client's own callback checks a response with
 // the state this session is waiting for but another issuer's iss.
 func (a *App) attackIssMixup(c *gin.Context, s *webSession) attackResult {
-	p := a.newPending()
+	p := a.newPending(a.lang(c))
 	p.Request = authorizationRequestHop(a.authorizationURL(p), a.now())
 	s.Lock()
 	s.Data.addPending(p, a.now())

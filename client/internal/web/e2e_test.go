@@ -114,6 +114,7 @@ type spy struct {
 	// place with the JSON it returns, and counts the requests.
 	trace      func(id string) string
 	traceAsked int
+	traceLangs []string // the Accept-Language of each trace request
 }
 
 func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -121,6 +122,7 @@ func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
 		s.mu.Lock()
 		trace := s.trace
 		s.traceAsked++
+		s.traceLangs = append(s.traceLangs, req.Header.Get("Accept-Language"))
 		s.mu.Unlock()
 		if trace != nil {
 			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/tokenview"
 	"github.com/oauth-reference/client/internal/xray"
 )
@@ -24,7 +25,16 @@ type homeView struct {
 	PARField  string   // the name of the PAR switch; "" when the provider has no PAR endpoint
 	KeyField  string   // the name of the private_key_jwt switch; "" when no key client is registered
 	Paused    bool     // a step-by-step login waits at (C) for Continue
+	Legend    []string // the labels of the figure, translated beside it when the page is not in English
 }
+
+// figureLabels are the labels of [RFC 6749 Section 4.1]'s Figure 3, as the
+// RFC writes them.
+//
+// [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+var figureLabels = []string{"Resource Owner", "User-Agent", "Client", "Authorization Server",
+	"Client Identifier & Redirection URI", "User authenticates", "Authorization Code",
+	"Authorization Code & Redirection URI", "Access Token (w/ Optional Refresh Token)"}
 
 // clientView is the client's configuration, shown next to the diagram.
 type clientView struct {
@@ -61,7 +71,7 @@ type tokenView struct {
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 func (a *App) handleHome(c *gin.Context) {
-	v := homeView{CSRFField: csrfField, Client: a.clientView(), StepField: stepByStepField}
+	v := homeView{CSRFField: csrfField, Client: a.clientView(), StepField: stepByStepField, Legend: figureLabels}
 	if a.public.PushedAuthorizationRequestEndpoint != "" {
 		v.PARField = parField
 	}
@@ -75,7 +85,7 @@ func (a *App) handleHome(c *gin.Context) {
 		walk = s.Data.Walk
 		v.Paused = s.Data.Held != nil && a.now().Sub(s.Data.Held.Created) < heldTTL
 		if s.Data.Login != nil {
-			v.Login = a.loginView(s.Data.Login)
+			v.Login = a.loginView(a.lang(c), s.Data.Login)
 		}
 		s.Unlock()
 	}
@@ -101,13 +111,13 @@ func (a *App) clientView() clientView {
 }
 
 // loginView decodes a login's tokens for display.
-func (a *App) loginView(lg *login) *loginView {
+func (a *App) loginView(l i18n.Lang, lg *login) *loginView {
 	now := a.now()
 	scope, _ := lg.Token.Extra("scope").(string)
 	return &loginView{
 		User:   lg.User,
 		Scope:  scope,
-		Expiry: expiryText(lg.Token, now),
+		Expiry: expiryText(l, lg.Token, now),
 		Tokens: []tokenView{
 			tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken, now),
 			tokenOf("Refresh token", "RFC 6749 Section 1.5; rotated on every use", lg.Token.RefreshToken, now),
@@ -130,15 +140,15 @@ func tokenOf(name, kind, raw string, now time.Time) tokenView {
 	return tv
 }
 
-// expiryText says when an access token expires, in words.
-func expiryText(tok *oauth2.Token, now time.Time) string {
+// expiryText says when an access token expires, in words of l.
+func expiryText(l i18n.Lang, tok *oauth2.Token, now time.Time) string {
 	switch {
 	case tok.Expiry.IsZero():
-		return "no expiry given"
+		return l.T("no expiry given")
 	case tok.Expiry.After(now):
-		return "expires " + tokenview.When(tok.Expiry, now)
+		return l.T("expires %s", l.When(tok.Expiry, now))
 	default:
-		return "expired " + tokenview.When(tok.Expiry, now) + "; the next resource call refreshes it"
+		return l.T("expired %s; the next resource call refreshes it", l.When(tok.Expiry, now))
 	}
 }
 

@@ -41,7 +41,7 @@ func (a *App) handleLogin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p := a.newPending()
+	p := a.newPending(a.lang(c))
 	p.StepByStep = c.Query(stepByStepField) == "on"
 	p.SignWithKey = c.Query(keyField) == "on" && a.keyed != nil
 	authURL, err := a.requestURL(asKeyClient(c.Request.Context(), p.SignWithKey), &p, c.Query(parField) == "on")
@@ -92,6 +92,7 @@ var authorizationParams = []paramDoc{
 	{"nonce", "A random value the ID token must carry back, so no other ID token can be slipped into this login.", "OIDC Core Section 3.1.2.1"},
 	{"code_challenge", "BASE64URL(SHA256(code_verifier)): only the holder of the verifier, kept in this client's session, can redeem the code (PKCE).", "RFC 7636 Section 4.2"},
 	{"code_challenge_method", "S256: the challenge is a SHA-256 hash, not the verifier itself.", "RFC 7636 Section 4.3"},
+	{"ui_locales", "The languages the user prefers for the provider's pages, most preferred first: this client asks for the language of its own pages.", "OIDC Core Section 3.1.2.1"},
 }
 
 // explainParams lists the query parameters of rawURL with their meanings:

@@ -93,7 +93,7 @@ func (a *App) handleLogout(c *gin.Context) {
 		a.revoke(ctx, lg.Token.AccessToken, "access_token"),
 	}}
 	p.Hops = a.hopsOf(capture.Entries())
-	endSession := a.endSessionURL(a.oauthFor(lg.SignWithKey).ClientID, lg.IDToken, p.State)
+	endSession := a.endSessionURL(a.oauthFor(lg.SignWithKey).ClientID, lg.IDToken, p.State, a.lang(c).Code)
 	if endSession == "" {
 		if err := a.endSession(c, s); err != nil {
 			a.renderInternalError(c, "ending the session", err)
@@ -116,11 +116,12 @@ func (a *App) handleLogout(c *gin.Context) {
 // ([OIDC RP-Initiated Logout Section 2]): id_token_hint proves which login to
 // end, so the provider need not ask the user; post_logout_redirect_uri
 // (registered, matched exactly: OIDC RP-Initiated Logout Section 3) and state
-// bring the browser back. It is "" when the provider's metadata names no
+// bring the browser back; ui_locales asks for the provider's logout page in
+// the client's language. It is "" when the provider's metadata names no
 // end_session_endpoint.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
-func (a *App) endSessionURL(clientID, idToken, state string) string {
+func (a *App) endSessionURL(clientID, idToken, state, uiLocales string) string {
 	u, err := url.Parse(a.public.EndSessionEndpoint)
 	if a.public.EndSessionEndpoint == "" || err != nil {
 		return ""
@@ -132,6 +133,7 @@ func (a *App) endSessionURL(clientID, idToken, state string) string {
 	q.Set("client_id", clientID)
 	q.Set("post_logout_redirect_uri", a.cfg.PostLogoutRedirectURI())
 	q.Set("state", state)
+	q.Set("ui_locales", uiLocales)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -143,6 +145,7 @@ var logoutParams = []paramDoc{
 	{"client_id", "Who is asking; it must be the audience of the ID token.", "OIDC RP-Initiated Logout Section 2"},
 	{"post_logout_redirect_uri", "Where to send your browser afterwards; it must exactly match one the client registered.", "OIDC RP-Initiated Logout Section 3"},
 	{"state", "A random value bound to this browser's session; the return must bring it back.", "OIDC RP-Initiated Logout Section 2"},
+	{"ui_locales", "The language this client's pages are in, asked for the provider's logout page.", "OIDC RP-Initiated Logout Section 2"},
 }
 
 // endSessionHop is the front-channel hop of the logout request.

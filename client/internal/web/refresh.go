@@ -57,7 +57,7 @@ func (a *App) handleRefresh(c *gin.Context) {
 		Rotated:    tok.RefreshToken != old.RefreshToken,
 		OldAccess:  tokenview.Mask(old.AccessToken),
 		NewAccess:  tokenview.Mask(tok.AccessToken),
-		Expiry:     expiryText(tok, a.now()),
+		Expiry:     expiryText(a.lang(c), tok, a.now()),
 		Scope:      scope,
 		Walk:       a.viewHops(c.Request.Context(), hops),
 	})

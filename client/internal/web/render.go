@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/tokenview"
 	"github.com/oauth-reference/provider/service"
 )
@@ -20,59 +21,89 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// pages maps a page's file name to its template (layout + page).
-type pages map[string]*template.Template
+// pages maps a language's Code, then a page's file name, to its template
+// (layout + page), whose t and th speak that language.
+type pages map[string]map[string]*template.Template
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
 var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.html", "error.html", "spa.html", "step.html", "attacks.html", "tokens.html"}
 
-// templateFuncs are the helpers the templates use.
-var templateFuncs = template.FuncMap{
-	"mask":     tokenview.Mask,
-	"duration": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
-	"statusText": func(code int) string {
-		if code == 0 {
-			return "no response"
-		}
-		return fmt.Sprintf("%d %s", code, http.StatusText(code))
-	},
-	"ok": func(code int) bool { return code >= 200 && code < 300 },
-	// mark writes a step's letter in the diagram, highlighted once the step happened.
-	"mark": func(done map[string]bool, step string) template.HTML {
-		if done[step] {
-			return template.HTML(`<b class="done">(` + template.HTMLEscapeString(step) + `)</b>`)
-		}
-		return template.HTML("(" + template.HTMLEscapeString(step) + ")")
-	},
+// templateFuncs are the helpers the templates use, in language l:
+// t translates a message (i18n.Lang.T), th one that holds HTML markup of
+// its own (its arguments are escaped), when a time relative to now.
+func templateFuncs(l i18n.Lang, now func() time.Time) template.FuncMap {
+	return template.FuncMap{
+		"when":     func(t time.Time) string { return l.When(t, now()) },
+		"t":        l.T,
+		"th":       func(key string, args ...any) template.HTML { return translateHTML(l, key, args) },
+		"mask":     tokenview.Mask,
+		"duration": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+		"statusText": func(code int) string {
+			if code == 0 {
+				return l.T("no response")
+			}
+			return fmt.Sprintf("%d %s", code, http.StatusText(code))
+		},
+		"ok": func(code int) bool { return code >= 200 && code < 300 },
+		// mark writes a step's letter in the diagram, highlighted once the step happened.
+		"mark": func(done map[string]bool, step string) template.HTML {
+			if done[step] {
+				return template.HTML(`<b class="done">(` + template.HTMLEscapeString(step) + `)</b>`)
+			}
+			return template.HTML("(" + template.HTMLEscapeString(step) + ")")
+		},
+	}
 }
 
-// parsePages parses every page with the layout.
-func parsePages() (pages, error) {
+// translateHTML is th: the message key, whose markup is this package's
+// own, with args HTML-escaped before they are put in.
+func translateHTML(l i18n.Lang, key string, args []any) template.HTML {
+	escaped := make([]any, len(args))
+	for i, arg := range args {
+		escaped[i] = template.HTMLEscapeString(fmt.Sprint(arg))
+	}
+	return template.HTML(l.T(key, escaped...))
+}
+
+// parsePages parses every page with the layout, once per language.
+func parsePages(now func() time.Time) (pages, error) {
 	p := pages{}
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/channels.html", "templates/"+name)
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
+	for _, l := range i18n.All {
+		p[l.Code] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(templateFuncs(l, now)).ParseFS(templateFS, "templates/layout.html", "templates/channels.html", "templates/"+name)
+			if err != nil {
+				return nil, fmt.Errorf("web: template %s: %w", name, err)
+			}
+			p[l.Code][name] = t
 		}
-		p[name] = t
 	}
 	return p, nil
 }
 
-// view is what every template gets: the page's data and the CSP nonce for
-// its inline style and script.
+// view is what every template gets: the page's data, the CSP nonce for
+// its inline style and script, and what the language switch needs.
 type view struct {
 	Nonce string
 	Title string
 	Data  any
+	Lang  i18n.Lang   // the page's language
+	Langs []i18n.Lang // the switch's choices
+	// CSRFToken is the session's, for the switch's form ("" when the
+	// browser has no session yet); Back is where the switch returns.
+	CSRFToken string
+	Back      string
 }
 
-// render writes page with data. It renders into a buffer first, so a
+// render writes page with data, in the request's language; title is the
+// English text of a message. It renders into a buffer first, so a
 // template error becomes a clean 500 instead of half a page.
 func (a *App) render(c *gin.Context, status int, page, title string, data any) {
+	l := a.lang(c)
+	v := view{Nonce: c.GetString(cspNonceKey), Title: l.T(title), Data: data, Lang: l, Langs: i18n.All,
+		CSRFToken: c.GetString(csrfTokenKey), Back: backPath(c)}
 	var buf bytes.Buffer
-	err := a.pages[page].ExecuteTemplate(&buf, "layout", view{Nonce: c.GetString(cspNonceKey), Title: title, Data: data})
-	if err != nil {
+	if err := a.pages[l.Code][page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		a.log.Error("rendering a page", "page", page, "err", err)
 		c.String(http.StatusInternalServerError, "internal error")
 		return

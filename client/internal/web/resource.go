@@ -57,7 +57,7 @@ func (a *App) handleResource(c *gin.Context) {
 		v.Refreshed = true
 		a.keepRefreshed(ctx, lg, tok)
 	}
-	v.Expiry = expiryText(lg.Token, a.now())
+	v.Expiry = expiryText(a.lang(c), lg.Token, a.now())
 	hops := a.hopsOf(capture.Entries())
 	s.Data.Walk.Add(hops...)
 	v.Walk = a.viewHops(c.Request.Context(), hops)

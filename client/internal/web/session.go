@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -42,6 +43,7 @@ type sessionData struct {
 	Walk      *xray.Walk             // the story of the latest login: its hops, then every later exchange
 	Held      *heldResponse          // an authorization response paused at step (C), in step-by-step mode
 	Logout    *pendingLogout         // a logout waiting for the browser's return from the provider
+	Lang      string                 // the language chosen on the switch (i18n.Lang.Code), or ""
 }
 
 // pendingAuthorization is an authorization request waiting for its response:
@@ -60,6 +62,7 @@ type pendingAuthorization struct {
 	StepByStep   bool       // pause at (C) and before (E)
 	SignWithKey  bool       // log in as the private_key_jwt client (keyclient.go)
 	Attack       string     // the attack lab's demonstration this request belongs to, or ""
+	UILocales    string     // the language of the client's pages, asked of the provider's (ui_locales)
 }
 
 // login is the result of a successful authorization code grant.
@@ -142,9 +145,11 @@ func (a *App) startSession(c *gin.Context, data sessionData) (*webSession, error
 	if data.Walk == nil {
 		data.Walk = xray.NewWalk(walkSize)
 	}
+	data.Lang = cmp.Or(data.Lang, c.GetString(langChoiceKey)) // a new session (at login, logout) keeps the language chosen
 	s.Lock()
 	s.Data = data
 	s.Unlock()
+	c.Set(csrfTokenKey, data.CSRFToken) // for this response's language switch
 	cs := sessions.Default(c)
 	cs.Set(sessionKey, s.ID())
 	return s, cs.Save()

@@ -55,7 +55,7 @@ type stepView struct {
 func (a *App) renderStep(c *gin.Context, v stepView) {
 	v.Walk = a.viewHops(c.Request.Context(), v.Hops)
 	v.CSRFField = csrfField
-	a.render(c, http.StatusOK, "step.html", "Step "+v.Step, v)
+	a.render(c, http.StatusOK, "step.html", a.lang(c).T("Step %s", v.Step), v)
 }
 
 // holdResponse keeps a checked authorization response in the session and

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 )
@@ -76,11 +77,12 @@ type walkView struct {
 }
 
 // viewWalk returns the walk for a page, first fetching (in teaching mode)
-// the provider's trace of every exchange that has none yet. The requests
-// for traces are not themselves recorded.
+// the provider's trace of every exchange that has none yet in the page's
+// language, so its rule texts arrive in that language. The requests for
+// traces are not themselves recorded.
 func (a *App) viewWalk(ctx context.Context, w *xray.Walk) walkView {
 	if w != nil && a.cfg.Teaching() {
-		w.FetchTraces(wirelog.Unrecorded(ctx), a.tracer, a.now())
+		w.FetchTraces(wirelog.Unrecorded(ctx), a.tracer, a.now(), i18n.FromContext(ctx).Code)
 	}
 	hops := w.Hops()
 	return walkView{Hops: hops, Done: xray.Steps(hops), Teaching: a.cfg.Teaching()}

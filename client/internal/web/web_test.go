@@ -134,7 +134,7 @@ func TestValidCSRF(t *testing.T) {
 }
 
 func TestTemplatesParse(t *testing.T) {
-	if _, err := parsePages(); err != nil {
+	if _, err := parsePages(time.Now); err != nil {
 		t.Fatal(err)
 	}
 }

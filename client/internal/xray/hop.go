@@ -53,6 +53,8 @@ type Hop struct {
 	// Trace is the provider's account of the exchange, fetched by the
 	// response's X-Request-Id; nil until fetched, and for a front-channel hop.
 	Trace *Trace
+	// traceLang is the language Trace was asked for in.
+	traceLang string
 	// traceGone is set once the provider has said it has no trace for the
 	// exchange, so it is not asked again.
 	traceGone bool

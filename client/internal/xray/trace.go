@@ -49,8 +49,9 @@ type Tracer struct {
 }
 
 // Fetch returns the trace of the request the provider answered with the
-// X-Request-Id requestID, or ErrNoTrace.
-func (t *Tracer) Fetch(ctx context.Context, requestID string) (*Trace, error) {
+// X-Request-Id requestID, or ErrNoTrace. lang, when set, is sent as
+// Accept-Language: the provider writes the trace's rule texts in it.
+func (t *Tracer) Fetch(ctx context.Context, requestID, lang string) (*Trace, error) {
 	if !requestIDRE.MatchString(requestID) {
 		return nil, ErrNoTrace
 	}
@@ -59,6 +60,9 @@ func (t *Tracer) Fetch(ctx context.Context, requestID string) (*Trace, error) {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
 	resp, err := t.Client.Do(req)
 	if err != nil {
 		return nil, err
@@ -88,17 +92,18 @@ const traceGrace = 5 * time.Second
 const fetchTimeout = 2 * time.Second
 
 // FetchTraces fills in the provider's trace of every back-channel hop that
-// has none yet. Failures leave a hop without a trace: the walkthrough then
-// shows the client's view only. It stops at the first transport error (the
-// provider is down; the page should not wait on every hop).
-func (w *Walk) FetchTraces(ctx context.Context, t *Tracer, now time.Time) {
-	for _, m := range w.missingTraces() {
-		tr, err := t.fetchSoon(ctx, m.id, now.Sub(m.time) < traceGrace)
+// has none yet in language lang (fetched again after a change of language).
+// Failures leave a hop without a trace: the walkthrough then shows the
+// client's view only. It stops at the first transport error (the provider
+// is down; the page should not wait on every hop).
+func (w *Walk) FetchTraces(ctx context.Context, t *Tracer, now time.Time, lang string) {
+	for _, m := range w.missingTraces(lang) {
+		tr, err := t.fetchSoon(ctx, m.id, lang, now.Sub(m.time) < traceGrace)
 		switch {
 		case err == nil:
-			w.setTrace(m.id, tr, false)
+			w.setTrace(m.id, tr, lang, false)
 		case errors.Is(err, ErrNoTrace):
-			w.setTrace(m.id, nil, true)
+			w.setTrace(m.id, nil, lang, true)
 		default:
 			return
 		}
@@ -113,10 +118,10 @@ var traceRetries = []time.Duration{20 * time.Millisecond, 80 * time.Millisecond}
 
 // fetchSoon is Fetch, asking again after traceRetries while the provider
 // has no trace yet for a recent request.
-func (t *Tracer) fetchSoon(ctx context.Context, id string, recent bool) (*Trace, error) {
+func (t *Tracer) fetchSoon(ctx context.Context, id, lang string, recent bool) (*Trace, error) {
 	for i := 0; ; i++ {
 		fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-		tr, err := t.Fetch(fctx, id)
+		tr, err := t.Fetch(fctx, id, lang)
 		cancel()
 		if !recent || !errors.Is(err, ErrNoTrace) || i == len(traceRetries) {
 			return tr, err
@@ -135,27 +140,30 @@ type missingTrace struct {
 	time time.Time
 }
 
-// missingTraces returns the hops whose trace is still to be fetched.
-func (w *Walk) missingTraces() []missingTrace {
+// missingTraces returns the hops whose trace in lang is still to be fetched.
+func (w *Walk) missingTraces(lang string) []missingTrace {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var out []missingTrace
 	for _, h := range w.hops {
-		if h.Exchange != nil && h.Exchange.RequestID != "" && h.Trace == nil && !h.traceGone {
+		if h.Exchange != nil && h.Exchange.RequestID != "" && (h.Trace == nil || h.traceLang != lang) && !h.traceGone {
 			out = append(out, missingTrace{h.Exchange.RequestID, h.Time})
 		}
 	}
 	return out
 }
 
-// setTrace records what the provider said about request id, if the walk
-// still holds its hop.
-func (w *Walk) setTrace(id string, tr *Trace, gone bool) {
+// setTrace records what the provider said, in lang, about request id, if
+// the walk still holds its hop.
+func (w *Walk) setTrace(id string, tr *Trace, lang string, gone bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for j := range w.hops {
 		if h := &w.hops[j]; h.Exchange != nil && h.Exchange.RequestID == id {
-			h.Trace, h.traceGone = tr, gone
+			if tr != nil || h.Trace == nil { // a trace in another language beats none
+				h.Trace, h.traceGone = tr, gone
+			}
+			h.traceLang = lang
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,7 +109,7 @@ func TestFetchTraces(t *testing.T) {
 		Hop{Time: now, Exchange: &wirelog.Exchange{}},                                   // no X-Request-Id
 	)
 	tracer := &Tracer{BaseURL: srv.URL, Client: srv.Client()}
-	w.FetchTraces(context.Background(), tracer, now)
+	w.FetchTraces(context.Background(), tracer, now, "")
 	hops := w.Hops()
 	if tr := hops[1].Trace; tr == nil || tr.Outcome != "tokens issued" || len(tr.Checks) != 2 ||
 		tr.Checks[1].Ref != "RFC 7636 Section 4.6" || !tr.Checks[1].Passed || len(tr.Changes) != 3 {
@@ -126,7 +127,7 @@ func TestFetchTraces(t *testing.T) {
 	}
 	// Again: R1 is known and OLD is gone; only NEW, younger than
 	// traceGrace, is asked for once more.
-	w.FetchTraces(context.Background(), tracer, now)
+	w.FetchTraces(context.Background(), tracer, now, "")
 	if got, want := asked.Load(), 2+2*recentAsks; got != want {
 		t.Errorf("after a second fetch the provider was asked %d times, want %d", got, want)
 	}
@@ -147,7 +148,7 @@ func TestFetchTracesWaitsForATraceFiledLate(t *testing.T) {
 	now := time.Now()
 	w := NewWalk(8)
 	w.Add(Hop{Time: now, Exchange: &wirelog.Exchange{RequestID: "LATE"}})
-	w.FetchTraces(context.Background(), &Tracer{BaseURL: srv.URL, Client: srv.Client()}, now)
+	w.FetchTraces(context.Background(), &Tracer{BaseURL: srv.URL, Client: srv.Client()}, now, "")
 	if tr := w.Hops()[0].Trace; tr == nil || tr.Outcome != "access granted" {
 		t.Errorf("trace = %+v after %d requests, want the one filed late", tr, asked.Load())
 	}
@@ -162,7 +163,7 @@ func TestFetchTracesStopsWhenTheProviderIsDown(t *testing.T) {
 	for _, id := range []string{"R1", "R2", "R3"} {
 		w.Add(Hop{Exchange: &wirelog.Exchange{RequestID: id}})
 	}
-	w.FetchTraces(context.Background(), tracer, time.Now())
+	w.FetchTraces(context.Background(), tracer, time.Now(), "")
 	for _, h := range w.Hops() {
 		if h.Trace != nil || h.traceGone {
 			t.Errorf("hop %s: trace %v, gone %v; want neither (ask again later)", h.Exchange.RequestID, h.Trace, h.traceGone)
@@ -173,8 +174,31 @@ func TestFetchTracesStopsWhenTheProviderIsDown(t *testing.T) {
 func TestTracerRefusesAnotherRequestsTrace(t *testing.T) {
 	var asked atomic.Int32
 	srv := traceServer(t, map[string]Trace{"R1": {RequestID: "R2"}}, &asked)
-	tr, err := (&Tracer{BaseURL: srv.URL, Client: srv.Client()}).Fetch(context.Background(), "R1")
+	tr, err := (&Tracer{BaseURL: srv.URL, Client: srv.Client()}).Fetch(context.Background(), "R1", "")
 	if err == nil || tr != nil {
 		t.Errorf("Fetch = %+v, %v; want an error for a trace of another request", tr, err)
+	}
+}
+
+func TestFetchTracesAsksInThePagesLanguage(t *testing.T) {
+	var langs []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := r.Header.Get("Accept-Language")
+		langs = append(langs, lang)
+		json.NewEncoder(w).Encode(Trace{RequestID: "R1", Outcome: "outcome in " + lang})
+	}))
+	t.Cleanup(srv.Close)
+	tracer := &Tracer{BaseURL: srv.URL, Client: srv.Client()}
+	now := time.Now()
+	w := NewWalk(8)
+	w.Add(Hop{Time: now.Add(-time.Minute), Exchange: &wirelog.Exchange{RequestID: "R1"}})
+	for _, lang := range []string{"zh-TW", "zh-TW", "en"} {
+		w.FetchTraces(context.Background(), tracer, now, lang)
+		if got, want := w.Hops()[0].Trace.Outcome, "outcome in "+lang; got != want {
+			t.Errorf("after a fetch in %s the outcome is %q, want %q", lang, got, want)
+		}
+	}
+	if want := []string{"zh-TW", "en"}; !slices.Equal(langs, want) {
+		t.Errorf("Accept-Language of the trace requests = %q, want %q (asked again only for a new language)", langs, want)
 	}
 }

@@ -1,0 +1,358 @@
+package web
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"text/template/parse"
+
+	"golang.org/x/net/html"
+
+	"github.com/oauth-reference/client/internal/i18n"
+	"github.com/oauth-reference/client/internal/xray"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// keptEnglish are the elements whose text stays as the protocol spells it.
+var keptEnglish = map[string]bool{"code": true, "pre": true, "kbd": true, "samp": true, "script": true, "style": true}
+
+// inline are the elements that do not break a sentence.
+var inline = map[string]bool{"a": true, "span": true, "strong": true, "em": true, "b": true, "i": true, "q": true, "time": true, "small": true, "abbr": true}
+
+// void are the elements that have no end tag.
+var void = map[string]bool{"br": true, "input": true, "img": true, "meta": true, "link": true, "hr": true, "wbr": true}
+
+// visibleText returns the text a reader sees on page, outside the elements
+// of keptEnglish and those marked translate="no" or lang="en", with "\x00"
+// where a block ends, so no run of words spans two blocks.
+func visibleText(page string) string {
+	z := html.NewTokenizer(strings.NewReader(page))
+	var b strings.Builder
+	type open struct {
+		name string
+		kept bool
+	}
+	var stack []open
+	kept := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			if !inline[tok.Data] {
+				b.WriteByte(0)
+			}
+			if void[tok.Data] || tok.Type == html.SelfClosingTagToken {
+				continue
+			}
+			k := keptEnglish[tok.Data] || slices.ContainsFunc(tok.Attr, func(a html.Attribute) bool {
+				return (a.Key == "translate" && a.Val == "no") || (a.Key == "lang" && a.Val == "en")
+			})
+			stack = append(stack, open{tok.Data, k})
+			if k {
+				kept++
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			for i := len(stack) - 1; i >= 0; i-- {
+				if stack[i].name == string(name) {
+					for _, o := range stack[i:] {
+						if o.kept {
+							kept--
+						}
+					}
+					stack = stack[:i]
+					break
+				}
+			}
+			if !inline[string(name)] {
+				b.WriteByte(0)
+			}
+		case html.TextToken:
+			if kept == 0 {
+				b.Write(z.Text())
+			}
+		}
+	}
+}
+
+// englishRunRE is four or more English words in a row.
+var englishRunRE = regexp.MustCompile(`[A-Za-z]+(?:['’-][A-Za-z]+)*(?:[ \t\r\n]+[A-Za-z]+(?:['’-][A-Za-z]+)*){3,}`)
+
+// englishRuns returns the English sentences left on a page meant to be in
+// another language: runs of four or more English words in its visible text.
+// Terms kept beside their translation, "授權碼 (authorization code)", are
+// shorter; the protocol's own words are in code, pre or marked translate="no".
+func englishRuns(page string) []string {
+	return englishRunRE.FindAllString(visibleText(page), -1)
+}
+
+func TestEnglishRuns(t *testing.T) {
+	tests := []struct {
+		name, page string
+		want       []string
+	}{
+		{"an English sentence", `<p>授權碼 <b>is sent to the client</b></p>`, []string{"is sent to the client"}},
+		{"across inline elements", `<p>go <a href="/">back to the</a> overview</p>`, []string{"go back to the overview"}},
+		{"terms beside a translation", `<p>授權碼 (authorization code)、狀態參數 (state)</p>`, nil},
+		{"code and pre stay English", `<p>見 <code>the code is here now</code></p><pre>HTTP/1.1 200 OK and more</pre>`, nil},
+		{"marked translate=no", `<p><span translate="no">OIDC RP-Initiated Logout Section 2</span></p>`, nil},
+		{"marked lang=en", `<ul><li><span lang="en">Access Token (w/ Optional Refresh Token)</span>: 存取權杖</li></ul>`, nil},
+		{"blocks do not join", `<table><tr><th>Name Of</th><td>The Demo</td></tr></table>`, nil},
+		{"after a kept element closes", `<p><code>x</code> this is English again</p>`, []string{"this is English again"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := englishRuns(tt.page); !slices.Equal(got, tt.want) {
+				t.Errorf("englishRuns = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// templateKeys returns the string literals the templates pass to t and th.
+func templateKeys(t *testing.T) []string {
+	t.Helper()
+	p, err := parsePages(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n != nil {
+				for _, c := range n.Cmds {
+					walk(c)
+				}
+			}
+		case *parse.CommandNode:
+			if id, ok := n.Args[0].(*parse.IdentifierNode); ok && (id.Ident == "t" || id.Ident == "th") && len(n.Args) > 1 {
+				if s, ok := n.Args[1].(*parse.StringNode); ok {
+					keys = append(keys, s.Text)
+				}
+			}
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.TemplateNode:
+			walk(n.Pipe)
+		}
+	}
+	for _, page := range p[i18n.English.Code] {
+		for _, tmpl := range page.Templates() {
+			if tmpl.Tree != nil {
+				walk(tmpl.Tree.Root)
+			}
+		}
+	}
+	return keys
+}
+
+// TestEveryMessageIsInTheCatalogue fails when a template or a table of
+// this package names a message the catalogue lacks: the page would show
+// it in English whatever the language.
+func TestEveryMessageIsInTheCatalogue(t *testing.T) {
+	keys := templateKeys(t)
+	if len(keys) < 50 {
+		t.Fatalf("found %d messages in the templates, want them all", len(keys))
+	}
+	keys = append(keys, figureLabels...)
+	for _, docs := range [][]paramDoc{authorizationParams, callbackParams, logoutParams, {requestURIParam}} {
+		for _, d := range docs {
+			keys = append(keys, d.Meaning)
+		}
+	}
+	for _, c := range idTokenChecks {
+		keys = append(keys, c.Rule)
+	}
+	keys = append(keys, string(xray.Front), string(xray.Back))
+	for _, key := range keys {
+		if !i18n.Known(key) {
+			t.Errorf("%q is not in the catalogue", key)
+		}
+	}
+}
+
+// switchLanguage posts the language switch as the browser's own page does.
+func (h *harness) switchLanguage(code, csrf string) *http.Response {
+	h.t.Helper()
+	form := url.Values{"lang": {code}, "back": {"/"}, "csrf_token": {csrf}}
+	req, _ := http.NewRequest(http.MethodPost, h.client.URL+languagePath, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", h.client.URL)
+	resp, err := h.browser.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// mustBeChinese fails unless page is in Traditional Chinese, with no
+// English sentence outside the protocol's own words.
+func mustBeChinese(t *testing.T, what, page string) {
+	t.Helper()
+	if !strings.Contains(page, `<html lang="zh-Hant-TW">`) {
+		t.Errorf("%s is not marked zh-Hant-TW:\n%.300s", what, page)
+	}
+	if runs := englishRuns(page); len(runs) > 0 {
+		t.Errorf("%s has English sentences: %q", what, runs)
+	}
+}
+
+// TestE2EChineseFromFirstPageToLast chooses Traditional Chinese on the
+// switch, logs in (ui_locales=zh-TW goes to the provider) and reads every
+// page of the login in Chinese, the provider's trace asked for in Chinese.
+func TestE2EChineseFromFirstPageToLast(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.spy.mu.Lock()
+	h.spy.trace = func(id string) string {
+		return `{"request_id": "` + id + `", "outcome": "已核發權杖", "checks": [{"rule": "授權碼是核發給這個用戶端的", "ref": "RFC 6749 Section 4.1.3", "passed": true}]}`
+	}
+	h.spy.mu.Unlock()
+	if resp := h.switchLanguage("zh-TW", ""); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the language switch answered %d, want 303", resp.StatusCode)
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustBeChinese(t, "the home page before login", home)
+	mustContain(t, "the home page", home, "授權碼", "資源擁有者", `<button type="submit" name="lang" value="zh-TW" lang="zh-Hant-TW" aria-current="true">繁體中文</button>`)
+
+	resp, _ := h.get(h.client.URL + "/login")
+	authURL := h.location(resp, http.StatusFound)
+	if got := authURL.Query().Get("ui_locales"); got != "zh-TW" {
+		t.Errorf("the authorization request has ui_locales=%q, want zh-TW", got)
+	}
+	resp, _ = h.get(h.signIn(authURL, "allow").String())
+	h.location(resp, http.StatusFound)
+	_, home = h.get(h.client.URL + "/")
+	mustBeChinese(t, "the home page after login", home)
+	mustContain(t, "the walkthrough", home, "已登入", "授權請求 (authorization request)", "存取權杖請求與回應", "授權碼是核發給這個用戶端的")
+	h.spy.mu.Lock()
+	langs := h.spy.traceLangs
+	h.spy.mu.Unlock()
+	if len(langs) == 0 || slices.ContainsFunc(langs, func(l string) bool { return l != "zh-TW" }) {
+		t.Errorf("the trace requests asked for languages %q, want zh-TW each time", langs)
+	}
+
+	// Back to English: the choice is remembered in the session, now the login's.
+	h.switchLanguage("en", h.csrfToken())
+	_, home = h.get(h.client.URL + "/")
+	mustContain(t, "the home page in English", home, `<html lang="en">`, "Signed in as", "Access token request and response")
+}
+
+// TestE2EAuthorizationRequestCarriesUILocales checks ui_locales in the
+// browser's language, with and without PAR (where it travels in the pushed
+// request, shown in the walkthrough).
+func TestE2EAuthorizationRequestCarriesUILocales(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	for _, tt := range []struct{ acceptLanguage, want string }{{"", "en"}, {"zh-TW,zh;q=0.9", "zh-TW"}, {"de, en;q=0.5", "en"}} {
+		req, _ := http.NewRequest(http.MethodGet, h.client.URL+"/login", nil)
+		req.Header.Set("Accept-Language", tt.acceptLanguage)
+		resp, err := h.browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := h.location(resp, http.StatusFound).Query().Get("ui_locales"); got != tt.want {
+			t.Errorf("Accept-Language %q: ui_locales=%q, want %q", tt.acceptLanguage, got, tt.want)
+		}
+	}
+
+	h.switchLanguage("zh-TW", h.csrfToken())
+	resp, _ := h.get(h.client.URL + "/login?par=on")
+	authURL := h.location(resp, http.StatusFound)
+	if authURL.Query().Has("ui_locales") {
+		t.Errorf("with PAR the browser's URL %s carries ui_locales; it belongs in the pushed request", authURL)
+	}
+	resp, _ = h.get(h.signIn(authURL, "allow").String())
+	h.location(resp, http.StatusFound)
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "the pushed request on the home page", home, "ui_locales=zh-TW")
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	post := func(form url.Values, origin, fetchSite string) int {
+		req, _ := http.NewRequest(http.MethodPost, h.client.URL+languagePath, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		if fetchSite != "" {
+			req.Header.Set("Sec-Fetch-Site", fetchSite)
+		}
+		resp, err := h.browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	zh := url.Values{"lang": {"zh-TW"}, "back": {"/attacks"}}
+	steps := []struct {
+		name              string
+		form              url.Values
+		origin, fetchSite string
+		want              int
+	}{
+		{"no session, another site's form: refused", zh, "https://attacker.example", "cross-site", http.StatusForbidden},
+		{"no session, no Origin: refused", zh, "", "", http.StatusForbidden},
+		{"no session, Origin null: refused", zh, "null", "", http.StatusForbidden},
+		{"no session, this site's form (Origin): a session with the choice", zh, h.client.URL, "", http.StatusSeeOther},
+		{"a session, no CSRF token: refused", zh, h.client.URL, "", http.StatusForbidden},
+		{"an unknown language", url.Values{"lang": {"fr"}, "back": {"/"}}, h.client.URL, "", http.StatusBadRequest},
+		{"a page to return to that is not one of the client's", url.Values{"lang": {"en"}, "back": {"https://attacker.example/"}}, h.client.URL, "", http.StatusBadRequest},
+	}
+	for _, st := range steps {
+		if got := post(st.form, st.origin, st.fetchSite); got != st.want {
+			t.Errorf("%s: got %d, want %d", st.name, got, st.want)
+		}
+	}
+	_, page := h.get(h.client.URL + "/attacks")
+	mustContain(t, "the attack lab after the switch", page, `<html lang="zh-Hant-TW">`)
+	en := url.Values{"lang": {"en"}, "back": {"/attacks"}, "csrf_token": {csrfRE.FindStringSubmatch(page)[1]}}
+	if got := post(en, "", ""); got != http.StatusSeeOther {
+		t.Errorf("a session with its CSRF token: got %d, want 303", got)
+	}
+	_, page = h.get(h.client.URL + "/attacks")
+	mustContain(t, "the attack lab after switching back", page, `<html lang="en">`)
+
+	// A new browser whose page says it is this site's own (Sec-Fetch-Site,
+	// as Chromium sends with "Origin: null" under no-referrer).
+	h.browser.Jar, _ = cookiejar.New(nil)
+	if got := post(zh, "null", "same-origin"); got != http.StatusSeeOther {
+		t.Errorf("no session, Sec-Fetch-Site same-origin: got %d, want 303", got)
+	}
+	_, page = h.get(h.client.URL + "/")
+	mustContain(t, "the home page of the new browser", page, `<html lang="zh-Hant-TW">`)
+}

@@ -138,7 +138,7 @@ func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.P
 		t.Fatalf("providertest: load keys: %v", err)
 	}
 	p := oauth.New(cfg, st, keys, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	p.Now = now
+	p.Clock = now
 	if err := p.SeedDemo(ctx); err != nil {
 		t.Fatalf("providertest: seed: %v", err)
 	}

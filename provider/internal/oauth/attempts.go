@@ -68,7 +68,7 @@ type attemptTicket struct {
 // budget. Over the budget of any key it counts nothing and refuses with a
 // *TooManyAttemptsError.
 func (p *Provider) reserveAttempt(ctx context.Context, b attemptBudget, addr netip.Addr) (attemptTicket, error) {
-	now := p.now()
+	now := p.Now()
 	t := attemptTicket{window: now.Truncate(b.length)}
 	end := t.window.Add(b.length)
 	for _, k := range b.keysOf(addr) {

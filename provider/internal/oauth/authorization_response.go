@@ -31,7 +31,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	if err := p.usePushedRequest(ctx, a.PushedRequest); err != nil {
 		return "", &AuthorizationError{Error: err} // shown, not redirected: the request may be another's
 	}
-	now := p.now()
+	now := p.Now()
 	expiresAt := now.Add(p.Config.CodeTTL)
 	grant := p.newGrant(a.Client.ID, userID, a.Scope, authTime, now, expiresAt)
 	grant.Resources = strings.Join(a.Resources, " ")

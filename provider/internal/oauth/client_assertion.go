@@ -121,7 +121,7 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	// "The authorization server MUST reject any JWT with an expiration time
 	// that has passed, subject to allowable clock skew between systems"
 	// (RFC 7523 Section 3); one too far in the future is refused too.
-	why := checkAssertionTimes(claims, p.now())
+	why := checkAssertionTimes(claims, p.Now())
 	if err := check(ruleAssertionFresh, why == "", why); err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ type cachedClient struct {
 // the purge deletes it.
 func (p *Provider) getClient(ctx context.Context, id string) (store.Client, error) {
 	client, err := p.cachedClient(ctx, id)
-	if err == nil && !client.ExpiresAt.IsZero() && !p.now().Before(client.ExpiresAt) {
+	if err == nil && !client.ExpiresAt.IsZero() && !p.Now().Before(client.ExpiresAt) {
 		return store.Client{}, store.ErrNotFound
 	}
 	return client, err

@@ -76,7 +76,7 @@ func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationReq
 	if err != nil {
 		return nil, err
 	}
-	deviceCode, now := NewSecret(), p.now()
+	deviceCode, now := NewSecret(), p.Now()
 	interval := p.Config.DevicePollInterval.Round(time.Second) // the client is told whole seconds
 	record := store.DeviceCode{
 		Hash: HashSecret(deviceCode), ClientID: client.ID, Scope: scope, Status: store.DevicePending,

@@ -47,7 +47,7 @@ func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 func (p *Provider) LookUpUserCode(ctx context.Context, entries *RateLimit, client netip.Addr, typed string) (*DeviceAuthorization, error) {
 	tr := TraceFrom(ctx)
-	now := p.now()
+	now := p.Now()
 	err := entries.allow(client, now)
 	code, ok := NormalizeUserCode(typed)
 	var ticket attemptTicket
@@ -110,7 +110,7 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (p *Provider) ApproveDevice(ctx context.Context, d *DeviceAuthorization, userID string, authTime time.Time) error {
-	grant := p.newGrant(d.Client.ID, userID, d.Scope, authTime, p.now(), d.ExpiresAt)
+	grant := p.newGrant(d.Client.ID, userID, d.Scope, authTime, p.Now(), d.ExpiresAt)
 	return decided(ctx, p.Store.ApproveDeviceCode(ctx, d.UserCode, grant), "device request approved: grant created")
 }
 

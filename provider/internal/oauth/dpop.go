@@ -365,9 +365,9 @@ func (p *Provider) checkProofNonce(pp *parsedProof) *Error {
 	if p.DPoPNonces == nil {
 		return nil
 	}
-	if !p.DPoPNonces.Valid(pp.claims.Nonce, p.now()) {
+	if !p.DPoPNonces.Valid(pp.claims.Nonce, p.Now()) {
 		e := NewError(ErrUseDPoPNonce, "the DPoP proof must carry the nonce from the DPoP-Nonce header")
-		e.DPoPNonce = p.DPoPNonces.New(p.now())
+		e.DPoPNonce = p.DPoPNonces.New(p.Now())
 		return e
 	}
 	return nil
@@ -380,7 +380,7 @@ func (p *Provider) checkProofNonce(pp *parsedProof) *Error {
 // DPoP proofs that carry an iat time in the reasonably near future").
 func (p *Provider) checkProofIAT(pp *parsedProof) *Error {
 	iat := time.Unix(int64(*pp.claims.IAT), 0)
-	if d := p.now().Sub(iat); d > DPoPProofWindow || d < -DPoPProofWindow {
+	if d := p.Now().Sub(iat); d > DPoPProofWindow || d < -DPoPProofWindow {
 		return invalidDPoPProof("the DPoP proof's iat is more than %s away from the server's time", DPoPProofWindow)
 	}
 	return nil

@@ -24,7 +24,7 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redee
 // grant already gone (purged after its last token expired) has nothing left
 // to revoke, so that is not an error.
 func (p *Provider) revokeGrant(ctx context.Context, grantID string) *Error {
-	if err := p.Store.RevokeGrant(ctx, grantID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := p.Store.RevokeGrant(ctx, grantID, p.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return serverError(err)
 	}
 	return nil

@@ -26,7 +26,7 @@ func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.C
 	if err := tr.Require(ruleCodePresent, r.Code != "", ErrInvalidRequest, "code is required"); err != nil {
 		return nil, err
 	}
-	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(r.Code), client.ID, p.now())
+	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(r.Code), client.ID, p.Now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, tr.Fail(ruleCodeIssuedToClient, ErrInvalidGrant, "the authorization code is invalid")
@@ -96,7 +96,7 @@ func grantOf(code store.AuthorizationCode) store.Grant {
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest) *Error {
-	if err := tr.Require(ruleCodeUnexpired, p.now().Before(code.ExpiresAt), ErrInvalidGrant, "the authorization code has expired"); err != nil {
+	if err := tr.Require(ruleCodeUnexpired, p.Now().Before(code.ExpiresAt), ErrInvalidGrant, "the authorization code has expired"); err != nil {
 		return err
 	}
 	sameRedirect := code.RedirectURI == "" || r.RedirectURI == code.RedirectURI

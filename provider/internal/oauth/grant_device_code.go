@@ -36,11 +36,11 @@ func (p *Provider) exchangeDeviceCode(ctx context.Context, client store.Client, 
 	if err := tr.Require(ruleDeviceCodeIssuedToClient, err == nil && dc.ClientID == client.ID, ErrInvalidGrant, "the device_code is invalid"); err != nil {
 		return nil, err
 	}
-	if err := checkDeviceCode(tr, dc, p.now()); err != nil {
+	if err := checkDeviceCode(tr, dc, p.Now()); err != nil {
 		return nil, err
 	}
 	if dc.Status == store.DevicePending {
-		return nil, p.pollPending(ctx, tr, dc, p.now())
+		return nil, p.pollPending(ctx, tr, dc, p.Now())
 	}
 	return p.redeemDeviceCode(ctx, tr, client, hash, r.dpopJKT)
 }

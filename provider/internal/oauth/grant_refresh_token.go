@@ -45,7 +45,7 @@ func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequ
 	if err != nil {
 		return nil, err
 	}
-	now := p.now()
+	now := p.Now()
 	graced, serr := p.Store.RotateRefreshToken(ctx, old.Hash, *next, now, p.reuseGraceFrom(now))
 	switch {
 	case errors.Is(serr, store.ErrAlreadyUsed):
@@ -76,7 +76,7 @@ func (p *Provider) reuseGraceFrom(now time.Time) time.Time {
 // be presented again; the store makes the final decision, atomically, with
 // the rest of store.RefreshGraceApplies.
 func (p *Provider) withinReuseGrace(usedAt time.Time) bool {
-	from := p.reuseGraceFrom(p.now())
+	from := p.reuseGraceFrom(p.Now())
 	return !from.IsZero() && usedAt.After(from)
 }
 
@@ -167,7 +167,7 @@ func (p *Provider) liveRefreshToken(ctx context.Context, tr *Trace, rt store.Ref
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return grant, serverError(err)
 	}
-	active := err == nil && !grant.Revoked() && p.now().Before(rt.ExpiresAt)
+	active := err == nil && !grant.Revoked() && p.Now().Before(rt.ExpiresAt)
 	return grant, tr.Require(ruleRefreshGrantActive, active, ErrInvalidGrant, errRefreshInvalid)
 }
 

@@ -101,7 +101,7 @@ func (p *Provider) introspectRefreshToken(ctx context.Context, tr *Trace, client
 	if err != nil {
 		return nil, err
 	}
-	valid := found && rt.UsedAt.IsZero() && p.now().Before(rt.ExpiresAt)
+	valid := found && rt.UsedAt.IsZero() && p.Now().Before(rt.ExpiresAt)
 	if !tr.Check(ruleIntrospectValid, valid) || !tr.Check(ruleIntrospectOwnToken, rt.ClientID == client.ID) {
 		return &IntrospectionResponse{}, nil
 	}

@@ -102,7 +102,7 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	if aerr != nil {
 		return nil, aerr.Error
 	}
-	now := p.now()
+	now := p.Now()
 	record := store.PushedRequest{
 		Hash: HashSecret(requestURI), ClientID: client.ID, Params: a.Request.Values().Encode(),
 		CreatedAt: now, ExpiresAt: now.Add(PushedRequestTTL),
@@ -148,7 +148,7 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 		description string
 	}{
 		{ruleRequestURIBound, record.ClientID == r.ClientID, "request_uri was pushed by another client"},
-		{ruleRequestURIUnexpired, p.now().Before(record.ExpiresAt), "request_uri has expired: push the request again"},
+		{ruleRequestURIUnexpired, p.Now().Before(record.ExpiresAt), "request_uri has expired: push the request again"},
 		{ruleRequestURIUnused, record.UsedAt.IsZero(), "request_uri was used before"},
 	}
 	for _, c := range checks {
@@ -189,7 +189,7 @@ func (p *Provider) usePushedRequest(ctx context.Context, hash string) *Error {
 	if hash == "" {
 		return nil
 	}
-	err := p.Store.ConsumePushedRequest(ctx, hash, p.now())
+	err := p.Store.ConsumePushedRequest(ctx, hash, p.Now())
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed), errors.Is(err, store.ErrNotFound):
 		return TraceFrom(ctx).Fail(ruleRequestURIUnused, ErrInvalidRequestURI, "request_uri was used before")

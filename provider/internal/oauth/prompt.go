@@ -88,7 +88,7 @@ func (p *Provider) NeedsLogin(a *Authorization, authTime time.Time) bool {
 	if authTime.IsZero() || a.PromptIncludes(PromptLogin) || a.MaxAge == 0 {
 		return true
 	}
-	return a.MaxAge > 0 && p.now().Sub(authTime) > a.MaxAge
+	return a.MaxAge > 0 && p.Now().Sub(authTime) > a.MaxAge
 }
 
 // LoginSession is what the browser's login session at this provider holds

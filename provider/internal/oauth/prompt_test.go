@@ -11,7 +11,7 @@ import (
 
 func TestAnswerPromptNone(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	p := &Provider{Now: func() time.Time { return now }}
+	p := &Provider{Clock: func() time.Time { return now }}
 	signedIn := LoginSession{UserID: "u1", AuthTime: now.Add(-time.Minute), Consented: "openid read"}
 	request := func(change func(a *Authorization)) *Authorization {
 		a := &Authorization{Client: demoClient(), RedirectURI: "https://app.example/cb", State: "s1",

@@ -17,9 +17,10 @@ type Provider struct {
 	Config config.Config
 	Store  store.Store
 	Keys   *token.Keys
-	// Now is the clock; tests inject a fake one to move past expiry times.
-	Now func() time.Time
-	Log *slog.Logger
+	// Clock is the time source; tests inject a fake one to move past expiry
+	// times. Read it through Now.
+	Clock func() time.Time
+	Log   *slog.Logger
 	// OnSecurityEvent, if set, is told of each SecurityEvent (after it is logged).
 	OnSecurityEvent func(SecurityEvent)
 	// DPoPNonces, when set (DPOP_NONCE=on), makes the token and resource
@@ -36,7 +37,7 @@ type Provider struct {
 
 // New returns a Provider with the real clock.
 func New(cfg config.Config, st store.Store, keys *token.Keys, log *slog.Logger) *Provider {
-	return &Provider{Config: cfg, Store: st, Keys: keys, Now: time.Now, Log: log}
+	return &Provider{Config: cfg, Store: st, Keys: keys, Clock: time.Now, Log: log}
 }
 
 // DPoPNonce returns a fresh DPoP nonce for the DPoP-Nonce header of an
@@ -50,11 +51,12 @@ func (p *Provider) DPoPNonce() string {
 	if p.DPoPNonces == nil {
 		return ""
 	}
-	return p.DPoPNonces.New(p.now())
+	return p.DPoPNonces.New(p.Now())
 }
 
-// now is the current time, in UTC, truncated to the microsecond so that a
-// value read back from any store compares equal to the one written.
-func (p *Provider) now() time.Time {
-	return p.Now().UTC().Truncate(time.Microsecond)
+// Now is the provider's one clock: the current time, in UTC, truncated to
+// the microsecond so that a value read back from any store compares equal
+// to the one written.
+func (p *Provider) Now() time.Time {
+	return p.Clock().UTC().Truncate(time.Microsecond)
 }

@@ -67,7 +67,7 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 		return nil, err
 	}
 	tr.Check(ruleRegistrationAllowed, true)
-	now := p.now()
+	now := p.Now()
 	if err := p.registrations.admit(r.ClientAddr, now, p.Config.RegistrationsPerHour); !tr.Check(ruleRegistrationRate, err == nil) {
 		return nil, err
 	}

@@ -166,7 +166,7 @@ type issuedTokens struct {
 // and, when asked, stores a new refresh token. It returns the response and
 // the new refresh token's record, not yet stored when rotation must store it.
 func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenResponse, *store.RefreshToken, *Error) {
-	now := p.now()
+	now := p.Now()
 	access, err := p.signAccessToken(t, now)
 	if err != nil {
 		return nil, nil, err

@@ -77,7 +77,7 @@ func (l *traceLog) get(id string) (*traceRecord, bool) {
 // recorded something is filed: protocol requests leave a trace, pages and
 // metadata none. Installed in teaching mode only, after assignRequestID.
 func (s *Server) recordTrace(c *gin.Context) {
-	start := s.p.Now().UTC().Truncate(time.Second)
+	start := s.p.Now().Truncate(time.Second)
 	tr := &oauth.Trace{}
 	c.Request = c.Request.WithContext(oauth.WithTrace(c.Request.Context(), tr))
 	file := func() { s.fileTrace(c, start, tr) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -27,11 +28,13 @@ func (w window) warmUp() window {
 }
 
 // measure warms the path up, then runs its window and reports the
-// requests completed and the CPU process pid spent meanwhile.
-func measure(ctx context.Context, pid int, w window, do request) (measurement, error) {
+// requests completed and the CPU process pid spent meanwhile, and the CPU
+// the database spent when db (nil for none) can tell.
+func measure(ctx context.Context, pid int, db cpuProbe, w window, do request) (measurement, error) {
 	if _, err := drive(ctx, pid, w.warmUp(), do); err != nil {
 		return measurement{}, err
 	}
+	dbBefore, dbErr := probe(ctx, db)
 	before, err := readProc(pid)
 	if err != nil {
 		return measurement{}, err
@@ -44,7 +47,19 @@ func measure(ctx context.Context, pid int, w window, do request) (measurement, e
 	if err != nil {
 		return measurement{}, err
 	}
-	return summarize(latencies, before, after), nil
+	m := summarize(latencies, before, after)
+	if dbAfter, err := probe(ctx, db); dbErr == nil && err == nil && dbAfter > dbBefore {
+		m.DBCPU = dbAfter - dbBefore
+	}
+	return m, nil
+}
+
+// probe samples db, if there is one.
+func probe(ctx context.Context, db cpuProbe) (time.Duration, error) {
+	if db == nil {
+		return 0, errors.New("loadtest: no database probe")
+	}
+	return db(ctx)
 }
 
 // drive runs w.Workers clients that call do until w says stop, and returns

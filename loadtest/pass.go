@@ -105,6 +105,15 @@ func (t *tool) pass(ctx context.Context, st store) ([]result, []flatness, error)
 		return nil, nil, err
 	}
 	c := newOAuthClient("http://"+addr, t.opts.Window.Workers)
+	var db cpuProbe
+	if st.App != "" {
+		conn, err := st.open()
+		if err != nil {
+			return nil, nil, err
+		}
+		defer conn.Close()
+		db = backendCPU(conn, st.App)
+	}
 	var results []result
 	var mem []flatness
 	for _, alg := range algorithms {
@@ -119,7 +128,7 @@ func (t *tool) pass(ctx context.Context, st store) ([]result, []flatness, error)
 					return err
 				}
 			}
-			rows, err := t.measurePaths(ctx, p, c, st, todo)
+			rows, err := t.measurePaths(ctx, p, db, c, st, todo)
 			results = append(results, rows...)
 			if err == nil && memory {
 				var f flatness
@@ -197,7 +206,7 @@ func (t *tool) measureBareGin(ctx context.Context, total *measurement) error {
 	for i := range c.tokens {
 		c.tokens[i] = rand.Text() // the floor reads no token, but gets a header of the same size
 	}
-	m, err := measure(ctx, s.PID(), t.opts.Window, c.resource)
+	m, err := measure(ctx, s.PID(), nil, t.opts.Window, c.resource)
 	if err != nil {
 		return err
 	}
@@ -206,15 +215,16 @@ func (t *tool) measureBareGin(ctx context.Context, total *measurement) error {
 	return nil
 }
 
-// measurePaths measures todo, one after the other, on provider p.
-func (t *tool) measurePaths(ctx context.Context, p *server, c *oauthClient, st store, todo []path) ([]result, error) {
+// measurePaths measures todo, one after the other, on provider p (and
+// the database's share with db, when not nil).
+func (t *tool) measurePaths(ctx context.Context, p *server, db cpuProbe, c *oauthClient, st store, todo []path) ([]result, error) {
 	var results []result
 	for _, pa := range todo {
 		w := t.opts.Window
 		if pa.Login {
 			w.Workers = t.opts.LoginWorkers
 		}
-		m, err := measure(ctx, p.PID(), w, func(ctx context.Context, worker int) error { return pa.Do(c, ctx, worker) })
+		m, err := measure(ctx, p.PID(), db, w, func(ctx context.Context, worker int) error { return pa.Do(c, ctx, worker) })
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", pa.Name, st.Name, err)
 		}

@@ -127,13 +127,13 @@ type report struct {
 // writeTable writes the report as a Markdown table, then the memory checks.
 func writeTable(w io.Writer, rep report) error {
 	var b strings.Builder
-	b.WriteString("| path | store | requests | per CPU-second | reference | ratio | p50 | p99 | RSS | target | |\n")
-	b.WriteString("|---|---|--:|--:|---|--:|--:|--:|--:|---|---|\n")
+	b.WriteString("| path | store | requests | per CPU-second | reference | ratio | p50 | p99 | RSS | + PostgreSQL CPU | target | |\n")
+	b.WriteString("|---|---|--:|--:|---|--:|--:|--:|--:|--:|---|---|\n")
 	for _, r := range rep.Results {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.Path, orDash(r.Store), formatCount(r.Requests), formatRate(r.PerCPUSecond()), reference(r),
 			formatRatio(r.Ratio()), formatLatency(r.P50), formatLatency(r.P99), formatBytes(r.RSS),
-			orDash(r.Goal.Text), verdict(r, rep.Results))
+			perRequest(r.DBCPUPerRequest()), orDash(r.Goal.Text), verdict(r, rep.Results))
 	}
 	for _, f := range rep.Memory {
 		fmt.Fprintf(&b, "\nMemory, %s: RSS %s after %s warm-up cycles, %s after %s more: %+.1f %% (target within ±%.0f %%) %s; "+
@@ -155,6 +155,14 @@ func reference(r result) string {
 		return "—"
 	}
 	return r.Reference + " " + formatRate(r.RefRate)
+}
+
+// perRequest writes the database's CPU per request, "—" when unknown.
+func perRequest(d time.Duration) string {
+	if d <= 0 {
+		return "—"
+	}
+	return "+" + formatLatency(d)
 }
 
 // passOrMiss is a check's verdict.

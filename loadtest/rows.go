@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -16,6 +19,7 @@ import (
 type store struct {
 	Name        string // "SQLite" or "PostgreSQL"
 	DatabaseURL string // the provider's DATABASE_URL
+	App         string // PostgreSQL: the application_name of the provider's connections
 }
 
 // open connects to the store as the provider's own database, read-only
@@ -58,8 +62,8 @@ func (s store) rowCount(ctx context.Context) (int64, error) {
 }
 
 // queryStrings returns the one text column of query's rows.
-func queryStrings(ctx context.Context, db *sql.DB, query string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, query)
+func queryStrings(ctx context.Context, db *sql.DB, query string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +101,39 @@ func newSchema(ctx context.Context, serverURL, name string) (store, func(), erro
 		admin.Close()
 	}
 	q := u.Query()
-	q.Set("search_path", strings.ToLower(name)) // pgx sends it as a run-time parameter
+	q.Set("search_path", strings.ToLower(name)) // pgx sends both as run-time parameters
+	q.Set("application_name", strings.ToLower(name))
 	u.RawQuery = q.Encode()
-	return store{Name: "PostgreSQL", DatabaseURL: u.String()}, drop, nil
+	return store{Name: "PostgreSQL", DatabaseURL: u.String(), App: strings.ToLower(name)}, drop, nil
+}
+
+// cpuProbe returns a CPU time spent so far outside the server process.
+type cpuProbe func(context.Context) (time.Duration, error)
+
+// backendCPU is the probe of the PostgreSQL server processes that serve
+// the provider's connections (those named app), found through db: what
+// the database spends on the provider's behalf. It fails when they do not
+// run on this machine (a remote or containerised server), which the
+// table then shows as unknown.
+func backendCPU(db *sql.DB, app string) cpuProbe {
+	return func(ctx context.Context) (time.Duration, error) {
+		pids, err := queryStrings(ctx, db, "SELECT pid::text FROM pg_stat_activity WHERE application_name = $1", app)
+		if err != nil || len(pids) == 0 {
+			return 0, fmt.Errorf("loadtest: no PostgreSQL backend serves the provider (%v)", err)
+		}
+		var total time.Duration
+		for _, p := range pids {
+			pid, _ := strconv.Atoi(p) // pg_stat_activity's pid is an integer
+			comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+			if err != nil || !strings.HasPrefix(string(comm), "postgres") {
+				return 0, fmt.Errorf("loadtest: PostgreSQL backend %d is not a process of this machine", pid)
+			}
+			sample, err := readProc(pid)
+			if err != nil {
+				return 0, err
+			}
+			total += sample.CPU
+		}
+		return total, nil
+	}
 }

@@ -24,6 +24,7 @@ type measurement struct {
 	CPU      time.Duration // the server's utime+stime over the window
 	P50, P99 time.Duration // latency seen by the clients
 	RSS      int64         // the server's resident set size at the window's end
+	DBCPU    time.Duration // PostgreSQL's processes serving the server, over the window (0: unknown)
 }
 
 // PerCPUSecond is requests per second of server CPU: the figure every
@@ -33,6 +34,14 @@ func (m measurement) PerCPUSecond() float64 {
 		return 0
 	}
 	return float64(m.Requests) / m.CPU.Seconds()
+}
+
+// DBCPUPerRequest is the database's CPU per request, 0 when unknown.
+func (m measurement) DBCPUPerRequest() time.Duration {
+	if m.Requests == 0 {
+		return 0
+	}
+	return m.DBCPU / time.Duration(m.Requests)
 }
 
 // summarize turns the latencies of a window (in any order; sorted in
@@ -53,6 +62,7 @@ func summarize(latencies []time.Duration, before, after procSample) measurement 
 func (total *measurement) add(m measurement) {
 	total.Requests += m.Requests
 	total.CPU += m.CPU
+	total.DBCPU += m.DBCPU
 	total.P50, total.P99 = max(total.P50, m.P50), max(total.P99, m.P99)
 	total.RSS = m.RSS
 }

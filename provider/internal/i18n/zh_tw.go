@@ -7,7 +7,7 @@ package i18n
 var traditionalChinese = map[string]string{
 	// The layout and the sign-in form.
 	"OAuth reference provider":     "OAuth 參考實作",
-	"OAuth 2.0 reference provider": "OAuth 2.0 參考實作 · 授權伺服器 (authorization server)",
+	"OAuth 2.0 reference provider": "OAuth 2.0 參考實作 · 授權伺服器",
 	"Username":                     "使用者名稱",
 	"Password":                     "密碼",
 	"Demo account: <code>%s</code> / <code>%s</code>.":                "示範帳號：<code>%s</code> / <code>%s</code>。",
@@ -91,12 +91,12 @@ var traditionalChinese = map[string]string{
 	// The logout pages (OIDC RP-Initiated Logout).
 	"Sign out":                   "登出",
 	"Sign out of this provider?": "要登出這個授權伺服器嗎？",
-	"<strong>%s</strong> (client id <code>%s</code>) asks to end your session here.":                 "<strong>%s</strong>（用戶端 ID (client_id) <code>%s</code>）要求結束你在這裡的工作階段 (session)。",
+	"<strong>%s</strong> (client id <code>%s</code>) asks to end your session here.":                 "<strong>%s</strong>（client_id <code>%s</code>）要求結束你在這裡的工作階段 (session)。",
 	"A site asks to end your session here.":                                                          "有一個網站要求結束你在這裡的工作階段 (session)。",
 	"You are signed in: after signing out, every app needs your password again.":                     "你目前已登入：登出之後，每個應用程式都需要你再次輸入密碼。",
 	"You are not signed in here at the moment.":                                                      "你目前沒有在這裡登入。",
 	"The request was made for another account than the one signed in here, so you decide.":           "這個請求針對的帳號和目前登入的帳號不同，所以由你決定。",
-	"The request does not prove which app sent it (it carries no ID token of yours), so you decide.": "這個請求無法證明是哪個應用程式送出的（它沒有附上你的 ID 權杖 (ID token)），所以由你決定。",
+	"The request does not prove which app sent it (it carries no ID token of yours), so you decide.": "這個請求沒有附上你的 ID 權杖 (ID token)，無法證明是哪個應用程式送出的，所以由你決定。",
 	"Afterwards you go to <code>%s</code>.":                                                          "之後你會被導向 <code>%s</code>。",
 	"Stay signed in":                                                                                 "保持登入",
 	"Nothing changed":                                                                                "沒有任何變更",

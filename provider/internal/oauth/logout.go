@@ -19,6 +19,10 @@ type LogoutRequest struct {
 	ClientID              string
 	PostLogoutRedirectURI string
 	State                 string
+	// UILocales is ui_locales, the "End-User's preferred languages and
+	// scripts for the user interface" of the logout pages
+	// ([OIDC RP-Initiated Logout Section 2]); it is never an error.
+	UILocales string
 	// SessionUserID is the user signed in at the provider ("" for none):
 	// not a parameter, but what the login session says.
 	SessionUserID string
@@ -33,7 +37,7 @@ func ParseLogoutRequest(params url.Values, sessionUserID string) (LogoutRequest,
 		dst  *string
 	}{
 		{"id_token_hint", &r.IDTokenHint}, {"client_id", &r.ClientID},
-		{"post_logout_redirect_uri", &r.PostLogoutRedirectURI}, {"state", &r.State},
+		{"post_logout_redirect_uri", &r.PostLogoutRedirectURI}, {"state", &r.State}, {"ui_locales", &r.UILocales},
 	}
 	for _, f := range fields {
 		var err *Error
@@ -56,6 +60,7 @@ func (l *Logout) FormValues() url.Values {
 	}
 	for name, value := range map[string]string{
 		"client_id": clientID, "post_logout_redirect_uri": l.Request.PostLogoutRedirectURI, "state": l.Request.State,
+		"ui_locales": l.Request.UILocales,
 	} {
 		if value != "" {
 			v.Set(name, value)

@@ -126,6 +126,22 @@ func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 			}
 		})
 
+		t.Run("RP-initiated logout: ui_locales chooses the confirmation and the result (OIDC RP-Initiated Logout Section 2)", func(t *testing.T) {
+			b := newBrowser(t)
+			resp, page := b.getIn(srv.URL+"/oauth/logout?client_id=testclient&ui_locales=zh-TW", "en")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET /oauth/logout: got %d: %s", resp.StatusCode, page)
+			}
+			wantPageIn(t, "logout confirmation", page, htmlLangZH, "要登出這個授權伺服器嗎？")
+			form := formFields(page)
+			if form.Get("ui_locales") != "zh-TW" {
+				t.Errorf("the confirmation form carries ui_locales %q, want zh-TW", form.Get("ui_locales"))
+			}
+			form.Set("decision", "stay")
+			_, page = b.post(srv.URL+"/oauth/logout", form)
+			wantPageIn(t, "stayed", page, htmlLangZH, "你選擇不登出。")
+		})
+
 		t.Run("the error page of a ui_locales=zh-TW request is in Chinese; the error stays the protocol's", func(t *testing.T) {
 			bad := srv.URL + "/oauth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"testclient"},
 				"redirect_uri": {"http://localhost:3000/elsewhere"}, "ui_locales": {"zh-TW"}}.Encode()

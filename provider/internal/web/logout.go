@@ -44,6 +44,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 	sess := sessionOf(c)
 	tr := oauth.TraceFrom(c.Request.Context())
 	r, err := oauth.ParseLogoutRequest(params, sess.UserID())
+	setUILocales(c, r.UILocales)
 	if err == nil {
 		err = oauth.CheckFormFieldsOnce(c.Request.Context(), params)
 	}

@@ -68,6 +68,8 @@ type Store struct {
 	accessTokenRevoked *sql.Stmt
 	getDeviceCode      *sql.Stmt
 	recordDevicePoll   *sql.Stmt
+
+	notRevoked notRevoked // the access tokens AccessTokenRevoked found live
 }
 
 var _ store.Store = (*Store)(nil)

@@ -163,6 +163,30 @@ var accessTokenTests = []test{
 	{"a token of a grant that no longer exists is revoked", func(t *testing.T, s store.Store) {
 		checkRevoked(t, s, "no-such-grant", "jti-1", true)
 	}},
+	{"a token found live is revoked on the very next lookup after any write that revokes it", func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		soon := newGrant("g-purged")
+		soon.ExpiresAt = at(time.Minute)
+		must(t, "CreateGrant", s.CreateGrant(ctx, soon))
+		for _, id := range []string{"g-jti", "g-revoked", "g-client"} {
+			createGrant(t, s, id)
+		}
+		revocations := []struct {
+			grantID, jti string
+			revoke       func() error
+		}{
+			{"g-jti", "jti-1", func() error { return s.RevokeAccessToken(ctx, "jti-1", at(time.Hour)) }},
+			{"g-revoked", "jti-2", func() error { return s.RevokeGrant(ctx, "g-revoked", t0) }},
+			{"g-purged", "jti-3", func() error { _, err := s.PurgeExpired(ctx, at(2*time.Minute)); return err }},
+			{"g-client", "jti-4", func() error { return s.DeleteClient(ctx, demoClient.ID) }},
+		}
+		for _, r := range revocations {
+			checkRevoked(t, s, r.grantID, r.jti, false)
+			checkRevoked(t, s, r.grantID, r.jti, false) // asked again: a store may answer from memory
+			must(t, "revoking "+r.jti, r.revoke())
+			checkRevoked(t, s, r.grantID, r.jti, true)
+		}
+	}},
 }
 
 // checkRevoked checks what AccessTokenRevoked answers.

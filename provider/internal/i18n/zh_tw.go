@@ -22,7 +22,7 @@ var traditionalChinese = map[string]string{
 	"Allow": "允許",
 	"Deny":  "拒絕",
 
-	// Scope explanations (package oauth, scopeDescriptions).
+	// Scope explanations (package oauth, knownScopes).
 	"Sign you in with your account here (OpenID Connect).": "用你在這裡的帳號幫你登入 (OpenID Connect)。",
 	"See your name.":                   "查看你的姓名。",
 	"See your email address.":          "查看你的電子郵件地址。",

@@ -10,18 +10,6 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// GrantTypeAuthorizationCode and the other grant types this provider knows
-// ([RFC 6749 Section 4], [RFC 8628 Section 3.4]).
-//
-// [RFC 6749 Section 4]: https://www.rfc-editor.org/rfc/rfc6749#section-4
-// [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
-const (
-	GrantTypeAuthorizationCode = "authorization_code"
-	GrantTypeRefreshToken      = "refresh_token"
-	GrantTypeClientCredentials = "client_credentials"
-	GrantTypeDeviceCode        = "urn:ietf:params:oauth:grant-type:device_code"
-)
-
 // AuthorizationRequest is the authorization request of
 // [RFC 6749 Section 4.1.1] with the PKCE ([RFC 7636 Section 4.3]) and
 // OpenID Connect ([OIDC Core Section 3.1.2.1]) parameters, as received.
@@ -398,7 +386,7 @@ func checkResponseType(tr *Trace, client store.Client, responseType string) *Err
 	if err := tr.Require(ruleResponseTypeCode, responseType == "code", ErrUnsupportedResponseType, "only response_type=code is supported"); err != nil {
 		return err
 	}
-	return tr.Require(ruleClientMayUseCode, slices.Contains(client.GrantTypes, GrantTypeAuthorizationCode),
+	return tr.Require(ruleClientMayUseCode, hasGrantType(client.GrantTypes, GrantTypeAuthorizationCode),
 		ErrUnauthorizedClient, "the client is not registered for the authorization code grant")
 }
 

@@ -53,7 +53,7 @@ func newKeyClient(t *testing.T) *keyClient {
 		{Key: k.ed.Public(), KeyID: "ed"}, {Key: k.ec.Public(), KeyID: "ec", Algorithm: "ES256"}, {Key: k.rsa.Public(), KeyID: "rsa", Algorithm: "RS256"}}}
 	jwks, _ := json.Marshal(set)
 	err := k.p.Store.CreateClient(context.Background(), store.Client{ID: k.id, Name: "Key client", Type: store.Confidential,
-		GrantTypes: []string{oauth.GrantTypeClientCredentials}, Scopes: []string{"read"}, DefaultScope: "read",
+		GrantTypes: []string{string(oauth.GrantTypeClientCredentials)}, Scopes: []string{"read"}, DefaultScope: "read",
 		TokenEndpointAuthMethod: "private_key_jwt", JWKS: string(jwks)})
 	if err != nil {
 		t.Fatal(err)

@@ -148,10 +148,10 @@ func checkAuthMethod(m *ClientMetadata) *Error {
 // (RFC 7591 Section 2).
 func checkGrantTypes(m *ClientMetadata) *Error {
 	if len(m.GrantTypes) == 0 {
-		m.GrantTypes = []string{GrantTypeAuthorizationCode}
+		m.GrantTypes = grantTypeNames(GrantTypeAuthorizationCode)
 	}
 	for _, g := range m.GrantTypes {
-		if !slices.Contains(registrableGrantTypes, g) {
+		if !slices.Contains(supportedGrantTypes(), GrantType(g)) {
 			return badMetadata("grant type %s is not supported here (the implicit and password grants never are)", quoteShort(g))
 		}
 	}
@@ -166,14 +166,14 @@ func checkGrantTypes(m *ClientMetadata) *Error {
 // (RFC 7591 Section 2.1). The implicit and hybrid response types are not
 // supported.
 func checkResponseTypes(m *ClientMetadata) *Error {
-	if len(m.ResponseTypes) == 0 && slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) {
+	if len(m.ResponseTypes) == 0 && hasGrantType(m.GrantTypes, GrantTypeAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
 	}
 	m.ResponseTypes = dedupe(m.ResponseTypes)
 	if len(m.ResponseTypes) != 0 && !slices.Equal(m.ResponseTypes, []string{"code"}) {
 		return badMetadata(`response_types must be ["code"]: the implicit and hybrid response types are not supported`)
 	}
-	if slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) != slices.Contains(m.ResponseTypes, "code") {
+	if hasGrantType(m.GrantTypes, GrantTypeAuthorizationCode) != slices.Contains(m.ResponseTypes, "code") {
 		return badMetadata("the grant type authorization_code and the response type code go together (RFC 7591 Section 2.1)")
 	}
 	return nil
@@ -182,7 +182,7 @@ func checkResponseTypes(m *ClientMetadata) *Error {
 // checkCredentialsGrant: "The client credentials grant type MUST only be
 // used by confidential clients" (RFC 6749 Section 4.4).
 func checkCredentialsGrant(m *ClientMetadata) *Error {
-	if m.TokenEndpointAuthMethod == string(AuthNone) && slices.Contains(m.GrantTypes, GrantTypeClientCredentials) {
+	if m.TokenEndpointAuthMethod == string(AuthNone) && hasGrantType(m.GrantTypes, GrantTypeClientCredentials) {
 		return badMetadata("the client_credentials grant needs client authentication; token_endpoint_auth_method none has none")
 	}
 	return nil
@@ -212,7 +212,7 @@ func badMetadata(format string, args ...any) *Error {
 // their redirection URI values", and each one must pass
 // checkRegisteredRedirectURI.
 func checkRedirectURIs(m *ClientMetadata) *Error {
-	if slices.Contains(m.GrantTypes, GrantTypeAuthorizationCode) && len(m.RedirectURIs) == 0 {
+	if hasGrantType(m.GrantTypes, GrantTypeAuthorizationCode) && len(m.RedirectURIs) == 0 {
 		return NewError(ErrInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
 	}
 	if len(m.RedirectURIs) > maxRedirectURIs {
@@ -343,7 +343,7 @@ func registeredClient(m ClientMetadata) store.Client {
 		c.Type = store.Public
 	}
 	if len(c.Scopes) == 0 {
-		c.Scopes, c.DefaultScope = SupportedScopes(), "read"
+		c.Scopes, c.DefaultScope = SupportedScopes(), ScopeRead
 	}
 	return c
 }
@@ -357,7 +357,7 @@ func metadataOf(c store.Client) ClientMetadata {
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
-	if slices.Contains(c.GrantTypes, GrantTypeAuthorizationCode) {
+	if hasGrantType(c.GrantTypes, GrantTypeAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
 	}
 	if c.JWKS != "" {
@@ -366,12 +366,9 @@ func metadataOf(c store.Client) ClientMetadata {
 	return m
 }
 
-// The metadata values a client may register.
-var (
-	registrableAuthMethods = []ClientAuthMethod{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone}
-	registrableGrantTypes  = []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken,
-		GrantTypeClientCredentials, GrantTypeDeviceCode}
-)
+// registrableAuthMethods are the token endpoint authentication methods a
+// client may register; the grant types it may register are those of grants.
+var registrableAuthMethods = []ClientAuthMethod{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone}
 
 // joinMethods lists auth methods for an error message.
 func joinMethods(methods []ClientAuthMethod) string {

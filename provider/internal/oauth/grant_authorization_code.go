@@ -7,7 +7,7 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// exchangeAuthorizationCode implements the access token request of the
+// grantAuthorizationCode implements the access token request of the
 // authorization code grant, [RFC 6749 Section 4.1.3], with the PKCE check of
 // [RFC 7636 Section 4.6].
 //
@@ -21,7 +21,7 @@ import (
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
-func (p *Provider) exchangeAuthorizationCode(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
+func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
 	tr := TraceFrom(ctx)
 	if err := tr.Require(ruleCodePresent, r.Code != "", ErrInvalidRequest, "code is required"); err != nil {
 		return nil, err

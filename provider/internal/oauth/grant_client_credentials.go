@@ -7,7 +7,7 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// clientCredentials implements the client credentials grant,
+// grantClientCredentials implements the client credentials grant,
 // [RFC 6749 Section 4.4]: "The client credentials grant type MUST only be
 // used by confidential clients", and "A refresh token SHOULD NOT be
 // included" ([RFC 6749 Section 4.4.3]). The token has no user: its "sub" is
@@ -18,7 +18,7 @@ import (
 // [RFC 9068 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9068#section-2.2
 //
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
-func (p *Provider) clientCredentials(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
+func (p *Provider) grantClientCredentials(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
 	tr := TraceFrom(ctx)
 	if err := tr.Require(ruleConfidentialOnly, client.Type == store.Confidential, ErrUnauthorizedClient,
 		"the client credentials grant is for confidential clients only"); err != nil {
@@ -28,7 +28,7 @@ func (p *Provider) clientCredentials(ctx context.Context, client store.Client, r
 	if err != nil {
 		return nil, err
 	}
-	noUser := !hasScope(scope, ScopeOpenID) && !hasScope(scope, "profile") && !hasScope(scope, "email")
+	noUser := !hasScope(scope, ScopeOpenID) && !hasScope(scope, ScopeProfile) && !hasScope(scope, ScopeEmail)
 	if err := tr.Require(ruleNoUserScopes, noUser, ErrInvalidScope,
 		"openid, profile and email need a user; the client credentials grant has none"); err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ import (
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 const slowDownStep = 5 * time.Second
 
-// exchangeDeviceCode implements the device access token request,
+// grantDeviceCode implements the device access token request,
 // [RFC 8628 Section 3.4], and its answers, [RFC 8628 Section 3.5]:
 // authorization_pending while the user has not decided, slow_down when polled
 // sooner than the interval, access_denied, expired_token, and then the tokens
@@ -23,7 +23,7 @@ const slowDownStep = 5 * time.Second
 //
 // [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
-func (p *Provider) exchangeDeviceCode(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
+func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
 	tr := TraceFrom(ctx)
 	if err := tr.Require(ruleDeviceCodePresent, r.DeviceCode != "", ErrInvalidRequest, "device_code is required"); err != nil {
 		return nil, err

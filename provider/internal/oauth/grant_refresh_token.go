@@ -8,7 +8,7 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// refresh implements the refresh token grant, [RFC 6749 Section 6], with
+// grantRefreshToken implements the refresh token grant, [RFC 6749 Section 6], with
 // rotation and reuse detection ([RFC 9700 Section 4.14.2]): every use
 // returns a new refresh token and retires the old one; "If a refresh token
 // is compromised and subsequently used by both the attacker and the
@@ -23,7 +23,7 @@ import (
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 // [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
-func (p *Provider) refresh(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
+func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
 	tr := TraceFrom(ctx)
 	if err := tr.Require(ruleRefreshPresent, r.RefreshToken != "", ErrInvalidRequest, "refresh_token is required"); err != nil {
 		return nil, err

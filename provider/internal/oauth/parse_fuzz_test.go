@@ -24,7 +24,7 @@ func FuzzParseTokenRequest(f *testing.F) {
 			return
 		}
 		r, perr := ParseTokenRequest(context.Background(), form, authorization)
-		for _, v := range []string{r.GrantType, r.Code, r.RedirectURI, r.CodeVerifier, r.RefreshToken, r.Scope, r.DeviceCode, r.Client.ClientID, r.Client.Secret} {
+		for _, v := range []string{string(r.GrantType), r.Code, r.RedirectURI, r.CodeVerifier, r.RefreshToken, r.Scope, r.DeviceCode, r.Client.ClientID, r.Client.Secret} {
 			if perr == nil && !validText(v) {
 				t.Fatalf("accepted %q, which is not text, from %q", v, body)
 			}

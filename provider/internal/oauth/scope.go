@@ -5,8 +5,10 @@ import (
 	"strings"
 )
 
-// The scopes this provider knows ([RFC 6749 Section 3.3]), with the sentence
-// the consent page shows for each.
+// The scopes this provider knows ([RFC 6749 Section 3.3]). openid turns an
+// OAuth request into an OpenID Connect request; profile and email release
+// the user's name and email ([OIDC Core Section 5.4]); read and write are
+// for this provider's own resources.
 //
 // offline_access is the OpenID Connect scope of [OIDC Core Section 11]: the
 // relying party asks for a refresh token, so it can act while the user is
@@ -20,37 +22,48 @@ import (
 // treated alike.
 //
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
-// [OIDC Core Section 11]: https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
-var scopeDescriptions = map[string]string{
-	"openid":           "Sign you in with your account here (OpenID Connect).",
-	"profile":          "See your name.",
-	"email":            "See your email address.",
-	"read":             "Read your protected resources.",
-	"write":            "Change your protected resources.",
-	ScopeOfflineAccess: "Keep its access while you are away: it may renew its tokens without asking you again, until you sign out of it or its access is revoked.",
-}
-
-// ScopeOpenID turns an OAuth request into an OpenID Connect request.
-const ScopeOpenID = "openid"
-
-// The scopes of [OIDC Core Section 5.4] that release the user's name and
-// email, and the scope of this provider's own resources.
-//
 // [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
+// [OIDC Core Section 11]: https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
 const (
-	ScopeProfile = "profile"
-	ScopeEmail   = "email"
-	ScopeRead    = "read"
+	ScopeOpenID        = "openid"
+	ScopeProfile       = "profile"
+	ScopeEmail         = "email"
+	ScopeRead          = "read"
+	ScopeWrite         = "write"
+	ScopeOfflineAccess = "offline_access"
 )
 
-// ScopeOfflineAccess asks for access while the user is away ([OIDC Core Section 11]).
-//
-// [OIDC Core Section 11]: https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
-const ScopeOfflineAccess = "offline_access"
+// ScopeExplanation is one line of a consent page: a scope and its sentence.
+type ScopeExplanation struct{ Name, Description string }
+
+// knownScopes is the one table of the scopes this provider knows, in the
+// order the metadata and the pages list them, each with the sentence the
+// consent page shows for it.
+var knownScopes = []ScopeExplanation{
+	{ScopeOpenID, "Sign you in with your account here (OpenID Connect)."},
+	{ScopeProfile, "See your name."},
+	{ScopeEmail, "See your email address."},
+	{ScopeRead, "Read your protected resources."},
+	{ScopeWrite, "Change your protected resources."},
+	{ScopeOfflineAccess, "Keep its access while you are away: it may renew its tokens without asking you again, until you sign out of it or its access is revoked."},
+}
 
 // SupportedScopes lists every scope this provider knows, in a stable order.
 func SupportedScopes() []string {
-	return []string{"openid", "profile", "email", "read", "write", ScopeOfflineAccess}
+	names := make([]string, len(knownScopes))
+	for i, s := range knownScopes {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// knownScope returns a scope's line of knownScopes, if it is known.
+func knownScope(name string) (ScopeExplanation, bool) {
+	i := slices.IndexFunc(knownScopes, func(s ScopeExplanation) bool { return s.Name == name })
+	if i < 0 {
+		return ScopeExplanation{}, false
+	}
+	return knownScopes[i], true
 }
 
 // maxListBytes bounds a space-delimited list parameter (scope, prompt) as
@@ -93,7 +106,7 @@ func resolveScope(tr *Trace, requested string, allowed []string, defaultScope st
 		return "", err
 	}
 	for _, s := range scopes {
-		if _, known := scopeDescriptions[s]; !known {
+		if _, known := knownScope(s); !known {
 			return "", tr.Fail(ruleScopeAllowed, ErrInvalidScope, "unknown scope: "+quoteShort(s))
 		}
 		if !slices.Contains(allowed, s) {
@@ -149,15 +162,13 @@ func hasScope(scope, want string) bool {
 	return false
 }
 
-// ScopeExplanation is one line of a consent page: a scope and its sentence.
-type ScopeExplanation struct{ Name, Description string }
-
 // ExplainScope lists the scopes of a scope string with their sentences, for
 // the consent pages.
 func ExplainScope(scope string) []ScopeExplanation {
 	var out []ScopeExplanation
-	for _, s := range parseScope(scope) {
-		out = append(out, ScopeExplanation{s, scopeDescriptions[s]})
+	for _, name := range parseScope(scope) {
+		known, _ := knownScope(name)
+		out = append(out, ScopeExplanation{name, known.Description})
 	}
 	return out
 }

@@ -23,19 +23,19 @@ func (p *Provider) SeedDemo(ctx context.Context) error {
 	clients := []store.Client{{
 		ID: c.ClientID, Name: "Demo web app", Type: store.Confidential, SecretHash: HashSecret(c.ClientSecret),
 		RedirectURIs: []string{c.RedirectURI},
-		GrantTypes:   []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials},
-		Scopes:       all, DefaultScope: "read",
+		GrantTypes:   grantTypeNames(GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials),
+		Scopes:       all, DefaultScope: ScopeRead,
 		// The client's home page, where the browser returns after logout.
 		PostLogoutRedirectURIs: []string{origin + "/"},
 	}, {
 		ID: "spa-client", Name: "Demo single-page app", Type: store.Public,
 		RedirectURIs: []string{origin + "/spa/callback"},
-		GrantTypes:   []string{GrantTypeAuthorizationCode, GrantTypeRefreshToken},
-		Scopes:       all, DefaultScope: "read",
+		GrantTypes:   grantTypeNames(GrantTypeAuthorizationCode, GrantTypeRefreshToken),
+		Scopes:       all, DefaultScope: ScopeRead,
 	}, {
 		ID: c.DeviceClientID, Name: "Demo device (CLI)", Type: store.Public,
-		GrantTypes: []string{GrantTypeDeviceCode, GrantTypeRefreshToken},
-		Scopes:     all, DefaultScope: "read",
+		GrantTypes: grantTypeNames(GrantTypeDeviceCode, GrantTypeRefreshToken),
+		Scopes:     all, DefaultScope: ScopeRead,
 	}}
 	for _, client := range clients {
 		if err := p.Store.UpsertClient(ctx, client); err != nil {

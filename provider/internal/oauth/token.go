@@ -16,7 +16,7 @@ import (
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
 type TokenRequest struct {
-	GrantType    string
+	GrantType    GrantType
 	Code         string // authorization_code
 	RedirectURI  string // authorization_code
 	CodeVerifier string // authorization_code with PKCE
@@ -47,14 +47,15 @@ type TokenRequest struct {
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 func ParseTokenRequest(ctx context.Context, form url.Values, authorization string) (TokenRequest, *Error) {
 	r := TokenRequest{Resources: form["resource"]}
+	var grantType string
 	cc, err := parseClientRequest(ctx, authorization, form,
-		param{"grant_type", &r.GrantType}, param{"code", &r.Code}, param{"redirect_uri", &r.RedirectURI},
+		param{"grant_type", &grantType}, param{"code", &r.Code}, param{"redirect_uri", &r.RedirectURI},
 		param{"code_verifier", &r.CodeVerifier}, param{"refresh_token", &r.RefreshToken},
 		param{"scope", &r.Scope}, param{"device_code", &r.DeviceCode})
 	if err != nil {
 		return TokenRequest{}, err
 	}
-	r.Client = cc
+	r.Client, r.GrantType = cc, GrantType(grantType)
 	// "grant_type REQUIRED" ([RFC 6749 Section 4.1.3]).
 	if err := TraceFrom(ctx).Require(ruleGrantTypePresent, r.GrantType != "", ErrInvalidRequest, "grant_type is required"); err != nil {
 		return TokenRequest{}, err
@@ -95,11 +96,9 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 		return nil, err
 	}
 	tr := TraceFrom(ctx)
-	switch r.GrantType {
-	case GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials, GrantTypeDeviceCode:
-		tr.Check(ruleGrantTypeSupported, true)
-	default:
-		return nil, tr.Fail(ruleGrantTypeSupported, ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(r.GrantType))
+	answer, err := grantFor(tr, r.GrantType)
+	if err != nil {
+		return nil, err
 	}
 	if err := requireGrantType(tr, client, r.GrantType); err != nil {
 		return nil, err
@@ -107,17 +106,7 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 	if r.dpopJKT, err = p.tokenRequestDPoP(ctx, client, r.DPoP); err != nil {
 		return nil, err
 	}
-	var resp *TokenResponse
-	switch r.GrantType {
-	case GrantTypeAuthorizationCode:
-		resp, err = p.exchangeAuthorizationCode(ctx, client, r)
-	case GrantTypeRefreshToken:
-		resp, err = p.refresh(ctx, client, r)
-	case GrantTypeClientCredentials:
-		resp, err = p.clientCredentials(ctx, client, r)
-	default:
-		resp, err = p.exchangeDeviceCode(ctx, client, r)
-	}
+	resp, err := answer(p, ctx, client, r)
 	if err == nil {
 		tr.Succeeded("tokens issued")
 	}
@@ -138,14 +127,82 @@ var (
 	ruleGrantTypeRegistered = Rule{"the client is registered for this grant type", "RFC 6749 Section 5.2"}
 )
 
+// GrantType is a value of the grant_type parameter of a token request
+// ([RFC 6749 Section 4], [RFC 8628 Section 3.4]).
+//
+// [RFC 6749 Section 4]: https://www.rfc-editor.org/rfc/rfc6749#section-4
+// [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+type GrantType string
+
+// The grant types this provider supports.
+const (
+	GrantTypeAuthorizationCode GrantType = "authorization_code"
+	GrantTypeRefreshToken      GrantType = "refresh_token"
+	GrantTypeClientCredentials GrantType = "client_credentials"
+	GrantTypeDeviceCode        GrantType = "urn:ietf:params:oauth:grant-type:device_code"
+)
+
+// grantFunc answers a token request of one grant type for an authenticated
+// client.
+type grantFunc func(p *Provider, ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error)
+
+// grants is the one switch on grant_type: each grant type this provider
+// supports, in the order the metadata lists them, and the function that
+// answers it, in the file named after the grant.
+var grants = []struct {
+	grantType GrantType
+	answer    grantFunc
+}{
+	{GrantTypeAuthorizationCode, (*Provider).grantAuthorizationCode},
+	{GrantTypeRefreshToken, (*Provider).grantRefreshToken},
+	{GrantTypeClientCredentials, (*Provider).grantClientCredentials},
+	{GrantTypeDeviceCode, (*Provider).grantDeviceCode},
+}
+
+// grantFor returns the function that answers grantType, under
+// ruleGrantTypeSupported.
+func grantFor(tr *Trace, grantType GrantType) (grantFunc, *Error) {
+	for _, g := range grants {
+		if g.grantType == grantType {
+			tr.Check(ruleGrantTypeSupported, true)
+			return g.answer, nil
+		}
+	}
+	return nil, tr.Fail(ruleGrantTypeSupported, ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(string(grantType)))
+}
+
+// supportedGrantTypes lists the grant types of grants, for the metadata
+// and for client registration.
+func supportedGrantTypes() []GrantType {
+	out := make([]GrantType, len(grants))
+	for i, g := range grants {
+		out[i] = g.grantType
+	}
+	return out
+}
+
+// grantTypeNames returns grant types as the strings a registration holds.
+func grantTypeNames(grantTypes ...GrantType) []string {
+	out := make([]string, len(grantTypes))
+	for i, g := range grantTypes {
+		out[i] = string(g)
+	}
+	return out
+}
+
+// hasGrantType reports whether a client's registered grant types include g.
+func hasGrantType(registered []string, g GrantType) bool {
+	return slices.Contains(registered, string(g))
+}
+
 // requireGrantType checks that the client may use a grant type: "The
 // authenticated client is not authorized to use this authorization grant
 // type" → unauthorized_client ([RFC 6749 Section 5.2]).
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-func requireGrantType(tr *Trace, client store.Client, grantType string) *Error {
-	if !slices.Contains(client.GrantTypes, grantType) {
-		return tr.Fail(ruleGrantTypeRegistered, ErrUnauthorizedClient, "the client is not registered for grant_type "+grantType)
+func requireGrantType(tr *Trace, client store.Client, grantType GrantType) *Error {
+	if !hasGrantType(client.GrantTypes, grantType) {
+		return tr.Fail(ruleGrantTypeRegistered, ErrUnauthorizedClient, "the client is not registered for grant_type "+string(grantType))
 	}
 	tr.Check(ruleGrantTypeRegistered, true)
 	return nil
@@ -178,7 +235,7 @@ func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenRespo
 			return nil, nil, err
 		}
 	}
-	if !t.refresh || !slices.Contains(t.client.GrantTypes, GrantTypeRefreshToken) {
+	if !t.refresh || !hasGrantType(t.client.GrantTypes, GrantTypeRefreshToken) {
 		return resp, nil, nil
 	}
 	resp.RefreshToken = NewSecret()

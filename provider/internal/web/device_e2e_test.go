@@ -226,7 +226,7 @@ func TestE2EDeviceCodeUnharmedByOthers(t *testing.T) {
 	srv, clock := newDeviceServer(t, 0)
 	ctx := context.Background()
 	other := store.Client{ID: "other-device", Name: "Another device", Type: store.Public,
-		GrantTypes: []string{oauth.GrantTypeDeviceCode}, Scopes: oauth.SupportedScopes(), DefaultScope: "read"}
+		GrantTypes: []string{string(oauth.GrantTypeDeviceCode)}, Scopes: oauth.SupportedScopes(), DefaultScope: "read"}
 	if err := srv.Provider.Store.UpsertClient(ctx, other); err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func TestE2EOfflineAccess(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	onlyCodes := store.Client{ID: "code-only", Name: "No refresh", Type: store.Confidential,
 		SecretHash: oauth.HashSecret("code-only-secret"), RedirectURIs: []string{demoRedirectURI},
-		GrantTypes: []string{oauth.GrantTypeAuthorizationCode}, Scopes: oauth.SupportedScopes(), DefaultScope: "read"}
+		GrantTypes: []string{string(oauth.GrantTypeAuthorizationCode)}, Scopes: oauth.SupportedScopes(), DefaultScope: "read"}
 	if err := srv.Provider.Store.UpsertClient(context.Background(), onlyCodes); err != nil {
 		t.Fatal(err)
 	}

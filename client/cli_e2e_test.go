@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -112,35 +110,14 @@ func startDevice(t *testing.T, ctx context.Context, p *providertest.Server, out 
 	return "", nil
 }
 
-var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
 // decide plays the user at the verification URI (RFC 8628 Section 3.3):
 // open verification_uri_complete, sign in and approve or deny.
 func decide(t *testing.T, p *providertest.Server, userCode, decision string) {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	resp, err := browser.Get(p.URL + "/device?user_code=" + url.QueryEscape(userCode))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfFieldRE.FindSubmatch(body)
-	if m == nil {
-		t.Fatalf("GET /device: no CSRF token in:\n%s", body)
-	}
-	resp, err = browser.PostForm(p.URL+"/device", url.Values{
-		"user_code": {userCode}, "csrf_token": {string(m[1])},
-		"username": {"demo"}, "password": {"demo"}, "decision": {decision},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /device (%s): got %d:\n%s", decision, resp.StatusCode, body)
+	b := providertest.NewBrowser(t)
+	resp, consent := b.EnterUserCode(p.URL + "/device?user_code=" + url.QueryEscape(userCode))
+	if resp, page := b.Decide(resp, consent, decision); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /device (%s): got %d:\n%s", decision, resp.StatusCode, page)
 	}
 }
 

@@ -230,8 +230,8 @@ func (tb *tab) signIn(decision string) {
 	tb.do("signing in at the provider",
 		chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.Clear(chromedp.CSS("#username")),
-		chromedp.SendKeys(chromedp.CSS("#username"), "demo"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "demo"),
+		chromedp.SendKeys(chromedp.CSS("#username"), providertest.DemoUsername),
+		chromedp.SendKeys(chromedp.CSS("#password"), providertest.DemoPassword),
 		chromedp.Click(chromedp.CSS("button."+decision)),
 	)
 }
@@ -455,7 +455,7 @@ func TestE2EConsentPageRefusesFraming(t *testing.T) {
 	resp, _ := h.get(h.client.URL + "/login")
 	authURL := h.location(resp, http.StatusFound)
 	form := authURL.Query()
-	form.Set("username", "demo")
+	form.Set("username", providertest.DemoUsername)
 	form.Set("password", "wrong")
 	loginPage, _ := h.get(authURL.String())
 	if loginPage.StatusCode != http.StatusOK {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -22,15 +21,15 @@ import (
 	"github.com/oauth-reference/client/internal/wirelog"
 )
 
-// harness runs the real provider and this client, each on httptest, and a
-// "browser": an http.Client with a cookie jar that does not follow
-// redirects, so each step of the flow is visible.
+// harness runs the real provider and this client, each on httptest, and
+// the demo user's browser (a cookie jar, redirects not followed, so each
+// step of the flow is visible).
 type harness struct {
 	t        *testing.T
 	provider *providertest.Server
 	client   *httptest.Server
 	app      *App
-	browser  *http.Client
+	user     *providertest.Browser
 	spy      *spy
 }
 
@@ -72,14 +71,10 @@ func newHarnessConfig(t *testing.T, opts providertest.Options, configure func(*c
 	clientSrv.Start()
 	t.Cleanup(clientSrv.Close)
 
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{
-		Jar:           jar,
-		Timeout:       10 * time.Second,
-		Transport:     hostRewriter{from: strings.TrimPrefix(p.Issuer, "http://"), to: strings.TrimPrefix(p.URL, "http://")},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	return &harness{t: t, provider: p, client: clientSrv, app: app, browser: browser, spy: sp}
+	user := providertest.NewBrowser(t)
+	user.Client.Timeout = 10 * time.Second
+	user.Client.Transport = hostRewriter{from: strings.TrimPrefix(p.Issuer, "http://"), to: strings.TrimPrefix(p.URL, "http://")}
+	return &harness{t: t, provider: p, client: clientSrv, app: app, user: user, spy: sp}
 }
 
 // newDockerHarness runs the provider as docker compose does: its issuer (what
@@ -189,7 +184,7 @@ func (h *harness) do(method, rawURL string, form url.Values) (*http.Response, st
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	resp, err := h.browser.Do(req)
+	resp, err := h.user.Client.Do(req)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", method, rawURL, err)
 	}
@@ -226,21 +221,16 @@ func (h *harness) authorize(decision string) *url.URL {
 	return h.signIn(h.location(resp, http.StatusFound), decision)
 }
 
-// signIn performs step (B): the provider's login form at authURL with the
-// demo user and the given decision. It returns the authorization response.
+// signIn performs step (B): the provider's login and consent page at
+// authURL, answered by the demo user with decision. It returns the
+// authorization response: the provider's redirect back to this client.
 func (h *harness) signIn(authURL *url.URL, decision string) *url.URL {
 	h.t.Helper()
-	if resp, body := h.get(authURL.String()); resp.StatusCode != http.StatusOK || !strings.Contains(body, "/oauth/authenticate") {
-		h.t.Fatalf("GET %s: got %d, want the login form posting to /oauth/authenticate:\n%s", authURL, resp.StatusCode, body)
-	}
-	form := authURL.Query()
-	form.Set("username", "demo")
-	form.Set("password", "demo")
-	form.Set("decision", decision)
-	resp, _ := h.do(http.MethodPost, h.provider.Issuer+"/oauth/authenticate", form)
-	cb := h.location(resp, http.StatusFound)
-	if !strings.HasPrefix(cb.String(), h.client.URL+"/callback?") {
-		h.t.Fatalf("provider redirected to %s, want the client's callback", cb)
+	resp, page := h.user.Get(authURL.String())
+	resp, page = h.user.Decide(resp, page, decision)
+	cb := providertest.RedirectOf(h.t, resp, page)
+	if !strings.HasPrefix(cb.String(), h.client.URL+"/") || cb.Query().Get("state") == "" {
+		h.t.Fatalf("provider redirected to %s, want this client's redirect URI with the state", cb)
 	}
 	return cb
 }
@@ -342,7 +332,7 @@ func TestE2ELoginRequestCarriesStatePKCEAndNonce(t *testing.T) {
 	}
 	if cookie == "" {
 		// The second /login reuses the session of the first.
-		resp, _ := (&http.Client{CheckRedirect: h.browser.CheckRedirect}).Get(h.client.URL + "/login")
+		resp, _ := (&http.Client{CheckRedirect: h.user.Client.CheckRedirect}).Get(h.client.URL + "/login")
 		cookie = strings.Join(resp.Header.Values("Set-Cookie"), "; ")
 	}
 	mustContain(t, "Set-Cookie", cookie, "client_session=", "HttpOnly", "SameSite=Lax")
@@ -411,7 +401,7 @@ func TestE2ECallbackFromAnotherBrowserIsRefused(t *testing.T) {
 	cb := h.authorize("allow")
 	// The attacker's authorization response, planted in a victim's browser
 	// that has no session (login CSRF).
-	victim := &http.Client{CheckRedirect: h.browser.CheckRedirect}
+	victim := &http.Client{CheckRedirect: h.user.Client.CheckRedirect}
 	resp, err := victim.Get(cb.String())
 	if err != nil {
 		t.Fatal(err)
@@ -556,10 +546,9 @@ func (h *harness) spaFlow() {
 		"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {h.client.URL + "/spa/callback"},
 		"scope": {"openid profile read"}, "state": {"s"}, "nonce": {"n"},
 		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"},
-		"username": {"demo"}, "password": {"demo"},
 	}
-	resp, _ := h.do(http.MethodPost, h.provider.URL+"/oauth/authenticate", form)
-	cb := h.location(resp, http.StatusFound)
+	authURL, _ := url.Parse(h.provider.URL + "/oauth/authorize?" + form.Encode())
+	cb := h.signIn(authURL, "allow")
 	tokenReq, _ := http.NewRequest(http.MethodPost, h.provider.URL+"/oauth/token", strings.NewReader(url.Values{
 		"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")}, "redirect_uri": {form.Get("redirect_uri")},
 		"client_id": {"spa-client"}, "code_verifier": {verifier},

@@ -207,7 +207,7 @@ func (h *harness) switchLanguage(code, csrf string) *http.Response {
 	req, _ := http.NewRequest(http.MethodPost, h.client.URL+languagePath, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", h.client.URL)
-	resp, err := h.browser.Do(req)
+	resp, err := h.user.Client.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestE2EAuthorizationRequestCarriesUILocales(t *testing.T) {
 	for _, tt := range []struct{ acceptLanguage, want string }{{"", "en"}, {"zh-TW,zh;q=0.9", "zh-TW"}, {"de, en;q=0.5", "en"}} {
 		req, _ := http.NewRequest(http.MethodGet, h.client.URL+"/login", nil)
 		req.Header.Set("Accept-Language", tt.acceptLanguage)
-		resp, err := h.browser.Do(req)
+		resp, err := h.user.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +311,7 @@ func TestLanguageSwitch(t *testing.T) {
 		if fetchSite != "" {
 			req.Header.Set("Sec-Fetch-Site", fetchSite)
 		}
-		resp, err := h.browser.Do(req)
+		resp, err := h.user.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -349,7 +349,7 @@ func TestLanguageSwitch(t *testing.T) {
 
 	// A new browser whose page says it is this site's own (Sec-Fetch-Site,
 	// as Chromium sends with "Origin: null" under no-referrer).
-	h.browser.Jar, _ = cookiejar.New(nil)
+	h.user.Client.Jar, _ = cookiejar.New(nil)
 	if got := post(zh, "null", "same-origin"); got != http.StatusSeeOther {
 		t.Errorf("no session, Sec-Fetch-Site same-origin: got %d, want 303", got)
 	}

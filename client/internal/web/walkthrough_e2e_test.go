@@ -168,7 +168,7 @@ func TestE2ECanonicalOrigin(t *testing.T) {
 	} {
 		req, _ := http.NewRequest(http.MethodGet, h.client.URL+"/spa?x=1", nil)
 		req.Host = tt.host
-		resp, err := h.browser.Do(req)
+		resp, err := h.user.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ func TestE2EAuthorizationCodeFlow(t *testing.T) {
 			verifier := oauth2.GenerateVerifier()
 
 			// (A)–(C): the front channel.
-			loc := newBrowser(t).allow(srv, cfg.AuthCodeURL("xyz-state", oauth2.S256ChallengeOption(verifier)))
+			loc := newBrowser(t).Approve(cfg.AuthCodeURL("xyz-state", oauth2.S256ChallengeOption(verifier)))
 			q := loc.Query()
 			if got := loc.Scheme + "://" + loc.Host + loc.Path; got != demoRedirectURI {
 				t.Fatalf("redirected to %s, want %s", got, demoRedirectURI)
@@ -73,7 +73,7 @@ func TestE2ESeedWalkthrough(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, body := rawPost(t, srv.URL+"/oauth/authenticate",
 		"response_type=code&client_id=testclient&state=4nBjkh31&scope=read&redirect_uri=http://localhost:3000/callback&username=demo&password=demo", nil)
-	loc := redirectOf(t, resp, body)
+	loc := providertest.RedirectOf(t, resp, body)
 	if !strings.HasPrefix(loc.String(), "http://localhost:3000/callback?") || loc.Query().Get("state") != "4nBjkh31" {
 		t.Fatalf("Location: got %s, want the callback with state=4nBjkh31", loc.Redacted())
 	}

@@ -203,7 +203,7 @@ func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := readBody(t, resp)
+	body := providertest.ReadBody(t, resp)
 	if resp.StatusCode != tc.wantStatus {
 		t.Fatalf("status: got %d, want %d; body %.300s", resp.StatusCode, tc.wantStatus, body)
 	}

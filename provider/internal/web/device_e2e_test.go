@@ -49,41 +49,12 @@ func startDevice(t *testing.T, cfg *oauth2.Config) *oauth2.DeviceAuthResponse {
 	return da
 }
 
-// enterUserCode opens verification_uri_complete, checks that it prefills the
-// code, and submits it: the answer is the consent page.
-func (b *browser) enterUserCode(da *oauth2.DeviceAuthResponse) (*http.Response, string) {
-	b.t.Helper()
-	resp, page := b.get(da.VerificationURIComplete)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `value="`+da.UserCode+`"`) {
-		b.t.Fatalf("GET %s: got %d, want 200 with the code prefilled: %s", da.VerificationURIComplete, resp.StatusCode, page)
-	}
-	form := formFields(page)
-	form.Set("user_code", da.UserCode)
-	return b.post(da.VerificationURI, form)
-}
-
-// decideDevice submits a device consent page with a decision, signing in
-// with the demo password when the page asks for it.
-func (b *browser) decideDevice(da *oauth2.DeviceAuthResponse, consent, decision string) (*http.Response, string) {
-	b.t.Helper()
-	form := formFields(consent)
-	if asksPassword(consent) {
-		form.Set("username", "demo")
-		form.Set("password", "demo")
-	}
-	form.Set("decision", decision)
-	return b.post(da.VerificationURI, form)
-}
-
 // decideThroughPage runs the whole user side in a fresh browser.
 func decideThroughPage(t *testing.T, da *oauth2.DeviceAuthResponse, decision string) {
 	t.Helper()
 	b := newBrowser(t)
-	resp, consent := b.enterUserCode(da)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /device (code): got %d, want 200: %s", resp.StatusCode, consent)
-	}
-	if resp, page := b.decideDevice(da, consent, decision); resp.StatusCode != http.StatusOK {
+	resp, consent := b.EnterUserCode(da.VerificationURIComplete)
+	if resp, page := b.Decide(resp, consent, decision); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /device (%s): got %d, want 200: %s", decision, resp.StatusCode, page)
 	}
 }
@@ -122,13 +93,13 @@ func TestE2EDeviceFlow(t *testing.T) {
 	}
 
 	b := newBrowser(t)
-	resp, consent := b.enterUserCode(da)
+	resp, consent := b.EnterUserCode(da.VerificationURIComplete)
 	for _, want := range []string{"Demo device (CLI)", da.UserCode, "<code>openid</code>", "<code>read</code>", `name="password"`} {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(consent, want) {
 			t.Fatalf("consent page: got %d, want 200 naming %q: %s", resp.StatusCode, want, consent)
 		}
 	}
-	resp, done := b.decideDevice(da, consent, "allow")
+	resp, done := b.Decide(resp, consent, "allow")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(done, "Return to your device") {
 		t.Fatalf("approval: got %d, want 200 with \"Return to your device\": %s", resp.StatusCode, done)
 	}
@@ -157,8 +128,8 @@ func TestE2EDeviceFlowDenied(t *testing.T) {
 	cfg := deviceConfig(srv, "read")
 	da := startDevice(t, cfg)
 	b := newBrowser(t)
-	_, consent := b.enterUserCode(da)
-	resp, page := b.decideDevice(da, consent, "deny")
+	resp, consent := b.EnterUserCode(da.VerificationURIComplete)
+	resp, page := b.Decide(resp, consent, "deny")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Request denied") {
 		t.Fatalf("denial: got %d, want 200 \"Request denied\": %s", resp.StatusCode, page)
 	}
@@ -251,16 +222,16 @@ func TestE2EDeviceCodeUnharmedByOthers(t *testing.T) {
 		}
 	}
 	intruder := newBrowser(t)
-	_, page := intruder.get(srv.URL + "/device")
-	form := formFields(page)
+	_, page := intruder.Get(srv.URL + "/device")
+	form := providertest.FormFields(page)
 	for _, guess := range []string{"BBBB-BBBB", "CCCC-CCCC", "not a code"} {
 		form.Set("user_code", guess)
-		intruder.post(srv.URL+"/device", form)
+		intruder.PostForm(srv.URL+"/device", form)
 	}
 	form.Set("user_code", da.UserCode)
 	form.Set("decision", "deny")
 	form.Set("csrf_token", "forged")
-	if resp, _ := intruder.post(srv.URL+"/device", form); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := intruder.PostForm(srv.URL+"/device", form); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a denial with a forged CSRF token: got %d, want 403", resp.StatusCode)
 	}
 
@@ -278,7 +249,7 @@ func TestE2EDeviceCodeUnharmedByOthers(t *testing.T) {
 func TestE2EDevicePage(t *testing.T) {
 	t.Run("the page cannot be framed (RFC 9700 Section 4.16)", func(t *testing.T) {
 		srv, _ := newDeviceServer(t, 0)
-		resp, _ := newBrowser(t).get(srv.URL + "/device")
+		resp, _ := newBrowser(t).Get(srv.URL + "/device")
 		if resp.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 			t.Errorf("got X-Frame-Options %q, CSP %q; want DENY and frame-ancestors 'none'",
 				resp.Header.Get("X-Frame-Options"), resp.Header.Get("Content-Security-Policy"))
@@ -287,13 +258,13 @@ func TestE2EDevicePage(t *testing.T) {
 	t.Run("a user signed in at the authorization endpoint approves without the password", func(t *testing.T) {
 		srv, _ := newDeviceServer(t, 0)
 		b := newBrowser(t)
-		b.allow(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
+		b.Approve(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
 		da := startDevice(t, deviceConfig(srv, "read"))
-		_, consent := b.enterUserCode(da)
-		if asksPassword(consent) || !strings.Contains(consent, "You are signed in") {
+		resp, consent := b.EnterUserCode(da.VerificationURIComplete)
+		if providertest.AsksPassword(consent) || !strings.Contains(consent, "You are signed in") {
 			t.Fatalf("consent page of a signed-in user: want no password field: %s", consent)
 		}
-		if resp, page := b.decideDevice(da, consent, "allow"); resp.StatusCode != http.StatusOK || !strings.Contains(page, "Return to your device") {
+		if resp, page := b.Decide(resp, consent, "allow"); resp.StatusCode != http.StatusOK || !strings.Contains(page, "Return to your device") {
 			t.Fatalf("approval through the login session: got %d: %s", resp.StatusCode, page)
 		}
 		if status, code := poll(t, srv, da.DeviceCode); status != http.StatusOK {
@@ -304,13 +275,13 @@ func TestE2EDevicePage(t *testing.T) {
 		srv, _ := newDeviceServer(t, 0)
 		b := newBrowser(t)
 		da := startDevice(t, deviceConfig(srv, "read"))
-		_, consent := b.enterUserCode(da)
-		form := formFields(consent)
+		_, consent := b.EnterUserCode(da.VerificationURIComplete)
+		form := providertest.FormFields(consent)
 		form.Set("username", "demo")
 		form.Set("password", "wrong")
 		form.Set("decision", "allow")
-		resp, page := b.post(da.VerificationURI, form)
-		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Wrong username or password") || !asksPassword(page) {
+		resp, page := b.PostForm(da.VerificationURI, form)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Wrong username or password") || !providertest.AsksPassword(page) {
 			t.Fatalf("got %d, want 401 with the sign-in form again: %s", resp.StatusCode, page)
 		}
 		if _, code := poll(t, srv, da.DeviceCode); code != "authorization_pending" {
@@ -342,10 +313,10 @@ func TestE2EDevicePage(t *testing.T) {
 			da := startDevice(t, deviceConfig(srv, "read"))
 			typed := tc.prepare(t, clock, da)
 			b := newBrowser(t)
-			_, page := b.get(srv.URL + "/device")
-			form := formFields(page)
+			_, page := b.Get(srv.URL + "/device")
+			form := providertest.FormFields(page)
 			form.Set("user_code", typed)
-			resp, page := b.post(srv.URL+"/device", form)
+			resp, page := b.PostForm(srv.URL+"/device", form)
 			if resp.StatusCode != tc.status || !strings.Contains(page, tc.want) || strings.Contains(page, "<script>") {
 				t.Errorf("got %d, want %d with %q (and input escaped): %s", resp.StatusCode, tc.status, tc.want, page)
 			}
@@ -368,16 +339,16 @@ func TestE2EDeviceCSRF(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, _ := newDeviceServer(t, 0)
 			da := startDevice(t, deviceConfig(srv, "read"))
-			_, otherPage := newBrowser(t).get(srv.URL + "/device")
+			_, otherPage := newBrowser(t).Get(srv.URL + "/device")
 			b := newBrowser(t)
-			_, consent := b.enterUserCode(da)
+			_, consent := b.EnterUserCode(da.VerificationURIComplete)
 			for _, decision := range []string{"allow", "deny"} {
-				form := formFields(consent)
+				form := providertest.FormFields(consent)
 				form.Set("username", "demo")
 				form.Set("password", "demo")
 				form.Set("decision", decision)
-				tc.tamper(form, formFields(otherPage).Get("csrf_token"))
-				if resp, page := b.post(da.VerificationURI, form); resp.StatusCode != http.StatusForbidden {
+				tc.tamper(form, providertest.FormFields(otherPage).Get("csrf_token"))
+				if resp, page := b.PostForm(da.VerificationURI, form); resp.StatusCode != http.StatusForbidden {
 					t.Fatalf("%s: got %d, want 403: %s", decision, resp.StatusCode, page)
 				}
 			}
@@ -400,39 +371,39 @@ func TestE2EDeviceGuessingLimited(t *testing.T) {
 	t.Run("the 11th wrong code from one address in a window answers 429 (RFC 8628 Section 5.1)", func(t *testing.T) {
 		srv, clock := newDeviceServer(t, 0)
 		b := newBrowser(t)
-		_, page := b.get(srv.URL + "/device")
-		form := formFields(page)
+		_, page := b.Get(srv.URL + "/device")
+		form := providertest.FormFields(page)
 		for i := range oauth.WrongUserCodesPerClient {
 			form.Set("user_code", "BBBB-BBB"+string("BCDFGHJKLMNP"[i]))
-			if resp, page := b.post(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
+			if resp, page := b.PostForm(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
 				t.Fatalf("wrong code %d: got %d, want 400: %s", i+1, resp.StatusCode, page)
 			}
 		}
 		da := startDevice(t, deviceConfig(srv, "read"))
 		form.Set("user_code", da.UserCode)
-		resp, page := b.post(srv.URL+"/device", form)
+		resp, page := b.PostForm(srv.URL+"/device", form)
 		tooMany(t, resp, page) // even the right code, until the window ends
 		clock.Advance(15 * time.Minute)
 		da = startDevice(t, deviceConfig(srv, "read"))
-		if resp, page := b.enterUserCode(da); resp.StatusCode != http.StatusOK {
+		if resp, page := b.EnterUserCode(da.VerificationURIComplete); resp.StatusCode != http.StatusOK {
 			t.Errorf("in the next window: got %d, want 200: %s", resp.StatusCode, page)
 		}
 	})
 	t.Run("more than 20 code entries a minute from one address answer 429", func(t *testing.T) {
 		srv, clock := newDeviceServer(t, 0)
 		b := newBrowser(t)
-		_, page := b.get(srv.URL + "/device")
-		form := formFields(page)
+		_, page := b.Get(srv.URL + "/device")
+		form := providertest.FormFields(page)
 		form.Set("user_code", "too short") // not a guess: no code can match it
 		for i := range oauth.UserCodeEntriesPerMinute {
-			if resp, page := b.post(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
+			if resp, page := b.PostForm(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
 				t.Fatalf("entry %d: got %d, want 400: %s", i+1, resp.StatusCode, page)
 			}
 		}
-		resp, page := b.post(srv.URL+"/device", form)
+		resp, page := b.PostForm(srv.URL+"/device", form)
 		tooMany(t, resp, page)
 		clock.Advance(time.Minute)
-		if resp, page := b.post(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
+		if resp, page := b.PostForm(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("the next minute: got %d, want 400 (let in, unknown): %s", resp.StatusCode, page)
 		}
 	})
@@ -478,8 +449,8 @@ func TestE2EDeviceBadInput(t *testing.T) {
 
 		// Requests with the session's CSRF token, so they reach the protocol.
 		b := newBrowser(t)
-		_, page := b.get(srv.URL + "/device")
-		csrf := formFields(page).Get("csrf_token")
+		_, page := b.Get(srv.URL + "/device")
+		csrf := providertest.FormFields(page).Get("csrf_token")
 		da := startDevice(t, deviceConfig(srv, "read"))
 		withSession := []struct {
 			name, contentType, body string
@@ -500,11 +471,11 @@ func TestE2EDeviceBadInput(t *testing.T) {
 			t.Run("device page: "+tc.name, func(t *testing.T) {
 				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/device", strings.NewReader(tc.body))
 				req.Header.Set("Content-Type", tc.contentType)
-				resp, err := b.client.Do(req)
+				resp, err := b.Client.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
-				body := readBody(t, resp)
+				body := providertest.ReadBody(t, resp)
 				if resp.StatusCode != tc.want || resp.Header.Get("Location") != "" || strings.Contains(body, "goroutine ") {
 					t.Errorf("got %d (Location %q), want %d and a page: %.300s", resp.StatusCode, resp.Header.Get("Location"), tc.want, body)
 				}

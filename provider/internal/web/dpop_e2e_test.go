@@ -83,7 +83,7 @@ func (d *dpopClient) raw(method, path string, form url.Values, header map[string
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	return resp, readBody(d.t, resp)
+	return resp, providertest.ReadBody(d.t, resp)
 }
 
 // token posts a token request with a proof and decodes the answer.
@@ -224,7 +224,7 @@ func TestE2EDPoPEveryGrant(t *testing.T) {
 				if err := json.Unmarshal([]byte(body), &pr); err != nil || resp.StatusCode != http.StatusCreated {
 					t.Fatalf("PAR with DPoP: got %d %s", resp.StatusCode, body)
 				}
-				code := newBrowser(t).allow(srv, parAuthorizeURL(srv, "spa-client", pr.RequestURI)).Query().Get("code")
+				code := newBrowser(t).Approve(parAuthorizeURL(srv, "spa-client", pr.RequestURI)).Query().Get("code")
 				if status, tr := other.token(codeGrant(code, verifier, spaRedirectURI), spaAuth); tr.Error != "invalid_dpop_proof" {
 					t.Errorf("the code with another key: got %d %+v, want invalid_dpop_proof", status, tr)
 				}
@@ -310,7 +310,7 @@ func TestE2EDPoPRefusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if body := readBody(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+			if body := providertest.ReadBody(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
 				t.Errorf("two DPoP headers: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
 			}
 		})

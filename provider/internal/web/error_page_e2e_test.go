@@ -59,5 +59,5 @@ func rawPostType(t *testing.T, u, contentType string) (*http.Response, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp, readBody(t, resp)
+	return resp, providertest.ReadBody(t, resp)
 }

@@ -2,12 +2,7 @@ package web_test
 
 import (
 	"context"
-	"html"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -19,99 +14,18 @@ import (
 // demoRedirectURI is the demo confidential client's registered redirect URI.
 const demoRedirectURI = "http://localhost:3000/callback"
 
-// browser is a user-agent with a cookie jar that does not follow redirects,
-// so a test can read each Location.
+// browser is the demo user's browser (providertest.Browser), with the
+// flows these tests run through it.
 type browser struct {
-	t      *testing.T
-	client *http.Client
+	*providertest.Browser
+	t *testing.T
 }
 
-func newBrowser(t *testing.T) *browser {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &browser{t: t, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
-}
+func newBrowser(t *testing.T) *browser { return &browser{providertest.NewBrowser(t), t} }
 
-// get fetches a URL and returns the response and its body.
-func (b *browser) get(u string) (*http.Response, string) {
-	b.t.Helper()
-	resp, err := b.client.Get(u)
-	if err != nil {
-		b.t.Fatalf("GET %s: %v", u, err)
-	}
-	return resp, readBody(b.t, resp)
-}
-
-// post submits a form and returns the response and its body.
-func (b *browser) post(u string, form url.Values) (*http.Response, string) {
-	b.t.Helper()
-	resp, err := b.client.PostForm(u, form)
-	if err != nil {
-		b.t.Fatalf("POST %s: %v", u, err)
-	}
-	return resp, readBody(b.t, resp)
-}
-
-func readBody(t *testing.T, resp *http.Response) string {
-	t.Helper()
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("read body: %v", err)
-	}
-	return string(b)
-}
-
-var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-
-// formFields returns the hidden fields of the page's form.
-func formFields(page string) url.Values {
-	v := url.Values{}
-	for _, m := range hiddenField.FindAllStringSubmatch(page, -1) {
-		v.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	return v
-}
-
-// allow opens the authorization URL and allows: with the password when the
-// page asks for it, else through the login session and its CSRF token
-// (which costs no bcrypt, so one browser can approve many requests quickly).
-// It returns the redirect back to the client.
-func (b *browser) allow(srv *providertest.Server, authURL string) *url.URL {
-	b.t.Helper()
-	resp, page := b.get(authURL)
-	if resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("GET authorize: got status %d, want 200: %s", resp.StatusCode, page)
-	}
-	form := formFields(page)
-	if asksPassword(page) {
-		form.Set("username", "demo")
-		form.Set("password", "demo")
-	}
-	form.Set("decision", "allow")
-	resp, page = b.post(srv.URL+"/oauth/authenticate", form)
-	return redirectOf(b.t, resp, page)
-}
-
-// asksPassword reports whether a login + consent page shows the password field.
-func asksPassword(page string) bool { return strings.Contains(page, `name="password"`) }
-
-// redirectOf checks that resp is a 302 and returns its Location.
-func redirectOf(t *testing.T, resp *http.Response, page string) *url.URL {
-	t.Helper()
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("got status %d, want 302: %s", resp.StatusCode, page)
-	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil {
-		t.Fatalf("bad Location: %v", err)
-	}
-	return loc
-}
+// in returns the same browser (same cookie jar, so same login session)
+// reporting to t, for use inside a subtest.
+func (b *browser) in(t *testing.T) *browser { return &browser{b.Browser.In(t), t} }
 
 // demoConfig is the demo confidential client as golang.org/x/oauth2 sees it.
 func demoConfig(srv *providertest.Server, style oauth2.AuthStyle, scopes ...string) *oauth2.Config {
@@ -131,7 +45,7 @@ var authStyles = []struct {
 // getCode runs the front channel for cfg and returns the code.
 func getCode(t *testing.T, srv *providertest.Server, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) string {
 	t.Helper()
-	loc := newBrowser(t).allow(srv, cfg.AuthCodeURL("state-1", opts...))
+	loc := newBrowser(t).Approve(cfg.AuthCodeURL("state-1", opts...))
 	code := loc.Query().Get("code")
 	if code == "" {
 		t.Fatalf("no code in %s", loc.Redacted())
@@ -150,7 +64,7 @@ func callResource(t *testing.T, u, accessToken string) (*http.Response, string) 
 	if err != nil {
 		t.Fatalf("GET %s: %v", u, err)
 	}
-	return resp, readBody(t, resp)
+	return resp, providertest.ReadBody(t, resp)
 }
 
 // noRedirects is an HTTP client that returns redirects instead of following them.
@@ -168,5 +82,5 @@ func rawPost(t *testing.T, u string, form string, header map[string]string) (*ht
 	if err != nil {
 		t.Fatalf("POST %s: %v", u, err)
 	}
-	return resp, readBody(t, resp)
+	return resp, providertest.ReadBody(t, resp)
 }

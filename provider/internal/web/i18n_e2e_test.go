@@ -22,11 +22,11 @@ func (b *browser) getIn(u, acceptLanguage string) (*http.Response, string) {
 	if acceptLanguage != "" {
 		req.Header.Set("Accept-Language", acceptLanguage)
 	}
-	resp, err := b.client.Do(req)
+	resp, err := b.Client.Do(req)
 	if err != nil {
 		b.t.Fatalf("GET %s: %v", u, err)
 	}
-	return resp, readBody(b.t, resp)
+	return resp, providertest.ReadBody(b.t, resp)
 }
 
 // Marks of a page in each language.
@@ -67,26 +67,26 @@ func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 			}
 			wantPageIn(t, "consent page", page, htmlLangZH, consentTitleZH)
 			wantPageIn(t, "consent page", page, htmlLangZH, scopeExplainedZH)
-			form := formFields(page)
+			form := providertest.FormFields(page)
 			if form.Get("ui_locales") != "fr zh-TW en" {
 				t.Errorf("the form carries ui_locales %q, want it on", form.Get("ui_locales"))
 			}
 			form.Set("username", "demo")
 			form.Set("password", "wrong")
-			resp, page = b.post(srv.URL+"/oauth/authenticate", form)
+			resp, page = b.PostForm(srv.URL+"/oauth/authenticate", form)
 			if resp.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("wrong password: got %d, want 401", resp.StatusCode)
 			}
 			wantPageIn(t, "form shown again", page, htmlLangZH, wrongPasswordZH)
 			form.Set("password", "demo")
 			form.Set("decision", "allow")
-			resp, page = b.post(srv.URL+"/oauth/authenticate", form)
-			if code := redirectOf(t, resp, page).Query().Get("code"); code == "" {
+			resp, page = b.PostForm(srv.URL+"/oauth/authenticate", form)
+			if code := providertest.RedirectOf(t, resp, page).Query().Get("code"); code == "" {
 				t.Fatal("no code after allowing in Chinese")
 			}
 			// prompt=login: signed in, the password is asked again, in Chinese.
-			resp, page = b.get(cfg.AuthCodeURL("s2", zhTW, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
-			if resp.StatusCode != http.StatusOK || !asksPassword(page) {
+			resp, page = b.Get(cfg.AuthCodeURL("s2", zhTW, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
+			if resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
 				t.Fatalf("prompt=login: got %d, want the password form", resp.StatusCode)
 			}
 			wantPageIn(t, "prompt=login", page, htmlLangZH, consentTitleZH)
@@ -97,15 +97,15 @@ func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 			form.Set("ui_locales", "zh-TW")
 			requestURI := pushOK(t, srv, form, demoBasic)
 			b := newBrowser(t)
-			resp, page := b.get(parAuthorizeURL(srv, "testclient", requestURI))
+			resp, page := b.Get(parAuthorizeURL(srv, "testclient", requestURI))
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("GET authorize with request_uri: got %d: %s", resp.StatusCode, page)
 			}
 			wantPageIn(t, "pushed request's consent page", page, htmlLangZH, consentTitleZH)
-			fields := formFields(page)
+			fields := providertest.FormFields(page)
 			fields.Set("username", "demo")
 			fields.Set("password", "wrong")
-			_, page = b.post(srv.URL+"/oauth/authenticate", fields)
+			_, page = b.PostForm(srv.URL+"/oauth/authenticate", fields)
 			wantPageIn(t, "pushed request's form shown again", page, htmlLangZH, wrongPasswordZH)
 		})
 
@@ -133,19 +133,19 @@ func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 				t.Fatalf("GET /oauth/logout: got %d: %s", resp.StatusCode, page)
 			}
 			wantPageIn(t, "logout confirmation", page, htmlLangZH, "要登出這個授權伺服器嗎？")
-			form := formFields(page)
+			form := providertest.FormFields(page)
 			if form.Get("ui_locales") != "zh-TW" {
 				t.Errorf("the confirmation form carries ui_locales %q, want zh-TW", form.Get("ui_locales"))
 			}
 			form.Set("decision", "stay")
-			_, page = b.post(srv.URL+"/oauth/logout", form)
+			_, page = b.PostForm(srv.URL+"/oauth/logout", form)
 			wantPageIn(t, "stayed", page, htmlLangZH, "你選擇不登出。")
 		})
 
 		t.Run("the error page of a ui_locales=zh-TW request is in Chinese; the error stays the protocol's", func(t *testing.T) {
 			bad := srv.URL + "/oauth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"testclient"},
 				"redirect_uri": {"http://localhost:3000/elsewhere"}, "ui_locales": {"zh-TW"}}.Encode()
-			resp, page := newBrowser(t).get(bad)
+			resp, page := newBrowser(t).Get(bad)
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Fatalf("got %d, want 400", resp.StatusCode)
 			}

@@ -37,7 +37,7 @@ func TestE2EInteropOpenIDClientPARAndDPoP(t *testing.T) {
 		if !strings.Contains(start.AuthorizationURL, "request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A") {
 			t.Errorf("authorization URL: got %s, want a request_uri of the PAR endpoint", start.AuthorizationURL)
 		}
-		callback := newBrowser(t).allow(srv, start.AuthorizationURL)
+		callback := newBrowser(t).Approve(start.AuthorizationURL)
 		if _, err := io.WriteString(stdin, callback.String()+"\n"); err != nil {
 			t.Fatal(err)
 		}

@@ -193,7 +193,7 @@ func TestE2EAuthorizationCodeSingleUse(t *testing.T) {
 	// code returns a fresh code for cfg and its PKCE verifier.
 	code := func(t *testing.T, cfg *oauth2.Config) (string, string) {
 		verifier := oauth2.GenerateVerifier()
-		loc := b.in(t).allow(srv, cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+		loc := b.in(t).Approve(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
 		return loc.Query().Get("code"), verifier
 	}
 

@@ -37,7 +37,7 @@ func spaConfig(srv *providertest.Server, scopes ...string) *oauth2.Config {
 func (b *browser) tokens(srv *providertest.Server, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) *oauth2.Token {
 	b.t.Helper()
 	verifier := oauth2.GenerateVerifier()
-	loc := b.allow(srv, cfg.AuthCodeURL("state-1", append(opts, oauth2.S256ChallengeOption(verifier))...))
+	loc := b.Approve(cfg.AuthCodeURL("state-1", append(opts, oauth2.S256ChallengeOption(verifier))...))
 	code := loc.Query().Get("code")
 	if code == "" {
 		b.t.Fatalf("no code in %s", loc.Redacted())
@@ -193,10 +193,6 @@ func wantDead(t *testing.T, srv *providertest.Server, name, accessToken string) 
 		t.Errorf("%s introspection: got %+v, want {active:false}", name, got)
 	}
 }
-
-// in returns the same browser (same cookie jar, so same login session)
-// reporting to t, for use inside a subtest.
-func (b *browser) in(t *testing.T) *browser { return &browser{t: t, client: b.client} }
 
 // tokenResponse is the token endpoint's JSON, success or error, as a raw
 // request reads it.

@@ -56,9 +56,9 @@ func TestE2ELimitsNeverLockOutTheInnocent(t *testing.T) {
 
 	t.Run("user-code entry", func(t *testing.T) {
 		b := newBrowser(t)
-		resp, page := b.get(srv.URL + "/device")
+		resp, page := b.Get(srv.URL + "/device")
 		cookie := resp.Header.Get("Set-Cookie")
-		form := url.Values{"csrf_token": {formFields(page).Get("csrf_token")}, "user_code": {"not a code"}}
+		form := url.Values{"csrf_token": {providertest.FormFields(page).Get("csrf_token")}, "user_code": {"not a code"}}
 		for n := range floodAddresses {
 			if got := postFrom(srv, floodAddr(n), "/device", form, cookie); got != http.StatusBadRequest && got != http.StatusTooManyRequests {
 				t.Fatalf("flood request %d: got %d", n, got)
@@ -103,9 +103,9 @@ func TestE2EAttemptBudgetsAcrossProcesses(t *testing.T) {
 		cookies := make([]string, 2)
 		form := url.Values{}
 		for i, p := range providers {
-			resp, page := newBrowser(t).get(p.URL + "/device")
+			resp, page := newBrowser(t).Get(p.URL + "/device")
 			cookies[i] = resp.Header.Get("Set-Cookie")
-			form.Set("csrf_token", formFields(page).Get("csrf_token"))
+			form.Set("csrf_token", providertest.FormFields(page).Get("csrf_token"))
 			form.Set("user_code", "BBBB-BBBB")
 			for range oauth.WrongUserCodesPerClient / 2 {
 				if got := postFrom(p, addr, "/device", form, cookies[i]); got != http.StatusBadRequest {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -27,11 +26,11 @@ const demoPostLogoutURI = "http://localhost:3000/"
 func (b *browser) loggedIn(srv *providertest.Server) bool {
 	b.t.Helper()
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid")
-	resp, page := b.get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	resp, page := b.Get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 	if resp.StatusCode != http.StatusOK {
 		b.t.Fatalf("GET authorize: got %d, want 200: %s", resp.StatusCode, page)
 	}
-	return !asksPassword(page)
+	return !providertest.AsksPassword(page)
 }
 
 // logout sends a logout request to the end_session_endpoint, by GET (its
@@ -39,9 +38,9 @@ func (b *browser) loggedIn(srv *providertest.Server) bool {
 func (b *browser) logout(srv *providertest.Server, method string, params url.Values) (*http.Response, string) {
 	b.t.Helper()
 	if method == http.MethodPost {
-		return b.post(srv.URL+"/oauth/logout", params)
+		return b.PostForm(srv.URL+"/oauth/logout", params)
 	}
-	return b.get(srv.URL + "/oauth/logout?" + params.Encode())
+	return b.Get(srv.URL + "/oauth/logout?" + params.Encode())
 }
 
 // signedInWithIDToken signs a new browser in and returns it with an ID token of the demo client.
@@ -88,7 +87,7 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 			b, idToken := signedInWithIDToken(t, srv)
 			resp, page := b.logout(srv, method, url.Values{"id_token_hint": {idToken},
 				"post_logout_redirect_uri": {demoPostLogoutURI}, "state": {"bye 1"}})
-			loc := redirectOf(t, resp, page)
+			loc := providertest.RedirectOf(t, resp, page)
 			if got, want := loc.String(), demoPostLogoutURI+"?state=bye+1"; got != want {
 				t.Errorf("Location: got %q, want %q", got, want)
 			}
@@ -102,7 +101,7 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		b, idToken := signedInWithIDToken(t, srv)
 		advance(srv.Provider.Config.AccessTokenTTL + time.Minute) // ID tokens live as long as access tokens
 		resp, page := b.logout(srv, http.MethodGet, url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {demoPostLogoutURI}})
-		if loc := redirectOf(t, resp, page); loc.String() != demoPostLogoutURI {
+		if loc := providertest.RedirectOf(t, resp, page); loc.String() != demoPostLogoutURI {
 			t.Errorf("Location: got %q, want %q", loc, demoPostLogoutURI)
 		}
 		if b.loggedIn(srv) {
@@ -134,10 +133,10 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		if !b.loggedIn(srv) {
 			t.Fatal("showing the confirmation page ended the session, want it kept until the user confirms")
 		}
-		form := formFields(page)
+		form := providertest.FormFields(page)
 		form.Set("decision", "logout")
-		resp, page = b.post(srv.URL+"/oauth/logout", form)
-		if loc := redirectOf(t, resp, page); loc.String() != demoPostLogoutURI+"?state=s2" {
+		resp, page = b.PostForm(srv.URL+"/oauth/logout", form)
+		if loc := providertest.RedirectOf(t, resp, page); loc.String() != demoPostLogoutURI+"?state=s2" {
 			t.Errorf("Location after confirming: got %q, want %q", loc, demoPostLogoutURI+"?state=s2")
 		}
 		if b.loggedIn(srv) {
@@ -149,15 +148,15 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		b, _ := signedInWithIDToken(t, srv)
 		_, page := b.logout(srv, http.MethodGet, url.Values{})
 		for _, csrf := range []string{"", "forged"} {
-			form := formFields(page)
+			form := providertest.FormFields(page)
 			form.Set("csrf_token", csrf)
 			form.Set("decision", "logout")
-			resp, body := b.post(srv.URL+"/oauth/logout", form)
+			resp, body := b.PostForm(srv.URL+"/oauth/logout", form)
 			if resp.StatusCode != http.StatusForbidden {
 				t.Errorf("csrf_token %q: got %d, want 403:\n%s", csrf, resp.StatusCode, body)
 			}
 		}
-		if resp, body := b.get(srv.URL + "/oauth/logout?decision=logout&csrf_token=" + url.QueryEscape(formFields(page).Get("csrf_token"))); resp.StatusCode != http.StatusForbidden {
+		if resp, body := b.Get(srv.URL + "/oauth/logout?decision=logout&csrf_token=" + url.QueryEscape(providertest.FormFields(page).Get("csrf_token"))); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("a confirmation by GET: got %d, want 403:\n%s", resp.StatusCode, body)
 		}
 		if !b.loggedIn(srv) {
@@ -168,9 +167,9 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 	t.Run("choosing to stay signed in changes nothing and redirects nowhere", func(t *testing.T) {
 		b, _ := signedInWithIDToken(t, srv)
 		_, page := b.logout(srv, http.MethodGet, url.Values{"client_id": {"testclient"}, "post_logout_redirect_uri": {demoPostLogoutURI}})
-		form := formFields(page)
+		form := providertest.FormFields(page)
 		form.Set("decision", "stay")
-		resp, body := b.post(srv.URL+"/oauth/logout", form)
+		resp, body := b.PostForm(srv.URL+"/oauth/logout", form)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" || !strings.Contains(body, "You are still signed in") {
 			t.Errorf("got %d Location %q, want 200 and the still-signed-in page:\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 		}
@@ -193,10 +192,10 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		if !other.loggedIn(srv) {
 			t.Fatal("another user's hint ended this user's session without asking")
 		}
-		form := formFields(page)
+		form := providertest.FormFields(page)
 		form.Set("decision", "logout")
-		resp, page = other.post(srv.URL+"/oauth/logout", form)
-		if loc := redirectOf(t, resp, page); loc.String() != demoPostLogoutURI {
+		resp, page = other.PostForm(srv.URL+"/oauth/logout", form)
+		if loc := providertest.RedirectOf(t, resp, page); loc.String() != demoPostLogoutURI {
 			t.Errorf("Location after confirming: got %q, want %q", loc, demoPostLogoutURI)
 		}
 		if other.loggedIn(srv) {
@@ -263,12 +262,12 @@ func signInAs(t *testing.T, srv *providertest.Server, b *browser, username, pass
 		t.Fatal(err)
 	}
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid")
-	_, page := b.get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
-	form := formFields(page)
+	_, page := b.Get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	form := providertest.FormFields(page)
 	form.Set("username", username)
 	form.Set("password", password)
-	resp, body := b.post(srv.URL+"/oauth/authenticate", form)
-	redirectOf(t, resp, body)
+	resp, body := b.PostForm(srv.URL+"/oauth/authenticate", form)
+	providertest.RedirectOf(t, resp, body)
 }
 
 // TestE2ELogoutTrace: in teaching mode a logout request leaves a trace of the
@@ -279,8 +278,10 @@ func TestE2ELogoutTrace(t *testing.T) {
 		c.ClientSecret, c.Password = walkClientSecret, walkPassword
 	}})
 	w := newWalker(t, srv)
-	b := &browser{t: t, client: w.client}
-	idToken := w.secret("id token", b.tokensAs(srv, walkPassword))
+	w.browser.Password = walkPassword
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid")
+	cfg.ClientSecret = walkClientSecret
+	idToken := w.secret("id token", w.browser.tokens(srv, cfg).Extra("id_token").(string))
 	hinted := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {demoPostLogoutURI}, "state": {"s"}}
 	w.do(walkStep{name: "logout with an id_token_hint", outcome: "signed out",
 		checks:  []string{"no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"},
@@ -292,7 +293,7 @@ func TestE2ELogoutTrace(t *testing.T) {
 	_, page, _ := w.do(walkStep{name: "logout without a hint", outcome: "logout confirmation page shown",
 		checks: []string{"no form field", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first"}},
 		"GET", "/oauth/logout?client_id=testclient", nil, nil)
-	confirm := formFields(page)
+	confirm := providertest.FormFields(page)
 	confirm.Set("decision", "logout")
 	confirm.Set("csrf_token", "forged")
 	w.do(walkStep{name: "a forged confirmation", outcome: "access_denied",
@@ -312,24 +313,4 @@ func TestE2ELogoutTrace(t *testing.T) {
 		}
 		w.checkTrace(step, got)
 	}
-}
-
-// tokensAs signs in through the login form with password and returns the
-// demo client's ID token.
-func (b *browser) tokensAs(srv *providertest.Server, password string) string {
-	b.t.Helper()
-	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid")
-	cfg.ClientSecret = walkClientSecret
-	verifier := oauth2.GenerateVerifier()
-	_, page := b.get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(verifier)))
-	form := formFields(page)
-	form.Set("username", "demo")
-	form.Set("password", password)
-	form.Set("decision", "allow")
-	resp, body := b.post(srv.URL+"/oauth/authenticate", form)
-	tok, err := cfg.Exchange(context.Background(), redirectOf(b.t, resp, body).Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		b.t.Fatalf("Exchange: %v", err)
-	}
-	return tok.Extra("id_token").(string)
 }

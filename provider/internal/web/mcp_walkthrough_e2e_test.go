@@ -79,7 +79,7 @@ func TestE2EMCPAuthorizationWalkthrough(t *testing.T) {
 		Endpoint: oauth2.Endpoint{AuthURL: as.AuthorizationEndpoint, TokenURL: as.TokenEndpoint, AuthStyle: oauth2.AuthStyleInParams}}
 	verifier := oauth2.GenerateVerifier()
 	resource := oauth2.SetAuthURLParam("resource", prm.Resource)
-	loc := newBrowser(t).allow(srv, cfg.AuthCodeURL("mcp-state", oauth2.S256ChallengeOption(verifier), resource))
+	loc := newBrowser(t).Approve(cfg.AuthCodeURL("mcp-state", oauth2.S256ChallengeOption(verifier), resource))
 	if loc.Query().Get("state") != "mcp-state" || loc.Query().Get("iss") != as.Issuer {
 		t.Fatalf("step 5, the redirect back: %s", loc.Redacted())
 	}

@@ -45,7 +45,7 @@ func TestE2EOfflineAccess(t *testing.T) {
 
 	t.Run("the consent page names offline_access and says what it allows (OIDC Core Section 11)", func(t *testing.T) {
 		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "offline_access")
-		resp, page := newBrowser(t).get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		resp, page := newBrowser(t).Get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET authorize: got %d, want 200: %s", resp.StatusCode, page)
 		}

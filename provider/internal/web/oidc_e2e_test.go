@@ -321,8 +321,8 @@ func TestE2EPrompt(t *testing.T) {
 	// after checking that no page was shown.
 	silent := func(t *testing.T, b *browser, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) url.Values {
 		t.Helper()
-		resp, page := b.in(t).get(cfg.AuthCodeURL("st-none", append(opts, oauth2.SetAuthURLParam("prompt", "none"), pkce)...))
-		q := redirectOf(t, resp, page).Query()
+		resp, page := b.in(t).Get(cfg.AuthCodeURL("st-none", append(opts, oauth2.SetAuthURLParam("prompt", "none"), pkce)...))
+		q := providertest.RedirectOf(t, resp, page).Query()
 		if q.Get("state") != "st-none" || q.Get("iss") != srv.Issuer {
 			t.Errorf("state, iss: got %q, %q, want %q, %q (RFC 9207 Section 2)", q.Get("state"), q.Get("iss"), "st-none", srv.Issuer)
 		}
@@ -340,7 +340,7 @@ func TestE2EPrompt(t *testing.T) {
 	})
 
 	b := newBrowser(t)
-	b.allow(srv, spa.AuthCodeURL("s", pkce)) // signs in, and consents for the public client only
+	b.Approve(spa.AuthCodeURL("s", pkce)) // signs in, and consents for the public client only
 	signedInAt := clock.Now()
 
 	t.Run("prompt=none with a login session but no consent for the client is consent_required (OIDC Core Section 3.1.2.6)", func(t *testing.T) {
@@ -348,7 +348,7 @@ func TestE2EPrompt(t *testing.T) {
 	})
 
 	t.Run("prompt=none after the user consented in this session gives a code (OIDC Core Section 3.1.2.1)", func(t *testing.T) {
-		b.in(t).allow(srv, demo.AuthCodeURL("s", pkce))
+		b.in(t).Approve(demo.AuthCodeURL("s", pkce))
 		q := silent(t, b, demo)
 		if q.Get("code") == "" {
 			t.Fatalf("got error=%q, want a code", q.Get("error"))
@@ -361,7 +361,7 @@ func TestE2EPrompt(t *testing.T) {
 	})
 
 	t.Run("prompt=none for a public client is never approved silently (RFC 8252 Section 8.6)", func(t *testing.T) {
-		b.in(t).allow(srv, spa.AuthCodeURL("s", pkce)) // consented again, just now
+		b.in(t).Approve(spa.AuthCodeURL("s", pkce)) // consented again, just now
 		wantError(t, silent(t, b, spa), "consent_required")
 	})
 
@@ -374,7 +374,7 @@ func TestE2EPrompt(t *testing.T) {
 	// only when it is older already (the clock cannot go back).
 	sessionAged := func(t *testing.T, age time.Duration) {
 		if clock.Now().Sub(signedInAt) > age {
-			b.in(t).allow(srv, demo.AuthCodeURL("s", pkce, oauth2.SetAuthURLParam("prompt", "login")))
+			b.in(t).Approve(demo.AuthCodeURL("s", pkce, oauth2.SetAuthURLParam("prompt", "login")))
 			signedInAt = clock.Now()
 		}
 		clock.Advance(age - clock.Now().Sub(signedInAt))
@@ -394,25 +394,25 @@ func TestE2EPrompt(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bt := b.in(t)
 			sessionAged(t, tc.age)
-			resp, page := bt.get(demo.AuthCodeURL("s", pkce, tc.opt))
-			if resp.StatusCode != http.StatusOK || asksPassword(page) != tc.wantPassword {
-				t.Fatalf("got %d, password field %t, want 200, password field %t", resp.StatusCode, asksPassword(page), tc.wantPassword)
+			resp, page := bt.Get(demo.AuthCodeURL("s", pkce, tc.opt))
+			if resp.StatusCode != http.StatusOK || providertest.AsksPassword(page) != tc.wantPassword {
+				t.Fatalf("got %d, password field %t, want 200, password field %t", resp.StatusCode, providertest.AsksPassword(page), tc.wantPassword)
 			}
 			if !tc.wantPassword {
 				return
 			}
 			// Approving through the session alone is refused: the form comes back.
-			form := formFields(page)
+			form := providertest.FormFields(page)
 			form.Set("decision", "allow")
-			resp, page = bt.post(srv.URL+"/oauth/authenticate", form)
-			if resp.StatusCode == http.StatusFound || !asksPassword(page) {
+			resp, page = bt.PostForm(srv.URL+"/oauth/authenticate", form)
+			if resp.StatusCode == http.StatusFound || !providertest.AsksPassword(page) {
 				t.Fatalf("approving without the password: got %d (Location %q), want the password form again", resp.StatusCode, resp.Header.Get("Location"))
 			}
 			// With the password: a code, and auth_time is the new sign-in.
 			clock.Advance(time.Second)
 			signedInAt = clock.Now()
 			verifier := oauth2.GenerateVerifier()
-			code := bt.allow(srv, demo.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), tc.opt)).Query().Get("code")
+			code := bt.Approve(demo.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), tc.opt)).Query().Get("code")
 			tok, err := demo.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
 			if err != nil {
 				t.Fatalf("Exchange: %v", err)

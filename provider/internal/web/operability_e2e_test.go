@@ -193,7 +193,7 @@ func TestE2EIssuerNeverFromTheRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := readBody(t, resp)
+	body := providertest.ReadBody(t, resp)
 	var md struct {
 		Issuer                string `json:"issuer"`
 		AuthorizationEndpoint string `json:"authorization_endpoint"`

@@ -99,23 +99,23 @@ func TestE2EPushedAuthorizationRequest(t *testing.T) {
 				verifier := oauth2.GenerateVerifier()
 				requestURI := pushOK(t, srv, pushedDemoRequest(verifier), a.auth)
 				b := newBrowser(t)
-				resp, page := b.get(parAuthorizeURL(srv, "testclient", requestURI))
+				resp, page := b.Get(parAuthorizeURL(srv, "testclient", requestURI))
 				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("GET authorize with request_uri: got %d, want the login page: %s", resp.StatusCode, page)
 				}
-				form := formFields(page)
+				form := providertest.FormFields(page)
 				// The form carries the request as it arrived: client_id and request_uri.
 				if form.Get("request_uri") != requestURI || form.Get("scope") != "" {
 					t.Errorf("login form fields: got %v, want client_id and request_uri only", form)
 				}
 				form.Set("username", "demo")
 				form.Set("password", "wrong")
-				if resp, _ := b.post(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusUnauthorized {
+				if resp, _ := b.PostForm(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusUnauthorized {
 					t.Fatalf("wrong password: got %d, want the form again (401)", resp.StatusCode)
 				}
 				form.Set("password", "demo") // showing the form again did not use the request up
-				resp, page = b.post(srv.URL+"/oauth/authenticate", form)
-				loc := redirectOf(t, resp, page)
+				resp, page = b.PostForm(srv.URL+"/oauth/authenticate", form)
+				loc := providertest.RedirectOf(t, resp, page)
 				if loc.Query().Get("state") != "par-state" || loc.Query().Get("iss") != srv.Issuer {
 					t.Errorf("redirect: got %s, want the pushed state and iss", loc.Redacted())
 				}
@@ -126,7 +126,7 @@ func TestE2EPushedAuthorizationRequest(t *testing.T) {
 				if scope, _ := tok.Extra("scope").(string); scope != "openid read" {
 					t.Errorf("scope: got %q, want the pushed %q", scope, "openid read")
 				}
-				resp, page = b.get(parAuthorizeURL(srv, "testclient", requestURI))
+				resp, page = b.Get(parAuthorizeURL(srv, "testclient", requestURI))
 				wantPage(t, resp, page, "invalid_request_uri")
 			})
 		}
@@ -180,60 +180,60 @@ func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 		t.Run("a public client pushes with PKCE and client_id alone", func(t *testing.T) {
 			form := url.Values{"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {spaRedirectURI},
 				"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
-			loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, "spa-client", pushOK(t, srv, form, spaAuth)))
+			loc := newBrowser(t).Approve(parAuthorizeURL(srv, "spa-client", pushOK(t, srv, form, spaAuth)))
 			if loc.Query().Get("code") == "" {
 				t.Errorf("got %s, want a code", loc.Redacted())
 			}
 		})
 		t.Run("the request_uri is bound to its client (RFC 9126 Section 2.2)", func(t *testing.T) {
 			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
-			resp, page := newBrowser(t).get(parAuthorizeURL(srv, "spa-client", requestURI))
+			resp, page := newBrowser(t).Get(parAuthorizeURL(srv, "spa-client", requestURI))
 			wantPage(t, resp, page, "invalid_request_uri")
 			// …and the other client's attempt did not use it up.
-			if loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, "testclient", requestURI)); loc.Query().Get("code") == "" {
+			if loc := newBrowser(t).Approve(parAuthorizeURL(srv, "testclient", requestURI)); loc.Query().Get("code") == "" {
 				t.Errorf("its own client: got %s, want a code", loc.Redacted())
 			}
 		})
 		t.Run("a request_uri not issued here is refused and never fetched", func(t *testing.T) {
 			for _, foreign := range []string{"https://evil.example/r", "urn:ietf:params:oauth:request_uri:made-up"} {
-				resp, page := newBrowser(t).get(parAuthorizeURL(srv, "testclient", foreign))
+				resp, page := newBrowser(t).Get(parAuthorizeURL(srv, "testclient", foreign))
 				wantPage(t, resp, page, "invalid_request_uri")
 			}
 		})
 		t.Run("client_id is required with request_uri", func(t *testing.T) {
 			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
-			resp, page := newBrowser(t).get(srv.URL + "/oauth/authorize?request_uri=" + url.QueryEscape(requestURI))
+			resp, page := newBrowser(t).Get(srv.URL + "/oauth/authorize?request_uri=" + url.QueryEscape(requestURI))
 			wantPage(t, resp, page, "invalid_request")
 		})
 		t.Run("an expired request_uri is rejected (RFC 9126 Section 4)", func(t *testing.T) {
 			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
 			clock.Advance(60 * time.Second)
-			resp, page := newBrowser(t).get(parAuthorizeURL(srv, "testclient", requestURI))
+			resp, page := newBrowser(t).Get(parAuthorizeURL(srv, "testclient", requestURI))
 			wantPage(t, resp, page, "invalid_request_uri")
 		})
 		t.Run("a denial is redirected and uses the request up", func(t *testing.T) {
 			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
 			b := newBrowser(t)
-			_, page := b.get(parAuthorizeURL(srv, "testclient", requestURI))
-			form := formFields(page)
+			_, page := b.Get(parAuthorizeURL(srv, "testclient", requestURI))
+			form := providertest.FormFields(page)
 			form.Set("decision", "deny")
-			resp, page := b.post(srv.URL+"/oauth/authenticate", form)
-			loc := redirectOf(t, resp, page)
+			resp, page := b.PostForm(srv.URL+"/oauth/authenticate", form)
+			loc := providertest.RedirectOf(t, resp, page)
 			if loc.Query().Get("error") != "access_denied" || loc.Query().Get("state") != "par-state" {
 				t.Errorf("deny: got %s, want access_denied with the pushed state", loc.Redacted())
 			}
-			resp, page = b.get(parAuthorizeURL(srv, "testclient", requestURI))
+			resp, page = b.Get(parAuthorizeURL(srv, "testclient", requestURI))
 			wantPage(t, resp, page, "invalid_request_uri")
 		})
 		t.Run("a client that must use PAR is refused at the front channel (RFC 9126 Section 4)", func(t *testing.T) {
 			registerLike(t, srv, "spa-client", "par-only", func(c *store.Client) { c.RequirePushedAuthorizationRequests = true })
 			form := url.Values{"response_type": {"code"}, "client_id": {"par-only"}, "redirect_uri": {spaRedirectURI},
 				"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
-			resp, page := newBrowser(t).get(srv.URL + "/oauth/authorize?" + form.Encode())
-			if loc := redirectOf(t, resp, page); loc.Query().Get("error") != "invalid_request" {
+			resp, page := newBrowser(t).Get(srv.URL + "/oauth/authorize?" + form.Encode())
+			if loc := providertest.RedirectOf(t, resp, page); loc.Query().Get("error") != "invalid_request" {
 				t.Errorf("front channel: got %s, want error=invalid_request", loc.Redacted())
 			}
-			loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, "par-only", pushOK(t, srv, form, clientAuth{id: "par-only"})))
+			loc := newBrowser(t).Approve(parAuthorizeURL(srv, "par-only", pushOK(t, srv, form, clientAuth{id: "par-only"})))
 			if loc.Query().Get("code") == "" {
 				t.Errorf("through PAR: got %s, want a code", loc.Redacted())
 			}
@@ -241,8 +241,8 @@ func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 		t.Run("approvals racing on one request_uri: exactly one code", func(t *testing.T) {
 			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
 			b := newBrowser(t)
-			_, page := b.get(parAuthorizeURL(srv, "testclient", requestURI))
-			form := formFields(page)
+			_, page := b.Get(parAuthorizeURL(srv, "testclient", requestURI))
+			form := providertest.FormFields(page)
 			form.Set("username", "demo")
 			form.Set("password", "demo")
 			const racers = 8
@@ -280,7 +280,7 @@ func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 // TestE2EMetadataNamesPAR checks the metadata of RFC 9126 Section 5.
 func TestE2EMetadataNamesPAR(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
-	resp, body := newBrowser(t).get(srv.URL + "/.well-known/oauth-authorization-server")
+	resp, body := newBrowser(t).Get(srv.URL + "/.well-known/oauth-authorization-server")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(body), &doc); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("metadata: %d %v", resp.StatusCode, err)

@@ -97,7 +97,7 @@ func TestE2EPrivateKeyJWT(t *testing.T) {
 		if resp.StatusCode != http.StatusCreated || json.Unmarshal([]byte(body), &pr) != nil {
 			t.Fatalf("PAR with an assertion: got %d %s", resp.StatusCode, body)
 		}
-		loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, k.ClientID, pr.RequestURI))
+		loc := newBrowser(t).Approve(parAuthorizeURL(srv, k.ClientID, pr.RequestURI))
 		resp, body = k.post(t, srv, "/oauth/token", srv.Issuer, url.Values{"grant_type": {"authorization_code"},
 			"code": {loc.Query().Get("code")}, "redirect_uri": {demoRedirectURI}, "code_verifier": {verifier}})
 		access, refresh := jsonField(body, "access_token"), jsonField(body, "refresh_token")

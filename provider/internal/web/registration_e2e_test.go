@@ -47,7 +47,7 @@ func sendJSON(t *testing.T, method, u, body, bearer string) (*http.Response, str
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, u, err)
 	}
-	return resp, readBody(t, resp)
+	return resp, providertest.ReadBody(t, resp)
 }
 
 // register registers a client and fails the test unless it gets 201.
@@ -352,15 +352,15 @@ func TestE2ERegisteredClientPolicies(t *testing.T) {
 	auth := clientAuth{id: reg.ClientID, secret: reg.ClientSecret, basic: true}
 	cfg := &oauth2.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, RedirectURL: demoRedirectURI, Scopes: []string{"openid", "read"},
 		Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}
-	resp, page := newBrowser(t).get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
-	if loc := redirectOf(t, resp, page); loc.Query().Get("error") == "" {
+	resp, page := newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	if loc := providertest.RedirectOf(t, resp, page); loc.Query().Get("error") == "" {
 		t.Errorf("an authorization without PAR for a client that requires it: got %s, want an error", loc.Redacted())
 	}
 	verifier := oauth2.GenerateVerifier()
 	form := pushedDemoRequest(verifier)
 	form.Set("client_id", reg.ClientID)
 	requestURI := pushOK(t, srv, form, auth)
-	loc := newBrowser(t).allow(srv, parAuthorizeURL(srv, reg.ClientID, requestURI))
+	loc := newBrowser(t).Approve(parAuthorizeURL(srv, reg.ClientID, requestURI))
 	tok, err := cfg.Exchange(t.Context(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil {
 		t.Fatalf("exchange: %v", err)
@@ -380,11 +380,11 @@ func TestE2EConsentPageOfRegisteredClient(t *testing.T) {
 	reg := register(t, srv, `{"redirect_uris":["http://127.0.0.1:9/cb"],"token_endpoint_auth_method":"none"}`)
 	cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: "http://127.0.0.1:9/cb", Scopes: []string{"read"},
 		Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize"}}
-	_, page := newBrowser(t).get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	_, page := newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 	if !strings.Contains(page, "<strong>"+reg.ClientID+"</strong>") || !strings.Contains(page, "registered itself") {
 		t.Errorf("consent page of an unnamed self-registered client: %s", page)
 	}
-	_, page = newBrowser(t).get(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
+	_, page = newBrowser(t).Get(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
 	if strings.Contains(page, "registered itself") {
 		t.Errorf("the demo client's consent page claims it registered itself")
 	}

@@ -61,7 +61,7 @@ func TestE2EResourceServer(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				body := readBody(t, resp)
+				body := providertest.ReadBody(t, resp)
 				challenge := resp.Header.Get("WWW-Authenticate")
 				if resp.StatusCode != tc.wantStatus {
 					t.Fatalf("got %d (%s) %s, want %d", resp.StatusCode, challenge, body, tc.wantStatus)
@@ -91,7 +91,7 @@ func TestE2EResourceServer(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				body := readBody(t, resp)
+				body := providertest.ReadBody(t, resp)
 				if resp.StatusCode != http.StatusBadRequest || strings.Contains(body, "This page is secured.") {
 					t.Errorf("with Authorization %t: got %d, want 400 and not the page", authorization != "", resp.StatusCode)
 				}

@@ -45,7 +45,7 @@ func TestE2EResourceIndicators(t *testing.T) {
 		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
 		verifier := oauth2.GenerateVerifier()
 		authURL := withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), mcpResource, srv.Issuer)
-		loc := newBrowser(t).allow(srv, authURL)
+		loc := newBrowser(t).Approve(authURL)
 		code := loc.Query().Get("code")
 
 		tok, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", mcpResource))
@@ -101,8 +101,8 @@ func TestE2EResourceIndicatorRefusals(t *testing.T) {
 		for name, resource := range map[string]string{
 			"an unknown resource": "https://unknown.example/", "a relative one": "/api", "one with a fragment": mcpResource + "#x",
 		} {
-			resp, page := newBrowser(t).get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), resource))
-			loc := redirectOf(t, resp, page)
+			resp, page := newBrowser(t).Get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), resource))
+			loc := providertest.RedirectOf(t, resp, page)
 			if loc.Query().Get("error") != "invalid_target" {
 				t.Errorf("%s at the authorization endpoint: got %s, want error=invalid_target", name, loc.Redacted())
 			}

@@ -123,7 +123,7 @@ func send(t *testing.T, method, u string) *http.Response {
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, u, err)
 	}
-	readBody(t, resp)
+	providertest.ReadBody(t, resp)
 	return resp
 }
 

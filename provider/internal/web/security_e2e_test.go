@@ -67,9 +67,9 @@ type pageRequest struct {
 func (p pageRequest) send(b *browser, base string) (*http.Response, string) {
 	if p.method == http.MethodPost {
 		form, _ := url.ParseQuery(p.form)
-		return b.post(base+p.path, form)
+		return b.PostForm(base+p.path, form)
 	}
-	return b.get(base + p.path)
+	return b.Get(base + p.path)
 }
 
 // providerPages asks for every page the provider renders, in each state a

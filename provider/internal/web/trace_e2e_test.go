@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -51,7 +50,7 @@ type trace struct {
 type walker struct {
 	t       *testing.T
 	srv     *providertest.Server
-	client  *http.Client
+	browser *browser
 	steps   []walkStep
 	secrets map[string]string // name → value
 }
@@ -70,11 +69,10 @@ type walkStep struct {
 }
 
 func newWalker(t *testing.T, srv *providertest.Server) *walker {
-	jar, _ := cookiejar.New(nil)
 	return &walker{t: t, srv: srv, secrets: map[string]string{
 		"client secret": walkClientSecret, "password": walkPassword,
 		"wrong password": walkWrongPassword, "wrong client secret": walkWrongSecret,
-	}, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	}, browser: newBrowser(t)}
 }
 
 // secret remembers a value that no trace may contain, and returns it.
@@ -103,11 +101,11 @@ func (w *walker) do(step walkStep, method, path string, form url.Values, header 
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := w.client.Do(req)
+	resp, err := w.browser.Client.Do(req)
 	if err != nil {
 		w.t.Fatalf("%s: %v", step.name, err)
 	}
-	page := readBody(w.t, resp)
+	page := providertest.ReadBody(w.t, resp)
 	step.id = resp.Header.Get("X-Request-Id")
 	w.steps = append(w.steps, step)
 	return resp.StatusCode, page, resp.Header
@@ -203,7 +201,7 @@ func walkCodeFlow(w *walker) {
 	if status != http.StatusOK {
 		t.Fatalf("authorization request: got %d, want 200", status)
 	}
-	form := formFields(page)
+	form := providertest.FormFields(page)
 	form.Set("username", "demo")
 	form.Set("password", walkWrongPassword)
 	w.do(walkStep{name: "wrong password", outcome: "login and consent page shown again: Wrong username or password.",
@@ -300,12 +298,12 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 		checks: pollChecks, changes: []string{"polling interval increased by 5 s"}}, poll, nil)
 
 	_, page, _ := w.do(walkStep{name: "device page"}, "GET", "/device?user_code="+url.QueryEscape(da.UserCode), nil, nil)
-	entry := formFields(page)
+	entry := providertest.FormFields(page)
 	entry.Set("user_code", da.UserCode)
 	_, page, _ = w.do(walkStep{name: "device code entry", outcome: "device consent page shown",
 		checks: join(formRules, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied", "not expired"})},
 		"POST", "/device", entry, nil)
-	decision := formFields(page)
+	decision := providertest.FormFields(page)
 	decision.Set("user_code", da.UserCode)
 	decision.Set("decision", "allow")
 	w.do(walkStep{name: "device approval", outcome: "device request approved: grant created",
@@ -378,11 +376,11 @@ func walkPushedRegisteredAndLogout(w *walker) {
 
 	req, _ := http.NewRequest("POST", w.srv.URL+"/oauth/register", strings.NewReader(`{"redirect_uris":["http://127.0.0.1:9999/cb"],"client_name":"walk"}`))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := w.client.Do(req)
+	resp, err := w.browser.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body = readBody(t, resp)
+	body = providertest.ReadBody(t, resp)
 	w.steps = append(w.steps, walkStep{name: "registration", id: resp.Header.Get("X-Request-Id"), outcome: "client registered", traced: true})
 	var reg struct {
 		ClientID     string `json:"client_id"`

@@ -145,24 +145,34 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 	if err := pinLoadTool(t.cpu); err != nil {
 		return report{}, err
 	}
+	return t.runPasses(ctx)
+}
+
+// runPasses measures the references, then each store's pass, then the
+// references again, and returns the report.
+func (t *tool) runPasses(ctx context.Context) (report, error) {
 	rep := report{Machine: machine(t.cpu)}
-	if err := t.measureReferences(); err != nil {
-		return report{}, err
-	}
-	rep.Results = t.referenceResults()
 	stores, cleanup, err := t.stores(ctx)
 	if err != nil {
 		return report{}, err
 	}
 	defer cleanup()
+	var results []result
 	for _, st := range stores {
-		results, mem, err := t.pass(ctx, st)
+		if err := t.measureReferences(); err != nil {
+			return report{}, err
+		}
+		measured, mem, err := t.pass(ctx, st)
 		if err != nil {
 			return report{}, err
 		}
-		rep.Results = append(rep.Results, results...)
+		results = append(results, measured...)
 		rep.Memory = append(rep.Memory, mem...)
 	}
+	if err := t.measureReferences(); err != nil {
+		return report{}, err
+	}
+	rep.Results = t.withReferences(results)
 	return rep, nil
 }
 

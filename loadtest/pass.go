@@ -16,9 +16,9 @@ import (
 type tool struct {
 	opts     options
 	bins     binaries
-	cpu      int                // the CPU every server is pinned to
-	dir      string             // scratch space: binaries, logs, the SQLite store
-	refs     map[string]float64 // per CPU-second of each in-process reference
+	cpu      int                     // the CPU every server is pinned to
+	dir      string                  // scratch space: binaries, logs, the SQLite store
+	refs     map[string]*measurement // each in-process reference, all its windows added up
 	progress io.Writer
 }
 
@@ -57,30 +57,45 @@ func pathKeys() []string {
 	return append(keys, keyMemory)
 }
 
+// inProcessReferences are the references the load tool measures itself.
+var inProcessReferences = []string{signRef("RS256"), signRef("ES256"), signRef("EdDSA"), refArgon2id}
+
 // measureReferences measures in the load tool itself, one operation at a
 // time, what a bare signature of each algorithm and one password
-// verification cost.
+// verification cost, and adds the windows to t.refs. The run measures
+// them before each store's pass and after the last, so they stand beside
+// the paths as the machine's load drifts.
 func (t *tool) measureReferences() error {
-	t.refs = map[string]float64{}
+	if t.refs == nil {
+		t.refs = map[string]*measurement{}
+		for _, name := range inProcessReferences {
+			t.refs[name] = &measurement{}
+		}
+	}
 	budget := min(t.opts.Window.Duration, time.Second)
 	for _, alg := range algorithms {
 		sign, err := signer(alg)
 		if err != nil {
 			return err
 		}
-		t.refs[signRef(alg)] = opsPerCPUSecond(budget, sign)
+		t.refs[signRef(alg)].add(measureOp(budget, sign))
 	}
-	t.refs[refArgon2id] = opsPerCPUSecond(budget, passwordCheck(t.opts.PasswordMemoryKiB, t.opts.PasswordTime))
+	t.refs[refArgon2id].add(measureOp(budget, passwordCheck(t.opts.PasswordMemoryKiB, t.opts.PasswordTime)))
 	return nil
 }
 
-// referenceResults are the in-process references as rows of the table.
-func (t *tool) referenceResults() []result {
+// withReferences returns the in-process references as rows of the table,
+// then results with their in-process reference's figure filled in.
+func (t *tool) withReferences(results []result) []result {
 	var rows []result
-	for _, name := range []string{signRef("RS256"), signRef("ES256"), signRef("EdDSA"), refArgon2id} {
-		rate := t.refs[name]
-		// A CPU-second's worth, so the row's figure reads back as rate.
-		rows = append(rows, result{Path: name + " (reference)", measurement: measurement{Requests: int(rate), CPU: time.Second}})
+	for _, name := range inProcessReferences {
+		rows = append(rows, result{Path: name + " (reference)", measurement: *t.refs[name]})
+	}
+	for _, r := range results {
+		if ref, ok := t.refs[r.Reference]; ok {
+			r.RefRate = ref.PerCPUSecond()
+		}
+		rows = append(rows, r)
 	}
 	return rows
 }
@@ -230,35 +245,44 @@ func (t *tool) measurePaths(ctx context.Context, p *server, db cpuProbe, c *oaut
 		}
 		t.logf("%-40s %-10s %s per CPU-second", pa.Name, st.Name, formatRate(m.PerCPUSecond()))
 		results = append(results, result{Path: pa.Name, Store: st.Name, measurement: m,
-			Reference: pa.Reference, RefRate: t.refs[pa.Reference], Goal: goalFor(pa.Name, st.Name)})
+			Reference: pa.Reference, Goal: goalFor(pa.Name, st.Name)})
 	}
 	return results, nil
 }
 
+// maxMemoryPhase bounds each phase of the memory check in time.
+const maxMemoryPhase = 10 * time.Minute
+
 // flatMemory runs the warm-up's cycles on provider p, then ten times as
 // many, and samples its RSS and the store's rows after each.
 func (t *tool) flatMemory(ctx context.Context, p *server, c *oauthClient, st store) (flatness, error) {
-	f := flatness{Store: st.Name, WarmUp: t.opts.MemoryWarmUp, More: 10 * t.opts.MemoryWarmUp}
-	for _, phase := range []struct {
-		cycles int
-		rss    *int64
-		rows   *int64
-	}{{f.WarmUp, &f.RSSWarm, &f.RowsWarm}, {f.More, &f.RSSAfter, &f.RowsAfter}} {
-		w := window{Duration: time.Hour, Max: phase.cycles, Workers: t.opts.Window.Workers}
-		if _, err := drive(ctx, p.PID(), w, c.cycle); err != nil {
-			return flatness{}, fmt.Errorf("memory check on %s: %w", st.Name, err)
-		}
-		sample, err := readProc(p.PID())
-		if err != nil {
-			return flatness{}, err
-		}
-		*phase.rss = sample.RSS
-		if *phase.rows, err = st.rowCount(ctx); err != nil {
-			return flatness{}, err
-		}
+	f := flatness{Store: st.Name}
+	var err error
+	if f.WarmUp, f.RSSWarm, f.RowsWarm, err = t.memoryPhase(ctx, p, c, st, t.opts.MemoryWarmUp); err != nil {
+		return flatness{}, err
+	}
+	if f.More, f.RSSAfter, f.RowsAfter, err = t.memoryPhase(ctx, p, c, st, 10*f.WarmUp); err != nil {
+		return flatness{}, err
 	}
 	t.logf("%-40s %-10s RSS %s → %s", "memory", st.Name, formatBytes(f.RSSWarm), formatBytes(f.RSSAfter))
 	return f, nil
+}
+
+// memoryPhase runs up to cycles memory-check cycles (for at most
+// maxMemoryPhase) and returns how many ran, then the provider's RSS and
+// the store's rows.
+func (t *tool) memoryPhase(ctx context.Context, p *server, c *oauthClient, st store, cycles int) (ran int, rss, rows int64, err error) {
+	w := window{Duration: maxMemoryPhase, Max: cycles, Workers: t.opts.Window.Workers}
+	latencies, err := drive(ctx, p.PID(), w, c.cycle)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("memory check on %s: %w", st.Name, err)
+	}
+	sample, err := readProc(p.PID())
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	rows, err = st.rowCount(ctx)
+	return len(latencies), sample.RSS, rows, err
 }
 
 // startProvider starts the real provider on the loopback address addr

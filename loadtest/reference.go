@@ -75,18 +75,19 @@ func passwordCheck(memoryKiB, passes int) func() []byte {
 	}
 }
 
-// opsPerCPUSecond runs op, one call after the other, until the load tool
-// has spent budget of CPU time (and op ran at least 3 times), and returns
-// how many ops one CPU-second does. It counts the whole process's CPU:
-// Argon2id hashes on a goroutine of its own, and the garbage collector's
-// share is part of any operation's cost. Nothing else runs meanwhile.
-func opsPerCPUSecond(budget time.Duration, op func() []byte) float64 {
+// measureOp runs op, one call after the other, until the load tool has
+// spent budget of CPU time (and op ran at least 3 times), and returns the
+// calls and the CPU time as a measurement. It counts the whole process's
+// CPU: Argon2id hashes on a goroutine of its own, and the garbage
+// collector's share is part of any operation's cost. Nothing else runs
+// meanwhile.
+func measureOp(budget time.Duration, op func() []byte) measurement {
 	start := processCPU()
 	n := 0
 	for ; n < 3 || processCPU()-start < budget; n++ {
 		op()
 	}
-	return float64(n) / (processCPU() - start).Seconds()
+	return measurement{Requests: n, CPU: processCPU() - start}
 }
 
 // processCPU is the CPU time the load tool has spent, all threads.

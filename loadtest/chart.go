@@ -159,12 +159,14 @@ func drawRow(b *strings.Builder, s logScale, y int, r result) {
 		text(b, int(refEnd)+4, y+25, "start", "normal", 10, r.Reference+" "+formatRate(r.RefRate))
 		label += " · " + formatRatio(r.Ratio())
 	}
+	labelAt := end
 	if target := r.targetRate(); target > 0 {
 		x := s.x(target)
 		fmt.Fprintf(b, `<line class="target" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#c0392b" stroke-width="2"><title>%s</title></line>`+"\n",
 			x, y, x, y+24, html.EscapeString("target "+r.Goal.Text+": "+formatRate(target)+" per CPU-second"))
+		labelAt = max(labelAt, x)
 	}
-	text(b, int(end)+5, y+14, "start", "bold", 12, label)
+	text(b, int(labelAt)+5, y+14, "start", "bold", 12, label)
 }
 
 // text writes one escaped text element.

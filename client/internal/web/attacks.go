@@ -135,17 +135,11 @@ func (a *App) handleAttack(c *gin.Context) {
 		a.handleNotFound(c)
 		return
 	}
-	s, ok := a.currentSession(c)
-	if !ok {
-		a.renderCSRFError(c)
-		return
-	}
-	s.Lock()
-	valid, loggedIn := validCSRF(c, s.Data.CSRFToken), s.Data.Login != nil
-	s.Unlock()
+	var s *webSession // set once the form's CSRF token is the session's
+	var loggedIn bool
+	a.withSession(c, true, a.renderCSRFError, func(held *webSession) { s, loggedIn = held, held.Data.Login != nil })
 	switch {
-	case !valid:
-		a.renderCSRFError(c)
+	case s == nil:
 		return
 	case at.NeedsLogin && !loggedIn:
 		a.renderNotLoggedIn(c)

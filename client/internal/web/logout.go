@@ -80,13 +80,17 @@ type pendingLogout struct {
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 func (a *App) handleLogout(c *gin.Context) {
-	s, ok := a.loginSession(c, true)
-	if !ok {
+	// The login leaves the session at once; the revocations, slow, run
+	// without holding the session's lock.
+	var s *webSession
+	var lg *login
+	var walk *xray.Walk
+	if !a.withLogin(c, true, func(held *webSession) {
+		s, lg, walk = held, held.Data.Login, held.Data.Walk
+		held.Data.Login = nil
+	}) {
 		return
 	}
-	lg, walk := s.Data.Login, s.Data.Walk
-	s.Data.Login = nil
-	s.Unlock()
 	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
 	p := &pendingLogout{State: randomToken(), SignWithKey: lg.SignWithKey, Token: lg.Token, Created: a.now(), Revocations: []revocationView{
 		a.revoke(ctx, lg.Token.RefreshToken, "refresh_token"),
@@ -95,7 +99,7 @@ func (a *App) handleLogout(c *gin.Context) {
 	p.Hops = a.hopsOf(capture.Entries())
 	endSession := a.endSessionURL(a.oauthFor(lg.SignWithKey).ClientID, lg.IDToken, p.State, a.lang(c).Code)
 	if endSession == "" {
-		if err := a.endSession(c, s); err != nil {
+		if err := a.deleteSession(c, s); err != nil {
 			a.renderInternalError(c, "ending the session", err)
 			return
 		}

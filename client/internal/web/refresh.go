@@ -28,11 +28,12 @@ type refreshView struct {
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 // [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
 func (a *App) handleRefresh(c *gin.Context) {
-	s, ok := a.loginSession(c, true)
-	if !ok {
-		return
-	}
-	defer s.Unlock()
+	a.withLogin(c, true, func(s *webSession) { a.rotateRefreshToken(c, s) })
+}
+
+// rotateRefreshToken uses the refresh token of the session's login, held
+// locked, and writes the page.
+func (a *App) rotateRefreshToken(c *gin.Context, s *webSession) {
 	lg := s.Data.Login
 	if lg.Token.RefreshToken == "" {
 		a.renderError(c, http.StatusBadRequest, errorView{Title: "No refresh token", Message: "The provider issued no refresh token with this login."})

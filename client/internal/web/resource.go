@@ -38,11 +38,12 @@ type resourceView struct {
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 func (a *App) handleResource(c *gin.Context) {
-	s, ok := a.loginSession(c, false)
-	if !ok {
-		return
-	}
-	defer s.Unlock()
+	a.withLogin(c, false, func(s *webSession) { a.callResources(c, s) })
+}
+
+// callResources calls both resources with the session's login, locked, and
+// writes the page.
+func (a *App) callResources(c *gin.Context, s *webSession) {
 	lg := s.Data.Login
 	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
 	ts := a.oauthConfig(ctx).TokenSource(ctx, lg.Token)

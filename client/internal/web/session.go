@@ -150,9 +150,9 @@ func (a *App) startSession(c *gin.Context, data sessionData) (*webSession, error
 	s.Data = data
 	s.Unlock()
 	c.Set(csrfTokenKey, data.CSRFToken) // for this response's language switch
-	cs := sessions.Default(c)
-	cs.Set(sessionKey, s.ID())
-	return s, cs.Save()
+	cookie := sessions.Default(c)
+	cookie.Set(sessionKey, s.ID())
+	return s, cookie.Save()
 }
 
 // anySession returns the caller's session, starting an empty one when
@@ -169,36 +169,49 @@ func (a *App) anySession(c *gin.Context) (*webSession, bool) {
 	return s, true
 }
 
-// endSession deletes the session on the server and the cookie in the browser.
-func (a *App) endSession(c *gin.Context, s *webSession) error {
+// deleteSession deletes the session on the server and the cookie in the
+// browser. (Ending the login session at the provider is logout.go's
+// end_session_endpoint, another thing.)
+func (a *App) deleteSession(c *gin.Context, s *webSession) error {
 	a.sessions.Delete(s.ID())
-	cs := sessions.Default(c)
-	cs.Clear()
-	cs.Options(a.cookieOptions(-1))
-	return cs.Save()
+	cookie := sessions.Default(c)
+	cookie.Clear()
+	cookie.Options(a.cookieOptions(-1))
+	return cookie.Save()
 }
 
-// loginSession returns the caller's session, locked, when it holds a login
-// (and, for a POST, a valid CSRF token). Otherwise it writes the error page
-// and returns false. The caller must Unlock the session.
-func (a *App) loginSession(c *gin.Context, checkCSRF bool) (*webSession, bool) {
+// withSession runs fn with the caller's session locked, when there is one
+// and, for a form post, the form carries the session's CSRF token.
+// Otherwise it writes the page absent writes (no session) or the CSRF
+// error page, and fn does not run. The lock is released when fn returns.
+func (a *App) withSession(c *gin.Context, form bool, absent func(*gin.Context), fn func(s *webSession)) {
 	s, ok := a.currentSession(c)
 	if !ok {
-		a.renderNotLoggedIn(c)
-		return nil, false
+		absent(c)
+		return
 	}
 	s.Lock()
-	switch {
-	case checkCSRF && !validCSRF(c, s.Data.CSRFToken):
-		s.Unlock()
+	defer s.Unlock()
+	if form && !validCSRF(c, s.Data.CSRFToken) {
 		a.renderCSRFError(c)
-		return nil, false
-	case s.Data.Login == nil:
-		s.Unlock()
-		a.renderNotLoggedIn(c)
-		return nil, false
+		return
 	}
-	return s, true
+	fn(s)
+}
+
+// withLogin is withSession for the pages that need tokens: fn runs only
+// when the session holds a login, else the "not logged in" page is written.
+// It reports whether fn ran.
+func (a *App) withLogin(c *gin.Context, form bool, fn func(s *webSession)) (ran bool) {
+	a.withSession(c, form, a.renderNotLoggedIn, func(s *webSession) {
+		if s.Data.Login == nil {
+			a.renderNotLoggedIn(c)
+			return
+		}
+		fn(s)
+		ran = true
+	})
+	return ran
 }
 
 // validCSRF compares the form's CSRF token with the session's, in constant

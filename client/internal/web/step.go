@@ -76,12 +76,11 @@ func (a *App) holdResponse(c *gin.Context, s *webSession, h heldResponse) {
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 func (a *App) handleExchangePreview(c *gin.Context) {
-	s, h, ok := a.heldSession(c, false)
-	if !ok {
+	var h heldResponse
+	var csrf string
+	if !a.withHeld(c, false, func(s *webSession, held heldResponse) { h, csrf = held, s.Data.CSRFToken }) {
 		return
 	}
-	csrf := s.Data.CSRFToken
-	s.Unlock()
 	preview := a.previewTokenRequest(c.Request.Context(), h)
 	a.renderStep(c, stepView{Step: "D", Hops: append(h.Walk.Hops(), preview), NextForm: exchangePath, CSRFToken: csrf,
 		NextLabel: "Send the token request (D) and receive the tokens (E)",
@@ -92,36 +91,32 @@ func (a *App) handleExchangePreview(c *gin.Context) {
 // handleExchange handles "POST /callback/exchange": it continues a paused
 // login with steps (D) and (E), as the callback does without pauses.
 func (a *App) handleExchange(c *gin.Context) {
-	s, h, ok := a.heldSession(c, true)
-	if !ok {
+	var s *webSession
+	var h heldResponse
+	if !a.withHeld(c, true, func(held *webSession, r heldResponse) {
+		s, h = held, r
+		held.Data.Held = nil
+	}) {
 		return
 	}
-	s.Data.Held = nil
-	s.Unlock()
 	a.completeLogin(c, s, h.Code, h.Pending, h.Walk)
 }
 
-// heldSession returns the caller's session, locked, and its held response;
-// otherwise it writes the error page. The caller must Unlock the session.
-func (a *App) heldSession(c *gin.Context, checkCSRF bool) (*webSession, heldResponse, bool) {
-	s, ok := a.currentSession(c)
-	if !ok {
-		a.renderNothingHeld(c)
-		return nil, heldResponse{}, false
-	}
-	s.Lock()
-	switch h := s.Data.Held; {
-	case checkCSRF && !validCSRF(c, s.Data.CSRFToken):
-		s.Unlock()
-		a.renderCSRFError(c)
-	case h == nil || a.now().Sub(h.Created) >= heldTTL:
-		s.Data.Held = nil
-		s.Unlock()
-		a.renderNothingHeld(c)
-	default:
-		return s, *h, true
-	}
-	return nil, heldResponse{}, false
+// withHeld is withSession for a login paused at step (C): fn runs with the
+// held response while it is fresh, else the "no login to continue" page is
+// written. It reports whether fn ran.
+func (a *App) withHeld(c *gin.Context, form bool, fn func(s *webSession, h heldResponse)) (ran bool) {
+	a.withSession(c, form, a.renderNothingHeld, func(s *webSession) {
+		h := s.Data.Held
+		if h == nil || a.now().Sub(h.Created) >= heldTTL {
+			s.Data.Held = nil
+			a.renderNothingHeld(c)
+			return
+		}
+		fn(s, *h)
+		ran = true
+	})
+	return ran
 }
 
 // renderNothingHeld writes the page for a Continue with no paused login.

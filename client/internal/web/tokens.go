@@ -99,13 +99,14 @@ func (a *App) handleReveal(c *gin.Context) {
 	a.inspect(c, true)
 }
 
-// inspect writes the inspector, with the access token whole when reveal.
+// inspect writes the inspector, with the access token whole when reveal
+// (a form post, so the CSRF token is checked).
 func (a *App) inspect(c *gin.Context, reveal bool) {
-	s, ok := a.loginSession(c, reveal)
-	if !ok {
-		return
-	}
-	defer s.Unlock()
+	a.withLogin(c, reveal, func(s *webSession) { a.renderInspector(c, s, reveal) })
+}
+
+// renderInspector writes the inspector of the session's login, locked.
+func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 	lg := s.Data.Login
 	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
 	now := a.now()

@@ -48,41 +48,35 @@ type AuthorizationRequest struct {
 	NotText []string
 }
 
+// params is the one table of the request's single-valued parameters:
+// ParseAuthorizationRequest reads each of them, Values writes each back.
+func (r *AuthorizationRequest) params() []param {
+	return []param{
+		{"response_type", &r.ResponseType}, {"client_id", &r.ClientID}, {"redirect_uri", &r.RedirectURI},
+		{"scope", &r.Scope}, {"state", &r.State}, {"code_challenge", &r.CodeChallenge},
+		{"code_challenge_method", &r.CodeChallengeMethod}, {"nonce", &r.Nonce}, {"prompt", &r.Prompt},
+		{"max_age", &r.MaxAge}, {"response_mode", &r.ResponseMode}, {"request", &r.Request},
+		{"request_uri", &r.RequestURI}, {"dpop_jkt", &r.DPoPJKT}, {"ui_locales", &r.UILocales},
+	}
+}
+
 // ParseAuthorizationRequest reads an authorization request from the query
 // (GET) or form body (POST). It never fails: every check is in Authorize,
 // which knows whether an error may be redirected.
 func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
-	r := AuthorizationRequest{}
-	fields := map[string]*string{
-		"response_type":         &r.ResponseType,
-		"client_id":             &r.ClientID,
-		"redirect_uri":          &r.RedirectURI,
-		"scope":                 &r.Scope,
-		"state":                 &r.State,
-		"code_challenge":        &r.CodeChallenge,
-		"code_challenge_method": &r.CodeChallengeMethod,
-		"nonce":                 &r.Nonce,
-		"prompt":                &r.Prompt,
-		"max_age":               &r.MaxAge,
-		"response_mode":         &r.ResponseMode,
-		"request":               &r.Request,
-		"request_uri":           &r.RequestURI,
-		"dpop_jkt":              &r.DPoPJKT,
-		"ui_locales":            &r.UILocales,
-	}
-	for name, field := range fields {
-		v := form[name]
+	r := AuthorizationRequest{Resources: form["resource"]}
+	for _, p := range r.params() {
+		v := form[p.name]
 		if len(v) > 0 {
-			*field = v[0]
+			*p.dst = v[0]
 		}
 		if len(v) > 1 {
-			r.Repeated = append(r.Repeated, name)
+			r.Repeated = append(r.Repeated, p.name)
 		}
 		if len(v) > 0 && !validText(v[0]) {
-			r.NotText = append(r.NotText, name)
+			r.NotText = append(r.NotText, p.name)
 		}
 	}
-	r.Resources = form["resource"]
 	slices.Sort(r.Repeated)
 	slices.Sort(r.NotText)
 	return r
@@ -92,27 +86,14 @@ func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
 // the login and consent form.
 func (r AuthorizationRequest) Values() url.Values {
 	v := url.Values{}
-	add := func(name, value string) {
-		if value != "" {
-			v.Set(name, value)
+	for _, p := range r.params() {
+		if *p.dst != "" {
+			v.Set(p.name, *p.dst)
 		}
 	}
-	add("response_type", r.ResponseType)
-	add("client_id", r.ClientID)
-	add("redirect_uri", r.RedirectURI)
-	add("scope", r.Scope)
-	add("state", r.State)
-	add("code_challenge", r.CodeChallenge)
-	add("code_challenge_method", r.CodeChallengeMethod)
-	add("nonce", r.Nonce)
-	add("prompt", r.Prompt)
-	add("max_age", r.MaxAge)
 	for _, resource := range r.Resources {
 		v.Add("resource", resource)
 	}
-	add("request_uri", r.RequestURI)
-	add("dpop_jkt", r.DPoPJKT)
-	add("ui_locales", r.UILocales)
 	return v
 }
 

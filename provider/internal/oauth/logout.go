@@ -32,18 +32,10 @@ type LogoutRequest struct {
 // once, and the signed-in user's id.
 func ParseLogoutRequest(params url.Values, sessionUserID string) (LogoutRequest, *Error) {
 	r := LogoutRequest{SessionUserID: sessionUserID}
-	fields := []struct {
-		name string
-		dst  *string
-	}{
-		{"id_token_hint", &r.IDTokenHint}, {"client_id", &r.ClientID},
-		{"post_logout_redirect_uri", &r.PostLogoutRedirectURI}, {"state", &r.State}, {"ui_locales", &r.UILocales},
-	}
-	for _, f := range fields {
-		var err *Error
-		if *f.dst, err = singleValue(params, f.name); err != nil {
-			return LogoutRequest{}, err
-		}
+	err := readParams(nil, params, param{"id_token_hint", &r.IDTokenHint}, param{"client_id", &r.ClientID},
+		param{"post_logout_redirect_uri", &r.PostLogoutRedirectURI}, param{"state", &r.State}, param{"ui_locales", &r.UILocales})
+	if err != nil {
+		return LogoutRequest{}, err
 	}
 	return r, nil
 }

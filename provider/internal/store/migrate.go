@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Migration is one version of a backend's schema: a file of its
+// migrations directory, 0001_init.sql, 0002_….sql, … A migration, once
+// released, is never edited; a change to the schema is a new file.
+type Migration struct {
+	Version int    // the number the file name starts with: 1 for "0001_init.sql"
+	Name    string // the file name
+	SQL     string // the statements
+}
+
+// Migrate applies the migrations of fsys (its migrations/*.sql) in the
+// order of their names, each with apply. A backend's apply runs one
+// migration in its own transaction together with its row in
+// schema_migrations, and does nothing when that row exists, so a crash
+// leaves every migration either applied and recorded or neither, and
+// running Migrate again, at every start, does nothing.
+func Migrate(ctx context.Context, fsys fs.FS, apply func(context.Context, Migration) error) error {
+	names, err := fs.Glob(fsys, "migrations/*.sql") // sorted by name
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range names {
+		m, err := readMigration(fsys, name)
+		if err == nil {
+			err = apply(ctx, m)
+		}
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// readMigration reads the migration file at name in fsys.
+func readMigration(fsys fs.FS, name string) (Migration, error) {
+	m := Migration{Name: path.Base(name)}
+	digits, _, ok := strings.Cut(m.Name, "_")
+	version, err := strconv.Atoi(digits)
+	if !ok || err != nil || version <= 0 {
+		return Migration{}, fmt.Errorf("migration file name %q does not start with a version like 0001_", m.Name)
+	}
+	body, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return Migration{}, err
+	}
+	m.Version, m.SQL = version, string(body)
+	return m, nil
+}

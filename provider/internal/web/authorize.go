@@ -28,19 +28,12 @@ type consentPage struct {
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 func (s *Server) handleAuthorize(c *gin.Context) {
-	form, ferr := queryOrForm(c)
-	if ferr != nil {
-		s.renderError(c, http.StatusBadRequest, ferr)
+	a, _, ok := s.authorization(c, queryOrForm)
+	if !ok {
 		return
 	}
-	a, aerr := s.p.Authorize(c.Request.Context(), oauth.ParseAuthorizationRequest(form))
-	if aerr != nil {
-		s.authorizationError(c, aerr)
-		return
-	}
-	setUILocales(c, a.UILocales)
 	sess := sessionOf(c)
-	if a.PromptIncludes("none") {
+	if a.PromptIncludes(oauth.PromptNone) {
 		s.promptNone(c, a, sess)
 		return
 	}
@@ -54,17 +47,10 @@ func (s *Server) handleAuthorize(c *gin.Context) {
 //
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 func (s *Server) handleAuthenticate(c *gin.Context) {
-	form, ferr := postForm(c)
-	if ferr != nil {
-		s.renderError(c, http.StatusBadRequest, ferr)
+	a, form, ok := s.authorization(c, postForm)
+	if !ok {
 		return
 	}
-	a, aerr := s.p.Authorize(c.Request.Context(), oauth.ParseAuthorizationRequest(form))
-	if aerr != nil {
-		s.authorizationError(c, aerr)
-		return
-	}
-	setUILocales(c, a.UILocales)
 	sess := sessionOf(c)
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
 	if !s.signIn(c, sess, form, s.p.NeedsLogin(a, sess.AuthTime()), reshow) {
@@ -82,6 +68,25 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		tr.Check(ruleUserApproves, false)
 		s.authorizationError(c, a.Deny(oauth.ErrInvalidRequest, "decision must be allow or deny"))
 	}
+}
+
+// authorization reads the parameters with read (the query or the form
+// body) and checks them as an authorization request, setting the pages'
+// language from its ui_locales. On failure it answers (a page, or the
+// error redirected to the client) and reports false.
+func (s *Server) authorization(c *gin.Context, read func(*gin.Context) (url.Values, *oauth.Error)) (*oauth.Authorization, url.Values, bool) {
+	form, ferr := read(c)
+	if ferr != nil {
+		s.renderError(c, http.StatusBadRequest, ferr)
+		return nil, nil, false
+	}
+	a, aerr := s.p.Authorize(c.Request.Context(), oauth.ParseAuthorizationRequest(form))
+	if aerr != nil {
+		s.authorizationError(c, aerr)
+		return nil, nil, false
+	}
+	setUILocales(c, a.UILocales)
+	return a, form, true
 }
 
 // The rules of the user's part in the authorization ([RFC 6749 Section 4.1],

@@ -15,6 +15,7 @@ import (
 
 	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/client/internal/metadata"
+	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/tokenview"
 	"github.com/oauth-reference/client/internal/wirelog"
 )
@@ -109,17 +110,11 @@ func indent(s, prefix string) string {
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 func getResource(ctx context.Context, client *http.Client, tok *oauth2.Token, url string, w io.Writer) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	tok.SetAuthHeader(req)
-	resp, err := client.Do(req)
+	withToken := oauth2.NewClient(context.WithValue(ctx, oauth2.HTTPClient, client), oauth2.StaticTokenSource(tok))
+	resp, body, err := resource.Get(ctx, withToken, url)
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", url, err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	fmt.Fprintf(w, "\nGET %s → %s\n%s\n", url, resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s %s", url, resp.Status, resp.Header.Get("WWW-Authenticate"))

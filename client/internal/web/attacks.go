@@ -437,7 +437,7 @@ func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackRe
 	hop := a.authorizationResponseHop(u)
 	hop.Title = "Forged authorization response"
 	hop.Note = "The attacker's authorization response, as it would arrive at the client's redirect URI through your browser."
-	_, _, err := a.checkAuthorizationResponse(c, q, &hop)
+	_, _, err := a.checkAuthorizationResponse(c, parseAuthorizationResponse(q), &hop)
 	var pe *pageError
 	status, answer := http.StatusOK, "accepted"
 	if errors.As(err, &pe) {

@@ -29,9 +29,9 @@ import (
 // [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 func (a *App) handleCallback(c *gin.Context) {
-	q := c.Request.URL.Query()
+	r := parseAuthorizationResponse(c.Request.URL.Query())
 	hop := a.authorizationResponseHop(c.Request.URL)
-	s, p, err := a.checkAuthorizationResponse(c, q, &hop)
+	s, p, err := a.checkAuthorizationResponse(c, r, &hop)
 	walk := xray.NewWalk(walkSize)
 	if p.State != "" {
 		walk.Add(p.Pushed...)
@@ -43,14 +43,14 @@ func (a *App) handleCallback(c *gin.Context) {
 		return
 	}
 	if p.Attack != "" {
-		a.finishAttack(c, s, p, q.Get("code"), walk)
+		a.finishAttack(c, s, p, r.Code, walk)
 		return
 	}
 	if p.StepByStep {
-		a.holdResponse(c, s, heldResponse{Pending: p, Code: q.Get("code"), Walk: walk, Created: a.now()})
+		a.holdResponse(c, s, heldResponse{Pending: p, Code: r.Code, Walk: walk, Created: a.now()})
 		return
 	}
-	a.completeLogin(c, s, q.Get("code"), p, walk)
+	a.completeLogin(c, s, r.Code, p, walk)
 }
 
 // completeLogin performs steps (D) and (E) and, when they succeed, starts
@@ -100,35 +100,64 @@ func (a *App) authorizationResponseHop(u *url.URL) xray.Hop {
 	}
 }
 
+// authorizationResponse is the authorization response as the redirection
+// endpoint received it: a code ([RFC 6749 Section 4.1.2]) or an error
+// ([RFC 6749 Section 4.1.2.1]), the state, and the issuer
+// ([RFC 9207 Section 2]).
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+// [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
+type authorizationResponse struct {
+	Code             string
+	State            string
+	Issuer           string
+	HasIssuer        bool // iss was sent, even empty
+	Error            string
+	ErrorDescription string
+	// Repeated is the first of code, state, iss and error that came more
+	// than once, or "".
+	Repeated string
+}
+
+// parseAuthorizationResponse reads the callback's query, once: the checks
+// of step (C) and the steps after it use what it returns.
+func parseAuthorizationResponse(q url.Values) authorizationResponse {
+	return authorizationResponse{
+		Code: q.Get("code"), State: q.Get("state"), Issuer: q.Get("iss"), HasIssuer: q.Has("iss"),
+		Error: q.Get("error"), ErrorDescription: q.Get("error_description"),
+		Repeated: repeatedParam(q, "code", "state", "iss", "error"),
+	}
+}
+
 // checkAuthorizationResponse applies the checks of step (C) in order,
 // recording each in hop: no repeated parameters, the state, the issuer,
 // then a code rather than an error. It returns the session and the
 // authorization request the response answers, which is now spent.
-func (a *App) checkAuthorizationResponse(c *gin.Context, q url.Values, hop *xray.Hop) (*webSession, pendingAuthorization, error) {
+func (a *App) checkAuthorizationResponse(c *gin.Context, r authorizationResponse, hop *xray.Hop) (*webSession, pendingAuthorization, error) {
 	check := func(rule string, ref xray.Ref, passed bool, detail string) bool {
 		hop.Checks = append(hop.Checks, xray.Check{Rule: rule, Ref: ref, Passed: passed, Detail: detail})
 		return passed
 	}
 	// [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
 	// included more than once."
-	repeated := repeatedParam(q, "code", "state", "iss", "error")
-	if !check("no parameter appears more than once", "RFC 6749 Section 3.1", repeated == "", repeated) {
+	if !check("no parameter appears more than once", "RFC 6749 Section 3.1", r.Repeated == "", r.Repeated) {
 		return nil, pendingAuthorization{}, pageErr(http.StatusBadRequest, errorView{
 			Title:   "Malformed authorization response",
-			Message: fmt.Sprintf("The parameter %q appears more than once. Nothing was exchanged.", repeated),
+			Message: fmt.Sprintf("The parameter %q appears more than once. Nothing was exchanged.", r.Repeated),
 			Rule:    `RFC 6749 Section 3.1: "Request and response parameters MUST NOT be included more than once."`,
 		})
 	}
-	s, p, ok := a.takePending(c, q.Get("state"))
+	s, p, ok := a.takePending(c, r.State)
 	if !check("state is one this browser's session is waiting for", "RFC 6749 Section 10.12", ok, "") {
-		return nil, p, stateMismatch(q)
+		return nil, p, stateMismatch(r)
 	}
-	if err := a.checkIssuer(q); !check("iss is the issuer the request went to", "RFC 9207 Section 2.4", err == nil, "") {
+	if err := a.checkIssuer(r); !check("iss is the issuer the request went to", "RFC 9207 Section 2.4", err == nil, "") {
 		return nil, p, err
 	}
-	if !check("the response carries a code, not an error", "RFC 6749 Section 4.1.2", q.Get("error") == "" && q.Get("code") != "", q.Get("error")) {
-		if q.Get("error") != "" {
-			return nil, p, authorizationError(q)
+	if !check("the response carries a code, not an error", "RFC 6749 Section 4.1.2", r.Error == "" && r.Code != "", r.Error) {
+		if r.Error != "" {
+			return nil, p, authorizationError(r)
 		}
 		return nil, p, pageErr(http.StatusBadRequest, errorView{
 			Title: "Malformed authorization response", Message: "The response has neither a code nor an error.", Retry: true,
@@ -151,11 +180,11 @@ func repeatedParam(q url.Values, names ...string) string {
 // for: a forged or replayed response, or a login CSRF attempt. When the
 // response is an error, it shows what the provider said, and why the client
 // still cannot act on it.
-func stateMismatch(q url.Values) error {
+func stateMismatch(r authorizationResponse) error {
 	v := stateMismatchView
-	if code := q.Get("error"); code != "" {
+	if code := r.Error; code != "" {
 		v.Title = "The provider answered with an error, for a login this browser did not start"
-		v.Code, v.Description = code, q.Get("error_description")
+		v.Code, v.Description = code, r.ErrorDescription
 		v.Message = "The provider sent the browser back with the error below. The client cannot tie this response to a " +
 			"login of this browser: its state is missing, unknown, expired or already used. The error may be genuine " +
 			"(most often: the login began before the client restarted, in another browser, or at another address such " +
@@ -198,8 +227,8 @@ func (a *App) takePending(c *gin.Context, state string) (*webSession, pendingAut
 // specification". This defeats mix-up attacks.
 //
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
-func (a *App) checkIssuer(q url.Values) error {
-	iss, present := q.Get("iss"), q.Has("iss")
+func (a *App) checkIssuer(r authorizationResponse) error {
+	iss, present := r.Issuer, r.HasIssuer
 	switch {
 	case present && iss == a.public.Issuer:
 		return nil
@@ -266,16 +295,16 @@ func (a *App) replaceSession(c *gin.Context, old *webSession, data sessionData) 
 // authorizationError explains an error response ([RFC 6749 Section 4.1.2.1]).
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-func authorizationError(q url.Values) error {
-	code := q.Get("error")
+func authorizationError(r authorizationResponse) error {
+	code := r.Error
 	v := errorView{
 		Title:       "The authorization request failed",
 		Message:     "The provider sent the browser back with an error instead of a code, so there is nothing to exchange.",
 		Code:        code,
-		Description: q.Get("error_description"),
-		Rule:        authorizationErrorRules[code],
+		Description: r.ErrorDescription,
 		Retry:       true,
 	}
+	v.explain(authorizationErrors)
 	status := http.StatusBadRequest
 	if code == "access_denied" {
 		status = http.StatusForbidden
@@ -284,17 +313,4 @@ func authorizationError(q url.Values) error {
 			"The provider sent the browser back with error=access_denied: no authorization code was issued, nothing was exchanged, and the client holds no tokens."
 	}
 	return pageErr(status, v)
-}
-
-// authorizationErrorRules quote the error codes of [RFC 6749 Section 4.1.2.1].
-//
-// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-var authorizationErrorRules = map[string]string{
-	"invalid_request":           `RFC 6749 Section 4.1.2.1: "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed."`,
-	"unauthorized_client":       `RFC 6749 Section 4.1.2.1: "The client is not authorized to request an authorization code using this method."`,
-	"access_denied":             `RFC 6749 Section 4.1.2.1: "The resource owner or authorization server denied the request."`,
-	"unsupported_response_type": `RFC 6749 Section 4.1.2.1: "The authorization server does not support obtaining an authorization code using this method."`,
-	"invalid_scope":             `RFC 6749 Section 4.1.2.1: "The requested scope is invalid, unknown, or malformed."`,
-	"server_error":              `RFC 6749 Section 4.1.2.1: "The authorization server encountered an unexpected condition that prevented it from fulfilling the request."`,
-	"temporarily_unavailable":   `RFC 6749 Section 4.1.2.1: "The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server."`,
 }

@@ -65,6 +65,12 @@ func (a *App) renderPageError(c *gin.Context, err error) {
 	a.renderError(c, pe.status, pe.view)
 }
 
+// renderInternalError logs err and writes a generic 500 page.
+func (a *App) renderInternalError(c *gin.Context, doing string, err error) {
+	a.log.Error(doing, "err", err)
+	a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: "Something went wrong " + doing + ". The details are in the client's log."})
+}
+
 // tokenRequestError explains a failed token request: the OAuth error of
 // [RFC 6749 Section 5.2] when the provider sent one, else the failure.
 //
@@ -75,8 +81,7 @@ func tokenRequestError(title string, err error) *pageError {
 	if errors.As(err, &re) && re.ErrorCode != "" {
 		v.Code, v.Description = re.ErrorCode, re.ErrorDescription
 		v.Message = "The provider's token endpoint refused the request."
-		v.Rule = tokenErrorRules[re.ErrorCode]
-		v.Causes = tokenErrorCauses[re.ErrorCode]
+		v.explain(tokenErrors)
 		return pageErr(http.StatusBadRequest, v).withCause(err)
 	}
 	v.Message = "The provider's token endpoint could not be reached or gave an unusable answer: " + err.Error()
@@ -84,30 +89,76 @@ func tokenRequestError(title string, err error) *pageError {
 	return pageErr(http.StatusBadGateway, v).withCause(err)
 }
 
-// tokenErrorCauses name, for each error code of [RFC 6749 Section 5.2], what
-// most often produces it, so a failed step (D) says what to check.
+// errorRule explains an OAuth error code to the user: its definition,
+// quoted from the RFC, and what most often produces it.
+type errorRule struct {
+	Quote  string   // the definition, with its section
+	Causes []string // what to check, most likely first
+}
+
+// explain sets the view's rule and causes from rules, by the view's code.
+func (v *errorView) explain(rules map[string]errorRule) {
+	r := rules[v.Code]
+	v.Rule, v.Causes = r.Quote, r.Causes
+}
+
+// authorizationErrors explain the error codes of [RFC 6749 Section 4.1.2.1],
+// each by its definition.
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+var authorizationErrors = map[string]errorRule{
+	"invalid_request":           {Quote: `RFC 6749 Section 4.1.2.1: "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed."`},
+	"unauthorized_client":       {Quote: `RFC 6749 Section 4.1.2.1: "The client is not authorized to request an authorization code using this method."`},
+	"access_denied":             {Quote: `RFC 6749 Section 4.1.2.1: "The resource owner or authorization server denied the request."`},
+	"unsupported_response_type": {Quote: `RFC 6749 Section 4.1.2.1: "The authorization server does not support obtaining an authorization code using this method."`},
+	"invalid_scope":             {Quote: `RFC 6749 Section 4.1.2.1: "The requested scope is invalid, unknown, or malformed."`},
+	"server_error":              {Quote: `RFC 6749 Section 4.1.2.1: "The authorization server encountered an unexpected condition that prevented it from fulfilling the request."`},
+	"temporarily_unavailable":   {Quote: `RFC 6749 Section 4.1.2.1: "The authorization server is currently unable to handle the request due to a temporary overloading or maintenance of the server."`},
+}
+
+// tokenErrors explain the error codes of [RFC 6749 Section 5.2]: each one's
+// definition, and what most often produces it, so a failed step (D) says
+// what to check.
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-var tokenErrorCauses = map[string][]string{
-	"invalid_grant": {
-		"The code was already redeemed: a code is single use, and a second attempt also revokes the tokens of the first (RFC 6749 Section 4.1.2). A reloaded or replayed callback does this.",
-		"The code expired: the provider's codes live a few minutes at most (RFC 6749 Section 4.1.2).",
-		"The code_verifier does not hash to the code_challenge sent in (A) (RFC 7636 Section 4.6): the verifier in the session is not the one of this login.",
-		"The redirect_uri differs from the one in (A) (RFC 6749 Section 4.1.3), or the code was issued to another client.",
-		"A refresh token was rotated out or revoked: presenting an old one revokes the whole grant (RFC 9700 Section 4.14.2).",
+var tokenErrors = map[string]errorRule{
+	"invalid_request": {
+		Quote: `RFC 6749 Section 5.2: "The request is missing a required parameter, includes an unsupported parameter value (other than grant type), repeats a parameter, includes multiple credentials, utilizes more than one mechanism for authenticating the client, or is otherwise malformed."`,
+		Causes: []string{
+			"A required parameter is missing (code, redirect_uri, code_verifier) or one appears twice (RFC 6749 Section 3.2).",
+			"The body is not application/x-www-form-urlencoded, or was sent with GET (RFC 6749 Section 3.2).",
+		},
 	},
 	"invalid_client": {
-		"CLIENT_ID or CLIENT_SECRET differ between the client and the provider: both processes read them from the environment or .env.",
-		`HTTP Basic client authentication (RFC 6749 Section 2.3.1) sends Authorization: Basic base64(urlencode(client_id) ":" urlencode(client_secret)). A client that forgets to form-encode the id and secret first fails with any secret holding characters such as +, % or :.`,
-		"The client authenticated with a method it did not register (client_secret_basic or client_secret_post), or with two methods at once (RFC 6749 Section 2.3).",
+		Quote: `RFC 6749 Section 5.2: "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)."`,
+		Causes: []string{
+			"CLIENT_ID or CLIENT_SECRET differ between the client and the provider: both processes read them from the environment or .env.",
+			`HTTP Basic client authentication (RFC 6749 Section 2.3.1) sends Authorization: Basic base64(urlencode(client_id) ":" urlencode(client_secret)). A client that forgets to form-encode the id and secret first fails with any secret holding characters such as +, % or :.`,
+			"The client authenticated with a method it did not register (client_secret_basic or client_secret_post), or with two methods at once (RFC 6749 Section 2.3).",
+		},
 	},
-	"invalid_request": {
-		"A required parameter is missing (code, redirect_uri, code_verifier) or one appears twice (RFC 6749 Section 3.2).",
-		"The body is not application/x-www-form-urlencoded, or was sent with GET (RFC 6749 Section 3.2).",
+	"invalid_grant": {
+		Quote: `RFC 6749 Section 5.2: "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."`,
+		Causes: []string{
+			"The code was already redeemed: a code is single use, and a second attempt also revokes the tokens of the first (RFC 6749 Section 4.1.2). A reloaded or replayed callback does this.",
+			"The code expired: the provider's codes live a few minutes at most (RFC 6749 Section 4.1.2).",
+			"The code_verifier does not hash to the code_challenge sent in (A) (RFC 7636 Section 4.6): the verifier in the session is not the one of this login.",
+			"The redirect_uri differs from the one in (A) (RFC 6749 Section 4.1.3), or the code was issued to another client.",
+			"A refresh token was rotated out or revoked: presenting an old one revokes the whole grant (RFC 9700 Section 4.14.2).",
+		},
 	},
-	"unauthorized_client":    {"The client is not registered for this grant type: the provider's registration lists the grants each client may use."},
-	"unsupported_grant_type": {"The grant_type is misspelt or not offered by this provider; its metadata lists grant_types_supported (RFC 8414 Section 2)."},
-	"invalid_scope":          {"The scope asks for more than the grant holds, or names a scope the provider does not know (RFC 6749 Section 3.3)."},
+	"unauthorized_client": {
+		Quote:  `RFC 6749 Section 5.2: "The authenticated client is not authorized to use this authorization grant type."`,
+		Causes: []string{"The client is not registered for this grant type: the provider's registration lists the grants each client may use."},
+	},
+	"unsupported_grant_type": {
+		Quote:  `RFC 6749 Section 5.2: "The authorization grant type is not supported by the authorization server."`,
+		Causes: []string{"The grant_type is misspelt or not offered by this provider; its metadata lists grant_types_supported (RFC 8414 Section 2)."},
+	},
+	"invalid_scope": {
+		Quote:  `RFC 6749 Section 5.2: "The requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner."`,
+		Causes: []string{"The scope asks for more than the grant holds, or names a scope the provider does not know (RFC 6749 Section 3.3)."},
+	},
 }
 
 // unreachableCauses name what to check when the token endpoint did not
@@ -115,16 +166,4 @@ var tokenErrorCauses = map[string][]string{
 var unreachableCauses = []string{
 	"The provider is not running, or the client reaches it at the wrong address: the back channel uses AUTH_SERVER_INTERNAL when set, else AUTH_SERVER.",
 	"Something between the client and the provider (a proxy) answered instead of the provider.",
-}
-
-// tokenErrorRules quote the error codes of [RFC 6749 Section 5.2].
-//
-// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-var tokenErrorRules = map[string]string{
-	"invalid_request":        `RFC 6749 Section 5.2: "The request is missing a required parameter, includes an unsupported parameter value (other than grant type), repeats a parameter, includes multiple credentials, utilizes more than one mechanism for authenticating the client, or is otherwise malformed."`,
-	"invalid_client":         `RFC 6749 Section 5.2: "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)."`,
-	"invalid_grant":          `RFC 6749 Section 5.2: "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."`,
-	"unauthorized_client":    `RFC 6749 Section 5.2: "The authenticated client is not authorized to use this authorization grant type."`,
-	"unsupported_grant_type": `RFC 6749 Section 5.2: "The authorization grant type is not supported by the authorization server."`,
-	"invalid_scope":          `RFC 6749 Section 5.2: "The requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner."`,
 }

@@ -116,9 +116,3 @@ func explainParams(rawURL string, docs []paramDoc) []xray.Param {
 	}
 	return out
 }
-
-// renderInternalError logs err and writes a generic 500 page.
-func (a *App) renderInternalError(c *gin.Context, doing string, err error) {
-	a.log.Error(doing, "err", err)
-	a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: "Something went wrong " + doing + ". The details are in the client's log."})
-}

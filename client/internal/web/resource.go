@@ -2,12 +2,12 @@ package web
 
 import (
 	"context"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/tokenview"
 )
 
@@ -50,7 +50,8 @@ func (a *App) callResources(c *gin.Context, s *webSession) {
 	client := oauth2.NewClient(ctx, ts)
 	var v resourceView
 	for _, path := range []string{protectedResourcePath, userProfilePath} {
-		if err := call(ctx, client, a.resourceURL(path)); err != nil {
+		// The page shows the exchange as the transport recorded it.
+		if _, _, err := resource.Get(ctx, client, a.resourceURL(path)); err != nil {
 			v.Errors = append(v.Errors, err.Error())
 		}
 	}
@@ -63,21 +64,6 @@ func (a *App) callResources(c *gin.Context, s *webSession) {
 	s.Data.Walk.Add(hops...)
 	v.Walk = a.viewHops(c.Request.Context(), hops)
 	a.render(c, http.StatusOK, "resource.html", "Protected resources", v)
-}
-
-// call makes one GET with client. The page shows the exchange as the
-// transport recorded it, so the answer itself is only drained.
-func call(ctx context.Context, client *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.Body.Close()
 }
 
 // keepRefreshed stores the tokens of a refresh in the login. A new ID token,

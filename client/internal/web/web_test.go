@@ -93,7 +93,7 @@ func TestCheckIssuer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &App{public: metadata.Metadata{Issuer: issuer, AuthorizationResponseIssParameterSupported: tt.advertised}}
 			q, _ := url.ParseQuery(tt.query)
-			if err := a.checkIssuer(q); (err == nil) != tt.wantOK {
+			if err := a.checkIssuer(parseAuthorizationResponse(q)); (err == nil) != tt.wantOK {
 				t.Errorf("checkIssuer(%q) = %v, want ok=%v", tt.query, err, tt.wantOK)
 			}
 		})
@@ -103,7 +103,7 @@ func TestCheckIssuer(t *testing.T) {
 func TestAuthorizationErrorPages(t *testing.T) {
 	for code, wantStatus := range map[string]int{"access_denied": http.StatusForbidden, "invalid_scope": http.StatusBadRequest, "made_up": http.StatusBadRequest} {
 		q := url.Values{"error": {code}, "error_description": {"because"}}
-		pe := authorizationError(q).(*pageError)
+		pe := authorizationError(parseAuthorizationResponse(q)).(*pageError)
 		if pe.status != wantStatus || pe.view.Code != code || pe.view.Description != "because" {
 			t.Errorf("authorizationError(%s) = %d %+v, want status %d with the code and description", code, pe.status, pe.view, wantStatus)
 		}

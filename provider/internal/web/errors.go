@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/http"
@@ -132,15 +133,27 @@ func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 	s.render(c, status, "error.html", page)
 }
 
-// render executes a template; a failure is logged (the page is ours, so it
-// cannot be caused by input).
+// render executes a template and writes the page; a failure is logged
+// (the page is ours, so it cannot be caused by input).
 func (s *Server) render(c *gin.Context, status int, name string, data any) {
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Writer.Header().Add("Vary", "Accept-Language") // the page's language may follow it
-	c.Status(status)
-	if err := s.templates[locale(c)].ExecuteTemplate(c.Writer, name, data); err != nil {
+	writePage(c, status, s.renderPage(c, name, data))
+}
+
+// renderPage executes a template in the request's language.
+func (s *Server) renderPage(c *gin.Context, name string, data any) []byte {
+	var page bytes.Buffer
+	if err := s.templates[locale(c)].ExecuteTemplate(&page, name, data); err != nil {
 		s.log.Error("render template", "template", name, "err", err)
 	}
+	return page.Bytes()
+}
+
+// writePage writes a rendered page whole, with its length: one write, not
+// a chunked stream.
+func writePage(c *gin.Context, status int, page []byte) {
+	c.Writer.Header().Add("Vary", "Accept-Language") // the page's language may follow it
+	c.Header("Content-Length", strconv.Itoa(len(page)))
+	c.Data(status, "text/html; charset=utf-8", page)
 	c.Abort()
 }
 

@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/token"
 )
@@ -27,7 +29,45 @@ func (s *Server) handleProtectedResource(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "resource.html", claims)
+	key := resourcePage{locale(c), claims.Subject, claims.ClientID, claims.Scope}
+	writePage(c, http.StatusOK, s.resourcePages.get(key, func() []byte {
+		return s.renderPage(c, "resource.html", claims)
+	}))
+}
+
+// resourcePage is what the protected resource's page says: it names the
+// token's subject, client and scope, in the request's language. Nothing
+// else on it changes, so each such page is rendered once (pageCache).
+type resourcePage struct {
+	locale                 i18n.Locale
+	subject, client, scope string
+}
+
+// maxCachedPages bounds a pageCache; when it is full it starts over.
+const maxCachedPages = 1024
+
+// pageCache keeps rendered pages, at most maxCachedPages of them.
+type pageCache struct {
+	mu    sync.Mutex
+	pages map[resourcePage][]byte
+}
+
+// get returns the page for key, rendering it first if it is not kept.
+func (pc *pageCache) get(key resourcePage, render func() []byte) []byte {
+	pc.mu.Lock()
+	page, ok := pc.pages[key]
+	pc.mu.Unlock()
+	if ok {
+		return page
+	}
+	page = render()
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.pages == nil || len(pc.pages) >= maxCachedPages {
+		pc.pages = make(map[resourcePage][]byte)
+	}
+	pc.pages[key] = page
+	return page
 }
 
 // handleUserProfile handles "GET /user/profile": a user's token with scope

@@ -53,15 +53,7 @@ func TestE2EResourceServer(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
-				if tc.authorization != "" {
-					req.Header.Set("Authorization", tc.authorization)
-				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				body := providertest.ReadBody(t, resp)
+				resp, body := getWith(t, srv.URL+tc.path, map[string]string{"Authorization": tc.authorization})
 				challenge := resp.Header.Get("WWW-Authenticate")
 				if resp.StatusCode != tc.wantStatus {
 					t.Fatalf("got %d (%s) %s, want %d", resp.StatusCode, challenge, body, tc.wantStatus)
@@ -110,4 +102,47 @@ func TestE2EIndexPage(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `href="/.well-known/oauth-authorization-server"`) {
 		t.Errorf("GET /: got %d, want 200 with a link to the metadata: %.200s", resp.StatusCode, body)
 	}
+}
+
+// TestE2EResourcePageNamesEachToken: the protected resource's page is
+// rendered once per token subject, client, scope and language and then
+// reused; each request still gets the page of its own token and language,
+// whole, with its Content-Length.
+func TestE2EResourcePageNamesEachToken(t *testing.T) {
+	t.Parallel()
+	srv := providertest.New(t, providertest.Options{})
+	b := newBrowser(t)
+	read := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read"))
+	write := b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "write"))
+	for range 2 {
+		for _, tc := range []struct{ token, language, wantScope, wantLang string }{
+			{read.AccessToken, "", "<code>openid read</code>", `lang="en"`},
+			{write.AccessToken, "", "<code>write</code>", `lang="en"`},
+			{read.AccessToken, "zh-TW", "<code>openid read</code>", `lang="zh-Hant-TW"`},
+		} {
+			resp, body := getWith(t, srv.URL+"/protected/resource", map[string]string{"Authorization": "Bearer " + tc.token, "Accept-Language": tc.language})
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, tc.wantScope) || !strings.Contains(body, tc.wantLang) {
+				t.Errorf("scope %s, language %q: got %d, want 200 naming %s with %s: %s", tc.wantScope, tc.language, resp.StatusCode, tc.wantScope, tc.wantLang, body)
+			}
+			if resp.ContentLength != int64(len(body)) {
+				t.Errorf("Content-Length: got %d, want %d (the page's length)", resp.ContentLength, len(body))
+			}
+		}
+	}
+}
+
+// getWith sends a GET with the given headers (an empty value sends none).
+func getWith(t *testing.T, u string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	for name, value := range header {
+		if value != "" {
+			req.Header.Set(name, value)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, providertest.ReadBody(t, resp)
 }

@@ -37,6 +37,8 @@ type Server struct {
 	userCodes *oauth.RateLimit                   // paces user-code entry at /device (RFC 8628 Section 5.1)
 	metrics   *providerMetrics
 	traces    *traceLog // teaching mode: the newest requests' checks; nil when off
+
+	resourcePages pageCache // the protected resource's pages, each rendered once
 }
 
 // Router is the provider's HTTP handler, and the handler of its metrics

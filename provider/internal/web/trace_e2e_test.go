@@ -365,12 +365,27 @@ func walkPushedRegisteredAndLogout(w *walker) {
 	t := w.t
 	push := url.Values{"response_type": {"code"}, "client_id": {"testclient"}, "redirect_uri": {demoRedirectURI}, "scope": {"openid read"},
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
-	_, body, _ := w.do(walkStep{name: "PAR", outcome: "request_uri issued", traced: true}, "POST", "/oauth/par", push, basic("testclient", walkClientSecret))
+	_, body, _ := w.do(walkStep{name: "PAR", outcome: "request_uri issued",
+		checks:  join(basicForm, clientRules, []string{"carries no request_uri", "names the authenticated client"}, authzRules, redirectRules, pkceRules),
+		changes: []string{"pushed authorization request stored, under a one-time request_uri"}},
+		"POST", "/oauth/par", push, basic("testclient", walkClientSecret))
 	var pushed struct {
 		RequestURI string `json:"request_uri"`
 	}
 	_ = json.Unmarshal([]byte(body), &pushed)
-	requestURI := w.secret("request_uri", pushed.RequestURI)
+	requestURI := pushed.RequestURI
+	w.secret("request_uri's reference", strings.TrimPrefix(requestURI, "urn:ietf:params:oauth:request_uri:"))
+
+	k := registerKeyClient(t, w.srv)
+	assertion := w.secret("client assertion", k.assertion(t, w.srv.Issuer))
+	w.token(walkStep{name: "client credentials, private_key_jwt", outcome: "tokens issued",
+		checks: join(formRules, []string{"more than once", "one authentication method", "client_assertion_type is", "single signed JWT",
+			"names the same client", "names its grant_type", "identifies itself", "registered client", "token_endpoint_auth_method it registered",
+			"signed by a key", `"iss" and "sub"`, `"aud" names`, "has not expired", `"jti" was never used`,
+			"supports", "registered for this grant type", "confidential client", "scope is known", "describes a user"}),
+		changes: []string{"client_assertion jti recorded as used"}},
+		url.Values{"grant_type": {"client_credentials"}, "scope": {"read"},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion}}, nil)
 	w.do(walkStep{name: "authorization by request_uri", traced: true}, "GET",
 		"/oauth/authorize?"+url.Values{"client_id": {"testclient"}, "request_uri": {requestURI}}.Encode(), nil, nil)
 

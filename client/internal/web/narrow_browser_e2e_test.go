@@ -136,8 +136,9 @@ func (tb *tab) waitUntil(what, cond string) {
 }
 
 // TestBrowserNarrowScreenLogin walks a login step by step in a 390 px
-// window, then the inspector, the resource call and a refresh: each page
-// must fit the window and be usable with the keyboard alone.
+// window (the provider's sign-in page too), then the inspector, the
+// resource call and a refresh: each page must fit the window and be usable
+// with the keyboard alone.
 func TestBrowserNarrowScreenLogin(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
@@ -152,7 +153,8 @@ func TestBrowserNarrowScreenLogin(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`a.next`)),
 	)
 	tb.checkNarrow("step-a")
-	tb.do("continuing to the provider", chromedp.Click(chromedp.CSS(`a.next`)))
+	tb.do("continuing to the provider", chromedp.Click(chromedp.CSS(`a.next`)), chromedp.WaitVisible(chromedp.CSS("#password")))
+	tb.checkNarrow("provider-sign-in")
 	tb.signIn("allow")
 	tb.do("waiting for step C", chromedp.WaitVisible(chromedp.CSS(`a.next`)))
 	tb.checkNarrow("step-c")

@@ -19,6 +19,8 @@ package i18n
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -116,3 +118,19 @@ func FromContext(ctx context.Context) Lang {
 	}
 	return English
 }
+
+// Template returns the message key in l with its %s verbs left in place,
+// for a page's script to fill in: "in %s" is "%s後" in Traditional Chinese.
+func (l Lang) Template(key string) string {
+	args := make([]any, strings.Count(key, "%s"))
+	for i := range args {
+		args[i] = verbKept{}
+	}
+	return l.T(key, args...)
+}
+
+// verbKept prints as the verb it is formatted with.
+type verbKept struct{}
+
+// Format writes the verb back: "%s".
+func (verbKept) Format(f fmt.State, verb rune) { fmt.Fprintf(f, "%%%c", verb) }

@@ -42,6 +42,11 @@ func TestCatalogueIsComplete(t *testing.T) {
 			t.Errorf("%q is in the catalogue twice", m.en)
 		}
 		seen[m.en] = true
+		for _, verb := range verbRE.FindAllString(m.en, -1) {
+			if !slices.Contains([]string{"%s", "%d", "%q", "%%"}, verb) {
+				t.Errorf("%q has %q: messages take %%s, %%d and %%q, and a percent sign is written %%%%", m.en, verb)
+			}
+		}
 		if en, zh := verbRE.FindAllString(m.en, -1), verbRE.FindAllString(m.zhTW, -1); !slices.Equal(en, zh) {
 			t.Errorf("%q takes verbs %q, its translation %q", m.en, en, zh)
 		}

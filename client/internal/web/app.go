@@ -245,14 +245,14 @@ func (a *App) Handler() http.Handler {
 
 // handleNotFound answers a path the route table does not have, whatever the method.
 func (a *App) handleNotFound(c *gin.Context) {
-	a.renderError(c, http.StatusNotFound, errorView{Title: "Not found", Message: "There is no page at " + c.Request.URL.Path + "."})
+	a.renderError(c, http.StatusNotFound, errorView{Title: "Not found", Message: a.lang(c).T("There is no page at %s.", c.Request.URL.Path)})
 }
 
 // handleMethodNotAllowed answers a known path asked with a method it does
 // not take; gin has already set the Allow header to the ones it does.
 func (a *App) handleMethodNotAllowed(c *gin.Context) {
 	a.renderError(c, http.StatusMethodNotAllowed, errorView{Title: "Method not allowed",
-		Message: c.Request.URL.Path + " does not take " + c.Request.Method + "; it takes " + c.Writer.Header().Get("Allow") + "."})
+		Message: a.lang(c).T("%s does not take %s; it takes %s.", c.Request.URL.Path, c.Request.Method, c.Writer.Header().Get("Allow"))})
 }
 
 // backChannel returns the context for calls to the provider made on behalf

@@ -167,7 +167,7 @@ func (a *App) renderAttacks(c *gin.Context, s *webSession, run *attack, res atta
 	}
 	title := "Attack lab"
 	if run != nil {
-		title = "Attack: " + run.Title
+		title = a.lang(c).T("Attack: %s", a.lang(c).T(run.Title))
 	}
 	a.render(c, http.StatusOK, "attacks.html", title, v)
 }
@@ -267,7 +267,7 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 		Aftermath: []xray.Check{
 			outcome("the replayed code was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(err), tokenAnswer(err)),
 			outcome("the access token issued for that code is revoked: the resource server answers 401", "RFC 6749 Section 4.1.2",
-				status == http.StatusUnauthorized, fmt.Sprintf("GET %s answered %s", protectedResourcePath, http.StatusText(status))),
+				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", protectedResourcePath, http.StatusText(status))),
 		},
 		Note: "Your login's tokens are now revoked, as the defence demands: log in again to go on.",
 	}
@@ -291,7 +291,7 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 	retired := lg.Token.RefreshToken
 	fresh, err := a.refresh(ctx, retired)
 	if err != nil {
-		return attackResult{Answer: "the first, legitimate refresh failed: " + tokenAnswer(err), Hops: a.hopsOf(capture.Entries())}
+		return attackResult{Answer: a.lang(c).T("the first, legitimate refresh failed: %s", a.lang(c).T(tokenAnswer(err))), Hops: a.hopsOf(capture.Entries())}
 	}
 	a.keepRefreshed(ctx, lg, fresh)
 	_, reuseErr := a.refresh(ctx, retired)
@@ -304,7 +304,7 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 			outcome("the retired refresh token was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(reuseErr), tokenAnswer(reuseErr)),
 			outcome("the newest refresh token is dead too", "RFC 9700 Section 4.14.2", isInvalidGrant(newestErr), tokenAnswer(newestErr)),
 			outcome("the newest access token is dead: the resource server answers 401", "RFC 9700 Section 4.14.2",
-				status == http.StatusUnauthorized, fmt.Sprintf("GET %s answered %s", protectedResourcePath, http.StatusText(status))),
+				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", protectedResourcePath, http.StatusText(status))),
 		},
 		Note: "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on.",
 	}
@@ -379,13 +379,13 @@ func (a *App) attackRedirectURIMismatch(c *gin.Context, _ *webSession) attackRes
 		location = hops[i].Exchange.ResponseHeader["Location"]
 	}
 	return attackResult{
-		Answer: fmt.Sprintf("%d %s (the provider's error page)", status, http.StatusText(status)),
+		Answer: a.lang(c).T("%d %s (the provider's error page)", status, http.StatusText(status)),
 		Hops:   hops,
 		Aftermath: []xray.Check{
 			outcome("the provider answered with its error page", "RFC 6749 Section 4.1.2.1", status == http.StatusBadRequest, fmt.Sprintf("status %d", status)),
 			outcome("it did not redirect anywhere", "RFC 6749 Section 4.1.2.1", location == "" && (status < 300 || status > 399), location),
 		},
-		Note: fmt.Sprintf("Registered: %s — sent: %s. The client fetched the URL itself, as a browser would, so the answer shows here.", registered, altered),
+		Note: a.lang(c).T("Registered: %s — sent: %s. The client fetched the URL itself, as a browser would, so the answer shows here.", registered, altered),
 	}
 }
 
@@ -441,7 +441,7 @@ func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackRe
 	var pe *pageError
 	status, answer := http.StatusOK, "accepted"
 	if errors.As(err, &pe) {
-		status, answer = pe.status, fmt.Sprintf("%d %s", pe.status, pe.view.Title)
+		status, answer = pe.status, fmt.Sprintf("%d %s", pe.status, a.lang(c).T(pe.view.Title))
 	}
 	return attackResult{
 		Answer: answer,
@@ -507,7 +507,7 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 		hops[i].Note = "The legitimate client's request, with a fresh proof: what the attacker copies."
 	}
 	return attackResult{
-		Answer: fmt.Sprintf("the replayed proof: %d %s; the token as Bearer: %d %s", replayed, http.StatusText(replayed), asBearer, http.StatusText(asBearer)),
+		Answer: a.lang(c).T("the replayed proof: %d %s; the token as Bearer: %d %s", replayed, http.StatusText(replayed), asBearer, http.StatusText(asBearer)),
 		Note:   "First a legitimate request, with a fresh proof; then the attacker resends that request's DPoP header unchanged, and tries the stolen access token as a Bearer token.",
 		Hops:   hops,
 		Legit:  legitHops,

@@ -144,7 +144,7 @@ func (a *App) checkAuthorizationResponse(c *gin.Context, r authorizationResponse
 	if !check("no parameter appears more than once", "RFC 6749 Section 3.1", r.Repeated == "", r.Repeated) {
 		return nil, pendingAuthorization{}, pageErr(http.StatusBadRequest, errorView{
 			Title:   "Malformed authorization response",
-			Message: fmt.Sprintf("The parameter %q appears more than once. Nothing was exchanged.", r.Repeated),
+			Message: a.lang(c).T("The parameter %q appears more than once. Nothing was exchanged.", r.Repeated),
 			Rule:    `RFC 6749 Section 3.1: "Request and response parameters MUST NOT be included more than once."`,
 		})
 	}
@@ -237,10 +237,11 @@ func (a *App) checkIssuer(r authorizationResponse) error {
 	}
 	return pageErr(http.StatusForbidden, errorView{
 		Title: "Wrong issuer: response refused",
-		Message: fmt.Sprintf("The authorization response names the issuer %q, but the request went to %q. "+
-			"It may come from another authorization server (a mix-up attack), so the client did not exchange the code.", iss, a.public.Issuer),
-		Rule:  `RFC 9207 Section 2.4: "If the value does not match the expected issuer identifier, clients MUST reject the authorization response and MUST NOT proceed with the authorization grant."`,
-		Retry: true,
+		Message: "The authorization response names another issuer than the one the request went to. " +
+			"It may come from another authorization server (a mix-up attack), so the client did not exchange the code.",
+		Detail: fmt.Sprintf("iss=%q, expected %q", iss, a.public.Issuer),
+		Rule:   `RFC 9207 Section 2.4: "If the value does not match the expected issuer identifier, clients MUST reject the authorization response and MUST NOT proceed with the authorization grant."`,
+		Retry:  true,
 	})
 }
 
@@ -261,7 +262,8 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 	if err != nil {
 		return nil, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), pageErr(http.StatusBadGateway, errorView{
 			Title:   "The ID token was rejected (step E)",
-			Message: "The provider answered with tokens, but the ID token did not pass validation, so the client does not trust them: " + err.Error(),
+			Message: "The provider answered with tokens, but the ID token did not pass validation, so the client does not trust them:",
+			Detail:  err.Error(),
 			Rule:    "OIDC Core Section 3.1.3.7: the client MUST validate the ID token (signature, iss, aud, exp, nonce).",
 			Retry:   true,
 		}).withCause(err)

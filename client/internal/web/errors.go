@@ -68,7 +68,7 @@ func (a *App) renderPageError(c *gin.Context, err error) {
 // renderInternalError logs err and writes a generic 500 page.
 func (a *App) renderInternalError(c *gin.Context, doing string, err error) {
 	a.log.Error(doing, "err", err)
-	a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: "Something went wrong " + doing + ". The details are in the client's log."})
+	a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: a.lang(c).T("Something went wrong %s. The details are in the client's log.", a.lang(c).T(doing))})
 }
 
 // tokenRequestError explains a failed token request: the OAuth error of
@@ -84,7 +84,7 @@ func tokenRequestError(title string, err error) *pageError {
 		v.explain(tokenErrors)
 		return pageErr(http.StatusBadRequest, v).withCause(err)
 	}
-	v.Message = "The provider's token endpoint could not be reached or gave an unusable answer: " + err.Error()
+	v.Message, v.Detail = "The provider's token endpoint could not be reached or gave an unusable answer:", err.Error()
 	v.Causes = unreachableCauses
 	return pageErr(http.StatusBadGateway, v).withCause(err)
 }
@@ -133,7 +133,7 @@ var tokenErrors = map[string]errorRule{
 		Quote: `RFC 6749 Section 5.2: "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)."`,
 		Causes: []string{
 			"CLIENT_ID or CLIENT_SECRET differ between the client and the provider: both processes read them from the environment or .env.",
-			`HTTP Basic client authentication (RFC 6749 Section 2.3.1) sends Authorization: Basic base64(urlencode(client_id) ":" urlencode(client_secret)). A client that forgets to form-encode the id and secret first fails with any secret holding characters such as +, % or :.`,
+			`HTTP Basic client authentication (RFC 6749 Section 2.3.1) sends Authorization: Basic base64(urlencode(client_id) ":" urlencode(client_secret)). A client that forgets to form-encode the id and secret first fails with any secret holding characters such as +, the percent sign or a colon.`,
 			"The client authenticated with a method it did not register (client_secret_basic or client_secret_post), or with two methods at once (RFC 6749 Section 2.3).",
 		},
 	},

@@ -1,11 +1,17 @@
 package web
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"text/template/parse"
@@ -193,11 +199,108 @@ func TestEveryMessageIsInTheCatalogue(t *testing.T) {
 		keys = append(keys, c.Rule)
 	}
 	keys = append(keys, string(xray.Front), string(xray.Back))
+	keys = append(keys, goKeys(t)...)
+	keys = append(keys, unreachableCauses...)
+	keys = slices.AppendSeq(keys, maps.Values(scopeWords))
+	for _, rules := range []map[string]errorRule{tokenErrors, authorizationErrors} {
+		for _, r := range rules {
+			keys = append(append(keys, r.Quote), r.Causes...)
+		}
+	}
+	for _, at := range attacks {
+		keys = append(keys, at.Title, at.Tries, at.Expect)
+	}
 	for _, key := range keys {
 		if !i18n.Known(key) {
 			t.Errorf("%q is not in the catalogue", key)
 		}
 	}
+}
+
+// textFields are the fields of the views and hops whose string values are
+// messages, translated when a page shows them.
+var textFields = map[string]bool{"Title": true, "Message": true, "Rule": true, "Note": true, "Unavailable": true,
+	"ChecksTitle": true, "Explain": true, "NextLabel": true, "Label": true, "Answer": true}
+
+// textCalls are the functions whose string arguments are messages.
+var textCalls = map[string]bool{"T": true, "outcome": true, "check": true, "tokenOf": true, "tokenRequestError": true, "renderInternalError": true}
+
+// goKeys returns the string literals this package's code gives textFields
+// and textCalls, a literal concatenation counting as one.
+func goKeys(t *testing.T) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	var keys []string
+	add := func(e ast.Expr) {
+		if s, ok := literal(e); ok && s != "" && !refRE.MatchString(s) {
+			keys = append(keys, s)
+		}
+	}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.KeyValueExpr:
+				if id, ok := n.Key.(*ast.Ident); ok && textFields[id.Name] {
+					add(n.Value)
+				}
+			case *ast.AssignStmt:
+				for i, lhs := range n.Lhs {
+					if sel, ok := lhs.(*ast.SelectorExpr); ok && textFields[sel.Sel.Name] && i < len(n.Rhs) {
+						add(n.Rhs[i])
+					}
+				}
+			case *ast.CallExpr:
+				name := ""
+				switch fn := n.Fun.(type) {
+				case *ast.Ident:
+					name = fn.Name
+				case *ast.SelectorExpr:
+					name = fn.Sel.Name
+				}
+				if textCalls[name] {
+					for _, arg := range n.Args {
+						add(arg)
+					}
+				}
+			}
+			return true
+		})
+	}
+	return keys
+}
+
+// refRE matches a reference to a section, which is not a message.
+var refRE = regexp.MustCompile(`^(RFC \d+|OIDC [A-Za-z -]+) Section [\d.]+$`)
+
+// literal returns the value of a string literal or a concatenation of them.
+func literal(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind == token.STRING {
+			s, err := strconv.Unquote(e.Value)
+			return s, err == nil
+		}
+	case *ast.BinaryExpr:
+		l, ok1 := literal(e.X)
+		r, ok2 := literal(e.Y)
+		return l + r, ok1 && ok2 && e.Op == token.ADD
+	}
+	return "", false
 }
 
 // switchLanguage posts the language switch as the browser's own page does.
@@ -250,6 +353,9 @@ func TestE2EChineseFromFirstPageToLast(t *testing.T) {
 	if got := authURL.Query().Get("ui_locales"); got != "zh-TW" {
 		t.Errorf("the authorization request has ui_locales=%q, want zh-TW", got)
 	}
+	if _, page := h.get(authURL.String()); !strings.Contains(page, `lang="zh-Hant-TW"`) {
+		t.Errorf("the provider's login page is not in Traditional Chinese:\n%.300s", page)
+	}
 	resp, _ = h.get(h.signIn(authURL, "allow").String())
 	h.location(resp, http.StatusFound)
 	_, home = h.get(h.client.URL + "/")
@@ -261,6 +367,28 @@ func TestE2EChineseFromFirstPageToLast(t *testing.T) {
 	if len(langs) == 0 || slices.ContainsFunc(langs, func(l string) bool { return l != "zh-TW" }) {
 		t.Errorf("the trace requests asked for languages %q, want zh-TW each time", langs)
 	}
+
+	// Every other page of the client, logged in: the inspector, the
+	// resource, a refresh, the attack lab and an attack, an error page,
+	// then the logout.
+	_, page := h.get(h.client.URL + "/tokens")
+	mustBeChinese(t, "the token inspector", page)
+	mustContain(t, "the token inspector", page, "權杖檢視器", "讀取你的電子郵件地址", `"%s ago":"%s前"`)
+	_, page = h.get(h.client.URL + "/resource")
+	mustBeChinese(t, "the resource page", page)
+	_, page = h.do(http.MethodPost, h.client.URL+"/refresh", url.Values{"csrf_token": {h.csrfToken()}})
+	mustBeChinese(t, "the refresh page", page)
+	_, page = h.get(h.client.URL + "/attacks")
+	mustBeChinese(t, "the attack lab", page)
+	for _, attack := range []string{"state-forgery", "token-in-query", "code-replay"} {
+		_, page = h.do(http.MethodPost, h.client.URL+"/attacks/"+attack, url.Values{"csrf_token": {h.csrfToken()}})
+		mustBeChinese(t, "the attack "+attack, page)
+	}
+	_, page = h.get(h.client.URL + "/no-such-page")
+	mustBeChinese(t, "the error page", page)
+	mustContain(t, "the error page", page, "找不到頁面")
+	_, page = h.get(h.client.URL + "/callback?code=x&state=forged")
+	mustBeChinese(t, "the state mismatch page", page)
 
 	// Back to English: the choice is remembered in the session, now the login's.
 	h.switchLanguage("en", h.csrfToken())

@@ -73,7 +73,8 @@ func (a *App) pushAuthorizationRequest(ctx context.Context, longURL string) (str
 	if err != nil {
 		return "", hops, pageErr(http.StatusBadGateway, errorView{
 			Title:   "The pushed authorization request failed",
-			Message: err.Error() + ". Log in again without PAR, or check the provider's log.",
+			Message: "The provider did not accept the pushed request. Log in again without PAR, or check the provider's log.",
+			Detail:  err.Error(),
 			Rule:    `RFC 9126 Section 2.2: "the server MUST generate a request URI and provide it in the response with a 201 HTTP status code"`,
 			Retry:   true,
 		}).withCause(err)

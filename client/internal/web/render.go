@@ -111,10 +111,22 @@ func (a *App) render(c *gin.Context, status int, page, title string, data any) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
+// words returns the messages keys in l, keyed by their English: the
+// dictionary a page's script gets, in a JSON script element, so its own
+// words speak the page's language.
+func words(l i18n.Lang, keys []string) map[string]string {
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		out[k] = l.Template(k)
+	}
+	return out
+}
+
 // errorView is the content of the error page.
 type errorView struct {
 	Title   string
 	Message string
+	Detail  string // what a library or the provider said, shown as it is after Message
 	// Code and Description are the OAuth error ([RFC 6749 Section 4.1.2.1],
 	// [RFC 6749 Section 5.2]) when there is one.
 	//

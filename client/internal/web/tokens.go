@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/client/internal/i18n"
 )
 
 // countdownPath serves the inspector's script: it shows each time claim in
@@ -72,7 +74,11 @@ type tokensView struct {
 	CSRFField string
 	CSRFToken string
 	Walk      walkView
+	Countdown map[string]string // the countdown script's words, translated
 }
+
+// countdownWords are the words countdown.js writes, keyed by their English.
+var countdownWords = []string{"in %s", "%s ago", "%sh", "%sm", "%ss"}
 
 // handleTokens handles "GET /tokens", the token inspector: each token
 // decoded, its signature checked against the provider's JWKS
@@ -120,6 +126,7 @@ func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 		TokenType: lg.Token.Type(),
 		CSRFField: csrfField,
 		CSRFToken: s.Data.CSRFToken,
+		Countdown: words(a.lang(c), countdownWords),
 	}
 	scope, _ := lg.Token.Extra("scope").(string)
 	for _, name := range strings.Fields(scope) {
@@ -145,12 +152,13 @@ func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 // and, when hint is set, asks the provider whether the token is active.
 func (a *App) inspectToken(ctx context.Context, tv tokenView, raw, hint string) inspectedToken {
 	it := inspectedToken{tokenView: tv}
+	l := i18n.FromContext(ctx)
 	if tv.JWT != nil {
 		if _, err := a.keys.VerifySignature(ctx, raw); err != nil {
-			it.Signature = "not verified: " + err.Error()
+			it.Signature = l.T("not verified: %s", err)
 		} else {
 			it.Verified = true
-			it.Signature = "valid: signed by a key of the provider's JWKS (" + a.back.JWKSURI + ")"
+			it.Signature = l.T("valid: signed by a key of the provider's JWKS (%s)", a.back.JWKSURI)
 		}
 	}
 	if hint != "" && raw != "" {

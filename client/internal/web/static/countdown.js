@@ -1,17 +1,23 @@
 // The token inspector's clock: each <time class="countdown"> shows its
-// instant in the browser's local time and counts down to it (or up from it).
+// instant in the browser's local time and counts down to it (or up from it),
+// in the page's language: its words come from the page, in the JSON of
+// <script id="countdown-words">, keyed by their English.
 "use strict";
 (function () {
+  var words = JSON.parse(document.getElementById("countdown-words").textContent);
+  function say(key, value) {
+    return (words[key] || key).replace("%s", value);
+  }
   function span(seconds) {
     var s = Math.abs(seconds), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60);
-    return (h ? h + "h " : "") + (h || m ? m + "m " : "") + (s % 60) + "s";
+    return (h ? say("%sh", h) + " " : "") + (h || m ? say("%sm", m) + " " : "") + say("%ss", s % 60);
   }
   function tick() {
-    var now = Date.now();
+    var now = Date.now(), lang = document.documentElement.lang;
     document.querySelectorAll("time.countdown").forEach(function (el) {
       var at = Date.parse(el.getAttribute("datetime"));
       var left = Math.round((at - now) / 1000);
-      el.textContent = new Date(at).toLocaleString() + (left >= 0 ? " (in " + span(left) + ")" : " (" + span(left) + " ago)");
+      el.textContent = new Date(at).toLocaleString(lang) + " (" + say(left >= 0 ? "in %s" : "%s ago", span(left)) + ")";
     });
   }
   tick();

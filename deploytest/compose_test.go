@@ -2,13 +2,16 @@ package deploytest
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	stdmaps "maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,14 +29,20 @@ import (
 // loader), with the profiles given and no .env: what a fresh clone gets.
 func loadCompose(t *testing.T, profiles ...string) *types.Project {
 	t.Helper()
-	opts, err := cli.NewProjectOptions([]string{"../docker-compose.yml"},
+	return loadComposeFile(t, "../docker-compose.yml", profiles...)
+}
+
+// loadComposeFile loads a compose file as loadCompose does.
+func loadComposeFile(t *testing.T, path string, profiles ...string) *types.Project {
+	t.Helper()
+	opts, err := cli.NewProjectOptions([]string{path},
 		cli.WithWorkingDirectory(".."), cli.WithEnv(nil), cli.WithProfiles(profiles), cli.WithName("oauth-reference"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, err := opts.LoadProject(context.Background())
 	if err != nil {
-		t.Fatalf("docker-compose.yml does not load: %v", err)
+		t.Fatalf("%s does not load: %v", path, err)
 	}
 	return p
 }
@@ -136,6 +145,7 @@ func TestE2EComposeFlow(t *testing.T) {
 			penv["PROVIDER_ADDR"] = providerAddr // the container's :8080, published on 127.0.0.1
 			provider := processtest.Start(t, filepath.Join(bin, "provider"), penv)
 			processtest.WaitReady(t, provider, "http://"+providerAddr+"/readyz", 30*time.Second)
+			checkComposeHealthcheck(t, bin, project.Services["provider"], penv)
 			if !strings.Contains(provider.Log(), tt.wantStore) {
 				t.Fatalf("the provider does not say %s:\n%s", tt.wantStore, provider.Log())
 			}
@@ -145,6 +155,7 @@ func TestE2EComposeFlow(t *testing.T) {
 			cenv["CLIENT_ADDR"] = clientAddr
 			client := processtest.Start(t, filepath.Join(bin, "client"), cenv)
 			processtest.WaitReady(t, client, "http://"+clientAddr+"/readyz", 30*time.Second)
+			checkComposeHealthcheck(t, bin, project.Services["client"], cenv)
 
 			b := newBrowser(t, map[string]string{"localhost:8080": providerAddr, "localhost:3000": clientAddr})
 			_, first := b.do(t, http.MethodGet, "http://localhost:3000/", nil)
@@ -158,6 +169,22 @@ func TestE2EComposeFlow(t *testing.T) {
 				t.Errorf("after signing in, the home page lacks %q", "Signed in as Demo User")
 			}
 		})
+	}
+}
+
+// checkComposeHealthcheck runs a service's health check command (the CMD
+// form, a program of the image) with the service's environment, as Docker
+// runs it inside the container, and checks that it reports the ready
+// service healthy.
+func checkComposeHealthcheck(t *testing.T, bin string, svc types.ServiceConfig, env map[string]string) {
+	t.Helper()
+	test := svc.HealthCheck.Test
+	if len(test) < 2 || test[0] != "CMD" {
+		t.Fatalf("%s: healthcheck %q, want the CMD form", svc.Name, test)
+	}
+	check := processtest.Start(t, filepath.Join(bin, test[1]), env, test[2:]...)
+	if code := check.Wait(t, 10*time.Second); code != 0 {
+		t.Errorf("%s: its healthcheck %q exited %d, want 0 (healthy):\n%s", svc.Name, test[1:], code, check.Log())
 	}
 }
 
@@ -229,4 +256,67 @@ func (b *browser) do(t *testing.T, method, u string, form url.Values) (*http.Res
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp, string(body)
+}
+
+// readmeCompose matches the README's `docker compose config` excerpt.
+var readmeCompose = regexp.MustCompile("(?s)```yaml\n(services:\n.*?)```")
+
+// TestReadmeShowsTheComposeConfig loads the README's excerpt of `docker
+// compose --profile postgres config` with the same loader (its volumes
+// declared) and checks that what it shows of each service — command,
+// image, environment, ports, volumes, health check, start order, restart
+// policy, profiles — is what docker-compose.yml gives.
+func TestReadmeShowsTheComposeConfig(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := readmeCompose.FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no ```yaml block starting with services:")
+	}
+	excerpt := filepath.Join(t.TempDir(), "compose.yml")
+	declared := "volumes: {provider-data: {}, postgres-data: {}}\n"
+	if err := os.WriteFile(excerpt, append(m[1], declared...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shown, real := loadComposeFile(t, excerpt, "postgres"), loadCompose(t, "postgres")
+	if got, want := serviceNames(shown), serviceNames(real); !slices.Equal(got, want) {
+		t.Fatalf("the README shows services %v, docker-compose.yml has %v", got, want)
+	}
+	for name, svc := range real.Services {
+		got, want := reflect.ValueOf(shownFields(shown.Services[name])), reflect.ValueOf(shownFields(svc))
+		for i := range got.NumField() {
+			if g, w := got.Field(i).Interface(), want.Field(i).Interface(); !reflect.DeepEqual(g, w) {
+				shownJSON, _ := json.Marshal(g)
+				realJSON, _ := json.Marshal(w)
+				t.Errorf("%s %s: the README shows %s, docker-compose.yml gives %s", name, got.Type().Field(i).Name, shownJSON, realJSON)
+			}
+		}
+	}
+}
+
+// shownService is what the README's excerpt shows of a service.
+type shownService struct {
+	Command     types.ShellCommand
+	Image       string
+	Environment types.MappingWithEquals
+	Ports       []types.ServicePortConfig
+	Volumes     []types.ServiceVolumeConfig // type, source and target
+	HealthCheck *types.HealthCheckConfig
+	DependsOn   types.DependsOnConfig
+	Restart     string
+	Profiles    []string
+}
+
+// shownFields returns what the README's excerpt shows of svc.
+func shownFields(svc types.ServiceConfig) shownService {
+	volumes := make([]types.ServiceVolumeConfig, len(svc.Volumes))
+	for i, v := range svc.Volumes {
+		volumes[i] = types.ServiceVolumeConfig{Type: v.Type, Source: v.Source, Target: v.Target}
+	}
+	return shownService{
+		Command: svc.Command, Image: svc.Image, Environment: svc.Environment, Ports: svc.Ports, Volumes: volumes,
+		HealthCheck: svc.HealthCheck, DependsOn: svc.DependsOn, Restart: svc.Restart, Profiles: svc.Profiles,
+	}
 }

@@ -2,7 +2,6 @@ package deploytest
 
 import (
 	"net"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -11,19 +10,6 @@ import (
 
 	"github.com/oauth-reference/provider/processtest"
 )
-
-// buildBoth compiles the provider and the client into one directory, as
-// `make build` does into ./bin.
-func buildBoth(t *testing.T) string {
-	t.Helper()
-	provider := processtest.Build(t, "../provider", "provider")
-	client := processtest.Build(t, "../client", "client")
-	dir := filepath.Dir(provider)
-	if err := exec.Command("cp", client, dir).Run(); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestE2ERunScript runs scripts/run.sh (what `make run` runs) and stops it the
 // two ways a user does: Ctrl-C, which the terminal sends to the script's

@@ -4,18 +4,22 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/processtest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
 // TestE2ENoSecretsInLogs runs a whole token lifecycle — code, exchange,
-// refresh, reuse detection, code replay, a wrong password — and checks that
-// no code, token, verifier or client secret reaches the provider's log.
+// refresh, reuse detection, code replay, wrong passwords up to the rate
+// limit — and checks that each security event is a warning in words and
+// that no code, token, verifier, password or client secret reaches the
+// provider's log.
 func TestE2ENoSecretsInLogs(t *testing.T) {
 	var log processtest.Buffer
 	srv := providertest.New(t, providertest.Options{LogOutput: &log})
@@ -32,7 +36,9 @@ func TestE2ENoSecretsInLogs(t *testing.T) {
 	}
 	_, _ = refresh(cfg, tok.RefreshToken) // reuse: logged as a warning
 	callResource(t, srv.URL+"/protected/resource", rotated.AccessToken)
-	rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=not-the-password", nil)
+	for range oauth.WrongPasswordsPerClient + 1 { // the last one hits the rate limit
+		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=not-the-password", nil)
+	}
 
 	_, _ = cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier)) // code replay: a warning
 
@@ -43,6 +49,12 @@ func TestE2ENoSecretsInLogs(t *testing.T) {
 		"sign-in refused", "msg=request", "route=/oauth/token", "client_id=testclient", "error=invalid_grant", "request_id="} {
 		if !strings.Contains(logged, want) {
 			t.Fatalf("the log lacks %q, so this test does not cover that line:\n%s", want, logged)
+		}
+	}
+	for _, event := range []string{"refresh token reuse detected", "authorization code used a second time",
+		"sign-in refused: wrong username or password", "rate limit hit: too many wrong password attempts"} {
+		if !regexp.MustCompile(`(?m)^.*level=WARN msg="` + regexp.QuoteMeta(event) + `.*request_id=`).MatchString(logged) {
+			t.Errorf("the security event %q is not a warning naming its request:\n%s", event, logged)
 		}
 	}
 	secrets := map[string]string{

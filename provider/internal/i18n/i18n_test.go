@@ -94,7 +94,7 @@ var markup = regexp.MustCompile(`</?[a-z]+>`)
 // translation is Chinese with the same verbs and markup as its key, in the
 // same order, and that T translates.
 func TestCatalogues(t *testing.T) {
-	han := regexp.MustCompile(`\p{Han}`)
+	han := regexp.MustCompile(`[\p{Han}\x{3000}-\x{303F}\x{FF00}-\x{FFEF}]`) // Chinese, or its punctuation
 	all := map[string]string{}
 	for _, table := range []map[string]string{traditionalChinese, traditionalChineseTrace} {
 		for key, zh := range table {
@@ -145,9 +145,10 @@ func FuzzNegotiate(f *testing.F) {
 // TestEveryGoTextTranslated finds, in the source of packages oauth and
 // web, every rule (a Rule composite literal: its Text), every phrase a
 // trace records (the literal arguments of Changed, Succeeded and decided,
-// which hands its phrase to both) and every sentence a handler hands to a
-// page (a constant named msg…), and checks that both catalogues hold each:
-// pages and /debug/trace answer in the reader's language.
+// which hands its phrase to both; the form named to formShown, shown or
+// shown again) and every sentence a handler hands to a page (a constant
+// named msg…), and checks that both catalogues hold each: pages and
+// /debug/trace answer in the reader's language.
 func TestEveryGoTextTranslated(t *testing.T) {
 	texts := sourceTexts(t, "../oauth", "../web")
 	if len(texts) < 120 {
@@ -196,10 +197,14 @@ func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 						add(ruleText(n))
 					}
 				case *ast.CallExpr:
-					if name := calledName(n.Fun); name == "Changed" || name == "Succeeded" || name == "decided" {
+					switch calledName(n.Fun) {
+					case "Changed", "Succeeded", "decided":
 						for _, arg := range n.Args {
 							add(arg)
 						}
+					case "formShown":
+						add(suffixed(t, n.Args[0], " shown"))
+						add(suffixed(t, n.Args[0], " shown again"))
 					}
 				case *ast.ValueSpec:
 					for i, id := range n.Names {
@@ -213,6 +218,19 @@ func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 		}
 	}
 	return texts
+}
+
+// suffixed is a string literal with suffix added, or e as it is.
+func suffixed(t *testing.T, e ast.Expr, suffix string) ast.Expr {
+	lit, ok := e.(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return e
+	}
+	s, err := strconv.Unquote(lit.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &ast.BasicLit{ValuePos: lit.ValuePos, Kind: token.STRING, Value: strconv.Quote(s + suffix)}
 }
 
 // isRule reports whether a composite literal's type is Rule or oauth.Rule.
@@ -249,4 +267,29 @@ func calledName(fun ast.Expr) string {
 		return fun.Sel.Name
 	}
 	return ""
+}
+
+// BenchmarkNegotiate: choosing a page's language from a browser's usual
+// Accept-Language, and from a header at the bound.
+func BenchmarkNegotiate(b *testing.B) {
+	for _, bc := range []struct{ name, uiLocales, acceptLanguage string }{
+		{"ui_locales", "zh-TW", ""},
+		{"accept-language", "", "fr-FR,fr;q=0.9,zh-TW;q=0.8,en;q=0.7"},
+		{"huge", strings.Repeat("x-y ", 4096), strings.Repeat("fr;q=0.5,", 4096)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Negotiate(bc.uiLocales, bc.acceptLanguage)
+			}
+		})
+	}
+}
+
+// BenchmarkT: one message of a page, translated and formatted.
+func BenchmarkT(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		TraditionalChinese.T("They first differ at character %d (highlighted).", 31)
+	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -169,11 +170,16 @@ func (r *traceRecord) in(l i18n.Locale) traceRecord {
 	return out
 }
 
-// translate translates a phrase the catalogue knows; any other text (an
-// error code, an HTTP status text) is returned as it is.
+// translate translates a phrase the catalogue knows, or a phrase and the
+// message it was shown with ("login and consent page shown again: Wrong
+// username or password.", see formShown); any other text (an error code,
+// an HTTP status text) is returned as it is.
 func translate(l i18n.Locale, text string) string {
-	if !l.Has(text) {
-		return text
+	if l.Has(text) {
+		return l.T(text)
 	}
-	return l.T(text)
+	if phrase, message, ok := strings.Cut(text, ": "); ok && l.Has(phrase) && l.Has(message) {
+		return l.T("%s: %s", l.T(phrase), l.T(message))
+	}
+	return text
 }

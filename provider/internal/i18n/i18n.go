@@ -40,6 +40,9 @@ var tags = []language.Tag{language.English, language.MustParse("zh-TW")}
 // browser picks Traditional glyphs even without the region.
 var htmlLangs = []string{"en", "zh-Hant-TW"}
 
+// sentenceSeparators are the locales' separators of sentences.
+var sentenceSeparators = []string{" ", ""}
+
 var (
 	messages = newCatalog()
 	printers = []*message.Printer{
@@ -86,6 +89,10 @@ func (l Locale) Tag() string { return tags[l].String() }
 
 // HTMLLang is the locale's <html lang> value: "en", "zh-Hant-TW".
 func (l Locale) HTMLLang() string { return htmlLangs[l] }
+
+// SentenceSeparator is what goes between two sentences: a space in
+// English, nothing in Chinese, whose full stop "。" already separates them.
+func (l Locale) SentenceSeparator() string { return sentenceSeparators[l] }
 
 // T translates a message key (its English text) and formats it with args,
 // as fmt.Sprintf does. A key without a message comes out as the key

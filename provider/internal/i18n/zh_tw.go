@@ -113,5 +113,5 @@ var traditionalChinese = map[string]string{
 	// The protected resource page (RFC 6750).
 	"Protected resource":    "受保護的資源 (protected resource)",
 	"This page is secured.": "這個頁面受到保護。",
-	"You reached it with a valid access token for <code>%s</code>, issued to client <code>%s</code> with scope <code>%s</code>.": "你使用了有效的存取權杖 (access token) 來到這裡：使用者 <code>%s</code>，簽發給用戶端 <code>%s</code>，範圍 (scope) 為 <code>%s</code>。",
+	"You reached it with a valid access token for <code>%s</code>, issued to client <code>%s</code> with scope <code>%s</code>.": "你使用了有效的存取權杖 (access token) 來到這裡：主體 (sub) 為 <code>%s</code>，簽發給用戶端 <code>%s</code>，範圍 (scope) 為 <code>%s</code>。",
 }

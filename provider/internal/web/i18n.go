@@ -31,7 +31,8 @@ func locale(c *gin.Context) i18n.Locale {
 // parseTemplates parses the embedded HTML templates once per locale, each
 // set with the helpers of its language: T translates a message key
 // (html/template escapes the result), TH translates a key that holds markup
-// of our own and escapes its arguments, lang is the <html lang> value.
+// of our own and escapes its arguments, lang is the <html lang> value and
+// sep what goes between two sentences.
 func parseTemplates() map[i18n.Locale]*template.Template {
 	sets := make(map[i18n.Locale]*template.Template, len(i18n.Locales))
 	for _, l := range i18n.Locales {
@@ -45,6 +46,7 @@ func pageFuncs(l i18n.Locale) template.FuncMap {
 	return template.FuncMap{
 		"explainScope": oauth.ExplainScope,
 		"lang":         l.HTMLLang,
+		"sep":          l.SentenceSeparator,
 		"T":            l.T,
 		"TH": func(key string, args ...any) template.HTML {
 			for i, a := range args {

@@ -153,6 +153,9 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		}
 	}
 	for i, page := range pages {
+		if zh := rendered[i18n.TraditionalChinese][i]; regexp.MustCompile(`[。，：；]\s+\p{Han}`).MatchString(zh) {
+			t.Errorf("%s in zh-TW: a space after Chinese punctuation: %s", page.name, zh)
+		}
 		for _, sentence := range englishSentences(rendered[i18n.English][i]) {
 			if strings.Contains(rendered[i18n.TraditionalChinese][i], sentence) {
 				t.Errorf("%s in zh-TW still says %q", page.name, sentence)

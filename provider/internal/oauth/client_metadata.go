@@ -151,7 +151,7 @@ func checkGrantTypes(m *ClientMetadata) *Error {
 		m.GrantTypes = grantTypeNames(GrantTypeAuthorizationCode)
 	}
 	for _, g := range m.GrantTypes {
-		if !slices.Contains(supportedGrantTypes(), GrantType(g)) {
+		if !slices.Contains(supportedGrantTypes, GrantType(g)) {
 			return badMetadata("grant type %s is not supported here (the implicit and password grants never are)", quoteShort(g))
 		}
 	}

@@ -99,7 +99,7 @@ func (p *Provider) Metadata() Metadata {
 		ScopesSupported:                                    SupportedScopes(),
 		ResponseTypesSupported:                             []string{"code"},
 		ResponseModesSupported:                             []string{"query"},
-		GrantTypesSupported:                                grantTypeNames(supportedGrantTypes()...),
+		GrantTypesSupported:                                grantTypeNames(supportedGrantTypes...),
 		TokenEndpointAuthMethodsSupported:                  append(secretMethods, string(AuthNone)),
 		RevocationEndpointAuthMethodsSupported:             append(secretMethods, string(AuthNone)),
 		IntrospectionEndpointAuthMethodsSupported:          secretMethods,

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"time"
@@ -83,7 +84,7 @@ type TokenResponse struct {
 }
 
 // Token answers a token request: it authenticates the client, then
-// dispatches on grant_type ([RFC 6749 Section 4.1.3],
+// switches on grant_type, once ([RFC 6749 Section 4.1.3],
 // [RFC 6749 Section 4.4.2], [RFC 6749 Section 6], [RFC 8628 Section 3.4]).
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
@@ -95,20 +96,24 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 	if err != nil {
 		return nil, err
 	}
-	tr := TraceFrom(ctx)
-	answer, err := grantFor(tr, r.GrantType)
-	if err != nil {
+	if r.dpopJKT, err = p.admitGrant(ctx, client, r); err != nil {
 		return nil, err
 	}
-	if err := requireGrantType(tr, client, r.GrantType); err != nil {
-		return nil, err
+	var resp *TokenResponse
+	switch r.GrantType {
+	case GrantTypeAuthorizationCode:
+		resp, err = p.grantAuthorizationCode(ctx, client, r)
+	case GrantTypeRefreshToken:
+		resp, err = p.grantRefreshToken(ctx, client, r)
+	case GrantTypeClientCredentials:
+		resp, err = p.grantClientCredentials(ctx, client, r)
+	case GrantTypeDeviceCode:
+		resp, err = p.grantDeviceCode(ctx, client, r)
+	default: // not in supportedGrantTypes, so admitGrant refused it
+		return nil, serverError(fmt.Errorf("oauth: no grant function for grant_type %q", r.GrantType))
 	}
-	if r.dpopJKT, err = p.tokenRequestDPoP(ctx, client, r.DPoP); err != nil {
-		return nil, err
-	}
-	resp, err := answer(p, ctx, client, r)
 	if err == nil {
-		tr.Succeeded("tokens issued")
+		TraceFrom(ctx).Succeeded("tokens issued")
 	}
 	if resp != nil && r.DPoP.Present() {
 		resp.DPoPNonce = p.DPoPNonce()
@@ -142,43 +147,27 @@ const (
 	GrantTypeDeviceCode        GrantType = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
-// grantFunc answers a token request of one grant type for an authenticated
-// client.
-type grantFunc func(p *Provider, ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error)
+// supportedGrantTypes are the grant types Token answers (its switch has a
+// case for each), in the order the metadata lists them; registration
+// accepts these.
+var supportedGrantTypes = []GrantType{GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials, GrantTypeDeviceCode}
 
-// grants is the one switch on grant_type: each grant type this provider
-// supports, in the order the metadata lists them, and the function that
-// answers it, in the file named after the grant.
-var grants = []struct {
-	grantType GrantType
-	answer    grantFunc
-}{
-	{GrantTypeAuthorizationCode, (*Provider).grantAuthorizationCode},
-	{GrantTypeRefreshToken, (*Provider).grantRefreshToken},
-	{GrantTypeClientCredentials, (*Provider).grantClientCredentials},
-	{GrantTypeDeviceCode, (*Provider).grantDeviceCode},
-}
-
-// grantFor returns the function that answers grantType, under
-// ruleGrantTypeSupported.
-func grantFor(tr *Trace, grantType GrantType) (grantFunc, *Error) {
-	for _, g := range grants {
-		if g.grantType == grantType {
-			tr.Check(ruleGrantTypeSupported, true)
-			return g.answer, nil
-		}
+// admitGrant makes the checks every grant type shares, in order: the grant
+// type is supported, the client is registered for it, and a DPoP proof, if
+// any, is valid ([RFC 9449 Section 5]). It returns the thumbprint of the
+// proof's key, "" without a proof.
+//
+// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
+func (p *Provider) admitGrant(ctx context.Context, client store.Client, r TokenRequest) (string, *Error) {
+	tr := TraceFrom(ctx)
+	if !slices.Contains(supportedGrantTypes, r.GrantType) {
+		return "", tr.Fail(ruleGrantTypeSupported, ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(string(r.GrantType)))
 	}
-	return nil, tr.Fail(ruleGrantTypeSupported, ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(string(grantType)))
-}
-
-// supportedGrantTypes lists the grant types of grants, for the metadata
-// and for client registration.
-func supportedGrantTypes() []GrantType {
-	out := make([]GrantType, len(grants))
-	for i, g := range grants {
-		out[i] = g.grantType
+	tr.Check(ruleGrantTypeSupported, true)
+	if err := requireGrantType(tr, client, r.GrantType); err != nil {
+		return "", err
 	}
-	return out
+	return p.tokenRequestDPoP(ctx, client, r.DPoP)
 }
 
 // grantTypeNames returns grant types as the strings a registration holds.

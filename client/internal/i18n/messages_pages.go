@@ -86,7 +86,7 @@ var pageMessages = []pair{
 		"你（資源擁有者）選擇不授權這個用戶端存取，或是提供者拒絕了它。提供者帶著 error=access_denied 把瀏覽器送了回來：沒有核發授權碼、沒有進行任何交換，用戶端也沒有任何權杖。"},
 	{"The provider's token endpoint refused the request.", "提供者的權杖端點拒絕了這個請求。"},
 	{"The provider's token endpoint could not be reached or gave an unusable answer:", "無法連到提供者的權杖端點，或它給了無法使用的回應："},
-	// The error codes of RFC 6749 Section 4.1.2.1 and Section 5.2, quoted.
+	// The error codes of RFC 6749 Section 4.1.2.1 and RFC 6749 Section 5.2, quoted.
 	{"RFC 6749 Section 4.1.2.1: \"The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.\"", "RFC 6749 Section 4.1.2.1：「請求缺少必要的參數、包含無效的參數值、某個參數重複出現，或有其他格式錯誤。」"},
 	{"RFC 6749 Section 4.1.2.1: \"The client is not authorized to request an authorization code using this method.\"", "RFC 6749 Section 4.1.2.1：「用戶端未被授權以這種方式請求授權碼。」"},
 	{"RFC 6749 Section 4.1.2.1: \"The resource owner or authorization server denied the request.\"", "RFC 6749 Section 4.1.2.1：「資源擁有者或授權伺服器拒絕了這個請求。」"},

@@ -234,11 +234,11 @@ func TestE2ETraceInTheReadersLanguage(t *testing.T) {
 	if got := read(refused, "zh-TW"); got.Outcome != "invalid_grant" {
 		t.Errorf("a refused request's outcome in zh-TW: %q, want the error code invalid_grant", got.Outcome)
 	}
-	_, page := b.get(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
-	form := formFields(page)
+	_, page := b.Get(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	form := providertest.FormFields(page)
 	form.Set("username", "demo")
 	form.Set("password", "wrong")
-	resp, _ = b.post(srv.URL+"/oauth/authenticate", form)
+	resp, _ = b.PostForm(srv.URL+"/oauth/authenticate", form)
 	if got := read(resp.Header.Get("X-Request-Id"), "zh-TW"); got.Outcome != "再次顯示登入與同意頁面：使用者名稱或密碼錯誤。" {
 		t.Errorf("the outcome of a form shown again, in zh-TW: %q", got.Outcome)
 	}

@@ -145,10 +145,15 @@ func TestE2EHealthAndReadiness(t *testing.T) {
 	}
 }
 
-// TestE2ETrustedProxies: the password limit keys by X-Forwarded-For only on
-// connections from TRUSTED_PROXIES; from anyone else the header is
-// ignored, so it cannot buy a fresh budget.
+// TestE2ETrustedProxies: the password limit (kept in the store) keys by
+// X-Forwarded-For only on connections from TRUSTED_PROXIES; from anyone
+// else the header is ignored, so it cannot buy a fresh budget. On both
+// stores.
 func TestE2ETrustedProxies(t *testing.T) {
+	eachStore(t, testTrustedProxies)
+}
+
+func testTrustedProxies(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 	loopback := netip.MustParsePrefix("127.0.0.0/8")
 	for _, tt := range []struct {
 		name         string
@@ -159,7 +164,7 @@ func TestE2ETrustedProxies(t *testing.T) {
 		{"a trusted proxy: each forwarded address has its own budget", []netip.Prefix{loopback}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.TrustedProxies = tt.proxies }})
+			srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.TrustedProxies = tt.proxies }})
 			wrong := func(forwardedFor string) int {
 				resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong",
 					map[string]string{"X-Forwarded-For": forwardedFor})

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -35,26 +36,35 @@ type run struct {
 }
 
 func main() {
-	r := &run{out: os.Stdout, output: map[string][]string{}}
-	sc := bufio.NewScanner(os.Stdin)
+	if summarize(os.Stdin, os.Stdout) {
+		os.Exit(1)
+	}
+}
+
+// summarize reads the events of `go test -json` from in, writes what a
+// plain `go test` would and then the summary to out, and reports whether
+// anything failed.
+func summarize(in io.Reader, out io.Writer) bool {
+	r := &run{out: out, output: map[string][]string{}}
+	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var e event
 		if json.Unmarshal(sc.Bytes(), &e) != nil {
-			fmt.Fprintln(r.out, sc.Text()) // build errors and other non-JSON lines
+			fmt.Fprintln(r.out, sc.Text()) // other non-JSON lines
 			continue
 		}
 		r.handle(e)
 	}
-	if r.summary() {
-		os.Exit(1)
-	}
+	return r.summary()
 }
 
 // handle takes one event.
 func (r *run) handle(e event) {
 	key := e.Package + " " + e.Test
 	switch e.Action {
+	case "build-output":
+		fmt.Fprint(r.out, e.Output) // a compile error, before its package's "[build failed]"
 	case "output":
 		if e.Test == "" {
 			if !strings.HasPrefix(e.Output, "=== ") && !strings.HasPrefix(e.Output, "PASS\n") {
@@ -65,13 +75,26 @@ func (r *run) handle(e event) {
 		r.output[key] = append(r.output[key], e.Output)
 	case "pass", "fail", "skip":
 		if e.Test == "" {
-			r.packages++
-			if e.Action == "fail" {
-				r.pkgFail++
-			}
+			r.packageEnded(e)
 			return
 		}
 		r.testEnded(e, key)
+	}
+}
+
+// packageEnded counts a package. A test of it that never ended (its test
+// binary exited or crashed during the test) failed: its output is printed,
+// as it is the only clue to what happened.
+func (r *run) packageEnded(e event) {
+	r.packages++
+	if e.Action == "fail" {
+		r.pkgFail++
+	}
+	for _, key := range slices.Sorted(maps.Keys(r.output)) {
+		if pkg, test, _ := strings.Cut(key, " "); pkg == e.Package {
+			fmt.Fprintf(r.out, "--- %s did not finish: its test binary exited while it ran\n", test)
+			r.testEnded(event{Action: "fail", Package: pkg, Test: test}, key)
+		}
 	}
 }
 

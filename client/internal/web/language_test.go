@@ -207,6 +207,10 @@ func TestEveryMessageIsInTheCatalogue(t *testing.T) {
 			keys = append(append(keys, r.Quote), r.Causes...)
 		}
 	}
+	if len(spaMessages) < 30 {
+		t.Errorf("found %d messages in the SPA's script, want them all", len(spaMessages))
+	}
+	keys = append(keys, spaMessages...)
 	for _, at := range attacks {
 		keys = append(keys, at.Title, at.Tries, at.Expect)
 	}

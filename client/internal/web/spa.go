@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,6 +27,39 @@ type spaConfig struct {
 	// only ("" otherwise): the SPA shows them under its exchanges as the
 	// home page does.
 	TraceURL string `json:"trace_url"`
+	// UILocales is the page's language: the script asks for the
+	// provider's pages in it ([OIDC Core Section 3.1.2.1]) and for its
+	// traces (Accept-Language).
+	//
+	// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+	UILocales string `json:"ui_locales"`
+	// Words are the script's messages in the page's language, keyed by
+	// their English (spaMessages).
+	Words map[string]string `json:"words"`
+}
+
+// spaMessages are the messages of the SPA's script: every string literal
+// it passes to t or msg, read from the template itself, so the dictionary
+// the page gets cannot miss one.
+var spaMessages = scriptMessages("templates/spa.html")
+
+// scriptMessageRE matches a call t("…") or msg("…") in a script.
+var scriptMessageRE = regexp.MustCompile(`\b(?:t|msg)\(("(?:[^"\\]|\\.)*")`)
+
+// scriptMessages returns the messages the script of template name passes
+// to t and msg.
+func scriptMessages(name string) []string {
+	src, err := templateFS.ReadFile(name)
+	if err != nil {
+		panic(err) // the file is embedded: only a broken build lacks it
+	}
+	var keys []string
+	for _, m := range scriptMessageRE.FindAllSubmatch(src, -1) {
+		if key, err := strconv.Unquote(string(m[1])); err == nil && !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	return keys
 }
 
 // handleSPA handles "GET /spa" and "GET /spa/callback": one page with inline
@@ -53,5 +89,7 @@ func (a *App) handleSPA(c *gin.Context) {
 		RevocationEndpoint:    a.public.RevocationEndpoint,
 		ProfileURL:            a.cfg.AuthServer + userProfilePath,
 		TraceURL:              traceURL,
+		UILocales:             a.lang(c).Code,
+		Words:                 words(a.lang(c), spaMessages),
 	})
 }

@@ -192,7 +192,7 @@ func TestBrowserNarrowScreenLabSPALogout(t *testing.T) {
 	tb.do("opening the SPA", chromedp.Navigate(h.client.URL+"/spa"), chromedp.Click(chromedp.CSS("#login")))
 	tb.approveAtProvider()
 	tb.do("waiting for the SPA", chromedp.WaitVisible(chromedp.CSS("#login")))
-	run(tb, "waiting for the SPA's profile", chromedp.Poll[bool](`document.getElementById("profile").textContent.includes("user1")`))
+	tb.waitUntil("waiting for the SPA's profile", `location.pathname === "/spa" && document.getElementById("profile").textContent.includes("user1")`)
 	tb.checkNarrow("spa")
 
 	tb.do("logging out",

@@ -32,7 +32,13 @@ var strayCitations = []struct {
 	{regexp.MustCompile(`\b1\.0\s+Section`), `no version before "Section": "OIDC RP-Initiated Logout Section N"`},
 	{regexp.MustCompile(`SPEC\.md`), `the README section or the RFC (SPEC.md is not in this repository)`},
 	{regexp.MustCompile(`(?i)\bthe\s+(issue|brief)\s+(asks|wants|says|quoted)`), `the reason itself, not the request that asked for it`},
+	{numberAfterSpec, `"Section" between the spec's name and the number`},
 }
+
+// numberAfterSpec is a section number right after a spec's name, without
+// "Section" between them, in a comment or a string (a test's name cites
+// too).
+var numberAfterSpec = regexp.MustCompile(`\b(RFC \d{4}|OIDC Core),? [0-9]`)
 
 // Outside a quotation of an RFC (which cites in its own way), a citation
 // is on one line and each section number follows its spec's name ("RFC 9449
@@ -75,6 +81,11 @@ func TestCitationsHaveOneForm(t *testing.T) {
 			t.Error(problem)
 		}
 	})
+	for _, path := range citationDocs {
+		for _, problem := range strayCitationsInMarkdown(t, path) {
+			t.Error(problem)
+		}
+	}
 }
 
 // eachGoFile calls visit with the path of every Go file of the provider,
@@ -105,11 +116,6 @@ func eachGoFile(t *testing.T, visit func(path string)) {
 	if files < 100 {
 		t.Fatalf("walked %d Go files, want the whole provider, client and deploytest", files)
 	}
-	for _, path := range citationDocs {
-		for _, problem := range strayCitationsInMarkdown(t, path) {
-			t.Error(problem)
-		}
-	}
 }
 
 // skippedDir reports whether a directory holds no code of this project.
@@ -131,6 +137,15 @@ func strayCitationsIn(t *testing.T, path string) []string {
 	for _, group := range file.Comments {
 		problems = append(problems, strayCitationsInText(path, fset.Position(group.Pos()).Line, commentText(group))...)
 	}
+	ast.Inspect(file, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			for _, loc := range numberAfterSpec.FindAllStringIndex(lit.Value, -1) {
+				problems = append(problems, fmt.Sprintf("%s:%d: %q in a string: want \"Section\" between the spec's name and the number",
+					path, fset.Position(lit.Pos()).Line, lit.Value[loc[0]:loc[1]]))
+			}
+		}
+		return true
+	})
 	return problems
 }
 

@@ -22,7 +22,7 @@ func TestChooseRedirectURI(t *testing.T) {
 	}{
 		{"the registered URI, exactly, is accepted", registered, false, nil, registered},
 		{"omitted with exactly one registered: that one (RFC 6749 Section 3.1.2.3)", "", false, nil, registered},
-		{"omitted in an OpenID Connect request is refused (OIDC Core 3.1.2.1)", "", true, nil, ""},
+		{"omitted in an OpenID Connect request is refused (OIDC Core Section 3.1.2.1)", "", true, nil, ""},
 		{"omitted with two registered is refused (RFC 6749 Section 3.1.2.3)", "", false, []string{"https://app.example/cb2"}, ""},
 		{"a trailing slash is another URI (RFC 9700 Section 2.1: exact matching)", registered + "/", false, nil, ""},
 		{"an added query is another URI", registered + "?x=1", false, nil, ""},
@@ -71,7 +71,7 @@ func TestResolveScope(t *testing.T) {
 
 func TestParsePromptAndMaxAge(t *testing.T) {
 	if _, err := parsePrompt(nil, "none login"); err == nil {
-		t.Error(`prompt "none login": got no error, want invalid_request (OIDC Core 3.1.2.1)`)
+		t.Error(`prompt "none login": got no error, want invalid_request (OIDC Core Section 3.1.2.1)`)
 	}
 	if got, err := parsePrompt(nil, "login consent"); err != nil || len(got) != 2 {
 		t.Errorf(`prompt "login consent": got %v, %v; want two values`, got, err)

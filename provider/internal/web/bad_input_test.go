@@ -46,7 +46,7 @@ func badAuthorizeRequests() []badRequest {
 			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code", "response_type=token", 1), wantStatus: 302, wantError: "unsupported_response_type"},
 		{name: "hybrid flow refused", method: "GET",
 			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code", "response_type=code+id_token", 1), wantStatus: 302, wantError: "unsupported_response_type"},
-		{name: "request object refused: request_not_supported (OIDC Core 6)", method: "GET",
+		{name: "request object refused: request_not_supported (OIDC Core Section 6)", method: "GET",
 			path: "/oauth/authorize?" + okAuth + "&request=eyJhbGciOiJub25lIn0.e30.", wantStatus: 302, wantError: "request_not_supported"},
 		{name: "a request_uri not from the PAR endpoint: error page, never fetched", method: "GET",
 			path: "/oauth/authorize?" + okAuth + "&request_uri=https%3A%2F%2Fevil.example%2Fr", wantStatus: 400},

@@ -9,7 +9,8 @@
 //	file                         implements
 //	authorize.go                 RFC 6749 Section 4.1.1 (authorization request), RFC 6749 Section 3.1.2 (redirect
 //	                             URI), RFC 9700 Section 2.1 (exact redirect matching), RFC 7636 Section 4.4.1 (PKCE
-//	                             request checks)
+//	                             request checks), OIDC Core Section 3.1.2.1 (ui_locales: read here, the
+//	                             language chosen by package i18n)
 //	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
 //	                             RFC 9207 (iss)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)

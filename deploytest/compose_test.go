@@ -143,9 +143,10 @@ func TestE2EComposeFlow(t *testing.T) {
 			penv["DATABASE_URL"] = pgURL
 			penv["DATABASE_FALLBACK"] = filepath.Join(t.TempDir(), strings.TrimPrefix(penv["DATABASE_FALLBACK"], "/data/"))
 			penv["PROVIDER_ADDR"] = providerAddr // the container's :8080, published on 127.0.0.1
+			checkComposeHealthcheck(t, bin, project.Services["provider"], penv, false)
 			provider := processtest.Start(t, filepath.Join(bin, "provider"), penv)
 			processtest.WaitReady(t, provider, "http://"+providerAddr+"/readyz", 30*time.Second)
-			checkComposeHealthcheck(t, bin, project.Services["provider"], penv)
+			checkComposeHealthcheck(t, bin, project.Services["provider"], penv, true)
 			if !strings.Contains(provider.Log(), tt.wantStore) {
 				t.Fatalf("the provider does not say %s:\n%s", tt.wantStore, provider.Log())
 			}
@@ -153,9 +154,10 @@ func TestE2EComposeFlow(t *testing.T) {
 			cenv := env(project.Services["client"])
 			cenv["AUTH_SERVER_INTERNAL"] = strings.Replace(cenv["AUTH_SERVER_INTERNAL"], "provider:8080", providerAddr, 1)
 			cenv["CLIENT_ADDR"] = clientAddr
+			checkComposeHealthcheck(t, bin, project.Services["client"], cenv, false)
 			client := processtest.Start(t, filepath.Join(bin, "client"), cenv)
 			processtest.WaitReady(t, client, "http://"+clientAddr+"/readyz", 30*time.Second)
-			checkComposeHealthcheck(t, bin, project.Services["client"], cenv)
+			checkComposeHealthcheck(t, bin, project.Services["client"], cenv, true)
 
 			b := newBrowser(t, map[string]string{"localhost:8080": providerAddr, "localhost:3000": clientAddr})
 			_, first := b.do(t, http.MethodGet, "http://localhost:3000/", nil)
@@ -174,17 +176,17 @@ func TestE2EComposeFlow(t *testing.T) {
 
 // checkComposeHealthcheck runs a service's health check command (the CMD
 // form, a program of the image) with the service's environment, as Docker
-// runs it inside the container, and checks that it reports the ready
-// service healthy.
-func checkComposeHealthcheck(t *testing.T, bin string, svc types.ServiceConfig, env map[string]string) {
+// runs it inside the container, and checks that it reports the service
+// healthy (exit 0) or not (any other status), as want says.
+func checkComposeHealthcheck(t *testing.T, bin string, svc types.ServiceConfig, env map[string]string, want bool) {
 	t.Helper()
 	test := svc.HealthCheck.Test
 	if len(test) < 2 || test[0] != "CMD" {
 		t.Fatalf("%s: healthcheck %q, want the CMD form", svc.Name, test)
 	}
 	check := processtest.Start(t, filepath.Join(bin, test[1]), env, test[2:]...)
-	if code := check.Wait(t, 10*time.Second); code != 0 {
-		t.Errorf("%s: its healthcheck %q exited %d, want 0 (healthy):\n%s", svc.Name, test[1:], code, check.Log())
+	if code := check.Wait(t, 10*time.Second); (code == 0) != want {
+		t.Errorf("%s: its healthcheck %q exited %d; want healthy = %v:\n%s", svc.Name, test[1:], code, want, check.Log())
 	}
 }
 

@@ -81,20 +81,20 @@ func Serve(ctx context.Context, log *slog.Logger, listeners ...Listener) error {
 	case <-ctx.Done():
 		log.Info("shutting down: no new connections; finishing the requests in flight", "timeout", DrainTimeout)
 	}
-	drain(servers, log)
+	drain(servers, log, DrainTimeout)
 	if failed != nil && !errors.Is(failed, http.ErrServerClosed) {
 		return failed
 	}
 	return nil
 }
 
-// drain shuts the servers down within DrainTimeout, then closes what is left.
-func drain(servers []*http.Server, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), DrainTimeout)
+// drain shuts the servers down within timeout, then closes what is left.
+func drain(servers []*http.Server, log *slog.Logger, timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for _, srv := range servers {
 		if err := srv.Shutdown(ctx); err != nil {
-			log.Warn("requests still running after the drain timeout were cut off", "timeout", DrainTimeout)
+			log.Warn("requests still running after the drain timeout were cut off", "timeout", timeout)
 			_ = srv.Close()
 		}
 	}

@@ -1,9 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -61,3 +63,45 @@ func (h readyHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h readyHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h readyHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestDrainCutsOffWhatOutlivesTheTimeout: a request still running when the
+// drain timeout ends is cut off (its connection closed), drain returns,
+// and a warning says so.
+func TestDrainCutsOffWhatOutlivesTheTimeout(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	srv := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release // a request that will not finish in time
+	}), slog.New(slog.DiscardHandler))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	answered := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		answered <- err
+	}()
+	<-started
+
+	var log bytes.Buffer
+	drain([]*http.Server{srv}, slog.New(slog.NewTextHandler(&log, nil)), 50*time.Millisecond)
+	select {
+	case err := <-answered:
+		if err == nil {
+			t.Error("the request outliving the drain timeout got an answer; want its connection closed")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the request outliving the drain timeout still runs: it was not cut off")
+	}
+	for _, want := range []string{"level=WARN", "cut off", "listeners closed"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, log.String())
+		}
+	}
+}

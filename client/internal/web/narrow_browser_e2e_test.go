@@ -135,11 +135,13 @@ func (tb *tab) waitUntil(what, cond string) {
 	}
 }
 
-// TestBrowserNarrowScreenLogin walks a login step by step in a 390 px
-// window (the provider's sign-in page too), then the inspector, the
-// resource call and a refresh: each page must fit the window and be usable
-// with the keyboard alone.
-func TestBrowserNarrowScreenLogin(t *testing.T) {
+// The narrow-screen tests walk every page of a login in a 390 px window
+// (the provider's sign-in page too): each page must fit the window and be
+// usable with the keyboard alone. Three tests, so that each stays well
+// within browserTestTimeout under -race.
+
+// TestBrowserNarrowScreenStepByStep: the home page, then a login step by step.
+func TestBrowserNarrowScreenStepByStep(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
 	h := newHarness(t, providertest.Options{})
@@ -162,7 +164,15 @@ func TestBrowserNarrowScreenLogin(t *testing.T) {
 	tb.checkNarrow("step-d")
 	tb.do("sending the token request", chromedp.Click(chromedp.CSS(`button.next`)), chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
 	tb.checkNarrow("walkthrough")
+	tb.noConsoleErrors()
+}
 
+// TestBrowserNarrowScreenPages: the inspector, the resource call, a
+// refresh, the attack lab and a result.
+func TestBrowserNarrowScreenPages(t *testing.T) {
+	t.Parallel()
+	tb, h := loggedInTab(t)
+	tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
 	tb.do("opening the inspector", chromedp.Navigate(h.client.URL+"/tokens"), chromedp.WaitVisible(chromedp.CSS(`#family`)))
 	tb.checkNarrow("tokens")
 	for _, action := range []string{"/resource", "/refresh"} {
@@ -174,24 +184,21 @@ func TestBrowserNarrowScreenLogin(t *testing.T) {
 		tb.waitPath(action)
 		tb.checkNarrow(action[1:])
 	}
-	tb.noConsoleErrors()
-}
-
-// TestBrowserNarrowScreenLabSPALogout is TestBrowserNarrowScreenLogin's
-// second half: the attack lab and a result, the SPA, and the logout.
-func TestBrowserNarrowScreenLabSPALogout(t *testing.T) {
-	t.Parallel()
-	tb, h := loggedInTab(t)
-	tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
 	tb.do("opening the attack lab", chromedp.Navigate(h.client.URL+"/attacks"), chromedp.WaitVisible(chromedp.CSS(`form[action="/attacks/code-replay"]`)))
 	tb.checkNarrow("attacks")
 	tb.startAttack(h, "token-in-query")
 	tb.do("waiting for the result", chromedp.WaitVisible(chromedp.CSS(`#result`)))
 	tb.checkNarrow("attack-result")
+	tb.noConsoleErrors()
+}
 
+// TestBrowserNarrowScreenSPALogout: the SPA, logged in, and the logout.
+func TestBrowserNarrowScreenSPALogout(t *testing.T) {
+	t.Parallel()
+	tb, h := loggedInTab(t)
+	tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
 	tb.do("opening the SPA", chromedp.Navigate(h.client.URL+"/spa"), chromedp.Click(chromedp.CSS("#login")))
 	tb.approveAtProvider()
-	tb.do("waiting for the SPA", chromedp.WaitVisible(chromedp.CSS("#login")))
 	tb.waitUntil("waiting for the SPA's profile", `location.pathname === "/spa" && document.getElementById("profile").textContent.includes("user1")`)
 	tb.checkNarrow("spa")
 

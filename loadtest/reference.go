@@ -11,8 +11,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"os"
-	"strconv"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -95,60 +93,4 @@ func processCPU() time.Duration {
 	var ts unix.Timespec
 	_ = unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts) // cannot fail on Linux
 	return time.Duration(ts.Nano())
-}
-
-// pinThread restricts the calling OS thread (locked by the caller) to cpu
-// and returns the function that gives it back its former CPUs.
-func pinThread(cpu int) (restore func(), err error) {
-	var own, one unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &own); err != nil {
-		return nil, fmt.Errorf("loadtest: sched_getaffinity: %w", err)
-	}
-	one.Set(cpu)
-	if err := unix.SchedSetaffinity(0, &one); err != nil {
-		return nil, fmt.Errorf("loadtest: sched_setaffinity: %w", err)
-	}
-	return func() { _ = unix.SchedSetaffinity(0, &own) }, nil
-}
-
-// serverCPU is the CPU the servers are pinned to: the highest one this
-// process may use (the load tool runs on the others).
-func serverCPU() (int, error) {
-	var own unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &own); err != nil {
-		return 0, fmt.Errorf("loadtest: sched_getaffinity: %w", err)
-	}
-	for cpu := 1023; cpu >= 0; cpu-- {
-		if own.IsSet(cpu) {
-			return cpu, nil
-		}
-	}
-	return 0, fmt.Errorf("loadtest: no CPU in this process's affinity mask")
-}
-
-// pinLoadTool moves every thread of the load tool off cpu, when it may
-// use others, so that the servers' CPU runs the server alone. Threads the
-// runtime creates later inherit the mask of the thread that creates them;
-// a second sweep catches any created during the first.
-func pinLoadTool(cpu int) error {
-	var others unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &others); err != nil {
-		return fmt.Errorf("loadtest: sched_getaffinity: %w", err)
-	}
-	others.Clear(cpu)
-	if others.Count() == 0 {
-		return nil // one CPU: the clients share it with the server
-	}
-	for range 2 {
-		tasks, err := os.ReadDir("/proc/self/task")
-		if err != nil {
-			return err
-		}
-		for _, task := range tasks {
-			if tid, err := strconv.Atoi(task.Name()); err == nil {
-				_ = unix.SchedSetaffinity(tid, &others) // a thread may have exited meanwhile
-			}
-		}
-	}
-	return nil
 }

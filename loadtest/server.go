@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -80,37 +77,6 @@ func startServer(ctx context.Context, bin, dir, name string, env []string, base,
 
 // PID is the server's process id.
 func (s *server) PID() int { return s.cmd.Process.Pid }
-
-// startPinned starts cmd with its CPU affinity set to cpu alone. The child
-// inherits the affinity of the thread that forks it, so that thread is
-// pinned for the moment of the fork: every thread the child's runtime ever
-// creates is then pinned too, and Go sees one CPU (GOMAXPROCS 1).
-func startPinned(cmd *exec.Cmd, cpu int) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	restore, err := pinThread(cpu)
-	if err != nil {
-		return err
-	}
-	defer restore()
-	return cmd.Start()
-}
-
-// checkPinned verifies that every thread of process pid may run on cpu only.
-func checkPinned(pid, cpu int) error {
-	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
-	if err != nil || len(tasks) == 0 {
-		return fmt.Errorf("loadtest: cannot list the threads of process %d", pid)
-	}
-	want := []byte("Cpus_allowed_list:\t" + strconv.Itoa(cpu) + "\n")
-	for _, task := range tasks {
-		status, err := os.ReadFile(task)
-		if err == nil && !bytes.Contains(status, want) {
-			return fmt.Errorf("loadtest: %s: a thread is not pinned to CPU %d", task, cpu)
-		}
-	}
-	return nil
-}
 
 // waitReady polls path until it answers 200, the server exits, or 60 s pass.
 func (s *server) waitReady(ctx context.Context, path string) error {

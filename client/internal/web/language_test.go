@@ -431,7 +431,7 @@ func TestE2EAuthorizationRequestCarriesUILocales(t *testing.T) {
 	mustContain(t, "the pushed request on the home page", home, "ui_locales=zh-TW")
 }
 
-func TestLanguageSwitch(t *testing.T) {
+func TestE2ELanguageSwitch(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	post := func(form url.Values, origin, fetchSite string) int {

@@ -12,11 +12,11 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestRouteTableMethods walks every route of the client's real router: a
+// TestE2ERouteTableMethods walks every route of the client's real router: a
 // method a path does not take gets 405 with Allow naming exactly the ones
 // it does; the client serves no CORS, so OPTIONS is never a preflight; an
 // unknown path is 404 whatever the method.
-func TestRouteTableMethods(t *testing.T) {
+func TestE2ERouteTableMethods(t *testing.T) {
 	h := newHarness(t, providertest.Options{})
 	engine := h.client.Config.Handler.(*gin.Engine)
 	paths := map[string][]string{}
@@ -72,10 +72,10 @@ func methodList(s string) string {
 	return strings.Join(f, ",")
 }
 
-// TestHealthAndMetrics: /healthz and /readyz answer 200 once the App exists
+// TestE2EHealthAndMetrics: /healthz and /readyz answer 200 once the App exists
 // (it has the provider's metadata), and /metrics counts requests by route
 // pattern, never by raw path.
-func TestHealthAndMetrics(t *testing.T) {
+func TestE2EHealthAndMetrics(t *testing.T) {
 	h := newHarness(t, providertest.Options{})
 	for path, want := range map[string]string{"/healthz": `{"status":"ok"}`, "/readyz": `{"status":"ready"}`} {
 		if resp, body := h.get(h.client.URL + path); resp.StatusCode != http.StatusOK || body != want {

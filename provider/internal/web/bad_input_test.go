@@ -160,11 +160,11 @@ func badTokenQueries() []badRequest {
 	return out
 }
 
-// TestBadInput sends malformed requests of every kind to the authorization,
+// TestE2EBadInput sends malformed requests of every kind to the authorization,
 // authenticate, token, revocation and introspection endpoints, on each
 // store: each gets the protocol's error, never a 500, and a code issued
 // before them is still redeemable after them.
-func TestBadInput(t *testing.T) {
+func TestE2EBadInput(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")

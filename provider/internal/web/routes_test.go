@@ -37,11 +37,11 @@ func samplePath(route string) string {
 	return strings.Join(segs, "/")
 }
 
-// TestRouteTableMethods walks every route of the real router: a method the
+// TestE2ERouteTableMethods walks every route of the real router: a method the
 // path does not take gets 405 with an Allow header naming exactly the ones
 // it does; OPTIONS answers a CORS preflight only where the route serves
 // CORS; and an unknown path is 404 whatever the method.
-func TestRouteTableMethods(t *testing.T) {
+func TestE2ERouteTableMethods(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	paths := routeMethods(t, srv)
 	if len(paths) < 15 {
@@ -80,9 +80,9 @@ func TestRouteTableMethods(t *testing.T) {
 	}
 }
 
-// TestCORSServedWhereTheSPANeedsIt pins which endpoints a browser app may
+// TestE2ECORSServedWhereTheSPANeedsIt pins which endpoints a browser app may
 // call cross-origin, and that the login pages are not among them.
-func TestCORSServedWhereTheSPANeedsIt(t *testing.T) {
+func TestE2ECORSServedWhereTheSPANeedsIt(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	paths := routeMethods(t, srv)
 	for _, p := range []string{"/oauth/token", "/oauth/revoke", "/.well-known/openid-configuration", "/.well-known/jwks.json", "/userinfo", "/protected/resource"} {
@@ -97,7 +97,7 @@ func TestCORSServedWhereTheSPANeedsIt(t *testing.T) {
 	}
 }
 
-func TestUnknownPathIsNotFoundWhateverTheMethod(t *testing.T) {
+func TestE2EUnknownPathIsNotFoundWhateverTheMethod(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	for _, path := range []string{"/nope", "/oauth/nope", "/.well-known/nope", "/oauth/token/extra/segment"} {
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {

@@ -325,6 +325,17 @@ func TestBrowserDeny(t *testing.T) {
 	// failed load.
 }
 
+// spaOutcome waits for the SPA to show the profile it fetched, or an error,
+// and returns it.
+func (tb *tab) spaOutcome() string {
+	tb.t.Helper()
+	return run(tb, "waiting for the profile", chromedp.Poll[string](`(() => {
+		const err = document.getElementById("error");
+		if (!err.hidden) return "error: " + err.textContent;
+		return document.getElementById("profile").textContent;
+	})()`))
+}
+
 func TestBrowserSPA(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
@@ -355,11 +366,7 @@ func TestBrowserSPA(t *testing.T) {
 	// profile call are cross-origin fetches the provider allows with CORS.
 	tb.signIn("allow")
 	tb.do("waiting for the SPA's callback page", chromedp.WaitVisible(chromedp.CSS("#login")))
-	outcome := run(tb, "waiting for the profile", chromedp.Poll[string](`(() => {
-		const err = document.getElementById("error");
-		if (!err.hidden) return "error: " + err.textContent;
-		return document.getElementById("profile").textContent;
-	})()`))
+	outcome := tb.spaOutcome()
 	mustContain(t, "profile", outcome, `"name": "Demo User"`, `"id": "user1"`)
 	mustContain(t, "profile call", run(tb, "reading the profile call", chromedp.Text(chromedp.CSS("#profile-title"))),
 		"GET "+h.provider.URL+"/user/profile → 200")

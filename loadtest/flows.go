@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,14 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
+
+	"golang.org/x/net/html"
 )
 
 // The demo registrations the load tool starts the provider with (README,
@@ -206,16 +207,31 @@ func (c *oauthClient) approve(ctx context.Context, browser *http.Client, form ur
 	return q.Get("code"), nil
 }
 
-// hiddenInput matches the hidden fields of the provider's own login form.
-var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-
-// hiddenFields returns the hidden fields of a page's form.
+// hiddenFields returns the hidden fields of a page's forms, as a browser
+// would send them.
 func hiddenFields(page []byte) url.Values {
 	form := url.Values{}
-	for _, m := range hiddenInput.FindAllSubmatch(page, -1) {
-		form.Add(html.UnescapeString(string(m[1])), html.UnescapeString(string(m[2])))
+	z := html.NewTokenizer(bytes.NewReader(page))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return form // the end of the page
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if t := z.Token(); t.Data == "input" && attr(t, "type") == "hidden" && attr(t, "name") != "" {
+				form.Add(attr(t, "name"), attr(t, "value"))
+			}
+		}
 	}
-	return form
+}
+
+// attr is the value of a tag's attribute, "" when absent.
+func attr(t html.Token, name string) string {
+	for _, a := range t.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
 }
 
 // get builds a GET request of path.

@@ -63,7 +63,7 @@ type Options struct {
 	// HTTPClient makes every back-channel call. Its transport should be a
 	// *wirelog.Transport so the exchanges show on the home page.
 	HTTPClient *http.Client
-	// Wire records the exchanges made outside a browser session (start-up
+	// Wire records the exchanges made outside a browser's session (start-up
 	// discovery, JWKS); the home page shows it to visitors who are not
 	// logged in. May be nil.
 	Wire       *wirelog.Log
@@ -256,7 +256,7 @@ func (a *App) handleMethodNotAllowed(c *gin.Context) {
 }
 
 // backChannel returns the context for calls to the provider made on behalf
-// of one browser session: x/oauth2 and go-oidc use the back-channel client,
+// of one browser's session: x/oauth2 and go-oidc use the back-channel client,
 // and the exchanges go into that session's wire log.
 func (a *App) backChannel(ctx context.Context, log *wirelog.Log) context.Context {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, a.oauthHTTP)

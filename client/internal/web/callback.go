@@ -54,7 +54,7 @@ func (a *App) handleCallback(c *gin.Context) {
 }
 
 // completeLogin performs steps (D) and (E) and, when they succeed, starts
-// the logged-in session and goes home. The walk then holds the whole login;
+// a session holding the login and goes home. The walk then holds the whole login;
 // after a failure it stays in the session, for the home page to show.
 func (a *App) completeLogin(c *gin.Context, s *webSession, code string, p pendingAuthorization, walk *xray.Walk) {
 	lg, hops, err := a.redeem(c.Request.Context(), code, p)

@@ -106,7 +106,7 @@ func (a *App) handleLogout(c *gin.Context) {
 		a.renderLoggedOut(c, p, walk, false)
 		return
 	}
-	// The login session goes; a new one, with no login, waits for the return.
+	// The session that held the login goes; a new one, without, waits for the return.
 	a.sessions.Delete(s.ID())
 	p.Hops = append(p.Hops, endSessionHop(endSession, a.now()))
 	if _, err := a.startSession(c, sessionData{Logout: p, Walk: walk}); err != nil {

@@ -31,7 +31,11 @@ const (
 	pendingTTL = 10 * time.Minute
 )
 
-// webSession is a browser's server-side session.
+// webSession is a browser's session: its record on this client's server.
+// One word for each thing: the session is that record; the cookie holds
+// only its ID; a login is what a session holds once a callback succeeds
+// (the tokens and the user); the login session is the provider's, which
+// logout ends at its end_session_endpoint.
 type webSession = session.Session[sessionData]
 
 // sessionData is what the server keeps for one browser. None of it is ever

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -64,5 +65,39 @@ func TestE2EScaleOutOnPostgres(t *testing.T) {
 	resp, _ := atB2.raw(http.MethodGet, "/protected/resource", nil, nil, bound.AccessToken, d.lastProof)
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_dpop_proof") {
 		t.Errorf("A's proof replayed at B: got %d %q, want 401 invalid_dpop_proof", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+}
+
+// TestE2EScaleOutRevocationReachesEveryProcess: two provider processes'
+// worth of provider on one PostgreSQL database. B has checked a token, and
+// so answers its next checks from memory; A revokes it, by jti or through
+// its grant (RFC 7009 Section 2.1). A refuses it at once; B as soon as
+// PostgreSQL's notification reaches it, well under a millisecond on one
+// machine (the README, "Performance"), so the test allows up to a second.
+func TestE2EScaleOutRevocationReachesEveryProcess(t *testing.T) {
+	dbURL := pgtest.NewSchemas(t).Create(t)
+	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://issuer.test" }
+	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	browser := newBrowser(t)
+	for round := range 6 {
+		tok := browser.tokens(a, demoConfig(a, oauth2.AuthStyleInHeader, "read"))
+		for range 3 {
+			wantAlive(t, b, "a token checked at B", tok.AccessToken)
+		}
+		if round%2 == 0 {
+			revoke(t, a, tok.AccessToken, demoBasic, "token_type_hint", "access_token")
+		} else {
+			revoke(t, a, tok.RefreshToken, demoBasic) // the grant, and its access tokens
+		}
+		wantDead(t, a, "the token at A right after A revoked it", tok.AccessToken)
+		deadline := time.Now().Add(time.Second)
+		for status, _ := resourceStatus(t, b, tok.AccessToken); status == http.StatusOK; status, _ = resourceStatus(t, b, tok.AccessToken) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: B still accepts the token a second after A revoked it", round)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		wantDead(t, b, "the token at B once A's revocation reached it", tok.AccessToken)
 	}
 }

@@ -69,6 +69,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 // DeleteClient deletes the client; its grants, and what descends from them,
 // go with it (ON DELETE CASCADE).
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	defer s.liveTokens.Forget() // its grants go, and with them their access tokens
 	tag, err := s.pool.Exec(ctx, `DELETE FROM clients WHERE id = $1`, id)
 	return changedOne("delete client", tag, err, store.ErrNotFound)
 }

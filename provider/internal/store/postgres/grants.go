@@ -48,6 +48,7 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 // nothing (the first revocation's time stays); an unknown ID is
 // store.ErrNotFound.
 func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error {
+	defer s.liveTokens.Forget() // here at once; other processes by notification
 	tag, err := s.pool.Exec(ctx, `
 		UPDATE grants SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, now, id)
 	return changedOne("revoke grant", tag, err, store.ErrNotFound)
@@ -113,6 +114,7 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 // gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
 // the grant, uncounted.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
+	defer s.liveTokens.Forget() // a grant deleted revokes its access tokens
 	var total int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		for _, query := range []string{

@@ -41,6 +41,10 @@ import (
 // use, by many goroutines and many processes.
 type Store struct {
 	pool *pgxpool.Pool
+
+	liveTokens    store.LiveTokens   // the access tokens AccessTokenRevoked found live
+	stopListening context.CancelFunc // ends listenForRevocations
+	listenerDone  chan struct{}      // closed when it has ended
 }
 
 var _ store.Store = (*Store)(nil)
@@ -62,11 +66,18 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool, listenerDone: make(chan struct{})}
+	s.liveTokens.Pause() // until the listener listens
+	listening, stop := context.WithCancel(context.Background())
+	s.stopListening = stop
+	go s.listenForRevocations(listening, config.ConnConfig.Copy())
+	return s, nil
 }
 
-// Close closes every connection of the pool.
+// Close stops the revocation listener and closes every connection of the pool.
 func (s *Store) Close() error {
+	s.stopListening()
+	<-s.listenerDone
 	s.pool.Close()
 	return nil
 }

@@ -125,6 +125,7 @@ func usedOrUnknown(ctx context.Context, tx pgx.Tx, table, hash string) error {
 // RevokeAccessToken remembers the access token jti as revoked until
 // expiresAt, when the token expires anyway. Revoking it again changes nothing.
 func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
+	defer s.liveTokens.Forget() // here at once; other processes by notification
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)
 		ON CONFLICT (jti) DO NOTHING`, jti, expiresAt)
@@ -138,15 +139,18 @@ func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt tim
 // grantID ("" for none), was revoked, directly or through its grant; a
 // grant that no longer exists counts as revoked. It runs on every request
 // that carries a token, hence one query: the jti was revoked, or the token
-// has a grant ($2 <> ”) that is not in force.
+// has a grant ($2 <> ”) that is not in force; and none at all for a token
+// found live before when nothing was revoked since (store.LiveTokens,
+// emptied by listenForRevocations).
 func (s *Store) AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error) {
-	var revoked bool
-	err := s.pool.QueryRow(ctx, `
-		SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)
-			OR ($2 <> '' AND NOT EXISTS (SELECT 1 FROM grants WHERE id = $2 AND revoked_at IS NULL))`,
-		jti, grantID).Scan(&revoked)
-	if err != nil {
-		return false, fmt.Errorf("postgres: access token revoked: %w", err)
-	}
-	return revoked, nil
+	return s.liveTokens.Revoked(grantID, jti, func() (revoked bool, err error) {
+		err = s.pool.QueryRow(ctx, `
+			SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)
+				OR ($2 <> '' AND NOT EXISTS (SELECT 1 FROM grants WHERE id = $2 AND revoked_at IS NULL))`,
+			jti, grantID).Scan(&revoked)
+		if err != nil {
+			err = fmt.Errorf("postgres: access token revoked: %w", err)
+		}
+		return revoked, err
+	})
 }

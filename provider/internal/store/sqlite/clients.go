@@ -67,7 +67,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 // DeleteClient deletes the client; its grants, and what descends from them,
 // go with it (ON DELETE CASCADE).
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	defer s.notRevoked.forget() // its grants go, and with them their access tokens
+	defer s.liveTokens.Forget() // its grants go, and with them their access tokens
 	res, err := s.write.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)
 	return changedOne("delete client", res, err, store.ErrNotFound)
 }

@@ -53,7 +53,7 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 // nothing (the first revocation's time stays); an unknown ID is
 // store.ErrNotFound.
 func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error {
-	defer s.notRevoked.forget()
+	defer s.liveTokens.Forget()
 	res, err := s.write.ExecContext(ctx, `
 		UPDATE grants SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, micros(now), id)
 	return changedOne("revoke grant", res, err, store.ErrNotFound)
@@ -120,7 +120,7 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 // gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
 // the grant, uncounted.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
-	defer s.notRevoked.forget() // a grant deleted revokes its access tokens
+	defer s.liveTokens.Forget() // a grant deleted revokes its access tokens
 	var total int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, query := range []string{

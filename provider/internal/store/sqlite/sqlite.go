@@ -69,7 +69,12 @@ type Store struct {
 	getDeviceCode      *sql.Stmt
 	recordDevicePoll   *sql.Stmt
 
-	notRevoked notRevoked // the access tokens AccessTokenRevoked found live
+	// liveTokens: the access tokens AccessTokenRevoked found live. Every
+	// write here that can revoke one calls liveTokens.Forget; those are all
+	// the writes that can, as one provider process owns a SQLite file
+	// (several behind one issuer share PostgreSQL: README, "What the
+	// provider does", Durability) and "provider keys rotate" revokes nothing.
+	liveTokens store.LiveTokens
 }
 
 var _ store.Store = (*Store)(nil)

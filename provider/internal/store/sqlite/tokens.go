@@ -122,7 +122,7 @@ func usedOrUnknown(ctx context.Context, tx *sql.Tx, table, hash string) error {
 // RevokeAccessToken remembers the access token jti as revoked until
 // expiresAt, when the token expires anyway. Revoking it again changes nothing.
 func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
-	defer s.notRevoked.forget()
+	defer s.liveTokens.Forget()
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)
 		ON CONFLICT (jti) DO NOTHING`, jti, micros(expiresAt))
@@ -143,19 +143,12 @@ const accessTokenRevokedSQL = `
 // grantID ("" for none), was revoked, directly or through its grant; a
 // grant that no longer exists counts as revoked. It runs on every request
 // that carries a token, hence one prepared query, and none at all for a
-// token found live before when nothing was revoked since (notRevoked).
+// token found live before when nothing was revoked since (store.LiveTokens).
 func (s *Store) AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error) {
-	id := tokenID{grantID, jti}
-	known, generation := s.notRevoked.knows(id)
-	if known {
-		return false, nil
-	}
-	var revoked bool
-	if err := s.accessTokenRevoked.QueryRowContext(ctx, jti, grantID).Scan(&revoked); err != nil {
-		return false, fmt.Errorf("sqlite: access token revoked: %w", err)
-	}
-	if !revoked {
-		s.notRevoked.remember(id, generation)
-	}
-	return revoked, nil
+	return s.liveTokens.Revoked(grantID, jti, func() (revoked bool, err error) {
+		if err = s.accessTokenRevoked.QueryRowContext(ctx, jti, grantID).Scan(&revoked); err != nil {
+			err = fmt.Errorf("sqlite: access token revoked: %w", err)
+		}
+		return revoked, err
+	})
 }

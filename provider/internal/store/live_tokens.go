@@ -1,0 +1,90 @@
+package store
+
+import "sync"
+
+// maxLiveTokens bounds LiveTokens. When it is full it starts over: the next
+// request of each token asks the database again, as it did before.
+const maxLiveTokens = 4096
+
+// LiveTokens is a backend's memory of the access tokens AccessTokenRevoked
+// found not revoked, so the bearer check of a token seen before needs no
+// query (Revoked). The zero value is ready to use.
+//
+// Every write that can revoke a token — a revoked jti, a revoked grant, a
+// grant deleted — must be followed, once it has committed, by Forget, which
+// empties the memory: the revocation is seen by the very next lookup. A
+// lookup that began before the revocation committed may still have found
+// the token live; Remember refuses that answer, because the generation it
+// was asked in has ended.
+//
+// While a backend cannot learn of every such write (PostgreSQL: while its
+// listener for other processes' revocations is down), it Pauses the memory:
+// every lookup then asks the database.
+type LiveTokens struct {
+	mu         sync.Mutex
+	generation uint64 // how many times the memory was emptied
+	paused     bool
+	live       map[liveToken]struct{}
+}
+
+// liveToken names an access token as AccessTokenRevoked sees it: the grant
+// it was issued from ("" for none) and its jti.
+type liveToken struct{ grantID, jti string }
+
+// Revoked answers AccessTokenRevoked for the token issued from grantID
+// ("" for none) with jti: false at once if it was found live since the
+// memory was last emptied, else what lookup (the backend's query) says,
+// remembering a live answer.
+func (m *LiveTokens) Revoked(grantID, jti string, lookup func() (bool, error)) (bool, error) {
+	known, generation := m.knows(grantID, jti)
+	if known {
+		return false, nil
+	}
+	revoked, err := lookup()
+	if err == nil && !revoked {
+		m.remember(grantID, jti, generation)
+	}
+	return revoked, err
+}
+
+// knows reports whether the token was found live since the last Forget,
+// and otherwise the generation to pass to remember after asking the
+// database.
+func (m *LiveTokens) knows(grantID, jti string) (known bool, generation uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, known = m.live[liveToken{grantID, jti}]
+	return known, m.generation
+}
+
+// remember notes that the database found the token live, unless the memory
+// was emptied since knows returned generation, or is paused.
+func (m *LiveTokens) remember(grantID, jti string, generation uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if generation != m.generation || m.paused {
+		return
+	}
+	if m.live == nil || len(m.live) >= maxLiveTokens {
+		m.live = make(map[liveToken]struct{})
+	}
+	m.live[liveToken{grantID, jti}] = struct{}{}
+}
+
+// Forget empties the memory and starts a new generation.
+func (m *LiveTokens) Forget() { m.set(false) }
+
+// Pause empties the memory and keeps it empty until Resume.
+func (m *LiveTokens) Pause() { m.set(true) }
+
+// Resume lets the memory fill again, starting empty.
+func (m *LiveTokens) Resume() { m.set(false) }
+
+// set empties the memory, starts a new generation and sets paused.
+func (m *LiveTokens) set(paused bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.generation++
+	m.live = nil
+	m.paused = paused
+}

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"strconv"
+	"testing"
+)
+
+// TestLiveTokensRefusesAnAnswerFromBeforeARevocation: a lookup that began
+// before a revocation committed (its generation) may have found the token
+// live; that answer must not be remembered.
+func TestLiveTokensRefusesAnAnswerFromBeforeARevocation(t *testing.T) {
+	var m LiveTokens
+	_, before := m.knows("g1", "jti-1")
+	m.Forget() // a revocation commits while the lookup runs
+	m.remember("g1", "jti-1", before)
+	if known, _ := m.knows("g1", "jti-1"); known {
+		t.Fatal("Knows after Remember with a generation older than Forget: got true, want false")
+	}
+	_, now := m.knows("g1", "jti-1")
+	m.remember("g1", "jti-1", now)
+	if known, _ := m.knows("g1", "jti-1"); !known {
+		t.Fatal("Knows after Remember in the current generation: got false, want true")
+	}
+}
+
+// TestLiveTokensPaused: while paused, nothing is remembered; after Resume,
+// tokens are again.
+func TestLiveTokensPaused(t *testing.T) {
+	var m LiveTokens
+	m.Pause()
+	_, generation := m.knows("g1", "jti-1")
+	m.remember("g1", "jti-1", generation)
+	if known, _ := m.knows("g1", "jti-1"); known {
+		t.Fatal("Knows while paused: got true, want false")
+	}
+	m.Resume()
+	_, generation = m.knows("g1", "jti-1")
+	m.remember("g1", "jti-1", generation)
+	if known, _ := m.knows("g1", "jti-1"); !known {
+		t.Fatal("Knows after Resume and Remember: got false, want true")
+	}
+}
+
+// TestLiveTokensIsBounded: the memory never holds more than maxLiveTokens
+// tokens.
+func TestLiveTokensIsBounded(t *testing.T) {
+	var m LiveTokens
+	for i := range 3 * maxLiveTokens {
+		jti := strconv.Itoa(i)
+		_, generation := m.knows("", jti)
+		m.remember("", jti, generation)
+		if len(m.live) > maxLiveTokens {
+			t.Fatalf("after %d tokens: %d remembered, want at most %d", i+1, len(m.live), maxLiveTokens)
+		}
+	}
+}

@@ -394,6 +394,17 @@ func TestE2EChineseFromFirstPageToLast(t *testing.T) {
 	_, page = h.get(h.client.URL + "/callback?code=x&state=forged")
 	mustBeChinese(t, "the state mismatch page", page)
 
+	// The logout asks for the provider's logout page in the same language
+	// (OIDC RP-Initiated Logout Section 2), and the page after it keeps it.
+	resp, _ = h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
+	endSession := h.location(resp, http.StatusSeeOther)
+	if got := endSession.Query().Get("ui_locales"); got != "zh-TW" {
+		t.Errorf("the logout request %s has ui_locales=%q, want zh-TW", endSession, got)
+	}
+	_, page = h.get(h.client.URL + "/")
+	mustBeChinese(t, "the home page after the logout", page)
+	h.login()
+
 	// Back to English: the choice is remembered in the session, now the login's.
 	h.switchLanguage("en", h.csrfToken())
 	_, home = h.get(h.client.URL + "/")

@@ -77,8 +77,8 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (op
 	fs.IntVar(&o.MemoryWarmUp, "memory-warmup", 5000, "cycles (new token, resource, introspection) before the first RSS sample; 10× more follow")
 	fs.StringVar(&o.DatabaseURL, "database-url", postgresURL(getenv), "a postgres:// server for the PostgreSQL pass (a schema of its own, dropped after)")
 	fs.StringVar(&o.SVG, "svg", "", "write the chart to this file (e.g. docs/loadtest.svg)")
-	fs.IntVar(&o.PasswordMemoryKiB, "password-memory", 19*1024, "Argon2id memory in KiB (PASSWORD_HASH_MEMORY_KIB)")
-	fs.IntVar(&o.PasswordTime, "password-time", 2, "Argon2id passes (PASSWORD_HASH_TIME)")
+	fs.IntVar(&o.PasswordMemoryKiB, "password-memory", 7*1024, "Argon2id memory in KiB (PASSWORD_HASH_MEMORY_KIB)")
+	fs.IntVar(&o.PasswordTime, "password-time", 5, "Argon2id passes (PASSWORD_HASH_TIME)")
 	fs.StringVar(&only, "paths", "", "measure only these paths, comma-separated: "+strings.Join(pathKeys(), ", "))
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -54,7 +54,7 @@ type Config struct {
 	RefreshReuseGrace time.Duration
 	// PasswordHashMemoryKiB (PASSWORD_HASH_MEMORY_KIB) and PasswordHashTime
 	// (PASSWORD_HASH_TIME) are the Argon2id memory (KiB) and passes of user
-	// passwords, default 19456 (19 MiB) and 2: the OWASP minimum (README,
+	// passwords, default 7168 (7 MiB) and 5: an OWASP minimum (README,
 	// "Passwords"). Tests lower them to 64 and 1.
 	PasswordHashMemoryKiB int
 	PasswordHashTime      int
@@ -174,8 +174,8 @@ func Default() Config {
 		DevicePollInterval:    5 * time.Second,
 		SessionTTL:            12 * time.Hour,
 		PurgeInterval:         10 * time.Minute,
-		PasswordHashMemoryKiB: 19 * 1024,
-		PasswordHashTime:      2,
+		PasswordHashMemoryKiB: 7 * 1024,
+		PasswordHashTime:      5,
 		TeachingMode:          TeachingAuto,
 		Registration:          RegistrationAuto,
 		RegistrationUnusedTTL: 24 * time.Hour,

@@ -21,17 +21,21 @@ import (
 // each guess needs its own PasswordHashMemoryKiB of RAM, which makes the
 // GPUs and ASICs that crack bcrypt and PBKDF2 cheaply lose their edge.
 //
-// The defaults, m=19456 KiB (19 MiB), t=2, p=1, are the first of OWASP's
-// equally strong minimum configurations
-// (https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#argon2id).
-// Of those, it is the one that costs the server the least CPU per sign-in
-// (2 passes over 19 MiB, against 1 over 46 MiB for m=47104,t=1) and the
-// least memory per concurrent sign-in, so one core verifies several times
-// more passwords per second than with bcrypt at cost 12 (README,
-// "Passwords"). p=1: a sign-in uses one core, others serve the rest.
+// The defaults, m=7168 KiB (7 MiB), t=5, p=1, are the last of OWASP's five
+// equally strong minimum configurations (m=47104/t=1, 19456/2, 12288/3,
+// 9216/4, 7168/5;
+// https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#argon2id).
+// Of those, it costs the server the least: one verification took 26.8 ms
+// of CPU against 32.7 for m=19456,t=2 and about 45 for m=47104,t=1 (means
+// of eight runs on one core: about the same memory × passes, but fewer
+// fresh pages to fault in and fewer cache misses), and a concurrent sign-in
+// holds 7 MiB instead of 19 or 46, so a burst of them holds the least
+// memory (README, "Passwords"). p=1: a
+// sign-in uses one core, others serve the rest. Hashes at other parameters
+// keep verifying and are rehashed at the next sign-in (upgradePasswordHash).
 //
 // A hash is stored in the PHC string format that other Argon2 libraries
-// read: $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>, salt and hash in
+// read: $argon2id$v=19$m=7168,t=5,p=1$<salt>$<hash>, salt and hash in
 // unpadded standard base64. Hashes made by bcrypt (older installs) still
 // verify, and are replaced by an Argon2id hash at the next sign-in.
 //
@@ -78,7 +82,7 @@ func (p *Provider) hashPassword(password string) string {
 }
 
 // argon2Slots bounds how many Argon2id hashes run at once in this process.
-// Each holds its memory parameter (19 MiB by default) until it ends, so a
+// Each holds its memory parameter (7 MiB by default) until it ends, so a
 // burst of sign-ins, right or wrong, could otherwise need that much RAM per
 // request; with the bound, memory stays at len(argon2Slots) × m at most and
 // the rest of the burst waits its turn. Two per core keeps every core busy.

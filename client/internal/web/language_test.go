@@ -14,13 +14,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"text/template/parse"
 
 	"golang.org/x/net/html"
 
 	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/xray"
 	"github.com/oauth-reference/provider/providertest"
+	"github.com/oauth-reference/provider/templatetest"
 )
 
 // keptEnglish are the elements whose text stays as the protocol spells it.
@@ -129,54 +129,8 @@ func templateKeys(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	var keys []string
-	var walk func(parse.Node)
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c)
-				}
-			}
-		case *parse.ActionNode:
-			walk(n.Pipe)
-		case *parse.PipeNode:
-			if n != nil {
-				for _, c := range n.Cmds {
-					walk(c)
-				}
-			}
-		case *parse.CommandNode:
-			if id, ok := n.Args[0].(*parse.IdentifierNode); ok && (id.Ident == "t" || id.Ident == "th") && len(n.Args) > 1 {
-				if s, ok := n.Args[1].(*parse.StringNode); ok {
-					keys = append(keys, s.Text)
-				}
-			}
-			for _, a := range n.Args {
-				walk(a)
-			}
-		case *parse.IfNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.RangeNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.WithNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.TemplateNode:
-			walk(n.Pipe)
-		}
-	}
 	for _, page := range p[i18n.English.Code] {
-		for _, tmpl := range page.Templates() {
-			if tmpl.Tree != nil {
-				walk(tmpl.Tree.Root)
-			}
-		}
+		keys = append(keys, templatetest.MessageKeys(page, "t", "th")...)
 	}
 	return keys
 }

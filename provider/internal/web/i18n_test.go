@@ -5,19 +5,19 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"text/template/parse"
 
 	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/token"
+	"github.com/oauth-reference/provider/templatetest"
 )
 
 // TestTemplateMessagesInBothCatalogues finds every message key the
 // templates name (the literal arguments of T and TH, and the page titles
 // given to "head") and checks that both catalogues hold it.
 func TestTemplateMessagesInBothCatalogues(t *testing.T) {
-	keys := templateKeys(t, parseTemplates()[i18n.English])
+	keys := templatetest.MessageKeys(parseTemplates()[i18n.English], "T", "TH", "head")
 	if len(keys) < 50 {
 		t.Fatalf("found %d message keys in the templates; the walk misses some", len(keys))
 	}
@@ -43,68 +43,6 @@ func wantInCatalogues(t *testing.T, what string, keys []string) {
 			}
 		}
 	}
-}
-
-// templateKeys walks every template's parse tree for message keys.
-func templateKeys(t *testing.T, set *template.Template) []string {
-	var keys []string
-	var walk func(parse.Node)
-	walkPipe := func(p *parse.PipeNode) {
-		if p == nil {
-			return
-		}
-		for _, cmd := range p.Cmds {
-			if len(cmd.Args) >= 2 {
-				if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && (id.Ident == "T" || id.Ident == "TH") {
-					if s, ok := cmd.Args[1].(*parse.StringNode); ok {
-						keys = append(keys, s.Text)
-					}
-				}
-			}
-			for _, arg := range cmd.Args {
-				walk(arg)
-			}
-		}
-	}
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c)
-				}
-			}
-		case *parse.ActionNode:
-			walkPipe(n.Pipe)
-		case *parse.PipeNode:
-			walkPipe(n)
-		case *parse.IfNode:
-			walkPipe(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.RangeNode:
-			walkPipe(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.WithNode:
-			walkPipe(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.TemplateNode:
-			if n.Name == "head" && n.Pipe != nil && len(n.Pipe.Cmds) == 1 {
-				if s, ok := n.Pipe.Cmds[0].Args[0].(*parse.StringNode); ok {
-					keys = append(keys, s.Text) // the page title: head translates it
-				}
-			}
-			walkPipe(n.Pipe)
-		}
-	}
-	for _, tmpl := range set.Templates() {
-		if tmpl.Tree != nil {
-			walk(tmpl.Tree.Root)
-		}
-	}
-	return keys
 }
 
 // TestEveryPageInBothLanguages renders every template in each language with

@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -73,19 +74,27 @@ func passwordCheck(memoryKiB, passes int) func() []byte {
 	}
 }
 
-// measureOp runs op, one call after the other, until the load tool has
-// spent budget of CPU time (and op ran at least 3 times), and returns the
-// calls and the CPU time as a measurement. It counts the whole process's
-// CPU: Argon2id hashes on a goroutine of its own, and the garbage
-// collector's share is part of any operation's cost. Nothing else runs
-// meanwhile.
-func measureOp(budget time.Duration, op func() []byte) measurement {
+// measureOp runs op, one call after the other, on a thread pinned to the
+// servers' CPU cpu (so it meets the caches and neighbours the servers
+// meet), until the load tool has spent budget of CPU time (and op ran at
+// least 3 times), and returns the calls and the CPU time as a
+// measurement. It counts the whole process's CPU: Argon2id hashes on
+// goroutines of its own, and the garbage collector's share is part of any
+// operation's cost. Nothing else runs meanwhile.
+func measureOp(cpu int, budget time.Duration, op func() []byte) (measurement, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	restore, err := pinThread(cpu)
+	if err != nil {
+		return measurement{}, err
+	}
+	defer restore()
 	start := processCPU()
 	n := 0
 	for ; n < 3 || processCPU()-start < budget; n++ {
 		op()
 	}
-	return measurement{Requests: n, CPU: processCPU() - start}
+	return measurement{Requests: n, CPU: processCPU() - start}, nil
 }
 
 // processCPU is the CPU time the load tool has spent, all threads.

@@ -18,6 +18,32 @@ func (a *Authorization) Deny(code ErrorCode, description string) *AuthorizationE
 		PushedRequest: a.PushedRequest}
 }
 
+// ruleUserApproves: the authorization server "establishes whether the
+// resource owner grants or denies the client's access request"
+// ([RFC 6749 Section 4.1], step B).
+//
+// [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+var ruleUserApproves = Rule{"the user approved the request", "RFC 6749 Section 4.1"}
+
+// Decide turns the user's answer on the consent page into the outcome of
+// the authorization, under ruleUserApproves: nil, to issue the code, for
+// "allow" (or no answer: the form's default button); access_denied for
+// "deny"; invalid_request for anything else.
+func (a *Authorization) Decide(ctx context.Context, decision string) *AuthorizationError {
+	tr := TraceFrom(ctx)
+	switch decision {
+	case "", "allow":
+		tr.Check(ruleUserApproves, true)
+		return nil
+	case "deny":
+		tr.Check(ruleUserApproves, false)
+		return a.Deny(ErrAccessDenied, "the user denied the request")
+	default:
+		tr.Check(ruleUserApproves, false)
+		return a.Deny(ErrInvalidRequest, "decision must be allow or deny")
+	}
+}
+
 // IssueAuthorizationCode records the user's approval as a grant, issues a
 // code for it ([RFC 6749 Section 4.1.2]) and returns the URI to redirect the
 // user-agent to. The code is in the store before this returns. A pushed

@@ -70,3 +70,24 @@ func TestCheckFormFieldsOnce(t *testing.T) {
 		t.Errorf("each field once (resource, which may repeat, twice): got %v, want nil", err)
 	}
 }
+
+func TestDecide(t *testing.T) {
+	a := &Authorization{Client: demoClient(), RedirectURI: "https://app.example/cb", State: "s1"}
+	for _, tc := range []struct {
+		decision string
+		want     ErrorCode // "" for the code issued
+	}{
+		{"allow", ""},
+		{"", ""}, // the form's default button
+		{"deny", ErrAccessDenied},
+		{"maybe", ErrInvalidRequest},
+	} {
+		err := a.Decide(context.Background(), tc.decision)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("decision %q: got %s, want the code issued", tc.decision, err.Error.Code)
+		case tc.want != "" && (err == nil || err.Error.Code != tc.want || err.RedirectURI != a.RedirectURI):
+			t.Errorf("decision %q: got %v, want %s redirected to the client (RFC 6749 Section 4.1.2.1)", tc.decision, err, tc.want)
+		}
+	}
+}

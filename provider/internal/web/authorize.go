@@ -56,18 +56,11 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	if !s.signIn(c, sess, form, s.p.NeedsLogin(a, sess.AuthTime()), reshow) {
 		return
 	}
-	tr := oauth.TraceFrom(c.Request.Context())
-	switch form.Get("decision") {
-	case "", "allow":
-		tr.Check(ruleUserApproves, true)
-		s.approve(c, a, sess)
-	case "deny":
-		tr.Check(ruleUserApproves, false)
-		s.authorizationError(c, a.Deny(oauth.ErrAccessDenied, "the user denied the request"))
-	default:
-		tr.Check(ruleUserApproves, false)
-		s.authorizationError(c, a.Deny(oauth.ErrInvalidRequest, "decision must be allow or deny"))
+	if err := a.Decide(c.Request.Context(), form.Get("decision")); err != nil {
+		s.authorizationError(c, err)
+		return
 	}
+	s.approve(c, a, sess)
 }
 
 // authorization reads the parameters with read (the query or the form
@@ -101,7 +94,6 @@ var (
 	rulePasswordAttempts = oauth.Rule{Text: "wrong passwords from this network stay within the limit (no online guessing)", Ref: "RFC 6749 Section 10.10"}
 	ruleUserCredentials  = oauth.Rule{Text: "the user signed in with the right username and password", Ref: "RFC 6749 Section 4.1"}
 	ruleFormCSRF         = oauth.Rule{Text: "the form carries this login session's CSRF token", Ref: "RFC 6749 Section 10.12"}
-	ruleUserApproves     = oauth.Rule{Text: "the user approved the request", Ref: "RFC 6749 Section 4.1"}
 )
 
 // reshowForm shows again the form a decision came from (the consent page

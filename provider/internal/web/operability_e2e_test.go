@@ -98,15 +98,23 @@ func TestE2EMetricsCountTheFlow(t *testing.T) {
 	}
 }
 
-// TestE2EMetricsRateLimited counts the password limit being hit.
+// TestE2EMetricsRateLimited counts each limit being hit: wrong passwords
+// at sign-in, wrong user codes at /device.
 func TestE2EMetricsRateLimited(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	for range oauth.WrongPasswordsPerClient + 2 {
 		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong", nil)
 	}
-	page := getMetrics(t, srv.URL+"/metrics")
-	if got := metricValue(page, `oauth_rate_limited_total{limit="password"}`); got != "2" {
-		t.Errorf(`oauth_rate_limited_total{limit="password"}: got %q, want "2"`, got)
+	resp, page := newBrowser(t).Get(srv.URL + "/device")
+	form := url.Values{"csrf_token": {providertest.FormFields(page).Get("csrf_token")}, "user_code": {"BBBB-BBBB"}}
+	for range oauth.WrongUserCodesPerClient + 1 {
+		postFrom(srv, "192.0.2.10", "/device", form, resp.Header.Get("Set-Cookie"))
+	}
+	metrics := getMetrics(t, srv.URL+"/metrics")
+	for limit, want := range map[string]string{"password": "2", "user_code": "1"} {
+		if got := metricValue(metrics, `oauth_rate_limited_total{limit="`+limit+`"}`); got != want {
+			t.Errorf(`oauth_rate_limited_total{limit=%q}: got %q, want %q`, limit, got, want)
+		}
 	}
 }
 

@@ -48,8 +48,8 @@ func measure(ctx context.Context, pid int, db cpuProbe, w window, do request) (m
 		return measurement{}, err
 	}
 	m := summarize(latencies, before, after)
-	if dbAfter, err := probe(ctx, db); dbErr == nil && err == nil && dbAfter > dbBefore {
-		m.DBCPU = dbAfter - dbBefore
+	if dbAfter, err := probe(ctx, db); dbErr == nil && err == nil {
+		m.DBCPU, m.DBKnown = max(dbAfter-dbBefore, 0), true // a backend may have ended meanwhile
 	}
 	return m, nil
 }

@@ -133,7 +133,7 @@ func writeTable(w io.Writer, rep report) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.Path, orDash(r.Store), formatCount(r.Requests), formatRate(r.PerCPUSecond()), reference(r),
 			formatRatio(r.Ratio()), formatLatency(r.P50), formatLatency(r.P99), formatBytes(r.RSS),
-			perRequest(r.DBCPUPerRequest()), orDash(r.Goal.Text), verdict(r, rep.Results))
+			perRequest(r.measurement), orDash(r.Goal.Text), verdict(r, rep.Results))
 	}
 	for _, f := range rep.Memory {
 		fmt.Fprintf(&b, "\nMemory, %s: RSS %s after %s warm-up cycles, %s after %s more: %+.1f %% (target within ±%.0f %%) %s; "+
@@ -158,11 +158,15 @@ func reference(r result) string {
 }
 
 // perRequest writes the database's CPU per request, "—" when unknown.
-func perRequest(d time.Duration) string {
-	if d <= 0 {
+func perRequest(m measurement) string {
+	switch d := m.DBCPUPerRequest(); {
+	case !m.DBKnown:
 		return "—"
+	case d < time.Microsecond:
+		return "+0 µs"
+	default:
+		return "+" + formatLatency(d)
 	}
-	return "+" + formatLatency(d)
 }
 
 // passOrMiss is a check's verdict.

@@ -42,10 +42,12 @@ func TestVerdicts(t *testing.T) {
 
 func TestWriteTable(t *testing.T) {
 	pgBearer := row(pathBearer, "PostgreSQL", 10000, pathBareGin, 30000)
-	pgBearer.DBCPU = 290 * time.Millisecond
+	pgBearer.DBCPU, pgBearer.DBKnown = 290*time.Millisecond, true
+	pgIntrospection := row(pathIntrospection, "PostgreSQL", 10000, pathBareGin, 30000)
+	pgIntrospection.DBKnown = true // measured, and none spent
 	rep := report{
 		Machine: "Measured on a test.",
-		Results: []result{row(ccPath("ES256"), "SQLite", 12345, signRef("ES256"), 30000), pgBearer},
+		Results: []result{row(ccPath("ES256"), "SQLite", 12345, signRef("ES256"), 30000), pgBearer, pgIntrospection},
 		Memory:  []flatness{{Store: "SQLite", WarmUp: 100, More: 1000, RSSWarm: 30e6, RSSAfter: 31e6, RowsWarm: 20, RowsAfter: 21}},
 	}
 	var b strings.Builder
@@ -55,6 +57,7 @@ func TestWriteTable(t *testing.T) {
 	for _, want := range []string{
 		"| client_credentials, ES256 | SQLite | 12,345 | 12,345 | ES256 sign 30,000 | 0.41× | 90 µs | 2.00 ms | 31.4 MB | — | ≥ 10,000/CPU-s | PASS |",
 		"| bearer check (/protected/resource) | PostgreSQL | 10,000 | 10,000 | bare Gin handler 30,000 | 0.33× | 90 µs | 2.00 ms | 31.4 MB | +29 µs | ≥ 0.40× bare Gin | MISS |",
+		"| introspection | PostgreSQL | 10,000 | 10,000 | bare Gin handler 30,000 | 0.33× | 90 µs | 2.00 ms | 31.4 MB | +0 µs | — |  |",
 		"RSS 30.0 MB after 100 warm-up cycles, 31.0 MB after 1,000 more: +3.3 % (target within ±10 %) PASS",
 		"store rows 20 → 21 MISS",
 		"Measured on a test.",

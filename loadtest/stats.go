@@ -24,7 +24,8 @@ type measurement struct {
 	CPU      time.Duration // the server's utime+stime over the window
 	P50, P99 time.Duration // latency seen by the clients
 	RSS      int64         // the server's resident set size at the window's end
-	DBCPU    time.Duration // PostgreSQL's processes serving the server, over the window (0: unknown)
+	DBCPU    time.Duration // PostgreSQL's processes serving the server, over the window…
+	DBKnown  bool          // …when they could be measured
 }
 
 // PerCPUSecond is requests per second of server CPU: the figure every
@@ -36,7 +37,7 @@ func (m measurement) PerCPUSecond() float64 {
 	return float64(m.Requests) / m.CPU.Seconds()
 }
 
-// DBCPUPerRequest is the database's CPU per request, 0 when unknown.
+// DBCPUPerRequest is the database's CPU per request (see DBKnown).
 func (m measurement) DBCPUPerRequest() time.Duration {
 	if m.Requests == 0 {
 		return 0
@@ -63,6 +64,7 @@ func (total *measurement) add(m measurement) {
 	total.Requests += m.Requests
 	total.CPU += m.CPU
 	total.DBCPU += m.DBCPU
+	total.DBKnown = total.DBKnown || m.DBKnown
 	total.P50, total.P99 = max(total.P50, m.P50), max(total.P99, m.P99)
 	total.RSS = m.RSS
 }

@@ -33,20 +33,27 @@ var tables = [][]pair{layoutMessages, homeMessages, walkMessages, inspectorMessa
 // catalogue holds every message in both languages.
 var catalogue, keys = buildCatalogue()
 
+// buildCatalogue puts every message in a catalogue, and returns it with
+// the set of keys. A message the catalogue refuses is a bug in the tables:
+// the program stops at start-up, and every test with it.
 func buildCatalogue() (*catalog.Builder, map[string]bool) {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	known := map[string]bool{}
+	must := func(err error) {
+		if err != nil {
+			panic("i18n: " + err.Error())
+		}
+	}
 	for _, table := range tables {
 		for _, m := range table {
-			// SetString fails only on a malformed tag, and these are constants.
-			_ = b.SetString(language.English, m.en, m.en)
-			_ = b.SetString(zhTW, m.en, m.zhTW)
+			must(b.SetString(language.English, m.en, m.en))
+			must(b.SetString(zhTW, m.en, m.zhTW))
 			known[m.en] = true
 		}
 	}
 	for _, m := range countedMessages {
-		_ = b.Set(language.English, m.en, plural.Selectf(1, "%d", "=1", m.one, "other", m.en))
-		_ = b.SetString(zhTW, m.en, m.zhTW)
+		must(b.Set(language.English, m.en, plural.Selectf(1, "%d", "=1", m.one, "other", m.en)))
+		must(b.SetString(zhTW, m.en, m.zhTW))
 		known[m.en] = true
 	}
 	return b, known

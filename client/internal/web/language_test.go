@@ -365,6 +365,25 @@ func TestE2EChineseFromFirstPageToLast(t *testing.T) {
 	mustContain(t, "the home page in English", home, `<html lang="en">`, "Signed in as", "Access token request and response")
 }
 
+// TestE2ELanguageOutlivesTheLogout logs out where the provider has no
+// end_session_endpoint, so the session ends at once: the language chosen
+// stays, in a new session without the login.
+func TestE2ELanguageOutlivesTheLogout(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.app.public.EndSessionEndpoint = ""
+	h.switchLanguage("zh-TW", "")
+	h.login()
+	resp, page := h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /logout: got %d, want 200", resp.StatusCode)
+	}
+	mustBeChinese(t, "the logout page", page)
+	_, page = h.get(h.client.URL + "/")
+	mustBeChinese(t, "the home page after the logout", page)
+	mustNotContain(t, "the home page after the logout", page, `action="/logout"`)
+}
+
 // TestE2EAuthorizationRequestCarriesUILocales checks ui_locales in the
 // browser's language, with and without PAR (where it travels in the pushed
 // request, shown in the walkthrough).

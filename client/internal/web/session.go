@@ -174,10 +174,15 @@ func (a *App) anySession(c *gin.Context) (*webSession, bool) {
 }
 
 // deleteSession deletes the session on the server and the cookie in the
-// browser. (Ending the login session at the provider is logout.go's
-// end_session_endpoint, another thing.)
+// browser; when the visitor chose a language, the cookie names a new empty
+// session that keeps it instead. (Ending the login session at the provider
+// is logout.go's end_session_endpoint, another thing.)
 func (a *App) deleteSession(c *gin.Context, s *webSession) error {
 	a.sessions.Delete(s.ID())
+	if c.GetString(langChoiceKey) != "" { // the language chosen outlives the login, in a new empty session
+		_, err := a.startSession(c, sessionData{})
+		return err
+	}
 	cookie := sessions.Default(c)
 	cookie.Clear()
 	cookie.Options(a.cookieOptions(-1))

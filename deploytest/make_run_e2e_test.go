@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,9 +21,10 @@ import (
 // are built once for the test) and stops it as a newcomer does: in an
 // interactive shell on a terminal, with Ctrl-Z, `fg` and Ctrl-C. Make must
 // exit 0, both programs must have stopped cleanly, and a job the shell ran
-// before survives. Without a terminal, a SIGINT to make's process group
-// stops both programs cleanly too, and make ends as GNU make does on
-// SIGINT (it kills itself with it) instead of waiting forever.
+// before survives. A SIGTERM to make, in a terminal or not, and a SIGINT to
+// make's process group without one, stop both programs cleanly too, and
+// make ends as GNU make does on a signal (it kills itself with it) instead
+// of waiting forever.
 func TestE2EMakeRun(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -66,20 +68,45 @@ func TestE2EMakeRun(t *testing.T) {
 		term.run(t, "kill $bystander")
 	})
 
-	t.Run("without a terminal", func(t *testing.T) {
+	t.Run("SIGTERM to make, in a terminal", func(t *testing.T) {
 		providerAddr, clientAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
-		p := processtest.StartGroup(t, makeRun[0], runEnv(bin, providerAddr, clientAddr), makeRun[1:]...)
-		p.WaitLog(t, openLine(clientAddr), 60*time.Second)
-		p.SignalGroup(t, syscall.SIGINT)
-		p.Wait(t, 20*time.Second)
-		if sig := p.ExitSignal(); sig != syscall.SIGINT {
-			t.Errorf("make ended by signal %v, want SIGINT (what GNU make does once its recipe ended)", sig)
+		term := startShell(t, runEnv(bin, providerAddr, clientAddr))
+		term.typeLine(t, strings.Join(makeRun, " "))
+		term.expect(t, openLine(clientAddr), 60*time.Second)
+		if err := syscall.Kill(term.childPID(t), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
 		}
-		checkStoppedCleanly(t, p.Log(), providerAddr, clientAddr)
-		if strings.Contains(p.Log(), "a program exited") {
-			t.Error("scripts/run.sh did not exit 0")
-		}
+		term.expect(t, "stopped.", 20*time.Second) // the script's second run saw its first one end
+		checkStoppedCleanly(t, term.out.String(), providerAddr, clientAddr)
 	})
+
+	for _, tt := range []struct {
+		name  string
+		group bool // signal make's whole process group, else make alone
+		sig   syscall.Signal
+	}{
+		{"SIGINT to make's group, without a terminal", true, syscall.SIGINT},
+		{"SIGTERM to make, without a terminal", false, syscall.SIGTERM},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			providerAddr, clientAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
+			p := processtest.StartGroup(t, makeRun[0], runEnv(bin, providerAddr, clientAddr), makeRun[1:]...)
+			p.WaitLog(t, openLine(clientAddr), 60*time.Second)
+			if tt.group {
+				p.SignalGroup(t, tt.sig)
+			} else {
+				p.Signal(t, tt.sig) // make passes a SIGTERM on to its recipe
+			}
+			p.Wait(t, 20*time.Second)
+			if sig := p.ExitSignal(); sig != tt.sig {
+				t.Errorf("make ended by signal %v, want %v (what GNU make does once its recipe ended)", sig, tt.sig)
+			}
+			checkStoppedCleanly(t, p.Log(), providerAddr, clientAddr)
+			if strings.Contains(p.Log(), "a program exited") {
+				t.Error("scripts/run.sh did not exit 0")
+			}
+		})
+	}
 }
 
 // projectCopy returns a directory holding the project's Makefile and
@@ -124,15 +151,16 @@ const prompt = "term$ "
 // terminal is an interactive bash on a pseudo-terminal: what a user types
 // into, with job control, Ctrl-C and Ctrl-Z as a real terminal has them.
 type terminal struct {
-	pty  *os.File
-	out  processtest.Buffer // everything the terminal showed
-	seen int                // how much of out expect has consumed
+	shell *exec.Cmd
+	pty   *os.File
+	out   processtest.Buffer // everything the terminal showed
+	seen  int                // how much of out expect has consumed
 }
 
 // startShell starts `bash -i` without any startup file on a new
 // pseudo-terminal, with env (plus PATH and HOME) and the prompt above, in a
-// temporary directory. Closing the terminal when the test ends hangs up
-// whatever still runs on it.
+// temporary directory. When the test ends, whatever still runs in the
+// terminal's session is killed.
 func startShell(t *testing.T, env map[string]string) *terminal {
 	t.Helper()
 	cmd := exec.Command("bash", "--norc", "--noprofile", "-i")
@@ -145,20 +173,39 @@ func startShell(t *testing.T, env map[string]string) *terminal {
 	if err != nil {
 		t.Fatalf("start bash on a pseudo-terminal: %v", err)
 	}
-	term := &terminal{pty: f}
+	term := &terminal{shell: cmd, pty: f}
 	copied := make(chan struct{})
 	go func() { _, _ = io.Copy(&term.out, f); close(copied) }()
 	t.Cleanup(func() {
-		f.Close() // a hang-up: bash and its jobs get SIGHUP
+		// Whatever still runs in the terminal's session (after a failure:
+		// make, the script, the programs) is killed, so that nothing
+		// outlives the test and the terminal's output ends.
+		_ = exec.Command("pkill", "-KILL", "-s", strconv.Itoa(cmd.Process.Pid)).Run()
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		<-copied
+		f.Close()
 		if t.Failed() {
 			t.Logf("the terminal showed:\n%s", term.out.String())
 		}
 	})
 	term.expect(t, prompt, 10*time.Second)
 	return term
+}
+
+// childPID returns the process id of the shell's foreground command (its
+// only child).
+func (tm *terminal) childPID(t *testing.T) int {
+	t.Helper()
+	out, err := exec.Command("pgrep", "-P", strconv.Itoa(tm.shell.Process.Pid)).Output()
+	if err != nil {
+		t.Fatalf("pgrep -P: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("the shell's children: %q, want one", out)
+	}
+	return pid
 }
 
 // write sends s as typed keys.

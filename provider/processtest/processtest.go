@@ -65,7 +65,7 @@ func Start(t testing.TB, bin string, env map[string]string, args ...string) *Pro
 
 // StartGroup is Start with the process leading a process group of its own,
 // as a shell's foreground job does, so SignalGroup can play a terminal's
-// Ctrl-C.
+// Ctrl-C. When the test ends, what still runs in that group is killed.
 func StartGroup(t testing.TB, bin string, env map[string]string, args ...string) *Process {
 	t.Helper()
 	return start(t, bin, env, &syscall.SysProcAttr{Setpgid: true}, args)
@@ -111,6 +111,9 @@ func start(t testing.TB, bin string, env map[string]string, attr *syscall.SysPro
 	}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
+		if attr != nil && attr.Setpgid && attr.Pgid == 0 {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the group it leads: what it started too
+		}
 		_ = cmd.Process.Kill()
 		<-p.done
 		if t.Failed() {

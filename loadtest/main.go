@@ -145,6 +145,9 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 	if err := pinLoadTool(t.cpu); err != nil {
 		return report{}, err
 	}
+	if t.refs, err = newInProcessRefs(o); err != nil {
+		return report{}, err
+	}
 	return t.runPasses(ctx)
 }
 

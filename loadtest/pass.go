@@ -16,9 +16,9 @@ import (
 type tool struct {
 	opts     options
 	bins     binaries
-	cpu      int                     // the CPU every server is pinned to
-	dir      string                  // scratch space: binaries, logs, the SQLite store
-	refs     map[string]*measurement // each in-process reference, all its windows added up
+	cpu      int             // the CPU every server is pinned to
+	dir      string          // scratch space: binaries, logs, the SQLite store
+	refs     []*inProcessRef // the references the load tool measures itself
 	progress io.Writer
 }
 
@@ -57,36 +57,19 @@ func pathKeys() []string {
 	return append(keys, keyMemory)
 }
 
-// inProcessReferences are the references the load tool measures itself.
-var inProcessReferences = []string{signRef("RS256"), signRef("ES256"), signRef("EdDSA"), refArgon2id}
-
 // measureReferences measures in the load tool itself, one operation at a
 // time on the servers' CPU, what a bare signature of each algorithm and
 // one password verification cost, and adds the windows to t.refs. The run measures
 // them before each store's pass and after the last, so they stand beside
 // the paths as the machine's load drifts.
 func (t *tool) measureReferences() error {
-	if t.refs == nil {
-		t.refs = map[string]*measurement{}
-		for _, name := range inProcessReferences {
-			t.refs[name] = &measurement{}
-		}
-	}
 	budget := min(t.opts.Window.Duration, time.Second)
-	ops := map[string]func() []byte{refArgon2id: passwordCheck(t.opts.PasswordMemoryKiB, t.opts.PasswordTime)}
-	for _, alg := range algorithms {
-		sign, err := signer(alg)
+	for _, ref := range t.refs {
+		m, err := measureOp(t.cpu, budget, ref.op)
 		if err != nil {
 			return err
 		}
-		ops[signRef(alg)] = sign
-	}
-	for _, name := range inProcessReferences {
-		m, err := measureOp(t.cpu, budget, ops[name])
-		if err != nil {
-			return err
-		}
-		t.refs[name].add(m)
+		ref.total.add(m)
 	}
 	return nil
 }
@@ -95,12 +78,14 @@ func (t *tool) measureReferences() error {
 // then results with their in-process reference's figure filled in.
 func (t *tool) withReferences(results []result) []result {
 	var rows []result
-	for _, name := range inProcessReferences {
-		rows = append(rows, result{Path: name + " (reference)", measurement: *t.refs[name]})
+	for _, ref := range t.refs {
+		rows = append(rows, result{Path: ref.name + " (reference)", measurement: ref.total})
 	}
 	for _, r := range results {
-		if ref, ok := t.refs[r.Reference]; ok {
-			r.RefRate = ref.PerCPUSecond()
+		for _, ref := range t.refs {
+			if ref.name == r.Reference {
+				r.RefRate = ref.total.PerCPUSecond()
+			}
 		}
 		rows = append(rows, r)
 	}

@@ -21,6 +21,30 @@ import (
 // The signing algorithms of access tokens (README, "Signing algorithms").
 var algorithms = []string{"RS256", "ES256", "EdDSA"}
 
+// inProcessRef is a reference the load tool measures itself: one
+// operation, and all its windows added up.
+type inProcessRef struct {
+	name  string
+	op    func() []byte
+	total measurement
+}
+
+// newInProcessRefs makes the in-process references, each key once: a bare
+// signature of each algorithm, then one password verification with o's
+// Argon2id parameters.
+func newInProcessRefs(o options) ([]*inProcessRef, error) {
+	var refs []*inProcessRef
+	for _, alg := range algorithms {
+		sign, err := signer(alg)
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, &inProcessRef{name: signRef(alg), op: sign})
+	}
+	check := passwordCheck(o.PasswordMemoryKiB, o.PasswordTime)
+	return append(refs, &inProcessRef{name: refArgon2id, op: check}), nil
+}
+
 // signingInput is the JWS Signing Input of a typical client credentials
 // access token: its header and claims as the provider encodes them, so the
 // hash before the signature is the provider's size too.

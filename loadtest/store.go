@@ -91,7 +91,8 @@ func newSchema(ctx context.Context, serverURL, name string) (store, func(), erro
 	if err != nil {
 		return store{}, nil, err
 	}
-	ident := pgx.Identifier{strings.ToLower(name)}.Sanitize()
+	name = strings.ToLower(name)
+	ident := pgx.Identifier{name}.Sanitize()
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+ident); err != nil {
 		admin.Close()
 		return store{}, nil, fmt.Errorf("loadtest: create schema: %w", err)
@@ -101,10 +102,10 @@ func newSchema(ctx context.Context, serverURL, name string) (store, func(), erro
 		admin.Close()
 	}
 	q := u.Query()
-	q.Set("search_path", strings.ToLower(name)) // pgx sends both as run-time parameters
-	q.Set("application_name", strings.ToLower(name))
+	q.Set("search_path", name) // pgx sends both as run-time parameters
+	q.Set("application_name", name)
 	u.RawQuery = q.Encode()
-	return store{Name: "PostgreSQL", DatabaseURL: u.String(), App: strings.ToLower(name)}, drop, nil
+	return store{Name: "PostgreSQL", DatabaseURL: u.String(), App: name}, drop, nil
 }
 
 // cpuProbe returns a CPU time spent so far outside the server process.

@@ -53,6 +53,20 @@ func getCode(t *testing.T, srv *providertest.Server, cfg *oauth2.Config, opts ..
 	return code
 }
 
+// exchangeCode runs the authorization code flow for cfg with PKCE and
+// returns the code, its verifier and the tokens the code was exchanged for
+// (the code and verifier for tests that replay them or look for them).
+func exchangeCode(t *testing.T, srv *providertest.Server, cfg *oauth2.Config) (code, verifier string, tok *oauth2.Token) {
+	t.Helper()
+	verifier = oauth2.GenerateVerifier()
+	code = getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+	tok, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("Exchange: %v", err)
+	}
+	return code, verifier, tok
+}
+
 // callResource calls a resource with a Bearer token.
 func callResource(t *testing.T, u, accessToken string) (*http.Response, string) {
 	t.Helper()

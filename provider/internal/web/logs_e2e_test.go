@@ -24,12 +24,7 @@ func TestE2ENoSecretsInLogs(t *testing.T) {
 	var log processtest.Buffer
 	srv := providertest.New(t, providertest.Options{LogOutput: &log})
 	cfg := demoConfig(srv, oauth2.AuthStyleInParams, "openid", "read")
-	verifier := oauth2.GenerateVerifier()
-	code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
-	tok, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code, verifier, tok := exchangeCode(t, srv, cfg)
 	rotated, err := refresh(cfg, tok.RefreshToken)
 	if err != nil {
 		t.Fatal(err)

@@ -47,22 +47,14 @@ func getMetrics(t *testing.T, u string) string {
 func TestE2EMetricsCountTheFlow(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
-	verifier := oauth2.GenerateVerifier()
-	code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
-	tok, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code, verifier, tok := exchangeCode(t, srv, cfg)
 	if _, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier)); err == nil {
 		t.Fatal("a replayed code was accepted")
 	}
 	if _, err := refresh(cfg, tok.RefreshToken); err == nil {
 		t.Fatal("the refresh token of a replayed code's grant still works")
 	}
-	tok2, err := cfg.Exchange(context.Background(), getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier)), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, tok2 := exchangeCode(t, srv, cfg)
 	if _, err := refresh(cfg, tok2.RefreshToken); err != nil {
 		t.Fatal(err)
 	}

@@ -89,12 +89,7 @@ func TestE2ERegisteredPublicClient(t *testing.T) {
 
 		cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: reg.RedirectURIs[0], Scopes: []string{"read"},
 			Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
-		verifier := oauth2.GenerateVerifier()
-		code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
-		tok, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
-		if err != nil {
-			t.Fatalf("the registered client's code exchange: %v", err)
-		}
+		_, _, tok := exchangeCode(t, srv, cfg) // the registered client's code exchange
 		if resp, _ := callResource(t, srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != http.StatusOK {
 			t.Fatalf("its access token at /user/profile: got %d, want 200", resp.StatusCode)
 		}

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,12 +22,7 @@ import (
 func TestE2EStoreHoldsOnlyHashes(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
-	verifier := oauth2.GenerateVerifier()
-	code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
-	tok, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code, _, tok := exchangeCode(t, srv, cfg)
 	rotated, err := refresh(cfg, tok.RefreshToken)
 	if err != nil {
 		t.Fatal(err)

@@ -111,15 +111,22 @@ func (a *App) render(c *gin.Context, status int, page, title string, data any) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
-// words returns the messages keys in l, keyed by their English: the
-// dictionary a page's script gets, in a JSON script element, so its own
-// words speak the page's language.
-func words(l i18n.Lang, keys []string) map[string]string {
-	out := make(map[string]string, len(keys))
-	for _, k := range keys {
-		out[k] = l.Template(k)
+// dictionary is what a page's script gets, in a JSON script element, so
+// its own words speak the page's language: per language Code, the
+// script's messages in that language, keyed by their English.
+type dictionary map[string]map[string]string
+
+// newDictionary translates keys into every language, once, at start-up.
+func newDictionary(keys []string) dictionary {
+	d := dictionary{}
+	for _, l := range i18n.All {
+		words := make(map[string]string, len(keys))
+		for _, k := range keys {
+			words[k] = l.Template(k)
+		}
+		d[l.Code] = words
 	}
-	return out
+	return d
 }
 
 // errorView is the content of the error page.

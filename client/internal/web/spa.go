@@ -34,7 +34,7 @@ type spaConfig struct {
 	// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 	UILocales string `json:"ui_locales"`
 	// Words are the script's messages in the page's language, keyed by
-	// their English (spaMessages).
+	// their English (spaWords).
 	Words map[string]string `json:"words"`
 }
 
@@ -42,6 +42,9 @@ type spaConfig struct {
 // it passes to t or msg, read from the template itself, so the dictionary
 // the page gets cannot miss one.
 var spaMessages = scriptMessages("templates/spa.html")
+
+// spaWords are spaMessages in every language.
+var spaWords = newDictionary(spaMessages)
 
 // scriptMessageRE matches a call t("…") or msg("…") in a script.
 var scriptMessageRE = regexp.MustCompile(`\b(?:t|msg)\(("(?:[^"\\]|\\.)*")`)
@@ -90,6 +93,6 @@ func (a *App) handleSPA(c *gin.Context) {
 		ProfileURL:            a.cfg.AuthServer + userProfilePath,
 		TraceURL:              traceURL,
 		UILocales:             a.lang(c).Code,
-		Words:                 words(a.lang(c), spaMessages),
+		Words:                 spaWords[a.lang(c).Code],
 	})
 }

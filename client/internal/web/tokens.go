@@ -77,8 +77,8 @@ type tokensView struct {
 	Countdown map[string]string // the countdown script's words, translated
 }
 
-// countdownWords are the words countdown.js writes, keyed by their English.
-var countdownWords = []string{"in %s", "%s ago", "%sh", "%sm", "%ss"}
+// countdownWords are the words countdown.js writes, in every language.
+var countdownWords = newDictionary([]string{"in %s", "%s ago", "%sh", "%sm", "%ss"})
 
 // handleTokens handles "GET /tokens", the token inspector: each token
 // decoded, its signature checked against the provider's JWKS
@@ -126,7 +126,7 @@ func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 		TokenType: lg.Token.Type(),
 		CSRFField: csrfField,
 		CSRFToken: s.Data.CSRFToken,
-		Countdown: words(a.lang(c), countdownWords),
+		Countdown: countdownWords[a.lang(c).Code],
 	}
 	scope, _ := lg.Token.Extra("scope").(string)
 	for _, name := range strings.Fields(scope) {

@@ -40,20 +40,18 @@ type attemptKey struct {
 	limit int
 }
 
-// keysOf names who made an attempt. An IPv4 address is counted on its own.
-// An IPv6 address is counted by its /64 (one subscriber usually holds a
-// whole /64, so its addresses are one requester) and by its /48 with
-// networkBudgetFactor times the budget, so that the 65,536 /64s of one site
-// cannot multiply its guesses. An address that does not parse (a test's
+// keysOf names who made an attempt: its Requester (an IPv4 address on its
+// own; an IPv6 address by its /64, as one subscriber usually holds a whole
+// /64), and for IPv6 also its /48, with networkBudgetFactor times the
+// budget, so that the 65,536 /64s of one site cannot multiply its guesses. An address that does not parse (a test's
 // pipe) counts as itself.
 func (b attemptBudget) keysOf(addr netip.Addr) []attemptKey {
-	addr = addr.Unmap()
-	if !addr.Is6() {
-		return []attemptKey{{b.kind + ":" + addr.String(), b.limit}}
+	requester := attemptKey{b.kind + ":" + Requester(addr), b.limit}
+	if addr = addr.Unmap(); !addr.Is6() {
+		return []attemptKey{requester}
 	}
-	subscriber, _ := addr.Prefix(64)
 	site, _ := addr.Prefix(48)
-	return []attemptKey{{b.kind + ":" + subscriber.String(), b.limit}, {b.kind + ":" + site.String(), networkBudgetFactor * b.limit}}
+	return []attemptKey{requester, {b.kind + ":" + site.String(), networkBudgetFactor * b.limit}}
 }
 
 // attemptTicket is a failure counted in advance by reserveAttempt, to be

@@ -72,18 +72,21 @@ stop() {
 }
 trap stop INT TERM
 
+# wait_ready NAME: waits up to 30 s for $BIN/NAME's /readyz (its
+# healthcheck); fails if the program exits first.
+wait_ready() {
+	local pid_var=$1_pid
+	for _ in $(seq 100); do
+		"$BIN/$1" healthcheck 2>/dev/null && return 0
+		kill -0 "${!pid_var}" 2>/dev/null || return 1
+		sleep 0.3
+	done
+}
+
 start provider
-for _ in $(seq 100); do # up to 30 s for the provider's /readyz
-	"$BIN/provider" healthcheck 2>/dev/null && break
-	kill -0 "$provider_pid" 2>/dev/null || { wait "$provider_pid"; echo "the provider did not start"; exit 1; }
-	sleep 0.3
-done
+wait_ready provider || { wait "$provider_pid"; echo "the provider did not start"; exit 1; }
 start client
-for _ in $(seq 100); do
-	"$BIN/client" healthcheck 2>/dev/null && break
-	kill -0 "$client_pid" 2>/dev/null || { echo "the client did not start"; stop; }
-	sleep 0.3
-done
+wait_ready client || { echo "the client did not start"; stop; }
 origin=${REDIRECT_URI:-http://localhost:3000/callback}
 origin=${origin%/callback}
 echo "open $origin — sign in as ${OAUTH_USERNAME:-demo} / ${OAUTH_PASSWORD:-demo} (Ctrl-C stops both)"

@@ -11,6 +11,7 @@
 package i18n
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -187,15 +188,7 @@ func parseAcceptLanguage(s string) []language.Tag {
 			prefs = append(prefs, weighted{t[0], q[0]})
 		}
 	}
-	slices.SortStableFunc(prefs, func(a, b weighted) int {
-		switch {
-		case a.q > b.q:
-			return -1
-		case a.q < b.q:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(prefs, func(a, b weighted) int { return cmp.Compare(b.q, a.q) }) // heaviest first
 	out := make([]language.Tag, len(prefs))
 	for i, p := range prefs {
 		out[i] = p.tag

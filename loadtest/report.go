@@ -91,10 +91,7 @@ func verdict(r result, all []result) string {
 			}
 		}
 	}
-	if ok {
-		return "PASS"
-	}
-	return "MISS"
+	return passOrMiss(ok)
 }
 
 // flatness is the memory check of one store: RSS and the store's rows

@@ -26,6 +26,7 @@ import (
 type Key struct {
 	private *ecdsa.PrivateKey
 	jwk     publicJWK
+	header  string // the proofs' JOSE header, base64url: the same in every proof
 }
 
 // publicJWK is the public key as a JSON Web Key (RFC 7517); its members are
@@ -48,7 +49,12 @@ func NewKey() (*Key, error) {
 		return nil, fmt.Errorf("dpop: public key: %w", err)
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
-	return &Key{private: private, jwk: publicJWK{Crv: "P-256", Kty: "EC", X: b64(point[1:33]), Y: b64(point[33:])}}, nil
+	jwk := publicJWK{Crv: "P-256", Kty: "EC", X: b64(point[1:33]), Y: b64(point[33:])}
+	header, err := json.Marshal(proofHeader{Typ: "dpop+jwt", Alg: "ES256", JWK: jwk})
+	if err != nil {
+		return nil, fmt.Errorf("dpop: proof header: %w", err)
+	}
+	return &Key{private: private, jwk: jwk, header: b64(header)}, nil
 }
 
 // Thumbprint is the key's JWK SHA-256 Thumbprint ([RFC 7638]), base64url:
@@ -94,16 +100,12 @@ func (k *Key) Proof(method, uri, accessToken, nonce string, now time.Time) (stri
 		sum := sha256.Sum256([]byte(accessToken))
 		claims.ATH = base64.RawURLEncoding.EncodeToString(sum[:])
 	}
-	header, err := json.Marshal(proofHeader{Typ: "dpop+jwt", Alg: "ES256", JWK: k.jwk})
-	if err != nil {
-		return "", err
-	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
-	signingInput := b64(header) + "." + b64(payload)
+	signingInput := k.header + "." + b64(payload)
 	digest := sha256.Sum256([]byte(signingInput))
 	r, s, err := ecdsa.Sign(rand.Reader, k.private, digest[:])
 	if err != nil {

@@ -87,7 +87,7 @@ func (c *oauthClient) issue(ctx context.Context) (tokenResponse, error) {
 
 // tokenRequest posts form to the token endpoint as the demo client.
 func (c *oauthClient) tokenRequest(ctx context.Context, hc *http.Client, form url.Values) (tokenResponse, error) {
-	body, err := call(hc, c.postForm(ctx, "/oauth/token", form), http.StatusOK)
+	body, err := call(hc, c.clientPost(ctx, "/oauth/token", form), http.StatusOK)
 	var t tokenResponse
 	if err == nil {
 		err = json.Unmarshal(body, &t)
@@ -123,7 +123,7 @@ func (c *oauthClient) introspect(ctx context.Context, worker int) error {
 
 // introspectActive introspects token, which must be active.
 func (c *oauthClient) introspectActive(ctx context.Context, token string) error {
-	body, err := call(c.http, c.postForm(ctx, "/oauth/introspect", url.Values{"token": {token}}), http.StatusOK)
+	body, err := call(c.http, c.clientPost(ctx, "/oauth/introspect", url.Values{"token": {token}}), http.StatusOK)
 	if err != nil {
 		return err
 	}
@@ -190,9 +190,7 @@ func (c *oauthClient) login(ctx context.Context) (tokenResponse, error) {
 // approve sends the login + consent form and returns the code from the
 // redirect to the client, after checking its state.
 func (c *oauthClient) approve(ctx context.Context, browser *http.Client, form url.Values, state string) (string, error) {
-	req := c.postForm(ctx, "/oauth/authenticate", form)
-	req.Header.Del("Authorization") // a browser, not the client
-	header, _, err := send(browser, req, http.StatusFound)
+	header, _, err := send(browser, c.postForm(ctx, "/oauth/authenticate", form), http.StatusFound)
 	if err != nil {
 		return "", err
 	}
@@ -247,10 +245,16 @@ func (c *oauthClient) bearerGet(ctx context.Context, path, token string) *http.R
 	return req
 }
 
-// postForm builds a form POST to path, authenticated as the demo client.
+// postForm builds a form POST to path, as a browser sends it.
 func (c *oauthClient) postForm(ctx context.Context, path string, form url.Values) *http.Request {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, strings.NewReader(form.Encode())) // the URL is ours
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
+}
+
+// clientPost builds a form POST to path, authenticated as the demo client.
+func (c *oauthClient) clientPost(ctx context.Context, path string, form url.Values) *http.Request {
+	req := c.postForm(ctx, path, form)
 	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(clientSecret))
 	return req
 }

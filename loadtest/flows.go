@@ -278,7 +278,7 @@ func send(hc *http.Client, req *http.Request, want int) (http.Header, []byte, er
 		return nil, nil, err
 	}
 	if resp.StatusCode != want {
-		return nil, nil, errStatus(req.Method+" "+req.URL.Path, resp.StatusCode, want)
+		return nil, nil, fmt.Errorf("loadtest: %s %s answered %d, want %d", req.Method, req.URL.Path, resp.StatusCode, want)
 	}
 	return resp.Header, body, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,9 +130,4 @@ func stopped(stop <-chan struct{}) bool {
 	default:
 		return false
 	}
-}
-
-// errStatus describes an answer a path did not expect.
-func errStatus(what string, got, want int) error {
-	return fmt.Errorf("loadtest: %s answered %d, want %d", what, got, want)
 }

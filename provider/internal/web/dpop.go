@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -45,7 +44,7 @@ func setDPoPNonce(c *gin.Context, nonce string) {
 func dpopChallenge(err *oauth.Error) string {
 	challenge := "DPoP "
 	if err != nil {
-		challenge += fmt.Sprintf(`error="%s", error_description="%s", `, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
+		challenge += challengeError(err) + ", "
 	}
 	return challenge + `algs="` + strings.Join(oauth.DPoPSigningAlgs, " ") + `"`
 }

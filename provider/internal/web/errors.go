@@ -93,11 +93,6 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 // ([RFC 6750 Section 3.1]); an insufficient_scope error names the scope the
 // resource needs (err.Scope).
 //
-// The provider's resources take DPoP too ([RFC 9449 Section 7.1]): a
-// request that used the DPoP scheme gets the DPoP challenge, with a fresh
-// DPoP-Nonce when one is needed; any other gets the Bearer challenge
-// followed by "DPoP algs=…", so the client learns both schemes.
-//
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string) {
@@ -108,12 +103,21 @@ func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string
 		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{Error: err.Code, Description: err.Description})
 		return
 	}
-	challenge += fmt.Sprintf(`, error="%s", error_description="%s"`, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
+	challenge += ", " + challengeError(err)
 	if err.Code == oauth.ErrInsufficientScope && err.Scope != "" {
 		challenge += `, scope="` + err.Scope + `"`
 	}
 	c.Header("WWW-Authenticate", challenge+extra)
 	s.writeError(c, err)
+}
+
+// challengeError is the error and error_description attributes of a
+// WWW-Authenticate challenge ([RFC 6750 Section 3]); a double quote in the
+// description becomes a single one, so the quoted string stays whole.
+//
+// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+func challengeError(err *oauth.Error) string {
+	return fmt.Sprintf(`error="%s", error_description="%s"`, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
 }
 
 // renderError shows an error page to the user instead of redirecting: the

@@ -83,7 +83,7 @@ func (a *App) handleHome(c *gin.Context) {
 		s.Lock()
 		v.CSRFToken = s.Data.CSRFToken
 		walk = s.Data.Walk
-		v.Paused = s.Data.Held != nil && a.now().Sub(s.Data.Held.Created) < heldTTL
+		v.Paused = s.Data.Held.waiting(a.now())
 		if s.Data.Login != nil {
 			v.Login = a.loginView(a.lang(c), s.Data.Login)
 		}

@@ -38,6 +38,12 @@ type heldResponse struct {
 	Created time.Time
 }
 
+// waiting reports whether h is a response still waiting for Continue: there
+// is one, and it is younger than heldTTL.
+func (h *heldResponse) waiting(now time.Time) bool {
+	return h != nil && now.Sub(h.Created) < heldTTL
+}
+
 // stepView is the content of a step-by-step page.
 type stepView struct {
 	Step      string // the letter of the step just done, or about to be
@@ -108,7 +114,7 @@ func (a *App) handleExchange(c *gin.Context) {
 func (a *App) withHeld(c *gin.Context, form bool, fn func(s *webSession, h heldResponse)) (ran bool) {
 	a.withSession(c, form, a.renderNothingHeld, func(s *webSession) {
 		h := s.Data.Held
-		if h == nil || a.now().Sub(h.Created) >= heldTTL {
+		if !h.waiting(a.now()) {
 			s.Data.Held = nil
 			a.renderNothingHeld(c)
 			return

@@ -28,6 +28,26 @@ func TestRandomTokenHas256Bits(t *testing.T) {
 	}
 }
 
+func TestHeldResponseWaitsHeldTTL(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	held := func(age time.Duration) *heldResponse { return &heldResponse{Created: now.Add(-age)} }
+	tests := []struct {
+		name string
+		h    *heldResponse
+		want bool
+	}{
+		{"none", nil, false},
+		{"just held", held(0), true},
+		{"a second before heldTTL", held(heldTTL - time.Second), true},
+		{"at heldTTL", held(heldTTL), false},
+	}
+	for _, tt := range tests {
+		if got := tt.h.waiting(now); got != tt.want {
+			t.Errorf("%s: waiting() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestPendingAuthorizations(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	pending := func(state string, age time.Duration) pendingAuthorization {

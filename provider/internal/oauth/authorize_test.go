@@ -8,7 +8,7 @@ import (
 
 func demoClient() store.Client {
 	return store.Client{ID: "c", Type: store.Confidential, RedirectURIs: []string{"https://app.example/cb"},
-		GrantTypes: grantTypeNames(GrantTypeAuthorizationCode), Scopes: SupportedScopes(), DefaultScope: "read"}
+		GrantTypes: stringsOf(GrantTypeAuthorizationCode), Scopes: SupportedScopes(), DefaultScope: "read"}
 }
 
 func TestChooseRedirectURI(t *testing.T) {

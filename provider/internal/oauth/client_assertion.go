@@ -57,7 +57,7 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	}
 	tok, err := jwt.ParseSigned(raw, ClientAssertionAlgs)
 	if err != nil {
-		return nil, bad("not a JWS compact JWT signed with one of " + strings.Join(algorithmNames(ClientAssertionAlgs...), ", "))
+		return nil, bad("not a JWS compact JWT signed with one of " + strings.Join(stringsOf(ClientAssertionAlgs...), ", "))
 	}
 	var claims jwt.Claims
 	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {

@@ -138,7 +138,7 @@ func checkAuthMethod(m *ClientMetadata) *Error {
 	}
 	if !slices.Contains(registrableAuthMethods, ClientAuthMethod(m.TokenEndpointAuthMethod)) {
 		return badMetadata("token_endpoint_auth_method %s is not supported; use one of %s",
-			quoteShort(m.TokenEndpointAuthMethod), joinMethods(registrableAuthMethods))
+			quoteShort(m.TokenEndpointAuthMethod), strings.Join(stringsOf(registrableAuthMethods...), ", "))
 	}
 	return nil
 }
@@ -148,7 +148,7 @@ func checkAuthMethod(m *ClientMetadata) *Error {
 // (RFC 7591 Section 2).
 func checkGrantTypes(m *ClientMetadata) *Error {
 	if len(m.GrantTypes) == 0 {
-		m.GrantTypes = grantTypeNames(GrantTypeAuthorizationCode)
+		m.GrantTypes = stringsOf(GrantTypeAuthorizationCode)
 	}
 	for _, g := range m.GrantTypes {
 		if !slices.Contains(supportedGrantTypes, GrantType(g)) {
@@ -369,15 +369,6 @@ func metadataOf(c store.Client) ClientMetadata {
 // registrableAuthMethods are the token endpoint authentication methods a
 // client may register; the grant types it may register are those of grants.
 var registrableAuthMethods = []ClientAuthMethod{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone}
-
-// joinMethods lists auth methods for an error message.
-func joinMethods(methods []ClientAuthMethod) string {
-	names := make([]string, len(methods))
-	for i, m := range methods {
-		names[i] = string(m)
-	}
-	return strings.Join(names, ", ")
-}
 
 // dedupe drops repeated values, keeping the first of each in order. It
 // remembers what it kept in a set, so its work is linear in the list.

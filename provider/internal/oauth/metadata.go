@@ -84,8 +84,8 @@ type Metadata struct {
 // [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
 func (p *Provider) Metadata() Metadata {
 	iss := p.Config.Issuer
-	secretMethods := []string{string(AuthClientSecretBasic), string(AuthClientSecretPost), string(AuthPrivateKeyJWT)}
-	assertionAlgs := algorithmNames(ClientAssertionAlgs...)
+	secretMethods := stringsOf(AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT)
+	assertionAlgs := stringsOf(ClientAssertionAlgs...)
 	m := Metadata{
 		Issuer:                                             iss,
 		AuthorizationEndpoint:                              iss + PathAuthorize,
@@ -99,7 +99,7 @@ func (p *Provider) Metadata() Metadata {
 		ScopesSupported:                                    SupportedScopes(),
 		ResponseTypesSupported:                             []string{"code"},
 		ResponseModesSupported:                             []string{"query"},
-		GrantTypesSupported:                                grantTypeNames(supportedGrantTypes...),
+		GrantTypesSupported:                                stringsOf(supportedGrantTypes...),
 		TokenEndpointAuthMethodsSupported:                  append(secretMethods, string(AuthNone)),
 		RevocationEndpointAuthMethodsSupported:             append(secretMethods, string(AuthNone)),
 		IntrospectionEndpointAuthMethodsSupported:          secretMethods,
@@ -109,8 +109,8 @@ func (p *Provider) Metadata() Metadata {
 		CodeChallengeMethodsSupported:                      []string{CodeChallengeMethodS256},
 		AuthorizationResponseIssParameterSupported:         true,
 		SubjectTypesSupported:                              []string{"public"},
-		IDTokenSigningAlgValuesSupported:                   algorithmNames(p.Keys.Algorithms()...),
-		AccessTokenSigningAlgValuesSupported:               algorithmNames(p.Keys.AccessTokenAlgorithm()),
+		IDTokenSigningAlgValuesSupported:                   stringsOf(p.Keys.Algorithms()...),
+		AccessTokenSigningAlgValuesSupported:               stringsOf(p.Keys.AccessTokenAlgorithm()),
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 			"name", "email", "email_verified"},
 		PromptValuesSupported: promptsSupported,
@@ -127,13 +127,4 @@ func (p *Provider) Metadata() Metadata {
 		m.RegistrationEndpoint = iss + PathRegister
 	}
 	return m
-}
-
-// algorithmNames are the "alg" values of algs.
-func algorithmNames[A ~string](algs ...A) []string {
-	names := make([]string, len(algs))
-	for i, a := range algs {
-		names[i] = string(a)
-	}
-	return names
 }

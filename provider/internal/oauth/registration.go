@@ -72,7 +72,7 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 		return nil, err
 	}
 	m := r.Metadata
-	if err := CheckClientMetadata(tr, &m, algorithmNames(p.Keys.Algorithms()...)); err != nil {
+	if err := CheckClientMetadata(tr, &m, stringsOf(p.Keys.Algorithms()...)); err != nil {
 		return nil, err
 	}
 	info := &ClientInformation{ClientID: newID(), RegistrationAccessToken: NewSecret()}

@@ -23,18 +23,18 @@ func (p *Provider) SeedDemo(ctx context.Context) error {
 	clients := []store.Client{{
 		ID: c.ClientID, Name: "Demo web app", Type: store.Confidential, SecretHash: HashSecret(c.ClientSecret),
 		RedirectURIs: []string{c.RedirectURI},
-		GrantTypes:   grantTypeNames(GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials),
+		GrantTypes:   stringsOf(GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials),
 		Scopes:       all, DefaultScope: ScopeRead,
 		// The client's home page, where the browser returns after logout.
 		PostLogoutRedirectURIs: []string{origin + "/"},
 	}, {
 		ID: "spa-client", Name: "Demo single-page app", Type: store.Public,
 		RedirectURIs: []string{origin + "/spa/callback"},
-		GrantTypes:   grantTypeNames(GrantTypeAuthorizationCode, GrantTypeRefreshToken),
+		GrantTypes:   stringsOf(GrantTypeAuthorizationCode, GrantTypeRefreshToken),
 		Scopes:       all, DefaultScope: ScopeRead,
 	}, {
 		ID: c.DeviceClientID, Name: "Demo device (CLI)", Type: store.Public,
-		GrantTypes: grantTypeNames(GrantTypeDeviceCode, GrantTypeRefreshToken),
+		GrantTypes: stringsOf(GrantTypeDeviceCode, GrantTypeRefreshToken),
 		Scopes:     all, DefaultScope: ScopeRead,
 	}}
 	for _, client := range clients {

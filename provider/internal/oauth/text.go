@@ -16,3 +16,14 @@ import (
 func validText(s string) bool {
 	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
+
+// stringsOf returns values of a string type (grant types, algorithms, auth
+// methods) as the plain strings a registration, the metadata or an error
+// message holds.
+func stringsOf[S ~string](values ...S) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}

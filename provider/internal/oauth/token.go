@@ -170,15 +170,6 @@ func (p *Provider) admitGrant(ctx context.Context, client store.Client, r TokenR
 	return p.tokenRequestDPoP(ctx, client, r.DPoP)
 }
 
-// grantTypeNames returns grant types as the strings a registration holds.
-func grantTypeNames(grantTypes ...GrantType) []string {
-	out := make([]string, len(grantTypes))
-	for i, g := range grantTypes {
-		out[i] = string(g)
-	}
-	return out
-}
-
 // hasGrantType reports whether a client's registered grant types include g.
 func hasGrantType(registered []string, g GrantType) bool {
 	return slices.Contains(registered, string(g))

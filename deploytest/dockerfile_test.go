@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"debug/elf"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -195,14 +194,12 @@ var built struct {
 // code.
 func buildBoth(t *testing.T) string {
 	t.Helper()
+	image := readImageBuild(t)
 	built.once.Do(func() {
 		built.dir, built.err = os.MkdirTemp("", "deploytest-bin-")
 		if built.err != nil {
 			return
 		}
-		built.err = errors.New("the Dockerfile could not be read")
-		image := readImageBuild(t) // on failure, t.Fatal leaves built.err set
-		built.err = nil
 		for _, program := range []string{"provider", "client"} {
 			if built.err = buildAsImage(image, program, built.dir); built.err != nil {
 				return

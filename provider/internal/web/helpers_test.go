@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -65,6 +66,15 @@ func exchangeCode(t *testing.T, srv *providertest.Server, cfg *oauth2.Config) (c
 		t.Fatalf("Exchange: %v", err)
 	}
 	return code, verifier, tok
+}
+
+// getJSON fetches a JSON document into v.
+func getJSON(t *testing.T, u string, v any) {
+	t.Helper()
+	resp, body := sendJSON(t, http.MethodGet, u, "", "")
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), v) != nil {
+		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, body)
+	}
 }
 
 // callResource calls a resource with a Bearer token.

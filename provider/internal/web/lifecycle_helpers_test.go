@@ -102,12 +102,22 @@ var demoAuths = []struct {
 	auth clientAuth
 }{{"client_secret_basic", demoBasic}, {"client_secret_post", demoPost}}
 
+// basic is the header of HTTP Basic client authentication: id and secret
+// form-encoded, then joined and base64-encoded (RFC 6749 Section 2.3.1).
+func basic(id, secret string) map[string]string {
+	return map[string]string{"Authorization": basicAuth(id, secret)}
+}
+
+// basicAuth is the Authorization value of basic.
+func basicAuth(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
 // apply adds the client's credentials to a form and a header set.
 func (a clientAuth) apply(form url.Values, header map[string]string) {
 	switch {
 	case a.basic:
-		header["Authorization"] = "Basic " + base64.StdEncoding.EncodeToString(
-			[]byte(url.QueryEscape(a.id)+":"+url.QueryEscape(a.secret)))
+		header["Authorization"] = basicAuth(a.id, a.secret)
 	case a.id != "":
 		form.Set("client_id", a.id)
 		if a.secret != "" {

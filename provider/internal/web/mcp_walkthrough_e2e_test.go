@@ -15,15 +15,6 @@ import (
 // resourceMetadataParam reads resource_metadata="…" of a WWW-Authenticate challenge.
 var resourceMetadataParam = regexp.MustCompile(`resource_metadata="([^"]+)"`)
 
-// getJSON fetches a JSON document into v.
-func getJSON(t *testing.T, u string, v any) {
-	t.Helper()
-	resp, body := sendJSON(t, http.MethodGet, u, "", "")
-	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), v) != nil {
-		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, body)
-	}
-}
-
 // TestE2EMCPAuthorizationWalkthrough plays a Model Context Protocol client
 // that knows nothing but the resource's URL: it calls the resource, follows
 // the 401 to the resource's metadata (RFC 9728), finds the authorization

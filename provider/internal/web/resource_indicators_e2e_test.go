@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -64,7 +63,7 @@ func TestE2EResourceIndicators(t *testing.T) {
 			t.Errorf("a refresh naming no resource of a grant with two: got aud %s, want invalid_target", audOf(t, narrowed.AccessToken))
 		}
 		resp, body := rawPost(t, srv.URL+"/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
-			"resource": {srv.Issuer}}.Encode(), map[string]string{"Authorization": basicAuth("testclient", "testsecret")})
+			"resource": {srv.Issuer}}.Encode(), basic("testclient", "testsecret"))
 		own := jsonField(body, "access_token")
 		if resp.StatusCode != http.StatusOK || audOf(t, own) != `"`+srv.Issuer+`"` {
 			t.Fatalf("a refresh narrowed to the provider's own resource: got %d %.200s", resp.StatusCode, body)
@@ -73,22 +72,17 @@ func TestE2EResourceIndicators(t *testing.T) {
 			t.Errorf("the narrowed token at the provider's resource: got %d, want 200", resp.StatusCode)
 		}
 		resp, body = rawPost(t, srv.URL+"/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {jsonField(body, "refresh_token")},
-			"resource": {"https://unknown.example/"}}.Encode(), map[string]string{"Authorization": basicAuth("testclient", "testsecret")})
+			"resource": {"https://unknown.example/"}}.Encode(), basic("testclient", "testsecret"))
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_target") {
 			t.Errorf("a refresh for an unknown resource: got %d %s, want 400 invalid_target", resp.StatusCode, body)
 		}
 
 		resp, body = rawPost(t, srv.URL+"/oauth/introspect", url.Values{"token": {tok.AccessToken}}.Encode(),
-			map[string]string{"Authorization": basicAuth("testclient", "testsecret")})
+			basic("testclient", "testsecret"))
 		if !strings.Contains(body, `"active":true`) || !strings.Contains(body, mcpResource) {
 			t.Errorf("introspection of the %s token: got %d %s, want active with its aud", mcpResource, resp.StatusCode, body)
 		}
 	})
-}
-
-// basicAuth is an HTTP Basic header of RFC 6749 Section 2.3.1.
-func basicAuth(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
 }
 
 // TestE2EResourceIndicatorRefusals: what RFC 8707 Section 2 refuses, at the

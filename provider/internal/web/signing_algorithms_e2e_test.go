@@ -61,7 +61,8 @@ func TestE2ESigningAlgorithms(t *testing.T) {
 				}
 			})
 			t.Run("discovery lists the ID token and access token algorithms", func(t *testing.T) {
-				doc := metadata(t, srv)
+				var doc map[string]any
+				getJSON(t, srv.URL+"/.well-known/openid-configuration", &doc)
 				wantID := []any{"RS256", "ES256"}
 				if alg == "EdDSA" {
 					wantID = append(wantID, "EdDSA")
@@ -113,17 +114,6 @@ func jwksAlgs(t *testing.T, srv *providertest.Server) []string {
 	}
 	slices.Sort(algs)
 	return algs
-}
-
-// metadata fetches the provider's OpenID Connect discovery document.
-func metadata(t *testing.T, srv *providertest.Server) map[string]any {
-	t.Helper()
-	resp, body := callResource(t, srv.URL+"/.well-known/openid-configuration", "")
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(body), &doc); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET discovery: got %d %v", resp.StatusCode, err)
-	}
-	return doc
 }
 
 // TestE2EIDTokenSignedResponseAlg runs the provider with each

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -120,11 +119,6 @@ func (w *walker) token(step walkStep, form url.Values, header map[string]string)
 		w.t.Fatalf("%s: %q: %v", step.name, body, err)
 	}
 	return status, tr
-}
-
-// basic is the Authorization header of client_secret_basic.
-func basic(id, secret string) map[string]string {
-	return map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))}
 }
 
 func bearerHeader(token string) map[string]string {

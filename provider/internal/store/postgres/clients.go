@@ -123,13 +123,7 @@ func (s *Store) UpsertUser(ctx context.Context, u store.User) error {
 // is still oldHash, or returns store.ErrNotFound.
 func (s *Store) ReplacePasswordHash(ctx context.Context, id, oldHash, newHash string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, newHash, id, oldHash)
-	if err != nil {
-		return fmt.Errorf("postgres: replace password hash: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return changedOne("replace password hash", tag, err, store.ErrNotFound)
 }
 
 // userColumns are the columns scanUser reads, in its order.

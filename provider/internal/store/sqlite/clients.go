@@ -132,17 +132,7 @@ func (s *Store) UpsertUser(ctx context.Context, u store.User) error {
 // is still oldHash, or returns store.ErrNotFound.
 func (s *Store) ReplacePasswordHash(ctx context.Context, id, oldHash, newHash string) error {
 	res, err := s.write.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, newHash, id, oldHash)
-	var n int64
-	if err == nil {
-		n, err = res.RowsAffected()
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: replace password hash: %w", err)
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return changedOne("replace password hash", res, err, store.ErrNotFound)
 }
 
 // userColumns are the columns scanUser reads, in its order.

@@ -223,6 +223,27 @@ func (tb *tab) openAndLogIn(h *harness) {
 	)
 }
 
+// openSPAAndLogIn is the SPA's step (A): its page, then its Log in
+// button, whose script sends the browser to the provider.
+func (tb *tab) openSPAAndLogIn(h *harness) {
+	tb.do("opening the SPA", chromedp.Navigate(h.client.URL+"/spa"), chromedp.Click(chromedp.CSS("#login")))
+}
+
+// logIn is a whole login from the client's home page: (A), then the demo
+// user signs in and allows (B), then the walkthrough once (C)–(E) are done.
+func (tb *tab) logIn(h *harness) {
+	tb.t.Helper()
+	tb.openAndLogIn(h)
+	tb.signIn("allow")
+	tb.waitWalkthrough()
+}
+
+// waitWalkthrough waits for the client's walkthrough: the login is done.
+func (tb *tab) waitWalkthrough() {
+	tb.t.Helper()
+	tb.do("waiting for the walkthrough", chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
+}
+
 // signIn is step (B) at the provider's login and consent page: the demo
 // user's credentials, then the button of the decision ("allow" or "deny").
 func (tb *tab) signIn(decision string) {
@@ -342,11 +363,8 @@ func TestBrowserSPA(t *testing.T) {
 	h := newHarness(t, providertest.Options{DPoPNonce: true})
 
 	// (A) The page's script builds the request: PKCE S256 with WebCrypto.
-	tb.do("opening the SPA",
-		chromedp.Navigate(h.client.URL+"/spa"),
-		chromedp.Click(chromedp.CSS("#login")),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
-	)
+	tb.openSPAAndLogIn(h)
+	tb.do("waiting for the provider's page", chromedp.WaitVisible(chromedp.CSS("#password")))
 	q := tb.location().Query()
 	for name, want := range map[string]string{
 		"response_type": "code", "client_id": "spa-client", "redirect_uri": h.client.URL + "/spa/callback",

@@ -54,9 +54,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	tb := newTab(t)
 	h := newHarness(t, providertest.Options{})
 	tb.do("setting the window", chromedp.EmulateViewport(1000, 720))
-	tb.openAndLogIn(h)
-	tb.signIn("allow")
-	tb.do("waiting for the walkthrough", chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
+	tb.logIn(h)
 	home := tb.text()
 	mustContain(t, "walkthrough", home, "(A)Authorization request", "(C)Authorization response", "(D)Access token request and response",
 		"code_challenge_method", "S256", "state is one this browser's session is waiting for", "iss is the issuer the request went to",
@@ -165,9 +163,7 @@ func loggedInTab(t *testing.T) (*tab, *harness) {
 func loggedInTabOf(t *testing.T, h *harness) *tab {
 	tb := newTab(t)
 	tb.do("setting the window", chromedp.EmulateViewport(1000, 900))
-	tb.openAndLogIn(h)
-	tb.signIn("allow")
-	tb.do("waiting for the walkthrough", chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
+	tb.logIn(h)
 	return tb
 }
 

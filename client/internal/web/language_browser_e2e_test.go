@@ -72,7 +72,7 @@ func (tb *tab) logInChinese(h *harness) {
 	tb.t.Helper()
 	tb.openAndLogIn(h)
 	tb.signInChinese()
-	tb.do("waiting for the walkthrough", chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
+	tb.waitWalkthrough()
 }
 
 func TestBrowserChineseWalkthroughAndInspector(t *testing.T) {
@@ -105,8 +105,8 @@ func TestBrowserChineseAttackLab(t *testing.T) {
 func TestBrowserChineseSPA(t *testing.T) {
 	t.Parallel()
 	tb, h := newChineseTab(t)
-	tb.do("opening the SPA", chromedp.Navigate(h.client.URL+"/spa"), chromedp.Click(chromedp.CSS("#login")),
-		chromedp.WaitVisible(chromedp.CSS("#password")))
+	tb.openSPAAndLogIn(h)
+	tb.do("waiting for the provider's page", chromedp.WaitVisible(chromedp.CSS("#password")))
 	if got := tb.location().Query().Get("ui_locales"); got != "zh-TW" {
 		t.Errorf("the SPA's authorization request has ui_locales=%q, want zh-TW", got)
 	}

@@ -197,7 +197,7 @@ func TestBrowserNarrowScreenSPALogout(t *testing.T) {
 	t.Parallel()
 	tb, h := loggedInTab(t)
 	tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
-	tb.do("opening the SPA", chromedp.Navigate(h.client.URL+"/spa"), chromedp.Click(chromedp.CSS("#login")))
+	tb.openSPAAndLogIn(h)
 	tb.approveAtProvider()
 	tb.waitUntil("waiting for the SPA's profile", `location.pathname === "/spa" && document.getElementById("profile").textContent.includes("user1")`)
 	tb.checkNarrow("spa")

@@ -839,7 +839,7 @@ func TestSignIDToken(t *testing.T) {
 			}
 		})
 	}
-	t.Run("auth_time is required (SPEC: always sent)", func(t *testing.T) {
+	t.Run("auth_time is required (always sent)", func(t *testing.T) {
 		c := base
 		c.AuthTime = time.Time{}
 		if raw, err := k.SignIDToken(c, ""); err == nil {

@@ -77,7 +77,8 @@ func TestReopenKeepsData(t *testing.T) {
 }
 
 func TestCommitSurvivesKill9(t *testing.T) {
-	// SPEC: a provider restart, even kill -9, loses nothing it answered with.
+	// A provider restart, even kill -9, loses nothing it answered with
+	// (README, "What the provider does", Durability).
 	if path := os.Getenv("SQLITE_TEST_KILL_DB"); path != "" {
 		// The child: commit, then die at once, closing nothing.
 		s := openPath(t, path)

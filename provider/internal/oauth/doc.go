@@ -54,10 +54,12 @@
 //	device_verification.go       RFC 8628 Section 3.3 (user code entry at the verification URI, approve or deny)
 //	user_code.go                 RFC 8628 Section 6.1 (base-20 user code, normalization of what the user typed)
 //	user_code_guard.go           RFC 8628 Section 5.1 (user-code brute force: rate limit, bounded wrong guesses)
+//	attempts.go                  budgets of failures counted in the store, shared by every process (wrong
+//	                             passwords, wrong user codes): per address or IPv6 /64, and per IPv6 /48
+//	rate_limit.go                RateLimit: a token bucket per requester in this process's memory (user-code
+//	                             entry, RFC 7591 Section 3 registrations)
 //	bearer.go                    RFC 6750 Section 2.1, RFC 6750 Section 3.1 (bearer check), RFC 9068 Section 4
 //	                             (validation)
-//	grant.go                     the grant every code and token descends from: started at approval, revoked in one
-//	                             write (see Grants below)
 //	grant.go                     the grant every code and token descends from: started at approval, revoked in one
 //	                             write (see Grants below)
 //	revocation.go                RFC 7009
@@ -74,6 +76,7 @@
 //	                             address) and the demo registrations
 //	password.go                  user passwords: Argon2id (OWASP minimum), bcrypt hashes upgraded at sign-in
 //	secret.go                    RFC 6749 Section 10.10 (token entropy); codes and tokens stored only as hashes
+//	text.go                      RFC 6749 Appendix B (parameters are UTF-8 text: validText)
 //	provider.go, client_cache.go the Provider and its injected clock; client registrations reused for 5 s
 //	purge.go                     the background purge of expired rows and retired signing keys
 //	events.go                    security events (refresh reuse, code replay) for the log and metrics; readiness

@@ -98,9 +98,9 @@ type signingKey struct {
 // alwaysPublished and accessTokenAlg that has no unretired key in the store
 // (a fresh database, or an algorithm newly configured) it generates one and
 // stores it sealed with CreatedAt now. Keys stored in cleartext by an older
-// version, or sealed with kek's previous key, are sealed first (sealKeys). A key that kek cannot
-// open is an error naming the key, so a provider started with the wrong KEK
-// stops at once.
+// version, or sealed with kek's previous key, are sealed first (sealKeys).
+// A key that kek cannot open is an error naming the key, so a provider
+// started with the wrong KEK stops at once.
 func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorithm, now time.Time) (*Keys, error) {
 	if kek == nil {
 		return nil, errors.New("token: LoadKeys needs a key-encryption key")

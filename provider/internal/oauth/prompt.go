@@ -26,8 +26,11 @@ const (
 )
 
 // promptsSupported are the prompt values the discovery document lists;
-// select_account is accepted but not advertised.
+// select_account is accepted (knownPrompts) but not advertised.
 var promptsSupported = []Prompt{PromptNone, PromptLogin, PromptConsent}
+
+// knownPrompts are the prompt values parsePrompt accepts.
+var knownPrompts = []Prompt{PromptNone, PromptLogin, PromptConsent, PromptSelectAccount}
 
 // The rules of prompt and max_age ([OIDC Core Section 3.1.2.1]): "If this
 // parameter contains none with any other value, an error is returned."
@@ -50,7 +53,7 @@ func parsePrompt(tr *Trace, s string) ([]Prompt, *Error) {
 	prompts := make([]Prompt, len(values))
 	for i, v := range values {
 		prompts[i] = Prompt(v)
-		if !slices.Contains([]Prompt{PromptNone, PromptLogin, PromptConsent, PromptSelectAccount}, prompts[i]) {
+		if !slices.Contains(knownPrompts, prompts[i]) {
 			return nil, tr.Fail(rulePromptValues, ErrInvalidRequest, "unknown prompt value "+quoteShort(v))
 		}
 	}

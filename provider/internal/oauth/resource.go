@@ -31,14 +31,15 @@ func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error)
 	if len(values) > maxResources {
 		return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "too many resource parameters")
 	}
+	known := p.Config.KnownResources()
 	for _, v := range values {
 		u, err := url.Parse(v)
 		if err != nil || !u.IsAbs() || u.Host == "" || strings.Contains(v, "#") {
 			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteShort(v)+" must be an absolute URI without a fragment")
 		}
-		if !slices.Contains(p.Config.KnownResources(), v) {
+		if !slices.Contains(known, v) {
 			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "unknown resource "+quoteShort(v)+"; this server issues tokens for "+
-				strings.Join(p.Config.KnownResources(), " "))
+				strings.Join(known, " "))
 		}
 	}
 	tr.Check(ruleResourceKnown, true)

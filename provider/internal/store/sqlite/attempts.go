@@ -15,14 +15,7 @@ func (s *Store) CountAttempt(ctx context.Context, key string, window time.Time, 
 		INSERT INTO attempt_counts (key, window_start, count, expires_at) VALUES (?, ?, 1, ?)
 		ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1 WHERE count < ?`,
 		key, micros(window), micros(expiresAt), limit)
-	if err != nil {
-		return false, fmt.Errorf("sqlite: count attempt: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("sqlite: count attempt: %w", err)
-	}
-	return n == 1, nil
+	return changedAny("count attempt", res, err)
 }
 
 // UncountAttempt takes one back from key's count in the window starting at

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -14,12 +13,5 @@ func (s *Store) RecordJTI(ctx context.Context, key string, expiresAt time.Time) 
 	res, err := s.write.ExecContext(ctx, `
 		INSERT INTO seen_jtis (key, expires_at) VALUES (?, ?)
 		ON CONFLICT (key) DO NOTHING`, key, micros(expiresAt))
-	if err != nil {
-		return false, fmt.Errorf("sqlite: record jti: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("sqlite: record jti: %w", err)
-	}
-	return n == 1, nil
+	return changedAny("record jti", res, err)
 }

@@ -252,17 +252,25 @@ func getErr(what string, err error) error {
 // changedOne maps the result of an UPDATE or DELETE that must change a row:
 // none changed is errNone.
 func changedOne(what string, res sql.Result, err error, errNone error) error {
+	changed, err := changedAny(what, res, err)
+	if err == nil && !changed {
+		return errNone
+	}
+	return err
+}
+
+// changedAny maps the result of a statement that may change rows or none
+// (an upsert whose WHERE refuses, an insert that does nothing on conflict):
+// whether it changed any.
+func changedAny(what string, res sql.Result, err error) (bool, error) {
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return false, fmt.Errorf("sqlite: %s: %w", what, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return false, fmt.Errorf("sqlite: %s: %w", what, err)
 	}
-	if n == 0 {
-		return errNone
-	}
-	return nil
+	return n > 0, nil
 }
 
 // inTx runs f in a write transaction (BEGIN IMMEDIATE) and commits it if f

@@ -382,7 +382,8 @@ func TestE2EDPoPNonceChallenges(t *testing.T) {
 
 // TestE2EDPoPTrace: in teaching mode the provider's trace of a DPoP resource
 // request lists every proof check of RFC 9449 Section 4.3 it made, and a
-// replay ends with the failed jti check of RFC 9449 Section 11.1.
+// replay ends with the failed jti check of RFC 9449 Section 11.1, its
+// outcome the error code the client got.
 func TestE2EDPoPTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	d := newDPoPClient(t, srv)
@@ -398,7 +399,9 @@ func TestE2EDPoPTrace(t *testing.T) {
 		}
 	}
 	resp, _ = d.raw(http.MethodGet, "/protected/resource", nil, nil, tr.AccessToken, d.lastProof)
-	if _, replay := traceOf(t, srv, resp); !strings.Contains(replay, `"rule":"the proof has not been used before (its jti is new)","ref":"RFC 9449 Section 11.1","passed":false`) {
+	replayed, replay := traceOf(t, srv, resp)
+	if !strings.Contains(replay, `"rule":"the proof has not been used before (its jti is new)","ref":"RFC 9449 Section 11.1","passed":false`) {
 		t.Errorf("trace of a replayed proof: got %s, want it to end with the failed jti check", replay)
 	}
+	checkEndsWith(t, "trace of a replayed proof", replayed, "RFC 9449 Section 11.1", "invalid_dpop_proof")
 }

@@ -80,7 +80,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 	if scheme, _, _ := oauth.ParseAuthorizationHeader(c.GetHeader("Authorization")); scheme == oauth.TokenTypeDPoP && !err.NoCredentials {
 		c.Header("WWW-Authenticate", dpopChallenge(err)+", "+metadata)
 		setDPoPNonce(c, err.DPoPNonce)
-		s.noteError(c, err)
+		s.refused(c, err)
 		c.AbortWithStatusJSON(resourceStatus(err.Code), errorBody{Error: err.Code, Description: err.Description})
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/resource"
 )
 
 // runCredentials runs `client credentials`: the client credentials grant
@@ -39,5 +40,5 @@ func runCredentials(ctx context.Context, cfg config.Config, w io.Writer) error {
 	now := time.Now()
 	printExpiry(w, tok, now)
 	printToken(w, "Access token", tok.AccessToken, now)
-	return getResource(ctx, client, tok, cfg.BackChannel()+"/protected/resource", w)
+	return getResource(ctx, client, tok, cfg.BackChannel()+resource.ProtectedResourcePath, w)
 }

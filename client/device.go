@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/tokenview"
 )
 
@@ -67,7 +68,7 @@ func runDevice(ctx context.Context, cfg config.Config, w io.Writer) error {
 	if id, _ := tok.Extra("id_token").(string); id != "" {
 		printToken(w, "ID token", id, now)
 	}
-	return getResource(ctx, client, tok, cfg.BackChannel()+"/user/profile", w)
+	return getResource(ctx, client, tok, cfg.BackChannel()+resource.UserProfilePath, w)
 }
 
 // printInstructions tells the user where to go and what to type

@@ -11,6 +11,13 @@ import (
 	"net/http"
 )
 
+// The provider's resources (README, "What the provider does"): a page any
+// valid token gets, and the user's profile, which needs scope "read".
+const (
+	ProtectedResourcePath = "/protected/resource"
+	UserProfilePath       = "/user/profile"
+)
+
 // maxBody bounds how much of an answer is read.
 const maxBody = 1 << 20
 

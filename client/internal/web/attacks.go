@@ -15,6 +15,7 @@ import (
 
 	"github.com/oauth-reference/client/internal/dpop"
 	"github.com/oauth-reference/client/internal/i18n"
+	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/xray"
 )
 
@@ -234,9 +235,9 @@ func isInvalidGrant(err error) bool {
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 func (a *App) resourceStatus(ctx context.Context, accessToken string) int {
 	if a.oauthHTTP != a.http {
-		return a.sendWith(ctx, a.oauthHTTP, a.resourceURL(protectedResourcePath), "DPoP "+accessToken, "")
+		return a.sendWith(ctx, a.oauthHTTP, a.resourceURL(resource.ProtectedResourcePath), "DPoP "+accessToken, "")
 	}
-	return a.send(ctx, a.resourceURL(protectedResourcePath), "Bearer "+accessToken)
+	return a.send(ctx, a.resourceURL(resource.ProtectedResourcePath), "Bearer "+accessToken)
 }
 
 // send makes a GET to rawURL with the Authorization header authz (none
@@ -267,7 +268,7 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 		Aftermath: []xray.Check{
 			outcome("the replayed code was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(err), tokenAnswer(err)),
 			outcome("the access token issued for that code is revoked: the resource server answers 401", "RFC 6749 Section 4.1.2",
-				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", protectedResourcePath, http.StatusText(status))),
+				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", resource.ProtectedResourcePath, http.StatusText(status))),
 		},
 		Note: "Your login's tokens are now revoked, as the defence demands: log in again to go on.",
 	}
@@ -304,7 +305,7 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 			outcome("the retired refresh token was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(reuseErr), tokenAnswer(reuseErr)),
 			outcome("the newest refresh token is dead too", "RFC 9700 Section 4.14.2", isInvalidGrant(newestErr), tokenAnswer(newestErr)),
 			outcome("the newest access token is dead: the resource server answers 401", "RFC 9700 Section 4.14.2",
-				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", protectedResourcePath, http.StatusText(status))),
+				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", resource.ProtectedResourcePath, http.StatusText(status))),
 		},
 		Note: "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on.",
 	}
@@ -464,7 +465,7 @@ func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	token := s.Data.Login.Token.AccessToken
 	s.Unlock()
 	ctx, capture := a.recording(c.Request.Context())
-	status := a.send(ctx, a.resourceURL(protectedResourcePath)+"?"+url.Values{"access_token": {token}}.Encode(), "")
+	status := a.send(ctx, a.resourceURL(resource.ProtectedResourcePath)+"?"+url.Values{"access_token": {token}}.Encode(), "")
 	after := a.resourceStatus(ctx, token)
 	return attackResult{
 		Answer: fmt.Sprintf("%d %s", status, http.StatusText(status)),
@@ -497,11 +498,11 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 	ctx, capture := a.recording(c.Request.Context())
 	seen := &lastProof{base: a.http.Transport}
 	legit := &http.Client{Transport: &dpop.Transport{Key: signer.Key, Base: seen, Now: a.now}}
-	first := a.sendWith(ctx, legit, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, "")
+	first := a.sendWith(ctx, legit, a.resourceURL(resource.ProtectedResourcePath), "DPoP "+tok.AccessToken, "")
 	legitHops := len(capture.Entries()) // with DPOP_NONCE=on, a use_dpop_nonce challenge and the retry
-	replayed := a.sendWith(ctx, a.http, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, seen.proof)
-	asBearer := a.send(ctx, a.resourceURL(protectedResourcePath), "Bearer "+tok.AccessToken)
-	fresh := a.sendWith(ctx, legit, a.resourceURL(protectedResourcePath), "DPoP "+tok.AccessToken, "")
+	replayed := a.sendWith(ctx, a.http, a.resourceURL(resource.ProtectedResourcePath), "DPoP "+tok.AccessToken, seen.proof)
+	asBearer := a.send(ctx, a.resourceURL(resource.ProtectedResourcePath), "Bearer "+tok.AccessToken)
+	fresh := a.sendWith(ctx, legit, a.resourceURL(resource.ProtectedResourcePath), "DPoP "+tok.AccessToken, "")
 	hops := a.hopsOf(capture.Entries())
 	for i := range legitHops {
 		hops[i].Note = "The legitimate client's request, with a fresh proof: what the attacker copies."

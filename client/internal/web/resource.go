@@ -11,13 +11,6 @@ import (
 	"github.com/oauth-reference/client/internal/tokenview"
 )
 
-// Resource paths of the provider's resource server (README, "What the
-// provider does").
-const (
-	protectedResourcePath = "/protected/resource"
-	userProfilePath       = "/user/profile"
-)
-
 // resourceView is the content of the resource page.
 type resourceView struct {
 	Refreshed bool     // the access token had expired and was refreshed first
@@ -49,7 +42,7 @@ func (a *App) callResources(c *gin.Context, s *webSession) {
 	ts := a.oauthConfig(ctx).TokenSource(ctx, lg.Token)
 	client := oauth2.NewClient(ctx, ts)
 	var v resourceView
-	for _, path := range []string{protectedResourcePath, userProfilePath} {
+	for _, path := range []string{resource.ProtectedResourcePath, resource.UserProfilePath} {
 		// The page shows the exchange as the transport recorded it.
 		if _, _, err := resource.Get(ctx, client, a.resourceURL(path)); err != nil {
 			v.Errors = append(v.Errors, err.Error())

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/resource"
 )
 
 // spaConfig is what the SPA's script needs, embedded in the page as JSON.
@@ -90,7 +91,7 @@ func (a *App) handleSPA(c *gin.Context) {
 		AuthorizationEndpoint: a.public.AuthorizationEndpoint,
 		TokenEndpoint:         a.public.TokenEndpoint,
 		RevocationEndpoint:    a.public.RevocationEndpoint,
-		ProfileURL:            a.cfg.AuthServer + userProfilePath,
+		ProfileURL:            a.cfg.AuthServer + resource.UserProfilePath,
 		TraceURL:              traceURL,
 		UILocales:             a.lang(c).Code,
 		Words:                 spaWords[a.lang(c).Code],

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/client/internal/i18n"
+	"github.com/oauth-reference/client/internal/resource"
 )
 
 // countdownPath serves the inspector's script: it shows each time claim in
@@ -122,7 +123,7 @@ func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 			a.inspectToken(ctx, tokenOf("ID token", "OIDC Core Section 2; not introspectable: it is for the client, not for the resource server", lg.IDToken, now), lg.IDToken, ""),
 		},
 		Teaching:  a.cfg.Teaching(),
-		Resource:  a.public.Issuer + protectedResourcePath,
+		Resource:  a.public.Issuer + resource.ProtectedResourcePath,
 		TokenType: lg.Token.Type(),
 		CSRFField: csrfField,
 		CSRFToken: s.Data.CSRFToken,

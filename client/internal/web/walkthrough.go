@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/oauth-reference/client/internal/i18n"
+	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 )
@@ -60,7 +61,7 @@ func (a *App) describe(e wirelog.Exchange) (step, title string, ref xray.Ref) {
 		return "", "UserInfo request", "OIDC Core Section 5.3"
 	case a.back.JWKSURI:
 		return "", "The provider's signing keys (JWKS)", "RFC 7517 Section 5"
-	case a.resourceURL(protectedResourcePath), a.resourceURL(userProfilePath):
+	case a.resourceURL(resource.ProtectedResourcePath), a.resourceURL(resource.UserProfilePath):
 		return "", "Protected resource request", "RFC 6750 Section 2.1"
 	}
 	if strings.Contains(endpoint, "/.well-known/") {

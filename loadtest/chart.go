@@ -32,7 +32,7 @@ type logScale struct{ lo, hi float64 }
 func newLogScale(rows []result) logScale {
 	top := 1e4
 	for _, r := range rows {
-		top = math.Max(top, math.Max(r.PerCPUSecond(), r.RefRate))
+		top = math.Max(top, math.Max(r.PerCPUSecond(), r.RefRate()))
 	}
 	return logScale{lo: 1, hi: math.Ceil(math.Log10(top))}
 }
@@ -153,11 +153,11 @@ func drawRow(b *strings.Builder, s logScale, y int, r result) {
 	fmt.Fprintf(b, `<rect class="bar" x="%d" y="%d" width="%.1f" height="14" fill="%s"><title>%s</title></rect>`+"\n",
 		barLeft, y+2, end-barLeft, storeColour[r.Store], html.EscapeString(r.Path+", "+r.Store+": "+formatRate(r.PerCPUSecond())+" per CPU-second"))
 	label := formatRate(r.PerCPUSecond())
-	if r.RefRate > 0 {
-		refEnd := s.x(r.RefRate)
+	if refRate := r.RefRate(); refRate > 0 {
+		refEnd := s.x(refRate)
 		fmt.Fprintf(b, `<rect class="reference" x="%d" y="%d" width="%.1f" height="6" fill="#b8b8b8"/>`+"\n", barLeft, y+18, refEnd-barLeft)
-		text(b, int(refEnd)+4, y+25, "start", "normal", 10, r.Reference+" "+formatRate(r.RefRate))
-		label += " · " + formatRatio(r.Ratio())
+		text(b, int(refEnd)+4, y+25, "start", "normal", 10, r.Reference+" "+formatRate(refRate))
+		label += " · " + formatRatio(r.Ratio().Median)
 	}
 	labelAt := end
 	if target := r.targetRate(); target > 0 {

@@ -54,7 +54,7 @@ func TestWriteSVG(t *testing.T) {
 	rep := report{
 		Machine: "Measured on <a test>.",
 		Results: []result{
-			{Path: signRef("EdDSA") + " (reference)", measurement: measurement{Requests: 40000, CPU: 1e9}}, // not a bar of its own
+			{Path: signRef("EdDSA") + " (reference)", Windows: []measurement{{Requests: 40000, CPU: 1e9}}}, // not a bar of its own
 			row(pathBareGin, "SQLite", 36000, "", 0),
 			row(ccPath("RS256"), "SQLite", 950, signRef("RS256"), 1000),
 			row(pathLogin, "SQLite", 31, refArgon2id, 40),

@@ -12,7 +12,7 @@ import (
 // is the index of the client goroutine making it, for per-client state.
 type request func(ctx context.Context, worker int) error
 
-// window bounds one measurement in time and count.
+// window bounds one measured window in time and count.
 type window struct {
 	Duration time.Duration // clients send requests at least this long…
 	MinCPU   time.Duration // …and until the server spent this much CPU (at most 4× Duration)
@@ -20,21 +20,15 @@ type window struct {
 	Workers  int           // client goroutines, each on a keep-alive connection
 }
 
-// warmUp is the short unmeasured run before a window: connections open,
-// caches fill, the server's heap grows to its working size.
-func (w window) warmUp() window {
-	return window{Duration: min(w.Duration/5, time.Second), Max: max(w.Max/10, 1), Workers: w.Workers}
-}
+// windowFunc measures one window of a path or of a reference.
+type windowFunc func(ctx context.Context) (measurement, error)
 
-// measure warms the path up, then runs its window and reports the
-// requests completed and the CPU process pid spent meanwhile, and the CPU
+// measureWindow runs one window of requests against process pid and
+// reports the requests completed, the CPU pid spent meanwhile, and the CPU
 // the database spent when db (nil for none) can tell.
-func measure(ctx context.Context, pid int, db cpuProbe, w window, do request) (measurement, error) {
-	if _, err := drive(ctx, pid, w.warmUp(), do); err != nil {
-		return measurement{}, err
-	}
+func measureWindow(ctx context.Context, pid int, db cpuProbe, w window, do request) (measurement, error) {
 	dbBefore, dbErr := probe(ctx, db)
-	before, err := readProc(pid)
+	before, err := cpuTime(pid)
 	if err != nil {
 		return measurement{}, err
 	}
@@ -42,11 +36,15 @@ func measure(ctx context.Context, pid int, db cpuProbe, w window, do request) (m
 	if err != nil {
 		return measurement{}, err
 	}
-	after, err := readProc(pid)
+	after, err := cpuTime(pid)
 	if err != nil {
 		return measurement{}, err
 	}
-	m := summarize(latencies, before, after)
+	rss, err := residentSize(pid)
+	if err != nil {
+		return measurement{}, err
+	}
+	m := summarize(latencies, after-before, rss)
 	if dbAfter, err := probe(ctx, db); dbErr == nil && err == nil {
 		m.DBCPU, m.DBKnown = max(dbAfter-dbBefore, 0), true // a backend may have ended meanwhile
 	}
@@ -104,7 +102,7 @@ func drive(ctx context.Context, pid int, w window, do request) ([]time.Duration,
 // stopAfter returns once w.Duration has passed and process pid has spent
 // w.MinCPU since the call (or 4× w.Duration has passed), or ctx ends.
 func stopAfter(ctx context.Context, pid int, w window) {
-	start, _ := readProc(pid)
+	start, _ := cpuTime(pid)
 	timer := time.NewTimer(w.Duration)
 	defer timer.Stop()
 	hardStop := time.Now().Add(4 * w.Duration)
@@ -114,8 +112,8 @@ func stopAfter(ctx context.Context, pid int, w window) {
 			return
 		case <-timer.C:
 		}
-		now, err := readProc(pid)
-		if err != nil || now.CPU-start.CPU >= w.MinCPU || time.Now().After(hardStop) {
+		now, err := cpuTime(pid)
+		if err != nil || now-start >= w.MinCPU || time.Now().After(hardStop) {
 			return
 		}
 		timer.Reset(20 * time.Millisecond)

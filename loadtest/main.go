@@ -1,11 +1,12 @@
 // Command loadtest measures the provider's server CPU per request over real
 // HTTP (README, "Performance"): it builds the real provider, starts it on a
 // loopback port pinned to one CPU, sends each path's requests from a few
-// keep-alive clients, and divides the process's utime+stime over the
-// window (from /proc/PID/stat) by the requests completed. Each figure is
-// printed beside a reference measured in the same run: a bare Gin handler
-// (cmd/baregin) on the same CPU under the same load, the bare signature of
-// each access-token algorithm, one Argon2id password verification.
+// keep-alive clients, and divides the CPU time the process spent over a
+// window (utime+stime) by the requests completed. Each path is measured
+// in rounds, each round a window of the path and one of its reference back
+// to back on the same CPU: a bare Gin handler (cmd/baregin) under the same
+// load, the bare signature of each access-token algorithm, one Argon2id
+// password verification. The ratio printed is the median of the rounds'.
 //
 //	go run ./loadtest                              # SQLite, 5 s per path
 //	go run ./loadtest -database-url postgres://…   # and PostgreSQL (DATABASE_URL or TEST_DATABASE_URL by default)
@@ -31,7 +32,8 @@ import (
 
 // options are the knobs of a run.
 type options struct {
-	Window            window // per path
+	Window            window // each path's whole measurement, its reference's windows included: split among the rounds
+	Rounds            int    // windows of each path, each beside one of its reference
 	LoginWorkers      int
 	MemoryWarmUp      int // cycles before the first memory sample; ten times as many follow
 	DatabaseURL       string
@@ -69,8 +71,9 @@ func main() {
 func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (options, error) {
 	var o options
 	var only string
-	fs.DurationVar(&o.Window.Duration, "duration", 5*time.Second, "how long each path is measured (after a short warm-up)")
-	fs.DurationVar(&o.Window.MinCPU, "min-cpu", 200*time.Millisecond, "measure each path at least until the server spent this much CPU")
+	fs.DurationVar(&o.Window.Duration, "duration", 5*time.Second, "how long each path is measured, its reference's windows included (after a warm-up window of each)")
+	fs.IntVar(&o.Rounds, "rounds", 5, "rounds per path, each a window of the reference and one of the path; the ratio is the median of the rounds'")
+	fs.DurationVar(&o.Window.MinCPU, "min-cpu", 100*time.Millisecond, "measure each window at least until the server spent this much CPU")
 	fs.IntVar(&o.Window.Max, "max", 200_000, "at most this many requests per path")
 	fs.IntVar(&o.Window.Workers, "workers", 4, "concurrent keep-alive clients")
 	fs.IntVar(&o.LoginWorkers, "login-workers", 2, "concurrent browsers signing in")
@@ -83,9 +86,22 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (op
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if o.Rounds < 1 || o.Window.Duration <= 0 {
+		return o, fmt.Errorf("loadtest: -rounds must be at least 1 and -duration positive")
+	}
 	var err error
 	o.Paths, err = parsePaths(only)
 	return o, err
+}
+
+// roundWindow is one window of a round: a path's -duration is shared
+// equally by its rounds' windows and its reference's, and its -max by its
+// rounds.
+func (o options) roundWindow() window {
+	w := o.Window
+	w.Duration /= time.Duration(2 * o.Rounds)
+	w.Max = max(w.Max/o.Rounds, 1)
+	return w
 }
 
 // parsePaths reads -paths: "" selects every path.
@@ -145,14 +161,18 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 	if err := pinLoadTool(t.cpu); err != nil {
 		return report{}, err
 	}
-	if t.refs, err = newInProcessRefs(o); err != nil {
+	refs, stop, err := t.startReferences(ctx)
+	if err != nil {
 		return report{}, err
 	}
+	defer stop()
+	t.refs = refs
 	return t.runPasses(ctx)
 }
 
-// runPasses measures the references, then each store's pass, then the
-// references again, and returns the report.
+// runPasses measures each store's pass and returns the report: the
+// in-process references' rows first (their windows on every store), then
+// each store's rows.
 func (t *tool) runPasses(ctx context.Context) (report, error) {
 	rep := report{Machine: machine(t.cpu)}
 	stores, cleanup, err := t.stores(ctx)
@@ -162,9 +182,6 @@ func (t *tool) runPasses(ctx context.Context) (report, error) {
 	defer cleanup()
 	var results []result
 	for _, st := range stores {
-		if err := t.measureReferences(); err != nil {
-			return report{}, err
-		}
 		measured, mem, err := t.pass(ctx, st)
 		if err != nil {
 			return report{}, err
@@ -172,10 +189,7 @@ func (t *tool) runPasses(ctx context.Context) (report, error) {
 		results = append(results, measured...)
 		rep.Memory = append(rep.Memory, mem...)
 	}
-	if err := t.measureReferences(); err != nil {
-		return report{}, err
-	}
-	rep.Results = t.withReferences(results)
+	rep.Results = append(inProcessReferenceRows(results), results...)
 	return rep, nil
 }
 

@@ -37,3 +37,13 @@ func TestParseFlagsRefusesAnUnknownPath(t *testing.T) {
 		t.Error("got no error for -paths password")
 	}
 }
+
+func TestParseFlagsRefusesNoRounds(t *testing.T) {
+	for _, args := range [][]string{{"-rounds", "0"}, {"-duration", "0s"}} {
+		fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		if _, err := parseFlags(fs, args, func(string) string { return "" }); err == nil {
+			t.Errorf("%v: got no error", args)
+		}
+	}
+}

@@ -16,9 +16,9 @@ import (
 type tool struct {
 	opts     options
 	bins     binaries
-	cpu      int             // the CPU every server is pinned to
-	dir      string          // scratch space: binaries, logs, the SQLite store
-	refs     []*inProcessRef // the references the load tool measures itself
+	cpu      int                   // the CPU every server is pinned to
+	dir      string                // scratch space: binaries, logs, the SQLite store
+	refs     map[string]windowFunc // one window of each reference, by name
 	progress io.Writer
 }
 
@@ -57,37 +57,66 @@ func pathKeys() []string {
 	return append(keys, keyMemory)
 }
 
-// measureReferences measures in the load tool itself, one operation at a
-// time on the servers' CPU, what a bare signature of each algorithm and
-// one password verification cost, and adds the windows to t.refs. The run measures
-// them before each store's pass and after the last, so they stand beside
-// the paths as the machine's load drifts.
-func (t *tool) measureReferences() error {
-	budget := min(t.opts.Window.Duration, time.Second)
-	for _, ref := range t.refs {
-		m, err := measureOp(t.cpu, budget, ref.op)
-		if err != nil {
-			return err
-		}
-		ref.total.add(m)
+// startReferences starts the bare Gin handler's server and makes the
+// in-process references, and returns one window of each reference by name,
+// and the function that stops the server.
+func (t *tool) startReferences(ctx context.Context) (map[string]windowFunc, func(), error) {
+	ops, err := inProcessRefs(t.opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil
+	w := t.opts.roundWindow()
+	refs := map[string]windowFunc{}
+	for name, op := range ops {
+		refs[name] = func(context.Context) (measurement, error) { return measureOp(t.cpu, w.Duration, op) }
+	}
+	bare, err := t.startBareGin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := newOAuthClient(bare.Base, w.Workers)
+	c.tokens = make([]string, w.Workers)
+	for i := range c.tokens {
+		c.tokens[i] = rand.Text() // the floor reads no token, but gets a header of the same size
+	}
+	refs[pathBareGin] = func(ctx context.Context) (measurement, error) {
+		return measureWindow(ctx, bare.PID(), nil, w, c.resource)
+	}
+	return refs, bare.stop, nil
 }
 
-// withReferences returns the in-process references as rows of the table,
-// then results with their in-process reference's figure filled in.
-func (t *tool) withReferences(results []result) []result {
-	var rows []result
-	for _, ref := range t.refs {
-		rows = append(rows, result{Path: ref.name + " (reference)", measurement: ref.total})
+// startBareGin starts the bare Gin handler's server, pinned to the
+// providers' CPU; it runs beside them for the whole run.
+func (t *tool) startBareGin(ctx context.Context) (*server, error) {
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
 	}
+	env := []string{"BAREGIN_ADDR=" + addr}
+	return startServer(ctx, t.bins.BareGin, t.dir, "baregin", env, "http://"+addr, "/protected/resource", t.cpu)
+}
+
+// pooledReference is the row of the reference named name: its windows
+// beside each of results, all together.
+func pooledReference(name string, results []result) result {
+	row := result{Path: name}
 	for _, r := range results {
-		for _, ref := range t.refs {
-			if ref.name == r.Reference {
-				r.RefRate = ref.total.PerCPUSecond()
-			}
+		if r.Reference == name {
+			row.Windows = append(row.Windows, r.RefWindows...)
 		}
-		rows = append(rows, r)
+	}
+	return row
+}
+
+// inProcessReferenceRows are the rows of the in-process references
+// measured beside results.
+func inProcessReferenceRows(results []result) []result {
+	var rows []result
+	for _, name := range inProcessRefNames() {
+		if row := pooledReference(name, results); len(row.Windows) > 0 {
+			row.Path += " (reference)"
+			rows = append(rows, row)
+		}
 	}
 	return rows
 }
@@ -97,16 +126,9 @@ func (t *tool) withReferences(results []result) []result {
 // so ten warm-ups stay quick), whether memory and the store stay flat. The
 // providers of a pass share one address, hence one issuer, so the tokens
 // the first one issued at the start (and the demo user's sign-in) serve
-// the next ones too. The bare Gin floor is measured at the start and the
-// end of the pass, and the two windows added up, so a machine whose load
-// drifts meanwhile moves the floor as it moves the paths.
+// the next ones too. The bare Gin handler's row comes first: every window
+// it was measured in during the pass.
 func (t *tool) pass(ctx context.Context, st store) ([]result, []flatness, error) {
-	var bare measurement
-	if t.needsBareGin() {
-		if err := t.measureBareGin(ctx, &bare); err != nil {
-			return nil, nil, err
-		}
-	}
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, nil, err
@@ -148,16 +170,9 @@ func (t *tool) pass(ctx context.Context, st store) ([]result, []flatness, error)
 			return nil, nil, err
 		}
 	}
-	if t.needsBareGin() {
-		if err := t.measureBareGin(ctx, &bare); err != nil {
-			return nil, nil, err
-		}
-		for i := range results {
-			if results[i].Reference == pathBareGin {
-				results[i].RefRate = bare.PerCPUSecond()
-			}
-		}
-		results = append([]result{{Path: pathBareGin, Store: st.Name, measurement: bare}}, results...)
+	if bare := pooledReference(pathBareGin, results); len(bare.Windows) > 0 {
+		bare.Store = st.Name
+		results = append([]result{bare}, results...)
 	}
 	return results, mem, nil
 }
@@ -173,16 +188,6 @@ func (t *tool) selectedPaths(alg string) []path {
 	return out
 }
 
-// needsBareGin reports whether a selected path is compared with bare Gin.
-func (t *tool) needsBareGin() bool {
-	for _, p := range paths {
-		if p.Reference == pathBareGin && t.opts.selected(p.Key) {
-			return true
-		}
-	}
-	return false
-}
-
 // withProvider runs f with a provider started on addr for st and alg, then
 // stops it and closes c's connections to it.
 func (t *tool) withProvider(ctx context.Context, st store, alg, addr string, c *oauthClient, f func(*server) error) error {
@@ -195,51 +200,45 @@ func (t *tool) withProvider(ctx context.Context, st store, alg, addr string, c *
 	return f(p)
 }
 
-// measureBareGin measures the reference server under the bearer path's
-// load and adds the window to total.
-func (t *tool) measureBareGin(ctx context.Context, total *measurement) error {
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return err
-	}
-	env := []string{"BAREGIN_ADDR=" + addr}
-	s, err := startServer(ctx, t.bins.BareGin, t.dir, "baregin", env, "http://"+addr, "/protected/resource", t.cpu)
-	if err != nil {
-		return err
-	}
-	defer s.stop()
-	c := newOAuthClient(s.Base, t.opts.Window.Workers)
-	c.tokens = make([]string, t.opts.Window.Workers)
-	for i := range c.tokens {
-		c.tokens[i] = rand.Text() // the floor reads no token, but gets a header of the same size
-	}
-	m, err := measure(ctx, s.PID(), nil, t.opts.Window, c.resource)
-	if err != nil {
-		return err
-	}
-	t.logf("%-40s %-10s %s per CPU-second", pathBareGin, "", formatRate(m.PerCPUSecond()))
-	total.add(m)
-	return nil
-}
-
 // measurePaths measures todo, one after the other, on provider p (and
 // the database's share with db, when not nil).
 func (t *tool) measurePaths(ctx context.Context, p *server, db cpuProbe, c *oauthClient, st store, todo []path) ([]result, error) {
 	var results []result
 	for _, pa := range todo {
-		w := t.opts.Window
-		if pa.Login {
-			w.Workers = t.opts.LoginWorkers
-		}
-		m, err := measure(ctx, p.PID(), db, w, func(ctx context.Context, worker int) error { return pa.Do(c, ctx, worker) })
+		r, err := t.measurePath(ctx, p, db, c, st, pa)
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", pa.Name, st.Name, err)
 		}
-		t.logf("%-40s %-10s %s per CPU-second", pa.Name, st.Name, formatRate(m.PerCPUSecond()))
-		results = append(results, result{Path: pa.Name, Store: st.Name, measurement: m,
-			Reference: pa.Reference, Goal: goalFor(pa.Name, st.Name)})
+		t.logf("%-40s %-10s %s per CPU-second, %s %s", pa.Name, st.Name, formatRate(r.PerCPUSecond()),
+			formatSpread(r.Ratio()), pa.Reference)
+		results = append(results, r)
 	}
 	return results, nil
+}
+
+// measurePath measures pa on provider p in t.opts.Rounds rounds, each a
+// window of pa and one of its reference (after a warm-up window of each,
+// not counted: connections open, caches fill, the heap grows to its
+// working size).
+func (t *tool) measurePath(ctx context.Context, p *server, db cpuProbe, c *oauthClient, st store, pa path) (result, error) {
+	w := t.opts.roundWindow()
+	if pa.Login {
+		w.Workers = t.opts.LoginWorkers
+	}
+	do := func(ctx context.Context, worker int) error { return pa.Do(c, ctx, worker) }
+	window := func(ctx context.Context) (measurement, error) { return measureWindow(ctx, p.PID(), db, w, do) }
+	ref := t.refs[pa.Reference]
+	for _, warmUp := range []windowFunc{ref, window} {
+		if _, err := warmUp(ctx); err != nil {
+			return result{}, err
+		}
+	}
+	refs, windows, err := interleave(ctx, t.opts.Rounds, ref, window)
+	if err != nil {
+		return result{}, err
+	}
+	return result{Path: pa.Name, Store: st.Name, Windows: windows, Reference: pa.Reference, RefWindows: refs,
+		Goal: goalFor(pa.Name, st.Name)}, nil
 }
 
 // maxMemoryPhase bounds each phase of the memory check in time.
@@ -269,12 +268,12 @@ func (t *tool) memoryPhase(ctx context.Context, p *server, c *oauthClient, st st
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("memory check on %s: %w", st.Name, err)
 	}
-	sample, err := readProc(p.PID())
+	rss, err = residentSize(p.PID())
 	if err != nil {
 		return 0, 0, 0, err
 	}
 	rows, err = st.rowCount(ctx)
-	return len(latencies), sample.RSS, rows, err
+	return len(latencies), rss, rows, err
 }
 
 // startProvider starts the real provider on the loopback address addr

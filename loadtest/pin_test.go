@@ -8,11 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startSleep starts a child that waits, started by start, and stops it
-// when the test ends.
-func startSleep(t *testing.T, start func(*exec.Cmd) error) int {
+// startChild starts the program name with args by start, and stops it
+// when the test ends; it returns its pid.
+func startChild(t *testing.T, start func(*exec.Cmd) error, name string, args ...string) int {
 	t.Helper()
-	cmd := exec.Command("sleep", "30")
+	cmd := exec.Command(name, args...)
 	if err := start(cmd); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestStartPinnedPinsTheChildAlone(t *testing.T) {
 	if err := unix.SchedGetaffinity(0, &before); err != nil {
 		t.Fatal(err)
 	}
-	pinned := startSleep(t, func(cmd *exec.Cmd) error { return startPinned(cmd, cpu) })
+	pinned := startChild(t, func(cmd *exec.Cmd) error { return startPinned(cmd, cpu) }, "sleep", "30")
 	if err := checkPinned(pinned, cpu); err != nil {
 		t.Errorf("the child: %v", err)
 	}
@@ -42,7 +42,7 @@ func TestStartPinnedPinsTheChildAlone(t *testing.T) {
 		t.Errorf("this thread's CPUs: got %v after the start, want %v as before", after, before)
 	}
 	if before.Count() > 1 {
-		free := startSleep(t, (*exec.Cmd).Start)
+		free := startChild(t, (*exec.Cmd).Start, "sleep", "30")
 		if err := checkPinned(free, cpu); err == nil {
 			t.Error("a child started without pinning: checkPinned found it pinned")
 		}

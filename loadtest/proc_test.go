@@ -2,43 +2,41 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 )
 
 // statLine is a /proc/PID/stat line whose command name holds spaces and
-// parentheses, with utime 150, stime 50 and rss 1000 pages.
-func statLine(utime, stime, rss string) string {
+// parentheses, with rss as field 24.
+func statLine(rss string) string {
 	fields := make([]string, 52)
 	for i := range fields {
 		fields[i] = "0"
 	}
 	fields[0], fields[1], fields[2] = "4242", "(a (b) c)", "S"
-	fields[13], fields[14], fields[23] = utime, stime, rss
+	fields[13], fields[14], fields[23] = "150", "50", rss
 	return strings.Join(fields, " ") + "\n"
 }
 
 func TestParseProcStat(t *testing.T) {
-	got, err := parseProcStat([]byte(statLine("150", "50", "1000")), 4096)
+	got, err := parseProcStat([]byte(statLine("1000")), 4096)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 2 * time.Second; got.CPU != want {
-		t.Errorf("CPU: got %v, want %v (200 ticks of 10 ms)", got.CPU, want)
-	}
-	if want := int64(4096000); got.RSS != want {
-		t.Errorf("RSS: got %d, want %d", got.RSS, want)
+	if want := int64(4096000); got != want {
+		t.Errorf("RSS: got %d, want %d", got, want)
 	}
 }
 
 func TestParseProcStatRefusesMalformedLines(t *testing.T) {
 	for name, line := range map[string]string{
-		"no command name":   "4242 a S 1 2 3",
-		"too few fields":    "4242 (a) S 1 2 3",
-		"utime not numeric": statLine("x", "50", "1000"),
-		"negative stime":    statLine("150", "-5", "1000"),
-		"too long":          strings.Repeat("1 ", maxStatSize),
+		"no command name": "4242 a S 1 2 3",
+		"too few fields":  "4242 (a) S 1 2 3",
+		"rss not numeric": statLine("x"),
+		"negative rss":    statLine("-5"),
+		"too long":        strings.Repeat("1 ", maxStatSize),
 	} {
 		if _, err := parseProcStat([]byte(line), 4096); err == nil {
 			t.Errorf("%s: got no error", name)
@@ -46,12 +44,46 @@ func TestParseProcStatRefusesMalformedLines(t *testing.T) {
 	}
 }
 
-func TestReadProcOfThisProcess(t *testing.T) {
-	got, err := readProc(os.Getpid())
+func TestResidentSizeOfThisProcess(t *testing.T) {
+	got, err := residentSize(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.RSS <= 0 || got.CPU < 0 {
-		t.Errorf("got %+v, want a positive RSS and a CPU time", got)
+	if got <= 0 {
+		t.Errorf("got %d, want a positive RSS", got)
+	}
+}
+
+// TestCPUTimeOfAnotherProcess reads a child's CPU clock while it spins
+// and while it sleeps.
+func TestCPUTimeOfAnotherProcess(t *testing.T) {
+	busy := startChild(t, (*exec.Cmd).Start, "sh", "-c", "while :; do :; done")
+	idle := startChild(t, (*exec.Cmd).Start, "sleep", "30")
+	busyBefore, err := cpuTime(busy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idleBefore, err := cpuTime(idle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	busyAfter, _ := cpuTime(busy)
+	idleAfter, _ := cpuTime(idle)
+	if got := busyAfter - busyBefore; got < 10*time.Millisecond {
+		t.Errorf("a spinning child: got %v of CPU in 300 ms, want some", got)
+	}
+	if got := idleAfter - idleBefore; got > 5*time.Millisecond {
+		t.Errorf("a sleeping child: got %v of CPU in 300 ms, want next to none", got)
+	}
+}
+
+func TestCPUTimeOfNoProcess(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cpuTime(cmd.Process.Pid); err == nil {
+		t.Error("the CPU time of a process that has exited and been reaped: got no error")
 	}
 }

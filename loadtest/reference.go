@@ -21,28 +21,30 @@ import (
 // The signing algorithms of access tokens (README, "Signing algorithms").
 var algorithms = []string{"RS256", "ES256", "EdDSA"}
 
-// inProcessRef is a reference the load tool measures itself: one
-// operation, and all its windows added up.
-type inProcessRef struct {
-	name  string
-	op    func() []byte
-	total measurement
-}
-
-// newInProcessRefs makes the in-process references, each key once: a bare
-// signature of each algorithm, then one password verification with o's
-// Argon2id parameters.
-func newInProcessRefs(o options) ([]*inProcessRef, error) {
-	var refs []*inProcessRef
+// inProcessRefs are the operations the load tool measures itself, by
+// reference name, each with its key made once: a bare signature of each
+// algorithm, and one password verification with o's Argon2id parameters.
+func inProcessRefs(o options) (map[string]func() []byte, error) {
+	ops := map[string]func() []byte{}
 	for _, alg := range algorithms {
 		sign, err := signer(alg)
 		if err != nil {
 			return nil, err
 		}
-		refs = append(refs, &inProcessRef{name: signRef(alg), op: sign})
+		ops[signRef(alg)] = sign
 	}
-	check := passwordCheck(o.PasswordMemoryKiB, o.PasswordTime)
-	return append(refs, &inProcessRef{name: refArgon2id, op: check}), nil
+	ops[refArgon2id] = passwordCheck(o.PasswordMemoryKiB, o.PasswordTime)
+	return ops, nil
+}
+
+// inProcessRefNames are the names of the in-process references, in the
+// order of the table.
+func inProcessRefNames() []string {
+	var names []string
+	for _, alg := range algorithms {
+		names = append(names, signRef(alg))
+	}
+	return append(names, refArgon2id)
 }
 
 // signingInput is the JWS Signing Input of a typical client credentials
@@ -104,7 +106,7 @@ func passwordCheck(memoryKiB, passes int) func() []byte {
 // least 3 times), and returns the calls and the CPU time as a
 // measurement. It counts the whole process's CPU: Argon2id hashes on
 // goroutines of its own, and the garbage collector's share is part of any
-// operation's cost. Nothing else runs meanwhile.
+// operation's cost. No request is in flight meanwhile.
 func measureOp(cpu int, budget time.Duration, op func() []byte) (measurement, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

@@ -27,21 +27,29 @@ func signRef(alg string) string { return alg + " sign" }
 
 // result is one row of the table: a path on a store, or a reference.
 type result struct {
-	Path  string // what was measured
-	Store string // "SQLite", "PostgreSQL", or "" for a reference measured in the load tool itself
-	measurement
-	Reference string  // what it is compared with ("" for none)
-	RefRate   float64 // the reference's figure per CPU-second, in the same pass
-	Goal      goal
+	Path       string        // what was measured
+	Store      string        // "SQLite", "PostgreSQL", or "" for a reference measured on every store
+	Windows    []measurement // its window of each round (a reference's row: every window it was measured in)
+	Reference  string        // what it is compared with ("" for none)
+	RefWindows []measurement // the reference's window of each round, RefWindows[i] beside Windows[i]
+	Goal       goal
 }
 
-// Ratio is the row's figure divided by its reference's (0 without one).
-func (r result) Ratio() float64 {
-	if r.RefRate <= 0 {
-		return 0
-	}
-	return r.PerCPUSecond() / r.RefRate
-}
+// Summary is the row's figures over its windows.
+func (r result) Summary() summary { return summarizeWindows(r.Windows) }
+
+// PerCPUSecond is the row's figure: the median of its windows'.
+func (r result) PerCPUSecond() float64 { return r.Summary().PerCPUSecond }
+
+// RefRate is the reference's figure per CPU-second: the median of its
+// windows' beside the row (0 without a reference).
+func (r result) RefRate() float64 { return summarizeWindows(r.RefWindows).PerCPUSecond }
+
+// Ratio is the row's figure divided by its reference's, round by round:
+// their median and range. Each round's two windows ran back to back, so
+// the machine's drift between rounds cancels out of each ratio; a ratio of
+// medians would not have that property.
+func (r result) Ratio() spread { return spreadOf(roundRatios(r.Windows, r.RefWindows)) }
 
 // goal is an issue target for a row, met when each bound it sets holds.
 type goal struct {
@@ -73,7 +81,7 @@ func goalFor(path, storeName string) goal {
 // targetRate is the figure per CPU-second a row's goal asks for at least
 // (0 without a goal); a goal relative to another path is left out.
 func (r result) targetRate() float64 {
-	return max(r.Goal.MinRate, r.Goal.MinRatio*r.RefRate)
+	return max(r.Goal.MinRate, r.Goal.MinRatio*r.RefRate())
 }
 
 // verdict is "PASS" or "MISS" for a row with a goal, "" without; all are
@@ -83,7 +91,7 @@ func verdict(r result, all []result) string {
 	if g.Text == "" {
 		return ""
 	}
-	ok := r.Ratio() >= g.MinRatio && r.PerCPUSecond() >= g.MinRate
+	ok := r.Ratio().Median >= g.MinRatio && r.PerCPUSecond() >= g.MinRate
 	if g.Above != "" {
 		for _, other := range all {
 			if other.Path == g.Above && other.Store == r.Store {
@@ -127,10 +135,11 @@ func writeTable(w io.Writer, rep report) error {
 	b.WriteString("| path | store | requests | per CPU-second | reference | ratio | p50 | p99 | RSS | + PostgreSQL CPU | target | |\n")
 	b.WriteString("|---|---|--:|--:|---|--:|--:|--:|--:|--:|---|---|\n")
 	for _, r := range rep.Results {
+		s := r.Summary()
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			r.Path, orDash(r.Store), formatCount(r.Requests), formatRate(r.PerCPUSecond()), reference(r),
-			formatRatio(r.Ratio()), formatLatency(r.P50), formatLatency(r.P99), formatBytes(r.RSS),
-			perRequest(r.measurement), orDash(r.Goal.Text), verdict(r, rep.Results))
+			r.Path, orDash(r.Store), formatCount(s.Requests), formatRate(s.PerCPUSecond), reference(r),
+			formatSpread(r.Ratio()), formatLatency(s.P50), formatLatency(s.P99), formatBytes(s.RSS),
+			perRequest(s), orDash(r.Goal.Text), verdict(r, rep.Results))
 	}
 	for _, f := range rep.Memory {
 		fmt.Fprintf(&b, "\nMemory, %s: RSS %s after %s warm-up cycles, %s after %s more: %+.1f %% (target within ±%.0f %%) %s; "+
@@ -151,13 +160,13 @@ func reference(r result) string {
 	if r.Reference == "" {
 		return "—"
 	}
-	return r.Reference + " " + formatRate(r.RefRate)
+	return r.Reference + " " + formatRate(r.RefRate())
 }
 
 // perRequest writes the database's CPU per request, "—" when unknown.
-func perRequest(m measurement) string {
-	switch d := m.DBCPUPerRequest(); {
-	case !m.DBKnown:
+func perRequest(s summary) string {
+	switch d := s.DBCPUPerRequest; {
+	case !s.DBKnown:
 		return "—"
 	case d < time.Microsecond:
 		return "+0 µs"
@@ -212,6 +221,15 @@ func formatRatio(v float64) string {
 		return "—"
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64) + "×"
+}
+
+// formatSpread writes the ratios of the rounds as "0.62× (0.58–0.66)": the
+// median, then the lowest and the highest.
+func formatSpread(s spread) string {
+	if s.Median <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%s (%s–%s)", formatRatio(s.Median), strconv.FormatFloat(s.Min, 'f', 2, 64), strconv.FormatFloat(s.Max, 'f', 2, 64))
 }
 
 // formatLatency writes a latency in µs or ms, three significant digits.

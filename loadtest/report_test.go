@@ -7,10 +7,15 @@ import (
 	"time"
 )
 
-// row is a measured path whose figure is rate per CPU-second.
+// row is a path measured in one round, whose figure is rate per
+// CPU-second, beside a reference whose figure is refRate.
 func row(path, storeName string, rate float64, ref string, refRate float64) result {
-	return result{Path: path, Store: storeName, Reference: ref, RefRate: refRate, Goal: goalFor(path, storeName),
-		measurement: measurement{Requests: int(rate), CPU: time.Second, P50: 90 * time.Microsecond, P99: 2 * time.Millisecond, RSS: 31_400_000}}
+	r := result{Path: path, Store: storeName, Reference: ref, Goal: goalFor(path, storeName),
+		Windows: []measurement{{Requests: int(rate), CPU: time.Second, P50: 90 * time.Microsecond, P99: 2 * time.Millisecond, RSS: 31_400_000}}}
+	if ref != "" {
+		r.RefWindows = []measurement{{Requests: int(refRate), CPU: time.Second}}
+	}
+	return r
 }
 
 func TestVerdicts(t *testing.T) {
@@ -42,9 +47,9 @@ func TestVerdicts(t *testing.T) {
 
 func TestWriteTable(t *testing.T) {
 	pgBearer := row(pathBearer, "PostgreSQL", 10000, pathBareGin, 30000)
-	pgBearer.DBCPU, pgBearer.DBKnown = 290*time.Millisecond, true
+	pgBearer.Windows[0].DBCPU, pgBearer.Windows[0].DBKnown = 290*time.Millisecond, true
 	pgIntrospection := row(pathIntrospection, "PostgreSQL", 10000, pathBareGin, 30000)
-	pgIntrospection.DBKnown = true // measured, and none spent
+	pgIntrospection.Windows[0].DBKnown = true // measured, and none spent
 	rep := report{
 		Machine: "Measured on a test.",
 		Results: []result{row(ccPath("ES256"), "SQLite", 12345, signRef("ES256"), 30000), pgBearer, pgIntrospection},
@@ -55,9 +60,9 @@ func TestWriteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| client_credentials, ES256 | SQLite | 12,345 | 12,345 | ES256 sign 30,000 | 0.41× | 90 µs | 2.00 ms | 31.4 MB | — | ≥ 10,000/CPU-s | PASS |",
-		"| bearer check (/protected/resource) | PostgreSQL | 10,000 | 10,000 | bare Gin handler 30,000 | 0.33× | 90 µs | 2.00 ms | 31.4 MB | +29 µs | ≥ 0.40× bare Gin | MISS |",
-		"| introspection | PostgreSQL | 10,000 | 10,000 | bare Gin handler 30,000 | 0.33× | 90 µs | 2.00 ms | 31.4 MB | +0 µs | — |  |",
+		"| client_credentials, ES256 | SQLite | 12,345 | 12,345 | ES256 sign 30,000 | 0.41× (0.41–0.41) | 90 µs | 2.00 ms | 31.4 MB | — | ≥ 10,000/CPU-s | PASS |",
+		"| bearer check (/protected/resource) | PostgreSQL | 10,000 | 10,000 | bare Gin handler 30,000 | 0.33× (0.33–0.33) | 90 µs | 2.00 ms | 31.4 MB | +29 µs | ≥ 0.40× bare Gin | MISS |",
+		"| introspection | PostgreSQL | 10,000 | 10,000 | bare Gin handler 30,000 | 0.33× (0.33–0.33) | 90 µs | 2.00 ms | 31.4 MB | +0 µs | — |  |",
 		"RSS 30.0 MB after 100 warm-up cycles, 31.0 MB after 1,000 more: +3.3 % (target within ±10 %) PASS",
 		"store rows 20 → 21 MISS",
 		"Measured on a test.",

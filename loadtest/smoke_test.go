@@ -23,7 +23,8 @@ func TestLoadToolSmoke(t *testing.T) {
 		t.Fatal("TEST_DATABASE_URL must be set in CI: the PostgreSQL pass is part of the smoke test")
 	}
 	o := options{
-		Window:       window{Duration: 50 * time.Millisecond, MinCPU: 20 * time.Millisecond, Max: 500, Workers: 2},
+		Window:       window{Duration: 120 * time.Millisecond, MinCPU: 10 * time.Millisecond, Max: 1000, Workers: 2},
+		Rounds:       3, // the second round measures the path first, the reference second
 		LoginWorkers: 1, MemoryWarmUp: 10, DatabaseURL: databaseURL,
 		PasswordMemoryKiB: 64, PasswordTime: 1, // a cheap hash: the smoke test checks the flow, not its cost
 	}
@@ -35,7 +36,7 @@ func TestLoadToolSmoke(t *testing.T) {
 	if databaseURL != "" {
 		stores = append(stores, "PostgreSQL")
 	}
-	checkResults(t, rep, stores)
+	checkResults(t, rep, stores, o.Rounds)
 	for _, f := range rep.Memory {
 		if f.RSSWarm <= 0 || f.RSSAfter <= 0 || f.RowsWarm <= 0 {
 			t.Errorf("memory check on %s: got %+v, want RSS and rows sampled", f.Store, f)
@@ -58,8 +59,9 @@ func TestLoadToolSmoke(t *testing.T) {
 }
 
 // checkResults checks that every path was measured on every store with
-// sane figures, and every reference too.
-func checkResults(t *testing.T, rep report, stores []string) {
+// sane figures in rounds windows beside as many of its reference's, and
+// every reference too.
+func checkResults(t *testing.T, rep report, stores []string, rounds int) {
 	t.Helper()
 	want := map[string]bool{}
 	for _, st := range stores {
@@ -69,15 +71,22 @@ func checkResults(t *testing.T, rep report, stores []string) {
 	}
 	for _, r := range rep.Results {
 		delete(want, r.Path+" on "+r.Store)
-		rate := r.PerCPUSecond()
-		if r.Requests <= 0 || rate <= 0 || math.IsInf(rate, 0) {
-			t.Errorf("%s on %q: %d requests, %v per CPU-second; want both positive", r.Path, r.Store, r.Requests, rate)
+		s := r.Summary()
+		if s.Requests <= 0 || s.PerCPUSecond <= 0 || math.IsInf(s.PerCPUSecond, 0) {
+			t.Errorf("%s on %q: %d requests, %v per CPU-second; want both positive", r.Path, r.Store, s.Requests, s.PerCPUSecond)
 		}
-		if r.Store != "" && (r.P50 <= 0 || r.P99 < r.P50 || r.RSS <= 0) {
-			t.Errorf("%s on %s: p50 %v, p99 %v, RSS %d; want 0 < p50 ≤ p99 and an RSS", r.Path, r.Store, r.P50, r.P99, r.RSS)
+		if r.Store != "" && (s.P50 <= 0 || s.P99 < s.P50 || s.RSS <= 0) {
+			t.Errorf("%s on %s: p50 %v, p99 %v, RSS %d; want 0 < p50 ≤ p99 and an RSS", r.Path, r.Store, s.P50, s.P99, s.RSS)
 		}
-		if r.Reference != "" && r.RefRate <= 0 {
-			t.Errorf("%s on %s: reference %s has no figure", r.Path, r.Store, r.Reference)
+		if r.Reference == "" {
+			continue
+		}
+		if len(r.Windows) != rounds || len(r.RefWindows) != rounds {
+			t.Errorf("%s on %s: %d windows and %d of the reference, want %d of each", r.Path, r.Store, len(r.Windows), len(r.RefWindows), rounds)
+		}
+		if ratio := r.Ratio(); r.RefRate() <= 0 || !(0 < ratio.Min && ratio.Min <= ratio.Median && ratio.Median <= ratio.Max) {
+			t.Errorf("%s on %s: reference %s at %v per CPU-second, ratios %+v; want a figure and 0 < min ≤ median ≤ max",
+				r.Path, r.Store, r.Reference, r.RefRate(), ratio)
 		}
 	}
 	for missing := range want {

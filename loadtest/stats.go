@@ -46,25 +46,72 @@ func (m measurement) DBCPUPerRequest() time.Duration {
 }
 
 // summarize turns the latencies of a window (in any order; sorted in
-// place) and the server samples around it into a measurement.
-func summarize(latencies []time.Duration, before, after procSample) measurement {
+// place), the CPU the server spent over it and its RSS at the end into a
+// measurement.
+func summarize(latencies []time.Duration, cpu time.Duration, rss int64) measurement {
 	slices.Sort(latencies)
 	return measurement{
 		Requests: len(latencies),
-		CPU:      after.CPU - before.CPU,
+		CPU:      cpu,
 		P50:      percentile(latencies, 50),
 		P99:      percentile(latencies, 99),
-		RSS:      after.RSS,
+		RSS:      rss,
 	}
 }
 
-// add counts window m into the measurement: requests and CPU add up, the
-// latencies are the worse window's, the RSS the later one's.
-func (total *measurement) add(m measurement) {
-	total.Requests += m.Requests
-	total.CPU += m.CPU
-	total.DBCPU += m.DBCPU
-	total.DBKnown = total.DBKnown || m.DBKnown
-	total.P50, total.P99 = max(total.P50, m.P50), max(total.P99, m.P99)
-	total.RSS = m.RSS
+// median is the middle value of vs, or the mean of the two middle ones
+// for an even count; 0 for none. vs is left as it was.
+func median[T ~int64 | ~float64](vs []T) T {
+	if len(vs) == 0 {
+		return 0
+	}
+	sorted := slices.Sorted(slices.Values(vs))
+	mid := len(sorted) / 2
+	if len(sorted)%2 == 1 {
+		return sorted[mid]
+	}
+	return (sorted[mid-1] + sorted[mid]) / 2
+}
+
+// spread is a figure measured once per round: the median of the rounds
+// and the lowest and highest of them.
+type spread struct{ Median, Min, Max float64 }
+
+// spreadOf is the spread of vs (all zero for none).
+func spreadOf(vs []float64) spread {
+	if len(vs) == 0 {
+		return spread{}
+	}
+	return spread{Median: median(vs), Min: slices.Min(vs), Max: slices.Max(vs)}
+}
+
+// summary is a row's figures over all its windows: the median of the
+// windows' figures, except the requests (all of them added up) and the RSS
+// (at the end of the last window).
+type summary struct {
+	Requests        int
+	PerCPUSecond    float64
+	P50, P99        time.Duration
+	RSS             int64
+	DBCPUPerRequest time.Duration // the median of the windows whose database CPU is known…
+	DBKnown         bool          // …when there is one
+}
+
+// summarizeWindows is the summary of windows.
+func summarizeWindows(windows []measurement) summary {
+	var s summary
+	var rates []float64
+	var p50s, p99s, db []time.Duration
+	for _, m := range windows {
+		s.Requests += m.Requests
+		rates = append(rates, m.PerCPUSecond())
+		p50s, p99s = append(p50s, m.P50), append(p99s, m.P99)
+		s.RSS = m.RSS
+		if m.DBKnown {
+			db = append(db, m.DBCPUPerRequest())
+		}
+	}
+	s.PerCPUSecond, s.P50, s.P99 = median(rates), median(p50s), median(p99s)
+	s.DBCPUPerRequest, s.DBKnown = median(db), len(db) > 0
+	return s
 }

@@ -129,11 +129,11 @@ func backendCPU(db *sql.DB, app string) cpuProbe {
 			if err != nil || !strings.HasPrefix(string(comm), "postgres") {
 				return 0, fmt.Errorf("loadtest: PostgreSQL backend %d is not a process of this machine", pid)
 			}
-			sample, err := readProc(pid)
+			cpu, err := cpuTime(pid)
 			if err != nil {
 				return 0, err
 			}
-			total += sample.CPU
+			total += cpu
 		}
 		return total, nil
 	}

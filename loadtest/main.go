@@ -154,7 +154,7 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 	if t.cpu, err = serverCPU(); err != nil {
 		return report{}, err
 	}
-	fmt.Fprintln(progress, "building the provider and the bare Gin reference…")
+	fmt.Fprintln(progress, "building the provider and the references…")
 	if t.bins, err = build(ctx, root, dir); err != nil {
 		return report{}, err
 	}
@@ -170,9 +170,9 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 	return t.runPasses(ctx)
 }
 
-// runPasses measures each store's pass and returns the report: the
-// in-process references' rows first (their windows on every store), then
-// each store's rows.
+// runPasses measures each store's pass and returns the report: the rows
+// of the references bareop measures first (their windows on every store),
+// then each store's rows.
 func (t *tool) runPasses(ctx context.Context) (report, error) {
 	rep := report{Machine: machine(t.cpu)}
 	stores, cleanup, err := t.stores(ctx)
@@ -189,7 +189,7 @@ func (t *tool) runPasses(ctx context.Context) (report, error) {
 		results = append(results, measured...)
 		rep.Memory = append(rep.Memory, mem...)
 	}
-	rep.Results = append(inProcessReferenceRows(results), results...)
+	rep.Results = append(bareOpRows(results), results...)
 	return rep, nil
 }
 

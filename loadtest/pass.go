@@ -57,21 +57,22 @@ func pathKeys() []string {
 	return append(keys, keyMemory)
 }
 
-// startReferences starts the bare Gin handler's server and makes the
-// in-process references, and returns one window of each reference by name,
-// and the function that stops the server.
+// startReferences starts the bare Gin handler's server and bareop, both
+// pinned to the providers' CPU for the whole run, and returns one window
+// of each reference by name, and the function that stops both.
 func (t *tool) startReferences(ctx context.Context) (map[string]windowFunc, func(), error) {
-	ops, err := inProcessRefs(t.opts)
+	w := t.opts.roundWindow()
+	ops, err := startBareOp(t.bins.BareOp, t.dir, t.opts, t.cpu)
 	if err != nil {
 		return nil, nil, err
 	}
-	w := t.opts.roundWindow()
 	refs := map[string]windowFunc{}
-	for name, op := range ops {
-		refs[name] = func(context.Context) (measurement, error) { return measureOp(t.cpu, w.Duration, op) }
+	for _, b := range bareOps() {
+		refs[b.Ref] = func(context.Context) (measurement, error) { return ops.window(b.Op, w.Duration) }
 	}
 	bare, err := t.startBareGin(ctx)
 	if err != nil {
+		ops.stop()
 		return nil, nil, err
 	}
 	c := newOAuthClient(bare.Base, w.Workers)
@@ -82,7 +83,7 @@ func (t *tool) startReferences(ctx context.Context) (map[string]windowFunc, func
 	refs[pathBareGin] = func(ctx context.Context) (measurement, error) {
 		return measureWindow(ctx, bare.PID(), nil, w, c.resource)
 	}
-	return refs, bare.stop, nil
+	return refs, func() { bare.stop(); ops.stop() }, nil
 }
 
 // startBareGin starts the bare Gin handler's server, pinned to the
@@ -108,12 +109,12 @@ func pooledReference(name string, results []result) result {
 	return row
 }
 
-// inProcessReferenceRows are the rows of the in-process references
-// measured beside results.
-func inProcessReferenceRows(results []result) []result {
+// bareOpRows are the rows of the references bareop measured beside
+// results.
+func bareOpRows(results []result) []result {
 	var rows []result
-	for _, name := range inProcessRefNames() {
-		if row := pooledReference(name, results); len(row.Windows) > 0 {
+	for _, b := range bareOps() {
+		if row := pooledReference(b.Ref, results); len(row.Windows) > 0 {
 			row.Path += " (reference)"
 			rows = append(rows, row)
 		}

@@ -18,17 +18,20 @@ import (
 // repository it runs in.
 type binaries struct {
 	Provider string // the real provider (./provider)
-	BareGin  string // the reference: one Gin handler (./loadtest/cmd/baregin)
+	BareGin  string // the reference of the HTTP paths: one Gin handler (./loadtest/cmd/baregin)
+	BareOp   string // the references of the signatures and Argon2id (./loadtest/cmd/bareop)
 }
 
-// build compiles both programs from the repository at root into dir.
+// build compiles the programs from the repository at root into dir.
 func build(ctx context.Context, root, dir string) (binaries, error) {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator), "./provider", "./loadtest/cmd/baregin")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator),
+		"./provider", "./loadtest/cmd/baregin", "./loadtest/cmd/bareop")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return binaries{}, fmt.Errorf("loadtest: go build: %w\n%s", err, out)
 	}
-	return binaries{Provider: filepath.Join(dir, "provider"), BareGin: filepath.Join(dir, "baregin")}, nil
+	return binaries{Provider: filepath.Join(dir, "provider"), BareGin: filepath.Join(dir, "baregin"),
+		BareOp: filepath.Join(dir, "bareop")}, nil
 }
 
 // repositoryRoot is the directory of the go.work file the go command uses.

@@ -1,0 +1,164 @@
+// Command bareop is the load tool's reference for the work a path cannot
+// avoid: the bare signature of an access token with each algorithm, and
+// one Argon2id password verification. The load tool starts it pinned to
+// the providers' CPU, so it meets the caches and neighbours they meet,
+// and measures its CPU time from outside, as it measures theirs (README,
+// "Performance").
+//
+// Once its keys are made it writes "ready". Then it reads one request a
+// line on standard input, "OPERATION BUDGET" (RS256, ES256, EdDSA or
+// Argon2id, then a Go duration: "RS256 500ms"), runs the operation over
+// and over until it has spent BUDGET of CPU time (at least 3 times), and
+// writes how many times on a line of its own. It exits at the end of its
+// input.
+//
+//	PASSWORD_HASH_MEMORY_KIB=7168 PASSWORD_HASH_TIME=5 bareop
+package main
+
+import (
+	"bufio"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	if err := run(os.Stdin, os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "bareop:", err)
+		os.Exit(1)
+	}
+}
+
+// run makes the operations, then answers the requests on in until its end.
+func run(in io.Reader, out io.Writer, getenv func(string) string) error {
+	ops, err := operations(getenv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "ready")
+	lines := bufio.NewScanner(in)
+	for lines.Scan() {
+		name, budgetText, _ := strings.Cut(lines.Text(), " ")
+		op, ok := ops[name]
+		budget, err := time.ParseDuration(budgetText)
+		if !ok || err != nil {
+			return fmt.Errorf("want \"OPERATION BUDGET\" with one of RS256, ES256, EdDSA, Argon2id; got %q", lines.Text())
+		}
+		if _, err := fmt.Fprintln(out, repeat(op, budget)); err != nil {
+			return err
+		}
+	}
+	return lines.Err()
+}
+
+// repeat runs op until this process has spent budget of CPU time since
+// the call, and at least 3 times, and returns how many times it ran.
+func repeat(op func() []byte, budget time.Duration) int {
+	start := processCPU()
+	n := 0
+	for ; n < 3 || processCPU()-start < budget; n++ {
+		op()
+	}
+	return n
+}
+
+// processCPU is the CPU time this process has spent, all threads.
+func processCPU() time.Duration {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts) // cannot fail on Linux
+	return time.Duration(ts.Nano())
+}
+
+// operations are the operations by name, each with its key made once:
+// the bare signature of each algorithm, and one password verification
+// with the Argon2id parameters PASSWORD_HASH_MEMORY_KIB and
+// PASSWORD_HASH_TIME (the provider's settings).
+func operations(getenv func(string) string) (map[string]func() []byte, error) {
+	ops := map[string]func() []byte{}
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		sign, err := signer(alg)
+		if err != nil {
+			return nil, err
+		}
+		ops[alg] = sign
+	}
+	memoryKiB, err1 := strconv.Atoi(getenv("PASSWORD_HASH_MEMORY_KIB"))
+	passes, err2 := strconv.Atoi(getenv("PASSWORD_HASH_TIME"))
+	if err1 != nil || err2 != nil || memoryKiB < 8 || passes < 1 {
+		return nil, fmt.Errorf("PASSWORD_HASH_MEMORY_KIB (at least 8) and PASSWORD_HASH_TIME (at least 1) must be set")
+	}
+	ops["Argon2id"] = passwordCheck(memoryKiB, passes)
+	return ops, nil
+}
+
+// signingInput is the JWS Signing Input of a typical client credentials
+// access token: its header and claims as the provider encodes them, so the
+// hash before the signature is the provider's size too.
+var signingInput = []byte(b64(`{"alg":"RS256","kid":"Kq0n5fxmH3T0mWj4JcLhJQ","typ":"at+jwt"}`) + "." +
+	b64(`{"aud":"http://127.0.0.1:8080","client_id":"testclient","exp":1780000000,"iat":1779996400,`+
+		`"iss":"http://127.0.0.1:8080","jti":"5Y2M7W4QZKX3V6N2B8R1T9P0HA","scope":"read","sub":"testclient"}`))
+
+// b64 is base64url without padding, as JWS encodes.
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// signer returns one signature of the token-sized payload with a fresh
+// key of alg, computed as the provider's token package does: SHA-256 then
+// PKCS #1 v1.5 (RS256, RSA 2048), SHA-256 then ECDSA P-256 (ES256), or
+// Ed25519 over the input itself (EdDSA).
+func signer(alg string) (func() []byte, error) {
+	switch alg {
+	case "RS256":
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		return func() []byte {
+			d := sha256.Sum256(signingInput)
+			sig, _ := rsa.SignPKCS1v15(nil, key, crypto.SHA256, d[:]) // cannot fail with a valid key
+			return sig
+		}, err
+	case "ES256":
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		return func() []byte {
+			d := sha256.Sum256(signingInput)
+			r, s, _ := ecdsa.Sign(rand.Reader, key, d[:]) // cannot fail with a valid key
+			return append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
+		}, err
+	case "EdDSA":
+		_, key, err := ed25519.GenerateKey(rand.Reader)
+		return func() []byte { return ed25519.Sign(key, signingInput) }, err
+	}
+	return nil, fmt.Errorf("unknown algorithm %q", alg)
+}
+
+// password is the demo user's (README, "Quick start"), whose hash the
+// provider verifies at each login the load tool makes.
+const password = "demo"
+
+// passwordCheck returns one Argon2id verification of the demo password
+// with memoryKiB and passes (one lane, 16-byte salt, 32-byte key: the
+// provider's password hash, README "Passwords").
+func passwordCheck(memoryKiB, passes int) func() []byte {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt) // never fails (crypto/rand)
+	want := argon2.IDKey([]byte(password), salt, uint32(passes), uint32(memoryKiB), 1, 32)
+	return func() []byte {
+		got := argon2.IDKey([]byte(password), salt, uint32(passes), uint32(memoryKiB), 1, 32)
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			panic("bareop: Argon2id is not deterministic")
+		}
+		return got
+	}
+}

@@ -15,7 +15,7 @@ import (
 )
 
 // loadKeysFor loads keys that sign access tokens with alg from a fresh store.
-func loadKeysFor(t *testing.T, alg Algorithm) (*Keys, *fakeKeyStore) {
+func loadKeysFor(t testing.TB, alg Algorithm) (*Keys, *fakeKeyStore) {
 	t.Helper()
 	ks := &fakeKeyStore{}
 	k, err := LoadKeys(context.Background(), ks, testKEK, alg, t0)

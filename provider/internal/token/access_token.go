@@ -60,10 +60,15 @@ type Confirmation struct {
 	JKT string `json:"jkt"`
 }
 
-// accessTokenJSON is the JWT Claims Set of an access token: the wire names
-// of [RFC 9068 Section 2.2] and the provider's own "gid".
+// accessTokenJSON is the JWT Claims Set of an access token as
+// VerifyAccessToken reads it: the wire names of [RFC 9068 Section 2.2] and
+// the provider's own "gid", in go-jose's types, which accept every form
+// [RFC 7519 Section 4.1.3] and [RFC 7519 Section 2] allow ("aud" a string
+// or an array, times with fractions).
 //
 // [RFC 9068 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9068#section-2.2
+// [RFC 7519 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1.3
+// [RFC 7519 Section 2]: https://www.rfc-editor.org/rfc/rfc7519#section-2
 type accessTokenJSON struct {
 	Issuer    string           `json:"iss"`
 	Subject   string           `json:"sub"`
@@ -79,6 +84,26 @@ type accessTokenJSON struct {
 	Cnf       *Confirmation    `json:"cnf,omitempty"`
 }
 
+// issuedAccessTokenJSON is the same claims set as SignAccessToken writes
+// it: one audience as a string, times as whole seconds. Its fields are plain
+// strings and integers because encoding/json writes those directly, while
+// go-jose's types go through their MarshalJSON methods, which allocate and
+// whose output encoding/json parses again: that was most of what a token cost
+// beyond its signature.
+type issuedAccessTokenJSON struct {
+	Issuer    string        `json:"iss"`
+	Subject   string        `json:"sub"`
+	Audience  string        `json:"aud"`
+	ExpiresAt int64         `json:"exp"`
+	IssuedAt  int64         `json:"iat"`
+	JTI       string        `json:"jti"`
+	ClientID  string        `json:"client_id"`
+	Scope     string        `json:"scope,omitempty"`
+	GrantID   string        `json:"gid,omitempty"`
+	AuthTime  int64         `json:"auth_time,omitempty"` // 0, so omitted, when the claims have none
+	Cnf       *Confirmation `json:"cnf,omitempty"`
+}
+
 // SignAccessToken issues c as a JWT access token, [RFC 9068 Section 2]:
 // header "typ" "at+jwt", "alg" AccessTokenAlgorithm and the signing key's "kid"; claims
 // iss, sub, aud, exp, iat, jti and client_id, and scope, gid and auth_time
@@ -89,17 +114,17 @@ func (k *Keys) SignAccessToken(c AccessTokenClaims) (string, error) {
 	if err := c.checkRequired(); err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(accessTokenJSON{
+	payload, err := json.Marshal(issuedAccessTokenJSON{
 		Issuer:    c.Issuer,
 		Subject:   c.Subject,
-		Audience:  jwt.Audience{c.Audience},
-		ExpiresAt: jwt.NewNumericDate(c.ExpiresAt),
-		IssuedAt:  jwt.NewNumericDate(c.IssuedAt),
+		Audience:  c.Audience,
+		ExpiresAt: c.ExpiresAt.Unix(),
+		IssuedAt:  c.IssuedAt.Unix(),
 		JTI:       c.JTI,
 		ClientID:  c.ClientID,
 		Scope:     c.Scope,
 		GrantID:   c.GrantID,
-		AuthTime:  jwt.NewNumericDate(c.AuthTime), // nil, so omitted, when zero
+		AuthTime:  unixOrZero(c.AuthTime),
 		Cnf:       confirmation(c.JKT),
 	})
 	if err != nil {
@@ -110,6 +135,14 @@ func (k *Keys) SignAccessToken(c AccessTokenClaims) (string, error) {
 		return "", err
 	}
 	return s.accessToken.sign(payload)
+}
+
+// unixOrZero is t in seconds since the epoch, or 0 for the zero time.
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // checkRequired refuses to issue a token without the claims that

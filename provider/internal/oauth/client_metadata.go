@@ -369,17 +369,3 @@ func metadataOf(c store.Client) ClientMetadata {
 // registrableAuthMethods are the token endpoint authentication methods a
 // client may register; the grant types it may register are those of grants.
 var registrableAuthMethods = []ClientAuthMethod{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone}
-
-// dedupe drops repeated values, keeping the first of each in order. It
-// remembers what it kept in a set, so its work is linear in the list.
-func dedupe(list []string) []string {
-	var out []string
-	seen := make(map[string]bool, len(list))
-	for _, v := range list {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
-}

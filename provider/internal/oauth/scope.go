@@ -93,6 +93,20 @@ func parseScope(s string) []string {
 	return dedupe(slices.DeleteFunc(strings.Split(s, " "), func(v string) bool { return v == "" }))
 }
 
+// dedupe drops repeated values, keeping the first of each in order. It
+// remembers what it kept in a set, so its work is linear in the list.
+func dedupe(list []string) []string {
+	var out []string
+	seen := make(map[string]bool, len(list))
+	for _, v := range list {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // resolveScope checks a requested scope against what a client may use and
 // returns the scope to grant. An empty request gets the client's default:
 // "If the client omits the scope parameter when requesting authorization,

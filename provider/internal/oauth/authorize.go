@@ -343,6 +343,26 @@ func checkUnsupported(tr *Trace, r AuthorizationRequest) *Error {
 	return nil
 }
 
+// rulePushedRequired is the rule requirePushed applies: a client
+// registered with require_pushed_authorization_requests sends its
+// authorization requests through the PAR endpoint only.
+var rulePushedRequired = Rule{"a client that must use PAR sent a pushed request_uri", "RFC 9126 Section 4"}
+
+// requirePushed applies [RFC 9126 Section 4]: "Authorization server policy
+// MAY dictate, either globally or on a per-client basis, that PAR be the only
+// means for a client to pass authorization request data. In this case, the
+// authorization server will refuse, using the invalid_request error code, to
+// process any request to the authorization endpoint that does not have a
+// request_uri parameter with a value obtained from the PAR endpoint."
+//
+// [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
+func requirePushed(tr *Trace, client store.Client, pushedHash string) *Error {
+	if !client.RequirePushedAuthorizationRequests {
+		return nil
+	}
+	return tr.Require(rulePushedRequired, pushedHash != "", ErrInvalidRequest, "this client must push its authorization requests to the PAR endpoint")
+}
+
 // The rules of response_type ([RFC 6749 Section 4.1.1],
 // [RFC 9700 Section 2.1.2]): only "code"; the implicit grant and the
 // hybrid flows are not supported ("clients SHOULD NOT use the implicit
@@ -398,4 +418,24 @@ func checkCodeChallenge(tr *Trace, client store.Client, challenge, method string
 		return err
 	}
 	return tr.Require(ruleChallengeForm, validS256Challenge(challenge), ErrInvalidRequest, "code_challenge must be 43 base64url characters (an S256 hash)")
+}
+
+// ruleDPoPJKTForm is the form of the dpop_jkt parameter ([RFC 9449 Section 10]).
+//
+// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
+var ruleDPoPJKTForm = Rule{"dpop_jkt is a JWK SHA-256 thumbprint (43 base64url characters)", "RFC 9449 Section 10"}
+
+// checkDPoPJKT checks the form of the dpop_jkt authorization request
+// parameter: "The value of the dpop_jkt authorization request parameter is
+// the JWK Thumbprint [RFC7638] of the proof-of-possession public key using
+// the SHA-256 hash function" ([RFC 9449 Section 10]), 43 base64url
+// characters. The code issued is then bound to that key.
+//
+// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
+func checkDPoPJKT(tr *Trace, jkt string) *Error {
+	if jkt == "" {
+		return nil
+	}
+	return tr.Require(ruleDPoPJKTForm, validS256Challenge(jkt), ErrInvalidRequest,
+		"dpop_jkt must be a JWK SHA-256 thumbprint: 43 base64url characters")
 }

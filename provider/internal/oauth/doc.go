@@ -9,7 +9,8 @@
 //	file                         implements
 //	authorize.go                 RFC 6749 Section 4.1.1 (authorization request), RFC 6749 Section 3.1.2 (redirect
 //	                             URI), RFC 9700 Section 2.1 (exact redirect matching), RFC 7636 Section 4.4.1 (PKCE
-//	                             request checks), OIDC Core Section 3.1.2.1 (ui_locales: read here, the
+//	                             request checks), RFC 9126 Section 4 (clients that must use PAR), RFC 9449 Section 10
+//	                             (the form of dpop_jkt), OIDC Core Section 3.1.2.1 (ui_locales: read here, the
 //	                             language chosen by package i18n)
 //	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
 //	                             RFC 9207 (iss)
@@ -20,7 +21,7 @@
 //	                             DPOP_NONCE=on)
 //	dpop_binding.go              RFC 9449 Section 5 (token endpoint, refresh tokens of public clients),
 //	                             RFC 9449 Section 6 (cnf.jkt), RFC 9449 Section 7 (DPoP scheme at resources; bound
-//	                             tokens refused as Bearer), RFC 9449 Section 10 (dpop_jkt, PAR)
+//	                             tokens refused as Bearer), RFC 9449 Section 10.1 (a pushed request's DPoP key)
 //	prompt.go                    OIDC Core Section 3.1.2.1 (prompt, max_age), RFC 8252 Section 8.6 (public clients
 //	                             never approved silently)
 //	pkce.go                      RFC 7636 Section 4.1–4.6 (S256 only; downgrade defence of RFC 9700 Section 2.1.1)

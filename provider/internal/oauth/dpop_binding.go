@@ -154,32 +154,15 @@ func (p *Provider) AuthenticateResource(ctx context.Context, r ResourceRequest) 
 }
 
 // The rules of presenting a token at a resource ([RFC 9449 Section 7.1],
-// [RFC 9449 Section 7.2]) and of dpop_jkt ([RFC 9449 Section 10]).
+// [RFC 9449 Section 7.2]).
 //
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2
-// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
 var (
 	ruleBoundNotBearer  = Rule{"a DPoP-bound access token is not accepted as a Bearer token", "RFC 9449 Section 7.2"}
 	ruleDPoPSchemeBound = Rule{"a token sent with the DPoP scheme is DPoP-bound", "RFC 9449 Section 7.1"}
 	ruleDPoPSchemeForm  = Rule{`the Authorization header is "DPoP" and the token`, "RFC 9449 Section 7.1"}
-	ruleDPoPJKTForm     = Rule{"dpop_jkt is a JWK SHA-256 thumbprint (43 base64url characters)", "RFC 9449 Section 10"}
 )
-
-// checkDPoPJKT checks the form of the dpop_jkt authorization request
-// parameter: "The value of the dpop_jkt authorization request parameter is
-// the JWK Thumbprint [RFC7638] of the proof-of-possession public key using
-// the SHA-256 hash function" ([RFC 9449 Section 10]), 43 base64url
-// characters. The code issued is then bound to that key.
-//
-// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
-func checkDPoPJKT(tr *Trace, jkt string) *Error {
-	if jkt == "" {
-		return nil
-	}
-	return tr.Require(ruleDPoPJKTForm, validS256Challenge(jkt), ErrInvalidRequest,
-		"dpop_jkt must be a JWK SHA-256 thumbprint: 43 base64url characters")
-}
 
 // pushedDPoPKey applies [RFC 9449 Section 10.1] to a pushed request with a
 // DPoP header: "the authorization server MUST check the provided DPoP proof

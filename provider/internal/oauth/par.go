@@ -179,7 +179,6 @@ var (
 	ruleRequestURIBound     = Rule{"request_uri was pushed by this client", "RFC 9126 Section 2.2"}
 	ruleRequestURIUnexpired = Rule{"request_uri has not expired", "RFC 9126 Section 4"}
 	ruleRequestURIUnused    = Rule{"request_uri has not been used before", "RFC 9126 Section 4"}
-	rulePushedRequired      = Rule{"a client that must use PAR sent a pushed request_uri", "RFC 9126 Section 4"}
 )
 
 // usePushedRequest marks the pushed request behind an authorization used, as
@@ -198,19 +197,4 @@ func (p *Provider) usePushedRequest(ctx context.Context, hash string) *Error {
 	}
 	TraceFrom(ctx).Changed("pushed request used up")
 	return nil
-}
-
-// requirePushed applies [RFC 9126 Section 4]: "Authorization server policy
-// MAY dictate, either globally or on a per-client basis, that PAR be the only
-// means for a client to pass authorization request data. In this case, the
-// authorization server will refuse, using the invalid_request error code, to
-// process any request to the authorization endpoint that does not have a
-// request_uri parameter with a value obtained from the PAR endpoint."
-//
-// [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
-func requirePushed(tr *Trace, client store.Client, pushedHash string) *Error {
-	if !client.RequirePushedAuthorizationRequests {
-		return nil
-	}
-	return tr.Require(rulePushedRequired, pushedHash != "", ErrInvalidRequest, "this client must push its authorization requests to the PAR endpoint")
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"net/http"
@@ -135,30 +134,6 @@ func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 		status = max(status, http.StatusBadRequest)
 	}
 	s.render(c, status, "error.html", page)
-}
-
-// render executes a template and writes the page; a failure is logged
-// (the page is ours, so it cannot be caused by input).
-func (s *Server) render(c *gin.Context, status int, name string, data any) {
-	writePage(c, status, s.renderPage(c, name, data))
-}
-
-// renderPage executes a template in the request's language.
-func (s *Server) renderPage(c *gin.Context, name string, data any) []byte {
-	var page bytes.Buffer
-	if err := s.templates[locale(c)].ExecuteTemplate(&page, name, data); err != nil {
-		s.log.Error("render template", "template", name, "err", err)
-	}
-	return page.Bytes()
-}
-
-// writePage writes a rendered page whole, with its length: one write, not
-// a chunked stream.
-func writePage(c *gin.Context, status int, page []byte) {
-	c.Writer.Header().Add("Vary", "Accept-Language") // the page's language may follow it
-	c.Header("Content-Length", strconv.Itoa(len(page)))
-	c.Data(status, "text/html; charset=utf-8", page)
-	c.Abort()
 }
 
 // refused ends the request's trace with err (teaching mode) and notes it

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"html/template"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,6 +28,30 @@ func setUILocales(c *gin.Context, uiLocales string) {
 // set it, else the Accept-Language header, else English (README, "Languages").
 func locale(c *gin.Context) i18n.Locale {
 	return i18n.Negotiate(c.GetString(uiLocalesKey), c.GetHeader("Accept-Language"))
+}
+
+// render executes a template and writes the page; a failure is logged
+// (the page is ours, so it cannot be caused by input).
+func (s *Server) render(c *gin.Context, status int, name string, data any) {
+	writePage(c, status, s.renderPage(c, name, data))
+}
+
+// renderPage executes a template in the request's language.
+func (s *Server) renderPage(c *gin.Context, name string, data any) []byte {
+	var page bytes.Buffer
+	if err := s.templates[locale(c)].ExecuteTemplate(&page, name, data); err != nil {
+		s.log.Error("render template", "template", name, "err", err)
+	}
+	return page.Bytes()
+}
+
+// writePage writes a rendered page whole, with its length: one write, not
+// a chunked stream.
+func writePage(c *gin.Context, status int, page []byte) {
+	c.Writer.Header().Add("Vary", "Accept-Language") // the page's language may follow it
+	c.Header("Content-Length", strconv.Itoa(len(page)))
+	c.Data(status, "text/html; charset=utf-8", page)
+	c.Abort()
 }
 
 // parseTemplates parses the embedded HTML templates once per locale, each

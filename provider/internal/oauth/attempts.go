@@ -17,6 +17,17 @@ func (e *TooManyAttemptsError) Error() string {
 	return fmt.Sprintf("oauth: too many attempts; retry after %s", e.RetryAfter)
 }
 
+// Requester names who sends a request, as both kinds of limit count it
+// (attemptBudget below, RateLimit in rate_limit.go): an IPv4 address, or
+// the /64 of an IPv6 address (one subscriber).
+func Requester(addr netip.Addr) string {
+	if addr = addr.Unmap(); addr.Is6() {
+		prefix, _ := addr.Prefix(64)
+		return prefix.String()
+	}
+	return addr.String()
+}
+
 // networkBudgetFactor is how many times a requester's own budget its
 // network's is: an IPv6 /48 (one site) may fail this many times as often as
 // one of its /64s (one subscriber).

@@ -46,16 +46,6 @@ func NewRateLimit(burst int, period time.Duration) *RateLimit {
 	return &RateLimit{every: period / time.Duration(burst), burst: burst, lru: list.New(), byName: map[string]*list.Element{}}
 }
 
-// Requester names who sends a request: an IPv4 address, or the /64 of an
-// IPv6 address (one subscriber).
-func Requester(addr netip.Addr) string {
-	if addr = addr.Unmap(); addr.Is6() {
-		prefix, _ := addr.Prefix(64)
-		return prefix.String()
-	}
-	return addr.String()
-}
-
 // allow takes one request from addr's bucket at now, or refuses with a
 // *TooManyAttemptsError saying when the next one is allowed.
 func (l *RateLimit) allow(addr netip.Addr, now time.Time) error {

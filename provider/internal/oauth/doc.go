@@ -63,7 +63,8 @@
 //	bearer.go                    RFC 6750 Section 2.1, RFC 6750 Section 3.1 (bearer check), RFC 9068 Section 4
 //	                             (validation)
 //	grant.go                     the grant every code and token descends from: started at approval, revoked in one
-//	                             write (see Grants below)
+//	                             write (see Grants below); the security events that revoke it (code replay, refresh
+//	                             reuse), for the log and metrics
 //	revocation.go                RFC 7009
 //	introspection.go             RFC 7662
 //	oidc.go                      OIDC Core Section 2 (ID token), OIDC Core Section 3.1.3.6 (at_hash),
@@ -79,9 +80,8 @@
 //	password.go                  user passwords: Argon2id (OWASP minimum), bcrypt hashes upgraded at sign-in
 //	secret.go                    RFC 6749 Section 10.10 (token entropy); codes and tokens stored only as hashes
 //	text.go                      RFC 6749 Appendix B (parameters are UTF-8 text: validText)
-//	provider.go, client_cache.go the Provider and its injected clock; client registrations reused for 5 s
+//	provider.go, client_cache.go the Provider, its injected clock and its readiness; client registrations reused for 5 s
 //	purge.go                     the background purge of expired rows and retired signing keys
-//	events.go                    security events (refresh reuse, code replay) for the log and metrics; readiness
 //	trace.go                     the teaching trace: each Rule a request was checked against, and the store changes
 //
 // # Teaching traces: record each rule where you check it

@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -59,4 +61,17 @@ func (p *Provider) DPoPNonce() string {
 // to the one written.
 func (p *Provider) Now() time.Time {
 	return p.Clock().UTC().Truncate(time.Microsecond)
+}
+
+// Ready reports whether the provider can serve: its store answers and
+// holds a signing key.
+func (p *Provider) Ready(ctx context.Context) error {
+	keys, err := p.Store.ListSigningKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return errors.New("oauth: the store holds no signing key")
+	}
+	return nil
 }

@@ -7,10 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"fmt"
-	"hash"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -104,20 +101,4 @@ func checkKey(alg Algorithm, key any) (crypto.Signer, error) {
 		}
 	}
 	return nil, fmt.Errorf("a %T is not a key for %s", key, alg)
-}
-
-// tokenHash returns the hash behind at_hash for an ID Token signed with alg.
-// [OIDC Core Section 3.1.3.6]: "the hash algorithm used is the hash
-// algorithm used in the alg Header Parameter of the ID Token's JOSE Header":
-// SHA-256 for RS256 and ES256. EdDSA names no hash of its own; for Ed25519
-// the OpenID Connect working group settled on SHA-512, the hash inside
-// Ed25519 ([OpenID Connect Token Hash Algorithms]).
-//
-// [OIDC Core Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
-// [OpenID Connect Token Hash Algorithms]: https://openid.net/specs/openid-connect-token-hash-algorithms-1_0.html
-func tokenHash(alg Algorithm) hash.Hash {
-	if alg == EdDSA {
-		return sha512.New()
-	}
-	return sha256.New()
 }

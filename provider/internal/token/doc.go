@@ -12,7 +12,7 @@
 // algorithm.
 //
 // Where each rule lives:
-//   - algorithms.go: the algorithms, their key types, and the hash of at_hash.
+//   - algorithms.go: the algorithms and their key types.
 //   - jws.go: the JWS Compact Serialization of a signed token ([RFC 7515 Section 7.1]).
 //   - keys.go: signing keys, their rotation and the JWKS ([RFC 7517 Section 5]);
 //     a key's kid is its JWK Thumbprint ([RFC 7638]).
@@ -22,8 +22,8 @@
 //     validated per [RFC 9068 Section 4].
 //   - verify_cache.go: remembers tokens that passed validation, so a client
 //     reusing its token costs a map lookup, not another RSA verification.
-//   - id_token.go: ID Tokens ([OIDC Core Section 2]) and at_hash
-//     ([OIDC Core Section 3.1.3.6]).
+//   - id_token.go: ID Tokens ([OIDC Core Section 2]) and at_hash, with the
+//     hash each algorithm calls for ([OIDC Core Section 3.1.3.6]).
 //
 // Deliberately not implemented: encrypted tokens (JWE), algorithms other
 // than those three (never "none" or HMAC), and key discovery through token

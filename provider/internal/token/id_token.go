@@ -1,10 +1,13 @@
 package token
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -151,4 +154,20 @@ func atHash(alg Algorithm, accessToken string) string {
 	h.Write([]byte(accessToken))
 	sum := h.Sum(nil)
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}
+
+// tokenHash returns the hash behind at_hash for an ID Token signed with alg.
+// [OIDC Core Section 3.1.3.6]: "the hash algorithm used is the hash
+// algorithm used in the alg Header Parameter of the ID Token's JOSE Header":
+// SHA-256 for RS256 and ES256. EdDSA names no hash of its own; for Ed25519
+// the OpenID Connect working group settled on SHA-512, the hash inside
+// Ed25519 ([OpenID Connect Token Hash Algorithms]).
+//
+// [OIDC Core Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
+// [OpenID Connect Token Hash Algorithms]: https://openid.net/specs/openid-connect-token-hash-algorithms-1_0.html
+func tokenHash(alg Algorithm) hash.Hash {
+	if alg == EdDSA {
+		return sha512.New()
+	}
+	return sha256.New()
 }

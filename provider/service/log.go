@@ -32,18 +32,35 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return slog.New(requestIDHandler{h}), nil
 }
 
-// requestIDKey is the context key of the request id.
-type requestIDKey struct{}
+// requestKey is the context key of the request's requestLog.
+type requestKey struct{}
+
+// requestLog is what the log line of one request gathers besides its
+// method, route, status and duration: the request's id and what its
+// handler noted (Note). One value in the request context holds both, so a
+// request pays for one context copy, not one per field.
+type requestLog struct {
+	id    string
+	notes []slog.Attr
+}
 
 // WithRequestID returns ctx carrying the id of the request it serves.
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	return context.WithValue(ctx, requestKey{}, &requestLog{id: id})
 }
 
 // RequestID returns the request id ctx carries, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if l := requestLogOf(ctx); l != nil {
+		return l.id
+	}
+	return ""
+}
+
+// requestLogOf returns the requestLog ctx carries, or nil.
+func requestLogOf(ctx context.Context) *requestLog {
+	l, _ := ctx.Value(requestKey{}).(*requestLog)
+	return l
 }
 
 // requestIDHandler adds the context's request id to each record.

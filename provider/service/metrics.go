@@ -3,6 +3,7 @@ package service
 import (
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,6 +19,21 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	mu     sync.RWMutex
+	series map[seriesKey]requestSeries // the children of requests and duration met so far
+}
+
+// seriesKey names the series one answered request counts in.
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// requestSeries is the counter and the histogram of one seriesKey.
+type requestSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // NewMetrics returns a registry holding the collectors above.
@@ -33,6 +49,7 @@ func NewMetrics() *Metrics {
 			Help:    "Time from the request's headers to the end of the answer, by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route"}),
+		series: map[seriesKey]requestSeries{},
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -51,8 +68,30 @@ func (m *Metrics) Handler() http.Handler {
 // and a fixed list of methods, never from raw input, so the number of
 // series stays bounded whatever is requested.
 func (m *Metrics) observe(route, method string, status int, seconds float64) {
-	m.requests.WithLabelValues(route, methodLabel(method), strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(seconds)
+	s := m.seriesOf(seriesKey{route, methodLabel(method), status})
+	s.requests.Inc()
+	s.duration.Observe(seconds)
+}
+
+// seriesOf returns the series of k. The vectors' WithLabelValues hashes
+// every label value and formats the status on every call; a request finds
+// its series here with one map lookup, and only the first request of each
+// route, method and status asks the vectors.
+func (m *Metrics) seriesOf(k seriesKey) requestSeries {
+	m.mu.RLock()
+	s, ok := m.series[k]
+	m.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = requestSeries{
+		requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status)),
+		duration: m.duration.WithLabelValues(k.route),
+	}
+	m.mu.Lock()
+	m.series[k] = s
+	m.mu.Unlock()
+	return s
 }
 
 // methodLabel is the method when it is a standard one, else "other".

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"mime"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,11 +24,10 @@ var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlen
 // parameters are not read.
 func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 	tr := oauth.TraceFrom(c.Request.Context())
-	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mediaType != "application/x-www-form-urlencoded" {
+	if !isFormContentType(c.GetHeader("Content-Type")) {
 		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded")
 	}
-	if err := c.Request.ParseForm(); err != nil {
+	if err := readForm(c.Request); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the request body is too large")
@@ -36,6 +37,49 @@ func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 	tr.Check(ruleFormBody, true)
 	return c.Request.PostForm, nil
 }
+
+// formContentType is the media type of a form body.
+const formContentType = "application/x-www-form-urlencoded"
+
+// isFormContentType reports whether a Content-Type names a form body. The
+// bare media type, what clients send, is recognised without parsing;
+// anything else (parameters, other case) goes through mime.ParseMediaType.
+func isFormContentType(header string) bool {
+	if header == formContentType {
+		return true
+	}
+	mediaType, _, err := mime.ParseMediaType(header)
+	return err == nil && mediaType == formContentType
+}
+
+// readForm sets r.PostForm from the body as r.ParseForm does for a form
+// body (on a malformed pair, to the pairs before it), and leaves r.Form for
+// ParseForm to fill if anything asks. A second call keeps the form of the
+// first. The body goes into a buffer the next request reuses
+// (formBuffers); buf.String copies it once into the string url.ParseQuery
+// splits, so no value points into the buffer. ParseForm instead reads each
+// body with io.ReadAll into a new buffer grown several times, then copies
+// the form again into r.Form: together the largest allocations of a token
+// or introspection request.
+func readForm(r *http.Request) error {
+	if r.PostForm != nil {
+		return nil
+	}
+	buf := formBuffers.Get().(*bytes.Buffer)
+	defer formBuffers.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		r.PostForm = url.Values{}
+		return err
+	}
+	var err error
+	r.PostForm, err = url.ParseQuery(buf.String())
+	return err
+}
+
+// formBuffers holds the buffers readForm reads bodies into. A buffer grows
+// to at most maxBodyBytes (limitBody caps every body).
+var formBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // queryOrForm returns the parameters of a GET (its query) or of a POST (its
 // form body, which must be application/x-www-form-urlencoded).

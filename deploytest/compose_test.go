@@ -229,7 +229,7 @@ func (b *browser) signIn(t *testing.T) string {
 		t.Fatalf("GET /login: got %d to %q, want the provider's authorization endpoint", resp.StatusCode, authorize)
 	}
 	_, page := b.do(t, http.MethodGet, authorize, nil)
-	form := url.Values{"username": {"demo"}, "password": {"demo"}, "decision": {"allow"}}
+	form := url.Values{"username": {providertest.DemoUsername}, "password": {providertest.DemoPassword}, "decision": {"allow"}}
 	for _, m := range hiddenField.FindAllStringSubmatch(page, -1) {
 		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/providertest"
 )
 
 // The bounds of the load: loadWorkers clients run at most loadRounds mixed
@@ -89,7 +90,7 @@ func demoClientForm(kv ...string) url.Values {
 func newCode(base string) (string, error) {
 	resp, err := loadClient.PostForm(base+"/oauth/authenticate", url.Values{"response_type": {"code"},
 		"client_id": {"testclient"}, "state": {"s"}, "scope": {"read"}, "redirect_uri": {"http://localhost:3000/callback"},
-		"username": {"demo"}, "password": {"demo"}})
+		"username": {providertest.DemoUsername}, "password": {providertest.DemoPassword}})
 	if err != nil {
 		return "", errKilled
 	}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oauth-reference/provider/providertest"
 )
 
 // TestMain lets the test binary run as the provider itself when
@@ -117,7 +119,7 @@ func TestE2EKill9LosesNothing(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	p := startProvider(t, dir, addr)
 	auth := url.Values{"response_type": {"code"}, "client_id": {"testclient"}, "state": {"s"}, "scope": {"read"},
-		"redirect_uri": {"http://localhost:3000/callback"}, "username": {"demo"}, "password": {"demo"}}
+		"redirect_uri": {"http://localhost:3000/callback"}, "username": {providertest.DemoUsername}, "password": {providertest.DemoPassword}}
 	codes := make([]string, 2)
 	for i := range codes {
 		resp, _ := postForm(t, p.url+"/oauth/authenticate", auth)

@@ -36,7 +36,7 @@ func passwordStores(t *testing.T, test func(t *testing.T, p *oauth.Provider)) {
 // setDemoHash stores hash as the demo user's password hash.
 func setDemoHash(t *testing.T, p *oauth.Provider, hash string) {
 	t.Helper()
-	user, err := p.Store.GetUserByUsername(t.Context(), "demo")
+	user, err := p.Store.GetUserByUsername(t.Context(), providertest.DemoUsername)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func setDemoHash(t *testing.T, p *oauth.Provider, hash string) {
 // older install has, and returns it.
 func setDemoBcrypt(t *testing.T, p *oauth.Provider) string {
 	t.Helper()
-	hash, err := bcrypt.GenerateFromPassword([]byte("demo"), bcrypt.MinCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(providertest.DemoPassword), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func setDemoBcrypt(t *testing.T, p *oauth.Provider) string {
 // demoHash is the demo user's stored password hash.
 func demoHash(t *testing.T, p *oauth.Provider) string {
 	t.Helper()
-	user, err := p.Store.GetUserByUsername(t.Context(), "demo")
+	user, err := p.Store.GetUserByUsername(t.Context(), providertest.DemoUsername)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +74,13 @@ func TestPasswordSeededAsArgon2id(t *testing.T) {
 		if got, want := demoHash(t, p), "$argon2id$v=19$m=8,t=1,p=1$"; !strings.HasPrefix(got, want) {
 			t.Fatalf("seeded hash %q, want prefix %q", got, want)
 		}
-		if _, err := p.AuthenticateUser(t.Context(), "demo", "demo"); err != nil {
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, providertest.DemoPassword); err != nil {
 			t.Fatalf("right password: %v", err)
 		}
-		if _, err := p.AuthenticateUser(t.Context(), "demo", "Demo"); !errors.Is(err, oauth.ErrBadCredentials) {
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, "Demo"); !errors.Is(err, oauth.ErrBadCredentials) {
 			t.Fatalf("wrong password: got %v, want ErrBadCredentials", err)
 		}
-		if _, err := p.AuthenticateUser(t.Context(), "nobody", "demo"); !errors.Is(err, oauth.ErrBadCredentials) {
+		if _, err := p.AuthenticateUser(t.Context(), "nobody", providertest.DemoPassword); !errors.Is(err, oauth.ErrBadCredentials) {
 			t.Fatalf("unknown user: got %v, want ErrBadCredentials", err)
 		}
 	})
@@ -93,20 +93,20 @@ func TestPasswordBcryptUpgraded(t *testing.T) {
 	t.Parallel()
 	passwordStores(t, func(t *testing.T, p *oauth.Provider) {
 		old := setDemoBcrypt(t, p)
-		if _, err := p.AuthenticateUser(t.Context(), "demo", "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
 			t.Fatalf("wrong password against bcrypt: got %v, want ErrBadCredentials", err)
 		}
 		if got := demoHash(t, p); got != old {
 			t.Fatalf("a wrong password changed the hash to %q", got)
 		}
-		if _, err := p.AuthenticateUser(t.Context(), "demo", "demo"); err != nil {
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, providertest.DemoPassword); err != nil {
 			t.Fatalf("right password against bcrypt: %v", err)
 		}
 		upgraded := demoHash(t, p)
 		if !strings.HasPrefix(upgraded, "$argon2id$v=19$m=8,t=1,p=1$") {
 			t.Fatalf("after sign-in the hash is %q, want Argon2id", upgraded)
 		}
-		if _, err := p.AuthenticateUser(t.Context(), "demo", "demo"); err != nil {
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, providertest.DemoPassword); err != nil {
 			t.Fatalf("right password against the upgraded hash: %v", err)
 		}
 		if got := demoHash(t, p); got != upgraded {
@@ -122,7 +122,7 @@ func TestPasswordParametersRaised(t *testing.T) {
 	passwordStores(t, func(t *testing.T, p *oauth.Provider) {
 		before := demoHash(t, p)
 		p.Config.PasswordHashMemoryKiB = 16
-		if _, err := p.AuthenticateUser(t.Context(), "demo", "demo"); err != nil {
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, providertest.DemoPassword); err != nil {
 			t.Fatalf("right password: %v", err)
 		}
 		if got := demoHash(t, p); got == before || !strings.HasPrefix(got, "$argon2id$v=19$m=16,t=1,p=1$") {
@@ -165,7 +165,7 @@ func TestPasswordMalformedHash(t *testing.T) {
 	passwordStores(t, func(t *testing.T, p *oauth.Provider) {
 		for _, hash := range bad {
 			setDemoHash(t, p, hash)
-			_, err := p.AuthenticateUser(t.Context(), "demo", "demo")
+			_, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, providertest.DemoPassword)
 			if err == nil || errors.Is(err, oauth.ErrBadCredentials) {
 				t.Errorf("stored hash %q: got %v, want an error about the hash", hash, err)
 			}
@@ -183,7 +183,7 @@ func TestPasswordUpgradeKeepsConcurrentChange(t *testing.T) {
 	passwordStores(t, func(t *testing.T, p *oauth.Provider) {
 		setDemoBcrypt(t, p)
 		p.Store = &changeBeforeReplace{Store: p.Store, newHash: "changed-meanwhile"}
-		if _, err := p.AuthenticateUser(t.Context(), "demo", "demo"); err != nil {
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, providertest.DemoPassword); err != nil {
 			t.Fatalf("right password: %v", err)
 		}
 		if got := demoHash(t, p); got != "changed-meanwhile" {

@@ -32,19 +32,19 @@ func TestSignInBudget(t *testing.T) {
 	p, clock := newSignInProvider(t)
 	ctx := context.Background()
 	for i := range oauth.WrongPasswordsPerClient {
-		if _, err := p.SignIn(ctx, testAddr, "demo", "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
+		if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
 			t.Fatalf("wrong password %d: got %v, want ErrBadCredentials", i+1, err)
 		}
 	}
 	var tooMany *oauth.TooManyAttemptsError
-	if _, err := p.SignIn(ctx, testAddr, "demo", "demo"); !errors.As(err, &tooMany) || tooMany.RetryAfter <= 0 || tooMany.RetryAfter > oauth.PasswordWindow {
+	if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, providertest.DemoPassword); !errors.As(err, &tooMany) || tooMany.RetryAfter <= 0 || tooMany.RetryAfter > oauth.PasswordWindow {
 		t.Fatalf("the right password after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongPasswordsPerClient, err)
 	}
-	if _, err := p.SignIn(ctx, netip.MustParseAddr("192.0.2.2"), "demo", "demo"); err != nil {
+	if _, err := p.SignIn(ctx, netip.MustParseAddr("192.0.2.2"), providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("another address: got %v, want signed in", err)
 	}
 	clock.Advance(oauth.PasswordWindow)
-	if _, err := p.SignIn(ctx, testAddr, "demo", "demo"); err != nil {
+	if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("the next window: got %v, want signed in", err)
 	}
 }
@@ -57,11 +57,11 @@ func TestSignInCountsOnlyGuesses(t *testing.T) {
 	p, _ := newSignInProvider(t)
 	ctx := context.Background()
 	for range oauth.WrongPasswordsPerClient + 1 {
-		for _, password := range []string{"demo", strings.Repeat("p", 73), "demo\x00", "\xff"} {
-			_, _ = p.SignIn(ctx, testAddr, "demo", password)
+		for _, password := range []string{providertest.DemoPassword, strings.Repeat("p", 73), providertest.DemoPassword + "\x00", "\xff"} {
+			_, _ = p.SignIn(ctx, testAddr, providertest.DemoUsername, password)
 		}
 	}
-	if _, err := p.SignIn(ctx, testAddr, "demo", "demo"); err != nil {
+	if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("after right passwords and impossible ones: got %v, want signed in", err)
 	}
 }

@@ -72,7 +72,7 @@ func TestE2EAuthorizationCodeFlow(t *testing.T) {
 func TestE2ESeedWalkthrough(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, body := rawPost(t, srv.URL+"/oauth/authenticate",
-		"response_type=code&client_id=testclient&state=4nBjkh31&scope=read&redirect_uri=http://localhost:3000/callback&username=demo&password=demo", nil)
+		"response_type=code&client_id=testclient&state=4nBjkh31&scope=read&redirect_uri=http://localhost:3000/callback"+demoLogin, nil)
 	loc := providertest.RedirectOf(t, resp, body)
 	if !strings.HasPrefix(loc.String(), "http://localhost:3000/callback?") || loc.Query().Get("state") != "4nBjkh31" {
 		t.Fatalf("Location: got %s, want the callback with state=4nBjkh31", loc.Redacted())

@@ -28,6 +28,11 @@ const (
 	okAuth  = "response_type=code&client_id=testclient&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&state=s1"
 	formCT  = "application/x-www-form-urlencoded"
 	bigBody = 2 << 20 // 2 MB
+
+	// demoUser names the demo user in a form body; demoLogin adds its
+	// password.
+	demoUser  = "&username=" + providertest.DemoUsername
+	demoLogin = demoUser + "&password=" + providertest.DemoPassword
 )
 
 func badAuthorizeRequests() []badRequest {
@@ -80,33 +85,33 @@ func badAuthenticateRequests() []badRequest {
 	return []badRequest{
 		{name: "no parameters: error page", method: "POST", path: "/oauth/authenticate", wantStatus: 400},
 		{name: "wrong password: the form again, never a redirect", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=demo&password=wrong", wantStatus: 401},
+			body: okAuth + demoUser + "&password=wrong", wantStatus: 401},
 		{name: "unknown user: the form again", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=nobody&password=demo", wantStatus: 401},
+			body: okAuth + "&username=nobody&password=" + providertest.DemoPassword, wantStatus: 401},
 		{name: "no credentials and no session: the form again", method: "POST", path: "/oauth/authenticate", body: okAuth, wantStatus: 403},
 		{name: "a 100 KB password: the form again", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=demo&password=" + strings.Repeat("p", 60<<10), wantStatus: 401},
+			body: okAuth + demoUser + "&password=" + strings.Repeat("p", 60<<10), wantStatus: 401},
 		{name: "an unknown decision: redirected invalid_request", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=demo&password=demo&decision=maybe", wantStatus: 302, wantError: "invalid_request"},
+			body: okAuth + demoLogin + "&decision=maybe", wantStatus: 302, wantError: "invalid_request"},
 		{name: "unknown client: error page, no redirect", method: "POST", path: "/oauth/authenticate",
-			body: "response_type=code&client_id=nobody&username=demo&password=demo", wantStatus: 400},
+			body: "response_type=code&client_id=nobody" + demoLogin, wantStatus: 400},
 		{name: "multipart body: error page", method: "POST", path: "/oauth/authenticate", contentType: "multipart/form-data; boundary=x", body: "--x--", wantStatus: 400},
 		{name: "a 2 MB body: error page", method: "POST", path: "/oauth/authenticate", body: okAuth + "&x=" + strings.Repeat("a", bigBody), wantStatus: 400},
 		{name: "GET: method not allowed", method: "GET", path: "/oauth/authenticate", wantStatus: 405},
 		{name: "a repeated decision: the form again with 400, nothing decided (RFC 6749 Section 3.1)", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=demo&password=demo&decision=deny&decision=allow", wantStatus: 400},
+			body: okAuth + demoLogin + "&decision=deny&decision=allow", wantStatus: 400},
 		{name: "a repeated csrf_token: the form again with 400", method: "POST", path: "/oauth/authenticate",
 			body: okAuth + "&csrf_token=a&csrf_token=b&decision=allow", wantStatus: 400},
 		{name: "a repeated password: the form again with 400", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=demo&password=wrong&password=demo", wantStatus: 400},
+			body: okAuth + demoUser + "&password=wrong&password=" + providertest.DemoPassword, wantStatus: 400},
 		{name: "invalid UTF-8 in username: the form again", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=%ff&password=demo", wantStatus: 401},
+			body: okAuth + "&username=%ff&password=" + providertest.DemoPassword, wantStatus: 401},
 		{name: "a NUL in username: the form again", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=demo%00&password=demo", wantStatus: 401},
+			body: okAuth + "&username=" + providertest.DemoUsername + "%00&password=" + providertest.DemoPassword, wantStatus: 401},
 		{name: "a NUL in password: the form again", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&username=demo&password=demo%00", wantStatus: 401},
+			body: okAuth + demoLogin + "%00", wantStatus: 401},
 		{name: "a NUL in the nonce of an approved request: redirected invalid_request, no code", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&scope=openid&nonce=%00&username=demo&password=demo", wantStatus: 302, wantError: "invalid_request"},
+			body: okAuth + "&scope=openid&nonce=%00" + demoLogin, wantStatus: 302, wantError: "invalid_request"},
 	}
 }
 
@@ -116,7 +121,7 @@ func badTokenRequests() []badRequest {
 		{name: "GET: the token endpoint MUST use POST (RFC 6749 Section 3.2)", method: "GET", path: "/oauth/token?grant_type=client_credentials", wantStatus: 405, wantError: "invalid_request"},
 		{name: "no grant_type: invalid_request", method: "POST", path: "/oauth/token", body: post, wantStatus: 400, wantError: "invalid_request"},
 		{name: "parameters in the query, not the body: invalid_request", method: "POST", path: "/oauth/token?grant_type=client_credentials&" + post, wantStatus: 400, wantError: "invalid_request"},
-		{name: "password grant: unsupported_grant_type", method: "POST", path: "/oauth/token", body: post + "&grant_type=password&username=demo&password=demo", wantStatus: 400, wantError: "unsupported_grant_type"},
+		{name: "password grant: unsupported_grant_type", method: "POST", path: "/oauth/token", body: post + "&grant_type=password" + demoLogin, wantStatus: 400, wantError: "unsupported_grant_type"},
 		{name: "repeated code: invalid_request (RFC 6749 Section 3.2)", method: "POST", path: "/oauth/token", body: post + "&grant_type=authorization_code&code=a&code=b", wantStatus: 400, wantError: "invalid_request"},
 		{name: "repeated grant_type: invalid_request", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&grant_type=client_credentials", wantStatus: 400, wantError: "invalid_request"},
 		{name: "JSON body: invalid_request", method: "POST", path: "/oauth/token", contentType: "application/json", body: `{"grant_type":"client_credentials"}`, wantStatus: 400, wantError: "invalid_request"},

@@ -277,7 +277,7 @@ func TestE2EDevicePage(t *testing.T) {
 		da := startDevice(t, deviceConfig(srv, "read"))
 		_, consent := b.EnterUserCode(da.VerificationURIComplete)
 		form := providertest.FormFields(consent)
-		form.Set("username", "demo")
+		form.Set("username", providertest.DemoUsername)
 		form.Set("password", "wrong")
 		form.Set("decision", "allow")
 		resp, page := b.PostForm(da.VerificationURI, form)
@@ -344,8 +344,8 @@ func TestE2EDeviceCSRF(t *testing.T) {
 			_, consent := b.EnterUserCode(da.VerificationURIComplete)
 			for _, decision := range []string{"allow", "deny"} {
 				form := providertest.FormFields(consent)
-				form.Set("username", "demo")
-				form.Set("password", "demo")
+				form.Set("username", providertest.DemoUsername)
+				form.Set("password", providertest.DemoPassword)
 				form.Set("decision", decision)
 				tc.tamper(form, providertest.FormFields(otherPage).Get("csrf_token"))
 				if resp, page := b.PostForm(da.VerificationURI, form); resp.StatusCode != http.StatusForbidden {
@@ -460,8 +460,8 @@ func TestE2EDeviceBadInput(t *testing.T) {
 			{"a repeated decision shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=deny&decision=allow", 400},
 			{"a huge user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=" + strings.Repeat("W", 60<<10), 400},
 			{"a NUL in user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=WDJB%00MJHT", 400},
-			{"invalid UTF-8 in the username shows the consent page again with 401", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow&username=%ff&password=demo", 401},
-			{"a NUL in the password shows the consent page again with 401", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow&username=demo&password=demo%00", 401},
+			{"invalid UTF-8 in the username shows the consent page again with 401", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow&username=%ff&password=" + providertest.DemoPassword, 401},
+			{"a NUL in the password shows the consent page again with 401", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow" + demoLogin + "%00", 401},
 			{"a decision that is neither allow nor deny shows the consent page again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=maybe", 400},
 			{"a multipart body is refused with 400", "multipart/form-data; boundary=x", "--x--", 400},
 			{"a broken form is refused with 400", formCT, "csrf_token=" + csrf + "&user_code=%zz", 400},

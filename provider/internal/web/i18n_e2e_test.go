@@ -71,14 +71,14 @@ func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 			if form.Get("ui_locales") != "fr zh-TW en" {
 				t.Errorf("the form carries ui_locales %q, want it on", form.Get("ui_locales"))
 			}
-			form.Set("username", "demo")
+			form.Set("username", providertest.DemoUsername)
 			form.Set("password", "wrong")
 			resp, page = b.PostForm(srv.URL+"/oauth/authenticate", form)
 			if resp.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("wrong password: got %d, want 401", resp.StatusCode)
 			}
 			wantPageIn(t, "form shown again", page, htmlLangZH, wrongPasswordZH)
-			form.Set("password", "demo")
+			form.Set("password", providertest.DemoPassword)
 			form.Set("decision", "allow")
 			resp, page = b.PostForm(srv.URL+"/oauth/authenticate", form)
 			if code := providertest.RedirectOf(t, resp, page).Query().Get("code"); code == "" {
@@ -103,7 +103,7 @@ func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 			}
 			wantPageIn(t, "pushed request's consent page", page, htmlLangZH, consentTitleZH)
 			fields := providertest.FormFields(page)
-			fields.Set("username", "demo")
+			fields.Set("username", providertest.DemoUsername)
 			fields.Set("password", "wrong")
 			_, page = b.PostForm(srv.URL+"/oauth/authenticate", fields)
 			wantPageIn(t, "pushed request's form shown again", page, htmlLangZH, wrongPasswordZH)
@@ -236,7 +236,7 @@ func TestE2ETraceInTheReadersLanguage(t *testing.T) {
 	}
 	_, page := b.Get(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 	form := providertest.FormFields(page)
-	form.Set("username", "demo")
+	form.Set("username", providertest.DemoUsername)
 	form.Set("password", "wrong")
 	resp, _ = b.PostForm(srv.URL+"/oauth/authenticate", form)
 	if got := read(resp.Header.Get("X-Request-Id"), "zh-TW"); got.Outcome != "再次顯示登入與同意頁面：使用者名稱或密碼錯誤。" {

@@ -41,14 +41,14 @@ func TestE2ELimitsNeverLockOutTheInnocent(t *testing.T) {
 	innocent := "192.0.2.77"
 
 	t.Run("sign-in", func(t *testing.T) {
-		form, _ := url.ParseQuery(okAuth + "&username=demo")
+		form, _ := url.ParseQuery(okAuth + demoUser)
 		form.Set("password", strings.Repeat("p", 73))
 		for n := range floodAddresses {
 			if got := postFrom(srv, floodAddr(n), "/oauth/authenticate", form, ""); got != http.StatusUnauthorized && got != http.StatusTooManyRequests {
 				t.Fatalf("flood request %d: got %d", n, got)
 			}
 		}
-		form.Set("password", "demo")
+		form.Set("password", providertest.DemoPassword)
 		if got := postFrom(srv, innocent, "/oauth/authenticate", form, ""); got != http.StatusFound {
 			t.Errorf("the right password from an address that did nothing: got %d, want 302", got)
 		}
@@ -85,13 +85,13 @@ func TestE2EAttemptBudgetsAcrossProcesses(t *testing.T) {
 	const addr = "192.0.2.10"
 
 	t.Run("wrong passwords", func(t *testing.T) {
-		form, _ := url.ParseQuery(okAuth + "&username=demo&password=wrong")
+		form, _ := url.ParseQuery(okAuth + demoUser + "&password=wrong")
 		for i := range oauth.WrongPasswordsPerClient {
 			if got := postFrom(providers[i%2], addr, "/oauth/authenticate", form, ""); got != http.StatusUnauthorized {
 				t.Fatalf("wrong password %d: got %d, want 401", i+1, got)
 			}
 		}
-		form.Set("password", "demo")
+		form.Set("password", providertest.DemoPassword)
 		for _, p := range providers {
 			if got := postFrom(p, addr, "/oauth/authenticate", form, ""); got != http.StatusTooManyRequests {
 				t.Errorf("the right password after %d wrong ones spread over two processes: got %d, want 429", oauth.WrongPasswordsPerClient, got)

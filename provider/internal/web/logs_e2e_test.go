@@ -32,7 +32,7 @@ func TestE2ENoSecretsInLogs(t *testing.T) {
 	_, _ = refresh(cfg, tok.RefreshToken) // reuse: logged as a warning
 	callResource(t, srv.URL+"/protected/resource", rotated.AccessToken)
 	for range oauth.WrongPasswordsPerClient + 1 { // the last one hits the rate limit
-		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=not-the-password", nil)
+		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=not-the-password", nil)
 	}
 
 	_, _ = cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier)) // code replay: a warning

@@ -59,7 +59,7 @@ func TestE2EMetricsCountTheFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = refresh(cfg, tok2.RefreshToken) // reuse
-	rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong", nil)
+	rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=wrong", nil)
 	callResource(t, srv.URL+"/no/such/path/c0ffee", "")
 
 	page := getMetrics(t, srv.URL+"/metrics")
@@ -95,7 +95,7 @@ func TestE2EMetricsCountTheFlow(t *testing.T) {
 func TestE2EMetricsRateLimited(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	for range oauth.WrongPasswordsPerClient + 2 {
-		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong", nil)
+		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=wrong", nil)
 	}
 	resp, page := newBrowser(t).Get(srv.URL + "/device")
 	form := url.Values{"csrf_token": {providertest.FormFields(page).Get("csrf_token")}, "user_code": {"BBBB-BBBB"}}
@@ -166,7 +166,7 @@ func testTrustedProxies(t *testing.T, newServer func(providertest.Options) *prov
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.TrustedProxies = tt.proxies }})
 			wrong := func(forwardedFor string) int {
-				resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", okAuth+"&username=demo&password=wrong",
+				resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=wrong",
 					map[string]string{"X-Forwarded-For": forwardedFor})
 				return resp.StatusCode
 			}

@@ -108,12 +108,12 @@ func TestE2EPushedAuthorizationRequest(t *testing.T) {
 				if form.Get("request_uri") != requestURI || form.Get("scope") != "" {
 					t.Errorf("login form fields: got %v, want client_id and request_uri only", form)
 				}
-				form.Set("username", "demo")
+				form.Set("username", providertest.DemoUsername)
 				form.Set("password", "wrong")
 				if resp, _ := b.PostForm(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusUnauthorized {
 					t.Fatalf("wrong password: got %d, want the form again (401)", resp.StatusCode)
 				}
-				form.Set("password", "demo") // showing the form again did not use the request up
+				form.Set("password", providertest.DemoPassword) // showing the form again did not use the request up
 				resp, page = b.PostForm(srv.URL+"/oauth/authenticate", form)
 				loc := providertest.RedirectOf(t, resp, page)
 				if loc.Query().Get("state") != "par-state" || loc.Query().Get("iss") != srv.Issuer {
@@ -243,8 +243,8 @@ func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 			b := newBrowser(t)
 			_, page := b.Get(parAuthorizeURL(srv, "testclient", requestURI))
 			form := providertest.FormFields(page)
-			form.Set("username", "demo")
-			form.Set("password", "demo")
+			form.Set("username", providertest.DemoUsername)
+			form.Set("password", providertest.DemoPassword)
 			const racers = 8
 			codes := make([]string, racers)
 			var wg sync.WaitGroup

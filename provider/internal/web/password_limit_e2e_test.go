@@ -15,14 +15,14 @@ import (
 // to the right password — and never redirects.
 func TestE2EWrongPasswordsLimited(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
-	form, _ := url.ParseQuery(okAuth + "&username=demo")
+	form, _ := url.ParseQuery(okAuth + demoUser)
 	form.Set("password", "wrong")
 	for i := range oauth.WrongPasswordsPerClient {
 		if resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("wrong password %d: got %d, want 401", i+1, resp.StatusCode)
 		}
 	}
-	form.Set("password", "demo")
+	form.Set("password", providertest.DemoPassword)
 	resp, body := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil)
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || resp.Header.Get("Location") != "" {
 		t.Fatalf("the right password after the limit: got %d, Retry-After %q, Location %q; want 429 with Retry-After, no redirect",

@@ -75,7 +75,7 @@ var providerPages = []pageRequest{
 	{name: "the login and consent page", method: "GET", path: "/oauth/authorize?" + okAuth},
 	{name: "the login and consent page of a POSTed request (OIDC Core Section 3.1.2.1)", method: "POST", path: "/oauth/authorize", form: okAuth},
 	{name: "the login and consent page shown again after a wrong password", method: "POST", path: "/oauth/authenticate",
-		form: okAuth + "&username=demo&password=wrong&decision=allow"},
+		form: okAuth + demoUser + "&password=wrong&decision=allow"},
 	{name: "the error page of an unknown client, never redirected (RFC 6749 Section 4.1.2.1)", method: "GET",
 		path: "/oauth/authorize?response_type=code&client_id=nobody&state=s1"},
 	{name: "the device page", method: "GET", path: "/device"},

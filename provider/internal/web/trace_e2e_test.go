@@ -196,7 +196,7 @@ func walkCodeFlow(w *walker) {
 		t.Fatalf("authorization request: got %d, want 200", status)
 	}
 	form := providertest.FormFields(page)
-	form.Set("username", "demo")
+	form.Set("username", providertest.DemoUsername)
 	form.Set("password", walkWrongPassword)
 	w.do(walkStep{name: "wrong password", outcome: "login and consent page shown again: Wrong username or password.",
 		checks: join(formRules, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password"})},
@@ -337,7 +337,7 @@ func walkBadRequests(w *walker) {
 	w.token(walkStep{name: "repeated parameter", outcome: "invalid_request", checks: join(formRules, []string{"more than once"})}, repeated, nil)
 	w.token(walkStep{name: "unsupported grant type", outcome: "unsupported_grant_type",
 		checks: join(basicToken, clientRules, []string{"supports"})},
-		url.Values{"grant_type": {"password"}, "username": {"demo"}, "password": {walkPassword}}, basic("testclient", walkClientSecret))
+		url.Values{"grant_type": {"password"}, "username": {providertest.DemoUsername}, "password": {walkPassword}}, basic("testclient", walkClientSecret))
 	w.token(walkStep{name: "unknown resource", outcome: "invalid_target",
 		checks: join(basicToken, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known",
 			"describes a user", "resource server this provider serves"})},

@@ -119,7 +119,8 @@ func (f flatness) RSSChange() float64 {
 	return float64(f.RSSAfter-f.RSSWarm) / float64(f.RSSWarm)
 }
 
-// maxRSSChange is the bound on RSS across 10× a warm-up's requests.
+// maxRSSChange bounds the change of RSS across 10× a warm-up's requests
+// (README, "Load test": within ±10 %).
 const maxRSSChange = 0.10
 
 // report is what one run of the load tool measured.

@@ -30,8 +30,8 @@ var strayCitations = []struct {
 	{regexp.MustCompile(`OpenID\s+Connect\s+Core\s+(1\.0|Section|Appendix|[0-9])`), `"OIDC Core Section N"`},
 	{regexp.MustCompile(`OpenID\s+Connect\s+[A-Za-z-]+\s+(1\.0\s+)?Section`), `the short name: "OIDC Discovery Section N", "OIDC Registration Section N"`},
 	{regexp.MustCompile(`\b1\.0\s+Section`), `no version before "Section": "OIDC RP-Initiated Logout Section N"`},
-	{regexp.MustCompile(`SPEC\.md`), `the README section or the RFC (SPEC.md is not in this repository)`},
-	{regexp.MustCompile(`(?i)\bthe\s+(issue|brief)\s+(asks|wants|says|quoted)`), `the reason itself, not the request that asked for it`},
+	{regexp.MustCompile(`\bSPEC\b`), `the README section or the RFC (SPEC.md is not in this repository)`},
+	{regexp.MustCompile(`(?i)\bthe\s+(issue|brief)('s|\s+(asks|wants|says|quoted))`), `the reason itself, not the request that asked for it`},
 	{numberAfterSpec, `"Section" between the spec's name and the number`},
 }
 

@@ -114,7 +114,7 @@ type tokenResponse struct {
 
 // TestE2EKill9LosesNothing: what the provider answered with before a kill -9
 // — a code, an access token, a refresh token, a revocation — is all there
-// after a restart (SPEC, Durability).
+// after a restart (README, "What the provider does": Durability).
 func TestE2EKill9LosesNothing(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	p := startProvider(t, dir, addr)

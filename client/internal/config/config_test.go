@@ -21,7 +21,7 @@ func TestFromEnv(t *testing.T) {
 		env  map[string]string
 		want Config
 	}{
-		{"nothing set gives the SPEC defaults", nil, Default()},
+		{"nothing set gives the defaults of .env.example", nil, Default()},
 		{
 			"every variable overrides its default",
 			map[string]string{

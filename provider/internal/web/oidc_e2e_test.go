@@ -427,7 +427,10 @@ func TestE2EPrompt(t *testing.T) {
 
 // TestE2ESigningKeyRotation: after a rotation the new key signs, the JWKS
 // publishes the old and the new key, and tokens signed before keep working
-// until they expire ([RFC 7517 Section 5]; SPEC).
+// until they expire ([RFC 7517 Section 5]; README, "What the provider does":
+// Signing keys).
+//
+// [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 func TestE2ESigningKeyRotation(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})

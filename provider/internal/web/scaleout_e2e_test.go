@@ -18,8 +18,7 @@ import (
 // TestE2EScaleOutOnPostgres runs two provider processes' worth of provider
 // (two routers, two stores, one database) behind one issuer: a code issued
 // by one is redeemed at the other, and refresh token reuse is detected
-// across them (SPEC: "several provider processes behind one issuer behave
-// as one").
+// across them (README, "Operating it": Several replicas).
 func TestE2EScaleOutOnPostgres(t *testing.T) {
 	dbURL := pgtest.NewSchemas(t).Create(t)
 	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://issuer.test" }

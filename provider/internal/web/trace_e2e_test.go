@@ -489,7 +489,7 @@ func (w *walker) checkTrace(step walkStep, got trace) {
 }
 
 // TestE2ETraceEndpoint checks GET /debug/trace/{request_id}: the JSON keys of
-// SPEC, readable from a browser page of another origin, 404 for an unknown
+// the README's "Traces" section, readable from a browser page of another origin, 404 for an unknown
 // id, and 404 for every id when teaching mode is off.
 func TestE2ETraceEndpoint(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
@@ -513,7 +513,7 @@ func TestE2ETraceEndpoint(t *testing.T) {
 		delete(keys, k)
 	}
 	if len(keys) != 0 {
-		t.Errorf("the trace has keys SPEC does not name: %v", keys)
+		t.Errorf("the trace has keys the README does not name: %v", keys)
 	}
 	var got trace
 	_ = json.Unmarshal([]byte(body), &got)

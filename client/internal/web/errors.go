@@ -8,7 +8,34 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/xray"
+	"github.com/oauth-reference/provider/service"
 )
+
+// errorView is the content of the error page.
+type errorView struct {
+	Title   string
+	Message string
+	Detail  string // what a library or the provider said, shown as it is after Message
+	// Code and Description are the OAuth error ([RFC 6749 Section 4.1.2.1],
+	// [RFC 6749 Section 5.2]) when there is one.
+	//
+	// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+	Code        string
+	Description string
+	Rule        string   // the rule that applies, quoted from its RFC
+	Causes      []string // what most often leads to this error: what to check
+	Retry       bool     // offer to log in again
+	Walk        walkView // the hops that led here, the failed one last
+}
+
+// renderError writes the error page.
+func (a *App) renderError(c *gin.Context, status int, e errorView) {
+	if e.Code != "" {
+		service.Note(c, "error", e.Code) // the OAuth error code, on the request's log line
+	}
+	a.render(c, status, "error.html", e.Title, e)
+}
 
 // pageError is an error that carries the page explaining it to the user.
 // Its cause, if any, is logged, never shown beyond what the view says.

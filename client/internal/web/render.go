@@ -12,7 +12,6 @@ import (
 
 	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/tokenview"
-	"github.com/oauth-reference/provider/service"
 )
 
 // templateFS holds the HTML templates: no external assets, so the pages work
@@ -127,30 +126,4 @@ func newDictionary(keys []string) dictionary {
 		d[l.Code] = words
 	}
 	return d
-}
-
-// errorView is the content of the error page.
-type errorView struct {
-	Title   string
-	Message string
-	Detail  string // what a library or the provider said, shown as it is after Message
-	// Code and Description are the OAuth error ([RFC 6749 Section 4.1.2.1],
-	// [RFC 6749 Section 5.2]) when there is one.
-	//
-	// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-	Code        string
-	Description string
-	Rule        string   // the rule that applies, quoted from its RFC
-	Causes      []string // what most often leads to this error: what to check
-	Retry       bool     // offer to log in again
-	Walk        walkView // the hops that led here, the failed one last
-}
-
-// renderError writes the error page.
-func (a *App) renderError(c *gin.Context, status int, e errorView) {
-	if e.Code != "" {
-		service.Note(c, "error", e.Code) // the OAuth error code, on the request's log line
-	}
-	a.render(c, status, "error.html", e.Title, e)
 }

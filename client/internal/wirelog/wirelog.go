@@ -70,7 +70,7 @@ func (l *Log) Entries() []Exchange {
 type contextKey struct{}
 
 // NewContext returns ctx carrying log: the Transport records exchanges made
-// with that context into it. This is how each browser session gets its own
+// with that context into it. This is how each session gets its own
 // log without one user seeing another's exchanges.
 func NewContext(ctx context.Context, log *Log) context.Context {
 	return context.WithValue(ctx, contextKey{}, log)

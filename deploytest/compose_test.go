@@ -3,11 +3,8 @@ package deploytest
 import (
 	"context"
 	"encoding/json"
-	"html"
-	"io"
 	stdmaps "maps"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -160,14 +157,14 @@ func TestE2EComposeFlow(t *testing.T) {
 			checkComposeHealthcheck(t, bin, project.Services["client"], cenv, true)
 
 			b := newBrowser(t, map[string]string{"localhost:8080": providerAddr, "localhost:3000": clientAddr})
-			_, first := b.do(t, http.MethodGet, "http://localhost:3000/", nil)
+			_, first := b.Get("http://localhost:3000/")
 			for _, want := range []string{"<code>http://localhost:8080</code>", "<code>" + cenv["AUTH_SERVER_INTERNAL"] + "</code>",
 				"AUTH_SERVER_INTERNAL", "✓ issuer agrees"} {
 				if !strings.Contains(first, want) {
 					t.Errorf("the first page (teaching mode) lacks %q: it must show both ways to the provider", want)
 				}
 			}
-			if home := b.signIn(t); !strings.Contains(home, "Signed in as Demo User") {
+			if home := signIn(t, b); !strings.Contains(home, "Signed in as Demo User") {
 				t.Errorf("after signing in, the home page lacks %q", "Signed in as Demo User")
 			}
 		})
@@ -190,77 +187,52 @@ func checkComposeHealthcheck(t *testing.T, bin string, svc types.ServiceConfig, 
 	}
 }
 
-// browser is a user agent at localhost: a cookie jar, no automatic
-// redirects, and a resolver that sends localhost:8080 and localhost:3000
-// to where the programs listen (docker publishes them there).
-type browser struct {
-	client *http.Client
-}
-
-func newBrowser(t *testing.T, hosts map[string]string) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{client: &http.Client{
-		Jar:     jar,
-		Timeout: 20 * time.Second,
-		Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
-			if to, ok := hosts[r.URL.Host]; ok {
-				r = r.Clone(r.Context())
-				r.URL.Host = to
-			}
+// newBrowser returns the demo user's browser (providertest.Browser) at
+// localhost: its resolver sends localhost:8080 and localhost:3000 to where
+// the programs listen (docker publishes them there).
+func newBrowser(t *testing.T, hosts map[string]string) *providertest.Browser {
+	b := providertest.NewBrowser(t)
+	b.Client.Timeout = 20 * time.Second
+	b.Client.Transport = roundTripper(func(r *http.Request) (*http.Response, error) {
+		to, ok := hosts[r.URL.Host]
+		if !ok {
 			return http.DefaultTransport.RoundTrip(r)
-		}),
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+		}
+		published := r.Clone(r.Context())
+		published.URL.Host = to
+		resp, err := http.DefaultTransport.RoundTrip(published)
+		if resp != nil {
+			resp.Request = r // a page's form posts back to the address the browser used
+		}
+		return resp, err
+	})
+	return b
 }
 
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-
 // signIn runs the authorization code flow from the client's Login link
 // and returns the client's home page afterwards.
-func (b *browser) signIn(t *testing.T) string {
+func signIn(t *testing.T, b *providertest.Browser) string {
 	t.Helper()
-	resp, _ := b.do(t, http.MethodGet, "http://localhost:3000/login", nil)
+	resp, _ := b.Get("http://localhost:3000/login")
 	authorize := resp.Header.Get("Location")
 	if !strings.HasPrefix(authorize, "http://localhost:8080/oauth/authorize?") {
 		t.Fatalf("GET /login: got %d to %q, want the provider's authorization endpoint", resp.StatusCode, authorize)
 	}
-	_, page := b.do(t, http.MethodGet, authorize, nil)
-	form := url.Values{"username": {providertest.DemoUsername}, "password": {providertest.DemoPassword}, "decision": {"allow"}}
-	for _, m := range hiddenField.FindAllStringSubmatch(page, -1) {
-		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	callback := b.Approve(authorize)
+	if callback.Host != "localhost:3000" || callback.Path != "/callback" {
+		t.Fatalf("sign-in: redirected to %q, want the client's callback", callback)
 	}
-	resp, _ = b.do(t, http.MethodPost, "http://localhost:8080/oauth/authenticate", form)
-	callback := resp.Header.Get("Location")
-	if !strings.HasPrefix(callback, "http://localhost:3000/callback?") {
-		t.Fatalf("sign-in: got %d to %q, want the client's callback", resp.StatusCode, callback)
-	}
-	if resp, body := b.do(t, http.MethodGet, callback, nil); resp.StatusCode != http.StatusFound {
+	if resp, body := b.Get(callback.String()); resp.StatusCode != http.StatusFound {
 		t.Fatalf("callback: got %d, want 302 home: %.300s", resp.StatusCode, body)
 	}
-	_, home := b.do(t, http.MethodGet, "http://localhost:3000/", nil)
+	_, home := b.Get("http://localhost:3000/")
 	return home
 }
 
-func (b *browser) do(t *testing.T, method, u string, form url.Values) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, u, strings.NewReader(form.Encode()))
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
-}
-
-// readmeCompose matches the README's `docker compose config` excerpt.
 var readmeCompose = regexp.MustCompile("(?s)```yaml\n(services:\n.*?)```")
 
 // TestReadmeShowsTheComposeConfig loads the README's excerpt of `docker

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // idTokenType is the JOSE "typ" of an ID Token, the JWT default of
@@ -37,19 +36,24 @@ type IDTokenClaims struct {
 	EmailVerified bool   // only emitted when Email != ""
 }
 
-// idTokenJSON is the JWT Claims Set of an ID Token.
+// idTokenJSON is the JWT Claims Set of an ID Token. Times are whole seconds
+// (NumericDate, [RFC 7519 Section 2]) in plain integers, which encoding/json
+// writes without a marshaler method; the only ID Tokens read back are this
+// provider's own (VerifyIDTokenHint), which have no fractions.
+//
+// [RFC 7519 Section 2]: https://www.rfc-editor.org/rfc/rfc7519#section-2
 type idTokenJSON struct {
-	Issuer        string          `json:"iss"`
-	Subject       string          `json:"sub"`
-	Audience      string          `json:"aud"`
-	ExpiresAt     jwt.NumericDate `json:"exp"`
-	IssuedAt      jwt.NumericDate `json:"iat"`
-	AuthTime      jwt.NumericDate `json:"auth_time"`
-	Nonce         string          `json:"nonce,omitempty"`
-	AtHash        string          `json:"at_hash,omitempty"`
-	Name          string          `json:"name,omitempty"`
-	Email         string          `json:"email,omitempty"`
-	EmailVerified *bool           `json:"email_verified,omitempty"`
+	Issuer        string `json:"iss"`
+	Subject       string `json:"sub"`
+	Audience      string `json:"aud"`
+	ExpiresAt     int64  `json:"exp"`
+	IssuedAt      int64  `json:"iat"`
+	AuthTime      int64  `json:"auth_time"`
+	Nonce         string `json:"nonce,omitempty"`
+	AtHash        string `json:"at_hash,omitempty"`
+	Name          string `json:"name,omitempty"`
+	Email         string `json:"email,omitempty"`
+	EmailVerified *bool  `json:"email_verified,omitempty"`
 }
 
 // SignIDToken issues c as an ID Token, [OIDC Core Section 2], signed with
@@ -76,9 +80,9 @@ func (k *Keys) SignIDToken(c IDTokenClaims, alg Algorithm) (string, error) {
 		Issuer:    c.Issuer,
 		Subject:   c.Subject,
 		Audience:  c.Audience,
-		ExpiresAt: jwt.NumericDate(c.ExpiresAt.Unix()),
-		IssuedAt:  jwt.NumericDate(c.IssuedAt.Unix()),
-		AuthTime:  jwt.NumericDate(c.AuthTime.Unix()),
+		ExpiresAt: c.ExpiresAt.Unix(),
+		IssuedAt:  c.IssuedAt.Unix(),
+		AuthTime:  c.AuthTime.Unix(),
 		Nonce:     c.Nonce,
 		Name:      c.Name,
 		Email:     c.Email,
@@ -131,7 +135,7 @@ func (k *Keys) VerifyIDTokenHint(raw, issuer string) (IDTokenClaims, error) {
 		return IDTokenClaims{}, errors.New("token: ID token without sub or aud")
 	}
 	return IDTokenClaims{Issuer: c.Issuer, Subject: c.Subject, Audience: c.Audience,
-		IssuedAt: c.IssuedAt.Time(), ExpiresAt: c.ExpiresAt.Time(), AuthTime: c.AuthTime.Time()}, nil
+		IssuedAt: time.Unix(c.IssuedAt, 0), ExpiresAt: time.Unix(c.ExpiresAt, 0), AuthTime: time.Unix(c.AuthTime, 0)}, nil
 }
 
 // checkIDTokenType accepts the "typ" this provider gives its ID Tokens, so

@@ -43,7 +43,7 @@ func (h *harness) providerAsksPassword() bool {
 	h.t.Helper()
 	resp, _ := h.get(h.client.URL + "/login")
 	_, page := h.get(h.location(resp, http.StatusFound).String())
-	return strings.Contains(page, `name="password"`)
+	return providertest.AsksPassword(page)
 }
 
 // TestE2ELogout: the client's Log out revokes both tokens (RFC 7009),

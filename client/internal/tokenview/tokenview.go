@@ -63,7 +63,7 @@ type TimeClaim struct {
 	Text string    // "in 59 minutes (2025-01-02 15:04:05 UTC)"
 }
 
-// timeClaims are the NumericDate claims of RFC 7519 and OpenID Connect Core
+// timeClaims are the NumericDate claims of RFC 7519 and OIDC Core
 // that a learner wants to read as dates.
 var timeClaims = []string{"iat", "nbf", "exp", "auth_time"}
 

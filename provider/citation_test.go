@@ -32,6 +32,7 @@ var strayCitations = []struct {
 	{regexp.MustCompile(`\b1\.0\s+Section`), `no version before "Section": "OIDC RP-Initiated Logout Section N"`},
 	{regexp.MustCompile(`\bSPEC\b`), `the README section or the RFC (SPEC.md is not in this repository)`},
 	{regexp.MustCompile(`(?i)\bthe\s+(issue|brief)('s|\s+(asks|wants|says|quoted))`), `the reason itself, not the request that asked for it`},
+	{regexp.MustCompile(`(?i)\bissues?\s+[0-9]`), `the README section, not the issue that asked for it`},
 	{numberAfterSpec, `"Section" between the spec's name and the number`},
 }
 

@@ -36,12 +36,12 @@ import (
 // store. Each reports "x-ref": its time divided by the time of the RS256
 // operations it cannot avoid, run interleaved with its own iterations (timer
 // stopped), so both see the same machine load and the ratio holds on a
-// noisy machine. Targets (issues 3–5): authorization_code ≤ 1.5× its
+// noisy machine. Targets (README, "Performance"): authorization_code ≤ 1.5× its
 // signatures, refresh ≤ 1.5×, client_credentials ≤ 1.3× one signature,
 // bearer check, revocation, introspection and device polling ≤ 2× one
 // verification. The bearer check, revocation and introspection also report
 // their CPU over a bare Gin handler's (bareGin), the reference of the load
-// test's target for them (issue 15).
+// test's target for them (README, "Load test").
 
 // sigRef is a bare signer and verifier of one JWS algorithm: the reference
 // the ratios divide by. It signs a signing input of a typical access

@@ -66,7 +66,7 @@ func startBareOp(bin, dir string, o options, cpu int) (*opProcess, error) {
 	p := &opProcess{cmd: cmd, in: in, out: bufio.NewScanner(out), log: logFile.Name()}
 	if line, err := p.answer(); err != nil || line != "ready" {
 		p.stop()
-		return nil, fmt.Errorf("loadtest: bareop did not start (%q, %v):\n%s", line, err, p.logTail())
+		return nil, fmt.Errorf("loadtest: bareop did not start (%q, %v):\n%s", line, err, logTail(p.log))
 	}
 	if err := checkPinned(cmd.Process.Pid, cpu); err != nil {
 		p.stop()
@@ -92,7 +92,7 @@ func (p *opProcess) window(op string, budget time.Duration) (measurement, error)
 	line, err := p.answer()
 	n, convErr := strconv.Atoi(line)
 	if err != nil || convErr != nil {
-		return measurement{}, fmt.Errorf("loadtest: bareop answered %q to %s (%v):\n%s", line, op, err, p.logTail())
+		return measurement{}, fmt.Errorf("loadtest: bareop answered %q to %s (%v):\n%s", line, op, err, logTail(p.log))
 	}
 	after, err := cpuTime(pid)
 	if err != nil {
@@ -107,12 +107,6 @@ func (p *opProcess) answer() (string, error) {
 		return "", fmt.Errorf("loadtest: bareop ended (%v)", p.out.Err())
 	}
 	return strings.TrimSpace(p.out.Text()), nil
-}
-
-// logTail is the end of bareop's log, for an error message.
-func (p *opProcess) logTail() string {
-	data, _ := os.ReadFile(p.log)
-	return string(data[max(len(data)-2000, 0):])
 }
 
 // stop closes bareop's input, at whose end it exits, and waits for it.

@@ -96,16 +96,17 @@ func (s *server) waitReady(ctx context.Context, path string) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.done:
-			return fmt.Errorf("loadtest: %s exited before it was ready:\n%s", filepath.Base(s.cmd.Path), s.logTail())
+			return fmt.Errorf("loadtest: %s exited before it was ready:\n%s", filepath.Base(s.cmd.Path), logTail(s.log))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("loadtest: %s not ready after a minute:\n%s", filepath.Base(s.cmd.Path), s.logTail())
+	return fmt.Errorf("loadtest: %s not ready after a minute:\n%s", filepath.Base(s.cmd.Path), logTail(s.log))
 }
 
-// logTail is the end of the server's log, for an error message.
-func (s *server) logTail() string {
-	data, _ := os.ReadFile(s.log)
+// logTail is the end of a process's log file (a server's or bareop's), for
+// an error message.
+func logTail(path string) string {
+	data, _ := os.ReadFile(path)
 	return string(data[max(len(data)-2000, 0):])
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/dpoptest"
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -116,7 +117,7 @@ func TestDPoPProofRules(t *testing.T) {
 		{name: "3. all required claims: no typ", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{Typ: "-"})}, want: oauth.ErrInvalidDPoPProof, rule: "every required claim"},
 		{name: "5. alg none is refused", proofs: []string{unsignedProof(t, key, now, uri)}, want: oauth.ErrInvalidDPoPProof, rule: "alg is an asymmetric"},
 		{name: "6. the signature verifies with the jwk: signed by another key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{SignWith: other})}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
-		{name: "6. the signature verifies with the jwk: a tampered payload", proofs: []string{tamper(key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}))}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
+		{name: "6. the signature verifies with the jwk: a tampered payload", proofs: []string{tamper(t, key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}))}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
 		{name: "7. the jwk holds no private key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &privateJWK})}, want: oauth.ErrInvalidDPoPProof, rule: "holds no private key"},
 		{name: "8. htm is the request's method", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTM: "GET"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "htm is"},
 		{name: "9. htu is the request's URI", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTU: "http://localhost:8080/oauth/revoke"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "htu is"},
@@ -215,13 +216,11 @@ func FuzzCheckDPoPProof(f *testing.F) {
 }
 
 // tamper changes a proof's jti, keeping its signature.
-func tamper(proof string) string {
-	parts := strings.Split(proof, ".")
-	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	var claims map[string]any
-	_ = json.Unmarshal(payload, &claims)
+func tamper(t testing.TB, proof string) string {
+	claims := jwttest.Part(t, proof, jwttest.Claims)
 	claims["jti"] = "tampered"
-	payload, _ = json.Marshal(claims)
+	payload, _ := json.Marshal(claims)
+	parts := strings.Split(proof, ".")
 	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]
 }
 

@@ -73,9 +73,10 @@ func blankOut(s string) string {
 // ("RFC 6749 Section 4.1.3"), but in the same one form.
 var citationDocs = []string{"../README.md", "../docs/SECURITY.md"}
 
-// TestCitationsHaveOneForm walks every Go file of the provider, the client
-// and deploytest and fails, naming file:line, on each comment that cites a
-// section in another form, so that one grep finds every place a rule lives.
+// TestCitationsHaveOneForm walks every Go file of citationRoots and the
+// Markdown of citationDocs and fails, naming file:line, on each comment
+// that cites a section in another form, so that one grep finds every place
+// a rule lives.
 func TestCitationsHaveOneForm(t *testing.T) {
 	eachGoFile(t, func(path string) {
 		for _, problem := range strayCitationsIn(t, path) {
@@ -89,9 +90,8 @@ func TestCitationsHaveOneForm(t *testing.T) {
 	}
 }
 
-// eachGoFile calls visit with the path of every Go file of the provider,
-// the client and deploytest, and fails if the walk finds too few files to
-// be the whole of them.
+// eachGoFile calls visit with the path of every Go file of citationRoots,
+// and fails if the walk finds too few files to be the whole of them.
 func eachGoFile(t *testing.T, visit func(path string)) {
 	t.Helper()
 	files := 0
@@ -115,7 +115,7 @@ func eachGoFile(t *testing.T, visit func(path string)) {
 		}
 	}
 	if files < 100 {
-		t.Fatalf("walked %d Go files, want the whole provider, client and deploytest", files)
+		t.Fatalf("walked %d Go files, want the whole of %v", files, citationRoots)
 	}
 }
 

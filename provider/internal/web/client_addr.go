@@ -4,8 +4,6 @@ import (
 	"net/netip"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/oauth-reference/provider/internal/oauth"
 )
 
 // clientAddr is the address of who is entering user codes or passwords, or
@@ -19,7 +17,3 @@ func clientAddr(c *gin.Context) netip.Addr {
 	addr, _ := netip.ParseAddr(c.ClientIP())
 	return addr
 }
-
-// clientKey names the client in a log line as the limits count it: its IP
-// address, or for IPv6 its /64 network.
-func clientKey(c *gin.Context) string { return oauth.Requester(clientAddr(c)) }

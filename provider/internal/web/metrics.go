@@ -97,6 +97,10 @@ func (s *Server) loginFailed(c *gin.Context) {
 	s.log.WarnContext(c.Request.Context(), "sign-in refused: wrong username or password", "client_address", clientKey(c))
 }
 
+// clientKey names the client in a log line as the limits count it: its IP
+// address, or for IPv6 its /64 network.
+func clientKey(c *gin.Context) string { return oauth.Requester(clientAddr(c)) }
+
 // The limits, as the "limit" label names them.
 const (
 	limitPassword = "password"  // wrong passwords per address (oauth.WrongPasswordsPerClient)

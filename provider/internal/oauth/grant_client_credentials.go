@@ -16,7 +16,6 @@ import (
 // [RFC 6749 Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
 // [RFC 6749 Section 4.4.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.3
 // [RFC 9068 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9068#section-2.2
-//
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 func (p *Provider) grantClientCredentials(ctx context.Context, client store.Client, r TokenRequest) (*TokenResponse, *Error) {
 	tr := TraceFrom(ctx)
@@ -37,7 +36,7 @@ func (p *Provider) grantClientCredentials(ctx context.Context, client store.Clie
 	// ([RFC 8707 Section 2]); none is the provider's own.
 	audience := p.Config.ResourceAudience()
 	if len(r.Resources) > 0 {
-		if audience, err = p.audienceFor(TraceFrom(ctx), r.Resources, strings.Join(p.Config.KnownResources(), " ")); err != nil {
+		if audience, err = p.audienceFor(tr, r.Resources, strings.Join(p.Config.KnownResources(), " ")); err != nil {
 			return nil, err
 		}
 	}

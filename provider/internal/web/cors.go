@@ -63,12 +63,16 @@ func (g *corsGroup) preflight(path string) gin.HandlerFunc {
 // No cookies are involved (credentials travel in headers and bodies), so
 // allowing every origin exposes nothing a page could not already send.
 func allowCORS(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP")
+	setFixed(c, corsHeaders...)
+	c.Next()
+}
+
+// corsHeaders are the headers allowCORS sets.
+var corsHeaders = []fixedHeader{
+	newFixedHeader("Access-Control-Allow-Origin", "*"),
+	newFixedHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP"),
 	// RFC 9449 Section 8: "the server needs to make it available to the
 	// application by including DPoP-Nonce in the Access-Control-Expose-
 	// Headers response header list value."
-	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id, DPoP-Nonce")
-	c.Next()
+	newFixedHeader("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id, DPoP-Nonce"),
 }

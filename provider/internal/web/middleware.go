@@ -42,13 +42,17 @@ func (s *Server) recoverPanics(c *gin.Context) {
 //
 // [RFC 9700 Section 4.16]: https://www.rfc-editor.org/rfc/rfc9700#section-4.16
 func protectPage(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
+	setFixed(c, pageHeaders...)
 	setNoStore(c)
 	c.Next()
+}
+
+// pageHeaders are the headers protectPage sets.
+var pageHeaders = []fixedHeader{
+	newFixedHeader("X-Frame-Options", "DENY"),
+	newFixedHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"),
+	newFixedHeader("Referrer-Policy", "no-referrer"),
+	newFixedHeader("X-Content-Type-Options", "nosniff"),
 }
 
 // setNoStore forbids caching: "The authorization server MUST include the
@@ -59,6 +63,32 @@ func protectPage(c *gin.Context) {
 //
 // [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
 func setNoStore(c *gin.Context) {
-	c.Header("Cache-Control", "no-store")
-	c.Header("Pragma", "no-cache")
+	setFixed(c, noStoreHeaders...)
+}
+
+// noStoreHeaders are the headers setNoStore sets.
+var noStoreHeaders = []fixedHeader{newFixedHeader("Cache-Control", "no-store"), newFixedHeader("Pragma", "no-cache")}
+
+// fixedHeader is a response header whose value is the same on every
+// response, built once: its name canonical, its value a one-element list.
+// c.Header canonicalises the name and builds a new list on each call, for
+// headers most requests carry (no-store, CORS). The list is shared by
+// every response and never changed in place: Header.Set replaces it, and
+// Header.Add appends to a copy (it has no spare capacity).
+type fixedHeader struct {
+	name  string
+	value []string
+}
+
+// newFixedHeader returns the header name: value.
+func newFixedHeader(name, value string) fixedHeader {
+	return fixedHeader{name: http.CanonicalHeaderKey(name), value: []string{value}}
+}
+
+// setFixed sets the headers on c's response.
+func setFixed(c *gin.Context, headers ...fixedHeader) {
+	h := c.Writer.Header()
+	for _, f := range headers {
+		h[f.name] = f.value
+	}
 }

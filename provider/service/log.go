@@ -57,6 +57,15 @@ func RequestID(ctx context.Context) string {
 	return ""
 }
 
+// noted returns the attributes Note added, none when l is nil (a handler
+// replaced the request's context with one not made from it).
+func (l *requestLog) noted() []slog.Attr {
+	if l == nil {
+		return nil
+	}
+	return l.notes
+}
+
 // requestLogOf returns the requestLog ctx carries, or nil.
 func requestLogOf(ctx context.Context) *requestLog {
 	l, _ := ctx.Value(requestKey{}).(*requestLog)

@@ -28,12 +28,11 @@ func Note(c *gin.Context, key, value string) {
 func Observe(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
-		l := requestLogOf(c.Request.Context())
-		if l == nil { // a request without an id (WithRequestID): its notes need a place too
-			l = &requestLog{}
-			c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestKey{}, l))
+		if requestLogOf(c.Request.Context()) == nil { // a request without an id (WithRequestID): its notes need a place too
+			c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestKey{}, &requestLog{}))
 		}
 		c.Next()
+		ctx := c.Request.Context() // the request's last context: Note wrote there, whichever middleware made it
 		end := time.Now()
 		route := c.FullPath()
 		if route == "" {
@@ -41,7 +40,7 @@ func Observe(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 		}
 		status, elapsed := c.Writer.Status(), end.Sub(start)
 		m.observe(route, c.Request.Method, status, elapsed.Seconds())
-		logRequest(c.Request.Context(), log.Handler(), end, l,
+		logRequest(ctx, log.Handler(), end, requestLogOf(ctx).noted(),
 			slog.String("method", c.Request.Method), slog.String("route", route),
 			slog.Int("status", status), slog.Duration("duration", elapsed.Round(time.Microsecond)))
 	}
@@ -52,13 +51,13 @@ func Observe(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 // calling log.LogAttrs, which first finds its caller (runtime.Callers) for
 // a source location no handler here prints; that search was a tenth of the
 // line's cost, paid on every request.
-func logRequest(ctx context.Context, h slog.Handler, at time.Time, l *requestLog, attrs ...slog.Attr) {
+func logRequest(ctx context.Context, h slog.Handler, at time.Time, notes []slog.Attr, attrs ...slog.Attr) {
 	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
 	r := slog.NewRecord(at, slog.LevelInfo, "request", 0)
 	r.AddAttrs(attrs...)
-	r.AddAttrs(l.notes...)
+	r.AddAttrs(notes...)
 	_ = h.Handle(ctx, r) // as slog.Logger does, a handler's error is not the request's
 }
 

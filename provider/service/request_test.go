@@ -1,0 +1,63 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+)
+
+// TestObserveLine: the request line has the method, the route, the status
+// and what the handler noted, whether the request has an id or not, and
+// whether the id was given before Observe or after it. A handler that
+// replaces the request's context (its notes go with it) still gets its line.
+func TestObserveLine(t *testing.T) {
+	withID := func(c *gin.Context) {
+		c.Request = c.Request.WithContext(WithRequestID(c.Request.Context(), "req-1"))
+		c.Next()
+	}
+	note := func(c *gin.Context) { Note(c, "client_id", "c1"); c.Status(http.StatusNoContent) }
+	fresh := func(c *gin.Context) {
+		Note(c, "client_id", "c1")
+		c.Request = c.Request.WithContext(context.Background())
+		c.Status(http.StatusNoContent)
+	}
+	for _, tc := range []struct {
+		name    string
+		chain   func(observe gin.HandlerFunc) []gin.HandlerFunc
+		handler gin.HandlerFunc
+		want    []string
+	}{
+		{"no request id", func(o gin.HandlerFunc) []gin.HandlerFunc { return []gin.HandlerFunc{o} }, note,
+			[]string{"msg=request method=GET route=/x status=204 duration=", "client_id=c1"}},
+		{"id given before Observe", func(o gin.HandlerFunc) []gin.HandlerFunc { return []gin.HandlerFunc{withID, o} }, note,
+			[]string{"route=/x status=204", "client_id=c1", "request_id=req-1"}},
+		{"id given after Observe", func(o gin.HandlerFunc) []gin.HandlerFunc { return []gin.HandlerFunc{o, withID} }, note,
+			[]string{"route=/x status=204", "client_id=c1", "request_id=req-1"}},
+		{"context replaced by the handler", func(o gin.HandlerFunc) []gin.HandlerFunc { return []gin.HandlerFunc{o} }, fresh,
+			[]string{"route=/x status=204"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			log, err := NewLogger(&out, "text", "info")
+			if err != nil {
+				t.Fatal(err)
+			}
+			gin.SetMode(gin.ReleaseMode)
+			r := gin.New()
+			r.Use(tc.chain(Observe(log, NewMetrics()))...)
+			r.GET("/x", tc.handler)
+			r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+			line := out.String()
+			for _, want := range tc.want {
+				if !strings.Contains(line, want) {
+					t.Errorf("got %q, want it to contain %q", line, want)
+				}
+			}
+		})
+	}
+}

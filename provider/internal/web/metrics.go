@@ -126,19 +126,32 @@ const maxLoggedClientID = 100
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 func noteClientID(c *gin.Context) {
 	c.Next()
-	id := c.Request.PostForm.Get("client_id")
-	if id == "" {
-		id = c.Request.URL.Query().Get("client_id")
-	}
-	if user, _, ok := c.Request.BasicAuth(); id == "" && ok {
-		if decoded, err := url.QueryUnescape(user); err == nil {
-			id = decoded
-		}
-	}
+	id := claimedClientID(c.Request)
 	if len(id) > maxLoggedClientID {
 		id = id[:maxLoggedClientID] + "…"
 	}
 	if id != "" {
 		service.Note(c, "client_id", id)
 	}
+}
+
+// claimedClientID is the client_id r names in its form, else its query,
+// else its HTTP Basic credentials, or "". Each place is read only when the
+// one before named none: the query only when there is one (URL.Query
+// builds a map even for an empty query), Basic (a base64 decoding) last.
+func claimedClientID(r *http.Request) string {
+	if id := r.PostForm.Get("client_id"); id != "" {
+		return id
+	}
+	if r.URL.RawQuery != "" {
+		if id := r.URL.Query().Get("client_id"); id != "" {
+			return id
+		}
+	}
+	if user, _, ok := r.BasicAuth(); ok {
+		if id, err := url.QueryUnescape(user); err == nil {
+			return id
+		}
+	}
+	return ""
 }

@@ -120,12 +120,15 @@ func operations(getenv func(string) string) (map[string]func() []byte, error) {
 	return ops, nil
 }
 
-// signingInput is the JWS Signing Input of a typical client credentials
-// access token: its header and claims as the provider encodes them, so the
-// hash before the signature is the provider's size too.
-var signingInput = []byte(b64(`{"alg":"RS256","kid":"Kq0n5fxmH3T0mWj4JcLhJQ","typ":"at+jwt"}`) + "." +
-	b64(`{"aud":"http://127.0.0.1:8080","client_id":"testclient","exp":1780000000,"iat":1779996400,`+
-		`"iss":"http://127.0.0.1:8080","jti":"5Y2M7W4QZKX3V6N2B8R1T9P0HA","scope":"read","sub":"testclient"}`))
+// signingInput is the JWS Signing Input of the load tool's client
+// credentials access token: its header and claims as the provider encodes
+// them, with a kid as long as a JWK thumbprint (43 characters), a jti as
+// long as the provider's (22) and a loopback issuer with a five-digit
+// port, so the hash before the signature has the provider's input size
+// too. ("RS256" is as long as the other algorithms' names.)
+var signingInput = []byte(b64(`{"alg":"RS256","kid":"nZzY1Q3vVb9fQm2Jr7cX0kLwHs4tEa8uPd6yGiTo5Mn","typ":"at+jwt"}`) + "." +
+	b64(`{"iss":"http://127.0.0.1:41234","sub":"testclient","aud":"http://127.0.0.1:41234","exp":1780000000,`+
+		`"iat":1779996400,"jti":"5Y2M7W4QZKX3V6N2B8R1T9","client_id":"testclient","scope":"read"}`))
 
 // b64 is base64url without padding, as JWS encodes.
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

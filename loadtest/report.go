@@ -51,7 +51,8 @@ func (r result) RefRate() float64 { return summarizeWindows(r.RefWindows).PerCPU
 // medians would not have that property.
 func (r result) Ratio() spread { return spreadOf(roundRatios(r.Windows, r.RefWindows)) }
 
-// goal is an issue target for a row, met when each bound it sets holds.
+// goal is a row's target (README, "Performance"), met when each bound it
+// sets holds.
 type goal struct {
 	Text     string  // as the table shows it
 	MinRatio float64 // the ratio to the reference must be at least this

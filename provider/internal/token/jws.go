@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -9,7 +10,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // compactSigner signs JWTs of one key and one "typ" in the JWS Compact
@@ -79,19 +84,50 @@ func (s *compactSigner) signature(input []byte) ([]byte, error) {
 		return rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:])
 	case *ecdsa.PrivateKey: // ES256
 		digest := sha256.Sum256(input)
-		r, sv, err := ecdsa.Sign(rand.Reader, key, digest[:])
+		der, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
 		if err != nil {
 			return nil, err
 		}
-		// [RFC 7518 Section 3.4]: "Turn R and S into octet sequences in
-		// big-endian order, with each array being be 32 octets long. [...]
-		// Concatenate the two octet sequences in the order R and then S."
-		sig := make([]byte, 64)
-		r.FillBytes(sig[:32])
-		sv.FillBytes(sig[32:])
-		return sig, nil
+		return concatRS(der)
 	case ed25519.PrivateKey: // EdDSA signs the input itself, unhashed
 		return ed25519.Sign(key, input), nil
 	}
 	return nil, fmt.Errorf("no signature for a %T", s.key)
+}
+
+// concatRS turns an ECDSA P-256 signature from its ASN.1 DER form, as
+// ecdsa.SignASN1 returns it, into the JWS form of [RFC 7518 Section 3.4]:
+// "Turn R and S into octet sequences in big-endian order, with each array
+// being be 32 octets long. [...] Concatenate the two octet sequences in the
+// order R and then S."
+//
+// ecdsa.Sign would hand back R and S as big.Ints, parsed from this same DER
+// form; reading the two integers' bytes in place instead spares four
+// allocations on every ES256 token.
+//
+// [RFC 7518 Section 3.4]: https://www.rfc-editor.org/rfc/rfc7518#section-3.4
+func concatRS(der []byte) ([]byte, error) {
+	var seq cryptobyte.String
+	var r, s []byte
+	in := cryptobyte.String(der)
+	if !in.ReadASN1(&seq, asn1.SEQUENCE) || !in.Empty() ||
+		!seq.ReadASN1Integer(&r) || !seq.ReadASN1Integer(&s) || !seq.Empty() {
+		return nil, errors.New("malformed ECDSA signature")
+	}
+	sig := make([]byte, 64)
+	if !putUint256(sig[:32], r) || !putUint256(sig[32:], s) {
+		return nil, errors.New("ECDSA signature too long for P-256")
+	}
+	return sig, nil
+}
+
+// putUint256 writes the positive DER integer n right-aligned into the 32
+// octets of dst, without the leading zero DER adds when the high bit is set.
+func putUint256(dst, n []byte) bool {
+	n = bytes.TrimLeft(n, "\x00")
+	if len(n) > len(dst) {
+		return false
+	}
+	copy(dst[len(dst)-len(n):], n)
+	return true
 }

@@ -11,7 +11,9 @@ import (
 // [RFC 6749 Section 4.4]: "The client credentials grant type MUST only be
 // used by confidential clients", and "A refresh token SHOULD NOT be
 // included" ([RFC 6749 Section 4.4.3]). The token has no user: its "sub" is
-// the client_id ([RFC 9068 Section 2.2]) and it belongs to no grant.
+// the client_id ([RFC 9068 Section 2.2]) and it belongs to no grant. Its
+// audience is any known resource server the client names
+// ([RFC 8707 Section 2]).
 //
 // [RFC 6749 Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
 // [RFC 6749 Section 4.4.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.3

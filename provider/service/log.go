@@ -42,11 +42,21 @@ type requestKey struct{}
 type requestLog struct {
 	id    string
 	notes []slog.Attr
+	// room holds the first notes: a handler notes one or two (client_id,
+	// error), which then cost no allocation of their own.
+	room [2]slog.Attr
 }
 
 // WithRequestID returns ctx carrying the id of the request it serves.
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestKey{}, &requestLog{id: id})
+	return context.WithValue(ctx, requestKey{}, newRequestLog(id))
+}
+
+// newRequestLog returns the requestLog of a request, its notes in its room.
+func newRequestLog(id string) *requestLog {
+	l := &requestLog{id: id}
+	l.notes = l.room[:0]
+	return l
 }
 
 // RequestID returns the request id ctx carries, or "".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,6 +26,8 @@ func TestParseClientCredentials(t *testing.T) {
 	}{
 		{"Basic credentials are form-decoded (RFC 6749 Section 2.3.1)", basic("id??", "s:e%c r+t"), nil,
 			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "id??", Secret: "s:e%c r+t"}, ""},
+		{"Basic credentials longer than decodeBasicAuth's stack room", basic("long-client", strings.Repeat("s:%", 100)), nil,
+			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "long-client", Secret: strings.Repeat("s:%", 100)}, ""},
 		{"client_secret_post reads the body", "", url.Values{"client_id": {"c"}, "client_secret": {"s"}},
 			ClientCredentials{Method: AuthClientSecretPost, ClientID: "c", Secret: "s"}, ""},
 		{"a public client names itself with client_id only", "", url.Values{"client_id": {"spa"}},

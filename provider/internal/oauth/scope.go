@@ -84,13 +84,23 @@ func parseList(tr *Trace, rule Rule, name, s string, code ErrorCode) ([]string, 
 
 // parseScope splits a scope parameter: "The value of the scope parameter is
 // expressed as a list of space-delimited, case-sensitive strings"
-// ([RFC 6749 Section 3.3]). Empty values and duplicates are dropped
-// (dedupe), in work linear in len(s); input from a request goes through
-// parseList first.
+// ([RFC 6749 Section 3.3]). Empty values and duplicates are dropped, in
+// work linear in len(s); input from a request goes through parseList first.
+// It reads the values as strings.SplitSeq yields them rather than
+// splitting into a list first: every token request parses its scope, and
+// the list it returns is then its only allocation.
 //
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
 func parseScope(s string) []string {
-	return dedupe(slices.DeleteFunc(strings.Split(s, " "), func(v string) bool { return v == "" }))
+	var scopes []string
+	seen := make(map[string]bool)
+	for v := range strings.SplitSeq(s, " ") {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			scopes = append(scopes, v)
+		}
+	}
+	return scopes
 }
 
 // dedupe drops repeated values, keeping the first of each in order. It

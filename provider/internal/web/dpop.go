@@ -13,15 +13,25 @@ import (
 // ([RFC 9449 Section 4.1]): every DPoP header (header names are
 // case-insensitive; Go canonicalizes them), the method, and the target
 // URI built from ISSUER, never from the Host header, without the query.
+// A request without a DPoP header gets the zero value: there is no proof
+// to compare a method and URI with, and most token requests have none.
 //
 // [RFC 9449 Section 4.1]: https://www.rfc-editor.org/rfc/rfc9449#section-4.1
 func (s *Server) dpopRequest(c *gin.Context) oauth.DPoPRequest {
+	proofs := c.Request.Header[dpopHeader]
+	if len(proofs) == 0 {
+		return oauth.DPoPRequest{}
+	}
 	return oauth.DPoPRequest{
-		Proofs: c.Request.Header.Values("DPoP"),
+		Proofs: proofs,
 		Method: c.Request.Method,
 		URI:    s.p.Config.Issuer + c.Request.URL.Path,
 	}
 }
+
+// dpopHeader is the name "DPoP" as Go stores it, canonicalised once:
+// Header.Values("DPoP") would build "Dpop" anew on every request.
+var dpopHeader = http.CanonicalHeaderKey("DPoP")
 
 // setDPoPNonce hands the client the nonce for its next DPoP proof, when
 // nonces are on and the request used DPoP ([RFC 9449 Section 8.2]).

@@ -49,14 +49,33 @@ type requestLog struct {
 
 // WithRequestID returns ctx carrying the id of the request it serves.
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestKey{}, newRequestLog(id))
+	return withRequestLog(ctx, id)
 }
 
-// newRequestLog returns the requestLog of a request, its notes in its room.
-func newRequestLog(id string) *requestLog {
-	l := &requestLog{id: id}
-	l.notes = l.room[:0]
-	return l
+// requestContext is a context carrying a requestLog under requestKey, as
+// context.WithValue(ctx, requestKey{}, &log) would. It exists because every
+// request makes one: here the log and the context are one allocation, where
+// context.WithValue would allocate its context and the log apart.
+type requestContext struct {
+	context.Context
+	log requestLog
+}
+
+// withRequestLog returns ctx carrying a fresh requestLog of the request id,
+// its notes in its room.
+func withRequestLog(ctx context.Context, id string) context.Context {
+	c := &requestContext{Context: ctx, log: requestLog{id: id}}
+	c.log.notes = c.log.room[:0]
+	return c
+}
+
+// Value returns the request's log for requestKey, and asks the parent
+// context for any other key.
+func (c *requestContext) Value(key any) any {
+	if key == (requestKey{}) {
+		return &c.log
+	}
+	return c.Context.Value(key)
 }
 
 // RequestID returns the request id ctx carries, or "".

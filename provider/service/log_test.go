@@ -39,3 +39,25 @@ func TestNewLoggerFormatsAndLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestWithRequestIDKeepsParent: the context WithRequestID returns carries
+// the id and still answers its parent's values and cancellation, also to
+// a context derived from it.
+func TestWithRequestIDKeepsParent(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	ctx := WithRequestID(parent, "req-1")
+	child, stop := context.WithCancel(ctx)
+	defer stop()
+	if got := RequestID(child); got != "req-1" {
+		t.Errorf("RequestID = %q, want req-1", got)
+	}
+	if got := child.Value(key{}); got != "v" {
+		t.Errorf("the parent's value = %v, want v", got)
+	}
+	cancel()
+	<-child.Done() // blocks until the test times out if cancellation does not reach it
+	if ctx.Err() != context.Canceled {
+		t.Errorf("Err = %v, want context.Canceled", ctx.Err())
+	}
+}

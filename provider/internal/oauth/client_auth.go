@@ -189,20 +189,7 @@ func parseBasicAuth(tr *Trace, header string) (ClientCredentials, *Error) {
 //
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 func decodeBasicAuth(header string) (ClientCredentials, bool) {
-	scheme, encoded, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Basic") {
-		return ClientCredentials{}, false
-	}
-	// Decoded into room on the stack (AppendDecode allocates only for a
-	// longer header), then copied once into the string id and secret are
-	// cut from: DecodeString would allocate the bytes and the string both,
-	// on every request a client authenticates with Basic.
-	var room [basicAuthRoom]byte
-	raw, err := base64.StdEncoding.AppendDecode(room[:0], []byte(strings.TrimSpace(encoded)))
-	if err != nil {
-		return ClientCredentials{}, false
-	}
-	user, pass, ok := strings.Cut(string(raw), ":")
+	user, pass, ok := basicAuthPair(header)
 	if !ok {
 		return ClientCredentials{}, false
 	}
@@ -212,6 +199,39 @@ func decodeBasicAuth(header string) (ClientCredentials, bool) {
 		return ClientCredentials{}, false
 	}
 	return ClientCredentials{Method: AuthClientSecretBasic, ClientID: id, Secret: secret}, true
+}
+
+// BasicAuthClientID returns the client_id an HTTP Basic header names,
+// form-decoded as decodeBasicAuth does, without checking anything else:
+// what the request claims, for its log line.
+func BasicAuthClientID(header string) (string, bool) {
+	user, _, ok := basicAuthPair(header)
+	if !ok {
+		return "", false
+	}
+	id, err := url.QueryUnescape(user)
+	return id, err == nil
+}
+
+// basicAuthPair decodes an HTTP Basic header ([RFC 7617]) into its user-id
+// and password, still form-encoded.
+//
+// [RFC 7617]: https://www.rfc-editor.org/rfc/rfc7617
+func basicAuthPair(header string) (user, pass string, ok bool) {
+	scheme, encoded, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false
+	}
+	// Decoded into room on the stack (AppendDecode allocates only for a
+	// longer header), then copied once into the string user and pass are
+	// cut from: DecodeString would allocate the bytes and the string both,
+	// on every request a client authenticates with Basic.
+	var room [basicAuthRoom]byte
+	raw, err := base64.StdEncoding.AppendDecode(room[:0], []byte(strings.TrimSpace(encoded)))
+	if err != nil {
+		return "", "", false
+	}
+	return strings.Cut(string(raw), ":")
 }
 
 // basicAuthRoom is the size of decodeBasicAuth's stack buffer: room for a

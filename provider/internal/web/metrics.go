@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -148,10 +147,8 @@ func claimedClientID(r *http.Request) string {
 			return id
 		}
 	}
-	if user, _, ok := r.BasicAuth(); ok {
-		if id, err := url.QueryUnescape(user); err == nil {
-			return id
-		}
+	if id, ok := oauth.BasicAuthClientID(r.Header.Get("Authorization")); ok {
+		return id
 	}
 	return ""
 }

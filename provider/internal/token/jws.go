@@ -1,7 +1,6 @@
 package token
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -121,10 +120,10 @@ func concatRS(der []byte) ([]byte, error) {
 	return sig, nil
 }
 
-// putUint256 writes the positive DER integer n right-aligned into the 32
-// octets of dst, without the leading zero DER adds when the high bit is set.
+// putUint256 writes the unsigned big-endian integer n right-aligned into
+// the 32 octets of dst. ReadASN1Integer has already refused a negative n and
+// dropped the leading zero DER adds when the high bit is set.
 func putUint256(dst, n []byte) bool {
-	n = bytes.TrimLeft(n, "\x00")
 	if len(n) > len(dst) {
 		return false
 	}

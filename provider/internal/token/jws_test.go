@@ -47,6 +47,7 @@ func TestConcatRS(t *testing.T) {
 		"33-octet integer": derSignature(append([]byte{1}, high...), high),
 		"trailing bytes":   append(derSignature(high, high), 0),
 		"not a sequence":   {0x02, 0x01, 0x01},
+		"negative integer": {0x30, 0x06, 0x02, 0x01, 0xff, 0x02, 0x01, 0x01},
 	} {
 		if got, err := concatRS(der); err == nil {
 			t.Errorf("%s: got %x, want an error", name, got)

@@ -234,7 +234,7 @@ func basicAuthPair(header string) (user, pass string, ok bool) {
 	return strings.Cut(string(raw), ":")
 }
 
-// basicAuthRoom is the size of decodeBasicAuth's stack buffer: room for a
+// basicAuthRoom is the size of basicAuthPair's stack buffer: room for a
 // client_id and a secret of this provider's length, form-encoded.
 const basicAuthRoom = 128
 

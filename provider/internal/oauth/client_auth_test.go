@@ -26,7 +26,7 @@ func TestParseClientCredentials(t *testing.T) {
 	}{
 		{"Basic credentials are form-decoded (RFC 6749 Section 2.3.1)", basic("id??", "s:e%c r+t"), nil,
 			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "id??", Secret: "s:e%c r+t"}, ""},
-		{"Basic credentials longer than decodeBasicAuth's stack room", basic("long-client", strings.Repeat("s:%", 100)), nil,
+		{"Basic credentials longer than basicAuthPair's stack room", basic("long-client", strings.Repeat("s:%", 100)), nil,
 			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "long-client", Secret: strings.Repeat("s:%", 100)}, ""},
 		{"client_secret_post reads the body", "", url.Values{"client_id": {"c"}, "client_secret": {"s"}},
 			ClientCredentials{Method: AuthClientSecretPost, ClientID: "c", Secret: "s"}, ""},

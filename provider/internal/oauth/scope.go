@@ -88,7 +88,8 @@ func parseList(tr *Trace, rule Rule, name, s string, code ErrorCode) ([]string, 
 // work linear in len(s); input from a request goes through parseList first.
 // It reads the values as strings.SplitSeq yields them rather than
 // splitting into a list first: every token request parses its scope, and
-// the list it returns is then its only allocation.
+// the list it returns, grown by append as values come, is then all it
+// allocates (the set stays on the stack for a request's few values).
 //
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
 func parseScope(s string) []string {

@@ -53,7 +53,7 @@ func isFormContentType(header string) bool {
 }
 
 // readForm sets r.PostForm from the body as r.ParseForm does for a form
-// body (on a malformed pair, to the pairs before it), and leaves r.Form for
+// body (on a malformed pair, to the well-formed ones), and leaves r.Form for
 // ParseForm to fill if anything asks. A second call keeps the form of the
 // first. The body goes into a buffer the next request reuses
 // (formBuffers); buf.String copies it once into the string url.ParseQuery

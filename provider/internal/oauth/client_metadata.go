@@ -155,7 +155,7 @@ func checkGrantTypes(m *ClientMetadata) *Error {
 			return badMetadata("grant type %s is not supported here (the implicit and password grants never are)", quoteShort(g))
 		}
 	}
-	m.GrantTypes = dedupe(m.GrantTypes)
+	m.GrantTypes = dedupe(slices.Values(m.GrantTypes))
 	return nil
 }
 
@@ -169,7 +169,7 @@ func checkResponseTypes(m *ClientMetadata) *Error {
 	if len(m.ResponseTypes) == 0 && hasGrantType(m.GrantTypes, GrantTypeAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
 	}
-	m.ResponseTypes = dedupe(m.ResponseTypes)
+	m.ResponseTypes = dedupe(slices.Values(m.ResponseTypes))
 	if len(m.ResponseTypes) != 0 && !slices.Equal(m.ResponseTypes, []string{"code"}) {
 		return badMetadata(`response_types must be ["code"]: the implicit and hybrid response types are not supported`)
 	}
@@ -226,7 +226,7 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 			return err
 		}
 	}
-	m.RedirectURIs, m.PostLogoutRedirectURIs = dedupe(m.RedirectURIs), dedupe(m.PostLogoutRedirectURIs)
+	m.RedirectURIs, m.PostLogoutRedirectURIs = dedupe(slices.Values(m.RedirectURIs)), dedupe(slices.Values(m.PostLogoutRedirectURIs))
 	return nil
 }
 

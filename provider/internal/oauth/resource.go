@@ -43,7 +43,7 @@ func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error)
 		}
 	}
 	tr.Check(ruleResourceKnown, true)
-	return dedupe(values), nil
+	return dedupe(slices.Values(values)), nil
 }
 
 // audienceFor chooses the one resource server an access token is for, its

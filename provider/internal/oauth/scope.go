@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"iter"
 	"slices"
 	"strings"
 )
@@ -86,30 +87,27 @@ func parseList(tr *Trace, rule Rule, name, s string, code ErrorCode) ([]string, 
 // expressed as a list of space-delimited, case-sensitive strings"
 // ([RFC 6749 Section 3.3]). Empty values and duplicates are dropped, in
 // work linear in len(s); input from a request goes through parseList first.
-// It reads the values as strings.SplitSeq yields them rather than
-// splitting into a list first: every token request parses its scope, and
-// the list it returns, grown by append as values come, is then all it
-// allocates (the set stays on the stack for a request's few values).
+// The values go to dedupe as strings.FieldsFuncSeq yields them, not split
+// into a list first: every token request parses its scope, and the list
+// dedupe grows is then all it allocates.
 //
 // [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
 func parseScope(s string) []string {
-	var scopes []string
-	seen := make(map[string]bool)
-	for v := range strings.SplitSeq(s, " ") {
-		if v != "" && !seen[v] {
-			seen[v] = true
-			scopes = append(scopes, v)
-		}
-	}
-	return scopes
+	return dedupe(strings.FieldsFuncSeq(s, isScopeDelimiter))
 }
 
+// isScopeDelimiter reports whether r separates two scope values: a space
+// ([RFC 6749 Section 3.3]).
+//
+// [RFC 6749 Section 3.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+func isScopeDelimiter(r rune) bool { return r == ' ' }
+
 // dedupe drops repeated values, keeping the first of each in order. It
-// remembers what it kept in a set, so its work is linear in the list.
-func dedupe(list []string) []string {
+// remembers what it kept in a set, so its work is linear in the values.
+func dedupe(values iter.Seq[string]) []string {
 	var out []string
-	seen := make(map[string]bool, len(list))
-	for _, v := range list {
+	seen := make(map[string]bool)
+	for v := range values {
 		if !seen[v] {
 			seen[v] = true
 			out = append(out, v)

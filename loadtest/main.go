@@ -172,6 +172,7 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 
 // runPasses measures each store's pass and returns the report: the rows
 // of the references bareop measures first (their windows on every store),
+// then the signing floor's row when the RS256 client credentials path ran,
 // then each store's rows.
 func (t *tool) runPasses(ctx context.Context) (report, error) {
 	rep := report{Machine: machine(t.cpu)}
@@ -188,6 +189,13 @@ func (t *tool) runPasses(ctx context.Context) (report, error) {
 		}
 		results = append(results, measured...)
 		rep.Memory = append(rep.Memory, mem...)
+	}
+	if t.opts.selected(keyCCRS256) {
+		floor, err := t.signedFloor(ctx)
+		if err != nil {
+			return report{}, err
+		}
+		results = append([]result{floor}, results...)
 	}
 	rep.Results = append(bareOpRows(results), results...)
 	return rep, nil

@@ -35,11 +35,15 @@ type path struct {
 // keyMemory selects the memory check in -paths.
 const keyMemory = "memory"
 
+// keyCCRS256 selects the RS256 client credentials path in -paths, and
+// with it the signing floor it is read against.
+const keyCCRS256 = "cc-rs256"
+
 // paths are every path, in the order they are measured (grouped by the
 // provider they need; RS256, the default, carries the paths that sign
 // nothing new).
 var paths = []path{
-	{"cc-rs256", ccPath("RS256"), "RS256", signRef("RS256"), (*oauthClient).clientCredentials, false},
+	{keyCCRS256, ccPath("RS256"), "RS256", signRef("RS256"), (*oauthClient).clientCredentials, false},
 	{"bearer", pathBearer, "RS256", pathBareGin, (*oauthClient).resource, false},
 	{"introspection", pathIntrospection, "RS256", pathBareGin, (*oauthClient).introspect, false},
 	{"userinfo", pathUserinfo, "RS256", pathBareGin, (*oauthClient).userinfo, false},
@@ -82,6 +86,9 @@ func (t *tool) startReferences(ctx context.Context) (map[string]windowFunc, func
 	}
 	refs[pathBareGin] = func(ctx context.Context) (measurement, error) {
 		return measureWindow(ctx, bare.PID(), nil, w, c.resource)
+	}
+	refs[pathSignedFloor] = func(ctx context.Context) (measurement, error) {
+		return measureWindow(ctx, bare.PID(), nil, w, c.clientCredentials)
 	}
 	return refs, func() { bare.stop(); ops.stop() }, nil
 }
@@ -228,18 +235,38 @@ func (t *tool) measurePath(ctx context.Context, p *server, db cpuProbe, c *oauth
 	}
 	do := func(ctx context.Context, worker int) error { return pa.Do(c, ctx, worker) }
 	window := func(ctx context.Context) (measurement, error) { return measureWindow(ctx, p.PID(), db, w, do) }
-	ref := t.refs[pa.Reference]
-	for _, warmUp := range []windowFunc{ref, window} {
-		if _, err := warmUp(ctx); err != nil {
-			return result{}, err
-		}
-	}
-	refs, windows, err := interleave(ctx, t.opts.Rounds, ref, window)
+	refs, windows, err := t.beside(ctx, t.refs[pa.Reference], window)
 	if err != nil {
 		return result{}, err
 	}
 	return result{Path: pa.Name, Store: st.Name, Windows: windows, Reference: pa.Reference, RefWindows: refs,
 		Goal: goalFor(pa.Name, st.Name)}, nil
+}
+
+// beside measures window in t.opts.Rounds rounds beside ref, after a
+// warm-up window of each.
+func (t *tool) beside(ctx context.Context, ref, window windowFunc) (refs, windows []measurement, err error) {
+	for _, warmUp := range []windowFunc{ref, window} {
+		if _, err := warmUp(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	return interleave(ctx, t.opts.Rounds, ref, window)
+}
+
+// signedFloor measures the bare Gin handler that signs each token with
+// RS256 beside the bare RS256 signature: the share of the signature that
+// any HTTP server signing tokens keeps on this machine, to read the
+// provider's client credentials path against (README, "Performance").
+func (t *tool) signedFloor(ctx context.Context) (result, error) {
+	ref := signRef("RS256")
+	refs, windows, err := t.beside(ctx, t.refs[ref], t.refs[pathSignedFloor])
+	if err != nil {
+		return result{}, err
+	}
+	r := result{Path: pathSignedFloor, Windows: windows, Reference: ref, RefWindows: refs}
+	t.logf("%-40s %-10s %s per CPU-second, %s %s", r.Path, "—", formatRate(r.PerCPUSecond()), formatSpread(r.Ratio()), ref)
+	return r, nil
 }
 
 // maxMemoryPhase bounds each phase of the memory check in time.

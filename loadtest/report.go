@@ -12,6 +12,7 @@ import (
 // The paths and references, as the table and the chart name them.
 const (
 	pathBareGin       = "bare Gin handler"
+	pathSignedFloor   = "bare Gin handler signing RS256 (floor)"
 	pathBearer        = "bearer check (/protected/resource)"
 	pathIntrospection = "introspection"
 	pathUserinfo      = "userinfo"

@@ -1,13 +1,18 @@
 // Command baregin is the load tool's floor: the same Gin as the provider,
-// with one handler and no middleware, answering GET /protected/resource
-// with a small fixed page. What the provider spends per request beyond
-// this is what its own work costs (README, "Performance").
+// with no middleware and two handlers. GET /protected/resource answers a
+// small fixed page: what the provider spends per request beyond this is
+// what its own work costs. POST /oauth/token answers a token response
+// whose token it has just signed with RS256, reading nothing of the
+// request: the least an HTTP server that signs each token can spend, to
+// set the provider's client credentials path beside (README,
+// "Performance").
 //
 //	BAREGIN_ADDR=127.0.0.1:8081 baregin
 package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,11 +22,27 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/oauth-reference/loadtest/internal/baresign"
 )
 
 // page is about the size of the provider's protected page.
 var page = []byte("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Protected resource</title></head>\n" +
 	"<body><main><h1>Protected resource</h1><p>This page is secured.</p></main></body></html>\n")
+
+// tokenResponse is a token answer's JSON, as the provider writes it
+// (RFC 6749 Section 5.1).
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope"`
+}
+
+// signedToken is a token answer carrying a JWS made now with sign.
+func signedToken(sign func() []byte) tokenResponse {
+	token := string(baresign.Input) + "." + base64.RawURLEncoding.EncodeToString(sign())
+	return tokenResponse{AccessToken: token, TokenType: "Bearer", ExpiresIn: 3600, Scope: "read"}
+}
 
 func main() {
 	if err := run(); err != nil {
@@ -34,9 +55,14 @@ func main() {
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	sign, _, err := baresign.New("RS256")
+	if err != nil {
+		return err
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.GET("/protected/resource", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", page) })
+	r.POST("/oauth/token", func(c *gin.Context) { c.JSON(http.StatusOK, signedToken(sign)) })
 	srv := &http.Server{Addr: os.Getenv("BAREGIN_ADDR"), Handler: r, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -17,15 +17,8 @@ package main
 
 import (
 	"bufio"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauth-reference/loadtest/internal/baresign"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/sys/unix"
 )
@@ -105,7 +99,7 @@ func processCPU() time.Duration {
 func operations(getenv func(string) string) (map[string]func() []byte, error) {
 	ops := map[string]func() []byte{}
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
-		sign, err := signer(alg)
+		sign, _, err := baresign.New(alg)
 		if err != nil {
 			return nil, err
 		}
@@ -118,46 +112,6 @@ func operations(getenv func(string) string) (map[string]func() []byte, error) {
 	}
 	ops["Argon2id"] = passwordCheck(memoryKiB, passes)
 	return ops, nil
-}
-
-// signingInput is the JWS Signing Input of the load tool's client
-// credentials access token: its header and claims as the provider encodes
-// them, with a kid as long as a JWK thumbprint (43 characters), a jti as
-// long as the provider's (22) and a loopback issuer with a five-digit
-// port, so the hash before the signature has the provider's input size
-// too. ("RS256" is as long as the other algorithms' names.)
-var signingInput = []byte(b64(`{"alg":"RS256","kid":"nZzY1Q3vVb9fQm2Jr7cX0kLwHs4tEa8uPd6yGiTo5Mn","typ":"at+jwt"}`) + "." +
-	b64(`{"iss":"http://127.0.0.1:41234","sub":"testclient","aud":"http://127.0.0.1:41234","exp":1780000000,`+
-		`"iat":1779996400,"jti":"5Y2M7W4QZKX3V6N2B8R1T9","client_id":"testclient","scope":"read"}`))
-
-// b64 is base64url without padding, as JWS encodes.
-func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
-
-// signer returns one signature of the token-sized payload with a fresh
-// key of alg, computed as the provider's token package does: SHA-256 then
-// PKCS #1 v1.5 (RS256, RSA 2048), SHA-256 then ECDSA P-256 (ES256), or
-// Ed25519 over the input itself (EdDSA).
-func signer(alg string) (func() []byte, error) {
-	switch alg {
-	case "RS256":
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		return func() []byte {
-			d := sha256.Sum256(signingInput)
-			sig, _ := rsa.SignPKCS1v15(nil, key, crypto.SHA256, d[:]) // cannot fail with a valid key
-			return sig
-		}, err
-	case "ES256":
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		return func() []byte {
-			d := sha256.Sum256(signingInput)
-			r, s, _ := ecdsa.Sign(rand.Reader, key, d[:]) // cannot fail with a valid key
-			return append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
-		}, err
-	case "EdDSA":
-		_, key, err := ed25519.GenerateKey(rand.Reader)
-		return func() []byte { return ed25519.Sign(key, signingInput) }, err
-	}
-	return nil, fmt.Errorf("unknown algorithm %q", alg)
 }
 
 // password is the demo user's (README, "Quick start"), whose hash the

@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	slog.SetDefault(log) // what logs through slog's default (the PostgreSQL revocation listener) writes the same lines
 	if strings.Join(args, " ") == "healthcheck" {
 		return service.Probe(ctx, cfg.Addr) // asks the running provider; opens no store
 	}

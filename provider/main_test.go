@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -180,8 +181,6 @@ func resourceStatus(t *testing.T, base, accessToken string) int {
 	return resp.StatusCode
 }
 
-// TestKeysRotateCommand runs "provider keys rotate" against a store and
-// checks the JWKS then publishes two keys.
 // TestDebugAddrNotLoopback: the provider refuses to start with a profiling
 // listener that other machines could reach.
 func TestDebugAddrNotLoopback(t *testing.T) {
@@ -193,6 +192,28 @@ func TestDebugAddrNotLoopback(t *testing.T) {
 	}
 }
 
+// TestDefaultLoggerIsTheProviders: a line logged through slog's default
+// logger (as the PostgreSQL revocation listener logs) comes out in the
+// provider's LOG_FORMAT, on its output.
+func TestDefaultLoggerIsTheProviders(t *testing.T) {
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) })
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
+	t.Setenv("LOG_FORMAT", "json")
+	var out strings.Builder
+	if err := run(context.Background(), []string{"keys", "spin"}, &out); err == nil {
+		t.Fatal("an unknown command: got no error")
+	}
+	slog.Warn("listening for revocations failed")
+	if !strings.Contains(out.String(), `"msg":"listening for revocations failed"`) {
+		t.Errorf("got output %q, want the default logger's line as JSON", out.String())
+	}
+}
+
+// TestKeysRotateCommand runs "provider keys rotate" against a store and
+// checks the JWKS then publishes two keys.
 func TestKeysRotateCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)

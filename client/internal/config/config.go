@@ -69,6 +69,8 @@ func Default() Config {
 		DeviceClientID: "device-client",
 		TeachingMode:   TeachingAuto,
 		DPoP:           "off",
+		LogFormat:      "text",
+		LogLevel:       "info",
 	}
 }
 

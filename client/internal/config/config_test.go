@@ -34,7 +34,7 @@ func TestFromEnv(t *testing.T) {
 				ClientID: "c", ClientSecret: "s", RedirectURI: "https://app.example/cb",
 				AuthServer: "https://as.example", AuthServerInternal: "http://provider:8080",
 				ClientAddr: ":4000", SessionSecret: "k", DeviceClientID: "d",
-				TeachingMode: "off", DPoP: "on",
+				TeachingMode: "off", DPoP: "on", LogFormat: "text", LogLevel: "info",
 			},
 		},
 		{"an empty variable keeps the default", map[string]string{"CLIENT_ID": ""}, Default()},

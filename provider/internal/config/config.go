@@ -181,6 +181,8 @@ func Default() Config {
 		RegistrationUnusedTTL: 24 * time.Hour,
 		RegistrationsPerHour:  20,
 		AccessTokenSigningAlg: "RS256", // the one algorithm every OpenID Connect client supports
+		LogFormat:             "text",
+		LogLevel:              "info",
 	}
 }
 

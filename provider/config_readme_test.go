@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/readmetest"
 )
@@ -39,7 +41,7 @@ func envExample(t *testing.T) map[string]string {
 // their defaults) and to .env.example: the same variables with the same
 // defaults. The client's config tests hold the table to the client.
 func TestReadmeConfigurationTable(t *testing.T) {
-	table := readmetest.Configuration(t, "../README.md")
+	table := readmetest.Configuration(t, "../README.md", "Configuration")
 
 	readmetest.CheckProgram(t, table, "provider", config.FromEnv)
 
@@ -55,5 +57,22 @@ func TestReadmeConfigurationTable(t *testing.T) {
 		if _, ok := table[name]; !ok {
 			t.Errorf("the README's configuration table lacks %s, which .env.example sets", name)
 		}
+	}
+}
+
+// TestReadmeZhTWConfigurationTable checks that README.zh-TW.md's table names
+// the variables of the English one with the same defaults.
+func TestReadmeZhTWConfigurationTable(t *testing.T) {
+	english := readmetest.Configuration(t, "../README.md", "Configuration")
+	chinese := readmetest.Configuration(t, "../README.zh-TW.md", "設定 (Configuration)")
+	defaults := func(table map[string]readmetest.Setting) map[string]string {
+		out := map[string]string{}
+		for name, s := range table {
+			out[name] = s.Default
+		}
+		return out
+	}
+	if diff := cmp.Diff(defaults(english), defaults(chinese)); diff != "" {
+		t.Errorf("variables and defaults of README.md (-) against README.zh-TW.md (+):\n%s", diff)
 	}
 }

@@ -1,6 +1,6 @@
 // Package readmetest reads the README's "Configuration" table in tests, so
 // that the provider's and the client's tests can each hold it to the
-// variables their program reads.
+// variables their program reads, and README.zh-TW.md's to the English one.
 package readmetest
 
 import (
@@ -15,26 +15,29 @@ import (
 
 // Setting is one variable of the README's "Configuration" table.
 type Setting struct {
-	ReadBy  string // "both", "provider", "client" or "docker compose"
+	ReadBy  string // "both", "provider", "client" or "docker compose" (in README.zh-TW.md, translated)
 	Default string // "" when the table says (empty…) or random per start
 }
 
-var variableName = regexp.MustCompile("`([A-Z][A-Z0-9_]*)`")
+var (
+	variableName  = regexp.MustCompile("`([A-Z][A-Z0-9_]*)`")
+	listSeparator = regexp.MustCompile(`, |、`) // English, and the Chinese enumeration comma
+)
 
-// Configuration reads the table of the "Configuration" section of the
-// README at path: each row names one or more variables, who reads them,
-// and their defaults, one per variable, comma-separated. A default is the
-// value in backticks; anything else ("(empty)", "random per start") is
-// empty.
-func Configuration(t testing.TB, path string) map[string]Setting {
+// Configuration reads the table of the section of the README at path
+// whose heading is "## " + heading: each row names one or more variables,
+// who reads them, and their defaults, one per variable, comma-separated. A
+// default is the value in backticks; anything else ("(empty)", "random per
+// start") is empty.
+func Configuration(t testing.TB, path, heading string) map[string]Setting {
 	t.Helper()
 	readme, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n## Configuration\n")
+	_, section, ok := strings.Cut(string(readme), "\n## "+heading+"\n")
 	if !ok {
-		t.Fatalf(`%s has no "## Configuration" section`, path)
+		t.Fatalf(`%s has no "## %s" section`, path, heading)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	out := map[string]Setting{}
@@ -49,7 +52,7 @@ func Configuration(t testing.TB, path string) map[string]Setting {
 		names := variableName.FindAllStringSubmatch(cells[0], -1)
 		defaults := []string{cells[2]}
 		if len(names) > 1 {
-			defaults = strings.Split(cells[2], ", ")
+			defaults = listSeparator.Split(cells[2], -1)
 		}
 		if len(defaults) != len(names) {
 			t.Fatalf("configuration row %q: %d variables, %d defaults", line, len(names), len(defaults))

@@ -92,9 +92,16 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 }
 
 // serve runs the provider until ctx is cancelled, then shuts down
-// gracefully (service.Serve) and closes the store.
+// gracefully (service.Serve) and closes the store. A SQLite file is served
+// by one process at a time (backend.ClaimServing).
 func serve(ctx context.Context, cfg config.Config, st store.Store, kek *token.KEK, log *slog.Logger) error {
-	err := serveStore(ctx, cfg, st, kek, log)
+	release, err := backend.ClaimServing(cfg.DatabaseURL)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	defer release()
+	err = serveStore(ctx, cfg, st, kek, log)
 	if cerr := st.Close(); cerr != nil {
 		log.Error("closing the store", "err", cerr)
 	} else {

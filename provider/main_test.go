@@ -181,6 +181,31 @@ func resourceStatus(t *testing.T, base, accessToken string) int {
 	return resp.StatusCode
 }
 
+// TestOneProviderServesASQLiteFile: while a provider serves a SQLite file,
+// a second one on the same file stops at start and says why (each would
+// miss the other's revocations); the first keeps serving.
+func TestOneProviderServesASQLiteFile(t *testing.T) {
+	dir := t.TempDir()
+	first := startProvider(t, dir, freeAddr(t))
+	t.Chdir(dir)
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
+	t.Setenv("PROVIDER_ADDR", freeAddr(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // ends the second one if it served
+	defer cancel()
+	err := run(ctx, nil, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "another provider process serves the SQLite database") {
+		t.Fatalf("a second provider on the same file: got %v, want an error naming the other process", err)
+	}
+	resp, err := http.Get(first.url + "/readyz")
+	if err != nil {
+		t.Fatalf("the first provider after the refused start: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the first provider's /readyz after the refused start: got %d, want 200", resp.StatusCode)
+	}
+}
+
 // TestDebugAddrNotLoopback: the provider refuses to start with a profiling
 // listener that other machines could reach.
 func TestDebugAddrNotLoopback(t *testing.T) {

@@ -1,0 +1,19 @@
+//go:build unix
+
+package backend
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// lockExclusive takes an exclusive flock(2) on f without waiting: errLocked
+// when another open file holds one.
+func lockExclusive(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return errLocked
+	}
+	return err
+}

@@ -1,0 +1,42 @@
+package backend
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// ClaimServing makes this process the one provider that serves the SQLite
+// database at databaseURL, until release is called or the process ends
+// (even by kill -9: the operating system drops the lock with the process).
+// A serving provider answers a token it has found live from memory and
+// forgets that memory only on its own revocations (README, "Revocation
+// without a query per request"), so a second provider on the same file
+// would keep accepting a token the first had revoked: ClaimServing fails
+// while another process serves the file. Commands that do not serve
+// ("provider keys rotate") need no claim. PostgreSQL, whose processes hear
+// each other's revocations, and a private in-memory database need none
+// either.
+func ClaimServing(databaseURL string) (release func(), err error) {
+	if IsPostgres(databaseURL) || databaseURL == ":memory:" {
+		return func() {}, nil
+	}
+	path := databaseURL + ".lock"
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("claim the SQLite database: %w", err)
+	}
+	if err := lockExclusive(f); err != nil {
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, fmt.Errorf("another provider process serves the SQLite database %s (it holds %s): "+
+				"a SQLite file serves one provider process, which alone sees its revocations; "+
+				"stop the other one, or use PostgreSQL for several", databaseURL, path)
+		}
+		return nil, fmt.Errorf("claim the SQLite database: %w", err)
+	}
+	return func() { f.Close() }, nil // closing the file drops its lock
+}
+
+// errLocked is lockExclusive's error when another process holds the lock.
+var errLocked = errors.New("locked by another process")

@@ -1,0 +1,49 @@
+package backend_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/internal/store/backend"
+)
+
+// TestClaimServingOnePerSQLiteFile: while one claim on a SQLite file
+// holds, a second fails and says why; once released, the file can be
+// claimed again. Another file is claimed independently.
+func TestClaimServingOnePerSQLiteFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "provider.db")
+	release, err := backend.ClaimServing(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backend.ClaimServing(db); err == nil || !strings.Contains(err.Error(), "another provider process serves") {
+		t.Fatalf("a second claim on %s: got %v, want an error naming another provider process", db, err)
+	}
+	other, err := backend.ClaimServing(filepath.Join(dir, "other.db"))
+	if err != nil {
+		t.Fatalf("a claim on another file: %v", err)
+	}
+	other()
+	release()
+	again, err := backend.ClaimServing(db)
+	if err != nil {
+		t.Fatalf("a claim after the release: %v", err)
+	}
+	again()
+}
+
+// TestClaimServingNeedsNoneWithoutAFile: PostgreSQL and a private
+// in-memory database take no claim, so any number of claims succeed.
+func TestClaimServingNeedsNoneWithoutAFile(t *testing.T) {
+	for _, url := range []string{"postgres://u@127.0.0.1:5432/db", "postgresql://u@127.0.0.1/db", ":memory:"} {
+		for range 2 {
+			release, err := backend.ClaimServing(url)
+			if err != nil {
+				t.Fatalf("%s: %v", url, err)
+			}
+			defer release()
+		}
+	}
+}

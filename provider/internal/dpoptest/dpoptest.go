@@ -69,6 +69,7 @@ type Options struct {
 	SignWith   *Key             // default the key itself
 	OmitJWK    bool
 	ExtraClaim map[string]any
+	OmitClaims []string // claims left out of the payload
 }
 
 // Proof signs a proof for method and uri at now with the claims c (htm and
@@ -108,11 +109,14 @@ func (k *Key) Proof(t testing.TB, now time.Time, c Claims, o Options) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.ExtraClaim != nil {
+	if o.ExtraClaim != nil || o.OmitClaims != nil {
 		var m map[string]any
 		_ = json.Unmarshal(payload, &m)
 		for name, v := range o.ExtraClaim {
 			m[name] = v
+		}
+		for _, name := range o.OmitClaims {
+			delete(m, name)
 		}
 		payload, _ = json.Marshal(m)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	josejson "github.com/go-jose/go-jose/v4/json"
 )
 
 // DPoP proof checks, [RFC 9449 Section 4.3]. A DPoP proof is a JWT the
@@ -202,7 +203,17 @@ var (
 // request header field value is a single and well-formed JWT." The JOSE
 // header and the claims must be JSON objects, read in one linear pass each.
 //
+// Both are read by go-jose's JSON package, as go-jose reads the header when
+// it verifies the signature: member names match exactly, code unit by code
+// unit ([RFC 8259 Section 8.3]), where encoding/json would take a "JTI"
+// member for the required jti; and a name given twice is refused
+// ([RFC 7519 Section 4]: "JWT parsers MUST either reject JWTs with
+// duplicate Claim Names or use a JSON parser that returns only the
+// lexically last duplicate member name").
+//
 // [RFC 9449 Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+// [RFC 8259 Section 8.3]: https://www.rfc-editor.org/rfc/rfc8259#section-8.3
+// [RFC 7519 Section 4]: https://www.rfc-editor.org/rfc/rfc7519#section-4
 func parseDPoPProof(raw string) (parsedProof, *Error) {
 	bad := invalidDPoPProof("the DPoP header is not a single well-formed JWT")
 	if len(raw) > maxDPoPProofLength || strings.Count(raw, ".") != 2 {
@@ -216,10 +227,11 @@ func parseDPoPProof(raw string) (parsedProof, *Error) {
 	return pp, nil
 }
 
-// decodeJSONPart decodes one base64url part of a compact JWS into v.
+// decodeJSONPart decodes one base64url part of a compact JWS into v, with
+// member names matched exactly and duplicates refused (josejson).
 func decodeJSONPart(part string, v any) bool {
 	b, err := base64.RawURLEncoding.DecodeString(part)
-	return err == nil && json.Unmarshal(b, v) == nil
+	return err == nil && josejson.Unmarshal(b, v) == nil
 }
 
 // checkRequiredClaims is check 3: "All required claims per Section 4.2 are

@@ -3,10 +3,12 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,25 +170,69 @@ func TestE2EDevicePolling(t *testing.T) {
 		{"an approval left unredeemed past expires_in answers expired_token", "allow",
 			[]step{{15 * time.Minute, "expired_token", 0}}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, clock := newDeviceServer(t, 0)
-			da := startDevice(t, deviceConfig(srv, "read"))
-			if tc.decision != "" {
-				decideThroughPage(t, da, tc.decision)
-			}
-			for i, s := range tc.steps {
-				clock.Advance(s.after)
-				status, code := poll(t, srv, da.DeviceCode)
-				if code != s.want || (code == "") != (status == http.StatusOK) {
-					t.Fatalf("poll %d: got %d %q, want %q", i+1, status, code, s.want)
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				clock := newFakeClock()
+				srv := newServer(providertest.Options{Now: clock.Now})
+				da := startDevice(t, deviceConfig(srv, "read"))
+				if tc.decision != "" {
+					decideThroughPage(t, da, tc.decision)
 				}
-				if got := storedInterval(t, srv, da.DeviceCode); s.interval != 0 && got != s.interval {
-					t.Errorf("poll %d: interval got %s, want %s", i+1, got, s.interval)
+				for i, s := range tc.steps {
+					clock.Advance(s.after)
+					status, code := poll(t, srv, da.DeviceCode)
+					if code != s.want || (code == "") != (status == http.StatusOK) {
+						t.Fatalf("poll %d: got %d %q, want %q", i+1, status, code, s.want)
+					}
+					if got := storedInterval(t, srv, da.DeviceCode); s.interval != 0 && got != s.interval {
+						t.Errorf("poll %d: interval got %s, want %s", i+1, got, s.interval)
+					}
 				}
-			}
-		})
+			})
+		}
+	})
+}
+
+// TestE2EDeviceConcurrentPolls: of polls that arrive together, on time, one
+// is answered authorization_pending and the others slow_down, since they
+// came sooner than the interval after it (RFC 8628 Section 3.5).
+func TestE2EDeviceConcurrentPolls(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Now: newFakeClock().Now})
+		da := startDevice(t, deviceConfig(srv, "read"))
+		body := "grant_type=" + deviceGrantType + "&client_id=device-client&device_code=" + url.QueryEscape(da.DeviceCode)
+		const polls = 8
+		answers := make([]string, polls)
+		var wg sync.WaitGroup
+		for i := range polls {
+			wg.Go(func() { answers[i] = tokenError(srv.URL, body) })
+		}
+		wg.Wait()
+		got := map[string]int{}
+		for _, a := range answers {
+			got[a]++
+		}
+		if want := map[string]int{"authorization_pending": 1, "slow_down": polls - 1}; !maps.Equal(got, want) {
+			t.Errorf("answers to %d concurrent polls: got %v, want %v", polls, got, want)
+		}
+	})
+}
+
+// tokenError posts form to the token endpoint of the provider at base and
+// returns the "error" of the answer, or what went wrong; unlike poll, it
+// may run outside the test's goroutine.
+func tokenError(base, form string) string {
+	resp, err := http.Post(base+"/oauth/token", "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		return err.Error()
 	}
+	defer resp.Body.Close()
+	var e struct{ Error string }
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+		return "body: " + err.Error()
+	}
+	return e.Error
 }
 
 // TestE2EDeviceCodeUnharmedByOthers: bad token requests and bad page requests

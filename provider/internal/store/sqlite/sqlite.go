@@ -68,6 +68,7 @@ type Store struct {
 	accessTokenRevoked *sql.Stmt
 	getDeviceCode      *sql.Stmt
 	recordDevicePoll   *sql.Stmt
+	recordOnTimePoll   *sql.Stmt
 
 	// liveTokens: the access tokens AccessTokenRevoked found live. Every
 	// write here that can revoke one calls liveTokens.Forget; those are all
@@ -182,6 +183,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.accessTokenRevoked, s.read, accessTokenRevokedSQL},
 		{&s.getDeviceCode, s.read, getDeviceCodeSQL},
 		{&s.recordDevicePoll, s.write, recordDevicePollSQL},
+		{&s.recordOnTimePoll, s.write, recordOnTimePollSQL},
 	}
 	for _, st := range statements {
 		var err error
@@ -195,7 +197,7 @@ func (s *Store) prepare(ctx context.Context) error {
 // Close closes the database.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.getClient, s.accessTokenRevoked, s.getDeviceCode, s.recordDevicePoll} {
+	for _, st := range []*sql.Stmt{s.getClient, s.accessTokenRevoked, s.getDeviceCode, s.recordDevicePoll, s.recordOnTimePoll} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

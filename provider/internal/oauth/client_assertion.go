@@ -130,7 +130,7 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	if claims.ID == "" {
 		return check(ruleAssertionOnce, false, `"jti" is required, so that the assertion is used once`)
 	}
-	first, err := p.Store.RecordJTI(ctx, "client_assertion:"+client.ID+":"+claims.ID, claims.Expiry.Time().Add(assertionLeeway))
+	first, err := p.Store.RecordJTI(ctx, assertionJTIKey(client.ID, claims.ID), claims.Expiry.Time().Add(assertionLeeway))
 	if err != nil {
 		return serverError(err)
 	}
@@ -139,6 +139,14 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	}
 	tr.Changed("client_assertion jti recorded as used")
 	return nil
+}
+
+// assertionJTIKey is the seen-set key of a client's assertion "jti": the
+// client_id and a hash of the jti, so that the key's length is bounded
+// whatever the jti's (an index entry in PostgreSQL holds at most about
+// 2.7 KB; a longer key would be a 500).
+func assertionJTIKey(clientID, jti string) string {
+	return "client_assertion:" + clientID + ":" + HashSecret(jti)
 }
 
 // verifiedClaims verifies the assertion's signature with the client's

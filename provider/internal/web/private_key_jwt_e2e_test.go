@@ -42,13 +42,19 @@ func registerKeyClient(t *testing.T, srv *providertest.Server) keyClient {
 // assertion is a client assertion (RFC 7523 Section 3) for aud, signed with the client's key.
 func (k keyClient) assertion(t *testing.T, aud string) string {
 	t.Helper()
+	return k.assertionWithJTI(t, aud, rand.Text())
+}
+
+// assertionWithJTI is assertion with the given "jti".
+func (k keyClient) assertionWithJTI(t *testing.T, aud, jti string) string {
+	t.Helper()
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: k.key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	raw, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: k.ClientID, Subject: k.ClientID, Audience: jwt.Audience{aud},
-		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute)), ID: rand.Text()}).Serialize()
+		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute)), ID: jti}).Serialize()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +132,34 @@ func TestE2EPrivateKeyJWT(t *testing.T) {
 			t.Errorf("a secret for a private_key_jwt client: got %d %s, want 401", resp.StatusCode, body)
 		}
 	})
+}
+
+// TestE2EPrivateKeyJWTLongJTI: a "jti" of 3 KB of random text, which no
+// index entry of PostgreSQL can hold, is accepted once and refused as a
+// replay after (OIDC Core Section 9), never a 500.
+func TestE2EPrivateKeyJWTLongJTI(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		k := registerKeyClient(t, srv)
+		assertion := k.assertionWithJTI(t, srv.Issuer, randomText(3000))
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}
+		if resp, body := k.postAssertion(t, srv, "/oauth/token", assertion, form); resp.StatusCode != http.StatusOK {
+			t.Fatalf("a 3 KB jti: got %d %s, want 200", resp.StatusCode, body)
+		}
+		if resp, body := k.postAssertion(t, srv, "/oauth/token", assertion, form); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "used before") {
+			t.Errorf("the same assertion again: got %d %s, want 401 invalid_client (used before)", resp.StatusCode, body)
+		}
+	})
+}
+
+// randomText is at least n characters of random text: incompressible, so a
+// database cannot shrink it to fit.
+func randomText(n int) string {
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(rand.Text())
+	}
+	return b.String()
 }
 
 // jsonField reads one string member of a JSON object.

@@ -356,6 +356,10 @@ func metadataOf(c store.Client) ClientMetadata {
 		GrantTypes: c.GrantTypes, ClientName: c.Name, Scope: strings.Join(c.Scopes, " "),
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
+		// Without authorization_code a client uses no response type: an
+		// empty array, since an omitted response_types would mean "code"
+		// (RFC 7591 Section 2), and null is not an array.
+		ResponseTypes: []string{},
 	}
 	if hasGrantType(c.GrantTypes, GrantTypeAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}

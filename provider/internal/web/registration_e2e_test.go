@@ -144,6 +144,26 @@ func TestE2ERegisteredConfidentialClient(t *testing.T) {
 	})
 }
 
+// TestE2ERegistrationEchoesNoResponseTypes: a client without the
+// authorization_code grant uses no response type ((none) in the table of
+// RFC 7591 Section 2.1), and its registration says so with an empty array,
+// in the registration response and at the configuration endpoint
+// (RFC 7592 Section 3): null is not an array, and an omitted
+// response_types would mean "code", its default (RFC 7591 Section 2).
+func TestE2ERegistrationEchoesNoResponseTypes(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", `{"grant_types":["client_credentials"]}`, "")
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(body, `"response_types":[]`) {
+		t.Fatalf("register: got %d %s, want 201 with response_types []", resp.StatusCode, body)
+	}
+	var reg registration
+	_ = json.Unmarshal([]byte(body), &reg)
+	resp, body = sendJSON(t, http.MethodGet, reg.RegistrationClientURI, "", reg.RegistrationAccessToken)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"response_types":[]`) {
+		t.Errorf("read: got %d %s, want 200 with response_types []", resp.StatusCode, body)
+	}
+}
+
 // TestE2ERegistrationBadInput: every malformed registration or configuration
 // request gets its protocol error (RFC 7591 Section 3.2.2, RFC 7592), and
 // a client registered before them is unharmed.

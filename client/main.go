@@ -120,6 +120,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		log.Info("client ready", "redirect_uri", cfg.RedirectURI)
 	case ctx.Err() == nil:
 		h.Set(waitingHandler(cfg, m, log, misconfiguredPage(cfg, err)))
+		log.Error("cannot use the provider's metadata; every page says why until the client restarts", "err", err) // once the pages do
 	}
 	return <-served
 }
@@ -137,7 +138,7 @@ func newApp(ctx context.Context, cfg config.Config, client *http.Client, wire *w
 // health endpoints (not ready) and, for every other path, page.
 func waitingHandler(cfg config.Config, m *service.Metrics, log *slog.Logger, page gin.HandlerFunc) http.Handler {
 	r := gin.New()
-	r.Use(service.Observe(log, m))
+	r.Use(service.AssignRequestID, service.Observe(log, m))
 	service.Mount(r, m, cfg.MetricsAddr, log, func(context.Context) error {
 		return errors.New("no usable metadata from the provider")
 	})
@@ -179,8 +180,7 @@ func discover(ctx context.Context, client *http.Client, cfg config.Config, wire 
 	md, err := metadata.Discover(wirelog.NewContext(ctx, attempt), client, cfg.AuthServer, cfg.BackChannel(), metadata.Retry{
 		Log: func(n int, err error, wait time.Duration) {
 			switch {
-			case wait == 0:
-				log.Error("cannot use the provider's metadata", "attempt", n, "url", wellKnown, "err", err)
+			case wait == 0: // given up: serve says so once every page explains it
 			case n == 1:
 				log.Info("waiting for the provider (it may still be starting); retrying quietly", "url", wellKnown, "err", err)
 			default:

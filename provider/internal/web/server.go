@@ -63,7 +63,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	trustProxies(r, p.Config.TrustedProxies)
-	r.Use(assignRequestID, service.Observe(log, m), s.recoverPanics, noteClientID, limitBody)
+	r.Use(service.AssignRequestID, service.Observe(log, m), s.recoverPanics, noteClientID, limitBody)
 	if p.Config.Teaching() {
 		s.traces = newTraceLog(p.Now)
 		r.Use(s.recordTrace)

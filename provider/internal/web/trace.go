@@ -76,7 +76,7 @@ func (l *traceLog) get(id string) (*traceRecord, bool) {
 // client that reads it right after the answer finds it), and again when
 // the handlers are done, in case they recorded more. Only a request that
 // recorded something is filed: protocol requests leave a trace, pages and
-// metadata none. Installed in teaching mode only, after assignRequestID.
+// metadata none. Installed in teaching mode only, after service.AssignRequestID.
 func (s *Server) recordTrace(c *gin.Context) {
 	start := s.p.Now().Truncate(time.Second)
 	tr := &oauth.Trace{}

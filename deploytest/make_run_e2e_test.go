@@ -86,6 +86,7 @@ func TestE2EMakeRun(t *testing.T) {
 		sig   syscall.Signal
 	}{
 		{"SIGINT to make's group, without a terminal", true, syscall.SIGINT},
+		{"SIGTERM to make's group, without a terminal", true, syscall.SIGTERM},
 		{"SIGTERM to make, without a terminal", false, syscall.SIGTERM},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

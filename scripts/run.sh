@@ -46,12 +46,14 @@ BIN=${BIN:-./bin}
 mkdir -p data
 
 # start NAME: run $BIN/NAME in the background with its output prefixed.
-# The prefixing sed ignores SIGINT, so a Ctrl-C cannot cut the program's
-# last log lines (its shutdown) off; it ends when the program closes its
-# output. The program's pid goes into the variable NAME_pid.
+# The prefixing sed ignores SIGINT and SIGTERM, so neither a Ctrl-C nor a
+# signal to the whole process group can cut the program's last log lines
+# (its shutdown) off, or end the program by SIGPIPE as it writes them; it
+# ends when the program closes its output. The program's pid goes into the
+# variable NAME_pid.
 start() {
 	local name=$1
-	"$BIN/$name" > >(trap '' INT; exec sed -u "s/^/[$name] /") 2>&1 &
+	"$BIN/$name" > >(trap '' INT TERM; exec sed -u "s/^/[$name] /") 2>&1 &
 	printf -v "${name}_pid" '%s' "$!"
 }
 

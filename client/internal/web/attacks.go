@@ -455,6 +455,12 @@ func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackRe
 	}
 }
 
+// revokedLogin is the answer of a demonstration that needs the login's
+// access token to work, when it no longer does: an earlier demonstration
+// (code replay, refresh reuse) revoked its grant, and its ✗ here would read
+// as a defence that failed.
+var revokedLogin = attackResult{Unavailable: "This login's access token no longer works: an earlier demonstration revoked its grant, which was that demonstration's defence. Log in again, then run this one."}
+
 // attackTokenInQuery sends the access token in the URI query.
 // [RFC 9700 Section 2.4]: "Clients SHOULD NOT use [the query parameter
 // method]"; the provider's resource server refuses it.
@@ -464,6 +470,9 @@ func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	s.Lock()
 	token := s.Data.Login.Token.AccessToken
 	s.Unlock()
+	if a.resourceStatus(c.Request.Context(), token) == http.StatusUnauthorized {
+		return revokedLogin
+	}
 	ctx, capture := a.recording(c.Request.Context())
 	status := a.send(ctx, a.resourceURL(resource.ProtectedResourcePath)+"?"+url.Values{"access_token": {token}}.Encode(), "")
 	after := a.resourceStatus(ctx, token)
@@ -494,6 +503,9 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 	signer, ok := a.oauthHTTP.Transport.(*dpop.Transport)
 	if !ok || tok.Type() != "DPoP" {
 		return attackResult{Unavailable: "This demonstration needs DPoP (RFC 9449): start the client with DPOP=on and log in again, so its tokens are bound to its key and each request carries a proof."}
+	}
+	if a.resourceStatus(c.Request.Context(), tok.AccessToken) == http.StatusUnauthorized {
+		return revokedLogin
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	seen := &lastProof{base: a.http.Transport}

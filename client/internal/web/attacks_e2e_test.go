@@ -147,6 +147,25 @@ func TestE2EAttackTokenInQueryIsRefused(t *testing.T) {
 	mustNotContain(t, "attack page", page, token)
 }
 
+// TestE2EAttackAfterARevokingOneAsksForALogin: once code-replay has
+// revoked the login's grant, the demonstrations that need its token to
+// work say so and ask for a new login, rather than showing a ✗ that would
+// read as a defence that failed; after a new login they run again.
+func TestE2EAttackAfterARevokingOneAsksForALogin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	resp, page := h.runAttack("code-replay")
+	mustStop(t, resp, page)
+	resp, page = h.runAttack("token-in-query")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "no longer works") || strings.Contains(page, `class="fail"`) {
+		t.Errorf("token-in-query after code-replay: got %d, want the page asking for a new login, no failed check:\n%s", resp.StatusCode, page)
+	}
+	h.login()
+	resp, page = h.runAttack("token-in-query")
+	mustStop(t, resp, page, "the same token in the Authorization header still works")
+}
+
 func TestE2EAttackLabNeedsLoginAndCSRF(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})

@@ -69,7 +69,8 @@
 //	introspection.go             RFC 7662
 //	oidc.go                      OIDC Core Section 2 (ID token), OIDC Core Section 3.1.3.6 (at_hash),
 //	                             OIDC Core Section 5.3 (userinfo)
-//	metadata.go                  RFC 8414, OIDC Discovery 1.0
+//	metadata.go                  RFC 8414 Section 2, RFC 8414 Section 3 (the well-known path of an issuer
+//	                             with a path), OIDC Discovery 1.0
 //	logout.go                    OIDC RP-Initiated Logout Section 2 (id_token_hint, even expired),
 //	                             OIDC RP-Initiated Logout Section 3 (exact post_logout_redirect_uri),
 //	                             OIDC RP-Initiated Logout Section 4, OIDC RP-Initiated Logout Section 6

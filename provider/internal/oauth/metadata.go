@@ -1,6 +1,10 @@
 package oauth
 
-import "github.com/oauth-reference/provider/internal/i18n"
+import (
+	"net/url"
+
+	"github.com/oauth-reference/provider/internal/i18n"
+)
 
 // Endpoint paths, relative to the issuer. The web package routes them; the
 // metadata documents publish them.
@@ -18,6 +22,44 @@ const (
 	PathJWKS                = "/.well-known/jwks.json"
 	PathEndSession          = "/oauth/logout"
 )
+
+// The well-known URI suffixes of the metadata documents: this one document
+// answers at both ([RFC 8414 Section 3], [OIDC Discovery Section 4]).
+//
+// [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
+// [OIDC Discovery Section 4]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+const (
+	PathAuthorizationServerMetadata = "/.well-known/oauth-authorization-server"
+	PathOpenIDConfiguration         = "/.well-known/openid-configuration"
+)
+
+// IsIssuerPath reports whether path, what follows
+// PathAuthorizationServerMetadata in a request's path, is the path
+// component of the issuer: [RFC 8414 Section 3], "Authorization servers
+// supporting metadata MUST make a JSON document containing metadata as
+// specified in Section 2 available at a path formed by inserting a
+// well-known URI string into the authorization server's issuer identifier
+// between the host component and the path component, if any." For an
+// issuer https://as.example/tenant, the document is at
+// https://as.example/.well-known/oauth-authorization-server/tenant.
+// OpenID Connect Discovery appends its suffix instead (issuer +
+// PathOpenIDConfiguration), which a proxy that strips the issuer's path
+// hands on as PathOpenIDConfiguration alone.
+//
+// [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
+func (p *Provider) IsIssuerPath(path string) bool {
+	return path != "" && path == pathOf(p.Config.Issuer)
+}
+
+// pathOf is the path component of an absolute URI: "" when it has none
+// (or only the "/" after the host), or is not one.
+func pathOf(identifier string) string {
+	u, err := url.Parse(identifier)
+	if err != nil || u.Path == "/" {
+		return ""
+	}
+	return u.Path
+}
 
 // Metadata is the authorization server metadata of [RFC 8414 Section 2],
 // which is also the OpenID Provider metadata of [OIDC Discovery Section 3]

@@ -47,6 +47,20 @@ func (p *Provider) ProtectedResourceMetadata() ProtectedResourceMetadata {
 	}
 }
 
+// IsResourcePath reports whether path, what follows
+// PathProtectedResourceMetadata in a request's path, is the path component
+// of the resource identifier: [RFC 9728 Section 3], "Protected resources
+// supporting metadata MUST make a JSON document containing metadata as
+// specified in Section 2 available at a URL formed by inserting a
+// well-known URI string into the protected resource's resource identifier
+// between the host component and the path and/or query components, if
+// any."
+//
+// [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
+func (p *Provider) IsResourcePath(path string) bool {
+	return path != "" && path == pathOf(p.Config.ResourceAudience())
+}
+
 // ProtectedResourceMetadataURL is the URL that WWW-Authenticate challenges
 // name as resource_metadata ([RFC 9728 Section 5.1]).
 //

@@ -22,6 +22,20 @@ func (s *Server) handleMetadata(c *gin.Context) {
 	c.JSON(http.StatusOK, s.p.Metadata())
 }
 
+// handleMetadataAtIssuerPath handles "GET
+// /.well-known/oauth-authorization-server/{path}": the metadata of an issuer
+// with a path component, at the path [RFC 8414 Section 3] forms by
+// inserting the well-known string before it. Any other path is not found.
+//
+// [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
+func (s *Server) handleMetadataAtIssuerPath(c *gin.Context) {
+	if !s.p.IsIssuerPath(c.Param("path")) {
+		s.handleNotFound(c)
+		return
+	}
+	s.handleMetadata(c)
+}
+
 // handleJWKS handles "GET /.well-known/jwks.json", the public signing keys
 // as a JWK Set ([RFC 7517 Section 5]).
 //

@@ -20,6 +20,20 @@ func (s *Server) handleProtectedResourceMetadata(c *gin.Context) {
 	c.JSON(http.StatusOK, s.p.ProtectedResourceMetadata())
 }
 
+// handleProtectedResourceMetadataAtPath handles "GET
+// /.well-known/oauth-protected-resource/{path}": the metadata of a resource
+// identifier with a path component, at the path [RFC 9728 Section 3] forms
+// by inserting the well-known string before it. Any other path is not found.
+//
+// [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
+func (s *Server) handleProtectedResourceMetadataAtPath(c *gin.Context) {
+	if !s.p.IsResourcePath(c.Param("path")) {
+		s.handleNotFound(c)
+		return
+	}
+	s.handleProtectedResourceMetadata(c)
+}
+
 // handleProtectedResource handles "GET /protected/resource": any valid
 // Bearer token ([RFC 6750 Section 2.1]) gets the secured page.
 //

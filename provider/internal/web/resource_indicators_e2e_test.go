@@ -155,3 +155,29 @@ func TestE2EProtectedResourceMetadata(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EMetadataOfPathIssuer: an issuer with a path component
+// (https://as.example/tenant, behind a proxy that strips /tenant) has its
+// metadata where RFC 8414 Section 3 puts it, the well-known string inserted
+// before the path, and where OIDC Discovery Section 4 does, appended; so
+// has its resource identifier (RFC 9728 Section 3). Another path is not
+// found.
+func TestE2EMetadataOfPathIssuer(t *testing.T) {
+	const issuer = "http://127.0.0.1:1/tenant"
+	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.Issuer = issuer }})
+	for path, want := range map[string]string{
+		"/.well-known/oauth-authorization-server/tenant": `"issuer":"` + issuer + `"`,
+		"/.well-known/openid-configuration":              `"issuer":"` + issuer + `"`,
+		"/.well-known/oauth-protected-resource/tenant":   `"resource":"` + issuer + `"`,
+	} {
+		if resp, body := sendJSON(t, http.MethodGet, srv.URL+path, "", ""); resp.StatusCode != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("GET %s: got %d %.120s, want 200 with %s", path, resp.StatusCode, body, want)
+		}
+	}
+	for _, path := range []string{"/.well-known/oauth-authorization-server/other", "/.well-known/oauth-authorization-server/tenant/x",
+		"/.well-known/oauth-protected-resource/other"} {
+		if resp, body := sendJSON(t, http.MethodGet, srv.URL+path, "", ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: got %d %.120s, want 404", path, resp.StatusCode, body)
+		}
+	}
+}

@@ -76,8 +76,9 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 
 	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.
 	api := newCORSGroup(r)
-	api.GET("/.well-known/oauth-authorization-server", s.handleMetadata)
-	api.GET("/.well-known/openid-configuration", s.handleMetadata)
+	api.GET(oauth.PathAuthorizationServerMetadata, s.handleMetadata)
+	api.GET(oauth.PathAuthorizationServerMetadata+"/*path", s.handleMetadataAtIssuerPath)
+	api.GET(oauth.PathOpenIDConfiguration, s.handleMetadata)
 	api.GET(oauth.PathJWKS, s.handleJWKS)
 	if s.traces != nil {
 		api.GET("/debug/trace/:request_id", s.handleTrace) // teaching mode: README, "Traces"
@@ -104,6 +105,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 
 	// Protected resource metadata: RFC 9728.
 	api.GET(oauth.PathProtectedResourceMetadata, s.handleProtectedResourceMetadata)
+	api.GET(oauth.PathProtectedResourceMetadata+"/*path", s.handleProtectedResourceMetadataAtPath)
 
 	// Dynamic client registration: RFC 7591, RFC 7592.
 	api.POST(oauth.PathRegister, s.handleRegister)

@@ -24,10 +24,13 @@ import (
 // [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 // [RFC 9449 Section 5.2]: https://www.rfc-editor.org/rfc/rfc9449#section-5.2
 func (p *Provider) tokenRequestDPoP(ctx context.Context, client store.Client, r DPoPRequest) (string, *Error) {
-	if !r.Present() {
-		if client.DPoPBoundAccessTokens {
-			return "", invalidDPoPProof("this client must send a DPoP proof with every token request")
+	if client.DPoPBoundAccessTokens {
+		if err := TraceFrom(ctx).Require(ruleDPoPRequiredByClient, r.Present(), ErrInvalidDPoPProof,
+			"this client must send a DPoP proof with every token request"); err != nil {
+			return "", err
 		}
+	}
+	if !r.Present() {
 		return "", nil
 	}
 	proof, err := p.CheckDPoPProof(ctx, r)
@@ -36,6 +39,12 @@ func (p *Provider) tokenRequestDPoP(ctx context.Context, client store.Client, r 
 	}
 	return proof.JKT, nil
 }
+
+// ruleDPoPRequiredByClient is the rule of dpop_bound_access_tokens
+// ([RFC 9449 Section 5.2]), applied by tokenRequestDPoP.
+//
+// [RFC 9449 Section 5.2]: https://www.rfc-editor.org/rfc/rfc9449#section-5.2
+var ruleDPoPRequiredByClient = Rule{"a client registered with dpop_bound_access_tokens sends a DPoP proof", "RFC 9449 Section 5.2"}
 
 // tokenType is the token_type of a token response: "A token_type of DPoP
 // MUST be included in the access token response to signal to the client
@@ -181,9 +190,18 @@ func (p *Provider) pushedDPoPKey(ctx context.Context, ar *AuthorizationRequest, 
 	if err != nil {
 		return err
 	}
-	if ar.DPoPJKT != "" && ar.DPoPJKT != proof.JKT {
-		return invalidDPoPProof("dpop_jkt does not match the key of the DPoP proof")
+	if ar.DPoPJKT != "" {
+		if err := TraceFrom(ctx).Require(rulePushedDPoPKey, ar.DPoPJKT == proof.JKT, ErrInvalidDPoPProof,
+			"dpop_jkt does not match the key of the DPoP proof"); err != nil {
+			return err
+		}
 	}
 	ar.DPoPJKT = proof.JKT
 	return nil
 }
+
+// rulePushedDPoPKey is the rule of a pushed request with both dpop_jkt and
+// a DPoP header ([RFC 9449 Section 10.1]), applied by pushedDPoPKey.
+//
+// [RFC 9449 Section 10.1]: https://www.rfc-editor.org/rfc/rfc9449#section-10.1
+var rulePushedDPoPKey = Rule{"dpop_jkt, sent beside a DPoP header, is the thumbprint of the proof's key", "RFC 9449 Section 10.1"}

@@ -405,3 +405,31 @@ func TestE2EDPoPTrace(t *testing.T) {
 	}
 	checkEndsWith(t, "trace of a replayed proof", replayed, "RFC 9449 Section 11.1", "invalid_dpop_proof")
 }
+
+// TestE2EDPoPBindingTraces: the refusals of RFC 9449 that are not checks of
+// the proof itself end their traces with their own rule too: a client
+// registered with dpop_bound_access_tokens that sends no proof
+// (RFC 9449 Section 5.2), and a pushed request whose dpop_jkt names another
+// key than its DPoP header (RFC 9449 Section 10.1).
+func TestE2EDPoPBindingTraces(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	registerLike(t, srv, "testclient", "dpop-only", func(c *store.Client) { c.DPoPBoundAccessTokens = true })
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"dpop-only"}, "client_secret": {"testsecret"}}
+	resp, body := rawPost(t, srv.URL+"/oauth/token", form.Encode(), nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+		t.Fatalf("dpop_bound_access_tokens without a proof: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
+	}
+	got, _ := traceOf(t, srv, resp)
+	checkEndsWith(t, "trace of a token request without the proof the client registered for", got, "RFC 9449 Section 5.2", "invalid_dpop_proof")
+
+	d, other := newDPoPClient(t, srv), newDPoPClient(t, srv)
+	push := url.Values{"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {spaRedirectURI},
+		"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"},
+		"dpop_jkt": {other.key.JKT()}}
+	resp, body = d.send("/oauth/par", push, nil, "")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+		t.Fatalf("PAR with dpop_jkt of another key: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
+	}
+	got, _ = traceOf(t, srv, resp)
+	checkEndsWith(t, "trace of a pushed request whose dpop_jkt is not its proof's key", got, "RFC 9449 Section 10.1", "invalid_dpop_proof")
+}

@@ -22,6 +22,7 @@ func FuzzNormalizeHTU(f *testing.F) {
 	f.Add("https://AS.example:443/token?x=1#f")
 	f.Add("http://[::1]:8080")
 	f.Add("http://127.0.0.1:80/a%2Fb")
+	f.Add("http://h/a/./b/../%7e%2f/%2E%2E")
 	f.Fuzz(func(t *testing.T, raw string) {
 		got, ok := normalizeHTU(raw)
 		if !ok {

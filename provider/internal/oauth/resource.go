@@ -20,8 +20,10 @@ var (
 // MUST be an absolute URI, as specified by Section 4.3 of [RFC3986], that MAY
 // include a query component, but MUST NOT include a fragment component." Each
 // must also name a resource server this provider issues tokens for (its own,
-// and RESOURCES); else the answer is invalid_target, "The requested
-// resource is invalid, missing, unknown, or malformed."
+// and RESOURCES), in the spelling configured or an equivalent one
+// (sameResource); else the answer is invalid_target, "The requested
+// resource is invalid, missing, unknown, or malformed." The resources are
+// returned in their configured spelling.
 //
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error) {
@@ -32,18 +34,52 @@ func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error)
 		return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "too many resource parameters")
 	}
 	known := p.Config.KnownResources()
+	resources := make([]string, 0, len(values))
 	for _, v := range values {
 		u, err := url.Parse(v)
 		if err != nil || !u.IsAbs() || u.Host == "" || strings.Contains(v, "#") {
 			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteShort(v)+" must be an absolute URI without a fragment")
 		}
-		if !slices.Contains(known, v) {
+		i := slices.IndexFunc(known, func(k string) bool { return sameResource(u, k) })
+		if i < 0 {
 			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "unknown resource "+quoteShort(v)+"; this server issues tokens for "+
 				strings.Join(known, " "))
 		}
+		resources = append(resources, known[i])
 	}
 	tr.Check(ruleResourceKnown, true)
-	return dedupe(slices.Values(values)), nil
+	return dedupe(slices.Values(resources)), nil
+}
+
+// sameResource reports whether u and the configured resource known are one
+// URI once the spellings that [RFC 3986 Section 6.2.3] makes equivalent are
+// normalized: "http://example.com", "http://example.com/" and
+// "http://example.com:80/" are one resource, and a scheme or host in
+// upper case is the same ([RFC 3986 Section 6.2.2.1]). Clients spell a
+// server at the root with the slash (a browser's URL object does), others
+// without; every other part (the path, the query) must match exactly.
+//
+// [RFC 3986 Section 6.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3
+// [RFC 3986 Section 6.2.2.1]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.2.1
+func sameResource(u *url.URL, known string) bool {
+	k, err := url.Parse(known)
+	return err == nil && normalizedResource(u) == normalizedResource(k)
+}
+
+// normalizedResource is the spelling of an absolute URI that sameResource
+// compares: scheme and host in lower case, without the scheme's default
+// port, and "/" for an empty path.
+func normalizedResource(u *url.URL) string {
+	n := *u
+	n.Scheme, n.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	switch port := n.Port(); {
+	case port == "", port == "80" && n.Scheme == "http", port == "443" && n.Scheme == "https":
+		n.Host = strings.TrimSuffix(strings.TrimSuffix(n.Host, port), ":")
+	}
+	if n.Path == "" {
+		n.Path, n.RawPath = "/", ""
+	}
+	return n.String()
 }
 
 // audienceFor chooses the one resource server an access token is for, its

@@ -122,6 +122,38 @@ func TestE2EResourceIndicatorRefusals(t *testing.T) {
 	})
 }
 
+// TestE2EResourceIndicatorSpellings: a resource spelled otherwise than
+// configured but equivalent (RFC 3986 Section 6.2.3: "http://example.com"
+// and "http://example.com/" name one resource; the scheme and host in any
+// case, the default port or none) names that resource, and the token's aud
+// is its configured spelling. An MCP client spells a server at the root
+// with the slash, as a URL object does. Another path is another resource.
+func TestE2EResourceIndicatorSpellings(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+	verifier := oauth2.GenerateVerifier()
+	loc := newBrowser(t).Approve(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), srv.Issuer+"/"))
+	tok, err := cfg.Exchange(t.Context(), loc.Query().Get("code"), oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", srv.Issuer))
+	if err != nil || audOf(t, tok.AccessToken) != `"`+srv.Issuer+`"` {
+		t.Fatalf("authorized for %s/, exchanged for %s: %v, want aud %s", srv.Issuer, srv.Issuer, err, srv.Issuer)
+	}
+	cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret", TokenURL: srv.URL + "/oauth/token",
+		Scopes: []string{"read"}, AuthStyle: oauth2.AuthStyleInHeader}
+	for spelling, want := range map[string]string{
+		strings.ToUpper(srv.Issuer) + "/": srv.Issuer, "https://MCP.example:443/mcp": mcpResource,
+		srv.Issuer + "/x": "invalid_target", mcpResource + "/": "invalid_target", "https://mcp.example/MCP": "invalid_target",
+	} {
+		cc.EndpointParams = url.Values{"resource": {spelling}}
+		tok, err := cc.Token(t.Context())
+		switch {
+		case want == "invalid_target" && (err == nil || !strings.Contains(err.Error(), "invalid_target")):
+			t.Errorf("resource %s: got %v, want invalid_target", spelling, err)
+		case want != "invalid_target" && (err != nil || audOf(t, tok.AccessToken) != `"`+want+`"`):
+			t.Errorf("resource %s: got %v, want aud %s", spelling, err, want)
+		}
+	}
+}
+
 // TestE2EProtectedResourceMetadata: the provider's resource server describes
 // itself (RFC 9728 Section 3), and its 401 answers point there
 // (RFC 9728 Section 5.1).

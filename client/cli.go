@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/tokenview"
@@ -50,6 +51,33 @@ func oauthError(step string, err error) error {
 	return fmt.Errorf("%s failed: %w", step, err)
 }
 
+// terminal is where a CLI flow writes: standard output, in the language of
+// the user's locale (cliLanguage).
+type terminal struct {
+	w    io.Writer
+	lang i18n.Lang
+}
+
+// line writes the message whose English is key, in t's language, formatted
+// with args, and ends the line.
+func (t terminal) line(key string, args ...any) {
+	fmt.Fprintln(t.w, t.lang.T(key, args...))
+}
+
+// cliLanguage is the language of the CLI's output: that of the first of
+// LC_ALL, LC_MESSAGES and LANG that is set, in the order POSIX reads them
+// ("zh_TW.UTF-8" is Traditional Chinese); English for any other.
+func cliLanguage(getenv func(string) string) i18n.Lang {
+	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if locale := getenv(name); locale != "" {
+			tag, _, _ := strings.Cut(locale, ".") // zh_TW.UTF-8: the tag, then the encoding
+			tag, _, _ = strings.Cut(tag, "@")
+			return i18n.Negotiate("", strings.ReplaceAll(tag, "_", "-"))
+		}
+	}
+	return i18n.English
+}
+
 // cliHTTPClient is the HTTP client of the CLI flows.
 func cliHTTPClient() *http.Client {
 	return &http.Client{Timeout: 15 * time.Second}
@@ -57,12 +85,12 @@ func cliHTTPClient() *http.Client {
 
 // cliMetadata fetches the provider's metadata for a CLI flow, a few times at
 // most, and returns it with the back-channel endpoints.
-func cliMetadata(ctx context.Context, client *http.Client, cfg config.Config, w io.Writer) (metadata.Metadata, error) {
+func cliMetadata(ctx context.Context, client *http.Client, cfg config.Config, out terminal) (metadata.Metadata, error) {
 	md, err := metadata.Discover(ctx, client, cfg.AuthServer, cfg.BackChannel(), metadata.Retry{
 		Attempts: 4,
 		Log: func(attempt int, err error, wait time.Duration) {
 			if wait > 0 {
-				fmt.Fprintf(w, "provider not answering (attempt %d): %v; retrying in %s\n", attempt, err, wait)
+				out.line("provider not answering (attempt %d): %s; retrying in %s", attempt, err.Error(), wait.String())
 			}
 		},
 	})
@@ -73,31 +101,33 @@ func cliMetadata(ctx context.Context, client *http.Client, cfg config.Config, w 
 }
 
 // printToken writes a token masked, and its header and claims when it is a
-// JWT. Decoding is for display only: the provider verifies its tokens.
-func printToken(w io.Writer, name, raw string, now time.Time) {
+// JWT, under name ("Access token", "ID token"). Decoding is for display
+// only: the provider verifies its tokens.
+func printToken(out terminal, name, raw string, now time.Time) {
 	if raw == "" {
 		return
 	}
-	fmt.Fprintf(w, "\n%s: %s\n", name, tokenview.Mask(raw))
+	fmt.Fprintf(out.w, "\n%s: %s\n", out.lang.T(name), tokenview.Mask(raw))
 	jwt, err := tokenview.Decode(raw, now)
 	if err != nil {
-		fmt.Fprintln(w, "  (opaque: not a JWT)")
+		out.line("  (opaque: not a JWT)")
 		return
 	}
-	fmt.Fprintf(w, "  header:\n%s\n  claims:\n%s\n", indent(jwt.Header, "    "), indent(jwt.Claims, "    "))
+	fmt.Fprintf(out.w, "  %s:\n%s\n  %s:\n%s\n", out.lang.T("Header"), indent(jwt.Header, "    "),
+		out.lang.T("Claims"), indent(jwt.Claims, "    "))
 	for _, tc := range jwt.Times {
-		fmt.Fprintf(w, "  %-11s %s\n", tc.Name+":", tc.Text)
+		fmt.Fprintf(out.w, "  %-11s %s\n", tc.Name+":", out.lang.When(tc.At, now))
 	}
 }
 
-// printExpiry writes when the access token expires.
-func printExpiry(w io.Writer, tok *oauth2.Token, now time.Time) {
+// printExpiry writes the access token's type and scope, and when it expires.
+func printExpiry(out terminal, tok *oauth2.Token, now time.Time) {
 	scope, _ := tok.Extra("scope").(string)
-	fmt.Fprintf(w, "\ntoken_type %s, scope %q", tok.Type(), scope)
+	fmt.Fprintf(out.w, "\ntoken_type %s, scope %q", tok.Type(), scope)
 	if !tok.Expiry.IsZero() {
-		fmt.Fprintf(w, ", expires %s", tokenview.When(tok.Expiry, now))
+		fmt.Fprint(out.w, out.lang.T(", expires %s", out.lang.When(tok.Expiry, now)))
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(out.w)
 }
 
 func indent(s, prefix string) string {
@@ -109,13 +139,13 @@ func indent(s, prefix string) string {
 // error.
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
-func getResource(ctx context.Context, client *http.Client, tok *oauth2.Token, url string, w io.Writer) error {
+func getResource(ctx context.Context, client *http.Client, tok *oauth2.Token, url string, out terminal) error {
 	withToken := oauth2.NewClient(context.WithValue(ctx, oauth2.HTTPClient, client), oauth2.StaticTokenSource(tok))
 	resp, body, err := resource.Get(ctx, withToken, url)
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", url, err)
 	}
-	fmt.Fprintf(w, "\nGET %s → %s\n%s\n", url, resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
+	fmt.Fprintf(out.w, "\nGET %s → %s\n%s\n", url, resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s %s", url, resp.Status, resp.Header.Get("WWW-Authenticate"))
 	}

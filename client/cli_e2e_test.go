@@ -16,6 +16,7 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 
 	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/i18n"
 )
 
 // cliConfig returns the client's settings for a provider under test.
@@ -29,7 +30,7 @@ func TestE2ECredentialsFlow(t *testing.T) {
 	t.Parallel()
 	p := providertest.New(t, providertest.Options{})
 	var out bytes.Buffer
-	if err := runCredentials(context.Background(), cliConfig(p), &out); err != nil {
+	if err := runCredentials(context.Background(), cliConfig(p), terminal{&out, i18n.English}); err != nil {
 		t.Fatalf("runCredentials: %v\n%s", err, &out)
 	}
 	for _, want := range []string{
@@ -56,7 +57,7 @@ func TestE2ECredentialsWithAWrongSecretFailsWithInvalidClient(t *testing.T) {
 	cfg := cliConfig(p)
 	cfg.ClientSecret = "wrong"
 	var out bytes.Buffer
-	err := runCredentials(context.Background(), cfg, &out)
+	err := runCredentials(context.Background(), cfg, terminal{&out, i18n.English})
 	var oe *OAuthError
 	if !errors.As(err, &oe) || oe.Code != "invalid_client" {
 		t.Fatalf("got %v, want an *OAuthError invalid_client (RFC 6749 Section 5.2)", err)
@@ -74,7 +75,7 @@ func TestE2ECredentialsWithoutASecretFailsWithInvalidClient(t *testing.T) {
 	p := providertest.New(t, providertest.Options{})
 	cfg := cliConfig(p)
 	cfg.ClientSecret = ""
-	err := runCredentials(context.Background(), cfg, &bytes.Buffer{})
+	err := runCredentials(context.Background(), cfg, terminal{&bytes.Buffer{}, i18n.English})
 	var oe *OAuthError
 	if !errors.As(err, &oe) || oe.Code != "invalid_client" {
 		t.Fatalf("an empty secret: got %v, want invalid_client", err)
@@ -94,7 +95,7 @@ var userCodeRE = regexp.MustCompile(`enter the code\s+([A-Z]{4}-[A-Z]{4})`)
 func startDevice(t *testing.T, ctx context.Context, p *providertest.Server, out *processtest.Buffer) (string, <-chan error) {
 	t.Helper()
 	done := make(chan error, 1)
-	go func() { done <- runDevice(ctx, cliConfig(p), out) }()
+	go func() { done <- runDevice(ctx, cliConfig(p), terminal{out, i18n.English}) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := userCodeRE.FindStringSubmatch(out.String()); m != nil {
@@ -214,7 +215,7 @@ func TestE2ECredentialsThroughAnInternalBackChannel(t *testing.T) {
 	cfg := cliConfig(p)
 	cfg.AuthServerInternal = p.URL
 	var out bytes.Buffer
-	if err := runCredentials(context.Background(), cfg, &out); err != nil {
+	if err := runCredentials(context.Background(), cfg, terminal{&out, i18n.English}); err != nil {
 		t.Fatalf("runCredentials: %v\n%s", err, &out)
 	}
 	for _, want := range []string{"POST " + p.URL + "/oauth/token", `"iss": "http://provider.public.test"`, "This page is secured."} {

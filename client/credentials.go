@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -19,9 +17,9 @@ import (
 // returns an *OAuthError (invalid_client for a wrong secret).
 //
 // [RFC 6749 Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
-func runCredentials(ctx context.Context, cfg config.Config, w io.Writer) error {
+func runCredentials(ctx context.Context, cfg config.Config, out terminal) error {
 	client := cliHTTPClient()
-	md, err := cliMetadata(ctx, client, cfg, w)
+	md, err := cliMetadata(ctx, client, cfg, out)
 	if err != nil {
 		return err
 	}
@@ -32,13 +30,14 @@ func runCredentials(ctx context.Context, cfg config.Config, w io.Writer) error {
 		Scopes:       []string{"read"},
 		AuthStyle:    md.Endpoint().AuthStyle,
 	}
-	fmt.Fprintf(w, "Client credentials grant (RFC 6749 Section 4.4)\nPOST %s as client %q, scope %q\n", cc.TokenURL, cc.ClientID, "read")
+	out.line("Client credentials grant (RFC 6749 Section 4.4)")
+	out.line("POST %s as client %q, scope %q", cc.TokenURL, cc.ClientID, "read")
 	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, client))
 	if err != nil {
 		return oauthError("token request", err)
 	}
 	now := time.Now()
-	printExpiry(w, tok, now)
-	printToken(w, "Access token", tok.AccessToken, now)
-	return getResource(ctx, client, tok, cfg.BackChannel()+resource.ProtectedResourcePath, w)
+	printExpiry(out, tok, now)
+	printToken(out, "Access token", tok.AccessToken, now)
+	return getResource(ctx, client, tok, cfg.BackChannel()+resource.ProtectedResourcePath, out)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -28,9 +27,9 @@ var deviceScopes = []string{"openid", "profile", "read"}
 // and returns context.Canceled.
 //
 // [RFC 8628]: https://www.rfc-editor.org/rfc/rfc8628
-func runDevice(ctx context.Context, cfg config.Config, w io.Writer) error {
+func runDevice(ctx context.Context, cfg config.Config, out terminal) error {
 	client := cliHTTPClient()
-	md, err := cliMetadata(ctx, client, cfg, w)
+	md, err := cliMetadata(ctx, client, cfg, out)
 	if err != nil {
 		return err
 	}
@@ -53,22 +52,23 @@ func runDevice(ctx context.Context, cfg config.Config, w io.Writer) error {
 	if err != nil {
 		return oauthError("device authorization request", err)
 	}
-	printInstructions(w, da)
-	tok, err := pollForToken(octx, oc, da, w)
+	printInstructions(out, da)
+	tok, err := pollForToken(octx, oc, da, out)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	fmt.Fprintln(w, "\nApproved.")
-	printExpiry(w, tok, now)
-	printToken(w, "Access token", tok.AccessToken, now)
+	fmt.Fprintln(out.w)
+	out.line("Approved.")
+	printExpiry(out, tok, now)
+	printToken(out, "Access token", tok.AccessToken, now)
 	if rt := tok.RefreshToken; rt != "" {
-		fmt.Fprintf(w, "\nRefresh token: %s\n", tokenview.Mask(rt))
+		fmt.Fprintf(out.w, "\n%s: %s\n", out.lang.T("Refresh token"), tokenview.Mask(rt))
 	}
 	if id, _ := tok.Extra("id_token").(string); id != "" {
-		printToken(w, "ID token", id, now)
+		printToken(out, "ID token", id, now)
 	}
-	return getResource(ctx, client, tok, cfg.BackChannel()+resource.UserProfilePath, w)
+	return getResource(ctx, client, tok, cfg.BackChannel()+resource.UserProfilePath, out)
 }
 
 // printInstructions tells the user where to go and what to type
@@ -77,16 +77,20 @@ func runDevice(ctx context.Context, cfg config.Config, w io.Writer) error {
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 // [RFC 8628 Section 3.3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3.1
-func printInstructions(w io.Writer, da *oauth2.DeviceAuthResponse) {
-	fmt.Fprintf(w, "\nDevice authorization grant (RFC 8628)\n\n"+
-		"  On another device, open   %s\n  and enter the code         %s\n", da.VerificationURI, da.UserCode)
+func printInstructions(out terminal, da *oauth2.DeviceAuthResponse) {
+	fmt.Fprintln(out.w)
+	out.line("Device authorization grant (RFC 8628)")
+	fmt.Fprintln(out.w)
+	out.line("  On another device, open   %s", da.VerificationURI)
+	out.line("  and enter the code         %s", da.UserCode)
 	if da.VerificationURIComplete == "" {
 		return
 	}
-	fmt.Fprintf(w, "  or open directly           %s\n", da.VerificationURIComplete)
-	if isTerminal(w) {
-		fmt.Fprintln(w, "\n  or scan:")
-		qrterminal.GenerateHalfBlock(da.VerificationURIComplete, qrterminal.L, w)
+	out.line("  or open directly           %s", da.VerificationURIComplete)
+	if isTerminal(out.w) {
+		fmt.Fprintln(out.w)
+		out.line("  or scan:")
+		qrterminal.GenerateHalfBlock(da.VerificationURIComplete, qrterminal.L, out.w)
 	}
 }
 
@@ -97,15 +101,16 @@ func printInstructions(w io.Writer, da *oauth2.DeviceAuthResponse) {
 //
 // [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
-func pollForToken(ctx context.Context, oc *oauth2.Config, da *oauth2.DeviceAuthResponse, w io.Writer) (*oauth2.Token, error) {
+func pollForToken(ctx context.Context, oc *oauth2.Config, da *oauth2.DeviceAuthResponse, out terminal) (*oauth2.Token, error) {
 	// As x/oauth2 polls: at the announced interval, or 5 seconds when there
 	// is none (RFC 8628 Section 3.2).
 	interval := 5 * time.Second
 	if da.Interval > 0 {
 		interval = time.Duration(da.Interval) * time.Second
 	}
-	fmt.Fprintf(w, "\nPolling %s every %s until you approve or deny (Ctrl-C to stop)…\n", oc.Endpoint.TokenURL, interval)
-	stop := showProgress(w, da.Expiry)
+	fmt.Fprintln(out.w)
+	out.line("Polling %s every %s until you approve or deny (Ctrl-C to stop)…", oc.Endpoint.TokenURL, interval.String())
+	stop := showProgress(out, da.Expiry)
 	tok, err := oc.DeviceAccessToken(ctx, da)
 	stop()
 	switch {
@@ -123,8 +128,8 @@ func pollForToken(ctx context.Context, oc *oauth2.Config, da *oauth2.DeviceAuthR
 
 // showProgress writes a progress line until stop is called: rewritten in
 // place every second on a terminal, a plain line every 30 seconds elsewhere.
-func showProgress(w io.Writer, expiry time.Time) (stop func()) {
-	tty := isTerminal(w)
+func showProgress(out terminal, expiry time.Time) (stop func()) {
+	tty := isTerminal(out.w)
 	period := 30 * time.Second
 	if tty {
 		period = time.Second
@@ -139,7 +144,7 @@ func showProgress(w io.Writer, expiry time.Time) (stop func()) {
 			case <-done:
 				return
 			case <-ticker.C:
-				writeProgress(w, expiry, tty)
+				writeProgress(out, expiry, tty)
 			}
 		}
 	})
@@ -147,19 +152,20 @@ func showProgress(w io.Writer, expiry time.Time) (stop func()) {
 		close(done)
 		wg.Wait()
 		if tty {
-			fmt.Fprintln(w)
+			fmt.Fprintln(out.w)
 		}
 	}
 }
 
-func writeProgress(w io.Writer, expiry time.Time, tty bool) {
-	left := "waiting"
+// writeProgress writes one progress line: in place on a terminal.
+func writeProgress(out terminal, expiry time.Time, tty bool) {
+	left := out.lang.T("waiting")
 	if !expiry.IsZero() {
-		left = "code expires " + tokenview.Relative(expiry, time.Now())
+		left = out.lang.T("code expires %s", out.lang.Relative(expiry, time.Now()))
 	}
 	if tty {
-		fmt.Fprintf(w, "\r  waiting for approval… %s   ", left)
+		fmt.Fprint(out.w, "\r", out.lang.T("  waiting for approval… %s", left), "   ")
 		return
 	}
-	fmt.Fprintf(w, "  still waiting for approval (%s)\n", left)
+	out.line("  still waiting for approval (%s)", left)
 }

@@ -72,9 +72,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "healthcheck":
 		return service.Probe(ctx, cfg.ClientAddr)
 	case "credentials":
-		return runCredentials(ctx, cfg, stdout)
+		return runCredentials(ctx, cfg, terminal{stdout, cliLanguage(os.Getenv)})
 	case "device":
-		return runDevice(ctx, cfg, stdout)
+		return runDevice(ctx, cfg, terminal{stdout, cliLanguage(os.Getenv)})
 	case "help", "-h", "-help", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err

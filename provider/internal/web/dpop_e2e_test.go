@@ -112,6 +112,16 @@ func wantBound(t *testing.T, status int, tr tokenResponse, key *dpoptest.Key) {
 	}
 }
 
+// boundClientCredentials is a new DPoP client of srv and the token, bound
+// to its key, that the demo client's credentials got it for scope.
+func boundClientCredentials(t *testing.T, srv *providertest.Server, scope string) (*dpopClient, tokenResponse) {
+	t.Helper()
+	d := newDPoPClient(t, srv)
+	status, tr := d.token(url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}, demoPost)
+	wantBound(t, status, tr, d.key)
+	return d, tr
+}
+
 // codeFor runs the front channel for cfg with PKCE (and extra
 // parameters) and returns the code and the verifier.
 func codeFor(t *testing.T, srv *providertest.Server, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) (string, string) {
@@ -257,9 +267,7 @@ func introspectRaw(t *testing.T, srv *providertest.Server, token string) map[str
 func TestE2EDPoPRefusals(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
-		d := newDPoPClient(t, srv)
-		status, tr := d.token(url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}, demoPost)
-		wantBound(t, status, tr, d.key)
+		d, tr := boundClientCredentials(t, srv, "read")
 
 		t.Run("a replayed proof is refused at the resource (RFC 9449 Section 11.1)", func(t *testing.T) {
 			if resp, _ := d.send("/protected/resource", nil, nil, tr.AccessToken); resp.StatusCode != http.StatusOK {
@@ -386,9 +394,7 @@ func TestE2EDPoPNonceChallenges(t *testing.T) {
 // outcome the error code the client got.
 func TestE2EDPoPTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
-	d := newDPoPClient(t, srv)
-	status, tr := d.token(url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}, demoPost)
-	wantBound(t, status, tr, d.key)
+	d, tr := boundClientCredentials(t, srv, "read")
 	resp, _ := d.send("/protected/resource", nil, nil, tr.AccessToken)
 	_, ok := traceOf(t, srv, resp)
 	mustHave := []string{"not more than one DPoP header", "well-formed JWT", "typ is dpop+jwt", "signature verifies",
@@ -432,4 +438,18 @@ func TestE2EDPoPBindingTraces(t *testing.T) {
 	}
 	got, _ = traceOf(t, srv, resp)
 	checkEndsWith(t, "trace of a pushed request whose dpop_jkt is not its proof's key", got, "RFC 9449 Section 10.1", "invalid_dpop_proof")
+}
+
+// TestE2EDPoPInsufficientScope: a DPoP-bound token without the scope a
+// resource needs gets 403 with the DPoP challenge naming that scope, as a
+// Bearer token's challenge does (RFC 6750 Section 3.1, whose attributes the
+// DPoP scheme takes over: RFC 9449 Section 7.1).
+func TestE2EDPoPInsufficientScope(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	d, tr := boundClientCredentials(t, srv, "write")
+	resp, body := d.send("/user/profile", nil, nil, tr.AccessToken)
+	challenge := resp.Header.Get("WWW-Authenticate")
+	if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(challenge, `DPoP error="insufficient_scope"`) || !strings.Contains(challenge, `scope="read"`) {
+		t.Errorf("GET /user/profile without read: got %d %q %s, want 403 with a DPoP insufficient_scope challenge naming scope=\"read\"", resp.StatusCode, challenge, body)
+	}
 }

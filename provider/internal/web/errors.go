@@ -90,7 +90,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 // challenge of [RFC 6750 Section 3] followed by extra. A request with no
 // credentials at all (err.NoCredentials) gets no error code
 // ([RFC 6750 Section 3.1]); an insufficient_scope error names the scope the
-// resource needs (err.Scope).
+// resource needs (challengeError).
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
@@ -102,21 +102,26 @@ func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string
 		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{Error: err.Code, Description: err.Description})
 		return
 	}
-	challenge += ", " + challengeError(err)
-	if err.Code == oauth.ErrInsufficientScope && err.Scope != "" {
-		challenge += `, scope="` + err.Scope + `"`
-	}
-	c.Header("WWW-Authenticate", challenge+extra)
+	c.Header("WWW-Authenticate", challenge+", "+challengeError(err)+extra)
 	s.writeError(c, err)
 }
 
 // challengeError is the error and error_description attributes of a
-// WWW-Authenticate challenge ([RFC 6750 Section 3]); a double quote in the
-// description becomes a single one, so the quoted string stays whole.
+// WWW-Authenticate challenge ([RFC 6750 Section 3]), Bearer or DPoP; a
+// double quote in the description becomes a single one, so the quoted
+// string stays whole. An insufficient_scope error names the scope the
+// resource needs (err.Scope): the server "MAY include the "scope" attribute
+// with the scope necessary to access the protected resource"
+// ([RFC 6750 Section 3.1]).
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func challengeError(err *oauth.Error) string {
-	return fmt.Sprintf(`error="%s", error_description="%s"`, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
+	attributes := fmt.Sprintf(`error="%s", error_description="%s"`, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
+	if err.Code == oauth.ErrInsufficientScope && err.Scope != "" {
+		attributes += `, scope="` + err.Scope + `"`
+	}
+	return attributes
 }
 
 // renderError shows an error page to the user instead of redirecting: the

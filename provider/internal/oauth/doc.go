@@ -16,7 +16,8 @@
 //	                             RFC 9207 (iss)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
 //	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in order), RFC 9449 Section 11.1 (jti
-//	                             replay, across processes)
+//	                             replay, across processes), RFC 3986 Section 6.2.2, RFC 3986 Section 6.2.3 (htu
+//	                             normalization)
 //	dpop_nonce.go                RFC 9449 Section 8, RFC 9449 Section 9 (server nonces: stateless, HMAC of the time,
 //	                             DPOP_NONCE=on)
 //	dpop_binding.go              RFC 9449 Section 5 (token endpoint, refresh tokens of public clients),

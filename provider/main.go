@@ -59,17 +59,12 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	if err := chooseDatabase(ctx, &cfg, log); err != nil {
 		return err
 	}
-	st, err := backend.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	kek, err := keyEncryptionKey(cfg)
-	if err != nil {
-		st.Close()
-		return err
-	}
 	if len(args) == 0 {
-		return serve(ctx, cfg, st, kek, log)
+		return serve(ctx, cfg, log)
+	}
+	st, kek, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	defer st.Close()
 	switch strings.Join(args, " ") {
@@ -91,16 +86,36 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	}
 }
 
-// serve runs the provider until ctx is cancelled, then shuts down
-// gracefully (service.Serve) and closes the store. A SQLite file is served
-// by one process at a time (backend.ClaimServing).
-func serve(ctx context.Context, cfg config.Config, st store.Store, kek *token.KEK, log *slog.Logger) error {
-	release, err := backend.ClaimServing(cfg.DatabaseURL)
+// openStore opens the store DATABASE_URL names and the key that seals its
+// signing keys.
+func openStore(ctx context.Context, cfg config.Config) (store.Store, *token.KEK, error) {
+	st, err := backend.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	kek, err := keyEncryptionKey(cfg)
 	if err != nil {
 		st.Close()
+		return nil, nil, err
+	}
+	return st, kek, nil
+}
+
+// serve runs the provider until ctx is cancelled, then shuts down
+// gracefully (service.Serve) and closes the store. A SQLite file is served
+// by one process at a time (backend.ClaimServing), claimed before the
+// store is opened: a provider refused leaves the file as it was, not even
+// migrated to its own version under the one serving it.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	release, err := backend.ClaimServing(cfg.DatabaseURL)
+	if err != nil {
 		return err
 	}
 	defer release()
+	st, kek, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	err = serveStore(ctx, cfg, st, kek, log)
 	if cerr := st.Close(); cerr != nil {
 		log.Error("closing the store", "err", cerr)

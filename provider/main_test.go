@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"net"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-reference/provider/internal/store/backend"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -203,6 +206,33 @@ func TestOneProviderServesASQLiteFile(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("the first provider's /readyz after the refused start: got %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestRefusedProviderLeavesTheFileAlone: a provider refused because
+// another serves the SQLite file stops before it opens the file, so it
+// neither creates nor migrates it (nor writes a key beside it) under the
+// one serving it.
+func TestRefusedProviderLeavesTheFileAlone(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "provider.db")
+	release, err := backend.ClaimServing(db) // the provider serving it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	t.Chdir(dir)
+	t.Setenv("DATABASE_URL", db)
+	t.Setenv("PROVIDER_ADDR", freeAddr(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // ends it if it served
+	defer cancel()
+	if err := run(ctx, nil, io.Discard); err == nil {
+		t.Fatal("a provider on a claimed file: got no error")
+	}
+	for _, name := range []string{"provider.db", "kek"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s after the refused start: got %v, want it not to exist", name, err)
+		}
 	}
 }
 

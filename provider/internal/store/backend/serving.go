@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // ClaimServing makes this process the one provider that serves the SQLite
@@ -22,6 +23,9 @@ func ClaimServing(databaseURL string) (release func(), err error) {
 		return func() {}, nil
 	}
 	path := databaseURL + ".lock"
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil { // as sqlite.Open makes the database's
+		return nil, fmt.Errorf("claim the SQLite database: %w", err)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("claim the SQLite database: %w", err)

@@ -34,6 +34,16 @@ func TestClaimServingOnePerSQLiteFile(t *testing.T) {
 	again()
 }
 
+// TestClaimServingMakesTheDirectory: a claim on a file in a directory that
+// does not exist yet makes it, as opening the database would.
+func TestClaimServingMakesTheDirectory(t *testing.T) {
+	release, err := backend.ClaimServing(filepath.Join(t.TempDir(), "data", "provider.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+}
+
 // TestClaimServingNeedsNoneWithoutAFile: PostgreSQL and a private
 // in-memory database take no claim, so any number of claims succeed.
 func TestClaimServingNeedsNoneWithoutAFile(t *testing.T) {

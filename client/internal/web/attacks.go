@@ -16,6 +16,7 @@ import (
 	"github.com/oauth-reference/client/internal/dpop"
 	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/resource"
+	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 )
 
@@ -456,10 +457,18 @@ func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackRe
 }
 
 // revokedLogin is the answer of a demonstration that needs the login's
-// access token to work, when it no longer does: an earlier demonstration
-// (code replay, refresh reuse) revoked its grant, and its ✗ here would read
-// as a defence that failed.
-var revokedLogin = attackResult{Unavailable: "This login's access token no longer works: an earlier demonstration revoked its grant, which was that demonstration's defence. Log in again, then run this one."}
+// access token to work, when it no longer does: it expired, or an earlier
+// demonstration (code replay, refresh reuse) revoked its grant, and its ✗
+// here would read as a defence that failed.
+var revokedLogin = attackResult{Unavailable: "This login's access token no longer works: it has expired, or an earlier demonstration (code replay, refresh reuse) revoked its grant, which was that demonstration's defence. Log in again, then run this one."}
+
+// loginTokenRefused reports whether the resource server refuses the login's
+// access token. It is the precondition of a demonstration, not one of its
+// hops, so it is left out of every wire log: the demonstration's, and the
+// client's own, which the home page shows every new visitor.
+func (a *App) loginTokenRefused(ctx context.Context, accessToken string) bool {
+	return a.resourceStatus(wirelog.Unrecorded(ctx), accessToken) == http.StatusUnauthorized
+}
 
 // attackTokenInQuery sends the access token in the URI query.
 // [RFC 9700 Section 2.4]: "Clients SHOULD NOT use [the query parameter
@@ -470,7 +479,7 @@ func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	s.Lock()
 	token := s.Data.Login.Token.AccessToken
 	s.Unlock()
-	if a.resourceStatus(c.Request.Context(), token) == http.StatusUnauthorized {
+	if a.loginTokenRefused(c.Request.Context(), token) {
 		return revokedLogin
 	}
 	ctx, capture := a.recording(c.Request.Context())
@@ -504,7 +513,7 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 	if !ok || tok.Type() != "DPoP" {
 		return attackResult{Unavailable: "This demonstration needs DPoP (RFC 9449): start the client with DPOP=on and log in again, so its tokens are bound to its key and each request carries a proof."}
 	}
-	if a.resourceStatus(c.Request.Context(), tok.AccessToken) == http.StatusUnauthorized {
+	if a.loginTokenRefused(c.Request.Context(), tok.AccessToken) {
 		return revokedLogin
 	}
 	ctx, capture := a.recording(c.Request.Context())

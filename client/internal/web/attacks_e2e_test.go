@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -164,6 +165,11 @@ func TestE2EAttackAfterARevokingOneAsksForALogin(t *testing.T) {
 	h.login()
 	resp, page = h.runAttack("token-in-query")
 	mustStop(t, resp, page, "the same token in the Authorization header still works")
+	for _, e := range h.app.wire.Entries() {
+		if strings.Contains(e.URL, resource.ProtectedResourcePath) {
+			t.Errorf("the client's own wire log, which the home page shows: got %s %s, want no request of a demonstration", e.Method, e.URL)
+		}
+	}
 }
 
 func TestE2EAttackLabNeedsLoginAndCSRF(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -221,6 +222,7 @@ var (
 	ruleClientAndRedirectOnce = Rule{"client_id and redirect_uri are each sent at most once, as UTF-8 text", "RFC 6749 Section 3.1"}
 	ruleClientIDPresent       = Rule{"the request carries client_id", "RFC 6749 Section 4.1.1"}
 	ruleRedirectURIRegistered = Rule{"redirect_uri exactly matches one registered for the client", "RFC 9700 Section 2.1"}
+	ruleRedirectURILoopback   = Rule{"a public client's loopback redirect_uri matches one registered but for its port", "RFC 8252 Section 7.3"}
 	ruleRedirectURIForOpenID  = Rule{"an OpenID Connect request names its redirect_uri", "OIDC Core Section 3.1.2.1"}
 	ruleRedirectURIImplied    = Rule{"without redirect_uri, the client has exactly one registered", "RFC 6749 Section 3.1.2.3"}
 )
@@ -252,20 +254,27 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, tr *Trace, r Auth
 }
 
 // chooseRedirectURI implements [RFC 9700 Section 2.1]: "authorization servers MUST
-// utilize exact string matching" of redirect URIs. "If multiple redirection URIs have
-// been registered … the client MUST include a redirection URI with the authorization
-// request" ([RFC 6749 Section 3.1.2.3]); OpenID Connect requires it always
+// utilize exact string matching" of redirect URIs, with the one exception
+// [RFC 9700 Section 4.1.3] makes, native apps' loopback URIs, whose port
+// may vary (loopbackMatch). "If multiple redirection URIs have been registered … the
+// client MUST include a redirection URI with the authorization request"
+// ([RFC 6749 Section 3.1.2.3]); OpenID Connect requires it always
 // ([OIDC Core Section 3.1.2.1]).
 //
 // [RFC 9700 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1
+// [RFC 9700 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc9700#section-4.1.3
 // [RFC 6749 Section 3.1.2.3]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.3
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func chooseRedirectURI(tr *Trace, client store.Client, requested string, openID bool) (string, *Error) {
 	if requested != "" {
-		if !slices.Contains(client.RedirectURIs, requested) {
+		switch {
+		case slices.Contains(client.RedirectURIs, requested):
+			tr.Check(ruleRedirectURIRegistered, true)
+		case client.Type == store.Public && loopbackMatch(client.RedirectURIs, requested):
+			tr.Check(ruleRedirectURILoopback, true)
+		default:
 			return "", tr.Fail(ruleRedirectURIRegistered, ErrInvalidRequest, "redirect_uri is not registered for this client")
 		}
-		tr.Check(ruleRedirectURIRegistered, true)
 		return requested, nil
 	}
 	if err := tr.Require(ruleRedirectURIForOpenID, !openID, ErrInvalidRequest, "redirect_uri is required in an OpenID Connect request"); err != nil {
@@ -276,6 +285,56 @@ func chooseRedirectURI(tr *Trace, client store.Client, requested string, openID 
 		return "", err
 	}
 	return client.RedirectURIs[0], nil
+}
+
+// loopbackMatch reports whether requested is a loopback redirect URI that
+// differs from one of registered by its port alone. [RFC 8252 Section 7.3]:
+// "The authorization server MUST allow any port to be specified at the
+// time of the request for loopback IP redirect URIs, to accommodate clients
+// that obtain an available ephemeral port from the operating system at the
+// time of the request." Native apps are public clients
+// ([RFC 8252 Section 8.4]), and only theirs get the exception; every other
+// byte must match, so 127.0.0.1 and localhost (which [RFC 8252 Section 8.3]
+// advises against, but RFC 9700 names) never stand in for each other.
+//
+// [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
+// [RFC 8252 Section 8.4]: https://www.rfc-editor.org/rfc/rfc8252#section-8.4
+// [RFC 8252 Section 8.3]: https://www.rfc-editor.org/rfc/rfc8252#section-8.3
+func loopbackMatch(registered []string, requested string) bool {
+	want, ok := withoutLoopbackPort(requested)
+	if !ok {
+		return false
+	}
+	for _, uri := range registered {
+		if got, ok := withoutLoopbackPort(uri); ok && got == want {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutLoopbackPort returns uri without its port when it is a loopback
+// redirect URI, "http://" then 127.0.0.1, [::1] or localhost, then an
+// optional port of digits, then nothing or a path: the text is cut, never
+// parsed and written back, so the rest compares byte for byte.
+func withoutLoopbackPort(uri string) (string, bool) {
+	rest, ok := strings.CutPrefix(uri, "http://")
+	if !ok {
+		return "", false
+	}
+	for _, host := range []string{"127.0.0.1", "[::1]", "localhost"} {
+		after, ok := strings.CutPrefix(rest, host)
+		if !ok {
+			continue
+		}
+		if port, ok := strings.CutPrefix(after, ":"); ok {
+			after = strings.TrimLeft(port, "0123456789")
+		}
+		if after == "" || after[0] == '/' { // not 127.0.0.10, localhost.example or a userinfo's @
+			return host + after, true
+		}
+	}
+	return "", false
 }
 
 // checkRedirectable makes the checks whose errors go back to the client.

@@ -45,6 +45,48 @@ func TestChooseRedirectURI(t *testing.T) {
 	}
 }
 
+// TestLoopbackRedirectPort: a public client's loopback redirect URI may
+// come with any port (RFC 8252 Section 7.3); every other byte must match,
+// and a confidential client's URIs match exactly.
+func TestLoopbackRedirectPort(t *testing.T) {
+	tests := []struct {
+		name, registered, requested string
+		want                        bool
+	}{
+		{"another port of 127.0.0.1", "http://127.0.0.1:49152/callback", "http://127.0.0.1:51000/callback", true},
+		{"a port where none was registered", "http://127.0.0.1/callback", "http://127.0.0.1:51000/callback", true},
+		{"no port where one was registered", "http://127.0.0.1:49152/callback", "http://127.0.0.1/callback", true},
+		{"another port of [::1]", "http://[::1]:49152/cb", "http://[::1]:6000/cb", true},
+		{"another port of localhost", "http://localhost:3000/callback", "http://localhost:4000/callback", true},
+		{"a query, the same", "http://127.0.0.1:1/cb?app=x", "http://127.0.0.1:2/cb?app=x", true},
+		{"localhost for 127.0.0.1", "http://127.0.0.1:49152/callback", "http://localhost:49152/callback", false},
+		{"127.0.0.10 for 127.0.0.1", "http://127.0.0.1/callback", "http://127.0.0.10/callback", false},
+		{"another path", "http://127.0.0.1:49152/callback", "http://127.0.0.1:51000/callback2", false},
+		{"an added query", "http://127.0.0.1:49152/callback", "http://127.0.0.1:51000/callback?x=1", false},
+		{"https", "http://127.0.0.1:49152/callback", "https://127.0.0.1:51000/callback", false},
+		{"an upper-case scheme", "http://127.0.0.1:49152/callback", "HTTP://127.0.0.1:51000/callback", false},
+		{"userinfo before another host", "http://127.0.0.1:49152/callback", "http://127.0.0.1:51000@evil.example/callback", false},
+		{"a host that starts like localhost", "http://localhost/callback", "http://localhost.evil.example/callback", false},
+		{"a port that is no number", "http://127.0.0.1:49152/callback", "http://127.0.0.1:5x/callback", false},
+		{"two ports", "http://127.0.0.1:49152/callback", "http://127.0.0.1:1:2/callback", false},
+		{"a host that is not loopback", "http://app.example:1/callback", "http://app.example:2/callback", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			public := store.Client{ID: "native", Type: store.Public, RedirectURIs: []string{tc.registered}}
+			got, err := chooseRedirectURI(nil, public, tc.requested, false)
+			if ok := err == nil && got == tc.requested; ok != tc.want {
+				t.Errorf("public client: got %q (err %v), want accepted %v", got, err, tc.want)
+			}
+			confidential := public
+			confidential.Type = store.Confidential
+			if _, err := chooseRedirectURI(nil, confidential, tc.requested, false); err == nil && tc.requested != tc.registered {
+				t.Errorf("confidential client: %q accepted for %q, want only the exact URI", tc.requested, tc.registered)
+			}
+		})
+	}
+}
+
 func TestResolveScope(t *testing.T) {
 	tests := []struct {
 		name, requested, want string

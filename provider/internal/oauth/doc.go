@@ -8,7 +8,8 @@
 //
 //	file                         implements
 //	authorize.go                 RFC 6749 Section 4.1.1 (authorization request), RFC 6749 Section 3.1.2 (redirect
-//	                             URI), RFC 9700 Section 2.1 (exact redirect matching), RFC 7636 Section 4.4.1 (PKCE
+//	                             URI), RFC 9700 Section 2.1 (exact redirect matching), RFC 8252 Section 7.3
+//	                             (loopback redirect ports of native apps), RFC 7636 Section 4.4.1 (PKCE
 //	                             request checks), RFC 9126 Section 4 (clients that must use PAR), RFC 9449 Section 10
 //	                             (the form of dpop_jkt), OIDC Core Section 3.1.2.1 (ui_locales: read here, the
 //	                             language chosen by package i18n)

@@ -118,6 +118,23 @@ func TestE2ERegisteredPublicClient(t *testing.T) {
 	})
 }
 
+// TestE2ENativeClientOnAnyLoopbackPort: a native app registered with one
+// loopback port signs a user in on another, as an app that took whatever
+// port its system gave it does (RFC 8252 Section 7.3), and exchanges the
+// code with that same redirect URI.
+func TestE2ENativeClientOnAnyLoopbackPort(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, nativeClient) // http://127.0.0.1:49152/callback
+		cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: "http://127.0.0.1:51234/callback", Scopes: []string{"read"},
+			Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+		_, _, tok := exchangeCode(t, srv, cfg)
+		if resp, _ := callResource(t, srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != http.StatusOK {
+			t.Fatalf("its access token at /user/profile: got %d, want 200", resp.StatusCode)
+		}
+	})
+}
+
 // TestE2ERegisteredConfidentialClient: a machine client registers for
 // client_credentials with client_secret_post, and must use that method.
 func TestE2ERegisteredConfidentialClient(t *testing.T) {

@@ -456,11 +456,11 @@ func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackRe
 	}
 }
 
-// revokedLogin is the answer of a demonstration that needs the login's
+// staleLogin is the answer of a demonstration that needs the login's
 // access token to work, when it no longer does: it expired, or an earlier
 // demonstration (code replay, refresh reuse) revoked its grant, and its ✗
 // here would read as a defence that failed.
-var revokedLogin = attackResult{Unavailable: "This login's access token no longer works: it has expired, or an earlier demonstration (code replay, refresh reuse) revoked its grant, which was that demonstration's defence. Log in again, then run this one."}
+var staleLogin = attackResult{Unavailable: "This login's access token no longer works: it has expired, or an earlier demonstration (code replay, refresh reuse) revoked its grant, which was that demonstration's defence. Log in again, then run this one."}
 
 // loginTokenRefused reports whether the resource server refuses the login's
 // access token. It is the precondition of a demonstration, not one of its
@@ -480,7 +480,7 @@ func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	token := s.Data.Login.Token.AccessToken
 	s.Unlock()
 	if a.loginTokenRefused(c.Request.Context(), token) {
-		return revokedLogin
+		return staleLogin
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	status := a.send(ctx, a.resourceURL(resource.ProtectedResourcePath)+"?"+url.Values{"access_token": {token}}.Encode(), "")
@@ -514,7 +514,7 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 		return attackResult{Unavailable: "This demonstration needs DPoP (RFC 9449): start the client with DPOP=on and log in again, so its tokens are bound to its key and each request carries a proof."}
 	}
 	if a.loginTokenRefused(c.Request.Context(), tok.AccessToken) {
-		return revokedLogin
+		return staleLogin
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	seen := &lastProof{base: a.http.Transport}

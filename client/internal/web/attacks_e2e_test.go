@@ -159,9 +159,7 @@ func TestE2EAttackAfterARevokingOneAsksForALogin(t *testing.T) {
 	resp, page := h.runAttack("code-replay")
 	mustStop(t, resp, page)
 	resp, page = h.runAttack("token-in-query")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "no longer works") || strings.Contains(page, `class="fail"`) {
-		t.Errorf("token-in-query after code-replay: got %d, want the page asking for a new login, no failed check:\n%s", resp.StatusCode, page)
-	}
+	mustAskForALogin(t, "token-in-query after code-replay", resp, page)
 	h.login()
 	resp, page = h.runAttack("token-in-query")
 	mustStop(t, resp, page, "the same token in the Authorization header still works")
@@ -211,4 +209,15 @@ func TestE2EAttackDPoPReplay(t *testing.T) {
 	mustStop(t, resp, page, "the same token in the Authorization header still works")
 	resp, page = h.runAttack("code-replay")
 	mustStop(t, resp, page)
+	resp, page = h.runAttack("dpop-replay")
+	mustAskForALogin(t, "dpop-replay after code-replay", resp, page)
+}
+
+// mustAskForALogin checks that the answer of a demonstration is the page
+// that asks for a new login, with no failed check.
+func mustAskForALogin(t *testing.T, what string, resp *http.Response, page string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "no longer works") || strings.Contains(page, `class="fail"`) {
+		t.Errorf("%s: got %d, want the page asking for a new login, no failed check:\n%s", what, resp.StatusCode, page)
+	}
 }

@@ -57,6 +57,18 @@ start() {
 	printf -v "${name}_pid" '%s' "$!"
 }
 
+# wait_for PID: the exit status of PID. A signal that reaches this script
+# while it waits cuts `wait` short with 128+n, the program still running:
+# under `make run`, a SIGTERM to make's whole process group reaches this
+# script, and make then passes a second one on. So wait again while the
+# program runs; the last `wait` gives its own status, which bash keeps.
+wait_for() {
+	while kill -0 "$1" 2>/dev/null; do
+		wait "$1"
+	done
+	wait "$1"
+}
+
 provider_pid= client_pid=
 stop() {
 	trap '' INT TERM
@@ -66,7 +78,7 @@ stop() {
 		kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in $client_pid $provider_pid; do
-		wait "$pid" || status=$?
+		wait_for "$pid" || status=$?
 	done
 	wait # the log prefixers
 	if [ "$status" -eq 0 ]; then echo "stopped."; else echo "a program exited with status $status"; fi

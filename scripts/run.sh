@@ -45,31 +45,44 @@ fi
 BIN=${BIN:-./bin}
 mkdir -p data
 
-# start NAME: run $BIN/NAME in the background with its output prefixed.
-# The prefixing sed ignores SIGINT and SIGTERM, so neither a Ctrl-C nor a
-# signal to the whole process group can cut the program's last log lines
-# (its shutdown) off, or end the program by SIGPIPE as it writes them; it
-# ends when the program closes its output. The program's pid goes into the
-# variable NAME_pid.
+# start NAME: run $BIN/NAME in the background with its output prefixed,
+# under a keeper: a subshell that ignores SIGINT and SIGTERM, waits for the
+# program and writes its exit status to data/.NAME.status. The keeper (and
+# the prefixing sed, which inherits that) outlives any signal, so neither a
+# Ctrl-C nor a signal to the whole process group can cut the program's last
+# log lines (its shutdown) off or end it by SIGPIPE as it writes them; and
+# the status comes from a wait no signal can cut short: this script's own
+# `wait` can come back with 128+n, or -1, instead of the program's status
+# when a signal arrives about then (make passes a second SIGTERM on after
+# one sent to its whole group). The program itself catches both signals
+# (service.ShutdownContext: Go installs its handlers for them whatever it
+# inherits). Its pid goes into the variable NAME_pid, the keeper's into
+# NAME_keeper.
 start() {
 	local name=$1
-	"$BIN/$name" > >(trap '' INT TERM; exec sed -u "s/^/[$name] /") 2>&1 &
-	printf -v "${name}_pid" '%s' "$!"
+	rm -f "data/.$name.status" "data/.$name.pid"
+	(
+		trap '' INT TERM
+		"$BIN/$name" > >(exec sed -u "s/^/[$name] /") 2>&1 &
+		echo "$!" > "data/.$name.pid"
+		wait "$!"
+		echo "$?" > "data/.$name.status"
+	) &
+	printf -v "${name}_keeper" '%s' "$!"
+	until [ -s "data/.$name.pid" ]; do sleep 0.01; done
+	printf -v "${name}_pid" '%s' "$(cat "data/.$name.pid")"
 }
 
-# wait_for PID: the exit status of PID. A signal that reaches this script
-# while it waits cuts `wait` short with 128+n, the program still running:
-# under `make run`, a SIGTERM to make's whole process group reaches this
-# script, and make then passes a second one on. So wait again while the
-# program runs; the last `wait` gives its own status, which bash keeps.
-wait_for() {
-	while kill -0 "$1" 2>/dev/null; do
-		wait "$1"
+# await NAME: returns once NAME's keeper has ended. A signal may cut a
+# `wait` short; then it waits again.
+await() {
+	local keeper=$1_keeper
+	while kill -0 "${!keeper}" 2>/dev/null; do
+		wait "${!keeper}"
 	done
-	wait "$1"
 }
 
-provider_pid= client_pid=
+provider_pid= client_pid= provider_keeper= client_keeper=
 stop() {
 	trap '' INT TERM
 	echo "stopping (each program finishes its requests in flight, up to 10 s)..."
@@ -77,10 +90,12 @@ stop() {
 	for pid in $client_pid $provider_pid; do
 		kill -TERM "$pid" 2>/dev/null
 	done
-	for pid in $client_pid $provider_pid; do
-		wait_for "$pid" || status=$?
+	local name s
+	for name in ${client_pid:+client} ${provider_pid:+provider}; do
+		await "$name"
+		s=$(cat "data/.$name.status" 2>/dev/null)
+		[ "${s:-1}" -eq 0 ] || status=${s:-1}
 	done
-	wait # the log prefixers
 	if [ "$status" -eq 0 ]; then echo "stopped."; else echo "a program exited with status $status"; fi
 	exit "$status"
 }
@@ -98,7 +113,7 @@ wait_ready() {
 }
 
 start provider
-wait_ready provider || { wait "$provider_pid"; echo "the provider did not start"; exit 1; }
+wait_ready provider || { await provider; echo "the provider did not start"; exit 1; }
 start client
 wait_ready client || { echo "the client did not start"; stop; }
 origin=${REDIRECT_URI:-http://localhost:3000/callback}

@@ -46,7 +46,7 @@ func KeyEncryptionKey(databaseURL, configured string) (*token.KEK, error) {
 	case IsPostgres(databaseURL):
 		return nil, errors.New("KEY_ENCRYPTION_KEY must be set with PostgreSQL (every provider process needs the same one): " +
 			"generate it once with `openssl rand -base64 32` and keep it apart from the database")
-	case databaseURL == ":memory:": // sqlite.Open's private in-memory database
+	case databaseURL == sqlite.Memory:
 		kek, _, err := token.GenerateKEK()
 		return kek, err
 	default:

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/oauth-reference/provider/internal/store/sqlite"
 )
 
 // ClaimServing makes this process the one provider that serves the SQLite
@@ -19,7 +21,7 @@ import (
 // each other's revocations, and a private in-memory database need none
 // either.
 func ClaimServing(databaseURL string) (release func(), err error) {
-	if IsPostgres(databaseURL) || databaseURL == ":memory:" {
+	if IsPostgres(databaseURL) || databaseURL == sqlite.Memory {
 		return func() {}, nil
 	}
 	path := databaseURL + ".lock"

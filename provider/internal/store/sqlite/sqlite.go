@@ -80,8 +80,8 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// memory is the path that asks for a private in-memory database.
-const memory = ":memory:"
+// Memory is the path that asks for a private in-memory database.
+const Memory = ":memory:"
 
 // Open opens the SQLite database at path, creating the file and its parent
 // directory if needed, and brings its schema up to date. A path of ":memory:"
@@ -90,7 +90,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if strings.Contains(path, "?") {
 		return nil, fmt.Errorf("sqlite: database path %q: '?' starts the driver's parameters", path)
 	}
-	if path != memory {
+	if path != Memory {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
@@ -118,7 +118,7 @@ func (s *Store) connect(ctx context.Context, path string) (err error) {
 		return err
 	}
 	s.read = s.write
-	if path != memory {
+	if path != Memory {
 		if s.read, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 			return err
 		}

@@ -47,11 +47,6 @@ type requestLog struct {
 	room [2]slog.Attr
 }
 
-// WithRequestID returns ctx carrying the id of the request it serves.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return withRequestLog(ctx, id)
-}
-
 // requestContext is a context carrying a requestLog under requestKey, as
 // context.WithValue(ctx, requestKey{}, &log) would. It exists because every
 // request makes one: here the log and the context are one allocation, where
@@ -61,9 +56,9 @@ type requestContext struct {
 	log requestLog
 }
 
-// withRequestLog returns ctx carrying a fresh requestLog of the request id,
-// its notes in its room.
-func withRequestLog(ctx context.Context, id string) context.Context {
+// WithRequestID returns ctx carrying the id of the request it serves, in a
+// fresh requestLog whose notes start in its room.
+func WithRequestID(ctx context.Context, id string) context.Context {
 	c := &requestContext{Context: ctx, log: requestLog{id: id}}
 	c.log.notes = c.log.room[:0]
 	return c

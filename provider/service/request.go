@@ -29,7 +29,7 @@ func Observe(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		if requestLogOf(c.Request.Context()) == nil { // a request without an id (WithRequestID): its notes need a place too
-			c.Request = c.Request.WithContext(withRequestLog(c.Request.Context(), ""))
+			c.Request = c.Request.WithContext(WithRequestID(c.Request.Context(), ""))
 		}
 		c.Next()
 		ctx := c.Request.Context() // the request's last context: Note wrote there, whichever middleware made it

@@ -190,12 +190,7 @@ func resourceStatus(t *testing.T, base, accessToken string) int {
 func TestOneProviderServesASQLiteFile(t *testing.T) {
 	dir := t.TempDir()
 	first := startProvider(t, dir, freeAddr(t))
-	t.Chdir(dir)
-	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
-	t.Setenv("PROVIDER_ADDR", freeAddr(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // ends the second one if it served
-	defer cancel()
-	err := run(ctx, nil, io.Discard)
+	err := serveInProcess(t, dir)
 	if err == nil || !strings.Contains(err.Error(), "another provider process serves the SQLite database") {
 		t.Fatalf("a second provider on the same file: got %v, want an error naming the other process", err)
 	}
@@ -221,12 +216,7 @@ func TestRefusedProviderLeavesTheFileAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer release()
-	t.Chdir(dir)
-	t.Setenv("DATABASE_URL", db)
-	t.Setenv("PROVIDER_ADDR", freeAddr(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // ends it if it served
-	defer cancel()
-	if err := run(ctx, nil, io.Discard); err == nil {
+	if err := serveInProcess(t, dir); err == nil {
 		t.Fatal("a provider on a claimed file: got no error")
 	}
 	for _, name := range []string{"provider.db", "kek"} {
@@ -234,6 +224,19 @@ func TestRefusedProviderLeavesTheFileAlone(t *testing.T) {
 			t.Errorf("%s after the refused start: got %v, want it not to exist", name, err)
 		}
 	}
+}
+
+// serveInProcess runs a provider in the test's process on the SQLite file
+// provider.db in dir, on a free port, and returns run's error; it ends the
+// provider after 10 s if it served.
+func serveInProcess(t *testing.T, dir string) error {
+	t.Helper()
+	t.Chdir(dir)
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
+	t.Setenv("PROVIDER_ADDR", freeAddr(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return run(ctx, nil, io.Discard)
 }
 
 // TestDebugAddrNotLoopback: the provider refuses to start with a profiling

@@ -345,24 +345,38 @@ func normalizeHTU(raw string) (string, bool) {
 	if err != nil || !u.IsAbs() || u.Host == "" {
 		return "", false
 	}
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname())
-	if _, err := netip.ParseAddr(host); host == "" || strings.Contains(host, ":") && err != nil {
+	hostname := u.Hostname()
+	if _, err := netip.ParseAddr(hostname); hostname == "" || strings.Contains(hostname, ":") && err != nil {
 		return "", false // no host, or a colon in a host that is no IPv6 address
 	}
-	port := u.Port()
-	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
-		port = ""
-	}
-	if port != "" {
-		host = net.JoinHostPort(host, port) // brackets an IPv6 address
-	} else if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
+	scheme, host := normalizedSchemeHost(u)
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
 	return scheme + "://" + host + removeDotSegments(normalizePercentEncoding(path)), true
+}
+
+// normalizedSchemeHost is the scheme and host of u in the spelling
+// [RFC 3986 Section 6.2.2.1] and [RFC 3986 Section 6.2.3] make equivalent:
+// in lower case, without the scheme's default port, an IPv6 address in
+// brackets. normalizeHTU and normalizedResource both compare URIs by it.
+//
+// [RFC 3986 Section 6.2.2.1]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.2.1
+// [RFC 3986 Section 6.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3
+func normalizedSchemeHost(u *url.URL) (scheme, host string) {
+	scheme, host = strings.ToLower(u.Scheme), strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		return scheme, net.JoinHostPort(host, port) // brackets an IPv6 address
+	}
+	if strings.Contains(host, ":") {
+		return scheme, "[" + host + "]"
+	}
+	return scheme, host
 }
 
 // normalizePercentEncoding applies [RFC 3986 Section 6.2.2.1] and

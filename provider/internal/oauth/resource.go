@@ -67,15 +67,11 @@ func sameResource(u *url.URL, known string) bool {
 }
 
 // normalizedResource is the spelling of an absolute URI that sameResource
-// compares: scheme and host in lower case, without the scheme's default
-// port, and "/" for an empty path.
+// compares: scheme and host as normalizedSchemeHost spells them, and "/"
+// for an empty path.
 func normalizedResource(u *url.URL) string {
 	n := *u
-	n.Scheme, n.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	switch port := n.Port(); {
-	case port == "", port == "80" && n.Scheme == "http", port == "443" && n.Scheme == "https":
-		n.Host = strings.TrimSuffix(strings.TrimSuffix(n.Host, port), ":")
-	}
+	n.Scheme, n.Host = normalizedSchemeHost(u)
 	if n.Path == "" {
 		n.Path, n.RawPath = "/", ""
 	}

@@ -88,11 +88,7 @@ var deviceCodeTests = []test{
 		must(t, "RecordDevicePoll", s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(3*time.Second), 5*time.Second))
 		err := s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(4*time.Second), 5*time.Second)
 		checkErr(t, "RecordDevicePoll(stale)", err, store.ErrConflict)
-		got, err := s.GetDeviceCode(t.Context(), "dc1")
-		must(t, "GetDeviceCode", err)
-		if !got.LastPolledAt.Equal(at(3 * time.Second)) {
-			t.Errorf("LastPolledAt: got %v, want the first poll's %v", got.LastPolledAt, at(3*time.Second))
-		}
+		checkLastPoll(t, s, "dc1", at(3*time.Second)) // the first poll's
 	}},
 	{"of concurrent polls with the same last poll time exactly one is recorded", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "WDJBMJHT")

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/oauth-reference/loadtest/internal/baresign"
 )
 
 // tool is one run of the load tool: what it measures with, and where.
@@ -153,7 +155,7 @@ func (t *tool) pass(ctx context.Context, st store) ([]result, []flatness, error)
 	}
 	var results []result
 	var mem []flatness
-	for _, alg := range algorithms {
+	for _, alg := range baresign.Algorithms {
 		todo := t.selectedPaths(alg)
 		memory := alg == "EdDSA" && t.opts.selected(keyMemory)
 		if len(todo) == 0 && !memory {

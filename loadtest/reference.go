@@ -10,10 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// The signing algorithms of access tokens (README, "Signing algorithms").
-var algorithms = []string{"RS256", "ES256", "EdDSA"}
+	"github.com/oauth-reference/loadtest/internal/baresign"
+)
 
 // bareOp is a reference measured in the bareop process: its name in the
 // table, and the operation bareop runs for it.
@@ -23,7 +22,7 @@ type bareOp struct{ Ref, Op string }
 // the bare signature of each algorithm, then one Argon2id verification.
 func bareOps() []bareOp {
 	var ops []bareOp
-	for _, alg := range algorithms {
+	for _, alg := range baresign.Algorithms {
 		ops = append(ops, bareOp{signRef(alg), alg})
 	}
 	return append(ops, bareOp{refArgon2id, "Argon2id"})

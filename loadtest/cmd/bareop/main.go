@@ -98,7 +98,7 @@ func processCPU() time.Duration {
 // PASSWORD_HASH_TIME (the provider's settings).
 func operations(getenv func(string) string) (map[string]func() []byte, error) {
 	ops := map[string]func() []byte{}
-	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+	for _, alg := range baresign.Algorithms {
 		sign, _, err := baresign.New(alg)
 		if err != nil {
 			return nil, err

@@ -26,6 +26,10 @@ var Input = []byte(b64(`{"alg":"RS256","kid":"nZzY1Q3vVb9fQm2Jr7cX0kLwHs4tEa8uPd
 	b64(`{"iss":"http://127.0.0.1:41234","sub":"testclient","aud":"http://127.0.0.1:41234","exp":1780000000,`+
 		`"iat":1779996400,"jti":"5Y2M7W4QZKX3V6N2B8R1T9","client_id":"testclient","scope":"read"}`))
 
+// Algorithms are the signing algorithms of access tokens (README,
+// "Signing algorithms"): those New knows.
+var Algorithms = []string{"RS256", "ES256", "EdDSA"}
+
 // b64 is base64url without padding, as JWS encodes.
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 

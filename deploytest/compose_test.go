@@ -233,6 +233,7 @@ func signIn(t *testing.T, b *providertest.Browser) string {
 	return home
 }
 
+// readmeCompose matches the README's `docker compose config` excerpt.
 var readmeCompose = regexp.MustCompile("(?s)```yaml\n(services:\n.*?)```")
 
 // TestReadmeShowsTheComposeConfig loads the README's excerpt of `docker

@@ -108,7 +108,7 @@ func printToken(out terminal, name, raw string, now time.Time) {
 		return
 	}
 	fmt.Fprintf(out.w, "\n%s: %s\n", out.lang.T(name), tokenview.Mask(raw))
-	jwt, err := tokenview.Decode(raw, now)
+	jwt, err := tokenview.Decode(raw)
 	if err != nil {
 		out.line("  (opaque: not a JWT)")
 		return

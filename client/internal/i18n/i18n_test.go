@@ -141,3 +141,23 @@ func TestWhen(t *testing.T) {
 		}
 	}
 }
+
+func TestRelative(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "now"},
+		{59*time.Minute + 59*time.Second, "in 59 minutes"},
+		{time.Hour, "in 1 hour"},
+		{30 * 24 * time.Hour, "in 30 days"},
+		{-3 * time.Second, "3 seconds ago"},
+		{-90 * time.Minute, "1 hour ago"},
+	}
+	for _, tt := range tests {
+		if got := English.Relative(now.Add(tt.d), now); got != tt.want {
+			t.Errorf("Relative(now%+v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}

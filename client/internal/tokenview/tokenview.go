@@ -1,6 +1,6 @@
 // Package tokenview turns tokens into something safe and useful to show a
-// learner: masked values, decoded JWT headers and claims, and times in human
-// terms.
+// learner: masked values, decoded JWT headers and claims, and the claims
+// that are times (package i18n says them in words).
 //
 // Nothing here verifies a signature. Decoding is for display only: the
 // provider verifies its own access tokens at its resource endpoints, and the
@@ -17,8 +17,6 @@ import (
 	"math"
 	"strings"
 	"time"
-
-	"github.com/oauth-reference/client/internal/i18n"
 )
 
 // Mask returns a token in a form that can be shown or logged: the first 6
@@ -60,7 +58,6 @@ type JWT struct {
 type TimeClaim struct {
 	Name string    // "exp", "iat", …
 	At   time.Time // the instant
-	Text string    // "in 59 minutes (2025-01-02 15:04:05 UTC)"
 }
 
 // timeClaims are the NumericDate claims of RFC 7519 and OIDC Core
@@ -73,7 +70,7 @@ const maxNumericDate = 1e12
 
 // Decode splits a compact JWS into its header and claims and pretty-prints
 // both. It does not verify the signature (see the package comment).
-func Decode(raw string, now time.Time) (JWT, error) {
+func Decode(raw string) (JWT, error) {
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 {
 		return JWT{}, errors.New("tokenview: not a JWT (want three dot-separated parts)")
@@ -90,7 +87,7 @@ func Decode(raw string, now time.Time) (JWT, error) {
 	if err := json.Unmarshal([]byte(claims), &values); err != nil {
 		return JWT{}, fmt.Errorf("tokenview: claims: %w", err)
 	}
-	return JWT{Header: header, Claims: claims, Values: values, Times: times(values, now)}, nil
+	return JWT{Header: header, Claims: claims, Values: values, Times: times(values)}, nil
 }
 
 // prettySegment base64url-decodes one JWT segment ([RFC 7515 Section 2]:
@@ -110,28 +107,14 @@ func prettySegment(seg string) (string, error) {
 }
 
 // times picks the NumericDate claims out of values.
-func times(values map[string]any, now time.Time) []TimeClaim {
+func times(values map[string]any) []TimeClaim {
 	var out []TimeClaim
 	for _, name := range timeClaims {
 		n, ok := values[name].(float64)
 		if !ok || math.IsNaN(n) || math.Abs(n) > maxNumericDate {
 			continue
 		}
-		at := time.Unix(int64(n), 0).UTC()
-		out = append(out, TimeClaim{Name: name, At: at, Text: When(at, now)})
+		out = append(out, TimeClaim{Name: name, At: time.Unix(int64(n), 0).UTC()})
 	}
 	return out
 }
-
-// When describes t relative to now, with the absolute time after it:
-// "in 59 minutes (2025-01-02 15:04:05 UTC)". The client's pages say it in
-// their own language (i18n.Lang.When); this is the English of the CLI.
-func When(t, now time.Time) string { return i18n.English.When(t, now) }
-
-// Relative describes t relative to now in words: "in 59 minutes",
-// "3 seconds ago", "now".
-func Relative(t, now time.Time) string { return i18n.English.Relative(t, now) }
-
-// Duration says d in its largest whole unit: "1 hour", "59 minutes",
-// "30 days", rounding down.
-func Duration(d time.Duration) string { return i18n.English.Duration(d) }

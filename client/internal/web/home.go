@@ -112,16 +112,15 @@ func (a *App) clientView() clientView {
 
 // loginView decodes a login's tokens for display.
 func (a *App) loginView(l i18n.Lang, lg *login) *loginView {
-	now := a.now()
 	scope, _ := lg.Token.Extra("scope").(string)
 	return &loginView{
 		User:   lg.User,
 		Scope:  scope,
-		Expiry: expiryText(l, lg.Token, now),
+		Expiry: expiryText(l, lg.Token, a.now()),
 		Tokens: []tokenView{
-			tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken, now),
-			tokenOf("Refresh token", "RFC 6749 Section 1.5; rotated on every use", lg.Token.RefreshToken, now),
-			tokenOf("ID token", "OIDC Core Section 2; verified by this client (signature, iss, aud, exp, nonce)", lg.IDToken, now),
+			tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken),
+			tokenOf("Refresh token", "RFC 6749 Section 1.5; rotated on every use", lg.Token.RefreshToken),
+			tokenOf("ID token", "OIDC Core Section 2; verified by this client (signature, iss, aud, exp, nonce)", lg.IDToken),
 		},
 	}
 }
@@ -129,12 +128,12 @@ func (a *App) loginView(l i18n.Lang, lg *login) *loginView {
 // tokenOf masks a token and decodes it when it is a JWT. The decoding is
 // for display: verification is the provider's job for access tokens, and
 // go-oidc's (at the callback) for the ID token.
-func tokenOf(name, kind, raw string, now time.Time) tokenView {
+func tokenOf(name, kind, raw string) tokenView {
 	tv := tokenView{Name: name, Kind: kind, Masked: tokenview.Mask(raw)}
 	if raw == "" {
 		tv.Masked = "(none)"
 	}
-	if jwt, err := tokenview.Decode(raw, now); err == nil {
+	if jwt, err := tokenview.Decode(raw); err == nil {
 		tv.JWT = &jwt
 	}
 	return tv

@@ -116,11 +116,10 @@ func (a *App) inspect(c *gin.Context, reveal bool) {
 func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 	lg := s.Data.Login
 	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
-	now := a.now()
 	v := tokensView{
 		Tokens: []inspectedToken{
-			a.inspectToken(ctx, tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken, now), lg.Token.AccessToken, "access_token"),
-			a.inspectToken(ctx, tokenOf("ID token", "OIDC Core Section 2; not introspectable: it is for the client, not for the resource server", lg.IDToken, now), lg.IDToken, ""),
+			a.inspectToken(ctx, tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken), lg.Token.AccessToken, "access_token"),
+			a.inspectToken(ctx, tokenOf("ID token", "OIDC Core Section 2; not introspectable: it is for the client, not for the resource server", lg.IDToken), lg.IDToken, ""),
 		},
 		Teaching:  a.cfg.Teaching(),
 		Resource:  a.public.Issuer + resource.ProtectedResourcePath,

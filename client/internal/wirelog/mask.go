@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/oauth-reference/client/internal/tokenview"
 )
@@ -168,7 +167,7 @@ func decodeJWT(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	jwt, err := tokenview.Decode(raw, time.Time{})
+	jwt, err := tokenview.Decode(raw)
 	if err != nil {
 		return ""
 	}

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 )
 
@@ -78,8 +77,10 @@ func verifyCodeVerifier(tr *Trace, challenge, verifier string) *Error {
 		"code_verifier must be 43 to 128 unreserved characters (RFC 7636 Section 4.1)"); err != nil {
 		return err
 	}
-	got := S256Challenge(verifier)
-	matches := subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+	// S256Challenge(verifier) is HashSecret(verifier), so secretMatches
+	// compares them in constant time without allocating S256Challenge's
+	// string on every authorization code exchange.
+	matches := secretMatches(verifier, challenge)
 	return tr.Require(ruleVerifierMatches, matches, ErrInvalidGrant, "code_verifier does not match the code_challenge")
 }
 

@@ -33,7 +33,8 @@ func HashSecret(secret string) string {
 }
 
 // hashText is HashSecret's text in an array, which can stay on the stack:
-// the SHA-256 sum of secret in unpadded base64url.
+// the SHA-256 sum of secret in unpadded base64url. It is also PKCE's S256
+// transform (S256Challenge) and DPoP's ath (checkAccessTokenBinding).
 func hashText(secret string) [hashTextLen]byte {
 	sum := sha256.Sum256([]byte(secret))
 	var text [hashTextLen]byte

@@ -24,7 +24,7 @@ func ClaimServing(databaseURL string) (release func(), err error) {
 	if IsPostgres(databaseURL) || databaseURL == sqlite.Memory {
 		return func() {}, nil
 	}
-	path := databaseURL + ".lock"
+	path := lockPath(databaseURL)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil { // as sqlite.Open makes the database's
 		return nil, fmt.Errorf("claim the SQLite database: %w", err)
 	}
@@ -42,6 +42,21 @@ func ClaimServing(databaseURL string) (release func(), err error) {
 		return nil, fmt.Errorf("claim the SQLite database: %w", err)
 	}
 	return func() { f.Close() }, nil // closing the file drops its lock
+}
+
+// lockPath is the lock file beside the SQLite database at dbPath, named
+// after the file the path leads to: two spellings of one database (a
+// symbolic link, "./" or "..") take one lock, as SQLite itself names its
+// journal files after the file it resolves to. A database not created yet
+// is named in its directory, resolved as far as it exists.
+func lockPath(dbPath string) string {
+	if file, err := filepath.EvalSymlinks(dbPath); err == nil {
+		return file + ".lock"
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(dbPath)); err == nil {
+		return filepath.Join(dir, filepath.Base(dbPath)) + ".lock"
+	}
+	return filepath.Clean(dbPath) + ".lock"
 }
 
 // errLocked is lockExclusive's error when another process holds the lock.

@@ -1,6 +1,7 @@
 package backend_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,6 +33,40 @@ func TestClaimServingOnePerSQLiteFile(t *testing.T) {
 		t.Fatalf("a claim after the release: %v", err)
 	}
 	again()
+}
+
+// TestClaimServingOneLockPerFile: a database reached through a symbolic
+// link, or through a directory that is one, is the same file: its claim
+// fails while the claim on the file's own path holds.
+func TestClaimServingOneLockPerFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "data", "provider.db")
+	if err := os.MkdirAll(filepath.Dir(db), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fileLink, dirLink := filepath.Join(dir, "link.db"), filepath.Join(dir, "linked-data")
+	if err := os.Symlink(db, fileLink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Dir(db), dirLink); err != nil {
+		t.Fatal(err)
+	}
+	release, err := backend.ClaimServing(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	for _, other := range []string{fileLink, filepath.Join(dirLink, "provider.db"), filepath.Join(dir, "data", ".", "provider.db")} {
+		if again, err := backend.ClaimServing(other); err == nil || !strings.Contains(err.Error(), "another provider process serves") {
+			if err == nil {
+				again()
+			}
+			t.Errorf("a claim on %s, the same file as %s: got %v, want an error naming another provider process", other, db, err)
+		}
+	}
 }
 
 // TestClaimServingMakesTheDirectory: a claim on a file in a directory that

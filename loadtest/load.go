@@ -36,7 +36,7 @@ func measureWindow(ctx context.Context, pid int, db cpuProbe, w window, do reque
 	if err != nil {
 		return measurement{}, err
 	}
-	after, err := cpuTime(pid)
+	after, err := settledCPUTime(pid, maxSettle)
 	if err != nil {
 		return measurement{}, err
 	}

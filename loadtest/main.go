@@ -3,10 +3,11 @@
 // loopback port pinned to one CPU, sends each path's requests from a few
 // keep-alive clients, and divides the CPU time the process spent over a
 // window (utime+stime) by the requests completed. Each path is measured
-// in rounds, each round a window of the path and one of its reference back
-// to back on the same CPU: a bare Gin handler (cmd/baregin) under the same
-// load, the bare signature of each access-token algorithm, one Argon2id
-// password verification. The ratio printed is the median of the rounds'.
+// in rounds, each round a short window of the path and one of its
+// reference back to back on the same CPU: a bare Gin handler (cmd/baregin)
+// under the same load, the bare signature of each access-token algorithm,
+// one Argon2id password verification. The ratio printed is the median of
+// the rounds', with its 95 % confidence interval.
 //
 //	go run ./loadtest                              # SQLite, 5 s per path
 //	go run ./loadtest -database-url postgres://…   # and PostgreSQL (DATABASE_URL or TEST_DATABASE_URL by default)
@@ -32,8 +33,8 @@ import (
 
 // options are the knobs of a run.
 type options struct {
-	Window            window // each path's whole measurement, its reference's windows included: split among the rounds
-	Rounds            int    // windows of each path, each beside one of its reference
+	Window            window        // each path's whole measurement, its reference's windows included: split among the rounds
+	Alternation       time.Duration // one window of a round: a path's windows and its reference's alternate this often
 	LoginWorkers      int
 	MemoryWarmUp      int // cycles before the first memory sample; ten times as many follow
 	DatabaseURL       string
@@ -72,7 +73,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (op
 	var o options
 	var only string
 	fs.DurationVar(&o.Window.Duration, "duration", 5*time.Second, "how long each path is measured, its reference's windows included (after a warm-up window of each)")
-	fs.IntVar(&o.Rounds, "rounds", 5, "rounds per path, each a window of the reference and one of the path; the ratio is the median of the rounds'")
+	fs.DurationVar(&o.Alternation, "window", 100*time.Millisecond, "one window of a path or of its reference: they alternate this often, faster than the machine's speed drifts (-duration sets how many rounds)")
 	fs.DurationVar(&o.Window.MinCPU, "min-cpu", 100*time.Millisecond, "measure each window at least until the server spent this much CPU")
 	fs.IntVar(&o.Window.Max, "max", 200_000, "at most this many requests per path")
 	fs.IntVar(&o.Window.Workers, "workers", 4, "concurrent keep-alive clients")
@@ -86,21 +87,27 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (op
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.Rounds < 1 || o.Window.Duration <= 0 {
-		return o, fmt.Errorf("loadtest: -rounds must be at least 1 and -duration positive")
+	if o.Alternation <= 0 || o.Window.Duration <= 0 {
+		return o, fmt.Errorf("loadtest: -window and -duration must be positive")
 	}
 	var err error
 	o.Paths, err = parsePaths(only)
 	return o, err
 }
 
-// roundWindow is one window of a round: a path's -duration is shared
-// equally by its rounds' windows and its reference's, and its -max by its
-// rounds.
+// rounds is how many rounds measure each path: as many pairs of windows
+// (one of the path, one of its reference) as its -duration holds, at
+// least one.
+func (o options) rounds() int {
+	return max(1, int(o.Window.Duration/(2*o.Alternation)))
+}
+
+// roundWindow is one window of a round: -window long, and its share of
+// the path's -max.
 func (o options) roundWindow() window {
 	w := o.Window
-	w.Duration /= time.Duration(2 * o.Rounds)
-	w.Max = max(w.Max/o.Rounds, 1)
+	w.Duration = o.Alternation
+	w.Max = max(w.Max/o.rounds(), 1)
 	return w
 }
 

@@ -39,7 +39,7 @@ func TestParseFlagsRefusesAnUnknownPath(t *testing.T) {
 }
 
 func TestParseFlagsRefusesNoRounds(t *testing.T) {
-	for _, args := range [][]string{{"-rounds", "0"}, {"-duration", "0s"}} {
+	for _, args := range [][]string{{"-window", "0s"}, {"-duration", "0s"}} {
 		fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
 		if _, err := parseFlags(fs, args, func(string) string { return "" }); err == nil {

@@ -226,7 +226,7 @@ func (t *tool) measurePaths(ctx context.Context, p *server, db cpuProbe, c *oaut
 	return results, nil
 }
 
-// measurePath measures pa on provider p in t.opts.Rounds rounds, each a
+// measurePath measures pa on provider p in t.opts.rounds() rounds, each a
 // window of pa and one of its reference (after a warm-up window of each,
 // not counted: connections open, caches fill, the heap grows to its
 // working size).
@@ -245,7 +245,7 @@ func (t *tool) measurePath(ctx context.Context, p *server, db cpuProbe, c *oauth
 		Goal: goalFor(pa.Name, st.Name)}, nil
 }
 
-// beside measures window in t.opts.Rounds rounds beside ref, after a
+// beside measures window in t.opts.rounds() rounds beside ref, after a
 // warm-up window of each.
 func (t *tool) beside(ctx context.Context, ref, window windowFunc) (refs, windows []measurement, err error) {
 	for _, warmUp := range []windowFunc{ref, window} {
@@ -253,7 +253,7 @@ func (t *tool) beside(ctx context.Context, ref, window windowFunc) (refs, window
 			return nil, nil, err
 		}
 	}
-	return interleave(ctx, t.opts.Rounds, ref, window)
+	return interleave(ctx, t.opts.rounds(), ref, window)
 }
 
 // signedFloor measures the bare Gin handler that signs each token with

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -26,6 +27,61 @@ func cpuTime(pid int) (time.Duration, error) {
 		return 0, fmt.Errorf("loadtest: the CPU time of process %d: %w", pid, err)
 	}
 	return time.Duration(ts.Nano()), nil
+}
+
+// The wait for a process to go idle after a window: how often its clock
+// and its threads are read, and for how long at most.
+const (
+	settleTick = time.Millisecond
+	maxSettle  = 50 * time.Millisecond
+)
+
+// settledCPUTime is process pid's CPU time once it has gone idle, waiting
+// at most limit. Read at the end of a window it charges the window with
+// the work a process defers until it has nothing else to do (Go's garbage
+// collector finishes a cycle on an idle CPU), which would otherwise run
+// uncounted beside the next window, another process's. Idle is a tick in
+// which the clock moved by at most 1 % of it, after which no thread is
+// runnable: a process waiting for the CPU spends none meanwhile.
+func settledCPUTime(pid int, limit time.Duration) (time.Duration, error) {
+	last, err := cpuTime(pid)
+	if err != nil {
+		return 0, err
+	}
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
+		time.Sleep(settleTick)
+		now, err := cpuTime(pid)
+		if err != nil {
+			return 0, err
+		}
+		if now-last <= settleTick/100 && !runnable(pid) {
+			return now, nil
+		}
+		last = now
+	}
+	return last, nil
+}
+
+// runnable reports whether a thread of process pid is running or waiting
+// for a CPU (state R in /proc/PID/task/TID/stat).
+func runnable(pid int) bool {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid)) // the pattern is well formed
+	for _, path := range stats {
+		if data, err := os.ReadFile(path); err == nil && procState(data) == 'R' {
+			return true
+		}
+	}
+	return false
+}
+
+// procState is field 3 of a /proc stat line, the state ('R', 'S', …),
+// read after the last ')' as parseProcStat reads; 0 if there is none.
+func procState(data []byte) byte {
+	end := bytes.LastIndexByte(data, ')')
+	if end < 0 || end+2 >= len(data) {
+		return 0
+	}
+	return data[end+2]
 }
 
 // maxStatSize bounds the /proc/PID/stat line read; the real one is a few

@@ -98,3 +98,39 @@ func TestCPUTimeOfNoProcess(t *testing.T) {
 		t.Error("the CPU time of a process that has exited and been reaped: got no error")
 	}
 }
+
+func TestProcState(t *testing.T) {
+	for line, want := range map[string]byte{
+		"42 (provider) S 1 42":    'S',
+		"42 (a) (b) R 1 42":       'R',
+		"42 (no state)":           0,
+		"42 no command name R 1 ": 0,
+	} {
+		if got := procState([]byte(line)); got != want {
+			t.Errorf("procState(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
+
+// TestSettledCPUTimeWaitsForIdle: a process that keeps spending CPU for a
+// while after the call is read once it has stopped, so its clock does not
+// move after the reading.
+func TestSettledCPUTimeWaitsForIdle(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "i=0; while [ $i -lt 40000 ]; do i=$((i+1)); done; exec sleep 30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	settled, err := settledCPUTime(cmd.Process.Pid, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	later, err := cpuTime(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if settled < 5*time.Millisecond || later-settled > time.Millisecond {
+		t.Errorf("settled at %v, then %v: want the loop's CPU (milliseconds of it) and no more after", settled, later)
+	}
+}

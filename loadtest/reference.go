@@ -93,7 +93,7 @@ func (p *opProcess) window(op string, budget time.Duration) (measurement, error)
 	if err != nil || convErr != nil {
 		return measurement{}, fmt.Errorf("loadtest: bareop answered %q to %s (%v):\n%s", line, op, err, logTail(p.log))
 	}
-	after, err := cpuTime(pid)
+	after, err := settledCPUTime(pid, maxSettle)
 	if err != nil {
 		return measurement{}, err
 	}

@@ -47,9 +47,9 @@ func (r result) PerCPUSecond() float64 { return r.Summary().PerCPUSecond }
 func (r result) RefRate() float64 { return summarizeWindows(r.RefWindows).PerCPUSecond }
 
 // Ratio is the row's figure divided by its reference's, round by round:
-// their median and range. Each round's two windows ran back to back, so
-// the machine's drift between rounds cancels out of each ratio; a ratio of
-// medians would not have that property.
+// their median and its confidence interval. Each round's two windows ran
+// back to back, so the machine's drift between rounds cancels out of each
+// ratio; a ratio of medians would not have that property.
 func (r result) Ratio() spread { return spreadOf(roundRatios(r.Windows, r.RefWindows)) }
 
 // goal is a row's target (README, "Performance"), met when each bound it
@@ -227,12 +227,12 @@ func formatRatio(v float64) string {
 }
 
 // formatSpread writes the ratios of the rounds as "0.62× (0.58–0.66)": the
-// median, then the lowest and the highest.
+// median, then its 95 % confidence interval.
 func formatSpread(s spread) string {
 	if s.Median <= 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%s (%s–%s)", formatRatio(s.Median), strconv.FormatFloat(s.Min, 'f', 2, 64), strconv.FormatFloat(s.Max, 'f', 2, 64))
+	return fmt.Sprintf("%s (%s–%s)", formatRatio(s.Median), strconv.FormatFloat(s.Low, 'f', 2, 64), strconv.FormatFloat(s.High, 'f', 2, 64))
 }
 
 // formatLatency writes a latency in µs or ms, three significant digits.

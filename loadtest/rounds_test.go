@@ -73,7 +73,7 @@ func TestRatioIsTheMedianOfTheRounds(t *testing.T) {
 		r.RefWindows = append(r.RefWindows, measurement{Requests: ref, CPU: time.Second})
 	}
 	got := r.Ratio()
-	if !near(got.Median, 0.60) || !near(got.Min, 0.20) || !near(got.Max, 0.60) {
+	if !near(got.Median, 0.60) || !near(got.Low, 0.20) || !near(got.High, 0.60) {
 		t.Errorf("got %+v, want median 0.60, min 0.20, max 0.60", got)
 	}
 	if !near(r.RefRate(), 33000) || !near(r.PerCPUSecond(), 19800) {
@@ -90,10 +90,14 @@ func TestRoundRatiosSkipRoundsWithoutAFigure(t *testing.T) {
 }
 
 func TestRoundWindowSharesTheDuration(t *testing.T) {
-	o := options{Window: window{Duration: 5 * time.Second, MinCPU: time.Millisecond, Max: 1000, Workers: 4}, Rounds: 5}
+	o := options{Window: window{Duration: 5 * time.Second, MinCPU: time.Millisecond, Max: 1000, Workers: 4}, Alternation: 500 * time.Millisecond}
 	want := window{Duration: 500 * time.Millisecond, MinCPU: time.Millisecond, Max: 200, Workers: 4}
-	if got := o.roundWindow(); got != want {
-		t.Errorf("got %+v, want %+v", got, want)
+	if got, rounds := o.roundWindow(), o.rounds(); got != want || rounds != 5 {
+		t.Errorf("got %d rounds of %+v, want 5 of %+v", rounds, got, want)
+	}
+	o.Alternation = 4 * time.Second // longer than half the duration: one round still
+	if rounds := o.rounds(); rounds != 1 {
+		t.Errorf("a -window of 4s in a -duration of 5s: got %d rounds, want 1", rounds)
 	}
 }
 

@@ -24,7 +24,7 @@ func TestLoadToolSmoke(t *testing.T) {
 	}
 	o := options{
 		Window:       window{Duration: 120 * time.Millisecond, MinCPU: 10 * time.Millisecond, Max: 1000, Workers: 2},
-		Rounds:       3, // the second round measures the path first, the reference second
+		Alternation:  20 * time.Millisecond, // three rounds: the second measures the path first, the reference second
 		LoginWorkers: 1, MemoryWarmUp: 10, DatabaseURL: databaseURL,
 		PasswordMemoryKiB: 64, PasswordTime: 1, // a cheap hash: the smoke test checks the flow, not its cost
 	}
@@ -36,7 +36,7 @@ func TestLoadToolSmoke(t *testing.T) {
 	if databaseURL != "" {
 		stores = append(stores, "PostgreSQL")
 	}
-	checkResults(t, rep, stores, o.Rounds)
+	checkResults(t, rep, stores, o.rounds())
 	for _, f := range rep.Memory {
 		if f.RSSWarm <= 0 || f.RSSAfter <= 0 || f.RowsWarm <= 0 {
 			t.Errorf("memory check on %s: got %+v, want RSS and rows sampled", f.Store, f)
@@ -84,7 +84,7 @@ func checkResults(t *testing.T, rep report, stores []string, rounds int) {
 		if len(r.Windows) != rounds || len(r.RefWindows) != rounds {
 			t.Errorf("%s on %s: %d windows and %d of the reference, want %d of each", r.Path, r.Store, len(r.Windows), len(r.RefWindows), rounds)
 		}
-		if ratio := r.Ratio(); r.RefRate() <= 0 || !(0 < ratio.Min && ratio.Min <= ratio.Median && ratio.Median <= ratio.Max) {
+		if ratio := r.Ratio(); r.RefRate() <= 0 || !(0 < ratio.Low && ratio.Low <= ratio.Median && ratio.Median <= ratio.High) {
 			t.Errorf("%s on %s: reference %s at %v per CPU-second, ratios %+v; want a figure and 0 < min ≤ median ≤ max",
 				r.Path, r.Store, r.Reference, r.RefRate(), ratio)
 		}

@@ -73,16 +73,49 @@ func median[T ~int64 | ~float64](vs []T) T {
 	return (sorted[mid-1] + sorted[mid]) / 2
 }
 
-// spread is a figure measured once per round: the median of the rounds
-// and the lowest and highest of them.
-type spread struct{ Median, Min, Max float64 }
+// spread is a figure measured once per round: the median of the rounds,
+// and Low and High, the bounds of the median's 95 % confidence interval.
+type spread struct{ Median, Low, High float64 }
 
-// spreadOf is the spread of vs (all zero for none).
+// spreadOf is the spread of vs (all zero for none). The interval assumes
+// nothing of how the rounds are distributed, only that they are
+// independent: the true median lies below each round with probability ½,
+// so it lies between the k-th lowest and the k-th highest of n rounds
+// unless at least n−k+1 of them fall on one side, which the binomial
+// distribution bounds (the sign test's interval). k is the largest rank
+// that leaves at most 2.5 % on each side; with five rounds or fewer none
+// does, and the interval is the whole range.
 func spreadOf(vs []float64) spread {
 	if len(vs) == 0 {
 		return spread{}
 	}
-	return spread{Median: median(vs), Min: slices.Min(vs), Max: slices.Max(vs)}
+	sorted := slices.Sorted(slices.Values(vs))
+	k := medianBoundRank(len(sorted))
+	return spread{Median: median(vs), Low: sorted[k], High: sorted[len(sorted)-1-k]}
+}
+
+// medianBoundRank is the index, among n sorted values, of the lower bound
+// of their median's 95 % confidence interval: the largest k whose
+// P(Binomial(n, ½) ≤ k) is at most 2.5 %, else 0.
+func medianBoundRank(n int) int {
+	k, below := 0, 0.0
+	for i := 0; i < n; i++ {
+		below += binomialHalf(n, i)
+		if below > 0.025 {
+			break
+		}
+		k = i
+	}
+	return k
+}
+
+// binomialHalf is P(Binomial(n, ½) = i): C(n, i) / 2ⁿ, through logarithms
+// so that a large n neither overflows nor underflows.
+func binomialHalf(n, i int) float64 {
+	lgN, _ := math.Lgamma(float64(n + 1))
+	lgI, _ := math.Lgamma(float64(i + 1))
+	lgRest, _ := math.Lgamma(float64(n - i + 1))
+	return math.Exp(lgN - lgI - lgRest - float64(n)*math.Ln2)
 }
 
 // summary is a row's figures over all its windows: the median of the

@@ -67,8 +67,15 @@ func TestMedian(t *testing.T) {
 }
 
 func TestSpreadOf(t *testing.T) {
-	if got, want := spreadOf([]float64{0.6, 0.5, 0.9, 0.61, 0.62}), (spread{Median: 0.61, Min: 0.5, Max: 0.9}); got != want {
-		t.Errorf("got %+v, want %+v", got, want)
+	if got, want := spreadOf([]float64{0.6, 0.5, 0.9, 0.61, 0.62}), (spread{Median: 0.61, Low: 0.5, High: 0.9}); got != want {
+		t.Errorf("five rounds: got %+v, want %+v (the whole range: no narrower interval holds 95 %%)", got, want)
+	}
+	fifty := make([]float64, 50)
+	for i := range fifty {
+		fifty[i] = float64((i*7)%50 + 1) // 1…50, shuffled
+	}
+	if got, want := spreadOf(fifty), (spread{Median: 25.5, Low: 18, High: 33}); got != want {
+		t.Errorf("fifty rounds: got %+v, want %+v (the 18th and the 33rd of 50)", got, want)
 	}
 	if got := spreadOf(nil); got != (spread{}) {
 		t.Errorf("spread of none: got %+v, want zeros", got)
@@ -89,5 +96,18 @@ func TestSummarizeWindows(t *testing.T) {
 	}
 	if got := summarizeWindows(windows[1:2]); got.DBKnown {
 		t.Errorf("no window knows the database CPU: got %+v, want DBKnown false", got)
+	}
+}
+
+// TestMedianBoundRank checks the ranks against the sign test's table: for
+// n rounds the 95 % interval of the median runs from the (k+1)-th lowest
+// to the (k+1)-th highest.
+func TestMedianBoundRank(t *testing.T) {
+	for _, tc := range []struct{ n, want int }{
+		{1, 0}, {5, 0}, {6, 0}, {8, 0}, {9, 1}, {10, 1}, {20, 5}, {50, 17}, {100, 39},
+	} {
+		if got := medianBoundRank(tc.n); got != tc.want {
+			t.Errorf("medianBoundRank(%d) = %d, want %d", tc.n, got, tc.want)
+		}
 	}
 }

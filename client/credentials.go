@@ -39,5 +39,5 @@ func runCredentials(ctx context.Context, cfg config.Config, out terminal) error 
 	now := time.Now()
 	printExpiry(out, tok, now)
 	printToken(out, "Access token", tok.AccessToken, now)
-	return getResource(ctx, client, tok, cfg.BackChannel()+resource.ProtectedResourcePath, out)
+	return getResource(ctx, client, tok, cfg.BackChannelURL(resource.ProtectedResourcePath), out)
 }

@@ -68,7 +68,7 @@ func runDevice(ctx context.Context, cfg config.Config, out terminal) error {
 	if id, _ := tok.Extra("id_token").(string); id != "" {
 		printToken(out, "ID token", id, now)
 	}
-	return getResource(ctx, client, tok, cfg.BackChannel()+resource.UserProfilePath, out)
+	return getResource(ctx, client, tok, cfg.BackChannelURL(resource.UserProfilePath), out)
 }
 
 // printInstructions tells the user where to go and what to type

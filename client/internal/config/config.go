@@ -23,7 +23,13 @@ type Config struct {
 	ClientSecret string // CLIENT_SECRET: its secret
 	RedirectURI  string // REDIRECT_URI: its registered redirect URI (this app's /callback)
 	// AuthServer (AUTH_SERVER) is the issuer the client trusts; every
-	// endpoint comes from its metadata.
+	// endpoint comes from its metadata. It is kept as written: the
+	// metadata's "issuer" and the "iss" of each response must be identical
+	// to it ([RFC 8414 Section 3.3], [RFC 9207 Section 2.4]), a trailing "/"
+	// included.
+	//
+	// [RFC 8414 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+	// [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 	AuthServer string
 	// AuthServerInternal (AUTH_SERVER_INTERNAL) is the base URL of the
 	// back-channel (token, revocation, JWKS, resources) when it differs from
@@ -97,8 +103,6 @@ func FromEnv(lookup func(string) (string, bool)) Config {
 			*field = v
 		}
 	}
-	c.AuthServer = strings.TrimRight(c.AuthServer, "/")
-	c.AuthServerInternal = strings.TrimRight(c.AuthServerInternal, "/")
 	return c
 }
 
@@ -162,6 +166,24 @@ func (c Config) BackChannel() string {
 		return c.AuthServerInternal
 	}
 	return c.AuthServer
+}
+
+// IssuerURL returns path at the issuer, AuthServer, as the browser reaches
+// it: the provider's own resource server and traces live there (README,
+// "What the provider does"). The two are joined by url.JoinPath, so that an
+// issuer ending in "/" gives no "//"; a base Validate refuses gives "".
+func (c Config) IssuerURL(path string) string { return joinURL(c.AuthServer, path) }
+
+// BackChannelURL returns path at BackChannel(), joined as IssuerURL joins.
+func (c Config) BackChannelURL(path string) string { return joinURL(c.BackChannel(), path) }
+
+// joinURL returns path under base, or "" when base is not a URL.
+func joinURL(base, path string) string {
+	u, err := url.JoinPath(base, path)
+	if err != nil {
+		return ""
+	}
+	return u
 }
 
 // SPARedirectURI is the redirect URI registered for the public SPA client:

@@ -32,12 +32,21 @@ func TestFromEnv(t *testing.T) {
 			},
 			Config{
 				ClientID: "c", ClientSecret: "s", RedirectURI: "https://app.example/cb",
-				AuthServer: "https://as.example", AuthServerInternal: "http://provider:8080",
+				AuthServer: "https://as.example/", AuthServerInternal: "http://provider:8080",
 				ClientAddr: ":4000", SessionSecret: "k", DeviceClientID: "d",
 				TeachingMode: "off", DPoP: "on", LogFormat: "text", LogLevel: "info",
 			},
 		},
 		{"an empty variable keeps the default", map[string]string{"CLIENT_ID": ""}, Default()},
+		{
+			"AUTH_SERVER is kept as written, an issuer being compared exactly (RFC 8414 Section 3.3)",
+			map[string]string{"AUTH_SERVER": "http://localhost:8080/", "AUTH_SERVER_INTERNAL": "http://provider:8080/"},
+			func() Config {
+				c := Default()
+				c.AuthServer, c.AuthServerInternal = "http://localhost:8080/", "http://provider:8080/"
+				return c
+			}(),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +93,32 @@ func TestDerivedURLs(t *testing.T) {
 	}
 	if got, want := c.SPARedirectURI(), "http://localhost:3000/spa/callback"; got != want {
 		t.Errorf("SPARedirectURI() = %q, want %q", got, want)
+	}
+}
+
+func TestPathsJoinTheBaseURL(t *testing.T) {
+	tests := []struct {
+		name, authServer, internal string
+		wantIssuer, wantBack       string
+	}{
+		{"bases without a trailing slash", "http://localhost:8080", "", "http://localhost:8080/user/profile", "http://localhost:8080/user/profile"},
+		{"bases with a trailing slash give no double slash", "http://localhost:8080/", "http://provider:8080/", "http://localhost:8080/user/profile", "http://provider:8080/user/profile"},
+		{"an issuer with a path keeps it", "https://as.example/tenant", "http://provider:8080/tenant/", "https://as.example/tenant/user/profile", "http://provider:8080/tenant/user/profile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.AuthServer, c.AuthServerInternal = tt.authServer, tt.internal
+			if got := c.IssuerURL("/user/profile"); got != tt.wantIssuer {
+				t.Errorf("IssuerURL = %q, want %q", got, tt.wantIssuer)
+			}
+			if got := c.BackChannelURL("/user/profile"); got != tt.wantBack {
+				t.Errorf("BackChannelURL = %q, want %q", got, tt.wantBack)
+			}
+		})
+	}
+	if got, want := Default().IssuerURL("/debug/trace/"), "http://localhost:8080/debug/trace/"; got != want {
+		t.Errorf("IssuerURL keeps a trailing slash of the path: got %q, want %q", got, want)
 	}
 }
 

@@ -107,12 +107,13 @@ func Fetch(ctx context.Context, client *http.Client, issuer, base string) (Metad
 // be identical to the authorization server's issuer identifier value into
 // which the well-known URI string was inserted to create the URL used to
 // retrieve the metadata. If these values are not identical, the data
-// contained in the response MUST NOT be used."
+// contained in the response MUST NOT be used." Identical means the same
+// string: "http://localhost:8080/" is not "http://localhost:8080".
 //
 // [RFC 8414 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8414#section-3.3
 func (m Metadata) check(issuer string) error {
-	if strings.TrimRight(m.Issuer, "/") != strings.TrimRight(issuer, "/") {
-		return permanent{fmt.Errorf("metadata: issuer is %q, want %q (AUTH_SERVER): refusing to use it (RFC 8414 Section 3.3)", m.Issuer, issuer)}
+	if m.Issuer != issuer {
+		return permanent{&IssuerMismatch{Trusted: issuer, Metadata: m.Issuer}}
 	}
 	if m.AuthorizationEndpoint == "" || m.TokenEndpoint == "" {
 		return permanent{errors.New("metadata: authorization_endpoint or token_endpoint missing")}
@@ -120,14 +121,34 @@ func (m Metadata) check(issuer string) error {
 	return nil
 }
 
+// IssuerMismatch is the error of metadata whose "issuer" is not the issuer
+// the client trusts: [RFC 8414 Section 3.3] forbids using it.
+//
+// [RFC 8414 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+type IssuerMismatch struct {
+	Trusted  string // the issuer the client trusts (AUTH_SERVER), as written
+	Metadata string // the metadata's "issuer"
+}
+
+// Error names both issuers and the rule.
+func (e *IssuerMismatch) Error() string {
+	return fmt.Sprintf("metadata: issuer is %q, not %q (AUTH_SERVER): refusing to use it, the two must be identical (RFC 8414 Section 3.3)", e.Metadata, e.Trusted)
+}
+
+// OnlySlash reports whether the two issuers differ only by a trailing "/",
+// the likeliest slip when AUTH_SERVER is typed by hand.
+func (e *IssuerMismatch) OnlySlash() bool {
+	return e.Trusted+"/" == e.Metadata || e.Metadata+"/" == e.Trusted
+}
+
 // BackChannel returns a copy of m whose server-to-server endpoints (token,
-// revocation, introspection, device authorization, userinfo, JWKS, PAR) start
-// with internal instead of public. The authorization endpoint is left as it
-// is: the browser, not the client, goes there. This is what lets the client
-// run inside docker compose, where the provider is "http://provider:8080" to
-// the client and "http://localhost:8080" to the browser.
+// revocation, introspection, device authorization, userinfo, JWKS, PAR,
+// registration) lie under internal instead of public, the issuer. The
+// authorization endpoint is left as it is: the browser, not the client, goes
+// there. This is what lets the client run inside docker compose, where the
+// provider is "http://provider:8080" to the client and
+// "http://localhost:8080" to the browser.
 func (m Metadata) BackChannel(public, internal string) Metadata {
-	public, internal = strings.TrimRight(public, "/"), strings.TrimRight(internal, "/")
 	if internal == "" || internal == public {
 		return m
 	}
@@ -136,11 +157,27 @@ func (m Metadata) BackChannel(public, internal string) Metadata {
 		&m.DeviceAuthorizationEndpoint, &m.UserinfoEndpoint, &m.JWKSURI,
 		&m.PushedAuthorizationRequestEndpoint, &m.RegistrationEndpoint,
 	} {
-		if rest, ok := strings.CutPrefix(*ep, public); ok && (rest == "" || rest[0] == '/') {
-			*ep = internal + rest
-		}
+		*ep = rebase(*ep, public, internal)
 	}
 	return m
+}
+
+// rebase returns endpoint moved from under the base URL from to under to,
+// its query kept, or endpoint itself when it does not lie under from.
+func rebase(endpoint, from, to string) string {
+	e, errE := url.Parse(endpoint)
+	f, errF := url.Parse(from)
+	t, errT := url.Parse(to)
+	if errE != nil || errF != nil || errT != nil || e.Scheme != f.Scheme || e.Host != f.Host {
+		return endpoint
+	}
+	rest, ok := strings.CutPrefix(e.EscapedPath(), strings.TrimSuffix(f.EscapedPath(), "/"))
+	if !ok || (rest != "" && rest[0] != '/') {
+		return endpoint
+	}
+	moved := t.JoinPath(rest)
+	moved.RawQuery = e.RawQuery
+	return moved.String()
 }
 
 // Endpoint returns the endpoints for golang.org/x/oauth2, with the client

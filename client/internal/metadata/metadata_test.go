@@ -66,13 +66,31 @@ func TestFetch(t *testing.T) {
 }
 
 func TestFetchRefusesAnotherIssuer(t *testing.T) {
-	srv, calls := provider(t, func(string) string { return "https://evil.example" }, 0)
-	_, err := Discover(context.Background(), srv.Client(), srv.URL, srv.URL, Retry{Initial: time.Millisecond})
-	if err == nil || !strings.Contains(err.Error(), "RFC 8414 Section 3.3") {
-		t.Fatalf("got %v, want the issuer mismatch error (RFC 8414 Section 3.3)", err)
+	tests := []struct {
+		name           string
+		trusted        func(base string) string // AUTH_SERVER
+		metadataIssuer func(base string) string
+	}{
+		{"another issuer is refused (RFC 8414 Section 3.3)", self, func(string) string { return "https://evil.example" }},
+		{"the issuer with a trailing slash is another issuer (RFC 8414 Section 3.3)", self, func(base string) string { return base + "/" }},
+		{"a trusted issuer with a trailing slash is another issuer (RFC 8414 Section 3.3)", func(base string) string { return base + "/" }, self},
 	}
-	if calls.Load() != 1 {
-		t.Errorf("a wrong issuer was fetched %d times, want 1 (not retried)", calls.Load())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, calls := provider(t, tt.metadataIssuer, 0)
+			trusted := tt.trusted(srv.URL)
+			_, err := Discover(context.Background(), srv.Client(), trusted, srv.URL, Retry{Initial: time.Millisecond})
+			var mismatch *IssuerMismatch
+			if !errors.As(err, &mismatch) || !strings.Contains(err.Error(), "RFC 8414 Section 3.3") {
+				t.Fatalf("got %v, want the issuer mismatch error (RFC 8414 Section 3.3)", err)
+			}
+			if want := (IssuerMismatch{Trusted: trusted, Metadata: tt.metadataIssuer(srv.URL)}); *mismatch != want {
+				t.Errorf("got %+v, want %+v", *mismatch, want)
+			}
+			if calls.Load() != 1 {
+				t.Errorf("a wrong issuer was fetched %d times, want 1 (not retried)", calls.Load())
+			}
+		})
 	}
 }
 
@@ -134,6 +152,30 @@ func TestBackChannelRewritesOnlyServerToServerEndpoints(t *testing.T) {
 	}
 	if same := m.BackChannel("http://localhost:8080", ""); same.TokenEndpoint != m.TokenEndpoint {
 		t.Errorf("no internal URL changed the token endpoint to %q", same.TokenEndpoint)
+	}
+}
+
+func TestBackChannelJoinsPaths(t *testing.T) {
+	tests := []struct {
+		name                       string
+		public, internal, endpoint string
+		want                       string
+	}{
+		{"an issuer with a trailing slash", "http://localhost:8080/", "http://provider:8080", "http://localhost:8080/oauth/token", "http://provider:8080/oauth/token"},
+		{"a back channel with a trailing slash gives no double slash", "http://localhost:8080", "http://provider:8080/", "http://localhost:8080/oauth/token", "http://provider:8080/oauth/token"},
+		{"an issuer with a path", "https://as.example/tenant", "http://provider:8080", "https://as.example/tenant/oauth/token", "http://provider:8080/oauth/token"},
+		{"a back channel with a path", "http://localhost:8080", "http://proxy/as/", "http://localhost:8080/oauth/token", "http://proxy/as/oauth/token"},
+		{"the query of an endpoint is kept (RFC 6749 Section 3.2)", "http://localhost:8080", "http://provider:8080", "http://localhost:8080/oauth/token?tenant=a", "http://provider:8080/oauth/token?tenant=a"},
+		{"an endpoint under another path is left alone", "https://as.example/tenant", "http://provider:8080", "https://as.example/tenant2/oauth/token", "https://as.example/tenant2/oauth/token"},
+		{"an endpoint on another host is left alone", "http://localhost:8080", "http://provider:8080", "https://other.example/oauth/token", "https://other.example/oauth/token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Metadata{TokenEndpoint: tt.endpoint}.BackChannel(tt.public, tt.internal).TokenEndpoint
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -270,5 +270,5 @@ func (a *App) backChannel(ctx context.Context, log *wirelog.Log) context.Context
 // server, which lives at the issuer (README, "What the provider does"),
 // reached over the back channel.
 func (a *App) resourceURL(path string) string {
-	return a.cfg.BackChannel() + path
+	return a.cfg.BackChannelURL(path)
 }

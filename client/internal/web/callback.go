@@ -219,12 +219,13 @@ func (a *App) takePending(c *gin.Context, state string) (*webSession, pendingAut
 	return s, p, ok
 }
 
-// checkIssuer applies [RFC 9207 Section 2.4]: "If the value does not match
-// the expected issuer identifier, clients MUST reject the authorization
-// response and MUST NOT proceed with the authorization grant", and "Clients
-// MUST reject authorization responses without the iss parameter from
-// authorization servers that do indicate that they support this
-// specification". This defeats mix-up attacks.
+// checkIssuer applies [RFC 9207 Section 2.4]: "This comparison MUST use
+// simple string comparison" (so a trailing "/" is a difference), "If the
+// value does not match the expected issuer identifier, clients MUST reject
+// the authorization response and MUST NOT proceed with the authorization
+// grant", and "Clients MUST reject authorization responses without the iss
+// parameter from authorization servers that do indicate that they support
+// this specification". This defeats mix-up attacks.
 //
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 func (a *App) checkIssuer(r authorizationResponse) error {

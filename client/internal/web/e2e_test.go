@@ -353,6 +353,8 @@ func TestE2ECallbackRefusesBadResponses(t *testing.T) {
 			func(q url.Values) { q.Del("state") }, http.StatusForbidden, "State mismatch"},
 		{"another issuer is refused, no exchange (RFC 9207 Section 2.4)",
 			func(q url.Values) { q.Set("iss", "https://evil.example") }, http.StatusForbidden, "Wrong issuer"},
+		{"iss with a trailing slash is another issuer: simple string comparison (RFC 9207 Section 2.4)",
+			func(q url.Values) { q.Set("iss", q.Get("iss")+"/") }, http.StatusForbidden, "Wrong issuer"},
 		{"missing iss is refused when the provider advertises it (RFC 9207 Section 2.4)",
 			func(q url.Values) { q.Del("iss") }, http.StatusForbidden, "Wrong issuer"},
 		{"repeated parameters are refused (RFC 6749 Section 3.1)",

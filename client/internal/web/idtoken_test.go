@@ -63,6 +63,7 @@ func TestVerifyIDToken(t *testing.T) {
 		{"a missing nonce is refused (OIDC Core Section 3.1.3.7 step 11)", func(c map[string]any) { delete(c, "nonce") }, key, "nonce"},
 		{"another audience is refused (OIDC Core Section 3.1.3.7 step 3)", func(c map[string]any) { c["aud"] = "spa-client" }, key, "aud"},
 		{"another issuer is refused (OIDC Core Section 3.1.3.7 step 2)", func(c map[string]any) { c["iss"] = "https://evil.example" }, key, "iss"},
+		{"the issuer with a trailing slash is another issuer (OIDC Core Section 3.1.3.7 step 2)", func(c map[string]any) { c["iss"] = issuer + "/" }, key, "iss"},
 		{"an expired token is refused (OIDC Core Section 3.1.3.7 step 9)", func(c map[string]any) { c["exp"] = now.Add(-time.Minute).Unix() }, key, "exp"},
 		{"a wrong at_hash is refused (OIDC Core Section 3.1.3.8)", func(c map[string]any) { c["at_hash"] = atHash("another token") }, key, "at_hash"},
 		{"a signature by another key is refused (OIDC Core Section 3.1.3.7 step 6)", func(map[string]any) {}, other, "the signature"},

@@ -80,7 +80,7 @@ func scriptMessages(name string) []string {
 func (a *App) handleSPA(c *gin.Context) {
 	traceURL := ""
 	if a.cfg.Teaching() {
-		traceURL = a.cfg.AuthServer + "/debug/trace/"
+		traceURL = a.cfg.IssuerURL("/debug/trace/")
 	}
 	a.render(c, http.StatusOK, "spa.html", "Browser-only app (public client)", spaConfig{
 		ClientID:              config.SPAClientID,
@@ -91,7 +91,7 @@ func (a *App) handleSPA(c *gin.Context) {
 		AuthorizationEndpoint: a.public.AuthorizationEndpoint,
 		TokenEndpoint:         a.public.TokenEndpoint,
 		RevocationEndpoint:    a.public.RevocationEndpoint,
-		ProfileURL:            a.cfg.AuthServer + resource.UserProfilePath,
+		ProfileURL:            a.cfg.IssuerURL(resource.UserProfilePath),
 		TraceURL:              traceURL,
 		UILocales:             a.lang(c).Code,
 		Words:                 spaWords[a.lang(c).Code],

@@ -122,7 +122,7 @@ func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 			a.inspectToken(ctx, tokenOf("ID token", "OIDC Core Section 2; not introspectable: it is for the client, not for the resource server", lg.IDToken), lg.IDToken, ""),
 		},
 		Teaching:  a.cfg.Teaching(),
-		Resource:  a.public.Issuer + resource.ProtectedResourcePath,
+		Resource:  a.cfg.IssuerURL(resource.ProtectedResourcePath),
 		TokenType: lg.Token.Type(),
 		CSRFField: csrfField,
 		CSRFToken: s.Data.CSRFToken,

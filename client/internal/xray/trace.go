@@ -55,7 +55,11 @@ func (t *Tracer) Fetch(ctx context.Context, requestID, lang string) (*Trace, err
 	if !requestIDRE.MatchString(requestID) {
 		return nil, ErrNoTrace
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.BaseURL+"/debug/trace/"+url.PathEscape(requestID), nil)
+	traceURL, err := url.JoinPath(t.BaseURL, "debug/trace", requestID)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, traceURL, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -180,6 +180,15 @@ func TestTracerRefusesAnotherRequestsTrace(t *testing.T) {
 	}
 }
 
+func TestTracerJoinsABaseURLWithATrailingSlash(t *testing.T) {
+	var asked atomic.Int32
+	srv := traceServer(t, map[string]Trace{"R1": {RequestID: "R1"}}, &asked)
+	tr, err := (&Tracer{BaseURL: srv.URL + "/", Client: srv.Client()}).Fetch(context.Background(), "R1", "")
+	if err != nil || tr.RequestID != "R1" {
+		t.Errorf("Fetch from %s/ = %+v, %v; want the trace at /debug/trace/R1", srv.URL, tr, err)
+	}
+}
+
 func TestFetchTracesAsksInThePagesLanguage(t *testing.T) {
 	var langs []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

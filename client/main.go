@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -120,7 +121,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		log.Info("client ready", "redirect_uri", cfg.RedirectURI)
 	case ctx.Err() == nil:
 		h.Set(waitingHandler(cfg, m, log, misconfiguredPage(cfg, err)))
-		log.Error("cannot use the provider's metadata; every page says why until the client restarts", "err", err) // once the pages do
+		log.Error("cannot use the provider's metadata; every page says why until the client restarts", failureArgs(err)...) // once the pages do
 	}
 	return <-served
 }
@@ -160,13 +161,59 @@ func startingPage(cfg config.Config) gin.HandlerFunc {
 // the first-run failure of most OAuth setups, where the issuer the browser
 // sees, the address the client reaches, and what the metadata says differ.
 func misconfiguredPage(cfg config.Config, err error) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		c.String(http.StatusServiceUnavailable, "The client cannot use the provider's metadata:\n\n  %v\n\n"+
-			"Issuer the browser sees (AUTH_SERVER):      %s\n"+
-			"Back channel the client uses (AUTH_SERVER_INTERNAL, or AUTH_SERVER): %s\n\n"+
-			"The metadata's \"issuer\" must be exactly AUTH_SERVER (RFC 8414 Section 3.3). "+
-			"Fix the settings, then restart the client.\n", err, cfg.AuthServer, cfg.BackChannel())
+	var b strings.Builder
+	fmt.Fprintf(&b, "The client cannot use the provider's metadata:\n\n  %v\n\n", err)
+	var f *discoveryFailure
+	if errors.As(err, &f) {
+		fmt.Fprintf(&b, "Metadata fetched from: %s (attempt %d)\n", f.url, f.attempt)
 	}
+	fmt.Fprintf(&b, "Issuer the browser sees (AUTH_SERVER):      %s\n"+
+		"Back channel the client uses (AUTH_SERVER_INTERNAL, or AUTH_SERVER): %s\n\n%s",
+		cfg.AuthServer, cfg.BackChannel(), whatToChange(err))
+	page := b.String()
+	return func(c *gin.Context) { c.String(http.StatusServiceUnavailable, "%s", page) }
+}
+
+// whatToChange says which setting to change for err. For another issuer it
+// names both values: the metadata's "issuer" and the "iss" of every response
+// are compared with AUTH_SERVER as strings, so even a trailing "/" differs.
+func whatToChange(err error) string {
+	var m *metadata.IssuerMismatch
+	if !errors.As(err, &m) {
+		return "Fix the settings, then restart the client.\n"
+	}
+	rule := "The metadata's \"issuer\" must be identical to AUTH_SERVER (RFC 8414 Section 3.3), " +
+		"as the \"iss\" of every authorization response must be (RFC 9207 Section 2.4).\n"
+	if m.OnlySlash() {
+		return rule + "The two differ only by the trailing \"/\": issuers are compared character for character, so it counts.\n" +
+			fmt.Sprintf("To change: set AUTH_SERVER=%s, exactly as the provider names its issuer, and restart the client.\n", m.Metadata)
+	}
+	return rule + fmt.Sprintf("To change: set AUTH_SERVER=%s, the issuer the provider names, and restart the client; "+
+		"or, if %s is the issuer you mean, set the provider's ISSUER to it.\n", m.Metadata, m.Trusted)
+}
+
+// discoveryFailure is metadata the client could not use: the URL it came
+// from, the attempt at which the client gave up, and why.
+type discoveryFailure struct {
+	url     string
+	attempt int
+	err     error
+}
+
+// Error says why the metadata could not be used.
+func (f *discoveryFailure) Error() string { return f.err.Error() }
+
+// Unwrap returns why the metadata could not be used.
+func (f *discoveryFailure) Unwrap() error { return f.err }
+
+// failureArgs are the log fields of err: the metadata URL and the attempt
+// when err is a discoveryFailure, and the error.
+func failureArgs(err error) []any {
+	var f *discoveryFailure
+	if errors.As(err, &f) {
+		return []any{"url", f.url, "attempt", f.attempt, "err", f.err}
+	}
+	return []any{"err", err}
 }
 
 // discover fetches the metadata, waiting quietly while the provider is not
@@ -176,11 +223,12 @@ func misconfiguredPage(cfg config.Config, err error) gin.HandlerFunc {
 func discover(ctx context.Context, client *http.Client, cfg config.Config, wire *wirelog.Log, log *slog.Logger) (metadata.Metadata, error) {
 	wellKnown, _ := metadata.WellKnownURL(cfg.BackChannel())
 	log.Info("fetching the provider's metadata (RFC 8414)", "url", wellKnown, "issuer", cfg.AuthServer)
-	attempt := wirelog.NewLog(4)
+	attempt, gaveUp := wirelog.NewLog(4), 0
 	md, err := metadata.Discover(wirelog.NewContext(ctx, attempt), client, cfg.AuthServer, cfg.BackChannel(), metadata.Retry{
 		Log: func(n int, err error, wait time.Duration) {
 			switch {
 			case wait == 0: // given up: serve says so once every page explains it
+				gaveUp = n
 			case n == 1:
 				log.Info("waiting for the provider (it may still be starting); retrying quietly", "url", wellKnown, "err", err)
 			default:
@@ -189,7 +237,7 @@ func discover(ctx context.Context, client *http.Client, cfg config.Config, wire 
 		},
 	})
 	if err != nil {
-		return md, err
+		return md, &discoveryFailure{url: wellKnown, attempt: gaveUp, err: err}
 	}
 	for _, e := range attempt.Entries() {
 		if e.Err == "" && e.Status == http.StatusOK {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -86,28 +88,81 @@ func fetch(t *testing.T, u string) (int, string) {
 }
 
 // TestE2EStartupExplainsAWrongIssuer: when the provider's metadata names
-// another issuer than AUTH_SERVER, the client does not vanish: every page
-// explains the mismatch with both addresses, and /readyz stays 503.
+// another issuer than AUTH_SERVER, even one that differs only by a trailing
+// "/", the client does not vanish: it logs the metadata URL and the attempt,
+// every page explains the mismatch with both values and what to change, and
+// /readyz stays 503.
 func TestE2EStartupExplainsAWrongIssuer(t *testing.T) {
-	provider := providertest.New(t, providertest.Options{Issuer: "http://issuer.example"})
+	tests := []struct {
+		name       string
+		issuer     string                          // the provider's ISSUER; "" is its own URL
+		authServer func(providerURL string) string // AUTH_SERVER
+		advice     string                          // what the page says beside "set AUTH_SERVER="; %s is AUTH_SERVER
+	}{
+		{"another issuer (RFC 8414 Section 3.3)", "http://issuer.example", self, "or, if %s is the issuer you mean, set the provider's ISSUER to it"},
+		{"AUTH_SERVER with a trailing slash is another issuer (RFC 8414 Section 3.3)", "", func(u string) string { return u + "/" },
+			`differ only by the trailing "/"`},
+	}
 	bin := processtest.Build(t, ".", "client")
-	addr := processtest.FreeAddr(t)
-	p := processtest.Start(t, bin, map[string]string{"AUTH_SERVER": provider.URL, "CLIENT_ADDR": addr, "SESSION_SECRET": "startup test"})
-	p.WaitLog(t, "cannot use the provider's metadata", 30*time.Second)
+	for _, tt := range tests {
+		for _, store := range []string{"sqlite", "postgres"} {
+			t.Run(tt.name+"/"+store, func(t *testing.T) {
+				provider := providertest.New(t, providertest.Options{Issuer: tt.issuer, Postgres: store == "postgres"})
+				authServer := tt.authServer(provider.URL)
+				addr := processtest.FreeAddr(t)
+				p := processtest.Start(t, bin, map[string]string{"AUTH_SERVER": authServer, "CLIENT_ADDR": addr,
+					"SESSION_SECRET": "startup test", "LOG_FORMAT": "json"})
+				p.WaitLog(t, "cannot use the provider's metadata", 30*time.Second)
 
-	status, body := fetch(t, "http://"+addr+"/")
-	for _, want := range []string{`"http://issuer.example"`, provider.URL, "AUTH_SERVER", "RFC 8414 Section 3.3"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("the page lacks %q:\n%s", want, body)
+				wellKnown := provider.URL + "/.well-known/oauth-authorization-server"
+				line := logLine(t, p.Log(), "cannot use the provider's metadata")
+				if line.Level != "ERROR" || line.URL != wellKnown || line.Attempt != 1 ||
+					!strings.Contains(line.Err, strconv.Quote(provider.Issuer)) || !strings.Contains(line.Err, strconv.Quote(authServer)) {
+					t.Errorf("log line %+v: want level ERROR, url %s, attempt 1 and an err naming %q and %q",
+						line, wellKnown, provider.Issuer, authServer)
+				}
+				status, body := fetch(t, "http://"+addr+"/")
+				wants := []string{strconv.Quote(provider.Issuer), strconv.Quote(authServer), "AUTH_SERVER", "RFC 8414 Section 3.3",
+					"Metadata fetched from: " + wellKnown, "set AUTH_SERVER=" + provider.Issuer + ",", strings.ReplaceAll(tt.advice, "%s", authServer)}
+				for _, want := range wants {
+					if !strings.Contains(body, want) {
+						t.Errorf("the page lacks %q:\n%s", want, body)
+					}
+				}
+				if status != http.StatusServiceUnavailable {
+					t.Errorf("GET /: got %d, want 503", status)
+				}
+				if status, _ := fetch(t, "http://"+addr+"/readyz"); status != http.StatusServiceUnavailable {
+					t.Errorf("GET /readyz: got %d, want 503", status)
+				}
+				if !p.Running() {
+					t.Error("the client exited instead of explaining")
+				}
+			})
 		}
 	}
-	if status != http.StatusServiceUnavailable {
-		t.Errorf("GET /: got %d, want 503", status)
+}
+
+func self(u string) string { return u }
+
+// startupLine is what the tests read of a line of the client's JSON log.
+type startupLine struct {
+	Level   string `json:"level"`
+	Msg     string `json:"msg"`
+	URL     string `json:"url"`
+	Attempt int    `json:"attempt"`
+	Err     string `json:"err"`
+}
+
+// logLine returns the first line of the JSON log whose msg starts with msg.
+func logLine(t *testing.T, log, msg string) startupLine {
+	t.Helper()
+	for _, raw := range strings.Split(log, "\n") {
+		var line startupLine
+		if json.Unmarshal([]byte(raw), &line) == nil && strings.HasPrefix(line.Msg, msg) {
+			return line
+		}
 	}
-	if status, _ := fetch(t, "http://"+addr+"/readyz"); status != http.StatusServiceUnavailable {
-		t.Errorf("GET /readyz: got %d, want 503", status)
-	}
-	if !p.Running() {
-		t.Error("the client exited instead of explaining")
-	}
+	t.Fatalf("no log line %q in:\n%s", msg, log)
+	return startupLine{}
 }

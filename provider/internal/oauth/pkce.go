@@ -41,14 +41,29 @@ func validCodeVerifier(v string) bool {
 }
 
 // validS256Challenge checks that a challenge can be an S256 output: 43
-// base64url characters (a SHA-256 hash, unpadded).
+// base64url characters (a SHA-256 hash, unpadded), each of them one of the
+// characters of [RFC 7636 Section 4.2]: "code-challenge = 43*128unreserved".
+// Each character is checked, not decoded: a base64 decoder skips line
+// breaks, so 42 characters and a "\n" would pass for 43.
+//
+// [RFC 7636 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7636#section-4.2
 func validS256Challenge(c string) bool {
 	if len(c) != 43 {
 		return false
 	}
-	_, err := base64.RawURLEncoding.DecodeString(c)
-	return err == nil
+	for i := 0; i < len(c); i++ {
+		if !isBase64URL(c[i]) {
+			return false
+		}
+	}
+	return true
 }
+
+// isBase64URL reports whether c is in the base64url alphabet
+// ([RFC 4648 Section 5]), the unreserved characters but "." and "~".
+//
+// [RFC 4648 Section 5]: https://www.rfc-editor.org/rfc/rfc4648#section-5
+func isBase64URL(c byte) bool { return isUnreserved(c) && c != '.' && c != '~' }
 
 func isUnreserved(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||

@@ -59,6 +59,9 @@ func TestCheckCodeChallenge(t *testing.T) {
 		{"a confidential client may omit PKCE", false, "", "", ""},
 		{"a method without a challenge is refused", false, "", "S256", ErrInvalidRequest},
 		{"a challenge that is no S256 hash is refused", false, "short", "S256", ErrInvalidRequest},
+		{"a challenge with a line break is refused: 43 unreserved characters (RFC 7636 Section 4.2)", false, challenge[:42] + "\n", "S256", ErrInvalidRequest},
+		{"a challenge with a carriage return is refused (RFC 7636 Section 4.2)", false, challenge[:41] + "\r\n", "S256", ErrInvalidRequest},
+		{"a challenge with padding is refused (RFC 7636 Section 4.2)", false, challenge[:42] + "=", "S256", ErrInvalidRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

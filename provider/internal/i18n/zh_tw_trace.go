@@ -25,6 +25,7 @@ var traditionalChineseTrace = map[string]string{
 	"dpop_jkt is a JWK SHA-256 thumbprint (43 base64url characters)":                                   "dpop_jkt 是 JWK SHA-256 指紋 (thumbprint)（43 個 base64url 字元）",
 	"prompt holds known values, and none only alone":                                                   "prompt 只含已知的值，而且 none 只能單獨出現",
 	"max_age is a non-negative number of seconds":                                                      "max_age 是非負的秒數",
+	"an id_token_hint is an ID token this provider issued (signature, iss; it may have expired)":       "id_token_hint 若有，是本伺服器簽發的 ID 權杖 (ID token)（簽章、iss；可以已經過期）",
 	"each requested scope is known and allowed for this client (none: its default scope)":              "每個請求的範圍 (scope) 都是已知的，且允許這個用戶端使用（沒有請求時：使用它的預設範圍）",
 	"each resource is an absolute URI without fragment, naming a resource server this provider serves": "每個 resource 都是不含片段 (fragment) 的絕對 URI，且指向本伺服器服務的資源伺服器 (resource server)",
 
@@ -33,6 +34,7 @@ var traditionalChineseTrace = map[string]string{
 	"the user signed in with the right username and password":                            "使用者以正確的使用者名稱與密碼登入",
 	"the user is signed in, recently enough for prompt and max_age":                      "使用者已登入，且登入時間符合 prompt 與 max_age 的要求",
 	"the user approved the request":                                                      "使用者同意了這個請求",
+	"the user who approves is the one the id_token_hint names":                           "同意請求的使用者就是 id_token_hint 指出的那位使用者",
 	"prompt=none: the user approved these scopes before, and the client is confidential": "prompt=none：使用者先前已同意這些範圍 (scope)，且用戶端是機密用戶端 (confidential client)",
 	"the form carries this login session's CSRF token":                                   "表單帶有這個登入工作階段 (session) 的 CSRF 權杖 (CSRF token)",
 	"no form field is sent more than once":                                               "每個表單欄位最多只送一次",

@@ -49,11 +49,15 @@ func (a *Authorization) Decide(ctx context.Context, decision string) *Authorizat
 // user-agent to. The code is in the store before this returns. A pushed
 // request is used up first ([RFC 9126 Section 2.2]: the request_uri is "a
 // single-use reference"): of two approvals racing on one, only one gets a
-// code.
+// code. A request with an id_token_hint gets a code only for the user it
+// names (ruleHintedUser), else login_required.
 //
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 // [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
 func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, *AuthorizationError) {
+	if err := a.checkHintedUser(ctx, userID); err != nil {
+		return "", err
+	}
 	if err := p.usePushedRequest(ctx, a.PushedRequest); err != nil {
 		return "", &AuthorizationError{Error: err} // shown, not redirected: the request may be another's
 	}

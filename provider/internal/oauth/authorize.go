@@ -29,6 +29,7 @@ type AuthorizationRequest struct {
 	Nonce               string
 	Prompt              string
 	MaxAge              string
+	IDTokenHint         string
 	ResponseMode        string
 	Request             string
 	RequestURI          string
@@ -56,7 +57,7 @@ func (r *AuthorizationRequest) params() []param {
 		{"response_type", &r.ResponseType}, {"client_id", &r.ClientID}, {"redirect_uri", &r.RedirectURI},
 		{"scope", &r.Scope}, {"state", &r.State}, {"code_challenge", &r.CodeChallenge},
 		{"code_challenge_method", &r.CodeChallengeMethod}, {"nonce", &r.Nonce}, {"prompt", &r.Prompt},
-		{"max_age", &r.MaxAge}, {"response_mode", &r.ResponseMode}, {"request", &r.Request},
+		{"max_age", &r.MaxAge}, {"id_token_hint", &r.IDTokenHint}, {"response_mode", &r.ResponseMode}, {"request", &r.Request},
 		{"request_uri", &r.RequestURI}, {"dpop_jkt", &r.DPoPJKT}, {"ui_locales", &r.UILocales},
 	}
 }
@@ -114,6 +115,7 @@ type Authorization struct {
 	DPoPJKT       string // the DPoP key the code is bound to ([RFC 9449 Section 10]); "" for none
 	Prompt        []Prompt
 	MaxAge        time.Duration // -1 when absent
+	HintSubject   string        // the sub of a valid id_token_hint: the only user who may approve; "" for any
 	// Request is the request as it arrived: for a pushed request only
 	// client_id and request_uri, which the login form carries on.
 	Request   AuthorizationRequest
@@ -372,7 +374,54 @@ func (p *Provider) checkRedirectable(tr *Trace, a *Authorization, r Authorizatio
 	if a.MaxAge, err = parseMaxAge(tr, r.MaxAge); err != nil {
 		return err
 	}
+	if a.HintSubject, err = p.hintedSubject(tr, r.IDTokenHint); err != nil {
+		return err
+	}
 	return checkDPoPJKT(tr, r.DPoPJKT)
+}
+
+// The rules of id_token_hint in an authorization request
+// ([OIDC Core Section 3.1.2.1]): "ID Token previously issued by the
+// Authorization Server being passed as a hint about the End-User's current
+// or past authenticated session with the Client. If the End-User identified
+// by the ID Token is logged in or is logged in by the request, then the
+// Authorization Server returns a positive response; otherwise, it SHOULD
+// return an error, such as login_required."
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+var (
+	ruleAuthorizeHintIssued = Rule{"an id_token_hint is an ID token this provider issued (signature, iss; it may have expired)", "OIDC Core Section 3.1.2.1"}
+	ruleHintedUser          = Rule{"the user who approves is the one the id_token_hint names", "OIDC Core Section 3.1.2.1"}
+)
+
+// hintedSubject returns the user an id_token_hint names, under
+// ruleAuthorizeHintIssued; "" without a hint.
+func (p *Provider) hintedSubject(tr *Trace, hint string) (string, *Error) {
+	if hint == "" {
+		return "", nil
+	}
+	claims, err := p.verifyIDTokenHint(tr, ruleAuthorizeHintIssued, hint)
+	return claims.Subject, err
+}
+
+// checkHintedUser applies ruleHintedUser to the user about to be issued a
+// code: with prompt=none the one signed in, else the one who signed in or
+// approved through the login form.
+func (a *Authorization) checkHintedUser(ctx context.Context, userID string) *AuthorizationError {
+	if a.HintSubject == "" {
+		return nil
+	}
+	if !TraceFrom(ctx).Check(ruleHintedUser, userID == a.HintSubject) {
+		return a.Deny(ErrLoginRequired, "the signed-in user is not the one the id_token_hint names")
+	}
+	return nil
+}
+
+// HintedUser reports whether userID may approve this request: there is no
+// id_token_hint, or it names that user. Another user signed in must sign in
+// as the hinted one (ruleHintedUser).
+func (a *Authorization) HintedUser(userID string) bool {
+	return a.HintSubject == "" || a.HintSubject == userID
 }
 
 // ruleAuthorizationParameterOnce: "Request and response parameters MUST

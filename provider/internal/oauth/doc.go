@@ -12,7 +12,7 @@
 //	                             (loopback redirect ports of native apps), RFC 7636 Section 4.4.1 (PKCE
 //	                             request checks), RFC 9126 Section 4 (clients that must use PAR), RFC 9449 Section 10
 //	                             (the form of dpop_jkt), OIDC Core Section 3.1.2.1 (ui_locales: read here, the
-//	                             language chosen by package i18n)
+//	                             language chosen by package i18n; id_token_hint: a code only for the user it names)
 //	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
 //	                             RFC 9207 (iss)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)

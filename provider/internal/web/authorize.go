@@ -53,7 +53,7 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	}
 	sess := sessionOf(c)
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
-	if !s.signIn(c, sess, form, s.p.NeedsLogin(a, sess.AuthTime()), reshow) {
+	if !s.signIn(c, sess, form, s.needsLogin(a, sess), reshow) {
 		return
 	}
 	if err := a.Decide(c.Request.Context(), form.Get("decision")); err != nil {
@@ -183,12 +183,20 @@ func (s *Server) promptNone(c *gin.Context, a *oauth.Authorization, sess loginSe
 func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization, sess loginSession, username, message string) {
 	page := consentPage{
 		Auth: a, Hidden: a.Request.Values(), Username: username, Error: message,
-		NeedPassword: sess.UserID() == "" || s.p.NeedsLogin(a, sess.AuthTime()),
+		NeedPassword: sess.UserID() == "" || s.needsLogin(a, sess),
 		CSRF:         sess.CSRFToken(),
 	}
 	s.saveSession(c, sess)
 	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("login and consent page", message))
 	s.render(c, status, "authorize.html", page)
+}
+
+// needsLogin reports whether the user must enter a password for a even
+// with a login session: prompt=login or max_age (oauth.Provider.NeedsLogin),
+// or an id_token_hint that names another user than the one signed in, who
+// may then sign in as the hinted one (oauth.Authorization.HintedUser).
+func (s *Server) needsLogin(a *oauth.Authorization, sess loginSession) bool {
+	return s.p.NeedsLogin(a, sess.AuthTime()) || !a.HintedUser(sess.UserID())
 }
 
 // formShown is the outcome, in a trace, of a request that showed a form:

@@ -155,7 +155,7 @@ func (p *Provider) Metadata() Metadata {
 		AccessTokenSigningAlgValuesSupported:               stringsOf(p.Keys.AccessTokenAlgorithm()),
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 			"name", "email", "email_verified"},
-		PromptValuesSupported: promptsSupported,
+		PromptValuesSupported: knownPrompts,
 		// "Authorization servers supporting PAR SHOULD include the URL of
 		// their pushed authorization request endpoint in their
 		// authorization server metadata document" ([RFC 9126 Section 2]).

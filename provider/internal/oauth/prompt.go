@@ -22,14 +22,11 @@ const (
 	PromptNone          Prompt = "none"           // answer without any page: the user is signed in and consented
 	PromptLogin         Prompt = "login"          // ask for the password even with a login session
 	PromptConsent       Prompt = "consent"        // ask for consent (the consent page always does)
-	PromptSelectAccount Prompt = "select_account" // accepted; one account per login session, so nothing to select
+	PromptSelectAccount Prompt = "select_account" // show the sign-in form: the account is the one the user signs in with
 )
 
-// promptsSupported are the prompt values the discovery document lists;
-// select_account is accepted (knownPrompts) but not advertised.
-var promptsSupported = []Prompt{PromptNone, PromptLogin, PromptConsent}
-
-// knownPrompts are the prompt values parsePrompt accepts.
+// knownPrompts are the prompt values parsePrompt accepts, and the ones
+// the discovery document lists.
 var knownPrompts = []Prompt{PromptNone, PromptLogin, PromptConsent, PromptSelectAccount}
 
 // The rules of prompt and max_age ([OIDC Core Section 3.1.2.1]): "If this
@@ -79,16 +76,23 @@ func parseMaxAge(tr *Trace, s string) (time.Duration, *Error) {
 }
 
 // NeedsLogin reports whether the user must (re-)enter credentials even with
-// a login session that authenticated at authTime: prompt=login, or max_age
-// exceeded ([OIDC Core Section 3.1.2.1]): "If the elapsed time is greater
-// than this value, the OP MUST attempt to actively re-authenticate the
-// End-User. … Note that max_age=0 is equivalent to prompt=login." The
-// session keeps authTime in whole seconds, so a sign-in in the current
-// second would look 0 s old: max_age=0 is therefore checked on its own.
+// a login session that authenticated at authTime: prompt=login,
+// prompt=select_account, or max_age exceeded ([OIDC Core Section 3.1.2.1]):
+// "If the elapsed time is greater than this value, the OP MUST attempt to
+// actively re-authenticate the End-User. … Note that max_age=0 is
+// equivalent to prompt=login." The session keeps authTime in whole
+// seconds, so a sign-in in the current second would look 0 s old: max_age=0
+// is therefore checked on its own.
+//
+// select_account: "The Authorization Server SHOULD prompt the End-User to
+// select a user account. … If it cannot obtain an account selection choice
+// made by the End-User, it MUST return an error". A login session holds one
+// account, so the sign-in form is where the user chooses one: the consent
+// page alone would approve for the session's account without asking.
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (p *Provider) NeedsLogin(a *Authorization, authTime time.Time) bool {
-	if authTime.IsZero() || a.PromptIncludes(PromptLogin) || a.MaxAge == 0 {
+	if authTime.IsZero() || a.PromptIncludes(PromptLogin) || a.PromptIncludes(PromptSelectAccount) || a.MaxAge == 0 {
 		return true
 	}
 	return a.MaxAge > 0 && p.Now().Sub(authTime) > a.MaxAge

@@ -386,6 +386,7 @@ func TestE2EPrompt(t *testing.T) {
 		wantPassword bool
 	}{
 		{"prompt=login asks for the password despite a login session (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("prompt", "login"), time.Hour, true},
+		{"prompt=select_account shows the sign-in form, where the user chooses the account, despite a login session (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("prompt", "select_account"), time.Minute, true},
 		{"max_age=0 asks for the password even right after a sign-in: it equals prompt=login (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("max_age", "0"), 0, true},
 		{"max_age longer than the session's age does not ask again (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("max_age", "60"), 59 * time.Second, false},
 		{"max_age shorter than the session's age asks for the password (OIDC Core Section 3.1.2.1)", oauth2.SetAuthURLParam("max_age", "60"), 61 * time.Second, true},

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -23,11 +24,16 @@ const inactive = `{"active":false}`
 // TestE2EIntrospection holds the introspection endpoint to [RFC 7662]: only
 // confidential clients may ask, and a client learns about its own active
 // tokens only; an expired, revoked, used, foreign or malformed token is
-// {"active":false}.
+// {"active":false}. On SQLite and PostgreSQL.
 func TestE2EIntrospection(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	srv := providertest.New(t, providertest.Options{Now: clock.Now})
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		clock := newFakeClock()
+		testIntrospection(t, newServer(providertest.Options{Now: clock.Now}), clock)
+	})
+}
+
+func testIntrospection(t *testing.T, srv *providertest.Server, clock *clocktest.Clock) {
 	b := newBrowser(t)
 	demo := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
 

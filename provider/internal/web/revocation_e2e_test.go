@@ -17,10 +17,16 @@ import (
 // client_id alone), may revoke only its own tokens, and any token it sends
 // gets 200 ("invalid tokens do not cause an error response",
 // RFC 7009 Section 2.2).
-// Revoking a refresh token revokes the access tokens of its grant too.
+// Revoking a refresh token revokes the access tokens of its grant too. On
+// SQLite and PostgreSQL.
 func TestE2ERevocation(t *testing.T) {
 	t.Parallel()
-	srv := providertest.New(t, providertest.Options{})
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		testRevocation(t, newServer(providertest.Options{}))
+	})
+}
+
+func testRevocation(t *testing.T, srv *providertest.Server) {
 	b := newBrowser(t)
 	demo := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
 	spa := spaConfig(srv, "read")

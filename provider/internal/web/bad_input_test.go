@@ -196,10 +196,12 @@ func TestE2EBadInput(t *testing.T) {
 	})
 }
 
-func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
-	req, err := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+// newRequest builds tc's request to the server at base: a form unless
+// tc.contentType names another type, or is "-" for none.
+func (tc badRequest) newRequest(base string) (*http.Request, error) {
+	req, err := http.NewRequest(tc.method, base+tc.path, strings.NewReader(tc.body))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	switch tc.contentType {
 	case "":
@@ -210,6 +212,14 @@ func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
 	}
 	for k, v := range tc.header {
 		req.Header.Set(k, v)
+	}
+	return req, nil
+}
+
+func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
+	req, err := tc.newRequest(srv.URL)
+	if err != nil {
+		t.Fatal(err)
 	}
 	resp, err := noRedirects.Do(req)
 	if err != nil {

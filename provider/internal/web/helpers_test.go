@@ -95,7 +95,7 @@ func callResource(t *testing.T, u, accessToken string) (*http.Response, string) 
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // rawPost sends a form to the provider without any client library.
-func rawPost(t *testing.T, u string, form string, header map[string]string) (*http.Response, string) {
+func rawPost(t testing.TB, u string, form string, header map[string]string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -34,7 +34,7 @@ type registration struct {
 }
 
 // sendJSON sends a request with a JSON body (or none) and an optional Bearer token.
-func sendJSON(t *testing.T, method, u, body, bearer string) (*http.Response, string) {
+func sendJSON(t testing.TB, method, u, body, bearer string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, u, strings.NewReader(body))
 	if body != "" {

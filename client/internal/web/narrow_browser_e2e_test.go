@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,21 +19,35 @@ const narrowWidth = 390
 
 // overflowJS lists what sticks out of the window when the page is wider
 // than it (empty when it is not): each element whose right edge is past
-// the window and that no box of its own scrolls or clips.
+// the window and that no box of its own scrolls or clips, and each element
+// whose text runs past it (a long word, a URL: the text overflows though
+// its box does not). A page wider than the window with neither is still
+// listed, as "the page".
 const overflowJS = `(() => {
   const w = window.innerWidth;
-  if (document.documentElement.scrollWidth <= w) return [];
+  const wide = document.documentElement.scrollWidth;
+  if (wide <= w) return [];
   const clipped = (e) => {
-    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+    for (let p = e; p && p !== document.body; p = p.parentElement) {
       if (getComputedStyle(p).overflowX !== 'visible') return true;
     }
     return false;
   };
-  return [...document.body.querySelectorAll('*')]
-    .filter((e) => e.getBoundingClientRect().right > w + 0.5 && !clipped(e))
-    .slice(0, 6)
-    .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + [...e.classList].map((c) => '.' + c).join('') +
-      ' (right edge at ' + Math.round(e.getBoundingClientRect().right) + ' px of ' + w + ')');
+  const past = (box) => box.right > w + 0.5;
+  const found = [...document.body.querySelectorAll('*')]
+    .filter((e) => past(e.getBoundingClientRect()) && !clipped(e.parentElement))
+    .map((e) => [e, e.getBoundingClientRect().right, '']);
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const box = range.getBoundingClientRect();
+    const e = n.parentElement;
+    if (past(box) && !clipped(e) && !found.some(([f]) => f === e)) found.push([e, box.right, 'text of ']);
+  }
+  const listed = found.slice(0, 6).map(([e, right, what]) => what + e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    [...e.classList].map((c) => '.' + c).join('') + ' (right edge at ' + Math.round(right) + ' px of ' + w + ')');
+  return listed.length > 0 ? listed : ['the page (' + wide + ' px wide)'];
 })()`
 
 // markControlsJS numbers the page's visible controls (data-kb) and starts
@@ -210,4 +225,25 @@ func TestBrowserNarrowScreenSPALogout(t *testing.T) {
 	tb.waitUntil("waiting for the logout page", `location.search.includes("state=") && document.readyState === "complete"`)
 	tb.checkNarrow("logout")
 	tb.noConsoleErrors()
+}
+
+// TestBrowserNarrowScreenLongValues opens the error pages that repeat what
+// a request carried, with values too long for a line: each must wrap them
+// within a 390 px window, on both stores.
+func TestBrowserNarrowScreenLongValues(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("abcdefghijklmnopqrstuvwxyz0123456789", 8)
+	onBothStores(t, func(t *testing.T, h *harness) {
+		tb := newTab(t)
+		tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
+		authorize := h.provider.URL + "/oauth/authorize?response_type=code&client_id="
+		for page, u := range map[string]string{
+			"provider-unknown-client": authorize + long,
+			"provider-redirect-uri":   authorize + "testclient&redirect_uri=" + url.QueryEscape(h.client.URL+"/callback/"+long),
+			"client-not-found":        h.client.URL + "/" + long,
+		} {
+			tb.do("opening "+page, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("h1")))
+			tb.checkNarrow("long-" + page)
+		}
+	})
 }

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -8,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/oauth-reference/provider/providertest"
@@ -51,10 +55,11 @@ const overflowJS = `(() => {
 })()`
 
 // markControlsJS numbers the page's visible controls (data-kb) and starts
-// recording which of them gets the focus, and whether it shows it: an
-// outline or a box shadow. It returns how many there are, and how many
-// Tab stops the page has: the controls and the boxes that scroll sideways
-// (Chromium lets the keyboard scroll them).
+// recording which of them gets the focus, and how it shows it: its outline
+// and the contrast of the outline's colour with the background around it
+// (the outline is drawn outside the element). It returns how many controls
+// there are, and how many Tab stops the page has: the controls and the boxes
+// that scroll sideways (Chromium lets the keyboard scroll them).
 const markControlsJS = `(() => {
   const visible = (e) => e.checkVisibility(); // not hidden, nor inside a closed <details>
   const controls = [...document.querySelectorAll(
@@ -63,11 +68,24 @@ const markControlsJS = `(() => {
   const scrollers = [...document.querySelectorAll('pre, div, td')]
     .filter((e) => visible(e) && e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX !== 'visible');
   controls.forEach((e, i) => { e.dataset.kb = i; });
+  const rgb = (color) => color.match(/[\d.]+/g).map(Number);
+  const luminance = (c) => {
+    const linear = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2]);
+  };
+  const around = (e) => {
+    for (let p = e.parentElement; p; p = p.parentElement) {
+      const c = rgb(getComputedStyle(p).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
   window.kbFocused = [];
   document.addEventListener('focusin', (ev) => {
     const s = getComputedStyle(ev.target);
-    const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
-    window.kbFocused.push({kb: ev.target.dataset.kb ?? '', shown: shown,
+    const [hi, lo] = [luminance(rgb(s.outlineColor)), luminance(around(ev.target))].sort((a, b) => b - a);
+    window.kbFocused.push({kb: ev.target.dataset.kb ?? '', outline: s.outlineStyle + ' ' + s.outlineWidth,
+      contrast: (hi + 0.05) / (lo + 0.05),
       name: ev.target.tagName.toLowerCase() + ' ' + (ev.target.textContent || ev.target.name || '').trim().slice(0, 40)});
   });
   document.activeElement && document.activeElement.blur();
@@ -77,15 +95,26 @@ const markControlsJS = `(() => {
 
 // focusStop is one element the Tab key reached.
 type focusStop struct {
-	KB    string `json:"kb"`    // its number from markControlsJS
-	Shown bool   `json:"shown"` // it showed the focus
-	Name  string `json:"name"`
+	KB       string  `json:"kb"`       // its number from markControlsJS
+	Outline  string  `json:"outline"`  // its outline's style and width
+	Contrast float64 `json:"contrast"` // of the outline's colour with the background around it
+	Name     string  `json:"name"`
 }
+
+// focusOutline is the outline every control of both programs shows when it
+// has the focus: drawn by the page, not left to the browser (whose "auto"
+// ring differs from one browser to the next), and thick enough to see.
+const focusOutline = "solid 3px"
+
+// minFocusContrast is the least contrast of a focus outline with what
+// surrounds it: WCAG 2.2's for the parts of a control (Success Criterion
+// 1.4.11, Non-text Contrast).
+const minFocusContrast = 3
 
 // checkNarrow checks the page the tab shows in a narrow window: the page
 // is no wider than the window (long tokens and URLs wrap, or scroll inside
 // their own box), and the Tab key reaches every visible control, each
-// showing that it has the focus.
+// showing that it has the focus with the outline of focusOutline.
 func (tb *tab) checkNarrow(page string) {
 	tb.t.Helper()
 	if wide := run(tb, "measuring "+page, chromedp.Evaluate[[]string](overflowJS)); len(wide) > 0 {
@@ -100,11 +129,16 @@ func (tb *tab) checkNarrow(page string) {
 	tb.do("pressing Tab through "+page, tabs...)
 	stops := run(tb, "reading the focus of "+page, chromedp.Evaluate[[]focusStop](`window.kbFocused`))
 	reached := map[string]bool{}
+	var unseen []string
 	for _, s := range stops {
 		reached[s.KB] = true
-		if !s.Shown {
-			tb.t.Errorf("%s: %q has the focus but shows no outline", page, s.Name)
+		if s.Outline != focusOutline || s.Contrast < minFocusContrast {
+			unseen = append(unseen, fmt.Sprintf("%s (%s, %.1f:1)", s.Name, s.Outline, s.Contrast))
 		}
+	}
+	if len(unseen) > 0 {
+		tb.t.Errorf("%s: %d controls show the focus otherwise than by a %s outline of contrast %d:1 or more with its surroundings: %q",
+			page, len(unseen), focusOutline, minFocusContrast, unseen)
 	}
 	var missed []string
 	for i := range n {
@@ -225,6 +259,99 @@ func TestBrowserNarrowScreenSPALogout(t *testing.T) {
 	tb.waitUntil("waiting for the logout page", `location.search.includes("state=") && document.readyState === "complete"`)
 	tb.checkNarrow("logout")
 	tb.noConsoleErrors()
+}
+
+// speak makes the tab ask for lang (an Accept-Language value) on every
+// request: the language of the provider's pages that no authorization
+// request chose.
+func (tb *tab) speak(lang string) {
+	tb.t.Helper()
+	headers := network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}
+	if _, err := chromedp.Call(tb.ctx, network.SetExtraHTTPHeaders, headers); err != nil {
+		tb.t.Fatalf("asking for %s: %v", lang, err)
+	}
+}
+
+// deviceAuthorization starts the device grant of the demo device client
+// ([RFC 8628 Section 3.1]) and returns its verification_uri_complete.
+//
+// [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+func (h *harness) deviceAuthorization() string {
+	h.t.Helper()
+	resp, body := h.do(http.MethodPost, h.provider.URL+"/oauth/device/code",
+		url.Values{"client_id": {"device-client"}, "scope": {"openid profile offline_access"}})
+	var answer struct {
+		Complete string `json:"verification_uri_complete"`
+	}
+	if err := json.Unmarshal([]byte(body), &answer); resp.StatusCode != http.StatusOK || err != nil || answer.Complete == "" {
+		h.t.Fatalf("device authorization: got %d %s, want 200 with verification_uri_complete (%v)", resp.StatusCode, body, err)
+	}
+	return answer.Complete
+}
+
+// TestBrowserNarrowScreenProviderPages walks the provider's pages a user
+// meets outside a client's login — its home page, the device grant's
+// pages, the logout pages — in English and in Chinese, each in a 390 px
+// window, on both stores.
+func TestBrowserNarrowScreenProviderPages(t *testing.T) {
+	t.Parallel()
+	onBothStores(t, func(t *testing.T, h *harness) {
+		for _, lang := range []string{"en", "zh-TW"} {
+			tb := newTab(t)
+			tb.speak(lang)
+			tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
+			tb.walkProviderPages(h, lang)
+		}
+	})
+}
+
+// cardInsetJS measures how far the provider's card (its main element) is
+// from the nearer side of the window.
+const cardInsetJS = `(() => {
+  const box = document.querySelector('main').getBoundingClientRect();
+  return Math.min(box.left, window.innerWidth - box.right);
+})()`
+
+// minCardInset is the least room between the provider's card and the side
+// of a phone's window: a card flush with the glass looks cut off.
+const minCardInset = 8
+
+// walkProviderPages checks each page of TestBrowserNarrowScreenProviderPages
+// with checkNarrow, its card for room at the window's sides, and
+// checkChinese when lang is zh-TW.
+func (tb *tab) walkProviderPages(h *harness, lang string) {
+	tb.t.Helper()
+	check := func(page string) {
+		tb.checkNarrow("provider-" + page + "-" + lang)
+		if inset := run(tb, "measuring the card of "+page, chromedp.Evaluate[float64](cardInsetJS)); inset < minCardInset {
+			tb.t.Errorf("the provider's %s page: its card is %.0f px from the window's edge, want %d px or more", page, inset, minCardInset)
+		}
+		if lang == "zh-TW" {
+			tb.checkChinese("the provider's " + page + " page")
+		}
+	}
+	p := h.provider.URL
+	tb.do("opening the provider's home page", chromedp.Navigate(p+"/"), chromedp.WaitVisible(chromedp.CSS("main ul")))
+	check("home")
+	tb.do("entering a wrong code",
+		chromedp.Navigate(p+"/device"),
+		chromedp.SendKeys(chromedp.CSS("#user_code"), "BCDF-GHJK"),
+		chromedp.Click(chromedp.CSS("button.allow")),
+		chromedp.WaitVisible(chromedp.CSS(".error")),
+	)
+	check("device-code")
+	tb.do("opening the device's link", chromedp.Navigate(h.deviceAuthorization()), chromedp.Click(chromedp.CSS("button.allow")))
+	tb.do("waiting for the device consent page", chromedp.WaitVisible(chromedp.CSS("button.deny")))
+	check("device-consent")
+	tb.signIn("allow")
+	tb.do("waiting for the device's result", chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
+	check("device-result")
+	logout := p + "/oauth/logout?client_id=testclient&post_logout_redirect_uri=" + url.QueryEscape(h.client.URL+"/")
+	tb.do("asking to sign out", chromedp.Navigate(logout), chromedp.WaitVisible(chromedp.CSS("button.deny")))
+	check("logout")
+	tb.do("signing out", chromedp.Navigate(p+"/oauth/logout"), chromedp.Click(chromedp.CSS("button.allow")),
+		chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
+	check("logged-out")
 }
 
 // TestBrowserNarrowScreenLongValues opens the error pages that repeat what

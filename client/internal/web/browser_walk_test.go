@@ -177,6 +177,15 @@ func TestBrowserTokenInspector(t *testing.T) {
 	// The countdown script has run: it writes "(in 59m 59s)".
 	run(tb, "waiting for the countdown", chromedp.Poll[bool](`[...document.querySelectorAll("time.countdown")].some(e => e.textContent.includes("(in "))`))
 	mustContain(t, "inspector", tb.text(), "Token inspector", "valid: signed by a key of the provider's JWKS", "active", "issued with the login")
+	// The reveal button's note stands apart from it, beside it or below.
+	apart := run(tb, "measuring the reveal button and its note", chromedp.Evaluate[bool](`(() => {
+  const button = document.querySelector('form[action="/tokens/reveal"] button').getBoundingClientRect();
+  const note = document.querySelector('form[action="/tokens/reveal"] span').getBoundingClientRect();
+  return note.left - button.right >= 8 || note.top >= button.bottom;
+})()`))
+	if !apart {
+		t.Error("the note of the Reveal my access token button touches the button")
+	}
 	tb.screenshot("token-inspector", "")
 	tb.noConsoleErrors()
 }

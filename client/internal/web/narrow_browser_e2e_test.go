@@ -54,6 +54,29 @@ const overflowJS = `(() => {
   return listed.length > 0 ? listed : ['the page (' + wide + ' px wide)'];
 })()`
 
+// cardSpacingJS lists the cards (the boxes with a background or a border:
+// the client's section.card, the provider's main) whose first or last
+// child does not sit at the card's padding, a margin of its own making the
+// card roomier at that edge than the others. Each is named with the
+// heading or text it starts with and how many pixels too far the child is.
+const cardSpacingJS = `(() => {
+  const shown = (e) => e.checkVisibility() && getComputedStyle(e).position !== 'absolute';
+  const loose = [];
+  for (const card of document.querySelectorAll('section.card, main')) {
+    const s = getComputedStyle(card);
+    if (s.backgroundColor === 'rgba(0, 0, 0, 0)' && s.borderTopStyle === 'none') continue;
+    const children = [...card.children].filter(shown);
+    if (children.length === 0) continue;
+    const box = card.getBoundingClientRect();
+    const top = children[0].getBoundingClientRect().top - box.top - parseFloat(s.borderTopWidth) - parseFloat(s.paddingTop);
+    const bottom = box.bottom - parseFloat(s.borderBottomWidth) - parseFloat(s.paddingBottom) - children[children.length - 1].getBoundingClientRect().bottom;
+    const name = card.textContent.trim().slice(0, 30);
+    if (Math.abs(top) > 1) loose.push(name + ': ' + Math.round(top) + ' px at the top');
+    if (Math.abs(bottom) > 1) loose.push(name + ': ' + Math.round(bottom) + ' px at the bottom');
+  }
+  return loose;
+})()`
+
 // markControlsJS numbers the page's visible controls (data-kb) and starts
 // recording which of them gets the focus, and how it shows it: its outline
 // and the contrast of the outline's colour with the background around it
@@ -119,6 +142,9 @@ func (tb *tab) checkNarrow(page string) {
 	tb.t.Helper()
 	if wide := run(tb, "measuring "+page, chromedp.Evaluate[[]string](overflowJS)); len(wide) > 0 {
 		tb.t.Errorf("%s is wider than a %d px window: %q", page, narrowWidth, wide)
+	}
+	if loose := run(tb, "measuring the cards of "+page, chromedp.Evaluate[[]string](cardSpacingJS)); len(loose) > 0 {
+		tb.t.Errorf("%s: cards whose content does not sit at their padding: %q", page, loose)
 	}
 	counts := run(tb, "numbering the controls of "+page, chromedp.Evaluate[[2]int](markControlsJS))
 	n := counts[0]

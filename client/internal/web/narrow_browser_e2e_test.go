@@ -54,6 +54,47 @@ const overflowJS = `(() => {
   return listed.length > 0 ? listed : ['the page (' + wide + ' px wide)'];
 })()`
 
+// contrastJS defines contrast(color, e): the contrast ratio of WCAG 2.2
+// between a CSS colour and the background at the element e (its own, or
+// that of its nearest ancestor that has one; white if none does).
+const contrastJS = `
+  const rgb = (color) => color.match(/[\d.]+/g).map(Number);
+  const luminance = (c) => {
+    const linear = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2]);
+  };
+  const background = (e) => {
+    for (let p = e; p; p = p.parentElement) {
+      const c = rgb(getComputedStyle(p).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const contrast = (color, e) => {
+    const [hi, lo] = [luminance(rgb(color)), luminance(background(e))].sort((a, b) => b - a);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+`
+
+// faintTextJS lists the elements whose own text has less contrast with the
+// background behind it than WCAG 2.2 asks (Success Criterion 1.4.3): 4.5:1,
+// or 3:1 for large text (24 px, or 18.66 px bold). Each is named with its
+// text, colour and contrast.
+const faintTextJS = `(() => {` + contrastJS + `
+  const faint = [];
+  for (const e of document.body.querySelectorAll('*')) {
+    const own = [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() !== '');
+    if (!own || !e.checkVisibility()) continue;
+    const s = getComputedStyle(e);
+    const size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight) >= 700;
+    const ratio = contrast(s.color, e);
+    if (ratio < (size >= 24 || (bold && size >= 18.66) ? 3 : 4.5)) {
+      faint.push(e.textContent.trim().slice(0, 30) + ' (' + s.color + ', ' + ratio.toFixed(1) + ':1)');
+    }
+  }
+  return faint.slice(0, 8);
+})()`
+
 // cardSpacingJS lists the cards (the boxes with a background or a border:
 // the client's section.card, the provider's main) whose first or last
 // child does not sit at the card's padding, a margin of its own making the
@@ -83,7 +124,7 @@ const cardSpacingJS = `(() => {
 // (the outline is drawn outside the element). It returns how many controls
 // there are, and how many Tab stops the page has: the controls and the boxes
 // that scroll sideways (Chromium lets the keyboard scroll them).
-const markControlsJS = `(() => {
+const markControlsJS = `(() => {` + contrastJS + `
   const visible = (e) => e.checkVisibility(); // not hidden, nor inside a closed <details>
   const controls = [...document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])')]
@@ -91,24 +132,11 @@ const markControlsJS = `(() => {
   const scrollers = [...document.querySelectorAll('pre, div, td')]
     .filter((e) => visible(e) && e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX !== 'visible');
   controls.forEach((e, i) => { e.dataset.kb = i; });
-  const rgb = (color) => color.match(/[\d.]+/g).map(Number);
-  const luminance = (c) => {
-    const linear = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-    return 0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2]);
-  };
-  const around = (e) => {
-    for (let p = e.parentElement; p; p = p.parentElement) {
-      const c = rgb(getComputedStyle(p).backgroundColor);
-      if (c.length < 4 || c[3] > 0) return c;
-    }
-    return [255, 255, 255];
-  };
   window.kbFocused = [];
   document.addEventListener('focusin', (ev) => {
     const s = getComputedStyle(ev.target);
-    const [hi, lo] = [luminance(rgb(s.outlineColor)), luminance(around(ev.target))].sort((a, b) => b - a);
     window.kbFocused.push({kb: ev.target.dataset.kb ?? '', outline: s.outlineStyle + ' ' + s.outlineWidth,
-      contrast: (hi + 0.05) / (lo + 0.05),
+      contrast: contrast(s.outlineColor, ev.target.parentElement),
       name: ev.target.tagName.toLowerCase() + ' ' + (ev.target.textContent || ev.target.name || '').trim().slice(0, 40)});
   });
   document.activeElement && document.activeElement.blur();
@@ -142,6 +170,9 @@ func (tb *tab) checkNarrow(page string) {
 	tb.t.Helper()
 	if wide := run(tb, "measuring "+page, chromedp.Evaluate[[]string](overflowJS)); len(wide) > 0 {
 		tb.t.Errorf("%s is wider than a %d px window: %q", page, narrowWidth, wide)
+	}
+	if faint := run(tb, "measuring the text contrast of "+page, chromedp.Evaluate[[]string](faintTextJS)); len(faint) > 0 {
+		tb.t.Errorf("%s: text below the contrast of WCAG 2.2 (4.5:1, 3:1 when large): %q", page, faint)
 	}
 	if loose := run(tb, "measuring the cards of "+page, chromedp.Evaluate[[]string](cardSpacingJS)); len(loose) > 0 {
 		tb.t.Errorf("%s: cards whose content does not sit at their padding: %q", page, loose)

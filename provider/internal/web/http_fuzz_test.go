@@ -92,6 +92,8 @@ func fuzzSeedRequests() []badRequest {
 		{method: "POST", path: oauth.PathToken, body: "grant_type=refresh_token&refresh_token={rt}&client_id=testclient&client_secret=testsecret"},
 		{method: "POST", path: oauth.PathToken, body: "grant_type=authorization_code&code=abc&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", header: basicDemo},
 		{method: "POST", path: oauth.PathAccessToken, body: device},
+		{method: "POST", path: oauth.PathToken, body: "grant_type=client_credentials&scope=read&client_id={key_client}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={assertion}"},
+		{method: "POST", path: oauth.PathIntrospect, body: "token={at}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={assertion}"},
 		{method: "POST", path: oauth.PathRevoke, body: "token={at}&token_type_hint=access_token", header: basicDemo},
 		{method: "POST", path: oauth.PathIntrospect, body: "token={rt}&token_type_hint=refresh_token", header: basicDemo},
 		{method: "POST", path: oauth.PathPAR, body: okAuth + "&scope=read&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256", header: basicDemo},
@@ -230,7 +232,8 @@ type fuzzProvider struct {
 	srv       *providertest.Server
 	live      *strings.Replacer
 	dpopKey   *dpoptest.Key
-	dpopToken string // the DPoP-bound access token that "{proof}" proves possession for
+	dpopToken string    // the DPoP-bound access token that "{proof}" proves possession for
+	keyClient keyClient // a private_key_jwt client: "{assertion}" is a fresh client assertion of its
 	demo      clientcredentials.Config
 	sentinel  string
 	inputs    int // numbers the client address of each input
@@ -241,8 +244,8 @@ type fuzzProvider struct {
 // attempt limits (README, "Attempt limits") do not answer every later
 // input with 429; then it obtains the live credentials: a user's access,
 // refresh and ID tokens with its login session, a DPoP-bound token, a
-// registered client with its registration access token, a device and user
-// code, and a request id with a trace.
+// registered client with its registration access token, a private_key_jwt
+// client, a device and user code, and a request id with a trace.
 func newFuzzProvider(t testing.TB, opts providertest.Options) *fuzzProvider {
 	opts.Configure = func(c *config.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")} }
 	srv := providertest.New(t, opts)
@@ -271,12 +274,12 @@ func newFuzzProvider(t testing.TB, opts providertest.Options) *fuzzProvider {
 	resp, body := rawPost(t, srv.URL+oauth.PathToken, "grant_type=client_credentials",
 		map[string]string{"Authorization": basicDemo["Authorization"], "DPoP": p.proof(t, http.MethodPost, srv.URL+oauth.PathToken, nil)})
 	p.dpopToken = liveFields(t, resp, body)["access_token"]
-	resp, body = sendJSON(t, http.MethodPost, srv.URL+oauth.PathRegister, `{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none"}`, "")
-	reg := liveFields(t, resp, body)
+	reg := register(t, srv, `{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none"}`)
+	p.keyClient = registerKeyClient(t, srv)
 	devResp, devBody := rawPost(t, srv.URL+oauth.PathDeviceAuthorization, "client_id=device-client&scope=read", nil)
 	dev := liveFields(t, devResp, devBody)
 	p.live = strings.NewReplacer("{at}", user.AccessToken, "{rt}", user.RefreshToken, "{idt}", idToken, "{session}", session,
-		"{dpat}", p.dpopToken, "{client}", reg["client_id"], "{rat}", reg["registration_access_token"],
+		"{dpat}", p.dpopToken, "{client}", reg.ClientID, "{rat}", reg.RegistrationAccessToken, "{key_client}", p.keyClient.ClientID,
 		"{device_code}", dev["device_code"], "{user_code}", dev["user_code"], "{rid}", devResp.Header.Get("X-Request-Id"))
 	return p
 }
@@ -324,6 +327,9 @@ func (p *fuzzProvider) send(t *testing.T, ep fuzzEndpoint, tc badRequest) {
 		header[name] = p.live.Replace(value)
 	}
 	tc.header = header
+	if strings.Contains(tc.body, "{assertion}") {
+		tc.body = strings.ReplaceAll(tc.body, "{assertion}", p.keyClient.assertion(t, p.srv.URL+oauth.PathToken))
+	}
 	req, err := tc.newRequest(p.srv.URL)
 	if err != nil {
 		return

@@ -26,7 +26,7 @@ type keyClient struct {
 }
 
 // registerKeyClient registers a private_key_jwt client with a fresh Ed25519 key.
-func registerKeyClient(t *testing.T, srv *providertest.Server) keyClient {
+func registerKeyClient(t testing.TB, srv *providertest.Server) keyClient {
 	t.Helper()
 	pub, key, _ := ed25519.GenerateKey(rand.Reader)
 	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: pub, KeyID: "k1", Use: "sig"}}})
@@ -40,13 +40,13 @@ func registerKeyClient(t *testing.T, srv *providertest.Server) keyClient {
 }
 
 // assertion is a client assertion (RFC 7523 Section 3) for aud, signed with the client's key.
-func (k keyClient) assertion(t *testing.T, aud string) string {
+func (k keyClient) assertion(t testing.TB, aud string) string {
 	t.Helper()
 	return k.assertionWithJTI(t, aud, rand.Text())
 }
 
 // assertionWithJTI is assertion with the given "jti".
-func (k keyClient) assertionWithJTI(t *testing.T, aud, jti string) string {
+func (k keyClient) assertionWithJTI(t testing.TB, aud, jti string) string {
 	t.Helper()
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: k.key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
 	if err != nil {

@@ -51,7 +51,7 @@ func sendJSON(t testing.TB, method, u, body, bearer string) (*http.Response, str
 }
 
 // register registers a client and fails the test unless it gets 201.
-func register(t *testing.T, srv *providertest.Server, doc string) registration {
+func register(t testing.TB, srv *providertest.Server, doc string) registration {
 	t.Helper()
 	resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", doc, "")
 	if resp.StatusCode != http.StatusCreated {

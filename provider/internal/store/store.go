@@ -390,7 +390,10 @@ type Store interface {
 	// PurgeExpired deletes codes, pushed requests, device codes, refresh
 	// tokens, access token revocations, seen JTIs, attempt counts, grants
 	// and never-used registered clients whose lifetime ended before now, and
-	// returns how many rows went.
+	// returns how many rows went. A device code is kept after its expiry as
+	// long again as it lived (expires_at + (expires_at - created_at)), so a
+	// device polling late learns expired_token (RFC 8628 Section 3.5),
+	// not invalid_grant; the table stays bounded all the same.
 	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Close releases the database.

@@ -84,6 +84,20 @@ func storedInterval(t *testing.T, srv *providertest.Server, deviceCode string) t
 	return d.Interval
 }
 
+// startDecided starts a provider on a fake clock from newServer, makes a
+// device authorization request for "read" and, unless decision is "", has
+// the user make it ("allow" or "deny") at /device.
+func startDecided(t *testing.T, newServer func(providertest.Options) *providertest.Server, decision string) (*providertest.Server, *clocktest.Clock, *oauth2.DeviceAuthResponse) {
+	t.Helper()
+	clock := newFakeClock()
+	srv := newServer(providertest.Options{Now: clock.Now})
+	da := startDevice(t, deviceConfig(srv, "read"))
+	if decision != "" {
+		decideThroughPage(t, da, decision)
+	}
+	return srv, clock, da
+}
+
 // TestE2EDeviceFlow walks RFC 8628 end to end with golang.org/x/oauth2 as the
 // device: DeviceAuth, the user at /device, DeviceAccessToken, the resource.
 func TestE2EDeviceFlow(t *testing.T) {
@@ -173,12 +187,7 @@ func TestE2EDevicePolling(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				clock := newFakeClock()
-				srv := newServer(providertest.Options{Now: clock.Now})
-				da := startDevice(t, deviceConfig(srv, "read"))
-				if tc.decision != "" {
-					decideThroughPage(t, da, tc.decision)
-				}
+				srv, clock, da := startDecided(t, newServer, tc.decision)
 				for i, s := range tc.steps {
 					clock.Advance(s.after)
 					status, code := poll(t, srv, da.DeviceCode)
@@ -187,6 +196,44 @@ func TestE2EDevicePolling(t *testing.T) {
 					}
 					if got := storedInterval(t, srv, da.DeviceCode); s.interval != 0 && got != s.interval {
 						t.Errorf("poll %d: interval got %s, want %s", i+1, got, s.interval)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestE2EDeviceExpiredAfterPurge: a device that polls after its code expired
+// and the purge ran still learns expired_token (RFC 8628 Section 3.5), until
+// as long again as the code lived; past that the purge has deleted the code,
+// so the store stays bounded, and the poll is invalid_grant.
+func TestE2EDeviceExpiredAfterPurge(t *testing.T) {
+	tests := []struct{ name, decision string }{
+		{"a request nobody decided on", ""},
+		{"an approval left unredeemed", "allow"},
+		{"a denied request", "deny"},
+	}
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				srv, clock, da := startDecided(t, newServer, tc.decision)
+				ttl, elapsed := srv.Provider.Config.DeviceCodeTTL, time.Duration(0)
+				for _, s := range []struct {
+					after time.Duration // how far the clock moves before the purge and the poll
+					want  string
+				}{
+					{ttl + srv.Provider.Config.PurgeInterval, "expired_token"}, // a purge ran after the expiry
+					{ttl - srv.Provider.Config.PurgeInterval, "expired_token"}, // as long again as it lived
+					{time.Second, "invalid_grant"},                             // the code is purged
+				} {
+					clock.Advance(s.after)
+					elapsed += s.after
+					if _, err := srv.Provider.PurgeExpired(t.Context()); err != nil {
+						t.Fatalf("PurgeExpired: %v", err)
+					}
+					if status, code := poll(t, srv, da.DeviceCode); status != http.StatusBadRequest || code != s.want {
+						t.Fatalf("poll %s after the code was issued, after a purge: got %d %q, want 400 %q",
+							elapsed, status, code, s.want)
 					}
 				}
 			})

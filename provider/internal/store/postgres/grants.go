@@ -109,7 +109,8 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 
 // PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh
 // tokens, access token revocations, seen JTIs, attempt counts and grants whose lifetime ended before
-// now, and returns how many rows went. A grant outlives its codes and
+// now, and returns how many rows went. An expired device code is kept until
+// as long again as it lived has passed. A grant outlives its codes and
 // tokens (CreateRefreshToken and RotateRefreshToken extend it), so they are
 // gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
 // the grant, uncounted.
@@ -121,7 +122,9 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 			`DELETE FROM authorization_codes WHERE expires_at < $1`,
 			`DELETE FROM pushed_requests WHERE expires_at < $1`,
 			`DELETE FROM refresh_tokens WHERE expires_at < $1`,
-			`DELETE FROM device_codes WHERE expires_at < $1`,
+			// An expired device code stays as long again as it lived, so a device
+			// polling late still gets expired_token (RFC 8628 Section 3.5).
+			`DELETE FROM device_codes WHERE expires_at + (expires_at - created_at) < $1`,
 			`DELETE FROM revoked_access_tokens WHERE expires_at < $1`,
 			`DELETE FROM seen_jtis WHERE expires_at < $1`,
 			`DELETE FROM attempt_counts WHERE expires_at < $1`,

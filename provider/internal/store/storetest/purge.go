@@ -31,8 +31,8 @@ var purgeTests = []test{
 		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), deadToken))
 		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), newRefreshToken("live-token", live)))
 
-		deadDevice := newDeviceCode("dead-device", "BCDFGHJK")
-		deadDevice.ExpiresAt = expired
+		deadDevice := newDeviceCode("dead-device", "BCDFGHJK") // lived 15 min, expired 16 min ago
+		deadDevice.CreatedAt, deadDevice.ExpiresAt = at(-31*time.Minute), at(-16*time.Minute)
 		must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), deadDevice))
 		createDeviceCode(t, s, "live-device", "WDJBMJHT")
 
@@ -72,5 +72,24 @@ var purgeTests = []test{
 		_, err = s.GetDeviceCode(t.Context(), "live-device")
 		checkErr(t, "GetDeviceCode(live)", err, nil)
 		checkRevoked(t, s, "", "live-jti", true)
+	}},
+	{"PurgeExpired keeps an expired device code as long again as it lived, so a late poll learns expired_token (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "expired-device", "WDJBMJHT") // lives from t0 to t0+15 min
+		for _, now := range []time.Time{at(15*time.Minute + time.Second), at(30 * time.Minute)} {
+			n, err := s.PurgeExpired(t.Context(), now)
+			must(t, "PurgeExpired", err)
+			if n != 0 {
+				t.Errorf("PurgeExpired at %s: got %d rows deleted, want 0", now.Sub(t0), n)
+			}
+			_, err = s.GetDeviceCode(t.Context(), "expired-device")
+			checkErr(t, "GetDeviceCode(expired, within the grace)", err, nil)
+		}
+		n, err := s.PurgeExpired(t.Context(), at(30*time.Minute+time.Second))
+		must(t, "PurgeExpired", err)
+		if n != 1 {
+			t.Errorf("PurgeExpired past the grace: got %d rows deleted, want 1", n)
+		}
+		_, err = s.GetDeviceCode(t.Context(), "expired-device")
+		checkErr(t, "GetDeviceCode(past the grace)", err, store.ErrNotFound)
 	}},
 }

@@ -266,9 +266,13 @@ func newFuzzProvider(t testing.TB, opts providertest.Options) *fuzzProvider {
 		t.Fatalf("exchange: %v", err)
 	}
 	idToken, _ := user.Extra("id_token").(string)
+	provider, _ := url.Parse(srv.URL)
 	var session string
-	for _, c := range browser.Client.Jar.Cookies(loc) {
+	for _, c := range browser.Client.Jar.Cookies(provider) {
 		session = c.String()
+	}
+	if session == "" {
+		t.Fatal("no login session cookie after the sign-in")
 	}
 
 	resp, body := rawPost(t, srv.URL+oauth.PathToken, "grant_type=client_credentials",

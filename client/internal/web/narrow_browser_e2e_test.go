@@ -95,6 +95,17 @@ const faintTextJS = `(() => {` + contrastJS + `
   return faint.slice(0, 8);
 })()`
 
+// otherFontJS lists the buttons and text fields whose font is not the
+// page's (browsers give controls a font of their own unless the page says
+// otherwise), each with that font.
+const otherFontJS = `(() => {
+  const font = getComputedStyle(document.body).fontFamily;
+  return [...document.querySelectorAll('button, input:not([type=hidden], [type=checkbox], [type=radio]), select, textarea')]
+    .filter((e) => e.checkVisibility() && getComputedStyle(e).fontFamily !== font)
+    .slice(0, 6)
+    .map((e) => e.tagName.toLowerCase() + ' ' + (e.textContent || e.name).trim().slice(0, 30) + ' (' + getComputedStyle(e).fontFamily + ')');
+})()`
+
 // cardSpacingJS lists the cards (the boxes with a background or a border:
 // the client's section.card, the provider's main) whose first or last
 // child does not sit at the card's padding, a margin of its own making the
@@ -173,6 +184,9 @@ func (tb *tab) checkNarrow(page string) {
 	}
 	if faint := run(tb, "measuring the text contrast of "+page, chromedp.Evaluate[[]string](faintTextJS)); len(faint) > 0 {
 		tb.t.Errorf("%s: text below the contrast of WCAG 2.2 (4.5:1, 3:1 when large): %q", page, faint)
+	}
+	if odd := run(tb, "reading the fonts of "+page, chromedp.Evaluate[[]string](otherFontJS)); len(odd) > 0 {
+		tb.t.Errorf("%s: controls in another font than the page's: %q", page, odd)
 	}
 	if loose := run(tb, "measuring the cards of "+page, chromedp.Evaluate[[]string](cardSpacingJS)); len(loose) > 0 {
 		tb.t.Errorf("%s: cards whose content does not sit at their padding: %q", page, loose)

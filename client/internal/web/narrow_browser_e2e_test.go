@@ -425,9 +425,17 @@ func (tb *tab) walkProviderPages(h *harness, lang string) {
 	check("logged-out")
 }
 
+// errorLookJS describes how the page's first .error box looks: its border,
+// colours and corners.
+const errorLookJS = `(() => {
+  const s = getComputedStyle(document.querySelector('.error'));
+  return [s.borderLeft, s.borderTopStyle, s.backgroundColor, s.color, s.borderRadius].join('; ');
+})()`
+
 // TestBrowserNarrowScreenLongValues opens the error pages that repeat what
 // a request carried, with values too long for a line: each must wrap them
-// within a 390 px window, on both stores.
+// within a 390 px window, and show the error in the same box in both
+// programs, on both stores.
 func TestBrowserNarrowScreenLongValues(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("abcdefghijklmnopqrstuvwxyz0123456789", 8)
@@ -435,6 +443,7 @@ func TestBrowserNarrowScreenLongValues(t *testing.T) {
 		tb := newTab(t)
 		tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
 		authorize := h.provider.URL + "/oauth/authorize?response_type=code&client_id="
+		looks := map[string]string{} // of the error's box, by page
 		for page, u := range map[string]string{
 			"provider-unknown-client": authorize + long,
 			"provider-redirect-uri":   authorize + "testclient&redirect_uri=" + url.QueryEscape(h.client.URL+"/callback/"+long),
@@ -442,6 +451,11 @@ func TestBrowserNarrowScreenLongValues(t *testing.T) {
 		} {
 			tb.do("opening "+page, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("h1")))
 			tb.checkNarrow("long-" + page)
+			looks[page] = run(tb, "reading the error's look", chromedp.Evaluate[string](errorLookJS))
+		}
+		// Both programs show an error in the same box.
+		if looks["provider-unknown-client"] != looks["client-not-found"] || looks["provider-redirect-uri"] != looks["client-not-found"] {
+			t.Errorf("the error's box differs between the programs: %q", looks)
 		}
 	})
 }

@@ -172,10 +172,39 @@ func badTokenQueries() []badRequest {
 	return out
 }
 
+func badOtherRequests() []badRequest {
+	const jsonCT = "application/json"
+	reg := `{"redirect_uris":["https://app.example/cb"]`
+	return []badRequest{
+		{name: "register: a NUL in client_name: invalid_client_metadata (RFC 7591 Section 3.2.2)", method: "POST", path: "/oauth/register",
+			contentType: jsonCT, body: reg + `,"client_name":"a\u0000b"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+		{name: "register: a NUL in a redirect URI: invalid_redirect_uri", method: "POST", path: "/oauth/register",
+			contentType: jsonCT, body: `{"redirect_uris":["https://app.example/c\u0000b"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
+		{name: "register: a JWK Set of malformed keys: invalid_client_metadata", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: reg + `,"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"AQ"}]}}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+		{name: "register: 100,000 nested arrays: invalid_client_metadata", method: "POST", path: "/oauth/register",
+			contentType: jsonCT, body: strings.Repeat("[", 100_000), wantStatus: 400, wantError: "invalid_client_metadata"},
+		{name: "register: a NUL in the client_id of the path: 401 invalid_token (RFC 7592 Section 2)", method: "GET", path: "/oauth/register/a%00b",
+			header: map[string]string{"Authorization": "Bearer abc"}, wantStatus: 401, wantError: "invalid_token"},
+		{name: "logout: a NUL in client_id: error page", method: "GET", path: "/oauth/logout?client_id=%00", wantStatus: 400},
+		{name: "logout: a NUL in post_logout_redirect_uri: error page, no redirect", method: "GET",
+			path: "/oauth/logout?client_id=testclient&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A3000%2F%00&state=s1", wantStatus: 400},
+		{name: "device authorization: a NUL in client_id: invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device%00-client", wantStatus: 400, wantError: "invalid_request"},
+		{name: "PAR: a NUL in nonce: invalid_request", method: "POST", path: "/oauth/par", body: okAuth + "&client_secret=testsecret&nonce=%00", wantStatus: 400, wantError: "invalid_request"},
+		{name: "token: a DPoP header that is no JWT: invalid_dpop_proof (RFC 9449 Section 4.3)", method: "POST", path: "/oauth/token", body: "grant_type=client_credentials",
+			header: map[string]string{"Authorization": basicDemo["Authorization"], "DPoP": "a.b.c"}, wantStatus: 400, wantError: "invalid_dpop_proof"},
+		{name: "resource: an unsigned token (alg none): 401 invalid_token", method: "GET", path: "/protected/resource", contentType: "-",
+			header: map[string]string{"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30."}, wantStatus: 401, wantError: "invalid_token"},
+		{name: "resource: a DPoP token and proof with alg none: 401 invalid_token", method: "GET", path: "/protected/resource", contentType: "-",
+			header: map[string]string{"Authorization": "DPoP eyJhbGciOiJub25lIn0.e30.", "DPoP": "eyJhbGciOiJub25lIn0.e30."}, wantStatus: 401, wantError: "invalid_token"},
+	}
+}
+
 // TestE2EBadInput sends malformed requests of every kind to the authorization,
-// authenticate, token, revocation and introspection endpoints, on each
-// store: each gets the protocol's error, never a 500, and a code issued
-// before them is still redeemable after them.
+// authenticate, token, revocation and introspection endpoints, and some to
+// registration, logout, device authorization, PAR and the resource, on
+// each store: each gets the protocol's error, never a 500, and a code
+// issued before them is still redeemable after them.
 func TestE2EBadInput(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
@@ -184,7 +213,7 @@ func TestE2EBadInput(t *testing.T) {
 		code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
 
 		groups := map[string][]badRequest{"authorize": badAuthorizeRequests(), "authenticate": badAuthenticateRequests(),
-			"token": badTokenRequests(), "revoke and introspect": badTokenQueries()}
+			"token": badTokenRequests(), "revoke and introspect": badTokenQueries(), "register, logout, device, PAR, DPoP": badOtherRequests()}
 		for group, cases := range groups {
 			for _, tc := range cases {
 				t.Run(group+"/"+tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })

@@ -130,7 +130,7 @@ func FuzzHTTP(f *testing.F) {
 	if os.Getenv("TEST_DATABASE_URL") != "" || os.Getenv("CI") != "" { // pgtest's rule: in CI, PostgreSQL is required
 		providers = append(providers, newFuzzProvider(f, providertest.Options{Postgres: true}))
 	}
-	seeds := [][]badRequest{badAuthorizeRequests(), badAuthenticateRequests(), badTokenRequests(), badTokenQueries(), fuzzSeedRequests()}
+	seeds := [][]badRequest{badAuthorizeRequests(), badAuthenticateRequests(), badTokenRequests(), badTokenQueries(), badOtherRequests(), fuzzSeedRequests()}
 	for _, rows := range seeds {
 		for _, tc := range rows {
 			if len(tc.path)+len(tc.body) <= 4096 { // the 2 MB rows stay in TestE2EBadInput

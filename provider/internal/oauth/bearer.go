@@ -46,9 +46,7 @@ func ParseBearer(ctx context.Context, header, rawQuery string) (ResourceRequest,
 		return ResourceRequest{}, err
 	}
 	if !tr.Check(ruleBearerPresent, raw != "") {
-		err := ruleBearerPresent.Refuse(ErrInvalidToken, "an access token is required")
-		err.NoCredentials = true
-		return ResourceRequest{}, err
+		return ResourceRequest{}, withoutCredentials(ruleBearerPresent.Refuse(ErrInvalidToken, "an access token is required"))
 	}
 	return ResourceRequest{Scheme: scheme, Token: raw}, nil
 }

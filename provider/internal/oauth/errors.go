@@ -75,8 +75,9 @@ type Error struct {
 	// "If the request lacks any authentication information (e.g., the
 	// client was unaware that authentication is necessary or attempted
 	// using an unsupported authentication method), the resource server
-	// SHOULD NOT include an error code or other error information" in its
-	// challenge ([RFC 6750 Section 3.1]).
+	// SHOULD NOT include an error code or other error information"
+	// ([RFC 6750 Section 3.1]): web answers it with a bare challenge and
+	// no body.
 	//
 	// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 	NoCredentials bool
@@ -103,6 +104,14 @@ func (e *Error) Unwrap() error { return e.Cause }
 // NewError returns a fresh protocol error.
 func NewError(code ErrorCode, description string) *Error {
 	return &Error{Code: code, Description: description}
+}
+
+// withoutCredentials marks err as the answer to a request to a protected
+// resource that carried no access token (NoCredentials), so the answer
+// names no error code.
+func withoutCredentials(err *Error) *Error {
+	err.NoCredentials = true
+	return err
 }
 
 // insufficientScope adds to the error of a resource whose token lacks a user

@@ -115,7 +115,7 @@ func (p *Provider) checkRegistrationPolicy(initialAccessToken string) *Error {
 		return nil
 	case config.RegistrationToken:
 		if initialAccessToken == "" {
-			return NewError(ErrInvalidToken, "this server needs an initial access token to register a client")
+			return withoutCredentials(NewError(ErrInvalidToken, "this server needs an initial access token to register a client"))
 		}
 		if !secretMatches(initialAccessToken, HashSecret(p.Config.RegistrationToken)) {
 			return NewError(ErrInvalidToken, "the initial access token is not valid")
@@ -183,7 +183,7 @@ func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrati
 	tr := TraceFrom(ctx)
 	tr.Client(clientID)
 	if registrationToken == "" {
-		return store.Client{}, tr.Fail(ruleRegistrationToken, ErrInvalidToken, "the registration access token is required")
+		return store.Client{}, withoutCredentials(tr.Fail(ruleRegistrationToken, ErrInvalidToken, "the registration access token is required"))
 	}
 	client, err := store.Client{}, store.ErrNotFound
 	if validText(clientID) { // a client_id that is not text names no client

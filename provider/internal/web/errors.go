@@ -88,9 +88,13 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 
 // writeBearerError answers a request whose Bearer token failed, with a
 // challenge of [RFC 6750 Section 3] followed by extra. A request with no
-// credentials at all (err.NoCredentials) gets no error code
-// ([RFC 6750 Section 3.1]); an insufficient_scope error names the scope the
-// resource needs (challengeError).
+// credentials at all (err.NoCredentials) gets the bare challenge and an
+// empty body, as in the example of [RFC 6750 Section 3]: "If the request
+// lacks any authentication information [...], the resource server SHOULD
+// NOT include an error code or other error information"
+// ([RFC 6750 Section 3.1]); its trace still names the rule it broke. An
+// insufficient_scope error names the scope the resource needs
+// (challengeError).
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
@@ -99,7 +103,7 @@ func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string
 	if err.NoCredentials {
 		oauth.TraceFrom(c.Request.Context()).Refused(err)
 		c.Header("WWW-Authenticate", challenge+extra)
-		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{Error: err.Code, Description: err.Description})
+		c.AbortWithStatus(http.StatusUnauthorized)
 		return
 	}
 	c.Header("WWW-Authenticate", challenge+", "+challengeError(err)+extra)

@@ -390,8 +390,8 @@ var fuzzLeaks = []string{"goroutine ", "panic", "runtime error", ".go:", "SQLSTA
 
 // checkFuzzAnswer holds an answer to the README's promises for bad input:
 // never a 5xx, never a Go error in the body; an error is JSON with a
-// registered code, or, from a browser endpoint, an HTML page or a redirect
-// (checkFuzzRedirect).
+// registered code, a bare challenge (no credentials), or, from a browser
+// endpoint, an HTML page or a redirect (checkFuzzRedirect).
 func checkFuzzAnswer(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Response, body string) {
 	if resp.StatusCode >= 500 {
 		t.Fatalf("%s: got status %d, want no 5xx for any input; body %.300s", describe(tc), resp.StatusCode, body)
@@ -404,7 +404,7 @@ func checkFuzzAnswer(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Re
 	}
 	contentType := resp.Header.Get("Content-Type")
 	switch {
-	case refusedByHTTP(resp, body), resp.StatusCode < 300:
+	case refusedByHTTP(resp, body), bareChallenge(resp, body), resp.StatusCode < 300:
 	case resp.StatusCode < 400:
 		checkFuzzRedirect(t, tc, resp)
 	case strings.HasPrefix(contentType, "application/json"):
@@ -439,6 +439,17 @@ func sentText(tc badRequest) string {
 func refusedByHTTP(resp *http.Response, body string) bool {
 	return resp.StatusCode/100 == 4 && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") &&
 		strings.HasPrefix(body, strconv.Itoa(resp.StatusCode)+" "+http.StatusText(resp.StatusCode))
+}
+
+// bareChallenge reports the answer to a request with no access token: 401,
+// a Bearer challenge and no error information, in it or in a body
+// ([RFC 6750 Section 3.1]).
+//
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+func bareChallenge(resp *http.Response, body string) bool {
+	challenge := resp.Header.Get("WWW-Authenticate")
+	return resp.StatusCode == http.StatusUnauthorized && body == "" &&
+		strings.HasPrefix(challenge, "Bearer ") && !strings.Contains(challenge, "error=")
 }
 
 // checkFuzzJSONError checks a JSON error: an "error" the RFCs register

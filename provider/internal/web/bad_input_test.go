@@ -264,8 +264,9 @@ func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
 	checkErrorCode(t, resp, body, tc.wantError)
 }
 
-// checkErrorCode finds the error code in a redirect, a JSON body, or not at
-// all (pages), and compares it.
+// checkErrorCode finds the error code in a redirect or a JSON body and
+// compares it; any other answer (an error page, a bare challenge) must at
+// least name it when one is wanted.
 func checkErrorCode(t *testing.T, resp *http.Response, body, want string) {
 	t.Helper()
 	var got string
@@ -285,6 +286,9 @@ func checkErrorCode(t *testing.T, resp *http.Response, body, want string) {
 	default:
 		if resp.Header.Get("Location") != "" {
 			t.Errorf("an error page must not redirect, got Location %s", resp.Header.Get("Location"))
+		}
+		if want != "" && !strings.Contains(body, want) {
+			t.Errorf("error: want %q, got a %s answer that does not name it: %.200s", want, resp.Header.Get("Content-Type"), body)
 		}
 		return
 	}

@@ -175,8 +175,9 @@ func misconfiguredPage(cfg config.Config, err error) gin.HandlerFunc {
 }
 
 // whatToChange says which setting to change for err. For another issuer it
-// names both values: the metadata's "issuer" and the "iss" of every response
-// are compared with AUTH_SERVER as strings, so even a trailing "/" differs.
+// names both values (for metadata without one, it says so): the metadata's
+// "issuer" and the "iss" of every response are compared with AUTH_SERVER
+// as strings, so even a trailing "/" differs.
 func whatToChange(err error) string {
 	var m *metadata.IssuerMismatch
 	if !errors.As(err, &m) {
@@ -184,6 +185,10 @@ func whatToChange(err error) string {
 	}
 	rule := "The metadata's \"issuer\" must be identical to AUTH_SERVER (RFC 8414 Section 3.3), " +
 		"as the \"iss\" of every authorization response must be (RFC 9207 Section 2.4).\n"
+	if m.Metadata == "" {
+		return rule + "The metadata names no issuer, which it must (RFC 8414 Section 2): AUTH_SERVER_INTERNAL, or AUTH_SERVER, " +
+			"may lead to another server than the provider. Check them, then restart the client.\n"
+	}
 	if m.OnlySlash() {
 		return rule + "The two differ only by the trailing \"/\": issuers are compared character for character, so it counts.\n" +
 			fmt.Sprintf("To change: set AUTH_SERVER=%s, exactly as the provider names its issuer, and restart the client.\n", m.Metadata)

@@ -17,7 +17,7 @@ import (
 // process's CPU-time clock (clock_gettime(2) on the clock id
 // clock_getcpuclockid(3) computes), which counts the same time as
 // utime+stime in /proc/PID/stat, but exactly: /proc counts in clock ticks
-// of 10 ms, 2 % of a half-second window.
+// of 10 ms, a tenth of a 100 ms window.
 func cpuTime(pid int) (time.Duration, error) {
 	// Linux's encoding of a process's CPU-time clock (include/linux/posix-timers.h):
 	// the bitwise complement of the pid shifted left by 3, then CPUCLOCK_SCHED (2).

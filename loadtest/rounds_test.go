@@ -74,7 +74,7 @@ func TestRatioIsTheMedianOfTheRounds(t *testing.T) {
 	}
 	got := r.Ratio()
 	if !near(got.Median, 0.60) || !near(got.Low, 0.20) || !near(got.High, 0.60) {
-		t.Errorf("got %+v, want median 0.60, min 0.20, max 0.60", got)
+		t.Errorf("got %+v, want median 0.60, interval 0.20–0.60 (five rounds: their whole range)", got)
 	}
 	if !near(r.RefRate(), 33000) || !near(r.PerCPUSecond(), 19800) {
 		t.Errorf("figures: got %v beside %v, want the medians 19,800 beside 33,000", r.PerCPUSecond(), r.RefRate())

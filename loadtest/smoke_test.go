@@ -85,7 +85,7 @@ func checkResults(t *testing.T, rep report, stores []string, rounds int) {
 			t.Errorf("%s on %s: %d windows and %d of the reference, want %d of each", r.Path, r.Store, len(r.Windows), len(r.RefWindows), rounds)
 		}
 		if ratio := r.Ratio(); r.RefRate() <= 0 || !(0 < ratio.Low && ratio.Low <= ratio.Median && ratio.Median <= ratio.High) {
-			t.Errorf("%s on %s: reference %s at %v per CPU-second, ratios %+v; want a figure and 0 < min ≤ median ≤ max",
+			t.Errorf("%s on %s: reference %s at %v per CPU-second, ratios %+v; want a figure and 0 < low ≤ median ≤ high",
 				r.Path, r.Store, r.Reference, r.RefRate(), ratio)
 		}
 	}

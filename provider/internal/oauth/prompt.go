@@ -123,14 +123,18 @@ var (
 // any authentication or consent user interface pages. An error is returned
 // if an End-User is not already authenticated or the Client does not have
 // pre-configured consent for the requested Claims". It returns nil when the
-// request may be approved at once, else login_required or consent_required,
-// to be sent back to the client.
+// request may be approved at once, else login_required (also when an
+// id_token_hint names another user: ruleHintedUser) or consent_required, to
+// be sent back to the client.
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (p *Provider) AnswerPromptNone(ctx context.Context, a *Authorization, s LoginSession) *AuthorizationError {
 	tr := TraceFrom(ctx)
 	if !tr.Check(RuleUserSignedIn, s.UserID != "" && !p.NeedsLogin(a, s.AuthTime)) {
 		return a.Deny(ErrLoginRequired, "the user is not signed in")
+	}
+	if err := a.checkHintedUser(ctx, s.UserID); err != nil {
+		return err // the hinted user is not signed in: login_required, whatever the consent
 	}
 	if !tr.Check(ruleSilentConsent, mayApproveSilently(a, s.Consented)) {
 		return a.Deny(ErrConsentRequired, "the user has not approved this request")

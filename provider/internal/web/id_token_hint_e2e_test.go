@@ -51,6 +51,13 @@ func TestE2EIDTokenHint(t *testing.T) {
 			resp, page := alice.in(t).Get(authURL("none"))
 			wantRedirect(t, resp, page, "login_required")
 		})
+		t.Run("prompt=none with a hint of another user, who has not consented, is login_required, not consent_required", func(t *testing.T) {
+			// alice approved only openid: the scope read would need her consent
+			u := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read").AuthCodeURL("st-hint",
+				oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("id_token_hint", demoHint), oauth2.SetAuthURLParam("prompt", "none"))
+			resp, page := alice.in(t).Get(u)
+			wantRedirect(t, resp, page, "login_required")
+		})
 		t.Run("a hint of another user than the signed-in one asks for the password", func(t *testing.T) {
 			bt := alice.in(t)
 			resp, page := bt.Get(authURL(""))

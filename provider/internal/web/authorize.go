@@ -105,9 +105,10 @@ type reshowForm func(status int, username, message string)
 // password, or a login session and its CSRF token (a session alone is not
 // enough: a forged cross-site POST would carry the cookie too). needLogin
 // says the request wants a password even from a signed-in user (prompt=login,
-// max_age). On failure it shows the form again and reports false; it never
-// redirects. The authorization endpoint and the /device page share it, so a
-// user signed in at one is signed in at the other.
+// prompt=select_account, max_age, an id_token_hint naming another user). On
+// failure it shows the form again and reports false; it never redirects.
+// The authorization endpoint and the /device page share it, so a user
+// signed in at one is signed in at the other.
 func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, needLogin bool, reshow reshowForm) bool {
 	tr := oauth.TraceFrom(c.Request.Context())
 	if oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil {
@@ -192,9 +193,10 @@ func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization,
 }
 
 // needsLogin reports whether the user must enter a password for a even
-// with a login session: prompt=login or max_age (oauth.Provider.NeedsLogin),
-// or an id_token_hint that names another user than the one signed in, who
-// may then sign in as the hinted one (oauth.Authorization.HintedUser).
+// with a login session: prompt=login, prompt=select_account or max_age
+// (oauth.Provider.NeedsLogin), or an id_token_hint that names another user
+// than the one signed in, who may then sign in as the hinted one
+// (oauth.Authorization.HintedUser).
 func (s *Server) needsLogin(a *oauth.Authorization, sess loginSession) bool {
 	return s.p.NeedsLogin(a, sess.AuthTime()) || !a.HintedUser(sess.UserID())
 }

@@ -139,6 +139,8 @@ func TestE2EDiscoveryListsEveryEndpoint(t *testing.T) {
 		"access_token_signing_alg_values_supported":      []any{"RS256"},
 		"subject_types_supported":                        []any{"public"},
 		"authorization_response_iss_parameter_supported": true,
+		// OIDC Core Section 3.1.2.1: each value the authorization endpoint acts on
+		"prompt_values_supported": []any{"none", "login", "consent", "select_account"},
 		// OIDC Discovery Section 3: request_uri_parameter_supported
 		// defaults to true, so "not supported" must be said.
 		"request_parameter_supported":     false,

@@ -109,8 +109,8 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 
 // PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh
 // tokens, access token revocations, seen JTIs, attempt counts and grants whose lifetime ended before
-// now, and returns how many rows went. An expired device code is kept until
-// as long again as it lived has passed. A grant outlives its codes and
+// now, and returns how many rows went. An expired device code is kept for
+// as long again as it lived (store.Store). A grant outlives its codes and
 // tokens (CreateRefreshToken and RotateRefreshToken extend it), so they are
 // gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
 // the grant, uncounted.

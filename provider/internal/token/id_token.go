@@ -107,15 +107,21 @@ func (k *Keys) SignIDToken(c IDTokenClaims, alg Algorithm) (string, error) {
 // VerifyIDTokenHint checks that raw is an ID Token this provider issued,
 // for an id_token_hint of [OIDC RP-Initiated Logout Section 2]: "When an
 // id_token_hint parameter is present, the OP MUST validate that it was the
-// issuer of the ID Token". It checks the "typ" (an access token is not an
-// ID Token), the signature by a key the provider publishes, iss, and that
-// sub and aud are present. It does not check exp: "The OP SHOULD accept ID
-// Tokens when the RP identified by the ID Token's aud claim and/or sid claim
-// has a current session or had a recent session at the OP, even when the
-// exp time has passed." A token signed by a key deleted after its
-// retirement no longer verifies, which bounds how old a hint can be.
+// issuer of the ID Token", or of an authorization request
+// ([OIDC Core Section 3.1.2.1]: "ID Token previously issued by the
+// Authorization Server being passed as a hint about the End-User's current
+// or past authenticated session with the Client"). It checks the "typ" (an
+// access token is not an ID Token), the signature by a key the provider
+// publishes, iss, and that sub and aud are present. It does not check exp:
+// "The OP SHOULD accept ID Tokens when the RP identified by the ID Token's
+// aud claim and/or sid claim has a current session or had a recent session
+// at the OP, even when the exp time has passed" (logout); a past session is
+// a hint as good as a current one (authorization). A token signed by a key
+// deleted after its retirement no longer verifies, which bounds how old a
+// hint can be.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (k *Keys) VerifyIDTokenHint(raw, issuer string) (IDTokenClaims, error) {
 	if len(raw) > maxTokenLength {
 		return IDTokenClaims{}, errors.New("token: too long")

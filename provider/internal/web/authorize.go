@@ -196,9 +196,9 @@ func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization,
 // with a login session: prompt=login, prompt=select_account or max_age
 // (oauth.Provider.NeedsLogin), or an id_token_hint that names another user
 // than the one signed in, who may then sign in as the hinted one
-// (oauth.Authorization.HintedUser).
+// (oauth.Authorization.HintAllows).
 func (s *Server) needsLogin(a *oauth.Authorization, sess loginSession) bool {
-	return s.p.NeedsLogin(a, sess.AuthTime()) || !a.HintedUser(sess.UserID())
+	return s.p.NeedsLogin(a, sess.AuthTime()) || !a.HintAllows(sess.UserID())
 }
 
 // formShown is the outcome, in a trace, of a request that showed a form:

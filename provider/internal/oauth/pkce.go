@@ -1,10 +1,5 @@
 package oauth
 
-import (
-	"crypto/sha256"
-	"encoding/base64"
-)
-
 // CodeChallengeMethodS256 is the only PKCE transformation this provider
 // accepts. [RFC 9700 Section 2.1.1]: "Authorization servers MUST support
 // PKCE … If PKCE is used, the code challenge method S256 SHOULD be used";
@@ -16,12 +11,11 @@ const CodeChallengeMethodS256 = "S256"
 
 // S256Challenge computes the code challenge of a verifier:
 // code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))
-// ([RFC 7636 Section 4.2]).
+// ([RFC 7636 Section 4.2]), which is HashSecret's transform.
 //
 // [RFC 7636 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7636#section-4.2
 func S256Challenge(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return HashSecret(verifier)
 }
 
 // validCodeVerifier checks the form of [RFC 7636 Section 4.1]:

@@ -74,14 +74,26 @@ func runnable(pid int) bool {
 	return false
 }
 
-// procState is field 3 of a /proc stat line, the state ('R', 'S', …),
-// read after the last ')' as parseProcStat reads; 0 if there is none.
+// procState is field 3 of a /proc stat line, the state ('R', 'S', …); 0
+// if there is none.
 func procState(data []byte) byte {
-	end := bytes.LastIndexByte(data, ')')
-	if end < 0 || end+2 >= len(data) {
+	rest, ok := afterCommand(data)
+	if !ok || len(rest) < 2 {
 		return 0
 	}
-	return data[end+2]
+	return rest[1]
+}
+
+// afterCommand is what follows field 2 of a /proc stat line, the command
+// name in parentheses, which may itself hold spaces and parentheses: the
+// line after its last ')', which starts " " then field 3. ok is false when
+// the line has no ')'.
+func afterCommand(data []byte) (rest []byte, ok bool) {
+	end := bytes.LastIndexByte(data, ')')
+	if end < 0 {
+		return nil, false
+	}
+	return data[end+1:], true
 }
 
 // maxStatSize bounds the /proc/PID/stat line read; the real one is a few
@@ -98,18 +110,17 @@ func residentSize(pid int) (int64, error) {
 }
 
 // parseProcStat reads rss (field 24, in pages) from the one line of
-// /proc/PID/stat and returns it in bytes. Field 2, the command name in
-// parentheses, may itself hold spaces and parentheses, so the fields are
-// counted from the last ')'.
+// /proc/PID/stat and returns it in bytes, the fields counted from the end
+// of the command name (afterCommand).
 func parseProcStat(data []byte, pageSize int64) (int64, error) {
 	if len(data) > maxStatSize {
 		return 0, errors.New("loadtest: /proc stat line too long")
 	}
-	end := bytes.LastIndexByte(data, ')')
-	if end < 0 {
+	rest, ok := afterCommand(data)
+	if !ok {
 		return 0, errors.New("loadtest: /proc stat line has no command name")
 	}
-	fields := bytes.Fields(data[end+1:]) // fields[0] is field 3, the state
+	fields := bytes.Fields(rest) // fields[0] is field 3, the state
 	const first, rss = 3, 24
 	if len(fields) < rss-first+1 {
 		return 0, fmt.Errorf("loadtest: /proc stat line has %d fields, want at least %d", len(fields)+first-1, rss)

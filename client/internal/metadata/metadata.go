@@ -163,21 +163,14 @@ func (m Metadata) BackChannel(public, internal string) Metadata {
 }
 
 // rebase returns endpoint moved from under the base URL from to under to,
-// its query kept, or endpoint itself when it does not lie under from.
+// its query kept, or endpoint itself when it does not lie under from. A
+// trailing "/" of either base is not part of the path joined.
 func rebase(endpoint, from, to string) string {
-	e, errE := url.Parse(endpoint)
-	f, errF := url.Parse(from)
-	t, errT := url.Parse(to)
-	if errE != nil || errF != nil || errT != nil || e.Scheme != f.Scheme || e.Host != f.Host {
+	rest, ok := strings.CutPrefix(endpoint, strings.TrimSuffix(from, "/"))
+	if !ok || (rest != "" && rest[0] != '/' && rest[0] != '?') {
 		return endpoint
 	}
-	rest, ok := strings.CutPrefix(e.EscapedPath(), strings.TrimSuffix(f.EscapedPath(), "/"))
-	if !ok || (rest != "" && rest[0] != '/') {
-		return endpoint
-	}
-	moved := t.JoinPath(rest)
-	moved.RawQuery = e.RawQuery
-	return moved.String()
+	return strings.TrimSuffix(to, "/") + rest
 }
 
 // Endpoint returns the endpoints for golang.org/x/oauth2, with the client

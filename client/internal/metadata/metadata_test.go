@@ -166,6 +166,7 @@ func TestBackChannelJoinsPaths(t *testing.T) {
 		{"an issuer with a path", "https://as.example/tenant", "http://provider:8080", "https://as.example/tenant/oauth/token", "http://provider:8080/oauth/token"},
 		{"a back channel with a path", "http://localhost:8080", "http://proxy/as/", "http://localhost:8080/oauth/token", "http://proxy/as/oauth/token"},
 		{"the query of an endpoint is kept (RFC 6749 Section 3.2)", "http://localhost:8080", "http://provider:8080", "http://localhost:8080/oauth/token?tenant=a", "http://provider:8080/oauth/token?tenant=a"},
+		{"an endpoint at the base itself keeps its query", "http://localhost:8080/", "http://proxy/as/", "http://localhost:8080?tenant=a", "http://proxy/as?tenant=a"},
 		{"an endpoint under another path is left alone", "https://as.example/tenant", "http://provider:8080", "https://as.example/tenant2/oauth/token", "https://as.example/tenant2/oauth/token"},
 		{"an endpoint on another host is left alone", "http://localhost:8080", "http://provider:8080", "https://other.example/oauth/token", "https://other.example/oauth/token"},
 	}

@@ -45,30 +45,12 @@ func TestE2ENoCredentials(t *testing.T) {
 		for _, cr := range credentials {
 			t.Run(cr.name, func(t *testing.T) {
 				for _, ep := range endpoints {
-					resp, body := sendWith(t, srv, ep.method, ep.path, ep.body, cr.authorization)
+					resp, body := sendWith(t, ep.method, srv.URL+ep.path, ep.body, cr.authorization)
 					checkNoCredentialsAnswer(t, ep.method+" "+ep.path, resp, body, cr.wantError)
 				}
 			})
 		}
 	})
-}
-
-// sendWith sends method path with body (JSON, if any) and the whole
-// Authorization header authorization ("" for none).
-func sendWith(t *testing.T, srv *providertest.Server, method, path, body, authorization string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return resp, providertest.ReadBody(t, resp)
 }
 
 // checkNoCredentialsAnswer checks a 401 with a Bearer challenge whose error

@@ -36,12 +36,23 @@ type registration struct {
 // sendJSON sends a request with a JSON body (or none) and an optional Bearer token.
 func sendJSON(t testing.TB, method, u, body, bearer string) (*http.Response, string) {
 	t.Helper()
+	var authorization string
+	if bearer != "" {
+		authorization = "Bearer " + bearer
+	}
+	return sendWith(t, method, u, body, authorization)
+}
+
+// sendWith sends method u with body (JSON, if any) and the whole
+// Authorization header authorization ("" for none).
+func sendWith(t testing.TB, method, u, body, authorization string) (*http.Response, string) {
+	t.Helper()
 	req, _ := http.NewRequest(method, u, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
 	}
 	resp, err := noRedirects.Do(req)
 	if err != nil {

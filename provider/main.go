@@ -31,11 +31,20 @@ import (
 )
 
 func main() {
-	if err := run(service.ShutdownContext(), os.Args[1:], os.Stderr); err != nil {
+	logOut := service.NewBatchWriter(os.Stderr, logDelay)
+	err := run(service.ShutdownContext(), os.Args[1:], logOut)
+	_ = logOut.Close() // the last lines, before the exit status
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "provider stopped:", err)
 		os.Exit(1)
 	}
 }
+
+// logDelay is how long a log line may wait to share its write with the
+// lines after it (service.BatchWriter): short enough that no one watching
+// the log sees it, long enough that a loaded server writes once for dozens
+// of requests.
+const logDelay = time.Millisecond
 
 // run loads the configuration and runs the command the arguments name,
 // logging to logOut as LOG_FORMAT and LOG_LEVEL say.

@@ -129,8 +129,10 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 			`DELETE FROM pushed_requests WHERE expires_at < ?`,
 			`DELETE FROM refresh_tokens WHERE expires_at < ?`,
 			// An expired device code stays as long again as it lived, so a device
-			// polling late still gets expired_token (RFC 8628 Section 3.5).
-			`DELETE FROM device_codes WHERE expires_at + (expires_at - created_at) < ?`,
+			// polling late still gets expired_token (RFC 8628 Section 3.5). The
+			// first condition, implied by the second, lets the expires_at index
+			// find the candidates.
+			`DELETE FROM device_codes WHERE expires_at < ?1 AND expires_at + (expires_at - created_at) < ?1`,
 			`DELETE FROM revoked_access_tokens WHERE expires_at < ?`,
 			`DELETE FROM seen_jtis WHERE expires_at < ?`,
 			`DELETE FROM attempt_counts WHERE expires_at < ?`,

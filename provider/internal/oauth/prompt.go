@@ -133,8 +133,8 @@ func (p *Provider) AnswerPromptNone(ctx context.Context, a *Authorization, s Log
 	if !tr.Check(RuleUserSignedIn, s.UserID != "" && !p.NeedsLogin(a, s.AuthTime)) {
 		return a.Deny(ErrLoginRequired, "the user is not signed in")
 	}
-	if err := a.checkHintedUser(ctx, s.UserID); err != nil {
-		return err // the hinted user is not signed in: login_required, whatever the consent
+	if !a.HintAllows(s.UserID) { // the hinted user is not signed in: login_required, whatever the consent
+		return a.checkHintedUser(ctx, s.UserID) // traced here when it refuses; IssueAuthorizationCode traces its pass
 	}
 	if !tr.Check(ruleSilentConsent, mayApproveSilently(a, s.Consented)) {
 		return a.Deny(ErrConsentRequired, "the user has not approved this request")

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,11 +46,16 @@ func TestE2EIDTokenHint(t *testing.T) {
 			clock.Advance(2 * srv.Provider.Config.AccessTokenTTL)
 			resp, page := demo.in(t).Get(authURL("none"))
 			wantRedirect(t, resp, page, "")
+			if got, _ := traceOf(t, srv, resp); countRule(got, "OIDC Core Section 3.1.2.1", "the id_token_hint names") != 1 {
+				t.Errorf("trace checks %+v: want the hinted-user rule listed once", got.Checks)
+			}
 		})
 		t.Run("prompt=none with a hint of another user than the signed-in one is login_required", func(t *testing.T) {
 			// alice approved testclient's openid in signInAs: only the hint can refuse
 			resp, page := alice.in(t).Get(authURL("none"))
 			wantRedirect(t, resp, page, "login_required")
+			got, _ := traceOf(t, srv, resp)
+			checkEndsWith(t, "prompt=none, another user's hint", got, "OIDC Core Section 3.1.2.1", "login_required")
 		})
 		t.Run("prompt=none with a hint of another user, who has not consented, is login_required, not consent_required", func(t *testing.T) {
 			// alice approved only openid: the scope read would need her consent
@@ -99,4 +105,16 @@ func TestE2EIDTokenHint(t *testing.T) {
 			}
 		})
 	})
+}
+
+// countRule counts the checks of got whose reference is ref and whose rule
+// says what.
+func countRule(got trace, ref, what string) int {
+	n := 0
+	for _, c := range got.Checks {
+		if c.Ref == ref && strings.Contains(c.Rule, what) {
+			n++
+		}
+	}
+	return n
 }

@@ -67,7 +67,8 @@ var traditionalChineseTrace = map[string]string{
 	"client_name is short text":                                                                              "client_name 是簡短的文字",
 	"id_token_signed_response_alg is one this server signs with":                                             "id_token_signed_response_alg 是本伺服器用來簽署的演算法之一",
 	"keys come inline as jwks of public signing keys (jwks_uri is never fetched), with private_key_jwt only": "金鑰以 jwks 直接內嵌，且只能是公開的簽署金鑰（絕不抓取 jwks_uri），並且只搭配 private_key_jwt",
-	"registration is open here, or the request carries the initial access token":                             "本伺服器開放註冊，或請求帶有初始存取權杖 (initial access token)",
+	"dynamic client registration is turned on here":                                                          "本伺服器開放動態用戶端註冊 (dynamic client registration)",
+	"the request carries the initial access token this server requires to register a client":                 "請求帶有本伺服器註冊用戶端所需的初始存取權杖 (initial access token)",
 	"the address stays within its registrations per hour":                                                    "這個位址每小時的註冊次數在限制之內",
 	"the registration access token is the one issued to this client":                                         "註冊存取權杖 (registration access token) 就是簽發給這個用戶端的那一個",
 

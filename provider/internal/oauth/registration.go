@@ -42,36 +42,38 @@ type ClientInformation struct {
 }
 
 // RegistrationRequest is a registration request ([RFC 7591 Section 3.1]):
-// the client metadata, the initial access token if one was sent, and the
-// address it came from (for the rate limit).
+// the initial access token if one was sent, the address it came from (for
+// the rate limit), and how to read the client metadata of its body.
 //
 // [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
 type RegistrationRequest struct {
-	Metadata           ClientMetadata
 	InitialAccessToken string
 	ClientAddr         netip.Addr
+	// Metadata reads and parses the body. RegisterClient calls it only once
+	// the caller is admitted (admitRegistration), so a caller without the
+	// initial access token learns none of the metadata rules and costs no
+	// parsing.
+	Metadata func() (ClientMetadata, *Error)
 }
 
-// RegisterClient registers a client ([RFC 7591 Section 3]): the policy
-// check (REGISTRATION), the rate limit per address, the metadata checks of
-// CheckClientMetadata, then a new client_id, secret (for secret-based
-// methods) and registration access token, of which only hashes are kept.
-// Over the rate limit the error is a *TooManyAttemptsError.
+// RegisterClient registers a client ([RFC 7591 Section 3]): first whether
+// the caller may register at all (admitRegistration: REGISTRATION, the
+// initial access token, the rate limit per address), then the metadata
+// checks of CheckClientMetadata, then a new client_id, secret (for
+// secret-based methods) and registration access token, of which only
+// hashes are kept. Over the rate limit the error is a *TooManyAttemptsError.
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*ClientInformation, error) {
 	tr := TraceFrom(ctx)
-	if err := p.checkRegistrationPolicy(r.InitialAccessToken); err != nil {
-		tr.Check(ruleRegistrationAllowed, false)
-		err.rule = ruleRegistrationAllowed
-		return nil, err
-	}
-	tr.Check(ruleRegistrationAllowed, true)
 	now := p.Now()
-	if err := p.registrations.admit(r.ClientAddr, now, p.Config.RegistrationsPerHour); !tr.Check(ruleRegistrationRate, err == nil) {
+	if err := p.admitRegistration(tr, r, now); err != nil {
 		return nil, err
 	}
-	m := r.Metadata
+	m, err := r.Metadata()
+	if err != nil {
+		return nil, err
+	}
 	if err := CheckClientMetadata(tr, &m, stringsOf(p.Keys.Algorithms()...)); err != nil {
 		return nil, err
 	}
@@ -97,33 +99,47 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 
 // The rules of the registration endpoint and the client configuration endpoint.
 var (
-	ruleRegistrationAllowed = Rule{"registration is open here, or the request carries the initial access token", "RFC 7591 Section 3"}
-	ruleRegistrationRate    = Rule{"the address stays within its registrations per hour", "RFC 7591 Section 3"}
-	ruleRegistrationToken   = Rule{"the registration access token is the one issued to this client", "RFC 7592 Section 2"}
+	ruleRegistrationOn     = Rule{"dynamic client registration is turned on here", "RFC 7591 Section 3"}
+	ruleInitialAccessToken = Rule{"the request carries the initial access token this server requires to register a client", "RFC 7591 Section 3"}
+	ruleRegistrationRate   = Rule{"the address stays within its registrations per hour", "RFC 7591 Section 3"}
+	ruleRegistrationToken  = Rule{"the registration access token is the one issued to this client", "RFC 7592 Section 2"}
 )
 
-// checkRegistrationPolicy applies REGISTRATION. Under "token",
-// [RFC 7591 Section 3]: "The client registration endpoint MAY be an OAuth
-// 2.0 protected resource and it MAY accept an initial access token in the
-// form of an OAuth 2.0 access token to limit registration to only
-// previously authorized parties."
+// admitRegistration decides, before the body is read, whether the caller
+// may register: registration is on (REGISTRATION), the caller carries the
+// initial access token when REGISTRATION is "token", and its address is
+// within the rate limit of registrationLimit.
+func (p *Provider) admitRegistration(tr *Trace, r RegistrationRequest, now time.Time) error {
+	if err := tr.Require(ruleRegistrationOn, p.RegistrationEnabled(), ErrAccessDenied,
+		"dynamic client registration is turned off on this server"); err != nil {
+		return err
+	}
+	if p.Config.RegistrationPolicy() == config.RegistrationToken {
+		if err := p.checkInitialAccessToken(tr, r.InitialAccessToken); err != nil {
+			return err
+		}
+	}
+	err := p.registrations.admit(r.ClientAddr, now, p.Config.RegistrationsPerHour)
+	tr.Check(ruleRegistrationRate, err == nil)
+	return err
+}
+
+// checkInitialAccessToken applies REGISTRATION=token, [RFC 7591 Section 3]:
+// "The client registration endpoint MAY be an OAuth 2.0 protected resource
+// and it MAY accept an initial access token in the form of an OAuth 2.0
+// access token to limit registration to only previously authorized
+// parties." A request without one gets the bare challenge of
+// [RFC 6750 Section 3.1] (NoCredentials), a wrong one invalid_token.
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
-func (p *Provider) checkRegistrationPolicy(initialAccessToken string) *Error {
-	switch p.Config.RegistrationPolicy() {
-	case config.RegistrationOpen:
-		return nil
-	case config.RegistrationToken:
-		if initialAccessToken == "" {
-			return withoutCredentials(NewError(ErrInvalidToken, "this server needs an initial access token to register a client"))
-		}
-		if !secretMatches(initialAccessToken, HashSecret(p.Config.RegistrationToken)) {
-			return NewError(ErrInvalidToken, "the initial access token is not valid")
-		}
-		return nil
-	default:
-		return NewError(ErrAccessDenied, "dynamic client registration is turned off on this server")
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+func (p *Provider) checkInitialAccessToken(tr *Trace, initialAccessToken string) *Error {
+	if initialAccessToken == "" {
+		return withoutCredentials(tr.Fail(ruleInitialAccessToken, ErrInvalidToken,
+			"this server needs an initial access token to register a client"))
 	}
+	return tr.Require(ruleInitialAccessToken, secretMatches(initialAccessToken, HashSecret(p.Config.RegistrationToken)),
+		ErrInvalidToken, "the initial access token is not valid")
 }
 
 // RegistrationEnabled reports whether the registration endpoint takes

@@ -13,33 +13,37 @@ import (
 // handleRegister handles "POST /oauth/register", the client registration
 // endpoint ([RFC 7591 Section 3]): "The client registration endpoint MUST
 // accept HTTP POST messages with request parameters encoded in the entity
-// body using the "application/json" format." A success is 201 Created.
+// body using the "application/json" format." A success is 201 Created. The
+// body is read only once RegisterClient has admitted the caller.
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (s *Server) handleRegister(c *gin.Context) {
-	body, err := jsonBody(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	metadata, err := oauth.ParseClientMetadata(body)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
 	initialToken, err := oauth.ParseBearerHeader(c.GetHeader("Authorization"))
 	if err != nil {
 		s.writeBearerError(c, err, "")
 		return
 	}
-	info, regErr := s.p.RegisterClient(c.Request.Context(),
-		oauth.RegistrationRequest{Metadata: metadata, InitialAccessToken: initialToken, ClientAddr: clientAddr(c)})
+	info, regErr := s.p.RegisterClient(c.Request.Context(), oauth.RegistrationRequest{
+		InitialAccessToken: initialToken, ClientAddr: clientAddr(c),
+		Metadata: func() (oauth.ClientMetadata, *oauth.Error) { return clientMetadata(c) }})
 	if regErr != nil {
 		s.writeRegistrationError(c, regErr)
 		return
 	}
 	setNoStore(c)
 	c.JSON(http.StatusCreated, info)
+}
+
+// clientMetadata reads the client metadata of a registration request's
+// body ([RFC 7591 Section 3.1]).
+//
+// [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+func clientMetadata(c *gin.Context) (oauth.ClientMetadata, *oauth.Error) {
+	body, err := jsonBody(c)
+	if err != nil {
+		return oauth.ClientMetadata{}, err
+	}
+	return oauth.ParseClientMetadata(body)
 }
 
 // handleReadClient handles "GET /oauth/register/{client_id}", the read

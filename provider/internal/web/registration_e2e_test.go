@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
@@ -289,6 +292,85 @@ func TestE2ERegistrationPolicy(t *testing.T) {
 			t.Errorf("got %d, want 400", resp.StatusCode)
 		}
 	})
+}
+
+// TestE2ERegistrationChecksTheCallerFirst: under REGISTRATION=token the
+// initial access token is checked before the body is read
+// (RFC 7591 Section 3: the endpoint "MAY be an OAuth 2.0 protected resource"). A
+// caller without it gets 401 and a bare challenge, one with a wrong token
+// 401 invalid_token (RFC 6750 Section 3.1), whatever the body: it learns no
+// metadata rule, and nothing is stored. With the token, a bad body is the
+// metadata error of RFC 7591 Section 3.2.2. Open registration ignores a
+// bearer token and answers the body, as before.
+func TestE2ERegistrationChecksTheCallerFirst(t *testing.T) {
+	const initial = "initial-access-token-of-at-least-32-chars"
+	bodies := []struct{ name, body, wantError string }{
+		{"no body", "", "invalid_client_metadata"},
+		{"malformed JSON", `{"redirect_uris":[`, "invalid_client_metadata"},
+		{"a JSON array", `[1]`, "invalid_client_metadata"},
+		{"an http redirect URI on a public host", `{"redirect_uris":["http://app.example/cb"]}`, "invalid_redirect_uri"},
+		{"a 2 MB body", `{"client_name":"` + strings.Repeat("a", bigBody) + `"}`, "invalid_client_metadata"},
+	}
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) {
+			c.Registration, c.RegistrationToken = config.RegistrationToken, initial
+		}})
+		created := countCreatedClients(srv)
+		for _, b := range append(bodies, struct{ name, body, wantError string }{"a valid body", nativeClient, ""}) {
+			resp, body := sendWith(t, http.MethodPost, srv.URL+"/oauth/register", b.body, "")
+			checkNoCredentialsAnswer(t, "no initial access token, "+b.name, resp, body, "")
+			resp, body = sendWith(t, http.MethodPost, srv.URL+"/oauth/register", b.body, "Bearer wrong-initial-access-token")
+			checkNoCredentialsAnswer(t, "a wrong initial access token, "+b.name, resp, body, "invalid_token")
+		}
+		if n := created.Load(); n != 0 {
+			t.Errorf("refused registrations stored %d clients, want 0", n)
+		}
+		for _, b := range bodies {
+			resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", b.body, initial)
+			checkBadRegistration(t, "the initial access token, "+b.name, resp, body, b.wantError)
+		}
+		resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, initial)
+		if n := created.Load(); resp.StatusCode != http.StatusCreated || n != 1 {
+			t.Errorf("the initial access token and a valid body: got %d %.200s and %d clients stored, want 201 and 1", resp.StatusCode, body, n)
+		}
+
+		open := newServer(providertest.Options{Configure: func(c *config.Config) { c.Registration = config.RegistrationOpen }})
+		for _, bearer := range []string{"", "any-token"} {
+			for _, b := range bodies {
+				resp, body := sendJSON(t, http.MethodPost, open.URL+"/oauth/register", b.body, bearer)
+				checkBadRegistration(t, "open registration, bearer "+bearer+", "+b.name, resp, body, b.wantError)
+			}
+		}
+	})
+}
+
+// countCreatedClients counts, from now on, the clients srv's provider
+// stores. Call it before the first request to srv.
+func countCreatedClients(srv *providertest.Server) *atomic.Int32 {
+	c := &creationCounter{Store: srv.Provider.Store}
+	srv.Provider.Store = c
+	return &c.created
+}
+
+// creationCounter is a store that counts CreateClient calls.
+type creationCounter struct {
+	store.Store
+	created atomic.Int32
+}
+
+func (c *creationCounter) CreateClient(ctx context.Context, client store.Client) error {
+	c.created.Add(1)
+	return c.Store.CreateClient(ctx, client)
+}
+
+// checkBadRegistration checks the 400 of a registration whose body is
+// refused (RFC 7591 Section 3.2.2), with error code want.
+func checkBadRegistration(t *testing.T, request string, resp *http.Response, body, want string) {
+	t.Helper()
+	var e struct{ Error string }
+	if err := json.Unmarshal([]byte(body), &e); resp.StatusCode != http.StatusBadRequest || err != nil || e.Error != want {
+		t.Errorf("%s: got %d %.200s, want 400 %s", request, resp.StatusCode, body, want)
+	}
 }
 
 // metadataOf fetches the RFC 8414 metadata as a map.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -70,4 +71,54 @@ func TestE2ERegistrationAndAssertionTraces(t *testing.T) {
 	if strings.Contains(raw, assertion[:20]) {
 		t.Errorf("the trace holds the assertion: %s", raw)
 	}
+}
+
+// TestE2EInitialAccessTokenTrace: in teaching mode, a registration refused
+// for its initial access token shows the rule that refused it, with its
+// section (RFC 7591 Section 3), and no metadata rule: the body was never
+// read. An accepted one shows the rule passed; open registration does not
+// apply it.
+func TestE2EInitialAccessTokenTrace(t *testing.T) {
+	const (
+		initial = "initial-access-token-of-at-least-32-chars"
+		rule    = "the request carries the initial access token this server requires to register a client"
+	)
+	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) {
+		c.Registration, c.RegistrationToken = config.RegistrationToken, initial
+	}})
+	for _, tc := range []struct{ name, bearer, body string }{
+		{"no initial access token and a malformed body", "", `{"redirect_uris":[`},
+		{"a wrong initial access token and a valid body", "wrong-initial-access-token", nativeClient},
+	} {
+		resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", tc.body, tc.bearer)
+		got, raw := traceOf(t, srv, resp)
+		checkEndsWith(t, tc.name, got, "RFC 7591 Section 3", "invalid_token")
+		if n := len(got.Checks); n != 2 || got.Checks[n-1].Rule != rule {
+			t.Errorf("%s: got checks %+v, want registration turned on, then %q failed, and no metadata rule", tc.name, got.Checks, rule)
+		}
+		if strings.Contains(raw, "wrong-initial") {
+			t.Errorf("%s: the trace holds the token sent: %s", tc.name, raw)
+		}
+	}
+
+	resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, initial)
+	if got, _ := traceOf(t, srv, resp); got.Outcome != "client registered" || !ruleChecked(got, rule, true) {
+		t.Errorf("a registration with the initial access token: got %+v, want %q passed", got, rule)
+	}
+	open := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.Registration = config.RegistrationOpen }})
+	resp, _ = sendJSON(t, http.MethodPost, open.URL+"/oauth/register", nativeClient, "")
+	if got, _ := traceOf(t, open, resp); got.Outcome != "client registered" || ruleChecked(got, rule, true) || ruleChecked(got, rule, false) {
+		t.Errorf("an open registration: got %+v, want it registered without %q", got, rule)
+	}
+}
+
+// ruleChecked reports whether the trace holds the check of rule with the
+// outcome passed.
+func ruleChecked(got trace, rule string, passed bool) bool {
+	for _, c := range got.Checks {
+		if c.Rule == rule && c.Passed == passed {
+			return true
+		}
+	}
+	return false
 }

@@ -24,18 +24,23 @@ func ParseBearerHeader(header string) (string, *Error) {
 }
 
 // ParseBearer reads how a resource request presents its access token, and
-// records its checks on the request's trace: the Authorization header,
-// "Bearer" ([RFC 6750 Section 2.1]) or "DPoP" ([RFC 9449 Section 7.1]).
-// Without credentials the error says NoCredentials. A token in the query
-// string (rawQuery) is refused: [RFC 9700 Section 2.4]: "access tokens MUST
-// NOT be sent in query parameters" (the URI method of
-// [RFC 6750 Section 2.3] leaks tokens into logs and Referer headers).
+// records its checks on the request's trace, the method that carried the
+// token among them: the Authorization header, "Bearer"
+// ([RFC 6750 Section 2.1]) or "DPoP" ([RFC 9449 Section 7.1]); or the
+// access_token parameter of body, the form body of a request that
+// BodyMayCarryToken admits (nil for any other), as a Bearer token
+// ([RFC 6750 Section 2.2]). Without credentials the error says
+// NoCredentials. A token in the query string (rawQuery) is refused:
+// [RFC 9700 Section 2.4]: "access tokens MUST NOT be sent in query
+// parameters" (the URI method of [RFC 6750 Section 2.3] leaks tokens into
+// logs and Referer headers).
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+// [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
 // [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
 // [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
-func ParseBearer(ctx context.Context, header, rawQuery string) (ResourceRequest, *Error) {
+func ParseBearer(ctx context.Context, header, rawQuery string, body url.Values) (ResourceRequest, *Error) {
 	tr := TraceFrom(ctx)
 	if err := tr.Require(ruleTokenNotInQuery, !tokenInQuery(rawQuery), ErrInvalidRequest,
 		"access tokens in the query string are not accepted; use the Authorization header"); err != nil {
@@ -45,10 +50,64 @@ func ParseBearer(ctx context.Context, header, rawQuery string) (ResourceRequest,
 	if err != nil {
 		return ResourceRequest{}, err
 	}
-	if !tr.Check(ruleBearerPresent, raw != "") {
+	inBody, bodyHasToken := body["access_token"]
+	if !tr.Check(ruleBearerPresent, raw != "" || bodyHasToken) {
 		return ResourceRequest{}, withoutCredentials(ruleBearerPresent.Refuse(ErrInvalidToken, "an access token is required"))
 	}
+	if bodyHasToken {
+		return bodyToken(tr, inBody, raw == "")
+	}
+	tr.Check(headerRule(scheme), true)
 	return ResourceRequest{Scheme: scheme, Token: raw}, nil
+}
+
+// BodyMayCarryToken reports whether a request may carry its access token
+// in its body: [RFC 6750 Section 2.2] allows it only when "The HTTP request
+// entity-header includes the "Content-Type" header field set to
+// "application/x-www-form-urlencoded"" (formContentType: the caller reads
+// the header) and "The HTTP request method is one for which the
+// request-body has defined semantics. In particular, this means that the
+// "GET" method MUST NOT be used." Of the methods this server routes to a
+// resource, that is POST ([OIDC Core Section 5.3.1]: "The Client sends the
+// UserInfo Request using either HTTP GET or HTTP POST"). The caller then
+// reads the body as a form, single-part by its media type, and refuses one
+// that is not well formed.
+//
+// [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
+// [OIDC Core Section 5.3.1]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfoRequest
+func BodyMayCarryToken(method string, formContentType bool) bool {
+	return formContentType && method == "POST"
+}
+
+// bodyToken reads the access token of a form body, the values of its
+// access_token parameter ([RFC 6750 Section 2.2]), which must be the only
+// method the request uses (alone): [RFC 6750 Section 2]: "Clients MUST NOT
+// use more than one method to transmit the token in each request", and
+// such a request is invalid_request ([RFC 6750 Section 3.1]: it "uses more
+// than one method for including an access token").
+//
+// [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
+// [RFC 6750 Section 2]: https://www.rfc-editor.org/rfc/rfc6750#section-2
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+func bodyToken(tr *Trace, values []string, alone bool) (ResourceRequest, *Error) {
+	if err := tr.Require(ruleOneTokenMethod, alone, ErrInvalidRequest,
+		"the access token was sent both in the Authorization header and in the body; use one method"); err != nil {
+		return ResourceRequest{}, err
+	}
+	if err := tr.Require(ruleTokenInBody, len(values) == 1 && values[0] != "", ErrInvalidRequest,
+		"the body must carry one non-empty access_token"); err != nil {
+		return ResourceRequest{}, err
+	}
+	return ResourceRequest{Scheme: TokenTypeBearer, Token: values[0]}, nil
+}
+
+// headerRule is the rule of the Authorization header that carried a token
+// of scheme, "Bearer" or "DPoP" (ParseAuthorizationHeader).
+func headerRule(scheme string) Rule {
+	if scheme == TokenTypeDPoP {
+		return ruleDPoPSchemeForm
+	}
+	return ruleBearerForm
 }
 
 // tokenInQuery reports whether a query string carries access_token. Most
@@ -101,17 +160,22 @@ func (p *Provider) checkNotRevoked(ctx context.Context, tr *Trace, claims token.
 }
 
 // The rules of the bearer check ([RFC 6750 Section 2.3], [RFC 6750 Section 3],
-// [RFC 6750 Section 2.1], [RFC 9068 Section 4], [RFC 6750 Section 3.1]).
+// [RFC 6750 Section 2.1], [RFC 6750 Section 2], [RFC 6750 Section 2.2],
+// [RFC 9068 Section 4], [RFC 6750 Section 3.1]).
 //
 // [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+// [RFC 6750 Section 2]: https://www.rfc-editor.org/rfc/rfc6750#section-2
+// [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 var (
 	ruleTokenNotInQuery       = Rule{"the access token is not in the query string (it would leak into logs)", "RFC 6750 Section 2.3"}
-	ruleBearerPresent         = Rule{"the request carries an access token (Authorization: Bearer, or DPoP with RFC 9449)", "RFC 6750 Section 3"}
+	ruleBearerPresent         = Rule{"the request carries an access token (Authorization: Bearer, or DPoP, or POST body)", "RFC 6750 Section 3"}
 	ruleBearerForm            = Rule{`the Authorization header is "Bearer" and the token`, "RFC 6750 Section 2.1"}
+	ruleOneTokenMethod        = Rule{"the access token is sent one way only, not in both the header and the body", "RFC 6750 Section 2"}
+	ruleTokenInBody           = Rule{"the POST form body carries the token in one non-empty access_token", "RFC 6750 Section 2.2"}
 	ruleAccessTokenValid      = Rule{"the access token's signature, typ, iss, aud and exp are valid", "RFC 9068 Section 4"}
 	ruleAccessTokenNotRevoked = Rule{"neither the access token nor its grant is revoked", "RFC 6750 Section 3.1"}
 	ruleTokenHasUser          = Rule{"the token was issued for a user (not by client credentials)", "RFC 6750 Section 3.1"}

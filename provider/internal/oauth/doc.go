@@ -62,8 +62,9 @@
 //	                             Requester and TooManyAttemptsError that RateLimit shares
 //	rate_limit.go                RateLimit: a token bucket per requester in this process's memory (user-code
 //	                             entry, RFC 7591 Section 3 registrations)
-//	bearer.go                    RFC 6750 Section 2.1, RFC 6750 Section 3.1 (bearer check), RFC 9068 Section 4
-//	                             (validation)
+//	bearer.go                    RFC 6750 Section 2.1 (header), RFC 6750 Section 2.2 (form body, POST only),
+//	                             RFC 6750 Section 2 (one method per request), RFC 6750 Section 3.1 (bearer check),
+//	                             RFC 9068 Section 4 (validation)
 //	grant.go                     the grant every code and token descends from: started at approval, revoked in one
 //	                             write (see Grants below); the security events that revoke it (code replay, refresh
 //	                             reuse), for the log and metrics
@@ -128,6 +129,7 @@
 // used), PKCE "plain", request objects (refused with request_not_supported),
 // any request_uri but the PAR endpoint's (invalid_request_uri; a request_uri
 // is never fetched), response modes other than query, the RFC 7592 update
-// (PUT) of a registration, jwks_uri (a client's URL is never fetched), and
-// token exchange.
+// (PUT) of a registration, jwks_uri (a client's URL is never fetched), an
+// access token in a query string (RFC 6750 Section 2.3; RFC 9700 Section 2.4:
+// "access tokens MUST NOT be sent in query parameters"), and token exchange.
 package oauth

@@ -245,7 +245,9 @@ func (tc badRequest) newRequest(base string) (*http.Request, error) {
 	return req, nil
 }
 
-func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
+// sendBadRequest sends tc's request to srv and returns the answer.
+func sendBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) (*http.Response, string) {
+	t.Helper()
 	req, err := tc.newRequest(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -254,7 +256,11 @@ func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := providertest.ReadBody(t, resp)
+	return resp, providertest.ReadBody(t, resp)
+}
+
+func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
+	resp, body := sendBadRequest(t, srv, tc)
 	if resp.StatusCode != tc.wantStatus {
 		t.Fatalf("status: got %d, want %d; body %.300s", resp.StatusCode, tc.wantStatus, body)
 	}

@@ -27,14 +27,22 @@ func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 	if !isFormContentType(c.GetHeader("Content-Type")) {
 		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded")
 	}
+	return formBody(c, ruleFormBody)
+}
+
+// formBody reads the form body of a request whose Content-Type names a
+// form, under rule: a body beyond the size limit (limitBody) or not a
+// valid form breaks it.
+func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
+	tr := oauth.TraceFrom(c.Request.Context())
 	if err := readForm(c.Request); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the request body is too large")
+			return nil, tr.Fail(rule, oauth.ErrInvalidRequest, "the request body is too large")
 		}
-		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the request body is not a valid form")
+		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, "the request body is not a valid form")
 	}
-	tr.Check(ruleFormBody, true)
+	tr.Check(rule, true)
 	return c.Request.PostForm, nil
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -118,16 +119,14 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 }
 
 // bearer authenticates a resource request by its Authorization header,
-// Bearer or DPoP (oauth.ParseBearer), and writes the error when it fails.
+// Bearer or DPoP, or by its form body (oauth.ParseBearer), and writes the
+// error when it fails.
 func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 	ctx := c.Request.Context()
-	req, err := oauth.ParseBearer(ctx, c.GetHeader("Authorization"), c.Request.URL.RawQuery)
+	req, err := s.resourceRequest(c)
 	if err != nil {
 		s.writeResourceError(c, err)
 		return token.AccessTokenClaims{}, false
-	}
-	if req.Scheme == oauth.TokenTypeDPoP {
-		req.DPoP = s.dpopRequest(c) // only then: the Bearer path allocates nothing more
 	}
 	claims, err := s.p.AuthenticateResource(ctx, req)
 	if err != nil {
@@ -139,3 +138,29 @@ func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
 	}
 	return claims, true
 }
+
+// resourceRequest reads how a resource request presents its access token
+// (oauth.ParseBearer): the form body only when oauth.BodyMayCarryToken
+// admits it, the DPoP proof only with the DPoP scheme.
+func (s *Server) resourceRequest(c *gin.Context) (oauth.ResourceRequest, *oauth.Error) {
+	var body url.Values
+	if oauth.BodyMayCarryToken(c.Request.Method, isFormContentType(c.GetHeader("Content-Type"))) {
+		var err *oauth.Error
+		if body, err = formBody(c, ruleTokenFormBody); err != nil {
+			return oauth.ResourceRequest{}, err
+		}
+	}
+	req, err := oauth.ParseBearer(c.Request.Context(), c.GetHeader("Authorization"), c.Request.URL.RawQuery, body)
+	if err == nil && req.Scheme == oauth.TokenTypeDPoP {
+		req.DPoP = s.dpopRequest(c) // only then: the Bearer path allocates nothing more
+	}
+	return req, err
+}
+
+// ruleTokenFormBody: a body that may carry the access token is read as
+// the form it says it is: "The entity-body follows the encoding
+// requirements of the "application/x-www-form-urlencoded" content-type"
+// ([RFC 6750 Section 2.2]); it is also within this server's size limit.
+//
+// [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
+var ruleTokenFormBody = oauth.Rule{Text: "the POST body is a valid x-www-form-urlencoded form, within the size limit", Ref: "RFC 6750 Section 2.2"}

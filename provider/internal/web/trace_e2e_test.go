@@ -142,8 +142,11 @@ var (
 		"registered for the authorization code grant", "scope is known"}
 	pkceRules   = []string{"code_challenge_method is S256", "43 base64url"}
 	oidcRules   = []string{"prompt holds known values"}
-	tokenRules  = []string{"not in the query string", "carries an access token", "signature, typ, iss, aud and exp", "nor its grant is revoked"}
+	tokenCheck  = []string{"signature, typ, iss, aud and exp", "nor its grant is revoked"}
+	tokenRules  = join([]string{"not in the query string", "carries an access token", `Authorization header is "Bearer"`}, tokenCheck)
 	bearerRules = join(tokenRules, []string{"DPoP-bound access token is not accepted as a Bearer token"})
+	// A token in a POST body: the form, then the method of RFC 6750 Section 2.2.
+	bodyTokenRules = []string{"valid x-www-form-urlencoded form", "not in the query string", "carries an access token", "one way only", "POST form body carries the token"}
 )
 
 func join(parts ...[]string) []string {
@@ -245,6 +248,11 @@ func walkCodeFlow(w *walker) {
 		"GET", "/user/profile", nil, bearerHeader(access2))
 	w.do(walkStep{name: "userinfo", outcome: "access granted", checks: join(bearerRules, []string{"with scope openid", "user still exists"})},
 		"GET", "/userinfo", nil, bearerHeader(access2))
+	w.do(walkStep{name: "userinfo, token in the body", outcome: "access granted",
+		checks: join(bodyTokenRules, tokenCheck, []string{"DPoP-bound access token is not accepted as a Bearer token", "with scope openid", "user still exists"})},
+		"POST", "/userinfo", url.Values{"access_token": {access2}}, nil)
+	w.do(walkStep{name: "userinfo, token in the body and the header", outcome: "invalid_request", checks: bodyTokenRules[:4]},
+		"POST", "/userinfo", url.Values{"access_token": {access2}}, bearerHeader(access2))
 	w.do(walkStep{name: "token in the query", outcome: "invalid_request", checks: []string{"not in the query string"}},
 		"GET", "/protected/resource?access_token="+access2, nil, nil)
 	w.do(walkStep{name: "no token", outcome: "invalid_token", checks: []string{"not in the query string", "carries an access token"}},

@@ -63,7 +63,7 @@ func (tb *tab) startAttack(h *harness, name string) {
 // against want, and saves its screenshot as attack-{name}.png.
 func (tb *tab) checkAttack(want attackWant) {
 	tb.t.Helper()
-	tb.do("waiting for the result of "+want.name, chromedp.WaitVisible(chromedp.CSS(`#result`)))
+	tb.do("waiting for the result of "+want.name, shows(chromedp.CSS(`#result`)))
 	got := run(tb, "reading the result of "+want.name, chromedp.Evaluate[attackShown](readAttackJS))
 	if !containsWord(got.Answer, want.answer) {
 		tb.t.Errorf("%s: the answer shows %q, want it to name %q", want.name, got.Answer, want.answer)
@@ -90,7 +90,7 @@ func containsWord(s, word string) bool {
 // no login session for this browser.
 func (tb *tab) approveAtProvider() {
 	tb.t.Helper()
-	tb.do("waiting for the provider's consent page", chromedp.WaitVisible(chromedp.CSS(`button.allow`)))
+	tb.do("waiting for the provider's consent page", shows(chromedp.CSS(`button.allow`)))
 	if run(tb, "looking for the password field", chromedp.Evaluate[bool](`document.querySelector('#password') !== null`)) {
 		tb.signIn("allow")
 		return

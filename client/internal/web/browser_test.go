@@ -198,6 +198,24 @@ func (tb *tab) fatal(what string, err error) {
 	tb.t.Fatalf("%s: %v\nthe tab is at %s, showing:\n%s\nbrowser errors: %q", what, err, loc, body, tb.consoleErrors())
 }
 
+// loaded waits until the tab's page has loaded. Chromium hands DevTools
+// its document again when the page's DOMContentLoaded fires, and every
+// node id given out before is dead from then on; an element can be visible
+// well before that, while a script the page loads holds up its parser (as
+// the token inspector's countdown.js does). An action that finds its node
+// then and clicks or reads it after fails with "No node with given id
+// found", so a test waits for this before it touches a page the tab has
+// just opened (Navigate waits for the load itself).
+func loaded() chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`document.readyState === "complete"`)
+}
+
+// shows waits until the page the tab has just opened shows sel and has
+// loaded (see loaded).
+func shows[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.WaitVisible(sel), loaded())
+}
+
 // text returns the text the page shows in its main element.
 func (tb *tab) text() string {
 	tb.t.Helper()
@@ -241,7 +259,7 @@ func (tb *tab) logIn(h *harness) {
 // waitWalkthrough waits for the client's walkthrough: the login is done.
 func (tb *tab) waitWalkthrough() {
 	tb.t.Helper()
-	tb.do("waiting for the walkthrough", chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
+	tb.do("waiting for the walkthrough", shows(chromedp.CSS(`#walkthrough`)))
 }
 
 // signIn is step (B) at the provider's login and consent page: the demo
@@ -249,7 +267,7 @@ func (tb *tab) waitWalkthrough() {
 func (tb *tab) signIn(decision string) {
 	tb.t.Helper()
 	tb.do("signing in at the provider",
-		chromedp.WaitVisible(chromedp.CSS("#password")),
+		shows(chromedp.CSS("#password")),
 		chromedp.Clear(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), providertest.DemoUsername),
 		chromedp.SendKeys(chromedp.CSS("#password"), providertest.DemoPassword),
@@ -267,7 +285,7 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	// (B) Sign in and allow; (C)–(E) the client exchanges the code and
 	// lands on its home page, which shows the user and the tokens.
 	tb.signIn("allow")
-	tb.do("waiting for the client's home page, logged in", chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+	tb.do("waiting for the client's home page, logged in", shows(chromedp.CSS(`form[action="/logout"]`)))
 	if loc := tb.location(); loc.String() != h.client.URL+"/" {
 		t.Errorf("after the callback the tab is at %s, want %s/ (the code out of the address bar)", loc, h.client.URL)
 	}
@@ -282,7 +300,7 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	// (E) Fetch resource: the client calls the provider's resource server.
 	tb.do("fetching the resource",
 		chromedp.Click(chromedp.CSS(`form[action="/resource"] button`)),
-		chromedp.WaitVisible(`//h1[text()="Protected resources"]`),
+		shows(`//h1[text()="Protected resources"]`),
 	)
 	mustContain(t, "resource page", tb.text(), "This page is secured.", `"name": "Demo User"`, "200 OK")
 
@@ -292,8 +310,9 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	// it back to the client's home page with the logout's state.
 	tb.do("logging out",
 		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
+		shows(chromedp.CSS(`form[action="/logout"] button`)),
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
-		chromedp.WaitVisible(`//h1[text()="Logged out"]`),
+		shows(`//h1[text()="Logged out"]`),
 	)
 	if loc := tb.location(); loc.Host != h.client.Listener.Addr().String() || loc.Path != "/" || loc.Query().Get("state") == "" {
 		t.Errorf("after logout the tab is at %s, want the client's post-logout redirect URI %s/ with state", loc, h.client.URL)
@@ -311,8 +330,9 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	// asks for the password again (README, "Logout").
 	tb.do("logging in again",
 		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
+		shows(chromedp.CSS(`form[action="/login"] button`)),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
-		chromedp.WaitVisible(chromedp.CSS("button.allow")),
+		shows(chromedp.CSS("button.allow")),
 	)
 	fields := run(tb, "counting the login page's credential fields",
 		chromedp.Evaluate[int](`document.querySelectorAll("input[name=username], input[name=password]").length`))
@@ -320,7 +340,7 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 		t.Errorf("after logout the provider's page has %d credential fields, want the username and password", fields)
 	}
 	tb.signIn("allow")
-	tb.do("waiting for the home page after the second login", chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+	tb.do("waiting for the home page after the second login", shows(chromedp.CSS(`form[action="/logout"]`)))
 	mustContain(t, "home page after the second login", tb.text(), "Signed in as Demo User")
 	if got := h.spy.tokenRequests(); len(got) != 2 || got[0] != "authorization_code" || got[1] != "authorization_code" {
 		t.Errorf("token requests = %v, want [authorization_code authorization_code]", got)
@@ -334,7 +354,7 @@ func TestBrowserDeny(t *testing.T) {
 	h := newHarness(t, providertest.Options{})
 	tb.openAndLogIn(h)
 	tb.signIn("deny")
-	tb.do("waiting for the access denied page", chromedp.WaitVisible(`//h1[text()="Access denied"]`))
+	tb.do("waiting for the access denied page", shows(`//h1[text()="Access denied"]`))
 	if loc := tb.location(); loc.Path != "/callback" || loc.Query().Get("error") != "access_denied" {
 		t.Errorf("the tab is at %s, want the client's /callback with error=access_denied", loc)
 	}
@@ -364,7 +384,7 @@ func TestBrowserSPA(t *testing.T) {
 
 	// (A) The page's script builds the request: PKCE S256 with WebCrypto.
 	tb.openSPAAndLogIn(h)
-	tb.do("waiting for the provider's page", chromedp.WaitVisible(chromedp.CSS("#password")))
+	tb.do("waiting for the provider's page", shows(chromedp.CSS("#password")))
 	q := tb.location().Query()
 	for name, want := range map[string]string{
 		"response_type": "code", "client_id": "spa-client", "redirect_uri": h.client.URL + "/spa/callback",
@@ -383,7 +403,7 @@ func TestBrowserSPA(t *testing.T) {
 	// (B) Sign in and allow; (C)–(E) in the page: the token request and the
 	// profile call are cross-origin fetches the provider allows with CORS.
 	tb.signIn("allow")
-	tb.do("waiting for the SPA's callback page", chromedp.WaitVisible(chromedp.CSS("#login")))
+	tb.do("waiting for the SPA's callback page", shows(chromedp.CSS("#login")))
 	outcome := tb.spaOutcome()
 	mustContain(t, "profile", outcome, `"name": "Demo User"`, `"id": "user1"`)
 	mustContain(t, "profile call", run(tb, "reading the profile call", chromedp.Text(chromedp.CSS("#profile-title"))),
@@ -440,9 +460,15 @@ func TestBrowserSPA(t *testing.T) {
 
 	// Refresh, then Log out: each a hop of its own, the refresh token rotated
 	// and both tokens revoked.
-	tb.do("refreshing", chromedp.Click(chromedp.CSS("#refresh")))
+	// The hops that do not change keep their elements while new ones
+	// arrive: a reader's focus in hop (A) stays where it was.
+	run(tb, "focusing a link of hop (A)", chromedp.Evaluate[bool](`(window.linkA = document.querySelector("#hops a")).focus() ?? true`))
+	run(tb, "refreshing", chromedp.Evaluate[bool](`document.getElementById("refresh").click() ?? true`))
 	run(tb, "waiting for the refresh", chromedp.Poll[bool](`document.getElementById("hops").textContent.includes("Refresh token grant") &&
 		document.getElementById("hops").textContent.split("Protected resource request").length === 3`))
+	if !run(tb, "reading the focus", chromedp.Evaluate[bool](`document.activeElement === linkA && linkA.isConnected`)) {
+		t.Error("the refresh's hops replaced hop (A): the link focused in it lost the focus")
+	}
 	access := run(tb, "reading the access token in memory", chromedp.Evaluate[string](`tokens.access_token`))
 	if status := h.bearer(access); status != http.StatusUnauthorized {
 		t.Errorf("the SPA's DPoP-bound access token sent as a Bearer token (a thief without the key) got %d, want 401", status)

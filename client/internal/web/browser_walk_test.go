@@ -73,7 +73,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	// The resource page: each request as sent, each answer as received.
 	tb.do("fetching the resource",
 		chromedp.Click(chromedp.CSS(`form[action="/resource"] button`)),
-		chromedp.WaitVisible(`//h1[text()="Protected resources"]`),
+		shows(`//h1[text()="Protected resources"]`),
 	)
 	mustContain(t, "resource page", tb.text(), "Request, as sent", "Authorization: Bearer eyJ", "Response, as received",
 		"200 OK", "This page is secured.", `"name": "Demo User"`)
@@ -100,14 +100,14 @@ func TestBrowserStepByStep(t *testing.T) {
 	tb.do("logging in step by step", chromedp.Click(chromedp.CSS(`form[action="/login"] button`)))
 
 	// (A) paused: the request is shown; Continue goes to the provider.
-	tb.do("waiting for step A", chromedp.WaitVisible(chromedp.CSS(`a.next`)))
+	tb.do("waiting for step A", shows(chromedp.CSS(`a.next`)))
 	mustContain(t, "step A", tb.text(), "Step by step: (A) the authorization request", "code_challenge_method", "Continue to the provider (B)")
 	tb.screenshot("step-a", "")
 	tb.do("continuing to the provider", chromedp.Click(chromedp.CSS(`a.next`)))
 	tb.signIn("allow")
 
 	// (C) paused: the response and the client's checks, nothing exchanged.
-	tb.do("waiting for step C", chromedp.WaitVisible(chromedp.CSS(`a.next`)))
+	tb.do("waiting for step C", shows(chromedp.CSS(`a.next`)))
 	mustContain(t, "step C", tb.text(), "Step by step: (C) the authorization response", "state is one this browser's session is waiting for")
 	if got := h.spy.tokenRequests(); len(got) != 0 {
 		t.Fatalf("token requests at (C) = %v, want none", got)
@@ -117,7 +117,7 @@ func TestBrowserStepByStep(t *testing.T) {
 	tb.do("continuing to (D)", chromedp.Click(chromedp.CSS(`a.next`)))
 
 	// Before (E): the token request as it will be sent.
-	tb.do("waiting for step D", chromedp.WaitVisible(chromedp.CSS(`button.next`)))
+	tb.do("waiting for step D", shows(chromedp.CSS(`button.next`)))
 	mustContain(t, "step D", tb.text(), "as it will be sent", "grant_type=authorization_code", "Basic base64(testclient:••••••)")
 	if got := h.spy.tokenRequests(); len(got) != 0 {
 		t.Fatalf("token requests before (E) = %v, want none", got)
@@ -127,7 +127,7 @@ func TestBrowserStepByStep(t *testing.T) {
 	tb.do("sending the token request with the keyboard",
 		chromedp.Focus(chromedp.CSS(`button.next`)),
 		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)),
+		shows(chromedp.CSS(`#walkthrough`)),
 	)
 	mustContain(t, "home page", tb.text(), "Signed in as Demo User", "ID token validation (E)")
 	if got := h.spy.tokenRequests(); len(got) != 1 {
@@ -144,7 +144,7 @@ func TestBrowserFailedTokenRequest(t *testing.T) {
 	tb.do("setting the window", chromedp.EmulateViewport(1000, 720))
 	tb.openAndLogIn(h)
 	tb.signIn("allow")
-	tb.do("waiting for the error page", chromedp.WaitVisible(`//h2[text()="Likely causes"]`))
+	tb.do("waiting for the error page", shows(`//h2[text()="Likely causes"]`))
 	mustContain(t, "failed step D", tb.text(), "invalid_client", "Basic base64(urlencode(client_id)", "401 Unauthorized")
 	tb.screenshot("failed-step-d", "")
 	// No check of the console: the page is a 400, which Chromium logs as a
@@ -172,7 +172,7 @@ func TestBrowserTokenInspector(t *testing.T) {
 	tb, _ := loggedInTab(t)
 	tb.do("opening the inspector",
 		chromedp.Click(chromedp.CSS(`a[href="/tokens"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#family`)),
+		shows(chromedp.CSS(`#family`)),
 	)
 	// The countdown script has run: it writes "(in 59m 59s)".
 	run(tb, "waiting for the countdown", chromedp.Poll[bool](`[...document.querySelectorAll("time.countdown")].some(e => e.textContent.includes("(in "))`))

@@ -24,7 +24,7 @@ func (tb *tab) chooseChinese(h *harness) {
 		chromedp.Navigate(h.client.URL+"/"),
 		chromedp.Focus(chromedp.CSS(`form.lang button[value="zh-TW"]`)),
 		chromedp.KeyEvent(kb.Enter),
-		chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-Hant-TW"] form.lang button[aria-current][value="zh-TW"]`)),
+		shows(chromedp.CSS(`html[lang="zh-Hant-TW"] form.lang button[aria-current][value="zh-TW"]`)),
 	)
 }
 
@@ -48,7 +48,7 @@ func (tb *tab) mustBeChinese(name string) {
 // language the client asked for with ui_locales.
 func (tb *tab) signInChinese() {
 	tb.t.Helper()
-	tb.do("waiting for the provider's page", chromedp.WaitVisible(chromedp.CSS("#password")))
+	tb.do("waiting for the provider's page", shows(chromedp.CSS("#password")))
 	if lang := run(tb, "reading the provider's language", chromedp.Evaluate[string](`document.documentElement.lang`)); lang != "zh-Hant-TW" {
 		tb.t.Errorf("the provider's sign-in page is in %q, want zh-Hant-TW (ui_locales=zh-TW)", lang)
 	}
@@ -97,7 +97,7 @@ func TestBrowserChineseAttackLab(t *testing.T) {
 	tb.do("opening the attack lab", chromedp.Navigate(h.client.URL+"/attacks"))
 	tb.mustBeChinese("attack-lab")
 	tb.startAttack(h, "code-replay")
-	tb.do("waiting for the result", chromedp.WaitVisible(chromedp.CSS(`#result`)))
+	tb.do("waiting for the result", shows(chromedp.CSS(`#result`)))
 	tb.mustBeChinese("attack-code-replay")
 	tb.noConsoleErrors()
 }
@@ -106,12 +106,12 @@ func TestBrowserChineseSPA(t *testing.T) {
 	t.Parallel()
 	tb, h := newChineseTab(t)
 	tb.openSPAAndLogIn(h)
-	tb.do("waiting for the provider's page", chromedp.WaitVisible(chromedp.CSS("#password")))
+	tb.do("waiting for the provider's page", shows(chromedp.CSS("#password")))
 	if got := tb.location().Query().Get("ui_locales"); got != "zh-TW" {
 		t.Errorf("the SPA's authorization request has ui_locales=%q, want zh-TW", got)
 	}
 	tb.signInChinese()
-	tb.do("waiting for the SPA's callback page", chromedp.WaitVisible(chromedp.CSS("#login")))
+	tb.do("waiting for the SPA's callback page", shows(chromedp.CSS("#login")))
 	outcome := tb.spaOutcome()
 	mustContain(t, "the SPA's profile", outcome, `"name": "Demo User"`)
 	hops := run(tb, "reading the hops", chromedp.Text(chromedp.CSS("#hops")))

@@ -272,17 +272,17 @@ func TestBrowserNarrowScreenStepByStep(t *testing.T) {
 	tb.do("logging in step by step",
 		chromedp.Click(chromedp.CSS(`input[name="step_by_step"]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`a.next`)),
+		shows(chromedp.CSS(`a.next`)),
 	)
 	tb.checkNarrow("step-a")
-	tb.do("continuing to the provider", chromedp.Click(chromedp.CSS(`a.next`)), chromedp.WaitVisible(chromedp.CSS("#password")))
+	tb.do("continuing to the provider", chromedp.Click(chromedp.CSS(`a.next`)), shows(chromedp.CSS("#password")))
 	tb.checkNarrow("provider-sign-in")
 	tb.signIn("allow")
-	tb.do("waiting for step C", chromedp.WaitVisible(chromedp.CSS(`a.next`)))
+	tb.do("waiting for step C", shows(chromedp.CSS(`a.next`)))
 	tb.checkNarrow("step-c")
-	tb.do("continuing to (D)", chromedp.Click(chromedp.CSS(`a.next`)), chromedp.WaitVisible(chromedp.CSS(`button.next`)))
+	tb.do("continuing to (D)", chromedp.Click(chromedp.CSS(`a.next`)), shows(chromedp.CSS(`button.next`)))
 	tb.checkNarrow("step-d")
-	tb.do("sending the token request", chromedp.Click(chromedp.CSS(`button.next`)), chromedp.WaitVisible(chromedp.CSS(`#walkthrough`)))
+	tb.do("sending the token request", chromedp.Click(chromedp.CSS(`button.next`)), shows(chromedp.CSS(`#walkthrough`)))
 	tb.checkNarrow("walkthrough")
 	tb.noConsoleErrors()
 }
@@ -307,7 +307,7 @@ func TestBrowserNarrowScreenPages(t *testing.T) {
 	tb.do("opening the attack lab", chromedp.Navigate(h.client.URL+"/attacks"), chromedp.WaitVisible(chromedp.CSS(`form[action="/attacks/code-replay"]`)))
 	tb.checkNarrow("attacks")
 	tb.startAttack(h, "token-in-query")
-	tb.do("waiting for the result", chromedp.WaitVisible(chromedp.CSS(`#result`)))
+	tb.do("waiting for the result", shows(chromedp.CSS(`#result`)))
 	tb.checkNarrow("attack-result")
 	tb.noConsoleErrors()
 }
@@ -408,20 +408,22 @@ func (tb *tab) walkProviderPages(h *harness, lang string) {
 		chromedp.Navigate(p+"/device"),
 		chromedp.SendKeys(chromedp.CSS("#user_code"), "BCDF-GHJK"),
 		chromedp.Click(chromedp.CSS("button.allow")),
-		chromedp.WaitVisible(chromedp.CSS(".error")),
+		shows(chromedp.CSS(".error")),
 	)
 	check("device-code")
 	tb.do("opening the device's link", chromedp.Navigate(h.deviceAuthorization()), chromedp.Click(chromedp.CSS("button.allow")))
-	tb.do("waiting for the device consent page", chromedp.WaitVisible(chromedp.CSS("button.deny")))
+	tb.do("waiting for the device consent page", shows(chromedp.CSS("button.deny")))
 	check("device-consent")
 	tb.signIn("allow")
 	tb.do("waiting for the device's result", chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
+	tb.waitUntil("waiting for the device's result to load", `document.readyState === "complete"`)
 	check("device-result")
 	logout := p + "/oauth/logout?client_id=testclient&post_logout_redirect_uri=" + url.QueryEscape(h.client.URL+"/")
 	tb.do("asking to sign out", chromedp.Navigate(logout), chromedp.WaitVisible(chromedp.CSS("button.deny")))
 	check("logout")
 	tb.do("signing out", chromedp.Navigate(p+"/oauth/logout"), chromedp.Click(chromedp.CSS("button.allow")),
 		chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
+	tb.waitUntil("waiting for the logged-out page to load", `document.readyState === "complete"`)
 	check("logged-out")
 }
 

@@ -134,8 +134,14 @@ const cardSpacingJS = `(() => {
 // and the contrast of the outline's colour with the background around it
 // (the outline is drawn outside the element). It returns how many controls
 // there are, and how many Tab stops the page has: the controls and the boxes
-// that scroll sideways (Chromium lets the keyboard scroll them).
-const markControlsJS = `(() => {` + contrastJS + `
+// that scroll sideways (Chromium lets the keyboard scroll them). It first
+// waits for two animation frames: a browser focuses an autofocus field at
+// a rendering update, before that update's frame callbacks run, and a field
+// it focused after the recording began would be recorded, though no key
+// moved the focus (and, focused while the window itself was not, without
+// its :focus-visible outline).
+const markControlsJS = `(async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));` + contrastJS + `
   const visible = (e) => e.checkVisibility(); // not hidden, nor inside a closed <details>
   const controls = [...document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])')]
@@ -191,7 +197,7 @@ func (tb *tab) checkNarrow(page string) {
 	if loose := run(tb, "measuring the cards of "+page, chromedp.Evaluate[[]string](cardSpacingJS)); len(loose) > 0 {
 		tb.t.Errorf("%s: cards whose content does not sit at their padding: %q", page, loose)
 	}
-	counts := run(tb, "numbering the controls of "+page, chromedp.Evaluate[[2]int](markControlsJS))
+	counts := run(tb, "numbering the controls of "+page, chromedp.Evaluate[[2]int](markControlsJS, chromedp.EvalAwaitPromise))
 	n := counts[0]
 	tabs := make([]chromedp.Action[chromedp.Void], counts[1]+1)
 	for i := range tabs {

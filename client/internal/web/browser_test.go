@@ -207,8 +207,11 @@ func (tb *tab) fatal(what string, err error) {
 // found", so a test waits for this before it touches a page the tab has
 // just opened (Navigate waits for the load itself).
 func loaded() chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](`document.readyState === "complete"`)
+	return chromedp.Poll[chromedp.Void](loadedJS)
 }
+
+// loadedJS is true once the tab's page has loaded (see loaded).
+const loadedJS = `document.readyState === "complete"`
 
 // shows waits until the page the tab has just opened shows sel and has
 // loaded (see loaded).

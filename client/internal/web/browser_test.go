@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -84,6 +85,12 @@ func newTab(t *testing.T) *tab {
 		cancel()
 	})
 	if err := chromedp.Do(tabCtx); err != nil {
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	// The page behaves as the focused page of a focused window, as a reader's
+	// does: headless, whether the window has the focus depends on the
+	// browser's own timing.
+	if _, err := chromedp.Call(tabCtx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
 		t.Fatalf("starting %s: %v", path, err)
 	}
 	tb.ctx = tabCtx

@@ -197,6 +197,9 @@ func (tb *tab) checkNarrow(page string) {
 	if loose := run(tb, "measuring the cards of "+page, chromedp.Evaluate[[]string](cardSpacingJS)); len(loose) > 0 {
 		tb.t.Errorf("%s: cards whose content does not sit at their padding: %q", page, loose)
 	}
+	if !run(tb, "asking whether "+page+" has the focus", chromedp.Evaluate[bool](`document.hasFocus()`)) {
+		tb.t.Fatalf("%s does not have the focus, so what the Tab key does cannot be judged (newTab turns focus emulation on)", page)
+	}
 	counts := run(tb, "numbering the controls of "+page, chromedp.Evaluate[[2]int](markControlsJS, chromedp.EvalAwaitPromise))
 	n := counts[0]
 	tabs := make([]chromedp.Action[chromedp.Void], counts[1]+1)

@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -45,5 +47,20 @@ func TestParseFlagsRefusesNoRounds(t *testing.T) {
 		if _, err := parseFlags(fs, args, func(string) string { return "" }); err == nil {
 			t.Errorf("%v: got no error", args)
 		}
+	}
+}
+
+// TestHaltPolling: the guest's halt polling is named when its setting is
+// there, and nothing is said when it is not.
+func TestHaltPolling(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "guest_halt_poll_ns")
+	if err := os.WriteFile(file, []byte("200000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := haltPolling(file), "; an idle CPU polls 200000 ns before it halts"; got != want {
+		t.Errorf("haltPolling(%s) = %q, want %q", file, got, want)
+	}
+	if got := haltPolling(filepath.Join(t.TempDir(), "absent")); got != "" {
+		t.Errorf("haltPolling of no file = %q, want \"\"", got)
 	}
 }

@@ -39,11 +39,11 @@ func newProviderMetrics(reg prometheus.Registerer) *providerMetrics {
 		loginFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "oauth_login_failures_total",
 			Help: "Sign-ins refused for a wrong username or password."}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oauth_rate_limited_total",
-			Help: "Requests refused by a rate limit, by limit (password, user_code)."}, []string{"limit"}),
+			Help: "Requests refused by a rate limit, by limit (password, user_code, registration)."}, []string{"limit"}),
 	}
 	reg.MustRegister(m.tokensIssued, m.tokenErrors, m.refreshReuse, m.codeReplay, m.loginFailures, m.rateLimited)
-	for _, limit := range []string{limitPassword, limitUserCode} {
-		m.rateLimited.WithLabelValues(limit) // exposed at 0 before the first hit, so alerts see the series
+	for _, limit := range rateLimits {
+		m.rateLimited.WithLabelValues(limit.label) // exposed at 0 before the first hit, so alerts see the series
 	}
 	return m
 }
@@ -100,17 +100,27 @@ func (s *Server) loginFailed(c *gin.Context) {
 // address, or for IPv6 its /64 network.
 func clientKey(c *gin.Context) string { return oauth.Requester(clientAddr(c)) }
 
-// The limits, as the "limit" label names them.
-const (
-	limitPassword = "password"  // wrong passwords per address (oauth.WrongPasswordsPerClient)
-	limitUserCode = "user_code" // user-code entries or wrong codes per address (oauth.LookUpUserCode)
+// rateLimit is one of the limits: its "limit" label and what its log line
+// says was too many.
+type rateLimit struct{ label, tooMany string }
+
+// The limits.
+var (
+	// wrong passwords per address (oauth.WrongPasswordsPerClient)
+	limitPassword = rateLimit{"password", "too many wrong password attempts"}
+	// user-code entries or wrong codes per address (oauth.LookUpUserCode)
+	limitUserCode = rateLimit{"user_code", "too many wrong user_code attempts"}
+	// registrations per address and hour (config REGISTRATIONS_PER_HOUR)
+	limitRegistration = rateLimit{"registration", "too many registrations"}
+
+	rateLimits = []rateLimit{limitPassword, limitUserCode, limitRegistration}
 )
 
 // rateLimited logs and counts a request refused by one of the limits.
-func (s *Server) rateLimited(c *gin.Context, limit string) {
-	s.metrics.rateLimited.WithLabelValues(limit).Inc()
-	s.log.WarnContext(c.Request.Context(), "rate limit hit: too many wrong "+limit+" attempts from this address; refused",
-		"limit", limit, "client_address", clientKey(c))
+func (s *Server) rateLimited(c *gin.Context, limit rateLimit) {
+	s.metrics.rateLimited.WithLabelValues(limit.label).Inc()
+	s.log.WarnContext(c.Request.Context(), "rate limit hit: "+limit.tooMany+" from this address; refused",
+		"limit", limit.label, "client_address", clientKey(c))
 }
 
 // maxLoggedClientID bounds the client_id written to a log line: it comes

@@ -110,6 +110,37 @@ func TestE2EMetricsRateLimited(t *testing.T) {
 	}
 }
 
+// TestE2EMetricsRegistrationRateLimited: a registration refused by
+// REGISTRATIONS_PER_HOUR counts under limit="registration", exposed at 0
+// before, and is a warning on the log; the other limits do not move.
+func TestE2EMetricsRegistrationRateLimited(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		var log processtest.Buffer
+		srv := newServer(providertest.Options{LogOutput: &log, Configure: func(c *config.Config) { c.RegistrationsPerHour = 1 }})
+		wantLimits := func(when string, want map[string]string) {
+			t.Helper()
+			metrics := getMetrics(t, srv.URL+"/metrics")
+			for limit, n := range want {
+				if got := metricValue(metrics, `oauth_rate_limited_total{limit="`+limit+`"}`); got != n {
+					t.Errorf(`%s: oauth_rate_limited_total{limit=%q}: got %q, want %q`, when, limit, got, n)
+				}
+			}
+		}
+		wantLimits("at the start", map[string]string{"registration": "0", "password": "0", "user_code": "0"})
+		register(t, srv, nativeClient)
+		for range 2 {
+			if resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, ""); resp.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("registration over the limit: got %d %s, want 429", resp.StatusCode, body)
+			}
+		}
+		wantLimits("after two refusals", map[string]string{"registration": "2", "password": "0", "user_code": "0"})
+		warning := regexp.MustCompile(`(?m)^.*level=WARN msg="rate limit hit: too many registrations from this address; refused" limit=registration .*request_id=`)
+		if got := len(warning.FindAllString(log.String(), -1)); got != 2 {
+			t.Errorf("want 2 warnings naming the registration limit, got %d:\n%s", got, log.String())
+		}
+	})
+}
+
 // TestE2EMetricsOnTheirOwnListener: with METRICS_ADDR set, the main listener
 // has no /metrics; the router's Metrics handler serves them.
 func TestE2EMetricsOnTheirOwnListener(t *testing.T) {

@@ -83,7 +83,7 @@ func (s *Server) handleDeleteClient(c *gin.Context) {
 }
 
 // writeRegistrationError answers a refused registration: 429 with
-// Retry-After over the rate limit, 401 with a Bearer challenge for a
+// Retry-After over the rate limit (logged and counted), 401 with a Bearer challenge for a
 // missing or wrong initial access token, else the error of
 // [RFC 7591 Section 3.2.2] (400).
 //
@@ -93,6 +93,7 @@ func (s *Server) writeRegistrationError(c *gin.Context, err error) {
 	var oauthErr *oauth.Error
 	switch {
 	case errors.As(err, &tooMany):
+		s.rateLimited(c, limitRegistration)
 		setRetryAfter(c, tooMany.RetryAfter)
 		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: oauth.ErrTemporarilyUnavailable,
 			Description: "too many registrations from this address; try again later"})

@@ -39,6 +39,10 @@ var traditionalChinese = map[string]string{
 	"Choose Approve or Deny.":                                                    "請選擇「核准」或「拒絕」。",
 	"That code is not valid. Check the code shown on your device and try again.": "這個代碼無效。請核對裝置上顯示的代碼後再試一次。",
 	"Your session expired or the form was not ours. Please choose again.":        "你的工作階段 (session) 已過期，或這份表單不是本站發出的。請重新選擇。",
+	// A form body a page refused (formRefusal).
+	"The request was not a form (application/x-www-form-urlencoded). Please try again.": "這個請求不是表單 (application/x-www-form-urlencoded)。請再試一次。",
+	"The form was too large. Please try again.":                                         "表單太大。請再試一次。",
+	"The form's encoding was not valid. Please try again.":                              "表單的編碼無效。請再試一次。",
 	"Device connected": "裝置已連線",
 	"Return to your device: it will finish signing in by itself. You can close this page.": "請回到你的裝置：它會自行完成登入。你可以關閉這個頁面。",
 	"Request denied": "已拒絕請求",

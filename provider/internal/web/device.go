@@ -98,7 +98,7 @@ func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool
 	form, err := postForm(c)
 	switch {
 	case err != nil:
-		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", err.Description+".")
+		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", formRefusal(err))
 	case oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil:
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", msgFormSentTwice)
 	case !oauth.TraceFrom(c.Request.Context()).Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):

@@ -21,12 +21,34 @@ import (
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
 var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit", Ref: "RFC 6749 Section 3.2"}
 
+// The error_description of each form body refused (formRefusal gives a
+// page its sentence).
+const (
+	descNotAForm      = "the body must be application/x-www-form-urlencoded"
+	descFormTooLarge  = "the request body is too large"
+	descNotAValidForm = "the request body is not a valid form"
+)
+
+// formRefusal is the sentence a page shows, in the reader's language,
+// for a form body postForm refused: its error_description is English,
+// a protocol value.
+func formRefusal(err *oauth.Error) string {
+	switch err.Description {
+	case descNotAForm:
+		return msgNotAForm
+	case descFormTooLarge:
+		return msgFormTooLarge
+	default:
+		return msgFormNotValid
+	}
+}
+
 // postForm returns the form body of a POST under ruleFormBody. Query
 // parameters are not read.
 func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 	tr := oauth.TraceFrom(c.Request.Context())
 	if !isFormContentType(c.GetHeader("Content-Type")) {
-		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded")
+		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, descNotAForm)
 	}
 	return formBody(c, ruleFormBody)
 }
@@ -39,9 +61,9 @@ func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 	if err := readForm(c.Request); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, tr.Fail(rule, oauth.ErrInvalidRequest, "the request body is too large")
+			return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descFormTooLarge)
 		}
-		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, "the request body is not a valid form")
+		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descNotAValidForm)
 	}
 	tr.Check(rule, true)
 	return c.Request.PostForm, nil

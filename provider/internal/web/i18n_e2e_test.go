@@ -176,6 +176,46 @@ func TestE2EOtherPagesFollowAcceptLanguage(t *testing.T) {
 	}
 }
 
+// TestE2EDeviceFormRefusalsInTheReadersLanguage: a POST to /device whose
+// body is not a form, too large or badly encoded shows the code entry
+// page again with the refusal in the page's language, not the English
+// error_description.
+func TestE2EDeviceFormRefusalsInTheReadersLanguage(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		b := newBrowser(t)
+		_, page := b.Get(srv.URL + "/device")
+		csrf := "csrf_token=" + providertest.FormFields(page).Get("csrf_token")
+		for _, tc := range []struct{ name, contentType, body, zh, en, description string }{
+			{"a JSON body", "application/json", "{}", "這個請求不是表單 (application/x-www-form-urlencoded)。",
+				"The request was not a form (application/x-www-form-urlencoded).", "the body must be application/x-www-form-urlencoded"},
+			{"a 2 MB body", formCT, csrf + "&x=" + strings.Repeat("a", bigBody), "表單太大。",
+				"The form was too large.", "the request body is too large"},
+			{"bad percent-encoding", formCT, csrf + "&user_code=%zz", "表單的編碼無效。",
+				"The form&#39;s encoding was not valid.", "the request body is not a valid form"},
+		} {
+			for _, lang := range []struct{ accept, htmlLang, sentence string }{{"zh-TW", htmlLangZH, tc.zh}, {"en", htmlLangEN, tc.en}} {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/device", strings.NewReader(tc.body))
+				req.Header.Set("Content-Type", tc.contentType)
+				req.Header.Set("Accept-Language", lang.accept)
+				resp, err := b.Client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				page := providertest.ReadBody(t, resp)
+				what := tc.name + " in " + lang.accept
+				if resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("%s: got %d, want 400", what, resp.StatusCode)
+				}
+				wantPageIn(t, what, page, lang.htmlLang, lang.sentence)
+				if strings.Contains(page, tc.description) {
+					t.Errorf("%s: the page shows the error_description %q:\n%.600s", what, tc.description, page)
+				}
+			}
+		}
+	})
+}
+
 // TestE2EDiscoveryListsUILocales: ui_locales_supported
 // ([OIDC Discovery Section 3]).
 func TestE2EDiscoveryListsUILocales(t *testing.T) {

@@ -217,8 +217,17 @@ func TestE2EDPoPEveryGrant(t *testing.T) {
 				d, other := newDPoPClient(t, srv), newDPoPClient(t, srv)
 				code, verifier := codeFor(t, srv, spaConfig(srv, "read"), oauth2.SetAuthURLParam("dpop_jkt", d.key.JKT()))
 				status, tr := other.token(codeGrant(code, verifier, spaRedirectURI), spaAuth)
-				if status != http.StatusBadRequest || tr.Error != "invalid_dpop_proof" {
-					t.Errorf("the code with another key: got %d %+v, want 400 invalid_dpop_proof", status, tr)
+				if status != http.StatusBadRequest || tr.Error != "invalid_dpop_proof" || !strings.Contains(tr.ErrorDescription, "another DPoP key") {
+					t.Errorf("the code with another key: got %d %+v, want 400 invalid_dpop_proof about another DPoP key", status, tr)
+				}
+				code, verifier = codeFor(t, srv, spaConfig(srv, "read"), oauth2.SetAuthURLParam("dpop_jkt", d.key.JKT()))
+				status, tr = rawToken(t, srv, codeGrant(code, verifier, spaRedirectURI), spaAuth)
+				if want := "a DPoP proof is required for this authorization code (it was requested with dpop_jkt)"; status != http.StatusBadRequest ||
+					tr.Error != "invalid_dpop_proof" || tr.ErrorDescription != want {
+					t.Errorf("the code without a proof: got %d %+v, want 400 invalid_dpop_proof %q", status, tr, want)
+				}
+				if status, tr = d.token(codeGrant(code, verifier, spaRedirectURI), spaAuth); tr.Error != "invalid_grant" {
+					t.Errorf("the code again, now with its key: got %d %+v, want invalid_grant (the refused exchange consumed it)", status, tr)
 				}
 				code, verifier = codeFor(t, srv, spaConfig(srv, "read"), oauth2.SetAuthURLParam("dpop_jkt", d.key.JKT()))
 				status, tr = d.token(codeGrant(code, verifier, spaRedirectURI), spaAuth)

@@ -207,12 +207,13 @@ func wantDead(t *testing.T, srv *providertest.Server, name, accessToken string) 
 // tokenResponse is the token endpoint's JSON, success or error, as a raw
 // request reads it.
 type tokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
-	RefreshToken string `json:"refresh_token"`
-	Scope        string `json:"scope"`
-	IDToken      string `json:"id_token"`
-	Error        string `json:"error"`
+	AccessToken      string `json:"access_token"`
+	TokenType        string `json:"token_type"`
+	RefreshToken     string `json:"refresh_token"`
+	Scope            string `json:"scope"`
+	IDToken          string `json:"id_token"`
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
 }
 
 // rawToken posts a token request as the given client and decodes the answer.

@@ -133,7 +133,9 @@ var traditionalChineseTrace = map[string]string{
 
 	// The resource server (RFC 6750, RFC 9068, OIDC Core Section 5.3).
 	`the Authorization header is "Bearer" and the token`:                                 `Authorization 標頭是 "Bearer" 加上權杖`,
-	"the access token's signature, typ, iss, aud and exp are valid":                      "存取權杖 (access token) 的簽章、typ、iss、aud 與 exp 都有效",
+	"the access token is a JWT of this server (typ at+jwt, a known kid, signature, iss)": "存取權杖 (access token) 是本伺服器的 JWT（typ 為 at+jwt、已知的 kid、簽章、iss）",
+	"the access token was issued for this resource (its aud names it)":                   "存取權杖 (access token) 是為這個資源簽發的（它的 aud 指名這個資源）",
+	"the access token has not expired (exp) and is already valid (iat, nbf)":             "存取權杖 (access token) 尚未過期 (exp)，且已經生效 (iat、nbf)",
 	"neither the access token nor its grant is revoked":                                  "存取權杖 (access token) 與它的授權許可 (grant) 都沒有被撤銷",
 	"the token was issued for a user (not by client credentials)":                        "權杖是為使用者簽發的（不是透過用戶端憑證 (client credentials)）",
 	"the token carries the scope this resource needs":                                    "權杖帶有這個資源所需的範圍 (scope)",

@@ -122,7 +122,8 @@ func tokenInQuery(rawQuery string) bool {
 
 // AuthenticateBearer validates an access token presented to a resource
 // ([RFC 6750 Section 3.1], [RFC 9068 Section 4]): signature, typ, iss, aud,
-// exp — and revocation (checkNotRevoked).
+// exp — and revocation (checkNotRevoked). A refusal names the check the
+// token failed (accessTokenRefusal).
 //
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
@@ -130,17 +131,48 @@ func (p *Provider) AuthenticateBearer(ctx context.Context, raw string) (token.Ac
 	tr := TraceFrom(ctx)
 	claims, err := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, p.Config.ResourceAudience())
 	if err != nil {
-		e := tr.Fail(ruleAccessTokenValid, ErrInvalidToken, "the access token is invalid or expired")
+		rule, description := accessTokenRefusal(err)
+		traceAccessToken(tr, rule)
+		e := rule.Refuse(ErrInvalidToken, description)
 		e.Cause = err
 		return claims, e
 	}
-	tr.Check(ruleAccessTokenValid, true)
+	traceAccessToken(tr, Rule{})
 	tr.Client(claims.ClientID)
 	if err := p.checkNotRevoked(ctx, tr, claims); err != nil {
 		return claims, err
 	}
 	tr.Succeeded("access granted")
 	return claims, nil
+}
+
+// accessTokenRefusal names the check of [RFC 9068 Section 4] that a token
+// failed, told by VerifyAccessToken's error err: the rule, and the
+// error_description of the refusal. Both are fixed sentences: nothing of
+// the token goes back to the caller.
+//
+// [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
+func accessTokenRefusal(err error) (Rule, string) {
+	switch {
+	case errors.Is(err, token.ErrWrongAudience):
+		return ruleAccessTokenAudience, "the access token was not issued for this resource (aud)"
+	case errors.Is(err, token.ErrExpired):
+		return ruleAccessTokenLifetime, "the access token has expired"
+	case errors.Is(err, token.ErrNotYetValid):
+		return ruleAccessTokenLifetime, "the access token is not valid yet (iat or nbf is in the future)"
+	}
+	return ruleAccessTokenValid, "the access token is not a valid token of this server (signature, kid, typ, iss or format)"
+}
+
+// traceAccessToken records the checks of an access token in the order
+// VerifyAccessToken makes them: each one before failed passed, failed
+// failed. For a valid token failed is the zero Rule, and all passed.
+func traceAccessToken(tr *Trace, failed Rule) {
+	for _, r := range [...]Rule{ruleAccessTokenValid, ruleAccessTokenAudience, ruleAccessTokenLifetime} {
+		if !tr.Check(r, r != failed) {
+			return
+		}
+	}
 }
 
 // checkNotRevoked applies ruleAccessTokenNotRevoked, the one check of an
@@ -176,7 +208,9 @@ var (
 	ruleBearerForm            = Rule{`the Authorization header is "Bearer" and the token`, "RFC 6750 Section 2.1"}
 	ruleOneTokenMethod        = Rule{"the access token is sent one way only, not in both the header and the body", "RFC 6750 Section 2"}
 	ruleTokenInBody           = Rule{"the POST form body carries the token in one non-empty access_token", "RFC 6750 Section 2.2"}
-	ruleAccessTokenValid      = Rule{"the access token's signature, typ, iss, aud and exp are valid", "RFC 9068 Section 4"}
+	ruleAccessTokenValid      = Rule{"the access token is a JWT of this server (typ at+jwt, a known kid, signature, iss)", "RFC 9068 Section 4"}
+	ruleAccessTokenAudience   = Rule{"the access token was issued for this resource (its aud names it)", "RFC 9068 Section 4"}
+	ruleAccessTokenLifetime   = Rule{"the access token has not expired (exp) and is already valid (iat, nbf)", "RFC 9068 Section 4"}
 	ruleAccessTokenNotRevoked = Rule{"neither the access token nor its grant is revoked", "RFC 6750 Section 3.1"}
 	ruleTokenHasUser          = Rule{"the token was issued for a user (not by client credentials)", "RFC 6750 Section 3.1"}
 	ruleTokenHasScope         = Rule{"the token carries the scope this resource needs", "RFC 6750 Section 3.1"}

@@ -104,6 +104,19 @@ type issuedAccessTokenJSON struct {
 	Cnf       *Confirmation `json:"cnf,omitempty"`
 }
 
+// The checks of [RFC 9068 Section 4] that a token signed by this server can
+// still fail, told apart so that a resource can say which one a token failed:
+// VerifyAccessToken's error wraps one of them (errors.Is) when the token is
+// well formed, signed by a known key and issued by this issuer. Any other
+// error means the token is not a valid access token of this server.
+//
+// [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
+var (
+	ErrWrongAudience = errors.New("token: not issued for this resource server (aud)")
+	ErrExpired       = errors.New("token: expired")
+	ErrNotYetValid   = errors.New("token: not valid yet")
+)
+
 // SignAccessToken issues c as a JWT access token, [RFC 9068 Section 2]:
 // header "typ" "at+jwt", "alg" AccessTokenAlgorithm and the signing key's "kid"; claims
 // iss, sub, aud, exp, iat, jti and client_id, and scope, gid and auth_time
@@ -187,8 +200,9 @@ func confirmation(jkt string) *Confirmation {
 // parse and the RSA verification, but never the other checks (see
 // verifiedCache).
 //
-// Errors are plain errors: the caller answers every one with invalid_token
-// ([RFC 6750 Section 3.1]). Revocation is the caller's check.
+// The caller answers every error with invalid_token ([RFC 6750 Section 3.1]);
+// ErrWrongAudience, ErrExpired and ErrNotYetValid tell it which check
+// failed. Revocation is the caller's check.
 //
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
@@ -296,20 +310,20 @@ func (c *accessTokenJSON) check(now time.Time, issuer, audience string) error {
 	// claim contains a resource indicator value corresponding to an
 	// identifier the resource server expects for itself."
 	if !c.Audience.Contains(audience) {
-		return fmt.Errorf("token: aud does not contain %q", audience)
+		return fmt.Errorf("%w: it does not contain %q", ErrWrongAudience, audience)
 	}
 	// [RFC 7519 Section 4.1.4]: "the current date/time MUST be before the
 	// expiration date/time listed in the "exp" claim."
 	if !now.Before(c.ExpiresAt.Time()) {
-		return errors.New("token: expired")
+		return ErrExpired
 	}
 	if c.IssuedAt.Time().After(now.Add(clockSkew)) {
-		return errors.New("token: issued in the future")
+		return fmt.Errorf("%w: issued in the future", ErrNotYetValid)
 	}
 	// [RFC 7519 Section 4.1.5]: "the current date/time MUST be after or equal
 	// to the not-before date/time listed in the "nbf" claim."
 	if c.NotBefore != nil && c.NotBefore.Time().After(now.Add(clockSkew)) {
-		return errors.New("token: not valid yet")
+		return fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
 	}
 	return nil
 }

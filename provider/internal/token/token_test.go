@@ -366,42 +366,43 @@ func TestVerifyAccessTokenRefuses(t *testing.T) {
 		want string // in the error: the reason for refusal
 		raw  func(t *testing.T) string
 		now  time.Time
+		is   error // the check it fails, when VerifyAccessToken tells it apart
 	}{
-		{"an ID Token (typ JWT) is not an access token (RFC 9068 Section 4)", "typ", func(*testing.T) string { return idToken }, t0},
+		{"an ID Token (typ JWT) is not an access token (RFC 9068 Section 4)", "typ", func(*testing.T) string { return idToken }, t0, nil},
 		{"typ JWT is refused (RFC 9068 Section 4)", "typ", func(t *testing.T) string {
 			h := map[jose.HeaderKey]any{jose.HeaderType: "JWT"}
 			return signRaw(t, jose.RS256, priv, kid, h, accessPayload(t, nil))
-		}, t0},
+		}, t0, nil},
 		{"missing typ is refused (RFC 9068 Section 4)", "typ", func(t *testing.T) string {
 			return signRaw(t, jose.RS256, priv, kid, nil, accessPayload(t, nil))
-		}, t0},
+		}, t0, nil},
 		{"alg HS256 keyed with the public key is refused (RFC 8725 Section 3.1)", "unexpected signature algorithm", func(t *testing.T) string {
 			der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return signRaw(t, jose.HS256, der, kid, atJWT, accessPayload(t, nil))
-		}, t0},
+		}, t0, nil},
 		{"alg none is refused (RFC 8725 Section 3.1)", "unexpected signature algorithm", func(t *testing.T) string {
 			header := `{"alg":"none","typ":"at+jwt","kid":"` + kid + `"}`
 			enc := base64.RawURLEncoding.EncodeToString
 			return enc([]byte(header)) + "." + enc(accessPayload(t, nil)) + "."
-		}, t0},
+		}, t0, nil},
 		{"alg PS256 by the right key is refused (RS256, ES256 and EdDSA only)", "unexpected signature algorithm", func(t *testing.T) string {
 			return signRaw(t, jose.PS256, priv, kid, atJWT, accessPayload(t, nil))
-		}, t0},
+		}, t0, nil},
 		{"alg ES256 under the RSA key's kid is refused: the key names the alg (RFC 8725 Section 3.1)", "is not RS256", func(t *testing.T) string {
 			return signRaw(t, jose.ES256, strangerECKey, kid, atJWT, accessPayload(t, nil))
-		}, t0},
+		}, t0, nil},
 		{"alg RS256 under the ES256 key's kid is refused (RFC 8725 Section 3.1)", "is not ES256", func(t *testing.T) string {
 			return signRaw(t, jose.RS256, priv, currentKID(k, ES256), atJWT, accessPayload(t, nil))
-		}, t0},
+		}, t0, nil},
 		{"unknown kid is refused", "unknown key id", func(t *testing.T) string {
 			return signRaw(t, jose.RS256, strangerKey, "stranger", atJWT, accessPayload(t, nil))
-		}, t0},
+		}, t0, nil},
 		{"a known kid on another key's signature is refused", "signature", func(t *testing.T) string {
 			return signRaw(t, jose.RS256, strangerKey, kid, atJWT, accessPayload(t, nil))
-		}, t0},
+		}, t0, nil},
 		{"tampered signature is refused", "signature", func(*testing.T) string {
 			i := strings.LastIndexByte(good, '.') + 10
 			flipped := byte('A')
@@ -409,46 +410,51 @@ func TestVerifyAccessTokenRefuses(t *testing.T) {
 				flipped = 'B'
 			}
 			return good[:i] + string(flipped) + good[i+1:]
-		}, t0},
+		}, t0, nil},
 		{"tampered claims are refused", "signature", func(t *testing.T) string {
 			parts := strings.Split(good, ".")
 			p := accessPayload(t, func(m map[string]any) { m["scope"] = "read write" })
 			return parts[0] + "." + base64.RawURLEncoding.EncodeToString(p) + "." + parts[2]
-		}, t0},
+		}, t0, nil},
 		{"another issuer is refused (RFC 9068 Section 4)", "iss", func(t *testing.T) string {
 			p := accessPayload(t, func(m map[string]any) { m["iss"] = "https://evil.example" })
 			return signRaw(t, jose.RS256, priv, kid, atJWT, p)
-		}, t0},
+		}, t0, nil},
 		{"aud without this resource server is refused (RFC 9068 Section 4)", "aud", func(t *testing.T) string {
 			p := accessPayload(t, func(m map[string]any) { m["aud"] = []string{"https://other.example"} })
 			return signRaw(t, jose.RS256, priv, kid, atJWT, p)
-		}, t0},
-		{"token at its exp is refused (RFC 7519 Section 4.1.4)", "expired", func(*testing.T) string { return good }, t0.Add(time.Hour)},
-		{"iat beyond the clock skew leeway is refused", "in the future", func(*testing.T) string { return good }, t0.Add(-clockSkew - time.Second)},
+		}, t0, ErrWrongAudience},
+		{"token at its exp is refused (RFC 7519 Section 4.1.4)", "expired", func(*testing.T) string { return good }, t0.Add(time.Hour), ErrExpired},
+		{"iat beyond the clock skew leeway is refused", "in the future", func(*testing.T) string { return good }, t0.Add(-clockSkew - time.Second), ErrNotYetValid},
 		{"nbf in the future is refused (RFC 7519 Section 4.1.5)", "not valid yet", func(t *testing.T) string {
 			p := accessPayload(t, func(m map[string]any) { m["nbf"] = t0.Add(10 * time.Minute).Unix() })
 			return signRaw(t, jose.RS256, priv, kid, atJWT, p)
-		}, t0},
+		}, t0, ErrNotYetValid},
 		{"missing jti is refused (RFC 9068 Section 2.2)", "missing a required claim", func(t *testing.T) string {
 			p := accessPayload(t, func(m map[string]any) { delete(m, "jti") })
 			return signRaw(t, jose.RS256, priv, kid, atJWT, p)
-		}, t0},
+		}, t0, nil},
 		{"missing exp is refused (RFC 9068 Section 2.2)", "missing a required claim", func(t *testing.T) string {
 			p := accessPayload(t, func(m map[string]any) { delete(m, "exp") })
 			return signRaw(t, jose.RS256, priv, kid, atJWT, p)
-		}, t0},
+		}, t0, nil},
 		{"missing client_id is refused (RFC 9068 Section 2.2)", "missing a required claim", func(t *testing.T) string {
 			p := accessPayload(t, func(m map[string]any) { delete(m, "client_id") })
 			return signRaw(t, jose.RS256, priv, kid, atJWT, p)
-		}, t0},
-		{"garbage is refused", "not a JWS", func(*testing.T) string { return "not.a.jwt" }, t0},
-		{"empty string is refused", "not a JWS", func(*testing.T) string { return "" }, t0},
-		{"oversized input is refused", "too long", func(*testing.T) string { return good + strings.Repeat("A", maxTokenLength) }, t0},
+		}, t0, nil},
+		{"garbage is refused", "not a JWS", func(*testing.T) string { return "not.a.jwt" }, t0, nil},
+		{"empty string is refused", "not a JWS", func(*testing.T) string { return "" }, t0, nil},
+		{"oversized input is refused", "too long", func(*testing.T) string { return good + strings.Repeat("A", maxTokenLength) }, t0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := k.VerifyAccessToken(tc.raw(t), tc.now, testIssuer, testAudience)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got claims %+v and error %v, want an error about %q", got, err, tc.want)
+			}
+			for _, kind := range []error{ErrWrongAudience, ErrExpired, ErrNotYetValid} {
+				if errors.Is(err, kind) != (kind == tc.is) {
+					t.Errorf("errors.Is(%v, %v) = %t, want %t", err, kind, errors.Is(err, kind), kind == tc.is)
+				}
 			}
 		})
 	}

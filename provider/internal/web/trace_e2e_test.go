@@ -142,7 +142,7 @@ var (
 		"registered for the authorization code grant", "scope is known"}
 	pkceRules   = []string{"code_challenge_method is S256", "43 base64url"}
 	oidcRules   = []string{"prompt holds known values"}
-	tokenCheck  = []string{"signature, typ, iss, aud and exp", "nor its grant is revoked"}
+	tokenCheck  = []string{"JWT of this server", "issued for this resource", "has not expired", "nor its grant is revoked"}
 	tokenRules  = join([]string{"not in the query string", "carries an access token", `Authorization header is "Bearer"`}, tokenCheck)
 	bearerRules = join(tokenRules, []string{"DPoP-bound access token is not accepted as a Bearer token"})
 	// A token in a POST body: the form, then the method of RFC 6750 Section 2.2.

@@ -51,7 +51,7 @@ func TestE2EUserInfoTokenInBody(t *testing.T) {
 			{"the body of a GET is not read: no token (RFC 6750 Section 2.2)",
 				badRequest{method: "GET", body: form(at)}, 401, "", ""},
 			{"an invalid token in the body is invalid_token (RFC 6750 Section 3.1)",
-				badRequest{method: "POST", body: form("garbage")}, 401, "invalid_token", "invalid or expired"},
+				badRequest{method: "POST", body: form("garbage")}, 401, "invalid_token", "not a valid token of this server"},
 			{"a DPoP-bound token in the body is refused as a Bearer token (RFC 9449 Section 7.2)",
 				badRequest{method: "POST", body: form(bound.AccessToken)}, 401, "invalid_token", "DPoP-bound"},
 			{"a repeated access_token is invalid_request",

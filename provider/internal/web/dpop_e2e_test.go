@@ -186,12 +186,13 @@ func TestE2EDPoPEveryGrant(t *testing.T) {
 				wantBound(t, status, tr, d.key)
 				thief := newDPoPClient(t, srv)
 				status, stolen := thief.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}}, spaAuth)
-				if status != http.StatusBadRequest || stolen.Error != "invalid_dpop_proof" {
-					t.Errorf("refresh with another key: got %d %+v, want 400 invalid_dpop_proof", status, stolen)
+				if status != http.StatusBadRequest || stolen.Error != "invalid_dpop_proof" || !strings.Contains(stolen.ErrorDescription, "another DPoP key") {
+					t.Errorf("refresh with another key: got %d %+v, want 400 invalid_dpop_proof about another DPoP key", status, stolen)
 				}
 				status, bare := rawToken(t, srv, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}}, spaAuth)
-				if status != http.StatusBadRequest || bare.Error != "invalid_dpop_proof" {
-					t.Errorf("refresh without a proof: got %d %+v, want 400 invalid_dpop_proof", status, bare)
+				if want := "a DPoP proof is required for this refresh token (it is bound to a DPoP key)"; status != http.StatusBadRequest ||
+					bare.Error != "invalid_dpop_proof" || bare.ErrorDescription != want {
+					t.Errorf("refresh without a proof: got %d %+v, want 400 invalid_dpop_proof %q", status, bare, want)
 				}
 				status, refreshed := d.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}}, spaAuth)
 				wantBound(t, status, refreshed, d.key)

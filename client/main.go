@@ -138,7 +138,7 @@ func newApp(ctx context.Context, cfg config.Config, client *http.Client, wire *w
 // waitingHandler serves while the client has no usable metadata: the
 // health endpoints (not ready) and, for every other path, page.
 func waitingHandler(cfg config.Config, m *service.Metrics, log *slog.Logger, page gin.HandlerFunc) http.Handler {
-	r := gin.New()
+	r := service.NewEngine()
 	r.Use(service.AssignRequestID, service.Observe(log, m))
 	service.Mount(r, m, cfg.MetricsAddr, log, func(context.Context) error {
 		return errors.New("no usable metadata from the provider")

@@ -48,8 +48,10 @@ func TestE2EStartupWaitsQuietlyForTheProvider(t *testing.T) {
 	if status, _ := fetch(t, base+"/readyz"); status != http.StatusServiceUnavailable {
 		t.Errorf("GET /readyz before the provider is up: got %d, want 503", status)
 	}
-	if status, body := fetch(t, base+"/"); status != http.StatusServiceUnavailable || !strings.Contains(body, "waiting for the provider") {
-		t.Errorf("GET / before the provider is up: got %d %q, want 503 saying it waits", status, body)
+	for _, path := range []string{"/", "/healthz/"} { // the second, not a route, is a page too: no redirect to /healthz
+		if status, body := fetch(t, base+path); status != http.StatusServiceUnavailable || !strings.Contains(body, "waiting for the provider") {
+			t.Errorf("GET %s before the provider is up: got %d %q, want 503 saying it waits", path, status, body)
+		}
 	}
 	for deadline := time.Now().Add(10 * time.Second); attempts.Load() < 3 && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)

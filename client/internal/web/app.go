@@ -215,8 +215,7 @@ func (a *App) cookieOptions(maxAge int) sessions.Options {
 
 // Handler returns the route table.
 func (a *App) Handler() http.Handler {
-	r := gin.New()
-	r.HandleMethodNotAllowed = true
+	r := service.NewEngine()
 	_ = r.SetTrustedProxies(nil)
 	r.Use(service.AssignRequestID, service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies), a.chooseLanguage)
 	service.Mount(r, a.metrics, a.cfg.MetricsAddr, a.log, func(context.Context) error { return nil }) // ready: the metadata is in

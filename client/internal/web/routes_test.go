@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -52,17 +51,51 @@ func TestE2ERouteTableMethods(t *testing.T) {
 	}
 }
 
+// TestE2ENoRedirectToAnotherPath: a route's path with a trailing slash, or
+// spelt another way, is an unknown path, the client's 404 page with no
+// Location, whatever the method and whatever X-Forwarded-Prefix says. Gin's
+// redirects would answer a POST with 307, which resends the form
+// (RFC 9700 Section 4.12), to a Location that header steers.
+func TestE2ENoRedirectToAnotherPath(t *testing.T) {
+	h := newHarness(t, providertest.Options{})
+	for _, r := range []struct{ method, path string }{
+		{"POST", "/logout/"}, {"POST", "/refresh/"}, {"POST", "/attacks/code-replay/"}, {"POST", "/tokens/reveal/"},
+		{"GET", "/login/"}, {"GET", "/healthz/"}, {"GET", "/tokens/"}, {"HEAD", "/spa/"}, {"GET", "/Tokens"}, {"GET", "/spa/../tokens"},
+	} {
+		for _, prefix := range []string{"", "/evil"} {
+			req, _ := http.NewRequest(r.method, h.client.URL+r.path, strings.NewReader("csrf_token=x"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if prefix != "" {
+				req.Header.Set("X-Forwarded-Prefix", prefix)
+			}
+			resp, body := roundTrip(t, req)
+			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Location") != "" {
+				t.Errorf("%s %s, X-Forwarded-Prefix %q: got %d, Location %q; want 404 and none", r.method, r.path, prefix, resp.StatusCode, resp.Header.Get("Location"))
+			}
+			if r.method != http.MethodHead && !strings.Contains(body, "There is no page at") {
+				t.Errorf("%s %s: got %.200s, want the client's 404 page", r.method, r.path, body)
+			}
+		}
+	}
+}
+
 // rawRequest sends a request with no body, without following redirects.
 func rawRequest(t *testing.T, method, u string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(method, u, nil)
+	resp, _ := roundTrip(t, req)
+	return resp
+}
+
+// roundTrip sends req without following redirects and returns the answer
+// with its body read.
+func roundTrip(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
+	return resp, providertest.ReadBody(t, resp)
 }
 
 // methodList normalises a comma-separated list of methods for comparison.

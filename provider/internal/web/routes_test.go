@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -110,6 +111,60 @@ func TestE2EUnknownPathIsNotFoundWhateverTheMethod(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestE2ENoRedirectToAnotherPath: a route's path with a trailing slash, or
+// spelt another way, is an unknown path, 404 with no Location whatever the
+// method and whatever X-Forwarded-Prefix says. Gin's redirects would answer
+// a POST with 307, which makes the browser send the password or the client
+// secret again (RFC 9700 Section 4.12), to a Location that header steers.
+func TestE2ENoRedirectToAnotherPath(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		requests := []badRequest{
+			{method: "POST", path: "/oauth/token/", body: "grant_type=client_credentials", header: basicDemo},
+			{method: "POST", path: "/oauth/authenticate/", body: "username=demo&password=demo"},
+			{method: "POST", path: "/device/", body: "user_code=BCDF-GHJK"},
+			{method: "POST", path: "/userinfo/", body: "access_token=x"},
+			{method: "POST", path: "/oauth/register/", contentType: "application/json", body: `{"redirect_uris":["http://localhost/cb"]}`},
+			{method: "POST", path: "/OAUTH/TOKEN", body: "grant_type=client_credentials", header: basicDemo},
+			{method: "GET", path: "/device/"},
+			{method: "GET", path: "/userinfo/"},
+			{method: "GET", path: "/.well-known/jwks.json/"},
+			{method: "GET", path: "/healthz/"},
+			{method: "GET", path: "/oauth/authorize/?" + okAuth},
+			{method: "HEAD", path: "/.well-known/openid-configuration/"},
+			{method: "GET", path: "/Healthz"},
+			{method: "GET", path: "/oauth/../healthz"},
+		}
+		for _, r := range requests {
+			for _, prefix := range []string{"", "/evil"} {
+				tc := r
+				tc.header = withHeader(r.header, "X-Forwarded-Prefix", prefix)
+				t.Run(tc.method+" "+tc.path+" X-Forwarded-Prefix "+prefix, func(t *testing.T) {
+					resp, body := sendBadRequest(t, srv, tc)
+					if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Location") != "" {
+						t.Errorf("got %d, Location %q; want 404 and none", resp.StatusCode, resp.Header.Get("Location"))
+					}
+					if tc.method != http.MethodHead && !strings.Contains(body, `"error":"not_found"`) {
+						t.Errorf("got body %.200s, want the provider's 404 answer", body)
+					}
+				})
+			}
+		}
+	})
+}
+
+// withHeader returns a copy of header with name set to value, if any.
+func withHeader(header map[string]string, name, value string) map[string]string {
+	h := maps.Clone(header)
+	if value != "" {
+		if h == nil {
+			h = map[string]string{}
+		}
+		h[name] = value
+	}
+	return h
 }
 
 // send makes one request with no body and returns the response, body read.

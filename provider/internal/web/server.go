@@ -60,8 +60,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
 		userCodes: oauth.NewUserCodeRateLimit()}
 	p.OnSecurityEvent = s.metrics.securityEvent
-	r := gin.New()
-	r.HandleMethodNotAllowed = true
+	r := service.NewEngine()
 	trustProxies(r, p.Config.TrustedProxies)
 	r.Use(service.AssignRequestID, service.Observe(log, m), s.recoverPanics, noteClientID, limitBody)
 	if p.Config.Teaching() {

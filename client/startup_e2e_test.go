@@ -19,7 +19,7 @@ import (
 
 // TestE2EStartupWaitsQuietlyForTheProvider starts the real client binary while
 // its provider still answers 503 (starting): the client serves /healthz,
-// says 503 on /readyz and on pages, logs one line about waiting; once the
+// says 503 on /readyz and on pages (HEAD answers as GET), logs one line about waiting; once the
 // provider is up it becomes ready, and its first page shows no failed
 // attempt.
 func TestE2EStartupWaitsQuietlyForTheProvider(t *testing.T) {
@@ -52,6 +52,9 @@ func TestE2EStartupWaitsQuietlyForTheProvider(t *testing.T) {
 		if status, body := fetch(t, base+path); status != http.StatusServiceUnavailable || !strings.Contains(body, "waiting for the provider") {
 			t.Errorf("GET %s before the provider is up: got %d %q, want 503 saying it waits", path, status, body)
 		}
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/"} {
+		providertest.CheckHeadAsGet(t, base+path, nil, "X-Request-Id")
 	}
 	for deadline := time.Now().Add(10 * time.Second); attempts.Load() < 3 && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)

@@ -61,10 +61,11 @@ func logRequest(ctx context.Context, h slog.Handler, at time.Time, notes []slog.
 	_ = h.Handle(ctx, r) // as slog.Logger does, a handler's error is not the request's
 }
 
-// Mount adds the health endpoints to r — GET /healthz (the process runs)
+// Mount adds the health endpoints to routes — GET /healthz (the process runs)
 // and GET /readyz (ready reports nil) — and GET /metrics unless the
-// metrics have their own listener (metricsAddr set).
-func Mount(r gin.IRoutes, m *Metrics, metricsAddr string, log *slog.Logger, ready func(context.Context) error) {
+// metrics have their own listener (metricsAddr set). Each answers HEAD too (Routes).
+func Mount(routes gin.IRoutes, m *Metrics, metricsAddr string, log *slog.Logger, ready func(context.Context) error) {
+	r := Routes{routes}
 	r.GET("/healthz", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})

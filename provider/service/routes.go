@@ -1,6 +1,10 @@
 package service
 
-import "github.com/gin-gonic/gin"
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
 
 // NewEngine returns a Gin engine that answers a path only as its route
 // table has it: a known path with a method it does not take is 405 with
@@ -20,3 +24,28 @@ func NewEngine() *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	return r
 }
+
+// Routes registers routes on a Gin engine or group; its GET registers HEAD
+// too. [RFC 9110 Section 9.1]: "All general-purpose servers MUST support
+// the methods GET and HEAD." A HEAD request runs the GET route's handlers,
+// so it answers the same status and headers, and its log line, metrics
+// and trace say HEAD. [RFC 9110 Section 9.3.2]: "The HEAD method is
+// identical to GET except that the server MUST NOT send content in the
+// response": net/http drops what the handlers write (and still sends the
+// Content-Length a GET would have had when the answer was small enough to
+// be buffered whole). A handler of both GET and POST tells them apart by
+// "is it POST", so that HEAD takes GET's branch.
+//
+// [RFC 9110 Section 9.1]: https://www.rfc-editor.org/rfc/rfc9110#section-9.1
+// [RFC 9110 Section 9.3.2]: https://www.rfc-editor.org/rfc/rfc9110#section-9.3.2
+type Routes struct {
+	gin.IRoutes
+}
+
+// GET registers path for GET and HEAD.
+func (r Routes) GET(path string, handlers ...gin.HandlerFunc) gin.IRoutes {
+	return r.Match(getAndHead, path, handlers...)
+}
+
+// getAndHead are the methods Routes.GET registers.
+var getAndHead = []string{http.MethodGet, http.MethodHead}

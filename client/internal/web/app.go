@@ -220,7 +220,8 @@ func (a *App) Handler() http.Handler {
 	r.Use(service.AssignRequestID, service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies), a.chooseLanguage)
 	service.Mount(r, a.metrics, a.cfg.MetricsAddr, a.log, func(context.Context) error { return nil }) // ready: the metadata is in
 
-	pages := r.Group("", a.canonicalOrigin)
+	root := service.Routes{IRoutes: r} // here and in pages, a GET route answers HEAD too
+	pages := service.Routes{IRoutes: r.Group("", a.canonicalOrigin)}
 	pages.GET("/", a.handleLogoutReturn, a.handleHome)
 	pages.GET("/login", a.handleLogin)
 	pages.GET("/callback", a.handleCallback)
@@ -233,7 +234,7 @@ func (a *App) Handler() http.Handler {
 	pages.GET("/attacks", a.handleAttacks)
 	pages.GET("/tokens", a.handleTokens)
 	pages.POST("/tokens/reveal", a.handleReveal)
-	r.GET(countdownPath, serveCountdown)
+	root.GET(countdownPath, serveCountdown)
 	pages.POST("/attacks/:name", a.handleAttack)
 	pages.POST(languagePath, a.handleLanguage)
 	pages.GET("/spa/callback", a.handleSPA)

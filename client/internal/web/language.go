@@ -53,7 +53,7 @@ var switchBacks = []string{"/", "/tokens", "/attacks", "/spa", "/resource"}
 // backPath is where the language switch on the current page returns.
 func backPath(c *gin.Context) string {
 	p := c.Request.URL.Path
-	if c.Request.Method == http.MethodGet && slices.Contains(switchBacks, p) {
+	if c.Request.Method != http.MethodPost && slices.Contains(switchBacks, p) { // GET or HEAD
 		return p
 	}
 	for _, b := range switchBacks[1:] {

@@ -12,9 +12,10 @@ import (
 )
 
 // TestE2ERouteTableMethods walks every route of the client's real router: a
-// method a path does not take gets 405 with Allow naming exactly the ones
-// it does; the client serves no CORS, so OPTIONS is never a preflight; an
-// unknown path is 404 whatever the method.
+// path that takes GET takes HEAD (RFC 9110 Section 9.1); a method a path
+// does not take gets 405 with Allow naming exactly the ones it does; the
+// client serves no CORS, so OPTIONS is never a preflight; an unknown path
+// is 404 whatever the method.
 func TestE2ERouteTableMethods(t *testing.T) {
 	h := newHarness(t, providertest.Options{})
 	engine := h.client.Config.Handler.(*gin.Engine)
@@ -26,7 +27,10 @@ func TestE2ERouteTableMethods(t *testing.T) {
 		t.Fatalf("only %d paths in the route table", len(paths))
 	}
 	for path, methods := range paths {
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions} {
+		if slices.Contains(methods, http.MethodGet) && !slices.Contains(methods, http.MethodHead) {
+			t.Errorf("%s takes GET but not HEAD: %v", path, methods)
+		}
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions} {
 			if slices.Contains(methods, m) {
 				continue
 			}
@@ -76,6 +80,29 @@ func TestE2ENoRedirectToAnotherPath(t *testing.T) {
 				t.Errorf("%s %s: got %.200s, want the client's 404 page", r.method, r.path, body)
 			}
 		}
+	}
+}
+
+// TestE2EHeadAnswersAsGet: a GET route answers HEAD with the GET's status
+// and headers and no content ([RFC 9110 Section 9.3.2]), pages, the health
+// endpoints, a script and an unknown path alike, and the metrics count the
+// request as HEAD. A path that takes no GET answers HEAD with 405 and the
+// methods it takes.
+//
+// [RFC 9110 Section 9.3.2]: https://www.rfc-editor.org/rfc/rfc9110#section-9.3.2
+func TestE2EHeadAnswersAsGet(t *testing.T) {
+	h := newHarness(t, providertest.Options{})
+	for _, path := range []string{"/", "/healthz", "/readyz", "/spa", "/tokens", "/attacks", "/resource", countdownPath, "/nope"} {
+		providertest.CheckHeadAsGet(t, h.client.URL+path, nil, "X-Request-Id", "Set-Cookie", "Content-Security-Policy")
+	}
+	for _, path := range []string{"/logout", "/refresh", "/tokens/reveal"} {
+		resp := rawRequest(t, http.MethodHead, h.client.URL+path)
+		if got := resp.Header.Get("Allow"); resp.StatusCode != http.StatusMethodNotAllowed || got != http.MethodPost {
+			t.Errorf("HEAD %s: got %d, Allow %q; want 405, POST", path, resp.StatusCode, got)
+		}
+	}
+	if _, page := h.get(h.client.URL + "/metrics"); !strings.Contains(page, `http_requests_total{method="HEAD",route="/healthz",status="200"} 1`) {
+		t.Error("/metrics does not count the HEAD /healthz as HEAD")
 	}
 }
 

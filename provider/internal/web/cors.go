@@ -15,6 +15,7 @@ import (
 //
 // It embeds the gin group, so a route is added with api.GET or api.POST as
 // anywhere else; those two and DELETE are the methods that record the path.
+// Its GET registers HEAD too, as service.Routes does.
 type corsGroup struct {
 	*gin.RouterGroup
 	methods map[string][]string // path → the methods registered for it
@@ -34,9 +35,11 @@ func (g *corsGroup) Handle(method, path string, handlers ...gin.HandlerFunc) gin
 	return g.RouterGroup.Handle(method, path, handlers...)
 }
 
-// GET registers a GET route with CORS.
+// GET registers a GET route with CORS, and the same route for HEAD.
 func (g *corsGroup) GET(path string, handlers ...gin.HandlerFunc) gin.IRoutes {
-	return g.Handle(http.MethodGet, path, handlers...)
+	routes := g.Handle(http.MethodGet, path, handlers...)
+	g.Handle(http.MethodHead, path, handlers...)
+	return routes
 }
 
 // POST registers a POST route with CORS.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/oauth2"
+
 	"github.com/oauth-reference/provider/internal/web"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -38,10 +40,11 @@ func samplePath(route string) string {
 	return strings.Join(segs, "/")
 }
 
-// TestE2ERouteTableMethods walks every route of the real router: a method the
-// path does not take gets 405 with an Allow header naming exactly the ones
-// it does; OPTIONS answers a CORS preflight only where the route serves
-// CORS; and an unknown path is 404 whatever the method.
+// TestE2ERouteTableMethods walks every route of the real router: a path
+// that takes GET takes HEAD (RFC 9110 Section 9.1); a method the path does
+// not take gets 405 with an Allow header naming exactly the ones it does;
+// OPTIONS answers a CORS preflight only where the route serves CORS; and
+// an unknown path is 404 whatever the method.
 func TestE2ERouteTableMethods(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	paths := routeMethods(t, srv)
@@ -50,8 +53,11 @@ func TestE2ERouteTableMethods(t *testing.T) {
 	}
 	for path, methods := range paths {
 		t.Run(path, func(t *testing.T) {
+			if slices.Contains(methods, http.MethodGet) && !slices.Contains(methods, http.MethodHead) {
+				t.Errorf("%s takes GET but not HEAD: %v", path, methods)
+			}
 			cors := slices.Contains(methods, http.MethodOptions)
-			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+			for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
 				if slices.Contains(methods, m) {
 					continue
 				}
@@ -165,6 +171,47 @@ func withHeader(header map[string]string, name, value string) map[string]string 
 		h[name] = value
 	}
 	return h
+}
+
+// TestE2EHeadAnswersAsGet: a GET route answers HEAD with the GET's status
+// and headers and no content ([RFC 9110 Section 9.3.2]), a page, a bearer
+// resource and an unknown path alike, and the metrics count the request as
+// HEAD. A path that takes no GET answers HEAD with 405 and the methods it
+// takes.
+//
+// [RFC 9110 Section 9.3.2]: https://www.rfc-editor.org/rfc/rfc9110#section-9.3.2
+func TestE2EHeadAnswersAsGet(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		tok := newBrowser(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read"))
+		bearer := http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
+		for _, tc := range []struct {
+			path   string
+			header http.Header
+		}{
+			{"/healthz", nil}, {"/readyz", nil}, {"/.well-known/openid-configuration", nil},
+			{"/.well-known/oauth-authorization-server", nil}, {"/.well-known/jwks.json", nil},
+			{"/", nil}, {"/device?user_code=BCDF-GHJK", nil}, {"/oauth/authorize?" + okAuth, nil},
+			{"/protected/resource", bearer}, {"/userinfo", bearer}, {"/protected/resource", nil}, {"/nope", nil},
+		} {
+			t.Run(tc.path, func(t *testing.T) {
+				providertest.CheckHeadAsGet(t, srv.URL+tc.path, tc.header, "X-Request-Id", "Set-Cookie")
+			})
+		}
+		for path, allow := range map[string]string{"/oauth/token": "OPTIONS,POST", "/oauth/authenticate": "POST"} {
+			resp := send(t, http.MethodHead, srv.URL+path)
+			if got := sortedList(resp.Header.Get("Allow")); resp.StatusCode != http.StatusMethodNotAllowed || got != allow {
+				t.Errorf("HEAD %s: got %d, Allow %q; want 405, %q", path, resp.StatusCode, got, allow)
+			}
+		}
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page := providertest.ReadBody(t, resp); !strings.Contains(page, `http_requests_total{method="HEAD",route="/healthz",status="200"} 1`) {
+			t.Error("/metrics does not count the HEAD /healthz as HEAD")
+		}
+	})
 }
 
 // send makes one request with no body and returns the response, body read.

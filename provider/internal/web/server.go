@@ -70,7 +70,8 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 
-	r.GET("/", protectPage, s.handleIndex)
+	root := service.Routes{IRoutes: r} // here and in the groups below, a GET route answers HEAD too
+	root.GET("/", protectPage, s.handleIndex)
 	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
 
 	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.
@@ -84,7 +85,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	}
 
 	// The authorization endpoint and its login + consent page: RFC 6749 Section 4.1.1.
-	pages := r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p)), protectPage)
+	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p)), protectPage)}
 	pages.GET(oauth.PathAuthorize, s.handleAuthorize)
 	pages.POST(oauth.PathAuthorize, s.handleAuthorize)
 	pages.POST(oauth.PathAuthenticate, s.handleAuthenticate)

@@ -76,7 +76,7 @@ func (p *Provider) codeReplayed(ctx context.Context, tr *Trace, code store.Autho
 	}
 	p.securityEvent(ctx, EventCodeReplay, "client_id", code.ClientID, "grant_id", code.GrantID)
 	tr.Changed("grant revoked: every token issued from this code is dead")
-	return tr.Fail(ruleCodeSingleUse, ErrInvalidGrant, "the authorization code was already used; its tokens are revoked")
+	return tr.Fail(ruleCodeSingleUse, ErrInvalidGrant, "the authorization code was already used; any tokens issued from it are revoked")
 }
 
 // grantOf is the grant a code was issued for, as the code records it: the

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"sync"
@@ -230,6 +231,21 @@ func TestE2EAuthorizationCodeSingleUse(t *testing.T) {
 		wantDead(t, srv, "the winner's access token", winner.AccessToken)
 		_, err := refresh(cfg, winner.RefreshToken)
 		wantOAuthError(t, err, "invalid_grant")
+	})
+
+	t.Run("a code refused for its code_verifier is used up, and presented again it is a replay (RFC 6749 Section 4.1.2)", func(t *testing.T) {
+		cfg := demoConfig(srv, oauth2.AuthStyleInParams, "read")
+		c, verifier := code(t, cfg)
+		_, err := cfg.Exchange(context.Background(), c, oauth2.VerifierOption(verifier+"x"))
+		wantOAuthError(t, err, "invalid_grant")
+		_, err = cfg.Exchange(context.Background(), c, oauth2.VerifierOption(verifier))
+		var re *oauth2.RetrieveError
+		// No token was issued from this code, so the answer must not say
+		// that its tokens were: only that any were.
+		if want := "the authorization code was already used; any tokens issued from it are revoked"; !errors.As(err, &re) ||
+			re.ErrorCode != "invalid_grant" || re.ErrorDescription != want {
+			t.Errorf("the code again, with the right verifier: got %v, want invalid_grant %q", err, want)
+		}
 	})
 
 	ttl := srv.Provider.Config.CodeTTL

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
@@ -63,10 +64,18 @@ const (
 // ParseClientMetadata reads a registration request's body, a JSON object
 // ([RFC 7591 Section 3.1]: "the client sends an HTTP POST to the client
 // registration endpoint with a content type of "application/json""). A
-// member of the wrong JSON type is invalid_client_metadata.
+// member of the wrong JSON type is invalid_client_metadata, and so is a
+// body that is not UTF-8 ([RFC 8259 Section 8.1]: "JSON text exchanged
+// between systems that are not part of a closed ecosystem MUST be encoded
+// using UTF-8"), which encoding/json would otherwise store with its bad
+// bytes replaced.
 //
 // [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+// [RFC 8259 Section 8.1]: https://www.rfc-editor.org/rfc/rfc8259#section-8.1
 func ParseClientMetadata(body []byte) (ClientMetadata, *Error) {
+	if !utf8.Valid(body) {
+		return ClientMetadata{}, NewError(ErrInvalidClientMetadata, "the body must be JSON in UTF-8")
+	}
 	var m ClientMetadata
 	err := json.Unmarshal(body, &m)
 	var typeErr *json.UnmarshalTypeError

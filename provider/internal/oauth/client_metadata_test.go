@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/google/go-cmp/cmp"
@@ -141,8 +142,9 @@ func TestCheckClientMetadataDefaults(t *testing.T) {
 }
 
 // FuzzParseClientMetadata: no registration document makes the parser or the
-// checks panic, and whatever passes them satisfies the rules: https or
-// loopback redirect URIs without fragments, known grant types only.
+// checks panic, a document that is not UTF-8 is refused, and whatever passes
+// them satisfies the rules: https or loopback redirect URIs without
+// fragments, known grant types only.
 func FuzzParseClientMetadata(f *testing.F) {
 	f.Add(`{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none","scope":"openid read"}`)
 	f.Add(`{"grant_types":["client_credentials"],"jwks_uri":"https://x"}`)
@@ -152,6 +154,9 @@ func FuzzParseClientMetadata(f *testing.F) {
 		m, err := ParseClientMetadata([]byte(doc))
 		if err != nil {
 			return
+		}
+		if !utf8.ValidString(doc) {
+			t.Fatalf("accepted a document that is not UTF-8: %q", doc)
 		}
 		if CheckClientMetadata(nil, &m, testIDTokenAlgs) != nil {
 			return

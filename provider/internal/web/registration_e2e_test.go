@@ -237,6 +237,7 @@ func TestE2ERegistrationBadInput(t *testing.T) {
 				header: map[string]string{"Authorization": "Bearer " + reg.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
 			{name: "delete of a client_id in invalid UTF-8: 401", method: "DELETE", path: "/oauth/register/%ff",
 				header: map[string]string{"Authorization": "Bearer " + reg.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "a client_name that is not UTF-8: invalid_client_metadata (RFC 8259 Section 8.1)", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{` + web + `,"client_name":"bad ` + "\xff" + ` name"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
 			{name: "a NUL in client_name: invalid_client_metadata", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{` + web + `,"client_name":"a\u0000b"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
 			{name: "a NUL in a redirect URI: invalid_redirect_uri", method: "POST", path: "/oauth/register", contentType: jsonCT, body: `{"redirect_uris":["https://app.example/cb\u0000"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
 		}

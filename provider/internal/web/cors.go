@@ -52,14 +52,23 @@ func (g *corsGroup) DELETE(path string, handlers ...gin.HandlerFunc) gin.IRoutes
 	return g.Handle(http.MethodDelete, path, handlers...)
 }
 
-// preflight answers "OPTIONS path" with the methods the path takes. The
-// map is complete before the server starts and only read afterwards.
+// preflight answers "OPTIONS path" with the methods the path takes and the
+// request headers a page may send. The map is complete before the server
+// starts and only read afterwards.
 func (g *corsGroup) preflight(path string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Header("Access-Control-Allow-Methods", strings.Join(g.methods[path], ", "))
-		c.Header("Access-Control-Max-Age", "600")
+		setFixed(c, preflightHeaders...)
 		c.AbortWithStatus(http.StatusNoContent)
 	}
+}
+
+// preflightHeaders are the headers only a preflight's answer needs: the
+// browser reads Access-Control-Allow-Headers there, not on the answer to
+// the request itself (Fetch Standard, "CORS-preflight fetch").
+var preflightHeaders = []fixedHeader{
+	newFixedHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP"),
+	newFixedHeader("Access-Control-Max-Age", "600"),
 }
 
 // allowCORS lets a page of any origin call the route and read the answer.
@@ -73,7 +82,6 @@ func allowCORS(c *gin.Context) {
 // corsHeaders are the headers allowCORS sets.
 var corsHeaders = []fixedHeader{
 	newFixedHeader("Access-Control-Allow-Origin", "*"),
-	newFixedHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP"),
 	// RFC 9449 Section 8: "the server needs to make it available to the
 	// application by including DPoP-Nonce in the Access-Control-Expose-
 	// Headers response header list value."

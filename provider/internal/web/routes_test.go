@@ -80,6 +80,15 @@ func TestE2ERouteTableMethods(t *testing.T) {
 				if allowed != want {
 					t.Errorf("preflight: got Access-Control-Allow-Methods %q, want %q", allowed, want)
 				}
+				if got, want := resp.Header.Get("Access-Control-Allow-Headers"), "Authorization, Content-Type, DPoP"; got != want {
+					t.Errorf("preflight: got Access-Control-Allow-Headers %q, want %q", got, want)
+				}
+				// The browser reads it on the preflight only: an answer of the
+				// route itself has no need of it.
+				method := strings.Split(want, ",")[0]
+				if got := send(t, method, srv.URL+path).Header.Get("Access-Control-Allow-Headers"); got != "" {
+					t.Errorf("%s %s: got Access-Control-Allow-Headers %q, want it on the preflight only", method, path, got)
+				}
 			case resp.StatusCode != http.StatusMethodNotAllowed || origin != "":
 				t.Errorf("OPTIONS on a route without CORS: got %d, Allow-Origin %q; want 405 and no CORS", resp.StatusCode, origin)
 			}

@@ -151,6 +151,7 @@ var traditionalChineseTrace = map[string]string{
 	// Introspection and revocation (RFC 7662, RFC 7009).
 	"the introspecting client is confidential (it authenticates)":                        "進行內省 (introspection) 的用戶端是機密用戶端（它會驗證身分）",
 	"the token is valid: known, unexpired, not used up, not revoked (else active:false)": "權杖有效：已知、未過期、未用盡、未撤銷（否則回答 active:false）",
+	"the access token was issued for a resource this server serves (its aud names one)":  "存取權杖 (access token) 是為本伺服器服務的某個資源簽發的（它的 aud 指名其中之一）",
 	"the token was issued to the introspecting client (else active:false)":               "權杖是簽發給進行內省 (introspection) 的用戶端的（否則回答 active:false）",
 	"the request carries the token":                                                      "請求帶有權杖 (token)",
 	"the token is valid (an invalid one changes nothing, and is answered 200)":           "權杖有效（無效的權杖不會改變任何東西，並回答 200）",

@@ -130,14 +130,12 @@ func tokenInQuery(rawQuery string) bool {
 func (p *Provider) AuthenticateBearer(ctx context.Context, raw string) (token.AccessTokenClaims, *Error) {
 	tr := TraceFrom(ctx)
 	claims, err := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, p.Config.ResourceAudience())
-	if err != nil {
+	if !traceAccessToken(tr, err, ruleAccessTokenAudience) {
 		rule, description := accessTokenRefusal(err)
-		traceAccessToken(tr, rule)
 		e := rule.Refuse(ErrInvalidToken, description)
 		e.Cause = err
 		return claims, e
 	}
-	traceAccessToken(tr, Rule{})
 	tr.Client(claims.ClientID)
 	if err := p.checkNotRevoked(ctx, tr, claims); err != nil {
 		return claims, err
@@ -165,14 +163,24 @@ func accessTokenRefusal(err error) (Rule, string) {
 }
 
 // traceAccessToken records the checks of an access token in the order
-// VerifyAccessToken makes them: each one before failed passed, failed
-// failed. For a valid token failed is the zero Rule, and all passed.
-func traceAccessToken(tr *Trace, failed Rule) {
-	for _, r := range [...]Rule{ruleAccessTokenValid, ruleAccessTokenAudience, ruleAccessTokenLifetime} {
-		if !tr.Check(r, r != failed) {
-			return
+// VerifyAccessToken makes them, and reports whether the token passed them
+// all: err, VerifyAccessToken's error, names the check that failed (the
+// checks before it passed). audience is the caller's aud check: this
+// resource at a resource, any resource of this server at introspection.
+func traceAccessToken(tr *Trace, err error, audience Rule) bool {
+	failed := Rule{}
+	if err != nil {
+		failed, _ = accessTokenRefusal(err)
+		if failed == ruleAccessTokenAudience {
+			failed = audience
 		}
 	}
+	for _, r := range [...]Rule{ruleAccessTokenValid, audience, ruleAccessTokenLifetime} {
+		if !tr.Check(r, r != failed) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkNotRevoked applies ruleAccessTokenNotRevoked, the one check of an

@@ -73,15 +73,19 @@ func (p *Provider) Introspect(ctx context.Context, q TokenQuery) (*Introspection
 var (
 	ruleIntrospectConfidential = Rule{"the introspecting client is confidential (it authenticates)", "RFC 7662 Section 2.1"}
 	ruleIntrospectValid        = Rule{"the token is valid: known, unexpired, not used up, not revoked (else active:false)", "RFC 7662 Section 2.2"}
-	ruleIntrospectOwnToken     = Rule{"the token was issued to the introspecting client (else active:false)", "RFC 7662 Section 2.1"}
+	// An access token is checked as a resource checks it (traceAccessToken),
+	// for any resource this server serves.
+	ruleIntrospectAudience = Rule{"the access token was issued for a resource this server serves (its aud names one)", "RFC 9068 Section 4"}
+	ruleIntrospectOwnToken = Rule{"the token was issued to the introspecting client (else active:false)", "RFC 7662 Section 2.1"}
 )
 
 // introspectAccessToken answers for one of this provider's access tokens:
-// valid for any resource it serves, the caller's own, and not revoked
+// valid for any resource it serves (its trace names the check a token
+// failed, as a resource's does), the caller's own, and not revoked
 // (checkNotRevoked, the resources' rule too).
 func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client store.Client, raw string) (*IntrospectionResponse, *Error) {
-	claims, valid := p.verifyIssuedAccessToken(raw)
-	if !tr.Check(ruleIntrospectValid, valid) || !tr.Check(ruleIntrospectOwnToken, claims.ClientID == client.ID) {
+	claims, err := p.verifyIssuedAccessToken(raw)
+	if !traceAccessToken(tr, err, ruleIntrospectAudience) || !tr.Check(ruleIntrospectOwnToken, claims.ClientID == client.ID) {
 		return &IntrospectionResponse{}, nil
 	}
 	if err := p.checkNotRevoked(ctx, tr, claims); err != nil {

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -91,8 +92,8 @@ var (
 // revokeAccessToken remembers a client's own, still valid access token as
 // revoked until it expires.
 func (p *Provider) revokeAccessToken(ctx context.Context, tr *Trace, client store.Client, raw string) *Error {
-	claims, valid := p.verifyIssuedAccessToken(raw)
-	if !tr.Check(ruleRevokeValidToken, valid) || !tr.Check(ruleRevokeOwnToken, claims.ClientID == client.ID) {
+	claims, err := p.verifyIssuedAccessToken(raw)
+	if !tr.Check(ruleRevokeValidToken, err == nil) || !tr.Check(ruleRevokeOwnToken, claims.ClientID == client.ID) {
 		return nil // invalid, expired or foreign: nothing to do (RFC 7009 Section 2.2)
 	}
 	if err := p.Store.RevokeAccessToken(ctx, claims.JTI, claims.ExpiresAt); err != nil {
@@ -125,14 +126,20 @@ func (p *Provider) revokeRefreshToken(ctx context.Context, tr *Trace, client sto
 // base64url string). It routes the lookup; the hint is not needed for it.
 func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 
-// verifyIssuedAccessToken checks an access token's signature and expiry,
-// for any resource this provider issues tokens for; ok is false otherwise.
-func (p *Provider) verifyIssuedAccessToken(raw string) (token.AccessTokenClaims, bool) {
+// verifyIssuedAccessToken checks an access token's signature and claims
+// for any resource this provider issues tokens for. When none accepts it,
+// the error is the one that tells most: a failed check other than the
+// audience (the same for every resource), else token.ErrWrongAudience.
+func (p *Provider) verifyIssuedAccessToken(raw string) (token.AccessTokenClaims, error) {
+	var err error
 	for _, audience := range p.Config.KnownResources() {
-		claims, err := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, audience)
-		if err == nil {
-			return claims, true
+		claims, e := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, audience)
+		if e == nil {
+			return claims, nil
+		}
+		if err == nil || !errors.Is(e, token.ErrWrongAudience) {
+			err = e
 		}
 	}
-	return token.AccessTokenClaims{}, false
+	return token.AccessTokenClaims{}, err
 }

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,7 +16,8 @@ import (
 // in error_description (challenge and JSON body) and as the trace's failed
 // rule, at each resource, without echoing anything of the token. A token
 // seen before (verified and cached) expires like any other. Introspection
-// still answers only {"active":false} (RFC 7662 Section 2.2). On each store.
+// still answers only {"active":false} (RFC 7662 Section 2.2), and its trace
+// names the same check. On each store.
 func TestE2EBearerRefusalNamesCheck(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		clock := newFakeClock()
@@ -44,16 +44,17 @@ func TestE2EBearerRefusalNamesCheck(t *testing.T) {
 		for _, tc := range []struct {
 			name, rule, description string
 			token                   func() string
-			inactive                bool // introspection says {"active":false}
+			inactive                string // the rule introspection's trace ends with when it says {"active":false}
 		}{
 			{"a token for another resource (RFC 9068 Section 4)", "was issued for this resource",
-				"the access token was not issued for this resource (aud)", func() string { return fresh(mcpResource) }, false},
+				"the access token was not issued for this resource (aud)", func() string { return fresh(mcpResource) }, ""},
 			{"a token seen before, now expired (RFC 7519 Section 4.1.4)", "has not expired",
-				"the access token has expired", func() string { tok := used(); clock.Advance(time.Hour); return tok }, true},
+				"the access token has expired", func() string { tok := used(); clock.Advance(time.Hour); return tok }, "has not expired"},
 			{"a token whose iat is ahead of the resource's clock (RFC 9068 Section 4)", "has not expired",
-				"the access token is not valid yet (iat or nbf is in the future)", func() string { tok := fresh(""); clock.Advance(-2 * time.Minute); return tok }, true},
-			{"a token with a tampered signature (RFC 9068 Section 4)", "JWT of this server", invalid, func() string { return tampered(fresh("")) }, true},
-			{"not a JWT (RFC 9068 Section 4)", "JWT of this server", invalid, func() string { return "not-a-token" }, true},
+				"the access token is not valid yet (iat or nbf is in the future)", func() string { tok := fresh(""); clock.Advance(-2 * time.Minute); return tok }, "has not expired"},
+			{"a token with a tampered signature (RFC 9068 Section 4)", "JWT of this server", invalid, func() string { return tampered(fresh("")) }, "JWT of this server"},
+			// Not a JWT, so looked up as a refresh token.
+			{"not a JWT (RFC 9068 Section 4)", "JWT of this server", invalid, func() string { return "not-a-token" }, "the token is valid"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				tok := tc.token()
@@ -75,9 +76,20 @@ func TestE2EBearerRefusalNamesCheck(t *testing.T) {
 						}
 					}
 				}
-				if info := introspectRaw(t, srv, tok); tc.inactive && (len(info) != 1 || info["active"] != false) {
-					got, _ := json.Marshal(info)
-					t.Errorf("introspection: got %s, want only {\"active\":false}", got)
+				resp, body := tokenQuery(t, srv, "/oauth/introspect", tok, demoBasic)
+				if tc.inactive == "" {
+					if !strings.HasPrefix(body, `{"active":true,`) {
+						t.Errorf("introspection: got %s, want it active (a token of another resource of this server)", body)
+					}
+					return
+				}
+				if body != `{"active":false}` {
+					t.Errorf("introspection: got %s, want only {\"active\":false}", body)
+				}
+				// Its trace says why, as a resource's does.
+				got, _ := traceOf(t, srv, resp)
+				if n := len(got.Checks); n == 0 || got.Checks[n-1].Passed || !strings.Contains(got.Checks[n-1].Rule, tc.inactive) || got.Outcome != "token inactive" {
+					t.Errorf("introspection's trace: got %q, checks %+v; want the last one failed, about %q", got.Outcome, got.Checks, tc.inactive)
 				}
 			})
 		}

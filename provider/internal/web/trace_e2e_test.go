@@ -258,7 +258,7 @@ func walkCodeFlow(w *walker) {
 	w.do(walkStep{name: "no token", outcome: "invalid_token", checks: []string{"not in the query string", "carries an access token"}},
 		"GET", "/protected/resource", nil, nil)
 	w.do(walkStep{name: "introspect", outcome: "token active",
-		checks: join(basicForm, []string{"carries the token"}, clientRules, []string{"introspecting client is confidential", "token is valid", "issued to the introspecting client", "nor its grant is revoked"})},
+		checks: join(basicForm, []string{"carries the token"}, clientRules, []string{"introspecting client is confidential", "JWT of this server", "resource this server serves", "has not expired", "issued to the introspecting client", "nor its grant is revoked"})},
 		"POST", "/oauth/introspect", url.Values{"token": {access2}}, basic("testclient", walkClientSecret))
 	w.do(walkStep{name: "revoke", outcome: "token revoked",
 		checks:  join(bodyForm, []string{"carries the token"}, clientRules, []string{"token is valid", "issued to the client that revokes it"}),

@@ -46,6 +46,18 @@ func (p *Provider) tokenRequestDPoP(ctx context.Context, client store.Client, r 
 // [RFC 9449 Section 5.2]: https://www.rfc-editor.org/rfc/rfc9449#section-5.2
 var ruleDPoPRequiredByClient = Rule{"a client registered with dpop_bound_access_tokens sends a DPoP proof", "RFC 9449 Section 5.2"}
 
+// requireBoundKey applies rule to a code or refresh token bound to the DPoP
+// key whose thumbprint is bound: the request must come with a proof by
+// that key (jkt, its thumbprint, "" without a proof). noProof and otherKey
+// are the descriptions of the two refusals, so that a request without any
+// proof is not told its key is another one.
+func requireBoundKey(tr *Trace, rule Rule, bound, jkt, noProof, otherKey string) *Error {
+	if jkt == "" {
+		return tr.Fail(rule, ErrInvalidDPoPProof, noProof)
+	}
+	return tr.Require(rule, bound == jkt, ErrInvalidDPoPProof, otherKey)
+}
+
 // tokenType is the token_type of a token response: "A token_type of DPoP
 // MUST be included in the access token response to signal to the client
 // that the access token was bound to its DPoP key" ([RFC 9449 Section 5]).

@@ -109,8 +109,7 @@ func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenReq
 	if code.DPoPJKT == "" {
 		return nil
 	}
-	if r.dpopJKT == "" { // no key at all: not "another" key
-		return tr.Fail(ruleCodeDPoPKey, ErrInvalidDPoPProof, "a DPoP proof is required for this authorization code (it was requested with dpop_jkt)")
-	}
-	return tr.Require(ruleCodeDPoPKey, code.DPoPJKT == r.dpopJKT, ErrInvalidDPoPProof, "the authorization code is bound (dpop_jkt) to another DPoP key")
+	return requireBoundKey(tr, ruleCodeDPoPKey, code.DPoPJKT, r.dpopJKT,
+		"a DPoP proof is required for this authorization code (it was requested with dpop_jkt)",
+		"the authorization code is bound (dpop_jkt) to another DPoP key")
 }

@@ -107,10 +107,9 @@ func checkRefreshDPoPBinding(tr *Trace, rt store.RefreshToken, jkt string) *Erro
 	if rt.DPoPJKT == "" {
 		return nil
 	}
-	if jkt == "" { // no key at all: not "another" key
-		return tr.Fail(ruleRefreshDPoPKey, ErrInvalidDPoPProof, "a DPoP proof is required for this refresh token (it is bound to a DPoP key)")
-	}
-	return tr.Require(ruleRefreshDPoPKey, rt.DPoPJKT == jkt, ErrInvalidDPoPProof, "the refresh token is bound to another DPoP key")
+	return requireBoundKey(tr, ruleRefreshDPoPKey, rt.DPoPJKT, jkt,
+		"a DPoP proof is required for this refresh token (it is bound to a DPoP key)",
+		"the refresh token is bound to another DPoP key")
 }
 
 // validRefreshToken finds a refresh token and its grant and checks that the

@@ -127,18 +127,16 @@ func (p *Provider) revokeRefreshToken(ctx context.Context, tr *Trace, client sto
 func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 
 // verifyIssuedAccessToken checks an access token's signature and claims
-// for any resource this provider issues tokens for. When none accepts it,
-// the error is the one that tells most: a failed check other than the
-// audience (the same for every resource), else token.ErrWrongAudience.
+// for any resource this provider issues tokens for. Only the audience
+// differs from one resource to the next, so the first answer that is not
+// token.ErrWrongAudience is the answer for them all: the claims, or the
+// check the token failed (a forged token's signature is checked once).
 func (p *Provider) verifyIssuedAccessToken(raw string) (token.AccessTokenClaims, error) {
 	var err error
 	for _, audience := range p.Config.KnownResources() {
-		claims, e := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, audience)
-		if e == nil {
-			return claims, nil
-		}
-		if err == nil || !errors.Is(e, token.ErrWrongAudience) {
-			err = e
+		var claims token.AccessTokenClaims
+		if claims, err = p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, audience); !errors.Is(err, token.ErrWrongAudience) {
+			return claims, err
 		}
 	}
 	return token.AccessTokenClaims{}, err

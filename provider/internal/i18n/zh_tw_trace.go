@@ -166,6 +166,9 @@ var traditionalChineseTrace = map[string]string{
 	"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user": "已登入使用者的有效 id_token_hint 讓登出不必詢問使用者就能進行",
 	"without a valid id_token_hint of the signed-in user, the user confirms the logout first":     "沒有已登入使用者的有效 id_token_hint 時，使用者要先確認登出",
 
+	// Redirects the user decides on (RFC 9700 Section 4.11.2).
+	"an https redirect URI the client registered for itself is not one this server vouches for: the user sees where it leads and decides": "用戶端 (client) 自行註冊的 https redirect URI 不在本伺服器擔保之列：先讓使用者看到要前往哪裡，再由使用者決定",
+
 	// Pushed authorization requests (RFC 9126).
 	"a pushed request carries no request_uri":                                    "推送的請求 (pushed request) 不帶 request_uri",
 	"a pushed request names the authenticated client as client_id":               "推送的請求 (pushed request) 以通過驗證的用戶端作為 client_id",

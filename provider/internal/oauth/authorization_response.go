@@ -14,8 +14,16 @@ import (
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (a *Authorization) Deny(code ErrorCode, description string) *AuthorizationError {
-	return &AuthorizationError{Error: NewError(code, description), RedirectURI: a.RedirectURI, State: a.State,
-		PushedRequest: a.PushedRequest}
+	return a.errorResponse(NewError(code, description))
+}
+
+// errorResponse is err as an error response to a's redirect URI
+// ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func (a *Authorization) errorResponse(err *Error) *AuthorizationError {
+	return &AuthorizationError{Error: err, RedirectURI: a.RedirectURI, State: a.State, PushedRequest: a.PushedRequest,
+		UILocales: a.UILocales, Client: &a.Client}
 }
 
 // ruleUserApproves: the authorization server "establishes whether the
@@ -77,7 +85,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 		AuthTime: authTime, CreatedAt: now, ExpiresAt: expiresAt,
 	}
 	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {
-		return "", &AuthorizationError{Error: serverError(err), RedirectURI: a.RedirectURI, State: a.State}
+		return "", a.errorResponse(serverError(err))
 	}
 	tr := TraceFrom(ctx)
 	tr.Changed("grant created")
@@ -86,13 +94,15 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	return p.responseURI(a.RedirectURI, url.Values{"code": {code}}, a.State), nil
 }
 
-// ErrorRedirectURI is where a redirectable authorization error sends the
-// user-agent ([RFC 6749 Section 4.1.2.1]). An error sent back ends the
-// authorization, so its pushed request, if any, is used up; failing to mark
-// it is logged, and the request then expires unused.
+// ErrorRedirect is where a redirectable authorization error sends the
+// user-agent ([RFC 6749 Section 4.1.2.1]): the redirect URI with error,
+// state and iss. AskFirst says the browser is not sent there on its own
+// (TrustsRedirect): the user is shown where it leads and decides. An error
+// sent back ends the authorization, so its pushed request, if any, is used
+// up; failing to mark it is logged, and the request then expires unused.
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-func (p *Provider) ErrorRedirectURI(ctx context.Context, e *AuthorizationError) string {
+func (p *Provider) ErrorRedirect(ctx context.Context, e *AuthorizationError) (location string, askFirst bool) {
 	if err := p.usePushedRequest(ctx, e.PushedRequest); err != nil && err.Code == ErrServerError {
 		p.Log.Error("use pushed request", "err", err)
 	}
@@ -100,7 +110,11 @@ func (p *Provider) ErrorRedirectURI(ctx context.Context, e *AuthorizationError) 
 	if e.Description != "" {
 		params.Set("error_description", e.Description)
 	}
-	return p.responseURI(e.RedirectURI, params, e.State)
+	askFirst = !TrustsRedirect(*e.Client, e.RedirectURI)
+	if askFirst {
+		TraceFrom(ctx).Check(ruleRedirectAskFirst, true)
+	}
+	return p.responseURI(e.RedirectURI, params, e.State), askFirst
 }
 
 // responseURI adds the response parameters to the redirect URI, keeping its

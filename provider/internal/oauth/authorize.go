@@ -147,6 +147,9 @@ type AuthorizationError struct {
 	State         string
 	PushedRequest string // as in Authorization: used up when the error is redirected
 	UILocales     string // as in Authorization: the language of the error page
+	// Client is the client the error goes back to; nil when it is not
+	// redirected (RedirectURI is "").
+	Client *store.Client
 	// Mismatch is set when redirect_uri matched no registered one: what was
 	// received and what is registered, for the error page to compare.
 	Mismatch *RedirectMismatch
@@ -205,8 +208,7 @@ func (p *Provider) checkAuthorizationRequest(ctx context.Context, r Authorizatio
 		State: r.State, CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, DPoPJKT: r.DPoPJKT, Request: r, PushedRequest: pushedHash,
 		UILocales: r.UILocales}
 	if err := p.checkRedirectable(tr, a, r); err != nil {
-		return nil, &AuthorizationError{Error: err, RedirectURI: redirectURI, State: r.State, PushedRequest: pushedHash,
-			UILocales: r.UILocales}
+		return nil, a.errorResponse(err)
 	}
 	return a, nil
 }

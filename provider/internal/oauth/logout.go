@@ -77,10 +77,17 @@ type Logout struct {
 	// confirmation from the End-User before acting upon them." A valid hint
 	// for another user than the one signed in is asked about too.
 	//
+	// The user is asked too before being sent to a post_logout_redirect_uri
+	// this server does not vouch for (RedirectUntrusted).
+	//
 	// [OIDC RP-Initiated Logout Section 6]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#Security
 	Confirm bool
 	// RedirectURI is the registered post_logout_redirect_uri with state.
 	RedirectURI string
+	// RedirectUntrusted says RedirectURI is not one this server sends the
+	// browser to on its own (TrustsRedirect): an https URI the client
+	// registered for itself.
+	RedirectUntrusted bool
 }
 
 // CheckLogout validates a logout request
@@ -101,7 +108,7 @@ func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 	if err != nil {
 		return nil, err
 	}
-	l := &Logout{Request: r, Confirm: hintSubject == "" || (r.SessionUserID != "" && hintSubject != r.SessionUserID)}
+	l := &Logout{Request: r}
 	if clientID != "" {
 		tr.Client(clientID)
 		client, err := p.getClient(ctx, clientID)
@@ -116,11 +123,17 @@ func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 	if l.RedirectURI, err = postLogoutRedirect(tr, l.Client, r); err != nil {
 		return nil, err
 	}
-	if l.Confirm {
-		tr.Check(ruleLogoutConfirm, true)
-	} else {
+	hinted := hintSubject != "" && (r.SessionUserID == "" || hintSubject == r.SessionUserID)
+	l.RedirectUntrusted = l.RedirectURI != "" && !TrustsRedirect(*l.Client, r.PostLogoutRedirectURI)
+	switch {
+	case l.RedirectUntrusted:
+		tr.Check(ruleRedirectAskFirst, true)
+	case hinted:
 		tr.Check(ruleLogoutHinted, true)
+	default:
+		tr.Check(ruleLogoutConfirm, true)
 	}
+	l.Confirm = !hinted || l.RedirectUntrusted
 	return l, nil
 }
 
@@ -136,7 +149,7 @@ var (
 	ruleLogoutClientKnown     = Rule{"the client named by the id_token_hint or client_id is registered", "OIDC RP-Initiated Logout Section 2"}
 	ruleLogoutRedirectClient  = Rule{"a post_logout_redirect_uri comes with an id_token_hint or client_id naming its client", "OIDC RP-Initiated Logout Section 3"}
 	ruleLogoutRedirectMatches = Rule{"the post_logout_redirect_uri exactly matches one the client registered", "OIDC RP-Initiated Logout Section 3"}
-	// One of these two says whether the user is asked first.
+	// One of these two, or ruleRedirectAskFirst, says whether the user is asked first.
 	ruleLogoutHinted  = Rule{"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user", "OIDC RP-Initiated Logout Section 6"}
 	ruleLogoutConfirm = Rule{"without a valid id_token_hint of the signed-in user, the user confirms the logout first", "OIDC RP-Initiated Logout Section 6"}
 )

@@ -210,12 +210,15 @@ func formShown(form, message string) string {
 	return form + " shown again: " + message
 }
 
-// authorizationError answers a failed authorization request: a page when the
-// client or redirect URI is not trusted, else a redirect with error, state
-// and iss ([RFC 6749 Section 4.1.2.1], [RFC 9207 Section 2]).
+// authorizationError answers a failed authorization request: an error page
+// when the client or redirect URI is not valid, else the error response
+// with error, state and iss ([RFC 6749 Section 4.1.2.1], [RFC 9207 Section 2]):
+// a redirect to a redirect URI this server trusts, or a page that shows the
+// user where it leads ([RFC 9700 Section 4.11.2], oauth.TrustsRedirect).
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 // [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
+// [RFC 9700 Section 4.11.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.11.2
 func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError) {
 	if e.RedirectURI == "" {
 		setUILocales(c, e.UILocales)
@@ -227,8 +230,26 @@ func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError)
 		return
 	}
 	s.refused(c, e.Error)
-	c.Redirect(http.StatusFound, s.p.ErrorRedirectURI(c.Request.Context(), e))
+	location, askFirst := s.p.ErrorRedirect(c.Request.Context(), e)
+	if !askFirst {
+		c.Redirect(http.StatusFound, location)
+		return
+	}
+	setUILocales(c, e.UILocales)
+	s.render(c, http.StatusOK, "leave.html", leavePage{AuthorizationError: e, Location: location})
 }
+
+// leavePage is what leave.html shows: a failed authorization request whose
+// redirect URI this server does not vouch for (oauth.TrustsRedirect), and
+// the error response the user may follow there.
+type leavePage struct {
+	*oauth.AuthorizationError
+	Location string
+}
+
+// Denied reports whether the user denied the request, rather than the
+// request failing.
+func (p leavePage) Denied() bool { return p.Code == oauth.ErrAccessDenied }
 
 // saveSession writes the session cookie; failing to is logged, not fatal:
 // the user signs in again.

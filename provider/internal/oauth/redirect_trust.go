@@ -1,0 +1,33 @@
+package oauth
+
+import "github.com/oauth-reference/provider/internal/store"
+
+// TrustsRedirect reports whether this server sends the browser to uri, a
+// redirect URI client registered, without asking the user first
+// ([RFC 9700 Section 4.11.2]: "The AS SHOULD only automatically redirect
+// the user agent if it trusts the redirect URI. If the URI is not trusted,
+// the AS MAY inform the user and rely on the user to make the correct
+// decision."). It trusts the URIs of the clients its operator registered,
+// and loopback URIs, which lead only to the user's own machine
+// ([RFC 8252 Section 7.3]). An https URI that a client registered for
+// itself ([RFC 7591]) it does not: anyone may register one, a phishing site
+// too, and then send people through this server to it with a request made
+// to fail, an invalid scope say.
+//
+// A user who approves the request has read on the consent page that the
+// client registered itself and where it will be sent; only the redirects
+// made without that approval (errors, a denial, logout) ask.
+//
+// [RFC 9700 Section 4.11.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.11.2
+// [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
+// [RFC 7591]: https://www.rfc-editor.org/rfc/rfc7591
+func TrustsRedirect(client store.Client, uri string) bool {
+	_, loopback := withoutLoopbackPort(uri)
+	return !client.SelfRegistered() || loopback
+}
+
+// ruleRedirectAskFirst is recorded when a redirect waits for the user
+// ([RFC 9700 Section 4.11.2]); a trusted redirect happens without a word.
+//
+// [RFC 9700 Section 4.11.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.11.2
+var ruleRedirectAskFirst = Rule{"an https redirect URI the client registered for itself is not one this server vouches for: the user sees where it leads and decides", "RFC 9700 Section 4.11.2"}

@@ -38,6 +38,7 @@ var traditionalChineseTrace = map[string]string{
 	"prompt=none: the user approved these scopes before, and the client is confidential": "prompt=none：使用者先前已同意這些範圍 (scope)，且用戶端是機密用戶端 (confidential client)",
 	"the form carries this login session's CSRF token":                                   "表單帶有這個登入工作階段 (session) 的 CSRF 權杖 (CSRF token)",
 	"no form field is sent more than once":                                               "每個表單欄位最多只送一次",
+	"the form was sent from this provider's own page, not from another site":             "表單是從本伺服器自己的頁面送出的，而不是從其他網站送出的",
 	"the body is an application/x-www-form-urlencoded form, within the size limit":       "請求本文是 application/x-www-form-urlencoded 表單，且在大小限制之內",
 
 	// Client authentication (RFC 6749 Section 2.3, RFC 7523).

@@ -137,3 +137,23 @@ func CheckFormFieldsOnce(ctx context.Context, form url.Values) *Error {
 	tr.Check(ruleFormFieldOnce, true)
 	return nil
 }
+
+// ruleFormSameOrigin: the forms that sign a user in (the authorization
+// endpoint's, /device's) are taken only from the provider's own pages. The
+// authorization server "MUST implement CSRF protection for its
+// authorization endpoint" ([RFC 6749 Section 10.12]). A form with a username
+// and password needs no session and so no CSRF token: without this rule a
+// page of any site could post its author's credentials and sign the
+// visitor's browser in to the author's account (login CSRF). The browser
+// says where a form comes from (Sec-Fetch-Site, else Origin); a request
+// that says nothing is not a browser's form, and passes.
+//
+// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+var ruleFormSameOrigin = Rule{"the form was sent from this provider's own page, not from another site", "RFC 6749 Section 10.12"}
+
+// CheckFormOrigin refuses, under ruleFormSameOrigin, a form that the
+// browser marked as sent from another site: sameOrigin is what the
+// request's headers say.
+func CheckFormOrigin(ctx context.Context, sameOrigin bool) *Error {
+	return TraceFrom(ctx).Require(ruleFormSameOrigin, sameOrigin, ErrInvalidRequest, "the form was sent from a page of another site")
+}

@@ -103,8 +103,10 @@ type reshowForm func(status int, username, message string)
 
 // signIn establishes who is deciding: either the form carries a username and
 // password, or a login session and its CSRF token (a session alone is not
-// enough: a forged cross-site POST would carry the cookie too). needLogin
-// says the request wants a password even from a signed-in user (prompt=login,
+// enough: a forged cross-site POST would carry the cookie too). A username
+// and password need no CSRF token: a form another site posted never gets
+// here (sameOriginForm refuses it: login CSRF). needLogin says the request
+// wants a password even from a signed-in user (prompt=login,
 // prompt=select_account, max_age, an id_token_hint naming another user). On
 // failure it shows the form again and reports false; it never redirects.
 // The authorization endpoint and the /device page share it, so a user

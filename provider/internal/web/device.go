@@ -63,10 +63,10 @@ type deviceResultPage struct {
 // URI ([RFC 8628 Section 3.3]): "The authorization server authenticates the
 // end user … and prompts the user to input the user code provided by the
 // device client." GET shows the code entry form (verification_uri_complete's
-// "?user_code=" prefills it). Each POST carries the session's CSRF token and
-// the user code: without a decision it shows the consent page, with one
-// (allow or deny) it records the decision. Every answer is a page; none is
-// a redirect.
+// "?user_code=" prefills it). Each POST comes from the provider's own page
+// (sameOriginForm) and carries the session's CSRF token and the user code:
+// without a decision it shows the consent page, with one (allow or deny) it
+// records the decision. Every answer is a page; none is a redirect.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (s *Server) handleDevice(c *gin.Context) {

@@ -38,7 +38,8 @@ type Server struct {
 	metrics   *providerMetrics
 	traces    *traceLog // teaching mode: the newest requests' checks; nil when off
 
-	resourcePages pageCache // the protected resource's pages, each rendered once
+	resourcePages pageCache                   // the protected resource's pages, each rendered once
+	formOrigins   *http.CrossOriginProtection // where a sign-in form comes from (sameOriginForm)
 }
 
 // Router is the provider's HTTP handler, and the handler of its metrics
@@ -58,7 +59,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	}
 	m := service.NewMetrics()
 	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
-		userCodes: oauth.NewUserCodeRateLimit()}
+		userCodes: oauth.NewUserCodeRateLimit(), formOrigins: newFormOrigins(p.Config.Issuer)}
 	p.OnSecurityEvent = s.metrics.securityEvent
 	r := service.NewEngine()
 	trustProxies(r, p.Config.TrustedProxies)
@@ -88,7 +89,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p)), protectPage)}
 	pages.GET(oauth.PathAuthorize, s.handleAuthorize)
 	pages.POST(oauth.PathAuthorize, s.handleAuthorize)
-	pages.POST(oauth.PathAuthenticate, s.handleAuthenticate)
+	pages.POST(oauth.PathAuthenticate, s.sameOriginForm, s.handleAuthenticate)
 
 	// The token endpoint and its companions: RFC 6749 Section 3.2, RFC 7009, RFC 7662.
 	api.POST(oauth.PathToken, s.countTokens, s.handleToken)
@@ -115,7 +116,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	// The device authorization grant: RFC 8628.
 	api.POST(oauth.PathDeviceAuthorization, s.handleDeviceAuthorization)
 	pages.GET(oauth.PathDeviceVerification, s.handleDevice)
-	pages.POST(oauth.PathDeviceVerification, s.handleDevice)
+	pages.POST(oauth.PathDeviceVerification, s.sameOriginForm, s.handleDevice)
 
 	// RP-Initiated Logout: OIDC RP-Initiated Logout Section 2.
 	pages.GET(oauth.PathEndSession, s.handleLogout)

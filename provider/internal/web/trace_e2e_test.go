@@ -128,6 +128,8 @@ func bearerHeader(token string) map[string]string {
 // The rules each kind of request starts with, as distinctive parts of their text.
 var (
 	formRules = []string{"x-www-form-urlencoded"}
+	// A form that signs a user in: first, that it is not another site's.
+	signInForm = join([]string{"not from another site"}, formRules)
 	// A body with client credentials: no parameter repeated, the
 	// credentials' form (Basic, or in the body), in the order the parser
 	// checks them; at the token endpoint, then grant_type present.
@@ -202,12 +204,12 @@ func walkCodeFlow(w *walker) {
 	form.Set("username", providertest.DemoUsername)
 	form.Set("password", walkWrongPassword)
 	w.do(walkStep{name: "wrong password", outcome: "login and consent page shown again: Wrong username or password.",
-		checks: join(formRules, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password"})},
+		checks: join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password"})},
 		"POST", "/oauth/authenticate", form, nil)
 	form.Set("password", walkPassword)
 	form.Set("decision", "allow")
 	status, _, header := w.do(walkStep{name: "sign in and allow", outcome: "authorization code issued",
-		checks:  join(formRules, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password", "user approved"}),
+		checks:  join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password", "user approved"}),
 		changes: []string{"grant created", "authorization code issued"}},
 		"POST", "/oauth/authenticate", form, nil)
 	loc, _ := url.Parse(header.Get("Location"))
@@ -303,13 +305,13 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	entry := providertest.FormFields(page)
 	entry.Set("user_code", da.UserCode)
 	_, page, _ = w.do(walkStep{name: "device code entry", outcome: "device consent page shown",
-		checks: join(formRules, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied", "not expired"})},
+		checks: join(signInForm, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied", "not expired"})},
 		"POST", "/device", entry, nil)
 	decision := providertest.FormFields(page)
 	decision.Set("user_code", da.UserCode)
 	decision.Set("decision", "allow")
 	w.do(walkStep{name: "device approval", outcome: "device request approved: grant created",
-		checks: join(formRules, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied",
+		checks: join(signInForm, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied",
 			"not expired", "no form field", "CSRF", "signed in, recently enough"}),
 		changes: []string{"device request approved: grant created"}}, "POST", "/device", decision, nil)
 	clock.Advance(10 * time.Second)
@@ -352,6 +354,10 @@ func walkBadRequests(w *walker) {
 		url.Values{"grant_type": {"client_credentials"}, "resource": {"https://unknown.example/api"}}, basic("testclient", walkClientSecret))
 	w.token(walkStep{name: "malformed Basic credentials", outcome: "invalid_client", checks: join(formRules, []string{"more than once", "HTTP Basic"})},
 		url.Values{"grant_type": {"client_credentials"}}, map[string]string{"Authorization": "Basic " + walkClientSecret})
+	signIn, _ := url.ParseQuery(okAuth + demoUser + "&decision=allow")
+	signIn.Set("password", walkPassword)
+	w.do(walkStep{name: "sign-in form from another site", outcome: "invalid_request", checks: []string{"not from another site"}},
+		"POST", "/oauth/authenticate", signIn, map[string]string{"Sec-Fetch-Site": "cross-site"})
 	w.do(walkStep{name: "unregistered redirect_uri", outcome: "invalid_request", checks: authzRules}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&redirect_uri="+url.QueryEscape(demoRedirectURI+"x"), nil, nil)
 	w.do(walkStep{name: "unknown client", outcome: "invalid_client", checks: authzRules[:3]}, "GET",

@@ -13,6 +13,7 @@ var walkMessages = []pair{
 	{"Client credentials grant", "用戶端憑證授權 (client credentials grant)"},
 	{"Token request", "權杖請求 (token request)"},
 	{"Pushed authorization request", "推送授權請求 (pushed authorization request, PAR)"},
+	{"Client registration", "用戶端註冊 (dynamic client registration)"},
 	{"Token revocation", "權杖撤銷 (revocation)"},
 	{"Token introspection", "權杖內省 (introspection)"},
 	{"UserInfo request", "使用者資訊請求 (UserInfo)"},

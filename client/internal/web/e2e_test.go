@@ -105,6 +105,9 @@ type spy struct {
 	grants      []string
 	tokenForms  []url.Values // the token requests' bodies, as sent
 	accessToken string
+	// registrationAccessToken is from the last registration's answer
+	// (RFC 7591 Section 3.2.1): the app registers its key client at start.
+	registrationAccessToken string
 	// trace, when set, answers GET /debug/trace/{id} in the provider's
 	// place with the JSON it returns, and counts the requests.
 	trace      func(id string) string
@@ -135,19 +138,24 @@ func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
 		s.mu.Unlock()
 	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil || !isToken {
+	if err != nil || !(isToken || strings.HasSuffix(req.URL.Path, "/oauth/register")) {
 		return resp, err
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	resp.Body = io.NopCloser(strings.NewReader(string(b)))
-	var tok struct {
-		AccessToken string `json:"access_token"`
+	var answer struct {
+		AccessToken             string `json:"access_token"`
+		RegistrationAccessToken string `json:"registration_access_token"`
 	}
-	if json.Unmarshal(b, &tok) == nil && tok.AccessToken != "" {
-		s.mu.Lock()
-		s.accessToken = tok.AccessToken
-		s.mu.Unlock()
+	_ = json.Unmarshal(b, &answer)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if answer.AccessToken != "" {
+		s.accessToken = answer.AccessToken
+	}
+	if answer.RegistrationAccessToken != "" {
+		s.registrationAccessToken = answer.RegistrationAccessToken
 	}
 	return resp, nil
 }

@@ -63,3 +63,24 @@ func TestE2ELoginWithPrivateKeyJWT(t *testing.T) {
 		t.Errorf("POST /logout: status %d, want the revocations to authenticate:\n%s", resp.StatusCode, page)
 	}
 }
+
+// TestE2EKeyClientRegistrationHopMasksItsToken: the home page, which anyone
+// may fetch, shows the registration the app made at start as a named hop
+// ([RFC 7591 Section 3.1]) with its registration_access_token masked: whoever
+// holds it may read or delete the registration ([RFC 7592 Section 2]).
+//
+// [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+// [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
+func TestE2EKeyClientRegistrationHopMasksItsToken(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.spy.mu.Lock()
+	token := h.spy.registrationAccessToken
+	h.spy.mu.Unlock()
+	if token == "" {
+		t.Fatal("the app's registration at start answered no registration_access_token")
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustContain(t, "home page", home, "Client registration", "RFC 7591 Section 3.1", "registration_access_token")
+	mustNotContain(t, "home page", home, token)
+}

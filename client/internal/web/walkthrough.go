@@ -61,7 +61,12 @@ func (a *App) describe(e wirelog.Exchange) (step, title string, ref xray.Ref) {
 		return "", "UserInfo request", "OIDC Core Section 5.3"
 	case a.back.JWKSURI:
 		return "", "The provider's signing keys (JWKS)", "RFC 7517 Section 5"
+	case a.back.RegistrationEndpoint:
+		return "", "Client registration", "RFC 7591 Section 3.1"
 	case a.resourceURL(resource.ProtectedResourcePath), a.resourceURL(resource.UserProfilePath):
+		if e.DPoPProof != "" {
+			return "", "Protected resource request", "RFC 9449 Section 7.1"
+		}
 		return "", "Protected resource request", "RFC 6750 Section 2.1"
 	}
 	if strings.Contains(endpoint, "/.well-known/") {

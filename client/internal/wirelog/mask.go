@@ -19,16 +19,19 @@ const maxShown = 2 << 10
 // tokenview.Mask shows them, enough to tell two apart. The names are those of
 // [RFC 6749 Section 4.1.3] (code), [RFC 6749 Section 5.1] (access_token,
 // refresh_token), OIDC Core Section 3.1.3.3 (id_token), [RFC 7009 Section 2.1]
-// (token), [RFC 8628 Section 3.2] (device_code) and
-// OIDC RP-Initiated Logout Section 2 (id_token_hint).
+// (token), [RFC 8628 Section 3.2] (device_code),
+// OIDC RP-Initiated Logout Section 2 (id_token_hint) and
+// [RFC 7591 Section 3.2.1] (registration_access_token: whoever holds it may
+// read or delete the client's registration).
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
+// [RFC 7591 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
 var tokenParams = map[string]bool{
 	"code": true, "access_token": true, "refresh_token": true, "id_token": true,
-	"token": true, "device_code": true, "id_token_hint": true,
+	"token": true, "device_code": true, "id_token_hint": true, "registration_access_token": true,
 }
 
 // secretParams are parameters whose values are never shown in any part:

@@ -8,6 +8,8 @@ var pageMessages = []pair{
 	{"The access token had expired, so the <code>oauth2.TokenSource</code> first used the refresh token (RFC 6749 Section 6) and then made these calls with the new access token.", "存取權杖已經過期，所以 <code>oauth2.TokenSource</code> 先用更新權杖換了新的（RFC 6749 Section 6），再用新的存取權杖發出這些呼叫。"},
 	{"The client called the provider's resource server with <code>Authorization: Bearer …</code> (<a href=\"https://www.rfc-editor.org/rfc/rfc6750#section-2.1\">RFC 6750 Section 2.1</a>). The access token: %s. Below, each request as sent (the token masked) and each answer as received.",
 		"用戶端以 <code>Authorization: Bearer …</code> 呼叫提供者的資源伺服器（<a href=\"https://www.rfc-editor.org/rfc/rfc6750#section-2.1\">RFC 6750 Section 2.1</a>）。存取權杖：%s。下面是實際送出的每個請求（權杖已遮蔽）與實際收到的每個回應。"},
+	{"The client called the provider's resource server with <code>Authorization: DPoP …</code> and a fresh DPoP proof in each request (<a href=\"https://www.rfc-editor.org/rfc/rfc9449#section-7.1\">RFC 9449 Section 7.1</a>). The access token: %s. Below, each request as sent (the token masked) and each answer as received.",
+		"用戶端以 <code>Authorization: DPoP …</code> 呼叫提供者的資源伺服器，每個請求都附上新的 DPoP 證明 (DPoP proof)（<a href=\"https://www.rfc-editor.org/rfc/rfc9449#section-7.1\">RFC 9449 Section 7.1</a>）。存取權杖：%s。下面是實際送出的每個請求（權杖已遮蔽）與實際收到的每個回應。"},
 	{"Refresh token rotation", "更新權杖輪替 (refresh token rotation)"},
 	{"The client sent <code>grant_type=refresh_token</code> to the token endpoint (RFC 6749 Section 6), authenticated with its secret.", "用戶端把 <code>grant_type=refresh_token</code> 送到權杖端點（RFC 6749 Section 6），並以它的密鑰驗證身分。"},
 	{"Old refresh token", "舊的更新權杖"},

@@ -194,13 +194,17 @@ func TestE2EAttackLabNeedsLoginAndCSRF(t *testing.T) {
 	}
 }
 
-// TestE2EAttackDPoPReplay: with DPOP=on (and server nonces), a DPoP proof
-// resent unchanged is refused (RFC 9449 Section 11.1), and so is the bound
-// access token presented as a Bearer token (RFC 9449 Section 7.2).
+// TestE2EAttackDPoPReplay: with DPOP=on (and server nonces), the resource
+// request is shown as the DPoP request it is (RFC 9449 Section 7.1), a DPoP
+// proof resent unchanged is refused (RFC 9449 Section 11.1), and so is the
+// bound access token presented as a Bearer token (RFC 9449 Section 7.2).
 func TestE2EAttackDPoPReplay(t *testing.T) {
 	t.Parallel()
 	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
 	h.login()
+	_, page := h.get(h.client.URL + "/resource")
+	mustContain(t, "the resource page with DPoP", page, "Protected resource request", "RFC 9449 Section 7.1")
+	mustNotContain(t, "the resource page with DPoP", page, "RFC 6750 Section 2.1")
 	resp, page := h.runAttack("dpop-replay")
 	mustStop(t, resp, page, "the replayed proof: 401", "the token as Bearer: 401",
 		"the replayed proof was refused (its jti was seen)", "invalid_dpop_proof", "The DPoP proof, decoded")

@@ -13,6 +13,7 @@ import (
 
 // resourceView is the content of the resource page.
 type resourceView struct {
+	DPoP      bool     // the access token is DPoP-bound: each call carries a proof
 	Refreshed bool     // the access token had expired and was refreshed first
 	Expiry    string   // of the access token used
 	Walk      walkView // the requests as sent and the answers as received
@@ -21,14 +22,16 @@ type resourceView struct {
 
 // handleResource handles "GET /resource": it calls the provider's
 // /protected/resource and /user/profile with the access token as a Bearer
-// token ([RFC 6750 Section 2.1]) and shows both requests as sent and both
-// answers as received.
+// token ([RFC 6750 Section 2.1]), or with a DPoP proof when it is bound to
+// the client's key ([RFC 9449 Section 7.1]), and shows both requests as sent
+// and both answers as received.
 //
 // The calls go through an oauth2.TokenSource: when the access token has
 // expired, x/oauth2 first refreshes it ([RFC 6749 Section 6]), and the page
 // says so.
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 func (a *App) handleResource(c *gin.Context) {
 	a.withLogin(c, false, func(s *webSession) { a.callResources(c, s) })
@@ -52,6 +55,7 @@ func (a *App) callResources(c *gin.Context, s *webSession) {
 		v.Refreshed = true
 		a.keepRefreshed(ctx, lg, tok)
 	}
+	v.DPoP = lg.Token.Type() == "DPoP"
 	v.Expiry = expiryText(a.lang(c), lg.Token, a.now())
 	hops := a.hopsOf(capture.Entries())
 	s.Data.Walk.Add(hops...)

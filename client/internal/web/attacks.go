@@ -471,10 +471,10 @@ func (a *App) loginTokenRefused(ctx context.Context, accessToken string) bool {
 }
 
 // attackTokenInQuery sends the access token in the URI query.
-// [RFC 9700 Section 2.4]: "Clients SHOULD NOT use [the query parameter
-// method]"; the provider's resource server refuses it.
+// [RFC 9700 Section 4.3.2]: "Clients MUST NOT pass access tokens in a URI
+// query parameter"; the provider's resource server refuses it.
 //
-// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+// [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
 func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	s.Lock()
 	token := s.Data.Login.Token.AccessToken

@@ -31,14 +31,15 @@ func ParseBearerHeader(header string) (string, *Error) {
 // BodyMayCarryToken admits (nil for any other), as a Bearer token
 // ([RFC 6750 Section 2.2]). Without credentials the error says
 // NoCredentials. A token in the query string (rawQuery) is refused:
-// [RFC 9700 Section 2.4]: "access tokens MUST NOT be sent in query
-// parameters" (the URI method of [RFC 6750 Section 2.3] leaks tokens into
+// [RFC 9700 Section 4.3.2]: "Clients MUST NOT pass access tokens in a URI
+// query parameter in the way described in Section 2.3 of [RFC6750]" (the
+// URI method of [RFC 6750 Section 2.3] leaks tokens into browser history,
 // logs and Referer headers).
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
-// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+// [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
 // [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
 func ParseBearer(ctx context.Context, header, rawQuery string, body url.Values) (ResourceRequest, *Error) {
 	tr := TraceFrom(ctx)

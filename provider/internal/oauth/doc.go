@@ -131,6 +131,7 @@
 // any request_uri but the PAR endpoint's (invalid_request_uri; a request_uri
 // is never fetched), response modes other than query, the RFC 7592 update
 // (PUT) of a registration, jwks_uri (a client's URL is never fetched), an
-// access token in a query string (RFC 6750 Section 2.3; RFC 9700 Section 2.4:
-// "access tokens MUST NOT be sent in query parameters"), and token exchange.
+// access token in a query string (RFC 6750 Section 2.3; RFC 9700 Section 4.3.2:
+// "Clients MUST NOT pass access tokens in a URI query parameter"), and token
+// exchange.
 package oauth

@@ -31,10 +31,10 @@ type ProtectedResourceMetadata struct {
 // (/protected/resource, /user/profile, /userinfo). [RFC 9728 Section 2]:
 // "resource REQUIRED. The protected resource's resource identifier"; it is
 // the "aud" of the access tokens it accepts. Tokens go in the Authorization
-// header only ([RFC 9700 Section 2.4]: never in the query).
+// header only ([RFC 9700 Section 4.3.2]: never in the query).
 //
 // [RFC 9728 Section 2]: https://www.rfc-editor.org/rfc/rfc9728#section-2
-// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+// [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
 func (p *Provider) ProtectedResourceMetadata() ProtectedResourceMetadata {
 	return ProtectedResourceMetadata{
 		Resource:               p.Config.ResourceAudience(),

@@ -73,7 +73,7 @@ func TestE2EResourceServer(t *testing.T) {
 			})
 		}
 
-		t.Run("a token in the query string is refused, even beside a valid header (RFC 9700 Section 2.4, RFC 6750 Section 2.3)", func(t *testing.T) {
+		t.Run("a token in the query string is refused, even beside a valid header (RFC 9700 Section 4.3.2, RFC 6750 Section 2.3)", func(t *testing.T) {
 			for _, authorization := range []string{"", "Bearer " + read.AccessToken} {
 				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/protected/resource?access_token="+read.AccessToken, nil)
 				if authorization != "" {

@@ -28,15 +28,35 @@ type TokenQuery struct {
 	Client        ClientCredentials
 }
 
-// ruleTokenPresent: "token REQUIRED" ([RFC 7009 Section 2.1], [RFC 7662 Section 2.1]).
+// The rule of a revocation or introspection request that carries no
+// token: "token REQUIRED" ([RFC 7009 Section 2.1], [RFC 7662 Section 2.1]).
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
-var ruleTokenPresent = Rule{"the request carries the token", "RFC 7009 Section 2.1"}
+var (
+	ruleRevokedTokenPresent    = Rule{"the request carries the token", "RFC 7009 Section 2.1"}
+	ruleIntrospectTokenPresent = Rule{"the request carries the token", "RFC 7662 Section 2.1"}
+)
 
-// ParseTokenQuery reads a revocation or introspection request, recording
-// its checks on the request's trace.
-func ParseTokenQuery(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
+// ParseRevocationRequest reads a revocation request ([RFC 7009 Section 2.1]),
+// recording its checks on the request's trace.
+//
+// [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+func ParseRevocationRequest(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
+	return parseTokenQuery(ctx, form, authorization, ruleRevokedTokenPresent)
+}
+
+// ParseIntrospectionRequest reads an introspection request
+// ([RFC 7662 Section 2.1]), recording its checks on the request's trace.
+//
+// [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+func ParseIntrospectionRequest(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
+	return parseTokenQuery(ctx, form, authorization, ruleIntrospectTokenPresent)
+}
+
+// parseTokenQuery reads the request both endpoints share: the client's
+// credentials, token and token_type_hint, under tokenPresent.
+func parseTokenQuery(ctx context.Context, form url.Values, authorization string, tokenPresent Rule) (TokenQuery, *Error) {
 	var q TokenQuery
 	cc, err := parseClientRequest(ctx, authorization, form,
 		param{"token", &q.Token}, param{"token_type_hint", &q.TokenTypeHint})
@@ -44,7 +64,7 @@ func ParseTokenQuery(ctx context.Context, form url.Values, authorization string)
 		return TokenQuery{}, err
 	}
 	q.Client = cc
-	if err := TraceFrom(ctx).Require(ruleTokenPresent, q.Token != "", ErrInvalidRequest, "token is required"); err != nil {
+	if err := TraceFrom(ctx).Require(tokenPresent, q.Token != "", ErrInvalidRequest, "token is required"); err != nil {
 		return TokenQuery{}, err
 	}
 	return q, nil

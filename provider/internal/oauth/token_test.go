@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"github.com/oauth-reference/provider/internal/oauth"
@@ -27,5 +28,26 @@ func TestTokenAnswersEveryAdvertisedGrantType(t *testing.T) {
 	_, err := p.Token(context.Background(), oauth.TokenRequest{GrantType: "password", Client: client})
 	if err == nil || err.Code != oauth.ErrUnsupportedGrantType {
 		t.Errorf("grant_type password: got %v, want unsupported_grant_type (RFC 6749 Section 5.2)", err)
+	}
+}
+
+// TestTokenQueryCitesItsEndpoint: a revocation or introspection request
+// without a token breaks the rule of its own endpoint, cited from its own
+// RFC ([RFC 7009 Section 2.1], [RFC 7662 Section 2.1]).
+//
+// [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+func TestTokenQueryCitesItsEndpoint(t *testing.T) {
+	for ref, parse := range map[string]func(context.Context, url.Values, string) (oauth.TokenQuery, *oauth.Error){
+		"RFC 7009 Section 2.1": oauth.ParseRevocationRequest,
+		"RFC 7662 Section 2.1": oauth.ParseIntrospectionRequest,
+	} {
+		_, err := parse(t.Context(), url.Values{"client_id": {"c"}}, "")
+		if err == nil || err.Code != oauth.ErrInvalidRequest {
+			t.Fatalf("%s: no token: got %v, want invalid_request", ref, err)
+		}
+		if rule, ok := err.BrokenRule(); !ok || rule.Ref != ref {
+			t.Errorf("no token: broke %+v, want a rule of %s", rule, ref)
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,7 +43,7 @@ func (s *Server) handleToken(c *gin.Context) {
 //
 // [RFC 7009 Section 2]: https://www.rfc-editor.org/rfc/rfc7009#section-2
 func (s *Server) handleRevoke(c *gin.Context) {
-	q, err := s.parseTokenQuery(c)
+	q, err := parseTokenQuery(c, oauth.ParseRevocationRequest)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -59,7 +61,7 @@ func (s *Server) handleRevoke(c *gin.Context) {
 //
 // [RFC 7662 Section 2]: https://www.rfc-editor.org/rfc/rfc7662#section-2
 func (s *Server) handleIntrospect(c *gin.Context) {
-	q, err := s.parseTokenQuery(c)
+	q, err := parseTokenQuery(c, oauth.ParseIntrospectionRequest)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -73,11 +75,12 @@ func (s *Server) handleIntrospect(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-// parseTokenQuery reads the shared request of revocation and introspection.
-func (s *Server) parseTokenQuery(c *gin.Context) (oauth.TokenQuery, *oauth.Error) {
+// parseTokenQuery reads the form of a revocation or introspection request
+// and parses it with parse.
+func parseTokenQuery(c *gin.Context, parse func(context.Context, url.Values, string) (oauth.TokenQuery, *oauth.Error)) (oauth.TokenQuery, *oauth.Error) {
 	form, err := postForm(c)
 	if err != nil {
 		return oauth.TokenQuery{}, err
 	}
-	return oauth.ParseTokenQuery(c.Request.Context(), form, c.GetHeader("Authorization"))
+	return parse(c.Request.Context(), form, c.GetHeader("Authorization"))
 }

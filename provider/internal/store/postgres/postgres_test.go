@@ -112,3 +112,20 @@ func BenchmarkStore(b *testing.B) {
 	sc := pgtest.NewSchemas(b)
 	storetest.Bench(b, func(b *testing.B) store.Store { return open(b, sc.Create(b)) })
 }
+
+// TestPasswordBesideTheURL: a password in PGPASSWORD reaches the connection
+// when DATABASE_URL names none, whatever characters it holds (docker compose
+// passes POSTGRES_PASSWORD so; README, "Walkthrough with docker compose"),
+// and a password in the URL still wins.
+func TestPasswordBesideTheURL(t *testing.T) {
+	t.Setenv("PGPASSWORD", "a/b+c=d@e")
+	for url, want := range map[string]string{
+		"postgres://oauth@postgres:5432/oauth?sslmode=disable":     "a/b+c=d@e",
+		"postgres://oauth:own@postgres:5432/oauth?sslmode=disable": "own",
+	} {
+		config, err := pgxpool.ParseConfig(url)
+		if err != nil || config.ConnConfig.Password != want {
+			t.Errorf("%s: password %q, err %v; want %q", url, config.ConnConfig.Password, err, want)
+		}
+	}
+}

@@ -59,7 +59,7 @@ var labMessages = []pair{
 	{"Authorization request with an altered redirect_uri", "redirect_uri 被竄改的授權請求"},
 	{"Forged authorization response", "偽造的授權回應"},
 	{"The attacker's authorization response, as it would arrive at the client's redirect URI through your browser.", "攻擊者的授權回應，就像它會經由你的瀏覽器抵達用戶端的重新導向 URI 那樣。"},
-	{"The attacker's response: a code of the attacker's own login and a state they made up. The client runs the checks of its callback on it.", "攻擊者的回應：攻擊者自己登入得到的授權碼，加上他捏造的 state。用戶端對它執行回呼的各項檢查。"},
+	{"The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it.", "攻擊者的回應：一個代表攻擊者自己登入所得授權碼的值（這裡是捏造的：state 檢查會在用到任何授權碼之前就擋下用戶端），加上他捏造的 state。用戶端對它執行回呼的各項檢查。"},
 	{"The client started an authorization request (its state is pending in this session); the response comes back naming another authorization server as its issuer.", "用戶端發出了一個授權請求（它的 state 正在這個工作階段中等待）；回來的回應卻指名另一台授權伺服器是它的簽發者。"},
 	{"This login's access token no longer works: it has expired, or an earlier demonstration (code replay, refresh reuse) revoked its grant, which was that demonstration's defence. Log in again, then run this one.", "這次登入的存取權杖已經無法使用：它已經過期，或是先前的示範（授權碼重放、更新權杖重複使用）撤銷了它的授權，而那正是那個示範的防禦。請重新登入，再執行這個示範。"},
 	{"This demonstration needs DPoP (RFC 9449): start the client with DPOP=on and log in again, so its tokens are bound to its key and each request carries a proof.", "這個示範需要 DPoP（RFC 9449）：請以 DPOP=on 啟動用戶端並重新登入，讓它的權杖綁定在它的金鑰上，而且每個請求都帶著證明。"},

@@ -417,7 +417,7 @@ func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeO
 // with a state this session never issued.
 func (a *App) attackStateForgery(c *gin.Context, _ *webSession) attackResult {
 	q := url.Values{"code": {"attacker-" + randomToken()}, "state": {randomToken()}, "iss": {a.public.Issuer}}
-	return a.forgedCallback(c, q, "The attacker's response: a code of the attacker's own login and a state they made up. The client runs the checks of its callback on it.")
+	return a.forgedCallback(c, q, "The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it.")
 }
 
 // attackIssMixup hands the client's own callback checks a response with

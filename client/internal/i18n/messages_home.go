@@ -69,4 +69,10 @@ var homeMessages = []pair{
 	{"Your login, hop by hop", "你的登入，一趟一趟來看"},
 	{"Every hop of your latest login, oldest first, then each later exchange: the front channel through your browser, the back channel from this client to the provider. Tokens and codes are masked, secrets never shown.", "你最近一次登入的每一趟往返（由舊到新），接著是之後的每一次交換：經過你瀏覽器的前端通道 (front channel)，以及從這個用戶端直接到提供者的後端通道 (back channel)。權杖與授權碼都經過遮蔽，機密資訊從不顯示。"},
 	{"Under each exchange, the provider's own checks, read from its trace by the response's <code>X-Request-Id</code>.", "每一次交換下方是提供者自己的檢查，依回應的 <code>X-Request-Id</code> 從它的追蹤記錄 (trace) 讀出。"},
+	// A login whose tokens the client saw die.
+	{"This login's tokens no longer work: %s. Log in again to go on.", "這次登入的權杖已經無法使用：%s。請重新登入再繼續。"},
+	{"no longer accepted by the provider", "提供者已不再接受"},
+	{"the attack lab's code-replay revoked every token of this grant (RFC 6749 Section 4.1.2)", "攻擊實驗室的 code-replay 撤銷了這個授權的所有權杖（RFC 6749 Section 4.1.2）"},
+	{"the attack lab's refresh-reuse revoked every token of this grant (RFC 9700 Section 4.14.2)", "攻擊實驗室的 refresh-reuse 撤銷了這個授權的所有權杖（RFC 9700 Section 4.14.2）"},
+	{"the provider refused the refresh token with invalid_grant: it was revoked or has expired (RFC 6749 Section 5.2)", "提供者以 invalid_grant 拒絕了更新權杖：它已被撤銷或已過期（RFC 6749 Section 5.2）"},
 }

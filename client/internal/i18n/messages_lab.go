@@ -50,6 +50,7 @@ var labMessages = []pair{
 	{"tokens issued", "已核發權杖"},
 	{"accepted", "已接受"},
 	{"the first, legitimate refresh failed: %s", "第一次合法的更新就失敗了：%s"},
+	{"This login's tokens no longer work: %s. This demonstration needs live ones: log in again, then run it.", "這次登入的權杖已經無法使用：%s。這個示範需要仍然有效的權杖：請重新登入後再執行。"},
 	{"%d %s (the provider's error page)", "%d %s（提供者的錯誤頁面）"},
 	{"the replayed proof: %d %s; the token as Bearer: %d %s", "重放的證明：%d %s；當成 Bearer 的權杖：%d %s"},
 	{"Your login's tokens are now revoked, as the defence demands: log in again to go on.", "正如防禦機制所要求的，你這次登入的權杖現在都已撤銷：請重新登入再繼續。"},

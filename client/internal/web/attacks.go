@@ -263,6 +263,9 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 	ctx, capture := a.recording(c.Request.Context())
 	_, err := a.oauth.Exchange(ctx, lg.UsedCode, oauth2.VerifierOption(lg.CodeVerifier))
 	status := a.resourceStatus(ctx, lg.Token.AccessToken)
+	if status == http.StatusUnauthorized {
+		lg.Dead = deadByCodeReplay
+	}
 	return attackResult{
 		Answer: tokenAnswer(err),
 		Hops:   a.hopsOf(capture.Entries()),
@@ -286,12 +289,19 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 	s.Lock()
 	defer s.Unlock()
 	lg := s.Data.Login
-	if lg.Token.RefreshToken == "" {
+	switch {
+	case lg.Token.RefreshToken == "":
 		return attackResult{Unavailable: "The provider issued no refresh token with this login."}
+	case lg.Dead != "":
+		return deadLogin(a.lang(c), lg, nil)
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	retired := lg.Token.RefreshToken
 	fresh, err := a.refresh(ctx, retired)
+	if isInvalidGrant(err) {
+		lg.refused(err)
+		return deadLogin(a.lang(c), lg, a.hopsOf(capture.Entries()))
+	}
 	if err != nil {
 		return attackResult{Answer: a.lang(c).T("the first, legitimate refresh failed: %s", a.lang(c).T(tokenAnswer(err))), Hops: a.hopsOf(capture.Entries())}
 	}
@@ -299,6 +309,9 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 	_, reuseErr := a.refresh(ctx, retired)
 	_, newestErr := a.refresh(ctx, fresh.RefreshToken)
 	status := a.resourceStatus(ctx, fresh.AccessToken)
+	if isInvalidGrant(newestErr) {
+		lg.Dead = deadByRefreshReuse
+	}
 	return attackResult{
 		Answer: tokenAnswer(reuseErr),
 		Hops:   a.hopsOf(capture.Entries()),
@@ -309,6 +322,17 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", resource.ProtectedResourcePath, http.StatusText(status))),
 		},
 		Note: "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on.",
+	}
+}
+
+// deadLogin is the answer of a demonstration that needs the login's tokens
+// alive, when they are not (lg.Dead says why): a refusal now would be that
+// earlier event's doing, not this demonstration's defence. hops are the
+// requests that found it out, if any.
+func deadLogin(l i18n.Lang, lg *login, hops []xray.Hop) attackResult {
+	return attackResult{
+		Unavailable: l.T("This login's tokens no longer work: %s. This demonstration needs live ones: log in again, then run it.", l.T(lg.Dead)),
+		Hops:        hops,
 	}
 }
 

@@ -154,6 +154,11 @@ func TestBrowserAttackCodeReplay(t *testing.T) {
 	if got := h.bearer(token); got != http.StatusUnauthorized {
 		t.Errorf("after code-replay the access token gets %d, want 401", got)
 	}
+	tb.do("going home", chromedp.Navigate(h.client.URL+"/"), shows(chromedp.CSS("#dead")))
+	if home := tb.text(); !strings.Contains(home, "code-replay revoked every token") || strings.Contains(home, "Fetch resource") {
+		t.Errorf("the home page after code-replay does not say the tokens are dead, or offers to use them:\n%s", home)
+	}
+	tb.screenshot("home-tokens-dead", "")
 	tb.noConsoleErrors()
 }
 

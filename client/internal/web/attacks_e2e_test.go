@@ -69,6 +69,8 @@ func testCodeReplay(t *testing.T, h *harness) {
 	if got := h.spy.tokenRequests(); len(got) != 2 || got[1] != "authorization_code" {
 		t.Errorf("token requests = %v, want the login's and the replay", got)
 	}
+	h.mustShowDead("code-replay revoked every token of this grant")
+	h.mustNotRunOnDeadTokens(2)
 }
 
 func TestE2EAttackRefreshReuseKillsTheFamily(t *testing.T) {
@@ -87,6 +89,8 @@ func testRefreshReuse(t *testing.T, h *harness) {
 	if got := h.spy.tokenRequests(); len(got) != 4 {
 		t.Errorf("token requests = %v, want login, refresh, reuse, newest", got)
 	}
+	h.mustShowDead("refresh-reuse revoked every token of this grant")
+	h.mustNotRunOnDeadTokens(4)
 }
 
 func TestE2EAttackPKCEWrongVerifierGetsNoTokens(t *testing.T) {

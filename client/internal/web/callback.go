@@ -256,7 +256,7 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 	ctx, capture := a.recording(asKeyClient(ctx, p.SignWithKey))
 	tok, err := a.oauthConfig(ctx).Exchange(ctx, code, oauth2.VerifierOption(p.CodeVerifier))
 	if err != nil {
-		return nil, a.hopsOf(capture.Entries()), tokenRequestError("The token request (step D) failed", err)
+		return nil, a.hopsOf(capture.Entries()), tokenRequestError("The token request (step D) failed", codeGrant, err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	idt, checks, err := a.verifyIDToken(ctx, raw, tok.AccessToken, p.Nonce)
@@ -307,7 +307,7 @@ func authorizationError(r authorizationResponse) error {
 		Description: r.ErrorDescription,
 		Retry:       true,
 	}
-	v.explain(authorizationErrors)
+	v.explain(authorizationErrors, "")
 	status := http.StatusBadRequest
 	if code == "access_denied" {
 		status = http.StatusForbidden

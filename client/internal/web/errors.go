@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
@@ -98,17 +99,32 @@ func (a *App) renderInternalError(c *gin.Context, doing string, err error) {
 	a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: a.lang(c).T("Something went wrong %s. The details are in the client's log.", a.lang(c).T(doing))})
 }
 
-// tokenRequestError explains a failed token request: the OAuth error of
-// [RFC 6749 Section 5.2] when the provider sent one, else the failure.
+// grantType is the grant of a token request: what its errors most often
+// mean depends on it.
+type grantType string
+
+// The grants this client's pages request tokens with: the authorization
+// code ([RFC 6749 Section 4.1.3]) and the refresh token ([RFC 6749 Section 6]).
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+const (
+	codeGrant    grantType = "authorization_code"
+	refreshGrant grantType = "refresh_token"
+)
+
+// tokenRequestError explains a failed token request of grant: the OAuth
+// error of [RFC 6749 Section 5.2] when the provider sent one, with the
+// causes that fit that grant, else the failure.
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-func tokenRequestError(title string, err error) *pageError {
+func tokenRequestError(title string, grant grantType, err error) *pageError {
 	v := errorView{Title: title, Retry: true}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.ErrorCode != "" {
 		v.Code, v.Description = re.ErrorCode, re.ErrorDescription
 		v.Message = "The provider's token endpoint refused the request."
-		v.explain(tokenErrors)
+		v.explain(tokenErrors, grant)
 		return pageErr(http.StatusBadRequest, v).withCause(err)
 	}
 	v.Message, v.Detail = "The provider's token endpoint could not be reached or gave an unusable answer:", err.Error()
@@ -121,12 +137,16 @@ func tokenRequestError(title string, err error) *pageError {
 type errorRule struct {
 	Quote  string   // the definition, with its section
 	Causes []string // what to check, most likely first
+	// ByGrant are the causes that depend on the grant of the request,
+	// shown before Causes.
+	ByGrant map[grantType][]string
 }
 
-// explain sets the view's rule and causes from rules, by the view's code.
-func (v *errorView) explain(rules map[string]errorRule) {
+// explain sets the view's rule and causes from rules, by the view's code
+// and the grant of the request ("" when it had none).
+func (v *errorView) explain(rules map[string]errorRule, grant grantType) {
 	r := rules[v.Code]
-	v.Rule, v.Causes = r.Quote, r.Causes
+	v.Rule, v.Causes = r.Quote, append(slices.Clone(r.ByGrant[grant]), r.Causes...)
 }
 
 // authorizationErrors explain the error codes of [RFC 6749 Section 4.1.2.1],
@@ -151,10 +171,11 @@ var authorizationErrors = map[string]errorRule{
 var tokenErrors = map[string]errorRule{
 	"invalid_request": {
 		Quote: `RFC 6749 Section 5.2: "The request is missing a required parameter, includes an unsupported parameter value (other than grant type), repeats a parameter, includes multiple credentials, utilizes more than one mechanism for authenticating the client, or is otherwise malformed."`,
-		Causes: []string{
-			"A required parameter is missing (code, redirect_uri, code_verifier) or one appears twice (RFC 6749 Section 3.2).",
-			"The body is not application/x-www-form-urlencoded, or was sent with GET (RFC 6749 Section 3.2).",
+		ByGrant: map[grantType][]string{
+			codeGrant:    {"A required parameter is missing (code, redirect_uri, code_verifier) or one appears twice (RFC 6749 Section 3.2)."},
+			refreshGrant: {"The refresh_token parameter is missing or appears twice (RFC 6749 Section 6, RFC 6749 Section 3.2)."},
 		},
+		Causes: []string{"The body is not application/x-www-form-urlencoded, or was sent with GET (RFC 6749 Section 3.2)."},
 	},
 	"invalid_client": {
 		Quote: `RFC 6749 Section 5.2: "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)."`,
@@ -166,12 +187,19 @@ var tokenErrors = map[string]errorRule{
 	},
 	"invalid_grant": {
 		Quote: `RFC 6749 Section 5.2: "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."`,
-		Causes: []string{
-			"The code was already redeemed: a code is single use, and a second attempt also revokes the tokens of the first (RFC 6749 Section 4.1.2). A reloaded or replayed callback does this.",
-			"The code expired: the provider's codes live a few minutes at most (RFC 6749 Section 4.1.2).",
-			"The code_verifier does not hash to the code_challenge sent in (A) (RFC 7636 Section 4.6): the verifier in the session is not the one of this login.",
-			"The redirect_uri differs from the one in (A) (RFC 6749 Section 4.1.3), or the code was issued to another client.",
-			"A refresh token was rotated out or revoked: presenting an old one revokes the whole grant (RFC 9700 Section 4.14.2).",
+		ByGrant: map[grantType][]string{
+			codeGrant: {
+				"The code was already redeemed: a code is single use, and a second attempt also revokes the tokens of the first (RFC 6749 Section 4.1.2). A reloaded or replayed callback does this.",
+				"The code expired: the provider's codes live a few minutes at most (RFC 6749 Section 4.1.2).",
+				"The code_verifier does not hash to the code_challenge sent in (A) (RFC 7636 Section 4.6): the verifier in the session is not the one of this login.",
+				"The redirect_uri differs from the one in (A) (RFC 6749 Section 4.1.3), or the code was issued to another client.",
+			},
+			refreshGrant: {
+				"The refresh token was used already: each refresh retires it for a new one, and presenting a retired one revokes the whole grant (RFC 9700 Section 4.14.2). A refresh sent twice, from two tabs, does this.",
+				"The refresh token was revoked: by a logout (RFC 7009 Section 2.1), or with its whole grant after a reused authorization code (RFC 6749 Section 4.1.2) or refresh token, as the attack lab's code-replay and refresh-reuse do.",
+				"The refresh token expired: the provider's refresh tokens live REFRESH_TOKEN_TTL, 30 days unless set otherwise (RFC 9700 Section 4.14.2).",
+				"The refresh token was issued to another client: the provider checks that a refresh token comes from the client it was issued to (RFC 6749 Section 10.4).",
+			},
 		},
 	},
 	"unauthorized_client": {

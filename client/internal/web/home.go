@@ -52,6 +52,7 @@ type loginView struct {
 	User   user
 	Scope  string
 	Expiry string // the access token's, in human terms
+	Dead   string // why the tokens no longer work, translated; "" while they may
 	Tokens []tokenView
 }
 
@@ -67,7 +68,8 @@ type tokenView struct {
 // ([RFC 6749 Section 4.1], steps A to E) and, once logged in, shows the user,
 // the tokens decoded (values masked), their expiry, the actions, and the
 // story of this login hop by hop, with the provider's checks in teaching
-// mode.
+// mode. When the client has seen the login's tokens die (login.Dead), it
+// says so and offers to log in again instead of actions that would fail.
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 func (a *App) handleHome(c *gin.Context) {
@@ -113,7 +115,7 @@ func (a *App) clientView() clientView {
 // loginView decodes a login's tokens for display.
 func (a *App) loginView(l i18n.Lang, lg *login) *loginView {
 	scope, _ := lg.Token.Extra("scope").(string)
-	return &loginView{
+	v := &loginView{
 		User:   lg.User,
 		Scope:  scope,
 		Expiry: expiryText(l, lg.Token, a.now()),
@@ -123,6 +125,10 @@ func (a *App) loginView(l i18n.Lang, lg *login) *loginView {
 			tokenOf("ID token", "OIDC Core Section 2; verified by this client (signature, iss, aud, exp, nonce)", lg.IDToken),
 		},
 	}
+	if lg.Dead != "" {
+		v.Dead, v.Expiry = l.T(lg.Dead), l.T("no longer accepted by the provider")
+	}
+	return v
 }
 
 // tokenOf masks a token and decodes it when it is a JWT. The decoding is

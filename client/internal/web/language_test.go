@@ -159,8 +159,12 @@ func TestEveryMessageIsInTheCatalogue(t *testing.T) {
 	for _, rules := range []map[string]errorRule{tokenErrors, authorizationErrors} {
 		for _, r := range rules {
 			keys = append(append(keys, r.Quote), r.Causes...)
+			for _, causes := range r.ByGrant {
+				keys = append(keys, causes...)
+			}
 		}
 	}
+	keys = append(keys, deadByCodeReplay, deadByRefreshReuse, deadByRefusedRefresh)
 	if len(spaMessages) < 30 {
 		t.Errorf("found %d messages in the SPA's script, want them all", len(spaMessages))
 	}

@@ -46,7 +46,8 @@ func (a *App) rotateRefreshToken(c *gin.Context, s *webSession) {
 	hops := a.hopsOf(capture.Entries())
 	s.Data.Walk.Add(hops...)
 	if err != nil {
-		a.renderFailure(c, tokenRequestError("The refresh failed", err), s.Data.Walk)
+		lg.refused(err)
+		a.renderFailure(c, tokenRequestError("The refresh failed", refreshGrant, err), s.Data.Walk)
 		return
 	}
 	old := lg.Token

@@ -51,7 +51,10 @@ func (a *App) callResources(c *gin.Context, s *webSession) {
 			v.Errors = append(v.Errors, err.Error())
 		}
 	}
-	if tok, err := ts.Token(); err == nil && tok.AccessToken != lg.Token.AccessToken {
+	switch tok, err := ts.Token(); {
+	case err != nil:
+		lg.refused(err)
+	case tok.AccessToken != lg.Token.AccessToken:
 		v.Refreshed = true
 		a.keepRefreshed(ctx, lg, tok)
 	}
@@ -69,7 +72,7 @@ func (a *App) callResources(c *gin.Context, s *webSession) {
 //
 // [OIDC Core Section 12.2]: https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
 func (a *App) keepRefreshed(ctx context.Context, lg *login, tok *oauth2.Token) {
-	lg.Token = tok
+	lg.Token, lg.Dead = tok, ""
 	lg.addToFamily(tok, a.now())
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {

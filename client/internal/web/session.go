@@ -86,6 +86,30 @@ type login struct {
 	// Family is every refresh token of this grant, oldest first: the one
 	// of the login, then one per rotation (at most maxFamily kept).
 	Family []familyMember
+	// Dead says, as a message, what left this login's tokens unusable at
+	// the provider ("" while they may work). The client records it when it
+	// sees it happen (a demonstration of the attack lab revoked the grant,
+	// the provider refused the refresh token), so no page needs to ask the
+	// provider.
+	Dead string
+}
+
+// What left a login's tokens dead (login.Dead).
+const (
+	deadByCodeReplay     = "the attack lab's code-replay revoked every token of this grant (RFC 6749 Section 4.1.2)"
+	deadByRefreshReuse   = "the attack lab's refresh-reuse revoked every token of this grant (RFC 9700 Section 4.14.2)"
+	deadByRefusedRefresh = "the provider refused the refresh token with invalid_grant: it was revoked or has expired (RFC 6749 Section 5.2)"
+)
+
+// refused records that the provider refused the login's refresh token when
+// err is its invalid_grant ([RFC 6749 Section 5.2]): the grant is revoked or
+// expired, and no token of it will work again.
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func (lg *login) refused(err error) {
+	if isInvalidGrant(err) {
+		lg.Dead = deadByRefusedRefresh
+	}
 }
 
 // familyMember is one refresh token of a grant's family.

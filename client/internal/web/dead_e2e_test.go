@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -139,27 +138,6 @@ func TestE2ERefreshReuseOnDeadTokensSaysSo(t *testing.T) {
 		mustContain(t, "home page after logging in again", home, `action="/resource"`, `action="/refresh"`)
 		mustNotContain(t, "home page after logging in again", home, "no longer work")
 	})
-}
-
-func TestTokenErrorCausesFitTheGrant(t *testing.T) {
-	refused := &oauth2.RetrieveError{Response: &http.Response{StatusCode: http.StatusBadRequest}, ErrorCode: "invalid_grant"}
-	tests := []struct {
-		grant     grantType
-		want, not string
-	}{
-		{codeGrant, "code_verifier", "refresh token"},
-		{refreshGrant, "The refresh token was used already", "code_verifier"},
-	}
-	for _, tt := range tests {
-		var pe *pageError
-		if !errors.As(tokenRequestError("failed", tt.grant, refused), &pe) {
-			t.Fatalf("%s: not a *pageError", tt.grant)
-		}
-		causes := strings.Join(pe.view.Causes, "\n")
-		if !strings.Contains(causes, tt.want) || strings.Contains(causes, tt.not) {
-			t.Errorf("%s: causes\n%s\nwant %q and not %q", tt.grant, causes, tt.want, tt.not)
-		}
-	}
 }
 
 // between returns the part of s after start up to end.

@@ -66,7 +66,6 @@ require (
 	github.com/gin-contrib/sessions v1.0.4
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-jose/go-jose/v4 v4.1.9
-	github.com/joho/godotenv v1.5.1
 	github.com/mdp/qrterminal/v3 v3.2.1
 	github.com/oauth-reference/provider v0.0.0
 	golang.org/x/net v0.60.0
@@ -74,5 +73,7 @@ require (
 	golang.org/x/term v0.47.0
 	golang.org/x/text v0.43.0
 )
+
+require github.com/joho/godotenv v1.5.1 // indirect
 
 replace github.com/oauth-reference/provider => ../provider

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -23,7 +22,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/joho/godotenv"
 
 	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/client/internal/metadata"
@@ -44,16 +42,15 @@ commands:
 func main() {
 	err := run(service.ShutdownContext(), os.Args[1:], os.Stdout)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "client:", err)
+		service.PrintExit(os.Stderr, "client", err)
 		os.Exit(exitCode(err))
 	}
 }
 
 // run loads the settings and runs the command args name.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	// godotenv.Load never overrides a variable that is already set.
-	if err := godotenv.Load(); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reading .env: %w", err)
+	if err := service.LoadDotEnv(); err != nil { // a variable already set wins
+		return err
 	}
 	cfg := config.FromEnv(os.LookupEnv)
 	if err := cfg.Validate(); err != nil {
@@ -69,7 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, log)
+		return service.LogExit(log, "client", serve(ctx, cfg, log))
 	case "healthcheck":
 		return service.Probe(ctx, cfg.ClientAddr)
 	case "credentials":
@@ -108,18 +105,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.MetricsAddr != "" {
 		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: m.Handler()})
 	}
+	// Discovery ends when serving does: a listener that cannot listen stops
+	// the client at once, not after the provider answers.
+	discovery, stopDiscovery := context.WithCancel(ctx)
+	defer stopDiscovery()
 	served := make(chan error, 1)
-	go func() { served <- service.Serve(ctx, log, listeners...) }()
+	go func() {
+		served <- service.Serve(ctx, log, listeners...)
+		stopDiscovery()
+	}()
 	log.Info("client starting", "addr", cfg.ClientAddr)
 
 	wire := wirelog.NewLog(12)
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &wirelog.Transport{Log: wire}}
-	app, err := newApp(ctx, cfg, client, wire, m, log)
+	app, err := newApp(discovery, cfg, client, wire, m, log)
 	switch {
 	case err == nil:
 		h.Set(app.Handler())
 		log.Info("client ready", "redirect_uri", cfg.RedirectURI)
-	case ctx.Err() == nil:
+	case discovery.Err() == nil:
 		h.Set(waitingHandler(cfg, m, log, misconfiguredPage(cfg, err)))
 		log.Error("cannot use the provider's metadata; every page says why until the client restarts", failureArgs(err)...) // once the pages do
 	}

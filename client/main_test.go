@@ -1,10 +1,14 @@
 package main
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/client/internal/metadata"
+	"github.com/oauth-reference/provider/service"
 )
 
 // TestWhatToChangeForAnotherIssuer: the misconfigured page's advice names
@@ -29,5 +33,33 @@ func TestWhatToChangeForAnotherIssuer(t *testing.T) {
 				t.Errorf("whatToChange(%+v) = %q, want it to say %q and no empty AUTH_SERVER=", tt.mismatch, advice, tt.want)
 			}
 		})
+	}
+}
+
+// TestServeStopsWhenItCannotListen: a client that cannot listen stops with
+// the listener's error at once, even while its provider does not answer
+// (discovery would wait for it for ever), and says so as its log's last
+// line, in the log's format.
+func TestServeStopsWhenItCannotListen(t *testing.T) {
+	cfg := config.Default()
+	cfg.ClientAddr = "bogus"              // no port: net.Listen refuses it
+	cfg.AuthServer = "http://127.0.0.1:1" // nothing listens there
+	cfg.RedirectURI = "http://127.0.0.1:3000/callback"
+	cfg.SessionSecret = "test secret for a client that cannot listen"
+	var out strings.Builder
+	log := slog.New(slog.NewJSONHandler(&out, nil))
+	done := make(chan error, 1)
+	go func() { done <- service.LogExit(log, "client", serve(t.Context(), cfg, log)) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "bogus") {
+			t.Fatalf("serve on %q: got %v, want the listen error", cfg.ClientAddr, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve on an address it cannot listen on still runs after 10 s")
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, `"msg":"client stopped"`) || !strings.Contains(last, "bogus") {
+		t.Errorf("the log's last line is %q, want client stopped with the error", last)
 	}
 }

@@ -42,7 +42,7 @@ func TestE2EStartupWaitsQuietlyForTheProvider(t *testing.T) {
 
 	bin := processtest.Build(t, ".", "client")
 	p := processtest.Start(t, bin, map[string]string{"AUTH_SERVER": gate.URL, "CLIENT_ADDR": addr,
-		"REDIRECT_URI": "http://" + addr + "/callback", "SESSION_SECRET": "startup test"})
+		"REDIRECT_URI": "http://" + addr + "/callback", "SESSION_SECRET": "startup test secret, 32 characters at least"})
 	base := "http://" + addr
 	processtest.WaitReady(t, p, base+"/healthz", 30*time.Second)
 	if status, _ := fetch(t, base+"/readyz"); status != http.StatusServiceUnavailable {
@@ -116,7 +116,7 @@ func TestE2EStartupExplainsAWrongIssuer(t *testing.T) {
 				authServer := tt.authServer(provider.URL)
 				addr := processtest.FreeAddr(t)
 				p := processtest.Start(t, bin, map[string]string{"AUTH_SERVER": authServer, "CLIENT_ADDR": addr,
-					"SESSION_SECRET": "startup test", "LOG_FORMAT": "json"})
+					"SESSION_SECRET": "startup test secret, 32 characters at least", "LOG_FORMAT": "json"})
 				p.WaitLog(t, "cannot use the provider's metadata", 30*time.Second)
 
 				wellKnown := provider.URL + "/.well-known/oauth-authorization-server"

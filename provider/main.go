@@ -19,8 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/joho/godotenv"
-
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
@@ -35,7 +33,7 @@ func main() {
 	err := run(service.ShutdownContext(), os.Args[1:], logOut)
 	_ = logOut.Close() // the last lines, before the exit status
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "provider stopped:", err)
+		service.PrintExit(os.Stderr, "provider", err)
 		os.Exit(1)
 	}
 }
@@ -47,9 +45,12 @@ func main() {
 const logDelay = time.Millisecond
 
 // run loads the configuration and runs the command the arguments name,
-// logging to logOut as LOG_FORMAT and LOG_LEVEL say.
+// logging to logOut as LOG_FORMAT and LOG_LEVEL say; the error it stops
+// with is the log's last line.
 func run(ctx context.Context, args []string, logOut io.Writer) error {
-	_ = godotenv.Load() // a missing .env is fine; set variables always win
+	if err := service.LoadDotEnv(); err != nil { // set variables always win
+		return err
+	}
 	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return err
@@ -62,6 +63,11 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 		return err
 	}
 	slog.SetDefault(log) // what logs through slog's default (the PostgreSQL revocation listener) writes the same lines
+	return service.LogExit(log, "provider", runCommand(ctx, args, cfg, log))
+}
+
+// runCommand runs the command the arguments name: none serves.
+func runCommand(ctx context.Context, args []string, cfg config.Config, log *slog.Logger) error {
 	if strings.Join(args, " ") == "healthcheck" {
 		return service.Probe(ctx, cfg.Addr) // asks the running provider; opens no store
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/store/backend"
 	"github.com/oauth-reference/provider/providertest"
+	"github.com/oauth-reference/provider/service"
 )
 
 // TestMain lets the test binary run as the provider itself when
@@ -252,7 +253,9 @@ func TestDebugAddrNotLoopback(t *testing.T) {
 
 // TestDefaultLoggerIsTheProviders: a line logged through slog's default
 // logger (as the PostgreSQL revocation listener logs) comes out in the
-// provider's LOG_FORMAT, on its output.
+// provider's LOG_FORMAT, on its output; so does the error the provider
+// stops with, as the log's last line (a JSON log stays JSON to the end),
+// not printed again beside it.
 func TestDefaultLoggerIsTheProviders(t *testing.T) {
 	previous := slog.Default()
 	t.Cleanup(func() { slog.SetDefault(previous) })
@@ -261,8 +264,18 @@ func TestDefaultLoggerIsTheProviders(t *testing.T) {
 	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
 	t.Setenv("LOG_FORMAT", "json")
 	var out strings.Builder
-	if err := run(context.Background(), []string{"keys", "spin"}, &out); err == nil {
+	err := run(context.Background(), []string{"keys", "spin"}, &out)
+	if err == nil {
 		t.Fatal("an unknown command: got no error")
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var last struct{ Msg, Err string }
+	if jerr := json.Unmarshal([]byte(lines[len(lines)-1]), &last); jerr != nil || last.Msg != "provider stopped" || !strings.Contains(last.Err, "unknown command") {
+		t.Errorf("the log's last line %q (%v), want JSON: provider stopped, with the error", lines[len(lines)-1], jerr)
+	}
+	var printed strings.Builder
+	if service.PrintExit(&printed, "provider", err); printed.Len() != 0 {
+		t.Errorf("printed %q beside the log, want nothing", printed.String())
 	}
 	slog.Warn("listening for revocations failed")
 	if !strings.Contains(out.String(), `"msg":"listening for revocations failed"`) {
@@ -335,5 +348,28 @@ func TestWrongKeyEncryptionKey(t *testing.T) {
 	t.Setenv("KEY_ENCRYPTION_KEY_PREVIOUS", "")
 	if err := run(context.Background(), []string{"keys", "rotate"}, io.Discard); err != nil {
 		t.Errorf("rotate with the new key alone, after resealing: %v", err)
+	}
+}
+
+// TestDotEnvThatCannotBeRead: a .env the provider cannot parse stops it
+// with an error naming the file, instead of a start on the defaults the
+// file was there to replace (another issuer, teaching mode, open
+// registration).
+func TestDotEnvThatCannotBeRead(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	dotEnv := "ISSUER=https://as.example.com\nREGISTRATION=off\nOAUTH_PASSWORD=\"unterminated\n"
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(dotEnv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
+	err := run(t.Context(), []string{"healthcheck"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), ".env") {
+		t.Fatalf("run with a .env it cannot parse: got %v, want an error naming .env", err)
+	}
+	var out strings.Builder
+	service.PrintExit(&out, "provider", err)
+	if !strings.HasPrefix(out.String(), "provider: reading .env") {
+		t.Errorf("printed %q, want one plain line (no log exists yet)", out.String())
 	}
 }

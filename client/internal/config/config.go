@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/oauth-reference/provider/service"
 )
 
 // SPAClientID is the public client of the browser-only demo at /spa, as
@@ -122,7 +124,7 @@ func (c Config) Validate() error {
 	if c.AuthServerInternal != "" {
 		errs = append(errs, checkURL("AUTH_SERVER_INTERNAL", c.AuthServerInternal))
 	}
-	errs = append(errs, checkRedirectURI(c.RedirectURI))
+	errs = append(errs, checkRedirectURI(c.RedirectURI), service.CheckSessionSecret(c.SessionSecret))
 	switch c.TeachingMode {
 	case TeachingOn, TeachingOff, TeachingAuto:
 	default:

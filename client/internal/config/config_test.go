@@ -69,6 +69,7 @@ func TestValidate(t *testing.T) {
 		{"relative redirect URI is refused (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "/callback" }, "REDIRECT_URI"},
 		{"empty CLIENT_ID is refused", func(c *Config) { c.ClientID = "" }, "CLIENT_ID"},
 		{"unknown TEACHING_MODE is refused", func(c *Config) { c.TeachingMode = "yes" }, "TEACHING_MODE"},
+		{"a SESSION_SECRET too short to key cookies is refused", func(c *Config) { c.SessionSecret = "x" }, "SESSION_SECRET must be at least 32"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oauth-reference/provider/service"
 )
 
 // Config is every setting of the provider. The environment variable that
@@ -358,6 +360,9 @@ func (c Config) validateRegistration() error {
 		}
 	default:
 		return fmt.Errorf("config: REGISTRATION %q must be open, token, off or auto", c.Registration)
+	}
+	if err := service.CheckSessionSecret(c.SessionKey); err != nil {
+		return err
 	}
 	if c.RegistrationToken != "" && len(c.RegistrationToken) < 32 {
 		return errors.New("config: REGISTRATION_TOKEN must be at least 32 characters (it guards client registration)")

@@ -62,6 +62,7 @@ func TestValidate(t *testing.T) {
 		{"an unknown TEACHING_MODE", func(c *Config) { c.TeachingMode = "yes" }},
 		{"a negative REFRESH_REUSE_GRACE", func(c *Config) { c.RefreshReuseGrace = -time.Second }},
 		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }},
+		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

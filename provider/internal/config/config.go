@@ -45,6 +45,13 @@ type Config struct {
 	DeviceCodeTTL time.Duration
 	// DevicePollInterval (DEVICE_POLL_INTERVAL) is the polling interval, default 5 s.
 	DevicePollInterval time.Duration
+	// DeviceAuthorizationsPerHour (DEVICE_AUTHORIZATIONS_PER_HOUR, default
+	// 60) bounds the device authorization requests one address may make per
+	// hour. A device on its sign-in screen asks again when its code expires
+	// (every DEVICE_CODE_TTL, 15 min: 4 an hour), so 60 lets a dozen devices
+	// behind one address wait an hour, or a user start over every minute;
+	// a flood stores at most 60 codes an hour per address.
+	DeviceAuthorizationsPerHour int
 	// SessionTTL (SESSION_TTL) is how long a login session lasts, default 12h.
 	SessionTTL time.Duration
 	// PurgeInterval (PURGE_INTERVAL) is how often expired records are deleted.
@@ -185,6 +192,8 @@ func Default() Config {
 		AccessTokenSigningAlg: "RS256", // the one algorithm every OpenID Connect client supports
 		LogFormat:             "text",
 		LogLevel:              "info",
+
+		DeviceAuthorizationsPerHour: 60,
 	}
 }
 
@@ -260,9 +269,10 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	ints := map[string]*int{
-		"PASSWORD_HASH_MEMORY_KIB": &c.PasswordHashMemoryKiB,
-		"PASSWORD_HASH_TIME":       &c.PasswordHashTime,
-		"REGISTRATIONS_PER_HOUR":   &c.RegistrationsPerHour,
+		"PASSWORD_HASH_MEMORY_KIB":       &c.PasswordHashMemoryKiB,
+		"PASSWORD_HASH_TIME":             &c.PasswordHashTime,
+		"REGISTRATIONS_PER_HOUR":         &c.RegistrationsPerHour,
+		"DEVICE_AUTHORIZATIONS_PER_HOUR": &c.DeviceAuthorizationsPerHour,
 	}
 	for name, field := range ints {
 		v, ok := lookup(name)
@@ -343,6 +353,9 @@ func (c Config) Validate() error {
 		if d <= 0 {
 			return errors.New("config: every TTL and interval must be positive")
 		}
+	}
+	if c.DeviceAuthorizationsPerHour < 1 {
+		return errors.New("config: DEVICE_AUTHORIZATIONS_PER_HOUR must be at least 1")
 	}
 	if err := c.validateRegistration(); err != nil {
 		return err

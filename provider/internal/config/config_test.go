@@ -63,6 +63,7 @@ func TestValidate(t *testing.T) {
 		{"a negative REFRESH_REUSE_GRACE", func(c *Config) { c.RefreshReuseGrace = -time.Second }},
 		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }},
 		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }},
+		{"no device authorizations per hour", func(c *Config) { c.DeviceAuthorizationsPerHour = 0 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -71,6 +71,7 @@ var traditionalChineseTrace = map[string]string{
 	"dynamic client registration is turned on here":                                                          "本伺服器開放動態用戶端註冊 (dynamic client registration)",
 	"the request carries the initial access token this server requires to register a client":                 "請求帶有本伺服器註冊用戶端所需的初始存取權杖 (initial access token)",
 	"the address stays within its registrations per hour":                                                    "這個位址每小時的註冊次數在限制之內",
+	"the address stays within its device authorization requests per hour":                                    "這個位址每小時的裝置授權請求次數在限制之內",
 	"the registration access token is the one issued to this client":                                         "註冊存取權杖 (registration access token) 就是簽發給這個用戶端的那一個",
 
 	// The token endpoint (RFC 6749 Section 3.2, 4.1.3, 4.4, 6).

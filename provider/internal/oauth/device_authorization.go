@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 //
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
 type DeviceAuthorizationRequest struct {
-	Client ClientCredentials
-	Scope  string
+	Client     ClientCredentials
+	Scope      string
+	ClientAddr netip.Addr // who sent it, for DEVICE_AUTHORIZATIONS_PER_HOUR
 }
 
 // ParseDeviceAuthorizationRequest reads a device authorization request from
@@ -57,18 +59,22 @@ const maxUserCodeDraws = 5
 // Section 3.2.1 of [RFC6749] apply to requests on this endpoint". The device
 // code is a 256-bit secret, stored hashed ([RFC 8628 Section 5.2]: "a very
 // high entropy code SHOULD be used"); the user code is 8 letters of base 20
-// ([RFC 8628 Section 6.1]).
+// ([RFC 8628 Section 6.1]). Over DEVICE_AUTHORIZATIONS_PER_HOUR the error
+// is a *TooManyAttemptsError (admitDeviceAuthorization), else an *Error.
 //
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
 // [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
 // [RFC 8628 Section 5.2]: https://www.rfc-editor.org/rfc/rfc8628#section-5.2
 // [RFC 8628 Section 6.1]: https://www.rfc-editor.org/rfc/rfc8628#section-6.1
-func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationRequest) (*DeviceAuthorizationResponse, *Error) {
+func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationRequest) (*DeviceAuthorizationResponse, error) {
+	tr := TraceFrom(ctx)
+	if err := p.admitDeviceAuthorization(tr, r.ClientAddr); err != nil {
+		return nil, err
+	}
 	client, err := p.authenticateClient(ctx, r.Client)
 	if err != nil {
 		return nil, err
 	}
-	tr := TraceFrom(ctx)
 	if err := requireGrantType(tr, client, GrantTypeDeviceCode); err != nil {
 		return nil, err
 	}
@@ -88,6 +94,25 @@ func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationReq
 	tr.Changed("device code and user code issued, pending the user's decision")
 	tr.Succeeded("device code issued")
 	return p.deviceAuthorizationResponse(deviceCode, record), nil
+}
+
+// ruleDeviceAuthorizationRate is the rate limit of admitDeviceAuthorization.
+var ruleDeviceAuthorizationRate = Rule{"the address stays within its device authorization requests per hour", "RFC 8628 Section 5.1"}
+
+// admitDeviceAuthorization counts a device authorization request from addr,
+// accepted or not, within DEVICE_AUTHORIZATIONS_PER_HOUR. Each request
+// stores a pending user code, and every pending code is one more that a
+// guess at the verification URI may hit, [RFC 8628 Section 5.1]: "The user
+// code SHOULD have enough entropy that, when combined with rate-limiting
+// and other mitigations, a brute-force attack becomes infeasible." So one
+// address (an IPv6 /64, and ten times that for its /48) may neither fill
+// the store nor thin out the code space.
+//
+// [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+func (p *Provider) admitDeviceAuthorization(tr *Trace, addr netip.Addr) error {
+	err := p.devices.admit(addr, p.Now(), p.Config.DeviceAuthorizationsPerHour)
+	tr.Check(ruleDeviceAuthorizationRate, err == nil)
+	return err
 }
 
 // createDeviceCode stores d under a fresh user code. User codes are short,

@@ -117,7 +117,8 @@ func TestAuthorizeDeviceErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := oauth.ParseDeviceAuthorizationRequest(context.Background(), tc.form, tc.header)
 			if err == nil {
-				_, err = p.AuthorizeDevice(context.Background(), req)
+				_, authErr := p.AuthorizeDevice(context.Background(), req)
+				errors.As(authErr, &err)
 			}
 			if err == nil || err.Code != tc.want {
 				t.Errorf("got %v, want %s", err, tc.want)

@@ -59,9 +59,10 @@
 //	user_code_guard.go           RFC 8628 Section 5.1 (user-code brute force: rate limit, bounded wrong guesses)
 //	attempts.go                  budgets of failures counted in the store, shared by every process (wrong
 //	                             passwords, wrong user codes): per address or IPv6 /64, and per IPv6 /48; the
-//	                             Requester and TooManyAttemptsError that RateLimit shares
-//	rate_limit.go                RateLimit: a token bucket per requester in this process's memory (user-code
-//	                             entry, RFC 7591 Section 3 registrations)
+//	                             Requester, countedUnder and TooManyAttemptsError that RateLimit shares
+//	rate_limit.go                RateLimit: a token bucket per requester and per IPv6 /48 in this process's memory
+//	                             (user-code entry, RFC 7591 Section 3 registrations, RFC 8628 Section 5.1 device
+//	                             authorization requests)
 //	bearer.go                    RFC 6750 Section 2.1 (header), RFC 6750 Section 2.2 (form body, POST only),
 //	                             RFC 6750 Section 2 (one method per request), RFC 6750 Section 3.1 (bearer check),
 //	                             RFC 9068 Section 4 (validation)

@@ -34,7 +34,8 @@ type Provider struct {
 	dummyHashOnce sync.Once
 	dummyHash     string
 	clients       clientCache // registrations read in the last few seconds
-	registrations registrationLimit
+	registrations hourlyLimit // REGISTRATIONS_PER_HOUR (admitRegistration)
+	devices       hourlyLimit // DEVICE_AUTHORIZATIONS_PER_HOUR (admitDeviceAuthorization)
 }
 
 // New returns a Provider with the real clock.

@@ -15,16 +15,19 @@ const maxTrackedRequesters = 10_000
 
 // RateLimit allows each requester (an IPv4 address, or an IPv6 /64) a burst
 // of requests that refills at a steady rate: a token bucket
-// (golang.org/x/time/rate) per requester, in this process's memory. It
-// paces work, such as user-code entry and client registration; the budgets
-// of failures that must hold across processes are counted in the store
-// (attemptBudget).
+// (golang.org/x/time/rate) per requester, in this process's memory. An IPv6
+// /48 has a bucket too, networkBudgetFactor times as large and as fast
+// (countedUnder), which each of its /64s draws from as well. It paces work,
+// such as user-code entry, client registration and device authorization;
+// the budgets of failures that must hold across processes are counted in
+// the store (attemptBudget).
 //
 // Memory is bounded by forgetting the requester seen least recently when
 // maxTrackedRequesters are tracked. Forgetting only ever gives a requester
-// a fresh burst: no one is refused because others were busy, and an IPv6
-// network that churns through its /64s evicts no one's refusal but its own.
-// Safe for concurrent use.
+// a fresh burst: no one is refused because others were busy (but for the
+// /64s of one busy /48), and an IPv6 network that churns through its /64s
+// evicts no one's refusal but its own: its /48's bucket, drawn from by every
+// request, stays the one seen most recently. Safe for concurrent use.
 type RateLimit struct {
 	every time.Duration // one request refills per every
 	burst int
@@ -34,7 +37,7 @@ type RateLimit struct {
 	byName map[string]*list.Element
 }
 
-// requesterLimit is one requester's bucket.
+// requesterLimit is one requester's (or /48's) bucket.
 type requesterLimit struct {
 	name    string
 	limiter *rate.Limiter
@@ -46,24 +49,32 @@ func NewRateLimit(burst int, period time.Duration) *RateLimit {
 	return &RateLimit{every: period / time.Duration(burst), burst: burst, lru: list.New(), byName: map[string]*list.Element{}}
 }
 
-// allow takes one request from addr's bucket at now, or refuses with a
-// *TooManyAttemptsError saying when the next one is allowed.
+// allow takes one request from each bucket addr counts under at now, or
+// takes none and refuses with a *TooManyAttemptsError saying when the next
+// one is allowed.
 func (l *RateLimit) allow(addr netip.Addr, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	r := l.bucketLocked(Requester(addr)).ReserveN(now, 1)
-	if delay := r.DelayFrom(now); delay > 0 {
-		r.CancelAt(now)
-		return &TooManyAttemptsError{RetryAfter: delay}
+	var taken []*rate.Reservation
+	for _, c := range countedUnder(addr) {
+		r := l.bucketLocked(c).ReserveN(now, 1)
+		if delay := r.DelayFrom(now); delay > 0 {
+			for _, t := range append(taken, r) {
+				t.CancelAt(now)
+			}
+			return &TooManyAttemptsError{RetryAfter: delay}
+		}
+		taken = append(taken, r)
 	}
 	return nil
 }
 
-// bucketLocked returns the bucket of a requester, marking it seen most
-// recently, and makes one when there is none, forgetting the requester seen
-// least recently to stay within maxTrackedRequesters. l.mu must be held.
-func (l *RateLimit) bucketLocked(name string) *rate.Limiter {
-	if e, ok := l.byName[name]; ok {
+// bucketLocked returns the bucket of a name, marking it seen most recently,
+// and makes one when there is none (c.times the requester's burst and
+// rate), forgetting the name seen least recently to stay within
+// maxTrackedRequesters. l.mu must be held.
+func (l *RateLimit) bucketLocked(c countedAs) *rate.Limiter {
+	if e, ok := l.byName[c.name]; ok {
 		l.lru.MoveToFront(e)
 		return e.Value.(*requesterLimit).limiter
 	}
@@ -72,8 +83,8 @@ func (l *RateLimit) bucketLocked(name string) *rate.Limiter {
 		l.lru.Remove(oldest)
 		delete(l.byName, oldest.Value.(*requesterLimit).name)
 	}
-	r := &requesterLimit{name: name, limiter: rate.NewLimiter(rate.Every(l.every), l.burst)}
-	l.byName[name] = l.lru.PushFront(r)
+	r := &requesterLimit{name: c.name, limiter: rate.NewLimiter(rate.Every(l.every/time.Duration(c.times)), c.times*l.burst)}
+	l.byName[c.name] = l.lru.PushFront(r)
 	return r.limiter
 }
 
@@ -82,4 +93,18 @@ func (l *RateLimit) tracked() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.lru.Len()
+}
+
+// hourlyLimit is a RateLimit of requests per hour whose number comes from
+// the Config: it is made at the first request.
+type hourlyLimit struct {
+	once  sync.Once
+	limit *RateLimit
+}
+
+// admit counts one request from addr at now, or refuses it with a
+// *TooManyAttemptsError when addr used up its perHour requests.
+func (l *hourlyLimit) admit(addr netip.Addr, now time.Time, perHour int) error {
+	l.once.Do(func() { l.limit = NewRateLimit(perHour, time.Hour) })
+	return l.limit.allow(addr, now)
 }

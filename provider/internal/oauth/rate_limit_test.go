@@ -67,3 +67,30 @@ func TestRateLimitNeverLocksOutTheInnocent(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitCapsASite: the /64s of one IPv6 /48 together get ten times
+// one /64's budget (networkBudgetFactor), not 65,536 times; another /48 and
+// IPv4 are not affected, and a request the /48 refuses takes nothing from
+// its /64.
+func TestRateLimitCapsASite(t *testing.T) {
+	l := NewRateLimit(1, time.Hour)
+	for n := range networkBudgetFactor {
+		if err := l.allow(addrN(n, true), limitT0); err != nil {
+			t.Fatalf("/64 number %d of the /48: %v", n+1, err)
+		}
+	}
+	late := addrN(networkBudgetFactor, true)
+	if err := l.allow(late, limitT0); !tooMany(err) {
+		t.Errorf("/64 number %d of the /48: got %v, want TooManyAttemptsError", networkBudgetFactor+1, err)
+	}
+	for _, other := range []string{"2001:db8:2::1", "192.0.2.1"} {
+		if err := l.allow(netip.MustParseAddr(other), limitT0); err != nil {
+			t.Errorf("%s, outside the /48: got %v, want its own burst", other, err)
+		}
+	}
+	// The /48 refills one request per hour/networkBudgetFactor; the /64
+	// refused above still has its own.
+	if err := l.allow(late, limitT0.Add(time.Hour/networkBudgetFactor)); err != nil {
+		t.Errorf("the refused /64 once the /48 refilled one: got %v, want its own request, untouched", err)
+	}
+}

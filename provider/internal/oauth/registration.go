@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/config"
@@ -108,7 +107,12 @@ var (
 // admitRegistration decides, before the body is read, whether the caller
 // may register: registration is on (REGISTRATION), the caller carries the
 // initial access token when REGISTRATION is "token", and its address is
-// within the rate limit of registrationLimit.
+// within REGISTRATIONS_PER_HOUR, [RFC 7591 Section 3]: "These requests MAY
+// be rate-limited or otherwise limited to prevent a denial-of-service attack
+// on the client registration endpoint." Every request that gets this far
+// counts, accepted or not.
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (p *Provider) admitRegistration(tr *Trace, r RegistrationRequest, now time.Time) error {
 	if err := tr.Require(ruleRegistrationOn, p.RegistrationEnabled(), ErrAccessDenied,
 		"dynamic client registration is turned off on this server"); err != nil {
@@ -226,22 +230,4 @@ func (p *Provider) describeClient(info *ClientInformation, client store.Client) 
 		var never int64
 		info.ClientSecretExpiresAt = &never
 	}
-}
-
-// registrationLimit is the rate limit of the registration endpoint:
-// [RFC 7591 Section 3]: "These requests MAY be rate-limited or otherwise
-// limited to prevent a denial-of-service attack on the client registration
-// endpoint." Every request counts, accepted or not.
-//
-// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
-type registrationLimit struct {
-	once  sync.Once
-	limit *RateLimit
-}
-
-// admit counts one registration request from addr at now, or refuses it
-// with a *TooManyAttemptsError when addr used up its perHour requests.
-func (l *registrationLimit) admit(addr netip.Addr, now time.Time, perHour int) error {
-	l.once.Do(func() { l.limit = NewRateLimit(perHour, time.Hour) })
-	return l.limit.allow(addr, now)
 }

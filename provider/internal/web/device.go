@@ -13,6 +13,7 @@ import (
 // handleDeviceAuthorization handles "POST /oauth/device/code", the device
 // authorization endpoint ([RFC 8628 Section 3.1]). The answer carries a
 // credential (the device code), so it must not be cached ([RFC 6749 Section 5.1]).
+// Over DEVICE_AUTHORIZATIONS_PER_HOUR the answer is 429 with Retry-After.
 //
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
 // [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
@@ -27,9 +28,10 @@ func (s *Server) handleDeviceAuthorization(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	resp, err := s.p.AuthorizeDevice(c.Request.Context(), req)
-	if err != nil {
-		s.writeError(c, err)
+	req.ClientAddr = clientAddr(c)
+	resp, authErr := s.p.AuthorizeDevice(c.Request.Context(), req)
+	if authErr != nil {
+		s.writeLimitedError(c, limitDeviceAuthorization, authErr)
 		return
 	}
 	setNoStore(c)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -158,6 +159,25 @@ func (s *Server) refused(c *gin.Context, err *oauth.Error) {
 // [RFC 9110 Section 10.2.3]: https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
 func setRetryAfter(c *gin.Context, d time.Duration) {
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+}
+
+// writeLimitedError answers the refusal of a JSON endpoint that has one of
+// the limits: over the limit 429 with Retry-After (logged and counted), an
+// *oauth.Error as writeError does, anything else server_error.
+func (s *Server) writeLimitedError(c *gin.Context, limit rateLimit, err error) {
+	var tooMany *oauth.TooManyAttemptsError
+	var oauthErr *oauth.Error
+	switch {
+	case errors.As(err, &tooMany):
+		s.rateLimited(c, limit)
+		setRetryAfter(c, tooMany.RetryAfter)
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: oauth.ErrTemporarilyUnavailable,
+			Description: limit.tooMany + " from this address; try again later"})
+	case errors.As(err, &oauthErr):
+		s.writeError(c, oauthErr)
+	default:
+		s.writeError(c, &oauth.Error{Code: oauth.ErrServerError, Description: "the server could not complete the request", Cause: err})
+	}
 }
 
 // handleNotFound answers unknown paths with a JSON 404.

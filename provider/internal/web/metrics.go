@@ -112,8 +112,11 @@ var (
 	limitUserCode = rateLimit{"user_code", "too many wrong user_code attempts"}
 	// registrations per address and hour (config REGISTRATIONS_PER_HOUR)
 	limitRegistration = rateLimit{"registration", "too many registrations"}
+	// device authorization requests per address and hour (config
+	// DEVICE_AUTHORIZATIONS_PER_HOUR)
+	limitDeviceAuthorization = rateLimit{"device_authorization", "too many device authorization requests"}
 
-	rateLimits = []rateLimit{limitPassword, limitUserCode, limitRegistration}
+	rateLimits = []rateLimit{limitPassword, limitUserCode, limitRegistration, limitDeviceAuthorization}
 )
 
 // rateLimited logs and counts a request refused by one of the limits.

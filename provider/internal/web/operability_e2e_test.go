@@ -126,7 +126,7 @@ func TestE2EMetricsRegistrationRateLimited(t *testing.T) {
 				}
 			}
 		}
-		wantLimits("at the start", map[string]string{"registration": "0", "password": "0", "user_code": "0"})
+		wantLimits("at the start", map[string]string{"registration": "0", "password": "0", "user_code": "0", "device_authorization": "0"})
 		register(t, srv, nativeClient)
 		for range 2 {
 			if resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, ""); resp.StatusCode != http.StatusTooManyRequests {

@@ -82,28 +82,19 @@ func (s *Server) handleDeleteClient(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// writeRegistrationError answers a refused registration: 429 with
-// Retry-After over the rate limit (logged and counted), 401 with a Bearer challenge for a
-// missing or wrong initial access token, else the error of
-// [RFC 7591 Section 3.2.2] (400).
+// writeRegistrationError answers a refused registration: 401 with a Bearer
+// challenge for a missing or wrong initial access token, else as
+// writeLimitedError does (429 over the rate limit, or the error of
+// [RFC 7591 Section 3.2.2], 400).
 //
 // [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
 func (s *Server) writeRegistrationError(c *gin.Context, err error) {
-	var tooMany *oauth.TooManyAttemptsError
 	var oauthErr *oauth.Error
-	switch {
-	case errors.As(err, &tooMany):
-		s.rateLimited(c, limitRegistration)
-		setRetryAfter(c, tooMany.RetryAfter)
-		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: oauth.ErrTemporarilyUnavailable,
-			Description: "too many registrations from this address; try again later"})
-	case errors.As(err, &oauthErr) && oauthErr.Code == oauth.ErrInvalidToken:
+	if errors.As(err, &oauthErr) && oauthErr.Code == oauth.ErrInvalidToken {
 		s.writeBearerError(c, oauthErr, "")
-	case errors.As(err, &oauthErr):
-		s.writeError(c, oauthErr)
-	default:
-		s.writeError(c, &oauth.Error{Code: oauth.ErrServerError, Description: "the server could not complete the request", Cause: err})
+		return
 	}
+	s.writeLimitedError(c, limitRegistration, err)
 }
 
 // jsonBody returns the body of a request that must be application/json,

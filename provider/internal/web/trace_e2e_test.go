@@ -282,7 +282,7 @@ func walkCodeFlow(w *walker) {
 func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	t := w.t
 	_, body, _ := w.do(walkStep{name: "device authorization", outcome: "device code issued",
-		checks:  join(bodyForm, publicRules, []string{"registered for this grant type", "scope is known"}),
+		checks:  join(bodyForm, []string{"device authorization requests per hour"}, publicRules, []string{"registered for this grant type", "scope is known"}),
 		changes: []string{"device code and user code issued, pending the user's decision"}},
 		"POST", "/oauth/device/code", url.Values{"client_id": {"device-client"}, "scope": {"read"}}, nil)
 	var da struct {

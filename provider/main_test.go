@@ -19,7 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/oauth-reference/provider/internal/store/backend"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/providertest"
 	"github.com/oauth-reference/provider/service"
 )
@@ -225,6 +228,88 @@ func TestRefusedProviderLeavesTheFileAlone(t *testing.T) {
 			t.Errorf("%s after the refused start: got %v, want it not to exist", name, err)
 		}
 	}
+}
+
+// TestRefusedSettingLeavesNothingBehind: a setting that cannot work stops
+// the provider with one line that names the variable, shows no password,
+// and comes before anything is written: no data directory, no database, no
+// key file, no lock, no table in PostgreSQL. Before these checks,
+// REDIRECT_URI=foo:// failed only after the store was created, and
+// DATABASE_URL=mysql://x/y became a SQLite file at mysql:/x/y.
+func TestRefusedSettingLeavesNothingBehind(t *testing.T) {
+	tests := []struct{ variable, value string }{
+		{"ISSUER", "http://user:hunter2@localhost:8080"},
+		{"REDIRECT_URI", "foo://"},
+		{"REDIRECT_URI", "http://localhost:3000/callback#x"},
+		{"CLIENT_ID", "spa-client"},
+		{"ACCESS_TOKEN_AUDIENCE", "my-api"},
+		{"DATABASE_URL", "mysql://x/y"},
+		{"DATABASE_URL", "file::memory:"},
+		{"CODE_TTL", "1ns"},
+		{"DEVICE_CODE_TTL", "1ns"},
+		{"PURGE_INTERVAL", "1ns"},
+	}
+	for _, store := range []string{"sqlite", "postgres"} {
+		for _, tt := range tests {
+			if store == "postgres" && tt.variable == "DATABASE_URL" {
+				continue // the value is the store
+			}
+			t.Run(store+"/"+tt.variable+"="+tt.value, func(t *testing.T) {
+				refuseSetting(t, store, tt.variable, tt.value)
+			})
+		}
+	}
+}
+
+// refuseSetting runs the provider on store with variable set to value,
+// and checks it stops with one line naming variable, having written
+// nothing.
+func refuseSetting(t *testing.T, store, variable, value string) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	databaseURL := filepath.Join(dir, "data", "provider.db")
+	if store == "postgres" {
+		databaseURL = pgtest.NewSchemas(t).Create(t)
+		t.Setenv("KEY_ENCRYPTION_KEY", testKEK)
+	}
+	t.Setenv("DATABASE_URL", databaseURL)
+	t.Setenv("PROVIDER_ADDR", freeAddr(t))
+	t.Setenv(variable, value)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var log strings.Builder
+	err := run(ctx, nil, &log)
+	var printed strings.Builder
+	service.PrintExit(&printed, "provider", err)
+	line := printed.String() + log.String()
+	if err == nil || !strings.Contains(line, variable) || strings.Count(line, "\n") != 1 || strings.Contains(line, "hunter2") {
+		t.Errorf("got %q, want one line naming %s, without the password", line, variable)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("after the refused start, the working directory holds %v, want nothing", entries)
+	}
+	if store == "postgres" {
+		if n := tablesIn(t, databaseURL); n != 0 {
+			t.Errorf("after the refused start, the schema holds %d tables, want none", n)
+		}
+	}
+}
+
+// tablesIn counts the tables of the schema that databaseURL puts first on
+// the search_path.
+func tablesIn(t *testing.T, databaseURL string) int {
+	t.Helper()
+	pool, err := pgxpool.New(t.Context(), databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var n int
+	const count = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+	if err := pool.QueryRow(t.Context(), count).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // serveInProcess runs a provider in the test's process on the SQLite file

@@ -120,11 +120,12 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("config: %s is empty", name))
 		}
 	}
-	errs = append(errs, checkURL("AUTH_SERVER", c.AuthServer))
+	errs = append(errs, service.CheckIssuer("AUTH_SERVER", c.AuthServer))
 	if c.AuthServerInternal != "" {
-		errs = append(errs, checkURL("AUTH_SERVER_INTERNAL", c.AuthServerInternal))
+		errs = append(errs, service.CheckIssuer("AUTH_SERVER_INTERNAL", c.AuthServerInternal))
 	}
-	errs = append(errs, checkRedirectURI(c.RedirectURI), service.CheckSessionSecret(c.SessionSecret))
+	errs = append(errs, service.CheckRedirectURI(c.RedirectURI), service.CheckSessionSecret(c.SessionSecret),
+		service.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID))
 	switch c.TeachingMode {
 	case TeachingOn, TeachingOff, TeachingAuto:
 	default:
@@ -205,38 +206,4 @@ func (c Config) atOrigin(path string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host + path
-}
-
-// checkURL requires an absolute http(s) URL without query or fragment.
-func checkURL(name, v string) error {
-	u, err := url.Parse(v)
-	if err != nil {
-		return fmt.Errorf("config: %s: %w", name, err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("config: %s must be an absolute http(s) URL, got %q", name, v)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("config: %s must not have a query or fragment, got %q", name, v)
-	}
-	return nil
-}
-
-// checkRedirectURI applies [RFC 6749 Section 3.1.2]: "The redirection
-// endpoint URI MUST be an absolute URI" and "MUST NOT include a fragment
-// component."
-//
-// [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
-func checkRedirectURI(v string) error {
-	u, err := url.Parse(v)
-	if err != nil {
-		return fmt.Errorf("config: REDIRECT_URI: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("config: REDIRECT_URI must be an absolute http(s) URL, got %q", v)
-	}
-	if u.Fragment != "" {
-		return fmt.Errorf("config: REDIRECT_URI must not have a fragment, got %q", v)
-	}
-	return nil
 }

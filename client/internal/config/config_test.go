@@ -70,6 +70,16 @@ func TestValidate(t *testing.T) {
 		{"empty CLIENT_ID is refused", func(c *Config) { c.ClientID = "" }, "CLIENT_ID"},
 		{"unknown TEACHING_MODE is refused", func(c *Config) { c.TeachingMode = "yes" }, "TEACHING_MODE"},
 		{"a SESSION_SECRET too short to key cookies is refused", func(c *Config) { c.SessionSecret = "x" }, "SESSION_SECRET must be at least 32"},
+		{"AUTH_SERVER with a user and password is refused (RFC 8414 Section 2)", func(c *Config) { c.AuthServer = "http://user:hunter2@localhost:8080" }, "AUTH_SERVER"},
+		{"AUTH_SERVER_INTERNAL with a user and password is refused", func(c *Config) { c.AuthServerInternal = "http://user:hunter2@provider:8080" }, "AUTH_SERVER_INTERNAL"},
+		{"AUTH_SERVER with a password that does not parse is refused", func(c *Config) { c.AuthServer = "http://user:hunter2@localhost:port" }, "AUTH_SERVER"},
+		{"AUTH_SERVER with an empty fragment is refused (RFC 8414 Section 2)", func(c *Config) { c.AuthServer = "http://localhost:8080#" }, "AUTH_SERVER"},
+		{"a javascript: redirect URI is refused", func(c *Config) { c.RedirectURI = "javascript://alert(1)" }, "REDIRECT_URI"},
+		{"a redirect URI without a host is refused", func(c *Config) { c.RedirectURI = "foo://" }, "REDIRECT_URI"},
+		{"a redirect URI with a user and password is refused", func(c *Config) { c.RedirectURI = "http://u:hunter2@localhost:3000/callback" }, "REDIRECT_URI"},
+		{"CLIENT_ID equal to DEVICE_CLIENT_ID is refused", func(c *Config) { c.ClientID = c.DeviceClientID }, "CLIENT_ID and DEVICE_CLIENT_ID"},
+		{"CLIENT_ID of the SPA demo is refused", func(c *Config) { c.ClientID = SPAClientID }, "CLIENT_ID"},
+		{"DEVICE_CLIENT_ID of the SPA demo is refused", func(c *Config) { c.DeviceClientID = SPAClientID }, "DEVICE_CLIENT_ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +88,9 @@ func TestValidate(t *testing.T) {
 			err := c.Validate()
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("got %v, want an error mentioning %q", err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("got %q, want no password in it", err)
 			}
 		})
 	}

@@ -34,12 +34,11 @@ type Config struct {
 
 	AccessTokenTTL  time.Duration // ACCESS_TOKEN_TTL, default 1h
 	RefreshTokenTTL time.Duration // REFRESH_TOKEN_TTL, default 30 days
-	// CodeTTL (CODE_TTL): "A maximum authorization code lifetime of 10
-	// minutes is RECOMMENDED" ([RFC 6749 Section 4.1.2]); default 5 min.
-	//
-	// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+	// CodeTTL (CODE_TTL) is the lifetime of authorization codes, from
+	// MinCodeTTL to MaxCodeTTL; default 5 min.
 	CodeTTL time.Duration
-	// DeviceCodeTTL (DEVICE_CODE_TTL) is expires_in of [RFC 8628 Section 3.2], default 15 min.
+	// DeviceCodeTTL (DEVICE_CODE_TTL) is expires_in of [RFC 8628 Section 3.2], default 15 min,
+	// at least MinDeviceCodeTTL.
 	//
 	// [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
 	DeviceCodeTTL time.Duration
@@ -131,6 +130,11 @@ type Config struct {
 	// "Operating it"). Its directory also keeps the key-encryption key.
 	DatabaseFallback string
 }
+
+// SPAClientID is the client_id of the demo single-page app, which the
+// provider registers at start beside CLIENT_ID and DEVICE_CLIENT_ID
+// (oauth.Provider.SeedDemo).
+const SPAClientID = "spa-client"
 
 // MaxRefreshReuseGrace bounds REFRESH_REUSE_GRACE: parallel requests of one
 // relying party arrive within seconds, and every moment of the window is
@@ -318,17 +322,20 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
-	if err := validateBaseURL("ISSUER", c.Issuer); err != nil {
+	if err := validateIssuer(c.Issuer); err != nil {
 		return err
 	}
-	if _, err := url.Parse(c.RedirectURI); err != nil || !strings.Contains(c.RedirectURI, "://") {
-		return fmt.Errorf("config: REDIRECT_URI %q is not an absolute URI", c.RedirectURI)
+	if err := service.CheckRedirectURI(c.RedirectURI); err != nil {
+		return err
 	}
 	if c.ClientID == "" || c.ClientSecret == "" || c.Username == "" || c.Password == "" || c.UserID == "" {
 		return errors.New("config: CLIENT_ID, CLIENT_SECRET, USER_ID, OAUTH_USERNAME and OAUTH_PASSWORD must not be empty")
 	}
-	if c.CodeTTL <= 0 || c.CodeTTL > 10*time.Minute {
-		return errors.New("config: CODE_TTL must be between 0 and 10m (RFC 6749 Section 4.1.2)")
+	if err := service.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID); err != nil {
+		return err
+	}
+	if err := c.validateDatabase(); err != nil {
+		return err
 	}
 	if c.TeachingMode != TeachingOn && c.TeachingMode != TeachingOff && c.TeachingMode != TeachingAuto {
 		return fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %q", c.TeachingMode)
@@ -348,11 +355,8 @@ func (c Config) Validate() error {
 	if c.RefreshReuseGrace < 0 || c.RefreshReuseGrace > MaxRefreshReuseGrace {
 		return fmt.Errorf("config: REFRESH_REUSE_GRACE must be between 0 (strict) and %v", MaxRefreshReuseGrace)
 	}
-	for _, d := range []time.Duration{c.AccessTokenTTL, c.RefreshTokenTTL, c.DeviceCodeTTL, c.DevicePollInterval,
-		c.SessionTTL, c.PurgeInterval, c.RegistrationUnusedTTL} {
-		if d <= 0 {
-			return errors.New("config: every TTL and interval must be positive")
-		}
+	if err := c.validateDurations(); err != nil {
+		return err
 	}
 	if c.DeviceAuthorizationsPerHour < 1 {
 		return errors.New("config: DEVICE_AUTHORIZATIONS_PER_HOUR must be at least 1")
@@ -386,13 +390,78 @@ func (c Config) validateRegistration() error {
 	return nil
 }
 
-// validateResources checks RESOURCES.
+// validateResources checks ACCESS_TOKEN_AUDIENCE, the provider's own
+// resource server when set, and RESOURCES, the others: each is a resource
+// indicator, which "MUST be an absolute URI" and "MUST NOT include a
+// fragment component" ([RFC 8707 Section 2]).
+//
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 func (c Config) validateResources() error {
-	for _, r := range c.Resources {
+	check := func(name, r string) error {
 		u, err := url.Parse(r)
 		if err != nil || u.Scheme == "" || u.Host == "" || strings.Contains(r, "#") {
-			return fmt.Errorf("config: RESOURCES: %q must be an absolute URI without a fragment (RFC 8707 Section 2)", r)
+			return fmt.Errorf("config: %s: %s must be an absolute URI without a fragment (RFC 8707 Section 2)", name, service.ShowURL(r))
 		}
+		return nil
+	}
+	if c.Audience != "" {
+		if err := check("ACCESS_TOKEN_AUDIENCE", c.Audience); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.Resources {
+		if err := check("RESOURCES", r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The shortest lifetimes and intervals the provider accepts. An
+// authorization code must outlive the redirect to the client and the
+// client's exchange of it; a device code, a person reading it, signing in
+// on another device and typing it. Everything else lasts at least a
+// second: "exp" and "expires_in" count whole seconds, and a purge more
+// often than that would keep a core busy.
+const (
+	MinCodeTTL       = 10 * time.Second
+	MinDeviceCodeTTL = time.Minute
+	MinDuration      = time.Second
+)
+
+// MaxCodeTTL bounds CODE_TTL: "A maximum authorization code lifetime of 10
+// minutes is RECOMMENDED" ([RFC 6749 Section 4.1.2]).
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+const MaxCodeTTL = 10 * time.Minute
+
+// validateDurations checks each lifetime and interval against its
+// minimum, CODE_TTL against MaxCodeTTL, and that a device may poll at
+// least once before its code expires.
+func (c Config) validateDurations() error {
+	if c.CodeTTL < MinCodeTTL || c.CodeTTL > MaxCodeTTL {
+		return fmt.Errorf("config: CODE_TTL must be between %v and %v (RFC 6749 Section 4.1.2), got %v", MinCodeTTL, MaxCodeTTL, c.CodeTTL)
+	}
+	minimums := []struct {
+		name    string
+		value   time.Duration
+		minimum time.Duration
+	}{
+		{"DEVICE_CODE_TTL", c.DeviceCodeTTL, MinDeviceCodeTTL},
+		{"ACCESS_TOKEN_TTL", c.AccessTokenTTL, MinDuration},
+		{"REFRESH_TOKEN_TTL", c.RefreshTokenTTL, MinDuration},
+		{"DEVICE_POLL_INTERVAL", c.DevicePollInterval, MinDuration},
+		{"SESSION_TTL", c.SessionTTL, MinDuration},
+		{"PURGE_INTERVAL", c.PurgeInterval, MinDuration},
+		{"REGISTRATION_UNUSED_TTL", c.RegistrationUnusedTTL, MinDuration},
+	}
+	for _, d := range minimums {
+		if d.value < d.minimum {
+			return fmt.Errorf("config: %s must be at least %v, got %v", d.name, d.minimum, d.value)
+		}
+	}
+	if c.DevicePollInterval >= c.DeviceCodeTTL {
+		return fmt.Errorf("config: DEVICE_POLL_INTERVAL (%v) must be shorter than DEVICE_CODE_TTL (%v): a device would never poll in time", c.DevicePollInterval, c.DeviceCodeTTL)
 	}
 	return nil
 }
@@ -472,13 +541,75 @@ func validateDebugAddr(addr string) error {
 	return nil
 }
 
-func validateBaseURL(name, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("config: %s %q must be an http(s) URL without query or fragment", name, raw)
+// validateIssuer checks ISSUER (service.CheckIssuer), which must not end
+// with a slash either: the provider appends its paths to it.
+func validateIssuer(raw string) error {
+	if err := service.CheckIssuer("ISSUER", raw); err != nil {
+		return err
 	}
 	if strings.HasSuffix(raw, "/") {
-		return fmt.Errorf("config: %s %q must not end with a slash", name, raw)
+		return fmt.Errorf("config: ISSUER %s must not end with a slash", service.ShowURL(raw))
 	}
 	return nil
+}
+
+// validateDatabase checks DATABASE_URL and DATABASE_FALLBACK (which is
+// the path of a SQLite file) before the provider opens anything.
+func (c Config) validateDatabase() error {
+	if isPostgres(c.DatabaseURL) {
+		if _, err := url.Parse(c.DatabaseURL); err != nil { // not shown: it holds the database's password
+			return errors.New("config: DATABASE_URL starts with postgres:// but is not a URL")
+		}
+	} else if err := validateSQLitePath("DATABASE_URL", c.DatabaseURL); err != nil {
+		return err
+	}
+	if c.DatabaseFallback == "" {
+		return nil
+	}
+	return validateSQLitePath("DATABASE_FALLBACK", c.DatabaseFallback)
+}
+
+// isPostgres reports whether DATABASE_URL selects PostgreSQL, as
+// backend.Open reads it.
+func isPostgres(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+}
+
+// validateSQLitePath refuses, as the SQLite file of setting name, a value
+// that SQLite would take for something else: a URL of another scheme
+// ("mysql://…" would become a file mysql:/…; "file:…" is SQLite's own URI
+// syntax), an in-memory database (":memory:"; "file::memory:", which each
+// of the provider's connections would see apart, failing with "no such
+// table"), which forgets every client, token and signing key at restart,
+// and a '?', which starts the driver's parameters. A one-letter scheme is a Windows
+// drive (C:\data\provider.db).
+func validateSQLitePath(name, path string) error {
+	scheme, _, _ := strings.Cut(path, ":")
+	switch {
+	case path == "":
+		return fmt.Errorf("config: %s must not be empty", name)
+	case strings.Contains(path, ":memory:") || strings.Contains(path, "mode=memory"):
+		return fmt.Errorf("config: %s %s is an in-memory SQLite database, which a restart empties: "+
+			"name a file, such as data/provider.db", name, service.ShowURL(path))
+	case len(scheme) > 1 && scheme != path && isScheme(scheme):
+		return fmt.Errorf("config: %s %s has the scheme %q: a SQLite database is a file path, PostgreSQL a postgres:// URL",
+			name, service.ShowURL(path), scheme)
+	case strings.Contains(path, "?"):
+		return fmt.Errorf("config: %s %s: a SQLite file path cannot hold '?', which starts the driver's parameters", name, service.ShowURL(path))
+	}
+	return nil
+}
+
+// isScheme reports whether s has the form of a URI scheme, "ALPHA *(
+// ALPHA / DIGIT / "+" / "-" / "." )" ([RFC 3986 Section 3.1]).
+//
+// [RFC 3986 Section 3.1]: https://www.rfc-editor.org/rfc/rfc3986#section-3.1
+func isScheme(s string) bool {
+	for i, r := range s {
+		letter := 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+		if !letter && (i == 0 || !('0' <= r && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -44,6 +44,10 @@ func TestFromEnvRefusesBadDuration(t *testing.T) {
 	}
 }
 
+// password is the password in the userinfo of refused URLs: no refusal
+// may show it.
+const password = "hunter2"
+
 func TestValidate(t *testing.T) {
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("the defaults must be valid: %v", err)
@@ -51,26 +55,98 @@ func TestValidate(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(*Config)
+		want   string // the variable the refusal names
 	}{
-		{"a code lifetime over 10 minutes (RFC 6749 Section 4.1.2)", func(c *Config) { c.CodeTTL = 11 * time.Minute }},
-		{"an issuer with a query (RFC 8414 Section 2)", func(c *Config) { c.Issuer = "https://as.example?x=1" }},
-		{"an issuer that is not http(s)", func(c *Config) { c.Issuer = "ftp://as.example" }},
-		{"an issuer with a trailing slash", func(c *Config) { c.Issuer = "https://as.example/" }},
-		{"a relative redirect URI", func(c *Config) { c.RedirectURI = "/callback" }},
-		{"an empty client secret", func(c *Config) { c.ClientSecret = "" }},
-		{"a zero access token lifetime", func(c *Config) { c.AccessTokenTTL = 0 }},
-		{"an unknown TEACHING_MODE", func(c *Config) { c.TeachingMode = "yes" }},
-		{"a negative REFRESH_REUSE_GRACE", func(c *Config) { c.RefreshReuseGrace = -time.Second }},
-		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }},
-		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }},
-		{"no device authorizations per hour", func(c *Config) { c.DeviceAuthorizationsPerHour = 0 }},
+		{"a code lifetime over 10 minutes (RFC 6749 Section 4.1.2)", func(c *Config) { c.CodeTTL = 11 * time.Minute }, "CODE_TTL"},
+		{"an issuer with a query (RFC 8414 Section 2)", func(c *Config) { c.Issuer = "https://as.example?x=1" }, "ISSUER"},
+		{"an issuer with an empty fragment (RFC 8414 Section 2)", func(c *Config) { c.Issuer = "https://as.example#" }, "ISSUER"},
+		{"an issuer with a user and password (RFC 8414 Section 2)", func(c *Config) { c.Issuer = "http://user:" + password + "@localhost:8080" }, "ISSUER"},
+		{"an issuer with a user", func(c *Config) { c.Issuer = "http://user@localhost:8080" }, "ISSUER"},
+		{"an issuer that is not http(s)", func(c *Config) { c.Issuer = "ftp://as.example" }, "ISSUER"},
+		{"an issuer with a trailing slash", func(c *Config) { c.Issuer = "https://as.example/" }, "ISSUER"},
+		{"a relative redirect URI (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "/callback" }, "REDIRECT_URI"},
+		{"a redirect URI with a fragment (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "http://localhost:3000/callback#x" }, "REDIRECT_URI"},
+		{"a redirect URI with an empty fragment (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "http://localhost:3000/callback#" }, "REDIRECT_URI"},
+		{"a javascript: redirect URI", func(c *Config) { c.RedirectURI = "javascript://alert(1)" }, "REDIRECT_URI"},
+		{"a redirect URI of another scheme, without a host", func(c *Config) { c.RedirectURI = "foo://" }, "REDIRECT_URI"},
+		{"a redirect URI with a user and password", func(c *Config) { c.RedirectURI = "http://u:" + password + "@localhost:3000/callback" }, "REDIRECT_URI"},
+		{"an empty client secret", func(c *Config) { c.ClientSecret = "" }, "CLIENT_SECRET"},
+		{"CLIENT_ID is the device client's", func(c *Config) { c.ClientID = c.DeviceClientID }, "CLIENT_ID"},
+		{"CLIENT_ID is the SPA client's", func(c *Config) { c.ClientID = SPAClientID }, "CLIENT_ID"},
+		{"DEVICE_CLIENT_ID is the SPA client's", func(c *Config) { c.DeviceClientID = SPAClientID }, "DEVICE_CLIENT_ID"},
+		{"an audience that is not an absolute URI (RFC 8707 Section 2)", func(c *Config) { c.Audience = "my-api" }, "ACCESS_TOKEN_AUDIENCE"},
+		{"an audience with a fragment (RFC 8707 Section 2)", func(c *Config) { c.Audience = "https://api.example#x" }, "ACCESS_TOKEN_AUDIENCE"},
+		{"a resource that is not an absolute URI (RFC 8707 Section 2)", func(c *Config) { c.Resources = []string{"https://api.example", "api"} }, "RESOURCES"},
+		{"a database URL of another scheme", func(c *Config) { c.DatabaseURL = "mysql://x/y" }, "DATABASE_URL"},
+		{"a database URL in SQLite's URI syntax", func(c *Config) { c.DatabaseURL = "file:data/provider.db" }, "DATABASE_URL"},
+		{"an in-memory SQLite database", func(c *Config) { c.DatabaseURL = ":memory:" }, "DATABASE_URL"},
+		{"an in-memory SQLite database by URI", func(c *Config) { c.DatabaseURL = "file::memory:" }, "DATABASE_URL"},
+		{"an in-memory SQLite database by mode", func(c *Config) { c.DatabaseURL = "file:x?mode=memory" }, "DATABASE_URL"},
+		{"a SQLite path with driver parameters", func(c *Config) { c.DatabaseURL = "data/provider.db?_pragma=x" }, "DATABASE_URL"},
+		{"an empty database URL", func(c *Config) { c.DatabaseURL = "" }, "DATABASE_URL"},
+		{"a postgres:// URL that does not parse", func(c *Config) { c.DatabaseURL = "postgres://u:" + password + "@db:port/x" }, "DATABASE_URL"},
+		{"a fallback that is not a SQLite file", func(c *Config) {
+			c.DatabaseURL, c.DatabaseFallback = "postgres://db/x", "postgres://other/x"
+		}, "DATABASE_FALLBACK"},
+		{"a code lifetime too short for a redirect and an exchange", func(c *Config) { c.CodeTTL = MinCodeTTL - time.Second }, "CODE_TTL"},
+		{"a code lifetime of 1ns", func(c *Config) { c.CodeTTL = time.Nanosecond }, "CODE_TTL"},
+		{"a device code lifetime too short for a person", func(c *Config) { c.DeviceCodeTTL = MinDeviceCodeTTL - time.Second }, "DEVICE_CODE_TTL"},
+		{"a device polling interval as long as the device code's life", func(c *Config) { c.DevicePollInterval = c.DeviceCodeTTL }, "DEVICE_POLL_INTERVAL"},
+		{"a purge interval under a second", func(c *Config) { c.PurgeInterval = time.Nanosecond }, "PURGE_INTERVAL"},
+		{"an access token lifetime under a second", func(c *Config) { c.AccessTokenTTL = 500 * time.Millisecond }, "ACCESS_TOKEN_TTL"},
+		{"a zero access token lifetime", func(c *Config) { c.AccessTokenTTL = 0 }, "ACCESS_TOKEN_TTL"},
+		{"an unknown TEACHING_MODE", func(c *Config) { c.TeachingMode = "yes" }, "TEACHING_MODE"},
+		{"a negative REFRESH_REUSE_GRACE", func(c *Config) { c.RefreshReuseGrace = -time.Second }, "REFRESH_REUSE_GRACE"},
+		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }, "REFRESH_REUSE_GRACE"},
+		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }, "SESSION_SECRET"},
+		{"no device authorizations per hour", func(c *Config) { c.DeviceAuthorizationsPerHour = 0 }, "DEVICE_AUTHORIZATIONS_PER_HOUR"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()
 			tc.change(&c)
-			if err := c.Validate(); err == nil {
-				t.Error("got no error, want one")
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error naming %s", err, tc.want)
+			}
+			if strings.Contains(err.Error(), password) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("got %q, want one line without the password", err)
+			}
+		})
+	}
+}
+
+// TestValidateAccepts: the checks of TestValidate leave alone what a
+// deployment uses.
+func TestValidateAccepts(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Config)
+	}{
+		{"an https issuer with a path", func(c *Config) { c.Issuer = "https://as.example/tenant" }},
+		{"an https redirect URI with a query (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "https://app.example/cb?x=1" }},
+		{"a redirect URI on another host", func(c *Config) { c.RedirectURI = "http://client:3000/callback" }},
+		{"an audience of another host", func(c *Config) { c.Audience = "https://api.example" }},
+		{"a PostgreSQL URL with a password", func(c *Config) { c.DatabaseURL = "postgres://u:" + password + "@db:5432/x?sslmode=disable" }},
+		{"a postgresql:// URL with a fallback", func(c *Config) {
+			c.DatabaseURL, c.DatabaseFallback = "postgresql://db/x", "/data/provider.db"
+		}},
+		{"an absolute SQLite path", func(c *Config) { c.DatabaseURL = "/data/provider.db" }},
+		{"a SQLite path with a colon after a slash", func(c *Config) { c.DatabaseURL = "./data:1/provider.db" }},
+		{"a SQLite path on a Windows drive", func(c *Config) { c.DatabaseURL = `C:\data\provider.db` }},
+		{"the shortest lifetimes and intervals", func(c *Config) {
+			c.CodeTTL, c.DeviceCodeTTL, c.PurgeInterval = MinCodeTTL, MinDeviceCodeTTL, MinDuration
+			c.AccessTokenTTL, c.RefreshTokenTTL, c.SessionTTL, c.DevicePollInterval = MinDuration, MinDuration, MinDuration, MinDuration
+		}},
+		{"the longest code lifetime (RFC 6749 Section 4.1.2)", func(c *Config) { c.CodeTTL = MaxCodeTTL }},
+		{"other demo client ids", func(c *Config) { c.ClientID, c.DeviceClientID = "web", "cli" }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.change(&c)
+			if err := c.Validate(); err != nil {
+				t.Errorf("got %v, want it accepted", err)
 			}
 		})
 	}

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
 )
 
 // SeedDemo registers the demo clients (the web app of CLIENT_ID, the public
-// spa-client, the device client of DEVICE_CLIENT_ID) and the demo user that
-// the README's walkthroughs sign in with. It is
+// config.SPAClientID, the device client of DEVICE_CLIENT_ID) and the demo
+// user that the README's walkthroughs sign in with. It is
 // idempotent: every start upserts the same records, so changing CLIENT_SECRET
 // or REDIRECT_URI in the environment takes effect on the next start.
 func (p *Provider) SeedDemo(ctx context.Context) error {
@@ -28,7 +29,7 @@ func (p *Provider) SeedDemo(ctx context.Context) error {
 		// The client's home page, where the browser returns after logout.
 		PostLogoutRedirectURIs: []string{origin + "/"},
 	}, {
-		ID: "spa-client", Name: "Demo single-page app", Type: store.Public,
+		ID: config.SPAClientID, Name: "Demo single-page app", Type: store.Public,
 		RedirectURIs: []string{origin + "/spa/callback"},
 		GrantTypes:   stringsOf(GrantTypeAuthorizationCode, GrantTypeRefreshToken),
 		Scopes:       all, DefaultScope: ScopeRead,

@@ -1,0 +1,91 @@
+package service
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// This file holds the checks of settings that both programs read: the
+// provider's ISSUER and the client's AUTH_SERVER name one issuer,
+// REDIRECT_URI one redirection endpoint, CLIENT_ID and DEVICE_CLIENT_ID
+// two of the demo clients. A message shows a URL through ShowURL, so that
+// a refusal, which a program prints as it stops, holds no password.
+
+// CheckIssuer refuses a setting name that cannot be an issuer identifier,
+// or the base URL that stands in for one (AUTH_SERVER_INTERNAL): "a URL that uses the "https" scheme and has no query or fragment
+// components" ([RFC 8414 Section 2]); http is accepted as well, for the
+// demo on localhost. Nor may it hold userinfo ("user:password@"): an
+// issuer is scheme, host, port and path, the string every "iss" repeats,
+// and a password in it would be printed wherever the issuer is, from the
+// start-up log line to the metadata.
+//
+// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
+func CheckIssuer(name, raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("config: %s must be an absolute http(s) URL, got %s", name, ShowURL(raw))
+	case u.User != nil:
+		return fmt.Errorf("config: %s must not hold a user or password (RFC 8414 Section 2), got %s", name, ShowURL(raw))
+	case strings.ContainsAny(raw, "?#"):
+		return fmt.Errorf("config: %s must not have a query or fragment (RFC 8414 Section 2), got %s", name, ShowURL(raw))
+	}
+	return nil
+}
+
+// CheckRedirectURI refuses a REDIRECT_URI that breaks
+// [RFC 6749 Section 3.1.2]: "The redirection endpoint URI MUST be an
+// absolute URI" and "MUST NOT include a fragment component." It must
+// moreover be http(s) with a host, and without userinfo: it is the
+// callback of the demo web app (the client program), which a browser
+// reaches over HTTP, and the demo's other registrations are derived from
+// its origin (the SPA's /spa/callback, the home page after logout). A
+// native app with a custom scheme registers itself instead
+// (POST /oauth/register).
+//
+// [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+func CheckRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("config: REDIRECT_URI must be an absolute http(s) URL (RFC 6749 Section 3.1.2), got %s", ShowURL(raw))
+	case u.User != nil:
+		return fmt.Errorf("config: REDIRECT_URI must not hold a user or password, got %s", ShowURL(raw))
+	case strings.Contains(raw, "#"):
+		return fmt.Errorf("config: REDIRECT_URI must not have a fragment (RFC 6749 Section 3.1.2), got %s", ShowURL(raw))
+	}
+	return nil
+}
+
+// CheckClientIDs refuses two demo clients under one client_id. The
+// provider registers the web app (CLIENT_ID), the single-page app
+// (spaClientID) and the device (DEVICE_CLIENT_ID) at each start, each one
+// replacing any client of its client_id: one of them would silently be
+// lost.
+func CheckClientIDs(clientID, deviceClientID, spaClientID string) error {
+	switch {
+	case clientID == deviceClientID:
+		return fmt.Errorf("config: CLIENT_ID and DEVICE_CLIENT_ID are both %q: each demo client needs its own client_id", clientID)
+	case clientID == spaClientID:
+		return fmt.Errorf("config: CLIENT_ID %q is the client_id of the demo single-page app: choose another", clientID)
+	case deviceClientID == spaClientID:
+		return fmt.Errorf("config: DEVICE_CLIENT_ID %q is the client_id of the demo single-page app: choose another", deviceClientID)
+	}
+	return nil
+}
+
+// ShowURL returns raw quoted as a message may show it: as written, unless
+// its userinfo holds a password, which is replaced by "xxxxx"
+// (url.URL.Redacted); not at all when it does not parse as a URL, since a
+// password in it could not be told apart then.
+func ShowURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "a value that does not parse as a URL"
+	}
+	if _, ok := u.User.Password(); ok {
+		raw = u.Redacted()
+	}
+	return fmt.Sprintf("%q", raw)
+}

@@ -1,0 +1,21 @@
+package service
+
+import "testing"
+
+// TestShowURL: a URL in a refusal keeps everything but its password.
+func TestShowURL(t *testing.T) {
+	tests := []struct{ name, raw, want string }{
+		{"a URL without userinfo, as written", "http://localhost:8080#", `"http://localhost:8080#"`},
+		{"a password replaced", "postgres://u:hunter2@db:5432/x", `"postgres://u:xxxxx@db:5432/x"`},
+		{"a user without a password, as written", "http://u@localhost:8080", `"http://u@localhost:8080"`},
+		{"a URL that does not parse, not shown", "http://u:hunter2@db:port/x", "a value that does not parse as a URL"},
+		{"a file path, as written", "data/provider.db", `"data/provider.db"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ShowURL(tt.raw); got != tt.want {
+				t.Errorf("ShowURL(%q) = %s, want %s", tt.raw, got, tt.want)
+			}
+		})
+	}
+}

@@ -110,8 +110,15 @@ func (a *App) handleExchange(c *gin.Context) {
 
 // withHeld is withSession for a login paused at step (C): fn runs with the
 // held response while it is fresh, else the "no login to continue" page is
-// written. It reports whether fn ran.
+// written. That page comes first, before the CSRF check: a Continue sent
+// again from the old page after the login (whose CSRF token the login
+// replaced) is told the truth, not that its form may be another site's;
+// it reads and changes nothing. It reports whether fn ran.
 func (a *App) withHeld(c *gin.Context, form bool, fn func(s *webSession, h heldResponse)) (ran bool) {
+	if !a.holdsLogin(c) {
+		a.renderNothingHeld(c)
+		return false
+	}
 	a.withSession(c, form, a.renderNothingHeld, func(s *webSession) {
 		h := s.Data.Held
 		if !h.waiting(a.now()) {
@@ -123,6 +130,18 @@ func (a *App) withHeld(c *gin.Context, form bool, fn func(s *webSession, h heldR
 		ran = true
 	})
 	return ran
+}
+
+// holdsLogin reports whether the caller's session holds a login paused at
+// (C) that still waits.
+func (a *App) holdsLogin(c *gin.Context) bool {
+	s, ok := a.currentSession(c)
+	if !ok {
+		return false
+	}
+	s.Lock()
+	defer s.Unlock()
+	return s.Data.Held.waiting(a.now())
 }
 
 // renderNothingHeld writes the page for a Continue with no paused login.

@@ -26,7 +26,7 @@ import (
 // used PostgreSQL refuses to fall back (PostgreSQL may just be down): its
 // data must not silently split between two stores.
 func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	if cfg.DatabaseFallback == "" || !backend.IsPostgres(cfg.DatabaseURL) {
+	if cfg.DatabaseFallback == "" || !config.IsPostgres(cfg.DatabaseURL) {
 		return nil
 	}
 	u, err := url.Parse(cfg.DatabaseURL)

@@ -207,7 +207,7 @@ func sessionSecret(cfg config.Config, log *slog.Logger) []byte {
 // storeKind names the backend for the start-up log without printing the
 // URL, which may hold a password.
 func storeKind(url string) string {
-	if backend.IsPostgres(url) {
+	if config.IsPostgres(url) {
 		return "postgres"
 	}
 	return "sqlite " + url

@@ -126,7 +126,7 @@ func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.P
 	if now == nil {
 		now = time.Now
 	}
-	if cfg.KeyEncryptionKey == "" && backend.IsPostgres(cfg.DatabaseURL) {
+	if cfg.KeyEncryptionKey == "" && config.IsPostgres(cfg.DatabaseURL) {
 		cfg.KeyEncryptionKey = testKEK // every process of a scale-out test shares it
 	}
 	kek, err := backend.KeyEncryptionKey(cfg.DatabaseURL, cfg.KeyEncryptionKey)

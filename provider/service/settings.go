@@ -23,13 +23,10 @@ import (
 //
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 func CheckIssuer(name, raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("config: %s must be an absolute http(s) URL, got %s", name, ShowURL(raw))
-	case u.User != nil:
-		return fmt.Errorf("config: %s must not hold a user or password (RFC 8414 Section 2), got %s", name, ShowURL(raw))
-	case strings.ContainsAny(raw, "?#"):
+	if err := checkHTTPURL(name, raw, "RFC 8414 Section 2"); err != nil {
+		return err
+	}
+	if strings.ContainsAny(raw, "?#") {
 		return fmt.Errorf("config: %s must not have a query or fragment (RFC 8414 Section 2), got %s", name, ShowURL(raw))
 	}
 	return nil
@@ -47,14 +44,24 @@ func CheckIssuer(name, raw string) error {
 //
 // [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
 func CheckRedirectURI(raw string) error {
+	if err := checkHTTPURL("REDIRECT_URI", raw, "RFC 6749 Section 3.1.2"); err != nil {
+		return err
+	}
+	if strings.Contains(raw, "#") {
+		return fmt.Errorf("config: REDIRECT_URI must not have a fragment (RFC 6749 Section 3.1.2), got %s", ShowURL(raw))
+	}
+	return nil
+}
+
+// checkHTTPURL refuses as setting name, under the rule of ref, a value that
+// is not an absolute http(s) URL with a host, or that holds userinfo.
+func checkHTTPURL(name, raw, ref string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("config: REDIRECT_URI must be an absolute http(s) URL (RFC 6749 Section 3.1.2), got %s", ShowURL(raw))
+		return fmt.Errorf("config: %s must be an absolute http(s) URL (%s), got %s", name, ref, ShowURL(raw))
 	case u.User != nil:
-		return fmt.Errorf("config: REDIRECT_URI must not hold a user or password, got %s", ShowURL(raw))
-	case strings.Contains(raw, "#"):
-		return fmt.Errorf("config: REDIRECT_URI must not have a fragment (RFC 6749 Section 3.1.2), got %s", ShowURL(raw))
+		return fmt.Errorf("config: %s must not hold a user or password (%s), got %s", name, ref, ShowURL(raw))
 	}
 	return nil
 }

@@ -337,6 +337,9 @@ func (c Config) Validate() error {
 	if err := c.validateDatabase(); err != nil {
 		return err
 	}
+	if err := service.CheckSessionSecret(c.SessionKey); err != nil {
+		return err
+	}
 	if c.TeachingMode != TeachingOn && c.TeachingMode != TeachingOff && c.TeachingMode != TeachingAuto {
 		return fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %q", c.TeachingMode)
 	}
@@ -377,9 +380,6 @@ func (c Config) validateRegistration() error {
 		}
 	default:
 		return fmt.Errorf("config: REGISTRATION %q must be open, token, off or auto", c.Registration)
-	}
-	if err := service.CheckSessionSecret(c.SessionKey); err != nil {
-		return err
 	}
 	if c.RegistrationToken != "" && len(c.RegistrationToken) < 32 {
 		return errors.New("config: REGISTRATION_TOKEN must be at least 32 characters (it guards client registration)")
@@ -556,7 +556,7 @@ func validateIssuer(raw string) error {
 // validateDatabase checks DATABASE_URL and DATABASE_FALLBACK (which is
 // the path of a SQLite file) before the provider opens anything.
 func (c Config) validateDatabase() error {
-	if isPostgres(c.DatabaseURL) {
+	if IsPostgres(c.DatabaseURL) {
 		if _, err := url.Parse(c.DatabaseURL); err != nil { // not shown: it holds the database's password
 			return errors.New("config: DATABASE_URL starts with postgres:// but is not a URL")
 		}
@@ -569,9 +569,9 @@ func (c Config) validateDatabase() error {
 	return validateSQLitePath("DATABASE_FALLBACK", c.DatabaseFallback)
 }
 
-// isPostgres reports whether DATABASE_URL selects PostgreSQL, as
-// backend.Open reads it.
-func isPostgres(databaseURL string) bool {
+// IsPostgres reports whether DATABASE_URL selects PostgreSQL: a
+// postgres:// or postgresql:// URL; anything else names a SQLite file.
+func IsPostgres(databaseURL string) bool {
 	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
 }
 

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/store/postgres"
 	"github.com/oauth-reference/provider/internal/store/sqlite"
@@ -17,15 +17,10 @@ import (
 // Open opens PostgreSQL for a postgres:// (or postgresql://) URL, else the
 // SQLite database file at that path.
 func Open(ctx context.Context, databaseURL string) (store.Store, error) {
-	if IsPostgres(databaseURL) {
+	if config.IsPostgres(databaseURL) {
 		return postgres.Open(ctx, databaseURL)
 	}
 	return sqlite.Open(ctx, databaseURL)
-}
-
-// IsPostgres reports whether databaseURL selects PostgreSQL.
-func IsPostgres(databaseURL string) bool {
-	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
 }
 
 // KeyEncryptionKey returns the key-encryption key that seals the signing
@@ -43,7 +38,7 @@ func KeyEncryptionKey(databaseURL, configured string) (*token.KEK, error) {
 			return nil, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
 		}
 		return kek, nil
-	case IsPostgres(databaseURL):
+	case config.IsPostgres(databaseURL):
 		return nil, errors.New("KEY_ENCRYPTION_KEY must be set with PostgreSQL (every provider process needs the same one): " +
 			"generate it once with `openssl rand -base64 32` and keep it apart from the database")
 	case databaseURL == sqlite.Memory:

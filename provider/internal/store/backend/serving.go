@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store/sqlite"
 )
 
@@ -21,7 +22,7 @@ import (
 // each other's revocations, and a private in-memory database need none
 // either.
 func ClaimServing(databaseURL string) (release func(), err error) {
-	if IsPostgres(databaseURL) || databaseURL == sqlite.Memory {
+	if config.IsPostgres(databaseURL) || databaseURL == sqlite.Memory {
 		return func() {}, nil
 	}
 	path := lockPath(databaseURL)

@@ -298,8 +298,7 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 	ctx, capture := a.recording(c.Request.Context())
 	retired := lg.Token.RefreshToken
 	fresh, err := a.refresh(ctx, retired)
-	if isInvalidGrant(err) {
-		lg.refused(err)
+	if lg.refused(err); lg.Dead != "" {
 		return deadLogin(a.lang(c), lg, a.hopsOf(capture.Entries()))
 	}
 	if err != nil {

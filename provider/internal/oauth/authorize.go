@@ -250,7 +250,7 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, tr *Trace, r Auth
 		return store.Client{}, "", tr.Fail(ruleClientRegistered, ErrInvalidClient, "unknown client_id "+quoteShort(r.ClientID))
 	}
 	if err != nil {
-		return store.Client{}, "", serverError(err)
+		return store.Client{}, "", ServerError(err)
 	}
 	tr.Check(ruleClientRegistered, true)
 	redirectURI, rerr := chooseRedirectURI(tr, client, r.RedirectURI, hasScope(r.Scope, ScopeOpenID))

@@ -195,7 +195,7 @@ func traceAccessToken(tr *Trace, err error, audience Rule) bool {
 func (p *Provider) checkNotRevoked(ctx context.Context, tr *Trace, claims token.AccessTokenClaims) *Error {
 	revoked, err := p.Store.AccessTokenRevoked(ctx, claims.GrantID, claims.JTI)
 	if err != nil {
-		return serverError(err)
+		return ServerError(err)
 	}
 	return tr.Require(ruleAccessTokenNotRevoked, !revoked, ErrInvalidToken, "the access token has been revoked")
 }
@@ -272,7 +272,7 @@ func (p *Provider) UserProfile(ctx context.Context, claims token.AccessTokenClai
 func (p *Provider) tokenUser(ctx context.Context, claims token.AccessTokenClaims) (store.User, *Error) {
 	user, err := p.Store.GetUser(ctx, claims.Subject)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return user, serverError(err)
+		return user, ServerError(err)
 	}
 	return user, TraceFrom(ctx).Require(ruleUserExists, err == nil, ErrInvalidToken, "the token's user no longer exists")
 }

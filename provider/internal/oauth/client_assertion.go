@@ -132,7 +132,7 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	}
 	first, err := p.Store.RecordJTI(ctx, assertionJTIKey(client.ID, claims.ID), claims.Expiry.Time().Add(assertionLeeway))
 	if err != nil {
-		return serverError(err)
+		return ServerError(err)
 	}
 	if err := check(ruleAssertionOnce, first, `this "jti" was used before: an assertion is accepted once`); err != nil {
 		return err

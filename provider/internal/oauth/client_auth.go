@@ -261,14 +261,14 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 		return store.Client{}, fail(ruleClientRegistered, "client authentication failed")
 	}
 	if err != nil {
-		return store.Client{}, serverError(err)
+		return store.Client{}, ServerError(err)
 	}
 	tr.Check(ruleClientRegistered, true)
 	if err := p.checkClientCredentials(ctx, tr, client, cc, fail); err != nil {
 		return store.Client{}, err
 	}
 	if err := p.markClientUsed(ctx, client); err != nil {
-		return store.Client{}, serverError(err)
+		return store.Client{}, ServerError(err)
 	}
 	return client, nil
 }

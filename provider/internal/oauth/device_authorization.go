@@ -125,10 +125,10 @@ func (p *Provider) createDeviceCode(ctx context.Context, d *store.DeviceCode) *E
 			return nil
 		}
 		if !errors.Is(err, store.ErrDuplicate) {
-			return serverError(err)
+			return ServerError(err)
 		}
 	}
-	return serverError(errors.New("oauth: no free user code after several draws"))
+	return ServerError(errors.New("oauth: no free user code after several draws"))
 }
 
 // deviceAuthorizationResponse builds the response for a stored device code:

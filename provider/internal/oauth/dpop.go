@@ -164,7 +164,7 @@ func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProo
 	}
 	jkt := thumbprint(proof.key)
 	err = p.recordProof(ctx, jkt, proof.claims)
-	if err != nil && err.Code != ErrServerError {
+	if err != nil && !err.ServerFault() {
 		return nil, tr.Fail(ruleDPoPNotReplayed, err.Code, err.Description)
 	}
 	tr.Check(ruleDPoPNotReplayed, err == nil)
@@ -518,7 +518,7 @@ func (p *Provider) recordProof(ctx context.Context, jkt string, c dpopClaims) *E
 	first, err := p.Store.RecordJTI(ctx, "dpop:"+HashSecret(jkt+" "+c.JTI), until)
 	switch {
 	case err != nil:
-		return serverError(err)
+		return ServerError(err)
 	case !first:
 		return invalidDPoPProof("this DPoP proof was used before (jti replayed)")
 	}

@@ -3,6 +3,9 @@ package oauth
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
 )
 
 // ErrorCode is an error code registered by the OAuth RFCs. Each one is sent
@@ -124,10 +127,30 @@ func insufficientScope(err *Error, scope string) *Error {
 	return err
 }
 
-// serverError wraps an unexpected failure (a store error, say) as
-// server_error; the cause is logged by the web layer and never sent.
-func serverError(cause error) *Error {
+// ServerError wraps an unexpected failure (a store error, say) as
+// server_error; the cause is logged by the web layer and never sent. A store
+// that could not be reached (store.Unavailable) is temporarily_unavailable
+// instead: "The authorization server is currently unable to handle the
+// request due to a temporary overloading or maintenance of the server"
+// ([RFC 6749 Section 4.1.2.1]); the web layer answers it 503 with
+// Retry-After: StoreRetryAfter.
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func ServerError(cause error) *Error {
+	if store.Unavailable(cause) {
+		return &Error{Code: ErrTemporarilyUnavailable, Description: "the server cannot reach its database; try again shortly", Cause: cause}
+	}
 	return &Error{Code: ErrServerError, Description: "the server could not complete the request", Cause: cause}
+}
+
+// StoreRetryAfter is how long a client is asked to wait before sending again
+// a request refused because the store could not be reached.
+const StoreRetryAfter = 5 * time.Second
+
+// ServerFault reports whether the error is the server's, not the request's:
+// server_error, or temporarily_unavailable for a store out of reach.
+func (e *Error) ServerFault() bool {
+	return e.Code == ErrServerError || (e.Code == ErrTemporarilyUnavailable && e.Cause != nil)
 }
 
 // invalidRequest is the most common error; this saves a little noise.

@@ -25,7 +25,7 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redee
 // to revoke, so that is not an error.
 func (p *Provider) revokeGrant(ctx context.Context, grantID string) *Error {
 	if err := p.Store.RevokeGrant(ctx, grantID, p.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return serverError(err)
+		return ServerError(err)
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 		tr.Check(ruleCodeIssuedToClient, true)
 		return nil, p.codeReplayed(ctx, tr, code)
 	case err != nil:
-		return nil, serverError(err)
+		return nil, ServerError(err)
 	}
 	tr.Check(ruleCodeIssuedToClient, true)
 	tr.Check(ruleCodeSingleUse, true)

@@ -41,11 +41,11 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 		}
 		return nil, answerPending(tr)
 	case !errors.Is(err, store.ErrConflict):
-		return nil, serverError(err)
+		return nil, ServerError(err)
 	}
 	dc, err := p.Store.GetDeviceCode(ctx, hash)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, serverError(err)
+		return nil, ServerError(err)
 	}
 	if err := tr.Require(ruleDeviceCodeIssuedToClient, err == nil && dc.ClientID == client.ID, ErrInvalidGrant, "the device_code is invalid"); err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCo
 	case errors.Is(err, store.ErrConflict):
 		return tr.Fail(ruleDevicePollInterval, ErrSlowDown, "polling too fast: another request for this device_code is in flight")
 	case err != nil:
-		return serverError(err)
+		return ServerError(err)
 	case tooSoon:
 		tr.Changed("polling interval increased by 5 s")
 		return tr.Fail(ruleDevicePollInterval, ErrSlowDown, "polling too fast: wait at least "+interval.String()+" between requests")
@@ -133,12 +133,12 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store
 	case errors.Is(err, store.ErrNotFound): // purged since it was read
 		return nil, tr.Fail(ruleDeviceCodeIssuedToClient, ErrInvalidGrant, "the device_code is invalid")
 	case err != nil:
-		return nil, serverError(err)
+		return nil, ServerError(err)
 	}
 	tr.Changed("device code consumed")
 	grant, err := p.Store.GetGrant(ctx, dc.GrantID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, serverError(err)
+		return nil, ServerError(err)
 	}
 	if err := tr.Require(ruleDeviceGrantActive, err == nil && !grant.Revoked(), ErrInvalidGrant, "the device authorization was revoked"); err != nil {
 		return nil, err

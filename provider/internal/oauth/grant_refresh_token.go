@@ -51,7 +51,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	case errors.Is(serr, store.ErrAlreadyUsed):
 		return nil, p.refreshReused(ctx, tr, old)
 	case serr != nil:
-		return nil, serverError(serr)
+		return nil, ServerError(serr)
 	case graced:
 		p.Log.Info("refresh token presented again within REFRESH_REUSE_GRACE; fresh pair issued", "client_id", client.ID, "grant_id", grant.ID)
 		tr.Changed("refresh token presented again within REFRESH_REUSE_GRACE: a fresh pair of the same grant")
@@ -154,7 +154,7 @@ const errRefreshInvalid = "the refresh token is invalid, expired or revoked"
 func (p *Provider) findRefreshToken(ctx context.Context, hash string) (rt store.RefreshToken, found bool, err *Error) {
 	rt, serr := p.Store.GetRefreshToken(ctx, hash)
 	if serr != nil && !errors.Is(serr, store.ErrNotFound) {
-		return rt, false, serverError(serr)
+		return rt, false, ServerError(serr)
 	}
 	return rt, serr == nil, nil
 }
@@ -167,7 +167,7 @@ func (p *Provider) findRefreshToken(ctx context.Context, hash string) (rt store.
 func (p *Provider) liveRefreshToken(ctx context.Context, tr *Trace, rt store.RefreshToken) (store.Grant, *Error) {
 	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return grant, serverError(err)
+		return grant, ServerError(err)
 	}
 	active := err == nil && !grant.Revoked() && p.Now().Before(rt.ExpiresAt)
 	return grant, tr.Require(ruleRefreshGrantActive, active, ErrInvalidGrant, errRefreshInvalid)

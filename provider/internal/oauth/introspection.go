@@ -119,11 +119,11 @@ func (p *Provider) introspectRefreshToken(ctx context.Context, tr *Trace, client
 }
 
 // inactiveUnless turns a token that failed a rule into {"active":false}
-// ([RFC 7662 Section 2.2]); a server error stays one.
+// ([RFC 7662 Section 2.2]); a server fault stays one.
 //
 // [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
 func inactiveUnless(err *Error) (*IntrospectionResponse, *Error) {
-	if err.Code == ErrServerError {
+	if err.ServerFault() {
 		return nil, err
 	}
 	return &IntrospectionResponse{}, nil

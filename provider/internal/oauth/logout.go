@@ -113,7 +113,7 @@ func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 		tr.Client(clientID)
 		client, err := p.getClient(ctx, clientID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, serverError(err)
+			return nil, ServerError(err)
 		}
 		if err := tr.Require(ruleLogoutClientKnown, err == nil, ErrInvalidRequest, "unknown client_id "+quoteShort(clientID)); err != nil {
 			return nil, err

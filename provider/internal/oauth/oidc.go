@@ -18,7 +18,7 @@ import (
 func (p *Provider) signIDToken(ctx context.Context, t issuedTokens, accessToken string, now time.Time) (string, *Error) {
 	user, err := p.Store.GetUser(ctx, t.grant.UserID)
 	if err != nil {
-		return "", serverError(err)
+		return "", ServerError(err)
 	}
 	claims := token.IDTokenClaims{
 		Issuer: p.Config.Issuer, Subject: user.ID, Audience: t.client.ID,
@@ -29,7 +29,7 @@ func (p *Provider) signIDToken(ctx context.Context, t issuedTokens, accessToken 
 	claims.Name, claims.Email, claims.EmailVerified = scoped.Name, scoped.Email, scoped.EmailVerified
 	raw, err := p.Keys.SignIDToken(claims, token.Algorithm(t.client.IDTokenSignedResponseAlg))
 	if err != nil {
-		return "", serverError(err)
+		return "", ServerError(err)
 	}
 	return raw, nil
 }

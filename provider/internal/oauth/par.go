@@ -108,7 +108,7 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 		CreatedAt: now, ExpiresAt: now.Add(PushedRequestTTL),
 	}
 	if err := p.Store.CreatePushedRequest(ctx, record); err != nil {
-		return nil, serverError(err)
+		return nil, ServerError(err)
 	}
 	tr.Changed("pushed authorization request stored, under a one-time request_uri")
 	tr.Succeeded("request_uri issued")
@@ -139,7 +139,7 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 	case errors.Is(err, store.ErrNotFound):
 		return invalid(ruleRequestURIKnown, "request_uri is unknown or expired")
 	case err != nil:
-		return AuthorizationRequest{}, serverError(err)
+		return AuthorizationRequest{}, ServerError(err)
 	}
 	tr.Check(ruleRequestURIKnown, true)
 	checks := []struct {
@@ -158,7 +158,7 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 	}
 	params, perr := url.ParseQuery(record.Params)
 	if perr != nil {
-		return AuthorizationRequest{}, serverError(perr)
+		return AuthorizationRequest{}, ServerError(perr)
 	}
 	return ParseAuthorizationRequest(params), nil
 }
@@ -193,7 +193,7 @@ func (p *Provider) usePushedRequest(ctx context.Context, hash string) *Error {
 	case errors.Is(err, store.ErrAlreadyUsed), errors.Is(err, store.ErrNotFound):
 		return TraceFrom(ctx).Fail(ruleRequestURIUnused, ErrInvalidRequestURI, "request_uri was used before")
 	case err != nil:
-		return serverError(err)
+		return ServerError(err)
 	}
 	TraceFrom(ctx).Changed("pushed request used up")
 	return nil

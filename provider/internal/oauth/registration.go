@@ -87,7 +87,7 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 		client.SecretHash = HashSecret(info.ClientSecret)
 	}
 	if err := p.Store.CreateClient(ctx, client); err != nil {
-		return nil, serverError(err)
+		return nil, ServerError(err)
 	}
 	tr.Client(client.ID)
 	tr.Changed("client registered, unused (it expires unless used)")
@@ -184,7 +184,7 @@ func (p *Provider) DeleteClient(ctx context.Context, clientID, registrationToken
 	err := p.Store.DeleteClient(ctx, clientID)
 	p.clients.forget(clientID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) { // a concurrent delete won
-		return serverError(err)
+		return ServerError(err)
 	}
 	tr := TraceFrom(ctx)
 	tr.Changed("client deleted, with its grants, codes and refresh tokens")
@@ -210,7 +210,7 @@ func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrati
 		client, err = p.Store.GetClient(ctx, clientID)
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.Client{}, serverError(err)
+		return store.Client{}, ServerError(err)
 	}
 	ok := err == nil && client.RegistrationTokenHash != "" && secretMatches(registrationToken, client.RegistrationTokenHash)
 	if err := tr.Require(ruleRegistrationToken, ok, ErrInvalidToken, "the registration access token is not valid for this client"); err != nil {

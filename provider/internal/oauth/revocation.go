@@ -117,7 +117,7 @@ func (p *Provider) revokeAccessToken(ctx context.Context, tr *Trace, client stor
 		return nil // invalid, expired or foreign: nothing to do (RFC 7009 Section 2.2)
 	}
 	if err := p.Store.RevokeAccessToken(ctx, claims.JTI, claims.ExpiresAt); err != nil {
-		return serverError(err)
+		return ServerError(err)
 	}
 	tr.Changed("access token revoked (its jti is remembered until it expires)")
 	tr.Succeeded("token revoked")

@@ -110,7 +110,7 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 	case GrantTypeDeviceCode:
 		resp, err = p.grantDeviceCode(ctx, client, r)
 	default: // not in supportedGrantTypes, so admitGrant refused it
-		return nil, serverError(fmt.Errorf("oauth: no grant function for grant_type %q", r.GrantType))
+		return nil, ServerError(fmt.Errorf("oauth: no grant function for grant_type %q", r.GrantType))
 	}
 	if err == nil {
 		TraceFrom(ctx).Succeeded("tokens issued")
@@ -240,7 +240,7 @@ func (p *Provider) signAccessToken(t issuedTokens, now time.Time) (string, *Erro
 		JKT: t.jkt,
 	})
 	if err != nil {
-		return "", serverError(err)
+		return "", ServerError(err)
 	}
 	return raw, nil
 }
@@ -253,7 +253,7 @@ func (p *Provider) issueAndStore(ctx context.Context, t issuedTokens) (*TokenRes
 		return resp, err
 	}
 	if err := p.Store.CreateRefreshToken(ctx, *refresh); err != nil {
-		return nil, serverError(err)
+		return nil, ServerError(err)
 	}
 	TraceFrom(ctx).Changed("refresh token issued")
 	return resp, nil

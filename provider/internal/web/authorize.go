@@ -136,7 +136,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 			return false
 		}
 		if err != nil {
-			s.renderError(c, http.StatusInternalServerError, &oauth.Error{Code: oauth.ErrServerError, Description: "sign-in failed", Cause: err})
+			s.renderError(c, http.StatusInternalServerError, oauth.ServerError(err))
 			return false
 		}
 		tr.Check(rulePasswordAttempts, true)

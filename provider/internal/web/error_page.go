@@ -20,9 +20,6 @@ type errorPage struct {
 	Mismatch []uriComparison
 }
 
-// ServerFault reports whether the error is the server's, not the request's.
-func (p errorPage) ServerFault() bool { return p.Code == oauth.ErrServerError }
-
 // newErrorPage explains err: the rule it broke, when it names one, else a
 // sentence by error code.
 func newErrorPage(err *oauth.Error) errorPage {
@@ -32,10 +29,10 @@ func newErrorPage(err *oauth.Error) errorPage {
 		page.Ref, page.RefURL = rule.Ref, refURL(rule.Ref)
 		return page
 	}
-	switch err.Code {
-	case oauth.ErrServerError:
+	switch {
+	case err.ServerFault():
 		page.Check = msgCheckServerLog
-	case oauth.ErrAccessDenied:
+	case err.Code == oauth.ErrAccessDenied:
 		page.Check = msgCheckWithUser
 	default:
 		page.Check = msgCheckParameters

@@ -140,17 +140,23 @@ func (s *Server) renderError(c *gin.Context, status int, err *oauth.Error) {
 // renderErrorPage renders an error page built by newErrorPage.
 func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 	s.refused(c, page.Error)
-	if page.Code != oauth.ErrServerError {
+	if page.ServerFault() {
+		status = statusOf(page.Code)
+	} else {
 		status = max(status, http.StatusBadRequest)
 	}
 	s.render(c, status, "error.html", page)
 }
 
 // refused ends the request's trace with err (teaching mode) and notes it
-// for the log and the metrics.
+// for the log and the metrics. A request refused because the store could not
+// be reached is told when to try again.
 func (s *Server) refused(c *gin.Context, err *oauth.Error) {
 	oauth.TraceFrom(c.Request.Context()).Refused(err)
 	s.noteError(c, err)
+	if err.Code == oauth.ErrTemporarilyUnavailable && err.ServerFault() {
+		setRetryAfter(c, oauth.StoreRetryAfter)
+	}
 }
 
 // setRetryAfter tells a client over a rate limit when to try again
@@ -176,7 +182,7 @@ func (s *Server) writeLimitedError(c *gin.Context, limit rateLimit, err error) {
 	case errors.As(err, &oauthErr):
 		s.writeError(c, oauthErr)
 	default:
-		s.writeError(c, &oauth.Error{Code: oauth.ErrServerError, Description: "the server could not complete the request", Cause: err})
+		s.writeError(c, oauth.ServerError(err))
 	}
 }
 

@@ -63,19 +63,22 @@ func (m *providerMetrics) securityEvent(e oauth.SecurityEvent) {
 const errorCodeKey = "oauth.error"
 
 // noteError puts the OAuth error code of an answer on the request's log
-// line, and logs the hidden cause of a server_error. A caller that hung up
-// (its context canceled) is not a server fault: that is logged at info.
+// line, and logs the hidden cause of a server fault: an error, or a warning
+// when the store could not be reached. A caller that hung up (its context
+// canceled) is not a server fault: that is logged at info.
 func (s *Server) noteError(c *gin.Context, err *oauth.Error) {
 	c.Set(errorCodeKey, err.Code)
 	service.Note(c, "error", string(err.Code))
-	if err.Code != oauth.ErrServerError {
-		return
+	ctx := c.Request.Context()
+	switch {
+	case !err.ServerFault():
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		s.log.InfoContext(ctx, "request canceled by the caller", "route", c.FullPath())
+	case err.Code == oauth.ErrTemporarilyUnavailable:
+		s.log.WarnContext(ctx, "store unavailable", "route", c.FullPath(), "err", err)
+	default:
+		s.log.ErrorContext(ctx, "server error", "route", c.FullPath(), "err", err)
 	}
-	if errors.Is(err, context.Canceled) || c.Request.Context().Err() != nil {
-		s.log.InfoContext(c.Request.Context(), "request canceled by the caller", "route", c.FullPath())
-		return
-	}
-	s.log.ErrorContext(c.Request.Context(), "server error", "route", c.FullPath(), "err", err)
 }
 
 // countTokens is the token endpoint's middleware: it counts each answer,

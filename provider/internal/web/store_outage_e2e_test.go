@@ -1,0 +1,149 @@
+package web_test
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// TestE2EStoreOutage: while PostgreSQL cannot be reached, a request that
+// needs the store is answered 503 with Retry-After and
+// temporarily_unavailable (JSON at the token and introspection endpoints and
+// the resource, a page at the sign-in form), not 500 server_error; once PostgreSQL is back
+// the same refresh token works. PostgreSQL only: SQLite is a file of the
+// process's own, with no connection to lose.
+func TestE2EStoreOutage(t *testing.T) {
+	db := pgtest.NewSchemas(t).Create(t)
+	link := newCuttableLink(t, db)
+	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.DatabaseURL = link.url }})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+	tok := newBrowser(t).tokens(srv, cfg)
+
+	link.cut()
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
+	resp, body := rawPost(t, srv.URL+"/oauth/token", form.Encode(), basic("testclient", "testsecret"))
+	wantUnavailable(t, "refresh", resp, body, true)
+	resp, body = tokenQuery(t, srv, "/oauth/introspect", tok.RefreshToken, demoBasic)
+	wantUnavailable(t, "introspection", resp, body, true)
+	resp, body = rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoLogin, nil)
+	wantUnavailable(t, "sign-in", resp, body, false)
+	resp, body = callResource(t, srv.URL+"/protected/resource", tok.AccessToken)
+	wantUnavailable(t, "bearer check", resp, body, true)
+
+	link.restore()
+	if _, err := refresh(cfg, tok.RefreshToken); err != nil {
+		t.Errorf("refresh once PostgreSQL is back: %v", err)
+	}
+}
+
+// wantUnavailable checks a 503 with Retry-After; a JSON answer (isJSON)
+// must say temporarily_unavailable.
+func wantUnavailable(t *testing.T, what string, resp *http.Response, body string, isJSON bool) {
+	t.Helper()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("%s without PostgreSQL: got %d (Retry-After %q) %.200s, want 503 with Retry-After",
+			what, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	var answer errorResponse
+	if isJSON && (json.Unmarshal([]byte(body), &answer) != nil || answer.Error != "temporarily_unavailable") {
+		t.Errorf("%s without PostgreSQL: got %.200s, want error temporarily_unavailable", what, body)
+	}
+}
+
+// errorResponse is an OAuth JSON error answer.
+type errorResponse struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+// cuttableLink is a TCP relay between the provider and PostgreSQL that the
+// test can cut (every connection closed, new ones refused) and restore on
+// the same address: a database outage without stopping the shared server.
+type cuttableLink struct {
+	t      *testing.T
+	url    string // the database URL, through the relay
+	addr   string // the relay's address
+	target string // PostgreSQL's host:port
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns []net.Conn
+}
+
+func newCuttableLink(t *testing.T, databaseURL string) *cuttableLink {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := &cuttableLink{t: t, target: u.Host}
+	link.listen("127.0.0.1:0")
+	u.Host = link.addr
+	link.url = u.String()
+	t.Cleanup(link.cut)
+	return link
+}
+
+func (l *cuttableLink) listen(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.mu.Lock()
+	l.ln, l.addr = ln, ln.Addr().String()
+	l.mu.Unlock()
+	go l.accept(ln)
+}
+
+func (l *cuttableLink) accept(ln net.Listener) {
+	for {
+		in, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		out, err := net.Dial("tcp", l.target)
+		if err != nil {
+			in.Close()
+			continue
+		}
+		l.mu.Lock()
+		l.conns = append(l.conns, in, out)
+		l.mu.Unlock()
+		go relay(in, out)
+		go relay(out, in)
+	}
+}
+
+func relay(dst, src net.Conn) {
+	_, _ = io.Copy(dst, src)
+	dst.Close()
+	src.Close()
+}
+
+// cut closes the listener and every relayed connection.
+func (l *cuttableLink) cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ln != nil {
+		l.ln.Close()
+		l.ln = nil
+	}
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
+}
+
+// restore listens again on the relay's address.
+func (l *cuttableLink) restore() {
+	l.listen(l.addr)
+}

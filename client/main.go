@@ -111,7 +111,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer stopDiscovery()
 	served := make(chan error, 1)
 	go func() {
-		served <- service.Serve(ctx, log, listeners...)
+		served <- service.Serve(ctx, log, 0, listeners...)
 		stopDiscovery()
 	}()
 	log.Info("client starting", "addr", cfg.ClientAddr)

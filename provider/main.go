@@ -160,7 +160,7 @@ func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *tok
 	if cfg.DebugAddr != "" { // off by default; config.Validate allows only a loopback address
 		listeners = append(listeners, service.Listener{Name: "debug", Addr: cfg.DebugAddr, Handler: service.Pprof()})
 	}
-	return service.Serve(ctx, log, listeners...)
+	return service.Serve(ctx, log, cfg.ShutdownDelay, listeners...)
 }
 
 // keyReloadInterval is how often a running provider re-reads its signing

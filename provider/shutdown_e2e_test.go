@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,5 +48,33 @@ func TestE2ESIGTERMFinishesRequestsInFlight(t *testing.T) {
 	}
 	if !strings.Contains(p.Log(), `"msg":"store closed; provider stopped"`) {
 		t.Errorf("the JSON log does not say the store was closed:\n%s", p.Log())
+	}
+}
+
+// TestE2EShutdownDelay: with SHUTDOWN_DELAY, the real provider answers
+// /readyz 503 "stopping" right after SIGTERM while it still serves, then
+// closes and exits 0 once the delay is over.
+func TestE2EShutdownDelay(t *testing.T) {
+	bin := processtest.Build(t, ".", "provider")
+	addr := processtest.FreeAddr(t)
+	p := processtest.Start(t, bin, map[string]string{
+		"PROVIDER_ADDR": addr, "ISSUER": "http://" + addr, "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_TIME": "1",
+		"DATABASE_URL": filepath.Join(t.TempDir(), "provider.db"), "SHUTDOWN_DELAY": "2s",
+	})
+	processtest.WaitReady(t, p, "http://"+addr+"/readyz", 30*time.Second)
+	p.Signal(t, syscall.SIGTERM)
+	p.WaitLog(t, "stopping: /readyz answers 503", 5*time.Second)
+	for path, want := range map[string]int{"/readyz": http.StatusServiceUnavailable, "/.well-known/openid-configuration": http.StatusOK} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("GET %s during the delay: %v, want an answer", path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s during the delay: got %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	if exit := p.Wait(t, processtest.DrainTimeout+5*time.Second); exit != 0 {
+		t.Errorf("exit status %d, want 0", exit)
 	}
 }

@@ -69,7 +69,7 @@ func Mount(routes gin.IRoutes, m *Metrics, metricsAddr string, log *slog.Logger,
 	r.GET("/healthz", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})
-	r.GET("/readyz", func(c *gin.Context) {
+	r.GET(ReadyPath, func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 		defer cancel()
 		if err := ready(ctx); err != nil {
@@ -83,6 +83,9 @@ func Mount(routes gin.IRoutes, m *Metrics, metricsAddr string, log *slog.Logger,
 		r.GET("/metrics", gin.WrapH(m.Handler()))
 	}
 }
+
+// ReadyPath is the readiness endpoint's path.
+const ReadyPath = "/readyz"
 
 // readyTimeout bounds a readiness check: a store that takes longer is not ready.
 const readyTimeout = 2 * time.Second

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -54,7 +55,13 @@ func NewServer(h http.Handler, log *slog.Logger) *http.Server {
 // then shuts down gracefully: no new connections, and the requests in
 // flight finish (up to DrainTimeout; any still running then are cut off).
 // A listener that fails ends them all.
-func Serve(ctx context.Context, log *slog.Logger, listeners ...Listener) error {
+//
+// With a delay (the provider's SHUTDOWN_DELAY), the servers first go on
+// serving for that long after ctx is done, with /readyz answering 503
+// ("stopping") and every kept-alive connection closed after its next
+// answer: a load balancer polling /readyz takes the process out of its pool
+// before the listeners close, so no request is sent to a closed port.
+func Serve(ctx context.Context, log *slog.Logger, delay time.Duration, listeners ...Listener) error {
 	lns := make([]net.Listener, 0, len(listeners))
 	defer func() {
 		for _, ln := range lns {
@@ -70,8 +77,9 @@ func Serve(ctx context.Context, log *slog.Logger, listeners ...Listener) error {
 	}
 	errc := make(chan error, len(listeners))
 	servers := make([]*http.Server, len(listeners))
+	var stopping atomic.Bool
 	for i, l := range listeners {
-		servers[i] = NewServer(l.Handler, log)
+		servers[i] = NewServer(notReadyWhen(&stopping, l.Handler), log)
 		go func() { errc <- servers[i].Serve(lns[i]) }()
 		log.Info("listening", "listener", l.Name, "addr", lns[i].Addr().String())
 	}
@@ -79,6 +87,7 @@ func Serve(ctx context.Context, log *slog.Logger, listeners ...Listener) error {
 	select {
 	case failed = <-errc:
 	case <-ctx.Done():
+		failed = stopAfter(delay, &stopping, servers, errc, log)
 		log.Info("shutting down: no new connections; finishing the requests in flight", "timeout", DrainTimeout)
 	}
 	drain(servers, log, DrainTimeout)
@@ -86,6 +95,40 @@ func Serve(ctx context.Context, log *slog.Logger, listeners ...Listener) error {
 		return failed
 	}
 	return nil
+}
+
+// stopAfter marks the servers stopping (/readyz 503, no more keep-alive)
+// and lets them serve for delay, or until one of them fails (its error is
+// returned).
+func stopAfter(delay time.Duration, stopping *atomic.Bool, servers []*http.Server, errc <-chan error, log *slog.Logger) error {
+	if delay <= 0 {
+		return nil
+	}
+	stopping.Store(true)
+	for _, srv := range servers {
+		srv.SetKeepAlivesEnabled(false)
+	}
+	log.Info("stopping: /readyz answers 503; serving on before the listeners close", "delay", delay)
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(delay):
+		return nil
+	}
+}
+
+// notReadyWhen answers /readyz with 503 {"status":"stopping"} once stopping
+// is set, and passes every other request (and /readyz before then) to h.
+func notReadyWhen(stopping *atomic.Bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stopping.Load() && r.URL.Path == ReadyPath {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":"stopping"}`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // drain shuts the servers down within timeout, then closes what is left.
@@ -126,7 +169,7 @@ func Probe(ctx context.Context, addr string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/readyz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+ReadyPath, nil)
 	if err != nil {
 		return err
 	}

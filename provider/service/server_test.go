@@ -29,7 +29,7 @@ func TestServeLimits(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	ready := make(chan string, 1)
 	go func() {
-		done <- Serve(ctx, slog.New(readyHandler{ready}), Listener{Name: "http", Addr: addr, Handler: ok})
+		done <- Serve(ctx, slog.New(readyHandler{ready}), 0, Listener{Name: "http", Addr: addr, Handler: ok})
 	}()
 	base := "http://" + <-ready
 	req, _ := http.NewRequest(http.MethodGet, base+"/", nil)
@@ -104,4 +104,53 @@ func TestDrainCutsOffWhatOutlivesTheTimeout(t *testing.T) {
 			t.Errorf("the log lacks %q:\n%s", want, log.String())
 		}
 	}
+}
+
+// TestServeStopsBeingReadyBeforeClosing: with a shutdown delay, once ctx is
+// done the server goes on answering, /readyz says 503 stopping and each
+// answer closes its connection; after the delay the port is closed.
+func TestServeStopsBeingReadyBeforeClosing(t *testing.T) {
+	const delay = 500 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	ready := make(chan string, 1)
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	go func() {
+		done <- Serve(ctx, slog.New(readyHandler{ready}), delay, Listener{Name: "http", Addr: "127.0.0.1:0", Handler: ok})
+	}()
+	base := "http://" + <-ready
+	if status, _, _ := get(t, base+ReadyPath); status != http.StatusOK {
+		t.Fatalf("GET %s before the stop: got %d, want the handler's 200", ReadyPath, status)
+	}
+
+	stopped := time.Now()
+	cancel()
+	time.Sleep(50 * time.Millisecond) // Serve sees ctx done
+	if status, body, _ := get(t, base+ReadyPath); status != http.StatusServiceUnavailable || body != `{"status":"stopping"}` {
+		t.Errorf("GET %s while stopping: got %d %s, want 503 {\"status\":\"stopping\"}", ReadyPath, status, body)
+	}
+	if status, body, closing := get(t, base+"/"); status != http.StatusOK || body != "ok" || !closing {
+		t.Errorf("GET / while stopping: got %d %q (connection closed after: %v), want 200 ok, closed after", status, body, closing)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Serve after the delay: %v, want nil", err)
+	}
+	if waited := time.Since(stopped); waited < delay {
+		t.Errorf("Serve returned %v after the stop, want at least the delay %v", waited, delay)
+	}
+	if _, err := http.Get(base + "/"); err == nil {
+		t.Error("GET / after the delay: got an answer, want the port closed")
+	}
+}
+
+// get answers a GET's status, body, and whether the server closes the connection after it.
+func get(t *testing.T, u string) (int, string, bool) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Close
 }

@@ -98,6 +98,10 @@ type Config struct {
 	// RegistrationUnusedTTL (REGISTRATION_UNUSED_TTL, default 24h) is how
 	// long a registered client that is never used is kept.
 	RegistrationUnusedTTL time.Duration
+	// ShutdownDelay (SHUTDOWN_DELAY, default 0, at most MaxShutdownDelay) is
+	// how long the provider goes on serving after SIGTERM, with /readyz
+	// answering 503, before its listeners close (service.Serve).
+	ShutdownDelay time.Duration
 	// RegistrationsPerHour (REGISTRATIONS_PER_HOUR, default 20) bounds the
 	// registration requests one address may make per hour.
 	RegistrationsPerHour int
@@ -247,6 +251,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"PURGE_INTERVAL":          &c.PurgeInterval,
 		"REFRESH_REUSE_GRACE":     &c.RefreshReuseGrace,
 		"REGISTRATION_UNUSED_TTL": &c.RegistrationUnusedTTL,
+		"SHUTDOWN_DELAY":          &c.ShutdownDelay,
 	}
 	for name, field := range durations {
 		v, ok := lookup(name)
@@ -435,6 +440,10 @@ const (
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 const MaxCodeTTL = 10 * time.Minute
 
+// MaxShutdownDelay bounds SHUTDOWN_DELAY: a stop must not wait longer than
+// an orchestrator's grace period (Kubernetes gives 30 s by default).
+const MaxShutdownDelay = time.Minute
+
 // validateDurations checks each lifetime and interval against its
 // minimum, CODE_TTL against MaxCodeTTL, and that a device may poll at
 // least once before its code expires.
@@ -459,6 +468,9 @@ func (c Config) validateDurations() error {
 		if d.value < d.minimum {
 			return fmt.Errorf("config: %s must be at least %v, got %v", d.name, d.minimum, d.value)
 		}
+	}
+	if c.ShutdownDelay < 0 || c.ShutdownDelay > MaxShutdownDelay {
+		return fmt.Errorf("config: SHUTDOWN_DELAY must be between 0s and %v, got %v", MaxShutdownDelay, c.ShutdownDelay)
 	}
 	if c.DevicePollInterval >= c.DeviceCodeTTL {
 		return fmt.Errorf("config: DEVICE_POLL_INTERVAL (%v) must be shorter than DEVICE_CODE_TTL (%v): a device would never poll in time", c.DevicePollInterval, c.DeviceCodeTTL)

@@ -97,6 +97,8 @@ func TestValidate(t *testing.T) {
 		{"a zero access token lifetime", func(c *Config) { c.AccessTokenTTL = 0 }, "ACCESS_TOKEN_TTL"},
 		{"an unknown TEACHING_MODE", func(c *Config) { c.TeachingMode = "yes" }, "TEACHING_MODE"},
 		{"a negative REFRESH_REUSE_GRACE", func(c *Config) { c.RefreshReuseGrace = -time.Second }, "REFRESH_REUSE_GRACE"},
+		{"a negative SHUTDOWN_DELAY", func(c *Config) { c.ShutdownDelay = -time.Second }, "SHUTDOWN_DELAY"},
+		{"a SHUTDOWN_DELAY over a minute", func(c *Config) { c.ShutdownDelay = MaxShutdownDelay + time.Second }, "SHUTDOWN_DELAY"},
 		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }, "REFRESH_REUSE_GRACE"},
 		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }, "SESSION_SECRET"},
 		{"no device authorizations per hour", func(c *Config) { c.DeviceAuthorizationsPerHour = 0 }, "DEVICE_AUTHORIZATIONS_PER_HOUR"},

@@ -38,6 +38,8 @@ var (
 	ErrConflict = errors.New("store: concurrent update")
 	// ErrNotPending means a device code was decided (approved or denied) before.
 	ErrNotPending = errors.New("store: device code is not pending")
+	// ErrOtherClient means the record exists but was issued to another client.
+	ErrOtherClient = errors.New("store: issued to another client")
 )
 
 // ClientType is the RFC 6749 Section 2.1 client type.
@@ -218,6 +220,18 @@ func RefreshGraceApplies(usedAt, graceFrom time.Time, mostRecentlyRotated, grant
 	return !graceFrom.IsZero() && usedAt.After(graceFrom) && mostRecentlyRotated && !grantRevoked
 }
 
+// UsedOrOtherClient is ConsumeAuthorizationCode's answer for a code c that
+// exists but that clientID could not consume: another client's code is
+// ErrOtherClient, with no code (the caller learns nothing of it); the
+// caller's own was used before, ErrAlreadyUsed with the code, so its grant
+// can be revoked. Backends share it, so they answer alike.
+func UsedOrOtherClient(c AuthorizationCode, clientID string) (AuthorizationCode, error) {
+	if c.ClientID != clientID {
+		return AuthorizationCode{}, ErrOtherClient
+	}
+	return c, ErrAlreadyUsed
+}
+
 // DeviceStatus is the state of a device authorization request (RFC 8628).
 type DeviceStatus string
 
@@ -300,9 +314,9 @@ type Store interface {
 	// ConsumeAuthorizationCode marks the code issued to clientID used and
 	// returns it. A second call returns the code together with
 	// ErrAlreadyUsed, so the caller can revoke its grant
-	// (RFC 6749 Section 4.1.2). A code of another client is ErrNotFound and
-	// stays unused, so a client cannot burn another's code. Expiry is the
-	// caller's check.
+	// (RFC 6749 Section 4.1.2). A code of another client is ErrOtherClient
+	// (and no code) and stays unused, so a client cannot burn another's code;
+	// an unknown one is ErrNotFound. Expiry is the caller's check.
 	ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (AuthorizationCode, error)
 
 	// Refresh tokens. CreateRefreshToken also extends the grant's ExpiresAt

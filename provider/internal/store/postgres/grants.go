@@ -89,8 +89,8 @@ func scanCode(row pgx.Row) (store.AuthorizationCode, error) {
 // concurrent callers, in any process, exactly one gets the code with a nil
 // error (RFC 6749 Section 4.1.2: "The client MUST NOT use the authorization
 // code more than once"). Every later caller gets the code with
-// store.ErrAlreadyUsed, so it can revoke the grant; an unknown hash, or
-// another client's code, is store.ErrNotFound.
+// store.ErrAlreadyUsed, so it can revoke the grant; an unknown hash is
+// store.ErrNotFound, and another client's code store.ErrOtherClient.
 func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (store.AuthorizationCode, error) {
 	c, err := scanCode(s.pool.QueryRow(ctx, `
 		UPDATE authorization_codes SET used_at = $1 WHERE hash = $2 AND client_id = $3 AND used_at IS NULL
@@ -98,13 +98,14 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return c, getErr("consume authorization code", err)
 	}
-	// No row changed: the code is unknown or was used before. Once used, it
-	// stays used, so reading outside the UPDATE cannot misjudge.
-	c, err = scanCode(s.pool.QueryRow(ctx, `SELECT `+codeColumns+` FROM authorization_codes WHERE hash = $1 AND client_id = $2`, hash, clientID))
+	// No row changed: the code is unknown, another client's, or was used
+	// before. Once used, it stays used, so reading outside the UPDATE cannot
+	// misjudge.
+	c, err = scanCode(s.pool.QueryRow(ctx, `SELECT `+codeColumns+` FROM authorization_codes WHERE hash = $1`, hash))
 	if err != nil {
 		return store.AuthorizationCode{}, getErr("consume authorization code", err)
 	}
-	return c, store.ErrAlreadyUsed
+	return store.UsedOrOtherClient(c, clientID)
 }
 
 // PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh

@@ -141,14 +141,17 @@ var authorizationCodeTests = []test{
 			checkEqual(t, "concurrent ConsumeAuthorizationCode", got[i], want)
 		}
 	}},
-	{"a code presented by another client is ErrNotFound and stays unused (RFC 6749 Section 4.1.3)", func(t *testing.T, s store.Store) {
+	{"a code presented by another client is ErrOtherClient, without the code, and stays unused (RFC 6749 Section 4.1.3)", func(t *testing.T, s store.Store) {
 		g := newGrant("g1")
 		c := newCode("code-hash", g)
 		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, c))
-		_, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", "another-client", t0)
-		checkErr(t, "ConsumeAuthorizationCode(another client)", err, store.ErrNotFound)
+		got, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", "another-client", t0)
+		checkErr(t, "ConsumeAuthorizationCode(another client)", err, store.ErrOtherClient)
+		checkEqual(t, "ConsumeAuthorizationCode(another client)", got, store.AuthorizationCode{})
 		_, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, t0)
 		checkErr(t, "ConsumeAuthorizationCode(its client)", err, nil)
+		_, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", "another-client", t0)
+		checkErr(t, "ConsumeAuthorizationCode(another client, once used)", err, store.ErrOtherClient)
 	}},
 	{"ConsumeAuthorizationCode of an unknown code is ErrNotFound", func(t *testing.T, s store.Store) {
 		_, err := s.ConsumeAuthorizationCode(t.Context(), "no-such-code", demoClient.ID, t0)

@@ -440,7 +440,7 @@ func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeO
 // with a state this session never issued.
 func (a *App) attackStateForgery(c *gin.Context, _ *webSession) attackResult {
 	q := url.Values{"code": {"attacker-" + randomToken()}, "state": {randomToken()}, "iss": {a.public.Issuer}}
-	return a.forgedCallback(c, q, "The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it.")
+	return a.forgedCallback(c, q, "RFC 6749 Section 10.12", "The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it.")
 }
 
 // attackIssMixup hands the client's own callback checks a response with
@@ -452,12 +452,19 @@ func (a *App) attackIssMixup(c *gin.Context, s *webSession) attackResult {
 	s.Data.addPending(p, a.now())
 	s.Unlock()
 	q := url.Values{"code": {"other-as-" + randomToken()}, "state": {p.State}, "iss": {"https://attacker.example"}}
-	return a.forgedCallback(c, q, "The client started an authorization request (its state is pending in this session); the response comes back naming another authorization server as its issuer.")
+	return a.forgedCallback(c, q, "RFC 9207 Section 2.4", "The client started an authorization request (its state is pending in this session); the response comes back naming another authorization server as its issuer.")
 }
 
 // forgedCallback runs the checks of the callback (step C) on the forged
-// response q; a refusal means no token request is ever sent.
-func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackResult {
+// response q; a refusal means no token request is ever sent. refusal is the
+// rule that makes the client refuse this forgery: the state check
+// ([RFC 6749 Section 10.12]) or the issuer's ([RFC 9207 Section 2.4]: "clients
+// MUST reject the authorization response and MUST NOT proceed with the
+// authorization grant").
+//
+// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+// [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+func (a *App) forgedCallback(c *gin.Context, q url.Values, refusal xray.Ref, note string) attackResult {
 	u := &url.URL{Path: "/callback", RawQuery: q.Encode()}
 	hop := a.authorizationResponseHop(u)
 	hop.Title = "Forged authorization response"
@@ -472,7 +479,7 @@ func (a *App) forgedCallback(c *gin.Context, q url.Values, note string) attackRe
 		Answer: answer,
 		Hops:   []xray.Hop{hop},
 		Aftermath: []xray.Check{
-			outcome("the client refused the response with 403", "RFC 6749 Section 10.12", status == http.StatusForbidden, answer),
+			outcome("the client refused the response with 403", refusal, status == http.StatusForbidden, answer),
 			outcome("the client stopped at step (C): the code was never exchanged", "RFC 6749 Section 4.1.3", err != nil, ""),
 		},
 		Note: note,

@@ -38,6 +38,19 @@ func mustStop(t *testing.T, resp *http.Response, page string, wants ...string) {
 	mustContain(t, "attack page", page, wants...)
 }
 
+// aftermathLine returns the line of an attack page's aftermath that
+// holds rule, or "".
+func aftermathLine(page, rule string) string {
+	_, aftermath, _ := strings.Cut(page, "The aftermath")
+	aftermath, _, _ = strings.Cut(aftermath, "</ul>")
+	for _, line := range strings.Split(aftermath, "<li") {
+		if strings.Contains(line, rule) {
+			return line
+		}
+	}
+	return ""
+}
+
 // onBothStores runs test against a provider on SQLite and on PostgreSQL:
 // the attacks' aftermath (revoked grants, dead families) is the store's work.
 func onBothStores(t *testing.T, test func(t *testing.T, h *harness)) {
@@ -121,18 +134,24 @@ func TestE2EAttackRedirectURIMismatchShowsTheErrorPage(t *testing.T) {
 	}
 }
 
+// TestE2EAttackForgedCallbacksAreRefused: each forged response is refused
+// by its own check, and the aftermath's refusal cites that check's rule
+// (the state's, RFC 6749 Section 10.12; the issuer's, RFC 9207 Section 2.4).
 func TestE2EAttackForgedCallbacksAreRefused(t *testing.T) {
 	t.Parallel()
-	for name, want := range map[string]string{
-		"state-forgery": "state is one this browser",
-		"iss-mixup":     "iss is the issuer the request went to",
+	for name, want := range map[string]struct{ defence, ref string }{
+		"state-forgery": {"state is one this browser", "RFC 6749 Section 10.12"},
+		"iss-mixup":     {"iss is the issuer the request went to", "RFC 9207 Section 2.4"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, providertest.Options{})
 			h.login()
 			resp, page := h.runAttack(name)
-			mustStop(t, resp, page, "403 ", want, "checked by the client")
+			mustStop(t, resp, page, "403 ", want.defence, "checked by the client")
+			if line := aftermathLine(page, "refused the response with 403"); !strings.Contains(line, ">"+want.ref+"<") {
+				t.Errorf("the aftermath's refusal: got %q, want it to cite %s", line, want.ref)
+			}
 			if got := h.spy.tokenRequests(); len(got) != 1 {
 				t.Errorf("token requests = %v, want only the login's", got)
 			}

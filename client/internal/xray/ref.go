@@ -19,6 +19,8 @@ var openIDSpecs = map[string]string{
 	"OIDC Discovery":            "https://openid.net/specs/openid-connect-discovery-1_0.html",
 	"OIDC RP-Initiated Logout":  "https://openid.net/specs/openid-connect-rpinitiated-1_0.html",
 	"OIDC Dynamic Registration": "https://openid.net/specs/openid-connect-registration-1_0.html",
+	// OAuth 2.0 Multiple Response Type Encoding Practices (response_mode).
+	"OIDC Multiple Response Types": "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html",
 }
 
 // URL returns the address of the section on rfc-editor.org or openid.net,

@@ -16,9 +16,10 @@
 //	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
 //	                             RFC 9207 (iss)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
-//	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in order), RFC 9449 Section 11.1 (jti
-//	                             replay, across processes), RFC 3986 Section 6.2.2, RFC 3986 Section 6.2.3 (htu
-//	                             normalization)
+//	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in the RFC's order but check 7, no
+//	                             private key in jwk, before check 6, the signature, which needs that key),
+//	                             RFC 9449 Section 11.1 (jti replay, across processes), RFC 3986 Section 6.2.2,
+//	                             RFC 3986 Section 6.2.3 (htu normalization)
 //	dpop_nonce.go                RFC 9449 Section 8, RFC 9449 Section 9 (server nonces: stateless, HMAC of the time,
 //	                             DPOP_NONCE=on)
 //	dpop_binding.go              RFC 9449 Section 5 (token endpoint, refresh tokens of public clients),

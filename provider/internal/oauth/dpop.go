@@ -119,8 +119,9 @@ func invalidDPoPProof(format string, args ...any) *Error {
 
 // CheckDPoPProof validates the DPoP proof of a request: every check of
 // [RFC 9449 Section 4.3], in the order the RFC lists them ("To validate a
-// DPoP proof, the receiving server MUST ensure the following:"; "These
-// checks may be performed in any order", and check 7 comes before 6), then the
+// DPoP proof, the receiving server MUST ensure the following:"), but check
+// 7 (no private key in jwk) comes before 6 (the signature): "These checks
+// may be performed in any order", and 7 reads the key 6 verifies with. Then the
 // replay check of [RFC 9449 Section 11.1], which holds across every provider
 // process sharing the store. A proof is recorded as used only when every
 // other check passed, so a bad request cannot use up a good proof.

@@ -432,25 +432,27 @@ func (a *Authorization) HintAllows(userID string) bool {
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 var ruleAuthorizationParameterOnce = Rule{"no parameter is sent more than once, and each is UTF-8 text", "RFC 6749 Section 3.1"}
 
-// ruleSupportedRequest refuses, rather than ignores, the features this
-// provider does not implement: request objects ([OIDC Core Section 6]:
-// "request_not_supported") and response modes other than query. A
-// request_uri is resolved before (see Authorize): only those of the PAR
-// endpoint are known, and none is ever fetched.
+// The rules that refuse, rather than ignore, the features of the
+// authorization request this provider does not implement: request objects
+// ([OIDC Core Section 6]: "request_not_supported"), and the response modes
+// of [OIDC Multiple Response Types Section 2.1] other than query, the
+// default of response_type code. A request_uri is resolved before (see
+// Authorize): only those of the PAR endpoint are known, and none is ever
+// fetched.
 //
 // [OIDC Core Section 6]: https://openid.net/specs/openid-connect-core-1_0.html#JWTRequests
-var ruleSupportedRequest = Rule{"no request object, and response_mode query (the others are not supported)", "OIDC Core Section 6"}
+// [OIDC Multiple Response Types Section 2.1]: https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
+var (
+	ruleNoRequestObject   = Rule{"no request object (request objects are not supported)", "OIDC Core Section 6"}
+	ruleResponseModeQuery = Rule{"response_mode, if sent, is query (the others are not supported)", "OIDC Multiple Response Types Section 2.1"}
+)
 
-// checkUnsupported applies ruleSupportedRequest.
+// checkUnsupported applies ruleNoRequestObject, then ruleResponseModeQuery.
 func checkUnsupported(tr *Trace, r AuthorizationRequest) *Error {
-	switch {
-	case r.Request != "":
-		return tr.Fail(ruleSupportedRequest, ErrRequestNotSupported, "request objects are not supported")
-	case r.ResponseMode != "" && r.ResponseMode != "query":
-		return tr.Fail(ruleSupportedRequest, ErrInvalidRequest, "only response_mode=query is supported")
+	if err := tr.Require(ruleNoRequestObject, r.Request == "", ErrRequestNotSupported, "request objects are not supported"); err != nil {
+		return err
 	}
-	tr.Check(ruleSupportedRequest, true)
-	return nil
+	return tr.Require(ruleResponseModeQuery, r.ResponseMode == "" || r.ResponseMode == "query", ErrInvalidRequest, "only response_mode=query is supported")
 }
 
 // rulePushedRequired is the rule requirePushed applies: a client
@@ -501,14 +503,19 @@ func checkResponseType(tr *Trace, client store.Client, responseType string) *Err
 		ErrUnauthorizedClient, "the client is not registered for the authorization code grant")
 }
 
-// The rules of PKCE in the authorization request ([RFC 7636 Section 4.4.1],
+// The rules of PKCE in the authorization request ([RFC 7636 Section 4.3],
 // [RFC 9700 Section 2.1.1]): only S256, spelled so, and required of public
-// clients.
+// clients; each refusal is invalid_request ([RFC 7636 Section 4.4.1]).
 //
-// [RFC 7636 Section 4.4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.4.1
+// [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
 // [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
+// [RFC 7636 Section 4.4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.4.1
 var (
-	ruleChallengeWithMethod = Rule{"code_challenge_method comes with a code_challenge", "RFC 7636 Section 4.4.1"}
+	// [RFC 7636 Section 4.3]: the client sends the code challenge with
+	// "code_challenge REQUIRED. Code challenge." and "code_challenge_method
+	// OPTIONAL, defaults to "plain" if not present in the request": the
+	// method describes a challenge, and means nothing without one.
+	ruleChallengeWithMethod = Rule{"code_challenge_method comes with a code_challenge", "RFC 7636 Section 4.3"}
 	rulePKCEForPublic       = Rule{"a public client sends a code_challenge (PKCE)", "RFC 9700 Section 2.1.1"}
 	ruleChallengeS256       = Rule{"code_challenge_method is S256 (plain is refused, never downgraded)", "RFC 9700 Section 2.1.1"}
 	ruleChallengeForm       = Rule{"code_challenge is 43 base64url characters (an S256 hash)", "RFC 7636 Section 4.2"}

@@ -79,12 +79,13 @@ func (f *clientAuthForm) params() []param {
 
 // credentials tells which method the client used, and reads its credentials.
 //
-// [RFC 6749 Section 2.3.1]: "The client MUST NOT use more than one
-// authentication method in each request." With Basic, client_id and secret
-// are form-encoded before they are joined with ":" and base64-encoded, so
-// they are form-decoded here (a secret may contain ":" or "%"); a client_id
-// in the body must then name the same client.
+// [RFC 6749 Section 2.3]: "The client MUST NOT use more than one
+// authentication method in each request." With Basic ([RFC 6749 Section 2.3.1]),
+// client_id and secret are form-encoded before they are joined with ":" and
+// base64-encoded, so they are form-decoded here (a secret may contain ":" or
+// "%"); a client_id in the body must then name the same client.
 //
+// [RFC 6749 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 func (f clientAuthForm) credentials(tr *Trace, authorization string) (ClientCredentials, *Error) {
 	if f.assertionType != "" {
@@ -155,12 +156,13 @@ func (f clientAuthForm) assertionCredentials(tr *Trace) (ClientCredentials, *Err
 	return ClientCredentials{Method: AuthPrivateKeyJWT, ClientID: assertion.Subject, Assertion: assertion}, nil
 }
 
-// The rules of client authentication ([RFC 6749 Section 2.3.1], [RFC 6749 Section 3.2.1]).
+// The rules of client authentication ([RFC 6749 Section 2.3], [RFC 6749 Section 2.3.1], [RFC 6749 Section 3.2.1]).
 //
+// [RFC 6749 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 // [RFC 6749 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2.1
 var (
-	ruleOneAuthMethod        = Rule{"the client uses one authentication method, not several", "RFC 6749 Section 2.3.1"}
+	ruleOneAuthMethod        = Rule{"the client uses one authentication method, not several", "RFC 6749 Section 2.3"}
 	ruleBasicAuthForm        = Rule{"HTTP Basic credentials are base64 of form-encoded client_id:client_secret", "RFC 6749 Section 2.3.1"}
 	ruleClientIdentified     = Rule{"the client identifies itself", "RFC 6749 Section 3.2.1"}
 	ruleClientRegistered     = Rule{"client_id names a registered client", "RFC 6749 Section 2.2"}

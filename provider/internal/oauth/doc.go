@@ -9,10 +9,11 @@
 //	file                         implements
 //	authorize.go                 RFC 6749 Section 4.1.1 (authorization request), RFC 6749 Section 3.1.2 (redirect
 //	                             URI), RFC 9700 Section 2.1 (exact redirect matching), RFC 8252 Section 7.3
-//	                             (loopback redirect ports of native apps), RFC 7636 Section 4.4.1 (PKCE
-//	                             request checks), RFC 9126 Section 4 (clients that must use PAR), RFC 9449 Section 10
-//	                             (the form of dpop_jkt), OIDC Core Section 3.1.2.1 (ui_locales: read here, the
-//	                             language chosen by package i18n; id_token_hint: a code only for the user it names)
+//	                             (loopback redirect ports of native apps), RFC 7636 Section 4.3,
+//	                             RFC 7636 Section 4.4.1 (PKCE request checks), RFC 9126 Section 4 (clients that
+//	                             must use PAR), RFC 9449 Section 10 (the form of dpop_jkt), OIDC Core Section 3.1.2.1
+//	                             (ui_locales: read here, the language chosen by package i18n; id_token_hint: a code
+//	                             only for the user it names)
 //	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
 //	                             RFC 9207 (iss)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
@@ -30,8 +31,8 @@
 //	pkce.go                      RFC 7636 Section 4.1–4.6 (S256 only; downgrade defence of RFC 9700 Section 2.1.1)
 //	scope.go                     RFC 6749 Section 3.3 (scope), RFC 6749 Section 6 (narrowing on refresh),
 //	                             OIDC Core Section 11 (offline_access)
-//	client_auth.go               RFC 6749 Section 2.3.1 (client_secret_basic with form-decoding, client_secret_post),
-//	                             public clients
+//	client_auth.go               RFC 6749 Section 2.3 (one method per request), RFC 6749 Section 2.3.1
+//	                             (client_secret_basic with form-decoding, client_secret_post), public clients
 //	registration.go              RFC 7591 Section 3 (registration endpoint, initial access token, rate limit),
 //	                             RFC 7592 Section 2.1, RFC 7592 Section 2.3 (read, delete)
 //	client_metadata.go           RFC 7591 Section 2, RFC 7591 Section 3.2.2 (client metadata rules and refusals),
@@ -129,9 +130,10 @@
 //
 // The implicit grant and hybrid flows (RFC 9700 Section 2.1.2 advises against
 // them), the resource owner password grant (RFC 9700 Section 2.4: MUST NOT be
-// used), PKCE "plain", request objects (refused with request_not_supported),
-// any request_uri but the PAR endpoint's (invalid_request_uri; a request_uri
-// is never fetched), response modes other than query, the RFC 7592 update
+// used), PKCE "plain", request objects (OIDC Core Section 6; refused with
+// request_not_supported), any request_uri but the PAR endpoint's
+// (invalid_request_uri; a request_uri is never fetched), response modes other
+// than query (OIDC Multiple Response Types Section 2.1), the RFC 7592 update
 // (PUT) of a registration, jwks_uri (a client's URL is never fetched), an
 // access token in a query string (RFC 6750 Section 2.3; RFC 9700 Section 4.3.2:
 // "Clients MUST NOT pass access tokens in a URI query parameter"), and token

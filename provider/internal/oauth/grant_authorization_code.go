@@ -26,19 +26,10 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err := tr.Require(ruleCodePresent, r.Code != "", ErrInvalidRequest, "code is required"); err != nil {
 		return nil, err
 	}
-	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(r.Code), client.ID, p.Now())
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, tr.Fail(ruleCodeIssuedToClient, ErrInvalidGrant, "the authorization code is invalid")
-	case errors.Is(err, store.ErrAlreadyUsed):
-		tr.Check(ruleCodeIssuedToClient, true)
-		return nil, p.codeReplayed(ctx, tr, code)
-	case err != nil:
-		return nil, ServerError(err)
+	code, err := p.consumeCode(ctx, tr, client, r.Code)
+	if err != nil {
+		return nil, err
 	}
-	tr.Check(ruleCodeIssuedToClient, true)
-	tr.Check(ruleCodeSingleUse, true)
-	tr.Changed("authorization code consumed")
 	if err := p.checkCode(tr, code, r); err != nil {
 		return nil, err
 	}
@@ -55,7 +46,14 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 var (
-	ruleCodePresent        = Rule{"the request carries the code", "RFC 6749 Section 4.1.3"}
+	ruleCodePresent = Rule{"the request carries the code", "RFC 6749 Section 4.1.3"}
+	// "verify that the authorization code is valid" ([RFC 6749 Section 4.1.3]);
+	// else "The provided authorization grant (e.g., authorization code …) is
+	// invalid" → invalid_grant ([RFC 6749 Section 5.2]). An expired code is
+	// forgotten once purged, and then fails this rule, not ruleCodeUnexpired.
+	//
+	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+	ruleCodeKnown          = Rule{"the authorization code is one this server issued (expired codes are forgotten once purged)", "RFC 6749 Section 4.1.3"}
 	ruleCodeIssuedToClient = Rule{"the code was issued to this client", "RFC 6749 Section 4.1.3"}
 	ruleCodeSingleUse      = Rule{"the code has not been used before", "RFC 6749 Section 4.1.2"}
 	ruleCodeUnexpired      = Rule{"the code has not expired", "RFC 6749 Section 4.1.2"}
@@ -67,6 +65,30 @@ var (
 	// they do not match, it MUST reject the request."
 	ruleCodeDPoPKey = Rule{"a code requested with dpop_jkt comes with a DPoP proof by that key", "RFC 9449 Section 10"}
 )
+
+// consumeCode consumes the code raw for client, applying in order the rules
+// the store decides at once: the code is known, it is the client's, and it
+// was not used before (a code used again revokes its grant).
+func (p *Provider) consumeCode(ctx context.Context, tr *Trace, client store.Client, raw string) (store.AuthorizationCode, *Error) {
+	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(raw), client.ID, p.Now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return code, tr.Fail(ruleCodeKnown, ErrInvalidGrant, "the authorization code is invalid")
+	case errors.Is(err, store.ErrOtherClient):
+		tr.Check(ruleCodeKnown, true)
+		return code, tr.Fail(ruleCodeIssuedToClient, ErrInvalidGrant, "the authorization code is invalid")
+	case err != nil && !errors.Is(err, store.ErrAlreadyUsed):
+		return code, ServerError(err)
+	}
+	tr.Check(ruleCodeKnown, true)
+	tr.Check(ruleCodeIssuedToClient, true)
+	if err != nil {
+		return code, p.codeReplayed(ctx, tr, code)
+	}
+	tr.Check(ruleCodeSingleUse, true)
+	tr.Changed("authorization code consumed")
+	return code, nil
+}
 
 // codeReplayed answers a code presented a second time: the request is
 // denied and the code's grant revoked, which ends every token issued from it.

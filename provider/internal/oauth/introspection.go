@@ -76,7 +76,11 @@ var (
 	// An access token is checked as a resource checks it (traceAccessToken),
 	// for any resource this server serves.
 	ruleIntrospectAudience = Rule{"the access token was issued for a resource this server serves (its aud names one)", "RFC 9068 Section 4"}
-	ruleIntrospectOwnToken = Rule{"the token was issued to the introspecting client (else active:false)", "RFC 7662 Section 2.1"}
+	// [RFC 7662 Section 2.2]: "If the introspection call is properly
+	// authorized but … the protected resource is not allowed to introspect
+	// this particular token, then the authorization server MUST return an
+	// introspection response with the "active" field set to "false"."
+	ruleIntrospectOwnToken = Rule{"the token was issued to the introspecting client (else active:false)", "RFC 7662 Section 2.2"}
 )
 
 // introspectAccessToken answers for one of this provider's access tokens:

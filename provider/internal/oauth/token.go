@@ -42,10 +42,9 @@ type TokenRequest struct {
 // Authorization header, recording its checks on the request's trace in the
 // order it makes them: no parameter repeated ([RFC 6749 Section 3.2]: "Request
 // and response parameters MUST NOT be included more than once"), the form of
-// the client's credentials, then grant_type present ([RFC 6749 Section 4.1.3]).
+// the client's credentials, then grant_type present (ruleGrantTypePresent).
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
-// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 func ParseTokenRequest(ctx context.Context, form url.Values, authorization string) (TokenRequest, *Error) {
 	r := TokenRequest{Resources: form["resource"]}
 	var grantType string
@@ -57,8 +56,7 @@ func ParseTokenRequest(ctx context.Context, form url.Values, authorization strin
 		return TokenRequest{}, err
 	}
 	r.Client, r.GrantType = cc, GrantType(grantType)
-	// "grant_type REQUIRED" ([RFC 6749 Section 4.1.3]).
-	if err := TraceFrom(ctx).Require(ruleGrantTypePresent, r.GrantType != "", ErrInvalidRequest, "grant_type is required"); err != nil {
+	if err := TraceFrom(ctx).Require(ruleGrantTypePresent(r.GrantType), r.GrantType != "", ErrInvalidRequest, "grant_type is required"); err != nil {
 		return TokenRequest{}, err
 	}
 	return r, nil
@@ -121,16 +119,43 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 	return resp, err
 }
 
-// The rules of the token request's grant_type ([RFC 6749 Section 4.1.3],
-// [RFC 6749 Section 5.2]).
+// The rules of the token request's grant_type ([RFC 6749 Section 5.2]).
 //
-// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 var (
-	ruleGrantTypePresent    = Rule{"the request names its grant_type", "RFC 6749 Section 4.1.3"}
 	ruleGrantTypeSupported  = Rule{"grant_type is one this server supports", "RFC 6749 Section 5.2"}
 	ruleGrantTypeRegistered = Rule{"the client is registered for this grant type", "RFC 6749 Section 5.2"}
 )
+
+// grantTypeRequired is, for each grant type, the access token request that
+// says "grant_type REQUIRED" ([RFC 6749 Section 4.1.3], [RFC 6749 Section 4.4.2],
+// [RFC 6749 Section 6], [RFC 8628 Section 3.4]).
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [RFC 6749 Section 4.4.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+// [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+var grantTypeRequired = map[GrantType]string{
+	GrantTypeAuthorizationCode: "RFC 6749 Section 4.1.3",
+	GrantTypeClientCredentials: "RFC 6749 Section 4.4.2",
+	GrantTypeRefreshToken:      "RFC 6749 Section 6",
+	GrantTypeDeviceCode:        "RFC 8628 Section 3.4",
+}
+
+// ruleGrantTypePresent is the rule that a token request names its
+// grant_type, cited from the request of grant g. Without a grant_type, or
+// with one this server does not know, the grant is unknown, and the rule
+// is the error's: a request "missing a required parameter" is
+// invalid_request ([RFC 6749 Section 5.2]).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func ruleGrantTypePresent(g GrantType) Rule {
+	ref, ok := grantTypeRequired[g]
+	if !ok {
+		ref = "RFC 6749 Section 5.2"
+	}
+	return Rule{"the request names its grant_type", ref}
+}
 
 // GrantType is a value of the grant_type parameter of a token request
 // ([RFC 6749 Section 4], [RFC 8628 Section 3.4]).

@@ -57,7 +57,8 @@ type walker struct {
 // walkStep is one request of the walk and what its trace must say. checks
 // lists, in order, a distinctive part of each rule the provider applied;
 // every check passed except, for a refusal (outcome is an error code that
-// is not a success), the last. A nil checks means "no expectation".
+// is not a success), the last. A nil checks means "no expectation". refs
+// maps a distinctive part of a rule to the section its checks must cite.
 type walkStep struct {
 	name    string
 	traced  bool // a trace must exist even when checks and outcome are not given
@@ -65,6 +66,7 @@ type walkStep struct {
 	outcome string
 	checks  []string
 	changes []string
+	refs    map[string]string
 }
 
 func newWalker(t *testing.T, srv *providertest.Server) *walker {
@@ -140,7 +142,7 @@ var (
 	clientRules   = []string{"identifies itself", "registered client", "presents its secret"}
 	publicRules   = []string{"identifies itself", "registered client", "public client presents no secret"}
 	authzRules    = []string{"client_id and redirect_uri are each sent at most once", "carries client_id", "registered client", "redirect_uri exactly matches"}
-	redirectRules = []string{"no parameter is sent more than once", "no request object", "carries response_type", "response_type is code",
+	redirectRules = []string{"no parameter is sent more than once", "no request object", "response_mode, if sent, is query", "carries response_type", "response_type is code",
 		"registered for the authorization code grant", "scope is known"}
 	pkceRules   = []string{"code_challenge_method is S256", "43 base64url"}
 	oidcRules   = []string{"prompt holds known values"}
@@ -196,7 +198,9 @@ func walkCodeFlow(w *walker) {
 		Endpoint: oauth2.Endpoint{AuthURL: "/oauth/authorize"}}
 	authURL := cfg.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", "n-1"))
 	status, page, _ := w.do(walkStep{name: "authorization request", outcome: "login and consent page shown",
-		checks: join(authzRules, redirectRules, pkceRules, oidcRules)}, "GET", authURL+"&prompt=consent", nil, nil)
+		checks: join(authzRules, redirectRules, pkceRules, oidcRules),
+		refs:   map[string]string{"no request object": "OIDC Core Section 6", "response_mode, if sent": "OIDC Multiple Response Types Section 2.1"}},
+		"GET", authURL+"&prompt=consent", nil, nil)
 	if status != http.StatusOK {
 		t.Fatalf("authorization request: got %d, want 200", status)
 	}
@@ -221,11 +225,16 @@ func walkCodeFlow(w *walker) {
 	exchange := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {demoRedirectURI}, "code_verifier": {verifier}}
 	w.token(walkStep{name: "exchange with a wrong client secret", outcome: "invalid_client",
 		checks: join(basicToken, clientRules)}, exchange, basic("testclient", walkWrongSecret))
+	codeRules := []string{"supports", "registered for this grant type", "carries the code", "one this server issued", "issued to this client"}
+	w.token(walkStep{name: "exchange by another client", outcome: "invalid_grant", checks: join(bodyToken, publicRules, codeRules),
+		refs: map[string]string{"issued to this client": "RFC 6749 Section 4.1.3"}},
+		url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {demoRedirectURI}, "client_id": {"spa-client"}}, nil)
 	status, tok := w.token(walkStep{name: "code exchange", outcome: "tokens issued",
-		checks: join(basicToken, clientRules, []string{"supports", "registered for this grant type", "carries the code",
-			"issued to this client", "not been used", "not expired", "redirect_uri is identical", "comes with its code_verifier",
+		checks: join(basicToken, clientRules, codeRules, []string{"not been used", "not expired", "redirect_uri is identical", "comes with its code_verifier",
 			"43 to 128", "matches the S256"}),
-		changes: []string{"authorization code consumed", "refresh token issued"}}, exchange, basic("testclient", walkClientSecret))
+		changes: []string{"authorization code consumed", "refresh token issued"},
+		refs: map[string]string{"one authentication method": "RFC 6749 Section 2.3", "names its grant_type": "RFC 6749 Section 4.1.3",
+			"one this server issued": "RFC 6749 Section 4.1.3"}}, exchange, basic("testclient", walkClientSecret))
 	if status != http.StatusOK {
 		t.Fatalf("code exchange: got %d %+v", status, tok)
 	}
@@ -238,7 +247,8 @@ func walkCodeFlow(w *walker) {
 	status, rotated := w.token(walkStep{name: "refresh", outcome: "tokens issued",
 		checks: join(bodyToken, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
 			"one this server issued", "issued to this client", "not been used", "not expired and its grant", "within the scope originally granted"}),
-		changes: []string{"refresh token rotated: the presented one is retired", "refresh token issued"}}, refreshForm, nil)
+		changes: []string{"refresh token rotated: the presented one is retired", "refresh token issued"},
+		refs:    map[string]string{"names its grant_type": "RFC 6749 Section 6"}}, refreshForm, nil)
 	if status != http.StatusOK {
 		t.Fatalf("refresh: got %d %+v", status, rotated)
 	}
@@ -260,7 +270,8 @@ func walkCodeFlow(w *walker) {
 	w.do(walkStep{name: "no token", outcome: "invalid_token", checks: []string{"not in the query string", "carries an access token"}},
 		"GET", "/protected/resource", nil, nil)
 	w.do(walkStep{name: "introspect", outcome: "token active",
-		checks: join(basicForm, []string{"carries the token"}, clientRules, []string{"introspecting client is confidential", "JWT of this server", "resource this server serves", "has not expired", "issued to the introspecting client", "nor its grant is revoked"})},
+		checks: join(basicForm, []string{"carries the token"}, clientRules, []string{"introspecting client is confidential", "JWT of this server", "resource this server serves", "has not expired", "issued to the introspecting client", "nor its grant is revoked"}),
+		refs:   map[string]string{"issued to the introspecting client": "RFC 7662 Section 2.2"}},
 		"POST", "/oauth/introspect", url.Values{"token": {access2}}, basic("testclient", walkClientSecret))
 	w.do(walkStep{name: "revoke", outcome: "token revoked",
 		checks:  join(bodyForm, []string{"carries the token"}, clientRules, []string{"token is valid", "issued to the client that revokes it"}),
@@ -272,8 +283,7 @@ func walkCodeFlow(w *walker) {
 			"one this server issued", "issued to this client", "not been used"}),
 		changes: []string{"grant revoked: every access and refresh token of it is dead"}}, refreshForm, nil)
 	w.token(walkStep{name: "code replay", outcome: "invalid_grant",
-		checks: join(basicToken, clientRules, []string{"supports", "registered for this grant type", "carries the code",
-			"issued to this client", "not been used"}),
+		checks:  join(basicToken, clientRules, codeRules, []string{"not been used"}),
 		changes: []string{"grant revoked: every token issued from this code is dead"}}, exchange, basic("testclient", walkClientSecret))
 }
 
@@ -297,7 +307,8 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	pollChecks := join(bodyToken, publicRules, []string{"supports", "registered for this grant type", "carries the device_code",
 		"issued to this client", "not been redeemed", "not expired", "not denied", "waited the polling interval"})
 	w.token(walkStep{name: "device poll, pending", outcome: "authorization_pending",
-		checks: join(pollChecks, []string{"user has approved"}), changes: []string{"poll time recorded"}}, poll, nil)
+		checks: join(pollChecks, []string{"user has approved"}), changes: []string{"poll time recorded"},
+		refs: map[string]string{"names its grant_type": "RFC 8628 Section 3.4"}}, poll, nil)
 	w.token(walkStep{name: "device poll, too soon", outcome: "slow_down",
 		checks: pollChecks, changes: []string{"polling interval increased by 5 s"}}, poll, nil)
 
@@ -326,7 +337,8 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 
 	cc := url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}
 	ccChecks := join(basicToken, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known", "describes a user"})
-	status, tok = w.token(walkStep{name: "client credentials", outcome: "tokens issued", checks: ccChecks}, cc, basic("testclient", walkClientSecret))
+	status, tok = w.token(walkStep{name: "client credentials", outcome: "tokens issued", checks: ccChecks,
+		refs: map[string]string{"names its grant_type": "RFC 6749 Section 4.4.2"}}, cc, basic("testclient", walkClientSecret))
 	if status != http.StatusOK {
 		t.Fatalf("client credentials: got %d %+v", status, tok)
 	}
@@ -345,6 +357,12 @@ func walkBadRequests(w *walker) {
 		"POST", "/oauth/token", nil, map[string]string{"Content-Type": "text/plain"})
 	repeated := url.Values{"grant_type": {"client_credentials", "client_credentials"}, "client_secret": {walkClientSecret}}
 	w.token(walkStep{name: "repeated parameter", outcome: "invalid_request", checks: join(formRules, []string{"more than once"})}, repeated, nil)
+	w.token(walkStep{name: "no grant_type", outcome: "invalid_request", checks: basicToken,
+		refs: map[string]string{"names its grant_type": "RFC 6749 Section 5.2"}}, url.Values{"scope": {"read"}}, basic("testclient", walkClientSecret))
+	w.token(walkStep{name: "a code this server never issued", outcome: "invalid_grant",
+		checks: join(basicToken, clientRules, []string{"supports", "registered for this grant type", "carries the code", "one this server issued"}),
+		refs:   map[string]string{"one this server issued": "RFC 6749 Section 4.1.3"}},
+		url.Values{"grant_type": {"authorization_code"}, "code": {"xx"}, "redirect_uri": {demoRedirectURI}}, basic("testclient", walkClientSecret))
 	w.token(walkStep{name: "unsupported grant type", outcome: "unsupported_grant_type",
 		checks: join(basicToken, clientRules, []string{"supports"})},
 		url.Values{"grant_type": {"password"}, "username": {providertest.DemoUsername}, "password": {walkPassword}}, basic("testclient", walkClientSecret))
@@ -362,6 +380,13 @@ func walkBadRequests(w *walker) {
 		"/oauth/authorize?response_type=code&client_id=testclient&redirect_uri="+url.QueryEscape(demoRedirectURI+"x"), nil, nil)
 	w.do(walkStep{name: "unknown client", outcome: "invalid_client", checks: authzRules[:3]}, "GET",
 		"/oauth/authorize?response_type=code&client_id=nobody&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
+	w.do(walkStep{name: "code_challenge_method without code_challenge", outcome: "invalid_request",
+		checks: join(authzRules, redirectRules, []string{"code_challenge_method comes with a code_challenge"}),
+		refs:   map[string]string{"code_challenge_method comes with": "RFC 7636 Section 4.3"}}, "GET",
+		"/oauth/authorize?response_type=code&client_id=testclient&code_challenge_method=S256&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
+	w.do(walkStep{name: "response_mode fragment", outcome: "invalid_request", checks: join(authzRules, redirectRules[:3]),
+		refs: map[string]string{"response_mode, if sent": "OIDC Multiple Response Types Section 2.1"}}, "GET",
+		"/oauth/authorize?response_type=code&client_id=testclient&response_mode=fragment&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
 	w.do(walkStep{name: "PKCE plain", outcome: "invalid_request", checks: join(authzRules, redirectRules, pkceRules[:1])}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&code_challenge=abc&code_challenge_method=plain&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
 }
@@ -499,6 +524,27 @@ func (w *walker) checkTrace(step walkStep, got trace) {
 	}
 	if strings.Join(got.Changes, "|") != strings.Join(step.changes, "|") {
 		t.Errorf("%s: changes: got %q, want %q", step.name, got.Changes, step.changes)
+	}
+	checkRefs(t, step, got)
+}
+
+// checkRefs checks that every check of a trace whose rule holds a part
+// named in step.refs cites that part's section, and that each part is in
+// some rule.
+func checkRefs(t *testing.T, step walkStep, got trace) {
+	for part, ref := range step.refs {
+		found := false
+		for _, c := range got.Checks {
+			if strings.Contains(c.Rule, part) {
+				found = true
+				if c.Ref != ref {
+					t.Errorf("%s: %q cites %s, want %s", step.name, c.Rule, c.Ref, ref)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no rule holds %q", step.name, part)
+		}
 	}
 }
 

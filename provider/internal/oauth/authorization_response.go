@@ -108,7 +108,7 @@ func (p *Provider) ErrorRedirect(ctx context.Context, e *AuthorizationError) (lo
 	}
 	params := url.Values{"error": {string(e.Code)}}
 	if e.Description != "" {
-		params.Set("error_description", e.Description)
+		params.Set("error_description", DescriptionValue(e.Description))
 	}
 	askFirst = !TrustsRedirect(*e.Client, e.RedirectURI)
 	if askFirst {

@@ -64,7 +64,7 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 		return nil, bad("the claims are not a JSON object of JWT claims")
 	}
 	if claims.Subject == "" || !validText(claims.Subject) {
-		return nil, bad(`"sub" must name the client_id`)
+		return nil, bad("'sub' must name the client_id")
 	}
 	return &ClientAssertion{token: tok, Subject: claims.Subject}, nil
 }
@@ -107,7 +107,7 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	// authentication, the subject MUST be the "client_id" of the OAuth
 	// client."
 	ok = claims.Issuer == client.ID && claims.Subject == client.ID
-	if err := check(ruleAssertionSubject, ok, `"iss" and "sub" must both be the client_id`); err != nil {
+	if err := check(ruleAssertionSubject, ok, "'iss' and 'sub' must both be the client_id"); err != nil {
 		return err
 	}
 	// "The JWT MUST contain an "aud" (audience) claim containing a value
@@ -115,7 +115,7 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	// (RFC 7523 Section 3): the issuer, or the URL of an endpoint that
 	// authenticates clients.
 	ok = slices.ContainsFunc(p.assertionAudiences(), claims.Audience.Contains)
-	if err := check(ruleAssertionAudience, ok, `"aud" must name this authorization server: its issuer or the endpoint's URL`); err != nil {
+	if err := check(ruleAssertionAudience, ok, "'aud' must name this authorization server: its issuer or the endpoint's URL"); err != nil {
 		return err
 	}
 	// "The authorization server MUST reject any JWT with an expiration time
@@ -128,13 +128,13 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	// "jti ... These tokens MUST only be used once, unless conditions for
 	// reuse were negotiated between the parties" (OIDC Core Section 9).
 	if claims.ID == "" {
-		return check(ruleAssertionOnce, false, `"jti" is required, so that the assertion is used once`)
+		return check(ruleAssertionOnce, false, "'jti' is required, so that the assertion is used once")
 	}
 	first, err := p.Store.RecordJTI(ctx, assertionJTIKey(client.ID, claims.ID), claims.Expiry.Time().Add(assertionLeeway))
 	if err != nil {
 		return ServerError(err)
 	}
-	if err := check(ruleAssertionOnce, first, `this "jti" was used before: an assertion is accepted once`); err != nil {
+	if err := check(ruleAssertionOnce, first, "this 'jti' was used before: an assertion is accepted once"); err != nil {
 		return err
 	}
 	tr.Changed("client_assertion jti recorded as used")
@@ -177,13 +177,13 @@ func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, bool) 
 func checkAssertionTimes(c jwt.Claims, now time.Time) string {
 	switch {
 	case c.Expiry == nil:
-		return `"exp" is required`
+		return "'exp' is required"
 	case !now.Before(c.Expiry.Time().Add(assertionLeeway)):
 		return "the assertion has expired"
 	case c.Expiry.Time().After(now.Add(maxAssertionLifetime + assertionLeeway)):
-		return `"exp" must be at most 5 minutes away`
+		return "'exp' must be at most 5 minutes away"
 	case c.NotBefore != nil && now.Add(assertionLeeway).Before(c.NotBefore.Time()):
-		return `the assertion is not valid yet ("nbf")`
+		return "the assertion is not valid yet ('nbf')"
 	}
 	return ""
 }

@@ -136,7 +136,7 @@ func TestClientAssertion(t *testing.T) {
 			c := k.claims()
 			c.Issuer = "someone-else"
 			return sign(t, jose.EdDSA, k.ed, "ed", c)
-		}, nil, `"iss" and "sub"`},
+		}, nil, "'iss' and 'sub'"},
 		{"sub names an unknown client", func() string {
 			c := k.claims()
 			c.Subject = "nobody"
@@ -146,12 +146,12 @@ func TestClientAssertion(t *testing.T) {
 			c := k.claims()
 			c.Audience = jwt.Audience{"https://other.example/token"}
 			return sign(t, jose.EdDSA, k.ed, "ed", c)
-		}, nil, `"aud"`},
+		}, nil, "'aud'"},
 		{"no exp (RFC 7523 Section 3)", func() string {
 			c := k.claims()
 			c.Expiry = nil
 			return sign(t, jose.EdDSA, k.ed, "ed", c)
-		}, nil, `"exp" is required`},
+		}, nil, "'exp' is required"},
 		{"exp has passed", func() string {
 			c := k.claims()
 			c.Expiry = jwt.NewNumericDate(now.Add(-time.Minute))
@@ -171,7 +171,7 @@ func TestClientAssertion(t *testing.T) {
 			c := k.claims()
 			c.ID = ""
 			return sign(t, jose.EdDSA, k.ed, "ed", c)
-		}, nil, `"jti" is required`},
+		}, nil, "'jti' is required"},
 		{"client_id naming another client (RFC 7521 Section 4.2)", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) },
 			func(f url.Values) { f.Set("client_id", "testclient") }, "does not match"},
 		{"another client_assertion_type", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) },

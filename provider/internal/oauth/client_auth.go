@@ -150,7 +150,7 @@ func (f clientAuthForm) assertionCredentials(tr *Trace) (ClientCredentials, *Err
 		return ClientCredentials{}, err
 	}
 	if err := tr.Require(ruleAssertionClientID, f.id == "" || f.id == assertion.Subject,
-		ErrInvalidClient, "client_id does not match the client_assertion's \"sub\""); err != nil {
+		ErrInvalidClient, "client_id does not match the client_assertion's 'sub'"); err != nil {
 		return ClientCredentials{}, err
 	}
 	return ClientCredentials{Method: AuthPrivateKeyJWT, ClientID: assertion.Subject, Assertion: assertion}, nil

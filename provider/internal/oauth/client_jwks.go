@@ -51,7 +51,7 @@ func checkClientKey(k jose.JSONWebKey) error {
 		return errors.New("a private key was sent: register the public key only (and replace this key, it is no longer secret)")
 	}
 	if k.Use != "" && k.Use != "sig" {
-		return errors.New(`"use" must be "sig"`)
+		return errors.New("'use' must be 'sig'")
 	}
 	switch key := k.Key.(type) {
 	case *rsa.PublicKey:

@@ -180,7 +180,7 @@ func checkResponseTypes(m *ClientMetadata) *Error {
 	}
 	m.ResponseTypes = dedupe(slices.Values(m.ResponseTypes))
 	if len(m.ResponseTypes) != 0 && !slices.Equal(m.ResponseTypes, []string{"code"}) {
-		return badMetadata(`response_types must be ["code"]: the implicit and hybrid response types are not supported`)
+		return badMetadata("response_types must be ['code']: the implicit and hybrid response types are not supported")
 	}
 	if hasGrantType(m.GrantTypes, GrantTypeAuthorizationCode) != slices.Contains(m.ResponseTypes, "code") {
 		return badMetadata("the grant type authorization_code and the response type code go together (RFC 7591 Section 2.1)")

@@ -158,11 +158,36 @@ func invalidRequest(format string, args ...any) *Error {
 	return NewError(ErrInvalidRequest, fmt.Sprintf(format, args...))
 }
 
-// quoteShort quotes a caller-supplied value for an error description,
-// cutting it so a huge input does not come back in the answer.
+// quoteShort quotes a caller-supplied value for an error description, in
+// single quotes (an error_description may hold no double quote, see
+// DescriptionValue), cut to 40 bytes and "..." so a huge input does not
+// come back in the answer.
 func quoteShort(s string) string {
 	if len(s) > 40 {
-		s = s[:40] + "…"
+		s = s[:40] + "..."
 	}
-	return `"` + strings.ToValidUTF8(s, "") + `"`
+	return "'" + strings.ToValidUTF8(s, "") + "'"
+}
+
+// DescriptionValue is description as the error_description parameter
+// carries it, in a JSON body, a redirect's query or a WWW-Authenticate
+// challenge: "Values for the "error_description" parameter MUST NOT include
+// characters outside the set %x20-21 / %x23-5B / %x5D-7E"
+// ([RFC 6749 Section 4.1.2.1], [RFC 6749 Section 5.2]). Each byte outside
+// that set (a double quote, a backslash, a control character, each byte of
+// a non-ASCII character) is written %XX, so the value stays readable and
+// the byte can still be told. Pages and traces show Description as it is.
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func DescriptionValue(description string) string {
+	var b strings.Builder
+	for i := range len(description) {
+		if c := description[i]; c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

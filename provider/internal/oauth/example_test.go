@@ -33,3 +33,14 @@ func ExampleParseAuthorizationRequest() {
 	fmt.Println(r.ClientID, r.Repeated)
 	// Output: app [state]
 }
+
+// An error_description holds only %x20-21 / %x23-5B / %x5D-7E
+// (RFC 6749 Section 5.2): a double quote, a backslash, a control character
+// and each byte of a non-ASCII character are written %XX.
+func ExampleDescriptionValue() {
+	fmt.Println(oauth.DescriptionValue("unknown scope: 'ü'"))
+	fmt.Println(oauth.DescriptionValue("a \"quoted\" back\\slash\n"))
+	// Output:
+	// unknown scope: '%C3%BC'
+	// a %22quoted%22 back%5Cslash%0A
+}

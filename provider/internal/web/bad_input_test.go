@@ -66,6 +66,8 @@ func badAuthorizeRequests() []badRequest {
 		{name: "a dpop_jkt with a line break: invalid_request (RFC 9449 Section 10)", method: "GET",
 			path: "/oauth/authorize?" + okAuth + "&dpop_jkt=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c%0A", wantStatus: 302, wantError: "invalid_request"},
 		{name: "unknown scope: invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=read+admin", wantStatus: 302, wantError: "invalid_scope"},
+		{name: "an unknown scope with a quote, a backslash and non-ASCII: invalid_scope, its error_description within RFC 6749's characters (RFC 6749 Section 4.1.2.1)", method: "GET",
+			path: "/oauth/authorize?" + okAuth + "&scope=read+%22%5C%C3%BC", wantStatus: 302, wantError: "invalid_scope"},
 		{name: "public client without PKCE: invalid_request", method: "GET",
 			path: "/oauth/authorize?response_type=code&client_id=spa-client&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fspa%2Fcallback", wantStatus: 302, wantError: "invalid_request"},
 		{name: "POST with a JSON body: error page", method: "POST", path: "/oauth/authorize", contentType: "application/json", body: `{"client_id":"testclient"}`, wantStatus: 400},
@@ -126,6 +128,8 @@ func badTokenRequests() []badRequest {
 		{name: "no grant_type: invalid_request", method: "POST", path: "/oauth/token", body: post, wantStatus: 400, wantError: "invalid_request"},
 		{name: "parameters in the query, not the body: invalid_request", method: "POST", path: "/oauth/token?grant_type=client_credentials&" + post, wantStatus: 400, wantError: "invalid_request"},
 		{name: "password grant: unsupported_grant_type", method: "POST", path: "/oauth/token", body: post + "&grant_type=password" + demoLogin, wantStatus: 400, wantError: "unsupported_grant_type"},
+		{name: "a grant_type with a quote, a backslash and non-ASCII: unsupported_grant_type, its error_description within RFC 6749's characters (RFC 6749 Section 5.2)", method: "POST", path: "/oauth/token",
+			body: post + "&grant_type=%22p%C3%A4ss%5C", wantStatus: 400, wantError: "unsupported_grant_type"},
 		{name: "repeated code: invalid_request (RFC 6749 Section 3.2)", method: "POST", path: "/oauth/token", body: post + "&grant_type=authorization_code&code=a&code=b", wantStatus: 400, wantError: "invalid_request"},
 		{name: "repeated grant_type: invalid_request", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&grant_type=client_credentials", wantStatus: 400, wantError: "invalid_request"},
 		{name: "JSON body: invalid_request", method: "POST", path: "/oauth/token", contentType: "application/json", body: `{"grant_type":"client_credentials"}`, wantStatus: 400, wantError: "invalid_request"},
@@ -180,6 +184,8 @@ func badOtherRequests() []badRequest {
 			contentType: jsonCT, body: reg + `,"client_name":"a\u0000b"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
 		{name: "register: a NUL in a redirect URI: invalid_redirect_uri", method: "POST", path: "/oauth/register",
 			contentType: jsonCT, body: `{"redirect_uris":["https://app.example/c\u0000b"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
+		{name: "register: a redirect URI with a quote, a backslash and non-ASCII: invalid_redirect_uri", method: "POST", path: "/oauth/register",
+			contentType: jsonCT, body: `{"redirect_uris":["http://app.example/\"\\ü"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
 		{name: "register: a JWK Set of malformed keys: invalid_client_metadata", method: "POST", path: "/oauth/register", contentType: jsonCT,
 			body: reg + `,"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"AQ"}]}}`, wantStatus: 400, wantError: "invalid_client_metadata"},
 		{name: "register: 100,000 nested arrays: invalid_client_metadata", method: "POST", path: "/oauth/register",
@@ -268,6 +274,7 @@ func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
 		t.Errorf("the answer shows a stack trace: %.300s", body)
 	}
 	checkErrorCode(t, resp, body, tc.wantError)
+	checkErrorDescriptions(t, tc.name, resp, body)
 }
 
 // checkErrorCode finds the error code in a redirect or a JSON body and

@@ -1,12 +1,12 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -40,6 +40,14 @@ func statusOf(code oauth.ErrorCode) int {
 type errorBody struct {
 	Error       oauth.ErrorCode `json:"error"`
 	Description string          `json:"error_description,omitempty"`
+}
+
+// MarshalJSON writes the body with its description as the protocol allows
+// it (oauth.DescriptionValue), whoever built it.
+func (b errorBody) MarshalJSON() ([]byte, error) {
+	type plain errorBody
+	b.Description = oauth.DescriptionValue(b.Description)
+	return json.Marshal(plain(b))
 }
 
 // writeError writes a protocol error as JSON. "If the client attempted to
@@ -112,9 +120,9 @@ func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string
 }
 
 // challengeError is the error and error_description attributes of a
-// WWW-Authenticate challenge ([RFC 6750 Section 3]), Bearer or DPoP; a
-// double quote in the description becomes a single one, so the quoted
-// string stays whole. An insufficient_scope error names the scope the
+// WWW-Authenticate challenge ([RFC 6750 Section 3]), Bearer or DPoP; the
+// description is written as oauth.DescriptionValue allows, without a double
+// quote or a backslash, so the quoted string stays whole. An insufficient_scope error names the scope the
 // resource needs (err.Scope): the server "MAY include the "scope" attribute
 // with the scope necessary to access the protected resource"
 // ([RFC 6750 Section 3.1]).
@@ -122,7 +130,7 @@ func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func challengeError(err *oauth.Error) string {
-	attributes := fmt.Sprintf(`error="%s", error_description="%s"`, err.Code, strings.ReplaceAll(err.Description, `"`, "'"))
+	attributes := fmt.Sprintf(`error="%s", error_description="%s"`, err.Code, oauth.DescriptionValue(err.Description))
 	if err.Code == oauth.ErrInsufficientScope && err.Scope != "" {
 		attributes += `, scope="` + err.Scope + `"`
 	}

@@ -106,6 +106,7 @@ func fuzzSeedRequests() []badRequest {
 		{method: "GET", path: "/protected/resource", header: dpop},
 		{method: "GET", path: "/user/profile", header: dpop},
 		{method: "GET", path: "/protected/resource", header: map[string]string{"Authorization": "DPoP {dpat}", "DPoP": `{proof}{"jti":"a\u0000","iat":"1","nonce":7}`}},
+		{method: "GET", path: "/protected/resource", header: map[string]string{"Authorization": "DPoP {dpat}", "DPoP": `{proof}{"htm":"G\"\\ü"}`}},
 		{method: "POST", path: oauth.PathRegister, contentType: "application/json", body: register},
 		{method: "GET", path: oauth.PathRegister + "/{client}", header: map[string]string{"Authorization": "Bearer {rat}"}},
 		{method: "DELETE", path: oauth.PathRegister + "/{client}", header: map[string]string{"Authorization": "Bearer {rat}"}},
@@ -391,7 +392,8 @@ var fuzzLeaks = []string{"goroutine ", "panic", "runtime error", ".go:", "SQLSTA
 	"invalid character", "json: ", "unexpected EOF", "strconv.", "context canceled"}
 
 // checkFuzzAnswer holds an answer to the README's promises for bad input:
-// never a 5xx, never a Go error in the body; an error is JSON with a
+// never a 5xx, never a Go error in the body, every error_description
+// within RFC 6749's characters (checkErrorDescriptions); an error is JSON with a
 // registered code, a bare challenge (no credentials), or, from a browser
 // endpoint, an HTML page or a redirect (checkFuzzRedirect).
 func checkFuzzAnswer(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Response, body string) {
@@ -404,6 +406,7 @@ func checkFuzzAnswer(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Re
 			t.Errorf("%s: the answer shows %q: %.300s", describe(tc), leak, body)
 		}
 	}
+	checkErrorDescriptions(t, describe(tc), resp, body)
 	contentType := resp.Header.Get("Content-Type")
 	switch {
 	case refusedByHTTP(resp, body), bareChallenge(resp, body), resp.StatusCode < 300:

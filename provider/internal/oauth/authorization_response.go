@@ -117,26 +117,34 @@ func (p *Provider) ErrorRedirect(ctx context.Context, e *AuthorizationError) (lo
 	return p.responseURI(e.RedirectURI, params, e.State), askFirst
 }
 
-// responseURI adds the response parameters to the redirect URI, keeping its
-// own query ([RFC 6749 Section 3.1.2]), with state when the request had one
-// and iss always ([RFC 9207 Section 2]: "the authorization server MUST
-// include the iss parameter in the authorization response").
+// responseURI adds the response parameters to the redirect URI, with state
+// when the request had one and iss always ([RFC 9207 Section 2]: "the
+// authorization server MUST include the iss parameter in the authorization
+// response").
 //
-// [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
 // [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
 func (p *Provider) responseURI(redirectURI string, params url.Values, state string) string {
 	if state != "" {
 		params.Set("state", state)
 	}
 	params.Set("iss", p.Config.Issuer)
-	u, err := url.Parse(redirectURI)
-	if err != nil { // registered URIs are validated at registration
-		return redirectURI
+	return withQuery(redirectURI, params)
+}
+
+// withQuery adds params to the query of uri, a redirect URI the client
+// registered, after the query it has, which is kept byte for byte: the
+// redirection endpoint URI "MAY include an "application/x-www-form-urlencoded"
+// formatted [...] query component [...], which MUST be retained when adding
+// additional query parameters" ([RFC 6749 Section 3.1.2]). A registered URI
+// has no fragment (checkRegisteredRedirectURI), so the query is its end.
+//
+// [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+func withQuery(uri string, params url.Values) string {
+	switch {
+	case !strings.Contains(uri, "?"):
+		uri += "?"
+	case !strings.HasSuffix(uri, "?") && !strings.HasSuffix(uri, "&"):
+		uri += "&"
 	}
-	q := u.Query()
-	for k, v := range params {
-		q[k] = v
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return uri + params.Encode()
 }

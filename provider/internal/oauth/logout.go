@@ -192,7 +192,8 @@ func (p *Provider) verifyIDTokenHint(tr *Trace, rule Rule, hint string) (token.I
 }
 
 // postLogoutRedirect returns where to send the browser after the logout:
-// the post_logout_redirect_uri with state, or "" when none was asked for.
+// the post_logout_redirect_uri with state added to its own query (withQuery),
+// or "" when none was asked for.
 // [OIDC RP-Initiated Logout Section 3]: "The OP also MUST NOT perform
 // post-logout redirection if the post_logout_redirect_uri value supplied
 // does not exactly match one of the previously registered
@@ -215,14 +216,8 @@ func postLogoutRedirect(tr *Trace, client *store.Client, r LogoutRequest) (strin
 		"post_logout_redirect_uri "+quoteShort(r.PostLogoutRedirectURI)+" is not registered for client "+quoteShort(client.ID)); err != nil {
 		return "", err
 	}
-	u, err := url.Parse(r.PostLogoutRedirectURI)
-	if err != nil {
-		return "", invalidRequest("post_logout_redirect_uri is not a URI") // registered, so unreachable in practice
+	if r.State == "" {
+		return r.PostLogoutRedirectURI, nil
 	}
-	if r.State != "" {
-		q := u.Query()
-		q.Set("state", r.State)
-		u.RawQuery = q.Encode()
-	}
-	return u.String(), nil
+	return withQuery(r.PostLogoutRedirectURI, url.Values{"state": {r.State}}), nil
 }

@@ -15,7 +15,7 @@
 //	                             (ui_locales: read here, the language chosen by package i18n; id_token_hint: a code
 //	                             only for the user it names)
 //	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
-//	                             RFC 9207 (iss)
+//	                             RFC 9207 (iss), RFC 6749 Section 3.1.2 (the redirect URI's query kept)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
 //	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in the RFC's order but check 7, no
 //	                             private key in jwk, before check 6, the signature, which needs that key),
@@ -81,7 +81,7 @@
 //	                             OIDC RP-Initiated Logout Section 3 (exact post_logout_redirect_uri),
 //	                             OIDC RP-Initiated Logout Section 4, OIDC RP-Initiated Logout Section 6
 //	errors.go                    RFC 6749 Section 4.1.2.1, RFC 6749 Section 5.2; RFC 6750 Section 3.1;
-//	                             RFC 8628 Section 3.5 error codes
+//	                             RFC 8628 Section 3.5 error codes; the characters of an error_description
 //	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 Section 3.1; wrong passwords bounded per
 //	                             address; RFC 6749 Section 10.12: no sign-in form from another site) and the demo
 //	                             registrations

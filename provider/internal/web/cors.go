@@ -66,8 +66,11 @@ func (g *corsGroup) preflight(path string) gin.HandlerFunc {
 // preflightHeaders are the headers only a preflight's answer needs: the
 // browser reads Access-Control-Allow-Headers there, not on the answer to
 // the request itself (Fetch Standard, "CORS-preflight fetch").
+// A Model Context Protocol client sends MCP-Protocol-Version with its
+// requests, the discovery of the metadata documents among them: a browser
+// asks first whether it may.
 var preflightHeaders = []fixedHeader{
-	newFixedHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP"),
+	newFixedHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP, MCP-Protocol-Version"),
 	newFixedHeader("Access-Control-Max-Age", "600"),
 }
 

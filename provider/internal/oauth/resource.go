@@ -22,8 +22,11 @@ var (
 // must also name a resource server this provider issues tokens for (its own,
 // and RESOURCES), in the spelling configured or an equivalent one
 // (sameResource); else the answer is invalid_target, "The requested
-// resource is invalid, missing, unknown, or malformed." The resources are
-// returned in their configured spelling.
+// resource is invalid, missing, unknown, or malformed." An absolute URI of
+// any scheme (urn:…) is a resource indicator, and unknown unless configured;
+// the refusal does not list the resource servers this provider knows (it
+// also reaches the client's redirect URI). The resources are returned in
+// their configured spelling.
 //
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error) {
@@ -37,13 +40,12 @@ func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error)
 	resources := make([]string, 0, len(values))
 	for _, v := range values {
 		u, err := url.Parse(v)
-		if err != nil || !u.IsAbs() || u.Host == "" || strings.Contains(v, "#") {
+		if err != nil || !u.IsAbs() || strings.Contains(v, "#") {
 			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteShort(v)+" must be an absolute URI without a fragment")
 		}
 		i := slices.IndexFunc(known, func(k string) bool { return sameResource(u, k) })
 		if i < 0 {
-			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "unknown resource "+quoteShort(v)+"; this server issues tokens for "+
-				strings.Join(known, " "))
+			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteShort(v)+" is not one this server issues tokens for")
 		}
 		resources = append(resources, known[i])
 	}

@@ -87,18 +87,28 @@ func TestE2EResourceIndicators(t *testing.T) {
 
 // TestE2EResourceIndicatorRefusals: what RFC 8707 Section 2 refuses, at the
 // authorization endpoint (redirected invalid_target) and the token endpoint,
-// on each store.
+// on each store. Any absolute URI without a fragment is a resource
+// indicator (urn:x too): one this server does not know is unknown, and the
+// refusal, which the redirect hands to the client, lists none it knows.
 func TestE2EResourceIndicatorRefusals(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
 		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
-		for name, resource := range map[string]string{
-			"an unknown resource": "https://unknown.example/", "a relative one": "/api", "one with a fragment": mcpResource + "#x",
+		const notAbsolute = "must be an absolute URI without a fragment"
+		for _, tc := range []struct{ name, resource, want string }{
+			{"an unknown resource", "https://unknown.example/", "is not one this server issues tokens for"},
+			{"an absolute URI of another scheme, unknown (RFC 8707 Section 2)", "urn:x", "is not one this server issues tokens for"},
+			{"a relative one", "/api", notAbsolute},
+			{"one with a fragment", mcpResource + "#x", notAbsolute},
 		} {
-			resp, page := newBrowser(t).Get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), resource))
+			resp, page := newBrowser(t).Get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), tc.resource))
 			loc := providertest.RedirectOf(t, resp, page)
-			if loc.Query().Get("error") != "invalid_target" {
-				t.Errorf("%s at the authorization endpoint: got %s, want error=invalid_target", name, loc.Redacted())
+			description := loc.Query().Get("error_description")
+			if loc.Query().Get("error") != "invalid_target" || !strings.Contains(description, tc.want) {
+				t.Errorf("%s at the authorization endpoint: got %s, want error=invalid_target, %q", tc.name, loc.Redacted(), tc.want)
+			}
+			if tc.want != notAbsolute && (strings.Contains(description, mcpResource) || strings.Contains(description, srv.Issuer)) {
+				t.Errorf("%s: the refusal lists the resources this server knows: %q", tc.name, description)
 			}
 		}
 		cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret", TokenURL: srv.URL + "/oauth/token",
@@ -111,9 +121,11 @@ func TestE2EResourceIndicatorRefusals(t *testing.T) {
 		if tok, err = cc.Token(t.Context()); err != nil || audOf(t, tok.AccessToken) != `"`+mcpResource+`"` {
 			t.Errorf("client_credentials for %s: %v", mcpResource, err)
 		}
-		cc.EndpointParams = url.Values{"resource": {"https://unknown.example/"}}
-		if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") {
-			t.Errorf("client_credentials for an unknown resource: got %v, want invalid_target", err)
+		for _, unknown := range []string{"https://unknown.example/", "urn:x"} {
+			cc.EndpointParams = url.Values{"resource": {unknown}}
+			if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") || strings.Contains(err.Error(), mcpResource) {
+				t.Errorf("client_credentials for the unknown resource %s: got %v, want invalid_target naming no known resource", unknown, err)
+			}
 		}
 		cc.EndpointParams = url.Values{"resource": {mcpResource, srv.Issuer}}
 		if _, err = cc.Token(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid_target") {

@@ -232,11 +232,11 @@ var (
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func RequireUserScope(tr *Trace, claims token.AccessTokenClaims, scope string) *Error {
 	if claims.GrantID == "" {
-		return insufficientScope(tr.Fail(ruleTokenHasUser, ErrInsufficientScope, "this resource needs a token issued for a user"), scope)
+		return tr.Fail(ruleTokenHasUser, ErrInsufficientScope, "this resource needs a token issued for a user")
 	}
 	tr.Check(ruleTokenHasUser, true)
 	if !hasScope(claims.Scope, scope) {
-		return insufficientScope(tr.Fail(ruleTokenHasScope, ErrInsufficientScope, "this resource needs scope "+scope), scope)
+		return tr.Fail(ruleTokenHasScope, ErrInsufficientScope, "this resource needs scope "+scope)
 	}
 	tr.Check(ruleTokenHasScope, true)
 	return nil
@@ -257,7 +257,7 @@ type Profile struct {
 //
 // [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
 func (p *Provider) UserProfile(ctx context.Context, claims token.AccessTokenClaims) (*Profile, *Error) {
-	if err := RequireUserScope(TraceFrom(ctx), claims, ScopeRead); err != nil {
+	if err := RequireUserScope(TraceFrom(ctx), claims, ScopeUserProfile); err != nil {
 		return nil, err
 	}
 	user, err := p.tokenUser(ctx, claims)

@@ -67,13 +67,6 @@ type Error struct {
 	//
 	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 	UsedBasicAuth bool
-	// Scope is, for insufficient_scope, the scope the resource needs: the
-	// resource server "MAY include the "scope" attribute with a
-	// space-delimited list of scopes required to access the protected
-	// resource" ([RFC 6750 Section 3]).
-	//
-	// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
-	Scope string
 	// NoCredentials marks a resource request that carried no access token:
 	// "If the request lacks any authentication information (e.g., the
 	// client was unaware that authentication is necessary or attempted
@@ -114,16 +107,6 @@ func NewError(code ErrorCode, description string) *Error {
 // names no error code.
 func withoutCredentials(err *Error) *Error {
 	err.NoCredentials = true
-	return err
-}
-
-// insufficientScope adds to the error of a resource whose token lacks a user
-// or the scope the resource needs ([RFC 6750 Section 3.1]) that scope, which
-// travels with it to the WWW-Authenticate challenge.
-//
-// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
-func insufficientScope(err *Error, scope string) *Error {
-	err.Scope = scope
 	return err
 }
 

@@ -78,8 +78,8 @@ var ruleUserInfoOpenID = Rule{"the token was issued for a user, with scope openi
 // [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 func (p *Provider) UserInfo(ctx context.Context, at token.AccessTokenClaims) (*UserInfo, *Error) {
 	tr := TraceFrom(ctx)
-	if at.GrantID == "" || !hasScope(at.Scope, ScopeOpenID) {
-		return nil, insufficientScope(tr.Fail(ruleUserInfoOpenID, ErrInsufficientScope, "the userinfo endpoint needs a user's token with scope openid"), ScopeOpenID)
+	if at.GrantID == "" || !hasScope(at.Scope, ScopeUserInfo) {
+		return nil, tr.Fail(ruleUserInfoOpenID, ErrInsufficientScope, "the userinfo endpoint needs a user's token with scope openid")
 	}
 	tr.Check(ruleUserInfoOpenID, true)
 	user, err := p.tokenUser(ctx, at)

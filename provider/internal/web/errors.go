@@ -67,13 +67,15 @@ func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
 	c.AbortWithStatusJSON(statusOf(err.Code), errorBody{Error: err.Code, Description: err.Description})
 }
 
-// writeResourceError answers a resource request that failed the bearer
-// check ([RFC 6750 Section 3]): "If the protected resource request does not
-// include authentication credentials or does not contain an access token
-// that enables access to the protected resource, the resource server MUST
-// include the HTTP "WWW-Authenticate" response header field". The
-// challenge also names the resource's metadata ([RFC 9728 Section 5.1]), so
-// a client that met this resource first can find its authorization server.
+// writeResourceError answers a request to a resource that needs scope
+// and failed the bearer check ([RFC 6750 Section 3]): "If the protected
+// resource request does not include authentication credentials or does not
+// contain an access token that enables access to the protected resource,
+// the resource server MUST include the HTTP "WWW-Authenticate" response
+// header field". The challenge names the scope, with or without an error
+// code (resourceChallengeParams), and the resource's metadata
+// ([RFC 9728 Section 5.1]), so a client that met this resource first can
+// find its authorization server.
 //
 // The provider's resources take DPoP too ([RFC 9449 Section 7.1]): a
 // request that used the DPoP scheme gets the DPoP challenge, with a fresh
@@ -83,16 +85,30 @@ func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
-func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
-	metadata := `resource_metadata="` + s.p.ProtectedResourceMetadataURL() + `"`
+func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scope string) {
+	params := s.resourceChallengeParams(scope)
 	if scheme, _, _ := oauth.ParseAuthorizationHeader(c.GetHeader("Authorization")); scheme == oauth.TokenTypeDPoP && !err.NoCredentials {
-		c.Header("WWW-Authenticate", dpopChallenge(err)+", "+metadata)
+		c.Header("WWW-Authenticate", dpopChallenge(err)+", "+params)
 		setDPoPNonce(c, err.DPoPNonce)
 		s.refused(c, err)
 		c.AbortWithStatusJSON(resourceStatus(err.Code), errorBody{Error: err.Code, Description: err.Description})
 		return
 	}
-	s.writeBearerError(c, err, ", "+metadata+", "+dpopChallenge(nil))
+	s.writeBearerError(c, err, ", "+params+", "+dpopChallenge(nil))
+}
+
+// resourceChallengeParams are the attributes of a resource's challenge that
+// do not depend on the error: the scope the resource needs
+// ([RFC 6750 Section 3]: "The "scope" attribute [...] indicating the
+// required scope of the access token for accessing the requested
+// resource", which [RFC 9449 Section 7.1] keeps for the DPoP scheme), and
+// resource_metadata, the URL of its metadata ([RFC 9728 Section 5.1]).
+//
+// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+// [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+func (s *Server) resourceChallengeParams(scope string) string {
+	return `scope="` + scope + `", resource_metadata="` + s.p.ProtectedResourceMetadataURL() + `"`
 }
 
 // writeBearerError answers a request whose Bearer token failed, with a
@@ -101,9 +117,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error) {
 // empty body, as in the example of [RFC 6750 Section 3]: "If the request
 // lacks any authentication information [...], the resource server SHOULD
 // NOT include an error code or other error information"
-// ([RFC 6750 Section 3.1]); its trace still names the rule it broke. An
-// insufficient_scope error names the scope the resource needs
-// (challengeError).
+// ([RFC 6750 Section 3.1]); its trace still names the rule it broke.
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
@@ -122,19 +136,11 @@ func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string
 // challengeError is the error and error_description attributes of a
 // WWW-Authenticate challenge ([RFC 6750 Section 3]), Bearer or DPoP; the
 // description is written as oauth.DescriptionValue allows, without a double
-// quote or a backslash, so the quoted string stays whole. An insufficient_scope error names the scope the
-// resource needs (err.Scope): the server "MAY include the "scope" attribute
-// with the scope necessary to access the protected resource"
-// ([RFC 6750 Section 3.1]).
+// quote or a backslash, so the quoted string stays whole.
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
-// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func challengeError(err *oauth.Error) string {
-	attributes := fmt.Sprintf(`error="%s", error_description="%s"`, err.Code, oauth.DescriptionValue(err.Description))
-	if err.Code == oauth.ErrInsufficientScope && err.Scope != "" {
-		attributes += `, scope="` + err.Scope + `"`
-	}
-	return attributes
+	return fmt.Sprintf(`error="%s", error_description="%s"`, err.Code, oauth.DescriptionValue(err.Description))
 }
 
 // renderError shows an error page to the user instead of redirecting: the

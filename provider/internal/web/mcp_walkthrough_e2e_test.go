@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -25,10 +26,12 @@ func TestE2EMCPAuthorizationWalkthrough(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resourceURL := srv.URL + "/user/profile"
 
-	// 1. The resource answers 401 and names its metadata (RFC 9728 Section 5.1).
+	// 1. The resource answers 401 and names its metadata (RFC 9728 Section 5.1)
+	// and the scope to ask for (RFC 6750 Section 3).
 	resp, _ := callResource(t, resourceURL, "")
 	m := resourceMetadataParam.FindStringSubmatch(resp.Header.Get("WWW-Authenticate"))
-	if resp.StatusCode != http.StatusUnauthorized || m == nil {
+	scope := scopeParam.FindStringSubmatch(resp.Header.Get("WWW-Authenticate"))
+	if resp.StatusCode != http.StatusUnauthorized || m == nil || scope == nil {
 		t.Fatalf("step 1, the resource without a token: got %d, WWW-Authenticate %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
 
@@ -39,7 +42,7 @@ func TestE2EMCPAuthorizationWalkthrough(t *testing.T) {
 		ScopesSupported      []string `json:"scopes_supported"`
 	}
 	getJSON(t, m[1], &prm)
-	if len(prm.AuthorizationServers) == 0 {
+	if len(prm.AuthorizationServers) == 0 || !slices.Contains(prm.ScopesSupported, scope[1]) {
 		t.Fatalf("step 2, protected resource metadata without authorization_servers: %+v", prm)
 	}
 
@@ -65,8 +68,9 @@ func TestE2EMCPAuthorizationWalkthrough(t *testing.T) {
 		t.Fatalf("step 4, registration: %d %s", resp.StatusCode, body)
 	}
 
-	// 5. Authorization with PKCE and resource (RFC 7636, RFC 8707 Section 2.1).
-	cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: reg.RedirectURIs[0], Scopes: []string{"read", "profile"},
+	// 5. Authorization with PKCE and resource (RFC 7636, RFC 8707 Section 2.1),
+	// for the scope the challenge named.
+	cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: reg.RedirectURIs[0], Scopes: strings.Fields(scope[1]),
 		Endpoint: oauth2.Endpoint{AuthURL: as.AuthorizationEndpoint, TokenURL: as.TokenEndpoint, AuthStyle: oauth2.AuthStyleInParams}}
 	verifier := oauth2.GenerateVerifier()
 	resource := oauth2.SetAuthURLParam("resource", prm.Resource)

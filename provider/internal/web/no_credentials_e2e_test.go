@@ -3,6 +3,8 @@ package web_test
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +19,11 @@ import (
 // challenge, and "SHOULD NOT include an error code or other error
 // information", in the challenge or the body (as in RFC 6750 Section 3's
 // example). A wrong token is invalid_token, in the challenge and the body.
+// Either way a resource's challenge names the scope a token for it needs
+// (RFC 6750 Section 3; the Model Context Protocol's authorization: "MCP
+// servers SHOULD include a scope parameter in the WWW-Authenticate
+// header"), and so does its DPoP challenge (RFC 9449 Section 7.1); the
+// registration endpoints, whose tokens have no scope, name none.
 func TestE2ENoCredentials(t *testing.T) {
 	const initial = "initial-access-token-of-at-least-32-chars"
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
@@ -28,14 +35,14 @@ func TestE2ENoCredentials(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &reg); resp.StatusCode != http.StatusCreated || err != nil {
 			t.Fatalf("register: got %d %s, want 201", resp.StatusCode, body)
 		}
-		endpoints := []struct{ method, path, body string }{
-			{http.MethodGet, "/protected/resource", ""},
-			{http.MethodGet, "/user/profile", ""},
-			{http.MethodGet, "/userinfo", ""},
-			{http.MethodPost, "/userinfo", ""},
-			{http.MethodPost, "/oauth/register", nativeClient},
-			{http.MethodGet, "/oauth/register/" + reg.ClientID, ""},
-			{http.MethodDelete, "/oauth/register/" + reg.ClientID, ""},
+		endpoints := []struct{ method, path, body, scope string }{
+			{http.MethodGet, "/protected/resource", "", "read"},
+			{http.MethodGet, "/user/profile", "", "read"},
+			{http.MethodGet, "/userinfo", "", "openid"},
+			{http.MethodPost, "/userinfo", "", "openid"},
+			{http.MethodPost, "/oauth/register", nativeClient, ""},
+			{http.MethodGet, "/oauth/register/" + reg.ClientID, "", ""},
+			{http.MethodDelete, "/oauth/register/" + reg.ClientID, "", ""},
 		}
 		credentials := []struct{ name, authorization, wantError string }{
 			{"no credentials: a bare challenge and no error in the body (RFC 6750 Section 3.1)", "", ""},
@@ -47,9 +54,19 @@ func TestE2ENoCredentials(t *testing.T) {
 				for _, ep := range endpoints {
 					resp, body := sendWith(t, ep.method, srv.URL+ep.path, ep.body, cr.authorization)
 					checkNoCredentialsAnswer(t, ep.method+" "+ep.path, resp, body, cr.wantError)
+					checkChallengeScope(t, ep.method+" "+ep.path, resp, ep.scope)
 				}
 			})
 		}
+		t.Run("a wrong token with the DPoP scheme: the DPoP challenge (RFC 9449 Section 7.1)", func(t *testing.T) {
+			for _, ep := range endpoints[:4] {
+				resp, _ := sendWith(t, ep.method, srv.URL+ep.path, "", "DPoP wrong")
+				if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(challenge, `DPoP error="invalid_token"`) {
+					t.Errorf("%s %s: got %d, WWW-Authenticate %q, want 401 with a DPoP invalid_token challenge", ep.method, ep.path, resp.StatusCode, challenge)
+				}
+				checkChallengeScope(t, ep.method+" "+ep.path, resp, ep.scope)
+			}
+		})
 	})
 }
 
@@ -71,5 +88,26 @@ func checkNoCredentialsAnswer(t *testing.T, request string, resp *http.Response,
 	var e struct{ Error string }
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != wantError || !strings.Contains(challenge, `error="`+wantError+`"`) {
 		t.Errorf("%s: got WWW-Authenticate %q and body %q, want %s in both", request, challenge, body, wantError)
+	}
+}
+
+// scopeParam reads the scope="…" attributes of a WWW-Authenticate header.
+var scopeParam = regexp.MustCompile(`(?:^|[ ,])scope="([^"]*)"`)
+
+// checkChallengeScope checks that the WWW-Authenticate header of resp names
+// wantScope, once; "" means no scope attribute at all.
+func checkChallengeScope(t *testing.T, request string, resp *http.Response, wantScope string) {
+	t.Helper()
+	challenge := resp.Header.Get("WWW-Authenticate")
+	var scopes []string
+	for _, m := range scopeParam.FindAllStringSubmatch(challenge, -1) {
+		scopes = append(scopes, m[1])
+	}
+	var want []string
+	if wantScope != "" {
+		want = []string{wantScope}
+	}
+	if !slices.Equal(scopes, want) {
+		t.Errorf("%s: got WWW-Authenticate %q, want scope=%q", request, challenge, wantScope)
 	}
 }

@@ -36,11 +36,12 @@ func (s *Server) handleProtectedResourceMetadataAtPath(c *gin.Context) {
 }
 
 // handleProtectedResource handles "GET /protected/resource": any valid
-// Bearer token ([RFC 6750 Section 2.1]) gets the secured page.
+// Bearer token ([RFC 6750 Section 2.1]) gets the secured page; a request
+// without one is told the scope to ask for (oauth.ScopeProtectedResource).
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 func (s *Server) handleProtectedResource(c *gin.Context) {
-	claims, ok := s.bearer(c)
+	claims, ok := s.bearer(c, oauth.ScopeProtectedResource)
 	if !ok {
 		return
 	}
@@ -88,13 +89,13 @@ func (pc *pageCache) get(key resourcePage, render func() []byte) []byte {
 // handleUserProfile handles "GET /user/profile": a user's token with scope
 // read gets the user's profile as JSON, with what its scope allows.
 func (s *Server) handleUserProfile(c *gin.Context) {
-	claims, ok := s.bearer(c)
+	claims, ok := s.bearer(c, oauth.ScopeUserProfile)
 	if !ok {
 		return
 	}
 	profile, err := s.p.UserProfile(c.Request.Context(), claims)
 	if err != nil {
-		s.writeResourceError(c, err)
+		s.writeResourceError(c, err, oauth.ScopeUserProfile)
 		return
 	}
 	c.JSON(http.StatusOK, profile)
@@ -105,32 +106,32 @@ func (s *Server) handleUserProfile(c *gin.Context) {
 //
 // [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 func (s *Server) handleUserInfo(c *gin.Context) {
-	claims, ok := s.bearer(c)
+	claims, ok := s.bearer(c, oauth.ScopeUserInfo)
 	if !ok {
 		return
 	}
 	info, err := s.p.UserInfo(c.Request.Context(), claims)
 	if err != nil {
-		s.writeResourceError(c, err)
+		s.writeResourceError(c, err, oauth.ScopeUserInfo)
 		return
 	}
 	setNoStore(c)
 	c.JSON(http.StatusOK, info)
 }
 
-// bearer authenticates a resource request by its Authorization header,
-// Bearer or DPoP, or by its form body (oauth.ParseBearer), and writes the
-// error when it fails.
-func (s *Server) bearer(c *gin.Context) (token.AccessTokenClaims, bool) {
+// bearer authenticates a request to a resource that needs scope by its
+// Authorization header, Bearer or DPoP, or by its form body
+// (oauth.ParseBearer), and writes the error when it fails.
+func (s *Server) bearer(c *gin.Context, scope string) (token.AccessTokenClaims, bool) {
 	ctx := c.Request.Context()
 	req, err := s.resourceRequest(c)
 	if err != nil {
-		s.writeResourceError(c, err)
+		s.writeResourceError(c, err, scope)
 		return token.AccessTokenClaims{}, false
 	}
 	claims, err := s.p.AuthenticateResource(ctx, req)
 	if err != nil {
-		s.writeResourceError(c, err)
+		s.writeResourceError(c, err, scope)
 		return token.AccessTokenClaims{}, false
 	}
 	if req.Scheme == oauth.TokenTypeDPoP {

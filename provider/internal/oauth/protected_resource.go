@@ -1,5 +1,7 @@
 package oauth
 
+import "net/url"
+
 // PathProtectedResourceMetadata is where the provider's own resource server
 // publishes its metadata ([RFC 9728 Section 3]).
 //
@@ -66,23 +68,47 @@ const (
 )
 
 // IsResourcePath reports whether path, what follows
-// PathProtectedResourceMetadata in a request's path, is the path component
-// of the resource identifier: [RFC 9728 Section 3], "Protected resources
+// PathProtectedResourceMetadata in a request's path ("" for none), is the
+// path component of the resource identifier, so the request is for the
+// resource's metadata: [RFC 9728 Section 3], "Protected resources
 // supporting metadata MUST make a JSON document containing metadata as
 // specified in Section 2 available at a URL formed by inserting a
 // well-known URI string into the protected resource's resource identifier
 // between the host component and the path and/or query components, if
-// any."
+// any." The document is there and nowhere else: its "resource" must be
+// identical to the identifier the client formed the URL from
+// ([RFC 9728 Section 3.3]).
 //
 // [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
+// [RFC 9728 Section 3.3]: https://www.rfc-editor.org/rfc/rfc9728#section-3.3
 func (p *Provider) IsResourcePath(path string) bool {
-	return path != "" && path == pathOf(p.Config.ResourceAudience())
+	return path == pathOf(p.Config.ResourceAudience())
 }
 
 // ProtectedResourceMetadataURL is the URL that WWW-Authenticate challenges
-// name as resource_metadata ([RFC 9728 Section 5.1]).
+// name as resource_metadata ([RFC 9728 Section 5.1]), formed from the
+// resource identifier as [RFC 9728 Section 3.1] says: "If the resource
+// identifier value contains a path or query component, any terminating
+// slash (/) following the host component MUST be removed before inserting
+// /.well-known/ and the well-known URI path suffix between the host
+// component and the path and/or query components." Resource
+// http://h/api has its metadata at
+// http://h/.well-known/oauth-protected-resource/api.
 //
 // [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+// [RFC 9728 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9728#section-3.1
 func (p *Provider) ProtectedResourceMetadataURL() string {
-	return p.Config.Issuer + PathProtectedResourceMetadata
+	resource, err := url.Parse(p.Config.ResourceAudience())
+	if err != nil {
+		return "" // config.Validate refuses such an identifier
+	}
+	path := resource.EscapedPath()
+	if path == "/" {
+		path = ""
+	}
+	metadata := resource.Scheme + "://" + resource.Host + PathProtectedResourceMetadata + path
+	if resource.RawQuery != "" {
+		metadata += "?" + resource.RawQuery
+	}
+	return metadata
 }

@@ -13,26 +13,19 @@ import (
 )
 
 // handleProtectedResourceMetadata handles "GET
-// /.well-known/oauth-protected-resource", the metadata of the provider's
-// own resource server ([RFC 9728 Section 3]).
+// /.well-known/oauth-protected-resource" and "GET
+// /.well-known/oauth-protected-resource/{path}": the metadata of the
+// provider's own resource server, at the one path that [RFC 9728 Section 3]
+// forms from its resource identifier (oauth.Provider.IsResourcePath). Any
+// other path is not found.
 //
 // [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
 func (s *Server) handleProtectedResourceMetadata(c *gin.Context) {
-	c.JSON(http.StatusOK, s.p.ProtectedResourceMetadata())
-}
-
-// handleProtectedResourceMetadataAtPath handles "GET
-// /.well-known/oauth-protected-resource/{path}": the metadata of a resource
-// identifier with a path component, at the path [RFC 9728 Section 3] forms
-// by inserting the well-known string before it. Any other path is not found.
-//
-// [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
-func (s *Server) handleProtectedResourceMetadataAtPath(c *gin.Context) {
 	if !s.p.IsResourcePath(c.Param("path")) {
 		s.handleNotFound(c)
 		return
 	}
-	s.handleProtectedResourceMetadata(c)
+	c.JSON(http.StatusOK, s.p.ProtectedResourceMetadata())
 }
 
 // handleProtectedResource handles "GET /protected/resource": any valid

@@ -225,3 +225,61 @@ func TestE2EMetadataOfPathIssuer(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EProtectedResourceMetadataLocation: the resource_metadata of the
+// challenges is the URL that RFC 9728 Section 3.1 forms from the resource
+// identifier (ACCESS_TOKEN_AUDIENCE, default ISSUER), the well-known string
+// inserted between the host and the path; the provider serves the metadata
+// at that path, and at no other, with "resource" identical to the
+// identifier (RFC 9728 Section 3.3). An issuer with a path stands behind a
+// proxy that strips it and passes the well-known URL on unchanged, as does
+// the origin of an audience elsewhere (README, "Resource indicators and
+// protected resource metadata").
+func TestE2EProtectedResourceMetadataLocation(t *testing.T) {
+	const pathIssuer = "http://127.0.0.1:1/tenant"
+	for _, tc := range []struct {
+		name         string
+		opts         providertest.Options
+		resource     func(base string) string // base: the server's URL
+		metadataURL  func(base string) string
+		metadataPath string
+	}{
+		{"the default, the issuer", providertest.Options{},
+			func(base string) string { return base },
+			func(base string) string { return base + "/.well-known/oauth-protected-resource" }, "/.well-known/oauth-protected-resource"},
+		{"an issuer with a path", providertest.Options{Issuer: pathIssuer},
+			func(string) string { return pathIssuer },
+			func(string) string { return "http://127.0.0.1:1/.well-known/oauth-protected-resource/tenant" }, "/.well-known/oauth-protected-resource/tenant"},
+		{"ACCESS_TOKEN_AUDIENCE with a path, on the issuer's origin", providertest.Options{Configure: func(c *config.Config) { c.Audience = c.Issuer + "/api" }},
+			func(base string) string { return base + "/api" },
+			func(base string) string { return base + "/.well-known/oauth-protected-resource/api" }, "/.well-known/oauth-protected-resource/api"},
+		{"ACCESS_TOKEN_AUDIENCE at the root, with the slash: no slash after the host", providertest.Options{Configure: func(c *config.Config) { c.Audience = c.Issuer + "/" }},
+			func(base string) string { return base + "/" },
+			func(base string) string { return base + "/.well-known/oauth-protected-resource" }, "/.well-known/oauth-protected-resource"},
+		{"ACCESS_TOKEN_AUDIENCE on another origin", providertest.Options{Configure: func(c *config.Config) { c.Audience = mcpResource }},
+			func(string) string { return mcpResource },
+			func(string) string { return "https://mcp.example/.well-known/oauth-protected-resource/mcp" }, "/.well-known/oauth-protected-resource/mcp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := providertest.New(t, tc.opts)
+			for path, token := range map[string]string{"/protected/resource": "", "/userinfo": "not-a-token"} {
+				resp, _ := callResource(t, srv.URL+path, token)
+				m := resourceMetadataParam.FindStringSubmatch(resp.Header.Get("WWW-Authenticate"))
+				if m == nil || m[1] != tc.metadataURL(srv.URL) {
+					t.Errorf("GET %s: got WWW-Authenticate %q, want resource_metadata=%q", path, resp.Header.Get("WWW-Authenticate"), tc.metadataURL(srv.URL))
+				}
+			}
+			resp, body := sendJSON(t, http.MethodGet, srv.URL+tc.metadataPath, "", "")
+			if want := tc.resource(srv.URL); resp.StatusCode != http.StatusOK || jsonField(body, "resource") != want {
+				t.Errorf("GET %s: got %d %.120s, want 200 with resource %q", tc.metadataPath, resp.StatusCode, body, want)
+			}
+			for _, suffix := range []string{"", "/", "/tenant", "/api", "/mcp", "/api/x", "/other"} {
+				if path := "/.well-known/oauth-protected-resource" + suffix; path != tc.metadataPath {
+					if resp, body := sendJSON(t, http.MethodGet, srv.URL+path, "", ""); resp.StatusCode != http.StatusNotFound {
+						t.Errorf("GET %s: got %d %.120s, want 404 (the metadata is at %s only)", path, resp.StatusCode, body, tc.metadataPath)
+					}
+				}
+			}
+		})
+	}
+}

@@ -106,7 +106,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 
 	// Protected resource metadata: RFC 9728.
 	api.GET(oauth.PathProtectedResourceMetadata, s.handleProtectedResourceMetadata)
-	api.GET(oauth.PathProtectedResourceMetadata+"/*path", s.handleProtectedResourceMetadataAtPath)
+	api.GET(oauth.PathProtectedResourceMetadata+"/*path", s.handleProtectedResourceMetadata)
 
 	// Dynamic client registration: RFC 7591, RFC 7592.
 	api.POST(oauth.PathRegister, s.handleRegister)

@@ -41,8 +41,9 @@
 //	                             size)
 //	resource.go                  RFC 8707 Section 2, RFC 8707 Section 2.2 (resource indicators: known resources, one
 //	                             "aud" per token, narrowing)
-//	protected_resource.go        RFC 9728 Section 2, RFC 9728 Section 3, RFC 9728 Section 5.1 (protected resource
-//	                             metadata, resource_metadata in challenges)
+//	protected_resource.go        RFC 9728 Section 2, RFC 9728 Section 3, RFC 9728 Section 3.1, RFC 9728 Section 5.1
+//	                             (protected resource metadata, where it is, resource_metadata in challenges);
+//	                             RFC 6750 Section 3 (the scope each resource's challenge names)
 //	client_assertion.go          RFC 7523 Section 2.2, RFC 7523 Section 3, OIDC Core Section 9 (private_key_jwt:
 //	                             signature, iss, sub, aud, exp, jti once), RFC 7521 Section 4.2
 //	token.go                     RFC 6749 Section 3.2, RFC 6749 Section 5.1 (token endpoint, response), RFC 9068 (JWT

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -84,10 +85,13 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 		DPoPJKT:  a.DPoPJKT,
 		AuthTime: authTime, CreatedAt: now, ExpiresAt: expiresAt,
 	}
-	if err := p.Store.CreateAuthorizationCode(ctx, grant, record); err != nil {
+	tr := TraceFrom(ctx)
+	switch err := p.Store.CreateAuthorizationCode(ctx, grant, record); {
+	case errors.Is(err, store.ErrNotFound): // shown, not redirected: the redirect URI was the deleted client's
+		return "", &AuthorizationError{Error: clientGone(tr, ClientCredentials{}), UILocales: a.UILocales}
+	case err != nil:
 		return "", a.errorResponse(ServerError(err))
 	}
-	tr := TraceFrom(ctx)
 	tr.Changed("grant created")
 	tr.Changed("authorization code issued")
 	tr.Succeeded("authorization code issued")

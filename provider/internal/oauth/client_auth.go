@@ -240,6 +240,15 @@ func basicAuthPair(header string) (user, pass string, ok bool) {
 // client_id and a secret of this provider's length, form-encoded.
 const basicAuthRoom = 128
 
+// clientGone refuses a request whose client authenticated (with cc) and was
+// then deleted (RFC 7592 Section 2.3) before what the request issues could
+// be stored: the store found no client to attach it to (store.ErrNotFound).
+func clientGone(tr *Trace, cc ClientCredentials) *Error {
+	err := tr.Fail(ruleClientRegistered, ErrInvalidClient, "the client is no longer registered")
+	err.UsedBasicAuth = cc.Method == AuthClientSecretBasic
+	return err
+}
+
 // authenticateClient checks presented credentials against the registration:
 // a confidential client must prove its secret; a public client may only name
 // itself ([RFC 6749 Section 3.2.1], [RFC 7009 Section 2.1]).

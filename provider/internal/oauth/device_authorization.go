@@ -88,7 +88,7 @@ func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationReq
 		Hash: HashSecret(deviceCode), ClientID: client.ID, Scope: scope, Status: store.DevicePending,
 		Interval: max(interval, time.Second), CreatedAt: now, ExpiresAt: now.Add(p.Config.DeviceCodeTTL),
 	}
-	if err := p.createDeviceCode(ctx, &record); err != nil {
+	if err := p.createDeviceCode(ctx, r.Client, &record); err != nil {
 		return nil, err
 	}
 	tr.Changed("device code and user code issued, pending the user's decision")
@@ -115,16 +115,19 @@ func (p *Provider) admitDeviceAuthorization(tr *Trace, addr netip.Addr) error {
 	return err
 }
 
-// createDeviceCode stores d under a fresh user code. User codes are short,
-// so one may still be in use: "store.ErrDuplicate" means draw another.
-func (p *Provider) createDeviceCode(ctx context.Context, d *store.DeviceCode) *Error {
+// createDeviceCode stores d under a fresh user code for the client that
+// authenticated with cc. User codes are short, so one may still be in use:
+// "store.ErrDuplicate" means draw another.
+func (p *Provider) createDeviceCode(ctx context.Context, cc ClientCredentials, d *store.DeviceCode) *Error {
 	for range maxUserCodeDraws {
 		d.UserCode = newUserCode()
 		err := p.Store.CreateDeviceCode(ctx, *d)
-		if err == nil {
+		switch {
+		case err == nil:
 			return nil
-		}
-		if !errors.Is(err, store.ErrDuplicate) {
+		case errors.Is(err, store.ErrNotFound):
+			return clientGone(TraceFrom(ctx), cc)
+		case !errors.Is(err, store.ErrDuplicate):
 			return ServerError(err)
 		}
 	}

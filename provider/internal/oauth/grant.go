@@ -20,6 +20,14 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redee
 	}
 }
 
+// ruleGrantInForce: a grant whose client was deleted (RFC 7592 Section 2.3)
+// is gone with every token of it, and issues no more; "The provided
+// authorization grant ... is invalid, expired, revoked" is invalid_grant
+// ([RFC 6749 Section 5.2]).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+var ruleGrantInForce = Rule{"the grant still exists: its client was not deleted meanwhile", "RFC 6749 Section 5.2"}
+
 // revokeGrant revokes a grant and with it every token issued from it. A
 // grant already gone (purged after its last token expired) has nothing left
 // to revoke, so that is not an error.

@@ -107,7 +107,10 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 		Hash: HashSecret(requestURI), ClientID: client.ID, Params: a.Request.Values().Encode(),
 		CreatedAt: now, ExpiresAt: now.Add(PushedRequestTTL),
 	}
-	if err := p.Store.CreatePushedRequest(ctx, record); err != nil {
+	switch err := p.Store.CreatePushedRequest(ctx, record); {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, clientGone(tr, r.Client)
+	case err != nil:
 		return nil, ServerError(err)
 	}
 	tr.Changed("pushed authorization request stored, under a one-time request_uri")

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -277,7 +278,10 @@ func (p *Provider) issueAndStore(ctx context.Context, t issuedTokens) (*TokenRes
 	if err != nil || refresh == nil {
 		return resp, err
 	}
-	if err := p.Store.CreateRefreshToken(ctx, *refresh); err != nil {
+	switch err := p.Store.CreateRefreshToken(ctx, *refresh); {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, TraceFrom(ctx).Fail(ruleGrantInForce, ErrInvalidGrant, "the grant is no longer in force: its client was deleted")
+	case err != nil:
 		return nil, ServerError(err)
 	}
 	TraceFrom(ctx).Changed("refresh token issued")

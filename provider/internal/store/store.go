@@ -26,7 +26,11 @@ import (
 
 // Errors a Store returns. Callers test them with errors.Is.
 var (
-	// ErrNotFound means no record has the given key.
+	// ErrNotFound means no record has the given key. A method that stores
+	// a record belonging to another (a grant of a client, a code or refresh
+	// token of a grant, a device code or pushed request of a client) also
+	// returns it, storing nothing, when that other record does not exist:
+	// deleted (DeleteClient, PurgeExpired) since the caller read it.
 	ErrNotFound = errors.New("store: not found")
 	// ErrAlreadyUsed means a single-use record (code, refresh token, device
 	// code) was consumed before, by this or a concurrent caller.
@@ -334,7 +338,9 @@ type Store interface {
 	//
 	// If oldHash was used before, it stores nothing and returns
 	// ErrAlreadyUsed, unless RefreshGraceApplies: then it stores next beside
-	// the token that replaced oldHash and reports graced.
+	// the token that replaced oldHash and reports graced. If oldHash is
+	// unknown, or went with its grant, it stores nothing and returns
+	// ErrNotFound.
 	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now, graceFrom time.Time) (graced bool, err error)
 
 	// Access token revocation. Access tokens are JWTs and are not stored; a

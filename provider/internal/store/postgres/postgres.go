@@ -88,10 +88,16 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
-const uniqueViolation = "23505"
+// PostgreSQL's SQLSTATEs for a duplicate key, and for a reference to a row
+// that does not exist.
+const (
+	uniqueViolation     = "23505"
+	foreignKeyViolation = "23503"
+)
 
-// insertErr maps the error of an INSERT: a key in use is store.ErrDuplicate.
+// insertErr maps the error of an INSERT: a key in use is
+// store.ErrDuplicate; a reference to a record that is gone (a client
+// deleted meanwhile, and its grants with it) is store.ErrNotFound.
 func insertErr(what string, err error) error {
 	var pgErr *pgconn.PgError
 	switch {
@@ -99,6 +105,8 @@ func insertErr(what string, err error) error {
 		return nil
 	case errors.As(err, &pgErr) && pgErr.Code == uniqueViolation:
 		return store.ErrDuplicate
+	case errors.As(err, &pgErr) && pgErr.Code == foreignKeyViolation:
+		return store.ErrNotFound
 	default:
 		return fmt.Errorf("postgres: %s: %w", what, err)
 	}

@@ -227,13 +227,24 @@ func isDuplicate(err error) bool {
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }
 
-// insertErr maps the error of an INSERT: a key in use is store.ErrDuplicate.
+// isForeignKeyViolation reports whether err is the violation of a
+// REFERENCES constraint: the referenced row does not exist.
+func isForeignKeyViolation(err error) bool {
+	var e *modernc.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// insertErr maps the error of an INSERT: a key in use is
+// store.ErrDuplicate; a reference to a record that is gone (a client
+// deleted meanwhile, and its grants with it) is store.ErrNotFound.
 func insertErr(what string, err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case isDuplicate(err):
 		return store.ErrDuplicate
+	case isForeignKeyViolation(err):
+		return store.ErrNotFound
 	default:
 		return fmt.Errorf("sqlite: %s: %w", what, err)
 	}

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	tests = append(tests, jtiTests...)
 	tests = append(tests, attemptTests...)
 	tests = append(tests, pushedRequestTests...)
+	tests = append(tests, deletedClientTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -295,9 +295,13 @@ type Store interface {
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
-	// RetireSigningKeys sets RetireAt on every key of algorithm that has
-	// none, except keepID.
-	RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error
+	// RotateSigningKey stores k, a new key, and sets RetireAt to retireAt
+	// on every other key of k's algorithm that has none, in one
+	// transaction. Rotations are serialised, in any number of processes:
+	// of concurrent ones the last to commit retires the others' keys, so
+	// exactly one key of the algorithm, its own, is left unretired. A kid
+	// in use is ErrDuplicate, and then nothing changes.
+	RotateSigningKey(ctx context.Context, k SigningKey, retireAt time.Time) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
 	// SealSigningKey replaces the private key of key id by sealed and marks

@@ -25,9 +25,10 @@ type KeyStore interface {
 	CreateSigningKey(ctx context.Context, k store.SigningKey) error
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
-	// RetireSigningKeys sets RetireAt on every key of algorithm that has
-	// none, except keepID.
-	RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error
+	// RotateSigningKey stores k and retires every other unretired key of
+	// its algorithm at retireAt, atomically: concurrent rotations leave
+	// one key unretired, the last one's.
+	RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt time.Time) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
 	// SealSigningKey replaces the private key of key id by sealed, if it is
@@ -143,8 +144,12 @@ func prepareStore(ctx context.Context, ks KeyStore, kek *KEK, required []Algorit
 	signing := newestByAlgorithm(records)
 	for _, alg := range required {
 		if _, ok := signing[alg]; !ok {
-			if _, err := createKey(ctx, ks, kek, alg, now); err != nil {
+			rec, err := newKeyRecord(kek, alg, now)
+			if err != nil {
 				return err
+			}
+			if err := ks.CreateSigningKey(ctx, rec); err != nil {
+				return fmt.Errorf("token: store signing key: %w", err)
 			}
 		}
 	}
@@ -178,8 +183,11 @@ func (k *Keys) Reload(ctx context.Context) error {
 // ones, and any other still unretired in the store), each signing from now
 // on, and gives every older key RetireAt = now+maxTokenLifetime: by then
 // every token it signed has expired. It also deletes the keys whose RetireAt
-// has passed, so they leave the JWKS. It returns the new keys' kids, by
-// algorithm.
+// has passed, so they leave the JWKS. It returns the kids of the keys that
+// sign after it, by algorithm: its own, unless a rotation in another
+// process committed after it and retired its key like any older one
+// (store.Store.RotateSigningKey); either way each algorithm keeps exactly
+// one unretired key.
 //
 // The other processes sharing the store start signing with the new keys at
 // their next Reload (main reloads every minute); until then they still verify
@@ -188,21 +196,26 @@ func (k *Keys) Rotate(ctx context.Context, now time.Time, maxTokenLifetime time.
 	if maxTokenLifetime <= 0 {
 		return nil, fmt.Errorf("token: rotate: max token lifetime %v is not positive", maxTokenLifetime)
 	}
-	kids := make(map[Algorithm]string)
 	for _, alg := range k.Algorithms() {
-		kid, err := createKey(ctx, k.store, k.kek, alg, now)
+		rec, err := newKeyRecord(k.kek, alg, now)
 		if err != nil {
 			return nil, err
 		}
-		if err := k.store.RetireSigningKeys(ctx, string(alg), kid, now.Add(maxTokenLifetime)); err != nil {
-			return nil, fmt.Errorf("token: retire %s signing keys: %w", alg, err)
+		if err := k.store.RotateSigningKey(ctx, rec, now.Add(maxTokenLifetime)); err != nil {
+			return nil, fmt.Errorf("token: rotate %s signing key: %w", alg, err)
 		}
-		kids[alg] = kid
 	}
 	if _, err := k.store.DeleteRetiredSigningKeys(ctx, now); err != nil {
 		return nil, fmt.Errorf("token: delete retired signing keys: %w", err)
 	}
-	return kids, k.Reload(ctx)
+	if err := k.Reload(ctx); err != nil {
+		return nil, err
+	}
+	kids := make(map[Algorithm]string)
+	for alg, signer := range k.current.Load().signers {
+		kids[alg] = signer.id
+	}
+	return kids, nil
 }
 
 // Algorithms returns the algorithms this provider can sign with now, in a
@@ -345,31 +358,27 @@ func newSigningKey(kid string, k parsedKey) (*signingKey, error) {
 	return &signingKey{id: kid, accessToken: at, idToken: id}, nil
 }
 
-// createKey generates a key for alg and stores it sealed with kek, created
-// at now. Its kid is the key's JWK Thumbprint ([RFC 7638]): unique per key
-// without coordination between processes.
+// newKeyRecord generates a key for alg, created at now, as the store keeps
+// it: sealed with kek. Its kid is the key's JWK Thumbprint ([RFC 7638]):
+// unique per key without coordination between processes.
 //
 // [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
-func createKey(ctx context.Context, ks KeyStore, kek *KEK, alg Algorithm, now time.Time) (string, error) {
+func newKeyRecord(kek *KEK, alg Algorithm, now time.Time) (store.SigningKey, error) {
 	key, err := generateKey(alg)
 	if err != nil {
-		return "", fmt.Errorf("token: generate %s key: %w", alg, err)
+		return store.SigningKey{}, fmt.Errorf("token: generate %s key: %w", alg, err)
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return "", fmt.Errorf("token: encode %s key: %w", alg, err)
+		return store.SigningKey{}, fmt.Errorf("token: encode %s key: %w", alg, err)
 	}
 	thumbprint, err := (&jose.JSONWebKey{Key: key.Public()}).Thumbprint(crypto.SHA256)
 	if err != nil {
-		return "", fmt.Errorf("token: key thumbprint: %w", err)
+		return store.SigningKey{}, fmt.Errorf("token: key thumbprint: %w", err)
 	}
 	kid := base64.RawURLEncoding.EncodeToString(thumbprint)
-	rec := store.SigningKey{ID: kid, Algorithm: string(alg), Encrypted: true, CreatedAt: now,
-		PrivateKey: kek.seal(kid, string(alg), der)}
-	if err := ks.CreateSigningKey(ctx, rec); err != nil {
-		return "", fmt.Errorf("token: store signing key: %w", err)
-	}
-	return kid, nil
+	return store.SigningKey{ID: kid, Algorithm: string(alg), Encrypted: true, CreatedAt: now,
+		PrivateKey: kek.seal(kid, string(alg), der)}, nil
 }
 
 // sealKeys seals with kek the keys that an older version stored in

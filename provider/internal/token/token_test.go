@@ -84,14 +84,18 @@ func (f *fakeKeyStore) ListSigningKeys(context.Context) ([]store.SigningKey, err
 	return out, nil
 }
 
-func (f *fakeKeyStore) RetireSigningKeys(_ context.Context, alg, keepID string, retireAt time.Time) error {
+func (f *fakeKeyStore) RotateSigningKey(_ context.Context, k store.SigningKey, retireAt time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i := range f.keys {
-		if f.keys[i].Algorithm == alg && f.keys[i].ID != keepID && f.keys[i].RetireAt.IsZero() {
+	if slices.ContainsFunc(f.keys, func(old store.SigningKey) bool { return old.ID == k.ID }) {
+		return store.ErrDuplicate
+	}
+	for i, old := range f.keys {
+		if old.Algorithm == k.Algorithm && old.RetireAt.IsZero() {
 			f.keys[i].RetireAt = retireAt
 		}
 	}
+	f.keys = append(f.keys, k)
 	return nil
 }
 

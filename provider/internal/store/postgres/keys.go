@@ -5,13 +5,20 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/oauth-reference/provider/internal/store"
 )
 
 // CreateSigningKey stores a new signing key; a kid in use is
 // store.ErrDuplicate.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	_, err := s.pool.Exec(ctx, `
+	return createSigningKey(ctx, s.pool, k)
+}
+
+// createSigningKey inserts k with db, the pool or a transaction.
+func createSigningKey(ctx context.Context, db querier, k store.SigningKey) error {
+	_, err := db.Exec(ctx, `
 		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`,
 		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, k.CreatedAt, nullTime(k.RetireAt))
@@ -43,16 +50,27 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	return keys, nil
 }
 
-// RetireSigningKeys sets RetireAt on every key of algorithm that has none,
-// except keepID.
-func (s *Store) RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error {
-	_, err := s.pool.Exec(ctx, `
-		UPDATE signing_keys SET retire_at = $1
-		WHERE retire_at IS NULL AND algorithm = $2 AND id <> $3`, retireAt, algorithm, keepID)
-	if err != nil {
-		return fmt.Errorf("postgres: retire signing keys: %w", err)
-	}
-	return nil
+// RotateSigningKey stores k and retires at retireAt every other unretired
+// key of its algorithm, in one transaction. It first locks the table
+// against other writers (readers go on): rotations run one after the
+// other, in any process, each seeing the keys the ones before committed,
+// so the last leaves its key the only unretired one. Under READ COMMITTED
+// without the lock, two rotations could each retire the other's new key.
+func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt time.Time) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("postgres: lock signing keys: %w", err)
+		}
+		if err := createSigningKey(ctx, tx, k); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE signing_keys SET retire_at = $1 WHERE retire_at IS NULL AND algorithm = $2 AND id <> $3`,
+			retireAt, k.Algorithm, k.ID); err != nil {
+			return fmt.Errorf("postgres: retire signing keys: %w", err)
+		}
+		return nil
+	})
 }
 
 // DeleteRetiredSigningKeys deletes the keys whose RetireAt is before now and

@@ -12,7 +12,12 @@ import (
 // CreateSigningKey stores a new signing key; a kid in use is
 // store.ErrDuplicate.
 func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	_, err := s.write.ExecContext(ctx, `
+	return createSigningKey(ctx, s.write, k)
+}
+
+// createSigningKey inserts k with db, which may be a transaction.
+func createSigningKey(ctx context.Context, db execer, k store.SigningKey) error {
+	_, err := db.ExecContext(ctx, `
 		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, micros(k.CreatedAt), nullMicros(k.RetireAt))
@@ -45,17 +50,22 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	return keys, nil
 }
 
-// RetireSigningKeys sets RetireAt on every key of algorithm that has none,
-// except keepID.
-func (s *Store) RetireSigningKeys(ctx context.Context, algorithm, keepID string, retireAt time.Time) error {
-	_, err := s.write.ExecContext(ctx, `
-		UPDATE signing_keys SET retire_at = ?
-		WHERE retire_at IS NULL AND algorithm = ? AND id <> ?`,
-		micros(retireAt), algorithm, keepID)
-	if err != nil {
-		return fmt.Errorf("sqlite: retire signing keys: %w", err)
-	}
-	return nil
+// RotateSigningKey stores k and retires at retireAt every other unretired
+// key of its algorithm, in one transaction. The transaction begins
+// IMMEDIATE (see dsn), so rotations run one after the other, in any
+// process: the last leaves its key the only unretired one.
+func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := createSigningKey(ctx, tx, k); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE signing_keys SET retire_at = ? WHERE retire_at IS NULL AND algorithm = ? AND id <> ?`,
+			micros(retireAt), k.Algorithm, k.ID); err != nil {
+			return fmt.Errorf("sqlite: retire signing keys: %w", err)
+		}
+		return nil
+	})
 }
 
 // DeleteRetiredSigningKeys deletes the keys whose RetireAt is before now and

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,20 +49,52 @@ var signingKeyTests = []test{
 		err := s.CreateSigningKey(t.Context(), newKey("k1", time.Minute))
 		checkErr(t, "CreateSigningKey(same kid)", err, store.ErrDuplicate)
 	}},
-	{"RetireSigningKeys retires every unretired key of the algorithm except keepID", func(t *testing.T, s store.Store) {
+	{"RotateSigningKey stores the key and retires every other unretired key of its algorithm", func(t *testing.T, s store.Store) {
 		retired := newKey("k0", -3*time.Hour)
 		retired.RetireAt = at(time.Minute)
 		old, newer := newKey("k1", -time.Hour), newKey("k2", 0)
 		otherAlg := newKey("e1", -2*time.Hour)
 		otherAlg.Algorithm = "ES256"
-		createKeys(t, s, retired, old, newer, otherAlg)
-		must(t, "RetireSigningKeys", s.RetireSigningKeys(t.Context(), "RS256", "k2", at(2*time.Hour)))
+		createKeys(t, s, retired, old, otherAlg)
+		must(t, "RotateSigningKey", s.RotateSigningKey(t.Context(), newer, at(2*time.Hour)))
 		got, err := s.ListSigningKeys(t.Context())
 		must(t, "ListSigningKeys", err)
 		old.RetireAt = at(2 * time.Hour)
-		// The key retired before keeps its RetireAt; the kept key has none,
+		// The key retired before keeps its RetireAt; the new key has none,
 		// and so has the key of another algorithm: each rotates on its own.
-		checkEqual(t, "ListSigningKeys after retiring", got, []store.SigningKey{newer, old, otherAlg, retired})
+		checkEqual(t, "ListSigningKeys after rotating", got, []store.SigningKey{newer, old, otherAlg, retired})
+	}},
+	{"RotateSigningKey retires a newer key too: the rotated-in key signs whatever the clocks", func(t *testing.T, s store.Store) {
+		createKeys(t, s, newKey("ahead", time.Hour)) // stored by a process whose clock is ahead
+		must(t, "RotateSigningKey", s.RotateSigningKey(t.Context(), newKey("now", 0), at(2*time.Hour)))
+		checkUnretired(t, s, "now")
+	}},
+	{"RotateSigningKey with a kid in use is ErrDuplicate and retires nothing", func(t *testing.T, s store.Store) {
+		createKeys(t, s, newKey("k1", 0))
+		checkErr(t, "RotateSigningKey(same kid)", s.RotateSigningKey(t.Context(), newKey("k1", time.Minute), at(time.Hour)), store.ErrDuplicate)
+		checkUnretired(t, s, "k1")
+	}},
+	{"concurrent RotateSigningKey calls leave exactly one key unretired", func(t *testing.T, s store.Store) {
+		createKeys(t, s, newKey("k-start", -time.Hour))
+		for round := range 8 {
+			errs := concurrently(contention, func(i int) error {
+				return s.RotateSigningKey(t.Context(), newKey(fmt.Sprintf("k%d-%02d", round, i), 0), at(time.Hour))
+			})
+			for i, err := range errs {
+				checkErr(t, fmt.Sprint("RotateSigningKey #", i), err, nil)
+			}
+			keys, err := s.ListSigningKeys(t.Context())
+			must(t, "ListSigningKeys", err)
+			unretired := 0
+			for _, k := range keys {
+				if k.RetireAt.IsZero() {
+					unretired++
+				}
+			}
+			if unretired != 1 {
+				t.Fatalf("round %d of %d concurrent rotations: got %d unretired keys, want 1", round, contention, unretired)
+			}
+		}
 	}},
 	{"DeleteRetiredSigningKeys removes only keys retired before now", func(t *testing.T, s store.Store) {
 		gone, staying, current := newKey("k1", -2*time.Hour), newKey("k2", -time.Hour), newKey("k3", 0)
@@ -101,4 +134,18 @@ var signingKeyTests = []test{
 		k.PrivateKey = []byte("resealed")
 		checkEqual(t, "ListSigningKeys after resealing", got, []store.SigningKey{k})
 	}},
+}
+
+// checkUnretired checks that the store's only unretired key is want.
+func checkUnretired(t *testing.T, s store.Store, want string) {
+	t.Helper()
+	keys, err := s.ListSigningKeys(t.Context())
+	must(t, "ListSigningKeys", err)
+	var unretired []string
+	for _, k := range keys {
+		if k.RetireAt.IsZero() {
+			unretired = append(unretired, k.ID)
+		}
+	}
+	checkEqual(t, "unretired keys", unretired, []string{want})
 }

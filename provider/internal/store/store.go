@@ -411,13 +411,24 @@ type Store interface {
 	// count below zero.
 	UncountAttempt(ctx context.Context, key string, window time.Time) error
 
+	// Login sessions. A login session lives in the browser's cookie; the
+	// store only remembers, by the hash of its id, each one that a logout
+	// ended, so a copy of its cookie signs no one in again, at any process
+	// sharing the database.
+	// EndLoginSession records the session ended until expiresAt, when it
+	// would have ended anyway; ending it again changes nothing.
+	EndLoginSession(ctx context.Context, hash string, expiresAt time.Time) error
+	// LoginSessionEnded reports whether EndLoginSession recorded hash.
+	LoginSessionEnded(ctx context.Context, hash string) (bool, error)
+
 	// PurgeExpired deletes codes, pushed requests, device codes, refresh
-	// tokens, access token revocations, seen JTIs, attempt counts, grants
-	// and never-used registered clients whose lifetime ended before now, and
-	// returns how many rows went. A device code is kept after its expiry as
-	// long again as it lived (expires_at + (expires_at - created_at)), so a
-	// device polling late learns expired_token (RFC 8628 Section 3.5),
-	// not invalid_grant; the table stays bounded all the same.
+	// tokens, access token revocations, seen JTIs, ended login sessions,
+	// attempt counts, grants and never-used registered clients whose
+	// lifetime ended before now, and returns how many rows went. A device
+	// code is kept after its expiry as long again as it lived
+	// (expires_at + (expires_at - created_at)), so a device polling late
+	// learns expired_token (RFC 8628 Section 3.5), not invalid_grant; the
+	// table stays bounded all the same.
 	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 
 	// Close releases the database.

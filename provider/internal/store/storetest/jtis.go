@@ -77,6 +77,12 @@ func RunShared(t *testing.T, openPair func(t *testing.T) (store.Store, store.Sto
 		})
 		checkOneWinner(t, "RecordJTI", errs, errSeen)
 	})
+	t.Run("a login session ended through one store is ended through the other", func(t *testing.T) {
+		a, b := openPair(t)
+		checkEnded(t, b, "session-shared", false)
+		must(t, "EndLoginSession(a)", a.EndLoginSession(t.Context(), "session-shared", at(time.Hour)))
+		checkEnded(t, b, "session-shared", true)
+	})
 }
 
 // childJTIEnv names the variables that make the test binary a child of

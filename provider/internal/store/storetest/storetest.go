@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	tests = append(tests, attemptTests...)
 	tests = append(tests, pushedRequestTests...)
 	tests = append(tests, deletedClientTests...)
+	tests = append(tests, loginSessionTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

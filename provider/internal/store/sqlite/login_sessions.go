@@ -1,0 +1,29 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// EndLoginSession records the login session with this id hash as ended
+// until expiresAt. Ending it again changes nothing.
+func (s *Store) EndLoginSession(ctx context.Context, hash string, expiresAt time.Time) error {
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO ended_login_sessions (hash, expires_at) VALUES (?, ?)
+		ON CONFLICT (hash) DO NOTHING`, hash, micros(expiresAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: end login session: %w", err)
+	}
+	return nil
+}
+
+// LoginSessionEnded reports whether EndLoginSession recorded hash.
+func (s *Store) LoginSessionEnded(ctx context.Context, hash string) (bool, error) {
+	var ended bool
+	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ended_login_sessions WHERE hash = ?)`, hash).Scan(&ended)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: login session ended: %w", err)
+	}
+	return ended, nil
+}

@@ -34,6 +34,7 @@ var traditionalChineseTrace = map[string]string{
 	"wrong passwords from this network stay within the limit (no online guessing)":       "這個網路輸入錯誤密碼的次數在限制之內（防止線上猜測密碼）",
 	"the user signed in with the right username and password":                            "使用者以正確的使用者名稱與密碼登入",
 	"the user is signed in, recently enough for prompt and max_age":                      "使用者已登入，且登入時間符合 prompt 與 max_age 的要求",
+	"the login session was not ended by a logout":                                        "登入工作階段 (session) 沒有被登出結束",
 	"the user approved the request":                                                      "使用者同意了這個請求",
 	"the user who approves is the one the id_token_hint names":                           "同意請求的使用者就是 id_token_hint 指出的那位使用者",
 	"prompt=none: the user approved these scopes before, and the client is confidential": "prompt=none：使用者先前已同意這些範圍 (scope)，且用戶端是機密用戶端 (confidential client)",
@@ -206,6 +207,8 @@ var traditionalChineseTrace = map[string]string{
 	"access token revoked (its jti is remembered until it expires)": "存取權杖 (access token) 已撤銷（它的 jti 會被記住直到過期）",
 	"grant revoked: its refresh and access tokens are dead":         "授權許可 (grant) 已撤銷：它的更新權杖與存取權杖都失效了",
 	"login session ended: the next sign-in asks for the password":   "登入工作階段 (session) 已結束：下次登入會要求輸入密碼",
+	// A sign-in with a password where a login session was.
+	"the previous login session ended: this sign-in starts a new one": "先前的登入工作階段 (session) 已結束：這次登入會開始新的工作階段",
 
 	// How a request ended.
 	"access granted":     "已允許存取",

@@ -81,6 +81,8 @@
 //	logout.go                    OIDC RP-Initiated Logout Section 2 (id_token_hint, even expired),
 //	                             OIDC RP-Initiated Logout Section 3 (exact post_logout_redirect_uri),
 //	                             OIDC RP-Initiated Logout Section 4, OIDC RP-Initiated Logout Section 6
+//	login_session.go             OIDC RP-Initiated Logout Section 2 (a login session a logout ended, or older than
+//	                             SESSION_TTL, signs no one in, whatever cookie still names it)
 //	errors.go                    RFC 6749 Section 4.1.2.1, RFC 6749 Section 5.2; RFC 6750 Section 3.1;
 //	                             RFC 8628 Section 3.5 error codes; the characters of an error_description
 //	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 Section 3.1; wrong passwords bounded per

@@ -32,7 +32,10 @@ func (s *Server) handleAuthorize(c *gin.Context) {
 	if !ok {
 		return
 	}
-	sess := sessionOf(c)
+	sess, ok := s.session(c)
+	if !ok {
+		return
+	}
 	if a.PromptIncludes(oauth.PromptNone) {
 		s.promptNone(c, a, sess)
 		return
@@ -51,7 +54,10 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	sess := sessionOf(c)
+	sess, ok := s.session(c)
+	if !ok {
+		return
+	}
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
 	if !s.signIn(c, sess, form, s.needsLogin(a, sess), reshow) {
 		return
@@ -141,8 +147,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 		}
 		tr.Check(rulePasswordAttempts, true)
 		tr.Check(ruleUserCredentials, true)
-		sess.LogIn(user.ID, s.p.Now())
-		return true
+		return s.startSession(c, sess, user.ID)
 	}
 	switch {
 	case !tr.Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):
@@ -155,6 +160,22 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 		return true
 	}
 	return false
+}
+
+// startSession signs userID in, in a new login session. A session the
+// browser had is ended first, in the store too: a copy of its cookie must
+// not outlive it. If the store cannot record that, it shows the error page
+// and reports false.
+func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) bool {
+	if old := sess.id(); old != "" {
+		if err := s.p.EndLoginSession(c.Request.Context(), old, sess.AuthTime()); err != nil {
+			s.renderError(c, http.StatusInternalServerError, oauth.ServerError(err))
+			return false
+		}
+		oauth.TraceFrom(c.Request.Context()).Changed("the previous login session ended: this sign-in starts a new one")
+	}
+	sess.LogIn(userID, s.p.Now())
+	return true
 }
 
 // approve issues the code and redirects back to the client (a 302 after a

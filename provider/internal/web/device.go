@@ -72,7 +72,10 @@ type deviceResultPage struct {
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (s *Server) handleDevice(c *gin.Context) {
-	sess := sessionOf(c)
+	sess, ok := s.session(c)
+	if !ok {
+		return
+	}
 	if c.Request.Method != http.MethodPost { // GET or HEAD
 		s.showDeviceEntry(c, http.StatusOK, sess, c.Query("user_code"), "")
 		return

@@ -41,7 +41,10 @@ func (s *Server) handleLogout(c *gin.Context) {
 		s.renderError(c, http.StatusBadRequest, err)
 		return
 	}
-	sess := sessionOf(c)
+	sess, ok := s.session(c)
+	if !ok {
+		return
+	}
 	tr := oauth.TraceFrom(c.Request.Context())
 	r, err := oauth.ParseLogoutRequest(params, sess.UserID())
 	setUILocales(c, r.UILocales)
@@ -80,13 +83,19 @@ func (s *Server) handleLogout(c *gin.Context) {
 	}
 }
 
-// endSession ends the login session and sends the browser on: to the
-// post-logout redirect URI (302, never 307 after a POST:
-// [RFC 9700 Section 4.12]), or to the page that says the user is signed
-// out.
+// endSession ends the login session, in the store first (so a copy of the
+// cookie, or one a racing request writes back, signs no one in) and then
+// in the browser, and sends the browser on: to the post-logout redirect
+// URI (302, never 307 after a POST: [RFC 9700 Section 4.12]), or to the
+// page that says the user is signed out. If the store cannot record it,
+// the user sees an error page, not a logout that did not happen.
 //
 // [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
 func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) {
+	if err := s.p.EndLoginSession(c.Request.Context(), sess.id(), sess.AuthTime()); err != nil {
+		s.renderError(c, http.StatusInternalServerError, oauth.ServerError(err))
+		return
+	}
 	sess.LogOut()
 	s.saveSession(c, sess)
 	tr := oauth.TraceFrom(c.Request.Context())

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,8 @@ func wantNoRedirect(t *testing.T, resp *http.Response, page, wantText string) {
 // redirects to the registered post_logout_redirect_uri with state; without
 // one the user confirms first, with the session's CSRF token; a URI that is
 // not registered, or a hint the provider did not issue, gets an error page
-// and never a redirect. On SQLite and PostgreSQL.
+// and never a redirect; the session ends on the server too
+// (testLogoutEndsTheSession). On SQLite and PostgreSQL.
 func TestE2ELogout(t *testing.T) {
 	t.Parallel()
 	for _, backend := range storeBackends {
@@ -77,6 +79,7 @@ func TestE2ELogout(t *testing.T) {
 			srv := providertest.New(t, providertest.Options{Now: clock.Now,
 				Configure: func(c *config.Config) { backend.configure(t, c) }})
 			testLogout(t, srv, clock.Advance)
+			testLogoutEndsTheSession(t, srv, clock.Advance)
 		})
 	}
 }
@@ -253,14 +256,7 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 // login form.
 func signInAs(t *testing.T, srv *providertest.Server, b *browser, username, password string) {
 	t.Helper()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	user := store.User{ID: "id-" + username, Username: username, PasswordHash: string(hash), Name: username}
-	if err := srv.Provider.Store.UpsertUser(t.Context(), user); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, srv, username, password)
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid")
 	_, page := b.Get(cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 	form := providertest.FormFields(page)
@@ -270,8 +266,23 @@ func signInAs(t *testing.T, srv *providertest.Server, b *browser, username, pass
 	providertest.RedirectOf(t, resp, body)
 }
 
+// addUser creates a user with this username and password.
+func addUser(t *testing.T, srv *providertest.Server, username, password string) {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := store.User{ID: "id-" + username, Username: username, PasswordHash: string(hash), Name: username}
+	if err := srv.Provider.Store.UpsertUser(t.Context(), user); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestE2ELogoutTrace: in teaching mode a logout request leaves a trace of the
-// rules the provider applied, in order, and what it changed.
+// rules the provider applied, in order, and what it changed; a request with
+// a copy of the session's cookie, taken before the logout, shows the rule
+// of RP-Initiated Logout Section 2 failed.
 func TestE2ELogoutTrace(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) {
@@ -283,8 +294,9 @@ func TestE2ELogoutTrace(t *testing.T) {
 	cfg.ClientSecret = walkClientSecret
 	idToken := w.secret("id token", w.browser.tokens(srv, cfg).Extra("id_token").(string))
 	hinted := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {demoPostLogoutURI}, "state": {"s"}}
+	copied := withCookiesOf(t, srv, w.browser) // the login session's cookie, copied before the logout
 	w.do(walkStep{name: "logout with an id_token_hint", outcome: "signed out",
-		checks:  []string{"no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"},
+		checks:  []string{"not ended by a logout", "no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"},
 		changes: []string{"login session ended: the next sign-in asks for the password"}},
 		"GET", "/oauth/logout?"+hinted.Encode(), nil, nil)
 	w.do(walkStep{name: "logout to an unregistered URI", outcome: "invalid_request",
@@ -312,5 +324,16 @@ func TestE2ELogoutTrace(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.checkTrace(step, got)
+	}
+
+	resp, page := copied.Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("prompt", "none")))
+	if q := providertest.RedirectOf(t, resp, page).Query(); q.Get("error") != "login_required" {
+		t.Fatalf("prompt=none with the cookie copied before the logout: got %v, want error=login_required", q)
+	}
+	var got trace
+	getJSON(t, srv.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), &got)
+	want := traceCheck{Rule: "the login session was not ended by a logout", Ref: "OIDC RP-Initiated Logout Section 2", Passed: false}
+	if !slices.Contains(got.Checks, want) || got.Outcome != "login_required" {
+		t.Errorf("the trace of prompt=none with the copied cookie: got %+v, want the check %+v and outcome login_required", got, want)
 	}
 }

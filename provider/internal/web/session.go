@@ -16,6 +16,7 @@ const sessionCookieName = "provider_session"
 
 // Keys inside the login session.
 const (
+	sessionID       = "sid" // the session's random id (oauth.NewLoginSessionID)
 	sessionUserID   = "uid"
 	sessionAuthTime = "auth_time"
 	sessionCSRF     = "csrf"
@@ -23,10 +24,38 @@ const (
 )
 
 // loginSession is the signed and encrypted cookie that remembers who signed
-// in at the provider and when, and carries the CSRF token of its forms.
+// in at the provider and when, under a random session id, and carries the
+// CSRF token of its forms.
 type loginSession struct{ s sessions.Session }
 
-func sessionOf(c *gin.Context) loginSession { return loginSession{sessions.Default(c)} }
+// session returns the request's login session. One that no longer signs
+// its user in (oauth.Provider.LoginSessionLive: a logout ended it, or
+// SESSION_TTL ran out) is forgotten: the request goes on without a user,
+// and the cookie is written without one. Only a cookie that names a user
+// costs a store lookup. When the store cannot answer, it shows the error
+// page and reports false.
+func (s *Server) session(c *gin.Context) (loginSession, bool) {
+	sess := loginSession{sessions.Default(c)}
+	if sess.UserID() == "" {
+		return sess, true
+	}
+	live, err := s.p.LoginSessionLive(c.Request.Context(), sess.id(), sess.AuthTime())
+	if err != nil {
+		s.renderError(c, http.StatusInternalServerError, oauth.ServerError(err))
+		return sess, false
+	}
+	if !live {
+		sess.forget()
+		s.saveSession(c, sess)
+	}
+	return sess, true
+}
+
+// id is the session's id, "" for a session begun before sessions had one.
+func (l loginSession) id() string {
+	id, _ := l.s.Get(sessionID).(string)
+	return id
+}
 
 // UserID is the signed-in user's id, or "".
 func (l loginSession) UserID() string {
@@ -59,16 +88,36 @@ func (l loginSession) CSRFValid(presented string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(presented)) == 1
 }
 
-// LogIn records a successful password login; the CSRF token is renewed so a
-// token seen before the login is worthless after it.
+// LogIn records a successful password login under a new session id, so
+// an id known before the login (or ended by a logout) is worthless after
+// it; the CSRF token is renewed for the same reason. What the session held
+// for another user is dropped.
 func (l loginSession) LogIn(userID string, at time.Time) {
+	if l.UserID() != userID {
+		l.s.Clear() // another user's approvals are not this one's
+	}
+	l.s.Set(sessionID, oauth.NewLoginSessionID())
 	l.s.Set(sessionUserID, userID)
 	l.s.Set(sessionAuthTime, at.Unix())
 	l.s.Set(sessionCSRF, oauth.NewSecret())
 }
 
-// LogOut ends the login session: the cookie is emptied and expires, so the
-// next authorization request asks for the password again.
+// forget drops everything the session says about a user (who, since when,
+// what they approved), keeping the CSRF token of the forms this browser
+// holds, so a form sent next asks for the password rather than looking
+// forged.
+func (l loginSession) forget() {
+	csrf := l.s.Get(sessionCSRF)
+	l.s.Clear()
+	if csrf != nil {
+		l.s.Set(sessionCSRF, csrf)
+	}
+}
+
+// LogOut empties the cookie and lets it expire, so the next authorization
+// request asks for the password again. The session itself ends in the
+// store (oauth.Provider.EndLoginSession): a copy of the cookie would
+// outlive this.
 func (l loginSession) LogOut() {
 	l.s.Clear()
 	l.s.Options(sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})

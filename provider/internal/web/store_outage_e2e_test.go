@@ -19,15 +19,18 @@ import (
 // TestE2EStoreOutage: while PostgreSQL cannot be reached, a request that
 // needs the store is answered 503 with Retry-After and
 // temporarily_unavailable (JSON at the token and introspection endpoints and
-// the resource, a page at the sign-in form), not 500 server_error; once PostgreSQL is back
-// the same refresh token works. PostgreSQL only: SQLite is a file of the
+// the resource, a page at the sign-in form, at an authorization request with a
+// login session, whose session cannot be checked, and at logout), not 500
+// server_error; once PostgreSQL is back the same refresh token works, and
+// the logout that failed has not signed the browser out. PostgreSQL only: SQLite is a file of the
 // process's own, with no connection to lose.
 func TestE2EStoreOutage(t *testing.T) {
 	db := pgtest.NewSchemas(t).Create(t)
 	link := newCuttableLink(t, db)
 	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.DatabaseURL = link.url }})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
-	tok := newBrowser(t).tokens(srv, cfg)
+	b := newBrowser(t)
+	tok := b.tokens(srv, cfg)
 
 	link.cut()
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
@@ -39,10 +42,17 @@ func TestE2EStoreOutage(t *testing.T) {
 	wantUnavailable(t, "sign-in", resp, body, false)
 	resp, body = callResource(t, srv.URL+"/protected/resource", tok.AccessToken)
 	wantUnavailable(t, "bearer check", resp, body, true)
+	resp, body = b.Get(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	wantUnavailable(t, "authorization page with a login session", resp, body, false)
+	resp, body = b.logout(srv, http.MethodGet, url.Values{"id_token_hint": {tok.Extra("id_token").(string)}})
+	wantUnavailable(t, "logout", resp, body, false)
 
 	link.restore()
 	if _, err := refresh(cfg, tok.RefreshToken); err != nil {
 		t.Errorf("refresh once PostgreSQL is back: %v", err)
+	}
+	if !b.loggedIn(srv) {
+		t.Error("once PostgreSQL is back the browser is signed out, want the failed logout to have changed nothing")
 	}
 }
 

@@ -28,19 +28,22 @@ const (
 
 // trace is the JSON of GET /debug/trace/{request_id}, as a test reads it.
 type trace struct {
-	RequestID string `json:"request_id"`
-	Time      string `json:"time"`
-	Method    string `json:"method"`
-	Path      string `json:"path"`
-	ClientID  string `json:"client_id"`
-	Status    int    `json:"status"`
-	Outcome   string `json:"outcome"`
-	Checks    []struct {
-		Rule   string `json:"rule"`
-		Ref    string `json:"ref"`
-		Passed bool   `json:"passed"`
-	} `json:"checks"`
-	Changes []string `json:"changes"`
+	RequestID string       `json:"request_id"`
+	Time      string       `json:"time"`
+	Method    string       `json:"method"`
+	Path      string       `json:"path"`
+	ClientID  string       `json:"client_id"`
+	Status    int          `json:"status"`
+	Outcome   string       `json:"outcome"`
+	Checks    []traceCheck `json:"checks"`
+	Changes   []string     `json:"changes"`
+}
+
+// traceCheck is one rule a trace shows, and whether the request passed it.
+type traceCheck struct {
+	Rule   string `json:"rule"`
+	Ref    string `json:"ref"`
+	Passed bool   `json:"passed"`
 }
 
 // walker sends the requests of the traced walk through one browser-like
@@ -132,6 +135,8 @@ var (
 	formRules = []string{"x-www-form-urlencoded"}
 	// A form that signs a user in: first, that it is not another site's.
 	signInForm = join([]string{"not from another site"}, formRules)
+	// The same, from a browser with a login session: then, that no logout ended it.
+	sessionForm = join([]string{"not from another site", "not ended by a logout"}, formRules)
 	// A body with client credentials: no parameter repeated, the
 	// credentials' form (Basic, or in the body), in the order the parser
 	// checks them; at the token endpoint, then grant_type present.
@@ -316,13 +321,13 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	entry := providertest.FormFields(page)
 	entry.Set("user_code", da.UserCode)
 	_, page, _ = w.do(walkStep{name: "device code entry", outcome: "device consent page shown",
-		checks: join(signInForm, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied", "not expired"})},
+		checks: join(sessionForm, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied", "not expired"})},
 		"POST", "/device", entry, nil)
 	decision := providertest.FormFields(page)
 	decision.Set("user_code", da.UserCode)
 	decision.Set("decision", "allow")
 	w.do(walkStep{name: "device approval", outcome: "device request approved: grant created",
-		checks: join(signInForm, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied",
+		checks: join(sessionForm, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied",
 			"not expired", "no form field", "CSRF", "signed in, recently enough"}),
 		changes: []string{"device request approved: grant created"}}, "POST", "/device", decision, nil)
 	clock.Advance(10 * time.Second)

@@ -282,7 +282,7 @@ func addUser(t *testing.T, srv *providertest.Server, username, password string) 
 // TestE2ELogoutTrace: in teaching mode a logout request leaves a trace of the
 // rules the provider applied, in order, and what it changed; a request with
 // a copy of the session's cookie, taken before the logout, shows the rule
-// of RP-Initiated Logout Section 2 failed.
+// of OIDC RP-Initiated Logout Section 2 failed.
 func TestE2ELogoutTrace(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) {

@@ -105,6 +105,11 @@ type Config struct {
 	// RegistrationsPerHour (REGISTRATIONS_PER_HOUR, default 20) bounds the
 	// registration requests one address may make per hour.
 	RegistrationsPerHour int
+	// ClientIDMetadataDocuments (CLIENT_ID_METADATA_DOCUMENTS) is "on",
+	// "off" or "auto": whether a client_id that is an https URL names a
+	// client ID metadata document the provider fetches; see
+	// MetadataDocumentsOn.
+	ClientIDMetadataDocuments string
 	// Resources (RESOURCES, comma-separated) are the other resource servers
 	// a client may name as "resource" ([RFC 8707 Section 2]); the provider's
 	// own (ResourceAudience) is always one.
@@ -163,6 +168,13 @@ const (
 	RegistrationAuto  = "auto"  // open in teaching mode, else token when REGISTRATION_TOKEN is set, else off
 )
 
+// Values of CLIENT_ID_METADATA_DOCUMENTS.
+const (
+	MetadataDocumentsOn   = "on"
+	MetadataDocumentsOff  = "off"
+	MetadataDocumentsAuto = "auto" // on in teaching mode, else off
+)
+
 // Values of TEACHING_MODE.
 const (
 	TeachingOn   = "on"
@@ -197,9 +209,11 @@ func Default() Config {
 		Registration:          RegistrationAuto,
 		RegistrationUnusedTTL: 24 * time.Hour,
 		RegistrationsPerHour:  20,
-		AccessTokenSigningAlg: "RS256", // the one algorithm every OpenID Connect client supports
-		LogFormat:             "text",
-		LogLevel:              "info",
+
+		ClientIDMetadataDocuments: MetadataDocumentsAuto,
+		AccessTokenSigningAlg:     "RS256", // the one algorithm every OpenID Connect client supports
+		LogFormat:                 "text",
+		LogLevel:                  "info",
 
 		DeviceAuthorizationsPerHour: 60,
 	}
@@ -234,7 +248,8 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"DEBUG_ADDR":               &c.DebugAddr,
 		"DATABASE_FALLBACK":        &c.DatabaseFallback,
 
-		"KEY_ENCRYPTION_KEY_PREVIOUS": &c.KeyEncryptionKeyPrevious,
+		"KEY_ENCRYPTION_KEY_PREVIOUS":  &c.KeyEncryptionKeyPrevious,
+		"CLIENT_ID_METADATA_DOCUMENTS": &c.ClientIDMetadataDocuments,
 	}
 	for name, field := range strs {
 		if v, ok := lookup(name); ok && v != "" {
@@ -392,7 +407,12 @@ func (c Config) validateRegistration() error {
 	if c.RegistrationsPerHour < 1 {
 		return errors.New("config: REGISTRATIONS_PER_HOUR must be at least 1")
 	}
-	return nil
+	switch c.ClientIDMetadataDocuments {
+	case MetadataDocumentsOn, MetadataDocumentsOff, MetadataDocumentsAuto:
+		return nil
+	default:
+		return fmt.Errorf("config: CLIENT_ID_METADATA_DOCUMENTS must be on, off or auto, got %q", c.ClientIDMetadataDocuments)
+	}
 }
 
 // validateResources checks ACCESS_TOKEN_AUDIENCE, the provider's own
@@ -490,6 +510,17 @@ func (c Config) RegistrationPolicy() string {
 	default:
 		return RegistrationOff
 	}
+}
+
+// MetadataDocumentsOn resolves CLIENT_ID_METADATA_DOCUMENTS: whether the
+// provider fetches the client ID metadata document a client_id URL names.
+// "auto" turns it on in teaching mode only: fetching a URL any request
+// names is a door to the internet an operator opens on purpose.
+func (c Config) MetadataDocumentsOn() bool {
+	if c.ClientIDMetadataDocuments == MetadataDocumentsAuto {
+		return c.Teaching()
+	}
+	return c.ClientIDMetadataDocuments == MetadataDocumentsOn
 }
 
 // Teaching reports whether teaching mode is on: the provider then records

@@ -102,6 +102,7 @@ func TestValidate(t *testing.T) {
 		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }, "REFRESH_REUSE_GRACE"},
 		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }, "SESSION_SECRET"},
 		{"no device authorizations per hour", func(c *Config) { c.DeviceAuthorizationsPerHour = 0 }, "DEVICE_AUTHORIZATIONS_PER_HOUR"},
+		{"an unknown CLIENT_ID_METADATA_DOCUMENTS", func(c *Config) { c.ClientIDMetadataDocuments = "yes" }, "CLIENT_ID_METADATA_DOCUMENTS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,5 +210,28 @@ func TestTeaching(t *testing.T) {
 	}
 	if !Default().Teaching() {
 		t.Error("the defaults (http://localhost:8080): got teaching off, want on")
+	}
+}
+
+// TestMetadataDocumentsOn: CLIENT_ID_METADATA_DOCUMENTS=auto fetches client
+// ID metadata documents in teaching mode only; on and off decide alone.
+func TestMetadataDocumentsOn(t *testing.T) {
+	tests := []struct {
+		setting, issuer string
+		want            bool
+	}{
+		{"auto", "http://localhost:8080", true},
+		{"auto", "https://as.example", false},
+		{"on", "https://as.example", true},
+		{"off", "http://localhost:8080", false},
+	}
+	for _, tc := range tests {
+		c, err := FromEnv(lookupIn(map[string]string{"CLIENT_ID_METADATA_DOCUMENTS": tc.setting, "ISSUER": tc.issuer}))
+		if err != nil || c.Validate() != nil {
+			t.Fatalf("%s with %s: %v, %v", tc.setting, tc.issuer, err, c.Validate())
+		}
+		if got := c.MetadataDocumentsOn(); got != tc.want {
+			t.Errorf("CLIENT_ID_METADATA_DOCUMENTS=%s, ISSUER=%s: got %v, want %v", tc.setting, tc.issuer, got, tc.want)
+		}
 	}
 }

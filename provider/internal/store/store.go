@@ -103,11 +103,21 @@ type Client struct {
 	// its registered id_token_signed_response_alg
 	// (OIDC Registration Section 2): "RS256", "ES256" or "EdDSA"; "" = RS256.
 	IDTokenSignedResponseAlg string
+	// MetadataStaleAt is set for a client whose client_id is the https URL
+	// of its client ID metadata document (draft-ietf-oauth-client-id-metadata-document):
+	// the time the document fetched last must be fetched again. It is zero
+	// for every other client.
+	MetadataStaleAt time.Time
 }
 
 // SelfRegistered reports whether the client registered itself (RFC 7591):
 // its name and redirect URIs are its own claims, not checked by anyone.
 func (c Client) SelfRegistered() bool { return c.RegistrationTokenHash != "" }
+
+// FromMetadataDocument reports whether the client is described by the
+// client ID metadata document its client_id names: like a self-registered
+// client, whatever it says of itself is its own claim.
+func (c Client) FromMetadataDocument() bool { return !c.MetadataStaleAt.IsZero() }
 
 // User is a resource owner who can sign in at the provider.
 type User struct {

@@ -16,7 +16,7 @@ const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, 
 	require_pushed_authorization_requests, dpop_bound_access_tokens,
 	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at,
 	id_token_signed_response_alg,
-	post_logout_redirect_uris`
+	post_logout_redirect_uris, metadata_stale_at`
 
 // clientValues are the stored forms of c's fields, in clientColumns order.
 func clientValues(c store.Client) []any {
@@ -25,7 +25,7 @@ func clientValues(c store.Client) []any {
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
 		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullTime(c.IssuedAt), nullTime(c.ExpiresAt),
 		c.IDTokenSignedResponseAlg,
-		list(c.PostLogoutRedirectURIs)}
+		list(c.PostLogoutRedirectURIs), nullTime(c.MetadataStaleAt)}
 }
 
 // UpsertClient creates the client, or replaces every field of the client with
@@ -33,7 +33,7 @@ func clientValues(c store.Client) []any {
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -50,7 +50,8 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			issued_at = excluded.issued_at,
 			expires_at = excluded.expires_at,
 			id_token_signed_response_alg = excluded.id_token_signed_response_alg,
-			post_logout_redirect_uris = excluded.post_logout_redirect_uris`,
+			post_logout_redirect_uris = excluded.post_logout_redirect_uris,
+			metadata_stale_at = excluded.metadata_stale_at`,
 		clientValues(c)...)
 	if err != nil {
 		return fmt.Errorf("postgres: upsert client %q: %w", c.ID, err)
@@ -62,7 +63,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, clientValues(c)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, clientValues(c)...)
 	return insertErr("create client", err)
 }
 
@@ -88,18 +89,19 @@ func (s *Store) MarkClientUsed(ctx context.Context, id string) error {
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
 	var c store.Client
 	var clientType string
-	var issuedAt, expiresAt *time.Time
+	var issuedAt, expiresAt, metadataStaleAt *time.Time
 	err := s.pool.QueryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id).
 		Scan(&c.ID, &c.Name, &clientType, &c.SecretHash, &c.RedirectURIs, &c.GrantTypes, &c.Scopes, &c.DefaultScope,
 			&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
 			&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,
-			&c.IDTokenSignedResponseAlg, &c.PostLogoutRedirectURIs)
+			&c.IDTokenSignedResponseAlg, &c.PostLogoutRedirectURIs, &metadataStaleAt)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}
 	c.Type = store.ClientType(clientType)
 	c.RedirectURIs, c.GrantTypes, c.Scopes = fromList(c.RedirectURIs), fromList(c.GrantTypes), fromList(c.Scopes)
 	c.IssuedAt, c.ExpiresAt = fromNullTime(issuedAt), fromNullTime(expiresAt)
+	c.MetadataStaleAt = fromNullTime(metadataStaleAt)
 	c.PostLogoutRedirectURIs = fromList(c.PostLogoutRedirectURIs)
 	return c, nil
 }

@@ -14,7 +14,7 @@ const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, 
 	require_pushed_authorization_requests, dpop_bound_access_tokens,
 	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at,
 	id_token_signed_response_alg,
-	post_logout_redirect_uris`
+	post_logout_redirect_uris, metadata_stale_at`
 
 // clientValues are the stored forms of c's fields, in clientColumns order.
 func clientValues(c store.Client) []any {
@@ -23,7 +23,7 @@ func clientValues(c store.Client) []any {
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
 		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullMicros(c.IssuedAt), nullMicros(c.ExpiresAt),
 		c.IDTokenSignedResponseAlg,
-		jsonList(c.PostLogoutRedirectURIs)}
+		jsonList(c.PostLogoutRedirectURIs), nullMicros(c.MetadataStaleAt)}
 }
 
 // UpsertClient creates the client, or replaces every field of the client with
@@ -31,7 +31,7 @@ func clientValues(c store.Client) []any {
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -48,7 +48,8 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			issued_at = excluded.issued_at,
 			expires_at = excluded.expires_at,
 			id_token_signed_response_alg = excluded.id_token_signed_response_alg,
-			post_logout_redirect_uris = excluded.post_logout_redirect_uris`,
+			post_logout_redirect_uris = excluded.post_logout_redirect_uris,
+			metadata_stale_at = excluded.metadata_stale_at`,
 		clientValues(c)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: upsert client %q: %w", c.ID, err)
@@ -60,7 +61,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
 	return insertErr("create client", err)
 }
 
@@ -88,12 +89,12 @@ const getClientSQL = `SELECT ` + clientColumns + ` FROM clients WHERE id = ?`
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
 	var c store.Client
 	var redirectURIs, grantTypes, scopes, postLogoutRedirectURIs string
-	var issuedAt, expiresAt sql.NullInt64
+	var issuedAt, expiresAt, metadataStaleAt sql.NullInt64
 	err := s.getClient.QueryRowContext(ctx, id).Scan(
 		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope,
 		&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
 		&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,
-		&c.IDTokenSignedResponseAlg, &postLogoutRedirectURIs)
+		&c.IDTokenSignedResponseAlg, &postLogoutRedirectURIs, &metadataStaleAt)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}
@@ -110,6 +111,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 		return store.Client{}, fmt.Errorf("sqlite: client %q post_logout_redirect_uris: %w", id, err)
 	}
 	c.IssuedAt, c.ExpiresAt = fromNullMicros(issuedAt), fromNullMicros(expiresAt)
+	c.MetadataStaleAt = fromNullMicros(metadataStaleAt)
 	return c, nil
 }
 

@@ -102,4 +102,40 @@ var registeredClientTests = []test{
 			checkErr(t, "GetClient("+id+")", err, nil)
 		}
 	}},
+	{"UpsertClient stores a client of a metadata document, and a refetch replaces it", func(t *testing.T, s store.Store) {
+		c := metadataDocumentClient()
+		must(t, "UpsertClient", s.UpsertClient(t.Context(), c))
+		got, err := s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient", err)
+		checkEqual(t, "GetClient", got, c)
+		if !got.FromMetadataDocument() || got.SelfRegistered() {
+			t.Errorf("FromMetadataDocument %v, SelfRegistered %v: want true, false", got.FromMetadataDocument(), got.SelfRegistered())
+		}
+		g := newGrant("doc-grant")
+		g.ClientID = c.ID
+		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, newCode("doc-code", g)))
+		c.RedirectURIs, c.MetadataStaleAt = []string{"https://app.example/new-cb"}, at(2*time.Hour)
+		must(t, "UpsertClient (refetched)", s.UpsertClient(t.Context(), c))
+		got, err = s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient after the refetch", err)
+		checkEqual(t, "GetClient after the refetch", got, c)
+		checkRevoked(t, s, g.ID, "doc-jti", false) // the refetch keeps the client's grants
+	}},
+}
+
+// metadataDocumentClient is a client whose client_id is the URL of its
+// client ID metadata document, fetched and not yet used.
+func metadataDocumentClient() store.Client {
+	return store.Client{
+		ID:                      "https://app.example/client.json",
+		Name:                    "Documented app",
+		Type:                    store.Public,
+		RedirectURIs:            []string{"https://app.example/cb"},
+		GrantTypes:              []string{"authorization_code", "refresh_token"},
+		Scopes:                  []string{"read"},
+		DefaultScope:            "read",
+		TokenEndpointAuthMethod: "none",
+		ExpiresAt:               at(24 * time.Hour),
+		MetadataStaleAt:         at(time.Hour),
+	}
 }

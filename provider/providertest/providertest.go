@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -48,6 +49,13 @@ type Options struct {
 	// LogOutput receives the provider's log (default: discarded), for tests
 	// that check what is logged.
 	LogOutput io.Writer
+	// MetadataDocumentTransport replaces the transport that fetches client
+	// ID metadata documents, which connects to public addresses only: a
+	// test's TLS server on 127.0.0.1 passes its Client().Transport, which
+	// trusts its certificate. MetadataDocumentTimeout, when non-zero,
+	// shortens the 5 s a fetch may take.
+	MetadataDocumentTransport http.RoundTripper
+	MetadataDocumentTimeout   time.Duration
 }
 
 // testKEK is the key-encryption key of providers on PostgreSQL, which
@@ -102,6 +110,7 @@ func New(t testing.TB, opts Options) *Server {
 		opts.Configure(&cfg)
 	}
 	p := NewProvider(t, cfg, opts.Now)
+	p.MetadataDocumentTransport, p.MetadataDocumentTimeout = opts.MetadataDocumentTransport, opts.MetadataDocumentTimeout
 	if opts.LogOutput != nil {
 		p.Log, _ = service.NewLogger(opts.LogOutput, "text", "debug")
 	}

@@ -31,17 +31,17 @@ var traditionalChineseTrace = map[string]string{
 	"each resource is an absolute URI without fragment, naming a resource server this provider serves": "每個 resource 都是不含片段 (fragment) 的絕對 URI，且指向本伺服器服務的資源伺服器 (resource server)",
 
 	// The user's part: sign-in, consent, forms.
-	"wrong passwords from this network stay within the limit (no online guessing)":       "這個網路輸入錯誤密碼的次數在限制之內（防止線上猜測密碼）",
-	"the user signed in with the right username and password":                            "使用者以正確的使用者名稱與密碼登入",
-	"the user is signed in, recently enough for prompt and max_age":                      "使用者已登入，且登入時間符合 prompt 與 max_age 的要求",
-	"the login session was not ended by a logout":                                        "登入工作階段 (session) 沒有被登出結束",
-	"the user approved the request":                                                      "使用者同意了這個請求",
-	"the user who approves is the one the id_token_hint names":                           "同意請求的使用者就是 id_token_hint 指出的那位使用者",
-	"prompt=none: the user approved these scopes before, and the client is confidential": "prompt=none：使用者先前已同意這些範圍 (scope)，且用戶端是機密用戶端 (confidential client)",
-	"the form carries this login session's CSRF token":                                   "表單帶有這個登入工作階段 (session) 的 CSRF 權杖 (CSRF token)",
-	"no form field is sent more than once":                                               "每個表單欄位最多只送一次",
-	"the form was sent from this provider's own page, not from another site":             "表單是從本伺服器自己的頁面送出的，而不是從其他網站送出的",
-	"the body is an application/x-www-form-urlencoded form, within the size limit":       "請求本文是 application/x-www-form-urlencoded 表單，且在大小限制之內",
+	"wrong passwords from this network stay within the limit (no online guessing)":                                             "這個網路輸入錯誤密碼的次數在限制之內（防止線上猜測密碼）",
+	"the user signed in with the right username and password":                                                                  "使用者以正確的使用者名稱與密碼登入",
+	"the user is signed in, recently enough for prompt and max_age":                                                            "使用者已登入，且登入時間符合 prompt 與 max_age 的要求",
+	"the login session was not ended by a logout":                                                                              "登入工作階段 (session) 沒有被登出結束",
+	"the user approved the request":                                                                                            "使用者同意了這個請求",
+	"the user who approves is the one the id_token_hint names":                                                                 "同意請求的使用者就是 id_token_hint 指出的那位使用者",
+	"prompt=none: the user approved these scopes before, and the client is confidential, not described by a metadata document": "prompt=none：使用者先前已同意這些範圍 (scope)，且用戶端是機密用戶端 (confidential client)，不是由中繼資料文件 (metadata document) 描述的",
+	"the form carries this login session's CSRF token":                                                                         "表單帶有這個登入工作階段 (session) 的 CSRF 權杖 (CSRF token)",
+	"no form field is sent more than once":                                                                                     "每個表單欄位最多只送一次",
+	"the form was sent from this provider's own page, not from another site":                                                   "表單是從本伺服器自己的頁面送出的，而不是從其他網站送出的",
+	"the body is an application/x-www-form-urlencoded form, within the size limit":                                             "請求本文是 application/x-www-form-urlencoded 表單，且在大小限制之內",
 
 	// Client authentication (RFC 6749 Section 2.3, RFC 7523).
 	`the client_assertion is a single signed JWT whose "sub" names a client`:      `client_assertion 是單一個已簽署的 JWT，且它的 "sub" 指向一個用戶端 (client)`,
@@ -173,7 +173,22 @@ var traditionalChineseTrace = map[string]string{
 	"without a valid id_token_hint of the signed-in user, the user confirms the logout first":     "沒有已登入使用者的有效 id_token_hint 時，使用者要先確認登出",
 
 	// Redirects the user decides on (RFC 9700 Section 4.11.2).
-	"an https redirect URI the client registered for itself is not one this server vouches for: the user sees where it leads and decides": "用戶端 (client) 自行註冊的 https redirect URI 不在本伺服器擔保之列：先讓使用者看到要前往哪裡，再由使用者決定",
+	"an https redirect URI the client registered for itself (or its metadata document lists) is not one this server vouches for: the user sees where it leads and decides": "用戶端 (client) 自行註冊（或其中繼資料文件列出）的 https redirect URI 不在本伺服器擔保之列：先讓使用者看到要前往哪裡，再由使用者決定",
+
+	// Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document).
+	"this server fetches client ID metadata documents (CLIENT_ID_METADATA_DOCUMENTS)":                                    "本伺服器會抓取用戶端 ID 中繼資料文件 (client ID metadata document)（CLIENT_ID_METADATA_DOCUMENTS）",
+	"a client_id URL is https, with a path, without a fragment, user, password or dot segments":                          "作為 client_id 的網址是 https，有路徑 (path)，沒有片段 (fragment)、使用者、密碼或 . 與 .. 路徑區段",
+	"a stored client ID metadata document is used only within its max-age (1 min to 24 h)":                               "已儲存的用戶端 ID 中繼資料文件只在其 max-age（1 分鐘到 24 小時）內使用",
+	"the document is a JSON object of client metadata, in UTF-8":                                                         "文件是 UTF-8 編碼、由用戶端中繼資料 (client metadata) 組成的 JSON 物件",
+	"the document's client_id is the URL it was fetched from, character for character":                                   "文件中的 client_id 與抓取它的網址逐字相同",
+	"the document uses no shared secret: token_endpoint_auth_method none or private_key_jwt, no client_secret":           "文件不使用共用密鑰 (shared secret)：token_endpoint_auth_method 為 none 或 private_key_jwt，沒有 client_secret",
+	"the document's client uses only grants its user approves: authorization_code, refresh_token":                        "文件描述的用戶端只使用由使用者同意的授權類型 (grant)：authorization_code、refresh_token",
+	"the document's host is reached at a public address, never a loopback, private, link-local or other special-use one": "文件的主機透過公開位址連線，絕不是回送 (loopback)、私有、鏈路本地 (link-local) 或其他特殊用途位址",
+	"the document arrives within the time allowed (5 s)":                                                                 "文件在允許的時間（5 秒）內送達",
+	"the document is served with 200 OK; a redirect is not followed":                                                     "文件以 200 OK 回應；不跟隨重新導向 (redirect)",
+	"the document is at most 5 KB":                                                       "文件最多 5 KB",
+	"the document is served as application/json (or application/…+json)":                 "文件以 application/json（或 application/…+json）提供",
+	"client ID metadata document fetched; the client stored until the document is stale": "已抓取用戶端 ID 中繼資料文件；用戶端 (client) 儲存至文件過期為止",
 
 	// Pushed authorization requests (RFC 9126).
 	"a pushed request carries no request_uri":                                    "推送的請求 (pushed request) 不帶 request_uri",

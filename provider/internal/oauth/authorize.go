@@ -249,6 +249,9 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, tr *Trace, r Auth
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Client{}, "", tr.Fail(ruleClientRegistered, ErrInvalidClient, "unknown client_id "+quoteShort(r.ClientID))
 	}
+	if refused, ok := documentClientError(err); ok {
+		return store.Client{}, "", refused
+	}
 	if err != nil {
 		return store.Client{}, "", ServerError(err)
 	}

@@ -271,6 +271,10 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Client{}, fail(ruleClientRegistered, "client authentication failed")
 	}
+	if refused, ok := documentClientError(err); ok {
+		refused.UsedBasicAuth = cc.Method == AuthClientSecretBasic
+		return store.Client{}, refused
+	}
 	if err != nil {
 		return store.Client{}, ServerError(err)
 	}

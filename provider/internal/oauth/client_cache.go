@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -41,8 +42,17 @@ type cachedClient struct {
 // The lists of the client are shared with other callers: never modify them.
 // A registered client that expired unused is store.ErrNotFound even before
 // the purge deletes it.
+//
+// A client_id that is the URL of a client ID metadata document gets the
+// client its document describes (metadataDocumentClient), fetched when the
+// stored one is stale or missing; a document refused is an *Error
+// (documentClientError). A client the operator registered under such a
+// URL is used as it is.
 func (p *Provider) getClient(ctx context.Context, id string) (store.Client, error) {
 	client, err := p.cachedClient(ctx, id)
+	if isMetadataDocumentURL(id) && (errors.Is(err, store.ErrNotFound) || err == nil && client.FromMetadataDocument()) {
+		return p.metadataDocumentClient(ctx, id, client)
+	}
 	if err == nil && !client.ExpiresAt.IsZero() && !p.Now().Before(client.ExpiresAt) {
 		return store.Client{}, store.ErrNotFound
 	}

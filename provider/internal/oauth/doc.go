@@ -39,6 +39,12 @@
 //	                             RFC 6749 Section 3.1.2 (redirect URIs)
 //	client_jwks.go               RFC 7591 Section 2 (jwks: public signing keys only), RFC 7518 Section 3.3 (RSA key
 //	                             size)
+//	client_id_metadata.go        CIMD Section 3 (a client_id that is an https URL), CIMD Section 4.1 (the document:
+//	                             its client_id, no shared secret), CIMD Section 4.4 (stored 1 min to 24 h),
+//	                             CIMD Section 6.4 (the client_id's host on the consent page); CIMD is
+//	                             draft-ietf-oauth-client-id-metadata-document-01, which MCP clients use
+//	client_id_metadata_fetch.go  CIMD Section 4 (GET, 200 only, no redirects), CIMD Section 6.5 (public addresses
+//	                             only, checked at the dial), CIMD Section 6.6 (5 KB)
 //	resource.go                  RFC 8707 Section 2, RFC 8707 Section 2.2 (resource indicators: known resources, one
 //	                             "aud" per token, narrowing)
 //	protected_resource.go        RFC 9728 Section 2, RFC 9728 Section 3, RFC 9728 Section 3.1, RFC 9728 Section 5.1
@@ -137,7 +143,8 @@
 // request_not_supported), any request_uri but the PAR endpoint's
 // (invalid_request_uri; a request_uri is never fetched), response modes other
 // than query (OIDC Multiple Response Types Section 2.1), the RFC 7592 update
-// (PUT) of a registration, jwks_uri (a client's URL is never fetched), an
+// (PUT) of a registration, jwks_uri (of the URLs a client names, only its
+// client ID metadata document is fetched), an
 // access token in a query string (RFC 6750 Section 2.3; RFC 9700 Section 4.3.2:
 // "Clients MUST NOT pass access tokens in a URI query parameter"), and token
 // exchange.

@@ -112,6 +112,9 @@ func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 	if clientID != "" {
 		tr.Client(clientID)
 		client, err := p.getClient(ctx, clientID)
+		if refused, ok := documentClientError(err); ok {
+			return nil, refused
+		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, ServerError(err)
 		}

@@ -116,6 +116,13 @@ type Metadata struct {
 	//
 	// [OIDC Discovery Section 3]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
 	UILocalesSupported []string `json:"ui_locales_supported"`
+	// ClientIDMetadataDocumentSupported: a client_id may be the URL of a
+	// client ID metadata document ([CIMD Section 5]: "Authorization servers
+	// that publish Authorization Server Metadata [RFC8414] MUST include the
+	// following property to signal support").
+	//
+	// [CIMD Section 5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5
+	ClientIDMetadataDocumentSupported bool `json:"client_id_metadata_document_supported"`
 }
 
 // Metadata describes this provider: its endpoints and what it supports, so
@@ -164,6 +171,7 @@ func (p *Provider) Metadata() Metadata {
 		RequirePushedAuthorizationRequests: false,
 		DPoPSigningAlgValuesSupported:      DPoPSigningAlgs,
 		UILocalesSupported:                 i18n.Supported(),
+		ClientIDMetadataDocumentSupported:  p.Config.MetadataDocumentsOn(),
 	}
 	if p.RegistrationEnabled() {
 		m.RegistrationEndpoint = iss + PathRegister

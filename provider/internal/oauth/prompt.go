@@ -115,7 +115,7 @@ var (
 	// RuleUserSignedIn is also checked when a login form is sent with a
 	// login session instead of a password.
 	RuleUserSignedIn  = Rule{"the user is signed in, recently enough for prompt and max_age", "OIDC Core Section 3.1.2.1"}
-	ruleSilentConsent = Rule{"prompt=none: the user approved these scopes before, and the client is confidential", "RFC 8252 Section 8.6"}
+	ruleSilentConsent = Rule{"prompt=none: the user approved these scopes before, and the client is confidential, not described by a metadata document", "RFC 8252 Section 8.6"}
 )
 
 // AnswerPromptNone decides a request with prompt=none
@@ -145,11 +145,15 @@ func (p *Provider) AnswerPromptNone(ctx context.Context, a *Authorization, s Log
 // mayApproveSilently reports whether prompt=none may succeed: the client is
 // confidential and the user consented to these scopes before. A public
 // client's request is never approved without the user's action
-// ([RFC 8252 Section 8.6]).
+// ([RFC 8252 Section 8.6]), nor the request of a client described by its
+// client ID metadata document, whose keys and addresses may have changed
+// since the user approved it ([CIMD Section 6.3]: changes "could impact
+// the validity of previously granted user consent").
 //
 // [RFC 8252 Section 8.6]: https://www.rfc-editor.org/rfc/rfc8252#section-8.6
+// [CIMD Section 6.3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.3
 func mayApproveSilently(a *Authorization, consentedScope string) bool {
-	if a.Client.Type == store.Public {
+	if a.Client.Type == store.Public || a.Client.FromMetadataDocument() {
 		return false
 	}
 	for _, s := range parseScope(a.Scope) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -30,12 +31,23 @@ type Provider struct {
 	//
 	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 	DPoPNonces *DPoPNonces
+	// MetadataDocumentTransport, when set, replaces the transport that
+	// fetches client ID metadata documents, whose dialer connects to public
+	// addresses only (newPublicTransport). Only tests set it, to reach a TLS
+	// server of their own on 127.0.0.1 (providertest.Options).
+	MetadataDocumentTransport http.RoundTripper
+	// MetadataDocumentTimeout bounds one fetch of a document; 0 is
+	// metadataDocumentTimeout (5 s). Tests shorten it.
+	MetadataDocumentTimeout time.Duration
 
 	dummyHashOnce sync.Once
 	dummyHash     string
 	clients       clientCache // registrations read in the last few seconds
 	registrations hourlyLimit // REGISTRATIONS_PER_HOUR (admitRegistration)
 	devices       hourlyLimit // DEVICE_AUTHORIZATIONS_PER_HOUR (admitDeviceAuthorization)
+
+	publicTransportOnce sync.Once
+	publicTransport     http.RoundTripper // documentTransport
 }
 
 // New returns a Provider with the real clock.

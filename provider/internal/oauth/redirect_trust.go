@@ -10,24 +10,26 @@ import "github.com/oauth-reference/provider/internal/store"
 // decision."). It trusts the URIs of the clients its operator registered,
 // and loopback URIs, which lead only to the user's own machine
 // ([RFC 8252 Section 7.3]). An https URI that a client registered for
-// itself ([RFC 7591]) it does not: anyone may register one, a phishing site
-// too, and then send people through this server to it with a request made
-// to fail, an invalid scope say.
+// itself ([RFC 7591]), or that its client ID metadata document lists
+// ([CIMD Section 6.1]), it does not: anyone may register one or publish
+// one, a phishing site too, and then send people through this server to
+// it with a request made to fail, an invalid scope say.
 //
 // A user who approves the request has read on the consent page that the
-// client registered itself and where it will be sent; only the redirects
+// client described itself and where it will be sent; only the redirects
 // made without that approval (errors, a denial, logout) ask.
 //
 // [RFC 9700 Section 4.11.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.11.2
 // [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
 // [RFC 7591]: https://www.rfc-editor.org/rfc/rfc7591
+// [CIMD Section 6.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.1
 func TrustsRedirect(client store.Client, uri string) bool {
 	_, loopback := withoutLoopbackPort(uri)
-	return !client.SelfRegistered() || loopback
+	return !(client.SelfRegistered() || client.FromMetadataDocument()) || loopback
 }
 
 // ruleRedirectAskFirst is recorded when a redirect waits for the user
 // ([RFC 9700 Section 4.11.2]); a trusted redirect happens without a word.
 //
 // [RFC 9700 Section 4.11.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.11.2
-var ruleRedirectAskFirst = Rule{"an https redirect URI the client registered for itself is not one this server vouches for: the user sees where it leads and decides", "RFC 9700 Section 4.11.2"}
+var ruleRedirectAskFirst = Rule{"an https redirect URI the client registered for itself (or its metadata document lists) is not one this server vouches for: the user sees where it leads and decides", "RFC 9700 Section 4.11.2"}

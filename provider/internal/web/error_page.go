@@ -41,11 +41,15 @@ func newErrorPage(err *oauth.Error) errorPage {
 }
 
 // refURL links a reference in the form "RFC 6749 Section 4.1.3" to its
-// section on rfc-editor.org, or "OIDC Core Section 3.1.2.1" to the OpenID
-// Connect Core specification.
+// section on rfc-editor.org, "OIDC Core Section 3.1.2.1" to the OpenID
+// Connect Core specification, or "CIMD Section 4.1" to its section of the
+// client ID metadata document draft.
 func refURL(ref string) string {
 	if rest, ok := strings.CutPrefix(ref, "OIDC Core Section "); ok && rest != "" {
 		return "https://openid.net/specs/openid-connect-core-1_0.html"
+	}
+	if rest, ok := strings.CutPrefix(ref, "CIMD Section "); ok && rest != "" {
+		return "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-" + rest
 	}
 	number, section, ok := strings.Cut(strings.TrimPrefix(ref, "RFC "), " Section ")
 	if !ok || !strings.HasPrefix(ref, "RFC ") {

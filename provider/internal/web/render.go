@@ -70,6 +70,7 @@ func parseTemplates() map[i18n.Locale]*template.Template {
 // pageFuncs are the template helpers of one locale.
 func pageFuncs(l i18n.Locale) template.FuncMap {
 	return template.FuncMap{
+		"documentHost": oauth.MetadataDocumentHost,
 		"explainScope": oauth.ExplainScope,
 		"lang":         l.HTMLLang,
 		"sep":          l.SentenceSeparator,

@@ -490,8 +490,9 @@ func (w *walker) checkTraces() {
 }
 
 // refForm is the one form of a rule's ref: "RFC 6749 Section 4.1.3",
-// "OIDC Core Section 3.1.2.1", "OIDC RP-Initiated Logout Section 2".
-var refForm = regexp.MustCompile(`^(RFC \d{4}|OIDC [A-Z][A-Za-z -]*) Section \d+(\.\d+)*$`)
+// "OIDC Core Section 3.1.2.1", "OIDC RP-Initiated Logout Section 2",
+// "CIMD Section 4.1" (the client ID metadata document draft).
+var refForm = regexp.MustCompile(`^(RFC \d{4}|OIDC [A-Z][A-Za-z -]*|CIMD) Section \d+(\.\d+)*$`)
 
 // checkTrace compares one trace with its step's expectations.
 func (w *walker) checkTrace(step walkStep, got trace) {

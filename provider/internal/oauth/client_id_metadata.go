@@ -1,0 +1,252 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// A client ID metadata document ([CIMD Section 3], revision -01 of the
+// draft, which the MCP authorization specification of 2025-11-25 tells
+// authorization servers they SHOULD support) lets a client that never
+// registered use the https URL of a JSON document of its own as its
+// client_id. The provider fetches the document (client_id_metadata_fetch.go),
+// checks it as it checks a registration, plus the rules below, and keeps the
+// client in the store (grants and codes name their client), marked by
+// store.Client.MetadataStaleAt: when to fetch the document again.
+//
+// [CIMD Section 3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-3
+
+// How long a fetched document is used before it is fetched again:
+// [CIMD Section 4.4]: "The authorization server SHOULD respect HTTP cache
+// headers [RFC9111] when caching client metadata, but MAY define its own
+// upper and/or lower bounds on an acceptable cache lifetime as well." The
+// floor keeps a client's every request from costing a fetch; the ceiling
+// bounds how long a redirect URI the client removed still works.
+//
+// [CIMD Section 4.4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.4
+const (
+	minMetadataDocumentAge = time.Minute
+	maxMetadataDocumentAge = 24 * time.Hour
+)
+
+// The rules of a client_id that names a client ID metadata document, and of
+// the document ([CIMD Section 3], [CIMD Section 4.1], [CIMD Section 4.4],
+// [CIMD Section 5]).
+//
+// [CIMD Section 3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-3
+// [CIMD Section 4.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.1
+// [CIMD Section 4.4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.4
+// [CIMD Section 5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5
+var (
+	ruleMetadataDocumentsOn      = Rule{"this server fetches client ID metadata documents (CLIENT_ID_METADATA_DOCUMENTS)", "CIMD Section 5"}
+	ruleMetadataDocumentURL      = Rule{"a client_id URL is https, with a path, without a fragment, user, password or dot segments", "CIMD Section 3"}
+	ruleMetadataDocumentFresh    = Rule{"a stored client ID metadata document is used only within its max-age (1 min to 24 h)", "CIMD Section 4.4"}
+	ruleMetadataDocumentJSON     = Rule{"the document is a JSON object of client metadata, in UTF-8", "CIMD Section 4.1"}
+	ruleMetadataDocumentClientID = Rule{"the document's client_id is the URL it was fetched from, character for character", "CIMD Section 4.1"}
+	ruleMetadataDocumentNoSecret = Rule{"the document uses no shared secret: token_endpoint_auth_method none or private_key_jwt, no client_secret", "CIMD Section 4.1"}
+	ruleMetadataDocumentGrants   = Rule{"the document's client uses only grants its user approves: authorization_code, refresh_token", "CIMD Section 4.1"}
+)
+
+// isMetadataDocumentURL reports whether a client_id is meant as the URL of
+// a client ID metadata document: it starts with "https://", which no
+// client_id this provider generates does ([CIMD Section 6.9]: the
+// authorization server "SHOULD ensure that the client_id strings it
+// generates do not start with https://"), or with "http://", so that
+// checkMetadataDocumentURL says what is wrong with it.
+//
+// [CIMD Section 6.9]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.9
+func isMetadataDocumentURL(clientID string) bool {
+	scheme, _, ok := strings.Cut(clientID, "://")
+	return ok && (strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "http"))
+}
+
+// MetadataDocumentHost is the host (and port) of the client_id of a client
+// described by its metadata document, "" for any other client: what the
+// consent page shows beside the name the document claims
+// ([CIMD Section 6.4]: "The authorization server SHOULD display the
+// hostname of the client_id on the authorization interface, in addition to
+// displaying the fetched client information if any.").
+//
+// [CIMD Section 6.4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.4
+func MetadataDocumentHost(client store.Client) string {
+	if !client.FromMetadataDocument() {
+		return ""
+	}
+	u, err := url.Parse(client.ID)
+	if err != nil {
+		return client.ID
+	}
+	return u.Host
+}
+
+// metadataDocumentClient returns the client whose client_id is the URL of
+// its metadata document: the one stored (stored, when its FromMetadataDocument)
+// while the document is fresh, else the document fetched again, checked
+// and stored. [CIMD Section 4.3]: "If fetching the metadata document
+// fails, the authorization server SHOULD abort the authorization request":
+// a document that cannot be fetched or breaks a rule is an invalid_client
+// *Error, and nothing is stored ([CIMD Section 4.4]: "The authorization
+// server MUST NOT cache error responses.").
+//
+// [CIMD Section 4.3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.3
+// [CIMD Section 4.4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.4
+func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, stored store.Client) (store.Client, error) {
+	tr := TraceFrom(ctx)
+	if err := tr.Require(ruleMetadataDocumentsOn, p.Config.MetadataDocumentsOn(), ErrInvalidClient,
+		"client_id is a URL, and this server does not fetch client ID metadata documents"); err != nil {
+		return store.Client{}, err
+	}
+	now := p.Now()
+	if stored.FromMetadataDocument() && now.Before(stored.MetadataStaleAt) && (stored.ExpiresAt.IsZero() || now.Before(stored.ExpiresAt)) {
+		tr.Check(ruleMetadataDocumentFresh, true)
+		return stored, nil
+	}
+	doc, err := p.fetchMetadataDocument(ctx, tr, clientID)
+	if err != nil {
+		return store.Client{}, err
+	}
+	client, err := p.checkMetadataDocument(tr, clientID, doc.body)
+	if err != nil {
+		return store.Client{}, err
+	}
+	client.IssuedAt, client.ExpiresAt = now, now.Add(p.Config.RegistrationUnusedTTL)
+	if stored.FromMetadataDocument() && stored.ExpiresAt.IsZero() { // used: it no longer expires
+		client.IssuedAt, client.ExpiresAt = stored.IssuedAt, time.Time{}
+	}
+	client.MetadataStaleAt = now.Add(doc.maxAge)
+	if err := p.Store.UpsertClient(ctx, client); err != nil {
+		return store.Client{}, ServerError(err)
+	}
+	p.clients.forget(clientID)
+	tr.Changed("client ID metadata document fetched; the client stored until the document is stale")
+	return client, nil
+}
+
+// checkMetadataDocumentURL applies [CIMD Section 3]: "Client identifier
+// URLs MUST have an "https" scheme, MUST contain a path component, MUST NOT
+// contain single-dot or double-dot path segments, MUST NOT contain a
+// fragment component and MUST NOT contain a username or password". The
+// path must be more than "/" (the root is no document of a client's own).
+// A query, which the draft says SHOULD NOT be used, is allowed.
+//
+// [CIMD Section 3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-3
+func checkMetadataDocumentURL(tr *Trace, clientID string) *Error {
+	u, err := url.Parse(clientID)
+	why := ""
+	switch {
+	case err != nil || u.Scheme != "https" || u.Host == "" || u.Opaque != "":
+		why = "is not an absolute https URL"
+	case u.User != nil:
+		why = "has a user or password"
+	case strings.Contains(clientID, "#"):
+		why = "has a fragment"
+	case u.Path == "" || u.Path == "/":
+		why = "has no path"
+	case hasDotSegment(u.EscapedPath()):
+		why = "has a . or .. path segment"
+	}
+	return tr.Require(ruleMetadataDocumentURL, why == "", ErrInvalidClient, "client_id "+quoteShort(clientID)+" "+why)
+}
+
+// hasDotSegment reports whether a path has a "." or ".." segment, written
+// plainly or percent-encoded ([RFC 3986 Section 2.3]: "%2E" is ".").
+//
+// [RFC 3986 Section 2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-2.3
+func hasDotSegment(escapedPath string) bool {
+	for _, segment := range strings.Split(escapedPath, "/") {
+		s := strings.ReplaceAll(strings.ToLower(segment), "%2e", ".")
+		if s == "." || s == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// metadataDocument holds the members of a client ID metadata document that
+// [CIMD Section 4.1] rules on and ClientMetadata leaves out.
+//
+// [CIMD Section 4.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.1
+type metadataDocument struct {
+	ClientID              *string         `json:"client_id"`
+	ClientSecret          json.RawMessage `json:"client_secret"`
+	ClientSecretExpiresAt json.RawMessage `json:"client_secret_expires_at"`
+}
+
+// metadataDocumentGrants are the grant types a document's client may use:
+// the ones whose every token a user approved on the consent page. A client
+// that anyone on the internet may describe gets no client_credentials grant
+// (tokens with no user at all) nor device_code (a code typed on another
+// device, far from the address that names the client). [CIMD Section 4.1]:
+// "Other specifications MAY place additional restrictions on the contents
+// of the client metadata document accepted by authorization servers".
+//
+// [CIMD Section 4.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.1
+var metadataDocumentGrants = []GrantType{GrantTypeAuthorizationCode, GrantTypeRefreshToken}
+
+// checkMetadataDocument checks a fetched document and returns its client
+// (without the times metadataDocumentClient sets):
+//
+//   - [CIMD Section 4.1]: "The client metadata document MUST contain a
+//     client_id property whose value MUST match the URL of the document
+//     using simple string comparison";
+//   - [CIMD Section 4.1]: "the token_endpoint_auth_method property MUST NOT
+//     include client_secret_post, client_secret_basic, client_secret_jwt, or
+//     any other method based around a shared symmetric secret" and "the
+//     client_secret and client_secret_expires_at properties MUST NOT be
+//     used". RFC 7591's default method, client_secret_basic, is one of
+//     those, so the document must name its method: none (a public client,
+//     PKCE required) or private_key_jwt with its keys inline in jwks;
+//   - metadataDocumentGrants;
+//   - then every rule of a registration (CheckClientMetadata): redirect URIs
+//     required and well formed, known scopes, and so on.
+//
+// Each refusal is invalid_client, its description prefixed with what was
+// refused.
+//
+// [CIMD Section 4.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.1
+func (p *Provider) checkMetadataDocument(tr *Trace, clientID string, body []byte) (store.Client, *Error) {
+	refuse := func(r Rule, why string) (store.Client, *Error) {
+		return store.Client{}, tr.Fail(r, ErrInvalidClient, "the client ID metadata document "+why)
+	}
+	m, err := ParseClientMetadata(body)
+	var doc metadataDocument
+	if err != nil || json.Unmarshal(body, &doc) != nil {
+		return refuse(ruleMetadataDocumentJSON, "is not a JSON object of client metadata in UTF-8, each member of its JSON type")
+	}
+	tr.Check(ruleMetadataDocumentJSON, true)
+	if doc.ClientID == nil || *doc.ClientID != clientID {
+		return refuse(ruleMetadataDocumentClientID, "must have a client_id equal to its own URL, "+quoteShort(clientID))
+	}
+	tr.Check(ruleMetadataDocumentClientID, true)
+	method := ClientAuthMethod(m.TokenEndpointAuthMethod)
+	if doc.ClientSecret != nil || doc.ClientSecretExpiresAt != nil || (method != AuthNone && method != AuthPrivateKeyJWT) {
+		return refuse(ruleMetadataDocumentNoSecret, `must name token_endpoint_auth_method "none" or "private_key_jwt", and no client_secret`)
+	}
+	tr.Check(ruleMetadataDocumentNoSecret, true)
+	if slices.ContainsFunc(m.GrantTypes, func(g string) bool { return !slices.Contains(metadataDocumentGrants, GrantType(g)) }) {
+		return refuse(ruleMetadataDocumentGrants, "may name only the grant types authorization_code and refresh_token")
+	}
+	tr.Check(ruleMetadataDocumentGrants, true)
+	if err := CheckClientMetadata(tr, &m, stringsOf(p.Keys.Algorithms()...)); err != nil {
+		return store.Client{}, &Error{Code: ErrInvalidClient, Description: "the client ID metadata document: " + err.Description, rule: err.rule}
+	}
+	client := registeredClient(m)
+	client.ID = clientID
+	return client, nil
+}
+
+// documentClientError returns the *Error of a failed getClient whose
+// client_id names a metadata document that was refused, and false for any
+// other failure.
+func documentClientError(err error) (*Error, bool) {
+	var refused *Error
+	ok := errors.As(err, &refused)
+	return refused, ok
+}

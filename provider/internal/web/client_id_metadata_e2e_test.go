@@ -3,10 +3,12 @@ package web_test
 import (
 	"cmp"
 	"encoding/json"
+	"html"
 	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -82,8 +85,7 @@ func (h *documentHost) set(path string, a documentAnswer) string {
 // document serves at path the document of a public MCP client on a
 // loopback redirect URI, its client_id its own URL, with fields changed
 // (a nil value drops the field), and returns that URL.
-func (h *documentHost) document(t *testing.T, path, cacheControl string, fields map[string]any) string {
-	t.Helper()
+func (h *documentHost) document(t testing.TB, path, cacheControl string, fields map[string]any) string {
 	doc := map[string]any{"client_id": h.URL + path, "client_name": "MCP doc client",
 		"redirect_uris": []string{mcpDocRedirectURI}, "token_endpoint_auth_method": "none",
 		"grant_types": []string{"authorization_code", "refresh_token"}, "response_types": []string{"code"}, "scope": "read profile"}
@@ -91,7 +93,7 @@ func (h *documentHost) document(t *testing.T, path, cacheControl string, fields 
 	maps.DeleteFunc(doc, func(_ string, v any) bool { return v == nil })
 	body, err := json.Marshal(doc)
 	if err != nil {
-		t.Fatal(err)
+		panic(err) // maps of strings and lists marshal
 	}
 	return h.set(path, documentAnswer{cacheControl: cacheControl, body: string(body)})
 }
@@ -184,4 +186,279 @@ func TestE2EClientIDMetadataDocument(t *testing.T) {
 			t.Errorf("without PKCE: redirected to %s, want error=invalid_request (RFC 7636 Section 4.4.1)", loc.Redacted())
 		}
 	})
+}
+
+// documentRefusal is a client_id whose document the provider must refuse:
+// the authorization endpoint shows an error page naming the broken rule,
+// never redirects, and the token endpoint answers invalid_client.
+type documentRefusal struct {
+	name     string
+	clientID func(h *documentHost) string
+	want     string // in the error description
+	ref      string // of the broken rule, last in the trace
+	fetches  int    // of the path, after the two requests
+}
+
+// documentRefusals are the documents CIMD refuses, one rule each.
+var documentRefusals = []documentRefusal{
+	{"client_id is another URL (CIMD Section 4.1)", func(h *documentHost) string {
+		return h.document(nil, "/mismatch", "", map[string]any{"client_id": h.URL + "/other"})
+	}, "must have a client_id equal to its own URL", "CIMD Section 4.1", 2},
+	{"client_id differs in case (CIMD Section 4.1: simple string comparison)", func(h *documentHost) string {
+		return h.document(nil, "/case", "", map[string]any{"client_id": h.URL + "/CASE"})
+	}, "must have a client_id equal to its own URL", "CIMD Section 4.1", 2},
+	{"an http URL (CIMD Section 3)", func(h *documentHost) string {
+		return "http" + strings.TrimPrefix(h.document(nil, "/plain", "", nil), "https")
+	}, "is not an absolute https URL", "CIMD Section 3", 0},
+	{"a URL with a fragment (CIMD Section 3)", func(h *documentHost) string {
+		return h.document(nil, "/fragment", "", nil) + "#x"
+	}, "has a fragment", "CIMD Section 3", 0},
+	{"a URL with a dot segment (CIMD Section 3)", func(h *documentHost) string {
+		h.document(nil, "/dots", "", nil)
+		return h.URL + "/x/../dots"
+	}, "has a . or .. path segment", "CIMD Section 3", 0},
+	{"a document over 5 KB (CIMD Section 6.6)", func(h *documentHost) string {
+		return h.document(nil, "/big", "", map[string]any{"padding": strings.Repeat("x", 5*1024)})
+	}, "is larger than 5120 bytes", "CIMD Section 6.6", 2},
+	{"a document that does not arrive in time (CIMD Section 4.3)", func(h *documentHost) string {
+		return h.set("/slow", documentAnswer{delay: 3 * time.Second, body: "{}"})
+	}, "did not arrive in time", "CIMD Section 4.3", 2},
+	{"a redirect, not followed (CIMD Section 4)", func(h *documentHost) string {
+		target := h.document(nil, "/target", "", nil)
+		return h.set("/moved", documentAnswer{status: http.StatusFound, location: target})
+	}, "answered HTTP 302, not 200 OK", "CIMD Section 4", 2},
+	{"a 404 (CIMD Section 4)", func(h *documentHost) string { return h.URL + "/missing" },
+		"answered HTTP 404", "CIMD Section 4", 2},
+	{"an HTML page (CIMD Section 4.1)", func(h *documentHost) string {
+		return h.set("/html", documentAnswer{contentType: "text/html", body: "<html>hi</html>"})
+	}, "is not served as application/json", "CIMD Section 4.1", 2},
+	{"JSON that is not an object (CIMD Section 4.1)", func(h *documentHost) string {
+		return h.set("/array", documentAnswer{body: `["not", "an", "object"]`})
+	}, "is not a JSON object of client metadata", "CIMD Section 4.1", 2},
+	{"no redirect_uris (RFC 6749 Section 3.1.2)", func(h *documentHost) string {
+		return h.document(nil, "/no-redirects", "", map[string]any{"redirect_uris": nil})
+	}, "redirect_uris is required", "RFC 6749 Section 3.1.2", 2},
+	{"client_secret_basic, a shared secret (CIMD Section 4.1)", func(h *documentHost) string {
+		return h.document(nil, "/basic", "", map[string]any{"token_endpoint_auth_method": "client_secret_basic"})
+	}, `must name token_endpoint_auth_method "none" or "private_key_jwt"`, "CIMD Section 4.1", 2},
+	{"no token_endpoint_auth_method: RFC 7591's default is a shared secret (CIMD Section 4.1)", func(h *documentHost) string {
+		return h.document(nil, "/default-method", "", map[string]any{"token_endpoint_auth_method": nil})
+	}, `must name token_endpoint_auth_method "none" or "private_key_jwt"`, "CIMD Section 4.1", 2},
+	{"a client_secret (CIMD Section 4.1)", func(h *documentHost) string {
+		return h.document(nil, "/secret", "", map[string]any{"client_secret": "s3cret"})
+	}, "and no client_secret", "CIMD Section 4.1", 2},
+	{"the client_credentials grant (CIMD Section 4.1)", func(h *documentHost) string {
+		return h.document(nil, "/credentials", "", map[string]any{"grant_types": []string{"authorization_code", "client_credentials"}})
+	}, "may name only the grant types authorization_code and refresh_token", "CIMD Section 4.1", 2},
+	{"jwks_uri, never fetched (RFC 7591 Section 2)", func(h *documentHost) string {
+		return h.document(nil, "/jwks-uri", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt", "jwks_uri": h.URL + "/jwks"})
+	}, "jwks_uri is not supported", "RFC 7591 Section 2", 2},
+}
+
+// TestE2EClientIDMetadataDocumentRefusals holds the provider to each rule
+// of a client_id URL and its document: the authorization endpoint shows an
+// error page with the reason and the broken rule, never a redirect (RFC
+// 6749 Section 4.1.2.1), and the trace ends with that rule; the token
+// endpoint answers 401 invalid_client; a refused document is not stored
+// (CIMD Section 4.4: "MUST NOT cache error responses"), so the second
+// request fetches it again. Never a 500. On SQLite and PostgreSQL.
+func TestE2EClientIDMetadataDocumentRefusals(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		srv := newServer(documentOptions(docs))
+		for _, tc := range documentRefusals {
+			t.Run(tc.name, func(t *testing.T) {
+				clientID := tc.clientID(docs)
+				path := strings.TrimPrefix(clientID, strings.SplitN(clientID, "/", 4)[0]+"//"+docs.Listener.Addr().String())
+				cfg := documentConfig(srv, clientID)
+				resp, page := newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+				wantDocumentRefused(t, srv, resp, page, tc.want, tc.ref)
+				status, tr := rawToken(t, srv, url.Values{"grant_type": {"authorization_code"}, "code": {"x"},
+					"redirect_uri": {cfg.RedirectURL}, "code_verifier": {oauth2.GenerateVerifier()}}, clientAuth{id: clientID})
+				if status != http.StatusUnauthorized || tr.Error != "invalid_client" || !strings.Contains(tr.ErrorDescription, tc.want) {
+					t.Errorf("token endpoint: got %d %s %q, want 401 invalid_client %q", status, tr.Error, tr.ErrorDescription, tc.want)
+				}
+				if n := docs.fetched(path); n != tc.fetches {
+					t.Errorf("%s fetched %d times, want %d", path, n, tc.fetches)
+				}
+			})
+		}
+	})
+}
+
+// wantDocumentRefused checks that an authorization request was answered
+// with an error page, not a redirect: 400, the description, and a trace
+// that ends with the rule of ref, failed.
+func wantDocumentRefused(t *testing.T, srv *providertest.Server, resp *http.Response, page, want, ref string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(html.UnescapeString(page), want) {
+		t.Fatalf("authorization request: got %d Location %q, want a 400 error page saying %q: %s",
+			resp.StatusCode, resp.Header.Get("Location"), want, page)
+	}
+	_, body := callResource(t, srv.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), "")
+	var got trace
+	if err := json.Unmarshal([]byte(body), &got); err != nil || len(got.Checks) == 0 {
+		t.Fatalf("trace: %v: %s", err, body)
+	}
+	if last := got.Checks[len(got.Checks)-1]; last.Ref != ref || last.Passed {
+		t.Errorf("the trace ends with %+v, want the failed rule of %s", last, ref)
+	}
+}
+
+// TestE2EClientIDMetadataDocumentPrivateAddress: with the production
+// transport, a document on a loopback address is never fetched
+// (CIMD Section 6.5: no special-use addresses of RFC 6890), whatever the
+// name: the check is made on the address dialled. The authorization
+// endpoint shows the refusal, the token endpoint answers invalid_client.
+// On SQLite and PostgreSQL.
+func TestE2EClientIDMetadataDocumentPrivateAddress(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		srv := newServer(providertest.Options{})
+		_, port, _ := strings.Cut(docs.Listener.Addr().String(), ":")
+		for _, clientID := range []string{docs.document(t, "/private", "", nil), "https://localhost:" + port + "/private"} {
+			cfg := documentConfig(srv, clientID)
+			resp, page := newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+			wantDocumentRefused(t, srv, resp, page, "special-use address", "CIMD Section 6.5")
+			status, tr := rawToken(t, srv, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, clientAuth{id: clientID})
+			if status != http.StatusUnauthorized || tr.Error != "invalid_client" {
+				t.Errorf("%s at the token endpoint: got %d %s, want 401 invalid_client", clientID, status, tr.Error)
+			}
+		}
+		if n := docs.fetched("/private"); n != 0 {
+			t.Errorf("the document on 127.0.0.1 was fetched %d times, want never", n)
+		}
+	})
+}
+
+// TestE2EClientIDMetadataDocumentRefetch: the stored document is used for
+// its max-age (CIMD Section 4.4, Cache-Control max-age=120), then fetched
+// again, and what changed in it takes effect: a redirect URI removed is
+// refused, one added is accepted; a document broken since makes the token
+// endpoint answer invalid_client, and a document no longer served, too. A
+// redirect_uri the document does not list is an error page, never a
+// redirect. On SQLite and PostgreSQL.
+func TestE2EClientIDMetadataDocumentRefetch(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		clock := newFakeClock()
+		opts := documentOptions(docs)
+		opts.Now = clock.Now
+		srv := newServer(opts)
+		const first, second = "https://app.example/first", "https://app.example/second"
+		clientID := docs.document(t, "/changing", "max-age=120", map[string]any{"redirect_uris": []string{first}})
+		cfg := documentConfig(srv, clientID)
+		cfg.RedirectURL = first
+		b := newBrowser(t)
+		tok := b.tokens(srv, cfg)
+
+		docs.document(t, "/changing", "max-age=120", map[string]any{"redirect_uris": []string{second}})
+		wantRedirectURI(t, srv, cfg, first, true)
+		wantRedirectURI(t, srv, cfg, second, false)
+		if n := docs.fetched("/changing"); n != 1 {
+			t.Fatalf("fetched %d times within max-age, want once", n)
+		}
+		clock.Advance(121 * time.Second)
+		wantRedirectURI(t, srv, cfg, second, true)
+		wantRedirectURI(t, srv, cfg, first, false)
+		if n := docs.fetched("/changing"); n != 2 {
+			t.Fatalf("fetched %d times after max-age, want twice", n)
+		}
+		tok, err := refresh(cfg, tok.RefreshToken)
+		if err != nil {
+			t.Fatalf("refresh after the refetch: %v", err)
+		}
+
+		docs.document(t, "/changing", "max-age=120", map[string]any{"client_id": docs.URL + "/elsewhere"})
+		clock.Advance(121 * time.Second)
+		_, err = refresh(cfg, tok.RefreshToken)
+		if code, status := oauthErrorCode(t, err); code != "invalid_client" || status != http.StatusUnauthorized {
+			t.Errorf("refresh with a broken document: got %s %d, want invalid_client 401", code, status)
+		}
+		docs.set("/changing", documentAnswer{status: http.StatusGone})
+		_, err = refresh(cfg, tok.RefreshToken)
+		if code, _ := oauthErrorCode(t, err); code != "invalid_client" {
+			t.Errorf("refresh with the document gone: got %s, want invalid_client", code)
+		}
+	})
+}
+
+// wantRedirectURI checks that an authorization request of cfg naming
+// redirectURI shows the consent page (ok) or the error page of a
+// redirect_uri not registered, without a redirect.
+func wantRedirectURI(t *testing.T, srv *providertest.Server, cfg *oauth2.Config, redirectURI string, ok bool) {
+	t.Helper()
+	c := *cfg
+	c.RedirectURL = redirectURI
+	resp, page := newBrowser(t).Get(c.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	if ok && (resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page)) {
+		t.Fatalf("%s: got %d, want the consent page: %s", redirectURI, resp.StatusCode, page)
+	}
+	if !ok {
+		wantDocumentRefused(t, srv, resp, page, "redirect_uri is not registered for this client", "RFC 9700 Section 2.1")
+	}
+}
+
+// TestE2EClientIDMetadataDocumentTrust: a client described by its document
+// is not vetted (RFC 9700 Section 4.11.2): an error bound for an https
+// redirect URI it lists shows the page that asks first, naming the app as
+// described by a document; and it is never approved without the user, even
+// a confidential one that signs with its key (private_key_jwt, its jwks in
+// the document, CIMD Section 6.2) and that the user approved before:
+// prompt=none answers consent_required. On SQLite and PostgreSQL.
+func TestE2EClientIDMetadataDocumentTrust(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		srv := newServer(documentOptions(docs))
+		web := documentConfig(srv, docs.document(t, "/web", "", map[string]any{"redirect_uris": []string{"https://app.example/cb"}}))
+		web.RedirectURL = "https://app.example/cb"
+		pkce := oauth2.S256ChallengeOption(oauth2.GenerateVerifier())
+		resp, page := newBrowser(t).Get(web.AuthCodeURL("s-1", pkce, oauth2.SetAuthURLParam("scope", "bogus")))
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" || !strings.Contains(page, "describes itself") ||
+			!continueLink.MatchString(page) {
+			t.Fatalf("an error bound for the document's https redirect URI: got %d Location %q, want the page that asks first: %s",
+				resp.StatusCode, resp.Header.Get("Location"), page)
+		}
+		checkLastRule(t, srv, resp, "RFC 9700 Section 4.11.2")
+
+		key := keyClient{key: newEd25519Key(t)}
+		key.ClientID = docs.document(t, "/keyed", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt",
+			"jwks": json.RawMessage(publicJWKS(t, key.key))})
+		cfg := documentConfig(srv, key.ClientID)
+		cfg.RedirectURL = mcpDocRedirectURI // a confidential client's loopback port is exact (RFC 8252 Section 8.4)
+		b := newBrowser(t)
+		verifier := oauth2.GenerateVerifier()
+		loc := b.Approve(cfg.AuthCodeURL("s-2", oauth2.S256ChallengeOption(verifier)))
+		resp, body := key.post(t, srv, "/oauth/token", srv.Issuer+"/oauth/token", url.Values{"grant_type": {"authorization_code"},
+			"code": {loc.Query().Get("code")}, "redirect_uri": {cfg.RedirectURL}, "code_verifier": {verifier}})
+		if resp.StatusCode != http.StatusOK || jsonField(body, "access_token") == "" {
+			t.Fatalf("private_key_jwt token request of a document's client: %d %s", resp.StatusCode, body)
+		}
+		resp, page = b.Get(cfg.AuthCodeURL("s-3", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")))
+		if loc := providertest.RedirectOf(t, resp, page); loc.Query().Get("error") != "consent_required" {
+			t.Errorf("prompt=none after an approval: redirected to %s, want error=consent_required", loc.Redacted())
+		}
+	})
+}
+
+// TestE2EClientIDMetadataDocumentsOff: with CLIENT_ID_METADATA_DOCUMENTS=off
+// the metadata says so and a client_id URL is refused without a fetch.
+func TestE2EClientIDMetadataDocumentsOff(t *testing.T) {
+	docs := newDocumentHost(t)
+	opts := documentOptions(docs)
+	opts.Configure = func(c *config.Config) { c.ClientIDMetadataDocuments = config.MetadataDocumentsOff }
+	srv := providertest.New(t, opts)
+	var m struct {
+		Supported *bool `json:"client_id_metadata_document_supported"`
+	}
+	getJSON(t, srv.URL+"/.well-known/oauth-authorization-server", &m)
+	if m.Supported == nil || *m.Supported {
+		t.Errorf("client_id_metadata_document_supported %v, want false", m.Supported)
+	}
+	cfg := documentConfig(srv, docs.document(t, "/off", "", nil))
+	resp, page := newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	wantDocumentRefused(t, srv, resp, page, "does not fetch client ID metadata documents", "CIMD Section 5")
+	if n := docs.fetched("/off"); n != 0 {
+		t.Errorf("fetched %d times, want never", n)
+	}
 }

@@ -28,15 +28,35 @@ type keyClient struct {
 // registerKeyClient registers a private_key_jwt client with a fresh Ed25519 key.
 func registerKeyClient(t testing.TB, srv *providertest.Server) keyClient {
 	t.Helper()
-	pub, key, _ := ed25519.GenerateKey(rand.Reader)
-	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: pub, KeyID: "k1", Use: "sig"}}})
-	doc := `{"client_name":"Key client","token_endpoint_auth_method":"private_key_jwt","jwks":` + string(jwks) + `,
+	key := newEd25519Key(t)
+	doc := `{"client_name":"Key client","token_endpoint_auth_method":"private_key_jwt","jwks":` + publicJWKS(t, key) + `,
 		"redirect_uris":["` + demoRedirectURI + `"],"grant_types":["authorization_code","refresh_token","client_credentials"],"scope":"openid read"}`
 	reg := register(t, srv, doc)
 	if reg.ClientSecret != "" {
 		t.Errorf("a private_key_jwt client got a client_secret")
 	}
 	return keyClient{registration: reg, key: key}
+}
+
+// newEd25519Key returns a fresh Ed25519 key.
+func newEd25519Key(t testing.TB) ed25519.PrivateKey {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// publicJWKS is the JWK Set (RFC 7517 Section 5) of key's public half, kid
+// "k1", as a client registers it.
+func publicJWKS(t testing.TB, key ed25519.PrivateKey) string {
+	t.Helper()
+	jwks, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key.Public(), KeyID: "k1", Use: "sig"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(jwks)
 }
 
 // assertion is a client assertion (RFC 7523 Section 3) for aud, signed with the client's key.

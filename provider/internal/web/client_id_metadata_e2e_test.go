@@ -257,8 +257,8 @@ var documentRefusals = []documentRefusal{
 
 // TestE2EClientIDMetadataDocumentRefusals holds the provider to each rule
 // of a client_id URL and its document: the authorization endpoint shows an
-// error page with the reason and the broken rule, never a redirect (RFC
-// 6749 Section 4.1.2.1), and the trace ends with that rule; the token
+// error page with the reason and the broken rule, never a redirect
+// (RFC 6749 Section 4.1.2.1), and the trace ends with that rule; the token
 // endpoint answers 401 invalid_client; a refused document is not stored
 // (CIMD Section 4.4: "MUST NOT cache error responses"), so the second
 // request fetches it again. Never a 500. On SQLite and PostgreSQL.

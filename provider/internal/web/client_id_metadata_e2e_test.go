@@ -182,7 +182,7 @@ func TestE2EClientIDMetadataDocument(t *testing.T) {
 			t.Errorf("the document was fetched %d times, want once (stored for its max-age, CIMD Section 4.4)", n)
 		}
 		resp, page = newBrowser(t).Get(cfg.AuthCodeURL("no-pkce"))
-		if loc = providertest.RedirectOf(t, resp, page);  loc.Query().Get("error") != "invalid_request" {
+		if loc = providertest.RedirectOf(t, resp, page); loc.Query().Get("error") != "invalid_request" {
 			t.Errorf("without PKCE: redirected to %s, want error=invalid_request (RFC 7636 Section 4.4.1)", loc.Redacted())
 		}
 	})
@@ -461,4 +461,40 @@ func TestE2EClientIDMetadataDocumentsOff(t *testing.T) {
 	if n := docs.fetched("/off"); n != 0 {
 		t.Errorf("fetched %d times, want never", n)
 	}
+}
+
+// TestE2EClientIDMetadataDocumentConcurrentFirstUse: requests that name a
+// client_id URL never seen before, at once, each fetch and store its
+// document (the store keeps one client, whoever writes last): every one
+// gets the consent page, none an error. On SQLite and PostgreSQL.
+func TestE2EClientIDMetadataDocumentConcurrentFirstUse(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		srv := newServer(documentOptions(docs))
+		cfg := documentConfig(srv, docs.document(t, "/concurrent", "", nil))
+		const n = 8
+		statuses := make(chan int, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				resp, err := http.Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			})
+		}
+		wg.Wait()
+		close(statuses)
+		for status := range statuses {
+			if status != http.StatusOK {
+				t.Errorf("a concurrent first request: got %d, want 200 (the consent page)", status)
+			}
+		}
+		if got := docs.fetched("/concurrent"); got < 1 || got > n {
+			t.Errorf("fetched %d times, want 1 to %d", got, n)
+		}
+	})
 }

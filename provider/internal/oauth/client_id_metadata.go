@@ -227,7 +227,7 @@ func (p *Provider) checkMetadataDocument(tr *Trace, clientID string, body []byte
 	tr.Check(ruleMetadataDocumentClientID, true)
 	method := ClientAuthMethod(m.TokenEndpointAuthMethod)
 	if doc.ClientSecret != nil || doc.ClientSecretExpiresAt != nil || (method != AuthNone && method != AuthPrivateKeyJWT) {
-		return refuse(ruleMetadataDocumentNoSecret, `must name token_endpoint_auth_method "none" or "private_key_jwt", and no client_secret`)
+		return refuse(ruleMetadataDocumentNoSecret, `must name token_endpoint_auth_method 'none' or 'private_key_jwt', and no client_secret`)
 	}
 	tr.Check(ruleMetadataDocumentNoSecret, true)
 	if slices.ContainsFunc(m.GrantTypes, func(g string) bool { return !slices.Contains(metadataDocumentGrants, GrantType(g)) }) {

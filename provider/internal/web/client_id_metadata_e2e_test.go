@@ -240,10 +240,10 @@ var documentRefusals = []documentRefusal{
 	}, "redirect_uris is required", "RFC 6749 Section 3.1.2", 2},
 	{"client_secret_basic, a shared secret (CIMD Section 4.1)", func(h *documentHost) string {
 		return h.document(nil, "/basic", "", map[string]any{"token_endpoint_auth_method": "client_secret_basic"})
-	}, `must name token_endpoint_auth_method "none" or "private_key_jwt"`, "CIMD Section 4.1", 2},
+	}, "must name token_endpoint_auth_method 'none' or 'private_key_jwt'", "CIMD Section 4.1", 2},
 	{"no token_endpoint_auth_method: RFC 7591's default is a shared secret (CIMD Section 4.1)", func(h *documentHost) string {
 		return h.document(nil, "/default-method", "", map[string]any{"token_endpoint_auth_method": nil})
-	}, `must name token_endpoint_auth_method "none" or "private_key_jwt"`, "CIMD Section 4.1", 2},
+	}, "must name token_endpoint_auth_method 'none' or 'private_key_jwt'", "CIMD Section 4.1", 2},
 	{"a client_secret (CIMD Section 4.1)", func(h *documentHost) string {
 		return h.document(nil, "/secret", "", map[string]any{"client_secret": "s3cret"})
 	}, "and no client_secret", "CIMD Section 4.1", 2},

@@ -112,6 +112,9 @@ func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, 
 	if err != nil {
 		return store.Client{}, err
 	}
+	if current, err := p.Store.GetClient(ctx, clientID); err == nil {
+		stored = current // whether it was used is the store's to say, not a cached copy's
+	}
 	client, err := p.checkMetadataDocument(tr, clientID, doc.body)
 	if err != nil {
 		return store.Client{}, err

@@ -364,6 +364,9 @@ func TestE2EClientIDMetadataDocumentRefetch(t *testing.T) {
 		if n := docs.fetched("/changing"); n != 2 {
 			t.Fatalf("fetched %d times after max-age, want twice", n)
 		}
+		if c, err := srv.Provider.Store.GetClient(t.Context(), clientID); err != nil || !c.ExpiresAt.IsZero() {
+			t.Errorf("after the refetch: expires at %v (%v), want never: the client was used", c.ExpiresAt, err)
+		}
 		tok, err := refresh(cfg, tok.RefreshToken)
 		if err != nil {
 			t.Fatalf("refresh after the refetch: %v", err)

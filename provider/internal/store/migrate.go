@@ -24,21 +24,42 @@ type Migration struct {
 // schema_migrations, and does nothing when that row exists, so a crash
 // leaves every migration either applied and recorded or neither, and
 // running Migrate again, at every start, does nothing.
+//
+// Each file's version must be above the one before it: two files of one
+// version would be one row in schema_migrations, and the second would never
+// run. Nothing is applied unless every file is in order.
 func Migrate(ctx context.Context, fsys fs.FS, apply func(context.Context, Migration) error) error {
-	names, err := fs.Glob(fsys, "migrations/*.sql") // sorted by name
+	migrations, err := readMigrations(fsys)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	for _, name := range names {
-		m, err := readMigration(fsys, name)
-		if err == nil {
-			err = apply(ctx, m)
-		}
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
+	for _, m := range migrations {
+		if err := apply(ctx, m); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
 	}
 	return nil
+}
+
+// readMigrations reads every migration of fsys, in the order of their names,
+// and checks that their versions rise.
+func readMigrations(fsys fs.FS) ([]Migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql") // sorted by name
+	if err != nil {
+		return nil, err
+	}
+	migrations := make([]Migration, 0, len(names))
+	for _, name := range names {
+		m, err := readMigration(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		if n := len(migrations); n > 0 && m.Version <= migrations[n-1].Version {
+			return nil, fmt.Errorf("migration %s has version %d, not above %s's: give it the next free number", m.Name, m.Version, migrations[n-1].Name)
+		}
+		migrations = append(migrations, m)
+	}
+	return migrations, nil
 }
 
 // readMigration reads the migration file at name in fsys.

@@ -47,3 +47,22 @@ func TestMigrateRefusesAFileWithoutVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateRefusesTwoFilesOfOneVersion: the second file of a version would
+// never run (schema_migrations has one row per version), so Migrate refuses
+// the set before applying anything.
+func TestMigrateRefusesTwoFilesOfOneVersion(t *testing.T) {
+	fsys := fstest.MapFS{
+		"migrations/0001_init.sql":      {Data: []byte("SELECT 1;")},
+		"migrations/0060_sessions.sql":  {Data: []byte("SELECT 60;")},
+		"migrations/0060_documents.sql": {Data: []byte("SELECT 60;")},
+	}
+	applied := 0
+	err := store.Migrate(context.Background(), fsys, func(context.Context, store.Migration) error {
+		applied++
+		return nil
+	})
+	if err == nil || applied != 0 {
+		t.Errorf("two files of version 60: got err %v, %d applied; want an error and nothing applied", err, applied)
+	}
+}

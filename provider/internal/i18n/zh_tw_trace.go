@@ -178,6 +178,7 @@ var traditionalChineseTrace = map[string]string{
 	// Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document).
 	"this server fetches client ID metadata documents (CLIENT_ID_METADATA_DOCUMENTS)":                                    "本伺服器會抓取用戶端 ID 中繼資料文件 (client ID metadata document)（CLIENT_ID_METADATA_DOCUMENTS）",
 	"a client_id URL is https, with a path, without a fragment, user, password or dot segments":                          "作為 client_id 的網址是 https，有路徑 (path)，沒有片段 (fragment)、使用者、密碼或 . 與 .. 路徑區段",
+	"a site names at most REGISTRATIONS_PER_HOUR new client ID metadata documents an hour":                               "一個網站每小時最多只能提出 REGISTRATIONS_PER_HOUR 份新的用戶端 ID 中繼資料文件",
 	"a stored client ID metadata document is used only within its max-age (1 min to 24 h)":                               "已儲存的用戶端 ID 中繼資料文件只在其 max-age（1 分鐘到 24 小時）內使用",
 	"the document is a JSON object of client metadata, in UTF-8":                                                         "文件是 UTF-8 編碼、由用戶端中繼資料 (client metadata) 組成的 JSON 物件",
 	"the document's client_id is the URL it was fetched from, character for character":                                   "文件中的 client_id 與抓取它的網址逐字相同",

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/oauth-reference/provider/internal/store"
 )
 
@@ -108,6 +110,14 @@ func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, 
 		tr.Check(ruleMetadataDocumentFresh, true)
 		return stored, nil
 	}
+	if err := checkMetadataDocumentURL(tr, clientID); err != nil {
+		return store.Client{}, err
+	}
+	if !stored.FromMetadataDocument() {
+		if err := p.admitNewMetadataDocument(tr, clientID, now); err != nil {
+			return store.Client{}, err
+		}
+	}
 	doc, err := p.fetchMetadataDocument(ctx, tr, clientID)
 	if err != nil {
 		return store.Client{}, err
@@ -130,6 +140,30 @@ func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, 
 	p.clients.forget(clientID)
 	tr.Changed("client ID metadata document fetched; the client stored until the document is stale")
 	return client, nil
+}
+
+// ruleNewMetadataDocumentsPerSite bounds the clients one site can create.
+var ruleNewMetadataDocumentsPerSite = Rule{"a site names at most REGISTRATIONS_PER_HOUR new client ID metadata documents an hour", "RFC 7591 Section 3"}
+
+// admitNewMetadataDocument counts a document not stored yet against its
+// site (the registrable domain of its host, publicsuffix): each such
+// document is a new client, as a registration is, so a site gets
+// REGISTRATIONS_PER_HOUR of them. Without this, one domain serving valid
+// documents at endless paths would add a client row per request.
+// [RFC 7591 Section 3]: "These requests MAY be rate-limited or otherwise
+// limited to prevent a denial-of-service attack". A document stored before
+// is fetched again at most once per minimum max-age, so it is not counted.
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+func (p *Provider) admitNewMetadataDocument(tr *Trace, clientID string, now time.Time) *Error {
+	u, _ := url.Parse(clientID) // it passed checkMetadataDocumentURL
+	site, err := publicsuffix.EffectiveTLDPlusOne(u.Hostname())
+	if err != nil {
+		site = u.Hostname() // an IP address, or a public suffix itself
+	}
+	allowed := p.documentSites.admitName(site, now, p.Config.RegistrationsPerHour) == nil
+	return tr.Require(ruleNewMetadataDocumentsPerSite, allowed, ErrTemporarilyUnavailable,
+		"too many new client ID metadata documents from "+quoteShort(site)+" this hour; try again later")
 }
 
 // checkMetadataDocumentURL applies [CIMD Section 3]: "Client identifier

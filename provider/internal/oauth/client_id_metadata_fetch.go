@@ -50,8 +50,8 @@ type fetchedDocument struct {
 	maxAge time.Duration
 }
 
-// fetchMetadataDocument fetches the document a client_id names, once its
-// form passed checkMetadataDocumentURL: a GET with Accept:
+// fetchMetadataDocument fetches the document a client_id names (its form
+// passed checkMetadataDocumentURL): a GET with Accept:
 // application/json, within metadataDocumentTimeout, through a transport
 // that connects to public addresses only (publicAddress), up to
 // maxMetadataDocumentSize. [CIMD Section 4]: "A successful response MUST
@@ -62,9 +62,6 @@ type fetchedDocument struct {
 //
 // [CIMD Section 4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4
 func (p *Provider) fetchMetadataDocument(ctx context.Context, tr *Trace, clientID string) (fetchedDocument, *Error) {
-	if err := checkMetadataDocumentURL(tr, clientID); err != nil {
-		return fetchedDocument{}, err
-	}
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(p.MetadataDocumentTimeout, metadataDocumentTimeout))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, clientID, nil)

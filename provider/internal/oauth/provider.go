@@ -45,6 +45,7 @@ type Provider struct {
 	clients       clientCache // registrations read in the last few seconds
 	registrations hourlyLimit // REGISTRATIONS_PER_HOUR (admitRegistration)
 	devices       hourlyLimit // DEVICE_AUTHORIZATIONS_PER_HOUR (admitDeviceAuthorization)
+	documentSites hourlyLimit // REGISTRATIONS_PER_HOUR per site (admitNewMetadataDocument)
 
 	publicTransportOnce sync.Once
 	publicTransport     http.RoundTripper // documentTransport

@@ -53,10 +53,16 @@ func NewRateLimit(burst int, period time.Duration) *RateLimit {
 // takes none and refuses with a *TooManyAttemptsError saying when the next
 // one is allowed.
 func (l *RateLimit) allow(addr netip.Addr, now time.Time) error {
+	return l.allowEach(countedUnder(addr), now)
+}
+
+// allowEach takes one request from each bucket of counted at now, or takes
+// none and refuses as allow does.
+func (l *RateLimit) allowEach(counted []countedAs, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var taken []*rate.Reservation
-	for _, c := range countedUnder(addr) {
+	for _, c := range counted {
 		r := l.bucketLocked(c).ReserveN(now, 1)
 		if delay := r.DelayFrom(now); delay > 0 {
 			for _, t := range append(taken, r) {
@@ -107,4 +113,11 @@ type hourlyLimit struct {
 func (l *hourlyLimit) admit(addr netip.Addr, now time.Time, perHour int) error {
 	l.once.Do(func() { l.limit = NewRateLimit(perHour, time.Hour) })
 	return l.limit.allow(addr, now)
+}
+
+// admitName counts one request of name (a site, say) at now, or refuses it
+// with a *TooManyAttemptsError when name used up its perHour requests.
+func (l *hourlyLimit) admitName(name string, now time.Time, perHour int) error {
+	l.once.Do(func() { l.limit = NewRateLimit(perHour, time.Hour) })
+	return l.limit.allowEach([]countedAs{{name, 1}}, now)
 }

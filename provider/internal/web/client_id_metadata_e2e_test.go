@@ -110,10 +110,16 @@ func (h *documentHost) fetched(path string) int {
 const mcpDocRedirectURI = "http://127.0.0.1:33418/callback"
 
 // documentOptions let the provider fetch from h: its transport trusts h's
-// certificate and reaches 127.0.0.1, which the production one refuses.
+// certificate and reaches 127.0.0.1, which the production one refuses. All
+// of h's documents are on one site, so it may name documentsPerSite new
+// ones an hour (REGISTRATIONS_PER_HOUR), more than the tests use.
 func documentOptions(h *documentHost) providertest.Options {
-	return providertest.Options{MetadataDocumentTransport: h.Client().Transport, MetadataDocumentTimeout: 500 * time.Millisecond}
+	return providertest.Options{MetadataDocumentTransport: h.Client().Transport, MetadataDocumentTimeout: 500 * time.Millisecond,
+		Configure: func(c *config.Config) { c.RegistrationsPerHour = documentsPerSite }}
 }
+
+// documentsPerSite is the budget of new documents documentOptions gives a site.
+const documentsPerSite = 1000
 
 // documentConfig is an MCP client whose client_id is the URL of its
 // metadata document, coming back on another loopback port than the
@@ -498,6 +504,38 @@ func TestE2EClientIDMetadataDocumentConcurrentFirstUse(t *testing.T) {
 		}
 		if got := docs.fetched("/concurrent"); got < 1 || got > n {
 			t.Errorf("fetched %d times, want 1 to %d", got, n)
+		}
+	})
+}
+
+// TestE2EClientIDMetadataDocumentsPerSite: a site (here 127.0.0.1) may name
+// REGISTRATIONS_PER_HOUR new documents an hour, as it may register that many
+// clients (RFC 7591 Section 3); past that a new document is refused without
+// a fetch, and a document stored before still works. On SQLite and
+// PostgreSQL.
+func TestE2EClientIDMetadataDocumentsPerSite(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		opts := documentOptions(docs)
+		opts.Configure = func(c *config.Config) { c.RegistrationsPerHour = 2 }
+		srv := newServer(opts)
+		authorize := func(clientID string) (*http.Response, string) {
+			cfg := documentConfig(srv, clientID)
+			return newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		}
+		first := docs.document(t, "/first", "", nil)
+		for _, clientID := range []string{first, docs.document(t, "/second", "", nil), first} {
+			if resp, page := authorize(clientID); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+				t.Fatalf("%s within the budget: got %d, want the sign-in page: %s", clientID, resp.StatusCode, page)
+			}
+		}
+		resp, page := authorize(docs.document(t, "/third", "", nil))
+		wantDocumentRefused(t, srv, resp, page, "too many new client ID metadata documents", "RFC 7591 Section 3")
+		if n := docs.fetched("/third"); n != 0 {
+			t.Errorf("the document over the budget was fetched %d times, want never", n)
+		}
+		if resp, page := authorize(first); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+			t.Errorf("the stored document after the budget: got %d, want the sign-in page", resp.StatusCode)
 		}
 	})
 }

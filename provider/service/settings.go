@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -54,16 +55,36 @@ func CheckRedirectURI(raw string) error {
 }
 
 // checkHTTPURL refuses as setting name, under the rule of ref, a value that
-// is not an absolute http(s) URL with a host, or that holds userinfo.
+// is not an absolute http(s) URL with a host and a port that can be one
+// (PortInRange), or that holds userinfo.
 func checkHTTPURL(name, raw, ref string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return fmt.Errorf("config: %s must be an absolute http(s) URL (%s), got %s", name, ref, ShowURL(raw))
+	case !PortInRange(u):
+		return fmt.Errorf("config: %s must have a port from 1 to 65535, got %s", name, ShowURL(raw))
 	case u.User != nil:
 		return fmt.Errorf("config: %s must not hold a user or password (%s), got %s", name, ref, ShowURL(raw))
 	}
 	return nil
+}
+
+// PortInRange reports whether the port of u, when it names one, is a TCP
+// port a server can listen on: 1 to 65535. url.Parse takes any digits
+// ([RFC 3986 Section 3.2.3]: port = *DIGIT), but a TCP port is 16 bits
+// ([RFC 9293 Section 3.1]), and port 0 is reserved: no server is reached
+// at it.
+//
+// [RFC 3986 Section 3.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.3
+// [RFC 9293 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9293#section-3.1
+func PortInRange(u *url.URL) bool {
+	port := u.Port()
+	if port == "" {
+		return true
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	return err == nil && n > 0
 }
 
 // CheckClientIDs refuses two demo clients under one client_id. The

@@ -19,3 +19,25 @@ func TestShowURL(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckRedirectURIPort: REDIRECT_URI's port, when it has one, is a TCP
+// port a browser can be sent to, 1 to 65535.
+func TestCheckRedirectURIPort(t *testing.T) {
+	tests := []struct {
+		raw    string
+		wantOK bool
+	}{
+		{"http://localhost:3000/callback", true},
+		{"https://app.example/callback", true},
+		{"http://localhost:65535/callback", true},
+		{"http://localhost:1/callback", true},
+		{"http://localhost:0/callback", false},
+		{"http://localhost:65536/callback", false},
+		{"http://localhost:99999/callback", false},
+	}
+	for _, tt := range tests {
+		if err := CheckRedirectURI(tt.raw); (err == nil) != tt.wantOK {
+			t.Errorf("CheckRedirectURI(%q) = %v, want ok=%v", tt.raw, err, tt.wantOK)
+		}
+	}
+}

@@ -149,6 +149,7 @@ var traditionalChineseTrace = map[string]string{
 	"the token was issued for a user, with scope openid":                                 "權杖是為使用者簽發的，且範圍 (scope) 包含 openid",
 	"the access token is for one resource server, among those granted":                   "存取權杖 (access token) 只針對一個資源伺服器 (resource server)，且在授予的範圍之內",
 	"the access token is not in the query string (it would leak into logs)":              "存取權杖 (access token) 不在查詢字串 (query string) 中（否則會洩漏到日誌裡）",
+	"the request has at most one Authorization header":                                   "請求最多只有一個 Authorization 標頭",
 	"the request carries an access token (Authorization: Bearer, or DPoP, or POST body)": "請求帶有存取權杖 (access token)（Authorization: Bearer，或 DPoP，或 POST 本文）",
 	"the access token is sent one way only, not in both the header and the body":         "存取權杖 (access token) 只用一種方式傳送，不會同時放在標頭與請求本文中",
 	"the POST form body carries the token in one non-empty access_token":                 "POST 表單本文以單一個非空的 access_token 帶著權杖",

@@ -62,6 +62,16 @@ func (r *AuthorizationRequest) params() []param {
 	}
 }
 
+// value returns the value of the single-valued parameter name.
+func (r *AuthorizationRequest) value(name string) string {
+	for _, p := range r.params() {
+		if p.name == name {
+			return *p.dst
+		}
+	}
+	return ""
+}
+
 // ParseAuthorizationRequest reads an authorization request from the query
 // (GET) or form body (POST). It never fails: every check is in Authorize,
 // which knows whether an error may be redirected.
@@ -239,7 +249,7 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, tr *Trace, r Auth
 		return store.Client{}, "", tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must not be repeated")
 	}
 	if slices.Contains(r.NotText, "client_id") || slices.Contains(r.NotText, "redirect_uri") {
-		return store.Client{}, "", tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must be valid UTF-8 text")
+		return store.Client{}, "", tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must be valid UTF-8 without NUL")
 	}
 	tr.Check(ruleClientAndRedirectOnce, true)
 	if err := tr.Require(ruleClientIDPresent, r.ClientID != "", ErrInvalidRequest, "client_id is required"); err != nil {
@@ -350,7 +360,7 @@ func (p *Provider) checkRedirectable(tr *Trace, a *Authorization, r Authorizatio
 		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.Repeated[0]+" is repeated")
 	}
 	if len(r.NotText) > 0 {
-		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.NotText[0]+" is not valid UTF-8 text")
+		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.NotText[0]+" "+notText(r.value(r.NotText[0])))
 	}
 	tr.Check(ruleAuthorizationParameterOnce, true)
 	if err := checkUnsupported(tr, r); err != nil {

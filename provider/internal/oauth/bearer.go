@@ -4,28 +4,52 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"strings"
 
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/token"
 )
 
 // ParseBearerHeader extracts the token of an "Authorization: Bearer" header
-// ([RFC 6750 Section 2.1]). It returns "" when the header is absent or uses
-// another scheme; a present but empty Bearer credential is an error.
+// ([RFC 6750 Section 2.1]), from the request's Authorization headers
+// (authorization, at most one: oneAuthorization). It returns "" when the
+// header is absent or uses another scheme; a malformed Bearer credential
+// is an error.
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
-func ParseBearerHeader(header string) (string, *Error) {
-	if scheme, _, _ := strings.Cut(header, " "); !strings.EqualFold(scheme, TokenTypeBearer) {
+func ParseBearerHeader(authorization []string) (string, *Error) {
+	header, err := oneAuthorization(authorization)
+	if err != nil {
+		return "", err
+	}
+	scheme, token, err := ParseAuthorizationHeader(header)
+	if scheme != TokenTypeBearer && err == nil {
 		return "", nil
 	}
-	_, token, err := ParseAuthorizationHeader(header)
 	return token, err
+}
+
+// oneAuthorization returns the request's Authorization header, given the
+// values it carried: "" for none. More than one is invalid_request
+// ([RFC 6750 Section 3.1]: the request "repeats the same parameter, uses
+// more than one method for including an access token, or is otherwise
+// malformed"): which of two credentials was meant cannot be told.
+//
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+func oneAuthorization(values []string) (string, *Error) {
+	switch len(values) {
+	case 0:
+		return "", nil
+	case 1:
+		return values[0], nil
+	default:
+		return "", ruleOneAuthorization.Refuse(ErrInvalidRequest, "the request has more than one Authorization header; send one")
+	}
 }
 
 // ParseBearer reads how a resource request presents its access token, and
 // records its checks on the request's trace, the method that carried the
-// token among them: the Authorization header, "Bearer"
+// token among them: the Authorization header (authorization holds the
+// values the request carried, at most one: oneAuthorization), "Bearer"
 // ([RFC 6750 Section 2.1]) or "DPoP" ([RFC 9449 Section 7.1]); or the
 // access_token parameter of body, the form body of a request that
 // BodyMayCarryToken admits (nil for any other), as a Bearer token
@@ -41,10 +65,14 @@ func ParseBearerHeader(header string) (string, *Error) {
 // [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
 // [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
 // [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
-func ParseBearer(ctx context.Context, header, rawQuery string, body url.Values) (ResourceRequest, *Error) {
+func ParseBearer(ctx context.Context, authorization []string, rawQuery string, body url.Values) (ResourceRequest, *Error) {
 	tr := TraceFrom(ctx)
 	if err := tr.Require(ruleTokenNotInQuery, !tokenInQuery(rawQuery), ErrInvalidRequest,
 		"access tokens in the query string are not accepted; use the Authorization header"); err != nil {
+		return ResourceRequest{}, err
+	}
+	header, err := oneAuthorization(authorization)
+	if err != nil {
 		return ResourceRequest{}, err
 	}
 	scheme, raw, err := ParseAuthorizationHeader(header)
@@ -214,6 +242,7 @@ func (p *Provider) checkNotRevoked(ctx context.Context, tr *Trace, claims token.
 var (
 	ruleTokenNotInQuery       = Rule{"the access token is not in the query string (it would leak into logs)", "RFC 6750 Section 2.3"}
 	ruleBearerPresent         = Rule{"the request carries an access token (Authorization: Bearer, or DPoP, or POST body)", "RFC 6750 Section 3"}
+	ruleOneAuthorization      = Rule{"the request has at most one Authorization header", "RFC 6750 Section 3.1"}
 	ruleBearerForm            = Rule{`the Authorization header is "Bearer" and the token`, "RFC 6750 Section 2.1"}
 	ruleOneTokenMethod        = Rule{"the access token is sent one way only, not in both the header and the body", "RFC 6750 Section 2"}
 	ruleTokenInBody           = Rule{"the POST form body carries the token in one non-empty access_token", "RFC 6750 Section 2.2"}

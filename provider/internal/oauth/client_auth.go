@@ -333,7 +333,7 @@ func singleValue(form url.Values, name string) (string, *Error) {
 		return "", nil
 	case 1:
 		if !validText(v[0]) {
-			return "", ruleParameterOnce.Refuse(ErrInvalidRequest, "parameter "+name+" is not valid UTF-8 text")
+			return "", ruleParameterOnce.Refuse(ErrInvalidRequest, "parameter "+name+" "+notText(v[0]))
 		}
 		return v[0], nil
 	default:

@@ -5,9 +5,11 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -23,23 +25,62 @@ const minClientRSABits = 2048
 // of this field MUST be a JSON object containing a valid JWK Set") and
 // returns it in its canonical form. Every key must be a public signing key
 // of a kind that an algorithm of clientAssertionAlgs can use: RSA (2048
-// bits or more), EC P-256 or Ed25519.
+// to jose.MaxRSAModulusBits bits), EC P-256 or Ed25519. The set is read as
+// a registration document is (unmarshalExact), each key as go-jose reads
+// one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func parseClientJWKS(raw json.RawMessage) (json.RawMessage, error) {
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(raw, &set); err != nil {
+	var doc struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := unmarshalExact(raw, &doc); err != nil || doc.Keys == nil {
 		return nil, errors.New("not a JWK Set (RFC 7517 Section 5)")
 	}
-	if len(set.Keys) == 0 || len(set.Keys) > maxRegistrationKeys {
+	if len(doc.Keys) == 0 || len(doc.Keys) > maxRegistrationKeys {
 		return nil, fmt.Errorf("a JWK Set of 1 to %d keys is required", maxRegistrationKeys)
 	}
-	for i, k := range set.Keys {
-		if err := checkClientKey(k); err != nil {
+	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, len(doc.Keys))}
+	for i, k := range doc.Keys {
+		if err := parseClientKey(k, &set.Keys[i]); err != nil {
 			return nil, fmt.Errorf("key %d: %w", i, err)
 		}
 	}
 	return json.Marshal(set)
+}
+
+// parseClientKey reads one key of a client's JWK Set into k and checks it
+// (checkClientKey). go-jose refuses an RSA key of more than
+// jose.MaxRSAModulusBits bits as an unsupported key: that refusal is said
+// as it is.
+func parseClientKey(raw json.RawMessage, k *jose.JSONWebKey) error {
+	err := k.UnmarshalJSON(raw)
+	if errors.Is(err, jose.ErrUnsupportedKeyType) && rsaModulusBits(raw) > jose.MaxRSAModulusBits {
+		return fmt.Errorf("RSA keys of more than %d bits are not accepted", jose.MaxRSAModulusBits)
+	}
+	if err != nil {
+		return errors.New("not a valid JWK (RFC 7517 Section 4)")
+	}
+	return checkClientKey(*k)
+}
+
+// rsaModulusBits is the size of the modulus "n" of an RSA JWK
+// ([RFC 7518 Section 6.3.1.1]), or 0 when raw is not one.
+//
+// [RFC 7518 Section 6.3.1.1]: https://www.rfc-editor.org/rfc/rfc7518#section-6.3.1.1
+func rsaModulusBits(raw json.RawMessage) int {
+	var key struct {
+		Kty string `json:"kty"`
+		N   string `json:"n"`
+	}
+	if unmarshalExact(raw, &key) != nil || key.Kty != "RSA" {
+		return 0
+	}
+	n, err := base64.RawURLEncoding.DecodeString(key.N)
+	if err != nil {
+		return 0
+	}
+	return new(big.Int).SetBytes(n).BitLen()
 }
 
 // checkClientKey checks one key of a client's JWK Set.

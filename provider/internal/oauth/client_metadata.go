@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	josejson "github.com/go-jose/go-jose/v4/json"
+
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/service"
 )
 
 // ClientMetadata is the client metadata of [RFC 7591 Section 2] this
@@ -64,11 +68,13 @@ const (
 // ParseClientMetadata reads a registration request's body, a JSON object
 // ([RFC 7591 Section 3.1]: "the client sends an HTTP POST to the client
 // registration endpoint with a content type of "application/json""). A
-// member of the wrong JSON type is invalid_client_metadata, and so is a
-// body that is not UTF-8 ([RFC 8259 Section 8.1]: "JSON text exchanged
-// between systems that are not part of a closed ecosystem MUST be encoded
-// using UTF-8"), which encoding/json would otherwise store with its bad
-// bytes replaced.
+// member is read by its exact name, and an object that repeats a name is
+// refused (unmarshalExact), so what is registered is what the client
+// named; members this provider does not know are ignored. A member of the
+// wrong JSON type is invalid_client_metadata, and so is a body that is not
+// UTF-8 ([RFC 8259 Section 8.1]: "JSON text exchanged between systems that
+// are not part of a closed ecosystem MUST be encoded using UTF-8"), which
+// encoding/json would otherwise store with its bad bytes replaced.
 //
 // [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
 // [RFC 8259 Section 8.1]: https://www.rfc-editor.org/rfc/rfc8259#section-8.1
@@ -77,15 +83,32 @@ func ParseClientMetadata(body []byte) (ClientMetadata, *Error) {
 		return ClientMetadata{}, NewError(ErrInvalidClientMetadata, "the body must be JSON in UTF-8")
 	}
 	var m ClientMetadata
-	err := json.Unmarshal(body, &m)
-	var typeErr *json.UnmarshalTypeError
+	err := unmarshalExact(body, &m)
+	var typeErr *josejson.UnmarshalTypeError
 	switch {
 	case err == nil:
 		return m, nil
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return ClientMetadata{}, NewError(ErrInvalidClientMetadata, typeErr.Field+" has the wrong JSON type")
+	case errors.As(err, &typeErr) && typeErr.Type != reflect.TypeFor[ClientMetadata]():
+		return ClientMetadata{}, badMetadata("a member has the wrong JSON type: %s where %s belongs (at byte %d)",
+			typeErr.Value, jsonTypeOf(typeErr.Type), typeErr.Offset)
+	case errors.Is(err, errRepeatedMember):
+		return ClientMetadata{}, badMetadata("a member is repeated: each name may appear once in an object (RFC 8259 Section 4)")
 	default:
 		return ClientMetadata{}, NewError(ErrInvalidClientMetadata, "the body must be a JSON object of client metadata")
+	}
+}
+
+// jsonTypeOf names the JSON type a field of type t holds.
+func jsonTypeOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice:
+		return "an array"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String, reflect.Pointer:
+		return "a string"
+	default:
+		return "an object"
 	}
 }
 
@@ -243,7 +266,8 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 //
 //   - [RFC 6749 Section 3.1.2]: "The redirection endpoint URI MUST be an
 //     absolute URI" and "The endpoint URI MUST NOT include a fragment
-//     component."
+//     component." Its port, if any, is one a browser can be sent to
+//     (service.PortInRange).
 //   - [RFC 6749 Section 3.1.2.1]: "The redirection endpoint SHOULD require
 //     the use of TLS as described in Section 1.6 when the requested response
 //     type is "code" or "token"": so https, except a loopback redirect of a
@@ -264,6 +288,8 @@ func checkRegisteredRedirectURI(raw string) *Error {
 	switch {
 	case err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "":
 		return bad("is not an absolute URI")
+	case !service.PortInRange(u):
+		return bad("has a port outside 1-65535")
 	case strings.Contains(raw, "#"):
 		return bad("has a fragment")
 	case u.User != nil:

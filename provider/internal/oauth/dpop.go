@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	josejson "github.com/go-jose/go-jose/v4/json"
 )
 
 // DPoP proof checks, [RFC 9449 Section 4.3]. A DPoP proof is a JWT the
@@ -228,10 +227,10 @@ func parseDPoPProof(raw string) (parsedProof, *Error) {
 }
 
 // decodeJSONPart decodes one base64url part of a compact JWS into v, with
-// member names matched exactly and duplicates refused (josejson).
+// member names matched exactly and duplicates refused (unmarshalExact).
 func decodeJSONPart(part string, v any) bool {
 	b, err := base64.RawURLEncoding.DecodeString(part)
-	return err == nil && josejson.Unmarshal(b, v) == nil
+	return err == nil && unmarshalExact(b, v) == nil
 }
 
 // checkRequiredClaims is check 3: "All required claims per Section 4.2 are

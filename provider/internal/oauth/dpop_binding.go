@@ -116,30 +116,56 @@ type ResourceRequest struct {
 }
 
 // ParseAuthorizationHeader reads "Authorization: Bearer <token>"
-// ([RFC 6750 Section 2.1]) or "Authorization: DPoP <token>"
-// ([RFC 9449 Section 7.1]). An absent header, or another scheme, is no
-// credentials (scheme "").
+// ([RFC 6750 Section 2.1]: credentials = "Bearer" 1*SP b64token) or
+// "Authorization: DPoP <token>" ([RFC 9449 Section 7.1]: the same form,
+// token68). An absent header, or another scheme, is no credentials
+// (scheme ""). A Bearer or DPoP header of another form (a tab after the
+// scheme, two words, characters outside b64token) is invalid_request
+// ([RFC 6750 Section 3.1]: the request "is otherwise malformed").
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func ParseAuthorizationHeader(header string) (scheme, token string, err *Error) {
-	scheme, credentials, _ := strings.Cut(header, " ")
+	header = strings.TrimRight(header, " \t") // optional whitespace around a field value (RFC 9110 Section 5.5)
+	end := strings.IndexAny(header, " \t")
+	if end < 0 {
+		end = len(header)
+	}
+	scheme, rest := header[:end], header[end:]
+	rule := ruleBearerForm
 	switch {
 	case strings.EqualFold(scheme, TokenTypeBearer):
 		scheme = TokenTypeBearer
 	case strings.EqualFold(scheme, TokenTypeDPoP):
-		scheme = TokenTypeDPoP
+		scheme, rule = TokenTypeDPoP, ruleDPoPSchemeForm
 	default:
 		return "", "", nil
 	}
-	credentials = strings.TrimSpace(credentials)
-	if credentials == "" && scheme == TokenTypeBearer {
-		return "", "", ruleBearerForm.Refuse(ErrInvalidRequest, "the Bearer credentials are empty")
-	}
-	if credentials == "" {
-		return "", "", ruleDPoPSchemeForm.Refuse(ErrInvalidRequest, "the DPoP credentials are empty")
+	credentials := strings.TrimLeft(rest, " ")
+	switch {
+	case credentials == "":
+		return "", "", rule.Refuse(ErrInvalidRequest, "the "+scheme+" credentials are empty")
+	case credentials == rest || !isB64Token(credentials):
+		return "", "", rule.Refuse(ErrInvalidRequest, "the Authorization header must be "+scheme+
+			", a space and one token of letters, digits and -._~+/ (then = only)")
 	}
 	return scheme, credentials, nil
+}
+
+// isB64Token reports whether s is a b64token ([RFC 6750 Section 2.1]):
+// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+//
+// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+func isB64Token(s string) bool {
+	body := strings.TrimRight(s, "=")
+	for i := range len(body) {
+		c := body[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", c) >= 0) {
+			return false
+		}
+	}
+	return body != ""
 }
 
 // AuthenticateResource validates the access token of a resource request

@@ -74,6 +74,8 @@ func FuzzParseAuthorizationHeader(f *testing.F) {
 	f.Add("DPoP abc.def.ghi")
 	f.Add("bearer   ")
 	f.Add("Basic Og==")
+	f.Add("Bearer\tabc")
+	f.Add("Bearer a b")
 	f.Fuzz(func(t *testing.T, header string) {
 		scheme, tok, err := ParseAuthorizationHeader(header)
 		if err == nil && (tok != strings.TrimSpace(tok) || (scheme == "") != (tok == "")) {

@@ -1,8 +1,12 @@
 package oauth
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	josejson "github.com/go-jose/go-jose/v4/json"
 )
 
 // validText reports whether a parameter value is text: valid UTF-8 with no
@@ -27,3 +31,37 @@ func stringsOf[S ~string](values ...S) []string {
 	}
 	return out
 }
+
+// notText says why a value that validText refuses is not text, for the
+// error_description that names the parameter: a NUL is a control
+// character, which no parameter holds; other bytes are not UTF-8.
+func notText(s string) string {
+	if utf8.ValidString(s) {
+		return "holds a NUL, a control character"
+	}
+	return "is not valid UTF-8"
+}
+
+// unmarshalExact decodes a JSON document into v as encoding/json does,
+// except in two ways that decide which member sets a field. A member name
+// matches a field's name exactly: encoding/json also matches it ignoring
+// case, with Unicode folding ("Redirect_URIs", or "redirect_uriſ" with a
+// long s, would set redirect_uris). And an object that holds a name twice
+// is refused: [RFC 8259 Section 4] says "The names within an object SHOULD
+// be unique" and that when they are not, "the behavior of software that
+// receives such an object is unpredictable"; encoding/json lets the last
+// one win, silently. go-jose's JSON package, written for JOSE headers,
+// decodes so; its refusal of a repeated name is errRepeatedMember here.
+//
+// [RFC 8259 Section 4]: https://www.rfc-editor.org/rfc/rfc8259#section-4
+func unmarshalExact(data []byte, v any) error {
+	err := josejson.Unmarshal(data, v)
+	if err != nil && strings.HasPrefix(err.Error(), "json: duplicate key ") {
+		return fmt.Errorf("%w: %w", errRepeatedMember, err)
+	}
+	return err
+}
+
+// errRepeatedMember is unmarshalExact's error for an object that holds a
+// member name twice.
+var errRepeatedMember = errors.New("oauth: a JSON object repeats a member name")

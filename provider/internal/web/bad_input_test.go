@@ -20,8 +20,10 @@ type badRequest struct {
 	contentType string // "" = form
 	body        string
 	header      map[string]string
+	moreHeader  http.Header // values added after header's: a header sent twice
 	wantStatus  int
 	wantError   string // the "error" of the JSON body or of the redirect; "" = not checked
+	wantSaying  string // a part of its error_description; "" = not checked
 }
 
 const (
@@ -79,8 +81,10 @@ func badAuthorizeRequests() []badRequest {
 			path: "/oauth/authorize?response_type=code&client_id=%ff&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback", wantStatus: 400},
 		{name: "a NUL in redirect_uri: error page, no redirect", method: "GET",
 			path: "/oauth/authorize?response_type=code&client_id=testclient&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback%00", wantStatus: 400},
-		{name: "a NUL in nonce: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=openid&nonce=%00", wantStatus: 302, wantError: "invalid_request"},
-		{name: "invalid UTF-8 in state: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + strings.Replace(okAuth, "state=s1", "state=%ff", 1), wantStatus: 302, wantError: "invalid_request"},
+		{name: "a NUL in nonce: redirected invalid_request that names a control character", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=openid&nonce=%00",
+			wantStatus: 302, wantError: "invalid_request", wantSaying: "nonce holds a NUL, a control character"},
+		{name: "invalid UTF-8 in state: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + strings.Replace(okAuth, "state=s1", "state=%ff", 1),
+			wantStatus: 302, wantError: "invalid_request", wantSaying: "state is not valid UTF-8"},
 		{name: "invalid UTF-8 in prompt: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&prompt=%fe", wantStatus: 302, wantError: "invalid_request"},
 		{name: "a prompt of 64,000 values: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&prompt=" + strings.Repeat("login+", 64_000), wantStatus: 302, wantError: "invalid_request"},
 		{name: "a scope of 64,000 values: redirected invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=" + strings.Repeat("read+", 64_000), wantStatus: 302, wantError: "invalid_scope"},
@@ -158,7 +162,14 @@ func badTokenRequests() []badRequest {
 			body: post + "&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=x", wantStatus: 400, wantError: "unauthorized_client"},
 		{name: "a client_assertion whose sub holds a NUL: 401 invalid_client", method: "POST", path: "/oauth/token",
 			body: "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ0ZXN0XHUwMDAwY2xpZW50IiwiaXNzIjoidGVzdGNsaWVudCJ9.eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eA", wantStatus: 401, wantError: "invalid_client"},
-		{name: "an invalid UTF-8 scope: invalid_request (RFC 6749 Appendix B)", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&scope=%ff%fe", wantStatus: 400, wantError: "invalid_request"},
+		{name: "an invalid UTF-8 scope: invalid_request (RFC 6749 Appendix B)", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&scope=%ff%fe",
+			wantStatus: 400, wantError: "invalid_request", wantSaying: "scope is not valid UTF-8"},
+		{name: "a NUL in scope: invalid_request that names a control character", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials&scope=read%00",
+			wantStatus: 400, wantError: "invalid_request", wantSaying: "scope holds a NUL, a control character"},
+		{name: "a form in UTF-16: invalid_request, not read as UTF-8 (RFC 6749 Appendix B)", method: "POST", path: "/oauth/token", contentType: formCT + "; charset=utf-16",
+			body: post + "&grant_type=client_credentials", wantStatus: 400, wantError: "invalid_request", wantSaying: "UTF-8"},
+		{name: "a gzip Content-Encoding: invalid_request, the body never read as the form", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials",
+			header: map[string]string{"Content-Encoding": "gzip"}, wantStatus: 400, wantError: "invalid_request", wantSaying: "Content-Encoding"},
 	}
 }
 
@@ -171,6 +182,8 @@ func badTokenQueries() []badRequest {
 			badRequest{name: path + ": a NUL in token: invalid_request", method: "POST", path: path, body: "client_id=testclient&client_secret=testsecret&token=%00", wantStatus: 400, wantError: "invalid_request"},
 			badRequest{name: path + ": a repeated token: invalid_request", method: "POST", path: path, body: "client_id=testclient&client_secret=testsecret&token=a&token=b", wantStatus: 400, wantError: "invalid_request"},
 			badRequest{name: path + ": no client: 401 invalid_client", method: "POST", path: path, body: "token=a", wantStatus: 401, wantError: "invalid_client"},
+			badRequest{name: path + ": a form in ISO-8859-1: invalid_request", method: "POST", path: path, contentType: formCT + "; charset=iso-8859-1",
+				body: "client_id=testclient&client_secret=testsecret&token=a", wantStatus: 400, wantError: "invalid_request"},
 		)
 	}
 	return out
@@ -188,6 +201,25 @@ func badOtherRequests() []badRequest {
 			contentType: jsonCT, body: `{"redirect_uris":["http://app.example/\"\\ü"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
 		{name: "register: a JWK Set of malformed keys: invalid_client_metadata", method: "POST", path: "/oauth/register", contentType: jsonCT,
 			body: reg + `,"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"AQ"}]}}`, wantStatus: 400, wantError: "invalid_client_metadata"},
+		{name: "register: member names are exact, Redirect_URIs is not redirect_uris: refused as without redirect URIs", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: `{"Redirect_URIs":["http://127.0.0.1:9/x"],"TOKEN_ENDPOINT_AUTH_METHOD":"none"}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
+		{name: "register: redirect_uriſ with a long s is not redirect_uris", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: `{"redirect_uriſ":["http://127.0.0.1:9/x"]}`, wantStatus: 400, wantError: "invalid_redirect_uri"},
+		{name: "register: redirect_uris twice: invalid_client_metadata, not the last one silently (RFC 8259 Section 4)", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: `{"redirect_uris":["https://app.example/a"],"redirect_uris":["http://127.0.0.1:9/x"]}`, wantStatus: 400, wantError: "invalid_client_metadata", wantSaying: "repeated"},
+		{name: "register: an unknown member twice: invalid_client_metadata", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: reg + `,"x":1,"x":2}`, wantStatus: 400, wantError: "invalid_client_metadata", wantSaying: "repeated"},
+		{name: "register: a member of the wrong type: invalid_client_metadata that says so", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: reg + `,"scope":["read"]}`, wantStatus: 400, wantError: "invalid_client_metadata", wantSaying: "wrong JSON type"},
+		{name: "register: a redirect URI on port 0: invalid_redirect_uri", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: `{"redirect_uris":["http://127.0.0.1:0/x"]}`, wantStatus: 400, wantError: "invalid_redirect_uri", wantSaying: "port"},
+		{name: "register: a redirect URI on port 99999: invalid_redirect_uri", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: `{"redirect_uris":["https://app.example:99999/cb"]}`, wantStatus: 400, wantError: "invalid_redirect_uri", wantSaying: "port"},
+		{name: "register: a post-logout redirect URI on port 65536: invalid_redirect_uri", method: "POST", path: "/oauth/register", contentType: jsonCT,
+			body: reg + `,"post_logout_redirect_uris":["https://app.example:65536/"]}`, wantStatus: 400, wantError: "invalid_redirect_uri", wantSaying: "port"},
+		{name: "register: an 8192-bit RSA key: invalid_client_metadata that names the size", method: "POST", path: "/oauth/register",
+			contentType: jsonCT, body: reg + `,"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"RSA","e":"AQAB","n":"` + strings.Repeat("_", 8192/6+1) + `"}]}}`,
+			wantStatus: 400, wantError: "invalid_client_metadata", wantSaying: "RSA keys of more than 4096 bits are not accepted"},
 		{name: "register: 100,000 nested arrays: invalid_client_metadata", method: "POST", path: "/oauth/register",
 			contentType: jsonCT, body: strings.Repeat("[", 100_000), wantStatus: 400, wantError: "invalid_client_metadata"},
 		{name: "register: a NUL in the client_id of the path: 401 invalid_token (RFC 7592 Section 2)", method: "GET", path: "/oauth/register/a%00b",
@@ -206,6 +238,32 @@ func badOtherRequests() []badRequest {
 	}
 }
 
+// badResourceRequests are malformed ways of presenting accessToken, a valid
+// token, to the resource.
+func badResourceRequests(accessToken string) []badRequest {
+	get := badRequest{method: "GET", path: "/protected/resource", contentType: "-"}
+	with := func(name string, header map[string]string, more http.Header, status int, code, saying string) badRequest {
+		r := get
+		r.name, r.header, r.moreHeader, r.wantStatus, r.wantError, r.wantSaying = name, header, more, status, code, saying
+		return r
+	}
+	bearer := map[string]string{"Authorization": "Bearer " + accessToken}
+	return []badRequest{
+		with("a valid token, then a second Authorization header: invalid_request (RFC 6750 Section 3.1)", bearer,
+			http.Header{"Authorization": {"Bearer garbage"}}, 400, "invalid_request", "more than one Authorization header"),
+		with("Basic, then a valid Bearer token: invalid_request", map[string]string{"Authorization": "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0"},
+			http.Header{"Authorization": {"Bearer " + accessToken}}, 400, "invalid_request", "more than one Authorization header"),
+		with("a tab between Bearer and the token: invalid_request, a malformed credential (RFC 6750 Section 2.1)",
+			map[string]string{"Authorization": "Bearer\t" + accessToken}, nil, 400, "invalid_request", "a space and one token"),
+		with("Bearer and two words: invalid_request, not invalid_token", map[string]string{"Authorization": "Bearer a b"}, nil, 400, "invalid_request", "a space and one token"),
+		with("DPoP and a token with a comma: invalid_request (RFC 9449 Section 7.1)", map[string]string{"Authorization": "DPoP a,b"}, nil, 400, "invalid_request", "a space and one token"),
+		with("the valid token after two spaces: accepted (1*SP)", map[string]string{"Authorization": "Bearer  " + accessToken}, nil, 200, "", ""),
+		with("another scheme alone is no credentials: 401 without an error code (RFC 6750 Section 3.1)", map[string]string{"Authorization": "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0"}, nil, 401, "", ""),
+		{name: "a POST form in UTF-16: invalid_request", method: "POST", path: "/userinfo", contentType: formCT + "; charset=utf-16",
+			body: "access_token=" + accessToken, wantStatus: 400, wantError: "invalid_request", wantSaying: "UTF-8"},
+	}
+}
+
 // TestE2EBadInput sends malformed requests of every kind to the authorization,
 // authenticate, token, revocation and introspection endpoints, and some to
 // registration, logout, device authorization, PAR and the resource, on
@@ -217,9 +275,11 @@ func TestE2EBadInput(t *testing.T) {
 		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
 		verifier := oauth2.GenerateVerifier()
 		code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+		_, _, tok := exchangeCode(t, srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid read"))
 
 		groups := map[string][]badRequest{"authorize": badAuthorizeRequests(), "authenticate": badAuthenticateRequests(),
-			"token": badTokenRequests(), "revoke and introspect": badTokenQueries(), "register, logout, device, PAR, DPoP": badOtherRequests()}
+			"token": badTokenRequests(), "revoke and introspect": badTokenQueries(), "register, logout, device, PAR, DPoP": badOtherRequests(),
+			"resource": badResourceRequests(tok.AccessToken)}
 		for group, cases := range groups {
 			for _, tc := range cases {
 				t.Run(group+"/"+tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
@@ -248,6 +308,11 @@ func (tc badRequest) newRequest(base string) (*http.Request, error) {
 	for k, v := range tc.header {
 		req.Header.Set(k, v)
 	}
+	for k, values := range tc.moreHeader {
+		for _, v := range values {
+			req.Header.Add(k, v)
+		}
+	}
 	return req, nil
 }
 
@@ -275,6 +340,23 @@ func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
 	}
 	checkErrorCode(t, resp, body, tc.wantError)
 	checkErrorDescriptions(t, tc.name, resp, body)
+	if got := errorDescriptionOf(resp, body); !strings.Contains(got, tc.wantSaying) {
+		t.Errorf("error_description: got %q, want it to say %q", got, tc.wantSaying)
+	}
+}
+
+// errorDescriptionOf is the error_description of a redirect or a JSON body,
+// or "".
+func errorDescriptionOf(resp *http.Response, body string) string {
+	if resp.StatusCode == http.StatusFound {
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		return loc.Query().Get("error_description")
+	}
+	var e struct {
+		Description string `json:"error_description"`
+	}
+	_ = json.Unmarshal([]byte(body), &e)
+	return e.Description
 }
 
 // checkErrorCode finds the error code in a redirect or a JSON body and

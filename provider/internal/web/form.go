@@ -27,6 +27,8 @@ const (
 	descNotAForm      = "the body must be application/x-www-form-urlencoded"
 	descFormTooLarge  = "the request body is too large"
 	descNotAValidForm = "the request body is not a valid form"
+	descFormCharset   = "the form must be in UTF-8 (RFC 6749 Appendix B): a Content-Type charset other than utf-8 is not accepted"
+	descFormEncoded   = "the form must be sent as it is: a request with a Content-Encoding is not accepted"
 )
 
 // formRefusal is the sentence a page shows, in the reader's language,
@@ -54,10 +56,14 @@ func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 }
 
 // formBody reads the form body of a request whose Content-Type names a
-// form, under rule: a body beyond the size limit (limitBody) or not a
-// valid form breaks it.
+// form, under rule: a body in another encoding than the form's
+// (formEncodingProblem), beyond the size limit (limitBody) or not a valid
+// form breaks it.
 func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 	tr := oauth.TraceFrom(c.Request.Context())
+	if problem := formEncodingProblem(c.Request.Header); problem != "" {
+		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, problem)
+	}
 	if err := readForm(c.Request); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -67,6 +73,35 @@ func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 	}
 	tr.Check(rule, true)
 	return c.Request.PostForm, nil
+}
+
+// formEncodingProblem says why a form body, by its headers, is not in the
+// encoding this server reads, or "" when it is. The form's values "are
+// encoded using UTF-8 first" ([RFC 6749 Appendix B]): a charset parameter
+// naming another encoding (utf-16, whose bytes the form parser would
+// misread) is refused. So is any Content-Encoding (gzip, deflate): this
+// server decodes none, and would otherwise parse the compressed bytes as
+// the form. Both are invalid_request, 400, like every malformed form body
+// ([RFC 6749 Section 5.2]: the request "is otherwise malformed"), rather
+// than the 415 that [RFC 9110 Section 15.5.16] allows: a client reads the
+// error of the endpoint's own JSON error response.
+//
+// [RFC 6749 Appendix B]: https://www.rfc-editor.org/rfc/rfc6749#appendix-B
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 9110 Section 15.5.16]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16
+func formEncodingProblem(h http.Header) string {
+	if _, encoded := h["Content-Encoding"]; encoded {
+		return descFormEncoded
+	}
+	contentType := h.Get("Content-Type")
+	if contentType == formContentType {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if charset, ok := params["charset"]; err == nil && ok && !strings.EqualFold(charset, "utf-8") {
+		return descFormCharset
+	}
+	return ""
 }
 
 // formContentType is the media type of a form body.

@@ -144,7 +144,7 @@ func (s *Server) resourceRequest(c *gin.Context) (oauth.ResourceRequest, *oauth.
 			return oauth.ResourceRequest{}, err
 		}
 	}
-	req, err := oauth.ParseBearer(c.Request.Context(), c.GetHeader("Authorization"), c.Request.URL.RawQuery, body)
+	req, err := oauth.ParseBearer(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery, body)
 	if err == nil && req.Scheme == oauth.TokenTypeDPoP {
 		req.DPoP = s.dpopRequest(c) // only then: the Bearer path allocates nothing more
 	}

@@ -121,11 +121,13 @@ type authorizationResponse struct {
 }
 
 // parseAuthorizationResponse reads the callback's query, once: the checks
-// of step (C) and the steps after it use what it returns.
+// of step (C) and the steps after it use what it returns. The error and its
+// description, which a page shows, are shortened (wirelog.Shorten): the
+// query is whatever the browser came with.
 func parseAuthorizationResponse(q url.Values) authorizationResponse {
 	return authorizationResponse{
 		Code: q.Get("code"), State: q.Get("state"), Issuer: q.Get("iss"), HasIssuer: q.Has("iss"),
-		Error: q.Get("error"), ErrorDescription: q.Get("error_description"),
+		Error: wirelog.Shorten(q.Get("error")), ErrorDescription: wirelog.Shorten(q.Get("error_description")),
 		Repeated: repeatedParam(q, "code", "state", "iss", "error"),
 	}
 }
@@ -240,7 +242,7 @@ func (a *App) checkIssuer(r authorizationResponse) error {
 		Title: "Wrong issuer: response refused",
 		Message: "The authorization response names another issuer than the one the request went to. " +
 			"It may come from another authorization server (a mix-up attack), so the client did not exchange the code.",
-		Detail: fmt.Sprintf("iss=%q, expected %q", iss, a.public.Issuer),
+		Detail: fmt.Sprintf("iss=%q, expected %q", wirelog.Shorten(iss), a.public.Issuer),
 		Rule:   `RFC 9207 Section 2.4: "If the value does not match the expected issuer identifier, clients MUST reject the authorization response and MUST NOT proceed with the authorization grant."`,
 		Retry:  true,
 	})

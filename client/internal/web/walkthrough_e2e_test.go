@@ -158,6 +158,29 @@ func TestE2EProviderErrorWithAnUnknownState(t *testing.T) {
 	mustNotContain(t, "error page", page, planted)
 }
 
+// TestE2ECallbackShowsALongErrorShortened: the redirection endpoint takes
+// whatever query a browser brings; a 30 KB error and error_description are
+// shown cut, not echoed whole in the page and its walkthrough.
+func TestE2ECallbackShowsALongErrorShortened(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	long := strings.Repeat("e", 30<<10)
+	for _, state := range []string{"never-issued", ""} {
+		q := url.Values{"error": {long}, "error_description": {long + "d"}, "iss": {h.provider.Issuer}}
+		if state != "" {
+			q.Set("state", state)
+		}
+		resp, page := h.get(h.client.URL + "/callback?" + q.Encode())
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("state %q: got %d, want 403", state, resp.StatusCode)
+		}
+		if len(page) > 40<<10 || strings.Contains(page, long[:2<<10]) {
+			t.Errorf("state %q: a page of %d bytes that echoes the error whole; want it shortened", state, len(page))
+		}
+		mustContain(t, "error page", html.UnescapeString(page), strings.Repeat("e", 1000)+"…")
+	}
+}
+
 func TestE2ECanonicalOrigin(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})

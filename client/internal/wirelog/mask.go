@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oauth-reference/client/internal/tokenview"
 )
@@ -46,7 +47,7 @@ var secretParams = map[string]bool{
 }
 
 // MaskParam masks the value of parameter name if it is a token or a secret,
-// and returns any other value as it is.
+// and returns any other value shortened (Shorten).
 func MaskParam(name, value string) string {
 	switch {
 	case secretParams[name]:
@@ -54,8 +55,30 @@ func MaskParam(name, value string) string {
 	case tokenParams[name]:
 		return tokenview.Mask(value)
 	default:
+		return Shorten(value)
+	}
+}
+
+// maxValueShown is the most of a parameter's value that is shown: more
+// than any value of the protocol this client sends or expects (a 4096-bit
+// RSA key's "n" is 683 characters), far less than a query or body can
+// carry.
+const maxValueShown = 1 << 10
+
+// Shorten returns a value that comes from elsewhere (a parameter of the
+// authorization response, an error_description) ready to be shown: cut to
+// maxValueShown bytes, at a character's start, and marked with "…" when
+// cut. The redirection endpoint takes whatever query a browser brings it,
+// and a page must not echo all of it.
+func Shorten(value string) string {
+	if len(value) <= maxValueShown {
 		return value
 	}
+	cut := maxValueShown
+	for cut > 0 && !utf8.RuneStart(value[cut]) {
+		cut--
+	}
+	return value[:cut] + "…"
 }
 
 // MaskURL returns u with sensitive query values masked. A token never belongs

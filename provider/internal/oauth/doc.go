@@ -96,7 +96,8 @@
 //	                             registrations
 //	password.go                  user passwords: Argon2id (OWASP minimum), bcrypt hashes upgraded at sign-in
 //	secret.go                    RFC 6749 Section 10.10 (token entropy); codes and tokens stored only as hashes
-//	text.go                      RFC 6749 Appendix B (parameters are UTF-8 text: validText)
+//	text.go                      RFC 6749 Appendix B (parameters are UTF-8 text: validText), RFC 8259 Section 4
+//	                             (JSON member names exact, a repeated one refused: unmarshalExact)
 //	provider.go, client_cache.go the Provider, its injected clock and its readiness; client registrations reused for 5 s
 //	purge.go                     the background purge of expired rows and retired signing keys
 //	trace.go                     the teaching trace: each Rule a request was checked against, and the store changes

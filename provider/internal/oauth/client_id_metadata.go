@@ -254,8 +254,8 @@ func (p *Provider) checkMetadataDocument(tr *Trace, clientID string, body []byte
 	}
 	m, err := ParseClientMetadata(body)
 	var doc metadataDocument
-	if err != nil || json.Unmarshal(body, &doc) != nil {
-		return refuse(ruleMetadataDocumentJSON, "is not a JSON object of client metadata in UTF-8, each member of its JSON type")
+	if err != nil || unmarshalExact(body, &doc) != nil {
+		return refuse(ruleMetadataDocumentJSON, "is not a JSON object of client metadata in UTF-8, each member named once and of its JSON type")
 	}
 	tr.Check(ruleMetadataDocumentJSON, true)
 	if doc.ClientID == nil || *doc.ClientID != clientID {

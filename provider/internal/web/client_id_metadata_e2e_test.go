@@ -241,6 +241,10 @@ var documentRefusals = []documentRefusal{
 	{"JSON that is not an object (CIMD Section 4.1)", func(h *documentHost) string {
 		return h.set("/array", documentAnswer{body: `["not", "an", "object"]`})
 	}, "is not a JSON object of client metadata", "CIMD Section 4.1", 2},
+	{"client_id twice (RFC 8259 Section 4)", func(h *documentHost) string {
+		id := `"client_id":"` + h.URL + `/twice"`
+		return h.set("/twice", documentAnswer{body: `{` + id + `,` + id + `,"token_endpoint_auth_method":"none"}`})
+	}, "each member named once", "CIMD Section 4.1", 2},
 	{"no redirect_uris (RFC 6749 Section 3.1.2)", func(h *documentHost) string {
 		return h.document(nil, "/no-redirects", "", map[string]any{"redirect_uris": nil})
 	}, "redirect_uris is required", "RFC 6749 Section 3.1.2", 2},

@@ -92,8 +92,12 @@ func runCommand(ctx context.Context, args []string, cfg config.Config, log *slog
 		for _, alg := range keys.Algorithms() {
 			fmt.Printf("new %s signing key %s\n", alg, kids[alg])
 		}
-		if err == nil {
-			fmt.Println("running providers pick the new keys up within a minute")
+		switch {
+		case err != nil:
+		case config.IsPostgres(cfg.DatabaseURL):
+			fmt.Println("running providers are notified and pick the new keys up at once")
+		default:
+			fmt.Println("a running provider picks the new keys up within a minute")
 		}
 		return err
 	default:

@@ -276,6 +276,18 @@ type DeviceCode struct {
 	ExpiresAt    time.Time
 }
 
+// SigningKeyWatcher is implemented by a backend that learns when any
+// process commits a change to the signing keys (PostgreSQL: a trigger
+// notifies, and each store listens), so every process can re-read its keys
+// at once instead of polling.
+type SigningKeyWatcher interface {
+	// WatchSigningKeys calls changed after each change to the signing keys
+	// that any process commits, and each time the watcher starts listening
+	// again after an outage, since it may have missed one meanwhile.
+	// changed runs on the watcher's goroutine and must not block.
+	WatchSigningKeys(changed func())
+}
+
 // Store is what the protocol layer needs from persistence. Implementations
 // must be safe for concurrent use by many goroutines and many processes
 // sharing one database.

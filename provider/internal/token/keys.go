@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,10 +40,12 @@ type KeyStore interface {
 const (
 	// unknownKeyReloadInterval is the least time between two reloads that a
 	// token with an unknown "kid" may cause, so garbage tokens cannot turn
-	// into a stream of database reads.
+	// into a stream of database reads. A store that is a
+	// store.SigningKeyWatcher makes every process reload when the keys
+	// change, so a legitimate new kid does not depend on this path.
 	unknownKeyReloadInterval = 5 * time.Second
-	// unknownKeyReloadTimeout bounds such a reload.
-	unknownKeyReloadTimeout = 5 * time.Second
+	// reloadTimeout bounds a reload that a request or a notification caused.
+	reloadTimeout = 5 * time.Second
 )
 
 // Keys holds the provider's signing keys, one series per Algorithm: the
@@ -70,8 +73,16 @@ type Keys struct {
 	// time of the latest, by clock.
 	missMu   sync.Mutex
 	lastMiss time.Time
-	clock    func() time.Time // wall clock for the reload rate limit; tests replace it
-	verified *verifiedCache   // access tokens that passed VerifyAccessToken
+	// changes counts the store's notifications that the keys changed
+	// (reloadOnChange); loaded is what it was when the keys in use were
+	// read. While they differ the keys in use may be stale, and an unknown
+	// kid reloads them whatever lastMiss says.
+	changes, loaded atomic.Uint64
+	// changePending is set while a reload that reloadOnChange asked for
+	// has not started.
+	changePending atomic.Bool
+	clock         func() time.Time // wall clock for the reload rate limit; tests replace it
+	verified      *verifiedCache   // access tokens that passed VerifyAccessToken
 }
 
 // keySet is one immutable snapshot of the keys in the store.
@@ -101,7 +112,9 @@ type signingKey struct {
 // stores it sealed with CreatedAt now. Keys stored in cleartext by an older
 // version, or sealed with kek's previous key, are sealed first (sealKeys).
 // A key that kek cannot open is an error naming the key, so a provider
-// started with the wrong KEK stops at once.
+// started with the wrong KEK stops at once. When ks is a
+// store.SigningKeyWatcher (PostgreSQL), the keys reload whenever any
+// process changes them (reloadOnChange).
 func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorithm, now time.Time) (*Keys, error) {
 	if kek == nil {
 		return nil, errors.New("token: LoadKeys needs a key-encryption key")
@@ -120,6 +133,9 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 	}
 	if err := prepareStore(ctx, ks, kek, k.required, now); err != nil {
 		return nil, err
+	}
+	if w, ok := ks.(store.SigningKeyWatcher); ok {
+		w.WatchSigningKeys(k.reloadOnChange)
 	}
 	// Read back even the keys just created: another process starting at the
 	// same moment may have created some too, and newestByAlgorithm picks the
@@ -156,12 +172,34 @@ func prepareStore(ctx context.Context, ks KeyStore, kek *KEK, required []Algorit
 	return nil
 }
 
+// reloadOnChange is the store.SigningKeyWatcher callback: some process
+// changed the keys, so it reloads them in the background. Notifications
+// that come while a reload waits to start share it; one that comes during
+// a reload gets another, which reads what the first might have missed. A
+// failed reload leaves the keys as they were, for the next notification,
+// unknown kid (verificationKey) or periodic Reload to correct.
+func (k *Keys) reloadOnChange() {
+	k.changes.Add(1)
+	if !k.changePending.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		k.changePending.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
+		defer cancel()
+		if err := k.Reload(ctx); err != nil {
+			slog.Debug("token: reload signing keys after a change", "err", err) // the periodic Reload reports a lasting failure
+		}
+	}()
+}
+
 // Reload re-reads the keys from the store, so a key that another process
 // rotated in starts verifying here and, being the newest, signing. On error
 // the keys in use stay as they were.
 func (k *Keys) Reload(ctx context.Context) error {
 	k.reloadMu.Lock()
 	defer k.reloadMu.Unlock()
+	changes := k.changes.Load() // the changes this read sees, at least
 	records, err := k.store.ListSigningKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("token: list signing keys: %w", err)
@@ -176,6 +214,7 @@ func (k *Keys) Reload(ctx context.Context) error {
 		}
 	}
 	k.current.Store(set)
+	k.loaded.Store(changes)
 	return nil
 }
 
@@ -190,8 +229,9 @@ func (k *Keys) Reload(ctx context.Context) error {
 // one unretired key.
 //
 // The other processes sharing the store start signing with the new keys at
-// their next Reload (main reloads every minute); until then they still verify
-// them, since an unknown kid makes them reload.
+// their next Reload: at once when the store is a store.SigningKeyWatcher
+// (PostgreSQL), else within a minute (main reloads that often); until then
+// they still verify them, since an unknown kid makes them reload.
 func (k *Keys) Rotate(ctx context.Context, now time.Time, maxTokenLifetime time.Duration) (map[Algorithm]string, error) {
 	if maxTokenLifetime <= 0 {
 		return nil, fmt.Errorf("token: rotate: max token lifetime %v is not positive", maxTokenLifetime)
@@ -408,8 +448,11 @@ func (k *Keys) knows(kid string) bool {
 }
 
 // verificationKey returns the key with this kid. On a miss it reloads from
-// the store, at most once per unknownKeyReloadInterval across all callers,
-// to pick up a key another process rotated in.
+// the store, to pick up a key another process rotated in: at once if the
+// store reported a change since the keys in use were read (a reload it
+// caused may still be under way), else at most once per
+// unknownKeyReloadInterval across all callers, so junk kids cost at most
+// one read per interval and never delay a key the store announced.
 func (k *Keys) verificationKey(kid string) (parsedKey, error) {
 	if key, ok := k.current.Load().byID[kid]; ok {
 		return key, nil
@@ -421,11 +464,14 @@ func (k *Keys) verificationKey(kid string) (parsedKey, error) {
 		return key, nil
 	}
 	t := k.clock()
-	if !k.lastMiss.IsZero() && t.Sub(k.lastMiss) < unknownKeyReloadInterval {
+	switch {
+	case k.loaded.Load() != k.changes.Load(): // announced: reload, outside the rate limit
+	case !k.lastMiss.IsZero() && t.Sub(k.lastMiss) < unknownKeyReloadInterval:
 		return parsedKey{}, fmt.Errorf("token: unknown key id %q", kid)
+	default:
+		k.lastMiss = t
 	}
-	k.lastMiss = t
-	ctx, cancel := context.WithTimeout(context.Background(), unknownKeyReloadTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
 	defer cancel()
 	if err := k.Reload(ctx); err != nil {
 		return parsedKey{}, fmt.Errorf("token: unknown key id %q: %w", kid, err)

@@ -587,6 +587,77 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 	})
 }
 
+// watchingKeyStore is a fakeKeyStore that is a store.SigningKeyWatcher:
+// changed calls the watchers, as a notification would.
+type watchingKeyStore struct {
+	*fakeKeyStore
+	watchers []func()
+}
+
+func (w *watchingKeyStore) WatchSigningKeys(changed func()) { w.watchers = append(w.watchers, changed) }
+
+func (w *watchingKeyStore) changed() {
+	for _, f := range w.watchers {
+		f()
+	}
+}
+
+// TestReloadOnChangeNotification: with a store that reports key changes,
+// a process reloads at once when told, and a kid it does not know after
+// such a report reloads even within the unknown-kid rate limit, so junk
+// kids cannot delay a key another process rotated in; junk alone still
+// costs at most one read per interval.
+func TestReloadOnChangeNotification(t *testing.T) {
+	ctx := context.Background()
+	a, fake := newKeys(t)
+	ks := &watchingKeyStore{fakeKeyStore: fake}
+	b, err := LoadKeys(ctx, ks, testKEK, "", t0)
+	if err != nil {
+		t.Fatalf("LoadKeys: %v", err)
+	}
+	b.clock = clocktest.New(t0).Now
+	stranger, _ := newKeys(t)
+	junk := mustSignAccessToken(t, stranger, userClaims()) // a kid no store of b's has
+	if _, err := b.VerifyAccessToken(junk, t0, testIssuer, testAudience); err == nil {
+		t.Fatal("a token of an unknown key: got no error, want one")
+	} // b reloaded once, and is now within the rate limit
+
+	t.Run("a kid announced by a change notification verifies within the rate limit", func(t *testing.T) {
+		if _, err := a.Rotate(ctx, t0, time.Hour); err != nil {
+			t.Fatalf("Rotate: %v", err)
+		}
+		raw := mustSignAccessToken(t, a, userClaims())
+		b.changes.Add(1) // notified, its reload not yet run
+		if _, err := b.VerifyAccessToken(raw, t0, testIssuer, testAudience); err != nil {
+			t.Errorf("got error %v, want none", err)
+		}
+	})
+	t.Run("junk kids after it are rate-limited again", func(t *testing.T) {
+		before := ks.listCalls()
+		for range 10 {
+			_, _ = b.VerifyAccessToken(junk, t0, testIssuer, testAudience)
+		}
+		if got := ks.listCalls() - before; got != 0 {
+			t.Errorf("got %d store reads for junk kids within the interval, want 0", got)
+		}
+	})
+	t.Run("a change notification reloads at once", func(t *testing.T) {
+		kids, err := a.Rotate(ctx, t0, time.Hour)
+		if err != nil {
+			t.Fatalf("Rotate: %v", err)
+		}
+		ks.changed()
+		for deadline := time.Now().Add(time.Second); !b.knows(kids[RS256]); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the rotated-in key is not loaded a second after the notification")
+			}
+		}
+		if got := kidOf(t, mustSignAccessToken(t, b, userClaims())); got != kids[RS256] {
+			t.Errorf("b signs with kid %q, want the rotated-in %q", got, kids[RS256])
+		}
+	})
+}
+
 func TestVerifiedCache(t *testing.T) {
 	ctx := context.Background()
 	k, _ := newKeys(t)
@@ -1017,4 +1088,14 @@ func BenchmarkRS256Verify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// kidOf returns the "kid" of an RS256 JWS's header (RFC 7515 Section 4.1.4).
+func kidOf(t *testing.T, raw string) string {
+	t.Helper()
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Headers[0].KeyID
 }

@@ -8,29 +8,36 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// revocationsChannel is the channel migration 0090 notifies when a write
-// that can revoke an access token commits, in any process.
-const revocationsChannel = "access_token_revocations"
+// The channels the listener listens on: migration 0090 notifies
+// revocationsChannel when a write that can revoke an access token commits,
+// migration 0091 notifies signingKeysChannel when a write to the signing
+// keys does, in any process.
+const (
+	revocationsChannel = "access_token_revocations"
+	signingKeysChannel = "signing_keys"
+)
 
 // relistenAfter is how long the listener waits before it connects again
 // after losing its connection; meanwhile every lookup asks the database.
 const relistenAfter = time.Second
 
-// listenForRevocations keeps a connection of its own listening on
-// revocationsChannel until ctx ends, and empties s.liveTokens on every
-// notification, so this process sees another one's revocation as soon as
-// PostgreSQL delivers it. While it is not listening (at start, after a lost
-// connection) the memory is paused: a notification could be missed then.
-// It tries again every relistenAfter, and says so once per outage: a
+// listenForNotifications keeps a connection of its own listening on
+// revocationsChannel and signingKeysChannel until ctx ends: it empties
+// s.liveTokens on every revocation, so this process sees another one's
+// revocation as soon as PostgreSQL delivers it, and tells the key watchers
+// of every signing key change. While it is not listening (at start, after a
+// lost connection) the memory is paused: a notification could be missed
+// then. It tries again every relistenAfter, and says so once per outage: a
 // warning when listening fails, a line when it is back, the retries between
 // at debug level.
-func (s *Store) listenForRevocations(ctx context.Context, config *pgx.ConnConfig) {
+func (s *Store) listenForNotifications(ctx context.Context, config *pgx.ConnConfig) {
 	defer close(s.listenerDone)
 	failing := false
 	for {
 		err := s.listen(ctx, config, func() {
 			if failing {
 				slog.Info("postgres: listening for revocations again")
+				s.signingKeysChanged() // one may have changed during the outage
 			}
 			failing = false
 		})
@@ -53,22 +60,48 @@ func (s *Store) listenForRevocations(ctx context.Context, config *pgx.ConnConfig
 }
 
 // listen connects, listens (then calls listening), resumes the memory and
-// forgets it on every notification until the connection or ctx ends.
+// answers every notification until the connection or ctx ends.
 func (s *Store) listen(ctx context.Context, config *pgx.ConnConfig, listening func()) error {
 	conn, err := pgx.ConnectConfig(ctx, config)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+revocationsChannel); err != nil {
-		return err
+	for _, channel := range []string{revocationsChannel, signingKeysChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+			return err
+		}
 	}
 	listening()
 	s.liveTokens.Resume() // from here on, no revocation goes unnoticed
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		switch {
+		case err != nil:
 			return err
+		case n.Channel == signingKeysChannel:
+			s.signingKeysChanged()
+		default:
+			s.liveTokens.Forget()
 		}
-		s.liveTokens.Forget()
+	}
+}
+
+// WatchSigningKeys calls changed after each signing key change that any
+// process commits (migration 0091 notifies it), and when the listener is
+// back after an outage. changed runs on the listener's goroutine: it must
+// not block.
+func (s *Store) WatchSigningKeys(changed func()) {
+	s.watchersMu.Lock()
+	defer s.watchersMu.Unlock()
+	s.keyWatchers = append(s.keyWatchers, changed)
+}
+
+// signingKeysChanged calls the key watchers.
+func (s *Store) signingKeysChanged() {
+	s.watchersMu.Lock()
+	defer s.watchersMu.Unlock()
+	for _, changed := range s.keyWatchers {
+		changed()
 	}
 }

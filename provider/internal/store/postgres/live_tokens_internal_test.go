@@ -26,7 +26,7 @@ func TestListenerWarnsOncePerOutage(t *testing.T) {
 	}
 	s := &Store{listenerDone: make(chan struct{})}
 	ctx, stop := context.WithCancel(t.Context())
-	go s.listenForRevocations(ctx, config)
+	go s.listenForNotifications(ctx, config)
 	time.Sleep(2*relistenAfter + relistenAfter/2) // three attempts
 	stop()
 	<-s.listenerDone

@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,11 +44,17 @@ type Store struct {
 	pool *pgxpool.Pool
 
 	liveTokens    store.LiveTokens   // the access tokens AccessTokenRevoked found live
-	stopListening context.CancelFunc // ends listenForRevocations
+	stopListening context.CancelFunc // ends listenForNotifications
 	listenerDone  chan struct{}      // closed when it has ended
+
+	watchersMu  sync.Mutex
+	keyWatchers []func() // called on a signing key change (WatchSigningKeys)
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store             = (*Store)(nil)
+	_ store.SigningKeyWatcher = (*Store)(nil)
+)
 
 // Open connects to the database at url (postgres://user@host:port/db?…; see
 // pgxpool.ParseConfig for every parameter) and brings its schema up to date.
@@ -70,11 +77,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	s.liveTokens.Pause() // until the listener listens
 	listening, stop := context.WithCancel(context.Background())
 	s.stopListening = stop
-	go s.listenForRevocations(listening, config.ConnConfig.Copy())
+	go s.listenForNotifications(listening, config.ConnConfig.Copy())
 	return s, nil
 }
 
-// Close stops the revocation listener and closes every connection of the pool.
+// Close stops the listener and closes every connection of the pool.
 func (s *Store) Close() error {
 	s.stopListening()
 	<-s.listenerDone

@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -126,6 +128,67 @@ func TestPasswordBesideTheURL(t *testing.T) {
 		config, err := pgxpool.ParseConfig(url)
 		if err != nil || config.ConnConfig.Password != want {
 			t.Errorf("%s: password %q, err %v; want %q", url, config.ConnConfig.Password, err, want)
+		}
+	}
+}
+
+// TestSigningKeyChangesAreAnnounced: a signing key stored, rotated in or
+// deleted by one process is announced to every other's watcher (migration
+// 0091 notifies; store.SigningKeyWatcher), so it re-reads its keys at once.
+func TestSigningKeyChangesAreAnnounced(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	writer, watcher := open(t, u), open(t, u)
+	announced := make(chan struct{}, 16)
+	watcher.WatchSigningKeys(func() { announced <- struct{}{} })
+	key := func(id string) store.SigningKey {
+		return store.SigningKey{ID: id, Algorithm: "RS256", PrivateKey: []byte("sealed " + id), Encrypted: true, CreatedAt: time.Now()}
+	}
+	waitForListener(t, writer, announced)
+	for _, change := range []struct {
+		name  string
+		write func() error
+	}{
+		{"CreateSigningKey", func() error { return writer.CreateSigningKey(t.Context(), key("k1")) }},
+		{"RotateSigningKey", func() error { return writer.RotateSigningKey(t.Context(), key("k2"), time.Now().Add(-time.Minute)) }},
+		{"DeleteRetiredSigningKeys", func() error { _, err := writer.DeleteRetiredSigningKeys(t.Context(), time.Now()); return err }},
+	} {
+		drain(announced)
+		if err := change.write(); err != nil {
+			t.Fatalf("%s: %v", change.name, err)
+		}
+		select {
+		case <-announced:
+		case <-time.After(time.Second):
+			t.Errorf("%s in one process: not announced to another within a second", change.name)
+		}
+	}
+}
+
+// waitForListener stores probe keys with writer until the watcher
+// announces one: its listener, which starts in the background, is then up.
+func waitForListener(t *testing.T, writer *postgres.Store, announced chan struct{}) {
+	t.Helper()
+	for i := range 50 {
+		if err := writer.CreateSigningKey(t.Context(), store.SigningKey{ID: fmt.Sprint("probe-", i), Algorithm: "ES256",
+			PrivateKey: []byte("sealed"), Encrypted: true, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-announced:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatal("no key change announced to the watcher within 5 s: is its listener listening on signing_keys?")
+}
+
+// drain empties c.
+func drain(c chan struct{}) {
+	for {
+		select {
+		case <-c:
+		default:
+			return
 		}
 	}
 }

@@ -168,6 +168,10 @@ func badTokenRequests() []badRequest {
 			wantStatus: 400, wantError: "invalid_request", wantSaying: "scope holds a NUL, a control character"},
 		{name: "a form in UTF-16: invalid_request, not read as UTF-8 (RFC 6749 Appendix B)", method: "POST", path: "/oauth/token", contentType: formCT + "; charset=utf-16",
 			body: post + "&grant_type=client_credentials", wantStatus: 400, wantError: "invalid_request", wantSaying: "UTF-8"},
+		{name: "a form labelled ISO-8859-1 (Apache HttpClient 4's default) is read: its bytes are ASCII", method: "POST", path: "/oauth/token", contentType: formCT + "; charset=ISO-8859-1",
+			body: post + "&grant_type=password", wantStatus: 400, wantError: "unsupported_grant_type"},
+		{name: "a form labelled US-ASCII is read", method: "POST", path: "/oauth/token", contentType: formCT + "; charset=us-ascii",
+			body: post + "&grant_type=password", wantStatus: 400, wantError: "unsupported_grant_type"},
 		{name: "a gzip Content-Encoding: invalid_request, the body never read as the form", method: "POST", path: "/oauth/token", body: post + "&grant_type=client_credentials",
 			header: map[string]string{"Content-Encoding": "gzip"}, wantStatus: 400, wantError: "invalid_request", wantSaying: "Content-Encoding"},
 	}
@@ -182,7 +186,7 @@ func badTokenQueries() []badRequest {
 			badRequest{name: path + ": a NUL in token: invalid_request", method: "POST", path: path, body: "client_id=testclient&client_secret=testsecret&token=%00", wantStatus: 400, wantError: "invalid_request"},
 			badRequest{name: path + ": a repeated token: invalid_request", method: "POST", path: path, body: "client_id=testclient&client_secret=testsecret&token=a&token=b", wantStatus: 400, wantError: "invalid_request"},
 			badRequest{name: path + ": no client: 401 invalid_client", method: "POST", path: path, body: "token=a", wantStatus: 401, wantError: "invalid_client"},
-			badRequest{name: path + ": a form in ISO-8859-1: invalid_request", method: "POST", path: path, contentType: formCT + "; charset=iso-8859-1",
+			badRequest{name: path + ": a form in UTF-32: invalid_request", method: "POST", path: path, contentType: formCT + "; charset=utf-32",
 				body: "client_id=testclient&client_secret=testsecret&token=a", wantStatus: 400, wantError: "invalid_request"},
 		)
 	}

@@ -27,7 +27,7 @@ const (
 	descNotAForm      = "the body must be application/x-www-form-urlencoded"
 	descFormTooLarge  = "the request body is too large"
 	descNotAValidForm = "the request body is not a valid form"
-	descFormCharset   = "the form must be in UTF-8 (RFC 6749 Appendix B): a Content-Type charset other than utf-8 is not accepted"
+	descFormCharset   = "the form must be in UTF-8 (RFC 6749 Appendix B): a Content-Type charset other than utf-8 (or us-ascii, iso-8859-1) is not accepted"
 	descFormEncoded   = "the form must be sent as it is: a request with a Content-Encoding is not accepted"
 )
 
@@ -77,9 +77,12 @@ func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 
 // formEncodingProblem says why a form body, by its headers, is not in the
 // encoding this server reads, or "" when it is. The form's values "are
-// encoded using UTF-8 first" ([RFC 6749 Appendix B]): a charset parameter
-// naming another encoding (utf-16, whose bytes the form parser would
-// misread) is refused. So is any Content-Encoding (gzip, deflate): this
+// encoded using UTF-8 first" ([RFC 6749 Appendix B]), then percent-encoded,
+// so a form's bytes are ASCII. A charset parameter naming an encoding in
+// which ASCII reads as ASCII (utf-8, us-ascii, and iso-8859-1, which Apache
+// HttpClient 4 puts on every form) changes nothing and is accepted; any
+// other (utf-16, whose bytes the form parser would misread) is refused.
+// So is any Content-Encoding (gzip, deflate): this
 // server decodes none, and would otherwise parse the compressed bytes as
 // the form. Both are invalid_request, 400, like every malformed form body
 // ([RFC 6749 Section 5.2]: the request "is otherwise malformed"), rather
@@ -98,11 +101,15 @@ func formEncodingProblem(h http.Header) string {
 		return ""
 	}
 	_, params, err := mime.ParseMediaType(contentType)
-	if charset, ok := params["charset"]; err == nil && ok && !strings.EqualFold(charset, "utf-8") {
+	if charset, ok := params["charset"]; err == nil && ok && !asciiCharsets[strings.ToLower(charset)] {
 		return descFormCharset
 	}
 	return ""
 }
+
+// asciiCharsets are the charset labels under which a form's ASCII bytes
+// mean what they say.
+var asciiCharsets = map[string]bool{"utf-8": true, "us-ascii": true, "iso-8859-1": true}
 
 // formContentType is the media type of a form body.
 const formContentType = "application/x-www-form-urlencoded"

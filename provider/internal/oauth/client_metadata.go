@@ -273,7 +273,12 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 //     type is "code" or "token"": so https, except a loopback redirect of a
 //     native app, which [RFC 8252 Section 7.3] allows over http because it
 //     never leaves the device.
+//   - [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
+//     included more than once": the provider keeps the URI's query and adds
+//     its response after it, so the query holds none of the parameters a
+//     response carries (responseParameters).
 //
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 // [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
 // [RFC 6749 Section 3.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.1
 // [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
@@ -294,6 +299,8 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad("has a fragment")
 	case u.User != nil:
 		return bad("has user information")
+	case slices.ContainsFunc(responseParameters, u.Query().Has):
+		return bad("has in its query a parameter the response adds (" + strings.Join(responseParameters, ", ") + ")")
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
@@ -302,6 +309,16 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad("must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])")
 	}
 }
+
+// responseParameters are the parameters the provider adds to a redirect
+// URI: an authorization response ([RFC 6749 Section 4.1.2],
+// [RFC 9207 Section 2]), an error response ([RFC 6749 Section 4.1.2.1]),
+// and the state of a logout's redirect.
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+// [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+var responseParameters = []string{"code", "state", "iss", "error", "error_description", "error_uri"}
 
 // isLoopbackHost reports whether host names the machine itself.
 func isLoopbackHost(host string) bool {

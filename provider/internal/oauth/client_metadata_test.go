@@ -61,6 +61,11 @@ func TestCheckClientMetadata(t *testing.T) {
 		{"a private-use scheme", `{"redirect_uris":["com.example.app:/cb"]}`, ErrInvalidRedirectURI},
 		{"javascript: is not a redirect URI", `{"redirect_uris":["javascript:alert(1)"]}`, ErrInvalidRedirectURI},
 		{"user information in a redirect URI", `{"redirect_uris":["https://user:pw@app.example/cb"]}`, ErrInvalidRedirectURI},
+		{"a query of its own is kept (RFC 6749 Section 3.1.2)", `{"redirect_uris":["https://app.example/cb?flag&z=1"]}`, ""},
+		{"a query holding state, which the response adds (RFC 6749 Section 3.1)", `{"redirect_uris":["https://app.example/cb?state=x"]}`, ErrInvalidRedirectURI},
+		{"a query holding code", `{"redirect_uris":["https://app.example/cb?a=1&code="]}`, ErrInvalidRedirectURI},
+		{"a query holding iss (RFC 9207)", `{"redirect_uris":["https://app.example/cb?iss=https://evil.example"]}`, ErrInvalidRedirectURI},
+		{"a post-logout URI whose query holds state", `{` + web + `,"post_logout_redirect_uris":["https://app.example/bye?state=1"]}`, ErrInvalidRedirectURI},
 		{"eleven redirect URIs", `{"redirect_uris":[` + strings.Repeat(`"https://a.example/cb",`, 10) + `"https://a.example/cb"]}`, ErrInvalidRedirectURI},
 
 		{"jwks_uri is refused, never fetched", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://app.example/jwks"}`, ErrInvalidClientMetadata},

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -391,6 +392,11 @@ func describe(tc badRequest) string {
 var fuzzLeaks = []string{"goroutine ", "panic", "runtime error", ".go:", "SQLSTATE", "sqlite", "pgx", "sql: ",
 	"invalid character", "json: ", "unexpected EOF", "strconv.", "context canceled"}
 
+// tokenLike is a run of base64url characters as long as a token, a code or
+// a JWT's part: a token issued in an answer may spell "pgx" by chance
+// (seed#118 did), so the leak check reads the answer without them.
+var tokenLike = regexp.MustCompile(`[A-Za-z0-9_-]{20,}`)
+
 // checkFuzzAnswer holds an answer to the README's promises for bad input:
 // never a 5xx, never a Go error in the body, every error_description
 // within RFC 6749's characters (checkErrorDescriptions); an error is JSON with a
@@ -400,9 +406,9 @@ func checkFuzzAnswer(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Re
 	if resp.StatusCode >= 500 {
 		t.Fatalf("%s: got status %d, want no 5xx for any input; body %.300s", describe(tc), resp.StatusCode, body)
 	}
-	sent := sentText(tc)
+	sent, text := sentText(tc), tokenLike.ReplaceAllString(body, "*")
 	for _, leak := range fuzzLeaks {
-		if strings.Contains(body, leak) && !strings.Contains(sent, leak) {
+		if strings.Contains(text, leak) && !strings.Contains(sent, leak) {
 			t.Errorf("%s: the answer shows %q: %.300s", describe(tc), leak, body)
 		}
 	}

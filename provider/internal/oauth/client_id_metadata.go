@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -113,12 +114,7 @@ func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, 
 	if err := checkMetadataDocumentURL(tr, clientID); err != nil {
 		return store.Client{}, err
 	}
-	if !stored.FromMetadataDocument() {
-		if err := p.admitNewMetadataDocument(tr, clientID, now); err != nil {
-			return store.Client{}, err
-		}
-	}
-	doc, err := p.fetchMetadataDocument(ctx, tr, clientID)
+	doc, err := p.fetchMetadataDocumentOnce(ctx, tr, clientID)
 	if err != nil {
 		return store.Client{}, err
 	}
@@ -128,6 +124,11 @@ func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, 
 	client, err := p.checkMetadataDocument(tr, clientID, doc.body)
 	if err != nil {
 		return store.Client{}, err
+	}
+	if !stored.FromMetadataDocument() {
+		if err := p.admitNewMetadataDocument(tr, clientID, now); err != nil {
+			return store.Client{}, err
+		}
 	}
 	client.IssuedAt, client.ExpiresAt = now, now.Add(p.Config.RegistrationUnusedTTL)
 	if stored.FromMetadataDocument() && stored.ExpiresAt.IsZero() { // used: it no longer expires
@@ -145,25 +146,45 @@ func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, 
 // ruleNewMetadataDocumentsPerSite bounds the clients one site can create.
 var ruleNewMetadataDocumentsPerSite = Rule{"a site names at most REGISTRATIONS_PER_HOUR new client ID metadata documents an hour", "RFC 7591 Section 3"}
 
-// admitNewMetadataDocument counts a document not stored yet against its
-// site (the registrable domain of its host, publicsuffix): each such
-// document is a new client, as a registration is, so a site gets
-// REGISTRATIONS_PER_HOUR of them. Without this, one domain serving valid
-// documents at endless paths would add a client row per request.
-// [RFC 7591 Section 3]: "These requests MAY be rate-limited or otherwise
-// limited to prevent a denial-of-service attack". A document stored before
-// is fetched again at most once per minimum max-age, so it is not counted.
+// admitNewMetadataDocument counts a document that passed every check and is
+// not stored yet against its site (documentSite): each such document is a
+// new client, as a registration is, so a site gets REGISTRATIONS_PER_HOUR
+// of them. Without this, one domain serving valid documents at endless
+// paths would add a client row per request. [RFC 7591 Section 3]: "These
+// requests MAY be rate-limited or otherwise limited to prevent a
+// denial-of-service attack". Only documents that would be stored count: a
+// document that cannot be fetched or is refused adds nothing, and counting
+// it would let anyone spend a site's budget by naming URLs it never served.
+// A document stored before is fetched again at most once per minimum
+// max-age, so it is not counted.
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (p *Provider) admitNewMetadataDocument(tr *Trace, clientID string, now time.Time) *Error {
 	u, _ := url.Parse(clientID) // it passed checkMetadataDocumentURL
-	site, err := publicsuffix.EffectiveTLDPlusOne(u.Hostname())
-	if err != nil {
-		site = u.Hostname() // an IP address, or a public suffix itself
-	}
+	site := documentSite(u.Hostname())
 	allowed := p.documentSites.admitName(site, now, p.Config.RegistrationsPerHour) == nil
 	return tr.Require(ruleNewMetadataDocumentsPerSite, allowed, ErrTemporarilyUnavailable,
 		"too many new client ID metadata documents from "+quoteShort(site)+" this hour; try again later")
+}
+
+// documentSite is whom a new document counts against: the registrable
+// domain of its host, in lower case (publicsuffix: a.app.example and
+// B.App.Example are app.example), or for an IP address its network, an
+// IPv4 /24 or an IPv6 /48, since one holder has all of it.
+func documentSite(host string) string {
+	if addr, err := netip.ParseAddr(host); err == nil {
+		bits := 48
+		if addr = addr.Unmap(); addr.Is4() {
+			bits = 24
+		}
+		network, _ := addr.Prefix(bits)
+		return network.String()
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if site, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return site
+	}
+	return host // a public suffix itself
 }
 
 // checkMetadataDocumentURL applies [CIMD Section 3]: "Client identifier
@@ -171,9 +192,15 @@ func (p *Provider) admitNewMetadataDocument(tr *Trace, clientID string, now time
 // contain single-dot or double-dot path segments, MUST NOT contain a
 // fragment component and MUST NOT contain a username or password". The
 // path must be more than "/" (the root is no document of a client's own).
-// A query, which the draft says SHOULD NOT be used, is allowed.
+// A query, which the draft says SHOULD NOT be used, is allowed. The host
+// must be written in ASCII letters, digits, dots and hyphens (or be an IP
+// address): the consent page shows it as the one thing the user can check
+// ([CIMD Section 6.4]), and a host in other letters (a Cyrillic "с" in
+// "сlaude.ai") or percent-encoded would show as a lookalike of another
+// site while the connection goes to its xn-- form.
 //
 // [CIMD Section 3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-3
+// [CIMD Section 6.4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.4
 func checkMetadataDocumentURL(tr *Trace, clientID string) *Error {
 	u, err := url.Parse(clientID)
 	why := ""
@@ -182,6 +209,8 @@ func checkMetadataDocumentURL(tr *Trace, clientID string) *Error {
 		why = "is not an absolute https URL"
 	case u.User != nil:
 		why = "has a user or password"
+	case !asciiHost(u.Host):
+		why = "has a host not written in ASCII letters, digits, dots and hyphens (an internationalized name goes in its xn-- form)"
 	case strings.Contains(clientID, "#"):
 		why = "has a fragment"
 	case u.Path == "" || u.Path == "/":
@@ -191,6 +220,10 @@ func checkMetadataDocumentURL(tr *Trace, clientID string) *Error {
 	}
 	return tr.Require(ruleMetadataDocumentURL, why == "", ErrInvalidClient, "client_id "+quoteShort(clientID)+" "+why)
 }
+
+// asciiHost reports whether a URL's host (and port) is written in ASCII
+// letters, digits, dots and hyphens, or is a bracketed IPv6 address.
+func asciiHost(host string) bool { return alnumOr(host, ".-:[]") }
 
 // hasDotSegment reports whether a path has a "." or ".." segment, written
 // plainly or percent-encoded ([RFC 3986 Section 2.3]: "%2E" is ".").

@@ -16,6 +16,8 @@ func TestCheckMetadataDocumentURL(t *testing.T) {
 		"https://app.example:8443/oauth/client-metadata",
 		"https://app.example/c?v=2",    // a query SHOULD NOT be used, but MAY
 		"https://app.example/a/..b/.c", // dots inside a segment are no dot segments
+		"https://xn--laude-0ye.ai/mcp", // an internationalized name in its ASCII form
+		"https://[2606:4700::1]/doc",
 	}
 	refused := map[string]string{
 		"http://app.example/client.json":         "is not an absolute https URL",
@@ -35,6 +37,9 @@ func TestCheckMetadataDocumentURL(t *testing.T) {
 		"https://app.example/\x00client.json":    "is not an absolute https URL",
 		"https://[::1/client.json":               "is not an absolute https URL",
 		"https://app.example/client.json/../../": "has a . or .. path segment",
+		"https://\u0441laude.ai/mcp":             "(an internationalized name goes in its xn-- form)", // a Cyrillic с
+		"https://%D1%81laude.ai/mcp":             "(an internationalized name goes in its xn-- form)",
+		"https://claude%E3%80%82ai/mcp":          "(an internationalized name goes in its xn-- form)",
 	}
 	for _, id := range accepted {
 		if err := checkMetadataDocumentURL(nil, id); err != nil {
@@ -145,4 +150,25 @@ func FuzzCheckMetadataDocumentURL(f *testing.F) {
 			t.Fatalf("accepted %q", id)
 		}
 	})
+}
+
+// TestDocumentSite: new documents count against the registrable domain of
+// their host whatever its case, or an IP address's /24 or /48.
+func TestDocumentSite(t *testing.T) {
+	for _, tt := range []struct{ host, want string }{
+		{"app.example.com", "example.com"},
+		{"A.App.Example.COM", "example.com"},
+		{"example.com.", "example.com"},
+		{"user.github.io", "user.github.io"}, // a public suffix's own sites are apart
+		{"93.184.215.14", "93.184.215.0/24"},
+		{"93.184.215.200", "93.184.215.0/24"},
+		{"2606:4700::1", "2606:4700::/48"},
+		{"2606:4700:0:ffff::9", "2606:4700::/48"},
+		{"2606:4701::1", "2606:4701::/48"},
+		{"::ffff:93.184.215.14", "93.184.215.0/24"},
+	} {
+		if got := documentSite(tt.host); got != tt.want {
+			t.Errorf("documentSite(%q) = %q, want %q", tt.host, got, tt.want)
+		}
+	}
 }

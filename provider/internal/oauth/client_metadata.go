@@ -273,11 +273,16 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 //     type is "code" or "token"": so https, except a loopback redirect of a
 //     native app, which [RFC 8252 Section 7.3] allows over http because it
 //     never leaves the device.
+//   - [RFC 3986 Section 2]: it holds only the characters a URI may hold
+//     (uriCharacters), since the provider sends it back as it is, in a
+//     Location header.
 //   - [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
 //     included more than once": the provider keeps the URI's query and adds
 //     its response after it, so the query holds none of the parameters a
-//     response carries (responseParameters).
+//     response carries (responseParameters), and no ";", which some
+//     servers split parameters at and others do not.
 //
+// [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 // [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
 // [RFC 6749 Section 3.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.1
@@ -299,6 +304,10 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad("has a fragment")
 	case u.User != nil:
 		return bad("has user information")
+	case !uriCharacters(raw):
+		return bad("has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded…)")
+	case strings.Contains(u.RawQuery, ";"):
+		return bad("has a ';' in its query, where servers disagree on where a parameter ends")
 	case slices.ContainsFunc(responseParameters, u.Query().Has):
 		return bad("has in its query a parameter the response adds (" + strings.Join(responseParameters, ", ") + ")")
 	case u.Scheme == "https":
@@ -309,6 +318,12 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad("must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])")
 	}
 }
+
+// uriCharacters reports whether s holds only the characters of
+// [RFC 3986 Section 2]: unreserved, reserved and "%".
+//
+// [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
+func uriCharacters(s string) bool { return alnumOr(s, "-._~:/?#[]@!$&'()*+,;=%") }
 
 // responseParameters are the parameters the provider adds to a redirect
 // URI: an authorization response ([RFC 6749 Section 4.1.2],

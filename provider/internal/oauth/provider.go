@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/token"
@@ -46,6 +48,8 @@ type Provider struct {
 	registrations hourlyLimit // REGISTRATIONS_PER_HOUR (admitRegistration)
 	devices       hourlyLimit // DEVICE_AUTHORIZATIONS_PER_HOUR (admitDeviceAuthorization)
 	documentSites hourlyLimit // REGISTRATIONS_PER_HOUR per site (admitNewMetadataDocument)
+
+	documentFetches singleflight.Group // fetchMetadataDocumentOnce
 
 	publicTransportOnce sync.Once
 	publicTransport     http.RoundTripper // documentTransport

@@ -65,3 +65,15 @@ func unmarshalExact(data []byte, v any) error {
 // errRepeatedMember is unmarshalExact's error for an object that holds a
 // member name twice.
 var errRepeatedMember = errors.New("oauth: a JSON object repeats a member name")
+
+// alnumOr reports whether every byte of s is an ASCII letter or digit, or
+// one of the bytes of also.
+func alnumOr(s, also string) bool {
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(also, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}

@@ -358,13 +358,21 @@ func checkRegisteredScope(m *ClientMetadata) *Error {
 	return nil
 }
 
-// checkClientName bounds client_name, the name the consent page shows.
+// checkClientName bounds client_name, the name the consent page shows: at
+// most maxClientNameLen characters, none a control or format character. A
+// format character is invisible and may change how what follows reads:
+// U+202E (right-to-left override) turns "Allow evil" round on the page.
 func checkClientName(name string) *Error {
-	if len([]rune(name)) > maxClientNameLen || strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return badMetadata("client_name must be at most %d characters, without control characters", maxClientNameLen)
+	if len([]rune(name)) > maxClientNameLen || strings.IndexFunc(name, invisibleOrControl) >= 0 {
+		return badMetadata("client_name must be at most %d characters, without control or format characters", maxClientNameLen)
 	}
 	return nil
 }
+
+// invisibleOrControl reports whether r is a control character or a format
+// character (Unicode category Cf: bidirectional overrides, zero-width
+// joiners and spaces).
+func invisibleOrControl(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 // checkKeys applies the key rules: [RFC 7591 Section 2]: "The "jwks_uri"
 // and "jwks" parameters MUST NOT both be present in the same request or

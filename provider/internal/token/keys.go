@@ -74,15 +74,18 @@ type Keys struct {
 	missMu   sync.Mutex
 	lastMiss time.Time
 	// changes counts the store's notifications that the keys changed
-	// (reloadOnChange); loaded is what it was when the keys in use were
-	// read. While they differ the keys in use may be stale, and an unknown
-	// kid reloads them whatever lastMiss says.
-	changes, loaded atomic.Uint64
+	// (reloadOnChange); tried is what it was when the latest Reload,
+	// successful or not, ended. While they differ a change has not been
+	// read yet, and an unknown kid reloads whatever lastMiss says.
+	changes, tried atomic.Uint64
 	// changePending is set while a reload that reloadOnChange asked for
 	// has not started.
 	changePending atomic.Bool
-	clock         func() time.Time // wall clock for the reload rate limit; tests replace it
-	verified      *verifiedCache   // access tokens that passed VerifyAccessToken
+	// failure is the error of the latest failed Reload, nil after a
+	// successful one, so reloadNow logs a failure once, not per request.
+	failure  atomic.Pointer[string]
+	clock    func() time.Time // wall clock for the reload rate limit; tests replace it
+	verified *verifiedCache   // access tokens that passed VerifyAccessToken
 }
 
 // keySet is one immutable snapshot of the keys in the store.
@@ -185,12 +188,26 @@ func (k *Keys) reloadOnChange() {
 	}
 	go func() {
 		k.changePending.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
-		defer cancel()
-		if err := k.Reload(ctx); err != nil {
-			slog.Debug("token: reload signing keys after a change", "err", err) // the periodic Reload reports a lasting failure
-		}
+		_ = k.reloadNow() // it logs a failure
 	}()
+}
+
+// reloadNow reloads for a notification or an unknown kid, which have no
+// one to report a failure to: it logs a warning when a reload fails
+// differently from the one before (a lasting failure, such as a key this
+// process cannot open, is logged once, not per request).
+func (k *Keys) reloadNow() error {
+	ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
+	defer cancel()
+	err := k.Reload(ctx)
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if last := k.failure.Swap(&msg); last == nil || *last != msg {
+		slog.Warn("token: reload signing keys failed; the keys loaded before stay in use", "err", err)
+	}
+	return err
 }
 
 // Reload re-reads the keys from the store, so a key that another process
@@ -200,6 +217,9 @@ func (k *Keys) Reload(ctx context.Context) error {
 	k.reloadMu.Lock()
 	defer k.reloadMu.Unlock()
 	changes := k.changes.Load() // the changes this read sees, at least
+	// A failed read answers them too: otherwise a failure that lasts would
+	// lift the rate limit on unknown kids for good (verificationKey).
+	defer k.tried.Store(changes)
 	records, err := k.store.ListSigningKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("token: list signing keys: %w", err)
@@ -214,7 +234,7 @@ func (k *Keys) Reload(ctx context.Context) error {
 		}
 	}
 	k.current.Store(set)
-	k.loaded.Store(changes)
+	k.failure.Store(nil)
 	return nil
 }
 
@@ -449,10 +469,13 @@ func (k *Keys) knows(kid string) bool {
 
 // verificationKey returns the key with this kid. On a miss it reloads from
 // the store, to pick up a key another process rotated in: at once if the
-// store reported a change since the keys in use were read (a reload it
-// caused may still be under way), else at most once per
+// store reported a change that no reload has tried to read yet (a reload
+// it caused may still be under way), else at most once per
 // unknownKeyReloadInterval across all callers, so junk kids cost at most
-// one read per interval and never delay a key the store announced.
+// one read per interval and never delay a key the store announced. A
+// reload that fails counts as one: until the next change, a store that
+// cannot be read, or holds a key this process cannot open, is read no
+// more often for junk kids.
 func (k *Keys) verificationKey(kid string) (parsedKey, error) {
 	if key, ok := k.current.Load().byID[kid]; ok {
 		return key, nil
@@ -465,15 +488,13 @@ func (k *Keys) verificationKey(kid string) (parsedKey, error) {
 	}
 	t := k.clock()
 	switch {
-	case k.loaded.Load() != k.changes.Load(): // announced: reload, outside the rate limit
+	case k.tried.Load() != k.changes.Load(): // announced: reload, outside the rate limit
 	case !k.lastMiss.IsZero() && t.Sub(k.lastMiss) < unknownKeyReloadInterval:
 		return parsedKey{}, fmt.Errorf("token: unknown key id %q", kid)
 	default:
 		k.lastMiss = t
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
-	defer cancel()
-	if err := k.Reload(ctx); err != nil {
+	if err := k.reloadNow(); err != nil {
 		return parsedKey{}, fmt.Errorf("token: unknown key id %q: %w", kid, err)
 	}
 	if key, ok := k.current.Load().byID[kid]; ok {

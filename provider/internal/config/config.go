@@ -51,7 +51,8 @@ type Config struct {
 	// behind one address wait an hour, or a user start over every minute;
 	// a flood stores at most 60 codes an hour per address.
 	DeviceAuthorizationsPerHour int
-	// SessionTTL (SESSION_TTL) is how long a login session lasts, default 12h.
+	// SessionTTL (SESSION_TTL) is how long a login session lasts, default
+	// 12h, at most MaxSessionTTL.
 	SessionTTL time.Duration
 	// PurgeInterval (PURGE_INTERVAL) is how often expired records are deleted.
 	PurgeInterval time.Duration
@@ -464,12 +465,24 @@ const MaxCodeTTL = 10 * time.Minute
 // an orchestrator's grace period (Kubernetes gives 30 s by default).
 const MaxShutdownDelay = time.Minute
 
+// MaxSessionTTL bounds SESSION_TTL. A logout keeps its record of the
+// session it ended until this long after the sign-in (the oauth package's
+// EndLoginSession), so no provider sharing the store accepts that session
+// again once the purge forgets the record, whatever SESSION_TTL it runs
+// with, now or after a restart. 30 days is also as long as the session
+// cookie's signature is accepted after it was last written (the default
+// of gorilla/securecookie, which the cookie store keeps).
+const MaxSessionTTL = 30 * 24 * time.Hour
+
 // validateDurations checks each lifetime and interval against its
-// minimum, CODE_TTL against MaxCodeTTL, and that a device may poll at
-// least once before its code expires.
+// minimum, CODE_TTL against MaxCodeTTL, SESSION_TTL against MaxSessionTTL,
+// and that a device may poll at least once before its code expires.
 func (c Config) validateDurations() error {
 	if c.CodeTTL < MinCodeTTL || c.CodeTTL > MaxCodeTTL {
 		return fmt.Errorf("config: CODE_TTL must be between %v and %v (RFC 6749 Section 4.1.2), got %v", MinCodeTTL, MaxCodeTTL, c.CodeTTL)
+	}
+	if c.SessionTTL > MaxSessionTTL {
+		return fmt.Errorf("config: SESSION_TTL must be at most %v (a logout is remembered that long after the sign-in), got %v", MaxSessionTTL, c.SessionTTL)
 	}
 	minimums := []struct {
 		name    string

@@ -98,6 +98,7 @@ func TestValidate(t *testing.T) {
 		{"an unknown TEACHING_MODE", func(c *Config) { c.TeachingMode = "yes" }, "TEACHING_MODE"},
 		{"a negative REFRESH_REUSE_GRACE", func(c *Config) { c.RefreshReuseGrace = -time.Second }, "REFRESH_REUSE_GRACE"},
 		{"a negative SHUTDOWN_DELAY", func(c *Config) { c.ShutdownDelay = -time.Second }, "SHUTDOWN_DELAY"},
+		{"a SESSION_TTL longer than a logout is remembered", func(c *Config) { c.SessionTTL = MaxSessionTTL + time.Second }, "SESSION_TTL"},
 		{"a SHUTDOWN_DELAY over a minute", func(c *Config) { c.ShutdownDelay = MaxShutdownDelay + time.Second }, "SHUTDOWN_DELAY"},
 		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }, "REFRESH_REUSE_GRACE"},
 		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }, "SESSION_SECRET"},
@@ -142,6 +143,7 @@ func TestValidateAccepts(t *testing.T) {
 			c.AccessTokenTTL, c.RefreshTokenTTL, c.SessionTTL, c.DevicePollInterval = MinDuration, MinDuration, MinDuration, MinDuration
 		}},
 		{"the longest code lifetime (RFC 6749 Section 4.1.2)", func(c *Config) { c.CodeTTL = MaxCodeTTL }},
+		{"the longest login session", func(c *Config) { c.SessionTTL = MaxSessionTTL }},
 		{"other demo client ids", func(c *Config) { c.ClientID, c.DeviceClientID = "web", "cli" }},
 	}
 	for _, tc := range tests {

@@ -3,6 +3,8 @@ package oauth
 import (
 	"context"
 	"time"
+
+	"github.com/oauth-reference/provider/internal/config"
 )
 
 // ruleSessionNotEnded is checked on every request that uses a login
@@ -47,11 +49,13 @@ func (p *Provider) LoginSessionLive(ctx context.Context, sessionID string, signe
 // the sign-in at signedIn, has ended (a logout, or a new sign-in in its
 // browser replaced it), so that LoginSessionLive refuses it from now on, in
 // every process sharing the store. Only the hash of the id is stored, until
-// the session would have ended anyway; the purge forgets it then. A request
-// without a session ("" for the id) records nothing.
+// config.MaxSessionTTL after the sign-in: past that no process takes the
+// session for live whatever its SESSION_TTL (a restart with a longer one, a
+// replica with another), so the purge may forget it. A request without a
+// session ("" for the id) records nothing.
 func (p *Provider) EndLoginSession(ctx context.Context, sessionID string, signedIn time.Time) error {
 	if sessionID == "" {
 		return nil
 	}
-	return p.Store.EndLoginSession(ctx, HashSecret(sessionID), p.loginSessionEnd(signedIn))
+	return p.Store.EndLoginSession(ctx, HashSecret(sessionID), signedIn.Add(config.MaxSessionTTL))
 }

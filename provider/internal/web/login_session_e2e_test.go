@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -223,5 +224,43 @@ func TestE2ELogoutReachesEveryProcess(t *testing.T) {
 	}
 	if copied.loggedIn(a) {
 		t.Error("after a logout at A, the copied cookie still signs in at A")
+	}
+}
+
+// TestE2ELogoutOutlivesALongerSessionTTL: a logout is remembered for as
+// long as any SESSION_TTL may keep a session alive, not only the one of the
+// provider that recorded it: after A (SESSION_TTL 1h) has purged past that
+// hour, B on the same store with the longest SESSION_TTL (A restarted with
+// it, or a replica running it) still refuses a cookie copied before the
+// logout, to the end of that longest TTL. On SQLite and PostgreSQL.
+func TestE2ELogoutOutlivesALongerSessionTTL(t *testing.T) {
+	t.Parallel()
+	for _, backend := range storeBackends {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			shared := config.Config{DatabaseURL: filepath.Join(t.TempDir(), "provider.db")}
+			backend.configure(t, &shared) // PostgreSQL: a schema of its own
+			clock := newFakeClock()
+			withSessionTTL := func(ttl time.Duration) providertest.Options {
+				return providertest.Options{Now: clock.Now, Configure: func(c *config.Config) {
+					c.DatabaseURL, c.SessionTTL = shared.DatabaseURL, ttl
+				}}
+			}
+			a := providertest.New(t, withSessionTTL(time.Hour))
+			b := providertest.New(t, withSessionTTL(config.MaxSessionTTL))
+			br, idToken := signedInWithIDToken(t, a)
+			copied := withCookiesOf(t, a, br) // the cookie is 127.0.0.1's, so B gets it too
+			if got := copied.silentLogin(b); got != "" {
+				t.Fatalf("prompt=none at B before the logout: got error %q, want a code; the test proves nothing", got)
+			}
+			hintedLogout(t, a, br, idToken)
+			clock.Advance(config.MaxSessionTTL - time.Minute)
+			if _, err := a.Provider.PurgeExpired(t.Context()); err != nil {
+				t.Fatalf("PurgeExpired: %v", err)
+			}
+			if got := copied.silentLogin(b); got != "login_required" {
+				t.Errorf("prompt=none at B with a cookie copied before the logout, after A's purge: got error %q, want login_required", got)
+			}
+		})
 	}
 }

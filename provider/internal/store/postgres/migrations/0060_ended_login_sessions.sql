@@ -4,8 +4,9 @@
 -- random id. A logout (OIDC RP-Initiated Logout Section 2) records the hash
 -- of that id here, so a copy of the cookie, or one a racing request wrote
 -- back, no longer signs anyone in, at any provider process sharing the
--- database. A row is kept until the session would have ended anyway
--- (SESSION_TTL after the sign-in); PurgeExpired then forgets it.
+-- database. A row is kept until no process could take the session for
+-- live, whatever its SESSION_TTL (the longest, 30 days, after the sign-in);
+-- PurgeExpired then forgets it.
 CREATE TABLE ended_login_sessions (
     hash       text PRIMARY KEY, -- SHA-256 of the session id
     expires_at timestamptz NOT NULL

@@ -305,7 +305,7 @@ func checkRegisteredRedirectURI(raw string) *Error {
 	case u.User != nil:
 		return bad("has user information")
 	case !uriCharacters(raw):
-		return bad("has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded…)")
+		return bad("has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)")
 	case strings.Contains(u.RawQuery, ";"):
 		return bad("has a ';' in its query, where servers disagree on where a parameter ends")
 	case slices.ContainsFunc(responseParameters, u.Query().Has):

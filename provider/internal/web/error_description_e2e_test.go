@@ -89,7 +89,7 @@ func TestE2EErrorDescriptionCharset(t *testing.T) {
 				func(t *testing.T) (*http.Response, string) {
 					return sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", `{"redirect_uris":["http://app.example/\"\\ü"]}`, "")
 				},
-				"redirect URI 'http://app.example/%22%5C%C3%BC' must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])"},
+				"redirect URI 'http://app.example/%22%5C%C3%BC' has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)"},
 			{"a DPoP proof's htm with a quote, in the challenge and the body (RFC 6750 Section 3)",
 				dpopWithHTM(srv, `G"\ü`), "the DPoP proof's htm 'G%22%5C%C3%BC' is not this request's method GET"},
 		}

@@ -111,13 +111,18 @@ type hourlyLimit struct {
 // admit counts one request from addr at now, or refuses it with a
 // *TooManyAttemptsError when addr used up its perHour requests.
 func (l *hourlyLimit) admit(addr netip.Addr, now time.Time, perHour int) error {
-	l.once.Do(func() { l.limit = NewRateLimit(perHour, time.Hour) })
-	return l.limit.allow(addr, now)
+	return l.admitAs(countedUnder(addr), now, perHour)
 }
 
 // admitName counts one request of name (a site, say) at now, or refuses it
 // with a *TooManyAttemptsError when name used up its perHour requests.
 func (l *hourlyLimit) admitName(name string, now time.Time, perHour int) error {
+	return l.admitAs([]countedAs{{name, 1}}, now, perHour)
+}
+
+// admitAs takes one request from each bucket of counted, the limit made at
+// the first request with perHour.
+func (l *hourlyLimit) admitAs(counted []countedAs, now time.Time, perHour int) error {
 	l.once.Do(func() { l.limit = NewRateLimit(perHour, time.Hour) })
-	return l.limit.allowEach([]countedAs{{name, 1}}, now)
+	return l.limit.allowEach(counted, now)
 }

@@ -64,16 +64,10 @@ func wantUnavailable(t *testing.T, what string, resp *http.Response, body string
 		t.Errorf("%s without PostgreSQL: got %d (Retry-After %q) %.200s, want 503 with Retry-After",
 			what, resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
-	var answer errorResponse
+	var answer tokenResponse // its error members
 	if isJSON && (json.Unmarshal([]byte(body), &answer) != nil || answer.Error != "temporarily_unavailable") {
 		t.Errorf("%s without PostgreSQL: got %.200s, want error temporarily_unavailable", what, body)
 	}
-}
-
-// errorResponse is an OAuth JSON error answer.
-type errorResponse struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
 }
 
 // cuttableLink is a TCP relay between the provider and PostgreSQL that the

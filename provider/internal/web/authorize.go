@@ -142,7 +142,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 			return false
 		}
 		if err != nil {
-			s.renderError(c, http.StatusInternalServerError, oauth.ServerError(err))
+			s.renderFault(c, err)
 			return false
 		}
 		tr.Check(rulePasswordAttempts, true)
@@ -169,7 +169,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, need
 func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) bool {
 	if old := sess.id(); old != "" {
 		if err := s.p.EndLoginSession(c.Request.Context(), old, sess.AuthTime()); err != nil {
-			s.renderError(c, http.StatusInternalServerError, oauth.ServerError(err))
+			s.renderFault(c, err)
 			return false
 		}
 		oauth.TraceFrom(c.Request.Context()).Changed("the previous login session ended: this sign-in starts a new one")

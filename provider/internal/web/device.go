@@ -169,7 +169,7 @@ func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string,
 		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: msgUsedUserCode,
 			Message: msgUsedUserCodeDetail, TryAgain: true})
 	default:
-		s.renderError(c, http.StatusInternalServerError, oauth.ServerError(err))
+		s.renderFault(c, err)
 	}
 }
 

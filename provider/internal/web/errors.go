@@ -151,6 +151,14 @@ func (s *Server) renderError(c *gin.Context, status int, err *oauth.Error) {
 	s.renderErrorPage(c, status, newErrorPage(err))
 }
 
+// renderFault shows the error page of a failure that is the server's, not
+// the request's (oauth.ServerError: 500, or 503 when the store cannot be
+// reached).
+func (s *Server) renderFault(c *gin.Context, cause error) {
+	err := oauth.ServerError(cause)
+	s.renderError(c, statusOf(err.Code), err)
+}
+
 // renderErrorPage renders an error page built by newErrorPage.
 func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 	s.refused(c, page.Error)

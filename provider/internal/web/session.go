@@ -41,7 +41,7 @@ func (s *Server) session(c *gin.Context) (loginSession, bool) {
 	}
 	live, err := s.p.LoginSessionLive(c.Request.Context(), sess.id(), sess.AuthTime())
 	if err != nil {
-		s.renderError(c, http.StatusInternalServerError, oauth.ServerError(err))
+		s.renderFault(c, err)
 		return sess, false
 	}
 	if !live {

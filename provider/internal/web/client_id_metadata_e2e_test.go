@@ -61,7 +61,7 @@ func (h *documentHost) serve(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-time.After(a.delay):
 	case <-r.Context().Done():
-		return
+		panic(http.ErrAbortHandler) // an answer cut short is no answer, not an empty 200
 	}
 	w.Header().Set("Content-Type", cmp.Or(a.contentType, "application/json"))
 	if a.cacheControl != "" {

@@ -58,13 +58,20 @@ func (b errorBody) MarshalJSON() ([]byte, error) {
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
+	s.writeErrorStatus(c, statusOf(err.Code), err)
+}
+
+// writeErrorStatus is writeError with the HTTP status given, for the
+// endpoints whose specification names another status for an error than
+// statusOf's.
+func (s *Server) writeErrorStatus(c *gin.Context, status int, err *oauth.Error) {
 	s.refused(c, err)
 	if err.Code == oauth.ErrInvalidClient && err.UsedBasicAuth {
 		c.Header("WWW-Authenticate", `Basic realm="oauth", charset="UTF-8"`)
 	}
 	setDPoPNonce(c, err.DPoPNonce)
 	setNoStore(c)
-	c.AbortWithStatusJSON(statusOf(err.Code), errorBody{Error: err.Code, Description: err.Description})
+	c.AbortWithStatusJSON(status, errorBody{Error: err.Code, Description: err.Description})
 }
 
 // writeResourceError answers a request to a resource that needs scope

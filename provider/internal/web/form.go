@@ -67,7 +67,9 @@ func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 	if err := readForm(c.Request); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descFormTooLarge)
+			refusal := tr.Fail(rule, oauth.ErrInvalidRequest, descFormTooLarge)
+			refusal.Cause = tooBig // bodyTooLarge reads it
+			return nil, refusal
 		}
 		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descNotAValidForm)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -16,7 +17,7 @@ import (
 func (s *Server) handlePAR(c *gin.Context) {
 	form, err := postForm(c)
 	if err != nil {
-		s.writeError(c, err)
+		s.writeErrorStatus(c, parFormStatus(err), err)
 		return
 	}
 	req, err := oauth.ParsePushedAuthorizationRequest(c.Request.Context(), form, c.GetHeader("Authorization"))
@@ -32,4 +33,19 @@ func (s *Server) handlePAR(c *gin.Context) {
 	}
 	setNoStore(c)
 	c.JSON(http.StatusCreated, resp)
+}
+
+// parFormStatus is the status of a pushed authorization request whose form
+// could not be read: "If the request size was beyond the upper bound that
+// the authorization server allows, the authorization server responds with
+// an HTTP 413 (Payload Too Large) status code" ([RFC 9126 Section 2.3]);
+// any other fault of the form is the usual 400.
+//
+// [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
+func parFormStatus(err *oauth.Error) int {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return statusOf(err.Code)
 }

@@ -167,6 +167,7 @@ func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 			{"a wrong secret is invalid_client", pushedDemoRequest(verifier), clientAuth{id: "testclient", secret: "wrong"}, 401, "invalid_client"},
 			{"client_id must name the authenticated client", with("client_id", "spa-client"), demoBasic, 400, "invalid_request"},
 			{"a public client must send PKCE", url.Values{"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {spaRedirectURI}}, spaAuth, 400, "invalid_request"},
+			{"a request beyond the size bound is 413 (RFC 9126 Section 2.3)", with("state", strings.Repeat("s", 70_000)), demoBasic, 413, "invalid_request"},
 		}
 		for _, tc := range refused {
 			t.Run(tc.name, func(t *testing.T) {

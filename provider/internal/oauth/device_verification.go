@@ -37,7 +37,7 @@ func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d
 // LookUpUserCode finds the pending device authorization request a user typed
 // the user code of, at the verification URI ([RFC 8628 Section 3.3]: "The
 // authorization server authenticates the end user … and prompts the user to
-// input the user code provided by the device client"). client is the
+// input the user code provided by the device client"). addr is the
 // address of who typed it, for the limits of [RFC 8628 Section 5.1]: the
 // entry rate (entries) and the budget of wrong guesses (userCodeBudget);
 // over a limit the answer is a *TooManyAttemptsError, before the store is
@@ -45,14 +45,14 @@ func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
-func (p *Provider) LookUpUserCode(ctx context.Context, entries *RateLimit, client netip.Addr, typed string) (*DeviceAuthorization, error) {
+func (p *Provider) LookUpUserCode(ctx context.Context, entries *RateLimit, addr netip.Addr, typed string) (*DeviceAuthorization, error) {
 	tr := TraceFrom(ctx)
 	now := p.Now()
-	err := entries.allow(client, now)
+	err := entries.allow(addr, now)
 	code, ok := NormalizeUserCode(typed)
 	var ticket attemptTicket
 	if err == nil && ok { // input that cannot name a code is no guess
-		ticket, err = p.reserveAttempt(ctx, p.userCodeBudget(), client)
+		ticket, err = p.reserveAttempt(ctx, p.userCodeBudget(), addr)
 	}
 	if !tr.Check(ruleUserCodeAttempts, err == nil) {
 		return nil, err

@@ -14,30 +14,30 @@ import (
 // ErrBadCredentials is returned by AuthenticateUser for a wrong username or password.
 var ErrBadCredentials = errors.New("oauth: wrong username or password")
 
-// WrongPasswordsPerClient bounds the wrong passwords one requester (an
+// WrongPasswordsPerAddress bounds the wrong passwords one requester (an
 // address, or an IPv6 /64: see attemptBudget) may send per PasswordWindow,
 // in all provider processes together, before sign-in is refused: guessing
 // a password online is then too slow to matter, and a user who mistypes a
 // few times is not locked out.
 const (
-	WrongPasswordsPerClient = 10
-	PasswordWindow          = 15 * time.Minute
+	WrongPasswordsPerAddress = 10
+	PasswordWindow           = 15 * time.Minute
 )
 
 // passwordBudget is the budget of wrong passwords per requester.
-var passwordBudget = attemptBudget{kind: "password", limit: WrongPasswordsPerClient, length: PasswordWindow}
+var passwordBudget = attemptBudget{kind: "password", limit: WrongPasswordsPerAddress, length: PasswordWindow}
 
 // SignIn checks a password like AuthenticateUser, within the budget of
-// wrong passwords of the requester at client: over it, the answer is a
+// wrong passwords of the requester at addr: over it, the answer is a
 // *TooManyAttemptsError and the password is not even checked. Only a real
 // guess spends the budget: credentials that no user can have
 // (possibleCredentials) are wrong without counting, and a right password,
 // or a failure to check it, gives its attempt back.
-func (p *Provider) SignIn(ctx context.Context, client netip.Addr, username, password string) (store.User, error) {
+func (p *Provider) SignIn(ctx context.Context, addr netip.Addr, username, password string) (store.User, error) {
 	if !possibleCredentials(username, password) {
 		return store.User{}, ErrBadCredentials
 	}
-	ticket, err := p.reserveAttempt(ctx, passwordBudget, client)
+	ticket, err := p.reserveAttempt(ctx, passwordBudget, addr)
 	if err != nil {
 		return store.User{}, err
 	}

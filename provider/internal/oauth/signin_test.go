@@ -31,14 +31,14 @@ func TestSignInBudget(t *testing.T) {
 	t.Parallel()
 	p, clock := newSignInProvider(t)
 	ctx := context.Background()
-	for i := range oauth.WrongPasswordsPerClient {
+	for i := range oauth.WrongPasswordsPerAddress {
 		if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
 			t.Fatalf("wrong password %d: got %v, want ErrBadCredentials", i+1, err)
 		}
 	}
 	var tooMany *oauth.TooManyAttemptsError
 	if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, providertest.DemoPassword); !errors.As(err, &tooMany) || tooMany.RetryAfter <= 0 || tooMany.RetryAfter > oauth.PasswordWindow {
-		t.Fatalf("the right password after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongPasswordsPerClient, err)
+		t.Fatalf("the right password after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongPasswordsPerAddress, err)
 	}
 	if _, err := p.SignIn(ctx, netip.MustParseAddr("192.0.2.2"), providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("another address: got %v, want signed in", err)
@@ -56,7 +56,7 @@ func TestSignInCountsOnlyGuesses(t *testing.T) {
 	t.Parallel()
 	p, _ := newSignInProvider(t)
 	ctx := context.Background()
-	for range oauth.WrongPasswordsPerClient + 1 {
+	for range oauth.WrongPasswordsPerAddress + 1 {
 		for _, password := range []string{providertest.DemoPassword, strings.Repeat("p", 73), providertest.DemoPassword + "\x00", "\xff"} {
 			_, _ = p.SignIn(ctx, testAddr, providertest.DemoUsername, password)
 		}
@@ -79,14 +79,14 @@ func TestUserCodeBudget(t *testing.T) {
 		_, _ = p.LookUpUserCode(ctx, entries, testAddr, pending.UserCode)
 		_, _ = p.LookUpUserCode(ctx, entries, testAddr, "not a code")
 	}
-	for i := range oauth.WrongUserCodesPerClient {
+	for i := range oauth.WrongUserCodesPerAddress {
 		if _, err := p.LookUpUserCode(ctx, entries, testAddr, "BBBB-BBB"+string("BCDFGHJKLMNP"[i])); !errors.Is(err, oauth.ErrUnknownUserCode) {
 			t.Fatalf("wrong code %d: got %v, want ErrUnknownUserCode", i+1, err)
 		}
 	}
 	var tooMany *oauth.TooManyAttemptsError
 	if _, err := p.LookUpUserCode(ctx, entries, testAddr, pending.UserCode); !errors.As(err, &tooMany) {
-		t.Fatalf("the right code after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongUserCodesPerClient, err)
+		t.Fatalf("the right code after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongUserCodesPerAddress, err)
 	}
 	if _, err := p.LookUpUserCode(ctx, entries, netip.MustParseAddr("192.0.2.2"), pending.UserCode); err != nil {
 		t.Errorf("another address: got %v, want the code found", err)
@@ -108,13 +108,13 @@ func TestIPv6NetworkBudget(t *testing.T) {
 	wrong := 0
 	for n := range 20 {
 		addr := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 7, 0, byte(n), 15: 1})
-		for range oauth.WrongUserCodesPerClient {
+		for range oauth.WrongUserCodesPerAddress {
 			if _, err := p.LookUpUserCode(ctx, entries, addr, "BBBB-BBBB"); errors.Is(err, oauth.ErrUnknownUserCode) {
 				wrong++
 			}
 		}
 	}
-	if want := 10 * oauth.WrongUserCodesPerClient; wrong != want {
+	if want := 10 * oauth.WrongUserCodesPerAddress; wrong != want {
 		t.Errorf("wrong codes let through from 20 /64s of one /48: got %d, want %d", wrong, want)
 	}
 	if _, err := p.LookUpUserCode(ctx, entries, netip.MustParseAddr("2001:db8:8::1"), "BBBB-BBBB"); !errors.Is(err, oauth.ErrUnknownUserCode) {

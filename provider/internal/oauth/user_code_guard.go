@@ -9,10 +9,10 @@ const (
 	// per minute, right or wrong: the rate limit (a RateLimit of this
 	// process).
 	UserCodeEntriesPerMinute = 20
-	// WrongUserCodesPerClient is how many wrong codes one requester may
+	// WrongUserCodesPerAddress is how many wrong codes one requester may
 	// enter per guess window (the device code lifetime), in all provider
 	// processes together.
-	WrongUserCodesPerClient = 10
+	WrongUserCodesPerAddress = 10
 )
 
 // NewUserCodeRateLimit is the rate limit of user-code entry:
@@ -29,7 +29,7 @@ func NewUserCodeRateLimit() *RateLimit { return NewRateLimit(UserCodeEntriesPerM
 // aimed at; but every wrong guess made while a code is pending is a guess
 // at that code (and at every other pending one). The guess window is the
 // device code lifetime, so a code's life overlaps at most two windows: it
-// faces at most 2 × WrongUserCodesPerClient wrong guesses from any one
+// faces at most 2 × WrongUserCodesPerAddress wrong guesses from any one
 // requester (a chance of 20 / 20^8 ≈ 2^-30.3 that they hit it), and from an
 // IPv6 /48 at most networkBudgetFactor times that. The RFC's example: with
 // 34.5 bits, allowing "5 attempts" gives "the same 2^-32 probability of
@@ -45,5 +45,5 @@ func NewUserCodeRateLimit() *RateLimit { return NewRateLimit(UserCodeEntriesPerM
 //
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 func (p *Provider) userCodeBudget() attemptBudget {
-	return attemptBudget{kind: "user_code", limit: WrongUserCodesPerClient, length: p.Config.DeviceCodeTTL}
+	return attemptBudget{kind: "user_code", limit: WrongUserCodesPerAddress, length: p.Config.DeviceCodeTTL}
 }

@@ -466,7 +466,7 @@ func TestE2EDeviceGuessingLimited(t *testing.T) {
 		b := newBrowser(t)
 		_, page := b.Get(srv.URL + "/device")
 		form := providertest.FormFields(page)
-		for i := range oauth.WrongUserCodesPerClient {
+		for i := range oauth.WrongUserCodesPerAddress {
 			form.Set("user_code", "BBBB-BBB"+string("BCDFGHJKLMNP"[i]))
 			if resp, page := b.PostForm(srv.URL+"/device", form); resp.StatusCode != http.StatusBadRequest {
 				t.Fatalf("wrong code %d: got %d, want 400: %s", i+1, resp.StatusCode, page)

@@ -120,7 +120,7 @@ func TestE2ESignInFormFromAnotherSite(t *testing.T) {
 			}
 			wrong.Set("password", "wrong")
 			b := newBrowser(t)
-			for range oauth.WrongPasswordsPerClient + 1 {
+			for range oauth.WrongPasswordsPerAddress + 1 {
 				resp, page := b.postWithHeaders(srv.URL+"/oauth/authenticate", wrong, formOrigins[0].headers(srv.URL))
 				wantFormRefused(t, resp, page)
 			}

@@ -86,7 +86,7 @@ func TestE2EAttemptBudgetsAcrossProcesses(t *testing.T) {
 
 	t.Run("wrong passwords", func(t *testing.T) {
 		form, _ := url.ParseQuery(okAuth + demoUser + "&password=wrong")
-		for i := range oauth.WrongPasswordsPerClient {
+		for i := range oauth.WrongPasswordsPerAddress {
 			if got := postFrom(providers[i%2], addr, "/oauth/authenticate", form, ""); got != http.StatusUnauthorized {
 				t.Fatalf("wrong password %d: got %d, want 401", i+1, got)
 			}
@@ -94,7 +94,7 @@ func TestE2EAttemptBudgetsAcrossProcesses(t *testing.T) {
 		form.Set("password", providertest.DemoPassword)
 		for _, p := range providers {
 			if got := postFrom(p, addr, "/oauth/authenticate", form, ""); got != http.StatusTooManyRequests {
-				t.Errorf("the right password after %d wrong ones spread over two processes: got %d, want 429", oauth.WrongPasswordsPerClient, got)
+				t.Errorf("the right password after %d wrong ones spread over two processes: got %d, want 429", oauth.WrongPasswordsPerAddress, got)
 			}
 		}
 	})
@@ -107,14 +107,14 @@ func TestE2EAttemptBudgetsAcrossProcesses(t *testing.T) {
 			cookies[i] = resp.Header.Get("Set-Cookie")
 			form.Set("csrf_token", providertest.FormFields(page).Get("csrf_token"))
 			form.Set("user_code", "BBBB-BBBB")
-			for range oauth.WrongUserCodesPerClient / 2 {
+			for range oauth.WrongUserCodesPerAddress / 2 {
 				if got := postFrom(p, addr, "/device", form, cookies[i]); got != http.StatusBadRequest {
 					t.Fatalf("wrong code at %s: got %d, want 400", p.URL, got)
 				}
 			}
 		}
 		if got := postFrom(a, addr, "/device", url.Values{"csrf_token": {form.Get("csrf_token")}, "user_code": {"BBBB-BBBC"}}, cookies[1]); got != http.StatusTooManyRequests {
-			t.Errorf("a wrong code after %d spread over two processes: got %d, want 429", oauth.WrongUserCodesPerClient, got)
+			t.Errorf("a wrong code after %d spread over two processes: got %d, want 429", oauth.WrongUserCodesPerAddress, got)
 		}
 	})
 }

@@ -31,7 +31,7 @@ func TestE2ENoSecretsInLogs(t *testing.T) {
 	}
 	_, _ = refresh(cfg, tok.RefreshToken) // reuse: logged as a warning
 	callResource(t, srv.URL+"/protected/resource", rotated.AccessToken)
-	for range oauth.WrongPasswordsPerClient + 1 { // the last one hits the rate limit
+	for range oauth.WrongPasswordsPerAddress + 1 { // the last one hits the rate limit
 		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=not-the-password", nil)
 	}
 

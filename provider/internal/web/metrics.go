@@ -109,7 +109,7 @@ type rateLimit struct{ label, tooMany string }
 
 // The limits.
 var (
-	// wrong passwords per address (oauth.WrongPasswordsPerClient)
+	// wrong passwords per address (oauth.WrongPasswordsPerAddress)
 	limitPassword = rateLimit{"password", "too many wrong password attempts"}
 	// user-code entries or wrong codes per address (oauth.LookUpUserCode)
 	limitUserCode = rateLimit{"user_code", "too many wrong user_code attempts"}

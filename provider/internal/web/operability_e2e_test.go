@@ -94,12 +94,12 @@ func TestE2EMetricsCountTheFlow(t *testing.T) {
 // at sign-in, wrong user codes at /device.
 func TestE2EMetricsRateLimited(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
-	for range oauth.WrongPasswordsPerClient + 2 {
+	for range oauth.WrongPasswordsPerAddress + 2 {
 		rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=wrong", nil)
 	}
 	resp, page := newBrowser(t).Get(srv.URL + "/device")
 	form := url.Values{"csrf_token": {providertest.FormFields(page).Get("csrf_token")}, "user_code": {"BBBB-BBBB"}}
-	for range oauth.WrongUserCodesPerClient + 1 {
+	for range oauth.WrongUserCodesPerAddress + 1 {
 		postFrom(srv, "192.0.2.10", "/device", form, resp.Header.Get("Set-Cookie"))
 	}
 	metrics := getMetrics(t, srv.URL+"/metrics")
@@ -201,7 +201,7 @@ func testTrustedProxies(t *testing.T, newServer func(providertest.Options) *prov
 					map[string]string{"X-Forwarded-For": forwardedFor})
 				return resp.StatusCode
 			}
-			for range oauth.WrongPasswordsPerClient {
+			for range oauth.WrongPasswordsPerAddress {
 				wrong("198.51.100.7, 203.0.113.1")
 			}
 			if got := wrong("203.0.113.1"); got != http.StatusTooManyRequests {

@@ -10,14 +10,14 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// TestE2EWrongPasswordsLimited: after WrongPasswordsPerClient wrong passwords
+// TestE2EWrongPasswordsLimited: after WrongPasswordsPerAddress wrong passwords
 // from one address, the sign-in form answers 429 with Retry-After — even
 // to the right password — and never redirects.
 func TestE2EWrongPasswordsLimited(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	form, _ := url.ParseQuery(okAuth + demoUser)
 	form.Set("password", "wrong")
-	for i := range oauth.WrongPasswordsPerClient {
+	for i := range oauth.WrongPasswordsPerAddress {
 		if resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("wrong password %d: got %d, want 401", i+1, resp.StatusCode)
 		}

@@ -137,7 +137,7 @@ func TestLookUpUserCode(t *testing.T) {
 	denied := deviceCodeFor(t, p, "")
 	expired := deviceCodeFor(t, p, "")
 	decide := func(userCode string, approve bool) {
-		d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeRateLimit(), testAddr, userCode)
+		d, err := p.LookUpUserCode(ctx, testAddr, userCode)
 		if err != nil {
 			t.Fatalf("LookUpUserCode(%s): %v", userCode, err)
 		}
@@ -170,7 +170,7 @@ func TestLookUpUserCode(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeRateLimit(), testAddr, tc.typed)
+			d, err := p.LookUpUserCode(ctx, testAddr, tc.typed)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got error %v, want %v", err, tc.want)
 			}
@@ -197,7 +197,7 @@ func TestDeviceDecisions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := deviceCodeFor(t, p, "read")
-			d, err := p.LookUpUserCode(ctx, oauth.NewUserCodeRateLimit(), testAddr, resp.UserCode)
+			d, err := p.LookUpUserCode(ctx, testAddr, resp.UserCode)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -39,16 +39,16 @@ func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d
 // authorization server authenticates the end user … and prompts the user to
 // input the user code provided by the device client"). addr is the
 // address of who typed it, for the limits of [RFC 8628 Section 5.1]: the
-// entry rate (entries) and the budget of wrong guesses (userCodeBudget);
-// over a limit the answer is a *TooManyAttemptsError, before the store is
-// asked for the code.
+// entry rate (UserCodeEntriesPerMinute, in this process) and the budget of
+// wrong guesses (userCodeBudget); over a limit the answer is a
+// *TooManyAttemptsError, before the store is asked for the code.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
-func (p *Provider) LookUpUserCode(ctx context.Context, entries *RateLimit, addr netip.Addr, typed string) (*DeviceAuthorization, error) {
+func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed string) (*DeviceAuthorization, error) {
 	tr := TraceFrom(ctx)
 	now := p.Now()
-	err := entries.allow(addr, now)
+	err := p.userCodes.allow(addr, now)
 	code, ok := NormalizeUserCode(typed)
 	var ticket attemptTicket
 	if err == nil && ok { // input that cannot name a code is no guess

@@ -45,6 +45,7 @@ type Provider struct {
 	dummyHashOnce sync.Once
 	dummyHash     string
 	clients       clientCache // registrations read in the last few seconds
+	userCodes     *RateLimit  // UserCodeEntriesPerMinute (LookUpUserCode)
 	registrations hourlyLimit // REGISTRATIONS_PER_HOUR (admitRegistration)
 	devices       hourlyLimit // DEVICE_AUTHORIZATIONS_PER_HOUR (admitDeviceAuthorization)
 	documentSites hourlyLimit // REGISTRATIONS_PER_HOUR per site (admitNewMetadataDocument)
@@ -57,7 +58,7 @@ type Provider struct {
 
 // New returns a Provider with the real clock.
 func New(cfg config.Config, st store.Store, keys *token.Keys, log *slog.Logger) *Provider {
-	return &Provider{Config: cfg, Store: st, Keys: keys, Clock: time.Now, Log: log}
+	return &Provider{Config: cfg, Store: st, Keys: keys, Clock: time.Now, Log: log, userCodes: newUserCodeRateLimit()}
 }
 
 // DPoPNonce returns a fresh DPoP nonce for the DPoP-Nonce header of an

@@ -73,27 +73,26 @@ func TestUserCodeBudget(t *testing.T) {
 	t.Parallel()
 	p, clock := newSignInProvider(t)
 	ctx := context.Background()
-	entries := oauth.NewUserCodeRateLimit()
 	pending := deviceCodeFor(t, p, "read")
 	for range 3 {
-		_, _ = p.LookUpUserCode(ctx, entries, testAddr, pending.UserCode)
-		_, _ = p.LookUpUserCode(ctx, entries, testAddr, "not a code")
+		_, _ = p.LookUpUserCode(ctx, testAddr, pending.UserCode)
+		_, _ = p.LookUpUserCode(ctx, testAddr, "not a code")
 	}
 	for i := range oauth.WrongUserCodesPerAddress {
-		if _, err := p.LookUpUserCode(ctx, entries, testAddr, "BBBB-BBB"+string("BCDFGHJKLMNP"[i])); !errors.Is(err, oauth.ErrUnknownUserCode) {
+		if _, err := p.LookUpUserCode(ctx, testAddr, "BBBB-BBB"+string("BCDFGHJKLMNP"[i])); !errors.Is(err, oauth.ErrUnknownUserCode) {
 			t.Fatalf("wrong code %d: got %v, want ErrUnknownUserCode", i+1, err)
 		}
 	}
 	var tooMany *oauth.TooManyAttemptsError
-	if _, err := p.LookUpUserCode(ctx, entries, testAddr, pending.UserCode); !errors.As(err, &tooMany) {
+	if _, err := p.LookUpUserCode(ctx, testAddr, pending.UserCode); !errors.As(err, &tooMany) {
 		t.Fatalf("the right code after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongUserCodesPerAddress, err)
 	}
-	if _, err := p.LookUpUserCode(ctx, entries, netip.MustParseAddr("192.0.2.2"), pending.UserCode); err != nil {
+	if _, err := p.LookUpUserCode(ctx, netip.MustParseAddr("192.0.2.2"), pending.UserCode); err != nil {
 		t.Errorf("another address: got %v, want the code found", err)
 	}
 	clock.Advance(p.Config.DeviceCodeTTL)
 	fresh := deviceCodeFor(t, p, "read")
-	if _, err := p.LookUpUserCode(ctx, oauth.NewUserCodeRateLimit(), testAddr, fresh.UserCode); err != nil {
+	if _, err := p.LookUpUserCode(ctx, testAddr, fresh.UserCode); err != nil {
 		t.Errorf("the next window: got %v, want the code found", err)
 	}
 }
@@ -104,12 +103,11 @@ func TestIPv6NetworkBudget(t *testing.T) {
 	t.Parallel()
 	p, _ := newSignInProvider(t)
 	ctx := context.Background()
-	entries := oauth.NewUserCodeRateLimit()
 	wrong := 0
 	for n := range 20 {
 		addr := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 7, 0, byte(n), 15: 1})
 		for range oauth.WrongUserCodesPerAddress {
-			if _, err := p.LookUpUserCode(ctx, entries, addr, "BBBB-BBBB"); errors.Is(err, oauth.ErrUnknownUserCode) {
+			if _, err := p.LookUpUserCode(ctx, addr, "BBBB-BBBB"); errors.Is(err, oauth.ErrUnknownUserCode) {
 				wrong++
 			}
 		}
@@ -117,7 +115,7 @@ func TestIPv6NetworkBudget(t *testing.T) {
 	if want := 10 * oauth.WrongUserCodesPerAddress; wrong != want {
 		t.Errorf("wrong codes let through from 20 /64s of one /48: got %d, want %d", wrong, want)
 	}
-	if _, err := p.LookUpUserCode(ctx, entries, netip.MustParseAddr("2001:db8:8::1"), "BBBB-BBBB"); !errors.Is(err, oauth.ErrUnknownUserCode) {
+	if _, err := p.LookUpUserCode(ctx, netip.MustParseAddr("2001:db8:8::1"), "BBBB-BBBB"); !errors.Is(err, oauth.ErrUnknownUserCode) {
 		t.Errorf("another /48: got %v, want its own budget", err)
 	}
 }

@@ -15,9 +15,9 @@ const (
 	WrongUserCodesPerAddress = 10
 )
 
-// NewUserCodeRateLimit is the rate limit of user-code entry:
+// newUserCodeRateLimit is the rate limit of user-code entry:
 // UserCodeEntriesPerMinute per requester.
-func NewUserCodeRateLimit() *RateLimit { return NewRateLimit(UserCodeEntriesPerMinute, time.Minute) }
+func newUserCodeRateLimit() *RateLimit { return NewRateLimit(UserCodeEntriesPerMinute, time.Minute) }
 
 // userCodeBudget is the brute-force defence of user-code entry,
 // [RFC 8628 Section 5.1]: "it is recommended that the server rate-limit

@@ -84,7 +84,7 @@ func (s *Server) handleDevice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := s.p.LookUpUserCode(c.Request.Context(), s.userCodes, clientAddr(c), form.Get("user_code"))
+	d, err := s.p.LookUpUserCode(c.Request.Context(), clientAddr(c), form.Get("user_code"))
 	if err != nil {
 		s.userCodeFailed(c, sess, form.Get("user_code"), err)
 		return

@@ -34,7 +34,6 @@ type Server struct {
 	p         *oauth.Provider
 	log       *slog.Logger
 	templates map[i18n.Locale]*template.Template // one set per language (parseTemplates)
-	userCodes *oauth.RateLimit                   // paces user-code entry at /device (RFC 8628 Section 5.1)
 	metrics   *providerMetrics
 	traces    *traceLog // teaching mode: the newest requests' checks; nil when off
 
@@ -59,7 +58,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	}
 	m := service.NewMetrics()
 	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
-		userCodes: oauth.NewUserCodeRateLimit(), formOrigins: newFormOrigins(p.Config.Issuer)}
+		formOrigins: newFormOrigins(p.Config.Issuer)}
 	p.OnSecurityEvent = s.metrics.securityEvent
 	r := service.NewEngine()
 	trustProxies(r, p.Config.TrustedProxies)

@@ -432,10 +432,10 @@ func (a *Authorization) checkHintedUser(ctx context.Context, userID string) *Aut
 	return nil
 }
 
-// HintAllows reports whether userID may approve this request: there is no
+// hintAllows reports whether userID may approve this request: there is no
 // id_token_hint, or it names that user. Another user signed in must sign in
 // as the hinted one (ruleHintedUser).
-func (a *Authorization) HintAllows(userID string) bool {
+func (a *Authorization) hintAllows(userID string) bool {
 	return a.HintSubject == "" || a.HintSubject == userID
 }
 

@@ -27,13 +27,119 @@ const (
 // passwordBudget is the budget of wrong passwords per requester.
 var passwordBudget = attemptBudget{kind: "password", limit: WrongPasswordsPerAddress, length: PasswordWindow}
 
-// SignIn checks a password like AuthenticateUser, within the budget of
-// wrong passwords of the requester at addr: over it, the answer is a
+// The rules of the user's part in the authorization ([RFC 6749 Section 4.1],
+// step B: "the authorization server authenticates the resource owner … and
+// establishes whether the resource owner grants or denies the client's
+// access request"; [RFC 6749 Section 10.10], [RFC 6749 Section 10.12]).
+//
+// [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+// [RFC 6749 Section 10.10]: https://www.rfc-editor.org/rfc/rfc6749#section-10.10
+// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+var (
+	rulePasswordAttempts = Rule{"wrong passwords from this network stay within the limit (no online guessing)", "RFC 6749 Section 10.10"}
+	ruleUserCredentials  = Rule{"the user signed in with the right username and password", "RFC 6749 Section 4.1"}
+	ruleFormCSRF         = Rule{"the form carries this login session's CSRF token", "RFC 6749 Section 10.12"}
+)
+
+// Why SignIn refuses a form, besides ErrBadCredentials and a
+// *TooManyAttemptsError. The form is shown again with a message for each;
+// none is an OAuth error response.
+var (
+	// ErrFormFieldTwice: a field came more than once (ruleFormFieldOnce).
+	ErrFormFieldTwice = errors.New("oauth: a form field was sent twice")
+	// ErrFormNotOurs: the form does not carry the login session's CSRF
+	// token (ruleFormCSRF).
+	ErrFormNotOurs = errors.New("oauth: the form does not carry the login session's CSRF token")
+	// ErrSignInRequired: no password, and no login session that may decide
+	// (ruleUserSignedIn).
+	ErrSignInRequired = errors.New("oauth: the user must sign in")
+)
+
+// SignInForm is a form on which a user decides an authorization request
+// (the login + consent form of the authorization endpoint, the consent
+// form of /device), as the web layer read it, with what it knows besides.
+type SignInForm struct {
+	Fields    url.Values   // username and password, or csrf_token; decision
+	CSRFValid bool         // csrf_token is the login session's (web compares them: the session is its cookie)
+	Addr      netip.Addr   // who sent the form, for the budget of wrong passwords
+	Session   LoginSession // who the browser's login session signs in, and since when
+	// Authorization is the request decided, whose prompt, max_age and
+	// id_token_hint may want a password even from a signed-in user
+	// (NeedsPassword); nil at /device.
+	Authorization *Authorization
+}
+
+// SignIn establishes who decides: either the form carries a username and
+// password (checkPassword), or it comes with a login session and its CSRF
+// token (a session alone is not enough: a forged cross-site POST would
+// carry the cookie too). A username and password need no CSRF token: a
+// form another site posted never gets here (CheckFormOrigin: login CSRF).
+// It returns the user the password signed in, who needs a new login
+// session; else the zero User, and the login session's user decides.
+func (p *Provider) SignIn(ctx context.Context, f SignInForm) (store.User, error) {
+	if CheckFormFieldsOnce(ctx, f.Fields) != nil {
+		return store.User{}, ErrFormFieldTwice
+	}
+	username, password := f.Fields.Get("username"), f.Fields.Get("password")
+	if username == "" && password == "" {
+		return store.User{}, p.checkSession(ctx, f)
+	}
+	user, err := p.checkPassword(ctx, f.Addr, username, password)
+	tr := TraceFrom(ctx)
+	var tooMany *TooManyAttemptsError
+	switch {
+	case errors.As(err, &tooMany): // the password was not even checked
+		tr.Check(rulePasswordAttempts, false)
+	case err == nil || errors.Is(err, ErrBadCredentials): // else checking it failed: no verdict
+		tr.Check(rulePasswordAttempts, true)
+		tr.Check(ruleUserCredentials, err == nil)
+	}
+	return user, err
+}
+
+// checkSession decides a form sent with a login session instead of a
+// password: it must carry the session's CSRF token; declining then needs
+// no sign-in, and anything else a user signed in recently enough
+// (NeedsPassword).
+func (p *Provider) checkSession(ctx context.Context, f SignInForm) error {
+	switch {
+	case CheckFormCSRF(ctx, f.CSRFValid) != nil:
+		return ErrFormNotOurs
+	case f.Fields.Get("decision") == "deny":
+		return nil // declining needs no sign-in, only the form's CSRF token
+	case !TraceFrom(ctx).Check(ruleUserSignedIn, !p.NeedsPassword(f.Authorization, f.Session)):
+		return ErrSignInRequired
+	}
+	return nil
+}
+
+// NeedsPassword reports whether the user must enter a password to decide
+// a, even with login session s: no one is signed in; or a wants it anyway
+// (needsLogin: prompt=login, prompt=select_account, max_age); or its
+// id_token_hint names another user than the one signed in, who may then
+// sign in as the hinted one (hintAllows). A nil a (the /device page) needs
+// only a signed-in user.
+func (p *Provider) NeedsPassword(a *Authorization, s LoginSession) bool {
+	if s.UserID == "" {
+		return true
+	}
+	return a != nil && (p.needsLogin(a, s.AuthTime) || !a.hintAllows(s.UserID))
+}
+
+// CheckFormCSRF refuses, under ruleFormCSRF, a form sent with a login
+// session but without its CSRF token: valid is whether the form's token is
+// the session's.
+func CheckFormCSRF(ctx context.Context, valid bool) *Error {
+	return TraceFrom(ctx).Require(ruleFormCSRF, valid, ErrAccessDenied, "the form did not carry the login session's CSRF token")
+}
+
+// checkPassword checks a password like AuthenticateUser, within the budget
+// of wrong passwords of the requester at addr: over it, the answer is a
 // *TooManyAttemptsError and the password is not even checked. Only a real
 // guess spends the budget: credentials that no user can have
 // (possibleCredentials) are wrong without counting, and a right password,
 // or a failure to check it, gives its attempt back.
-func (p *Provider) SignIn(ctx context.Context, addr netip.Addr, username, password string) (store.User, error) {
+func (p *Provider) checkPassword(ctx context.Context, addr netip.Addr, username, password string) (store.User, error) {
 	if !possibleCredentials(username, password) {
 		return store.User{}, ErrBadCredentials
 	}

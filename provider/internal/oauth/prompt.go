@@ -75,7 +75,7 @@ func parseMaxAge(tr *Trace, s string) (time.Duration, *Error) {
 	return time.Duration(n) * time.Second, nil
 }
 
-// NeedsLogin reports whether the user must (re-)enter credentials even with
+// needsLogin reports whether the user must (re-)enter credentials even with
 // a login session that authenticated at authTime: prompt=login,
 // prompt=select_account, or max_age exceeded ([OIDC Core Section 3.1.2.1]):
 // "If the elapsed time is greater than this value, the OP MUST attempt to
@@ -91,7 +91,7 @@ func parseMaxAge(tr *Trace, s string) (time.Duration, *Error) {
 // page alone would approve for the session's account without asking.
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
-func (p *Provider) NeedsLogin(a *Authorization, authTime time.Time) bool {
+func (p *Provider) needsLogin(a *Authorization, authTime time.Time) bool {
 	if authTime.IsZero() || a.PromptIncludes(PromptLogin) || a.PromptIncludes(PromptSelectAccount) || a.MaxAge == 0 {
 		return true
 	}
@@ -112,9 +112,9 @@ type LoginSession struct {
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 // [RFC 8252 Section 8.6]: https://www.rfc-editor.org/rfc/rfc8252#section-8.6
 var (
-	// RuleUserSignedIn is also checked when a login form is sent with a
-	// login session instead of a password.
-	RuleUserSignedIn  = Rule{"the user is signed in, recently enough for prompt and max_age", "OIDC Core Section 3.1.2.1"}
+	// ruleUserSignedIn is also checked when a login form is sent with a
+	// login session instead of a password (SignIn).
+	ruleUserSignedIn  = Rule{"the user is signed in, recently enough for prompt and max_age", "OIDC Core Section 3.1.2.1"}
 	ruleSilentConsent = Rule{"prompt=none: the user approved these scopes before, and the client is confidential, not described by a metadata document", "RFC 8252 Section 8.6"}
 )
 
@@ -130,10 +130,10 @@ var (
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func (p *Provider) AnswerPromptNone(ctx context.Context, a *Authorization, s LoginSession) *AuthorizationError {
 	tr := TraceFrom(ctx)
-	if !tr.Check(RuleUserSignedIn, s.UserID != "" && !p.NeedsLogin(a, s.AuthTime)) {
+	if !tr.Check(ruleUserSignedIn, s.UserID != "" && !p.needsLogin(a, s.AuthTime)) {
 		return a.Deny(ErrLoginRequired, "the user is not signed in")
 	}
-	if !a.HintAllows(s.UserID) { // the hinted user is not signed in: login_required, whatever the consent
+	if !a.hintAllows(s.UserID) { // the hinted user is not signed in: login_required, whatever the consent
 		return a.checkHintedUser(ctx, s.UserID) // traced here when it refuses; IssueAuthorizationCode traces its pass
 	}
 	if !tr.Check(ruleSilentConsent, mayApproveSilently(a, s.Consented)) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -27,24 +29,29 @@ func newSignInProvider(t *testing.T) (*oauth.Provider, *clocktest.Clock) {
 	return providertest.NewProvider(t, cfg, clock.Now), clock
 }
 
+// signIn sends the sign-in form with a username and password from addr.
+func signIn(ctx context.Context, p *oauth.Provider, addr netip.Addr, username, password string) (store.User, error) {
+	return p.SignIn(ctx, oauth.SignInForm{Fields: url.Values{"username": {username}, "password": {password}}, Addr: addr})
+}
+
 func TestSignInBudget(t *testing.T) {
 	t.Parallel()
 	p, clock := newSignInProvider(t)
 	ctx := context.Background()
 	for i := range oauth.WrongPasswordsPerAddress {
-		if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
+		if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
 			t.Fatalf("wrong password %d: got %v, want ErrBadCredentials", i+1, err)
 		}
 	}
 	var tooMany *oauth.TooManyAttemptsError
-	if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, providertest.DemoPassword); !errors.As(err, &tooMany) || tooMany.RetryAfter <= 0 || tooMany.RetryAfter > oauth.PasswordWindow {
+	if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); !errors.As(err, &tooMany) || tooMany.RetryAfter <= 0 || tooMany.RetryAfter > oauth.PasswordWindow {
 		t.Fatalf("the right password after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongPasswordsPerAddress, err)
 	}
-	if _, err := p.SignIn(ctx, netip.MustParseAddr("192.0.2.2"), providertest.DemoUsername, providertest.DemoPassword); err != nil {
+	if _, err := signIn(ctx, p, netip.MustParseAddr("192.0.2.2"), providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("another address: got %v, want signed in", err)
 	}
 	clock.Advance(oauth.PasswordWindow)
-	if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
+	if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("the next window: got %v, want signed in", err)
 	}
 }
@@ -58,10 +65,10 @@ func TestSignInCountsOnlyGuesses(t *testing.T) {
 	ctx := context.Background()
 	for range oauth.WrongPasswordsPerAddress + 1 {
 		for _, password := range []string{providertest.DemoPassword, strings.Repeat("p", 73), providertest.DemoPassword + "\x00", "\xff"} {
-			_, _ = p.SignIn(ctx, testAddr, providertest.DemoUsername, password)
+			_, _ = signIn(ctx, p, testAddr, providertest.DemoUsername, password)
 		}
 	}
-	if _, err := p.SignIn(ctx, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
+	if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("after right passwords and impossible ones: got %v, want signed in", err)
 	}
 }
@@ -117,5 +124,53 @@ func TestIPv6NetworkBudget(t *testing.T) {
 	}
 	if _, err := p.LookUpUserCode(ctx, netip.MustParseAddr("2001:db8:8::1"), "BBBB-BBBB"); !errors.Is(err, oauth.ErrUnknownUserCode) {
 		t.Errorf("another /48: got %v, want its own budget", err)
+	}
+}
+
+// TestSignInWithSession: a form without a password is decided by the login
+// session it came with, and only with the session's CSRF token.
+func TestSignInWithSession(t *testing.T) {
+	t.Parallel()
+	p, clock := newSignInProvider(t)
+	signedIn := oauth.LoginSession{UserID: "u1", AuthTime: clock.Now().Add(-time.Minute)}
+	request := func(change func(a *oauth.Authorization)) *oauth.Authorization {
+		a := &oauth.Authorization{MaxAge: -1}
+		if change != nil {
+			change(a)
+		}
+		return a
+	}
+	allow := url.Values{"csrf_token": {"t"}, "decision": {"allow"}}
+	tests := []struct {
+		name      string
+		fields    url.Values
+		csrfValid bool
+		session   oauth.LoginSession
+		a         *oauth.Authorization // nil: the /device page
+		want      error
+	}{
+		{"a signed-in user decides (RFC 6749 Section 4.1)", allow, true, signedIn, request(nil), nil},
+		{"a signed-in user decides at /device (RFC 8628 Section 3.3)", allow, true, signedIn, nil, nil},
+		{"without the session's CSRF token the form is refused (RFC 6749 Section 10.12)", allow, false, signedIn, request(nil), oauth.ErrFormNotOurs},
+		{"a field sent twice is refused (RFC 6749 Section 3.1)", url.Values{"csrf_token": {"t"}, "decision": {"allow", "deny"}}, true, signedIn, request(nil), oauth.ErrFormFieldTwice},
+		{"no one signed in must sign in (OIDC Core Section 3.1.2.1)", allow, true, oauth.LoginSession{}, request(nil), oauth.ErrSignInRequired},
+		{"no one signed in must sign in at /device (RFC 8628 Section 3.3)", allow, true, oauth.LoginSession{}, nil, oauth.ErrSignInRequired},
+		{"declining needs no sign-in, only the CSRF token (RFC 6749 Section 10.12)", url.Values{"csrf_token": {"t"}, "decision": {"deny"}}, true, oauth.LoginSession{}, request(nil), nil},
+		{"declining without the CSRF token is refused (RFC 6749 Section 10.12)", url.Values{"decision": {"deny"}}, false, oauth.LoginSession{}, request(nil), oauth.ErrFormNotOurs},
+		{"prompt=login wants a password from a signed-in user (OIDC Core Section 3.1.2.1)", allow, true, signedIn,
+			request(func(a *oauth.Authorization) { a.Prompt = []oauth.Prompt{oauth.PromptLogin} }), oauth.ErrSignInRequired},
+		{"a sign-in longer ago than max_age wants a password (OIDC Core Section 3.1.2.1)", allow, true, signedIn,
+			request(func(a *oauth.Authorization) { a.MaxAge = 30 * time.Second }), oauth.ErrSignInRequired},
+		{"an id_token_hint naming another user wants a password (OIDC Core Section 3.1.2.1)", allow, true, signedIn,
+			request(func(a *oauth.Authorization) { a.HintSubject = "u2" }), oauth.ErrSignInRequired},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			user, err := p.SignIn(context.Background(), oauth.SignInForm{Fields: tc.fields, CSRFValid: tc.csrfValid, Addr: testAddr,
+				Session: tc.session, Authorization: tc.a})
+			if !errors.Is(err, tc.want) || user.ID != "" {
+				t.Errorf("got user %q, error %v; want no new sign-in, error %v", user.ID, err, tc.want)
+			}
+		})
 	}
 }

@@ -59,7 +59,7 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		return
 	}
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
-	if !s.signIn(c, sess, form, s.needsLogin(a, sess), reshow) {
+	if !s.signIn(c, sess, form, a, reshow) {
 		return
 	}
 	if err := a.Decide(c.Request.Context(), form.Get("decision")); err != nil {
@@ -88,76 +88,41 @@ func (s *Server) authorization(c *gin.Context, read func(*gin.Context) (url.Valu
 	return a, form, true
 }
 
-// The rules of the user's part in the authorization ([RFC 6749 Section 4.1],
-// step B: "the authorization server authenticates the resource owner … and
-// establishes whether the resource owner grants or denies the client's
-// access request"; [RFC 6749 Section 10.10], [RFC 6749 Section 10.12]).
-//
-// [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
-// [RFC 6749 Section 10.10]: https://www.rfc-editor.org/rfc/rfc6749#section-10.10
-// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
-var (
-	rulePasswordAttempts = oauth.Rule{Text: "wrong passwords from this network stay within the limit (no online guessing)", Ref: "RFC 6749 Section 10.10"}
-	ruleUserCredentials  = oauth.Rule{Text: "the user signed in with the right username and password", Ref: "RFC 6749 Section 4.1"}
-	ruleFormCSRF         = oauth.Rule{Text: "the form carries this login session's CSRF token", Ref: "RFC 6749 Section 10.12"}
-)
-
 // reshowForm shows again the form a decision came from (the consent page
 // of the authorization endpoint, or of /device), with an HTTP status, the
 // username to keep and a message for the user.
 type reshowForm func(status int, username, message string)
 
-// signIn establishes who is deciding: either the form carries a username and
-// password, or a login session and its CSRF token (a session alone is not
-// enough: a forged cross-site POST would carry the cookie too). A username
-// and password need no CSRF token: a form another site posted never gets
-// here (sameOriginForm refuses it: login CSRF). needLogin says the request
-// wants a password even from a signed-in user (prompt=login,
-// prompt=select_account, max_age, an id_token_hint naming another user). On
-// failure it shows the form again and reports false; it never redirects.
-// The authorization endpoint and the /device page share it, so a user
-// signed in at one is signed in at the other.
-func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, needLogin bool, reshow reshowForm) bool {
-	tr := oauth.TraceFrom(c.Request.Context())
-	if oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil {
-		reshow(http.StatusBadRequest, "", msgFormSentTwice)
-		return false
-	}
-	username, password := form.Get("username"), form.Get("password")
-	if username != "" || password != "" {
-		user, err := s.p.SignIn(c.Request.Context(), clientAddr(c), username, password)
-		var tooMany *oauth.TooManyAttemptsError
-		switch {
-		case errors.Is(err, oauth.ErrBadCredentials):
-			tr.Check(rulePasswordAttempts, true)
-			tr.Check(ruleUserCredentials, false)
-			s.loginFailed(c)
-			reshow(http.StatusUnauthorized, username, msgWrongPassword)
-			return false
-		case errors.As(err, &tooMany):
-			tr.Check(rulePasswordAttempts, false)
-			s.rateLimited(c, limitPassword)
-			setRetryAfter(c, tooMany.RetryAfter)
-			reshow(http.StatusTooManyRequests, username, msgTooManyPasswords)
-			return false
-		}
-		if err != nil {
-			s.renderFault(c, err)
-			return false
-		}
-		tr.Check(rulePasswordAttempts, true)
-		tr.Check(ruleUserCredentials, true)
-		return s.startSession(c, sess, user.ID)
-	}
+// signIn establishes who decides a, or the device request when a is nil
+// (oauth.Provider.SignIn): a password starts a new login session, else the
+// login session decides. On failure it shows the form again (or the error
+// page) and reports false; it never redirects. The authorization endpoint
+// and the /device page share it, so a user signed in at one is signed in
+// at the other.
+func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *oauth.Authorization, reshow reshowForm) bool {
+	user, err := s.p.SignIn(c.Request.Context(), oauth.SignInForm{Fields: form, CSRFValid: sess.CSRFValid(form.Get("csrf_token")),
+		Addr: clientAddr(c), Session: oauth.LoginSession{UserID: sess.UserID(), AuthTime: sess.AuthTime()}, Authorization: a})
+	var tooMany *oauth.TooManyAttemptsError
 	switch {
-	case !tr.Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):
+	case err == nil && user.ID != "":
+		return s.startSession(c, sess, user.ID)
+	case err == nil:
+		return true
+	case errors.Is(err, oauth.ErrFormFieldTwice):
+		reshow(http.StatusBadRequest, "", msgFormSentTwice)
+	case errors.Is(err, oauth.ErrBadCredentials):
+		s.loginFailed(c)
+		reshow(http.StatusUnauthorized, form.Get("username"), msgWrongPassword)
+	case errors.As(err, &tooMany):
+		s.rateLimited(c, limitPassword)
+		setRetryAfter(c, tooMany.RetryAfter)
+		reshow(http.StatusTooManyRequests, form.Get("username"), msgTooManyPasswords)
+	case errors.Is(err, oauth.ErrFormNotOurs):
 		reshow(http.StatusForbidden, "", msgFormNotOurs)
-	case form.Get("decision") == "deny":
-		return true // declining needs no sign-in, only the form's CSRF token
-	case !tr.Check(oauth.RuleUserSignedIn, !needLogin && sess.UserID() != ""):
+	case errors.Is(err, oauth.ErrSignInRequired):
 		reshow(http.StatusUnauthorized, "", msgSignIn)
 	default:
-		return true
+		s.renderFault(c, err)
 	}
 	return false
 }
@@ -207,21 +172,12 @@ func (s *Server) promptNone(c *gin.Context, a *oauth.Authorization, sess loginSe
 func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization, sess loginSession, username, message string) {
 	page := consentPage{
 		Auth: a, Hidden: a.Request.Values(), Username: username, Error: message,
-		NeedPassword: sess.UserID() == "" || s.needsLogin(a, sess),
+		NeedPassword: s.p.NeedsPassword(a, sess.For(a.Client.ID)),
 		CSRF:         sess.CSRFToken(),
 	}
 	s.saveSession(c, sess)
 	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("login and consent page", message))
 	s.render(c, status, "authorize.html", page)
-}
-
-// needsLogin reports whether the user must enter a password for a even
-// with a login session: prompt=login, prompt=select_account or max_age
-// (oauth.Provider.NeedsLogin), or an id_token_hint that names another user
-// than the one signed in, who may then sign in as the hinted one
-// (oauth.Authorization.HintAllows).
-func (s *Server) needsLogin(a *oauth.Authorization, sess loginSession) bool {
-	return s.p.NeedsLogin(a, sess.AuthTime()) || !a.HintAllows(sess.UserID())
 }
 
 // formShown is the outcome, in a trace, of a request that showed a form:

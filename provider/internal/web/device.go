@@ -106,7 +106,7 @@ func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", formRefusal(err))
 	case oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil:
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", msgFormSentTwice)
-	case !oauth.TraceFrom(c.Request.Context()).Check(ruleFormCSRF, sess.CSRFValid(form.Get("csrf_token"))):
+	case oauth.CheckFormCSRF(c.Request.Context(), sess.CSRFValid(form.Get("csrf_token"))) != nil:
 		s.showDeviceEntry(c, http.StatusForbidden, sess, form.Get("user_code"), msgFormNotOurs)
 	default:
 		return form, true
@@ -128,7 +128,7 @@ func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess
 		reshow(http.StatusBadRequest, "", msgChooseDecision)
 		return
 	}
-	if !s.signIn(c, sess, form, false, reshow) {
+	if !s.signIn(c, sess, form, nil, reshow) {
 		return
 	}
 	var err error

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"regexp"
 	"strings"
@@ -65,7 +66,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: client, Scope: "read"}, NeedPassword: true, Error: msgChooseDecision}},
 		{"device_result.html", deviceResultPage{Title: msgExpiredUserCode, Message: msgExpiredUserCodeDetail, TryAgain: true}},
 		{"error.html", mismatch},
-		{"error.html", newErrorPage(ruleFormCSRF.Refuse(oauth.ErrAccessDenied, "no CSRF token"))},
+		{"error.html", newErrorPage(oauth.CheckFormCSRF(context.Background(), false))},
 		{"error.html", newErrorPage(oauth.NewError(oauth.ErrServerError, "the server could not complete the request"))},
 		{"index.html", oauth.Metadata{Issuer: "http://localhost:8080"}},
 		{"leave.html", leavePage{AuthorizationError: &oauth.AuthorizationError{Error: oauth.NewError(oauth.ErrInvalidScope, "unknown scope"),

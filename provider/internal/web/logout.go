@@ -61,7 +61,12 @@ func (s *Server) handleLogout(c *gin.Context) {
 		return
 	}
 	page := logoutPage{Logout: l, Hidden: l.FormValues(), SignedIn: sess.UserID() != ""}
-	switch decision := params.Get("decision"); {
+	decision := params.Get("decision")
+	var forged *oauth.Error // a decision comes with the session's CSRF token, from the confirmation page
+	if decision != "" {
+		forged = oauth.CheckFormCSRF(c.Request.Context(), c.Request.Method == http.MethodPost && sess.CSRFValid(params.Get("csrf_token")))
+	}
+	switch {
 	case decision == "" && l.Confirm:
 		page.CSRF = sess.CSRFToken()
 		s.saveSession(c, sess)
@@ -69,10 +74,10 @@ func (s *Server) handleLogout(c *gin.Context) {
 		s.render(c, http.StatusOK, "logout.html", page)
 	case decision == "":
 		s.endSession(c, l, sess)
-	case !tr.Check(ruleFormCSRF, c.Request.Method == http.MethodPost && sess.CSRFValid(params.Get("csrf_token"))):
+	case forged != nil:
 		page.CSRF, page.Error = sess.CSRFToken(), msgLogoutNotOurs
 		s.saveSession(c, sess)
-		tr.Refused(ruleFormCSRF.Refuse(oauth.ErrAccessDenied, "the confirmation did not carry the session's CSRF token"))
+		tr.Refused(forged)
 		s.render(c, http.StatusForbidden, "logout.html", page)
 	case decision == decisionLogOut:
 		s.endSession(c, l, sess)

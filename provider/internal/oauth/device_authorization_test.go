@@ -136,22 +136,17 @@ func TestLookUpUserCode(t *testing.T) {
 	approved := deviceCodeFor(t, p, "")
 	denied := deviceCodeFor(t, p, "")
 	expired := deviceCodeFor(t, p, "")
-	decide := func(userCode string, approve bool) {
+	decide := func(userCode string, decision oauth.DeviceDecision) {
 		d, err := p.LookUpUserCode(ctx, testAddr, userCode)
 		if err != nil {
 			t.Fatalf("LookUpUserCode(%s): %v", userCode, err)
 		}
-		if approve {
-			err = p.ApproveDevice(ctx, d, "user1", clock.Now())
-		} else {
-			err = p.DenyDevice(ctx, d)
-		}
-		if err != nil {
+		if err := p.DecideDevice(ctx, d, decision, "user1", clock.Now()); err != nil {
 			t.Fatalf("decide %s: %v", userCode, err)
 		}
 	}
-	decide(approved.UserCode, true)
-	decide(denied.UserCode, false)
+	decide(approved.UserCode, oauth.DeviceAllow)
+	decide(denied.UserCode, oauth.DeviceDeny)
 	clock.Advance(15 * time.Minute) // the lifetime of expired (and of the others) has passed
 	pending := deviceCodeFor(t, p, "openid read")
 
@@ -186,12 +181,12 @@ func TestDeviceDecisions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
-		name    string
-		approve bool
-		status  store.DeviceStatus
+		name     string
+		decision oauth.DeviceDecision
+		status   store.DeviceStatus
 	}{
-		{"approving stores a grant for the user and the client (RFC 8628 Section 3.3)", true, store.DeviceApproved},
-		{"denying records the denial (RFC 8628 Section 3.5: access_denied)", false, store.DeviceDenied},
+		{"approving stores a grant for the user and the client (RFC 8628 Section 3.3)", oauth.DeviceAllow, store.DeviceApproved},
+		{"denying records the denial (RFC 8628 Section 3.5: access_denied)", oauth.DeviceDeny, store.DeviceDenied},
 	}
 	p, clock := newDeviceProvider(t)
 	for _, tc := range tests {
@@ -201,12 +196,7 @@ func TestDeviceDecisions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			decide := func() error {
-				if tc.approve {
-					return p.ApproveDevice(ctx, d, "user1", clock.Now())
-				}
-				return p.DenyDevice(ctx, d)
-			}
+			decide := func() error { return p.DecideDevice(ctx, d, tc.decision, "user1", clock.Now()) }
 			if err := decide(); err != nil {
 				t.Fatalf("first decision: got %v, want nil", err)
 			}
@@ -217,7 +207,7 @@ func TestDeviceDecisions(t *testing.T) {
 			if err != nil || dc.Status != tc.status {
 				t.Fatalf("status: got %q (%v), want %q", dc.Status, err, tc.status)
 			}
-			if !tc.approve {
+			if tc.decision == oauth.DeviceDeny {
 				return
 			}
 			g, err := p.Store.GetGrant(ctx, dc.GrantID)

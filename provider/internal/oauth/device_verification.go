@@ -102,23 +102,54 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc
 	return &DeviceAuthorization{Client: client, UserCode: dc.UserCode, Scope: dc.Scope, ExpiresAt: dc.ExpiresAt}, nil
 }
 
-// ApproveDevice records the user's approval of a device authorization
-// request as a grant; the device's next poll gets the tokens
-// ([RFC 8628 Section 3.3]: "Once the user interaction is complete, the
-// server instructs the user to return to their device"). Of two decisions on
-// one request only the first counts: a later one is ErrUsedUserCode.
+// DeviceDecision is the user's answer to a device authorization request
+// on the consent page of the verification URI.
+type DeviceDecision string
+
+// The answers the consent page offers: "The authorization server should
+// then inform the user about the action they are undertaking and ask them
+// to approve or deny the request" ([RFC 8628 Section 3.3]).
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
-func (p *Provider) ApproveDevice(ctx context.Context, d *DeviceAuthorization, userID string, authTime time.Time) error {
+const (
+	DeviceAllow DeviceDecision = "allow"
+	DeviceDeny  DeviceDecision = "deny"
+)
+
+// ParseDeviceDecision reads the decision field of the consent form; ok is
+// false for anything but DeviceAllow or DeviceDeny.
+func ParseDeviceDecision(field string) (decision DeviceDecision, ok bool) {
+	decision = DeviceDecision(field)
+	return decision, decision == DeviceAllow || decision == DeviceDeny
+}
+
+// DecideDevice records the user's decision on a device authorization
+// request: DeviceAllow approves it for userID, who signed in at authTime
+// (approveDevice); any other declines it (denyDevice). Of two decisions on
+// one request only the first counts: a later one is ErrUsedUserCode.
+func (p *Provider) DecideDevice(ctx context.Context, d *DeviceAuthorization, decision DeviceDecision, userID string, authTime time.Time) error {
+	if decision == DeviceAllow {
+		return p.approveDevice(ctx, d, userID, authTime)
+	}
+	return p.denyDevice(ctx, d)
+}
+
+// approveDevice records the user's approval of a device authorization
+// request as a grant; the device's next poll gets the tokens
+// ([RFC 8628 Section 3.3]: "Once the user interaction is complete, the
+// server instructs the user to return to their device").
+//
+// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+func (p *Provider) approveDevice(ctx context.Context, d *DeviceAuthorization, userID string, authTime time.Time) error {
 	grant := p.newGrant(d.Client.ID, userID, d.Scope, authTime, p.Now(), d.ExpiresAt)
 	return decided(ctx, p.Store.ApproveDeviceCode(ctx, d.UserCode, grant), "device request approved: grant created")
 }
 
-// DenyDevice records that the user declined a device authorization request;
+// denyDevice records that the user declined a device authorization request;
 // the device's next poll gets access_denied ([RFC 8628 Section 3.5]).
 //
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
-func (p *Provider) DenyDevice(ctx context.Context, d *DeviceAuthorization) error {
+func (p *Provider) denyDevice(ctx context.Context, d *DeviceAuthorization) error {
 	return decided(ctx, p.Store.DenyDeviceCode(ctx, d.UserCode), "device request denied")
 }
 

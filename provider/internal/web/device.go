@@ -115,33 +115,25 @@ func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool
 }
 
 // decideDevice checks the decision, signs the user in (or checks the login
-// session) and records the decision: "The authorization server should then
-// inform the user about the action they are undertaking and ask them to
-// approve or deny the request" ([RFC 8628 Section 3.3]). Declining needs no
-// sign-in, only the form's CSRF token.
-//
-// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+// session) and records the decision (oauth.Provider.DecideDevice).
+// Declining needs no sign-in, only the form's CSRF token.
 func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess loginSession, form url.Values) {
 	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
-	decision := form.Get("decision")
-	if decision != "allow" && decision != "deny" {
+	decision, ok := oauth.ParseDeviceDecision(form.Get("decision"))
+	if !ok {
 		reshow(http.StatusBadRequest, "", msgChooseDecision)
 		return
 	}
 	if !s.signIn(c, sess, form, nil, reshow) {
 		return
 	}
-	var err error
-	result := deviceResultPage{Title: msgDeviceConnected, Message: msgDeviceConnectedDetail}
-	if decision == "allow" {
-		err = s.p.ApproveDevice(c.Request.Context(), d, sess.UserID(), sess.AuthTime())
-	} else {
-		err = s.p.DenyDevice(c.Request.Context(), d)
-		result = deviceResultPage{Title: msgDeviceDenied, Message: msgDeviceDeniedDetail}
-	}
-	if err != nil {
+	if err := s.p.DecideDevice(c.Request.Context(), d, decision, sess.UserID(), sess.AuthTime()); err != nil {
 		s.userCodeFailed(c, sess, d.UserCode, err)
 		return
+	}
+	result := deviceResultPage{Title: msgDeviceConnected, Message: msgDeviceConnectedDetail}
+	if decision == oauth.DeviceDeny {
+		result = deviceResultPage{Title: msgDeviceDenied, Message: msgDeviceDeniedDetail}
 	}
 	s.saveSession(c, sess)
 	s.render(c, http.StatusOK, "device_result.html", result)

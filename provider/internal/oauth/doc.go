@@ -91,9 +91,10 @@
 //	                             SESSION_TTL, signs no one in, whatever cookie still names it)
 //	errors.go                    RFC 6749 Section 4.1.2.1, RFC 6749 Section 5.2; RFC 6750 Section 3.1;
 //	                             RFC 8628 Section 3.5 error codes; the characters of an error_description
-//	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 Section 3.1; wrong passwords bounded per
-//	                             address; RFC 6749 Section 10.12: no sign-in form from another site) and the demo
-//	                             registrations
+//	login.go, seed.go            user sign-in (outside OAuth, RFC 6749 Section 3.1) and who decides
+//	                             (RFC 6749 Section 4.1; wrong passwords bounded per address; RFC 6749 Section 10.12:
+//	                             no sign-in form from another site, a login session's form carries its CSRF
+//	                             token); the demo registrations
 //	password.go                  user passwords: Argon2id (OWASP minimum), bcrypt hashes upgraded at sign-in
 //	secret.go                    RFC 6749 Section 10.10 (token entropy); codes and tokens stored only as hashes
 //	text.go                      RFC 6749 Appendix B (parameters are UTF-8 text: validText), RFC 8259 Section 4

@@ -10,11 +10,17 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// Deny builds the error response for a user who said no: "The resource
-// owner or authorization server denied the request" ([RFC 6749 Section 4.1.2.1]).
+// Refuse builds the error response, sent to a's redirect URI, of a request
+// that passed its checks but is not granted: the user said no
+// (access_denied: "The resource owner or authorization server denied the
+// request", [RFC 6749 Section 4.1.2.1]), or the request cannot be granted
+// without the user, who is not to be asked or is not the one the
+// id_token_hint names (login_required, consent_required:
+// [OIDC Core Section 3.1.2.6]).
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-func (a *Authorization) Deny(code ErrorCode, description string) *AuthorizationError {
+// [OIDC Core Section 3.1.2.6]: https://openid.net/specs/openid-connect-core-1_0.html#AuthError
+func (a *Authorization) Refuse(code ErrorCode, description string) *AuthorizationError {
 	return a.errorResponse(NewError(code, description))
 }
 
@@ -46,10 +52,10 @@ func (a *Authorization) Decide(ctx context.Context, decision string) *Authorizat
 		return nil
 	case "deny":
 		tr.Check(ruleUserApproves, false)
-		return a.Deny(ErrAccessDenied, "the user denied the request")
+		return a.Refuse(ErrAccessDenied, "the user denied the request")
 	default:
 		tr.Check(ruleUserApproves, false)
-		return a.Deny(ErrInvalidRequest, "decision must be allow or deny")
+		return a.Refuse(ErrInvalidRequest, "decision must be allow or deny")
 	}
 }
 

@@ -427,7 +427,7 @@ func (a *Authorization) checkHintedUser(ctx context.Context, userID string) *Aut
 		return nil
 	}
 	if !TraceFrom(ctx).Check(ruleHintedUser, userID == a.HintSubject) {
-		return a.Deny(ErrLoginRequired, "the signed-in user is not the one the id_token_hint names")
+		return a.Refuse(ErrLoginRequired, "the signed-in user is not the one the id_token_hint names")
 	}
 	return nil
 }

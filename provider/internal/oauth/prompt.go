@@ -131,13 +131,13 @@ var (
 func (p *Provider) AnswerPromptNone(ctx context.Context, a *Authorization, s LoginSession) *AuthorizationError {
 	tr := TraceFrom(ctx)
 	if !tr.Check(ruleUserSignedIn, s.UserID != "" && !p.needsLogin(a, s.AuthTime)) {
-		return a.Deny(ErrLoginRequired, "the user is not signed in")
+		return a.Refuse(ErrLoginRequired, "the user is not signed in")
 	}
 	if !a.hintAllows(s.UserID) { // the hinted user is not signed in: login_required, whatever the consent
 		return a.checkHintedUser(ctx, s.UserID) // traced here when it refuses; IssueAuthorizationCode traces its pass
 	}
 	if !tr.Check(ruleSilentConsent, mayApproveSilently(a, s.Consented)) {
-		return a.Deny(ErrConsentRequired, "the user has not approved this request")
+		return a.Refuse(ErrConsentRequired, "the user has not approved this request")
 	}
 	return nil
 }

@@ -24,8 +24,7 @@
 //	dpop_nonce.go                RFC 9449 Section 8, RFC 9449 Section 9 (server nonces: stateless, HMAC of the time,
 //	                             DPOP_NONCE=on)
 //	dpop_binding.go              RFC 9449 Section 5 (token endpoint, refresh tokens of public clients),
-//	                             RFC 9449 Section 6 (cnf.jkt), RFC 9449 Section 7 (DPoP scheme at resources; bound
-//	                             tokens refused as Bearer), RFC 9449 Section 10.1 (a pushed request's DPoP key)
+//	                             RFC 9449 Section 6 (cnf.jkt), RFC 9449 Section 10.1 (a pushed request's DPoP key)
 //	prompt.go                    OIDC Core Section 3.1.2.1 (prompt, max_age), RFC 8252 Section 8.6 (public clients
 //	                             never approved silently)
 //	pkce.go                      RFC 7636 Section 4.1–4.6 (S256 only; downgrade defence of RFC 9700 Section 2.1.1)
@@ -74,7 +73,8 @@
 //	                             authorization requests)
 //	bearer.go                    RFC 6750 Section 2.1 (header), RFC 6750 Section 2.2 (form body, POST only),
 //	                             RFC 6750 Section 2 (one method per request), RFC 6750 Section 3.1 (bearer check),
-//	                             RFC 9068 Section 4 (validation)
+//	                             RFC 9068 Section 4 (validation), RFC 9449 Section 7.1, RFC 9449 Section 7.2 (the
+//	                             DPoP scheme at resources; bound tokens refused as Bearer)
 //	grant.go                     the grant every code and token descends from: started at approval, revoked in one
 //	                             write (see Grants below); the security events that revoke it (code replay, refresh
 //	                             reuse), for the log and metrics

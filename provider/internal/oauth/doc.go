@@ -16,6 +16,9 @@
 //	                             only for the user it names)
 //	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
 //	                             RFC 9207 (iss), RFC 6749 Section 3.1.2 (the redirect URI's query kept)
+//	redirect_trust.go            RFC 9700 Section 4.11.2 (a redirect the user did not approve, an error or a logout,
+//	                             to a URI a client registered for itself or its metadata document lists, waits for
+//	                             the user), RFC 8252 Section 7.3 (loopback URIs trusted)
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
 //	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in the RFC's order but check 7, no
 //	                             private key in jwk, before check 6, the signature, which needs that key),

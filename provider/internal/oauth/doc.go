@@ -84,7 +84,8 @@
 //	revocation.go                RFC 7009
 //	introspection.go             RFC 7662
 //	oidc.go                      OIDC Core Section 2 (ID token), OIDC Core Section 3.1.3.6 (at_hash),
-//	                             OIDC Core Section 5.3 (userinfo)
+//	                             OIDC Core Section 5.3 (userinfo); the id_token_hint check authorize.go and
+//	                             logout.go share
 //	metadata.go                  RFC 8414 Section 2, RFC 8414 Section 3 (the well-known path of an issuer
 //	                             with a path), OIDC Discovery 1.0
 //	logout.go                    OIDC RP-Initiated Logout Section 2 (id_token_hint, even expired),

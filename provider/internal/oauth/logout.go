@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/oauth-reference/provider/internal/store"
-	"github.com/oauth-reference/provider/internal/token"
 )
 
 // LogoutRequest is a logout request at the end_session_endpoint of
@@ -179,19 +178,6 @@ func (p *Provider) checkIDTokenHint(tr *Trace, r LogoutRequest) (subject, client
 		}
 	}
 	return claims.Subject, claims.Audience, nil
-}
-
-// verifyIDTokenHint checks that hint is an ID token this provider issued,
-// expired or not (token.Keys.VerifyIDTokenHint), under rule: the logout's
-// or the authorization request's.
-func (p *Provider) verifyIDTokenHint(tr *Trace, rule Rule, hint string) (token.IDTokenClaims, *Error) {
-	claims, err := p.Keys.VerifyIDTokenHint(hint, p.Config.Issuer)
-	if !tr.Check(rule, err == nil) {
-		e := rule.Refuse(ErrInvalidRequest, "id_token_hint is not an ID token issued by this provider")
-		e.Cause = err
-		return claims, e
-	}
-	return claims, nil
 }
 
 // postLogoutRedirect returns where to send the browser after the logout:

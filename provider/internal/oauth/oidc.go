@@ -93,3 +93,17 @@ func (p *Provider) UserInfo(ctx context.Context, at token.AccessTokenClaims) (*U
 	}
 	return info, nil
 }
+
+// verifyIDTokenHint checks that hint is an ID token this provider issued,
+// expired or not (token.Keys.VerifyIDTokenHint), under rule: the
+// authorization request's (ruleAuthorizeHintIssued) or the logout's
+// (ruleLogoutHintIssued).
+func (p *Provider) verifyIDTokenHint(tr *Trace, rule Rule, hint string) (token.IDTokenClaims, *Error) {
+	claims, err := p.Keys.VerifyIDTokenHint(hint, p.Config.Issuer)
+	if !tr.Check(rule, err == nil) {
+		e := rule.Refuse(ErrInvalidRequest, "id_token_hint is not an ID token issued by this provider")
+		e.Cause = err
+		return claims, e
+	}
+	return claims, nil
+}

@@ -95,8 +95,10 @@ func refreshTokenBinding(client store.Client, jkt string) string {
 }
 
 // confirmationOf is the cnf member of an introspection answer for a token
-// bound to jkt, or nil ([RFC 9449 Section 6.2]: "If the token_type member is
-// included in the introspection response, it MUST contain the value DPoP.").
+// bound to jkt, or nil: [RFC 9449 Section 6.2]: "The hash is conveyed using
+// the same cnf content with jkt member structure as the JWK Thumbprint
+// confirmation method, described in Section 6.1, as a top-level member of
+// the introspection response JSON."
 //
 // [RFC 9449 Section 6.2]: https://www.rfc-editor.org/rfc/rfc9449#section-6.2
 func confirmationOf(jkt string) *token.Confirmation {

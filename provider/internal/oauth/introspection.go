@@ -86,7 +86,15 @@ var (
 // introspectAccessToken answers for one of this provider's access tokens:
 // valid for any resource it serves (its trace names the check a token
 // failed, as a resource's does), the caller's own, and not revoked
-// (checkNotRevoked, the resources' rule too).
+// (checkNotRevoked, the resources' rule too). Its token_type is the
+// "Type of the token as defined in Section 5.1 of OAuth 2.0 [RFC6749]"
+// ([RFC 7662 Section 2.2]), DPoP for a token bound to a DPoP key
+// ([RFC 9449 Section 6.2]: "If the token_type member is included in the
+// introspection response, it MUST contain the value DPoP."), whose
+// thumbprint cnf then carries (confirmationOf).
+//
+// [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+// [RFC 9449 Section 6.2]: https://www.rfc-editor.org/rfc/rfc9449#section-6.2
 func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client store.Client, raw string) (*IntrospectionResponse, *Error) {
 	claims, err := p.verifyIssuedAccessToken(raw)
 	if !traceAccessToken(tr, err, ruleIntrospectAudience) || !tr.Check(ruleIntrospectOwnToken, claims.ClientID == client.ID) {
@@ -103,7 +111,12 @@ func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client 
 }
 
 // introspectRefreshToken answers for a refresh token: the caller's own,
-// unused and alive (liveRefreshToken, the refresh grant's rule too).
+// unused and alive (liveRefreshToken, the refresh grant's rule too). The
+// answer has no token_type: [RFC 7662 Section 2.2] makes it a type of
+// access token, "as defined in Section 5.1 of OAuth 2.0 [RFC6749]", and a
+// refresh token has none ("refresh_token" is a token_type_hint).
+//
+// [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
 func (p *Provider) introspectRefreshToken(ctx context.Context, tr *Trace, client store.Client, raw string) (*IntrospectionResponse, *Error) {
 	rt, found, err := p.findRefreshToken(ctx, HashSecret(raw))
 	if err != nil {
@@ -117,7 +130,7 @@ func (p *Provider) introspectRefreshToken(ctx context.Context, tr *Trace, client
 		return inactiveUnless(err)
 	}
 	return &IntrospectionResponse{
-		Active: true, Scope: rt.Scope, ClientID: rt.ClientID, TokenType: HintRefreshToken,
+		Active: true, Scope: rt.Scope, ClientID: rt.ClientID,
 		ExpiresAt: rt.ExpiresAt.Unix(), IssuedAt: rt.CreatedAt.Unix(), Subject: rt.UserID, Issuer: p.Config.Issuer,
 	}, nil
 }

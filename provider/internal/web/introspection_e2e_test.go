@@ -78,11 +78,20 @@ func testIntrospection(t *testing.T, srv *providertest.Server, clock *clocktest.
 		})
 	}
 
-	t.Run("a client's own refresh token is active, with its scope and user (RFC 7662 Section 2.2)", func(t *testing.T) {
+	t.Run("a client's own refresh token is active, with its scope and user, and no token_type (RFC 7662 Section 2.2)", func(t *testing.T) {
 		tok := b.in(t).tokens(srv, demo)
-		got := introspect(t, srv, tok.RefreshToken)
+		raw := answer(t, tok.RefreshToken, demoBasic)
+		var got introspection
+		if err := json.Unmarshal([]byte(raw), &got); err != nil {
+			t.Fatal(err)
+		}
 		if !got.Active || got.Scope != "openid read" || got.ClientID != "testclient" || got.Subject != "user1" {
 			t.Errorf("got %+v, want an active refresh token of testclient for user1 with scope %q", got, "openid read")
+		}
+		// token_type is a type of access token (RFC 6749 Section 5.1): a
+		// refresh token has none, and "refresh_token" is a token_type_hint.
+		if strings.Contains(raw, `"token_type"`) {
+			t.Errorf("got %s, want no token_type for a refresh token", raw)
 		}
 	})
 

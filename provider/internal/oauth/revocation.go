@@ -10,22 +10,20 @@ import (
 	"github.com/oauth-reference/provider/internal/token"
 )
 
-// TokenTypeHint says which kind of token a revocation or introspection
-// request carries ([RFC 7009 Section 2.1], [RFC 7662 Section 2.1]).
+// TokenQuery is the request of the revocation and introspection endpoints:
+// a token and the client's credentials. Its token_type_hint is ignored: an
+// authorization server "MAY ignore this parameter, particularly if it is
+// able to detect the token type automatically" ([RFC 7009 Section 2.1],
+// [RFC 7662 Section 2.1]), as this one does by the token's form
+// (looksLikeJWT); a hint that names the wrong type would not stop the
+// search either: "it MUST extend its search across all of its supported
+// token types".
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
-const (
-	HintAccessToken  = "access_token"
-	HintRefreshToken = "refresh_token"
-)
-
-// TokenQuery is the request of the revocation and introspection endpoints:
-// a token, an optional hint, and the client's credentials.
 type TokenQuery struct {
-	Token         string
-	TokenTypeHint string
-	Client        ClientCredentials
+	Token  string
+	Client ClientCredentials
 }
 
 // The rule of a revocation or introspection request that carries no
@@ -55,11 +53,14 @@ func ParseIntrospectionRequest(ctx context.Context, form url.Values, authorizati
 }
 
 // parseTokenQuery reads the request both endpoints share: the client's
-// credentials, token and token_type_hint, under tokenPresent.
+// credentials and token, under tokenPresent. token_type_hint is read only
+// to hold it to ruleParameterOnce, as every parameter is; its value is not
+// used (TokenQuery).
 func parseTokenQuery(ctx context.Context, form url.Values, authorization string, tokenPresent Rule) (TokenQuery, *Error) {
 	var q TokenQuery
+	var hint string
 	cc, err := parseClientRequest(ctx, authorization, form,
-		param{"token", &q.Token}, param{"token_type_hint", &q.TokenTypeHint})
+		param{"token", &q.Token}, param{"token_type_hint", &hint})
 	if err != nil {
 		return TokenQuery{}, err
 	}

@@ -94,7 +94,8 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	tr := TraceFrom(ctx)
 	switch err := p.Store.CreateAuthorizationCode(ctx, grant, record); {
 	case errors.Is(err, store.ErrNotFound): // shown, not redirected: the redirect URI was the deleted client's
-		return "", &AuthorizationError{Error: clientGone(tr, ClientCredentials{}), UILocales: a.UILocales}
+		// AuthNone: a client does not authenticate at the authorization endpoint.
+		return "", &AuthorizationError{Error: clientGone(tr, AuthNone), UILocales: a.UILocales}
 	case err != nil:
 		return "", a.errorResponse(ServerError(err))
 	}

@@ -178,11 +178,10 @@ var (
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 func parseBasicAuth(tr *Trace, header string) (ClientCredentials, *Error) {
 	cc, ok := decodeBasicAuth(header)
-	if !tr.Check(ruleBasicAuthForm, ok) {
-		bad := ruleBasicAuthForm.Refuse(ErrInvalidClient, "malformed HTTP Basic client credentials")
-		bad.UsedBasicAuth = true
-		return ClientCredentials{}, bad
+	if !ok {
+		return ClientCredentials{}, invalidClient(tr, AuthClientSecretBasic, ruleBasicAuthForm, "malformed HTTP Basic client credentials")
 	}
+	tr.Check(ruleBasicAuthForm, true)
 	return cc, nil
 }
 
@@ -240,13 +239,29 @@ func basicAuthPair(header string) (user, pass string, ok bool) {
 // client_id and a secret of this provider's length, form-encoded.
 const basicAuthRoom = 128
 
-// clientGone refuses a request whose client authenticated (with cc) and was
-// then deleted (RFC 7592 Section 2.3) before what the request issues could
-// be stored: the store found no client to attach it to (store.ErrNotFound).
-func clientGone(tr *Trace, cc ClientCredentials) *Error {
-	err := tr.Fail(ruleClientRegistered, ErrInvalidClient, "the client is no longer registered")
-	err.UsedBasicAuth = cc.Method == AuthClientSecretBasic
+// invalidClient refuses a client under rule with invalid_client. A client
+// that authenticated by method AuthClientSecretBasic is answered with a
+// challenge (withBasicChallenge).
+func invalidClient(tr *Trace, method ClientAuthMethod, rule Rule, description string) *Error {
+	return withBasicChallenge(tr.Fail(rule, ErrInvalidClient, description), method)
+}
+
+// withBasicChallenge marks err, an invalid_client refusal of a client that
+// authenticated by method, for the WWW-Authenticate header that package web
+// adds to its answer when that method was HTTP Basic ([RFC 6749 Section 5.2]).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func withBasicChallenge(err *Error, method ClientAuthMethod) *Error {
+	err.UsedBasicAuth = method == AuthClientSecretBasic
 	return err
+}
+
+// clientGone refuses a request whose client authenticated (by method) and
+// was then deleted (RFC 7592 Section 2.3) before what the request issues
+// could be stored: the store found no client to attach it to
+// (store.ErrNotFound).
+func clientGone(tr *Trace, method ClientAuthMethod) *Error {
+	return invalidClient(tr, method, ruleClientRegistered, "the client is no longer registered")
 }
 
 // authenticateClient checks presented credentials against the registration:
@@ -259,9 +274,7 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 	tr := TraceFrom(ctx)
 	tr.Client(cc.ClientID)
 	fail := func(r Rule, description string) *Error {
-		err := tr.Fail(r, ErrInvalidClient, description)
-		err.UsedBasicAuth = cc.Method == AuthClientSecretBasic
-		return err
+		return invalidClient(tr, cc.Method, r, description)
 	}
 	if cc.ClientID == "" {
 		return store.Client{}, fail(ruleClientIdentified, "client authentication is required")
@@ -272,8 +285,7 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 		return store.Client{}, fail(ruleClientRegistered, "client authentication failed")
 	}
 	if refused, ok := documentClientError(err); ok {
-		refused.UsedBasicAuth = cc.Method == AuthClientSecretBasic
-		return store.Client{}, refused
+		return store.Client{}, withBasicChallenge(refused, cc.Method)
 	}
 	if err != nil {
 		return store.Client{}, ServerError(err)

@@ -47,9 +47,7 @@ func (p *Provider) Introspect(ctx context.Context, q TokenQuery) (*Introspection
 	}
 	tr := TraceFrom(ctx)
 	if client.Type != store.Confidential {
-		e := tr.Fail(ruleIntrospectConfidential, ErrInvalidClient, "introspection is for confidential clients")
-		e.UsedBasicAuth = q.Client.Method == AuthClientSecretBasic
-		return nil, e
+		return nil, invalidClient(tr, q.Client.Method, ruleIntrospectConfidential, "introspection is for confidential clients")
 	}
 	tr.Check(ruleIntrospectConfidential, true)
 	var resp *IntrospectionResponse

@@ -109,7 +109,7 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	}
 	switch err := p.Store.CreatePushedRequest(ctx, record); {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, clientGone(tr, r.Client)
+		return nil, clientGone(tr, r.Client.Method)
 	case err != nil:
 		return nil, ServerError(err)
 	}

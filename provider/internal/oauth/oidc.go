@@ -65,23 +65,16 @@ type UserInfo struct {
 	EmailVerified *bool  `json:"email_verified,omitempty"`
 }
 
-// ruleUserInfoOpenID: the userinfo endpoint answers for "an Access Token
-// obtained through OpenID Connect Authentication" ([OIDC Core Section 5.3]).
-//
-// [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
-var ruleUserInfoOpenID = Rule{"the token was issued for a user, with scope openid", "OIDC Core Section 5.3"}
-
 // UserInfo implements the userinfo endpoint ([OIDC Core Section 5.3]) for an
-// access token already checked by AuthenticateBearer: it needs the openid
-// scope and a user.
+// access token already checked by AuthenticateBearer. The endpoint answers
+// for "an Access Token obtained through OpenID Connect Authentication": a
+// user's token with scope openid, as RequireUserScope checks.
 //
 // [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 func (p *Provider) UserInfo(ctx context.Context, at token.AccessTokenClaims) (*UserInfo, *Error) {
-	tr := TraceFrom(ctx)
-	if at.GrantID == "" || !hasScope(at.Scope, ScopeUserInfo) {
-		return nil, tr.Fail(ruleUserInfoOpenID, ErrInsufficientScope, "the userinfo endpoint needs a user's token with scope openid")
+	if err := RequireUserScope(TraceFrom(ctx), at, ScopeUserInfo); err != nil {
+		return nil, err
 	}
-	tr.Check(ruleUserInfoOpenID, true)
 	user, err := p.tokenUser(ctx, at)
 	if err != nil {
 		return nil, err

@@ -263,10 +263,10 @@ func walkCodeFlow(w *walker) {
 	w.do(walkStep{name: "resource", outcome: "access granted", checks: bearerRules}, "GET", "/protected/resource", nil, bearerHeader(access2))
 	w.do(walkStep{name: "profile", outcome: "access granted", checks: join(bearerRules, []string{"issued for a user", "scope this resource needs", "user still exists"})},
 		"GET", "/user/profile", nil, bearerHeader(access2))
-	w.do(walkStep{name: "userinfo", outcome: "access granted", checks: join(bearerRules, []string{"with scope openid", "user still exists"})},
+	w.do(walkStep{name: "userinfo", outcome: "access granted", checks: join(bearerRules, []string{"issued for a user", "scope this resource needs", "user still exists"})},
 		"GET", "/userinfo", nil, bearerHeader(access2))
 	w.do(walkStep{name: "userinfo, token in the body", outcome: "access granted",
-		checks: join(bodyTokenRules, tokenCheck, []string{"DPoP-bound access token is not accepted as a Bearer token", "with scope openid", "user still exists"})},
+		checks: join(bodyTokenRules, tokenCheck, []string{"DPoP-bound access token is not accepted as a Bearer token", "issued for a user", "scope this resource needs", "user still exists"})},
 		"POST", "/userinfo", url.Values{"access_token": {access2}}, nil)
 	w.do(walkStep{name: "userinfo, token in the body and the header", outcome: "invalid_request", checks: bodyTokenRules[:4]},
 		"POST", "/userinfo", url.Values{"access_token": {access2}}, bearerHeader(access2))

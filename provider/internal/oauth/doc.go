@@ -58,8 +58,8 @@
 //	                             access tokens)
 //	grant_authorization_code.go  RFC 6749 Section 4.1.3 (code exchange), RFC 6749 Section 4.1.2 (single use; replay
 //	                             revokes the grant)
-//	grant_refresh_token.go       RFC 6749 Section 6, RFC 9700 Section 4.14.2 (rotation, reuse detection,
-//	                             REFRESH_REUSE_GRACE)
+//	grant_refresh_token.go       RFC 6749 Section 6, RFC 9700 Section 4.14.2 (rotation, reuse detection); the
+//	                             REFRESH_REUSE_GRACE exception, this provider's (README, "Refresh token reuse grace")
 //	grant_client_credentials.go  RFC 6749 Section 4.4
 //	grant_device_code.go         RFC 8628 Section 3.4, RFC 8628 Section 3.5 (polling answers: pending, slow_down
 //	                             +5 s, denied, expired; single use)

@@ -19,7 +19,9 @@ import (
 // With REFRESH_REUSE_GRACE set, the store lets the token rotated out most
 // recently through again within the grace (store.RefreshGraceApplies): the
 // caller gets a fresh pair of the same grant, for relying parties that send
-// parallel refreshes of one token (see the README for the trade-off).
+// parallel refreshes of one token. That exception is this provider's, not
+// the RFC's (ruleRefreshReuseGrace; README, "Refresh token reuse grace",
+// for the trade-off).
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 // [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
@@ -92,8 +94,13 @@ var (
 	ruleRefreshOwnClient   = Rule{"the refresh token was issued to this client", "RFC 6749 Section 6"}
 	ruleRefreshUnused      = Rule{"the refresh token has not been used before (rotation: reuse revokes the grant)", "RFC 9700 Section 4.14.2"}
 	ruleRefreshGrantActive = Rule{"the refresh token has not expired and its grant is not revoked", "RFC 6749 Section 6"}
-	// ruleRefreshReuseGrace is this provider's exception to rotation when
-	// REFRESH_REUSE_GRACE is set (README, "Refresh token reuse grace").
+	// ruleRefreshReuseGrace is this provider's exception to the rotation of
+	// [RFC 9700 Section 4.14.2], which has none: "The previous refresh token
+	// is invalidated, but information about the relationship is retained by
+	// the authorization server." With REFRESH_REUSE_GRACE set, the token
+	// rotated out most recently is not invalidated at once (README,
+	// "Refresh token reuse grace"). Its ref is the section it relaxes: a
+	// rule in a trace names a section of a specification.
 	ruleRefreshReuseGrace = Rule{"a rotated-out refresh token presented again by its client less than REFRESH_REUSE_GRACE after its rotation may be the one rotated out most recently", "RFC 9700 Section 4.14.2"}
 	// [RFC 9449 Section 5]: "The binding MUST be validated when the refresh
 	// token is later presented to get new access tokens. As a result, such

@@ -77,16 +77,6 @@ type Check struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// Passed reports whether every check passed.
-func Passed(checks []Check) bool {
-	for _, c := range checks {
-		if !c.Passed {
-			return false
-		}
-	}
-	return true
-}
-
 // Walk is the ordered record of one login and what followed it, bounded in
 // size. It is safe for concurrent use.
 type Walk struct {

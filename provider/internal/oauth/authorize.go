@@ -111,8 +111,6 @@ func (r AuthorizationRequest) Values() url.Values {
 
 // Authorization is an authorization request that passed every check: what
 // the consent page shows and what a code is issued for.
-//
-// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
 type Authorization struct {
 	Client        store.Client
 	RedirectURI   string   // where the response goes

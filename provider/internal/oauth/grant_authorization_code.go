@@ -33,7 +33,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err := p.checkCode(tr, code, r); err != nil {
 		return nil, err
 	}
-	audience, aerr := p.audienceFor(TraceFrom(ctx), r.Resources, code.Resources)
+	audience, aerr := p.audienceFor(tr, r.Resources, code.Resources)
 	if aerr != nil {
 		return nil, aerr
 	}

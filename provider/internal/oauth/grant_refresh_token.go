@@ -39,7 +39,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	if err != nil {
 		return nil, err
 	}
-	audience, err := p.audienceFor(TraceFrom(ctx), r.Resources, grant.Resources)
+	audience, err := p.audienceFor(tr, r.Resources, grant.Resources)
 	if err != nil {
 		return nil, err
 	}

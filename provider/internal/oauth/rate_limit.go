@@ -94,13 +94,6 @@ func (l *RateLimit) bucketLocked(c countedAs) *rate.Limiter {
 	return r.limiter
 }
 
-// tracked is how many requesters the limit remembers.
-func (l *RateLimit) tracked() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.lru.Len()
-}
-
 // hourlyLimit is a RateLimit of requests per hour whose number comes from
 // the Config: it is made at the first request.
 type hourlyLimit struct {

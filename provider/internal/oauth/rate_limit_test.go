@@ -9,6 +9,13 @@ import (
 
 var limitT0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// tracked is how many requesters the limit remembers.
+func (l *RateLimit) tracked() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lru.Len()
+}
+
 // addrN is the n-th of many distinct addresses, in 10.0.0.0/8 or, with v6,
 // as /64s of one IPv6 /48.
 func addrN(n int, v6 bool) netip.Addr {

@@ -306,6 +306,16 @@ func TestE2EDPoPRefusals(t *testing.T) {
 				t.Errorf("got %d %q, want 401 DPoP invalid_token", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 			}
 		})
+		t.Run("a DPoP token also in the body: 400 invalid_request in the Bearer challenge, then DPoP algs (RFC 9449 Section 7.2)", func(t *testing.T) {
+			// Two methods at once: which one the client meant is not
+			// established, so both schemes are offered.
+			resp, body := d.send("/userinfo", url.Values{"access_token": {tr.AccessToken}}, nil, tr.AccessToken)
+			challenge := resp.Header.Get("WWW-Authenticate")
+			if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(challenge, `Bearer realm=`) ||
+				!strings.Contains(challenge, `error="invalid_request"`) || !strings.Contains(challenge, `DPoP algs="ES256`) {
+				t.Errorf("got %d %q %s, want 400 with the Bearer challenge carrying invalid_request, then DPoP algs", resp.StatusCode, challenge, body)
+			}
+		})
 		t.Run("an unbound token with the DPoP scheme is invalid_token", func(t *testing.T) {
 			_, bearer := rawToken(t, srv, url.Values{"grant_type": {"client_credentials"}}, demoPost)
 			if resp, _ := d.send("/protected/resource", nil, nil, bearer.AccessToken); resp.StatusCode != http.StatusUnauthorized {

@@ -74,27 +74,32 @@ func (s *Server) writeErrorStatus(c *gin.Context, status int, err *oauth.Error) 
 	c.AbortWithStatusJSON(status, errorBody{Error: err.Code, Description: err.Description})
 }
 
-// writeResourceError answers a request to a resource that needs scope
-// and failed the bearer check ([RFC 6750 Section 3]): "If the protected
-// resource request does not include authentication credentials or does not
-// contain an access token that enables access to the protected resource,
-// the resource server MUST include the HTTP "WWW-Authenticate" response
-// header field". The challenge names the scope, with or without an error
-// code (resourceChallengeParams), and the resource's metadata
-// ([RFC 9728 Section 5.1]), so a client that met this resource first can
-// find its authorization server.
+// writeResourceError answers a request to a resource that failed the
+// bearer check ([RFC 6750 Section 3]): "If the protected resource request
+// does not include authentication credentials or does not contain an
+// access token that enables access to the protected resource, the resource
+// server MUST include the HTTP "WWW-Authenticate" response header field".
+// The challenge names challengeScope, the scope the resource needs, with
+// or without an error code (resourceChallengeParams), and the resource's
+// metadata ([RFC 9728 Section 5.1]), so a client that met this resource
+// first can find its authorization server.
 //
-// The provider's resources take DPoP too ([RFC 9449 Section 7.1]): a
-// request that used the DPoP scheme gets the DPoP challenge, with a fresh
-// DPoP-Nonce when one is needed; any other gets the Bearer challenge
-// followed by "DPoP algs=…", so the client learns both schemes.
+// The provider's resources take DPoP too ([RFC 9449 Section 7.1]). scheme
+// is the one the request used (oauth.ParseBearer), "" when it was refused
+// before that was established. "If the mechanism used to attempt
+// authentication could be established unambiguously, then the
+// corresponding challenge SHOULD be used to deliver error information"
+// ([RFC 9449 Section 7.2]): the DPoP scheme gets the DPoP challenge, with a
+// fresh DPoP-Nonce when one is needed; any other request gets the Bearer
+// challenge followed by "DPoP algs=…", so the client learns both schemes.
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
-func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scope string) {
-	params := s.resourceChallengeParams(scope)
-	if scheme, _, _ := oauth.ParseAuthorizationHeader(c.GetHeader("Authorization")); scheme == oauth.TokenTypeDPoP && !err.NoCredentials {
+// [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2
+func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scheme, challengeScope string) {
+	params := s.resourceChallengeParams(challengeScope)
+	if scheme == oauth.TokenTypeDPoP && !err.NoCredentials {
 		c.Header("WWW-Authenticate", dpopChallenge(err)+", "+params)
 		setDPoPNonce(c, err.DPoPNonce)
 		s.refused(c, err)

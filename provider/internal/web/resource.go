@@ -34,7 +34,7 @@ func (s *Server) handleProtectedResourceMetadata(c *gin.Context) {
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 func (s *Server) handleProtectedResource(c *gin.Context) {
-	claims, ok := s.bearer(c, oauth.ScopeProtectedResource)
+	claims, _, ok := s.bearer(c, oauth.ScopeProtectedResource)
 	if !ok {
 		return
 	}
@@ -82,13 +82,13 @@ func (pc *pageCache) get(key resourcePage, render func() []byte) []byte {
 // handleUserProfile handles "GET /user/profile": a user's token with scope
 // read gets the user's profile as JSON, with what its scope allows.
 func (s *Server) handleUserProfile(c *gin.Context) {
-	claims, ok := s.bearer(c, oauth.ScopeUserProfile)
+	claims, scheme, ok := s.bearer(c, oauth.ScopeUserProfile)
 	if !ok {
 		return
 	}
 	profile, err := s.p.UserProfile(c.Request.Context(), claims)
 	if err != nil {
-		s.writeResourceError(c, err, oauth.ScopeUserProfile)
+		s.writeResourceError(c, err, scheme, oauth.ScopeUserProfile)
 		return
 	}
 	c.JSON(http.StatusOK, profile)
@@ -99,38 +99,42 @@ func (s *Server) handleUserProfile(c *gin.Context) {
 //
 // [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 func (s *Server) handleUserInfo(c *gin.Context) {
-	claims, ok := s.bearer(c, oauth.ScopeUserInfo)
+	claims, scheme, ok := s.bearer(c, oauth.ScopeUserInfo)
 	if !ok {
 		return
 	}
 	info, err := s.p.UserInfo(c.Request.Context(), claims)
 	if err != nil {
-		s.writeResourceError(c, err, oauth.ScopeUserInfo)
+		s.writeResourceError(c, err, scheme, oauth.ScopeUserInfo)
 		return
 	}
 	setNoStore(c)
 	c.JSON(http.StatusOK, info)
 }
 
-// bearer authenticates a request to a resource that needs scope by its
-// Authorization header, Bearer or DPoP, or by its form body
-// (oauth.ParseBearer), and writes the error when it fails.
-func (s *Server) bearer(c *gin.Context, scope string) (token.AccessTokenClaims, bool) {
+// bearer authenticates a request to a resource by its Authorization header,
+// Bearer or DPoP, or by its form body (oauth.ParseBearer), and returns the
+// token's claims and the scheme the request used. It checks no scope:
+// challengeScope is only what the challenge of a refusal names
+// (writeResourceError); a resource that needs a scope checks it after.
+// A request refused before its method of presenting the token is
+// established (two at once, say) gets the challenges of both schemes.
+func (s *Server) bearer(c *gin.Context, challengeScope string) (claims token.AccessTokenClaims, scheme string, ok bool) {
 	ctx := c.Request.Context()
 	req, err := s.resourceRequest(c)
 	if err != nil {
-		s.writeResourceError(c, err, scope)
-		return token.AccessTokenClaims{}, false
+		s.writeResourceError(c, err, "", challengeScope)
+		return token.AccessTokenClaims{}, "", false
 	}
-	claims, err := s.p.AuthenticateResource(ctx, req)
+	claims, err = s.p.AuthenticateResource(ctx, req)
 	if err != nil {
-		s.writeResourceError(c, err, scope)
-		return token.AccessTokenClaims{}, false
+		s.writeResourceError(c, err, req.Scheme, challengeScope)
+		return token.AccessTokenClaims{}, "", false
 	}
 	if req.Scheme == oauth.TokenTypeDPoP {
 		setDPoPNonce(c, s.p.DPoPNonce())
 	}
-	return claims, true
+	return claims, req.Scheme, true
 }
 
 // resourceRequest reads how a resource request presents its access token

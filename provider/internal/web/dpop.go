@@ -58,16 +58,3 @@ func dpopChallenge(err *oauth.Error) string {
 	}
 	return challenge + `algs="` + strings.Join(oauth.DPoPSigningAlgs, " ") + `"`
 }
-
-// resourceStatus is the status of a failed resource request: proof and
-// nonce errors are 401 there ([RFC 9449 Section 9]: "Resource servers use an
-// HTTP 401 (Unauthorized) error code with an accompanying WWW-Authenticate:
-// DPoP value and DPoP-Nonce value").
-//
-// [RFC 9449 Section 9]: https://www.rfc-editor.org/rfc/rfc9449#section-9
-func resourceStatus(code oauth.ErrorCode) int {
-	if code == oauth.ErrInvalidDPoPProof || code == oauth.ErrUseDPoPNonce {
-		return http.StatusUnauthorized
-	}
-	return statusOf(code)
-}

@@ -34,6 +34,24 @@ func statusOf(code oauth.ErrorCode) int {
 	}
 }
 
+// resourceStatus is statusOf for a refused resource request, where the two
+// DPoP errors are 401, not 400: invalid_dpop_proof is an error of the DPoP
+// challenge, "made using the 401 (Unauthorized) response status code"
+// ([RFC 9449 Section 7.1]: "invalid_dpop_proof is used to indicate that the
+// DPoP proof itself was deemed invalid"), and so is use_dpop_nonce
+// ([RFC 9449 Section 9]: "Resource servers use an HTTP 401 (Unauthorized)
+// error code with an accompanying WWW-Authenticate: DPoP value and
+// DPoP-Nonce value").
+//
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+// [RFC 9449 Section 9]: https://www.rfc-editor.org/rfc/rfc9449#section-9
+func resourceStatus(code oauth.ErrorCode) int {
+	if code == oauth.ErrInvalidDPoPProof || code == oauth.ErrUseDPoPNonce {
+		return http.StatusUnauthorized
+	}
+	return statusOf(code)
+}
+
 // errorBody is the JSON error response of [RFC 6749 Section 5.2].
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2

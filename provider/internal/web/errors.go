@@ -173,8 +173,12 @@ func challengeError(err *oauth.Error) string {
 	return fmt.Sprintf(`error="%s", error_description="%s"`, err.Code, oauth.DescriptionValue(err.Description))
 }
 
-// renderError shows an error page to the user instead of redirecting: the
-// client or the redirect URI could not be trusted ([RFC 6749 Section 4.1.2.1]).
+// renderError shows the user an error page for a request refused with
+// err, with status, where a page is the only answer: an authorization
+// request whose client or redirect URI cannot be trusted, which must not
+// be redirected ([RFC 6749 Section 4.1.2.1]), a logout request, or a
+// sign-in form sent from another site (403). A server fault's page has its
+// own status (renderErrorPage).
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (s *Server) renderError(c *gin.Context, status int, err *oauth.Error) {
@@ -189,13 +193,15 @@ func (s *Server) renderFault(c *gin.Context, cause error) {
 	s.renderError(c, statusOf(err.Code), err)
 }
 
-// renderErrorPage renders an error page built by newErrorPage.
+// renderErrorPage renders an error page built by newErrorPage with status,
+// the status of a refusal (400, 403). The page of a server fault has
+// statusOf's status (500, 503) whatever status says: a caller that may
+// hold either, as the authorization endpoint's error page does, need not
+// tell them apart.
 func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 	s.refused(c, page.Error)
 	if page.ServerFault() {
 		status = statusOf(page.Code)
-	} else {
-		status = max(status, http.StatusBadRequest)
 	}
 	s.render(c, status, "error.html", page)
 }

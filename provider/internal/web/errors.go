@@ -68,24 +68,37 @@ func (b errorBody) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(b))
 }
 
-// writeError writes a protocol error as JSON. "If the client attempted to
-// authenticate via the "Authorization" request header field, the
-// authorization server MUST respond with an HTTP 401 (Unauthorized) status
-// code and include the "WWW-Authenticate" response header field"
-// ([RFC 6749 Section 5.2]).
-//
-// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// writeError writes a protocol error as JSON, with the status statusOf
+// gives its code.
 func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
 	s.writeErrorStatus(c, statusOf(err.Code), err)
 }
 
+// clientChallenge is the challenge of an invalid_client answer, whichever
+// way the client authenticated. "The server generating a 401 response MUST
+// send a WWW-Authenticate header field [...] containing at least one challenge
+// applicable to the target resource" ([RFC 9110 Section 15.5.2]); "If the
+// client attempted to authenticate via the "Authorization" request header
+// field, the authorization server MUST respond with an HTTP 401
+// (Unauthorized) status code and include the "WWW-Authenticate" response
+// header field matching the authentication scheme used by the client", and
+// any other invalid_client 401 is "to indicate which HTTP authentication
+// schemes are supported" ([RFC 6749 Section 5.2]). Basic is the one HTTP
+// authentication scheme an endpoint that authenticates clients takes:
+// client_secret_post and private_key_jwt send their credentials in the
+// body, under no scheme.
+//
+// [RFC 9110 Section 15.5.2]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+const clientChallenge = `Basic realm="oauth", charset="UTF-8"`
+
 // writeErrorStatus is writeError with the HTTP status given, for the
 // endpoints whose specification names another status for an error than
-// statusOf's.
+// statusOf's. An invalid_client answer carries clientChallenge.
 func (s *Server) writeErrorStatus(c *gin.Context, status int, err *oauth.Error) {
 	s.refused(c, err)
-	if err.Code == oauth.ErrInvalidClient && err.UsedBasicAuth {
-		c.Header("WWW-Authenticate", `Basic realm="oauth", charset="UTF-8"`)
+	if err.Code == oauth.ErrInvalidClient {
+		c.Header("WWW-Authenticate", clientChallenge)
 	}
 	setDPoPNonce(c, err.DPoPNonce)
 	setNoStore(c)

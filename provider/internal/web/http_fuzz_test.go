@@ -465,14 +465,19 @@ func bareChallenge(resp *http.Response, body string) bool {
 }
 
 // checkFuzzJSONError checks a JSON error: an "error" the RFCs register
-// ([RFC 6749 Section 5.2]), or not_found for a path with no route; a
-// browser endpoint answers JSON only for a path or method it does not take.
+// ([RFC 6749 Section 5.2]), or not_found for a path with no route; a 401
+// with a challenge ([RFC 9110 Section 15.5.2]); a browser endpoint answers
+// JSON only for a path or method it does not take.
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 9110 Section 15.5.2]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2
 func checkFuzzJSONError(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Response, body string) {
 	var e struct{ Error string }
 	if err := json.Unmarshal([]byte(body), &e); err != nil {
 		t.Fatalf("%s: JSON error body: %v: %.300s", describe(tc), err, body)
+	}
+	if resp.StatusCode == http.StatusUnauthorized && resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("%s: got 401 %s without WWW-Authenticate, want a challenge", describe(tc), e.Error)
 	}
 	notFound := resp.StatusCode == http.StatusNotFound && e.Error == "not_found"
 	if !notFound && !registeredErrorCodes[oauth.ErrorCode(e.Error)] {

@@ -44,21 +44,23 @@ var traditionalChineseTrace = map[string]string{
 	"the body is an application/x-www-form-urlencoded form, within the size limit":                                             "請求本文是 application/x-www-form-urlencoded 表單，且在大小限制之內",
 
 	// Client authentication (RFC 6749 Section 2.3, RFC 7523).
-	`the client_assertion is a single signed JWT whose "sub" names a client`:      `client_assertion 是單一個已簽署的 JWT，且它的 "sub" 指向一個用戶端 (client)`,
-	"a client_id sent beside the client_assertion names the same client":          "與 client_assertion 一起送出的 client_id 指向同一個用戶端",
-	"the client uses one authentication method, not several":                      "用戶端 (client) 只使用一種驗證方式，而不是好幾種",
-	"HTTP Basic credentials are base64 of form-encoded client_id:client_secret":   "HTTP Basic 憑證是表單編碼後的 client_id:client_secret 再做 base64",
-	"the client identifies itself":                                                "用戶端 (client) 表明了自己的身分",
-	"client_id names a registered client":                                         "client_id 指向一個已註冊的用戶端",
-	"the client authenticates with the token_endpoint_auth_method it registered":  "用戶端以它註冊的 token_endpoint_auth_method 進行驗證",
-	"a public client presents no secret (it has none)":                            "公開用戶端 (public client) 不出示密鑰（它沒有密鑰）",
-	"the confidential client presents its secret, and it matches":                 "機密用戶端 (confidential client) 出示了它的密鑰 (client secret)，而且相符",
-	"no request parameter is sent more than once, and each is UTF-8 text":         "每個請求參數最多只送一次，且都是 UTF-8 文字",
-	"the client_assertion is signed by a key of the client's registered jwks":     "client_assertion 由用戶端註冊的 jwks 中的金鑰簽署",
-	`the client_assertion's "iss" and "sub" are the client_id`:                    `client_assertion 的 "iss" 與 "sub" 都是 client_id`,
-	`the client_assertion's "aud" names this authorization server`:                `client_assertion 的 "aud" 指向本授權伺服器 (authorization server)`,
-	`the client_assertion has not expired ("exp", at most 5 minutes away; "nbf")`: `client_assertion 尚未過期（"exp" 最多在 5 分鐘之後；"nbf"）`,
-	`the client_assertion's "jti" was never used before`:                          `client_assertion 的 "jti" 從未被使用過`,
+	`the client_assertion is a single signed JWT whose "sub" names a client`:     `client_assertion 是單一個已簽署的 JWT，且它的 "sub" 指向一個用戶端 (client)`,
+	"a client_id sent beside the client_assertion names the same client":         "與 client_assertion 一起送出的 client_id 指向同一個用戶端",
+	"the client uses one authentication method, not several":                     "用戶端 (client) 只使用一種驗證方式，而不是好幾種",
+	"HTTP Basic credentials are base64 of form-encoded client_id:client_secret":  "HTTP Basic 憑證是表單編碼後的 client_id:client_secret 再做 base64",
+	"the client identifies itself":                                               "用戶端 (client) 表明了自己的身分",
+	"client_id names a registered client":                                        "client_id 指向一個已註冊的用戶端",
+	"the client authenticates with the token_endpoint_auth_method it registered": "用戶端以它註冊的 token_endpoint_auth_method 進行驗證",
+	"a public client presents no secret (it has none)":                           "公開用戶端 (public client) 不出示密鑰（它沒有密鑰）",
+	"the confidential client presents its secret, and it matches":                "機密用戶端 (confidential client) 出示了它的密鑰 (client secret)，而且相符",
+	"no request parameter is sent more than once, and each is UTF-8 text":        "每個請求參數最多只送一次，且都是 UTF-8 文字",
+	"the client_assertion is signed by a key of the client's registered jwks":    "client_assertion 由用戶端註冊的 jwks 中的金鑰簽署",
+	`the client_assertion's "iss" and "sub" are the client_id`:                   `client_assertion 的 "iss" 與 "sub" 都是 client_id`,
+	`the client_assertion's "jti" was never used before`:                         `client_assertion 的 "jti" 從未被使用過`,
+
+	// A client assertion's audience and times (RFC 7523 Section 3).
+	`the client_assertion's "aud" names this authorization server (its issuer or this endpoint's URL), and no other audience`:                                    `client_assertion 的 "aud" 指向本授權伺服器 (authorization server)（它的 issuer 或這個端點的 URL），而且沒有其他受眾 (audience)`,
+	`the client_assertion is current: "exp" not passed and at most 5 minutes away, "iat" and "nbf" not in the future (30 seconds of clock skew allowed on each)`: `client_assertion 在有效期間內："exp" 尚未過去且最多在 5 分鐘之後，"iat" 與 "nbf" 不在未來（各容許 30 秒的時鐘誤差）`,
 
 	// Dynamic client registration (RFC 7591, RFC 7592).
 	"token_endpoint_auth_method is one this server supports":                                                 "token_endpoint_auth_method 是本伺服器支援的方式",

@@ -31,8 +31,18 @@ const (
 	// maxAssertionLifetime is how far in the future "exp" may be: the seen
 	// jti set keeps each jti that long, so it bounds its size.
 	maxAssertionLifetime = 5 * time.Minute
-	// assertionLeeway allows for clocks that differ a little.
+	// assertionLeeway is the clock skew allowed between the client and this
+	// server, on each of "exp", "iat" and "nbf": "Implementers MAY provide
+	// for some small leeway, usually no more than a few minutes, to account
+	// for clock skew" ([RFC 7519 Section 4.1.4]). A client whose clock is a
+	// little behind would otherwise send assertions that expired on arrival.
+	// It stays under the 60 seconds from which the FAPI 2.0 Security Profile
+	// asks that an "iat" or "nbf" in the future be refused.
+	//
+	// [RFC 7519 Section 4.1.4]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4
 	assertionLeeway = 30 * time.Second
+	// skewAllowed is assertionLeeway in the words of a refusal.
+	skewAllowed = "30 seconds of clock skew allowed"
 )
 
 // ClientAssertion is a parsed, not yet verified, client assertion.
@@ -73,8 +83,8 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 var (
 	ruleAssertionSigned   = Rule{"the client_assertion is signed by a key of the client's registered jwks", "RFC 7523 Section 3"}
 	ruleAssertionSubject  = Rule{`the client_assertion's "iss" and "sub" are the client_id`, "OIDC Core Section 9"}
-	ruleAssertionAudience = Rule{`the client_assertion's "aud" names this authorization server`, "RFC 7523 Section 3"}
-	ruleAssertionFresh    = Rule{`the client_assertion has not expired ("exp", at most 5 minutes away; "nbf")`, "RFC 7523 Section 3"}
+	ruleAssertionAudience = Rule{`the client_assertion's "aud" names this authorization server (its issuer or this endpoint's URL), and no other audience`, "RFC 7523 Section 3"}
+	ruleAssertionFresh    = Rule{`the client_assertion is current: "exp" not passed and at most 5 minutes away, "iat" and "nbf" not in the future (30 seconds of clock skew allowed on each)`, "RFC 7523 Section 3"}
 	ruleAssertionOnce     = Rule{`the client_assertion's "jti" was never used before`, "OIDC Core Section 9"}
 )
 
@@ -85,7 +95,7 @@ var (
 //
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
-func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, a *ClientAssertion, fail func(Rule, string) *Error) *Error {
+func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, cc ClientCredentials, fail func(Rule, string) *Error) *Error {
 	tr := TraceFrom(ctx)
 	check := func(r Rule, ok bool, why string) *Error {
 		if !ok {
@@ -97,7 +107,7 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	// "The JWT MUST be digitally signed or have a Message Authentication
 	// Code (MAC) applied by the issuer" (RFC 7523 Section 3): here, signed
 	// by a key the client registered in jwks.
-	claims, ok := verifiedClaims(client, a)
+	claims, ok := verifiedClaims(client, cc.Assertion)
 	if err := check(ruleAssertionSigned, ok, "the signature does not verify with any key of the client's registered jwks"); err != nil {
 		return err
 	}
@@ -112,15 +122,18 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	}
 	// "The JWT MUST contain an "aud" (audience) claim containing a value
 	// that identifies the authorization server as an intended audience"
-	// (RFC 7523 Section 3): the issuer, or the URL of an endpoint that
-	// authenticates clients.
-	ok = slices.ContainsFunc(p.assertionAudiences(), claims.Audience.Contains)
-	if err := check(ruleAssertionAudience, ok, "'aud' must name this authorization server: its issuer or the endpoint's URL"); err != nil {
+	// (RFC 7523 Section 3): the issuer, or the URL of the endpoint the
+	// request came to. Every value must name this server: an assertion
+	// that lists another audience beside it was made for that audience as
+	// well, and one of them could replay it here (audience injection).
+	ok = onlyAudiences(claims.Audience, p.assertionAudiences(cc.Endpoint))
+	if err := check(ruleAssertionAudience, ok, "'aud' must name this authorization server, its issuer or this endpoint's URL, and no other audience"); err != nil {
 		return err
 	}
 	// "The authorization server MUST reject any JWT with an expiration time
 	// that has passed, subject to allowable clock skew between systems"
-	// (RFC 7523 Section 3); one too far in the future is refused too.
+	// (RFC 7523 Section 3); one too far in the future, or issued or valid
+	// only in the future, is refused too.
 	why := checkAssertionTimes(claims, p.Now())
 	if err := check(ruleAssertionFresh, why == "", why); err != nil {
 		return err
@@ -172,26 +185,48 @@ func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, bool) 
 }
 
 // checkAssertionTimes checks exp (present, not passed, at most
-// maxAssertionLifetime away) and nbf (if present, passed), with
-// assertionLeeway for clock skew. It returns why it refuses, or "".
+// maxAssertionLifetime away), iat and nbf (if present, not in the future),
+// each with assertionLeeway for clock skew. It returns why it refuses, or "".
 func checkAssertionTimes(c jwt.Claims, now time.Time) string {
+	skewed := now.Add(assertionLeeway)
 	switch {
 	case c.Expiry == nil:
 		return "'exp' is required"
 	case !now.Before(c.Expiry.Time().Add(assertionLeeway)):
-		return "the assertion has expired"
-	case c.Expiry.Time().After(now.Add(maxAssertionLifetime + assertionLeeway)):
-		return "'exp' must be at most 5 minutes away"
-	case c.NotBefore != nil && now.Add(assertionLeeway).Before(c.NotBefore.Time()):
-		return "the assertion is not valid yet ('nbf')"
+		return "the assertion has expired ('exp', " + skewAllowed + ")"
+	case c.Expiry.Time().After(skewed.Add(maxAssertionLifetime)):
+		return "'exp' must be at most 5 minutes away (" + skewAllowed + ")"
+	case c.IssuedAt != nil && c.IssuedAt.Time().After(skewed):
+		return "the assertion is issued in the future ('iat', " + skewAllowed + ")"
+	case c.NotBefore != nil && c.NotBefore.Time().After(skewed):
+		return "the assertion is not valid yet ('nbf', " + skewAllowed + ")"
 	}
 	return ""
 }
 
+// onlyAudiences reports whether aud names at least one audience, and each
+// of them is in ours.
+func onlyAudiences(aud jwt.Audience, ours []string) bool {
+	return len(aud) > 0 && !slices.ContainsFunc(aud, func(a string) bool { return !slices.Contains(ours, a) })
+}
+
 // assertionAudiences are the values of "aud" that name this authorization
-// server: the issuer and the URLs of the endpoints that authenticate clients.
-func (p *Provider) assertionAudiences() []string {
+// server at endpoint (a path): the issuer and the endpoint's URL, the token
+// endpoint's under either of its paths. The PAR endpoint takes the token
+// endpoint's URL too: "the authorization server MUST accept its issuer
+// identifier, token endpoint URL, or pushed authorization request endpoint
+// URL as values that identify it as an intended audience"
+// ([RFC 9126 Section 2]).
+//
+// [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
+func (p *Provider) assertionAudiences(endpoint string) []string {
 	iss := p.Config.Issuer
-	return []string{iss, iss + PathToken, iss + PathAccessToken, iss + PathPAR, iss + PathRevoke, iss + PathIntrospect,
-		iss + PathDeviceAuthorization}
+	switch endpoint {
+	case PathToken:
+		return []string{iss, iss + PathToken, iss + PathAccessToken}
+	case PathPAR:
+		return []string{iss, iss + PathPAR, iss + PathToken, iss + PathAccessToken}
+	default:
+		return []string{iss, iss + endpoint}
+	}
 }

@@ -68,6 +68,21 @@ func (k *keyClient) claims() jwt.Claims {
 		Expiry: jwt.NewNumericDate(now.Add(time.Minute)), IssuedAt: jwt.NewNumericDate(now), ID: rand.Text()}
 }
 
+// signedWith is an assertion of the client's claims changed by set,
+// signed with its Ed25519 key.
+func (k *keyClient) signedWith(t *testing.T, set func(*jwt.Claims)) string {
+	t.Helper()
+	c := k.claims()
+	set(&c)
+	return sign(t, jose.EdDSA, k.ed, "ed", c)
+}
+
+// withAudience is an assertion whose "aud" is the given audiences.
+func (k *keyClient) withAudience(t *testing.T, aud ...string) string {
+	t.Helper()
+	return k.signedWith(t, func(c *jwt.Claims) { c.Audience = jwt.Audience(aud) })
+}
+
 // sign signs claims with key under alg and kid.
 func sign(t *testing.T, alg jose.SignatureAlgorithm, key crypto.Signer, kid string, claims any) string {
 	t.Helper()
@@ -114,10 +129,22 @@ func TestClientAssertion(t *testing.T) {
 		{"EdDSA, found by kid", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) }, nil, ""},
 		{"ES256 without kid: each key is tried", func() string { return sign(t, jose.ES256, k.ec, "", k.claims()) }, nil, ""},
 		{"RS256", func() string { return sign(t, jose.RS256, k.rsa, "rsa", k.claims()) }, nil, ""},
-		{"aud as the issuer, in an array (RFC 7523 Section 3)", func() string {
-			c := k.claims()
-			c.Audience = jwt.Audience{"https://other.example", k.p.Config.Issuer}
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		{"aud as the issuer and the token endpoint's URL, in an array (RFC 7523 Section 3)", func() string {
+			return k.withAudience(t, k.p.Config.Issuer, k.p.Config.Issuer+oauth.PathToken)
+		}, nil, ""},
+		{"aud as the token endpoint's other path", func() string {
+			return k.withAudience(t, k.p.Config.Issuer+oauth.PathAccessToken)
+		}, nil, ""},
+		{"exp passed 25 s ago, within the 30 s of clock skew", func() string {
+			return k.signedWith(t, func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(now.Add(-25 * time.Second)) })
+		}, nil, ""},
+		{"exp 5 minutes and 25 s away, within the 30 s of clock skew", func() string {
+			return k.signedWith(t, func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(now.Add(5*time.Minute + 25*time.Second)) })
+		}, nil, ""},
+		{"iat and nbf 25 s ahead, within the 30 s of clock skew", func() string {
+			return k.signedWith(t, func(c *jwt.Claims) {
+				c.IssuedAt, c.NotBefore = jwt.NewNumericDate(now.Add(25*time.Second)), jwt.NewNumericDate(now.Add(25*time.Second))
+			})
 		}, nil, ""},
 		{"client_id in the form naming the same client (RFC 7521 Section 4.2)", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) },
 			func(f url.Values) { f.Set("client_id", k.id) }, ""},
@@ -133,44 +160,41 @@ func TestClientAssertion(t *testing.T) {
 		{"a key the client never registered", func() string { return sign(t, jose.EdDSA, k.stray, "ed", k.claims()) }, nil, "signature"},
 		{"a key registered for RS256 used with PS256", func() string { return sign(t, jose.PS256, k.rsa, "rsa", k.claims()) }, nil, "signature"},
 		{"iss is not the client_id (OIDC Core Section 9)", func() string {
-			c := k.claims()
-			c.Issuer = "someone-else"
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+			return k.signedWith(t, func(c *jwt.Claims) { c.Issuer = "someone-else" })
 		}, nil, "'iss' and 'sub'"},
 		{"sub names an unknown client", func() string {
-			c := k.claims()
-			c.Subject = "nobody"
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+			return k.signedWith(t, func(c *jwt.Claims) { c.Subject = "nobody" })
 		}, nil, "client authentication failed"},
 		{"aud names another server", func() string {
-			c := k.claims()
-			c.Audience = jwt.Audience{"https://other.example/token"}
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+			return k.withAudience(t, "https://other.example/token")
 		}, nil, "'aud'"},
+		{"aud names another server beside the issuer: audience injection", func() string {
+			return k.withAudience(t, "https://attacker.example", k.p.Config.Issuer)
+		}, nil, "no other audience"},
+		{"aud is the revocation endpoint's URL, at the token endpoint", func() string {
+			return k.withAudience(t, k.p.Config.Issuer+oauth.PathRevoke)
+		}, nil, "this endpoint's URL"},
+		{"aud is an empty array", func() string { return k.withAudience(t) }, nil, "'aud'"},
 		{"no exp (RFC 7523 Section 3)", func() string {
-			c := k.claims()
-			c.Expiry = nil
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+			return k.signedWith(t, func(c *jwt.Claims) { c.Expiry = nil })
 		}, nil, "'exp' is required"},
-		{"exp has passed", func() string {
-			c := k.claims()
-			c.Expiry = jwt.NewNumericDate(now.Add(-time.Minute))
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		{"exp passed 30 s ago, beyond the clock skew (RFC 7523 Section 3)", func() string {
+			return k.signedWith(t, func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(now.Add(-30 * time.Second)) })
 		}, nil, "expired"},
-		{"exp more than 5 minutes away", func() string {
-			c := k.claims()
-			c.Expiry = jwt.NewNumericDate(now.Add(10 * time.Minute))
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		{"exp 5 minutes and 35 s away, beyond the clock skew", func() string {
+			return k.signedWith(t, func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(now.Add(5*time.Minute + 35*time.Second)) })
 		}, nil, "at most 5 minutes"},
-		{"nbf in the future", func() string {
-			c := k.claims()
-			c.NotBefore = jwt.NewNumericDate(now.Add(2 * time.Minute))
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+		{"iat 35 s in the future, beyond the clock skew", func() string {
+			return k.signedWith(t, func(c *jwt.Claims) { c.IssuedAt = jwt.NewNumericDate(now.Add(35 * time.Second)) })
+		}, nil, "issued in the future"},
+		{"iat 120 s in the future", func() string {
+			return k.signedWith(t, func(c *jwt.Claims) { c.IssuedAt = jwt.NewNumericDate(now.Add(120 * time.Second)) })
+		}, nil, "issued in the future"},
+		{"nbf 35 s in the future, beyond the clock skew", func() string {
+			return k.signedWith(t, func(c *jwt.Claims) { c.NotBefore = jwt.NewNumericDate(now.Add(35 * time.Second)) })
 		}, nil, "not valid yet"},
 		{"no jti (OIDC Core Section 9)", func() string {
-			c := k.claims()
-			c.ID = ""
-			return sign(t, jose.EdDSA, k.ed, "ed", c)
+			return k.signedWith(t, func(c *jwt.Claims) { c.ID = "" })
 		}, nil, "'jti' is required"},
 		{"client_id naming another client (RFC 7521 Section 4.2)", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) },
 			func(f url.Values) { f.Set("client_id", "testclient") }, "does not match"},

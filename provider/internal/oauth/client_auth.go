@@ -37,20 +37,25 @@ type ClientCredentials struct {
 	Secret   string
 	// Assertion is the parsed client_assertion of private_key_jwt.
 	Assertion *ClientAssertion
+	// Endpoint is the path of the endpoint the request came to (PathToken
+	// for either of its paths): a client assertion's "aud" may name its URL
+	// (assertionAudiences).
+	Endpoint string
 }
 
 // ParseClientCredentials reads a client's credentials from the Authorization
-// header (may be "") and the form body of a request, recording its checks on
-// the request's trace.
-func ParseClientCredentials(ctx context.Context, authorization string, form url.Values) (ClientCredentials, *Error) {
-	return parseClientRequest(ctx, authorization, form)
+// header (may be "") and the form body of a request to endpoint (a path, such
+// as PathPAR), recording its checks on the request's trace.
+func ParseClientCredentials(ctx context.Context, endpoint, authorization string, form url.Values) (ClientCredentials, *Error) {
+	return parseClientRequest(ctx, endpoint, authorization, form)
 }
 
-// parseClientRequest reads the body of a request whose client authenticates
-// (token, PAR, device authorization, revocation, introspection): the
-// client's credentials and the endpoint's own parameters (own), each at most
-// once, checked together, then the credentials' form.
-func parseClientRequest(ctx context.Context, authorization string, form url.Values, own ...param) (ClientCredentials, *Error) {
+// parseClientRequest reads the body of a request to endpoint whose client
+// authenticates (token, PAR, device authorization, revocation,
+// introspection): the client's credentials and the endpoint's own
+// parameters (own), each at most once, checked together, then the
+// credentials' form.
+func parseClientRequest(ctx context.Context, endpoint, authorization string, form url.Values, own ...param) (ClientCredentials, *Error) {
 	tr := TraceFrom(ctx)
 	var f clientAuthForm
 	// Two lists read in turn, not one joined with append: the joined copy
@@ -63,7 +68,12 @@ func parseClientRequest(ctx context.Context, authorization string, form url.Valu
 	if !tr.Check(ruleParameterOnce, err == nil) {
 		return ClientCredentials{}, err
 	}
-	return f.credentials(tr, authorization)
+	cc, err := f.credentials(tr, authorization)
+	if err != nil {
+		return ClientCredentials{}, err
+	}
+	cc.Endpoint = endpoint
+	return cc, nil
 }
 
 // clientAuthForm holds the client authentication parameters of a form body.
@@ -322,7 +332,7 @@ func (p *Provider) checkClientCredentials(ctx context.Context, tr *Trace, client
 		return nil
 	}
 	if cc.Method == AuthPrivateKeyJWT {
-		return p.verifyClientAssertion(ctx, client, cc.Assertion, fail)
+		return p.verifyClientAssertion(ctx, client, cc, fail)
 	}
 	if cc.Method == AuthNone || !secretMatches(cc.Secret, client.SecretHash) {
 		return fail(ruleClientSecretMatch, "client authentication failed")

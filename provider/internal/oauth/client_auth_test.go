@@ -25,13 +25,13 @@ func TestParseClientCredentials(t *testing.T) {
 		err    ErrorCode
 	}{
 		{"Basic credentials are form-decoded (RFC 6749 Section 2.3.1)", basic("id??", "s:e%c r+t"), nil,
-			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "id??", Secret: "s:e%c r+t"}, ""},
+			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "id??", Secret: "s:e%c r+t", Endpoint: PathToken}, ""},
 		{"Basic credentials longer than basicAuthPair's stack room", basic("long-client", strings.Repeat("s:%", 100)), nil,
-			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "long-client", Secret: strings.Repeat("s:%", 100)}, ""},
+			ClientCredentials{Method: AuthClientSecretBasic, ClientID: "long-client", Secret: strings.Repeat("s:%", 100), Endpoint: PathToken}, ""},
 		{"client_secret_post reads the body", "", url.Values{"client_id": {"c"}, "client_secret": {"s"}},
-			ClientCredentials{Method: AuthClientSecretPost, ClientID: "c", Secret: "s"}, ""},
+			ClientCredentials{Method: AuthClientSecretPost, ClientID: "c", Secret: "s", Endpoint: PathToken}, ""},
 		{"a public client names itself with client_id only", "", url.Values{"client_id": {"spa"}},
-			ClientCredentials{Method: AuthNone, ClientID: "spa"}, ""},
+			ClientCredentials{Method: AuthNone, ClientID: "spa", Endpoint: PathToken}, ""},
 		{"Basic plus client_secret in the body is two methods (RFC 6749 Section 2.3)", basic("c", "s"),
 			url.Values{"client_secret": {"s"}}, ClientCredentials{}, ErrInvalidRequest},
 		{"Basic with a different client_id in the body is refused", basic("c", "s"),
@@ -47,7 +47,7 @@ func TestParseClientCredentials(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseClientCredentials(context.Background(), tc.header, tc.form)
+			got, err := ParseClientCredentials(context.Background(), PathToken, tc.header, tc.form)
 			var code ErrorCode
 			if err != nil {
 				code = err.Code
@@ -73,11 +73,11 @@ func FuzzParseClientCredentials(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cc, perr := ParseClientCredentials(context.Background(), header, form)
+		cc, perr := ParseClientCredentials(context.Background(), PathToken, header, form)
 		if perr != nil || cc.Method != AuthClientSecretBasic {
 			return
 		}
-		again, perr := ParseClientCredentials(context.Background(), basic(cc.ClientID, cc.Secret), nil)
+		again, perr := ParseClientCredentials(context.Background(), PathToken, basic(cc.ClientID, cc.Secret), nil)
 		if perr != nil || again.ClientID != cc.ClientID || again.Secret != cc.Secret {
 			t.Errorf("round trip of %q: got %+v, %v", header, again, perr)
 		}

@@ -28,7 +28,7 @@ type DeviceAuthorizationRequest struct {
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 func ParseDeviceAuthorizationRequest(ctx context.Context, form url.Values, authorization string) (DeviceAuthorizationRequest, *Error) {
 	var scope string
-	cc, err := parseClientRequest(ctx, authorization, form, param{"scope", &scope})
+	cc, err := parseClientRequest(ctx, PathDeviceAuthorization, authorization, form, param{"scope", &scope})
 	if err != nil {
 		return DeviceAuthorizationRequest{}, err
 	}

@@ -54,7 +54,8 @@
 //	                             (protected resource metadata, where it is, resource_metadata in challenges);
 //	                             RFC 6750 Section 3 (the scope each resource's challenge names)
 //	client_assertion.go          RFC 7523 Section 2.2, RFC 7523 Section 3, OIDC Core Section 9 (private_key_jwt:
-//	                             signature, iss, sub, aud, exp, jti once), RFC 7521 Section 4.2
+//	                             signature, iss, sub, aud, exp, iat, nbf, jti once), RFC 7521 Section 4.2,
+//	                             RFC 9126 Section 2 (aud at PAR), RFC 7519 Section 4.1.4 (clock skew)
 //	token.go                     RFC 6749 Section 3.2, RFC 6749 Section 5.1 (token endpoint, response), RFC 9068 (JWT
 //	                             access tokens)
 //	grant_authorization_code.go  RFC 6749 Section 4.1.3 (code exchange), RFC 6749 Section 4.1.2 (single use; replay

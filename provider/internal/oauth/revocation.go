@@ -41,7 +41,7 @@ var (
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 func ParseRevocationRequest(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
-	return parseTokenQuery(ctx, form, authorization, ruleRevokedTokenPresent)
+	return parseTokenQuery(ctx, PathRevoke, form, authorization, ruleRevokedTokenPresent)
 }
 
 // ParseIntrospectionRequest reads an introspection request
@@ -49,17 +49,17 @@ func ParseRevocationRequest(ctx context.Context, form url.Values, authorization 
 //
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 func ParseIntrospectionRequest(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
-	return parseTokenQuery(ctx, form, authorization, ruleIntrospectTokenPresent)
+	return parseTokenQuery(ctx, PathIntrospect, form, authorization, ruleIntrospectTokenPresent)
 }
 
-// parseTokenQuery reads the request both endpoints share: the client's
-// credentials and token, under tokenPresent. token_type_hint is read only
-// to hold it to ruleParameterOnce, as every parameter is; its value is not
-// used (TokenQuery).
-func parseTokenQuery(ctx context.Context, form url.Values, authorization string, tokenPresent Rule) (TokenQuery, *Error) {
+// parseTokenQuery reads the request both endpoints share, at endpoint: the
+// client's credentials and token, under tokenPresent. token_type_hint is
+// read only to hold it to ruleParameterOnce, as every parameter is; its
+// value is not used (TokenQuery).
+func parseTokenQuery(ctx context.Context, endpoint string, form url.Values, authorization string, tokenPresent Rule) (TokenQuery, *Error) {
 	var q TokenQuery
 	var hint string
-	cc, err := parseClientRequest(ctx, authorization, form,
+	cc, err := parseClientRequest(ctx, endpoint, authorization, form,
 		param{"token", &q.Token}, param{"token_type_hint", &hint})
 	if err != nil {
 		return TokenQuery{}, err

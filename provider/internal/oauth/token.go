@@ -49,7 +49,7 @@ type TokenRequest struct {
 func ParseTokenRequest(ctx context.Context, form url.Values, authorization string) (TokenRequest, *Error) {
 	r := TokenRequest{Resources: form["resource"]}
 	var grantType string
-	cc, err := parseClientRequest(ctx, authorization, form,
+	cc, err := parseClientRequest(ctx, PathToken, authorization, form,
 		param{"grant_type", &grantType}, param{"code", &r.Code}, param{"redirect_uri", &r.RedirectURI},
 		param{"code_verifier", &r.CodeVerifier}, param{"refresh_token", &r.RefreshToken},
 		param{"scope", &r.Scope}, param{"device_code", &r.DeviceCode})

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -68,13 +69,27 @@ func (k keyClient) assertion(t testing.TB, aud string) string {
 // assertionWithJTI is assertion with the given "jti".
 func (k keyClient) assertionWithJTI(t testing.TB, aud, jti string) string {
 	t.Helper()
+	c := k.claims(aud)
+	c.ID = jti
+	return k.sign(t, c)
+}
+
+// claims are the claims of a client assertion (RFC 7523 Section 3) for the
+// audiences aud, issued now, for a minute, with a fresh "jti".
+func (k keyClient) claims(aud ...string) jwt.Claims {
+	now := time.Now()
+	return jwt.Claims{Issuer: k.ClientID, Subject: k.ClientID, Audience: jwt.Audience(aud),
+		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute)), ID: rand.Text()}
+}
+
+// sign signs claims with the client's key, kid "k1".
+func (k keyClient) sign(t testing.TB, claims jwt.Claims) string {
+	t.Helper()
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: k.key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	raw, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: k.ClientID, Subject: k.ClientID, Audience: jwt.Audience{aud},
-		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute)), ID: jti}).Serialize()
+	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +165,95 @@ func TestE2EPrivateKeyJWT(t *testing.T) {
 		resp, body = rawPost(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}, "client_id": {k.ClientID}, "client_secret": {"guess"}}.Encode(), nil)
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("a secret for a private_key_jwt client: got %d %s, want 401", resp.StatusCode, body)
+		}
+	})
+}
+
+// TestE2EPrivateKeyJWTAudience: on each store, an assertion's "aud" names
+// this server and no other (RFC 7523 Section 3): its issuer or the URL of
+// the endpoint the assertion is sent to, and at the PAR endpoint the token
+// endpoint's URL too (RFC 9126 Section 2); an array that adds another
+// server's audience is refused, so an assertion made for two servers is
+// not replayed at this one.
+func TestE2EPrivateKeyJWTAudience(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		k := registerKeyClient(t, srv)
+		iss := srv.Issuer
+		forms := map[string]func() url.Values{
+			"/oauth/token":      func() url.Values { return url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}} },
+			"/oauth/introspect": func() url.Values { return url.Values{"token": {"x"}} },
+			"/oauth/revoke":     func() url.Values { return url.Values{"token": {"x"}} },
+			"/oauth/par": func() url.Values {
+				form := pushedDemoRequest(oauth2.GenerateVerifier())
+				form.Set("client_id", k.ClientID)
+				return form
+			},
+		}
+		tests := []struct {
+			path string
+			aud  []string
+			ok   bool
+		}{
+			{"/oauth/token", []string{iss}, true},
+			{"/oauth/token", []string{iss + "/oauth/token"}, true},
+			{"/oauth/token", []string{iss, iss + "/oauth/token"}, true},
+			{"/oauth/token", []string{iss + "/oauth/revoke"}, false},
+			{"/oauth/token", []string{"https://attacker.example", iss}, false},
+			{"/oauth/par", []string{iss + "/oauth/par"}, true},
+			{"/oauth/par", []string{iss + "/oauth/token"}, true},
+			{"/oauth/par", []string{iss + "/oauth/introspect"}, false},
+			{"/oauth/revoke", []string{iss + "/oauth/revoke"}, true},
+			{"/oauth/revoke", []string{iss + "/oauth/token"}, false},
+			{"/oauth/introspect", []string{iss + "/oauth/introspect"}, true},
+			{"/oauth/introspect", []string{iss, "https://attacker.example/oauth/introspect"}, false},
+		}
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%s/aud %q", tc.path, tc.aud), func(t *testing.T) {
+				resp, body := k.postAssertion(t, srv, tc.path, k.sign(t, k.claims(tc.aud...)), forms[tc.path]())
+				refused := resp.StatusCode == http.StatusUnauthorized && strings.Contains(body, "'aud'")
+				if refused == tc.ok {
+					t.Errorf("got %d %s, want accepted %t", resp.StatusCode, body, tc.ok)
+				}
+			})
+		}
+	})
+}
+
+// TestE2EPrivateKeyJWTTimes: on each store, an assertion's times allow
+// 30 seconds of clock skew, no more, as the README says: "exp" passed 25 s
+// ago is accepted, 35 s ago refused (RFC 7523 Section 3); an "iat" or "nbf"
+// 2 minutes ahead is refused.
+func TestE2EPrivateKeyJWTTimes(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		k := registerKeyClient(t, srv)
+		now := time.Now()
+		at := func(d time.Duration) *jwt.NumericDate { return jwt.NewNumericDate(now.Add(d)) }
+		tests := []struct {
+			name string
+			set  func(*jwt.Claims)
+			want string // "" = accepted; else a fragment of the refusal
+		}{
+			{"exp passed 25 s ago", func(c *jwt.Claims) { c.IssuedAt, c.Expiry = at(-time.Minute), at(-25*time.Second) }, ""},
+			{"exp passed 35 s ago", func(c *jwt.Claims) { c.IssuedAt, c.Expiry = at(-time.Minute), at(-35*time.Second) }, "expired"},
+			{"iat 2 minutes ahead", func(c *jwt.Claims) { c.IssuedAt = at(2 * time.Minute) }, "'iat'"},
+			{"nbf 2 minutes ahead", func(c *jwt.Claims) { c.NotBefore = at(2 * time.Minute) }, "'nbf'"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				c := k.claims(srv.Issuer)
+				tc.set(&c)
+				resp, body := k.postAssertion(t, srv, "/oauth/token", k.sign(t, c), url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}})
+				switch {
+				case tc.want == "" && resp.StatusCode != http.StatusOK:
+					t.Errorf("got %d %s, want 200", resp.StatusCode, body)
+				case tc.want != "" && (resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, tc.want)):
+					t.Errorf("got %d %s, want 401 invalid_client about %s", resp.StatusCode, body, tc.want)
+				}
+			})
 		}
 	})
 }

@@ -94,8 +94,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 	tr := TraceFrom(ctx)
 	switch err := p.Store.CreateAuthorizationCode(ctx, grant, record); {
 	case errors.Is(err, store.ErrNotFound): // shown, not redirected: the redirect URI was the deleted client's
-		// AuthNone: a client does not authenticate at the authorization endpoint.
-		return "", &AuthorizationError{Error: clientGone(tr, AuthNone), UILocales: a.UILocales}
+		return "", &AuthorizationError{Error: clientGone(tr), UILocales: a.UILocales}
 	case err != nil:
 		return "", a.errorResponse(ServerError(err))
 	}

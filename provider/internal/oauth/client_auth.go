@@ -189,7 +189,7 @@ var (
 func parseBasicAuth(tr *Trace, header string) (ClientCredentials, *Error) {
 	cc, ok := decodeBasicAuth(header)
 	if !ok {
-		return ClientCredentials{}, invalidClient(tr, AuthClientSecretBasic, ruleBasicAuthForm, "malformed HTTP Basic client credentials")
+		return ClientCredentials{}, invalidClient(tr, ruleBasicAuthForm, "malformed HTTP Basic client credentials")
 	}
 	tr.Check(ruleBasicAuthForm, true)
 	return cc, nil
@@ -249,29 +249,20 @@ func basicAuthPair(header string) (user, pass string, ok bool) {
 // client_id and a secret of this provider's length, form-encoded.
 const basicAuthRoom = 128
 
-// invalidClient refuses a client under rule with invalid_client. A client
-// that authenticated by method AuthClientSecretBasic is answered with a
-// challenge (withBasicChallenge).
-func invalidClient(tr *Trace, method ClientAuthMethod, rule Rule, description string) *Error {
-	return withBasicChallenge(tr.Fail(rule, ErrInvalidClient, description), method)
-}
-
-// withBasicChallenge marks err, an invalid_client refusal of a client that
-// authenticated by method, for the WWW-Authenticate header that package web
-// adds to its answer when that method was HTTP Basic ([RFC 6749 Section 5.2]).
+// invalidClient refuses a client under rule with invalid_client, which
+// package web answers with 401 and a challenge, whichever way the client
+// authenticated ([RFC 6749 Section 5.2]).
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-func withBasicChallenge(err *Error, method ClientAuthMethod) *Error {
-	err.UsedBasicAuth = method == AuthClientSecretBasic
-	return err
+func invalidClient(tr *Trace, rule Rule, description string) *Error {
+	return tr.Fail(rule, ErrInvalidClient, description)
 }
 
-// clientGone refuses a request whose client authenticated (by method) and
-// was then deleted (RFC 7592 Section 2.3) before what the request issues
-// could be stored: the store found no client to attach it to
-// (store.ErrNotFound).
-func clientGone(tr *Trace, method ClientAuthMethod) *Error {
-	return invalidClient(tr, method, ruleClientRegistered, "the client is no longer registered")
+// clientGone refuses a request whose client authenticated and was then
+// deleted (RFC 7592 Section 2.3) before what the request issues could be
+// stored: the store found no client to attach it to (store.ErrNotFound).
+func clientGone(tr *Trace) *Error {
+	return invalidClient(tr, ruleClientRegistered, "the client is no longer registered")
 }
 
 // authenticateClient checks presented credentials against the registration:
@@ -284,7 +275,7 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 	tr := TraceFrom(ctx)
 	tr.Client(cc.ClientID)
 	fail := func(r Rule, description string) *Error {
-		return invalidClient(tr, cc.Method, r, description)
+		return invalidClient(tr, r, description)
 	}
 	if cc.ClientID == "" {
 		return store.Client{}, fail(ruleClientIdentified, "client authentication is required")
@@ -295,7 +286,7 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 		return store.Client{}, fail(ruleClientRegistered, "client authentication failed")
 	}
 	if refused, ok := documentClientError(err); ok {
-		return store.Client{}, withBasicChallenge(refused, cc.Method)
+		return store.Client{}, refused
 	}
 	if err != nil {
 		return store.Client{}, ServerError(err)

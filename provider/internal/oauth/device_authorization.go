@@ -126,7 +126,7 @@ func (p *Provider) createDeviceCode(ctx context.Context, cc ClientCredentials, d
 		case err == nil:
 			return nil
 		case errors.Is(err, store.ErrNotFound):
-			return clientGone(TraceFrom(ctx), cc.Method)
+			return clientGone(TraceFrom(ctx))
 		case !errors.Is(err, store.ErrDuplicate):
 			return ServerError(err)
 		}

@@ -62,11 +62,6 @@ type Error struct {
 	Code        ErrorCode
 	Description string
 	Cause       error
-	// UsedBasicAuth records that the client authenticated with HTTP Basic, so
-	// an invalid_client answer must carry WWW-Authenticate ([RFC 6749 Section 5.2]).
-	//
-	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-	UsedBasicAuth bool
 	// NoCredentials marks a resource request that carried no access token:
 	// "If the request lacks any authentication information (e.g., the
 	// client was unaware that authentication is necessary or attempted

@@ -111,7 +111,7 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	}
 	switch err := p.Store.CreatePushedRequest(ctx, record); {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, clientGone(tr, r.Client.Method)
+		return nil, clientGone(tr)
 	case err != nil:
 		return nil, ServerError(err)
 	}

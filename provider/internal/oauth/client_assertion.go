@@ -83,7 +83,7 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 var (
 	ruleAssertionSigned   = Rule{"the client_assertion is signed by a key of the client's registered jwks", "RFC 7523 Section 3"}
 	ruleAssertionSubject  = Rule{`the client_assertion's "iss" and "sub" are the client_id`, "OIDC Core Section 9"}
-	ruleAssertionAudience = Rule{`the client_assertion's "aud" names this authorization server (its issuer or this endpoint's URL), and no other audience`, "RFC 7523 Section 3"}
+	ruleAssertionAudience = Rule{`the client_assertion's "aud" names this authorization server (its issuer, the token endpoint's URL or this endpoint's URL), and no other audience`, "RFC 7523 Section 3"}
 	ruleAssertionFresh    = Rule{`the client_assertion is current: "exp" not passed and at most 5 minutes away, "iat" and "nbf" not in the future (30 seconds of clock skew allowed on each)`, "RFC 7523 Section 3"}
 	ruleAssertionOnce     = Rule{`the client_assertion's "jti" was never used before`, "OIDC Core Section 9"}
 )
@@ -122,12 +122,12 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	}
 	// "The JWT MUST contain an "aud" (audience) claim containing a value
 	// that identifies the authorization server as an intended audience"
-	// (RFC 7523 Section 3): the issuer, or the URL of the endpoint the
-	// request came to. Every value must name this server: an assertion
+	// (RFC 7523 Section 3): the issuer, the token endpoint's URL, or the
+	// URL of the endpoint the request came to. Every value must name this server: an assertion
 	// that lists another audience beside it was made for that audience as
 	// well, and one of them could replay it here (audience injection).
 	ok = onlyAudiences(claims.Audience, p.assertionAudiences(cc.Endpoint))
-	if err := check(ruleAssertionAudience, ok, "'aud' must name this authorization server, its issuer or this endpoint's URL, and no other audience"); err != nil {
+	if err := check(ruleAssertionAudience, ok, "'aud' must name this authorization server (its issuer, the token endpoint's URL or this endpoint's URL) and no other audience"); err != nil {
 		return err
 	}
 	// "The authorization server MUST reject any JWT with an expiration time
@@ -211,22 +211,19 @@ func onlyAudiences(aud jwt.Audience, ours []string) bool {
 }
 
 // assertionAudiences are the values of "aud" that name this authorization
-// server at endpoint (a path): the issuer and the endpoint's URL, the token
-// endpoint's under either of its paths. The PAR endpoint takes the token
-// endpoint's URL too: "the authorization server MUST accept its issuer
-// identifier, token endpoint URL, or pushed authorization request endpoint
-// URL as values that identify it as an intended audience"
+// server at endpoint (a path): the issuer, the token endpoint's URL (under
+// either of its paths) and the endpoint's own URL. The token endpoint's URL
+// names the server wherever the assertion is sent: "The token endpoint URL
+// of the authorization server MAY be used as a value for an "aud" element to
+// identify the authorization server as an intended audience of the JWT"
+// ([RFC 7523 Section 3]), and client libraries send it to revocation and
+// introspection too; the PAR endpoint "MUST accept its issuer identifier,
+// token endpoint URL, or pushed authorization request endpoint URL"
 // ([RFC 9126 Section 2]).
 //
+// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
 func (p *Provider) assertionAudiences(endpoint string) []string {
 	iss := p.Config.Issuer
-	switch endpoint {
-	case PathToken:
-		return []string{iss, iss + PathToken, iss + PathAccessToken}
-	case PathPAR:
-		return []string{iss, iss + PathPAR, iss + PathToken, iss + PathAccessToken}
-	default:
-		return []string{iss, iss + endpoint}
-	}
+	return []string{iss, iss + PathToken, iss + PathAccessToken, iss + endpoint}
 }

@@ -205,8 +205,10 @@ func TestE2EPrivateKeyJWTAudience(t *testing.T) {
 			{"/oauth/par", []string{iss + "/oauth/token"}, true},
 			{"/oauth/par", []string{iss + "/oauth/introspect"}, false},
 			{"/oauth/revoke", []string{iss + "/oauth/revoke"}, true},
-			{"/oauth/revoke", []string{iss + "/oauth/token"}, false},
+			{"/oauth/revoke", []string{iss + "/oauth/token"}, true},
+			{"/oauth/revoke", []string{iss + "/oauth/introspect"}, false},
 			{"/oauth/introspect", []string{iss + "/oauth/introspect"}, true},
+			{"/oauth/introspect", []string{iss + "/oauth/access_token"}, true},
 			{"/oauth/introspect", []string{iss, "https://attacker.example/oauth/introspect"}, false},
 		}
 		for _, tc := range tests {

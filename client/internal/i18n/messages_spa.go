@@ -3,6 +3,7 @@ package i18n
 // spaMessages are the browser-only app's: its page, and the words its
 // script says (given to it as a dictionary by the server).
 var spaMessages = []pair{
+	{"Browser-only app (public client)", "純瀏覽器應用：公開用戶端 (public client)"},
 	{"Browser-only app: a public client with PKCE and DPoP", "純瀏覽器應用：使用 PKCE 與 DPoP 的公開用戶端 (public client)"},
 	{"This page is a single-page application that runs the authorization code flow <em>entirely in your browser</em> as the public client <code>%s</code>. It has no client secret (a browser cannot keep one), so <strong>PKCE</strong> (RFC 7636) is what proves the code is redeemed by the tab that asked for it:",
 		"這個頁面是一個單頁應用程式 (SPA)，以公開用戶端 <code>%s</code> 的身分<em>完全在你的瀏覽器裡</em>執行授權碼流程。它沒有用戶端密鑰（瀏覽器保守不了秘密），所以由 <strong>PKCE</strong>（RFC 7636）來證明兌換授權碼的，正是當初請求它的那個分頁："},

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -102,6 +104,9 @@ func TestBrowserChineseAttackLab(t *testing.T) {
 	tb.noConsoleErrors()
 }
 
+// hopTimeRE is a hop's time as every page shows it.
+var hopTimeRE = regexp.MustCompile(`^\d\d:\d\d:\d\d$`)
+
 func TestBrowserChineseSPA(t *testing.T) {
 	t.Parallel()
 	tb, h := newChineseTab(t)
@@ -116,6 +121,21 @@ func TestBrowserChineseSPA(t *testing.T) {
 	mustContain(t, "the SPA's profile", outcome, `"name": "Demo User"`)
 	hops := run(tb, "reading the hops", chromedp.Text(chromedp.CSS("#hops")))
 	mustContain(t, "the SPA's hops", hops, "授權請求 (authorization request)", "state 是這個分頁在 (A) 送出的值", "ID 權杖驗證 (E)")
+	// Each hop's tags: its channel in the page's language, and its time as
+	// the server's hops show it (15:04:05), not in the browser's locale.
+	tags := run(tb, "reading the hops' tags", chromedp.Evaluate[[][]string](
+		`[...document.querySelectorAll("#hops .hop h3")].map((h) => [...h.querySelectorAll(".tag")].map((e) => e.textContent))`))
+	if len(tags) < 3 {
+		t.Fatalf("the SPA shows %d hops, want (A), (C), (D) and more", len(tags))
+	}
+	for i, tag := range tags {
+		if len(tag) != 2 || (tag[0] != "前端通道 (front channel)" && tag[0] != "後端通道 (back channel)") || !hopTimeRE.MatchString(tag[1]) {
+			t.Errorf("hop %d has tags %q, want its channel in Chinese and a time hh:mm:ss", i, tag)
+		}
+	}
+	if title := run(tb, "reading the title", chromedp.Evaluate[string](`document.title`)); !strings.HasPrefix(title, "純瀏覽器應用") {
+		t.Errorf("the SPA's title is %q, want it in Chinese", title)
+	}
 	tb.mustBeChinese("spa")
 	tb.noConsoleErrors()
 }

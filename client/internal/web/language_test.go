@@ -179,6 +179,29 @@ func TestEveryMessageIsInTheCatalogue(t *testing.T) {
 	}
 }
 
+// spaTextMemberRE matches a member of a hop or a check that the SPA's
+// script gives a plain string where a message belongs: without msg("…")
+// scriptMessages does not find it, the page's dictionary lacks it, and t
+// shows it in English whatever the language.
+var spaTextMemberRE = regexp.MustCompile("\\b(?:title|channel|meaning|rule|checksTitle)\\s*[:=]\\s*[\"'`]")
+
+// TestSPAMarksItsMessages fails when the SPA's script writes a message
+// into a hop as a plain string instead of msg("…").
+func TestSPAMarksItsMessages(t *testing.T) {
+	src, err := templateFS.ReadFile("templates/spa.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range spaTextMemberRE.FindAll(src, -1) {
+		t.Errorf("the SPA's script has %q…: a message there must be msg(\"…\"), or its dictionary lacks it", m)
+	}
+	for _, key := range []string{"front channel", "back channel"} {
+		if !slices.Contains(spaMessages, key) {
+			t.Errorf("the SPA's dictionary lacks %q: its hops show it in English", key)
+		}
+	}
+}
+
 // textFields are the fields of the views and hops whose string values are
 // messages, translated when a page shows them.
 var textFields = map[string]bool{"Title": true, "Message": true, "Rule": true, "Note": true, "Unavailable": true,
@@ -186,6 +209,10 @@ var textFields = map[string]bool{"Title": true, "Message": true, "Rule": true, "
 
 // textCalls are the functions whose string arguments are messages.
 var textCalls = map[string]bool{"T": true, "outcome": true, "check": true, "tokenOf": true, "tokenRequestError": true, "renderInternalError": true}
+
+// textArgs are the functions one of whose arguments, by index, is a
+// message: a page's title, which render translates.
+var textArgs = map[string]int{"render": 3}
 
 // goKeys returns the string literals this package's code gives textFields
 // and textCalls, a literal concatenation counting as one.
@@ -238,6 +265,9 @@ func goKeys(t *testing.T) []string {
 					for _, arg := range n.Args {
 						add(arg)
 					}
+				}
+				if i, ok := textArgs[name]; ok && i < len(n.Args) {
+					add(n.Args[i])
 				}
 			}
 			return true

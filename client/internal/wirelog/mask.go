@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/url"
@@ -145,44 +146,75 @@ func maskForm(form string) string {
 }
 
 // maskJSON masks the sensitive members of a JSON document, at any depth, and
-// indents it.
+// indents it. The members keep the order they came in: the page shows the
+// document as it was received, masked.
 func maskJSON(body []byte) (string, error) {
 	if len(body) > maxCapture {
 		return "", fmt.Errorf("wirelog: body longer than %d bytes", maxCapture)
 	}
+	if !json.Valid(body) { // which also bounds the nesting copyMasked recurses into
+		return "", errors.New("wirelog: body is not valid JSON")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	var compact bytes.Buffer
+	enc := json.NewEncoder(&compact)
+	enc.SetEscapeHTML(false)
+	if err := copyMasked(dec, enc, &compact, ""); err != nil {
 		return "", err
 	}
 	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(maskTree(v)); err != nil {
+	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
 		return "", err
 	}
 	return strings.TrimSpace(out.String()), nil
 }
 
-// maskTree walks a decoded JSON value, masking string members by name.
-func maskTree(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, member := range v {
-			if s, ok := member.(string); ok {
-				v[k] = MaskParam(k, s)
-			} else {
-				v[k] = maskTree(member)
+// copyMasked copies the next JSON value of dec to out, in order, a string
+// masked by the name of the member it is the value of, or is in (an array's
+// element): name, "" for the document itself. Strings and names are
+// written by enc (onto out), whose newlines json.Indent drops.
+func copyMasked(dec *json.Decoder, enc *json.Encoder, out *bytes.Buffer, name string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok := tok.(type) {
+	case json.Delim: // '{' or '[': a closing one cannot start a value
+		out.WriteRune(rune(tok))
+		for i := 0; dec.More(); i++ {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			member := name // an array's elements are its member's
+			if tok == '{' {
+				key, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				member, _ = key.(string)
+				if err := enc.Encode(member); err != nil {
+					return err
+				}
+				out.WriteByte(':')
+			}
+			if err := copyMasked(dec, enc, out, member); err != nil {
+				return err
 			}
 		}
-	case []any:
-		for i := range v {
-			v[i] = maskTree(v[i])
+		end, err := dec.Token() // the closing '}' or ']'
+		if err != nil {
+			return err
 		}
+		fmt.Fprint(out, end)
+	case string:
+		return enc.Encode(MaskParam(name, tok))
+	case nil:
+		out.WriteString("null")
+	default: // json.Number (UseNumber) or bool
+		fmt.Fprint(out, tok)
 	}
-	return v
+	return nil
 }
 
 // decodeJWT shows a DPoP proof's or a client assertion's header and claims

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/oauth-reference/client/internal/tokenview"
 )
 
 const (
@@ -171,6 +173,36 @@ func TestMaskBody(t *testing.T) {
 				t.Errorf("maskBody = %q, want it to contain %q and not %q", got, tt.want, tt.notWant)
 			}
 		})
+	}
+}
+
+// TestMaskJSONKeepsTheWireOrder: a JSON body is shown as it came, indented
+// and masked: its members in their order (not sorted), numbers as written,
+// no escaping added, a token in an array masked by its member's name.
+func TestMaskJSONKeepsTheWireOrder(t *testing.T) {
+	body := `{"token_type":"DPoP","access_token":"` + accessToken + `","expires_in":3600.0,"scope":"a<b",` +
+		`"aud":["z","a"],"refresh_tokens":null,"token":["` + refreshToken + `"],"ok":true}`
+	got, err := maskJSON([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+  "token_type": "DPoP",
+  "access_token": "eyJhbG…acc1",
+  "expires_in": 3600.0,
+  "scope": "a<b",
+  "aud": [
+    "z",
+    "a"
+  ],
+  "refresh_tokens": null,
+  "token": [
+    "` + tokenview.Mask(refreshToken) + `"
+  ],
+  "ok": true
+}`
+	if got != want {
+		t.Errorf("maskJSON =\n%s\nwant\n%s", got, want)
 	}
 }
 

@@ -45,6 +45,8 @@ var homeMessages = []pair{
 	{"How it works:", "運作方式："},
 	{"The steps of your latest login that happened are marked ✓ below and shown bright in the diagram.", "你最近一次登入中已發生的步驟，在下方標上 ✓，並在圖中以亮色顯示。"},
 	{"Log in to see each step happen.", "登入之後，就能看到每個步驟實際發生。"},
+	{"RFC 6749 Figure 3, the authorization code flow: steps (A) to (E) between the resource owner, the user-agent, the client and the authorization server, as the list below says.",
+		"RFC 6749 的 Figure 3，授權碼流程：資源擁有者 (resource owner)、使用者代理 (user-agent)、用戶端與授權伺服器之間的步驟 (A) 到 (E)，與下方清單說的相同。"},
 	{"The figure is RFC 6749's own (Figure 3); its labels say:", "這張圖取自 RFC 6749 本身（Figure 3）；圖中的標籤意思是："},
 	{"Resource Owner", "資源擁有者"},
 	{"User-Agent", "使用者代理（瀏覽器）"},

@@ -6,6 +6,7 @@ var layoutMessages = []pair{
 	{"OAuth 2.0 reference client", "OAuth 2.0 參考用戶端"},
 	{"Authorization code flow", "授權碼流程 (authorization code flow)"},
 	{"Browser-only app (SPA)", "純瀏覽器應用 (SPA)"},
+	{"Skip to the content", "跳到主要內容"},
 	{"Attack lab", "攻擊實驗室"},
 	{"Language", "語言"},
 	{"OAuth 2.0 reference client · token values are shown masked, secrets never.", "OAuth 2.0 參考用戶端 · 權杖只顯示遮蔽後的值，機密資訊從不顯示。"},

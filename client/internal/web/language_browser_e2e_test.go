@@ -81,6 +81,10 @@ func TestBrowserChineseWalkthroughAndInspector(t *testing.T) {
 	t.Parallel()
 	tb, h := newChineseTab(t)
 	tb.mustBeChinese("home")
+	// The ASCII figure is one image to a screen reader, named in Chinese.
+	if label := run(tb, "reading the figure's label", chromedp.Evaluate[string](`(document.querySelector("pre[role=img]") || {}).ariaLabel || ""`)); !strings.Contains(label, "授權碼流程") {
+		t.Errorf("the figure's aria-label is %q, want the figure named in Chinese", label)
+	}
 	tb.logInChinese(h)
 	tb.scrollTo("#walkthrough")
 	tb.mustBeChinese("walkthrough")

@@ -129,6 +129,21 @@ const cardSpacingJS = `(() => {
   return loose;
 })()`
 
+// headingJumpJS lists the visible headings that are more than one level
+// below the one before them (an h3 after an h1): a screen reader's outline
+// of the page would miss a level.
+const headingJumpJS = `(() => {
+  let level = 0;
+  const jumps = [];
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    if (!h.checkVisibility()) continue;
+    const l = Number(h.tagName[1]);
+    if (l > level + 1) jumps.push(h.tagName + ' ' + h.textContent.trim().slice(0, 40) + ' after h' + level);
+    level = l;
+  }
+  return jumps;
+})()`
+
 // markControlsJS numbers the page's visible controls (data-kb) and starts
 // recording which of them gets the focus, and how it shows it: its outline
 // and the contrast of the outline's colour with the background around it
@@ -152,7 +167,10 @@ const markControlsJS = `(async () => {
   window.kbFocused = [];
   document.addEventListener('focusin', (ev) => {
     const s = getComputedStyle(ev.target);
+    const r = ev.target.getBoundingClientRect();
     window.kbFocused.push({kb: ev.target.dataset.kb ?? '', outline: s.outlineStyle + ' ' + s.outlineWidth,
+      inView: r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth,
+      skip: ev.target.matches('a.skip[href="#main"]'),
       contrast: contrast(s.outlineColor, ev.target.parentElement),
       name: ev.target.tagName.toLowerCase() + ' ' + (ev.target.textContent || ev.target.name || '').trim().slice(0, 40)});
   });
@@ -167,6 +185,8 @@ type focusStop struct {
 	Outline  string  `json:"outline"`  // its outline's style and width
 	Contrast float64 `json:"contrast"` // of the outline's colour with the background around it
 	Name     string  `json:"name"`
+	InView   bool    `json:"inView"` // whole in the window once focused
+	Skip     bool    `json:"skip"`   // the client's skip link
 }
 
 // focusOutline is the outline every control of both programs shows when it
@@ -197,6 +217,9 @@ func (tb *tab) checkNarrow(page string) {
 	if loose := run(tb, "measuring the cards of "+page, chromedp.Evaluate[[]string](cardSpacingJS)); len(loose) > 0 {
 		tb.t.Errorf("%s: cards whose content does not sit at their padding: %q", page, loose)
 	}
+	if jumps := run(tb, "reading the headings of "+page, chromedp.Evaluate[[]string](headingJumpJS)); len(jumps) > 0 {
+		tb.t.Errorf("%s: headings that skip a level: %q", page, jumps)
+	}
 	if !run(tb, "asking whether "+page+" has the focus", chromedp.Evaluate[bool](`document.hasFocus()`)) {
 		tb.t.Fatalf("%s does not have the focus, so what the Tab key does cannot be judged (newTab turns focus emulation on)", page)
 	}
@@ -220,6 +243,9 @@ func (tb *tab) checkNarrow(page string) {
 		tb.t.Errorf("%s: %d controls show the focus otherwise than by a %s outline of contrast %d:1 or more with its surroundings: %q",
 			page, len(unseen), focusOutline, minFocusContrast, unseen)
 	}
+	if !strings.Contains(page, "provider-") {
+		tb.checkSkipLink(page, stops)
+	}
 	var missed []string
 	for i := range n {
 		if !reached[strconv.Itoa(i)] {
@@ -239,6 +265,21 @@ func (tb *tab) checkNarrow(page string) {
 		tb.t.Fatal(err)
 	}
 	tb.screenshot(filepath.Join("narrow", page), "")
+}
+
+// checkSkipLink checks a client page's skip link: the first stop of the
+// Tab key (stops), shown in the window once it has the focus, and Enter on
+// it moves the focus to the page's main element.
+func (tb *tab) checkSkipLink(page string, stops []focusStop) {
+	tb.t.Helper()
+	if len(stops) == 0 || !stops[0].Skip || !stops[0].InView {
+		tb.t.Errorf("%s: the first Tab stop is %+v, want the skip link, shown in the window", page, stops[:min(1, len(stops))])
+		return
+	}
+	tb.do("following the skip link of "+page, chromedp.Focus(chromedp.CSS("a.skip")), chromedp.KeyEvent("\r"))
+	if !run(tb, "reading the focus", chromedp.Evaluate[bool](`document.activeElement === document.querySelector("main")`)) {
+		tb.t.Errorf("%s: Enter on the skip link did not move the focus to the main element", page)
+	}
 }
 
 // waitPath waits until the tab is at path on some origin, its page loaded.

@@ -470,6 +470,9 @@ func (tb *tab) walkProviderPages(h *harness, lang string) {
 	check("device-result")
 	logout := p + "/oauth/logout?client_id=testclient&post_logout_redirect_uri=" + url.QueryEscape(h.client.URL+"/")
 	tb.do("asking to sign out", chromedp.Navigate(logout), chromedp.WaitVisible(chromedp.CSS("button.deny")))
+	// The request carries no ID token, so its sender is unproven: the
+	// focus is on the safe choice, and one Enter keeps the session.
+	tb.waitUntil("waiting for the focus on Stay signed in", `document.activeElement.value === "stay"`)
 	check("logout")
 	tb.do("signing out", chromedp.Navigate(p+"/oauth/logout"), chromedp.Click(chromedp.CSS("button.allow")),
 		chromedp.WaitNotPresent(chromedp.CSS("button.allow")))

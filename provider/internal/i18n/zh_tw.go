@@ -58,6 +58,7 @@ var traditionalChinese = map[string]string{
 	"Check the provider's log: it names the cause of this error. Then try again.":         "請查看授權伺服器的日誌 (log)：裡面會寫出這個錯誤的原因。然後再試一次。",
 	"Check with the user: they declined, so the application gets no access.":              "請向使用者確認：他們拒絕了，所以應用程式沒有取得存取權。",
 	"Check the request's parameters against what the client registered at this provider.": "請將請求的參數與用戶端 (client) 在本伺服器註冊的內容逐一比對。",
+	"Check the address: this provider has no page or endpoint at this path.":              "請檢查網址：這個授權伺服器在這個路徑上沒有頁面，也沒有端點 (endpoint)。",
 
 	// The device pages (RFC 8628).
 	"Connect a device":                     "連接裝置",
@@ -85,6 +86,7 @@ var traditionalChinese = map[string]string{
 	"Fix the application's redirect URI, or register this one.":                                                                  "請修正應用程式的重新導向 URI (redirect URI)，或註冊這一個。",
 	"The provider could not complete the request. Nothing was changed; try again in a moment.":                                   "授權伺服器無法完成這個請求。沒有任何資料被變更；請稍後再試。",
 	"The application that sent you here made an invalid request, so you have not been sent back to it. You can close this page.": "把你帶到這裡的應用程式送出了無效的請求，所以沒有把你導回去。你可以關閉這個頁面。",
+	"The <a href=\"/\">provider's home page</a> lists its endpoints.":                                                            "<a href=\"/\">授權伺服器的首頁</a>列出了它的端點 (endpoint)。",
 
 	// The index page.
 	"Home":                                "首頁",

@@ -20,6 +20,11 @@ type errorPage struct {
 	Mismatch []uriComparison
 }
 
+// NotFound reports that the page answers a path no route takes.
+func (p errorPage) NotFound() bool {
+	return p.Code == errNotFound
+}
+
 // newErrorPage explains err: the rule it broke, when it names one, else a
 // sentence by error code.
 func newErrorPage(err *oauth.Error) errorPage {

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -257,9 +260,42 @@ func (s *Server) writeLimitedError(c *gin.Context, limit rateLimit, err error) {
 	}
 }
 
-// handleNotFound answers unknown paths with a JSON 404.
+// errNotFound is the error of a path no route takes. It is not an OAuth
+// error code: no endpoint answered.
+const errNotFound oauth.ErrorCode = "not_found"
+
+// handleNotFound answers unknown paths with 404: the error page to a
+// browser (acceptsHTML), in its language, and JSON to any other caller.
 func (s *Server) handleNotFound(c *gin.Context) {
-	c.AbortWithStatusJSON(http.StatusNotFound, errorBody{Error: "not_found", Description: "no such endpoint"})
+	c.Writer.Header().Add("Vary", "Accept")
+	err := oauth.NewError(errNotFound, "no such endpoint")
+	if acceptsHTML(c.Request.Header.Values("Accept")) {
+		s.render(c, http.StatusNotFound, "error.html", errorPage{Error: err, Check: msgCheckAddress})
+		return
+	}
+	c.AbortWithStatusJSON(http.StatusNotFound, errorBody{Error: err.Code, Description: err.Description})
+}
+
+// acceptsHTML reports whether the Accept header (its values) names
+// text/html with a quality above 0 ([RFC 9110 Section 12.5.1]), as a
+// browser's navigation does. An API client's */* or application/json
+// does not.
+//
+// [RFC 9110 Section 12.5.1]: https://www.rfc-editor.org/rfc/rfc9110#section-12.5.1
+func acceptsHTML(accept []string) bool {
+	for _, value := range accept {
+		for _, r := range strings.Split(value, ",") {
+			mediaType, params, err := mime.ParseMediaType(r)
+			if err != nil || mediaType != "text/html" {
+				continue
+			}
+			q, err := strconv.ParseFloat(cmp.Or(params["q"], "1"), 64)
+			if err == nil && q > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // handleMethodNotAllowed answers a known path with the wrong method: the

@@ -68,6 +68,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		{"error.html", mismatch},
 		{"error.html", newErrorPage(oauth.CheckFormCSRF(context.Background(), false))},
 		{"error.html", newErrorPage(oauth.NewError(oauth.ErrServerError, "the server could not complete the request"))},
+		{"error.html", errorPage{Error: oauth.NewError(errNotFound, "no such endpoint"), Check: msgCheckAddress}},
 		{"index.html", oauth.Metadata{Issuer: "http://localhost:8080"}},
 		{"leave.html", leavePage{AuthorizationError: &oauth.AuthorizationError{Error: oauth.NewError(oauth.ErrInvalidScope, "unknown scope"),
 			RedirectURI: "https://app.example/cb", Client: &client}, Location: "https://app.example/cb?error=invalid_scope"}},

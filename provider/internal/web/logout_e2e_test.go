@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +21,9 @@ import (
 // demoPostLogoutURI is the demo client's registered post-logout redirect
 // URI: the origin of its redirect URI, plus "/".
 const demoPostLogoutURI = "http://localhost:3000/"
+
+// autofocusRE matches a button that takes the focus when its page opens.
+var autofocusRE = regexp.MustCompile(`<button\b[^>]*\sautofocus\b[^>]*>`)
 
 // loggedIn reports whether the browser's login session at the provider is
 // alive: an authorization request then shows consent without asking for
@@ -135,6 +139,11 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		}
 		if !b.loggedIn(srv) {
 			t.Fatal("showing the confirmation page ended the session, want it kept until the user confirms")
+		}
+		// The sender is not proven: one Enter must not end the session, so
+		// the safe choice has the focus, as on the leave page.
+		if focused := autofocusRE.FindAllString(page, -1); len(focused) != 1 || !strings.Contains(focused[0], `value="stay"`) {
+			t.Errorf("autofocused buttons: got %q, want the one of Stay signed in (value=\"stay\")", focused)
 		}
 		form := providertest.FormFields(page)
 		form.Set("decision", "logout")

@@ -116,4 +116,5 @@ const (
 	msgCheckServerLog  = "Check the provider's log: it names the cause of this error. Then try again."
 	msgCheckWithUser   = "Check with the user: they declined, so the application gets no access."
 	msgCheckParameters = "Check the request's parameters against what the client registered at this provider."
+	msgCheckAddress    = "Check the address: this provider has no page or endpoint at this path."
 )

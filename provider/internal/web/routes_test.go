@@ -128,6 +128,47 @@ func TestE2EUnknownPathIsNotFoundWhateverTheMethod(t *testing.T) {
 	}
 }
 
+// TestE2EUnknownPathInTheCallersFormat: a browser (its Accept names
+// text/html) that asks for an unknown path gets the provider's error page in
+// its language; any other caller the JSON 404. The answer says it varies
+// with Accept.
+func TestE2EUnknownPathInTheCallersFormat(t *testing.T) {
+	chrome := "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		for _, tc := range []struct {
+			name, accept, acceptLanguage string
+			page                         bool
+			want                         string
+		}{
+			{"a browser", chrome, "", true, "Check the address: this provider has no page or endpoint at this path."},
+			{"a browser reading Chinese", chrome, "zh-TW,zh;q=0.9", true, "請檢查網址"},
+			{"text/html among others", "application/json;q=0.5, TEXT/HTML;q=0.1", "", true, "not_found"},
+			{"no Accept", "", "", false, `"error":"not_found"`},
+			{"an API client", "application/json", "", false, `"error":"not_found"`},
+			{"anything", "*/*", "", false, `"error":"not_found"`},
+			{"text/html refused", "text/html;q=0, */*", "", false, `"error":"not_found"`},
+			{"text/html refused, three decimals", "text/html;q=0.000", "", false, `"error":"not_found"`},
+			{"a malformed Accept", "text/html;;;q=x, =, text/html;q=abc", "", false, `"error":"not_found"`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, body := sendBadRequest(t, srv, badRequest{method: http.MethodGet, path: "/nope",
+					header: map[string]string{"Accept": tc.accept, "Accept-Language": tc.acceptLanguage}})
+				wantType := "application/json; charset=utf-8"
+				if tc.page {
+					wantType = "text/html; charset=utf-8"
+				}
+				if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != wantType || !strings.Contains(body, tc.want) {
+					t.Errorf("got %d %s: %.300s; want 404 %s with %q", resp.StatusCode, resp.Header.Get("Content-Type"), body, wantType, tc.want)
+				}
+				if vary := resp.Header.Values("Vary"); !slices.Contains(vary, "Accept") {
+					t.Errorf("Vary: got %q, want Accept among them", vary)
+				}
+			})
+		}
+	})
+}
+
 // TestE2ENoRedirectToAnotherPath: a route's path with a trailing slash, or
 // spelt another way, is an unknown path, 404 with no Location whatever the
 // method and whatever X-Forwarded-Prefix says. Gin's redirects would answer

@@ -4,7 +4,7 @@ package i18n
 // each parameter's meaning, and the client's own checks.
 var walkMessages = []pair{
 	// What a hop shows as it was on the wire, and what it changes for reading.
-	{"Each hop keeps the wire's order of parameters and JSON members. For reading, form bodies and queries are shown decoded (the authorization request's URL as sent), JSON indented, tokens masked, secrets hidden, and only the telling headers listed.", "每一趟往返都保留參數與 JSON 成員在線路上的順序。為了方便閱讀，表單內容與查詢字串以解碼後的樣子顯示（授權請求的 URL 則維持送出時的樣子）、JSON 經過縮排、權杖經過遮蔽、機密資訊隱藏，而且只列出有參考價值的標頭 (header)。"},
+	{"Each hop keeps the wire's order of parameters and JSON members. For reading, form bodies and queries are shown decoded (the authorization request's URL as sent), JSON indented, HTML as its text, tokens masked, secrets hidden, and only the telling headers listed.", "每一趟往返都保留參數與 JSON 成員在線路上的順序。為了方便閱讀，表單內容與查詢字串以解碼後的樣子顯示（授權請求的 URL 則維持送出時的樣子）、JSON 經過縮排、HTML 只顯示其文字、權杖經過遮蔽、機密資訊隱藏，而且只列出有參考價值的標頭 (header)。"},
 	// Hops, named after the endpoint they went to.
 	{"Authorization request", "授權請求 (authorization request)"},
 	{"Authorization response", "授權回應 (authorization response)"},

@@ -191,7 +191,9 @@ func documentSite(host string) string {
 // URLs MUST have an "https" scheme, MUST contain a path component, MUST NOT
 // contain single-dot or double-dot path segments, MUST NOT contain a
 // fragment component and MUST NOT contain a username or password". The
-// path must be more than "/" (the root is no document of a client's own).
+// scheme is written "https", in lower case: the URL is a client_id, which
+// is compared character for character, and "HTTPS://…" would be a second
+// client_id for one document. The path must be more than "/" (the root is no document of a client's own).
 // A query, which the draft says SHOULD NOT be used, is allowed. The host
 // must be written in ASCII letters, digits, dots and hyphens (or be an IP
 // address): the consent page shows it as the one thing the user can check
@@ -207,6 +209,8 @@ func checkMetadataDocumentURL(tr *Trace, clientID string) *Error {
 	switch {
 	case err != nil || u.Scheme != "https" || u.Host == "" || u.Opaque != "":
 		why = "is not an absolute https URL"
+	case !strings.HasPrefix(clientID, "https://"):
+		why = "must start with https:// in lower case: a client_id is compared character for character"
 	case u.User != nil:
 		why = "has a user or password"
 	case !asciiHost(u.Host):

@@ -21,7 +21,7 @@ func TestCheckMetadataDocumentURL(t *testing.T) {
 	}
 	refused := map[string]string{
 		"http://app.example/client.json":         "is not an absolute https URL",
-		"HTTPS://app.example/client.json":        "in lower case",
+		"HTTPS://app.example/client.json":        "compared character for character",
 		"https://app.example":                    "has no path",
 		"https://app.example/":                   "has no path",
 		"https://app.example/client.json#top":    "has a fragment",

@@ -41,6 +41,9 @@ type Options struct {
 	// DPoPNonce turns DPOP_NONCE on (RFC 9449 Sections 8, 9), for tests
 	// outside this module, which cannot name the config type.
 	DPoPNonce bool
+	// Resources are added to RESOURCES, the other resource servers a client
+	// may name as "resource" (RFC 8707), for tests outside this module.
+	Resources []string
 	// Postgres puts the store in a fresh PostgreSQL schema (PostgresURL)
 	// instead of SQLite, for tests outside this module.
 	Postgres bool
@@ -106,6 +109,7 @@ func New(t testing.TB, opts Options) *Server {
 		cfg.DevicePollInterval = opts.DevicePollInterval
 	}
 	cfg.DPoPNonce = opts.DPoPNonce
+	cfg.Resources = append(cfg.Resources, opts.Resources...)
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}

@@ -1,7 +1,10 @@
 # OAuth 2.0 reference implementation: provider (:8080) and client (:3000).
 SHELL := /bin/bash
 GO    ?= go
-PKGS  := ./provider/... ./client/... ./deploytest/... ./loadtest/...
+# MODULES are the workspace's modules (go.work): the two programs, and the
+# test-only deploytest, loadtest and interop/mcpsdk (the MCP Go SDK as a client).
+MODULES := provider client deploytest loadtest interop/mcpsdk
+PKGS    := $(patsubst %,./%/...,$(MODULES))
 
 .PHONY: run build test bench loadtest lint fmt fuzz e2e keys-rotate clean
 
@@ -44,10 +47,10 @@ loadtest:
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 lint:
-	@test -z "$$(gofmt -l provider client deploytest loadtest)" || (gofmt -l provider client deploytest loadtest; exit 1)
+	@test -z "$$(gofmt -l $(MODULES))" || (gofmt -l $(MODULES); exit 1)
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
-	@GO="$(GO)" bash .ci/govulncheck $(GOVULNCHECK) provider client deploytest loadtest
+	@GO="$(GO)" bash .ci/govulncheck $(GOVULNCHECK) $(MODULES)
 
 ## fuzz: run every fuzz target for FUZZTIME each (their seed corpora run in make test)
 FUZZTIME ?= 10s
@@ -60,7 +63,7 @@ fuzz:
 	done
 
 fmt:
-	gofmt -w provider client deploytest loadtest
+	gofmt -w $(MODULES)
 
 ## keys-rotate: add a new signing key (running providers pick it up within a minute)
 keys-rotate:

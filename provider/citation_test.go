@@ -15,7 +15,7 @@ import (
 
 // citationRoots are the modules whose comments the citation rule covers,
 // relative to this package's directory (the provider module's root).
-var citationRoots = []string{".", "../client", "../deploytest", "../loadtest"}
+var citationRoots = []string{".", "../client", "../deploytest", "../loadtest", "../interop/mcpsdk"}
 
 // strayCitations are the forms a comment must not use. The one form is
 // "[RFC 6749 Section 4.1.3]" with its Go doc link, "OIDC Core Section 3.1.2.1"

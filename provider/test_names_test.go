@@ -17,7 +17,7 @@ var e2eTarget = regexp.MustCompile(`(?m)^e2e:\n\t.*-run '([^']+)'`)
 // TestEndToEndTestsAreNamedForMakeE2E reads the pattern `make e2e` selects
 // tests with and fails, naming file:line, on each end-to-end test the
 // pattern misses, so that `make e2e` runs every end-to-end test of the
-// provider, the client and deploytest (README, "Tests"). A test is
+// provider, the client, deploytest and interop/mcpsdk (README, "Tests"). A test is
 // end-to-end when its file says so (a name containing "e2e" or starting
 // with "browser") or when it starts the real provider: it calls
 // providertest.New, itself or through a function of its package.

@@ -96,7 +96,11 @@ type reshowForm func(status int, username, message string)
 // signIn establishes who decides a, or the device request when a is nil
 // (oauth.Provider.SignIn): a password starts a new login session, else the
 // login session decides. On failure it shows the form again (or the error
-// page) and reports false; it never redirects. The authorization endpoint
+// page) and reports false; it never redirects. A wrong or missing password
+// is 400, as the token endpoint answers wrong resource owner credentials
+// ([RFC 6749 Section 5.2], invalid_grant), not 401: a 401 "MUST send a
+// WWW-Authenticate header field" ([RFC 9110 Section 15.5.2]), and no HTTP
+// authentication scheme stands for a form. The authorization endpoint
 // and the /device page share it, so a user signed in at one is signed in
 // at the other.
 func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *oauth.Authorization, reshow reshowForm) bool {
@@ -112,7 +116,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *o
 		reshow(http.StatusBadRequest, "", msgFormSentTwice)
 	case errors.Is(err, oauth.ErrBadCredentials):
 		s.loginFailed(c)
-		reshow(http.StatusUnauthorized, form.Get("username"), msgWrongPassword)
+		reshow(http.StatusBadRequest, form.Get("username"), msgWrongPassword)
 	case errors.As(err, &tooMany):
 		s.rateLimited(c, limitPassword)
 		setRetryAfter(c, tooMany.RetryAfter)
@@ -120,7 +124,7 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *o
 	case errors.Is(err, oauth.ErrFormNotOurs):
 		reshow(http.StatusForbidden, "", msgFormNotOurs)
 	case errors.Is(err, oauth.ErrSignInRequired):
-		reshow(http.StatusUnauthorized, "", msgSignIn)
+		reshow(http.StatusBadRequest, "", msgSignIn)
 	default:
 		s.renderFault(c, err)
 	}

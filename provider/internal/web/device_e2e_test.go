@@ -364,7 +364,7 @@ func TestE2EDevicePage(t *testing.T) {
 			t.Errorf("poll after approval: got %d %q, want tokens", status, code)
 		}
 	})
-	t.Run("a wrong password shows the consent page again with 401 and approves nothing", func(t *testing.T) {
+	t.Run("a wrong password shows the consent page again with 400 and approves nothing", func(t *testing.T) {
 		srv, _ := newDeviceServer(t, 0)
 		b := newBrowser(t)
 		da := startDevice(t, deviceConfig(srv, "read"))
@@ -374,7 +374,7 @@ func TestE2EDevicePage(t *testing.T) {
 		form.Set("password", "wrong")
 		form.Set("decision", "allow")
 		resp, page := b.PostForm(da.VerificationURI, form)
-		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Wrong username or password") || !providertest.AsksPassword(page) {
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Wrong username or password") || !providertest.AsksPassword(page) {
 			t.Fatalf("got %d, want 401 with the sign-in form again: %s", resp.StatusCode, page)
 		}
 		if _, code := poll(t, srv, da.DeviceCode); code != "authorization_pending" {
@@ -553,8 +553,8 @@ func TestE2EDeviceBadInput(t *testing.T) {
 			{"a repeated decision shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=deny&decision=allow", 400},
 			{"a huge user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=" + strings.Repeat("W", 60<<10), 400},
 			{"a NUL in user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=WDJB%00MJHT", 400},
-			{"invalid UTF-8 in the username shows the consent page again with 401", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow&username=%ff&password=" + providertest.DemoPassword, 401},
-			{"a NUL in the password shows the consent page again with 401", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow" + demoLogin + "%00", 401},
+			{"invalid UTF-8 in the username shows the consent page again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow&username=%ff&password=" + providertest.DemoPassword, 400},
+			{"a NUL in the password shows the consent page again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow" + demoLogin + "%00", 400},
 			{"a decision that is neither allow nor deny shows the consent page again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=maybe", 400},
 			{"a multipart body is refused with 400", "multipart/form-data; boundary=x", "--x--", 400},
 			{"a broken form is refused with 400", formCT, "csrf_token=" + csrf + "&user_code=%zz", 400},

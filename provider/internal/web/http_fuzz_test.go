@@ -399,9 +399,12 @@ var tokenLike = regexp.MustCompile(`[A-Za-z0-9_-]{20,}`)
 
 // checkFuzzAnswer holds an answer to the README's promises for bad input:
 // never a 5xx, never a Go error in the body, every error_description
-// within RFC 6749's characters (checkErrorDescriptions); an error is JSON with a
+// within RFC 6749's characters (checkErrorDescriptions), every 401 with a
+// challenge ([RFC 9110 Section 15.5.2]); an error is JSON with a
 // registered code, a bare challenge (no credentials), or, from a browser
 // endpoint, an HTML page or a redirect (checkFuzzRedirect).
+//
+// [RFC 9110 Section 15.5.2]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2
 func checkFuzzAnswer(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Response, body string) {
 	if resp.StatusCode >= 500 {
 		t.Fatalf("%s: got status %d, want no 5xx for any input; body %.300s", describe(tc), resp.StatusCode, body)
@@ -413,6 +416,9 @@ func checkFuzzAnswer(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Re
 		}
 	}
 	checkErrorDescriptions(t, describe(tc), resp, body)
+	if resp.StatusCode == http.StatusUnauthorized && resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("%s: got 401 without WWW-Authenticate, want a challenge; body %.300s", describe(tc), body)
+	}
 	contentType := resp.Header.Get("Content-Type")
 	switch {
 	case refusedByHTTP(resp, body), bareChallenge(resp, body), resp.StatusCode < 300:
@@ -465,19 +471,14 @@ func bareChallenge(resp *http.Response, body string) bool {
 }
 
 // checkFuzzJSONError checks a JSON error: an "error" the RFCs register
-// ([RFC 6749 Section 5.2]), or not_found for a path with no route; a 401
-// with a challenge ([RFC 9110 Section 15.5.2]); a browser endpoint answers
-// JSON only for a path or method it does not take.
+// ([RFC 6749 Section 5.2]), or not_found for a path with no route; a
+// browser endpoint answers JSON only for a path or method it does not take.
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-// [RFC 9110 Section 15.5.2]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2
 func checkFuzzJSONError(t *testing.T, ep fuzzEndpoint, tc badRequest, resp *http.Response, body string) {
 	var e struct{ Error string }
 	if err := json.Unmarshal([]byte(body), &e); err != nil {
 		t.Fatalf("%s: JSON error body: %v: %.300s", describe(tc), err, body)
-	}
-	if resp.StatusCode == http.StatusUnauthorized && resp.Header.Get("WWW-Authenticate") == "" {
-		t.Errorf("%s: got 401 %s without WWW-Authenticate, want a challenge", describe(tc), e.Error)
 	}
 	notFound := resp.StatusCode == http.StatusNotFound && e.Error == "not_found"
 	if !notFound && !registeredErrorCodes[oauth.ErrorCode(e.Error)] {

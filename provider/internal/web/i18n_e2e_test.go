@@ -74,8 +74,8 @@ func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 			form.Set("username", providertest.DemoUsername)
 			form.Set("password", "wrong")
 			resp, page = b.PostForm(srv.URL+"/oauth/authenticate", form)
-			if resp.StatusCode != http.StatusUnauthorized {
-				t.Fatalf("wrong password: got %d, want 401", resp.StatusCode)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("wrong password: got %d, want 400", resp.StatusCode)
 			}
 			wantPageIn(t, "form shown again", page, htmlLangZH, wrongPasswordZH)
 			form.Set("password", providertest.DemoPassword)

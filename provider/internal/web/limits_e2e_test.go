@@ -44,7 +44,7 @@ func TestE2ELimitsNeverLockOutTheInnocent(t *testing.T) {
 		form, _ := url.ParseQuery(okAuth + demoUser)
 		form.Set("password", strings.Repeat("p", 73))
 		for n := range floodAddresses {
-			if got := postFrom(srv, floodAddr(n), "/oauth/authenticate", form, ""); got != http.StatusUnauthorized && got != http.StatusTooManyRequests {
+			if got := postFrom(srv, floodAddr(n), "/oauth/authenticate", form, ""); got != http.StatusBadRequest && got != http.StatusTooManyRequests {
 				t.Fatalf("flood request %d: got %d", n, got)
 			}
 		}
@@ -87,8 +87,8 @@ func TestE2EAttemptBudgetsAcrossProcesses(t *testing.T) {
 	t.Run("wrong passwords", func(t *testing.T) {
 		form, _ := url.ParseQuery(okAuth + demoUser + "&password=wrong")
 		for i := range oauth.WrongPasswordsPerAddress {
-			if got := postFrom(providers[i%2], addr, "/oauth/authenticate", form, ""); got != http.StatusUnauthorized {
-				t.Fatalf("wrong password %d: got %d, want 401", i+1, got)
+			if got := postFrom(providers[i%2], addr, "/oauth/authenticate", form, ""); got != http.StatusBadRequest {
+				t.Fatalf("wrong password %d: got %d, want 400", i+1, got)
 			}
 		}
 		form.Set("password", providertest.DemoPassword)

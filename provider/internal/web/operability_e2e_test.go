@@ -74,7 +74,7 @@ func TestE2EMetricsCountTheFlow(t *testing.T) {
 		`http_requests_total{method="POST",route="/oauth/token",status="400"}`:        "3",
 		`http_requests_total{method="GET",route="unmatched",status="404"}`:            "1",
 		`http_request_duration_seconds_count{route="/oauth/token"}`:                   "6",
-		`http_requests_total{method="POST",route="/oauth/authenticate",status="401"}`: "1",
+		`http_requests_total{method="POST",route="/oauth/authenticate",status="400"}`: "1",
 	} {
 		if got := metricValue(page, series); got != want {
 			t.Errorf("%s: got %q, want %q", series, got, want)

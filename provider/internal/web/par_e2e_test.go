@@ -110,8 +110,8 @@ func TestE2EPushedAuthorizationRequest(t *testing.T) {
 				}
 				form.Set("username", providertest.DemoUsername)
 				form.Set("password", "wrong")
-				if resp, _ := b.PostForm(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusUnauthorized {
-					t.Fatalf("wrong password: got %d, want the form again (401)", resp.StatusCode)
+				if resp, _ := b.PostForm(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusBadRequest {
+					t.Fatalf("wrong password: got %d, want the form again (400)", resp.StatusCode)
 				}
 				form.Set("password", providertest.DemoPassword) // showing the form again did not use the request up
 				resp, page = b.PostForm(srv.URL+"/oauth/authenticate", form)

@@ -18,8 +18,8 @@ func TestE2EWrongPasswordsLimited(t *testing.T) {
 	form, _ := url.ParseQuery(okAuth + demoUser)
 	form.Set("password", "wrong")
 	for i := range oauth.WrongPasswordsPerAddress {
-		if resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil); resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("wrong password %d: got %d, want 401", i+1, resp.StatusCode)
+		if resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("wrong password %d: got %d, want 400", i+1, resp.StatusCode)
 		}
 	}
 	form.Set("password", providertest.DemoPassword)

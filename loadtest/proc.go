@@ -40,14 +40,17 @@ const (
 // at most limit. Read at the end of a window it charges the window with
 // the work a process defers until it has nothing else to do (Go's garbage
 // collector finishes a cycle on an idle CPU), which would otherwise run
-// uncounted beside the next window, another process's. Idle is a tick in
-// which the clock moved by at most 1 % of it, after which no thread is
-// runnable: a process waiting for the CPU spends none meanwhile.
+// uncounted beside the next window, another process's. Idle is two ticks
+// in a row in which the clock moved by at most 1 % of one, after each of
+// which no thread is runnable: a process waiting for the CPU spends none
+// meanwhile, and one tick alone can fall in a moment a busy thread waits
+// for something else than the CPU (a page from the disk: state D).
 func settledCPUTime(pid int, limit time.Duration) (time.Duration, error) {
 	last, err := cpuTime(pid)
 	if err != nil {
 		return 0, err
 	}
+	idleTicks := 0
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
 		time.Sleep(settleTick)
 		now, err := cpuTime(pid)
@@ -55,6 +58,11 @@ func settledCPUTime(pid int, limit time.Duration) (time.Duration, error) {
 			return 0, err
 		}
 		if now-last <= settleTick/100 && !runnable(pid) {
+			idleTicks++
+		} else {
+			idleTicks = 0
+		}
+		if idleTicks == 2 {
 			return now, nil
 		}
 		last = now

@@ -190,7 +190,7 @@ func (c *oauthClient) login(ctx context.Context) (tokenResponse, error) {
 // approve sends the login + consent form and returns the code from the
 // redirect to the client, after checking its state.
 func (c *oauthClient) approve(ctx context.Context, browser *http.Client, form url.Values, state string) (string, error) {
-	header, _, err := send(browser, c.postForm(ctx, "/oauth/authenticate", form), http.StatusSeeOther)
+	header, _, err := send(browser, c.postForm(ctx, "/oauth/authenticate", form), http.StatusFound)
 	if err != nil {
 		return "", err
 	}

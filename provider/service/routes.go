@@ -13,7 +13,7 @@ import (
 // Gin's own redirects are off. They would send a POST to "/oauth/token/"
 // on to "/oauth/token" with a 307, which makes the browser send the body
 // (a password, a client secret) again, as [RFC 9700 Section 4.12] warns
-// (after a POST, 303, never 307); and they build the Location from
+// (after a POST, 302 or 303, never 307); and they build the Location from
 // the request's X-Forwarded-Prefix header, which anyone can send.
 //
 // [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12

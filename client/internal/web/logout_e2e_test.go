@@ -26,7 +26,7 @@ func (h *harness) logoutStart() *url.URL {
 func (h *harness) logout() string {
 	h.t.Helper()
 	resp, _ := h.get(h.logoutStart().String())
-	back := h.location(resp, http.StatusSeeOther)
+	back := h.location(resp, http.StatusFound)
 	if !strings.HasPrefix(back.String(), h.client.URL+"/?state=") {
 		h.t.Fatalf("the provider sent the browser to %s, want the client's post-logout redirect URI with state", back)
 	}
@@ -74,7 +74,7 @@ func TestE2ELogout(t *testing.T) {
 		t.Errorf("after POST /logout: /protected/resource answered %d, want 401 (revoked)", status)
 	}
 	resp, _ := h.get(end.String())
-	back := h.location(resp, http.StatusSeeOther)
+	back := h.location(resp, http.StatusFound)
 	if back.Query().Get("state") != q.Get("state") {
 		t.Errorf("the provider came back with state %q, want %q", back.Query().Get("state"), q.Get("state"))
 	}
@@ -133,7 +133,7 @@ func TestE2ELogoutReturnNeedsItsState(t *testing.T) {
 func (h *harness) logoutReturn(end *url.URL) string {
 	h.t.Helper()
 	resp, _ := h.get(end.String())
-	_, page := h.get(h.location(resp, http.StatusSeeOther).String())
+	_, page := h.get(h.location(resp, http.StatusFound).String())
 	return page
 }
 

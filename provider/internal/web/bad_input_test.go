@@ -46,32 +46,32 @@ func badAuthorizeRequests() []badRequest {
 			path: "/oauth/authorize?response_type=code&client_id=testclient&redirect_uri=https%3A%2F%2Fevil.example%2Fcallback", wantStatus: 400},
 		{name: "repeated client_id: error page", method: "GET", path: "/oauth/authorize?" + okAuth + "&client_id=testclient", wantStatus: 400},
 		{name: "repeated state: redirected invalid_request (RFC 6749 Section 3.1)", method: "GET",
-			path: "/oauth/authorize?" + okAuth + "&state=s2", wantStatus: 303, wantError: "invalid_request"},
+			path: "/oauth/authorize?" + okAuth + "&state=s2", wantStatus: 302, wantError: "invalid_request"},
 		{name: "missing response_type: redirected invalid_request", method: "GET",
-			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code&", "", 1), wantStatus: 303, wantError: "invalid_request"},
+			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code&", "", 1), wantStatus: 302, wantError: "invalid_request"},
 		{name: "implicit grant refused: unsupported_response_type", method: "GET",
-			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code", "response_type=token", 1), wantStatus: 303, wantError: "unsupported_response_type"},
+			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code", "response_type=token", 1), wantStatus: 302, wantError: "unsupported_response_type"},
 		{name: "hybrid flow refused", method: "GET",
-			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code", "response_type=code+id_token", 1), wantStatus: 303, wantError: "unsupported_response_type"},
+			path: "/oauth/authorize?" + strings.Replace(okAuth, "response_type=code", "response_type=code+id_token", 1), wantStatus: 302, wantError: "unsupported_response_type"},
 		{name: "request object refused: request_not_supported (OIDC Core Section 6)", method: "GET",
-			path: "/oauth/authorize?" + okAuth + "&request=eyJhbGciOiJub25lIn0.e30.", wantStatus: 303, wantError: "request_not_supported"},
+			path: "/oauth/authorize?" + okAuth + "&request=eyJhbGciOiJub25lIn0.e30.", wantStatus: 302, wantError: "request_not_supported"},
 		{name: "a request_uri not from the PAR endpoint: error page, never fetched", method: "GET",
 			path: "/oauth/authorize?" + okAuth + "&request_uri=https%3A%2F%2Fevil.example%2Fr", wantStatus: 400},
 		{name: "repeated request_uri: error page", method: "GET",
 			path: "/oauth/authorize?client_id=testclient&request_uri=a&request_uri=b", wantStatus: 400},
 		{name: "response_mode other than query refused", method: "GET",
-			path: "/oauth/authorize?" + okAuth + "&response_mode=fragment", wantStatus: 303, wantError: "invalid_request"},
+			path: "/oauth/authorize?" + okAuth + "&response_mode=fragment", wantStatus: 302, wantError: "invalid_request"},
 		{name: "PKCE plain refused (RFC 9700 Section 2.1.1)", method: "GET",
-			path: "/oauth/authorize?" + okAuth + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=plain", wantStatus: 303, wantError: "invalid_request"},
+			path: "/oauth/authorize?" + okAuth + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=plain", wantStatus: 302, wantError: "invalid_request"},
 		{name: "a code_challenge with a line break: invalid_request (RFC 7636 Section 4.2)", method: "GET",
-			path: "/oauth/authorize?" + okAuth + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c%0A&code_challenge_method=S256", wantStatus: 303, wantError: "invalid_request"},
+			path: "/oauth/authorize?" + okAuth + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c%0A&code_challenge_method=S256", wantStatus: 302, wantError: "invalid_request"},
 		{name: "a dpop_jkt with a line break: invalid_request (RFC 9449 Section 10)", method: "GET",
-			path: "/oauth/authorize?" + okAuth + "&dpop_jkt=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c%0A", wantStatus: 303, wantError: "invalid_request"},
-		{name: "unknown scope: invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=read+admin", wantStatus: 303, wantError: "invalid_scope"},
+			path: "/oauth/authorize?" + okAuth + "&dpop_jkt=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c%0A", wantStatus: 302, wantError: "invalid_request"},
+		{name: "unknown scope: invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=read+admin", wantStatus: 302, wantError: "invalid_scope"},
 		{name: "an unknown scope with a quote, a backslash and non-ASCII: invalid_scope, its error_description within RFC 6749's characters (RFC 6749 Section 4.1.2.1)", method: "GET",
-			path: "/oauth/authorize?" + okAuth + "&scope=read+%22%5C%C3%BC", wantStatus: 303, wantError: "invalid_scope"},
+			path: "/oauth/authorize?" + okAuth + "&scope=read+%22%5C%C3%BC", wantStatus: 302, wantError: "invalid_scope"},
 		{name: "public client without PKCE: invalid_request", method: "GET",
-			path: "/oauth/authorize?response_type=code&client_id=spa-client&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fspa%2Fcallback", wantStatus: 303, wantError: "invalid_request"},
+			path: "/oauth/authorize?response_type=code&client_id=spa-client&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fspa%2Fcallback", wantStatus: 302, wantError: "invalid_request"},
 		{name: "POST with a JSON body: error page", method: "POST", path: "/oauth/authorize", contentType: "application/json", body: `{"client_id":"testclient"}`, wantStatus: 400},
 		{name: "POST with a 2 MB body: error page", method: "POST", path: "/oauth/authorize", body: okAuth + "&x=" + strings.Repeat("a", bigBody), wantStatus: 400},
 		{name: "PUT: method not allowed", method: "PUT", path: "/oauth/authorize", wantStatus: 405},
@@ -82,12 +82,12 @@ func badAuthorizeRequests() []badRequest {
 		{name: "a NUL in redirect_uri: error page, no redirect", method: "GET",
 			path: "/oauth/authorize?response_type=code&client_id=testclient&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback%00", wantStatus: 400},
 		{name: "a NUL in nonce: redirected invalid_request that names a control character", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=openid&nonce=%00",
-			wantStatus: 303, wantError: "invalid_request", wantSaying: "nonce holds a NUL, a control character"},
+			wantStatus: 302, wantError: "invalid_request", wantSaying: "nonce holds a NUL, a control character"},
 		{name: "invalid UTF-8 in state: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + strings.Replace(okAuth, "state=s1", "state=%ff", 1),
-			wantStatus: 303, wantError: "invalid_request", wantSaying: "state is not valid UTF-8"},
-		{name: "invalid UTF-8 in prompt: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&prompt=%fe", wantStatus: 303, wantError: "invalid_request"},
-		{name: "a prompt of 64,000 values: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&prompt=" + strings.Repeat("login+", 64_000), wantStatus: 303, wantError: "invalid_request"},
-		{name: "a scope of 64,000 values: redirected invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=" + strings.Repeat("read+", 64_000), wantStatus: 303, wantError: "invalid_scope"},
+			wantStatus: 302, wantError: "invalid_request", wantSaying: "state is not valid UTF-8"},
+		{name: "invalid UTF-8 in prompt: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&prompt=%fe", wantStatus: 302, wantError: "invalid_request"},
+		{name: "a prompt of 64,000 values: redirected invalid_request", method: "GET", path: "/oauth/authorize?" + okAuth + "&prompt=" + strings.Repeat("login+", 64_000), wantStatus: 302, wantError: "invalid_request"},
+		{name: "a scope of 64,000 values: redirected invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=" + strings.Repeat("read+", 64_000), wantStatus: 302, wantError: "invalid_scope"},
 	}
 }
 
@@ -102,7 +102,7 @@ func badAuthenticateRequests() []badRequest {
 		{name: "a 100 KB password: the form again", method: "POST", path: "/oauth/authenticate",
 			body: okAuth + demoUser + "&password=" + strings.Repeat("p", 60<<10), wantStatus: 400},
 		{name: "an unknown decision: redirected invalid_request", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + demoLogin + "&decision=maybe", wantStatus: 303, wantError: "invalid_request"},
+			body: okAuth + demoLogin + "&decision=maybe", wantStatus: 302, wantError: "invalid_request"},
 		{name: "unknown client: error page, no redirect", method: "POST", path: "/oauth/authenticate",
 			body: "response_type=code&client_id=nobody" + demoLogin, wantStatus: 400},
 		{name: "multipart body: error page", method: "POST", path: "/oauth/authenticate", contentType: "multipart/form-data; boundary=x", body: "--x--", wantStatus: 400},
@@ -121,7 +121,7 @@ func badAuthenticateRequests() []badRequest {
 		{name: "a NUL in password: the form again", method: "POST", path: "/oauth/authenticate",
 			body: okAuth + demoLogin + "%00", wantStatus: 400},
 		{name: "a NUL in the nonce of an approved request: redirected invalid_request, no code", method: "POST", path: "/oauth/authenticate",
-			body: okAuth + "&scope=openid&nonce=%00" + demoLogin, wantStatus: 303, wantError: "invalid_request"},
+			body: okAuth + "&scope=openid&nonce=%00" + demoLogin, wantStatus: 302, wantError: "invalid_request"},
 	}
 }
 
@@ -352,7 +352,7 @@ func checkBadRequest(t *testing.T, srv *providertest.Server, tc badRequest) {
 // errorDescriptionOf is the error_description of a redirect or a JSON body,
 // or "".
 func errorDescriptionOf(resp *http.Response, body string) string {
-	if resp.StatusCode == http.StatusSeeOther {
+	if resp.StatusCode == http.StatusFound {
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		return loc.Query().Get("error_description")
 	}
@@ -370,7 +370,7 @@ func checkErrorCode(t *testing.T, resp *http.Response, body, want string) {
 	t.Helper()
 	var got string
 	switch {
-	case resp.StatusCode == http.StatusSeeOther:
+	case resp.StatusCode == http.StatusFound:
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		got = loc.Query().Get("error")
 		if loc.Query().Get("iss") == "" {

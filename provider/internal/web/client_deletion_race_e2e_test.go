@@ -48,10 +48,10 @@ func TestE2EClientDeletedDuringUse(t *testing.T) {
 }
 
 // lostDeleteRace are the answers to a request racing its client's
-// deletion: a success (200, 201 Created at the PAR endpoint, 303 from the
+// deletion: a success (200, 201 Created at the PAR endpoint, 302 from the
 // consent page), or a protocol error (the consent page shows
 // invalid_client, not redirecting to the deleted client).
-var lostDeleteRace = []string{"200", "201", "303", "400 invalid_grant", "400 invalid_client", "401 invalid_client"}
+var lostDeleteRace = []string{"200", "201", "302", "400 invalid_grant", "400 invalid_client", "401 invalid_client"}
 
 // racingRequest is a request sent as the client deletes itself; send
 // returns its answer ("400 invalid_grant") and the access token of a token
@@ -147,8 +147,8 @@ func consentAnswer(br *browser, u string, form url.Values) string {
 	}
 	defer resp.Body.Close()
 	page, _ := io.ReadAll(resp.Body)
-	if loc, err := url.Parse(resp.Header.Get("Location")); resp.StatusCode == http.StatusSeeOther && err == nil {
-		return strings.TrimSpace("303 " + loc.Query().Get("error")) // "303" with a code
+	if loc, err := url.Parse(resp.Header.Get("Location")); resp.StatusCode == http.StatusFound && err == nil {
+		return strings.TrimSpace("302 " + loc.Query().Get("error")) // "302" with a code
 	}
 	code := errorPageCode.FindSubmatch(page)
 	if code == nil {

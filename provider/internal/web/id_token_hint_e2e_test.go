@@ -73,7 +73,7 @@ func TestE2EIDTokenHint(t *testing.T) {
 			form := providertest.FormFields(page)
 			form.Set("decision", "allow")
 			resp, page = bt.PostForm(srv.URL+"/oauth/authenticate", form)
-			if resp.StatusCode == http.StatusSeeOther || !providertest.AsksPassword(page) {
+			if resp.StatusCode == http.StatusFound || !providertest.AsksPassword(page) {
 				t.Fatalf("approving through alice's session: got %d (Location %q), want the password form again", resp.StatusCode, resp.Header.Get("Location"))
 			}
 		})

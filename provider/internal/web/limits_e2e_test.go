@@ -49,8 +49,8 @@ func TestE2ELimitsNeverLockOutTheInnocent(t *testing.T) {
 			}
 		}
 		form.Set("password", providertest.DemoPassword)
-		if got := postFrom(srv, innocent, "/oauth/authenticate", form, ""); got != http.StatusSeeOther {
-			t.Errorf("the right password from an address that did nothing: got %d, want 303", got)
+		if got := postFrom(srv, innocent, "/oauth/authenticate", form, ""); got != http.StatusFound {
+			t.Errorf("the right password from an address that did nothing: got %d, want 302", got)
 		}
 	})
 

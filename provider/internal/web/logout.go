@@ -91,9 +91,11 @@ func (s *Server) handleLogout(c *gin.Context) {
 // endSession ends the login session, in the store first (so a copy of the
 // cookie, or one a racing request writes back, signs no one in) and then
 // in the browser, and sends the browser on: to the post-logout redirect
-// URI (redirectToClient: 303, never 307 after a POST), or to the page
-// that says the user is signed out. If the store cannot record it, the
-// user sees an error page, not a logout that did not happen.
+// URI (302, never 307 after a POST: [RFC 9700 Section 4.12]), or to the
+// page that says the user is signed out. If the store cannot record it,
+// the user sees an error page, not a logout that did not happen.
+//
+// [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
 func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) {
 	if err := s.p.EndLoginSession(c.Request.Context(), sess.id(), sess.AuthTime()); err != nil {
 		s.renderFault(c, err)
@@ -105,7 +107,7 @@ func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) 
 	tr.Changed("login session ended: the next sign-in asks for the password")
 	tr.Succeeded("signed out")
 	if l.RedirectURI != "" {
-		c.Redirect(redirectToClient, l.RedirectURI)
+		c.Redirect(http.StatusFound, l.RedirectURI)
 		return
 	}
 	s.render(c, http.StatusOK, "logged_out.html", logoutPage{Logout: l})

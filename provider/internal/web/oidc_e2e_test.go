@@ -408,7 +408,7 @@ func TestE2EPrompt(t *testing.T) {
 			form := providertest.FormFields(page)
 			form.Set("decision", "allow")
 			resp, page = bt.PostForm(srv.URL+"/oauth/authenticate", form)
-			if resp.StatusCode == http.StatusSeeOther || !providertest.AsksPassword(page) {
+			if resp.StatusCode == http.StatusFound || !providertest.AsksPassword(page) {
 				t.Fatalf("approving without the password: got %d (Location %q), want the password form again", resp.StatusCode, resp.Header.Get("Location"))
 			}
 			// With the password: a code, and auth_time is the new sign-in.

@@ -222,8 +222,8 @@ func walkCodeFlow(w *walker) {
 		changes: []string{"grant created", "authorization code issued"}},
 		"POST", "/oauth/authenticate", form, nil)
 	loc, _ := url.Parse(header.Get("Location"))
-	if status != http.StatusSeeOther || loc == nil {
-		t.Fatalf("sign in and allow: got %d, want 303", status)
+	if status != http.StatusFound || loc == nil {
+		t.Fatalf("sign in and allow: got %d, want 302", status)
 	}
 	code := w.secret("code", loc.Query().Get("code"))
 

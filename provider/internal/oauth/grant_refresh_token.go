@@ -123,15 +123,12 @@ func checkRefreshDPoPBinding(tr *Trace, rt store.RefreshToken, jkt string) *Erro
 
 // validRefreshToken finds a refresh token and its grant and checks that the
 // token was "issued to the authenticated client" and is valid
-// ([RFC 6749 Section 6]): when bound to a DPoP key, presented with a proof
-// by that key (checkRefreshDPoPBinding), then unused (or presented again
-// within the reuse grace) and alive (liveRefreshToken). The key comes
-// before reuse detection: a request without the key is not the token's
-// holder ([RFC 9449 Section 5]), so a used bound token presented without it
-// is refused and the grant is not revoked.
+// ([RFC 6749 Section 6]): unused (or presented again within the reuse
+// grace), alive (liveRefreshToken), and, when bound to a DPoP key, presented
+// with a proof by that key (checkRefreshDPoPBinding), a graced presentation
+// too.
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
-// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client store.Client, hash, jkt string) (store.RefreshToken, store.Grant, *Error) {
 	rt, found, err := p.findRefreshToken(ctx, hash)
 	if err != nil {
@@ -143,9 +140,6 @@ func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client stor
 	if err := tr.Require(ruleRefreshOwnClient, rt.ClientID == client.ID, ErrInvalidGrant, "the refresh token was issued to another client"); err != nil {
 		return rt, store.Grant{}, err
 	}
-	if err := checkRefreshDPoPBinding(tr, rt, jkt); err != nil {
-		return rt, store.Grant{}, err
-	}
 	switch {
 	case rt.UsedAt.IsZero():
 		tr.Check(ruleRefreshUnused, true)
@@ -155,7 +149,10 @@ func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client stor
 		tr.Check(ruleRefreshReuseGrace, true)
 	}
 	grant, err := p.liveRefreshToken(ctx, tr, rt)
-	return rt, grant, err
+	if err != nil {
+		return rt, store.Grant{}, err
+	}
+	return rt, grant, checkRefreshDPoPBinding(tr, rt, jkt)
 }
 
 // errRefreshInvalid describes every refresh token that is not valid alike.

@@ -432,59 +432,6 @@ func TestE2EDPoPTrace(t *testing.T) {
 	checkEndsWith(t, "trace of a replayed proof", replayed, "RFC 9449 Section 11.1", "invalid_dpop_proof")
 }
 
-// TestE2EDPoPBoundRefreshReuse: a public client's used refresh token,
-// bound to a DPoP key, presented again without a proof by that key is
-// refused and leaves the grant alone, since the request is not the token's
-// holder (RFC 9449 Section 5: "such a client MUST present a DPoP proof for
-// the same key"); with the key, reuse revokes the grant (RFC 9700 Section 4.14.2).
-func TestE2EDPoPBoundRefreshReuse(t *testing.T) {
-	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
-		srv := newServer(providertest.Options{})
-		d := newDPoPClient(t, srv)
-		refresh := func(c *dpopClient, refreshToken string) (int, tokenResponse) {
-			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}}
-			if c == nil {
-				return rawToken(t, srv, form, spaAuth)
-			}
-			return c.token(form, spaAuth)
-		}
-		code, verifier := codeFor(t, srv, spaConfig(srv, "read"))
-		status, first := d.token(codeGrant(code, verifier, spaRedirectURI), spaAuth)
-		wantBound(t, status, first, d.key)
-		status, current := refresh(d, first.RefreshToken)
-		wantBound(t, status, current, d.key)
-		used := first.RefreshToken
-
-		for _, tc := range []struct {
-			name   string
-			client *dpopClient
-			want   string
-		}{
-			{"without a proof", nil, "a DPoP proof is required for this refresh token"},
-			{"with another key", newDPoPClient(t, srv), "the refresh token is bound to another DPoP key"},
-		} {
-			t.Run("the used token "+tc.name+" is refused; the grant lives (RFC 9449 Section 5)", func(t *testing.T) {
-				status, got := refresh(tc.client, used)
-				if status != http.StatusBadRequest || got.Error != "invalid_dpop_proof" || !strings.Contains(got.ErrorDescription, tc.want) {
-					t.Errorf("got %d %+v, want 400 invalid_dpop_proof %q", status, got, tc.want)
-				}
-				status, next := refresh(d, current.RefreshToken)
-				wantBound(t, status, next, d.key)
-				current = next
-			})
-		}
-		t.Run("the used token with its key revokes the grant (RFC 9700 Section 4.14.2)", func(t *testing.T) {
-			status, got := refresh(d, used)
-			if status != http.StatusBadRequest || got.Error != "invalid_grant" || !strings.Contains(got.ErrorDescription, "the grant is revoked") {
-				t.Errorf("reuse with the key: got %d %+v, want 400 invalid_grant, the grant revoked", status, got)
-			}
-			if status, got := refresh(d, current.RefreshToken); status != http.StatusBadRequest || got.Error != "invalid_grant" {
-				t.Errorf("the current token after the reuse: got %d %+v, want 400 invalid_grant", status, got)
-			}
-		})
-	})
-}
-
 // TestE2EDPoPBindingTraces: the refusals of RFC 9449 that are not checks of
 // the proof itself end their traces with their own rule too: a client
 // registered with dpop_bound_access_tokens that sends no proof

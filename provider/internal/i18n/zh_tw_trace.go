@@ -194,14 +194,13 @@ var traditionalChineseTrace = map[string]string{
 	"client ID metadata document fetched; the client stored until the document is stale": "已抓取用戶端 ID 中繼資料文件；用戶端 (client) 儲存至文件過期為止",
 
 	// Pushed authorization requests (RFC 9126).
-	"a pushed request carries no request_uri":                                          "推送的請求 (pushed request) 不帶 request_uri",
-	"a pushed request names the authenticated client as client_id":                     "推送的請求 (pushed request) 以通過驗證的用戶端作為 client_id",
-	"request_uri names a request pushed to this provider (none is ever fetched)":       "request_uri 指向推送到本伺服器的請求（絕不從外部抓取）",
-	"request_uri was pushed by this client":                                            "request_uri 是由這個用戶端推送的",
-	"request_uri was first opened at the authorization endpoint within its expires_in": "request_uri 在 expires_in 之內第一次於授權端點開啟",
-	"an opened request_uri is used within SESSION_TTL, the life of its sign-in form":   "開啟後的 request_uri 在 SESSION_TTL（它的登入表單的壽命）之內使用",
-	"request_uri has not been used before":                                             "request_uri 之前沒有被使用過",
-	"a client that must use PAR sent a pushed request_uri":                             "必須使用 PAR 的用戶端送來了推送取得的 request_uri",
+	"a pushed request carries no request_uri":                                    "推送的請求 (pushed request) 不帶 request_uri",
+	"a pushed request names the authenticated client as client_id":               "推送的請求 (pushed request) 以通過驗證的用戶端作為 client_id",
+	"request_uri names a request pushed to this provider (none is ever fetched)": "request_uri 指向推送到本伺服器的請求（絕不從外部抓取）",
+	"request_uri was pushed by this client":                                      "request_uri 是由這個用戶端推送的",
+	"request_uri has not expired":                                                "request_uri 尚未過期",
+	"request_uri has not been used before":                                       "request_uri 之前沒有被使用過",
+	"a client that must use PAR sent a pushed request_uri":                       "必須使用 PAR 的用戶端送來了推送取得的 request_uri",
 
 	// What a request changed in the store.
 	"grant created":                                                 "已建立授權許可 (grant)",
@@ -218,9 +217,8 @@ var traditionalChineseTrace = map[string]string{
 	"refresh token presented again within REFRESH_REUSE_GRACE: a fresh pair of the same grant": "更新權杖 (refresh token) 在 REFRESH_REUSE_GRACE 之內再次出示：簽發同一授權許可 (grant) 的新一組權杖",
 	"refresh token rotated: the presented one is retired":                                      "更新權杖 (refresh token) 已輪替 (rotation)：出示的那一個已退役",
 	"refresh token issued": "已簽發更新權杖 (refresh token)",
-	"grant revoked: every access and refresh token of it is dead":                            "授權許可 (grant) 已撤銷：它所有的存取權杖與更新權杖都失效了",
-	"pushed authorization request stored, under a one-time request_uri":                      "已儲存推送的授權請求 (pushed authorization request)，以一次性的 request_uri 存取",
-	"request_uri opened: the pushed request lasts as long as the sign-in form (SESSION_TTL)": "request_uri 已開啟：推送的請求 (pushed request) 與登入表單一樣持續 SESSION_TTL",
+	"grant revoked: every access and refresh token of it is dead":       "授權許可 (grant) 已撤銷：它所有的存取權杖與更新權杖都失效了",
+	"pushed authorization request stored, under a one-time request_uri": "已儲存推送的授權請求 (pushed authorization request)，以一次性的 request_uri 存取",
 	"pushed request used up":                                        "推送的請求 (pushed request) 已用掉",
 	"client registered, unused (it expires unless used)":            "已註冊用戶端，尚未使用（若不使用就會過期）",
 	"client deleted, with its grants, codes and refresh tokens":     "已刪除用戶端，連同它的授權許可 (grant)、授權碼與更新權杖",

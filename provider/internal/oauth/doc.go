@@ -19,8 +19,7 @@
 //	redirect_trust.go            RFC 9700 Section 4.11.2 (a redirect the user did not approve, an error or a logout,
 //	                             to a URI a client registered for itself or its metadata document lists, waits for
 //	                             the user), RFC 8252 Section 7.3 (loopback URIs trusted)
-//	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, opened
-//	                             within 60 s, then living as long as the sign-in form, SESSION_TTL)
+//	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
 //	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in the RFC's order but check 7, no
 //	                             private key in jwk, before check 6, the signature, which needs that key),
 //	                             RFC 9449 Section 11.1 (jti replay, across processes), RFC 3986 Section 6.2.2,

@@ -10,12 +10,10 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// PushedRequestTTL is the expires_in of a request_uri from the PAR
-// endpoint: how long the client has to send the browser to the
-// authorization endpoint with it. "The request URI lifetime is at the
-// discretion of the authorization server but will typically be relatively
-// short (e.g., between 5 and 600 seconds)" ([RFC 9126 Section 2.2]). Once
-// opened there, it lives as long as the sign-in (openPushedRequest).
+// PushedRequestTTL is how long a request_uri from the PAR endpoint may be
+// used: "The request URI lifetime is at the discretion of the authorization
+// server but will typically be relatively short (e.g., between 5 and 600
+// seconds)" ([RFC 9126 Section 2.2]).
 //
 // [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
 const PushedRequestTTL = 60 * time.Second
@@ -147,21 +145,13 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 		return AuthorizationRequest{}, ServerError(err)
 	}
 	tr.Check(ruleRequestURIKnown, true)
-	if err := tr.Require(ruleRequestURIBound, record.ClientID == r.ClientID, ErrInvalidRequestURI, "request_uri was pushed by another client"); err != nil {
-		return AuthorizationRequest{}, err
-	}
-	now := p.Now()
-	record, oerr := p.openPushedRequest(ctx, record, now)
-	if oerr != nil {
-		return AuthorizationRequest{}, oerr
-	}
 	checks := []struct {
 		rule        Rule
 		ok          bool
 		description string
 	}{
-		{ruleRequestURIUnexpired, !record.OpenedAt.IsZero(), "request_uri has expired: push the request again"},
-		{ruleSignInUnexpired, now.Before(record.ExpiresAt), "this sign-in page was opened too long ago: go back to the application and start again"},
+		{ruleRequestURIBound, record.ClientID == r.ClientID, "request_uri was pushed by another client"},
+		{ruleRequestURIUnexpired, p.Now().Before(record.ExpiresAt), "request_uri has expired: push the request again"},
 		{ruleRequestURIUnused, record.UsedAt.IsZero(), "request_uri was used before"},
 	}
 	for _, c := range checks {
@@ -180,9 +170,7 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 // "The request_uri value MUST be bound to the client that posted the
 // authorization request" (RFC 9126 Section 2.2); "An expired request_uri
 // MUST be rejected as invalid"; "Authorization servers SHOULD treat
-// request_uri values as one-time use" (RFC 9126 Section 4). A request_uri
-// expires when expires_in ends unopened, or when the sign-in it opened
-// outlives its form (openPushedRequest).
+// request_uri values as one-time use" (RFC 9126 Section 4).
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 // [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
@@ -192,43 +180,9 @@ var (
 	rulePushedClientID      = Rule{"a pushed request names the authenticated client as client_id", "RFC 9126 Section 2.1"}
 	ruleRequestURIKnown     = Rule{"request_uri names a request pushed to this provider (none is ever fetched)", "RFC 9126 Section 4"}
 	ruleRequestURIBound     = Rule{"request_uri was pushed by this client", "RFC 9126 Section 2.2"}
-	ruleRequestURIUnexpired = Rule{"request_uri was first opened at the authorization endpoint within its expires_in", "RFC 9126 Section 4"}
-	ruleSignInUnexpired     = Rule{"an opened request_uri is used within SESSION_TTL, the life of its sign-in form", "RFC 9126 Section 4"}
+	ruleRequestURIUnexpired = Rule{"request_uri has not expired", "RFC 9126 Section 4"}
 	ruleRequestURIUnused    = Rule{"request_uri has not been used before", "RFC 9126 Section 4"}
 )
-
-// openPushedRequest starts the sign-in on a pushed request: its first use
-// at the authorization endpoint, which expires_in bounds, lets it live from
-// then on as long as the sign-in form does. The user must not meet a dead
-// end the client never hears of for taking over a minute to sign in (the
-// [FAPI 2.0 Security Profile], 5.3.2.2, notes that opening the link alone
-// "can easily take over 30 seconds"). That form's CSRF token lives in the login
-// session cookie, SESSION_TTL from when the page was shown
-// (config.Config.SessionTTL), so the opened request lives that long too.
-// The store opens a request once, and only before it expires: a reload or
-// a second browser opening it again gets the window of the first opening,
-// never a fresh one (a reload is what [RFC 9126 Section 4] allows: "MAY
-// allow for duplicate requests due to a user reloading/refreshing their
-// user agent"). An expired request comes back unopened.
-//
-// [FAPI 2.0 Security Profile]: https://openid.net/specs/fapi-security-profile-2_0-final.html#section-5.3.2.2
-// [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
-func (p *Provider) openPushedRequest(ctx context.Context, record store.PushedRequest, now time.Time) (store.PushedRequest, *Error) {
-	if !record.OpenedAt.IsZero() {
-		return record, nil
-	}
-	opened, err := p.Store.OpenPushedRequest(ctx, record.Hash, now, now.Add(p.Config.SessionTTL))
-	switch {
-	case errors.Is(err, store.ErrNotFound): // deleted since it was read, with its client
-		return store.PushedRequest{}, TraceFrom(ctx).Fail(ruleRequestURIKnown, ErrInvalidRequestURI, "request_uri is unknown or expired")
-	case err != nil:
-		return store.PushedRequest{}, ServerError(err)
-	}
-	if !opened.OpenedAt.IsZero() {
-		TraceFrom(ctx).Changed("request_uri opened: the pushed request lasts as long as the sign-in form (SESSION_TTL)")
-	}
-	return opened, nil
-}
 
 // usePushedRequest marks the pushed request behind an authorization used, as
 // its authorization ends (in a code or an error sent to the client). Of two

@@ -218,12 +218,7 @@ type PushedRequest struct {
 	// Params are the authorization request's parameters, form-encoded.
 	Params    string
 	CreatedAt time.Time
-	// ExpiresAt is the end of the request_uri's expires_in until it is
-	// opened, then the end of the sign-in it opened (OpenPushedRequest).
 	ExpiresAt time.Time
-	// OpenedAt is zero until the request_uri was first used at the
-	// authorization endpoint.
-	OpenedAt time.Time
 	// UsedAt is zero until the authorization it started ended (in a code or
 	// an error sent back to the client).
 	UsedAt time.Time
@@ -385,11 +380,6 @@ type Store interface {
 	// Pushed authorization requests (RFC 9126).
 	CreatePushedRequest(ctx context.Context, r PushedRequest) error
 	GetPushedRequest(ctx context.Context, hash string) (PushedRequest, error)
-	// OpenPushedRequest marks the request opened at now and moves its
-	// expiry to until, unless it was opened before or expired by now, and
-	// returns it as it then is: of concurrent openings one sets the window
-	// and every one reads that window. ErrNotFound if there is none.
-	OpenPushedRequest(ctx context.Context, hash string, now, until time.Time) (PushedRequest, error)
 	// ConsumePushedRequest marks the request used; ErrAlreadyUsed if it was
 	// used before (of concurrent callers exactly one succeeds), ErrNotFound
 	// if there is none.

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -46,47 +45,6 @@ var pushedRequestTests = []test{
 			return s.ConsumePushedRequest(t.Context(), "par1", at(time.Second))
 		})
 		checkOneWinner(t, "ConsumePushedRequest", errs, store.ErrAlreadyUsed)
-	}},
-	{"OpenPushedRequest opens it once, within its expiry: the first opening sets the window", func(t *testing.T, s store.Store) {
-		must(t, "CreatePushedRequest", s.CreatePushedRequest(t.Context(), newPushedRequest("par1")))
-		want := newPushedRequest("par1")
-		want.OpenedAt, want.ExpiresAt = at(59*time.Second), at(time.Hour)
-		got, err := s.OpenPushedRequest(t.Context(), "par1", at(59*time.Second), at(time.Hour))
-		must(t, "OpenPushedRequest", err)
-		checkEqual(t, "OpenPushedRequest", got, want)
-		got, err = s.OpenPushedRequest(t.Context(), "par1", at(2*time.Minute), at(3*time.Hour))
-		must(t, "OpenPushedRequest(again)", err)
-		checkEqual(t, "OpenPushedRequest(again): the first window, not a fresh one", got, want)
-		got, err = s.GetPushedRequest(t.Context(), "par1")
-		must(t, "GetPushedRequest", err)
-		checkEqual(t, "GetPushedRequest(opened)", got, want)
-		_, err = s.OpenPushedRequest(t.Context(), "nope", t0, at(time.Hour))
-		checkErr(t, "OpenPushedRequest(unknown)", err, store.ErrNotFound)
-	}},
-	{"OpenPushedRequest of an expired request leaves it unopened and expired", func(t *testing.T, s store.Store) {
-		want := newPushedRequest("par1")
-		must(t, "CreatePushedRequest", s.CreatePushedRequest(t.Context(), want))
-		got, err := s.OpenPushedRequest(t.Context(), "par1", at(time.Minute), at(time.Hour))
-		must(t, "OpenPushedRequest", err)
-		checkEqual(t, "OpenPushedRequest(at its expiry)", got, want)
-	}},
-	{"concurrent OpenPushedRequest of one request: one window, read by all", func(t *testing.T, s store.Store) {
-		must(t, "CreatePushedRequest", s.CreatePushedRequest(t.Context(), newPushedRequest("par1")))
-		opened := make([]store.PushedRequest, contention)
-		errs := concurrently(contention, func(i int) error {
-			var err error
-			opened[i], err = s.OpenPushedRequest(t.Context(), "par1", at(time.Duration(i+1)*time.Second), at(time.Duration(i+1)*time.Hour))
-			return err
-		})
-		for i, err := range errs {
-			must(t, "OpenPushedRequest", err)
-			checkEqual(t, fmt.Sprintf("OpenPushedRequest %d against 0", i), opened[i], opened[0])
-		}
-		// Racer i opened at i+1 seconds after t0, until i+1 hours after t0.
-		racer := opened[0].OpenedAt.Sub(t0) / time.Second
-		if racer < 1 || racer > contention || !opened[0].ExpiresAt.Equal(at(racer*time.Hour)) {
-			t.Errorf("window: got opened %v, expires %v; want one racer's opening and its expiry", opened[0].OpenedAt, opened[0].ExpiresAt)
-		}
 	}},
 	{"PurgeExpired forgets expired pushed requests and keeps live ones", func(t *testing.T, s store.Store) {
 		old := newPushedRequest("old")

@@ -123,9 +123,10 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	// "The JWT MUST contain an "aud" (audience) claim containing a value
 	// that identifies the authorization server as an intended audience"
 	// (RFC 7523 Section 3): the issuer, the token endpoint's URL, or the
-	// URL of the endpoint the request came to. Every value must name this server: an assertion
-	// that lists another audience beside it was made for that audience as
-	// well, and one of them could replay it here (audience injection).
+	// URL of the endpoint the request came to. Every value must name this
+	// server: an assertion that lists another audience beside it was made
+	// for that audience as well, and one of them could replay it here
+	// (audience injection).
 	ok = onlyAudiences(claims.Audience, p.assertionAudiences(cc.Endpoint))
 	if err := check(ruleAssertionAudience, ok, "'aud' must name this authorization server (its issuer, the token endpoint's URL or this endpoint's URL) and no other audience"); err != nil {
 		return err

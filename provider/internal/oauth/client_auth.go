@@ -189,7 +189,7 @@ var (
 func parseBasicAuth(tr *Trace, header string) (ClientCredentials, *Error) {
 	cc, ok := decodeBasicAuth(header)
 	if !ok {
-		return ClientCredentials{}, invalidClient(tr, ruleBasicAuthForm, "malformed HTTP Basic client credentials")
+		return ClientCredentials{}, tr.Fail(ruleBasicAuthForm, ErrInvalidClient, "malformed HTTP Basic client credentials")
 	}
 	tr.Check(ruleBasicAuthForm, true)
 	return cc, nil
@@ -249,20 +249,11 @@ func basicAuthPair(header string) (user, pass string, ok bool) {
 // client_id and a secret of this provider's length, form-encoded.
 const basicAuthRoom = 128
 
-// invalidClient refuses a client under rule with invalid_client, which
-// package web answers with 401 and a challenge, whichever way the client
-// authenticated ([RFC 6749 Section 5.2]).
-//
-// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
-func invalidClient(tr *Trace, rule Rule, description string) *Error {
-	return tr.Fail(rule, ErrInvalidClient, description)
-}
-
 // clientGone refuses a request whose client authenticated and was then
 // deleted (RFC 7592 Section 2.3) before what the request issues could be
 // stored: the store found no client to attach it to (store.ErrNotFound).
 func clientGone(tr *Trace) *Error {
-	return invalidClient(tr, ruleClientRegistered, "the client is no longer registered")
+	return tr.Fail(ruleClientRegistered, ErrInvalidClient, "the client is no longer registered")
 }
 
 // authenticateClient checks presented credentials against the registration:
@@ -275,7 +266,7 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 	tr := TraceFrom(ctx)
 	tr.Client(cc.ClientID)
 	fail := func(r Rule, description string) *Error {
-		return invalidClient(tr, r, description)
+		return tr.Fail(r, ErrInvalidClient, description)
 	}
 	if cc.ClientID == "" {
 		return store.Client{}, fail(ruleClientIdentified, "client authentication is required")

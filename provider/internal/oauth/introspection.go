@@ -47,7 +47,7 @@ func (p *Provider) Introspect(ctx context.Context, q TokenQuery) (*Introspection
 	}
 	tr := TraceFrom(ctx)
 	if client.Type != store.Confidential {
-		return nil, invalidClient(tr, ruleIntrospectConfidential, "introspection is for confidential clients")
+		return nil, tr.Fail(ruleIntrospectConfidential, ErrInvalidClient, "introspection is for confidential clients")
 	}
 	tr.Check(ruleIntrospectConfidential, true)
 	var resp *IntrospectionResponse

@@ -40,17 +40,27 @@ func (a *Authorization) errorResponse(err *Error) *AuthorizationError {
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 var ruleUserApproves = Rule{"the user approved the request", "RFC 6749 Section 4.1"}
 
+// Decision is the user's answer on a consent page: the decision field of
+// the authorization endpoint's form and of /device's.
+type Decision string
+
+// The answers a consent page offers.
+const (
+	DecisionAllow Decision = "allow"
+	DecisionDeny  Decision = "deny"
+)
+
 // Decide turns the user's answer on the consent page into the outcome of
 // the authorization, under ruleUserApproves: nil, to issue the code, for
-// "allow" (or no answer: the form's default button); access_denied for
-// "deny"; invalid_request for anything else.
+// DecisionAllow (or no answer: the form's default button); access_denied
+// for DecisionDeny; invalid_request for anything else.
 func (a *Authorization) Decide(ctx context.Context, decision string) *AuthorizationError {
 	tr := TraceFrom(ctx)
-	switch decision {
-	case "", "allow":
+	switch Decision(decision) {
+	case "", DecisionAllow:
 		tr.Check(ruleUserApproves, true)
 		return nil
-	case "deny":
+	case DecisionDeny:
 		tr.Check(ruleUserApproves, false)
 		return a.Refuse(ErrAccessDenied, "the user denied the request")
 	default:

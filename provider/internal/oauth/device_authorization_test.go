@@ -136,7 +136,7 @@ func TestLookUpUserCode(t *testing.T) {
 	approved := deviceCodeFor(t, p, "")
 	denied := deviceCodeFor(t, p, "")
 	expired := deviceCodeFor(t, p, "")
-	decide := func(userCode string, decision oauth.DeviceDecision) {
+	decide := func(userCode string, decision oauth.Decision) {
 		d, err := p.LookUpUserCode(ctx, testAddr, userCode)
 		if err != nil {
 			t.Fatalf("LookUpUserCode(%s): %v", userCode, err)
@@ -145,8 +145,8 @@ func TestLookUpUserCode(t *testing.T) {
 			t.Fatalf("decide %s: %v", userCode, err)
 		}
 	}
-	decide(approved.UserCode, oauth.DeviceAllow)
-	decide(denied.UserCode, oauth.DeviceDeny)
+	decide(approved.UserCode, oauth.DecisionAllow)
+	decide(denied.UserCode, oauth.DecisionDeny)
 	clock.Advance(15 * time.Minute) // the lifetime of expired (and of the others) has passed
 	pending := deviceCodeFor(t, p, "openid read")
 
@@ -182,11 +182,11 @@ func TestDeviceDecisions(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name     string
-		decision oauth.DeviceDecision
+		decision oauth.Decision
 		status   store.DeviceStatus
 	}{
-		{"approving stores a grant for the user and the client (RFC 8628 Section 3.3)", oauth.DeviceAllow, store.DeviceApproved},
-		{"denying records the denial (RFC 8628 Section 3.5: access_denied)", oauth.DeviceDeny, store.DeviceDenied},
+		{"approving stores a grant for the user and the client (RFC 8628 Section 3.3)", oauth.DecisionAllow, store.DeviceApproved},
+		{"denying records the denial (RFC 8628 Section 3.5: access_denied)", oauth.DecisionDeny, store.DeviceDenied},
 	}
 	p, clock := newDeviceProvider(t)
 	for _, tc := range tests {
@@ -207,7 +207,7 @@ func TestDeviceDecisions(t *testing.T) {
 			if err != nil || dc.Status != tc.status {
 				t.Fatalf("status: got %q (%v), want %q", dc.Status, err, tc.status)
 			}
-			if tc.decision == oauth.DeviceDeny {
+			if tc.decision == oauth.DecisionDeny {
 				return
 			}
 			g, err := p.Store.GetGrant(ctx, dc.GrantID)

@@ -102,33 +102,25 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc
 	return &DeviceAuthorization{Client: client, UserCode: dc.UserCode, Scope: dc.Scope, ExpiresAt: dc.ExpiresAt}, nil
 }
 
-// DeviceDecision is the user's answer to a device authorization request
-// on the consent page of the verification URI.
-type DeviceDecision string
-
-// The answers the consent page offers: "The authorization server should
-// then inform the user about the action they are undertaking and ask them
-// to approve or deny the request" ([RFC 8628 Section 3.3]).
+// ParseDeviceDecision reads the decision field of the verification URI's
+// consent form: "The authorization server should then inform the user
+// about the action they are undertaking and ask them to approve or deny
+// the request" ([RFC 8628 Section 3.3]). ok is false for anything but
+// DecisionAllow or DecisionDeny: unlike the authorization endpoint's form,
+// this one has no default answer.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
-const (
-	DeviceAllow DeviceDecision = "allow"
-	DeviceDeny  DeviceDecision = "deny"
-)
-
-// ParseDeviceDecision reads the decision field of the consent form; ok is
-// false for anything but DeviceAllow or DeviceDeny.
-func ParseDeviceDecision(field string) (decision DeviceDecision, ok bool) {
-	decision = DeviceDecision(field)
-	return decision, decision == DeviceAllow || decision == DeviceDeny
+func ParseDeviceDecision(field string) (decision Decision, ok bool) {
+	decision = Decision(field)
+	return decision, decision == DecisionAllow || decision == DecisionDeny
 }
 
 // DecideDevice records the user's decision on a device authorization
-// request: DeviceAllow approves it for userID, who signed in at authTime
+// request: DecisionAllow approves it for userID, who signed in at authTime
 // (approveDevice); any other declines it (denyDevice). Of two decisions on
 // one request only the first counts: a later one is ErrUsedUserCode.
-func (p *Provider) DecideDevice(ctx context.Context, d *DeviceAuthorization, decision DeviceDecision, userID string, authTime time.Time) error {
-	if decision == DeviceAllow {
+func (p *Provider) DecideDevice(ctx context.Context, d *DeviceAuthorization, decision Decision, userID string, authTime time.Time) error {
+	if decision == DecisionAllow {
 		return p.approveDevice(ctx, d, userID, authTime)
 	}
 	return p.denyDevice(ctx, d)

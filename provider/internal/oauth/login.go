@@ -105,7 +105,7 @@ func (p *Provider) checkSession(ctx context.Context, f SignInForm) error {
 	switch {
 	case CheckFormCSRF(ctx, f.CSRFValid) != nil:
 		return ErrFormNotOurs
-	case f.Fields.Get("decision") == "deny":
+	case Decision(f.Fields.Get("decision")) == DecisionDeny:
 		return nil // declining needs no sign-in, only the form's CSRF token
 	case !TraceFrom(ctx).Check(ruleUserSignedIn, !p.NeedsPassword(f.Authorization, f.Session)):
 		return ErrSignInRequired

@@ -132,7 +132,7 @@ func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess
 		return
 	}
 	result := deviceResultPage{Title: msgDeviceConnected, Message: msgDeviceConnectedDetail}
-	if decision == oauth.DeviceDeny {
+	if decision == oauth.DecisionDeny {
 		result = deviceResultPage{Title: msgDeviceDenied, Message: msgDeviceDeniedDetail}
 	}
 	s.saveSession(c, sess)

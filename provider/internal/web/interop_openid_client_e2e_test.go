@@ -2,14 +2,84 @@ package web_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauth-reference/provider/providertest"
 )
+
+// openIDClientScript is a running script of interop/openid-client: it
+// prints JSON lines and reads, one line at a time, the URL the user's
+// browser (the test) reached.
+type openIDClientScript struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.Writer
+	lines  *bufio.Scanner
+	stderr strings.Builder
+}
+
+// startOpenIDClient runs "node script args…", for at most a minute.
+func startOpenIDClient(t *testing.T, script string, args ...string) *openIDClientScript {
+	t.Helper()
+	node := needOpenIDClient(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	t.Cleanup(cancel)
+	s := &openIDClientScript{t: t, cmd: exec.CommandContext(ctx, node, append([]string{script}, args...)...)}
+	s.cmd.Dir = openIDClientDir
+	s.cmd.Stderr = &s.stderr
+	s.stdin, _ = s.cmd.StdinPipe()
+	stdout, _ := s.cmd.StdoutPipe()
+	s.lines = bufio.NewScanner(stdout)
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// next decodes the next line the script printed into v.
+func (s *openIDClientScript) next(v any) {
+	s.t.Helper()
+	if !s.lines.Scan() {
+		s.t.Fatalf("openid-client printed nothing more: %v\n%s", s.lines.Err(), s.stderr.String())
+	}
+	if err := json.Unmarshal(s.lines.Bytes(), v); err != nil {
+		s.t.Fatalf("openid-client printed %q: %v\n%s", s.lines.Text(), err, s.stderr.String())
+	}
+}
+
+// send writes a line to the script's stdin.
+func (s *openIDClientScript) send(line string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// wait checks that the script exited 0.
+func (s *openIDClientScript) wait() {
+	s.t.Helper()
+	if err := s.cmd.Wait(); err != nil {
+		s.t.Fatalf("openid-client: %v\n%s", err, s.stderr.String())
+	}
+}
+
+// approve plays the user's browser for a script that signs in: it reads
+// the authorization URL the script printed, lets the demo user approve it
+// in b, and answers the script with the redirect back to the client.
+func (s *openIDClientScript) approve(b *browser) {
+	s.t.Helper()
+	var start struct {
+		AuthorizationURL string `json:"authorization_url"`
+	}
+	s.next(&start)
+	s.send(b.Approve(start.AuthorizationURL).String())
+}
 
 // TestE2EInteropOpenIDClientPARAndDPoP drives the provider with panva's
 // openid-client (npm), an independent client library: it pushes the
@@ -17,30 +87,18 @@ import (
 // the browser, and it redeems the code, calls /user/profile and refreshes,
 // each with DPoP (RFC 9449) — with and without server nonces.
 func TestE2EInteropOpenIDClientPARAndDPoP(t *testing.T) {
-	node := needOpenIDClient(t)
+	needOpenIDClient(t)
 	withNonces(t, func(t *testing.T, nonce bool) {
 		srv := providertest.New(t, providertest.Options{DPoPNonce: nonce})
-		cmd := exec.CommandContext(t.Context(), node, "par_dpop.mjs", srv.Issuer, "testclient", "testsecret", demoRedirectURI)
-		cmd.Dir = openIDClientDir
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		stdin, _ := cmd.StdinPipe()
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := bufio.NewScanner(stdout)
+		s := startOpenIDClient(t, "par_dpop.mjs", srv.Issuer, "testclient", "testsecret", demoRedirectURI)
 		var start struct {
 			AuthorizationURL string `json:"authorization_url"`
 		}
-		readJSONLine(t, lines, &start, &stderr)
+		s.next(&start)
 		if !strings.Contains(start.AuthorizationURL, "request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A") {
 			t.Errorf("authorization URL: got %s, want a request_uri of the PAR endpoint", start.AuthorizationURL)
 		}
-		callback := newBrowser(t).Approve(start.AuthorizationURL)
-		if _, err := io.WriteString(stdin, callback.String()+"\n"); err != nil {
-			t.Fatal(err)
-		}
+		s.send(newBrowser(t).Approve(start.AuthorizationURL).String())
 		var result struct {
 			TokenType          string            `json:"token_type"`
 			AccessToken        string            `json:"access_token"`
@@ -48,10 +106,8 @@ func TestE2EInteropOpenIDClientPARAndDPoP(t *testing.T) {
 			Profile            map[string]string `json:"profile"`
 			RefreshedTokenType string            `json:"refreshed_token_type"`
 		}
-		readJSONLine(t, lines, &result, &stderr)
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("openid-client: %v\n%s", err, stderr.String())
-		}
+		s.next(&result)
+		s.wait()
 		if result.TokenType != "dpop" && result.TokenType != "DPoP" || result.RefreshedTokenType != result.TokenType {
 			t.Errorf("token_type: got %q then %q, want DPoP both times", result.TokenType, result.RefreshedTokenType)
 		}
@@ -62,15 +118,4 @@ func TestE2EInteropOpenIDClientPARAndDPoP(t *testing.T) {
 			t.Errorf("openid-client's bound token as a Bearer token: got %d, want 401", status)
 		}
 	})
-}
-
-// readJSONLine decodes the next line the script printed into v.
-func readJSONLine(t *testing.T, lines *bufio.Scanner, v any, stderr *strings.Builder) {
-	t.Helper()
-	if !lines.Scan() {
-		t.Fatalf("openid-client printed nothing more: %v\n%s", lines.Err(), stderr.String())
-	}
-	if err := json.Unmarshal(lines.Bytes(), v); err != nil {
-		t.Fatalf("openid-client printed %q: %v", lines.Text(), err)
-	}
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,40 +52,55 @@ func (r openIDClientRefusal) challenge(scheme string) map[string]string {
 // authorization grant (RFC 8628) as the public device client and polls;
 // once it has met authorization_pending, the user, at the
 // verification_uri, types the user code, signs in and decides. Approval
-// gives it tokens (an ID token it validated among them), denial the
-// library's access_denied (RFC 8628 Section 3.5).
+// gives it tokens (an ID token it validated among them) that work at
+// /userinfo and refresh, also bound to its DPoP key (RFC 9449) with server
+// nonces; denial gives the library's access_denied (RFC 8628 Section 3.5).
 func TestE2EInteropOpenIDClientDeviceGrant(t *testing.T) {
 	needOpenIDClient(t)
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
-		for _, decision := range []string{"allow", "deny"} {
-			t.Run(decision, func(t *testing.T) {
-				srv := newServer(providertest.Options{DevicePollInterval: time.Second})
-				s := startOpenIDClient(t, "device.mjs", srv.Issuer, "device-client")
+		for _, tc := range []struct {
+			name, decision string
+			dpop           bool
+		}{{"allow", "allow", false}, {"deny", "deny", false}, {"allow with DPoP and nonces", "allow", true}} {
+			t.Run(tc.name, func(t *testing.T) {
+				srv := newServer(providertest.Options{DevicePollInterval: time.Second, DPoPNonce: tc.dpop})
+				args := []string{srv.Issuer, "device-client"}
+				if tc.dpop {
+					args = append(args, "dpop")
+				}
+				s := startOpenIDClient(t, "device.mjs", args...)
 				var start struct {
 					UserCode        string `json:"user_code"`
 					VerificationURI string `json:"verification_uri"`
 				}
 				s.next(&start)
 				waitForMetric(t, srv, `oauth_token_errors_total{error="authorization_pending"}`)
-				enterUserCode(newBrowser(t), start.VerificationURI, start.UserCode, decision)
+				enterUserCode(newBrowser(t), start.VerificationURI, start.UserCode, tc.decision)
 				var got struct {
-					Tokens  openIDClientTokens `json:"tokens"`
-					IDToken validatedIDToken   `json:"id_token"`
+					Tokens    openIDClientTokens `json:"tokens"`
+					IDToken   validatedIDToken   `json:"id_token"`
+					UserInfo  map[string]any     `json:"userinfo"`
+					Refreshed openIDClientTokens `json:"refreshed"`
 					openIDClientRefusal
 				}
 				s.next(&got)
 				s.wait()
-				if decision == "deny" {
-					if got.Error != "access_denied" {
-						t.Errorf("after the user denied: got %+v, want access_denied", got)
+				if tc.decision == "deny" {
+					if got.Status != http.StatusBadRequest || got.Error != "access_denied" {
+						t.Errorf("after the user denied: got %+v, want 400 access_denied", got.openIDClientRefusal)
 					}
 					return
 				}
-				if got.Error != "" || got.Tokens.RefreshToken == "" || got.IDToken.Subject != "user1" || got.IDToken.Audience != "device-client" {
+				if got.Error != "" || got.IDToken.Subject != "user1" || got.IDToken.Audience != "device-client" || got.UserInfo["sub"] != "user1" {
 					t.Errorf("after the user approved: got %+v, want tokens for user1 with an ID token for device-client", got)
 				}
-				if status, body := resourceStatus(t, srv, got.Tokens.AccessToken); status != http.StatusOK {
-					t.Errorf("the device's access token at the resource: got %d %s, want 200", status, body)
+				if wantType := map[bool]string{false: "bearer", true: "dpop"}[tc.dpop]; !strings.EqualFold(got.Tokens.TokenType, wantType) ||
+					!strings.EqualFold(got.Refreshed.TokenType, wantType) || got.Refreshed.RefreshToken == "" {
+					t.Errorf("token_type: got %q, then %q after a refresh; want %s both times", got.Tokens.TokenType, got.Refreshed.TokenType, wantType)
+				}
+				wantBearer := map[bool]int{false: http.StatusOK, true: http.StatusUnauthorized}[tc.dpop]
+				if status, _ := resourceStatus(t, srv, got.Refreshed.AccessToken); status != wantBearer {
+					t.Errorf("the refreshed access token as a Bearer token: got %d, want %d", status, wantBearer)
 				}
 			})
 		}

@@ -16,7 +16,7 @@ const discover = (secret) => client.discovery(new URL(issuer), clientId, undefin
 const config = await discover(clientSecret)
 
 // The client credentials grant (RFC 6749 Section 4.4): a token for the
-// client itself, with no refresh token (Section 4.4.3).
+// client itself, with no refresh token (RFC 6749 Section 4.4.3).
 const tokens = await client.clientCredentialsGrant(config, { scope: 'read' })
 // Introspection (RFC 7662 Section 2.1), revocation (RFC 7009 Section 2.1),
 // and introspection again: a revoked token is inactive (RFC 7662 Section 2.2).

@@ -3,10 +3,11 @@
 import * as client from 'openid-client'
 import { print, readLine } from './lines.mjs'
 
-// signIn sends the user to the authorization endpoint (RFC 6749 Section
-// 4.1.1) with state, a nonce (OIDC Core Section 3.1.2.1) and a PKCE
-// challenge (RFC 7636 Section 4.3): it prints the URL, reads the callback
-// URL the browser reached, and redeems the code (RFC 6749 Section 4.1.3).
+// signIn sends the user to the authorization endpoint
+// (RFC 6749 Section 4.1.1) with state, a nonce (OIDC Core Section 3.1.2.1)
+// and a PKCE challenge (RFC 7636 Section 4.3): it prints the URL, reads the
+// callback URL the browser reached, and redeems the code
+// (RFC 6749 Section 4.1.3).
 // The library checks the callback's state and iss (RFC 9207 Section 2.4)
 // and validates the ID token (OIDC Core Section 3.1.3.7), nonce included.
 export async function signIn(config, redirectUri, scope) {

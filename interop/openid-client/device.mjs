@@ -24,7 +24,7 @@ print({ user_code: authorization.user_code, verification_uri: authorization.veri
 
 // Polling (RFC 8628 Section 3.4): the library waits the interval between
 // requests, keeps polling on authorization_pending, slows down on slow_down
-// (Section 3.5), retries with the server's DPoP nonce on use_dpop_nonce
+// (RFC 8628 Section 3.5), retries with the server's DPoP nonce on use_dpop_nonce
 // (RFC 9449 Section 8), and throws any other error, such as access_denied.
 try {
   const tokens = await client.pollDeviceAuthorizationGrant(config, authorization, undefined, { DPoP })

@@ -20,7 +20,7 @@ const tokens = await signIn(config, redirectUri, 'openid profile email read')
 const idToken = tokens.claims()
 
 // UserInfo (OIDC Core Section 5.3): the library refuses an answer whose sub
-// is not the ID token's (Section 5.3.2).
+// is not the ID token's (OIDC Core Section 5.3.2).
 const userinfo = await client.fetchUserInfo(config, tokens.access_token, idToken.sub)
 
 // Introspection (RFC 7662 Section 2.1) of both tokens, then revocation of

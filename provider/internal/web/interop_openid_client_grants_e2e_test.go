@@ -118,8 +118,9 @@ func waitForMetric(t *testing.T, srv *providertest.Server, series string) {
 	}
 }
 
-// enterUserCode plays the user at the verification URI (RFC 8628 Section
-// 3.3): the code typed into the page's form, then the sign-in and decision.
+// enterUserCode plays the user at the verification URI
+// (RFC 8628 Section 3.3): the code typed into the page's form, then the
+// sign-in and decision.
 func enterUserCode(b *browser, verificationURI, userCode, decision string) {
 	b.t.Helper()
 	_, page := b.Get(verificationURI)

@@ -144,7 +144,7 @@ var traditionalChineseTrace = map[string]string{
 	"the access token is a JWT of this server (typ at+jwt, a known kid, signature, iss)": "存取權杖 (access token) 是本伺服器的 JWT（typ 為 at+jwt、已知的 kid、簽章、iss）",
 	"the access token was issued for this resource (its aud names it)":                   "存取權杖 (access token) 是為這個資源簽發的（它的 aud 指名這個資源）",
 	"the access token has not expired (exp) and is already valid (iat, nbf)":             "存取權杖 (access token) 尚未過期 (exp)，且已經生效 (iat、nbf)",
-	"neither the access token nor its grant is revoked":                                  "存取權杖 (access token) 與它的授權許可 (grant) 都沒有被撤銷",
+	"neither the access token nor its grant is revoked, nor its client deleted":          "存取權杖 (access token) 與它的授權許可 (grant) 都沒有被撤銷，它的用戶端 (client) 也沒有被刪除",
 	"the token was issued for a user (not by client credentials)":                        "權杖是為使用者簽發的（不是透過用戶端憑證 (client credentials)）",
 	"the token carries the scope this resource needs":                                    "權杖帶有這個資源所需的範圍 (scope)",
 	"the token's user still exists":                                                      "權杖對應的使用者仍然存在",

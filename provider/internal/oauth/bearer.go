@@ -322,12 +322,16 @@ func traceAccessToken(tr *Trace, err error, audience Rule) bool {
 // access token that its signature cannot make: a self-contained JWT does
 // not know it was revoked ([RFC 7009 Section 2.1]: "the authorization server
 // SHOULD also invalidate all access tokens based on the same authorization
-// grant"), so the store says whether its jti or its grant was. Resources and
+// grant"), so the store says whether its jti or its grant was, or, for a
+// token without a grant (client credentials), whether its client was
+// deleted ([RFC 7592 Section 2.3]: deleting a client should "immediately
+// invalidate [...] currently-active access tokens"). Resources and
 // introspection both ask it; a revoked token is invalid_token.
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
 func (p *Provider) checkNotRevoked(ctx context.Context, tr *Trace, claims token.AccessTokenClaims) *Error {
-	revoked, err := p.Store.AccessTokenRevoked(ctx, claims.GrantID, claims.JTI)
+	revoked, err := p.Store.AccessTokenRevoked(ctx, store.AccessTokenRef{JTI: claims.JTI, GrantID: claims.GrantID, ClientID: claims.ClientID})
 	if err != nil {
 		return ServerError(err)
 	}
@@ -355,7 +359,7 @@ var (
 	ruleAccessTokenValid      = Rule{"the access token is a JWT of this server (typ at+jwt, a known kid, signature, iss)", "RFC 9068 Section 4"}
 	ruleAccessTokenAudience   = Rule{"the access token was issued for this resource (its aud names it)", "RFC 9068 Section 4"}
 	ruleAccessTokenLifetime   = Rule{"the access token has not expired (exp) and is already valid (iat, nbf)", "RFC 9068 Section 4"}
-	ruleAccessTokenNotRevoked = Rule{"neither the access token nor its grant is revoked", "RFC 6750 Section 3.1"}
+	ruleAccessTokenNotRevoked = Rule{"neither the access token nor its grant is revoked, nor its client deleted", "RFC 6750 Section 3.1"}
 	ruleTokenHasUser          = Rule{"the token was issued for a user (not by client credentials)", "RFC 6750 Section 3.1"}
 	ruleTokenHasScope         = Rule{"the token carries the scope this resource needs", "RFC 6750 Section 3.1"}
 )

@@ -11,7 +11,7 @@ const maxLiveTokens = 4096
 // query (Revoked). The zero value is ready to use.
 //
 // Every write that can revoke a token — a revoked jti, a revoked grant, a
-// grant deleted — must be followed, once it has committed, by Forget, which
+// grant or a client deleted — must be followed, once it has committed, by Forget, which
 // empties the memory: the revocation is seen by the very next lookup. A
 // lookup that began before the revocation committed may still have found
 // the token live; Remember refuses that answer, because the generation it
@@ -24,25 +24,20 @@ type LiveTokens struct {
 	mu         sync.Mutex
 	generation uint64 // how many times the memory was emptied
 	paused     bool
-	live       map[liveToken]struct{}
+	live       map[AccessTokenRef]struct{}
 }
 
-// liveToken names an access token as AccessTokenRevoked sees it: the grant
-// it was issued from ("" for none) and its jti.
-type liveToken struct{ grantID, jti string }
-
-// Revoked answers AccessTokenRevoked for the token issued from grantID
-// ("" for none) with jti: false at once if it was found live since the
-// memory was last emptied, else what lookup (the backend's query) says,
-// remembering a live answer.
-func (m *LiveTokens) Revoked(grantID, jti string, lookup func() (bool, error)) (bool, error) {
-	known, generation := m.knows(grantID, jti)
+// Revoked answers AccessTokenRevoked for tok: false at once if it was
+// found live since the memory was last emptied, else what lookup (the
+// backend's query) says, remembering a live answer.
+func (m *LiveTokens) Revoked(tok AccessTokenRef, lookup func() (bool, error)) (bool, error) {
+	known, generation := m.knows(tok)
 	if known {
 		return false, nil
 	}
 	revoked, err := lookup()
 	if err == nil && !revoked {
-		m.remember(grantID, jti, generation)
+		m.remember(tok, generation)
 	}
 	return revoked, err
 }
@@ -50,25 +45,25 @@ func (m *LiveTokens) Revoked(grantID, jti string, lookup func() (bool, error)) (
 // knows reports whether the token was found live since the last Forget,
 // and otherwise the generation to pass to remember after asking the
 // database.
-func (m *LiveTokens) knows(grantID, jti string) (known bool, generation uint64) {
+func (m *LiveTokens) knows(tok AccessTokenRef) (known bool, generation uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, known = m.live[liveToken{grantID, jti}]
+	_, known = m.live[tok]
 	return known, m.generation
 }
 
 // remember notes that the database found the token live, unless the memory
 // was emptied since knows returned generation, or is paused.
-func (m *LiveTokens) remember(grantID, jti string, generation uint64) {
+func (m *LiveTokens) remember(tok AccessTokenRef, generation uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if generation != m.generation || m.paused {
 		return
 	}
 	if m.live == nil || len(m.live) >= maxLiveTokens {
-		m.live = make(map[liveToken]struct{})
+		m.live = make(map[AccessTokenRef]struct{})
 	}
-	m.live[liveToken{grantID, jti}] = struct{}{}
+	m.live[tok] = struct{}{}
 }
 
 // Forget empties the memory and starts a new generation.

@@ -5,20 +5,23 @@ import (
 	"testing"
 )
 
+// tok is the token the tests remember.
+var tok = AccessTokenRef{JTI: "jti-1", GrantID: "g1", ClientID: "testclient"}
+
 // TestLiveTokensRefusesAnAnswerFromBeforeARevocation: a lookup that began
 // before a revocation committed (its generation) may have found the token
 // live; that answer must not be remembered.
 func TestLiveTokensRefusesAnAnswerFromBeforeARevocation(t *testing.T) {
 	var m LiveTokens
-	_, before := m.knows("g1", "jti-1")
+	_, before := m.knows(tok)
 	m.Forget() // a revocation commits while the lookup runs
-	m.remember("g1", "jti-1", before)
-	if known, _ := m.knows("g1", "jti-1"); known {
+	m.remember(tok, before)
+	if known, _ := m.knows(tok); known {
 		t.Fatal("Knows after Remember with a generation older than Forget: got true, want false")
 	}
-	_, now := m.knows("g1", "jti-1")
-	m.remember("g1", "jti-1", now)
-	if known, _ := m.knows("g1", "jti-1"); !known {
+	_, now := m.knows(tok)
+	m.remember(tok, now)
+	if known, _ := m.knows(tok); !known {
 		t.Fatal("Knows after Remember in the current generation: got false, want true")
 	}
 }
@@ -28,15 +31,15 @@ func TestLiveTokensRefusesAnAnswerFromBeforeARevocation(t *testing.T) {
 func TestLiveTokensPaused(t *testing.T) {
 	var m LiveTokens
 	m.Pause()
-	_, generation := m.knows("g1", "jti-1")
-	m.remember("g1", "jti-1", generation)
-	if known, _ := m.knows("g1", "jti-1"); known {
+	_, generation := m.knows(tok)
+	m.remember(tok, generation)
+	if known, _ := m.knows(tok); known {
 		t.Fatal("Knows while paused: got true, want false")
 	}
 	m.Resume()
-	_, generation = m.knows("g1", "jti-1")
-	m.remember("g1", "jti-1", generation)
-	if known, _ := m.knows("g1", "jti-1"); !known {
+	_, generation = m.knows(tok)
+	m.remember(tok, generation)
+	if known, _ := m.knows(tok); !known {
 		t.Fatal("Knows after Resume and Remember: got false, want true")
 	}
 }
@@ -47,8 +50,8 @@ func TestLiveTokensIsBounded(t *testing.T) {
 	var m LiveTokens
 	for i := range 3 * maxLiveTokens {
 		jti := strconv.Itoa(i)
-		_, generation := m.knows("", jti)
-		m.remember("", jti, generation)
+		_, generation := m.knows(AccessTokenRef{JTI: jti})
+		m.remember(AccessTokenRef{JTI: jti}, generation)
 		if len(m.live) > maxLiveTokens {
 			t.Fatalf("after %d tokens: %d remembered, want at most %d", i+1, len(m.live), maxLiveTokens)
 		}

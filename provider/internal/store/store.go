@@ -191,6 +191,14 @@ type AuthorizationCode struct {
 	ExpiresAt time.Time
 }
 
+// AccessTokenRef names an access token as the revocation check sees it.
+// Access tokens are JWTs and are not stored: these are their claims.
+type AccessTokenRef struct {
+	JTI      string
+	GrantID  string // the grant it was issued from; "" for none (client credentials)
+	ClientID string
+}
+
 // RefreshToken is an issued refresh token (RFC 6749 Section 6), kept by the
 // hash of its value.
 type RefreshToken struct {
@@ -372,10 +380,11 @@ type Store interface {
 	// Access token revocation. Access tokens are JWTs and are not stored; a
 	// revoked one is remembered by its jti until it would have expired anyway.
 	RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error
-	// AccessTokenRevoked reports whether the token with this jti, issued from
-	// grantID ("" for none), has been revoked, directly or through its grant.
-	// A grant that no longer exists counts as revoked.
-	AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error)
+	// AccessTokenRevoked reports whether the access token tok has been
+	// revoked, directly or through its grant. A grant that no longer exists
+	// counts as revoked, and so does the client of a token without a grant
+	// (client credentials): deleting a client ends all its tokens.
+	AccessTokenRevoked(ctx context.Context, tok AccessTokenRef) (bool, error)
 
 	// Pushed authorization requests (RFC 9126).
 	CreatePushedRequest(ctx context.Context, r PushedRequest) error

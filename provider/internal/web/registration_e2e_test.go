@@ -175,6 +175,35 @@ func TestE2ERegisteredConfidentialClient(t *testing.T) {
 	})
 }
 
+// TestE2EDeletedClientsTokensDie: deleting a registered client ends its
+// tokens at once (RFC 7592 Section 2.3: the server "SHOULD immediately
+// invalidate all existing authorization grants and currently-active access
+// tokens"), the access tokens of the client credentials grant too, which
+// belong to no grant: even one the resource has checked before, and so
+// answers from memory (README, "Revocation without a query per request").
+func TestE2EDeletedClientsTokensDie(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic","scope":"read"}`)
+		cc := clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+		tok, err := cc.Token(t.Context())
+		if err != nil {
+			t.Fatalf("client_credentials: %v", err)
+		}
+		for range 2 {
+			if status, challenge := resourceStatus(t, srv, tok.AccessToken); status != http.StatusOK {
+				t.Fatalf("the client's token before its deletion: got %d (%s), want 200", status, challenge)
+			}
+		}
+		if resp, body := sendJSON(t, http.MethodDelete, reg.RegistrationClientURI, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("delete: got %d %s, want 204", resp.StatusCode, body)
+		}
+		if status, challenge := resourceStatus(t, srv, tok.AccessToken); status != http.StatusUnauthorized || !strings.Contains(challenge, `error="invalid_token"`) {
+			t.Errorf("the client's token after its deletion: got %d (%s), want 401 invalid_token", status, challenge)
+		}
+	})
+}
+
 // TestE2ERegistrationEchoesNoResponseTypes: a client without the
 // authorization_code grant uses no response type ((none) in the table of
 // RFC 7591 Section 2.1), and its registration says so with an empty array,
@@ -434,7 +463,9 @@ func TestE2ERegisteredClientExpiresUnused(t *testing.T) {
 
 // TestE2ERegisteredClientScaleOut: a client registered at one provider
 // process is known to every other on the same PostgreSQL database, and its
-// deletion at one reaches the other.
+// deletion at one reaches the other: the other refuses its registration
+// access token, and its client credentials tokens, even one checked there
+// before.
 func TestE2ERegisteredClientScaleOut(t *testing.T) {
 	dbURL := pgtest.NewSchemas(t).Create(t)
 	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
@@ -442,8 +473,14 @@ func TestE2ERegisteredClientScaleOut(t *testing.T) {
 	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
 	reg := register(t, a, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic"}`)
 	atB := clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, TokenURL: b.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
-	if _, err := atB.Token(t.Context()); err != nil {
+	tok, err := atB.Token(t.Context())
+	if err != nil {
 		t.Fatalf("a client registered at A, at B's token endpoint: %v", err)
+	}
+	for range 2 { // A now answers from memory
+		if status, challenge := resourceStatus(t, a, tok.AccessToken); status != http.StatusOK {
+			t.Fatalf("B's token at A: got %d (%s), want 200", status, challenge)
+		}
 	}
 	if resp, body := sendJSON(t, http.MethodGet, b.URL+"/oauth/register/"+reg.ClientID, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusOK {
 		t.Fatalf("read at B: got %d %s", resp.StatusCode, body)
@@ -453,6 +490,15 @@ func TestE2ERegisteredClientScaleOut(t *testing.T) {
 	}
 	if resp, _ := sendJSON(t, http.MethodGet, a.URL+"/oauth/register/"+reg.ClientID, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("read at A after the delete at B: got %d, want 401", resp.StatusCode)
+	}
+	// A learns of the deletion by PostgreSQL's notification, within
+	// milliseconds; the test allows a second.
+	deadline := time.Now().Add(time.Second)
+	for status, _ := resourceStatus(t, a, tok.AccessToken); status == http.StatusOK; status, _ = resourceStatus(t, a, tok.AccessToken) {
+		if time.Now().After(deadline) {
+			t.Fatal("A still accepts the deleted client's token a second after B deleted it")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

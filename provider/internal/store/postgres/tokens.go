@@ -135,19 +135,21 @@ func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt tim
 	return nil
 }
 
-// AccessTokenRevoked reports whether the access token jti, issued from
-// grantID ("" for none), was revoked, directly or through its grant; a
-// grant that no longer exists counts as revoked. It runs on every request
-// that carries a token, hence one query: the jti was revoked, or the token
-// has a grant ($2 <> ”) that is not in force; and none at all for a token
-// found live before when nothing was revoked since (store.LiveTokens,
-// emptied by listenForRevocations).
-func (s *Store) AccessTokenRevoked(ctx context.Context, grantID, jti string) (bool, error) {
-	return s.liveTokens.Revoked(grantID, jti, func() (revoked bool, err error) {
+// AccessTokenRevoked reports whether the access token tok was revoked,
+// directly or through its grant; a grant that no longer exists counts as
+// revoked, and so does the client of a token without a grant. It runs on
+// every request that carries a token, hence one query: the jti was
+// revoked, or the token has a grant ($2 <> ”) that is not in force, or
+// none and its client ($3) is gone; and none at all for a token found live
+// before when nothing was revoked since (store.LiveTokens, emptied by
+// listenForRevocations).
+func (s *Store) AccessTokenRevoked(ctx context.Context, tok store.AccessTokenRef) (bool, error) {
+	return s.liveTokens.Revoked(tok, func() (revoked bool, err error) {
 		err = s.pool.QueryRow(ctx, `
 			SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)
-				OR ($2 <> '' AND NOT EXISTS (SELECT 1 FROM grants WHERE id = $2 AND revoked_at IS NULL))`,
-			jti, grantID).Scan(&revoked)
+				OR ($2 <> '' AND NOT EXISTS (SELECT 1 FROM grants WHERE id = $2 AND revoked_at IS NULL))
+				OR ($2 = '' AND NOT EXISTS (SELECT 1 FROM clients WHERE id = $3))`,
+			tok.JTI, tok.GrantID, tok.ClientID).Scan(&revoked)
 		if err != nil {
 			err = fmt.Errorf("postgres: access token revoked: %w", err)
 		}

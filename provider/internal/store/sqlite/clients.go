@@ -68,7 +68,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 // DeleteClient deletes the client; its grants, and what descends from them,
 // go with it (ON DELETE CASCADE).
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	defer s.liveTokens.Forget() // its grants go, and with them their access tokens
+	defer s.liveTokens.Forget() // its grants go, their access tokens and its client credentials tokens with them
 	res, err := s.write.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)
 	return changedOne("delete client", res, err, store.ErrNotFound)
 }

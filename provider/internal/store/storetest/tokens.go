@@ -163,6 +163,17 @@ var accessTokenTests = []test{
 	{"a token of a grant that no longer exists is revoked", func(t *testing.T, s store.Store) {
 		checkRevoked(t, s, "no-such-grant", "jti-1", true)
 	}},
+	{"a token without a grant is revoked with its client (RFC 7592 Section 2.3), and only then", func(t *testing.T, s store.Store) {
+		c := registeredClient("machine")
+		must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		mine := store.AccessTokenRef{JTI: "jti-1", ClientID: c.ID}
+		checkTokenRevoked(t, s, mine, false)
+		checkTokenRevoked(t, s, mine, false) // asked again: a store may answer from memory
+		must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
+		checkTokenRevoked(t, s, mine, true)
+		checkRevoked(t, s, "", "jti-2", false) // another client's token
+		checkTokenRevoked(t, s, store.AccessTokenRef{JTI: "jti-3", ClientID: "no-such-client"}, true)
+	}},
 	{"a token found live is revoked on the very next lookup after any write that revokes it", func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		soon := newGrant("g-purged")
@@ -189,12 +200,19 @@ var accessTokenTests = []test{
 	}},
 }
 
-// checkRevoked checks what AccessTokenRevoked answers.
+// checkRevoked checks what AccessTokenRevoked answers for the token jti of
+// demoClient issued from grantID ("" for none).
 func checkRevoked(t *testing.T, s store.Store, grantID, jti string, want bool) {
 	t.Helper()
-	got, err := s.AccessTokenRevoked(t.Context(), grantID, jti)
+	checkTokenRevoked(t, s, store.AccessTokenRef{JTI: jti, GrantID: grantID, ClientID: demoClient.ID}, want)
+}
+
+// checkTokenRevoked checks what AccessTokenRevoked answers for tok.
+func checkTokenRevoked(t *testing.T, s store.Store, tok store.AccessTokenRef, want bool) {
+	t.Helper()
+	got, err := s.AccessTokenRevoked(t.Context(), tok)
 	must(t, "AccessTokenRevoked", err)
 	if got != want {
-		t.Errorf("AccessTokenRevoked(%q, %q): got %v, want %v", grantID, jti, got, want)
+		t.Errorf("AccessTokenRevoked(%+v): got %v, want %v", tok, got, want)
 	}
 }

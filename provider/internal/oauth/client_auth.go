@@ -189,10 +189,20 @@ var (
 func parseBasicAuth(tr *Trace, header string) (ClientCredentials, *Error) {
 	cc, ok := decodeBasicAuth(header)
 	if !ok {
-		return ClientCredentials{}, tr.Fail(ruleBasicAuthForm, ErrInvalidClient, "malformed HTTP Basic client credentials")
+		return ClientCredentials{}, tr.Fail(ruleBasicAuthForm, ErrInvalidClient, basicAuthProblem(header))
 	}
 	tr.Check(ruleBasicAuthForm, true)
 	return cc, nil
+}
+
+// basicAuthProblem says what is wrong with an Authorization header that
+// decodeBasicAuth refused: another scheme (a caller sending its access
+// token, say), or Basic credentials it could not read.
+func basicAuthProblem(header string) string {
+	if scheme, _, _ := strings.Cut(header, " "); !strings.EqualFold(scheme, "Basic") {
+		return "the Authorization header does not use the Basic scheme: a client authenticates with HTTP Basic, its secret in the form, or a client assertion, not with a token"
+	}
+	return "malformed HTTP Basic client credentials"
 }
 
 // decodeBasicAuth decodes an HTTP Basic header into client credentials, and

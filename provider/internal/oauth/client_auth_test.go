@@ -62,6 +62,23 @@ func TestParseClientCredentials(t *testing.T) {
 	}
 }
 
+// TestParseClientCredentialsSaysWhy: a refused Authorization header is
+// described as what it is: a token where client credentials belong is not
+// "malformed Basic".
+func TestParseClientCredentialsSaysWhy(t *testing.T) {
+	for header, want := range map[string]string{
+		"Bearer abc": "does not use the Basic scheme",
+		"DPoP abc":   "does not use the Basic scheme",
+		"Basic %%%":  "malformed HTTP Basic client credentials",
+		"basic " + base64.StdEncoding.EncodeToString([]byte("nocolon")): "malformed HTTP Basic client credentials",
+	} {
+		_, err := ParseClientCredentials(context.Background(), PathToken, header, nil)
+		if err == nil || err.Code != ErrInvalidClient || !strings.Contains(err.Description, want) {
+			t.Errorf("%q: got %v, want invalid_client saying %q", header, err, want)
+		}
+	}
+}
+
 // FuzzParseClientCredentials: no header or body makes the parser panic, and
 // whatever Basic credentials it accepts re-encode to the same pair.
 func FuzzParseClientCredentials(f *testing.F) {

@@ -294,10 +294,15 @@ func checkRegisteredRedirectURI(raw string) *Error {
 	if len(raw) > maxRedirectURILen {
 		return bad("is too long")
 	}
+	const httpsOrLoopback = "must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])"
 	u, err := url.Parse(raw)
 	switch {
-	case err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "":
+	case err != nil || u.Scheme == "":
 		return bad("is not an absolute URI")
+	case u.Scheme != "https" && u.Scheme != "http": // a private-use scheme too
+		return bad(httpsOrLoopback)
+	case u.Host == "" || u.Opaque != "":
+		return bad(`has no host ("//" and a host name after the scheme)`)
 	case !service.PortInRange(u):
 		return bad("has a port outside 1-65535")
 	case strings.Contains(raw, "#"):
@@ -315,7 +320,7 @@ func checkRegisteredRedirectURI(raw string) *Error {
 	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
 		return nil
 	default:
-		return bad("must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])")
+		return bad(httpsOrLoopback)
 	}
 }
 

@@ -185,3 +185,22 @@ func FuzzParseClientMetadata(f *testing.F) {
 		}
 	})
 }
+
+// TestRegisteredRedirectURIReasons: a refused redirect URI is refused for
+// the reason that applies: a private-use scheme's URI is absolute
+// (RFC 3986 Section 4.3) and is refused for its scheme.
+func TestRegisteredRedirectURIReasons(t *testing.T) {
+	for uri, want := range map[string]string{
+		"/cb":                 "is not an absolute URI",
+		"com.example.app:/cb": "must use https, or http on a loopback host",
+		"javascript:alert(1)": "must use https, or http on a loopback host",
+		"http://app.example/": "must use https, or http on a loopback host",
+		"https:/cb":           "has no host",
+		"https:app.example":   "has no host",
+	} {
+		err := checkRegisteredRedirectURI(uri)
+		if err == nil || err.Code != ErrInvalidRedirectURI || !strings.Contains(err.Description, want) {
+			t.Errorf("%s: got %v, want invalid_redirect_uri saying %q", uri, err, want)
+		}
+	}
+}

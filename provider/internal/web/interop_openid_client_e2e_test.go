@@ -85,37 +85,44 @@ func (s *openIDClientScript) approve(b *browser) {
 // openid-client (npm), an independent client library: it pushes the
 // authorization request (RFC 9126) with a DPoP proof, the user approves in
 // the browser, and it redeems the code, calls /user/profile and refreshes,
-// each with DPoP (RFC 9449) — with and without server nonces.
+// each with DPoP (RFC 9449) — with and without server nonces, on each store.
 func TestE2EInteropOpenIDClientPARAndDPoP(t *testing.T) {
 	needOpenIDClient(t)
-	withNonces(t, func(t *testing.T, nonce bool) {
-		srv := providertest.New(t, providertest.Options{DPoPNonce: nonce})
-		s := startOpenIDClient(t, "par_dpop.mjs", srv.Issuer, "testclient", "testsecret", demoRedirectURI)
-		var start struct {
-			AuthorizationURL string `json:"authorization_url"`
-		}
-		s.next(&start)
-		if !strings.Contains(start.AuthorizationURL, "request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A") {
-			t.Errorf("authorization URL: got %s, want a request_uri of the PAR endpoint", start.AuthorizationURL)
-		}
-		s.send(newBrowser(t).Approve(start.AuthorizationURL).String())
-		var result struct {
-			TokenType          string            `json:"token_type"`
-			AccessToken        string            `json:"access_token"`
-			ResourceStatus     int               `json:"resource_status"`
-			Profile            map[string]string `json:"profile"`
-			RefreshedTokenType string            `json:"refreshed_token_type"`
-		}
-		s.next(&result)
-		s.wait()
-		if result.TokenType != "dpop" && result.TokenType != "DPoP" || result.RefreshedTokenType != result.TokenType {
-			t.Errorf("token_type: got %q then %q, want DPoP both times", result.TokenType, result.RefreshedTokenType)
-		}
-		if result.ResourceStatus != 200 || result.Profile["id"] != "user1" {
-			t.Errorf("/user/profile with DPoP: got %d %v, want 200 for user1", result.ResourceStatus, result.Profile)
-		}
-		if status, _ := resourceStatus(t, srv, result.AccessToken); status != 401 {
-			t.Errorf("openid-client's bound token as a Bearer token: got %d, want 401", status)
-		}
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		withNonces(t, func(t *testing.T, nonce bool) {
+			testOpenIDClientPARAndDPoP(t, newServer(providertest.Options{DPoPNonce: nonce}))
+		})
 	})
+}
+
+// testOpenIDClientPARAndDPoP is TestE2EInteropOpenIDClientPARAndDPoP's run
+// against srv.
+func testOpenIDClientPARAndDPoP(t *testing.T, srv *providertest.Server) {
+	s := startOpenIDClient(t, "par_dpop.mjs", srv.Issuer, "testclient", "testsecret", demoRedirectURI)
+	var start struct {
+		AuthorizationURL string `json:"authorization_url"`
+	}
+	s.next(&start)
+	if !strings.Contains(start.AuthorizationURL, "request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A") {
+		t.Errorf("authorization URL: got %s, want a request_uri of the PAR endpoint", start.AuthorizationURL)
+	}
+	s.send(newBrowser(t).Approve(start.AuthorizationURL).String())
+	var result struct {
+		TokenType          string            `json:"token_type"`
+		AccessToken        string            `json:"access_token"`
+		ResourceStatus     int               `json:"resource_status"`
+		Profile            map[string]string `json:"profile"`
+		RefreshedTokenType string            `json:"refreshed_token_type"`
+	}
+	s.next(&result)
+	s.wait()
+	if result.TokenType != "dpop" && result.TokenType != "DPoP" || result.RefreshedTokenType != result.TokenType {
+		t.Errorf("token_type: got %q then %q, want DPoP both times", result.TokenType, result.RefreshedTokenType)
+	}
+	if result.ResourceStatus != 200 || result.Profile["id"] != "user1" {
+		t.Errorf("/user/profile with DPoP: got %d %v, want 200 for user1", result.ResourceStatus, result.Profile)
+	}
+	if status, _ := resourceStatus(t, srv, result.AccessToken); status != 401 {
+		t.Errorf("openid-client's bound token as a Bearer token: got %d, want 401", status)
+	}
 }

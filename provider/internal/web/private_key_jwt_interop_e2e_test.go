@@ -46,10 +46,18 @@ func needOpenIDClient(t *testing.T) string {
 // TestE2EPrivateKeyJWTWithOpenIDClient: an independent client library
 // (openid-client, on Node) registered for private_key_jwt authenticates
 // with its own assertions (RFC 7523 Section 2.2) at the PAR, token,
-// introspection and revocation endpoints of the real provider.
+// introspection and revocation endpoints of the real provider, on each
+// store.
 func TestE2EPrivateKeyJWTWithOpenIDClient(t *testing.T) {
 	node := needOpenIDClient(t)
-	srv := providertest.New(t, providertest.Options{})
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		testPrivateKeyJWTWithOpenIDClient(t, node, newServer(providertest.Options{}))
+	})
+}
+
+// testPrivateKeyJWTWithOpenIDClient is TestE2EPrivateKeyJWTWithOpenIDClient's
+// run against srv, with node the Node.js binary.
+func testPrivateKeyJWTWithOpenIDClient(t *testing.T, node string, srv *providertest.Server) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)

@@ -25,9 +25,10 @@ const maxTrackedRequesters = 10_000
 // Memory is bounded by forgetting the requester seen least recently when
 // maxTrackedRequesters are tracked. Forgetting only ever gives a requester
 // a fresh burst: no one is refused because others were busy (but for the
-// /64s of one busy /48), and an IPv6 network that churns through its /64s
-// evicts no one's refusal but its own: its /48's bucket, drawn from by every
-// request, stays the one seen most recently. Safe for concurrent use.
+// /64s of one busy /48). Nor can a flood buy fresh bursts by evicting: a
+// refused request makes no bucket, so once a /48 has spent its budget,
+// churning through its /64s adds nothing to forget. Safe for concurrent
+// use.
 type RateLimit struct {
 	every time.Duration // one request refills per every
 	burst int
@@ -57,13 +58,21 @@ func (l *RateLimit) allow(addr netip.Addr, now time.Time) error {
 }
 
 // allowEach takes one request from each bucket of counted at now, or takes
-// none and refuses as allow does.
+// none and refuses as allow does. Only a bucket already made can refuse (a
+// new one is full), so those are asked first, and a refused request makes
+// none: churning through the /64s of a spent /48 evicts no one's bucket.
 func (l *RateLimit) allowEach(counted []countedAs, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var taken []*rate.Reservation
+	var missing []countedAs
 	for _, c := range counted {
-		r := l.bucketLocked(c).ReserveN(now, 1)
+		limiter, ok := l.seenLocked(c.name)
+		if !ok {
+			missing = append(missing, c)
+			continue
+		}
+		r := limiter.ReserveN(now, 1)
 		if delay := r.DelayFrom(now); delay > 0 {
 			for _, t := range append(taken, r) {
 				t.CancelAt(now)
@@ -72,18 +81,27 @@ func (l *RateLimit) allowEach(counted []countedAs, now time.Time) error {
 		}
 		taken = append(taken, r)
 	}
+	for _, c := range missing {
+		l.newBucketLocked(c).ReserveN(now, 1)
+	}
 	return nil
 }
 
-// bucketLocked returns the bucket of a name, marking it seen most recently,
-// and makes one when there is none (c.times the requester's burst and
-// rate), forgetting the name seen least recently to stay within
-// maxTrackedRequesters. l.mu must be held.
-func (l *RateLimit) bucketLocked(c countedAs) *rate.Limiter {
-	if e, ok := l.byName[c.name]; ok {
-		l.lru.MoveToFront(e)
-		return e.Value.(*requesterLimit).limiter
+// seenLocked returns the bucket of a name, marking it seen most recently,
+// if there is one. l.mu must be held.
+func (l *RateLimit) seenLocked(name string) (*rate.Limiter, bool) {
+	e, ok := l.byName[name]
+	if !ok {
+		return nil, false
 	}
+	l.lru.MoveToFront(e)
+	return e.Value.(*requesterLimit).limiter, true
+}
+
+// newBucketLocked makes the bucket of a name (c.times the requester's burst
+// and rate), forgetting the name seen least recently to stay within
+// maxTrackedRequesters. l.mu must be held.
+func (l *RateLimit) newBucketLocked(c countedAs) *rate.Limiter {
 	if l.lru.Len() >= maxTrackedRequesters {
 		oldest := l.lru.Back()
 		l.lru.Remove(oldest)

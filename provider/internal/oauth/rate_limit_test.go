@@ -101,3 +101,24 @@ func TestRateLimitCapsASite(t *testing.T) {
 		t.Errorf("the refused /64 once the /48 refilled one: got %v, want its own request, untouched", err)
 	}
 }
+
+// TestRateLimitRefusalsEvictNoOne: a request that is refused makes no
+// bucket, so an IPv6 /48 whose budget is spent cannot churn through its
+// /64s to push another requester's spent bucket out of memory and give it a
+// fresh burst.
+func TestRateLimitRefusalsEvictNoOne(t *testing.T) {
+	l := NewRateLimit(1, time.Hour)
+	spent := netip.MustParseAddr("192.0.2.1")
+	if err := l.allow(spent, limitT0); err != nil {
+		t.Fatal(err)
+	}
+	for n := range maxTrackedRequesters + networkBudgetFactor {
+		_ = l.allow(addrN(n, true), limitT0) // past the /48's budget, refused
+	}
+	if err := l.allow(spent, limitT0); !tooMany(err) {
+		t.Errorf("a spent address after a /48 churned its /64s: got %v, want still refused", err)
+	}
+	if got, want := l.tracked(), 1+1+networkBudgetFactor; got != want {
+		t.Errorf("tracked %d buckets, want %d (the address, the /48, the /64s it let in)", got, want)
+	}
+}

@@ -1,6 +1,9 @@
 package oauth
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Rule is one rule of the specifications that the provider enforces: what
 // must hold, in words, and the section that states it. Each rule is a
@@ -97,11 +100,12 @@ func (t *Trace) Changed(what string) {
 	}
 }
 
-// Client records which client the request named (cut to 64 bytes: it comes
-// from the request).
+// Client records which client the request named, cut to 64 bytes (it
+// comes from the request) and copied: a slice of it would keep alive the
+// whole request body it was read from, as long as the trace is kept.
 func (t *Trace) Client(id string) {
 	if t != nil {
-		t.ClientID = id[:min(len(id), 64)]
+		t.ClientID = strings.Clone(id[:min(len(id), 64)])
 	}
 }
 

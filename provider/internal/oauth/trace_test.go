@@ -2,7 +2,9 @@ package oauth
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 // BenchmarkTraceCheck measures one recorded check: "off" is teaching mode
@@ -29,5 +31,20 @@ func BenchmarkTraceCheck(b *testing.B) {
 				tr.Check(ruleCodeIssuedToClient, true)
 			}
 		})
+	}
+}
+
+// TestTraceClientKeepsACopy: the client_id a trace keeps is cut to 64 bytes
+// and copied: a slice of the request's value would keep the whole body it
+// was read from alive for as long as the trace is kept (1024 of them).
+func TestTraceClientKeepsACopy(t *testing.T) {
+	body := strings.Repeat("c", 60_000)
+	var tr Trace
+	tr.Client(body)
+	if tr.ClientID != body[:64] {
+		t.Fatalf("ClientID: got %d bytes, want the first 64", len(tr.ClientID))
+	}
+	if unsafe.StringData(tr.ClientID) == unsafe.StringData(body) {
+		t.Error("ClientID shares the request's bytes, want a copy")
 	}
 }

@@ -94,13 +94,27 @@ func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 	}
 	rec := &traceRecord{
 		RequestID: service.RequestID(c.Request.Context()), Time: start, Method: c.Request.Method,
-		Path: c.Request.URL.Path, ClientID: tr.ClientID, Status: c.Writer.Status(), Outcome: tr.Outcome,
+		Path: tracePath(c.Request.URL.Path), ClientID: tr.ClientID, Status: c.Writer.Status(), Outcome: tr.Outcome,
 		Checks: append([]oauth.Check{}, tr.Checks...), Changes: append([]string{}, tr.Changes...),
 	}
 	if rec.Outcome == "" {
 		rec.Outcome = http.StatusText(rec.Status) // a page that ended without a protocol outcome
 	}
 	s.traces.put(rec)
+}
+
+// maxTracePath bounds the path a trace keeps: it comes from the request,
+// and a trace outlives it.
+const maxTracePath = 200
+
+// tracePath is a copy of path, cut to maxTracePath bytes and "…": a copy,
+// because the path is cut from the request line, which a long query makes
+// long.
+func tracePath(path string) string {
+	if len(path) <= maxTracePath {
+		return strings.Clone(path)
+	}
+	return path[:maxTracePath] + "…"
 }
 
 // filingWriter files the request's trace just before the answer's first

@@ -601,6 +601,24 @@ func TestE2ETraceEndpoint(t *testing.T) {
 	}
 }
 
+// TestE2ETraceKeepsAShortPath: a trace keeps the path it was asked for cut
+// to 200 bytes and "…" (README, "Traces"), so 1024 traces of 30 KB paths
+// hold little.
+func TestE2ETraceKeepsAShortPath(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	long := "/oauth/register/" + strings.Repeat("x", 30_000)
+	resp, _ := sendJSON(t, http.MethodGet, srv.URL+long, "", "no-such-token")
+	resp, body := callResource(t, srv.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the trace of a long path: got %d %s, want 200", resp.StatusCode, body)
+	}
+	var got trace
+	_ = json.Unmarshal([]byte(body), &got)
+	if want := long[:200] + "…"; got.Path != want {
+		t.Errorf("path: got %d bytes starting %.30q, want the first 200 and …", len(got.Path), got.Path)
+	}
+}
+
 // answerWatcher is a ResponseWriter that, the moment the answer's status
 // goes out, asks the same router for the request's trace.
 type answerWatcher struct {

@@ -96,7 +96,8 @@ type Logout struct {
 // validation procedures defined in this specification fail, any operations
 // requiring the information that failed to correctly validate MUST be
 // aborted and the information that failed to validate MUST NOT be used."
-// Nothing is changed here; the web layer ends the session.
+// Nothing is changed here: Decide says what the request comes to, and the
+// web layer ends the session.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 // [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
@@ -137,6 +138,49 @@ func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 	}
 	l.Confirm = !hinted || l.RedirectUntrusted
 	return l, nil
+}
+
+// LogoutStep is what a valid logout request comes to.
+type LogoutStep int
+
+const (
+	// LogoutAsk shows the confirmation page: Confirm, and no answer yet.
+	LogoutAsk LogoutStep = iota
+	// LogoutEnd ends the login session and sends the browser on.
+	LogoutEnd
+	// LogoutStay changes nothing: the user chose to stay signed in.
+	LogoutStay
+)
+
+// The answers the logout confirmation page offers (its "decision" field).
+const (
+	LogoutDecisionEnd  = "logout"
+	LogoutDecisionStay = "stay"
+)
+
+// Decide turns the answer to the confirmation page into the step the
+// logout comes to. Without an answer: LogoutAsk when Confirm says to ask
+// first, else LogoutEnd. An answer must come back from that page, by POST
+// with the login session's CSRF token (csrfValid), or it is refused under
+// ruleFormCSRF (a forged sign-out); then LogoutDecisionEnd ends the
+// session and any other answer (LogoutDecisionStay) changes nothing.
+func (l *Logout) Decide(ctx context.Context, decision string, csrfValid bool) (LogoutStep, *Error) {
+	tr := TraceFrom(ctx)
+	switch {
+	case decision == "" && l.Confirm:
+		tr.Succeeded("logout confirmation page shown")
+		return LogoutAsk, nil
+	case decision == "":
+		return LogoutEnd, nil
+	}
+	if err := CheckFormCSRF(ctx, csrfValid); err != nil {
+		return LogoutAsk, err
+	}
+	if decision == LogoutDecisionEnd {
+		return LogoutEnd, nil
+	}
+	tr.Succeeded("the user stayed signed in")
+	return LogoutStay, nil
 }
 
 // The rules of a logout request ([OIDC RP-Initiated Logout Section 2],

@@ -9,12 +9,6 @@ import (
 	"github.com/oauth-reference/provider/internal/oauth"
 )
 
-// The two answers of the logout confirmation form (its "decision" field).
-const (
-	decisionLogOut = "logout"
-	decisionStay   = "stay"
-)
-
 // logoutPage is what the logout templates show.
 type logoutPage struct {
 	Logout   *oauth.Logout
@@ -61,29 +55,22 @@ func (s *Server) handleLogout(c *gin.Context) {
 		return
 	}
 	page := logoutPage{Logout: l, Hidden: l.FormValues(), SignedIn: sess.UserID() != ""}
-	decision := params.Get("decision")
-	var forged *oauth.Error // a decision comes with the session's CSRF token, from the confirmation page
-	if decision != "" {
-		forged = oauth.CheckFormCSRF(c.Request.Context(), c.Request.Method == http.MethodPost && sess.CSRFValid(params.Get("csrf_token")))
-	}
+	csrfValid := c.Request.Method == http.MethodPost && sess.CSRFValid(params.Get("csrf_token"))
+	step, forged := l.Decide(c.Request.Context(), params.Get("decision"), csrfValid)
 	switch {
-	case decision == "" && l.Confirm:
-		page.CSRF = sess.CSRFToken()
-		s.saveSession(c, sess)
-		tr.Succeeded("logout confirmation page shown")
-		s.render(c, http.StatusOK, "logout.html", page)
-	case decision == "":
-		s.endSession(c, l, sess)
 	case forged != nil:
 		page.CSRF, page.Error = sess.CSRFToken(), msgLogoutNotOurs
 		s.saveSession(c, sess)
 		tr.Refused(forged)
 		s.render(c, http.StatusForbidden, "logout.html", page)
-	case decision == decisionLogOut:
+	case step == oauth.LogoutAsk:
+		page.CSRF = sess.CSRFToken()
+		s.saveSession(c, sess)
+		s.render(c, http.StatusOK, "logout.html", page)
+	case step == oauth.LogoutEnd:
 		s.endSession(c, l, sess)
-	default: // decisionStay, or anything else: nothing changes
+	default: // oauth.LogoutStay
 		page.Stayed = true
-		tr.Succeeded("the user stayed signed in")
 		s.render(c, http.StatusOK, "logged_out.html", page)
 	}
 }

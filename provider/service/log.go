@@ -90,6 +90,17 @@ func (l *requestLog) noted() []slog.Attr {
 	return l.notes
 }
 
+// set notes key=value, in place of a value noted before under key.
+func (l *requestLog) set(key, value string) {
+	for i := range l.notes {
+		if l.notes[i].Key == key {
+			l.notes[i].Value = slog.StringValue(value)
+			return
+		}
+	}
+	l.notes = append(l.notes, slog.String(key, value))
+}
+
 // requestLogOf returns the requestLog ctx carries, or nil.
 func requestLogOf(ctx context.Context) *requestLog {
 	l, _ := ctx.Value(requestKey{}).(*requestLog)

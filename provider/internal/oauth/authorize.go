@@ -182,7 +182,6 @@ type RedirectMismatch struct {
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 // [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
 func (p *Provider) Authorize(ctx context.Context, r AuthorizationRequest) (*Authorization, *AuthorizationError) {
-	TraceFrom(ctx).Client(r.ClientID)
 	if r.RequestURI == "" {
 		return p.checkAuthorizationRequest(ctx, r, "")
 	}

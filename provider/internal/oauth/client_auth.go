@@ -222,18 +222,6 @@ func decodeBasicAuth(header string) (ClientCredentials, bool) {
 	return ClientCredentials{Method: AuthClientSecretBasic, ClientID: id, Secret: secret}, true
 }
 
-// BasicAuthClientID returns the client_id an HTTP Basic header names,
-// form-decoded as decodeBasicAuth does, without checking anything else:
-// what the request claims, for its log line.
-func BasicAuthClientID(header string) (string, bool) {
-	user, _, ok := basicAuthPair(header)
-	if !ok {
-		return "", false
-	}
-	id, err := url.QueryUnescape(user)
-	return id, err == nil
-}
-
 // basicAuthPair decodes an HTTP Basic header ([RFC 7617]) into its user-id
 // and password, still form-encoded.
 //
@@ -274,7 +262,6 @@ func clientGone(tr *Trace) *Error {
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials) (store.Client, *Error) {
 	tr := TraceFrom(ctx)
-	tr.Client(cc.ClientID)
 	fail := func(r Rule, description string) *Error {
 		return tr.Fail(r, ErrInvalidClient, description)
 	}

@@ -100,24 +100,3 @@ func FuzzParseClientCredentials(f *testing.F) {
 		}
 	})
 }
-
-// TestBasicAuthClientID: the client_id of a Basic header, form-decoded,
-// whatever its secret; nothing for another scheme or a broken encoding.
-func TestBasicAuthClientID(t *testing.T) {
-	for _, tc := range []struct {
-		header, want string
-		ok           bool
-	}{
-		{basic("id??", "s:e%c"), "id??", true},
-		{basic("c", strings.Repeat("s", 200)), "c", true},
-		{"Basic " + base64.StdEncoding.EncodeToString([]byte("c%zz:s")), "", false},
-		{"Basic not-base64!", "", false},
-		{"Basic " + base64.StdEncoding.EncodeToString([]byte("no-colon")), "", false},
-		{"Bearer abc", "", false},
-		{"", "", false},
-	} {
-		if got, ok := BasicAuthClientID(tc.header); got != tc.want || ok != tc.ok {
-			t.Errorf("BasicAuthClientID(%q) = %q, %v; want %q, %v", tc.header, got, ok, tc.want, tc.ok)
-		}
-	}
-}

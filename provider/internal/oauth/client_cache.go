@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/service"
 )
 
 // clientCacheTTL is how long a client registration read from the store is
@@ -49,6 +50,15 @@ type cachedClient struct {
 // (documentClientError). A client the operator registered under such a
 // URL is used as it is.
 func (p *Provider) getClient(ctx context.Context, id string) (store.Client, error) {
+	client, err := p.lookUpClient(ctx, id)
+	if err == nil {
+		noteClient(ctx, client.ID)
+	}
+	return client, err
+}
+
+// lookUpClient is getClient without the note.
+func (p *Provider) lookUpClient(ctx context.Context, id string) (store.Client, error) {
 	client, err := p.cachedClient(ctx, id)
 	if isMetadataDocumentURL(id) && (errors.Is(err, store.ErrNotFound) || err == nil && client.FromMetadataDocument()) {
 		return p.metadataDocumentClient(ctx, id, client)
@@ -57,6 +67,15 @@ func (p *Provider) getClient(ctx context.Context, id string) (store.Client, erro
 		return store.Client{}, store.ErrNotFound
 	}
 	return client, err
+}
+
+// noteClient names the client a request was found to name on its trace
+// and its log line. Only a registered client is named anywhere: a client
+// that sends its secret where its client_id belongs (a swapped pair), or a
+// user who types a password there, finds it in no log and no trace.
+func noteClient(ctx context.Context, id string) {
+	TraceFrom(ctx).Client(id)
+	service.SetNote(ctx, "client_id", id)
 }
 
 // cachedClient returns the client with this id, from the cache or the store.

@@ -110,7 +110,6 @@ func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 	}
 	l := &Logout{Request: r}
 	if clientID != "" {
-		tr.Client(clientID)
 		client, err := p.getClient(ctx, clientID)
 		if refused, ok := documentClientError(err); ok {
 			return nil, refused

@@ -89,7 +89,7 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 	if err := p.Store.CreateClient(ctx, client); err != nil {
 		return nil, ServerError(err)
 	}
-	tr.Client(client.ID)
+	noteClient(ctx, client.ID)
 	tr.Changed("client registered, unused (it expires unless used)")
 	tr.Succeeded("client registered")
 	p.describeClient(info, client)
@@ -201,7 +201,6 @@ func (p *Provider) DeleteClient(ctx context.Context, clientID, registrationToken
 // [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
 func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrationToken string) (store.Client, *Error) {
 	tr := TraceFrom(ctx)
-	tr.Client(clientID)
 	if registrationToken == "" {
 		return store.Client{}, withoutCredentials(tr.Fail(ruleRegistrationToken, ErrInvalidToken, "the registration access token is required"))
 	}
@@ -216,6 +215,7 @@ func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrati
 	if err := tr.Require(ruleRegistrationToken, ok, ErrInvalidToken, "the registration access token is not valid for this client"); err != nil {
 		return store.Client{}, err
 	}
+	noteClient(ctx, client.ID)
 	return client, nil
 }
 

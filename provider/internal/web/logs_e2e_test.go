@@ -64,6 +64,60 @@ func TestE2ENoSecretsInLogs(t *testing.T) {
 	}
 }
 
+// TestE2EUnknownClientIDNeverWritten: a client that sends its secret (or a
+// token, or a user its password) where the client_id belongs, a swapped
+// pair, finds it in no log line and no trace: a request's client_id is
+// written only once it names a registered client (README, "Logs").
+func TestE2EUnknownClientIDNeverWritten(t *testing.T) {
+	var log processtest.Buffer
+	srv := providertest.New(t, providertest.Options{LogOutput: &log})
+	const secret = "SwappedSecretQ7w8e9r0t1y2u3i4"
+	requests := []func() *http.Response{
+		func() *http.Response {
+			resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials", basic(secret, "testclient"))
+			return resp
+		},
+		func() *http.Response {
+			resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&client_id="+secret+"&client_secret=x", nil)
+			return resp
+		},
+		func() *http.Response {
+			resp, _ := rawPost(t, srv.URL+"/oauth/par", "response_type=code&client_id="+secret+"&redirect_uri="+demoRedirectURI, nil)
+			return resp
+		},
+		func() *http.Response {
+			resp, _ := rawPost(t, srv.URL+"/oauth/revoke", "token=x&client_id="+secret, nil)
+			return resp
+		},
+		func() *http.Response {
+			resp, _ := rawPost(t, srv.URL+"/oauth/device/code", "client_id="+secret, nil)
+			return resp
+		},
+		func() *http.Response {
+			resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", strings.Replace(okAuth, "testclient", secret, 1)+demoUser+"&password=demo", nil)
+			return resp
+		},
+		func() *http.Response {
+			resp, _ := callResource(t, srv.URL+"/oauth/authorize?response_type=code&client_id="+secret+"&redirect_uri="+demoRedirectURI, "")
+			return resp
+		},
+		func() *http.Response {
+			resp, _ := callResource(t, srv.URL+"/oauth/logout?client_id="+secret, "")
+			return resp
+		},
+	}
+	for i, send := range requests {
+		resp := send()
+		_, trace := callResource(t, srv.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), "")
+		if strings.Contains(trace, secret[:16]) {
+			t.Errorf("request %d (%d): its trace holds the value sent as client_id: %s", i, resp.StatusCode, trace)
+		}
+	}
+	if logged := log.String(); strings.Contains(logged, secret[:16]) {
+		t.Errorf("the log holds the value sent as client_id:\n%s", logged)
+	}
+}
+
 // TestE2ECallerHangUpLoggedAtInfo: a request whose caller has gone (its
 // context canceled) while the provider asked the store is logged at info,
 // as what it is, not as an ERROR server error.

@@ -62,7 +62,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	p.OnSecurityEvent = s.metrics.securityEvent
 	r := service.NewEngine()
 	trustProxies(r, p.Config.TrustedProxies)
-	r.Use(service.AssignRequestID, service.Observe(log, m), s.recoverPanics, noteClientID, limitBody)
+	r.Use(service.AssignRequestID, service.Observe(log, m), s.recoverPanics, limitBody)
 	if p.Config.Teaching() {
 		s.traces = newTraceLog(p.Now)
 		r.Use(s.recordTrace)

@@ -51,6 +51,12 @@ type Config struct {
 	// behind one address wait an hour, or a user start over every minute;
 	// a flood stores at most 60 codes an hour per address.
 	DeviceAuthorizationsPerHour int
+	// PushedRequestsPerHour (PUSHED_REQUESTS_PER_HOUR, default 3600) bounds
+	// the pushed authorization requests one address may make per hour. A
+	// confidential client's backend pushes from one address for all its
+	// users, so the default lets one push a second go on all hour; a flood
+	// stores at most 3600 requests an hour per address.
+	PushedRequestsPerHour int
 	// SessionTTL (SESSION_TTL) is how long a login session lasts, default
 	// 12h, at most MaxSessionTTL.
 	SessionTTL time.Duration
@@ -217,6 +223,7 @@ func Default() Config {
 		LogLevel:                  "info",
 
 		DeviceAuthorizationsPerHour: 60,
+		PushedRequestsPerHour:       3600,
 	}
 }
 
@@ -298,6 +305,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		"PASSWORD_HASH_TIME":             &c.PasswordHashTime,
 		"REGISTRATIONS_PER_HOUR":         &c.RegistrationsPerHour,
 		"DEVICE_AUTHORIZATIONS_PER_HOUR": &c.DeviceAuthorizationsPerHour,
+		"PUSHED_REQUESTS_PER_HOUR":       &c.PushedRequestsPerHour,
 	}
 	for name, field := range ints {
 		v, ok := lookup(name)
@@ -384,6 +392,9 @@ func (c Config) Validate() error {
 	}
 	if c.DeviceAuthorizationsPerHour < 1 {
 		return errors.New("config: DEVICE_AUTHORIZATIONS_PER_HOUR must be at least 1")
+	}
+	if c.PushedRequestsPerHour < 1 {
+		return errors.New("config: PUSHED_REQUESTS_PER_HOUR must be at least 1")
 	}
 	if err := c.validateRegistration(); err != nil {
 		return err

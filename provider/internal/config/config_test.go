@@ -12,13 +12,16 @@ func lookupIn(m map[string]string) func(string) (string, bool) {
 
 func TestFromEnv(t *testing.T) {
 	c, err := FromEnv(lookupIn(map[string]string{
-		"ISSUER": "https://as.example", "CLIENT_ID": "c1", "ACCESS_TOKEN_TTL": "15m", "DATABASE_URL": "",
+		"ISSUER": "https://as.example", "CLIENT_ID": "c1", "ACCESS_TOKEN_TTL": "15m", "DATABASE_URL": "", "PUSHED_REQUESTS_PER_HOUR": "7",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Issuer != "https://as.example" || c.ClientID != "c1" || c.AccessTokenTTL != 15*time.Minute {
-		t.Errorf("got %+v, want ISSUER, CLIENT_ID and ACCESS_TOKEN_TTL applied", c)
+	if c.Issuer != "https://as.example" || c.ClientID != "c1" || c.AccessTokenTTL != 15*time.Minute || c.PushedRequestsPerHour != 7 {
+		t.Errorf("got %+v, want ISSUER, CLIENT_ID, ACCESS_TOKEN_TTL and PUSHED_REQUESTS_PER_HOUR applied", c)
+	}
+	if Default().PushedRequestsPerHour != 3600 {
+		t.Errorf("default PUSHED_REQUESTS_PER_HOUR: got %d, want 3600", Default().PushedRequestsPerHour)
 	}
 	if c.DatabaseURL != Default().DatabaseURL {
 		t.Errorf("an empty DATABASE_URL: got %q, want the default %q", c.DatabaseURL, Default().DatabaseURL)
@@ -103,6 +106,7 @@ func TestValidate(t *testing.T) {
 		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }, "REFRESH_REUSE_GRACE"},
 		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }, "SESSION_SECRET"},
 		{"no device authorizations per hour", func(c *Config) { c.DeviceAuthorizationsPerHour = 0 }, "DEVICE_AUTHORIZATIONS_PER_HOUR"},
+		{"no pushed requests per hour", func(c *Config) { c.PushedRequestsPerHour = 0 }, "PUSHED_REQUESTS_PER_HOUR"},
 		{"an unknown CLIENT_ID_METADATA_DOCUMENTS", func(c *Config) { c.ClientIDMetadataDocuments = "yes" }, "CLIENT_ID_METADATA_DOCUMENTS"},
 	}
 	for _, tc := range tests {

@@ -14,6 +14,7 @@ var traditionalChineseTrace = map[string]string{
 	"an OpenID Connect request names its redirect_uri":                                                 "OpenID Connect 請求必須寫明 redirect_uri",
 	"without redirect_uri, the client has exactly one registered":                                      "沒有 redirect_uri 時，用戶端 (client) 恰好只註冊了一個",
 	"no parameter is sent more than once, and each is UTF-8 text":                                      "每個參數最多只送一次，且都是 UTF-8 文字",
+	"each parameter's value is at most 4096 bytes (scope, prompt: shorter; id_token_hint: signed)":     "每個參數的值最多 4096 位元組（scope、prompt 上限更短；id_token_hint 由簽章把關）",
 	"no request object (request objects are not supported)":                                            "沒有請求物件 (request object)（不支援請求物件）",
 	"response_mode, if sent, is query (the others are not supported)":                                  "若有送出 response_mode，它是 query（其他方式不支援）",
 	"the request carries response_type":                                                                "請求帶有 response_type",
@@ -196,6 +197,7 @@ var traditionalChineseTrace = map[string]string{
 	// Pushed authorization requests (RFC 9126).
 	"a pushed request carries no request_uri":                                    "推送的請求 (pushed request) 不帶 request_uri",
 	"a pushed request names the authenticated client as client_id":               "推送的請求 (pushed request) 以通過驗證的用戶端作為 client_id",
+	"the address stays within its pushed authorization requests per hour":        "這個位址每小時推送授權請求 (pushed authorization request) 的次數在限制之內",
 	"request_uri names a request pushed to this provider (none is ever fetched)": "request_uri 指向推送到本伺服器的請求（絕不從外部抓取）",
 	"request_uri was pushed by this client":                                      "request_uri 是由這個用戶端推送的",
 	"request_uri has not expired":                                                "request_uri 尚未過期",

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -42,13 +43,37 @@ type AuthorizationRequest struct {
 	// UILocales is ui_locales ([OIDC Core Section 3.1.2.1]): "End-User's
 	// preferred languages and scripts for the user interface", as a
 	// space-separated list. It only chooses the pages' language (package
-	// i18n reads it), so an unsupported or malformed value is never an error.
+	// i18n reads it), so an unsupported or malformed value is never an
+	// error; only one longer than maxParameterBytes is, as any parameter.
 	UILocales string
 	// Repeated lists parameters that were sent more than once.
 	Repeated []string
 	// NotText lists parameters whose value is not text (validText).
 	NotText []string
+	// TooLong lists parameters whose value is longer than maxParameterBytes.
+	TooLong []string
 }
+
+// maxParameterBytes bounds the value of each authorization request
+// parameter that no other check bounds: state, nonce, ui_locales, max_age
+// (whose digits may start with any number of zeros), a public client's
+// loopback redirect_uri (whose port may be any digits, loopbackMatch), and
+// any parameter added later. A pushed request is stored with its parameters
+// (PushAuthorizationRequest) and the login form carries them, so without a
+// bound one request could store as much as the PAR endpoint reads (64 KB).
+// 4096 bytes leaves room for the longest values clients send: some put
+// protected data in state (ASP.NET Core's OpenID Connect handler puts its
+// encrypted properties there, often 1–2 KB). The lists scope and prompt
+// have a shorter bound of their own (maxListBytes, with their own error
+// codes), and an id_token_hint must carry this provider's signature, so
+// it is no longer than an ID token this provider issued.
+const maxParameterBytes = 4096
+
+// ruleParameterLength is the bound of maxParameterBytes: a value past it is
+// "an invalid parameter value", invalid_request ([RFC 6749 Section 4.1.2.1]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+var ruleParameterLength = Rule{"each parameter's value is at most 4096 bytes (scope, prompt: shorter; id_token_hint: signed)", "RFC 6749 Section 4.1.2.1"}
 
 // params is the one table of the request's single-valued parameters:
 // ParseAuthorizationRequest reads each of them, Values writes each back.
@@ -76,21 +101,27 @@ func (r *AuthorizationRequest) value(name string) string {
 // (GET) or form body (POST). It never fails: every check is in Authorize,
 // which knows whether an error may be redirected.
 func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
+	ownBound := []string{"scope", "prompt", "id_token_hint"} // see maxParameterBytes
 	r := AuthorizationRequest{Resources: form["resource"]}
 	for _, p := range r.params() {
 		v := form[p.name]
-		if len(v) > 0 {
-			*p.dst = v[0]
+		if len(v) == 0 {
+			continue
 		}
+		*p.dst = v[0]
 		if len(v) > 1 {
 			r.Repeated = append(r.Repeated, p.name)
 		}
-		if len(v) > 0 && !validText(v[0]) {
+		if !validText(v[0]) {
 			r.NotText = append(r.NotText, p.name)
+		}
+		if len(v[0]) > maxParameterBytes && !slices.Contains(ownBound, p.name) {
+			r.TooLong = append(r.TooLong, p.name)
 		}
 	}
 	slices.Sort(r.Repeated)
 	slices.Sort(r.NotText)
+	slices.Sort(r.TooLong)
 	return r
 }
 
@@ -242,13 +273,9 @@ var (
 // whose failure must not redirect. The client is returned with an unregistered
 // redirect URI too, so the error page can show the registered ones.
 func (p *Provider) checkClientAndRedirect(ctx context.Context, tr *Trace, r AuthorizationRequest) (store.Client, string, *Error) {
-	if slices.Contains(r.Repeated, "client_id") || slices.Contains(r.Repeated, "redirect_uri") {
-		return store.Client{}, "", tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must not be repeated")
+	if err := checkClientAndRedirectForm(tr, r); err != nil {
+		return store.Client{}, "", err
 	}
-	if slices.Contains(r.NotText, "client_id") || slices.Contains(r.NotText, "redirect_uri") {
-		return store.Client{}, "", tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must be valid UTF-8 without NUL")
-	}
-	tr.Check(ruleClientAndRedirectOnce, true)
 	if err := tr.Require(ruleClientIDPresent, r.ClientID != "", ErrInvalidRequest, "client_id is required"); err != nil {
 		return store.Client{}, "", err
 	}
@@ -265,6 +292,26 @@ func (p *Provider) checkClientAndRedirect(ctx context.Context, tr *Trace, r Auth
 	tr.Check(ruleClientRegistered, true)
 	redirectURI, rerr := chooseRedirectURI(tr, client, r.RedirectURI, hasScope(r.Scope, ScopeOpenID))
 	return client, redirectURI, rerr
+}
+
+// checkClientAndRedirectForm applies ruleClientAndRedirectOnce and, to
+// client_id and redirect_uri, ruleParameterLength: the form of the two
+// parameters that decide where an error may go.
+func checkClientAndRedirectForm(tr *Trace, r AuthorizationRequest) *Error {
+	either := func(names []string) bool {
+		return slices.Contains(names, "client_id") || slices.Contains(names, "redirect_uri")
+	}
+	switch {
+	case either(r.Repeated):
+		return tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must not be repeated")
+	case either(r.NotText):
+		return tr.Fail(ruleClientAndRedirectOnce, ErrInvalidRequest, "client_id and redirect_uri must be valid UTF-8 without NUL")
+	}
+	tr.Check(ruleClientAndRedirectOnce, true)
+	if either(r.TooLong) {
+		return tr.Fail(ruleParameterLength, ErrInvalidRequest, fmt.Sprintf("client_id and redirect_uri must be at most %d bytes each", maxParameterBytes))
+	}
+	return nil
 }
 
 // chooseRedirectURI implements [RFC 9700 Section 2.1]: "authorization servers MUST
@@ -353,13 +400,9 @@ func withoutLoopbackPort(uri string) (string, bool) {
 
 // checkRedirectable makes the checks whose errors go back to the client.
 func (p *Provider) checkRedirectable(tr *Trace, a *Authorization, r AuthorizationRequest) *Error {
-	if len(r.Repeated) > 0 {
-		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.Repeated[0]+" is repeated")
+	if err := checkParameterForm(tr, r); err != nil {
+		return err
 	}
-	if len(r.NotText) > 0 {
-		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.NotText[0]+" "+notText(r.value(r.NotText[0])))
-	}
-	tr.Check(ruleAuthorizationParameterOnce, true)
 	if err := checkUnsupported(tr, r); err != nil {
 		return err
 	}
@@ -390,6 +433,23 @@ func (p *Provider) checkRedirectable(tr *Trace, a *Authorization, r Authorizatio
 		return err
 	}
 	return checkDPoPJKT(tr, r.DPoPJKT)
+}
+
+// checkParameterForm applies ruleAuthorizationParameterOnce, then
+// ruleParameterLength, to every parameter.
+func checkParameterForm(tr *Trace, r AuthorizationRequest) *Error {
+	if len(r.Repeated) > 0 {
+		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.Repeated[0]+" is repeated")
+	}
+	if len(r.NotText) > 0 {
+		return tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.NotText[0]+" "+notText(r.value(r.NotText[0])))
+	}
+	tr.Check(ruleAuthorizationParameterOnce, true)
+	if len(r.TooLong) > 0 {
+		return tr.Fail(ruleParameterLength, ErrInvalidRequest, fmt.Sprintf("parameter %s is longer than %d bytes", r.TooLong[0], maxParameterBytes))
+	}
+	tr.Check(ruleParameterLength, true)
+	return nil
 }
 
 // The rules of id_token_hint in an authorization request

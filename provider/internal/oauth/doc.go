@@ -13,13 +13,15 @@
 //	                             RFC 7636 Section 4.4.1 (PKCE request checks), RFC 9126 Section 4 (clients that
 //	                             must use PAR), RFC 9449 Section 10 (the form of dpop_jkt), OIDC Core Section 3.1.2.1
 //	                             (ui_locales: read here, the language chosen by package i18n; id_token_hint: a code
-//	                             only for the user it names)
+//	                             only for the user it names), RFC 6749 Section 4.1.2.1 (a value past 4096 bytes is
+//	                             invalid_request)
 //	authorization_response.go    RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.2.1 (code and error responses),
 //	                             RFC 9207 (iss), RFC 6749 Section 3.1.2 (the redirect URI's query kept)
 //	redirect_trust.go            RFC 9700 Section 4.11.2 (a redirect the user did not approve, an error or a logout,
 //	                             to a URI a client registered for itself or its metadata document lists, waits for
 //	                             the user), RFC 8252 Section 7.3 (loopback URIs trusted)
-//	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s)
+//	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s),
+//	                             RFC 9126 Section 2.3 (429 past PUSHED_REQUESTS_PER_HOUR)
 //	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in the RFC's order but check 7, no
 //	                             private key in jwk, before check 6, the signature, which needs that key),
 //	                             RFC 9449 Section 11.1 (jti replay, across processes), RFC 3986 Section 6.2.2,
@@ -74,7 +76,7 @@
 //	                             Requester, countedUnder and TooManyAttemptsError that RateLimit shares
 //	rate_limit.go                RateLimit: a token bucket per requester and per IPv6 /48 in this process's memory
 //	                             (user-code entry, RFC 7591 Section 3 registrations, RFC 8628 Section 5.1 device
-//	                             authorization requests)
+//	                             authorization requests, RFC 9126 Section 2.3 pushed authorization requests)
 //	bearer.go                    RFC 6750 Section 2.1 (header), RFC 6750 Section 2.2 (form body, POST only),
 //	                             RFC 6750 Section 2 (one method per request), RFC 6750 Section 3.1 (bearer check),
 //	                             RFC 9068 Section 4 (validation), RFC 9449 Section 7.1, RFC 9449 Section 7.2 (the

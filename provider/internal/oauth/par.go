@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -34,9 +35,10 @@ const requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 //
 // [RFC 9449 Section 10.1]: https://www.rfc-editor.org/rfc/rfc9449#section-10.1
 type PushedAuthorizationRequest struct {
-	Client ClientCredentials
-	Form   url.Values
-	DPoP   DPoPRequest // a DPoP header binds the code to its key ([RFC 9449 Section 10.1])
+	Client     ClientCredentials
+	Form       url.Values
+	DPoP       DPoPRequest // a DPoP header binds the code to its key ([RFC 9449 Section 10.1])
+	ClientAddr netip.Addr  // who sent it, for PUSHED_REQUESTS_PER_HOUR
 }
 
 // ParsePushedAuthorizationRequest reads a pushed authorization request from
@@ -69,15 +71,20 @@ type PushedAuthorizationResponse struct {
 // would an authorization request sent to the authorization endpoint" — with
 // the very function the authorization endpoint uses. Every error is a JSON
 // error answer ([RFC 9126 Section 2.3]): nothing is redirected from here.
+// Over PUSHED_REQUESTS_PER_HOUR the error is a *TooManyAttemptsError
+// (admitPushedRequest), else an *Error.
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 // [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
-func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthorizationRequest) (*PushedAuthorizationResponse, *Error) {
+func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthorizationRequest) (*PushedAuthorizationResponse, error) {
+	tr := TraceFrom(ctx)
+	if err := p.admitPushedRequest(tr, r.ClientAddr); err != nil {
+		return nil, err
+	}
 	client, err := p.authenticateClient(ctx, r.Client)
 	if err != nil {
 		return nil, err
 	}
-	tr := TraceFrom(ctx)
 	// "The request_uri authorization request parameter is one exception, and
 	// it MUST NOT be provided." ([RFC 9126 Section 2.1])
 	_, hasRequestURI := r.Form["request_uri"]
@@ -116,6 +123,26 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	tr.Changed("pushed authorization request stored, under a one-time request_uri")
 	tr.Succeeded("request_uri issued")
 	return &PushedAuthorizationResponse{RequestURI: requestURI, ExpiresIn: int64(PushedRequestTTL / time.Second)}, nil
+}
+
+// rulePushedRequestRate is the rate limit of admitPushedRequest.
+var rulePushedRequestRate = Rule{"the address stays within its pushed authorization requests per hour", "RFC 9126 Section 2.3"}
+
+// admitPushedRequest counts a pushed authorization request from addr,
+// accepted or not, within PUSHED_REQUESTS_PER_HOUR, [RFC 9126 Section 2.3]:
+// "If the number of requests from a client during a particular time period
+// exceeds the number the authorization server allows, the authorization
+// server responds with an HTTP 429 (Too Many Requests) status code." Each
+// request stores a row for PushedRequestTTL (and until the next purge), and
+// anyone may push as a public client or as a client whose secret is
+// public (the demo's), so one address (an IPv6 /64, and ten times that for
+// its /48) may not fill the store.
+//
+// [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
+func (p *Provider) admitPushedRequest(tr *Trace, addr netip.Addr) error {
+	err := p.pushes.admit(addr, p.Now(), p.Config.PushedRequestsPerHour)
+	tr.Check(rulePushedRequestRate, err == nil)
+	return err
 }
 
 // pushedRequest resolves the request_uri of an authorization request into

@@ -48,6 +48,7 @@ type Provider struct {
 	userCodes     *RateLimit  // UserCodeEntriesPerMinute (LookUpUserCode)
 	registrations hourlyLimit // REGISTRATIONS_PER_HOUR (admitRegistration)
 	devices       hourlyLimit // DEVICE_AUTHORIZATIONS_PER_HOUR (admitDeviceAuthorization)
+	pushes        hourlyLimit // PUSHED_REQUESTS_PER_HOUR (admitPushedRequest)
 	documentSites hourlyLimit // REGISTRATIONS_PER_HOUR per site (admitNewMetadataDocument)
 
 	documentFetches singleflight.Group // fetchMetadataDocumentOnce

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
@@ -17,7 +20,8 @@ import (
 )
 
 // anonymousEndpoint is an endpoint anyone may call whose every success
-// stores a row (a pending device code, a registered client).
+// stores a row (a pending device code, a registered client, a pushed
+// request).
 type anonymousEndpoint struct {
 	name  string
 	limit string // the "limit" label and the log line's limit=
@@ -28,6 +32,15 @@ type anonymousEndpoint struct {
 var anonymousEndpoints = []anonymousEndpoint{
 	{"device authorization (RFC 8628 Section 3.1)", "device_authorization", deviceAuthorizationFrom, http.StatusOK},
 	{"client registration (RFC 7591 Section 3)", "registration", registrationFrom, http.StatusCreated},
+	{"pushed authorization request (RFC 9126 Section 2.3)", "pushed_request", pushFrom, http.StatusCreated},
+}
+
+// pushFrom pushes an authorization request as the public demo SPA client,
+// through a trusted proxy that names from as the client.
+func pushFrom(t *testing.T, srv *providertest.Server, from string) (*http.Response, string) {
+	form := url.Values{"response_type": {"code"}, "client_id": {"spa-client"}, "redirect_uri": {spaRedirectURI},
+		"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
+	return rawPost(t, srv.URL+"/oauth/par", form.Encode(), map[string]string{"X-Forwarded-For": from})
 }
 
 // deviceAuthorizationFrom asks for a device code as the public demo device
@@ -50,8 +63,8 @@ func registrationFrom(t *testing.T, srv *providertest.Server, from string) (*htt
 }
 
 // TestE2EAnonymousRequestLimits: device authorization requests
-// (DEVICE_AUTHORIZATIONS_PER_HOUR) and registrations (REGISTRATIONS_PER_HOUR)
-// past an address's budget get 429 with Retry-After and a JSON error, store
+// (DEVICE_AUTHORIZATIONS_PER_HOUR), registrations (REGISTRATIONS_PER_HOUR)
+// and pushed authorization requests (PUSHED_REQUESTS_PER_HOUR) past an address's budget get 429 with Retry-After and a JSON error, store
 // nothing, are counted in oauth_rate_limited_total and logged; another
 // address keeps its own budget; and the /64s of one IPv6 /48 together get
 // ten times one /64's budget, not 65,536 times. On both stores.
@@ -68,7 +81,7 @@ func testAnonymousRequestLimit(t *testing.T, newServer func(providertest.Options
 	var log processtest.Buffer
 	clock := clocktest.New(time.Now())
 	srv := newServer(providertest.Options{Now: clock.Now, LogOutput: &log, Configure: func(c *config.Config) {
-		c.DeviceAuthorizationsPerHour, c.RegistrationsPerHour = perHour, perHour
+		c.DeviceAuthorizationsPerHour, c.RegistrationsPerHour, c.PushedRequestsPerHour = perHour, perHour, perHour
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	}})
 	stored := 0

@@ -118,8 +118,11 @@ var (
 	// device authorization requests per address and hour (config
 	// DEVICE_AUTHORIZATIONS_PER_HOUR)
 	limitDeviceAuthorization = rateLimit{"device_authorization", "too many device authorization requests"}
+	// pushed authorization requests per address and hour (config
+	// PUSHED_REQUESTS_PER_HOUR)
+	limitPushedRequest = rateLimit{"pushed_request", "too many pushed authorization requests"}
 
-	rateLimits = []rateLimit{limitPassword, limitUserCode, limitRegistration, limitDeviceAuthorization}
+	rateLimits = []rateLimit{limitPassword, limitUserCode, limitRegistration, limitDeviceAuthorization, limitPushedRequest}
 )
 
 // rateLimited logs and counts a request refused by one of the limits.

@@ -11,7 +11,8 @@ import (
 
 // handlePAR handles "POST /oauth/par", the pushed authorization request
 // endpoint ([RFC 9126 Section 2]): "the server MUST generate a request URI
-// and provide it in the response with a 201 HTTP status code".
+// and provide it in the response with a 201 HTTP status code". Over
+// PUSHED_REQUESTS_PER_HOUR the answer is 429 with Retry-After.
 //
 // [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
 func (s *Server) handlePAR(c *gin.Context) {
@@ -25,10 +26,10 @@ func (s *Server) handlePAR(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	req.DPoP = s.dpopRequest(c)
-	resp, err := s.p.PushAuthorizationRequest(c.Request.Context(), req)
-	if err != nil {
-		s.writeError(c, err)
+	req.DPoP, req.ClientAddr = s.dpopRequest(c), clientAddr(c)
+	resp, pushErr := s.p.PushAuthorizationRequest(c.Request.Context(), req)
+	if pushErr != nil {
+		s.writeLimitedError(c, limitPushedRequest, pushErr)
 		return
 	}
 	setNoStore(c)

@@ -305,3 +305,58 @@ func registerLike(t *testing.T, srv *providertest.Server, from, to string, chang
 		t.Fatal(err)
 	}
 }
+
+// maxParameterBytes is the provider's bound on a free-text authorization
+// request parameter (state, nonce, ...).
+const maxParameterBytes = 4096
+
+// TestE2EParameterLength: a state or nonce longer than 4096 bytes is
+// invalid_request, as any invalid parameter value (RFC 6749 Section 4.1.2.1):
+// a 400 JSON error at the PAR endpoint, which stores nothing, and an error
+// redirected to the client at the authorization endpoint. One of 4096
+// bytes goes through both, pushed or not, and comes back to the client
+// whole. On both stores.
+func TestE2EParameterLength(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		verifier := oauth2.GenerateVerifier()
+		atCap, overCap := strings.Repeat("s", maxParameterBytes), strings.Repeat("s", maxParameterBytes+1)
+		with := func(name, value string) url.Values {
+			form := pushedDemoRequest(verifier)
+			form.Set(name, value)
+			return form
+		}
+		for _, name := range []string{"state", "nonce"} {
+			t.Run("PAR: "+name+" over the bound", func(t *testing.T) {
+				resp, body := rawPost(t, srv.URL+"/oauth/par", with(name, overCap).Encode(), basic("testclient", "testsecret"))
+				if resp.StatusCode != http.StatusBadRequest || errorDescriptionOf(resp, body) != "parameter "+name+" is longer than 4096 bytes" {
+					t.Errorf("got %d %.200s, want 400 invalid_request saying %s is longer than 4096 bytes", resp.StatusCode, body, name)
+				}
+			})
+			t.Run("authorize: "+name+" over the bound", func(t *testing.T) {
+				resp, page := newBrowser(t).Get(srv.URL + "/oauth/authorize?" + with(name, overCap).Encode())
+				loc := providertest.RedirectOf(t, resp, page)
+				if q := loc.Query(); q.Get("error") != "invalid_request" || q.Get("error_description") != "parameter "+name+" is longer than 4096 bytes" ||
+					!strings.HasPrefix(loc.String(), demoRedirectURI+"?") {
+					t.Errorf("got a redirect to %.200s, want invalid_request saying %s is longer than 4096 bytes", loc.Redacted(), name)
+				}
+			})
+		}
+		t.Run("PAR: state and nonce at the bound", func(t *testing.T) {
+			form := with("state", atCap)
+			form.Set("nonce", atCap)
+			loc := newBrowser(t).Approve(parAuthorizeURL(srv, "testclient", pushOK(t, srv, form, demoBasic)))
+			if loc.Query().Get("code") == "" || loc.Query().Get("state") != atCap {
+				t.Errorf("got a redirect to %.200s, want a code and the whole state", loc.Redacted())
+			}
+		})
+		t.Run("authorize: state and nonce at the bound", func(t *testing.T) {
+			form := with("state", atCap)
+			form.Set("nonce", atCap)
+			loc := newBrowser(t).Approve(srv.URL + "/oauth/authorize?" + form.Encode())
+			if loc.Query().Get("code") == "" || loc.Query().Get("state") != atCap {
+				t.Errorf("got a redirect to %.200s, want a code and the whole state", loc.Redacted())
+			}
+		})
+	})
+}

@@ -147,7 +147,7 @@ var (
 	clientRules   = []string{"identifies itself", "registered client", "presents its secret"}
 	publicRules   = []string{"identifies itself", "registered client", "public client presents no secret"}
 	authzRules    = []string{"client_id and redirect_uri are each sent at most once", "carries client_id", "registered client", "redirect_uri exactly matches"}
-	redirectRules = []string{"no parameter is sent more than once", "no request object", "response_mode, if sent, is query", "carries response_type", "response_type is code",
+	redirectRules = []string{"no parameter is sent more than once", "at most 4096 bytes", "no request object", "response_mode, if sent, is query", "carries response_type", "response_type is code",
 		"registered for the authorization code grant", "scope is known"}
 	pkceRules   = []string{"code_challenge_method is S256", "43 base64url"}
 	oidcRules   = []string{"prompt holds known values"}
@@ -389,7 +389,7 @@ func walkBadRequests(w *walker) {
 		checks: join(authzRules, redirectRules, []string{"code_challenge_method comes with a code_challenge"}),
 		refs:   map[string]string{"code_challenge_method comes with": "RFC 7636 Section 4.3"}}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&code_challenge_method=S256&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
-	w.do(walkStep{name: "response_mode fragment", outcome: "invalid_request", checks: join(authzRules, redirectRules[:3]),
+	w.do(walkStep{name: "response_mode fragment", outcome: "invalid_request", checks: join(authzRules, redirectRules[:4]),
 		refs: map[string]string{"response_mode, if sent": "OIDC Multiple Response Types Section 2.1"}}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&response_mode=fragment&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
 	w.do(walkStep{name: "PKCE plain", outcome: "invalid_request", checks: join(authzRules, redirectRules, pkceRules[:1])}, "GET",
@@ -404,7 +404,8 @@ func walkPushedRegisteredAndLogout(w *walker) {
 	push := url.Values{"response_type": {"code"}, "client_id": {"testclient"}, "redirect_uri": {demoRedirectURI}, "scope": {"openid read"},
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
 	_, body, _ := w.do(walkStep{name: "PAR", outcome: "request_uri issued",
-		checks:  join(basicForm, clientRules, []string{"carries no request_uri", "names the authenticated client"}, authzRules, redirectRules, pkceRules),
+		checks: join(basicForm, []string{"pushed authorization requests per hour"}, clientRules, []string{"carries no request_uri", "names the authenticated client"},
+			authzRules, redirectRules, pkceRules),
 		changes: []string{"pushed authorization request stored, under a one-time request_uri"}},
 		"POST", "/oauth/par", push, basic("testclient", walkClientSecret))
 	var pushed struct {

@@ -59,7 +59,7 @@ const maxUserCodeDraws = 5
 // Section 3.2.1 of [RFC6749] apply to requests on this endpoint". The device
 // code is a 256-bit secret, stored hashed ([RFC 8628 Section 5.2]: "a very
 // high entropy code SHOULD be used"); the user code is 8 letters of base 20
-// ([RFC 8628 Section 6.1]). Over DEVICE_AUTHORIZATIONS_PER_HOUR the error
+// ([RFC 8628 Section 6.1]), stored hashed too. Over DEVICE_AUTHORIZATIONS_PER_HOUR the error
 // is a *TooManyAttemptsError (admitDeviceAuthorization), else an *Error.
 //
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
@@ -88,12 +88,13 @@ func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationReq
 		Hash: HashSecret(deviceCode), ClientID: client.ID, Scope: scope, Status: store.DevicePending,
 		Interval: max(interval, time.Second), CreatedAt: now, ExpiresAt: now.Add(p.Config.DeviceCodeTTL),
 	}
-	if err := p.createDeviceCode(ctx, r.Client, &record); err != nil {
+	userCode, err := p.createDeviceCode(ctx, r.Client, &record)
+	if err != nil {
 		return nil, err
 	}
 	tr.Changed("device code and user code issued, pending the user's decision")
 	tr.Succeeded("device code issued")
-	return p.deviceAuthorizationResponse(deviceCode, record), nil
+	return p.deviceAuthorizationResponse(deviceCode, userCode, record), nil
 }
 
 // ruleDeviceAuthorizationRate is the rate limit of admitDeviceAuthorization.
@@ -115,34 +116,37 @@ func (p *Provider) admitDeviceAuthorization(tr *Trace, addr netip.Addr) error {
 	return err
 }
 
-// createDeviceCode stores d under a fresh user code for the client that
-// authenticated with cc. User codes are short, so one may still be in use:
-// "store.ErrDuplicate" means draw another.
-func (p *Provider) createDeviceCode(ctx context.Context, cc ClientCredentials, d *store.DeviceCode) *Error {
+// createDeviceCode stores d under the hash of a fresh user code, for the
+// client that authenticated with cc, and returns the user code (normalized).
+// User codes are short, so one may still be in use: "store.ErrDuplicate"
+// means draw another.
+func (p *Provider) createDeviceCode(ctx context.Context, cc ClientCredentials, d *store.DeviceCode) (string, *Error) {
 	for range maxUserCodeDraws {
-		d.UserCode = newUserCode()
+		userCode := newUserCode()
+		d.UserCodeHash = HashSecret(userCode)
 		err := p.Store.CreateDeviceCode(ctx, *d)
 		switch {
 		case err == nil:
-			return nil
+			return userCode, nil
 		case errors.Is(err, store.ErrNotFound):
-			return clientGone(TraceFrom(ctx))
+			return "", clientGone(TraceFrom(ctx))
 		case !errors.Is(err, store.ErrDuplicate):
-			return ServerError(err)
+			return "", ServerError(err)
 		}
 	}
-	return ServerError(errors.New("oauth: no free user code after several draws"))
+	return "", ServerError(errors.New("oauth: no free user code after several draws"))
 }
 
-// deviceAuthorizationResponse builds the response for a stored device code:
+// deviceAuthorizationResponse builds the response for a stored device code
+// and its user code (normalized):
 // the verification URI is short, with the code to type shown apart
 // ([RFC 8628 Section 3.2]: "The URI should be short and easy to remember as
 // end users will be asked to manually type it into their user agent"), and
 // the complete URI carries it "for non-textual transmission".
 //
 // [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
-func (p *Provider) deviceAuthorizationResponse(deviceCode string, d store.DeviceCode) *DeviceAuthorizationResponse {
-	userCode := FormatUserCode(d.UserCode)
+func (p *Provider) deviceAuthorizationResponse(deviceCode, userCode string, d store.DeviceCode) *DeviceAuthorizationResponse {
+	userCode = FormatUserCode(userCode)
 	verificationURI := p.Config.Issuer + PathDeviceVerification
 	return &DeviceAuthorizationResponse{
 		DeviceCode:              deviceCode,

@@ -68,11 +68,15 @@ func TestAuthorizeDeviceResponse(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the device code is not stored under its hash: %v", err)
 	}
-	if want := strings.ReplaceAll(resp.UserCode, "-", ""); stored.UserCode != want || stored.Scope != "openid read" || stored.Status != store.DevicePending {
-		t.Errorf("stored: got user code %q, scope %q, status %q; want %q, %q, pending", stored.UserCode, stored.Scope, stored.Status, want, "openid read")
+	userCode := strings.ReplaceAll(resp.UserCode, "-", "")
+	if want := oauth.HashSecret(userCode); stored.UserCodeHash != want || stored.Scope != "openid read" || stored.Status != store.DevicePending {
+		t.Errorf("stored: got user code hash %q, scope %q, status %q; want %q, %q, pending", stored.UserCodeHash, stored.Scope, stored.Status, want, "openid read")
 	}
 	if _, err := p.Store.GetDeviceCode(context.Background(), resp.DeviceCode); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("lookup by the clear device code: got %v, want ErrNotFound (it is stored hashed)", err)
+	}
+	if _, err := p.Store.GetDeviceCodeByUserCode(context.Background(), userCode); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("lookup by the clear user code: got %v, want ErrNotFound (it is stored hashed)", err)
 	}
 }
 

@@ -26,7 +26,7 @@ var (
 // its user code: what the verification page asks the user to approve.
 type DeviceAuthorization struct {
 	Client    store.Client
-	UserCode  string // normalized, e.g. "WDJBMJHT"
+	UserCode  string // as the user typed it, normalized, e.g. "WDJBMJHT"; the store keeps its hash
 	Scope     string
 	ExpiresAt time.Time
 }
@@ -61,7 +61,7 @@ func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed st
 		tr.Check(ruleUserCodeKnown, false)
 		return nil, ErrUnknownUserCode
 	}
-	dc, err := p.Store.GetDeviceCodeByUserCode(ctx, code)
+	dc, err := p.Store.GetDeviceCodeByUserCode(ctx, HashSecret(code))
 	if errors.Is(err, store.ErrNotFound) {
 		tr.Check(ruleUserCodeKnown, false)
 		return nil, ErrUnknownUserCode // a wrong guess: it stays counted
@@ -72,7 +72,7 @@ func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed st
 	}
 	tr.Check(ruleUserCodeKnown, true)
 	tr.Client(dc.ClientID)
-	return p.pendingDeviceAuthorization(ctx, tr, dc, now)
+	return p.pendingDeviceAuthorization(ctx, tr, dc, code, now)
 }
 
 // The rules of user code entry ([RFC 8628 Section 3.3], [RFC 8628 Section 5.1]).
@@ -86,9 +86,9 @@ var (
 	ruleUserCodeUnexpired = Rule{"the request has not expired", "RFC 8628 Section 3.3"}
 )
 
-// pendingDeviceAuthorization checks that a found device code still awaits
-// the user's decision, and loads its client for the consent page.
-func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc store.DeviceCode, now time.Time) (*DeviceAuthorization, error) {
+// pendingDeviceAuthorization checks that a device code found by userCode
+// still awaits the user's decision, and loads its client for the consent page.
+func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc store.DeviceCode, userCode string, now time.Time) (*DeviceAuthorization, error) {
 	if !tr.Check(ruleUserCodeUndecided, dc.Status == store.DevicePending) {
 		return nil, ErrUsedUserCode
 	}
@@ -99,7 +99,7 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc
 	if err != nil {
 		return nil, fmt.Errorf("oauth: client of device code: %w", err)
 	}
-	return &DeviceAuthorization{Client: client, UserCode: dc.UserCode, Scope: dc.Scope, ExpiresAt: dc.ExpiresAt}, nil
+	return &DeviceAuthorization{Client: client, UserCode: userCode, Scope: dc.Scope, ExpiresAt: dc.ExpiresAt}, nil
 }
 
 // ParseDeviceDecision reads the decision field of the verification URI's
@@ -134,7 +134,7 @@ func (p *Provider) DecideDevice(ctx context.Context, d *DeviceAuthorization, dec
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (p *Provider) approveDevice(ctx context.Context, d *DeviceAuthorization, userID string, authTime time.Time) error {
 	grant := p.newGrant(d.Client.ID, userID, d.Scope, authTime, p.Now(), d.ExpiresAt)
-	return decided(ctx, p.Store.ApproveDeviceCode(ctx, d.UserCode, grant), "device request approved: grant created")
+	return decided(ctx, p.Store.ApproveDeviceCode(ctx, HashSecret(d.UserCode), grant), "device request approved: grant created")
 }
 
 // denyDevice records that the user declined a device authorization request;
@@ -142,7 +142,7 @@ func (p *Provider) approveDevice(ctx context.Context, d *DeviceAuthorization, us
 //
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 func (p *Provider) denyDevice(ctx context.Context, d *DeviceAuthorization) error {
-	return decided(ctx, p.Store.DenyDeviceCode(ctx, d.UserCode), "device request denied")
+	return decided(ctx, p.Store.DenyDeviceCode(ctx, HashSecret(d.UserCode)), "device request denied")
 }
 
 // decided maps the store's answer to a decision, and records it.

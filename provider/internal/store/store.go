@@ -36,7 +36,7 @@ var (
 	// code) was consumed before, by this or a concurrent caller.
 	ErrAlreadyUsed = errors.New("store: already used")
 	// ErrDuplicate means a record with the same key exists (for example a
-	// user_code still in use).
+	// user code's hash still in use).
 	ErrDuplicate = errors.New("store: duplicate key")
 	// ErrConflict means a compare-and-set lost to a concurrent update.
 	ErrConflict = errors.New("store: concurrent update")
@@ -266,13 +266,13 @@ const (
 )
 
 // DeviceCode is a device authorization request (RFC 8628 Section 3.2), kept by
-// the hash of its device_code and by its user_code.
+// the hash of its device_code and by the hash of its user_code.
 type DeviceCode struct {
-	Hash     string
-	UserCode string // normalized: upper case, no separator, e.g. "WDJBMJHT"
-	ClientID string
-	Scope    string
-	Status   DeviceStatus
+	Hash         string
+	UserCodeHash string // of the normalized user code (upper case, no separator, e.g. "WDJBMJHT")
+	ClientID     string
+	Scope        string
+	Status       DeviceStatus
 	// Set on approval.
 	UserID   string
 	AuthTime time.Time
@@ -397,7 +397,7 @@ type Store interface {
 	// Device codes (RFC 8628).
 	CreateDeviceCode(ctx context.Context, d DeviceCode) error
 	GetDeviceCode(ctx context.Context, hash string) (DeviceCode, error)
-	GetDeviceCodeByUserCode(ctx context.Context, userCode string) (DeviceCode, error)
+	GetDeviceCodeByUserCode(ctx context.Context, userCodeHash string) (DeviceCode, error)
 	// RecordDevicePoll stores the time of a poll and the (possibly grown)
 	// interval the client must now keep, if the code's LastPolledAt is still
 	// lastPolledAt (zero: never polled). It is a compare-and-set: of two
@@ -411,9 +411,9 @@ type Store interface {
 	RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time) error
 	// ApproveDeviceCode moves a pending code to approved and stores g, in one
 	// transaction; ErrNotPending if it was decided before.
-	ApproveDeviceCode(ctx context.Context, userCode string, g Grant) error
+	ApproveDeviceCode(ctx context.Context, userCodeHash string, g Grant) error
 	// DenyDeviceCode moves a pending code to denied; ErrNotPending if decided.
-	DenyDeviceCode(ctx context.Context, userCode string) error
+	DenyDeviceCode(ctx context.Context, userCodeHash string) error
 	// ConsumeDeviceCode moves an approved code to used and returns it;
 	// ErrAlreadyUsed if it was used before.
 	ConsumeDeviceCode(ctx context.Context, hash string) (DeviceCode, error)

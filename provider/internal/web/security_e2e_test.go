@@ -8,47 +8,87 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/providertest"
 )
 
 // TestE2EStoreHoldsOnlyHashes: after a code, tokens, a refresh and a device
 // authorization, none of the credentials the provider handed out, nor the
-// client secret, is in the database files in clear: only their hashes are
-// stored (RFC 6749 Section 10.3, RFC 6749 Section 10.5;
-// RFC 6819 Section 5.1.4.1.3), so a leaked database gives no usable code or
-// token.
+// user code, nor the client secret, is in the database in clear, on either
+// store: only their hashes are stored (RFC 6749 Section 10.3,
+// RFC 6749 Section 10.5; RFC 6819 Section 5.1.4.1.3), so a leaked database
+// gives no usable code or token, and no user code to approve a device with.
 func TestE2EStoreHoldsOnlyHashes(t *testing.T) {
-	srv := providertest.New(t, providertest.Options{})
-	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
-	code, _, tok := exchangeCode(t, srv, cfg)
-	rotated, err := refresh(cfg, tok.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	da := startDevice(t, deviceConfig(srv, "read"))
-
-	var stored strings.Builder
-	files, _ := filepath.Glob(srv.Provider.Config.DatabaseURL + "*") // the database, its WAL and shared memory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+		code, _, tok := exchangeCode(t, srv, cfg)
+		rotated, err := refresh(cfg, tok.RefreshToken)
 		if err != nil {
 			t.Fatal(err)
 		}
-		stored.Write(b)
-	}
-	// The user code is stored as typed-in lookup key, by design: finding it
-	// shows the scan sees what the store wrote.
-	if !strings.Contains(stored.String(), strings.ReplaceAll(da.UserCode, "-", "")) {
-		t.Fatalf("the user code is not in %s*: the scan does not see the store", srv.Provider.Config.DatabaseURL)
-	}
-	for name, secret := range map[string]string{"authorization code": code, "refresh token": tok.RefreshToken,
-		"rotated refresh token": rotated.RefreshToken, "device code": da.DeviceCode, "client secret": "testsecret"} {
-		if strings.Contains(stored.String(), secret) {
-			t.Errorf("the database holds the %s in clear", name)
+		da := startDevice(t, deviceConfig(srv, "read"))
+		userCode, _ := oauth.NormalizeUserCode(da.UserCode)
+
+		stored := storedText(t, srv.Provider.Config.DatabaseURL)
+		for name, secret := range map[string]string{"authorization code": code, "refresh token": tok.RefreshToken,
+			"rotated refresh token": rotated.RefreshToken, "device code": da.DeviceCode, "user code": userCode,
+			"client secret": "testsecret"} {
+			if strings.Contains(stored, secret) {
+				t.Errorf("the database holds the %s in clear", name)
+			}
 		}
+		// Finding the user code's hash also shows the scan sees what the store wrote.
+		if !strings.Contains(stored, oauth.HashSecret(userCode)) {
+			t.Errorf("the database does not hold the hash of the user code")
+		}
+	})
+}
+
+// storedText is all a provider's database holds, as text: the bytes of a
+// SQLite database's files (the database, its WAL and shared memory), or
+// every row of every table of a PostgreSQL schema.
+func storedText(t *testing.T, databaseURL string) string {
+	t.Helper()
+	var stored strings.Builder
+	if !config.IsPostgres(databaseURL) {
+		files, _ := filepath.Glob(databaseURL + "*")
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored.Write(b)
+		}
+		return stored.String()
 	}
+	db, err := pgxpool.New(t.Context(), databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tables, err := db.Query(t.Context(), `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(tables, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		var rows string
+		q := `SELECT coalesce(string_agg(t::text, E'\n'), '') FROM ` + pgx.Identifier{name}.Sanitize() + ` t`
+		if err := db.QueryRow(t.Context(), q).Scan(&rows); err != nil {
+			t.Fatalf("read %s: %v", name, err)
+		}
+		stored.WriteString(rows)
+	}
+	return stored.String()
 }
 
 // pageRequest is one way to be shown a page of the provider.

@@ -12,24 +12,24 @@ import (
 
 // CreateDeviceCode stores a new device authorization request
 // (RFC 8628 Section 3.2); a Status of "" means store.DevicePending. A
-// user_code (or hash) in use is store.ErrDuplicate: the caller draws
-// another.
+// user code hash (or device code hash) in use is store.ErrDuplicate: the
+// caller draws another user code.
 func (s *Store) CreateDeviceCode(ctx context.Context, d store.DeviceCode) error {
 	if d.Status == "" {
 		d.Status = store.DevicePending
 	}
 	_, err := s.write.ExecContext(ctx, `
-		INSERT INTO device_codes (hash, user_code, client_id, scope, status, user_id, auth_time, grant_id,
+		INSERT INTO device_codes (hash, user_code_hash, client_id, scope, status, user_id, auth_time, grant_id,
 			interval_ms, last_polled_at, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.Hash, d.UserCode, d.ClientID, d.Scope, string(d.Status), nullString(d.UserID), nullMicros(d.AuthTime),
+		d.Hash, d.UserCodeHash, d.ClientID, d.Scope, string(d.Status), nullString(d.UserID), nullMicros(d.AuthTime),
 		nullString(d.GrantID), d.Interval.Milliseconds(), nullMicros(d.LastPolledAt),
 		micros(d.CreatedAt), micros(d.ExpiresAt))
 	return insertErr("create device code", err)
 }
 
 // deviceColumns are the columns scanDevice reads, in its order.
-const deviceColumns = `hash, user_code, client_id, scope, status, user_id, auth_time, grant_id,
+const deviceColumns = `hash, user_code_hash, client_id, scope, status, user_id, auth_time, grant_id,
 	interval_ms, last_polled_at, created_at, expires_at`
 
 // scanDevice reads the deviceColumns of one row.
@@ -38,7 +38,7 @@ func scanDevice(row scanner) (store.DeviceCode, error) {
 	var userID, grantID sql.NullString
 	var authTime, lastPolledAt sql.NullInt64
 	var intervalMS, createdAt, expiresAt int64
-	err := row.Scan(&d.Hash, &d.UserCode, &d.ClientID, &d.Scope, &d.Status, &userID, &authTime, &grantID,
+	err := row.Scan(&d.Hash, &d.UserCodeHash, &d.ClientID, &d.Scope, &d.Status, &userID, &authTime, &grantID,
 		&intervalMS, &lastPolledAt, &createdAt, &expiresAt)
 	d.UserID, d.GrantID = userID.String, grantID.String
 	d.AuthTime, d.LastPolledAt = fromNullMicros(authTime), fromNullMicros(lastPolledAt)
@@ -57,10 +57,10 @@ func (s *Store) GetDeviceCode(ctx context.Context, hash string) (store.DeviceCod
 	return d, getErr("get device code", err)
 }
 
-// GetDeviceCodeByUserCode returns the device code with the given normalized
-// user code, or store.ErrNotFound.
-func (s *Store) GetDeviceCodeByUserCode(ctx context.Context, userCode string) (store.DeviceCode, error) {
-	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE user_code = ?`, userCode))
+// GetDeviceCodeByUserCode returns the device code with the given user code
+// hash, or store.ErrNotFound.
+func (s *Store) GetDeviceCodeByUserCode(ctx context.Context, userCodeHash string) (store.DeviceCode, error) {
+	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE user_code_hash = ?`, userCodeHash))
 	return d, getErr("get device code by user code", err)
 }
 
@@ -93,40 +93,40 @@ func (s *Store) RecordOnTimePoll(ctx context.Context, hash, clientID string, pol
 	return changedOne("record on-time device poll", res, err, store.ErrConflict)
 }
 
-// ApproveDeviceCode moves the pending code userCode to approved and stores
-// its grant g, in one transaction. Only a pending code changes; a decided one
-// is store.ErrNotPending, and its would-be grant is not stored.
-func (s *Store) ApproveDeviceCode(ctx context.Context, userCode string, g store.Grant) error {
+// ApproveDeviceCode moves the pending code of userCodeHash to approved and
+// stores its grant g, in one transaction. Only a pending code changes; a
+// decided one is store.ErrNotPending, and its would-be grant is not stored.
+func (s *Store) ApproveDeviceCode(ctx context.Context, userCodeHash string, g store.Grant) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := createGrant(ctx, tx, g); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE device_codes SET status = 'approved', user_id = ?, auth_time = ?, grant_id = ?
-			WHERE user_code = ? AND status = 'pending'`,
-			nullString(g.UserID), nullMicros(g.AuthTime), g.ID, userCode)
-		return decided(ctx, tx, userCode, changedOne("approve device code", res, err, store.ErrNotPending))
+			WHERE user_code_hash = ? AND status = 'pending'`,
+			nullString(g.UserID), nullMicros(g.AuthTime), g.ID, userCodeHash)
+		return decided(ctx, tx, userCodeHash, changedOne("approve device code", res, err, store.ErrNotPending))
 	})
 }
 
-// DenyDeviceCode moves the pending code userCode to denied; a decided one is
-// store.ErrNotPending.
-func (s *Store) DenyDeviceCode(ctx context.Context, userCode string) error {
+// DenyDeviceCode moves the pending code of userCodeHash to denied; a decided
+// one is store.ErrNotPending.
+func (s *Store) DenyDeviceCode(ctx context.Context, userCodeHash string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
-			UPDATE device_codes SET status = 'denied' WHERE user_code = ? AND status = 'pending'`, userCode)
-		return decided(ctx, tx, userCode, changedOne("deny device code", res, err, store.ErrNotPending))
+			UPDATE device_codes SET status = 'denied' WHERE user_code_hash = ? AND status = 'pending'`, userCodeHash)
+		return decided(ctx, tx, userCodeHash, changedOne("deny device code", res, err, store.ErrNotPending))
 	})
 }
 
-// decided refines err, the result of deciding userCode: store.ErrNotPending
-// becomes store.ErrNotFound when no such code exists.
-func decided(ctx context.Context, tx *sql.Tx, userCode string, err error) error {
+// decided refines err, the result of deciding the code of userCodeHash:
+// store.ErrNotPending becomes store.ErrNotFound when no such code exists.
+func decided(ctx context.Context, tx *sql.Tx, userCodeHash string, err error) error {
 	if !errors.Is(err, store.ErrNotPending) {
 		return err
 	}
 	var exists bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM device_codes WHERE user_code = ?)`, userCode).Scan(&exists); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM device_codes WHERE user_code_hash = ?)`, userCodeHash).Scan(&exists); err != nil {
 		return fmt.Errorf("sqlite: decide device code: %w", err)
 	}
 	if !exists {

@@ -26,7 +26,7 @@ var deletedClientTests = []test{
 		must(t, "CreateGrant", s.CreateGrant(t.Context(), g))
 		rt := newRefreshToken("gone-rt", g)
 		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), rt))
-		d := newDeviceCode("gone-device", "GONEGONE")
+		d := newDeviceCode("gone-device", "gone-uc")
 		d.ClientID = c.ID
 		must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), d))
 		must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
@@ -38,11 +38,11 @@ var deletedClientTests = []test{
 		checkErr(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), newRefreshToken("late-rt", g)), store.ErrNotFound)
 		_, err := s.RotateRefreshToken(t.Context(), rt.Hash, next(rt, "late-next"), at(1), at(-1))
 		checkErr(t, "RotateRefreshToken", err, store.ErrNotFound)
-		late := newDeviceCode("late-device", "LATELATE")
+		late := newDeviceCode("late-device", "late-uc")
 		late.ClientID = c.ID
 		checkErr(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), late), store.ErrNotFound)
 		g4 := ofClient(newGrant("late-device-grant"), c.ID)
-		checkErr(t, "ApproveDeviceCode", s.ApproveDeviceCode(t.Context(), d.UserCode, g4), store.ErrNotFound)
+		checkErr(t, "ApproveDeviceCode", s.ApproveDeviceCode(t.Context(), d.UserCodeHash, g4), store.ErrNotFound)
 		pr := newPushedRequest("late-par")
 		pr.ClientID = c.ID
 		checkErr(t, "CreatePushedRequest", s.CreatePushedRequest(t.Context(), pr), store.ErrNotFound)

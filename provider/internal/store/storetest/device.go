@@ -11,23 +11,23 @@ import (
 
 // newDeviceCode returns a pending device authorization request made at t0
 // with the RFC 8628 Section 3.2 defaults: 15 minutes, 5 second interval.
-func newDeviceCode(hash, userCode string) store.DeviceCode {
+func newDeviceCode(hash, userCodeHash string) store.DeviceCode {
 	return store.DeviceCode{
-		Hash:      hash,
-		UserCode:  userCode,
-		ClientID:  demoClient.ID,
-		Scope:     "openid read",
-		Status:    store.DevicePending,
-		Interval:  5 * time.Second,
-		CreatedAt: t0,
-		ExpiresAt: at(15 * time.Minute),
+		Hash:         hash,
+		UserCodeHash: userCodeHash,
+		ClientID:     demoClient.ID,
+		Scope:        "openid read",
+		Status:       store.DevicePending,
+		Interval:     5 * time.Second,
+		CreatedAt:    t0,
+		ExpiresAt:    at(15 * time.Minute),
 	}
 }
 
-// createDeviceCode stores newDeviceCode(hash, userCode) and returns it.
-func createDeviceCode(t *testing.T, s store.Store, hash, userCode string) store.DeviceCode {
+// createDeviceCode stores newDeviceCode(hash, userCodeHash) and returns it.
+func createDeviceCode(t *testing.T, s store.Store, hash, userCodeHash string) store.DeviceCode {
 	t.Helper()
-	d := newDeviceCode(hash, userCode)
+	d := newDeviceCode(hash, userCodeHash)
 	must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), d))
 	return d
 }
@@ -36,7 +36,7 @@ func createDeviceCode(t *testing.T, s store.Store, hash, userCode string) store.
 func approve(t *testing.T, s store.Store, d store.DeviceCode, gID string) store.DeviceCode {
 	t.Helper()
 	g := newGrant(gID)
-	must(t, "ApproveDeviceCode", s.ApproveDeviceCode(t.Context(), d.UserCode, g))
+	must(t, "ApproveDeviceCode", s.ApproveDeviceCode(t.Context(), d.UserCodeHash, g))
 	d.Status, d.UserID, d.AuthTime, d.GrantID = store.DeviceApproved, g.UserID, g.AuthTime, g.ID
 	return d
 }
@@ -44,38 +44,38 @@ func approve(t *testing.T, s store.Store, d store.DeviceCode, gID string) store.
 // deviceCodeTests hold the store to the device authorization grant's states,
 // RFC 8628: pending → approved | denied; approved → used, each step once.
 var deviceCodeTests = []test{
-	{"a device code is found by its hash and by its user code (RFC 8628 Section 3.3)", func(t *testing.T, s store.Store) {
-		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
+	{"a device code is found by its hash and by its user code's (RFC 8628 Section 3.3)", func(t *testing.T, s store.Store) {
+		want := createDeviceCode(t, s, "dc1", "uc1")
 		got, err := s.GetDeviceCode(t.Context(), "dc1")
 		must(t, "GetDeviceCode", err)
 		checkEqual(t, "GetDeviceCode", got, want)
-		got, err = s.GetDeviceCodeByUserCode(t.Context(), "WDJBMJHT")
+		got, err = s.GetDeviceCodeByUserCode(t.Context(), "uc1")
 		must(t, "GetDeviceCodeByUserCode", err)
 		checkEqual(t, "GetDeviceCodeByUserCode", got, want)
 	}},
 	{"unknown device and user codes are ErrNotFound", func(t *testing.T, s store.Store) {
 		_, err := s.GetDeviceCode(t.Context(), "no-such-code")
 		checkErr(t, "GetDeviceCode(unknown)", err, store.ErrNotFound)
-		_, err = s.GetDeviceCodeByUserCode(t.Context(), "BCDFGHJK")
+		_, err = s.GetDeviceCodeByUserCode(t.Context(), "uc2")
 		checkErr(t, "GetDeviceCodeByUserCode(unknown)", err, store.ErrNotFound)
 		err = s.RecordDevicePoll(t.Context(), "no-such-code", time.Time{}, t0, 5*time.Second)
 		checkErr(t, "RecordDevicePoll(unknown)", err, store.ErrConflict)
-		err = s.ApproveDeviceCode(t.Context(), "BCDFGHJK", newGrant("g1"))
+		err = s.ApproveDeviceCode(t.Context(), "uc2", newGrant("g1"))
 		checkErr(t, "ApproveDeviceCode(unknown)", err, store.ErrNotFound)
-		err = s.DenyDeviceCode(t.Context(), "BCDFGHJK")
+		err = s.DenyDeviceCode(t.Context(), "uc2")
 		checkErr(t, "DenyDeviceCode(unknown)", err, store.ErrNotFound)
 		_, err = s.ConsumeDeviceCode(t.Context(), "no-such-code")
 		checkErr(t, "ConsumeDeviceCode(unknown)", err, store.ErrNotFound)
 	}},
 	{"a user code in use is ErrDuplicate (RFC 8628 Section 6.1)", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "dc1", "WDJBMJHT")
-		err := s.CreateDeviceCode(t.Context(), newDeviceCode("dc2", "WDJBMJHT"))
+		createDeviceCode(t, s, "dc1", "uc1")
+		err := s.CreateDeviceCode(t.Context(), newDeviceCode("dc2", "uc1"))
 		checkErr(t, "CreateDeviceCode(user code in use)", err, store.ErrDuplicate)
 		_, err = s.GetDeviceCode(t.Context(), "dc2")
 		checkErr(t, "GetDeviceCode(the refused code)", err, store.ErrNotFound)
 	}},
 	{"RecordDevicePoll stores the poll time and the grown interval (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
-		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		want := createDeviceCode(t, s, "dc1", "uc1")
 		must(t, "RecordDevicePoll", s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(3*time.Second), 10*time.Second))
 		got, err := s.GetDeviceCode(t.Context(), "dc1")
 		must(t, "GetDeviceCode", err)
@@ -84,21 +84,21 @@ var deviceCodeTests = []test{
 		must(t, "RecordDevicePoll(second)", s.RecordDevicePoll(t.Context(), "dc1", at(3*time.Second), at(9*time.Second), 10*time.Second))
 	}},
 	{"RecordDevicePoll is a compare-and-set: a stale last poll time is ErrConflict", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		createDeviceCode(t, s, "dc1", "uc1")
 		must(t, "RecordDevicePoll", s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(3*time.Second), 5*time.Second))
 		err := s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(4*time.Second), 5*time.Second)
 		checkErr(t, "RecordDevicePoll(stale)", err, store.ErrConflict)
 		checkLastPoll(t, s, "dc1", at(3*time.Second)) // the first poll's
 	}},
 	{"of concurrent polls with the same last poll time exactly one is recorded", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		createDeviceCode(t, s, "dc1", "uc1")
 		errs := concurrently(16, func(i int) error {
 			return s.RecordDevicePoll(t.Context(), "dc1", time.Time{}, at(time.Duration(i+1)*time.Second), 5*time.Second)
 		})
 		checkOneWinner(t, "RecordDevicePoll", errs, store.ErrConflict)
 	}},
 	{"RecordOnTimePoll records a poll of a pending code once its interval has passed (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		createDeviceCode(t, s, "dc1", "uc1")
 		must(t, "RecordOnTimePoll(first)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second)))
 		checkLastPoll(t, s, "dc1", at(time.Second))
 		err := s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(6*time.Second-time.Microsecond))
@@ -108,10 +108,10 @@ var deviceCodeTests = []test{
 		checkLastPoll(t, s, "dc1", at(6*time.Second))
 	}},
 	{"RecordOnTimePoll is ErrConflict, and records nothing, for a code unknown, of another client, decided or expired", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "pending", "WDJBMJHT")
-		approve(t, s, createDeviceCode(t, s, "approved", "BCDFGHJK"), "g1")
-		createDeviceCode(t, s, "denied", "CDFGHJKL")
-		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "CDFGHJKL"))
+		createDeviceCode(t, s, "pending", "uc1")
+		approve(t, s, createDeviceCode(t, s, "approved", "uc2"), "g1")
+		createDeviceCode(t, s, "denied", "uc3")
+		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "uc3"))
 		refused := []struct {
 			name, hash, clientID string
 			polledAt             time.Time
@@ -131,14 +131,14 @@ var deviceCodeTests = []test{
 		}
 	}},
 	{"of concurrent on-time polls of one device code exactly one is recorded", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		createDeviceCode(t, s, "dc1", "uc1")
 		errs := concurrently(contention, func(i int) error { // all within one 5 s interval
 			return s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second+time.Duration(i)*100*time.Millisecond))
 		})
 		checkOneWinner(t, "RecordOnTimePoll", errs, store.ErrConflict)
 	}},
 	{"ApproveDeviceCode moves a pending code to approved and creates its grant", func(t *testing.T, s store.Store) {
-		d := createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		d := createDeviceCode(t, s, "dc1", "uc1")
 		want := approve(t, s, d, "g1")
 		got, err := s.GetDeviceCode(t.Context(), "dc1")
 		must(t, "GetDeviceCode", err)
@@ -148,33 +148,33 @@ var deviceCodeTests = []test{
 		checkEqual(t, "GetGrant", gotGrant, newGrant("g1"))
 	}},
 	{"DenyDeviceCode moves a pending code to denied", func(t *testing.T, s store.Store) {
-		want := createDeviceCode(t, s, "dc1", "WDJBMJHT")
-		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "WDJBMJHT"))
+		want := createDeviceCode(t, s, "dc1", "uc1")
+		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "uc1"))
 		got, err := s.GetDeviceCode(t.Context(), "dc1")
 		must(t, "GetDeviceCode", err)
 		want.Status = store.DeviceDenied
 		checkEqual(t, "GetDeviceCode after denial", got, want)
 	}},
 	{"a decided device code is ErrNotPending and creates no grant", func(t *testing.T, s store.Store) {
-		approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
-		must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), newDeviceCode("dc2", "BCDFGHJK")))
-		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "BCDFGHJK"))
-		for _, userCode := range []string{"WDJBMJHT", "BCDFGHJK"} {
-			err := s.ApproveDeviceCode(t.Context(), userCode, newGrant("g2"))
+		approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
+		must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), newDeviceCode("dc2", "uc2")))
+		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "uc2"))
+		for _, userCodeHash := range []string{"uc1", "uc2"} {
+			err := s.ApproveDeviceCode(t.Context(), userCodeHash, newGrant("g2"))
 			checkErr(t, "ApproveDeviceCode(decided)", err, store.ErrNotPending)
-			err = s.DenyDeviceCode(t.Context(), userCode)
+			err = s.DenyDeviceCode(t.Context(), userCodeHash)
 			checkErr(t, "DenyDeviceCode(decided)", err, store.ErrNotPending)
 		}
 		_, err := s.GetGrant(t.Context(), "g2")
 		checkErr(t, "GetGrant of a refused approval", err, store.ErrNotFound)
 	}},
 	{"concurrent decisions on one device code: exactly one wins, the rest get ErrNotPending", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "dc1", "WDJBMJHT")
+		createDeviceCode(t, s, "dc1", "uc1")
 		errs := concurrently(contention, func(i int) error {
 			if i%2 == 0 {
-				return s.DenyDeviceCode(t.Context(), "WDJBMJHT")
+				return s.DenyDeviceCode(t.Context(), "uc1")
 			}
-			return s.ApproveDeviceCode(t.Context(), "WDJBMJHT", newGrant(fmt.Sprintf("g%02d", i)))
+			return s.ApproveDeviceCode(t.Context(), "uc1", newGrant(fmt.Sprintf("g%02d", i)))
 		})
 		winner := checkOneWinner(t, "ApproveDeviceCode or DenyDeviceCode", errs, store.ErrNotPending)
 		for i := 1; i < contention; i += 2 {
@@ -185,7 +185,7 @@ var deviceCodeTests = []test{
 		}
 	}},
 	{"ConsumeDeviceCode returns an approved code once, then ErrAlreadyUsed", func(t *testing.T, s store.Store) {
-		want := approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
+		want := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
 		want.Status = store.DeviceUsed
 		got, err := s.ConsumeDeviceCode(t.Context(), "dc1")
 		must(t, "first ConsumeDeviceCode", err)
@@ -194,9 +194,9 @@ var deviceCodeTests = []test{
 		checkErr(t, "second ConsumeDeviceCode", err, store.ErrAlreadyUsed)
 	}},
 	{"ConsumeDeviceCode refuses a pending or denied code and leaves it as it was", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "dc1", "WDJBMJHT")
-		createDeviceCode(t, s, "dc2", "BCDFGHJK")
-		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "BCDFGHJK"))
+		createDeviceCode(t, s, "dc1", "uc1")
+		createDeviceCode(t, s, "dc2", "uc2")
+		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "uc2"))
 		for hash, status := range map[string]store.DeviceStatus{"dc1": store.DevicePending, "dc2": store.DeviceDenied} {
 			_, err := s.ConsumeDeviceCode(t.Context(), hash)
 			if err == nil || errors.Is(err, store.ErrNotFound) {
@@ -210,7 +210,7 @@ var deviceCodeTests = []test{
 		}
 	}},
 	{"concurrent consumers of one device code: exactly one wins, the rest get ErrAlreadyUsed", func(t *testing.T, s store.Store) {
-		approve(t, s, createDeviceCode(t, s, "dc1", "WDJBMJHT"), "g1")
+		approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
 		errs := concurrently(contention, func(int) error {
 			_, err := s.ConsumeDeviceCode(t.Context(), "dc1")
 			return err

@@ -31,10 +31,10 @@ var purgeTests = []test{
 		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), deadToken))
 		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), newRefreshToken("live-token", live)))
 
-		deadDevice := newDeviceCode("dead-device", "BCDFGHJK") // lived 15 min, expired 16 min ago
+		deadDevice := newDeviceCode("dead-device", "uc2") // lived 15 min, expired 16 min ago
 		deadDevice.CreatedAt, deadDevice.ExpiresAt = at(-31*time.Minute), at(-16*time.Minute)
 		must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), deadDevice))
-		createDeviceCode(t, s, "live-device", "WDJBMJHT")
+		createDeviceCode(t, s, "live-device", "uc1")
 
 		must(t, "RevokeAccessToken", s.RevokeAccessToken(t.Context(), "dead-jti", expired))
 		must(t, "RevokeAccessToken", s.RevokeAccessToken(t.Context(), "live-jti", at(time.Hour)))
@@ -74,7 +74,7 @@ var purgeTests = []test{
 		checkRevoked(t, s, "", "live-jti", true)
 	}},
 	{"PurgeExpired keeps an expired device code as long again as it lived, so a late poll learns expired_token (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "expired-device", "WDJBMJHT") // lives from t0 to t0+15 min
+		createDeviceCode(t, s, "expired-device", "uc1") // lives from t0 to t0+15 min
 		for _, now := range []time.Time{at(15*time.Minute + time.Second), at(30 * time.Minute)} {
 			n, err := s.PurgeExpired(t.Context(), now)
 			must(t, "PurgeExpired", err)

@@ -1,0 +1,51 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/store/storetest"
+)
+
+// TestUserCodeHashMigration: 0062_user_code_hash.sql leaves no user code in
+// clear. SQLite cannot hash the codes stored before, so a pending request is
+// deleted (its device asks for a new code), and a decided one keeps its
+// device code's hash in place of its user code's, so its device still gets
+// its tokens.
+func TestUserCodeHashMigration(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "provider.db")
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	apply := func(ctx context.Context, m store.Migration) error { return applyMigration(ctx, db, m) }
+	storetest.MigrateBefore(t, migrations, "0062", apply)
+	_, err = db.ExecContext(ctx, `
+		INSERT INTO clients (id, name, type) VALUES ('device-client', 'Device', 'public');
+		INSERT INTO device_codes (hash, user_code, client_id, scope, status, interval_ms, created_at, expires_at) VALUES
+			('pending-hash', 'WDJBMJHT', 'device-client', 'read', 'pending', 5000, 0, 1),
+			('approved-hash', 'BCDFGHJK', 'device-client', 'read', 'approved', 5000, 0, 1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after the upgrade: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.GetDeviceCode(ctx, "pending-hash"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the pending request: got %v, want ErrNotFound (deleted)", err)
+	}
+	d, err := s.GetDeviceCode(ctx, "approved-hash")
+	if err != nil || d.Status != store.DeviceApproved || d.UserCodeHash != "approved-hash" {
+		t.Errorf("the approved request: got %s with user code hash %q, %v; want approved, %q", d.Status, d.UserCodeHash, err, "approved-hash")
+	}
+}

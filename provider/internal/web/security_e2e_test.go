@@ -22,7 +22,7 @@ import (
 // user code, nor the client secret, is in the database in clear, on either
 // store: only their hashes are stored (RFC 6749 Section 10.3,
 // RFC 6749 Section 10.5; RFC 6819 Section 5.1.4.1.3), so a leaked database
-// gives no usable code or token, and no user code to approve a device with.
+// gives no usable code or token, and shows no user code.
 func TestE2EStoreHoldsOnlyHashes(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/oauth-reference/provider/internal/store"
 )
 
 // TooManyAttemptsError refuses an attempt over a limit (wrong passwords,
@@ -60,7 +62,7 @@ func countedUnder(addr netip.Addr) []countedAs {
 // attemptBudget bounds failures (wrong passwords, wrong user codes): at most
 // limit per requester in each fixed window of the given length. The counts
 // live in the store, so every provider process sharing a database shares
-// the budget (store.Store.CountAttempt). Memory holds none of it, and only
+// the budget (store.Store.ReserveAttempt). Memory holds none of it, and only
 // the requester who failed spends its own budget: no one is ever refused
 // for what others did.
 type attemptBudget struct {
@@ -84,41 +86,63 @@ func (b attemptBudget) keysOf(addr netip.Addr) []attemptKey {
 	return keys
 }
 
-// attemptTicket is a failure counted in advance by reserveAttempt, to be
-// taken back by forgiveAttempt when the attempt turns out right.
+// attemptLease is how long a reserved attempt counts unless it is confirmed
+// or forgiven: far longer than any check (an Argon2id hash takes tens of
+// milliseconds), and short enough that an attempt whose provider died
+// during its check soon stops counting against its requester.
+const attemptLease = time.Minute
+
+// attemptTicket holds the leases of an attempt reserved by reserveAttempt,
+// one per key: confirmAttempt turns them into failures when the attempt
+// turns out wrong, forgiveAttempt gives them back when it turns out right.
 type attemptTicket struct {
-	keys   []attemptKey
-	window time.Time
+	leases []int64
 }
 
-// reserveAttempt counts one failure for addr in advance, under each of its
-// keys, so that concurrent attempts (in any process) cannot overshoot the
-// budget. Over the budget of any key it counts nothing and refuses with a
-// *TooManyAttemptsError.
+// reserveAttempt reserves one attempt for addr in advance, under each of
+// its keys, so that concurrent attempts (in any process) cannot overshoot
+// the budget (store.Store.ReserveAttempt). Over the budget of any key it
+// reserves nothing and refuses with a *TooManyAttemptsError.
 func (p *Provider) reserveAttempt(ctx context.Context, b attemptBudget, addr netip.Addr) (attemptTicket, error) {
 	now := p.Now()
-	t := attemptTicket{window: now.Truncate(b.length)}
-	end := t.window.Add(b.length)
+	window := now.Truncate(b.length)
+	end := window.Add(b.length)
+	var t attemptTicket
 	for _, k := range b.keysOf(addr) {
-		counted, err := p.Store.CountAttempt(ctx, k.key, t.window, k.limit, end)
-		if err == nil && !counted {
+		lease, reserved, err := p.Store.ReserveAttempt(ctx, store.AttemptReservation{
+			Key: k.key, Window: window, WindowEnd: end, Limit: k.limit,
+			Now: now, LeaseUntil: now.Add(attemptLease),
+		})
+		if err == nil && !reserved {
 			err = &TooManyAttemptsError{RetryAfter: end.Sub(now)}
 		}
 		if err != nil {
 			p.forgiveAttempt(ctx, t)
 			return attemptTicket{}, err
 		}
-		t.keys = append(t.keys, k)
+		t.leases = append(t.leases, lease)
 	}
 	return t, nil
 }
 
-// forgiveAttempt takes back a failure reserved by reserveAttempt: the
-// attempt was right, or could not be judged. A failure to take it back
-// leaves the requester one attempt fewer in this window; it is logged.
+// confirmAttempt counts an attempt reserved by reserveAttempt as a failure
+// for the rest of its window: it was wrong. A failure to count it is
+// logged; the lease still counts until it ends.
+func (p *Provider) confirmAttempt(ctx context.Context, t attemptTicket) {
+	for _, lease := range t.leases {
+		if err := p.Store.ConfirmAttempt(context.WithoutCancel(ctx), lease); err != nil {
+			p.Log.Warn("count a failed attempt", "err", err)
+		}
+	}
+}
+
+// forgiveAttempt gives back an attempt reserved by reserveAttempt: it was
+// right, or could not be judged. A failure to give it back is logged; the
+// lease then counts until it ends, as it does when the provider dies
+// during the check.
 func (p *Provider) forgiveAttempt(ctx context.Context, t attemptTicket) {
-	for _, k := range t.keys {
-		if err := p.Store.UncountAttempt(context.WithoutCancel(ctx), k.key, t.window); err != nil {
+	for _, lease := range t.leases {
+		if err := p.Store.ReleaseAttempt(context.WithoutCancel(ctx), lease); err != nil {
 			p.Log.Warn("take back an attempt", "err", err)
 		}
 	}

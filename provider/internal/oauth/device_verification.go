@@ -63,8 +63,9 @@ func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed st
 	}
 	dc, err := p.Store.GetDeviceCodeByUserCode(ctx, HashSecret(code))
 	if errors.Is(err, store.ErrNotFound) {
+		p.confirmAttempt(ctx, ticket) // a wrong guess
 		tr.Check(ruleUserCodeKnown, false)
-		return nil, ErrUnknownUserCode // a wrong guess: it stays counted
+		return nil, ErrUnknownUserCode
 	}
 	p.forgiveAttempt(ctx, ticket)
 	if err != nil {

@@ -138,7 +138,8 @@ func CheckFormCSRF(ctx context.Context, valid bool) *Error {
 // *TooManyAttemptsError and the password is not even checked. Only a real
 // guess spends the budget: credentials that no user can have
 // (possibleCredentials) are wrong without counting, and a right password,
-// or a failure to check it, gives its attempt back.
+// or a failure to check it, gives its attempt back. A check cut off by a
+// crash holds its attempt only for attemptLease.
 func (p *Provider) checkPassword(ctx context.Context, addr netip.Addr, username, password string) (store.User, error) {
 	if !possibleCredentials(username, password) {
 		return store.User{}, ErrBadCredentials
@@ -148,7 +149,9 @@ func (p *Provider) checkPassword(ctx context.Context, addr netip.Addr, username,
 		return store.User{}, err
 	}
 	user, err := p.AuthenticateUser(ctx, username, password)
-	if !errors.Is(err, ErrBadCredentials) {
+	if errors.Is(err, ErrBadCredentials) {
+		p.confirmAttempt(ctx, ticket)
+	} else {
 		p.forgiveAttempt(ctx, ticket)
 	}
 	return user, err

@@ -15,14 +15,16 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
+// storeURLs makes the DATABASE_URL of a fresh store of each kind.
+var storeURLs = map[string]func(t *testing.T) string{
+	"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "provider.db") },
+	"postgres": func(t *testing.T) string { return providertest.PostgresURL(t) },
+}
+
 // passwordStores runs a test on the real provider with cheap password
 // hashing, once on SQLite and once on PostgreSQL.
 func passwordStores(t *testing.T, test func(t *testing.T, p *oauth.Provider)) {
-	stores := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "provider.db") },
-		"postgres": func(t *testing.T) string { return providertest.PostgresURL(t) },
-	}
-	for name, url := range stores {
+	for name, url := range storeURLs {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cfg := config.Default()

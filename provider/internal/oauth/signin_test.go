@@ -43,6 +43,7 @@ func TestSignInBudget(t *testing.T) {
 			t.Fatalf("wrong password %d: got %v, want ErrBadCredentials", i+1, err)
 		}
 	}
+	clock.Advance(2 * time.Minute) // past the checks: the wrong ones count for the whole window
 	var tooMany *oauth.TooManyAttemptsError
 	if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); !errors.As(err, &tooMany) || tooMany.RetryAfter <= 0 || tooMany.RetryAfter > oauth.PasswordWindow {
 		t.Fatalf("the right password after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongPasswordsPerAddress, err)
@@ -90,6 +91,7 @@ func TestUserCodeBudget(t *testing.T) {
 			t.Fatalf("wrong code %d: got %v, want ErrUnknownUserCode", i+1, err)
 		}
 	}
+	clock.Advance(2 * time.Minute) // past the checks: the wrong ones count for the whole window
 	var tooMany *oauth.TooManyAttemptsError
 	if _, err := p.LookUpUserCode(ctx, testAddr, pending.UserCode); !errors.As(err, &tooMany) {
 		t.Fatalf("the right code after %d wrong ones: got %v, want TooManyAttemptsError", oauth.WrongUserCodesPerAddress, err)
@@ -170,6 +172,48 @@ func TestSignInWithSession(t *testing.T) {
 				Session: tc.session, Authorization: tc.a})
 			if !errors.Is(err, tc.want) || user.ID != "" {
 				t.Errorf("got user %q, error %v; want no new sign-in, error %v", user.ID, err, tc.want)
+			}
+		})
+	}
+}
+
+// crashedStore is the store of a provider that dies while it checks a
+// password: what it reserved before the check is never taken back.
+type crashedStore struct{ store.Store }
+
+func (crashedStore) ReleaseAttempt(context.Context, int64) error {
+	return errors.New("the provider died before it could take the attempt back")
+}
+
+// TestCrashedSignInsSpendNothing: a right password whose check a crash cut
+// off holds its requester's attempt only while the check could still be
+// running (a minute), not for the rest of the window, on both stores.
+func TestCrashedSignInsSpendNothing(t *testing.T) {
+	t.Parallel()
+	for name, url := range storeURLs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+			cfg := config.Default()
+			cfg.DatabaseURL = url(t)
+			providertest.CheapPasswordHash(&cfg)
+			p := providertest.NewProvider(t, cfg, clock.Now)
+			p.Store = crashedStore{p.Store}
+			ctx := t.Context()
+			for i := range oauth.WrongPasswordsPerAddress {
+				if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
+					t.Fatalf("crashed sign-in %d: got %v, want signed in", i+1, err)
+				}
+			}
+			var tooMany *oauth.TooManyAttemptsError
+			if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); !errors.As(err, &tooMany) {
+				t.Errorf("while the crashed checks could still run: got %v, want TooManyAttemptsError", err)
+			}
+			clock.Advance(2 * time.Minute) // past the checks, within the window
+			for i := range oauth.WrongPasswordsPerAddress {
+				if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
+					t.Fatalf("wrong password %d after the crashes: got %v, want ErrBadCredentials (a whole budget)", i+1, err)
+				}
 			}
 		})
 	}

@@ -119,6 +119,17 @@ func (c Client) SelfRegistered() bool { return c.RegistrationTokenHash != "" }
 // client, whatever it says of itself is its own claim.
 func (c Client) FromMetadataDocument() bool { return !c.MetadataStaleAt.IsZero() }
 
+// AttemptReservation asks ReserveAttempt for one attempt under a budget of
+// failures (wrong passwords, wrong user codes) in a fixed window.
+type AttemptReservation struct {
+	Key        string    // whose budget: what is counted, and who
+	Window     time.Time // the start of the window the attempt counts in
+	WindowEnd  time.Time // its end: a failure is kept until then
+	Limit      int       // how many failures and leases the window may hold
+	Now        time.Time // leases that ended before it no longer count
+	LeaseUntil time.Time // when the new lease stops counting, unless confirmed
+}
+
 // User is a resource owner who can sign in at the provider.
 type User struct {
 	ID           string
@@ -429,18 +440,24 @@ type Store interface {
 	// after that its own time checks refuse it, so forgetting it is safe.
 	RecordJTI(ctx context.Context, key string, expiresAt time.Time) (firstUse bool, err error)
 
-	// CountAttempt counts one failed attempt (a wrong password, a wrong user
-	// code) under key in the fixed window that starts at window, and reports
-	// true — unless key's count in that window has reached limit: then it
-	// counts nothing and reports false. Check and count are one atomic step,
-	// so of any number of concurrent callers, in any process sharing the
-	// database, at most limit get true per key and window. The count is kept
-	// until expiresAt, the end of the window.
-	CountAttempt(ctx context.Context, key string, window time.Time, limit int, expiresAt time.Time) (bool, error)
-	// UncountAttempt takes back one attempt that CountAttempt counted under
-	// key in that window (it was not a failure after all). It never takes a
-	// count below zero.
-	UncountAttempt(ctx context.Context, key string, window time.Time) error
+	// ReserveAttempt reserves one attempt (a password or a user code about
+	// to be checked) under r.Key in the fixed window that starts at
+	// r.Window, and returns its lease and true — unless the key's failures
+	// in that window (ConfirmAttempt) and its leases still held at r.Now
+	// together have reached r.Limit: then it reserves nothing and reports
+	// false. Check and reservation are one atomic step, so of any number of
+	// concurrent callers, in any process sharing the database, at most
+	// r.Limit hold a lease or a failure per key and window. A lease that is
+	// neither confirmed nor released (its provider died while it checked
+	// the attempt) stops counting at r.LeaseUntil.
+	ReserveAttempt(ctx context.Context, r AttemptReservation) (lease int64, reserved bool, err error)
+	// ConfirmAttempt turns a lease into a failure, counted in its window
+	// until the window's end. A lease already confirmed, released or purged
+	// counts nothing.
+	ConfirmAttempt(ctx context.Context, lease int64) error
+	// ReleaseAttempt deletes a lease: the attempt was no failure. Releasing
+	// a lease that is gone changes nothing.
+	ReleaseAttempt(ctx context.Context, lease int64) error
 
 	// Login sessions. A login session lives in the browser's cookie; the
 	// store only remembers, by the hash of its id, each one that a logout
@@ -454,7 +471,7 @@ type Store interface {
 
 	// PurgeExpired deletes codes, pushed requests, device codes, refresh
 	// tokens, access token revocations, seen JTIs, ended login sessions,
-	// attempt counts, grants and never-used registered clients whose
+	// attempt counts and leases, grants and never-used registered clients whose
 	// lifetime ended before now, and returns how many rows went. A device
 	// code is kept after its expiry as long again as it lived
 	// (expires_at + (expires_at - created_at)), so a device polling late

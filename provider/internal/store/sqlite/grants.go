@@ -115,7 +115,7 @@ func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID str
 }
 
 // PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh
-// tokens, access token revocations, seen JTIs, ended login sessions, attempt counts and grants whose lifetime ended before
+// tokens, access token revocations, seen JTIs, ended login sessions, attempt counts and leases, and grants whose lifetime ended before
 // now, and returns how many rows went. An expired device code is kept for
 // as long again as it lived (store.Store). A grant outlives its codes and
 // tokens (CreateRefreshToken and RotateRefreshToken extend it), so they are
@@ -138,6 +138,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 			`DELETE FROM seen_jtis WHERE expires_at < ?`,
 			`DELETE FROM ended_login_sessions WHERE expires_at < ?`,
 			`DELETE FROM attempt_counts WHERE expires_at < ?`,
+			`DELETE FROM attempt_leases WHERE lease_until < ?`,
 			`DELETE FROM grants WHERE expires_at < ?`,
 			`DELETE FROM clients WHERE expires_at < ?`, // registered, never used
 		} {

@@ -9,21 +9,38 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// errOverLimit stands for CountAttempt's false: the window's limit was
-// reached, nothing was counted.
+// errOverLimit stands for ReserveAttempt's false: the window's limit was
+// reached, nothing was reserved.
 var errOverLimit = errors.New("attempt limit reached")
 
-// countAttempt calls CountAttempt in the window that starts at t0 and ends a
-// minute later, and returns nil when it counted, errOverLimit when not.
-func countAttempt(ctx context.Context, s store.Store, key string, limit int) error {
-	counted, err := s.CountAttempt(ctx, key, t0, limit, at(time.Minute))
-	if err == nil && !counted {
+// attemptWindow is the length of the window the attempt tests count in,
+// and attemptLease how long their leases count unless confirmed.
+const (
+	attemptWindow = 15 * time.Minute
+	attemptLease  = time.Minute
+)
+
+// reserveAttempt calls ReserveAttempt at now in the window that starts at
+// t0, for a lease of attemptLease, and returns the lease and nil when it
+// reserved, errOverLimit when not.
+func reserveAttempt(ctx context.Context, s store.Store, key string, limit int, now time.Time) (int64, error) {
+	lease, reserved, err := s.ReserveAttempt(ctx, store.AttemptReservation{
+		Key: key, Window: t0, WindowEnd: at(attemptWindow), Limit: limit,
+		Now: now, LeaseUntil: now.Add(attemptLease),
+	})
+	if err == nil && !reserved {
 		err = errOverLimit
 	}
+	return lease, err
+}
+
+// reserveNow is reserveAttempt at t0, the window's start.
+func reserveNow(ctx context.Context, s store.Store, key string, limit int) error {
+	_, err := reserveAttempt(ctx, s, key, limit, t0)
 	return err
 }
 
-// checkCounted checks how many of errs counted (nil) and that the others
+// checkCounted checks how many of errs reserved (nil) and that the others
 // are errOverLimit.
 func checkCounted(t *testing.T, errs []error, want int) {
 	t.Helper()
@@ -33,55 +50,96 @@ func checkCounted(t *testing.T, errs []error, want int) {
 		case err == nil:
 			counted++
 		case !errors.Is(err, errOverLimit):
-			t.Errorf("CountAttempt #%d: got error %v, want nil or over the limit", i, err)
+			t.Errorf("ReserveAttempt #%d: got error %v, want nil or over the limit", i, err)
 		}
 	}
 	if counted != want {
-		t.Errorf("CountAttempt by %d callers with limit %d: %d counted, want %d", len(errs), want, counted, want)
+		t.Errorf("ReserveAttempt by %d callers with limit %d: %d reserved, want %d", len(errs), want, counted, want)
 	}
 }
 
-// attemptTests hold the store to the attempt counters behind the limits of
+// attemptTests hold the store to the attempt budgets behind the limits of
 // wrong passwords and wrong user codes (RFC 8628 Section 5.1): a limit
-// holds exactly, per key and window, however many requests race.
+// holds exactly, per key and window, however many requests race, and an
+// attempt whose provider died while checking it stops counting on its own.
 var attemptTests = []test{
-	{"CountAttempt counts up to the limit, then refuses; other keys and windows have their own", func(t *testing.T, s store.Store) {
-		for range 3 {
-			checkErr(t, "CountAttempt within the limit", countAttempt(t.Context(), s, "password:192.0.2.1", 3), nil)
+	{"ReserveAttempt reserves up to the limit, leases and failures together; other keys and windows have their own", func(t *testing.T, s store.Store) {
+		lease, err := reserveAttempt(t.Context(), s, "password:192.0.2.1", 3, t0)
+		must(t, "ReserveAttempt", err)
+		must(t, "ConfirmAttempt", s.ConfirmAttempt(t.Context(), lease))
+		for range 2 {
+			checkErr(t, "ReserveAttempt within the limit", reserveNow(t.Context(), s, "password:192.0.2.1", 3), nil)
 		}
-		checkErr(t, "CountAttempt over the limit", countAttempt(t.Context(), s, "password:192.0.2.1", 3), errOverLimit)
-		checkErr(t, "CountAttempt(another key)", countAttempt(t.Context(), s, "password:192.0.2.2", 3), nil)
-		counted, err := s.CountAttempt(t.Context(), "password:192.0.2.1", at(time.Minute), 3, at(2*time.Minute))
-		if err != nil || !counted {
-			t.Errorf("CountAttempt in the next window: got %t, %v; want counted", counted, err)
+		checkErr(t, "ReserveAttempt over the limit", reserveNow(t.Context(), s, "password:192.0.2.1", 3), errOverLimit)
+		checkErr(t, "ReserveAttempt(another key)", reserveNow(t.Context(), s, "password:192.0.2.2", 3), nil)
+		_, reserved, err := s.ReserveAttempt(t.Context(), store.AttemptReservation{
+			Key: "password:192.0.2.1", Window: at(attemptWindow), WindowEnd: at(2 * attemptWindow), Limit: 3,
+			Now: at(attemptWindow), LeaseUntil: at(attemptWindow + attemptLease),
+		})
+		if err != nil || !reserved {
+			t.Errorf("ReserveAttempt in the next window: got %t, %v; want reserved", reserved, err)
 		}
 	}},
-	{"UncountAttempt gives one back, never below zero", func(t *testing.T, s store.Store) {
-		must(t, "CountAttempt", countAttempt(t.Context(), s, "k", 1))
-		checkErr(t, "CountAttempt at the limit", countAttempt(t.Context(), s, "k", 1), errOverLimit)
-		must(t, "UncountAttempt", s.UncountAttempt(t.Context(), "k", t0))
-		must(t, "UncountAttempt below zero", s.UncountAttempt(t.Context(), "k", t0))
-		must(t, "UncountAttempt of nothing", s.UncountAttempt(t.Context(), "never-counted", t0))
-		checkErr(t, "CountAttempt after the uncount", countAttempt(t.Context(), s, "k", 1), nil)
-		checkErr(t, "CountAttempt at the limit again (the count did not go below zero)", countAttempt(t.Context(), s, "k", 1), errOverLimit)
+	{"ReleaseAttempt gives a lease back; releasing it again, or a lease never made, changes nothing", func(t *testing.T, s store.Store) {
+		lease, err := reserveAttempt(t.Context(), s, "k", 1, t0)
+		must(t, "ReserveAttempt", err)
+		checkErr(t, "ReserveAttempt at the limit", reserveNow(t.Context(), s, "k", 1), errOverLimit)
+		must(t, "ReleaseAttempt", s.ReleaseAttempt(t.Context(), lease))
+		must(t, "ReleaseAttempt again", s.ReleaseAttempt(t.Context(), lease))
+		must(t, "ReleaseAttempt of nothing", s.ReleaseAttempt(t.Context(), lease+1000))
+		checkErr(t, "ReserveAttempt after the release", reserveNow(t.Context(), s, "k", 1), nil)
+		checkErr(t, "ReserveAttempt at the limit again", reserveNow(t.Context(), s, "k", 1), errOverLimit)
 	}},
-	{"concurrent CountAttempt of one key: exactly limit counted", func(t *testing.T, s store.Store) {
-		errs := concurrently(contention, func(int) error { return countAttempt(t.Context(), s, "raced", 5) })
+	{"a lease neither confirmed nor released stops counting when it ends; a confirmed one counts to the window's end", func(t *testing.T, s store.Store) {
+		confirmed, err := reserveAttempt(t.Context(), s, "k", 3, t0)
+		must(t, "ReserveAttempt", err)
+		must(t, "ConfirmAttempt", s.ConfirmAttempt(t.Context(), confirmed))
+		must(t, "ConfirmAttempt again", s.ConfirmAttempt(t.Context(), confirmed))
+		for range 2 { // two checks whose provider crashes: their leases are dropped
+			_, err := reserveAttempt(t.Context(), s, "k", 3, t0)
+			must(t, "ReserveAttempt", err)
+		}
+		_, err = reserveAttempt(t.Context(), s, "k", 3, at(attemptLease-time.Second))
+		checkErr(t, "ReserveAttempt while the crashed leases last", err, errOverLimit)
+		for range 2 {
+			_, err := reserveAttempt(t.Context(), s, "k", 3, at(attemptLease+time.Second))
+			checkErr(t, "ReserveAttempt after the crashed leases ended", err, nil)
+		}
+		_, err = reserveAttempt(t.Context(), s, "k", 3, at(2*attemptLease))
+		checkErr(t, "ReserveAttempt with one failure (past its lease) and two new leases held", err, errOverLimit)
+	}},
+	{"concurrent ReserveAttempt of one key: exactly limit reserved, confirmed or not", func(t *testing.T, s store.Store) {
+		errs := concurrently(contention, func(i int) error {
+			lease, err := reserveAttempt(t.Context(), s, "raced", 5, t0)
+			if err == nil && i%2 == 0 {
+				err = s.ConfirmAttempt(t.Context(), lease)
+			}
+			return err
+		})
 		checkCounted(t, errs, 5)
 	}},
-	{"PurgeExpired deletes the counts of ended windows", func(t *testing.T, s store.Store) {
-		must(t, "CountAttempt", countAttempt(t.Context(), s, "k", 1))
-		n, err := s.PurgeExpired(t.Context(), at(time.Minute+time.Second))
+	{"PurgeExpired deletes the failures of ended windows and the leases that ended", func(t *testing.T, s store.Store) {
+		confirmed, err := reserveAttempt(t.Context(), s, "k", 1, t0)
+		must(t, "ReserveAttempt", err)
+		must(t, "ConfirmAttempt", s.ConfirmAttempt(t.Context(), confirmed))
+		_, err = reserveAttempt(t.Context(), s, "crashed", 1, t0)
+		must(t, "ReserveAttempt", err)
+		n, err := s.PurgeExpired(t.Context(), at(attemptLease+time.Second))
+		must(t, "PurgeExpired", err)
+		if n != 1 {
+			t.Errorf("PurgeExpired after the lease: got %d rows deleted, want the ended lease alone", n)
+		}
+		n, err = s.PurgeExpired(t.Context(), at(attemptWindow+time.Second))
 		must(t, "PurgeExpired", err)
 		if n < 1 {
-			t.Errorf("PurgeExpired: got %d rows deleted, want the ended count among them", n)
+			t.Errorf("PurgeExpired after the window: got %d rows deleted, want the ended failure among them", n)
 		}
-		checkErr(t, "CountAttempt after the purge", countAttempt(t.Context(), s, "k", 1), nil)
+		checkErr(t, "ReserveAttempt after the purge", reserveNow(t.Context(), s, "k", 1), nil)
 	}},
 }
 
 // sharedAttemptTest: two stores on one database (two provider processes)
-// share one budget: racing through both, exactly limit attempts count.
+// share one budget: racing through both, exactly limit attempts reserve.
 func sharedAttemptTest(t *testing.T, openPair func(t *testing.T) (store.Store, store.Store)) {
 	a, b := openPair(t)
 	errs := concurrently(contention, func(i int) error {
@@ -89,7 +147,7 @@ func sharedAttemptTest(t *testing.T, openPair func(t *testing.T) (store.Store, s
 		if i%2 == 1 {
 			s = b
 		}
-		return countAttempt(t.Context(), s, "password:2001:db8::/64", 10)
+		return reserveNow(t.Context(), s, "password:2001:db8::/64", 10)
 	})
 	checkCounted(t, errs, 10)
 }

@@ -72,7 +72,6 @@ func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed st
 		return nil, fmt.Errorf("oauth: look up user code: %w", err)
 	}
 	tr.Check(ruleUserCodeKnown, true)
-	tr.Client(dc.ClientID)
 	return p.pendingDeviceAuthorization(ctx, tr, dc, code, now)
 }
 

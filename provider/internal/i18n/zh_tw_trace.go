@@ -198,6 +198,7 @@ var traditionalChineseTrace = map[string]string{
 	"a pushed request carries no request_uri":                                    "推送的請求 (pushed request) 不帶 request_uri",
 	"a pushed request names the authenticated client as client_id":               "推送的請求 (pushed request) 以通過驗證的用戶端作為 client_id",
 	"the address stays within its pushed authorization requests per hour":        "這個位址每小時推送授權請求 (pushed authorization request) 的次數在限制之內",
+	"the pushed request, as stored, is at most 16 KiB":                           "推送的請求 (pushed request) 儲存時最多 16 KiB",
 	"request_uri names a request pushed to this provider (none is ever fetched)": "request_uri 指向推送到本伺服器的請求（絕不從外部抓取）",
 	"request_uri was pushed by this client":                                      "request_uri 是由這個用戶端推送的",
 	"request_uri has not expired":                                                "request_uri 尚未過期",

@@ -109,9 +109,15 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	if aerr != nil {
 		return nil, aerr.Error
 	}
+	params := a.Request.Values().Encode()
+	if err := tr.Require(rulePushedRequestSize, len(params) <= maxPushedRequestBytes, ErrInvalidRequest,
+		"the pushed request is larger than this server stores (16 KiB, percent-encoded)"); err != nil {
+		err.Cause = ErrPushedRequestTooLarge
+		return nil, err
+	}
 	now := p.Now()
 	record := store.PushedRequest{
-		Hash: HashSecret(requestURI), ClientID: client.ID, Params: a.Request.Values().Encode(),
+		Hash: HashSecret(requestURI), ClientID: client.ID, Params: params,
 		CreatedAt: now, ExpiresAt: now.Add(PushedRequestTTL),
 	}
 	switch err := p.Store.CreatePushedRequest(ctx, record); {
@@ -124,6 +130,25 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	tr.Succeeded("request_uri issued")
 	return &PushedAuthorizationResponse{RequestURI: requestURI, ExpiresIn: int64(PushedRequestTTL / time.Second)}, nil
 }
+
+// maxPushedRequestBytes bounds a pushed request as it is stored: its
+// parameters, percent-encoded. Each is at most maxParameterBytes, but three
+// such values of characters that percent-encoding triples would take 36 KB;
+// 16 KiB holds any request a client sends (a 2 KB state, a nonce, the rest
+// short), and bounds what PUSHED_REQUESTS_PER_HOUR pushes can store.
+const maxPushedRequestBytes = 16 << 10
+
+// ErrPushedRequestTooLarge is the Cause of the error that refuses a pushed
+// request larger than maxPushedRequestBytes: "If the request size was
+// beyond the upper bound that the authorization server allows, the
+// authorization server responds with an HTTP 413 (Payload Too Large)
+// status code" ([RFC 9126 Section 2.3]).
+//
+// [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
+var ErrPushedRequestTooLarge = errors.New("oauth: pushed request too large")
+
+// rulePushedRequestSize is the bound of maxPushedRequestBytes.
+var rulePushedRequestSize = Rule{"the pushed request, as stored, is at most 16 KiB", "RFC 9126 Section 2.3"}
 
 // rulePushedRequestRate is the rate limit of admitPushedRequest.
 var rulePushedRequestRate = Rule{"the address stays within its pushed authorization requests per hour", "RFC 9126 Section 2.3"}

@@ -68,7 +68,7 @@ func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			refusal := tr.Fail(rule, oauth.ErrInvalidRequest, descFormTooLarge)
-			refusal.Cause = tooBig // parFormStatus reads it
+			refusal.Cause = tooBig // parStatus reads it
 			return nil, refusal
 		}
 		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descNotAValidForm)

@@ -18,7 +18,7 @@ import (
 func (s *Server) handlePAR(c *gin.Context) {
 	form, err := postForm(c)
 	if err != nil {
-		s.writeErrorStatus(c, parFormStatus(err), err)
+		s.writeErrorStatus(c, parStatus(err), err)
 		return
 	}
 	req, err := oauth.ParsePushedAuthorizationRequest(c.Request.Context(), form, c.GetHeader("Authorization"))
@@ -28,7 +28,12 @@ func (s *Server) handlePAR(c *gin.Context) {
 	}
 	req.DPoP, req.ClientAddr = s.dpopRequest(c), clientAddr(c)
 	resp, pushErr := s.p.PushAuthorizationRequest(c.Request.Context(), req)
-	if pushErr != nil {
+	var refused *oauth.Error
+	switch {
+	case errors.As(pushErr, &refused) && parStatus(refused) == http.StatusRequestEntityTooLarge:
+		s.writeErrorStatus(c, http.StatusRequestEntityTooLarge, refused)
+		return
+	case pushErr != nil:
 		s.writeLimitedError(c, limitPushedRequest, pushErr)
 		return
 	}
@@ -36,16 +41,18 @@ func (s *Server) handlePAR(c *gin.Context) {
 	c.JSON(http.StatusCreated, resp)
 }
 
-// parFormStatus is the status of a pushed authorization request whose form
-// could not be read: "If the request size was beyond the upper bound that
-// the authorization server allows, the authorization server responds with
-// an HTTP 413 (Payload Too Large) status code" ([RFC 9126 Section 2.3]);
-// any other fault of the form is the usual 400.
+// parStatus is the status of a refused pushed authorization request: "If
+// the request size was beyond the upper bound that the authorization server
+// allows, the authorization server responds with an HTTP 413 (Payload Too
+// Large) status code" ([RFC 9126 Section 2.3]) — a body past the limit of
+// every form, or a request larger than the provider stores
+// (oauth.ErrPushedRequestTooLarge); any other refusal has its error code's
+// usual status.
 //
 // [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
-func parFormStatus(err *oauth.Error) int {
+func parStatus(err *oauth.Error) int {
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	if errors.As(err, &tooBig) || errors.Is(err, oauth.ErrPushedRequestTooLarge) {
 		return http.StatusRequestEntityTooLarge
 	}
 	return statusOf(err.Code)

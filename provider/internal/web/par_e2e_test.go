@@ -342,6 +342,17 @@ func TestE2EParameterLength(t *testing.T) {
 				}
 			})
 		}
+		t.Run("PAR: a request stored larger than its bound: 413", func(t *testing.T) {
+			form := pushedDemoRequest(verifier)
+			escaped := strings.Repeat("&", maxParameterBytes) // each & is stored as %26
+			for _, name := range []string{"state", "nonce", "ui_locales"} {
+				form.Set(name, escaped)
+			}
+			resp, body := rawPost(t, srv.URL+"/oauth/par", form.Encode(), basic("testclient", "testsecret"))
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"invalid_request"`) {
+				t.Errorf("got %d %.200s, want 413 invalid_request (RFC 9126 Section 2.3)", resp.StatusCode, body)
+			}
+		})
 		t.Run("PAR: state and nonce at the bound", func(t *testing.T) {
 			form := with("state", atCap)
 			form.Set("nonce", atCap)

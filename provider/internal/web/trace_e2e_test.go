@@ -405,7 +405,7 @@ func walkPushedRegisteredAndLogout(w *walker) {
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
 	_, body, _ := w.do(walkStep{name: "PAR", outcome: "request_uri issued",
 		checks: join(basicForm, []string{"pushed authorization requests per hour"}, clientRules, []string{"carries no request_uri", "names the authenticated client"},
-			authzRules, redirectRules, pkceRules),
+			authzRules, redirectRules, pkceRules, []string{"as stored, is at most 16 KiB"}),
 		changes: []string{"pushed authorization request stored, under a one-time request_uri"}},
 		"POST", "/oauth/par", push, basic("testclient", walkClientSecret))
 	var pushed struct {

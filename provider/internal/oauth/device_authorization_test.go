@@ -75,7 +75,7 @@ func TestAuthorizeDeviceResponse(t *testing.T) {
 	if _, err := p.Store.GetDeviceCode(context.Background(), resp.DeviceCode); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("lookup by the clear device code: got %v, want ErrNotFound (it is stored hashed)", err)
 	}
-	if _, err := p.Store.GetDeviceCodeByUserCode(context.Background(), userCode); !errors.Is(err, store.ErrNotFound) {
+	if _, err := p.Store.GetDeviceCodeByUserCodeHash(context.Background(), userCode); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("lookup by the clear user code: got %v, want ErrNotFound (it is stored hashed)", err)
 	}
 }

@@ -61,7 +61,7 @@ func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed st
 		tr.Check(ruleUserCodeKnown, false)
 		return nil, ErrUnknownUserCode
 	}
-	dc, err := p.Store.GetDeviceCodeByUserCode(ctx, HashSecret(code))
+	dc, err := p.Store.GetDeviceCodeByUserCodeHash(ctx, HashSecret(code))
 	if errors.Is(err, store.ErrNotFound) {
 		p.confirmAttempt(ctx, ticket) // a wrong guess
 		tr.Check(ruleUserCodeKnown, false)

@@ -408,7 +408,7 @@ type Store interface {
 	// Device codes (RFC 8628).
 	CreateDeviceCode(ctx context.Context, d DeviceCode) error
 	GetDeviceCode(ctx context.Context, hash string) (DeviceCode, error)
-	GetDeviceCodeByUserCode(ctx context.Context, userCodeHash string) (DeviceCode, error)
+	GetDeviceCodeByUserCodeHash(ctx context.Context, userCodeHash string) (DeviceCode, error)
 	// RecordDevicePoll stores the time of a poll and the (possibly grown)
 	// interval the client must now keep, if the code's LastPolledAt is still
 	// lastPolledAt (zero: never polled). It is a compare-and-set: of two

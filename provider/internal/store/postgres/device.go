@@ -56,9 +56,9 @@ func (s *Store) GetDeviceCode(ctx context.Context, hash string) (store.DeviceCod
 	return d, getErr("get device code", err)
 }
 
-// GetDeviceCodeByUserCode returns the device code with the given user code
+// GetDeviceCodeByUserCodeHash returns the device code with the given user code
 // hash, or store.ErrNotFound.
-func (s *Store) GetDeviceCodeByUserCode(ctx context.Context, userCodeHash string) (store.DeviceCode, error) {
+func (s *Store) GetDeviceCodeByUserCodeHash(ctx context.Context, userCodeHash string) (store.DeviceCode, error) {
 	d, err := scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE user_code_hash = $1`, userCodeHash))
 	return d, getErr("get device code by user code", err)
 }

@@ -39,10 +39,10 @@ func TestUserCodeHashMigration(t *testing.T) {
 		t.Fatalf("Open after the upgrade: %v", err)
 	}
 	defer s.Close()
-	if d, err := s.GetDeviceCodeByUserCode(ctx, oauth.HashSecret("WDJBMJHT")); err != nil || d.Hash != "pending-hash" {
+	if d, err := s.GetDeviceCodeByUserCodeHash(ctx, oauth.HashSecret("WDJBMJHT")); err != nil || d.Hash != "pending-hash" {
 		t.Errorf("look-up by the hash of the user code: got %q, %v; want the pending request", d.Hash, err)
 	}
-	if _, err := s.GetDeviceCodeByUserCode(ctx, "WDJBMJHT"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.GetDeviceCodeByUserCodeHash(ctx, "WDJBMJHT"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("look-up by the user code in clear: got %v, want ErrNotFound", err)
 	}
 }

@@ -57,9 +57,9 @@ func (s *Store) GetDeviceCode(ctx context.Context, hash string) (store.DeviceCod
 	return d, getErr("get device code", err)
 }
 
-// GetDeviceCodeByUserCode returns the device code with the given user code
+// GetDeviceCodeByUserCodeHash returns the device code with the given user code
 // hash, or store.ErrNotFound.
-func (s *Store) GetDeviceCodeByUserCode(ctx context.Context, userCodeHash string) (store.DeviceCode, error) {
+func (s *Store) GetDeviceCodeByUserCodeHash(ctx context.Context, userCodeHash string) (store.DeviceCode, error) {
 	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM device_codes WHERE user_code_hash = ?`, userCodeHash))
 	return d, getErr("get device code by user code", err)
 }

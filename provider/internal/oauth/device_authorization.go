@@ -111,9 +111,7 @@ var ruleDeviceAuthorizationRate = Rule{"the address stays within its device auth
 //
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 func (p *Provider) admitDeviceAuthorization(tr *Trace, addr netip.Addr) error {
-	err := p.devices.admit(addr, p.Now(), p.Config.DeviceAuthorizationsPerHour)
-	tr.Check(ruleDeviceAuthorizationRate, err == nil)
-	return err
+	return p.devices.admit(tr, ruleDeviceAuthorizationRate, addr, p.Now(), p.Config.DeviceAuthorizationsPerHour)
 }
 
 // createDeviceCode stores d under the hash of a fresh user code, for the

@@ -165,9 +165,7 @@ var rulePushedRequestRate = Rule{"the address stays within its pushed authorizat
 //
 // [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
 func (p *Provider) admitPushedRequest(tr *Trace, addr netip.Addr) error {
-	err := p.pushes.admit(addr, p.Now(), p.Config.PushedRequestsPerHour)
-	tr.Check(rulePushedRequestRate, err == nil)
-	return err
+	return p.pushes.admit(tr, rulePushedRequestRate, addr, p.Now(), p.Config.PushedRequestsPerHour)
 }
 
 // pushedRequest resolves the request_uri of an authorization request into

@@ -120,9 +120,12 @@ type hourlyLimit struct {
 }
 
 // admit counts one request from addr at now, or refuses it with a
-// *TooManyAttemptsError when addr used up its perHour requests.
-func (l *hourlyLimit) admit(addr netip.Addr, now time.Time, perHour int) error {
-	return l.admitAs(countedUnder(addr), now, perHour)
+// *TooManyAttemptsError when addr used up its perHour requests, and records
+// on tr whether it kept to rule.
+func (l *hourlyLimit) admit(tr *Trace, rule Rule, addr netip.Addr, now time.Time, perHour int) error {
+	err := l.admitAs(countedUnder(addr), now, perHour)
+	tr.Check(rule, err == nil)
+	return err
 }
 
 // admitName counts one request of name (a site, say) at now, or refuses it

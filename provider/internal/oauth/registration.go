@@ -123,9 +123,7 @@ func (p *Provider) admitRegistration(tr *Trace, r RegistrationRequest, now time.
 			return err
 		}
 	}
-	err := p.registrations.admit(r.ClientAddr, now, p.Config.RegistrationsPerHour)
-	tr.Check(ruleRegistrationRate, err == nil)
-	return err
+	return p.registrations.admit(tr, ruleRegistrationRate, r.ClientAddr, now, p.Config.RegistrationsPerHour)
 }
 
 // checkInitialAccessToken applies REGISTRATION=token, [RFC 7591 Section 3]:

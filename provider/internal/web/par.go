@@ -30,10 +30,10 @@ func (s *Server) handlePAR(c *gin.Context) {
 	resp, pushErr := s.p.PushAuthorizationRequest(c.Request.Context(), req)
 	var refused *oauth.Error
 	switch {
-	case errors.As(pushErr, &refused) && parStatus(refused) == http.StatusRequestEntityTooLarge:
-		s.writeErrorStatus(c, http.StatusRequestEntityTooLarge, refused)
+	case errors.As(pushErr, &refused):
+		s.writeErrorStatus(c, parStatus(refused), refused)
 		return
-	case pushErr != nil:
+	case pushErr != nil: // over PUSHED_REQUESTS_PER_HOUR, or a fault
 		s.writeLimitedError(c, limitPushedRequest, pushErr)
 		return
 	}

@@ -12,19 +12,16 @@ import (
 // unmatchedRoute is the route label of a request no route took (404, 405).
 const unmatchedRoute = "unmatched"
 
-// Note adds key=value to the request's log line: a handler calls it for
+// Note sets key=value on the request's log line: a handler calls it for
 // what only it knows (the OAuth error code it answered). Never a secret:
 // the line goes to the log as is.
 func Note(c *gin.Context, key, value string) {
-	if l := requestLogOf(c.Request.Context()); l != nil { // Observe made sure there is one
-		l.notes = append(l.notes, slog.String(key, value))
-	}
+	SetNote(c.Request.Context(), key, value)
 }
 
-// SetNote sets key=value on the log line of the request ctx belongs to,
-// replacing a value noted before under key: for code that has the
-// request's context but not its gin.Context (the oauth package notes the
-// client a request named once it found it registered). Never a secret.
+// SetNote is Note for code that has the request's context but not its
+// gin.Context (the oauth package notes the client a request named once it
+// found it registered). A key noted again replaces its value.
 func SetNote(ctx context.Context, key, value string) {
 	if l := requestLogOf(ctx); l != nil {
 		l.set(key, value)

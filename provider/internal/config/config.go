@@ -476,13 +476,12 @@ const MaxCodeTTL = 10 * time.Minute
 // an orchestrator's grace period (Kubernetes gives 30 s by default).
 const MaxShutdownDelay = time.Minute
 
-// MaxSessionTTL bounds SESSION_TTL. A logout keeps its record of the
-// session it ended until this long after the sign-in (the oauth package's
-// EndLoginSession), so no provider sharing the store accepts that session
-// again once the purge forgets the record, whatever SESSION_TTL it runs
-// with, now or after a restart. 30 days is also as long as the session
-// cookie's signature is accepted after it was last written (the default
-// of gorilla/securecookie, which the cookie store keeps).
+// MaxSessionTTL bounds SESSION_TTL: 30 days is as long as the session
+// cookie's signature is accepted after it was last written (the default of
+// gorilla/securecookie, which the cookie store keeps). A session's cookie
+// carries its own end; a logout of a session whose cookie does not (one
+// written before cookies carried it) keeps its record this long after the
+// sign-in (the oauth package's EndLoginSession).
 const MaxSessionTTL = 30 * 24 * time.Hour
 
 // validateDurations checks each lifetime and interval against its
@@ -493,7 +492,7 @@ func (c Config) validateDurations() error {
 		return fmt.Errorf("config: CODE_TTL must be between %v and %v (RFC 6749 Section 4.1.2), got %v", MinCodeTTL, MaxCodeTTL, c.CodeTTL)
 	}
 	if c.SessionTTL > MaxSessionTTL {
-		return fmt.Errorf("config: SESSION_TTL must be at most %v (a logout is remembered that long after the sign-in), got %v", MaxSessionTTL, c.SessionTTL)
+		return fmt.Errorf("config: SESSION_TTL must be at most %v (as long as a session cookie is accepted), got %v", MaxSessionTTL, c.SessionTTL)
 	}
 	minimums := []struct {
 		name    string

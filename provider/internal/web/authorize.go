@@ -137,13 +137,14 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *o
 // and reports false.
 func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) bool {
 	if old := sess.id(); old != "" {
-		if err := s.p.EndLoginSession(c.Request.Context(), old, sess.AuthTime()); err != nil {
+		if err := s.p.EndLoginSession(c.Request.Context(), old, sess.AuthTime(), sess.Ends()); err != nil {
 			s.renderFault(c, err)
 			return false
 		}
 		oauth.TraceFrom(c.Request.Context()).Changed("the previous login session ended: this sign-in starts a new one")
 	}
-	sess.LogIn(userID, s.p.Now())
+	now := s.p.Now()
+	sess.LogIn(userID, now, s.p.NewLoginSessionEnd(now))
 	return true
 }
 

@@ -227,13 +227,15 @@ func TestE2ELogoutReachesEveryProcess(t *testing.T) {
 	}
 }
 
-// TestE2ELogoutOutlivesALongerSessionTTL: a logout is remembered for as
-// long as any SESSION_TTL may keep a session alive, not only the one of the
-// provider that recorded it: after A (SESSION_TTL 1h) has purged past that
-// hour, B on the same store with the longest SESSION_TTL (A restarted with
-// it, or a replica running it) still refuses a cookie copied before the
-// logout, to the end of that longest TTL. On SQLite and PostgreSQL.
-func TestE2ELogoutOutlivesALongerSessionTTL(t *testing.T) {
+// TestE2ESessionEndsWhereItsCookieSays: a login session ends where its
+// cookie says, SESSION_TTL after the sign-in at the provider that signed it
+// in, at every provider sharing the store: B, running the longest
+// SESSION_TTL (A restarted with it, or a replica), refuses a session A
+// began with an hour's once that hour is over. A logout is remembered until
+// that end, and so no longer needs to be remembered for the longest
+// SESSION_TTL: a cookie copied before the logout signs in nowhere, before
+// A's purge or after. On SQLite and PostgreSQL.
+func TestE2ESessionEndsWhereItsCookieSays(t *testing.T) {
 	t.Parallel()
 	for _, backend := range storeBackends {
 		t.Run(backend.name, func(t *testing.T) {
@@ -248,18 +250,35 @@ func TestE2ELogoutOutlivesALongerSessionTTL(t *testing.T) {
 			}
 			a := providertest.New(t, withSessionTTL(time.Hour))
 			b := providertest.New(t, withSessionTTL(config.MaxSessionTTL))
-			br, idToken := signedInWithIDToken(t, a)
-			copied := withCookiesOf(t, a, br) // the cookie is 127.0.0.1's, so B gets it too
-			if got := copied.silentLogin(b); got != "" {
-				t.Fatalf("prompt=none at B before the logout: got error %q, want a code; the test proves nothing", got)
+			purge := func(advance time.Duration) {
+				t.Helper()
+				clock.Advance(advance)
+				if _, err := a.Provider.PurgeExpired(t.Context()); err != nil {
+					t.Fatalf("PurgeExpired: %v", err)
+				}
 			}
-			hintedLogout(t, a, br, idToken)
-			clock.Advance(config.MaxSessionTTL - time.Minute)
-			if _, err := a.Provider.PurgeExpired(t.Context()); err != nil {
-				t.Fatalf("PurgeExpired: %v", err)
+			kept, _ := signedInWithIDToken(t, a)
+			loggedOut, idToken := signedInWithIDToken(t, a)
+			copied := withCookiesOf(t, a, loggedOut) // the cookie is 127.0.0.1's, so B gets it too
+			purge(30 * time.Minute)
+			for name, br := range map[string]*browser{"kept": kept, "copied": copied} {
+				if got := br.silentLogin(b); got != "" {
+					t.Fatalf("prompt=none at B half an hour in, %s session: got error %q, want a code; the test proves nothing", name, got)
+				}
 			}
+			hintedLogout(t, a, loggedOut, idToken)
+			purge(29 * time.Minute)
 			if got := copied.silentLogin(b); got != "login_required" {
 				t.Errorf("prompt=none at B with a cookie copied before the logout, after A's purge: got error %q, want login_required", got)
+			}
+			if got := kept.silentLogin(b); got != "" {
+				t.Fatalf("prompt=none at B a minute before the session's end: got error %q, want a code", got)
+			}
+			purge(2 * time.Minute)
+			for name, br := range map[string]*browser{"kept": kept, "copied": copied} {
+				if got := br.silentLogin(b); got != "login_required" {
+					t.Errorf("prompt=none at B past the hour A's session lasts, %s session: got error %q, want login_required", name, got)
+				}
 			}
 		})
 	}

@@ -84,7 +84,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 //
 // [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
 func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) {
-	if err := s.p.EndLoginSession(c.Request.Context(), sess.id(), sess.AuthTime()); err != nil {
+	if err := s.p.EndLoginSession(c.Request.Context(), sess.id(), sess.AuthTime(), sess.Ends()); err != nil {
 		s.renderFault(c, err)
 		return
 	}

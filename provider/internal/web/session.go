@@ -19,6 +19,7 @@ const (
 	sessionID       = "sid" // the session's random id (oauth.NewLoginSessionID)
 	sessionUserID   = "uid"
 	sessionAuthTime = "auth_time"
+	sessionEnds     = "ends" // when the session ends (oauth.Provider.NewLoginSessionEnd), Unix seconds
 	sessionCSRF     = "csrf"
 	consentPrefix   = "consent:" // + client_id → the scope the user approved for it
 )
@@ -29,8 +30,8 @@ const (
 type loginSession struct{ s sessions.Session }
 
 // session returns the request's login session. One that no longer signs
-// its user in (oauth.Provider.LoginSessionLive: a logout ended it, or
-// SESSION_TTL ran out) is forgotten: the request goes on without a user,
+// its user in (oauth.Provider.LoginSessionLive: a logout ended it, or its
+// end came) is forgotten: the request goes on without a user,
 // and the cookie is written without one. Only a cookie that names a user
 // costs a store lookup. When the store cannot answer, it shows the error
 // page and reports false.
@@ -39,7 +40,7 @@ func (s *Server) session(c *gin.Context) (loginSession, bool) {
 	if sess.UserID() == "" {
 		return sess, true
 	}
-	live, err := s.p.LoginSessionLive(c.Request.Context(), sess.id(), sess.AuthTime())
+	live, err := s.p.LoginSessionLive(c.Request.Context(), sess.id(), sess.AuthTime(), sess.Ends())
 	if err != nil {
 		s.renderFault(c, err)
 		return sess, false
@@ -64,8 +65,15 @@ func (l loginSession) UserID() string {
 }
 
 // AuthTime is when the user last entered their password.
-func (l loginSession) AuthTime() time.Time {
-	t, _ := l.s.Get(sessionAuthTime).(int64)
+func (l loginSession) AuthTime() time.Time { return l.unixTime(sessionAuthTime) }
+
+// Ends is when the session ends, as its sign-in set it; zero for a
+// session begun before cookies carried their end.
+func (l loginSession) Ends() time.Time { return l.unixTime(sessionEnds) }
+
+// unixTime reads the time that key holds in Unix seconds, zero if none.
+func (l loginSession) unixTime(key string) time.Time {
+	t, _ := l.s.Get(key).(int64)
 	if t == 0 {
 		return time.Time{}
 	}
@@ -88,17 +96,18 @@ func (l loginSession) CSRFValid(presented string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(presented)) == 1
 }
 
-// LogIn records a successful password login under a new session id, so
-// an id known before the login (or ended by a logout) is worthless after
-// it; the CSRF token is renewed for the same reason. What the session held
-// for another user is dropped.
-func (l loginSession) LogIn(userID string, at time.Time) {
+// LogIn records a successful password login at at, under a new session
+// id, so an id known before the login (or ended by a logout) is worthless
+// after it; the CSRF token is renewed for the same reason. The session ends
+// at ends. What the session held for another user is dropped.
+func (l loginSession) LogIn(userID string, at, ends time.Time) {
 	if l.UserID() != userID {
 		l.s.Clear() // another user's approvals are not this one's
 	}
 	l.s.Set(sessionID, oauth.NewLoginSessionID())
 	l.s.Set(sessionUserID, userID)
 	l.s.Set(sessionAuthTime, at.Unix())
+	l.s.Set(sessionEnds, ends.Unix())
 	l.s.Set(sessionCSRF, oauth.NewSecret())
 }
 

@@ -41,6 +41,33 @@ func Migrate(ctx context.Context, fsys fs.FS, apply func(context.Context, Migrat
 	return nil
 }
 
+// RefuseUnknownMigrations refuses a database whose schema_migrations
+// records a migration (recorded: its versions and names) that fsys does not
+// have: a newer version of the provider migrated it, and this one, which
+// does not know that schema, could misread its data or fail on it (a
+// rollback). A database that lacks some of fsys's migrations is older, and
+// Migrate brings it up to date.
+func RefuseUnknownMigrations(fsys fs.FS, recorded []Migration) error {
+	migrations, err := readMigrations(fsys)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	known := make(map[int]bool, len(migrations))
+	for _, m := range migrations {
+		known[m.Version] = true
+	}
+	var unknown []string
+	for _, m := range recorded {
+		if !known[m.Version] {
+			unknown = append(unknown, m.Name)
+		}
+	}
+	if unknown == nil {
+		return nil
+	}
+	return fmt.Errorf("the database was migrated by a newer version of the provider (it records %s, which this version does not have): run that version or a later one, or restore the database backed up before the upgrade", strings.Join(unknown, ", "))
+}
+
 // readMigrations reads every migration of fsys, in the order of their names,
 // and checks that their versions rise.
 func readMigrations(fsys fs.FS) ([]Migration, error) {

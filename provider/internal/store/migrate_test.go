@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -64,5 +65,40 @@ func TestMigrateRefusesTwoFilesOfOneVersion(t *testing.T) {
 	})
 	if err == nil || applied != 0 {
 		t.Errorf("two files of version 60: got err %v, %d applied; want an error and nothing applied", err, applied)
+	}
+}
+
+// TestRefuseUnknownMigrations: a database that records a migration this
+// version does not have was migrated by a newer provider, whose schema
+// this one does not know (a rollback); it is refused with the names of
+// those migrations. A database that lacks some of this version's
+// migrations is an older one, which Migrate brings up to date.
+func TestRefuseUnknownMigrations(t *testing.T) {
+	fsys := fstest.MapFS{
+		"migrations/0001_init.sql":     {Data: []byte("SELECT 1;")},
+		"migrations/0002_next.sql":     {Data: []byte("SELECT 2;")},
+		"migrations/0010_sessions.sql": {Data: []byte("SELECT 10;")},
+	}
+	for _, tc := range []struct {
+		name     string
+		recorded []store.Migration
+		refused  []string // names the error must give
+	}{
+		{"a new database", nil, nil},
+		{"an older database", []store.Migration{{Version: 1, Name: "0001_init.sql"}}, nil},
+		{"this version's", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 2, Name: "0002_next.sql"}, {Version: 10, Name: "0010_sessions.sql"}}, nil},
+		{"a newer database", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 11, Name: "0011_later.sql"}, {Version: 12, Name: "0012_latest.sql"}}, []string{"0011_later.sql", "0012_latest.sql"}},
+		{"one in between", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 5, Name: "0005_between.sql"}}, []string{"0005_between.sql"}},
+	} {
+		err := store.RefuseUnknownMigrations(fsys, tc.recorded)
+		if (err != nil) != (tc.refused != nil) {
+			t.Errorf("%s: got %v, want refused %v", tc.name, err, tc.refused != nil)
+			continue
+		}
+		for _, name := range tc.refused {
+			if !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "newer") {
+				t.Errorf("%s: got %q, want it to name %s and say the database is newer", tc.name, err, name)
+			}
+		}
 	}
 }

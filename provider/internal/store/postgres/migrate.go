@@ -20,10 +20,37 @@ var migrations embed.FS
 const migrationLock int64 = 6749_8628
 
 // migrate applies the migrations the database has not seen yet
-// (store.Migrate).
+// (store.Migrate), unless a newer version migrated it
+// (store.RefuseUnknownMigrations).
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	recorded, err := recordedMigrations(ctx, pool)
+	if err != nil {
+		return err
+	}
+	if err := store.RefuseUnknownMigrations(migrations, recorded); err != nil {
+		return err
+	}
 	return store.Migrate(ctx, migrations, func(ctx context.Context, m store.Migration) error {
 		return applyMigration(ctx, pool, m)
+	})
+}
+
+// recordedMigrations reads the versions and names of schema_migrations:
+// none before the first start has made the table.
+func recordedMigrations(ctx context.Context, pool *pgxpool.Pool) ([]store.Migration, error) {
+	var exists bool
+	err := pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists)
+	if err != nil || !exists {
+		return nil, err
+	}
+	rows, err := pool.Query(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Migration, error) {
+		var m store.Migration
+		err := row.Scan(&m.Version, &m.Name)
+		return m, err
 	})
 }
 

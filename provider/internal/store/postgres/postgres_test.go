@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,5 +191,28 @@ func drain(c chan struct{}) {
 		default:
 			return
 		}
+	}
+}
+
+// TestOpenRefusesANewerDatabase: a rollback, this version started on a
+// database a newer one migrated, is refused at Open, before anything is
+// written, and the message names the migration this version lacks.
+func TestOpenRefusesANewerDatabase(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	open(t, u).Close()
+	pool, err := pgxpool.New(t.Context(), u)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(t.Context(), `INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_from_a_newer_version.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := postgres.Open(t.Context(), u)
+	if err == nil {
+		s.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "9999_from_a_newer_version.sql") {
+		t.Errorf("Open of a database a newer version migrated: got %v, want an error naming 9999_from_a_newer_version.sql", err)
 	}
 }

@@ -15,11 +15,43 @@ import (
 var migrations embed.FS
 
 // migrate applies the migrations the database has not seen yet
-// (store.Migrate).
+// (store.Migrate), unless a newer version migrated it
+// (store.RefuseUnknownMigrations).
 func migrate(ctx context.Context, db *sql.DB) error {
+	recorded, err := recordedMigrations(ctx, db)
+	if err != nil {
+		return err
+	}
+	if err := store.RefuseUnknownMigrations(migrations, recorded); err != nil {
+		return err
+	}
 	return store.Migrate(ctx, migrations, func(ctx context.Context, m store.Migration) error {
 		return applyMigration(ctx, db, m)
 	})
+}
+
+// recordedMigrations reads the versions and names of schema_migrations:
+// none before the first start has made the table.
+func recordedMigrations(ctx context.Context, db *sql.DB) ([]store.Migration, error) {
+	var exists bool
+	err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations')`).Scan(&exists)
+	if err != nil || !exists {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var recorded []store.Migration
+	for rows.Next() {
+		var m store.Migration
+		if err := rows.Scan(&m.Version, &m.Name); err != nil {
+			return nil, err
+		}
+		recorded = append(recorded, m)
+	}
+	return recorded, rows.Err()
 }
 
 // applyMigration applies m unless schema_migrations records it. The

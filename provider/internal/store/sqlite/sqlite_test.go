@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -160,4 +161,28 @@ func appliedMigrations(t *testing.T, path string) int {
 // BenchmarkStore runs the hot-path lookups of storetest.Bench on SQLite.
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) store.Store { return openTemp(b) })
+}
+
+// TestOpenRefusesANewerDatabase: a rollback, this version started on a
+// database a newer one migrated, is refused at Open, before anything is
+// written, and the message names the migration this version lacks.
+func TestOpenRefusesANewerDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "provider.db")
+	openPath(t, path).Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_from_a_newer_version.sql', 0)`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.Open(t.Context(), path)
+	if err == nil {
+		s.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "9999_from_a_newer_version.sql") {
+		t.Errorf("Open of a database a newer version migrated: got %v, want an error naming 9999_from_a_newer_version.sql", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"strconv"
 	"strings"
@@ -23,18 +24,30 @@ type Migration struct {
 // migration in its own transaction together with its row in
 // schema_migrations, and does nothing when that row exists, so a crash
 // leaves every migration either applied and recorded or neither, and
-// running Migrate again, at every start, does nothing.
+// running Migrate again, at every start, does nothing. apply reports
+// whether it applied the migration; those applied are logged in one line,
+// so the log of a start after an upgrade says what it changed.
 //
 // Each file's version must be above the one before it: two files of one
 // version would be one row in schema_migrations, and the second would never
 // run. Nothing is applied unless every file is in order.
-func Migrate(ctx context.Context, fsys fs.FS, apply func(context.Context, Migration) error) error {
+func Migrate(ctx context.Context, fsys fs.FS, apply func(context.Context, Migration) (bool, error)) error {
 	migrations, err := readMigrations(fsys)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	var applied []string
+	defer func() {
+		if applied != nil {
+			slog.Info("store migrated", "applied", strings.Join(applied, " "))
+		}
+	}()
 	for _, m := range migrations {
-		if err := apply(ctx, m); err != nil {
+		done, err := apply(ctx, m)
+		if done {
+			applied = append(applied, m.Name)
+		}
+		if err != nil {
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/store/storetest"
 )
 
 func TestMigrateAppliesInOrderOfNames(t *testing.T) {
@@ -17,9 +18,9 @@ func TestMigrateAppliesInOrderOfNames(t *testing.T) {
 		"migrations/README":         {Data: []byte("not a migration")},
 	}
 	var got []store.Migration
-	err := store.Migrate(context.Background(), fsys, func(_ context.Context, m store.Migration) error {
+	err := store.Migrate(context.Background(), fsys, func(_ context.Context, m store.Migration) (bool, error) {
 		got = append(got, m)
-		return nil
+		return true, nil
 	})
 	if err != nil {
 		t.Fatalf("Migrate: %v", err)
@@ -39,9 +40,9 @@ func TestMigrateRefusesAFileWithoutVersion(t *testing.T) {
 	for _, name := range []string{"init.sql", "0000_zero.sql", "x1_init.sql"} {
 		fsys := fstest.MapFS{"migrations/" + name: {Data: []byte("SELECT 1;")}}
 		applied := false
-		err := store.Migrate(context.Background(), fsys, func(context.Context, store.Migration) error {
+		err := store.Migrate(context.Background(), fsys, func(context.Context, store.Migration) (bool, error) {
 			applied = true
-			return nil
+			return true, nil
 		})
 		if err == nil || applied {
 			t.Errorf("%s: got err %v, applied %v; want an error and nothing applied", name, err, applied)
@@ -59,9 +60,9 @@ func TestMigrateRefusesTwoFilesOfOneVersion(t *testing.T) {
 		"migrations/0060_documents.sql": {Data: []byte("SELECT 60;")},
 	}
 	applied := 0
-	err := store.Migrate(context.Background(), fsys, func(context.Context, store.Migration) error {
+	err := store.Migrate(context.Background(), fsys, func(context.Context, store.Migration) (bool, error) {
 		applied++
-		return nil
+		return true, nil
 	})
 	if err == nil || applied != 0 {
 		t.Errorf("two files of version 60: got err %v, %d applied; want an error and nothing applied", err, applied)
@@ -100,5 +101,30 @@ func TestRefuseUnknownMigrations(t *testing.T) {
 				t.Errorf("%s: got %q, want it to name %s and say the database is newer", tc.name, err, name)
 			}
 		}
+	}
+}
+
+// TestMigrateLogsWhatItApplied: the start after an upgrade logs, in one
+// line, the migrations it applied (those apply reports), and a start that
+// applied none logs nothing.
+func TestMigrateLogsWhatItApplied(t *testing.T) {
+	log := storetest.CaptureLog(t)
+	fsys := fstest.MapFS{
+		"migrations/0001_init.sql":  {Data: []byte("SELECT 1;")},
+		"migrations/0062_codes.sql": {Data: []byte("SELECT 62;")},
+		"migrations/0063_lease.sql": {Data: []byte("SELECT 63;")},
+	}
+	upgrade := func(_ context.Context, m store.Migration) (bool, error) { return m.Version > 1, nil }
+	if err := store.Migrate(t.Context(), fsys, upgrade); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	want := `level=INFO msg="store migrated" applied="0062_codes.sql 0063_lease.sql"` + "\n"
+	if got := log.String(); !strings.HasSuffix(got, want) || strings.Count(got, "\n") != 1 {
+		t.Errorf("log of an upgrade: got %q, want one line ending %q", got, want)
+	}
+	log.Reset()
+	none := func(context.Context, store.Migration) (bool, error) { return false, nil }
+	if err := store.Migrate(t.Context(), fsys, none); err != nil || log.Len() != 0 {
+		t.Errorf("a start with nothing to apply: got error %v and log %q, want neither", err, log.String())
 	}
 }

@@ -30,7 +30,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := store.RefuseUnknownMigrations(migrations, recorded); err != nil {
 		return err
 	}
-	return store.Migrate(ctx, migrations, func(ctx context.Context, m store.Migration) error {
+	return store.Migrate(ctx, migrations, func(ctx context.Context, m store.Migration) (bool, error) {
 		return applyMigration(ctx, pool, m)
 	})
 }
@@ -54,11 +54,13 @@ func recordedMigrations(ctx context.Context, pool *pgxpool.Pool) ([]store.Migrat
 	})
 }
 
-// applyMigration applies m unless schema_migrations records it.
-// pg_advisory_xact_lock makes processes that start together take turns
-// until the transaction ends, so the second one sees the first's row.
-func applyMigration(ctx context.Context, pool *pgxpool.Pool, m store.Migration) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+// applyMigration applies m unless schema_migrations records it, and
+// reports whether it did. pg_advisory_xact_lock makes processes that start
+// together take turns until the transaction ends, so the second one sees
+// the first's row.
+func applyMigration(ctx context.Context, pool *pgxpool.Pool, m store.Migration) (bool, error) {
+	applied := false
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 			return err
 		}
@@ -71,9 +73,9 @@ func applyMigration(ctx context.Context, pool *pgxpool.Pool, m store.Migration) 
 		if err != nil {
 			return err
 		}
-		var applied bool
-		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&applied)
-		if err != nil || applied {
+		var recorded bool
+		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&recorded)
+		if err != nil || recorded {
 			return err
 		}
 		// Without arguments pgx sends the file as one simple query, which
@@ -82,6 +84,8 @@ func applyMigration(ctx context.Context, pool *pgxpool.Pool, m store.Migration) 
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
+		applied = err == nil
 		return err
 	})
+	return applied && err == nil, err
 }

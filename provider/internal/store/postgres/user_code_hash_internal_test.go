@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,7 +25,7 @@ func TestUserCodeHashMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	apply := func(ctx context.Context, m store.Migration) error { return applyMigration(ctx, pool, m) }
+	apply := func(ctx context.Context, m store.Migration) (bool, error) { return applyMigration(ctx, pool, m) }
 	storetest.MigrateBefore(t, migrations, "0062", apply)
 	_, err = pool.Exec(ctx, `
 		INSERT INTO clients (id, name, type) VALUES ('device-client', 'Device', 'public');
@@ -34,11 +35,15 @@ func TestUserCodeHashMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	log := storetest.CaptureLog(t)
 	s, err := Open(ctx, url)
 	if err != nil {
 		t.Fatalf("Open after the upgrade: %v", err)
 	}
 	defer s.Close()
+	if !strings.Contains(log.String(), `msg="store migrated" applied="0062_user_code_hash.sql `) {
+		t.Errorf("log of the upgrade: got %q, want it to name 0062_user_code_hash.sql first", log.String())
+	}
 	if d, err := s.GetDeviceCodeByUserCodeHash(ctx, oauth.HashSecret("WDJBMJHT")); err != nil || d.Hash != "pending-hash" {
 		t.Errorf("look-up by the hash of the user code: got %q, %v; want the pending request", d.Hash, err)
 	}

@@ -25,7 +25,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := store.RefuseUnknownMigrations(migrations, recorded); err != nil {
 		return err
 	}
-	return store.Migrate(ctx, migrations, func(ctx context.Context, m store.Migration) error {
+	return store.Migrate(ctx, migrations, func(ctx context.Context, m store.Migration) (bool, error) {
 		return applyMigration(ctx, db, m)
 	})
 }
@@ -54,14 +54,15 @@ func recordedMigrations(ctx context.Context, db *sql.DB) ([]store.Migration, err
 	return recorded, rows.Err()
 }
 
-// applyMigration applies m unless schema_migrations records it. The
+// applyMigration applies m unless schema_migrations records it, and
+// reports whether it did. The
 // transaction begins IMMEDIATE (see dsn): it holds the write lock from the
 // start, so processes opening one new database take turns, and each sees
 // what the one before it recorded.
-func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) error {
+func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) (bool, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback()
 	_, err = tx.ExecContext(ctx, `
@@ -71,20 +72,20 @@ func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) error {
 			applied_at INTEGER NOT NULL     -- microseconds since the Unix epoch
 		) STRICT`)
 	if err != nil {
-		return err
+		return false, err
 	}
-	var applied bool
-	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&applied)
-	if err != nil || applied {
-		return err
+	var recorded bool
+	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&recorded)
+	if err != nil || recorded {
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return err
+		return false, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.Version, m.Name, time.Now().UnixMicro())
 	if err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }

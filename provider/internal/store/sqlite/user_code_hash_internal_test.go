@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -24,7 +25,7 @@ func TestUserCodeHashMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	apply := func(ctx context.Context, m store.Migration) error { return applyMigration(ctx, db, m) }
+	apply := func(ctx context.Context, m store.Migration) (bool, error) { return applyMigration(ctx, db, m) }
 	storetest.MigrateBefore(t, migrations, "0062", apply)
 	_, err = db.ExecContext(ctx, `
 		INSERT INTO clients (id, name, type) VALUES ('device-client', 'Device', 'public');
@@ -36,11 +37,15 @@ func TestUserCodeHashMigration(t *testing.T) {
 	}
 	db.Close()
 
+	log := storetest.CaptureLog(t)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("Open after the upgrade: %v", err)
 	}
 	defer s.Close()
+	if !strings.Contains(log.String(), `msg="store migrated" applied="0062_user_code_hash.sql `) {
+		t.Errorf("log of the upgrade: got %q, want it to name 0062_user_code_hash.sql first", log.String())
+	}
 	if _, err := s.GetDeviceCode(ctx, "pending-hash"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the pending request: got %v, want ErrNotFound (deleted)", err)
 	}

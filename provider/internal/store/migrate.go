@@ -20,7 +20,13 @@ type Migration struct {
 }
 
 // Migrate applies the migrations of fsys (its migrations/*.sql) in the
-// order of their names, each with apply. A backend's apply runs one
+// order of their names, each with apply, unless the database records one
+// that fsys does not have (recorded: the versions and names of its
+// schema_migrations as they were): a newer version of the provider migrated
+// it, and this one, which does not know that schema, could misread its data
+// or fail on it (a rollback); it is refused before anything is applied. A
+// database that lacks some of fsys's migrations is older, and Migrate brings
+// it up to date. A backend's apply runs one
 // migration in its own transaction together with its row in
 // schema_migrations, and does nothing when that row exists, so a crash
 // leaves every migration either applied and recorded or neither, and
@@ -31,10 +37,13 @@ type Migration struct {
 // Each file's version must be above the one before it: two files of one
 // version would be one row in schema_migrations, and the second would never
 // run. Nothing is applied unless every file is in order.
-func Migrate(ctx context.Context, fsys fs.FS, apply func(context.Context, Migration) (bool, error)) error {
+func Migrate(ctx context.Context, fsys fs.FS, recorded []Migration, apply func(context.Context, Migration) (bool, error)) error {
 	migrations, err := readMigrations(fsys)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := refuseUnknown(migrations, recorded); err != nil {
+		return err
 	}
 	var applied []string
 	defer func() {
@@ -54,17 +63,9 @@ func Migrate(ctx context.Context, fsys fs.FS, apply func(context.Context, Migrat
 	return nil
 }
 
-// RefuseUnknownMigrations refuses a database whose schema_migrations
-// records a migration (recorded: its versions and names) that fsys does not
-// have: a newer version of the provider migrated it, and this one, which
-// does not know that schema, could misread its data or fail on it (a
-// rollback). A database that lacks some of fsys's migrations is older, and
-// Migrate brings it up to date.
-func RefuseUnknownMigrations(fsys fs.FS, recorded []Migration) error {
-	migrations, err := readMigrations(fsys)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
+// refuseUnknown names the recorded migrations that are not among
+// migrations, if any.
+func refuseUnknown(migrations, recorded []Migration) error {
 	known := make(map[int]bool, len(migrations))
 	for _, m := range migrations {
 		known[m.Version] = true

@@ -18,7 +18,7 @@ func TestMigrateAppliesInOrderOfNames(t *testing.T) {
 		"migrations/README":         {Data: []byte("not a migration")},
 	}
 	var got []store.Migration
-	err := store.Migrate(context.Background(), fsys, func(_ context.Context, m store.Migration) (bool, error) {
+	err := store.Migrate(context.Background(), fsys, nil, func(_ context.Context, m store.Migration) (bool, error) {
 		got = append(got, m)
 		return true, nil
 	})
@@ -40,7 +40,7 @@ func TestMigrateRefusesAFileWithoutVersion(t *testing.T) {
 	for _, name := range []string{"init.sql", "0000_zero.sql", "x1_init.sql"} {
 		fsys := fstest.MapFS{"migrations/" + name: {Data: []byte("SELECT 1;")}}
 		applied := false
-		err := store.Migrate(context.Background(), fsys, func(context.Context, store.Migration) (bool, error) {
+		err := store.Migrate(context.Background(), fsys, nil, func(context.Context, store.Migration) (bool, error) {
 			applied = true
 			return true, nil
 		})
@@ -60,7 +60,7 @@ func TestMigrateRefusesTwoFilesOfOneVersion(t *testing.T) {
 		"migrations/0060_documents.sql": {Data: []byte("SELECT 60;")},
 	}
 	applied := 0
-	err := store.Migrate(context.Background(), fsys, func(context.Context, store.Migration) (bool, error) {
+	err := store.Migrate(context.Background(), fsys, nil, func(context.Context, store.Migration) (bool, error) {
 		applied++
 		return true, nil
 	})
@@ -69,12 +69,13 @@ func TestMigrateRefusesTwoFilesOfOneVersion(t *testing.T) {
 	}
 }
 
-// TestRefuseUnknownMigrations: a database that records a migration this
-// version does not have was migrated by a newer provider, whose schema
+// TestMigrateRefusesANewerDatabase: a database that records a migration
+// this version does not have was migrated by a newer provider, whose schema
 // this one does not know (a rollback); it is refused with the names of
-// those migrations. A database that lacks some of this version's
-// migrations is an older one, which Migrate brings up to date.
-func TestRefuseUnknownMigrations(t *testing.T) {
+// those migrations, and nothing is applied. A database that lacks some of
+// this version's migrations is an older one, which Migrate brings up to
+// date.
+func TestMigrateRefusesANewerDatabase(t *testing.T) {
 	fsys := fstest.MapFS{
 		"migrations/0001_init.sql":     {Data: []byte("SELECT 1;")},
 		"migrations/0002_next.sql":     {Data: []byte("SELECT 2;")},
@@ -91,9 +92,13 @@ func TestRefuseUnknownMigrations(t *testing.T) {
 		{"a newer database", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 11, Name: "0011_later.sql"}, {Version: 12, Name: "0012_latest.sql"}}, []string{"0011_later.sql", "0012_latest.sql"}},
 		{"one in between", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 5, Name: "0005_between.sql"}}, []string{"0005_between.sql"}},
 	} {
-		err := store.RefuseUnknownMigrations(fsys, tc.recorded)
-		if (err != nil) != (tc.refused != nil) {
-			t.Errorf("%s: got %v, want refused %v", tc.name, err, tc.refused != nil)
+		applied := 0
+		err := store.Migrate(t.Context(), fsys, tc.recorded, func(context.Context, store.Migration) (bool, error) {
+			applied++
+			return true, nil
+		})
+		if (err != nil) != (tc.refused != nil) || (err != nil) != (applied == 0) {
+			t.Errorf("%s: got %v and %d applied, want refused %v (and then nothing applied)", tc.name, err, applied, tc.refused != nil)
 			continue
 		}
 		for _, name := range tc.refused {
@@ -115,7 +120,7 @@ func TestMigrateLogsWhatItApplied(t *testing.T) {
 		"migrations/0063_lease.sql": {Data: []byte("SELECT 63;")},
 	}
 	upgrade := func(_ context.Context, m store.Migration) (bool, error) { return m.Version > 1, nil }
-	if err := store.Migrate(t.Context(), fsys, upgrade); err != nil {
+	if err := store.Migrate(t.Context(), fsys, nil, upgrade); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	want := `level=INFO msg="store migrated" applied="0062_codes.sql 0063_lease.sql"` + "\n"
@@ -124,7 +129,7 @@ func TestMigrateLogsWhatItApplied(t *testing.T) {
 	}
 	log.Reset()
 	none := func(context.Context, store.Migration) (bool, error) { return false, nil }
-	if err := store.Migrate(t.Context(), fsys, none); err != nil || log.Len() != 0 {
+	if err := store.Migrate(t.Context(), fsys, nil, none); err != nil || log.Len() != 0 {
 		t.Errorf("a start with nothing to apply: got error %v and log %q, want neither", err, log.String())
 	}
 }

@@ -20,17 +20,13 @@ var migrations embed.FS
 const migrationLock int64 = 6749_8628
 
 // migrate applies the migrations the database has not seen yet
-// (store.Migrate), unless a newer version migrated it
-// (store.RefuseUnknownMigrations).
+// (store.Migrate), unless a newer version migrated it.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	recorded, err := recordedMigrations(ctx, pool)
 	if err != nil {
 		return err
 	}
-	if err := store.RefuseUnknownMigrations(migrations, recorded); err != nil {
-		return err
-	}
-	return store.Migrate(ctx, migrations, func(ctx context.Context, m store.Migration) (bool, error) {
+	return store.Migrate(ctx, migrations, recorded, func(ctx context.Context, m store.Migration) (bool, error) {
 		return applyMigration(ctx, pool, m)
 	})
 }

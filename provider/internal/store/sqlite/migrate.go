@@ -15,17 +15,13 @@ import (
 var migrations embed.FS
 
 // migrate applies the migrations the database has not seen yet
-// (store.Migrate), unless a newer version migrated it
-// (store.RefuseUnknownMigrations).
+// (store.Migrate), unless a newer version migrated it.
 func migrate(ctx context.Context, db *sql.DB) error {
 	recorded, err := recordedMigrations(ctx, db)
 	if err != nil {
 		return err
 	}
-	if err := store.RefuseUnknownMigrations(migrations, recorded); err != nil {
-		return err
-	}
-	return store.Migrate(ctx, migrations, func(ctx context.Context, m store.Migration) (bool, error) {
+	return store.Migrate(ctx, migrations, recorded, func(ctx context.Context, m store.Migration) (bool, error) {
 		return applyMigration(ctx, db, m)
 	})
 }

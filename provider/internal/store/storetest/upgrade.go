@@ -5,6 +5,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -15,7 +16,7 @@ import (
 // an upgrade test fills and then opens with every migration.
 func MigrateBefore(t *testing.T, fsys fs.FS, name string, apply func(context.Context, store.Migration) (bool, error)) {
 	t.Helper()
-	err := store.Migrate(t.Context(), fsys, func(ctx context.Context, m store.Migration) (bool, error) {
+	err := store.Migrate(t.Context(), fsys, nil, func(ctx context.Context, m store.Migration) (bool, error) {
 		if m.Name >= name {
 			return false, nil
 		}
@@ -34,4 +35,22 @@ func CaptureLog(t *testing.T) *bytes.Buffer {
 	slog.SetDefault(slog.New(slog.NewTextHandler(&log, nil)))
 	t.Cleanup(func() { slog.SetDefault(previous) })
 	return &log
+}
+
+// NewerMigration is a migration of a newer version of the provider: a
+// rollback test records it in schema_migrations, as that version would
+// have, and checks with RefusedAsNewer that Open refuses the database.
+var NewerMigration = store.Migration{Version: 9999, Name: "9999_from_a_newer_version.sql"}
+
+// RefusedAsNewer checks that open fails on a database that records
+// NewerMigration, and that the error names it.
+func RefusedAsNewer[S interface{ Close() error }](t *testing.T, open func() (S, error)) {
+	t.Helper()
+	s, err := open()
+	if err == nil {
+		s.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), NewerMigration.Name) {
+		t.Errorf("Open of a database a newer version migrated: got %v, want an error naming %s", err, NewerMigration.Name)
+	}
 }

@@ -63,8 +63,18 @@ func Migrate(ctx context.Context, fsys fs.FS, recorded []Migration, apply func(c
 	return nil
 }
 
-// refuseUnknown names the recorded migrations that are not among
-// migrations, if any.
+// retiredMigrations are migrations that main carried for a while and then
+// took back with the change that needed them, by version. A database that
+// records one ran that version of main, not a newer one, and is not
+// refused; what the migration added is left in place, unused. Their versions
+// are never given to another migration: a database that records one would
+// never apply it.
+var retiredMigrations = map[int]string{
+	70: "0070_pushed_request_opened.sql", // a nullable column of pushed_requests
+}
+
+// refuseUnknown names the recorded migrations that are neither among
+// migrations nor retired, if any.
 func refuseUnknown(migrations, recorded []Migration) error {
 	known := make(map[int]bool, len(migrations))
 	for _, m := range migrations {
@@ -72,7 +82,7 @@ func refuseUnknown(migrations, recorded []Migration) error {
 	}
 	var unknown []string
 	for _, m := range recorded {
-		if !known[m.Version] {
+		if !known[m.Version] && retiredMigrations[m.Version] != m.Name {
 			unknown = append(unknown, m.Name)
 		}
 	}
@@ -83,7 +93,7 @@ func refuseUnknown(migrations, recorded []Migration) error {
 }
 
 // readMigrations reads every migration of fsys, in the order of their names,
-// and checks that their versions rise.
+// and checks that their versions rise and that none is a retired one's.
 func readMigrations(fsys fs.FS) ([]Migration, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql") // sorted by name
 	if err != nil {
@@ -94,6 +104,9 @@ func readMigrations(fsys fs.FS) ([]Migration, error) {
 		m, err := readMigration(fsys, name)
 		if err != nil {
 			return nil, err
+		}
+		if retired, ok := retiredMigrations[m.Version]; ok {
+			return nil, fmt.Errorf("migration %s has version %d, which %s had before it was taken back: give it the next free number", m.Name, m.Version, retired)
 		}
 		if n := len(migrations); n > 0 && m.Version <= migrations[n-1].Version {
 			return nil, fmt.Errorf("migration %s has version %d, not above %s's: give it the next free number", m.Name, m.Version, migrations[n-1].Name)

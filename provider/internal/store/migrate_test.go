@@ -36,6 +36,24 @@ func TestMigrateAppliesInOrderOfNames(t *testing.T) {
 	}
 }
 
+// TestMigrateRefusesARetiredVersion: a database that ran a migration main
+// later took back records its version, and would never apply another
+// migration given that version.
+func TestMigrateRefusesARetiredVersion(t *testing.T) {
+	fsys := fstest.MapFS{
+		"migrations/0001_init.sql":  {Data: []byte("SELECT 1;")},
+		"migrations/0070_again.sql": {Data: []byte("SELECT 70;")},
+	}
+	applied := false
+	err := store.Migrate(context.Background(), fsys, nil, func(context.Context, store.Migration) (bool, error) {
+		applied = true
+		return true, nil
+	})
+	if err == nil || applied || !strings.Contains(err.Error(), "0070_pushed_request_opened.sql") {
+		t.Errorf("got err %v, applied %v; want an error naming the retired migration and nothing applied", err, applied)
+	}
+}
+
 func TestMigrateRefusesAFileWithoutVersion(t *testing.T) {
 	for _, name := range []string{"init.sql", "0000_zero.sql", "x1_init.sql"} {
 		fsys := fstest.MapFS{"migrations/" + name: {Data: []byte("SELECT 1;")}}
@@ -91,6 +109,8 @@ func TestMigrateRefusesANewerDatabase(t *testing.T) {
 		{"this version's", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 2, Name: "0002_next.sql"}, {Version: 10, Name: "0010_sessions.sql"}}, nil},
 		{"a newer database", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 11, Name: "0011_later.sql"}, {Version: 12, Name: "0012_latest.sql"}}, []string{"0011_later.sql", "0012_latest.sql"}},
 		{"one in between", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 5, Name: "0005_between.sql"}}, []string{"0005_between.sql"}},
+		{"one main took back", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 70, Name: "0070_pushed_request_opened.sql"}}, nil},
+		{"another of a retired version", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 70, Name: "0070_other.sql"}}, []string{"0070_other.sql"}},
 	} {
 		applied := 0
 		err := store.Migrate(t.Context(), fsys, tc.recorded, func(context.Context, store.Migration) (bool, error) {

@@ -51,10 +51,9 @@ func recordedMigrations(ctx context.Context, db *sql.DB) ([]store.Migration, err
 }
 
 // applyMigration applies m unless schema_migrations records it, and
-// reports whether it did. The
-// transaction begins IMMEDIATE (see dsn): it holds the write lock from the
-// start, so processes opening one new database take turns, and each sees
-// what the one before it recorded.
+// reports whether it did. The transaction begins IMMEDIATE (see dsn): it
+// holds the write lock from the start, so processes opening one new
+// database take turns, and each sees what the one before it recorded.
 func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) (bool, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {

@@ -27,6 +27,16 @@ type Transport struct {
 	Key  *Key
 	Base http.RoundTripper // nil means http.DefaultTransport
 	Now  func() time.Time  // nil means time.Now
+	// HTU, when set, maps the URL a request is sent to (without query and
+	// fragment) onto its proof's htu: the URI the server knows the
+	// resource by, which the server compares with htu
+	// ([RFC 9449 Section 4.3]: "The htu claim matches the HTTP URI value
+	// for the HTTP request in which the JWT was received"). A client that
+	// reaches the server at another address than the server's own (docker
+	// compose's back channel) needs it. nil: the URL as sent.
+	//
+	// [RFC 9449 Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+	HTU func(sent string) string
 
 	mu     sync.Mutex
 	nonces map[string]string // by origin ("http://host:port"): nonces are per server (RFC 9449 Section 9)
@@ -58,7 +68,11 @@ func (t *Transport) send(req *http.Request) (*http.Response, error) {
 	if t.Now != nil {
 		now = t.Now
 	}
-	proof, err := t.Key.Proof(req.Method, htu.String(), boundToken(req), t.nonce(origin), now())
+	target := htu.String()
+	if t.HTU != nil {
+		target = t.HTU(target)
+	}
+	proof, err := t.Key.Proof(req.Method, target, boundToken(req), t.nonce(origin), now())
 	if err != nil {
 		return nil, err
 	}

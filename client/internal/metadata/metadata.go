@@ -157,15 +157,15 @@ func (m Metadata) BackChannel(public, internal string) Metadata {
 		&m.DeviceAuthorizationEndpoint, &m.UserinfoEndpoint, &m.JWKSURI,
 		&m.PushedAuthorizationRequestEndpoint, &m.RegistrationEndpoint,
 	} {
-		*ep = rebase(*ep, public, internal)
+		*ep = Rebase(*ep, public, internal)
 	}
 	return m
 }
 
-// rebase returns endpoint moved from under the base URL from to under to,
+// Rebase returns endpoint moved from under the base URL from to under to,
 // its query kept, or endpoint itself when it does not lie under from. A
 // trailing "/" of either base is not part of the path joined.
-func rebase(endpoint, from, to string) string {
+func Rebase(endpoint, from, to string) string {
 	rest, ok := strings.CutPrefix(endpoint, strings.TrimSuffix(from, "/"))
 	if !ok || (rest != "" && rest[0] != '/' && rest[0] != '?') {
 		return endpoint

@@ -167,7 +167,14 @@ func (a *App) newOAuthClient() (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &http.Client{Timeout: a.http.Timeout, Transport: &dpop.Transport{Key: key, Base: a.http.Transport, Now: a.now}}, nil
+	return &http.Client{Timeout: a.http.Timeout, Transport: &dpop.Transport{Key: key, Base: a.http.Transport, Now: a.now, HTU: a.issuerURI}}, nil
+}
+
+// issuerURI returns a URL of the back channel (AUTH_SERVER_INTERNAL) as the
+// provider knows it, under its issuer (AUTH_SERVER): the htu of the proofs
+// this app sends there. Any other URL is returned as it is.
+func (a *App) issuerURI(sent string) string {
+	return metadata.Rebase(sent, a.cfg.BackChannel(), a.cfg.AuthServer)
 }
 
 // newVerifier returns the ID token verifier of [OIDC Core Section 3.1.3.7]:

@@ -548,7 +548,7 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	seen := &lastProof{base: a.http.Transport}
-	legit := &http.Client{Transport: &dpop.Transport{Key: signer.Key, Base: seen, Now: a.now}}
+	legit := &http.Client{Transport: &dpop.Transport{Key: signer.Key, Base: seen, Now: a.now, HTU: signer.HTU}}
 	first := a.sendWith(ctx, legit, a.resourceURL(resource.ProtectedResourcePath), "DPoP "+tok.AccessToken, "")
 	legitHops := len(capture.Entries()) // with DPOP_NONCE=on, a use_dpop_nonce challenge and the retry
 	replayed := a.sendWith(ctx, a.http, a.resourceURL(resource.ProtectedResourcePath), "DPoP "+tok.AccessToken, seen.proof)

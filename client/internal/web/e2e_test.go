@@ -601,6 +601,27 @@ func TestE2ELoginThroughAnInternalBackChannel(t *testing.T) {
 	}
 }
 
+// TestE2EDPoPThroughAnInternalBackChannel runs the web app with DPOP=on as
+// docker compose runs it: the client reaches the provider at another address
+// than its issuer. Each proof's htu is the URI the provider knows the
+// endpoint by, under its issuer (RFC 9449 Section 4.3: "The htu claim matches
+// the HTTP URI value for the HTTP request in which the JWT was received"),
+// not the back channel's address, or the provider refuses every proof.
+func TestE2EDPoPThroughAnInternalBackChannel(t *testing.T) {
+	t.Parallel()
+	h := newHarnessConfig(t, providertest.Options{Issuer: "http://provider.public.test", DPoPNonce: true},
+		func(c *config.Config) { c.DPoP = "on" })
+	home := h.login()
+	mustContain(t, "home page", home, "Signed in as Demo User", "bound to this app&#39;s DPoP key",
+		`&#34;htu&#34;: &#34;http://provider.public.test/oauth/token&#34;`)
+	resp, page := h.get(h.client.URL + "/resource")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /resource: %d", resp.StatusCode)
+	}
+	mustContain(t, "resource page", page, "This page is secured.", "&#34;id&#34;: &#34;user1&#34;",
+		`&#34;htu&#34;: &#34;http://provider.public.test/protected/resource&#34;`)
+}
+
 // TestE2EAnonymousLoginsDoNotSignOutAUser: a flood of cookieless GET /login
 // requests, more than the session store holds, starts no session that
 // could push out a signed-in user's: after it, the user is still signed in.

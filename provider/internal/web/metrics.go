@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,7 +40,7 @@ func newProviderMetrics(reg prometheus.Registerer) *providerMetrics {
 		loginFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "oauth_login_failures_total",
 			Help: "Sign-ins refused for a wrong username or password."}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oauth_rate_limited_total",
-			Help: "Requests refused by a rate limit, by limit (password, user_code, registration)."}, []string{"limit"}),
+			Help: "Requests refused by a rate limit, by limit (" + rateLimitLabels() + ")."}, []string{"limit"}),
 	}
 	reg.MustRegister(m.tokensIssued, m.tokenErrors, m.refreshReuse, m.codeReplay, m.loginFailures, m.rateLimited)
 	for _, limit := range rateLimits {
@@ -124,6 +125,15 @@ var (
 
 	rateLimits = []rateLimit{limitPassword, limitUserCode, limitRegistration, limitDeviceAuthorization, limitPushedRequest}
 )
+
+// rateLimitLabels lists the limits' labels, comma-separated.
+func rateLimitLabels() string {
+	labels := make([]string, len(rateLimits))
+	for i, limit := range rateLimits {
+		labels[i] = limit.label
+	}
+	return strings.Join(labels, ", ")
+}
 
 // rateLimited logs and counts a request refused by one of the limits.
 func (s *Server) rateLimited(c *gin.Context, limit rateLimit) {

@@ -108,6 +108,13 @@ func TestE2EMetricsRateLimited(t *testing.T) {
 			t.Errorf(`oauth_rate_limited_total{limit=%q}: got %q, want %q`, limit, got, want)
 		}
 	}
+	// The HELP line names every limit the counter has a series for.
+	help, _, _ := strings.Cut(metrics[strings.Index(metrics, "# HELP oauth_rate_limited_total "):], "\n")
+	for _, series := range regexp.MustCompile(`oauth_rate_limited_total\{limit="([a-z_]+)"\}`).FindAllStringSubmatch(metrics, -1) {
+		if !strings.Contains(help, series[1]) {
+			t.Errorf("%s: does not name the limit %q", help, series[1])
+		}
+	}
 }
 
 // TestE2EMetricsRegistrationRateLimited: a registration refused by

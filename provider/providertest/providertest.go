@@ -44,6 +44,10 @@ type Options struct {
 	// Resources are added to RESOURCES, the other resource servers a client
 	// may name as "resource" (RFC 8707), for tests outside this module.
 	Resources []string
+	// Registration overrides REGISTRATION when set ("open", "token",
+	// "off"), for tests outside this module: an issuer that is not http on
+	// a loopback host turns teaching mode, and with it open registration, off.
+	Registration string
 	// Postgres puts the store in a fresh PostgreSQL schema (PostgresURL)
 	// instead of SQLite, for tests outside this module.
 	Postgres bool
@@ -109,6 +113,9 @@ func New(t testing.TB, opts Options) *Server {
 		cfg.DevicePollInterval = opts.DevicePollInterval
 	}
 	cfg.DPoPNonce = opts.DPoPNonce
+	if opts.Registration != "" {
+		cfg.Registration = opts.Registration
+	}
 	cfg.Resources = append(cfg.Resources, opts.Resources...)
 	if opts.Configure != nil {
 		opts.Configure(&cfg)

@@ -194,6 +194,11 @@ func joinURL(base, path string) string {
 // at start (provider/internal/oauth/seed.go).
 func (c Config) SPARedirectURI() string { return c.atOrigin("/spa/callback") }
 
+// MCPRedirectURI is the redirect URI the client web app registers for its
+// MCP walkthrough (/mcp), as a public client of its own: the origin of
+// RedirectURI + "/mcp/callback".
+func (c Config) MCPRedirectURI() string { return c.atOrigin("/mcp/callback") }
+
 // PostLogoutRedirectURI is where the provider sends the browser back after
 // logging the user out, as the demo client registered it: the origin of
 // RedirectURI + "/", the home page (OIDC RP-Initiated Logout Section 3).

@@ -59,6 +59,10 @@ type Metadata struct {
 	//
 	// [RFC 9207 Section 3]: https://www.rfc-editor.org/rfc/rfc9207#section-3
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+	// ClientIDMetadataDocumentSupported says the server takes the URL of a
+	// client ID metadata document as client_id, so that a client need not
+	// register (the Model Context Protocol's authorization, 2025-11-25).
+	ClientIDMetadataDocumentSupported bool `json:"client_id_metadata_document_supported"`
 }
 
 // WellKnownURL returns where the metadata of the authorization server at

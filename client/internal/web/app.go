@@ -17,6 +17,7 @@
 //	home.go         GET /                         RFC 6749 Section 4.1 (the diagram and the walkthrough)
 //	tokens.go       GET /tokens, POST /tokens/reveal RFC 7519, RFC 7517, RFC 7662 Section 2 (the token inspector)
 //	attacks.go      GET /attacks, POST /attacks/… RFC 9700 Section 4 (the attack lab)
+//	mcp.go          GET, POST /mcp, GET /mcp/callback RFC 9728, RFC 8414, RFC 7591, RFC 7636, RFC 8707 (the MCP profile)
 //
 // walkthrough.go turns each exchange into an xray.Hop and, in teaching mode,
 // fetches the provider's trace of it. With DPOP=on the token and resource
@@ -99,6 +100,8 @@ type App struct {
 	// keyed is the client registered at start to authenticate with
 	// private_key_jwt (keyclient.go); nil when the provider offers none.
 	keyed *keyClient
+	// mcp is the registration of the MCP walkthrough's client (mcp.go).
+	mcp mcpRegistry
 }
 
 // New builds the application from the provider's metadata.
@@ -268,6 +271,9 @@ func (a *App) Handler() http.Handler {
 	pages.POST("/attacks/:name", a.handleAttack)
 	pages.POST(languagePath, a.handleLanguage)
 	pages.GET("/spa/callback", a.handleSPA)
+	pages.GET(mcpPath, a.handleMCP)
+	pages.POST(mcpPath, a.handleMCPStart)
+	pages.GET(mcpCallbackPath, a.handleMCPCallback)
 	r.NoRoute(a.handleNotFound)
 	r.NoMethod(a.handleMethodNotAllowed)
 	return r

@@ -466,7 +466,7 @@ func (a *App) attackIssMixup(c *gin.Context, s *webSession) attackResult {
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 func (a *App) forgedCallback(c *gin.Context, q url.Values, refusal xray.Ref, note string) attackResult {
 	u := &url.URL{Path: "/callback", RawQuery: q.Encode()}
-	hop := a.authorizationResponseHop(u)
+	hop := a.authorizationResponseHop(u, a.cfg.RedirectURI)
 	hop.Title = "Forged authorization response"
 	hop.Note = "The attacker's authorization response, as it would arrive at the client's redirect URI through your browser."
 	_, _, err := a.checkAuthorizationResponse(c, parseAuthorizationResponse(q), &hop)

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 )
@@ -30,7 +31,7 @@ import (
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 func (a *App) handleCallback(c *gin.Context) {
 	r := parseAuthorizationResponse(c.Request.URL.Query())
-	hop := a.authorizationResponseHop(c.Request.URL)
+	hop := a.authorizationResponseHop(c.Request.URL, a.cfg.RedirectURI)
 	s, p, err := a.checkAuthorizationResponse(c, r, &hop)
 	walk := xray.NewWalk(walkSize)
 	if p.State != "" {
@@ -84,9 +85,10 @@ var callbackParams = []paramDoc{
 }
 
 // authorizationResponseHop is step (C) for the walkthrough: the URL the
-// browser came back on (code masked) and its parameters, explained.
-func (a *App) authorizationResponseHop(u *url.URL) xray.Hop {
-	shown, err := url.Parse(a.cfg.RedirectURI)
+// browser came back on (code masked), at redirectURI, and its parameters,
+// explained.
+func (a *App) authorizationResponseHop(u *url.URL, redirectURI string) xray.Hop {
+	shown, err := url.Parse(redirectURI)
 	if err != nil {
 		shown = &url.URL{Path: u.Path}
 	}
@@ -118,6 +120,10 @@ type authorizationResponse struct {
 	// Repeated is the first of code, state, iss and error that came more
 	// than once, or "".
 	Repeated string
+	// MCP is set when the response came to the MCP walkthrough's redirect
+	// URI (mcp.go): it answers only a request of that walkthrough, and the
+	// main login's only come to /callback.
+	MCP bool
 }
 
 // parseAuthorizationResponse reads the callback's query, once: the checks
@@ -150,11 +156,11 @@ func (a *App) checkAuthorizationResponse(c *gin.Context, r authorizationResponse
 			Rule:    `RFC 6749 Section 3.1: "Request and response parameters MUST NOT be included more than once."`,
 		})
 	}
-	s, p, ok := a.takePending(c, r.State)
+	s, p, ok := a.takePending(c, r.State, r.MCP)
 	if !check("state is one this browser's session is waiting for", "RFC 6749 Section 10.12", ok, "") {
 		return nil, p, stateMismatch(r)
 	}
-	if err := a.checkIssuer(r); !check("iss is the issuer the request went to", "RFC 9207 Section 2.4", err == nil, "") {
+	if err := checkIssuer(r, a.serverOf(p)); !check("iss is the issuer the request went to", "RFC 9207 Section 2.4", err == nil, "") {
 		return nil, p, err
 	}
 	if !check("the response carries a code, not an error", "RFC 6749 Section 4.1.2", r.Error == "" && r.Code != "", r.Error) {
@@ -209,16 +215,27 @@ var stateMismatchView = errorView{
 }
 
 // takePending finds the caller's session and removes from it the
-// authorization request whose state is state.
-func (a *App) takePending(c *gin.Context, state string) (*webSession, pendingAuthorization, bool) {
+// authorization request whose state is state, of the MCP walkthrough when
+// mcp is set, else of a login.
+func (a *App) takePending(c *gin.Context, state string, mcp bool) (*webSession, pendingAuthorization, bool) {
 	s, ok := a.currentSession(c)
 	if !ok {
 		return nil, pendingAuthorization{}, false
 	}
 	s.Lock()
 	defer s.Unlock()
-	p, ok := s.Data.takePending(state, a.now())
+	p, ok := s.Data.takePending(state, mcp, a.now())
 	return s, p, ok
+}
+
+// serverOf returns the metadata, as the browser sees it, of the
+// authorization server p's request went to: the one the MCP walkthrough
+// discovered, or the client's own.
+func (a *App) serverOf(p pendingAuthorization) metadata.Metadata {
+	if p.MCP != nil {
+		return p.MCP.Server
+	}
+	return a.public
 }
 
 // checkIssuer applies [RFC 9207 Section 2.4]: "This comparison MUST use
@@ -227,22 +244,23 @@ func (a *App) takePending(c *gin.Context, state string) (*webSession, pendingAut
 // the authorization response and MUST NOT proceed with the authorization
 // grant", and "Clients MUST reject authorization responses without the iss
 // parameter from authorization servers that do indicate that they support
-// this specification". This defeats mix-up attacks.
+// this specification". This defeats mix-up attacks. server is the
+// metadata of the authorization server the request went to.
 //
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
-func (a *App) checkIssuer(r authorizationResponse) error {
+func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
 	iss, present := r.Issuer, r.HasIssuer
 	switch {
-	case present && iss == a.public.Issuer:
+	case present && iss == server.Issuer:
 		return nil
-	case !present && !a.public.AuthorizationResponseIssParameterSupported:
+	case !present && !server.AuthorizationResponseIssParameterSupported:
 		return nil
 	}
 	return pageErr(http.StatusForbidden, errorView{
 		Title: "Wrong issuer: response refused",
 		Message: "The authorization response names another issuer than the one the request went to. " +
 			"It may come from another authorization server (a mix-up attack), so the client did not exchange the code.",
-		Detail: fmt.Sprintf("iss=%q, expected %q", wirelog.Shorten(iss), a.public.Issuer),
+		Detail: fmt.Sprintf("iss=%q, expected %q", wirelog.Shorten(iss), server.Issuer),
 		Rule:   `RFC 9207 Section 2.4: "If the value does not match the expected issuer identifier, clients MUST reject the authorization response and MUST NOT proceed with the authorization grant."`,
 		Retry:  true,
 	})

@@ -108,6 +108,7 @@ type spy struct {
 	// registrationAccessToken is from the last registration's answer
 	// (RFC 7591 Section 3.2.1): the app registers its key client at start.
 	registrationAccessToken string
+	registrations           int // the registration requests sent (POST /oauth/register)
 	// trace, when set, answers GET /debug/trace/{id} in the provider's
 	// place with the JSON it returns, and counts the requests.
 	trace      func(id string) string
@@ -128,6 +129,11 @@ func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	isToken := strings.HasSuffix(req.URL.Path, "/oauth/token")
+	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/oauth/register") {
+		s.mu.Lock()
+		s.registrations++
+		s.mu.Unlock()
+	}
 	if isToken {
 		body, _ := req.GetBody()
 		b, _ := io.ReadAll(body)

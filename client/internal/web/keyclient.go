@@ -141,10 +141,11 @@ func (a *App) registerKeyClient(ctx context.Context) (*keyClient, error) {
 		return nil, err
 	}
 	jwk.KeyID = base64.RawURLEncoding.EncodeToString(thumb)
-	clientID, err := a.postRegistration(ctx, jwk.Public())
+	registered, err := a.postRegistration(ctx, a.back.RegistrationEndpoint, a.keyClientMetadata(jwk.Public()))
 	if err != nil {
 		return nil, err
 	}
+	clientID := registered.ClientID
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jwk}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		return nil, err
@@ -158,12 +159,13 @@ func (a *App) registerKeyClient(ctx context.Context) (*keyClient, error) {
 	}, nil
 }
 
-// postRegistration sends the client registration request and returns the
-// client_id the provider issued ([RFC 7591 Section 3.2.1]).
+// keyClientMetadata is the registration request of the key client
+// ([RFC 7591 Section 2]): its redirect URI is the app's own, and public is
+// the key it signs with.
 //
-// [RFC 7591 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
-func (a *App) postRegistration(ctx context.Context, public jose.JSONWebKey) (string, error) {
-	body, err := json.Marshal(map[string]any{
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+func (a *App) keyClientMetadata(public jose.JSONWebKey) map[string]any {
+	return map[string]any{
 		"client_name":                "oauth-reference client (private_key_jwt)",
 		"redirect_uris":              []string{a.cfg.RedirectURI},
 		"grant_types":                []string{"authorization_code", "refresh_token"},
@@ -171,30 +173,49 @@ func (a *App) postRegistration(ctx context.Context, public jose.JSONWebKey) (str
 		"scope":                      strings.Join(loginScopes, " "),
 		"token_endpoint_auth_method": "private_key_jwt",
 		"jwks":                       jose.JSONWebKeySet{Keys: []jose.JSONWebKey{public}},
-	})
-	if err != nil {
-		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.back.RegistrationEndpoint, bytes.NewReader(body))
+}
+
+// registration is what a client registration response gives the client
+// to keep ([RFC 7591 Section 3.2.1]; [RFC 7592 Section 3]: the registration
+// access token and the client configuration endpoint).
+//
+// [RFC 7591 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
+// [RFC 7592 Section 3]: https://www.rfc-editor.org/rfc/rfc7592#section-3
+type registration struct {
+	ClientID                string `json:"client_id"`
+	RegistrationAccessToken string `json:"registration_access_token"`
+	RegistrationClientURI   string `json:"registration_client_uri"`
+}
+
+// postRegistration sends the client registration request with the client
+// metadata meta to endpoint and returns what the provider issued
+// ([RFC 7591 Section 3.2.1]: "201 Created" with a client_id).
+//
+// [RFC 7591 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
+func (a *App) postRegistration(ctx context.Context, endpoint string, meta map[string]any) (registration, error) {
+	var registered registration
+	body, err := json.Marshal(meta)
 	if err != nil {
-		return "", err
+		return registered, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return registered, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return "", err
+		return registered, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
-		return "", errors.New(answerError(resp))
-	}
-	var registered struct {
-		ClientID string `json:"client_id"`
+		return registered, errors.New(answerError(resp))
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&registered); err != nil || registered.ClientID == "" {
-		return "", fmt.Errorf("the registration answer has no client_id: %v", err)
+		return registered, fmt.Errorf("the registration answer has no client_id: %v", err)
 	}
-	return registered.ClientID, nil
+	return registered, nil
 }
 
 // assertion signs a fresh client assertion: [RFC 7523 Section 3] "The JWT

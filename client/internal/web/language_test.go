@@ -144,7 +144,7 @@ func TestEveryMessageIsInTheCatalogue(t *testing.T) {
 		t.Fatalf("found %d messages in the templates, want them all", len(keys))
 	}
 	keys = append(keys, figureLabels...)
-	for _, docs := range [][]paramDoc{authorizationParams, callbackParams, logoutParams, {requestURIParam}} {
+	for _, docs := range [][]paramDoc{authorizationParams, callbackParams, logoutParams, {requestURIParam}, mcpAuthorizationParams} {
 		for _, d := range docs {
 			keys = append(keys, d.Meaning)
 		}
@@ -164,7 +164,7 @@ func TestEveryMessageIsInTheCatalogue(t *testing.T) {
 			}
 		}
 	}
-	keys = append(keys, deadByCodeReplay, deadByRefreshReuse, deadByRefusedRefresh)
+	keys = append(keys, deadByCodeReplay, deadByRefreshReuse, deadByRefusedRefresh, noChallengeScope)
 	if len(spaMessages) < 30 {
 		t.Errorf("found %d messages in the SPA's script, want them all", len(spaMessages))
 	}
@@ -208,11 +208,11 @@ var textFields = map[string]bool{"Title": true, "Message": true, "Rule": true, "
 	"ChecksTitle": true, "Explain": true, "NextLabel": true, "Label": true, "Answer": true}
 
 // textCalls are the functions whose string arguments are messages.
-var textCalls = map[string]bool{"T": true, "outcome": true, "check": true, "tokenOf": true, "tokenRequestError": true, "renderInternalError": true}
+var textCalls = map[string]bool{"T": true, "outcome": true, "check": true, "tokenOf": true, "tokenRequestError": true, "renderInternalError": true, "mcpFailed": true}
 
 // textArgs are the functions one of whose arguments, by index, is a
 // message: a page's title, which render translates.
-var textArgs = map[string]int{"render": 3}
+var textArgs = map[string]int{"render": 3, "mcpStep": 2}
 
 // goKeys returns the string literals this package's code gives textFields
 // and textCalls, a literal concatenation counting as one.

@@ -66,6 +66,7 @@ type pendingAuthorization struct {
 	StepByStep   bool       // pause at (C) and before (E)
 	SignWithKey  bool       // log in as the private_key_jwt client (keyclient.go)
 	Attack       string     // the attack lab's demonstration this request belongs to, or ""
+	MCP          *mcpRun    // the MCP walkthrough's run this request belongs to (mcp.go), or nil
 	UILocales    string     // the language of the client's pages, asked of the provider's (ui_locales)
 }
 
@@ -283,14 +284,15 @@ func (d *sessionData) addPending(p pendingAuthorization, now time.Time) {
 }
 
 // takePending removes and returns the authorization request whose state
-// equals state. Each is used once: a replayed response finds nothing.
-func (d *sessionData) takePending(state string, now time.Time) (pendingAuthorization, bool) {
+// equals state, of the MCP walkthrough when mcp is set, else of a login.
+// Each is used once: a replayed response finds nothing.
+func (d *sessionData) takePending(state string, mcp bool, now time.Time) (pendingAuthorization, bool) {
 	d.dropExpiredPending(now)
 	if state == "" {
 		return pendingAuthorization{}, false
 	}
 	for i, p := range d.Pending {
-		if subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) == 1 {
+		if subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) == 1 && (p.MCP != nil) == mcp {
 			d.Pending = append(d.Pending[:i:i], d.Pending[i+1:]...)
 			return p, true
 		}

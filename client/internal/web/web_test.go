@@ -75,7 +75,7 @@ func TestPendingAuthorizations(t *testing.T) {
 			for _, p := range tt.add {
 				d.addPending(p, now)
 			}
-			got, ok := d.takePending(tt.state, now)
+			got, ok := d.takePending(tt.state, false, now)
 			if ok != tt.wantOK {
 				t.Fatalf("takePending(%q) ok = %v, want %v", tt.state, ok, tt.wantOK)
 			}
@@ -83,7 +83,7 @@ func TestPendingAuthorizations(t *testing.T) {
 				t.Errorf("takePending(%q) = %+v, want the request with that state", tt.state, got)
 			}
 			if ok {
-				if _, again := d.takePending(tt.state, now); again {
+				if _, again := d.takePending(tt.state, false, now); again {
 					t.Error("a state was accepted twice: it must be single use")
 				}
 			}
@@ -111,9 +111,9 @@ func TestCheckIssuer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := &App{public: metadata.Metadata{Issuer: issuer, AuthorizationResponseIssParameterSupported: tt.advertised}}
+			server := metadata.Metadata{Issuer: issuer, AuthorizationResponseIssParameterSupported: tt.advertised}
 			q, _ := url.ParseQuery(tt.query)
-			if err := a.checkIssuer(parseAuthorizationResponse(q)); (err == nil) != tt.wantOK {
+			if err := checkIssuer(parseAuthorizationResponse(q), server); (err == nil) != tt.wantOK {
 				t.Errorf("checkIssuer(%q) = %v, want ok=%v", tt.query, err, tt.wantOK)
 			}
 		})

@@ -1,0 +1,605 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/client/internal/metadata"
+	"github.com/oauth-reference/client/internal/resource"
+	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/client/internal/xray"
+)
+
+// The MCP walkthrough's page, which a form posts to start a run, and its
+// own redirect URI.
+const (
+	mcpPath         = "/mcp"
+	mcpCallbackPath = "/mcp/callback"
+)
+
+// mcpClient is the client this app registers for the MCP walkthrough: a
+// public client (token_endpoint_auth_method none) whose redirect URI is
+// /mcp/callback, registered at run time as a Model Context Protocol client
+// registers ([RFC 7591 Section 3]).
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+type mcpClient struct {
+	registration
+	RegisteredAt time.Time
+}
+
+// mcpRegistry keeps the MCP client's registration in memory for the life
+// of the process, as a real MCP client keeps its own: every run of every
+// browser uses it, and it is registered again only when the provider no
+// longer knows it, so walking through again never meets the provider's
+// REGISTRATIONS_PER_HOUR.
+type mcpRegistry struct {
+	mu     sync.Mutex
+	client *mcpClient
+}
+
+// current returns a copy of the registration kept, or nil.
+func (r *mcpRegistry) current() *mcpClient {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.client == nil {
+		return nil
+	}
+	c := *r.client
+	return &c
+}
+
+// forget drops the registration of clientID if it is still the one kept:
+// the provider said it does not know it.
+func (r *mcpRegistry) forget(clientID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.client != nil && r.client.ClientID == clientID {
+		r.client = nil
+	}
+}
+
+// mcpRun is a run of the walkthrough waiting in the browser's session for
+// its authorization response: what steps 1 to 5 found and did.
+type mcpRun struct {
+	Hops     []xray.Hop        // steps 1 to 4
+	Resource string            // the resource indicator sent ([RFC 8707 Section 2]): the metadata's resource
+	Server   metadata.Metadata // the authorization server's metadata, its endpoints as the browser sees them
+	Config   oauth2.Config     // the MCP client at that server, its token endpoint over the back channel
+}
+
+// protectedResourceMetadata is the part of the metadata of
+// [RFC 9728 Section 2] the walkthrough reads.
+//
+// [RFC 9728 Section 2]: https://www.rfc-editor.org/rfc/rfc9728#section-2
+type protectedResourceMetadata struct {
+	Resource             string   `json:"resource"`
+	AuthorizationServers []string `json:"authorization_servers"`
+	ScopesSupported      []string `json:"scopes_supported"`
+}
+
+// mcpView is the content of the MCP walkthrough's page.
+type mcpView struct {
+	ResourceURL string     // the URL the MCP client is given: the provider's /user/profile
+	RedirectURI string     // the MCP client's redirect URI
+	Client      *mcpClient // the registration kept, nil before the first run
+	Ran         bool       // a run ended: Walk and Failure say how
+	Walk        walkView
+	Failure     *errorView // why the run stopped, at its last hop; nil when it got through
+	Audience    string     // the access token's aud, after a run that got through
+}
+
+// mcpAuthorizationParams explain the parameters of the walkthrough's
+// authorization request: a login's, with resource.
+var mcpAuthorizationParams = append(slices.Clone(authorizationParams), paramDoc{"resource",
+	"The resource the token is for: the resource's identifier from its metadata. The access token's aud will name it, so no other resource accepts it.",
+	"RFC 8707 Section 2"})
+
+// handleMCP handles "GET /mcp": the walkthrough of the Model Context
+// Protocol's authorization (RFC 9728, RFC 8414, RFC 7591, RFC 7636,
+// RFC 8707), and the form that runs it. A browser without a session gets
+// one, for the form's CSRF token.
+func (a *App) handleMCP(c *gin.Context) {
+	if _, ok := a.anySession(c); !ok {
+		return
+	}
+	a.render(c, http.StatusOK, "mcp.html", "Connect as an MCP client", a.mcpView())
+}
+
+// mcpView returns the page's content before any run.
+func (a *App) mcpView() mcpView {
+	return mcpView{ResourceURL: a.mcpResourceURL(), RedirectURI: a.cfg.MCPRedirectURI(), Client: a.mcp.current()}
+}
+
+// mcpResourceURL is the URL the MCP client starts from, as the world names
+// it: the provider's /user/profile, at the issuer.
+func (a *App) mcpResourceURL() string {
+	return a.cfg.IssuerURL(resource.UserProfilePath)
+}
+
+// backChannelURL returns a URL of the provider, as the browser names it,
+// as this client reaches it (AUTH_SERVER_INTERNAL in docker compose); any
+// other URL as it is.
+func (a *App) backChannelURL(public string) string {
+	return metadata.Rebase(public, a.cfg.AuthServer, a.cfg.BackChannel())
+}
+
+// handleMCPStart handles "POST /mcp": steps 1 to 4 over the back channel,
+// then step 5, the browser sent to the authorization endpoint (303). A
+// step that fails shows its hop and why, with the hops before it.
+func (a *App) handleMCPStart(c *gin.Context) {
+	var s *webSession
+	a.withSession(c, true, a.renderCSRFError, func(held *webSession) { s = held })
+	if s == nil {
+		return
+	}
+	p := a.newPending(a.lang(c))
+	hops, authURL, err := a.mcpStart(c.Request.Context(), &p)
+	if err != nil {
+		a.renderMCPRun(c, hops, "", err)
+		return
+	}
+	s.Lock()
+	s.Data.addPending(p, a.now())
+	s.Unlock()
+	c.Redirect(http.StatusSeeOther, authURL)
+}
+
+// mcpStart runs steps 1 to 4 and builds step 5 into p: it returns the
+// hops and the URL to send the browser to.
+func (a *App) mcpStart(ctx context.Context, p *pendingAuthorization) ([]xray.Hop, string, error) {
+	var metadataURL, scope string
+	hops, err := a.mcpStep(ctx, "1", "The resource, without a token", "RFC 9728 Section 5.1", func(ctx context.Context, l *checklist) (err error) {
+		metadataURL, scope, err = a.mcpChallenge(ctx, l)
+		return err
+	})
+	if err != nil {
+		return hops, "", err
+	}
+	var prm protectedResourceMetadata
+	more, err := a.mcpStep(ctx, "2", "Protected resource metadata", "RFC 9728 Section 3", func(ctx context.Context, l *checklist) (err error) {
+		prm, err = a.mcpResourceMetadata(ctx, l, metadataURL)
+		return err
+	})
+	if hops = append(hops, more...); err != nil {
+		return hops, "", err
+	}
+	if scope == "" {
+		scope = strings.Join(prm.ScopesSupported, " ") // no scope in the challenge: every scope the resource names
+	}
+	var server metadata.Metadata
+	more, err = a.mcpStep(ctx, "3", "Authorization server metadata", "RFC 8414 Section 3", func(ctx context.Context, l *checklist) (err error) {
+		server, err = a.mcpServerMetadata(ctx, l, prm.AuthorizationServers[0])
+		return err
+	})
+	if hops = append(hops, more...); err != nil {
+		return hops, "", err
+	}
+	client, more, err := a.mcpRegistration(ctx, server, scope)
+	if hops = append(hops, more...); err != nil {
+		return hops, "", err
+	}
+	authURL := a.mcpAuthorize(p, &mcpRun{Hops: hops, Resource: prm.Resource, Server: server}, client, scope)
+	return hops, authURL, nil
+}
+
+// checklist records a hop's checks as they are made.
+type checklist []xray.Check
+
+// check records one check and returns whether it passed.
+func (l *checklist) check(rule string, ref xray.Ref, passed bool, detail string) bool {
+	*l = append(*l, xray.Check{Rule: rule, Ref: ref, Passed: passed, Detail: detail})
+	return passed
+}
+
+// mcpStep runs one step: do sends its requests over the back channel,
+// recorded, and makes the client's checks. The exchanges become hops of
+// step, titled title and citing ref, the checks under the last one (a hop
+// of their own when nothing was sent). The step's requests use the plain
+// back-channel client: the walkthrough's tokens are Bearer tokens, even
+// with DPOP=on.
+func (a *App) mcpStep(ctx context.Context, step, title string, ref xray.Ref, do func(context.Context, *checklist) error) ([]xray.Hop, error) {
+	rctx, capture := a.recording(ctx)
+	rctx = context.WithValue(rctx, oauth2.HTTPClient, a.http)
+	var checks checklist
+	err := do(rctx, &checks)
+	hops := a.hopsOf(capture.Entries())
+	if len(hops) == 0 {
+		hops = []xray.Hop{{Time: a.now(), Channel: xray.Back}}
+	}
+	for i := range hops {
+		hops[i].Step, hops[i].Title, hops[i].Ref = step, title, ref
+	}
+	last := &hops[len(hops)-1]
+	last.Checks, last.ChecksTitle = checks, "The client's checks"
+	return hops, err
+}
+
+// mcpFailed is the error of a step whose answer the client cannot go on
+// with: the provider answered, but not as the rule says.
+func mcpFailed(title, detail, rule string) *pageError {
+	return pageErr(http.StatusBadGateway, errorView{
+		Title:   title,
+		Message: "The walkthrough stopped at the hop below, the last one: its answer is not what the client needs to go on.",
+		Detail:  detail, Rule: rule,
+	})
+}
+
+// mcpChallenge is step 1: the resource, called without a token, answers
+// 401 with a Bearer challenge. [RFC 9728 Section 5.1]: it names the
+// resource's metadata in resource_metadata; [RFC 6750 Section 3]: "The
+// "scope" attribute is a space-delimited list of case-sensitive scope
+// values indicating the required scope of the access token".
+//
+// [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+// [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
+func (a *App) mcpChallenge(ctx context.Context, l *checklist) (metadataURL, scope string, err error) {
+	resp, _, err := resource.Get(ctx, a.http, a.resourceURL(resource.UserProfilePath))
+	if err != nil {
+		l.check("the resource answers", "RFC 6750 Section 3", false, err.Error())
+		return "", "", mcpFailed("The resource could not be reached", err.Error(), "")
+	}
+	challenge, ok := resource.BearerChallenge(resp.Header.Values("WWW-Authenticate"))
+	if !l.check("the resource answers 401 with a Bearer challenge", "RFC 6750 Section 3", resp.StatusCode == http.StatusUnauthorized && ok, resp.Status) {
+		return "", "", mcpFailed("The resource sent no Bearer challenge", resp.Status, `RFC 6750 Section 3: "If the protected resource request does not include authentication credentials or does not contain an access token that enables access to the protected resource, the resource server MUST include the HTTP "WWW-Authenticate" response header field".`)
+	}
+	metadataURL, scope = challenge.Params["resource_metadata"], challenge.Params["scope"]
+	if !l.check("the challenge names the resource's metadata (resource_metadata)", "RFC 9728 Section 5.1", metadataURL != "", metadataURL) {
+		return "", "", mcpFailed("The challenge does not name the resource's metadata", "", `RFC 9728 Section 5.1: the challenge's "resource_metadata" parameter is "the URL of the protected resource metadata".`)
+	}
+	detail := scope
+	if scope == "" {
+		detail = noChallengeScope
+	}
+	l.check("the challenge names the scope a token needs (scope)", "RFC 6750 Section 3", scope != "", detail)
+	return metadataURL, scope, nil
+}
+
+// noChallengeScope is step 1's word when the challenge names no scope.
+const noChallengeScope = "none: the client will ask for every scope of the metadata's scopes_supported"
+
+// mcpResourceMetadata is step 2: the resource's metadata, which names its
+// authorization servers. [RFC 9728 Section 3.3]: "The "resource" value
+// returned MUST be identical to the protected resource's resource
+// identifier value"; as MCP clients do, the URL called may lie under it.
+//
+// [RFC 9728 Section 3.3]: https://www.rfc-editor.org/rfc/rfc9728#section-3.3
+func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL string) (protectedResourceMetadata, error) {
+	var prm protectedResourceMetadata
+	err := a.getJSON(ctx, a.backChannelURL(metadataURL), &prm)
+	detail := ""
+	if err != nil {
+		detail = err.Error()
+	}
+	if !l.check("the metadata is JSON naming the resource and its authorization servers", "RFC 9728 Section 2", err == nil && prm.Resource != "" && len(prm.AuthorizationServers) > 0, detail) {
+		return prm, mcpFailed("The resource's metadata is not usable", detail, `RFC 9728 Section 2: "resource REQUIRED. The protected resource's resource identifier".`)
+	}
+	if !l.check("the URL called lies under the metadata's resource", "RFC 9728 Section 3.3", underResource(a.mcpResourceURL(), prm.Resource), prm.Resource) {
+		return prm, mcpFailed("The metadata describes another resource", fmt.Sprintf("resource %q, called %q", prm.Resource, a.mcpResourceURL()),
+			`RFC 9728 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used."`)
+	}
+	return prm, nil
+}
+
+// underResource reports whether rawURL is the resource identifier resource
+// or lies under its path, on the same origin.
+func underResource(rawURL, resource string) bool {
+	u, err1 := url.Parse(rawURL)
+	r, err2 := url.Parse(resource)
+	if err1 != nil || err2 != nil || !strings.EqualFold(u.Scheme, r.Scheme) || !strings.EqualFold(u.Host, r.Host) {
+		return false
+	}
+	base := strings.TrimSuffix(r.Path, "/")
+	return u.Path == base || strings.HasPrefix(u.Path, base+"/")
+}
+
+// getJSON reads the JSON document at rawURL into v: 200, at most 1 MiB.
+func (a *App) getJSON(ctx context.Context, rawURL string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New(answerError(resp))
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(v)
+}
+
+// mcpServerMetadata is step 3: the metadata of the authorization server
+// the resource named, at the well-known URL made from it
+// ([RFC 8414 Section 3.1]), whose issuer must be that very name
+// ([RFC 8414 Section 3.3]). The client needs PKCE with S256
+// ([RFC 7636 Section 4.2]; MCP clients "MUST refuse to proceed" without it)
+// and, to register, a registration endpoint ([RFC 7591 Section 3]).
+//
+// [RFC 8414 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+// [RFC 8414 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+// [RFC 7636 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7636#section-4.2
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string) (metadata.Metadata, error) {
+	server, err := metadata.Fetch(ctx, a.http, issuer, a.backChannelURL(issuer))
+	detail := issuer
+	if err != nil {
+		detail = err.Error()
+	}
+	if !l.check("issuer is the authorization server the resource named, character for character", "RFC 8414 Section 3.3", err == nil, detail) {
+		return server, mcpFailed("The authorization server's metadata is not usable", detail,
+			`RFC 8414 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used."`)
+	}
+	if !l.check("code_challenge_methods_supported has S256: PKCE is possible", "RFC 7636 Section 4.2", slices.Contains(server.CodeChallengeMethodsSupported, "S256"), strings.Join(server.CodeChallengeMethodsSupported, " ")) {
+		return server, mcpFailed("The authorization server does not support PKCE with S256", "", "MCP authorization: clients MUST refuse to proceed when code_challenge_methods_supported is absent (RFC 7636 Section 4.2).")
+	}
+	if !l.check("registration_endpoint is there: the client can register", "RFC 7591 Section 3", server.RegistrationEndpoint != "", server.RegistrationEndpoint) {
+		return server, mcpFailed("The authorization server takes no registrations", "",
+			"RFC 8414 Section 2: registration_endpoint is the URL of the server's RFC 7591 registration endpoint; REGISTRATION=off leaves it out.")
+	}
+	l.check("client_id_metadata_document_supported: a client may use the URL of its metadata document as client_id instead; this one registers",
+		"RFC 7591 Section 3", true, fmt.Sprint(server.ClientIDMetadataDocumentSupported))
+	return server, nil
+}
+
+// mcpRegistration is step 4: the registration kept, when the provider still
+// knows it ([RFC 7592 Section 2.1]), else a new one ([RFC 7591 Section 3]).
+// The lock is held throughout, so that runs of several browsers at once
+// register once.
+//
+// [RFC 7592 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7592#section-2.1
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+func (a *App) mcpRegistration(ctx context.Context, server metadata.Metadata, scope string) (*mcpClient, []xray.Hop, error) {
+	a.mcp.mu.Lock()
+	defer a.mcp.mu.Unlock()
+	var hops []xray.Hop
+	if kept := a.mcp.client; kept != nil {
+		known := false
+		more, err := a.mcpStep(ctx, "4", "Client read: does the provider still know this client?", "RFC 7592 Section 2.1", func(ctx context.Context, l *checklist) (err error) {
+			known, err = a.mcpReadClient(ctx, l, kept)
+			return err
+		})
+		if hops = append(hops, more...); err != nil || known {
+			return kept, hops, err
+		}
+		a.mcp.client = nil
+	}
+	var registered *mcpClient
+	more, err := a.mcpStep(ctx, "4", "Client registration, as a public client", "RFC 7591 Section 3.1", func(ctx context.Context, l *checklist) (err error) {
+		registered, err = a.mcpRegister(ctx, l, server, scope)
+		return err
+	})
+	if hops = append(hops, more...); err != nil {
+		return nil, hops, err
+	}
+	a.mcp.client = registered
+	return registered, hops, nil
+}
+
+// mcpReadClient asks the client configuration endpoint for the kept
+// registration ([RFC 7592 Section 2.1]): 200 when the provider knows it;
+// "If the client does not exist on this server, the server MUST respond
+// with HTTP 401 Unauthorized".
+//
+// [RFC 7592 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7592#section-2.1
+func (a *App) mcpReadClient(ctx context.Context, l *checklist, kept *mcpClient) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.backChannelURL(kept.RegistrationClientURI), nil)
+	if err != nil {
+		return false, mcpFailed("The registration kept has no usable configuration endpoint", err.Error(), "")
+	}
+	req.Header.Set("Authorization", "Bearer "+kept.RegistrationAccessToken)
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return false, mcpFailed("The client configuration endpoint could not be reached", err.Error(), "")
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		l.check("the provider still knows this client: it is used again, not registered anew", "RFC 7592 Section 2.1", true, kept.ClientID)
+		return true, nil
+	case http.StatusUnauthorized:
+		l.check("the provider still knows this client", "RFC 7592 Section 2.1", false, "401: it does not (its store was reset, or the client deleted); the client registers again")
+		return false, nil
+	}
+	l.check("the provider still knows this client", "RFC 7592 Section 2.1", false, resp.Status)
+	return false, mcpFailed("The client configuration endpoint gave an unusable answer", resp.Status, "")
+}
+
+// mcpRegister registers the MCP client: public, with no secret
+// ([RFC 7591 Section 2]: token_endpoint_auth_method "none"), the code
+// grant, this page's redirect URI and the scope step 1 found.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+func (a *App) mcpRegister(ctx context.Context, l *checklist, server metadata.Metadata, scope string) (*mcpClient, error) {
+	endpoint := server.BackChannel(a.cfg.AuthServer, a.cfg.AuthServerInternal).RegistrationEndpoint
+	registered, err := a.postRegistration(ctx, endpoint, map[string]any{
+		"client_name":                "oauth-reference client (MCP walkthrough)",
+		"redirect_uris":              []string{a.cfg.MCPRedirectURI()},
+		"token_endpoint_auth_method": "none",
+		"grant_types":                []string{"authorization_code"},
+		"response_types":             []string{"code"},
+		"scope":                      scope,
+	})
+	detail := registered.ClientID
+	if err != nil {
+		detail = err.Error()
+	}
+	if !l.check("the provider registered the client: 201 with its client_id", "RFC 7591 Section 3.2.1", err == nil, detail) {
+		return nil, mcpFailed("The registration was refused", detail, `RFC 7591 Section 3.2.1: "The server responds with an HTTP 201 Created status code and a body of type "application/json"".`)
+	}
+	return &mcpClient{registration: registered, RegisteredAt: a.now()}, nil
+}
+
+// mcpAuthorize is step 5: it fills p with the run and the authorization
+// request of the MCP client, with PKCE S256 ([RFC 7636 Section 4.3]), the
+// scope of step 1 and the resource of step 2 ([RFC 8707 Section 2.1]), and
+// returns the URL the browser goes to.
+//
+// [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+// [RFC 8707 Section 2.1]: https://www.rfc-editor.org/rfc/rfc8707#section-2.1
+func (a *App) mcpAuthorize(p *pendingAuthorization, run *mcpRun, client *mcpClient, scope string) string {
+	run.Config = oauth2.Config{
+		ClientID:    client.ClientID,
+		RedirectURL: a.cfg.MCPRedirectURI(),
+		Scopes:      strings.Fields(scope),
+		Endpoint: oauth2.Endpoint{
+			AuthURL:   run.Server.AuthorizationEndpoint,
+			TokenURL:  run.Server.BackChannel(a.cfg.AuthServer, a.cfg.AuthServerInternal).TokenEndpoint,
+			AuthStyle: oauth2.AuthStyleInParams, // a public client: client_id in the form, no secret
+		},
+	}
+	authURL := run.Config.AuthCodeURL(p.State, oauth2.S256ChallengeOption(p.CodeVerifier),
+		oauth2.SetAuthURLParam("resource", run.Resource), oauth2.SetAuthURLParam("ui_locales", p.UILocales))
+	p.MCP, p.Nonce = run, ""
+	p.Request = xray.Hop{
+		Step: "5", Title: "Authorization request, with resource", Ref: "RFC 8707 Section 2.1", Time: a.now(), Channel: xray.Front,
+		Note:   "The client redirects your browser (303) to the authorization endpoint: you sign in and approve at the provider.",
+		URL:    authURL,
+		Params: explainParams(authURL, mcpAuthorizationParams),
+	}
+	return authURL
+}
+
+// handleMCPCallback handles "GET /mcp/callback", the MCP client's
+// redirection endpoint: the state and iss checks of /callback
+// ([RFC 6749 Section 10.12], [RFC 9207 Section 2.4]), then step 6, the
+// token request with the code_verifier and the same resource
+// ([RFC 8707 Section 2.2]), and step 7, the resource called with the
+// token. It shows every hop of the run.
+//
+// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+// [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+// [RFC 8707 Section 2.2]: https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+func (a *App) handleMCPCallback(c *gin.Context) {
+	r := parseAuthorizationResponse(c.Request.URL.Query())
+	r.MCP = true
+	hop := a.authorizationResponseHop(c.Request.URL, a.cfg.MCPRedirectURI())
+	hop.Step = "6"
+	_, p, err := a.checkAuthorizationResponse(c, r, &hop)
+	var hops []xray.Hop
+	if p.MCP != nil {
+		hops = append(slices.Clone(p.MCP.Hops), p.Request)
+	}
+	hops = append(hops, hop)
+	audience := ""
+	if err == nil {
+		var more []xray.Hop
+		more, audience, err = a.mcpFinish(c.Request.Context(), p.MCP, r.Code, p.CodeVerifier)
+		hops = append(hops, more...)
+	}
+	a.renderMCPRun(c, hops, audience, err)
+}
+
+// mcpFinish is steps 6 and 7: the code exchanged for an access token for
+// the resource, whose aud it returns, then the resource called with it.
+func (a *App) mcpFinish(ctx context.Context, run *mcpRun, code, verifier string) ([]xray.Hop, string, error) {
+	var tok *oauth2.Token
+	var audience string
+	hops, err := a.mcpStep(ctx, "6", "Access token request, with resource", "RFC 8707 Section 2.2", func(ctx context.Context, l *checklist) (err error) {
+		tok, audience, err = a.mcpExchange(ctx, l, run, code, verifier)
+		return err
+	})
+	if err != nil {
+		return hops, "", err
+	}
+	more, err := a.mcpStep(ctx, "7", "The resource, with the token", "RFC 6750 Section 2.1", func(ctx context.Context, l *checklist) error {
+		return a.mcpCallResource(ctx, l, tok)
+	})
+	return append(hops, more...), audience, err
+}
+
+// mcpExchange sends the token request of the MCP client: the code, the
+// code_verifier ([RFC 7636 Section 4.5]) and the resource
+// ([RFC 8707 Section 2.2]), whose access token "is intended for" it: its aud
+// names it. An invalid_client answer means the provider no longer knows the
+// client: the registration is forgotten, and the next run registers anew.
+//
+// [RFC 7636 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7636#section-4.5
+// [RFC 8707 Section 2.2]: https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+func (a *App) mcpExchange(ctx context.Context, l *checklist, run *mcpRun, code, verifier string) (*oauth2.Token, string, error) {
+	tok, err := run.Config.Exchange(ctx, code, oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", run.Resource))
+	if err != nil {
+		l.check("the provider issued an access token", "RFC 6749 Section 5.1", false, tokenAnswer(err))
+		pe := tokenRequestError("The token request (step 6) failed", codeGrant, err)
+		if pe.view.Code == "invalid_client" {
+			a.mcp.forget(run.Config.ClientID)
+			pe.view.Message, pe.view.Causes = "The provider no longer knows this client (its store was reset, or the client was deleted), so the client forgot its registration: run the walkthrough again to register anew.", nil
+		}
+		return nil, "", pe
+	}
+	claims, _ := tokenview.Decode(tok.AccessToken)
+	aud := audiences(claims.Values["aud"])
+	if !l.check("the access token's aud names the resource asked for (decoded for display: an MCP client treats the token as opaque)", "RFC 8707 Section 2.2",
+		slices.Contains(aud, run.Resource), strings.Join(aud, " ")) {
+		return nil, "", mcpFailed("The access token is not for the resource", fmt.Sprintf("aud %q, resource %q", aud, run.Resource),
+			"RFC 8707 Section 2: the authorization server restricts the access token's audience (aud) to the resource indicated.")
+	}
+	return tok, strings.Join(aud, " "), nil
+}
+
+// audiences returns the aud claim of [RFC 7519 Section 4.1.3]: a string or
+// an array of strings.
+//
+// [RFC 7519 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1.3
+func audiences(aud any) []string {
+	switch aud := aud.(type) {
+	case string:
+		return []string{aud}
+	case []any:
+		var out []string
+		for _, v := range aud {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// mcpCallResource is step 7: the resource of step 1, with the access token
+// in the Authorization header ([RFC 6750 Section 2.1]).
+//
+// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+func (a *App) mcpCallResource(ctx context.Context, l *checklist, tok *oauth2.Token) error {
+	status := a.sendWith(ctx, a.http, a.resourceURL(resource.UserProfilePath), "Bearer "+tok.AccessToken, "")
+	if !l.check("the resource answers 200 OK", "RFC 6750 Section 2.1", status == http.StatusOK, http.StatusText(status)) {
+		return mcpFailed("The resource refused the token", fmt.Sprint(status), "")
+	}
+	return nil
+}
+
+// renderMCPRun writes the page after a run: its hops, the failed one last
+// when err says why it stopped.
+func (a *App) renderMCPRun(c *gin.Context, hops []xray.Hop, audience string, err error) {
+	v := a.mcpView()
+	v.Ran, v.Audience = true, audience
+	v.Walk = a.viewHops(c.Request.Context(), hops)
+	status := http.StatusOK
+	if err != nil {
+		var pe *pageError
+		if !errors.As(err, &pe) {
+			pe = mcpFailed("The walkthrough failed", err.Error(), "")
+		}
+		if pe.cause != nil {
+			a.log.Warn(pe.view.Title, "route", c.FullPath(), "err", pe.cause)
+		}
+		v.Failure, status = &pe.view, pe.status
+	}
+	a.render(c, status, "mcp.html", "Connect as an MCP client", v)
+}

@@ -230,3 +230,30 @@ func TestE2EMCPWalkthroughInChinese(t *testing.T) {
 	mustBeChinese(t, "the MCP result page", page)
 	mustContain(t, "the MCP result page", page, "已連線", "不帶權杖的資源請求", "帶著 resource 的存取權杖請求")
 }
+
+// TestE2EMCPForgetsTheClientOnInvalidClient: the provider forgets the
+// client between the authorization and the token request; the token
+// endpoint's invalid_client stops the run at step 6, and the client drops
+// its registration, so the next run registers without asking first.
+func TestE2EMCPForgetsTheClientOnInvalidClient(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	cb := h.signIn(h.mcpStart(), "allow")
+	h.deleteMCPClient()
+	resp, page := h.get(cb.String())
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("step 6 against a deleted client: got %d, want 400", resp.StatusCode)
+	}
+	mustContain(t, "the failed run", page, `id="failed"`, "The token request (step 6) failed", "invalid_client",
+		"The provider no longer knows this client", "Access token request, with resource")
+	if kept := h.app.mcp.current(); kept != nil {
+		t.Errorf("the client still keeps the registration of %s", kept.ClientID)
+	}
+	before := h.spy.registrationCount()
+	_, _, page = h.mcpRun("allow")
+	mustContain(t, "the next run", page, "Connected", "Client registration, as a public client")
+	mustNotContain(t, "the next run", page, "Client read: does the provider still know this client?")
+	if got := h.spy.registrationCount() - before; got != 1 {
+		t.Errorf("the next run sent %d registrations, want 1", got)
+	}
+}

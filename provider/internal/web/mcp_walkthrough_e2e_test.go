@@ -21,7 +21,7 @@ var resourceMetadataParam = regexp.MustCompile(`resource_metadata="([^"]+)"`)
 // the 401 to the resource's metadata (RFC 9728), finds the authorization
 // server and its metadata (RFC 8414), registers itself (RFC 7591), signs
 // the user in with PKCE (RFC 7636) for that resource (RFC 8707), and calls
-// the resource with the token. README: "The Model Context Protocol flow".
+// the resource with the token. README: "Walkthrough: the MCP profile".
 func TestE2EMCPAuthorizationWalkthrough(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resourceURL := srv.URL + "/user/profile"

@@ -66,20 +66,31 @@ func (m *LiveTokens) remember(tok AccessTokenRef, generation uint64) {
 	m.live[tok] = struct{}{}
 }
 
-// Forget empties the memory and starts a new generation.
-func (m *LiveTokens) Forget() { m.set(false) }
-
-// Pause empties the memory and keeps it empty until Resume.
-func (m *LiveTokens) Pause() { m.set(true) }
-
-// Resume lets the memory fill again, starting empty.
-func (m *LiveTokens) Resume() { m.set(false) }
-
-// set empties the memory, starts a new generation and sets paused.
-func (m *LiveTokens) set(paused bool) {
+// Forget empties the memory and starts a new generation. A paused memory
+// stays paused: the backend's own revocation does not tell it of the
+// others'.
+func (m *LiveTokens) Forget() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.empty()
+}
+
+// Pause empties the memory and keeps it empty until Resume.
+func (m *LiveTokens) Pause() { m.setPaused(true) }
+
+// Resume lets the memory fill again, starting empty.
+func (m *LiveTokens) Resume() { m.setPaused(false) }
+
+// setPaused empties the memory and sets paused.
+func (m *LiveTokens) setPaused(paused bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.empty()
+	m.paused = paused
+}
+
+// empty empties the memory and starts a new generation; m.mu is held.
+func (m *LiveTokens) empty() {
 	m.generation++
 	m.live = nil
-	m.paused = paused
 }

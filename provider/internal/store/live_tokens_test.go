@@ -44,6 +44,21 @@ func TestLiveTokensPaused(t *testing.T) {
 	}
 }
 
+// TestLiveTokensPausedThroughARevocation: a revocation of the process's own
+// (Forget) while the memory is paused empties it but leaves it paused: the
+// backend still cannot learn of the others' revocations, so nothing may be
+// remembered until Resume.
+func TestLiveTokensPausedThroughARevocation(t *testing.T) {
+	var m LiveTokens
+	m.Pause()
+	m.Forget()
+	_, generation := m.knows(tok)
+	m.remember(tok, generation)
+	if known, _ := m.knows(tok); known {
+		t.Fatal("Knows after Pause, Forget and Remember: got true, want false (still paused)")
+	}
+}
+
 // TestLiveTokensIsBounded: the memory never holds more than maxLiveTokens
 // tokens.
 func TestLiveTokensIsBounded(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/processtest"
 )
 
@@ -34,4 +36,45 @@ func TestListenerWarnsOncePerOutage(t *testing.T) {
 	if warns, retries := strings.Count(out, "level=WARN"), strings.Count(out, "failed again"); warns != 1 || retries < 1 {
 		t.Errorf("got %d warnings and %d retries logged, want 1 warning and the retries at debug level:\n%s", warns, retries, out)
 	}
+}
+
+// TestOwnRevocationKeepsTheMemoryPaused: while this process's listener is
+// down, a revocation it makes itself must not switch its memory back on:
+// a token it then finds live, revoked by another process, is refused at
+// its next check, not served from memory until the listener is back.
+func TestOwnRevocationKeepsTheMemoryPaused(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	a, b := openStore(t, u), openStore(t, u)
+	a.stopListening() // the listener is down, as while it reconnects
+	<-a.listenerDone
+	ctx, expires := t.Context(), time.Now().Add(time.Hour)
+	if err := a.UpsertClient(ctx, store.Client{ID: "testclient", Type: store.Confidential}); err != nil {
+		t.Fatal(err)
+	}
+	tok := store.AccessTokenRef{JTI: "jti-live", ClientID: "testclient"}
+	if err := a.RevokeAccessToken(ctx, "jti-other", expires); err != nil { // a revocation of its own
+		t.Fatal(err)
+	}
+	for range 2 {
+		if revoked, err := a.AccessTokenRevoked(ctx, tok); err != nil || revoked {
+			t.Fatalf("AccessTokenRevoked before its revocation: got %v, %v, want false", revoked, err)
+		}
+	}
+	if err := b.RevokeAccessToken(ctx, tok.JTI, expires); err != nil { // another process's
+		t.Fatal(err)
+	}
+	if revoked, err := a.AccessTokenRevoked(ctx, tok); err != nil || !revoked {
+		t.Errorf("AccessTokenRevoked after another process revoked it, this one's listener down: got %v, %v, want true", revoked, err)
+	}
+}
+
+// openStore opens a Store on u and closes it when t ends.
+func openStore(t *testing.T, u string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

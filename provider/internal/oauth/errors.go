@@ -107,7 +107,8 @@ func withoutCredentials(err *Error) *Error {
 
 // ServerError wraps an unexpected failure (a store error, say) as
 // server_error; the cause is logged by the web layer and never sent. A store
-// that could not be reached (store.Unavailable) is temporarily_unavailable
+// that cannot be used for now (store.Unavailable: out of reach, read-only,
+// its disk full) is temporarily_unavailable
 // instead: "The authorization server is currently unable to handle the
 // request due to a temporary overloading or maintenance of the server"
 // ([RFC 6749 Section 4.1.2.1]); the web layer answers it 503 with
@@ -116,7 +117,7 @@ func withoutCredentials(err *Error) *Error {
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func ServerError(cause error) *Error {
 	if store.Unavailable(cause) {
-		return &Error{Code: ErrTemporarilyUnavailable, Description: "the server cannot reach its database; try again shortly", Cause: cause}
+		return &Error{Code: ErrTemporarilyUnavailable, Description: "the server cannot use its database right now; try again shortly", Cause: cause}
 	}
 	return &Error{Code: ErrServerError, Description: "the server could not complete the request", Cause: cause}
 }

@@ -17,6 +17,13 @@ type sqlStateError string
 func (e sqlStateError) Error() string    { return "database error " + string(e) }
 func (e sqlStateError) SQLState() string { return string(e) }
 
+// sqliteError is a driver error carrying an SQLite result code, as
+// modernc.org/sqlite's Error does.
+type sqliteError int
+
+func (e sqliteError) Error() string { return fmt.Sprintf("sqlite error %d", int(e)) }
+func (e sqliteError) Code() int     { return int(e) }
+
 func TestUnavailable(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	for _, tt := range []struct {
@@ -31,8 +38,17 @@ func TestUnavailable(t *testing.T) {
 		{"admin_shutdown", sqlStateError("57P01"), true},
 		{"cannot_connect_now", sqlStateError("57P03"), true},
 		{"too_many_connections", sqlStateError("53300"), true},
+		{"disk_full", sqlStateError("53100"), true},
+		{"read_only_sql_transaction (a standby)", sqlStateError("25006"), true},
 		{"unique_violation", sqlStateError("23505"), false},
 		{"query_canceled", sqlStateError("57014"), false},
+		{"SQLITE_FULL, wrapped", fmt.Errorf("sqlite: revoke access token: %w", sqliteError(13)), true},
+		{"SQLITE_BUSY", sqliteError(5), true},
+		{"SQLITE_READONLY_DIRECTORY (an extended code)", sqliteError(8 | 6<<8), true},
+		{"SQLITE_IOERR_WRITE", sqliteError(10 | 3<<8), true},
+		{"SQLITE_CANTOPEN", sqliteError(14), true},
+		{"SQLITE_CONSTRAINT_UNIQUE", sqliteError(19 | 8<<8), false},
+		{"SQLITE_CORRUPT", sqliteError(11), false},
 		{"not found", store.ErrNotFound, false},
 		{"any other error", errors.New("disk I/O error"), false},
 	} {

@@ -2,10 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // The channels the listener listens on: migration 0090 notifies
@@ -20,6 +23,13 @@ const (
 // relistenAfter is how long the listener waits before it connects again
 // after losing its connection; meanwhile every lookup asks the database.
 const relistenAfter = time.Second
+
+// After listenCheckAfter without a notification the listener checks its
+// connection, giving the database listenCheckTimeout to answer.
+const (
+	listenCheckAfter   = time.Second
+	listenCheckTimeout = time.Second
+)
 
 // listenForNotifications keeps a connection of its own listening on
 // revocationsChannel and signingKeysChannel until ctx ends: it empties
@@ -60,7 +70,11 @@ func (s *Store) listenForNotifications(ctx context.Context, config *pgx.ConnConf
 }
 
 // listen connects, listens (then calls listening), resumes the memory and
-// answers every notification until the connection or ctx ends.
+// answers every notification until the connection or ctx ends. A
+// connection can die without a word (the database's host gone without a
+// reset): after listenCheckAfter without a notification, listen checks it
+// with a ping, and a ping not answered within listenCheckTimeout ends the
+// connection like any failure.
 func (s *Store) listen(ctx context.Context, config *pgx.ConnConfig, listening func()) error {
 	conn, err := pgx.ConnectConfig(ctx, config)
 	if err != nil {
@@ -75,16 +89,35 @@ func (s *Store) listen(ctx context.Context, config *pgx.ConnConfig, listening fu
 	listening()
 	s.liveTokens.Resume() // from here on, no revocation goes unnoticed
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		n, err := waitForNotification(ctx, conn)
 		switch {
 		case err != nil:
 			return err
+		case n == nil: // none within listenCheckAfter, and the connection answered
 		case n.Channel == signingKeysChannel:
 			s.signingKeysChanged()
 		default:
 			s.liveTokens.Forget()
 		}
 	}
+}
+
+// waitForNotification returns the next notification on conn, or nil if
+// none came within listenCheckAfter and conn then answered a ping within
+// listenCheckTimeout.
+func waitForNotification(ctx context.Context, conn *pgx.Conn) (*pgconn.Notification, error) {
+	wait, cancel := context.WithTimeout(ctx, listenCheckAfter)
+	n, err := conn.WaitForNotification(wait)
+	cancel()
+	if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		return n, err
+	}
+	check, cancel := context.WithTimeout(ctx, listenCheckTimeout)
+	defer cancel()
+	if err := conn.Ping(check); err != nil {
+		return nil, fmt.Errorf("postgres: listener's connection: %w", err)
+	}
+	return nil, nil
 }
 
 // WatchSigningKeys calls changed after each signing key change that any

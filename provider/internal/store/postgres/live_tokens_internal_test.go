@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"strings"
 	"testing"
@@ -77,4 +78,58 @@ func openStore(t *testing.T, u string) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestListenerNoticesASilentConnection: when the listener's connection
+// goes silent (the database's host vanished without a reset, so nothing
+// closes it), the listener must notice within seconds and pause the
+// memory; otherwise this process goes on accepting, from memory, a token
+// another process revoked, for as long as TCP takes to give up.
+func TestListenerNoticesASilentConnection(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	name := "silent-" + rand.Text()[:8]
+	link := newSilentLink(t, u+"&application_name="+name)
+	a, b := openStore(t, link.url), openStore(t, u)
+	t.Cleanup(link.closeAll) // before a is closed: a silent connection takes pgx 15 s to close
+	ctx, expires := t.Context(), time.Now().Add(time.Hour)
+	if err := b.UpsertClient(ctx, store.Client{ID: "testclient", Type: store.Confidential}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) { // until a's listener listens
+		var listening bool
+		err := b.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %')`, name).Scan(&listening)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if listening {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a's listener never listened")
+		}
+	}
+	tok := store.AccessTokenRef{JTI: "jti-live", ClientID: "testclient"}
+	if revoked, err := a.AccessTokenRevoked(ctx, tok); err != nil || revoked { // a remembers it live
+		t.Fatalf("AccessTokenRevoked before its revocation: got %v, %v, want false", revoked, err)
+	}
+
+	link.silenceAll()
+	if err := b.RevokeAccessToken(ctx, tok.JTI, expires); err != nil {
+		t.Fatal(err)
+	}
+	silenced := time.Now()
+	for {
+		ask, cancel := context.WithTimeout(ctx, 300*time.Millisecond) // a silent pool connection hangs until then
+		revoked, err := a.AccessTokenRevoked(ask, tok)
+		cancel()
+		if err == nil && revoked {
+			t.Logf("refused %v after the connections went silent", time.Since(silenced).Round(time.Millisecond))
+			return
+		}
+		if time.Since(silenced) > listenCheckAfter+listenCheckTimeout+3*time.Second {
+			t.Fatalf("AccessTokenRevoked %v after the listener's connection went silent and another process revoked the token: got %v, %v, want true",
+				time.Since(silenced).Round(time.Millisecond), revoked, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

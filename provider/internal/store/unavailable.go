@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -10,21 +11,25 @@ import (
 // Unavailable reports whether err means the store could not be reached or
 // cannot take a write for now, as opposed to a request it refused: the
 // connection to the database failed or was lost (a network error, a
-// connection closed mid-answer), the database said it is shutting down,
-// starting up, read-only or short of a resource (connections, disk,
-// memory), or, on SQLite, the file is locked, read-only, cannot be opened
-// or written, or the disk is full. Such a request may succeed if sent again
-// shortly, so the web layer answers it 503 with Retry-After
-// ([RFC 9110 Section 15.6.4]) rather than 500.
+// connection closed mid-answer, or found closed before the statement was
+// sent), the database said it is shutting down, starting up, read-only or
+// short of a resource (connections, disk, memory), or, on SQLite, the file
+// is locked, read-only, cannot be opened or written, or the disk is full.
+// Such a request may succeed if sent again shortly, so the web layer
+// answers it 503 with Retry-After ([RFC 9110 Section 15.6.4]) rather than
+// 500.
 //
-// PostgreSQL's answer is recognised by its SQLSTATE (any driver error with
-// an SQLState method): class 08 (connection exception), 57P01–57P03 (the
-// server is shutting down or starting), class 53 (insufficient resources:
-// disk full, out of memory, too many connections) and 25006 (a read-only
-// server, such as a standby after a failover). SQLite's, by its primary
-// result code (any driver error with a Code method, as modernc.org/sqlite's
-// Error): SQLITE_BUSY, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL and
-// SQLITE_CANTOPEN ([SQLite result codes]).
+// A statement the driver never sent is recognised by a SafeToRetry method
+// that says so (pgconn's errors: a connection found closed, a failed
+// write), unless the caller canceled it. PostgreSQL's answer is recognised
+// by its SQLSTATE (any driver error with an SQLState method): class 08
+// (connection exception), 57P01–57P03 (the server is shutting down or
+// starting), class 53 (insufficient resources: disk full, out of memory,
+// too many connections) and 25006 (a read-only server, such as a standby
+// after a failover). SQLite's, by its primary result code (any driver
+// error with a Code method, as modernc.org/sqlite's Error): SQLITE_BUSY,
+// SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL and SQLITE_CANTOPEN
+// ([SQLite result codes]).
 //
 // [RFC 9110 Section 15.6.4]: https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4
 // [SQLite result codes]: https://www.sqlite.org/rescode.html
@@ -32,10 +37,13 @@ func Unavailable(err error) bool {
 	var netErr net.Error
 	var stated interface{ SQLState() string }
 	var coded interface{ Code() int }
+	var unsent interface{ SafeToRetry() bool }
 	switch {
 	case err == nil:
 		return false
 	case errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &unsent) && unsent.SafeToRetry() && !errors.Is(err, context.Canceled):
 		return true
 	case errors.As(err, &stated):
 		state := stated.SQLState()

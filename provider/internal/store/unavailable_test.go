@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,14 @@ type sqliteError int
 func (e sqliteError) Error() string { return fmt.Sprintf("sqlite error %d", int(e)) }
 func (e sqliteError) Code() int     { return int(e) }
 
+// unsentError is a driver error saying its statement was never sent, as
+// pgconn's are for a connection found closed.
+type unsentError struct{ cause error }
+
+func (e unsentError) Error() string     { return "conn closed" }
+func (e unsentError) SafeToRetry() bool { return true }
+func (e unsentError) Unwrap() error     { return e.cause }
+
 func TestUnavailable(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	for _, tt := range []struct {
@@ -34,6 +43,8 @@ func TestUnavailable(t *testing.T) {
 		{"no error", nil, false},
 		{"a connection refused, wrapped", fmt.Errorf("postgres: get client: %w", refused), true},
 		{"a connection closed mid-answer", fmt.Errorf("receive message: %w", io.ErrUnexpectedEOF), true},
+		{"a connection found closed before the statement was sent", fmt.Errorf("postgres: begin: %w", unsentError{}), true},
+		{"a statement not sent as the caller's context ended", unsentError{context.Canceled}, false},
 		{"connection exception (class 08)", sqlStateError("08006"), true},
 		{"admin_shutdown", sqlStateError("57P01"), true},
 		{"cannot_connect_now", sqlStateError("57P03"), true},

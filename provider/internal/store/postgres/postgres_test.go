@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -209,4 +210,20 @@ func TestOpenRefusesANewerDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.RefusedAsNewer(t, func() (*postgres.Store, error) { return postgres.Open(t.Context(), u) })
+}
+
+// TestClosedConnectionIsUnavailable: a statement on a connection pgx found
+// closed (the database went away under the pool) is store.Unavailable, so
+// it is answered 503, not 500: one was, when PostgreSQL was stopped under
+// load ("postgres: begin: conn closed").
+func TestClosedConnectionIsUnavailable(t *testing.T) {
+	conn, err := pgx.Connect(t.Context(), pgtest.DatabaseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(t.Context())
+	_, err = conn.Begin(t.Context())
+	if !store.Unavailable(fmt.Errorf("postgres: begin: %w", err)) {
+		t.Errorf("Begin on a closed connection: got %v, which store.Unavailable does not report", err)
+	}
 }

@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,10 +78,29 @@ func (s *Server) noteError(c *gin.Context, err *oauth.Error) {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		s.log.InfoContext(ctx, "request canceled by the caller", "route", c.FullPath())
 	case err.Code == oauth.ErrTemporarilyUnavailable:
-		s.log.WarnContext(ctx, "store unavailable", "route", c.FullPath(), "err", err)
+		s.storeUnavailable(ctx, c.FullPath(), err)
 	default:
 		s.log.ErrorContext(ctx, "server error", "route", c.FullPath(), "err", err)
 	}
+}
+
+// storeQuietAfter is how long without a request refused for the store
+// ends an outage, as far as the log is concerned: the next refusal is
+// warned of again.
+const storeQuietAfter = oauth.StoreRetryAfter
+
+// storeUnavailable logs the cause of a request refused because the store
+// cannot be used: a warning for the first of an outage, the others at
+// debug level, so that an outage under load is one warning, not one per
+// request (each request's own line still says status=503
+// error=temporarily_unavailable).
+func (s *Server) storeUnavailable(ctx context.Context, route string, err *oauth.Error) {
+	now := time.Now().UnixNano()
+	level := slog.LevelDebug
+	if now-s.storeRefusedAt.Swap(now) > int64(storeQuietAfter) {
+		level = slog.LevelWarn
+	}
+	s.log.Log(ctx, level, "store unavailable", "route", route, "err", err)
 }
 
 // countTokens is the token endpoint's middleware: it counts each answer,

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
@@ -39,6 +40,8 @@ type Server struct {
 
 	resourcePages pageCache                   // the protected resource's pages, each rendered once
 	formOrigins   *http.CrossOriginProtection // where a sign-in form comes from (sameOriginForm)
+
+	storeRefusedAt atomic.Int64 // when a request was last refused for the store (storeUnavailable), Unix ns
 }
 
 // Router is the provider's HTTP handler, and the handler of its metrics

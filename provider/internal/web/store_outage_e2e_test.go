@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/processtest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -22,12 +24,14 @@ import (
 // the resource, a page at the sign-in form, at an authorization request with a
 // login session, whose session cannot be checked, and at logout), not 500
 // server_error; once PostgreSQL is back the same refresh token works, and
-// the logout that failed has not signed the browser out. PostgreSQL only: SQLite is a file of the
-// process's own, with no connection to lose.
+// the logout that failed has not signed the browser out. The outage is
+// one warning in the log, not one per request. PostgreSQL only: SQLite is
+// a file of the process's own, with no connection to lose.
 func TestE2EStoreOutage(t *testing.T) {
 	db := pgtest.NewSchemas(t).Create(t)
 	link := newCuttableLink(t, db)
-	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.DatabaseURL = link.url }})
+	var log processtest.Buffer
+	srv := providertest.New(t, providertest.Options{LogOutput: &log, Configure: func(c *config.Config) { c.DatabaseURL = link.url }})
 	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
 	b := newBrowser(t)
 	tok := b.tokens(srv, cfg)
@@ -46,6 +50,9 @@ func TestE2EStoreOutage(t *testing.T) {
 	wantUnavailable(t, "authorization page with a login session", resp, body, false)
 	resp, body = b.logout(srv, http.MethodGet, url.Values{"id_token_hint": {tok.Extra("id_token").(string)}})
 	wantUnavailable(t, "logout", resp, body, false)
+	if n := strings.Count(log.String(), `level=WARN msg="store unavailable`); n != 1 {
+		t.Errorf("got %d warnings store unavailable for six requests answered 503, want 1:\n%s", n, log.String())
+	}
 
 	link.restore()
 	if _, err := refresh(cfg, tok.RefreshToken); err != nil {

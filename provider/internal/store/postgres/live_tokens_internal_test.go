@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -131,5 +132,28 @@ func TestListenerNoticesASilentConnection(t *testing.T) {
 				time.Since(silenced).Round(time.Millisecond), revoked, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestPoolSkipsASilentConnection: a pooled connection that went silent
+// while idle (the database's host vanished without a reset) is given up
+// after poolPingTimeout, and the request goes on with a new connection,
+// rather than waiting on it until TCP gives up.
+func TestPoolSkipsASilentConnection(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	link := newSilentLink(t, u)
+	s := openStore(t, link.url)
+	t.Cleanup(link.closeAll)
+	if _, err := s.GetClient(t.Context(), "testclient"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetClient: got %v, want store.ErrNotFound", err)
+	}
+	time.Sleep(1500 * time.Millisecond) // idle long enough to be pinged when next acquired
+	link.silenceAll()
+	ctx, cancel := context.WithTimeout(t.Context(), poolPingTimeout+5*time.Second)
+	defer cancel()
+	began := time.Now()
+	if _, err := s.GetClient(ctx, "testclient"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetClient %v after the pool's connection went silent: got %v, want store.ErrNotFound (from a new connection)",
+			time.Since(began).Round(time.Millisecond), err)
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,11 +60,16 @@ var (
 // Open connects to the database at url (postgres://user@host:port/db?…; see
 // pgxpool.ParseConfig for every parameter) and brings its schema up to date.
 // pgx prepares and caches each statement per connection on first use, so
-// hot queries are parsed and planned once.
+// hot queries are parsed and planned once. A pooled connection idle for a
+// second is pinged before use, and given up after poolPingTimeout unless
+// the URL's pool_ping_timeout says otherwise.
 func Open(ctx context.Context, url string) (*Store, error) {
 	config, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err) // pgx masks the password
+	}
+	if config.PingTimeout == 0 {
+		config.PingTimeout = poolPingTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, config)
 	if err != nil {
@@ -88,6 +94,10 @@ func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
 }
+
+// poolPingTimeout is how long the pool waits for a connection that was
+// idle to answer its ping before it gives it up for another.
+const poolPingTimeout = 2 * time.Second
 
 // querier is what both the pool and a transaction offer.
 type querier interface {

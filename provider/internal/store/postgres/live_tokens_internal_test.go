@@ -157,3 +157,24 @@ func TestPoolSkipsASilentConnection(t *testing.T) {
 			time.Since(began).Round(time.Millisecond), err)
 	}
 }
+
+// TestConnectingToASilentHostEnds: while nothing answers at the database's
+// address, a request that needs a new connection gets an error
+// store.Unavailable reports (so a 503) after connectTimeout, rather than
+// waiting for as long as its caller does.
+func TestConnectingToASilentHostEnds(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	link := newSilentLink(t, u)
+	s := openStore(t, link.url)
+	t.Cleanup(link.closeAll)
+	time.Sleep(1500 * time.Millisecond) // the pool's connection idle long enough to be pinged
+	link.goDown()
+	ctx, cancel := context.WithTimeout(t.Context(), poolPingTimeout+connectTimeout+5*time.Second)
+	defer cancel()
+	began := time.Now()
+	_, err := s.GetClient(ctx, "testclient")
+	if took := time.Since(began); !store.Unavailable(err) || took > poolPingTimeout+connectTimeout+time.Second {
+		t.Errorf("GetClient with nothing answering: got %v after %v, want an error store.Unavailable reports within %v",
+			err, took.Round(time.Millisecond), poolPingTimeout+connectTimeout+time.Second)
+	}
+}

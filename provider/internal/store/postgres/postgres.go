@@ -60,13 +60,19 @@ var (
 // Open connects to the database at url (postgres://user@host:port/db?…; see
 // pgxpool.ParseConfig for every parameter) and brings its schema up to date.
 // pgx prepares and caches each statement per connection on first use, so
-// hot queries are parsed and planned once. A pooled connection idle for a
-// second is pinged before use, and given up after poolPingTimeout unless
-// the URL's pool_ping_timeout says otherwise.
+// hot queries are parsed and planned once. So that a database host gone
+// silent costs a request seconds, not as long as TCP takes to give up, a
+// new connection is given up after connectTimeout, and a pooled connection
+// idle for a second is pinged before use and given up after
+// poolPingTimeout, unless the URL's connect_timeout or pool_ping_timeout
+// says otherwise.
 func Open(ctx context.Context, url string) (*Store, error) {
 	config, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err) // pgx masks the password
+	}
+	if config.ConnConfig.ConnectTimeout == 0 {
+		config.ConnConfig.ConnectTimeout = connectTimeout
 	}
 	if config.PingTimeout == 0 {
 		config.PingTimeout = poolPingTimeout
@@ -94,6 +100,10 @@ func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
 }
+
+// connectTimeout bounds a new connection to the database, unless the
+// URL's connect_timeout sets another.
+const connectTimeout = 5 * time.Second
 
 // poolPingTimeout is how long the pool waits for a connection that was
 // idle to answer its ping before it gives it up for another.

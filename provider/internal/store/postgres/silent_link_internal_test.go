@@ -19,6 +19,7 @@ type silentLink struct {
 	mu      sync.Mutex
 	silence *atomic.Bool // the flag of the connections made so far
 	conns   []net.Conn
+	down    bool // new connections are silent from the start
 }
 
 func newSilentLink(t *testing.T, databaseURL string) *silentLink {
@@ -51,6 +52,9 @@ func (l *silentLink) accept(ln net.Listener, target string) {
 		}
 		l.mu.Lock()
 		silence := l.silence
+		if l.down {
+			silence.Store(true)
+		}
 		l.conns = append(l.conns, in, out)
 		l.mu.Unlock()
 		go relayUnlessSilent(in, out, silence)
@@ -82,6 +86,16 @@ func (l *silentLink) silenceAll() {
 	defer l.mu.Unlock()
 	l.silence.Store(true)
 	l.silence = new(atomic.Bool)
+}
+
+// goDown makes every connection silent, those made from now on too: the
+// host is gone, yet something accepts connections to its address (a load
+// balancer, a proxy), and nothing ever answers.
+func (l *silentLink) goDown() {
+	l.mu.Lock()
+	l.down = true
+	l.mu.Unlock()
+	l.silenceAll()
 }
 
 // closeAll closes every connection made so far, so that what was silent

@@ -85,6 +85,19 @@ func newDockerHarness(t *testing.T) *harness {
 	return newHarness(t, providertest.Options{Issuer: "http://provider.public.test"})
 }
 
+// forEachStore runs test on SQLite, then PostgreSQL, in parallel.
+func forEachStore(t *testing.T, test func(t *testing.T, postgres bool)) {
+	for _, store := range []struct {
+		name     string
+		postgres bool
+	}{{"SQLite", false}, {"PostgreSQL", true}} {
+		t.Run(store.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, store.postgres)
+		})
+	}
+}
+
 // hostRewriter is the browser's resolver: it sends requests for the
 // provider's public name to where the provider listens.
 type hostRewriter struct{ from, to string }

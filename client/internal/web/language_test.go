@@ -208,11 +208,11 @@ var textFields = map[string]bool{"Title": true, "Message": true, "Rule": true, "
 	"ChecksTitle": true, "Explain": true, "NextLabel": true, "Label": true, "Answer": true}
 
 // textCalls are the functions whose string arguments are messages.
-var textCalls = map[string]bool{"T": true, "outcome": true, "check": true, "tokenOf": true, "tokenRequestError": true, "renderInternalError": true, "mcpFailed": true}
+var textCalls = map[string]bool{"T": true, "outcome": true, "check": true, "tokenOf": true, "tokenRequestError": true, "renderInternalError": true, "stepFailed": true}
 
 // textArgs are the functions one of whose arguments, by index, is a
 // message: a page's title, which render translates.
-var textArgs = map[string]int{"render": 3, "mcpStep": 2}
+var textArgs = map[string]int{"render": 3, "walkStep": 2}
 
 // goKeys returns the string literals this package's code gives textFields
 // and textCalls, a literal concatenation counting as one.

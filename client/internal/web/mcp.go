@@ -161,7 +161,7 @@ func (a *App) handleMCPStart(c *gin.Context) {
 // hops and the URL to send the browser to.
 func (a *App) mcpStart(ctx context.Context, p *pendingAuthorization) ([]xray.Hop, string, error) {
 	var metadataURL, scope string
-	hops, err := a.mcpStep(ctx, "1", "The resource, without a token", "RFC 9728 Section 5.1", func(ctx context.Context, l *checklist) (err error) {
+	hops, err := a.walkStep(ctx, "1", "The resource, without a token", "RFC 9728 Section 5.1", func(ctx context.Context, l *checklist) (err error) {
 		metadataURL, scope, err = a.mcpChallenge(ctx, l)
 		return err
 	})
@@ -169,7 +169,7 @@ func (a *App) mcpStart(ctx context.Context, p *pendingAuthorization) ([]xray.Hop
 		return hops, "", err
 	}
 	var prm protectedResourceMetadata
-	more, err := a.mcpStep(ctx, "2", "Protected resource metadata", "RFC 9728 Section 3", func(ctx context.Context, l *checklist) (err error) {
+	more, err := a.walkStep(ctx, "2", "Protected resource metadata", "RFC 9728 Section 3", func(ctx context.Context, l *checklist) (err error) {
 		prm, err = a.mcpResourceMetadata(ctx, l, metadataURL)
 		return err
 	})
@@ -180,7 +180,7 @@ func (a *App) mcpStart(ctx context.Context, p *pendingAuthorization) ([]xray.Hop
 		scope = strings.Join(prm.ScopesSupported, " ") // no scope in the challenge: every scope the resource names
 	}
 	var server metadata.Metadata
-	more, err = a.mcpStep(ctx, "3", "Authorization server metadata", "RFC 8414 Section 3", func(ctx context.Context, l *checklist) (err error) {
+	more, err = a.walkStep(ctx, "3", "Authorization server metadata", "RFC 8414 Section 3", func(ctx context.Context, l *checklist) (err error) {
 		server, err = a.mcpServerMetadata(ctx, l, prm.AuthorizationServers[0])
 		return err
 	})
@@ -204,13 +204,13 @@ func (l *checklist) check(rule string, ref xray.Ref, passed bool, detail string)
 	return passed
 }
 
-// mcpStep runs one step: do sends its requests over the back channel,
+// walkStep runs one step: do sends its requests over the back channel,
 // recorded, and makes the client's checks. The exchanges become hops of
 // step, titled title and citing ref, the checks under the last one (a hop
 // of their own when nothing was sent). The step's requests use the plain
 // back-channel client: the walkthrough's tokens are Bearer tokens, even
 // with DPOP=on.
-func (a *App) mcpStep(ctx context.Context, step, title string, ref xray.Ref, do func(context.Context, *checklist) error) ([]xray.Hop, error) {
+func (a *App) walkStep(ctx context.Context, step, title string, ref xray.Ref, do func(context.Context, *checklist) error) ([]xray.Hop, error) {
 	rctx, capture := a.recording(ctx)
 	rctx = context.WithValue(rctx, oauth2.HTTPClient, a.http)
 	var checks checklist
@@ -227,9 +227,9 @@ func (a *App) mcpStep(ctx context.Context, step, title string, ref xray.Ref, do 
 	return hops, err
 }
 
-// mcpFailed is the error of a step whose answer the client cannot go on
+// stepFailed is the error of a step whose answer the client cannot go on
 // with: the provider answered, but not as the rule says.
-func mcpFailed(title, detail, rule string) *pageError {
+func stepFailed(title, detail, rule string) *pageError {
 	return pageErr(http.StatusBadGateway, errorView{
 		Title:   title,
 		Message: "The walkthrough stopped at the hop below, the last one: its answer is not what the client needs to go on.",
@@ -249,15 +249,15 @@ func (a *App) mcpChallenge(ctx context.Context, l *checklist) (metadataURL, scop
 	resp, _, err := resource.Get(ctx, a.http, a.resourceURL(resource.UserProfilePath))
 	if err != nil {
 		l.check("the resource answers", "RFC 6750 Section 3", false, err.Error())
-		return "", "", mcpFailed("The resource could not be reached", err.Error(), "")
+		return "", "", stepFailed("The resource could not be reached", err.Error(), "")
 	}
 	challenge, ok := resource.BearerChallenge(resp.Header.Values("WWW-Authenticate"))
 	if !l.check("the resource answers 401 with a Bearer challenge", "RFC 6750 Section 3", resp.StatusCode == http.StatusUnauthorized && ok, resp.Status) {
-		return "", "", mcpFailed("The resource sent no Bearer challenge", resp.Status, `RFC 6750 Section 3: "If the protected resource request does not include authentication credentials or does not contain an access token that enables access to the protected resource, the resource server MUST include the HTTP "WWW-Authenticate" response header field".`)
+		return "", "", stepFailed("The resource sent no Bearer challenge", resp.Status, `RFC 6750 Section 3: "If the protected resource request does not include authentication credentials or does not contain an access token that enables access to the protected resource, the resource server MUST include the HTTP "WWW-Authenticate" response header field".`)
 	}
 	metadataURL, scope = challenge.Params["resource_metadata"], challenge.Params["scope"]
 	if !l.check("the challenge names the resource's metadata (resource_metadata)", "RFC 9728 Section 5.1", metadataURL != "", metadataURL) {
-		return "", "", mcpFailed("The challenge does not name the resource's metadata", "", `RFC 9728 Section 5.1: the challenge's "resource_metadata" parameter is "the URL of the protected resource metadata".`)
+		return "", "", stepFailed("The challenge does not name the resource's metadata", "", `RFC 9728 Section 5.1: the challenge's "resource_metadata" parameter is "the URL of the protected resource metadata".`)
 	}
 	detail := scope
 	if scope == "" {
@@ -284,10 +284,10 @@ func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL
 		detail = err.Error()
 	}
 	if !l.check("the metadata is JSON naming the resource and its authorization servers", "RFC 9728 Section 2", err == nil && prm.Resource != "" && len(prm.AuthorizationServers) > 0, detail) {
-		return prm, mcpFailed("The resource's metadata is not usable", detail, `RFC 9728 Section 2: "resource REQUIRED. The protected resource's resource identifier".`)
+		return prm, stepFailed("The resource's metadata is not usable", detail, `RFC 9728 Section 2: "resource REQUIRED. The protected resource's resource identifier".`)
 	}
 	if !l.check("the URL called lies under the metadata's resource", "RFC 9728 Section 3.3", underResource(a.mcpResourceURL(), prm.Resource), prm.Resource) {
-		return prm, mcpFailed("The metadata describes another resource", fmt.Sprintf("resource %q, called %q", prm.Resource, a.mcpResourceURL()),
+		return prm, stepFailed("The metadata describes another resource", fmt.Sprintf("resource %q, called %q", prm.Resource, a.mcpResourceURL()),
 			`RFC 9728 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used."`)
 	}
 	return prm, nil
@@ -341,14 +341,14 @@ func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string
 		detail = err.Error()
 	}
 	if !l.check("issuer is the authorization server the resource named, character for character", "RFC 8414 Section 3.3", err == nil, detail) {
-		return server, mcpFailed("The authorization server's metadata is not usable", detail,
+		return server, stepFailed("The authorization server's metadata is not usable", detail,
 			`RFC 8414 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used."`)
 	}
 	if !l.check("code_challenge_methods_supported has S256: PKCE is possible", "RFC 7636 Section 4.2", slices.Contains(server.CodeChallengeMethodsSupported, "S256"), strings.Join(server.CodeChallengeMethodsSupported, " ")) {
-		return server, mcpFailed("The authorization server does not support PKCE with S256", "", "MCP authorization: clients MUST refuse to proceed when code_challenge_methods_supported is absent (RFC 7636 Section 4.2).")
+		return server, stepFailed("The authorization server does not support PKCE with S256", "", "MCP authorization: clients MUST refuse to proceed when code_challenge_methods_supported is absent (RFC 7636 Section 4.2).")
 	}
 	if !l.check("registration_endpoint is there: the client can register", "RFC 7591 Section 3", server.RegistrationEndpoint != "", server.RegistrationEndpoint) {
-		return server, mcpFailed("The authorization server takes no registrations", "",
+		return server, stepFailed("The authorization server takes no registrations", "",
 			"RFC 8414 Section 2: registration_endpoint is the URL of the server's RFC 7591 registration endpoint; REGISTRATION=off leaves it out.")
 	}
 	l.check("client_id_metadata_document_supported: a client may use the URL of its metadata document as client_id instead; this one registers",
@@ -369,7 +369,7 @@ func (a *App) mcpRegistration(ctx context.Context, server metadata.Metadata, sco
 	var hops []xray.Hop
 	if kept := a.mcp.client; kept != nil {
 		known := false
-		more, err := a.mcpStep(ctx, "4", "Client read: does the provider still know this client?", "RFC 7592 Section 2.1", func(ctx context.Context, l *checklist) (err error) {
+		more, err := a.walkStep(ctx, "4", "Client read: does the provider still know this client?", "RFC 7592 Section 2.1", func(ctx context.Context, l *checklist) (err error) {
 			known, err = a.mcpReadClient(ctx, l, kept)
 			return err
 		})
@@ -379,7 +379,7 @@ func (a *App) mcpRegistration(ctx context.Context, server metadata.Metadata, sco
 		a.mcp.client = nil
 	}
 	var registered *mcpClient
-	more, err := a.mcpStep(ctx, "4", "Client registration, as a public client", "RFC 7591 Section 3.1", func(ctx context.Context, l *checklist) (err error) {
+	more, err := a.walkStep(ctx, "4", "Client registration, as a public client", "RFC 7591 Section 3.1", func(ctx context.Context, l *checklist) (err error) {
 		registered, err = a.mcpRegister(ctx, l, server, scope)
 		return err
 	})
@@ -399,12 +399,12 @@ func (a *App) mcpRegistration(ctx context.Context, server metadata.Metadata, sco
 func (a *App) mcpReadClient(ctx context.Context, l *checklist, kept *mcpClient) (bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.backChannelURL(kept.RegistrationClientURI), nil)
 	if err != nil {
-		return false, mcpFailed("The registration kept has no usable configuration endpoint", err.Error(), "")
+		return false, stepFailed("The registration kept has no usable configuration endpoint", err.Error(), "")
 	}
 	req.Header.Set("Authorization", "Bearer "+kept.RegistrationAccessToken)
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return false, mcpFailed("The client configuration endpoint could not be reached", err.Error(), "")
+		return false, stepFailed("The client configuration endpoint could not be reached", err.Error(), "")
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -417,7 +417,7 @@ func (a *App) mcpReadClient(ctx context.Context, l *checklist, kept *mcpClient) 
 		return false, nil
 	}
 	l.check("the provider still knows this client", "RFC 7592 Section 2.1", false, resp.Status)
-	return false, mcpFailed("The client configuration endpoint gave an unusable answer", resp.Status, "")
+	return false, stepFailed("The client configuration endpoint gave an unusable answer", resp.Status, "")
 }
 
 // mcpRegister registers the MCP client: public, with no secret
@@ -440,7 +440,7 @@ func (a *App) mcpRegister(ctx context.Context, l *checklist, server metadata.Met
 		detail = err.Error()
 	}
 	if !l.check("the provider registered the client: 201 with its client_id", "RFC 7591 Section 3.2.1", err == nil, detail) {
-		return nil, mcpFailed("The registration was refused", detail, `RFC 7591 Section 3.2.1: "The server responds with an HTTP 201 Created status code and a body of type "application/json"".`)
+		return nil, stepFailed("The registration was refused", detail, `RFC 7591 Section 3.2.1: "The server responds with an HTTP 201 Created status code and a body of type "application/json"".`)
 	}
 	return &mcpClient{registration: registered, RegisteredAt: a.now()}, nil
 }
@@ -510,15 +510,15 @@ func (a *App) handleMCPCallback(c *gin.Context) {
 func (a *App) mcpFinish(ctx context.Context, run *mcpRun, code, verifier string) ([]xray.Hop, string, error) {
 	var tok *oauth2.Token
 	var audience string
-	hops, err := a.mcpStep(ctx, "6", "Access token request, with resource", "RFC 8707 Section 2.2", func(ctx context.Context, l *checklist) (err error) {
+	hops, err := a.walkStep(ctx, "6", "Access token request, with resource", "RFC 8707 Section 2.2", func(ctx context.Context, l *checklist) (err error) {
 		tok, audience, err = a.mcpExchange(ctx, l, run, code, verifier)
 		return err
 	})
 	if err != nil {
 		return hops, "", err
 	}
-	more, err := a.mcpStep(ctx, "7", "The resource, with the token", "RFC 6750 Section 2.1", func(ctx context.Context, l *checklist) error {
-		return a.mcpCallResource(ctx, l, tok)
+	more, err := a.walkStep(ctx, "7", "The resource, with the token", "RFC 6750 Section 2.1", func(ctx context.Context, l *checklist) error {
+		return a.callUserProfile(ctx, l, tok)
 	})
 	return append(hops, more...), audience, err
 }
@@ -546,7 +546,7 @@ func (a *App) mcpExchange(ctx context.Context, l *checklist, run *mcpRun, code, 
 	aud := audiences(claims.Values["aud"])
 	if !l.check("the access token's aud names the resource asked for (decoded for display: an MCP client treats the token as opaque)", "RFC 8707 Section 2.2",
 		slices.Contains(aud, run.Resource), strings.Join(aud, " ")) {
-		return nil, "", mcpFailed("The access token is not for the resource", fmt.Sprintf("aud %q, resource %q", aud, run.Resource),
+		return nil, "", stepFailed("The access token is not for the resource", fmt.Sprintf("aud %q, resource %q", aud, run.Resource),
 			"RFC 8707 Section 2: the authorization server restricts the access token's audience (aud) to the resource indicated.")
 	}
 	return tok, strings.Join(aud, " "), nil
@@ -572,14 +572,15 @@ func audiences(aud any) []string {
 	return nil
 }
 
-// mcpCallResource is step 7: the resource of step 1, with the access token
-// in the Authorization header ([RFC 6750 Section 2.1]).
+// callUserProfile calls the provider's /user/profile with the access token
+// in the Authorization header ([RFC 6750 Section 2.1]): step 7 of the MCP
+// walkthrough, the last hop of an approved device grant.
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
-func (a *App) mcpCallResource(ctx context.Context, l *checklist, tok *oauth2.Token) error {
+func (a *App) callUserProfile(ctx context.Context, l *checklist, tok *oauth2.Token) error {
 	status := a.sendWith(ctx, a.http, a.resourceURL(resource.UserProfilePath), "Bearer "+tok.AccessToken, "")
 	if !l.check("the resource answers 200 OK", "RFC 6750 Section 2.1", status == http.StatusOK, http.StatusText(status)) {
-		return mcpFailed("The resource refused the token", fmt.Sprint(status), "")
+		return stepFailed("The resource refused the token", fmt.Sprint(status), "")
 	}
 	return nil
 }
@@ -592,14 +593,21 @@ func (a *App) renderMCPRun(c *gin.Context, hops []xray.Hop, audience string, err
 	v.Walk = a.viewHops(c.Request.Context(), hops)
 	status := http.StatusOK
 	if err != nil {
-		var pe *pageError
-		if !errors.As(err, &pe) {
-			pe = mcpFailed("The walkthrough failed", err.Error(), "")
-		}
-		if pe.cause != nil {
-			a.log.Warn(pe.view.Title, "route", c.FullPath(), "err", pe.cause)
-		}
-		v.Failure, status = &pe.view, pe.status
+		v.Failure, status = a.runFailure(c, err)
 	}
 	a.render(c, status, "mcp.html", "Connect as an MCP client", v)
+}
+
+// runFailure is why a run of a walkthrough page (/mcp, /device-flow,
+// /machine) stopped, as its page shows it, and the page's status. The
+// cause, if any, goes to the log.
+func (a *App) runFailure(c *gin.Context, err error) (*errorView, int) {
+	var pe *pageError
+	if !errors.As(err, &pe) {
+		pe = stepFailed("The walkthrough failed", err.Error(), "")
+	}
+	if pe.cause != nil {
+		a.log.Warn(pe.view.Title, "route", c.FullPath(), "err", pe.cause)
+	}
+	return &pe.view, pe.status
 }

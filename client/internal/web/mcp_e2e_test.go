@@ -48,85 +48,79 @@ func (s *spy) registrationCount() int {
 // process, and again only when the provider no longer knows it.
 func TestE2EMCPWalkthrough(t *testing.T) {
 	t.Parallel()
-	for _, store := range []struct {
-		name     string
-		postgres bool
-	}{{"SQLite", false}, {"PostgreSQL", true}} {
-		t.Run(store.name, func(t *testing.T) {
-			t.Parallel()
-			h := newHarness(t, providertest.Options{Postgres: store.postgres})
-			before := h.spy.registrationCount() // the key client's, at start
+	forEachStore(t, func(t *testing.T, postgres bool) {
+		h := newHarness(t, providertest.Options{Postgres: postgres})
+		before := h.spy.registrationCount() // the key client's, at start
 
-			authURL, resp, page := h.mcpRun("allow")
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("the MCP callback: got %d, want 200:\n%s", resp.StatusCode, page)
+		authURL, resp, page := h.mcpRun("allow")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the MCP callback: got %d, want 200:\n%s", resp.StatusCode, page)
+		}
+		q := authURL.Query()
+		for name, want := range map[string]string{
+			"resource": h.provider.Issuer, "scope": "read", "code_challenge_method": "S256",
+			"redirect_uri": h.client.URL + mcpCallbackPath, "response_type": "code",
+		} {
+			if got := q.Get(name); got != want {
+				t.Errorf("step 5, the authorization request: %s = %q, want %q", name, got, want)
 			}
-			q := authURL.Query()
-			for name, want := range map[string]string{
-				"resource": h.provider.Issuer, "scope": "read", "code_challenge_method": "S256",
-				"redirect_uri": h.client.URL + mcpCallbackPath, "response_type": "code",
-			} {
-				if got := q.Get(name); got != want {
-					t.Errorf("step 5, the authorization request: %s = %q, want %q", name, got, want)
-				}
-			}
-			if q.Get("client_id") == "testclient" || q.Get("client_id") == "" || q.Has("nonce") {
-				t.Errorf("step 5 is sent as client_id %q with nonce %q, want the registered MCP client's, without nonce", q.Get("client_id"), q.Get("nonce"))
-			}
-			mustContain(t, "the result page", page, "Connected: the resource answered the token",
-				// 1: the challenge, and what the client read in it.
-				"The resource, without a token", "401 Unauthorized", `resource_metadata=&#34;`+h.provider.Issuer+`/.well-known/oauth-protected-resource&#34;`,
-				"the challenge names the scope a token needs (scope)",
-				// 2, 3: the two metadata documents and their checks.
-				"Protected resource metadata", "&#34;authorization_servers&#34;", "the URL called lies under the metadata&#39;s resource",
-				"Authorization server metadata", "issuer is the authorization server the resource named", "code_challenge_methods_supported has S256",
-				"registration_endpoint is there", "client_id_metadata_document_supported",
-				// 4: the registration, public.
-				"Client registration, as a public client", "&#34;token_endpoint_auth_method&#34;: &#34;none&#34;", "201 Created",
-				// 5, 6: the browser's trip, the callback's checks, the token request with resource.
-				"Authorization request, with resource", "Authorization response", "state is one this browser&#39;s session is waiting for",
-				"Access token request, with resource", "resource="+h.provider.Issuer, "the access token&#39;s aud names the resource asked for",
-				// 7: the resource, with the token.
-				"The resource, with the token", "200 OK", "&#34;id&#34;: &#34;user1&#34;",
-				"RFC 9728 Section 5.1", "RFC 8707 Section 2.2")
-			access := h.spy.lastAccessToken()
-			mustNotContain(t, "the result page", page, access)
-			forms := h.spy.tokenRequestForms()
-			last := forms[len(forms)-1]
-			if last.Get("resource") != h.provider.Issuer || last.Get("code_verifier") == "" || last.Get("client_id") != q.Get("client_id") || last.Has("client_secret") {
-				t.Errorf("step 6, the token request: %v; want the code_verifier, resource %s and the public client's client_id, no secret", last, h.provider.Issuer)
-			}
-			if got := h.spy.registrationCount() - before; got != 1 {
-				t.Errorf("the first run sent %d registrations, want 1", got)
-			}
+		}
+		if q.Get("client_id") == "testclient" || q.Get("client_id") == "" || q.Has("nonce") {
+			t.Errorf("step 5 is sent as client_id %q with nonce %q, want the registered MCP client's, without nonce", q.Get("client_id"), q.Get("nonce"))
+		}
+		mustContain(t, "the result page", page, "Connected: the resource answered the token",
+			// 1: the challenge, and what the client read in it.
+			"The resource, without a token", "401 Unauthorized", `resource_metadata=&#34;`+h.provider.Issuer+`/.well-known/oauth-protected-resource&#34;`,
+			"the challenge names the scope a token needs (scope)",
+			// 2, 3: the two metadata documents and their checks.
+			"Protected resource metadata", "&#34;authorization_servers&#34;", "the URL called lies under the metadata&#39;s resource",
+			"Authorization server metadata", "issuer is the authorization server the resource named", "code_challenge_methods_supported has S256",
+			"registration_endpoint is there", "client_id_metadata_document_supported",
+			// 4: the registration, public.
+			"Client registration, as a public client", "&#34;token_endpoint_auth_method&#34;: &#34;none&#34;", "201 Created",
+			// 5, 6: the browser's trip, the callback's checks, the token request with resource.
+			"Authorization request, with resource", "Authorization response", "state is one this browser&#39;s session is waiting for",
+			"Access token request, with resource", "resource="+h.provider.Issuer, "the access token&#39;s aud names the resource asked for",
+			// 7: the resource, with the token.
+			"The resource, with the token", "200 OK", "&#34;id&#34;: &#34;user1&#34;",
+			"RFC 9728 Section 5.1", "RFC 8707 Section 2.2")
+		access := h.spy.lastAccessToken()
+		mustNotContain(t, "the result page", page, access)
+		forms := h.spy.tokenRequestForms()
+		last := forms[len(forms)-1]
+		if last.Get("resource") != h.provider.Issuer || last.Get("code_verifier") == "" || last.Get("client_id") != q.Get("client_id") || last.Has("client_secret") {
+			t.Errorf("step 6, the token request: %v; want the code_verifier, resource %s and the public client's client_id, no secret", last, h.provider.Issuer)
+		}
+		if got := h.spy.registrationCount() - before; got != 1 {
+			t.Errorf("the first run sent %d registrations, want 1", got)
+		}
 
-			// A second run: the provider still knows the client, so no
-			// registration, only the read of RFC 7592 Section 2.1.
-			authURL2, _, page := h.mcpRun("allow")
-			mustContain(t, "the second run", page, "Connected", "Client read: does the provider still know this client?",
-				"the provider still knows this client: it is used again, not registered anew")
-			mustNotContain(t, "the second run", page, "Client registration, as a public client")
-			if got := h.spy.registrationCount() - before; got != 1 {
-				t.Errorf("after two runs %d registrations were sent, want 1", got)
-			}
-			if authURL2.Query().Get("client_id") != q.Get("client_id") {
-				t.Errorf("the second run is client %q, want the first's, %q", authURL2.Query().Get("client_id"), q.Get("client_id"))
-			}
+		// A second run: the provider still knows the client, so no
+		// registration, only the read of RFC 7592 Section 2.1.
+		authURL2, _, page := h.mcpRun("allow")
+		mustContain(t, "the second run", page, "Connected", "Client read: does the provider still know this client?",
+			"the provider still knows this client: it is used again, not registered anew")
+		mustNotContain(t, "the second run", page, "Client registration, as a public client")
+		if got := h.spy.registrationCount() - before; got != 1 {
+			t.Errorf("after two runs %d registrations were sent, want 1", got)
+		}
+		if authURL2.Query().Get("client_id") != q.Get("client_id") {
+			t.Errorf("the second run is client %q, want the first's, %q", authURL2.Query().Get("client_id"), q.Get("client_id"))
+		}
 
-			// The provider forgets the client (RFC 7592 Section 2.3, as a
-			// reset store would): the next run finds out and registers again.
-			h.deleteMCPClient()
-			authURL3, _, page := h.mcpRun("allow")
-			mustContain(t, "the run after the client was deleted", page, "Connected",
-				"401: it does not (its store was reset, or the client deleted); the client registers again", "Client registration, as a public client")
-			if got := h.spy.registrationCount() - before; got != 2 {
-				t.Errorf("after the deletion %d registrations were sent in all, want 2", got)
-			}
-			if id := authURL3.Query().Get("client_id"); id == q.Get("client_id") {
-				t.Errorf("the run after the deletion used the deleted client %q", id)
-			}
-		})
-	}
+		// The provider forgets the client (RFC 7592 Section 2.3, as a
+		// reset store would): the next run finds out and registers again.
+		h.deleteMCPClient()
+		authURL3, _, page := h.mcpRun("allow")
+		mustContain(t, "the run after the client was deleted", page, "Connected",
+			"401: it does not (its store was reset, or the client deleted); the client registers again", "Client registration, as a public client")
+		if got := h.spy.registrationCount() - before; got != 2 {
+			t.Errorf("after the deletion %d registrations were sent in all, want 2", got)
+		}
+		if id := authURL3.Query().Get("client_id"); id == q.Get("client_id") {
+			t.Errorf("the run after the deletion used the deleted client %q", id)
+		}
+	})
 }
 
 // deleteMCPClient deletes the MCP walkthrough's client at the provider

@@ -3,8 +3,10 @@
 // and the RFC 9700 defences, plus a browser-only public client at /spa.
 //
 // It speaks OAuth only through golang.org/x/oauth2 (and go-oidc for ID
-// tokens), configured from the provider's metadata; the only request it
-// builds by hand is token revocation, which x/oauth2 does not offer.
+// tokens), configured from the provider's metadata; the requests it
+// builds by hand are those x/oauth2 does not offer: token revocation and
+// introspection, and the device grant's requests, polled once per page
+// load (device.go).
 //
 //	file            route                         RFC
 //	login.go        GET /login                    RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core Section 3.1.2.1
@@ -18,6 +20,8 @@
 //	tokens.go       GET /tokens, POST /tokens/reveal RFC 7519, RFC 7517, RFC 7662 Section 2 (the token inspector)
 //	attacks.go      GET /attacks, POST /attacks/… RFC 9700 Section 4 (the attack lab)
 //	mcp.go          GET, POST /mcp, GET /mcp/callback RFC 9728, RFC 8414, RFC 7591, RFC 7636, RFC 8707 (the MCP profile)
+//	device.go       GET, POST /device-flow        RFC 8628 (the device grant, hop by hop)
+//	machine.go      GET, POST /machine            RFC 6749 Section 4.4, RFC 7662, RFC 7009 (client credentials, hop by hop)
 //
 // walkthrough.go turns each exchange into an xray.Hop and, in teaching mode,
 // fetches the provider's trace of it. With DPOP=on the token and resource
@@ -274,6 +278,10 @@ func (a *App) Handler() http.Handler {
 	pages.GET(mcpPath, a.handleMCP)
 	pages.POST(mcpPath, a.handleMCPStart)
 	pages.GET(mcpCallbackPath, a.handleMCPCallback)
+	pages.GET(devicePath, a.handleDeviceFlow)
+	pages.POST(devicePath, a.handleDeviceStart)
+	pages.GET(machinePath, a.handleMachine)
+	pages.POST(machinePath, a.handleMachineRun)
 	r.NoRoute(a.handleNotFound)
 	r.NoMethod(a.handleMethodNotAllowed)
 	return r

@@ -104,13 +104,19 @@ func (a *App) renderInternalError(c *gin.Context, doing string, err error) {
 type grantType string
 
 // The grants this client's pages request tokens with: the authorization
-// code ([RFC 6749 Section 4.1.3]) and the refresh token ([RFC 6749 Section 6]).
+// code ([RFC 6749 Section 4.1.3]), the refresh token ([RFC 6749 Section 6]),
+// the device code ([RFC 8628 Section 3.4]) and the client credentials
+// ([RFC 6749 Section 4.4.2]).
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+// [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+// [RFC 6749 Section 4.4.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
 const (
-	codeGrant    grantType = "authorization_code"
-	refreshGrant grantType = "refresh_token"
+	codeGrant        grantType = "authorization_code"
+	refreshGrant     grantType = "refresh_token"
+	deviceGrant      grantType = "urn:ietf:params:oauth:grant-type:device_code"
+	credentialsGrant grantType = "client_credentials"
 )
 
 // tokenRequestError explains a failed token request of grant: the OAuth

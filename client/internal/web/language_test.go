@@ -164,6 +164,7 @@ func TestEveryMessageIsInTheCatalogue(t *testing.T) {
 			}
 		}
 	}
+	keys = slices.AppendSeq(keys, maps.Values(deviceErrors))
 	keys = append(keys, deadByCodeReplay, deadByRefreshReuse, deadByRefusedRefresh, noChallengeScope)
 	if len(spaMessages) < 30 {
 		t.Errorf("found %d messages in the SPA's script, want them all", len(spaMessages))

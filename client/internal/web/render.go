@@ -25,7 +25,7 @@ var templateFS embed.FS
 type pages map[string]map[string]*template.Template
 
 // pageNames are the pages under templates/, each rendered inside layout.html.
-var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.html", "error.html", "spa.html", "step.html", "attacks.html", "tokens.html", "mcp.html"}
+var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.html", "error.html", "spa.html", "step.html", "attacks.html", "tokens.html", "mcp.html", "device.html", "machine.html"}
 
 // templateFuncs are the helpers the templates use, in language l:
 // t translates a message (i18n.Lang.T), th one that holds HTML markup of

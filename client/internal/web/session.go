@@ -47,6 +47,7 @@ type sessionData struct {
 	Walk      *xray.Walk             // the story of the latest login: its hops, then every later exchange
 	Held      *heldResponse          // an authorization response paused at step (C), in step-by-step mode
 	Logout    *pendingLogout         // a logout waiting for the browser's return from the provider
+	Device    *deviceRun             // the latest run of the device grant's page (device.go), or nil
 	Lang      string                 // the language chosen on the switch (i18n.Lang.Code), or ""
 }
 

@@ -61,8 +61,18 @@ type deviceView struct {
 	ClientID string
 	Run      *deviceRun // nil before the first run
 	Walk     walkView
-	Refresh  int // seconds until the page reloads itself for the next poll; 0: it does not
+	Refresh  int  // seconds until the page reloads itself for the next poll; 0: it does not
+	ByHand   bool // the reader stopped the reloading: each load they ask for polls instead
 }
+
+// byHandQuery, in the page's URL, stops its reloading: a page that changes
+// by itself every few seconds gets in the way of a screen reader, or of
+// reading the hops at one's own pace ([WCAG 2.2 Success Criterion 2.2.1]:
+// the user can turn such a time limit off). Each load past the interval
+// still polls once, as before.
+//
+// [WCAG 2.2 Success Criterion 2.2.1]: https://www.w3.org/TR/WCAG22/#timing-adjustable
+const byHandQuery = "by_hand"
 
 // handleDeviceFlow handles "GET /device-flow": the device grant
 // ([RFC 8628]) as a device would run it. While a run waits for the user,
@@ -82,11 +92,11 @@ func (a *App) handleDeviceFlow(c *gin.Context) {
 	if run != nil && !run.Done && !a.now().Before(run.NextPoll) {
 		a.devicePoll(c, run)
 	}
-	v := deviceView{ClientID: a.cfg.DeviceClientID}
+	v := deviceView{ClientID: a.cfg.DeviceClientID, ByHand: c.Query(byHandQuery) != ""}
 	if run != nil {
 		copied := *run
 		v.Run = &copied
-		if !run.Done {
+		if !run.Done && !v.ByHand {
 			v.Refresh = max(1, int(math.Ceil(run.NextPoll.Sub(a.now()).Seconds())))
 		}
 	}

@@ -120,6 +120,30 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 	})
 }
 
+// TestE2EDeviceFlowByHand: the reader can stop the page's reloading
+// (WCAG 2.2 Success Criterion 2.2.1); polling then goes on by hand, each
+// "Poll now" past the interval sending one token request, and the page
+// can be set reloading again.
+func TestE2EDeviceFlowByHand(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{DevicePollInterval: devicePollInterval})
+	page, _ := h.deviceStart()
+	mustContain(t, "the waiting page", page, `http-equiv="refresh"`, `href="/device-flow?by_hand=1" id="by-hand"`)
+	_, page = h.get(h.client.URL + devicePath + "?by_hand=1")
+	mustContain(t, "the page by hand", page, `id="poll-now"`, "you stopped this page's reloading", `<a href="/device-flow">`)
+	mustNotContain(t, "the page by hand", page, `http-equiv="refresh"`)
+	if h.devicePolls() != 0 {
+		t.Errorf("a load by hand before the interval sent a token request")
+	}
+	time.Sleep(pollWait)
+	_, page = h.get(h.client.URL + devicePath + "?by_hand=1")
+	mustContain(t, "a poll by hand", page, "Device access token request (a poll)", `id="poll-now"`)
+	mustNotContain(t, "a poll by hand", page, `http-equiv="refresh"`)
+	if got := h.devicePolls(); got != 1 {
+		t.Errorf("%d token requests after a poll by hand past the interval, want 1", got)
+	}
+}
+
 // TestE2EDeviceFlowDenied: the user denies at the provider; the next poll
 // is answered access_denied, which ends the run, shown as such.
 func TestE2EDeviceFlowDenied(t *testing.T) {

@@ -77,11 +77,13 @@ const byHandQuery = "by_hand"
 // handleDeviceFlow handles "GET /device-flow": the device grant
 // ([RFC 8628]) as a device would run it. While a run waits for the user,
 // the page reloads itself every interval, and each load that finds the
-// interval over sends one token request; a load before it sends none. The
-// poll is made with the session locked, so loads at once (two tabs) never
-// poll twice within the interval.
+// interval over sends one token request; a load before it sends none, and
+// so does a HEAD, which is safe ([RFC 9110 Section 9.2.1]: it asks for
+// nothing to change). The poll is made with the session locked, so loads at
+// once (two tabs) never poll twice within the interval.
 //
 // [RFC 8628]: https://www.rfc-editor.org/rfc/rfc8628
+// [RFC 9110 Section 9.2.1]: https://www.rfc-editor.org/rfc/rfc9110#section-9.2.1
 func (a *App) handleDeviceFlow(c *gin.Context) {
 	s, ok := a.anySession(c)
 	if !ok {
@@ -89,7 +91,7 @@ func (a *App) handleDeviceFlow(c *gin.Context) {
 	}
 	s.Lock()
 	run := s.Data.Device
-	if run != nil && !run.Done && !a.now().Before(run.NextPoll) {
+	if run != nil && !run.Done && !a.now().Before(run.NextPoll) && c.Request.Method != http.MethodHead {
 		a.devicePoll(c, run)
 	}
 	v := deviceView{ClientID: a.cfg.DeviceClientID, ByHand: c.Query(byHandQuery) != ""}

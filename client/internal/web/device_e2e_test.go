@@ -123,7 +123,7 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 // TestE2EDeviceFlowByHand: the reader can stop the page's reloading
 // (WCAG 2.2 Success Criterion 2.2.1); polling then goes on by hand, each
 // "Poll now" past the interval sending one token request, and the page
-// can be set reloading again.
+// can be set reloading again. A HEAD never polls.
 func TestE2EDeviceFlowByHand(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{DevicePollInterval: devicePollInterval})
@@ -136,6 +136,9 @@ func TestE2EDeviceFlowByHand(t *testing.T) {
 		t.Errorf("a load by hand before the interval sent a token request")
 	}
 	time.Sleep(pollWait)
+	if h.do(http.MethodHead, h.client.URL+devicePath, nil); h.devicePolls() != 0 {
+		t.Errorf("a HEAD past the interval sent a token request (RFC 9110 Section 9.2.1: HEAD is safe)")
+	}
 	_, page = h.get(h.client.URL + devicePath + "?by_hand=1")
 	mustContain(t, "a poll by hand", page, "Device access token request (a poll)", `id="poll-now"`)
 	mustNotContain(t, "a poll by hand", page, `http-equiv="refresh"`)

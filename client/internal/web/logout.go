@@ -46,10 +46,12 @@ type revocationView struct {
 //
 // [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
 type introspectionView struct {
-	Hint   string
-	Masked string
-	Active bool
-	Err    string
+	Hint     string
+	Masked   string
+	Active   bool
+	ClientID string // whose token it is, when active
+	Sub      string
+	Err      string
 }
 
 // pendingLogout is a logout waiting for the browser to come back from the
@@ -260,12 +262,14 @@ func (a *App) introspect(ctx context.Context, token, hint string) introspectionV
 		return iv
 	}
 	var answer struct {
-		Active bool `json:"active"`
+		Active   bool   `json:"active"`
+		ClientID string `json:"client_id"`
+		Sub      string `json:"sub"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&answer); err != nil {
 		iv.Err = "the introspection answer is not JSON: " + err.Error()
 	}
-	iv.Active = answer.Active
+	iv.Active, iv.ClientID, iv.Sub = answer.Active, answer.ClientID, answer.Sub
 	return iv
 }
 

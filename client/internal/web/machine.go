@@ -2,9 +2,7 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -124,20 +122,10 @@ func (a *App) machineToken(ctx context.Context, l *checklist) (*oauth2.Token, er
 //
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 func (a *App) machineIntrospect(ctx context.Context, l *checklist, tok *oauth2.Token, active bool) error {
-	resp, err := a.postToken(ctx, a.back.IntrospectionEndpoint, "introspection_endpoint", tok.AccessToken, "access_token")
-	if err != nil {
-		l.check("the provider answers", "RFC 7662 Section 2.2", false, err.Error())
-		return stepFailed("The introspection request failed", err.Error(), "")
-	}
-	defer resp.Body.Close()
-	var answer struct {
-		Active   bool   `json:"active"`
-		ClientID string `json:"client_id"`
-		Sub      string `json:"sub"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&answer) != nil {
-		l.check("the provider answers 200 with JSON", "RFC 7662 Section 2.2", false, resp.Status)
-		return stepFailed("The introspection request failed", resp.Status, "")
+	answer := a.introspect(ctx, tok.AccessToken, "access_token")
+	if answer.Err != "" {
+		l.check("the provider answers 200 with JSON", "RFC 7662 Section 2.2", false, answer.Err)
+		return stepFailed("The introspection request failed", answer.Err, "")
 	}
 	if !active {
 		if !l.check(`"active": false: the revoked token is dead`, "RFC 7662 Section 2.2", !answer.Active, fmt.Sprint(answer.Active)) {

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/xray"
 )
 
@@ -204,7 +205,7 @@ func (a *App) devicePoll(c *gin.Context, run *deviceRun) {
 	run.NextPoll = a.now().Add(run.Interval)
 	if err == nil && run.Token != nil {
 		hops, err = a.walkStep(c.Request.Context(), "", "The resource, with the token", "RFC 6750 Section 2.1", func(ctx context.Context, l *checklist) error {
-			return a.callUserProfile(ctx, l, run.Token)
+			return a.callWithToken(ctx, l, run.Token, resource.UserProfilePath)
 		})
 		run.Walk.Add(hops...)
 		run.Done = true

@@ -71,11 +71,7 @@ func (a *App) machineRun(ctx context.Context) ([]xray.Hop, error) {
 			return a.machineIntrospect(ctx, l, tok, true)
 		}},
 		{Title: "Protected resource request", Ref: "RFC 6750 Section 2.1", Do: func(ctx context.Context, l *checklist) error {
-			status := a.sendWith(ctx, a.http, a.resourceURL(resource.ProtectedResourcePath), "Bearer "+tok.AccessToken, "")
-			if !l.check("the resource answers 200 OK", "RFC 6750 Section 2.1", status == http.StatusOK, http.StatusText(status)) {
-				return stepFailed("The resource refused the token", fmt.Sprint(status), "")
-			}
-			return nil
+			return a.callWithToken(ctx, l, tok, resource.ProtectedResourcePath)
 		}},
 		{Title: "Token revocation", Ref: "RFC 7009 Section 2.1", Do: func(ctx context.Context, l *checklist) error {
 			rv := a.revoke(ctx, tok.AccessToken, "access_token")

@@ -195,48 +195,6 @@ func (a *App) mcpStart(ctx context.Context, p *pendingAuthorization) ([]xray.Hop
 	return hops, authURL, nil
 }
 
-// checklist records a hop's checks as they are made.
-type checklist []xray.Check
-
-// check records one check and returns whether it passed.
-func (l *checklist) check(rule string, ref xray.Ref, passed bool, detail string) bool {
-	*l = append(*l, xray.Check{Rule: rule, Ref: ref, Passed: passed, Detail: detail})
-	return passed
-}
-
-// walkStep runs one step: do sends its requests over the back channel,
-// recorded, and makes the client's checks. The exchanges become hops of
-// step, titled title and citing ref, the checks under the last one (a hop
-// of their own when nothing was sent). The step's requests use the plain
-// back-channel client: the walkthrough's tokens are Bearer tokens, even
-// with DPOP=on.
-func (a *App) walkStep(ctx context.Context, step, title string, ref xray.Ref, do func(context.Context, *checklist) error) ([]xray.Hop, error) {
-	rctx, capture := a.recording(ctx)
-	rctx = context.WithValue(rctx, oauth2.HTTPClient, a.http)
-	var checks checklist
-	err := do(rctx, &checks)
-	hops := a.hopsOf(capture.Entries())
-	if len(hops) == 0 {
-		hops = []xray.Hop{{Time: a.now(), Channel: xray.Back}}
-	}
-	for i := range hops {
-		hops[i].Step, hops[i].Title, hops[i].Ref = step, title, ref
-	}
-	last := &hops[len(hops)-1]
-	last.Checks, last.ChecksTitle = checks, "The client's checks"
-	return hops, err
-}
-
-// stepFailed is the error of a step whose answer the client cannot go on
-// with: the provider answered, but not as the rule says.
-func stepFailed(title, detail, rule string) *pageError {
-	return pageErr(http.StatusBadGateway, errorView{
-		Title:   title,
-		Message: "The walkthrough stopped at the hop below, the last one: its answer is not what the client needs to go on.",
-		Detail:  detail, Rule: rule,
-	})
-}
-
 // mcpChallenge is step 1: the resource, called without a token, answers
 // 401 with a Bearer challenge. [RFC 9728 Section 5.1]: it names the
 // resource's metadata in resource_metadata; [RFC 6750 Section 3]: "The
@@ -518,7 +476,7 @@ func (a *App) mcpFinish(ctx context.Context, run *mcpRun, code, verifier string)
 		return hops, "", err
 	}
 	more, err := a.walkStep(ctx, "7", "The resource, with the token", "RFC 6750 Section 2.1", func(ctx context.Context, l *checklist) error {
-		return a.callUserProfile(ctx, l, tok)
+		return a.callWithToken(ctx, l, tok, resource.UserProfilePath)
 	})
 	return append(hops, more...), audience, err
 }
@@ -572,19 +530,6 @@ func audiences(aud any) []string {
 	return nil
 }
 
-// callUserProfile calls the provider's /user/profile with the access token
-// in the Authorization header ([RFC 6750 Section 2.1]): step 7 of the MCP
-// walkthrough, the last hop of an approved device grant.
-//
-// [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
-func (a *App) callUserProfile(ctx context.Context, l *checklist, tok *oauth2.Token) error {
-	status := a.sendWith(ctx, a.http, a.resourceURL(resource.UserProfilePath), "Bearer "+tok.AccessToken, "")
-	if !l.check("the resource answers 200 OK", "RFC 6750 Section 2.1", status == http.StatusOK, http.StatusText(status)) {
-		return stepFailed("The resource refused the token", fmt.Sprint(status), "")
-	}
-	return nil
-}
-
 // renderMCPRun writes the page after a run: its hops, the failed one last
 // when err says why it stopped.
 func (a *App) renderMCPRun(c *gin.Context, hops []xray.Hop, audience string, err error) {
@@ -596,18 +541,4 @@ func (a *App) renderMCPRun(c *gin.Context, hops []xray.Hop, audience string, err
 		v.Failure, status = a.runFailure(c, err)
 	}
 	a.render(c, status, "mcp.html", "Connect as an MCP client", v)
-}
-
-// runFailure is why a run of a walkthrough page (/mcp, /device-flow,
-// /machine) stopped, as its page shows it, and the page's status. The
-// cause, if any, goes to the log.
-func (a *App) runFailure(c *gin.Context, err error) (*errorView, int) {
-	var pe *pageError
-	if !errors.As(err, &pe) {
-		pe = stepFailed("The walkthrough failed", err.Error(), "")
-	}
-	if pe.cause != nil {
-		a.log.Warn(pe.view.Title, "route", c.FullPath(), "err", pe.cause)
-	}
-	return &pe.view, pe.status
 }

@@ -318,8 +318,12 @@ func (p *Provider) checkMetadataDocument(tr *Trace, clientID string, body []byte
 
 // documentClientError returns the *Error of a failed getClient whose
 // client_id names a metadata document that was refused, and false for any
-// other failure.
+// other failure (and for none: a nil err returns before errors.As, whose
+// target would otherwise be allocated on every client authentication).
 func documentClientError(err error) (*Error, bool) {
+	if err == nil {
+		return nil, false
+	}
 	var refused *Error
 	ok := errors.As(err, &refused)
 	return refused, ok

@@ -179,8 +179,8 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 
 // runPasses measures each store's pass and returns the report: the rows
 // of the references bareop measures first (their windows on every store),
-// then the signing floor's row when the RS256 client credentials path ran,
-// then each store's rows.
+// then the floors' rows of the paths that ran (floors), then each store's
+// rows.
 func (t *tool) runPasses(ctx context.Context) (report, error) {
 	rep := report{Machine: machine(t.cpu)}
 	stores, cleanup, err := t.stores(ctx)
@@ -197,15 +197,33 @@ func (t *tool) runPasses(ctx context.Context) (report, error) {
 		results = append(results, measured...)
 		rep.Memory = append(rep.Memory, mem...)
 	}
-	if t.opts.selected(keyCCRS256) {
-		floor, err := t.signedFloor(ctx)
-		if err != nil {
-			return report{}, err
-		}
-		results = append([]result{floor}, results...)
+	floors, err := t.floors(ctx)
+	if err != nil {
+		return report{}, err
 	}
+	results = append(floors, results...)
 	rep.Results = append(bareOpRows(results), results...)
 	return rep, nil
+}
+
+// floors measures the floor of each selected path that has one: the
+// RS256 client credentials path's and the introspection path's.
+func (t *tool) floors(ctx context.Context) ([]result, error) {
+	var rows []result
+	for _, f := range []struct{ key, name, ref string }{
+		{keyCCRS256, pathSignedFloor, signRef("RS256")},
+		{keyIntrospection, pathIntrospectionFloor, pathBareGin},
+	} {
+		if !t.opts.selected(f.key) {
+			continue
+		}
+		row, err := t.floor(ctx, f.name, f.ref)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 // stores are the stores of the run: SQLite always, PostgreSQL when a

@@ -41,13 +41,17 @@ const keyMemory = "memory"
 // with it the signing floor it is read against.
 const keyCCRS256 = "cc-rs256"
 
+// keyIntrospection selects the introspection path in -paths, and with it
+// the introspection floor it is read against.
+const keyIntrospection = "introspection"
+
 // paths are every path, in the order they are measured (grouped by the
 // provider they need; RS256, the default, carries the paths that sign
 // nothing new).
 var paths = []path{
 	{keyCCRS256, ccPath("RS256"), "RS256", signRef("RS256"), (*oauthClient).clientCredentials, false},
 	{"bearer", pathBearer, "RS256", pathBareGin, (*oauthClient).resource, false},
-	{"introspection", pathIntrospection, "RS256", pathBareGin, (*oauthClient).introspect, false},
+	{keyIntrospection, pathIntrospection, "RS256", pathBareGin, (*oauthClient).introspect, false},
 	{"userinfo", pathUserinfo, "RS256", pathBareGin, (*oauthClient).userinfo, false},
 	{"login", pathLogin, "RS256", refArgon2id, (*oauthClient).loginFlow, true},
 	{"cc-es256", ccPath("ES256"), "ES256", signRef("ES256"), (*oauthClient).clientCredentials, false},
@@ -92,7 +96,24 @@ func (t *tool) startReferences(ctx context.Context) (map[string]windowFunc, func
 	refs[pathSignedFloor] = func(ctx context.Context) (measurement, error) {
 		return measureWindow(ctx, bare.PID(), nil, w, c.clientCredentials)
 	}
+	floor := newOAuthClient(bare.Base, w.Workers)
+	floor.tokens = make([]string, w.Workers)
+	for i := range floor.tokens {
+		floor.tokens[i] = tokenSized() // the body of the provider's introspection requests
+	}
+	refs[pathIntrospectionFloor] = func(ctx context.Context) (measurement, error) {
+		return measureWindow(ctx, bare.PID(), nil, w, floor.introspect)
+	}
 	return refs, func() { bare.stop(); ops.stop() }, nil
+}
+
+// tokenSized is a string as long as the provider's RS256 access tokens:
+// the signing input of one, a dot, and 256 random bytes (a 2048-bit RSA
+// signature) in base64url.
+func tokenSized() string {
+	signature := make([]byte, 256)
+	_, _ = rand.Read(signature) // crypto/rand.Read never fails (its documentation)
+	return string(baresign.Input) + "." + base64.RawURLEncoding.EncodeToString(signature)
 }
 
 // startBareGin starts the bare Gin handler's server, pinned to the
@@ -219,7 +240,7 @@ func (t *tool) measurePaths(ctx context.Context, p *server, db cpuProbe, c *oaut
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", pa.Name, st.Name, err)
 		}
-		t.logf("%-40s %-10s %s per CPU-second, %s %s", pa.Name, st.Name, formatRate(r.PerCPUSecond()),
+		t.logf("%-48s %-10s %s per CPU-second, %s %s", pa.Name, st.Name, formatRate(r.PerCPUSecond()),
 			formatSpread(r.Ratio()), pa.Reference)
 		results = append(results, r)
 	}
@@ -256,18 +277,18 @@ func (t *tool) beside(ctx context.Context, ref, window windowFunc) (refs, window
 	return interleave(ctx, t.opts.rounds(), ref, window)
 }
 
-// signedFloor measures the bare Gin handler that signs each token with
-// RS256 beside the bare RS256 signature: the share of the signature that
-// any HTTP server signing tokens keeps on this machine, to read the
-// provider's client credentials path against (README, "Performance").
-func (t *tool) signedFloor(ctx context.Context) (result, error) {
-	ref := signRef("RS256")
-	refs, windows, err := t.beside(ctx, t.refs[ref], t.refs[pathSignedFloor])
+// floor measures the row name, a bare Gin handler doing the least a
+// path's request needs, beside the reference ref: the share of ref that any
+// HTTP server doing that keeps on this machine, to read the provider's path
+// against (README, "Performance"): signing an RS256 token beside the bare
+// signature, answering an introspection beside the bare handler's page.
+func (t *tool) floor(ctx context.Context, name, ref string) (result, error) {
+	refs, windows, err := t.beside(ctx, t.refs[ref], t.refs[name])
 	if err != nil {
 		return result{}, err
 	}
-	r := result{Path: pathSignedFloor, Windows: windows, Reference: ref, RefWindows: refs}
-	t.logf("%-40s %-10s %s per CPU-second, %s %s", r.Path, "—", formatRate(r.PerCPUSecond()), formatSpread(r.Ratio()), ref)
+	r := result{Path: name, Windows: windows, Reference: ref, RefWindows: refs}
+	t.logf("%-48s %-10s %s per CPU-second, %s %s", r.Path, "—", formatRate(r.PerCPUSecond()), formatSpread(r.Ratio()), ref)
 	return r, nil
 }
 
@@ -285,7 +306,7 @@ func (t *tool) flatMemory(ctx context.Context, p *server, c *oauthClient, st sto
 	if f.More, f.RSSAfter, f.RowsAfter, err = t.memoryPhase(ctx, p, c, st, 10*f.WarmUp); err != nil {
 		return flatness{}, err
 	}
-	t.logf("%-40s %-10s RSS %s → %s", "memory", st.Name, formatBytes(f.RSSWarm), formatBytes(f.RSSAfter))
+	t.logf("%-48s %-10s RSS %s → %s", "memory", st.Name, formatBytes(f.RSSWarm), formatBytes(f.RSSAfter))
 	return f, nil
 }
 

@@ -11,13 +11,16 @@ import (
 
 // The paths and references, as the table and the chart name them.
 const (
-	pathBareGin       = "bare Gin handler"
-	pathSignedFloor   = "bare Gin handler signing RS256 (floor)"
-	pathBearer        = "bearer check (/protected/resource)"
-	pathIntrospection = "introspection"
-	pathUserinfo      = "userinfo"
-	pathLogin         = "login (code + PKCE + openid)"
-	refArgon2id       = "Argon2id verify"
+	pathBareGin     = "bare Gin handler"
+	pathSignedFloor = "bare Gin handler signing RS256 (floor)"
+	// pathIntrospectionFloor answers introspection requests as the
+	// provider's, reading the form and writing an answer of the same size.
+	pathIntrospectionFloor = "bare Gin handler answering introspection (floor)"
+	pathBearer             = "bearer check (/protected/resource)"
+	pathIntrospection      = "introspection"
+	pathUserinfo           = "userinfo"
+	pathLogin              = "login (code + PKCE + openid)"
+	refArgon2id            = "Argon2id verify"
 )
 
 // ccPath is the client credentials path of one signing algorithm.

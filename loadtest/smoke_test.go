@@ -63,7 +63,7 @@ func TestLoadToolSmoke(t *testing.T) {
 // every reference too.
 func checkResults(t *testing.T, rep report, stores []string, rounds int) {
 	t.Helper()
-	want := map[string]bool{pathSignedFloor + " on ": true}
+	want := map[string]bool{pathSignedFloor + " on ": true, pathIntrospectionFloor + " on ": true}
 	for _, st := range stores {
 		for _, p := range []string{pathBareGin, ccPath("RS256"), ccPath("ES256"), ccPath("EdDSA"), pathBearer, pathIntrospection, pathUserinfo, pathLogin} {
 			want[p+" on "+st] = true

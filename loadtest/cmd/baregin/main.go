@@ -1,11 +1,14 @@
 // Command baregin is the load tool's floor: the same Gin as the provider,
-// with no middleware and two handlers. GET /protected/resource answers a
+// with no middleware and three handlers. GET /protected/resource answers a
 // small fixed page: what the provider spends per request beyond this is
 // what its own work costs. POST /oauth/token answers a token response
 // whose token it has just signed with RS256, reading nothing of the
 // request: the least an HTTP server that signs each token can spend, to
-// set the provider's client credentials path beside (README,
-// "Performance").
+// set the provider's client credentials path beside. POST
+// /oauth/introspect reads the form and answers an active token's
+// introspection of the provider's size, checking nothing: the least an
+// HTTP server that answers an introspection request can spend, to set the
+// provider's introspection path beside (README, "Performance").
 //
 //	BAREGIN_ADDR=127.0.0.1:8081 baregin
 package main
@@ -38,6 +41,35 @@ type tokenResponse struct {
 	Scope       string `json:"scope"`
 }
 
+// introspection is an active token's introspection answer, with the
+// members the provider's has (RFC 7662 Section 2.2).
+type introspection struct {
+	Active    bool   `json:"active"`
+	Scope     string `json:"scope"`
+	ClientID  string `json:"client_id"`
+	TokenType string `json:"token_type"`
+	ExpiresAt int64  `json:"exp"`
+	IssuedAt  int64  `json:"iat"`
+	Subject   string `json:"sub"`
+	Audience  string `json:"aud"`
+	Issuer    string `json:"iss"`
+	JTI       string `json:"jti"`
+}
+
+// introspect answers an introspection request as if its token were
+// active, once its form has a token: what every introspection costs an
+// HTTP server before it looks at the token.
+func introspect(c *gin.Context) {
+	if c.PostForm("token") == "" {
+		c.Status(http.StatusBadRequest)
+		return
+	}
+	now := time.Now().Unix()
+	issuer := "http://" + c.Request.Host
+	c.JSON(http.StatusOK, introspection{Active: true, Scope: "read", ClientID: "testclient", TokenType: "Bearer",
+		ExpiresAt: now + 3600, IssuedAt: now, Subject: "testclient", Audience: issuer, Issuer: issuer, JTI: "pTDHEZbFJ68FsBgfS9hrcw"})
+}
+
 // signedToken is a token answer carrying a JWS made now with sign.
 func signedToken(sign func() []byte) tokenResponse {
 	token := string(baresign.Input) + "." + base64.RawURLEncoding.EncodeToString(sign())
@@ -63,6 +95,7 @@ func run() error {
 	r := gin.New()
 	r.GET("/protected/resource", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", page) })
 	r.POST("/oauth/token", func(c *gin.Context) { c.JSON(http.StatusOK, signedToken(sign)) })
+	r.POST("/oauth/introspect", introspect)
 	srv := &http.Server{Addr: os.Getenv("BAREGIN_ADDR"), Handler: r, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -5,9 +5,13 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/oauth-reference/loadtest/internal/baresign"
 )
 
@@ -33,5 +37,37 @@ func TestSignedTokenIsAJWSOfTheInput(t *testing.T) {
 	}
 	if resp.TokenType != "Bearer" || resp.ExpiresIn <= 0 {
 		t.Errorf("got token_type %q, expires_in %d; want Bearer and a lifetime", resp.TokenType, resp.ExpiresIn)
+	}
+}
+
+// TestIntrospectAnswersTheProvidersMembers checks that an introspection
+// request with a token gets an active answer with every member the
+// provider's has, and one without a token 400.
+func TestIntrospectAnswersTheProvidersMembers(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.POST("/oauth/introspect", introspect)
+	post := func(body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/oauth/introspect", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec
+	}
+	rec := post("token=" + string(baresign.Input) + ".c2ln")
+	var answer map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &answer); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("got %d %q (%v), want 200 and JSON", rec.Code, rec.Body, err)
+	}
+	for _, member := range []string{"scope", "client_id", "token_type", "exp", "iat", "sub", "aud", "iss", "jti"} {
+		if _, ok := answer[member]; !ok {
+			t.Errorf("the answer %s lacks %q", rec.Body, member)
+		}
+	}
+	if answer["active"] != true {
+		t.Errorf("got active %v, want true", answer["active"])
+	}
+	if rec := post("token_type_hint=access_token"); rec.Code != http.StatusBadRequest {
+		t.Errorf("without a token: got %d, want 400", rec.Code)
 	}
 }

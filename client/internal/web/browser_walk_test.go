@@ -79,6 +79,20 @@ func TestBrowserWalkthrough(t *testing.T) {
 		"200 OK", "This page is secured.", `"name": "Demo User"`)
 	tb.screenshot("resource", "")
 	tb.noConsoleErrors()
+
+	// The provider's side of the same login, every request on one page.
+	tokenTrace := `//details[summary[contains(., "POST /oauth/token")]]`
+	tb.do("opening the provider's traces", chromedp.EmulateViewport(1000, 1000),
+		chromedp.Navigate(h.provider.URL+"/debug/traces"), shows(chromedp.CSS("details.trace")))
+	// Only the token request open, at the top of a window, for the README.
+	run(tb, "closing the open traces", chromedp.Evaluate[bool](`(() => { document.querySelectorAll('details[open]').forEach(d => d.open = false); return true })()`))
+	tb.do("opening the token request's trace",
+		chromedp.Click(tokenTrace+`/summary`), shows(tokenTrace+`//li[contains(., "code_verifier matches")]`))
+	run(tb, "scrolling to the top", chromedp.Evaluate[bool](`(() => { window.scrollTo(0, 0); return true })()`))
+	mustContain(t, "the provider's traces", tb.text(), "What the provider checked", "POST /oauth/token · tokens issued",
+		"GET /oauth/authorize", "code_verifier matches the S256 code_challenge", "Changed: authorization code consumed")
+	tb.screenshot("provider-traces", "")
+	tb.noConsoleErrors()
 }
 
 func TestBrowserStepByStep(t *testing.T) {

@@ -412,7 +412,7 @@ func (h *harness) deviceAuthorization() string {
 
 // TestBrowserNarrowScreenProviderPages walks the provider's pages a user
 // meets outside a client's login — its home page, the device grant's
-// pages, the logout pages — in English and in Chinese, each in a 390 px
+// pages, the logout pages, the traces — in English and in Chinese, each in a 390 px
 // window, on both stores.
 func TestBrowserNarrowScreenProviderPages(t *testing.T) {
 	t.Parallel()
@@ -478,6 +478,8 @@ func (tb *tab) walkProviderPages(h *harness, lang string) {
 		chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
 	tb.waitUntil("waiting for the logged-out page to load", loadedJS)
 	check("logged-out")
+	tb.do("opening the traces", chromedp.Navigate(p+"/debug/traces"), shows(chromedp.CSS("details.trace")))
+	check("traces")
 }
 
 // errorLookJS describes how the page's first .error box looks: its border,

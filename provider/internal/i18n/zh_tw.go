@@ -96,6 +96,21 @@ var traditionalChinese = map[string]string{
 	"enter the code a device shows you": "輸入裝置顯示給你的代碼",
 	"To walk through the authorization code flow, open the demo client (by default <code>%s</code>) and log in as <code>%s</code> / <code>%s</code>.": "想一步步走過授權碼流程 (authorization code flow)，請開啟示範用戶端（預設為 <code>%s</code>），並以 <code>%s</code> / <code>%s</code> 登入。",
 
+	"what this server checked for each request, rule by rule (teaching mode)": "本伺服器對每個請求逐條檢查了什麼（教學模式 teaching mode）",
+
+	// The traces' page (teaching mode).
+	"Traces":                    "追蹤紀錄 (traces)",
+	"What the provider checked": "授權伺服器檢查了什麼",
+	"The protocol requests of the last 15 minutes, newest first (at most %d): for each, the rules this server applied in order, each with the section that states it, and what the request changed. A refused request ends with the rule it failed.": "最近 15 分鐘內的協定請求，最新的在前（最多 %d 筆）：每筆列出本伺服器依序套用的規則、每條規則出自的章節，以及這個請求變更了什麼。被拒絕的請求，最後一條就是它沒通過的規則。",
+	"Only the requests of client_id": "只看這個用戶端 ID (client_id) 的請求",
+	"Show":                           "顯示",
+	"passed:":                        "通過：",
+	"failed:":                        "未通過：",
+	"Changed:":                       "變更：",
+	"No request of this client in the last 15 minutes.":                                                                          "最近 15 分鐘內沒有這個用戶端的請求。",
+	"No protocol request in the last 15 minutes. Sign in through the demo client, or send one with curl, then reload this page.": "最近 15 分鐘內沒有協定請求。請透過示範用戶端登入，或用 curl 送出一個請求，然後重新載入這個頁面。",
+	"Each trace is also served as JSON at <code>/debug/trace/{X-Request-Id}</code>, the header of every answer. Traces never hold a password, secret, code or token: rules and changes are fixed sentences.": "每筆追蹤紀錄也以 JSON 提供於 <code>/debug/trace/{X-Request-Id}</code>（每個回應都帶有這個標頭）。追蹤紀錄從不包含密碼、密鑰 (secret)、授權碼 (code) 或權杖 (token)：規則與變更都是固定的句子。",
+
 	// The logout pages (OIDC RP-Initiated Logout).
 	"Sign out":                   "登出",
 	"Sign out of this provider?": "要登出這個授權伺服器嗎？",

@@ -7,9 +7,17 @@ import (
 )
 
 // handleIndex handles "GET /": a page for a person who opens the issuer
-// URL in a browser, pointing to the metadata and the device page.
+// URL in a browser, pointing to the metadata, the device page and, in
+// teaching mode, the traces.
 func (s *Server) handleIndex(c *gin.Context) {
-	s.render(c, http.StatusOK, "index.html", s.p.Metadata())
+	s.render(c, http.StatusOK, "index.html", indexPage{Issuer: s.p.Config.Issuer, Traces: s.traces != nil})
+}
+
+// indexPage is what GET / shows: the issuer, and whether the traces'
+// page is served (teaching mode).
+type indexPage struct {
+	Issuer string
+	Traces bool
 }
 
 // handleMetadata handles "GET /.well-known/oauth-authorization-server"

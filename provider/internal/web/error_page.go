@@ -46,12 +46,13 @@ func newErrorPage(err *oauth.Error) errorPage {
 }
 
 // refURL links a reference in the form "RFC 6749 Section 4.1.3" to its
-// section on rfc-editor.org, "OIDC Core Section 3.1.2.1" to the OpenID
-// Connect Core specification, or "CIMD Section 4.1" to its section of the
-// client ID metadata document draft.
+// section on rfc-editor.org, "OIDC Core Section 3.1.2.1" (or another
+// OpenID specification of openIDSpecs) to the specification, or "CIMD
+// Section 4.1" to its section of the client ID metadata document draft;
+// any other reference to "".
 func refURL(ref string) string {
-	if rest, ok := strings.CutPrefix(ref, "OIDC Core Section "); ok && rest != "" {
-		return "https://openid.net/specs/openid-connect-core-1_0.html"
+	if spec, section, ok := strings.Cut(strings.TrimPrefix(ref, "OIDC "), " Section "); ok && section != "" && strings.HasPrefix(ref, "OIDC ") {
+		return openIDSpecs[spec]
 	}
 	if rest, ok := strings.CutPrefix(ref, "CIMD Section "); ok && rest != "" {
 		return "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-" + rest
@@ -61,6 +62,14 @@ func refURL(ref string) string {
 		return ""
 	}
 	return "https://www.rfc-editor.org/rfc/rfc" + number + "#section-" + section
+}
+
+// openIDSpecs are the OpenID specifications the rules cite, by the name
+// their references give after "OIDC ".
+var openIDSpecs = map[string]string{
+	"Core":                    "https://openid.net/specs/openid-connect-core-1_0.html",
+	"RP-Initiated Logout":     "https://openid.net/specs/openid-connect-rpinitiated-1_0.html",
+	"Multiple Response Types": "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html",
 }
 
 // maxShownURI bounds how much of a received redirect_uri the page shows: it

@@ -114,6 +114,7 @@ func fuzzSeedRequests() []badRequest {
 		{method: "GET", path: oauth.PathProtectedResourceMetadata + "/mcp"},
 		{method: "GET", path: oauth.PathEndSession + "?id_token_hint={idt}&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A3000%2F&state=s1", header: session},
 		{method: "GET", path: "/debug/trace/{rid}", header: map[string]string{"Accept-Language": "zh-TW"}},
+		{method: "GET", path: "/debug/traces?client_id={client}", header: map[string]string{"Accept-Language": "zh-TW"}},
 		{method: "GET", path: "/healthz"},
 		{method: "GET", path: "/readyz"},
 		{method: "GET", path: "/metrics"},

@@ -69,7 +69,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		{"error.html", newErrorPage(oauth.CheckFormCSRF(context.Background(), false))},
 		{"error.html", newErrorPage(oauth.NewError(oauth.ErrServerError, "the server could not complete the request"))},
 		{"error.html", errorPage{Error: oauth.NewError(errNotFound, "no such endpoint"), Check: msgCheckAddress}},
-		{"index.html", oauth.Metadata{Issuer: "http://localhost:8080"}},
+		{"index.html", indexPage{Issuer: "http://localhost:8080", Traces: true}},
 		{"leave.html", leavePage{AuthorizationError: &oauth.AuthorizationError{Error: oauth.NewError(oauth.ErrInvalidScope, "unknown scope"),
 			RedirectURI: "https://app.example/cb", Client: &client}, Location: "https://app.example/cb?error=invalid_scope"}},
 		{"leave.html", leavePage{AuthorizationError: &oauth.AuthorizationError{Error: oauth.NewError(oauth.ErrAccessDenied, "the user denied the request"),
@@ -81,6 +81,12 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		{"logged_out.html", logoutPage{Logout: &oauth.Logout{}, Stayed: true, SignedIn: true}},
 		{"logged_out.html", logoutPage{Logout: &oauth.Logout{}, Stayed: true}},
 		{"resource.html", token.AccessTokenClaims{Subject: "demo", ClientID: "demo-client", Scope: "read"}},
+		// (handleTraces translates a trace's rules and changes before the page shows them: TestE2ETracesPage)
+		{"traces.html", tracesPage{Max: maxListedTraces, Traces: []traceRecord{{RequestID: "R1", Method: "POST", Path: "/oauth/token",
+			ClientID: "testclient", Status: 400, Outcome: "invalid_grant", Changes: []string{"—"},
+			Checks: []oauth.Check{{Rule: "—", Ref: "RFC 6749 Section 4.1.3", Passed: false}}}}}},
+		{"traces.html", tracesPage{Max: maxListedTraces, ClientID: "nobody"}},
+		{"traces.html", tracesPage{Max: maxListedTraces}},
 	}
 	lang := regexp.MustCompile(`<html lang="([^"]+)">`)
 	rendered := map[i18n.Locale][]string{}

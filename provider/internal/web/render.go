@@ -73,6 +73,7 @@ func pageFuncs(l i18n.Locale) template.FuncMap {
 		"documentHost": oauth.MetadataDocumentHost,
 		"explainScope": oauth.ExplainScope,
 		"lang":         l.HTMLLang,
+		"refURL":       refURL,
 		"sep":          l.SentenceSeparator,
 		"T":            l.T,
 		"TH": func(key string, args ...any) template.HTML {

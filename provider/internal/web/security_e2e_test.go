@@ -109,7 +109,7 @@ func (p pageRequest) send(b *browser, base string) (*http.Response, string) {
 // providerPages asks for every page the provider renders, in each state a
 // page is shown in: the login and consent page, again after a wrong
 // password, the error page of a request that must not be redirected, the
-// device page, the logout page, and the index.
+// device page, the logout page, the traces, and the index.
 var providerPages = []pageRequest{
 	{name: "the index page", method: "GET", path: "/"},
 	{name: "the login and consent page", method: "GET", path: "/oauth/authorize?" + okAuth},
@@ -123,6 +123,7 @@ var providerPages = []pageRequest{
 	{name: "the device page after a post without its CSRF token", method: "POST", path: "/device", form: "user_code=BCDF-GHJK&decision=allow"},
 	{name: "the logout page", method: "GET", path: "/oauth/logout"},
 	{name: "the logout page by POST", method: "POST", path: "/oauth/logout"},
+	{name: "the traces (teaching mode)", method: "GET", path: "/debug/traces"},
 }
 
 // TestE2EPageHeaders: every page the provider renders cannot be framed

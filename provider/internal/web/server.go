@@ -75,6 +75,9 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 
 	root := service.Routes{IRoutes: r} // here and in the groups below, a GET route answers HEAD too
 	root.GET("/", protectPage, s.handleIndex)
+	if s.traces != nil {
+		root.GET("/debug/traces", protectPage, s.handleTraces) // teaching mode: README, "Traces"
+	}
 	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
 
 	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.

@@ -71,6 +71,22 @@ func (l *traceLog) get(id string) (*traceRecord, bool) {
 	return rec, true
 }
 
+// recent returns the newest traces that are not too old, newest first, at
+// most n; only those of clientID when it is not "".
+func (l *traceLog) recent(n int, clientID string) []*traceRecord {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []*traceRecord
+	now := l.now()
+	for back := 1; back <= traceCapacity && len(out) < n; back++ {
+		rec, ok := l.byID[l.ring[(l.next-back+traceCapacity)%traceCapacity]]
+		if ok && now.Sub(rec.Time) <= traceMaxAge && (clientID == "" || rec.ClientID == clientID) {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
 // recordTrace gives the request an empty oauth.Trace and lets the handlers
 // record on it. The trace is filed as the answer starts to go out (so a
 // client that reads it right after the answer finds it), and again when
@@ -196,4 +212,29 @@ func translate(l i18n.Locale, text string) string {
 		return l.T("%s: %s", l.T(phrase), l.T(message))
 	}
 	return text
+}
+
+// maxListedTraces bounds the traces GET /debug/traces shows.
+const maxListedTraces = 50
+
+// tracesPage is what GET /debug/traces shows: the newest traces, in the
+// page's language, and the client they were chosen by, if any.
+type tracesPage struct {
+	ClientID string
+	Max      int
+	Traces   []traceRecord
+}
+
+// handleTraces handles "GET /debug/traces" (teaching mode only): the
+// provider's side of the newest protocol requests on one page, newest
+// first, each with the rules it checked in order, each linked to its
+// section, and what it changed; "?client_id=" keeps one client's (README,
+// "Traces").
+func (s *Server) handleTraces(c *gin.Context) {
+	page := tracesPage{ClientID: c.Query("client_id"), Max: maxListedTraces}
+	l := locale(c)
+	for _, rec := range s.traces.recent(maxListedTraces, page.ClientID) {
+		page.Traces = append(page.Traces, rec.in(l))
+	}
+	s.render(c, http.StatusOK, "traces.html", page)
 }

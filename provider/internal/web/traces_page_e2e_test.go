@@ -1,0 +1,128 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// getPage fetches u with header and returns the answer and its body.
+func getPage(t *testing.T, u string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	return resp, providertest.ReadBody(t, resp)
+}
+
+// listedTraces are the X-Request-Ids of the traces a traces page lists, in its order.
+func listedTraces(page string) []string {
+	var ids []string
+	for _, m := range regexp.MustCompile(`X-Request-Id <code>([A-Z0-9]+)</code>`).FindAllStringSubmatch(page, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+// TestE2ETracesPage checks GET /debug/traces, on both stores: the newest
+// traces first, a refused request open with the rule it failed marked and
+// linked to its section, no secret, code or token on the page, the
+// client_id filter, escaping of what came from requests, the page in
+// zh-TW, and the link from the home page.
+func TestE2ETracesPage(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		okResp, okBody := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&scope=read", basic("testclient", "testsecret"))
+		var issued struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.Unmarshal([]byte(okBody), &issued); err != nil || issued.AccessToken == "" {
+			t.Fatalf("client credentials: %d %s", okResp.StatusCode, okBody)
+		}
+		const code, verifier = "bogus-code-Zq81", "verifier-verifier-verifier-verifier-verifier-Zq81"
+		badResp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=authorization_code&code="+code+
+			"&redirect_uri="+url.QueryEscape(demoRedirectURI)+"&code_verifier="+verifier, basic("testclient", "testsecret"))
+		if badResp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a bogus code: got %d, want 400", badResp.StatusCode)
+		}
+		xss, _ := callResource(t, srv.URL+"/protected/resource?<script>alert(1)</script>", "not-a-token-<b>")
+		revoked, _ := rawPost(t, srv.URL+"/oauth/revoke", "token="+issued.AccessToken, basic("testclient", "testsecret"))
+
+		resp, page := getPage(t, srv.URL+"/debug/traces", nil)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+			resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Fatalf("GET /debug/traces: %d, Content-Type %q, Cache-Control %q, CSP %q; want an HTML page, no-store, with a CSP",
+				resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Security-Policy"))
+		}
+		want := []string{revoked.Header.Get("X-Request-Id"), xss.Header.Get("X-Request-Id"), badResp.Header.Get("X-Request-Id"), okResp.Header.Get("X-Request-Id")}
+		if got := listedTraces(page); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("listed traces: got %v, want the four requests newest first %v", got, want)
+		}
+		failed := `<li class="fail"><span class="mark" aria-hidden="true">✗</span><span class="sr-only">failed: </span>` +
+			`the authorization code is one this server issued (expired codes are forgotten once purged) ` +
+			`(<a href="https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3" translate="no">RFC 6749 Section 4.1.3</a>)</li>`
+		if !strings.Contains(page, failed) {
+			t.Errorf("the refused exchange's failed rule is not shown, marked and linked:\n%s", page)
+		}
+		if !strings.Contains(page, `<details class="trace refused" open>`) || !strings.Contains(page, "Changed: access token revoked") {
+			t.Errorf("want the refused requests open and the revocation's change listed:\n%s", page)
+		}
+		for _, secret := range []string{"testsecret", code, verifier, issued.AccessToken, "<script>", "<b>"} {
+			if strings.Contains(page, secret) {
+				t.Errorf("the page holds %q", secret)
+			}
+		}
+
+		_, mine := getPage(t, srv.URL+"/debug/traces?client_id=testclient", nil)
+		if got := listedTraces(mine); len(got) != 3 {
+			t.Errorf("?client_id=testclient: listed %v, want its two token requests and its revocation", got)
+		}
+		_, other := getPage(t, srv.URL+"/debug/traces?client_id="+url.QueryEscape(`"><i>x`), nil)
+		if len(listedTraces(other)) != 0 || !strings.Contains(other, "No request of this client") || strings.Contains(other, "<i>x") {
+			t.Errorf("an unknown client_id: want no trace, the sentence saying so, and the value escaped:\n%s", other)
+		}
+
+		_, zh := getPage(t, srv.URL+"/debug/traces", map[string]string{"Accept-Language": "zh-TW"})
+		if !strings.Contains(zh, htmlLangZH) || !strings.Contains(zh, "授權伺服器檢查了什麼") || !strings.Contains(zh, "未通過：") || !strings.Contains(zh, "授權碼 (authorization code) 是本伺服器簽發的") {
+			t.Errorf("the page in zh-TW lacks its title, its marks or the failed rule in Chinese:\n%s", zh)
+		}
+		if _, home := getPage(t, srv.URL+"/", nil); !strings.Contains(home, `href="/debug/traces"`) {
+			t.Error("the home page does not link the traces in teaching mode")
+		}
+	})
+}
+
+// listedTracesMax is how many traces the page lists at most (README, "Traces").
+const listedTracesMax = 50
+
+// TestE2ETracesPageBounded checks that the page lists at most
+// listedTracesMax traces, and that with teaching mode off there is no page
+// and no link to it.
+func TestE2ETracesPageBounded(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	for range listedTracesMax + 5 {
+		callResource(t, srv.URL+"/protected/resource", "garbage")
+	}
+	if _, page := getPage(t, srv.URL+"/debug/traces", nil); len(listedTraces(page)) != listedTracesMax {
+		t.Errorf("listed %d traces, want %d", len(listedTraces(page)), listedTracesMax)
+	}
+
+	off := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.TeachingMode = config.TeachingOff }})
+	if resp, _ := getPage(t, off.URL+"/debug/traces", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("teaching mode off: got %d, want 404", resp.StatusCode)
+	}
+	if _, home := getPage(t, off.URL+"/", nil); strings.Contains(home, "/debug/traces") {
+		t.Error("teaching mode off: the home page links the traces")
+	}
+}

@@ -71,6 +71,7 @@ var homeMessages = []pair{
 	{"Your login, hop by hop", "你的登入，一趟一趟來看"},
 	{"Every hop of your latest login, oldest first, then each later exchange: the front channel through your browser, the back channel from this client to the provider. Tokens and codes are masked, secrets never shown.", "你最近一次登入的每一趟往返（由舊到新），接著是之後的每一次交換：經過你瀏覽器的前端通道 (front channel)，以及從這個用戶端直接到提供者的後端通道 (back channel)。權杖與授權碼都經過遮蔽，機密資訊從不顯示。"},
 	{"Under each exchange, the provider's own checks, read from its trace by the response's <code>X-Request-Id</code>.", "每一次交換下方是提供者自己的檢查，依回應的 <code>X-Request-Id</code> 從它的追蹤記錄 (trace) 讀出。"},
+	{"Your browser carried the front channel's requests, so their answers never reached this client: the provider's checks of those are on its <a href=\"%s\">traces page</a>, with every other request of this client.", "前端通道 (front channel) 的請求由你的瀏覽器送出，它們的回應不會到達這個用戶端：提供者對這些請求的檢查在它的<a href=\"%s\">追蹤記錄頁面</a>上，連同這個用戶端的其他每個請求。"},
 	// A login whose tokens the client saw die.
 	{"This login's tokens no longer work: %s. Log in again to go on.", "這次登入的權杖已經無法使用：%s。請重新登入再繼續。"},
 	{"no longer accepted by the provider", "提供者已不再接受"},

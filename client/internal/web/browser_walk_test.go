@@ -81,16 +81,20 @@ func TestBrowserWalkthrough(t *testing.T) {
 	tb.noConsoleErrors()
 
 	// The provider's side of the same login, every request on one page.
-	tokenTrace := `//details[summary[contains(., "POST /oauth/token")]]`
-	tb.do("opening the provider's traces", chromedp.EmulateViewport(1000, 1000),
-		chromedp.Navigate(h.provider.URL+"/debug/traces"), shows(chromedp.CSS("details.trace")))
-	// Only the token request open, at the top of a window, for the README.
+	authorizeTrace := `//details[summary[contains(., "GET /oauth/authorize")]]`
+	// The walkthrough links it: the front channel's requests have their
+	// checks there only.
+	tb.do("following the walkthrough's link to the provider's traces", chromedp.EmulateViewport(1000, 1000),
+		chromedp.Navigate(h.client.URL+"/"), chromedp.Click(chromedp.CSS(`#walkthrough + p a[href*="/debug/traces?client_id=testclient"]`)),
+		shows(chromedp.CSS("details.trace")))
+	// Only the authorization request open (its checks are on no page of the client), at the top of a window, for the README.
 	run(tb, "closing the open traces", chromedp.Evaluate[bool](`(() => { document.querySelectorAll('details[open]').forEach(d => d.open = false); return true })()`))
-	tb.do("opening the token request's trace",
-		chromedp.Click(tokenTrace+`/summary`), shows(tokenTrace+`//li[contains(., "code_verifier matches")]`))
+	tb.do("opening the authorization request's trace",
+		chromedp.Click(authorizeTrace+`/summary`), shows(authorizeTrace+`//li[contains(., "redirect_uri")]`))
 	run(tb, "scrolling to the top", chromedp.Evaluate[bool](`(() => { window.scrollTo(0, 0); return true })()`))
 	mustContain(t, "the provider's traces", tb.text(), "What the provider checked", "POST /oauth/token · tokens issued",
-		"GET /oauth/authorize", "code_verifier matches the S256 code_challenge", "Changed: authorization code consumed")
+		"POST /oauth/authenticate · authorization code issued", "GET /oauth/authorize · login and consent page shown",
+		"redirect_uri exactly matches one registered for the client (RFC 9700 Section 2.1)", "code_challenge_method is S256")
 	tb.screenshot("provider-traces", "")
 	tb.noConsoleErrors()
 }

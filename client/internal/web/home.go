@@ -94,8 +94,7 @@ func (a *App) handleHome(c *gin.Context) {
 	if len(walk.Hops()) > 0 {
 		v.Walk = a.viewWalk(c.Request.Context(), walk)
 	} else {
-		hops := a.hopsOf(a.wire.Entries())
-		v.Walk, v.Startup = walkView{Hops: hops, Done: xray.Steps(hops), Teaching: a.cfg.Teaching()}, true
+		v.Walk, v.Startup = a.walkViewOf(a.hopsOf(a.wire.Entries())), true
 	}
 	a.render(c, http.StatusOK, "home.html", "Authorization code flow", v)
 }

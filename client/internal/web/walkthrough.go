@@ -80,6 +80,21 @@ type walkView struct {
 	Hops     []xray.Hop
 	Done     map[string]bool // the steps of RFC 6749 Section 4.1 that happened
 	Teaching bool            // the provider's traces were asked for
+	// TracesURL is the provider's page of its traces of this client's
+	// requests, as the browser reaches it ("" unless in teaching mode):
+	// the checks of the requests the browser carried, which never showed
+	// this client an X-Request-Id.
+	TracesURL string
+}
+
+// walkViewOf returns the view of hops, with the provider's traces page in
+// teaching mode.
+func (a *App) walkViewOf(hops []xray.Hop) walkView {
+	v := walkView{Hops: hops, Done: xray.Steps(hops), Teaching: a.cfg.Teaching()}
+	if v.Teaching {
+		v.TracesURL = a.cfg.IssuerURL("/debug/traces") + "?" + url.Values{"client_id": {a.cfg.ClientID}}.Encode()
+	}
+	return v
 }
 
 // viewWalk returns the walk for a page, first fetching (in teaching mode)
@@ -90,8 +105,7 @@ func (a *App) viewWalk(ctx context.Context, w *xray.Walk) walkView {
 	if w != nil && a.cfg.Teaching() {
 		w.FetchTraces(wirelog.Unrecorded(ctx), a.tracer, a.now(), i18n.FromContext(ctx).Code)
 	}
-	hops := w.Hops()
-	return walkView{Hops: hops, Done: xray.Steps(hops), Teaching: a.cfg.Teaching()}
+	return a.walkViewOf(w.Hops())
 }
 
 // viewHops is viewWalk for hops that belong to no session's walk.

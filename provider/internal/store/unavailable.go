@@ -12,7 +12,10 @@ import (
 // cannot take a write for now, as opposed to a request it refused: the
 // connection to the database failed or was lost (a network error, a
 // connection closed mid-answer, or found closed before the statement was
-// sent), the database said it is shutting down, starting up, read-only or
+// sent), the database did not answer before the caller's deadline
+// (context.DeadlineExceeded: the request's time ran out while the database
+// was silent, slow or locked; a caller that canceled is not the store's
+// fault), the database said it is shutting down, starting up, read-only or
 // short of a resource (connections, disk, memory), or, on SQLite, the file
 // is locked, read-only, cannot be opened or written, or the disk is full.
 // Such a request may succeed if sent again shortly, so the web layer
@@ -41,7 +44,7 @@ func Unavailable(err error) bool {
 	switch {
 	case err == nil:
 		return false
-	case errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.DeadlineExceeded):
 		return true
 	case errors.As(err, &unsent) && unsent.SafeToRetry() && !errors.Is(err, context.Canceled):
 		return true

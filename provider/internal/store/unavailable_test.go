@@ -33,6 +33,13 @@ func (e unsentError) Error() string     { return "conn closed" }
 func (e unsentError) SafeToRetry() bool { return true }
 func (e unsentError) Unwrap() error     { return e.cause }
 
+// timeoutError is a driver error wrapping the context's error of a
+// statement cut short, as pgconn's is for a deadline.
+type timeoutError struct{ cause error }
+
+func (e timeoutError) Error() string { return "timeout: " + e.cause.Error() }
+func (e timeoutError) Unwrap() error { return e.cause }
+
 func TestUnavailable(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	for _, tt := range []struct {
@@ -45,6 +52,9 @@ func TestUnavailable(t *testing.T) {
 		{"a connection closed mid-answer", fmt.Errorf("receive message: %w", io.ErrUnexpectedEOF), true},
 		{"a connection found closed before the statement was sent", fmt.Errorf("postgres: begin: %w", unsentError{}), true},
 		{"a statement not sent as the caller's context ended", unsentError{context.Canceled}, false},
+		{"the deadline passed before the database answered", fmt.Errorf("postgres: rotate refresh token: %w", timeoutError{context.DeadlineExceeded}), true},
+		{"the deadline passed waiting for SQLite's lock", fmt.Errorf("sqlite: begin: %w", context.DeadlineExceeded), true},
+		{"the caller canceled", fmt.Errorf("sqlite: get client: %w", context.Canceled), false},
 		{"connection exception (class 08)", sqlStateError("08006"), true},
 		{"admin_shutdown", sqlStateError("57P01"), true},
 		{"cannot_connect_now", sqlStateError("57P03"), true},

@@ -287,7 +287,10 @@ func changedAny(what string, res sql.Result, err error) (bool, error) {
 }
 
 // inTx runs f in a write transaction (BEGIN IMMEDIATE) and commits it if f
-// returns nil.
+// returns nil. A transaction whose context ended before its commit was
+// rolled back by database/sql, and its Commit says only sql.ErrTxDone:
+// the context's error is returned instead, which says why (a deadline is
+// store.Unavailable).
 func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -298,6 +301,9 @@ func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil

@@ -81,17 +81,26 @@ func openStore(t *testing.T, u string) *Store {
 	return s
 }
 
+// openSilentStore opens a Store on a fresh schema through a SilentLink,
+// its sessions named name (their application_name), and another Store
+// straight to the same schema.
+func openSilentStore(t *testing.T) (s, direct *Store, link *pgtest.SilentLink, name string) {
+	t.Helper()
+	u := pgtest.NewSchemas(t).Create(t)
+	name = "silent-" + rand.Text()[:8]
+	link = pgtest.NewSilentLink(t, u+"&application_name="+name)
+	s, direct = openStore(t, link.URL), openStore(t, u)
+	t.Cleanup(link.CloseAll) // before s is closed: a silent connection takes pgx 15 s to close
+	return s, direct, link, name
+}
+
 // TestListenerNoticesASilentConnection: when the listener's connection
 // goes silent (the database's host vanished without a reset, so nothing
 // closes it), the listener must notice within seconds and pause the
 // memory; otherwise this process goes on accepting, from memory, a token
 // another process revoked, for as long as TCP takes to give up.
 func TestListenerNoticesASilentConnection(t *testing.T) {
-	u := pgtest.NewSchemas(t).Create(t)
-	name := "silent-" + rand.Text()[:8]
-	link := newSilentLink(t, u+"&application_name="+name)
-	a, b := openStore(t, link.url), openStore(t, u)
-	t.Cleanup(link.closeAll) // before a is closed: a silent connection takes pgx 15 s to close
+	a, b, link, name := openSilentStore(t)
 	ctx, expires := t.Context(), time.Now().Add(time.Hour)
 	if err := b.UpsertClient(ctx, store.Client{ID: "testclient", Type: store.Confidential}); err != nil {
 		t.Fatal(err)
@@ -114,7 +123,7 @@ func TestListenerNoticesASilentConnection(t *testing.T) {
 		t.Fatalf("AccessTokenRevoked before its revocation: got %v, %v, want false", revoked, err)
 	}
 
-	link.silenceAll()
+	link.SilenceAll()
 	if err := b.RevokeAccessToken(ctx, tok.JTI, expires); err != nil {
 		t.Fatal(err)
 	}
@@ -141,14 +150,14 @@ func TestListenerNoticesASilentConnection(t *testing.T) {
 // rather than waiting on it until TCP gives up.
 func TestPoolSkipsASilentConnection(t *testing.T) {
 	u := pgtest.NewSchemas(t).Create(t)
-	link := newSilentLink(t, u)
-	s := openStore(t, link.url)
-	t.Cleanup(link.closeAll)
+	link := pgtest.NewSilentLink(t, u)
+	s := openStore(t, link.URL)
+	t.Cleanup(link.CloseAll)
 	if _, err := s.GetClient(t.Context(), "testclient"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetClient: got %v, want store.ErrNotFound", err)
 	}
 	time.Sleep(1500 * time.Millisecond) // idle long enough to be pinged when next acquired
-	link.silenceAll()
+	link.SilenceAll()
 	ctx, cancel := context.WithTimeout(t.Context(), poolPingTimeout+5*time.Second)
 	defer cancel()
 	began := time.Now()
@@ -164,11 +173,11 @@ func TestPoolSkipsASilentConnection(t *testing.T) {
 // waiting for as long as its caller does.
 func TestConnectingToASilentHostEnds(t *testing.T) {
 	u := pgtest.NewSchemas(t).Create(t)
-	link := newSilentLink(t, u)
-	s := openStore(t, link.url)
-	t.Cleanup(link.closeAll)
+	link := pgtest.NewSilentLink(t, u)
+	s := openStore(t, link.URL)
+	t.Cleanup(link.CloseAll)
 	time.Sleep(1500 * time.Millisecond) // the pool's connection idle long enough to be pinged
-	link.goDown()
+	link.GoDown()
 	ctx, cancel := context.WithTimeout(t.Context(), poolPingTimeout+connectTimeout+5*time.Second)
 	defer cancel()
 	began := time.Now()

@@ -1,4 +1,4 @@
-package postgres
+package pgtest
 
 import (
 	"net"
@@ -8,13 +8,13 @@ import (
 	"testing"
 )
 
-// silentLink is a TCP relay between a Store and PostgreSQL whose
-// connections the test can make go silent: data sent on them is dropped,
-// nothing answers and nothing is closed, as when the database's host
-// vanishes without a reset (a failover, a network partition). Connections
-// made after that are relayed as before.
-type silentLink struct {
-	url string // the database URL, through the relay
+// SilentLink is a TCP relay on 127.0.0.1 between the code under test and
+// PostgreSQL whose connections the test can make go silent: data sent on
+// them is dropped, nothing answers and nothing is closed, as when the
+// database's host vanishes without a reset (a failover, a network
+// partition). Connections made after that are relayed as before.
+type SilentLink struct {
+	URL string // the database URL, through the relay
 
 	mu      sync.Mutex
 	silence *atomic.Bool // the flag of the connections made so far
@@ -22,7 +22,9 @@ type silentLink struct {
 	down    bool // new connections are silent from the start
 }
 
-func newSilentLink(t *testing.T, databaseURL string) *silentLink {
+// NewSilentLink starts a relay to the server databaseURL names; it stops
+// listening when t ends.
+func NewSilentLink(t testing.TB, databaseURL string) *SilentLink {
 	u, err := url.Parse(databaseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -32,14 +34,14 @@ func newSilentLink(t *testing.T, databaseURL string) *silentLink {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	link := &silentLink{silence: new(atomic.Bool)}
+	link := &SilentLink{silence: new(atomic.Bool)}
 	go link.accept(ln, u.Host)
 	u.Host = ln.Addr().String()
-	link.url = u.String()
+	link.URL = u.String()
 	return link
 }
 
-func (l *silentLink) accept(ln net.Listener, target string) {
+func (l *SilentLink) accept(ln net.Listener, target string) {
 	for {
 		in, err := ln.Accept()
 		if err != nil {
@@ -80,27 +82,37 @@ func relayUnlessSilent(dst, src net.Conn, silence *atomic.Bool) {
 	}
 }
 
-// silenceAll makes every connection made so far silent.
-func (l *silentLink) silenceAll() {
+// SilenceAll makes every connection made so far silent.
+func (l *SilentLink) SilenceAll() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.silence.Store(true)
 	l.silence = new(atomic.Bool)
 }
 
-// goDown makes every connection silent, those made from now on too: the
+// GoDown makes every connection silent, those made from now on too: the
 // host is gone, yet something accepts connections to its address (a load
 // balancer, a proxy), and nothing ever answers.
-func (l *silentLink) goDown() {
+func (l *SilentLink) GoDown() {
 	l.mu.Lock()
 	l.down = true
 	l.mu.Unlock()
-	l.silenceAll()
+	l.SilenceAll()
 }
 
-// closeAll closes every connection made so far, so that what was silent
+// ComeBack ends GoDown: connections made from now on are relayed again.
+// Those silenced stay silent (what was dropped is lost); a client gives
+// them up as it would after a partition.
+func (l *SilentLink) ComeBack() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.down = false
+	l.silence = new(atomic.Bool) // the flag of the connections made while down is set
+}
+
+// CloseAll closes every connection made so far, so that what was silent
 // ends at once.
-func (l *silentLink) closeAll() {
+func (l *SilentLink) CloseAll() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, c := range l.conns {

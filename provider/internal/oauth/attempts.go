@@ -129,8 +129,10 @@ func (p *Provider) reserveAttempt(ctx context.Context, b attemptBudget, addr net
 // for the rest of its window: it was wrong. A failure to count it is
 // logged; the lease still counts until it ends.
 func (p *Provider) confirmAttempt(ctx context.Context, t attemptTicket) {
+	ctx, cancel := settling(ctx)
+	defer cancel()
 	for _, lease := range t.leases {
-		if err := p.Store.ConfirmAttempt(context.WithoutCancel(ctx), lease); err != nil {
+		if err := p.Store.ConfirmAttempt(ctx, lease); err != nil {
 			p.Log.Warn("count a failed attempt", "err", err)
 		}
 	}
@@ -141,9 +143,24 @@ func (p *Provider) confirmAttempt(ctx context.Context, t attemptTicket) {
 // lease then counts until it ends, as it does when the provider dies
 // during the check.
 func (p *Provider) forgiveAttempt(ctx context.Context, t attemptTicket) {
+	ctx, cancel := settling(ctx)
+	defer cancel()
 	for _, lease := range t.leases {
-		if err := p.Store.ReleaseAttempt(context.WithoutCancel(ctx), lease); err != nil {
+		if err := p.Store.ReleaseAttempt(ctx, lease); err != nil {
 			p.Log.Warn("take back an attempt", "err", err)
 		}
 	}
+}
+
+// settling is the context in which an attempt is counted or given back:
+// not canceled with ctx, so that a caller who hangs up once its attempt is
+// judged cannot take back a wrong guess, but ended at ctx's deadline (the
+// request's time), so that a store that stopped answering does not hold
+// the request past it.
+func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	detached := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(detached, deadline)
+	}
+	return detached, func() {}
 }

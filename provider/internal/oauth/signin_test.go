@@ -218,3 +218,44 @@ func TestCrashedSignInsSpendNothing(t *testing.T) {
 		})
 	}
 }
+
+// silentAttemptsStore is a store that stops answering when an attempt is
+// counted or given back: it waits until its context ends, as a statement
+// on a silent database connection does.
+type silentAttemptsStore struct{ store.Store }
+
+func (silentAttemptsStore) ConfirmAttempt(ctx context.Context, _ int64) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (silentAttemptsStore) ReleaseAttempt(ctx context.Context, _ int64) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestSignInEndsAtItsDeadline: counting a wrong password, or giving back
+// the attempt of a right one, is not canceled with the caller (who could
+// otherwise hang up to take back a wrong guess), yet ends at the request's
+// deadline: a store that stops answering then holds the sign-in no longer
+// than its time, on both stores.
+func TestSignInEndsAtItsDeadline(t *testing.T) {
+	t.Parallel()
+	passwordStores(t, func(t *testing.T, p *oauth.Provider) {
+		p.Store = silentAttemptsStore{p.Store}
+		for _, password := range []string{"wrong", providertest.DemoPassword} {
+			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			done := make(chan error, 1)
+			go func() {
+				_, err := signIn(ctx, p, testAddr, providertest.DemoUsername, password)
+				done <- err
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("a sign-in (password %q) whose attempt the store does not settle: still waiting 10 s after its 300 ms deadline", password)
+			}
+			cancel()
+		}
+	})
+}

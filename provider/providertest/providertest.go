@@ -63,6 +63,10 @@ type Options struct {
 	// shortens the 5 s a fetch may take.
 	MetadataDocumentTransport http.RoundTripper
 	MetadataDocumentTimeout   time.Duration
+	// RequestTimeout, when non-zero, shortens the 10 s each request's work
+	// may take (oauth.Provider.RequestTimeout), so a test of a store that
+	// stopped answering need not wait for it.
+	RequestTimeout time.Duration
 }
 
 // testKEK is the key-encryption key of providers on PostgreSQL, which
@@ -122,6 +126,7 @@ func New(t testing.TB, opts Options) *Server {
 	}
 	p := NewProvider(t, cfg, opts.Now)
 	p.MetadataDocumentTransport, p.MetadataDocumentTimeout = opts.MetadataDocumentTransport, opts.MetadataDocumentTimeout
+	p.RequestTimeout = opts.RequestTimeout
 	if opts.LogOutput != nil {
 		p.Log, _ = service.NewLogger(opts.LogOutput, "text", "debug")
 	}

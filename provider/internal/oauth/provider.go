@@ -41,6 +41,11 @@ type Provider struct {
 	// MetadataDocumentTimeout bounds one fetch of a document; 0 is
 	// metadataDocumentTimeout (5 s). Tests shorten it.
 	MetadataDocumentTimeout time.Duration
+	// RequestTimeout bounds each request's work: the web layer makes it
+	// the deadline of the request's context, which every store call of the
+	// request is made with; 0 is service.RequestTimeout (10 s). Tests
+	// shorten it.
+	RequestTimeout time.Duration
 
 	dummyHashOnce sync.Once
 	dummyHash     string

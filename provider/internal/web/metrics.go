@@ -68,14 +68,15 @@ const errorCodeKey = "oauth.error"
 // noteError puts the OAuth error code of an answer on the request's log
 // line, and logs the hidden cause of a server fault: an error, or a warning
 // when the store could not be reached. A caller that hung up (its context
-// canceled) is not a server fault: that is logged at info.
+// canceled) is not a server fault: that is logged at info. A request whose
+// own time ran out (service.TimedOut) is: the store did not answer within it.
 func (s *Server) noteError(c *gin.Context, err *oauth.Error) {
 	c.Set(errorCodeKey, err.Code)
 	service.Note(c, "error", string(err.Code))
 	ctx := c.Request.Context()
 	switch {
 	case !err.ServerFault():
-	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil && !service.TimedOut(ctx):
 		s.log.InfoContext(ctx, "request canceled by the caller", "route", c.FullPath())
 	case err.Code == oauth.ErrTemporarilyUnavailable:
 		s.storeUnavailable(ctx, c.FullPath(), err)
@@ -93,12 +94,18 @@ const storeQuietAfter = oauth.StoreRetryAfter
 // cannot be used: a warning for the first of an outage, the others at
 // debug level, so that an outage under load is one warning, not one per
 // request (each request's own line still says status=503
-// error=temporarily_unavailable).
+// error=temporarily_unavailable). A store that did not answer within the
+// request's time (service.Deadline) is said so.
 func (s *Server) storeUnavailable(ctx context.Context, route string, err *oauth.Error) {
 	now := time.Now().UnixNano()
 	level := slog.LevelDebug
 	if now-s.storeRefusedAt.Swap(now) > int64(storeQuietAfter) {
 		level = slog.LevelWarn
+	}
+	if service.TimedOut(ctx) {
+		s.log.Log(ctx, level, "store unavailable: no answer within the request's time", "route", route,
+			"request_timeout", s.requestTimeout, "err", err)
+		return
 	}
 	s.log.Log(ctx, level, "store unavailable", "route", route, "err", err)
 }

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"embed"
 	"html/template"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
@@ -42,6 +44,8 @@ type Server struct {
 	formOrigins   *http.CrossOriginProtection // where a sign-in form comes from (sameOriginForm)
 
 	storeRefusedAt atomic.Int64 // when a request was last refused for the store (storeUnavailable), Unix ns
+
+	requestTimeout time.Duration // each request's time (service.Deadline)
 }
 
 // Router is the provider's HTTP handler, and the handler of its metrics
@@ -61,11 +65,11 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	}
 	m := service.NewMetrics()
 	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
-		formOrigins: newFormOrigins(p.Config.Issuer)}
+		formOrigins: newFormOrigins(p.Config.Issuer), requestTimeout: cmp.Or(p.RequestTimeout, service.RequestTimeout)}
 	p.OnSecurityEvent = s.metrics.securityEvent
 	r := service.NewEngine()
 	trustProxies(r, p.Config.TrustedProxies)
-	r.Use(service.AssignRequestID, service.Observe(log, m), s.recoverPanics, limitBody)
+	r.Use(service.AssignRequestID, service.Observe(log, m), s.recoverPanics, limitBody, service.Deadline(s.requestTimeout))
 	if p.Config.Teaching() {
 		s.traces = newTraceLog(p.Now)
 		r.Use(s.recordTrace)

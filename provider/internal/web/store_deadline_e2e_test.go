@@ -1,0 +1,159 @@
+package web_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/processtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// stalledStore is a store the test can stop from answering, and let
+// answer again.
+type stalledStore struct {
+	databaseURL   string
+	stall, resume func()
+	// closeLinks, if set, closes the connections that stayed silent, so
+	// that the provider's store closes at once when the test ends.
+	closeLinks func()
+}
+
+// TestE2EStoreSilentPastTheRequestTime: a request whose store stops
+// answering mid-request (PostgreSQL's connection gone silent, as with a
+// frozen host or a partition that drops packets; SQLite's write lock held
+// by another connection) is answered 503 temporarily_unavailable with
+// Retry-After once the request's time runs out, not 500 and not held for
+// as long as its caller waits. The log says the store did not answer
+// within the request's time, /metrics counts the answer under 503, and
+// once the store answers again the provider is ready and the same refresh
+// token works: the refused request changed nothing. On SQLite, with the
+// request's usual time (10 s), the lock's wait ends first, at SQLite's
+// busy timeout (5 s), with SQLITE_BUSY: a 503 too.
+func TestE2EStoreSilentPastTheRequestTime(t *testing.T) {
+	const timedOut = `msg="store unavailable: no answer within the request's time" route=/oauth/token request_timeout=500ms`
+	for _, tt := range []struct {
+		name           string
+		store          func(t *testing.T) stalledStore
+		requestTimeout time.Duration // 0: the provider's own
+		wantLog        string
+	}{
+		{"PostgreSQL, its connections silent", silentPostgres, 500 * time.Millisecond, timedOut},
+		{"SQLite, its write lock held by another connection", lockedSQLite, 500 * time.Millisecond, timedOut},
+		{"SQLite, its write lock held past the busy timeout", lockedSQLite, 0, `(SQLITE_BUSY)`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tt.store(t)
+			var log processtest.Buffer
+			srv := providertest.New(t, providertest.Options{LogOutput: &log, RequestTimeout: tt.requestTimeout,
+				Configure: func(c *config.Config) { c.DatabaseURL = st.databaseURL }})
+			if st.closeLinks != nil {
+				t.Cleanup(st.closeLinks) // before the provider's store closes: pgx takes 15 s to close a silent connection
+			}
+			cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+			tok := newBrowser(t).tokens(srv, cfg)
+
+			st.stall()
+			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
+			resp, body := postWithin(t, 15*time.Second, srv.URL+"/oauth/token", form, basic("testclient", "testsecret"))
+			wantUnavailable(t, "refresh", resp, body, true)
+			if !strings.Contains(log.String(), tt.wantLog) {
+				t.Errorf("the log does not say %s:\n%s", tt.wantLog, log.String())
+			}
+			series := `http_requests_total{method="POST",route="/oauth/token",status="503"}`
+			if got := metricValue(getMetrics(t, srv.URL+"/metrics"), series); got != "1" {
+				t.Errorf("%s: got %q, want 1", series, got)
+			}
+
+			st.resume()
+			waitReady(t, srv)
+			if _, err := refresh(cfg, tok.RefreshToken); err != nil {
+				t.Errorf("the same refresh once the store answers again: %v", err)
+			}
+		})
+	}
+}
+
+// silentPostgres is a PostgreSQL schema reached through a relay whose
+// connections go silent (pgtest.SilentLink): every one, those made
+// afterwards too, until resumed.
+func silentPostgres(t *testing.T) stalledStore {
+	link := pgtest.NewSilentLink(t, pgtest.NewSchemas(t).Create(t))
+	return stalledStore{databaseURL: link.URL, stall: link.GoDown, resume: link.ComeBack, closeLinks: link.CloseAll}
+}
+
+// lockedSQLite is a SQLite file whose write lock another connection takes
+// (BEGIN IMMEDIATE) and holds until resumed, as a second process on the
+// same file could.
+func lockedSQLite(t *testing.T) stalledStore {
+	path := filepath.Join(t.TempDir(), "provider.db")
+	var locker *sql.Conn
+	stall := func() {
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if locker, err = db.Conn(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := locker.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resume := func() {
+		if _, err := locker.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+			t.Fatal(err)
+		}
+		locker.Close()
+	}
+	return stalledStore{databaseURL: path, stall: stall, resume: resume}
+}
+
+// postWithin sends a form as rawPost does, and fails the test if no
+// answer comes within limit.
+func postWithin(t *testing.T, limit time.Duration, u string, form url.Values, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: no answer within %v: %v", u, limit, err)
+	}
+	return resp, providertest.ReadBody(t, resp)
+}
+
+// waitReady waits up to 20 s for /readyz to answer 200 (a PostgreSQL
+// connection given up while its host is silent holds its place in the
+// pool for up to 15 s).
+func waitReady(t *testing.T, srv *providertest.Server) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get(srv.URL + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+	}
+	t.Fatalf("/readyz once the store answers again: still %s after 20 s, want 200", last)
+}

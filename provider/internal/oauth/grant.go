@@ -28,6 +28,12 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redee
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 var ruleGrantInForce = Rule{"the grant still exists: its client was not deleted meanwhile", "RFC 6749 Section 5.2"}
 
+// grantGone refuses a request whose grant went with its client since the
+// request found it.
+func grantGone(tr *Trace) *Error {
+	return tr.Fail(ruleGrantInForce, ErrInvalidGrant, "the grant is no longer in force: its client was deleted")
+}
+
 // revokeGrant revokes a grant and with it every token issued from it. A
 // grant already gone (purged after its last token expired) has nothing left
 // to revoke, so that is not an error.

@@ -11,12 +11,16 @@ import (
 // authorization code grant, [RFC 6749 Section 4.1.3], with the PKCE check of
 // [RFC 7636 Section 4.6].
 //
-// The code is consumed first, atomically and only by the client it was
-// issued to: of two concurrent redemptions exactly one wins, and another
-// client's attempt leaves it unused. "If an authorization code is used more than once, the
-// authorization server MUST deny the request and SHOULD revoke (when
-// possible) all tokens previously issued based on that authorization code"
-// ([RFC 6749 Section 4.1.2]) — done by revoking the code's grant.
+// The code is read, checked and its tokens signed before anything is
+// stored; then one store call redeems the code and stores the refresh
+// token, both or neither (redeemCode). So a server fault on the way leaves
+// the code unused, and the client's retry succeeds instead of looking like
+// a replay. Of two concurrent redemptions exactly one wins, and another
+// client's attempt leaves the code unused. "If an authorization code is
+// used more than once, the authorization server MUST deny the request and
+// SHOULD revoke (when possible) all tokens previously issued based on that
+// authorization code" ([RFC 6749 Section 4.1.2]) — done by revoking the
+// code's grant.
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
@@ -26,19 +30,28 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err := tr.Require(ruleCodePresent, r.Code != "", ErrInvalidRequest, "code is required"); err != nil {
 		return nil, err
 	}
-	code, err := p.consumeCode(ctx, tr, client, r.Code)
+	code, err := p.findCode(ctx, tr, client, r.Code)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.checkCode(tr, code, r); err != nil {
+	audience, err := p.checkCode(tr, code, r)
+	if err != nil {
+		// The attempt used the code up all the same: a client refused for
+		// its code_verifier or redirect_uri does not get to try another.
+		if rerr := p.redeemCode(ctx, tr, code, nil); rerr != nil {
+			return nil, rerr
+		}
 		return nil, err
 	}
-	audience, aerr := p.audienceFor(tr, r.Resources, code.Resources)
-	if aerr != nil {
-		return nil, aerr
-	}
-	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
+	resp, refresh, err := p.issueTokens(ctx, issuedTokens{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
 		nonce: code.Nonce, refresh: true, jkt: r.dpopJKT})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.redeemCode(ctx, tr, code, refresh); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }
 
 // The rules of the code exchange ([RFC 6749 Section 4.1.2], [RFC 6749 Section 4.1.3]).
@@ -66,28 +79,48 @@ var (
 	ruleCodeDPoPKey = Rule{"a code requested with dpop_jkt comes with a DPoP proof by that key", "RFC 9449 Section 10"}
 )
 
-// consumeCode consumes the code raw for client, applying in order the rules
-// the store decides at once: the code is known, it is the client's, and it
-// was not used before (a code used again revokes its grant).
-func (p *Provider) consumeCode(ctx context.Context, tr *Trace, client store.Client, raw string) (store.AuthorizationCode, *Error) {
-	code, err := p.Store.ConsumeAuthorizationCode(ctx, HashSecret(raw), client.ID, p.Now())
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return code, tr.Fail(ruleCodeKnown, ErrInvalidGrant, "the authorization code is invalid")
-	case errors.Is(err, store.ErrOtherClient):
-		tr.Check(ruleCodeKnown, true)
-		return code, tr.Fail(ruleCodeIssuedToClient, ErrInvalidGrant, "the authorization code is invalid")
-	case err != nil && !errors.Is(err, store.ErrAlreadyUsed):
+// findCode reads the code raw for client, applying in order the rules a
+// code must meet before it is looked at: it is known, it is the client's,
+// and it was not used before (a code used again revokes its grant).
+// Reading changes nothing: another client's attempt leaves the code as it
+// was.
+func (p *Provider) findCode(ctx context.Context, tr *Trace, client store.Client, raw string) (store.AuthorizationCode, *Error) {
+	code, err := p.Store.GetAuthorizationCode(ctx, HashSecret(raw))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return code, ServerError(err)
 	}
-	tr.Check(ruleCodeKnown, true)
-	tr.Check(ruleCodeIssuedToClient, true)
-	if err != nil {
+	if err := tr.Require(ruleCodeKnown, err == nil, ErrInvalidGrant, "the authorization code is invalid"); err != nil {
+		return code, err
+	}
+	if err := tr.Require(ruleCodeIssuedToClient, code.ClientID == client.ID, ErrInvalidGrant, "the authorization code is invalid"); err != nil {
+		return code, err
+	}
+	if !code.UsedAt.IsZero() {
 		return code, p.codeReplayed(ctx, tr, code)
 	}
 	tr.Check(ruleCodeSingleUse, true)
-	tr.Changed("authorization code consumed")
 	return code, nil
+}
+
+// redeemCode marks the checked code used and stores refresh, the refresh
+// token issued from it (nil: none), in one store call: both or neither. If
+// a concurrent request redeemed it since findCode read it, this is the
+// code's second use; if its grant went meanwhile (with its client), the
+// grant is no longer in force.
+func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.AuthorizationCode, refresh *store.RefreshToken) *Error {
+	switch err := p.Store.RedeemAuthorizationCode(ctx, code.Hash, p.Now(), refresh); {
+	case errors.Is(err, store.ErrAlreadyUsed):
+		return p.codeReplayed(ctx, tr, code)
+	case errors.Is(err, store.ErrNotFound):
+		return grantGone(tr)
+	case err != nil:
+		return ServerError(err)
+	}
+	tr.Changed("authorization code consumed")
+	if refresh != nil {
+		tr.Changed("refresh token issued")
+	}
+	return nil
 }
 
 // codeReplayed answers a code presented a second time: the request is
@@ -109,29 +142,32 @@ func grantOf(code store.AuthorizationCode) store.Grant {
 		Resources: code.Resources, AuthTime: code.AuthTime}
 }
 
-// checkCode makes the checks of [RFC 6749 Section 4.1.3] on a consumed code
-// (the store consumed it only for the client it "was issued to"): "verify
-// that the authorization code is valid", and
-// "ensure that the redirect_uri parameter is present if the redirect_uri
-// parameter was included in the initial authorization request … and if
-// included ensure that their values are identical"; then PKCE.
+// checkCode makes the checks of [RFC 6749 Section 4.1.3] on a found code
+// (findCode found it "was issued to" the client): "verify that the
+// authorization code is valid", and "ensure that the redirect_uri parameter
+// is present if the redirect_uri parameter was included in the initial
+// authorization request … and if included ensure that their values are
+// identical"; then PKCE, the DPoP key, and the resource. It returns the
+// access token's audience.
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
-func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest) *Error {
+func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest) (string, *Error) {
 	if err := tr.Require(ruleCodeUnexpired, p.Now().Before(code.ExpiresAt), ErrInvalidGrant, "the authorization code has expired"); err != nil {
-		return err
+		return "", err
 	}
 	sameRedirect := code.RedirectURI == "" || r.RedirectURI == code.RedirectURI
 	if err := tr.Require(ruleCodeRedirectURI, sameRedirect, ErrInvalidGrant, "redirect_uri does not match the authorization request"); err != nil {
-		return err
+		return "", err
 	}
 	if err := verifyCodeVerifier(tr, code.CodeChallenge, r.CodeVerifier); err != nil {
-		return err
+		return "", err
 	}
-	if code.DPoPJKT == "" {
-		return nil
+	if code.DPoPJKT != "" {
+		if err := requireBoundKey(tr, ruleCodeDPoPKey, code.DPoPJKT, r.dpopJKT,
+			"a DPoP proof is required for this authorization code (it was requested with dpop_jkt)",
+			"the authorization code is bound (dpop_jkt) to another DPoP key"); err != nil {
+			return "", err
+		}
 	}
-	return requireBoundKey(tr, ruleCodeDPoPKey, code.DPoPJKT, r.dpopJKT,
-		"a DPoP proof is required for this authorization code (it was requested with dpop_jkt)",
-		"the authorization code is bound (dpop_jkt) to another DPoP key")
+	return p.audienceFor(tr, r.Resources, code.Resources)
 }

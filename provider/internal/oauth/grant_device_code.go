@@ -56,7 +56,7 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 	if dc.Status == store.DevicePending {
 		return nil, p.pollPending(ctx, tr, dc, now)
 	}
-	return p.redeemDeviceCode(ctx, tr, client, hash, r.dpopJKT)
+	return p.redeemDeviceCode(ctx, tr, client, dc, r.dpopJKT)
 }
 
 // The rules of the device access token request ([RFC 8628 Section 3.4], [RFC 8628 Section 3.5]).
@@ -122,20 +122,13 @@ func answerPending(tr *Trace) *Error {
 	return tr.Fail(ruleDeviceApproved, ErrAuthorizationPending, "the user has not yet approved the request")
 }
 
-// redeemDeviceCode consumes an approved device code, atomically, and issues
-// the tokens of its grant (bound to the DPoP key jkt, if any).
-func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store.Client, hash, jkt string) (*TokenResponse, *Error) {
+// redeemDeviceCode issues the tokens of an approved device code's grant
+// (bound to the DPoP key jkt, if any), then redeems the code and stores the
+// refresh token in one store call, both or neither: a server fault on the
+// way leaves the code approved, so the device's next poll gets the tokens.
+// Of concurrent polls exactly one does; the others find the code used.
+func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store.Client, dc store.DeviceCode, jkt string) (*TokenResponse, *Error) {
 	tr.Check(ruleDeviceApproved, true)
-	dc, err := p.Store.ConsumeDeviceCode(ctx, hash)
-	switch {
-	case errors.Is(err, store.ErrAlreadyUsed):
-		return nil, tr.Fail(ruleDeviceCodeSingleUse, ErrInvalidGrant, "the device_code was already used")
-	case errors.Is(err, store.ErrNotFound): // purged since it was read
-		return nil, tr.Fail(ruleDeviceCodeIssuedToClient, ErrInvalidGrant, "the device_code is invalid")
-	case err != nil:
-		return nil, ServerError(err)
-	}
-	tr.Changed("device code consumed")
 	grant, err := p.Store.GetGrant(ctx, dc.GrantID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, ServerError(err)
@@ -143,6 +136,22 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store
 	if err := tr.Require(ruleDeviceGrantActive, err == nil && !grant.Revoked(), ErrInvalidGrant, "the device authorization was revoked"); err != nil {
 		return nil, err
 	}
-	return p.issueAndStore(ctx, issuedTokens{client: client, grant: grant, scope: grant.Scope,
+	resp, refresh, ierr := p.issueTokens(ctx, issuedTokens{client: client, grant: grant, scope: grant.Scope,
 		audience: p.Config.ResourceAudience(), refresh: true, jkt: jkt})
+	if ierr != nil {
+		return nil, ierr
+	}
+	switch err := p.Store.RedeemDeviceCode(ctx, dc.Hash, refresh); {
+	case errors.Is(err, store.ErrAlreadyUsed):
+		return nil, tr.Fail(ruleDeviceCodeSingleUse, ErrInvalidGrant, "the device_code was already used")
+	case errors.Is(err, store.ErrNotFound):
+		return nil, grantGone(tr)
+	case err != nil:
+		return nil, ServerError(err)
+	}
+	tr.Changed("device code consumed")
+	if refresh != nil {
+		tr.Changed("refresh token issued")
+	}
+	return resp, nil
 }

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -226,8 +225,10 @@ type issuedTokens struct {
 }
 
 // issueTokens signs the access token (and the ID token for OpenID requests)
-// and, when asked, stores a new refresh token. It returns the response and
-// the new refresh token's record, not yet stored when rotation must store it.
+// and, when asked, draws a new refresh token. It returns the response and
+// the new refresh token's record, not yet stored: the grant stores it in
+// the same transaction as it uses up what the client presented (a code, a
+// refresh token), so a fault cannot leave one done without the other.
 func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenResponse, *store.RefreshToken, *Error) {
 	now := p.Now()
 	access, err := p.signAccessToken(t, now)
@@ -269,21 +270,4 @@ func (p *Provider) signAccessToken(t issuedTokens, now time.Time) (string, *Erro
 		return "", ServerError(err)
 	}
 	return raw, nil
-}
-
-// issueAndStore issues tokens and stores the new refresh token, if any,
-// before the response goes out.
-func (p *Provider) issueAndStore(ctx context.Context, t issuedTokens) (*TokenResponse, *Error) {
-	resp, refresh, err := p.issueTokens(ctx, t)
-	if err != nil || refresh == nil {
-		return resp, err
-	}
-	switch err := p.Store.CreateRefreshToken(ctx, *refresh); {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, TraceFrom(ctx).Fail(ruleGrantInForce, ErrInvalidGrant, "the grant is no longer in force: its client was deleted")
-	case err != nil:
-		return nil, ServerError(err)
-	}
-	TraceFrom(ctx).Changed("refresh token issued")
-	return resp, nil
 }

@@ -12,10 +12,12 @@
 // Every method that issues something commits before it returns, so a code or
 // token the provider has answered with survives a crash of the process.
 //
-// Methods whose name starts with Consume or Rotate are the store's atomic
-// compare-and-set operations: under any concurrency exactly one caller wins,
-// the others get ErrAlreadyUsed. The contract suite in storetest holds every
-// backend to this.
+// Methods whose name starts with Consume, Redeem or Rotate are the store's
+// atomic compare-and-set operations: under any concurrency exactly one caller
+// wins, the others get ErrAlreadyUsed. Redeem and Rotate also store, in the
+// same transaction, the refresh token issued in exchange, so a fault leaves
+// neither done without the other. The contract suite in storetest holds
+// every backend to this.
 package store
 
 import (
@@ -42,8 +44,6 @@ var (
 	ErrConflict = errors.New("store: concurrent update")
 	// ErrNotPending means a device code was decided (approved or denied) before.
 	ErrNotPending = errors.New("store: device code is not pending")
-	// ErrOtherClient means the record exists but was issued to another client.
-	ErrOtherClient = errors.New("store: issued to another client")
 )
 
 // ClientType is the RFC 6749 Section 2.1 client type.
@@ -200,6 +200,9 @@ type AuthorizationCode struct {
 	AuthTime  time.Time
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// UsedAt is zero until the code is redeemed (RFC 6749 Section 4.1.2:
+	// single use).
+	UsedAt time.Time
 }
 
 // AccessTokenRef names an access token as the revocation check sees it.
@@ -251,18 +254,6 @@ type PushedRequest struct {
 // until their transaction commits.
 func RefreshGraceApplies(usedAt, graceFrom time.Time, mostRecentlyRotated, grantRevoked bool) bool {
 	return !graceFrom.IsZero() && usedAt.After(graceFrom) && mostRecentlyRotated && !grantRevoked
-}
-
-// UsedOrOtherClient is ConsumeAuthorizationCode's answer for a code c that
-// exists but that clientID could not consume: another client's code is
-// ErrOtherClient, with no code (the caller learns nothing of it); the
-// caller's own was used before, ErrAlreadyUsed with the code, so its grant
-// can be revoked. Backends share it, so they answer alike.
-func UsedOrOtherClient(c AuthorizationCode, clientID string) (AuthorizationCode, error) {
-	if c.ClientID != clientID {
-		return AuthorizationCode{}, ErrOtherClient
-	}
-	return c, ErrAlreadyUsed
 }
 
 // DeviceStatus is the state of a device authorization request (RFC 8628).
@@ -360,13 +351,18 @@ type Store interface {
 	// Authorization codes. CreateAuthorizationCode stores the grant and its
 	// code in one transaction.
 	CreateAuthorizationCode(ctx context.Context, g Grant, c AuthorizationCode) error
-	// ConsumeAuthorizationCode marks the code issued to clientID used and
-	// returns it. A second call returns the code together with
-	// ErrAlreadyUsed, so the caller can revoke its grant
-	// (RFC 6749 Section 4.1.2). A code of another client is ErrOtherClient
-	// (and no code) and stays unused, so a client cannot burn another's code;
-	// an unknown one is ErrNotFound. Expiry is the caller's check.
-	ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (AuthorizationCode, error)
+	// GetAuthorizationCode returns the code with the given hash, used or
+	// not (UsedAt tells), or ErrNotFound. Reading it changes nothing: the
+	// caller checks it, then redeems it.
+	GetAuthorizationCode(ctx context.Context, hash string) (AuthorizationCode, error)
+	// RedeemAuthorizationCode marks the code hash used at now, if it is
+	// still unused, and stores issued, the refresh token issued from it
+	// (nil: none), as RotateRefreshToken stores next: one transaction, both
+	// or neither. Of any number of concurrent callers exactly one succeeds;
+	// the others get ErrAlreadyUsed (RFC 6749 Section 4.1.2) and store
+	// nothing. A code that is gone is ErrNotFound, and so is an issued
+	// token whose grant is gone: then the code stays unused.
+	RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued *RefreshToken) error
 
 	// Refresh tokens. CreateRefreshToken also extends the grant's ExpiresAt
 	// to t.ExpiresAt (never shortening it), so a grant lives as long as its
@@ -425,9 +421,14 @@ type Store interface {
 	ApproveDeviceCode(ctx context.Context, userCodeHash string, g Grant) error
 	// DenyDeviceCode moves a pending code to denied; ErrNotPending if decided.
 	DenyDeviceCode(ctx context.Context, userCodeHash string) error
-	// ConsumeDeviceCode moves an approved code to used and returns it;
-	// ErrAlreadyUsed if it was used before.
-	ConsumeDeviceCode(ctx context.Context, hash string) (DeviceCode, error)
+	// RedeemDeviceCode moves the approved code hash to used and stores
+	// issued, the refresh token issued from it (nil: none), in one
+	// transaction: both or neither. Of any number of concurrent callers
+	// exactly one succeeds; the others get ErrAlreadyUsed and store
+	// nothing. A code that is gone is ErrNotFound, and so is an issued
+	// token whose grant is gone: then the code stays approved. A pending or
+	// denied code is an error, and stays as it is.
+	RedeemDeviceCode(ctx context.Context, hash string, issued *RefreshToken) error
 
 	// RecordJTI is the seen-set of one-time JWT identifiers: DPoP proofs
 	// (RFC 9449 Section 11.1) and client assertions (RFC 7523 Section 3). It

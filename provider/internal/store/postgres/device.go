@@ -130,27 +130,28 @@ func decided(ctx context.Context, tx pgx.Tx, userCodeHash string, err error) err
 	return store.ErrNotPending
 }
 
-// ConsumeDeviceCode moves the approved code hash to used and returns it. The
-// UPDATE changes the row only while it is approved, so of any number of
-// concurrent pollers, in any process, exactly one gets the code with a nil
-// error and the others get it with store.ErrAlreadyUsed. A code still
-// pending, or denied, is returned as it is, with an error; an unknown hash is
-// store.ErrNotFound.
-func (s *Store) ConsumeDeviceCode(ctx context.Context, hash string) (store.DeviceCode, error) {
-	d, err := scanDevice(s.pool.QueryRow(ctx, `
-		UPDATE device_codes SET status = 'used' WHERE hash = $1 AND status = 'approved'
-		RETURNING `+deviceColumns, hash))
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return d, getErr("consume device code", err)
+// RedeemDeviceCode moves the approved code hash to used and stores issued,
+// in one transaction (redeem). The UPDATE changes the row only while it is
+// approved, so of any number of concurrent pollers, in any process, exactly
+// one redeems the code; the others get store.ErrAlreadyUsed.
+func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued *store.RefreshToken) error {
+	return s.redeem(ctx, issued, func(tx pgx.Tx) error { return notApproved(ctx, tx, hash) },
+		`UPDATE device_codes SET status = 'used' WHERE hash = $1 AND status = 'approved'`, hash)
+}
+
+// notApproved tells why the device code hash could not be redeemed:
+// store.ErrNotFound, store.ErrAlreadyUsed, or an error naming its status,
+// pending or denied (authorization_pending or access_denied,
+// RFC 8628 Section 3.5), for which store has no sentinel.
+func notApproved(ctx context.Context, tx pgx.Tx, hash string) error {
+	var status store.DeviceStatus
+	err := tx.QueryRow(ctx, `SELECT status FROM device_codes WHERE hash = $1`, hash).Scan(&status)
+	switch {
+	case err != nil:
+		return getErr("redeem device code", err)
+	case status == store.DeviceUsed:
+		return store.ErrAlreadyUsed
+	default:
+		return fmt.Errorf("postgres: redeem device code: the code is %s, not approved", status)
 	}
-	d, err = s.GetDeviceCode(ctx, hash)
-	if err != nil {
-		return store.DeviceCode{}, err
-	}
-	if d.Status == store.DeviceUsed {
-		return d, store.ErrAlreadyUsed
-	}
-	// store has no sentinel for this: the caller reads d.Status, pending or
-	// denied (authorization_pending or access_denied, RFC 8628 Section 3.5).
-	return d, fmt.Errorf("postgres: consume device code: the code is %s, not approved", d.Status)
 }

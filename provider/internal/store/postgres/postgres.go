@@ -6,15 +6,15 @@
 // # Concurrency
 //
 // The single-use operations are conditional UPDATEs, the compare-and-set
-// that store.Store asks of Consume… and Rotate…:
+// that store.Store asks of Consume…, Redeem… and Rotate…:
 //
 //	UPDATE authorization_codes SET used_at = $1
-//	WHERE hash = $2 AND used_at IS NULL RETURNING …
+//	WHERE hash = $2 AND used_at IS NULL
 //
 // PostgreSQL locks the row for the first UPDATE; a concurrent one waits for
 // that transaction to end, then re-checks its WHERE clause against the new
 // row version (READ COMMITTED), finds used_at set, and changes nothing. So
-// exactly one caller, in any process, gets the row back; the others get
+// exactly one caller, in any process, changes the row; the others get
 // store.ErrAlreadyUsed. No SERIALIZABLE isolation or retry loop is needed.
 //
 // # Schema

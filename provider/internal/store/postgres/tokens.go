@@ -40,6 +40,38 @@ func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken, ro
 	return nil
 }
 
+// redeem runs query, an UPDATE that marks a single-use record (a code)
+// used if it still may be, and stores issued, the refresh token issued from
+// it (nil: none), in one transaction: both or neither. A concurrent
+// redemption's UPDATE waits for the row, then finds it used (READ
+// COMMITTED re-reads a row changed meanwhile) and changes nothing: refused
+// tells why, and nothing is stored. It locks the grant of issued first, the
+// order of RotateRefreshToken and of DeleteClient's cascade (client, grant,
+// then its codes), so it cannot deadlock with them. An issued token whose
+// grant is gone (DeleteClient, PurgeExpired) is store.ErrNotFound, and the
+// record stays as it was.
+func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused func(tx pgx.Tx) error, query string, args ...any) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if issued != nil {
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM grants WHERE id = $1 FOR UPDATE`, issued.GrantID).Scan(&one)
+			if err != nil {
+				return getErr("redeem", err)
+			}
+		}
+		tag, err := tx.Exec(ctx, query, args...)
+		switch {
+		case err != nil:
+			return fmt.Errorf("postgres: redeem: %w", err)
+		case tag.RowsAffected() == 0:
+			return refused(tx)
+		case issued == nil:
+			return nil
+		}
+		return createRefreshToken(ctx, tx, *issued, "")
+	})
+}
+
 // GetRefreshToken returns the refresh token with the given hash, or
 // store.ErrNotFound.
 func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -78,40 +77,39 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, g store.Grant, c st
 
 // codeColumns are the columns scanCode reads, in its order.
 const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
-	code_challenge, nonce, dpop_jkt, auth_time, created_at, expires_at`
+	code_challenge, nonce, dpop_jkt, auth_time, created_at, expires_at, used_at`
 
 // scanCode reads the codeColumns of one row.
 func scanCode(row scanner) (store.AuthorizationCode, error) {
 	var c store.AuthorizationCode
 	var authTime, createdAt, expiresAt int64
+	var usedAt sql.NullInt64
 	err := row.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope, &c.Resources,
-		&c.CodeChallenge, &c.Nonce, &c.DPoPJKT, &authTime, &createdAt, &expiresAt)
+		&c.CodeChallenge, &c.Nonce, &c.DPoPJKT, &authTime, &createdAt, &expiresAt, &usedAt)
 	c.AuthTime, c.CreatedAt, c.ExpiresAt = fromMicros(authTime), fromMicros(createdAt), fromMicros(expiresAt)
+	c.UsedAt = fromNullMicros(usedAt)
 	return c, err
 }
 
-// ConsumeAuthorizationCode marks the code used at now and returns it. The
-// UPDATE changes the row only while used_at is NULL, so of any number of
-// concurrent callers exactly one gets the code with a nil error
-// (RFC 6749 Section 4.1.2: "The client MUST NOT use the authorization code
-// more than once"). Every later caller gets the code with
-// store.ErrAlreadyUsed, so it can revoke the grant; an unknown hash is
-// store.ErrNotFound, and another client's code store.ErrOtherClient.
-func (s *Store) ConsumeAuthorizationCode(ctx context.Context, hash, clientID string, now time.Time) (store.AuthorizationCode, error) {
-	c, err := scanCode(s.write.QueryRowContext(ctx, `
-		UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND client_id = ? AND used_at IS NULL
-		RETURNING `+codeColumns, micros(now), hash, clientID))
-	if !errors.Is(err, sql.ErrNoRows) {
-		return c, getErr("consume authorization code", err)
-	}
-	// No row changed: the code is unknown, another client's, or was used
-	// before. Once used, it stays used, so reading outside the UPDATE cannot
-	// misjudge.
-	c, err = scanCode(s.read.QueryRowContext(ctx, `SELECT `+codeColumns+` FROM authorization_codes WHERE hash = ?`, hash))
+// GetAuthorizationCode returns the code with the given hash, used or not,
+// or store.ErrNotFound.
+func (s *Store) GetAuthorizationCode(ctx context.Context, hash string) (store.AuthorizationCode, error) {
+	c, err := scanCode(s.read.QueryRowContext(ctx, `SELECT `+codeColumns+` FROM authorization_codes WHERE hash = ?`, hash))
 	if err != nil {
-		return store.AuthorizationCode{}, getErr("consume authorization code", err)
+		return store.AuthorizationCode{}, getErr("get authorization code", err)
 	}
-	return store.UsedOrOtherClient(c, clientID)
+	return c, nil
+}
+
+// RedeemAuthorizationCode marks the code hash used at now and stores
+// issued, in one transaction (redeem). The UPDATE changes the row only
+// while used_at is NULL, so of any number of concurrent callers exactly one
+// redeems the code (RFC 6749 Section 4.1.2: "The client MUST NOT use the
+// authorization code more than once"); the others get store.ErrAlreadyUsed.
+// An unknown hash is store.ErrNotFound.
+func (s *Store) RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued *store.RefreshToken) error {
+	return s.redeem(ctx, issued, func(tx *sql.Tx) error { return usedOrUnknown(ctx, tx, "authorization_codes", hash) },
+		`UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL`, micros(now), hash)
 }
 
 // PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh

@@ -21,7 +21,7 @@
 //     writer don't block each other, and each read sees the last commit.
 //
 // The single-use operations are conditional UPDATEs, the compare-and-set that
-// store.Store asks of Consume… and Rotate…: "UPDATE … SET used_at = ? WHERE
+// store.Store asks of Consume…, Redeem… and Rotate…: "UPDATE … SET used_at = ? WHERE
 // hash = ? AND used_at IS NULL" changes the row for the first caller only;
 // every later one finds no row to change and gets store.ErrAlreadyUsed.
 //

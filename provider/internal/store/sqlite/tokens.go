@@ -40,6 +40,30 @@ func createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken, r
 	return nil
 }
 
+// redeem runs query, an UPDATE that marks a single-use record (a code)
+// used if it still may be, and stores issued, the refresh token issued from
+// it (nil: none), in one transaction: both or neither. The transaction
+// begins IMMEDIATE (see dsn), so concurrent redemptions, in any process,
+// run one at a time and the UPDATE of all but the first changes no row;
+// then refused tells why, and nothing is stored. An issued token whose
+// grant is gone (DeleteClient, PurgeExpired) is store.ErrNotFound, and the
+// record stays as it was.
+func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused func(tx *sql.Tx) error, query string, args ...any) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		changed, err := changedAny("redeem", res, err)
+		switch {
+		case err != nil:
+			return err
+		case !changed:
+			return refused(tx)
+		case issued == nil:
+			return nil
+		}
+		return createRefreshToken(ctx, tx, *issued, "")
+	})
+}
+
 // GetRefreshToken returns the refresh token with the given hash, or
 // store.ErrNotFound.
 func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {

@@ -64,8 +64,8 @@ var deviceCodeTests = []test{
 		checkErr(t, "ApproveDeviceCode(unknown)", err, store.ErrNotFound)
 		err = s.DenyDeviceCode(t.Context(), "uc2")
 		checkErr(t, "DenyDeviceCode(unknown)", err, store.ErrNotFound)
-		_, err = s.ConsumeDeviceCode(t.Context(), "no-such-code")
-		checkErr(t, "ConsumeDeviceCode(unknown)", err, store.ErrNotFound)
+		err = s.RedeemDeviceCode(t.Context(), "no-such-code", nil)
+		checkErr(t, "RedeemDeviceCode(unknown)", err, store.ErrNotFound)
 	}},
 	{"a user code in use is ErrDuplicate (RFC 8628 Section 6.1)", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "uc1")
@@ -184,39 +184,63 @@ var deviceCodeTests = []test{
 			}
 		}
 	}},
-	{"ConsumeDeviceCode returns an approved code once, then ErrAlreadyUsed", func(t *testing.T, s store.Store) {
+	{"RedeemDeviceCode redeems an approved code once, with its refresh token; again it is ErrAlreadyUsed and stores nothing", func(t *testing.T, s store.Store) {
 		want := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
+		rt := newRefreshToken("rt1", newGrant("g1"))
+		must(t, "first RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", &rt))
 		want.Status = store.DeviceUsed
-		got, err := s.ConsumeDeviceCode(t.Context(), "dc1")
-		must(t, "first ConsumeDeviceCode", err)
-		checkEqual(t, "first ConsumeDeviceCode", got, want)
-		_, err = s.ConsumeDeviceCode(t.Context(), "dc1")
-		checkErr(t, "second ConsumeDeviceCode", err, store.ErrAlreadyUsed)
+		checkDeviceCode(t, s, want)
+		got, err := s.GetRefreshToken(t.Context(), "rt1")
+		must(t, "GetRefreshToken", err)
+		checkEqual(t, "GetRefreshToken", got, rt)
+		again := next(rt, "rt2")
+		checkErr(t, "second RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", &again), store.ErrAlreadyUsed)
+		_, err = s.GetRefreshToken(t.Context(), "rt2")
+		checkErr(t, "GetRefreshToken of the second redemption", err, store.ErrNotFound)
 	}},
-	{"ConsumeDeviceCode refuses a pending or denied code and leaves it as it was", func(t *testing.T, s store.Store) {
+	{"RedeemDeviceCode refuses a pending or denied code and leaves it as it was", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "uc1")
 		createDeviceCode(t, s, "dc2", "uc2")
 		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "uc2"))
 		for hash, status := range map[string]store.DeviceStatus{"dc1": store.DevicePending, "dc2": store.DeviceDenied} {
-			_, err := s.ConsumeDeviceCode(t.Context(), hash)
-			if err == nil || errors.Is(err, store.ErrNotFound) {
-				t.Errorf("ConsumeDeviceCode(%s code): got error %v, want a refusal", status, err)
+			err := s.RedeemDeviceCode(t.Context(), hash, nil)
+			if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed) {
+				t.Errorf("RedeemDeviceCode(%s code): got error %v, want a refusal", status, err)
 			}
 			got, err := s.GetDeviceCode(t.Context(), hash)
 			must(t, "GetDeviceCode", err)
 			if got.Status != status {
-				t.Errorf("status after a refused ConsumeDeviceCode: got %q, want %q", got.Status, status)
+				t.Errorf("status after a refused RedeemDeviceCode: got %q, want %q", got.Status, status)
 			}
 		}
 	}},
-	{"concurrent consumers of one device code: exactly one wins, the rest get ErrAlreadyUsed", func(t *testing.T, s store.Store) {
+	{"concurrent redemptions of one device code: exactly one wins and stores its refresh token, the rest get ErrAlreadyUsed", func(t *testing.T, s store.Store) {
 		approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
-		errs := concurrently(contention, func(int) error {
-			_, err := s.ConsumeDeviceCode(t.Context(), "dc1")
-			return err
+		errs := concurrently(contention, func(i int) error {
+			rt := newRefreshToken(fmt.Sprintf("rt%02d", i), newGrant("g1"))
+			return s.RedeemDeviceCode(t.Context(), "dc1", &rt)
 		})
-		checkOneWinner(t, "ConsumeDeviceCode", errs, store.ErrAlreadyUsed)
+		checkOnlyWinnerStored(t, s, "RedeemDeviceCode", errs)
 	}},
+	{"a device redemption whose refresh token cannot be stored leaves the code approved, and a retry redeems it", func(t *testing.T, s store.Store) {
+		want := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
+		taken := createRefreshToken(t, s, "g2", "taken")
+		rt := newRefreshToken(taken.Hash, newGrant("g1"))
+		checkErr(t, "RedeemDeviceCode(hash in use)", s.RedeemDeviceCode(t.Context(), "dc1", &rt), store.ErrDuplicate)
+		rt = newRefreshToken("rt1", store.Grant{ID: "no-such-grant", ClientID: demoClient.ID, UserID: demoUser.ID})
+		checkErr(t, "RedeemDeviceCode(grant gone)", s.RedeemDeviceCode(t.Context(), "dc1", &rt), store.ErrNotFound)
+		checkDeviceCode(t, s, want)
+		rt = newRefreshToken("rt1", newGrant("g1"))
+		must(t, "the retry's RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", &rt))
+	}},
+}
+
+// checkDeviceCode checks the device code stored under want.Hash.
+func checkDeviceCode(t *testing.T, s store.Store, want store.DeviceCode) {
+	t.Helper()
+	got, err := s.GetDeviceCode(t.Context(), want.Hash)
+	must(t, "GetDeviceCode", err)
+	checkEqual(t, "GetDeviceCode", got, want)
 }
 
 // checkLastPoll checks the last poll time stored for the device code hash

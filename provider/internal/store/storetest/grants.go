@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -106,9 +107,7 @@ var authorizationCodeTests = []test{
 		gotGrant, err := s.GetGrant(t.Context(), "g1")
 		must(t, "GetGrant", err)
 		checkEqual(t, "GetGrant", gotGrant, g)
-		gotCode, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, t0)
-		must(t, "ConsumeAuthorizationCode", err)
-		checkEqual(t, "ConsumeAuthorizationCode", gotCode, c)
+		checkCode(t, s, c)
 	}},
 	{"CreateAuthorizationCode stores nothing when the code cannot be stored", func(t *testing.T, s store.Store) {
 		createCode(t, s, "g1", "code-hash")
@@ -118,43 +117,91 @@ var authorizationCodeTests = []test{
 		_, err = s.GetGrant(t.Context(), "g2")
 		checkErr(t, "GetGrant of the failed code's grant", err, store.ErrNotFound)
 	}},
-	{"a code is consumed once, then ErrAlreadyUsed with the code (RFC 6749 Section 4.1.2)", func(t *testing.T, s store.Store) {
+	{"a code is redeemed once, with its refresh token; again it is ErrAlreadyUsed and stores nothing (RFC 6749 Section 4.1.2)", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
-		got, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, at(time.Second))
-		must(t, "first ConsumeAuthorizationCode", err)
-		checkEqual(t, "first ConsumeAuthorizationCode", got, want)
-		got, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, at(2*time.Second))
-		checkErr(t, "second ConsumeAuthorizationCode", err, store.ErrAlreadyUsed)
-		// The caller needs the code's grant to revoke what the first use issued.
-		checkEqual(t, "second ConsumeAuthorizationCode", got, want)
+		rt := newRefreshToken("rt1", newGrant("g1"))
+		must(t, "first RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), &rt))
+		want.UsedAt = at(time.Second)
+		checkCode(t, s, want)
+		got, err := s.GetRefreshToken(t.Context(), "rt1")
+		must(t, "GetRefreshToken", err)
+		checkEqual(t, "GetRefreshToken", got, rt)
+		again := next(rt, "rt2")
+		err = s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), &again)
+		checkErr(t, "second RedeemAuthorizationCode", err, store.ErrAlreadyUsed)
+		checkCode(t, s, want)
+		_, err = s.GetRefreshToken(t.Context(), "rt2")
+		checkErr(t, "GetRefreshToken of the second redemption", err, store.ErrNotFound)
 	}},
-	{"concurrent consumers of one code: exactly one wins, the rest get ErrAlreadyUsed and the code", func(t *testing.T, s store.Store) {
+	{"RedeemAuthorizationCode without a refresh token only marks the code used", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
-		got := make([]store.AuthorizationCode, contention)
+		must(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), nil))
+		want.UsedAt = at(time.Second)
+		checkCode(t, s, want)
+		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), nil)
+		checkErr(t, "second RedeemAuthorizationCode", err, store.ErrAlreadyUsed)
+	}},
+	{"concurrent redemptions of one code: exactly one wins and stores its refresh token, the rest get ErrAlreadyUsed", func(t *testing.T, s store.Store) {
+		createCode(t, s, "g1", "code-hash")
 		errs := concurrently(contention, func(i int) error {
-			var err error
-			got[i], err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, at(time.Second))
-			return err
+			rt := newRefreshToken(fmt.Sprintf("rt%02d", i), newGrant("g1"))
+			return s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), &rt)
 		})
-		checkOneWinner(t, "ConsumeAuthorizationCode", errs, store.ErrAlreadyUsed)
-		for i := range got {
-			checkEqual(t, "concurrent ConsumeAuthorizationCode", got[i], want)
+		checkOnlyWinnerStored(t, s, "RedeemAuthorizationCode", errs)
+	}},
+	{"a redemption whose refresh token cannot be stored leaves the code unused, and a retry redeems it", func(t *testing.T, s store.Store) {
+		want := createCode(t, s, "g1", "code-hash")
+		taken := createRefreshToken(t, s, "g2", "taken")
+		for _, tc := range []struct {
+			what    string
+			grantID string
+			hash    string
+			wantErr error
+		}{
+			{"hash in use", "g1", taken.Hash, store.ErrDuplicate},
+			{"grant gone", "no-such-grant", "rt1", store.ErrNotFound},
+		} {
+			rt := newRefreshToken(tc.hash, store.Grant{ID: tc.grantID, ClientID: demoClient.ID, UserID: demoUser.ID})
+			err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), &rt)
+			checkErr(t, "RedeemAuthorizationCode("+tc.what+")", err, tc.wantErr)
+			checkCode(t, s, want)
 		}
+		rt := newRefreshToken("rt1", newGrant("g1"))
+		must(t, "the retry's RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), &rt))
 	}},
-	{"a code presented by another client is ErrOtherClient, without the code, and stays unused (RFC 6749 Section 4.1.3)", func(t *testing.T, s store.Store) {
-		g := newGrant("g1")
-		c := newCode("code-hash", g)
-		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, c))
-		got, err := s.ConsumeAuthorizationCode(t.Context(), "code-hash", "another-client", t0)
-		checkErr(t, "ConsumeAuthorizationCode(another client)", err, store.ErrOtherClient)
-		checkEqual(t, "ConsumeAuthorizationCode(another client)", got, store.AuthorizationCode{})
-		_, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", demoClient.ID, t0)
-		checkErr(t, "ConsumeAuthorizationCode(its client)", err, nil)
-		_, err = s.ConsumeAuthorizationCode(t.Context(), "code-hash", "another-client", t0)
-		checkErr(t, "ConsumeAuthorizationCode(another client, once used)", err, store.ErrOtherClient)
+	{"an unknown code is ErrNotFound", func(t *testing.T, s store.Store) {
+		_, err := s.GetAuthorizationCode(t.Context(), "no-such-code")
+		checkErr(t, "GetAuthorizationCode(unknown)", err, store.ErrNotFound)
+		err = s.RedeemAuthorizationCode(t.Context(), "no-such-code", t0, nil)
+		checkErr(t, "RedeemAuthorizationCode(unknown)", err, store.ErrNotFound)
+		rt := newRefreshToken("rt1", createGrant(t, s, "g1"))
+		err = s.RedeemAuthorizationCode(t.Context(), "no-such-code", t0, &rt)
+		checkErr(t, "RedeemAuthorizationCode(unknown, with a refresh token)", err, store.ErrNotFound)
+		_, err = s.GetRefreshToken(t.Context(), "rt1")
+		checkErr(t, "GetRefreshToken of a refused redemption", err, store.ErrNotFound)
 	}},
-	{"ConsumeAuthorizationCode of an unknown code is ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.ConsumeAuthorizationCode(t.Context(), "no-such-code", demoClient.ID, t0)
-		checkErr(t, "ConsumeAuthorizationCode(unknown)", err, store.ErrNotFound)
-	}},
+}
+
+// checkCode checks the code stored under want.Hash, used or not.
+func checkCode(t *testing.T, s store.Store, want store.AuthorizationCode) {
+	t.Helper()
+	got, err := s.GetAuthorizationCode(t.Context(), want.Hash)
+	must(t, "GetAuthorizationCode", err)
+	checkEqual(t, "GetAuthorizationCode", got, want)
+}
+
+// checkOnlyWinnerStored checks that of concurrent redemptions, each with
+// the refresh token rtNN (NN its index), exactly one won, the others got
+// ErrAlreadyUsed, and only the winner's refresh token was stored.
+func checkOnlyWinnerStored(t *testing.T, s store.Store, what string, errs []error) {
+	t.Helper()
+	winner := checkOneWinner(t, what, errs, store.ErrAlreadyUsed)
+	for i := range errs {
+		_, err := s.GetRefreshToken(t.Context(), fmt.Sprintf("rt%02d", i))
+		if i == winner {
+			checkErr(t, "GetRefreshToken of the winner", err, nil)
+		} else {
+			checkErr(t, "GetRefreshToken of a loser", err, store.ErrNotFound)
+		}
+	}
 }

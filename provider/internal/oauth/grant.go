@@ -11,8 +11,9 @@ import (
 // newGrant starts a grant whose first tokens will be issued by redeemBy
 // (the expiry of its code or device code). Until then it must outlive an
 // access token issued at the last moment; each refresh token stored for it
-// extends it further (store.CreateRefreshToken, RotateRefreshToken). So a
-// grant whose code is never redeemed is purged soon, not after 30 days.
+// extends it further (store.RedeemAuthorizationCode, RedeemDeviceCode,
+// RotateRefreshToken). So a grant whose code is never redeemed is purged
+// soon, not after 30 days.
 func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redeemBy time.Time) store.Grant {
 	return store.Grant{
 		ID: newID(), ClientID: clientID, UserID: userID, Scope: scope,

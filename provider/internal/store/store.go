@@ -357,17 +357,16 @@ type Store interface {
 	GetAuthorizationCode(ctx context.Context, hash string) (AuthorizationCode, error)
 	// RedeemAuthorizationCode marks the code hash used at now, if it is
 	// still unused, and stores issued, the refresh token issued from it
-	// (nil: none), as RotateRefreshToken stores next: one transaction, both
-	// or neither. Of any number of concurrent callers exactly one succeeds;
+	// (nil: none), in one transaction: both or neither. Of any number of concurrent callers exactly one succeeds;
 	// the others get ErrAlreadyUsed (RFC 6749 Section 4.1.2) and store
 	// nothing. A code that is gone is ErrNotFound, and so is an issued
 	// token whose grant is gone: then the code stays unused.
 	RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued *RefreshToken) error
 
-	// Refresh tokens. CreateRefreshToken also extends the grant's ExpiresAt
-	// to t.ExpiresAt (never shortening it), so a grant lives as long as its
+	// Refresh tokens. The first of a grant is stored by RedeemAuthorizationCode
+	// or RedeemDeviceCode; each storing one extends the grant's ExpiresAt
+	// to the token's (never shortening it), so a grant lives as long as its
 	// newest refresh token.
-	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
 	// RotateRefreshToken marks oldHash used and stores next, in one
 	// transaction, and extends the grant's ExpiresAt to next.ExpiresAt (never

@@ -110,7 +110,7 @@ func (s *Store) RedeemAuthorizationCode(ctx context.Context, hash string, now ti
 // tokens, access token revocations, seen JTIs, ended login sessions, attempt counts and leases, and grants whose lifetime ended before
 // now, and returns how many rows went. An expired device code is kept for
 // as long again as it lived (store.Store). A grant outlives its codes and
-// tokens (CreateRefreshToken and RotateRefreshToken extend it), so they are
+// tokens (storing a refresh token extends it), so they are
 // gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
 // the grant, uncounted.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {

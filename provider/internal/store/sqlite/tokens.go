@@ -9,16 +9,6 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// CreateRefreshToken stores a new refresh token and, in the same
-// transaction, extends its grant's ExpiresAt to the token's if that is later
-// (a grant lasts as long as its last token). A hash in use is
-// store.ErrDuplicate.
-func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return createRefreshToken(ctx, tx, t, "")
-	})
-}
-
 // createRefreshToken inserts t and extends its grant, within tx; a
 // rotation also records rotatedHash as the grant's most recently
 // rotated-out refresh token ("" leaves it as it is).

@@ -43,10 +43,9 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 	})
 	b.Run("RotateRefreshToken", func(b *testing.B) {
 		s := seedBench(b, newStore(b))
-		prev := newRefreshToken("rt-0", newGrant("g1"))
-		if err := s.CreateRefreshToken(b.Context(), prev); err != nil {
-			b.Fatal(err)
-		}
+		g := store.Grant{ID: "g2", ClientID: demoClient.ID, Scope: "read", CreatedAt: t0, ExpiresAt: at(time.Hour)}
+		prev := newRefreshToken("rt-0", g)
+		storeRefreshToken(b, s, g, prev)
 		for i := 1; b.Loop(); i++ {
 			n := next(prev, fmt.Sprintf("rt-%d", i))
 			if _, err := s.RotateRefreshToken(b.Context(), prev.Hash, n, n.CreatedAt, time.Time{}); err != nil {

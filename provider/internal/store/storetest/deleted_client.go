@@ -23,19 +23,24 @@ var deletedClientTests = []test{
 		c := registeredClient("gone-client")
 		must(t, "CreateClient", s.CreateClient(t.Context(), c))
 		g := ofClient(newGrant("gone-grant"), c.ID)
-		must(t, "CreateGrant", s.CreateGrant(t.Context(), g))
 		rt := newRefreshToken("gone-rt", g)
-		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), rt))
+		storeRefreshToken(t, s, g, rt)
+		gc := ofClient(newGrant("gone-code-grant"), c.ID)
+		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), gc, newCode("gone-code", gc)))
 		d := newDeviceCode("gone-device", "gone-uc")
 		d.ClientID = c.ID
 		must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), d))
+		must(t, "ApproveDeviceCode", s.ApproveDeviceCode(t.Context(), d.UserCodeHash, ofClient(newGrant("gone-device-grant"), c.ID)))
 		must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
 
 		g2 := ofClient(newGrant("late-grant"), c.ID)
 		checkErr(t, "CreateGrant", s.CreateGrant(t.Context(), g2), store.ErrNotFound)
 		g3 := ofClient(newGrant("late-code-grant"), c.ID)
 		checkErr(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g3, newCode("late-code", g3)), store.ErrNotFound)
-		checkErr(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), newRefreshToken("late-rt", g)), store.ErrNotFound)
+		lateRT := newRefreshToken("late-rt", gc)
+		checkErr(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "gone-code", at(1), &lateRT), store.ErrNotFound)
+		lateDeviceRT := newRefreshToken("late-device-rt", ofClient(newGrant("gone-device-grant"), c.ID))
+		checkErr(t, "RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), d.Hash, &lateDeviceRT), store.ErrNotFound)
 		_, err := s.RotateRefreshToken(t.Context(), rt.Hash, next(rt, "late-next"), at(1), at(-1))
 		checkErr(t, "RotateRefreshToken", err, store.ErrNotFound)
 		late := newDeviceCode("late-device", "late-uc")
@@ -51,7 +56,7 @@ var deletedClientTests = []test{
 			_, err := s.GetGrant(t.Context(), id)
 			checkErr(t, "GetGrant("+id+")", err, store.ErrNotFound)
 		}
-		for _, hash := range []string{"late-rt", "late-next"} {
+		for _, hash := range []string{"late-rt", "late-device-rt", "late-next"} {
 			_, err := s.GetRefreshToken(t.Context(), hash)
 			checkErr(t, "GetRefreshToken("+hash+")", err, store.ErrNotFound)
 		}
@@ -60,25 +65,29 @@ var deletedClientTests = []test{
 		_, err = s.GetPushedRequest(t.Context(), pr.Hash)
 		checkErr(t, "GetPushedRequest", err, store.ErrNotFound)
 	}},
-	{"DeleteClient racing rotations and new refresh tokens of its grants: each is done or ErrNotFound, and nothing is left", func(t *testing.T, s store.Store) {
+	{"DeleteClient racing rotations and code redemptions of its grants: each is done or ErrNotFound, and nothing is left", func(t *testing.T, s store.Store) {
 		c := registeredClient("racing-client")
 		must(t, "CreateClient", s.CreateClient(t.Context(), c))
 		var tokens []store.RefreshToken
+		var codeGrants []store.Grant
 		for i := range contention {
 			g := ofClient(newGrant(fmt.Sprint("racing-grant-", i)), c.ID)
-			must(t, "CreateGrant", s.CreateGrant(t.Context(), g))
 			rt := newRefreshToken(fmt.Sprint("racing-rt-", i), g)
-			must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), rt))
+			storeRefreshToken(t, s, g, rt)
 			tokens = append(tokens, rt)
+			gc := ofClient(newGrant(fmt.Sprint("racing-code-grant-", i)), c.ID)
+			must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), gc, newCode(fmt.Sprint("racing-code-", i), gc)))
+			codeGrants = append(codeGrants, gc)
 		}
 		errs := concurrently(2*contention+1, func(i int) error {
-			switch rt := tokens[i%contention]; {
+			switch rt, gc := tokens[i%contention], codeGrants[i%contention]; {
 			case i == 2*contention:
 				return s.DeleteClient(t.Context(), c.ID)
 			case i < contention:
 				return rotate(t, s, rt.Hash, next(rt, rt.Hash+"-next"), at(1))
 			default:
-				return s.CreateRefreshToken(t.Context(), newRefreshToken(rt.Hash+"-sibling", store.Grant{ID: rt.GrantID, ClientID: c.ID, UserID: rt.UserID}))
+				sibling := newRefreshToken(rt.Hash+"-sibling", gc)
+				return s.RedeemAuthorizationCode(t.Context(), fmt.Sprint("racing-code-", i%contention), at(1), &sibling)
 			}
 		})
 		checkErr(t, "DeleteClient", errs[2*contention], nil)
@@ -94,6 +103,10 @@ var deletedClientTests = []test{
 			}
 			_, err := s.GetGrant(t.Context(), rt.GrantID)
 			checkErr(t, "GetGrant after DeleteClient", err, store.ErrNotFound)
+		}
+		for _, gc := range codeGrants {
+			_, err := s.GetGrant(t.Context(), gc.ID)
+			checkErr(t, "GetGrant of a redeemed code after DeleteClient", err, store.ErrNotFound)
 		}
 	}},
 }

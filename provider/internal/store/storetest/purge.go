@@ -12,7 +12,7 @@ import (
 var purgeTests = []test{
 	{"PurgeExpired deletes the rows whose lifetime ended and keeps the live ones", func(t *testing.T, s store.Store) {
 		expired := at(-time.Second)
-		live := createGrant(t, s, "live")
+		live := newGrant("live")
 		old := newGrant("old")
 		old.ExpiresAt = expired
 		oldCode := newCode("old-grant-code", old)
@@ -28,8 +28,9 @@ var purgeTests = []test{
 
 		deadToken := newRefreshToken("dead-token", live)
 		deadToken.ExpiresAt = expired
-		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), deadToken))
-		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), newRefreshToken("live-token", live)))
+		storeRefreshToken(t, s, live, deadToken)
+		liveTokenGrant := newGrant("live-token-grant")
+		storeRefreshToken(t, s, liveTokenGrant, newRefreshToken("live-token", liveTokenGrant))
 
 		deadDevice := newDeviceCode("dead-device", "uc2") // lived 15 min, expired 16 min ago
 		deadDevice.CreatedAt, deadDevice.ExpiresAt = at(-31*time.Minute), at(-16*time.Minute)

@@ -56,15 +56,15 @@ var registeredClientTests = []test{
 		must(t, "CreateClient", s.CreateClient(t.Context(), c))
 		g := newGrant("reg-grant")
 		g.ClientID = c.ID
-		code := newCode("reg-code", g)
-		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, code))
-		must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), newRefreshToken("reg-token", g)))
+		storeRefreshToken(t, s, g, newRefreshToken("reg-token", g))
 
 		must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
 		_, err := s.GetClient(t.Context(), c.ID)
 		checkErr(t, "GetClient(deleted)", err, store.ErrNotFound)
 		_, err = s.GetRefreshToken(t.Context(), "reg-token")
 		checkErr(t, "GetRefreshToken(of deleted client)", err, store.ErrNotFound)
+		_, err = s.GetAuthorizationCode(t.Context(), g.ID+"-redeemed-code")
+		checkErr(t, "GetAuthorizationCode(of deleted client)", err, store.ErrNotFound)
 		checkRevoked(t, s, g.ID, "reg-jti", true) // its grant is gone
 		checkErr(t, "DeleteClient again", s.DeleteClient(t.Context(), c.ID), store.ErrNotFound)
 		_, err = s.GetClient(t.Context(), demoClient.ID)

@@ -150,7 +150,7 @@ func checkErr(t *testing.T, what string, err, want error) {
 }
 
 // must stops the test when a setup step failed.
-func must(t *testing.T, what string, err error) {
+func must(t testing.TB, what string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)

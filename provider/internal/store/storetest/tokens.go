@@ -25,9 +25,20 @@ func newRefreshToken(hash string, g store.Grant) store.RefreshToken {
 // createRefreshToken stores a grant gID and a refresh token of it.
 func createRefreshToken(t *testing.T, s store.Store, gID, hash string) store.RefreshToken {
 	t.Helper()
-	rt := newRefreshToken(hash, createGrant(t, s, gID))
-	must(t, "CreateRefreshToken", s.CreateRefreshToken(t.Context(), rt))
+	g := newGrant(gID)
+	rt := newRefreshToken(hash, g)
+	storeRefreshToken(t, s, g, rt)
 	return rt
+}
+
+// storeRefreshToken stores the grant g with a code, and rt as the refresh
+// token the code's redemption issued: how a grant's first refresh token
+// is stored.
+func storeRefreshToken(tb testing.TB, s store.Store, g store.Grant, rt store.RefreshToken) {
+	tb.Helper()
+	code := newCode(g.ID+"-redeemed-code", g)
+	must(tb, "CreateAuthorizationCode", s.CreateAuthorizationCode(tb.Context(), g, code))
+	must(tb, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(tb.Context(), code.Hash, t0, &rt))
 }
 
 // next returns the token that replaces rt when it is rotated a day later.
@@ -60,12 +71,7 @@ var refreshTokenTests = []test{
 		must(t, "GetRefreshToken", err)
 		checkEqual(t, "GetRefreshToken", got, want)
 	}},
-	{"CreateRefreshToken with a hash in use is ErrDuplicate", func(t *testing.T, s store.Store) {
-		rt := createRefreshToken(t, s, "g1", "rt1")
-		err := s.CreateRefreshToken(t.Context(), rt)
-		checkErr(t, "CreateRefreshToken(same hash)", err, store.ErrDuplicate)
-	}},
-	{"CreateRefreshToken extends its grant's ExpiresAt to cover the token", func(t *testing.T, s store.Store) {
+	{"a redemption's refresh token extends its grant's ExpiresAt to cover the token", func(t *testing.T, s store.Store) {
 		rt := createRefreshToken(t, s, "g1", "rt1") // the grant expired after 1 h
 		g, err := s.GetGrant(t.Context(), "g1")
 		must(t, "GetGrant", err)

@@ -23,6 +23,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -254,6 +255,18 @@ type PushedRequest struct {
 // until their transaction commits.
 func RefreshGraceApplies(usedAt, graceFrom time.Time, mostRecentlyRotated, grantRevoked bool) bool {
 	return !graceFrom.IsZero() && usedAt.After(graceFrom) && mostRecentlyRotated && !grantRevoked
+}
+
+// DeviceCodeNotRedeemed is RedeemDeviceCode's answer for an existing code
+// that it could not redeem, of status: ErrAlreadyUsed for a used one, else
+// an error naming the status, pending or denied (authorization_pending or
+// access_denied, RFC 8628 Section 3.5), for which there is no sentinel.
+// Backends share it, so they answer alike.
+func DeviceCodeNotRedeemed(status DeviceStatus) error {
+	if status == DeviceUsed {
+		return ErrAlreadyUsed
+	}
+	return fmt.Errorf("store: redeem device code: the code is %s, not approved", status)
 }
 
 // DeviceStatus is the state of a device authorization request (RFC 8628).

@@ -145,18 +145,11 @@ func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued *store
 }
 
 // notApproved tells why the device code hash could not be redeemed:
-// store.ErrNotFound, store.ErrAlreadyUsed, or an error naming its status,
-// pending or denied (authorization_pending or access_denied,
-// RFC 8628 Section 3.5), for which store has no sentinel.
+// store.ErrNotFound, or store.DeviceCodeNotRedeemed's answer for its status.
 func notApproved(ctx context.Context, tx *sql.Tx, hash string) error {
 	var status store.DeviceStatus
-	err := tx.QueryRowContext(ctx, `SELECT status FROM device_codes WHERE hash = ?`, hash).Scan(&status)
-	switch {
-	case err != nil:
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM device_codes WHERE hash = ?`, hash).Scan(&status); err != nil {
 		return getErr("redeem device code", err)
-	case status == store.DeviceUsed:
-		return store.ErrAlreadyUsed
-	default:
-		return fmt.Errorf("sqlite: redeem device code: the code is %s, not approved", status)
 	}
+	return store.DeviceCodeNotRedeemed(status)
 }

@@ -154,7 +154,7 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a.verifier = a.newVerifier()
-	a.tracer = &xray.Tracer{BaseURL: a.cfg.BackChannel(), Client: a.http}
+	a.tracer = &xray.Tracer{BaseURL: a.cfg.BackChannel(), PageURL: a.cfg.IssuerURL("/debug/traces"), Client: a.http}
 	a.keyed = a.startKeyClient()
 	a.cookies = a.newCookieStore()
 	return a, nil

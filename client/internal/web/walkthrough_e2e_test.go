@@ -35,6 +35,7 @@ func TestE2EWalkthroughShowsEveryHop(t *testing.T) {
 		// the provider's own checks, from its trace (teaching mode: the issuer is http on 127.0.0.1)
 		"The provider's checks", "the code was issued to this client", "authorization code consumed")
 	mustNotContain(t, "walkthrough", home, code, h.spy.lastAccessToken(), "testsecret")
+	checkTraceLinks(t, h, page)
 	mustContain(t, "walkthrough", home, code[:6]+"…")
 	for _, step := range []string{"A", "B", "C", "D", "E"} {
 		mustContain(t, "diagram", page, `<b class="done">(`+step+`)</b>`)
@@ -256,5 +257,30 @@ func TestE2EWalkthroughShowsTheProvidersChecks(t *testing.T) {
 				t.Errorf("trace requests: %d for the first view, %d after the second; want some, then no more", asked, again)
 			}
 		})
+	}
+}
+
+// traceLinkRE finds the links of a walkthrough's traces to their rows on
+// the provider's traces page: the request id twice, in the query and in
+// the fragment.
+var traceLinkRE = regexp.MustCompile(`<a href="([^"]+/debug/traces\?client_id=testclient&amp;request_id=([A-Z0-9]+)#trace-([A-Z0-9]+))">`)
+
+// checkTraceLinks checks that each trace of the walkthrough page links its
+// own row on the provider's traces page, and that the row is there, open.
+func checkTraceLinks(t *testing.T, h *harness, page string) {
+	t.Helper()
+	links := traceLinkRE.FindAllStringSubmatch(page, -1)
+	if len(links) == 0 {
+		t.Fatal("no trace links its row on the provider's traces page")
+	}
+	for _, link := range links {
+		target, id := html.UnescapeString(link[1]), link[2]
+		if link[3] != id || !strings.HasPrefix(target, h.provider.URL+"/") {
+			t.Errorf("the link %q: want the provider's page, with request %s in its query and its fragment", target, id)
+			continue
+		}
+		if _, row := h.get(target); !regexp.MustCompile(`<details id="trace-` + id + `" class="trace[^"]*" open>`).MatchString(row) {
+			t.Errorf("the provider's traces page at %s does not show request %s open", target, id)
+		}
 	}
 }

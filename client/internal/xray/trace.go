@@ -26,6 +26,9 @@ type Trace struct {
 	Outcome   string    `json:"outcome"`
 	Checks    []Check   `json:"checks"`
 	Changes   []string  `json:"changes"`
+	// Page is the trace on the provider's traces page, opened, as the
+	// browser reaches it ("" when the Tracer has no PageURL).
+	Page string `json:"-"`
 }
 
 // ErrNoTrace is Fetch's error when the provider has no trace for an id: it
@@ -42,6 +45,9 @@ var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 type Tracer struct {
 	// BaseURL is the provider's base URL as the client reaches it.
 	BaseURL string
+	// PageURL is the provider's traces page (GET /debug/traces) as the
+	// browser reaches it: each fetched trace links its own row there.
+	PageURL string
 	// Client makes the requests. Its exchanges should not be recorded in
 	// the walkthrough (see wirelog.Unrecorded): they are about the flow,
 	// not part of it.
@@ -85,7 +91,22 @@ func (t *Tracer) Fetch(ctx context.Context, requestID, lang string) (*Trace, err
 	if tr.RequestID != requestID {
 		return nil, fmt.Errorf("xray: asked for the trace of %q, got %q", requestID, tr.RequestID)
 	}
+	tr.Page = t.pageOf(&tr)
 	return &tr, nil
+}
+
+// pageOf is tr's row on the provider's traces page, shown open, among its
+// client's requests: the page's "client_id" and "request_id" parameters,
+// and the row's element id as the fragment.
+func (t *Tracer) pageOf(tr *Trace) string {
+	if t.PageURL == "" {
+		return ""
+	}
+	q := url.Values{"request_id": {tr.RequestID}}
+	if tr.ClientID != "" {
+		q.Set("client_id", tr.ClientID)
+	}
+	return t.PageURL + "?" + q.Encode() + "#trace-" + tr.RequestID
 }
 
 // traceGrace is how long after an exchange a missing trace is asked for

@@ -211,3 +211,24 @@ func TestFetchTracesAsksInThePagesLanguage(t *testing.T) {
 		t.Errorf("Accept-Language of the trace requests = %q, want %q (asked again only for a new language)", langs, want)
 	}
 }
+
+// TestTracePage: a fetched trace links its row on the provider's traces
+// page, among its client's requests when it names one, and links nothing
+// when the Tracer has no page.
+func TestTracePage(t *testing.T) {
+	tracer := &Tracer{PageURL: "http://localhost:8080/debug/traces"}
+	for _, tc := range []struct {
+		tr   Trace
+		want string
+	}{
+		{Trace{RequestID: "R1", ClientID: "testclient"}, "http://localhost:8080/debug/traces?client_id=testclient&request_id=R1#trace-R1"},
+		{Trace{RequestID: "R2"}, "http://localhost:8080/debug/traces?request_id=R2#trace-R2"},
+	} {
+		if got := tracer.pageOf(&tc.tr); got != tc.want {
+			t.Errorf("pageOf(%+v) = %q, want %q", tc.tr, got, tc.want)
+		}
+	}
+	if got := (&Tracer{}).pageOf(&Trace{RequestID: "R1"}); got != "" {
+		t.Errorf("without a PageURL: got %q, want no link", got)
+	}
+}

@@ -218,9 +218,11 @@ func translate(l i18n.Locale, text string) string {
 const maxListedTraces = 50
 
 // tracesPage is what GET /debug/traces shows: the newest traces, in the
-// page's language, and the client they were chosen by, if any.
+// page's language, the client they were chosen by, if any, and the request
+// whose trace is shown open, if any.
 type tracesPage struct {
 	ClientID string
+	Open     string
 	Max      int
 	Traces   []traceRecord
 }
@@ -228,10 +230,11 @@ type tracesPage struct {
 // handleTraces handles "GET /debug/traces" (teaching mode only): the
 // provider's side of the newest protocol requests on one page, newest
 // first, each with the rules it checked in order, each linked to its
-// section, and what it changed; "?client_id=" keeps one client's (README,
-// "Traces").
+// section, and what it changed; "?client_id=" keeps one client's, and
+// "?request_id=" opens one request's trace, whose element id is
+// "trace-" and the request id, for a link to land on (README, "Traces").
 func (s *Server) handleTraces(c *gin.Context) {
-	page := tracesPage{ClientID: c.Query("client_id"), Max: maxListedTraces}
+	page := tracesPage{ClientID: c.Query("client_id"), Open: c.Query("request_id"), Max: maxListedTraces}
 	l := locale(c)
 	for _, rec := range s.traces.recent(maxListedTraces, page.ClientID) {
 		page.Traces = append(page.Traces, rec.in(l))

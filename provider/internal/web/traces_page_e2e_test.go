@@ -38,7 +38,7 @@ func listedTraces(page string) []string {
 // TestE2ETracesPage checks GET /debug/traces, on both stores: the newest
 // traces first, a refused request open with the rule it failed marked and
 // linked to its section, no secret, code or token on the page, the
-// client_id filter, escaping of what came from requests, the page in
+// client_id filter, request_id opening one trace, escaping of what came from requests, the page in
 // zh-TW, and the link from the home page.
 func TestE2ETracesPage(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
@@ -75,7 +75,7 @@ func TestE2ETracesPage(t *testing.T) {
 		if !strings.Contains(page, failed) {
 			t.Errorf("the refused exchange's failed rule is not shown, marked and linked:\n%s", page)
 		}
-		if !strings.Contains(page, `<details class="trace refused" open>`) || !strings.Contains(page, "Changed: access token revoked") {
+		if !strings.Contains(page, `class="trace refused" open>`) || !strings.Contains(page, "Changed: access token revoked") {
 			t.Errorf("want the refused requests open and the revocation's change listed:\n%s", page)
 		}
 		for _, secret := range []string{"testsecret", code, verifier, issued.AccessToken, "<script>", "<b>"} {
@@ -87,6 +87,13 @@ func TestE2ETracesPage(t *testing.T) {
 		_, mine := getPage(t, srv.URL+"/debug/traces?client_id=testclient", nil)
 		if got := listedTraces(mine); len(got) != 3 {
 			t.Errorf("?client_id=testclient: listed %v, want its two token requests and its revocation", got)
+		}
+		okID := okResp.Header.Get("X-Request-Id")
+		if strings.Contains(mine, `<details id="trace-`+okID+`" class="trace" open>`) {
+			t.Errorf("the token request's trace is open without being asked for:\n%s", mine)
+		}
+		if _, opened := getPage(t, srv.URL+"/debug/traces?client_id=testclient&request_id="+okID, nil); !strings.Contains(opened, `<details id="trace-`+okID+`" class="trace" open>`) {
+			t.Errorf("?request_id=%s: its trace is not open:\n%s", okID, opened)
 		}
 		_, other := getPage(t, srv.URL+"/debug/traces?client_id="+url.QueryEscape(`"><i>x`), nil)
 		if len(listedTraces(other)) != 0 || !strings.Contains(other, "No request of this client") || strings.Contains(other, "<i>x") {

@@ -46,4 +46,5 @@ var spaMessages = []pair{
 	{"Logged out: both tokens are revoked at the provider and gone from this tab.", "已登出：兩個權杖都已在提供者那裡撤銷，也從這個分頁中移除。"},
 	{"This tab's tokens lived in memory only, so reloading the page dropped them (by design); the story of the login is kept per tab. Log in again for new tokens.", "這個分頁的權杖只存在記憶體裡，所以重新載入頁面就把它們丟掉了（這是刻意的設計）；登入的經過則按分頁保存。請重新登入以取得新的權杖。"},
 	{"its trace of request %s: %s", "它對請求 %s 的追蹤記錄：%s"},
+	{"open on the provider's traces page", "在提供者的追蹤記錄頁面上開啟"},
 }

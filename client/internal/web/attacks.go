@@ -113,9 +113,9 @@ type attacksView struct {
 	Result  attackResult
 	Walk    walkView
 	Defence *xray.Check // the check that stopped the attack
-	// DefenceTrace is the provider's request id when the provider made
-	// that check (its trace shows it); "" when the client did.
-	DefenceTrace string
+	// DefenceTrace is the provider's trace of the request when the
+	// provider made that check; nil when the client did.
+	DefenceTrace *xray.Trace
 }
 
 // handleAttacks handles "GET /attacks": the list of demonstrations, each a
@@ -176,19 +176,19 @@ func (a *App) renderAttacks(c *gin.Context, s *webSession, run *attack, res atta
 
 // defenceOf returns the first check that failed in hops, preferring, in
 // each hop, the provider's (from its trace) to the client's own, and the
-// provider's request id when the check was the provider's.
-func defenceOf(hops []xray.Hop) (*xray.Check, string) {
+// provider's trace when the check was the provider's.
+func defenceOf(hops []xray.Hop) (*xray.Check, *xray.Trace) {
 	for _, h := range hops {
 		if h.Trace != nil {
 			if c := firstFailed(h.Trace.Checks); c != nil {
-				return c, h.Trace.RequestID
+				return c, h.Trace
 			}
 		}
 		if c := firstFailed(h.Checks); c != nil {
-			return c, ""
+			return c, nil
 		}
 	}
-	return nil, ""
+	return nil, nil
 }
 
 func firstFailed(checks []xray.Check) *xray.Check {

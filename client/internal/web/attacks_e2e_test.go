@@ -76,6 +76,8 @@ func testCodeReplay(t *testing.T, h *harness) {
 	resp, page := h.runAttack("code-replay")
 	mustStop(t, resp, page, "400 invalid_grant", "checked by the provider")
 	mustNotContain(t, "attack page", page, token)
+	mustContain(t, "attack page", page, `checked by the provider (its trace of request <a href="`+h.provider.URL+`/debug/traces?client_id=testclient&amp;request_id=`)
+	checkTraceLinks(t, h, page) // the defence's trace, and the walk's, each open on the provider's page
 	if got := h.bearer(token); got != http.StatusUnauthorized {
 		t.Errorf("after code-replay the access token gets %d, want 401", got)
 	}

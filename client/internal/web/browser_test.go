@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -449,6 +450,22 @@ func TestBrowserSPA(t *testing.T) {
 		[...(h.checks || []), ...((h.trace || {}).checks || [])]).filter((c) => !c.passed).map((c) => c.rule)`))
 	if len(failed) > 1 || len(failed) == 1 && !strings.Contains(failed[0], "nonce") {
 		t.Errorf("failed checks: got %q, want at most the nonce check of the first token request:\n%s", failed, hops)
+	}
+	// Each trace links its row on the provider's traces page, opened.
+	rows := run(tb, "reading the trace links", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#hops h4 a[href*="/debug/traces?"]')].map((a) => a.href)`))
+	if len(rows) == 0 {
+		t.Error("no trace of the SPA's hops links the provider's traces page")
+	}
+	for _, row := range rows {
+		u, err := url.Parse(row)
+		id := u.Query().Get("request_id")
+		if err != nil || u.Query().Get("client_id") != "spa-client" || u.Fragment != "trace-"+id {
+			t.Errorf("trace link %q: want spa-client's requests, the request's id and its row as the fragment", row)
+			continue
+		}
+		if _, page := h.get(row); !regexp.MustCompile(`<details id="trace-` + id + `" class="trace[^"]*" open>`).MatchString(page) {
+			t.Errorf("the provider's traces page at %s does not show request %s open", row, id)
+		}
 	}
 	if loc := tb.location(); loc.Path != "/spa" || loc.RawQuery != "" {
 		t.Errorf("after the callback the tab is at %s, want /spa without the code", loc)

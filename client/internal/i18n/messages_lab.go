@@ -8,7 +8,6 @@ var labMessages = []pair{
 	{"Must happen:", "必須發生："},
 	{"The answer", "得到的回應"},
 	{"The defence", "擋下它的防禦"},
-	{"checked by the provider (its trace of request <code>%s</code>)", "由提供者檢查（它對請求 <code>%s</code> 的追蹤記錄）"},
 	{"checked by the provider (its trace of request <a href=\"%s\"><code>%s</code></a>)", "由提供者檢查（它對請求 <a href=\"%s\"><code>%s</code></a> 的追蹤記錄）"},
 	{"checked by the client's own check", "由用戶端自己的檢查擋下"},
 	{"no check failed", "沒有任何檢查失敗"},

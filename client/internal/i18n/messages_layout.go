@@ -31,7 +31,6 @@ var layoutMessages = []pair{
 	{"took %s", "耗時 %s"},
 	{"The client's checks", "用戶端的檢查"},
 	{"The provider's checks", "提供者 (provider) 的檢查"},
-	{"its trace of request <code>%s</code>: %s", "它對請求 <code>%s</code> 的追蹤記錄 (trace)：%s"},
 	{"its trace of request <a href=\"%s\"><code>%s</code></a>: %s", "它對請求 <a href=\"%s\"><code>%s</code></a> 的追蹤記錄 (trace)：%s"},
 	{"What it changed:", "它改變了什麼："},
 	{"No exchanges yet.", "還沒有任何往返。"},

@@ -27,7 +27,7 @@ type Trace struct {
 	Checks    []Check   `json:"checks"`
 	Changes   []string  `json:"changes"`
 	// Page is the trace on the provider's traces page, opened, as the
-	// browser reaches it ("" when the Tracer has no PageURL).
+	// browser reaches it (Fetch sets it).
 	Page string `json:"-"`
 }
 
@@ -99,9 +99,6 @@ func (t *Tracer) Fetch(ctx context.Context, requestID, lang string) (*Trace, err
 // client's requests: the page's "client_id" and "request_id" parameters,
 // and the row's element id as the fragment.
 func (t *Tracer) pageOf(tr *Trace) string {
-	if t.PageURL == "" {
-		return ""
-	}
 	q := url.Values{"request_id": {tr.RequestID}}
 	if tr.ClientID != "" {
 		q.Set("client_id", tr.ClientID)

@@ -29,6 +29,15 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redee
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 var ruleGrantInForce = Rule{"the grant still exists: its client was not deleted meanwhile", "RFC 6749 Section 5.2"}
 
+// redeemed records on the trace what a redemption changed: what it used up
+// (usedUp), and the refresh token it stored with it, if any.
+func redeemed(tr *Trace, usedUp string, refresh *store.RefreshToken) {
+	tr.Changed(usedUp)
+	if refresh != nil {
+		tr.Changed("refresh token issued")
+	}
+}
+
 // grantGone refuses a request whose grant went with its client since the
 // request found it.
 func grantGone(tr *Trace) *Error {

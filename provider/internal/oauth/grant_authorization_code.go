@@ -116,10 +116,7 @@ func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.Authori
 	case err != nil:
 		return ServerError(err)
 	}
-	tr.Changed("authorization code consumed")
-	if refresh != nil {
-		tr.Changed("refresh token issued")
-	}
+	redeemed(tr, "authorization code consumed", refresh)
 	return nil
 }
 

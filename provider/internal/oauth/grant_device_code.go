@@ -149,9 +149,6 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store
 	case err != nil:
 		return nil, ServerError(err)
 	}
-	tr.Changed("device code consumed")
-	if refresh != nil {
-		tr.Changed("refresh token issued")
-	}
+	redeemed(tr, "device code consumed", refresh)
 	return resp, nil
 }

@@ -180,22 +180,52 @@ func maintain(ctx context.Context, p *oauth.Provider, log *slog.Logger) {
 	purge := time.NewTicker(p.Config.PurgeInterval)
 	defer reload.Stop()
 	defer purge.Stop()
+	reloads := jobLog{log: log, job: "reload signing keys"}
+	purges := jobLog{log: log, job: "purge expired records"}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-reload.C:
-			if err := p.Keys.Reload(ctx); err != nil {
-				log.Error("reload signing keys", "err", err)
-			}
+			reloads.ran(p.Keys.Reload(ctx))
 		case <-purge.C:
-			if n, err := p.PurgeExpired(ctx); err != nil {
-				log.Error("purge expired records", "err", err)
-			} else if n > 0 {
+			n, err := p.PurgeExpired(ctx)
+			if purges.ran(err) && n > 0 {
 				log.Info("purged expired records", "rows", n)
 			}
 		}
 	}
+}
+
+// jobLog logs the failures of one background job as the request path logs
+// the store's (README, "Health"): a store outage, or a key this process
+// cannot open, fails the job at every tick until it ends, and is worth one
+// warning, not one a minute. The first failure, or one with another cause,
+// is a warning; its repeats are at debug level; the first success after
+// them says the job works again.
+type jobLog struct {
+	log     *slog.Logger
+	job     string
+	failure string // the error of the failing run before, "" after a success
+}
+
+// ran logs how the job's run ended and reports whether it succeeded.
+func (j *jobLog) ran(err error) bool {
+	switch {
+	case err == nil && j.failure != "":
+		j.log.Info(j.job + ": works again")
+	case err == nil:
+	case err.Error() == j.failure:
+		j.log.Debug(j.job+": failed again", "err", err)
+	default:
+		j.log.Warn(j.job+": failed; tried again at the next tick", "err", err)
+	}
+	if err != nil {
+		j.failure = err.Error()
+		return false
+	}
+	j.failure = ""
+	return true
 }
 
 // sessionSecret returns SESSION_SECRET, or a random one (login sessions then

@@ -1,8 +1,9 @@
 package deploytest
 
 import (
-	"net"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -67,7 +68,7 @@ func openLine(clientAddr string) string {
 
 // checkStoppedCleanly checks the output of a run of scripts/run.sh that
 // was stopped: both programs logged their graceful shutdown, the script
-// said it stopped them, and neither address accepts connections any more.
+// said it stopped them, and neither program runs any more.
 func checkStoppedCleanly(t *testing.T, log, providerAddr, clientAddr string) {
 	t.Helper()
 	for _, want := range []string{"[provider] ", "store closed; provider stopped", "[client] ", "listeners closed", "stopped."} {
@@ -75,10 +76,34 @@ func checkStoppedCleanly(t *testing.T, log, providerAddr, clientAddr string) {
 			t.Errorf("the output lacks %q", want)
 		}
 	}
-	for _, addr := range []string{providerAddr, clientAddr} {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			t.Errorf("%s still accepts connections after run.sh ended", addr)
+	if left := programsOfRun(providerAddr, clientAddr); len(left) > 0 {
+		t.Errorf("programs of the run still running after run.sh ended: %s", strings.Join(left, ", "))
+	}
+}
+
+// programsOfRun returns the provider and client processes still running
+// (as "name pid") whose environment names this run's two addresses, as
+// run.sh's programs inherit them (runEnv). They are found by their
+// environment, not by dialling their addresses: a freed port can be taken
+// at once by another test's server, which a dial cannot tell from ours.
+func programsOfRun(providerAddr, clientAddr string) []string {
+	want := []string{"PROVIDER_ADDR=" + providerAddr, "CLIENT_ADDR=" + clientAddr}
+	var left []string
+	paths, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, path := range paths {
+		dir := filepath.Dir(path)
+		name, err := os.ReadFile(filepath.Join(dir, "comm"))
+		if err != nil || !slices.Contains([]string{"provider", "client"}, strings.TrimSpace(string(name))) {
+			continue // gone meanwhile, or not one of the programs
+		}
+		env, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		vars := strings.Split(string(env), "\x00")
+		if slices.Contains(vars, want[0]) && slices.Contains(vars, want[1]) {
+			left = append(left, strings.TrimSpace(string(name))+" "+filepath.Base(dir))
 		}
 	}
+	return left
 }

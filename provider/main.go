@@ -29,6 +29,7 @@ import (
 )
 
 func main() {
+	service.KeepHeapFloor() // fewer collections under load, unless GOGC is set
 	logOut := service.NewBatchWriter(os.Stderr, logDelay)
 	err := run(service.ShutdownContext(), os.Args[1:], logOut)
 	_ = logOut.Close() // the last lines, before the exit status

@@ -56,12 +56,13 @@ func startProvider(t *testing.T, dir, addr string) *provider {
 const testKEK = "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=" // 32 × "a"
 
 // startProviderOn runs the provider on addr, in dir, with the store
-// databaseURL names (a SQLite file or a postgres:// URL), and waits until
-// it answers.
-func startProviderOn(t *testing.T, dir, addr, databaseURL string) *provider {
+// databaseURL names (a SQLite file or a postgres:// URL) and the further
+// settings env, and waits until it answers.
+func startProviderOn(t *testing.T, dir, addr, databaseURL string, env ...string) *provider {
 	t.Helper()
 	cmd := exec.Command(os.Args[0]) // no arguments: TestMain runs main() before flags are parsed
-	cmd.Env = append(os.Environ(), "PROVIDER_AS_CHILD=1", "PROVIDER_ADDR="+addr,
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(cmd.Env, "PROVIDER_AS_CHILD=1", "PROVIDER_ADDR="+addr,
 		"ISSUER=http://"+addr, "DATABASE_URL="+databaseURL, "PASSWORD_HASH_MEMORY_KIB=8", "PASSWORD_HASH_TIME=1")
 	if strings.HasPrefix(databaseURL, "postgres") {
 		cmd.Env = append(cmd.Env, "KEY_ENCRYPTION_KEY="+testKEK)
@@ -365,6 +366,30 @@ func TestDefaultLoggerIsTheProviders(t *testing.T) {
 	slog.Warn("listening for revocations failed")
 	if !strings.Contains(out.String(), `"msg":"listening for revocations failed"`) {
 		t.Errorf("got output %q, want the default logger's line as JSON", out.String())
+	}
+}
+
+// TestHeapFloorUnlessGOGCIsSet: the provider keeps a heap floor
+// (service.KeepHeapFloor: GOGC 400 while its heap is small, as /metrics
+// shows), unless GOGC is set in its environment, which it then keeps.
+func TestHeapFloorUnlessGOGCIsSet(t *testing.T) {
+	t.Setenv("GOGC", "")
+	os.Unsetenv("GOGC") // t.Setenv puts the test's own value back
+	for _, c := range []struct {
+		env  []string
+		want string
+	}{{nil, "400"}, {[]string{"GOGC=150"}, "150"}} {
+		dir := t.TempDir()
+		p := startProviderOn(t, dir, freeAddr(t), filepath.Join(dir, "provider.db"), c.env...)
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := "\ngo_gc_gogc_percent " + c.want + "\n"; !strings.Contains(string(body), want) {
+			t.Errorf("environment %v: /metrics lacks %q", c.env, strings.TrimSpace(want))
+		}
 	}
 }
 

@@ -46,10 +46,16 @@ func TestKeepHeapFloorFollowsTheLiveHeap(t *testing.T) {
 	}
 	KeepHeapFloor()
 	waitForGCPercent(t, maxGCPercent)
-	held := make([]byte, 32<<20)
-	waitForGCPercent(t, defaultGCPercent)
-	runtime.KeepAlive(held)
+	holdWhile(32<<20, func() { waitForGCPercent(t, defaultGCPercent) })
 	waitForGCPercent(t, maxGCPercent)
+}
+
+// holdWhile keeps size bytes live while f runs, and nothing once it has
+// returned.
+func holdWhile(size int, f func()) {
+	held := make([]byte, size)
+	f()
+	runtime.KeepAlive(held)
 }
 
 // TestKeepHeapFloorLeavesAnOperatorsGOGC: with GOGC in the environment,
@@ -59,12 +65,12 @@ func TestKeepHeapFloorLeavesAnOperatorsGOGC(t *testing.T) {
 		return
 	}
 	KeepHeapFloor()
-	for range 3 {
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond) // a finalizer would have run by now
+	for cycles := range 3 {
 		if got := gcPercent(); got != 150 {
-			t.Fatalf("GOGC after a cycle: %d, want the environment's 150", got)
+			t.Fatalf("GOGC after %d cycles: %d, want the environment's 150", cycles, got)
 		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond) // for a finalizer the cycle queued
 	}
 }
 

@@ -51,6 +51,38 @@ func TestBatchWriterWritesLinesTogetherAfterTheDelay(t *testing.T) {
 	}
 }
 
+// TestBatchWriterOldBatchWrittenByTheWrite: a Write that finds the batch a
+// delay old writes it before returning, on the writer's goroutine: under
+// load no timer has to wake a goroutine to write the log.
+func TestBatchWriterOldBatchWrittenByTheWrite(t *testing.T) {
+	var out writes
+	b := NewBatchWriter(&out, 20*time.Millisecond)
+	defer b.Close()
+	b.Write([]byte("line 1\n"))
+	b.timer.Stop() // as if the timer had not run yet: the runtime runs it when the CPU is free
+	time.Sleep(30 * time.Millisecond)
+	b.Write([]byte("line 2\n"))
+	if calls, all := out.snapshot(); calls != 1 || all != "line 1\nline 2\n" {
+		t.Errorf("after a Write to a batch older than the delay: %d writes of %q, want both lines in one", calls, all)
+	}
+}
+
+// TestBatchWriterTimerSetBeforeItCanFire: a writer whose delay passes at
+// once has its timer set before the timer can run (which flushes, and
+// stops the timer).
+func TestBatchWriterTimerSetBeforeItCanFire(t *testing.T) {
+	var out writes
+	const writers = 20000 // the timer runs first in a few of them, on a busy machine
+	for i := range writers {
+		b := NewBatchWriter(&out, time.Nanosecond)
+		fmt.Fprintf(b, "line %d\n", i)
+		b.Close()
+	}
+	if calls, _ := out.snapshot(); calls != writers {
+		t.Errorf("%d writes of %d lines, each in a writer of its own: want %d", calls, writers, writers)
+	}
+}
+
 func TestBatchWriterCloseWritesWhatIsPending(t *testing.T) {
 	var out writes
 	b := NewBatchWriter(&out, time.Hour) // no batch would go out before Close

@@ -45,6 +45,7 @@ var traditionalChinese = map[string]string{
 	"The request was not a form (application/x-www-form-urlencoded). Please try again.": "這個請求不是表單 (application/x-www-form-urlencoded)。請再試一次。",
 	"The form was too large. Please try again.":                                         "表單太大。請再試一次。",
 	"The form's encoding was not valid. Please try again.":                              "表單的編碼無效。請再試一次。",
+	"The form took too long to arrive. Please try again.":                               "表單傳送花了太久。請再試一次。",
 	"Device connected": "裝置已連線",
 	"Return to your device: it will finish signing in by itself. You can close this page.": "請回到你的裝置：它會自行完成登入。你可以關閉這個頁面。",
 	"Request denied": "已拒絕請求",

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/service"
 )
 
 // ruleFormBody: the parameters travel "using the
@@ -29,6 +30,7 @@ const (
 	descNotAValidForm = "the request body is not a valid form"
 	descFormCharset   = "the form must be in UTF-8 (RFC 6749 Appendix B): a Content-Type charset other than utf-8 (or us-ascii, iso-8859-1) is not accepted"
 	descFormEncoded   = "the form must be sent as it is: a request with a Content-Encoding is not accepted"
+	descBodyTooSlow   = "the request body took longer to arrive than the request may take"
 )
 
 // formRefusal is the sentence a page shows, in the reader's language,
@@ -40,6 +42,8 @@ func formRefusal(err *oauth.Error) string {
 		return msgNotAForm
 	case descFormTooLarge:
 		return msgFormTooLarge
+	case descBodyTooSlow:
+		return msgFormTooSlow
 	default:
 		return msgFormNotValid
 	}
@@ -57,8 +61,14 @@ func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 
 // formBody reads the form body of a request whose Content-Type names a
 // form, under rule: a body in another encoding than the form's
-// (formEncodingProblem), beyond the size limit (limitBody) or not a valid
-// form breaks it.
+// (formEncodingProblem), beyond the size limit (limitBody), not a valid
+// form, or still arriving when the request's time ran out breaks it.
+//
+// The request's time (service.Deadline) counts from the end of its
+// headers, so a client that sends its body slowly spends it: a body that
+// comes after it is refused here, as the client's fault, before the
+// endpoint asks the store anything with no time left (which would answer
+// 503 and log a store that did not answer).
 func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 	tr := oauth.TraceFrom(c.Request.Context())
 	if problem := formEncodingProblem(c.Request.Header); problem != "" {
@@ -72,6 +82,9 @@ func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 			return nil, refusal
 		}
 		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descNotAValidForm)
+	}
+	if service.TimedOut(c.Request.Context()) {
+		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descBodyTooSlow)
 	}
 	tr.Check(rule, true)
 	return c.Request.PostForm, nil

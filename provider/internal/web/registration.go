@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/service"
 )
 
 // handleRegister handles "POST /oauth/register", the client registration
@@ -111,6 +112,9 @@ func jsonBody(c *gin.Context) ([]byte, *oauth.Error) {
 	}
 	if err != nil {
 		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the request body could not be read")
+	}
+	if service.TimedOut(c.Request.Context()) { // as formBody refuses a form
+		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, descBodyTooSlow)
 	}
 	return body, nil
 }

@@ -99,6 +99,7 @@ const (
 	msgNotAForm         = "The request was not a form (application/x-www-form-urlencoded). Please try again."
 	msgFormTooLarge     = "The form was too large. Please try again."
 	msgFormNotValid     = "The form's encoding was not valid. Please try again."
+	msgFormTooSlow      = "The form took too long to arrive. Please try again."
 	msgChooseDecision   = "Choose Approve or Deny."
 	msgUnknownUserCode  = "That code is not valid. Check the code shown on your device and try again."
 	msgLogoutNotOurs    = "Your session expired or the form was not ours. Please choose again."

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -157,3 +159,58 @@ func waitReady(t *testing.T, srv *providertest.Server) {
 	}
 	t.Fatalf("/readyz once the store answers again: still %s after 20 s, want 200", last)
 }
+
+// TestE2EBodySlowerThanTheRequestTime: a body still arriving when the
+// request's time runs out (it counts from the end of the headers) is
+// refused once it has come, 400 with the endpoint's own error, as the
+// client's doing: not 503 with a store "that did not answer", which the
+// endpoint would have got asking the store with no time left. The log
+// names no store problem. On both stores.
+func TestE2EBodySlowerThanTheRequestTime(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		var log processtest.Buffer
+		srv := newServer(providertest.Options{LogOutput: &log, RequestTimeout: 300 * time.Millisecond,
+			Configure: func(c *config.Config) { c.Registration = config.RegistrationOpen }})
+		for _, c := range []struct{ path, contentType, body, wantError string }{
+			{"/oauth/token", "application/x-www-form-urlencoded", "grant_type=client_credentials&scope=read", "invalid_request"},
+			{"/oauth/register", "application/json", `{"redirect_uris":["https://app.example/cb"]}`, "invalid_client_metadata"},
+		} {
+			slow := io.MultiReader(strings.NewReader(c.body[:10]), pause(600*time.Millisecond), strings.NewReader(c.body[10:]))
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+c.path, slow)
+			req.ContentLength = int64(len(c.body))
+			req.Header.Set("Content-Type", c.contentType)
+			req.Header.Set("Authorization", basicAuth("testclient", "testsecret"))
+			resp, err := noRedirects.Do(req)
+			if err != nil {
+				t.Fatalf("POST %s: %v", c.path, err)
+			}
+			var got struct {
+				Error            string `json:"error"`
+				ErrorDescription string `json:"error_description"`
+			}
+			body := providertest.ReadBody(t, resp)
+			if jerr := json.Unmarshal([]byte(body), &got); jerr != nil || resp.StatusCode != http.StatusBadRequest ||
+				got.Error != c.wantError || !strings.Contains(got.ErrorDescription, "took longer to arrive") {
+				t.Errorf("POST %s with a body slower than the request's time: %d %s, want 400 %s saying the body took too long",
+					c.path, resp.StatusCode, body, c.wantError)
+			}
+		}
+		if strings.Contains(log.String(), "store unavailable") {
+			t.Errorf("the log names a store problem:\n%s", log.String())
+		}
+	})
+}
+
+// pause is a reader that waits d at its first read, then ends: between two
+// parts of a body (io.MultiReader), the client's pause in sending it.
+func pause(d time.Duration) io.Reader {
+	return readerFunc(func([]byte) (int, error) {
+		time.Sleep(d)
+		return 0, io.EOF
+	})
+}
+
+// readerFunc is a function that is an io.Reader.
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }

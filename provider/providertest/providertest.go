@@ -67,6 +67,9 @@ type Options struct {
 	// may take (oauth.Provider.RequestTimeout), so a test of a store that
 	// stopped answering need not wait for it.
 	RequestTimeout time.Duration
+	// ReadTimeout, when non-zero, bounds the time to read a whole request,
+	// as the provider's own server does (service.ReadTimeout, 15 s).
+	ReadTimeout time.Duration
 }
 
 // testKEK is the key-encryption key of providers on PostgreSQL, which
@@ -133,6 +136,7 @@ func New(t testing.TB, opts Options) *Server {
 	srv := httptest.NewUnstartedServer(web.NewRouter(p, []byte("providertest session secret"), p.Log))
 	srv.Listener.Close()
 	srv.Listener = ln
+	srv.Config.ReadTimeout = opts.ReadTimeout
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &Server{Server: srv, Issuer: cfg.Issuer, Provider: p}

@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 
@@ -74,20 +76,28 @@ func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 	if problem := formEncodingProblem(c.Request.Header); problem != "" {
 		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, problem)
 	}
-	if err := readForm(c.Request); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			refusal := tr.Fail(rule, oauth.ErrInvalidRequest, descFormTooLarge)
-			refusal.Cause = tooBig // parStatus reads it
-			return nil, refusal
-		}
-		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descNotAValidForm)
-	}
-	if service.TimedOut(c.Request.Context()) {
+	err := readForm(c.Request)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		refusal := tr.Fail(rule, oauth.ErrInvalidRequest, descFormTooLarge)
+		refusal.Cause = tooBig // parStatus reads it
+		return nil, refusal
+	case bodyTooSlow(c.Request.Context(), err):
 		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descBodyTooSlow)
+	case err != nil:
+		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descNotAValidForm)
 	}
 	tr.Check(rule, true)
 	return c.Request.PostForm, nil
+}
+
+// bodyTooSlow reports whether a request body, read with err, came after
+// the request's time ran out (service.Deadline) or was cut by the
+// server's read timeout (service.ReadTimeout), which also ends the
+// request's context, so it counts as the caller hanging up.
+func bodyTooSlow(ctx context.Context, err error) bool {
+	return service.TimedOut(ctx) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // formEncodingProblem says why a form body, by its headers, is not in the

@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/provider/internal/oauth"
-	"github.com/oauth-reference/provider/service"
 )
 
 // handleRegister handles "POST /oauth/register", the client registration
@@ -110,11 +109,11 @@ func jsonBody(c *gin.Context) ([]byte, *oauth.Error) {
 	if errors.As(err, &tooBig) {
 		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the request body is too large")
 	}
+	if bodyTooSlow(c.Request.Context(), err) { // as formBody refuses a form
+		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, descBodyTooSlow)
+	}
 	if err != nil {
 		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the request body could not be read")
-	}
-	if service.TimedOut(c.Request.Context()) { // as formBody refuses a form
-		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, descBodyTooSlow)
 	}
 	return body, nil
 }

@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -169,7 +172,7 @@ func waitReady(t *testing.T, srv *providertest.Server) {
 func TestE2EBodySlowerThanTheRequestTime(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		var log processtest.Buffer
-		srv := newServer(providertest.Options{LogOutput: &log, RequestTimeout: 300 * time.Millisecond,
+		srv := newServer(providertest.Options{LogOutput: &log, RequestTimeout: 300 * time.Millisecond, ReadTimeout: time.Second,
 			Configure: func(c *config.Config) { c.Registration = config.RegistrationOpen }})
 		for _, c := range []struct{ path, contentType, body, wantError string }{
 			{"/oauth/token", "application/x-www-form-urlencoded", "grant_type=client_credentials&scope=read", "invalid_request"},
@@ -195,10 +198,35 @@ func TestE2EBodySlowerThanTheRequestTime(t *testing.T) {
 					c.path, resp.StatusCode, body, c.wantError)
 			}
 		}
+		// A body that never ends, cut by the server's read timeout (15 s in
+		// the provider, here 1 s): the same answer, not "not a valid form".
+		resp, body := postUnfinished(t, srv.URL, "/oauth/token", "grant_type=client_credentials")
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "took longer to arrive") {
+			t.Errorf("a body cut by the read timeout: %d %s, want 400 saying the body took too long", resp.StatusCode, body)
+		}
 		if strings.Contains(log.String(), "store unavailable") {
 			t.Errorf("the log names a store problem:\n%s", log.String())
 		}
 	})
+}
+
+// postUnfinished posts part of a form to path on base, announcing a longer
+// one that never comes, and returns the answer.
+func postUnfinished(t *testing.T, base, path, part string) (*http.Response, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: provider\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+		"Authorization: %s\r\nContent-Length: %d\r\n\r\n%s", path, basicAuth("testclient", "testsecret"), len(part)+100, part)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("POST %s with a body that never ends: %v", path, err)
+	}
+	return resp, providertest.ReadBody(t, resp)
 }
 
 // pause is a reader that waits d at its first read, then ends: between two

@@ -22,7 +22,7 @@ import (
 // body is also within this server's size limit.
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
-var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit", Ref: "RFC 6749 Section 3.2"}
+var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time", Ref: "RFC 6749 Section 3.2"}
 
 // The error_description of each form body refused (formRefusal gives a
 // page its sentence).
@@ -94,8 +94,9 @@ func formBody(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 
 // bodyTooSlow reports whether a request body, read with err, came after
 // the request's time ran out (service.Deadline) or was cut by the
-// server's read timeout (service.ReadTimeout), which also ends the
-// request's context, so it counts as the caller hanging up.
+// server's read timeout (service.ReadTimeout). The read timeout ends the
+// request's context as a caller hanging up does, so only the read's error
+// tells that case.
 func bodyTooSlow(ctx context.Context, err error) bool {
 	return service.TimedOut(ctx) || errors.Is(err, os.ErrDeadlineExceeded)
 }

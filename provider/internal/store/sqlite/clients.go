@@ -147,9 +147,12 @@ func scanUser(row scanner) (store.User, error) {
 	return u, err
 }
 
+// getUserSQL finds a user by id (GetUser: each userinfo request).
+const getUserSQL = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
+
 // GetUser returns the user with the given ID, or store.ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(s.getUser.QueryRowContext(ctx, id))
 	return u, getErr("get user", err)
 }
 

@@ -65,6 +65,7 @@ type Store struct {
 
 	// Statements on hot paths, prepared once on the read pool.
 	getClient          *sql.Stmt
+	getUser            *sql.Stmt
 	accessTokenRevoked *sql.Stmt
 	getDeviceCode      *sql.Stmt
 	recordDevicePoll   *sql.Stmt
@@ -171,21 +172,32 @@ func walMode(ctx context.Context, db *sql.DB) error {
 	}
 }
 
-// prepare prepares the statements of the hot paths (each request, each
-// device poll) once: parsing SQL costs as much as running these.
-func (s *Store) prepare(ctx context.Context) error {
-	statements := []struct {
-		dst *(*sql.Stmt)
-		db  *sql.DB
-		sql string
-	}{
+// hotStatement is a statement of a hot path, prepared once on db into *dst.
+type hotStatement struct {
+	dst *(*sql.Stmt)
+	db  *sql.DB
+	sql string
+}
+
+// hotStatements are the statements of the hot paths: each request (a
+// client's registration, a token's revocation status, the user of a
+// userinfo request) and each device poll.
+func (s *Store) hotStatements() []hotStatement {
+	return []hotStatement{
 		{&s.getClient, s.read, getClientSQL},
+		{&s.getUser, s.read, getUserSQL},
 		{&s.accessTokenRevoked, s.read, accessTokenRevokedSQL},
 		{&s.getDeviceCode, s.read, getDeviceCodeSQL},
 		{&s.recordDevicePoll, s.write, recordDevicePollSQL},
 		{&s.recordOnTimePoll, s.write, recordOnTimePollSQL},
 	}
-	for _, st := range statements {
+}
+
+// prepare prepares the statements of the hot paths once: parsing SQL
+// costs as much as running these (a userinfo request spent 14 % of its
+// CPU parsing its user's SELECT).
+func (s *Store) prepare(ctx context.Context) error {
+	for _, st := range s.hotStatements() {
 		var err error
 		if *st.dst, err = st.db.PrepareContext(ctx, st.sql); err != nil {
 			return err
@@ -197,9 +209,9 @@ func (s *Store) prepare(ctx context.Context) error {
 // Close closes the database.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.getClient, s.accessTokenRevoked, s.getDeviceCode, s.recordDevicePoll, s.recordOnTimePoll} {
-		if st != nil {
-			errs = append(errs, st.Close())
+	for _, st := range s.hotStatements() {
+		if *st.dst != nil {
+			errs = append(errs, (*st.dst).Close())
 		}
 	}
 	if s.read != nil && s.read != s.write {

@@ -29,7 +29,7 @@ const (
 // at Go's default (GOGC=100) a cycle ran every 3 MB allocated, every few
 // hundred requests: about 100 a second under an introspection load
 // (GODEBUG=gctrace=1), most of each the fixed cost of a cycle. GOGC=400
-// for good would make them a quarter as many, but would also let a heap
+// for good would make them about a fifth as many, but would also let a heap
 // that is large for a moment (an Argon2id verification holds 7 MiB) grow
 // to five times what is live. So after each cycle KeepHeapFloor sets GOGC
 // from the heap that cycle found live (gcPercentFor): 400 while it is

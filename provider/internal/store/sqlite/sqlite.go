@@ -70,6 +70,7 @@ type Store struct {
 	getDeviceCode      *sql.Stmt
 	recordDevicePoll   *sql.Stmt
 	recordOnTimePoll   *sql.Stmt
+	recordJTI          *sql.Stmt
 
 	// liveTokens: the access tokens AccessTokenRevoked found live. Every
 	// write here that can revoke one calls liveTokens.Forget; those are all
@@ -181,7 +182,7 @@ type hotStatement struct {
 
 // hotStatements are the statements of the hot paths: each request (a
 // client's registration, a token's revocation status, the user of a
-// userinfo request) and each device poll.
+// userinfo request, a DPoP proof's jti) and each device poll.
 func (s *Store) hotStatements() []hotStatement {
 	return []hotStatement{
 		{&s.getClient, s.read, getClientSQL},
@@ -190,6 +191,7 @@ func (s *Store) hotStatements() []hotStatement {
 		{&s.getDeviceCode, s.read, getDeviceCodeSQL},
 		{&s.recordDevicePoll, s.write, recordDevicePollSQL},
 		{&s.recordOnTimePoll, s.write, recordOnTimePollSQL},
+		{&s.recordJTI, s.write, recordJTISQL},
 	}
 }
 

@@ -40,31 +40,24 @@ func KeepHeapFloor() {
 	if _, set := os.LookupEnv("GOGC"); set {
 		return
 	}
-	t := &heapFloorTuner{live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
-	t.afterCycle()
+	(&heapFloorTuner{live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}).afterCycle()
 }
 
-// heapFloorTuner sets GOGC after each collection.
+// heapFloorTuner sets GOGC after each collection. Each tuner is also the
+// object whose finalizer runs the next: afterCycle hands the work on to a
+// fresh one that nothing references, and the runtime runs an object's
+// finalizer once a cycle has found it unreachable.
 type heapFloorTuner struct {
 	live []metrics.Sample // the live heap, as the last cycle marked it
 }
 
 // afterCycle sets GOGC for the live heap, then arranges to run again after
-// the next cycle: it sets a finalizer on a new object that nothing
-// references, and the runtime runs an object's finalizer once a cycle has
-// found it unreachable.
+// the next cycle.
 func (t *heapFloorTuner) afterCycle() {
 	metrics.Read(t.live)
 	debug.SetGCPercent(gcPercentFor(t.live[0].Value.Uint64()))
-	runtime.SetFinalizer(&cycleMarker{t}, (*cycleMarker).collected)
+	runtime.SetFinalizer(&heapFloorTuner{live: t.live}, (*heapFloorTuner).afterCycle)
 }
-
-// cycleMarker is the unreachable object whose finalizer runs the tuner
-// after a collection.
-type cycleMarker struct{ tuner *heapFloorTuner }
-
-// collected runs after the cycle that found m unreachable.
-func (m *cycleMarker) collected() { m.tuner.afterCycle() }
 
 // gcPercentFor returns the GOGC whose goal for a live heap of live bytes
 // is heapFloor, within [defaultGCPercent, maxGCPercent]: 400 for a heap

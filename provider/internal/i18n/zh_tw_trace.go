@@ -43,6 +43,7 @@ var traditionalChineseTrace = map[string]string{
 	"no form field is sent more than once":                                                                                     "每個表單欄位最多只送一次",
 	"the form was sent from this provider's own page, not from another site":                                                   "表單是從本伺服器自己的頁面送出的，而不是從其他網站送出的",
 	"the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time":             "請求本文是 application/x-www-form-urlencoded 表單，在大小限制之內，並在請求的時限內送達",
+	"the query is a valid application/x-www-form-urlencoded form":                                                              "查詢字串是有效的 application/x-www-form-urlencoded 表單",
 
 	// Client authentication (RFC 6749 Section 2.3, RFC 7523).
 	`the client_assertion is a single signed JWT whose "sub" names a client`:     `client_assertion 是單一個已簽署的 JWT，且它的 "sub" 指向一個用戶端 (client)`,

@@ -95,6 +95,9 @@ func badAuthorizeRequests() []badRequest {
 			wantStatus: 302, wantError: "invalid_request", wantSaying: "parameter ui_locales is longer than 4096 bytes"},
 		{name: "a loopback redirect_uri whose port has 4097 digits: error page, no redirect", method: "GET",
 			path: "/oauth/authorize?response_type=code&client_id=spa-client&redirect_uri=http%3A%2F%2Flocalhost%3A" + strings.Repeat("0", 4093) + "3000%2Fspa%2Fcallback", wantStatus: 400},
+		{name: "a ';' in state: error page, no consent page and no redirect without the state (RFC 6749 Section 4.1.2)", method: "GET",
+			path: "/oauth/authorize?" + strings.Replace(okAuth, "state=s1", "state=s1;s2", 1), wantStatus: 400, wantError: "invalid_request"},
+		{name: "a broken %-escape in state: error page", method: "GET", path: "/oauth/authorize?" + strings.Replace(okAuth, "state=s1", "state=s1%zz", 1), wantStatus: 400, wantError: "invalid_request"},
 		{name: "a scope of 64,000 values: redirected invalid_scope", method: "GET", path: "/oauth/authorize?" + okAuth + "&scope=" + strings.Repeat("read+", 64_000), wantStatus: 302, wantError: "invalid_scope"},
 	}
 }
@@ -237,6 +240,8 @@ func badOtherRequests() []badRequest {
 		{name: "register: a NUL in the client_id of the path: 401 invalid_token (RFC 7592 Section 2)", method: "GET", path: "/oauth/register/a%00b",
 			header: map[string]string{"Authorization": "Bearer abc"}, wantStatus: 401, wantError: "invalid_token"},
 		{name: "logout: a NUL in client_id: error page", method: "GET", path: "/oauth/logout?client_id=%00", wantStatus: 400},
+		{name: "logout: a ';' in state: error page, no redirect without the state", method: "GET",
+			path: "/oauth/logout?client_id=testclient&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A3000%2F&state=s1;s2", wantStatus: 400, wantError: "invalid_request"},
 		{name: "logout: a NUL in post_logout_redirect_uri: error page, no redirect", method: "GET",
 			path: "/oauth/logout?client_id=testclient&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A3000%2F%00&state=s1", wantStatus: 400},
 		{name: "device authorization: a NUL in client_id: invalid_request", method: "POST", path: "/oauth/device/code", body: "client_id=device%00-client", wantStatus: 400, wantError: "invalid_request"},

@@ -305,14 +305,14 @@ func TestE2ELogoutTrace(t *testing.T) {
 	hinted := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {demoPostLogoutURI}, "state": {"s"}}
 	copied := withCookiesOf(t, srv, w.browser) // the login session's cookie, copied before the logout
 	w.do(walkStep{name: "logout with an id_token_hint", outcome: "signed out",
-		checks:  []string{"not ended by a logout", "no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"},
+		checks:  join(queryRules, []string{"not ended by a logout", "no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"}),
 		changes: []string{"login session ended: the next sign-in asks for the password"}},
 		"GET", "/oauth/logout?"+hinted.Encode(), nil, nil)
 	w.do(walkStep{name: "logout to an unregistered URI", outcome: "invalid_request",
-		checks: []string{"no form field", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered"}},
+		checks: join(queryRules, []string{"no form field", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered"})},
 		"GET", "/oauth/logout?client_id=testclient&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F", nil, nil)
 	_, page, _ := w.do(walkStep{name: "logout without a hint", outcome: "logout confirmation page shown",
-		checks: []string{"no form field", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first"}},
+		checks: join(queryRules, []string{"no form field", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first"})},
 		"GET", "/oauth/logout?client_id=testclient", nil, nil)
 	confirm := providertest.FormFields(page)
 	confirm.Set("decision", "logout")

@@ -133,6 +133,8 @@ func bearerHeader(token string) map[string]string {
 // The rules each kind of request starts with, as distinctive parts of their text.
 var (
 	formRules = []string{"x-www-form-urlencoded"}
+	// The parameters of a GET to the authorization or logout endpoint: a query that decodes.
+	queryRules = []string{"the query is a valid"}
 	// A form that signs a user in: first, that it is not another site's.
 	signInForm = join([]string{"not from another site"}, formRules)
 	// The same, from a browser with a login session: then, that no logout ended it.
@@ -203,7 +205,7 @@ func walkCodeFlow(w *walker) {
 		Endpoint: oauth2.Endpoint{AuthURL: "/oauth/authorize"}}
 	authURL := cfg.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", "n-1"))
 	status, page, _ := w.do(walkStep{name: "authorization request", outcome: "login and consent page shown",
-		checks: join(authzRules, redirectRules, pkceRules, oidcRules),
+		checks: join(queryRules, authzRules, redirectRules, pkceRules, oidcRules),
 		refs:   map[string]string{"no request object": "OIDC Core Section 6", "response_mode, if sent": "OIDC Multiple Response Types Section 2.1"}},
 		"GET", authURL+"&prompt=consent", nil, nil)
 	if status != http.StatusOK {
@@ -381,18 +383,18 @@ func walkBadRequests(w *walker) {
 	signIn.Set("password", walkPassword)
 	w.do(walkStep{name: "sign-in form from another site", outcome: "invalid_request", checks: []string{"not from another site"}},
 		"POST", "/oauth/authenticate", signIn, map[string]string{"Sec-Fetch-Site": "cross-site"})
-	w.do(walkStep{name: "unregistered redirect_uri", outcome: "invalid_request", checks: authzRules}, "GET",
+	w.do(walkStep{name: "unregistered redirect_uri", outcome: "invalid_request", checks: join(queryRules, authzRules)}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&redirect_uri="+url.QueryEscape(demoRedirectURI+"x"), nil, nil)
-	w.do(walkStep{name: "unknown client", outcome: "invalid_client", checks: authzRules[:3]}, "GET",
+	w.do(walkStep{name: "unknown client", outcome: "invalid_client", checks: join(queryRules, authzRules[:3])}, "GET",
 		"/oauth/authorize?response_type=code&client_id=nobody&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
 	w.do(walkStep{name: "code_challenge_method without code_challenge", outcome: "invalid_request",
-		checks: join(authzRules, redirectRules, []string{"code_challenge_method comes with a code_challenge"}),
+		checks: join(queryRules, authzRules, redirectRules, []string{"code_challenge_method comes with a code_challenge"}),
 		refs:   map[string]string{"code_challenge_method comes with": "RFC 7636 Section 4.3"}}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&code_challenge_method=S256&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
-	w.do(walkStep{name: "response_mode fragment", outcome: "invalid_request", checks: join(authzRules, redirectRules[:4]),
+	w.do(walkStep{name: "response_mode fragment", outcome: "invalid_request", checks: join(queryRules, authzRules, redirectRules[:4]),
 		refs: map[string]string{"response_mode, if sent": "OIDC Multiple Response Types Section 2.1"}}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&response_mode=fragment&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
-	w.do(walkStep{name: "PKCE plain", outcome: "invalid_request", checks: join(authzRules, redirectRules, pkceRules[:1])}, "GET",
+	w.do(walkStep{name: "PKCE plain", outcome: "invalid_request", checks: join(queryRules, authzRules, redirectRules, pkceRules[:1])}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&code_challenge=abc&code_challenge_method=plain&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
 }
 

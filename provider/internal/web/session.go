@@ -2,7 +2,9 @@ package web
 
 import (
 	"crypto/subtle"
+	"encoding/gob"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -21,8 +23,30 @@ const (
 	sessionAuthTime = "auth_time"
 	sessionEnds     = "ends" // when the session ends (oauth.Provider.NewLoginSessionEnd), Unix seconds
 	sessionCSRF     = "csrf"
-	consentPrefix   = "consent:" // + client_id → the scope the user approved for it
+	sessionConsents = "consents" // the approvals remembered for prompt=none ([]consent, oldest first)
 )
+
+// consent is one approval the login session remembers: the scope the user
+// approved for a client.
+type consent struct{ ClientID, Scope string }
+
+// The cookie store encodes session values with encoding/gob, which must
+// know each type it meets behind an interface.
+func init() { gob.Register([]consent(nil)) }
+
+// consentBudget bounds, in bytes, the approvals a login session remembers
+// (the sum of consent.size). The session travels in one cookie, which the
+// cookie store (gorilla/securecookie) refuses to write past 4096 bytes: it
+// encrypts the session's gob, base64-encodes that, signs it and
+// base64-encodes it all again, so a byte of gob costs 16/9 bytes of cookie
+// and about 2250 bytes of gob fit. The other fields (session id, CSRF
+// token, user id, times, and gob's type descriptions) take about 400 of
+// them; this budget leaves the rest a margin.
+const consentBudget = 1536
+
+// size is what c counts against consentBudget: its client ID and scope,
+// and at most 9 bytes that gob adds around them.
+func (c consent) size() int { return len(c.ClientID) + len(c.Scope) + 9 }
 
 // loginSession is the signed and encrypted cookie that remembers who signed
 // in at the provider and when, under a random session id, and carries the
@@ -99,10 +123,16 @@ func (l loginSession) CSRFValid(presented string) bool {
 // LogIn records a successful password login at at, under a new session
 // id, so an id known before the login (or ended by a logout) is worthless
 // after it; the CSRF token is renewed for the same reason. The session ends
-// at ends. What the session held for another user is dropped.
+// at ends. Of what the session held it keeps only the same user's
+// approvals: another user's are not this one's.
 func (l loginSession) LogIn(userID string, at, ends time.Time) {
+	kept := l.consents()
 	if l.UserID() != userID {
-		l.s.Clear() // another user's approvals are not this one's
+		kept = nil
+	}
+	l.s.Clear()
+	if kept != nil {
+		l.s.Set(sessionConsents, kept)
 	}
 	l.s.Set(sessionID, oauth.NewLoginSessionID())
 	l.s.Set(sessionUserID, userID)
@@ -135,13 +165,48 @@ func (l loginSession) LogOut() {
 // For is what this session holds for an authorization request of a client:
 // who is signed in, since when, and the scope they approved for it before.
 func (l loginSession) For(clientID string) oauth.LoginSession {
-	consented, _ := l.s.Get(consentPrefix + clientID).(string)
+	var consented string
+	for _, c := range l.consents() {
+		if c.ClientID == clientID {
+			consented = c.Scope
+		}
+	}
 	return oauth.LoginSession{UserID: l.UserID(), AuthTime: l.AuthTime(), Consented: consented}
 }
 
+// consents is the approvals the session remembers, oldest first.
+func (l loginSession) consents() []consent {
+	c, _ := l.s.Get(sessionConsents).([]consent)
+	return c
+}
+
 // RememberConsent records an approval, so prompt=none can succeed later.
+// It replaces the client's earlier one and is the newest; the oldest are
+// forgotten until all fit consentBudget, so the cookie can always be
+// written. One that alone does not fit is not remembered. A forgotten
+// approval only asks the user again: prompt=none answers consent_required
+// ([OIDC Core Section 3.1.2.6]).
+//
+// [OIDC Core Section 3.1.2.6]: https://openid.net/specs/openid-connect-core-1_0.html#AuthError
 func (l loginSession) RememberConsent(clientID, scope string) {
-	l.s.Set(consentPrefix+clientID, scope)
+	newest := consent{ClientID: clientID, Scope: scope}
+	if newest.size() > consentBudget {
+		return
+	}
+	kept := []consent{newest}
+	used := newest.size()
+	for _, c := range slices.Backward(l.consents()) { // newest first
+		if c.ClientID == clientID {
+			continue
+		}
+		if used+c.size() > consentBudget {
+			break
+		}
+		kept = append(kept, c)
+		used += c.size()
+	}
+	slices.Reverse(kept)
+	l.s.Set(sessionConsents, kept)
 }
 
 // Save writes the cookie; it must be called before the response is written.

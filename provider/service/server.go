@@ -87,7 +87,7 @@ func Serve(ctx context.Context, log *slog.Logger, delay time.Duration, listeners
 	select {
 	case failed = <-errc:
 	case <-ctx.Done():
-		failed = stopAfter(delay, &stopping, servers, errc, log)
+		failed = stopAfter(delay, &stopping, errc, log)
 		log.Info("shutting down: no new connections; finishing the requests in flight", "timeout", DrainTimeout)
 	}
 	drain(servers, log, DrainTimeout)
@@ -97,17 +97,16 @@ func Serve(ctx context.Context, log *slog.Logger, delay time.Duration, listeners
 	return nil
 }
 
-// stopAfter marks the servers stopping (/readyz 503, no more keep-alive)
-// and lets them serve for delay, or until one of them fails (its error is
-// returned).
-func stopAfter(delay time.Duration, stopping *atomic.Bool, servers []*http.Server, errc <-chan error, log *slog.Logger) error {
+// stopAfter marks the servers stopping (notReadyWhen: /readyz 503, each
+// connection closed after its next answer) and lets them serve for delay,
+// or until one of them fails (its error is returned). Idle connections
+// stay open until then, for their next request; http.Server's
+// SetKeepAlivesEnabled(false) would close them at once, unanswered.
+func stopAfter(delay time.Duration, stopping *atomic.Bool, errc <-chan error, log *slog.Logger) error {
 	if delay <= 0 {
 		return nil
 	}
 	stopping.Store(true)
-	for _, srv := range servers {
-		srv.SetKeepAlivesEnabled(false)
-	}
 	log.Info("stopping: /readyz answers 503; serving on before the listeners close", "delay", delay)
 	select {
 	case err := <-errc:
@@ -117,15 +116,22 @@ func stopAfter(delay time.Duration, stopping *atomic.Bool, servers []*http.Serve
 	}
 }
 
-// notReadyWhen answers /readyz with 503 {"status":"stopping"} once stopping
-// is set, and passes every other request (and /readyz before then) to h.
+// notReadyWhen, once stopping is set, answers every request with
+// "Connection: close", so the server closes its connection after the answer
+// ([RFC 9112 Section 9.6]), and /readyz with 503 {"status":"stopping"}. It
+// passes every other request (and /readyz before then) to h.
+//
+// [RFC 9112 Section 9.6]: https://www.rfc-editor.org/rfc/rfc9112#section-9.6
 func notReadyWhen(stopping *atomic.Bool, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if stopping.Load() && r.URL.Path == ReadyPath {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, `{"status":"stopping"}`)
-			return
+		if stopping.Load() {
+			w.Header().Set("Connection", "close")
+			if r.URL.Path == ReadyPath {
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, `{"status":"stopping"}`)
+				return
+			}
 		}
 		h.ServeHTTP(w, r)
 	})

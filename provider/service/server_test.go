@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -141,6 +142,62 @@ func TestServeStopsBeingReadyBeforeClosing(t *testing.T) {
 	if _, err := http.Get(base + "/"); err == nil {
 		t.Error("GET / after the delay: got an answer, want the port closed")
 	}
+}
+
+// TestServeAnswersAnIdleConnectionWhileStopping: with a shutdown delay, a
+// kept-alive connection idle when ctx is done is not closed then: its next
+// request is answered, with "Connection: close", and the server closes it
+// after that answer (RFC 9112 Section 9.6), as a load balancer that sends
+// its next request on a pooled connection needs.
+func TestServeAnswersAnIdleConnectionWhileStopping(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	ready := make(chan string, 1)
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	go func() {
+		done <- Serve(ctx, slog.New(readyHandler{ready}), 500*time.Millisecond, Listener{Name: "http", Addr: "127.0.0.1:0", Handler: ok})
+	}()
+	conn, err := net.Dial("tcp", <-ready)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	if resp := getOn(t, conn, r); resp.Close {
+		t.Fatal("before the stop: the answer closes the connection, want it kept alive")
+	}
+
+	cancel()
+	time.Sleep(50 * time.Millisecond) // Serve sees ctx done
+	resp := getOn(t, conn, r)
+	if !resp.Close {
+		t.Error("the idle connection's next request while stopping: the answer has no \"Connection: close\"")
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := r.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("after that answer: read %d bytes, %v; want the connection closed (EOF)", n, err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Serve after the delay: %v, want nil", err)
+	}
+}
+
+// getOn sends "GET /" on conn and reads the answer, which must be 200 ok.
+func getOn(t *testing.T, conn net.Conn, r *bufio.Reader) *http.Response {
+	t.Helper()
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: provider\r\n\r\n"); err != nil {
+		t.Fatalf("send GET /: %v", err)
+	}
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatalf("GET /: no answer: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(body) != "ok" {
+		t.Fatalf("GET /: got %d %q, want 200 ok", resp.StatusCode, body)
+	}
+	return resp
 }
 
 // get answers a GET's status, body, and whether the server closes the connection after it.

@@ -28,6 +28,16 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 	if err := tr.Require(ruleDeviceCodePresent, r.DeviceCode != "", ErrInvalidRequest, "device_code is required"); err != nil {
 		return nil, err
 	}
+	// A device authorization request names no resource, so its grant is
+	// for the provider's own resource server, as an authorization request
+	// that names none ([RFC 8707 Section 2.2]). The resource is checked
+	// before the code is read: a refused request leaves it as it was.
+	//
+	// [RFC 8707 Section 2.2]: https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+	audience, targetErr := p.audienceFor(tr, r.Resources, "")
+	if targetErr != nil {
+		return nil, targetErr
+	}
 	hash, now := HashSecret(r.DeviceCode), p.Now()
 	// Most polls come on time while the user has not decided: one
 	// conditional write records those (RecordOnTimePoll's WHERE clause holds
@@ -56,7 +66,7 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 	if dc.Status == store.DevicePending {
 		return nil, p.pollPending(ctx, tr, dc, now)
 	}
-	return p.redeemDeviceCode(ctx, tr, client, dc, r.dpopJKT)
+	return p.redeemDeviceCode(ctx, tr, dc, issuedTokens{client: client, audience: audience, refresh: true, jkt: r.dpopJKT})
 }
 
 // The rules of the device access token request ([RFC 8628 Section 3.4], [RFC 8628 Section 3.5]).
@@ -122,12 +132,12 @@ func answerPending(tr *Trace) *Error {
 	return tr.Fail(ruleDeviceApproved, ErrAuthorizationPending, "the user has not yet approved the request")
 }
 
-// redeemDeviceCode issues the tokens of an approved device code's grant
-// (bound to the DPoP key jkt, if any), then redeems the code and stores the
+// redeemDeviceCode issues the tokens t describes (client, audience, DPoP
+// key) for an approved device code's grant, then redeems the code and stores the
 // refresh token in one store call, both or neither: a server fault on the
 // way leaves the code approved, so the device's next poll gets the tokens.
 // Of concurrent polls exactly one does; the others find the code used.
-func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store.Client, dc store.DeviceCode, jkt string) (*TokenResponse, *Error) {
+func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, dc store.DeviceCode, t issuedTokens) (*TokenResponse, *Error) {
 	tr.Check(ruleDeviceApproved, true)
 	grant, err := p.Store.GetGrant(ctx, dc.GrantID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -136,8 +146,8 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, client store
 	if err := tr.Require(ruleDeviceGrantActive, err == nil && !grant.Revoked(), ErrInvalidGrant, "the device authorization was revoked"); err != nil {
 		return nil, err
 	}
-	resp, refresh, ierr := p.issueTokens(ctx, issuedTokens{client: client, grant: grant, scope: grant.Scope,
-		audience: p.Config.ResourceAudience(), refresh: true, jkt: jkt})
+	t.grant, t.scope = grant, grant.Scope
+	resp, refresh, ierr := p.issueTokens(ctx, t)
 	if ierr != nil {
 		return nil, ierr
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -282,4 +284,44 @@ func TestE2EProtectedResourceMetadataLocation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestE2EDeviceResourceIndicators: the device access token request checks
+// resource as the other grants do (RFC 8707 Section 2). A device
+// authorization request names no resource, so its grant is for the
+// provider's own: naming that one gets it as aud, and an unknown,
+// malformed or ungranted resource is invalid_target. A refused poll,
+// before or after the user's approval, leaves the device code as it was.
+func TestE2EDeviceResourceIndicators(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		clock := newFakeClock()
+		srv := newServer(providertest.Options{Now: clock.Now, Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
+		da := startDevice(t, deviceConfig(srv, "read"))
+		pollFor := func(resource string) (*http.Response, string) {
+			return rawPost(t, srv.URL+"/oauth/token", "grant_type="+deviceGrantType+"&client_id=device-client&device_code="+
+				url.QueryEscape(da.DeviceCode)+"&resource="+url.QueryEscape(resource), nil)
+		}
+		refused := func(when string) {
+			t.Helper()
+			before, err := srv.Provider.Store.GetDeviceCode(t.Context(), oauth.HashSecret(da.DeviceCode))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, resource := range []string{"https://unknown.example/", "relative#frag", "", mcpResource} {
+				if resp, body := pollFor(resource); resp.StatusCode != http.StatusBadRequest || jsonField(body, "error") != "invalid_target" {
+					t.Errorf("%s, resource %q: got %d %s, want 400 invalid_target", when, resource, resp.StatusCode, body)
+				}
+			}
+			if after, err := srv.Provider.Store.GetDeviceCode(t.Context(), oauth.HashSecret(da.DeviceCode)); err != nil || !reflect.DeepEqual(after, before) {
+				t.Errorf("%s: the refused polls changed the device code: %+v, want %+v (%v)", when, after, before, err)
+			}
+		}
+		refused("pending")
+		decideThroughPage(t, da, "allow")
+		refused("approved")
+		resp, body := pollFor(srv.Issuer + "/")
+		if resp.StatusCode != http.StatusOK || audOf(t, jsonField(body, "access_token")) != `"`+srv.Issuer+`"` {
+			t.Errorf("the provider's own resource: got %d %.200s, want 200 and aud %s", resp.StatusCode, body, srv.Issuer)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
@@ -139,13 +140,29 @@ func invalidRequest(format string, args ...any) *Error {
 
 // quoteShort quotes a caller-supplied value for an error description, in
 // single quotes (an error_description may hold no double quote, see
-// DescriptionValue), cut to 40 bytes and "..." so a huge input does not
-// come back in the answer.
+// DescriptionValue), cut after 40 bytes, never inside a character, and
+// "..." so a huge input does not come back in the answer. A byte that is
+// not part of a UTF-8 character is written %XX, as DescriptionValue writes
+// every non-ASCII byte, so the description stays text (pages, traces,
+// JSON) and the byte can still be told.
 func quoteShort(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "..."
+	var b strings.Builder
+	b.WriteByte('\'')
+	for i, size := 0, 0; i < len(s); i += size {
+		var r rune
+		r, size = utf8.DecodeRuneInString(s[i:])
+		if i+size > 40 {
+			b.WriteString("...")
+			break
+		}
+		if r == utf8.RuneError && size == 1 {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		} else {
+			b.WriteString(s[i : i+size])
+		}
 	}
-	return "'" + strings.ToValidUTF8(s, "") + "'"
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // DescriptionValue is description as the error_description parameter

@@ -333,13 +333,36 @@ func singleValue(form url.Values, name string) (string, *Error) {
 	case 0:
 		return "", nil
 	case 1:
-		if !validText(v[0]) {
-			return "", ruleParameterOnce.Refuse(ErrInvalidRequest, "parameter "+name+" "+notText(v[0]))
+		if err := requireText(name, v[0]); err != nil {
+			return "", err
 		}
 		return v[0], nil
 	default:
 		return "", ruleParameterOnce.Refuse(ErrInvalidRequest, "parameter "+name+" is repeated")
 	}
+}
+
+// textValues returns the values of a parameter a request may send more
+// than once (resource, [RFC 8707 Section 2]), each refused as singleValue
+// refuses one that is not text.
+//
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+func textValues(form url.Values, name string) ([]string, *Error) {
+	for _, v := range form[name] {
+		if err := requireText(name, v); err != nil {
+			return nil, err
+		}
+	}
+	return form[name], nil
+}
+
+// requireText refuses v, the value of parameter name, unless it is text
+// (validText).
+func requireText(name, v string) *Error {
+	if validText(v) {
+		return nil
+	}
+	return ruleParameterOnce.Refuse(ErrInvalidRequest, "parameter "+name+" "+notText(v))
 }
 
 // param names one form parameter a parser reads, and where it goes.

@@ -30,17 +30,34 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err := tr.Require(ruleCodePresent, r.Code != "", ErrInvalidRequest, "code is required"); err != nil {
 		return nil, err
 	}
+	// A code_verifier of the wrong form tells nothing of the code: it is
+	// refused before the code is read, which leaves the code for the
+	// client's corrected retry.
+	if err := requireVerifierForm(tr, r.CodeVerifier); err != nil {
+		return nil, err
+	}
 	code, err := p.findCode(ctx, tr, client, r.Code)
 	if err != nil {
 		return nil, err
 	}
-	audience, err := p.checkCode(tr, code, r)
-	if err != nil {
+	if err := p.checkCode(tr, code, r); err != nil {
 		// The attempt used the code up all the same: a client refused for
-		// its code_verifier or redirect_uri does not get to try another.
+		// its code_verifier, redirect_uri or DPoP key does not get to try
+		// another.
 		if rerr := p.redeemCode(ctx, tr, code, nil); rerr != nil {
 			return nil, rerr
 		}
+		return nil, err
+	}
+	// The client has shown it holds the code (checkCode), so a refusal now
+	// tells no thief anything: a redirect_uri missing or a resource it may
+	// not have is the request's own form, and the code is left for the
+	// corrected retry.
+	if err := requireRedirectURI(tr, code, r.RedirectURI); err != nil {
+		return nil, err
+	}
+	audience, err := p.audienceFor(tr, r.Resources, code.Resources)
+	if err != nil {
 		return nil, err
 	}
 	resp, refresh, err := p.issueTokens(ctx, issuedTokens{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
@@ -70,7 +87,10 @@ var (
 	ruleCodeIssuedToClient = Rule{"the code was issued to this client", "RFC 6749 Section 4.1.3"}
 	ruleCodeSingleUse      = Rule{"the code has not been used before", "RFC 6749 Section 4.1.2"}
 	ruleCodeUnexpired      = Rule{"the code has not expired", "RFC 6749 Section 4.1.2"}
-	ruleCodeRedirectURI    = Rule{"redirect_uri is identical to the one of the authorization request", "RFC 6749 Section 4.1.3"}
+	// A request "missing a required parameter" is invalid_request
+	// ([RFC 6749 Section 5.2]), not a redirect_uri that does not match.
+	ruleCodeRedirectURIPresent = Rule{"redirect_uri is sent when the authorization request had one", "RFC 6749 Section 4.1.3"}
+	ruleCodeRedirectURI        = Rule{"redirect_uri, if sent, is identical to the one of the authorization request", "RFC 6749 Section 4.1.3"}
 	// [RFC 9449 Section 10]: "When a token request is received, the
 	// authorization server computes the JWK Thumbprint of the
 	// proof-of-possession public key in the DPoP proof and verifies that it
@@ -139,32 +159,40 @@ func grantOf(code store.AuthorizationCode) store.Grant {
 		Resources: code.Resources, AuthTime: code.AuthTime}
 }
 
-// checkCode makes the checks of [RFC 6749 Section 4.1.3] on a found code
-// (findCode found it "was issued to" the client): "verify that the
-// authorization code is valid", and "ensure that the redirect_uri parameter
-// is present if the redirect_uri parameter was included in the initial
-// authorization request … and if included ensure that their values are
-// identical"; then PKCE, the DPoP key, and the resource. It returns the
-// access token's audience.
+// requireRedirectURI makes the check of [RFC 6749 Section 4.1.3] on the
+// redirect_uri that checkCode leaves: "ensure that the redirect_uri
+// parameter is present if the redirect_uri parameter was included in the
+// initial authorization request". Its absence is the request's own form,
+// not a wrong value.
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
-func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest) (string, *Error) {
+func requireRedirectURI(tr *Trace, code store.AuthorizationCode, redirectURI string) *Error {
+	return tr.Require(ruleCodeRedirectURIPresent, code.RedirectURI == "" || redirectURI != "", ErrInvalidRequest,
+		"redirect_uri is required: the authorization request had one")
+}
+
+// checkCode makes the checks of [RFC 6749 Section 4.1.3] on a found code
+// (findCode found it "was issued to" the client): "verify that the
+// authorization code is valid", and of the redirect_uri, "if included
+// ensure that their values are identical" (requireRedirectURI checks that
+// it is included); then PKCE and the DPoP key.
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest) *Error {
 	if err := tr.Require(ruleCodeUnexpired, p.Now().Before(code.ExpiresAt), ErrInvalidGrant, "the authorization code has expired"); err != nil {
-		return "", err
+		return err
 	}
-	sameRedirect := code.RedirectURI == "" || r.RedirectURI == code.RedirectURI
+	sameRedirect := code.RedirectURI == "" || r.RedirectURI == "" || r.RedirectURI == code.RedirectURI
 	if err := tr.Require(ruleCodeRedirectURI, sameRedirect, ErrInvalidGrant, "redirect_uri does not match the authorization request"); err != nil {
-		return "", err
+		return err
 	}
 	if err := verifyCodeVerifier(tr, code.CodeChallenge, r.CodeVerifier); err != nil {
-		return "", err
+		return err
 	}
-	if code.DPoPJKT != "" {
-		if err := requireBoundKey(tr, ruleCodeDPoPKey, code.DPoPJKT, r.dpopJKT,
-			"a DPoP proof is required for this authorization code (it was requested with dpop_jkt)",
-			"the authorization code is bound (dpop_jkt) to another DPoP key"); err != nil {
-			return "", err
-		}
+	if code.DPoPJKT == "" {
+		return nil
 	}
-	return p.audienceFor(tr, r.Resources, code.Resources)
+	return requireBoundKey(tr, ruleCodeDPoPKey, code.DPoPJKT, r.dpopJKT,
+		"a DPoP proof is required for this authorization code (it was requested with dpop_jkt)",
+		"the authorization code is bound (dpop_jkt) to another DPoP key")
 }

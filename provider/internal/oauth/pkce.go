@@ -64,6 +64,19 @@ func isUnreserved(c byte) bool {
 		c == '-' || c == '.' || c == '_' || c == '~'
 }
 
+// requireVerifierForm checks that a code_verifier, if the token request
+// has one, has the form of [RFC 7636 Section 4.1] (validCodeVerifier); a
+// malformed one is invalid_request.
+//
+// [RFC 7636 Section 4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.1
+func requireVerifierForm(tr *Trace, verifier string) *Error {
+	if verifier == "" {
+		return nil
+	}
+	return tr.Require(ruleVerifierForm, validCodeVerifier(verifier), ErrInvalidRequest,
+		"code_verifier must be 43 to 128 unreserved characters (RFC 7636 Section 4.1)")
+}
+
 // verifyCodeVerifier implements the server's check of [RFC 7636 Section 4.6]:
 // "If the values are equal, the token endpoint MUST continue processing as
 // normal … If the values are not equal, an error response indicating
@@ -72,6 +85,7 @@ func isUnreserved(c byte) bool {
 // It also defends against PKCE downgrade ([RFC 9700 Section 2.1.1]): a code
 // issued without a challenge refuses a verifier, so an attacker cannot strip
 // the challenge from the authorization request and still redeem the code.
+// The verifier's form was checked before (requireVerifierForm).
 //
 // [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
 // [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
@@ -80,10 +94,6 @@ func verifyCodeVerifier(tr *Trace, challenge, verifier string) *Error {
 		return tr.Require(ruleNoVerifierWithoutChallenge, verifier == "", ErrInvalidGrant, "code_verifier sent for a code issued without code_challenge")
 	}
 	if err := tr.Require(ruleVerifierRequired, verifier != "", ErrInvalidGrant, "code_verifier is required for this code"); err != nil {
-		return err
-	}
-	if err := tr.Require(ruleVerifierForm, validCodeVerifier(verifier), ErrInvalidRequest,
-		"code_verifier must be 43 to 128 unreserved characters (RFC 7636 Section 4.1)"); err != nil {
 		return err
 	}
 	// S256Challenge(verifier) is HashSecret(verifier), so secretMatches

@@ -27,11 +27,15 @@ func TestVerifyCodeVerifier(t *testing.T) {
 		{"42-character verifier is malformed (RFC 7636 Section 4.1)", challenge, verifier[:42], ErrInvalidRequest},
 		{"129-character verifier is malformed (RFC 7636 Section 4.1)", challenge, verifier + verifier + verifier[:43], ErrInvalidRequest},
 		{"verifier outside the unreserved set is malformed (RFC 7636 Section 4.1)", challenge, verifier[:42] + "+", ErrInvalidRequest},
+		{"a malformed verifier for an unchallenged code is malformed first", "", "short", ErrInvalidRequest},
 		{"verifier equal to the challenge (plain) is refused", challenge, challenge, ErrInvalidGrant},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := verifyCodeVerifier(nil, tc.challenge, tc.verifier)
+			err := requireVerifierForm(nil, tc.verifier) // as the grant checks it, first
+			if err == nil {
+				err = verifyCodeVerifier(nil, tc.challenge, tc.verifier)
+			}
 			var got ErrorCode
 			if err != nil {
 				got = err.Code

@@ -43,10 +43,18 @@ type TokenRequest struct {
 // order it makes them: no parameter repeated ([RFC 6749 Section 3.2]: "Request
 // and response parameters MUST NOT be included more than once"), the form of
 // the client's credentials, then grant_type present (ruleGrantTypePresent).
+// The resource parameter may be repeated ([RFC 8707 Section 2]); each
+// value must be text all the same.
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 func ParseTokenRequest(ctx context.Context, form url.Values, authorization string) (TokenRequest, *Error) {
-	r := TokenRequest{Resources: form["resource"]}
+	resources, err := textValues(form, "resource")
+	if err != nil {
+		TraceFrom(ctx).Check(ruleParameterOnce, false)
+		return TokenRequest{}, err
+	}
+	r := TokenRequest{Resources: resources}
 	var grantType string
 	cc, err := parseClientRequest(ctx, PathToken, authorization, form,
 		param{"grant_type", &grantType}, param{"code", &r.Code}, param{"redirect_uri", &r.RedirectURI},

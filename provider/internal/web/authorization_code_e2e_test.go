@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -117,4 +118,55 @@ func TestE2ECodeOfAnotherClient(t *testing.T) {
 	if _, err := cfg.Exchange(context.Background(), code); err != nil {
 		t.Errorf("the code's own client afterwards: got %v, want tokens", err)
 	}
+}
+
+// TestE2ECodeLeftForCorrectedRetry: a code exchange refused for the
+// request's own form (a resource not text, unknown or not granted
+// (RFC 8707 Section 2), a code_verifier that breaks RFC 7636 Section 4.1, a
+// missing redirect_uri (RFC 6749 Section 4.1.3, "missing a required
+// parameter" is invalid_request by RFC 6749 Section 5.2)) leaves the code
+// unused, so the client's corrected retry gets the tokens instead of
+// looking like a replay. A wrong code_verifier or another redirect_uri
+// still uses the code up: whoever sent it does not get to try another. On
+// each store.
+func TestE2ECodeLeftForCorrectedRetry(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		for _, tc := range []struct {
+			name      string
+			edit      func(form url.Values)
+			raw       string // appended to the encoded form
+			want      string // the refusal's error
+			wantRetry string // the corrected retry's error; "" = tokens
+		}{
+			{"a resource that is not UTF-8 is invalid_request", nil, "&resource=%FF", "invalid_request", ""},
+			{"an empty resource is invalid_target", nil, "&resource=", "invalid_target", ""},
+			{"an unknown resource is invalid_target", func(f url.Values) { f.Set("resource", "https://unknown.example/") }, "", "invalid_target", ""},
+			{"a resource not granted is invalid_target", func(f url.Values) { f.Set("resource", mcpResource) }, "", "invalid_target", ""},
+			{"a code_verifier too short is invalid_request", func(f url.Values) { f.Set("code_verifier", "short") }, "", "invalid_request", ""},
+			{"a missing redirect_uri is invalid_request", func(f url.Values) { f.Del("redirect_uri") }, "", "invalid_request", ""},
+			{"a wrong code_verifier uses the code up", func(f url.Values) { f.Set("code_verifier", oauth2.GenerateVerifier()) }, "", "invalid_grant", "invalid_grant"},
+			{"another redirect_uri uses the code up", func(f url.Values) { f.Set("redirect_uri", demoRedirectURI+"x") }, "", "invalid_grant", "invalid_grant"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				verifier := oauth2.GenerateVerifier()
+				code := getCode(t, srv, cfg, oauth2.S256ChallengeOption(verifier))
+				form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {demoRedirectURI}, "code_verifier": {verifier}}
+				good := form.Encode()
+				if tc.edit != nil {
+					tc.edit(form)
+				}
+				auth := basic("testclient", "testsecret")
+				resp, body := rawPost(t, srv.URL+"/oauth/token", form.Encode()+tc.raw, auth)
+				if resp.StatusCode != http.StatusBadRequest || jsonField(body, "error") != tc.want {
+					t.Fatalf("the bad request: got %d %s, want 400 %s", resp.StatusCode, body, tc.want)
+				}
+				resp, body = rawPost(t, srv.URL+"/oauth/token", good, auth)
+				if got := jsonField(body, "error"); got != tc.wantRetry || (got == "") != (resp.StatusCode == http.StatusOK) {
+					t.Errorf("the corrected retry: got %d %.200s, want error %q (\"\" = tokens)", resp.StatusCode, body, tc.wantRetry)
+				}
+			})
+		}
+	})
 }

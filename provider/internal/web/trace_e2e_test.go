@@ -236,9 +236,11 @@ func walkCodeFlow(w *walker) {
 	w.token(walkStep{name: "exchange by another client", outcome: "invalid_grant", checks: join(bodyToken, publicRules, codeRules),
 		refs: map[string]string{"issued to this client": "RFC 6749 Section 4.1.3"}},
 		url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {demoRedirectURI}, "client_id": {"spa-client"}}, nil)
+	// With a code_verifier, its form is checked before the code is read.
+	verifiedCodeRules := []string{"supports", "registered for this grant type", "carries the code", "43 to 128", "one this server issued", "issued to this client"}
 	status, tok := w.token(walkStep{name: "code exchange", outcome: "tokens issued",
-		checks: join(basicToken, clientRules, codeRules, []string{"not been used", "not expired", "redirect_uri is identical", "comes with its code_verifier",
-			"43 to 128", "matches the S256"}),
+		checks: join(basicToken, clientRules, verifiedCodeRules, []string{"not been used", "not expired", "is identical to the one",
+			"comes with its code_verifier", "matches the S256", "redirect_uri is sent"}),
 		changes: []string{"authorization code consumed", "refresh token issued"},
 		refs: map[string]string{"one authentication method": "RFC 6749 Section 2.3", "names its grant_type": "RFC 6749 Section 4.1.3",
 			"one this server issued": "RFC 6749 Section 4.1.3"}}, exchange, basic("testclient", walkClientSecret))
@@ -290,7 +292,7 @@ func walkCodeFlow(w *walker) {
 			"one this server issued", "issued to this client", "not been used"}),
 		changes: []string{"grant revoked: every access and refresh token of it is dead"}}, refreshForm, nil)
 	w.token(walkStep{name: "code replay", outcome: "invalid_grant",
-		checks:  join(basicToken, clientRules, codeRules, []string{"not been used"}),
+		checks:  join(basicToken, clientRules, verifiedCodeRules, []string{"not been used"}),
 		changes: []string{"grant revoked: every token issued from this code is dead"}}, exchange, basic("testclient", walkClientSecret))
 }
 

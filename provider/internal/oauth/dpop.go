@@ -323,7 +323,19 @@ func checkHTM(pp *parsedProof, method string) *Error {
 // fragment parts." Both are normalized first: "servers SHOULD employ
 // syntax-based normalization (Section 6.2.2 of [RFC3986]) and scheme-based
 // normalization (Section 6.2.3 of [RFC3986]) before comparing the htu claim."
+//
+// An htu with userinfo ("user:password@" before the host) is refused first:
+// htu is the HTTP target URI ([RFC 9449 Section 4.2]), which has none, and
+// normalization keeps userinfo, so it is another URI. [RFC 9110 Section 4.2.4]:
+// "a recipient SHOULD parse for userinfo and treat its presence as an error".
+// The description does not repeat it: it may hold a password.
+//
+// [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
+// [RFC 9110 Section 4.2.4]: https://www.rfc-editor.org/rfc/rfc9110#section-4.2.4
 func checkHTU(pp *parsedProof, uri string) *Error {
+	if u, err := url.Parse(pp.claims.HTU); err == nil && u.User != nil {
+		return invalidDPoPProof("the DPoP proof's htu has userinfo (a user name or password and \"@\" before the host), which no HTTP target URI has")
+	}
 	got, ok := normalizeHTU(pp.claims.HTU)
 	want, _ := normalizeHTU(uri)
 	if !ok || got != want {
@@ -335,7 +347,8 @@ func checkHTU(pp *parsedProof, uri string) *Error {
 // normalizeHTU lowercases scheme and host, drops a default port, query and
 // fragment, makes an empty path "/" ([RFC 3986 Section 6.2.2],
 // [RFC 3986 Section 6.2.3]), and normalizes the path's percent-encodings
-// and dot segments (normalizePercentEncoding, removeDotSegments).
+// and dot segments (normalizePercentEncoding, removeDotSegments). It drops
+// userinfo too: checkHTU refuses an htu that has any before normalizing it.
 //
 // [RFC 3986 Section 6.2.2]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.2
 // [RFC 3986 Section 6.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3

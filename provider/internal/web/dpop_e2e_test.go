@@ -342,6 +342,31 @@ func TestE2EDPoPRefusals(t *testing.T) {
 				t.Errorf("two DPoP headers: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
 			}
 		})
+		t.Run("an htu with userinfo is invalid_dpop_proof at the token endpoint and a resource (RFC 9110 Section 4.2.4)", func(t *testing.T) {
+			withUserinfo := strings.Replace(srv.Issuer, "://", "://user:pw@", 1)
+			wantHTUFailed := func(what string, resp *http.Response) {
+				t.Helper()
+				got, raw := traceOf(t, srv, resp)
+				checkEndsWith(t, what, got, "RFC 9449 Section 4.3", "invalid_dpop_proof")
+				if !strings.Contains(raw, `"rule":"htu is this request's URI, without query and fragment","ref":"RFC 9449 Section 4.3","passed":false`) {
+					t.Errorf("%s: got %s, want it to end with the failed htu check", what, raw)
+				}
+			}
+			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
+			proof := d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "POST", HTU: withUserinfo + "/oauth/token"}, dpoptest.Options{})
+			resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") || !strings.Contains(body, "userinfo") {
+				t.Errorf("token endpoint: got %d %s, want 400 invalid_dpop_proof naming the userinfo", resp.StatusCode, body)
+			}
+			wantHTUFailed("trace of a token request whose htu has userinfo", resp)
+			proof = d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "GET", HTU: withUserinfo + "/protected/resource", ATH: dpoptest.ATH(tr.AccessToken)}, dpoptest.Options{})
+			resp, _ = d.raw(http.MethodGet, "/protected/resource", nil, nil, tr.AccessToken, proof)
+			if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized ||
+				!strings.HasPrefix(challenge, `DPoP error="invalid_dpop_proof"`) || !strings.Contains(challenge, "userinfo") {
+				t.Errorf("resource: got %d %q, want 401 DPoP invalid_dpop_proof naming the userinfo", resp.StatusCode, challenge)
+			}
+			wantHTUFailed("trace of a resource request whose htu has userinfo", resp)
+		})
 		t.Run("a client registered dpop_bound_access_tokens must send a proof (RFC 9449 Section 5.2)", func(t *testing.T) {
 			registerLike(t, srv, "testclient", "dpop-only", func(c *store.Client) { c.DPoPBoundAccessTokens = true })
 			auth := clientAuth{id: "dpop-only", secret: "testsecret"}

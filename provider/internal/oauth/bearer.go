@@ -14,10 +14,14 @@ import (
 // ([RFC 6750 Section 2.1]), from the request's Authorization headers
 // (authorization, at most one: oneAuthorization). It returns "" when the
 // header is absent or uses another scheme; a malformed Bearer credential
-// is an error.
+// is an error. A token in the query string (rawQuery) is refused first, as
+// ParseBearer refuses it (refuseTokenInQuery).
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
-func ParseBearerHeader(authorization []string) (string, *Error) {
+func ParseBearerHeader(ctx context.Context, authorization []string, rawQuery string) (string, *Error) {
+	if err := refuseTokenInQuery(TraceFrom(ctx), rawQuery); err != nil {
+		return "", err
+	}
 	header, err := oneAuthorization(authorization)
 	if err != nil {
 		return "", err
@@ -126,21 +130,15 @@ type ResourceRequest struct {
 // access_token parameter of body, the form body of a request that
 // BodyMayCarryToken admits (nil for any other), as a Bearer token
 // ([RFC 6750 Section 2.2]). Without credentials the error says
-// NoCredentials. A token in the query string (rawQuery) is refused:
-// [RFC 9700 Section 4.3.2]: "Clients MUST NOT pass access tokens in a URI
-// query parameter in the way described in Section 2.3 of [RFC6750]" (the
-// URI method of [RFC 6750 Section 2.3] leaks tokens into browser history,
-// logs and Referer headers).
+// NoCredentials. A token in the query string (rawQuery) is refused
+// (refuseTokenInQuery).
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
-// [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
-// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
 func ParseBearer(ctx context.Context, authorization []string, rawQuery string, body url.Values) (ResourceRequest, *Error) {
 	tr := TraceFrom(ctx)
-	if err := tr.Require(ruleTokenNotInQuery, !tokenInQuery(rawQuery), ErrInvalidRequest,
-		"access tokens in the query string are not accepted; use the Authorization header"); err != nil {
+	if err := refuseTokenInQuery(tr, rawQuery); err != nil {
 		return ResourceRequest{}, err
 	}
 	header, err := oneAuthorization(authorization)
@@ -209,6 +207,25 @@ func headerRule(scheme string) Rule {
 		return ruleDPoPSchemeForm
 	}
 	return ruleBearerForm
+}
+
+// refuseTokenInQuery refuses a request whose query string (rawQuery)
+// carries an access token, invalid_request, and records the check on tr:
+// [RFC 9700 Section 4.3.2]: "Clients MUST NOT pass access tokens in a URI
+// query parameter in the way described in Section 2.3 of [RFC6750]" (the
+// URI method of [RFC 6750 Section 2.3] leaks tokens into browser history,
+// logs and Referer headers). It applies to every Bearer token this server
+// takes: access tokens at its resources, and the initial and registration
+// access tokens of client registration ([RFC 7592 Section 2]: "The client
+// MUST use its registration access token in all calls to this endpoint as
+// an OAuth 2.0 Bearer Token").
+//
+// [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
+// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
+// [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
+func refuseTokenInQuery(tr *Trace, rawQuery string) *Error {
+	return tr.Require(ruleTokenNotInQuery, !tokenInQuery(rawQuery), ErrInvalidRequest,
+		"access tokens in the query string are not accepted; use the Authorization header")
 }
 
 // tokenInQuery reports whether a query string carries access_token. Most

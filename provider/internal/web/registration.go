@@ -18,7 +18,7 @@ import (
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (s *Server) handleRegister(c *gin.Context) {
-	initialToken, err := oauth.ParseBearerHeader(c.Request.Header.Values("Authorization"))
+	initialToken, err := oauth.ParseBearerHeader(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery)
 	if err != nil {
 		s.writeBearerError(c, err, "")
 		return
@@ -51,7 +51,7 @@ func clientMetadata(c *gin.Context) (oauth.ClientMetadata, *oauth.Error) {
 //
 // [RFC 7592 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7592#section-2.1
 func (s *Server) handleReadClient(c *gin.Context) {
-	token, err := oauth.ParseBearerHeader(c.Request.Header.Values("Authorization"))
+	token, err := oauth.ParseBearerHeader(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery)
 	if err != nil {
 		s.writeBearerError(c, err, "")
 		return
@@ -70,7 +70,7 @@ func (s *Server) handleReadClient(c *gin.Context) {
 //
 // [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
 func (s *Server) handleDeleteClient(c *gin.Context) {
-	token, err := oauth.ParseBearerHeader(c.Request.Header.Values("Authorization"))
+	token, err := oauth.ParseBearerHeader(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery)
 	if err != nil {
 		s.writeBearerError(c, err, "")
 		return

@@ -329,9 +329,11 @@ func TestE2ERegistrationPolicy(t *testing.T) {
 // (RFC 7591 Section 3: the endpoint "MAY be an OAuth 2.0 protected resource"). A
 // caller without it gets 401 and a bare challenge, one with a wrong token
 // 401 invalid_token (RFC 6750 Section 3.1), whatever the body: it learns no
-// metadata rule, and nothing is stored. With the token, a bad body is the
-// metadata error of RFC 7591 Section 3.2.2. Open registration ignores a
-// bearer token and answers the body, as before.
+// metadata rule, and nothing is stored. The token in the query string is
+// 400 invalid_request (RFC 9700 Section 4.3.2), and nothing is stored
+// either. With the token, a bad body is the metadata error of
+// RFC 7591 Section 3.2.2. Open registration ignores a bearer token and
+// answers the body, as before.
 func TestE2ERegistrationChecksTheCallerFirst(t *testing.T) {
 	const initial = "initial-access-token-of-at-least-32-chars"
 	bodies := []struct{ name, body, wantError string }{
@@ -352,6 +354,10 @@ func TestE2ERegistrationChecksTheCallerFirst(t *testing.T) {
 			resp, body = sendWith(t, http.MethodPost, srv.URL+"/oauth/register", b.body, "Bearer wrong-initial-access-token")
 			checkNoCredentialsAnswer(t, "a wrong initial access token, "+b.name, resp, body, "invalid_token")
 		}
+		resp, body := sendWith(t, http.MethodPost, srv.URL+"/oauth/register?access_token="+initial, nativeClient, "")
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"invalid_request"`) {
+			t.Errorf("the initial access token in the query string (RFC 9700 Section 4.3.2): got %d %s, want 400 invalid_request", resp.StatusCode, body)
+		}
 		if n := created.Load(); n != 0 {
 			t.Errorf("refused registrations stored %d clients, want 0", n)
 		}
@@ -359,7 +365,7 @@ func TestE2ERegistrationChecksTheCallerFirst(t *testing.T) {
 			resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", b.body, initial)
 			checkBadRegistration(t, "the initial access token, "+b.name, resp, body, b.wantError)
 		}
-		resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, initial)
+		resp, body = sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, initial)
 		if n := created.Load(); resp.StatusCode != http.StatusCreated || n != 1 {
 			t.Errorf("the initial access token and a valid body: got %d %.200s and %d clients stored, want 201 and 1", resp.StatusCode, body, n)
 		}

@@ -93,8 +93,8 @@ func TestE2EInitialAccessTokenTrace(t *testing.T) {
 		resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", tc.body, tc.bearer)
 		got, raw := traceOf(t, srv, resp)
 		checkEndsWith(t, tc.name, got, "RFC 7591 Section 3", "invalid_token")
-		if n := len(got.Checks); n != 2 || got.Checks[n-1].Rule != rule {
-			t.Errorf("%s: got checks %+v, want registration turned on, then %q failed, and no metadata rule", tc.name, got.Checks, rule)
+		if n := len(got.Checks); n != 3 || got.Checks[n-1].Rule != rule {
+			t.Errorf("%s: got checks %+v, want no token in the query string, registration turned on, then %q failed, and no metadata rule", tc.name, got.Checks, rule)
 		}
 		if strings.Contains(raw, "wrong-initial") {
 			t.Errorf("%s: the trace holds the token sent: %s", tc.name, raw)

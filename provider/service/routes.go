@@ -16,12 +16,28 @@ import (
 // (after a POST, 302 or 303, never 307); and they build the Location from
 // the request's X-Forwarded-Prefix header, which anyone can send.
 //
+// Routes match the path as it was sent, its percent-encoding included
+// (UseEscapedPath), not the path net/http decoded: [RFC 3986 Section 2.2]:
+// "URIs that differ in the replacement of a reserved character with its
+// corresponding percent-encoded octet are not equivalent". So
+// "/oauth%2Ftoken" is one segment that no route has, 404, and a proxy that
+// allows or refuses requests by their path's prefix sees the path the
+// routes see. Any other encoding of a route's path ("/oauth/%74oken") is
+// 404 too, like "/Healthz". A path parameter (a client_id, a request id)
+// is its segment as sent, not decoded (UnescapePathValues off): nothing
+// this server issues or names there needs percent-encoding, and an encoded
+// "/" in a parameter stays "%2F", so it names no client and no trace, and
+// a "/*path" parameter keeps "a%2Fb" apart from "a/b".
+//
 // [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
+// [RFC 3986 Section 2.2]: https://www.rfc-editor.org/rfc/rfc3986#section-2.2
 func NewEngine() *gin.Engine {
 	r := gin.New()
 	r.RedirectTrailingSlash = false // "/path/" for "/path", or the reverse
 	r.RedirectFixedPath = false     // "/PATH" or "/a/../path" for "/path"
 	r.HandleMethodNotAllowed = true
+	r.UseEscapedPath = true      // "/oauth%2Ftoken" is not "/oauth/token"
+	r.UnescapePathValues = false // ":client_id" is "a%2Fb" for "/oauth/register/a%2Fb"
 	return r
 }
 

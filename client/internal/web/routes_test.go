@@ -59,12 +59,15 @@ func TestE2ERouteTableMethods(t *testing.T) {
 // spelt another way, is an unknown path, the client's 404 page with no
 // Location, whatever the method and whatever X-Forwarded-Prefix says. Gin's
 // redirects would answer a POST with 307, which resends the form
-// (RFC 9700 Section 4.12), to a Location that header steers.
+// (RFC 9700 Section 4.12), to a Location that header steers. An encoded
+// "/" is not a "/" (RFC 3986 Section 2.2), nor is an attack's name
+// spelt with an encoding that attack.
 func TestE2ENoRedirectToAnotherPath(t *testing.T) {
 	h := newHarness(t, providertest.Options{})
 	for _, r := range []struct{ method, path string }{
 		{"POST", "/logout/"}, {"POST", "/refresh/"}, {"POST", "/attacks/code-replay/"}, {"POST", "/tokens/reveal/"},
 		{"GET", "/login/"}, {"GET", "/healthz/"}, {"GET", "/tokens/"}, {"HEAD", "/spa/"}, {"GET", "/Tokens"}, {"GET", "/spa/../tokens"},
+		{"GET", "/spa%2Fcallback"}, {"POST", "/tokens%2Freveal"}, {"POST", "/attacks%2Fcode-replay"}, {"POST", "/attacks/code%2Dreplay"}, {"GET", "/%74okens"},
 	} {
 		for _, prefix := range []string{"", "/evil"} {
 			req, _ := http.NewRequest(r.method, h.client.URL+r.path, strings.NewReader("csrf_token=x"))

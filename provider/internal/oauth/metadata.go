@@ -51,14 +51,15 @@ func (p *Provider) IsIssuerPath(path string) bool {
 	return path != "" && path == pathOf(p.Config.Issuer)
 }
 
-// pathOf is the path component of an absolute URI: "" when it has none
-// (or only the "/" after the host), or is not one.
+// pathOf is the path component of an absolute URI, percent-encoded as
+// written (the routes compare paths as sent: service.NewEngine): "" when
+// it has none (or only the "/" after the host), or is not one.
 func pathOf(identifier string) string {
 	u, err := url.Parse(identifier)
 	if err != nil || u.Path == "/" {
 		return ""
 	}
-	return u.Path
+	return u.EscapedPath()
 }
 
 // Metadata is the authorization server metadata of [RFC 8414 Section 2],

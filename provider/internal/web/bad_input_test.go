@@ -239,6 +239,8 @@ func badOtherRequests() []badRequest {
 			contentType: jsonCT, body: strings.Repeat("[", 100_000), wantStatus: 400, wantError: "invalid_client_metadata"},
 		{name: "register: a NUL in the client_id of the path: 401 invalid_token (RFC 7592 Section 2)", method: "GET", path: "/oauth/register/a%00b",
 			header: map[string]string{"Authorization": "Bearer abc"}, wantStatus: 401, wantError: "invalid_token"},
+		{name: "register: an encoded / in the client_id of the path is no separator (RFC 3986 Section 2.2): 401 invalid_token, as for any unknown client (RFC 7592 Section 2.1)", method: "GET",
+			path: "/oauth/register/test%2Fclient", header: map[string]string{"Authorization": "Bearer abc"}, wantStatus: 401, wantError: "invalid_token"},
 		{name: "register: a registration access token in the query string to read a client: 400 invalid_request (RFC 9700 Section 4.3.2)", method: "GET",
 			path: "/oauth/register/testclient?access_token=abc", wantStatus: 400, wantError: "invalid_request", wantSaying: "query string"},
 		{name: "register: a registration access token in the query string to delete a client: 400 invalid_request", method: "DELETE",

@@ -255,6 +255,9 @@ func TestE2EProtectedResourceMetadataLocation(t *testing.T) {
 		{"ACCESS_TOKEN_AUDIENCE with a path, on the issuer's origin", providertest.Options{Configure: func(c *config.Config) { c.Audience = c.Issuer + "/api" }},
 			func(base string) string { return base + "/api" },
 			func(base string) string { return base + "/.well-known/oauth-protected-resource/api" }, "/.well-known/oauth-protected-resource/api"},
+		{"ACCESS_TOKEN_AUDIENCE with two segments: an encoded slash is not a slash (RFC 3986 Section 2.2)", providertest.Options{Configure: func(c *config.Config) { c.Audience = c.Issuer + "/api/v1" }},
+			func(base string) string { return base + "/api/v1" },
+			func(base string) string { return base + "/.well-known/oauth-protected-resource/api/v1" }, "/.well-known/oauth-protected-resource/api/v1"},
 		{"ACCESS_TOKEN_AUDIENCE at the root, with the slash: no slash after the host", providertest.Options{Configure: func(c *config.Config) { c.Audience = c.Issuer + "/" }},
 			func(base string) string { return base + "/" },
 			func(base string) string { return base + "/.well-known/oauth-protected-resource" }, "/.well-known/oauth-protected-resource"},
@@ -275,7 +278,7 @@ func TestE2EProtectedResourceMetadataLocation(t *testing.T) {
 			if want := tc.resource(srv.URL); resp.StatusCode != http.StatusOK || jsonField(body, "resource") != want {
 				t.Errorf("GET %s: got %d %.120s, want 200 with resource %q", tc.metadataPath, resp.StatusCode, body, want)
 			}
-			for _, suffix := range []string{"", "/", "/tenant", "/api", "/mcp", "/api/x", "/other"} {
+			for _, suffix := range []string{"", "/", "/tenant", "/api", "/mcp", "/api/x", "/other", "%2Fapi", "/api%2Fv1"} {
 				if path := "/.well-known/oauth-protected-resource" + suffix; path != tc.metadataPath {
 					if resp, body := sendJSON(t, http.MethodGet, srv.URL+path, "", ""); resp.StatusCode != http.StatusNotFound {
 						t.Errorf("GET %s: got %d %.120s, want 404 (the metadata is at %s only)", path, resp.StatusCode, body, tc.metadataPath)

@@ -174,6 +174,8 @@ func TestE2EUnknownPathInTheCallersFormat(t *testing.T) {
 // method and whatever X-Forwarded-Prefix says. Gin's redirects would answer
 // a POST with 307, which makes the browser send the password or the client
 // secret again (RFC 9700 Section 4.12), to a Location that header steers.
+// An encoded "/" is not a "/" (RFC 3986 Section 2.2), nor is a request id
+// with one in it a trace's.
 func TestE2ENoRedirectToAnotherPath(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
@@ -192,6 +194,12 @@ func TestE2ENoRedirectToAnotherPath(t *testing.T) {
 			{method: "HEAD", path: "/.well-known/openid-configuration/"},
 			{method: "GET", path: "/Healthz"},
 			{method: "GET", path: "/oauth/../healthz"},
+			{method: "POST", path: "/oauth%2Ftoken", body: "grant_type=client_credentials", header: basicDemo},
+			{method: "POST", path: "/oauth%2ftoken", body: "grant_type=client_credentials", header: basicDemo},
+			{method: "POST", path: "/oauth/%74oken", body: "grant_type=client_credentials", header: basicDemo},
+			{method: "GET", path: "/debug%2Ftraces"},
+			{method: "GET", path: "/.well-known%2Fjwks.json"},
+			{method: "GET", path: "/debug/trace/a%2Fb"},
 		}
 		for _, r := range requests {
 			for _, prefix := range []string{"", "/evil"} {

@@ -104,8 +104,8 @@ func (p *Provider) Revoke(ctx context.Context, q TokenQuery) *Error {
 // The rules of revocation ([RFC 7009 Section 2.1], [RFC 7009 Section 2.2]).
 //
 // Another client's token changes nothing and is answered 200, as an
-// invalid one is. Section 2.1 says such a request "is refused and the
-// client is informed of the error", but an error only for a valid foreign
+// invalid one is. [RFC 7009 Section 2.1] says such a request "is refused
+// and the client is informed of the error", but an error only for a valid foreign
 // token would tell any client that a token it holds is live at this
 // provider, which introspection hides too ({"active":false}). The trace
 // still shows which rule failed.

@@ -72,8 +72,8 @@ func (b *browser) silentError(cfg *oauth2.Config) string {
 // user's approvals for prompt=none in its cookie, the newest ones within a
 // bound, so however many clients the user approves the cookie is written
 // and stays under 4096 bytes: the newest approvals still answer prompt=none
-// with a code, the oldest are forgotten (consent_required, OIDC Core
-// Section 3.1.2.6), and a later sign-in with the password keeps the user
+// with a code, the oldest are forgotten (consent_required,
+// OIDC Core Section 3.1.2.6), and a later sign-in with the password keeps the user
 // signed in. On SQLite and PostgreSQL.
 func TestE2ESessionRemembersBoundedConsents(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {

@@ -208,6 +208,8 @@ func badOtherRequests() []badRequest {
 	const jsonCT = "application/json"
 	reg := `{"redirect_uris":["https://app.example/cb"]`
 	return []badRequest{
+		{name: "register: a valid body marked Content-Encoding: gzip: invalid_client_metadata, not read as plain JSON", method: "POST", path: "/oauth/register",
+			contentType: jsonCT, body: reg + "}", header: map[string]string{"Content-Encoding": "gzip"}, wantStatus: 400, wantError: "invalid_client_metadata", wantSaying: "Content-Encoding"},
 		{name: "register: a NUL in client_name: invalid_client_metadata (RFC 7591 Section 3.2.2)", method: "POST", path: "/oauth/register",
 			contentType: jsonCT, body: reg + `,"client_name":"a\u0000b"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
 		{name: "register: a NUL in a redirect URI: invalid_redirect_uri", method: "POST", path: "/oauth/register",

@@ -98,11 +98,15 @@ func (s *Server) writeRegistrationError(c *gin.Context, err error) {
 }
 
 // jsonBody returns the body of a request that must be application/json,
-// within the size limit.
+// within the size limit, and sent as it is: this server decodes no
+// Content-Encoding, as formEncodingProblem says of forms.
 func jsonBody(c *gin.Context) ([]byte, *oauth.Error) {
 	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mediaType != "application/json" {
 		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the body must be application/json")
+	}
+	if _, encoded := c.Request.Header["Content-Encoding"]; encoded {
+		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the body must be sent as it is: a request with a Content-Encoding is not accepted")
 	}
 	body, err := c.GetRawData()
 	var tooBig *http.MaxBytesError

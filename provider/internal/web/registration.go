@@ -18,9 +18,8 @@ import (
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (s *Server) handleRegister(c *gin.Context) {
-	initialToken, err := oauth.ParseBearerHeader(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery)
-	if err != nil {
-		s.writeBearerError(c, err, "")
+	initialToken, ok := s.bearerToken(c)
+	if !ok {
 		return
 	}
 	info, regErr := s.p.RegisterClient(c.Request.Context(), oauth.RegistrationRequest{
@@ -32,6 +31,18 @@ func (s *Server) handleRegister(c *gin.Context) {
 	}
 	setNoStore(c)
 	c.JSON(http.StatusCreated, info)
+}
+
+// bearerToken returns the registration or initial access token of the
+// request's Authorization header, "" without one (oauth.ParseBearerHeader),
+// or answers the header's (or the query's) error and reports false.
+func (s *Server) bearerToken(c *gin.Context) (string, bool) {
+	token, err := oauth.ParseBearerHeader(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery)
+	if err != nil {
+		s.writeBearerError(c, err, "")
+		return "", false
+	}
+	return token, true
 }
 
 // clientMetadata reads the client metadata of a registration request's
@@ -51,9 +62,8 @@ func clientMetadata(c *gin.Context) (oauth.ClientMetadata, *oauth.Error) {
 //
 // [RFC 7592 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7592#section-2.1
 func (s *Server) handleReadClient(c *gin.Context) {
-	token, err := oauth.ParseBearerHeader(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery)
-	if err != nil {
-		s.writeBearerError(c, err, "")
+	token, ok := s.bearerToken(c)
+	if !ok {
 		return
 	}
 	info, err := s.p.ReadClient(c.Request.Context(), c.Param("client_id"), token)
@@ -70,9 +80,8 @@ func (s *Server) handleReadClient(c *gin.Context) {
 //
 // [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
 func (s *Server) handleDeleteClient(c *gin.Context) {
-	token, err := oauth.ParseBearerHeader(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery)
-	if err != nil {
-		s.writeBearerError(c, err, "")
+	token, ok := s.bearerToken(c)
+	if !ok {
 		return
 	}
 	if err := s.p.DeleteClient(c.Request.Context(), c.Param("client_id"), token); err != nil {

@@ -65,6 +65,9 @@ var walkMessages = []pair{
 	{"iss is the provider's issuer", "iss 是提供者的簽發者"},
 	{"aud contains this client's client_id", "aud 包含這個用戶端的 client_id"},
 	{"exp is in the future", "exp 在未來（尚未過期）"},
+	{"aud names no other audience than this client", "aud 除了這個用戶端之外沒有其他受眾"},
+	{"azp, if present, is this client's client_id", "若有 azp，其值是這個用戶端的 client_id"},
+	{"sub and iat, required claims, are present", "必要的宣告 sub 與 iat 都存在"},
 	{"nonce is the one this login sent in (A)", "nonce 是這次登入在 (A) 送出的值"},
 	{"at_hash matches the access token", "at_hash 與存取權杖相符"},
 	// Step by step.

@@ -20,8 +20,8 @@ import (
 // verifyIDToken validates an ID token as [OIDC Core Section 3.1.3.7]
 // requires, and returns each check made, in order, for the walkthrough.
 // go-oidc checks the signature against the provider's JWKS, then iss, aud
-// (our client_id) and exp; this function adds the nonce and, when present,
-// at_hash. An empty nonce skips the nonce check: an ID token from a refresh
+// (our client_id) and exp; this function adds the claims go-oidc leaves
+// (claimChecks), the nonce and, when present, at_hash. An empty nonce skips the nonce check: an ID token from a refresh
 // need not carry one ([OIDC Core Section 12.2]).
 //
 // [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
@@ -33,6 +33,11 @@ func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string)
 	}
 	idt, err := a.idTokenVerifier(ctx).Verify(ctx, raw)
 	checks := goOIDCChecks(err)
+	if err != nil {
+		return nil, checks, err
+	}
+	claims, err := claimChecks(idt)
+	checks = append(checks, claims...)
 	if err != nil {
 		return nil, checks, err
 	}
@@ -63,6 +68,48 @@ var idTokenChecks = []xray.Check{
 	{Rule: "iss is the provider's issuer", Ref: "OIDC Core Section 3.1.3.7"},
 	{Rule: "aud contains this client's client_id", Ref: "OIDC Core Section 3.1.3.7"},
 	{Rule: "exp is in the future", Ref: "OIDC Core Section 3.1.3.7"},
+}
+
+// claimChecks makes the checks on a verified ID token's claims that go-oidc
+// leaves to the client, in order, and returns them with the first failure's
+// error. go-oidc checked that aud names this client; [OIDC Core Section 3.1.3.7]
+// step 3 also says "The ID Token MUST be rejected if [...] it contains
+// additional audiences not trusted by the Client", and this client trusts
+// none; step 5, "If an azp (authorized party) Claim is present, the Client
+// SHOULD verify that its client_id is the Claim Value". sub and iat are
+// REQUIRED claims of every ID token ([OIDC Core Section 2]).
+//
+// [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+// [OIDC Core Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+func claimChecks(idt *oidc.IDToken) ([]xray.Check, error) {
+	var azp struct {
+		Party string `json:"azp"`
+	}
+	if err := idt.Claims(&azp); err != nil { // azp that is not a string
+		azp.Party = "(not a string)"
+	}
+	self := idt.Audience[0] // this client: go-oidc found it in aud, and aud must hold nothing else
+	rules := []struct {
+		check xray.Check
+		ok    bool
+		why   string
+	}{
+		{xray.Check{Rule: "aud names no other audience than this client", Ref: "OIDC Core Section 3.1.3.7"}, len(idt.Audience) == 1,
+			"the ID token names other audiences beside this client: " + strings.Join(idt.Audience, ", ")},
+		{xray.Check{Rule: "azp, if present, is this client's client_id", Ref: "OIDC Core Section 3.1.3.7"}, azp.Party == "" || azp.Party == self,
+			"the ID token's azp names another party: " + azp.Party},
+		{xray.Check{Rule: "sub and iat, required claims, are present", Ref: "OIDC Core Section 2"}, idt.Subject != "" && !idt.IssuedAt.IsZero(),
+			"the ID token lacks sub or iat, claims every ID token must have"},
+	}
+	checks := make([]xray.Check, 0, len(rules))
+	for _, r := range rules {
+		r.check.Passed = r.ok
+		checks = append(checks, r.check)
+		if !r.ok {
+			return checks, errors.New(r.why)
+		}
+	}
+	return checks, nil
 }
 
 // goOIDCChecks returns the checks go-oidc made: all passed when err is nil;

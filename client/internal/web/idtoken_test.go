@@ -51,7 +51,7 @@ func TestVerifyIDToken(t *testing.T) {
 		}
 	}
 	// wantFailed is the start of the rule of the check that fails, the
-	// last one shown; "" when all six pass.
+	// last one shown; "" when all nine pass.
 	tests := []struct {
 		name       string
 		change     func(map[string]any)
@@ -67,6 +67,11 @@ func TestVerifyIDToken(t *testing.T) {
 		{"an expired token is refused (OIDC Core Section 3.1.3.7 step 9)", func(c map[string]any) { c["exp"] = now.Add(-time.Minute).Unix() }, key, "exp"},
 		{"a wrong at_hash is refused (OIDC Core Section 3.1.3.8)", func(c map[string]any) { c["at_hash"] = atHash("another token") }, key, "at_hash"},
 		{"a signature by another key is refused (OIDC Core Section 3.1.3.7 step 6)", func(map[string]any) {}, other, "the signature"},
+		{"an audience beside this client is refused (OIDC Core Section 3.1.3.7 step 3)", func(c map[string]any) { c["aud"] = []string{"testclient", "spa-client"} }, key, "aud names no other"},
+		{"an azp of another client is refused (OIDC Core Section 3.1.3.7 step 5)", func(c map[string]any) { c["azp"] = "spa-client" }, key, "azp"},
+		{"an azp of this client passes (OIDC Core Section 3.1.3.7 step 5)", func(c map[string]any) { c["azp"] = "testclient" }, key, ""},
+		{"a token without sub is refused (OIDC Core Section 2)", func(c map[string]any) { delete(c, "sub") }, key, "sub and iat"},
+		{"a token without iat is refused (OIDC Core Section 2)", func(c map[string]any) { delete(c, "iat") }, key, "sub and iat"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,8 +88,8 @@ func TestVerifyIDToken(t *testing.T) {
 				}
 			}
 			switch {
-			case tt.wantFailed == "" && (len(checks) != 6 || !last.Passed):
-				t.Errorf("got checks %+v, want six passed", checks)
+			case tt.wantFailed == "" && (len(checks) != 9 || !last.Passed):
+				t.Errorf("got checks %+v, want nine passed", checks)
 			case tt.wantFailed != "" && (last.Passed || !strings.HasPrefix(last.Rule, tt.wantFailed)):
 				t.Errorf("last check = %+v, want %q failed", last, tt.wantFailed)
 			}

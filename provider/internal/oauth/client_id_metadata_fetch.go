@@ -231,10 +231,17 @@ func dialPublicOnly(_, address string, _ syscall.RawConn) error {
 }
 
 // specialPurpose are the special-purpose blocks of [RFC 6890] (and of the
-// IANA registries it set up) that publicAddress does not already leave out
-// through netip's predicates.
+// IANA registries it set up, [IANA IPv4 Special-Purpose Address Registry]
+// and [IANA IPv6 Special-Purpose Address Registry], which later RFCs add
+// to) that publicAddress does not already leave out through netip's
+// predicates or globalUnicastIPv6. A few smaller blocks inside listed ones
+// are marked globally reachable (anycast services such as 192.0.0.9/32);
+// they are left out with the block around them: no client serves its
+// document there.
 //
 // [RFC 6890]: https://www.rfc-editor.org/rfc/rfc6890
+// [IANA IPv4 Special-Purpose Address Registry]: https://www.iana.org/assignments/iana-ipv4-special-registry/
+// [IANA IPv6 Special-Purpose Address Registry]: https://www.iana.org/assignments/iana-ipv6-special-registry/
 var specialPurpose = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
 	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (carrier-grade NAT)
@@ -251,6 +258,7 @@ var specialPurpose = []netip.Prefix{
 	netip.MustParsePrefix("2001::/23"),       // IETF protocol assignments (Teredo among them)
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
 	netip.MustParsePrefix("2002::/16"),       // 6to4: embeds an IPv4 address
+	netip.MustParsePrefix("3fff::/20"),       // documentation (RFC 9637)
 }
 
 // globalUnicastIPv6 is the block IANA allocates global unicast IPv6

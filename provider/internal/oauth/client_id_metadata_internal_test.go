@@ -60,9 +60,10 @@ func TestCheckMetadataDocumentURL(t *testing.T) {
 }
 
 // TestPublicAddress: a document is fetched from public addresses only,
-// never a special-use one of RFC 6890 (CIMD Section 6.5).
+// never a special-use one of RFC 6890 or of the IANA registries it set up
+// (CIMD Section 6.5), RFC 9637's 3fff::/20 among them.
 func TestPublicAddress(t *testing.T) {
-	public := []string{"93.184.215.14", "8.8.8.8", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "::ffff:93.184.215.14", "100.128.0.1"}
+	public := []string{"93.184.215.14", "8.8.8.8", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "::ffff:93.184.215.14", "100.128.0.1", "3fff:1000::1"}
 	special := []string{
 		"127.0.0.1", "127.1.2.3", "::1", // loopback
 		"10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "fc00::1", "fd12::1", // private
@@ -72,6 +73,8 @@ func TestPublicAddress(t *testing.T) {
 		"100.64.0.1", "192.0.0.8", "192.0.2.1", "198.18.0.1", "198.51.100.1", "203.0.113.1", // shared, protocol, test, benchmark
 		"::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "2001::1", "2001:db8::1", "100::1", // IPv4 in disguise, documentation
 		"::127.0.0.1", "1::1", // IPv4-compatible, outside 2000::/3
+		"3fff::1", "3fff:fff:ffff::1", // documentation, the IPv6 one of RFC 9637 inside 2000::/3
+		"5f00::1", // SRv6 segment identifiers (RFC 9602), outside 2000::/3
 	}
 	for _, a := range public {
 		if !publicAddress(netip.MustParseAddr(a)) {
@@ -85,6 +88,9 @@ func TestPublicAddress(t *testing.T) {
 	}
 	if err := dialPublicOnly("tcp", "127.0.0.1:443", nil); err == nil {
 		t.Error("dialPublicOnly(127.0.0.1:443): got nil, want the dial refused")
+	}
+	if err := dialPublicOnly("tcp", "[3fff::1]:443", nil); err == nil {
+		t.Error("dialPublicOnly([3fff::1]:443): got nil, want the dial refused (RFC 9637 documentation)")
 	}
 	if err := dialPublicOnly("tcp", "[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:443", nil); err != nil {
 		t.Errorf("dialPublicOnly(a public address): got %v, want nil", err)

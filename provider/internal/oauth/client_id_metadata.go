@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/service"
 )
 
 // A client ID metadata document ([CIMD Section 3], revision -01 of the
@@ -92,11 +94,11 @@ func MetadataDocumentHost(client store.Client) string {
 // metadataDocumentClient returns the client whose client_id is the URL of
 // its metadata document: the one stored (stored, when its FromMetadataDocument)
 // while the document is fresh, else the document fetched again, checked
-// and stored. [CIMD Section 4.3]: "If fetching the metadata document
-// fails, the authorization server SHOULD abort the authorization request":
-// a document that cannot be fetched or breaks a rule is an invalid_client
-// *Error, and nothing is stored ([CIMD Section 4.4]: "The authorization
-// server MUST NOT cache error responses.").
+// and stored (storeMetadataDocumentOnce). [CIMD Section 4.3]: "If fetching
+// the metadata document fails, the authorization server SHOULD abort the
+// authorization request": a document that cannot be fetched or breaks a
+// rule is an invalid_client *Error, and nothing is stored ([CIMD Section 4.4]:
+// "The authorization server MUST NOT cache error responses.").
 //
 // [CIMD Section 4.3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.3
 // [CIMD Section 4.4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.4
@@ -114,17 +116,71 @@ func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, 
 	if err := checkMetadataDocumentURL(tr, clientID); err != nil {
 		return store.Client{}, err
 	}
-	doc, err := p.fetchMetadataDocumentOnce(ctx, tr, clientID)
+	client, err := p.storeMetadataDocumentOnce(ctx, tr, clientID, stored)
+	if err != nil {
+		return store.Client{}, err
+	}
+	return client, nil
+}
+
+// storeMetadataDocumentOnce is storeMetadataDocument, done once for every
+// request that asks for one document at the same time: fifty first
+// requests of a new client make one fetch, one admission and one store
+// write, so the document counts once against its site
+// (admitNewMetadataDocument). The work is not the first request's own: it
+// runs detached from that request's cancellation, so a caller that hangs
+// up does not end it for the others, and within a time limit of its own,
+// a request's (Provider.RequestTimeout), inside which the fetch keeps its
+// shorter one (metadataDocumentTimeout). It records on a trace of its own,
+// which each request adds to its trace, and each request gets its own copy
+// of a refusal. stored is the first request's copy of the client, used if
+// the store cannot be read.
+func (p *Provider) storeMetadataDocumentOnce(ctx context.Context, tr *Trace, clientID string, stored store.Client) (store.Client, *Error) {
+	v, _, _ := p.documentFlights.Do(clientID, func() (any, error) {
+		shared := &Trace{}
+		detached := WithTrace(context.WithoutCancel(ctx), shared) // no caller's hang-up ends it
+		ctx, cancel := context.WithTimeout(detached, cmp.Or(p.RequestTimeout, service.RequestTimeout))
+		defer cancel()
+		client, err := p.storeMetadataDocument(ctx, shared, clientID, stored)
+		return storedDocument{client, err, shared}, nil
+	})
+	result := v.(storedDocument)
+	tr.Include(result.trace)
+	if result.err != nil {
+		refusal := *result.err // each request's own copy of the shared refusal
+		return store.Client{}, &refusal
+	}
+	return result.client, nil
+}
+
+// storedDocument is what one shared storeMetadataDocument gives every
+// request waiting for it.
+type storedDocument struct {
+	client store.Client
+	err    *Error
+	trace  *Trace
+}
+
+// storeMetadataDocument fetches the document clientID names, checks it,
+// admits it when it is a new client (admitNewMetadataDocument) and stores
+// its client until the document is stale, recording each rule on tr.
+// stored is the client as the request found it; the store is read again
+// after the fetch, and what it holds counts (whether the client was used is
+// the store's to say, not a cached copy's; another process may have stored
+// the document meanwhile).
+func (p *Provider) storeMetadataDocument(ctx context.Context, tr *Trace, clientID string, stored store.Client) (store.Client, *Error) {
+	doc, err := p.fetchMetadataDocument(ctx, tr, clientID)
 	if err != nil {
 		return store.Client{}, err
 	}
 	if current, err := p.Store.GetClient(ctx, clientID); err == nil {
-		stored = current // whether it was used is the store's to say, not a cached copy's
+		stored = current
 	}
 	client, err := p.checkMetadataDocument(tr, clientID, doc.body)
 	if err != nil {
 		return store.Client{}, err
 	}
+	now := p.Now()
 	if !stored.FromMetadataDocument() {
 		if err := p.admitNewMetadataDocument(tr, clientID, now); err != nil {
 			return store.Client{}, err
@@ -156,7 +212,9 @@ var ruleNewMetadataDocumentsPerSite = Rule{"a site names at most REGISTRATIONS_P
 // document that cannot be fetched or is refused adds nothing, and counting
 // it would let anyone spend a site's budget by naming URLs it never served.
 // A document stored before is fetched again at most once per minimum
-// max-age, so it is not counted.
+// max-age, so it is not counted; requests that name one new document at
+// the same time share one admission (storeMetadataDocumentOnce), so it
+// counts once.
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (p *Provider) admitNewMetadataDocument(tr *Trace, clientID string, now time.Time) *Error {

@@ -98,29 +98,6 @@ func (p *Provider) fetchMetadataDocument(ctx context.Context, tr *Trace, clientI
 	return fetchedDocument{body: body, maxAge: documentMaxAge(resp.Header)}, nil
 }
 
-// fetchMetadataDocumentOnce is fetchMetadataDocument, made once for every
-// request that asks for one document at the same time: fifty first
-// requests of a new client make one fetch, not fifty. The first request's
-// trace records the fetch's rules; each request checks the body itself.
-func (p *Provider) fetchMetadataDocumentOnce(ctx context.Context, tr *Trace, clientID string) (fetchedDocument, *Error) {
-	v, _, _ := p.documentFetches.Do(clientID, func() (any, error) {
-		doc, err := p.fetchMetadataDocument(ctx, tr, clientID)
-		return fetchResult{doc, err}, nil
-	})
-	result := v.(fetchResult)
-	if result.err != nil {
-		refusal := *result.err // each request's own copy of the shared refusal
-		return fetchedDocument{}, &refusal
-	}
-	return result.doc, nil
-}
-
-// fetchResult is what one shared fetch gives every request waiting for it.
-type fetchResult struct {
-	doc fetchedDocument
-	err *Error
-}
-
 // fetchFailed is the refusal of a fetch that got no answer: the address
 // was not a public one, the time ran out, or the connection failed. The
 // cause is logged at info, never sent.

@@ -56,7 +56,7 @@ type Provider struct {
 	pushes        hourlyLimit // PUSHED_REQUESTS_PER_HOUR (admitPushedRequest)
 	documentSites hourlyLimit // REGISTRATIONS_PER_HOUR per site (admitNewMetadataDocument)
 
-	documentFetches singleflight.Group // fetchMetadataDocumentOnce
+	documentFlights singleflight.Group // storeMetadataDocumentOnce
 
 	publicTransportOnce sync.Once
 	publicTransport     http.RoundTripper // documentTransport

@@ -100,6 +100,23 @@ func (t *Trace) Changed(what string) {
 	}
 }
 
+// Include records on t the checks and changes of shared, a trace of work
+// done once for several requests (storeMetadataDocumentOnce), in their
+// order, after t's own.
+func (t *Trace) Include(shared *Trace) {
+	if t == nil {
+		return
+	}
+	for _, c := range shared.Checks {
+		if len(t.Checks) < maxTraceEntries {
+			t.Checks = append(t.Checks, c)
+		}
+	}
+	for _, what := range shared.Changes {
+		t.Changed(what)
+	}
+}
+
 // Client records which client the request named, cut to 64 bytes (it
 // comes from the request) and copied: a slice of it would keep alive the
 // whole request body it was read from, as long as the trace is kept.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"html"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -477,43 +479,116 @@ func TestE2EClientIDMetadataDocumentsOff(t *testing.T) {
 }
 
 // TestE2EClientIDMetadataDocumentConcurrentFirstUse: requests that name a
-// client_id URL never seen before, at once, share one fetch of its document
-// (the server takes 300 ms to answer, so they overlap): every one gets the
-// consent page, none an error. On SQLite and PostgreSQL.
+// client_id URL never seen before, at once, share one fetch of its
+// document, one admission and one store write (the server takes 300 ms to
+// answer, so they overlap): every one gets the sign-in page, none an
+// error, and the trace of each shows the document's checks. The document
+// counts once against its site's REGISTRATIONS_PER_HOUR (here 2), as a
+// registration would (RFC 7591 Section 3): a second new document of the
+// site is still admitted, a third is not. On SQLite and PostgreSQL.
 func TestE2EClientIDMetadataDocumentConcurrentFirstUse(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		docs := newDocumentHost(t)
-		srv := newServer(documentOptions(docs))
+		opts := documentOptions(docs)
+		opts.Configure = func(c *config.Config) { c.RegistrationsPerHour = 2 }
+		srv := newServer(opts)
 		clientID := docs.document(t, "/concurrent", "", nil)
 		answer := docs.answers["/concurrent"]
 		answer.delay = 300 * time.Millisecond
 		docs.set("/concurrent", answer)
 		cfg := documentConfig(srv, clientID)
 		const n = 8
-		statuses := make(chan int, n)
+		answers := make(chan *http.Response, n)
 		var wg sync.WaitGroup
 		for range n {
 			wg.Go(func() {
 				resp, err := http.Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 				if err != nil {
-					statuses <- 0
-					return
+					resp = &http.Response{Status: err.Error()}
+				} else {
+					resp.Body.Close()
 				}
-				resp.Body.Close()
-				statuses <- resp.StatusCode
+				answers <- resp
 			})
 		}
 		wg.Wait()
-		close(statuses)
-		for status := range statuses {
-			if status != http.StatusOK {
-				t.Errorf("a concurrent first request: got %d, want 200 (the consent page)", status)
+		close(answers)
+		for resp := range answers {
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("a concurrent first request: got %d %s, want 200 (the sign-in page)", resp.StatusCode, resp.Status)
+				continue
+			}
+			var got trace
+			getJSON(t, srv.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), &got)
+			for _, ref := range []string{"CIMD Section 4.3", "CIMD Section 4.1", "RFC 7591 Section 3"} {
+				if !slices.ContainsFunc(got.Checks, func(c traceCheck) bool { return c.Ref == ref && c.Passed }) {
+					t.Errorf("the trace of a concurrent first request: got %+v, want the shared check of %s, passed", got.Checks, ref)
+				}
 			}
 		}
 		if got := docs.fetched("/concurrent"); got != 1 {
 			t.Errorf("fetched %d times, want once for all %d requests", got, n)
 		}
+		if resp, page := authorizeDocument(t, srv, docs.document(t, "/second", "", nil)); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+			t.Errorf("a second new document of the site: got %d, want the sign-in page (the first counted once): %s", resp.StatusCode, page)
+		}
+		resp, page := authorizeDocument(t, srv, docs.document(t, "/third", "", nil))
+		wantDocumentRefused(t, srv, resp, page, "too many new client ID metadata documents", "RFC 7591 Section 3")
 	})
+}
+
+// TestE2EClientIDMetadataDocumentCallerHangsUp: the shared fetch of a
+// document is not the first request's own: when the caller of the request
+// that started it hangs up mid-fetch, a request waiting for the same
+// document still gets the sign-in page, on the same single fetch. A
+// refusal says what is wrong with the document (CIMD Section 4.3), never
+// that another caller left. On SQLite and PostgreSQL.
+func TestE2EClientIDMetadataDocumentCallerHangsUp(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		opts := documentOptions(docs)
+		opts.MetadataDocumentTimeout = 5 * time.Second
+		srv := newServer(opts)
+		clientID := docs.document(t, "/shared", "", nil)
+		answer := docs.answers["/shared"]
+		answer.delay = 600 * time.Millisecond
+		docs.set("/shared", answer)
+		authURL := documentConfig(srv, clientID).AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))
+
+		ctx, hangUp := context.WithCancel(t.Context())
+		first, err := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		firstDone := make(chan struct{})
+		go func() {
+			defer close(firstDone)
+			if resp, err := http.DefaultClient.Do(first); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		for deadline := time.Now().Add(5 * time.Second); docs.fetched("/shared") == 0; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the first request never fetched the document")
+			}
+		}
+		time.AfterFunc(100*time.Millisecond, hangUp) // while the second request waits for the fetch
+		resp, page := newBrowser(t).Get(authURL)
+		<-firstDone
+		if resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+			t.Errorf("a request waiting for the fetch the hung-up request started: got %d, want the sign-in page: %s", resp.StatusCode, page)
+		}
+		if n := docs.fetched("/shared"); n != 1 {
+			t.Errorf("fetched %d times, want once, the second request waiting for the first one's fetch", n)
+		}
+	})
+}
+
+// authorizeDocument sends a new browser to the authorization endpoint as
+// the client of the document clientID names, with PKCE.
+func authorizeDocument(t *testing.T, srv *providertest.Server, clientID string) (*http.Response, string) {
+	cfg := documentConfig(srv, clientID)
+	return newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 }
 
 // TestE2EClientIDMetadataDocumentsPerSite: a site (here 127.0.0.1) may name
@@ -528,26 +603,22 @@ func TestE2EClientIDMetadataDocumentsPerSite(t *testing.T) {
 		opts := documentOptions(docs)
 		opts.Configure = func(c *config.Config) { c.RegistrationsPerHour = 2 }
 		srv := newServer(opts)
-		authorize := func(clientID string) (*http.Response, string) {
-			cfg := documentConfig(srv, clientID)
-			return newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
-		}
 		for _, missing := range []string{"/gone-1", "/gone-2", "/gone-3"} {
-			resp, page := authorize(docs.URL + missing)
+			resp, page := authorizeDocument(t, srv, docs.URL+missing)
 			wantDocumentRefused(t, srv, resp, page, "answered HTTP 404", "CIMD Section 4")
 		}
 		first := docs.document(t, "/first", "", nil)
 		for _, clientID := range []string{first, docs.document(t, "/second", "", nil), first} {
-			if resp, page := authorize(clientID); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+			if resp, page := authorizeDocument(t, srv, clientID); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
 				t.Fatalf("%s within the budget: got %d, want the sign-in page: %s", clientID, resp.StatusCode, page)
 			}
 		}
-		resp, page := authorize(docs.document(t, "/third", "", nil))
+		resp, page := authorizeDocument(t, srv, docs.document(t, "/third", "", nil))
 		wantDocumentRefused(t, srv, resp, page, "too many new client ID metadata documents", "RFC 7591 Section 3")
 		if _, err := srv.Provider.Store.GetClient(t.Context(), docs.URL+"/third"); err == nil {
 			t.Error("the document over the budget was stored, want it refused")
 		}
-		if resp, page := authorize(first); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+		if resp, page := authorizeDocument(t, srv, first); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
 			t.Errorf("the stored document after the budget: got %d, want the sign-in page", resp.StatusCode)
 		}
 	})

@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/oauth-reference/provider/internal/store"
-	"github.com/oauth-reference/provider/service"
 )
 
 // A client ID metadata document ([CIMD Section 3], revision -01 of the
@@ -130,7 +128,7 @@ func (p *Provider) metadataDocumentClient(ctx context.Context, clientID string, 
 // (admitNewMetadataDocument). The work is not the first request's own: it
 // runs detached from that request's cancellation, so a caller that hangs
 // up does not end it for the others, and within a time limit of its own,
-// a request's (Provider.RequestTimeout), inside which the fetch keeps its
+// a request's (Provider.RequestTimeLimit), inside which the fetch keeps its
 // shorter one (metadataDocumentTimeout). It records on a trace of its own,
 // which each request adds to its trace, and each request gets its own copy
 // of a refusal. stored is the first request's copy of the client, used if
@@ -139,7 +137,7 @@ func (p *Provider) storeMetadataDocumentOnce(ctx context.Context, tr *Trace, cli
 	v, _, _ := p.documentFlights.Do(clientID, func() (any, error) {
 		shared := &Trace{}
 		detached := WithTrace(context.WithoutCancel(ctx), shared) // no caller's hang-up ends it
-		ctx, cancel := context.WithTimeout(detached, cmp.Or(p.RequestTimeout, service.RequestTimeout))
+		ctx, cancel := context.WithTimeout(detached, p.RequestTimeLimit())
 		defer cancel()
 		client, err := p.storeMetadataDocument(ctx, shared, clientID, stored)
 		return storedDocument{client, err, shared}, nil

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/token"
+	"github.com/oauth-reference/provider/service"
 )
 
 // Provider is the authorization server and the token checks of the resource
@@ -60,6 +62,12 @@ type Provider struct {
 
 	publicTransportOnce sync.Once
 	publicTransport     http.RoundTripper // documentTransport
+}
+
+// RequestTimeLimit is how long a request's work may take: RequestTimeout,
+// or service.RequestTimeout when that is 0.
+func (p *Provider) RequestTimeLimit() time.Duration {
+	return cmp.Or(p.RequestTimeout, service.RequestTimeout)
 }
 
 // New returns a Provider with the real clock.

@@ -5,7 +5,6 @@
 package web
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"embed"
 	"html/template"
@@ -65,7 +64,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	}
 	m := service.NewMetrics()
 	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
-		formOrigins: newFormOrigins(p.Config.Issuer), requestTimeout: cmp.Or(p.RequestTimeout, service.RequestTimeout)}
+		formOrigins: newFormOrigins(p.Config.Issuer), requestTimeout: p.RequestTimeLimit()}
 	p.OnSecurityEvent = s.metrics.securityEvent
 	r := service.NewEngine()
 	trustProxies(r, p.Config.TrustedProxies)

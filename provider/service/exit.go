@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"strings"
 
 	"github.com/joho/godotenv"
 )
@@ -54,10 +55,11 @@ func PrintExit(w io.Writer, program string, err error) {
 const minSessionSecret = 32
 
 // CheckSessionSecret refuses a SESSION_SECRET that is set but too short to
-// key session cookies; an empty one is fine (a random key per start).
+// key session cookies, not counting spaces around it (40 spaces are a key
+// anyone can guess); an empty one is fine (a random key per start).
 func CheckSessionSecret(secret string) error {
-	if secret != "" && len(secret) < minSessionSecret {
-		return fmt.Errorf("config: SESSION_SECRET must be at least %d characters (openssl rand -base64 32 makes one), got %d", minSessionSecret, len(secret))
+	if n := len(strings.TrimSpace(secret)); secret != "" && n < minSessionSecret {
+		return fmt.Errorf("config: SESSION_SECRET must be at least %d characters besides spaces around them (openssl rand -base64 32 makes one), got %d", minSessionSecret, n)
 	}
 	return nil
 }

@@ -70,6 +70,7 @@ func TestValidate(t *testing.T) {
 		{"empty CLIENT_ID is refused", func(c *Config) { c.ClientID = "" }, "CLIENT_ID"},
 		{"unknown TEACHING_MODE is refused", func(c *Config) { c.TeachingMode = "yes" }, "TEACHING_MODE"},
 		{"a SESSION_SECRET too short to key cookies is refused", func(c *Config) { c.SessionSecret = "x" }, "SESSION_SECRET must be at least 32"},
+		{"a SESSION_SECRET of spaces is refused", func(c *Config) { c.SessionSecret = strings.Repeat(" ", 40) }, "SESSION_SECRET must be at least 32"},
 		{"AUTH_SERVER with a user and password is refused (RFC 8414 Section 2)", func(c *Config) { c.AuthServer = "http://user:hunter2@localhost:8080" }, "AUTH_SERVER"},
 		{"AUTH_SERVER_INTERNAL with a user and password is refused", func(c *Config) { c.AuthServerInternal = "http://user:hunter2@provider:8080" }, "AUTH_SERVER_INTERNAL"},
 		{"AUTH_SERVER with a password that does not parse is refused", func(c *Config) { c.AuthServer = "http://user:hunter2@localhost:port" }, "AUTH_SERVER"},

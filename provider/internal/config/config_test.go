@@ -105,6 +105,7 @@ func TestValidate(t *testing.T) {
 		{"a SHUTDOWN_DELAY over a minute", func(c *Config) { c.ShutdownDelay = MaxShutdownDelay + time.Second }, "SHUTDOWN_DELAY"},
 		{"a REFRESH_REUSE_GRACE over a minute", func(c *Config) { c.RefreshReuseGrace = MaxRefreshReuseGrace + time.Second }, "REFRESH_REUSE_GRACE"},
 		{"a SESSION_SECRET too short to key cookies", func(c *Config) { c.SessionKey = "x" }, "SESSION_SECRET"},
+		{"a SESSION_SECRET of spaces", func(c *Config) { c.SessionKey = strings.Repeat(" ", 40) }, "SESSION_SECRET"},
 		{"no device authorizations per hour", func(c *Config) { c.DeviceAuthorizationsPerHour = 0 }, "DEVICE_AUTHORIZATIONS_PER_HOUR"},
 		{"no pushed requests per hour", func(c *Config) { c.PushedRequestsPerHour = 0 }, "PUSHED_REQUESTS_PER_HOUR"},
 		{"an unknown CLIENT_ID_METADATA_DOCUMENTS", func(c *Config) { c.ClientIDMetadataDocuments = "yes" }, "CLIENT_ID_METADATA_DOCUMENTS"},

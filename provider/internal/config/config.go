@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -641,8 +642,15 @@ func IsPostgres(databaseURL string) bool {
 	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
 }
 
+// keywordConnectionString matches a PostgreSQL connection string in
+// keyword/value form ("host=db password=… dbname=x"), by the keywords that
+// name a server, a database or a login.
+var keywordConnectionString = regexp.MustCompile(`(?i)(^|\s)(host|hostaddr|port|dbname|user|password|sslmode)\s*=`)
+
 // validateSQLitePath refuses, as the SQLite file of setting name, a value
-// that SQLite would take for something else: a URL of another scheme
+// that SQLite would take for something else: a PostgreSQL connection
+// string in keyword/value form (it would name a file, password and all;
+// not shown, as it holds that password), a URL of another scheme
 // ("mysql://…" would become a file mysql:/…; "file:…" is SQLite's own URI
 // syntax), an in-memory database (":memory:"; "file::memory:", which each
 // of the provider's connections would see apart, failing with "no such
@@ -654,6 +662,9 @@ func validateSQLitePath(name, path string) error {
 	switch {
 	case path == "":
 		return fmt.Errorf("config: %s must not be empty", name)
+	case keywordConnectionString.MatchString(path):
+		return fmt.Errorf("config: %s looks like a PostgreSQL keyword/value connection string (not shown, as it may hold a password): "+
+			"write PostgreSQL as a postgres://user:pass@host:5432/db URL; a SQLite database is a file path", name)
 	case strings.Contains(path, ":memory:") || strings.Contains(path, "mode=memory"):
 		return fmt.Errorf("config: %s %s is an in-memory SQLite database, which a restart empties: "+
 			"name a file, such as data/provider.db", name, service.ShowURL(path))

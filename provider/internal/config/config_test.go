@@ -87,6 +87,13 @@ func TestValidate(t *testing.T) {
 		{"an in-memory SQLite database by mode", func(c *Config) { c.DatabaseURL = "file:x?mode=memory" }, "DATABASE_URL"},
 		{"a SQLite path with driver parameters", func(c *Config) { c.DatabaseURL = "data/provider.db?_pragma=x" }, "DATABASE_URL"},
 		{"an empty database URL", func(c *Config) { c.DatabaseURL = "" }, "DATABASE_URL"},
+		{"a keyword/value PostgreSQL connection string", func(c *Config) { c.DatabaseURL = "host=127.0.0.1 password=" + password + " dbname=x" }, "DATABASE_URL"},
+		{"a keyword/value connection string with spaces and a '?'", func(c *Config) {
+			c.DatabaseURL = "Password = " + password + "?"
+		}, "DATABASE_URL"},
+		{"a fallback that is a keyword/value connection string", func(c *Config) {
+			c.DatabaseURL, c.DatabaseFallback = "postgres://db/x", "host=db password="+password
+		}, "DATABASE_FALLBACK"},
 		{"a postgres:// URL that does not parse", func(c *Config) { c.DatabaseURL = "postgres://u:" + password + "@db:port/x" }, "DATABASE_URL"},
 		{"a fallback that is not a SQLite file", func(c *Config) {
 			c.DatabaseURL, c.DatabaseFallback = "postgres://db/x", "postgres://other/x"
@@ -143,6 +150,7 @@ func TestValidateAccepts(t *testing.T) {
 		{"an absolute SQLite path", func(c *Config) { c.DatabaseURL = "/data/provider.db" }},
 		{"a SQLite path with a colon after a slash", func(c *Config) { c.DatabaseURL = "./data:1/provider.db" }},
 		{"a SQLite path on a Windows drive", func(c *Config) { c.DatabaseURL = `C:\data\provider.db` }},
+		{"a SQLite path with '=' in a folder name", func(c *Config) { c.DatabaseURL = "data/host=a/provider.db" }},
 		{"the shortest lifetimes and intervals", func(c *Config) {
 			c.CodeTTL, c.DeviceCodeTTL, c.PurgeInterval = MinCodeTTL, MinDeviceCodeTTL, MinDuration
 			c.AccessTokenTTL, c.RefreshTokenTTL, c.SessionTTL, c.DevicePollInterval = MinDuration, MinDuration, MinDuration, MinDuration

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -61,5 +63,22 @@ func TestServeStopsWhenItCannotListen(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if last := lines[len(lines)-1]; !strings.Contains(last, `"msg":"client stopped"`) || !strings.Contains(last, "bogus") {
 		t.Errorf("the log's last line is %q, want client stopped with the error", last)
+	}
+}
+
+// TestDotEnvThatCannotBeRead: a .env the client cannot parse stops it with
+// one plain line naming the file and the line, and none of the file's
+// text: what follows a bad line holds the client's secret.
+func TestDotEnvThatCannotBeRead(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(".env", []byte("AUTH_SERVER=http://127.0.0.1:8080\nmy typo\nCLIENT_SECRET=ClientS3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(t.Context(), nil, io.Discard)
+	var out strings.Builder
+	service.PrintExit(&out, "client", err)
+	want := "client: reading .env: cannot parse line 2; its text is not shown, as it may hold a secret\n"
+	if out.String() != want {
+		t.Errorf("printed %q, want %q", out.String(), want)
 	}
 }

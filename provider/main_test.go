@@ -462,13 +462,15 @@ func TestWrongKeyEncryptionKey(t *testing.T) {
 }
 
 // TestDotEnvThatCannotBeRead: a .env the provider cannot parse stops it
-// with an error naming the file, instead of a start on the defaults the
-// file was there to replace (another issuer, teaching mode, open
-// registration).
+// with an error naming the file and the line, instead of a start on the
+// defaults the file was there to replace (another issuer, teaching mode,
+// open registration); the error shows none of the file's text, which
+// holds secrets.
 func TestDotEnvThatCannotBeRead(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	dotEnv := "ISSUER=https://as.example.com\nREGISTRATION=off\nOAUTH_PASSWORD=\"unterminated\n"
+	dotEnv := "ISSUER=https://as.example.com\nREGISTRATION=off\nOAUTH_PASSWORD=\"unterminated\n" +
+		"SESSION_SECRET=TopSecretSessionKeyValue0123456789abcdef\n"
 	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(dotEnv), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +481,8 @@ func TestDotEnvThatCannotBeRead(t *testing.T) {
 	}
 	var out strings.Builder
 	service.PrintExit(&out, "provider", err)
-	if !strings.HasPrefix(out.String(), "provider: reading .env") {
-		t.Errorf("printed %q, want one plain line (no log exists yet)", out.String())
+	want := "provider: reading .env: cannot parse line 3 (OAUTH_PASSWORD); its text is not shown, as it may hold a secret\n"
+	if out.String() != want {
+		t.Errorf("printed %q, want %q: one plain line (no log exists yet), without the file's text", out.String(), want)
 	}
 }

@@ -52,9 +52,9 @@ func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) e
 }
 
 // keyEncryptionKey returns the key that seals the signing keys: as
-// backend.KeyEncryptionKey says, except that with DATABASE_FALLBACK set and
-// no KEY_ENCRYPTION_KEY it is kept in the fallback's directory for either
-// store — under docker compose that is the provider's volume, which every
+// backend.KeyEncryptionKey says, except that on PostgreSQL with
+// DATABASE_FALLBACK set and no KEY_ENCRYPTION_KEY it is kept in the
+// fallback's directory — under docker compose that is the provider's volume, which every
 // replica mounts, so they all read the same key.
 // With KEY_ENCRYPTION_KEY_PREVIOUS set, it also opens the keys sealed with
 // that one, and LoadKeys reseals them.
@@ -72,7 +72,7 @@ func keyEncryptionKey(cfg config.Config) (*token.KEK, error) {
 
 // currentKeyEncryptionKey is the key that seals keys from now on.
 func currentKeyEncryptionKey(cfg config.Config) (*token.KEK, error) {
-	if cfg.DatabaseFallback != "" && cfg.KeyEncryptionKey == "" {
+	if cfg.DatabaseFallback != "" && cfg.KeyEncryptionKey == "" && config.IsPostgres(cfg.DatabaseURL) {
 		return token.LoadOrCreateKEKFile(filepath.Join(filepath.Dir(cfg.DatabaseFallback), "kek"))
 	}
 	return backend.KeyEncryptionKey(cfg.DatabaseURL, cfg.KeyEncryptionKey)

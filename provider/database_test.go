@@ -36,3 +36,29 @@ func TestChooseDatabase(t *testing.T) {
 		t.Errorf("PostgreSQL gone after it was used: got %q, %v; want an error saying how to start it", got, err)
 	}
 }
+
+// TestKeyBesideTheSQLiteFileInUse: with DATABASE_FALLBACK set but a SQLite
+// DATABASE_URL, which leaves the fallback unused, the key-encryption key
+// the provider generates is kept beside the SQLite file in use, so the
+// same file opens it when DATABASE_FALLBACK is dropped. Before, it was
+// kept beside the unused fallback, and the next start without it
+// generated another key that could not open the sealed signing keys.
+func TestKeyBesideTheSQLiteFileInUse(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "data", "provider.db"))
+	t.Setenv("DATABASE_FALLBACK", filepath.Join(dir, "fallback", "provider.db"))
+	if err := run(t.Context(), []string{"keys", "rotate"}, io.Discard); err != nil {
+		t.Fatalf("rotate with DATABASE_FALLBACK set: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "kek")); err != nil {
+		t.Errorf("the key beside the SQLite file in use: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fallback")); err == nil {
+		t.Error("the unused fallback's directory exists, want nothing written there")
+	}
+	t.Setenv("DATABASE_FALLBACK", "")
+	if err := run(t.Context(), []string{"keys", "rotate"}, io.Discard); err != nil {
+		t.Errorf("rotate without DATABASE_FALLBACK: %v, want the same key to open the signing keys", err)
+	}
+}

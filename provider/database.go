@@ -51,29 +51,54 @@ func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) e
 	return nil
 }
 
-// keyEncryptionKey returns the key that seals the signing keys: as
-// backend.KeyEncryptionKey says, except that on PostgreSQL with
-// DATABASE_FALLBACK set and no KEY_ENCRYPTION_KEY it is kept in the
-// fallback's directory — under docker compose that is the provider's volume, which every
-// replica mounts, so they all read the same key.
+// keyEncryptionKey returns the key that seals the signing keys
+// (backend.KeyEncryptionKey, for the database keyDatabase names).
 // With KEY_ENCRYPTION_KEY_PREVIOUS set, it also opens the keys sealed with
 // that one, and LoadKeys reseals them.
 func keyEncryptionKey(cfg config.Config) (*token.KEK, error) {
-	kek, err := currentKeyEncryptionKey(cfg)
-	if err != nil || cfg.KeyEncryptionKeyPrevious == "" {
+	previous, err := previousKeyEncryptionKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	kek, err := backend.KeyEncryptionKey(keyDatabase(cfg), cfg.KeyEncryptionKey)
+	if err != nil || previous == nil {
 		return kek, err
+	}
+	return kek.WithPrevious(previous), nil
+}
+
+// checkKeyEncryptionKeys refuses, before the store is opened, the
+// key-encryption key settings keyEncryptionKey would refuse once it is:
+// a KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEY_PREVIOUS that is not a key,
+// or none with PostgreSQL. It generates and reads no key file.
+func checkKeyEncryptionKeys(cfg config.Config) error {
+	if _, err := previousKeyEncryptionKey(cfg); err != nil {
+		return err
+	}
+	return backend.CheckKeyEncryptionKey(keyDatabase(cfg), cfg.KeyEncryptionKey)
+}
+
+// previousKeyEncryptionKey parses KEY_ENCRYPTION_KEY_PREVIOUS; it is nil
+// when that is not set.
+func previousKeyEncryptionKey(cfg config.Config) (*token.KEK, error) {
+	if cfg.KeyEncryptionKeyPrevious == "" {
+		return nil, nil
 	}
 	previous, err := token.ParseKEK(cfg.KeyEncryptionKeyPrevious)
 	if err != nil {
 		return nil, fmt.Errorf("KEY_ENCRYPTION_KEY_PREVIOUS: %w", err)
 	}
-	return kek.WithPrevious(previous), nil
+	return previous, nil
 }
 
-// currentKeyEncryptionKey is the key that seals keys from now on.
-func currentKeyEncryptionKey(cfg config.Config) (*token.KEK, error) {
-	if cfg.DatabaseFallback != "" && cfg.KeyEncryptionKey == "" && config.IsPostgres(cfg.DatabaseURL) {
-		return token.LoadOrCreateKEKFile(filepath.Join(filepath.Dir(cfg.DatabaseFallback), "kek"))
+// keyDatabase is the database beside which a key-encryption key that is
+// not configured is kept: the SQLite file in use, except that PostgreSQL
+// with DATABASE_FALLBACK set keeps it beside the fallback file, in the
+// provider's volume under docker compose, which every replica mounts, so
+// they all read the same key.
+func keyDatabase(cfg config.Config) string {
+	if cfg.DatabaseFallback != "" && config.IsPostgres(cfg.DatabaseURL) {
+		return cfg.DatabaseFallback
 	}
-	return backend.KeyEncryptionKey(cfg.DatabaseURL, cfg.KeyEncryptionKey)
+	return cfg.DatabaseURL
 }

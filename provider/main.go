@@ -45,10 +45,16 @@ func main() {
 // of requests.
 const logDelay = time.Millisecond
 
-// run loads the configuration and runs the command the arguments name,
-// logging to logOut as LOG_FORMAT and LOG_LEVEL say; the error it stops
-// with is the log's last line.
+// run reads the command line and the configuration, and runs the command
+// the arguments name, logging to logOut as LOG_FORMAT and LOG_LEVEL say;
+// the error it stops with is the log's last line. Everything that can be
+// checked without the store is checked before the log exists, so a
+// refusal is one plain line (service.PrintExit) and nothing is written.
 func run(ctx context.Context, args []string, logOut io.Writer) error {
+	cmd, err := parseCommand(args)
+	if err != nil {
+		return err
+	}
 	if err := service.LoadDotEnv(); err != nil { // set variables always win
 		return err
 	}
@@ -59,51 +65,93 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if err := checkBeforeOpening(cfg); err != nil {
+		return err
+	}
 	log, err := service.NewLogger(logOut, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return err
 	}
 	slog.SetDefault(log) // what logs through slog's default (the PostgreSQL revocation listener) writes the same lines
-	return service.LogExit(log, "provider", runCommand(ctx, args, cfg, log))
+	return service.LogExit(log, "provider", runCommand(ctx, cmd, cfg, log))
 }
 
-// runCommand runs the command the arguments name: none serves.
-func runCommand(ctx context.Context, args []string, cfg config.Config, log *slog.Logger) error {
-	if strings.Join(args, " ") == "healthcheck" {
+// command is what the provider's arguments ask for (the package comment
+// lists them).
+type command string
+
+const (
+	serveCommand       command = ""
+	rotateKeysCommand  command = "keys rotate"
+	healthcheckCommand command = "healthcheck"
+)
+
+// parseCommand returns the command args name, or an error with the usage
+// line.
+func parseCommand(args []string) (command, error) {
+	switch cmd := command(strings.Join(args, " ")); cmd {
+	case serveCommand, rotateKeysCommand, healthcheckCommand:
+		return cmd, nil
+	default:
+		return "", fmt.Errorf("unknown command %q; usage: provider [keys rotate | healthcheck]", cmd)
+	}
+}
+
+// checkBeforeOpening refuses the settings that only the store or the
+// listeners would use, before anything is opened or written: the
+// key-encryption keys and the listen addresses.
+func checkBeforeOpening(cfg config.Config) error {
+	if err := checkKeyEncryptionKeys(cfg); err != nil {
+		return err
+	}
+	for _, l := range []struct{ name, addr string }{
+		{"PROVIDER_ADDR", cfg.Addr}, {"METRICS_ADDR", cfg.MetricsAddr}, {"DEBUG_ADDR", cfg.DebugAddr},
+	} {
+		if err := service.CheckListenAddr(l.name, l.addr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runCommand runs cmd.
+func runCommand(ctx context.Context, cmd command, cfg config.Config, log *slog.Logger) error {
+	if cmd == healthcheckCommand {
 		return service.Probe(ctx, cfg.Addr) // asks the running provider; opens no store
 	}
 	if err := chooseDatabase(ctx, &cfg, log); err != nil {
 		return err
 	}
-	if len(args) == 0 {
-		return serve(ctx, cfg, log)
+	if cmd == rotateKeysCommand {
+		return rotateKeys(ctx, cfg)
 	}
+	return serve(ctx, cfg, log)
+}
+
+// rotateKeys adds a new signing key per algorithm (token.Keys.Rotate) and
+// says which, and when running providers use them.
+func rotateKeys(ctx context.Context, cfg config.Config) error {
 	st, kek, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	switch strings.Join(args, " ") {
-	case "keys rotate":
-		keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), time.Now())
-		if err != nil {
-			return err
-		}
-		kids, err := keys.Rotate(ctx, time.Now(), cfg.MaxTokenLifetime()+2*keyReloadInterval)
-		for _, alg := range keys.Algorithms() {
-			fmt.Printf("new %s signing key %s\n", alg, kids[alg])
-		}
-		switch {
-		case err != nil:
-		case config.IsPostgres(cfg.DatabaseURL):
-			fmt.Println("running providers are notified and pick the new keys up at once")
-		default:
-			fmt.Println("a running provider picks the new keys up within a minute")
-		}
+	keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), time.Now())
+	if err != nil {
 		return err
-	default:
-		return fmt.Errorf("unknown command %q (want no arguments, \"keys rotate\" or \"healthcheck\")", strings.Join(args, " "))
 	}
+	kids, err := keys.Rotate(ctx, time.Now(), cfg.MaxTokenLifetime()+2*keyReloadInterval)
+	for _, alg := range keys.Algorithms() {
+		fmt.Printf("new %s signing key %s\n", alg, kids[alg])
+	}
+	switch {
+	case err != nil:
+	case config.IsPostgres(cfg.DatabaseURL):
+		fmt.Println("running providers are notified and pick the new keys up at once")
+	default:
+		fmt.Println("a running provider picks the new keys up within a minute")
+	}
+	return err
 }
 
 // openStore opens the store DATABASE_URL names and the key that seals its

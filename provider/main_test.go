@@ -236,7 +236,10 @@ func TestRefusedProviderLeavesTheFileAlone(t *testing.T) {
 // and comes before anything is written: no data directory, no database, no
 // key file, no lock, no table in PostgreSQL. Before these checks,
 // REDIRECT_URI=foo:// failed only after the store was created, and
-// DATABASE_URL=mysql://x/y became a SQLite file at mysql:/x/y.
+// DATABASE_URL=mysql://x/y became a SQLite file at mysql:/x/y; a key-encryption
+// key that is not one, or an address no server can listen on, failed after
+// the store was created and migrated (and a kek file or sealed signing
+// keys written).
 func TestRefusedSettingLeavesNothingBehind(t *testing.T) {
 	tests := []struct{ variable, value string }{
 		{"ISSUER", "http://user:hunter2@localhost:8080"},
@@ -249,42 +252,69 @@ func TestRefusedSettingLeavesNothingBehind(t *testing.T) {
 		{"CODE_TTL", "1ns"},
 		{"DEVICE_CODE_TTL", "1ns"},
 		{"PURGE_INTERVAL", "1ns"},
+		{"KEY_ENCRYPTION_KEY", "notbase64!!"},
+		{"KEY_ENCRYPTION_KEY", "YWFhYWFhYWFhYWFhYWFhYQ=="}, // 16 bytes
+		{"KEY_ENCRYPTION_KEY", ""},                         // PostgreSQL requires one
+		{"KEY_ENCRYPTION_KEY_PREVIOUS", "garbage!!"},
+		{"PROVIDER_ADDR", "garbage"},
+		{"PROVIDER_ADDR", "127.0.0.1:99999"},
+		{"METRICS_ADDR", "garbage"},
+		{"METRICS_ADDR", "127.0.0.1:0"},
+		{"DEBUG_ADDR", "127.0.0.1:99999"},
 	}
 	for _, store := range []string{"sqlite", "postgres"} {
 		for _, tt := range tests {
 			if store == "postgres" && tt.variable == "DATABASE_URL" {
 				continue // the value is the store
 			}
+			if store == "sqlite" && tt.variable == "KEY_ENCRYPTION_KEY" && tt.value == "" {
+				continue // SQLite keeps a key of its own
+			}
 			t.Run(store+"/"+tt.variable+"="+tt.value, func(t *testing.T) {
-				refuseSetting(t, store, tt.variable, tt.value)
+				refuseStart(t, store, nil, tt.variable, tt.variable+"="+tt.value)
 			})
 		}
 	}
 }
 
-// refuseSetting runs the provider on store with variable set to value,
-// and checks it stops with one line naming variable, having written
-// nothing.
-func refuseSetting(t *testing.T, store, variable, value string) {
+// TestUnknownCommandLeavesNothingBehind: a command line the provider does
+// not know stops it with the usage line before it reads a setting or opens
+// the store. Before, "provider help" created and migrated data/provider.db
+// and wrote data/kek, then said the command was unknown.
+func TestUnknownCommandLeavesNothingBehind(t *testing.T) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		for _, args := range [][]string{{"help"}, {"keys", "foo"}, {"healthcheck", "extra"}} {
+			t.Run(store+"/"+strings.Join(args, " "), func(t *testing.T) {
+				refuseStart(t, store, args, "usage: provider")
+			})
+		}
+	}
+}
+
+// refuseStart runs the provider process with args on store, with the
+// further settings env, and checks it exits with status 1 and one line
+// containing want (and no password), having written nothing.
+func refuseStart(t *testing.T, store string, args []string, want string, env ...string) {
 	dir := t.TempDir()
-	t.Chdir(dir)
 	databaseURL := filepath.Join(dir, "data", "provider.db")
+	settings := []string{"PROVIDER_AS_CHILD=1", "PROVIDER_ADDR=" + freeAddr(t)}
 	if store == "postgres" {
 		databaseURL = pgtest.NewSchemas(t).Create(t)
-		t.Setenv("KEY_ENCRYPTION_KEY", testKEK)
+		settings = append(settings, "KEY_ENCRYPTION_KEY="+testKEK)
 	}
-	t.Setenv("DATABASE_URL", databaseURL)
-	t.Setenv("PROVIDER_ADDR", freeAddr(t))
-	t.Setenv(variable, value)
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	settings = append(settings, "DATABASE_URL="+databaseURL)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	var log strings.Builder
-	err := run(ctx, nil, &log)
-	var printed strings.Builder
-	service.PrintExit(&printed, "provider", err)
-	line := printed.String() + log.String()
-	if err == nil || !strings.Contains(line, variable) || strings.Count(line, "\n") != 1 || strings.Contains(line, "hunter2") {
-		t.Errorf("got %q, want one line naming %s, without the password", line, variable)
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)        // TestMain runs main() before flags are parsed
+	cmd.Env = append(append(os.Environ(), settings...), env...) // the last value of a variable wins
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	line := string(out)
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit status %d (%v), want 1", code, err)
+	}
+	if !strings.Contains(line, want) || strings.Count(line, "\n") != 1 || strings.Contains(line, "hunter2") {
+		t.Errorf("got %q, want one line containing %q, without the password", line, want)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("after the refused start, the working directory holds %v, want nothing", entries)
@@ -347,16 +377,19 @@ func TestDefaultLoggerIsTheProviders(t *testing.T) {
 	t.Cleanup(func() { slog.SetDefault(previous) })
 	dir := t.TempDir()
 	t.Chdir(dir)
-	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "file", "provider.db")) // a store that cannot be opened
 	t.Setenv("LOG_FORMAT", "json")
 	var out strings.Builder
-	err := run(context.Background(), []string{"keys", "spin"}, &out)
+	err := run(context.Background(), []string{"keys", "rotate"}, &out)
 	if err == nil {
-		t.Fatal("an unknown command: got no error")
+		t.Fatal("a store that cannot be opened: got no error")
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	var last struct{ Msg, Err string }
-	if jerr := json.Unmarshal([]byte(lines[len(lines)-1]), &last); jerr != nil || last.Msg != "provider stopped" || !strings.Contains(last.Err, "unknown command") {
+	if jerr := json.Unmarshal([]byte(lines[len(lines)-1]), &last); jerr != nil || last.Msg != "provider stopped" || !strings.Contains(last.Err, "not a directory") {
 		t.Errorf("the log's last line %q (%v), want JSON: provider stopped, with the error", lines[len(lines)-1], jerr)
 	}
 	var printed strings.Builder

@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -79,12 +80,30 @@ func checkHTTPURL(name, raw, ref string) error {
 // [RFC 3986 Section 3.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.3
 // [RFC 9293 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9293#section-3.1
 func PortInRange(u *url.URL) bool {
-	port := u.Port()
-	if port == "" {
-		return true
-	}
+	return u.Port() == "" || isPort(u.Port())
+}
+
+// isPort reports whether port is a TCP port number from 1 to 65535
+// (PortInRange).
+func isPort(port string) bool {
 	n, err := strconv.ParseUint(port, 10, 16)
 	return err == nil && n > 0
+}
+
+// CheckListenAddr refuses as setting name a listen address that no
+// server can listen on: it must be host:port, with a port from 1 to 65535
+// (PortInRange); the host may be empty, for every interface. An empty
+// address, a listener that is off, passes. net.Listen would refuse the
+// others too, but only once the program has opened its store.
+func CheckListenAddr(name, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || !isPort(port) {
+		return fmt.Errorf("config: %s must be host:port with a port from 1 to 65535, such as :8080 or 127.0.0.1:8080, got %q", name, addr)
+	}
+	return nil
 }
 
 // CheckClientIDs refuses two demo clients under one client_id. The

@@ -1,6 +1,9 @@
 package service
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestShowURL: a URL in a refusal keeps everything but its password.
 func TestShowURL(t *testing.T) {
@@ -38,6 +41,35 @@ func TestCheckRedirectURIPort(t *testing.T) {
 	for _, tt := range tests {
 		if err := CheckRedirectURI(tt.raw); (err == nil) != tt.wantOK {
 			t.Errorf("CheckRedirectURI(%q) = %v, want ok=%v", tt.raw, err, tt.wantOK)
+		}
+	}
+}
+
+// TestCheckListenAddr: a listen address is host:port with a TCP port a
+// server can listen on, 1 to 65535; empty means the listener is off.
+func TestCheckListenAddr(t *testing.T) {
+	tests := []struct {
+		addr   string
+		wantOK bool
+	}{
+		{"", true},
+		{":8080", true},
+		{"127.0.0.1:8080", true},
+		{"[::1]:65535", true},
+		{"localhost:1", true},
+		{"garbage", false},
+		{"127.0.0.1", false},
+		{"127.0.0.1:99999", false},
+		{":0", false},
+		{":http", false},
+	}
+	for _, tt := range tests {
+		err := CheckListenAddr("PROVIDER_ADDR", tt.addr)
+		if (err == nil) != tt.wantOK {
+			t.Errorf("CheckListenAddr(%q) = %v, want ok=%v", tt.addr, err, tt.wantOK)
+		}
+		if err != nil && !strings.Contains(err.Error(), "PROVIDER_ADDR") {
+			t.Errorf("CheckListenAddr(%q) = %v, want it to name PROVIDER_ADDR", tt.addr, err)
 		}
 	}
 }

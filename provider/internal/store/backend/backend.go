@@ -48,3 +48,16 @@ func KeyEncryptionKey(databaseURL, configured string) (*token.KEK, error) {
 		return token.LoadOrCreateKEKFile(filepath.Join(filepath.Dir(databaseURL), "kek"))
 	}
 }
+
+// CheckKeyEncryptionKey refuses what KeyEncryptionKey would refuse without
+// writing anything: a configured key that is not one, or none with
+// PostgreSQL. A program checks it before it opens the store, so that a
+// refused start leaves no database behind; a key it would generate is
+// neither generated nor read here.
+func CheckKeyEncryptionKey(databaseURL, configured string) error {
+	if configured == "" && !config.IsPostgres(databaseURL) {
+		return nil
+	}
+	_, err := KeyEncryptionKey(databaseURL, configured)
+	return err
+}

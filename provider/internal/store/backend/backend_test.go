@@ -272,8 +272,20 @@ func TestKeyEncryptionKey(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got error %v, want one containing %q", err, tc.want)
 			}
+			if err := backend.CheckKeyEncryptionKey(tc.url, tc.configured); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("CheckKeyEncryptionKey: got error %v, want one containing %q", err, tc.want)
+			}
 		})
 	}
+	t.Run("checking a SQLite database's key writes no key file", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := backend.CheckKeyEncryptionKey(filepath.Join(dir, "provider.db"), ""); err != nil {
+			t.Fatalf("CheckKeyEncryptionKey: %v", err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("after the check, the directory holds %v, want nothing", entries)
+		}
+	})
 	t.Run("a configured key wins, on PostgreSQL too", func(t *testing.T) {
 		if _, err := backend.KeyEncryptionKey("postgres://db.example/oauth", kekA); err != nil {
 			t.Errorf("got error %v, want none", err)

@@ -125,7 +125,8 @@ func (c Config) Validate() error {
 		errs = append(errs, service.CheckIssuer("AUTH_SERVER_INTERNAL", c.AuthServerInternal))
 	}
 	errs = append(errs, service.CheckRedirectURI(c.RedirectURI), service.CheckSessionSecret(c.SessionSecret),
-		service.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID))
+		service.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID),
+		service.CheckListenAddr("CLIENT_ADDR", c.ClientAddr), service.CheckListenAddr("METRICS_ADDR", c.MetricsAddr))
 	switch c.TeachingMode {
 	case TeachingOn, TeachingOff, TeachingAuto:
 	default:

@@ -81,6 +81,8 @@ func TestValidate(t *testing.T) {
 		{"CLIENT_ID equal to DEVICE_CLIENT_ID is refused", func(c *Config) { c.ClientID = c.DeviceClientID }, "CLIENT_ID and DEVICE_CLIENT_ID"},
 		{"CLIENT_ID of the SPA demo is refused", func(c *Config) { c.ClientID = SPAClientID }, "CLIENT_ID"},
 		{"DEVICE_CLIENT_ID of the SPA demo is refused", func(c *Config) { c.DeviceClientID = SPAClientID }, "DEVICE_CLIENT_ID"},
+		{"a CLIENT_ADDR without a port is refused", func(c *Config) { c.ClientAddr = "garbage" }, "CLIENT_ADDR"},
+		{"a METRICS_ADDR with a port over 65535 is refused", func(c *Config) { c.MetricsAddr = "127.0.0.1:99999" }, "METRICS_ADDR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,3 +17,11 @@ func lockExclusive(f *os.File) error {
 	}
 	return err
 }
+
+// hardLinks is how many names (hard links) the file fi describes has.
+func hardLinks(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
+}

@@ -25,6 +25,9 @@ func ClaimServing(databaseURL string) (release func(), err error) {
 	if config.IsPostgres(databaseURL) || databaseURL == sqlite.Memory {
 		return func() {}, nil
 	}
+	if err := refuseHardLinked(databaseURL); err != nil {
+		return nil, err
+	}
 	path := lockPath(databaseURL)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil { // as sqlite.Open makes the database's
 		return nil, fmt.Errorf("claim the SQLite database: %w", err)
@@ -43,6 +46,25 @@ func ClaimServing(databaseURL string) (release func(), err error) {
 		return nil, fmt.Errorf("claim the SQLite database: %w", err)
 	}
 	return func() { f.Close() }, nil // closing the file drops its lock
+}
+
+// refuseHardLinked refuses a SQLite database file that has more than one
+// name (hard links). SQLite names a database's journal after the name it
+// was opened by, so two names make two journals of one database, which
+// corrupts it ("Multiple links to the same file",
+// https://www.sqlite.org/howtocorrupt.html); and the claim, named after
+// the file's name too (lockPath), would not hold off a provider opening
+// the other name. A database not created yet has no name to share.
+func refuseHardLinked(dbPath string) error {
+	fi, err := os.Stat(dbPath)
+	if err != nil {
+		return nil
+	}
+	if n := hardLinks(fi); n > 1 {
+		return fmt.Errorf("the SQLite database %s has %d names (hard links): SQLite keeps a journal per name, "+
+			"and two journals corrupt one database; give the file one name", dbPath, n)
+	}
+	return nil
 }
 
 // lockPath is the lock file beside the SQLite database at dbPath, named

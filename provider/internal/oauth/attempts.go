@@ -129,13 +129,7 @@ func (p *Provider) reserveAttempt(ctx context.Context, b attemptBudget, addr net
 // for the rest of its window: it was wrong. A failure to count it is
 // logged; the lease still counts until it ends.
 func (p *Provider) confirmAttempt(ctx context.Context, t attemptTicket) {
-	ctx, cancel := settling(ctx)
-	defer cancel()
-	for _, lease := range t.leases {
-		if err := p.Store.ConfirmAttempt(ctx, lease); err != nil {
-			p.Log.Warn("count a failed attempt", "err", err)
-		}
-	}
+	p.settle(ctx, t, p.Store.ConfirmAttempt, "count a failed attempt")
 }
 
 // forgiveAttempt gives back an attempt reserved by reserveAttempt: it was
@@ -143,11 +137,26 @@ func (p *Provider) confirmAttempt(ctx context.Context, t attemptTicket) {
 // lease then counts until it ends, as it does when the provider dies
 // during the check.
 func (p *Provider) forgiveAttempt(ctx context.Context, t attemptTicket) {
+	p.settle(ctx, t, p.Store.ReleaseAttempt, "take back an attempt")
+}
+
+// settle applies op (counting or giving back) to each lease of t, in the
+// settling context, and tries a lease once more when its first try fails:
+// a broken database connection (a restart, a killed session) fails the
+// statement it carried, and the pool serves the retry on a new one.
+// Without it, right passwords checked during such a blip would hold their
+// requester's attempts for the lease's minute, and lock out an address
+// that guessed nothing. A lease that fails twice is logged as what.
+func (p *Provider) settle(ctx context.Context, t attemptTicket, op func(context.Context, int64) error, what string) {
 	ctx, cancel := settling(ctx)
 	defer cancel()
 	for _, lease := range t.leases {
-		if err := p.Store.ReleaseAttempt(ctx, lease); err != nil {
-			p.Log.Warn("take back an attempt", "err", err)
+		err := op(ctx, lease)
+		if err != nil && ctx.Err() == nil {
+			err = op(ctx, lease)
+		}
+		if err != nil {
+			p.Log.Warn(what, "err", err)
 		}
 	}
 }

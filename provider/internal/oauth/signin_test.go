@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,6 +218,43 @@ func TestCrashedSignInsSpendNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// blipStore is the store of a database whose connection breaks under the
+// first statement that gives back each attempt (a restart, a killed
+// session): that statement fails, the next one, on a new connection,
+// goes through.
+type blipStore struct {
+	store.Store
+	mu     sync.Mutex
+	failed map[int64]bool
+}
+
+func (b *blipStore) ReleaseAttempt(ctx context.Context, lease int64) error {
+	b.mu.Lock()
+	first := !b.failed[lease]
+	b.failed[lease] = true
+	b.mu.Unlock()
+	if first {
+		return errors.New("FATAL: terminating connection due to administrator command")
+	}
+	return b.Store.ReleaseAttempt(ctx, lease)
+}
+
+// TestSignInsThroughADatabaseBlipSpendNothing: right passwords checked
+// while the database drops a connection still give their attempts back
+// (a retry on a new connection), so their address is not refused, on both
+// stores.
+func TestSignInsThroughADatabaseBlipSpendNothing(t *testing.T) {
+	t.Parallel()
+	passwordStores(t, func(t *testing.T, p *oauth.Provider) {
+		p.Store = &blipStore{Store: p.Store, failed: map[int64]bool{}}
+		for i := range 2 * oauth.WrongPasswordsPerAddress {
+			if _, err := signIn(t.Context(), p, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
+				t.Fatalf("right password %d through a blip: got %v, want signed in", i+1, err)
+			}
+		}
+	})
 }
 
 // silentAttemptsStore is a store that stops answering when an attempt is

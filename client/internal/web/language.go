@@ -46,9 +46,10 @@ func (a *App) lang(c *gin.Context) i18n.Lang {
 }
 
 // switchBacks are the pages the language switch returns to; from any other
-// page (a callback, a POST's result) it returns to the one its path starts
-// with, else to the overview.
-var switchBacks = []string{"/", "/tokens", "/attacks", "/spa", "/resource"}
+// page (a callback, a POST's result, a step of a login, which a GET would
+// start again) it returns to the one its path starts with, else to the
+// overview.
+var switchBacks = []string{"/", "/tokens", "/attacks", "/spa", "/resource", machinePath, mcpPath, devicePath}
 
 // backPath is where the language switch on the current page returns.
 func backPath(c *gin.Context) string {

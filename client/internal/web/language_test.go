@@ -507,3 +507,26 @@ func TestE2ELanguageSwitch(t *testing.T) {
 	_, page = h.get(h.client.URL + "/")
 	mustContain(t, "the home page of the new browser", page, `<html lang="zh-Hant-TW">`)
 }
+
+// TestE2ELanguageSwitchReturnsToThePage: the switch on each page a browser
+// can open again returns to that page, where the switch was clicked, and
+// the client takes that page back.
+func TestE2ELanguageSwitchReturnsToThePage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.switchLanguage("en", "") // a session, so each page's switch carries its CSRF token
+	backRE := regexp.MustCompile(`name="back" value="([^"]*)"`)
+	for _, path := range []string{"/", "/tokens", "/attacks", machinePath, mcpPath, devicePath} {
+		_, page := h.get(h.client.URL + path)
+		m := backRE.FindStringSubmatch(page)
+		if m == nil || m[1] != path {
+			t.Errorf("the language switch on %s returns to %v, want %s", path, m, path)
+			continue
+		}
+		form := url.Values{"lang": {"zh-TW"}, "back": {path}, "csrf_token": {csrfRE.FindStringSubmatch(page)[1]}}
+		resp, _ := h.do(http.MethodPost, h.client.URL+languagePath, form)
+		if loc, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusSeeOther || loc.Path != path {
+			t.Errorf("switching on %s: got %d to %v, want 303 to %s", path, resp.StatusCode, loc, path)
+		}
+	}
+}

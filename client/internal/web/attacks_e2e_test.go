@@ -201,8 +201,8 @@ func TestE2EAttackLabNeedsLoginAndCSRF(t *testing.T) {
 	_, lab := h.get(h.client.URL + "/attacks")
 	mustContain(t, "attack lab", lab, "code-replay", "dpop-replay", "needs a login", `href="/login"`)
 	resp, _ := h.runAttack("code-replay")
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("code-replay without a login: got %d, want 401", resp.StatusCode)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("code-replay without a login: got %d, want 403", resp.StatusCode)
 	}
 	resp, _ = h.do(http.MethodPost, h.client.URL+"/attacks/state-forgery", url.Values{"csrf_token": {"forged"}})
 	if resp.StatusCode != http.StatusForbidden {

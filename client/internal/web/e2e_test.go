@@ -545,8 +545,8 @@ func TestE2EPagesAreNotLoggedInWithoutASession(t *testing.T) {
 	if resp.Header.Get("Set-Cookie") != "" {
 		t.Error("an anonymous visit to / created a session")
 	}
-	if resp, _ := h.get(h.client.URL + "/resource"); resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("GET /resource: got %d, want 401", resp.StatusCode)
+	if resp, _ := h.get(h.client.URL + "/resource"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET /resource: got %d, want 403", resp.StatusCode)
 	}
 }
 

@@ -98,8 +98,8 @@ func TestE2ELogout(t *testing.T) {
 	_, home := h.get(h.client.URL + "/")
 	mustContain(t, "home page after logout", home, `action="/login"`)
 	mustNotContain(t, "home page after logout", home, "Signed in")
-	if resp, _ := h.get(h.client.URL + "/resource"); resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("GET /resource after logout: got %d, want 401", resp.StatusCode)
+	if resp, _ := h.get(h.client.URL + "/resource"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET /resource after logout: got %d, want 403", resp.StatusCode)
 	}
 	if !h.providerAsksPassword() {
 		t.Error("after logout a new login skips the password, want the provider to ask for it again")

@@ -257,9 +257,14 @@ func validCSRF(c *gin.Context, want string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// renderNotLoggedIn writes the page for a route that needs a login.
+// renderNotLoggedIn writes the page for a route that needs a login: 403,
+// not 401, which "MUST send a WWW-Authenticate header field" naming an HTTP
+// authentication scheme ([RFC 9110 Section 15.5.2]), and a login here is a
+// cookie session, not one.
+//
+// [RFC 9110 Section 15.5.2]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2
 func (a *App) renderNotLoggedIn(c *gin.Context) {
-	a.renderError(c, http.StatusUnauthorized, errorView{
+	a.renderError(c, http.StatusForbidden, errorView{
 		Title:   "Not logged in",
 		Message: "This page needs tokens, and this browser has none (or its session has ended). Log in first.",
 		Retry:   true,

@@ -77,8 +77,8 @@ func TestE2ETokenInspectorRevealIsAPostOnly(t *testing.T) {
 func TestE2ETokenInspectorNeedsALogin(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
-	if resp, _ := h.get(h.client.URL + "/tokens"); resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("GET /tokens without a login: got %d, want 401", resp.StatusCode)
+	if resp, _ := h.get(h.client.URL + "/tokens"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET /tokens without a login: got %d, want 403", resp.StatusCode)
 	}
 }
 

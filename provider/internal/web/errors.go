@@ -270,6 +270,7 @@ func (s *Server) handleNotFound(c *gin.Context) {
 	c.Writer.Header().Add("Vary", "Accept")
 	err := oauth.NewError(errNotFound, "no such endpoint")
 	if acceptsHTML(c.Request.Header.Values("Accept")) {
+		protectPage(c) // a page, as every other
 		s.render(c, http.StatusNotFound, "error.html", errorPage{Error: err, Check: msgCheckAddress})
 		return
 	}

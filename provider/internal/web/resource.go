@@ -91,6 +91,7 @@ func (s *Server) handleUserProfile(c *gin.Context) {
 		s.writeResourceError(c, err, scheme, oauth.ScopeUserProfile)
 		return
 	}
+	setNoStore(c) // user data, as /userinfo's
 	c.JSON(http.StatusOK, profile)
 }
 

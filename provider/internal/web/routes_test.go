@@ -164,6 +164,9 @@ func TestE2EUnknownPathInTheCallersFormat(t *testing.T) {
 				if vary := resp.Header.Values("Vary"); !slices.Contains(vary, "Accept") {
 					t.Errorf("Vary: got %q, want Accept among them", vary)
 				}
+				if framing := resp.Header.Get("X-Frame-Options"); tc.page && framing != "DENY" {
+					t.Errorf("the page's X-Frame-Options: got %q, want DENY, as on every page (protectPage)", framing)
+				}
 			})
 		}
 	})

@@ -107,7 +107,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	api.POST(oauth.PathPAR, s.handlePAR) // RFC 9126
 
 	// The resource server: RFC 6750, OIDC Core Section 5.3.
-	api.GET("/protected/resource", protectPage, s.handleProtectedResource) // a page naming the token's user
+	api.GET("/protected/resource", s.handleProtectedResource)
 	api.GET("/user/profile", s.handleUserProfile)
 	api.GET(oauth.PathUserInfo, s.handleUserInfo)
 	api.POST(oauth.PathUserInfo, s.handleUserInfo)

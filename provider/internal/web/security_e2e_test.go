@@ -190,13 +190,7 @@ func TestE2EUserProfileNotStored(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})
 	_, _, tok := exchangeCode(t, srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read"))
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/user/profile", nil)
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := sendBadRequest(t, srv, badRequest{method: http.MethodGet, path: "/user/profile", header: bearerHeader(tok.AccessToken)})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("got %d, want 200", resp.StatusCode)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-reference/provider/processtest"
 	"github.com/oauth-reference/provider/providertest"
 
 	"github.com/oauth-reference/client/internal/config"
@@ -31,6 +31,7 @@ type harness struct {
 	app      *App
 	user     *providertest.Browser
 	spy      *spy
+	log      *processtest.Buffer // the client's log, as text
 }
 
 // newHarness starts the provider with opts (its RedirectURI is set to the
@@ -63,7 +64,8 @@ func newHarnessConfig(t *testing.T, opts providertest.Options, configure func(*c
 	if err != nil {
 		t.Fatalf("fetching the provider's metadata: %v", err)
 	}
-	app, err := New(Options{Config: cfg, Metadata: md, HTTPClient: backChannel, Wire: wire, Logger: slog.New(slog.DiscardHandler)})
+	var log processtest.Buffer
+	app, err := New(Options{Config: cfg, Metadata: md, HTTPClient: backChannel, Wire: wire, Logger: mustLogger(t, &log)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,7 @@ func newHarnessConfig(t *testing.T, opts providertest.Options, configure func(*c
 	user := providertest.NewBrowser(t)
 	user.Client.Timeout = 10 * time.Second
 	user.Client.Transport = hostRewriter{from: strings.TrimPrefix(p.Issuer, "http://"), to: strings.TrimPrefix(p.URL, "http://")}
-	return &harness{t: t, provider: p, client: clientSrv, app: app, user: user, spy: sp}
+	return &harness{t: t, provider: p, client: clientSrv, app: app, user: user, spy: sp, log: &log}
 }
 
 // newDockerHarness runs the provider as docker compose does: its issuer (what

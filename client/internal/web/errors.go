@@ -88,14 +88,14 @@ func (a *App) renderPageError(c *gin.Context, err error) {
 		return
 	}
 	if pe.cause != nil {
-		a.log.Warn(pe.view.Title, "route", c.FullPath(), "err", pe.cause)
+		a.log.WarnContext(c.Request.Context(), pe.view.Title, "route", c.FullPath(), "err", pe.cause)
 	}
 	a.renderError(c, pe.status, pe.view)
 }
 
 // renderInternalError logs err and writes a generic 500 page.
 func (a *App) renderInternalError(c *gin.Context, doing string, err error) {
-	a.log.Error(doing, "err", err)
+	a.log.ErrorContext(c.Request.Context(), doing, "err", err)
 	a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: a.lang(c).T("Something went wrong %s. The details are in the client's log.", a.lang(c).T(doing))})
 }
 

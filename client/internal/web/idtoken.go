@@ -165,14 +165,14 @@ func (a *App) userOf(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Token) 
 	}
 	info, err := a.userinfo(ctx, tok)
 	if err != nil {
-		a.log.Warn("userinfo request failed; showing the ID token's claims only", "err", err)
+		a.log.WarnContext(ctx, "userinfo request failed; showing the ID token's claims only", "err", err)
 		return u
 	}
 	// OIDC Core Section 5.3.2: "The sub Claim in the UserInfo Response MUST be
 	// verified to exactly match the sub Claim in the ID Token; if they do not
 	// match, the UserInfo Response values MUST NOT be used."
 	if info.Subject != u.Subject {
-		a.log.Warn("userinfo sub differs from the ID token's; ignoring userinfo", "id_token_sub", u.Subject, "userinfo_sub", info.Subject)
+		a.log.WarnContext(ctx, "userinfo sub differs from the ID token's; ignoring userinfo", "id_token_sub", u.Subject, "userinfo_sub", info.Subject)
 		return u
 	}
 	u.Name, u.Email = cmp.Or(u.Name, info.Name), cmp.Or(u.Email, info.Email)

@@ -24,7 +24,7 @@ const cspNonceKey = "csp-nonce"
 func (a *App) recoverPanics(c *gin.Context) {
 	defer func() {
 		if p := recover(); p != nil {
-			a.log.Error("panic while serving a request", "route", c.FullPath(), "panic", fmt.Sprint(p))
+			a.log.ErrorContext(c.Request.Context(), "panic while serving a request", "route", c.FullPath(), "panic", fmt.Sprint(p))
 			c.Abort()
 			a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: "Something went wrong on the client's side. The details are in its log."})
 		}

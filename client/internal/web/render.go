@@ -103,7 +103,7 @@ func (a *App) render(c *gin.Context, status int, page, title string, data any) {
 		CSRFToken: c.GetString(csrfTokenKey), Back: backPath(c)}
 	var buf bytes.Buffer
 	if err := a.pages[l.Code][page].ExecuteTemplate(&buf, "layout", v); err != nil {
-		a.log.Error("rendering a page", "page", page, "err", err)
+		a.log.ErrorContext(c.Request.Context(), "rendering a page", "page", page, "err", err)
 		c.String(http.StatusInternalServerError, "internal error")
 		return
 	}

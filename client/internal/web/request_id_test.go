@@ -3,12 +3,16 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"testing"
 
 	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/client/internal/metadata"
+	"github.com/oauth-reference/provider/providertest"
 	"github.com/oauth-reference/provider/service"
 )
 
@@ -45,5 +49,33 @@ func TestRequestLineNamesTheRequestID(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &line); err != nil || line.RequestID != id || line.Route != "/healthz" {
 			t.Errorf("log line %q: got request_id %q for route %q (%v), want %q for /healthz", out.String(), line.RequestID, line.Route, err, id)
 		}
+	}
+}
+
+// mustLogger is the client's logger as it runs (text, info), writing to w.
+func mustLogger(t *testing.T, w io.Writer) *slog.Logger {
+	t.Helper()
+	log, err := service.NewLogger(w, "text", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log
+}
+
+// TestE2EPageErrorLineNamesTheRequestID: the warning a failed step logs
+// (here the exchange of a code the provider never issued) names the
+// request_id of the answer that shows the failure, as the request line
+// does, so that the two can be read together.
+func TestE2EPageErrorLineNamesTheRequestID(t *testing.T) {
+	h := newHarness(t, providertest.Options{})
+	callback := h.authorize("allow")
+	q := callback.Query()
+	q.Set("code", "a-code-the-provider-never-issued")
+	callback.RawQuery = q.Encode()
+	resp, _ := h.get(callback.String())
+	id := resp.Header.Get(service.HeaderRequestID)
+	warning := regexp.MustCompile(`(?m)^.*level=WARN msg="The token request \(step D\) failed".*request_id=` + id)
+	if id == "" || !warning.MatchString(h.log.String()) {
+		t.Errorf("no warning of the failed exchange names request_id=%q:\n%s", id, h.log.String())
 	}
 }

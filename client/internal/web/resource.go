@@ -80,7 +80,7 @@ func (a *App) keepRefreshed(ctx context.Context, lg *login, tok *oauth2.Token) {
 	}
 	idt, _, err := a.verifyIDToken(ctx, raw, tok.AccessToken, "")
 	if err != nil || idt.Subject != lg.User.Subject {
-		a.log.Warn("ignoring the ID token of a refresh response", "err", err, "masked", tokenview.Mask(raw))
+		a.log.WarnContext(ctx, "ignoring the ID token of a refresh response", "err", err, "masked", tokenview.Mask(raw))
 		return
 	}
 	lg.IDToken = raw

@@ -82,7 +82,7 @@ func (a *App) runFailure(c *gin.Context, err error) (*errorView, int) {
 		pe = stepFailed("The walkthrough failed", err.Error(), "")
 	}
 	if pe.cause != nil {
-		a.log.Warn(pe.view.Title, "route", c.FullPath(), "err", pe.cause)
+		a.log.WarnContext(c.Request.Context(), pe.view.Title, "route", c.FullPath(), "err", pe.cause)
 	}
 	return &pe.view, pe.status
 }

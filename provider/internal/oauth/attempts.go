@@ -156,7 +156,7 @@ func (p *Provider) settle(ctx context.Context, t attemptTicket, op func(context.
 			err = op(ctx, lease)
 		}
 		if err != nil {
-			p.Log.Warn(what, "err", err)
+			p.Log.WarnContext(ctx, what, "err", err)
 		}
 	}
 }

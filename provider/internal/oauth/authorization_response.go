@@ -124,7 +124,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (p *Provider) ErrorRedirect(ctx context.Context, e *AuthorizationError) (location string, askFirst bool) {
 	if err := p.usePushedRequest(ctx, e.PushedRequest); err != nil && err.ServerFault() {
-		p.Log.Error("use pushed request", "err", err)
+		p.Log.ErrorContext(ctx, "use pushed request", "err", err)
 	}
 	params := url.Values{"error": {string(e.Code)}}
 	if e.Description != "" {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -66,7 +67,7 @@ func (p *Provider) fetchMetadataDocument(ctx context.Context, tr *Trace, clientI
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, clientID, nil)
 	if err != nil {
-		return fetchedDocument{}, p.fetchFailed(tr, err)
+		return fetchedDocument{}, p.fetchFailed(ctx, tr, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	client := &http.Client{Transport: p.documentTransport(), CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -74,7 +75,7 @@ func (p *Provider) fetchMetadataDocument(ctx context.Context, tr *Trace, clientI
 	}}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fetchedDocument{}, p.fetchFailed(tr, err)
+		return fetchedDocument{}, p.fetchFailed(ctx, tr, err)
 	}
 	defer resp.Body.Close()
 	p.checkedAddress(tr)
@@ -84,7 +85,7 @@ func (p *Provider) fetchMetadataDocument(ctx context.Context, tr *Trace, clientI
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxMetadataDocumentSize+1))
 	if err != nil {
-		return fetchedDocument{}, p.fetchFailed(tr, err)
+		return fetchedDocument{}, p.fetchFailed(ctx, tr, err)
 	}
 	tr.Check(ruleMetadataDocumentAnswered, true)
 	if err := tr.Require(ruleMetadataDocumentSize, len(body) <= maxMetadataDocumentSize, ErrInvalidClient,
@@ -100,8 +101,8 @@ func (p *Provider) fetchMetadataDocument(ctx context.Context, tr *Trace, clientI
 
 // fetchFailed is the refusal of a fetch that got no answer: the address
 // was not a public one, the time ran out, or the connection failed. The
-// cause is logged at info, never sent.
-func (p *Provider) fetchFailed(tr *Trace, cause error) *Error {
+// cause is logged at info, never sent, and without the URL (withoutURL).
+func (p *Provider) fetchFailed(ctx context.Context, tr *Trace, cause error) *Error {
 	var err *Error
 	switch {
 	case errors.Is(cause, errSpecialAddress):
@@ -113,8 +114,21 @@ func (p *Provider) fetchFailed(tr *Trace, cause error) *Error {
 		err = tr.Fail(ruleMetadataDocumentAnswered, ErrInvalidClient, "the client ID metadata document could not be fetched")
 	}
 	err.Cause = cause
-	p.Log.Info("client ID metadata document not fetched", "err", cause)
+	p.Log.InfoContext(ctx, "client ID metadata document not fetched", "err", withoutURL(cause))
 	return err
+}
+
+// withoutURL is cause without the URL an *url.Error quotes: until its
+// document is stored, a client_id names no client, and such a value is
+// written in no log line (README, "Logs"); its path or query may be a
+// secret sent by mistake. What failed (the connection, its address, the
+// time) stays.
+func withoutURL(cause error) error {
+	var urlErr *url.Error
+	if errors.As(cause, &urlErr) {
+		return urlErr.Err
+	}
+	return cause
 }
 
 // checkedAddress records that the address check passed, when the

@@ -57,7 +57,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	case serr != nil:
 		return nil, ServerError(serr)
 	case graced:
-		p.Log.Info("refresh token presented again within REFRESH_REUSE_GRACE; fresh pair issued", "client_id", client.ID, "grant_id", grant.ID)
+		p.Log.InfoContext(ctx, "refresh token presented again within REFRESH_REUSE_GRACE; fresh pair issued", "client_id", client.ID, "grant_id", grant.ID)
 		tr.Changed("refresh token presented again within REFRESH_REUSE_GRACE: a fresh pair of the same grant")
 	default:
 		tr.Changed("refresh token rotated: the presented one is retired")

@@ -239,6 +239,6 @@ func (p leavePage) Denied() bool { return p.Code == oauth.ErrAccessDenied }
 // the user signs in again.
 func (s *Server) saveSession(c *gin.Context, sess loginSession) {
 	if err := sess.Save(); err != nil {
-		s.log.Error("save login session", "err", err)
+		s.log.ErrorContext(c.Request.Context(), "save login session", "err", err)
 	}
 }

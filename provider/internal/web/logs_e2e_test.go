@@ -4,12 +4,15 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/processtest"
 	"github.com/oauth-reference/provider/providertest"
@@ -137,5 +140,37 @@ func TestE2ECallerHangUpLoggedAtInfo(t *testing.T) {
 	}
 	if strings.Contains(logged, "level=ERROR") {
 		t.Errorf("a caller hanging up is logged as an error:\n%s", logged)
+	}
+}
+
+// TestE2ELinesOfARequestNameIt: the lines a request logs beside its
+// request line name its request_id too (README, "Logs"): the refresh
+// grace's note, and a client ID metadata document that could not be
+// fetched. That one's line gives why, without the URL's path or query: a
+// client_id that names no client is written in no log line.
+func TestE2ELinesOfARequestNameIt(t *testing.T) {
+	var log processtest.Buffer
+	srv := providertest.New(t, providertest.Options{LogOutput: &log,
+		Configure: func(c *config.Config) { c.RefreshReuseGrace = time.Minute }})
+	tok := newBrowser(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "read"))
+	form := "grant_type=refresh_token&refresh_token=" + tok.RefreshToken
+	rawPost(t, srv.URL+"/oauth/token", form, basic("testclient", "testsecret"))
+	graced, _ := rawPost(t, srv.URL+"/oauth/token", form, basic("testclient", "testsecret"))
+
+	const hidden = "PathAndQueryQ7w8e9r0t1y2"
+	document := url.QueryEscape("https://127.0.0.1/" + hidden + "?access_token=" + hidden)
+	unfetched, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&client_id="+document, nil)
+
+	logged := log.String()
+	for _, line := range []struct{ msg, requestID string }{
+		{"refresh token presented again within REFRESH_REUSE_GRACE", graced.Header.Get("X-Request-Id")},
+		{"client ID metadata document not fetched", unfetched.Header.Get("X-Request-Id")},
+	} {
+		if !regexp.MustCompile(`(?m)^.*msg="` + regexp.QuoteMeta(line.msg) + `.*request_id=` + line.requestID).MatchString(logged) {
+			t.Errorf("no line %q names request_id=%s:\n%s", line.msg, line.requestID, logged)
+		}
+	}
+	if strings.Contains(logged, hidden) {
+		t.Errorf("the log holds the path or query of a client_id that names no client:\n%s", logged)
 	}
 }

@@ -40,7 +40,7 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 func (s *Server) renderPage(c *gin.Context, name string, data any) []byte {
 	var page bytes.Buffer
 	if err := s.templates[locale(c)].ExecuteTemplate(&page, name, data); err != nil {
-		s.log.Error("render template", "template", name, "err", err)
+		s.log.ErrorContext(c.Request.Context(), "render template", "template", name, "err", err)
 	}
 	return page.Bytes()
 }

@@ -324,6 +324,13 @@ type Store interface {
 	// DeleteClient deletes a client and everything issued to it (grants,
 	// codes, refresh tokens, device codes); ErrNotFound if absent.
 	DeleteClient(ctx context.Context, id string) error
+	// UpdateClient replaces the registered metadata of the client c.ID,
+	// its type and secret hash with c's (RFC 7592 Section 2.2); its id,
+	// registration token hash, issue time, expiry and metadata document
+	// time stay as stored. ErrNotFound if the client does not exist: an
+	// update never creates one, so an update racing DeleteClient is either
+	// applied before the delete or refused, never a client back after it.
+	UpdateClient(ctx context.Context, c Client) error
 	// MarkClientUsed clears the ExpiresAt of a client: used once, a
 	// registered client no longer expires. It is idempotent.
 	MarkClientUsed(ctx context.Context, id string) error

@@ -78,6 +78,32 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	return changedOne("delete client", tag, err, store.ErrNotFound)
 }
 
+// UpdateClient replaces the registered metadata, type and secret hash of
+// the client c.ID; store.ErrNotFound if it does not exist. An UPDATE never
+// inserts, so a client deleted meanwhile stays deleted.
+func (s *Store) UpdateClient(ctx context.Context, c store.Client) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE clients SET
+			name = $1,
+			type = $2,
+			secret_hash = $3,
+			redirect_uris = $4,
+			grant_types = $5,
+			scopes = $6,
+			default_scope = $7,
+			require_pushed_authorization_requests = $8,
+			dpop_bound_access_tokens = $9,
+			token_endpoint_auth_method = $10,
+			jwks = $11,
+			id_token_signed_response_alg = $12,
+			post_logout_redirect_uris = $13
+		WHERE id = $14`,
+		c.Name, string(c.Type), c.SecretHash, list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope,
+		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens, c.TokenEndpointAuthMethod, c.JWKS,
+		c.IDTokenSignedResponseAlg, list(c.PostLogoutRedirectURIs), c.ID)
+	return changedOne("update client", tag, err, store.ErrNotFound)
+}
+
 // MarkClientUsed clears the client's expiry; it writes only the first time.
 func (s *Store) MarkClientUsed(ctx context.Context, id string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE clients SET expires_at = NULL WHERE id = $1 AND expires_at IS NOT NULL`, id)

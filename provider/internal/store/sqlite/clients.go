@@ -73,6 +73,32 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	return changedOne("delete client", res, err, store.ErrNotFound)
 }
 
+// UpdateClient replaces the registered metadata, type and secret hash of
+// the client c.ID; store.ErrNotFound if it does not exist. An UPDATE never
+// inserts, so a client deleted meanwhile stays deleted.
+func (s *Store) UpdateClient(ctx context.Context, c store.Client) error {
+	res, err := s.write.ExecContext(ctx, `
+		UPDATE clients SET
+			name = ?,
+			type = ?,
+			secret_hash = ?,
+			redirect_uris = ?,
+			grant_types = ?,
+			scopes = ?,
+			default_scope = ?,
+			require_pushed_authorization_requests = ?,
+			dpop_bound_access_tokens = ?,
+			token_endpoint_auth_method = ?,
+			jwks = ?,
+			id_token_signed_response_alg = ?,
+			post_logout_redirect_uris = ?
+		WHERE id = ?`,
+		c.Name, string(c.Type), c.SecretHash, jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
+		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens, c.TokenEndpointAuthMethod, c.JWKS,
+		c.IDTokenSignedResponseAlg, jsonList(c.PostLogoutRedirectURIs), c.ID)
+	return changedOne("update client", res, err, store.ErrNotFound)
+}
+
 // MarkClientUsed clears the client's expiry; it writes only the first time.
 func (s *Store) MarkClientUsed(ctx context.Context, id string) error {
 	_, err := s.write.ExecContext(ctx, `UPDATE clients SET expires_at = NULL WHERE id = ? AND expires_at IS NOT NULL`, id)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -69,6 +70,52 @@ var registeredClientTests = []test{
 		checkErr(t, "DeleteClient again", s.DeleteClient(t.Context(), c.ID), store.ErrNotFound)
 		_, err = s.GetClient(t.Context(), demoClient.ID)
 		checkErr(t, "GetClient(other client)", err, nil)
+	}},
+	{"UpdateClient replaces the metadata and secret, never the identity (RFC 7592 Section 2.2)", func(t *testing.T, s store.Store) {
+		c := registeredClient("reg-upd")
+		must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		g := newGrant("reg-upd-grant")
+		g.ClientID = c.ID
+		storeRefreshToken(t, s, g, newRefreshToken("reg-upd-token", g))
+		u := store.Client{ID: c.ID, Name: "Renamed", Type: store.Confidential, SecretHash: "bmV3LXNlY3JldA",
+			RedirectURIs: []string{"https://app.example/cb"}, GrantTypes: []string{"client_credentials"},
+			Scopes: []string{"read"}, DefaultScope: "read", TokenEndpointAuthMethod: "client_secret_basic",
+			RequirePushedAuthorizationRequests: true, DPoPBoundAccessTokens: true,
+			PostLogoutRedirectURIs: []string{"https://app.example/"}, IDTokenSignedResponseAlg: "RS256",
+			// what an update must not change:
+			RegistrationTokenHash: "b3RoZXI", IssuedAt: at(time.Hour)}
+		must(t, "UpdateClient", s.UpdateClient(t.Context(), u))
+		got, err := s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient", err)
+		u.RegistrationTokenHash, u.IssuedAt, u.ExpiresAt = c.RegistrationTokenHash, c.IssuedAt, c.ExpiresAt
+		checkEqual(t, "GetClient after UpdateClient", got, u)
+		checkRevoked(t, s, g.ID, "reg-upd-jti", false) // the update keeps the client's grants
+	}},
+	{"UpdateClient of a deleted client is ErrNotFound and brings nothing back", func(t *testing.T, s store.Store) {
+		c := registeredClient("reg-upd-del")
+		must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
+		checkErr(t, "UpdateClient(deleted)", s.UpdateClient(t.Context(), c), store.ErrNotFound)
+		_, err := s.GetClient(t.Context(), c.ID)
+		checkErr(t, "GetClient after UpdateClient(deleted)", err, store.ErrNotFound)
+	}},
+	{"concurrent UpdateClient and DeleteClient: the client is gone after both", func(t *testing.T, s store.Store) {
+		for i := range contention {
+			c := registeredClient(fmt.Sprintf("reg-upd-race-%d", i))
+			must(t, "CreateClient", s.CreateClient(t.Context(), c))
+			errs := concurrently(2, func(j int) error {
+				if j == 0 {
+					return s.DeleteClient(t.Context(), c.ID)
+				}
+				return s.UpdateClient(t.Context(), c)
+			})
+			checkErr(t, "DeleteClient", errs[0], nil)
+			if errs[1] != nil {
+				checkErr(t, "UpdateClient", errs[1], store.ErrNotFound)
+			}
+			_, err := s.GetClient(t.Context(), c.ID)
+			checkErr(t, "GetClient after both", err, store.ErrNotFound)
+		}
 	}},
 	{"MarkClientUsed clears the expiry, idempotently", func(t *testing.T, s store.Store) {
 		c := registeredClient("reg-used")

@@ -80,6 +80,11 @@ var traditionalChineseTrace = map[string]string{
 	"the address stays within its device authorization requests per hour":                                    "這個位址每小時的裝置授權請求次數在限制之內",
 	"the registration access token is the one issued to this client":                                         "註冊存取權杖 (registration access token) 就是簽發給這個用戶端的那一個",
 
+	// The update request at the client configuration endpoint (RFC 7592 Section 2.2).
+	"the update carries the client_id of the registration it replaces":                                                                                    "更新請求帶有它所取代的那份註冊的 client_id",
+	"the update leaves out what the server provisions: registration_access_token, registration_client_uri, client_secret_expires_at, client_id_issued_at": "更新請求不含伺服器配發的欄位：registration_access_token、registration_client_uri、client_secret_expires_at、client_id_issued_at",
+	"a client_secret in the update is the client's current one":                                                                                           "更新請求中的 client_secret 就是用戶端目前的密鑰 (client secret)",
+
 	// The token endpoint (RFC 6749 Section 3.2, 4.1.3, 4.4, 6).
 	"the request names its grant_type":                                                           "請求寫明了 grant_type",
 	"grant_type is one this server supports":                                                     "grant_type 是本伺服器支援的類型",
@@ -227,6 +232,7 @@ var traditionalChineseTrace = map[string]string{
 	"pushed request used up":                                        "推送的請求 (pushed request) 已用掉",
 	"client registered, unused (it expires unless used)":            "已註冊用戶端，尚未使用（若不使用就會過期）",
 	"client deleted, with its grants, codes and refresh tokens":     "已刪除用戶端，連同它的授權許可 (grant)、授權碼與更新權杖",
+	"client registration replaced by the update":                    "用戶端的註冊資料已被更新請求整份取代",
 	"access token revoked (its jti is remembered until it expires)": "存取權杖 (access token) 已撤銷（它的 jti 會被記住直到過期）",
 	"grant revoked: its refresh and access tokens are dead":         "授權許可 (grant) 已撤銷：它的更新權杖與存取權杖都失效了",
 	"login session ended: the next sign-in asks for the password":   "登入工作階段 (session) 已結束：下次登入會要求輸入密碼",
@@ -234,14 +240,15 @@ var traditionalChineseTrace = map[string]string{
 	"the previous login session ended: this sign-in starts a new one": "先前的登入工作階段 (session) 已結束：這次登入會開始新的工作階段",
 
 	// How a request ended.
-	"access granted":     "已允許存取",
-	"device code issued": "已簽發裝置碼 (device code)",
-	"token active":       "權杖有效 (active)",
-	"token inactive":     "權杖無效 (inactive)",
-	"request_uri issued": "已簽發 request_uri",
-	"client registered":  "已註冊用戶端",
-	"registration read":  "已讀取註冊資料",
-	"client deleted":     "已刪除用戶端",
+	"access granted":       "已允許存取",
+	"device code issued":   "已簽發裝置碼 (device code)",
+	"token active":         "權杖有效 (active)",
+	"token inactive":       "權杖無效 (inactive)",
+	"request_uri issued":   "已簽發 request_uri",
+	"client registered":    "已註冊用戶端",
+	"registration read":    "已讀取註冊資料",
+	"registration updated": "已更新註冊資料",
+	"client deleted":       "已刪除用戶端",
 	"nothing revoked (answered 200 all the same)": "沒有撤銷任何東西（照樣回答 200）",
 	"token revoked":                      "權杖已撤銷",
 	"tokens issued":                      "已簽發權杖",

@@ -79,22 +79,28 @@ const (
 // [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
 // [RFC 8259 Section 8.1]: https://www.rfc-editor.org/rfc/rfc8259#section-8.1
 func ParseClientMetadata(body []byte) (ClientMetadata, *Error) {
+	return parseJSONDocument[ClientMetadata](body)
+}
+
+// parseJSONDocument decodes body, a JSON object in UTF-8, into a T, with
+// the rules and errors ParseClientMetadata describes.
+func parseJSONDocument[T any](body []byte) (T, *Error) {
+	var doc T
 	if !utf8.Valid(body) {
-		return ClientMetadata{}, NewError(ErrInvalidClientMetadata, "the body must be JSON in UTF-8")
+		return doc, NewError(ErrInvalidClientMetadata, "the body must be JSON in UTF-8")
 	}
-	var m ClientMetadata
-	err := unmarshalExact(body, &m)
+	err := unmarshalExact(body, &doc)
 	var typeErr *josejson.UnmarshalTypeError
 	switch {
 	case err == nil:
-		return m, nil
-	case errors.As(err, &typeErr) && typeErr.Type != reflect.TypeFor[ClientMetadata]():
-		return ClientMetadata{}, badMetadata("a member has the wrong JSON type: %s where %s belongs (at byte %d)",
+		return doc, nil
+	case errors.As(err, &typeErr) && typeErr.Type != reflect.TypeFor[T]():
+		return doc, badMetadata("a member has the wrong JSON type: %s where %s belongs (at byte %d)",
 			typeErr.Value, jsonTypeOf(typeErr.Type), typeErr.Offset)
 	case errors.Is(err, errRepeatedMember):
-		return ClientMetadata{}, badMetadata("a member is repeated: each name may appear once in an object (RFC 8259 Section 4)")
+		return doc, badMetadata("a member is repeated: each name may appear once in an object (RFC 8259 Section 4)")
 	default:
-		return ClientMetadata{}, NewError(ErrInvalidClientMetadata, "the body must be a JSON object of client metadata")
+		return doc, NewError(ErrInvalidClientMetadata, "the body must be a JSON object of client metadata")
 	}
 }
 

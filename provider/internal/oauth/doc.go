@@ -39,6 +39,7 @@
 //	                             (client_secret_basic with form-decoding, client_secret_post), public clients
 //	registration.go              RFC 7591 Section 3 (registration endpoint, initial access token, rate limit),
 //	                             RFC 7592 Section 2.1, RFC 7592 Section 2.3 (read, delete)
+//	registration_update.go       RFC 7592 Section 2.2 (update: the whole metadata replaced, the secret as the method needs)
 //	client_metadata.go           RFC 7591 Section 2, RFC 7591 Section 3.2.2 (client metadata rules and refusals),
 //	                             RFC 6749 Section 3.1.2 (redirect URIs)
 //	client_jwks.go               RFC 7591 Section 2 (jwks: public signing keys only), RFC 7518 Section 3.3 (RSA key
@@ -152,9 +153,8 @@
 // used), PKCE "plain", request objects (OIDC Core Section 6; refused with
 // request_not_supported), any request_uri but the PAR endpoint's
 // (invalid_request_uri; a request_uri is never fetched), response modes other
-// than query (OIDC Multiple Response Types Section 2.1), the RFC 7592 update
-// (PUT) of a registration, jwks_uri (of the URLs a client names, only its
-// client ID metadata document is fetched), an
+// than query (OIDC Multiple Response Types Section 2.1), jwks_uri (of the
+// URLs a client names, only its client ID metadata document is fetched), an
 // access token in a query string (RFC 6750 Section 2.3; RFC 9700 Section 4.3.2:
 // "Clients MUST NOT pass access tokens in a URI query parameter"), and token
 // exchange.

@@ -82,7 +82,7 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 	client.RegistrationTokenHash = HashSecret(info.RegistrationAccessToken)
 	client.IssuedAt = now
 	client.ExpiresAt = now.Add(p.Config.RegistrationUnusedTTL)
-	if client.Type == store.Confidential && m.TokenEndpointAuthMethod != string(AuthPrivateKeyJWT) {
+	if issuesSecret(m) {
 		info.ClientSecret = NewSecret()
 		client.SecretHash = HashSecret(info.ClientSecret)
 	}
@@ -94,6 +94,14 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 	tr.Succeeded("client registered")
 	p.describeClient(info, client)
 	return info, nil
+}
+
+// issuesSecret reports whether a client of the checked metadata m
+// authenticates with a client secret: client_secret_basic or
+// client_secret_post, not none or private_key_jwt.
+func issuesSecret(m ClientMetadata) bool {
+	method := ClientAuthMethod(m.TokenEndpointAuthMethod)
+	return method == AuthClientSecretBasic || method == AuthClientSecretPost
 }
 
 // The rules of the registration endpoint and the client configuration endpoint.

@@ -1,0 +1,185 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
+
+// ClientUpdateRequest is an update request at the client configuration
+// endpoint ([RFC 7592 Section 2.2]): the client_id of the endpoint's path,
+// the registration access token, and how to read the body.
+//
+// [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+type ClientUpdateRequest struct {
+	ClientID                string
+	RegistrationAccessToken string
+	// Body reads the request's JSON body. UpdateClient calls it only once
+	// the registration access token is checked, as RegisterClient reads
+	// a registration only once the caller is admitted.
+	Body func() ([]byte, *Error)
+}
+
+// clientUpdate is the body of an update request, [RFC 7592 Section 2.2]:
+// "This request MUST include all client metadata fields as returned to the
+// client from a previous registration, read, or update operation", with
+// the client_id and, if the client chooses, its client_secret. The
+// members the server provisions are read only to refuse them: a pointer
+// is nil when the member is absent (or null).
+//
+// [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+type clientUpdate struct {
+	ClientMetadata
+	ClientID     *string `json:"client_id"`
+	ClientSecret *string `json:"client_secret"`
+
+	RegistrationAccessToken *json.RawMessage `json:"registration_access_token"`
+	RegistrationClientURI   *json.RawMessage `json:"registration_client_uri"`
+	ClientSecretExpiresAt   *json.RawMessage `json:"client_secret_expires_at"`
+	ClientIDIssuedAt        *json.RawMessage `json:"client_id_issued_at"`
+}
+
+// The rules of an update request, in the order UpdateClient applies them
+// (after ruleRegistrationToken, before those of CheckClientMetadata).
+var (
+	ruleUpdateNamesClient = Rule{"the update carries the client_id of the registration it replaces", "RFC 7592 Section 2.2"}
+	ruleUpdateProvisioned = Rule{"the update leaves out what the server provisions: registration_access_token, registration_client_uri, client_secret_expires_at, client_id_issued_at", "RFC 7592 Section 2.2"}
+	ruleUpdateSecret      = Rule{"a client_secret in the update is the client's current one", "RFC 7592 Section 2.2"}
+)
+
+// UpdateClient answers an update request at the client configuration
+// endpoint ([RFC 7592 Section 2.2]): "Valid values of client metadata
+// fields in this request MUST replace, not augment, the values previously
+// associated with this client. Omitted fields MUST be treated as null or
+// empty values by the server". So the body is checked and completed by
+// CheckClientMetadata as a registration is, and an omitted member gets the
+// default a new registration would get. The client's id and
+// client_id_issued_at never change.
+//
+// The secret follows the token_endpoint_auth_method (updatedSecret). The
+// registration access token is kept, not rotated: [RFC 7592 Section 2.2]
+// allows either ("The authorization server MAY include a new
+// "client_secret" and/or "registration_access_token" in its response"),
+// and a client that lost a rotating answer (a dropped connection) would
+// lose the means to manage its registration with it.
+//
+// What was issued before the update stays valid until it expires or is
+// revoked: codes, refresh tokens and access tokens were issued under the
+// registration of their time. Every later request is checked against the
+// new registration: redirect URIs at the authorization endpoint, grant
+// types, authentication method and keys at the token endpoint, so a
+// refresh by a client that dropped refresh_token from its grant_types is
+// unauthorized_client. This process forgets its cached copy at once;
+// other provider processes on the same PostgreSQL see the update within
+// clientCacheTTL, as they see a deletion.
+//
+// [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+func (p *Provider) UpdateClient(ctx context.Context, r ClientUpdateRequest) (*ClientInformation, *Error) {
+	tr := TraceFrom(ctx)
+	client, err := p.registeredClientFor(ctx, r.ClientID, r.RegistrationAccessToken)
+	if err != nil {
+		return nil, err
+	}
+	body, err := r.Body()
+	if err != nil {
+		return nil, err
+	}
+	u, err := parseJSONDocument[clientUpdate](body)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkClientUpdate(tr, u, client); err != nil {
+		return nil, err
+	}
+	m := u.ClientMetadata
+	if err := CheckClientMetadata(tr, &m, stringsOf(p.Keys.Algorithms()...)); err != nil {
+		return nil, err
+	}
+	info := &ClientInformation{ClientID: client.ID, RegistrationAccessToken: r.RegistrationAccessToken}
+	updated := registeredClient(m)
+	updated.ID, updated.RegistrationTokenHash = client.ID, client.RegistrationTokenHash
+	updated.IssuedAt, updated.ExpiresAt = client.IssuedAt, client.ExpiresAt
+	updated.SecretHash, info.ClientSecret = updatedSecret(client, m)
+	if err := p.storeUpdate(ctx, updated); err != nil {
+		return nil, err
+	}
+	tr.Changed("client registration replaced by the update")
+	tr.Succeeded("registration updated")
+	p.describeClient(info, updated)
+	return info, nil
+}
+
+// checkClientUpdate applies the rules of [RFC 7592 Section 2.2] on what
+// the body carries besides the metadata: "The client MUST include its
+// "client_id" field in the request, and it MUST be the same as its
+// currently issued client identifier"; "The updated client metadata fields
+// request MUST NOT include the "registration_access_token",
+// "registration_client_uri", "client_secret_expires_at", or
+// "client_id_issued_at" fields"; "If the client includes the
+// "client_secret" field in the request, the value of this field MUST match
+// the currently issued client secret for that client", compared in
+// constant time with its hash, as client authentication does. Each refusal
+// is invalid_client_metadata, the error the section names for a field the
+// client may not set: "If the client attempts to set an invalid metadata
+// field [...], the authorization server responds with an error as
+// described in [RFC7591]" ([RFC 7591 Section 3.2.2]).
+//
+// [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
+func checkClientUpdate(tr *Trace, u clientUpdate, client store.Client) *Error {
+	if err := tr.Require(ruleUpdateNamesClient, u.ClientID != nil && *u.ClientID == client.ID, ErrInvalidClientMetadata,
+		"the update must carry client_id, the client_id of this registration"); err != nil {
+		return err
+	}
+	provisioned := u.RegistrationAccessToken != nil || u.RegistrationClientURI != nil || u.ClientSecretExpiresAt != nil || u.ClientIDIssuedAt != nil
+	if err := tr.Require(ruleUpdateProvisioned, !provisioned, ErrInvalidClientMetadata,
+		"the update must not carry registration_access_token, registration_client_uri, client_secret_expires_at or client_id_issued_at"); err != nil {
+		return err
+	}
+	return tr.Require(ruleUpdateSecret, u.ClientSecret == nil || secretMatches(*u.ClientSecret, client.SecretHash), ErrInvalidClientMetadata,
+		"client_secret is not this client's current secret; leave it out, or send the current one")
+}
+
+// updatedSecret decides the secret of a client updated to the checked
+// metadata m: a method that authenticates with a secret (issuesSecret)
+// keeps the current one, or gets a new one, returned once in the answer
+// as a registration's is, when the client had none (it was public, or used
+// private_key_jwt); any other method drops it. It returns the hash to
+// store and the new secret, "" when none was issued. [RFC 7592 Section 2.2]:
+// "The client MUST NOT be allowed to overwrite its existing client secret
+// with its own chosen value."
+//
+// [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+func updatedSecret(client store.Client, m ClientMetadata) (hash, secret string) {
+	switch {
+	case !issuesSecret(m):
+		return "", ""
+	case client.SecretHash != "":
+		return client.SecretHash, ""
+	default:
+		secret = NewSecret()
+		return HashSecret(secret), secret
+	}
+}
+
+// storeUpdate stores an updated client and forgets this process's cached
+// copy. A client deleted since registeredClientFor read it stays deleted
+// (store.UpdateClient never creates one), and the answer is the one for a
+// client that does not exist, [RFC 7592 Section 2.2]: "If the client does
+// not exist on this server, the server MUST respond with HTTP 401
+// Unauthorized".
+//
+// [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+func (p *Provider) storeUpdate(ctx context.Context, updated store.Client) *Error {
+	err := p.Store.UpdateClient(ctx, updated)
+	p.clients.forget(updated.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return TraceFrom(ctx).Fail(ruleRegistrationToken, ErrInvalidToken, "the client was deleted while it was being updated")
+	case err != nil:
+		return ServerError(err)
+	}
+	return nil
+}

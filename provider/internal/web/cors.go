@@ -14,7 +14,7 @@ import (
 // does not send the request.
 //
 // It embeds the gin group, so a route is added with api.GET or api.POST as
-// anywhere else; those two and DELETE are the methods that record the path.
+// anywhere else; those two, PUT and DELETE are the methods that record the path.
 // Its GET registers HEAD too, as service.Routes does.
 type corsGroup struct {
 	*gin.RouterGroup
@@ -45,6 +45,11 @@ func (g *corsGroup) GET(path string, handlers ...gin.HandlerFunc) gin.IRoutes {
 // POST registers a POST route with CORS.
 func (g *corsGroup) POST(path string, handlers ...gin.HandlerFunc) gin.IRoutes {
 	return g.Handle(http.MethodPost, path, handlers...)
+}
+
+// PUT registers a PUT route with CORS.
+func (g *corsGroup) PUT(path string, handlers ...gin.HandlerFunc) gin.IRoutes {
+	return g.Handle(http.MethodPut, path, handlers...)
 }
 
 // DELETE registers a DELETE route with CORS.

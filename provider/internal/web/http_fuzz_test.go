@@ -110,6 +110,8 @@ func fuzzSeedRequests() []badRequest {
 		{method: "GET", path: "/protected/resource", header: map[string]string{"Authorization": "DPoP {dpat}", "DPoP": `{proof}{"htm":"G\"\\ü"}`}},
 		{method: "POST", path: oauth.PathRegister, contentType: "application/json", body: register},
 		{method: "GET", path: oauth.PathRegister + "/{client}", header: map[string]string{"Authorization": "Bearer {rat}"}},
+		{method: "PUT", path: oauth.PathRegister + "/{client}", contentType: "application/json", header: map[string]string{"Authorization": "Bearer {rat}"},
+			body: `{"client_id":"{client}","redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none","client_name":"fuzz"}`},
 		{method: "DELETE", path: oauth.PathRegister + "/{client}", header: map[string]string{"Authorization": "Bearer {rat}"}},
 		{method: "GET", path: oauth.PathProtectedResourceMetadata + "/mcp"},
 		{method: "GET", path: oauth.PathEndSession + "?id_token_hint={idt}&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A3000%2F&state=s1", header: session},

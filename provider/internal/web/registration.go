@@ -75,6 +75,29 @@ func (s *Server) handleReadClient(c *gin.Context) {
 	c.JSON(http.StatusOK, info)
 }
 
+// handleUpdateClient handles "PUT /oauth/register/{client_id}", the
+// update request at the client configuration endpoint
+// ([RFC 7592 Section 2.2]): the body, the client's whole metadata as JSON,
+// is read only once UpdateClient has checked the registration access
+// token. A success is 200 with the registration as a read shows it.
+//
+// [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+func (s *Server) handleUpdateClient(c *gin.Context) {
+	token, ok := s.bearerToken(c)
+	if !ok {
+		return
+	}
+	info, err := s.p.UpdateClient(c.Request.Context(), oauth.ClientUpdateRequest{
+		ClientID: c.Param("client_id"), RegistrationAccessToken: token,
+		Body: func() ([]byte, *oauth.Error) { return jsonBody(c) }})
+	if err != nil {
+		s.writeRegistrationError(c, err)
+		return
+	}
+	setNoStore(c)
+	c.JSON(http.StatusOK, info)
+}
+
 // handleDeleteClient handles "DELETE /oauth/register/{client_id}", the
 // delete request at the client configuration endpoint ([RFC 7592 Section 2.3]).
 //
@@ -91,10 +114,10 @@ func (s *Server) handleDeleteClient(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// writeRegistrationError answers a refused registration: 401 with a Bearer
-// challenge for a missing or wrong initial access token, else as
-// writeLimitedError does (429 over the rate limit, or the error of
-// [RFC 7591 Section 3.2.2], 400).
+// writeRegistrationError answers a refused registration or update: 401
+// with a Bearer challenge for a missing or wrong initial or registration
+// access token, else as writeLimitedError does (429 over the rate limit,
+// or the error of [RFC 7591 Section 3.2.2], 400).
 //
 // [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
 func (s *Server) writeRegistrationError(c *gin.Context, err error) {

@@ -252,7 +252,7 @@ func TestE2ERegistrationBadInput(t *testing.T) {
 			{name: "private_key_jwt without jwks", method: "POST", path: "/oauth/register", contentType: jsonCT,
 				body: `{` + web + `,"token_endpoint_auth_method":"private_key_jwt"}`, wantStatus: 400, wantError: "invalid_client_metadata"},
 			{name: "GET /oauth/register: 405", method: "GET", path: "/oauth/register", wantStatus: 405},
-			{name: "PUT on the configuration endpoint: 405 (no RFC 7592 update)", method: "PUT", path: "/oauth/register/" + reg.ClientID, wantStatus: 405},
+			{name: "PATCH on the configuration endpoint: 405 (RFC 7592 Section 2.2 replaces with PUT)", method: "PATCH", path: "/oauth/register/" + reg.ClientID, wantStatus: 405},
 			{name: "read without a token: 401 with no error code (RFC 6750 Section 3.1)", method: "GET", path: "/oauth/register/" + reg.ClientID, wantStatus: 401},
 			{name: "read with another client's token: 401", method: "GET", path: "/oauth/register/" + reg.ClientID,
 				header: map[string]string{"Authorization": "Bearer " + other.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},

@@ -119,6 +119,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	// Dynamic client registration: RFC 7591, RFC 7592.
 	api.POST(oauth.PathRegister, s.handleRegister)
 	api.GET(oauth.PathRegister+"/:client_id", s.handleReadClient)
+	api.PUT(oauth.PathRegister+"/:client_id", s.handleUpdateClient)
 	api.DELETE(oauth.PathRegister+"/:client_id", s.handleDeleteClient)
 
 	// The device authorization grant: RFC 8628.

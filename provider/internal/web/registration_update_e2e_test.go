@@ -1,0 +1,306 @@
+package web_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// updateClient sends an update request (RFC 7592 Section 2.2) of reg's
+// registration with body, and its registration access token.
+func updateClient(t testing.TB, reg registration, body string) (*http.Response, string) {
+	t.Helper()
+	return sendJSON(t, http.MethodPut, reg.RegistrationClientURI, body, reg.RegistrationAccessToken)
+}
+
+// updated sends an update that must succeed, and returns its answer.
+func updated(t testing.TB, reg registration, body string) (registration, string) {
+	t.Helper()
+	resp, raw := updateClient(t, reg, body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("update: got %d %s, want 200", resp.StatusCode, raw)
+	}
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("update: Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
+	}
+	var got registration
+	if err := json.Unmarshal([]byte(raw), &got); err != nil {
+		t.Fatalf("update: %v: %s", err, raw)
+	}
+	return got, raw
+}
+
+// readClient reads reg's registration (RFC 7592 Section 2.1), which must
+// succeed, as the JSON text of the answer.
+func readClient(t testing.TB, reg registration) string {
+	t.Helper()
+	resp, body := sendJSON(t, http.MethodGet, reg.RegistrationClientURI, "", reg.RegistrationAccessToken)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("read: got %d %s, want 200", resp.StatusCode, body)
+	}
+	return body
+}
+
+// TestE2EClientUpdate: a client replaces its registration (RFC 7592
+// Section 2.2): the answer is 200 with the registration a read then shows,
+// the client_id, client_id_issued_at and registration access token are
+// unchanged, the authorization endpoint takes the new redirect URI and
+// refuses the old one, and an omitted field is deleted (the default of a
+// new registration).
+func TestE2EClientUpdate(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, nativeClient)
+		const newURI = "http://127.0.0.1:49152/new-callback"
+		got, raw := updated(t, reg, `{"client_id":"`+reg.ClientID+`","client_name":"CLI tool 2","redirect_uris":["`+newURI+`"],
+			"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"scope":"openid read"}`)
+		if got.ClientID != reg.ClientID || got.ClientIDIssuedAt != reg.ClientIDIssuedAt || got.RegistrationAccessToken != reg.RegistrationAccessToken ||
+			got.RegistrationClientURI != reg.RegistrationClientURI || got.ClientSecret != "" {
+			t.Errorf("what the server provisioned changed: registered %+v, updated %+v", reg, got)
+		}
+		if got.ClientName != "CLI tool 2" || !slices.Equal(got.RedirectURIs, []string{newURI}) {
+			t.Errorf("the update's metadata: got %+v", got)
+		}
+		if read := readClient(t, reg); read != raw {
+			t.Errorf("a read after the update: got %s, want the update's answer %s", read, raw)
+		}
+
+		old := url.Values{"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {reg.RedirectURIs[0]}, "scope": {"read"},
+			"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
+		if resp, _ := sendWith(t, http.MethodGet, srv.URL+"/oauth/authorize?"+old.Encode(), "", ""); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("the old redirect URI at the authorization endpoint: got %d (Location %q), want 400, never redirected",
+				resp.StatusCode, resp.Header.Get("Location"))
+		}
+		cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: newURI, Scopes: []string{"read"},
+			Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+		exchangeCode(t, srv, cfg) // the new redirect URI works
+
+		got, _ = updated(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["`+newURI+`"],"token_endpoint_auth_method":"none"}`)
+		if got.ClientName != "" || !slices.Equal(got.GrantTypes, []string{"authorization_code"}) {
+			t.Errorf("omitted client_name and grant_types (RFC 7592 Section 2.2: treated as deletions): got %+v", got)
+		}
+	})
+}
+
+// TestE2EClientUpdateRefused: every update the provider refuses gets its
+// protocol error, never a 500, and leaves the registration as it was:
+// a missing or wrong registration access token (RFC 7592 Section 2.2, as
+// for a read), a client_id missing or not the client's, a field the
+// server provisions, a client_secret that is not the current one, and bad
+// metadata or a bad body (RFC 7591 Section 3.2.2).
+func TestE2EClientUpdateRefused(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, `{"client_name":"Web app","redirect_uris":["https://app.example/cb"],
+			"token_endpoint_auth_method":"client_secret_basic","grant_types":["authorization_code","refresh_token"]}`)
+		other := register(t, srv, nativeClient)
+		before, otherBefore := readClient(t, reg), readClient(t, other)
+		path := "/oauth/register/" + reg.ClientID
+		own := map[string]string{"Authorization": "Bearer " + reg.RegistrationAccessToken}
+		doc := func(members string) string {
+			return `{"client_id":"` + reg.ClientID + `","redirect_uris":["https://app.example/new"]` + members + `}`
+		}
+		jsonCT := "application/json"
+		put := func(name, body string, wantStatus int, wantError string) badRequest {
+			return badRequest{name: name, method: "PUT", path: path, contentType: jsonCT, body: body, header: own, wantStatus: wantStatus, wantError: wantError}
+		}
+		cases := []badRequest{
+			{name: "no registration access token: 401, no error code (RFC 6750 Section 3.1)", method: "PUT", path: path, contentType: jsonCT, body: doc(""), wantStatus: 401},
+			{name: "another client's token: 401", method: "PUT", path: path, contentType: jsonCT, body: doc(""),
+				header: map[string]string{"Authorization": "Bearer " + other.RegistrationAccessToken}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "a demo client, which has no registration access token: 401", method: "PUT", path: "/oauth/register/testclient", contentType: jsonCT,
+				body: `{"client_id":"testclient"}`, header: map[string]string{"Authorization": "Bearer x"}, wantStatus: 401, wantError: "invalid_token"},
+			{name: "an unknown client: 401, as for a wrong token", method: "PUT", path: "/oauth/register/nobody", contentType: jsonCT,
+				body: `{"client_id":"nobody"}`, header: own, wantStatus: 401, wantError: "invalid_token"},
+			put("no client_id (RFC 7592 Section 2.2: MUST include)", `{"redirect_uris":["https://app.example/new"]}`, 400, "invalid_client_metadata"),
+			put("another client's client_id", `{"client_id":"`+other.ClientID+`","redirect_uris":["https://app.example/new"]}`, 400, "invalid_client_metadata"),
+			put("client_id a number", `{"client_id":7,"redirect_uris":["https://app.example/new"]}`, 400, "invalid_client_metadata"),
+			put("client_id twice (RFC 8259 Section 4)", `{"client_id":"`+reg.ClientID+`","client_id":"`+reg.ClientID+`"}`, 400, "invalid_client_metadata"),
+			put("registration_access_token (RFC 7592 Section 2.2: MUST NOT include)", doc(`,"registration_access_token":"`+reg.RegistrationAccessToken+`"`), 400, "invalid_client_metadata"),
+			put("registration_client_uri", doc(`,"registration_client_uri":"`+reg.RegistrationClientURI+`"`), 400, "invalid_client_metadata"),
+			put("client_secret_expires_at", doc(`,"client_secret_expires_at":0`), 400, "invalid_client_metadata"),
+			put("client_id_issued_at", doc(`,"client_id_issued_at":1`), 400, "invalid_client_metadata"),
+			put("a client_secret that is not the current one", doc(`,"client_secret":"chosen-by-the-client"`), 400, "invalid_client_metadata"),
+			put("an http redirect URI on a public host", `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://app.example/cb"]}`, 400, "invalid_redirect_uri"),
+			put("an unknown scope", doc(`,"scope":"admin"`), 400, "invalid_client_metadata"),
+			put("an unknown auth method", doc(`,"token_endpoint_auth_method":"magic"`), 400, "invalid_client_metadata"),
+			put("malformed JSON", `{"client_id":`, 400, "invalid_client_metadata"),
+			put("a JSON array", `[1]`, 400, "invalid_client_metadata"),
+			put("not UTF-8 (RFC 8259 Section 8.1)", doc(`,"client_name":"bad `+"\xff"+` name"`), 400, "invalid_client_metadata"),
+			put("a 2 MB body", doc(`,"client_name":"`+strings.Repeat("a", bigBody)+`"`), 400, "invalid_client_metadata"),
+			{name: "a form body", method: "PUT", path: path, body: "client_id=" + reg.ClientID, header: own, wantStatus: 400, wantError: "invalid_client_metadata"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) { checkBadRequest(t, srv, tc) })
+		}
+		if after := readClient(t, reg); after != before {
+			t.Errorf("the registration after the refused updates:\n got %s\nwant %s", after, before)
+		}
+		if after := readClient(t, other); after != otherBefore {
+			t.Errorf("the other registration after the refused updates:\n got %s\nwant %s", after, otherBefore)
+		}
+		got, _ := updated(t, reg, doc(`,"client_secret":"`+reg.ClientSecret+`"`)) // the current secret is accepted
+		if !slices.Equal(got.RedirectURIs, []string{"https://app.example/new"}) {
+			t.Errorf("an update with the current client_secret: got %+v", got)
+		}
+	})
+}
+
+// TestE2EClientUpdateAuthMethod: the secret follows
+// token_endpoint_auth_method. A public client that updates to a secret
+// method gets a new secret, shown once in the 200 as a registration's 201
+// shows it, which then works at the token endpoint; an update that keeps a
+// secret method keeps the secret (not in the answer); an update to none
+// drops it, and a later secret method gets another one.
+func TestE2EClientUpdateAuthMethod(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, nativeClient)
+		machine := func(method, name string) string {
+			return `{"client_id":"` + reg.ClientID + `","grant_types":["client_credentials"],"token_endpoint_auth_method":"` + method +
+				`","scope":"read","client_name":"` + name + `"}`
+		}
+		token := func(secret string, style oauth2.AuthStyle) error {
+			_, err := (&clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: secret, TokenURL: srv.URL + "/oauth/token",
+				AuthStyle: style}).Token(t.Context())
+			return err
+		}
+
+		got, _ := updated(t, reg, machine("client_secret_basic", "m"))
+		first := got.ClientSecret
+		if first == "" || got.ClientSecretExpiresAt == nil || *got.ClientSecretExpiresAt != 0 {
+			t.Fatalf("none → client_secret_basic: got %+v, want a client_secret and client_secret_expires_at 0", got)
+		}
+		if err := token(first, oauth2.AuthStyleInHeader); err != nil {
+			t.Fatalf("client_credentials with the new secret: %v", err)
+		}
+
+		got, _ = updated(t, reg, machine("client_secret_basic", "renamed"))
+		if got.ClientSecret != "" || got.ClientSecretExpiresAt == nil {
+			t.Errorf("client_secret_basic kept: got %+v, want no client_secret shown, client_secret_expires_at 0", got)
+		}
+		if err := token(first, oauth2.AuthStyleInHeader); err != nil {
+			t.Errorf("the kept secret: %v", err)
+		}
+
+		got, _ = updated(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)
+		if got.ClientSecret != "" || got.ClientSecretExpiresAt != nil {
+			t.Errorf("client_secret_basic → none: got %+v, want no secret", got)
+		}
+
+		got, _ = updated(t, reg, machine("client_secret_post", "m"))
+		if got.ClientSecret == "" || got.ClientSecret == first {
+			t.Fatalf("none → client_secret_post: got secret %q, want a new one", got.ClientSecret)
+		}
+		if err := token(first, oauth2.AuthStyleInParams); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+			t.Errorf("the secret dropped by the update to none: got %v, want invalid_client", err)
+		}
+		if err := token(got.ClientSecret, oauth2.AuthStyleInParams); err != nil {
+			t.Errorf("client_credentials with the second new secret: %v", err)
+		}
+	})
+}
+
+// TestE2EClientUpdateRefresh: tokens issued before an update stay valid
+// until they expire or are revoked, but a refresh is checked against the
+// new registration: without refresh_token in grant_types it is
+// unauthorized_client (RFC 6749 Section 5.2).
+func TestE2EClientUpdateRefresh(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, nativeClient)
+		cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: reg.RedirectURIs[0], Scopes: []string{"read"},
+			Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+		_, _, tok := exchangeCode(t, srv, cfg)
+		updated(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["`+reg.RedirectURIs[0]+`"],
+			"token_endpoint_auth_method":"none","grant_types":["authorization_code"],"scope":"openid read"}`)
+		_, err := cfg.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		if err == nil || !strings.Contains(err.Error(), "unauthorized_client") {
+			t.Errorf("a refresh after refresh_token left grant_types: got %v, want unauthorized_client", err)
+		}
+		if resp, _ := callResource(t, srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != http.StatusOK {
+			t.Errorf("the access token issued before the update: got %d, want 200 until it expires", resp.StatusCode)
+		}
+	})
+}
+
+// TestE2EClientUpdateRacesDelete: an update and a delete of one client,
+// sent at once, many times: the delete answers 204, the update 200 (it
+// came first) or 401 (the client was gone), and the client is gone after
+// both, never brought back by the update.
+func TestE2EClientUpdateRacesDelete(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		const rounds = 20
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.RegistrationsPerHour = rounds }})
+		for range rounds {
+			reg := register(t, srv, nativeClient)
+			var update, del *http.Response
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			wg.Go(func() {
+				<-start
+				update, _ = updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","client_name":"racing","redirect_uris":["`+reg.RedirectURIs[0]+`"],"token_endpoint_auth_method":"none"}`)
+			})
+			wg.Go(func() {
+				<-start
+				del, _ = sendJSON(t, http.MethodDelete, reg.RegistrationClientURI, "", reg.RegistrationAccessToken)
+			})
+			close(start)
+			wg.Wait()
+			if del.StatusCode != http.StatusNoContent || update.StatusCode != http.StatusOK && update.StatusCode != http.StatusUnauthorized {
+				t.Errorf("update and delete at once: got %d and %d, want 200 or 401, and 204", update.StatusCode, del.StatusCode)
+			}
+			if resp, body := sendJSON(t, http.MethodGet, reg.RegistrationClientURI, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("a read after both: got %d %s, want 401: the update brought the client back", resp.StatusCode, body)
+			}
+			if _, err := srv.Provider.Store.GetClient(t.Context(), reg.ClientID); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("the store after both: got %v, want ErrNotFound", err)
+			}
+		}
+	})
+}
+
+// TestE2EClientUpdateScaleOut: an update at one provider process reaches
+// another on the same PostgreSQL database within the client cache's 5
+// seconds, as a deletion does: B takes the client's new auth method, and
+// refuses the old one, once its cached copy expires.
+func TestE2EClientUpdateScaleOut(t *testing.T) {
+	dbURL := pgtest.NewSchemas(t).Create(t)
+	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
+	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	reg := register(t, a, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic"}`)
+	atB := clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, TokenURL: b.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+	for range 2 { // the first use marks the client used; B caches it from the second
+		if _, err := atB.Token(t.Context()); err != nil {
+			t.Fatalf("a client registered at A, at B's token endpoint: %v", err)
+		}
+	}
+	reg.RegistrationClientURI = a.URL + "/oauth/register/" + reg.ClientID // the issuer is shared, not an address
+	updated(t, reg, `{"client_id":"`+reg.ClientID+`","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post"}`)
+	deadline := time.Now().Add(7 * time.Second)
+	for _, err := atB.Token(t.Context()); err == nil; _, err = atB.Token(t.Context()) {
+		if time.Now().After(deadline) {
+			t.Fatal("B still takes client_secret_basic 7 s after A updated the client to client_secret_post")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	atB.AuthStyle = oauth2.AuthStyleInParams
+	if _, err := atB.Token(t.Context()); err != nil {
+		t.Errorf("client_secret_post at B after the update at A: %v", err)
+	}
+}

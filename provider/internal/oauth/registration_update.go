@@ -73,7 +73,9 @@ var (
 // refresh by a client that dropped refresh_token from its grant_types is
 // unauthorized_client. This process forgets its cached copy at once;
 // other provider processes on the same PostgreSQL see the update within
-// clientCacheTTL, as they see a deletion.
+// clientCacheTTL, as they see a deletion. Of two updates at once, the one
+// written last stands, as with any PUT sent without a precondition
+// (this endpoint offers none): a secret the other issued is then gone.
 //
 // [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
 func (p *Provider) UpdateClient(ctx context.Context, r ClientUpdateRequest) (*ClientInformation, *Error) {

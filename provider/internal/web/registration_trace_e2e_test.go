@@ -123,8 +123,8 @@ func ruleChecked(got trace, rule string, passed bool) bool {
 	return false
 }
 
-// TestE2EClientUpdateTrace: in teaching mode, an update (RFC 7592 Section
-// 2.2) shows its checks in order: the registration access token, the
+// TestE2EClientUpdateTrace: in teaching mode, an update
+// (RFC 7592 Section 2.2) shows its checks in order: the registration access token, the
 // three rules of the update's own members, then every rule of a
 // registration's metadata; and a refused one ends with the rule it broke,
 // after which the metadata is not checked.

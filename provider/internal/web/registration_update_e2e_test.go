@@ -55,8 +55,8 @@ func readClient(t testing.TB, reg registration) string {
 	return body
 }
 
-// TestE2EClientUpdate: a client replaces its registration (RFC 7592
-// Section 2.2): the answer is 200 with the registration a read then shows,
+// TestE2EClientUpdate: a client replaces its registration
+// (RFC 7592 Section 2.2): the answer is 200 with the registration a read then shows,
 // the client_id, client_id_issued_at and registration access token are
 // unchanged, the authorization endpoint takes the new redirect URI and
 // refuses the old one, and an omitted field is deleted (the default of a

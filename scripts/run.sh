@@ -45,6 +45,38 @@ fi
 BIN=${BIN:-./bin}
 mkdir -p data
 
+# dotenv NAME: prints the value the .env file of the working directory gives
+# NAME, as the programs read it (godotenv), for the plain lines a .env
+# holds: NAME=value, after spaces and an optional "export ", the value
+# optionally in single or double quotes, an unquoted one cut at its last
+# " #" (a comment); the last line for NAME wins. It does not read what godotenv
+# also does: "NAME: value", spaces around the "=", escapes and ${VAR} in
+# double quotes, a quoted value over several lines.
+dotenv() {
+	[ -r .env ] || return 0
+	local line value= pattern="^[[:space:]]*(export[[:space:]]+)?$1=(.*)$"
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line =~ $pattern ]] || continue
+		value=${BASH_REMATCH[2]%$'\r'}
+		if [[ $value =~ ^\"([^\"]*)\" || $value =~ ^\'([^\']*)\' ]]; then
+			value=${BASH_REMATCH[1]}
+		else
+			value=${value%[[:space:]]#*}
+			value=${value%"${value##*[![:space:]]}"}
+		fi
+	done <.env
+	printf '%s\n' "$value"
+}
+
+# setting NAME DEFAULT: prints the value the programs use for NAME: the
+# environment's when NAME is set there (it wins over .env), else .env's,
+# and DEFAULT when that is empty (an empty setting means its default).
+setting() {
+	local value
+	if [ -n "${!1+set}" ]; then value=${!1}; else value=$(dotenv "$1"); fi
+	printf '%s\n' "${value:-$2}"
+}
+
 # start NAME: run $BIN/NAME in the background with its output prefixed,
 # under a keeper: a subshell that ignores SIGINT and SIGTERM, waits for the
 # program and writes its exit status to data/.NAME.status. The keeper (and
@@ -112,13 +144,33 @@ wait_ready() {
 	done
 }
 
+# client_origin prints the origin (scheme, host and port) of the client's
+# REDIRECT_URI: where the client serves its pages.
+client_origin() {
+	local uri rest
+	uri=$(setting REDIRECT_URI http://localhost:3000/callback)
+	rest=${uri#*://}
+	printf '%s\n' "${uri%%://*}://${rest%%[/?#]*}"
+}
+
+# sign_in prints whom to sign in as: the demo user's name, and its password
+# only when that is the public default "demo": one set in OAUTH_PASSWORD
+# is never printed (this output ends up in terminals and CI logs).
+sign_in() {
+	local user
+	user=$(setting OAUTH_USERNAME demo)
+	if [ "$(setting OAUTH_PASSWORD demo)" = demo ]; then
+		printf '%s / demo\n' "$user"
+	else
+		printf '%s (with the password you set)\n' "$user"
+	fi
+}
+
 start provider
 wait_ready provider || { await provider; echo "the provider did not start"; exit 1; }
 start client
 wait_ready client || { echo "the client did not start"; stop; }
-origin=${REDIRECT_URI:-http://localhost:3000/callback}
-origin=${origin%/callback}
-echo "open $origin — sign in as ${OAUTH_USERNAME:-demo} / ${OAUTH_PASSWORD:-demo} (Ctrl-C stops both)"
+echo "open $(client_origin) — sign in as $(sign_in) (Ctrl-C stops both)"
 # running: whether both programs, and the first run of this script (if any:
 # it ends when make is told to stop with SIGTERM), are still there.
 running() {

@@ -1,9 +1,12 @@
 package deploytest
 
 import (
+	"encoding/hex"
 	"maps"
 	"net/http"
+	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +16,39 @@ import (
 
 	"github.com/oauth-reference/provider/processtest"
 )
+
+// TestE2ERunScriptListensOnLoopback runs scripts/run.sh with no listen
+// address set, in a network namespace of its own (8080 and 3000 are free
+// there, whatever this machine runs) whose localhost resolves to ::1
+// first. The programs' own defaults listen on every interface; the script
+// must make both listen on 127.0.0.1 only, and the client must still reach
+// the default issuer http://localhost:8080 (it is ready only once it has
+// the provider's metadata), as its Go HTTP client falls back from ::1.
+func TestE2ERunScriptListensOnLoopback(t *testing.T) {
+	const inNamespace = `ip link set lo up && mount --bind "$1" /etc/hosts && exec bash "$2"`
+	if out, err := exec.Command("unshare", "-rmn", "sh", "-c", "ip link set lo up").CombinedOutput(); err != nil {
+		t.Skipf("needs unshare -rmn (user, mount and network namespaces) and ip: %v %s", err, out)
+	}
+	bin := buildBoth(t)
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hosts, []byte("::1 localhost\n127.0.0.1 localhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	env := map[string]string{"BIN": bin, "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_TIME": "1"}
+	p := startIn(t, dir, env, "unshare", "-rmn", "bash", "-c", inNamespace, "run.sh", hosts, runScript(t))
+	p.WaitLog(t, openLine("localhost:3000"), 60*time.Second)
+
+	got := listeningAddrs(t, programPID(t, dir, "provider"))
+	if want := []string{"127.0.0.1:3000", "127.0.0.1:8080"}; !slices.Equal(got, want) {
+		t.Errorf("listening on %q, want %q: loopback only", got, want)
+	}
+	p.SignalGroup(t, syscall.SIGINT)
+	if code := p.Wait(t, 20*time.Second); code != 0 {
+		t.Errorf("run.sh exited %d, want 0", code)
+	}
+	checkStoppedCleanly(t, p.Log(), "127.0.0.1:8080", "127.0.0.1:3000")
+}
 
 // TestE2ERunScriptReadsDotEnv runs scripts/run.sh with its settings in
 // .env, where README sends a reader to change one, and in the environment,
@@ -125,4 +161,48 @@ func checkNoAddrExported(t *testing.T, pid string) {
 			t.Errorf("run.sh exported %s over the .env line", v)
 		}
 	}
+}
+
+// listeningAddrs returns the addresses TCP sockets listen on in the
+// network namespace of process pid, sorted (from /proc/PID/net/tcp and
+// tcp6: local address in hex, each 32-bit word in host byte order, and
+// state 0A for LISTEN).
+func listeningAddrs(t *testing.T, pid string) []string {
+	t.Helper()
+	var out []string
+	for _, file := range []string{"tcp", "tcp6"} {
+		table, err := os.ReadFile(filepath.Join("/proc", pid, "net", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(table), "\n")[1:] {
+			fields := strings.Fields(line)
+			if len(fields) < 4 || fields[3] != "0A" {
+				continue
+			}
+			out = append(out, procNetAddr(t, fields[1]))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// procNetAddr decodes a /proc/net/tcp address such as 0100007F:1F90
+// (127.0.0.1:8080).
+func procNetAddr(t *testing.T, s string) string {
+	t.Helper()
+	host, port, _ := strings.Cut(s, ":")
+	ip, err := hex.DecodeString(host)
+	if err != nil || len(ip)%4 != 0 {
+		t.Fatalf("/proc/net/tcp address %q", s)
+	}
+	for word := 0; word < len(ip); word += 4 {
+		slices.Reverse(ip[word : word+4])
+	}
+	addr, _ := netip.AddrFromSlice(ip)
+	p, err := hex.DecodeString(port)
+	if err != nil || len(p) != 2 {
+		t.Fatalf("/proc/net/tcp address %q", s)
+	}
+	return netip.AddrPortFrom(addr.Unmap(), uint16(p[0])<<8|uint16(p[1])).String()
 }

@@ -77,6 +77,18 @@ setting() {
 	printf '%s\n' "${value:-$2}"
 }
 
+# The programs' own listen addresses, :8080 and :3000, are every interface
+# (a container needs that). Here the demo's public passwords stay on this
+# machine: each listens on 127.0.0.1 unless PROVIDER_ADDR or CLIENT_ADDR is
+# set, in the environment or in .env (then nothing is exported: the
+# environment would win over the .env line). IPv4 only, as one address per
+# program is what PROVIDER_ADDR holds: where localhost resolves to ::1
+# first, browsers, curl and Go's dialer (the client's back channel to
+# http://localhost:8080) try 127.0.0.1 at once when ::1 refuses.
+# TestE2ERunScriptListensOnLoopback checks that.
+[ -n "$(setting PROVIDER_ADDR '')" ] || export PROVIDER_ADDR=127.0.0.1:8080
+[ -n "$(setting CLIENT_ADDR '')" ] || export CLIENT_ADDR=127.0.0.1:3000
+
 # start NAME: run $BIN/NAME in the background with its output prefixed,
 # under a keeper: a subshell that ignores SIGINT and SIGTERM, waits for the
 # program and writes its exit status to data/.NAME.status. The keeper (and

@@ -1,7 +1,10 @@
 # One image holds both programs, built once; docker-compose.yml runs one per
 # service. Both are static (pure-Go SQLite, no cgo) and stripped, on a small
 # base with no shell, as a non-root user.
-FROM golang:1.26-bookworm AS build
+# The Go that go.mod's go line names, exactly: the golang images set
+# GOTOOLCHAIN=local (no toolchain download), and a floating golang:1.26 is
+# whatever 1.26.x the machine has cached (TestDockerfileGoVersion).
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 # Each module on its own: the workspace also lists test-only modules.
 ENV GOWORK=off CGO_ENABLED=0

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"go/version"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,6 +153,43 @@ func checkHealthcheck(t *testing.T, healthchecks []string) {
 	}
 	if want := loadCompose(t).Services["provider"].HealthCheck.Test[1:]; !slices.Equal(got, want) {
 		t.Errorf("HEALTHCHECK CMD %q, want %q (the provider service's)", got, want)
+	}
+}
+
+// golangImage matches the build stage's base image, an official golang
+// image, and its Go version: the tag up to its variant ("-bookworm") or
+// digest.
+var golangImage = regexp.MustCompile(`^golang:(\d+\.\d+(?:\.\d+)?)(?:[-@]|$)`)
+
+// TestDockerfileGoVersion checks that the build stage's image holds a Go at
+// least as new as the go line of every module's go.mod. The golang images
+// set GOTOOLCHAIN=local, so an older Go does not fetch the toolchain a
+// go.mod asks for: it refuses to build ("go.mod requires go >= …"). A tag
+// without the patch version (golang:1.26) counts as older, since it is
+// whichever 1.26.x the machine has cached: docker compose does not pull a
+// newer one to build.
+func TestDockerfileGoVersion(t *testing.T) {
+	from := argsOf(stages(readDockerfile(t))[0], "FROM")
+	m := golangImage.FindStringSubmatch(from[0])
+	if m == nil {
+		t.Fatalf("the build stage is FROM %q, want a golang:<version> image", from[0])
+	}
+	image, tag := "go"+m[1], strings.Fields(from[0])[0]
+	list := exec.Command("go", "list", "-m", "-f", "{{.Path}} {{.GoVersion}}") // the workspace's modules
+	list.Dir = ".."
+	out, err := list.Output()
+	if err != nil {
+		t.Fatalf("go list -m: %v", err)
+	}
+	modules := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for _, line := range modules {
+		module, goLine, _ := strings.Cut(line, " ")
+		if version.Compare(image, "go"+goLine) < 0 {
+			t.Errorf("the build stage's %s is older than %s's go.mod (go %s)", tag, module, goLine)
+		}
+	}
+	if len(modules) < 2 {
+		t.Errorf("go list -m found the modules %q, want the workspace's", modules)
 	}
 }
 

@@ -229,11 +229,20 @@ func (a *App) mcpChallenge(ctx context.Context, l *checklist) (metadataURL, scop
 const noChallengeScope = "none: the client will ask for every scope of the metadata's scopes_supported"
 
 // mcpResourceMetadata is step 2: the resource's metadata, which names its
-// authorization servers. [RFC 9728 Section 3.3]: "The "resource" value
-// returned MUST be identical to the protected resource's resource
-// identifier value"; as MCP clients do, the URL called may lie under it.
+// authorization servers. [RFC 9728 Section 3.3] requires its "resource" to
+// be identical to the URL called: "If the protected resource metadata was
+// retrieved from a URL returned by the protected resource via the
+// WWW-Authenticate resource_metadata parameter, then the resource value
+// returned MUST be identical to the URL that the client used to make the
+// request to the resource server." This client relaxes that, as MCP
+// clients do and as [draft-mcguinness-oauth-rfc9728bis-01] proposes: the
+// resource may also be a path prefix of the URL called, on the same
+// origin. It has to: the provider has one resource identifier (its issuer
+// by default) for all its resource URLs, and the URL called is
+// /user/profile.
 //
 // [RFC 9728 Section 3.3]: https://www.rfc-editor.org/rfc/rfc9728#section-3.3
+// [draft-mcguinness-oauth-rfc9728bis-01]: https://datatracker.ietf.org/doc/html/draft-mcguinness-oauth-rfc9728bis-01
 func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL string) (protectedResourceMetadata, error) {
 	var prm protectedResourceMetadata
 	err := a.getJSON(ctx, a.backChannelURL(metadataURL), &prm)
@@ -244,15 +253,19 @@ func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL
 	if !l.check("the metadata is JSON naming the resource and its authorization servers", "RFC 9728 Section 2", err == nil && prm.Resource != "" && len(prm.AuthorizationServers) > 0, detail) {
 		return prm, stepFailed("The resource's metadata is not usable", detail, `RFC 9728 Section 2: "resource REQUIRED. The protected resource's resource identifier".`)
 	}
-	if !l.check("the URL called lies under the metadata's resource", "RFC 9728 Section 3.3", underResource(a.mcpResourceURL(), prm.Resource), prm.Resource) {
+	if !l.check("the metadata's resource is the URL called or, on the same origin, a path prefix of it (RFC 9728 Section 3.3 requires identical; draft-mcguinness-oauth-rfc9728bis-01 allows a prefix)", "RFC 9728 Section 3.3", underResource(a.mcpResourceURL(), prm.Resource), prm.Resource) {
 		return prm, stepFailed("The metadata describes another resource", fmt.Sprintf("resource %q, called %q", prm.Resource, a.mcpResourceURL()),
-			`RFC 9728 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used."`)
+			`RFC 9728 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used." This client also takes a path prefix of the URL called, on the same origin (draft-mcguinness-oauth-rfc9728bis-01); this resource is not even that.`)
 	}
 	return prm, nil
 }
 
 // underResource reports whether rawURL is the resource identifier resource
-// or lies under its path, on the same origin.
+// or lies under its path, on the same origin: the validation that
+// [draft-mcguinness-oauth-rfc9728bis-01] proposes in place of RFC 9728's
+// identity.
+//
+// [draft-mcguinness-oauth-rfc9728bis-01]: https://datatracker.ietf.org/doc/html/draft-mcguinness-oauth-rfc9728bis-01
 func underResource(rawURL, resource string) bool {
 	u, err1 := url.Parse(rawURL)
 	r, err2 := url.Parse(resource)

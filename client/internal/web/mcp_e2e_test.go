@@ -73,7 +73,7 @@ func TestE2EMCPWalkthrough(t *testing.T) {
 			"The resource, without a token", "401 Unauthorized", `resource_metadata=&#34;`+h.provider.Issuer+`/.well-known/oauth-protected-resource&#34;`,
 			"the challenge names the scope a token needs (scope)",
 			// 2, 3: the two metadata documents and their checks.
-			"Protected resource metadata", "&#34;authorization_servers&#34;", "the URL called lies under the metadata&#39;s resource",
+			"Protected resource metadata", "&#34;authorization_servers&#34;", "the metadata&#39;s resource is the URL called or, on the same origin, a path prefix of it (RFC 9728 Section 3.3 requires identical; draft-mcguinness-oauth-rfc9728bis-01 allows a prefix)",
 			"Authorization server metadata", "issuer is the authorization server the resource named", "code_challenge_methods_supported has S256",
 			"registration_endpoint is there", "client_id_metadata_document_supported",
 			// 4: the registration, public.

@@ -298,12 +298,16 @@ func (a *App) getJSON(ctx context.Context, rawURL string, v any) error {
 // the resource named, at the well-known URL made from it
 // ([RFC 8414 Section 3.1]), whose issuer must be that very name
 // ([RFC 8414 Section 3.3]). The client needs PKCE with S256
-// ([RFC 7636 Section 4.2]; MCP clients "MUST refuse to proceed" without it)
-// and, to register, a registration endpoint ([RFC 7591 Section 3]).
+// ([RFC 7636 Section 4.2]), which the server's
+// code_challenge_methods_supported ([RFC 8414 Section 2]) must list: the
+// Model Context Protocol's authorization (2025-11-25) says "MCP clients
+// MUST refuse to proceed" when it is absent. To register, it needs a
+// registration endpoint ([RFC 7591 Section 3]).
 //
 // [RFC 8414 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8414#section-3.1
 // [RFC 8414 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8414#section-3.3
 // [RFC 7636 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7636#section-4.2
+// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string) (metadata.Metadata, error) {
 	server, err := metadata.Fetch(ctx, a.http, issuer, a.backChannelURL(issuer))
@@ -315,8 +319,8 @@ func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string
 		return server, stepFailed("The authorization server's metadata is not usable", detail,
 			`RFC 8414 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used."`)
 	}
-	if !l.check("code_challenge_methods_supported has S256: PKCE is possible", "RFC 7636 Section 4.2", slices.Contains(server.CodeChallengeMethodsSupported, "S256"), strings.Join(server.CodeChallengeMethodsSupported, " ")) {
-		return server, stepFailed("The authorization server does not support PKCE with S256", "", "MCP authorization: clients MUST refuse to proceed when code_challenge_methods_supported is absent (RFC 7636 Section 4.2).")
+	if !l.check("code_challenge_methods_supported has S256: PKCE is possible", "RFC 8414 Section 2", slices.Contains(server.CodeChallengeMethodsSupported, "S256"), strings.Join(server.CodeChallengeMethodsSupported, " ")) {
+		return server, stepFailed("The authorization server does not support PKCE with S256", "", "MCP authorization (2025-11-25): clients MUST refuse to proceed when code_challenge_methods_supported (RFC 8414 Section 2) is absent; this client needs S256 in it (RFC 7636 Section 4.2).")
 	}
 	if !l.check("registration_endpoint is there: the client can register", "RFC 7591 Section 3", server.RegistrationEndpoint != "", server.RegistrationEndpoint) {
 		return server, stepFailed("The authorization server takes no registrations", "",

@@ -164,37 +164,29 @@ func TestEveryGoTextTranslated(t *testing.T) {
 }
 
 // sourceTexts returns the rule texts, trace phrases and msg… constants of
-// the packages in dirs, each with where it is declared.
+// the packages in dirs, each with where it is declared. A text may be a
+// constant expression ("client_assertion_type is " + ClientAssertionTypeJWT);
+// a rule text the walk cannot read as one fails the test, so that no rule
+// escapes it.
 func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 	texts := map[string]string{}
 	fset := token.NewFileSet()
-	add := func(e ast.Expr) {
-		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-			s, err := strconv.Unquote(lit.Value)
-			if err != nil {
-				t.Fatal(err)
-			}
-			texts[s] = fset.Position(lit.Pos()).String()
-		}
-	}
 	for _, dir := range dirs {
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no Go files in %s: %v", dir, err)
+		files := parseDir(t, fset, dir)
+		consts := stringConsts(files)
+		add := func(e ast.Expr) bool {
+			s, ok := constString(e, consts, 0)
+			if ok {
+				texts[s] = fset.Position(e.Pos()).String()
+			}
+			return ok
 		}
-		for _, name := range files {
-			if strings.HasSuffix(name, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(fset, name, nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for _, f := range files {
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.CompositeLit:
-					if isRule(n.Type) && len(n.Elts) > 0 {
-						add(ruleText(n))
+					if isRule(n.Type) && len(n.Elts) > 0 && !add(ruleText(n)) {
+						t.Errorf("%s: a Rule whose Text is not a constant string: the translations cannot be checked", fset.Position(n.Pos()))
 					}
 				case *ast.CallExpr:
 					switch calledName(n.Fun) {
@@ -218,6 +210,79 @@ func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 		}
 	}
 	return texts
+}
+
+// parseDir parses the Go files of dir, tests left out.
+func parseDir(t *testing.T, fset *token.FileSet, dir string) []*ast.File {
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no Go files in %s: %v", dir, err)
+	}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
+// stringConsts maps the name of each package-level constant of files to
+// its value's expression.
+func stringConsts(files []*ast.File) map[string]ast.Expr {
+	consts := map[string]ast.Expr{}
+	for _, f := range files {
+		for _, decl := range f.Decls {
+			gen, ok := decl.(*ast.GenDecl)
+			if !ok || gen.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gen.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, id := range vs.Names {
+					if i < len(vs.Values) {
+						consts[id.Name] = vs.Values[i]
+					}
+				}
+			}
+		}
+	}
+	return consts
+}
+
+// constString is the value of a constant string expression: string
+// literals, the package's constants, and + of them.
+func constString(e ast.Expr, consts map[string]ast.Expr, depth int) (string, bool) {
+	if depth > 10 {
+		return "", false
+	}
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(e.Value)
+		return s, err == nil
+	case *ast.Ident:
+		if v, ok := consts[e.Name]; ok {
+			return constString(v, consts, depth+1)
+		}
+	case *ast.ParenExpr:
+		return constString(e.X, consts, depth+1)
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		x, okX := constString(e.X, consts, depth+1)
+		y, okY := constString(e.Y, consts, depth+1)
+		return x + y, okX && okY
+	}
+	return "", false
 }
 
 // suffixed is a string literal with suffix added, or e as it is.

@@ -131,6 +131,20 @@ func TestCatalogues(t *testing.T) {
 	}
 }
 
+// TestScopeWordMeansScope: 範圍 is the catalogues' word for scope ("範圍
+// (scope)"), so a translation uses it only where the English speaks of
+// scope; elsewhere a reader would take a rule about resources or limits
+// for a scope rule.
+func TestScopeWordMeansScope(t *testing.T) {
+	for _, table := range []map[string]string{traditionalChinese, traditionalChineseTrace} {
+		for key, zh := range table {
+			if strings.Contains(zh, "範圍") && !strings.Contains(strings.ToLower(key), "scope") {
+				t.Errorf("%q: translation %q says 範圍 (scope), but the English is not about scope", key, zh)
+			}
+		}
+	}
+}
+
 // FuzzNegotiate: any input chooses a locale, without panicking.
 func FuzzNegotiate(f *testing.F) {
 	f.Add("zh-TW en", "fr;q=0.9, zh-Hant;q=0.8")

@@ -157,7 +157,7 @@ var traditionalChineseTrace = map[string]string{
 	"the token was issued for a user (not by client credentials)":                                                "權杖是為使用者簽發的（不是透過用戶端憑證 (client credentials)）",
 	"the token carries the scope this resource needs":                                                            "權杖帶有這個資源所需的範圍 (scope)",
 	"the token's user still exists":                                                                              "權杖對應的使用者仍然存在",
-	"the access token is for one resource server, among those granted":                                           "存取權杖 (access token) 只針對一個資源伺服器 (resource server)，且在授予的範圍之內",
+	"the access token is for one resource server, among those granted":                                           "存取權杖 (access token) 只針對一個資源伺服器 (resource server)，且是授予的資源伺服器之一",
 	"the access token is not in the query string (it would leak into logs)":                                      "存取權杖 (access token) 不在查詢字串 (query string) 中（否則會洩漏到日誌裡）",
 	"the request has at most one Authorization header":                                                           "請求最多只有一個 Authorization 標頭",
 	"the request carries an access token (Authorization: Bearer, or DPoP, or POST body)":                         "請求帶有存取權杖 (access token)（Authorization: Bearer，或 DPoP，或 POST 本文）",

@@ -96,7 +96,7 @@ var traditionalChineseTrace = map[string]string{
 	"the code has not been used before":                                                          "授權碼 (authorization code) 之前沒有被使用過",
 	"the code has not expired":                                                                   "授權碼 (authorization code) 尚未過期",
 	"redirect_uri is sent when the authorization request had one":                                "授權請求 (authorization request) 帶有 redirect_uri 時，這裡也必須送出 redirect_uri",
-	"redirect_uri, if sent, is identical to the one of the authorization request":                "若有送出 redirect_uri，它與授權請求 (authorization request) 中的完全相同",
+	"redirect_uri, if sent in both requests, is identical to the authorization request's":        "若兩個請求都送出 redirect_uri，它與授權請求 (authorization request) 中的完全相同",
 	"a client registered with dpop_bound_access_tokens sends a DPoP proof":                       "註冊了 dpop_bound_access_tokens 的用戶端 (client) 必須送出 DPoP 證明 (proof)",
 	"dpop_jkt, sent beside a DPoP header, is the thumbprint of the proof's key":                  "與 DPoP 標頭一起送出的 dpop_jkt，必須是該證明 (proof) 金鑰的指紋 (thumbprint)",
 	"a code requested with dpop_jkt comes with a DPoP proof by that key":                         "以 dpop_jkt 請求的授權碼，必須附上由該金鑰簽署的 DPoP 證明 (proof)",

@@ -90,7 +90,13 @@ var (
 	// A request "missing a required parameter" is invalid_request
 	// ([RFC 6749 Section 5.2]), not a redirect_uri that does not match.
 	ruleCodeRedirectURIPresent = Rule{"redirect_uri is sent when the authorization request had one", "RFC 6749 Section 4.1.3"}
-	ruleCodeRedirectURI        = Rule{"redirect_uri, if sent, is identical to the one of the authorization request", "RFC 6749 Section 4.1.3"}
+	// Compared only when both requests carry one: [RFC 6749 Section 4.1.3]
+	// asks for identity "if the "redirect_uri" parameter was included in the
+	// authorization request", and ruleCodeRedirectURIPresent sees that it is
+	// then sent again.
+	//
+	// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+	ruleCodeRedirectURI = Rule{"redirect_uri, if sent in both requests, is identical to the authorization request's", "RFC 6749 Section 4.1.3"}
 	// [RFC 9449 Section 10]: "When a token request is received, the
 	// authorization server computes the JWK Thumbprint of the
 	// proof-of-possession public key in the DPoP proof and verifies that it

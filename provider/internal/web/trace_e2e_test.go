@@ -239,7 +239,7 @@ func walkCodeFlow(w *walker) {
 	// With a code_verifier, its form is checked before the code is read.
 	verifiedCodeRules := []string{"supports", "registered for this grant type", "carries the code", "43 to 128", "one this server issued", "issued to this client"}
 	status, tok := w.token(walkStep{name: "code exchange", outcome: "tokens issued",
-		checks: join(basicToken, clientRules, verifiedCodeRules, []string{"not been used", "not expired", "is identical to the one",
+		checks: join(basicToken, clientRules, verifiedCodeRules, []string{"not been used", "not expired", "if sent in both requests, is identical",
 			"comes with its code_verifier", "matches the S256", "redirect_uri is sent"}),
 		changes: []string{"authorization code consumed", "refresh token issued"},
 		refs: map[string]string{"one authentication method": "RFC 6749 Section 2.3", "names its grant_type": "RFC 6749 Section 4.1.3",

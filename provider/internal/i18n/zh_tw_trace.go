@@ -171,8 +171,8 @@ var traditionalChineseTrace = map[string]string{
 	"the access token was issued for a resource this server serves (its aud names one)":  "存取權杖 (access token) 是為本伺服器服務的某個資源簽發的（它的 aud 指名其中之一）",
 	"the token was issued to the introspecting client (else active:false)":               "權杖是簽發給進行內省 (introspection) 的用戶端的（否則回答 active:false）",
 	"the request carries the token":                                                      "請求帶有權杖 (token)",
-	"the token is valid (an invalid one changes nothing, and is answered 200)":           "權杖有效（無效的權杖不會改變任何東西，並回答 200）",
-	"the token was issued to the client that revokes it":                                 "權杖是簽發給撤銷它的那個用戶端的",
+	"the token is one this server issued: an unexpired access token, or a refresh token it still holds, even one rotated out, which revokes its grant (any other changes nothing, and is answered 200)": "權杖是本伺服器簽發的：未過期的存取權杖 (access token)，或本伺服器仍保存的更新權杖 (refresh token)（即使已被輪替掉），後者會撤銷它的授權許可 (grant)（其他權杖不會改變任何東西，並回答 200）",
+	"the token was issued to the client that revokes it": "權杖是簽發給撤銷它的那個用戶端的",
 
 	// RP-Initiated Logout.
 	"the id_token_hint is an ID token this provider issued (signature, iss; it may have expired)": "id_token_hint 是本伺服器簽發的 ID 權杖 (ID token)（簽章、iss；可以已經過期）",

@@ -110,10 +110,15 @@ func (p *Provider) Revoke(ctx context.Context, q TokenQuery) *Error {
 // provider, which introspection hides too ({"active":false}). The trace
 // still shows which rule failed.
 //
+// A refresh token rotated out ("The previous refresh token is invalidated",
+// [RFC 9700 Section 4.14.2]) is still one this server issued: revoking it
+// revokes its grant, as presenting it again to the token endpoint would.
+//
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
+// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
 var (
-	ruleRevokeValidToken = Rule{"the token is valid (an invalid one changes nothing, and is answered 200)", "RFC 7009 Section 2.2"}
+	ruleRevokeValidToken = Rule{"the token is one this server issued: an unexpired access token, or a refresh token it still holds, even one rotated out, which revokes its grant (any other changes nothing, and is answered 200)", "RFC 7009 Section 2.2"}
 	ruleRevokeOwnToken   = Rule{"the token was issued to the client that revokes it", "RFC 7009 Section 2.1"}
 )
 

@@ -17,12 +17,19 @@ import (
 	"github.com/oauth-reference/provider/service"
 )
 
-// ruleFormBody: the parameters travel "using the
-// "application/x-www-form-urlencoded" format" ([RFC 6749 Section 3.2]); the
-// body is also within this server's size limit.
+// ruleFormBody: the client sends its parameters "using the
+// "application/x-www-form-urlencoded" format per Appendix B with a
+// character encoding of UTF-8 in the HTTP request entity-body"
+// ([RFC 6749 Section 4.1.3]). The other grants' requests, the revocation
+// request ([RFC 7009 Section 2.1]) and the device authorization request
+// ([RFC 8628 Section 3.1]) are sent the same way, and this provider reads
+// every POST it takes so, its own login form too. The body is also within
+// this server's size limit.
 //
-// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
-var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time", Ref: "RFC 6749 Section 3.2"}
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time", Ref: "RFC 6749 Section 4.1.3"}
 
 // The error_description of each form body refused (formRefusal gives a
 // page its sentence).

@@ -119,12 +119,20 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 // state and iss. AskFirst says the browser is not sent there on its own
 // (TrustsRedirect): the user is shown where it leads and decides. An error
 // sent back ends the authorization, so its pushed request, if any, is used
-// up; failing to mark it is logged, and the request then expires unused.
+// up. If another answer used it up first (an approval and a denial of one
+// request_uri at once), there is no error response: the error is
+// invalid_request_uri, shown and not redirected, as IssueAuthorizationCode
+// does, so that one pushed request ends once. Failing to mark it (the
+// store) is logged, and the request then expires unused.
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-func (p *Provider) ErrorRedirect(ctx context.Context, e *AuthorizationError) (location string, askFirst bool) {
-	if err := p.usePushedRequest(ctx, e.PushedRequest); err != nil && err.ServerFault() {
+func (p *Provider) ErrorRedirect(ctx context.Context, e *AuthorizationError) (location string, askFirst bool, used *Error) {
+	switch err := p.usePushedRequest(ctx, e.PushedRequest); {
+	case err == nil:
+	case err.ServerFault():
 		p.Log.ErrorContext(ctx, "use pushed request", "err", err)
+	default:
+		return "", false, err
 	}
 	params := url.Values{"error": {string(e.Code)}}
 	if e.Description != "" {
@@ -134,7 +142,7 @@ func (p *Provider) ErrorRedirect(ctx context.Context, e *AuthorizationError) (lo
 	if askFirst {
 		TraceFrom(ctx).Check(ruleRedirectAskFirst, true)
 	}
-	return p.responseURI(e.RedirectURI, params, e.State), askFirst
+	return p.responseURI(e.RedirectURI, params, e.State), askFirst, nil
 }
 
 // responseURI adds the response parameters to the redirect URI, with state

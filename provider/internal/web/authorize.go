@@ -214,7 +214,11 @@ func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError)
 		return
 	}
 	s.refused(c, e.Error)
-	location, askFirst := s.p.ErrorRedirect(c.Request.Context(), e)
+	location, askFirst, used := s.p.ErrorRedirect(c.Request.Context(), e)
+	if used != nil { // its pushed request ended meanwhile, in another answer
+		s.authorizationError(c, &oauth.AuthorizationError{Error: used, UILocales: e.UILocales})
+		return
+	}
 	if !askFirst {
 		c.Redirect(http.StatusFound, location)
 		return

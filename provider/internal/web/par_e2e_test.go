@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"encoding/json"
+	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -239,7 +241,7 @@ func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 				t.Errorf("through PAR: got %s, want a code", loc.Redacted())
 			}
 		})
-		t.Run("approvals racing on one request_uri: exactly one code", func(t *testing.T) {
+		t.Run("approvals and denials racing on one request_uri: exactly one answer goes back", func(t *testing.T) {
 			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)
 			b := newBrowser(t)
 			_, page := b.Get(parAuthorizeURL(srv, "testclient", requestURI))
@@ -247,32 +249,38 @@ func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 			form.Set("username", providertest.DemoUsername)
 			form.Set("password", providertest.DemoPassword)
 			const racers = 8
-			codes := make([]string, racers)
+			answers := make([]url.Values, racers) // each one's authorization response, nil when none went back
 			var wg sync.WaitGroup
 			for i := range racers {
+				decided := maps.Clone(form)
+				decided.Set("decision", []string{"allow", "deny"}[i%2])
 				wg.Go(func() {
-					req, _ := http.NewRequest(http.MethodPost, srv.URL+"/oauth/authenticate", strings.NewReader(form.Encode()))
+					req, _ := http.NewRequest(http.MethodPost, srv.URL+"/oauth/authenticate", strings.NewReader(decided.Encode()))
 					req.Header.Set("Content-Type", formCT)
 					resp, err := noRedirects.Do(req)
 					if err != nil {
 						t.Error(err)
 						return
 					}
+					body, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
-					if loc, err := url.Parse(resp.Header.Get("Location")); err == nil {
-						codes[i] = loc.Query().Get("code")
+					if loc := resp.Header.Get("Location"); loc != "" {
+						u, _ := url.Parse(loc)
+						answers[i] = u.Query()
+					} else if !strings.Contains(string(body), "invalid_request_uri") {
+						t.Errorf("racer %d: got %d without a redirect or invalid_request_uri:\n%s", i, resp.StatusCode, body)
 					}
 				})
 			}
 			wg.Wait()
-			issued := 0
-			for _, c := range codes {
-				if c != "" {
-					issued++
+			var sent []url.Values
+			for _, a := range answers {
+				if a != nil {
+					sent = append(sent, a)
 				}
 			}
-			if issued != 1 {
-				t.Errorf("%d concurrent approvals of one pushed request: got %d codes, want 1", racers, issued)
+			if len(sent) != 1 {
+				t.Errorf("%d concurrent approvals and denials of one pushed request: %d answers went back (%v), want 1", racers, len(sent), sent)
 			}
 		})
 	})

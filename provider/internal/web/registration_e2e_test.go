@@ -68,15 +68,23 @@ func sendWith(t testing.TB, method, u, body, authorization string) (*http.Respon
 func register(t testing.TB, srv *providertest.Server, doc string) registration {
 	t.Helper()
 	resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", doc, "")
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("register: got %d, want 201: %s", resp.StatusCode, body)
+	return wantRegistration(t, "register", http.StatusCreated, resp, body)
+}
+
+// wantRegistration decodes the answer (resp, body) of a registration or an
+// update that must succeed with status want, not stored by any cache, and
+// fails the test otherwise; what names the request in the failure.
+func wantRegistration(t testing.TB, what string, want int, resp *http.Response, body string) registration {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Fatalf("%s: got %d, want %d: %s", what, resp.StatusCode, want, body)
 	}
 	if resp.Header.Get("Cache-Control") != "no-store" {
-		t.Errorf("register: Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
+		t.Errorf("%s: Cache-Control %q, want no-store", what, resp.Header.Get("Cache-Control"))
 	}
 	var reg registration
 	if err := json.Unmarshal([]byte(body), &reg); err != nil {
-		t.Fatalf("register: %v: %s", err, body)
+		t.Fatalf("%s: %v: %s", what, err, body)
 	}
 	return reg
 }

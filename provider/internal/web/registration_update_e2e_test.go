@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -31,17 +30,7 @@ func updateClient(t testing.TB, reg registration, body string) (*http.Response, 
 func updated(t testing.TB, reg registration, body string) (registration, string) {
 	t.Helper()
 	resp, raw := updateClient(t, reg, body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("update: got %d %s, want 200", resp.StatusCode, raw)
-	}
-	if resp.Header.Get("Cache-Control") != "no-store" {
-		t.Errorf("update: Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
-	}
-	var got registration
-	if err := json.Unmarshal([]byte(raw), &got); err != nil {
-		t.Fatalf("update: %v: %s", err, raw)
-	}
-	return got, raw
+	return wantRegistration(t, "update", http.StatusOK, resp, raw), raw
 }
 
 // readClient reads reg's registration (RFC 7592 Section 2.1), which must

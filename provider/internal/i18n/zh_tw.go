@@ -35,6 +35,7 @@ var traditionalChinese = map[string]string{
 	// Messages the handlers choose (package web, msg… constants).
 	"Wrong username or password.": "使用者名稱或密碼錯誤。",
 	"Too many wrong passwords from your network. Wait a few minutes, then try again.": "你的網路輸入錯誤密碼的次數太多。請等幾分鐘後再試一次。",
+	"Too many sign-ins from your network at once. Try again in a moment.":             "你的網路同時有太多登入。請稍後再試一次。",
 	"Your session expired or the form was not ours. Please try again.":                "你的工作階段 (session) 已過期，或這份表單不是本站發出的。請再試一次。",
 	"Please sign in.": "請先登入。",
 	"The form was sent with a field twice. Please try again.":                    "表單中有欄位被送出兩次。請再試一次。",
@@ -52,6 +53,7 @@ var traditionalChinese = map[string]string{
 	"The device was not given access. You can close this page.": "這個裝置沒有取得存取權。你可以關閉這個頁面。",
 	"Too many attempts": "嘗試次數過多",
 	"Too many codes were entered from your network. Wait a few minutes, then try again.": "你的網路輸入代碼的次數太多。請等幾分鐘後再試一次。",
+	"Too many codes were entered from your network at once. Try again in a moment.":      "你的網路同時輸入了太多代碼。請稍後再試一次。",
 	"This code has expired": "這個代碼已過期",
 	"Codes last a few minutes only. Start again on your device to get a new code.": "代碼只在幾分鐘內有效。請在裝置上重新開始，取得新的代碼。",
 	"This code was already used": "這個代碼已經用過了",

@@ -32,7 +32,7 @@ var traditionalChineseTrace = map[string]string{
 	"each resource is an absolute URI without fragment, naming a resource server this provider serves": "每個 resource 都是不含片段 (fragment) 的絕對 URI，且指向本伺服器服務的資源伺服器 (resource server)",
 
 	// The user's part: sign-in, consent, forms.
-	"wrong passwords from this network stay within the limit (no online guessing)":                                             "這個網路輸入錯誤密碼的次數在限制之內（防止線上猜測密碼）",
+	"wrong passwords from this network, with those still being checked, stay within the limit (no online guessing)":            "這個網路輸入錯誤密碼的次數（連同仍在檢查中的密碼）在限制之內（防止線上猜測密碼）",
 	"the user signed in with the right username and password":                                                                  "使用者以正確的使用者名稱與密碼登入",
 	"the user is signed in, recently enough for prompt and max_age":                                                            "使用者已登入，且登入時間符合 prompt 與 max_age 的要求",
 	"the login session was not ended by a logout":                                                                              "登入工作階段 (session) 沒有被登出結束",

@@ -13,6 +13,10 @@ import (
 // user codes, registrations); the caller may try again after RetryAfter.
 type TooManyAttemptsError struct {
 	RetryAfter time.Duration
+	// InFlight: the failures counted leave room, but attempts still being
+	// checked fill the budget. It is no sign of guessing (a crowd behind
+	// one address signing in at once), and ends as they are judged.
+	InFlight bool
 }
 
 func (e *TooManyAttemptsError) Error() string {
@@ -60,11 +64,12 @@ func countedUnder(addr netip.Addr) []countedAs {
 }
 
 // attemptBudget bounds failures (wrong passwords, wrong user codes): at most
-// limit per requester in each fixed window of the given length. The counts
-// live in the store, so every provider process sharing a database shares
-// the budget (store.Store.ReserveAttempt). Memory holds none of it, and only
-// the requester who failed spends its own budget: no one is ever refused
-// for what others did.
+// limit per requester in any stretch of time of the given length, as a
+// sliding window counts them (reserveAttempt). The counts live in the store,
+// so every provider process sharing a database shares the budget
+// (store.Store.ReserveAttempt). Memory holds none of it, and only the
+// requester who failed spends its own budget: no one is ever refused for
+// what others did.
 type attemptBudget struct {
 	kind   string // what is counted: the first part of each key
 	limit  int
@@ -92,6 +97,12 @@ func (b attemptBudget) keysOf(addr netip.Addr) []attemptKey {
 // during its check soon stops counting against its requester.
 const attemptLease = time.Minute
 
+// inFlightRetryAfter is the Retry-After of an attempt refused only because
+// attempts still being checked fill its budget: each check takes tens of
+// milliseconds (one Argon2id hash, or one lookup), so a second, the least
+// Retry-After can say, is enough for those ahead of it to be judged.
+const inFlightRetryAfter = time.Second
+
 // attemptTicket holds the leases of an attempt reserved by reserveAttempt,
 // one per key: confirmAttempt turns them into failures when the attempt
 // turns out wrong, forgiveAttempt gives them back when it turns out right.
@@ -102,19 +113,32 @@ type attemptTicket struct {
 // reserveAttempt reserves one attempt for addr in advance, under each of
 // its keys, so that concurrent attempts (in any process) cannot overshoot
 // the budget (store.Store.ReserveAttempt). Over the budget of any key it
-// reserves nothing and refuses with a *TooManyAttemptsError.
+// reserves nothing and refuses with a *TooManyAttemptsError (refusal).
+//
+// The budget is counted as a sliding window. Failures are counted in fixed
+// windows of b.length (15:00 to 15:15, 15:15 to 15:30, ...), which are cheap
+// to keep: one count per key and window. But a fixed window alone would let
+// an address fail limit times just before 15:15 and limit times again just
+// after. So the previous window's failures count too, weighed by how much
+// of that window still lies within the last b.length: at 15:18, 80% of the
+// 15:00 window's failures count, plus all of the 15:15 window's. An attempt
+// passes while that sum, the attempts still being checked and itself stay
+// within the limit. Then over any stretch of time up to b.length no more
+// than limit failures pass, plus limit for the share of b.length the
+// stretch lasts: never a burst of twice the limit.
 func (p *Provider) reserveAttempt(ctx context.Context, b attemptBudget, addr netip.Addr) (attemptTicket, error) {
 	now := p.Now()
 	window := now.Truncate(b.length)
 	end := window.Add(b.length)
 	var t attemptTicket
 	for _, k := range b.keysOf(addr) {
-		lease, reserved, err := p.Store.ReserveAttempt(ctx, store.AttemptReservation{
-			Key: k.key, Window: window, WindowEnd: end, Limit: k.limit,
-			Now: now, LeaseUntil: now.Add(attemptLease),
-		})
+		r := store.AttemptReservation{
+			Key: k.key, Window: window, WindowEnd: end, PreviousWeight: float64(end.Sub(now)) / float64(b.length),
+			Limit: k.limit, Now: now, LeaseUntil: now.Add(attemptLease),
+		}
+		lease, reserved, counted, err := p.Store.ReserveAttempt(ctx, r)
 		if err == nil && !reserved {
-			err = &TooManyAttemptsError{RetryAfter: end.Sub(now)}
+			err = refusal(r, counted)
 		}
 		if err != nil {
 			p.forgiveAttempt(ctx, t)
@@ -123,6 +147,31 @@ func (p *Provider) reserveAttempt(ctx context.Context, b attemptBudget, addr net
 		t.leases = append(t.leases, lease)
 	}
 	return t, nil
+}
+
+// refusal is the error of an attempt that r did not admit with what was
+// counted: when the failures alone leave room, attempts still being
+// checked filled it, and the refusal ends in a moment (InFlight); else it
+// ends when enough failures have slid out of the window (roomAt).
+func refusal(r store.AttemptReservation, counted store.AttemptCounts) *TooManyAttemptsError {
+	if failures := (store.AttemptCounts{Previous: counted.Previous, Failures: counted.Failures}); r.Admits(failures) {
+		return &TooManyAttemptsError{RetryAfter: inFlightRetryAfter, InFlight: true}
+	}
+	return &TooManyAttemptsError{RetryAfter: roomAt(r, counted).Sub(r.Now)}
+}
+
+// roomAt is when the failures counted leave room for one more attempt
+// under r.Limit, if no other fails meanwhile. The previous window's weight
+// falls as time passes, from 1 at r.Window to 0 at r.WindowEnd: while this
+// window's failures leave room, it is when the previous window's, so
+// weighed, fit in the rest. Else it is in the next window, when this
+// window's failures, weighed there in turn, fit under the limit.
+func roomAt(r store.AttemptReservation, counted store.AttemptCounts) time.Time {
+	length := float64(r.WindowEnd.Sub(r.Window))
+	if room := r.Limit - 1 - counted.Failures; room >= 0 {
+		return r.WindowEnd.Add(-time.Duration(float64(room) / float64(counted.Previous) * length))
+	}
+	return r.WindowEnd.Add(time.Duration(length - float64(r.Limit-1)/float64(counted.Failures)*length))
 }
 
 // confirmAttempt counts an attempt reserved by reserveAttempt as a failure

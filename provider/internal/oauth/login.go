@@ -16,7 +16,8 @@ var ErrBadCredentials = errors.New("oauth: wrong username or password")
 
 // WrongPasswordsPerAddress bounds the wrong passwords one requester (an
 // address, or an IPv6 /64: see attemptBudget) may send per PasswordWindow,
-// in all provider processes together, before sign-in is refused: guessing
+// a window that slides (reserveAttempt), in all provider processes
+// together, before sign-in is refused: guessing
 // a password online is then too slow to matter, and a user who mistypes a
 // few times is not locked out.
 const (
@@ -36,7 +37,7 @@ var passwordBudget = attemptBudget{kind: "password", limit: WrongPasswordsPerAdd
 // [RFC 6749 Section 10.10]: https://www.rfc-editor.org/rfc/rfc6749#section-10.10
 // [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
 var (
-	rulePasswordAttempts = Rule{"wrong passwords from this network stay within the limit (no online guessing)", "RFC 6749 Section 10.10"}
+	rulePasswordAttempts = Rule{"wrong passwords from this network, with those still being checked, stay within the limit (no online guessing)", "RFC 6749 Section 10.10"}
 	ruleUserCredentials  = Rule{"the user signed in with the right username and password", "RFC 6749 Section 4.1"}
 	ruleFormCSRF         = Rule{"the form carries this login session's CSRF token", "RFC 6749 Section 10.12"}
 )

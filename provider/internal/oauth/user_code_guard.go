@@ -28,9 +28,10 @@ func newUserCodeRateLimit() *RateLimit { return NewRateLimit(UserCodeEntriesPerM
 // A wrong guess names no code, so it cannot be charged to the code it was
 // aimed at; but every wrong guess made while a code is pending is a guess
 // at that code (and at every other pending one). The guess window is the
-// device code lifetime, so a code's life overlaps at most two windows: it
-// faces at most 2 × WrongUserCodesPerAddress wrong guesses from any one
-// requester (a chance of 20 / 20^8 ≈ 2^-30.3 that they hit it), and from an
+// device code lifetime, and it slides (reserveAttempt): over any stretch
+// of one lifetime at most 2 × WrongUserCodesPerAddress wrong guesses pass
+// from any one requester, so a code faces at most that many (a chance of
+// 20 / 20^8 ≈ 2^-30.3 that they hit it), and from an
 // IPv6 /48 at most networkBudgetFactor times that. The RFC's example: with
 // 34.5 bits, allowing "5 attempts" gives "the same 2^-32 probability of
 // success by random guessing".

@@ -121,14 +121,43 @@ func (c Client) SelfRegistered() bool { return c.RegistrationTokenHash != "" }
 func (c Client) FromMetadataDocument() bool { return !c.MetadataStaleAt.IsZero() }
 
 // AttemptReservation asks ReserveAttempt for one attempt under a budget of
-// failures (wrong passwords, wrong user codes) in a fixed window.
+// failures (wrong passwords, wrong user codes) counted in fixed windows and
+// weighed as a sliding window (Admits).
 type AttemptReservation struct {
-	Key        string    // whose budget: what is counted, and who
-	Window     time.Time // the start of the window the attempt counts in
-	WindowEnd  time.Time // its end: a failure is kept until then
-	Limit      int       // how many failures and leases the window may hold
-	Now        time.Time // leases that ended before it no longer count
-	LeaseUntil time.Time // when the new lease stops counting, unless confirmed
+	Key       string    // whose budget: what is counted, and who
+	Window    time.Time // the start of the window the attempt counts in
+	WindowEnd time.Time // its end; a failure is kept one window longer, while it still weighs
+	// PreviousWeight is the share of the previous window's failures that
+	// still counts: how much of that window lies within the last window's
+	// length before Now, from 1 at Window down to 0 at WindowEnd.
+	PreviousWeight float64
+	Limit          int       // how many failures (weighed) and leases may be counted
+	Now            time.Time // leases that ended before it no longer count
+	LeaseUntil     time.Time // when the new lease stops counting, unless confirmed
+}
+
+// AttemptCounts is what ReserveAttempt found counted against a key.
+type AttemptCounts struct {
+	Previous int // failures in the window before r.Window
+	Failures int // failures in r.Window
+	Leases   int // attempts still being checked (leases not ended), in any window
+}
+
+// length is the length of r's windows.
+func (r AttemptReservation) length() time.Duration { return r.WindowEnd.Sub(r.Window) }
+
+// PreviousWindow is the start of the window before r.Window.
+func (r AttemptReservation) PreviousWindow() time.Time { return r.Window.Add(-r.length()) }
+
+// KeepUntil is when a count of r.Window's failures may go: at the end of
+// the next window, the last one it weighs in.
+func (r AttemptReservation) KeepUntil() time.Time { return r.WindowEnd.Add(r.length()) }
+
+// Admits reports whether c leaves room under r.Limit for one more attempt:
+// the previous window's failures at r.PreviousWeight, this window's, and
+// the leases still held (each may yet turn out a failure), plus this one.
+func (r AttemptReservation) Admits(c AttemptCounts) bool {
+	return float64(c.Previous)*r.PreviousWeight+float64(c.Failures+c.Leases+1) <= float64(r.Limit)
 }
 
 // User is a resource owner who can sign in at the provider.
@@ -461,19 +490,20 @@ type Store interface {
 	RecordJTI(ctx context.Context, key string, expiresAt time.Time) (firstUse bool, err error)
 
 	// ReserveAttempt reserves one attempt (a password or a user code about
-	// to be checked) under r.Key in the fixed window that starts at
-	// r.Window, and returns its lease and true — unless the key's failures
-	// in that window (ConfirmAttempt) and its leases still held at r.Now
-	// together have reached r.Limit: then it reserves nothing and reports
-	// false. Check and reservation are one atomic step, so of any number of
-	// concurrent callers, in any process sharing the database, at most
-	// r.Limit hold a lease or a failure per key and window. A lease that is
-	// neither confirmed nor released (its provider died while it checked
-	// the attempt) stops counting at r.LeaseUntil.
-	ReserveAttempt(ctx context.Context, r AttemptReservation) (lease int64, reserved bool, err error)
+	// to be checked) under r.Key in the window that starts at r.Window, and
+	// returns its lease and true, if what it counts (AttemptCounts: the
+	// failures of that window and the one before, ConfirmAttempt, and the
+	// key's leases still held at r.Now) leaves room (r.Admits); else it
+	// reserves nothing and reports false. Either way it returns what it
+	// counted. Check and reservation are one atomic step, so of any number
+	// of concurrent callers, in any process sharing the database, no more
+	// are admitted than r.Admits allows. A lease that is neither confirmed
+	// nor released (its provider died while it checked the attempt) stops
+	// counting at r.LeaseUntil.
+	ReserveAttempt(ctx context.Context, r AttemptReservation) (lease int64, reserved bool, counted AttemptCounts, err error)
 	// ConfirmAttempt turns a lease into a failure, counted in its window
-	// until the window's end. A lease already confirmed, released or purged
-	// counts nothing.
+	// and kept until the end of the next one (KeepUntil). A lease already
+	// confirmed, released or purged counts nothing.
 	ConfirmAttempt(ctx context.Context, lease int64) error
 	// ReleaseAttempt deletes a lease: the attempt was no failure. Releasing
 	// a lease that is gone changes nothing.

@@ -142,6 +142,11 @@ var (
 	limitPassword = rateLimit{"password", "too many wrong password attempts"}
 	// user-code entries or wrong codes per address (oauth.LookUpUserCode)
 	limitUserCode = rateLimit{"user_code", "too many wrong user_code attempts"}
+	// passwords, or user codes, being checked at once from one address,
+	// when the wrong ones counted leave room
+	// (oauth.TooManyAttemptsError.InFlight): no sign of guessing
+	limitPasswordInFlight = rateLimit{"password_in_flight", "too many passwords being checked at once"}
+	limitUserCodeInFlight = rateLimit{"user_code_in_flight", "too many user codes being checked at once"}
 	// registrations per address and hour (config REGISTRATIONS_PER_HOUR)
 	limitRegistration = rateLimit{"registration", "too many registrations"}
 	// device authorization requests per address and hour (config
@@ -151,7 +156,8 @@ var (
 	// PUSHED_REQUESTS_PER_HOUR)
 	limitPushedRequest = rateLimit{"pushed_request", "too many pushed authorization requests"}
 
-	rateLimits = []rateLimit{limitPassword, limitUserCode, limitRegistration, limitDeviceAuthorization, limitPushedRequest}
+	rateLimits = []rateLimit{limitPassword, limitUserCode, limitPasswordInFlight, limitUserCodeInFlight,
+		limitRegistration, limitDeviceAuthorization, limitPushedRequest}
 )
 
 // rateLimitLabels lists the limits' labels, comma-separated.

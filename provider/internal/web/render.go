@@ -93,6 +93,7 @@ func pageFuncs(l i18n.Locale) template.FuncMap {
 const (
 	msgWrongPassword    = "Wrong username or password."
 	msgTooManyPasswords = "Too many wrong passwords from your network. Wait a few minutes, then try again."
+	msgTooManySignIns   = "Too many sign-ins from your network at once. Try again in a moment."
 	msgFormNotOurs      = "Your session expired or the form was not ours. Please try again."
 	msgSignIn           = "Please sign in."
 	msgFormSentTwice    = "The form was sent with a field twice. Please try again."
@@ -110,6 +111,7 @@ const (
 	msgDeviceDeniedDetail    = "The device was not given access. You can close this page."
 	msgTooManyCodes          = "Too many attempts"
 	msgTooManyCodesDetail    = "Too many codes were entered from your network. Wait a few minutes, then try again."
+	msgTooManyCodesAtOnce    = "Too many codes were entered from your network at once. Try again in a moment."
 	msgExpiredUserCode       = "This code has expired"
 	msgExpiredUserCodeDetail = "Codes last a few minutes only. Start again on your device to get a new code."
 	msgUsedUserCode          = "This code was already used"

@@ -3,42 +3,47 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// ReserveAttempt adds a lease for r.Key in r.Window unless the window's
-// failures and leases not yet ended have reached r.Limit, and reports
-// whether it added one. The INSERT's WHERE makes the check and the addition
-// one statement; a writing statement holds the write lock from its start,
-// taken by the one writer connection and, across processes, by SQLite.
-func (s *Store) ReserveAttempt(ctx context.Context, r store.AttemptReservation) (int64, bool, error) {
+// ReserveAttempt counts r.Key's failures in r.Window and the window
+// before, and its leases not yet ended, and adds a lease when they leave
+// room (r.Admits). Counting and adding are one transaction, which holds
+// the write lock from its BEGIN (IMMEDIATE), taken by the one writer
+// connection and, across processes, by SQLite.
+func (s *Store) ReserveAttempt(ctx context.Context, r store.AttemptReservation) (int64, bool, store.AttemptCounts, error) {
 	var lease int64
-	err := s.write.QueryRowContext(ctx, `
-		INSERT INTO attempt_leases (key, window_start, window_end, lease_until)
-		SELECT ?1, ?2, ?3, ?4
-		WHERE (SELECT count(*) FROM attempt_leases WHERE key = ?1 AND window_start = ?2 AND lease_until > ?5)
-			+ coalesce((SELECT count FROM attempt_counts WHERE key = ?1 AND window_start = ?2), 0) < ?6
-		RETURNING id`,
-		r.Key, micros(r.Window), micros(r.WindowEnd), micros(r.LeaseUntil), micros(r.Now), r.Limit).Scan(&lease)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return 0, false, nil
-	case err != nil:
-		return 0, false, fmt.Errorf("sqlite: reserve attempt: %w", err)
+	var c store.AttemptCounts
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `
+			SELECT coalesce((SELECT count FROM attempt_counts WHERE key = ?1 AND window_start = ?2), 0),
+				coalesce((SELECT count FROM attempt_counts WHERE key = ?1 AND window_start = ?3), 0),
+				(SELECT count(*) FROM attempt_leases WHERE key = ?1 AND lease_until > ?4)`,
+			r.Key, micros(r.PreviousWindow()), micros(r.Window), micros(r.Now)).Scan(&c.Previous, &c.Failures, &c.Leases)
+		if err != nil || !r.Admits(c) {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `
+			INSERT INTO attempt_leases (key, window_start, window_end, lease_until) VALUES (?, ?, ?, ?)
+			RETURNING id`,
+			r.Key, micros(r.Window), micros(r.WindowEnd), micros(r.LeaseUntil)).Scan(&lease)
+	})
+	if err != nil {
+		return 0, false, c, fmt.Errorf("sqlite: reserve attempt: %w", err)
 	}
-	return lease, true, nil
+	return lease, lease != 0, c, nil
 }
 
-// ConfirmAttempt adds one to the count of the lease's key and window and
+// ConfirmAttempt adds one to the count of the lease's key and window,
+// kept until the end of the next window (window_end plus its length), and
 // deletes the lease, in one transaction.
 func (s *Store) ConfirmAttempt(ctx context.Context, lease int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO attempt_counts (key, window_start, count, expires_at)
-			SELECT key, window_start, 1, window_end FROM attempt_leases WHERE id = ?
+			SELECT key, window_start, 1, 2*window_end - window_start FROM attempt_leases WHERE id = ?
 			ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1`, lease)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `DELETE FROM attempt_leases WHERE id = ?`, lease)

@@ -20,14 +20,22 @@ const (
 	attemptLease  = time.Minute
 )
 
-// reserveAttempt calls ReserveAttempt at now in the window that starts at
-// t0, for a lease of attemptLease, and returns the lease and nil when it
-// reserved, errOverLimit when not.
+// reservation asks for an attempt under key at now, in the window of
+// attemptWindow that now falls in (the windows start at t0), for a lease of
+// attemptLease.
+func reservation(key string, limit int, now time.Time) store.AttemptReservation {
+	window := at(now.Sub(t0).Truncate(attemptWindow))
+	end := window.Add(attemptWindow)
+	return store.AttemptReservation{
+		Key: key, Window: window, WindowEnd: end, PreviousWeight: float64(end.Sub(now)) / float64(attemptWindow),
+		Limit: limit, Now: now, LeaseUntil: now.Add(attemptLease),
+	}
+}
+
+// reserveAttempt calls ReserveAttempt at now (reservation) and returns the
+// lease and nil when it reserved, errOverLimit when not.
 func reserveAttempt(ctx context.Context, s store.Store, key string, limit int, now time.Time) (int64, error) {
-	lease, reserved, err := s.ReserveAttempt(ctx, store.AttemptReservation{
-		Key: key, Window: t0, WindowEnd: at(attemptWindow), Limit: limit,
-		Now: now, LeaseUntil: now.Add(attemptLease),
-	})
+	lease, reserved, _, err := s.ReserveAttempt(ctx, reservation(key, limit, now))
 	if err == nil && !reserved {
 		err = errOverLimit
 	}
@@ -60,7 +68,7 @@ func checkCounted(t *testing.T, errs []error, want int) {
 
 // attemptTests hold the store to the attempt budgets behind the limits of
 // wrong passwords and wrong user codes (RFC 8628 Section 5.1): a limit
-// holds exactly, per key and window, however many requests race, and an
+// holds exactly, per key and sliding window, however many requests race, and an
 // attempt whose provider died while checking it stops counting on its own.
 var attemptTests = []test{
 	{"ReserveAttempt reserves up to the limit, leases and failures together; other keys and windows have their own", func(t *testing.T, s store.Store) {
@@ -72,12 +80,33 @@ var attemptTests = []test{
 		}
 		checkErr(t, "ReserveAttempt over the limit", reserveNow(t.Context(), s, "password:192.0.2.1", 3), errOverLimit)
 		checkErr(t, "ReserveAttempt(another key)", reserveNow(t.Context(), s, "password:192.0.2.2", 3), nil)
-		_, reserved, err := s.ReserveAttempt(t.Context(), store.AttemptReservation{
-			Key: "password:192.0.2.1", Window: at(attemptWindow), WindowEnd: at(2 * attemptWindow), Limit: 3,
-			Now: at(attemptWindow), LeaseUntil: at(attemptWindow + attemptLease),
-		})
-		if err != nil || !reserved {
-			t.Errorf("ReserveAttempt in the next window: got %t, %v; want reserved", reserved, err)
+		_, err = reserveAttempt(t.Context(), s, "password:192.0.2.2", 3, at(2*attemptWindow))
+		checkErr(t, "ReserveAttempt two windows later", err, nil)
+	}},
+	{"the previous window's failures weigh as much as the part of it within the last window's length (a sliding window)", func(t *testing.T, s store.Store) {
+		for range 3 {
+			lease, err := reserveAttempt(t.Context(), s, "k", 3, at(attemptWindow-time.Second))
+			must(t, "ReserveAttempt", err)
+			must(t, "ConfirmAttempt", s.ConfirmAttempt(t.Context(), lease))
+		}
+		_, err := reserveAttempt(t.Context(), s, "k", 3, at(attemptWindow+time.Second))
+		checkErr(t, "ReserveAttempt just after the window's end", err, errOverLimit)
+		// A third into the next window, the 3 failures weigh 2: room for one.
+		_, err = reserveAttempt(t.Context(), s, "k", 3, at(attemptWindow+attemptWindow/3))
+		checkErr(t, "ReserveAttempt a third into the next window", err, nil)
+		_, reserved, counted, err := s.ReserveAttempt(t.Context(), reservation("k", 3, at(attemptWindow+attemptWindow/3)))
+		want := store.AttemptCounts{Previous: 3, Failures: 0, Leases: 1}
+		if err != nil || reserved || counted != want {
+			t.Errorf("ReserveAttempt a third into the next window, again: got %t, %+v, %v; want refused, %+v", reserved, counted, err, want)
+		}
+	}},
+	{"leases of the previous window count in the next one", func(t *testing.T, s store.Store) {
+		_, err := reserveAttempt(t.Context(), s, "k", 1, at(attemptWindow-time.Second))
+		must(t, "ReserveAttempt", err)
+		_, reserved, counted, err := s.ReserveAttempt(t.Context(), reservation("k", 1, at(attemptWindow+time.Second)))
+		want := store.AttemptCounts{Leases: 1}
+		if err != nil || reserved || counted != want {
+			t.Errorf("ReserveAttempt in the next window: got %t, %+v, %v; want refused, %+v", reserved, counted, err, want)
 		}
 	}},
 	{"ReleaseAttempt gives a lease back; releasing it again, or a lease never made, changes nothing", func(t *testing.T, s store.Store) {
@@ -118,7 +147,7 @@ var attemptTests = []test{
 		})
 		checkCounted(t, errs, 5)
 	}},
-	{"PurgeExpired deletes the failures of ended windows and the leases that ended", func(t *testing.T, s store.Store) {
+	{"PurgeExpired deletes the leases that ended, and the failures of a window once the next one ended too", func(t *testing.T, s store.Store) {
 		confirmed, err := reserveAttempt(t.Context(), s, "k", 1, t0)
 		must(t, "ReserveAttempt", err)
 		must(t, "ConfirmAttempt", s.ConfirmAttempt(t.Context(), confirmed))
@@ -129,10 +158,14 @@ var attemptTests = []test{
 		if n != 1 {
 			t.Errorf("PurgeExpired after the lease: got %d rows deleted, want the ended lease alone", n)
 		}
-		n, err = s.PurgeExpired(t.Context(), at(attemptWindow+time.Second))
+		_, err = s.PurgeExpired(t.Context(), at(attemptWindow+time.Second))
+		must(t, "PurgeExpired", err)
+		_, err = reserveAttempt(t.Context(), s, "k", 1, at(attemptWindow+time.Second))
+		checkErr(t, "ReserveAttempt in the next window, where the failure still weighs", err, errOverLimit)
+		n, err = s.PurgeExpired(t.Context(), at(2*attemptWindow+time.Second))
 		must(t, "PurgeExpired", err)
 		if n < 1 {
-			t.Errorf("PurgeExpired after the window: got %d rows deleted, want the ended failure among them", n)
+			t.Errorf("PurgeExpired after the next window: got %d rows deleted, want the ended failure among them", n)
 		}
 		checkErr(t, "ReserveAttempt after the purge", reserveNow(t.Context(), s, "k", 1), nil)
 	}},

@@ -26,8 +26,9 @@ type ClientUpdateRequest struct {
 // "This request MUST include all client metadata fields as returned to the
 // client from a previous registration, read, or update operation", with
 // the client_id and, if the client chooses, its client_secret. The
-// members the server provisions are read only to refuse them: a pointer
-// is nil when the member is absent (or null).
+// members the server provisions are read only to refuse them: each holds
+// the member's JSON text, empty when the member is absent, and "null" when
+// it is null, which is still a member the request includes.
 //
 // [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
 type clientUpdate struct {
@@ -35,10 +36,10 @@ type clientUpdate struct {
 	ClientID     *string `json:"client_id"`
 	ClientSecret *string `json:"client_secret"`
 
-	RegistrationAccessToken *json.RawMessage `json:"registration_access_token"`
-	RegistrationClientURI   *json.RawMessage `json:"registration_client_uri"`
-	ClientSecretExpiresAt   *json.RawMessage `json:"client_secret_expires_at"`
-	ClientIDIssuedAt        *json.RawMessage `json:"client_id_issued_at"`
+	RegistrationAccessToken json.RawMessage `json:"registration_access_token"`
+	RegistrationClientURI   json.RawMessage `json:"registration_client_uri"`
+	ClientSecretExpiresAt   json.RawMessage `json:"client_secret_expires_at"`
+	ClientIDIssuedAt        json.RawMessage `json:"client_id_issued_at"`
 }
 
 // The rules of an update request, in the order UpdateClient applies them
@@ -135,7 +136,7 @@ func checkClientUpdate(tr *Trace, u clientUpdate, client store.Client) *Error {
 		"the update must carry client_id, the client_id of this registration"); err != nil {
 		return err
 	}
-	provisioned := u.RegistrationAccessToken != nil || u.RegistrationClientURI != nil || u.ClientSecretExpiresAt != nil || u.ClientIDIssuedAt != nil
+	provisioned := len(u.RegistrationAccessToken) > 0 || len(u.RegistrationClientURI) > 0 || len(u.ClientSecretExpiresAt) > 0 || len(u.ClientIDIssuedAt) > 0
 	if err := tr.Require(ruleUpdateProvisioned, !provisioned, ErrInvalidClientMetadata,
 		"the update must not carry registration_access_token, registration_client_uri, client_secret_expires_at or client_id_issued_at"); err != nil {
 		return err

@@ -89,7 +89,7 @@ func TestE2EClientUpdate(t *testing.T) {
 // protocol error, never a 500, and leaves the registration as it was:
 // a missing or wrong registration access token (RFC 7592 Section 2.2, as
 // for a read), a client_id missing or not the client's, a field the
-// server provisions, a client_secret that is not the current one, and bad
+// server provisions (even as null), a client_secret that is not the current one, and bad
 // metadata or a bad body (RFC 7591 Section 3.2.2).
 func TestE2EClientUpdateRefused(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
@@ -123,6 +123,10 @@ func TestE2EClientUpdateRefused(t *testing.T) {
 			put("registration_client_uri", doc(`,"registration_client_uri":"`+reg.RegistrationClientURI+`"`), 400, "invalid_client_metadata"),
 			put("client_secret_expires_at", doc(`,"client_secret_expires_at":0`), 400, "invalid_client_metadata"),
 			put("client_id_issued_at", doc(`,"client_id_issued_at":1`), 400, "invalid_client_metadata"),
+			put("registration_access_token null (a member all the same)", doc(`,"registration_access_token":null`), 400, "invalid_client_metadata"),
+			put("registration_client_uri null", doc(`,"registration_client_uri":null`), 400, "invalid_client_metadata"),
+			put("client_secret_expires_at null", doc(`,"client_secret_expires_at":null`), 400, "invalid_client_metadata"),
+			put("client_id_issued_at null", doc(`,"client_id_issued_at":null`), 400, "invalid_client_metadata"),
 			put("a client_secret that is not the current one", doc(`,"client_secret":"chosen-by-the-client"`), 400, "invalid_client_metadata"),
 			put("an http redirect URI on a public host", `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://app.example/cb"]}`, 400, "invalid_redirect_uri"),
 			put("an unknown scope", doc(`,"scope":"admin"`), 400, "invalid_client_metadata"),

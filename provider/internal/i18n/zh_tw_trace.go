@@ -85,6 +85,7 @@ var traditionalChineseTrace = map[string]string{
 	"the update carries the client_id of the registration it replaces":                                                                                    "更新請求帶有它所取代的那份註冊的 client_id",
 	"the update leaves out what the server provisions: registration_access_token, registration_client_uri, client_secret_expires_at, client_id_issued_at": "更新請求不含伺服器配發的欄位：registration_access_token、registration_client_uri、client_secret_expires_at、client_id_issued_at",
 	"a client_secret in the update is the client's current one":                                                                                           "更新請求中的 client_secret 就是用戶端目前的密鑰 (client secret)",
+	"a confidential client stays confidential: the update does not move it to token_endpoint_auth_method none":                                            "機密用戶端 (confidential client) 仍是機密用戶端：更新請求不會把它改為 token_endpoint_auth_method none",
 
 	// The token endpoint (RFC 6749 Section 3.2, 4.1.3, 4.4, 6).
 	"the request names its grant_type":                                                           "請求寫明了 grant_type",

@@ -48,6 +48,16 @@ var (
 	ruleUpdateNamesClient = Rule{"the update carries the client_id of the registration it replaces", "RFC 7592 Section 2.2"}
 	ruleUpdateProvisioned = Rule{"the update leaves out what the server provisions: registration_access_token, registration_client_uri, client_secret_expires_at, client_id_issued_at", "RFC 7592 Section 2.2"}
 	ruleUpdateSecret      = Rule{"a client_secret in the update is the client's current one", "RFC 7592 Section 2.2"}
+	// ruleUpdateStaysConfidential is this provider's rule (RFC 7592 has
+	// none on it): the codes and refresh tokens a confidential client got
+	// were issued to a client that authenticates, and a code without PKCE
+	// only to it ([RFC 9700 Section 2.1.1]: "Public clients MUST use
+	// PKCE"). Were the client to become public, they would be redeemed
+	// with the client_id alone. A confidential client may change between
+	// confidential methods, and a public one may become confidential.
+	//
+	// [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
+	ruleUpdateStaysConfidential = Rule{"a confidential client stays confidential: the update does not move it to token_endpoint_auth_method none", "RFC 7592 Section 2.2"}
 )
 
 // UpdateClient answers an update request at the client configuration
@@ -123,7 +133,8 @@ func (p *Provider) UpdateClient(ctx context.Context, r ClientUpdateRequest) (*Cl
 // "client_id_issued_at" fields"; "If the client includes the
 // "client_secret" field in the request, the value of this field MUST match
 // the currently issued client secret for that client", compared in
-// constant time with its hash, as client authentication does. Each refusal
+// constant time with its hash, as client authentication does. It then
+// applies this provider's ruleUpdateStaysConfidential. Each refusal
 // is invalid_client_metadata, the error the section names for a field the
 // client may not set: "If the client attempts to set an invalid metadata
 // field [...], the authorization server responds with an error as
@@ -141,15 +152,21 @@ func checkClientUpdate(tr *Trace, u clientUpdate, client store.Client) *Error {
 		"the update must not carry registration_access_token, registration_client_uri, client_secret_expires_at or client_id_issued_at"); err != nil {
 		return err
 	}
-	return tr.Require(ruleUpdateSecret, u.ClientSecret == nil || secretMatches(*u.ClientSecret, client.SecretHash), ErrInvalidClientMetadata,
-		"client_secret is not this client's current secret; leave it out, or send the current one")
+	if err := tr.Require(ruleUpdateSecret, u.ClientSecret == nil || secretMatches(*u.ClientSecret, client.SecretHash), ErrInvalidClientMetadata,
+		"client_secret is not this client's current secret; leave it out, or send the current one"); err != nil {
+		return err
+	}
+	becomesPublic := client.Type == store.Confidential && u.TokenEndpointAuthMethod == string(AuthNone)
+	return tr.Require(ruleUpdateStaysConfidential, !becomesPublic, ErrInvalidClientMetadata,
+		"a confidential client cannot become public: register a new client")
 }
 
 // updatedSecret decides the secret of a client updated to the checked
 // metadata m: a method that authenticates with a secret (issuesSecret)
 // keeps the current one, or gets a new one, returned once in the answer
 // as a registration's is, when the client had none (it was public, or used
-// private_key_jwt); any other method drops it. It returns the hash to
+// private_key_jwt); private_key_jwt drops it (none is refused to a
+// confidential client, so a public one has no secret to drop). It returns the hash to
 // store and the new secret, "" when none was issued. [RFC 7592 Section 2.2]:
 // "The client MUST NOT be allowed to overwrite its existing client secret
 // with its own chosen value."

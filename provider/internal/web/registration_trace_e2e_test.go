@@ -125,14 +125,14 @@ func ruleChecked(got trace, rule string, passed bool) bool {
 
 // TestE2EClientUpdateTrace: in teaching mode, an update
 // (RFC 7592 Section 2.2) shows its checks in order: the registration access token, the
-// three rules of the update's own members, then every rule of a
+// four rules of the update's own members, then every rule of a
 // registration's metadata; and a refused one ends with the rule it broke,
 // after which the metadata is not checked.
 func TestE2EClientUpdateTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	reg := register(t, srv, nativeClient)
 	want := []string{"registration access token is the one issued", "carries the client_id", "leaves out what the server provisions",
-		"client_secret in the update is the client's current one", "token_endpoint_auth_method", "every grant type", "grant_types and response_types agree",
+		"client_secret in the update is the client's current one", "stays confidential", "token_endpoint_auth_method", "every grant type", "grant_types and response_types agree",
 		"client_credentials is only", "redirect URIs are", "every registered scope", "client_name", "id_token_signed_response_alg", "keys come inline"}
 	resp, _ := updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)
 	got, raw := traceOf(t, srv, resp)

@@ -89,7 +89,8 @@ func TestE2EClientUpdate(t *testing.T) {
 // protocol error, never a 500, and leaves the registration as it was:
 // a missing or wrong registration access token (RFC 7592 Section 2.2, as
 // for a read), a client_id missing or not the client's, a field the
-// server provisions (even as null), a client_secret that is not the current one, and bad
+// server provisions (even as null), a client_secret that is not the current one, a
+// confidential client made public, and bad
 // metadata or a bad body (RFC 7591 Section 3.2.2).
 func TestE2EClientUpdateRefused(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
@@ -128,6 +129,7 @@ func TestE2EClientUpdateRefused(t *testing.T) {
 			put("client_secret_expires_at null", doc(`,"client_secret_expires_at":null`), 400, "invalid_client_metadata"),
 			put("client_id_issued_at null", doc(`,"client_id_issued_at":null`), 400, "invalid_client_metadata"),
 			put("a client_secret that is not the current one", doc(`,"client_secret":"chosen-by-the-client"`), 400, "invalid_client_metadata"),
+			put("a confidential client made public (this provider's rule: register a new client)", doc(`,"token_endpoint_auth_method":"none"`), 400, "invalid_client_metadata"),
 			put("an http redirect URI on a public host", `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://app.example/cb"]}`, 400, "invalid_redirect_uri"),
 			put("an unknown scope", doc(`,"scope":"admin"`), 400, "invalid_client_metadata"),
 			put("an unknown auth method", doc(`,"token_endpoint_auth_method":"magic"`), 400, "invalid_client_metadata"),
@@ -158,7 +160,9 @@ func TestE2EClientUpdateRefused(t *testing.T) {
 // method gets a new secret, shown once in the 200 as a registration's 201
 // shows it, which then works at the token endpoint; an update that keeps a
 // secret method keeps the secret (not in the answer); an update to none
-// drops it, and a later secret method gets another one.
+// is refused, as a confidential client stays confidential, and changes
+// nothing; an update to private_key_jwt drops the secret, and a later
+// secret method gets another one.
 func TestE2EClientUpdateAuthMethod(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
@@ -190,17 +194,26 @@ func TestE2EClientUpdateAuthMethod(t *testing.T) {
 			t.Errorf("the kept secret: %v", err)
 		}
 
-		got, _ = updated(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)
-		if got.ClientSecret != "" || got.ClientSecretExpiresAt != nil {
-			t.Errorf("client_secret_basic → none: got %+v, want no secret", got)
+		before := readClient(t, reg)
+		resp, body := updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_client_metadata") || !strings.Contains(body, "register a new client") {
+			t.Errorf("client_secret_basic → none: got %d %s, want 400 invalid_client_metadata (a confidential client cannot become public)", resp.StatusCode, body)
+		}
+		if after := readClient(t, reg); after != before {
+			t.Errorf("the registration after the refused move to none:\n got %s\nwant %s", after, before)
+		}
+		if err := token(first, oauth2.AuthStyleInHeader); err != nil {
+			t.Errorf("the secret after the refused move to none: %v", err)
 		}
 
+		keyed := `{"client_id":"` + reg.ClientID + `","grant_types":["client_credentials"],"token_endpoint_auth_method":"private_key_jwt","jwks":` + publicJWKS(t, newEd25519Key(t)) + `}`
+		updated(t, reg, keyed)
 		got, _ = updated(t, reg, machine("client_secret_post", "m"))
 		if got.ClientSecret == "" || got.ClientSecret == first {
-			t.Fatalf("none → client_secret_post: got secret %q, want a new one", got.ClientSecret)
+			t.Fatalf("private_key_jwt → client_secret_post: got secret %q, want a new one", got.ClientSecret)
 		}
 		if err := token(first, oauth2.AuthStyleInParams); err == nil || !strings.Contains(err.Error(), "invalid_client") {
-			t.Errorf("the secret dropped by the update to none: got %v, want invalid_client", err)
+			t.Errorf("the secret dropped by the update to private_key_jwt: got %v, want invalid_client", err)
 		}
 		if err := token(got.ClientSecret, oauth2.AuthStyleInParams); err != nil {
 			t.Errorf("client_credentials with the second new secret: %v", err)

@@ -116,6 +116,7 @@ var traditionalChineseTrace = map[string]string{
 	"a rotated-out refresh token presented again by its client less than REFRESH_REUSE_GRACE after its rotation may be the one rotated out most recently": "已被輪替掉的更新權杖 (refresh token)，若由同一個用戶端在輪替後 REFRESH_REUSE_GRACE 之內再次出示，只能是最近一次被輪替掉的那一個",
 	"a refresh token bound to a DPoP key comes with a proof by that key":                                                                                  "綁定 DPoP 金鑰的更新權杖 (refresh token)，必須附上由該金鑰簽署的證明 (proof)",
 	"the requested scope is within the scope originally granted":                                                                                          "請求的範圍 (scope) 不超過原本授予的範圍",
+	"the scope of a refresh is within the client's registered scopes (none requested: the granted scope, less any scope the client no longer has)":        "更新 (refresh) 的範圍 (scope) 不超過用戶端目前註冊的範圍（未請求範圍時：原本授予的範圍，去掉用戶端已不再擁有的範圍）",
 
 	// The device authorization grant (RFC 8628).
 	"user codes entered from this network stay within the guessing limit":                               "這個網路輸入使用者代碼 (user code) 的次數在猜測限制之內",

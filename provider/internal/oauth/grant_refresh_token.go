@@ -35,7 +35,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	if err != nil {
 		return nil, err
 	}
-	scope, err := narrowScope(tr, r.Scope, grant.Scope)
+	scope, err := narrowScope(tr, r.Scope, grant.Scope, client.Scopes)
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func TestListParsersBounded(t *testing.T) {
 			_, err := resolveScope(nil, s, SupportedScopes(), "read")
 			return err
 		}, ErrInvalidScope},
-		{"scope at a refresh (RFC 6749 Section 6)", func(s string) *Error { _, err := narrowScope(nil, s, "openid read"); return err }, ErrInvalidScope},
+		{"scope at a refresh (RFC 6749 Section 6)", func(s string) *Error { _, err := narrowScope(nil, s, "openid read", SupportedScopes()); return err }, ErrInvalidScope},
 	}
 	for _, p := range parsers {
 		t.Run(p.name, func(t *testing.T) {

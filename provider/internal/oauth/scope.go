@@ -150,15 +150,27 @@ func resolveScope(tr *Trace, requested string, allowed []string, defaultScope st
 var (
 	ruleScopeAllowed = Rule{"each requested scope is known and allowed for this client (none: its default scope)", "RFC 6749 Section 3.3"}
 	ruleScopeNarrows = Rule{"the requested scope is within the scope originally granted", "RFC 6749 Section 6"}
+	// ruleScopeRegistered bounds a refresh by the client's registration as
+	// it is now, which an update may have narrowed since the grant
+	// (narrowScope). Its ref is the section that defines a client's
+	// registered scope.
+	ruleScopeRegistered = Rule{"the scope of a refresh is within the client's registered scopes (none requested: the granted scope, less any scope the client no longer has)", "RFC 7591 Section 2"}
 )
 
 // narrowScope checks a scope asked for at the refresh of a grant: "The
 // requested scope MUST NOT include any scope not originally granted by the
 // resource owner, and if omitted is treated as equal to the scope originally
-// granted" ([RFC 6749 Section 6]).
+// granted" ([RFC 6749 Section 6]). registered, the client's scopes now,
+// bounds it too (ruleScopeRegistered): a requested scope outside them is
+// invalid_scope, and an omitted one is the granted scope less any scope
+// outside them. [RFC 6749 Section 6] bounds a refresh by the original
+// grant; the registration bounds what the client may hold now, and an
+// update may have narrowed it since the grant ([RFC 7591 Section 2]:
+// scope is what "the client can use when requesting access tokens").
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
-func narrowScope(tr *Trace, requested, granted string) (string, *Error) {
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+func narrowScope(tr *Trace, requested, granted string, registered []string) (string, *Error) {
 	scopes, err := parseList(tr, ruleScopeNarrows, "scope", requested, ErrInvalidScope)
 	if err != nil {
 		return "", err
@@ -169,10 +181,23 @@ func narrowScope(tr *Trace, requested, granted string) (string, *Error) {
 		}
 	}
 	tr.Check(ruleScopeNarrows, true)
+	for _, s := range scopes {
+		if !slices.Contains(registered, s) {
+			return "", tr.Fail(ruleScopeRegistered, ErrInvalidScope, "the client may not request scope "+s)
+		}
+	}
+	tr.Check(ruleScopeRegistered, true)
 	if len(scopes) == 0 {
-		return granted, nil
+		return registeredPart(granted, registered), nil
 	}
 	return strings.Join(scopes, " "), nil
+}
+
+// registeredPart is the scope string granted without the scopes that are
+// not in registered, in the granted order.
+func registeredPart(granted string, registered []string) string {
+	kept := slices.DeleteFunc(parseScope(granted), func(s string) bool { return !slices.Contains(registered, s) })
+	return strings.Join(kept, " ")
 }
 
 // hasScope reports whether a space-separated scope string contains want.

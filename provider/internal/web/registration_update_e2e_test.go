@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -309,4 +310,43 @@ func TestE2EClientUpdateScaleOut(t *testing.T) {
 	if _, err := atB.Token(t.Context()); err != nil {
 		t.Errorf("client_secret_post at B after the update at A: %v", err)
 	}
+}
+
+// TestE2EClientUpdateNarrowsRefreshScope: a refresh after an update that
+// dropped a scope from the registration does not get that scope back.
+// RFC 6749 Section 6 bounds a refresh by the original grant; the
+// registration bounds what the client may hold now (RFC 7591 Section 2):
+// asked for, the dropped scope is invalid_scope; not asked for, the new
+// access token has the granted scope without it.
+func TestE2EClientUpdateNarrowsRefreshScope(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		body := func(scope string) string {
+			return `{"redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none",
+				"grant_types":["authorization_code","refresh_token"],"scope":"` + scope + `"}`
+		}
+		reg := register(t, srv, body("openid read write"))
+		cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: reg.RedirectURIs[0], Scopes: []string{"read", "write"},
+			Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize", TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+		_, _, tok := exchangeCode(t, srv, cfg)
+		updated(t, reg, `{"client_id":"`+reg.ClientID+`",`+body("openid read")[1:])
+
+		refresh := func(scope string) (*http.Response, string) {
+			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "client_id": {reg.ClientID}}
+			if scope != "" {
+				form.Set("scope", scope)
+			}
+			return rawPost(t, cfg.Endpoint.TokenURL, form.Encode(), nil)
+		}
+		if resp, raw := refresh("write"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(raw, "invalid_scope") {
+			t.Errorf("a refresh asking for the dropped scope write: got %d %s, want 400 invalid_scope", resp.StatusCode, raw)
+		}
+		resp, raw := refresh("")
+		var got struct {
+			Scope string `json:"scope"`
+		}
+		if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(raw), &got) != nil || got.Scope != "read" {
+			t.Fatalf("a refresh without scope: got %d %s, want 200 with scope read (write dropped)", resp.StatusCode, raw)
+		}
+	})
 }

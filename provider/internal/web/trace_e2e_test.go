@@ -255,7 +255,7 @@ func walkCodeFlow(w *walker) {
 		"client_id": {"testclient"}, "client_secret": {walkClientSecret}}
 	status, rotated := w.token(walkStep{name: "refresh", outcome: "tokens issued",
 		checks: join(bodyToken, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
-			"one this server issued", "issued to this client", "not been used", "not expired and its grant", "within the scope originally granted"}),
+			"one this server issued", "issued to this client", "not been used", "not expired and its grant", "within the scope originally granted", "within the client's registered scopes"}),
 		changes: []string{"refresh token rotated: the presented one is retired", "refresh token issued"},
 		refs:    map[string]string{"names its grant_type": "RFC 6749 Section 6"}}, refreshForm, nil)
 	if status != http.StatusOK {

@@ -31,6 +31,10 @@ const maxCachedClients = 1024
 type clientCache struct {
 	mu      sync.RWMutex
 	entries map[string]cachedClient
+	// forgets counts the calls of forget. A load from the store keeps what
+	// it read only if no forget came since it began: a forget is sent after
+	// a change is written, and the load may have read the row before it.
+	forgets uint64
 	now     func() time.Time // nil: time.Now; tests set it
 }
 
@@ -86,6 +90,7 @@ func (p *Provider) cachedClient(ctx context.Context, id string) (store.Client, e
 	}
 	p.clients.mu.RLock()
 	e, ok := p.clients.entries[id]
+	forgets := p.clients.forgets
 	p.clients.mu.RUnlock()
 	if ok && now.Before(e.until) {
 		return e.client, nil
@@ -94,7 +99,7 @@ func (p *Provider) cachedClient(ctx context.Context, id string) (store.Client, e
 	if err != nil {
 		return client, err
 	}
-	p.clients.put(client, now.Add(clientCacheTTL))
+	p.clients.put(client, now.Add(clientCacheTTL), forgets)
 	return client, nil
 }
 
@@ -111,19 +116,30 @@ func (p *Provider) markClientUsed(ctx context.Context, client store.Client) erro
 	return nil
 }
 
-func (c *clientCache) put(client store.Client, until time.Time) {
+// put caches a client read from the store by a load that began when
+// forget had been called forgets times. It keeps nothing if forget was
+// called since: the change forgotten may be newer than what the load read
+// (an update or a deletion written while the load waited on the store),
+// and the next load reads it.
+func (c *clientCache) put(client store.Client, until time.Time, forgets uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.forgets != forgets {
+		return
+	}
 	if c.entries == nil || len(c.entries) >= maxCachedClients {
 		c.entries = make(map[string]cachedClient)
 	}
 	c.entries[client.ID] = cachedClient{client: client, until: until}
 }
 
-// forget drops a client from this process's cache (after it was deleted);
-// other processes see the deletion within clientCacheTTL.
+// forget drops a client from this process's cache (after it was updated
+// or deleted), and keeps a load already under way from putting back what
+// it read before (put); other processes see the change within
+// clientCacheTTL.
 func (c *clientCache) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, id)
+	c.forgets++
 }

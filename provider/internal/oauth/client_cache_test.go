@@ -48,6 +48,67 @@ func TestClientCache(t *testing.T) {
 	}
 }
 
+// TestClientCacheLoadOverlapsForget: a load that read a client from the
+// store before an update was written, and stores its result after the
+// update forgot the cached copy, does not put the old registration back:
+// the next request sees the update at once.
+func TestClientCacheLoadOverlapsForget(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cache.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	client := demoClient()
+	client.SecretHash = HashSecret("old")
+	mustUpsert(t, st, client)
+
+	read, release := make(chan struct{}), make(chan struct{})
+	slow := &slowClientStore{Store: st, getClient: func(ctx context.Context, id string) (store.Client, error) {
+		c, err := st.GetClient(ctx, id)
+		close(read)
+		<-release
+		return c, err
+	}}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := &Provider{Store: slow}
+	p.clients.now = func() time.Time { return now }
+
+	loaded := make(chan store.Client)
+	go func() {
+		c, _ := p.cachedClient(ctx, client.ID)
+		loaded <- c
+	}()
+	<-read // the load holds the old registration
+	client.SecretHash = HashSecret("new")
+	if err := p.storeUpdate(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if got := <-loaded; got.SecretHash != HashSecret("old") {
+		t.Fatalf("the overlapping load: got secret hash %q, want the old one it read", got.SecretHash)
+	}
+
+	slow.getClient = nil
+	if got, err := p.cachedClient(ctx, client.ID); err != nil || got.SecretHash != HashSecret("new") {
+		t.Errorf("a request after the update: got %v (err %v), want the updated registration, not the old one put back by the load", got.SecretHash, err)
+	}
+}
+
+// slowClientStore is a store whose GetClient runs getClient when it is set,
+// so a test can hold a read of a client while something else happens.
+type slowClientStore struct {
+	store.Store
+	getClient func(ctx context.Context, id string) (store.Client, error)
+}
+
+func (s *slowClientStore) GetClient(ctx context.Context, id string) (store.Client, error) {
+	if s.getClient != nil {
+		return s.getClient(ctx, id)
+	}
+	return s.Store.GetClient(ctx, id)
+}
+
 func mustUpsert(t *testing.T, st store.Store, c store.Client) {
 	t.Helper()
 	if err := st.UpsertClient(context.Background(), c); err != nil {

@@ -181,23 +181,19 @@ func narrowScope(tr *Trace, requested, granted string, registered []string) (str
 		}
 	}
 	tr.Check(ruleScopeNarrows, true)
+	if len(scopes) == 0 { // omitted: the granted scope, less what the client may no longer hold
+		scopes = slices.DeleteFunc(parseScope(granted), func(s string) bool { return !slices.Contains(registered, s) })
+		if len(scopes) == 0 && granted != "" {
+			return "", tr.Fail(ruleScopeRegistered, ErrInvalidScope, "none of the scopes granted is registered for this client any more")
+		}
+	}
 	for _, s := range scopes {
 		if !slices.Contains(registered, s) {
 			return "", tr.Fail(ruleScopeRegistered, ErrInvalidScope, "the client may not request scope "+s)
 		}
 	}
 	tr.Check(ruleScopeRegistered, true)
-	if len(scopes) == 0 {
-		return registeredPart(granted, registered), nil
-	}
 	return strings.Join(scopes, " "), nil
-}
-
-// registeredPart is the scope string granted without the scopes that are
-// not in registered, in the granted order.
-func registeredPart(granted string, registered []string) string {
-	kept := slices.DeleteFunc(parseScope(granted), func(s string) bool { return !slices.Contains(registered, s) })
-	return strings.Join(kept, " ")
 }
 
 // hasScope reports whether a space-separated scope string contains want.

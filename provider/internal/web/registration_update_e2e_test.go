@@ -331,8 +331,9 @@ func TestE2EClientUpdateNarrowsRefreshScope(t *testing.T) {
 		_, _, tok := exchangeCode(t, srv, cfg)
 		updated(t, reg, `{"client_id":"`+reg.ClientID+`",`+body("openid read")[1:])
 
+		refreshToken := tok.RefreshToken
 		refresh := func(scope string) (*http.Response, string) {
-			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "client_id": {reg.ClientID}}
+			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}, "client_id": {reg.ClientID}}
 			if scope != "" {
 				form.Set("scope", scope)
 			}
@@ -343,10 +344,17 @@ func TestE2EClientUpdateNarrowsRefreshScope(t *testing.T) {
 		}
 		resp, raw := refresh("")
 		var got struct {
-			Scope string `json:"scope"`
+			Scope        string `json:"scope"`
+			RefreshToken string `json:"refresh_token"`
 		}
 		if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(raw), &got) != nil || got.Scope != "read" {
 			t.Fatalf("a refresh without scope: got %d %s, want 200 with scope read (write dropped)", resp.StatusCode, raw)
+		}
+
+		refreshToken = got.RefreshToken
+		updated(t, reg, `{"client_id":"`+reg.ClientID+`",`+body("openid profile")[1:])
+		if resp, raw := refresh(""); resp.StatusCode != http.StatusBadRequest || !strings.Contains(raw, "invalid_scope") {
+			t.Errorf("a refresh without scope once no granted scope is registered: got %d %s, want 400 invalid_scope, not a token of no scope", resp.StatusCode, raw)
 		}
 	})
 }

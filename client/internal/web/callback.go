@@ -269,7 +269,8 @@ func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
 // redeem performs steps (D) and (E): it exchanges the code with the client's
 // secret and the PKCE code_verifier ([RFC 7636 Section 4.5]), then verifies
 // the ID token and learns who the user is. It returns the hops of the
-// exchanges it made, the token exchange carrying the ID token checks.
+// exchanges it made, the token response that carried the ID token holding
+// its checks.
 //
 // [RFC 7636 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7636#section-4.5
 func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (*login, []xray.Hop, error) {
@@ -281,7 +282,7 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 	raw, _ := tok.Extra("id_token").(string)
 	idt, checks, err := a.verifyIDToken(ctx, raw, tok.AccessToken, p.Nonce)
 	if err != nil {
-		return nil, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), pageErr(http.StatusBadGateway, errorView{
+		return nil, withIDTokenChecks(a.hopsOf(capture.Entries()), checks), pageErr(http.StatusBadGateway, errorView{
 			Title:   "The ID token was rejected (step E)",
 			Message: "The provider answered with tokens, but the ID token did not pass validation, so the client does not trust them:",
 			Detail:  err.Error(),
@@ -291,14 +292,20 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 	}
 	lg := &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now(), SignWithKey: p.SignWithKey, UsedCode: code, CodeVerifier: p.CodeVerifier}
 	lg.addToFamily(tok, lg.At)
-	return lg, withChecks(a.hopsOf(capture.Entries()), "D", "ID token validation (E)", checks), nil
+	return lg, withIDTokenChecks(a.hopsOf(capture.Entries()), checks), nil
 }
 
-// withChecks gives the hop of step the client's checks of its response.
-func withChecks(hops []xray.Hop, step, title string, checks []xray.Check) []xray.Hop {
-	for i := range hops {
-		if hops[i].Step == step {
-			hops[i].Checks, hops[i].ChecksTitle = checks, title
+// withIDTokenChecks gives the ID token checks to the hop whose response
+// carried the ID token: the last token request of step (D). Those before it
+// were refused (a DPoP nonce retry, [RFC 9449 Section 8]) and carried no
+// token, so they get none.
+//
+// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
+func withIDTokenChecks(hops []xray.Hop, checks []xray.Check) []xray.Hop {
+	for i := len(hops) - 1; i >= 0; i-- {
+		if hops[i].Step == "D" {
+			hops[i].Checks, hops[i].ChecksTitle = checks, "ID token validation (E)"
+			break
 		}
 	}
 	return hops

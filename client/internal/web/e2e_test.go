@@ -688,3 +688,32 @@ func TestE2EDPoPBindsTheTokens(t *testing.T) {
 		t.Errorf("the app's bound token used as a Bearer token: got %d, want 401", stolen.StatusCode)
 	}
 }
+
+// TestE2EIDTokenChecksSitOnTheResponseThatCarriedIt: with DPOP=on and a
+// provider that requires nonces, the first token request is refused with
+// use_dpop_nonce and carries no ID token (RFC 9449 Section 8); only the
+// retry's response, which carried it, shows the ID token checks.
+func TestE2EIDTokenChecksSitOnTheResponseThatCarriedIt(t *testing.T) {
+	t.Parallel()
+	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
+	tokenHops := hopsOfStep(h.login(), "D")
+	if len(tokenHops) != 2 {
+		t.Fatalf("the home page shows %d token request hops, want 2 (refused for the nonce, then the retry)", len(tokenHops))
+	}
+	refused, answered := tokenHops[0], tokenHops[1]
+	mustContain(t, "the refused hop", refused, "use_dpop_nonce")
+	mustNotContain(t, "the refused hop", refused, "ID token validation (E)", "nonce is the one this login sent in (A)")
+	mustContain(t, "the answered hop", answered, "HTTP <span class=\"ok\">200 OK</span>", "ID token validation (E)",
+		"nonce is the one this login sent in (A)")
+}
+
+// hopsOfStep returns the HTML of each hop of step on page, in order.
+func hopsOfStep(page, step string) []string {
+	var hops []string
+	for _, hop := range strings.Split(page, `<section class="card hop`)[1:] {
+		if strings.Contains(hop, `<span class="step">(`+step+`)</span>`) {
+			hops = append(hops, hop)
+		}
+	}
+	return hops
+}

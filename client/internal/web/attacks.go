@@ -386,6 +386,8 @@ func (a *App) finishAttack(c *gin.Context, s *webSession, p pendingAuthorization
 // invalid, or mismatching redirection URI ... the authorization server
 // SHOULD inform the resource owner of the error and MUST NOT automatically
 // redirect the user-agent to the invalid redirection URI."
+// The client sends it itself, through its back channel, which reaches the
+// provider where the browser's address for it may not (docker compose).
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (a *App) attackRedirectURIMismatch(c *gin.Context, _ *webSession) attackResult {
@@ -395,7 +397,7 @@ func (a *App) attackRedirectURIMismatch(c *gin.Context, _ *webSession) attackRes
 	p := a.newPending(a.lang(c))
 	authURL := a.authorizationURL(p, oauth2.SetAuthURLParam("redirect_uri", altered))
 	ctx, capture := a.recording(c.Request.Context())
-	status := a.send(ctx, authURL, "")
+	status := a.send(ctx, a.backChannelURL(authURL), "")
 	hops := a.hopsOf(capture.Entries())
 	location := ""
 	for i := range hops {

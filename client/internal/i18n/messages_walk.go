@@ -84,4 +84,7 @@ var walkMessages = []pair{
 	{"Your browser came back with an authorization code, and the client's checks passed. Nothing has been exchanged yet: the code waits in this client's session.", "你的瀏覽器帶著授權碼回來了，用戶端的檢查也都通過。還沒有進行任何交換：授權碼正在這個用戶端的工作階段裡等著。"},
 	{"Send the token request (D) and receive the tokens (E)", "送出權杖請求 (D) 並取得權杖 (E)"},
 	{"This is the back-channel request the client will send, server to server: your browser never sees it. The provider will answer (E) with tokens, which the client then validates.", "這是用戶端即將在伺服器之間送出的後端通道請求：你的瀏覽器永遠看不到它。提供者會以權杖回應 (E)，接著由用戶端驗證。"},
+	{"This is the back-channel request the client will send, server to server: your browser never sees it. The parts in ‹ › are made only when you send, fresh, as each may be used once and only for a short time: the request's hop shows them decoded once it is sent. The provider will answer (E) with tokens, which the client then validates.", "這是用戶端即將在伺服器之間送出的後端通道請求：你的瀏覽器永遠看不到它。‹ › 裡的部分要到你送出時才產生，而且每次都是新的，因為每一個都只能使用一次、只在短時間內有效：請求送出後，它的那一趟往返會顯示解碼後的內容。提供者會以權杖回應 (E)，接著由用戶端驗證。"},
+	{"‹a fresh DPoP proof, made when you send›", "‹全新的 DPoP 證明，在你送出時產生›"},
+	{"‹a fresh assertion, with its own jti and iat, signed when you send›", "‹全新的斷言，帶著它自己的 jti 與 iat，在你送出時簽署›"},
 }

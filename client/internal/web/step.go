@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 )
@@ -17,7 +18,7 @@ import (
 // step before the next happens: after (A), the authorization request before
 // the browser goes (login.go); at (C), the authorization response and the
 // client's checks before any exchange; and before (E), the token request
-// exactly as it will be sent. Each pause has a Continue button.
+// as it will be sent. Each pause has a Continue button.
 
 // heldTTL is how long a response paused at step (C) waits for Continue: the
 // code it holds lives 10 minutes at most ([RFC 6749 Section 4.1.2]).
@@ -76,9 +77,9 @@ func (a *App) holdResponse(c *gin.Context, s *webSession, h heldResponse) {
 }
 
 // handleExchangePreview handles "GET /callback/exchange": the pause before
-// (E). It shows the access token request ([RFC 6749 Section 4.1.3]) exactly
-// as golang.org/x/oauth2 will send it, captured by a transport that does not
-// send it.
+// (E). It shows the access token request ([RFC 6749 Section 4.1.3]) as
+// golang.org/x/oauth2 will send it, captured by a transport that does not
+// send it, with placeholders for the parts made at send time.
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 func (a *App) handleExchangePreview(c *gin.Context) {
@@ -87,11 +88,17 @@ func (a *App) handleExchangePreview(c *gin.Context) {
 	if !a.withHeld(c, false, func(s *webSession, held heldResponse) { h, csrf = held, s.Data.CSRFToken }) {
 		return
 	}
-	preview := a.previewTokenRequest(c.Request.Context(), h)
+	preview, placeholders := a.previewTokenRequest(c.Request.Context(), h)
+	explain := "This is the back-channel request the client will send, server to server: your browser never sees it. " +
+		"The provider will answer (E) with tokens, which the client then validates."
+	if placeholders {
+		explain = "This is the back-channel request the client will send, server to server: your browser never sees it. " +
+			"The parts in ‹ › are made only when you send, fresh, as each may be used once and only for a short time: " +
+			"the request's hop shows them decoded once it is sent. " +
+			"The provider will answer (E) with tokens, which the client then validates."
+	}
 	a.renderStep(c, stepView{Step: "D", Hops: append(h.Walk.Hops(), preview), NextForm: exchangePath, CSRFToken: csrf,
-		NextLabel: "Send the token request (D) and receive the tokens (E)",
-		Explain: "This is the back-channel request the client will send, server to server: your browser never sees it. " +
-			"The provider will answer (E) with tokens, which the client then validates."})
+		NextLabel: "Send the token request (D) and receive the tokens (E)", Explain: explain})
 }
 
 // handleExchange handles "POST /callback/exchange": it continues a paused
@@ -164,15 +171,16 @@ func (notSent) RoundTrip(*http.Request) (*http.Response, error) { return nil, er
 
 // previewTokenRequest runs the code exchange through a transport that
 // records the request (masked) and does not send it, and returns it as the
-// hop of step (D), not yet sent.
-func (a *App) previewTokenRequest(ctx context.Context, h heldResponse) xray.Hop {
+// hop of step (D), not yet sent, and whether it holds placeholders for
+// parts made when it is sent (markMadeAtSend).
+func (a *App) previewTokenRequest(ctx context.Context, h heldResponse) (xray.Hop, bool) {
 	capture := wirelog.NewLog(1)
 	client := a.signingClient(&http.Client{Transport: &wirelog.Transport{Base: notSent{}, Log: capture}})
 	ctx = context.WithValue(asKeyClient(ctx, h.Pending.SignWithKey), oauth2.HTTPClient, client)
 	_, _ = a.oauthConfig(ctx).Exchange(ctx, h.Code, oauth2.VerifierOption(h.Pending.CodeVerifier))
 	hops := a.hopsOf(capture.Entries())
 	if len(hops) == 0 {
-		return xray.Hop{Step: "D", Title: "Access token request", Channel: xray.Back, Note: "The request could not be prepared."}
+		return xray.Hop{Step: "D", Title: "Access token request", Channel: xray.Back, Note: "The request could not be prepared."}, false
 	}
 	hop := hops[0]
 	hop.Exchange.Err = ""
@@ -181,5 +189,30 @@ func (a *App) previewTokenRequest(ctx context.Context, h heldResponse) xray.Hop 
 	if h.Pending.SignWithKey {
 		hop.Note = "The client authenticates with an assertion signed by its private key (private_key_jwt) and proves with the code_verifier that it is the one that started this login (PKCE)."
 	}
-	return hop
+	return hop, a.markMadeAtSend(i18n.FromContext(ctx), hop.Exchange)
+}
+
+// markMadeAtSend puts a placeholder, in a token request captured for the
+// preview, where the real request carries a part made only when it is
+// sent: its DPoP proof ([RFC 9449 Section 4.2]) and its client assertion
+// ([RFC 7523 Section 3]). It reports whether it put any.
+//
+// The preview does not make them, nor show ones made for it: each is single
+// use and carries its iat (this provider takes a proof within a minute of
+// it, an assertion within 30 seconds of skew), and a learner may read the
+// page for longer, so ones made now could be refused when sent; and ones
+// made for the preview only would show a jti that never goes on the wire.
+//
+// [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
+// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
+func (a *App) markMadeAtSend(l i18n.Lang, e *wirelog.Exchange) bool {
+	marked := false
+	if a.cfg.DPoP == "on" {
+		e.RequestHeader["DPoP"] = l.T("‹a fresh DPoP proof, made when you send›")
+		e.DPoPProof, marked = "", true
+	}
+	if e.ClientAssertion != "" {
+		e.ClientAssertion, marked = l.T("‹a fresh assertion, with its own jti and iat, signed when you send›"), true
+	}
+	return marked
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/oauth-reference/provider/providertest"
+
+	"github.com/oauth-reference/client/internal/config"
 )
 
 func TestE2EWalkthroughShowsEveryHop(t *testing.T) {
@@ -90,7 +92,7 @@ func TestE2EStepByStepPausesThreeTimes(t *testing.T) {
 	}
 	mustContain(t, "step D", html.UnescapeString(page), "as it will be sent", "grant_type=authorization_code", "Basic base64(testclient:••••••)",
 		`action="/callback/exchange"`)
-	mustNotContain(t, "step D", page, cb.Query().Get("code"), "testsecret")
+	mustNotContain(t, "step D", page, cb.Query().Get("code"), "testsecret", "‹")
 	if got := h.spy.tokenRequests(); len(got) != 0 {
 		t.Fatalf("token requests after the preview = %v, want none", got)
 	}
@@ -122,6 +124,39 @@ func TestE2EStepByStepPausesThreeTimes(t *testing.T) {
 			t.Errorf("a second Continue: got %d, want 409 saying no login waits:\n%s", resp.StatusCode, page)
 		}
 	}
+}
+
+// TestE2EStepByStepPreviewMarksWhatIsMadeAtSend: with DPOP=on and the
+// "Sign with a key" switch, the preview of (D) shows where the request's DPoP
+// proof and client assertion go, as placeholders, and decodes neither: both
+// are made fresh when the request is sent (RFC 9449 Section 4.2, RFC 7523
+// Section 3), and the hop of the request sent shows those, decoded.
+func TestE2EStepByStepPreviewMarksWhatIsMadeAtSend(t *testing.T) {
+	t.Parallel()
+	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
+	_, page := h.get(h.client.URL + "/login?step_by_step=on&key=on")
+	m := regexp.MustCompile(`class="button next" href="([^"]+/oauth/authorize\?[^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no Continue link to the authorization endpoint:\n%s", page)
+	}
+	authURL, _ := url.Parse(html.UnescapeString(m[1]))
+	h.get(h.signIn(authURL, "allow").String())
+	_, page = h.get(h.client.URL + "/callback/exchange")
+	preview := html.UnescapeString(page)
+	mustContain(t, "step D", preview, "as it will be sent", "DPoP: ‹a fresh DPoP proof, made when you send›",
+		"The client assertion, decoded", "‹a fresh assertion, with its own jti and iat, signed when you send›",
+		"The parts in ‹ › are made only when you send")
+	mustNotContain(t, "step D", preview, "The DPoP proof, decoded", `"jti"`)
+	csrf := csrfRE.FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatalf("no CSRF token on the step D page:\n%s", page)
+	}
+	resp, _ := h.do(http.MethodPost, h.client.URL+"/callback/exchange", url.Values{csrfField: {csrf[1]}})
+	h.location(resp, http.StatusFound)
+	_, home := h.get(h.client.URL + "/")
+	sent := html.UnescapeString(strings.Join(hopsOfStep(home, "D"), ""))
+	mustContain(t, "the sent (D) hops", sent, "The DPoP proof, decoded", `"typ": "dpop+jwt"`, "The client assertion, decoded", `"jti"`)
+	mustNotContain(t, "the sent (D) hops", sent, "‹")
 }
 
 func TestE2EFailedTokenRequestShowsTheExchangeAndCauses(t *testing.T) {

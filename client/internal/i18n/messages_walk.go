@@ -62,6 +62,8 @@ var walkMessages = []pair{
 	{"ID token validation (E)", "ID 權杖驗證 (E)"},
 	{"the token response carries an ID token", "權杖回應中帶有 ID 權杖"},
 	{"the signature verifies with a key of the provider's JWKS (RS256)", "簽章可用提供者 JWKS 中的金鑰驗證 (RS256)"},
+	{"The client fetched the keys during this login: see the hop of the provider's signing keys.", "用戶端在這次登入時取得了這些金鑰：請看「提供者的簽章金鑰」那一趟往返。"},
+	{"The keys came from the client's cache: it fetched them before this login, and fetches them again only for a key it does not know.", "這些金鑰來自用戶端的快取：它在這次登入之前就取得了，只有遇到不認識的金鑰時才會再次取得。"},
 	{"iss is the provider's issuer", "iss 是提供者的簽發者"},
 	{"aud contains this client's client_id", "aud 包含這個用戶端的 client_id"},
 	{"exp is in the future", "exp 在未來（尚未過期）"},

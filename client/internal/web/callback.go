@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
@@ -280,9 +281,11 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 		return nil, a.hopsOf(capture.Entries()), tokenRequestError("The token request (step D) failed", codeGrant, err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
+	verifying := time.Now() // the clock of the wire log's entries
 	idt, checks, err := a.verifyIDToken(ctx, raw, tok.AccessToken, p.Nonce)
+	hops := withIDTokenChecks(a.withKeyFetches(a.hopsOf(capture.Entries()), verifying, checks), checks)
 	if err != nil {
-		return nil, withIDTokenChecks(a.hopsOf(capture.Entries()), checks), pageErr(http.StatusBadGateway, errorView{
+		return nil, hops, pageErr(http.StatusBadGateway, errorView{
 			Title:   "The ID token was rejected (step E)",
 			Message: "The provider answered with tokens, but the ID token did not pass validation, so the client does not trust them:",
 			Detail:  err.Error(),
@@ -292,7 +295,7 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 	}
 	lg := &login{Token: tok, IDToken: raw, User: a.userOf(ctx, idt, tok), At: a.now(), SignWithKey: p.SignWithKey, UsedCode: code, CodeVerifier: p.CodeVerifier}
 	lg.addToFamily(tok, lg.At)
-	return lg, withIDTokenChecks(a.hopsOf(capture.Entries()), checks), nil
+	return lg, hops, nil
 }
 
 // withIDTokenChecks gives the ID token checks to the hop whose response

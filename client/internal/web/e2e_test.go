@@ -717,3 +717,19 @@ func hopsOfStep(page, step string) []string {
 	}
 	return hops
 }
+
+// TestE2ELoginShowsItsKeyFetch: the first login's ID token check needs the
+// provider's JWKS (RFC 7517 Section 5), which the client fetches then; that
+// login shows the fetch among its hops, and the next login, whose keys come
+// from the client's cache, says so and shows none.
+func TestE2ELoginShowsItsKeyFetch(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	jwks := "GET " + h.app.back.JWKSURI
+	first := h.login()
+	mustContain(t, "first login", first, "The provider&#39;s signing keys (JWKS)", jwks,
+		"The client fetched the keys during this login")
+	second := h.login()
+	mustContain(t, "second login", second, "The keys came from the client&#39;s cache")
+	mustNotContain(t, "second login", second, jwks, "The client fetched the keys during this login")
+}

@@ -10,10 +10,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 )
 
@@ -60,6 +62,35 @@ func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string)
 		}
 	}
 	return idt, checks, nil
+}
+
+// withKeyFetches adds to hops, the exchanges of a login, the fetches of the
+// provider's JWKS ([RFC 7517 Section 5]) made since verifying began, when
+// the ID token's signature was checked, and says on that check where its
+// keys came from. go-oidc fetches the keys with a context of the app's
+// lifetime, as it caches them for every login, so the fetches are recorded
+// in the client's own log (shown on the home page before any login), not in
+// the login's: a login needs them the first time, and after the provider
+// rotates its keys.
+//
+// [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
+func (a *App) withKeyFetches(hops []xray.Hop, verifying time.Time, checks []xray.Check) []xray.Hop {
+	var fetches []wirelog.Exchange
+	for _, e := range a.wire.Entries() {
+		if e.URL == a.back.JWKSURI && !e.Time.Before(verifying) {
+			fetches = append(fetches, e)
+		}
+	}
+	for i := range checks {
+		if checks[i].Rule != idTokenChecks[0].Rule || checks[i].Detail != "" {
+			continue
+		}
+		checks[i].Detail = "The keys came from the client's cache: it fetched them before this login, and fetches them again only for a key it does not know."
+		if len(fetches) > 0 {
+			checks[i].Detail = "The client fetched the keys during this login: see the hop of the provider's signing keys."
+		}
+	}
+	return append(hops, a.hopsOf(fetches)...)
 }
 
 // idTokenChecks are the checks go-oidc's Verify makes, in its order.

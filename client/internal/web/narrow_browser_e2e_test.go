@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/oauth-reference/provider/providertest"
+
+	"github.com/oauth-reference/client/internal/config"
 )
 
 // narrowWidth is the window width of the narrow-screen checks: a phone's
@@ -310,17 +312,20 @@ func (tb *tab) waitUntil(what, cond string) {
 // usable with the keyboard alone. Three tests, so that each stays well
 // within browserTestTimeout under -race.
 
-// TestBrowserNarrowScreenStepByStep: the home page, then a login step by step.
+// TestBrowserNarrowScreenStepByStep: the home page, then a login step by
+// step, with DPoP and "Sign with a key", so that the preview of (D) shows
+// the placeholders of the proof and the assertion made at send time.
 func TestBrowserNarrowScreenStepByStep(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
-	h := newHarness(t, providertest.Options{})
+	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
 	tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
 	tb.do("opening the home page", chromedp.Navigate(h.client.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
 	tb.checkNarrow("home")
 
 	tb.do("logging in step by step",
 		chromedp.Click(chromedp.CSS(`input[name="step_by_step"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="key"]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
 		shows(chromedp.CSS(`a.next`)),
 	)
@@ -331,6 +336,7 @@ func TestBrowserNarrowScreenStepByStep(t *testing.T) {
 	tb.do("waiting for step C", shows(chromedp.CSS(`a.next`)))
 	tb.checkNarrow("step-c")
 	tb.do("continuing to (D)", chromedp.Click(chromedp.CSS(`a.next`)), shows(chromedp.CSS(`button.next`)))
+	mustContain(t, "step D", tb.text(), "‹a fresh DPoP proof, made when you send›", "‹a fresh assertion, with its own jti and iat, signed when you send›")
 	tb.checkNarrow("step-d")
 	tb.do("sending the token request", chromedp.Click(chromedp.CSS(`button.next`)), shows(chromedp.CSS(`#walkthrough`)))
 	tb.checkNarrow("walkthrough")

@@ -129,8 +129,8 @@ func TestE2EStepByStepPausesThreeTimes(t *testing.T) {
 // TestE2EStepByStepPreviewMarksWhatIsMadeAtSend: with DPOP=on and the
 // "Sign with a key" switch, the preview of (D) shows where the request's DPoP
 // proof and client assertion go, as placeholders, and decodes neither: both
-// are made fresh when the request is sent (RFC 9449 Section 4.2, RFC 7523
-// Section 3), and the hop of the request sent shows those, decoded.
+// are made fresh when the request is sent (RFC 9449 Section 4.2,
+// RFC 7523 Section 3), and the hop of the request sent shows those, decoded.
 func TestE2EStepByStepPreviewMarksWhatIsMadeAtSend(t *testing.T) {
 	t.Parallel()
 	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })

@@ -481,12 +481,7 @@ func TestE2ERegisteredClientExpiresUnused(t *testing.T) {
 // access token, and its client credentials tokens, even one checked there
 // before.
 func TestE2ERegisteredClientScaleOut(t *testing.T) {
-	dbURL := pgtest.NewSchemas(t).Create(t)
-	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
-	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
-	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
-	reg := register(t, a, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic"}`)
-	atB := clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, TokenURL: b.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+	a, b, reg, atB := registeredAtAUsedAtB(t)
 	tok, err := atB.Token(t.Context())
 	if err != nil {
 		t.Fatalf("a client registered at A, at B's token endpoint: %v", err)
@@ -571,4 +566,18 @@ func TestE2EConsentPageOfRegisteredClient(t *testing.T) {
 	if strings.Contains(page, "registered itself") {
 		t.Errorf("the demo client's consent page claims it registered itself")
 	}
+}
+
+// registeredAtAUsedAtB starts two provider processes, A and B, on one
+// PostgreSQL database with one issuer, registers a client credentials
+// client at A, and returns its token endpoint configuration at B.
+func registeredAtAUsedAtB(t *testing.T) (a, b *providertest.Server, reg registration, atB clientcredentials.Config) {
+	t.Helper()
+	dbURL := pgtest.NewSchemas(t).Create(t)
+	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
+	a = providertest.New(t, providertest.Options{Configure: sameIssuer})
+	b = providertest.New(t, providertest.Options{Configure: sameIssuer})
+	reg = register(t, a, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic"}`)
+	atB = clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, TokenURL: b.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+	return a, b, reg, atB
 }

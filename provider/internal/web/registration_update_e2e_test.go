@@ -16,7 +16,6 @@ import (
 
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
-	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -286,12 +285,7 @@ func TestE2EClientUpdateRacesDelete(t *testing.T) {
 // seconds, as a deletion does: B takes the client's new auth method, and
 // refuses the old one, once its cached copy expires.
 func TestE2EClientUpdateScaleOut(t *testing.T) {
-	dbURL := pgtest.NewSchemas(t).Create(t)
-	sameIssuer := func(c *config.Config) { c.DatabaseURL = dbURL; c.Issuer = "http://127.0.0.1:1" }
-	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
-	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
-	reg := register(t, a, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic"}`)
-	atB := clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, TokenURL: b.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+	a, _, reg, atB := registeredAtAUsedAtB(t)
 	for range 2 { // the first use marks the client used; B caches it from the second
 		if _, err := atB.Token(t.Context()); err != nil {
 			t.Fatalf("a client registered at A, at B's token endpoint: %v", err)

@@ -166,8 +166,9 @@ func checkClientUpdate(tr *Trace, u clientUpdate, client store.Client) *Error {
 // keeps the current one, or gets a new one, returned once in the answer
 // as a registration's is, when the client had none (it was public, or used
 // private_key_jwt); private_key_jwt drops it (none is refused to a
-// confidential client, so a public one has no secret to drop). It returns the hash to
-// store and the new secret, "" when none was issued. [RFC 7592 Section 2.2]:
+// confidential client, so a public one has no secret to drop). It returns
+// the hash to store and the new secret, "" when none was issued.
+// [RFC 7592 Section 2.2]:
 // "The client MUST NOT be allowed to overwrite its existing client secret
 // with its own chosen value."
 //

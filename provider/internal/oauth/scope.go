@@ -181,16 +181,14 @@ func narrowScope(tr *Trace, requested, granted string, registered []string) (str
 		}
 	}
 	tr.Check(ruleScopeNarrows, true)
+	unregistered := func(s string) bool { return !slices.Contains(registered, s) }
 	if len(scopes) == 0 { // omitted: the granted scope, less what the client may no longer hold
-		scopes = slices.DeleteFunc(parseScope(granted), func(s string) bool { return !slices.Contains(registered, s) })
+		scopes = slices.DeleteFunc(parseScope(granted), unregistered)
 		if len(scopes) == 0 && granted != "" {
 			return "", tr.Fail(ruleScopeRegistered, ErrInvalidScope, "none of the scopes granted is registered for this client any more")
 		}
-	}
-	for _, s := range scopes {
-		if !slices.Contains(registered, s) {
-			return "", tr.Fail(ruleScopeRegistered, ErrInvalidScope, "the client may not request scope "+s)
-		}
+	} else if i := slices.IndexFunc(scopes, unregistered); i >= 0 {
+		return "", tr.Fail(ruleScopeRegistered, ErrInvalidScope, "the client may not request scope "+scopes[i])
 	}
 	tr.Check(ruleScopeRegistered, true)
 	return strings.Join(scopes, " "), nil

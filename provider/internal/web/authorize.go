@@ -117,14 +117,12 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *o
 	case errors.Is(err, oauth.ErrBadCredentials):
 		s.loginFailed(c)
 		reshow(http.StatusBadRequest, form.Get("username"), msgWrongPassword)
-	case errors.As(err, &tooMany) && tooMany.InFlight:
-		s.rateLimited(c, limitPasswordInFlight)
-		setRetryAfter(c, tooMany.RetryAfter)
-		reshow(http.StatusTooManyRequests, form.Get("username"), msgTooManySignIns)
 	case errors.As(err, &tooMany):
-		s.rateLimited(c, limitPassword)
-		setRetryAfter(c, tooMany.RetryAfter)
-		reshow(http.StatusTooManyRequests, form.Get("username"), msgTooManyPasswords)
+		msg := msgTooManyPasswords
+		if s.attemptsRefused(c, tooMany, limitPassword, limitPasswordInFlight) {
+			msg = msgTooManySignIns
+		}
+		reshow(http.StatusTooManyRequests, form.Get("username"), msg)
 	case errors.Is(err, oauth.ErrFormNotOurs):
 		reshow(http.StatusForbidden, "", msgFormNotOurs)
 	case errors.Is(err, oauth.ErrSignInRequired):

@@ -147,16 +147,13 @@ func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess
 func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string, err error) {
 	var tooMany *oauth.TooManyAttemptsError
 	switch {
-	case errors.As(err, &tooMany) && tooMany.InFlight:
-		s.rateLimited(c, limitUserCodeInFlight)
-		setRetryAfter(c, tooMany.RetryAfter)
-		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: msgTooManyCodes,
-			Message: msgTooManyCodesAtOnce, TryAgain: true})
 	case errors.As(err, &tooMany):
-		s.rateLimited(c, limitUserCode)
-		setRetryAfter(c, tooMany.RetryAfter)
+		msg := msgTooManyCodesDetail
+		if s.attemptsRefused(c, tooMany, limitUserCode, limitUserCodeInFlight) {
+			msg = msgTooManyCodesAtOnce
+		}
 		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: msgTooManyCodes,
-			Message: msgTooManyCodesDetail, TryAgain: true})
+			Message: msg, TryAgain: true})
 	case errors.Is(err, oauth.ErrUnknownUserCode):
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, typed, msgUnknownUserCode)
 	case errors.Is(err, oauth.ErrExpiredUserCode):

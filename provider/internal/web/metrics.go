@@ -169,6 +169,21 @@ func rateLimitLabels() string {
 	return strings.Join(labels, ", ")
 }
 
+// attemptsRefused logs and counts a request refused by an attempt budget
+// (oauth.TooManyAttemptsError) and sets its Retry-After: under inFlight
+// when only attempts still being checked filled the budget, which is no
+// sign of guessing, else under guessing. It reports whether it was in
+// flight, for the page to say so.
+func (s *Server) attemptsRefused(c *gin.Context, tooMany *oauth.TooManyAttemptsError, guessing, inFlight rateLimit) bool {
+	limit := guessing
+	if tooMany.InFlight {
+		limit = inFlight
+	}
+	s.rateLimited(c, limit)
+	setRetryAfter(c, tooMany.RetryAfter)
+	return tooMany.InFlight
+}
+
 // rateLimited logs and counts a request refused by one of the limits.
 func (s *Server) rateLimited(c *gin.Context, limit rateLimit) {
 	s.metrics.rateLimited.WithLabelValues(limit.label).Inc()

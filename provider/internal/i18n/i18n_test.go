@@ -1,9 +1,12 @@
 package i18n
 
 import (
+	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -187,9 +190,9 @@ func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 	fset := token.NewFileSet()
 	for _, dir := range dirs {
 		files := parseDir(t, fset, dir)
-		consts := stringConsts(files)
+		values := constStrings(fset, files)
 		add := func(e ast.Expr) bool {
-			s, ok := constString(e, consts, 0)
+			s, ok := constString(e, values)
 			if ok {
 				texts[s] = fset.Position(e.Pos()).String()
 			}
@@ -223,6 +226,7 @@ func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 			})
 		}
 	}
+	t.Logf("TEXTS %d", len(texts))
 	return texts
 }
 
@@ -246,55 +250,39 @@ func parseDir(t *testing.T, fset *token.FileSet, dir string) []*ast.File {
 	return files
 }
 
-// stringConsts maps the name of each package-level constant of files to
-// its value's expression.
-func stringConsts(files []*ast.File) map[string]ast.Expr {
-	consts := map[string]ast.Expr{}
-	for _, f := range files {
-		for _, decl := range f.Decls {
-			gen, ok := decl.(*ast.GenDecl)
-			if !ok || gen.Tok != token.CONST {
-				continue
-			}
-			for _, spec := range gen.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, id := range vs.Names {
-					if i < len(vs.Values) {
-						consts[id.Name] = vs.Values[i]
-					}
-				}
-			}
+// constStrings type-checks files and returns the value of each constant
+// string expression in them, as the compiler computes it: literals, the
+// package's constants and + of them. Imports are left unresolved (and
+// their errors ignored): the texts are the package's own constants.
+func constStrings(fset *token.FileSet, files []*ast.File) map[ast.Expr]string {
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+	conf := types.Config{Importer: noImports{}, Error: func(error) {}}
+	_, _ = conf.Check(files[0].Name.Name, fset, files, info)
+	values := map[ast.Expr]string{}
+	for e, tv := range info.Types {
+		if tv.Value != nil && tv.Value.Kind() == constant.String {
+			values[e] = constant.StringVal(tv.Value)
 		}
 	}
-	return consts
+	return values
 }
 
-// constString is the value of a constant string expression: string
-// literals, the package's constants, and + of them.
-func constString(e ast.Expr, consts map[string]ast.Expr, depth int) (string, bool) {
-	if depth > 10 {
-		return "", false
+// noImports resolves no import: constStrings needs none.
+type noImports struct{}
+
+func (noImports) Import(path string) (*types.Package, error) {
+	return nil, fmt.Errorf("%s: not imported", path)
+}
+
+// constString is the value of a constant string expression, one of
+// values (constStrings) or a string literal made by suffixed.
+func constString(e ast.Expr, values map[ast.Expr]string) (string, bool) {
+	if s, ok := values[e]; ok {
+		return s, true
 	}
-	switch e := e.(type) {
-	case *ast.BasicLit:
-		if e.Kind != token.STRING {
-			return "", false
-		}
-		s, err := strconv.Unquote(e.Value)
+	if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+		s, err := strconv.Unquote(lit.Value)
 		return s, err == nil
-	case *ast.Ident:
-		if v, ok := consts[e.Name]; ok {
-			return constString(v, consts, depth+1)
-		}
-	case *ast.ParenExpr:
-		return constString(e.X, consts, depth+1)
-	case *ast.BinaryExpr:
-		if e.Op != token.ADD {
-			return "", false
-		}
-		x, okX := constString(e.X, consts, depth+1)
-		y, okY := constString(e.Y, consts, depth+1)
-		return x + y, okX && okY
 	}
 	return "", false
 }

@@ -53,16 +53,12 @@ var registeredClientTests = []test{
 		checkOneWinner(t, "CreateClient", errs, store.ErrDuplicate)
 	}},
 	{"DeleteClient removes the client and everything issued to it (RFC 7592 Section 2.3)", func(t *testing.T, s store.Store) {
-		c := registeredClient("reg-del")
-		must(t, "CreateClient", s.CreateClient(t.Context(), c))
-		g := newGrant("reg-grant")
-		g.ClientID = c.ID
-		storeRefreshToken(t, s, g, newRefreshToken("reg-token", g))
+		c, g := registeredClientWithGrant(t, s, "reg-del")
 
 		must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
 		_, err := s.GetClient(t.Context(), c.ID)
 		checkErr(t, "GetClient(deleted)", err, store.ErrNotFound)
-		_, err = s.GetRefreshToken(t.Context(), "reg-token")
+		_, err = s.GetRefreshToken(t.Context(), "reg-del-token")
 		checkErr(t, "GetRefreshToken(of deleted client)", err, store.ErrNotFound)
 		_, err = s.GetAuthorizationCode(t.Context(), g.ID+"-redeemed-code")
 		checkErr(t, "GetAuthorizationCode(of deleted client)", err, store.ErrNotFound)
@@ -72,11 +68,7 @@ var registeredClientTests = []test{
 		checkErr(t, "GetClient(other client)", err, nil)
 	}},
 	{"UpdateClient replaces the metadata and secret, never the identity (RFC 7592 Section 2.2)", func(t *testing.T, s store.Store) {
-		c := registeredClient("reg-upd")
-		must(t, "CreateClient", s.CreateClient(t.Context(), c))
-		g := newGrant("reg-upd-grant")
-		g.ClientID = c.ID
-		storeRefreshToken(t, s, g, newRefreshToken("reg-upd-token", g))
+		c, g := registeredClientWithGrant(t, s, "reg-upd")
 		u := store.Client{ID: c.ID, Name: "Renamed", Type: store.Confidential, SecretHash: "bmV3LXNlY3JldA",
 			RedirectURIs: []string{"https://app.example/cb"}, GrantTypes: []string{"client_credentials"},
 			Scopes: []string{"read"}, DefaultScope: "read", TokenEndpointAuthMethod: "client_secret_basic",
@@ -185,4 +177,16 @@ func metadataDocumentClient() store.Client {
 		ExpiresAt:               at(24 * time.Hour),
 		MetadataStaleAt:         at(time.Hour),
 	}
+}
+
+// registeredClientWithGrant stores a registered client with the id given
+// and a grant of it, holding the refresh token id+"-token".
+func registeredClientWithGrant(t *testing.T, s store.Store, id string) (store.Client, store.Grant) {
+	t.Helper()
+	c := registeredClient(id)
+	must(t, "CreateClient", s.CreateClient(t.Context(), c))
+	g := newGrant(id + "-grant")
+	g.ClientID = c.ID
+	storeRefreshToken(t, s, g, newRefreshToken(id+"-token", g))
+	return c, g
 }

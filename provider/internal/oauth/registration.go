@@ -180,7 +180,10 @@ func (p *Provider) ReadClient(ctx context.Context, clientID, registrationToken s
 // endpoint ([RFC 7592 Section 2.3]): "If a client has been successfully
 // deprovisioned, the authorization server MUST respond with an HTTP 204 No
 // Content message." The client's grants, codes and refresh tokens go with
-// it, and with the grants every access token issued from them.
+// it, and with the grants every access token issued from them. Of two
+// deletes at once, the one whose DELETE removed the row answers 204; the
+// other found no client to delete, and answers as for a client that does
+// not exist: "the server MUST respond with HTTP 401 Unauthorized".
 //
 // [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
 func (p *Provider) DeleteClient(ctx context.Context, clientID, registrationToken string) *Error {
@@ -189,7 +192,10 @@ func (p *Provider) DeleteClient(ctx context.Context, clientID, registrationToken
 	}
 	err := p.Store.DeleteClient(ctx, clientID)
 	p.clients.forget(clientID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) { // a concurrent delete won
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return TraceFrom(ctx).Fail(ruleRegistrationToken, ErrInvalidToken, "the client was deleted by another request meanwhile")
+	case err != nil:
 		return ServerError(err)
 	}
 	tr := TraceFrom(ctx)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,50 @@ func TestE2EClientDeletedDuringUse(t *testing.T) {
 		for answer, n := range seen {
 			if _, status, _ := strings.Cut(answer, " "); !slices.Contains(lostDeleteRace, status) {
 				t.Errorf("%s ×%d, want a success or one of %q", answer, n, lostDeleteRace[3:])
+			}
+		}
+	})
+}
+
+// TestE2EClientDeletesAtOnce: several deletes of one client with its
+// registration access token, sent at once: one answers 204 No Content
+// (RFC 7592 Section 2.3), the others 401 invalid_token as for a client
+// that does not exist, on both stores: one winner, as for every other
+// race.
+func TestE2EClientDeletesAtOnce(t *testing.T) {
+	const rounds, deletes = 10, 4
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.RegistrationsPerHour = rounds }})
+		for range rounds {
+			reg := register(t, srv, nativeClient)
+			answers := make(chan string, deletes)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for range deletes {
+				wg.Go(func() {
+					<-start
+					resp, err := sendRaw(http.MethodDelete, reg.RegistrationClientURI, "", "Bearer "+reg.RegistrationAccessToken)
+					if err != nil {
+						answers <- err.Error()
+						return
+					}
+					defer resp.Body.Close()
+					answer := strconv.Itoa(resp.StatusCode)
+					if strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+						answer += " invalid_token"
+					}
+					answers <- answer
+				})
+			}
+			close(start)
+			wg.Wait()
+			close(answers)
+			seen := map[string]int{}
+			for answer := range answers {
+				seen[answer]++
+			}
+			if seen["204"] != 1 || seen["401 invalid_token"] != deletes-1 {
+				t.Fatalf("%d deletes of one client at once: %v, want one 204 and %d 401 invalid_token", deletes, seen, deletes-1)
 			}
 		}
 	})

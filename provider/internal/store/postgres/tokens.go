@@ -147,10 +147,14 @@ func usedOrUnknown(ctx context.Context, tx pgx.Tx, table, hash string) error {
 // RevokeAccessToken remembers the access token jti as revoked until
 // expiresAt, when the token expires anyway. Revoking it again changes nothing.
 func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
-	defer s.liveTokens.Forget() // here at once; other processes by notification
-	_, err := s.pool.Exec(ctx, `
+	tag, err := s.pool.Exec(ctx, `
 		INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)
 		ON CONFLICT (jti) DO NOTHING`, jti, expiresAt)
+	// Here at once, other processes by notification; a jti revoked before
+	// changes nothing the memory holds (an error may hide a commit).
+	if tag.RowsAffected() > 0 || err != nil {
+		s.liveTokens.Forget()
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: revoke access token: %w", err)
 	}

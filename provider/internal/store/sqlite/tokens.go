@@ -136,14 +136,14 @@ func usedOrUnknown(ctx context.Context, tx *sql.Tx, table, hash string) error {
 // RevokeAccessToken remembers the access token jti as revoked until
 // expiresAt, when the token expires anyway. Revoking it again changes nothing.
 func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
-	defer s.liveTokens.Forget()
-	_, err := s.write.ExecContext(ctx, `
+	res, err := s.write.ExecContext(ctx, `
 		INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)
 		ON CONFLICT (jti) DO NOTHING`, jti, micros(expiresAt))
-	if err != nil {
-		return fmt.Errorf("sqlite: revoke access token: %w", err)
+	revoked, err := changedAny("revoke access token", res, err)
+	if revoked || err != nil { // a jti revoked before changes nothing the memory holds
+		s.liveTokens.Forget()
 	}
-	return nil
+	return err
 }
 
 // accessTokenRevokedSQL answers AccessTokenRevoked in one query: the jti

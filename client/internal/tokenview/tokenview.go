@@ -75,35 +75,79 @@ func Decode(raw string) (JWT, error) {
 	if len(parts) != 3 {
 		return JWT{}, errors.New("tokenview: not a JWT (want three dot-separated parts)")
 	}
-	header, err := prettySegment(parts[0])
+	_, header, err := prettySegment(parts[0])
 	if err != nil {
 		return JWT{}, fmt.Errorf("tokenview: header: %w", err)
 	}
-	claims, err := prettySegment(parts[1])
+	doc, claims, err := prettySegment(parts[1])
 	if err != nil {
 		return JWT{}, fmt.Errorf("tokenview: claims: %w", err)
 	}
 	values := map[string]any{}
-	if err := json.Unmarshal([]byte(claims), &values); err != nil {
+	if err := json.Unmarshal(doc, &values); err != nil {
 		return JWT{}, fmt.Errorf("tokenview: claims: %w", err)
 	}
 	return JWT{Header: header, Claims: claims, Values: values, Times: times(values)}, nil
 }
 
 // prettySegment base64url-decodes one JWT segment ([RFC 7515 Section 2]:
-// no padding) and indents its JSON.
+// no padding), and returns its JSON document as it came and indented
+// (IndentJSON).
 //
 // [RFC 7515 Section 2]: https://www.rfc-editor.org/rfc/rfc7515#section-2
-func prettySegment(seg string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		return "", err
+func prettySegment(seg string) (doc []byte, shown string, err error) {
+	if doc, err = base64.RawURLEncoding.DecodeString(seg); err != nil {
+		return nil, "", err
 	}
+	shown, err = IndentJSON(doc)
+	return doc, shown, err
+}
+
+// maxIndentDepth is the deepest nesting of arrays and objects shown
+// indented. Each level indents its lines two spaces more, so a document
+// nested n deep has about 2n lines of up to 2n spaces: indenting costs the
+// square of the depth, and would turn 18 KB of brackets into 160 MB. The
+// protocol's documents nest 4 deep at most (a JWKS in a registration
+// response); anything deeper comes from a broken or hostile server.
+const maxIndentDepth = 16
+
+// IndentJSON returns the JSON document doc indented two spaces a level,
+// for reading. A document nested deeper than maxIndentDepth is returned
+// compact instead, with a line saying so, so that what is shown is never
+// more than a small multiple of doc's length.
+func IndentJSON(doc []byte) (string, error) {
 	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
+	if nestingDepth(doc) > maxIndentDepth {
+		if err := json.Compact(&out, doc); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s\n(nested more than %d deep: not indented)", out.Bytes(), maxIndentDepth), nil
+	}
+	if err := json.Indent(&out, doc, "", "  "); err != nil {
 		return "", err
 	}
-	return out.String(), nil
+	return strings.TrimSpace(out.String()), nil
+}
+
+// nestingDepth returns how deep the arrays and objects of the JSON
+// document doc nest, in one pass: brackets inside strings do not count.
+func nestingDepth(doc []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(doc); i++ {
+		switch c := doc[i]; {
+		case inString && c == '\\':
+			i++ // the escaped character, which may be a quote
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // times picks the NumericDate claims out of values.

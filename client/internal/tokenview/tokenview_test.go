@@ -67,7 +67,48 @@ func TestDecodeRejectsGarbage(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add("a.b.c")
 	f.Add(seg(`{"alg":"none"}`) + "." + seg(`{"exp":1e300}`) + ".")
+	f.Add(seg(`{"alg":"none"}`) + "." + seg(nested(100)) + ".")
 	f.Fuzz(func(t *testing.T, raw string) {
 		_, _ = Decode(raw)
 	})
+}
+
+// nested returns a JSON document whose member x nests arrays depth deep.
+func nested(depth int) string {
+	return `{"x":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}`
+}
+
+// TestDecodeOfDeepClaimsIsLinear: a token's claims nested thousands deep
+// (a hostile provider's access token, decoded only for display) are shown
+// compact, with a note, in output about as long as the claims: indented, a
+// claims set of 18 KB took 160 MB.
+func TestDecodeOfDeepClaimsIsLinear(t *testing.T) {
+	for _, depth := range []int{maxIndentDepth + 1, 3000, 9000} {
+		claims := nested(depth)
+		got, err := Decode(seg(`{"alg":"none"}`) + "." + seg(claims) + ".")
+		if err != nil {
+			t.Fatalf("depth %d: Decode: %v", depth, err)
+		}
+		if len(got.Claims) > 2*len(claims)+100 {
+			t.Errorf("depth %d: %d bytes of claims shown as %d bytes, want at most twice as many", depth, len(claims), len(got.Claims))
+		}
+		if !strings.Contains(got.Claims, "not indented") || got.Values["x"] == nil {
+			t.Errorf("depth %d: Claims = %.80q…, Values = %.80v; want the compact claims with a note, and x read", depth, got.Claims, got.Values)
+		}
+	}
+}
+
+// TestIndentJSONIndentsTheProtocolsDocuments: a document nested
+// maxIndentDepth deep is still indented, and brackets inside strings do not
+// count as nesting.
+func TestIndentJSONIndentsTheProtocolsDocuments(t *testing.T) {
+	for _, doc := range []string{
+		nested(maxIndentDepth - 1),
+		`{"keys":[{"kid":"[[[[[[[[[[[[[[[[[[[[\"{{{{{{{{{{{{{{{{{{{{"}]}`,
+	} {
+		got, err := IndentJSON([]byte(doc))
+		if err != nil || !strings.Contains(got, "\n  ") || strings.Contains(got, "not indented") {
+			t.Errorf("IndentJSON(%s) = %q, %v; want it indented", doc, got, err)
+		}
+	}
 }

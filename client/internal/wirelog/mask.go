@@ -146,7 +146,7 @@ func maskForm(form string) string {
 }
 
 // maskJSON masks the sensitive members of a JSON document, at any depth, and
-// indents it. The members keep the order they came in: the page shows the
+// indents it (tokenview.IndentJSON). The members keep the order they came in: the page shows the
 // document as it was received, masked.
 func maskJSON(body []byte) (string, error) {
 	if len(body) > maxCapture {
@@ -163,17 +163,13 @@ func maskJSON(body []byte) (string, error) {
 	if err := copyMasked(dec, enc, &compact, ""); err != nil {
 		return "", err
 	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(out.String()), nil
+	return tokenview.IndentJSON(compact.Bytes())
 }
 
 // copyMasked copies the next JSON value of dec to out, in order, a string
 // masked by the name of the member it is the value of, or is in (an array's
 // element): name, "" for the document itself. Strings and names are
-// written by enc (onto out), whose newlines json.Indent drops.
+// written by enc (onto out), whose newlines tokenview.IndentJSON drops.
 func copyMasked(dec *json.Decoder, enc *json.Encoder, out *bytes.Buffer, name string) error {
 	tok, err := dec.Token()
 	if err != nil {

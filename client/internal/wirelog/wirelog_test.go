@@ -274,3 +274,17 @@ func TestTransportKeepsRequestIDAndSkipsUnrecorded(t *testing.T) {
 		t.Errorf("the fallback log holds %d exchanges made with an Unrecorded context, want 0", len(got))
 	}
 }
+
+// TestMaskJSONOfDeepBodyIsLinear: a body nested thousands deep (a hostile
+// provider's metadata or JWKS) is shown compact, with a note, in output
+// about as long as the body: indented, 18 KB of brackets took 160 MB on
+// every render of the home page.
+func TestMaskJSONOfDeepBodyIsLinear(t *testing.T) {
+	for _, depth := range []int{1000, 9000} {
+		body := `{"access_token":"` + accessToken + `","x":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}`
+		got := maskBody("application/json", []byte(body))
+		if len(got) > 2*len(body) || !strings.Contains(got, "not indented") || strings.Contains(got, accessToken) {
+			t.Errorf("depth %d: a %d-byte body shown as %d bytes: %.100q…; want at most twice as many, masked, with a note", depth, len(body), len(got), got)
+		}
+	}
+}

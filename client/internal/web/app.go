@@ -191,7 +191,7 @@ func (a *App) issuerURI(sent string) string {
 //
 // [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
 func (a *App) newVerifier() *oidc.IDTokenVerifier {
-	a.keys = oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), a.http), a.back.JWKSURI)
+	a.keys = oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), keySetClient(a.http)), a.back.JWKSURI)
 	return oidc.NewVerifier(a.public.Issuer, a.keys, &oidc.Config{
 		ClientID:             a.cfg.ClientID,
 		SupportedSigningAlgs: []string{oidc.RS256},

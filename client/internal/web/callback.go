@@ -288,7 +288,7 @@ func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (
 		return nil, hops, pageErr(http.StatusBadGateway, errorView{
 			Title:   "The ID token was rejected (step E)",
 			Message: "The provider answered with tokens, but the ID token did not pass validation, so the client does not trust them:",
-			Detail:  err.Error(),
+			Detail:  wirelog.Shorten(err.Error()),
 			Rule:    "OIDC Core Section 3.1.3.7: the client MUST validate the ID token (signature, iss, aud, exp, nonce).",
 			Retry:   true,
 		}).withCause(err)

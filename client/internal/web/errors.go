@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 	"github.com/oauth-reference/provider/service"
 )
@@ -87,8 +88,8 @@ func (a *App) renderPageError(c *gin.Context, err error) {
 		a.renderInternalError(c, "handling the request", err)
 		return
 	}
-	if pe.cause != nil {
-		a.log.WarnContext(c.Request.Context(), pe.view.Title, "route", c.FullPath(), "err", pe.cause)
+	if pe.cause != nil { // shortened: a cause may quote whatever the provider sent
+		a.log.WarnContext(c.Request.Context(), pe.view.Title, "route", c.FullPath(), "err", wirelog.Shorten(pe.cause.Error()))
 	}
 	a.renderError(c, pe.status, pe.view)
 }

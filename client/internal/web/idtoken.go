@@ -154,7 +154,7 @@ func goOIDCChecks(err error) []xray.Check {
 	for i, c := range idTokenChecks[:min(failed+1, len(idTokenChecks))] {
 		c.Passed = i < failed
 		if i == failed {
-			c.Detail = err.Error()
+			c.Detail = wirelog.Shorten(err.Error())
 		}
 		out = append(out, c)
 	}

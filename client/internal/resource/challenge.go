@@ -28,6 +28,14 @@ func BearerChallenge(values []string) (Challenge, bool) {
 	return Challenge{}, false
 }
 
+// maxChallengeValue is the longest WWW-Authenticate value ParseChallenges
+// reads: many times a resource's Bearer challenge (a realm, a scope, an
+// error and its description, the resource_metadata URL), and the size of a
+// whole header line that many servers accept. Every token of a value
+// becomes a challenge or a parameter, each costing memory, and Go's
+// transport accepts 10 MB of headers: 9 MB of "a a a …" took 550 MB.
+const maxChallengeValue = 8 << 10
+
 // ParseChallenges reads the challenges of one WWW-Authenticate value
 // ([RFC 9110 Section 11.6.1]):
 //
@@ -37,10 +45,13 @@ func BearerChallenge(values []string) (Challenge, bool) {
 // A token not followed by "=" begins the next challenge. What cannot be
 // read (a token68 among them, which no challenge this client reads uses)
 // ends the parse with what was read so far: the value comes from whatever
-// answered.
+// answered. A value longer than maxChallengeValue is not read at all.
 //
 // [RFC 9110 Section 11.6.1]: https://www.rfc-editor.org/rfc/rfc9110#section-11.6.1
 func ParseChallenges(value string) []Challenge {
+	if len(value) > maxChallengeValue {
+		return nil
+	}
 	var out []Challenge
 	s := value
 	for {

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +26,9 @@ func TestParseChallenges(t *testing.T) {
 		{"a parameter before any scheme is nothing", `=x, scope="read"`, nil},
 		{"the first of a repeated parameter counts", `Bearer scope="a", scope="b"`, []Challenge{{"Bearer", map[string]string{"scope": "a"}}}},
 		{"a token68 ends the parse", `Basic dXNlcjpwYXNz==, Bearer scope="read"`, []Challenge{{"Basic", map[string]string{}}}},
+		{"a value of 8 KB is read", `Bearer scope="` + strings.Repeat("s", maxChallengeValue-len(`Bearer scope=""`)) + `"`,
+			[]Challenge{{"Bearer", map[string]string{"scope": strings.Repeat("s", maxChallengeValue-len(`Bearer scope=""`))}}}},
+		{"a longer value is not: its thousands of challenges would each cost a map", "Bearer" + strings.Repeat(" a", maxChallengeValue/2), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

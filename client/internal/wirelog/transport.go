@@ -114,7 +114,8 @@ type readCloser struct {
 }
 
 // pickHeaders copies the named headers that are present, masking
-// Authorization.
+// Authorization and DPoP and shortening the others (Shorten): a response's
+// headers, WWW-Authenticate among them, hold whatever answered.
 func pickHeaders(h http.Header, names ...string) map[string]string {
 	out := map[string]string{}
 	for _, name := range names {
@@ -124,6 +125,8 @@ func pickHeaders(h http.Header, names ...string) map[string]string {
 				v = maskAuthorization(v)
 			case "DPoP":
 				v = tokenview.Mask(v) + " (decoded below)"
+			default:
+				v = Shorten(v)
 			}
 			out[name] = v
 		}

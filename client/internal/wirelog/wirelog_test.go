@@ -288,3 +288,28 @@ func TestMaskJSONOfDeepBodyIsLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportShortensHeaders: a response header is recorded cut to 1 KB
+// (Shorten), as a parameter's value is: a resource's 9 MB WWW-Authenticate
+// was copied whole into the log, and so onto the error page.
+func TestTransportShortensHeaders(t *testing.T) {
+	challenge := "Bearer" + strings.Repeat(" a", 64<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", challenge)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	log := NewLog(1)
+	client := &http.Client{Transport: &Transport{Log: log}}
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("WWW-Authenticate") != challenge {
+		t.Error("the caller did not get the header as sent")
+	}
+	if got := log.Entries()[0].ResponseHeader["WWW-Authenticate"]; got != Shorten(challenge) {
+		t.Errorf("WWW-Authenticate recorded as %d bytes, want %d (Shorten)", len(got), len(Shorten(challenge)))
+	}
+}

@@ -83,13 +83,12 @@ type Options struct {
 
 // App is the client web application. Create it with New; serve Handler().
 type App struct {
-	cfg      config.Config
-	public   metadata.Metadata // endpoints as the browser sees them
-	back     metadata.Metadata // endpoints as the client reaches them
-	oauth    *oauth2.Config
-	verifier *oidc.IDTokenVerifier
-	keys     *oidc.RemoteKeySet // the provider's JWKS, cached
-	http     *http.Client
+	cfg    config.Config
+	public metadata.Metadata // endpoints as the browser sees them
+	back   metadata.Metadata // endpoints as the client reaches them
+	oauth  *oauth2.Config
+	keys   *oidc.RemoteKeySet // the provider's JWKS, cached
+	http   *http.Client
 	// oauthHTTP makes the token and resource requests: a.http, or with
 	// DPOP=on a client whose transport adds DPoP proofs (RFC 9449).
 	oauthHTTP *http.Client
@@ -153,7 +152,7 @@ func New(opts Options) (*App, error) {
 	if a.oauthHTTP, err = a.newOAuthClient(); err != nil {
 		return nil, err
 	}
-	a.verifier = a.newVerifier()
+	a.keys = a.newKeySet()
 	a.tracer = &xray.Tracer{BaseURL: a.cfg.BackChannel(), PageURL: a.cfg.IssuerURL("/debug/traces"), Client: a.http}
 	a.keyed = a.startKeyClient()
 	a.cookies = a.newCookieStore()
@@ -184,16 +183,23 @@ func (a *App) issuerURI(sent string) string {
 	return metadata.Rebase(sent, a.cfg.BackChannel(), a.cfg.AuthServer)
 }
 
-// newVerifier returns the ID token verifier of [OIDC Core Section 3.1.3.7]:
-// signature against the provider's JWKS, iss, aud, exp.
-// The key set is fetched through the back-channel client, with a context
-// that outlives any one request (go-oidc caches the keys).
+// newKeySet returns the provider's JWKS, which the ID token verifiers
+// (verifierFor) and the token inspector check signatures against. The keys
+// are fetched through the back-channel client, with a context that outlives
+// any one request (go-oidc caches the keys).
+func (a *App) newKeySet() *oidc.RemoteKeySet {
+	return oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), keySetClient(a.http)), a.back.JWKSURI)
+}
+
+// verifierFor returns the ID token verifier of [OIDC Core Section 3.1.3.7]
+// for the key client when key is true and there is one, else for the
+// configured client: signature against the provider's JWKS, iss, aud (the
+// client_id the token was issued to), exp.
 //
 // [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
-func (a *App) newVerifier() *oidc.IDTokenVerifier {
-	a.keys = oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), keySetClient(a.http)), a.back.JWKSURI)
+func (a *App) verifierFor(key bool) *oidc.IDTokenVerifier {
 	return oidc.NewVerifier(a.public.Issuer, a.keys, &oidc.Config{
-		ClientID:             a.cfg.ClientID,
+		ClientID:             a.oauthFor(key).ClientID,
 		SupportedSigningAlgs: []string{oidc.RS256},
 		Now:                  a.now,
 	})

@@ -275,14 +275,14 @@ func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
 //
 // [RFC 7636 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7636#section-4.5
 func (a *App) redeem(ctx context.Context, code string, p pendingAuthorization) (*login, []xray.Hop, error) {
-	ctx, capture := a.recording(asKeyClient(ctx, p.SignWithKey))
-	tok, err := a.oauthConfig(ctx).Exchange(ctx, code, oauth2.VerifierOption(p.CodeVerifier))
+	ctx, capture := a.recording(ctx)
+	tok, err := a.oauthFor(p.SignWithKey).Exchange(ctx, code, oauth2.VerifierOption(p.CodeVerifier))
 	if err != nil {
 		return nil, a.hopsOf(capture.Entries()), tokenRequestError("The token request (step D) failed", codeGrant, err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	verifying := time.Now() // the clock of the wire log's entries
-	idt, checks, err := a.verifyIDToken(ctx, raw, tok.AccessToken, p.Nonce)
+	idt, checks, err := verifyIDToken(ctx, a.verifierFor(p.SignWithKey), raw, tok.AccessToken, p.Nonce)
 	hops := withIDTokenChecks(a.withKeyFetches(a.hopsOf(capture.Entries()), verifying, checks), checks)
 	if err != nil {
 		return nil, hops, pageErr(http.StatusBadGateway, errorView{

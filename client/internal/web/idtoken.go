@@ -21,6 +21,7 @@ import (
 
 // verifyIDToken validates an ID token as [OIDC Core Section 3.1.3.7]
 // requires, and returns each check made, in order, for the walkthrough.
+// verifier is that of the client the token was issued to (verifierFor).
 // go-oidc checks the signature against the provider's JWKS, then iss, aud
 // (our client_id) and exp; this function adds the claims go-oidc leaves
 // (claimChecks), the nonce and, when present, at_hash. An empty nonce skips the nonce check: an ID token from a refresh
@@ -28,12 +29,12 @@ import (
 //
 // [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
 // [OIDC Core Section 12.2]: https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
-func (a *App) verifyIDToken(ctx context.Context, raw, accessToken, nonce string) (*oidc.IDToken, []xray.Check, error) {
+func verifyIDToken(ctx context.Context, verifier *oidc.IDTokenVerifier, raw, accessToken, nonce string) (*oidc.IDToken, []xray.Check, error) {
 	if raw == "" {
 		err := errors.New("the token response has no id_token, although the scope included openid")
 		return nil, []xray.Check{{Rule: "the token response carries an ID token", Ref: "OIDC Core Section 3.1.3.3", Detail: err.Error()}}, err
 	}
-	idt, err := a.idTokenVerifier(ctx).Verify(ctx, raw)
+	idt, err := verifier.Verify(ctx, raw)
 	checks := goOIDCChecks(err)
 	if err != nil {
 		return nil, checks, err

@@ -42,8 +42,8 @@ func TestVerifyIDToken(t *testing.T) {
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	now := time.Unix(1_700_000_000, 0)
 	const issuer, access, nonce = "https://as.example", "the-access-token", "the-nonce"
-	a := &App{verifier: oidc.NewVerifier(issuer, &oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{&key.PublicKey}},
-		&oidc.Config{ClientID: "testclient", SupportedSigningAlgs: []string{oidc.RS256}, Now: func() time.Time { return now }})}
+	verifier := oidc.NewVerifier(issuer, &oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{&key.PublicKey}},
+		&oidc.Config{ClientID: "testclient", SupportedSigningAlgs: []string{oidc.RS256}, Now: func() time.Time { return now }})
 	valid := func() map[string]any {
 		return map[string]any{
 			"iss": issuer, "sub": "user1", "aud": "testclient", "nonce": nonce, "at_hash": atHash(access),
@@ -77,7 +77,7 @@ func TestVerifyIDToken(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			claims := valid()
 			tt.change(claims)
-			_, checks, err := a.verifyIDToken(context.Background(), signRS256(t, tt.key, claims), access, nonce)
+			_, checks, err := verifyIDToken(context.Background(), verifier, signRS256(t, tt.key, claims), access, nonce)
 			if (err == nil) != (tt.wantFailed == "") {
 				t.Fatalf("verifyIDToken: %v, want failure of %q", err, tt.wantFailed)
 			}
@@ -95,7 +95,7 @@ func TestVerifyIDToken(t *testing.T) {
 			}
 		})
 	}
-	if _, checks, err := a.verifyIDToken(context.Background(), "", access, nonce); err == nil || len(checks) != 1 || checks[0].Passed {
+	if _, checks, err := verifyIDToken(context.Background(), verifier, "", access, nonce); err == nil || len(checks) != 1 || checks[0].Passed {
 		t.Errorf("a token response without an id_token: err %v, checks %+v; want one failed check", err, checks)
 	}
 }

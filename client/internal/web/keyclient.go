@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 )
@@ -47,32 +46,8 @@ const assertionLifetime = 5 * time.Minute
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 type keyClient struct {
 	oauth    *oauth2.Config
-	verifier *oidc.IDTokenVerifier
 	signer   jose.Signer
 	audience string // the provider's issuer
-}
-
-// keyClientContext marks a back-channel context as acting for the key
-// client.
-type keyClientContext struct{}
-
-// asKeyClient returns ctx acting for the key client when on is true.
-func asKeyClient(ctx context.Context, on bool) context.Context {
-	if !on {
-		return ctx
-	}
-	return context.WithValue(ctx, keyClientContext{}, true)
-}
-
-// usesKeyClient reports whether ctx acts for the key client.
-func (a *App) usesKeyClient(ctx context.Context) bool {
-	on, _ := ctx.Value(keyClientContext{}).(bool)
-	return on && a.keyed != nil
-}
-
-// oauthConfig returns the x/oauth2 configuration of the client ctx acts for.
-func (a *App) oauthConfig(ctx context.Context) *oauth2.Config {
-	return a.oauthFor(a.usesKeyClient(ctx))
 }
 
 // oauthFor returns the key client's x/oauth2 configuration when key is
@@ -82,15 +57,6 @@ func (a *App) oauthFor(key bool) *oauth2.Config {
 		return a.keyed.oauth
 	}
 	return a.oauth
-}
-
-// idTokenVerifier returns the ID token verifier of the client ctx acts for:
-// an ID token's aud is the client_id it was issued to.
-func (a *App) idTokenVerifier(ctx context.Context) *oidc.IDTokenVerifier {
-	if a.usesKeyClient(ctx) {
-		return a.keyed.verifier
-	}
-	return a.verifier
 }
 
 // canRegisterKeyClient reports whether the provider lets a client register
@@ -145,18 +111,14 @@ func (a *App) registerKeyClient(ctx context.Context) (*keyClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	clientID := registered.ClientID
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jwk}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		return nil, err
 	}
 	conf := *a.oauth
-	conf.ClientID, conf.ClientSecret = clientID, ""
+	conf.ClientID, conf.ClientSecret = registered.ClientID, ""
 	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams // client_id in the form; the assertion goes beside it
-	return &keyClient{
-		oauth: &conf, signer: signer, audience: a.public.Issuer,
-		verifier: oidc.NewVerifier(a.public.Issuer, a.keys, &oidc.Config{ClientID: clientID, SupportedSigningAlgs: []string{oidc.RS256}, Now: a.now}),
-	}, nil
+	return &keyClient{oauth: &conf, signer: signer, audience: a.public.Issuer}, nil
 }
 
 // keyClientMetadata is the registration request of the key client

@@ -44,7 +44,7 @@ func (a *App) handleLogin(c *gin.Context) {
 	p := a.newPending(a.lang(c))
 	p.StepByStep = c.Query(stepByStepField) == "on"
 	p.SignWithKey = c.Query(keyField) == "on" && a.keyed != nil
-	authURL, err := a.requestURL(asKeyClient(c.Request.Context(), p.SignWithKey), &p, c.Query(parField) == "on")
+	authURL, err := a.requestURL(c.Request.Context(), &p, c.Query(parField) == "on")
 	if err != nil {
 		walk := xray.NewWalk(walkSize)
 		walk.Add(p.Pushed...)

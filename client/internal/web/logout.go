@@ -93,13 +93,14 @@ func (a *App) handleLogout(c *gin.Context) {
 	}) {
 		return
 	}
-	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
+	ctx, capture := a.recording(c.Request.Context())
+	conf := a.oauthFor(lg.SignWithKey)
 	p := &pendingLogout{State: randomToken(), SignWithKey: lg.SignWithKey, Token: lg.Token, Created: a.now(), Revocations: []revocationView{
-		a.revoke(ctx, lg.Token.RefreshToken, "refresh_token"),
-		a.revoke(ctx, lg.Token.AccessToken, "access_token"),
+		a.revoke(ctx, conf, lg.Token.RefreshToken, "refresh_token"),
+		a.revoke(ctx, conf, lg.Token.AccessToken, "access_token"),
 	}}
 	p.Hops = a.hopsOf(capture.Entries())
-	endSession := a.endSessionURL(a.oauthFor(lg.SignWithKey).ClientID, lg.IDToken, p.State, a.lang(c).Code)
+	endSession := a.endSessionURL(conf.ClientID, lg.IDToken, p.State, a.lang(c).Code)
 	if endSession == "" {
 		if err := a.deleteSession(c, s); err != nil {
 			a.renderInternalError(c, "ending the session", err)
@@ -212,10 +213,11 @@ func (a *App) takeLogout(c *gin.Context, state string) (*pendingLogout, *xray.Wa
 // renderLoggedOut asks the provider about the revoked tokens and shows the
 // logout's outcome, every hop of it, which the walk keeps too.
 func (a *App) renderLoggedOut(c *gin.Context, p *pendingLogout, walk *xray.Walk, atProvider bool) {
-	ctx, capture := a.recording(asKeyClient(c.Request.Context(), p.SignWithKey))
+	ctx, capture := a.recording(c.Request.Context())
+	conf := a.oauthFor(p.SignWithKey)
 	v := logoutView{Revocations: p.Revocations, AtProvider: atProvider, Introspections: []introspectionView{
-		a.introspect(ctx, p.Token.RefreshToken, "refresh_token"),
-		a.introspect(ctx, p.Token.AccessToken, "access_token"),
+		a.introspect(ctx, conf, p.Token.RefreshToken, "refresh_token"),
+		a.introspect(ctx, conf, p.Token.AccessToken, "access_token"),
 	}}
 	hops := append(p.Hops, a.hopsOf(capture.Entries())...)
 	walk.Add(hops...)
@@ -224,15 +226,15 @@ func (a *App) renderLoggedOut(c *gin.Context, p *pendingLogout, walk *xray.Walk,
 }
 
 // revoke sends one revocation request ([RFC 7009 Section 2.1]) with the
-// client's authentication. [RFC 7009 Section 2.2]: "The authorization server
+// authentication of conf's client. [RFC 7009 Section 2.2]: "The authorization server
 // responds with HTTP status code 200 if the token has been revoked
 // successfully or if the client submitted an invalid token."
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
-func (a *App) revoke(ctx context.Context, token, hint string) revocationView {
+func (a *App) revoke(ctx context.Context, conf *oauth2.Config, token, hint string) revocationView {
 	rv := revocationView{Hint: hint, Masked: tokenview.Mask(token)}
-	resp, err := a.postToken(ctx, a.back.RevocationEndpoint, "revocation_endpoint", token, hint)
+	resp, err := a.postToken(ctx, conf, a.back.RevocationEndpoint, "revocation_endpoint", token, hint)
 	if err != nil {
 		rv.Err = err.Error()
 		return rv
@@ -246,12 +248,12 @@ func (a *App) revoke(ctx context.Context, token, hint string) revocationView {
 }
 
 // introspect asks the provider whether a token is active
-// ([RFC 7662 Section 2.1]), as the client it was issued to.
+// ([RFC 7662 Section 2.1]), as conf's client, the one it was issued to.
 //
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
-func (a *App) introspect(ctx context.Context, token, hint string) introspectionView {
+func (a *App) introspect(ctx context.Context, conf *oauth2.Config, token, hint string) introspectionView {
 	iv := introspectionView{Hint: hint, Masked: tokenview.Mask(token)}
-	resp, err := a.postToken(ctx, a.back.IntrospectionEndpoint, "introspection_endpoint", token, hint)
+	resp, err := a.postToken(ctx, conf, a.back.IntrospectionEndpoint, "introspection_endpoint", token, hint)
 	if err != nil {
 		iv.Err = err.Error()
 		return iv
@@ -274,15 +276,15 @@ func (a *App) introspect(ctx context.Context, token, hint string) introspectionV
 }
 
 // postToken sends token (with its token_type_hint) to a token endpoint's
-// companion, the revocation or the introspection endpoint.
-func (a *App) postToken(ctx context.Context, endpoint, name, token, hint string) (*http.Response, error) {
+// companion, the revocation or the introspection endpoint, as conf's client.
+func (a *App) postToken(ctx context.Context, conf *oauth2.Config, endpoint, name, token, hint string) (*http.Response, error) {
 	switch {
 	case token == "":
 		return nil, fmt.Errorf("no %s to send", hint)
 	case endpoint == "":
 		return nil, fmt.Errorf("the provider's metadata has no %s", name)
 	}
-	req, err := a.authenticatedPost(ctx, endpoint, url.Values{"token": {token}, "token_type_hint": {hint}})
+	req, err := a.authenticatedPost(ctx, conf, endpoint, url.Values{"token": {token}, "token_type_hint": {hint}})
 	if err != nil {
 		return nil, err
 	}
@@ -305,8 +307,7 @@ func answerError(resp *http.Response) string {
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
-func (a *App) authenticatedPost(ctx context.Context, endpoint string, form url.Values) (*http.Request, error) {
-	conf := a.oauthConfig(ctx)
+func (a *App) authenticatedPost(ctx context.Context, conf *oauth2.Config, endpoint string, form url.Values) (*http.Request, error) {
 	basic := conf.Endpoint.AuthStyle == oauth2.AuthStyleInHeader
 	if !basic {
 		form.Set("client_id", conf.ClientID)

@@ -74,7 +74,7 @@ func (a *App) machineRun(ctx context.Context) ([]xray.Hop, error) {
 			return a.callWithToken(ctx, l, tok, resource.ProtectedResourcePath)
 		}},
 		{Title: "Token revocation", Ref: "RFC 7009 Section 2.1", Do: func(ctx context.Context, l *checklist) error {
-			rv := a.revoke(ctx, tok.AccessToken, "access_token")
+			rv := a.revoke(ctx, a.oauth, tok.AccessToken, "access_token")
 			if !l.check("the provider answers 200: the token is revoked", "RFC 7009 Section 2.2", rv.Status == http.StatusOK, rv.Err) {
 				return stepFailed("The revocation failed", rv.Err, "")
 			}
@@ -118,7 +118,7 @@ func (a *App) machineToken(ctx context.Context, l *checklist) (*oauth2.Token, er
 //
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 func (a *App) machineIntrospect(ctx context.Context, l *checklist, tok *oauth2.Token, active bool) error {
-	answer := a.introspect(ctx, tok.AccessToken, "access_token")
+	answer := a.introspect(ctx, a.oauth, tok.AccessToken, "access_token")
 	if answer.Err != "" {
 		l.check("the provider answers 200 with JSON", "RFC 7662 Section 2.2", false, answer.Err)
 		return stepFailed("The introspection request failed", answer.Err, "")

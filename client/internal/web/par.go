@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/oauth-reference/client/internal/xray"
 )
 
@@ -44,7 +46,7 @@ func (a *App) requestURL(ctx context.Context, p *pendingAuthorization, push bool
 	if !push || a.back.PushedAuthorizationRequestEndpoint == "" {
 		return longURL, nil
 	}
-	shortURL, hops, err := a.pushAuthorizationRequest(ctx, longURL)
+	shortURL, hops, err := a.pushAuthorizationRequest(ctx, a.oauthFor(p.SignWithKey), longURL)
 	p.Pushed = hops
 	if err != nil {
 		return "", err
@@ -55,20 +57,20 @@ func (a *App) requestURL(ctx context.Context, p *pendingAuthorization, push bool
 
 // pushAuthorizationRequest sends the parameters of the authorization
 // request longURL to the PAR endpoint over the back channel, authenticated
-// as the token request is ([RFC 9126 Section 2.1]), and returns the short URL
-// the browser is sent to instead, with only client_id and request_uri
-// ([RFC 9126 Section 4]). The exchange is returned as a hop even when it
-// failed.
+// as conf's client authenticates its token requests ([RFC 9126 Section 2.1]),
+// and returns the short URL the browser is sent to instead, with only
+// client_id and request_uri ([RFC 9126 Section 4]). The exchange is returned
+// as a hop even when it failed.
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 // [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
-func (a *App) pushAuthorizationRequest(ctx context.Context, longURL string) (string, []xray.Hop, error) {
+func (a *App) pushAuthorizationRequest(ctx context.Context, conf *oauth2.Config, longURL string) (string, []xray.Hop, error) {
 	long, err := url.Parse(longURL)
 	if err != nil {
 		return "", nil, err
 	}
 	ctx, capture := a.recording(ctx)
-	pushed, err := a.postPushedRequest(ctx, long.Query())
+	pushed, err := a.postPushedRequest(ctx, conf, long.Query())
 	hops := a.hopsOf(capture.Entries())
 	if err != nil {
 		return "", hops, pageErr(http.StatusBadGateway, errorView{
@@ -80,17 +82,18 @@ func (a *App) pushAuthorizationRequest(ctx context.Context, longURL string) (str
 		}).withCause(err)
 	}
 	short := *long
-	short.RawQuery = url.Values{"client_id": {a.oauthConfig(ctx).ClientID}, "request_uri": {pushed.RequestURI}}.Encode()
+	short.RawQuery = url.Values{"client_id": {conf.ClientID}, "request_uri": {pushed.RequestURI}}.Encode()
 	return short.String(), hops, nil
 }
 
-// postPushedRequest posts form to the PAR endpoint and reads its answer:
-// 201 Created with a request_uri ([RFC 9126 Section 2.2]).
+// postPushedRequest posts form to the PAR endpoint, authenticated as conf's
+// client, and reads its answer: 201 Created with a request_uri
+// ([RFC 9126 Section 2.2]).
 //
 // [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
-func (a *App) postPushedRequest(ctx context.Context, form url.Values) (pushedAuthorization, error) {
+func (a *App) postPushedRequest(ctx context.Context, conf *oauth2.Config, form url.Values) (pushedAuthorization, error) {
 	var pushed pushedAuthorization
-	req, err := a.authenticatedPost(ctx, a.back.PushedAuthorizationRequestEndpoint, form)
+	req, err := a.authenticatedPost(ctx, conf, a.back.PushedAuthorizationRequestEndpoint, form)
 	if err != nil {
 		return pushed, err
 	}

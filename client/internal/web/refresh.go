@@ -39,10 +39,10 @@ func (a *App) rotateRefreshToken(c *gin.Context, s *webSession) {
 		a.renderError(c, http.StatusBadRequest, errorView{Title: "No refresh token", Message: "The provider issued no refresh token with this login."})
 		return
 	}
-	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
+	ctx, capture := a.recording(c.Request.Context())
 	// A token with only a refresh token is expired to x/oauth2, so the
 	// TokenSource refreshes at once.
-	tok, err := a.oauthConfig(ctx).TokenSource(ctx, &oauth2.Token{RefreshToken: lg.Token.RefreshToken}).Token()
+	tok, err := a.oauthFor(lg.SignWithKey).TokenSource(ctx, &oauth2.Token{RefreshToken: lg.Token.RefreshToken}).Token()
 	hops := a.hopsOf(capture.Entries())
 	s.Data.Walk.Add(hops...)
 	if err != nil {

@@ -41,8 +41,8 @@ func (a *App) handleResource(c *gin.Context) {
 // writes the page.
 func (a *App) callResources(c *gin.Context, s *webSession) {
 	lg := s.Data.Login
-	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
-	ts := a.oauthConfig(ctx).TokenSource(ctx, lg.Token)
+	ctx, capture := a.recording(c.Request.Context())
+	ts := a.oauthFor(lg.SignWithKey).TokenSource(ctx, lg.Token)
 	client := oauth2.NewClient(ctx, ts)
 	var v resourceView
 	for _, path := range []string{resource.ProtectedResourcePath, resource.UserProfilePath} {
@@ -78,7 +78,7 @@ func (a *App) keepRefreshed(ctx context.Context, lg *login, tok *oauth2.Token) {
 	if raw == "" {
 		return
 	}
-	idt, _, err := a.verifyIDToken(ctx, raw, tok.AccessToken, "")
+	idt, _, err := verifyIDToken(ctx, a.verifierFor(lg.SignWithKey), raw, tok.AccessToken, "")
 	if err != nil || idt.Subject != lg.User.Subject {
 		a.log.WarnContext(ctx, "ignoring the ID token of a refresh response", "err", err, "masked", tokenview.Mask(raw))
 		return

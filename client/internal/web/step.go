@@ -176,8 +176,8 @@ func (notSent) RoundTrip(*http.Request) (*http.Response, error) { return nil, er
 func (a *App) previewTokenRequest(ctx context.Context, h heldResponse) (xray.Hop, bool) {
 	capture := wirelog.NewLog(1)
 	client := a.signingClient(&http.Client{Transport: &wirelog.Transport{Base: notSent{}, Log: capture}})
-	ctx = context.WithValue(asKeyClient(ctx, h.Pending.SignWithKey), oauth2.HTTPClient, client)
-	_, _ = a.oauthConfig(ctx).Exchange(ctx, h.Code, oauth2.VerifierOption(h.Pending.CodeVerifier))
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, client)
+	_, _ = a.oauthFor(h.Pending.SignWithKey).Exchange(ctx, h.Code, oauth2.VerifierOption(h.Pending.CodeVerifier))
 	hops := a.hopsOf(capture.Entries())
 	if len(hops) == 0 {
 		return xray.Hop{Step: "D", Title: "Access token request", Channel: xray.Back, Note: "The request could not be prepared."}, false

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/resource"
@@ -115,11 +116,12 @@ func (a *App) inspect(c *gin.Context, reveal bool) {
 // renderInspector writes the inspector of the session's login, locked.
 func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 	lg := s.Data.Login
-	ctx, capture := a.recording(asKeyClient(c.Request.Context(), lg.SignWithKey))
+	ctx, capture := a.recording(c.Request.Context())
+	conf := a.oauthFor(lg.SignWithKey)
 	v := tokensView{
 		Tokens: []inspectedToken{
-			a.inspectToken(ctx, tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken), lg.Token.AccessToken, "access_token"),
-			a.inspectToken(ctx, tokenOf("ID token", "OIDC Core Section 2; not introspectable: it is for the client, not for the resource server", lg.IDToken), lg.IDToken, ""),
+			a.inspectToken(ctx, conf, tokenOf("Access token", accessTokenNote(lg.Token), lg.Token.AccessToken), lg.Token.AccessToken, "access_token"),
+			a.inspectToken(ctx, conf, tokenOf("ID token", "OIDC Core Section 2; not introspectable: it is for the client, not for the resource server", lg.IDToken), lg.IDToken, ""),
 		},
 		Teaching:  a.cfg.Teaching(),
 		Resource:  a.cfg.IssuerURL(resource.ProtectedResourcePath),
@@ -137,7 +139,7 @@ func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 		if i > 0 || len(lg.Family) == maxFamily {
 			label = "issued by a rotation"
 		}
-		v.Family = append(v.Family, familyView{Label: label, At: m.At, Status: a.introspect(ctx, m.Token, "refresh_token")})
+		v.Family = append(v.Family, familyView{Label: label, At: m.At, Status: a.introspect(ctx, conf, m.Token, "refresh_token")})
 	}
 	if reveal {
 		v.Revealed = lg.Token.AccessToken
@@ -149,8 +151,9 @@ func (a *App) renderInspector(c *gin.Context, s *webSession, reveal bool) {
 }
 
 // inspectToken checks the signature of a JWT against the provider's JWKS
-// and, when hint is set, asks the provider whether the token is active.
-func (a *App) inspectToken(ctx context.Context, tv tokenView, raw, hint string) inspectedToken {
+// and, when hint is set, asks the provider, as conf's client, whether the
+// token is active.
+func (a *App) inspectToken(ctx context.Context, conf *oauth2.Config, tv tokenView, raw, hint string) inspectedToken {
 	it := inspectedToken{tokenView: tv}
 	l := i18n.FromContext(ctx)
 	if tv.JWT != nil {
@@ -162,7 +165,7 @@ func (a *App) inspectToken(ctx context.Context, tv tokenView, raw, hint string) 
 		}
 	}
 	if hint != "" && raw != "" {
-		it.Status, it.Asked = a.introspect(ctx, raw, hint), true
+		it.Status, it.Asked = a.introspect(ctx, conf, raw, hint), true
 	}
 	return it
 }

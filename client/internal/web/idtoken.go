@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func (a *App) withKeyFetches(hops []xray.Hop, verifying time.Time, checks []xray
 		}
 	}
 	for i := range checks {
-		if checks[i].Rule != idTokenChecks[0].Rule || checks[i].Detail != "" {
+		if checks[i].Rule != checkIDTokenSignature.Rule || checks[i].Detail != "" {
 			continue
 		}
 		checks[i].Detail = "The keys came from the client's cache: it fetched them before this login, and fetches them again only for a key it does not know."
@@ -94,13 +95,18 @@ func (a *App) withKeyFetches(hops []xray.Hop, verifying time.Time, checks []xray
 	return append(hops, a.hopsOf(fetches)...)
 }
 
+// The checks go-oidc's Verify makes ([OIDC Core Section 3.1.3.7]).
+//
+// [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+var (
+	checkIDTokenSignature = xray.Check{Rule: "the signature verifies with a key of the provider's JWKS (RS256)", Ref: "OIDC Core Section 3.1.3.7"}
+	checkIDTokenIssuer    = xray.Check{Rule: "iss is the provider's issuer", Ref: "OIDC Core Section 3.1.3.7"}
+	checkIDTokenAudience  = xray.Check{Rule: "aud contains this client's client_id", Ref: "OIDC Core Section 3.1.3.7"}
+	checkIDTokenExpiry    = xray.Check{Rule: "exp is in the future", Ref: "OIDC Core Section 3.1.3.7"}
+)
+
 // idTokenChecks are the checks go-oidc's Verify makes, in its order.
-var idTokenChecks = []xray.Check{
-	{Rule: "the signature verifies with a key of the provider's JWKS (RS256)", Ref: "OIDC Core Section 3.1.3.7"},
-	{Rule: "iss is the provider's issuer", Ref: "OIDC Core Section 3.1.3.7"},
-	{Rule: "aud contains this client's client_id", Ref: "OIDC Core Section 3.1.3.7"},
-	{Rule: "exp is in the future", Ref: "OIDC Core Section 3.1.3.7"},
-}
+var idTokenChecks = []xray.Check{checkIDTokenSignature, checkIDTokenIssuer, checkIDTokenAudience, checkIDTokenExpiry}
 
 // claimChecks makes the checks on a verified ID token's claims that go-oidc
 // leaves to the client, in order, and returns them with the first failure's
@@ -149,7 +155,7 @@ func claimChecks(idt *oidc.IDToken) ([]xray.Check, error) {
 func goOIDCChecks(err error) []xray.Check {
 	failed := len(idTokenChecks)
 	if err != nil {
-		failed = verifyFailure(err)
+		failed = slices.Index(idTokenChecks, verifyFailure(err))
 	}
 	out := make([]xray.Check, 0, len(idTokenChecks))
 	for i, c := range idTokenChecks[:min(failed+1, len(idTokenChecks))] {
@@ -162,21 +168,21 @@ func goOIDCChecks(err error) []xray.Check {
 	return out
 }
 
-// verifyFailure returns the index in idTokenChecks of the check a go-oidc
-// Verify error reports. go-oidc has typed errors for expiry only; the others
-// are told apart by their text.
-func verifyFailure(err error) int {
+// verifyFailure returns the check of idTokenChecks a go-oidc Verify error
+// reports. go-oidc has typed errors for expiry only; the others are told
+// apart by their text.
+func verifyFailure(err error) xray.Check {
 	var expired *oidc.TokenExpiredError
 	msg := err.Error()
 	switch {
 	case errors.As(err, &expired), strings.Contains(msg, "nbf"):
-		return 3
+		return checkIDTokenExpiry
 	case strings.Contains(msg, "different provider"):
-		return 1
+		return checkIDTokenIssuer
 	case strings.Contains(msg, "expected audience"):
-		return 2
+		return checkIDTokenAudience
 	}
-	return 0
+	return checkIDTokenSignature
 }
 
 // userOf returns who logged in: the verified ID token's claims, completed

@@ -139,32 +139,48 @@ func parseAuthorizationResponse(q url.Values) authorizationResponse {
 	}
 }
 
+// The rules of step (C), in the order checkAuthorizationResponse applies
+// them: [RFC 6749 Section 3.1], [RFC 6749 Section 10.12],
+// [RFC 9207 Section 2.4], [RFC 6749 Section 4.1.2].
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+// [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+// [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+var (
+	ruleNoRepeatedParam = rule{Text: "no parameter appears more than once", Ref: "RFC 6749 Section 3.1",
+		Quote: `"Request and response parameters MUST NOT be included more than once."`}
+	ruleStateIsWaited = rule{Text: "state is one this browser's session is waiting for", Ref: "RFC 6749 Section 10.12",
+		Quote: `the client "MUST implement CSRF protection for its redirection URI", by binding the state value to the user agent's authenticated state.`}
+	ruleIssuerMatches = rule{Text: "iss is the issuer the request went to", Ref: "RFC 9207 Section 2.4",
+		Quote: `"If the value does not match the expected issuer identifier, clients MUST reject the authorization response and MUST NOT proceed with the authorization grant."`}
+	ruleCodeNotError = rule{Text: "the response carries a code, not an error", Ref: "RFC 6749 Section 4.1.2"}
+)
+
 // checkAuthorizationResponse applies the checks of step (C) in order,
 // recording each in hop: no repeated parameters, the state, the issuer,
 // then a code rather than an error. It returns the session and the
 // authorization request the response answers, which is now spent.
 func (a *App) checkAuthorizationResponse(c *gin.Context, r authorizationResponse, hop *xray.Hop) (*webSession, pendingAuthorization, error) {
-	check := func(rule string, ref xray.Ref, passed bool, detail string) bool {
-		hop.Checks = append(hop.Checks, xray.Check{Rule: rule, Ref: ref, Passed: passed, Detail: detail})
+	check := func(want rule, passed bool, detail string) bool {
+		hop.Checks = append(hop.Checks, want.checked(passed, detail))
 		return passed
 	}
-	// [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
-	// included more than once."
-	if !check("no parameter appears more than once", "RFC 6749 Section 3.1", r.Repeated == "", r.Repeated) {
+	if !check(ruleNoRepeatedParam, r.Repeated == "", r.Repeated) {
 		return nil, pendingAuthorization{}, pageErr(http.StatusBadRequest, errorView{
 			Title:   "Malformed authorization response",
 			Message: a.lang(c).T("The parameter %q appears more than once. Nothing was exchanged.", r.Repeated),
-			Rule:    `RFC 6749 Section 3.1: "Request and response parameters MUST NOT be included more than once."`,
+			Rule:    ruleNoRepeatedParam.Quoted(),
 		})
 	}
 	s, p, ok := a.takePending(c, r.State, r.MCP)
-	if !check("state is one this browser's session is waiting for", "RFC 6749 Section 10.12", ok, "") {
+	if !check(ruleStateIsWaited, ok, "") {
 		return nil, p, stateMismatch(r)
 	}
-	if err := checkIssuer(r, a.serverOf(p)); !check("iss is the issuer the request went to", "RFC 9207 Section 2.4", err == nil, "") {
+	if err := checkIssuer(r, a.serverOf(p)); !check(ruleIssuerMatches, err == nil, "") {
 		return nil, p, err
 	}
-	if !check("the response carries a code, not an error", "RFC 6749 Section 4.1.2", r.Error == "" && r.Code != "", r.Error) {
+	if !check(ruleCodeNotError, r.Error == "" && r.Code != "", r.Error) {
 		if r.Error != "" {
 			return nil, p, authorizationError(r)
 		}
@@ -210,8 +226,7 @@ var stateMismatchView = errorView{
 	Message: "This authorization response does not carry the state value this browser's session is waiting for " +
 		"(it is missing, altered, already used, expired, or was started in another browser). " +
 		"It may be an attacker's response planted in your browser (login CSRF), so the client did not exchange the code.",
-	Rule: `RFC 6749 Section 10.12: the client "MUST implement CSRF protection for its redirection URI", ` +
-		"by binding the state value to the user agent's authenticated state.",
+	Rule:  ruleStateIsWaited.Quoted(),
 	Retry: true,
 }
 
@@ -239,13 +254,11 @@ func (a *App) serverOf(p pendingAuthorization) metadata.Metadata {
 	return a.public
 }
 
-// checkIssuer applies [RFC 9207 Section 2.4]: "This comparison MUST use
-// simple string comparison" (so a trailing "/" is a difference), "If the
-// value does not match the expected issuer identifier, clients MUST reject
-// the authorization response and MUST NOT proceed with the authorization
-// grant", and "Clients MUST reject authorization responses without the iss
-// parameter from authorization servers that do indicate that they support
-// this specification". This defeats mix-up attacks. server is the
+// checkIssuer applies ruleIssuerMatches, [RFC 9207 Section 2.4]: "This
+// comparison MUST use simple string comparison" (so a trailing "/" is a
+// difference), and "Clients MUST reject authorization responses without the
+// iss parameter from authorization servers that do indicate that they
+// support this specification". This defeats mix-up attacks. server is the
 // metadata of the authorization server the request went to.
 //
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
@@ -262,7 +275,7 @@ func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
 		Message: "The authorization response names another issuer than the one the request went to. " +
 			"It may come from another authorization server (a mix-up attack), so the client did not exchange the code.",
 		Detail: fmt.Sprintf("iss=%q, expected %q", wirelog.Shorten(iss), server.Issuer),
-		Rule:   `RFC 9207 Section 2.4: "If the value does not match the expected issuer identifier, clients MUST reject the authorization response and MUST NOT proceed with the authorization grant."`,
+		Rule:   ruleIssuerMatches.Quoted(),
 		Retry:  true,
 	})
 }

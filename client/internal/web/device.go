@@ -143,6 +143,19 @@ func (a *App) handleDeviceStart(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, devicePath)
 }
 
+// The rules of the device authorization response, in the order
+// deviceAuthorization checks them.
+var (
+	ruleDeviceEndpointAdvertised    = rule{Text: "the provider's metadata names a device_authorization_endpoint", Ref: "RFC 8628 Section 4"}
+	ruleDeviceAuthorizationAnswered = rule{Text: "the provider answers", Ref: "RFC 8628 Section 3.2"}
+	ruleDeviceCodesIssued           = rule{Text: "the provider answered 200 with device_code, user_code and verification_uri", Ref: "RFC 8628 Section 3.2",
+		Quote: `"In response, the authorization server generates a unique device verification code and an end-user code that are valid for a limited time".`}
+	ruleVerificationURIAtIssuer        = rule{Text: "verification_uri is at the issuer, where the user's browser reaches the provider", Ref: "RFC 8628 Section 3.2"}
+	ruleVerificationURICompleteHasCode = rule{Text: "verification_uri_complete carries the user code, so a link or a QR code saves typing it", Ref: "RFC 8628 Section 3.3.1"}
+	ruleExpiresInGiven                 = rule{Text: "expires_in says how long the codes live", Ref: "RFC 8628 Section 3.2"}
+	ruleIntervalGiven                  = rule{Text: "interval is the least time between two polls (5 seconds when absent)", Ref: "RFC 8628 Section 3.2"}
+)
+
 // deviceAuthorization sends the device authorization request
 // ([RFC 8628 Section 3.1]) and checks its answer ([RFC 8628 Section 3.2]):
 // the codes, where the user goes, how long it all lives and how often the
@@ -154,27 +167,23 @@ func (a *App) handleDeviceStart(c *gin.Context) {
 func (a *App) deviceAuthorization(ctx context.Context, l *checklist) (oauth2.DeviceAuthResponse, error) {
 	var da oauth2.DeviceAuthResponse
 	if a.back.DeviceAuthorizationEndpoint == "" {
-		l.check("the provider's metadata names a device_authorization_endpoint", "RFC 8628 Section 4", false, "")
+		l.check(ruleDeviceEndpointAdvertised, false, "")
 		return da, stepFailed("The provider offers no device grant", "", "")
 	}
 	resp, err := a.postForm(ctx, a.back.DeviceAuthorizationEndpoint, url.Values{"client_id": {a.cfg.DeviceClientID}, "scope": {strings.Join(deviceScopes, " ")}})
 	if err != nil {
-		l.check("the provider answers", "RFC 8628 Section 3.2", false, err.Error())
+		l.check(ruleDeviceAuthorizationAnswered, false, err.Error())
 		return da, stepFailed("The device authorization request failed", err.Error(), "")
 	}
 	defer resp.Body.Close()
 	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&da) // DeviceAuthResponse turns expires_in into Expiry
-	if !l.check("the provider answered 200 with device_code, user_code and verification_uri", "RFC 8628 Section 3.2",
-		resp.StatusCode == http.StatusOK && err == nil && da.DeviceCode != "" && da.UserCode != "" && da.VerificationURI != "", resp.Status) {
-		return da, stepFailed("The device authorization request failed", resp.Status,
-			`RFC 8628 Section 3.2: "In response, the authorization server generates a unique device verification code and an end-user code that are valid for a limited time".`)
+	if !l.check(ruleDeviceCodesIssued, resp.StatusCode == http.StatusOK && err == nil && da.DeviceCode != "" && da.UserCode != "" && da.VerificationURI != "", resp.Status) {
+		return da, stepFailed("The device authorization request failed", resp.Status, ruleDeviceCodesIssued.Quoted())
 	}
-	l.check("verification_uri is at the issuer, where the user's browser reaches the provider", "RFC 8628 Section 3.2",
-		strings.HasPrefix(da.VerificationURI, a.cfg.AuthServer+"/"), da.VerificationURI)
-	l.check("verification_uri_complete carries the user code, so a link or a QR code saves typing it", "RFC 8628 Section 3.3.1",
-		strings.Contains(da.VerificationURIComplete, url.QueryEscape(da.UserCode)), da.VerificationURIComplete)
-	l.check("expires_in says how long the codes live", "RFC 8628 Section 3.2", !da.Expiry.IsZero(), da.Expiry.Sub(a.now()).Round(time.Second).String())
-	l.check("interval is the least time between two polls (5 seconds when absent)", "RFC 8628 Section 3.2", da.Interval > 0, (time.Duration(da.Interval) * time.Second).String())
+	l.check(ruleVerificationURIAtIssuer, strings.HasPrefix(da.VerificationURI, a.cfg.AuthServer+"/"), da.VerificationURI)
+	l.check(ruleVerificationURICompleteHasCode, strings.Contains(da.VerificationURIComplete, url.QueryEscape(da.UserCode)), da.VerificationURIComplete)
+	l.check(ruleExpiresInGiven, !da.Expiry.IsZero(), da.Expiry.Sub(a.now()).Round(time.Second).String())
+	l.check(ruleIntervalGiven, da.Interval > 0, (time.Duration(da.Interval) * time.Second).String())
 	return da, nil
 }
 
@@ -226,6 +235,16 @@ var deviceErrors = map[string]string{
 	"expired_token":         `RFC 8628 Section 3.5: "expired_token: The "device_code" has expired, and the device authorization session has concluded."`,
 }
 
+// The rules of a poll's answer, in the order deviceTokenRequest and
+// readDeviceAnswer check them.
+var (
+	ruleDevicePollAnswered = rule{Text: "the provider answers", Ref: "RFC 8628 Section 3.4"}
+	ruleDevicePollIsJSON   = rule{Text: "the answer is JSON", Ref: "RFC 6749 Section 5.1"}
+	ruleDeviceApproved     = rule{Text: "the provider issued tokens: the user approved", Ref: "RFC 8628 Section 3.5"}
+	ruleDevicePending      = rule{Text: "authorization_pending: the user has not decided yet; the device polls again after the interval", Ref: "RFC 8628 Section 3.5"}
+	ruleDeviceSlowDown     = rule{Text: "slow_down: the device waits 5 seconds longer between polls, from now on", Ref: "RFC 8628 Section 3.5"}
+)
+
 // deviceTokenRequest sends one device access token request
 // ([RFC 8628 Section 3.4]) and reads its answer ([RFC 8628 Section 3.5]):
 // tokens, or nil and no error while the user has not decided (with
@@ -238,13 +257,13 @@ var deviceErrors = map[string]string{
 func (a *App) deviceTokenRequest(ctx context.Context, l *checklist, run *deviceRun) (*oauth2.Token, error) {
 	resp, err := a.postForm(ctx, a.back.TokenEndpoint, url.Values{"grant_type": {string(deviceGrant)}, "device_code": {run.Auth.DeviceCode}, "client_id": {a.cfg.DeviceClientID}})
 	if err != nil {
-		l.check("the provider answers", "RFC 8628 Section 3.4", false, err.Error())
+		l.check(ruleDevicePollAnswered, false, err.Error())
 		return nil, stepFailed("The device access token request failed", err.Error(), "")
 	}
 	defer resp.Body.Close()
 	var answer deviceAnswer
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&answer); err != nil {
-		l.check("the answer is JSON", "RFC 6749 Section 5.1", false, resp.Status)
+		l.check(ruleDevicePollIsJSON, false, resp.Status)
 		return nil, stepFailed("The token endpoint gave an unusable answer", resp.Status, "")
 	}
 	return a.readDeviceAnswer(l, run, resp.StatusCode, answer)
@@ -273,18 +292,18 @@ type deviceAnswer struct {
 func (a *App) readDeviceAnswer(l *checklist, run *deviceRun, status int, ans deviceAnswer) (*oauth2.Token, error) {
 	switch {
 	case status == http.StatusOK && ans.AccessToken != "":
-		l.check("the provider issued tokens: the user approved", "RFC 8628 Section 3.5", true, ans.TokenType)
+		l.check(ruleDeviceApproved, true, ans.TokenType)
 		return &oauth2.Token{AccessToken: ans.AccessToken, TokenType: ans.TokenType, RefreshToken: ans.RefreshToken,
 			Expiry: a.now().Add(time.Duration(ans.ExpiresIn) * time.Second)}, nil
 	case ans.Error == "authorization_pending":
-		l.check("authorization_pending: the user has not decided yet; the device polls again after the interval", "RFC 8628 Section 3.5", true, run.Interval.String())
+		l.check(ruleDevicePending, true, run.Interval.String())
 		return nil, nil
 	case ans.Error == "slow_down":
 		run.Interval += slowDownStep
-		l.check("slow_down: the device waits 5 seconds longer between polls, from now on", "RFC 8628 Section 3.5", true, run.Interval.String())
+		l.check(ruleDeviceSlowDown, true, run.Interval.String())
 		return nil, nil
 	}
-	l.check("the provider issued tokens: the user approved", "RFC 8628 Section 3.5", false, fmt.Sprintf("%d %s", status, ans.Error))
+	l.check(ruleDeviceApproved, false, fmt.Sprintf("%d %s", status, ans.Error))
 	v := errorView{Code: ans.Error, Description: ans.ErrorDescription, Rule: deviceErrors[ans.Error]}
 	switch ans.Error {
 	case "access_denied":

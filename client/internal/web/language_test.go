@@ -203,20 +203,21 @@ func TestSPAMarksItsMessages(t *testing.T) {
 	}
 }
 
-// textFields are the fields of the views and hops whose string values are
-// messages, translated when a page shows them.
+// textFields are the fields of the views, hops and rules whose string
+// values are messages, translated when a page shows them.
 var textFields = map[string]bool{"Title": true, "Message": true, "Rule": true, "Note": true, "Unavailable": true,
-	"ChecksTitle": true, "Explain": true, "NextLabel": true, "Label": true, "Answer": true}
+	"ChecksTitle": true, "Explain": true, "NextLabel": true, "Label": true, "Answer": true, "Text": true}
 
 // textCalls are the functions whose string arguments are messages.
-var textCalls = map[string]bool{"T": true, "outcome": true, "check": true, "tokenOf": true, "tokenRequestError": true, "renderInternalError": true, "stepFailed": true}
+var textCalls = map[string]bool{"T": true, "outcome": true, "tokenOf": true, "tokenRequestError": true, "renderInternalError": true, "stepFailed": true}
 
 // textArgs are the functions one of whose arguments, by index, is a
 // message: a page's title, which render translates.
 var textArgs = map[string]int{"render": 3, "walkStep": 2}
 
 // goKeys returns the string literals this package's code gives textFields
-// and textCalls, a literal concatenation counting as one.
+// and textCalls, a literal concatenation counting as one, and each rule's
+// Quoted text, which an error page shows.
 func goKeys(t *testing.T) []string {
 	t.Helper()
 	fset := token.NewFileSet()
@@ -244,6 +245,10 @@ func goKeys(t *testing.T) []string {
 	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
+			case *ast.CompositeLit:
+				if r, ok := ruleLiteral(n); ok && r.Quote != "" {
+					keys = append(keys, r.Quoted())
+				}
 			case *ast.KeyValueExpr:
 				if id, ok := n.Key.(*ast.Ident); ok && textFields[id.Name] {
 					add(n.Value)
@@ -275,6 +280,29 @@ func goKeys(t *testing.T) []string {
 		})
 	}
 	return keys
+}
+
+// ruleLiteral returns the rule a composite literal of type rule spells with
+// string literals.
+func ruleLiteral(lit *ast.CompositeLit) (rule, bool) {
+	if id, ok := lit.Type.(*ast.Ident); !ok || id.Name != "rule" {
+		return rule{}, false
+	}
+	var r rule
+	for _, elt := range lit.Elts {
+		kv, ok := elt.(*ast.KeyValueExpr)
+		if !ok {
+			continue
+		}
+		s, _ := literal(kv.Value)
+		switch kv.Key.(*ast.Ident).Name {
+		case "Ref":
+			r.Ref = xray.Ref(s)
+		case "Quote":
+			r.Quote = s
+		}
+	}
+	return r, true
 }
 
 // refRE matches a reference to a section, which is not a message.

@@ -55,6 +55,18 @@ func (a *App) handleMachineRun(c *gin.Context) {
 	a.render(c, status, "machine.html", "Client credentials, hop by hop", v)
 }
 
+// The rules of the client credentials run, in the order machineRun,
+// machineToken and machineIntrospect check them.
+var (
+	ruleMachineTokenIssued    = rule{Text: "the provider issued an access token", Ref: "RFC 6749 Section 4.4.3"}
+	ruleMachineNoRefreshToken = rule{Text: "no refresh token: the client can ask again with its credentials", Ref: "RFC 6749 Section 4.4.3"}
+	ruleIntrospectionAnswered = rule{Text: "the provider answers 200 with JSON", Ref: "RFC 7662 Section 2.2"}
+	ruleActive                = rule{Text: `"active": true`, Ref: "RFC 7662 Section 2.2"}
+	ruleMachineOwnsToken      = rule{Text: "client_id and sub are this client: no user is involved", Ref: "RFC 7662 Section 2.2"}
+	ruleMachineRevoked        = rule{Text: "the provider answers 200: the token is revoked", Ref: "RFC 7009 Section 2.2"}
+	ruleRevokedInactive       = rule{Text: `"active": false: the revoked token is dead`, Ref: "RFC 7662 Section 2.2"}
+)
+
 // machineRun runs the five steps, stopping at the first that fails.
 func (a *App) machineRun(ctx context.Context) ([]xray.Hop, error) {
 	var tok *oauth2.Token
@@ -75,7 +87,7 @@ func (a *App) machineRun(ctx context.Context) ([]xray.Hop, error) {
 		}},
 		{Title: "Token revocation", Ref: "RFC 7009 Section 2.1", Do: func(ctx context.Context, l *checklist) error {
 			rv := a.revoke(ctx, a.oauth, tok.AccessToken, "access_token")
-			if !l.check("the provider answers 200: the token is revoked", "RFC 7009 Section 2.2", rv.Status == http.StatusOK, rv.Err) {
+			if !l.check(ruleMachineRevoked, rv.Status == http.StatusOK, rv.Err) {
 				return stepFailed("The revocation failed", rv.Err, "")
 			}
 			return nil
@@ -106,10 +118,10 @@ func (a *App) machineToken(ctx context.Context, l *checklist) (*oauth2.Token, er
 	cc := clientcredentials.Config{ClientID: a.cfg.ClientID, ClientSecret: a.cfg.ClientSecret, TokenURL: a.back.TokenEndpoint,
 		Scopes: []string{"read"}, AuthStyle: oauth2.AuthStyleInHeader}
 	tok, err := cc.Token(ctx)
-	if !l.check("the provider issued an access token", "RFC 6749 Section 4.4.3", err == nil, tokenAnswer(err)) {
+	if !l.check(ruleMachineTokenIssued, err == nil, tokenAnswer(err)) {
 		return nil, tokenRequestError("The token request failed", credentialsGrant, err)
 	}
-	l.check("no refresh token: the client can ask again with its credentials", "RFC 6749 Section 4.4.3", tok.RefreshToken == "", "")
+	l.check(ruleMachineNoRefreshToken, tok.RefreshToken == "", "")
 	return tok, nil
 }
 
@@ -120,19 +132,18 @@ func (a *App) machineToken(ctx context.Context, l *checklist) (*oauth2.Token, er
 func (a *App) machineIntrospect(ctx context.Context, l *checklist, tok *oauth2.Token, active bool) error {
 	answer := a.introspect(ctx, a.oauth, tok.AccessToken, "access_token")
 	if answer.Err != "" {
-		l.check("the provider answers 200 with JSON", "RFC 7662 Section 2.2", false, answer.Err)
+		l.check(ruleIntrospectionAnswered, false, answer.Err)
 		return stepFailed("The introspection request failed", answer.Err, "")
 	}
 	if !active {
-		if !l.check(`"active": false: the revoked token is dead`, "RFC 7662 Section 2.2", !answer.Active, fmt.Sprint(answer.Active)) {
+		if !l.check(ruleRevokedInactive, !answer.Active, fmt.Sprint(answer.Active)) {
 			return stepFailed("The revoked token is still active", "", `RFC 7009 Section 2.1: "The invalidation takes place immediately, and the token cannot be used again after the revocation."`)
 		}
 		return nil
 	}
-	if !l.check(`"active": true`, "RFC 7662 Section 2.2", answer.Active, fmt.Sprint(answer.Active)) {
+	if !l.check(ruleActive, answer.Active, fmt.Sprint(answer.Active)) {
 		return stepFailed("The new token is not active", "", "")
 	}
-	l.check("client_id and sub are this client: no user is involved", "RFC 7662 Section 2.2",
-		answer.ClientID == a.cfg.ClientID && answer.Sub == a.cfg.ClientID, answer.ClientID+", "+answer.Sub)
+	l.check(ruleMachineOwnsToken, answer.ClientID == a.cfg.ClientID && answer.Sub == a.cfg.ClientID, answer.ClientID+", "+answer.Sub)
 	return nil
 }

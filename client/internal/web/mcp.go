@@ -195,6 +195,16 @@ func (a *App) mcpStart(ctx context.Context, p *pendingAuthorization) ([]xray.Hop
 	return hops, authURL, nil
 }
 
+// The rules of step 1, in the order mcpChallenge checks them.
+var (
+	ruleResourceAnswered = rule{Text: "the resource answers", Ref: "RFC 6750 Section 3"}
+	ruleBearerChallenge  = rule{Text: "the resource answers 401 with a Bearer challenge", Ref: "RFC 6750 Section 3",
+		Quote: `"If the protected resource request does not include authentication credentials or does not contain an access token that enables access to the protected resource, the resource server MUST include the HTTP "WWW-Authenticate" response header field".`}
+	ruleChallengeNamesMetadata = rule{Text: "the challenge names the resource's metadata (resource_metadata)", Ref: "RFC 9728 Section 5.1",
+		Quote: `the challenge's "resource_metadata" parameter is "the URL of the protected resource metadata".`}
+	ruleChallengeNamesScope = rule{Text: "the challenge names the scope a token needs (scope)", Ref: "RFC 6750 Section 3"}
+)
+
 // mcpChallenge is step 1: the resource, called without a token, answers
 // 401 with a Bearer challenge. [RFC 9728 Section 5.1]: it names the
 // resource's metadata in resource_metadata; [RFC 6750 Section 3]: "The
@@ -206,27 +216,35 @@ func (a *App) mcpStart(ctx context.Context, p *pendingAuthorization) ([]xray.Hop
 func (a *App) mcpChallenge(ctx context.Context, l *checklist) (metadataURL, scope string, err error) {
 	resp, _, err := resource.Get(ctx, a.http, a.resourceURL(resource.UserProfilePath))
 	if err != nil {
-		l.check("the resource answers", "RFC 6750 Section 3", false, err.Error())
+		l.check(ruleResourceAnswered, false, err.Error())
 		return "", "", stepFailed("The resource could not be reached", err.Error(), "")
 	}
 	challenge, ok := resource.BearerChallenge(resp.Header.Values("WWW-Authenticate"))
-	if !l.check("the resource answers 401 with a Bearer challenge", "RFC 6750 Section 3", resp.StatusCode == http.StatusUnauthorized && ok, resp.Status) {
-		return "", "", stepFailed("The resource sent no Bearer challenge", resp.Status, `RFC 6750 Section 3: "If the protected resource request does not include authentication credentials or does not contain an access token that enables access to the protected resource, the resource server MUST include the HTTP "WWW-Authenticate" response header field".`)
+	if !l.check(ruleBearerChallenge, resp.StatusCode == http.StatusUnauthorized && ok, resp.Status) {
+		return "", "", stepFailed("The resource sent no Bearer challenge", resp.Status, ruleBearerChallenge.Quoted())
 	}
 	metadataURL, scope = challenge.Params["resource_metadata"], challenge.Params["scope"]
-	if !l.check("the challenge names the resource's metadata (resource_metadata)", "RFC 9728 Section 5.1", metadataURL != "", metadataURL) {
-		return "", "", stepFailed("The challenge does not name the resource's metadata", "", `RFC 9728 Section 5.1: the challenge's "resource_metadata" parameter is "the URL of the protected resource metadata".`)
+	if !l.check(ruleChallengeNamesMetadata, metadataURL != "", metadataURL) {
+		return "", "", stepFailed("The challenge does not name the resource's metadata", "", ruleChallengeNamesMetadata.Quoted())
 	}
 	detail := scope
 	if scope == "" {
 		detail = noChallengeScope
 	}
-	l.check("the challenge names the scope a token needs (scope)", "RFC 6750 Section 3", scope != "", detail)
+	l.check(ruleChallengeNamesScope, scope != "", detail)
 	return metadataURL, scope, nil
 }
 
 // noChallengeScope is step 1's word when the challenge names no scope.
 const noChallengeScope = "none: the client will ask for every scope of the metadata's scopes_supported"
+
+// The rules of step 2, in the order mcpResourceMetadata checks them.
+var (
+	ruleResourceMetadataUsable = rule{Text: "the metadata is JSON naming the resource and its authorization servers", Ref: "RFC 9728 Section 2",
+		Quote: `"resource REQUIRED. The protected resource's resource identifier".`}
+	ruleResourceMatches = rule{Text: "the metadata's resource is the URL called or, on the same origin, a path prefix of it (RFC 9728 Section 3.3 requires identical; draft-mcguinness-oauth-rfc9728bis-01 allows a prefix)", Ref: "RFC 9728 Section 3.3",
+		Quote: `"If these values are not identical, the data contained in the response MUST NOT be used." This client also takes a path prefix of the URL called, on the same origin (draft-mcguinness-oauth-rfc9728bis-01); this resource is not even that.`}
+)
 
 // mcpResourceMetadata is step 2: the resource's metadata, which names its
 // authorization servers. [RFC 9728 Section 3.3] requires its "resource" to
@@ -250,12 +268,12 @@ func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL
 	if err != nil {
 		detail = err.Error()
 	}
-	if !l.check("the metadata is JSON naming the resource and its authorization servers", "RFC 9728 Section 2", err == nil && prm.Resource != "" && len(prm.AuthorizationServers) > 0, detail) {
-		return prm, stepFailed("The resource's metadata is not usable", detail, `RFC 9728 Section 2: "resource REQUIRED. The protected resource's resource identifier".`)
+	if !l.check(ruleResourceMetadataUsable, err == nil && prm.Resource != "" && len(prm.AuthorizationServers) > 0, detail) {
+		return prm, stepFailed("The resource's metadata is not usable", detail, ruleResourceMetadataUsable.Quoted())
 	}
-	if !l.check("the metadata's resource is the URL called or, on the same origin, a path prefix of it (RFC 9728 Section 3.3 requires identical; draft-mcguinness-oauth-rfc9728bis-01 allows a prefix)", "RFC 9728 Section 3.3", underResource(a.mcpResourceURL(), prm.Resource), prm.Resource) {
+	if !l.check(ruleResourceMatches, underResource(a.mcpResourceURL(), prm.Resource), prm.Resource) {
 		return prm, stepFailed("The metadata describes another resource", fmt.Sprintf("resource %q, called %q", prm.Resource, a.mcpResourceURL()),
-			`RFC 9728 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used." This client also takes a path prefix of the URL called, on the same origin (draft-mcguinness-oauth-rfc9728bis-01); this resource is not even that.`)
+			ruleResourceMatches.Quoted())
 	}
 	return prm, nil
 }
@@ -294,6 +312,15 @@ func (a *App) getJSON(ctx context.Context, rawURL string, v any) error {
 	return json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(v)
 }
 
+// The rules of step 3, in the order mcpServerMetadata checks them.
+var (
+	ruleIssuerIdentical = rule{Text: "issuer is the authorization server the resource named, character for character", Ref: "RFC 8414 Section 3.3",
+		Quote: `"If these values are not identical, the data contained in the response MUST NOT be used."`}
+	rulePKCES256Supported        = rule{Text: "code_challenge_methods_supported has S256: PKCE is possible", Ref: "RFC 8414 Section 2"}
+	ruleRegistrationEndpoint     = rule{Text: "registration_endpoint is there: the client can register", Ref: "RFC 7591 Section 3"}
+	ruleClientIDMetadataDocument = rule{Text: "client_id_metadata_document_supported: a client may use the URL of its metadata document as client_id instead; this one registers", Ref: "RFC 7591 Section 3"}
+)
+
 // mcpServerMetadata is step 3: the metadata of the authorization server
 // the resource named, at the well-known URL made from it
 // ([RFC 8414 Section 3.1]), whose issuer must be that very name
@@ -315,19 +342,17 @@ func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string
 	if err != nil {
 		detail = err.Error()
 	}
-	if !l.check("issuer is the authorization server the resource named, character for character", "RFC 8414 Section 3.3", err == nil, detail) {
-		return server, stepFailed("The authorization server's metadata is not usable", detail,
-			`RFC 8414 Section 3.3: "If these values are not identical, the data contained in the response MUST NOT be used."`)
+	if !l.check(ruleIssuerIdentical, err == nil, detail) {
+		return server, stepFailed("The authorization server's metadata is not usable", detail, ruleIssuerIdentical.Quoted())
 	}
-	if !l.check("code_challenge_methods_supported has S256: PKCE is possible", "RFC 8414 Section 2", slices.Contains(server.CodeChallengeMethodsSupported, "S256"), strings.Join(server.CodeChallengeMethodsSupported, " ")) {
+	if !l.check(rulePKCES256Supported, slices.Contains(server.CodeChallengeMethodsSupported, "S256"), strings.Join(server.CodeChallengeMethodsSupported, " ")) {
 		return server, stepFailed("The authorization server does not support PKCE with S256", "", "MCP authorization (2025-11-25): clients MUST refuse to proceed when code_challenge_methods_supported (RFC 8414 Section 2) is absent; this client needs S256 in it (RFC 7636 Section 4.2).")
 	}
-	if !l.check("registration_endpoint is there: the client can register", "RFC 7591 Section 3", server.RegistrationEndpoint != "", server.RegistrationEndpoint) {
+	if !l.check(ruleRegistrationEndpoint, server.RegistrationEndpoint != "", server.RegistrationEndpoint) {
 		return server, stepFailed("The authorization server takes no registrations", "",
 			"RFC 8414 Section 2: registration_endpoint is the URL of the server's RFC 7591 registration endpoint; REGISTRATION=off leaves it out.")
 	}
-	l.check("client_id_metadata_document_supported: a client may use the URL of its metadata document as client_id instead; this one registers",
-		"RFC 7591 Section 3", true, fmt.Sprint(server.ClientIDMetadataDocumentSupported))
+	l.check(ruleClientIDMetadataDocument, true, fmt.Sprint(server.ClientIDMetadataDocumentSupported))
 	return server, nil
 }
 
@@ -365,6 +390,15 @@ func (a *App) mcpRegistration(ctx context.Context, server metadata.Metadata, sco
 	return registered, hops, nil
 }
 
+// The rules of step 4, in the order mcpReadClient and mcpRegister check
+// them: the registration kept is used again, or a new one is made.
+var (
+	ruleClientReused     = rule{Text: "the provider still knows this client: it is used again, not registered anew", Ref: "RFC 7592 Section 2.1"}
+	ruleClientStillKnown = rule{Text: "the provider still knows this client", Ref: "RFC 7592 Section 2.1"}
+	ruleClientRegistered = rule{Text: "the provider registered the client: 201 with its client_id", Ref: "RFC 7591 Section 3.2.1",
+		Quote: `"The server responds with an HTTP 201 Created status code and a body of type "application/json"".`}
+)
+
 // mcpReadClient asks the client configuration endpoint for the kept
 // registration ([RFC 7592 Section 2.1]): 200 when the provider knows it;
 // "If the client does not exist on this server, the server MUST respond
@@ -385,13 +419,13 @@ func (a *App) mcpReadClient(ctx context.Context, l *checklist, kept *mcpClient) 
 	resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-		l.check("the provider still knows this client: it is used again, not registered anew", "RFC 7592 Section 2.1", true, kept.ClientID)
+		l.check(ruleClientReused, true, kept.ClientID)
 		return true, nil
 	case http.StatusUnauthorized:
-		l.check("the provider still knows this client", "RFC 7592 Section 2.1", false, "401: it does not (its store was reset, or the client deleted); the client registers again")
+		l.check(ruleClientStillKnown, false, "401: it does not (its store was reset, or the client deleted); the client registers again")
 		return false, nil
 	}
-	l.check("the provider still knows this client", "RFC 7592 Section 2.1", false, resp.Status)
+	l.check(ruleClientStillKnown, false, resp.Status)
 	return false, stepFailed("The client configuration endpoint gave an unusable answer", resp.Status, "")
 }
 
@@ -414,8 +448,8 @@ func (a *App) mcpRegister(ctx context.Context, l *checklist, server metadata.Met
 	if err != nil {
 		detail = err.Error()
 	}
-	if !l.check("the provider registered the client: 201 with its client_id", "RFC 7591 Section 3.2.1", err == nil, detail) {
-		return nil, stepFailed("The registration was refused", detail, `RFC 7591 Section 3.2.1: "The server responds with an HTTP 201 Created status code and a body of type "application/json"".`)
+	if !l.check(ruleClientRegistered, err == nil, detail) {
+		return nil, stepFailed("The registration was refused", detail, ruleClientRegistered.Quoted())
 	}
 	return &mcpClient{registration: registered, RegisteredAt: a.now()}, nil
 }
@@ -498,6 +532,12 @@ func (a *App) mcpFinish(ctx context.Context, run *mcpRun, code, verifier string)
 	return append(hops, more...), audience, err
 }
 
+// The rules of step 6, in the order mcpExchange checks them.
+var (
+	ruleMCPTokenIssued     = rule{Text: "the provider issued an access token", Ref: "RFC 6749 Section 5.1"}
+	ruleAudienceIsResource = rule{Text: "the access token's aud names the resource asked for (decoded for display: an MCP client treats the token as opaque)", Ref: "RFC 8707 Section 2.2"}
+)
+
 // mcpExchange sends the token request of the MCP client: the code, the
 // code_verifier ([RFC 7636 Section 4.5]) and the resource
 // ([RFC 8707 Section 2.2]), whose access token "is intended for" it: its aud
@@ -509,7 +549,7 @@ func (a *App) mcpFinish(ctx context.Context, run *mcpRun, code, verifier string)
 func (a *App) mcpExchange(ctx context.Context, l *checklist, run *mcpRun, code, verifier string) (*oauth2.Token, string, error) {
 	tok, err := run.Config.Exchange(ctx, code, oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", run.Resource))
 	if err != nil {
-		l.check("the provider issued an access token", "RFC 6749 Section 5.1", false, tokenAnswer(err))
+		l.check(ruleMCPTokenIssued, false, tokenAnswer(err))
 		pe := tokenRequestError("The token request (step 6) failed", codeGrant, err)
 		if pe.view.Code == "invalid_client" {
 			a.mcp.forget(run.Config.ClientID)
@@ -519,8 +559,7 @@ func (a *App) mcpExchange(ctx context.Context, l *checklist, run *mcpRun, code, 
 	}
 	claims, _ := tokenview.Decode(tok.AccessToken)
 	aud := audiences(claims.Values["aud"])
-	if !l.check("the access token's aud names the resource asked for (decoded for display: an MCP client treats the token as opaque)", "RFC 8707 Section 2.2",
-		slices.Contains(aud, run.Resource), strings.Join(aud, " ")) {
+	if !l.check(ruleAudienceIsResource, slices.Contains(aud, run.Resource), strings.Join(aud, " ")) {
 		return nil, "", stepFailed("The access token is not for the resource", fmt.Sprintf("aud %q, resource %q", aud, run.Resource),
 			"RFC 8707 Section 2: the authorization server restricts the access token's audience (aud) to the resource indicated.")
 	}

@@ -20,9 +20,10 @@ import (
 // checklist records a hop's checks as they are made.
 type checklist []xray.Check
 
-// check records one check and returns whether it passed.
-func (l *checklist) check(rule string, ref xray.Ref, passed bool, detail string) bool {
-	*l = append(*l, xray.Check{Rule: rule, Ref: ref, Passed: passed, Detail: detail})
+// check records want applied once, with its outcome, and returns whether it
+// passed.
+func (l *checklist) check(want rule, passed bool, detail string) bool {
+	*l = append(*l, want.checked(passed, detail))
 	return passed
 }
 
@@ -59,6 +60,9 @@ func stepFailed(title, detail, rule string) *pageError {
 	})
 }
 
+// ruleResourceServed is the rule of a resource called with a token.
+var ruleResourceServed = rule{Text: "the resource answers 200 OK", Ref: "RFC 6750 Section 2.1"}
+
 // callWithToken calls the provider's resource at path with the access
 // token in the Authorization header ([RFC 6750 Section 2.1]): step 7 of the
 // MCP walkthrough (/user/profile), the last hop of an approved device grant
@@ -67,7 +71,7 @@ func stepFailed(title, detail, rule string) *pageError {
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 func (a *App) callWithToken(ctx context.Context, l *checklist, tok *oauth2.Token, path string) error {
 	status := a.sendWith(ctx, a.http, a.resourceURL(path), "Bearer "+tok.AccessToken, "")
-	if !l.check("the resource answers 200 OK", "RFC 6750 Section 2.1", status == http.StatusOK, http.StatusText(status)) {
+	if !l.check(ruleResourceServed, status == http.StatusOK, http.StatusText(status)) {
 		return stepFailed("The resource refused the token", fmt.Sprint(status), "")
 	}
 	return nil

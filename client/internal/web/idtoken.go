@@ -25,8 +25,9 @@ import (
 // verifier is that of the client the token was issued to (verifierFor).
 // go-oidc checks the signature against the provider's JWKS, then iss, aud
 // (our client_id) and exp; this function adds the claims go-oidc leaves
-// (claimChecks), the nonce and, when present, at_hash. An empty nonce skips the nonce check: an ID token from a refresh
-// need not carry one ([OIDC Core Section 12.2]).
+// (claimChecks), the nonce and, when present, at_hash. An empty nonce skips
+// the nonce check: an ID token from a refresh need not carry one
+// ([OIDC Core Section 12.2]).
 //
 // [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
 // [OIDC Core Section 12.2]: https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
@@ -45,26 +46,38 @@ func verifyIDToken(ctx context.Context, verifier *oidc.IDTokenVerifier, raw, acc
 	if err != nil {
 		return nil, checks, err
 	}
-	// OIDC Core Section 3.1.3.7, step 11: "If a nonce value was sent in the
+	// [OIDC Core Section 3.1.3.7], step 11: "If a nonce value was sent in the
 	// Authentication Request, a nonce Claim MUST be present and its value
 	// checked to verify that it is the same value as the one that was sent".
+	//
+	// [OIDC Core Section 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
 	if nonce != "" {
 		ok := subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) == 1
-		checks = append(checks, xray.Check{Rule: "nonce is the one this login sent in (A)", Ref: "OIDC Core Section 3.1.3.7", Passed: ok})
+		checks = append(checks, ruleNonceMatches.checked(ok, ""))
 		if !ok {
 			return nil, checks, errors.New("the ID token's nonce is not the one this login sent (a replayed or injected token)")
 		}
 	}
-	// OIDC Core Section 3.1.3.8: the client MAY check at_hash against the access token.
+	// [OIDC Core Section 3.1.3.8]: the client MAY check at_hash against the
+	// access token.
+	//
+	// [OIDC Core Section 3.1.3.8]: https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowTokenValidation
 	if idt.AccessTokenHash != "" {
 		err := idt.VerifyAccessToken(accessToken)
-		checks = append(checks, xray.Check{Rule: "at_hash matches the access token", Ref: "OIDC Core Section 3.1.3.8", Passed: err == nil})
+		checks = append(checks, ruleAtHashMatches.checked(err == nil, ""))
 		if err != nil {
 			return nil, checks, fmt.Errorf("at_hash does not match the access token: %w", err)
 		}
 	}
 	return idt, checks, nil
 }
+
+// The checks verifyIDToken adds to go-oidc's: the nonce, and at_hash when
+// the ID token has one.
+var (
+	ruleNonceMatches  = rule{Text: "nonce is the one this login sent in (A)", Ref: "OIDC Core Section 3.1.3.7"}
+	ruleAtHashMatches = rule{Text: "at_hash matches the access token", Ref: "OIDC Core Section 3.1.3.8"}
+)
 
 // withKeyFetches adds to hops, the exchanges of a login, the fetches of the
 // provider's JWKS ([RFC 7517 Section 5]) made since verifying began, when
@@ -206,9 +219,11 @@ func (a *App) userOf(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Token) 
 		a.log.WarnContext(ctx, "userinfo request failed; showing the ID token's claims only", "err", err)
 		return u
 	}
-	// OIDC Core Section 5.3.2: "The sub Claim in the UserInfo Response MUST be
-	// verified to exactly match the sub Claim in the ID Token; if they do not
-	// match, the UserInfo Response values MUST NOT be used."
+	// [OIDC Core Section 5.3.2]: "The sub Claim in the UserInfo Response MUST
+	// be verified to exactly match the sub Claim in the ID Token; if they do
+	// not match, the UserInfo Response values MUST NOT be used."
+	//
+	// [OIDC Core Section 5.3.2]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
 	if info.Subject != u.Subject {
 		a.log.WarnContext(ctx, "userinfo sub differs from the ID token's; ignoring userinfo", "id_token_sub", u.Subject, "userinfo_sub", info.Subject)
 		return u

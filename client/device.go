@@ -103,7 +103,9 @@ func printInstructions(out terminal, da *oauth2.DeviceAuthResponse) {
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 func pollForToken(ctx context.Context, oc *oauth2.Config, da *oauth2.DeviceAuthResponse, out terminal) (*oauth2.Token, error) {
 	// As x/oauth2 polls: at the announced interval, or 5 seconds when there
-	// is none (RFC 8628 Section 3.2).
+	// is none ([RFC 8628 Section 3.2]).
+	//
+	// [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
 	interval := 5 * time.Second
 	if da.Interval > 0 {
 		interval = time.Duration(da.Interval) * time.Second

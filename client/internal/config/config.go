@@ -202,7 +202,9 @@ func (c Config) MCPRedirectURI() string { return c.atOrigin("/mcp/callback") }
 
 // PostLogoutRedirectURI is where the provider sends the browser back after
 // logging the user out, as the demo client registered it: the origin of
-// RedirectURI + "/", the home page (OIDC RP-Initiated Logout Section 3).
+// RedirectURI + "/", the home page ([OIDC RP-Initiated Logout Section 3]).
+//
+// [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
 func (c Config) PostLogoutRedirectURI() string { return c.atOrigin("/") }
 
 // atOrigin is path on the origin of RedirectURI.

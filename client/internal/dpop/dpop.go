@@ -111,7 +111,9 @@ func (k *Key) Proof(method, uri, accessToken, nonce string, now time.Time) (stri
 	if err != nil {
 		return "", fmt.Errorf("dpop: sign: %w", err)
 	}
-	// A JWS ES256 signature is R || S, 32 bytes each (RFC 7518 Section 3.4).
+	// A JWS ES256 signature is R || S, 32 bytes each ([RFC 7518 Section 3.4]).
+	//
+	// [RFC 7518 Section 3.4]: https://www.rfc-editor.org/rfc/rfc7518#section-3.4
 	sig := make([]byte, 64)
 	r.FillBytes(sig[:32])
 	s.FillBytes(sig[32:])

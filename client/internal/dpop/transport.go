@@ -100,6 +100,9 @@ func boundToken(req *http.Request) string {
 // nonce: a 401 with a DPoP challenge at a resource ([RFC 9449 Section 9]), or a
 // 400 error response at the authorization server ([RFC 9449 Section 8]), whose
 // body is read and put back for the caller.
+//
+// [RFC 9449 Section 9]: https://www.rfc-editor.org/rfc/rfc9449#section-9
+// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 func askedForNonce(resp *http.Response) bool {
 	if resp.Header.Get("DPoP-Nonce") == "" {
 		return false

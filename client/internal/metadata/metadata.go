@@ -27,9 +27,10 @@ import (
 const WellKnownPath = "/.well-known/oauth-authorization-server"
 
 // Metadata is the part of the metadata of [RFC 8414 Section 2] (and of
-// OIDC Discovery Section 3: userinfo_endpoint) the client uses.
+// [OIDC Discovery Section 3]: userinfo_endpoint) the client uses.
 //
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
+// [OIDC Discovery Section 3]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
 type Metadata struct {
 	Issuer                      string `json:"issuer"`
 	AuthorizationEndpoint       string `json:"authorization_endpoint"`

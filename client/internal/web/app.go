@@ -10,7 +10,7 @@
 //
 //	file            route                         RFC
 //	login.go        GET /login                    RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core Section 3.1.2.1
-//	callback.go     GET /callback                 RFC 6749 Section 4.1.2 and 4.1.3, RFC 9207, OIDC Core Section 3.1.3.7
+//	callback.go     GET /callback                 RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.3, RFC 9207, OIDC Core Section 3.1.3.7
 //	step.go         GET, POST /callback/exchange  the step-by-step pauses at (C) and before (E)
 //	resource.go     GET /resource                 RFC 6750 Section 2.1
 //	refresh.go      POST /refresh                 RFC 6749 Section 6

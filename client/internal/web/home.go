@@ -157,7 +157,9 @@ func expiryText(l i18n.Lang, tok *oauth2.Token, now time.Time) string {
 }
 
 // accessTokenNote says how the access token is used: as a Bearer token, or
-// bound to this app's DPoP key (token_type DPoP, RFC 9449 Section 5).
+// bound to this app's DPoP key (token_type DPoP, [RFC 9449 Section 5]).
+//
+// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 func accessTokenNote(tok *oauth2.Token) string {
 	if tok.Type() == "DPoP" {
 		return "JWT access token, RFC 9068; bound to this app's DPoP key (cnf.jkt), sent with a DPoP proof, RFC 9449"

@@ -122,12 +122,13 @@ func (a *App) handleLogout(c *gin.Context) {
 // endSessionURL is the logout request to the provider's end_session_endpoint
 // ([OIDC RP-Initiated Logout Section 2]): id_token_hint proves which login to
 // end, so the provider need not ask the user; post_logout_redirect_uri
-// (registered, matched exactly: OIDC RP-Initiated Logout Section 3) and state
-// bring the browser back; ui_locales asks for the provider's logout page in
-// the client's language. It is "" when the provider's metadata names no
-// end_session_endpoint.
+// (registered, matched exactly: [OIDC RP-Initiated Logout Section 3]) and
+// state bring the browser back; ui_locales asks for the provider's logout
+// page in the client's language. It is "" when the provider's metadata names
+// no end_session_endpoint.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+// [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
 func (a *App) endSessionURL(clientID, idToken, state, uiLocales string) string {
 	u, err := url.Parse(a.public.EndSessionEndpoint)
 	if a.public.EndSessionEndpoint == "" || err != nil {

@@ -74,8 +74,12 @@ func (r *mcpRegistry) forget(clientID string) {
 // mcpRun is a run of the walkthrough waiting in the browser's session for
 // its authorization response: what steps 1 to 5 found and did.
 type mcpRun struct {
-	Hops     []xray.Hop        // steps 1 to 4
-	Resource string            // the resource indicator sent ([RFC 8707 Section 2]): the metadata's resource
+	Hops []xray.Hop // steps 1 to 4
+	// Resource is the resource indicator sent ([RFC 8707 Section 2]): the
+	// metadata's resource.
+	//
+	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+	Resource string
 	Server   metadata.Metadata // the authorization server's metadata, its endpoints as the browser sees them
 	Config   oauth2.Config     // the MCP client at that server, its token endpoint over the back channel
 }

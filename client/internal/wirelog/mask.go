@@ -20,14 +20,16 @@ const maxShown = 2 << 10
 // tokenParams are parameters whose values are tokens or codes: shown as
 // tokenview.Mask shows them, enough to tell two apart. The names are those of
 // [RFC 6749 Section 4.1.3] (code), [RFC 6749 Section 5.1] (access_token,
-// refresh_token), OIDC Core Section 3.1.3.3 (id_token), [RFC 7009 Section 2.1]
-// (token), [RFC 8628 Section 3.2] (device_code),
-// OIDC RP-Initiated Logout Section 2 (id_token_hint) and
+// refresh_token), [OIDC Core Section 3.1.3.3] (id_token),
+// [RFC 7009 Section 2.1] (token), [RFC 8628 Section 3.2] (device_code),
+// [OIDC RP-Initiated Logout Section 2] (id_token_hint) and
 // [RFC 7591 Section 3.2.1] (registration_access_token: whoever holds it may
 // read or delete the client's registration).
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+// [OIDC Core Section 3.1.3.3]: https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
 // [RFC 7591 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1

@@ -26,13 +26,17 @@ type Exchange struct {
 	// RequestID is the response's X-Request-Id: the provider's name for
 	// this request, under which it keeps its trace.
 	RequestID string
-	// DPoPProof is the request's DPoP proof (RFC 9449 Section 4.2),
+	// DPoPProof is the request's DPoP proof ([RFC 9449 Section 4.2]),
 	// decoded: its JOSE header and its claims, as JSON. The proof itself is
 	// shown shortened; it was used once and is refused if sent again.
+	//
+	// [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
 	DPoPProof string
 	// ClientAssertion is the request's client_assertion
-	// (RFC 7523 Section 2.2), decoded: its JOSE header and claims. The
+	// ([RFC 7523 Section 2.2]), decoded: its JOSE header and claims. The
 	// body shows the assertion itself masked.
+	//
+	// [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
 	ClientAssertion string
 }
 

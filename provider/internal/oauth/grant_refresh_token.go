@@ -30,8 +30,9 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	if err := tr.Require(ruleRefreshPresent, r.RefreshToken != "", ErrInvalidRequest, "refresh_token is required"); err != nil {
 		return nil, err
 	}
-	hash := HashSecret(r.RefreshToken)
-	old, grant, err := p.validRefreshToken(ctx, tr, client, hash, r.dpopJKT)
+	now := p.Now()
+	graceFrom := p.reuseGraceFrom(now)
+	old, grant, err := p.checkRefreshTokenOrRevokeGrant(ctx, tr, client, HashSecret(r.RefreshToken), r.dpopJKT, graceFrom)
 	if err != nil {
 		return nil, err
 	}
@@ -47,12 +48,11 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	if err != nil {
 		return nil, err
 	}
-	now := p.Now()
-	graced, serr := p.Store.RotateRefreshToken(ctx, old.Hash, *next, now, p.reuseGraceFrom(now))
+	graced, serr := p.Store.RotateRefreshToken(ctx, old.Hash, *next, now, graceFrom)
 	switch {
 	case errors.Is(serr, store.ErrAlreadyUsed):
 		return nil, p.refreshReused(ctx, tr, old)
-	case errors.Is(serr, store.ErrNotFound): // its grant went since validRefreshToken: revoked and purged, or its client deleted
+	case errors.Is(serr, store.ErrNotFound): // its grant went since checkRefreshTokenOrRevokeGrant: revoked and purged, or its client deleted
 		return nil, tr.Fail(ruleRefreshGrantActive, ErrInvalidGrant, errRefreshInvalid)
 	case serr != nil:
 		return nil, ServerError(serr)
@@ -74,14 +74,6 @@ func (p *Provider) reuseGraceFrom(now time.Time) time.Time {
 		return time.Time{}
 	}
 	return now.Add(-p.Config.RefreshReuseGrace)
-}
-
-// withinReuseGrace reports whether a token rotated out at usedAt may still
-// be presented again; the store makes the final decision, atomically, with
-// the rest of store.RefreshGraceApplies.
-func (p *Provider) withinReuseGrace(usedAt time.Time) bool {
-	from := p.reuseGraceFrom(p.Now())
-	return !from.IsZero() && usedAt.After(from)
 }
 
 // The rules of the refresh token grant ([RFC 6749 Section 6], [RFC 9700 Section 4.14.2]).
@@ -121,15 +113,18 @@ func checkRefreshDPoPBinding(tr *Trace, rt store.RefreshToken, jkt string) *Erro
 		"the refresh token is bound to another DPoP key")
 }
 
-// validRefreshToken finds a refresh token and its grant and checks that the
-// token was "issued to the authenticated client" and is valid
-// ([RFC 6749 Section 6]): unused (or presented again within the reuse
-// grace), alive (liveRefreshToken), and, when bound to a DPoP key, presented
-// with a proof by that key (checkRefreshDPoPBinding), a graced presentation
-// too.
+// checkRefreshTokenOrRevokeGrant finds a refresh token and its grant and
+// checks that the token was "issued to the authenticated client" and is
+// valid ([RFC 6749 Section 6]): unused (or presented again within the reuse
+// grace, which starts at graceFrom), alive (liveRefreshToken), and, when
+// bound to a DPoP key, presented with a proof by that key
+// (checkRefreshDPoPBinding), a graced presentation too.
+//
+// It writes as well as checks: a token used before, outside the grace,
+// revokes its grant (refreshReused).
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
-func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client store.Client, hash, jkt string) (store.RefreshToken, store.Grant, *Error) {
+func (p *Provider) checkRefreshTokenOrRevokeGrant(ctx context.Context, tr *Trace, client store.Client, hash, jkt string, graceFrom time.Time) (store.RefreshToken, store.Grant, *Error) {
 	rt, found, err := p.findRefreshToken(ctx, hash)
 	if err != nil {
 		return rt, store.Grant{}, err
@@ -143,9 +138,9 @@ func (p *Provider) validRefreshToken(ctx context.Context, tr *Trace, client stor
 	switch {
 	case rt.UsedAt.IsZero():
 		tr.Check(ruleRefreshUnused, true)
-	case !p.withinReuseGrace(rt.UsedAt):
+	case graceFrom.IsZero() || !rt.UsedAt.After(graceFrom): // no grace, or rotated out before it
 		return rt, store.Grant{}, p.refreshReused(ctx, tr, rt)
-	default: // the store decides the rest of the grace atomically
+	default: // within the grace's time; the store decides the rest atomically (store.RefreshGraceApplies)
 		tr.Check(ruleRefreshReuseGrace, true)
 	}
 	grant, err := p.liveRefreshToken(ctx, tr, rt)

@@ -165,33 +165,27 @@ func grantOf(code store.AuthorizationCode) store.Grant {
 		Resources: code.Resources, AuthTime: code.AuthTime}
 }
 
-// requireRedirectURI makes the check of [RFC 6749 Section 4.1.3] on the
-// redirect_uri that checkCode leaves: "ensure that the redirect_uri
-// parameter is present if the redirect_uri parameter was included in the
-// initial authorization request". Its absence is the request's own form,
-// not a wrong value.
-//
-// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
-func requireRedirectURI(tr *Trace, code store.AuthorizationCode, redirectURI string) *Error {
-	return tr.Require(ruleCodeRedirectURIPresent, code.RedirectURI == "" || redirectURI != "", ErrInvalidRequest,
-		"redirect_uri is required: the authorization request had one")
-}
-
 // checkCode makes the checks of [RFC 6749 Section 4.1.3] on a found code
 // (findCode found it "was issued to" the client): "verify that the
-// authorization code is valid", and of the redirect_uri, "if included
-// ensure that their values are identical" (requireRedirectURI checks that
-// it is included); then PKCE and the DPoP key.
+// authorization code is valid"; of the redirect_uri, the section asks to
+// "ensure that the "redirect_uri" parameter is present if the
+// "redirect_uri" parameter was included in the initial authorization
+// request as described in Section 4.1.1, and if included ensure that their
+// values are identical". checkCode makes the second half (identical
+// values); requireRedirectURI, below, makes the first (presence), after it.
+// Then PKCE (verifyCodeVerifier) and the DPoP key.
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest) *Error {
 	if err := tr.Require(ruleCodeUnexpired, p.Now().Before(code.ExpiresAt), ErrInvalidGrant, "the authorization code has expired"); err != nil {
 		return err
 	}
+	// presence: requireRedirectURI, after the holder is proven
 	sameRedirect := code.RedirectURI == "" || r.RedirectURI == "" || r.RedirectURI == code.RedirectURI
 	if err := tr.Require(ruleCodeRedirectURI, sameRedirect, ErrInvalidGrant, "redirect_uri does not match the authorization request"); err != nil {
 		return err
 	}
+	// form: requireVerifierForm, before the code is read
 	if err := verifyCodeVerifier(tr, code.CodeChallenge, r.CodeVerifier); err != nil {
 		return err
 	}
@@ -201,4 +195,17 @@ func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenReq
 	return requireBoundKey(tr, ruleCodeDPoPKey, code.DPoPJKT, r.dpopJKT,
 		"a DPoP proof is required for this authorization code (it was requested with dpop_jkt)",
 		"the authorization code is bound (dpop_jkt) to another DPoP key")
+}
+
+// requireRedirectURI makes the first half of the redirect_uri check of
+// [RFC 6749 Section 4.1.3] quoted at checkCode: redirect_uri is present if
+// the authorization request had one. It runs after checkCode, once the
+// client has proven it holds the code, and its refusal leaves the code for
+// the corrected retry: a missing redirect_uri is the request's own form
+// (invalid_request), not a wrong value.
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+func requireRedirectURI(tr *Trace, code store.AuthorizationCode, redirectURI string) *Error {
+	return tr.Require(ruleCodeRedirectURIPresent, code.RedirectURI == "" || redirectURI != "", ErrInvalidRequest,
+		"redirect_uri is required: the authorization request had one")
 }

@@ -66,7 +66,10 @@ func isUnreserved(c byte) bool {
 
 // requireVerifierForm checks that a code_verifier, if the token request
 // has one, has the form of [RFC 7636 Section 4.1] (validCodeVerifier); a
-// malformed one is invalid_request.
+// malformed one is invalid_request. It is the first half of the token
+// endpoint's PKCE check and runs before the code is read, so a malformed
+// verifier leaves the code for the corrected retry; verifyCodeVerifier,
+// below, is the second, in checkCode.
 //
 // [RFC 7636 Section 4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.1
 func requireVerifierForm(tr *Trace, verifier string) *Error {
@@ -85,7 +88,8 @@ func requireVerifierForm(tr *Trace, verifier string) *Error {
 // It also defends against PKCE downgrade ([RFC 9700 Section 2.1.1]): a code
 // issued without a challenge refuses a verifier, so an attacker cannot strip
 // the challenge from the authorization request and still redeem the code.
-// The verifier's form was checked before (requireVerifierForm).
+// The verifier's form was checked before the code was read
+// (requireVerifierForm, above).
 //
 // [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
 // [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1

@@ -39,12 +39,17 @@ type AuthorizationRequest struct {
 	//
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	Resources []string
-	DPoPJKT   string // dpop_jkt, [RFC 9449 Section 10]
+	// DPoPJKT is dpop_jkt, [RFC 9449 Section 10].
+	//
+	// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
+	DPoPJKT string
 	// UILocales is ui_locales ([OIDC Core Section 3.1.2.1]): "End-User's
 	// preferred languages and scripts for the user interface", as a
 	// space-separated list. It only chooses the pages' language (package
 	// i18n reads it), so an unsupported or malformed value is never an
 	// error; only one longer than maxParameterBytes is, as any parameter.
+	//
+	// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 	UILocales string
 	// Repeated lists parameters that were sent more than once.
 	Repeated []string
@@ -151,10 +156,14 @@ type Authorization struct {
 	State         string
 	CodeChallenge string
 	Nonce         string
-	DPoPJKT       string // the DPoP key the code is bound to ([RFC 9449 Section 10]); "" for none
-	Prompt        []Prompt
-	MaxAge        time.Duration // -1 when absent
-	HintSubject   string        // the sub of a valid id_token_hint: the only user who may approve; "" for any
+	// DPoPJKT is the DPoP key the code is bound to ([RFC 9449 Section 10]);
+	// "" for none.
+	//
+	// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
+	DPoPJKT     string
+	Prompt      []Prompt
+	MaxAge      time.Duration // -1 when absent
+	HintSubject string        // the sub of a valid id_token_hint: the only user who may approve; "" for any
 	// Request is the request as it arrived: for a pushed request only
 	// client_id and request_uri, which the login form carries on.
 	Request   AuthorizationRequest
@@ -585,6 +594,8 @@ var (
 	// "code_challenge REQUIRED. Code challenge." and "code_challenge_method
 	// OPTIONAL, defaults to "plain" if not present in the request": the
 	// method describes a challenge, and means nothing without one.
+	//
+	// [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
 	ruleChallengeWithMethod = Rule{"code_challenge_method comes with a code_challenge", "RFC 7636 Section 4.3"}
 	rulePKCEForPublic       = Rule{"a public client sends a code_challenge (PKCE)", "RFC 9700 Section 2.1.1"}
 	ruleChallengeS256       = Rule{"code_challenge_method is S256 (plain is refused, never downgraded)", "RFC 9700 Section 2.1.1"}

@@ -105,42 +105,53 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 		return nil
 	}
 	// "The JWT MUST be digitally signed or have a Message Authentication
-	// Code (MAC) applied by the issuer" (RFC 7523 Section 3): here, signed
+	// Code (MAC) applied by the issuer" ([RFC 7523 Section 3]): here, signed
 	// by a key the client registered in jwks.
+	//
+	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 	claims, ok := verifiedClaims(client, cc.Assertion)
 	if err := check(ruleAssertionSigned, ok, "the signature does not verify with any key of the client's registered jwks"); err != nil {
 		return err
 	}
 	// "iss ... This MUST contain the client_id of the OAuth Client" and
 	// "sub ... This MUST contain the client_id of the OAuth Client"
-	// (OIDC Core Section 9); RFC 7523 Section 3: "For client
+	// ([OIDC Core Section 9]); [RFC 7523 Section 3]: "For client
 	// authentication, the subject MUST be the "client_id" of the OAuth
 	// client."
+	//
+	// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 	ok = claims.Issuer == client.ID && claims.Subject == client.ID
 	if err := check(ruleAssertionSubject, ok, "'iss' and 'sub' must both be the client_id"); err != nil {
 		return err
 	}
 	// "The JWT MUST contain an "aud" (audience) claim containing a value
 	// that identifies the authorization server as an intended audience"
-	// (RFC 7523 Section 3): the issuer, the token endpoint's URL, or the
+	// ([RFC 7523 Section 3]): the issuer, the token endpoint's URL, or the
 	// URL of the endpoint the request came to. Every value must name this
 	// server: an assertion that lists another audience beside it was made
 	// for that audience as well, and one of them could replay it here
 	// (audience injection).
+	//
+	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 	ok = onlyAudiences(claims.Audience, p.assertionAudiences(cc.Endpoint))
 	if err := check(ruleAssertionAudience, ok, "'aud' must name this authorization server (its issuer, the token endpoint's URL or this endpoint's URL) and no other audience"); err != nil {
 		return err
 	}
 	// "The authorization server MUST reject any JWT with an expiration time
 	// that has passed, subject to allowable clock skew between systems"
-	// (RFC 7523 Section 3); one too far in the future, or issued or valid
+	// ([RFC 7523 Section 3]); one too far in the future, or issued or valid
 	// only in the future, is refused too.
+	//
+	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 	why := checkAssertionTimes(claims, p.Now())
 	if err := check(ruleAssertionFresh, why == "", why); err != nil {
 		return err
 	}
 	// "jti ... These tokens MUST only be used once, unless conditions for
-	// reuse were negotiated between the parties" (OIDC Core Section 9).
+	// reuse were negotiated between the parties" ([OIDC Core Section 9]).
+	//
+	// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
 	if claims.ID == "" {
 		return check(ruleAssertionOnce, false, "'jti' is required, so that the assertion is used once")
 	}

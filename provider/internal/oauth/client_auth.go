@@ -248,8 +248,10 @@ func basicAuthPair(header string) (user, pass string, ok bool) {
 const basicAuthRoom = 128
 
 // clientGone refuses a request whose client authenticated and was then
-// deleted (RFC 7592 Section 2.3) before what the request issues could be
+// deleted ([RFC 7592 Section 2.3]) before what the request issues could be
 // stored: the store found no client to attach it to (store.ErrNotFound).
+//
+// [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
 func clientGone(tr *Trace) *Error {
 	return tr.Fail(ruleClientRegistered, ErrInvalidClient, "the client is no longer registered")
 }

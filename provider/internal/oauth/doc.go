@@ -139,23 +139,34 @@
 // token's lifetime, and then as long as its newest refresh token; the
 // background purge deletes it (and what hangs off it) after that.
 //
-// This is why code replay (RFC 6749 Section 4.1.2), refresh token reuse
-// (RFC 9700 Section 4.14.2) and the revocation of a refresh token
-// (RFC 7009 Section 2.1) are each one write: RevokeGrant. The trade-off:
+// This is why code replay ([RFC 6749 Section 4.1.2]), refresh token reuse
+// ([RFC 9700 Section 4.14.2]) and the revocation of a refresh token
+// ([RFC 7009 Section 2.1]) are each one write: RevokeGrant. The trade-off:
 // a third-party resource server that validates the JWTs offline sees a
 // revocation only by introspection (RFC 7662) or when the token expires;
 // keep access tokens short-lived.
 //
 // # Deliberately not implemented
 //
-// The implicit grant and hybrid flows (RFC 9700 Section 2.1.2 advises against
-// them), the resource owner password grant (RFC 9700 Section 2.4: MUST NOT be
-// used), PKCE "plain", request objects (OIDC Core Section 6; refused with
-// request_not_supported), any request_uri but the PAR endpoint's
-// (invalid_request_uri; a request_uri is never fetched), response modes other
-// than query (OIDC Multiple Response Types Section 2.1), jwks_uri (of the
-// URLs a client names, only its client ID metadata document is fetched), an
-// access token in a query string (RFC 6750 Section 2.3; RFC 9700 Section 4.3.2:
-// "Clients MUST NOT pass access tokens in a URI query parameter"), and token
-// exchange.
+// The implicit grant and hybrid flows ([RFC 9700 Section 2.1.2] advises
+// against them), the resource owner password grant ([RFC 9700 Section 2.4]:
+// MUST NOT be used), PKCE "plain", request objects ([OIDC Core Section 6];
+// refused with request_not_supported), any request_uri but the PAR
+// endpoint's (invalid_request_uri; a request_uri is never fetched),
+// response modes other than query
+// ([OIDC Multiple Response Types Section 2.1]), jwks_uri (of the URLs a
+// client names, only its client ID metadata document is fetched), an
+// access token in a query string ([RFC 6750 Section 2.3];
+// [RFC 9700 Section 4.3.2]: "Clients MUST NOT pass access tokens in a URI
+// query parameter"), and token exchange.
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+// [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 9700 Section 2.1.2]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2
+// [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
+// [OIDC Core Section 6]: https://openid.net/specs/openid-connect-core-1_0.html#JWTRequests
+// [OIDC Multiple Response Types Section 2.1]: https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
+// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
+// [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
 package oauth

@@ -7,11 +7,16 @@ import (
 	"github.com/oauth-reference/provider/internal/token"
 )
 
-// What DPoP binds, and where: access tokens (RFC 9449 Section 5,
-// RFC 9449 Section 6.1), public clients' refresh tokens (RFC 9449 Section 5)
-// and codes (RFC 9449 Section 10). A resource checks the use of a bound
-// token with the request's other credentials, in bearer.go
-// (AuthenticateResource, RFC 9449 Section 7.1).
+// What DPoP binds, and where: access tokens ([RFC 9449 Section 5],
+// [RFC 9449 Section 6.1]), public clients' refresh tokens
+// ([RFC 9449 Section 5]) and codes ([RFC 9449 Section 10]). A resource
+// checks the use of a bound token with the request's other credentials, in
+// bearer.go (AuthenticateResource, [RFC 9449 Section 7.1]).
+//
+// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
+// [RFC 9449 Section 6.1]: https://www.rfc-editor.org/rfc/rfc9449#section-6.1
+// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 
 // tokenRequestDPoP checks the DPoP proof of a token request, whatever its
 // grant ([RFC 9449 Section 5]: "This is applicable for all access token

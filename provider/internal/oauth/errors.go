@@ -53,8 +53,18 @@ const (
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	ErrInvalidTarget ErrorCode = "invalid_target"
 
-	ErrInvalidDPoPProof ErrorCode = "invalid_dpop_proof" // RFC 9449 Section 5, RFC 9449 Section 7.1
-	ErrUseDPoPNonce     ErrorCode = "use_dpop_nonce"     // RFC 9449 Section 8, RFC 9449 Section 9
+	// ErrInvalidDPoPProof: the DPoP proof is invalid ([RFC 9449 Section 5],
+	// [RFC 9449 Section 7.1]).
+	//
+	// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
+	// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+	ErrInvalidDPoPProof ErrorCode = "invalid_dpop_proof"
+	// ErrUseDPoPNonce: the DPoP proof must carry a nonce the server
+	// provided ([RFC 9449 Section 8], [RFC 9449 Section 9]).
+	//
+	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
+	// [RFC 9449 Section 9]: https://www.rfc-editor.org/rfc/rfc9449#section-9
+	ErrUseDPoPNonce ErrorCode = "use_dpop_nonce"
 )
 
 // Error is a protocol error. Code and Description go on the wire; Cause is

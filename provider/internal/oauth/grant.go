@@ -21,12 +21,13 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redee
 	}
 }
 
-// ruleGrantInForce: a grant whose client was deleted (RFC 7592 Section 2.3)
-// is gone with every token of it, and issues no more; "The provided
-// authorization grant ... is invalid, expired, revoked" is invalid_grant
-// ([RFC 6749 Section 5.2]).
+// ruleGrantInForce: a grant whose client was deleted
+// ([RFC 7592 Section 2.3]) is gone with every token of it, and issues no
+// more; "The provided authorization grant ... is invalid, expired,
+// revoked" is invalid_grant ([RFC 6749 Section 5.2]).
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
 var ruleGrantInForce = Rule{"the grant still exists: its client was not deleted meanwhile", "RFC 6749 Section 5.2"}
 
 // redeemed records on the trace what a redemption changed: what it used up

@@ -82,6 +82,7 @@ var (
 	// invalid" → invalid_grant ([RFC 6749 Section 5.2]). An expired code is
 	// forgotten once purged, and then fails this rule, not ruleCodeUnexpired.
 	//
+	// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 	ruleCodeKnown          = Rule{"the authorization code is one this server issued (expired codes are forgotten once purged)", "RFC 6749 Section 4.1.3"}
 	ruleCodeIssuedToClient = Rule{"the code was issued to this client", "RFC 6749 Section 4.1.3"}
@@ -89,6 +90,8 @@ var (
 	ruleCodeUnexpired      = Rule{"the code has not expired", "RFC 6749 Section 4.1.2"}
 	// A request "missing a required parameter" is invalid_request
 	// ([RFC 6749 Section 5.2]), not a redirect_uri that does not match.
+	//
+	// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 	ruleCodeRedirectURIPresent = Rule{"redirect_uri is sent when the authorization request had one", "RFC 6749 Section 4.1.3"}
 	// Compared only when both requests carry one: [RFC 6749 Section 4.1.3]
 	// asks for identity "if the "redirect_uri" parameter was included in the
@@ -102,6 +105,8 @@ var (
 	// proof-of-possession public key in the DPoP proof and verifies that it
 	// matches the dpop_jkt parameter value in the authorization request. If
 	// they do not match, it MUST reject the request."
+	//
+	// [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
 	ruleCodeDPoPKey = Rule{"a code requested with dpop_jkt comes with a DPoP proof by that key", "RFC 9449 Section 10"}
 )
 

@@ -36,6 +36,8 @@ func (p *Provider) grantClientCredentials(ctx context.Context, client store.Clie
 	}
 	// A client acting for itself may name any known resource server
 	// ([RFC 8707 Section 2]); none is the provider's own.
+	//
+	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	audience := p.Config.ResourceAudience()
 	if len(r.Resources) > 0 {
 		if audience, err = p.audienceFor(tr, r.Resources, strings.Join(p.Config.KnownResources(), " ")); err != nil {

@@ -93,12 +93,16 @@ var (
 	// rotated out most recently is not invalidated at once (README,
 	// "Refresh token reuse grace"). Its ref is the section it relaxes: a
 	// rule in a trace names a section of a specification.
+	//
+	// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
 	ruleRefreshReuseGrace = Rule{"a rotated-out refresh token presented again by its client less than REFRESH_REUSE_GRACE after its rotation may be the one rotated out most recently", "RFC 9700 Section 4.14.2"}
 	// [RFC 9449 Section 5]: "The binding MUST be validated when the refresh
 	// token is later presented to get new access tokens. As a result, such
 	// a client MUST present a DPoP proof for the same key that was used to
 	// obtain the refresh token each time that refresh token is used to
 	// obtain a new access token."
+	//
+	// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 	ruleRefreshDPoPKey = Rule{"a refresh token bound to a DPoP key comes with a proof by that key", "RFC 9449 Section 5"}
 )
 

@@ -78,6 +78,8 @@ var (
 	// authorized but … the protected resource is not allowed to introspect
 	// this particular token, then the authorization server MUST return an
 	// introspection response with the "active" field set to "false"."
+	//
+	// [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
 	ruleIntrospectOwnToken = Rule{"the token was issued to the introspecting client (else active:false)", "RFC 7662 Section 2.2"}
 )
 

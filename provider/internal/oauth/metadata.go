@@ -69,16 +69,19 @@ func pathOf(identifier string) string {
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 // [OIDC Discovery Section 3]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
 type Metadata struct {
-	Issuer                                    string   `json:"issuer"`
-	AuthorizationEndpoint                     string   `json:"authorization_endpoint"`
-	TokenEndpoint                             string   `json:"token_endpoint"`
-	JWKSURI                                   string   `json:"jwks_uri"`
-	UserInfoEndpoint                          string   `json:"userinfo_endpoint"`
-	RevocationEndpoint                        string   `json:"revocation_endpoint"`
-	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
-	DeviceAuthorizationEndpoint               string   `json:"device_authorization_endpoint"`
-	RegistrationEndpoint                      string   `json:"registration_endpoint,omitempty"`
-	EndSessionEndpoint                        string   `json:"end_session_endpoint"` // OIDC RP-Initiated Logout Section 2.1
+	Issuer                      string `json:"issuer"`
+	AuthorizationEndpoint       string `json:"authorization_endpoint"`
+	TokenEndpoint               string `json:"token_endpoint"`
+	JWKSURI                     string `json:"jwks_uri"`
+	UserInfoEndpoint            string `json:"userinfo_endpoint"`
+	RevocationEndpoint          string `json:"revocation_endpoint"`
+	IntrospectionEndpoint       string `json:"introspection_endpoint"`
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint"`
+	RegistrationEndpoint        string `json:"registration_endpoint,omitempty"`
+	// EndSessionEndpoint: [OIDC RP-Initiated Logout Section 2.1].
+	//
+	// [OIDC RP-Initiated Logout Section 2.1]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#OPMetadata
+	EndSessionEndpoint                        string   `json:"end_session_endpoint"`
 	ScopesSupported                           []string `json:"scopes_supported"`
 	ResponseTypesSupported                    []string `json:"response_types_supported"`
 	ResponseModesSupported                    []string `json:"response_modes_supported"`
@@ -99,7 +102,9 @@ type Metadata struct {
 	RequestParameterSupported                          bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported                       bool     `json:"request_uri_parameter_supported"`
 	ClaimsParameterSupported                           bool     `json:"claims_parameter_supported"`
-	// RFC 9126 Section 5.
+	// Pushed authorization requests: [RFC 9126 Section 5].
+	//
+	// [RFC 9126 Section 5]: https://www.rfc-editor.org/rfc/rfc9126#section-5
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
 	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
 	// AccessTokenSigningAlgValuesSupported is not in the IANA registry: the
@@ -109,7 +114,9 @@ type Metadata struct {
 	//
 	// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 	AccessTokenSigningAlgValuesSupported []string `json:"access_token_signing_alg_values_supported"`
-	// RFC 9449 Section 5.1.
+	// DPoPSigningAlgValuesSupported: [RFC 9449 Section 5.1].
+	//
+	// [RFC 9449 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9449#section-5.1
 	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported"`
 	// UILocalesSupported: "Languages and scripts supported for the user
 	// interface" ([OIDC Discovery Section 3]), the languages ui_locales
@@ -168,6 +175,8 @@ func (p *Provider) Metadata() Metadata {
 		// their pushed authorization request endpoint in their
 		// authorization server metadata document" ([RFC 9126 Section 2]).
 		// PAR is required per client, never globally.
+		//
+		// [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
 		PushedAuthorizationRequestEndpoint: iss + PathPAR,
 		RequirePushedAuthorizationRequests: false,
 		DPoPSigningAlgValuesSupported:      DPoPSigningAlgs,

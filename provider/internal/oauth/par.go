@@ -32,13 +32,15 @@ const requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 // over the back channel with the client's credentials.
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
-//
-// [RFC 9449 Section 10.1]: https://www.rfc-editor.org/rfc/rfc9449#section-10.1
 type PushedAuthorizationRequest struct {
-	Client     ClientCredentials
-	Form       url.Values
-	DPoP       DPoPRequest // a DPoP header binds the code to its key ([RFC 9449 Section 10.1])
-	ClientAddr netip.Addr  // who sent it, for PUSHED_REQUESTS_PER_HOUR
+	Client ClientCredentials
+	Form   url.Values
+	// DPoP is the request's DPoP header, which binds the code to its key
+	// ([RFC 9449 Section 10.1]).
+	//
+	// [RFC 9449 Section 10.1]: https://www.rfc-editor.org/rfc/rfc9449#section-10.1
+	DPoP       DPoPRequest
+	ClientAddr netip.Addr // who sent it, for PUSHED_REQUESTS_PER_HOUR
 }
 
 // ParsePushedAuthorizationRequest reads a pushed authorization request from
@@ -87,6 +89,8 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	}
 	// "The request_uri authorization request parameter is one exception, and
 	// it MUST NOT be provided." ([RFC 9126 Section 2.1])
+	//
+	// [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 	_, hasRequestURI := r.Form["request_uri"]
 	if err := tr.Require(ruleNoPushedRequestURI, !hasRequestURI, ErrInvalidRequest, "request_uri must not be pushed"); err != nil {
 		return nil, err
@@ -94,6 +98,8 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	ar := ParseAuthorizationRequest(r.Form)
 	// "as a required authorization request parameter, it is similarly
 	// required in a pushed authorization request" ([RFC 9126 Section 2.1])
+	//
+	// [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 	if err := tr.Require(rulePushedClientID, ar.ClientID == client.ID, ErrInvalidRequest,
 		"client_id is required and must name the authenticated client"); err != nil {
 		return nil, err
@@ -104,6 +110,8 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	// "The format of the request_uri value is at the discretion of the
 	// authorization server, but it MUST contain some part generated using a
 	// cryptographically strong pseudorandom algorithm" ([RFC 9126 Section 2.2])
+	//
+	// [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2
 	requestURI := requestURIPrefix + NewSecret()
 	a, aerr := p.checkAuthorizationRequest(ctx, ar, HashSecret(requestURI))
 	if aerr != nil {
@@ -218,9 +226,9 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 
 // The rules of PAR ([RFC 9126 Section 2.1], [RFC 9126 Section 2.2], [RFC 9126 Section 4]):
 // "The request_uri value MUST be bound to the client that posted the
-// authorization request" (RFC 9126 Section 2.2); "An expired request_uri
+// authorization request" ([RFC 9126 Section 2.2]); "An expired request_uri
 // MUST be rejected as invalid"; "Authorization servers SHOULD treat
-// request_uri values as one-time use" (RFC 9126 Section 4).
+// request_uri values as one-time use" ([RFC 9126 Section 4]).
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 // [RFC 9126 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9126#section-2.2

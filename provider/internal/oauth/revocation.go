@@ -78,12 +78,13 @@ func parseTokenQuery(ctx context.Context, endpoint string, form url.Values, auth
 // validation fails, the request is refused". Revoking a refresh token
 // revokes its whole grant, and so the grant's access tokens too ("the
 // authorization server SHOULD also invalidate all access tokens based on the
-// same authorization grant", RFC 7009 Section 2.1). Unknown, invalid or
+// same authorization grant", [RFC 7009 Section 2.1]). Unknown, invalid or
 // foreign tokens get the same 200 answer: "invalid tokens do not cause an
-// error response" (RFC 7009 Section 2.2), and revoking another client's
+// error response" ([RFC 7009 Section 2.2]), and revoking another client's
 // token changes nothing.
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+// [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
 func (p *Provider) Revoke(ctx context.Context, q TokenQuery) *Error {
 	client, err := p.authenticateClient(ctx, q.Client)
 	if err != nil {
@@ -127,7 +128,10 @@ var (
 func (p *Provider) revokeAccessToken(ctx context.Context, tr *Trace, client store.Client, raw string) *Error {
 	claims, err := p.verifyIssuedAccessToken(raw)
 	if !tr.Check(ruleRevokeValidToken, err == nil) || !tr.Check(ruleRevokeOwnToken, claims.ClientID == client.ID) {
-		return nil // invalid, expired or foreign: nothing to do (RFC 7009 Section 2.2)
+		// Invalid, expired or foreign: nothing to do ([RFC 7009 Section 2.2]).
+		//
+		// [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
+		return nil
 	}
 	if err := p.Store.RevokeAccessToken(ctx, claims.JTI, claims.ExpiresAt); err != nil {
 		return ServerError(err)

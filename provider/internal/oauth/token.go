@@ -266,7 +266,10 @@ func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenRespo
 func (p *Provider) signAccessToken(t issuedTokens, now time.Time) (string, *Error) {
 	subject := t.grant.UserID
 	if subject == "" {
-		subject = t.client.ID // "sub" of a client credentials token ([RFC 9068 Section 2.2])
+		// "sub" of a client credentials token ([RFC 9068 Section 2.2]).
+		//
+		// [RFC 9068 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9068#section-2.2
+		subject = t.client.ID
 	}
 	raw, err := p.Keys.SignAccessToken(token.AccessTokenClaims{
 		Issuer: p.Config.Issuer, Subject: subject, Audience: t.audience,

@@ -23,10 +23,11 @@ type consentPage struct {
 // handleAuthorize handles "GET /oauth/authorize" and "POST /oauth/authorize",
 // the authorization endpoint ([RFC 6749 Section 4.1.1]; "The authorization
 // server MUST support the use of the HTTP "GET" method … and MAY support the
-// use of the "POST" method as well", RFC 6749 Section 3.1). A valid request
-// shows the login + consent page; prompt=none answers at once.
+// use of the "POST" method as well", [RFC 6749 Section 3.1]). A valid
+// request shows the login + consent page; prompt=none answers at once.
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 func (s *Server) handleAuthorize(c *gin.Context) {
 	a, _, ok := s.authorization(c, queryOrForm)
 	if !ok {
@@ -103,6 +104,9 @@ type reshowForm func(status int, username, message string)
 // authentication scheme stands for a form. The authorization endpoint
 // and the /device page share it, so a user signed in at one is signed in
 // at the other.
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+// [RFC 9110 Section 15.5.2]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2
 func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *oauth.Authorization, reshow reshowForm) bool {
 	user, err := s.p.SignIn(c.Request.Context(), oauth.SignInForm{Fields: form, CSRFValid: sess.CSRFValid(form.Get("csrf_token")),
 		Addr: clientAddr(c), Session: oauth.LoginSession{UserID: sess.UserID(), AuthTime: sess.AuthTime()}, Authorization: a})

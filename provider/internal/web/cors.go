@@ -90,8 +90,10 @@ func allowCORS(c *gin.Context) {
 // corsHeaders are the headers allowCORS sets.
 var corsHeaders = []fixedHeader{
 	newFixedHeader("Access-Control-Allow-Origin", "*"),
-	// RFC 9449 Section 8: "the server needs to make it available to the
+	// [RFC 9449 Section 8]: "the server needs to make it available to the
 	// application by including DPoP-Nonce in the Access-Control-Expose-
 	// Headers response header list value."
+	//
+	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 	newFixedHeader("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id, DPoP-Nonce"),
 }

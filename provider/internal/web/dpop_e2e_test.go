@@ -305,6 +305,11 @@ func TestE2EDPoPRefusals(t *testing.T) {
 			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `DPoP error="invalid_token"`) {
 				t.Errorf("got %d %q, want 401 DPoP invalid_token", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 			}
+			// Written as every other error answer is (writeErrorStatus),
+			// so not cached, as a Bearer refusal is not.
+			if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control: got %q, want no-store", got)
+			}
 		})
 		t.Run("a DPoP token also in the body: 400 invalid_request in the Bearer challenge, then DPoP algs (RFC 9449 Section 7.2)", func(t *testing.T) {
 			// Two methods at once: which one the client meant is not

@@ -135,9 +135,7 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scheme, ch
 	params := s.resourceChallengeParams(challengeScope)
 	if scheme == oauth.TokenTypeDPoP && !err.NoCredentials {
 		c.Header("WWW-Authenticate", dpopChallenge(err)+", "+params)
-		setDPoPNonce(c, err.DPoPNonce)
-		s.refused(c, err)
-		c.AbortWithStatusJSON(resourceStatus(err.Code), errorBody{Error: err.Code, Description: err.Description})
+		s.writeErrorStatus(c, resourceStatus(err.Code), err)
 		return
 	}
 	s.writeBearerError(c, err, ", "+params+", "+dpopChallenge(nil))

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/token"
@@ -29,6 +30,14 @@ type IntrospectionResponse struct {
 	//
 	// [RFC 9449 Section 6.2]: https://www.rfc-editor.org/rfc/rfc9449#section-6.2
 	Cnf *token.Confirmation `json:"cnf,omitempty"`
+}
+
+// ParseIntrospectionRequest reads an introspection request
+// ([RFC 7662 Section 2.1]), recording its checks on the request's trace.
+//
+// [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+func ParseIntrospectionRequest(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
+	return parseTokenQuery(ctx, PathIntrospect, form, authorization, ruleIntrospectTokenPresent)
 }
 
 // Introspect implements token introspection, [RFC 7662 Section 2]. Only

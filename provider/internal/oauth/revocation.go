@@ -44,18 +44,12 @@ func ParseRevocationRequest(ctx context.Context, form url.Values, authorization 
 	return parseTokenQuery(ctx, PathRevoke, form, authorization, ruleRevokedTokenPresent)
 }
 
-// ParseIntrospectionRequest reads an introspection request
-// ([RFC 7662 Section 2.1]), recording its checks on the request's trace.
-//
-// [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
-func ParseIntrospectionRequest(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
-	return parseTokenQuery(ctx, PathIntrospect, form, authorization, ruleIntrospectTokenPresent)
-}
-
-// parseTokenQuery reads the request both endpoints share, at endpoint: the
-// client's credentials and token, under tokenPresent. token_type_hint is
-// read only to hold it to ruleParameterOnce, as every parameter is; its
-// value is not used (TokenQuery).
+// parseTokenQuery reads the request both endpoints share
+// (ParseRevocationRequest, and ParseIntrospectionRequest in
+// introspection.go), at endpoint: the client's credentials and token,
+// under tokenPresent. token_type_hint is read only to hold it to
+// ruleParameterOnce, as every parameter is; its value is not used
+// (TokenQuery).
 func parseTokenQuery(ctx context.Context, endpoint string, form url.Values, authorization string, tokenPresent Rule) (TokenQuery, *Error) {
 	var q TokenQuery
 	var hint string

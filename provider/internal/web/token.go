@@ -43,7 +43,7 @@ func (s *Server) handleToken(c *gin.Context) {
 //
 // [RFC 7009 Section 2]: https://www.rfc-editor.org/rfc/rfc7009#section-2
 func (s *Server) handleRevoke(c *gin.Context) {
-	q, err := parseTokenQuery(c, oauth.ParseRevocationRequest)
+	q, err := readTokenQuery(c, oauth.ParseRevocationRequest)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -61,7 +61,7 @@ func (s *Server) handleRevoke(c *gin.Context) {
 //
 // [RFC 7662 Section 2]: https://www.rfc-editor.org/rfc/rfc7662#section-2
 func (s *Server) handleIntrospect(c *gin.Context) {
-	q, err := parseTokenQuery(c, oauth.ParseIntrospectionRequest)
+	q, err := readTokenQuery(c, oauth.ParseIntrospectionRequest)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -75,9 +75,9 @@ func (s *Server) handleIntrospect(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-// parseTokenQuery reads the form of a revocation or introspection request
+// readTokenQuery reads the form of a revocation or introspection request
 // and parses it with parse.
-func parseTokenQuery(c *gin.Context, parse func(context.Context, url.Values, string) (oauth.TokenQuery, *oauth.Error)) (oauth.TokenQuery, *oauth.Error) {
+func readTokenQuery(c *gin.Context, parse func(context.Context, url.Values, string) (oauth.TokenQuery, *oauth.Error)) (oauth.TokenQuery, *oauth.Error) {
 	form, err := postForm(c)
 	if err != nil {
 		return oauth.TokenQuery{}, err

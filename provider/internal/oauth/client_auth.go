@@ -45,7 +45,10 @@ type ClientCredentials struct {
 
 // ParseClientCredentials reads a client's credentials from the Authorization
 // header (may be "") and the form body of a request to endpoint (a path, such
-// as PathPAR), recording its checks on the request's trace.
+// as PathToken), recording its checks on the request's trace. It is
+// parseClientRequest for a request with no parameters of its own; the
+// endpoints call parseClientRequest, and ExampleParseClientCredentials
+// shows the form-decoding of client_secret_basic through it.
 func ParseClientCredentials(ctx context.Context, endpoint, authorization string, form url.Values) (ClientCredentials, *Error) {
 	return parseClientRequest(ctx, endpoint, authorization, form)
 }

@@ -138,24 +138,27 @@ func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProo
 	if tr.Check(ruleDPoPWellFormed, err == nil); err != nil {
 		return nil, refusedBy(ruleDPoPWellFormed, err)
 	}
+	// applies is false for the two checks that depend on the request:
+	// check 10 needs server nonces, check 12 an access token.
 	checks := []struct {
-		rule  Rule
-		check func(*parsedProof) *Error
+		rule    Rule
+		applies bool
+		check   func(*parsedProof) *Error
 	}{
-		{ruleDPoPRequiredClaims, func(pp *parsedProof) *Error { return checkRequiredClaims(pp, r.AccessToken != "") }},
-		{ruleDPoPType, checkProofType},
-		{ruleDPoPAlg, checkProofAlg},
-		{ruleDPoPPublicKey, checkPublicKeyOnly}, // 7 before 6: go-jose refuses to parse a JWS whose jwk is private
-		{ruleDPoPSignature, checkProofSignature},
-		{ruleDPoPHTM, func(pp *parsedProof) *Error { return checkHTM(pp, r.Method) }},
-		{ruleDPoPHTU, func(pp *parsedProof) *Error { return checkHTU(pp, r.URI) }},
-		{ruleDPoPNonce, p.checkProofNonce},
-		{ruleDPoPIAT, p.checkProofIAT},
-		{ruleDPoPAccessToken, func(pp *parsedProof) *Error { return checkAccessTokenBinding(pp, r) }},
+		{ruleDPoPRequiredClaims, true, func(pp *parsedProof) *Error { return checkRequiredClaims(pp, r.AccessToken != "") }},
+		{ruleDPoPType, true, checkProofType},
+		{ruleDPoPAlg, true, checkProofAlg},
+		{ruleDPoPPublicKey, true, checkPublicKeyOnly}, // 7 before 6: go-jose refuses to parse a JWS whose jwk is private
+		{ruleDPoPSignature, true, checkProofSignature},
+		{ruleDPoPHTM, true, func(pp *parsedProof) *Error { return checkHTM(pp, r.Method) }},
+		{ruleDPoPHTU, true, func(pp *parsedProof) *Error { return checkHTU(pp, r.URI) }},
+		{ruleDPoPNonce, p.DPoPNonces != nil, p.checkProofNonce},
+		{ruleDPoPIAT, true, p.checkProofIAT},
+		{ruleDPoPAccessToken, r.AccessToken != "", func(pp *parsedProof) *Error { return checkAccessTokenBinding(pp, r) }},
 	}
 	for _, c := range checks {
-		if c.rule == ruleDPoPNonce && p.DPoPNonces == nil || c.rule == ruleDPoPAccessToken && r.AccessToken == "" {
-			continue // check 10 and check 12 apply only when there is a nonce or a token
+		if !c.applies {
+			continue
 		}
 		err := c.check(&proof)
 		if tr.Check(c.rule, err == nil); err != nil {

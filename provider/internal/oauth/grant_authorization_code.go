@@ -60,7 +60,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err != nil {
 		return nil, err
 	}
-	resp, refresh, err := p.issueTokens(ctx, issuedTokens{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
+	resp, refresh, err := p.issueTokens(ctx, tokensToIssue{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
 		nonce: code.Nonce, refresh: true, jkt: r.dpopJKT})
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 	if dc.Status == store.DevicePending {
 		return nil, p.pollPending(ctx, tr, dc, now)
 	}
-	return p.redeemDeviceCode(ctx, tr, dc, issuedTokens{client: client, audience: audience, refresh: true, jkt: r.dpopJKT})
+	return p.redeemDeviceCode(ctx, tr, dc, tokensToIssue{client: client, audience: audience, refresh: true, jkt: r.dpopJKT})
 }
 
 // The rules of the device access token request ([RFC 8628 Section 3.4], [RFC 8628 Section 3.5]).
@@ -143,7 +143,7 @@ func answerPending(tr *Trace) *Error {
 // refresh token in one store call, both or neither: a server fault on the
 // way leaves the code approved, so the device's next poll gets the tokens.
 // Of concurrent polls exactly one does; the others find the code used.
-func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, dc store.DeviceCode, t issuedTokens) (*TokenResponse, *Error) {
+func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, dc store.DeviceCode, t tokensToIssue) (*TokenResponse, *Error) {
 	tr.Check(ruleDeviceApproved, true)
 	grant, err := p.Store.GetGrant(ctx, dc.GrantID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -221,8 +221,8 @@ func requireGrantType(tr *Trace, client store.Client, grantType GrantType) *Erro
 	return nil
 }
 
-// issuedTokens describes what to issue for a grant at the token endpoint.
-type issuedTokens struct {
+// tokensToIssue describes what to issue for a grant at the token endpoint.
+type tokensToIssue struct {
 	client   store.Client
 	grant    store.Grant // zero for client credentials
 	scope    string      // the access token's scope
@@ -237,7 +237,7 @@ type issuedTokens struct {
 // the new refresh token's record, not yet stored: the grant stores it in
 // the same transaction as it uses up what the client presented (a code, a
 // refresh token), so a fault cannot leave one done without the other.
-func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenResponse, *store.RefreshToken, *Error) {
+func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResponse, *store.RefreshToken, *Error) {
 	now := p.Now()
 	access, err := p.signAccessToken(t, now)
 	if err != nil {
@@ -263,7 +263,7 @@ func (p *Provider) issueTokens(ctx context.Context, t issuedTokens) (*TokenRespo
 }
 
 // signAccessToken makes the RFC 9068 JWT access token.
-func (p *Provider) signAccessToken(t issuedTokens, now time.Time) (string, *Error) {
+func (p *Provider) signAccessToken(t tokensToIssue, now time.Time) (string, *Error) {
 	subject := t.grant.UserID
 	if subject == "" {
 		// "sub" of a client credentials token ([RFC 9068 Section 2.2]).

@@ -19,6 +19,8 @@ type TooManyAttemptsError struct {
 	InFlight bool
 }
 
+// Error says that the attempt was refused over a limit, and after how long
+// it may be tried again.
 func (e *TooManyAttemptsError) Error() string {
 	return fmt.Sprintf("oauth: too many attempts; retry after %s", e.RetryAfter)
 }

@@ -82,7 +82,8 @@ var (
 // new registration: redirect URIs at the authorization endpoint, grant
 // types, authentication method and keys at the token endpoint, so a
 // refresh by a client that dropped refresh_token from its grant_types is
-// unauthorized_client, and scope at a refresh (narrowScope). This process forgets its cached copy at once;
+// unauthorized_client, and scope at a refresh (narrowScope). This process
+// forgets its cached copy at once;
 // other provider processes on the same PostgreSQL see the update within
 // clientCacheTTL, as they see a deletion. Of two updates at once, the one
 // written last stands, as with any PUT sent without a precondition

@@ -182,11 +182,13 @@ func (s *Server) showDeviceEntry(c *gin.Context, status int, sess loginSession, 
 // request. It shows the user code to compare with the device's
 // ([RFC 8628 Section 3.3.1]: the server "SHOULD display the "user_code" to
 // the user and ask them to verify that it matches the "user_code" being
-// displayed on the device").
+// displayed on the device"). It asks for a password when
+// oauth.Provider.NeedsPassword says so, as the authorization endpoint's
+// consent page does.
 //
 // [RFC 8628 Section 3.3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3.1
 func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAuthorization, sess loginSession, username, message string) {
-	page := deviceConsentPage{Device: d, NeedPassword: sess.UserID() == "", Username: username,
+	page := deviceConsentPage{Device: d, NeedPassword: s.p.NeedsPassword(nil, sess.For(d.Client.ID)), Username: username,
 		CSRF: sess.CSRFToken(), Error: message}
 	s.saveSession(c, sess)
 	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("device consent page", message))

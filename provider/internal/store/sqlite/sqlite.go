@@ -69,7 +69,6 @@ type Store struct {
 	accessTokenRevoked *sql.Stmt
 	getDeviceCode      *sql.Stmt
 	recordDevicePoll   *sql.Stmt
-	recordOnTimePoll   *sql.Stmt
 	recordJTI          *sql.Stmt
 
 	// liveTokens: the access tokens AccessTokenRevoked found live. Every
@@ -190,7 +189,6 @@ func (s *Store) hotStatements() []hotStatement {
 		{&s.accessTokenRevoked, s.read, accessTokenRevokedSQL},
 		{&s.getDeviceCode, s.read, getDeviceCodeSQL},
 		{&s.recordDevicePoll, s.write, recordDevicePollSQL},
-		{&s.recordOnTimePoll, s.write, recordOnTimePollSQL},
 		{&s.recordJTI, s.write, recordJTISQL},
 	}
 }

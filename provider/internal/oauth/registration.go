@@ -42,25 +42,26 @@ type ClientInformation struct {
 
 // RegistrationRequest is a registration request ([RFC 7591 Section 3.1]):
 // the initial access token if one was sent, the address it came from (for
-// the rate limit), and how to read the client metadata of its body.
+// the rate limit), and how to read its body, the client metadata as JSON.
 //
 // [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
 type RegistrationRequest struct {
 	InitialAccessToken string
 	ClientAddr         netip.Addr
-	// Metadata reads and parses the body. RegisterClient calls it only once
+	// Body reads the request's JSON body. RegisterClient calls it only once
 	// the caller is admitted (admitRegistration), so a caller without the
 	// initial access token learns none of the metadata rules and costs no
 	// parsing.
-	Metadata func() (ClientMetadata, *Error)
+	Body func() ([]byte, *Error)
 }
 
 // RegisterClient registers a client ([RFC 7591 Section 3]): first whether
 // the caller may register at all (admitRegistration: REGISTRATION, the
-// initial access token, the rate limit per address), then the metadata
-// checks of CheckClientMetadata, then a new client_id, secret (for
-// secret-based methods) and registration access token, of which only
-// hashes are kept. Over the rate limit the error is a *TooManyAttemptsError.
+// initial access token, the rate limit per address), then the body, read
+// by ParseClientMetadata and checked by CheckClientMetadata, then a new
+// client_id, secret (for secret-based methods) and registration access
+// token, of which only hashes are kept. Over the rate limit the error is
+// a *TooManyAttemptsError.
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*ClientInformation, error) {
@@ -69,7 +70,11 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 	if err := p.admitRegistration(tr, r, now); err != nil {
 		return nil, err
 	}
-	m, err := r.Metadata()
+	body, err := r.Body()
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseClientMetadata(body)
 	if err != nil {
 		return nil, err
 	}

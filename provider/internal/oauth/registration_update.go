@@ -18,7 +18,7 @@ type ClientUpdateRequest struct {
 	RegistrationAccessToken string
 	// Body reads the request's JSON body. UpdateClient calls it only once
 	// the registration access token is checked, as RegisterClient reads
-	// a registration only once the caller is admitted.
+	// its body only once the caller is admitted.
 	Body func() ([]byte, *Error)
 }
 

@@ -24,7 +24,7 @@ func (s *Server) handleRegister(c *gin.Context) {
 	}
 	info, regErr := s.p.RegisterClient(c.Request.Context(), oauth.RegistrationRequest{
 		InitialAccessToken: initialToken, ClientAddr: clientAddr(c),
-		Metadata: func() (oauth.ClientMetadata, *oauth.Error) { return clientMetadata(c) }})
+		Body: func() ([]byte, *oauth.Error) { return jsonBody(c) }})
 	if regErr != nil {
 		s.writeRegistrationError(c, regErr)
 		return
@@ -43,18 +43,6 @@ func (s *Server) bearerToken(c *gin.Context) (string, bool) {
 		return "", false
 	}
 	return token, true
-}
-
-// clientMetadata reads the client metadata of a registration request's
-// body ([RFC 7591 Section 3.1]).
-//
-// [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
-func clientMetadata(c *gin.Context) (oauth.ClientMetadata, *oauth.Error) {
-	body, err := jsonBody(c)
-	if err != nil {
-		return oauth.ClientMetadata{}, err
-	}
-	return oauth.ParseClientMetadata(body)
 }
 
 // handleReadClient handles "GET /oauth/register/{client_id}", the read

@@ -28,9 +28,45 @@ type LogoutRequest struct {
 	SessionUserID string
 }
 
-// ParseLogoutRequest reads a logout request's parameters, each at most
+// RawLogoutRequest is a logout request as the web layer received it: its
+// parameters (the query of a GET, the form of a POST), with what the web
+// layer knows besides.
+type RawLogoutRequest struct {
+	Params        url.Values // the request's; the confirmation form adds decision and csrf_token
+	Post          bool       // it came by POST, as the confirmation form sends it
+	CSRFValid     bool       // csrf_token is the login session's (web compares them: the session is its cookie)
+	SessionUserID string     // the user signed in at the provider ("" for none)
+}
+
+// Logout answers a logout request at the end_session_endpoint of
+// [OIDC RP-Initiated Logout Section 2], in four steps: it reads the
+// parameters (parseLogoutRequest), refuses a form field sent twice
+// (CheckFormFieldsOnce), validates the request (checkLogout), then decides
+// what it comes to (decide). It returns the step and the logout; an
+// invalid request is LogoutRefused with its error, for an error page, and
+// then the logout holds only the request as read (zero when its
+// parameters could not be read), for the page's language.
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+func (p *Provider) Logout(ctx context.Context, raw RawLogoutRequest) (LogoutStep, *Logout, *Error) {
+	r, err := parseLogoutRequest(raw.Params, raw.SessionUserID)
+	if err == nil {
+		err = CheckFormFieldsOnce(ctx, raw.Params)
+	}
+	if err != nil {
+		return LogoutRefused, &Logout{Request: r}, err
+	}
+	l, err := p.checkLogout(ctx, r)
+	if err != nil {
+		return LogoutRefused, &Logout{Request: r}, err
+	}
+	step, err := l.decide(ctx, raw.Params.Get("decision"), raw.Post, raw.CSRFValid)
+	return step, l, err
+}
+
+// parseLogoutRequest reads a logout request's parameters, each at most
 // once, and the signed-in user's id.
-func ParseLogoutRequest(params url.Values, sessionUserID string) (LogoutRequest, *Error) {
+func parseLogoutRequest(params url.Values, sessionUserID string) (LogoutRequest, *Error) {
 	r := LogoutRequest{SessionUserID: sessionUserID}
 	err := readParams(nil, params, param{"id_token_hint", &r.IDTokenHint}, param{"client_id", &r.ClientID},
 		param{"post_logout_redirect_uri", &r.PostLogoutRedirectURI}, param{"state", &r.State}, param{"ui_locales", &r.UILocales})
@@ -89,20 +125,20 @@ type Logout struct {
 	RedirectUntrusted bool
 }
 
-// CheckLogout validates a logout request
+// checkLogout validates a logout request
 // ([OIDC RP-Initiated Logout Section 2],
 // [OIDC RP-Initiated Logout Section 3]). Any failure is an error for a page,
 // never a redirect: [OIDC RP-Initiated Logout Section 4]: "If any of the
 // validation procedures defined in this specification fail, any operations
 // requiring the information that failed to correctly validate MUST be
 // aborted and the information that failed to validate MUST NOT be used."
-// Nothing is changed here: Decide says what the request comes to, and the
+// Nothing is changed here: decide says what the request comes to, and the
 // web layer ends the session.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 // [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
 // [OIDC RP-Initiated Logout Section 4]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#ValidationAndErrorHandling
-func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *Error) {
+func (p *Provider) checkLogout(ctx context.Context, r LogoutRequest) (*Logout, *Error) {
 	tr := TraceFrom(ctx)
 	hintSubject, clientID, err := p.checkIDTokenHint(tr, r)
 	if err != nil {
@@ -139,16 +175,20 @@ func (p *Provider) CheckLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 	return l, nil
 }
 
-// LogoutStep is what a valid logout request comes to.
+// LogoutStep is what a logout request comes to.
 type LogoutStep int
 
 const (
-	// LogoutAsk shows the confirmation page: Confirm, and no answer yet.
+	// LogoutAsk shows the confirmation page: Confirm, and no answer yet;
+	// or, with an error, again after an answer that did not come from it.
 	LogoutAsk LogoutStep = iota
 	// LogoutEnd ends the login session and sends the browser on.
 	LogoutEnd
 	// LogoutStay changes nothing: the user chose to stay signed in.
 	LogoutStay
+	// LogoutRefused shows an error page, never a redirect: the request is
+	// invalid (parseLogoutRequest, CheckFormFieldsOnce, checkLogout).
+	LogoutRefused
 )
 
 // The answers the logout confirmation page offers (its "decision" field).
@@ -157,13 +197,14 @@ const (
 	LogoutDecisionStay = "stay"
 )
 
-// Decide turns the answer to the confirmation page into the step the
+// decide turns the answer to the confirmation page into the step the
 // logout comes to. Without an answer: LogoutAsk when Confirm says to ask
-// first, else LogoutEnd. An answer must come back from that page, by POST
-// with the login session's CSRF token (csrfValid), or it is refused under
-// ruleFormCSRF (a forged sign-out); then LogoutDecisionEnd ends the
-// session and any other answer (LogoutDecisionStay) changes nothing.
-func (l *Logout) Decide(ctx context.Context, decision string, csrfValid bool) (LogoutStep, *Error) {
+// first, else LogoutEnd. An answer must come back from that page as the
+// page sends it, by POST (post) with the login session's CSRF token
+// (csrfValid), or it is refused under ruleFormCSRF (a forged sign-out);
+// then LogoutDecisionEnd ends the session and any other answer
+// (LogoutDecisionStay) changes nothing.
+func (l *Logout) decide(ctx context.Context, decision string, post, csrfValid bool) (LogoutStep, *Error) {
 	tr := TraceFrom(ctx)
 	switch {
 	case decision == "" && l.Confirm:
@@ -172,7 +213,7 @@ func (l *Logout) Decide(ctx context.Context, decision string, csrfValid bool) (L
 	case decision == "":
 		return LogoutEnd, nil
 	}
-	if err := CheckFormCSRF(ctx, csrfValid); err != nil {
+	if err := CheckFormCSRF(ctx, post && csrfValid); err != nil {
 		return LogoutAsk, err
 	}
 	if decision == LogoutDecisionEnd {

@@ -39,40 +39,36 @@ func (s *Server) handleLogout(c *gin.Context) {
 	if !ok {
 		return
 	}
-	tr := oauth.TraceFrom(c.Request.Context())
-	r, err := oauth.ParseLogoutRequest(params, sess.UserID())
-	setUILocales(c, r.UILocales)
-	if err == nil {
-		err = oauth.CheckFormFieldsOnce(c.Request.Context(), params)
-	}
-	if err != nil {
-		s.renderError(c, http.StatusBadRequest, err)
-		return
-	}
-	l, err := s.p.CheckLogout(c.Request.Context(), r)
-	if err != nil {
-		s.renderError(c, http.StatusBadRequest, err)
-		return
-	}
+	step, l, err := s.p.Logout(c.Request.Context(), oauth.RawLogoutRequest{Params: params, Post: c.Request.Method == http.MethodPost,
+		CSRFValid: sess.CSRFValid(params.Get("csrf_token")), SessionUserID: sess.UserID()})
+	setUILocales(c, l.Request.UILocales)
 	page := logoutPage{Logout: l, Hidden: l.FormValues(), SignedIn: sess.UserID() != ""}
-	csrfValid := c.Request.Method == http.MethodPost && sess.CSRFValid(params.Get("csrf_token"))
-	step, forged := l.Decide(c.Request.Context(), params.Get("decision"), csrfValid)
-	switch {
-	case forged != nil:
-		page.CSRF, page.Error = sess.CSRFToken(), msgLogoutNotOurs
-		s.saveSession(c, sess)
-		tr.Refused(forged)
-		s.render(c, http.StatusForbidden, "logout.html", page)
-	case step == oauth.LogoutAsk:
-		page.CSRF = sess.CSRFToken()
-		s.saveSession(c, sess)
-		s.render(c, http.StatusOK, "logout.html", page)
-	case step == oauth.LogoutEnd:
+	switch step {
+	case oauth.LogoutRefused:
+		s.renderError(c, http.StatusBadRequest, err)
+	case oauth.LogoutAsk: // with err: a forged answer, refused
+		s.askLogout(c, sess, page, err)
+	case oauth.LogoutEnd:
 		s.endSession(c, l, sess)
-	default: // oauth.LogoutStay
+	case oauth.LogoutStay:
 		page.Stayed = true
 		s.render(c, http.StatusOK, "logged_out.html", page)
 	}
+}
+
+// askLogout shows the logout confirmation page, with the session's CSRF
+// token for its form. After forged, an answer that did not come from the
+// page, it is shown again with 403 and says so.
+func (s *Server) askLogout(c *gin.Context, sess loginSession, page logoutPage, forged *oauth.Error) {
+	page.CSRF = sess.CSRFToken()
+	s.saveSession(c, sess)
+	if forged == nil {
+		s.render(c, http.StatusOK, "logout.html", page)
+		return
+	}
+	page.Error = msgLogoutNotOurs
+	oauth.TraceFrom(c.Request.Context()).Refused(forged)
+	s.render(c, http.StatusForbidden, "logout.html", page)
 }
 
 // endSession ends the login session, in the store first (so a copy of the

@@ -26,6 +26,7 @@ import (
 	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/internal/web"
 	"github.com/oauth-reference/provider/service"
+	"github.com/oauth-reference/provider/setting"
 )
 
 func main() {
@@ -107,7 +108,7 @@ func checkBeforeOpening(cfg config.Config) error {
 	for _, l := range []struct{ name, addr string }{
 		{"PROVIDER_ADDR", cfg.Addr}, {"METRICS_ADDR", cfg.MetricsAddr}, {"DEBUG_ADDR", cfg.DebugAddr},
 	} {
-		if err := service.CheckListenAddr(l.name, l.addr); err != nil {
+		if err := setting.CheckListenAddr(l.name, l.addr); err != nil {
 			return err
 		}
 	}

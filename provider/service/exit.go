@@ -109,19 +109,3 @@ func PrintExit(w io.Writer, program string, err error) {
 		fmt.Fprintf(w, "%s: %v\n", program, err)
 	}
 }
-
-// minSessionSecret is the shortest SESSION_SECRET a program accepts: 32
-// characters, as from `openssl rand -base64 32` (44). The secret keys the
-// cookies that carry sessions; whoever learns it, by guessing a short one
-// offline against a cookie, can forge any session.
-const minSessionSecret = 32
-
-// CheckSessionSecret refuses a SESSION_SECRET that is set but too short to
-// key session cookies, not counting spaces around it (40 spaces are a key
-// anyone can guess); an empty one is fine (a random key per start).
-func CheckSessionSecret(secret string) error {
-	if n := len(strings.TrimSpace(secret)); secret != "" && n < minSessionSecret {
-		return fmt.Errorf("config: SESSION_SECRET must be at least %d characters besides spaces around them (openssl rand -base64 32 makes one), got %d", minSessionSecret, n)
-	}
-	return nil
-}

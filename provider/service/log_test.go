@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/oauth-reference/provider/internal/requestlog"
 )
 
 func TestNewLoggerFormatsAndLevels(t *testing.T) {
@@ -14,7 +16,7 @@ func TestNewLoggerFormatsAndLevels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := WithRequestID(context.Background(), "req-1")
+	ctx := requestlog.With(context.Background(), "req-1")
 	log.InfoContext(ctx, "below the level")
 	log.WarnContext(ctx, "refresh token reuse detected", "client_id", "c1")
 	var line map[string]any
@@ -37,27 +39,5 @@ func TestNewLoggerFormatsAndLevels(t *testing.T) {
 		if _, err := NewLogger(&out, bad[0], bad[1]); err == nil {
 			t.Errorf("NewLogger(%q, %q): got no error", bad[0], bad[1])
 		}
-	}
-}
-
-// TestWithRequestIDKeepsParent: the context WithRequestID returns carries
-// the id and still answers its parent's values and cancellation, also to
-// a context derived from it.
-func TestWithRequestIDKeepsParent(t *testing.T) {
-	type key struct{}
-	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
-	ctx := WithRequestID(parent, "req-1")
-	child, stop := context.WithCancel(ctx)
-	defer stop()
-	if got := RequestID(child); got != "req-1" {
-		t.Errorf("RequestID = %q, want req-1", got)
-	}
-	if got := child.Value(key{}); got != "v" {
-		t.Errorf("the parent's value = %v, want v", got)
-	}
-	cancel()
-	<-child.Done() // blocks until the test times out if cancellation does not reach it
-	if ctx.Err() != context.Canceled {
-		t.Errorf("Err = %v, want context.Canceled", ctx.Err())
 	}
 }

@@ -7,25 +7,20 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/oauth-reference/provider/internal/requestlog"
 )
 
 // unmatchedRoute is the route label of a request no route took (404, 405).
 const unmatchedRoute = "unmatched"
 
 // Note sets key=value on the request's log line: a handler calls it for
-// what only it knows (the OAuth error code it answered). Never a secret:
-// the line goes to the log as is.
+// what only it knows (the OAuth error code it answered); code that has the
+// request's context but not its gin.Context calls requestlog.Note (the
+// oauth package notes the client a request named once it found it
+// registered). A key noted again replaces its value. Never a secret: the
+// line goes to the log as is.
 func Note(c *gin.Context, key, value string) {
-	SetNote(c.Request.Context(), key, value)
-}
-
-// SetNote is Note for code that has the request's context but not its
-// gin.Context (the oauth package notes the client a request named once it
-// found it registered). A key noted again replaces its value.
-func SetNote(ctx context.Context, key, value string) {
-	if l := requestLogOf(ctx); l != nil {
-		l.set(key, value)
-	}
+	requestlog.Note(c.Request.Context(), key, value)
 }
 
 // Observe is the middleware that logs one line per request — method,
@@ -35,8 +30,8 @@ func SetNote(ctx context.Context, key, value string) {
 func Observe(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
-		if requestLogOf(c.Request.Context()) == nil { // a request without an id (WithRequestID): its notes need a place too
-			c.Request = c.Request.WithContext(WithRequestID(c.Request.Context(), ""))
+		if !requestlog.Has(c.Request.Context()) { // a request without an id (AssignRequestID): its notes need a place too
+			c.Request = c.Request.WithContext(requestlog.With(c.Request.Context(), ""))
 		}
 		c.Next()
 		ctx := c.Request.Context() // the request's last context: Note wrote there, whichever middleware made it
@@ -47,7 +42,7 @@ func Observe(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 		}
 		status, elapsed := c.Writer.Status(), end.Sub(start)
 		m.observe(route, c.Request.Method, status, elapsed.Seconds())
-		logRequest(ctx, log.Handler(), end, requestLogOf(ctx).noted(),
+		logRequest(ctx, log.Handler(), end, requestlog.Notes(ctx),
 			slog.String("method", c.Request.Method), slog.String("route", route),
 			slog.Int("status", status), slog.Duration("duration", elapsed.Round(time.Microsecond)))
 	}

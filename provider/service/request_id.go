@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 
 	"github.com/gin-gonic/gin"
+	"github.com/oauth-reference/provider/internal/requestlog"
 )
 
 // HeaderRequestID names the response header that carries each request's id.
@@ -18,6 +19,6 @@ const HeaderRequestID = "X-Request-Id"
 func AssignRequestID(c *gin.Context) {
 	id := rand.Text()
 	c.Header(HeaderRequestID, id)
-	c.Request = c.Request.WithContext(WithRequestID(c.Request.Context(), id))
+	c.Request = c.Request.WithContext(requestlog.With(c.Request.Context(), id))
 	c.Next()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/oauth-reference/provider/internal/requestlog"
 )
 
 // TestObserveLine: the request line has the method, the route, the status
@@ -17,7 +18,7 @@ import (
 // replaces the request's context (its notes go with it) still gets its line.
 func TestObserveLine(t *testing.T) {
 	withID := func(c *gin.Context) {
-		c.Request = c.Request.WithContext(WithRequestID(c.Request.Context(), "req-1"))
+		c.Request = c.Request.WithContext(requestlog.With(c.Request.Context(), "req-1"))
 		c.Next()
 	}
 	note := func(c *gin.Context) { Note(c, "client_id", "c1"); c.Status(http.StatusNoContent) }

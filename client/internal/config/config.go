@@ -11,7 +11,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/oauth-reference/provider/service"
+	"github.com/oauth-reference/provider/setting"
 )
 
 // SPAClientID is the public client of the browser-only demo at /spa, as
@@ -120,13 +120,13 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("config: %s is empty", name))
 		}
 	}
-	errs = append(errs, service.CheckIssuer("AUTH_SERVER", c.AuthServer))
+	errs = append(errs, setting.CheckIssuer("AUTH_SERVER", c.AuthServer))
 	if c.AuthServerInternal != "" {
-		errs = append(errs, service.CheckIssuer("AUTH_SERVER_INTERNAL", c.AuthServerInternal))
+		errs = append(errs, setting.CheckIssuer("AUTH_SERVER_INTERNAL", c.AuthServerInternal))
 	}
-	errs = append(errs, service.CheckRedirectURI(c.RedirectURI), service.CheckSessionSecret(c.SessionSecret),
-		service.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID),
-		service.CheckListenAddr("CLIENT_ADDR", c.ClientAddr), service.CheckListenAddr("METRICS_ADDR", c.MetricsAddr))
+	errs = append(errs, setting.CheckRedirectURI(c.RedirectURI), setting.CheckSessionSecret(c.SessionSecret),
+		setting.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID),
+		setting.CheckListenAddr("CLIENT_ADDR", c.ClientAddr), setting.CheckListenAddr("METRICS_ADDR", c.MetricsAddr))
 	switch c.TeachingMode {
 	case TeachingOn, TeachingOff, TeachingAuto:
 	default:

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oauth-reference/provider/service"
+	"github.com/oauth-reference/provider/setting"
 )
 
 // Config is every setting of the provider. The environment variable that
@@ -355,19 +355,19 @@ func (c Config) Validate() error {
 	if err := validateIssuer(c.Issuer); err != nil {
 		return err
 	}
-	if err := service.CheckRedirectURI(c.RedirectURI); err != nil {
+	if err := setting.CheckRedirectURI(c.RedirectURI); err != nil {
 		return err
 	}
 	if c.ClientID == "" || c.ClientSecret == "" || c.Username == "" || c.Password == "" || c.UserID == "" {
 		return errors.New("config: CLIENT_ID, CLIENT_SECRET, USER_ID, OAUTH_USERNAME and OAUTH_PASSWORD must not be empty")
 	}
-	if err := service.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID); err != nil {
+	if err := setting.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID); err != nil {
 		return err
 	}
 	if err := c.validateDatabase(); err != nil {
 		return err
 	}
-	if err := service.CheckSessionSecret(c.SessionKey); err != nil {
+	if err := setting.CheckSessionSecret(c.SessionKey); err != nil {
 		return err
 	}
 	if c.TeachingMode != TeachingOn && c.TeachingMode != TeachingOff && c.TeachingMode != TeachingAuto {
@@ -438,7 +438,7 @@ func (c Config) validateResources() error {
 	check := func(name, r string) error {
 		u, err := url.Parse(r)
 		if err != nil || u.Scheme == "" || u.Host == "" || strings.Contains(r, "#") {
-			return fmt.Errorf("config: %s: %s must be an absolute URI without a fragment (RFC 8707 Section 2)", name, service.ShowURL(r))
+			return fmt.Errorf("config: %s: %s must be an absolute URI without a fragment (RFC 8707 Section 2)", name, setting.ShowURL(r))
 		}
 		return nil
 	}
@@ -476,6 +476,25 @@ const MaxCodeTTL = 10 * time.Minute
 // MaxShutdownDelay bounds SHUTDOWN_DELAY: a stop must not wait longer than
 // an orchestrator's grace period (Kubernetes gives 30 s by default).
 const MaxShutdownDelay = time.Minute
+
+// RequestTimeout is how long a request's work may take, counted from the
+// end of its headers: the deadline of its context (service.Deadline),
+// which every database call and outgoing fetch of the request is made
+// with. A database that stops answering mid-query (its host frozen, a
+// partition that drops packets without a reset) then costs a request this
+// long, not as long as its caller waits, and the request is answered (503
+// temporarily_unavailable) instead of holding its goroutine and its
+// database connection. service.WriteTimeout closes the connection but does
+// not stop the handler.
+//
+// 10 s: well below service.WriteTimeout, so the answer is still written,
+// and below the 15 s an HTTP client commonly waits (this project's client
+// does), so the caller reads the answer instead of its own timeout; equal
+// to service.DrainTimeout, so a request stuck at shutdown ends within the
+// drain; and above the provider's own budgets within a request (a new
+// PostgreSQL connection: 2 s ping and 5 s connect; a client ID metadata
+// document fetch: 5 s), which end first with their own answer.
+const RequestTimeout = 10 * time.Second
 
 // MaxSessionTTL bounds SESSION_TTL: 30 days is as long as the session
 // cookie's signature is accepted after it was last written (the default of
@@ -608,14 +627,14 @@ func validateDebugAddr(addr string) error {
 	return nil
 }
 
-// validateIssuer checks ISSUER (service.CheckIssuer), which must not end
+// validateIssuer checks ISSUER (setting.CheckIssuer), which must not end
 // with a slash either: the provider appends its paths to it.
 func validateIssuer(raw string) error {
-	if err := service.CheckIssuer("ISSUER", raw); err != nil {
+	if err := setting.CheckIssuer("ISSUER", raw); err != nil {
 		return err
 	}
 	if strings.HasSuffix(raw, "/") {
-		return fmt.Errorf("config: ISSUER %s must not end with a slash", service.ShowURL(raw))
+		return fmt.Errorf("config: ISSUER %s must not end with a slash", setting.ShowURL(raw))
 	}
 	return nil
 }
@@ -667,12 +686,12 @@ func validateSQLitePath(name, path string) error {
 			"write PostgreSQL as a postgres://user:pass@host:5432/db URL; a SQLite database is a file path", name)
 	case strings.Contains(path, ":memory:") || strings.Contains(path, "mode=memory"):
 		return fmt.Errorf("config: %s %s is an in-memory SQLite database, which a restart empties: "+
-			"name a file, such as data/provider.db", name, service.ShowURL(path))
+			"name a file, such as data/provider.db", name, setting.ShowURL(path))
 	case len(scheme) > 1 && scheme != path && isScheme(scheme):
 		return fmt.Errorf("config: %s %s has the scheme %q: a SQLite database is a file path, PostgreSQL a postgres:// URL",
-			name, service.ShowURL(path), scheme)
+			name, setting.ShowURL(path), scheme)
 	case strings.Contains(path, "?"):
-		return fmt.Errorf("config: %s %s: a SQLite file path cannot hold '?', which starts the driver's parameters", name, service.ShowURL(path))
+		return fmt.Errorf("config: %s %s: a SQLite file path cannot hold '?', which starts the driver's parameters", name, setting.ShowURL(path))
 	}
 	return nil
 }

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauth-reference/provider/internal/requestlog"
 	"github.com/oauth-reference/provider/internal/store"
-	"github.com/oauth-reference/provider/service"
 )
 
 // clientCacheTTL is how long a client registration read from the store is
@@ -79,7 +79,7 @@ func (p *Provider) lookUpClient(ctx context.Context, id string) (store.Client, e
 // user who types a password there, finds it in no log and no trace.
 func noteClient(ctx context.Context, id string) {
 	TraceFrom(ctx).Client(id)
-	service.SetNote(ctx, "client_id", id)
+	requestlog.Note(ctx, "client_id", id)
 }
 
 // cachedClient returns the client with this id, from the cache or the store.

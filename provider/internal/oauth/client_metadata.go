@@ -14,7 +14,7 @@ import (
 	josejson "github.com/go-jose/go-jose/v4/json"
 
 	"github.com/oauth-reference/provider/internal/store"
-	"github.com/oauth-reference/provider/service"
+	"github.com/oauth-reference/provider/setting"
 )
 
 // ClientMetadata is the client metadata of [RFC 7591 Section 2] this
@@ -273,7 +273,7 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 //   - [RFC 6749 Section 3.1.2]: "The redirection endpoint URI MUST be an
 //     absolute URI" and "The endpoint URI MUST NOT include a fragment
 //     component." Its port, if any, is one a browser can be sent to
-//     (service.PortInRange).
+//     (setting.PortInRange).
 //   - [RFC 6749 Section 3.1.2.1]: "The redirection endpoint SHOULD require
 //     the use of TLS as described in Section 1.6 when the requested response
 //     type is "code" or "token"": so https, except a loopback redirect of a
@@ -309,7 +309,7 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad(httpsOrLoopback)
 	case u.Host == "" || u.Opaque != "":
 		return bad(`has no host ("//" and a host name after the scheme)`)
-	case !service.PortInRange(u):
+	case !setting.PortInRange(u):
 		return bad("has a port outside 1-65535")
 	case strings.Contains(raw, "#"):
 		return bad("has a fragment")

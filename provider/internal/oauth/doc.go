@@ -1,8 +1,10 @@
 // Package oauth is the protocol: every rule of the OAuth 2.0 and OpenID
 // Connect specifications this provider enforces lives here, next to the
-// sentence of the RFC that states it. It has no HTTP, no SQL and no HTML:
-// handlers in package web parse a request into a struct, call one Provider
-// method and write what it returns — a response struct or an *Error.
+// sentence of the RFC that states it. It has no HTTP server code (no Gin;
+// its only HTTP is the client of client_id_metadata_fetch.go, which fetches
+// client ID metadata documents), no SQL and no HTML: handlers in package
+// web parse a request into a struct, call one Provider method and write
+// what it returns — a response struct or an *Error.
 //
 // # Where each RFC lives
 //

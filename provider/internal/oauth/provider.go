@@ -14,7 +14,6 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/token"
-	"github.com/oauth-reference/provider/service"
 )
 
 // Provider is the authorization server and the token checks of the resource
@@ -45,7 +44,7 @@ type Provider struct {
 	MetadataDocumentTimeout time.Duration
 	// RequestTimeout bounds each request's work: the web layer makes it
 	// the deadline of the request's context, which every store call of the
-	// request is made with; 0 is service.RequestTimeout (10 s). Tests
+	// request is made with; 0 is config.RequestTimeout (10 s). Tests
 	// shorten it.
 	RequestTimeout time.Duration
 
@@ -65,9 +64,9 @@ type Provider struct {
 }
 
 // RequestTimeLimit is how long a request's work may take: RequestTimeout,
-// or service.RequestTimeout when that is 0.
+// or config.RequestTimeout when that is 0.
 func (p *Provider) RequestTimeLimit() time.Duration {
-	return cmp.Or(p.RequestTimeout, service.RequestTimeout)
+	return cmp.Or(p.RequestTimeout, config.RequestTimeout)
 }
 
 // New returns a Provider with the real clock.

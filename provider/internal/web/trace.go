@@ -10,7 +10,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
-	"github.com/oauth-reference/provider/service"
+	"github.com/oauth-reference/provider/internal/requestlog"
 )
 
 // Traces are kept in memory, bounded: the newest traceCapacity, none
@@ -109,7 +109,7 @@ func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 		return
 	}
 	rec := &traceRecord{
-		RequestID: service.RequestID(c.Request.Context()), Time: start, Method: c.Request.Method,
+		RequestID: requestlog.ID(c.Request.Context()), Time: start, Method: c.Request.Method,
 		Path: tracePath(c.Request.URL.Path), ClientID: tr.ClientID, Status: c.Writer.Status(), Outcome: tr.Outcome,
 		Checks: append([]oauth.Check{}, tr.Checks...), Changes: append([]string{}, tr.Changes...),
 	}

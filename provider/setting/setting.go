@@ -1,4 +1,12 @@
-package service
+// Package setting checks the settings that both programs read: the
+// provider's ISSUER and the client's AUTH_SERVER name one issuer,
+// REDIRECT_URI one redirection endpoint, CLIENT_ID and DEVICE_CLIENT_ID
+// two of the demo clients, SESSION_SECRET keys both programs' cookies. A
+// message shows a URL through ShowURL, so that a refusal, which a program
+// prints as it stops, holds no password. It has no Gin (package service
+// has), so the provider's protocol package uses its URL rules too
+// (PortInRange).
+package setting
 
 import (
 	"fmt"
@@ -7,12 +15,6 @@ import (
 	"strconv"
 	"strings"
 )
-
-// This file holds the checks of settings that both programs read: the
-// provider's ISSUER and the client's AUTH_SERVER name one issuer,
-// REDIRECT_URI one redirection endpoint, CLIENT_ID and DEVICE_CLIENT_ID
-// two of the demo clients. A message shows a URL through ShowURL, so that
-// a refusal, which a program prints as it stops, holds no password.
 
 // CheckIssuer refuses a setting name that cannot be an issuer identifier,
 // or the base URL that stands in for one (AUTH_SERVER_INTERNAL): "a URL
@@ -136,4 +138,20 @@ func ShowURL(raw string) string {
 		raw = u.Redacted()
 	}
 	return fmt.Sprintf("%q", raw)
+}
+
+// minSessionSecret is the shortest SESSION_SECRET a program accepts: 32
+// characters, as from `openssl rand -base64 32` (44). The secret keys the
+// cookies that carry sessions; whoever learns it, by guessing a short one
+// offline against a cookie, can forge any session.
+const minSessionSecret = 32
+
+// CheckSessionSecret refuses a SESSION_SECRET that is set but too short to
+// key session cookies, not counting spaces around it (40 spaces are a key
+// anyone can guess); an empty one is fine (a random key per start).
+func CheckSessionSecret(secret string) error {
+	if n := len(strings.TrimSpace(secret)); secret != "" && n < minSessionSecret {
+		return fmt.Errorf("config: SESSION_SECRET must be at least %d characters besides spaces around them (openssl rand -base64 32 makes one), got %d", minSessionSecret, n)
+	}
+	return nil
 }

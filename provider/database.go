@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/oauth-reference/provider/internal/backend"
 	"github.com/oauth-reference/provider/internal/config"
-	"github.com/oauth-reference/provider/internal/store/backend"
 	"github.com/oauth-reference/provider/internal/token"
 )
 

@@ -21,7 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/oauth-reference/provider/internal/store/backend"
+	"github.com/oauth-reference/provider/internal/backend"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/providertest"
 	"github.com/oauth-reference/provider/service"

@@ -1,4 +1,6 @@
-// Package backend opens the store that DATABASE_URL names.
+// Package backend opens the store that DATABASE_URL names, with the
+// key-encryption key of its signing keys. It sits above package store (it
+// reads config and token, and store imports neither): main's wiring.
 package backend
 
 import (

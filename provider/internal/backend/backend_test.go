@@ -17,8 +17,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/oauth-reference/provider/internal/backend"
 	"github.com/oauth-reference/provider/internal/store"
-	"github.com/oauth-reference/provider/internal/store/backend"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/internal/token"
 )

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oauth-reference/provider/internal/store/backend"
+	"github.com/oauth-reference/provider/internal/backend"
 )
 
 // TestClaimServingRefusesAHardLinkedDatabase: a SQLite file with a second

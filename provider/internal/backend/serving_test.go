@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oauth-reference/provider/internal/store/backend"
+	"github.com/oauth-reference/provider/internal/backend"
 )
 
 // TestClaimServingOnePerSQLiteFile: while one claim on a SQLite file

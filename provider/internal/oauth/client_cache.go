@@ -43,9 +43,10 @@ type cachedClient struct {
 	until  time.Time
 }
 
-// getClient returns the client with this id, from the cache or the store.
-// The lists of the client are shared with other callers: never modify them.
-// A registered client that expired unused is store.ErrNotFound even before
+// getClient returns the client with this id, from the cache or the store,
+// and names it on the request's trace and log line (noteClient). The
+// lists of the client are shared with other callers: never modify them. A
+// registered client that expired unused is store.ErrNotFound even before
 // the purge deletes it.
 //
 // A client_id that is the URL of a client ID metadata document gets the
@@ -54,21 +55,15 @@ type cachedClient struct {
 // (documentClientError). A client the operator registered under such a
 // URL is used as it is.
 func (p *Provider) getClient(ctx context.Context, id string) (store.Client, error) {
-	client, err := p.lookUpClient(ctx, id)
+	client, err := p.cachedClient(ctx, id)
+	switch {
+	case isMetadataDocumentURL(id) && (errors.Is(err, store.ErrNotFound) || err == nil && client.FromMetadataDocument()):
+		client, err = p.metadataDocumentClient(ctx, id, client)
+	case err == nil && !client.ExpiresAt.IsZero() && !p.Now().Before(client.ExpiresAt):
+		return store.Client{}, store.ErrNotFound
+	}
 	if err == nil {
 		noteClient(ctx, client.ID)
-	}
-	return client, err
-}
-
-// lookUpClient is getClient without the note.
-func (p *Provider) lookUpClient(ctx context.Context, id string) (store.Client, error) {
-	client, err := p.cachedClient(ctx, id)
-	if isMetadataDocumentURL(id) && (errors.Is(err, store.ErrNotFound) || err == nil && client.FromMetadataDocument()) {
-		return p.metadataDocumentClient(ctx, id, client)
-	}
-	if err == nil && !client.ExpiresAt.IsZero() && !p.Now().Before(client.ExpiresAt) {
-		return store.Client{}, store.ErrNotFound
 	}
 	return client, err
 }

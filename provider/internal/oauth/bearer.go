@@ -15,7 +15,7 @@ import (
 // (authorization, at most one: oneAuthorization). It returns "" when the
 // header is absent or uses another scheme; a malformed Bearer credential
 // is an error. A token in the query string (rawQuery) is refused first, as
-// ParseBearer refuses it (refuseTokenInQuery).
+// ParseResourceRequest refuses it (refuseTokenInQuery).
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 func ParseBearerHeader(ctx context.Context, authorization []string, rawQuery string) (string, *Error) {
@@ -69,15 +69,15 @@ func ParseAuthorizationHeader(header string) (scheme, token string, err *Error) 
 		end = len(header)
 	}
 	scheme, rest := header[:end], header[end:]
-	rule := ruleBearerForm
 	switch {
 	case strings.EqualFold(scheme, TokenTypeBearer):
 		scheme = TokenTypeBearer
 	case strings.EqualFold(scheme, TokenTypeDPoP):
-		scheme, rule = TokenTypeDPoP, ruleDPoPSchemeForm
+		scheme = TokenTypeDPoP
 	default:
 		return "", "", nil
 	}
+	rule := headerRule(scheme)
 	credentials := strings.TrimLeft(rest, " ")
 	switch {
 	case credentials == "":
@@ -122,9 +122,9 @@ type ResourceRequest struct {
 	DPoP   DPoPRequest
 }
 
-// ParseBearer reads how a resource request presents its access token, and
-// records its checks on the request's trace, the method that carried the
-// token among them: the Authorization header (authorization holds the
+// ParseResourceRequest reads how a resource request presents its access
+// token, and records its checks on the request's trace, the method that
+// carried the token among them: the Authorization header (authorization holds the
 // values the request carried, at most one: oneAuthorization), "Bearer"
 // ([RFC 6750 Section 2.1]) or "DPoP" ([RFC 9449 Section 7.1]); or the
 // access_token parameter of body, the form body of a request that
@@ -136,7 +136,7 @@ type ResourceRequest struct {
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
-func ParseBearer(ctx context.Context, authorization []string, rawQuery string, body url.Values) (ResourceRequest, *Error) {
+func ParseResourceRequest(ctx context.Context, authorization []string, rawQuery string, body url.Values) (ResourceRequest, *Error) {
 	tr := TraceFrom(ctx)
 	if err := refuseTokenInQuery(tr, rawQuery); err != nil {
 		return ResourceRequest{}, err
@@ -239,7 +239,7 @@ func tokenInQuery(rawQuery string) bool {
 }
 
 // AuthenticateResource validates the access token of a resource request
-// (AuthenticateBearer) and how it was presented: a DPoP-bound token only
+// (verifyAccessToken) and how it was presented: a DPoP-bound token only
 // with the DPoP scheme and a proof by its key ([RFC 9449 Section 7.1]: "a
 // resource server MUST check that a DPoP proof was also received in the
 // DPoP header field of the HTTP request, check the DPoP proof according to
@@ -252,7 +252,7 @@ func tokenInQuery(rawQuery string) bool {
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2
 func (p *Provider) AuthenticateResource(ctx context.Context, r ResourceRequest) (token.AccessTokenClaims, *Error) {
-	claims, err := p.AuthenticateBearer(ctx, r.Token)
+	claims, err := p.verifyAccessToken(ctx, r.Token)
 	if err != nil {
 		return claims, err
 	}
@@ -281,14 +281,14 @@ var (
 	ruleDPoPSchemeForm  = Rule{`the Authorization header is "DPoP" and the token`, "RFC 9449 Section 7.1"}
 )
 
-// AuthenticateBearer validates an access token presented to a resource
-// ([RFC 6750 Section 3.1], [RFC 9068 Section 4]): signature, typ, iss, aud,
-// exp — and revocation (checkNotRevoked). A refusal names the check the
+// verifyAccessToken validates an access token presented to a resource,
+// with either scheme ([RFC 6750 Section 3.1], [RFC 9068 Section 4]):
+// signature, typ, iss, aud, exp — and revocation (checkNotRevoked). A refusal names the check the
 // token failed (accessTokenRefusal).
 //
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
-func (p *Provider) AuthenticateBearer(ctx context.Context, raw string) (token.AccessTokenClaims, *Error) {
+func (p *Provider) verifyAccessToken(ctx context.Context, raw string) (token.AccessTokenClaims, *Error) {
 	tr := TraceFrom(ctx)
 	claims, err := p.Keys.VerifyAccessToken(raw, p.Now(), p.Config.Issuer, p.Config.ResourceAudience())
 	if !traceAccessToken(tr, err, ruleAccessTokenAudience) {
@@ -390,12 +390,12 @@ var (
 	ruleTokenHasScope         = Rule{"the token carries the scope this resource needs", "RFC 6750 Section 3.1"}
 )
 
-// RequireUserScope checks that a token has a user and the given scope, as a
+// requireUserScope checks that a token has a user and the given scope, as a
 // resource owner's resource needs: "The request requires higher privileges
 // than provided by the access token" → insufficient_scope ([RFC 6750 Section 3.1]).
 //
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
-func RequireUserScope(tr *Trace, claims token.AccessTokenClaims, scope string) *Error {
+func requireUserScope(tr *Trace, claims token.AccessTokenClaims, scope string) *Error {
 	if claims.GrantID == "" {
 		return tr.Fail(ruleTokenHasUser, ErrInsufficientScope, "this resource needs a token issued for a user")
 	}
@@ -422,7 +422,7 @@ type Profile struct {
 //
 // [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
 func (p *Provider) UserProfile(ctx context.Context, claims token.AccessTokenClaims) (*Profile, *Error) {
-	if err := RequireUserScope(TraceFrom(ctx), claims, ScopeUserProfile); err != nil {
+	if err := requireUserScope(TraceFrom(ctx), claims, ScopeUserProfile); err != nil {
 		return nil, err
 	}
 	user, err := p.tokenUser(ctx, claims)

@@ -66,13 +66,13 @@ type UserInfo struct {
 }
 
 // UserInfo implements the userinfo endpoint ([OIDC Core Section 5.3]) for an
-// access token already checked by AuthenticateBearer. The endpoint answers
+// access token already checked by AuthenticateResource. The endpoint answers
 // for "an Access Token obtained through OpenID Connect Authentication": a
-// user's token with scope openid, as RequireUserScope checks.
+// user's token with scope openid, as requireUserScope checks.
 //
 // [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 func (p *Provider) UserInfo(ctx context.Context, at token.AccessTokenClaims) (*UserInfo, *Error) {
-	if err := RequireUserScope(TraceFrom(ctx), at, ScopeUserInfo); err != nil {
+	if err := requireUserScope(TraceFrom(ctx), at, ScopeUserInfo); err != nil {
 		return nil, err
 	}
 	user, err := p.tokenUser(ctx, at)

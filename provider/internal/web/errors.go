@@ -119,8 +119,8 @@ func (s *Server) writeErrorStatus(c *gin.Context, status int, err *oauth.Error) 
 // first can find its authorization server.
 //
 // The provider's resources take DPoP too ([RFC 9449 Section 7.1]). scheme
-// is the one the request used (oauth.ParseBearer), "" when it was refused
-// before that was established. "If the mechanism used to attempt
+// is the one the request used (oauth.ParseResourceRequest), "" when it
+// was refused before that was established. "If the mechanism used to attempt
 // authentication could be established unambiguously, then the
 // corresponding challenge SHOULD be used to deliver error information"
 // ([RFC 9449 Section 7.2]): the DPoP scheme gets the DPoP challenge, with a

@@ -29,7 +29,8 @@ func (s *Server) handleProtectedResourceMetadata(c *gin.Context) {
 }
 
 // handleProtectedResource handles "GET /protected/resource": any valid
-// Bearer token ([RFC 6750 Section 2.1]) gets the secured page; a request
+// access token, Bearer or DPoP ([RFC 6750 Section 2.1],
+// [RFC 9449 Section 7.1]), gets the secured page; a request
 // without one is told the scope to ask for (oauth.ScopeProtectedResource).
 // The page sets none of the headers of the pages a browser opens
 // (protectPage): no browser opens it, since it takes the token in a
@@ -39,8 +40,9 @@ func (s *Server) handleProtectedResourceMetadata(c *gin.Context) {
 //
 // [RFC 9111 Section 3.5]: https://www.rfc-editor.org/rfc/rfc9111#section-3.5
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+// [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 func (s *Server) handleProtectedResource(c *gin.Context) {
-	claims, _, ok := s.bearer(c, oauth.ScopeProtectedResource)
+	claims, _, ok := s.authenticateResource(c, oauth.ScopeProtectedResource)
 	if !ok {
 		return
 	}
@@ -88,7 +90,7 @@ func (pc *pageCache) get(key resourcePage, render func() []byte) []byte {
 // handleUserProfile handles "GET /user/profile": a user's token with scope
 // read gets the user's profile as JSON, with what its scope allows.
 func (s *Server) handleUserProfile(c *gin.Context) {
-	claims, scheme, ok := s.bearer(c, oauth.ScopeUserProfile)
+	claims, scheme, ok := s.authenticateResource(c, oauth.ScopeUserProfile)
 	if !ok {
 		return
 	}
@@ -106,7 +108,7 @@ func (s *Server) handleUserProfile(c *gin.Context) {
 //
 // [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 func (s *Server) handleUserInfo(c *gin.Context) {
-	claims, scheme, ok := s.bearer(c, oauth.ScopeUserInfo)
+	claims, scheme, ok := s.authenticateResource(c, oauth.ScopeUserInfo)
 	if !ok {
 		return
 	}
@@ -119,14 +121,15 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 	c.JSON(http.StatusOK, info)
 }
 
-// bearer authenticates a request to a resource by its Authorization header,
-// Bearer or DPoP, or by its form body (oauth.ParseBearer), and returns the
-// token's claims and the scheme the request used. It checks no scope:
+// authenticateResource authenticates a request to a resource by its
+// Authorization header, Bearer or DPoP, or by its form body
+// (oauth.ParseResourceRequest, oauth.Provider.AuthenticateResource), and
+// returns the token's claims and the scheme the request used. It checks no scope:
 // challengeScope is only what the challenge of a refusal names
 // (writeResourceError); a resource that needs a scope checks it after.
 // A request refused before its method of presenting the token is
 // established (two at once, say) gets the challenges of both schemes.
-func (s *Server) bearer(c *gin.Context, challengeScope string) (claims token.AccessTokenClaims, scheme string, ok bool) {
+func (s *Server) authenticateResource(c *gin.Context, challengeScope string) (claims token.AccessTokenClaims, scheme string, ok bool) {
 	ctx := c.Request.Context()
 	req, err := s.resourceRequest(c)
 	if err != nil {
@@ -145,7 +148,7 @@ func (s *Server) bearer(c *gin.Context, challengeScope string) (claims token.Acc
 }
 
 // resourceRequest reads how a resource request presents its access token
-// (oauth.ParseBearer): the form body only when oauth.BodyMayCarryToken
+// (oauth.ParseResourceRequest): the form body only when oauth.BodyMayCarryToken
 // admits it, the DPoP proof only with the DPoP scheme.
 func (s *Server) resourceRequest(c *gin.Context) (oauth.ResourceRequest, *oauth.Error) {
 	var body url.Values
@@ -155,7 +158,7 @@ func (s *Server) resourceRequest(c *gin.Context) (oauth.ResourceRequest, *oauth.
 			return oauth.ResourceRequest{}, err
 		}
 	}
-	req, err := oauth.ParseBearer(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery, body)
+	req, err := oauth.ParseResourceRequest(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery, body)
 	if err == nil && req.Scheme == oauth.TokenTypeDPoP {
 		req.DPoP = s.dpopRequest(c) // only then: the Bearer path allocates nothing more
 	}

@@ -200,13 +200,14 @@ func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *tok
 	if err != nil {
 		return err
 	}
-	p := oauth.New(cfg, st, keys, log)
+	secret := sessionSecret(cfg, log)
+	p := oauth.New(cfg, st, keys, secret, log)
 	if err := p.SeedDemo(ctx); err != nil {
 		return err
 	}
 	go maintain(ctx, p, log)
 	log.Info("provider starting", "addr", cfg.Addr, "issuer", cfg.Issuer, "database", storeKind(cfg.DatabaseURL))
-	router := web.NewRouter(p, sessionSecret(cfg, log), log)
+	router := web.NewRouter(p, secret, log)
 	listeners := []service.Listener{{Name: "http", Addr: cfg.Addr, Handler: router}}
 	if cfg.MetricsAddr != "" {
 		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: router.Metrics})

@@ -76,6 +76,11 @@ type Options struct {
 // requires one configured: 32 bytes, base64.
 const testKEK = "cHJvdmlkZXJ0ZXN0IGtleS1lbmNyeXB0aW9uIGtleSE="
 
+// sessionSecret is the SESSION_SECRET of every test provider: it keys the
+// login session cookie and the DPoP nonces, which the processes of a
+// scale-out test share as real ones do.
+const sessionSecret = "providertest session secret"
+
 // Server is a running provider. Issuer equals Server.URL unless
 // Options.Issuer set another.
 type Server struct {
@@ -133,7 +138,7 @@ func New(t testing.TB, opts Options) *Server {
 	if opts.LogOutput != nil {
 		p.Log, _ = service.NewLogger(opts.LogOutput, "text", "debug")
 	}
-	srv := httptest.NewUnstartedServer(web.NewRouter(p, []byte("providertest session secret"), p.Log))
+	srv := httptest.NewUnstartedServer(web.NewRouter(p, []byte(sessionSecret), p.Log))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Config.ReadTimeout = opts.ReadTimeout
@@ -166,7 +171,7 @@ func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.P
 	if err != nil {
 		t.Fatalf("providertest: load keys: %v", err)
 	}
-	p := oauth.New(cfg, st, keys, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p := oauth.New(cfg, st, keys, []byte(sessionSecret), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	p.Clock = now
 	if err := p.SeedDemo(ctx); err != nil {
 		t.Fatalf("providertest: seed: %v", err)

@@ -249,25 +249,46 @@ func tokenInQuery(rawQuery string) bool {
 // reject a DPoP-bound access token received as a bearer token"). A plain
 // Bearer token costs nothing more than before.
 //
+// A request with the DPoP scheme that passes gets, when nonces are on, a
+// fresh nonce for its next proof (ResourceAccess.DPoPNonce), as a token
+// response does.
+//
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2
-func (p *Provider) AuthenticateResource(ctx context.Context, r ResourceRequest) (token.AccessTokenClaims, *Error) {
+func (p *Provider) AuthenticateResource(ctx context.Context, r ResourceRequest) (ResourceAccess, *Error) {
 	claims, err := p.verifyAccessToken(ctx, r.Token)
 	if err != nil {
-		return claims, err
+		return ResourceAccess{}, err
 	}
 	tr := TraceFrom(ctx)
 	if r.Scheme == TokenTypeBearer {
-		return claims, tr.Require(ruleBoundNotBearer, claims.JKT == "", ErrInvalidToken,
-			"this access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof")
+		if err := tr.Require(ruleBoundNotBearer, claims.JKT == "", ErrInvalidToken,
+			"this access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof"); err != nil {
+			return ResourceAccess{}, err
+		}
+		return ResourceAccess{Claims: claims}, nil
 	}
 	if err := tr.Require(ruleDPoPSchemeBound, claims.JKT != "", ErrInvalidToken,
 		"this access token is not DPoP-bound: send it with the Bearer scheme"); err != nil {
-		return claims, err
+		return ResourceAccess{}, err
 	}
 	r.DPoP.AccessToken, r.DPoP.BoundJKT = r.Token, claims.JKT
-	_, err = p.CheckDPoPProof(ctx, r.DPoP)
-	return claims, err
+	if _, err := p.CheckDPoPProof(ctx, r.DPoP); err != nil {
+		return ResourceAccess{}, err
+	}
+	return ResourceAccess{Claims: claims, DPoPNonce: p.dpopNonce()}, nil
+}
+
+// ResourceAccess is what AuthenticateResource admits a resource request
+// with: the claims of its access token, and the nonce for the client's next
+// DPoP proof.
+type ResourceAccess struct {
+	Claims token.AccessTokenClaims
+	// DPoPNonce, "" unless nonces are on and the request used DPoP, goes in
+	// the DPoP-Nonce header ([RFC 9449 Section 8.2]).
+	//
+	// [RFC 9449 Section 8.2]: https://www.rfc-editor.org/rfc/rfc9449#section-8.2
+	DPoPNonce string
 }
 
 // The rules of presenting a token at a resource ([RFC 9449 Section 7.1],

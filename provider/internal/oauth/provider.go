@@ -29,8 +29,9 @@ type Provider struct {
 	Log   *slog.Logger
 	// OnSecurityEvent, if set, is told of each SecurityEvent (after it is logged).
 	OnSecurityEvent func(SecurityEvent)
-	// DPoPNonces, when set (DPOP_NONCE=on), makes the token and resource
-	// endpoints require server-provided DPoP nonces ([RFC 9449 Section 8]).
+	// DPoPNonces, when set (DPOP_NONCE=on: New sets it), makes the token
+	// and resource endpoints require server-provided DPoP nonces
+	// ([RFC 9449 Section 8]).
 	//
 	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 	DPoPNonces *DPoPNonces
@@ -69,19 +70,26 @@ func (p *Provider) RequestTimeLimit() time.Duration {
 	return cmp.Or(p.RequestTimeout, config.RequestTimeout)
 }
 
-// New returns a Provider with the real clock.
-func New(cfg config.Config, st store.Store, keys *token.Keys, log *slog.Logger) *Provider {
-	return &Provider{Config: cfg, Store: st, Keys: keys, Clock: time.Now, Log: log, userCodes: newUserCodeRateLimit()}
+// New returns a Provider with the real clock. sessionSecret is the
+// SESSION_SECRET that every provider process behind one issuer shares: with
+// DPOP_NONCE on (cfg.DPoPNonce), it keys the DPoP nonces (NewDPoPNonces), so
+// a nonce one process hands out is accepted by the others.
+func New(cfg config.Config, st store.Store, keys *token.Keys, sessionSecret []byte, log *slog.Logger) *Provider {
+	p := &Provider{Config: cfg, Store: st, Keys: keys, Clock: time.Now, Log: log, userCodes: newUserCodeRateLimit()}
+	if cfg.DPoPNonce {
+		p.DPoPNonces = NewDPoPNonces(sessionSecret)
+	}
+	return p
 }
 
-// DPoPNonce returns a fresh DPoP nonce for the DPoP-Nonce header of an
+// dpopNonce returns a fresh DPoP nonce for the DPoP-Nonce header of an
 // answer to a DPoP request, or "" when nonces are off ([RFC 9449 Section 8.2]:
 // "A more efficient manner of supplying a new nonce value is also defined by
 // including a DPoP-Nonce HTTP header in the HTTP 200 (OK) response from the
 // previous request.").
 //
 // [RFC 9449 Section 8.2]: https://www.rfc-editor.org/rfc/rfc9449#section-8.2
-func (p *Provider) DPoPNonce() string {
+func (p *Provider) dpopNonce() string {
 	if p.DPoPNonces == nil {
 		return ""
 	}

@@ -122,7 +122,7 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 		TraceFrom(ctx).Succeeded("tokens issued")
 	}
 	if resp != nil && r.DPoP.Present() {
-		resp.DPoPNonce = p.DPoPNonce()
+		resp.DPoPNonce = p.dpopNonce()
 	}
 	return resp, err
 }

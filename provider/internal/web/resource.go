@@ -136,15 +136,13 @@ func (s *Server) authenticateResource(c *gin.Context, challengeScope string) (cl
 		s.writeResourceError(c, err, "", challengeScope)
 		return token.AccessTokenClaims{}, "", false
 	}
-	claims, err = s.p.AuthenticateResource(ctx, req)
+	access, err := s.p.AuthenticateResource(ctx, req)
 	if err != nil {
 		s.writeResourceError(c, err, req.Scheme, challengeScope)
 		return token.AccessTokenClaims{}, "", false
 	}
-	if req.Scheme == oauth.TokenTypeDPoP {
-		setDPoPNonce(c, s.p.DPoPNonce())
-	}
-	return claims, req.Scheme, true
+	setDPoPNonce(c, access.DPoPNonce)
+	return access.Claims, req.Scheme, true
 }
 
 // resourceRequest reads how a resource request presents its access token

@@ -59,9 +59,6 @@ type Router struct {
 // sessionSecret keys the login session cookie (signed and encrypted).
 func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Router {
 	gin.SetMode(gin.ReleaseMode)
-	if p.Config.DPoPNonce {
-		p.DPoPNonces = oauth.NewDPoPNonces(sessionSecret)
-	}
 	m := service.NewMetrics()
 	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
 		formOrigins: newFormOrigins(p.Config.Issuer), requestTimeout: p.RequestTimeLimit()}
@@ -75,16 +72,23 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	}
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
+	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
+	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p)), protectPage)}
+	s.routes(service.Routes{IRoutes: r}, newCORSGroup(r), pages)
+	return &Router{Engine: r, Metrics: m.Handler()}
+}
 
-	root := service.Routes{IRoutes: r} // here and in the groups below, a GET route answers HEAD too
+// routes is the route table: root holds the routes without middleware of
+// their own, api those that scripts in a browser may call from other
+// origins (corsGroup), pages those that read the login session. In each, a
+// GET route answers HEAD too (service.Routes, corsGroup.GET).
+func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Routes) {
 	root.GET("/", protectPage, s.handleIndex)
 	if s.traces != nil {
 		root.GET("/debug/traces", protectPage, s.handleTraces) // teaching mode: README, "Traces"
 	}
-	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
 
 	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.
-	api := newCORSGroup(r)
 	api.GET(oauth.PathAuthorizationServerMetadata, s.handleMetadata)
 	api.GET(oauth.PathAuthorizationServerMetadata+"/*path", s.handleMetadataAtIssuerPath)
 	api.GET(oauth.PathOpenIDConfiguration, s.handleMetadata)
@@ -94,7 +98,6 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	}
 
 	// The authorization endpoint and its login + consent page: RFC 6749 Section 4.1.1.
-	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p)), protectPage)}
 	pages.GET(oauth.PathAuthorize, s.handleAuthorize)
 	pages.POST(oauth.PathAuthorize, s.handleAuthorize)
 	pages.POST(oauth.PathAuthenticate, s.sameOriginForm, s.handleAuthenticate)
@@ -130,8 +133,6 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	// RP-Initiated Logout: OIDC RP-Initiated Logout Section 2.
 	pages.GET(oauth.PathEndSession, s.handleLogout)
 	pages.POST(oauth.PathEndSession, s.handleLogout)
-
-	return &Router{Engine: r, Metrics: m.Handler()}
 }
 
 // newCookieStore keys the session cookie from the secret: one derived key

@@ -63,7 +63,10 @@ func oneAuthorization(values []string) (string, *Error) {
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func ParseAuthorizationHeader(header string) (scheme, token string, err *Error) {
-	header = strings.TrimRight(header, " \t") // optional whitespace around a field value (RFC 9110 Section 5.5)
+	// Optional whitespace around a field value ([RFC 9110 Section 5.5]).
+	//
+	// [RFC 9110 Section 5.5]: https://www.rfc-editor.org/rfc/rfc9110#section-5.5
+	header = strings.TrimRight(header, " \t")
 	end := strings.IndexAny(header, " \t")
 	if end < 0 {
 		end = len(header)

@@ -169,7 +169,9 @@ func CheckClientMetadata(tr *Trace, m *ClientMetadata, idTokenAlgs []string) *Er
 }
 
 // checkAuthMethod: token_endpoint_auth_method, "If unspecified or omitted,
-// the default is "client_secret_basic"" (RFC 7591 Section 2).
+// the default is "client_secret_basic"" ([RFC 7591 Section 2]).
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func checkAuthMethod(m *ClientMetadata) *Error {
 	if m.TokenEndpointAuthMethod == "" {
 		m.TokenEndpointAuthMethod = string(AuthClientSecretBasic)
@@ -183,7 +185,9 @@ func checkAuthMethod(m *ClientMetadata) *Error {
 
 // checkGrantTypes: grant_types, "If omitted, the default behavior is that
 // the client will use only the "authorization_code" Grant Type"
-// (RFC 7591 Section 2).
+// ([RFC 7591 Section 2]).
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func checkGrantTypes(m *ClientMetadata) *Error {
 	if len(m.GrantTypes) == 0 {
 		m.GrantTypes = stringsOf(GrantTypeAuthorizationCode)
@@ -198,11 +202,14 @@ func checkGrantTypes(m *ClientMetadata) *Error {
 }
 
 // checkResponseTypes: response_types, "If omitted, the default is that the
-// client will use only the "code" response type" (RFC 7591 Section 2). The
+// client will use only the "code" response type" ([RFC 7591 Section 2]). The
 // grant types and response types must agree: "code" is the response type
 // of the authorization_code grant, and of nothing else
-// (RFC 7591 Section 2.1). The implicit and hybrid response types are not
+// ([RFC 7591 Section 2.1]). The implicit and hybrid response types are not
 // supported.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+// [RFC 7591 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-2.1
 func checkResponseTypes(m *ClientMetadata) *Error {
 	if len(m.ResponseTypes) == 0 && hasGrantType(m.GrantTypes, GrantTypeAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
@@ -218,7 +225,9 @@ func checkResponseTypes(m *ClientMetadata) *Error {
 }
 
 // checkCredentialsGrant: "The client credentials grant type MUST only be
-// used by confidential clients" (RFC 6749 Section 4.4).
+// used by confidential clients" ([RFC 6749 Section 4.4]).
+//
+// [RFC 6749 Section 4.4]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4
 func checkCredentialsGrant(m *ClientMetadata) *Error {
 	if m.TokenEndpointAuthMethod == string(AuthNone) && hasGrantType(m.GrantTypes, GrantTypeClientCredentials) {
 		return badMetadata("the client_credentials grant needs client authentication; token_endpoint_auth_method none has none")
@@ -240,15 +249,19 @@ func checkIDTokenAlg(m *ClientMetadata, idTokenAlgs []string) *Error {
 	return nil
 }
 
-// badMetadata is the invalid_client_metadata error of RFC 7591 Section 3.2.2.
+// badMetadata is the invalid_client_metadata error of [RFC 7591 Section 3.2.2].
+//
+// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
 func badMetadata(format string, args ...any) *Error {
 	return NewError(ErrInvalidClientMetadata, fmt.Sprintf(format, args...))
 }
 
 // checkRedirectURIs applies the redirect URI rules to a registration:
-// RFC 7591 Section 2, "clients using flows with redirection MUST register
+// [RFC 7591 Section 2], "clients using flows with redirection MUST register
 // their redirection URI values", and each one must pass
 // checkRegisteredRedirectURI.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func checkRedirectURIs(m *ClientMetadata) *Error {
 	if hasGrantType(m.GrantTypes, GrantTypeAuthorizationCode) && len(m.RedirectURIs) == 0 {
 		return NewError(ErrInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
@@ -352,9 +365,11 @@ func isLoopbackHost(host string) bool {
 }
 
 // checkRegisteredScope checks the scope a client registers:
-// RFC 7591 Section 2, "String containing a space-separated list of scope
+// [RFC 7591 Section 2], "String containing a space-separated list of scope
 // values". Every value must be one this provider knows; an empty scope
 // registers all of them.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func checkRegisteredScope(m *ClientMetadata) *Error {
 	if len(m.Scope) > 1024 {
 		return badMetadata("scope is too long")
@@ -444,7 +459,9 @@ func metadataOf(c store.Client) ClientMetadata {
 		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 		// Without authorization_code a client uses no response type: an
 		// empty array, since an omitted response_types would mean "code"
-		// (RFC 7591 Section 2), and null is not an array.
+		// ([RFC 7591 Section 2]), and null is not an array.
+		//
+		// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 		ResponseTypes: []string{},
 	}
 	if hasGrantType(c.GrantTypes, GrantTypeAuthorizationCode) {

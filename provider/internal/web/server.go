@@ -97,12 +97,16 @@ func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Route
 		api.GET("/debug/trace/:request_id", s.handleTrace) // teaching mode: README, "Traces"
 	}
 
-	// The authorization endpoint and its login + consent page: RFC 6749 Section 4.1.1.
+	// The authorization endpoint and its login + consent page: [RFC 6749 Section 4.1.1].
+	//
+	// [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 	pages.GET(oauth.PathAuthorize, s.handleAuthorize)
 	pages.POST(oauth.PathAuthorize, s.handleAuthorize)
 	pages.POST(oauth.PathAuthenticate, s.sameOriginForm, s.handleAuthenticate)
 
-	// The token endpoint and its companions: RFC 6749 Section 3.2, RFC 7009, RFC 7662.
+	// The token endpoint and its companions: [RFC 6749 Section 3.2], RFC 7009, RFC 7662.
+	//
+	// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
 	api.POST(oauth.PathToken, s.countTokens, s.handleToken)
 	api.POST(oauth.PathAccessToken, s.countTokens, s.handleToken)
 	api.POST(oauth.PathRevoke, s.handleRevoke)

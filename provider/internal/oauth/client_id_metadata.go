@@ -345,7 +345,7 @@ func (p *Provider) checkMetadataDocument(tr *Trace, clientID string, body []byte
 	refuse := func(r Rule, why string) (store.Client, *Error) {
 		return store.Client{}, tr.Fail(r, ErrInvalidClient, "the client ID metadata document "+why)
 	}
-	m, err := ParseClientMetadata(body)
+	m, err := parseClientMetadata(body)
 	var doc metadataDocument
 	if err != nil || unmarshalExact(body, &doc) != nil {
 		return refuse(ruleMetadataDocumentJSON, "is not a JSON object of client metadata in UTF-8, each member named once and of its JSON type")

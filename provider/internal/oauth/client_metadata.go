@@ -65,7 +65,7 @@ const (
 	maxRegistrationKeys = 10
 )
 
-// ParseClientMetadata reads a registration request's body, a JSON object
+// parseClientMetadata reads a registration request's body, a JSON object
 // ([RFC 7591 Section 3.1]: "the client sends an HTTP POST to the client
 // registration endpoint with a content type of "application/json""). A
 // member is read by its exact name, and an object that repeats a name is
@@ -78,12 +78,12 @@ const (
 //
 // [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
 // [RFC 8259 Section 8.1]: https://www.rfc-editor.org/rfc/rfc8259#section-8.1
-func ParseClientMetadata(body []byte) (ClientMetadata, *Error) {
+func parseClientMetadata(body []byte) (ClientMetadata, *Error) {
 	return parseJSONDocument[ClientMetadata](body)
 }
 
 // parseJSONDocument decodes body, a JSON object in UTF-8, into a T, with
-// the rules and errors ParseClientMetadata describes.
+// the rules and errors parseClientMetadata describes.
 func parseJSONDocument[T any](body []byte) (T, *Error) {
 	var doc T
 	if !utf8.Valid(body) {

@@ -97,7 +97,7 @@ func TestCheckClientMetadata(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := ParseClientMetadata([]byte(tt.doc))
+			m, err := parseClientMetadata([]byte(tt.doc))
 			if err == nil {
 				err = CheckClientMetadata(nil, &m, testIDTokenAlgs)
 			}
@@ -130,7 +130,7 @@ func TestCheckClientMetadata(t *testing.T) {
 	})
 	t.Run("wrong JSON types are invalid_client_metadata", func(t *testing.T) {
 		for _, doc := range []string{`[]`, `"x"`, `{"redirect_uris":"https://a.example/cb"}`, `{"grant_types":[1]}`, `{"scope":["read"]}`, `{`} {
-			if _, err := ParseClientMetadata([]byte(doc)); err == nil || err.Code != ErrInvalidClientMetadata {
+			if _, err := parseClientMetadata([]byte(doc)); err == nil || err.Code != ErrInvalidClientMetadata {
 				t.Errorf("%s: got %v, want invalid_client_metadata", doc, err)
 			}
 		}
@@ -139,7 +139,7 @@ func TestCheckClientMetadata(t *testing.T) {
 
 // TestCheckClientMetadataDefaults: what a minimal document registers.
 func TestCheckClientMetadataDefaults(t *testing.T) {
-	m, err := ParseClientMetadata([]byte(`{"redirect_uris":["https://a.example/cb","https://a.example/cb"],"scope":" read  read openid "}`))
+	m, err := parseClientMetadata([]byte(`{"redirect_uris":["https://a.example/cb","https://a.example/cb"],"scope":" read  read openid "}`))
 	if err == nil {
 		err = CheckClientMetadata(nil, &m, testIDTokenAlgs)
 	}
@@ -163,7 +163,7 @@ func FuzzParseClientMetadata(f *testing.F) {
 	f.Add(`{"redirect_uris":["http://127.0.0.1:1/cb#f"],"response_types":["token"]}`)
 	f.Add(`{"token_endpoint_auth_method":"private_key_jwt","redirect_uris":["https://a/cb"],"jwks":{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}}`)
 	f.Fuzz(func(t *testing.T, doc string) {
-		m, err := ParseClientMetadata([]byte(doc))
+		m, err := parseClientMetadata([]byte(doc))
 		if err != nil {
 			return
 		}

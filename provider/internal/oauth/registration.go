@@ -58,7 +58,7 @@ type RegistrationRequest struct {
 // RegisterClient registers a client ([RFC 7591 Section 3]): first whether
 // the caller may register at all (admitRegistration: REGISTRATION, the
 // initial access token, the rate limit per address), then the body, read
-// by ParseClientMetadata and checked by CheckClientMetadata, then a new
+// by parseClientMetadata and checked by CheckClientMetadata, then a new
 // client_id, secret (for secret-based methods) and registration access
 // token, of which only hashes are kept. Over the rate limit the error is
 // a *TooManyAttemptsError.
@@ -74,7 +74,7 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	m, err := ParseClientMetadata(body)
+	m, err := parseClientMetadata(body)
 	if err != nil {
 		return nil, err
 	}

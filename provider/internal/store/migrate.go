@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -34,6 +35,9 @@ type Migration struct {
 // whether it applied the migration; those applied are logged in one line,
 // so the log of a start after an upgrade says what it changed.
 //
+// A migration the database records under a version main later moved it
+// from (renumberedMigrations) is first recorded under its version today.
+//
 // Each file's version must be above the one before it: two files of one
 // version would be one row in schema_migrations, and the second would never
 // run. Nothing is applied unless every file is in order.
@@ -43,6 +47,9 @@ func Migrate(ctx context.Context, fsys fs.FS, recorded []Migration, apply func(c
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if err := refuseUnknown(migrations, recorded); err != nil {
+		return err
+	}
+	if err := renumber(ctx, migrations, recorded, apply); err != nil {
 		return err
 	}
 	var applied []string
@@ -71,6 +78,50 @@ func Migrate(ctx context.Context, fsys fs.FS, recorded []Migration, apply func(c
 // never apply it.
 var retiredMigrations = map[int]string{
 	70: "0070_pushed_request_opened.sql", // a nullable column of pushed_requests
+}
+
+// renumberedMigrations are migrations that main released under one version
+// and later moved to the next free one, by the name a database records for
+// them, with the name of their file today. For a while main had two files
+// of version 60: a database migrated then records
+// 0060_client_metadata_documents.sql, today's 0061, under version 60, and
+// never ran 0060_ended_login_sessions.sql (schema_migrations has one row
+// per version). Migrate records such a migration under its version today
+// before applying anything, so the one that now has its old version is
+// applied, and it is not applied a second time.
+var renumberedMigrations = map[string]string{
+	"0060_client_metadata_documents.sql": "0061_client_metadata_documents.sql",
+}
+
+// renumber records under its version today each recorded migration that
+// main renumbered (renumberedMigrations). The move is itself applied by
+// apply, as a migration of the new version and name whose statement deletes
+// the old row: so it is one transaction, and however many processes start
+// together it is made once.
+func renumber(ctx context.Context, migrations, recorded []Migration, apply func(context.Context, Migration) (bool, error)) error {
+	for _, old := range recorded {
+		name, ok := renumberedMigrations[old.Name]
+		if !ok {
+			continue
+		}
+		i := slices.IndexFunc(migrations, func(m Migration) bool { return m.Name == name })
+		if i < 0 {
+			return fmt.Errorf("migrate: %s, recorded, is now %s, which is missing", old.Name, name)
+		}
+		move := Migration{
+			Version: migrations[i].Version,
+			Name:    name,
+			SQL:     fmt.Sprintf("DELETE FROM schema_migrations WHERE version = %d AND name = '%s'", old.Version, old.Name),
+		}
+		done, err := apply(ctx, move)
+		if err != nil {
+			return fmt.Errorf("migrate: record %s as %s: %w", old.Name, name, err)
+		}
+		if done {
+			slog.Info("store migration renumbered", "recorded", old.Name, "as", name)
+		}
+	}
+	return nil
 }
 
 // refuseUnknown names the recorded migrations that are neither among

@@ -3,8 +3,11 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,5 +55,45 @@ func RefusedAsNewer[S interface{ Close() error }](t *testing.T, open func() (S, 
 	}
 	if err == nil || !strings.Contains(err.Error(), NewerMigration.Name) {
 		t.Errorf("Open of a database a newer version migrated: got %v, want an error naming %s", err, NewerMigration.Name)
+	}
+}
+
+// MigrateWithTwoFilesOf60 makes, with apply, the database of a provider
+// from the time main had two files of version 60: migrated up to 0060, then
+// the client metadata documents migration (today's 0061) applied and
+// recorded as 0060_client_metadata_documents.sql, and
+// 0060_ended_login_sessions.sql never applied.
+func MigrateWithTwoFilesOf60(t *testing.T, fsys fs.FS, apply func(context.Context, store.Migration) (bool, error)) {
+	t.Helper()
+	MigrateBefore(t, fsys, "0060", apply)
+	sql, err := fs.ReadFile(fsys, "migrations/0061_client_metadata_documents.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := store.Migration{Version: 60, Name: "0060_client_metadata_documents.sql", SQL: string(sql)}
+	if _, err := apply(t.Context(), m); err != nil {
+		t.Fatalf("apply %s: %v", m.Name, err)
+	}
+}
+
+// RecordedOnce checks that recorded, what schema_migrations holds, is every
+// migration of fsys, each once, under its version and name.
+func RecordedOnce(t *testing.T, fsys fs.FS, recorded []store.Migration) {
+	t.Helper()
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range recorded {
+		got = append(got, fmt.Sprintf("%04d %s", m.Version, m.Name))
+	}
+	var want []string
+	for _, name := range names {
+		name = path.Base(name)
+		want = append(want, name[:4]+" "+name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("schema_migrations: got %q, want %q (every file once)", got, want)
 	}
 }

@@ -390,6 +390,11 @@ type Store interface {
 	// one sealed with a previous key-encryption key. It does nothing to a
 	// key that another process sealed first, or deleted.
 	SealSigningKey(ctx context.Context, id string, was, sealed []byte) error
+	// EraseReplacedSigningKeys rewrites the stored signing keys so that the
+	// database's files keep no copy of the bytes SealSigningKey replaced:
+	// SQLite leaves a replaced row's bytes in free pages and its
+	// write-ahead log, PostgreSQL in the row's dead version until a vacuum.
+	EraseReplacedSigningKeys(ctx context.Context) error
 
 	// Grants.
 	CreateGrant(ctx context.Context, g Grant) error

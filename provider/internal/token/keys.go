@@ -35,6 +35,9 @@ type KeyStore interface {
 	// SealSigningKey replaces the private key of key id by sealed, if it is
 	// still was.
 	SealSigningKey(ctx context.Context, id string, was, sealed []byte) error
+	// EraseReplacedSigningKeys leaves in the database no copy of the bytes
+	// SealSigningKey replaced.
+	EraseReplacedSigningKeys(ctx context.Context) error
 }
 
 const (
@@ -445,7 +448,12 @@ func newKeyRecord(kek *KEK, alg Algorithm, now time.Time) (store.SigningKey, err
 // cleartext, so existing databases keep working and, from the first start
 // on, hold no usable key; and reseals those sealed with kek's previous key,
 // so the previous key can be retired. A key that neither opens is an error.
+// Once it has sealed any, it has the store erase the bytes they replaced,
+// which the database's files would otherwise keep for a while (a copy of
+// those files could still sign); if that fails, the keys stay sealed and a
+// warning says to rotate them.
 func sealKeys(ctx context.Context, ks KeyStore, kek *KEK, records []store.SigningKey) error {
+	sealed := false
 	for _, r := range records {
 		der, current, err := kek.openRecord(r)
 		if err != nil {
@@ -456,6 +464,12 @@ func sealKeys(ctx context.Context, ks KeyStore, kek *KEK, records []store.Signin
 		}
 		if err := ks.SealSigningKey(ctx, r.ID, r.PrivateKey, kek.seal(r.ID, r.Algorithm, der)); err != nil {
 			return fmt.Errorf("token: seal signing key %q: %w", r.ID, err)
+		}
+		sealed = true
+	}
+	if sealed {
+		if err := ks.EraseReplacedSigningKeys(ctx); err != nil {
+			slog.Warn("token: signing keys sealed, but the database may still hold their bytes from before; rotate them (provider keys rotate)", "err", err)
 		}
 	}
 	return nil

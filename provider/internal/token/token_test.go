@@ -28,6 +28,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/internal/store/storetest"
 	"github.com/oauth-reference/provider/jwttest"
 )
 
@@ -58,6 +59,9 @@ type fakeKeyStore struct {
 	keys    []store.SigningKey
 	lists   int
 	listErr error
+
+	erases   int
+	eraseErr error
 }
 
 func (f *fakeKeyStore) CreateSigningKey(_ context.Context, k store.SigningKey) error {
@@ -111,6 +115,15 @@ func (f *fakeKeyStore) DeleteRetiredSigningKeys(_ context.Context, now time.Time
 	n := int64(len(f.keys) - len(kept))
 	f.keys = kept
 	return n, nil
+}
+
+// EraseReplacedSigningKeys counts its calls in erases; eraseErr, when set,
+// makes it fail.
+func (f *fakeKeyStore) EraseReplacedSigningKeys(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.erases++
+	return f.eraseErr
 }
 
 func (f *fakeKeyStore) SealSigningKey(_ context.Context, id string, was, sealed []byte) error {
@@ -705,6 +718,33 @@ func TestVerifiedCache(t *testing.T) {
 			t.Errorf("got error %v, want unknown key id", err)
 		}
 	})
+}
+
+// TestLoadKeysErasesWhatItSealed: a start that seals a cleartext key has
+// the store erase the bytes it replaced, once; one that seals nothing does
+// not; and a failed erasure leaves the keys sealed and in use, with a
+// warning that says to rotate them.
+func TestLoadKeysErasesWhatItSealed(t *testing.T) {
+	_, ks := newKeys(t)
+	if ks.erases != 0 {
+		t.Errorf("a new store: got %d erasures, want none", ks.erases)
+	}
+	der, _, err := testKEK.openRecord(ks.keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks.keys[0].PrivateKey, ks.keys[0].Encrypted = der, false // as stored before keys were sealed
+	ks.eraseErr = errors.New("disk full")
+	log := storetest.CaptureLog(t)
+	if _, err := LoadKeys(context.Background(), ks, testKEK, "", t0); err != nil {
+		t.Fatalf("LoadKeys: %v", err)
+	}
+	if ks.erases != 1 || !ks.keys[0].Encrypted {
+		t.Errorf("a store with a cleartext key: got %d erasures, key sealed %t; want 1, true", ks.erases, ks.keys[0].Encrypted)
+	}
+	if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "provider keys rotate") {
+		t.Errorf("log of a failed erasure: got %q, want a warning naming provider keys rotate", log.String())
+	}
 }
 
 func TestVerifiedCacheStaysBounded(t *testing.T) {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -81,6 +82,28 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 		return 0, fmt.Errorf("postgres: delete retired signing keys: %w", err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// EraseReplacedSigningKeys rewrites signing_keys into a new file with
+// VACUUM FULL, which copies only the rows' live versions, so no dead version
+// holding a replaced key is left in the table's files. VACUUM skips a table
+// the provider's role does not own with only a warning: the table's file
+// must have changed.
+func (s *Store) EraseReplacedSigningKeys(ctx context.Context) error {
+	var before, after uint32
+	if err := s.pool.QueryRow(ctx, `SELECT pg_relation_filenode('signing_keys')`).Scan(&before); err != nil {
+		return fmt.Errorf("postgres: signing_keys file: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `VACUUM FULL signing_keys`); err != nil {
+		return fmt.Errorf("postgres: vacuum signing_keys: %w", err)
+	}
+	if err := s.pool.QueryRow(ctx, `SELECT pg_relation_filenode('signing_keys')`).Scan(&after); err != nil {
+		return fmt.Errorf("postgres: signing_keys file: %w", err)
+	}
+	if after == before {
+		return errors.New("postgres: VACUUM FULL did not rewrite signing_keys (is the provider's role its owner?)")
+	}
+	return nil
 }
 
 // SealSigningKey replaces a private key that is still was by sealed.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -76,6 +77,25 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 		return 0, fmt.Errorf("sqlite: delete retired signing keys: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// EraseReplacedSigningKeys rebuilds the database file with VACUUM, which
+// leaves no free page holding a replaced key's bytes, then checkpoints the
+// write-ahead log into it and truncates the log, whose frames may hold the
+// pages as they were before.
+func (s *Store) EraseReplacedSigningKeys(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("sqlite: vacuum: %w", err)
+	}
+	var busy, walFrames, checkpointed int
+	err := s.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &walFrames, &checkpointed)
+	if err != nil {
+		return fmt.Errorf("sqlite: checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return errors.New("sqlite: checkpoint: another connection is reading the write-ahead log; it was not truncated")
+	}
+	return nil
 }
 
 // SealSigningKey replaces a private key that is still was by sealed.

@@ -1,6 +1,10 @@
 package storetest
 
 import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"fmt"
 	"testing"
 	"time"
@@ -134,6 +138,17 @@ var signingKeyTests = []test{
 		k.PrivateKey = []byte("resealed")
 		checkEqual(t, "ListSigningKeys after resealing", got, []store.SigningKey{k})
 	}},
+	{"EraseReplacedSigningKeys after sealing keeps every key as it is", func(t *testing.T, s store.Store) {
+		clear, other := newKey("k1", 0), newKey("k2", -time.Hour)
+		clear.Encrypted, clear.PrivateKey = false, []byte("cleartext DER")
+		createKeys(t, s, clear, other)
+		must(t, "SealSigningKey", s.SealSigningKey(t.Context(), "k1", clear.PrivateKey, []byte("sealed")))
+		must(t, "EraseReplacedSigningKeys", s.EraseReplacedSigningKeys(t.Context()))
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
+		clear.Encrypted, clear.PrivateKey = true, []byte("sealed")
+		checkEqual(t, "ListSigningKeys after erasing", got, []store.SigningKey{clear, other})
+	}},
 }
 
 // checkUnretired checks that the store's only unretired key is want.
@@ -148,4 +163,38 @@ func checkUnretired(t *testing.T, s store.Store, want string) {
 		}
 	}
 	checkEqual(t, "unretired keys", unretired, []string{want})
+}
+
+// StoreCleartextKeys stores two RSA keys in cleartext, as a version of the
+// provider from before keys were sealed did, the first rotated out by the
+// second, and returns the secret parts of both (each key's private
+// exponent and primes), which a copy of the database must not hold once
+// the keys are sealed.
+func StoreCleartextKeys(t *testing.T, s store.Store) (secrets [][]byte) {
+	t.Helper()
+	for i, kid := range []string{"cleartext-1", "cleartext-2"} {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		must(t, "GenerateKey", err)
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		must(t, "MarshalPKCS8PrivateKey", err)
+		k := store.SigningKey{ID: kid, Algorithm: "RS256", PrivateKey: der, CreatedAt: at(time.Duration(i) * time.Hour)}
+		if i == 0 {
+			must(t, "CreateSigningKey", s.CreateSigningKey(t.Context(), k))
+		} else {
+			must(t, "RotateSigningKey", s.RotateSigningKey(t.Context(), k, at(2*time.Hour)))
+		}
+		secrets = append(secrets, key.D.Bytes(), key.Primes[0].Bytes(), key.Primes[1].Bytes())
+	}
+	return secrets
+}
+
+// HoldsNoSecret checks that data, a file of the database named name, holds
+// none of secrets.
+func HoldsNoSecret(t *testing.T, name string, data []byte, secrets [][]byte) {
+	t.Helper()
+	for i, secret := range secrets {
+		if bytes.Contains(data, secret) {
+			t.Errorf("%s (%d bytes) holds secret %d of the keys stored in cleartext, want none", name, len(data), i)
+		}
+	}
 }

@@ -1,0 +1,66 @@
+package postgres_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/internal/store/storetest"
+	"github.com/oauth-reference/provider/internal/token"
+)
+
+// TestSealingErasesCleartextKeys: the keys an older version stored in
+// cleartext are sealed at the next start, and then the table's files hold
+// no version of their rows from before, so a copy of the data directory
+// cannot sign. Before, the replaced rows stayed as dead versions in the
+// table's file until a vacuum. The test reads the files through the server
+// (pg_read_binary_file, which needs a superuser, as .ci/postgres.sh gives),
+// after a CHECKPOINT has written every page to them.
+func TestSealingErasesCleartextKeys(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	pool, err := pgxpool.New(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	old := open(t, u)
+	secrets := storetest.StoreCleartextKeys(t, old)
+	old.Close()
+	before := tableFile(t, pool)
+
+	kek, err := token.NewKEK(bytes.Repeat([]byte{'k'}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := token.LoadKeys(t.Context(), open(t, u), kek, token.RS256, time.Now()); err != nil {
+		t.Fatalf("LoadKeys: %v", err)
+	}
+	after := tableFile(t, pool)
+	if after == before {
+		t.Errorf("signing_keys's file after sealing: got %s, the one from before; want a new one", after)
+	}
+	if _, err := pool.Exec(t.Context(), `CHECKPOINT`); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{before, after} {
+		var data []byte
+		err := pool.QueryRow(t.Context(), `SELECT pg_read_binary_file($1, 0, 1 << 26, true)`, name).Scan(&data)
+		if err != nil {
+			t.Fatalf("read %s (the test needs a superuser): %v", name, err)
+		}
+		storetest.HoldsNoSecret(t, name, data, secrets)
+	}
+}
+
+// tableFile returns the path of signing_keys's file in the data directory.
+func tableFile(t *testing.T, pool *pgxpool.Pool) string {
+	t.Helper()
+	var name string
+	if err := pool.QueryRow(t.Context(), `SELECT pg_relation_filepath('signing_keys')`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}

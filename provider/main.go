@@ -115,10 +115,15 @@ func checkBeforeOpening(cfg config.Config) error {
 	return nil
 }
 
-// runCommand runs cmd.
+// runCommand runs cmd, after a warning for each setting of an earlier
+// version that is set (config.RetiredSettings); a health check, which runs
+// every few seconds, logs none.
 func runCommand(ctx context.Context, cmd command, cfg config.Config, log *slog.Logger) error {
 	if cmd == healthcheckCommand {
 		return service.Probe(ctx, cfg.Addr) // asks the running provider; opens no store
+	}
+	for _, warning := range config.RetiredSettings(os.LookupEnv) {
+		log.Warn(warning)
 	}
 	if err := chooseDatabase(ctx, &cfg, log); err != nil {
 		return err

@@ -402,6 +402,30 @@ func TestDefaultLoggerIsTheProviders(t *testing.T) {
 	}
 }
 
+// TestRetiredSettingIsWarnedAbout: a variable that an earlier version read
+// and this one does not (PASSWORD_HASH_COST, the bcrypt cost) is not
+// silently ignored: the start warns once that it no longer applies, and
+// names what replaced it.
+func TestRetiredSettingIsWarnedAbout(t *testing.T) {
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) })
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "file", "provider.db")) // the start stops at the store, after the warnings
+	t.Setenv("PASSWORD_HASH_COST", "12")
+	var out strings.Builder
+	if err := run(context.Background(), nil, &out); err == nil {
+		t.Fatal("a store that cannot be opened: got no error")
+	}
+	want := `level=WARN msg="PASSWORD_HASH_COST is set, but this version no longer reads it: passwords are hashed with Argon2id, not bcrypt; its cost is PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_TIME"`
+	if got := out.String(); strings.Count(got, want) != 1 || strings.Count(got, "PASSWORD_HASH_COST") != 1 {
+		t.Errorf("log of a start with PASSWORD_HASH_COST set: got %q, want one line holding %q", got, want)
+	}
+}
+
 // TestHeapFloorUnlessGOGCIsSet: the provider keeps a heap floor
 // (service.KeepHeapFloor: GOGC 400 while its heap is small, as /metrics
 // shows), unless GOGC is set in its environment, which it then keeps.

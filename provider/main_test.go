@@ -367,12 +367,11 @@ func TestDebugAddrNotLoopback(t *testing.T) {
 	}
 }
 
-// TestDefaultLoggerIsTheProviders: a line logged through slog's default
-// logger (as the PostgreSQL revocation listener logs) comes out in the
-// provider's LOG_FORMAT, on its output; so does the error the provider
-// stops with, as the log's last line (a JSON log stays JSON to the end),
-// not printed again beside it.
-func TestDefaultLoggerIsTheProviders(t *testing.T) {
+// withUnopenableStore runs the test in a new directory with DATABASE_URL
+// naming a store that cannot be opened (below a file), so a run stops at
+// the store, after its logger is set up; slog's default logger, which run
+// replaces, is put back when the test ends.
+func withUnopenableStore(t *testing.T) {
 	previous := slog.Default()
 	t.Cleanup(func() { slog.SetDefault(previous) })
 	dir := t.TempDir()
@@ -380,7 +379,16 @@ func TestDefaultLoggerIsTheProviders(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("DATABASE_URL", filepath.Join(dir, "file", "provider.db")) // a store that cannot be opened
+	t.Setenv("DATABASE_URL", filepath.Join(dir, "file", "provider.db"))
+}
+
+// TestDefaultLoggerIsTheProviders: a line logged through slog's default
+// logger (as the PostgreSQL revocation listener logs) comes out in the
+// provider's LOG_FORMAT, on its output; so does the error the provider
+// stops with, as the log's last line (a JSON log stays JSON to the end),
+// not printed again beside it.
+func TestDefaultLoggerIsTheProviders(t *testing.T) {
+	withUnopenableStore(t)
 	t.Setenv("LOG_FORMAT", "json")
 	var out strings.Builder
 	err := run(context.Background(), []string{"keys", "rotate"}, &out)
@@ -407,14 +415,7 @@ func TestDefaultLoggerIsTheProviders(t *testing.T) {
 // silently ignored: the start warns once that it no longer applies, and
 // names what replaced it.
 func TestRetiredSettingIsWarnedAbout(t *testing.T) {
-	previous := slog.Default()
-	t.Cleanup(func() { slog.SetDefault(previous) })
-	dir := t.TempDir()
-	t.Chdir(dir)
-	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("DATABASE_URL", filepath.Join(dir, "file", "provider.db")) // the start stops at the store, after the warnings
+	withUnopenableStore(t) // the start stops at the store, after the warnings
 	t.Setenv("PASSWORD_HASH_COST", "12")
 	var out strings.Builder
 	if err := run(context.Background(), nil, &out); err == nil {

@@ -1,16 +1,12 @@
 package postgres
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
-	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/internal/store/storetest"
 )
 
@@ -19,15 +15,9 @@ import (
 // in progress goes on: its code, as the user types it, finds it.
 func TestUserCodeHashMigration(t *testing.T) {
 	ctx := t.Context()
-	url := pgtest.NewSchemas(t).Create(t)
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	apply := func(ctx context.Context, m store.Migration) (bool, error) { return applyMigration(ctx, pool, m) }
+	url, pool, apply := newDatabase(t)
 	storetest.MigrateBefore(t, migrations, "0062", apply)
-	_, err = pool.Exec(ctx, `
+	_, err := pool.Exec(ctx, `
 		INSERT INTO clients (id, name, type) VALUES ('device-client', 'Device', 'public');
 		INSERT INTO device_codes (hash, user_code, client_id, scope, status, interval_ms, created_at, expires_at)
 		VALUES ('pending-hash', 'WDJBMJHT', 'device-client', 'read', 'pending', 5000, now(), now() + interval '15 minutes')`)

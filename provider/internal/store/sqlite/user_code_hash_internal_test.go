@@ -1,10 +1,7 @@
 package sqlite
 
 import (
-	"context"
-	"database/sql"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,15 +16,9 @@ import (
 // its tokens.
 func TestUserCodeHashMigration(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "provider.db")
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	apply := func(ctx context.Context, m store.Migration) (bool, error) { return applyMigration(ctx, db, m) }
+	path, db, apply := newDatabase(t)
 	storetest.MigrateBefore(t, migrations, "0062", apply)
-	_, err = db.ExecContext(ctx, `
+	_, err := db.ExecContext(ctx, `
 		INSERT INTO clients (id, name, type) VALUES ('device-client', 'Device', 'public');
 		INSERT INTO device_codes (hash, user_code, client_id, scope, status, interval_ms, created_at, expires_at) VALUES
 			('pending-hash', 'WDJBMJHT', 'device-client', 'read', 'pending', 5000, 0, 1),

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
@@ -76,24 +77,37 @@ func MigrateWithTwoFilesOf60(t *testing.T, fsys fs.FS, apply func(context.Contex
 	}
 }
 
-// RecordedOnce checks that recorded, what schema_migrations holds, is every
-// migration of fsys, each once, under its version and name.
-func RecordedOnce(t *testing.T, fsys fs.FS, recorded []store.Migration) {
+// UpgradedFromTwoFilesOf60 checks s, opened on the database
+// MigrateWithTwoFilesOf60 made: the start's log says it renumbered the
+// migration and applied 0060_ended_login_sessions.sql first, recorded (what
+// schema_migrations then holds) is every migration of fsys once, under its
+// version and name, and a logout can be recorded.
+func UpgradedFromTwoFilesOf60(t *testing.T, fsys fs.FS, log string, recorded []store.Migration, s store.Store) {
 	t.Helper()
+	for _, want := range []string{
+		`msg="store migration renumbered" recorded=0060_client_metadata_documents.sql as=0061_client_metadata_documents.sql`,
+		`msg="store migrated" applied="0060_ended_login_sessions.sql `,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log of the upgrade: got %q, want it to hold %q", log, want)
+		}
+	}
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
+	var got, want []string
 	for _, m := range recorded {
 		got = append(got, fmt.Sprintf("%04d %s", m.Version, m.Name))
 	}
-	var want []string
 	for _, name := range names {
 		name = path.Base(name)
 		want = append(want, name[:4]+" "+name)
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("schema_migrations: got %q, want %q (every file once)", got, want)
+	}
+	if err := s.EndLoginSession(t.Context(), "session", time.Now().Add(time.Hour)); err != nil {
+		t.Errorf("EndLoginSession after the upgrade: %v", err)
 	}
 }

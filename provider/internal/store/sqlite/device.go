@@ -82,7 +82,7 @@ func (s *Store) RecordDevicePoll(ctx context.Context, hash string, lastPolledAt,
 // decided one is store.ErrNotPending, and its would-be grant is not stored.
 func (s *Store) ApproveDeviceCode(ctx context.Context, userCodeHash string, g store.Grant) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := createGrant(ctx, tx, g); err != nil {
+		if err := createGrant(ctx, tx.StmtContext(ctx, s.insertGrant), g); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
@@ -125,8 +125,12 @@ func decided(ctx context.Context, tx *sql.Tx, userCodeHash string, err error) er
 // code; the others get store.ErrAlreadyUsed.
 func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued *store.RefreshToken) error {
 	return s.redeem(ctx, issued, func(tx *sql.Tx) error { return notApproved(ctx, tx, hash) },
-		`UPDATE device_codes SET status = 'used' WHERE hash = ? AND status = 'approved'`, hash)
+		s.redeemDeviceCode, hash)
 }
+
+// redeemDeviceCodeSQL marks an approved device code used (RedeemDeviceCode:
+// the poll that gets the tokens).
+const redeemDeviceCodeSQL = `UPDATE device_codes SET status = 'used' WHERE hash = ? AND status = 'approved'`
 
 // notApproved tells why the device code hash could not be redeemed:
 // store.ErrNotFound, or store.DeviceCodeNotRedeemed's answer for its status.

@@ -9,25 +9,30 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// execer is what both *sql.DB and *sql.Tx offer to run a statement.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // CreateGrant stores a new grant; an ID in use is store.ErrDuplicate.
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
-	return createGrant(ctx, s.write, g)
+	return createGrant(ctx, s.insertGrant, g)
 }
 
-// createGrant inserts g with db, which may be a transaction.
-func createGrant(ctx context.Context, db execer, g store.Grant) error {
-	_, err := db.ExecContext(ctx, `
-		INSERT INTO grants (id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+// insertGrantSQL stores a grant (createGrant: each approved authorization
+// request and device code).
+const insertGrantSQL = `
+	INSERT INTO grants (id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// createGrant inserts g with insert, Store.insertGrant or, in a
+// transaction, tx.StmtContext's copy of it.
+func createGrant(ctx context.Context, insert *sql.Stmt, g store.Grant) error {
+	_, err := insert.ExecContext(ctx,
 		g.ID, g.ClientID, nullString(g.UserID), g.Scope, g.Resources, nullMicros(g.AuthTime),
 		micros(g.CreatedAt), micros(g.ExpiresAt), nullMicros(g.RevokedAt))
 	return insertErr("create grant", err)
 }
+
+// getGrantSQL reads a grant by ID (GetGrant: each refresh).
+const getGrantSQL = `
+	SELECT id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at
+	FROM grants WHERE id = ?`
 
 // GetGrant returns the grant with the given ID, or store.ErrNotFound.
 func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
@@ -35,9 +40,7 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 	var userID sql.NullString
 	var authTime, revokedAt sql.NullInt64
 	var createdAt, expiresAt int64
-	err := s.read.QueryRowContext(ctx, `
-		SELECT id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at
-		FROM grants WHERE id = ?`, id).
+	err := s.getGrant.QueryRowContext(ctx, id).
 		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &g.Resources, &authTime, &createdAt, &expiresAt, &revokedAt)
 	if err != nil {
 		return store.Grant{}, getErr("get grant", err)
@@ -62,18 +65,22 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error
 // transaction: both or neither.
 func (s *Store) CreateAuthorizationCode(ctx context.Context, g store.Grant, c store.AuthorizationCode) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := createGrant(ctx, tx, g); err != nil {
+		if err := createGrant(ctx, tx.StmtContext(ctx, s.insertGrant), g); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
-				code_challenge, nonce, dpop_jkt, auth_time, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.StmtContext(ctx, s.insertAuthorizationCode).ExecContext(ctx,
 			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope, c.Resources,
 			c.CodeChallenge, c.Nonce, c.DPoPJKT, micros(c.AuthTime), micros(c.CreatedAt), micros(c.ExpiresAt))
 		return insertErr("create authorization code", err)
 	})
 }
+
+// insertAuthorizationCodeSQL stores a code (CreateAuthorizationCode: each
+// approved authorization request).
+const insertAuthorizationCodeSQL = `
+	INSERT INTO authorization_codes (hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
+		code_challenge, nonce, dpop_jkt, auth_time, created_at, expires_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // codeColumns are the columns scanCode reads, in its order.
 const codeColumns = `hash, grant_id, client_id, user_id, redirect_uri, scope, resources,
@@ -91,10 +98,14 @@ func scanCode(row scanner) (store.AuthorizationCode, error) {
 	return c, err
 }
 
+// getAuthorizationCodeSQL reads a code by hash (GetAuthorizationCode: each
+// code exchange).
+const getAuthorizationCodeSQL = `SELECT ` + codeColumns + ` FROM authorization_codes WHERE hash = ?`
+
 // GetAuthorizationCode returns the code with the given hash, used or not,
 // or store.ErrNotFound.
 func (s *Store) GetAuthorizationCode(ctx context.Context, hash string) (store.AuthorizationCode, error) {
-	c, err := scanCode(s.read.QueryRowContext(ctx, `SELECT `+codeColumns+` FROM authorization_codes WHERE hash = ?`, hash))
+	c, err := scanCode(s.getAuthorizationCode.QueryRowContext(ctx, hash))
 	if err != nil {
 		return store.AuthorizationCode{}, getErr("get authorization code", err)
 	}
@@ -109,8 +120,12 @@ func (s *Store) GetAuthorizationCode(ctx context.Context, hash string) (store.Au
 // An unknown hash is store.ErrNotFound.
 func (s *Store) RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued *store.RefreshToken) error {
 	return s.redeem(ctx, issued, func(tx *sql.Tx) error { return usedOrUnknown(ctx, tx, "authorization_codes", hash) },
-		`UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL`, micros(now), hash)
+		s.redeemAuthorizationCode, micros(now), hash)
 }
+
+// redeemAuthorizationCodeSQL marks a code used if it is not yet
+// (RedeemAuthorizationCode: each code exchange).
+const redeemAuthorizationCodeSQL = `UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL`
 
 // PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh
 // tokens, access token revocations, seen JTIs, ended login sessions, attempt counts and leases, and grants whose lifetime ended before

@@ -18,10 +18,14 @@ func (s *Store) EndLoginSession(ctx context.Context, hash string, expiresAt time
 	return nil
 }
 
+// loginSessionEndedSQL asks whether a login session was ended
+// (LoginSessionEnded: each page request of a signed-in user).
+const loginSessionEndedSQL = `SELECT EXISTS (SELECT 1 FROM ended_login_sessions WHERE hash = ?)`
+
 // LoginSessionEnded reports whether EndLoginSession recorded hash.
 func (s *Store) LoginSessionEnded(ctx context.Context, hash string) (bool, error) {
 	var ended bool
-	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ended_login_sessions WHERE hash = ?)`, hash).Scan(&ended)
+	err := s.loginSessionEnded.QueryRowContext(ctx, hash).Scan(&ended)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: login session ended: %w", err)
 	}

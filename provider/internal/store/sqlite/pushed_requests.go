@@ -9,15 +9,25 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
+// createPushedRequestSQL stores a pushed authorization request
+// (CreatePushedRequest: each request to the PAR endpoint).
+const createPushedRequestSQL = `
+	INSERT INTO pushed_requests (hash, client_id, params, created_at, expires_at, used_at)
+	VALUES (?, ?, ?, ?, ?, ?)`
+
 // CreatePushedRequest stores a pushed authorization request; a hash in use
 // is store.ErrDuplicate.
 func (s *Store) CreatePushedRequest(ctx context.Context, r store.PushedRequest) error {
-	_, err := s.write.ExecContext(ctx, `
-		INSERT INTO pushed_requests (hash, client_id, params, created_at, expires_at, used_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := s.createPushedRequest.ExecContext(ctx,
 		r.Hash, r.ClientID, r.Params, micros(r.CreatedAt), micros(r.ExpiresAt), nullMicros(r.UsedAt))
 	return insertErr("create pushed request", err)
 }
+
+// getPushedRequestSQL reads a pushed request by hash (GetPushedRequest:
+// each authorization request that names one by its request_uri).
+const getPushedRequestSQL = `
+	SELECT hash, client_id, params, created_at, expires_at, used_at
+	FROM pushed_requests WHERE hash = ?`
 
 // GetPushedRequest returns the pushed request with the given hash, or
 // store.ErrNotFound.
@@ -25,9 +35,7 @@ func (s *Store) GetPushedRequest(ctx context.Context, hash string) (store.Pushed
 	var r store.PushedRequest
 	var createdAt, expiresAt int64
 	var usedAt sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `
-		SELECT hash, client_id, params, created_at, expires_at, used_at
-		FROM pushed_requests WHERE hash = ?`, hash).
+	err := s.getPushedRequest.QueryRowContext(ctx, hash).
 		Scan(&r.Hash, &r.ClientID, &r.Params, &createdAt, &expiresAt, &usedAt)
 	if err != nil {
 		return store.PushedRequest{}, getErr("get pushed request", err)

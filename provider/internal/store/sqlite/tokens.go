@@ -12,35 +12,43 @@ import (
 // createRefreshToken inserts t and extends its grant, within tx; a
 // rotation also records rotatedHash as the grant's most recently
 // rotated-out refresh token ("" leaves it as it is).
-func createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken, rotatedHash string) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+func (s *Store) createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken, rotatedHash string) error {
+	_, err := tx.StmtContext(ctx, s.insertRefreshToken).ExecContext(ctx,
 		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT,
 		micros(t.CreatedAt), micros(t.ExpiresAt), nullMicros(t.UsedAt))
 	if err != nil {
 		return insertErr("create refresh token", err)
 	}
-	_, err = tx.ExecContext(ctx, `
-		UPDATE grants SET expires_at = max(expires_at, ?), last_rotated_hash = coalesce(?, last_rotated_hash)
-		WHERE id = ?`, micros(t.ExpiresAt), nullString(rotatedHash), t.GrantID)
+	_, err = tx.StmtContext(ctx, s.extendGrant).ExecContext(ctx, micros(t.ExpiresAt), nullString(rotatedHash), t.GrantID)
 	if err != nil {
 		return fmt.Errorf("sqlite: extend grant: %w", err)
 	}
 	return nil
 }
 
-// redeem runs query, an UPDATE that marks a single-use record (a code)
-// used if it still may be, and stores issued, the refresh token issued from
-// it (nil: none), in one transaction: both or neither. The transaction
-// begins IMMEDIATE (see dsn), so concurrent redemptions, in any process,
-// run one at a time and the UPDATE of all but the first changes no row;
-// then refused tells why, and nothing is stored. An issued token whose
+// insertRefreshTokenSQL stores a refresh token (createRefreshToken: each
+// code exchange and refresh that issues one).
+const insertRefreshTokenSQL = `
+	INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// extendGrantSQL makes a grant last at least as long as its new refresh
+// token and, given one, records the rotated-out token (createRefreshToken).
+const extendGrantSQL = `
+	UPDATE grants SET expires_at = max(expires_at, ?), last_rotated_hash = coalesce(?, last_rotated_hash)
+	WHERE id = ?`
+
+// redeem runs markUsed, a prepared UPDATE that marks a single-use record (a
+// code) used if it still may be, with args, and stores issued, the refresh
+// token issued from it (nil: none), in one transaction: both or neither. The
+// transaction begins IMMEDIATE (see dsn), so concurrent redemptions, in any
+// process, run one at a time and the UPDATE of all but the first changes no
+// row; then refused tells why, and nothing is stored. An issued token whose
 // grant is gone (DeleteClient, PurgeExpired) is store.ErrNotFound, and the
 // record stays as it was.
-func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused func(tx *sql.Tx) error, query string, args ...any) error {
+func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused func(tx *sql.Tx) error, markUsed *sql.Stmt, args ...any) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
+		res, err := tx.StmtContext(ctx, markUsed).ExecContext(ctx, args...)
 		changed, err := changedAny("redeem", res, err)
 		switch {
 		case err != nil:
@@ -50,9 +58,15 @@ func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused 
 		case issued == nil:
 			return nil
 		}
-		return createRefreshToken(ctx, tx, *issued, "")
+		return s.createRefreshToken(ctx, tx, *issued, "")
 	})
 }
+
+// getRefreshTokenSQL reads a refresh token by hash (GetRefreshToken: each
+// refresh).
+const getRefreshTokenSQL = `
+	SELECT hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at
+	FROM refresh_tokens WHERE hash = ?`
 
 // GetRefreshToken returns the refresh token with the given hash, or
 // store.ErrNotFound.
@@ -60,9 +74,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 	var t store.RefreshToken
 	var createdAt, expiresAt int64
 	var usedAt sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `
-		SELECT hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at
-		FROM refresh_tokens WHERE hash = ?`, hash).
+	err := s.getRefreshToken.QueryRowContext(ctx, hash).
 		Scan(&t.Hash, &t.GrantID, &t.ClientID, &t.UserID, &t.Scope, &t.DPoPJKT, &createdAt, &expiresAt, &usedAt)
 	if err != nil {
 		return store.RefreshToken{}, getErr("get refresh token", err)
@@ -84,10 +96,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 		var grantID, lastRotated string
 		var usedAt sql.NullInt64
 		var revoked bool
-		err := tx.QueryRowContext(ctx, `
-			SELECT t.grant_id, t.used_at, coalesce(g.last_rotated_hash, ''), g.revoked_at IS NOT NULL
-			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
-			WHERE t.hash = ?`, oldHash).Scan(&grantID, &usedAt, &lastRotated, &revoked)
+		err := tx.StmtContext(ctx, s.refreshTokenToRotate).QueryRowContext(ctx, oldHash).
+			Scan(&grantID, &usedAt, &lastRotated, &revoked)
 		if err != nil {
 			return getErr("rotate refresh token", err)
 		}
@@ -96,26 +106,37 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 				return store.ErrAlreadyUsed
 			}
 			graced = true
-			return createRefreshToken(ctx, tx, next, "")
+			return s.createRefreshToken(ctx, tx, next, "")
 		}
-		if err := retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
+		if err := s.retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err
 		}
-		return createRefreshToken(ctx, tx, next, oldHash)
+		return s.createRefreshToken(ctx, tx, next, oldHash)
 	})
 	return graced, err
 }
 
+// refreshTokenToRotateSQL reads what RotateRefreshToken decides on: the old
+// token's grant and use, the grant's last rotated-out token and whether it
+// was revoked.
+const refreshTokenToRotateSQL = `
+	SELECT t.grant_id, t.used_at, coalesce(g.last_rotated_hash, ''), g.revoked_at IS NOT NULL
+	FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
+	WHERE t.hash = ?`
+
 // retireLiveRefreshTokens marks every unused refresh token of the grant used
 // at now: the rotated one and any sibling from a reuse grace (the partial
 // index refresh_tokens_live finds them without visiting used ones).
-func retireLiveRefreshTokens(ctx context.Context, tx *sql.Tx, grantID string, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `
-		UPDATE refresh_tokens SET used_at = ? WHERE grant_id = ? AND used_at IS NULL`, micros(now), grantID); err != nil {
+func (s *Store) retireLiveRefreshTokens(ctx context.Context, tx *sql.Tx, grantID string, now time.Time) error {
+	if _, err := tx.StmtContext(ctx, s.markLiveRefreshTokensUsed).ExecContext(ctx, micros(now), grantID); err != nil {
 		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
 	}
 	return nil
 }
+
+// markLiveRefreshTokensUsedSQL marks a grant's unused refresh tokens used
+// (retireLiveRefreshTokens: each rotation).
+const markLiveRefreshTokensUsedSQL = `UPDATE refresh_tokens SET used_at = ? WHERE grant_id = ? AND used_at IS NULL`
 
 // usedOrUnknown tells why the single-use record hash of table (a table
 // name of this package, never input) could not be marked used:
@@ -136,15 +157,19 @@ func usedOrUnknown(ctx context.Context, tx *sql.Tx, table, hash string) error {
 // RevokeAccessToken remembers the access token jti as revoked until
 // expiresAt, when the token expires anyway. Revoking it again changes nothing.
 func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {
-	res, err := s.write.ExecContext(ctx, `
-		INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)
-		ON CONFLICT (jti) DO NOTHING`, jti, micros(expiresAt))
+	res, err := s.revokeAccessToken.ExecContext(ctx, jti, micros(expiresAt))
 	revoked, err := changedAny("revoke access token", res, err)
 	if revoked || err != nil { // a jti revoked before changes nothing the memory holds
 		s.liveTokens.Forget()
 	}
 	return err
 }
+
+// revokeAccessTokenSQL records a revoked jti unless it is already
+// (RevokeAccessToken: each revocation of an access token).
+const revokeAccessTokenSQL = `
+	INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)
+	ON CONFLICT (jti) DO NOTHING`
 
 // accessTokenRevokedSQL answers AccessTokenRevoked in one query: the jti
 // was revoked, or the token has a grant (?2 <> ”) that is not in force,

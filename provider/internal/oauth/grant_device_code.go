@@ -38,8 +38,22 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 	if targetErr != nil {
 		return nil, targetErr
 	}
-	now := p.Now()
-	dc, err := p.Store.GetDeviceCode(ctx, HashSecret(r.DeviceCode))
+	hash, now := HashSecret(r.DeviceCode), p.Now()
+	// Most polls come on time while the user has not decided: one
+	// conditional write records those (RecordOnTimePoll's WHERE clause holds
+	// the rules below, up to the interval), which spares them the read of
+	// the code, a quarter of the poll's time. Every other poll reads the code
+	// and meets the rules one by one.
+	switch err := p.Store.RecordOnTimePoll(ctx, hash, client.ID, now); {
+	case err == nil:
+		for _, rule := range onTimePollRules {
+			tr.Check(rule, true)
+		}
+		return nil, answerPending(tr)
+	case !errors.Is(err, store.ErrConflict):
+		return nil, ServerError(err)
+	}
+	dc, err := p.Store.GetDeviceCode(ctx, hash)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, ServerError(err)
 	}
@@ -76,6 +90,10 @@ var (
 	ruleDeviceGrantActive        = Rule{"the device authorization has not been revoked", "RFC 8628 Section 3.5"}
 )
 
+// onTimePollRules are the rules a poll that RecordOnTimePoll recorded has
+// met, in the order the other polls meet them, before its interval's.
+var onTimePollRules = []Rule{ruleDeviceCodeIssuedToClient, ruleDeviceCodeSingleUse, ruleDeviceCodeUnexpired, ruleDeviceNotDenied}
+
 // checkDeviceCode makes the checks of a found device code that end the
 // polling: used, expired, denied.
 func checkDeviceCode(tr *Trace, dc store.DeviceCode, now time.Time) *Error {
@@ -109,6 +127,12 @@ func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCo
 		tr.Changed("polling interval increased by 5 s")
 		return tr.Fail(ruleDevicePollInterval, ErrSlowDown, "polling too fast: wait at least "+interval.String()+" between requests")
 	}
+	return answerPending(tr)
+}
+
+// answerPending is the answer to a poll recorded on time, of a code the
+// user has not decided on yet.
+func answerPending(tr *Trace) *Error {
 	tr.Check(ruleDevicePollInterval, true)
 	tr.Changed("poll time recorded")
 	return tr.Fail(ruleDeviceApproved, ErrAuthorizationPending, "the user has not yet approved the request")

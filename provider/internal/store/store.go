@@ -463,6 +463,12 @@ type Store interface {
 	// lastPolledAt (zero: never polled). It is a compare-and-set: of two
 	// concurrent polls one is recorded and the other gets ErrConflict.
 	RecordDevicePoll(ctx context.Context, hash string, lastPolledAt, polledAt time.Time, interval time.Duration) error
+	// RecordOnTimePoll stores the time of a poll, polledAt, if the code is
+	// pending, issued to clientID, unexpired at polledAt, and was last polled
+	// (if ever) at least its interval before polledAt; otherwise it changes
+	// nothing and returns ErrConflict. One conditional write, so of two
+	// concurrent polls at most one is recorded.
+	RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time) error
 	// ApproveDeviceCode moves a pending code to approved and stores g, in one
 	// transaction; ErrNotPending if it was decided before.
 	ApproveDeviceCode(ctx context.Context, userCodeHash string, g Grant) error

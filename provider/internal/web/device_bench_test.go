@@ -17,10 +17,10 @@ import (
 
 // BenchmarkDevicePollPending measures the hottest path of the device grant:
 // a poll answered authorization_pending (RFC 8628 Section 3.5), through the
-// real router on the SQLite store — client lookup, a read of the device
-// code, then the poll recorded by a compare-and-set (RecordDevicePoll).
-// One bare RS256 verification, interleaved with the polls, is the
-// reference: the target is at most 2× (the x-ref metric).
+// real router on the SQLite store — client lookup, then the poll recorded
+// by one conditional write (RecordOnTimePoll). One bare RS256
+// verification, interleaved with the polls, is the reference: the target
+// is at most 2× (the x-ref metric).
 //
 // Each poll must come at least the interval after the one before, or the
 // answer is slow_down; so the provider's clock is a counter that the loop

@@ -77,6 +77,22 @@ func (s *Store) RecordDevicePoll(ctx context.Context, hash string, lastPolledAt,
 	return changedOne("record device poll", res, err, store.ErrConflict)
 }
 
+// recordOnTimePollSQL records a poll of a pending, unexpired code of the
+// client when its interval has passed since the last poll (or it was never
+// polled); ?1 is the poll time, in microseconds like every stored time.
+const recordOnTimePollSQL = `
+	UPDATE device_codes SET last_polled_at = ?1
+	WHERE hash = ?2 AND client_id = ?3 AND status = 'pending' AND expires_at > ?1
+		AND (last_polled_at IS NULL OR last_polled_at + interval_ms * 1000 <= ?1)`
+
+// RecordOnTimePoll stores polledAt as the time of the last poll of the code
+// hash if it is pending, issued to clientID, unexpired, and its interval has
+// passed since the last poll (RFC 8628 Section 3.5); else store.ErrConflict.
+func (s *Store) RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time) error {
+	res, err := s.recordOnTimePoll.ExecContext(ctx, micros(polledAt), hash, clientID)
+	return changedOne("record on-time device poll", res, err, store.ErrConflict)
+}
+
 // ApproveDeviceCode moves the pending code of userCodeHash to approved and
 // stores its grant g, in one transaction. Only a pending code changes; a
 // decided one is store.ErrNotPending, and its would-be grant is not stored.

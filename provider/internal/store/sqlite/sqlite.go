@@ -77,6 +77,7 @@ type Store struct {
 	// and changes on the write pool, some run in a transaction
 	// (tx.StmtContext).
 	recordDevicePoll          *sql.Stmt
+	recordOnTimePoll          *sql.Stmt
 	recordJTI                 *sql.Stmt
 	insertGrant               *sql.Stmt
 	insertAuthorizationCode   *sql.Stmt
@@ -214,6 +215,7 @@ func (s *Store) hotStatements() []hotStatement {
 		// Device flow.
 		{&s.getDeviceCode, s.read, getDeviceCodeSQL},
 		{&s.recordDevicePoll, s.write, recordDevicePollSQL},
+		{&s.recordOnTimePoll, s.write, recordOnTimePollSQL},
 		{&s.redeemDeviceCode, s.write, redeemDeviceCodeSQL},
 		// Authorization code flow: approval, then exchange.
 		{&s.insertGrant, s.write, insertGrantSQL},

@@ -97,6 +97,46 @@ var deviceCodeTests = []test{
 		})
 		checkOneWinner(t, "RecordDevicePoll", errs, store.ErrConflict)
 	}},
+	{"RecordOnTimePoll records a poll of a pending code once its interval has passed (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "dc1", "uc1")
+		must(t, "RecordOnTimePoll(first)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second)))
+		checkLastPoll(t, s, "dc1", at(time.Second))
+		err := s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(6*time.Second-time.Microsecond))
+		checkErr(t, "RecordOnTimePoll(sooner than the interval)", err, store.ErrConflict)
+		checkLastPoll(t, s, "dc1", at(time.Second))
+		must(t, "RecordOnTimePoll(the interval later)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(6*time.Second)))
+		checkLastPoll(t, s, "dc1", at(6*time.Second))
+	}},
+	{"RecordOnTimePoll is ErrConflict, and records nothing, for a code unknown, of another client, decided or expired", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "pending", "uc1")
+		approve(t, s, createDeviceCode(t, s, "approved", "uc2"), "g1")
+		createDeviceCode(t, s, "denied", "uc3")
+		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "uc3"))
+		refused := []struct {
+			name, hash, clientID string
+			polledAt             time.Time
+		}{
+			{"an unknown code", "no-such-code", demoClient.ID, at(time.Second)},
+			{"another client's code", "pending", "other-client", at(time.Second)},
+			{"an approved code", "approved", demoClient.ID, at(time.Second)},
+			{"a denied code", "denied", demoClient.ID, at(time.Second)},
+			{"a code polled at its expiry", "pending", demoClient.ID, at(15 * time.Minute)},
+		}
+		for _, r := range refused {
+			err := s.RecordOnTimePoll(t.Context(), r.hash, r.clientID, r.polledAt)
+			checkErr(t, "RecordOnTimePoll("+r.name+")", err, store.ErrConflict)
+		}
+		for _, hash := range []string{"pending", "approved", "denied"} {
+			checkLastPoll(t, s, hash, time.Time{})
+		}
+	}},
+	{"of concurrent on-time polls of one device code exactly one is recorded", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "dc1", "uc1")
+		errs := concurrently(contention, func(i int) error { // all within one 5 s interval
+			return s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second+time.Duration(i)*100*time.Millisecond))
+		})
+		checkOneWinner(t, "RecordOnTimePoll", errs, store.ErrConflict)
+	}},
 	{"ApproveDeviceCode moves a pending code to approved and creates its grant", func(t *testing.T, s store.Store) {
 		d := createDeviceCode(t, s, "dc1", "uc1")
 		want := approve(t, s, d, "g1")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,4 +47,56 @@ func TestTransactionPastItsDeadlineIsUnavailable(t *testing.T) {
 func txDone(tx *sql.Tx) error {
 	_, err := tx.ExecContext(context.Background(), "SELECT 1")
 	return err
+}
+
+// TestPollStatementsWatchTheirContextOnlyNearItsDeadline: the statements
+// of a device poll leave a context with time to spare unwatched, as the
+// driver would watch it from a goroutine per statement
+// (shortStatementContext), and watch one whose deadline is within the busy
+// timeout, so that a wait for a lock ends with it.
+func TestPollStatementsWatchTheirContextOnlyNearItsDeadline(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "provider.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, tt := range []struct {
+		left        time.Duration
+		wantWatched bool
+	}{{10 * time.Second, false}, {deadlineNear - time.Second, true}} {
+		ctx, cancel := context.WithTimeout(t.Context(), tt.left)
+		defer cancel()
+		watch := &doneCounter{Context: ctx}
+		now := time.Now()
+		_, err := s.GetDeviceCode(watch, "no such code")
+		checkStatementErr(t, "GetDeviceCode", err, store.ErrNotFound)
+		err = s.RecordOnTimePoll(watch, "no such code", "client", now)
+		checkStatementErr(t, "RecordOnTimePoll", err, store.ErrConflict)
+		err = s.RecordDevicePoll(watch, "no such code", time.Time{}, now, 5*time.Second)
+		checkStatementErr(t, "RecordDevicePoll", err, store.ErrConflict)
+		if watched := watch.calls.Load() > 0; watched != tt.wantWatched {
+			t.Errorf("%v before the deadline: the context watched %v, want %v", tt.left, watched, tt.wantWatched)
+		}
+	}
+}
+
+// doneCounter is a context that counts the calls of Done: a watcher of
+// the context calls it.
+type doneCounter struct {
+	context.Context
+	calls atomic.Int64
+}
+
+// Done counts the call and returns the context's Done.
+func (c *doneCounter) Done() <-chan struct{} {
+	c.calls.Add(1)
+	return c.Context.Done()
+}
+
+// checkStatementErr fails t unless err is want.
+func checkStatementErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: got %v, want %v", what, err, want)
+	}
 }

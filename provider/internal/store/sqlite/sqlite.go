@@ -153,8 +153,9 @@ func (s *Store) connect(ctx context.Context, path string) (err error) {
 // on every new connection of the pool, so each one gets them.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)") // wait up to 5 s for another process's lock
-	q.Add("_pragma", "foreign_keys(1)")    // SQLite enforces REFERENCES only when asked
+	// Wait up to busyTimeout for another process's lock.
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)") // SQLite enforces REFERENCES only when asked
 	// In WAL mode, NORMAL syncs at checkpoints, not at each commit: a commit
 	// survives the process being killed (kill -9), not a power cut.
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -164,6 +165,39 @@ func dsn(path string, readOnly bool) string {
 		q.Set("_txlock", "immediate")
 	}
 	return path + "?" + q.Encode()
+}
+
+// busyTimeout is SQLite's busy_timeout: how long a statement waits for
+// another process's lock before it fails with SQLITE_BUSY.
+const busyTimeout = 5 * time.Second
+
+// deadlineNear is how close to its context's deadline a short statement
+// must start for the driver to watch the context (shortStatementContext):
+// the busy timeout, and a second for the statement's own work.
+const deadlineNear = busyTimeout + time.Second
+
+// shortStatementContext returns the context to run a short statement
+// outside a transaction with: ctx itself when it has ended or its deadline
+// is near (deadlineNear), else ctx without its end (context.WithoutCancel).
+//
+// The driver watches a context that can end, such as a request's with its
+// deadline, from a goroutine of its own for each statement, to interrupt
+// the statement when the context ends. For a statement that takes
+// microseconds, starting that goroutine and waking it costs more than the
+// statement: a device poll answered authorization_pending cost 40 µs more,
+// half an RS256 verification (BenchmarkDevicePollPending). Such a
+// statement lasts long only while it waits for another process's lock,
+// and busy_timeout ends that wait: started while its context has more
+// than deadlineNear left, it ends before the deadline, watched or not.
+// Near the deadline it is watched, so that the wait ends with the
+// request's time; an ended context makes the driver refuse to start it.
+// The wait for the write pool's one connection does not see the deadline
+// either: it lasts as long as the writes queued before it.
+func shortStatementContext(ctx context.Context) context.Context {
+	if deadline, ok := ctx.Deadline(); (ok && time.Until(deadline) < deadlineNear) || ctx.Err() != nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
 }
 
 // walMode puts the database in WAL mode. The mode is stored in the file, so

@@ -54,7 +54,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	e.Status = resp.StatusCode
 	e.ResponseHeader = pickHeaders(resp.Header, "Content-Type", "Cache-Control", "Pragma", "WWW-Authenticate", "DPoP-Nonce", "X-Request-Id")
-	e.RequestID = resp.Header.Get("X-Request-Id")
+	e.RequestID = Shorten(resp.Header.Get("X-Request-Id")) // kept with the hop, as the headers are
 	e.ResponseBody = maskBody(resp.Header.Get("Content-Type"), captureResponseBody(resp))
 	log.Add(e)
 	return resp, nil

@@ -291,11 +291,14 @@ func TestMaskJSONOfDeepBodyIsLinear(t *testing.T) {
 
 // TestTransportShortensHeaders: a response header is recorded cut to 1 KB
 // (Shorten), as a parameter's value is: a resource's 9 MB WWW-Authenticate
-// was copied whole into the log, and so onto the error page.
+// was copied whole into the log, and so onto the error page. The
+// X-Request-Id kept as the hop's request id is cut alike: a session keeps
+// it.
 func TestTransportShortensHeaders(t *testing.T) {
 	challenge := "Bearer" + strings.Repeat(" a", 64<<10)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", challenge)
+		w.Header().Set("X-Request-Id", challenge)
 		w.WriteHeader(http.StatusUnauthorized)
 	}))
 	t.Cleanup(srv.Close)
@@ -311,5 +314,8 @@ func TestTransportShortensHeaders(t *testing.T) {
 	}
 	if got := log.Entries()[0].ResponseHeader["WWW-Authenticate"]; got != Shorten(challenge) {
 		t.Errorf("WWW-Authenticate recorded as %d bytes, want %d (Shorten)", len(got), len(Shorten(challenge)))
+	}
+	if got := log.Entries()[0].RequestID; got != Shorten(challenge) {
+		t.Errorf("X-Request-Id kept as the request id in %d bytes, want %d (Shorten)", len(got), len(Shorten(challenge)))
 	}
 }

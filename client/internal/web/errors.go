@@ -129,12 +129,12 @@ func tokenRequestError(title string, grant grantType, err error) *pageError {
 	v := errorView{Title: title, Retry: true}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.ErrorCode != "" {
-		v.Code, v.Description = re.ErrorCode, re.ErrorDescription
+		v.Code, v.Description = wirelog.Shorten(re.ErrorCode), wirelog.Shorten(re.ErrorDescription)
 		v.Message = "The provider's token endpoint refused the request."
 		v.explain(tokenErrors, grant)
 		return pageErr(http.StatusBadRequest, v).withCause(err)
 	}
-	v.Message, v.Detail = "The provider's token endpoint could not be reached or gave an unusable answer:", err.Error()
+	v.Message, v.Detail = "The provider's token endpoint could not be reached or gave an unusable answer:", wirelog.Shorten(err.Error())
 	v.Causes = unreachableCauses
 	return pageErr(http.StatusBadGateway, v).withCause(err)
 }

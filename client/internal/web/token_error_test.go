@@ -34,3 +34,22 @@ func TestTokenErrorCausesFitTheGrant(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenErrorShownShortened: what a token response put in its error
+// (its description, or the whole body of an unusable answer, up to the
+// 1 MiB the client reads) is shown cut to 1 KB, as every value from the
+// provider that a page shows.
+func TestTokenErrorShownShortened(t *testing.T) {
+	long := strings.Repeat("x", 512<<10)
+	refused := &oauth2.RetrieveError{Response: &http.Response{StatusCode: http.StatusBadRequest}, ErrorCode: "invalid_grant", ErrorDescription: long}
+	unusable := &oauth2.RetrieveError{Response: &http.Response{StatusCode: http.StatusInternalServerError}, Body: []byte(long)}
+	for name, err := range map[string]error{"refused": refused, "unusable": unusable} {
+		var pe *pageError
+		if !errors.As(tokenRequestError("failed", codeGrant, err), &pe) {
+			t.Fatalf("%s: not a *pageError", name)
+		}
+		if shown := len(pe.view.Description) + len(pe.view.Detail); shown > 2<<10 {
+			t.Errorf("%s: the page shows %d bytes of the provider's answer, want at most 1 KB each", name, shown)
+		}
+	}
+}

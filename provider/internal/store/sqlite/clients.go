@@ -116,7 +116,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 	var c store.Client
 	var redirectURIs, grantTypes, scopes, postLogoutRedirectURIs string
 	var issuedAt, expiresAt, metadataStaleAt sql.NullInt64
-	err := s.getClient.QueryRowContext(shortStatementContext(ctx), id).Scan(
+	err := s.getClient.QueryRowContext(ctx, id).Scan(
 		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope,
 		&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
 		&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,

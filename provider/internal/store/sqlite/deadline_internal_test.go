@@ -49,12 +49,13 @@ func txDone(tx *sql.Tx) error {
 	return err
 }
 
-// TestPollStatementsWatchTheirContextOnlyNearItsDeadline: the statements
-// of a device poll leave a context with time to spare unwatched, as the
-// driver would watch it from a goroutine per statement
-// (shortStatementContext), and watch one whose deadline is within the busy
-// timeout, so that a wait for a lock ends with it.
-func TestPollStatementsWatchTheirContextOnlyNearItsDeadline(t *testing.T) {
+// TestHotStatementsWatchTheirContextOnlyNearItsDeadline: the statements
+// of a hot path run on their own (hotStmt: a device poll's, a user's
+// lookup) leave a context with time to spare unwatched, as the driver
+// would watch it from a goroutine per statement (shortStatementContext),
+// and watch one whose deadline is within the busy timeout, so that a wait
+// for a lock ends with it.
+func TestHotStatementsWatchTheirContextOnlyNearItsDeadline(t *testing.T) {
 	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "provider.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +75,8 @@ func TestPollStatementsWatchTheirContextOnlyNearItsDeadline(t *testing.T) {
 		checkStatementErr(t, "RecordOnTimePoll", err, store.ErrConflict)
 		err = s.RecordDevicePoll(watch, "no such code", time.Time{}, now, 5*time.Second)
 		checkStatementErr(t, "RecordDevicePoll", err, store.ErrConflict)
+		_, err = s.GetUser(watch, "nobody")
+		checkStatementErr(t, "GetUser", err, store.ErrNotFound)
 		if watched := watch.calls.Load() > 0; watched != tt.wantWatched {
 			t.Errorf("%v before the deadline: the context watched %v, want %v", tt.left, watched, tt.wantWatched)
 		}

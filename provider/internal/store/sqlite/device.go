@@ -53,7 +53,7 @@ const getDeviceCodeSQL = `SELECT ` + deviceColumns + ` FROM device_codes WHERE h
 // GetDeviceCode returns the device code with the given hash, or
 // store.ErrNotFound.
 func (s *Store) GetDeviceCode(ctx context.Context, hash string) (store.DeviceCode, error) {
-	d, err := scanDevice(s.getDeviceCode.QueryRowContext(shortStatementContext(ctx), hash))
+	d, err := scanDevice(s.getDeviceCode.QueryRowContext(ctx, hash))
 	return d, getErr("get device code", err)
 }
 
@@ -73,7 +73,7 @@ const recordDevicePollSQL = `
 // now keep (RFC 8628 Section 3.5: slow_down grows it by 5 seconds), if the
 // code was last polled at lastPolledAt; else store.ErrConflict.
 func (s *Store) RecordDevicePoll(ctx context.Context, hash string, lastPolledAt, polledAt time.Time, interval time.Duration) error {
-	res, err := s.recordDevicePoll.ExecContext(shortStatementContext(ctx), micros(polledAt), interval.Milliseconds(), hash, nullMicros(lastPolledAt))
+	res, err := s.recordDevicePoll.ExecContext(ctx, micros(polledAt), interval.Milliseconds(), hash, nullMicros(lastPolledAt))
 	return changedOne("record device poll", res, err, store.ErrConflict)
 }
 
@@ -89,7 +89,7 @@ const recordOnTimePollSQL = `
 // hash if it is pending, issued to clientID, unexpired, and its interval has
 // passed since the last poll (RFC 8628 Section 3.5); else store.ErrConflict.
 func (s *Store) RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time) error {
-	res, err := s.recordOnTimePoll.ExecContext(shortStatementContext(ctx), micros(polledAt), hash, clientID)
+	res, err := s.recordOnTimePoll.ExecContext(ctx, micros(polledAt), hash, clientID)
 	return changedOne("record on-time device poll", res, err, store.ErrConflict)
 }
 
@@ -98,7 +98,7 @@ func (s *Store) RecordOnTimePoll(ctx context.Context, hash, clientID string, pol
 // decided one is store.ErrNotPending, and its would-be grant is not stored.
 func (s *Store) ApproveDeviceCode(ctx context.Context, userCodeHash string, g store.Grant) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := createGrant(ctx, tx.StmtContext(ctx, s.insertGrant), g); err != nil {
+		if err := createGrant(ctx, tx.StmtContext(ctx, s.insertGrant.Stmt), g); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
@@ -141,7 +141,7 @@ func decided(ctx context.Context, tx *sql.Tx, userCodeHash string, err error) er
 // code; the others get store.ErrAlreadyUsed.
 func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued *store.RefreshToken) error {
 	return s.redeem(ctx, issued, func(tx *sql.Tx) error { return notApproved(ctx, tx, hash) },
-		s.redeemDeviceCode, hash)
+		s.redeemDeviceCode.Stmt, hash)
 }
 
 // redeemDeviceCodeSQL marks an approved device code used (RedeemDeviceCode:

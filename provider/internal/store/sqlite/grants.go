@@ -22,7 +22,9 @@ const insertGrantSQL = `
 
 // createGrant inserts g with insert, Store.insertGrant or, in a
 // transaction, tx.StmtContext's copy of it.
-func createGrant(ctx context.Context, insert *sql.Stmt, g store.Grant) error {
+func createGrant(ctx context.Context, insert interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+}, g store.Grant) error {
 	_, err := insert.ExecContext(ctx,
 		g.ID, g.ClientID, nullString(g.UserID), g.Scope, g.Resources, nullMicros(g.AuthTime),
 		micros(g.CreatedAt), micros(g.ExpiresAt), nullMicros(g.RevokedAt))
@@ -65,10 +67,10 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error
 // transaction: both or neither.
 func (s *Store) CreateAuthorizationCode(ctx context.Context, g store.Grant, c store.AuthorizationCode) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := createGrant(ctx, tx.StmtContext(ctx, s.insertGrant), g); err != nil {
+		if err := createGrant(ctx, tx.StmtContext(ctx, s.insertGrant.Stmt), g); err != nil {
 			return err
 		}
-		_, err := tx.StmtContext(ctx, s.insertAuthorizationCode).ExecContext(ctx,
+		_, err := tx.StmtContext(ctx, s.insertAuthorizationCode.Stmt).ExecContext(ctx,
 			c.Hash, c.GrantID, c.ClientID, c.UserID, c.RedirectURI, c.Scope, c.Resources,
 			c.CodeChallenge, c.Nonce, c.DPoPJKT, micros(c.AuthTime), micros(c.CreatedAt), micros(c.ExpiresAt))
 		return insertErr("create authorization code", err)
@@ -120,7 +122,7 @@ func (s *Store) GetAuthorizationCode(ctx context.Context, hash string) (store.Au
 // An unknown hash is store.ErrNotFound.
 func (s *Store) RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued *store.RefreshToken) error {
 	return s.redeem(ctx, issued, func(tx *sql.Tx) error { return usedOrUnknown(ctx, tx, "authorization_codes", hash) },
-		s.redeemAuthorizationCode, micros(now), hash)
+		s.redeemAuthorizationCode.Stmt, micros(now), hash)
 }
 
 // redeemAuthorizationCodeSQL marks a code used if it is not yet

@@ -65,30 +65,30 @@ type Store struct {
 
 	// Statements on hot paths, prepared once (hotStatements): lookups on
 	// the read pool,
-	getClient            *sql.Stmt
-	getUser              *sql.Stmt
-	accessTokenRevoked   *sql.Stmt
-	getDeviceCode        *sql.Stmt
-	getAuthorizationCode *sql.Stmt
-	getRefreshToken      *sql.Stmt
-	getGrant             *sql.Stmt
-	loginSessionEnded    *sql.Stmt
-	getPushedRequest     *sql.Stmt
+	getClient            hotStmt
+	getUser              hotStmt
+	accessTokenRevoked   hotStmt
+	getDeviceCode        hotStmt
+	getAuthorizationCode hotStmt
+	getRefreshToken      hotStmt
+	getGrant             hotStmt
+	loginSessionEnded    hotStmt
+	getPushedRequest     hotStmt
 	// and changes on the write pool, some run in a transaction
 	// (tx.StmtContext).
-	recordDevicePoll          *sql.Stmt
-	recordOnTimePoll          *sql.Stmt
-	recordJTI                 *sql.Stmt
-	insertGrant               *sql.Stmt
-	insertAuthorizationCode   *sql.Stmt
-	redeemAuthorizationCode   *sql.Stmt
-	redeemDeviceCode          *sql.Stmt
-	insertRefreshToken        *sql.Stmt
-	extendGrant               *sql.Stmt
-	refreshTokenToRotate      *sql.Stmt
-	markLiveRefreshTokensUsed *sql.Stmt
-	revokeAccessToken         *sql.Stmt
-	createPushedRequest       *sql.Stmt
+	recordDevicePoll          hotStmt
+	recordOnTimePoll          hotStmt
+	recordJTI                 hotStmt
+	insertGrant               hotStmt
+	insertAuthorizationCode   hotStmt
+	redeemAuthorizationCode   hotStmt
+	redeemDeviceCode          hotStmt
+	insertRefreshToken        hotStmt
+	extendGrant               hotStmt
+	refreshTokenToRotate      hotStmt
+	markLiveRefreshTokensUsed hotStmt
+	revokeAccessToken         hotStmt
+	createPushedRequest       hotStmt
 
 	// liveTokens: the access tokens AccessTokenRevoked found live. Every
 	// write here that can revoke one calls liveTokens.Forget; those are all
@@ -177,27 +177,44 @@ const busyTimeout = 5 * time.Second
 const deadlineNear = busyTimeout + time.Second
 
 // shortStatementContext returns the context to run a short statement
-// outside a transaction with: ctx itself when it has ended or its deadline
-// is near (deadlineNear), else ctx without its end (context.WithoutCancel).
+// outside a transaction with (every hotStmt run on its own): ctx itself
+// when it has ended or its deadline is near (deadlineNear), else ctx
+// without its end (context.WithoutCancel).
 //
 // The driver watches a context that can end, such as a request's with its
 // deadline, from a goroutine of its own for each statement, to interrupt
 // the statement when the context ends. For a statement that takes
 // microseconds, starting that goroutine and waking it costs more than the
-// statement: a device poll answered authorization_pending cost 40 µs more,
-// half an RS256 verification (BenchmarkDevicePollPending). Such a
-// statement lasts long only while it waits for another process's lock,
-// and busy_timeout ends that wait: started while its context has more
-// than deadlineNear left, it ends before the deadline, watched or not.
-// Near the deadline it is watched, so that the wait ends with the
-// request's time; an ended context makes the driver refuse to start it.
-// The wait for the write pool's one connection does not see the deadline
-// either: it lasts as long as the writes queued before it.
+// statement: a device poll answered authorization_pending, one such
+// statement, cost 40 µs more, half an RS256 verification
+// (BenchmarkDevicePollPending). Such a statement lasts long only while it
+// waits for another process's lock, and busy_timeout ends that wait:
+// started while its context has more than deadlineNear left, it ends
+// before the deadline, watched or not. Near the deadline it is watched, so
+// that the wait ends with the request's time; an ended context makes the
+// driver refuse to start it. The wait for the write pool's one connection
+// does not see the deadline either: it lasts as long as the writes queued
+// before it.
 func shortStatementContext(ctx context.Context) context.Context {
 	if deadline, ok := ctx.Deadline(); (ok && time.Until(deadline) < deadlineNear) || ctx.Err() != nil {
 		return ctx
 	}
 	return context.WithoutCancel(ctx)
+}
+
+// hotStmt is a statement of a hot path, prepared once (hotStatements). Run
+// on its own, it runs with shortStatementContext; a transaction runs it
+// through tx.StmtContext(ctx, h.Stmt), under the transaction's context.
+type hotStmt struct{ *sql.Stmt }
+
+// ExecContext runs the statement on its own (shortStatementContext).
+func (h hotStmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return h.Stmt.ExecContext(shortStatementContext(ctx), args...)
+}
+
+// QueryRowContext runs the query on its own (shortStatementContext).
+func (h hotStmt) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
+	return h.Stmt.QueryRowContext(shortStatementContext(ctx), args...)
 }
 
 // walMode puts the database in WAL mode. The mode is stored in the file, so
@@ -241,32 +258,32 @@ type hotStatement struct {
 // time they run.
 func (s *Store) hotStatements() []hotStatement {
 	return []hotStatement{
-		{&s.getClient, s.read, getClientSQL},
-		{&s.getUser, s.read, getUserSQL},
-		{&s.accessTokenRevoked, s.read, accessTokenRevokedSQL},
-		{&s.recordJTI, s.write, recordJTISQL},
-		{&s.loginSessionEnded, s.read, loginSessionEndedSQL},
+		{&s.getClient.Stmt, s.read, getClientSQL},
+		{&s.getUser.Stmt, s.read, getUserSQL},
+		{&s.accessTokenRevoked.Stmt, s.read, accessTokenRevokedSQL},
+		{&s.recordJTI.Stmt, s.write, recordJTISQL},
+		{&s.loginSessionEnded.Stmt, s.read, loginSessionEndedSQL},
 		// Device flow.
-		{&s.getDeviceCode, s.read, getDeviceCodeSQL},
-		{&s.recordDevicePoll, s.write, recordDevicePollSQL},
-		{&s.recordOnTimePoll, s.write, recordOnTimePollSQL},
-		{&s.redeemDeviceCode, s.write, redeemDeviceCodeSQL},
+		{&s.getDeviceCode.Stmt, s.read, getDeviceCodeSQL},
+		{&s.recordDevicePoll.Stmt, s.write, recordDevicePollSQL},
+		{&s.recordOnTimePoll.Stmt, s.write, recordOnTimePollSQL},
+		{&s.redeemDeviceCode.Stmt, s.write, redeemDeviceCodeSQL},
 		// Authorization code flow: approval, then exchange.
-		{&s.insertGrant, s.write, insertGrantSQL},
-		{&s.insertAuthorizationCode, s.write, insertAuthorizationCodeSQL},
-		{&s.getAuthorizationCode, s.read, getAuthorizationCodeSQL},
-		{&s.redeemAuthorizationCode, s.write, redeemAuthorizationCodeSQL},
-		{&s.insertRefreshToken, s.write, insertRefreshTokenSQL},
-		{&s.extendGrant, s.write, extendGrantSQL},
+		{&s.insertGrant.Stmt, s.write, insertGrantSQL},
+		{&s.insertAuthorizationCode.Stmt, s.write, insertAuthorizationCodeSQL},
+		{&s.getAuthorizationCode.Stmt, s.read, getAuthorizationCodeSQL},
+		{&s.redeemAuthorizationCode.Stmt, s.write, redeemAuthorizationCodeSQL},
+		{&s.insertRefreshToken.Stmt, s.write, insertRefreshTokenSQL},
+		{&s.extendGrant.Stmt, s.write, extendGrantSQL},
 		// Refresh.
-		{&s.getRefreshToken, s.read, getRefreshTokenSQL},
-		{&s.getGrant, s.read, getGrantSQL},
-		{&s.refreshTokenToRotate, s.write, refreshTokenToRotateSQL},
-		{&s.markLiveRefreshTokensUsed, s.write, markLiveRefreshTokensUsedSQL},
+		{&s.getRefreshToken.Stmt, s.read, getRefreshTokenSQL},
+		{&s.getGrant.Stmt, s.read, getGrantSQL},
+		{&s.refreshTokenToRotate.Stmt, s.write, refreshTokenToRotateSQL},
+		{&s.markLiveRefreshTokensUsed.Stmt, s.write, markLiveRefreshTokensUsedSQL},
 		// Revocation and pushed authorization requests.
-		{&s.revokeAccessToken, s.write, revokeAccessTokenSQL},
-		{&s.createPushedRequest, s.write, createPushedRequestSQL},
-		{&s.getPushedRequest, s.read, getPushedRequestSQL},
+		{&s.revokeAccessToken.Stmt, s.write, revokeAccessTokenSQL},
+		{&s.createPushedRequest.Stmt, s.write, createPushedRequestSQL},
+		{&s.getPushedRequest.Stmt, s.read, getPushedRequestSQL},
 	}
 }
 

@@ -13,13 +13,13 @@ import (
 // rotation also records rotatedHash as the grant's most recently
 // rotated-out refresh token ("" leaves it as it is).
 func (s *Store) createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken, rotatedHash string) error {
-	_, err := tx.StmtContext(ctx, s.insertRefreshToken).ExecContext(ctx,
+	_, err := tx.StmtContext(ctx, s.insertRefreshToken.Stmt).ExecContext(ctx,
 		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT,
 		micros(t.CreatedAt), micros(t.ExpiresAt), nullMicros(t.UsedAt))
 	if err != nil {
 		return insertErr("create refresh token", err)
 	}
-	_, err = tx.StmtContext(ctx, s.extendGrant).ExecContext(ctx, micros(t.ExpiresAt), nullString(rotatedHash), t.GrantID)
+	_, err = tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(t.ExpiresAt), nullString(rotatedHash), t.GrantID)
 	if err != nil {
 		return fmt.Errorf("sqlite: extend grant: %w", err)
 	}
@@ -96,7 +96,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 		var grantID, lastRotated string
 		var usedAt sql.NullInt64
 		var revoked bool
-		err := tx.StmtContext(ctx, s.refreshTokenToRotate).QueryRowContext(ctx, oldHash).
+		err := tx.StmtContext(ctx, s.refreshTokenToRotate.Stmt).QueryRowContext(ctx, oldHash).
 			Scan(&grantID, &usedAt, &lastRotated, &revoked)
 		if err != nil {
 			return getErr("rotate refresh token", err)
@@ -128,7 +128,7 @@ const refreshTokenToRotateSQL = `
 // at now: the rotated one and any sibling from a reuse grace (the partial
 // index refresh_tokens_live finds them without visiting used ones).
 func (s *Store) retireLiveRefreshTokens(ctx context.Context, tx *sql.Tx, grantID string, now time.Time) error {
-	if _, err := tx.StmtContext(ctx, s.markLiveRefreshTokensUsed).ExecContext(ctx, micros(now), grantID); err != nil {
+	if _, err := tx.StmtContext(ctx, s.markLiveRefreshTokensUsed.Stmt).ExecContext(ctx, micros(now), grantID); err != nil {
 		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
 	}
 	return nil

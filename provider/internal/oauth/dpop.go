@@ -92,6 +92,8 @@ type dpopClaims struct {
 	HTM   string   `json:"htm"`
 	HTU   string   `json:"htu"`
 	IAT   *float64 `json:"iat"`
+	NBF   *float64 `json:"nbf"` // optional (RFC 7519 Section 4.1.5)
+	EXP   *float64 `json:"exp"` // optional (RFC 7519 Section 4.1.4)
 	ATH   string   `json:"ath"`
 	Nonce string   `json:"nonce"`
 }
@@ -154,6 +156,7 @@ func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProo
 		{ruleDPoPHTU, true, func(pp *parsedProof) *Error { return checkHTU(pp, r.URI) }},
 		{ruleDPoPNonce, p.DPoPNonces != nil, p.checkProofNonce},
 		{ruleDPoPIAT, true, p.checkProofIAT},
+		{ruleDPoPValidNow, true, p.checkProofNBFAndEXP},
 		{ruleDPoPAccessToken, r.AccessToken != "", func(pp *parsedProof) *Error { return checkAccessTokenBinding(pp, r) }},
 	}
 	for _, c := range checks {
@@ -197,6 +200,7 @@ var (
 	ruleDPoPHTU            = Rule{"htu is this request's URI, without query and fragment", "RFC 9449 Section 4.3"}
 	ruleDPoPNonce          = Rule{"nonce is a recent one this server provided", "RFC 9449 Section 4.3"}
 	ruleDPoPIAT            = Rule{"iat is within 60 seconds of the server's clock", "RFC 9449 Section 4.3"}
+	ruleDPoPValidNow       = Rule{"nbf and exp, if the proof has them, let it be used now (60 seconds of clock skew allowed)", "RFC 7519 Section 4.1"}
 	ruleDPoPAccessToken    = Rule{"ath is the access token's hash, and the token is bound to this proof's key", "RFC 9449 Section 4.3"}
 	ruleDPoPNotReplayed    = Rule{"the proof has not been used before (its jti is new)", "RFC 9449 Section 11.1"}
 )
@@ -494,6 +498,29 @@ func (p *Provider) checkProofIAT(pp *parsedProof) *Error {
 	iat := time.Unix(int64(*pp.claims.IAT), 0)
 	if d := p.Now().Sub(iat); d > DPoPProofWindow || d < -DPoPProofWindow {
 		return invalidDPoPProof("the DPoP proof's iat is more than %s away from the server's time", DPoPProofWindow)
+	}
+	return nil
+}
+
+// checkProofNBFAndEXP holds a proof to the two time claims of
+// [RFC 7519 Section 4.1] it may carry beside iat, which RFC 9449 neither
+// requires nor forbids: "nbf" is "the time before which the JWT MUST NOT
+// be accepted for processing" and "exp" "the expiration time on or after
+// which the JWT MUST NOT be accepted for processing", each "subject to a
+// small leeway" for clock skew: here DPoPProofWindow, as for iat. The FAPI
+// 2.0 Security Profile asks the same of every JWT an authorization server
+// takes: to "reject JWTs with an iat or nbf timestamp greater than 60
+// seconds in the future". Both compare as numbers of seconds, as they come:
+// any value a JSON number can hold is compared for what it is.
+//
+// [RFC 7519 Section 4.1]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1
+func (p *Provider) checkProofNBFAndEXP(pp *parsedProof) *Error {
+	now, skew := float64(p.Now().Unix()), DPoPProofWindow.Seconds()
+	if nbf := pp.claims.NBF; nbf != nil && *nbf > now+skew {
+		return invalidDPoPProof("the DPoP proof's nbf is more than %s ahead of the server's time: it is not valid yet", DPoPProofWindow)
+	}
+	if exp := pp.claims.EXP; exp != nil && now >= *exp+skew {
+		return invalidDPoPProof("the DPoP proof's exp has passed (%s of clock skew allowed)", DPoPProofWindow)
 	}
 	return nil
 }

@@ -299,6 +299,21 @@ func TestE2EDPoPRefusals(t *testing.T) {
 				t.Errorf("replay: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
 			}
 		})
+		t.Run("a proof not valid yet (nbf) or expired (exp) is refused (RFC 7519 Section 4.1)", func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
+			for claim, at := range map[string]time.Time{"nbf": time.Now().Add(time.Hour), "exp": time.Now().Add(-time.Hour)} {
+				extra := dpoptest.Options{ExtraClaim: map[string]any{claim: at.Unix()}}
+				proof := d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "POST", HTU: srv.Issuer + "/oauth/token"}, extra)
+				if resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+					t.Errorf("%s at the token endpoint: got %d %s, want 400 invalid_dpop_proof", claim, resp.StatusCode, body)
+				}
+				proof = d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "GET", HTU: srv.Issuer + "/protected/resource", ATH: dpoptest.ATH(tr.AccessToken)}, extra)
+				resp, _ := d.raw(http.MethodGet, "/protected/resource", nil, nil, tr.AccessToken, proof)
+				if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(challenge, `DPoP error="invalid_dpop_proof"`) {
+					t.Errorf("%s at the resource: got %d %q, want 401 invalid_dpop_proof", claim, resp.StatusCode, challenge)
+				}
+			}
+		})
 		t.Run("a bound token with another key's proof is invalid_token", func(t *testing.T) {
 			thief := newDPoPClient(t, srv)
 			resp, _ := thief.send("/protected/resource", nil, nil, tr.AccessToken)

@@ -29,6 +29,18 @@ const maxMetadataDocumentSize = 5 * 1024
 // overrides it in tests).
 const metadataDocumentTimeout = 5 * time.Second
 
+// maxMetadataDocumentFetches bounds the documents one process fetches at
+// once. A fetch outlives the request that asked for it when its caller
+// hangs up (storeMetadataDocumentOnce), so without a bound anyone could
+// name new URLs on a slow host and hang up, faster than the fetches end,
+// and hold a connection and a goroutine for each: [CIMD Section 6.5] warns
+// that the fetch is made on an attacker's behalf. Requests for one
+// document share one fetch; a site's new documents are bounded too
+// (admitNewMetadataDocument), but only after their fetch.
+//
+// [CIMD Section 6.5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.5
+const maxMetadataDocumentFetches = 32
+
 // The rules of fetching a client ID metadata document ([CIMD Section 4],
 // [CIMD Section 4.3], [CIMD Section 6.5], [CIMD Section 6.6]).
 //
@@ -37,6 +49,7 @@ const metadataDocumentTimeout = 5 * time.Second
 // [CIMD Section 6.5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.5
 // [CIMD Section 6.6]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.6
 var (
+	ruleMetadataDocumentFetches  = Rule{"the server is fetching fewer than 32 client ID metadata documents at once", "CIMD Section 6.5"}
 	ruleMetadataDocumentAddress  = Rule{"the document's host is reached at a public address, never a loopback, private, link-local or other special-use one", "CIMD Section 6.5"}
 	ruleMetadataDocumentAnswered = Rule{"the document arrives within the time allowed (5 s)", "CIMD Section 4.3"}
 	ruleMetadataDocumentOK       = Rule{"the document is served with 200 OK; a redirect is not followed", "CIMD Section 4"}
@@ -51,7 +64,8 @@ type fetchedDocument struct {
 	maxAge time.Duration
 }
 
-// fetchMetadataDocument fetches the document a client_id names (its form
+// fetchMetadataDocument fetches, unless maxMetadataDocumentFetches are
+// under way, the document a client_id names (its form
 // passed checkMetadataDocumentURL): a GET with Accept:
 // application/json, within metadataDocumentTimeout, through a transport
 // that connects to public addresses only (publicAddress), up to
@@ -63,6 +77,12 @@ type fetchedDocument struct {
 //
 // [CIMD Section 4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4
 func (p *Provider) fetchMetadataDocument(ctx context.Context, tr *Trace, clientID string) (fetchedDocument, *Error) {
+	fetching := p.documentFetches.Add(1)
+	defer p.documentFetches.Add(-1)
+	if err := tr.Require(ruleMetadataDocumentFetches, fetching <= maxMetadataDocumentFetches, ErrTemporarilyUnavailable,
+		"this server is fetching too many client ID metadata documents at once; try again shortly"); err != nil {
+		return fetchedDocument{}, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(p.MetadataDocumentTimeout, metadataDocumentTimeout))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, clientID, nil)

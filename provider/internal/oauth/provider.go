@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -59,6 +60,7 @@ type Provider struct {
 	documentSites hourlyLimit // REGISTRATIONS_PER_HOUR per site (admitNewMetadataDocument)
 
 	documentFlights singleflight.Group // storeMetadataDocumentOnce
+	documentFetches atomic.Int32       // fetches under way (maxMetadataDocumentFetches)
 
 	publicTransportOnce sync.Once
 	publicTransport     http.RoundTripper // documentTransport

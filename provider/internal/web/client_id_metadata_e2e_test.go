@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"maps"
@@ -40,6 +41,7 @@ type documentAnswer struct {
 	cacheControl string
 	location     string
 	delay        time.Duration
+	hold         <-chan struct{} // nil, or no answer until it is closed
 	body         string
 }
 
@@ -64,6 +66,13 @@ func (h *documentHost) serve(w http.ResponseWriter, r *http.Request) {
 	case <-time.After(a.delay):
 	case <-r.Context().Done():
 		panic(http.ErrAbortHandler) // an answer cut short is no answer, not an empty 200
+	}
+	if a.hold != nil {
+		select {
+		case <-a.hold:
+		case <-r.Context().Done():
+			panic(http.ErrAbortHandler)
+		}
 	}
 	w.Header().Set("Content-Type", cmp.Or(a.contentType, "application/json"))
 	if a.cacheControl != "" {
@@ -589,6 +598,66 @@ func TestE2EClientIDMetadataDocumentCallerHangsUp(t *testing.T) {
 func authorizeDocument(t *testing.T, srv *providertest.Server, clientID string) (*http.Response, string) {
 	cfg := documentConfig(srv, clientID)
 	return newBrowser(t).Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+}
+
+// TestE2EClientIDMetadataDocumentFetchesAtOnce: while 32 documents are
+// being fetched (their host holds every answer), a request that names a
+// 33rd is refused without a fetch, temporarily_unavailable
+// (CIMD Section 6.5: the fetches are made for anyone who names a URL, and
+// outlive a caller that hangs up); once they end, it is fetched. On
+// SQLite and PostgreSQL.
+func TestE2EClientIDMetadataDocumentFetchesAtOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		opts := documentOptions(docs)
+		opts.MetadataDocumentTimeout = 30 * time.Second // held, not timed out
+		srv := newServer(opts)
+		release := make(chan struct{})
+		held := make(chan int, 32)
+		for i := range 32 {
+			clientID := docs.set(fmt.Sprintf("/held-%d", i), documentAnswer{hold: release, body: "{}"})
+			go func() {
+				resp, _ := authorizeDocument(t, srv, clientID)
+				held <- resp.StatusCode
+			}()
+		}
+		waitForFetches(t, docs, "/held-", 32)
+		next := docs.document(t, "/next", "", nil)
+		resp, page := authorizeDocument(t, srv, next)
+		wantDocumentRefused(t, srv, resp, page, "fetching too many client ID metadata documents at once", "CIMD Section 6.5")
+		if n := docs.fetched("/next"); n != 0 {
+			t.Errorf("the 33rd document was fetched %d times, want none", n)
+		}
+		close(release)
+		for range 32 {
+			<-held
+		}
+		if resp, page := authorizeDocument(t, srv, next); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+			t.Errorf("once the fetches ended: got %d, want the sign-in page: %s", resp.StatusCode, page)
+		}
+	})
+}
+
+// waitForFetches waits until the paths of h that start with prefix were
+// fetched n times in all.
+func waitForFetches(t *testing.T, h *documentHost, prefix string, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		h.mu.Lock()
+		got := 0
+		for path, count := range h.fetches {
+			if strings.HasPrefix(path, prefix) {
+				got += count
+			}
+		}
+		h.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d fetches of %s… arrived, want %d", got, prefix, n)
+		}
+	}
 }
 
 // TestE2EClientIDMetadataDocumentsPerSite: a site (here 127.0.0.1) may name

@@ -260,6 +260,9 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 	s.Lock()
 	defer s.Unlock()
 	lg := s.Data.Login
+	if lg.Dead != "" {
+		return deadLogin(a.lang(c), lg, nil)
+	}
 	ctx, capture := a.recording(c.Request.Context())
 	_, err := a.oauth.Exchange(ctx, lg.UsedCode, oauth2.VerifierOption(lg.CodeVerifier))
 	status := a.resourceStatus(ctx, lg.Token.AccessToken)

@@ -58,17 +58,20 @@ func (h *harness) mustShowDead(why string) {
 	mustNotContain(h.t, "home page", home, `action="/resource"`, `action="/refresh"`, "expires in")
 }
 
-// mustNotRunOnDeadTokens checks that refresh-reuse, run on a login whose
-// tokens are dead, says so and sends nothing more than sent requests: no
-// result reads as the defence of a demonstration that could not happen.
+// mustNotRunOnDeadTokens checks that refresh-reuse and code-replay, run on
+// a login whose tokens are dead, say so and send nothing more than sent
+// requests: no result reads as the defence of a demonstration that could
+// not happen, and none takes the credit for the earlier revocation.
 func (h *harness) mustNotRunOnDeadTokens(sent int) {
 	h.t.Helper()
-	resp, page := h.runAttack("refresh-reuse")
-	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("refresh-reuse on dead tokens: got %d, want 200", resp.StatusCode)
+	for _, name := range []string{"refresh-reuse", "code-replay"} {
+		resp, page := h.runAttack(name)
+		if resp.StatusCode != http.StatusOK {
+			h.t.Fatalf("%s on dead tokens: got %d, want 200", name, resp.StatusCode)
+		}
+		mustContain(h.t, name+" on dead tokens", page, "This login&#39;s tokens no longer work", "This demonstration needs live ones: log in again")
+		mustNotContain(h.t, name+" on dead tokens", page, "The defence", "The aftermath")
 	}
-	mustContain(h.t, "refresh-reuse on dead tokens", page, "This login&#39;s tokens no longer work", "This demonstration needs live ones: log in again")
-	mustNotContain(h.t, "refresh-reuse on dead tokens", page, "The defence", "The aftermath")
 	if got := h.spy.tokenRequests(); len(got) != sent {
 		h.t.Errorf("token requests = %v, want %d", got, sent)
 	}

@@ -54,6 +54,8 @@ var labMessages = []pair{
 	{"%d %s (the provider's error page)", "%d %s（提供者的錯誤頁面）"},
 	{"the replayed proof: %d %s; the token as Bearer: %d %s", "重放的證明：%d %s；當成 Bearer 的權杖：%d %s"},
 	{"Your login's tokens are now revoked, as the defence demands: log in again to go on.", "正如防禦機制所要求的，你這次登入的權杖現在都已撤銷：請重新登入再繼續。"},
+	{"the provider did not answer", "提供者沒有回應"},
+	{"No defence was put to the test: start the provider, or check that the client reaches it, then run this demonstration again.", "沒有任何防禦受到考驗：請啟動提供者，或確認用戶端連得到它，再重新執行這個示範。"},
 	{"The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on.", "第一次更新是合法用戶端送的；第二個請求則是持有舊更新權杖的攻擊者會送的。你這次登入的權杖現在都已撤銷：請重新登入再繼續。"},
 	{"You approved a real authorization at the provider (steps A to C). The client then sent the code it received with a freshly generated code_verifier instead of the one it kept in its session: exactly what an attacker who intercepted the code, but not the verifier, could do.", "你在提供者那裡同意了一次真正的授權（步驟 A 到 C）。接著用戶端送出它收到的授權碼，但附上的是新產生的 code_verifier，而不是它存在工作階段裡的那一個：這正是攔截到授權碼、卻沒拿到 verifier 的攻擊者所能做的。"},
 	{"Registered: %s — sent: %s. The client fetched the URL itself, as a browser would, so the answer shows here.", "註冊的是：%s — 送出的是：%s。用戶端像瀏覽器一樣自己去取這個 URL，所以回應會顯示在這裡。"},

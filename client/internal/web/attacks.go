@@ -265,6 +265,9 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	_, err := a.oauth.Exchange(ctx, lg.UsedCode, oauth2.VerifierOption(lg.CodeVerifier))
+	if hops := a.hopsOf(capture.Entries()); len(hops) == 0 || hops[len(hops)-1].Exchange.Err != "" {
+		return noAnswer(hops)
+	}
 	status := a.resourceStatus(ctx, lg.Token.AccessToken)
 	if status == http.StatusUnauthorized {
 		lg.Dead = deadByCodeReplay
@@ -278,6 +281,19 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", resource.ProtectedResourcePath, http.StatusText(status))),
 		},
 		Note: "Your login's tokens are now revoked, as the defence demands: log in again to go on.",
+	}
+}
+
+// noAnswer is the result of a demonstration whose request the provider did
+// not answer: it is down, or out of the client's reach. No rule was put to
+// the test, so the page shows what was sent, with no defence and no
+// aftermath (a ✗ would read as a defence that failed), as it does for a
+// refresh-reuse whose first refresh failed.
+func noAnswer(hops []xray.Hop) attackResult {
+	return attackResult{
+		Answer: "the provider did not answer",
+		Note:   "No defence was put to the test: start the provider, or check that the client reaches it, then run this demonstration again.",
+		Hops:   hops,
 	}
 }
 
@@ -408,6 +424,9 @@ func (a *App) attackRedirectURIMismatch(c *gin.Context, _ *webSession) attackRes
 		hops[i].Params = explainParams(authURL, authorizationParams)
 		location = hops[i].Exchange.ResponseHeader["Location"]
 	}
+	if status == 0 {
+		return noAnswer(hops)
+	}
 	return attackResult{
 		Answer: a.lang(c).T("%d %s (the provider's error page)", status, http.StatusText(status)),
 		Hops:   hops,
@@ -519,6 +538,9 @@ func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	status := a.send(ctx, a.resourceURL(resource.ProtectedResourcePath)+"?"+url.Values{"access_token": {token}}.Encode(), "")
+	if status == 0 {
+		return noAnswer(a.hopsOf(capture.Entries()))
+	}
 	after := a.resourceStatus(ctx, token)
 	return attackResult{
 		Answer: fmt.Sprintf("%d %s", status, http.StatusText(status)),
@@ -555,6 +577,9 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 	seen := &lastProof{base: a.http.Transport}
 	legit := &http.Client{Transport: &dpop.Transport{Key: signer.Key, Base: seen, Now: a.now, HTU: signer.HTU}}
 	first := a.sendWith(ctx, legit, a.resourceURL(resource.ProtectedResourcePath), "DPoP "+tok.AccessToken, "")
+	if first == 0 {
+		return noAnswer(a.hopsOf(capture.Entries()))
+	}
 	legitHops := len(capture.Entries()) // with DPOP_NONCE=on, a use_dpop_nonce challenge and the retry
 	replayed := a.sendWith(ctx, a.http, a.resourceURL(resource.ProtectedResourcePath), "DPoP "+tok.AccessToken, seen.proof)
 	asBearer := a.send(ctx, a.resourceURL(resource.ProtectedResourcePath), "Bearer "+tok.AccessToken)

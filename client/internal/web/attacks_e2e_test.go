@@ -267,3 +267,30 @@ func mustAskForALogin(t *testing.T, what string, resp *http.Response, page strin
 		t.Errorf("%s: got %d, want the page asking for a new login, no failed check:\n%s", what, resp.StatusCode, page)
 	}
 }
+
+// TestE2EAttackWithTheProviderDownSaysSo: when the provider does not
+// answer, each demonstration that calls it says so, with no defence and no
+// aftermath (whose ✗ would read as a defence that failed), and leaves the
+// login's tokens as they were.
+func TestE2EAttackWithTheProviderDownSaysSo(t *testing.T) {
+	t.Parallel()
+	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
+	h.login()
+	h.provider.Close()
+	for name, answer := range map[string]string{
+		"code-replay":           "the provider did not answer",
+		"token-in-query":        "the provider did not answer",
+		"dpop-replay":           "the provider did not answer",
+		"redirect-uri-mismatch": "the provider did not answer",
+		"refresh-reuse":         "the first, legitimate refresh failed: no answer",
+	} {
+		resp, page := h.runAttack(name)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s with the provider down: got %d, want 200", name, resp.StatusCode)
+		}
+		mustContain(t, name+" with the provider down", page, answer, "No response:")
+		mustNotContain(t, name+" with the provider down", page, "The defence", "The aftermath", `class="fail"`, `class="pass"`, "now revoked")
+	}
+	_, home := h.get(h.client.URL + "/")
+	mustNotContain(t, "home page", home, "no longer work")
+}

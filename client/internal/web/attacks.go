@@ -43,10 +43,12 @@ type attackResult struct {
 	Note   string // how the demonstration was run, when it needs saying
 	// Hops are what the attacker sent and what came back.
 	Hops []xray.Hop
-	// Legit counts the hops, first in Hops, that are the legitimate
-	// client's own requests (made to have something to steal): the
-	// defence is looked for after them.
-	Legit int
+	// Before counts the hops, first in Hops, that come before the
+	// attacker's request: the legitimate client's own requests (made to
+	// have something to steal) and, with DPOP_NONCE=on, a use_dpop_nonce
+	// challenge of the attacker's request, which the client then sends
+	// again with the new nonce. The defence is looked for after them.
+	Before int
 	// Aftermath are the checks made after the attack: each passes when the
 	// defence left things as they must be.
 	Aftermath []xray.Check
@@ -165,7 +167,7 @@ func (a *App) renderAttacks(c *gin.Context, s *webSession, run *attack, res atta
 	s.Unlock()
 	if run != nil {
 		v.Walk = a.viewHops(c.Request.Context(), res.Hops)
-		v.Defence, v.DefenceTrace = defenceOf(v.Walk.Hops[min(res.Legit, len(v.Walk.Hops)):])
+		v.Defence, v.DefenceTrace = defenceOf(v.Walk.Hops[min(res.Before, len(v.Walk.Hops)):])
 	}
 	title := "Attack lab"
 	if run != nil {
@@ -265,8 +267,9 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	_, err := a.oauth.Exchange(ctx, lg.UsedCode, oauth2.VerifierOption(lg.CodeVerifier))
-	if hops := a.hopsOf(capture.Entries()); len(hops) == 0 || hops[len(hops)-1].Exchange.Err != "" {
-		return noAnswer(hops)
+	replay := a.hopsOf(capture.Entries())
+	if len(replay) == 0 || replay[len(replay)-1].Exchange.Err != "" {
+		return noAnswer(replay)
 	}
 	status := a.resourceStatus(ctx, lg.Token.AccessToken)
 	if status == http.StatusUnauthorized {
@@ -275,6 +278,7 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 	return attackResult{
 		Answer: tokenAnswer(err),
 		Hops:   a.hopsOf(capture.Entries()),
+		Before: len(replay) - 1, // the replay's answer is the last of its hops
 		Aftermath: []xray.Check{
 			outcome("the replayed code was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(err), tokenAnswer(err)),
 			outcome("the access token issued for that code is revoked: the resource server answers 401", "RFC 6749 Section 4.1.2",
@@ -324,6 +328,7 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 		return attackResult{Answer: a.lang(c).T("the first, legitimate refresh failed: %s", a.lang(c).T(tokenAnswer(err))), Hops: a.hopsOf(capture.Entries())}
 	}
 	a.keepRefreshed(ctx, lg, fresh)
+	legitHops := len(capture.Entries()) // the legitimate refresh, after a use_dpop_nonce challenge if the provider made one
 	_, reuseErr := a.refresh(ctx, retired)
 	_, newestErr := a.refresh(ctx, fresh.RefreshToken)
 	status := a.resourceStatus(ctx, fresh.AccessToken)
@@ -333,6 +338,7 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 	return attackResult{
 		Answer: tokenAnswer(reuseErr),
 		Hops:   a.hopsOf(capture.Entries()),
+		Before: legitHops,
 		Aftermath: []xray.Check{
 			outcome("the retired refresh token was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(reuseErr), tokenAnswer(reuseErr)),
 			outcome("the newest refresh token is dead too", "RFC 9700 Section 4.14.2", isInvalidGrant(newestErr), tokenAnswer(newestErr)),
@@ -592,7 +598,7 @@ func (a *App) attackDPoPReplay(c *gin.Context, s *webSession) attackResult {
 		Answer: a.lang(c).T("the replayed proof: %d %s; the token as Bearer: %d %s", replayed, http.StatusText(replayed), asBearer, http.StatusText(asBearer)),
 		Note:   "First a legitimate request, with a fresh proof; then the attacker resends that request's DPoP header unchanged, and tries the stolen access token as a Bearer token.",
 		Hops:   hops,
-		Legit:  legitHops,
+		Before: legitHops,
 		Aftermath: []xray.Check{
 			outcome("the legitimate request, with a fresh proof, was served", "RFC 9449 Section 7.1", first == http.StatusOK, http.StatusText(first)),
 			outcome("the replayed proof was refused (its jti was seen)", "RFC 9449 Section 11.1", replayed == http.StatusUnauthorized, http.StatusText(replayed)),

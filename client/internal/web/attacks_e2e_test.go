@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/client/internal/resource"
@@ -265,6 +267,33 @@ func mustAskForALogin(t *testing.T, what string, resp *http.Response, page strin
 	t.Helper()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "no longer works") || strings.Contains(page, `class="fail"`) {
 		t.Errorf("%s: got %d, want the page asking for a new login, no failed check:\n%s", what, resp.StatusCode, page)
+	}
+}
+
+// TestE2EAttackDefenceIsNotTheNonceRoundTrip: with DPoP nonces, a client
+// holding a nonce the provider no longer accepts (it restarted with another
+// SESSION_SECRET, or the nonce is old) gets use_dpop_nonce for its first
+// token request and sends it again (RFC 9449 Section 8). The defence shown
+// is still the rule that refused the attacker's request: the single use of
+// the code, the rotation of the refresh token.
+func TestE2EAttackDefenceIsNotTheNonceRoundTrip(t *testing.T) {
+	t.Parallel()
+	for name, defence := range map[string]string{"code-replay": "RFC 6749 Section 4.1.2", "refresh-reuse": "RFC 9700 Section 4.14.2"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			// The provider's clock runs 25 s ahead during the login, then
+			// 25 s behind: the nonce the client holds comes from the
+			// provider's future, and is refused. Proofs' iat and tokens'
+			// iat stay within the minute the provider allows.
+			var skew atomic.Int64
+			skew.Store(int64(25 * time.Second))
+			now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+			h := newHarnessConfig(t, providertest.Options{DPoPNonce: true, Now: now}, func(c *config.Config) { c.DPoP = "on" })
+			h.login()
+			skew.Store(int64(-25 * time.Second))
+			resp, page := h.runAttack(name)
+			mustStop(t, resp, page, "use_dpop_nonce", `id="defence" data-ref="`+defence+`" data-by="provider"`)
+		})
 	}
 }
 

@@ -24,7 +24,7 @@ var labMessages = []pair{
 	// The attacks.
 	{"Authorization code replay", "授權碼重放 (authorization code replay)"},
 	{"Redeem this login's authorization code a second time, exactly as the client first did.", "把這次登入的授權碼再兌換一次，內容與用戶端第一次送出的完全相同。"},
-	{"invalid_grant, and every token of that grant revoked: the next resource call gets 401.", "得到 invalid_grant，而且這個授權的所有權杖都被撤銷：下一次呼叫資源會得到 401。"},
+	{"invalid_grant and, while the provider remembers the code (until it expires and is purged), every token of that grant revoked: the next resource call gets 401.", "得到 invalid_grant；而且只要提供者還記得這個授權碼（直到它過期並被清除為止），這個授權的所有權杖都會被撤銷：下一次呼叫資源會得到 401。"},
 	{"Refresh token reuse", "更新權杖重複使用 (refresh token reuse)"},
 	{"Refresh, then present the refresh token that the rotation has just retired.", "先更新一次，再出示剛被輪替淘汰的那個更新權杖。"},
 	{"invalid_grant, and the newest refresh token and the access tokens of the grant are dead too.", "得到 invalid_grant，而且這個授權最新的更新權杖與存取權杖也一併失效。"},
@@ -54,6 +54,7 @@ var labMessages = []pair{
 	{"%d %s (the provider's error page)", "%d %s（提供者的錯誤頁面）"},
 	{"the replayed proof: %d %s; the token as Bearer: %d %s", "重放的證明：%d %s；當成 Bearer 的權杖：%d %s"},
 	{"Your login's tokens are now revoked, as the defence demands: log in again to go on.", "正如防禦機制所要求的，你這次登入的權杖現在都已撤銷：請重新登入再繼續。"},
+	{"The provider has forgotten this login's authorization code: the code expired and was purged, so the provider refuses it as a code it does not know, and has nothing to revoke. Log in again and run this demonstration before the new code expires to see the replay defence.", "提供者已經忘了這次登入的授權碼：這個授權碼已經過期並被清除，所以提供者把它當成不認識的授權碼拒絕，也沒有任何東西可以撤銷。請重新登入，並在新的授權碼過期之前執行這個示範，就能看到重放的防禦。"},
 	{"the provider did not answer", "提供者沒有回應"},
 	{"No defence was put to the test: start the provider, or check that the client reaches it, then run this demonstration again.", "沒有任何防禦受到考驗：請啟動提供者，或確認用戶端連得到它，再重新執行這個示範。"},
 	{"The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on.", "第一次更新是合法用戶端送的；第二個請求則是持有舊更新權杖的攻擊者會送的。你這次登入的權杖現在都已撤銷：請重新登入再繼續。"},

@@ -63,7 +63,7 @@ type attackResult struct {
 var attacks = []attack{
 	{"code-replay", "Authorization code replay",
 		"Redeem this login's authorization code a second time, exactly as the client first did.",
-		"invalid_grant, and every token of that grant revoked: the next resource call gets 401.",
+		"invalid_grant and, while the provider remembers the code (until it expires and is purged), every token of that grant revoked: the next resource call gets 401.",
 		"RFC 6749 Section 4.1.2", true, (*App).attackCodeReplay},
 	{"refresh-reuse", "Refresh token reuse",
 		"Refresh, then present the refresh token that the rotation has just retired.",
@@ -267,25 +267,42 @@ func (a *App) attackCodeReplay(c *gin.Context, s *webSession) attackResult {
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	_, err := a.oauth.Exchange(ctx, lg.UsedCode, oauth2.VerifierOption(lg.CodeVerifier))
-	replay := a.hopsOf(capture.Entries())
+	replay := a.viewHops(ctx, a.hopsOf(capture.Entries())).Hops // with the provider's traces, which say what refused it
 	if len(replay) == 0 || replay[len(replay)-1].Exchange.Err != "" {
 		return noAnswer(replay)
 	}
+	res := attackResult{
+		Answer:    tokenAnswer(err),
+		Hops:      replay,
+		Before:    len(replay) - 1, // the replay's answer is the last of its hops
+		Aftermath: []xray.Check{outcome("the replayed code was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(err), tokenAnswer(err))},
+	}
+	if codeForgotten(replay[res.Before]) {
+		res.Note = "The provider has forgotten this login's authorization code: the code expired and was purged, so the provider refuses it as a code it does not know, and has nothing to revoke. Log in again and run this demonstration before the new code expires to see the replay defence."
+		return res
+	}
 	status := a.resourceStatus(ctx, lg.Token.AccessToken)
+	res.Hops = append(res.Hops, a.hopsOf(capture.Entries()[len(replay):])...)
+	res.Aftermath = append(res.Aftermath, outcome("the access token issued for that code is revoked: the resource server answers 401", "RFC 6749 Section 4.1.2",
+		status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", resource.ProtectedResourcePath, http.StatusText(status))))
 	if status == http.StatusUnauthorized {
 		lg.Dead = deadByCodeReplay
+		res.Note = "Your login's tokens are now revoked, as the defence demands: log in again to go on."
 	}
-	return attackResult{
-		Answer: tokenAnswer(err),
-		Hops:   a.hopsOf(capture.Entries()),
-		Before: len(replay) - 1, // the replay's answer is the last of its hops
-		Aftermath: []xray.Check{
-			outcome("the replayed code was refused with invalid_grant", "RFC 6749 Section 5.2", isInvalidGrant(err), tokenAnswer(err)),
-			outcome("the access token issued for that code is revoked: the resource server answers 401", "RFC 6749 Section 4.1.2",
-				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", resource.ProtectedResourcePath, http.StatusText(status))),
-		},
-		Note: "Your login's tokens are now revoked, as the defence demands: log in again to go on.",
-	}
+	return res
+}
+
+// codeForgotten reports whether the provider's trace of hop, a replay of
+// the login's code, says it refused the code as one it never issued
+// ([RFC 6749 Section 4.1.3]) rather than as one used before
+// ([RFC 6749 Section 4.1.2]): the provider purges expired codes, and then
+// cannot tell a replay or find the grant to revoke.
+//
+// [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+func codeForgotten(hop xray.Hop) bool {
+	check, trace := defenceOf([]xray.Hop{hop})
+	return trace != nil && check.Ref == "RFC 6749 Section 4.1.3"
 }
 
 // noAnswer is the result of a demonstration whose request the provider did

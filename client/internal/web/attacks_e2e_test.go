@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -295,6 +296,35 @@ func TestE2EAttackDefenceIsNotTheNonceRoundTrip(t *testing.T) {
 			mustStop(t, resp, page, "use_dpop_nonce", `id="defence" data-ref="`+defence+`" data-by="provider"`)
 		})
 	}
+}
+
+// TestE2EAttackCodeReplayOfAPurgedCode: once the login's code has expired
+// and been purged, the provider refuses its replay as a code it never
+// issued and has no grant to revoke: the page says so, with no failed
+// check, and the login's tokens go on working.
+func TestE2EAttackCodeReplayOfAPurgedCode(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, postgres bool) {
+		var ahead atomic.Int64 // how far the provider's clock is ahead
+		now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+		h := newHarness(t, providertest.Options{Postgres: postgres, Now: now, AccessTokenTTL: time.Hour})
+		h.login()
+		token := h.spy.lastAccessToken()
+		ahead.Store(int64(11 * time.Minute)) // past the code's lifetime (CODE_TTL, at most 10 minutes)
+		if n, err := h.provider.Provider.PurgeExpired(context.Background()); err != nil || n == 0 {
+			t.Fatalf("purging the expired code: got %d rows, %v; want the code purged", n, err)
+		}
+		resp, page := h.runAttack("code-replay")
+		mustStop(t, resp, page, "400 invalid_grant", `data-ref="RFC 6749 Section 4.1.3"`,
+			"The provider has forgotten this login&#39;s authorization code", "has nothing to revoke")
+		mustNotContain(t, "code-replay of a purged code", page, "now revoked")
+		if got := h.bearer(token); got != http.StatusOK {
+			t.Errorf("after the replay of a purged code the access token gets %d, want 200", got)
+		}
+		_, home := h.get(h.client.URL + "/")
+		mustContain(t, "home page", home, `action="/resource"`)
+		mustNotContain(t, "home page", home, "no longer work")
+	})
 }
 
 // TestE2EAttackWithTheProviderDownSaysSo: when the provider does not

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"math/big"
 	"testing"
 	"time"
 
@@ -40,6 +41,44 @@ func NewKey(t testing.TB, alg jose.SignatureAlgorithm) *Key {
 		t.Fatalf("dpoptest: generate key: %v", err)
 	}
 	return &Key{Alg: alg, Private: priv, JWK: jose.JSONWebKey{Key: priv.Public()}}
+}
+
+// NewRSAKey generates an RS256 key of 2048 bits whose public exponent is e,
+// which rsa.GenerateKey never chooses (it makes 65537): e must be odd.
+func NewRSAKey(t testing.TB, e int) *Key {
+	t.Helper()
+	one := big.NewInt(1)
+	for {
+		p, errP := rand.Prime(rand.Reader, 1024)
+		q, errQ := rand.Prime(rand.Reader, 1024)
+		if errP != nil || errQ != nil {
+			t.Fatalf("dpoptest: generate primes: %v %v", errP, errQ)
+		}
+		phi := new(big.Int).Mul(new(big.Int).Sub(p, one), new(big.Int).Sub(q, one))
+		d := new(big.Int).ModInverse(big.NewInt(int64(e)), phi)
+		if p.Cmp(q) == 0 || d == nil {
+			continue // e must be invertible modulo (p-1)(q-1)
+		}
+		priv := &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: new(big.Int).Mul(p, q), E: e}, D: d, Primes: []*big.Int{p, q}}
+		if err := priv.Validate(); err != nil {
+			t.Fatalf("dpoptest: RSA key with e = %d: %v", e, err)
+		}
+		priv.Precompute()
+		return &Key{Alg: jose.RS256, Private: priv, JWK: jose.JSONWebKey{Key: priv.Public()}}
+	}
+}
+
+// RSAPublicKey is an RSA public key of bits bits and exponent e whose
+// modulus is a random odd number: no one holds its private key, and none
+// is needed to make a server verify with it (a proof's jwk, a client's
+// jwks), nor to send it.
+func RSAPublicKey(t testing.TB, bits, e int) *rsa.PublicKey {
+	t.Helper()
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(bits)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rsa.PublicKey{N: n.SetBit(n, bits-1, 1).SetBit(n, 0, 1), E: e}
 }
 
 // JKT is the key's RFC 7638 thumbprint, base64url (the cnf.jkt of

@@ -140,6 +140,7 @@ var traditionalChineseTrace = map[string]string{
 	"the proof's alg is an asymmetric algorithm this server accepts (never none or a MAC)":      "證明 (proof) 的 alg 是本伺服器接受的非對稱演算法（絕不接受 none 或 MAC）",
 	"the proof's signature verifies with the public key in its jwk header":                      "證明 (proof) 的簽章可以用它 jwk 標頭中的公鑰驗證",
 	"the jwk header holds no private key":                                                       "jwk 標頭中沒有私鑰",
+	"an RSA jwk has at least 2048 bits and an odd exponent e from 3 to 65537":                   "RSA 的 jwk 至少有 2048 位元，且指數 e 是 3 到 65537 之間的奇數",
 	"htm is this request's method":                                                              "htm 是這個請求的 HTTP 方法 (method)",
 	"htu is this request's URI, without query and fragment":                                     "htu 是這個請求的 URI，不含查詢字串 (query) 與片段 (fragment)",
 	"nonce is a recent one this server provided":                                                "nonce 是本伺服器最近提供的值",

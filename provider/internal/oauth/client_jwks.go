@@ -14,20 +14,48 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// minClientRSABits is the smallest RSA key a client may register:
-// [RFC 7518 Section 3.3]: "A key of size 2048 bits or larger MUST be used
-// with these algorithms."
+// minRSABits is the smallest RSA key this provider takes from outside (a
+// client's jwks, a DPoP proof's jwk): [RFC 7518 Section 3.3]: "A key of
+// size 2048 bits or larger MUST be used with these algorithms."
 //
 // [RFC 7518 Section 3.3]: https://www.rfc-editor.org/rfc/rfc7518#section-3.3
-const minClientRSABits = 2048
+const minRSABits = 2048
+
+// maxRSAExponent is the largest public exponent e of an RSA key this
+// provider takes from outside. [RFC 8017 Section 3.1] allows "an integer
+// between 3 and n - 1" (odd, being coprime with the even λ(n)), and Go
+// verifies with any e up to 2^31-1. But a verification makes one modular
+// multiplication per bit of e and one more per 1 bit, and anyone may send
+// a key and a random signature: on RSA-4096, e = 2^31-1 (60
+// multiplications) costs about 2.5 times what e = 65537 (17) does. 65537
+// is what key generators make, and the least that FIPS 186-5 allows for a
+// new key (2^16 < e < 2^256); some older keys have 3 or 17. So e is odd,
+// from 3 to 65537: the keys in use pass, and the costliest of them
+// (e = 65535, 30 multiplications) costs about 1.5 times e = 65537.
+//
+// [RFC 8017 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8017#section-3.1
+const maxRSAExponent = 65537
+
+// checkRSAPublicKey checks an RSA public key from outside: at least
+// minRSABits bits (go-jose refuses more than jose.MaxRSAModulusBits when it
+// parses the key), and an odd exponent from 3 to maxRSAExponent.
+func checkRSAPublicKey(key *rsa.PublicKey) error {
+	if key.N.BitLen() < minRSABits {
+		return fmt.Errorf("RSA keys need at least %d bits", minRSABits)
+	}
+	if key.E < 3 || key.E > maxRSAExponent || key.E%2 == 0 {
+		return fmt.Errorf("an RSA key's exponent e must be odd, from 3 to %d", maxRSAExponent)
+	}
+	return nil
+}
 
 // parseClientJWKS checks a client's jwks ([RFC 7591 Section 2]: "The value
 // of this field MUST be a JSON object containing a valid JWK Set") and
 // returns it in its canonical form. Every key must be a public signing key
 // of a kind that an algorithm of clientAssertionAlgs can use: RSA (2048
-// to jose.MaxRSAModulusBits bits), EC P-256 or Ed25519. The set is read as
-// a registration document is (unmarshalExact), each key as go-jose reads
-// one.
+// to jose.MaxRSAModulusBits bits, e from 3 to 65537), EC P-256 or Ed25519.
+// The set is read as a registration document is (unmarshalExact), each key
+// as go-jose reads one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func parseClientJWKS(raw json.RawMessage) (json.RawMessage, error) {
@@ -96,9 +124,7 @@ func checkClientKey(k jose.JSONWebKey) error {
 	}
 	switch key := k.Key.(type) {
 	case *rsa.PublicKey:
-		if key.N.BitLen() < minClientRSABits {
-			return fmt.Errorf("RSA keys need at least %d bits", minClientRSABits)
-		}
+		return checkRSAPublicKey(key)
 	case *ecdsa.PublicKey:
 		if key.Curve != elliptic.P256() {
 			return errors.New("EC keys must be on P-256 (ES256)")

@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/oauth-reference/provider/internal/dpoptest"
 )
 
 // jwksOf is the JWK Set JSON of keys.
@@ -94,6 +96,8 @@ func TestCheckClientMetadata(t *testing.T) {
 		{"jwks without private_key_jwt", `{` + web + `,"jwks":` + goodJWKS + `}`, ErrInvalidClientMetadata},
 		{"private_key_jwt with EC P-256 and Ed25519 keys", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + goodJWKS + `}`, ""},
 		{"private_key_jwt without jwks", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt"}`, ErrInvalidClientMetadata},
+		{"RSA keys with e = 65537 and e = 3 (RFC 8017 Section 3.1)",
+			`{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + jwksOf(t, dpoptest.RSAPublicKey(t, 2048, 65537), dpoptest.RSAPublicKey(t, 4096, 3)) + `}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +129,20 @@ func TestCheckClientMetadata(t *testing.T) {
 			err := CheckClientMetadata(nil, &m, testIDTokenAlgs)
 			if err == nil || err.Code != ErrInvalidClientMetadata || !strings.HasPrefix(err.Description, "jwks: ") {
 				t.Errorf("%s: got %v, want invalid_client_metadata about jwks", name, err)
+			}
+		}
+	})
+	t.Run("a jwks that breaks a key rule: invalid_client_metadata that names it", func(t *testing.T) {
+		for _, tc := range []struct{ name, jwks, want string }{
+			{"RSA with e = 2^31-1, which Go would verify with", jwksOf(t, dpoptest.RSAPublicKey(t, 4096, 1<<31-1)), "exponent e must be odd, from 3 to 65537"},
+			{"RSA with e = 65539", jwksOf(t, dpoptest.RSAPublicKey(t, 2048, 65539)), "exponent e must be odd, from 3 to 65537"},
+			{"RSA with an even e", jwksOf(t, dpoptest.RSAPublicKey(t, 2048, 65536)), "exponent e must be odd, from 3 to 65537"},
+		} {
+			m := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "private_key_jwt",
+				JWKS: json.RawMessage(tc.jwks)}
+			err := CheckClientMetadata(nil, &m, testIDTokenAlgs)
+			if err == nil || err.Code != ErrInvalidClientMetadata || !strings.Contains(err.Description, tc.want) {
+				t.Errorf("%s: got %v, want invalid_client_metadata saying %q", tc.name, err, tc.want)
 			}
 		}
 	})

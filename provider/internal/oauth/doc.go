@@ -25,7 +25,8 @@
 //	par.go                       RFC 9126 (pushed authorization requests: single use, bound to the client, 60 s),
 //	                             RFC 9126 Section 2.3 (429 past PUSHED_REQUESTS_PER_HOUR)
 //	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in the RFC's order but check 7, no
-//	                             private key in jwk, before check 6, the signature, which needs that key),
+//	                             private key in jwk, before check 6, the signature, which needs that key; an RSA
+//	                             jwk's size and exponent between them, RFC 7518 Section 3.3),
 //	                             RFC 9449 Section 11.1 (jti replay, across processes), RFC 3986 Section 6.2.2,
 //	                             RFC 3986 Section 6.2.3 (htu normalization)
 //	dpop_nonce.go                RFC 9449 Section 8, RFC 9449 Section 9 (server nonces: stateless, HMAC of the time,
@@ -45,7 +46,7 @@
 //	client_metadata.go           RFC 7591 Section 2, RFC 7591 Section 3.2.2 (client metadata rules and refusals),
 //	                             RFC 6749 Section 3.1.2 (redirect URIs)
 //	client_jwks.go               RFC 7591 Section 2 (jwks: public signing keys only), RFC 7518 Section 3.3 (RSA key
-//	                             size)
+//	                             size), RFC 8017 Section 3.1 (RSA exponent, at most 65537)
 //	client_id_metadata.go        CIMD Section 3 (a client_id that is an https URL), CIMD Section 4.1 (the document:
 //	                             its client_id, no shared secret), CIMD Section 4.4 (stored 1 min to 24 h),
 //	                             CIMD Section 6.4 (the client_id's host on the consent page); CIMD is

@@ -51,7 +51,6 @@ const DPoPProofWindow = 60 * time.Second
 const (
 	maxDPoPProofLength = 8 << 10
 	maxJTILength       = 256
-	minRSABits         = 2048
 )
 
 // DPoPRequest is what a request presented for DPoP: the values of every
@@ -122,8 +121,10 @@ func invalidDPoPProof(format string, args ...any) *Error {
 // [RFC 9449 Section 4.3], in the order the RFC lists them ("To validate a
 // DPoP proof, the receiving server MUST ensure the following:"), but check
 // 7 (no private key in jwk) comes before 6 (the signature): "These checks
-// may be performed in any order", and 7 reads the key 6 verifies with. Then the
-// replay check of [RFC 9449 Section 11.1], which holds across every provider
+// may be performed in any order", and 7 reads the key 6 verifies with.
+// Between them, an RSA key's size and exponent are checked (checkProofKey),
+// so that a key too costly to verify with is refused first. Then the replay
+// check of [RFC 9449 Section 11.1], which holds across every provider
 // process sharing the store. A proof is recorded as used only when every
 // other check passed, so a bad request cannot use up a good proof.
 //
@@ -151,6 +152,7 @@ func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProo
 		{ruleDPoPType, true, checkProofType},
 		{ruleDPoPAlg, true, checkProofAlg},
 		{ruleDPoPPublicKey, true, checkPublicKeyOnly}, // 7 before 6: go-jose refuses to parse a JWS whose jwk is private
+		{ruleDPoPKey, true, checkProofKey},            // before 6 too: a key that costs too much is not verified with
 		{ruleDPoPSignature, true, checkProofSignature},
 		{ruleDPoPHTM, true, func(pp *parsedProof) *Error { return checkHTM(pp, r.Method) }},
 		{ruleDPoPHTU, true, func(pp *parsedProof) *Error { return checkHTU(pp, r.URI) }},
@@ -196,6 +198,7 @@ var (
 	ruleDPoPAlg            = Rule{"the proof's alg is an asymmetric algorithm this server accepts (never none or a MAC)", "RFC 9449 Section 4.3"}
 	ruleDPoPSignature      = Rule{"the proof's signature verifies with the public key in its jwk header", "RFC 9449 Section 4.3"}
 	ruleDPoPPublicKey      = Rule{"the jwk header holds no private key", "RFC 9449 Section 4.3"}
+	ruleDPoPKey            = Rule{"an RSA jwk has at least 2048 bits and an odd exponent e from 3 to 65537", "RFC 7518 Section 3.3"}
 	ruleDPoPHTM            = Rule{"htm is this request's method", "RFC 9449 Section 4.3"}
 	ruleDPoPHTU            = Rule{"htu is this request's URI, without query and fragment", "RFC 9449 Section 4.3"}
 	ruleDPoPNonce          = Rule{"nonce is a recent one this server provided", "RFC 9449 Section 4.3"}
@@ -286,14 +289,29 @@ func checkProofAlg(pp *parsedProof) *Error {
 	return nil
 }
 
+// checkProofKey holds an RSA jwk (parsed by checkPublicKeyOnly) to the
+// rules of every RSA key this provider takes from outside
+// (checkRSAPublicKey): [RFC 7518 Section 3.3]: "A key of size 2048 bits or
+// larger MUST be used with these algorithms", and an exponent of at most
+// maxRSAExponent. It runs before check 6: anyone can send a proof, and a key
+// with a large exponent would make its verification cost several times
+// more, even with a signature that is random bytes.
+//
+// [RFC 7518 Section 3.3]: https://www.rfc-editor.org/rfc/rfc7518#section-3.3
+func checkProofKey(pp *parsedProof) *Error {
+	if rsaKey, ok := pp.key.Key.(*rsa.PublicKey); ok {
+		if err := checkRSAPublicKey(rsaKey); err != nil {
+			return invalidDPoPProof("the DPoP proof's jwk: %s", err)
+		}
+	}
+	return nil
+}
+
 // checkProofSignature is check 6: "The JWT signature verifies with the
 // public key contained in the jwk JOSE Header Parameter." The key (parsed by
-// checkPublicKeyOnly) must suit the alg (go-jose refuses a mismatch), and an
-// RSA key must have at least 2048 bits.
+// checkPublicKeyOnly, checked by checkProofKey) must suit the alg (go-jose
+// refuses a mismatch).
 func checkProofSignature(pp *parsedProof) *Error {
-	if rsaKey, ok := pp.key.Public().Key.(*rsa.PublicKey); ok && rsaKey.N.BitLen() < minRSABits {
-		return invalidDPoPProof("the DPoP proof's RSA key is shorter than %d bits", minRSABits)
-	}
 	jws, err := jose.ParseSignedCompact(pp.raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(pp.header.Alg)})
 	if err != nil {
 		return invalidDPoPProof("the DPoP header is not a single well-formed JWT")

@@ -2,6 +2,8 @@ package oauth_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"path/filepath"
@@ -82,6 +84,10 @@ func TestDPoPProofRules(t *testing.T) {
 	key := dpoptest.NewKey(t, jose.ES256)
 	other := dpoptest.NewKey(t, jose.ES256)
 	rsaKey := dpoptest.NewKey(t, jose.RS256)
+	largeExponent := dpoptest.NewRSAKey(t, 1<<31-1) // the largest e Go verifies with
+	smallExponent := dpoptest.NewRSAKey(t, 3)
+	rsa1024, _ := rsa.GenerateKey(rand.Reader, 1024)
+	shortRSA := jose.JSONWebKey{Key: &rsa1024.PublicKey}
 	token := "eyJ.access.token"
 	privateJWK := jose.JSONWebKey{Key: key.Private}
 	good := func(c dpoptest.Claims) dpoptest.Claims {
@@ -120,6 +126,13 @@ func TestDPoPProofRules(t *testing.T) {
 		{name: "5. alg none is refused", proofs: []string{unsignedProof(t, key, now, uri)}, want: oauth.ErrInvalidDPoPProof, rule: "alg is an asymmetric"},
 		{name: "6. the signature verifies with the jwk: signed by another key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{SignWith: other})}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
 		{name: "6. the signature verifies with the jwk: a tampered payload", proofs: []string{tamper(t, key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}))}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
+		{name: "RSA with e = 3 is accepted (RFC 8017 Section 3.1)", proofs: []string{smallExponent.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: smallExponent.JKT()},
+		{name: "6. an RSA jwk with e = 2^31-1 is refused before its signature is verified, though it is right", proofs: []string{largeExponent.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})},
+			want: oauth.ErrInvalidDPoPProof, rule: "odd exponent e from 3 to 65537"},
+		{name: "6. an RSA jwk with e = 2^31-1 and a signature by another key: refused for the key, never verified with", proofs: []string{largeExponent.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{SignWith: rsaKey})},
+			want: oauth.ErrInvalidDPoPProof, rule: "odd exponent e from 3 to 65537"},
+		{name: "6. an RSA jwk under 2048 bits (RFC 7518 Section 3.3)", proofs: []string{rsaKey.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &shortRSA})},
+			want: oauth.ErrInvalidDPoPProof, rule: "at least 2048 bits"},
 		{name: "7. the jwk holds no private key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &privateJWK})}, want: oauth.ErrInvalidDPoPProof, rule: "holds no private key"},
 		{name: "8. htm is the request's method", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTM: "GET"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "htm is"},
 		{name: "9. htu is the request's URI", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTU: "http://localhost:8080/oauth/revoke"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "htu is"},

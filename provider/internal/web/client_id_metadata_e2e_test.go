@@ -274,6 +274,11 @@ var documentRefusals = []documentRefusal{
 	{"jwks_uri, never fetched (RFC 7591 Section 2)", func(h *documentHost) string {
 		return h.document(nil, "/jwks-uri", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt", "jwks_uri": h.URL + "/jwks"})
 	}, "jwks_uri is not supported", "RFC 7591 Section 2", 2},
+	{"an RSA key with e = 2^31-1, costly to verify with", func(h *documentHost) string {
+		rsaKey := `{"kty":"RSA","kid":"k","e":"f____w","n":"w` + strings.Repeat("A", 339) + `AQ"}` // 2048 bits, odd
+		return h.document(nil, "/large-exponent", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt",
+			"jwks": json.RawMessage(`{"keys":[` + rsaKey + `]}`)})
+	}, "exponent e must be odd, from 3 to 65537", "RFC 7591 Section 2", 2},
 }
 
 // TestE2EClientIDMetadataDocumentRefusals holds the provider to each rule

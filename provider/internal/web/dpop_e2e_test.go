@@ -314,6 +314,17 @@ func TestE2EDPoPRefusals(t *testing.T) {
 				}
 			}
 		})
+		t.Run("an RSA jwk with e = 2^31-1 is refused before its signature is verified (RFC 7518 Section 3.3)", func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
+			costly := dpoptest.NewRSAKey(t, 1<<31-1)
+			proof := costly.Proof(t, time.Now(), dpoptest.Claims{HTM: "POST", HTU: srv.Issuer + "/oauth/token"}, dpoptest.Options{})
+			resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") || !strings.Contains(body, "exponent e must be odd, from 3 to 65537") {
+				t.Fatalf("got %d %s, want 400 invalid_dpop_proof about the exponent", resp.StatusCode, body)
+			}
+			got, _ := traceOf(t, srv, resp)
+			checkEndsWith(t, "trace of a proof whose RSA key has e = 2^31-1", got, "RFC 7518 Section 3.3", "invalid_dpop_proof")
+		})
 		t.Run("a bound token with another key's proof is invalid_token", func(t *testing.T) {
 			thief := newDPoPClient(t, srv)
 			resp, _ := thief.send("/protected/resource", nil, nil, tr.AccessToken)
@@ -463,7 +474,7 @@ func TestE2EDPoPTrace(t *testing.T) {
 	resp, _ := d.send("/protected/resource", nil, nil, tr.AccessToken)
 	_, ok := traceOf(t, srv, resp)
 	mustHave := []string{"not more than one DPoP header", "well-formed JWT", "typ is dpop+jwt", "signature verifies",
-		"holds no private key", "htm is", "htu is", "iat is within", "ath is the access token's hash", "its jti is new"}
+		"holds no private key", "an RSA jwk has at least 2048 bits", "htm is", "htu is", "iat is within", "ath is the access token's hash", "its jti is new"}
 	for _, rule := range mustHave {
 		if !strings.Contains(ok, rule) {
 			t.Errorf("trace of a DPoP request: no check %q in %s", rule, ok)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/dpoptest"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -53,7 +54,13 @@ func newEd25519Key(t testing.TB) ed25519.PrivateKey {
 // "k1", as a client registers it.
 func publicJWKS(t testing.TB, key ed25519.PrivateKey) string {
 	t.Helper()
-	jwks, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key.Public(), KeyID: "k1", Use: "sig"}}})
+	return jwksOf(t, jose.JSONWebKey{Key: key.Public(), KeyID: "k1", Use: "sig"})
+}
+
+// jwksOf is the JWK Set JSON of keys.
+func jwksOf(t testing.TB, keys ...jose.JSONWebKey) string {
+	t.Helper()
+	jwks, err := json.Marshal(jose.JSONWebKeySet{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +172,43 @@ func TestE2EPrivateKeyJWT(t *testing.T) {
 		resp, body = rawPost(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}, "client_id": {k.ClientID}, "client_secret": {"guess"}}.Encode(), nil)
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("a secret for a private_key_jwt client: got %d %s, want 401", resp.StatusCode, body)
+		}
+	})
+}
+
+// TestE2EPrivateKeyJWTKeyRules: on each store, a registration (RFC 7591)
+// or an update (RFC 7592 Section 2.2) whose jwks holds an RSA key with an
+// exponent above 65537 is invalid_client_metadata, and stores nothing.
+func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		k := registerKeyClient(t, srv)
+		doc := func(method, jwks string) string {
+			var id string
+			if method == http.MethodPut {
+				id = `"client_id":"` + k.ClientID + `",` // the update names the client (RFC 7592 Section 2.2)
+			}
+			return `{` + id + `"token_endpoint_auth_method":"private_key_jwt","grant_types":["client_credentials"],"jwks":` + jwks + `}`
+		}
+		largeExponent := jwksOf(t, jose.JSONWebKey{Key: dpoptest.RSAPublicKey(t, 4096, 1<<31-1), KeyID: "k"})
+		refused := map[string]struct{ jwks, want string }{
+			"an RSA key with e = 2^31-1": {largeExponent, "exponent e must be odd, from 3 to 65537"},
+		}
+		for name, tc := range refused {
+			for _, method := range []string{http.MethodPost, http.MethodPut} {
+				target, token := srv.URL+"/oauth/register", ""
+				if method == http.MethodPut {
+					target, token = k.RegistrationClientURI, k.RegistrationAccessToken
+				}
+				resp, body := sendJSON(t, method, target, doc(method, tc.jwks), token)
+				if resp.StatusCode != http.StatusBadRequest || jsonField(body, "error") != "invalid_client_metadata" || !strings.Contains(body, tc.want) {
+					t.Errorf("%s %s: got %d %s, want 400 invalid_client_metadata saying %q", method, name, resp.StatusCode, body, tc.want)
+				}
+			}
+		}
+		tokenRequest := url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}
+		if resp, body := k.post(t, srv, "/oauth/token", srv.Issuer, tokenRequest); resp.StatusCode != http.StatusOK {
+			t.Fatalf("the client after the refused updates, with its key: got %d %s, want 200", resp.StatusCode, body)
 		}
 	})
 }

@@ -57,7 +57,7 @@ var traditionalChineseTrace = map[string]string{
 	"a public client presents no secret (it has none)":                                                         "公開用戶端 (public client) 不出示密鑰（它沒有密鑰）",
 	"the confidential client presents its secret, and it matches":                                              "機密用戶端 (confidential client) 出示了它的密鑰 (client secret)，而且相符",
 	"no request parameter is sent more than once, and each is UTF-8 text":                                      "每個請求參數最多只送一次，且都是 UTF-8 文字",
-	"the client_assertion is signed by a key of the client's registered jwks":                                  "client_assertion 由用戶端註冊的 jwks 中的金鑰簽署",
+	"the client_assertion is signed by the registered key its kid names (or the only one)":                     "client_assertion 由它的 kid 所指的那把已註冊金鑰簽署（或由唯一的那把簽署）",
 	`the client_assertion's "iss" and "sub" are the client_id`:                                                 `client_assertion 的 "iss" 與 "sub" 都是 client_id`,
 	`the client_assertion's "jti" was never used before`:                                                       `client_assertion 的 "jti" 從未被使用過`,
 

@@ -2,7 +2,11 @@ package oauth
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -81,7 +85,7 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 
 // The rules of a client assertion, in the order verifyClientAssertion checks them.
 var (
-	ruleAssertionSigned   = Rule{"the client_assertion is signed by a key of the client's registered jwks", "RFC 7523 Section 3"}
+	ruleAssertionSigned   = Rule{"the client_assertion is signed by the registered key its kid names (or the only one)", "RFC 7523 Section 3"}
 	ruleAssertionSubject  = Rule{`the client_assertion's "iss" and "sub" are the client_id`, "OIDC Core Section 9"}
 	ruleAssertionAudience = Rule{`the client_assertion's "aud" names this authorization server (its issuer, the token endpoint's URL or this endpoint's URL), and no other audience`, "RFC 7523 Section 3"}
 	ruleAssertionFresh    = Rule{`the client_assertion is current: "exp" not passed and at most 5 minutes away, "iat" and "nbf" not in the future (30 seconds of clock skew allowed on each)`, "RFC 7523 Section 3"}
@@ -106,11 +110,12 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	}
 	// "The JWT MUST be digitally signed or have a Message Authentication
 	// Code (MAC) applied by the issuer" ([RFC 7523 Section 3]): here, signed
-	// by a key the client registered in jwks.
+	// by the one key the client registered in jwks that its header names
+	// (assertionKey).
 	//
 	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
-	claims, ok := verifiedClaims(client, cc.Assertion)
-	if err := check(ruleAssertionSigned, ok, "the signature does not verify with any key of the client's registered jwks"); err != nil {
+	claims, why := verifiedClaims(client, cc.Assertion)
+	if err := check(ruleAssertionSigned, why == "", why); err != nil {
 		return err
 	}
 	// "iss ... This MUST contain the client_id of the OAuth Client" and
@@ -121,7 +126,7 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	//
 	// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
 	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
-	ok = claims.Issuer == client.ID && claims.Subject == client.ID
+	ok := claims.Issuer == client.ID && claims.Subject == client.ID
 	if err := check(ruleAssertionSubject, ok, "'iss' and 'sub' must both be the client_id"); err != nil {
 		return err
 	}
@@ -144,7 +149,7 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 	// only in the future, is refused too.
 	//
 	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
-	why := checkAssertionTimes(claims, p.Now())
+	why = checkAssertionTimes(claims, p.Now())
 	if err := check(ruleAssertionFresh, why == "", why); err != nil {
 		return err
 	}
@@ -174,26 +179,102 @@ func assertionJTIKey(clientID, jti string) string {
 	return "client_assertion:" + clientID + ":" + HashSecret(jti)
 }
 
-// verifiedClaims verifies the assertion's signature with the client's
-// registered keys (the one its "kid" names, else each key in turn; a key
-// that names its "alg" only for that algorithm) and returns the claims of
-// the verified payload.
-func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, bool) {
-	var set jose.JSONWebKeySet
-	if client.JWKS == "" || json.Unmarshal([]byte(client.JWKS), &set) != nil {
-		return jwt.Claims{}, false
-	}
+// verifiedClaims verifies the assertion's signature with the one key
+// assertionKey picks and returns the claims of the verified payload, or why
+// it refuses.
+func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, string) {
 	header := a.token.Headers[0]
-	for _, k := range set.Keys {
-		if header.KeyID != "" && k.KeyID != header.KeyID || k.Algorithm != "" && k.Algorithm != header.Algorithm {
-			continue
+	key, why := assertionKey(client.JWKS, header)
+	if why != "" {
+		return jwt.Claims{}, why
+	}
+	var claims jwt.Claims
+	if a.token.Claims(key.Key, &claims) != nil {
+		return jwt.Claims{}, "the signature does not verify with " + keyName(header.KeyID)
+	}
+	return claims, ""
+}
+
+// assertionKey is the one key of the client's registered jwks that may
+// verify an assertion with this header: the key its "kid" names, or the
+// only key of a one-key set. [OIDC Core Section 10.1]: "If there are
+// multiple keys in the referenced JWK Set document, a kid value MUST be
+// provided in the JOSE Header." A key whose "alg" is another, or whose type
+// cannot verify the header's alg, is not used. Only that key is parsed, and
+// checked again as a registration checks it (parseClientKey), so that an
+// assertion costs at most one key's parsing and one verification, whatever
+// the set holds. A set registered before kids had to be distinct may have
+// two keys under one kid: the first of them is the key. It returns why no
+// key may verify, or "".
+//
+// [OIDC Core Section 10.1]: https://openid.net/specs/openid-connect-core-1_0.html#Signing
+func assertionKey(jwks string, header jose.Header) (jose.JSONWebKey, string) {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if jwks == "" || json.Unmarshal([]byte(jwks), &set) != nil || len(set.Keys) == 0 {
+		return jose.JSONWebKey{}, "the client has no registered jwks"
+	}
+	raw, why := namedKey(set.Keys, header.KeyID)
+	if why != "" {
+		return jose.JSONWebKey{}, why
+	}
+	var key jose.JSONWebKey
+	if err := parseClientKey(raw, &key); err != nil {
+		return jose.JSONWebKey{}, keyName(header.KeyID) + " is not usable: " + err.Error()
+	}
+	if key.Algorithm != "" && key.Algorithm != header.Algorithm || !verifiesAlg(key.Key, header.Algorithm) {
+		return jose.JSONWebKey{}, keyName(header.KeyID) + " is not for " + header.Algorithm
+	}
+	return key, ""
+}
+
+// namedKey is the key of keys (a JWK Set's, each as JSON) whose "kid" is
+// kid, the first if several are, or with no kid the only key of the set.
+func namedKey(keys []json.RawMessage, kid string) (json.RawMessage, string) {
+	if kid == "" {
+		if len(keys) > 1 {
+			return nil, fmt.Sprintf("the header names no 'kid', and the client's registered jwks has %d keys: name the key that signed (OIDC Core Section 10.1)", len(keys))
 		}
-		var claims jwt.Claims
-		if a.token.Claims(k.Key, &claims) == nil {
-			return claims, true
+		return keys[0], ""
+	}
+	for _, raw := range keys {
+		var k struct {
+			KeyID string `json:"kid"`
+		}
+		if json.Unmarshal(raw, &k) == nil && k.KeyID == kid {
+			return raw, ""
 		}
 	}
-	return jwt.Claims{}, false
+	return nil, "no key of the client's registered jwks has the 'kid' " + quoteShort(kid)
+}
+
+// keyName names a registered key in a refusal: by the kid the header gave,
+// or as the set's only key.
+func keyName(kid string) string {
+	if kid == "" {
+		return "the client's only registered key"
+	}
+	return "the registered key " + quoteShort(kid)
+}
+
+// verifiesAlg reports whether key is of the type that alg, one of
+// ClientAssertionAlgs, verifies with: RSA for RS256 and PS256
+// ([RFC 7518 Section 3.1]), EC for ES256, Ed25519 for EdDSA
+// ([RFC 8037 Section 3.1]).
+//
+// [RFC 7518 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7518#section-3.1
+// [RFC 8037 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8037#section-3.1
+func verifiesAlg(key any, alg string) bool {
+	switch key.(type) {
+	case *rsa.PublicKey:
+		return alg == string(jose.RS256) || alg == string(jose.PS256)
+	case *ecdsa.PublicKey:
+		return alg == string(jose.ES256)
+	case ed25519.PublicKey:
+		return alg == string(jose.EdDSA)
+	}
+	return false
 }
 
 // checkAssertionTimes checks exp (present, not passed, at most

@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -127,7 +128,7 @@ func TestClientAssertion(t *testing.T) {
 		want      string // "" = accepted; else a fragment of the invalid_client description
 	}{
 		{"EdDSA, found by kid", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) }, nil, ""},
-		{"ES256 without kid: each key is tried", func() string { return sign(t, jose.ES256, k.ec, "", k.claims()) }, nil, ""},
+		{"ES256, found by kid", func() string { return sign(t, jose.ES256, k.ec, "ec", k.claims()) }, nil, ""},
 		{"RS256", func() string { return sign(t, jose.RS256, k.rsa, "rsa", k.claims()) }, nil, ""},
 		{"aud as the issuer and the token endpoint's URL, in an array (RFC 7523 Section 3)", func() string {
 			return k.withAudience(t, k.p.Config.Issuer, k.p.Config.Issuer+oauth.PathToken)
@@ -157,8 +158,12 @@ func TestClientAssertion(t *testing.T) {
 			raw, _ := jwt.Signed(signer).Claims(k.claims()).Serialize()
 			return raw
 		}, nil, "not a JWS"},
-		{"a key the client never registered", func() string { return sign(t, jose.EdDSA, k.stray, "ed", k.claims()) }, nil, "signature"},
-		{"a key registered for RS256 used with PS256", func() string { return sign(t, jose.PS256, k.rsa, "rsa", k.claims()) }, nil, "signature"},
+		{"a key the client never registered", func() string { return sign(t, jose.EdDSA, k.stray, "ed", k.claims()) }, nil, "the signature does not verify with the registered key 'ed'"},
+		{"no kid, the client having three keys (OIDC Core Section 10.1)", func() string { return sign(t, jose.ES256, k.ec, "", k.claims()) }, nil,
+			"the header names no 'kid', and the client's registered jwks has 3 keys"},
+		{"a kid the client never registered", func() string { return sign(t, jose.ES256, k.ec, "other", k.claims()) }, nil, "no key of the client's registered jwks has the 'kid' 'other'"},
+		{"a key registered for RS256 used with PS256", func() string { return sign(t, jose.PS256, k.rsa, "rsa", k.claims()) }, nil, "the registered key 'rsa' is not for PS256"},
+		{"an Ed25519 key named for ES256", func() string { return sign(t, jose.ES256, k.ec, "ed", k.claims()) }, nil, "the registered key 'ed' is not for ES256"},
 		{"iss is not the client_id (OIDC Core Section 9)", func() string {
 			return k.signedWith(t, func(c *jwt.Claims) { c.Issuer = "someone-else" })
 		}, nil, "'iss' and 'sub'"},
@@ -218,6 +223,50 @@ func TestClientAssertion(t *testing.T) {
 				t.Fatalf("got a token, want invalid_client (%s)", tt.want)
 			case tt.want != "" && (err.Code != oauth.ErrInvalidClient || !strings.Contains(err.Description, tt.want)):
 				t.Fatalf("got %v, want invalid_client about %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestClientAssertionOneKey: an assertion is verified with one key, the one
+// its kid names or the only one (OIDC Core Section 10.1), whatever a set
+// stored before registration checked kids and exponents holds: of two keys
+// under one kid only the first is tried, and a key whose exponent would
+// make verifying costly is refused without verifying.
+func TestClientAssertionOneKey(t *testing.T) {
+	k := newKeyClient(t)
+	tests := []struct {
+		name string
+		keys []jose.JSONWebKey
+		kid  string // the assertion's, signed with k.ed
+		want string // "" = accepted; else a fragment of the invalid_client description
+	}{
+		{"the only key, no kid", []jose.JSONWebKey{{Key: k.ed.Public()}}, "", ""},
+		{"two keys under one kid, the signer's second: only the first is tried",
+			[]jose.JSONWebKey{{Key: k.stray.Public(), KeyID: "k"}, {Key: k.ed.Public(), KeyID: "k"}}, "k", "the signature does not verify with the registered key 'k'"},
+		{"two keys under one kid, the signer's first", []jose.JSONWebKey{{Key: k.ed.Public(), KeyID: "k"}, {Key: k.stray.Public(), KeyID: "k"}}, "k", ""},
+		{"the named key is RSA with e = 2^31-1: refused before verifying",
+			[]jose.JSONWebKey{{Key: k.ed.Public(), KeyID: "ed"}, {Key: &rsa.PublicKey{N: k.rsa.N, E: 1<<31 - 1}, KeyID: "big"}}, "big",
+			"the registered key 'big' is not usable: an RSA key's exponent e must be odd, from 3 to 65537"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("stored-%d", i)
+			jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: tc.keys})
+			err := k.p.Store.CreateClient(context.Background(), store.Client{ID: id, Name: "Stored", Type: store.Confidential,
+				GrantTypes: []string{string(oauth.GrantTypeClientCredentials)}, Scopes: []string{"read"}, DefaultScope: "read",
+				TokenEndpointAuthMethod: "private_key_jwt", JWKS: string(jwks)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := k.claims()
+			c.Issuer, c.Subject = id, id
+			oerr := k.token(assertionForm(sign(t, jose.EdDSA, k.ed, tc.kid, c)))
+			switch {
+			case tc.want == "" && oerr != nil:
+				t.Fatalf("got %v, want a token", oerr)
+			case tc.want != "" && (oerr == nil || oerr.Code != oauth.ErrInvalidClient || !strings.Contains(oerr.Description, tc.want)):
+				t.Fatalf("got %v, want invalid_client about %s", oerr, tc.want)
 			}
 		})
 	}

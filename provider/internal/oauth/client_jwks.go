@@ -53,9 +53,10 @@ func checkRSAPublicKey(key *rsa.PublicKey) error {
 // of this field MUST be a JSON object containing a valid JWK Set") and
 // returns it in its canonical form. Every key must be a public signing key
 // of a kind that an algorithm of clientAssertionAlgs can use: RSA (2048
-// to jose.MaxRSAModulusBits bits, e from 3 to 65537), EC P-256 or Ed25519.
-// The set is read as a registration document is (unmarshalExact), each key
-// as go-jose reads one.
+// to jose.MaxRSAModulusBits bits, e from 3 to 65537), EC P-256 or Ed25519;
+// with more than one key, each has a kid of its own (checkKeyIDs). The set
+// is read as a registration document is (unmarshalExact), each key as
+// go-jose reads one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func parseClientJWKS(raw json.RawMessage) (json.RawMessage, error) {
@@ -74,7 +75,37 @@ func parseClientJWKS(raw json.RawMessage) (json.RawMessage, error) {
 			return nil, fmt.Errorf("key %d: %w", i, err)
 		}
 	}
+	if err := checkKeyIDs(set.Keys); err != nil {
+		return nil, err
+	}
 	return json.Marshal(set)
+}
+
+// checkKeyIDs requires a kid of its own on each key of a set of more than
+// one, so that an assertion names the one key that verifies it
+// (assertionKey): [OIDC Core Section 10.1]: "If there are multiple keys in
+// the referenced JWK Set document, a kid value MUST be provided in the JOSE
+// Header", and [RFC 7517 Section 4.5]: "When "kid" values are used within a
+// JWK Set, different keys within the JWK Set SHOULD use distinct "kid"
+// values."
+//
+// [OIDC Core Section 10.1]: https://openid.net/specs/openid-connect-core-1_0.html#Signing
+// [RFC 7517 Section 4.5]: https://www.rfc-editor.org/rfc/rfc7517#section-4.5
+func checkKeyIDs(keys []jose.JSONWebKey) error {
+	if len(keys) == 1 {
+		return nil
+	}
+	seen := make(map[string]bool, len(keys))
+	for i, k := range keys {
+		switch {
+		case k.KeyID == "":
+			return fmt.Errorf("key %d has no kid: with several keys, each needs a kid, which an assertion's header names (OIDC Core Section 10.1)", i)
+		case seen[k.KeyID]:
+			return fmt.Errorf("the kid %s is on more than one key: each key needs its own (RFC 7517 Section 4.5)", quoteShort(k.KeyID))
+		}
+		seen[k.KeyID] = true
+	}
+	return nil
 }
 
 // parseClientKey reads one key of a client's JWK Set into k and checks it

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -18,14 +19,24 @@ import (
 	"github.com/oauth-reference/provider/internal/dpoptest"
 )
 
-// jwksOf is the JWK Set JSON of keys.
+// jwksOf is the JWK Set JSON of keys, with the kids "k0", "k1", … when
+// there are several.
 func jwksOf(t testing.TB, keys ...any) string {
 	t.Helper()
-	set := jose.JSONWebKeySet{}
-	for _, k := range keys {
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k})
+	jwks := make([]jose.JSONWebKey, len(keys))
+	for i, k := range keys {
+		jwks[i].Key = k
+		if len(keys) > 1 {
+			jwks[i].KeyID = fmt.Sprintf("k%d", i)
+		}
 	}
-	b, err := json.Marshal(set)
+	return setOf(t, jwks...)
+}
+
+// setOf is the JWK Set JSON of keys as they are.
+func setOf(t testing.TB, keys ...jose.JSONWebKey) string {
+	t.Helper()
+	b, err := json.Marshal(jose.JSONWebKeySet{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +107,7 @@ func TestCheckClientMetadata(t *testing.T) {
 		{"jwks without private_key_jwt", `{` + web + `,"jwks":` + goodJWKS + `}`, ErrInvalidClientMetadata},
 		{"private_key_jwt with EC P-256 and Ed25519 keys", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + goodJWKS + `}`, ""},
 		{"private_key_jwt without jwks", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt"}`, ErrInvalidClientMetadata},
+		{"one key needs no kid", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + jwksOf(t, edPub) + `}`, ""},
 		{"RSA keys with e = 65537 and e = 3 (RFC 8017 Section 3.1)",
 			`{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + jwksOf(t, dpoptest.RSAPublicKey(t, 2048, 65537), dpoptest.RSAPublicKey(t, 4096, 3)) + `}`, ""},
 	}
@@ -137,6 +149,10 @@ func TestCheckClientMetadata(t *testing.T) {
 			{"RSA with e = 2^31-1, which Go would verify with", jwksOf(t, dpoptest.RSAPublicKey(t, 4096, 1<<31-1)), "exponent e must be odd, from 3 to 65537"},
 			{"RSA with e = 65539", jwksOf(t, dpoptest.RSAPublicKey(t, 2048, 65539)), "exponent e must be odd, from 3 to 65537"},
 			{"RSA with an even e", jwksOf(t, dpoptest.RSAPublicKey(t, 2048, 65536)), "exponent e must be odd, from 3 to 65537"},
+			{"two keys, one without kid (OIDC Core Section 10.1)",
+				setOf(t, jose.JSONWebKey{Key: edPub, KeyID: "k0"}, jose.JSONWebKey{Key: &ecP256.PublicKey}), "key 1 has no kid"},
+			{"two keys under one kid (RFC 7517 Section 4.5)",
+				setOf(t, jose.JSONWebKey{Key: edPub, KeyID: "k"}, jose.JSONWebKey{Key: &ecP256.PublicKey, KeyID: "k"}), "the kid 'k' is on more than one key"},
 		} {
 			m := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "private_key_jwt",
 				JWKS: json.RawMessage(tc.jwks)}

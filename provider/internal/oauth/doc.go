@@ -46,7 +46,8 @@
 //	client_metadata.go           RFC 7591 Section 2, RFC 7591 Section 3.2.2 (client metadata rules and refusals),
 //	                             RFC 6749 Section 3.1.2 (redirect URIs)
 //	client_jwks.go               RFC 7591 Section 2 (jwks: public signing keys only), RFC 7518 Section 3.3 (RSA key
-//	                             size), RFC 8017 Section 3.1 (RSA exponent, at most 65537)
+//	                             size), RFC 8017 Section 3.1 (RSA exponent, at most 65537), RFC 7517 Section 4.5
+//	                             (distinct kids)
 //	client_id_metadata.go        CIMD Section 3 (a client_id that is an https URL), CIMD Section 4.1 (the document:
 //	                             its client_id, no shared secret), CIMD Section 4.4 (stored 1 min to 24 h),
 //	                             CIMD Section 6.4 (the client_id's host on the consent page); CIMD is
@@ -59,7 +60,8 @@
 //	                             (protected resource metadata, where it is, resource_metadata in challenges);
 //	                             RFC 6750 Section 3 (the scope each resource's challenge names)
 //	client_assertion.go          RFC 7523 Section 2.2, RFC 7523 Section 3, OIDC Core Section 9 (private_key_jwt:
-//	                             signature, iss, sub, aud, exp, iat, nbf, jti once), RFC 7521 Section 4.2,
+//	                             signature, iss, sub, aud, exp, iat, nbf, jti once), OIDC Core Section 10.1 (the
+//	                             one key the kid names), RFC 7521 Section 4.2,
 //	                             RFC 9126 Section 2 (aud at PAR), RFC 7519 Section 4.1.4 (clock skew)
 //	token.go                     RFC 6749 Section 3.2, RFC 6749 Section 5.1 (token endpoint, response), RFC 9068 (JWT
 //	                             access tokens)

@@ -279,6 +279,11 @@ var documentRefusals = []documentRefusal{
 		return h.document(nil, "/large-exponent", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt",
 			"jwks": json.RawMessage(`{"keys":[` + rsaKey + `]}`)})
 	}, "exponent e must be odd, from 3 to 65537", "RFC 7591 Section 2", 2},
+	{"two keys under one kid (RFC 7517 Section 4.5)", func(h *documentHost) string {
+		edKey := `{"kty":"OKP","crv":"Ed25519","kid":"k","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`
+		return h.document(nil, "/one-kid", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt",
+			"jwks": json.RawMessage(`{"keys":[` + edKey + `,` + edKey + `]}`)})
+	}, "the kid 'k' is on more than one key", "RFC 7591 Section 2", 2},
 }
 
 // TestE2EClientIDMetadataDocumentRefusals holds the provider to each rule

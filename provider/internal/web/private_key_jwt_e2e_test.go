@@ -92,7 +92,17 @@ func (k keyClient) claims(aud ...string) jwt.Claims {
 // sign signs claims with the client's key, kid "k1".
 func (k keyClient) sign(t testing.TB, claims jwt.Claims) string {
 	t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: k.key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
+	return signEdDSA(t, k.key, "k1", claims)
+}
+
+// signEdDSA signs claims with key, naming kid in the header unless it is "".
+func signEdDSA(t testing.TB, key ed25519.PrivateKey, kid string, claims jwt.Claims) string {
+	t.Helper()
+	opts := &jose.SignerOptions{}
+	if kid != "" {
+		opts = opts.WithHeader("kid", kid)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: key}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,11 +188,16 @@ func TestE2EPrivateKeyJWT(t *testing.T) {
 
 // TestE2EPrivateKeyJWTKeyRules: on each store, a registration (RFC 7591)
 // or an update (RFC 7592 Section 2.2) whose jwks holds an RSA key with an
-// exponent above 65537 is invalid_client_metadata, and stores nothing.
+// exponent above 65537, two keys under one kid (RFC 7517 Section 4.5) or a
+// key without kid beside another is invalid_client_metadata, and stores
+// nothing; a client with two keys signs with either, naming it by kid, and
+// an assertion that names none is refused (OIDC Core Section 10.1).
 func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
 		k := registerKeyClient(t, srv)
+		second := newEd25519Key(t)
+		keys := jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k1"}, jose.JSONWebKey{Key: second.Public(), KeyID: "k2"})
 		doc := func(method, jwks string) string {
 			var id string
 			if method == http.MethodPut {
@@ -192,7 +207,9 @@ func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 		}
 		largeExponent := jwksOf(t, jose.JSONWebKey{Key: dpoptest.RSAPublicKey(t, 4096, 1<<31-1), KeyID: "k"})
 		refused := map[string]struct{ jwks, want string }{
-			"an RSA key with e = 2^31-1": {largeExponent, "exponent e must be odd, from 3 to 65537"},
+			"an RSA key with e = 2^31-1":                         {largeExponent, "exponent e must be odd, from 3 to 65537"},
+			"two keys under one kid (RFC 7517 Section 4.5)":      {jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k"}, jose.JSONWebKey{Key: second.Public(), KeyID: "k"}), "the kid 'k' is on more than one key"},
+			"two keys, one without kid (OIDC Core Section 10.1)": {jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k1"}, jose.JSONWebKey{Key: second.Public()}), "key 1 has no kid"},
 		}
 		for name, tc := range refused {
 			for _, method := range []string{http.MethodPost, http.MethodPut} {
@@ -209,6 +226,17 @@ func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 		tokenRequest := url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}
 		if resp, body := k.post(t, srv, "/oauth/token", srv.Issuer, tokenRequest); resp.StatusCode != http.StatusOK {
 			t.Fatalf("the client after the refused updates, with its key: got %d %s, want 200", resp.StatusCode, body)
+		}
+
+		if resp, body := sendJSON(t, http.MethodPut, k.RegistrationClientURI, doc(http.MethodPut, keys), k.RegistrationAccessToken); resp.StatusCode != http.StatusOK {
+			t.Fatalf("an update to two keys with kids k1 and k2: got %d %s, want 200", resp.StatusCode, body)
+		}
+		if resp, body := k.postAssertion(t, srv, "/oauth/token", signEdDSA(t, second, "k2", k.claims(srv.Issuer)), tokenRequest); resp.StatusCode != http.StatusOK {
+			t.Errorf("signed with the second key, kid k2: got %d %s, want 200", resp.StatusCode, body)
+		}
+		resp, body := k.postAssertion(t, srv, "/oauth/token", signEdDSA(t, second, "", k.claims(srv.Issuer)), tokenRequest)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "names no 'kid'") {
+			t.Errorf("no kid, two keys registered: got %d %s, want 401 invalid_client saying the header names no kid", resp.StatusCode, body)
 		}
 	})
 }

@@ -424,7 +424,7 @@ func walkPushedRegisteredAndLogout(w *walker) {
 	w.token(walkStep{name: "client credentials, private_key_jwt", outcome: "tokens issued",
 		checks: join(formRules, []string{"more than once", "one authentication method", "client_assertion_type is", "single signed JWT",
 			"names the same client", "names its grant_type", "identifies itself", "registered client", "token_endpoint_auth_method it registered",
-			"signed by a key", `"iss" and "sub"`, `"aud" names`, "is current", `"jti" was never used`,
+			"signed by the registered key its kid names", `"iss" and "sub"`, `"aud" names`, "is current", `"jti" was never used`,
 			"supports", "registered for this grant type", "confidential client", "scope is known", "describes a user"}),
 		changes: []string{"client_assertion jti recorded as used"}},
 		url.Values{"grant_type": {"client_credentials"}, "scope": {"read"},

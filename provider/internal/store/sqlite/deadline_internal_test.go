@@ -103,3 +103,45 @@ func checkStatementErr(t *testing.T, what string, err, want error) {
 		t.Errorf("%s: got %v, want %v", what, err, want)
 	}
 }
+
+// TestChangeWaitsForItsTurnNoLongerThanItsContext: a change on a hot path
+// (a DPoP proof's jti), which runs its statement with the request's
+// context without its end (shortStatementContext), still waits for the
+// write connection no longer than the request's deadline, far as it was:
+// while a transaction holds the connection, it ends at its deadline with
+// the deadline's error (a 503), instead of waiting for the transaction,
+// however long (a purge in one transaction held such writes for 21 s).
+func TestChangeWaitsForItsTurnNoLongerThanItsContext(t *testing.T) {
+	t.Parallel()
+	s := openFile(t)
+	ctx, cancel := context.WithTimeout(t.Context(), deadlineNear+500*time.Millisecond) // the statement runs unwatched
+	defer cancel()
+	var err error
+	held := s.inTx(t.Context(), func(*sql.Tx) error {
+		done := make(chan error, 1)
+		go func() { _, err := s.RecordJTI(ctx, "dpop:waiting", time.Now().Add(time.Minute)); done <- err }()
+		select {
+		case err = <-done:
+		case <-time.After(30 * time.Second):
+			err = errors.New("still waiting for the transaction 30 s later")
+		}
+		return nil
+	})
+	if held != nil {
+		t.Fatal(held)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !store.Unavailable(err) {
+		t.Errorf("RecordJTI while a transaction holds the write connection: got %v, want its deadline's error, which store.Unavailable reports", err)
+	}
+}
+
+// openFile opens a Store on a new database file, closed when t ends.
+func openFile(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "provider.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

@@ -41,7 +41,7 @@ func TestFullDiskIsUnavailable(t *testing.T) {
 		t.Errorf("a write once there is room again: %v", err)
 	}
 	var check string
-	if err := s.write.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+	if err := s.write.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Errorf("integrity_check: got %q, %v, want ok", check, err)
 	}
 }

@@ -82,13 +82,17 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 // EraseReplacedSigningKeys rebuilds the database file with VACUUM, which
 // leaves no free page holding a replaced key's bytes, then checkpoints the
 // write-ahead log into it and truncates the log, whose frames may hold the
-// pages as they were before.
+// pages as they were before. Both run in one turn of the write pool.
 func (s *Store) EraseReplacedSigningKeys(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `VACUUM`); err != nil {
+	if err := s.write.take(ctx); err != nil {
+		return fmt.Errorf("sqlite: vacuum: %w", err)
+	}
+	defer s.write.give()
+	if _, err := s.write.db.ExecContext(ctx, `VACUUM`); err != nil {
 		return fmt.Errorf("sqlite: vacuum: %w", err)
 	}
 	var busy, walFrames, checkpointed int
-	err := s.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &walFrames, &checkpointed)
+	err := s.write.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &walFrames, &checkpointed)
 	if err != nil {
 		return fmt.Errorf("sqlite: checkpoint: %w", err)
 	}

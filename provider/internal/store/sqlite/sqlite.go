@@ -8,9 +8,10 @@
 // Store therefore keeps two connection pools on the same file:
 //
 //   - write holds a single connection. Every statement that changes the
-//     database goes through it, so this process's writers queue in
-//     database/sql instead of competing for SQLite's write lock; none of them
-//     can fail with SQLITE_BUSY, and none spins in a busy-wait. Its
+//     database goes through it, in turn (writer), so this process's writers
+//     queue instead of competing for SQLite's write lock; none of them
+//     can fail with SQLITE_BUSY, none spins in a busy-wait, and each waits
+//     for its turn no longer than its context lasts. Its
 //     transactions begin with BEGIN IMMEDIATE (the driver's _txlock=immediate),
 //     which takes the write lock at BEGIN: a transaction never has to upgrade a
 //     read lock midway, the one case where SQLite gives up at once instead of
@@ -60,8 +61,8 @@ import (
 
 // Store is a store.Store on one SQLite database. It is safe for concurrent use.
 type Store struct {
-	write *sql.DB // one connection: every change goes through it
-	read  *sql.DB // several connections for lookups; == write in memory
+	write *writer // one connection: every change goes through it, in turn
+	read  *sql.DB // several connections for lookups; == write.db in memory
 
 	// Statements on hot paths, prepared once (hotStatements): lookups on
 	// the read pool,
@@ -74,8 +75,8 @@ type Store struct {
 	getGrant             hotStmt
 	loginSessionEnded    hotStmt
 	getPushedRequest     hotStmt
-	// and changes on the write pool, some run in a transaction
-	// (tx.StmtContext).
+	// and changes on the write pool, in its turn (hotStmt.ExecContext), some
+	// run in a transaction (tx.StmtContext).
 	recordDevicePoll          hotStmt
 	recordOnTimePoll          hotStmt
 	recordJTI                 hotStmt
@@ -126,18 +127,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // connect sets up s: the writer first, which creates and migrates the
 // database, then the readers and the prepared statements.
 func (s *Store) connect(ctx context.Context, path string) (err error) {
-	if s.write, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+	s.write = &writer{turn: make(chan struct{}, 1)}
+	if s.write.db, err = sql.Open("sqlite", dsn(path, false)); err != nil {
 		return err
 	}
-	s.write.SetMaxOpenConns(1)
-	s.write.SetConnMaxLifetime(0) // keep the one connection (and a :memory: database) for good
-	if err = walMode(ctx, s.write); err != nil {
+	s.write.db.SetMaxOpenConns(1)
+	s.write.db.SetConnMaxLifetime(0) // keep the one connection (and a :memory: database) for good
+	if err = walMode(ctx, s.write.db); err != nil {
 		return err
 	}
-	if err = migrate(ctx, s.write); err != nil {
+	if err = migrate(ctx, s.write.db); err != nil {
 		return err
 	}
-	s.read = s.write
+	s.read = s.write.db
 	if path != Memory {
 		if s.read, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 			return err
@@ -192,9 +194,8 @@ const deadlineNear = busyTimeout + time.Second
 // started while its context has more than deadlineNear left, it ends
 // before the deadline, watched or not. Near the deadline it is watched, so
 // that the wait ends with the request's time; an ended context makes the
-// driver refuse to start it. The wait for the write pool's one connection
-// does not see the deadline either: it lasts as long as the writes queued
-// before it.
+// driver refuse to start it. A change waits for the write pool's turn
+// before that, with ctx itself (writer.take).
 func shortStatementContext(ctx context.Context) context.Context {
 	if deadline, ok := ctx.Deadline(); (ok && time.Until(deadline) < deadlineNear) || ctx.Err() != nil {
 		return ctx
@@ -205,16 +206,72 @@ func shortStatementContext(ctx context.Context) context.Context {
 // hotStmt is a statement of a hot path, prepared once (hotStatements). Run
 // on its own, it runs with shortStatementContext; a transaction runs it
 // through tx.StmtContext(ctx, h.Stmt), under the transaction's context.
-type hotStmt struct{ *sql.Stmt }
+type hotStmt struct {
+	*sql.Stmt
+	write *writer // a change's: the write pool, whose turn it takes; nil for a lookup
+}
 
-// ExecContext runs the statement on its own (shortStatementContext).
+// ExecContext runs the change on its own: in the write pool's turn, waited
+// for until ctx ends, then with shortStatementContext.
 func (h hotStmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	if err := h.write.take(ctx); err != nil {
+		return nil, err
+	}
+	defer h.write.give()
 	return h.Stmt.ExecContext(shortStatementContext(ctx), args...)
 }
 
-// QueryRowContext runs the query on its own (shortStatementContext).
+// QueryRowContext runs the lookup on its own (shortStatementContext).
 func (h hotStmt) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
 	return h.Stmt.QueryRowContext(shortStatementContext(ctx), args...)
+}
+
+// writer is the write pool: one connection, which every change uses in
+// turn. A change takes the turn (take), waiting no longer than its
+// context lasts, before it asks database/sql for the connection, and gives
+// it back (give) once the connection is back in the pool; so it finds the
+// connection free, and does not wait in database/sql's queue but for a
+// moment (while database/sql rolls back a transaction whose context
+// ended; in memory, where lookups share the connection, while one runs).
+// That queue sees only the context the statement runs with, and a hot
+// statement's is shortStatementContext's, without the request's end: a
+// change queued there behind a long one would be held past the request's
+// deadline.
+type writer struct {
+	db   *sql.DB       // SetMaxOpenConns(1)
+	turn chan struct{} // capacity 1: full while a change has the turn
+}
+
+// take waits for the turn until ctx ends, then returns its error (for the
+// caller to prefix, as it does a statement's). A free turn is taken at
+// once, without asking ctx for its Done channel: an uncontended change
+// costs a channel send, and nothing watches ctx. Changes waiting get the
+// turn in the order they asked (a channel serves its blocked senders
+// first in, first out), so a purge's next batch waits behind them.
+func (w *writer) take(ctx context.Context) error {
+	select {
+	case w.turn <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case w.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the write connection: %w", ctx.Err())
+	}
+}
+
+// give gives the turn back, to the change that has waited longest.
+func (w *writer) give() { <-w.turn }
+
+// ExecContext runs a change on its own, in turn (take).
+func (w *writer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := w.take(ctx); err != nil {
+		return nil, err
+	}
+	defer w.give()
+	return w.db.ExecContext(ctx, query, args...)
 }
 
 // walMode puts the database in WAL mode. The mode is stored in the file, so
@@ -242,11 +299,13 @@ func walMode(ctx context.Context, db *sql.DB) error {
 	}
 }
 
-// hotStatement is a statement of a hot path, prepared once on db into *dst.
+// hotStatement is a statement of a hot path, prepared once into *dst: a
+// change on the write pool (write), or a lookup on the read pool (write
+// nil).
 type hotStatement struct {
-	dst *(*sql.Stmt)
-	db  *sql.DB
-	sql string
+	dst   *hotStmt
+	write *writer
+	sql   string
 }
 
 // hotStatements are the statements of the hot paths: those of each
@@ -257,33 +316,34 @@ type hotStatement struct {
 // start, by an administrator, a registration or a purge) are parsed each
 // time they run.
 func (s *Store) hotStatements() []hotStatement {
+	lookup, change := (*writer)(nil), s.write
 	return []hotStatement{
-		{&s.getClient.Stmt, s.read, getClientSQL},
-		{&s.getUser.Stmt, s.read, getUserSQL},
-		{&s.accessTokenRevoked.Stmt, s.read, accessTokenRevokedSQL},
-		{&s.recordJTI.Stmt, s.write, recordJTISQL},
-		{&s.loginSessionEnded.Stmt, s.read, loginSessionEndedSQL},
+		{&s.getClient, lookup, getClientSQL},
+		{&s.getUser, lookup, getUserSQL},
+		{&s.accessTokenRevoked, lookup, accessTokenRevokedSQL},
+		{&s.recordJTI, change, recordJTISQL},
+		{&s.loginSessionEnded, lookup, loginSessionEndedSQL},
 		// Device flow.
-		{&s.getDeviceCode.Stmt, s.read, getDeviceCodeSQL},
-		{&s.recordDevicePoll.Stmt, s.write, recordDevicePollSQL},
-		{&s.recordOnTimePoll.Stmt, s.write, recordOnTimePollSQL},
-		{&s.redeemDeviceCode.Stmt, s.write, redeemDeviceCodeSQL},
+		{&s.getDeviceCode, lookup, getDeviceCodeSQL},
+		{&s.recordDevicePoll, change, recordDevicePollSQL},
+		{&s.recordOnTimePoll, change, recordOnTimePollSQL},
+		{&s.redeemDeviceCode, change, redeemDeviceCodeSQL},
 		// Authorization code flow: approval, then exchange.
-		{&s.insertGrant.Stmt, s.write, insertGrantSQL},
-		{&s.insertAuthorizationCode.Stmt, s.write, insertAuthorizationCodeSQL},
-		{&s.getAuthorizationCode.Stmt, s.read, getAuthorizationCodeSQL},
-		{&s.redeemAuthorizationCode.Stmt, s.write, redeemAuthorizationCodeSQL},
-		{&s.insertRefreshToken.Stmt, s.write, insertRefreshTokenSQL},
-		{&s.extendGrant.Stmt, s.write, extendGrantSQL},
+		{&s.insertGrant, change, insertGrantSQL},
+		{&s.insertAuthorizationCode, change, insertAuthorizationCodeSQL},
+		{&s.getAuthorizationCode, lookup, getAuthorizationCodeSQL},
+		{&s.redeemAuthorizationCode, change, redeemAuthorizationCodeSQL},
+		{&s.insertRefreshToken, change, insertRefreshTokenSQL},
+		{&s.extendGrant, change, extendGrantSQL},
 		// Refresh.
-		{&s.getRefreshToken.Stmt, s.read, getRefreshTokenSQL},
-		{&s.getGrant.Stmt, s.read, getGrantSQL},
-		{&s.refreshTokenToRotate.Stmt, s.write, refreshTokenToRotateSQL},
-		{&s.markLiveRefreshTokensUsed.Stmt, s.write, markLiveRefreshTokensUsedSQL},
+		{&s.getRefreshToken, lookup, getRefreshTokenSQL},
+		{&s.getGrant, lookup, getGrantSQL},
+		{&s.refreshTokenToRotate, change, refreshTokenToRotateSQL},
+		{&s.markLiveRefreshTokensUsed, change, markLiveRefreshTokensUsedSQL},
 		// Revocation and pushed authorization requests.
-		{&s.revokeAccessToken.Stmt, s.write, revokeAccessTokenSQL},
-		{&s.createPushedRequest.Stmt, s.write, createPushedRequestSQL},
-		{&s.getPushedRequest.Stmt, s.read, getPushedRequestSQL},
+		{&s.revokeAccessToken, change, revokeAccessTokenSQL},
+		{&s.createPushedRequest, change, createPushedRequestSQL},
+		{&s.getPushedRequest, lookup, getPushedRequestSQL},
 	}
 }
 
@@ -295,10 +355,15 @@ func (s *Store) hotStatements() []hotStatement {
 // is the transaction's.
 func (s *Store) prepare(ctx context.Context) error {
 	for _, st := range s.hotStatements() {
-		var err error
-		if *st.dst, err = st.db.PrepareContext(ctx, st.sql); err != nil {
+		db := s.read
+		if st.write != nil {
+			db = st.write.db
+		}
+		stmt, err := db.PrepareContext(ctx, st.sql)
+		if err != nil {
 			return err
 		}
+		*st.dst = hotStmt{stmt, st.write}
 	}
 	return nil
 }
@@ -307,15 +372,15 @@ func (s *Store) prepare(ctx context.Context) error {
 func (s *Store) Close() error {
 	var errs []error
 	for _, st := range s.hotStatements() {
-		if *st.dst != nil {
-			errs = append(errs, (*st.dst).Close())
+		if st.dst.Stmt != nil {
+			errs = append(errs, st.dst.Close())
 		}
 	}
-	if s.read != nil && s.read != s.write {
+	if s.read != nil && s.read != s.write.db {
 		errs = append(errs, s.read.Close())
 	}
-	if s.write != nil {
-		errs = append(errs, s.write.Close())
+	if s.write.db != nil {
+		errs = append(errs, s.write.db.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -395,13 +460,18 @@ func changedAny(what string, res sql.Result, err error) (bool, error) {
 	return n > 0, nil
 }
 
-// inTx runs f in a write transaction (BEGIN IMMEDIATE) and commits it if f
-// returns nil. A transaction whose context ended before its commit was
+// inTx runs f in a write transaction (BEGIN IMMEDIATE), in the write
+// pool's turn (writer.take), and commits it if f returns nil. A
+// transaction whose context ended before its commit was
 // rolled back by database/sql, and its Commit says only sql.ErrTxDone:
 // the context's error is returned instead, which says why (a deadline is
 // store.Unavailable).
 func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	if err := s.write.take(ctx); err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer s.write.give() // after the Rollback below, which returns the connection
+	tx, err := s.write.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}

@@ -54,6 +54,28 @@ var jtiTests = []test{
 		checkErr(t, "RecordJTI(purged)", recordJTI(t.Context(), s, "dpop:old", at(time.Minute)), nil)
 		checkErr(t, "RecordJTI(live)", recordJTI(t.Context(), s, "dpop:live", at(time.Minute)), errSeen)
 	}},
+	{"PurgeExpired forgets every expired JTI, more than one batch of a store deletes, and keeps every live one", func(t *testing.T, s store.Store) {
+		const expired, live = 1001, 100
+		for i := range expired + live {
+			expiresAt := at(-time.Second)
+			if i%11 == 0 && i/11 < live { // live ones among the expired, by insertion order and by expiry
+				expiresAt = at(time.Duration(i) * time.Second)
+			}
+			must(t, "RecordJTI", recordJTI(t.Context(), s, fmt.Sprintf("dpop:%d", i), expiresAt))
+		}
+		n, err := s.PurgeExpired(t.Context(), t0)
+		must(t, "PurgeExpired", err)
+		if n != expired {
+			t.Errorf("PurgeExpired: got %d rows deleted, want %d (the expired jtis)", n, expired)
+		}
+		for i := range expired + live {
+			want := error(nil) // purged: a first use again
+			if i%11 == 0 && i/11 < live {
+				want = errSeen
+			}
+			checkErr(t, fmt.Sprintf("RecordJTI(dpop:%d) after the purge", i), recordJTI(t.Context(), s, fmt.Sprintf("dpop:%d", i), at(time.Minute)), want)
+		}
+	}},
 }
 
 // RunShared checks what two Stores opened on one database (as two provider

@@ -61,7 +61,11 @@ type Config struct {
 	// SessionTTL (SESSION_TTL) is how long a login session lasts, default
 	// 12h, at most MaxSessionTTL.
 	SessionTTL time.Duration
-	// PurgeInterval (PURGE_INTERVAL) is how often expired records are deleted.
+	// PurgeInterval (PURGE_INTERVAL) is how often expired records are
+	// deleted, default 1m: a DPoP proof's jti, stored for anyone who sends
+	// a valid proof, is kept until 60 s after the proof's iat and then
+	// until the next purge, so the rows one sender can keep are what it
+	// sends in about two minutes (README, "Attempt limits").
 	PurgeInterval time.Duration
 	// RefreshReuseGrace (REFRESH_REUSE_GRACE, default 0: strict) lets the
 	// refresh token rotated out most recently be presented again, by the
@@ -210,7 +214,7 @@ func Default() Config {
 		DeviceCodeTTL:         15 * time.Minute,
 		DevicePollInterval:    5 * time.Second,
 		SessionTTL:            12 * time.Hour,
-		PurgeInterval:         10 * time.Minute,
+		PurgeInterval:         time.Minute,
 		PasswordHashMemoryKiB: 7 * 1024,
 		PasswordHashTime:      5,
 		TeachingMode:          TeachingAuto,

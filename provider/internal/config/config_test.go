@@ -23,6 +23,9 @@ func TestFromEnv(t *testing.T) {
 	if Default().PushedRequestsPerHour != 3600 {
 		t.Errorf("default PUSHED_REQUESTS_PER_HOUR: got %d, want 3600", Default().PushedRequestsPerHour)
 	}
+	if Default().PurgeInterval != time.Minute {
+		t.Errorf("default PURGE_INTERVAL: got %v, want 1m (a DPoP proof's jti, stored for anyone who sends a valid proof, then goes 60 s + 1m after its iat at most)", Default().PurgeInterval)
+	}
 	if c.DatabaseURL != Default().DatabaseURL {
 		t.Errorf("an empty DATABASE_URL: got %q, want the default %q", c.DatabaseURL, Default().DatabaseURL)
 	}

@@ -75,3 +75,35 @@ func TestPurgeLetsChangesThrough(t *testing.T) {
 		t.Errorf("RecordJTI(dpop:during) after the purge: got first use %v, %v, want a replay (kept)", first, err)
 	}
 }
+
+// TestDeletedRowsFindTheirChildrenByIndex: every foreign key that refers to
+// a table whose rows are deleted (clients, by RFC 7592 Section 2.3 and by
+// the purge; grants, by the purge) has an index that starts with its
+// column, so that ON DELETE CASCADE finds a deleted row's children by the
+// index. Without one PostgreSQL scans the whole child table for each row
+// deleted: 250 expired clients cost 8.5 s of the purge with 500,000 grants.
+func TestDeletedRowsFindTheirChildrenByIndex(t *testing.T) {
+	s := openStore(t, pgtest.NewSchemas(t).Create(t))
+	rows, err := s.pool.Query(t.Context(), `
+		SELECT child.relname, a.attname FROM pg_constraint c
+		JOIN pg_class child ON child.oid = c.conrelid
+		JOIN pg_class parent ON parent.oid = c.confrelid
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND parent.relname IN ('clients', 'grants')
+		AND child.relnamespace = current_schema()::regnamespace
+		AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, column string
+		if err := rows.Scan(&table, &column); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("%s.%s refers to a table whose rows are deleted, and no index starts with it", table, column)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -88,3 +88,33 @@ func expiredJTIs(t *testing.T, s *Store, now time.Time) int {
 	}
 	return n
 }
+
+// TestDeletedRowsFindTheirChildrenByIndex: every foreign key that refers to
+// a table whose rows are deleted (clients, by RFC 7592 Section 2.3 and by
+// the purge; grants, by the purge) has an index that starts with its
+// column, so that ON DELETE CASCADE finds a deleted row's children by the
+// index. Without one SQLite scans the whole child table for each row
+// deleted: a purge batch of 250 clients held every change for 13 s with
+// 500,000 grants.
+func TestDeletedRowsFindTheirChildrenByIndex(t *testing.T) {
+	s := openFile(t)
+	rows, err := s.read.QueryContext(t.Context(), `
+		SELECT m.name, f."from" FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
+		WHERE m.type = 'table' AND f."table" IN ('clients', 'grants')
+		AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.name) l, pragma_index_info(l.name) c
+			WHERE c.seqno = 0 AND c.name = f."from")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, column string
+		if err := rows.Scan(&table, &column); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("%s.%s refers to a table whose rows are deleted, and no index starts with it", table, column)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

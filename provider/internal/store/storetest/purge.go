@@ -94,3 +94,29 @@ var purgeTests = []test{
 		checkErr(t, "GetDeviceCode(past the grace)", err, store.ErrNotFound)
 	}},
 }
+
+// Rows are the rows of a query, as database/sql and pgx both give them.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ReportUnindexedForeignKeys fails t for each (table, column) row of rows:
+// a foreign key into a table whose rows are deleted (clients, grants) that
+// no index starts with, so that ON DELETE CASCADE would scan the whole
+// table for each row deleted. Each store's test makes the query on its own
+// catalogue.
+func ReportUnindexedForeignKeys(t *testing.T, rows Rows) {
+	t.Helper()
+	for rows.Next() {
+		var table, column string
+		if err := rows.Scan(&table, &column); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("%s.%s refers to a table whose rows are deleted, and no index starts with it", table, column)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -316,15 +316,27 @@ func TestBrowserAuthorizationCodeFlow(t *testing.T) {
 	mustContain(t, "resource page", tb.text(), "This page is secured.", `"name": "Demo User"`, "200 OK")
 
 	// Log out: the client revokes both tokens (RFC 7009), then sends the
-	// browser through the provider's end_session_endpoint
-	// (OIDC RP-Initiated Logout), which ends the login session there and sends
-	// it back to the client's home page with the logout's state.
+	// browser to the provider's end_session_endpoint
+	// (OIDC RP-Initiated Logout) with no token in the URL, so the provider
+	// asks the user to confirm; it then ends the login session there and
+	// sends the browser back to the client's home page with the logout's
+	// state.
 	tb.do("logging out",
 		chromedp.Click(chromedp.CSS(`main a[href="/"]`)), // back to the overview
 		shows(chromedp.CSS(`form[action="/logout"] button`)),
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		shows(chromedp.CSS(`form[action="/oauth/logout"] button.allow`)),
+	)
+	if loc := tb.location(); loc.Query().Has("id_token_hint") || loc.Path != "/oauth/logout" {
+		t.Errorf("the provider's logout confirmation is at %s, want /oauth/logout without id_token_hint", loc)
+	}
+	mustNotContain(t, "the logout request's URL", tb.location().String(), h.spy.lastTokens()...)
+	tb.screenshot("logout-confirm", "")
+	tb.do("confirming the logout at the provider",
+		chromedp.Click(chromedp.CSS(`form[action="/oauth/logout"] button.allow`)),
 		shows(`//h1[text()="Logged out"]`),
 	)
+	tb.screenshot("logout", "")
 	if loc := tb.location(); loc.Host != h.client.Listener.Addr().String() || loc.Path != "/" || loc.Query().Get("state") == "" {
 		t.Errorf("after logout the tab is at %s, want the client's post-logout redirect URI %s/ with state", loc, h.client.URL)
 	}

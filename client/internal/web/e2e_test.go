@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +121,9 @@ type spy struct {
 	grants      []string
 	tokenForms  []url.Values // the token requests' bodies, as sent
 	accessToken string
+	// tokens are the last token response's access, refresh and ID tokens
+	// (those it carried).
+	tokens []string
 	// registrationAccessToken is from the last registration's answer
 	// (RFC 7591 Section 3.2.1): the app registers its key client at start.
 	registrationAccessToken string
@@ -167,6 +171,8 @@ func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(strings.NewReader(string(b)))
 	var answer struct {
 		AccessToken             string `json:"access_token"`
+		RefreshToken            string `json:"refresh_token"`
+		IDToken                 string `json:"id_token"`
 		RegistrationAccessToken string `json:"registration_access_token"`
 	}
 	_ = json.Unmarshal(b, &answer)
@@ -174,6 +180,7 @@ func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
 	defer s.mu.Unlock()
 	if answer.AccessToken != "" {
 		s.accessToken = answer.AccessToken
+		s.tokens = slices.DeleteFunc([]string{answer.AccessToken, answer.RefreshToken, answer.IDToken}, func(t string) bool { return t == "" })
 	}
 	if answer.RegistrationAccessToken != "" {
 		s.registrationAccessToken = answer.RegistrationAccessToken
@@ -191,6 +198,14 @@ func (s *spy) tokenRequestForms() []url.Values {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]url.Values(nil), s.tokenForms...)
+}
+
+// lastTokens returns the last token response's access, refresh and ID
+// tokens, those it carried.
+func (s *spy) lastTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens
 }
 
 func (s *spy) lastAccessToken() string {

@@ -72,7 +72,8 @@ type pendingLogout struct {
 // ([RFC 7009 Section 2]), ends the client's session, and sends the browser
 // to the provider's end_session_endpoint
 // ([OIDC RP-Initiated Logout Section 2]) so the login session there ends
-// too: the next login asks for the password again. Revoking the refresh
+// too, once the user confirms it on the provider's page (endSessionURL):
+// the next login asks for the password again. Revoking the refresh
 // token first matters: [RFC 7009 Section 2.1] lets the provider revoke the
 // whole grant with it, while an access token alone would leave the refresh
 // token alive. A provider without an end_session_endpoint gets the
@@ -100,7 +101,7 @@ func (a *App) handleLogout(c *gin.Context) {
 		a.revoke(ctx, conf, lg.Token.AccessToken, "access_token"),
 	}}
 	p.Hops = a.hopsOf(capture.Entries())
-	endSession := a.endSessionURL(conf.ClientID, lg.IDToken, p.State, a.lang(c).Code)
+	endSession := a.endSessionURL(conf.ClientID, p.State, a.lang(c).Code)
 	if endSession == "" {
 		if err := a.deleteSession(c, s); err != nil {
 			a.renderInternalError(c, "ending the session", err)
@@ -120,24 +121,30 @@ func (a *App) handleLogout(c *gin.Context) {
 }
 
 // endSessionURL is the logout request to the provider's end_session_endpoint
-// ([OIDC RP-Initiated Logout Section 2]): id_token_hint proves which login to
-// end, so the provider need not ask the user; post_logout_redirect_uri
-// (registered, matched exactly: [OIDC RP-Initiated Logout Section 3]) and
-// state bring the browser back; ui_locales asks for the provider's logout
-// page in the client's language. It is "" when the provider's metadata names
-// no end_session_endpoint.
+// ([OIDC RP-Initiated Logout Section 2]): client_id names the client;
+// post_logout_redirect_uri (registered, matched exactly:
+// [OIDC RP-Initiated Logout Section 3]) and state bring the browser back;
+// ui_locales asks for the provider's logout page in the client's language.
+// It is "" when the provider's metadata names no end_session_endpoint.
+//
+// It leaves out id_token_hint, which [OIDC RP-Initiated Logout Section 2]
+// only recommends: the request is a URL the browser's address bar and
+// history keep, and proxies may log, and a token never goes in a URL. The
+// provider, unable to tell who sent a request without the hint, asks the
+// user to confirm on its own page ([OIDC RP-Initiated Logout Section 6]).
+// A cross-site POST would not do instead: the provider's session cookie is
+// SameSite=Lax, so such a POST would not carry it, and the user would stay
+// signed in there.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 // [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
-func (a *App) endSessionURL(clientID, idToken, state, uiLocales string) string {
+// [OIDC RP-Initiated Logout Section 6]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#Security
+func (a *App) endSessionURL(clientID, state, uiLocales string) string {
 	u, err := url.Parse(a.public.EndSessionEndpoint)
 	if a.public.EndSessionEndpoint == "" || err != nil {
 		return ""
 	}
 	q := u.Query()
-	if idToken != "" {
-		q.Set("id_token_hint", idToken)
-	}
 	q.Set("client_id", clientID)
 	q.Set("post_logout_redirect_uri", a.cfg.PostLogoutRedirectURI())
 	q.Set("state", state)
@@ -149,8 +156,7 @@ func (a *App) endSessionURL(clientID, idToken, state, uiLocales string) string {
 // logoutParams explain the parameters of the logout request, in the order
 // the walkthrough lists them.
 var logoutParams = []paramDoc{
-	{"id_token_hint", "The ID token of this login: it proves to the provider which session to end, so it need not ask you.", "OIDC RP-Initiated Logout Section 2"},
-	{"client_id", "Who is asking; it must be the audience of the ID token.", "OIDC RP-Initiated Logout Section 2"},
+	{"client_id", "Who is asking: the provider checks post_logout_redirect_uri against this client's registration, and names the client when it asks you to confirm.", "OIDC RP-Initiated Logout Section 2"},
 	{"post_logout_redirect_uri", "Where to send your browser afterwards; it must exactly match one the client registered.", "OIDC RP-Initiated Logout Section 3"},
 	{"state", "A random value bound to this browser's session; the return must bring it back.", "OIDC RP-Initiated Logout Section 2"},
 	{"ui_locales", "The language this client's pages are in, asked for the provider's logout page.", "OIDC RP-Initiated Logout Section 2"},
@@ -161,7 +167,7 @@ func endSessionHop(endSession string, now time.Time) xray.Hop {
 	u, _ := url.Parse(endSession) // built by endSessionURL
 	return xray.Hop{
 		Title: "Logout request (RP-Initiated Logout)", Ref: "OIDC RP-Initiated Logout Section 2", Time: now, Channel: xray.Front,
-		Note:   "The client redirects your browser (303) to the provider's end_session_endpoint, which ends your login session there.",
+		Note:   "The client redirects your browser (303) to the provider's end_session_endpoint. It leaves out id_token_hint, which OIDC RP-Initiated Logout Section 2 only recommends: a token never goes in a URL, which the address bar, the history and logs keep. Without the hint the provider cannot tell who sent the request, so it asks you to confirm (OIDC RP-Initiated Logout Section 6), then ends your login session there.",
 		URL:    wirelog.MaskURL(u),
 		Params: explainParams(endSession, logoutParams),
 	}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,13 +22,30 @@ func (h *harness) logoutStart() *url.URL {
 	return h.location(resp, http.StatusSeeOther)
 }
 
+// confirmLogout opens the logout request end at the provider, which asks
+// the user to confirm it (the request carries no id_token_hint:
+// OIDC RP-Initiated Logout Section 6), and answers Sign out. It returns
+// where the provider then sends the browser.
+func (h *harness) confirmLogout(end *url.URL) *url.URL {
+	h.t.Helper()
+	resp, page := h.user.Get(end.String())
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `<form method="post" action="/oauth/logout">`) {
+		h.t.Fatalf("GET %s: got %d, want the provider's logout confirmation:\n%s", end, resp.StatusCode, page)
+	}
+	// The form's action resolved against the page's address, as the
+	// browser knows it (the docker harness's resolver rewrites the host).
+	form := providertest.FormFields(page)
+	form.Set("decision", "logout") // its Sign out button
+	resp, page = h.user.PostForm(end.ResolveReference(&url.URL{Path: "/oauth/logout"}).String(), form)
+	return providertest.RedirectOf(h.t, resp, page)
+}
+
 // logout runs the whole logout: the client's POST /logout, the provider's
-// end_session_endpoint, and the return to the client. It returns the page
-// the browser comes back to.
+// end_session_endpoint where the user confirms, and the return to the
+// client. It returns the page the browser comes back to.
 func (h *harness) logout() string {
 	h.t.Helper()
-	resp, _ := h.get(h.logoutStart().String())
-	back := h.location(resp, http.StatusFound)
+	back := h.confirmLogout(h.logoutStart())
 	if !strings.HasPrefix(back.String(), h.client.URL+"/?state=") {
 		h.t.Fatalf("the provider sent the browser to %s, want the client's post-logout redirect URI with state", back)
 	}
@@ -48,11 +67,12 @@ func (h *harness) providerAsksPassword() bool {
 
 // TestE2ELogout: the client's Log out revokes both tokens (RFC 7009),
 // deletes its session, and sends the browser through the provider's
-// end_session_endpoint (OIDC RP-Initiated Logout Section 2) with
-// id_token_hint, its registered post_logout_redirect_uri and a fresh
-// state; the page it comes back to shows the tokens inactive at the
-// provider's introspection endpoint (RFC 7662), and the next login asks for
-// the password again.
+// end_session_endpoint (OIDC RP-Initiated Logout Section 2) with client_id,
+// its registered post_logout_redirect_uri, a fresh state and ui_locales,
+// and no token: no id_token_hint, which would put the ID token in a URL.
+// The provider asks the user to confirm; the page the browser comes back
+// to shows the tokens inactive at the provider's introspection endpoint
+// (RFC 7662), and the next login asks for the password again.
 func TestE2ELogout(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
@@ -67,14 +87,15 @@ func TestE2ELogout(t *testing.T) {
 	if got := end.Scheme + "://" + end.Host + end.Path; got != h.provider.Issuer+"/oauth/logout" {
 		t.Errorf("the browser is sent to %s, want the provider's end_session_endpoint", got)
 	}
-	if q.Get("id_token_hint") == "" || q.Get("client_id") != "testclient" || q.Get("post_logout_redirect_uri") != h.client.URL+"/" || len(q.Get("state")) < 43 {
-		t.Errorf("logout request parameters: got %v, want id_token_hint, client_id, post_logout_redirect_uri %s/ and a 256-bit state", q, h.client.URL)
+	if names := slices.Sorted(maps.Keys(q)); !slices.Equal(names, []string{"client_id", "post_logout_redirect_uri", "state", "ui_locales"}) ||
+		q.Get("client_id") != "testclient" || q.Get("post_logout_redirect_uri") != h.client.URL+"/" || len(q.Get("state")) < 43 {
+		t.Errorf("logout request parameters: got %v, want only client_id, post_logout_redirect_uri %s/, a 256-bit state and ui_locales", q, h.client.URL)
 	}
+	mustNotContain(t, "the logout request's URL", end.String(), h.spy.lastTokens()...)
 	if status := h.bearer(access); status != http.StatusUnauthorized {
 		t.Errorf("after POST /logout: /protected/resource answered %d, want 401 (revoked)", status)
 	}
-	resp, _ := h.get(end.String())
-	back := h.location(resp, http.StatusFound)
+	back := h.confirmLogout(end)
 	if back.Query().Get("state") != q.Get("state") {
 		t.Errorf("the provider came back with state %q, want %q", back.Query().Get("state"), q.Get("state"))
 	}
@@ -83,14 +104,14 @@ func TestE2ELogout(t *testing.T) {
 		t.Fatalf("GET %s: got %d:\n%s", back, resp.StatusCode, page)
 	}
 	mustContain(t, "the page after logout", page, "Logged out", "token_type_hint=refresh_token", "ended your login session there",
-		"Logout request (RP-Initiated Logout)")
+		"Logout request (RP-Initiated Logout)", "It leaves out id_token_hint")
 	if n := strings.Count(page, "200 OK</span> (revoked)"); n != 2 {
 		t.Errorf("the page after logout shows %d successful revocations, want 2:\n%s", n, page)
 	}
 	if n := strings.Count(page, `"active": false</span> (inactive)`); n != 2 {
 		t.Errorf("the page after logout shows %d tokens inactive at introspection, want 2:\n%s", n, page)
 	}
-	mustNotContain(t, "the page after logout", page, access, q.Get("id_token_hint"))
+	mustNotContain(t, "the page after logout", page, h.spy.lastTokens()...)
 
 	if again, _ := h.get(back.String()); again.StatusCode != http.StatusBadRequest {
 		t.Errorf("the same return a second time: got %d, want 400 (a logout's state is used once)", again.StatusCode)
@@ -128,12 +149,11 @@ func TestE2ELogoutReturnNeedsItsState(t *testing.T) {
 	}
 }
 
-// logoutReturn follows a logout request through the provider back to the
-// client and returns the page.
+// logoutReturn follows a logout request through the provider, where the
+// user confirms it, back to the client and returns the page.
 func (h *harness) logoutReturn(end *url.URL) string {
 	h.t.Helper()
-	resp, _ := h.get(end.String())
-	_, page := h.get(h.location(resp, http.StatusFound).String())
+	_, page := h.get(h.confirmLogout(end).String())
 	return page
 }
 

@@ -382,7 +382,9 @@ func TestBrowserNarrowScreenSPALogout(t *testing.T) {
 		chromedp.Navigate(h.client.URL+"/"),
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 	)
-	// The provider sends the browser back with the logout's state.
+	// The provider asks to confirm (the request carries no ID token), then
+	// sends the browser back with the logout's state.
+	tb.do("confirming the logout at the provider", shows(chromedp.CSS("button.allow")), chromedp.Click(chromedp.CSS("button.allow")))
 	tb.waitUntil("waiting for the logout page", `location.search.includes("state=") && `+loadedJS)
 	tb.checkNarrow("logout")
 	tb.noConsoleErrors()

@@ -65,7 +65,8 @@ func registrationFrom(t *testing.T, srv *providertest.Server, from string) (*htt
 // TestE2EAnonymousRequestLimits: device authorization requests
 // (DEVICE_AUTHORIZATIONS_PER_HOUR), registrations (REGISTRATIONS_PER_HOUR)
 // and pushed authorization requests (PUSHED_REQUESTS_PER_HOUR) past an address's budget get 429 with Retry-After and a JSON error, store
-// nothing, are counted in oauth_rate_limited_total and logged; another
+// nothing, are counted in oauth_rate_limited_total and logged, and leave a
+// trace whose outcome is the error code (checkLimitedTrace); another
 // address keeps its own budget; and the /64s of one IPv6 /48 together get
 // ten times one /64's budget, not 65,536 times. On both stores.
 func TestE2EAnonymousRequestLimits(t *testing.T) {
@@ -101,6 +102,7 @@ func testAnonymousRequestLimit(t *testing.T, newServer func(providertest.Options
 			t.Errorf("from %s over the limit: got %d (Retry-After %q) %s, want 429 with Retry-After and a JSON error",
 				from, resp.StatusCode, resp.Header.Get("Retry-After"), body)
 		}
+		checkLimitedTrace(t, srv, resp.Header.Get("X-Request-Id"))
 	}
 	for range perHour {
 		want("198.51.100.7", true)
@@ -124,5 +126,22 @@ func testAnonymousRequestLimit(t *testing.T, newServer func(providertest.Options
 	clock.Advance(25 * time.Hour) // past a device code's lifetime and purge delay, and REGISTRATION_UNUSED_TTL
 	if purged, err := srv.Provider.PurgeExpired(t.Context()); err != nil || purged != int64(stored) {
 		t.Errorf("rows purged once expired: got %d (%v), want %d, one per accepted request: a refused one stores nothing", purged, err, stored)
+	}
+}
+
+// checkLimitedTrace reads the trace of the request id refused by a rate
+// limit: like every refusal it ends with the failed rule, the limit, and
+// its outcome is the error code the answer carries, temporarily_unavailable.
+func checkLimitedTrace(t *testing.T, srv *providertest.Server, id string) {
+	t.Helper()
+	resp, body := callResource(t, srv.URL+"/debug/trace/"+id, "")
+	var got trace
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &got) != nil {
+		t.Fatalf("GET /debug/trace/%s: got %d %s, want 200 and a trace", id, resp.StatusCode, body)
+	}
+	n := len(got.Checks)
+	if got.Outcome != "temporarily_unavailable" || n == 0 || got.Checks[n-1].Passed || !strings.Contains(got.Checks[n-1].Rule, "per hour") {
+		t.Errorf("the trace of a request over the limit: got outcome %q, checks %+v; want temporarily_unavailable after the failed limit",
+			got.Outcome, got.Checks)
 	}
 }

@@ -240,7 +240,8 @@ func setRetryAfter(c *gin.Context, d time.Duration) {
 }
 
 // writeLimitedError answers the refusal of a JSON endpoint that has one of
-// the limits: over the limit 429 with Retry-After (logged and counted), an
+// the limits: over the limit 429 with Retry-After (logged and counted) and
+// temporarily_unavailable, the trace's outcome as for any refusal; an
 // *oauth.Error as writeError does, anything else server_error.
 func (s *Server) writeLimitedError(c *gin.Context, limit rateLimit, err error) {
 	var tooMany *oauth.TooManyAttemptsError
@@ -249,8 +250,8 @@ func (s *Server) writeLimitedError(c *gin.Context, limit rateLimit, err error) {
 	case errors.As(err, &tooMany):
 		s.rateLimited(c, limit)
 		setRetryAfter(c, tooMany.RetryAfter)
-		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: oauth.ErrTemporarilyUnavailable,
-			Description: limit.tooMany + " from this address; try again later"})
+		s.writeErrorStatus(c, http.StatusTooManyRequests, oauth.NewError(oauth.ErrTemporarilyUnavailable,
+			limit.tooMany+" from this address; try again later"))
 	case errors.As(err, &oauthErr):
 		s.writeError(c, oauthErr)
 	default:

@@ -65,6 +65,14 @@ const (
 	maxRegistrationKeys = 10
 )
 
+// ruleClientMetadataJSON is the rule parseClientMetadata applies to the
+// body of a registration or of an update ([RFC 7591 Section 3.1]: "The
+// HTTP Entity Payload is a JSON [RFC7159] document consisting of a JSON
+// object and all parameters as top-level members of that JSON object").
+//
+// [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
+var ruleClientMetadataJSON = Rule{"the body is a JSON object of client metadata, in UTF-8, each member named once and of its JSON type", "RFC 7591 Section 3.1"}
+
 // parseClientMetadata reads a registration request's body, a JSON object
 // ([RFC 7591 Section 3.1]: "the client sends an HTTP POST to the client
 // registration endpoint with a content type of "application/json""). A
@@ -74,7 +82,8 @@ const (
 // wrong JSON type is invalid_client_metadata, and so is a body that is not
 // UTF-8 ([RFC 8259 Section 8.1]: "JSON text exchanged between systems that
 // are not part of a closed ecosystem MUST be encoded using UTF-8"), which
-// encoding/json would otherwise store with its bad bytes replaced.
+// encoding/json would otherwise store with its bad bytes replaced. Each
+// refusal breaks ruleClientMetadataJSON, which the caller records.
 //
 // [RFC 7591 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.1
 // [RFC 8259 Section 8.1]: https://www.rfc-editor.org/rfc/rfc8259#section-8.1
@@ -86,8 +95,11 @@ func parseClientMetadata(body []byte) (ClientMetadata, *Error) {
 // the rules and errors parseClientMetadata describes.
 func parseJSONDocument[T any](body []byte) (T, *Error) {
 	var doc T
+	refuse := func(format string, args ...any) (T, *Error) {
+		return doc, ruleClientMetadataJSON.Refuse(ErrInvalidClientMetadata, fmt.Sprintf(format, args...))
+	}
 	if !utf8.Valid(body) {
-		return doc, NewError(ErrInvalidClientMetadata, "the body must be JSON in UTF-8")
+		return refuse("the body must be JSON in UTF-8")
 	}
 	err := unmarshalExact(body, &doc)
 	var typeErr *josejson.UnmarshalTypeError
@@ -95,12 +107,12 @@ func parseJSONDocument[T any](body []byte) (T, *Error) {
 	case err == nil:
 		return doc, nil
 	case errors.As(err, &typeErr) && typeErr.Type != reflect.TypeFor[T]():
-		return doc, badMetadata("a member has the wrong JSON type: %s where %s belongs (at byte %d)",
+		return refuse("a member has the wrong JSON type: %s where %s belongs (at byte %d)",
 			typeErr.Value, jsonTypeOf(typeErr.Type), typeErr.Offset)
 	case errors.Is(err, errRepeatedMember):
-		return doc, badMetadata("a member is repeated: each name may appear once in an object (RFC 8259 Section 4)")
+		return refuse("a member is repeated: each name may appear once in an object (RFC 8259 Section 4)")
 	default:
-		return doc, NewError(ErrInvalidClientMetadata, "the body must be a JSON object of client metadata")
+		return refuse("the body must be a JSON object of client metadata")
 	}
 }
 

@@ -75,7 +75,7 @@ func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*
 		return nil, err
 	}
 	m, err := parseClientMetadata(body)
-	if err != nil {
+	if !tr.Check(ruleClientMetadataJSON, err == nil) {
 		return nil, err
 	}
 	if err := CheckClientMetadata(tr, &m, stringsOf(p.Keys.Algorithms()...)); err != nil {

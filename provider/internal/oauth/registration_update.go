@@ -101,7 +101,7 @@ func (p *Provider) UpdateClient(ctx context.Context, r ClientUpdateRequest) (*Cl
 		return nil, err
 	}
 	u, err := parseJSONDocument[clientUpdate](body)
-	if err != nil {
+	if !tr.Check(ruleClientMetadataJSON, err == nil) {
 		return nil, err
 	}
 	if err := checkClientUpdate(tr, u, client); err != nil {

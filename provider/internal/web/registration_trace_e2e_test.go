@@ -112,6 +112,42 @@ func TestE2EInitialAccessTokenTrace(t *testing.T) {
 	}
 }
 
+// TestE2ERegistrationBodyTrace: a registration (RFC 7591 Section 3.1) or an
+// update (RFC 7592 Section 2.2) refused because its body is not a JSON
+// object of client metadata — malformed, an array, a member of the wrong
+// type or named twice, not UTF-8 — ends its trace with that rule failed and
+// invalid_client_metadata; an accepted registration shows it passed. On
+// both stores.
+func TestE2ERegistrationBodyTrace(t *testing.T) {
+	const rule = "the body is a JSON object of client metadata, in UTF-8, each member named once and of its JSON type"
+	bodies := map[string]string{
+		"malformed JSON":           `{`,
+		"an array":                 `[]`,
+		"a member's wrong type":    `{"redirect_uris":"http://127.0.0.1/cb"}`,
+		"a member named twice":     `{"redirect_uris":["http://127.0.0.1/cb"],"client_name":"a","client_name":"b"}`,
+		"a body that is not UTF-8": `{"redirect_uris":["http://127.0.0.1/cb"],"client_name":"` + "\xff" + `"}`,
+	}
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.RegistrationsPerHour = 100 }})
+		reg := register(t, srv, nativeClient)
+		for name, body := range bodies {
+			resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", body, "")
+			got, _ := traceOf(t, srv, resp)
+			checkEndsWith(t, "a registration with "+name, got, "RFC 7591 Section 3.1", "invalid_client_metadata")
+			if !ruleChecked(got, rule, false) {
+				t.Errorf("a registration with %s: got checks %+v, want %q failed", name, got.Checks, rule)
+			}
+			resp, _ = updateClient(t, reg, body)
+			got, _ = traceOf(t, srv, resp)
+			checkEndsWith(t, "an update with "+name, got, "RFC 7591 Section 3.1", "invalid_client_metadata")
+		}
+		resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, "")
+		if got, _ := traceOf(t, srv, resp); got.Outcome != "client registered" || !ruleChecked(got, rule, true) {
+			t.Errorf("a registration: got %+v, want %q passed", got, rule)
+		}
+	})
+}
+
 // ruleChecked reports whether the trace holds the check of rule with the
 // outcome passed.
 func ruleChecked(got trace, rule string, passed bool) bool {
@@ -125,13 +161,14 @@ func ruleChecked(got trace, rule string, passed bool) bool {
 
 // TestE2EClientUpdateTrace: in teaching mode, an update
 // (RFC 7592 Section 2.2) shows its checks in order: the registration access token, the
+// body's JSON (RFC 7591 Section 3.1), the
 // four rules of the update's own members, then every rule of a
 // registration's metadata; and a refused one ends with the rule it broke,
 // after which the metadata is not checked.
 func TestE2EClientUpdateTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	reg := register(t, srv, nativeClient)
-	want := []string{"registration access token is the one issued", "carries the client_id", "leaves out what the server provisions",
+	want := []string{"registration access token is the one issued", "JSON object of client metadata", "carries the client_id", "leaves out what the server provisions",
 		"client_secret in the update is the client's current one", "stays confidential", "token_endpoint_auth_method", "every grant type", "grant_types and response_types agree",
 		"client_credentials is only", "redirect URIs are", "every registered scope", "client_name", "id_token_signed_response_alg", "keys come inline"}
 	resp, _ := updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)

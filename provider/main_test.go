@@ -60,14 +60,7 @@ const testKEK = "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=" // 32 × "a"
 // settings env, and waits until it answers.
 func startProviderOn(t *testing.T, dir, addr, databaseURL string, env ...string) *provider {
 	t.Helper()
-	cmd := exec.Command(os.Args[0]) // no arguments: TestMain runs main() before flags are parsed
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Env = append(cmd.Env, "PROVIDER_AS_CHILD=1", "PROVIDER_ADDR="+addr,
-		"ISSUER=http://"+addr, "DATABASE_URL="+databaseURL, "PASSWORD_HASH_MEMORY_KIB=8", "PASSWORD_HASH_TIME=1")
-	if strings.HasPrefix(databaseURL, "postgres") {
-		cmd.Env = append(cmd.Env, "KEY_ENCRYPTION_KEY="+testKEK)
-	}
-	cmd.Dir = dir // no .env from the repository
+	cmd := providerCommand(context.Background(), dir, addr, databaseURL, env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start provider: %v", err)
 	}
@@ -81,6 +74,51 @@ func startProviderOn(t *testing.T, dir, addr, databaseURL string, env ...string)
 	}
 	t.Fatal("the provider did not answer within 20s")
 	return nil
+}
+
+// providerCommand is the command startProviderOn starts, killed when ctx
+// ends: the provider on addr, in dir, with the store databaseURL names and
+// the further settings env (which the fixed ones override).
+func providerCommand(ctx context.Context, dir, addr, databaseURL string, env ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0]) // no arguments: TestMain runs main() before flags are parsed
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(cmd.Env, "PROVIDER_AS_CHILD=1", "PROVIDER_ADDR="+addr,
+		"ISSUER=http://"+addr, "DATABASE_URL="+databaseURL, "PASSWORD_HASH_MEMORY_KIB=8", "PASSWORD_HASH_TIME=1")
+	if strings.HasPrefix(databaseURL, "postgres") {
+		cmd.Env = append(cmd.Env, "KEY_ENCRYPTION_KEY="+testKEK)
+	}
+	cmd.Dir = dir // no .env from the repository
+	return cmd
+}
+
+// TestChangedUserIDIsRefused: a provider started with another USER_ID on a
+// store whose demo user (OAUTH_USERNAME) was seeded under the first stops
+// with a last line that names both settings and the id the user has, not
+// the store's "duplicate key"; the user is left as it was, so a start
+// with the first USER_ID serves again. On both stores.
+func TestChangedUserIDIsRefused(t *testing.T) {
+	const want = "USER_ID u2: the user name demo (OAUTH_USERNAME) already belongs to user user1 in this store: " +
+		"keep USER_ID user1, or choose another OAUTH_USERNAME"
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dir := t.TempDir()
+			databaseURL := filepath.Join(dir, "provider.db")
+			if backend == "postgres" {
+				databaseURL = pgtest.NewSchemas(t).Create(t)
+			}
+			startProviderOn(t, dir, freeAddr(t), databaseURL).kill9(t)
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			defer cancel()
+			refused := providerCommand(ctx, dir, freeAddr(t), databaseURL, "USER_ID=u2")
+			out, _ := refused.CombinedOutput()
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if last := lines[len(lines)-1]; refused.ProcessState.ExitCode() != 1 || !strings.Contains(last, want) {
+				t.Errorf("a start with USER_ID=u2: got exit status %d, last line %q; want 1 and a line containing %q",
+					refused.ProcessState.ExitCode(), last, want)
+			}
+			startProviderOn(t, dir, freeAddr(t), databaseURL).kill9(t)
+		})
+	}
 }
 
 // kill9 ends the process the hard way: no shutdown, no flush.

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -48,9 +49,13 @@ func (p *Provider) SeedDemo(ctx context.Context) error {
 
 // seedUser creates the demo user, hashing the password only when it changed
 // or its hash is not Argon2id at the configured parameters (the hash is
-// slow on purpose).
+// slow on purpose). A user name another user has already stops it
+// (checkUsernameFree).
 func (p *Provider) seedUser(ctx context.Context) error {
 	c := p.Config
+	if err := p.checkUsernameFree(ctx); err != nil {
+		return err
+	}
 	existing, err := p.Store.GetUser(ctx, c.UserID)
 	hash := existing.PasswordHash
 	if match, _ := passwordMatches(hash, c.Password); err != nil || !match || p.passwordNeedsRehash(hash) {
@@ -59,6 +64,26 @@ func (p *Provider) seedUser(ctx context.Context) error {
 	user := store.User{ID: c.UserID, Username: c.Username, PasswordHash: hash, Name: "Demo User", Email: "demo@example.com"}
 	if err := p.Store.UpsertUser(ctx, user); err != nil {
 		return fmt.Errorf("oauth: seed user: %w", err)
+	}
+	return nil
+}
+
+// checkUsernameFree refuses a demo user whose user name (OAUTH_USERNAME)
+// belongs to another user in the store, as when USER_ID changed after the
+// first start: the user is not re-keyed or replaced, since its grants and
+// tokens name its id, and the error names both settings, not the store's
+// duplicate key.
+func (p *Provider) checkUsernameFree(ctx context.Context) error {
+	c := p.Config
+	owner, err := p.Store.GetUserByUsername(ctx, c.Username)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("oauth: seed user: %w", err)
+	case owner.ID != c.UserID:
+		return fmt.Errorf("USER_ID %s: the user name %s (OAUTH_USERNAME) already belongs to user %s in this store: keep USER_ID %s, or choose another OAUTH_USERNAME",
+			c.UserID, c.Username, owner.ID, owner.ID)
 	}
 	return nil
 }

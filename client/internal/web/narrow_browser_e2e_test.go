@@ -385,7 +385,8 @@ func TestBrowserNarrowScreenSPALogout(t *testing.T) {
 	// The provider asks to confirm (the request carries no ID token), then
 	// sends the browser back with the logout's state.
 	tb.do("confirming the logout at the provider", shows(chromedp.CSS("button.allow")), chromedp.Click(chromedp.CSS("button.allow")))
-	tb.waitUntil("waiting for the logout page", `location.search.includes("state=") && `+loadedJS)
+	// The provider's confirmation URL has a state too: wait for the client's page.
+	tb.waitUntil("waiting for the logout page", `location.pathname === "/" && location.search.includes("state=") && `+loadedJS)
 	tb.checkNarrow("logout")
 	tb.noConsoleErrors()
 }

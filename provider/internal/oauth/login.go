@@ -206,12 +206,14 @@ func (p *Provider) upgradePasswordHash(ctx context.Context, user store.User, pas
 }
 
 // possibleCredentials reports whether a username and password could be a
-// user's: text (validText), a username of at most 256 bytes, and a password
-// of at most 72 bytes, all that bcrypt reads (bcrypt refuses to hash a
-// longer one, so no user of an older install has one). Other input is
-// refused before the store or the password hash sees it.
+// user's: text (validText), a username of 1 to 256 bytes, and a password of
+// 1 to 72 bytes, all that bcrypt reads (bcrypt refuses to hash a longer
+// one, so no user of an older install has one; no user has an empty one,
+// and a form sent with a field left empty is a slip, not a guess). Other
+// input is refused before the store or the password hash sees it.
 func possibleCredentials(username, password string) bool {
-	return len(username) <= 256 && len(password) <= 72 && validText(username) && validText(password)
+	return username != "" && password != "" && len(username) <= 256 && len(password) <= 72 &&
+		validText(username) && validText(password)
 }
 
 // dummyPasswordHash is compared against when the username is unknown, so a

@@ -59,16 +59,17 @@ func TestSignInBudget(t *testing.T) {
 }
 
 // TestSignInCountsOnlyGuesses: right passwords, and credentials no user can
-// have (longer than bcrypt reads, not text), do not spend the budget of wrong
-// passwords.
+// have (longer than bcrypt reads, not text, an empty field), do not spend
+// the budget of wrong passwords.
 func TestSignInCountsOnlyGuesses(t *testing.T) {
 	t.Parallel()
 	p, _ := newSignInProvider(t)
 	ctx := context.Background()
 	for range oauth.WrongPasswordsPerAddress + 1 {
-		for _, password := range []string{providertest.DemoPassword, strings.Repeat("p", 73), providertest.DemoPassword + "\x00", "\xff"} {
+		for _, password := range []string{providertest.DemoPassword, strings.Repeat("p", 73), providertest.DemoPassword + "\x00", "\xff", ""} {
 			_, _ = signIn(ctx, p, testAddr, providertest.DemoUsername, password)
 		}
+		_, _ = signIn(ctx, p, testAddr, "", "wrong")
 	}
 	if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("after right passwords and impossible ones: got %v, want signed in", err)

@@ -39,6 +39,34 @@ func TestE2EWrongPasswordsLimited(t *testing.T) {
 	}
 }
 
+// TestE2EEmptyFieldsAreNotWrongPasswords: a sign-in form sent with its
+// password or its username left empty (Enter pressed too soon) is refused
+// without spending the budget of wrong passwords (no user has an empty
+// one): after more such forms than the limit, the right password still
+// signs in, on each store.
+func TestE2EEmptyFieldsAreNotWrongPasswords(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		form, _ := url.ParseQuery(okAuth)
+		for i := range oauth.WrongPasswordsPerAddress + 1 {
+			form.Set("username", providertest.DemoUsername)
+			form.Set("password", "")
+			if i%2 == 1 {
+				form.Set("username", "")
+				form.Set("password", "wrong")
+			}
+			if resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil); resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("form %d with an empty field: got %d, want 400", i+1, resp.StatusCode)
+			}
+		}
+		form.Set("username", providertest.DemoUsername)
+		form.Set("password", providertest.DemoPassword)
+		if resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", form.Encode(), nil); resp.StatusCode != http.StatusFound {
+			t.Errorf("the right password after forms with an empty field: got %d, want 302", resp.StatusCode)
+		}
+	})
+}
+
 // signInAnswer is what a sign-in form got: status, Retry-After, and the page.
 type signInAnswer struct {
 	status     int

@@ -209,7 +209,8 @@ func walkLoginPages(at *axeTab, h *harness) {
 // walkLabPages logs in, then checks the attack lab and two results, the
 // SPA logged out and in (with the provider's consent page of a signed-in
 // user), the client credentials page, the device grant's page and the MCP
-// page, each before and after a run.
+// page, each before and after a run, and the provider's page of a user who
+// chose to stay signed in there when the client logged out.
 func walkLabPages(at *axeTab, h *harness) {
 	at.logIn(h)
 	at.do("opening the attack lab", chromedp.Navigate(h.client.URL+"/attacks"), shows(chromedp.CSS(`form[action="/attacks/code-replay"]`)))
@@ -255,41 +256,25 @@ func walkLabPages(at *axeTab, h *harness) {
 	at.do("starting a run", chromedp.Click(chromedp.CSS(`#mcp-start`)), shows(chromedp.CSS("button.allow")), chromedp.Click(chromedp.CSS("button.allow")))
 	at.do("waiting for the result", shows(chromedp.CSS(`#connected`)))
 	at.check("client MCP, run", true)
+
+	at.do("logging out, then staying signed in at the provider",
+		chromedp.Navigate(h.client.URL+"/"),
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		shows(chromedp.CSS("button.deny")),
+		chromedp.Click(chromedp.CSS("button.deny")),
+		chromedp.WaitNotPresent(chromedp.CSS("button.deny")),
+	)
+	at.check("provider still signed in", false)
 }
 
-// walkProviderPagesAxe checks the provider's pages a user meets outside a
-// client's login: its home page, the device grant's pages, the logout's,
-// the error pages of an authorization request, and the traces.
-// selfRegistered is a client_id from h.selfRegister.
+// walkProviderPagesAxe checks the device page before a code is entered,
+// the error pages of an authorization request (a bad redirect_uri; an
+// error for a self-registered client, selfRegistered), then the provider's
+// pages of walkProviderPages.
 func walkProviderPagesAxe(at *axeTab, h *harness, selfRegistered string) {
-	p := h.provider.URL
-	at.do("opening the provider's home page", chromedp.Navigate(p+"/"), shows(chromedp.CSS("main")))
-	at.check("provider home", true)
-	at.do("opening the device page", chromedp.Navigate(p+"/device"), shows(chromedp.CSS("#user_code")))
+	at.do("opening the device page", chromedp.Navigate(h.provider.URL+"/device"), shows(chromedp.CSS("#user_code")))
 	at.check("provider device code entry", true)
-	at.do("entering a wrong code",
-		chromedp.SendKeys(chromedp.CSS("#user_code"), "BCDF-GHJK"),
-		chromedp.Click(chromedp.CSS("button.allow")),
-		shows(chromedp.CSS(".error")),
-	)
-	at.check("provider device code entry, a wrong code", false)
-	at.do("opening the device's link", chromedp.Navigate(h.deviceAuthorization()), chromedp.Click(chromedp.CSS("button.allow")))
-	at.do("waiting for the device consent page", shows(chromedp.CSS("button.deny")))
-	at.check("provider device consent", true)
-	at.signIn("allow")
-	at.do("waiting for the device's result", chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
-	at.check("provider device done", true)
-
-	logout := p + "/oauth/logout?client_id=testclient&post_logout_redirect_uri=" + url.QueryEscape(h.client.URL+"/")
-	at.do("asking to sign out", chromedp.Navigate(logout), shows(chromedp.CSS("button.deny")))
-	at.check("provider logout confirmation, unproven sender", true)
-	at.do("staying signed in", chromedp.Click(chromedp.CSS("button.deny")), chromedp.WaitNotPresent(chromedp.CSS("button.deny")))
-	at.check("provider still signed in", false)
-	at.do("signing out", chromedp.Navigate(p+"/oauth/logout"), chromedp.Click(chromedp.CSS("button.allow")),
-		chromedp.WaitNotPresent(chromedp.CSS("button.allow")))
-	at.check("provider signed out", false)
-
-	authorize := p + "/oauth/authorize?response_type=code&client_id="
+	authorize := h.provider.URL + "/oauth/authorize?response_type=code&client_id="
 	at.do("sending a bad redirect_uri", chromedp.Navigate(authorize+"testclient&redirect_uri="+url.QueryEscape(h.client.URL+"/elsewhere")),
 		shows(chromedp.CSS(".error")))
 	at.check("provider authorization error (redirect_uri)", true)
@@ -297,9 +282,7 @@ func walkProviderPagesAxe(at *axeTab, h *harness, selfRegistered string) {
 		chromedp.Navigate(authorize+selfRegistered+"&redirect_uri="+url.QueryEscape(selfRegisteredRedirectURI)+"&scope=no-such-scope"),
 		shows(chromedp.CSS("a.button.allow")))
 	at.check("provider leave for an unvouched redirect URI", false)
-
-	at.do("opening the traces", chromedp.Navigate(p+"/debug/traces"), shows(chromedp.CSS("details.trace")))
-	at.check("provider traces", true)
+	at.walkProviderPages(h, func(page string) { at.check("provider "+page, true) })
 }
 
 // selfRegisteredRedirectURI is the redirect URI of the client that

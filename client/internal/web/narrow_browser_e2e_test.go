@@ -430,7 +430,7 @@ func TestBrowserNarrowScreenProviderPages(t *testing.T) {
 			tb := newTab(t)
 			tb.speak(lang)
 			tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
-			tb.walkProviderPages(h, lang)
+			tb.checkProviderPages(h, lang)
 		}
 	})
 }
@@ -446,12 +446,12 @@ const cardInsetJS = `(() => {
 // of a phone's window: a card flush with the glass looks cut off.
 const minCardInset = 8
 
-// walkProviderPages checks each page of TestBrowserNarrowScreenProviderPages
-// with checkNarrow, its card for room at the window's sides, and
-// checkChinese when lang is zh-TW.
-func (tb *tab) walkProviderPages(h *harness, lang string) {
+// checkProviderPages checks each page of TestBrowserNarrowScreenProviderPages
+// (walkProviderPages) with checkNarrow, its card for room at the window's
+// sides, and checkChinese when lang is zh-TW.
+func (tb *tab) checkProviderPages(h *harness, lang string) {
 	tb.t.Helper()
-	check := func(page string) {
+	tb.walkProviderPages(h, func(page string) {
 		tb.checkNarrow("provider-" + page + "-" + lang)
 		if inset := run(tb, "measuring the card of "+page, chromedp.Evaluate[float64](cardInsetJS)); inset < minCardInset {
 			tb.t.Errorf("the provider's %s page: its card is %.0f px from the window's edge, want %d px or more", page, inset, minCardInset)
@@ -459,7 +459,15 @@ func (tb *tab) walkProviderPages(h *harness, lang string) {
 		if lang == "zh-TW" {
 			tb.checkChinese("the provider's " + page + " page")
 		}
-	}
+	})
+}
+
+// walkProviderPages opens the provider's pages a user meets outside a
+// client's login, and calls check with the name of each: home,
+// device-code (a wrong code), device-consent, device-result, logout (the
+// confirmation), logged-out and traces.
+func (tb *tab) walkProviderPages(h *harness, check func(page string)) {
+	tb.t.Helper()
 	p := h.provider.URL
 	tb.do("opening the provider's home page", chromedp.Navigate(p+"/"), chromedp.WaitVisible(chromedp.CSS("main ul")))
 	check("home")

@@ -49,7 +49,7 @@ const maxTraceEntries = 64
 // to one request, served by one goroutine; it is not safe for concurrent use.
 type Trace struct {
 	ClientID string   // the client the request named, once known
-	Outcome  string   // "tokens issued", or the error code
+	Outcome  string   // "tokens issued", or the error code; "" for neither (web then records the HTTP status)
 	Checks   []Check  // in the order they were made
 	Changes  []string // e.g. "authorization code consumed"
 }
@@ -135,12 +135,17 @@ func (t *Trace) Succeeded(outcome string) {
 
 // Refused records that the request ended with err: the outcome is its code,
 // and the trace ends with the rule err broke, failed, unless the last
-// check already says so.
+// check already says so. A request refused with no code on the wire (the
+// bare challenge of NoCredentials) gets no outcome here: the trace must not
+// name a code the answer did not send, so the web layer records the answer's
+// HTTP status, as for any answer without a protocol outcome.
 func (t *Trace) Refused(err *Error) {
 	if t == nil || err == nil {
 		return
 	}
-	t.Outcome = string(err.Code)
+	if !err.NoCredentials {
+		t.Outcome = string(err.Code)
+	}
 	if err.rule == (Rule{}) {
 		return
 	}

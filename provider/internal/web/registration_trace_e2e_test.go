@@ -86,13 +86,14 @@ func TestE2EInitialAccessTokenTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{Configure: func(c *config.Config) {
 		c.Registration, c.RegistrationToken = config.RegistrationToken, initial
 	}})
-	for _, tc := range []struct{ name, bearer, body string }{
-		{"no initial access token and a malformed body", "", `{"redirect_uris":[`},
-		{"a wrong initial access token and a valid body", "wrong-initial-access-token", nativeClient},
+	for _, tc := range []struct{ name, bearer, body, outcome string }{
+		// No token gets a bare challenge, without an error code (RFC 6750 Section 3.1): the outcome is the status.
+		{"no initial access token and a malformed body", "", `{"redirect_uris":[`, "Unauthorized"},
+		{"a wrong initial access token and a valid body", "wrong-initial-access-token", nativeClient, "invalid_token"},
 	} {
 		resp, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", tc.body, tc.bearer)
 		got, raw := traceOf(t, srv, resp)
-		checkEndsWith(t, tc.name, got, "RFC 7591 Section 3", "invalid_token")
+		checkEndsWith(t, tc.name, got, "RFC 7591 Section 3", tc.outcome)
 		if n := len(got.Checks); n != 3 || got.Checks[n-1].Rule != rule {
 			t.Errorf("%s: got checks %+v, want no token in the query string, registration turned on, then %q failed, and no metadata rule", tc.name, got.Checks, rule)
 		}

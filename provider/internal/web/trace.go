@@ -114,7 +114,7 @@ func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 		Checks: append([]oauth.Check{}, tr.Checks...), Changes: append([]string{}, tr.Changes...),
 	}
 	if rec.Outcome == "" {
-		rec.Outcome = http.StatusText(rec.Status) // a page that ended without a protocol outcome
+		rec.Outcome = http.StatusText(rec.Status) // a page, or a bare challenge, that ended without a protocol outcome
 	}
 	s.traces.put(rec)
 }

@@ -59,8 +59,8 @@ type walker struct {
 
 // walkStep is one request of the walk and what its trace must say. checks
 // lists, in order, a distinctive part of each rule the provider applied;
-// every check passed except, for a refusal (outcome is an error code that
-// is not a success), the last. A nil checks means "no expectation". refs
+// every check passed except, for a refusal (an error status, or an error
+// code as the outcome), the last. A nil checks means "no expectation". refs
 // maps a distinctive part of a rule to the section its checks must cite.
 type walkStep struct {
 	name    string
@@ -276,8 +276,12 @@ func walkCodeFlow(w *walker) {
 		"POST", "/userinfo", url.Values{"access_token": {access2}}, bearerHeader(access2))
 	w.do(walkStep{name: "token in the query", outcome: "invalid_request", checks: []string{"not in the query string"}},
 		"GET", "/protected/resource?access_token="+access2, nil, nil)
-	w.do(walkStep{name: "no token", outcome: "invalid_token", checks: []string{"not in the query string", "carries an access token"}},
-		"GET", "/protected/resource", nil, nil)
+	// No token: a bare challenge, which names no error code
+	// (RFC 6750 Section 3.1), so neither does the trace: its outcome is the status.
+	for _, path := range []string{"/protected/resource", "/user/profile", "/userinfo"} {
+		w.do(walkStep{name: "no token at " + path, outcome: "Unauthorized", checks: []string{"not in the query string", "carries an access token"}},
+			"GET", path, nil, nil)
+	}
 	w.do(walkStep{name: "introspect", outcome: "token active",
 		checks: join(basicForm, []string{"carries the token"}, clientRules, []string{"introspecting client is confidential", "JWT of this server", "resource this server serves", "has not expired", "issued to the introspecting client", "nor its grant is revoked"}),
 		refs:   map[string]string{"issued to the introspecting client": "RFC 7662 Section 2.2"}},

@@ -142,7 +142,11 @@ func rotateKeys(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer st.Close()
-	keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), time.Now())
+	// The keys are loaded from the store's signing keys alone, not from st,
+	// a store.SigningKeyWatcher on PostgreSQL: keys that watch reload in the
+	// background when the rotation notifies, and that reload would race
+	// st.Close and log a failure after a rotation that succeeded.
+	keys, err := token.LoadKeys(ctx, struct{ token.KeyStore }{st}, kek, token.Algorithm(cfg.AccessTokenSigningAlg), time.Now())
 	if err != nil {
 		return err
 	}

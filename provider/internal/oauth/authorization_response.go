@@ -50,23 +50,30 @@ const (
 	DecisionDeny  Decision = "deny"
 )
 
-// Decide turns the user's answer on the consent page into the outcome of
-// the authorization, under ruleUserApproves: nil, to issue the code, for
-// DecisionAllow (or no answer: the form's default button); access_denied
-// for DecisionDeny; invalid_request for anything else.
-func (a *Authorization) Decide(ctx context.Context, decision string) *AuthorizationError {
-	tr := TraceFrom(ctx)
-	switch Decision(decision) {
+// ParseDecision reads the decision field of the login + consent form:
+// DecisionAllow or DecisionDeny, and no answer is DecisionAllow (the form's
+// default button). Anything else is invalid_request, under
+// ruleUserApproves: the web layer asks before the user signs in, so a
+// request refused for its form signs no one in and ends no login session.
+func (a *Authorization) ParseDecision(ctx context.Context, field string) (Decision, *AuthorizationError) {
+	switch Decision(field) {
 	case "", DecisionAllow:
-		tr.Check(ruleUserApproves, true)
-		return nil
+		return DecisionAllow, nil
 	case DecisionDeny:
-		tr.Check(ruleUserApproves, false)
-		return a.Refuse(ErrAccessDenied, "the user denied the request")
-	default:
-		tr.Check(ruleUserApproves, false)
-		return a.Refuse(ErrInvalidRequest, "decision must be allow or deny")
+		return DecisionDeny, nil
 	}
+	TraceFrom(ctx).Check(ruleUserApproves, false)
+	return "", a.Refuse(ErrInvalidRequest, "decision must be allow or deny")
+}
+
+// Decide turns the user's decision (ParseDecision) into the outcome of the
+// authorization, under ruleUserApproves: nil, to issue the code, for
+// DecisionAllow; access_denied for DecisionDeny.
+func (a *Authorization) Decide(ctx context.Context, decision Decision) *AuthorizationError {
+	if TraceFrom(ctx).Check(ruleUserApproves, decision == DecisionAllow) {
+		return nil
+	}
+	return a.Refuse(ErrAccessDenied, "the user denied the request")
 }
 
 // IssueAuthorizationCode records the user's approval as a grant, issues a

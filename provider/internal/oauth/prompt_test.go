@@ -82,7 +82,10 @@ func TestDecide(t *testing.T) {
 		{"deny", ErrAccessDenied},
 		{"maybe", ErrInvalidRequest},
 	} {
-		err := a.Decide(context.Background(), tc.decision)
+		decision, err := a.ParseDecision(context.Background(), tc.decision)
+		if err == nil {
+			err = a.Decide(context.Background(), decision)
+		}
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("decision %q: got %s, want the code issued", tc.decision, err.Error.Code)

@@ -55,6 +55,11 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	if !ok {
 		return
 	}
+	decision, err := a.ParseDecision(c.Request.Context(), form.Get("decision")) // before signIn: refused, it changes nothing
+	if err != nil {
+		s.authorizationError(c, err)
+		return
+	}
 	sess, ok := s.session(c)
 	if !ok {
 		return
@@ -63,7 +68,7 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	if !s.signIn(c, sess, form, a, reshow) {
 		return
 	}
-	if err := a.Decide(c.Request.Context(), form.Get("decision")); err != nil {
+	if err := a.Decide(c.Request.Context(), decision); err != nil {
 		s.authorizationError(c, err)
 		return
 	}

@@ -283,3 +283,29 @@ func TestE2ESessionEndsWhereItsCookieSays(t *testing.T) {
 		})
 	}
 }
+
+// TestE2ERefusedDecisionKeepsTheSession: a sign-in form with the right
+// password and a decision the page does not offer is refused with
+// invalid_request, redirected (RFC 6749 Section 4.1.2.1), and changes
+// nothing: the browser's login session is not ended by a sign-in that the
+// refusal never saved, so prompt=none still gets a code after it. On
+// SQLite and PostgreSQL.
+func TestE2ERefusedDecisionKeepsTheSession(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		b := newBrowser(t)
+		b.Approve(demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read").AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		if got := b.silentLogin(srv); got != "" {
+			t.Fatalf("prompt=none after signing in: got %s, want a code", got)
+		}
+		form, _ := url.ParseQuery(okAuth + demoLogin + "&decision=bogus")
+		resp, page := b.PostForm(srv.URL+"/oauth/authenticate", form)
+		q := providertest.RedirectOf(t, resp, page).Query()
+		if q.Get("error") != "invalid_request" || q.Get("error_description") != "decision must be allow or deny" || q.Get("state") != "s1" {
+			t.Errorf("the right password with decision=bogus: got %v, want invalid_request, decision must be allow or deny, state s1", q)
+		}
+		if got := b.silentLogin(srv); got != "" {
+			t.Errorf("prompt=none after the refused decision: got %s, want a code: the login session is as it was", got)
+		}
+	})
+}

@@ -218,6 +218,10 @@ func walkCodeFlow(w *walker) {
 		checks: join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password"})},
 		"POST", "/oauth/authenticate", form, nil)
 	form.Set("password", walkPassword)
+	form.Set("decision", "bogus")
+	w.do(walkStep{name: "the right password, a decision the page does not offer: refused before the sign-in", outcome: "invalid_request",
+		checks: join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"user approved"})},
+		"POST", "/oauth/authenticate", form, nil)
 	form.Set("decision", "allow")
 	status, _, header := w.do(walkStep{name: "sign in and allow", outcome: "authorization code issued",
 		checks:  join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password", "user approved"}),

@@ -69,6 +69,7 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		return
 	}
 	if err := a.Decide(c.Request.Context(), decision); err != nil {
+		s.saveSession(c, sess) // a sign-in with the right password stands, whatever the user decided
 		s.authorizationError(c, err)
 		return
 	}

@@ -309,3 +309,24 @@ func TestE2ERefusedDecisionKeepsTheSession(t *testing.T) {
 		}
 	})
 }
+
+// TestE2EDenyWithPasswordKeepsTheSignIn: a user who types the right
+// password and then denies the client is refused access_denied, but stays
+// signed in with the login session that sign-in started (it ended the one
+// the browser had): prompt=none then gets a code for the client the user
+// approved before. On SQLite and PostgreSQL.
+func TestE2EDenyWithPasswordKeepsTheSignIn(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		b := newBrowser(t)
+		b.Approve(demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read").AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		form, _ := url.ParseQuery(okAuth + demoLogin + "&decision=deny")
+		resp, page := b.PostForm(srv.URL+"/oauth/authenticate", form)
+		if q := providertest.RedirectOf(t, resp, page).Query(); q.Get("error") != "access_denied" {
+			t.Errorf("the right password with decision=deny: got %v, want access_denied", q)
+		}
+		if got := b.silentLogin(srv); got != "" {
+			t.Errorf("prompt=none after denying with the password: got %s, want a code: the sign-in stands", got)
+		}
+	})
+}

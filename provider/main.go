@@ -146,11 +146,11 @@ func rotateKeys(ctx context.Context, cfg config.Config) error {
 	// a store.SigningKeyWatcher on PostgreSQL: keys that watch reload in the
 	// background when the rotation notifies, and that reload would race
 	// st.Close and log a failure after a rotation that succeeded.
-	keys, err := token.LoadKeys(ctx, struct{ token.KeyStore }{st}, kek, token.Algorithm(cfg.AccessTokenSigningAlg), time.Now())
+	keys, err := token.LoadKeys(ctx, struct{ token.KeyStore }{st}, kek, token.Algorithm(cfg.AccessTokenSigningAlg), keepRetiredKeys(cfg), time.Now())
 	if err != nil {
 		return err
 	}
-	kids, err := keys.Rotate(ctx, time.Now(), cfg.MaxTokenLifetime()+2*keyReloadInterval)
+	kids, err := keys.Rotate(ctx, time.Now())
 	for _, alg := range keys.Algorithms() {
 		fmt.Printf("new %s signing key %s\n", alg, kids[alg])
 	}
@@ -205,7 +205,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 // serveStore loads the keys, seeds the demo registrations, and serves.
 func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *token.KEK, log *slog.Logger) error {
-	keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), time.Now())
+	keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), keepRetiredKeys(cfg), time.Now())
 	if err != nil {
 		return err
 	}
@@ -231,6 +231,13 @@ func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *tok
 // keys. A key rotated by another process signs here within this time, so a
 // retired key is kept published that much longer than the longest token.
 const keyReloadInterval = time.Minute
+
+// keepRetiredKeys is how long after its retirement this process keeps a
+// signing key published (token.LoadKeys): its longest token lifetime, plus
+// twice the time a rotation may take to reach it.
+func keepRetiredKeys(cfg config.Config) time.Duration {
+	return cfg.MaxTokenLifetime() + 2*keyReloadInterval
+}
 
 // maintain runs the background work until ctx ends: reload signing keys
 // (another process may have rotated them) every minute, and purge expired

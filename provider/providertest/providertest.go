@@ -167,7 +167,7 @@ func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.P
 	if err != nil {
 		t.Fatalf("providertest: key-encryption key: %v", err)
 	}
-	keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), now())
+	keys, err := token.LoadKeys(ctx, st, kek, token.Algorithm(cfg.AccessTokenSigningAlg), cfg.MaxTokenLifetime(), now())
 	if err != nil {
 		t.Fatalf("providertest: load keys: %v", err)
 	}

@@ -58,7 +58,7 @@ func loadKeys(t *testing.T, st store.Store, url, configured string) (*token.Keys
 	if err != nil {
 		t.Fatalf("KeyEncryptionKey: %v", err)
 	}
-	return token.LoadKeys(t.Context(), st, kek, token.RS256, t0)
+	return token.LoadKeys(t.Context(), st, kek, token.RS256, time.Hour, t0)
 }
 
 // loadKeysWith loads keys signing access tokens with alg, sealed with kekA.
@@ -68,7 +68,7 @@ func loadKeysWith(t *testing.T, st store.Store, url string, alg token.Algorithm)
 	if err != nil {
 		t.Fatalf("KeyEncryptionKey: %v", err)
 	}
-	return token.LoadKeys(t.Context(), st, kek, alg, t0)
+	return token.LoadKeys(t.Context(), st, kek, alg, time.Hour, t0)
 }
 
 // publicMaterial returns, by kid, bytes of each published key that its
@@ -182,7 +182,7 @@ func TestSigningKeysAtRest(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				during, err := token.LoadKeys(t.Context(), st, next.WithPrevious(previous), token.RS256, t0)
+				during, err := token.LoadKeys(t.Context(), st, next.WithPrevious(previous), token.RS256, time.Hour, t0)
 				if err != nil {
 					t.Fatalf("LoadKeys with the new key and the previous one: %v", err)
 				}
@@ -245,10 +245,10 @@ func TestKeyEncryptionKey(t *testing.T) {
 			t.Fatalf("KeyEncryptionKey again: %v", err)
 		}
 		st := open(t, db)
-		if _, err := token.LoadKeys(t.Context(), st, first, token.RS256, t0); err != nil {
+		if _, err := token.LoadKeys(t.Context(), st, first, token.RS256, time.Hour, t0); err != nil {
 			t.Fatalf("LoadKeys with the first: %v", err)
 		}
-		if _, err := token.LoadKeys(t.Context(), st, again, token.RS256, t0); err != nil {
+		if _, err := token.LoadKeys(t.Context(), st, again, token.RS256, time.Hour, t0); err != nil {
 			t.Errorf("LoadKeys with the key read back: %v, want the same key", err)
 		}
 	})

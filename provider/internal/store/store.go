@@ -186,6 +186,12 @@ type SigningKey struct {
 	// RetireAt is zero while the key is the newest; once a newer key exists it
 	// is the time after which no token signed by this key can still be valid.
 	RetireAt time.Time
+	// RetiredAt is when a rotation retired the key (the CreatedAt of the key
+	// that replaced it): zero while the key is the newest, and for keys
+	// retired before the store recorded it. Each provider process keeps a
+	// retired key until at least RetiredAt plus its own longest token
+	// lifetime (KeepRetiredSigningKeys).
+	RetiredAt time.Time
 }
 
 // Grant is one authorization: a user (or, for client credentials, no user)
@@ -377,12 +383,17 @@ type Store interface {
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// RotateSigningKey stores k, a new key, and sets RetireAt to retireAt
-	// on every other key of k's algorithm that has none, in one
-	// transaction. Rotations are serialised, in any number of processes:
+	// and RetiredAt to k.CreatedAt on every other key of k's algorithm that
+	// has no RetireAt, in one transaction. Rotations are serialised, in any number of processes:
 	// of concurrent ones the last to commit retires the others' keys, so
 	// exactly one key of the algorithm, its own, is left unretired. A kid
 	// in use is ErrDuplicate, and then nothing changes.
 	RotateSigningKey(ctx context.Context, k SigningKey, retireAt time.Time) error
+	// KeepRetiredSigningKeys raises the RetireAt of every key that has a
+	// RetiredAt to RetiredAt+keep where it is earlier, and changes no other:
+	// processes that keep retired keys for different times leave each at
+	// the latest. Keys without a RetiredAt keep their RetireAt.
+	KeepRetiredSigningKeys(ctx context.Context, keep time.Duration) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
 	// SealSigningKey replaces the private key of key id by sealed and marks

@@ -16,7 +16,7 @@ import (
 func loadKeysFor(t testing.TB, alg Algorithm) (*Keys, *fakeKeyStore) {
 	t.Helper()
 	ks := &fakeKeyStore{}
-	k, err := LoadKeys(context.Background(), ks, testKEK, alg, t0)
+	k, err := LoadKeys(context.Background(), ks, testKEK, alg, time.Hour, t0)
 	if err != nil {
 		t.Fatalf("LoadKeys(%s): %v", alg, err)
 	}
@@ -98,7 +98,7 @@ func TestSigningAlgorithms(t *testing.T) {
 				for _, a := range k.Algorithms() {
 					before[a] = currentKID(k, a)
 				}
-				kids, err := k.Rotate(context.Background(), t0.Add(time.Minute), time.Hour)
+				kids, err := k.Rotate(context.Background(), t0.Add(time.Minute))
 				if err != nil {
 					t.Fatalf("Rotate: %v", err)
 				}
@@ -121,7 +121,7 @@ func TestSigningAlgorithms(t *testing.T) {
 	})
 	t.Run("an unsupported ACCESS_TOKEN_SIGNING_ALG is refused", func(t *testing.T) {
 		for _, alg := range []Algorithm{"none", "HS256", "PS256", "rs256"} {
-			if _, err := LoadKeys(context.Background(), &fakeKeyStore{}, testKEK, alg, t0); err == nil {
+			if _, err := LoadKeys(context.Background(), &fakeKeyStore{}, testKEK, alg, time.Hour, t0); err == nil {
 				t.Errorf("LoadKeys(%q): got no error, want one", alg)
 			}
 		}
@@ -134,7 +134,7 @@ func TestSigningAlgorithms(t *testing.T) {
 func TestMixedAlgorithmsShareAStore(t *testing.T) {
 	ctx := context.Background()
 	rs, ks := loadKeysFor(t, RS256)
-	ed, err := LoadKeys(ctx, ks, testKEK, EdDSA, t0)
+	ed, err := LoadKeys(ctx, ks, testKEK, EdDSA, time.Hour, t0)
 	if err != nil {
 		t.Fatalf("LoadKeys(EdDSA): %v", err)
 	}

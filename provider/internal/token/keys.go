@@ -30,6 +30,9 @@ type KeyStore interface {
 	// its algorithm at retireAt, atomically: concurrent rotations leave
 	// one key unretired, the last one's.
 	RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt time.Time) error
+	// KeepRetiredSigningKeys raises the RetireAt of every key that has a
+	// RetiredAt to RetiredAt+keep where it is earlier.
+	KeepRetiredSigningKeys(ctx context.Context, keep time.Duration) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
 	// SealSigningKey replaces the private key of key id by sealed, if it is
@@ -55,12 +58,22 @@ const (
 // newest key of each algorithm signs, all unretired ones verify.
 //
 // Precisely, every key still in the store verifies. A retired key stays
-// there until a Rotate after its RetireAt deletes it, and by its RetireAt
-// every token it signed has expired, so keeping it a little longer accepts
-// nothing more.
+// there until a purge or a Rotate after its RetireAt deletes it, and by its
+// RetireAt every token it signed has expired, so keeping it a little longer
+// accepts nothing more.
+//
+// Each process sees to that for its own tokens: whenever it loads the keys
+// it keeps each retired key until at least its RetiredAt plus keepRetired,
+// its own longest token lifetime with a margin (keepLongEnough), so the
+// ACCESS_TOKEN_TTL of the process that rotated does not matter. As
+// [OIDC Core Section 10.1.1] says: "The JWK Set document at the jwks_uri
+// SHOULD retain recently decommissioned signing keys for a reasonable
+// period of time".
 //
 // A Keys is safe for concurrent use. Signing and verifying read an immutable
 // snapshot through an atomic pointer; Reload builds a new snapshot and swaps it in.
+//
+// [OIDC Core Section 10.1.1]: https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
 type Keys struct {
 	store KeyStore
 	kek   *KEK // opens the private keys read from the store
@@ -69,7 +82,11 @@ type Keys struct {
 	// required are the algorithms that must have a key: alwaysPublished
 	// and accessTokenAlg.
 	required []Algorithm
-	current  atomic.Pointer[keySet]
+	// keepRetired is how long after its retirement this process needs a
+	// key: its longest token lifetime, plus the time another process may
+	// still sign with the key before it learns of the rotation.
+	keepRetired time.Duration
+	current     atomic.Pointer[keySet]
 	// reloadMu serialises Reload, so an older list never replaces a newer one.
 	reloadMu sync.Mutex
 	// missMu serialises reloads caused by an unknown kid; lastMiss is the
@@ -112,7 +129,8 @@ type signingKey struct {
 }
 
 // LoadKeys reads the signing keys from ks, opening each with kek, and signs
-// access tokens with accessTokenAlg (RS256 when ""). For each algorithm of
+// access tokens with accessTokenAlg (RS256 when ""). It keeps every retired
+// key at least keepRetired after its retirement (see Keys). For each algorithm of
 // alwaysPublished and accessTokenAlg that has no unretired key in the store
 // (a fresh database, or an algorithm newly configured) it generates one and
 // stores it sealed with CreatedAt now. Keys stored in cleartext by an older
@@ -121,9 +139,12 @@ type signingKey struct {
 // started with the wrong KEK stops at once. When ks is a
 // store.SigningKeyWatcher (PostgreSQL), the keys reload whenever any
 // process changes them (reloadOnChange).
-func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorithm, now time.Time) (*Keys, error) {
+func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorithm, keepRetired time.Duration, now time.Time) (*Keys, error) {
 	if kek == nil {
 		return nil, errors.New("token: LoadKeys needs a key-encryption key")
+	}
+	if keepRetired <= 0 {
+		return nil, fmt.Errorf("token: the time to keep a retired key, %v, is not positive", keepRetired)
 	}
 	if accessTokenAlg == "" {
 		accessTokenAlg = RS256
@@ -131,7 +152,7 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 	if _, err := ParseAlgorithm(string(accessTokenAlg)); err != nil {
 		return nil, err
 	}
-	k := &Keys{store: ks, kek: kek, accessTokenAlg: accessTokenAlg, clock: time.Now,
+	k := &Keys{store: ks, kek: kek, accessTokenAlg: accessTokenAlg, keepRetired: keepRetired, clock: time.Now,
 		verified: newVerifiedCache(verifiedCacheSize)}
 	k.required = slices.Clone(alwaysPublished)
 	if !slices.Contains(k.required, accessTokenAlg) {
@@ -214,8 +235,9 @@ func (k *Keys) reloadNow() error {
 }
 
 // Reload re-reads the keys from the store, so a key that another process
-// rotated in starts verifying here and, being the newest, signing. On error
-// the keys in use stay as they were.
+// rotated in starts verifying here and, being the newest, signing, and
+// keeps each retired key as long as this process needs it (keepLongEnough).
+// On error the keys in use stay as they were.
 func (k *Keys) Reload(ctx context.Context) error {
 	k.reloadMu.Lock()
 	defer k.reloadMu.Unlock()
@@ -226,6 +248,9 @@ func (k *Keys) Reload(ctx context.Context) error {
 	records, err := k.store.ListSigningKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("token: list signing keys: %w", err)
+	}
+	if err := k.keepLongEnough(ctx, records); err != nil {
+		return err
 	}
 	set, err := newKeySet(records, k.current.Load(), k.kek)
 	if err != nil {
@@ -243,8 +268,10 @@ func (k *Keys) Reload(ctx context.Context) error {
 
 // Rotate stores a new key for every algorithm that has one (the required
 // ones, and any other still unretired in the store), each signing from now
-// on, and gives every older key RetireAt = now+maxTokenLifetime: by then
-// every token it signed has expired. It also deletes the keys whose RetireAt
+// on, and retires every older key as of now, with RetireAt =
+// now+keepRetired: by then every token this process signed with it has
+// expired, and each other process raises RetireAt to its own need when it
+// next loads the keys (keepLongEnough). It also deletes the keys whose RetireAt
 // has passed, so they leave the JWKS. It returns the kids of the keys that
 // sign after it, by algorithm: its own, unless a rotation in another
 // process committed after it and retired its key like any older one
@@ -255,16 +282,13 @@ func (k *Keys) Reload(ctx context.Context) error {
 // their next Reload: at once when the store is a store.SigningKeyWatcher
 // (PostgreSQL), else within a minute (main reloads that often); until then
 // they still verify them, since an unknown kid makes them reload.
-func (k *Keys) Rotate(ctx context.Context, now time.Time, maxTokenLifetime time.Duration) (map[Algorithm]string, error) {
-	if maxTokenLifetime <= 0 {
-		return nil, fmt.Errorf("token: rotate: max token lifetime %v is not positive", maxTokenLifetime)
-	}
+func (k *Keys) Rotate(ctx context.Context, now time.Time) (map[Algorithm]string, error) {
 	for _, alg := range k.Algorithms() {
 		rec, err := newKeyRecord(k.kek, alg, now)
 		if err != nil {
 			return nil, err
 		}
-		if err := k.store.RotateSigningKey(ctx, rec, now.Add(maxTokenLifetime)); err != nil {
+		if err := k.store.RotateSigningKey(ctx, rec, now.Add(k.keepRetired)); err != nil {
 			return nil, fmt.Errorf("token: rotate %s signing key: %w", alg, err)
 		}
 	}
@@ -279,6 +303,33 @@ func (k *Keys) Rotate(ctx context.Context, now time.Time, maxTokenLifetime time.
 		kids[alg] = signer.id
 	}
 	return kids, nil
+}
+
+// keepLongEnough makes the store keep each retired key of records until
+// keptUntil says, for this process's tokens. It writes only when some key
+// needs it: on PostgreSQL every write makes every process reload, and a
+// reload that wrote every time would never end.
+func (k *Keys) keepLongEnough(ctx context.Context, records []store.SigningKey) error {
+	short := func(r store.SigningKey) bool { return keptUntil(r, k.keepRetired).After(r.RetireAt) }
+	if !slices.ContainsFunc(records, short) {
+		return nil
+	}
+	if err := k.store.KeepRetiredSigningKeys(ctx, k.keepRetired); err != nil {
+		return fmt.Errorf("token: keep retired signing keys: %w", err)
+	}
+	return nil
+}
+
+// keptUntil is the earliest RetireAt that key r may have in a process that
+// needs a retired key for keep after its retirement: RetiredAt+keep, unless
+// RetireAt is later already (another process needs it longer). A key
+// without RetiredAt, the newest or one retired before RetiredAt was
+// recorded, keeps its RetireAt.
+func keptUntil(r store.SigningKey, keep time.Duration) time.Time {
+	if r.RetiredAt.IsZero() || r.RetireAt.After(r.RetiredAt.Add(keep)) {
+		return r.RetireAt
+	}
+	return r.RetiredAt.Add(keep)
 }
 
 // Algorithms returns the algorithms this provider can sign with now, in a

@@ -47,7 +47,7 @@ func TestFailedReloadKeepsTheRateLimit(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	ks := &countingKeyStore{Store: st}
-	k, err := LoadKeys(t.Context(), ks, testKEK, "", time.Now())
+	k, err := LoadKeys(t.Context(), ks, testKEK, "", time.Hour, time.Now())
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}

@@ -53,12 +53,13 @@ var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // fakeKeyStore is an in-memory KeyStore with the semantics documented on
 // store.Store. lists counts ListSigningKeys calls; listErr, when set, makes
-// ListSigningKeys fail.
+// ListSigningKeys fail; keeps counts KeepRetiredSigningKeys calls.
 type fakeKeyStore struct {
 	mu      sync.Mutex
 	keys    []store.SigningKey
 	lists   int
 	listErr error
+	keeps   int
 
 	erases   int
 	eraseErr error
@@ -96,10 +97,22 @@ func (f *fakeKeyStore) RotateSigningKey(_ context.Context, k store.SigningKey, r
 	}
 	for i, old := range f.keys {
 		if old.Algorithm == k.Algorithm && old.RetireAt.IsZero() {
-			f.keys[i].RetireAt = retireAt
+			f.keys[i].RetireAt, f.keys[i].RetiredAt = retireAt, k.CreatedAt
 		}
 	}
 	f.keys = append(f.keys, k)
+	return nil
+}
+
+func (f *fakeKeyStore) KeepRetiredSigningKeys(_ context.Context, keep time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keeps++
+	for i, k := range f.keys {
+		if !k.RetiredAt.IsZero() && k.RetireAt.Before(k.RetiredAt.Add(keep)) {
+			f.keys[i].RetireAt = k.RetiredAt.Add(keep)
+		}
+	}
 	return nil
 }
 
@@ -158,7 +171,7 @@ func (f *fakeKeyStore) get(id string) (store.SigningKey, bool) {
 func newKeys(t testing.TB) (*Keys, *fakeKeyStore) {
 	t.Helper()
 	ks := &fakeKeyStore{}
-	k, err := LoadKeys(context.Background(), ks, testKEK, "", t0)
+	k, err := LoadKeys(context.Background(), ks, testKEK, "", time.Hour, t0)
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
@@ -484,7 +497,7 @@ func TestRotate(t *testing.T) {
 	old := mustSignAccessToken(t, k, userClaims())
 
 	t1 := t0.Add(10 * time.Minute)
-	kids, err := k.Rotate(ctx, t1, time.Hour)
+	kids, err := k.Rotate(ctx, t1)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -516,8 +529,8 @@ func TestRotate(t *testing.T) {
 	})
 	t.Run("the old key retires max token lifetime after Rotate", func(t *testing.T) {
 		rec, _ := ks.get(kid1)
-		if want := t1.Add(time.Hour); !rec.RetireAt.Equal(want) {
-			t.Errorf("got RetireAt %v, want %v", rec.RetireAt, want)
+		if want := t1.Add(time.Hour); !rec.RetireAt.Equal(want) || !rec.RetiredAt.Equal(t1) {
+			t.Errorf("got RetireAt %v, RetiredAt %v; want %v, %v", rec.RetireAt, rec.RetiredAt, want, t1)
 		}
 		rec, _ = ks.get(kid2)
 		if !rec.RetireAt.IsZero() {
@@ -526,7 +539,7 @@ func TestRotate(t *testing.T) {
 	})
 
 	t2 := t1.Add(time.Hour + time.Second)
-	kids, err = k.Rotate(ctx, t2, time.Hour)
+	kids, err = k.Rotate(ctx, t2)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -548,10 +561,77 @@ func TestRotate(t *testing.T) {
 	})
 }
 
-func TestRotateRefusesNonPositiveLifetime(t *testing.T) {
-	k, _ := newKeys(t)
-	if kid, err := k.Rotate(context.Background(), t0, 0); err == nil {
-		t.Errorf("got kid %q, want an error", kid)
+// TestKeptUntil is the rule each process applies when it loads the keys: a
+// retired key stays until at least its retirement plus the process's own
+// time to keep it (OIDC Core Section 10.1.1), and never less than another
+// process made it.
+func TestKeptUntil(t *testing.T) {
+	retired := store.SigningKey{RetiredAt: t0, RetireAt: t0.Add(time.Hour)}
+	unrecorded := store.SigningKey{RetireAt: t0.Add(time.Hour)}
+	for _, tc := range []struct {
+		name string
+		key  store.SigningKey
+		keep time.Duration
+		want time.Time
+	}{
+		{"a longer need raises RetireAt to RetiredAt+keep", retired, 3 * time.Hour, t0.Add(3 * time.Hour)},
+		{"a shorter need leaves a later RetireAt", retired, time.Minute, t0.Add(time.Hour)},
+		{"an equal need leaves RetireAt", retired, time.Hour, t0.Add(time.Hour)},
+		{"a key retired before RetiredAt was recorded keeps RetireAt", unrecorded, 3 * time.Hour, t0.Add(time.Hour)},
+		{"the newest key stays unretired", store.SigningKey{}, 3 * time.Hour, time.Time{}},
+	} {
+		if got := keptUntil(tc.key, tc.keep); !got.Equal(tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestRetiredKeyKeptForTheLongestLifetime: a process that keeps retired
+// keys longer than the one that rotated raises their RetireAt when it next
+// loads the keys, so a purge at the rotating process's RetireAt leaves its
+// tokens verifiable; one that needs them less long writes nothing.
+func TestRetiredKeyKeptForTheLongestLifetime(t *testing.T) {
+	ctx := context.Background()
+	ks := &fakeKeyStore{}
+	rotator, err := LoadKeys(ctx, ks, testKEK, "", time.Minute, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := LoadKeys(ctx, ks, testKEK, "", 3*time.Hour, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := mustSignAccessToken(t, server, userClaims()) // lives an hour
+	oldKID := currentKID(server)
+	if _, err := rotator.Rotate(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := ks.get(oldKID); !rec.RetireAt.Equal(t0.Add(3 * time.Hour)) {
+		t.Errorf("after the serving process reloaded: got RetireAt %v, want %v", rec.RetireAt, t0.Add(3*time.Hour))
+	}
+	if _, err := ks.DeleteRetiredSigningKeys(ctx, t0.Add(30*time.Minute)); err != nil { // a purge past the rotator's RetireAt
+		t.Fatal(err)
+	}
+	if err := server.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.VerifyAccessToken(old, t0.Add(30*time.Minute), testIssuer, testAudience); err != nil {
+		t.Errorf("a token signed before the rotation, after the purge: got %v, want it to verify", err)
+	}
+	keeps := ks.keeps
+	if err := rotator.Reload(ctx); err != nil || ks.keeps != keeps {
+		t.Errorf("a reload by the process that needs the key less long: got %v and %d writes, want none", err, ks.keeps-keeps)
+	}
+}
+
+func TestLoadKeysRefusesNonPositiveKeepRetired(t *testing.T) {
+	for _, keep := range []time.Duration{0, -time.Hour} {
+		if _, err := LoadKeys(context.Background(), &fakeKeyStore{}, testKEK, "", keep, t0); err == nil {
+			t.Errorf("LoadKeys keeping retired keys %v: got no error, want one", keep)
+		}
 	}
 }
 
@@ -559,7 +639,7 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 	ctx := context.Background()
 	// Two provider processes sharing one store.
 	a, ks := newKeys(t)
-	b, err := LoadKeys(ctx, ks, testKEK, "", t0)
+	b, err := LoadKeys(ctx, ks, testKEK, "", time.Hour, t0)
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
@@ -568,7 +648,7 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 
 	rotateInA := func(t *testing.T) string {
 		t.Helper()
-		if _, err := a.Rotate(ctx, t0, time.Hour); err != nil {
+		if _, err := a.Rotate(ctx, t0); err != nil {
 			t.Fatalf("Rotate: %v", err)
 		}
 		return mustSignAccessToken(t, a, userClaims())
@@ -624,7 +704,7 @@ func TestReloadOnChangeNotification(t *testing.T) {
 	ctx := context.Background()
 	a, fake := newKeys(t)
 	ks := &watchingKeyStore{fakeKeyStore: fake}
-	b, err := LoadKeys(ctx, ks, testKEK, "", t0)
+	b, err := LoadKeys(ctx, ks, testKEK, "", time.Hour, t0)
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
@@ -636,7 +716,7 @@ func TestReloadOnChangeNotification(t *testing.T) {
 	} // b reloaded once, and is now within the rate limit
 
 	t.Run("a kid announced by a change notification verifies within the rate limit", func(t *testing.T) {
-		if _, err := a.Rotate(ctx, t0, time.Hour); err != nil {
+		if _, err := a.Rotate(ctx, t0); err != nil {
 			t.Fatalf("Rotate: %v", err)
 		}
 		raw := mustSignAccessToken(t, a, userClaims())
@@ -655,7 +735,7 @@ func TestReloadOnChangeNotification(t *testing.T) {
 		}
 	})
 	t.Run("a change notification reloads at once", func(t *testing.T) {
-		kids, err := a.Rotate(ctx, t0, time.Hour)
+		kids, err := a.Rotate(ctx, t0)
 		if err != nil {
 			t.Fatalf("Rotate: %v", err)
 		}
@@ -709,7 +789,7 @@ func TestVerifiedCache(t *testing.T) {
 	}
 	t.Run("a cached token of a deleted key is refused", func(t *testing.T) {
 		for _, at := range []time.Time{t0, t0.Add(2 * time.Hour)} {
-			if _, err := k.Rotate(ctx, at, time.Hour); err != nil {
+			if _, err := k.Rotate(ctx, at); err != nil {
 				t.Fatalf("Rotate: %v", err)
 			}
 		}
@@ -736,7 +816,7 @@ func TestLoadKeysErasesWhatItSealed(t *testing.T) {
 	ks.keys[0].PrivateKey, ks.keys[0].Encrypted = der, false // as stored before keys were sealed
 	ks.eraseErr = errors.New("disk full")
 	log := storetest.CaptureLog(t)
-	if _, err := LoadKeys(context.Background(), ks, testKEK, "", t0); err != nil {
+	if _, err := LoadKeys(context.Background(), ks, testKEK, "", time.Hour, t0); err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
 	if ks.erases != 1 || !ks.keys[0].Encrypted {
@@ -795,7 +875,7 @@ func TestLoadKeys(t *testing.T) {
 	})
 	t.Run("an existing key is used, none generated", func(t *testing.T) {
 		k1, ks := newKeys(t)
-		k2, err := LoadKeys(ctx, ks, testKEK, "", t0.Add(time.Hour))
+		k2, err := LoadKeys(ctx, ks, testKEK, "", time.Hour, t0.Add(time.Hour))
 		if err != nil {
 			t.Fatalf("LoadKeys: %v", err)
 		}
@@ -805,14 +885,14 @@ func TestLoadKeys(t *testing.T) {
 	})
 	t.Run("a store error is returned", func(t *testing.T) {
 		ks := &fakeKeyStore{listErr: errors.New("database down")}
-		if _, err := LoadKeys(ctx, ks, testKEK, "", t0); !errors.Is(err, ks.listErr) {
+		if _, err := LoadKeys(ctx, ks, testKEK, "", time.Hour, t0); !errors.Is(err, ks.listErr) {
 			t.Errorf("got error %v, want %v", err, ks.listErr)
 		}
 	})
 	t.Run("a stored key that is not RS256 is an error", func(t *testing.T) {
 		_, ks := newKeys(t)
 		ks.keys[0].Algorithm = "HS256"
-		if _, err := LoadKeys(ctx, ks, testKEK, "", t0); err == nil {
+		if _, err := LoadKeys(ctx, ks, testKEK, "", time.Hour, t0); err == nil {
 			t.Error("got no error, want one")
 		}
 	})
@@ -1032,7 +1112,7 @@ func TestKeysConcurrentUse(t *testing.T) {
 	}
 	wg.Go(func() {
 		for i := range 2 {
-			if _, err := k.Rotate(ctx, t0.Add(time.Duration(i+1)*time.Second), time.Hour); err != nil {
+			if _, err := k.Rotate(ctx, t0.Add(time.Duration(i+1)*time.Second)); err != nil {
 				t.Errorf("Rotate: %v", err)
 			}
 		}

@@ -443,7 +443,7 @@ func TestE2ESigningKeyRotation(t *testing.T) {
 	before := b.tokens(srv, cfg)
 	oldKid, _ := jwttest.Part(t, before.AccessToken, jwttest.Header)["kid"].(string)
 
-	newKids, err := srv.Provider.Keys.Rotate(ctx, time.Now(), srv.Provider.Config.MaxTokenLifetime())
+	newKids, err := srv.Provider.Keys.Rotate(ctx, time.Now())
 	if err != nil {
 		t.Fatalf("rotate: %v", err)
 	}
@@ -512,5 +512,37 @@ func TestE2ESigningKeyRotation(t *testing.T) {
 		verifier := provider.Verifier(&oidc.Config{ClientID: "testclient"})
 		verifiedIDToken(t, verifier, before)
 		verifiedIDToken(t, verifier, after)
+	})
+}
+
+// TestE2ERetiredKeyKeptForTheServersLifetime: `provider keys rotate` run
+// with a shorter ACCESS_TOKEN_TTL than the serving provider's (here 1 s
+// against 10 h) retires the old key at its own lifetime, but the serving
+// provider, at its next load of the keys, keeps the key for its own: a token
+// it signed before the rotation still verifies after the rotation's
+// RetireAt has passed and a purge ran ([OIDC Core Section 10.1.1]).
+//
+// [OIDC Core Section 10.1.1]: https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+func TestE2ERetiredKeyKeptForTheServersLifetime(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		clock := clocktest.New(time.Now())
+		srv := newServer(providertest.Options{AccessTokenTTL: 10 * time.Hour, Now: clock.Now})
+		_, before := rawToken(t, srv, url.Values{"grant_type": {"client_credentials"}}, demoBasic)
+		cfg := srv.Provider.Config
+		command := rotatingProcess(t, cfg.DatabaseURL, cfg.KeyEncryptionKey, time.Second)
+		if _, err := command.Rotate(t.Context(), clock.Now()); err != nil {
+			t.Fatalf("rotate: %v", err)
+		}
+		if err := srv.Provider.Keys.Reload(t.Context()); err != nil { // as the provider does every minute
+			t.Fatalf("reload: %v", err)
+		}
+		clock.Advance(time.Hour) // far past the command's RetireAt
+		if _, err := srv.Provider.PurgeExpired(t.Context()); err != nil {
+			t.Fatalf("purge: %v", err)
+		}
+		if err := srv.Provider.Keys.Reload(t.Context()); err != nil {
+			t.Fatalf("reload: %v", err)
+		}
+		wantAlive(t, srv, "a token signed before the rotation, an hour later", before.AccessToken)
 	})
 }

@@ -122,13 +122,13 @@ func TestE2EScaleOutKeyRotationReachesEveryProcess(t *testing.T) {
 	}
 	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
 	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
-	rotator := rotatingProcess(t, dbURL, kekBase64)
+	rotator := rotatingProcess(t, dbURL, kekBase64, time.Hour)
 	junk := "eyJhbGciOiJSUzI1NiIsImtpZCI6Imp1bmsiLCJ0eXAiOiJhdCtqd3QifQ.eyJzdWIiOiJ4In0.c2ln" // kid "junk"
 	for round := range 3 {
 		if status, _ := resourceStatus(t, b, junk); status != http.StatusUnauthorized {
 			t.Fatalf("a token naming an unknown kid at B: got %d, want 401", status)
 		}
-		kids, err := rotator.Rotate(t.Context(), time.Now(), time.Hour)
+		kids, err := rotator.Rotate(t.Context(), time.Now())
 		if err != nil {
 			t.Fatalf("rotate: %v", err)
 		}
@@ -147,8 +147,10 @@ func TestE2EScaleOutKeyRotationReachesEveryProcess(t *testing.T) {
 
 // rotatingProcess returns the signing keys as `provider keys rotate` sees
 // them: on a store of its own, the database's keys opened with its
-// key-encryption key.
-func rotatingProcess(t *testing.T, dbURL, kekBase64 string) *token.Keys {
+// key-encryption key (the key file beside a SQLite database when kekBase64
+// is ""), keeping retired keys for keepRetired, what its ACCESS_TOKEN_TTL
+// makes it.
+func rotatingProcess(t *testing.T, dbURL, kekBase64 string, keepRetired time.Duration) *token.Keys {
 	t.Helper()
 	st, err := backend.Open(t.Context(), dbURL)
 	if err != nil {
@@ -159,7 +161,7 @@ func rotatingProcess(t *testing.T, dbURL, kekBase64 string) *token.Keys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := token.LoadKeys(t.Context(), st, kek, "", time.Now())
+	keys, err := token.LoadKeys(t.Context(), st, kek, "", keepRetired, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

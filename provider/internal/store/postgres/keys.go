@@ -20,16 +20,16 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 // createSigningKey inserts k with db, the pool or a transaction.
 func createSigningKey(ctx context.Context, db querier, k store.SigningKey) error {
 	_, err := db.Exec(ctx, `
-		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, k.CreatedAt, nullTime(k.RetireAt))
+		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at, retired_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, k.CreatedAt, nullTime(k.RetireAt), nullTime(k.RetiredAt))
 	return insertErr("create signing key", err)
 }
 
 // ListSigningKeys returns every signing key, newest first.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, algorithm, private_key, encrypted, created_at, retire_at
+		SELECT id, algorithm, private_key, encrypted, created_at, retire_at, retired_at
 		FROM signing_keys ORDER BY created_at DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list signing keys: %w", err)
@@ -38,11 +38,11 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	var keys []store.SigningKey
 	for rows.Next() {
 		var k store.SigningKey
-		var retireAt *time.Time
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &k.CreatedAt, &retireAt); err != nil {
+		var retireAt, retiredAt *time.Time
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &k.CreatedAt, &retireAt, &retiredAt); err != nil {
 			return nil, fmt.Errorf("postgres: list signing keys: %w", err)
 		}
-		k.CreatedAt, k.RetireAt = k.CreatedAt.UTC(), fromNullTime(retireAt)
+		k.CreatedAt, k.RetireAt, k.RetiredAt = k.CreatedAt.UTC(), fromNullTime(retireAt), fromNullTime(retiredAt)
 		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
@@ -51,8 +51,8 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	return keys, nil
 }
 
-// RotateSigningKey stores k and retires at retireAt every other unretired
-// key of its algorithm, in one transaction. It first locks the table
+// RotateSigningKey stores k and retires every other unretired key of its
+// algorithm, at retireAt and as of k.CreatedAt, in one transaction. It first locks the table
 // against other writers (readers go on): rotations run one after the
 // other, in any process, each seeing the keys the ones before committed,
 // so the last leaves its key the only unretired one. Under READ COMMITTED
@@ -66,12 +66,25 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
-			UPDATE signing_keys SET retire_at = $1 WHERE retire_at IS NULL AND algorithm = $2 AND id <> $3`,
-			retireAt, k.Algorithm, k.ID); err != nil {
+			UPDATE signing_keys SET retire_at = $1, retired_at = $2 WHERE retire_at IS NULL AND algorithm = $3 AND id <> $4`,
+			retireAt, k.CreatedAt, k.Algorithm, k.ID); err != nil {
 			return fmt.Errorf("postgres: retire signing keys: %w", err)
 		}
 		return nil
 	})
+}
+
+// KeepRetiredSigningKeys raises retire_at to retired_at+keep where it is
+// earlier. A change notifies every process (migration 0091), so the caller
+// calls it only when some key needs it.
+func (s *Store) KeepRetiredSigningKeys(ctx context.Context, keep time.Duration) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE signing_keys SET retire_at = retired_at + $1 * interval '1 microsecond'
+		WHERE retired_at IS NOT NULL AND retire_at < retired_at + $1 * interval '1 microsecond'`, keep.Microseconds())
+	if err != nil {
+		return fmt.Errorf("postgres: keep retired signing keys: %w", err)
+	}
+	return nil
 }
 
 // DeleteRetiredSigningKeys deletes the keys whose RetireAt is before now and

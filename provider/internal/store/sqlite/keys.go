@@ -19,16 +19,16 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 // createSigningKey inserts k with db, which may be a transaction.
 func createSigningKey(ctx context.Context, db execer, k store.SigningKey) error {
 	_, err := db.ExecContext(ctx, `
-		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, micros(k.CreatedAt), nullMicros(k.RetireAt))
+		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at, retired_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, micros(k.CreatedAt), nullMicros(k.RetireAt), nullMicros(k.RetiredAt))
 	return insertErr("create signing key", err)
 }
 
 // ListSigningKeys returns every signing key, newest first.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	rows, err := s.read.QueryContext(ctx, `
-		SELECT id, algorithm, private_key, encrypted, created_at, retire_at
+		SELECT id, algorithm, private_key, encrypted, created_at, retire_at, retired_at
 		FROM signing_keys ORDER BY created_at DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
@@ -38,11 +38,11 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	for rows.Next() {
 		var k store.SigningKey
 		var createdAt int64
-		var retireAt sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &createdAt, &retireAt); err != nil {
+		var retireAt, retiredAt sql.NullInt64
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &createdAt, &retireAt, &retiredAt); err != nil {
 			return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
 		}
-		k.CreatedAt, k.RetireAt = fromMicros(createdAt), fromNullMicros(retireAt)
+		k.CreatedAt, k.RetireAt, k.RetiredAt = fromMicros(createdAt), fromNullMicros(retireAt), fromNullMicros(retiredAt)
 		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
@@ -51,8 +51,8 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	return keys, nil
 }
 
-// RotateSigningKey stores k and retires at retireAt every other unretired
-// key of its algorithm, in one transaction. The transaction begins
+// RotateSigningKey stores k and retires every other unretired key of its
+// algorithm, at retireAt and as of k.CreatedAt, in one transaction. The transaction begins
 // IMMEDIATE (see dsn), so rotations run one after the other, in any
 // process: the last leaves its key the only unretired one.
 func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt time.Time) error {
@@ -61,12 +61,24 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE signing_keys SET retire_at = ? WHERE retire_at IS NULL AND algorithm = ? AND id <> ?`,
-			micros(retireAt), k.Algorithm, k.ID); err != nil {
+			UPDATE signing_keys SET retire_at = ?, retired_at = ? WHERE retire_at IS NULL AND algorithm = ? AND id <> ?`,
+			micros(retireAt), micros(k.CreatedAt), k.Algorithm, k.ID); err != nil {
 			return fmt.Errorf("sqlite: retire signing keys: %w", err)
 		}
 		return nil
 	})
+}
+
+// KeepRetiredSigningKeys raises retire_at to retired_at+keep where it is
+// earlier.
+func (s *Store) KeepRetiredSigningKeys(ctx context.Context, keep time.Duration) error {
+	_, err := s.write.ExecContext(ctx, `
+		UPDATE signing_keys SET retire_at = retired_at + ?1
+		WHERE retired_at IS NOT NULL AND retire_at < retired_at + ?1`, keep.Microseconds())
+	if err != nil {
+		return fmt.Errorf("sqlite: keep retired signing keys: %w", err)
+	}
+	return nil
 }
 
 // DeleteRetiredSigningKeys deletes the keys whose RetireAt is before now and

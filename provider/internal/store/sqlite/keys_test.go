@@ -27,7 +27,7 @@ func TestSealingErasesCleartextKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := token.LoadKeys(t.Context(), s, kek, token.RS256, time.Now()); err != nil {
+	if _, err := token.LoadKeys(t.Context(), s, kek, token.RS256, time.Hour, time.Now()); err != nil {
 		t.Fatalf("LoadKeys: %v", err)
 	}
 	holdsNoSecret(t, path, secrets)

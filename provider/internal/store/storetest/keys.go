@@ -63,7 +63,7 @@ var signingKeyTests = []test{
 		must(t, "RotateSigningKey", s.RotateSigningKey(t.Context(), newer, at(2*time.Hour)))
 		got, err := s.ListSigningKeys(t.Context())
 		must(t, "ListSigningKeys", err)
-		old.RetireAt = at(2 * time.Hour)
+		old.RetireAt, old.RetiredAt = at(2*time.Hour), newer.CreatedAt
 		// The key retired before keeps its RetireAt; the new key has none,
 		// and so has the key of another algorithm: each rotates on its own.
 		checkEqual(t, "ListSigningKeys after rotating", got, []store.SigningKey{newer, old, otherAlg, retired})
@@ -99,6 +99,19 @@ var signingKeyTests = []test{
 				t.Fatalf("round %d of %d concurrent rotations: got %d unretired keys, want 1", round, contention, unretired)
 			}
 		}
+	}},
+	{"KeepRetiredSigningKeys raises RetireAt to RetiredAt+keep where it is earlier, never lowers it", func(t *testing.T, s store.Store) {
+		short, long, unrecorded, current := newKey("short", -2*time.Hour), newKey("long", -2*time.Hour), newKey("unrecorded", -2*time.Hour), newKey("current", 0)
+		short.RetiredAt, short.RetireAt = at(-time.Hour), at(time.Minute) // retired by a command with a shorter lifetime
+		long.RetiredAt, long.RetireAt = at(-time.Hour), at(3*time.Hour)
+		unrecorded.RetireAt = at(time.Minute) // retired before RetiredAt was recorded
+		createKeys(t, s, short, long, unrecorded, current)
+		must(t, "KeepRetiredSigningKeys(2h)", s.KeepRetiredSigningKeys(t.Context(), 2*time.Hour))
+		must(t, "KeepRetiredSigningKeys(1h)", s.KeepRetiredSigningKeys(t.Context(), time.Hour)) // a process with a shorter lifetime
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
+		short.RetireAt = at(time.Hour) // RetiredAt + 2h
+		checkEqual(t, "ListSigningKeys after keeping", got, []store.SigningKey{current, unrecorded, short, long})
 	}},
 	{"DeleteRetiredSigningKeys removes only keys retired before now", func(t *testing.T, s store.Store) {
 		gone, staying, current := newKey("k1", -2*time.Hour), newKey("k2", -time.Hour), newKey("k3", 0)
@@ -163,6 +176,20 @@ func checkUnretired(t *testing.T, s store.Store, want string) {
 		}
 	}
 	checkEqual(t, "unretired keys", unretired, []string{want})
+}
+
+// CheckRetiredBeforeRetiredAt checks that s, upgraded by
+// 0065_signing_key_retired_at.sql, holds one key, "old", retired before it
+// with RetireAt retireAt: it has no RetiredAt, and KeepRetiredSigningKeys
+// leaves its RetireAt as it was.
+func CheckRetiredBeforeRetiredAt(t *testing.T, s store.Store, retireAt time.Time) {
+	t.Helper()
+	must(t, "KeepRetiredSigningKeys", s.KeepRetiredSigningKeys(t.Context(), 24*time.Hour))
+	keys, err := s.ListSigningKeys(t.Context())
+	must(t, "ListSigningKeys", err)
+	if len(keys) != 1 || keys[0].ID != "old" || !keys[0].RetiredAt.IsZero() || !keys[0].RetireAt.Equal(retireAt) {
+		t.Errorf("the key retired before the upgrade: got %+v, want old with no RetiredAt and RetireAt %v", keys, retireAt)
+	}
 }
 
 // StoreCleartextKeys stores two RSA keys in cleartext, as a version of the

@@ -211,6 +211,49 @@ func TestSigningKeysAtRest(t *testing.T) {
 	}
 }
 
+// TestProvidersStartingTogetherCreateOneKeyPerAlgorithm: providers started
+// at once on an empty database each find no key and create one; the store
+// leaves exactly one of them unretired per algorithm, the key they all sign
+// with, as concurrent rotations do.
+func TestProvidersStartingTogetherCreateOneKeyPerAlgorithm(t *testing.T) {
+	const providers = 8
+	for name, newURL := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			url := newURL(t)
+			st := open(t, url)
+			kek, err := backend.KeyEncryptionKey(url, kekA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, providers)
+			for range providers {
+				go func() {
+					_, err := token.LoadKeys(t.Context(), st, kek, token.RS256, time.Hour, t0)
+					errs <- err
+				}()
+			}
+			for range providers {
+				if err := <-errs; err != nil {
+					t.Fatalf("LoadKeys: %v", err)
+				}
+			}
+			keys, err := st.ListSigningKeys(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			unretired := map[string]int{}
+			for _, k := range keys {
+				if k.RetireAt.IsZero() {
+					unretired[k.Algorithm]++
+				}
+			}
+			if unretired["RS256"] != 1 || unretired["ES256"] != 1 || len(unretired) != 2 {
+				t.Errorf("after %d providers started at once: got unretired keys per algorithm %v, want one RS256 and one ES256", providers, unretired)
+			}
+		})
+	}
+}
+
 // storeCleartextKey stores an RSA key as versions before encryption at rest did.
 func storeCleartextKey(t *testing.T, st store.Store, kid string) {
 	t.Helper()

@@ -23,7 +23,6 @@ import (
 // KeyStore is the part of the store this package needs: the signing keys.
 // store.Store satisfies it.
 type KeyStore interface {
-	CreateSigningKey(ctx context.Context, k store.SigningKey) error
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	// RotateSigningKey stores k and retires every other unretired key of
@@ -158,7 +157,7 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 	if !slices.Contains(k.required, accessTokenAlg) {
 		k.required = append(k.required, accessTokenAlg)
 	}
-	if err := prepareStore(ctx, ks, kek, k.required, now); err != nil {
+	if err := k.prepareStore(ctx, now); err != nil {
 		return nil, err
 	}
 	if w, ok := ks.(store.SigningKeyWatcher); ok {
@@ -173,25 +172,28 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 	return k, nil
 }
 
-// prepareStore seals with kek the keys that are not (sealKeys), then
-// creates a key, created at now, for each algorithm of required that has no
-// unretired one.
-func prepareStore(ctx context.Context, ks KeyStore, kek *KEK, required []Algorithm, now time.Time) error {
-	records, err := ks.ListSigningKeys(ctx)
+// prepareStore seals with the KEK the keys that are not (sealKeys), then
+// creates a key, created at now, for each required algorithm that has no
+// unretired one. It stores the key as a rotation does, under the store's
+// lock (RotateSigningKey): of providers started at once on an empty
+// database, each of which found no key, the last to store one retires the
+// others' keys, so one key per algorithm is left unretired.
+func (k *Keys) prepareStore(ctx context.Context, now time.Time) error {
+	records, err := k.store.ListSigningKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("token: list signing keys: %w", err)
 	}
-	if err := sealKeys(ctx, ks, kek, records); err != nil {
+	if err := sealKeys(ctx, k.store, k.kek, records); err != nil {
 		return err
 	}
 	signing := newestByAlgorithm(records)
-	for _, alg := range required {
+	for _, alg := range k.required {
 		if _, ok := signing[alg]; !ok {
-			rec, err := newKeyRecord(kek, alg, now)
+			rec, err := newKeyRecord(k.kek, alg, now)
 			if err != nil {
 				return err
 			}
-			if err := ks.CreateSigningKey(ctx, rec); err != nil {
+			if err := k.store.RotateSigningKey(ctx, rec, now.Add(k.keepRetired)); err != nil {
 				return fmt.Errorf("token: store signing key: %w", err)
 			}
 		}

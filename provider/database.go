@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/backend"
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/token"
 )
 
@@ -55,12 +56,12 @@ func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) e
 // (backend.KeyEncryptionKey, for the database keyDatabase names).
 // With KEY_ENCRYPTION_KEY_PREVIOUS set, it also opens the keys sealed with
 // that one, and LoadKeys reseals them.
-func keyEncryptionKey(cfg config.Config) (*token.KEK, error) {
+func keyEncryptionKey(ctx context.Context, cfg config.Config, st store.Store) (*token.KEK, error) {
 	previous, err := previousKeyEncryptionKey(cfg)
 	if err != nil {
 		return nil, err
 	}
-	kek, err := backend.KeyEncryptionKey(keyDatabase(cfg), cfg.KeyEncryptionKey)
+	kek, err := backend.KeyEncryptionKey(ctx, st, keyDatabase(cfg), cfg.KeyEncryptionKey)
 	if err != nil || previous == nil {
 		return kek, err
 	}

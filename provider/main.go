@@ -171,7 +171,7 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, *token.KEK,
 	if err != nil {
 		return nil, nil, err
 	}
-	kek, err := keyEncryptionKey(cfg)
+	kek, err := keyEncryptionKey(ctx, cfg, st)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

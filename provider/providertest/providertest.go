@@ -163,7 +163,7 @@ func NewProvider(t testing.TB, cfg config.Config, now func() time.Time) *oauth.P
 	if cfg.KeyEncryptionKey == "" && config.IsPostgres(cfg.DatabaseURL) {
 		cfg.KeyEncryptionKey = testKEK // every process of a scale-out test shares it
 	}
-	kek, err := backend.KeyEncryptionKey(cfg.DatabaseURL, cfg.KeyEncryptionKey)
+	kek, err := backend.KeyEncryptionKey(ctx, st, cfg.DatabaseURL, cfg.KeyEncryptionKey)
 	if err != nil {
 		t.Fatalf("providertest: key-encryption key: %v", err)
 	}

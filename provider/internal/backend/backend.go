@@ -26,29 +26,37 @@ func Open(ctx context.Context, databaseURL string) (store.Store, error) {
 }
 
 // KeyEncryptionKey returns the key-encryption key that seals the signing
-// keys in the store named by databaseURL: the configured one
+// keys of st, the store named by databaseURL: the configured one
 // (KEY_ENCRYPTION_KEY, base64) when set. Otherwise, for a SQLite file, the
 // key kept in the file "kek" beside it, created (mode 0600) on first start so
-// the demo needs no setup; for an in-memory database, a fresh one. PostgreSQL
-// requires it configured: its processes may run on several hosts, and a key
-// generated on one of them would lock the others out of the shared keys.
-func KeyEncryptionKey(databaseURL, configured string) (*token.KEK, error) {
+// the demo needs no setup, and only then: not beside a store that holds
+// sealed keys (token.LoadOrCreateKEKFile); for an in-memory database, a
+// fresh one. PostgreSQL requires it configured: its processes may run on
+// several hosts, and a key generated on one of them would lock the others
+// out of the shared keys.
+func KeyEncryptionKey(ctx context.Context, st store.Store, databaseURL, configured string) (*token.KEK, error) {
 	switch {
-	case configured != "":
-		kek, err := token.ParseKEK(configured)
-		if err != nil {
-			return nil, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
-		}
-		return kek, nil
-	case config.IsPostgres(databaseURL):
-		return nil, errors.New("KEY_ENCRYPTION_KEY must be set with PostgreSQL (every provider process needs the same one): " +
-			"generate it once with `openssl rand -base64 32` and keep it apart from the database")
+	case configured != "" || config.IsPostgres(databaseURL):
+		return configuredKEK(databaseURL, configured)
 	case databaseURL == sqlite.Memory:
 		kek, _, err := token.GenerateKEK()
 		return kek, err
 	default:
-		return token.LoadOrCreateKEKFile(filepath.Join(filepath.Dir(databaseURL), "kek"))
+		return token.LoadOrCreateKEKFile(ctx, filepath.Join(filepath.Dir(databaseURL), "kek"), st)
 	}
+}
+
+// configuredKEK parses KEY_ENCRYPTION_KEY, which PostgreSQL requires.
+func configuredKEK(databaseURL, configured string) (*token.KEK, error) {
+	if configured == "" && config.IsPostgres(databaseURL) {
+		return nil, errors.New("KEY_ENCRYPTION_KEY must be set with PostgreSQL (every provider process needs the same one): " +
+			"generate it once with `openssl rand -base64 32` and keep it apart from the database")
+	}
+	kek, err := token.ParseKEK(configured)
+	if err != nil {
+		return nil, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
+	}
+	return kek, nil
 }
 
 // CheckKeyEncryptionKey refuses what KeyEncryptionKey would refuse without
@@ -60,6 +68,6 @@ func CheckKeyEncryptionKey(databaseURL, configured string) error {
 	if configured == "" && !config.IsPostgres(databaseURL) {
 		return nil
 	}
-	_, err := KeyEncryptionKey(databaseURL, configured)
+	_, err := configuredKEK(databaseURL, configured)
 	return err
 }

@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,7 +56,7 @@ func open(t *testing.T, url string) store.Store {
 
 func loadKeys(t *testing.T, st store.Store, url, configured string) (*token.Keys, error) {
 	t.Helper()
-	kek, err := backend.KeyEncryptionKey(url, configured)
+	kek, err := backend.KeyEncryptionKey(t.Context(), st, url, configured)
 	if err != nil {
 		t.Fatalf("KeyEncryptionKey: %v", err)
 	}
@@ -64,7 +66,7 @@ func loadKeys(t *testing.T, st store.Store, url, configured string) (*token.Keys
 // loadKeysWith loads keys signing access tokens with alg, sealed with kekA.
 func loadKeysWith(t *testing.T, st store.Store, url string, alg token.Algorithm) (*token.Keys, error) {
 	t.Helper()
-	kek, err := backend.KeyEncryptionKey(url, kekA)
+	kek, err := backend.KeyEncryptionKey(t.Context(), st, url, kekA)
 	if err != nil {
 		t.Fatalf("KeyEncryptionKey: %v", err)
 	}
@@ -174,7 +176,7 @@ func TestSigningKeysAtRest(t *testing.T) {
 				if err != nil {
 					t.Fatalf("LoadKeys: %v", err)
 				}
-				next, err := backend.KeyEncryptionKey(url, kekB)
+				next, err := backend.KeyEncryptionKey(t.Context(), st, url, kekB)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -221,7 +223,7 @@ func TestProvidersStartingTogetherCreateOneKeyPerAlgorithm(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			url := newURL(t)
 			st := open(t, url)
-			kek, err := backend.KeyEncryptionKey(url, kekA)
+			kek, err := backend.KeyEncryptionKey(t.Context(), st, url, kekA)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +277,8 @@ func TestKeyEncryptionKey(t *testing.T) {
 	t.Run("SQLite without one: created beside the database, mode 0600, the same on the next start", func(t *testing.T) {
 		dir := t.TempDir()
 		db := filepath.Join(dir, "provider.db")
-		first, err := backend.KeyEncryptionKey(db, "")
+		st := open(t, db)
+		first, err := backend.KeyEncryptionKey(t.Context(), st, db, "")
 		if err != nil {
 			t.Fatalf("KeyEncryptionKey: %v", err)
 		}
@@ -283,11 +286,10 @@ func TestKeyEncryptionKey(t *testing.T) {
 		if err != nil || info.Mode().Perm() != 0o600 {
 			t.Fatalf("kek file: %v, mode %v; want mode 0600", err, info.Mode().Perm())
 		}
-		again, err := backend.KeyEncryptionKey(db, "")
+		again, err := backend.KeyEncryptionKey(t.Context(), st, db, "")
 		if err != nil {
 			t.Fatalf("KeyEncryptionKey again: %v", err)
 		}
-		st := open(t, db)
 		if _, err := token.LoadKeys(t.Context(), st, first, token.RS256, time.Hour, t0); err != nil {
 			t.Fatalf("LoadKeys with the first: %v", err)
 		}
@@ -295,12 +297,35 @@ func TestKeyEncryptionKey(t *testing.T) {
 			t.Errorf("LoadKeys with the key read back: %v, want the same key", err)
 		}
 	})
+	t.Run("a missing kek file beside sealed keys is not made anew: the start stops and says so", func(t *testing.T) {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "provider.db")
+		st := open(t, db)
+		kek, err := backend.KeyEncryptionKey(t.Context(), st, db, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := token.LoadKeys(t.Context(), st, kek, token.RS256, time.Hour, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(filepath.Join(dir, "kek")); err != nil { // a database restored without its kek
+			t.Fatal(err)
+		}
+		_, err = backend.KeyEncryptionKey(t.Context(), st, db, "")
+		if err == nil || !strings.Contains(err.Error(), "kek is missing, and the database holds 2 signing keys sealed with it: restore the file") {
+			t.Errorf("got error %v, want one saying the file is missing beside 2 sealed keys", err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "kek")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the kek file after the refusal: got %v, want none written", err)
+		}
+	})
 	t.Run("a kek file others can read is refused", func(t *testing.T) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "kek"), []byte(kekA), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := backend.KeyEncryptionKey(filepath.Join(dir, "provider.db"), "")
+		db := filepath.Join(dir, "provider.db")
+		_, err := backend.KeyEncryptionKey(t.Context(), open(t, db), db, "")
 		if err == nil || !strings.Contains(err.Error(), "chmod 600") {
 			t.Errorf("got error %v, want one saying chmod 600", err)
 		}
@@ -311,7 +336,7 @@ func TestKeyEncryptionKey(t *testing.T) {
 		{"not 32 bytes", "data/provider.db", base64.StdEncoding.EncodeToString([]byte("short")), "32 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := backend.KeyEncryptionKey(tc.url, tc.configured)
+			_, err := backend.KeyEncryptionKey(t.Context(), nil, tc.url, tc.configured) // a configured key, or PostgreSQL: no store read
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got error %v, want one containing %q", err, tc.want)
 			}
@@ -330,7 +355,7 @@ func TestKeyEncryptionKey(t *testing.T) {
 		}
 	})
 	t.Run("a configured key wins, on PostgreSQL too", func(t *testing.T) {
-		if _, err := backend.KeyEncryptionKey("postgres://db.example/oauth", kekA); err != nil {
+		if _, err := backend.KeyEncryptionKey(t.Context(), nil, "postgres://db.example/oauth", kekA); err != nil {
 			t.Errorf("got error %v, want none", err)
 		}
 	})

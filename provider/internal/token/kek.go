@@ -1,6 +1,7 @@
 package token
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -83,18 +84,44 @@ func GenerateKEK() (*KEK, string, error) {
 
 // LoadOrCreateKEKFile reads the KEK kept in the file at path (base64, as
 // ParseKEK), creating the file with a new random KEK, mode 0600, when it
-// does not exist. Processes starting at once agree on one file: it appears
+// does not exist and ks holds no sealed key: a new file could not open
+// them, so a missing file beside sealed keys (a database restored without
+// it) stops the start with an error that says so, and writes nothing
+// (sealedKeysWithoutKEK). Processes starting at once agree on one file: it appears
 // complete or not at all (written aside, then hard-linked into place). A
 // file that others may read is refused, as ssh refuses such a private key.
-func LoadOrCreateKEKFile(path string) (*KEK, error) {
+func LoadOrCreateKEKFile(ctx context.Context, path string, ks KeyStore) (*KEK, error) {
 	kek, err := readKEKFile(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return kek, err
+	}
+	if err := sealedKeysWithoutKEK(ctx, path, ks); err != nil {
+		return nil, err
 	}
 	if err := createKEKFile(path); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, err
 	}
 	return readKEKFile(path) // ours, or the one another process linked first
+}
+
+// sealedKeysWithoutKEK refuses to create the KEK file at path for ks when
+// ks holds keys sealed with a KEK: that file's, now missing.
+func sealedKeysWithoutKEK(ctx context.Context, path string, ks KeyStore) error {
+	records, err := ks.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("token: list signing keys: %w", err)
+	}
+	sealed := 0
+	for _, r := range records {
+		if r.Encrypted {
+			sealed++
+		}
+	}
+	if sealed > 0 {
+		return fmt.Errorf("token: the key-encryption key file %s is missing, and the database holds %d signing keys sealed with it: "+
+			"restore the file (or set KEY_ENCRYPTION_KEY to that key)", path, sealed)
+	}
+	return nil
 }
 
 // readKEKFile reads and parses the KEK file at path.

@@ -157,7 +157,7 @@ func rotatingProcess(t *testing.T, dbURL, kekBase64 string, keepRetired time.Dur
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	kek, err := backend.KeyEncryptionKey(dbURL, kekBase64)
+	kek, err := backend.KeyEncryptionKey(t.Context(), st, dbURL, kekBase64)
 	if err != nil {
 		t.Fatal(err)
 	}

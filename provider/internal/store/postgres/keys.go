@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -97,26 +96,30 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 	return tag.RowsAffected(), nil
 }
 
-// EraseReplacedSigningKeys rewrites signing_keys into a new file with
-// VACUUM FULL, which copies only the rows' live versions, so no dead version
-// holding a replaced key is left in the table's files. VACUUM skips a table
-// the provider's role does not own with only a warning: the table's file
-// must have changed.
+// EraseReplacedSigningKeys moves signing_keys into a new file holding only
+// the rows' live versions, so no dead version holding a replaced key is
+// left in the table's files: the live rows are copied aside, the table is
+// emptied with TRUNCATE, which gives it a new, empty file (the old one is
+// emptied at commit), and they are copied back, all in one transaction.
+// VACUUM FULL, which did this before, keeps the dead versions that a
+// transaction still open anywhere in the database might see, in cleartext
+// in the new file too; TRUNCATE keeps nothing for older snapshots (it is
+// not MVCC-safe: a transaction that began before it and reads the table
+// only after it finds it empty, and the provider reads signing_keys in
+// single statements).
 func (s *Store) EraseReplacedSigningKeys(ctx context.Context) error {
-	var before, after uint32
-	if err := s.pool.QueryRow(ctx, `SELECT pg_relation_filenode('signing_keys')`).Scan(&before); err != nil {
-		return fmt.Errorf("postgres: signing_keys file: %w", err)
-	}
-	if _, err := s.pool.Exec(ctx, `VACUUM FULL signing_keys`); err != nil {
-		return fmt.Errorf("postgres: vacuum signing_keys: %w", err)
-	}
-	if err := s.pool.QueryRow(ctx, `SELECT pg_relation_filenode('signing_keys')`).Scan(&after); err != nil {
-		return fmt.Errorf("postgres: signing_keys file: %w", err)
-	}
-	if after == before {
-		return errors.New("postgres: VACUUM FULL did not rewrite signing_keys (is the provider's role its owner?)")
-	}
-	return nil
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, statement := range []string{
+			`CREATE TEMPORARY TABLE live_signing_keys ON COMMIT DROP AS SELECT * FROM signing_keys`,
+			`TRUNCATE signing_keys`,
+			`INSERT INTO signing_keys SELECT * FROM live_signing_keys`,
+		} {
+			if _, err := tx.Exec(ctx, statement); err != nil {
+				return fmt.Errorf("postgres: erase replaced signing keys: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // SealSigningKey replaces a private key that is still was by sealed.

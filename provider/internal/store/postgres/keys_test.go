@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
@@ -18,7 +19,10 @@ import (
 // cannot sign. Before, the replaced rows stayed as dead versions in the
 // table's file until a vacuum. The test reads the files through the server
 // (pg_read_binary_file, which needs a superuser, as .ci/postgres.sh gives),
-// after a CHECKPOINT has written every page to them.
+// after a CHECKPOINT has written every page to them. Another transaction
+// stays open meanwhile, with a snapshot from before the sealing, as any
+// session of the database might (a VACUUM FULL kept the versions it could
+// still see, cleartext included, in the table's new file).
 func TestSealingErasesCleartextKeys(t *testing.T) {
 	u := pgtest.NewSchemas(t).Create(t)
 	pool, err := pgxpool.New(t.Context(), u)
@@ -30,6 +34,14 @@ func TestSealingErasesCleartextKeys(t *testing.T) {
 	secrets := storetest.StoreCleartextKeys(t, old)
 	old.Close()
 	before := tableFile(t, pool)
+	reader, err := pool.BeginTx(t.Context(), pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Rollback(t.Context())
+	if _, err := reader.Exec(t.Context(), `SELECT 1`); err != nil { // its snapshot, taken now; it locks no table
+		t.Fatal(err)
+	}
 
 	kek, err := token.NewKEK(bytes.Repeat([]byte{'k'}, 32))
 	if err != nil {

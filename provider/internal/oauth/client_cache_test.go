@@ -80,9 +80,10 @@ func TestClientCacheLoadOverlapsForget(t *testing.T) {
 		loaded <- c
 	}()
 	<-read // the load holds the old registration
-	client.SecretHash = HashSecret("new")
-	if err := p.storeUpdate(ctx, client); err != nil {
-		t.Fatal(err)
+	updated := client
+	updated.SecretHash = HashSecret("new")
+	if written, err := p.storeUpdate(ctx, client, updated); !written || err != nil {
+		t.Fatalf("storeUpdate: got %v, %v, want written", written, err)
 	}
 	close(release)
 	if got := <-loaded; got.SecretHash != HashSecret("old") {

@@ -85,9 +85,19 @@ var (
 // unauthorized_client, and scope at a refresh (narrowScope). This process
 // forgets its cached copy at once;
 // other provider processes on the same PostgreSQL see the update within
-// clientCacheTTL, as they see a deletion. Of two updates at once, the one
-// written last stands, as with any PUT sent without a precondition
-// (this endpoint offers none): a secret the other issued is then gone.
+// clientCacheTTL, as they see a deletion.
+//
+// The body may arrive long after the client was read, and another update
+// may have changed the client meanwhile. The update is written only if the
+// client's type and secret, all that decideUpdate reads of it, are still
+// those it was decided on (storeUpdate); else it is decided again, with the
+// same body, on the client as stored now, so it is refused or answered
+// exactly as if it had come after the other: a public client another
+// update made confidential is not made public again, a secret another
+// update dropped does not come back. After maxUpdateDecisions decisions
+// overtaken so, it is temporarily_unavailable. Of two updates at once, the
+// one written last stands, as with any PUT sent without a precondition
+// (this endpoint offers none).
 //
 // [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
 func (p *Provider) UpdateClient(ctx context.Context, r ClientUpdateRequest) (*ClientInformation, *Error) {
@@ -104,25 +114,53 @@ func (p *Provider) UpdateClient(ctx context.Context, r ClientUpdateRequest) (*Cl
 	if !tr.Check(ruleClientMetadataJSON, err == nil) {
 		return nil, err
 	}
+	for range maxUpdateDecisions {
+		updated, secret, err := p.decideUpdate(tr, u, client)
+		if err != nil {
+			return nil, err
+		}
+		written, err := p.storeUpdate(ctx, client, updated)
+		if err != nil {
+			return nil, err
+		}
+		if written {
+			tr.Changed("client registration replaced by the update")
+			tr.Succeeded("registration updated")
+			info := &ClientInformation{ClientID: updated.ID, ClientSecret: secret, RegistrationAccessToken: r.RegistrationAccessToken}
+			p.describeClient(info, updated)
+			return info, nil
+		}
+		// Overtaken: read the client again (401 if it was deleted since).
+		if client, err = p.registeredClientFor(ctx, r.ClientID, r.RegistrationAccessToken); err != nil {
+			return nil, err
+		}
+	}
+	return nil, NewError(ErrTemporarilyUnavailable, "the registration kept changing while this update was checked; send it again")
+}
+
+// maxUpdateDecisions bounds how many times UpdateClient decides one update:
+// each decision but the first follows another update that changed the
+// client's type or secret while the one before was being decided.
+const maxUpdateDecisions = 3
+
+// decideUpdate checks the update u against client, the registration as
+// read, and returns the client it makes of it, with the secret it issues
+// ("" for none). Of client it reads only the id, type and secret hash
+// (checkClientUpdate, updatedSecret), and what the update never changes.
+func (p *Provider) decideUpdate(tr *Trace, u clientUpdate, client store.Client) (store.Client, string, *Error) {
 	if err := checkClientUpdate(tr, u, client); err != nil {
-		return nil, err
+		return store.Client{}, "", err
 	}
 	m := u.ClientMetadata
 	if err := CheckClientMetadata(tr, &m, stringsOf(p.Keys.Algorithms()...)); err != nil {
-		return nil, err
+		return store.Client{}, "", err
 	}
-	info := &ClientInformation{ClientID: client.ID, RegistrationAccessToken: r.RegistrationAccessToken}
 	updated := registeredClient(m)
 	updated.ID, updated.RegistrationTokenHash = client.ID, client.RegistrationTokenHash
 	updated.IssuedAt, updated.ExpiresAt = client.IssuedAt, client.ExpiresAt
-	updated.SecretHash, info.ClientSecret = updatedSecret(client, m)
-	if err := p.storeUpdate(ctx, updated); err != nil {
-		return nil, err
-	}
-	tr.Changed("client registration replaced by the update")
-	tr.Succeeded("registration updated")
-	p.describeClient(info, updated)
-	return info, nil
+	var secret string
+	updated.SecretHash, secret = updatedSecret(client, m)
+	return updated, secret, nil
 }
 
 // checkClientUpdate applies the rules of [RFC 7592 Section 2.2] on what
@@ -186,22 +224,27 @@ func updatedSecret(client store.Client, m ClientMetadata) (hash, secret string) 
 	}
 }
 
-// storeUpdate stores an updated client and forgets this process's cached
-// copy. A client deleted since registeredClientFor read it stays deleted
+// storeUpdate stores updated, decided on was, the client as read, and
+// forgets this process's cached copy. It writes only if the client's type
+// and secret hash are still was's, and reports whether it wrote: false
+// means another update changed them meanwhile, so the decision must be
+// made again. A client deleted since it was read stays deleted
 // (store.UpdateClient never creates one), and the answer is the one for a
 // client that does not exist, [RFC 7592 Section 2.2]: "If the client does
 // not exist on this server, the server MUST respond with HTTP 401
 // Unauthorized".
 //
 // [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
-func (p *Provider) storeUpdate(ctx context.Context, updated store.Client) *Error {
-	err := p.Store.UpdateClient(ctx, updated)
+func (p *Provider) storeUpdate(ctx context.Context, was, updated store.Client) (bool, *Error) {
+	err := p.Store.UpdateClient(ctx, was, updated)
 	p.clients.forget(updated.ID)
 	switch {
+	case errors.Is(err, store.ErrConflict):
+		return false, nil
 	case errors.Is(err, store.ErrNotFound):
-		return TraceFrom(ctx).Fail(ruleRegistrationToken, ErrInvalidToken, "the client was deleted while it was being updated")
+		return false, TraceFrom(ctx).Fail(ruleRegistrationToken, ErrInvalidToken, "the client was deleted while it was being updated")
 	case err != nil:
-		return ServerError(err)
+		return false, ServerError(err)
 	}
-	return nil
+	return true, nil
 }

@@ -362,10 +362,16 @@ type Store interface {
 	// UpdateClient replaces the registered metadata of the client c.ID,
 	// its type and secret hash with c's (RFC 7592 Section 2.2); its id,
 	// registration token hash, issue time, expiry and metadata document
-	// time stay as stored. ErrNotFound if the client does not exist: an
-	// update never creates one, so an update racing DeleteClient is either
-	// applied before the delete or refused, never a client back after it.
-	UpdateClient(ctx context.Context, c Client) error
+	// time stay as stored. It is a compare-and-set on what an update is
+	// decided on: it writes only if the client's type and secret hash are
+	// still was's, the client as the caller read it, and else changes
+	// nothing and returns ErrConflict (another update came between). So
+	// of two concurrent updates read from one client, one is written and
+	// the other must read the client again. ErrNotFound if the client does
+	// not exist: an update never creates one, so an update racing
+	// DeleteClient is either applied before the delete or refused, never a
+	// client back after it.
+	UpdateClient(ctx context.Context, was, c Client) error
 	// MarkClientUsed clears the ExpiresAt of a client: used once, a
 	// registered client no longer expires. It is idempotent.
 	MarkClientUsed(ctx context.Context, id string) error

@@ -1,13 +1,18 @@
 package web_test
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +20,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauth-reference/provider/internal/config"
+	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -278,6 +284,134 @@ func TestE2EClientUpdateRacesDelete(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestE2EClientUpdateDecidedOnStoredClient: an update is decided on the
+// client as stored when it is written, not as read when its headers came:
+// one whose body is still on the way while another update is written is
+// decided again, with its body, and answered as if it had come after the
+// other (audit 32). A public client made confidential meanwhile is not
+// made public again (invalid_client_metadata: a confidential client stays
+// confidential); a secret dropped meanwhile by a move to private_key_jwt
+// does not come back (the held update, which keeps client_secret_basic,
+// gets a new secret); and a client deleted meanwhile stays deleted (401).
+func TestE2EClientUpdateDecidedOnStoredClient(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, nativeClient)
+		native := func(method string) string {
+			return `{"client_id":"` + reg.ClientID + `","client_name":"held","redirect_uris":["http://127.0.0.1:49152/callback"],
+				"token_endpoint_auth_method":"` + method + `","grant_types":["authorization_code","refresh_token"]}`
+		}
+		keepPublic := holdUpdate(t, reg, native("none"))
+		confidential, _ := updated(t, reg, native("client_secret_basic"))
+		before := readClient(t, reg)
+		if resp, body := keepPublic(); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_client_metadata") {
+			t.Errorf("a held update keeping none, after a move to client_secret_basic: got %d %s, want 400 invalid_client_metadata", resp.StatusCode, body)
+		}
+		if after := readClient(t, reg); after != before {
+			t.Errorf("the registration after the held update:\n got %s\nwant %s", after, before)
+		}
+		if c, err := srv.Provider.Store.GetClient(t.Context(), reg.ClientID); err != nil || c.Type != store.Confidential || c.SecretHash != oauth.HashSecret(confidential.ClientSecret) {
+			t.Errorf("the stored client after the held update: got %v %q (err %v), want confidential with the secret of the move", c.Type, c.SecretHash, err)
+		}
+
+		reg = register(t, srv, `{"client_name":"Machine","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic","scope":"read"}`)
+		machine := `{"client_id":"` + reg.ClientID + `","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic","scope":"read"}`
+		token := func(secret string) error {
+			_, err := (&clientcredentials.Config{ClientID: reg.ClientID, ClientSecret: secret, TokenURL: srv.URL + "/oauth/token",
+				AuthStyle: oauth2.AuthStyleInHeader}).Token(t.Context())
+			return err
+		}
+		keepSecret := holdUpdate(t, reg, machine)
+		updated(t, reg, `{"client_id":"`+reg.ClientID+`","grant_types":["client_credentials"],"token_endpoint_auth_method":"private_key_jwt","jwks":`+publicJWKS(t, newEd25519Key(t))+`}`)
+		resp, body := keepSecret()
+		got := wantRegistration(t, "a held update keeping client_secret_basic, after a move to private_key_jwt", http.StatusOK, resp, body)
+		if got.ClientSecret == "" || got.ClientSecret == reg.ClientSecret {
+			t.Errorf("the held update after the secret was dropped: got secret %q, want a new one (the registered one was %q)", got.ClientSecret, reg.ClientSecret)
+		}
+		if err := token(reg.ClientSecret); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+			t.Errorf("the secret dropped by the move to private_key_jwt: got %v, want invalid_client", err)
+		}
+		if err := token(got.ClientSecret); err != nil {
+			t.Errorf("client_credentials with the secret of the held update: %v", err)
+		}
+
+		reg = register(t, srv, nativeClient)
+		held := holdUpdate(t, reg, native("none"))
+		if resp, _ := sendJSON(t, http.MethodDelete, reg.RegistrationClientURI, "", reg.RegistrationAccessToken); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("delete: got %d, want 204", resp.StatusCode)
+		}
+		if resp, body := held(); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a held update of a client deleted meanwhile: got %d %s, want 401", resp.StatusCode, body)
+		}
+		if _, err := srv.Provider.Store.GetClient(t.Context(), reg.ClientID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the store after the held update of a deleted client: got %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// TestE2EClientUpdateOvertakenTooOften: an update overtaken by another at
+// every one of its decisions is temporarily_unavailable (503) after the
+// third, and changes nothing.
+func TestE2EClientUpdateOvertakenTooOften(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	overtaken := &overtakenStore{Store: srv.Provider.Store}
+	srv.Provider.Store = overtaken
+	reg := register(t, srv, nativeClient)
+	before := readClient(t, reg)
+	resp, body := updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "temporarily_unavailable") || overtaken.updates.Load() != 3 {
+		t.Errorf("an update overtaken at each decision: got %d %s after %d writes, want 503 temporarily_unavailable after 3",
+			resp.StatusCode, body, overtaken.updates.Load())
+	}
+	if after := readClient(t, reg); after != before {
+		t.Errorf("the registration after the refused update:\n got %s\nwant %s", after, before)
+	}
+}
+
+// overtakenStore is a store whose UpdateClient always finds the client
+// changed since it was read (store.ErrConflict), and counts its calls.
+type overtakenStore struct {
+	store.Store
+	updates atomic.Int32
+}
+
+func (s *overtakenStore) UpdateClient(context.Context, store.Client, store.Client) error {
+	s.updates.Add(1)
+	return store.ErrConflict
+}
+
+// holdUpdate sends the headers of an update of reg whose body is body,
+// with "Expect: 100-continue", and returns once the server's 100 Continue
+// says the handler has started reading the body: the registration access
+// token is checked and the client read. The update is held there, as a
+// client that sends its body slowly holds it, until release sends the
+// body and returns the answer.
+func holdUpdate(t *testing.T, reg registration, body string) (release func() (*http.Response, string)) {
+	t.Helper()
+	u, _ := url.Parse(reg.RegistrationClientURI)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n", u.Path, u.Host, reg.RegistrationAccessToken, len(body))
+	answers := bufio.NewReader(conn)
+	if line, err := answers.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("the held update: got %q, %v; want 100 Continue", line, err)
+	}
+	_, _ = answers.ReadString('\n') // the empty line ending the 100 response
+	return func() (*http.Response, string) {
+		t.Helper()
+		fmt.Fprint(conn, body)
+		resp, err := http.ReadResponse(answers, nil)
+		if err != nil {
+			t.Fatalf("the held update got no answer: %v", err)
+		}
+		return resp, providertest.ReadBody(t, resp)
+	}
 }
 
 // TestE2EClientUpdateScaleOut: an update at one provider process reaches

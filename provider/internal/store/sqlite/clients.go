@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -74,9 +75,10 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 }
 
 // UpdateClient replaces the registered metadata, type and secret hash of
-// the client c.ID; store.ErrNotFound if it does not exist. An UPDATE never
-// inserts, so a client deleted meanwhile stays deleted.
-func (s *Store) UpdateClient(ctx context.Context, c store.Client) error {
+// the client c.ID, if its type and secret hash are still was's; else
+// store.ErrConflict, or store.ErrNotFound if it does not exist. An UPDATE
+// never inserts, so a client deleted meanwhile stays deleted.
+func (s *Store) UpdateClient(ctx context.Context, was, c store.Client) error {
 	res, err := s.write.ExecContext(ctx, `
 		UPDATE clients SET
 			name = ?,
@@ -92,11 +94,25 @@ func (s *Store) UpdateClient(ctx context.Context, c store.Client) error {
 			jwks = ?,
 			id_token_signed_response_alg = ?,
 			post_logout_redirect_uris = ?
-		WHERE id = ?`,
+		WHERE id = ? AND type = ? AND secret_hash = ?`,
 		c.Name, string(c.Type), c.SecretHash, jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens, c.TokenEndpointAuthMethod, c.JWKS,
-		c.IDTokenSignedResponseAlg, jsonList(c.PostLogoutRedirectURIs), c.ID)
-	return changedOne("update client", res, err, store.ErrNotFound)
+		c.IDTokenSignedResponseAlg, jsonList(c.PostLogoutRedirectURIs), c.ID, string(was.Type), was.SecretHash)
+	err = changedOne("update client", res, err, store.ErrConflict)
+	if errors.Is(err, store.ErrConflict) { // no row changed: find out why
+		return s.changedOrGone(ctx, c.ID)
+	}
+	return err
+}
+
+// changedOrGone tells why UpdateClient changed no row of the client id:
+// store.ErrConflict if the client exists (its type or secret hash is no
+// longer what the caller read), store.ErrNotFound if it does not.
+func (s *Store) changedOrGone(ctx context.Context, id string) error {
+	if _, err := s.GetClient(ctx, id); err != nil {
+		return err
+	}
+	return store.ErrConflict
 }
 
 // MarkClientUsed clears the client's expiry; it writes only the first time.

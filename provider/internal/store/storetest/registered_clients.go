@@ -76,7 +76,7 @@ var registeredClientTests = []test{
 			PostLogoutRedirectURIs: []string{"https://app.example/"}, IDTokenSignedResponseAlg: "RS256",
 			// what an update must not change:
 			RegistrationTokenHash: "b3RoZXI", IssuedAt: at(time.Hour)}
-		must(t, "UpdateClient", s.UpdateClient(t.Context(), u))
+		must(t, "UpdateClient", s.UpdateClient(t.Context(), c, u))
 		got, err := s.GetClient(t.Context(), c.ID)
 		must(t, "GetClient", err)
 		u.RegistrationTokenHash, u.IssuedAt, u.ExpiresAt = c.RegistrationTokenHash, c.IssuedAt, c.ExpiresAt
@@ -87,9 +87,47 @@ var registeredClientTests = []test{
 		c := registeredClient("reg-upd-del")
 		must(t, "CreateClient", s.CreateClient(t.Context(), c))
 		must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
-		checkErr(t, "UpdateClient(deleted)", s.UpdateClient(t.Context(), c), store.ErrNotFound)
+		checkErr(t, "UpdateClient(deleted)", s.UpdateClient(t.Context(), c, c), store.ErrNotFound)
 		_, err := s.GetClient(t.Context(), c.ID)
 		checkErr(t, "GetClient after UpdateClient(deleted)", err, store.ErrNotFound)
+	}},
+	{"UpdateClient writes only if the type and secret hash are still those read; else ErrConflict, changing nothing", func(t *testing.T, s store.Store) {
+		c := registeredClient("reg-upd-cas") // public, no secret
+		must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		confidential := c
+		confidential.Type, confidential.SecretHash, confidential.TokenEndpointAuthMethod = store.Confidential, "Zmlyc3Qtc2VjcmV0", "client_secret_basic"
+		must(t, "UpdateClient (public to confidential)", s.UpdateClient(t.Context(), c, confidential))
+		renamed := c
+		renamed.Name = "Renamed"
+		checkErr(t, "UpdateClient read before the type changed", s.UpdateClient(t.Context(), c, renamed), store.ErrConflict)
+		newSecret := confidential
+		newSecret.SecretHash = "c2Vjb25kLXNlY3JldA"
+		stale := confidential
+		stale.SecretHash = "b2xkLXNlY3JldA"
+		checkErr(t, "UpdateClient read before the secret hash changed", s.UpdateClient(t.Context(), stale, newSecret), store.ErrConflict)
+		got, err := s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient", err)
+		checkEqual(t, "GetClient after the refused updates", got, confidential)
+		must(t, "UpdateClient read after the change", s.UpdateClient(t.Context(), confidential, newSecret))
+		got, err = s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient", err)
+		checkEqual(t, "GetClient after UpdateClient", got, newSecret)
+	}},
+	{"concurrent UpdateClient read from one client: exactly one is written", func(t *testing.T, s store.Store) {
+		c := registeredClient("reg-upd-cas-race")
+		must(t, "CreateClient", s.CreateClient(t.Context(), c))
+		secretHash := func(i int) string { return fmt.Sprintf("c2VjcmV0LQ%d", i) }
+		errs := concurrently(contention, func(i int) error {
+			u := c
+			u.Type, u.SecretHash = store.Confidential, secretHash(i)
+			return s.UpdateClient(t.Context(), c, u)
+		})
+		winner := checkOneWinner(t, "UpdateClient", errs, store.ErrConflict)
+		got, err := s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient", err)
+		if got.SecretHash != secretHash(winner) {
+			t.Errorf("the stored secret hash: got %q, want the winner's %q", got.SecretHash, secretHash(winner))
+		}
 	}},
 	{"concurrent UpdateClient and DeleteClient: the client is gone after both", func(t *testing.T, s store.Store) {
 		for i := range contention {
@@ -99,7 +137,7 @@ var registeredClientTests = []test{
 				if j == 0 {
 					return s.DeleteClient(t.Context(), c.ID)
 				}
-				return s.UpdateClient(t.Context(), c)
+				return s.UpdateClient(t.Context(), c, c)
 			})
 			checkErr(t, "DeleteClient", errs[0], nil)
 			if errs[1] != nil {

@@ -165,7 +165,9 @@ type storedDocument struct {
 // stored is the client as the request found it; the store is read again
 // after the fetch, and what it holds counts (whether the client was used is
 // the store's to say, not a cached copy's; another process may have stored
-// the document meanwhile).
+// the document meanwhile). A client marked used between that read and the
+// upsert stays used: store.UpsertClient never gives a used client its
+// expiry back.
 func (p *Provider) storeMetadataDocument(ctx context.Context, tr *Trace, clientID string, stored store.Client) (store.Client, *Error) {
 	doc, err := p.fetchMetadataDocument(ctx, tr, clientID)
 	if err != nil {

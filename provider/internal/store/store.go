@@ -351,6 +351,12 @@ type SigningKeyWatcher interface {
 // sharing one database.
 type Store interface {
 	// Clients and users (created idempotently at start).
+
+	// UpsertClient creates the client c, or replaces every field of the
+	// client with its id, except one: a client used since it was stored
+	// (its ExpiresAt cleared by MarkClientUsed) stays used, so an upsert
+	// made from a read older than the mark never gives the client its
+	// expiry back, and PurgeExpired never deletes a used client.
 	UpsertClient(ctx context.Context, c Client) error
 	GetClient(ctx context.Context, id string) (Client, error)
 	// CreateClient stores a client that registered itself; ErrDuplicate if

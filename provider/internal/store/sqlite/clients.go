@@ -28,7 +28,7 @@ func clientValues(c store.Client) []any {
 }
 
 // UpsertClient creates the client, or replaces every field of the client with
-// the same ID.
+// the same ID but a cleared expiry: a used client stays used.
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
@@ -47,7 +47,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			jwks = excluded.jwks,
 			registration_token_hash = excluded.registration_token_hash,
 			issued_at = excluded.issued_at,
-			expires_at = excluded.expires_at,
+			expires_at = CASE WHEN clients.expires_at IS NULL THEN NULL ELSE excluded.expires_at END,
 			id_token_signed_response_alg = excluded.id_token_signed_response_alg,
 			post_logout_redirect_uris = excluded.post_logout_redirect_uris,
 			metadata_stale_at = excluded.metadata_stale_at`,

@@ -179,6 +179,21 @@ var registeredClientTests = []test{
 			checkErr(t, "GetClient("+id+")", err, nil)
 		}
 	}},
+	{"UpsertClient keeps a used client used: a refetch read before MarkClientUsed brings no expiry back", func(t *testing.T, s store.Store) {
+		c := metadataDocumentClient()
+		must(t, "UpsertClient", s.UpsertClient(t.Context(), c))
+		must(t, "MarkClientUsed", s.MarkClientUsed(t.Context(), c.ID))
+		c.MetadataStaleAt = at(2 * time.Hour) // refetched, from a read before the mark: ExpiresAt still set
+		must(t, "UpsertClient (refetched)", s.UpsertClient(t.Context(), c))
+		got, err := s.GetClient(t.Context(), c.ID)
+		must(t, "GetClient after the refetch", err)
+		c.ExpiresAt = time.Time{}
+		checkEqual(t, "GetClient after the refetch", got, c)
+		_, err = s.PurgeExpired(t.Context(), at(48*time.Hour))
+		must(t, "PurgeExpired", err)
+		_, err = s.GetClient(t.Context(), c.ID)
+		checkErr(t, "GetClient after PurgeExpired past the old expiry", err, nil)
+	}},
 	{"UpsertClient stores a client of a metadata document, and a refetch replaces it", func(t *testing.T, s store.Store) {
 		c := metadataDocumentClient()
 		must(t, "UpsertClient", s.UpsertClient(t.Context(), c))

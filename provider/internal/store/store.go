@@ -47,6 +47,19 @@ var (
 	ErrNotPending = errors.New("store: device code is not pending")
 )
 
+// ClientChangedOrGone tells a backend why its conditional write to the
+// client id (UpdateClient) changed no row: ErrConflict if s still holds the
+// client, so what the write was conditioned on has changed, ErrNotFound if
+// it does not.
+func ClientChangedOrGone(ctx context.Context, s interface {
+	GetClient(ctx context.Context, id string) (Client, error)
+}, id string) error {
+	if _, err := s.GetClient(ctx, id); err != nil {
+		return err
+	}
+	return ErrConflict
+}
+
 // ClientType is the RFC 6749 Section 2.1 client type.
 type ClientType string
 

@@ -105,19 +105,9 @@ func (s *Store) UpdateClient(ctx context.Context, was, c store.Client) error {
 		c.IDTokenSignedResponseAlg, list(c.PostLogoutRedirectURIs), c.ID, string(was.Type), was.SecretHash)
 	err = changedOne("update client", tag, err, store.ErrConflict)
 	if errors.Is(err, store.ErrConflict) { // no row changed: find out why
-		return s.changedOrGone(ctx, c.ID)
+		return store.ClientChangedOrGone(ctx, s, c.ID)
 	}
 	return err
-}
-
-// changedOrGone tells why UpdateClient changed no row of the client id:
-// store.ErrConflict if the client exists (its type or secret hash is no
-// longer what the caller read), store.ErrNotFound if it does not.
-func (s *Store) changedOrGone(ctx context.Context, id string) error {
-	if _, err := s.GetClient(ctx, id); err != nil {
-		return err
-	}
-	return store.ErrConflict
 }
 
 // MarkClientUsed clears the client's expiry; it writes only the first time.

@@ -277,7 +277,7 @@ func (a *App) Handler() http.Handler {
 	pages.GET("/attacks", a.handleAttacks)
 	pages.GET("/tokens", a.handleTokens)
 	pages.POST("/tokens/reveal", a.handleReveal)
-	root.GET(countdownPath, serveCountdown)
+	root.GET(countdownPath, serveScript(countdownJS))
 	pages.POST("/attacks/:name", a.handleAttack)
 	pages.POST(languagePath, a.handleLanguage)
 	pages.GET("/spa/callback", a.handleSPA)

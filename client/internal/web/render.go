@@ -127,3 +127,12 @@ func newDictionary(keys []string) dictionary {
 	}
 	return d
 }
+
+// serveScript answers the path of a page's script (a file, not an inline
+// script: it needs the page's CSP nonce like any other) with js.
+func serveScript(js []byte) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=3600")
+		c.Data(http.StatusOK, "text/javascript; charset=utf-8", js)
+	}
+}

@@ -22,12 +22,6 @@ const countdownPath = "/static/countdown.js"
 //go:embed static/countdown.js
 var countdownJS []byte
 
-// serveCountdown answers countdownPath.
-func serveCountdown(c *gin.Context) {
-	c.Header("Cache-Control", "public, max-age=3600")
-	c.Data(http.StatusOK, "text/javascript; charset=utf-8", countdownJS)
-}
-
 // scopeWords says what each scope the provider knows lets the client do
 // ([RFC 6749 Section 3.3], [OIDC Core Section 5.4]).
 //

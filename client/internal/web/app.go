@@ -278,6 +278,7 @@ func (a *App) Handler() http.Handler {
 	pages.GET("/tokens", a.handleTokens)
 	pages.POST("/tokens/reveal", a.handleReveal)
 	root.GET(countdownPath, serveScript(countdownJS))
+	root.GET(devicePollPath, serveScript(devicePollJS))
 	pages.POST("/attacks/:name", a.handleAttack)
 	pages.POST(languagePath, a.handleLanguage)
 	pages.GET("/spa/callback", a.handleSPA)

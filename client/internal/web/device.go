@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,17 @@ import (
 // verification URI, where the user enters the code; this is the device's
 // side, played by the client.
 const devicePath = "/device-flow"
+
+// devicePollPath serves the page's script, which polls without reloading
+// the page: it fetches the page again and shows its new result and hops in
+// place, so that the focus stays where the reader put it
+// ([WCAG 2.2 Success Criterion 2.4.3]).
+//
+// [WCAG 2.2 Success Criterion 2.4.3]: https://www.w3.org/TR/WCAG22/#focus-order
+const devicePollPath = "/static/device-poll.js"
+
+//go:embed static/device-poll.js
+var devicePollJS []byte
 
 // deviceScopes are the scopes the device asks for, as `client device` does.
 var deviceScopes = []string{"openid", "profile", "read"}
@@ -62,26 +74,28 @@ type deviceView struct {
 	ClientID string
 	Run      *deviceRun // nil before the first run
 	Walk     walkView
-	Refresh  int  // seconds until the page reloads itself for the next poll; 0: it does not
-	ByHand   bool // the reader stopped the reloading: each load they ask for polls instead
+	Refresh  int  // seconds until the page polls again (its script, or a reload without scripting); 0: it does not
+	ByHand   bool // the reader stopped the automatic polling: each load they ask for polls instead
 }
 
-// byHandQuery, in the page's URL, stops its reloading: a page that changes
-// by itself every few seconds gets in the way of a screen reader, or of
-// reading the hops at one's own pace ([WCAG 2.2 Success Criterion 2.2.1]:
-// the user can turn such a time limit off). Each load past the interval
-// still polls once, as before.
+// byHandQuery, in the page's URL, stops its automatic polling: a page that
+// changes by itself every few seconds gets in the way of a screen reader,
+// or of reading the hops at one's own pace
+// ([WCAG 2.2 Success Criterion 2.2.1]: the user can turn such a time limit
+// off). Each load past the interval still polls once, as before.
 //
 // [WCAG 2.2 Success Criterion 2.2.1]: https://www.w3.org/TR/WCAG22/#timing-adjustable
 const byHandQuery = "by_hand"
 
 // handleDeviceFlow handles "GET /device-flow": the device grant
 // ([RFC 8628]) as a device would run it. While a run waits for the user,
-// the page reloads itself every interval, and each load that finds the
-// interval over sends one token request; a load before it sends none, and
-// so does a HEAD, which is safe ([RFC 9110 Section 9.2.1]: it asks for
-// nothing to change). The poll is made with the session locked, so loads at
-// once (two tabs) never poll twice within the interval.
+// the page loads itself again every interval (its script fetches it and
+// shows the new parts in place; without scripting, it reloads), and each
+// load that finds the interval over sends one token request; a load before
+// it sends none, and so does a HEAD, which is safe
+// ([RFC 9110 Section 9.2.1]: it asks for nothing to change). The poll is
+// made with the session locked, so loads at once (two tabs) never poll
+// twice within the interval.
 //
 // [RFC 8628]: https://www.rfc-editor.org/rfc/rfc8628
 // [RFC 9110 Section 9.2.1]: https://www.rfc-editor.org/rfc/rfc9110#section-9.2.1

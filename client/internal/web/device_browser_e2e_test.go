@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -20,7 +22,7 @@ func (tb *tab) startWithTheKeyboard(h *harness, path, sel string) {
 // TestBrowserDeviceFlow drives the device grant's page in Chromium: a run
 // started from the keyboard shows the user code and the link to the
 // provider; the test approves there with its own HTTP client, and the page,
-// reloading itself, shows the polls, the tokens and the resource.
+// polling by itself, shows the polls, the tokens and the resource.
 func TestBrowserDeviceFlow(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
@@ -40,6 +42,55 @@ func TestBrowserDeviceFlow(t *testing.T) {
 		"the provider issued tokens: the user approved", "The resource, with the token", "The provider's checks")
 	tb.scrollTo(`section.hop:nth-last-of-type(2)`)
 	tb.screenshot("device-flow-token", "")
+	tb.noConsoleErrors()
+}
+
+// focusedJS describes the focused element: <body> when nothing has the
+// focus, else its id, or its text and the heading of the hop that holds it.
+const focusedJS = `(() => {
+  const e = document.activeElement, hop = e.closest("section.hop");
+  if (e === document.body) return "<body>";
+  return e.id || e.textContent + " in " + (hop ? hop.querySelector("h3").textContent : e.tagName);
+})()`
+
+// hopCountJS counts the hops the page shows.
+const hopCountJS = `document.querySelectorAll("main section.hop").length`
+
+// TestBrowserDevicePollKeepsFocus: the waiting page polls without
+// reloading itself, so a keyboard user's focus stays where they put it
+// (WCAG 2.2 Success Criterion 2.4.3; a meta refresh, Failure F41, sent it
+// back to the top of a new page at each poll): on the link to poll by hand
+// across two polls, then on a link in a hop across the next poll and the
+// approval, while each poll adds its hop, and the live region says the run
+// was approved.
+func TestBrowserDevicePollKeepsFocus(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{DevicePollInterval: devicePollInterval})
+	tb.do("setting the window", chromedp.EmulateViewport(wideWidth, 900))
+	tb.startWithTheKeyboard(h, devicePath, `#device-start`)
+	tb.do("waiting for the user code", shows(chromedp.CSS(`#user-code`)))
+	tb.do("focusing the link to poll by hand", chromedp.Focus(chromedp.CSS(`#by-hand`)))
+	hops := run(tb, "counting the hops", chromedp.Evaluate[int](hopCountJS))
+	tb.waitUntil("waiting for two polls", fmt.Sprintf("%s >= %d", hopCountJS, hops+2))
+	if got := run(tb, "reading the focus", chromedp.Evaluate[string](focusedJS)); got != "by-hand" {
+		t.Errorf("after two polls, the focus is on %q, want the link to poll by hand (by-hand)", got)
+	}
+
+	link := `main section.hop:first-of-type a[href*="rfc8628"]`
+	tb.do("focusing a link in the first hop", chromedp.Focus(chromedp.CSS(link)))
+	want := run(tb, "reading the focus", chromedp.Evaluate[string](focusedJS))
+	hops = run(tb, "counting the hops", chromedp.Evaluate[int](hopCountJS))
+	tb.waitUntil("waiting for a poll", fmt.Sprintf("%s > %d", hopCountJS, hops))
+	verify := run(tb, "reading the link", chromedp.Evaluate[string](`document.querySelector("#verify").href`))
+	h.deviceDecide(verify, "allow")
+	tb.waitUntil("waiting for the approval", `document.getElementById("approved") !== null`)
+	if got := run(tb, "reading the focus", chromedp.Evaluate[string](focusedJS)); got != want {
+		t.Errorf("after a poll and the approval, the focus is on %q, want %q", got, want)
+	}
+	if got := run(tb, "reading the live region", chromedp.Evaluate[string](`document.querySelector("[role=status]").textContent`)); !strings.Contains(got, "Approved") {
+		t.Errorf("the live region says %q, want the approval", got)
+	}
 	tb.noConsoleErrors()
 }
 
@@ -74,7 +125,9 @@ func TestBrowserNarrowScreenDeviceAndMachine(t *testing.T) {
 	tb.checkNarrow("device-flow-waiting")
 	verify := run(tb, "reading the link", chromedp.Evaluate[string](`document.querySelector("#verify").href`))
 	h.deviceDecide(verify, "deny")
-	tb.do("waiting for the denial", shows(chromedp.CSS(`#failed`)))
+	// The denial comes in place, where the Tab key goes on from the
+	// control last focused; checkNarrow walks a page from its top, as loaded.
+	tb.do("waiting for the denial", shows(chromedp.CSS(`#failed`)), chromedp.Reload(), shows(chromedp.CSS(`#failed`)))
 	tb.checkNarrow("device-flow-denied")
 
 	tb.do("opening the machine page", chromedp.Navigate(h.client.URL+machinePath), shows(chromedp.CSS(`#machine-start`)))

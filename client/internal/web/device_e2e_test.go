@@ -90,7 +90,8 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 	forEachStore(t, func(t *testing.T, postgres bool) {
 		h := newHarness(t, providertest.Options{Postgres: postgres, DevicePollInterval: devicePollInterval})
 		page, verify := h.deviceStart()
-		mustContain(t, "the waiting page", page, `<meta http-equiv="refresh" content="1">`, h.provider.Issuer+"/device?user_code=",
+		mustContain(t, "the waiting page", page, `<noscript><meta http-equiv="refresh" content="1"></noscript>`, `data-refresh="1"`,
+			`<script src="/static/device-poll.js" nonce="`, `<p role="status" class="sr" id="poll-status">`, h.provider.Issuer+"/device?user_code=",
 			"Device authorization request", "RFC 8628 Section 3.1", "the provider answered 200 with device_code, user_code and verification_uri",
 			"verification_uri_complete carries the user code", "&#34;interval&#34;: 1", `target="_blank" rel="noopener"`)
 		mustNotContain(t, "the waiting page", page, "Device access token request (a poll)")
@@ -105,7 +106,7 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 		page = h.devicePage(2)
 		mustContain(t, "the approved run", page, `id="approved"`, "the provider issued tokens: the user approved",
 			"The resource, with the token", "&#34;id&#34;: &#34;user1&#34;", "200 OK", "The provider&#39;s checks")
-		mustNotContain(t, "the approved run", page, h.spy.lastAccessToken(), `http-equiv="refresh"`)
+		mustNotContain(t, "the approved run", page, h.spy.lastAccessToken(), `http-equiv="refresh"`, "data-refresh", "device-poll.js")
 		for _, form := range h.spy.tokenRequestForms() {
 			if form.Get("device_code") == "" || form.Get("client_id") != h.app.cfg.DeviceClientID || form.Has("client_secret") {
 				t.Errorf("a poll sent %v, want the device_code and the public client's client_id, no secret", form)
@@ -120,18 +121,18 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 	})
 }
 
-// TestE2EDeviceFlowByHand: the reader can stop the page's reloading
-// (WCAG 2.2 Success Criterion 2.2.1); polling then goes on by hand, each
-// "Poll now" past the interval sending one token request, and the page
-// can be set reloading again. A HEAD never polls.
+// TestE2EDeviceFlowByHand: the reader can stop the page's automatic
+// polling (WCAG 2.2 Success Criterion 2.2.1); polling then goes on by hand,
+// each "Poll now" past the interval sending one token request, and the
+// page can be set polling automatically again. A HEAD never polls.
 func TestE2EDeviceFlowByHand(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{DevicePollInterval: devicePollInterval})
 	page, _ := h.deviceStart()
 	mustContain(t, "the waiting page", page, `http-equiv="refresh"`, `href="/device-flow?by_hand=1" id="by-hand"`)
 	_, page = h.get(h.client.URL + devicePath + "?by_hand=1")
-	mustContain(t, "the page by hand", page, `id="poll-now"`, "you stopped this page's reloading", `<a href="/device-flow">`)
-	mustNotContain(t, "the page by hand", page, `http-equiv="refresh"`)
+	mustContain(t, "the page by hand", page, `id="poll-now"`, "you stopped this page's automatic polling", `<a href="/device-flow">`)
+	mustNotContain(t, "the page by hand", page, `http-equiv="refresh"`, "data-refresh", "device-poll.js")
 	if h.devicePolls() != 0 {
 		t.Errorf("a load by hand before the interval sent a token request")
 	}
@@ -158,7 +159,7 @@ func TestE2EDeviceFlowDenied(t *testing.T) {
 		page := h.devicePage(1)
 		mustContain(t, "the denied run", page, `id="failed"`, "The user denied the request", "access_denied",
 			"RFC 8628 Section 3.5: &#34;access_denied: The authorization request was denied.&#34;", "Device access token request (a poll)")
-		mustNotContain(t, "the denied run", page, `http-equiv="refresh"`, `id="approved"`)
+		mustNotContain(t, "the denied run", page, `http-equiv="refresh"`, "data-refresh", `id="approved"`)
 		h.devicePage(1)
 	})
 }
@@ -187,7 +188,7 @@ func TestE2EDeviceFlowSlowDown(t *testing.T) {
 		h.devicePage(1)
 		page := h.devicePage(2)
 		mustContain(t, "the slowed run", page, "slow_down: the device waits 5 seconds longer between polls, from now on", "6s",
-			`<meta http-equiv="refresh" content="6">`, `id="waiting"`)
+			`<meta http-equiv="refresh" content="6">`, `data-refresh="6"`, `id="waiting"`)
 		for range 3 {
 			if _, again := h.get(h.client.URL + devicePath); h.devicePolls() != 2 {
 				t.Fatalf("a reload within the grown interval sent a token request:\n%s", again)

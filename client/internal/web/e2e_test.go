@@ -577,7 +577,7 @@ func TestE2ESPAPageAndItsFlow(t *testing.T) {
 		}
 		mustContain(t, path, page, `"client_id":"spa-client"`, `"redirect_uri":"`+h.client.URL+`/spa/callback"`,
 			"crypto.subtle.digest", "code_challenge_method")
-		mustContain(t, path+" CSP", resp.Header.Get("Content-Security-Policy"), "connect-src "+h.provider.URL)
+		mustContain(t, path+" CSP", resp.Header.Get("Content-Security-Policy"), "connect-src 'self' "+h.provider.URL)
 	}
 	// What the page's script does, step by step, as the browser would.
 	h.spaFlow()

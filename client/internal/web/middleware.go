@@ -34,7 +34,8 @@ func (a *App) recoverPanics(c *gin.Context) {
 
 // securityHeaders sets the headers every page gets. The Content Security
 // Policy allows only this response's inline style and script (by nonce),
-// fetches only to the provider (the SPA's token request and resource call),
+// fetches only to this client (the device grant page's polls) and the
+// provider (the SPA's token request and resource call),
 // and forms that post here or lead to the provider (the login form's
 // redirect to the authorization endpoint counts as the form's target).
 // No page can be framed ([RFC 9700 Section 4.16]); no page leaks its URL in
@@ -47,7 +48,7 @@ func (a *App) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	provider := strings.Join(a.connectSources(), " ")
 	h.Set("Content-Security-Policy", fmt.Sprintf("default-src 'none'; style-src 'nonce-%s'; script-src 'nonce-%s'; "+
-		"connect-src %s; img-src 'self' data:; form-action 'self' %s; frame-ancestors 'none'; base-uri 'none'",
+		"connect-src 'self' %s; img-src 'self' data:; form-action 'self' %s; frame-ancestors 'none'; base-uri 'none'",
 		nonce, nonce, provider, provider))
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -56,8 +57,8 @@ func (a *App) securityHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// connectSources lists the origins the SPA's script may fetch from: the
-// provider as the browser sees it.
+// connectSources lists the origins the SPA's script may fetch from, besides
+// this client's own: the provider as the browser sees it.
 func (a *App) connectSources() []string {
 	var out []string
 	for _, raw := range []string{a.cfg.AuthServer, a.public.TokenEndpoint} {

@@ -95,7 +95,7 @@ func TestE2ENoRedirectToAnotherPath(t *testing.T) {
 // [RFC 9110 Section 9.3.2]: https://www.rfc-editor.org/rfc/rfc9110#section-9.3.2
 func TestE2EHeadAnswersAsGet(t *testing.T) {
 	h := newHarness(t, providertest.Options{})
-	for _, path := range []string{"/", "/healthz", "/readyz", "/spa", "/tokens", "/attacks", "/resource", countdownPath, "/nope"} {
+	for _, path := range []string{"/", "/healthz", "/readyz", "/spa", "/tokens", "/attacks", "/resource", countdownPath, devicePollPath, "/nope"} {
 		providertest.CheckHeadAsGet(t, h.client.URL+path, nil, "X-Request-Id", "Set-Cookie", "Content-Security-Policy")
 	}
 	for _, path := range []string{"/logout", "/refresh", "/tokens/reveal"} {

@@ -43,6 +43,7 @@ var spaMessages = []pair{
 	{"The ID token failed a check (see hop D): the tokens are refused.", "ID 權杖沒有通過某項檢查（見往返 D）：權杖被拒絕。"},
 	{"(not a JWT)", "（不是 JWT）"},
 	{"Refresh failed:", "更新失敗："},
+	{"Tokens refreshed: the new ones, and the profile fetched with them, are shown below.", "權杖已更新：新的權杖，以及用它們取得的個人資料，都顯示在下方。"},
 	{"Logged out: both tokens are revoked at the provider and gone from this tab.", "已登出：兩個權杖都已在提供者那裡撤銷，也從這個分頁中移除。"},
 	{"This tab's tokens lived in memory only, so reloading the page dropped them (by design); the story of the login is kept per tab. Log in again for new tokens.", "這個分頁的權杖只存在記憶體裡，所以重新載入頁面就把它們丟掉了（這是刻意的設計）；登入的經過則按分頁保存。請重新登入以取得新的權杖。"},
 	{"its trace of request %s: %s", "它對請求 %s 的追蹤記錄：%s"},

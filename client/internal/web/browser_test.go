@@ -389,6 +389,22 @@ func TestBrowserDeny(t *testing.T) {
 	// failed load.
 }
 
+// liveText returns the text of the element id, after checking that it
+// sits in a live region of role (status or alert) that is shown even when
+// the element is not: a region that appears with its message is not
+// announced.
+func (tb *tab) liveText(id, role string) string {
+	tb.t.Helper()
+	got := run(tb, "reading the live region of #"+id, chromedp.Evaluate[[]string](`(() => {
+  const e = document.getElementById("`+id+`"), region = e.closest('[role="`+role+`"]');
+  return [!region ? "none" : region.checkVisibility() ? "shown" : "hidden", e.textContent];
+})()`))
+	if got[0] != "shown" {
+		tb.t.Errorf("#%s is in no shown live region of role %s (%s)", id, role, got[0])
+	}
+	return got[1]
+}
+
 // spaOutcome waits for the SPA to show the profile it fetched, or an error,
 // and returns it.
 func (tb *tab) spaOutcome() string {
@@ -511,7 +527,7 @@ func TestBrowserSPA(t *testing.T) {
 	run(tb, "focusing a link of hop (A)", chromedp.Evaluate[bool](`(window.linkA = document.querySelector("#hops a")).focus() ?? true`))
 	run(tb, "refreshing", chromedp.Evaluate[bool](`document.getElementById("refresh").click() ?? true`))
 	run(tb, "waiting for the refresh", chromedp.Poll[bool](`document.getElementById("hops").textContent.includes("Refresh token grant") &&
-		document.getElementById("hops").textContent.split("Protected resource request").length === 3`))
+		document.getElementById("hops").textContent.split("Protected resource request").length === 3 && !document.getElementById("notice").hidden`))
 	if !run(tb, "reading the focus", chromedp.Evaluate[bool](`document.activeElement === linkA && linkA.isConnected`)) {
 		t.Error("the refresh's hops replaced hop (A): the link focused in it lost the focus")
 	}
@@ -519,7 +535,15 @@ func TestBrowserSPA(t *testing.T) {
 	if status := h.bearer(access); status != http.StatusUnauthorized {
 		t.Errorf("the SPA's DPoP-bound access token sent as a Bearer token (a thief without the key) got %d, want 401", status)
 	}
-	tb.do("logging out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#notice")))
+	mustContain(t, "the notice after the refresh", tb.liveText("notice", "status"), "Tokens refreshed")
+	// Log out with the keyboard: the button hides itself, and the focus
+	// goes to the notice, which is also announced (WCAG 2.4.3, 4.1.3).
+	tb.do("logging out with the keyboard", chromedp.Focus(chromedp.CSS("#logout")), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS("#notice")))
+	mustContain(t, "the notice after the logout", tb.liveText("notice", "status"), "Logged out")
+	if focus := run(tb, "reading the focus", chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.tagName`)); focus != "notice" {
+		t.Errorf("after Log out the focus is on %s, want the notice (the button it was on is hidden)", focus)
+	}
 	if n := strings.Count(run(tb, "reading the hops", chromedp.Text(chromedp.CSS("#hops"))), "Token revocation"); n != 2 {
 		t.Errorf("%d revocation hops, want 2", n)
 	}
@@ -531,8 +555,9 @@ func TestBrowserSPA(t *testing.T) {
 
 	// A reload shows the tab's story again, not a false state mismatch.
 	tb.do("reloading", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#notice")))
-	if shown := run(tb, "reading the error", chromedp.Evaluate[bool](`!document.getElementById("error").hidden`)); shown {
-		t.Errorf("after a reload the SPA shows an error: %s", run(tb, "reading the error", chromedp.Text(chromedp.CSS("#error"))))
+	// The error's region is there before any error, so that one is announced.
+	if shown := tb.liveText("error", "alert"); shown != "" {
+		t.Errorf("after a reload the SPA shows an error: %s", shown)
 	}
 	mustContain(t, "hops after a reload", run(tb, "reading the hops", chromedp.Text(chromedp.CSS("#hops"))), "(A)Authorization request", "Token revocation")
 	// The one error the browser may log: the first token request's 400

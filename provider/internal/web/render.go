@@ -70,12 +70,13 @@ func parseTemplates() map[i18n.Locale]*template.Template {
 // pageFuncs are the template helpers of one locale.
 func pageFuncs(l i18n.Locale) template.FuncMap {
 	return template.FuncMap{
-		"documentHost": oauth.MetadataDocumentHost,
-		"explainScope": oauth.ExplainScope,
-		"lang":         l.HTMLLang,
-		"refURL":       refURL,
-		"sep":          l.SentenceSeparator,
-		"T":            l.T,
+		"documentHost":       oauth.MetadataDocumentHost,
+		"credentialsRefused": credentialsRefused,
+		"explainScope":       oauth.ExplainScope,
+		"lang":               l.HTMLLang,
+		"refURL":             refURL,
+		"sep":                l.SentenceSeparator,
+		"T":                  l.T,
 		"TH": func(key string, args ...any) template.HTML {
 			for i, a := range args {
 				if s, ok := a.(string); ok {
@@ -122,3 +123,10 @@ const (
 	msgCheckParameters = "Check the request's parameters against what the client registered at this provider."
 	msgCheckAddress    = "Check the address: this provider has no page or endpoint at this path."
 )
+
+// credentialsRefused reports whether a sign-in form's error message is
+// about the username and password themselves (wrong, or missing), so that
+// the page marks those fields invalid.
+func credentialsRefused(message string) bool {
+	return message == msgWrongPassword || message == msgSignIn
+}

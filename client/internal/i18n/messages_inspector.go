@@ -4,6 +4,7 @@ package i18n
 // scopes in words.
 var inspectorMessages = []pair{
 	{"Token inspector", "權杖檢視器"},
+	{"Pause the countdowns", "暫停倒數計時"},
 	{"Each token of this login decoded, its signature checked against the provider's published keys (<a href=\"https://www.rfc-editor.org/rfc/rfc7517#section-5\">RFC 7517 Section 5</a>), and its live status asked of the provider (introspection, <a href=\"https://www.rfc-editor.org/rfc/rfc7662#section-2\">RFC 7662 Section 2</a>). Values are masked.",
 		"這次登入的每個權杖都經過解碼，用提供者公開的金鑰檢查簽章（<a href=\"https://www.rfc-editor.org/rfc/rfc7517#section-5\">RFC 7517 Section 5</a>），並向提供者詢問它目前的狀態（內省 introspection，<a href=\"https://www.rfc-editor.org/rfc/rfc7662#section-2\">RFC 7662 Section 2</a>）。所有值都經過遮蔽。"},
 	{"Your access token", "你的存取權杖"},

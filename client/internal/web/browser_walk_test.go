@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -205,5 +206,27 @@ func TestBrowserTokenInspector(t *testing.T) {
 		t.Error("the note of the Reveal my access token button touches the button")
 	}
 	tb.screenshot("token-inspector", "")
+
+	// The countdowns can be paused from the keyboard, and started again
+	// (WCAG 2.2.2, Pause, Stop, Hide).
+	const countdownsJS = `[...document.querySelectorAll("time.countdown")].map(e => e.textContent).join("\n")`
+	const pressedJS = `document.getElementById("pause-countdowns").getAttribute("aria-pressed")`
+	if !run(tb, "looking for the pause button", chromedp.Evaluate[bool](`document.getElementById("pause-countdowns")?.checkVisibility() === true`)) {
+		t.Fatal("the inspector shows no button #pause-countdowns to pause its countdowns")
+	}
+	tb.do("pausing the countdowns with the keyboard", chromedp.Focus(chromedp.CSS("#pause-countdowns")), chromedp.KeyEvent("\r"))
+	if pressed := run(tb, "reading the button", chromedp.Evaluate[string](pressedJS)); pressed != "true" {
+		t.Errorf("the pause button, pressed: aria-pressed = %q, want true", pressed)
+	}
+	paused := run(tb, "reading the countdowns", chromedp.Evaluate[string](countdownsJS))
+	time.Sleep(1500 * time.Millisecond) // more than a tick
+	if now := run(tb, "reading the countdowns", chromedp.Evaluate[string](countdownsJS)); now != paused {
+		t.Errorf("paused, the countdowns still move: %q, then %q", paused, now)
+	}
+	tb.do("starting the countdowns again", chromedp.KeyEvent("\r"))
+	if pressed := run(tb, "reading the button", chromedp.Evaluate[string](pressedJS)); pressed != "false" {
+		t.Errorf("the pause button, pressed again: aria-pressed = %q, want false", pressed)
+	}
+	run(tb, "waiting for the countdowns to move again", chromedp.Poll[bool](countdownsJS+` !== `+strconv.Quote(paused)))
 	tb.noConsoleErrors()
 }

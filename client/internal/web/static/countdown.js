@@ -1,7 +1,10 @@
 // The token inspector's clock: each <time class="countdown"> shows its
 // instant in the browser's local time and counts down to it (or up from it),
 // in the page's language: its words come from the page, in the JSON of
-// <script id="countdown-words">, keyed by their English.
+// <script id="countdown-words">, keyed by their English. The button
+// #pause-countdowns, shown by this script, stops the countdowns and starts
+// them again (WCAG 2.2 Success Criterion 2.2.2, Pause, Stop, Hide: text
+// that updates by itself can be paused); aria-pressed says which it is.
 "use strict";
 (function () {
   var words = JSON.parse(document.getElementById("countdown-words").textContent);
@@ -21,5 +24,16 @@
     });
   }
   tick();
-  setInterval(tick, 1000);
+  var timer = setInterval(tick, 1000);
+  var pause = document.getElementById("pause-countdowns");
+  pause.hidden = false;
+  pause.addEventListener("click", function () {
+    var paused = pause.getAttribute("aria-pressed") !== "true";
+    pause.setAttribute("aria-pressed", String(paused));
+    clearInterval(timer);
+    if (!paused) {
+      tick();
+      timer = setInterval(tick, 1000);
+    }
+  });
 })();

@@ -52,18 +52,19 @@ const (
 
 // ParseDecision reads the decision field of the login + consent form:
 // DecisionAllow or DecisionDeny, and no answer is DecisionAllow (the form's
-// default button). Anything else is invalid_request, under
-// ruleUserApproves: the web layer asks before the user signs in, so a
-// request refused for its form signs no one in and ends no login session.
-func (a *Authorization) ParseDecision(ctx context.Context, field string) (Decision, *AuthorizationError) {
-	switch Decision(field) {
-	case "", DecisionAllow:
-		return DecisionAllow, nil
-	case DecisionDeny:
-		return DecisionDeny, nil
+// default button). Anything else is no decision (ok false, and
+// ruleUserApproves fails in the trace): the web layer shows the form
+// again, as /device does (ParseDeviceDecision), so a form with a decision
+// the page does not offer changes nothing: it neither signs anyone in nor
+// ends the request.
+func ParseDecision(ctx context.Context, field string) (decision Decision, ok bool) {
+	if field == "" {
+		return DecisionAllow, true
 	}
-	TraceFrom(ctx).Check(ruleUserApproves, false)
-	return "", a.Refuse(ErrInvalidRequest, "decision must be allow or deny")
+	if decision, ok = ParseDeviceDecision(field); !ok {
+		TraceFrom(ctx).Check(ruleUserApproves, false)
+	}
+	return decision, ok
 }
 
 // Decide turns the user's decision (ParseDecision) into the outcome of the

@@ -80,17 +80,20 @@ func TestDecide(t *testing.T) {
 		{"allow", ""},
 		{"", ""}, // the form's default button
 		{"deny", ErrAccessDenied},
-		{"maybe", ErrInvalidRequest},
 	} {
-		decision, err := a.ParseDecision(context.Background(), tc.decision)
-		if err == nil {
-			err = a.Decide(context.Background(), decision)
+		decision, ok := ParseDecision(context.Background(), tc.decision)
+		if !ok {
+			t.Fatalf("decision %q: not a decision", tc.decision)
 		}
+		err := a.Decide(context.Background(), decision)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("decision %q: got %s, want the code issued", tc.decision, err.Error.Code)
 		case tc.want != "" && (err == nil || err.Error.Code != tc.want || err.RedirectURI != a.RedirectURI):
 			t.Errorf("decision %q: got %v, want %s redirected to the client (RFC 6749 Section 4.1.2.1)", tc.decision, err, tc.want)
 		}
+	}
+	if _, ok := ParseDecision(context.Background(), "maybe"); ok {
+		t.Error(`decision "maybe": got a decision, want none (the form is shown again)`)
 	}
 }

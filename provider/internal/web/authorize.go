@@ -55,16 +55,16 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	decision, err := a.ParseDecision(c.Request.Context(), form.Get("decision")) // before signIn: refused, it changes nothing
-	if err != nil {
-		s.authorizationError(c, err)
-		return
-	}
 	sess, ok := s.session(c)
 	if !ok {
 		return
 	}
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
+	decision, ok := oauth.ParseDecision(c.Request.Context(), form.Get("decision"))
+	if !ok { // before signIn: a form refused for its decision changes nothing
+		reshow(http.StatusBadRequest, "", msgChooseDecision)
+		return
+	}
 	if !s.signIn(c, sess, form, a, reshow) {
 		return
 	}

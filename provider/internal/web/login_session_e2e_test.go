@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -285,11 +286,12 @@ func TestE2ESessionEndsWhereItsCookieSays(t *testing.T) {
 }
 
 // TestE2ERefusedDecisionKeepsTheSession: a sign-in form with the right
-// password and a decision the page does not offer is refused with
-// invalid_request, redirected (RFC 6749 Section 4.1.2.1), and changes
-// nothing: the browser's login session is not ended by a sign-in that the
-// refusal never saved, so prompt=none still gets a code after it. On
-// SQLite and PostgreSQL.
+// password and a decision the page does not offer is shown again (400,
+// "Choose Approve or Deny."), before any sign-in, and changes nothing: the
+// browser's login session is not ended, so prompt=none still gets a code
+// after it; and the same form sent with no session, CSRF token or password
+// for a pushed request leaves that request_uri usable (it is not answered
+// with an error redirect, which would use it up). On SQLite and PostgreSQL.
 func TestE2ERefusedDecisionKeepsTheSession(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
@@ -299,13 +301,20 @@ func TestE2ERefusedDecisionKeepsTheSession(t *testing.T) {
 			t.Fatalf("prompt=none after signing in: got %s, want a code", got)
 		}
 		form, _ := url.ParseQuery(okAuth + demoLogin + "&decision=bogus")
-		resp, page := b.PostForm(srv.URL+"/oauth/authenticate", form)
-		q := providertest.RedirectOf(t, resp, page).Query()
-		if q.Get("error") != "invalid_request" || q.Get("error_description") != "decision must be allow or deny" || q.Get("state") != "s1" {
-			t.Errorf("the right password with decision=bogus: got %v, want invalid_request, decision must be allow or deny, state s1", q)
+		if resp, page := b.PostForm(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Choose Approve or Deny.") {
+			t.Errorf("the right password with decision=bogus: got %d, want 400 with the form again: %.300s", resp.StatusCode, page)
 		}
 		if got := b.silentLogin(srv); got != "" {
 			t.Errorf("prompt=none after the refused decision: got %s, want a code: the login session is as it was", got)
+		}
+
+		requestURI := pushOK(t, srv, pushedDemoRequest(oauth2.GenerateVerifier()), demoBasic)
+		anonymous := url.Values{"client_id": {"testclient"}, "request_uri": {requestURI}, "decision": {"bogus"}}
+		if resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", anonymous.Encode(), nil); resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+			t.Errorf("an anonymous form with decision=bogus for a pushed request: got %d (Location %q), want 400, no redirect", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if resp, page := newBrowser(t).Get(parAuthorizeURL(srv, "testclient", requestURI)); resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+			t.Errorf("the pushed request after the anonymous form: got %d, want its sign-in page", resp.StatusCode)
 		}
 	})
 }

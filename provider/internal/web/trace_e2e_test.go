@@ -219,8 +219,9 @@ func walkCodeFlow(w *walker) {
 		"POST", "/oauth/authenticate", form, nil)
 	form.Set("password", walkPassword)
 	form.Set("decision", "bogus")
-	w.do(walkStep{name: "the right password, a decision the page does not offer: refused before the sign-in", outcome: "invalid_request",
-		checks: join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"user approved"})},
+	w.do(walkStep{name: "the right password, a decision the page does not offer: the form again, before the sign-in",
+		outcome: "login and consent page shown again: Choose Approve or Deny.",
+		checks:  join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"user approved"})},
 		"POST", "/oauth/authenticate", form, nil)
 	form.Set("decision", "allow")
 	status, _, header := w.do(walkStep{name: "sign in and allow", outcome: "authorization code issued",

@@ -167,6 +167,7 @@ func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) 
 func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSession) {
 	location, err := s.p.IssueAuthorizationCode(c.Request.Context(), a, sess.UserID(), sess.AuthTime())
 	if err != nil {
+		s.saveSession(c, sess) // a sign-in just made stands, though no code came of it
 		s.authorizationError(c, err)
 		return
 	}

@@ -86,6 +86,10 @@ func TestE2EIDTokenHint(t *testing.T) {
 			form.Set("decision", "allow")
 			resp, page := bt.PostForm(srv.URL+"/oauth/authenticate", form)
 			wantRedirect(t, resp, page, "login_required")
+			// The sign-in stands, though no code came of it: it ended the
+			// browser's previous login session, and alice is signed in anew.
+			resp, page = bt.Get(cfg.AuthCodeURL("st-hint", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("prompt", "none")))
+			wantRedirect(t, resp, page, "")
 		})
 		t.Run("signing in as the user the hint names gives a code", func(t *testing.T) {
 			clock.Advance(time.Second)

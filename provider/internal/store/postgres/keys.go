@@ -110,6 +110,11 @@ func (s *Store) DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (in
 func (s *Store) EraseReplacedSigningKeys(ctx context.Context) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		for _, statement := range []string{
+			// First the lock TRUNCATE would take at its turn: a key that
+			// another process stores meanwhile waits for the commit, and is
+			// not copied aside too early, then truncated (and two starts
+			// that erase at once wait in turn instead of deadlocking).
+			`LOCK TABLE signing_keys IN ACCESS EXCLUSIVE MODE`,
 			`CREATE TEMPORARY TABLE live_signing_keys ON COMMIT DROP AS SELECT * FROM signing_keys`,
 			`TRUNCATE signing_keys`,
 			`INSERT INTO signing_keys SELECT * FROM live_signing_keys`,

@@ -2,12 +2,14 @@ package postgres_test
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/internal/store/storetest"
 	"github.com/oauth-reference/provider/internal/token"
@@ -75,4 +77,65 @@ func tableFile(t *testing.T, pool *pgxpool.Pool) string {
 		t.Fatal(err)
 	}
 	return name
+}
+
+// TestEraseKeepsAKeyStoredMeanwhile: a key another process stores while
+// EraseReplacedSigningKeys runs is still there after it. The erase takes
+// the table's lock first, so the key's insert, begun before it, commits
+// before the live rows are copied aside, and is copied with them; copied
+// first, it was missing from the copy and then truncated, and tokens it
+// signed stopped verifying everywhere. PostgreSQL only: SQLite writes
+// through one connection at a time, so its erase (VACUUM) cannot overlap a
+// write.
+func TestEraseKeepsAKeyStoredMeanwhile(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	s := open(t, u)
+	pool, err := pgxpool.New(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	other, err := pool.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(t.Context())
+	if _, err := other.Exec(t.Context(), `INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at)
+		VALUES ('meanwhile', 'RS256', '\x00', true, now())`); err != nil {
+		t.Fatal(err)
+	}
+	erased := make(chan error, 1)
+	go func() { erased <- s.EraseReplacedSigningKeys(t.Context()) }()
+	waitForLockWait(t, pool)
+	if err := other.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-erased; err != nil {
+		t.Fatalf("EraseReplacedSigningKeys: %v", err)
+	}
+	keys, err := s.ListSigningKeys(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(keys, func(k store.SigningKey) bool { return k.ID == "meanwhile" }) {
+		t.Errorf("after the erase: got %d keys without the one stored meanwhile, want it kept", len(keys))
+	}
+}
+
+// waitForLockWait returns once some session waits for a lock on
+// signing_keys (the erase, behind the other transaction's insert).
+func waitForLockWait(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var waiting bool
+		err := pool.QueryRow(t.Context(), `SELECT EXISTS (SELECT 1 FROM pg_locks
+			WHERE NOT granted AND relation = 'signing_keys'::regclass)`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			return
+		}
+	}
+	t.Fatal("the erase never waited for the table's lock")
 }

@@ -145,6 +145,10 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 	if keepRetired <= 0 {
 		return nil, fmt.Errorf("token: the time to keep a retired key, %v, is not positive", keepRetired)
 	}
+	// Up to a whole microsecond, the finest time the stores keep: a finer
+	// part would make a stored RetireAt look short at every load, and
+	// keepLongEnough write at every load.
+	keepRetired = (keepRetired + time.Microsecond - 1).Truncate(time.Microsecond)
 	if accessTokenAlg == "" {
 		accessTokenAlg = RS256
 	}

@@ -97,7 +97,8 @@ func (f *fakeKeyStore) RotateSigningKey(_ context.Context, k store.SigningKey, r
 	}
 	for i, old := range f.keys {
 		if old.Algorithm == k.Algorithm && old.RetireAt.IsZero() {
-			f.keys[i].RetireAt, f.keys[i].RetiredAt = retireAt, k.CreatedAt
+			// To the microsecond, as both stores keep times.
+			f.keys[i].RetireAt, f.keys[i].RetiredAt = retireAt.Truncate(time.Microsecond), k.CreatedAt.Truncate(time.Microsecond)
 		}
 	}
 	f.keys = append(f.keys, k)
@@ -109,8 +110,8 @@ func (f *fakeKeyStore) KeepRetiredSigningKeys(_ context.Context, keep time.Durat
 	defer f.mu.Unlock()
 	f.keeps++
 	for i, k := range f.keys {
-		if !k.RetiredAt.IsZero() && k.RetireAt.Before(k.RetiredAt.Add(keep)) {
-			f.keys[i].RetireAt = k.RetiredAt.Add(keep)
+		if until := k.RetiredAt.Add(keep).Truncate(time.Microsecond); !k.RetiredAt.IsZero() && k.RetireAt.Before(until) {
+			f.keys[i].RetireAt = until
 		}
 	}
 	return nil
@@ -624,6 +625,32 @@ func TestRetiredKeyKeptForTheLongestLifetime(t *testing.T) {
 	keeps := ks.keeps
 	if err := rotator.Reload(ctx); err != nil || ks.keeps != keeps {
 		t.Errorf("a reload by the process that needs the key less long: got %v and %d writes, want none", err, ks.keeps-keeps)
+	}
+}
+
+// TestKeepRetiredToTheMicrosecond: a lifetime with a part finer than the
+// stores keep (ACCESS_TOKEN_TTL=10m0.0000005s is a valid setting) raises a
+// retired key's RetireAt once, not at every load: compared to the
+// nanosecond, the stored time would never be late enough, and on
+// PostgreSQL each write makes every process load the keys again.
+func TestKeepRetiredToTheMicrosecond(t *testing.T) {
+	ctx := context.Background()
+	ks := &fakeKeyStore{}
+	k, err := LoadKeys(ctx, ks, testKEK, "", 10*time.Minute+500*time.Nanosecond, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Rotate(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	keeps := ks.keeps
+	for range 3 {
+		if err := k.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ks.keeps > keeps+1 {
+		t.Errorf("three reloads after a rotation: got %d writes, want at most one", ks.keeps-keeps)
 	}
 }
 

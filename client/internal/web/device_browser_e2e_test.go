@@ -71,10 +71,17 @@ func TestBrowserDevicePollKeepsFocus(t *testing.T) {
 	tb.startWithTheKeyboard(h, devicePath, `#device-start`)
 	tb.do("waiting for the user code", shows(chromedp.CSS(`#user-code`)))
 	tb.do("focusing the link to poll by hand", chromedp.Focus(chromedp.CSS(`#by-hand`)))
+	// The focused element itself, and whether it lost the focus even for
+	// a moment (a screen reader would read it again at every poll).
+	run(tb, "watching the focus", chromedp.Evaluate[bool](`window.focused = document.activeElement;
+		window.focusLost = false; window.focused.addEventListener("blur", () => { window.focusLost = true }); true`))
 	hops := run(tb, "counting the hops", chromedp.Evaluate[int](hopCountJS))
 	tb.waitUntil("waiting for two polls", fmt.Sprintf("%s >= %d", hopCountJS, hops+2))
 	if got := run(tb, "reading the focus", chromedp.Evaluate[string](focusedJS)); got != "by-hand" {
 		t.Errorf("after two polls, the focus is on %q, want the link to poll by hand (by-hand)", got)
+	}
+	if same := run(tb, "comparing the focused element", chromedp.Evaluate[bool](`document.activeElement === window.focused && !window.focusLost`)); !same {
+		t.Error("after two polls, the focused link was replaced or lost the focus for a moment, want it untouched")
 	}
 
 	link := `main section.hop:first-of-type a[href*="rfc8628"]`

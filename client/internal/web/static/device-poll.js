@@ -1,9 +1,10 @@
 // The device grant's page, polling without reloading itself. While a run
 // waits for the user, its result card carries data-refresh: the seconds
 // until the next poll is due. Then this script fetches the page again (its
-// server sends the token request, as for a reload), and puts the new page's
-// changing parts, the result card and the hop list, in place of the shown
-// ones: the focus stays where it was, and the polite live region
+// server sends the token request, as for a reload), and makes the page's
+// changing parts, the result card and the hop list, the same as the new
+// page's, touching only what changed (keep): the focus stays where it
+// was, and the polite live region
 // #poll-status says so when the result's heading changes. It stops once the
 // new page asks for no more polls (approved, denied, expired, failed). The
 // page leaves it out when the reader polls by hand; without scripting, the
@@ -21,11 +22,11 @@
     var el = document.activeElement;
     var part = parts.find(function (id) { return document.getElementById(id).contains(el); });
     if (!part || el.id) {
-      return part ? {part: part, id: el.id} : null;
+      return part ? {element: el, part: part, id: el.id} : null;
     }
     var hop = el.closest("section.hop");
     var within = hop || document.getElementById(part);
-    return {part: part, hop: hop && hop.querySelector("h3").textContent,
+    return {element: el, part: part, hop: hop && hop.querySelector("h3").textContent,
       rank: Array.prototype.indexOf.call(within.querySelectorAll(focusable), el)};
   }
 
@@ -60,14 +61,42 @@
     return h ? h.textContent.trim() : "";
   }
 
-  // show puts the parts of the fetched page fresh (a fragment) in place of
-  // the shown ones, and returns the new result card.
+  // keep makes shown, a part of the page, the same as next, its fresh
+  // copy, touching only what changed: its attributes (the result card's
+  // data-refresh), and the children whose HTML changed, gone or came. A
+  // child that did not change stays where it is, untouched, so the focus
+  // and a selection in it stay, and a screen reader hears nothing of it.
+  // The children come in order (the hops by time), so an old child is kept
+  // when it matches a fresh one still to be placed.
+  function keep(shown, next) {
+    Array.prototype.slice.call(shown.attributes).forEach(function (a) {
+      if (!next.hasAttribute(a.name)) {
+        shown.removeAttribute(a.name);
+      }
+    });
+    Array.prototype.forEach.call(next.attributes, function (a) { shown.setAttribute(a.name, a.value); });
+    var fresh = Array.prototype.slice.call(next.children), placed = 0;
+    Array.prototype.slice.call(shown.children).forEach(function (old) {
+      var same = fresh.findIndex(function (f, i) { return i >= placed && f.outerHTML === old.outerHTML; });
+      if (same < 0) {
+        old.remove();
+        return;
+      }
+      fresh.slice(placed, same).forEach(function (f) { shown.insertBefore(f, old); });
+      placed = same + 1;
+    });
+    fresh.slice(placed).forEach(function (f) { shown.appendChild(f); });
+  }
+
+  // show makes the parts of the page those of the fetched page fresh (a
+  // fragment), and returns the result card. The focus moves only when the
+  // element that had it changed or went.
   function show(fresh) {
     var place = focusedPlace(), before = heading(document);
     parts.forEach(function (id) {
-      document.getElementById(id).replaceWith(fresh.getElementById(id));
+      keep(document.getElementById(id), fresh.getElementById(id));
     });
-    if (place) {
+    if (place && !document.contains(place.element)) {
       refocus(place);
     }
     if (heading(document) !== before) {

@@ -128,6 +128,7 @@ func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess
 		return
 	}
 	if err := s.p.DecideDevice(c.Request.Context(), d, decision, sess.UserID(), sess.AuthTime()); err != nil {
+		s.saveSession(c, sess) // a sign-in just made stands, though the code was decided elsewhere meanwhile
 		s.userCodeFailed(c, sess, d.UserCode, err)
 		return
 	}

@@ -584,3 +584,40 @@ func TestE2EDeviceBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestE2EDeviceSignInStandsWhenOvertaken: a user who signs in with the
+// right password to approve a user code that another browser decided
+// between the consent page and the approval sees the used-code page and
+// stays signed in: the sign-in ended the browser's old login session, so
+// the new one is saved though nothing was decided (a later prompt=none is
+// not login_required). On SQLite and PostgreSQL.
+func TestE2EDeviceSignInStandsWhenOvertaken(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		srv.Provider.Store = &overtakingDeviceStore{Store: srv.Provider.Store}
+		da := startDevice(t, deviceConfig(srv, "read"))
+		b := newBrowser(t)
+		_, consent := b.EnterUserCode(da.VerificationURIComplete)
+		form := providertest.FormFields(consent)
+		form.Set("username", providertest.DemoUsername)
+		form.Set("password", providertest.DemoPassword)
+		form.Set("decision", "allow")
+		if resp, page := b.PostForm(da.VerificationURI, form); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "This code was already used") {
+			t.Fatalf("approving a code decided meanwhile: got %d, want 400 with the used-code page: %.300s", resp.StatusCode, page)
+		}
+		if got := b.silentLogin(srv); got == "login_required" {
+			t.Errorf("prompt=none after signing in at /device: got %s, want the user signed in", got)
+		}
+	})
+}
+
+// overtakingDeviceStore is a store in which another browser denies each
+// user code just before this one's approval is written.
+type overtakingDeviceStore struct{ store.Store }
+
+func (s *overtakingDeviceStore) ApproveDeviceCode(ctx context.Context, userCodeHash string, g store.Grant) error {
+	if err := s.Store.DenyDeviceCode(ctx, userCodeHash); err != nil {
+		return err
+	}
+	return s.Store.ApproveDeviceCode(ctx, userCodeHash, g)
+}

@@ -93,7 +93,7 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 		mustContain(t, "the waiting page", page, `<noscript><meta http-equiv="refresh" content="1"></noscript>`, `data-refresh="1"`,
 			`<script src="/static/device-poll.js" nonce="`, `<p role="status" class="sr" id="poll-status">`, h.provider.Issuer+"/device?user_code=",
 			"Device authorization request", "RFC 8628 Section 3.1", "the provider answered 200 with device_code, user_code and verification_uri",
-			"verification_uri_complete carries the user code", "&#34;interval&#34;: 1", `target="_blank" rel="noopener"`)
+			"verification_uri_complete carries the user code", "&#34;interval&#34;: 1", `target="_blank" rel="noopener"`, "(opens in a new tab)")
 		mustNotContain(t, "the waiting page", page, "Device access token request (a poll)")
 		if _, again := h.get(h.client.URL + devicePath); h.devicePolls() != 0 {
 			t.Errorf("a reload before the interval sent a token request:\n%s", again)

@@ -180,11 +180,15 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, *token.KEK,
 }
 
 // serve runs the provider until ctx is cancelled, then shuts down
-// gracefully (service.Serve) and closes the store. A SQLite file is served
+// gracefully (service.Serve) and closes the store. It first warns about an
+// http ISSUER off loopback (config.PlainHTTPIssuerWarning). A SQLite file is served
 // by one process at a time (backend.ClaimServing), claimed before the
 // store is opened: a provider refused leaves the file as it was, not even
 // migrated to its own version under the one serving it.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if warning := cfg.PlainHTTPIssuerWarning(); warning != "" {
+		log.Warn(warning, "issuer", cfg.Issuer)
+	}
 	release, err := backend.ClaimServing(cfg.DatabaseURL)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -463,6 +464,25 @@ func TestRetiredSettingIsWarnedAbout(t *testing.T) {
 	want := `level=WARN msg="PASSWORD_HASH_COST is set, but this version no longer reads it: passwords are hashed with Argon2id, not bcrypt; its cost is PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_TIME"`
 	if got := out.String(); strings.Count(got, want) != 1 || strings.Count(got, "PASSWORD_HASH_COST") != 1 {
 		t.Errorf("log of a start with PASSWORD_HASH_COST set: got %q, want one line holding %q", got, want)
+	}
+}
+
+// TestPlainHTTPIssuerIsWarnedAbout: a start with ISSUER http:// on a host
+// that is not loopback logs one WARN line naming it (the session cookie
+// without Secure, RFC 6749 Section 3.1); one on localhost, as in
+// docker-compose.yml and make run, logs none.
+func TestPlainHTTPIssuerIsWarnedAbout(t *testing.T) {
+	for issuer, want := range map[string]int{"http://10.20.30.40:8080": 1, "http://localhost:8080": 0} {
+		withUnopenableStore(t) // the start stops at the store, after the warning
+		t.Setenv("ISSUER", issuer)
+		var out strings.Builder
+		if err := run(context.Background(), nil, &out); err == nil {
+			t.Fatal("a store that cannot be opened: got no error")
+		}
+		line := regexp.MustCompile(`level=WARN msg="ISSUER is http on a host that is not loopback: http is for local development only;[^\n]* issuer=` + regexp.QuoteMeta(issuer) + "\n")
+		if got := out.String(); len(line.FindAllString(got, -1)) != want || strings.Count(got, "level=WARN") != want {
+			t.Errorf("log of a start with ISSUER=%s: got %q, want %d WARN line matching %s", issuer, got, want, line)
+		}
 	}
 }
 

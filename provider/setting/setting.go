@@ -19,10 +19,12 @@ import (
 // CheckIssuer refuses a setting name that cannot be an issuer identifier,
 // or the base URL that stands in for one (AUTH_SERVER_INTERNAL): "a URL
 // that uses the "https" scheme and has no query or fragment components"
-// ([RFC 8414 Section 2]); http is accepted as well, for the demo on
-// localhost. Nor may it hold userinfo ("user:password@"): an
-// issuer is scheme, host, port and path, the string every "iss" repeats,
-// and a password in it would be printed wherever the issuer is, from the
+// ([RFC 8414 Section 2]); http is accepted as well, on any host: the demo
+// runs on http://localhost, and a test on a local network may name another
+// host (the provider warns at start about such an ISSUER: http is for local
+// development only). Nor may it hold userinfo ("user:password@"): an issuer
+// is scheme, host, port and path, the string every "iss" repeats, and a
+// password in it would be printed wherever the issuer is, from the
 // start-up log line to the metadata.
 //
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2

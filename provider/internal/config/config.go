@@ -580,10 +580,40 @@ func (c Config) Teaching() bool {
 	case TeachingOn:
 		return true
 	case TeachingAuto:
-		u, err := url.Parse(c.Issuer)
-		return err == nil && u.Scheme == "http" && isLoopback(u.Hostname())
+		host, plain := c.plainHTTPIssuerHost()
+		return plain && isLoopback(host)
 	}
 	return false
+}
+
+// PlainHTTPIssuerWarning returns the warning the provider logs at start,
+// beside the issuer, when ISSUER is http:// on a host that is not loopback (a LAN address, a
+// name such as auth.example.com), and "" for any other issuer. Such an
+// issuer is accepted, for a test on a local network, but it is not one
+// for production: an issuer "uses the "https" scheme" ([RFC 8414 Section 2]),
+// the authorization server "MUST require the use of TLS" at its
+// authorization endpoint ([RFC 6749 Section 3.1]), and the login session
+// cookie, which is Secure only under an https issuer, travels in clear.
+//
+// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+func (c Config) PlainHTTPIssuerWarning() string {
+	host, plain := c.plainHTTPIssuerHost()
+	if !plain || isLoopback(host) {
+		return ""
+	}
+	return "ISSUER is http on a host that is not loopback: http is for local development only; " +
+		"browsers then get the login session cookie without Secure, and RFC 6749 Section 3.1 requires TLS (use an https ISSUER)"
+}
+
+// plainHTTPIssuerHost returns the host of ISSUER (without port or
+// brackets), and whether ISSUER is an http:// URL.
+func (c Config) plainHTTPIssuerHost() (host string, plain bool) {
+	u, err := url.Parse(c.Issuer)
+	if err != nil || u.Scheme != "http" {
+		return "", false
+	}
+	return u.Hostname(), true
 }
 
 // isLoopback reports whether host (without port or brackets) names this

@@ -231,6 +231,28 @@ func TestTeaching(t *testing.T) {
 	}
 }
 
+// TestPlainHTTPIssuerWarning: an http ISSUER on a host that is not loopback
+// (a LAN address, a public name) gets a warning that names ISSUER, says http
+// is for local development, that the session cookie loses Secure and that
+// RFC 6749 Section 3.1 requires TLS; an http issuer on a loopback host
+// (localhost, 127.0.0.0/8, [::1]) and any https issuer get none.
+func TestPlainHTTPIssuerWarning(t *testing.T) {
+	for _, issuer := range []string{"http://10.20.30.40:8080", "http://auth.example.com", "http://localhost.example", "http://192.168.1.5:8080/tenant"} {
+		got := Config{Issuer: issuer}.PlainHTTPIssuerWarning()
+		for _, want := range []string{"ISSUER is http", "local development only", "without Secure", "RFC 6749 Section 3.1 requires TLS"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("ISSUER=%s: got warning %q, want it to hold %q", issuer, got, want)
+			}
+		}
+	}
+	for _, issuer := range []string{"http://localhost:8080", "http://LOCALHOST", "http://127.0.0.1:8080", "http://127.1.2.3", "http://[::1]:8080",
+		"https://auth.example.com", "https://10.20.30.40:8443", "https://localhost:8443"} {
+		if got := (Config{Issuer: issuer}).PlainHTTPIssuerWarning(); got != "" {
+			t.Errorf("ISSUER=%s: got warning %q, want none", issuer, got)
+		}
+	}
+}
+
 // TestMetadataDocumentsOn: CLIENT_ID_METADATA_DOCUMENTS=auto fetches client
 // ID metadata documents in teaching mode only; on and off decide alone.
 func TestMetadataDocumentsOn(t *testing.T) {

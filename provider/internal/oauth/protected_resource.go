@@ -32,10 +32,16 @@ type ProtectedResourceMetadata struct {
 // ProtectedResourceMetadata describes the provider's own resource server
 // (/protected/resource, /user/profile, /userinfo). [RFC 9728 Section 2]:
 // "resource REQUIRED. The protected resource's resource identifier"; it is
-// the "aud" of the access tokens it accepts. Tokens go in the Authorization
-// header only ([RFC 9700 Section 4.3.2]: never in the query).
+// the "aud" of the access tokens it accepts. bearer_methods_supported names
+// "header", the method every one of its endpoints takes, so a client that
+// follows it succeeds at each; /userinfo also takes the token in a POST
+// form body ([RFC 6750 Section 2.2], as [OIDC Core Section 5.3.1] allows:
+// BodyMayCarryToken), and none takes it in the query
+// ([RFC 9700 Section 4.3.2]).
 //
 // [RFC 9728 Section 2]: https://www.rfc-editor.org/rfc/rfc9728#section-2
+// [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
+// [OIDC Core Section 5.3.1]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfoRequest
 // [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
 func (p *Provider) ProtectedResourceMetadata() ProtectedResourceMetadata {
 	return ProtectedResourceMetadata{

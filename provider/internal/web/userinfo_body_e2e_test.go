@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,4 +101,43 @@ func wantBearerChallenge(t *testing.T, resp *http.Response, issuer, wantError st
 	case wantError != "" && !strings.Contains(challenge, `error="`+wantError+`"`):
 		t.Errorf("WWW-Authenticate: got %q, want error=%q", challenge, wantError)
 	}
+}
+
+// TestE2EBearerMethodsOfTheResourceMetadata holds the protected resource
+// metadata's bearer_methods_supported ([RFC 9728 Section 2]) to exactly
+// ["header"], the method every endpoint of the resource takes, so that a
+// client that follows the metadata succeeds at each of them; the form
+// body of [RFC 6750 Section 2.2] is taken at /userinfo alone
+// ([OIDC Core Section 5.3.1]), and /protected/resource and /user/profile
+// refuse it. It runs on SQLite and on PostgreSQL.
+func TestE2EBearerMethodsOfTheResourceMetadata(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		resp, body := sendJSON(t, http.MethodGet, srv.URL+"/.well-known/oauth-protected-resource", "", "")
+		var m struct {
+			BearerMethodsSupported []string `json:"bearer_methods_supported"`
+		}
+		if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &m) != nil || !slices.Equal(m.BearerMethodsSupported, []string{"header"}) {
+			t.Fatalf("protected resource metadata: got %d %s, want bearer_methods_supported [\"header\"]", resp.StatusCode, body)
+		}
+		at := newBrowser(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")).AccessToken
+		inBody := url.Values{"access_token": {at}}.Encode()
+		for _, path := range []string{"/protected/resource", "/user/profile", "/userinfo"} {
+			if resp, body := callResource(t, srv.URL+path, at); resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s, token in the header: got %d %.200s, want 200", path, resp.StatusCode, body)
+			}
+		}
+		if resp, body := sendBadRequest(t, srv, badRequest{method: "POST", path: "/userinfo", body: inBody}); resp.StatusCode != http.StatusOK {
+			t.Errorf("POST /userinfo, token in the body: got %d %.200s, want 200", resp.StatusCode, body)
+		}
+		for _, path := range []string{"/protected/resource", "/user/profile"} {
+			for method, want := range map[string]int{"GET": http.StatusUnauthorized, "POST": http.StatusMethodNotAllowed} {
+				resp, body := sendBadRequest(t, srv, badRequest{method: method, path: path, body: inBody})
+				if resp.StatusCode != want {
+					t.Errorf("%s %s, token in the body: got %d %.200s, want %d", method, path, resp.StatusCode, body, want)
+				}
+			}
+		}
+	})
 }

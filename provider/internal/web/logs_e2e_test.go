@@ -69,56 +69,96 @@ func TestE2ENoSecretsInLogs(t *testing.T) {
 
 // TestE2EUnknownClientIDNeverWritten: a client that sends its secret (or a
 // token, or a user its password) where the client_id belongs, a swapped
-// pair, finds it in no log line and no trace: a request's client_id is
-// written only once it names a registered client (README, "Logs").
+// pair, finds it in no log line and no trace, nor on /debug/traces: a
+// request's client_id is written only once it names a registered client
+// (README, "Logs"). That holds for the client_id in the path of the client
+// configuration endpoint (RFC 7592 Section 2) too, where a client may type
+// its registration access token: the trace keeps the route's pattern, and
+// the path only for the registered client the request was allowed to
+// manage. On both stores.
 func TestE2EUnknownClientIDNeverWritten(t *testing.T) {
-	var log processtest.Buffer
-	srv := providertest.New(t, providertest.Options{LogOutput: &log})
-	const secret = "SwappedSecretQ7w8e9r0t1y2u3i4"
-	requests := []func() *http.Response{
-		func() *http.Response {
-			resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials", basic(secret, "testclient"))
-			return resp
-		},
-		func() *http.Response {
-			resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&client_id="+secret+"&client_secret=x", nil)
-			return resp
-		},
-		func() *http.Response {
-			resp, _ := rawPost(t, srv.URL+"/oauth/par", "response_type=code&client_id="+secret+"&redirect_uri="+demoRedirectURI, nil)
-			return resp
-		},
-		func() *http.Response {
-			resp, _ := rawPost(t, srv.URL+"/oauth/revoke", "token=x&client_id="+secret, nil)
-			return resp
-		},
-		func() *http.Response {
-			resp, _ := rawPost(t, srv.URL+"/oauth/device/code", "client_id="+secret, nil)
-			return resp
-		},
-		func() *http.Response {
-			resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", strings.Replace(okAuth, "testclient", secret, 1)+demoUser+"&password=demo", nil)
-			return resp
-		},
-		func() *http.Response {
-			resp, _ := callResource(t, srv.URL+"/oauth/authorize?response_type=code&client_id="+secret+"&redirect_uri="+demoRedirectURI, "")
-			return resp
-		},
-		func() *http.Response {
-			resp, _ := callResource(t, srv.URL+"/oauth/logout?client_id="+secret, "")
-			return resp
-		},
-	}
-	for i, send := range requests {
-		resp := send()
-		_, trace := callResource(t, srv.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), "")
-		if strings.Contains(trace, secret[:16]) {
-			t.Errorf("request %d (%d): its trace holds the value sent as client_id: %s", i, resp.StatusCode, trace)
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		var log processtest.Buffer
+		srv := newServer(providertest.Options{LogOutput: &log})
+		reg := register(t, srv, nativeClient)
+		const secret = "SwappedSecretQ7w8e9r0t1y2u3i4"
+		hidden := map[string]string{"the value sent as client_id": secret, "the registration access token": reg.RegistrationAccessToken}
+		configuration := srv.URL + "/oauth/register/"
+		requests := []func() *http.Response{
+			func() *http.Response {
+				resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials", basic(secret, "testclient"))
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&client_id="+secret+"&client_secret=x", nil)
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := rawPost(t, srv.URL+"/oauth/par", "response_type=code&client_id="+secret+"&redirect_uri="+demoRedirectURI, nil)
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := rawPost(t, srv.URL+"/oauth/revoke", "token=x&client_id="+secret, nil)
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := rawPost(t, srv.URL+"/oauth/device/code", "client_id="+secret, nil)
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := rawPost(t, srv.URL+"/oauth/authenticate", strings.Replace(okAuth, "testclient", secret, 1)+demoUser+"&password=demo", nil)
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := callResource(t, srv.URL+"/oauth/authorize?response_type=code&client_id="+secret+"&redirect_uri="+demoRedirectURI, "")
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := callResource(t, srv.URL+"/oauth/logout?client_id="+secret, "")
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := sendJSON(t, http.MethodGet, configuration+secret, "", "SomeRegistrationAccessToken123")
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := sendJSON(t, http.MethodPut, configuration+secret, nativeClient, reg.RegistrationAccessToken)
+				return resp
+			},
+			func() *http.Response {
+				resp, _ := sendJSON(t, http.MethodDelete, configuration+secret, "", reg.RegistrationAccessToken)
+				return resp
+			},
+			func() *http.Response { // the token typed in the client_id's place
+				resp, _ := sendJSON(t, http.MethodGet, configuration+reg.RegistrationAccessToken, "", reg.RegistrationAccessToken)
+				return resp
+			},
 		}
-	}
-	if logged := log.String(); strings.Contains(logged, secret[:16]) {
-		t.Errorf("the log holds the value sent as client_id:\n%s", logged)
-	}
+		for i, send := range requests {
+			resp := send()
+			_, trace := callResource(t, srv.URL+"/debug/trace/"+resp.Header.Get("X-Request-Id"), "")
+			for name, value := range hidden {
+				if strings.Contains(trace, value[:16]) {
+					t.Errorf("request %d (%d): its trace holds %s: %s", i, resp.StatusCode, name, trace)
+				}
+			}
+		}
+		_, page := callResource(t, srv.URL+"/debug/traces", "")
+		logged := log.String()
+		for name, value := range hidden {
+			if strings.Contains(page, value[:16]) {
+				t.Errorf("/debug/traces holds %s", name)
+			}
+			if strings.Contains(logged, value[:16]) {
+				t.Errorf("the log holds %s:\n%s", name, logged)
+			}
+		}
+
+		resp, _ := sendJSON(t, http.MethodGet, configuration+reg.ClientID, "", reg.RegistrationAccessToken)
+		if got, _ := traceOf(t, srv, resp); got.Path != "/oauth/register/"+reg.ClientID {
+			t.Errorf("a read of the registered client: the trace keeps path %q, want /oauth/register/%s", got.Path, reg.ClientID)
+		}
+	})
 }
 
 // TestE2ECallerHangUpLoggedAtInfo: a request whose caller has gone (its

@@ -110,7 +110,7 @@ func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 	}
 	rec := &traceRecord{
 		RequestID: requestlog.ID(c.Request.Context()), Time: start, Method: c.Request.Method,
-		Path: tracePath(c.Request.URL.Path), ClientID: tr.ClientID, Status: c.Writer.Status(), Outcome: tr.Outcome,
+		Path: tracePath(c, tr.ClientID), ClientID: tr.ClientID, Status: c.Writer.Status(), Outcome: tr.Outcome,
 		Checks: append([]oauth.Check{}, tr.Checks...), Changes: append([]string{}, tr.Changes...),
 	}
 	if rec.Outcome == "" {
@@ -119,18 +119,22 @@ func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 	s.traces.put(rec)
 }
 
-// maxTracePath bounds the path a trace keeps: it comes from the request,
-// and a trace outlives it.
-const maxTracePath = 200
-
-// tracePath is a copy of path, cut to maxTracePath bytes and "…": a copy,
-// because the path is cut from the request line, which a long query makes
-// long.
-func tracePath(path string) string {
-	if len(path) <= maxTracePath {
-		return strings.Clone(path)
+// tracePath is the path the trace keeps. A path with a parameter (the
+// client_id of "/oauth/register/:client_id") is kept only when the
+// parameter is the registered client the trace names, clientID (at most 64
+// bytes, Trace.Client); else the trace keeps the route's pattern. What a
+// caller types there may be a secret sent by mistake, such as the
+// registration access token, and a value that names no client is written
+// in no trace (README, "Logs"). So a trace never keeps more of the path
+// than a route and a client_id. The path is copied: it is cut from the
+// request line, which a long query makes long, and a trace outlives it.
+func tracePath(c *gin.Context, clientID string) string {
+	for _, param := range c.Params {
+		if clientID == "" || param.Value != clientID {
+			return c.FullPath()
+		}
 	}
-	return path[:maxTracePath] + "…"
+	return strings.Clone(c.Request.URL.Path)
 }
 
 // filingWriter files the request's trace just before the answer's first

@@ -44,7 +44,6 @@ import (
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
-	gsessions "github.com/gorilla/sessions"
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/config"
@@ -218,29 +217,7 @@ func (a *App) newCookieStore() sessions.Store {
 	encKey := sha256.Sum256([]byte("oauth-reference client: cookie encryption\x00" + secret))
 	store := cookie.NewStore(authKey[:], encKey[:])
 	store.Options(a.cookieOptions(int(a.sessions.TTL().Seconds())))
-	return quietCookies{Store: store, log: a.log}
-}
-
-// quietCookies is the session cookie store, for which a cookie it cannot
-// read (stale, from another SESSION_SECRET, tampered with) is a new
-// visitor's: any browser can send one, so it is worth a debug line in the
-// client's log, not the error line gin-contrib/sessions writes to
-// slog.Default when Get fails.
-type quietCookies struct {
-	sessions.Store
-	log *slog.Logger
-}
-
-// Get returns the session the request's cookie holds, or a new one when
-// the cookie cannot be read.
-func (q quietCookies) Get(r *http.Request, name string) (*gsessions.Session, error) {
-	s, err := q.Store.Get(r, name)
-	if err != nil && s != nil {
-		q.log.DebugContext(r.Context(), "session cookie ignored", "err", err)
-		clear(s.Values) // the new session gorilla/sessions made, empty
-		return s, nil
-	}
-	return s, err
+	return service.QuietSessionCookies(store, a.log)
 }
 
 // cookieOptions are the session cookie's attributes: HttpOnly (scripts never

@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	stdlog "log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -159,6 +162,45 @@ func TestE2EUnknownClientIDNeverWritten(t *testing.T) {
 			t.Errorf("a read of the registered client: the trace keeps path %q, want /oauth/register/%s", got.Path, reg.ClientID)
 		}
 	})
+}
+
+// TestE2EBadSessionCookieIsQuiet: a provider_session cookie the provider
+// cannot read (garbage, or base64 with a wrong MAC: a forged one, or one
+// from before a restart without SESSION_SECRET) is a new visitor's: the page
+// answers, and the log has one debug line about it that names the request,
+// no ERROR line. Nothing is written to slog.Default or the standard logger,
+// where gin-contrib/sessions writes its error line. It changes
+// process-wide loggers, so it does not run in parallel.
+func TestE2EBadSessionCookieIsQuiet(t *testing.T) {
+	var log processtest.Buffer
+	srv := providertest.New(t, providertest.Options{LogOutput: &log})
+	var stray bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	defer stdlog.SetOutput(stdlog.Writer())
+	stdlog.SetOutput(&stray)
+	slog.SetDefault(slog.New(slog.NewTextHandler(&stray, nil)))
+	for name, value := range map[string]string{"garbage": "abc", "base64 with a wrong MAC": "MTcwMDAwMDAwMHxhYmN8ZGVm"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/device", nil)
+		req.AddCookie(&http.Cookie{Name: "provider_session", Value: value})
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: got %d, want 200, the page of a new visitor", name, resp.StatusCode)
+		}
+		ignored := regexp.MustCompile(`(?m)^.*level=DEBUG msg="session cookie ignored".*request_id=` + resp.Header.Get("X-Request-Id"))
+		if n := len(ignored.FindAllString(log.String(), -1)); n != 1 {
+			t.Errorf("%s: %d debug lines \"session cookie ignored\" naming the request, want 1:\n%s", name, n, log.String())
+		}
+	}
+	if strings.Contains(log.String(), "level=ERROR") {
+		t.Errorf("a bad session cookie is logged as an error:\n%s", log.String())
+	}
+	if stray.Len() > 0 {
+		t.Errorf("written outside the provider's logger: %q", stray.String())
+	}
 }
 
 // TestE2ECallerHangUpLoggedAtInfo: a request whose caller has gone (its

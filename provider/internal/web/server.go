@@ -73,7 +73,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
-	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p)), protectPage)}
+	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p, log)), protectPage)}
 	s.routes(service.Routes{IRoutes: r}, newCORSGroup(r), pages)
 	return &Router{Engine: r, Metrics: m.Handler()}
 }
@@ -141,8 +141,9 @@ func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Route
 
 // newCookieStore keys the session cookie from the secret: one derived key
 // signs (HMAC-SHA256), the other encrypts (AES-256), so the cookie can be
-// neither read nor forged.
-func newCookieStore(secret []byte, p *oauth.Provider) cookie.Store {
+// neither read nor forged. A cookie it cannot read is a debug line in log
+// (service.QuietSessionCookies).
+func newCookieStore(secret []byte, p *oauth.Provider, log *slog.Logger) sessions.Store {
 	hashKey := sha256.Sum256(append([]byte("session-hmac:"), secret...))
 	encKey := sha256.Sum256(append([]byte("session-aes:"), secret...))
 	st := cookie.NewStore(hashKey[:], encKey[:])
@@ -150,5 +151,5 @@ func newCookieStore(secret []byte, p *oauth.Provider) cookie.Store {
 		Path: "/", MaxAge: int(p.Config.SessionTTL.Seconds()), HttpOnly: true,
 		Secure: strings.HasPrefix(p.Config.Issuer, "https://"), SameSite: http.SameSiteLaxMode,
 	})
-	return st
+	return service.QuietSessionCookies(st, log)
 }

@@ -77,6 +77,20 @@ func (b *Browser) PostForm(u string, form url.Values) (*http.Response, string) {
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (b *Browser) Decide(resp *http.Response, page, decision string) (*http.Response, string) {
 	b.t.Helper()
+	form := FormFields(page)
+	if AsksPassword(page) {
+		form.Set("username", DemoUsername)
+		form.Set("password", b.Password)
+	}
+	form.Set("decision", decision)
+	return b.Submit(resp, page, form)
+}
+
+// Submit posts form to where the page's form posts: its action, resolved
+// against the page's URL as a browser resolves it. resp and page are the
+// page as it was served.
+func (b *Browser) Submit(resp *http.Response, page string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
 	action := formAction.FindStringSubmatch(page)
 	if resp.StatusCode != http.StatusOK || action == nil {
 		b.t.Fatalf("%s: got status %d, want 200 with a form to post: %s", resp.Request.URL, resp.StatusCode, page)
@@ -85,12 +99,6 @@ func (b *Browser) Decide(resp *http.Response, page, decision string) (*http.Resp
 	if err != nil {
 		b.t.Fatalf("%s: form action %q: %v", resp.Request.URL, action[1], err)
 	}
-	form := FormFields(page)
-	if AsksPassword(page) {
-		form.Set("username", DemoUsername)
-		form.Set("password", b.Password)
-	}
-	form.Set("decision", decision)
 	return b.PostForm(target.String(), form)
 }
 
@@ -109,8 +117,8 @@ func (b *Browser) Approve(authURL string) *url.URL {
 
 // EnterUserCode opens verificationURIComplete (the verification URI with
 // the user code, [RFC 8628 Section 3.3.1]), checks that the page prefills
-// the code, and submits it: the answer is the device consent page, for
-// Decide.
+// the code, and submits the page's form with it: the answer is the device
+// consent page, for Decide.
 //
 // [RFC 8628 Section 3.3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3.1
 func (b *Browser) EnterUserCode(verificationURIComplete string) (*http.Response, string) {
@@ -126,8 +134,7 @@ func (b *Browser) EnterUserCode(verificationURIComplete string) (*http.Response,
 	}
 	form := FormFields(page)
 	form.Set("user_code", userCode)
-	u.RawQuery = ""
-	return b.PostForm(u.String(), form)
+	return b.Submit(resp, page, form)
 }
 
 // formAction finds where the page's form posts to.

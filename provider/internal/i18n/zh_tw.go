@@ -89,7 +89,7 @@ var traditionalChinese = map[string]string{
 	"Fix the application's redirect URI, or register this one.":                                                                  "請修正應用程式的重新導向 URI (redirect URI)，或註冊這一個。",
 	"The provider could not complete the request. Nothing was changed; try again in a moment.":                                   "授權伺服器無法完成這個請求。沒有任何資料被變更；請稍後再試。",
 	"The application that sent you here made an invalid request, so you have not been sent back to it. You can close this page.": "把你帶到這裡的應用程式送出了無效的請求，所以沒有把你導回去。你可以關閉這個頁面。",
-	"The <a href=\"/\">provider's home page</a> lists its endpoints.":                                                            "<a href=\"/\">授權伺服器的首頁</a>列出了它的端點 (endpoint)。",
+	"The <a href=\"%s/\">provider's home page</a> lists its endpoints.":                                                          "<a href=\"%s/\">授權伺服器的首頁</a>列出了它的端點 (endpoint)。",
 
 	// The index page.
 	"Home":                                "首頁",

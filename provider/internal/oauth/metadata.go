@@ -48,8 +48,13 @@ const (
 //
 // [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
 func (p *Provider) IsIssuerPath(path string) bool {
-	return path != "" && path == pathOf(p.Config.Issuer)
+	return path != "" && path == p.IssuerPath()
 }
+
+// IssuerPath is the path component of the issuer, "" when it has none: the
+// path a proxy in front strips (README, "Behind a TLS-terminating proxy"),
+// under which a browser reaches every endpoint and page of the provider.
+func (p *Provider) IssuerPath() string { return pathOf(p.Config.Issuer) }
 
 // pathOf is the path component of an absolute URI, percent-encoded as
 // written (the routes compare paths as sent: service.NewEngine): "" when

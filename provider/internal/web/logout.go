@@ -84,7 +84,7 @@ func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) 
 		s.renderFault(c, err)
 		return
 	}
-	sess.LogOut()
+	sess.LogOut(s.sessionCookie)
 	s.saveSession(c, sess)
 	tr := oauth.TraceFrom(c.Request.Context())
 	tr.Changed("login session ended: the next sign-in asks for the password")

@@ -58,21 +58,26 @@ func writePage(c *gin.Context, status int, page []byte) {
 // set with the helpers of its language: T translates a message key
 // (html/template escapes the result), TH translates a key that holds markup
 // of our own and escapes its arguments, lang is the <html lang> value and
-// sep what goes between two sentences.
-func parseTemplates() map[i18n.Locale]*template.Template {
+// sep what goes between two sentences. issuerPath is the issuer's path
+// (oauth.Provider.IssuerPath), which starts every link and form action of
+// the pages: "{{issuerPath}}/device".
+func parseTemplates(issuerPath string) map[i18n.Locale]*template.Template {
 	sets := make(map[i18n.Locale]*template.Template, len(i18n.Locales))
 	for _, l := range i18n.Locales {
-		sets[l] = template.Must(template.New("pages").Funcs(pageFuncs(l)).ParseFS(templateFS, "templates/*.html"))
+		sets[l] = template.Must(template.New("pages").Funcs(pageFuncs(l, issuerPath)).ParseFS(templateFS, "templates/*.html"))
 	}
 	return sets
 }
 
-// pageFuncs are the template helpers of one locale.
-func pageFuncs(l i18n.Locale) template.FuncMap {
+// pageFuncs are the template helpers of one locale, for an issuer whose
+// path is issuerPath. A page links under it: behind a proxy that strips the
+// path, a link to the host's root would leave the provider.
+func pageFuncs(l i18n.Locale, issuerPath string) template.FuncMap {
 	return template.FuncMap{
 		"documentHost":       oauth.MetadataDocumentHost,
 		"credentialsRefused": credentialsRefused,
 		"explainScope":       oauth.ExplainScope,
+		"issuerPath":         func() string { return issuerPath },
 		"lang":               l.HTMLLang,
 		"refURL":             refURL,
 		"sep":                l.SentenceSeparator,

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"embed"
 	"html/template"
@@ -41,6 +42,7 @@ type Server struct {
 
 	resourcePages pageCache                   // the protected resource's pages, each rendered once
 	formOrigins   *http.CrossOriginProtection // where a sign-in form comes from (sameOriginForm)
+	sessionCookie sessions.Options            // the login session cookie's attributes (sessionCookieOptions)
 
 	storeRefusedAt atomic.Int64 // when a request was last refused for the store (storeUnavailable), Unix ns
 
@@ -60,8 +62,8 @@ type Router struct {
 func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Router {
 	gin.SetMode(gin.ReleaseMode)
 	m := service.NewMetrics()
-	s := &Server{p: p, log: log, templates: parseTemplates(), metrics: newProviderMetrics(m.Registry),
-		formOrigins: newFormOrigins(p.Config.Issuer), requestTimeout: p.RequestTimeLimit()}
+	s := &Server{p: p, log: log, templates: parseTemplates(p.IssuerPath()), metrics: newProviderMetrics(m.Registry),
+		formOrigins: newFormOrigins(p.Config.Issuer), sessionCookie: sessionCookieOptions(p), requestTimeout: p.RequestTimeLimit()}
 	p.OnSecurityEvent = s.metrics.securityEvent
 	r := service.NewEngine()
 	trustProxies(r, p.Config.TrustedProxies)
@@ -73,7 +75,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
-	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, p, log)), protectPage)}
+	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, s.sessionCookie, log)), protectPage)}
 	s.routes(service.Routes{IRoutes: r}, newCORSGroup(r), pages)
 	return &Router{Engine: r, Metrics: m.Handler()}
 }
@@ -141,15 +143,25 @@ func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Route
 
 // newCookieStore keys the session cookie from the secret: one derived key
 // signs (HMAC-SHA256), the other encrypts (AES-256), so the cookie can be
-// neither read nor forged. A cookie it cannot read is a debug line in log
-// (service.QuietSessionCookies).
-func newCookieStore(secret []byte, p *oauth.Provider, log *slog.Logger) sessions.Store {
+// neither read nor forged. The cookie has the attributes of options. A
+// cookie it cannot read is a debug line in log (service.QuietSessionCookies).
+func newCookieStore(secret []byte, options sessions.Options, log *slog.Logger) sessions.Store {
 	hashKey := sha256.Sum256(append([]byte("session-hmac:"), secret...))
 	encKey := sha256.Sum256(append([]byte("session-aes:"), secret...))
 	st := cookie.NewStore(hashKey[:], encKey[:])
-	st.Options(sessions.Options{
-		Path: "/", MaxAge: int(p.Config.SessionTTL.Seconds()), HttpOnly: true,
-		Secure: strings.HasPrefix(p.Config.Issuer, "https://"), SameSite: http.SameSiteLaxMode,
-	})
+	st.Options(options)
 	return service.QuietSessionCookies(st, log)
+}
+
+// sessionCookieOptions are the attributes of the login session cookie. Its
+// path is the issuer's ("/" when the issuer has none), so the browser sends
+// it to this provider's pages only ([RFC 6265 Section 5.1.4]): two issuers
+// on one host, each behind its path, keep a session each.
+//
+// [RFC 6265 Section 5.1.4]: https://www.rfc-editor.org/rfc/rfc6265#section-5.1.4
+func sessionCookieOptions(p *oauth.Provider) sessions.Options {
+	return sessions.Options{
+		Path: cmp.Or(p.IssuerPath(), "/"), MaxAge: int(p.Config.SessionTTL.Seconds()), HttpOnly: true,
+		Secure: strings.HasPrefix(p.Config.Issuer, "https://"), SameSite: http.SameSiteLaxMode,
+	}
 }

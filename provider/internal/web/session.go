@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/subtle"
 	"encoding/gob"
-	"net/http"
 	"slices"
 	"time"
 
@@ -153,13 +152,14 @@ func (l loginSession) forget() {
 	}
 }
 
-// LogOut empties the cookie and lets it expire, so the next authorization
-// request asks for the password again. The session itself ends in the
-// store (oauth.Provider.EndLoginSession): a copy of the cookie would
-// outlive this.
-func (l loginSession) LogOut() {
+// LogOut empties the cookie, whose attributes are cookie, and lets it
+// expire, so the next authorization request asks for the password again.
+// The session itself ends in the store (oauth.Provider.EndLoginSession): a
+// copy of the cookie would outlive this.
+func (l loginSession) LogOut(cookie sessions.Options) {
 	l.s.Clear()
-	l.s.Options(sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	cookie.MaxAge = -1
+	l.s.Options(cookie)
 }
 
 // For is what this session holds for an authorization request of a client:

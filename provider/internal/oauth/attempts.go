@@ -25,6 +25,21 @@ func (e *TooManyAttemptsError) Error() string {
 	return fmt.Sprintf("oauth: too many attempts; retry after %s", e.RetryAfter)
 }
 
+// tooManyRequests refuses a request over one of the limits of rule, too
+// many of what from one address: temporarily_unavailable, "The
+// authorization server is currently unable to handle the request due to a
+// temporary overloading" ([RFC 6749 Section 4.1.2.1]), to be tried again
+// after the given time (RetryAfter: 429 Too Many Requests with
+// Retry-After, [RFC 6585 Section 4]).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+// [RFC 6585 Section 4]: https://www.rfc-editor.org/rfc/rfc6585#section-4
+func tooManyRequests(rule Rule, what string, after time.Duration) *Error {
+	err := rule.Refuse(ErrTemporarilyUnavailable, what+" from this address; try again later")
+	err.RetryAfter = after
+	return err
+}
+
 // Requester names who sends a request, as both kinds of limit count it
 // (attemptBudget below, RateLimit in rate_limit.go): an IPv4 address, or
 // the /64 of an IPv6 address (one subscriber). The limits also count an

@@ -60,13 +60,13 @@ const maxUserCodeDraws = 5
 // code is a 256-bit secret, stored hashed ([RFC 8628 Section 5.2]: "a very
 // high entropy code SHOULD be used"); the user code is 8 letters of base 20
 // ([RFC 8628 Section 6.1]), stored hashed too. Over DEVICE_AUTHORIZATIONS_PER_HOUR the error
-// is a *TooManyAttemptsError (admitDeviceAuthorization), else an *Error.
+// says when to try again (Error.RetryAfter, admitDeviceAuthorization).
 //
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
 // [RFC 8628 Section 3.2]: https://www.rfc-editor.org/rfc/rfc8628#section-3.2
 // [RFC 8628 Section 5.2]: https://www.rfc-editor.org/rfc/rfc8628#section-5.2
 // [RFC 8628 Section 6.1]: https://www.rfc-editor.org/rfc/rfc8628#section-6.1
-func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationRequest) (*DeviceAuthorizationResponse, error) {
+func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationRequest) (*DeviceAuthorizationResponse, *Error) {
 	tr := TraceFrom(ctx)
 	if err := p.admitDeviceAuthorization(tr, r.ClientAddr); err != nil {
 		return nil, err
@@ -110,8 +110,9 @@ var ruleDeviceAuthorizationRate = Rule{"the address stays within its device auth
 // the store nor thin out the code space.
 //
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
-func (p *Provider) admitDeviceAuthorization(tr *Trace, addr netip.Addr) error {
-	return p.devices.admit(tr, ruleDeviceAuthorizationRate, addr, p.Now(), p.Config.DeviceAuthorizationsPerHour)
+func (p *Provider) admitDeviceAuthorization(tr *Trace, addr netip.Addr) *Error {
+	return p.devices.admit(tr, ruleDeviceAuthorizationRate, "too many device authorization requests", addr, p.Now(),
+		p.Config.DeviceAuthorizationsPerHour)
 }
 
 // createDeviceCode stores d under the hash of a fresh user code, for the

@@ -121,11 +121,60 @@ func TestAuthorizeDeviceErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := oauth.ParseDeviceAuthorizationRequest(context.Background(), tc.form, tc.header)
 			if err == nil {
-				_, authErr := p.AuthorizeDevice(context.Background(), req)
-				errors.As(authErr, &err)
+				_, err = p.AuthorizeDevice(context.Background(), req)
 			}
 			if err == nil || err.Code != tc.want {
 				t.Errorf("got %v, want %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRequestsOverTheLimitAreRefusedHere: the protocol decides a refusal
+// over DEVICE_AUTHORIZATIONS_PER_HOUR, PUSHED_REQUESTS_PER_HOUR or
+// REGISTRATIONS_PER_HOUR (every request counts, accepted or not), as it
+// does every other: an *oauth.Error, temporarily_unavailable
+// (RFC 6749 Section 4.1.2.1), that says when to try again (RetryAfter,
+// which web answers 429 with Retry-After) and ends the trace with the
+// failed limit.
+func TestRequestsOverTheLimitAreRefusedHere(t *testing.T) {
+	t.Parallel()
+	clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+	cfg := config.Default()
+	cfg.DatabaseURL = filepath.Join(t.TempDir(), "provider.db")
+	cfg.Registration = config.RegistrationOpen
+	cfg.DeviceAuthorizationsPerHour, cfg.PushedRequestsPerHour, cfg.RegistrationsPerHour = 1, 1, 1
+	p := providertest.NewProvider(t, cfg, clock.Now)
+	endpoints := []struct {
+		name string
+		send func(context.Context) *oauth.Error
+	}{
+		{"device authorization", func(ctx context.Context) *oauth.Error {
+			_, err := p.AuthorizeDevice(ctx, oauth.DeviceAuthorizationRequest{ClientAddr: testAddr})
+			return err
+		}},
+		{"pushed authorization request", func(ctx context.Context) *oauth.Error {
+			_, err := p.PushAuthorizationRequest(ctx, oauth.PushedAuthorizationRequest{ClientAddr: testAddr})
+			return err
+		}},
+		{"registration", func(ctx context.Context) *oauth.Error {
+			_, err := p.RegisterClient(ctx, oauth.RegistrationRequest{ClientAddr: testAddr,
+				Body: func() ([]byte, *oauth.Error) { return []byte("{}"), nil }})
+			return err
+		}},
+	}
+	for _, e := range endpoints {
+		t.Run(e.name, func(t *testing.T) {
+			if err := e.send(context.Background()); err == nil || err.RetryAfter != 0 {
+				t.Fatalf("the first request (a bad one, within the limit): got %v, want its own error", err)
+			}
+			tr := &oauth.Trace{}
+			err := e.send(oauth.WithTrace(context.Background(), tr))
+			if err == nil || err.Code != oauth.ErrTemporarilyUnavailable || err.RetryAfter <= 0 {
+				t.Fatalf("the second request: got %v, want temporarily_unavailable with a RetryAfter", err)
+			}
+			if n := len(tr.Checks); n == 0 || tr.Checks[n-1].Passed || !strings.Contains(tr.Checks[n-1].Rule, "per hour") {
+				t.Errorf("the trace of the second request: got %+v, want it to end with the failed limit", tr.Checks)
 			}
 		})
 	}

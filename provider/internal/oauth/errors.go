@@ -90,6 +90,10 @@ type Error struct {
 	//
 	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 	DPoPNonce string
+	// RetryAfter, when set, says the request was refused over one of the
+	// limits (tooManyRequests) and may be sent again after this long: web
+	// answers it 429 with Retry-After.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.

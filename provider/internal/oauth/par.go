@@ -73,12 +73,12 @@ type PushedAuthorizationResponse struct {
 // would an authorization request sent to the authorization endpoint" — with
 // the very function the authorization endpoint uses. Every error is a JSON
 // error answer ([RFC 9126 Section 2.3]): nothing is redirected from here.
-// Over PUSHED_REQUESTS_PER_HOUR the error is a *TooManyAttemptsError
-// (admitPushedRequest), else an *Error.
+// Over PUSHED_REQUESTS_PER_HOUR the error says when to try again
+// (Error.RetryAfter, admitPushedRequest).
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
 // [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
-func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthorizationRequest) (*PushedAuthorizationResponse, error) {
+func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthorizationRequest) (*PushedAuthorizationResponse, *Error) {
 	tr := TraceFrom(ctx)
 	if err := p.admitPushedRequest(tr, r.ClientAddr); err != nil {
 		return nil, err
@@ -172,8 +172,9 @@ var rulePushedRequestRate = Rule{"the address stays within its pushed authorizat
 // its /48) may not fill the store.
 //
 // [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
-func (p *Provider) admitPushedRequest(tr *Trace, addr netip.Addr) error {
-	return p.pushes.admit(tr, rulePushedRequestRate, addr, p.Now(), p.Config.PushedRequestsPerHour)
+func (p *Provider) admitPushedRequest(tr *Trace, addr netip.Addr) *Error {
+	return p.pushes.admit(tr, rulePushedRequestRate, "too many pushed authorization requests", addr, p.Now(),
+		p.Config.PushedRequestsPerHour)
 }
 
 // pushedRequest resolves the request_uri of an authorization request into

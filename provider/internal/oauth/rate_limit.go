@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"container/list"
+	"errors"
 	"net/netip"
 	"sync"
 	"time"
@@ -119,13 +120,16 @@ type hourlyLimit struct {
 	limit *RateLimit
 }
 
-// admit counts one request from addr at now, or refuses it with a
-// *TooManyAttemptsError when addr used up its perHour requests, and records
-// on tr whether it kept to rule.
-func (l *hourlyLimit) admit(tr *Trace, rule Rule, addr netip.Addr, now time.Time, perHour int) error {
-	err := l.admitAs(countedUnder(addr), now, perHour)
-	tr.Check(rule, err == nil)
-	return err
+// admit counts one request from addr at now, or refuses it when addr used
+// up its perHour requests (tooManyRequests, saying it was too many of
+// what), and records on tr whether it kept to rule.
+func (l *hourlyLimit) admit(tr *Trace, rule Rule, what string, addr netip.Addr, now time.Time, perHour int) *Error {
+	var over *TooManyAttemptsError
+	refused := errors.As(l.admitAs(countedUnder(addr), now, perHour), &over)
+	if !tr.Check(rule, !refused) {
+		return tooManyRequests(rule, what, over.RetryAfter)
+	}
+	return nil
 }
 
 // admitName counts one request of name (a site, say) at now, or refuses it

@@ -60,11 +60,11 @@ type RegistrationRequest struct {
 // initial access token, the rate limit per address), then the body, read
 // by parseClientMetadata and checked by CheckClientMetadata, then a new
 // client_id, secret (for secret-based methods) and registration access
-// token, of which only hashes are kept. Over the rate limit the error is
-// a *TooManyAttemptsError.
+// token, of which only hashes are kept. Over the rate limit the error says
+// when to try again (Error.RetryAfter).
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
-func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*ClientInformation, error) {
+func (p *Provider) RegisterClient(ctx context.Context, r RegistrationRequest) (*ClientInformation, *Error) {
 	tr := TraceFrom(ctx)
 	now := p.Now()
 	if err := p.admitRegistration(tr, r, now); err != nil {
@@ -126,7 +126,7 @@ var (
 // counts, accepted or not.
 //
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
-func (p *Provider) admitRegistration(tr *Trace, r RegistrationRequest, now time.Time) error {
+func (p *Provider) admitRegistration(tr *Trace, r RegistrationRequest, now time.Time) *Error {
 	if err := tr.Require(ruleRegistrationOn, p.RegistrationEnabled(), ErrAccessDenied,
 		"dynamic client registration is turned off on this server"); err != nil {
 		return err
@@ -136,7 +136,7 @@ func (p *Provider) admitRegistration(tr *Trace, r RegistrationRequest, now time.
 			return err
 		}
 	}
-	return p.registrations.admit(tr, ruleRegistrationRate, r.ClientAddr, now, p.Config.RegistrationsPerHour)
+	return p.registrations.admit(tr, ruleRegistrationRate, "too many registrations", r.ClientAddr, now, p.Config.RegistrationsPerHour)
 }
 
 // checkInitialAccessToken applies REGISTRATION=token, [RFC 7591 Section 3]:

@@ -31,7 +31,7 @@ func (s *Server) handleDeviceAuthorization(c *gin.Context) {
 	req.ClientAddr = clientAddr(c)
 	resp, authErr := s.p.AuthorizeDevice(c.Request.Context(), req)
 	if authErr != nil {
-		s.writeLimitedError(c, limitDeviceAuthorization, authErr)
+		s.writeLimitedError(c, limitDeviceAuthorization, errorStatus(authErr), authErr)
 		return
 	}
 	setNoStore(c)

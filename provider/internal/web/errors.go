@@ -3,7 +3,6 @@ package web
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"mime"
@@ -71,10 +70,22 @@ func (b errorBody) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(b))
 }
 
-// writeError writes a protocol error as JSON, with the status statusOf
-// gives its code.
+// writeError writes a protocol error as JSON, with the status errorStatus
+// gives it.
 func (s *Server) writeError(c *gin.Context, err *oauth.Error) {
-	s.writeErrorStatus(c, statusOf(err.Code), err)
+	s.writeErrorStatus(c, errorStatus(err), err)
+}
+
+// errorStatus is statusOf for a whole error: a refusal over one of the
+// limits (RetryAfter) is 429 Too Many Requests ([RFC 6585 Section 4]),
+// whatever its code.
+//
+// [RFC 6585 Section 4]: https://www.rfc-editor.org/rfc/rfc6585#section-4
+func errorStatus(err *oauth.Error) int {
+	if err.RetryAfter > 0 {
+		return http.StatusTooManyRequests
+	}
+	return statusOf(err.Code)
 }
 
 // clientChallenge is the challenge of an invalid_client answer, whichever
@@ -221,12 +232,15 @@ func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 }
 
 // refused ends the request's trace with err (teaching mode) and notes it
-// for the log and the metrics. A request refused because the store could not
-// be reached is told when to try again.
+// for the log and the metrics. A request refused over a limit, or because
+// the store could not be reached, is told when to try again.
 func (s *Server) refused(c *gin.Context, err *oauth.Error) {
 	oauth.TraceFrom(c.Request.Context()).Refused(err)
 	s.noteError(c, err)
-	if err.Code == oauth.ErrTemporarilyUnavailable && err.ServerFault() {
+	switch {
+	case err.RetryAfter > 0:
+		setRetryAfter(c, err.RetryAfter)
+	case err.Code == oauth.ErrTemporarilyUnavailable && err.ServerFault():
 		setRetryAfter(c, oauth.StoreRetryAfter)
 	}
 }
@@ -239,24 +253,15 @@ func setRetryAfter(c *gin.Context, d time.Duration) {
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 }
 
-// writeLimitedError answers the refusal of a JSON endpoint that has one of
-// the limits: over the limit 429 with Retry-After (logged and counted) and
-// temporarily_unavailable, the trace's outcome as for any refusal; an
-// *oauth.Error as writeError does, anything else server_error.
-func (s *Server) writeLimitedError(c *gin.Context, limit rateLimit, err error) {
-	var tooMany *oauth.TooManyAttemptsError
-	var oauthErr *oauth.Error
-	switch {
-	case errors.As(err, &tooMany):
+// writeLimitedError answers with status the refusal of a JSON endpoint
+// that has one of the limits, as writeErrorStatus does; a refusal over the
+// limit (oauth.Error.RetryAfter: 429 by errorStatus) is logged and counted
+// under limit.
+func (s *Server) writeLimitedError(c *gin.Context, limit rateLimit, status int, err *oauth.Error) {
+	if err.RetryAfter > 0 {
 		s.rateLimited(c, limit)
-		setRetryAfter(c, tooMany.RetryAfter)
-		s.writeErrorStatus(c, http.StatusTooManyRequests, oauth.NewError(oauth.ErrTemporarilyUnavailable,
-			limit.tooMany+" from this address; try again later"))
-	case errors.As(err, &oauthErr):
-		s.writeError(c, oauthErr)
-	default:
-		s.writeError(c, oauth.ServerError(err))
 	}
+	s.writeErrorStatus(c, status, err)
 }
 
 // errNotFound is the error of a path no route takes. It is not an OAuth

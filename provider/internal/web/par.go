@@ -27,14 +27,9 @@ func (s *Server) handlePAR(c *gin.Context) {
 		return
 	}
 	req.DPoP, req.ClientAddr = s.dpopRequest(c), clientAddr(c)
-	resp, pushErr := s.p.PushAuthorizationRequest(c.Request.Context(), req)
-	var refused *oauth.Error
-	switch {
-	case errors.As(pushErr, &refused):
-		s.writeErrorStatus(c, parStatus(refused), refused)
-		return
-	case pushErr != nil: // over PUSHED_REQUESTS_PER_HOUR, or a fault
-		s.writeLimitedError(c, limitPushedRequest, pushErr)
+	resp, err := s.p.PushAuthorizationRequest(c.Request.Context(), req)
+	if err != nil {
+		s.writeLimitedError(c, limitPushedRequest, parStatus(err), err)
 		return
 	}
 	setNoStore(c)
@@ -46,8 +41,8 @@ func (s *Server) handlePAR(c *gin.Context) {
 // allows, the authorization server responds with an HTTP 413 (Payload Too
 // Large) status code" ([RFC 9126 Section 2.3]) — a body past the limit of
 // every form, or a request larger than the provider stores
-// (oauth.ErrPushedRequestTooLarge); any other refusal has its error code's
-// usual status.
+// (oauth.ErrPushedRequestTooLarge); any other refusal has its usual status
+// (errorStatus: 429 over PUSHED_REQUESTS_PER_HOUR).
 //
 // [RFC 9126 Section 2.3]: https://www.rfc-editor.org/rfc/rfc9126#section-2.3
 func parStatus(err *oauth.Error) int {
@@ -55,5 +50,5 @@ func parStatus(err *oauth.Error) int {
 	if errors.As(err, &tooBig) || errors.Is(err, oauth.ErrPushedRequestTooLarge) {
 		return http.StatusRequestEntityTooLarge
 	}
-	return statusOf(err.Code)
+	return errorStatus(err)
 }

@@ -108,13 +108,12 @@ func (s *Server) handleDeleteClient(c *gin.Context) {
 // or the error of [RFC 7591 Section 3.2.2], 400).
 //
 // [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
-func (s *Server) writeRegistrationError(c *gin.Context, err error) {
-	var oauthErr *oauth.Error
-	if errors.As(err, &oauthErr) && oauthErr.Code == oauth.ErrInvalidToken {
-		s.writeBearerError(c, oauthErr, "")
+func (s *Server) writeRegistrationError(c *gin.Context, err *oauth.Error) {
+	if err.Code == oauth.ErrInvalidToken {
+		s.writeBearerError(c, err, "")
 		return
 	}
-	s.writeLimitedError(c, limitRegistration, err)
+	s.writeLimitedError(c, limitRegistration, errorStatus(err), err)
 }
 
 // jsonBody returns the body of a request that must be application/json,

@@ -116,27 +116,47 @@ func (s *Server) writeRegistrationError(c *gin.Context, err *oauth.Error) {
 	s.writeLimitedError(c, limitRegistration, errorStatus(err), err)
 }
 
+// ruleJSONBody: "The client registration endpoint MUST accept HTTP POST
+// messages with request parameters encoded in the entity body using the
+// "application/json" format" ([RFC 7591 Section 3]), and the update
+// request carries the same document ([RFC 7592 Section 2.2]). The body is
+// also sent as it is and within this server's size limit and the
+// request's time, as ruleFormBody says of forms. Its refusals are
+// invalid_client_metadata: [RFC 7591 Section 3.2.2] defines only that
+// code, invalid_redirect_uri and the two of software statements for this
+// endpoint, and a body that cannot be read as JSON carries no valid
+// metadata.
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+// [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
+var ruleJSONBody = oauth.Rule{Text: "the body is application/json, sent without a Content-Encoding, within the size limit and the request's time", Ref: "RFC 7591 Section 3"}
+
 // jsonBody returns the body of a request that must be application/json,
-// within the size limit, and sent as it is: this server decodes no
-// Content-Encoding, as formEncodingProblem says of forms.
+// under ruleJSONBody: this server decodes no Content-Encoding, as
+// formEncodingProblem says of forms.
 func jsonBody(c *gin.Context) ([]byte, *oauth.Error) {
+	tr := oauth.TraceFrom(c.Request.Context())
+	refuse := func(description string) ([]byte, *oauth.Error) {
+		return nil, tr.Fail(ruleJSONBody, oauth.ErrInvalidClientMetadata, description)
+	}
 	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mediaType != "application/json" {
-		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the body must be application/json")
+		return refuse("the body must be application/json")
 	}
 	if _, encoded := c.Request.Header["Content-Encoding"]; encoded {
-		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the body must be sent as it is: a request with a Content-Encoding is not accepted")
+		return refuse("the body must be sent as it is: a request with a Content-Encoding is not accepted")
 	}
 	body, err := c.GetRawData()
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the request body is too large")
+	switch {
+	case errors.As(err, &tooBig):
+		return refuse(descFormTooLarge)
+	case bodyTooSlow(c.Request.Context(), err): // as formBody refuses a form
+		return refuse(descBodyTooSlow)
+	case err != nil:
+		return refuse("the request body could not be read")
 	}
-	if bodyTooSlow(c.Request.Context(), err) { // as formBody refuses a form
-		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, descBodyTooSlow)
-	}
-	if err != nil {
-		return nil, oauth.NewError(oauth.ErrInvalidClientMetadata, "the request body could not be read")
-	}
+	tr.Check(ruleJSONBody, true)
 	return body, nil
 }

@@ -149,6 +149,55 @@ func TestE2ERegistrationBodyTrace(t *testing.T) {
 	})
 }
 
+// TestE2ERegistrationJSONBodyTrace: a registration (RFC 7591 Section 3) or
+// an update (RFC 7592 Section 2.2) whose body is not application/json, has a
+// Content-Encoding or is past the size limit is invalid_client_metadata,
+// and its trace ends with the body's rule failed, as a form's does; an
+// accepted registration shows it passed (TestE2EClientUpdateTrace, an
+// update). On both stores.
+func TestE2ERegistrationJSONBodyTrace(t *testing.T) {
+	const rule = "the body is application/json, sent without a Content-Encoding, within the size limit and the request's time"
+	bodies := []struct{ name, contentType, encoding, body string }{
+		{"a text/plain body", "text/plain", "", nativeClient},
+		{"a body with Content-Encoding: gzip", "application/json", "gzip", nativeClient},
+		{"a body past the size limit", "application/json", "", `{"client_name":"` + strings.Repeat("a", 64<<10) + `"}`},
+	}
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.RegistrationsPerHour = 100 }})
+		resp, body := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", nativeClient, "")
+		reg := wantRegistration(t, "register", http.StatusCreated, resp, body)
+		if got, _ := traceOf(t, srv, resp); !ruleChecked(got, rule, true) {
+			t.Errorf("a registration: got checks %+v, want %q passed", got.Checks, rule)
+		}
+		for _, b := range bodies {
+			for what, client := range map[string]registration{"a registration": {}, "an update": reg} {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/oauth/register", strings.NewReader(b.body))
+				if client.ClientID != "" {
+					req, _ = http.NewRequest(http.MethodPut, client.RegistrationClientURI, strings.NewReader(b.body))
+					req.Header.Set("Authorization", "Bearer "+client.RegistrationAccessToken)
+				}
+				req.Header.Set("Content-Type", b.contentType)
+				if b.encoding != "" {
+					req.Header.Set("Content-Encoding", b.encoding)
+				}
+				resp, err := noRedirects.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body := providertest.ReadBody(t, resp)
+				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_client_metadata") {
+					t.Errorf("%s with %s: got %d %s, want 400 invalid_client_metadata", what, b.name, resp.StatusCode, body)
+				}
+				got, _ := traceOf(t, srv, resp)
+				checkEndsWith(t, what+" with "+b.name, got, "RFC 7591 Section 3", "invalid_client_metadata")
+				if n := len(got.Checks); n == 0 || got.Checks[n-1].Rule != rule {
+					t.Errorf("%s with %s: got checks %+v, want them to end with %q failed", what, b.name, got.Checks, rule)
+				}
+			}
+		}
+	})
+}
+
 // ruleChecked reports whether the trace holds the check of rule with the
 // outcome passed.
 func ruleChecked(got trace, rule string, passed bool) bool {
@@ -162,14 +211,14 @@ func ruleChecked(got trace, rule string, passed bool) bool {
 
 // TestE2EClientUpdateTrace: in teaching mode, an update
 // (RFC 7592 Section 2.2) shows its checks in order: the registration access token, the
-// body's JSON (RFC 7591 Section 3.1), the
+// body's media type (RFC 7591 Section 3), its JSON (RFC 7591 Section 3.1), the
 // four rules of the update's own members, then every rule of a
 // registration's metadata; and a refused one ends with the rule it broke,
 // after which the metadata is not checked.
 func TestE2EClientUpdateTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	reg := register(t, srv, nativeClient)
-	want := []string{"registration access token is the one issued", "JSON object of client metadata", "carries the client_id", "leaves out what the server provisions",
+	want := []string{"registration access token is the one issued", "application/json, sent without a Content-Encoding", "JSON object of client metadata", "carries the client_id", "leaves out what the server provisions",
 		"client_secret in the update is the client's current one", "stays confidential", "token_endpoint_auth_method", "every grant type", "grant_types and response_types agree",
 		"client_credentials is only", "redirect URIs are", "every registered scope", "client_name", "id_token_signed_response_alg", "keys come inline"}
 	resp, _ := updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)

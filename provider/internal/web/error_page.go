@@ -45,11 +45,11 @@ func newErrorPage(err *oauth.Error) errorPage {
 	return page
 }
 
-// refURL links a reference in the form "RFC 6749 Section 4.1.3" to its
-// section on rfc-editor.org, "OIDC Core Section 3.1.2.1" (or another
-// OpenID specification of openIDSpecs) to the specification, or "CIMD
-// Section 4.1" to its section of the client ID metadata document draft;
-// any other reference to "".
+// refURL links a reference in the form "RFC 6749 Section 4.1.3" (or
+// "RFC 6749 Appendix B") to its section (or appendix) on rfc-editor.org,
+// "OIDC Core Section 3.1.2.1" (or another OpenID specification of
+// openIDSpecs) to the specification, or "CIMD Section 4.1" to its section
+// of the client ID metadata document draft; any other reference to "".
 func refURL(ref string) string {
 	if spec, section, ok := strings.Cut(strings.TrimPrefix(ref, "OIDC "), " Section "); ok && section != "" && strings.HasPrefix(ref, "OIDC ") {
 		return openIDSpecs[spec]
@@ -57,11 +57,17 @@ func refURL(ref string) string {
 	if rest, ok := strings.CutPrefix(ref, "CIMD Section "); ok && rest != "" {
 		return "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-" + rest
 	}
-	number, section, ok := strings.Cut(strings.TrimPrefix(ref, "RFC "), " Section ")
+	number, part, ok := strings.Cut(strings.TrimPrefix(ref, "RFC "), " ")
 	if !ok || !strings.HasPrefix(ref, "RFC ") {
 		return ""
 	}
-	return "https://www.rfc-editor.org/rfc/rfc" + number + "#section-" + section
+	if section, ok := strings.CutPrefix(part, "Section "); ok {
+		return "https://www.rfc-editor.org/rfc/rfc" + number + "#section-" + section
+	}
+	if appendix, ok := strings.CutPrefix(part, "Appendix "); ok {
+		return "https://www.rfc-editor.org/rfc/rfc" + number + "#appendix-" + appendix
+	}
+	return ""
 }
 
 // openIDSpecs are the OpenID specifications the rules cite, by the name

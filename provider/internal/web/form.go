@@ -23,13 +23,15 @@ import (
 // ([RFC 6749 Section 4.1.3]). The other grants' requests, the revocation
 // request ([RFC 7009 Section 2.1]) and the device authorization request
 // ([RFC 8628 Section 3.1]) are sent the same way, and this provider reads
-// every POST it takes so, its own login form too. The body is also within
-// this server's size limit.
+// every POST it takes so, its own login form too. So the rule cites the
+// format every one of them shares, [RFC 6749 Appendix B], not the section
+// of one endpoint. The body is also within this server's size limit.
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
-var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time", Ref: "RFC 6749 Section 4.1.3"}
+// [RFC 6749 Appendix B]: https://www.rfc-editor.org/rfc/rfc6749#appendix-B
+var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time", Ref: "RFC 6749 Appendix B"}
 
 // The error_description of each form body refused (formRefusal gives a
 // page its sentence).

@@ -7,6 +7,8 @@ import "testing"
 func TestRefURL(t *testing.T) {
 	for ref, want := range map[string]string{
 		"RFC 6749 Section 4.1.3":                   "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3",
+		"RFC 6749 Appendix B":                      "https://www.rfc-editor.org/rfc/rfc6749#appendix-B",
+		"RFC 6749 Chapter 2":                       "",
 		"OIDC Core Section 3.1.2.1":                "https://openid.net/specs/openid-connect-core-1_0.html",
 		"OIDC RP-Initiated Logout Section 2":       "https://openid.net/specs/openid-connect-rpinitiated-1_0.html",
 		"OIDC Multiple Response Types Section 2.1": "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html",

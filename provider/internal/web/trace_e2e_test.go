@@ -248,7 +248,7 @@ func walkCodeFlow(w *walker) {
 			"comes with its code_verifier", "matches the S256", "redirect_uri is sent"}),
 		changes: []string{"authorization code consumed", "refresh token issued"},
 		refs: map[string]string{"one authentication method": "RFC 6749 Section 2.3", "names its grant_type": "RFC 6749 Section 4.1.3",
-			"one this server issued": "RFC 6749 Section 4.1.3", "x-www-form-urlencoded form, within the size limit": "RFC 6749 Section 4.1.3"}}, exchange, basic("testclient", walkClientSecret))
+			"one this server issued": "RFC 6749 Section 4.1.3", "x-www-form-urlencoded form, within the size limit": "RFC 6749 Appendix B"}}, exchange, basic("testclient", walkClientSecret))
 	if status != http.StatusOK {
 		t.Fatalf("code exchange: got %d %+v", status, tok)
 	}
@@ -504,9 +504,10 @@ func (w *walker) checkTraces() {
 }
 
 // refForm is the one form of a rule's ref: "RFC 6749 Section 4.1.3",
-// "OIDC Core Section 3.1.2.1", "OIDC RP-Initiated Logout Section 2",
-// "CIMD Section 4.1" (the client ID metadata document draft).
-var refForm = regexp.MustCompile(`^(RFC \d{4}|OIDC [A-Z][A-Za-z -]*|CIMD) Section \d+(\.\d+)*$`)
+// "RFC 6749 Appendix B", "OIDC Core Section 3.1.2.1", "OIDC RP-Initiated
+// Logout Section 2", "CIMD Section 4.1" (the client ID metadata document
+// draft).
+var refForm = regexp.MustCompile(`^((RFC \d{4}|OIDC [A-Z][A-Za-z -]*|CIMD) Section \d+(\.\d+)*|RFC \d{4} Appendix [A-Z](\.\d+)*)$`)
 
 // checkTrace compares one trace with its step's expectations.
 func (w *walker) checkTrace(step walkStep, got trace) {
@@ -524,7 +525,7 @@ func (w *walker) checkTrace(step walkStep, got trace) {
 	for _, c := range got.Checks {
 		rules = append(rules, c.Rule+" ("+c.Ref+")")
 		if !refForm.MatchString(c.Ref) {
-			t.Errorf("%s: ref %q is not in the form \"RFC NNNN Section X.Y\" or \"OIDC Core Section X.Y\" (or another OIDC spec's name)", step.name, c.Ref)
+			t.Errorf("%s: ref %q is not in the form \"RFC NNNN Section X.Y\", \"RFC NNNN Appendix X\" or \"OIDC Core Section X.Y\" (or another OIDC spec's name)", step.name, c.Ref)
 		}
 	}
 	match := len(got.Checks) == len(step.checks)

@@ -75,6 +75,10 @@ func TestE2ETracesPage(t *testing.T) {
 		if !strings.Contains(page, failed) {
 			t.Errorf("the refused exchange's failed rule is not shown, marked and linked:\n%s", page)
 		}
+		formBody := `(<a href="https://www.rfc-editor.org/rfc/rfc6749#appendix-B" translate="no">RFC 6749 Appendix B</a>)`
+		if !strings.Contains(page, formBody) {
+			t.Errorf("the form body's rule is not linked to the appendix that defines the format:\n%s", page)
+		}
 		if !strings.Contains(page, `class="trace refused" open>`) || !strings.Contains(page, "Changed: access token revoked") {
 			t.Errorf("want the refused requests open and the revocation's change listed:\n%s", page)
 		}

@@ -95,7 +95,9 @@ var (
 var onTimePollRules = []Rule{ruleDeviceCodeIssuedToClient, ruleDeviceCodeSingleUse, ruleDeviceCodeUnexpired, ruleDeviceNotDenied}
 
 // checkDeviceCode makes the checks of a found device code that end the
-// polling: used, expired, denied.
+// polling: used, expired, denied. Most pending polls never reach this:
+// RecordOnTimePoll applies these rules in SQL (onTimePollRules), and
+// grantDeviceCode records them as passed.
 func checkDeviceCode(tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 	if err := tr.Require(ruleDeviceCodeSingleUse, dc.Status != store.DeviceUsed, ErrInvalidGrant, "the device_code was already used"); err != nil {
 		return err
@@ -110,7 +112,9 @@ func checkDeviceCode(tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 // slow_down if it came sooner than the interval (which then grows),
 // authorization_pending otherwise. The record is a compare-and-set on the
 // last poll time: of two concurrent polls one is recorded, and the other
-// was, by definition, too soon — slow_down.
+// was, by definition, too soon — slow_down. Most pending polls never reach
+// this: RecordOnTimePoll applies the interval in SQL, with the rules of
+// onTimePollRules, and grantDeviceCode answers them authorization_pending.
 func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 	interval := dc.Interval
 	tooSoon := !dc.LastPolledAt.IsZero() && now.Sub(dc.LastPolledAt) < dc.Interval

@@ -503,7 +503,12 @@ type Store interface {
 	// pending, issued to clientID, unexpired at polledAt, and was last polled
 	// (if ever) at least its interval before polledAt; otherwise it changes
 	// nothing and returns ErrConflict. One conditional write, so of two
-	// concurrent polls at most one is recorded.
+	// concurrent polls at most one is recorded. Its WHERE clause applies
+	// the polling rules of [RFC 8628 Section 3.5] to a poll on time, in
+	// place of the provider's checkDeviceCode and pollPending, which read
+	// the code: the provider records them passed (onTimePollRules).
+	//
+	// [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 	RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time) error
 	// ApproveDeviceCode moves a pending code to approved and stores g, in one
 	// transaction; ErrNotPending if it was decided before.

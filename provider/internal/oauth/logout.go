@@ -22,6 +22,8 @@ type LogoutRequest struct {
 	// UILocales is ui_locales, the "End-User's preferred languages and
 	// scripts for the user interface" of the logout pages
 	// ([OIDC RP-Initiated Logout Section 2]); it is never an error.
+	//
+	// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 	UILocales string
 	// SessionUserID is the user signed in at the provider ("" for none):
 	// not a parameter, but what the login session says.

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -119,7 +120,7 @@ func (p *Provider) PushAuthorizationRequest(ctx context.Context, r PushedAuthori
 	}
 	params := a.Request.Values().Encode()
 	if err := tr.Require(rulePushedRequestSize, len(params) <= maxPushedRequestBytes, ErrInvalidRequest,
-		"the pushed request is larger than this server stores (16 KiB, percent-encoded)"); err != nil {
+		fmt.Sprintf("the pushed request is larger than this server stores (%d KiB, percent-encoded)", maxPushedRequestBytes>>10)); err != nil {
 		err.Cause = ErrPushedRequestTooLarge
 		return nil, err
 	}

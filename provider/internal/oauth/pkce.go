@@ -77,7 +77,7 @@ func requireVerifierForm(tr *Trace, verifier string) *Error {
 		return nil
 	}
 	return tr.Require(ruleVerifierForm, validCodeVerifier(verifier), ErrInvalidRequest,
-		"code_verifier must be 43 to 128 unreserved characters (RFC 7636 Section 4.1)")
+		"code_verifier must be 43 to 128 unreserved characters")
 }
 
 // verifyCodeVerifier implements the server's check of [RFC 7636 Section 4.6]:

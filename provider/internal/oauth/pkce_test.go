@@ -1,6 +1,9 @@
 package oauth
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestS256ChallengeRFC7636AppendixB checks the example of RFC 7636 Appendix B.
 func TestS256ChallengeRFC7636AppendixB(t *testing.T) {
@@ -44,6 +47,18 @@ func TestVerifyCodeVerifier(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestVerifierFormRefusalNamesItsRuleOnce: the refusal of a malformed
+// code_verifier carries its rule (ruleVerifierForm, whose Ref the trace
+// and the error page show), so its description does not repeat the
+// section, which could then drift from the Ref.
+func TestVerifierFormRefusalNamesItsRuleOnce(t *testing.T) {
+	err := requireVerifierForm(nil, "short")
+	rule, ok := err.BrokenRule()
+	if !ok || rule != ruleVerifierForm || strings.Contains(err.Description, "RFC") {
+		t.Errorf("got %q (rule %+v), want a description without a section, under ruleVerifierForm", err.Description, rule)
 	}
 }
 

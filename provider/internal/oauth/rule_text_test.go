@@ -1,0 +1,31 @@
+package oauth
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRuleTextsStateTheirConstants checks the numbers a rule's text shows
+// a learner against the constants the code enforces. The texts are
+// constant strings (the zh-TW trace table translates them by their
+// English, TestEveryGoTextTranslated), so they cannot be built from the
+// constants; this test is what keeps the two from drifting apart.
+func TestRuleTextsStateTheirConstants(t *testing.T) {
+	seconds := func(d time.Duration) string { return fmt.Sprintf("%d seconds", int(d/time.Second)) }
+	for _, tc := range []struct {
+		rule Rule
+		want string // what the text must say, built from the constant
+	}{
+		{ruleDPoPIAT, "within " + seconds(DPoPProofWindow)},
+		{ruleDPoPValidNow, "(" + seconds(DPoPProofWindow) + " of clock skew"},
+		{ruleAssertionFresh, fmt.Sprintf("at most %d minutes away", int(maxAssertionLifetime/time.Minute))},
+		{ruleAssertionFresh, "(" + seconds(assertionLeeway) + " of clock skew"},
+		{rulePushedRequestSize, fmt.Sprintf("at most %d KiB", maxPushedRequestBytes>>10)},
+	} {
+		if !strings.Contains(tc.rule.Text, tc.want) {
+			t.Errorf("rule %q does not say %q: change the text (and its zh-TW) with the constant", tc.rule.Text, tc.want)
+		}
+	}
+}

@@ -64,6 +64,10 @@ type SignInForm struct {
 	CSRFValid bool         // csrf_token is the login session's (web compares them: the session is its cookie)
 	Addr      netip.Addr   // who sent the form, for the budget of wrong passwords
 	Session   LoginSession // who the browser's login session signs in, and since when
+	// FormChecked says the form has passed ruleFormFieldOnce and
+	// ruleFormCSRF already (CheckFormFieldsOnce, CheckFormCSRF), as every
+	// POST to /device has; SignIn then does not apply them again.
+	FormChecked bool
 	// Authorization is the request decided, whose prompt, max_age and
 	// id_token_hint may want a password even from a signed-in user
 	// (NeedsPassword); nil at /device.
@@ -77,8 +81,16 @@ type SignInForm struct {
 // form another site posted never gets here (CheckFormOrigin: login CSRF).
 // It returns the user the password signed in, who needs a new login
 // session; else the zero User, and the login session's user decides.
+//
+// Which form needs the CSRF token: the authorization endpoint's only when
+// a login session decides (checkSession), as above; /device's on every
+// POST, password or not, checked before its user code is looked up, since
+// each lookup is a guess within the limits of [RFC 8628 Section 5.1]. That
+// form comes here FormChecked, so each rule is applied once.
+//
+// [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 func (p *Provider) SignIn(ctx context.Context, f SignInForm) (store.User, error) {
-	if CheckFormFieldsOnce(ctx, f.Fields) != nil {
+	if !f.FormChecked && CheckFormFieldsOnce(ctx, f.Fields) != nil {
 		return store.User{}, ErrFormFieldTwice
 	}
 	username, password := f.Fields.Get("username"), f.Fields.Get("password")
@@ -99,12 +111,12 @@ func (p *Provider) SignIn(ctx context.Context, f SignInForm) (store.User, error)
 }
 
 // checkSession decides a form sent with a login session instead of a
-// password: it must carry the session's CSRF token; declining then needs
-// no sign-in, and anything else a user signed in recently enough
-// (NeedsPassword).
+// password: it must carry the session's CSRF token (unless FormChecked);
+// declining then needs no sign-in, and anything else a user signed in
+// recently enough (NeedsPassword).
 func (p *Provider) checkSession(ctx context.Context, f SignInForm) error {
 	switch {
-	case CheckFormCSRF(ctx, f.CSRFValid) != nil:
+	case !f.FormChecked && CheckFormCSRF(ctx, f.CSRFValid) != nil:
 		return ErrFormNotOurs
 	case Decision(f.Fields.Get("decision")) == DecisionDeny:
 		return nil // declining needs no sign-in, only the form's CSRF token

@@ -179,6 +179,36 @@ func TestSignInWithSession(t *testing.T) {
 	}
 }
 
+// TestSignInCheckedFormOnce: a form the web layer already checked
+// (FormChecked: /device's, on every POST) is not checked again for each
+// field once (RFC 6749 Section 3.1) or its CSRF token
+// (RFC 6749 Section 10.12): its trace lists each of those rules once,
+// where web applied it.
+func TestSignInCheckedFormOnce(t *testing.T) {
+	t.Parallel()
+	p, clock := newSignInProvider(t)
+	signedIn := oauth.LoginSession{UserID: "u1", AuthTime: clock.Now().Add(-time.Minute)}
+	for name, f := range map[string]oauth.SignInForm{
+		"login session": {Fields: url.Values{"csrf_token": {"t"}, "decision": {"allow"}}, CSRFValid: true, Session: signedIn},
+		"password": {Fields: url.Values{"csrf_token": {"t"}, "decision": {"allow"}, "username": {providertest.DemoUsername},
+			"password": {providertest.DemoPassword}}, CSRFValid: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tr := &oauth.Trace{}
+			ctx := oauth.WithTrace(context.Background(), tr)
+			f.Addr, f.FormChecked = testAddr, true
+			if _, err := p.SignIn(ctx, f); err != nil {
+				t.Fatalf("got %v, want signed in", err)
+			}
+			for _, c := range tr.Checks {
+				if strings.Contains(c.Rule, "more than once") || strings.Contains(c.Rule, "CSRF") {
+					t.Errorf("got check %q again, want the form's checks made once, by deviceForm", c.Rule)
+				}
+			}
+		})
+	}
+}
+
 // crashedStore is the store of a provider that dies while it checks a
 // password: what it reserved before the check is never taken back.
 type crashedStore struct{ store.Store }

@@ -65,7 +65,7 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		reshow(http.StatusBadRequest, "", msgChooseDecision)
 		return
 	}
-	if !s.signIn(c, sess, form, a, reshow) {
+	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, Authorization: a}, reshow) {
 		return
 	}
 	if err := a.Decide(c.Request.Context(), decision); err != nil {
@@ -100,8 +100,9 @@ func (s *Server) authorization(c *gin.Context, read func(*gin.Context) (url.Valu
 // username to keep and a message for the user.
 type reshowForm func(status int, username, message string)
 
-// signIn establishes who decides a, or the device request when a is nil
-// (oauth.Provider.SignIn): a password starts a new login session, else the
+// signIn establishes who decides f.Authorization, or the device request
+// when it is nil (oauth.Provider.SignIn), adding to f what the request and
+// its login session tell: a password starts a new login session, else the
 // login session decides. On failure it shows the form again (or the error
 // page) and reports false; it never redirects. A wrong or missing password
 // is 400, as the token endpoint answers wrong resource owner credentials
@@ -113,9 +114,10 @@ type reshowForm func(status int, username, message string)
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 // [RFC 9110 Section 15.5.2]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2
-func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *oauth.Authorization, reshow reshowForm) bool {
-	user, err := s.p.SignIn(c.Request.Context(), oauth.SignInForm{Fields: form, CSRFValid: sess.CSRFValid(form.Get("csrf_token")),
-		Addr: clientAddr(c), Session: oauth.LoginSession{UserID: sess.UserID(), AuthTime: sess.AuthTime()}, Authorization: a})
+func (s *Server) signIn(c *gin.Context, sess loginSession, f oauth.SignInForm, reshow reshowForm) bool {
+	f.CSRFValid, f.Addr = sess.CSRFValid(f.Fields.Get("csrf_token")), clientAddr(c)
+	f.Session = oauth.LoginSession{UserID: sess.UserID(), AuthTime: sess.AuthTime()}
+	user, err := s.p.SignIn(c.Request.Context(), f)
 	var tooMany *oauth.TooManyAttemptsError
 	switch {
 	case err == nil && user.ID != "":
@@ -126,13 +128,13 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, form url.Values, a *o
 		reshow(http.StatusBadRequest, "", msgFormSentTwice)
 	case errors.Is(err, oauth.ErrBadCredentials):
 		s.loginFailed(c)
-		reshow(http.StatusBadRequest, form.Get("username"), msgWrongPassword)
+		reshow(http.StatusBadRequest, f.Fields.Get("username"), msgWrongPassword)
 	case errors.As(err, &tooMany):
 		msg := msgTooManyPasswords
 		if s.attemptsRefused(c, tooMany, limitPassword, limitPasswordInFlight) {
 			msg = msgTooManySignIns
 		}
-		reshow(http.StatusTooManyRequests, form.Get("username"), msg)
+		reshow(http.StatusTooManyRequests, f.Fields.Get("username"), msg)
 	case errors.Is(err, oauth.ErrFormNotOurs):
 		reshow(http.StatusForbidden, "", msgFormNotOurs)
 	case errors.Is(err, oauth.ErrSignInRequired):

@@ -96,9 +96,11 @@ func (s *Server) handleDevice(c *gin.Context) {
 	s.decideDevice(c, d, sess, form)
 }
 
-// deviceForm reads a POST to /device and checks its CSRF token; on failure
-// it shows the code entry form again (403 for a bad token: nothing changes)
-// and reports false.
+// deviceForm reads a POST to /device and checks that each field came once
+// and that it carries the session's CSRF token, before the user code is
+// looked up (so the sign-in need not check them again: FormChecked); on
+// failure it shows the code entry form again (403 for a bad token: nothing
+// changes) and reports false.
 func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool) {
 	form, err := postForm(c)
 	switch {
@@ -124,7 +126,7 @@ func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess
 		reshow(http.StatusBadRequest, "", msgChooseDecision)
 		return
 	}
-	if !s.signIn(c, sess, form, nil, reshow) {
+	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, FormChecked: true}, reshow) {
 		return
 	}
 	if err := s.p.DecideDevice(c.Request.Context(), d, decision, sess.UserID(), sess.AuthTime()); err != nil {

@@ -41,14 +41,25 @@ func (a *Authorization) errorResponse(err *Error) *AuthorizationError {
 var ruleUserApproves = Rule{"the user approved the request", "RFC 6749 Section 4.1"}
 
 // Decision is the user's answer on a consent page: the decision field of
-// the authorization endpoint's form and of /device's.
+// the authorization endpoint's form (ParseDecision) and of /device's
+// (ParseDeviceDecision), which differ only in what a form without one means.
 type Decision string
 
-// The answers a consent page offers.
+// The answers a consent page offers, and DecisionNone for a form sent
+// without one: /device's form that carries only the user code, which asks
+// for the consent page.
 const (
 	DecisionAllow Decision = "allow"
 	DecisionDeny  Decision = "deny"
+	DecisionNone  Decision = ""
 )
+
+// parseDecisionValue reads a decision field that is not empty: ok is false
+// for anything but DecisionAllow or DecisionDeny.
+func parseDecisionValue(field string) (decision Decision, ok bool) {
+	decision = Decision(field)
+	return decision, decision == DecisionAllow || decision == DecisionDeny
+}
 
 // ParseDecision reads the decision field of the login + consent form:
 // DecisionAllow or DecisionDeny, and no answer is DecisionAllow (the form's
@@ -61,7 +72,7 @@ func ParseDecision(ctx context.Context, field string) (decision Decision, ok boo
 	if field == "" {
 		return DecisionAllow, true
 	}
-	if decision, ok = ParseDeviceDecision(field); !ok {
+	if decision, ok = parseDecisionValue(field); !ok {
 		TraceFrom(ctx).Check(ruleUserApproves, false)
 	}
 	return decision, ok

@@ -105,14 +105,17 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc
 // ParseDeviceDecision reads the decision field of the verification URI's
 // consent form: "The authorization server should then inform the user
 // about the action they are undertaking and ask them to approve or deny
-// the request" ([RFC 8628 Section 3.3]). ok is false for anything but
-// DecisionAllow or DecisionDeny: unlike the authorization endpoint's form,
-// this one has no default answer.
+// the request" ([RFC 8628 Section 3.3]). No answer is DecisionNone: the
+// form carried only the user code, and asks for the consent page; unlike
+// the authorization endpoint's form, this one has no default answer. ok is
+// false for anything but DecisionAllow, DecisionDeny or DecisionNone.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func ParseDeviceDecision(field string) (decision Decision, ok bool) {
-	decision = Decision(field)
-	return decision, decision == DecisionAllow || decision == DecisionDeny
+	if field == "" {
+		return DecisionNone, true
+	}
+	return parseDecisionValue(field)
 }
 
 // DecideDevice records the user's decision on a device authorization

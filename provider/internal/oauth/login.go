@@ -60,7 +60,8 @@ var (
 // (the login + consent form of the authorization endpoint, the consent
 // form of /device), as the web layer read it, with what it knows besides.
 type SignInForm struct {
-	Fields    url.Values   // username and password, or csrf_token; decision
+	Fields    url.Values   // username and password, or csrf_token; decision (read into Decision)
+	Decision  Decision     // the user's answer, as ParseDecision or ParseDeviceDecision read it
 	CSRFValid bool         // csrf_token is the login session's (web compares them: the session is its cookie)
 	Addr      netip.Addr   // who sent the form, for the budget of wrong passwords
 	Session   LoginSession // who the browser's login session signs in, and since when
@@ -118,7 +119,7 @@ func (p *Provider) checkSession(ctx context.Context, f SignInForm) error {
 	switch {
 	case !f.FormChecked && CheckFormCSRF(ctx, f.CSRFValid) != nil:
 		return ErrFormNotOurs
-	case Decision(f.Fields.Get("decision")) == DecisionDeny:
+	case f.Decision == DecisionDeny:
 		return nil // declining needs no sign-in, only the form's CSRF token
 	case !TraceFrom(ctx).Check(ruleUserSignedIn, !p.NeedsPassword(f.Authorization, f.Session)):
 		return ErrSignInRequired

@@ -170,8 +170,9 @@ func TestSignInWithSession(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			user, err := p.SignIn(context.Background(), oauth.SignInForm{Fields: tc.fields, CSRFValid: tc.csrfValid, Addr: testAddr,
-				Session: tc.session, Authorization: tc.a})
+			decision, _ := oauth.ParseDecision(context.Background(), tc.fields.Get("decision"))
+			user, err := p.SignIn(context.Background(), oauth.SignInForm{Fields: tc.fields, Decision: decision, CSRFValid: tc.csrfValid,
+				Addr: testAddr, Session: tc.session, Authorization: tc.a})
 			if !errors.Is(err, tc.want) || user.ID != "" {
 				t.Errorf("got user %q, error %v; want no new sign-in, error %v", user.ID, err, tc.want)
 			}
@@ -206,6 +207,41 @@ func TestSignInCheckedFormOnce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecisionOnEachForm: one reading of the decision field, with what no
+// answer means on each form: the authorization endpoint's default button
+// (allow), /device's request for the consent page (DecisionNone); and
+// SignIn decides on the decision so read, not on the raw field.
+func TestDecisionOnEachForm(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		form, field string
+		want        oauth.Decision
+		ok          bool
+	}{
+		{"authorization", "", oauth.DecisionAllow, true},
+		{"authorization", "deny", oauth.DecisionDeny, true},
+		{"authorization", "maybe", "", false},
+		{"device", "", oauth.DecisionNone, true},
+		{"device", "allow", oauth.DecisionAllow, true},
+		{"device", "deny", oauth.DecisionDeny, true},
+		{"device", "maybe", "", false},
+	} {
+		parse := func(field string) (oauth.Decision, bool) { return oauth.ParseDecision(context.Background(), field) }
+		if tc.form == "device" {
+			parse = oauth.ParseDeviceDecision
+		}
+		if got, ok := parse(tc.field); ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("%s form, decision %q: got %q, %v; want %q, %v", tc.form, tc.field, got, ok, tc.want, tc.ok)
+		}
+	}
+	p, _ := newSignInProvider(t)
+	_, err := p.SignIn(context.Background(), oauth.SignInForm{Fields: url.Values{"csrf_token": {"t"}, "decision": {"deny"}},
+		Decision: oauth.DecisionAllow, CSRFValid: true, Addr: testAddr})
+	if !errors.Is(err, oauth.ErrSignInRequired) {
+		t.Errorf("Decision allow without a session: got %v, want ErrSignInRequired (only declining needs no sign-in)", err)
 	}
 }
 

@@ -65,7 +65,7 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		reshow(http.StatusBadRequest, "", msgChooseDecision)
 		return
 	}
-	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, Authorization: a}, reshow) {
+	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, Decision: decision, Authorization: a}, reshow) {
 		return
 	}
 	if err := a.Decide(c.Request.Context(), decision); err != nil {

@@ -89,11 +89,14 @@ func (s *Server) handleDevice(c *gin.Context) {
 		s.userCodeFailed(c, sess, form.Get("user_code"), err)
 		return
 	}
-	if form.Get("decision") == "" {
+	switch decision, ok := oauth.ParseDeviceDecision(form.Get("decision")); {
+	case !ok:
+		s.showDeviceConsent(c, http.StatusBadRequest, d, sess, "", msgChooseDecision)
+	case decision == oauth.DecisionNone:
 		s.showDeviceConsent(c, http.StatusOK, d, sess, "", "")
-		return
+	default:
+		s.decideDevice(c, d, sess, form, decision)
 	}
-	s.decideDevice(c, d, sess, form)
 }
 
 // deviceForm reads a POST to /device and checks that each field came once
@@ -116,17 +119,12 @@ func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool
 	return nil, false
 }
 
-// decideDevice checks the decision, signs the user in (or checks the login
-// session) and records the decision (oauth.Provider.DecideDevice).
+// decideDevice signs the user in (or checks the login session) and
+// records the decision, allow or deny (oauth.Provider.DecideDevice).
 // Declining needs no sign-in, only the form's CSRF token.
-func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess loginSession, form url.Values) {
+func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess loginSession, form url.Values, decision oauth.Decision) {
 	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
-	decision, ok := oauth.ParseDeviceDecision(form.Get("decision"))
-	if !ok {
-		reshow(http.StatusBadRequest, "", msgChooseDecision)
-		return
-	}
-	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, FormChecked: true}, reshow) {
+	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, Decision: decision, FormChecked: true}, reshow) {
 		return
 	}
 	if err := s.p.DecideDevice(c.Request.Context(), d, decision, sess.UserID(), sess.AuthTime()); err != nil {

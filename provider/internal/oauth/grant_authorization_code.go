@@ -36,7 +36,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err := requireVerifierForm(tr, r.CodeVerifier); err != nil {
 		return nil, err
 	}
-	code, err := p.findCode(ctx, tr, client, r.Code)
+	code, err := p.findUnusedCodeOrRevokeGrant(ctx, tr, client, r.Code)
 	if err != nil {
 		return nil, err
 	}
@@ -110,12 +110,14 @@ var (
 	ruleCodeDPoPKey = Rule{"a code requested with dpop_jkt comes with a DPoP proof by that key", "RFC 9449 Section 10"}
 )
 
-// findCode reads the code raw for client, applying in order the rules a
-// code must meet before it is looked at: it is known, it is the client's,
-// and it was not used before (a code used again revokes its grant).
-// Reading changes nothing: another client's attempt leaves the code as it
-// was.
-func (p *Provider) findCode(ctx context.Context, tr *Trace, client store.Client, raw string) (store.AuthorizationCode, *Error) {
+// findUnusedCodeOrRevokeGrant reads the code raw for client, applying in
+// order the rules a code must meet before it is looked at: it is known, it
+// is the client's, and it was not used before.
+//
+// It writes as well as reads: a used code revokes its grant
+// (codeReplayed). Another client's attempt changes nothing: the code is
+// left as it was.
+func (p *Provider) findUnusedCodeOrRevokeGrant(ctx context.Context, tr *Trace, client store.Client, raw string) (store.AuthorizationCode, *Error) {
 	code, err := p.Store.GetAuthorizationCode(ctx, HashSecret(raw))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return code, ServerError(err)
@@ -135,9 +137,9 @@ func (p *Provider) findCode(ctx context.Context, tr *Trace, client store.Client,
 
 // redeemCode marks the checked code used and stores refresh, the refresh
 // token issued from it (nil: none), in one store call: both or neither. If
-// a concurrent request redeemed it since findCode read it, this is the
-// code's second use; if its grant went meanwhile (with its client), the
-// grant is no longer in force.
+// a concurrent request redeemed it since findUnusedCodeOrRevokeGrant read
+// it, this is the code's second use; if its grant went meanwhile (with its
+// client), the grant is no longer in force.
 func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.AuthorizationCode, refresh *store.RefreshToken) *Error {
 	switch err := p.Store.RedeemAuthorizationCode(ctx, code.Hash, p.Now(), refresh); {
 	case errors.Is(err, store.ErrAlreadyUsed):
@@ -171,8 +173,9 @@ func grantOf(code store.AuthorizationCode) store.Grant {
 }
 
 // checkCode makes the checks of [RFC 6749 Section 4.1.3] on a found code
-// (findCode found it "was issued to" the client): "verify that the
-// authorization code is valid"; of the redirect_uri, the section asks to
+// (findUnusedCodeOrRevokeGrant found it "was issued to" the client):
+// "verify that the authorization code is valid"; of the redirect_uri, the
+// section asks to
 // "ensure that the "redirect_uri" parameter is present if the
 // "redirect_uri" parameter was included in the initial authorization
 // request as described in Section 4.1.1, and if included ensure that their

@@ -94,16 +94,16 @@ var (
 
 // verifyClientAssertion authenticates a client by its assertion, the
 // checks of [RFC 7523 Section 3] and [OIDC Core Section 9] in order, each
-// recorded on the request's trace. Every failure is invalid_client (fail
-// makes it), its description naming the check.
+// recorded on the request's trace. Every failure is invalid_client
+// (refuseClient), its description naming the check.
 //
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
-func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, cc ClientCredentials, fail func(Rule, string) *Error) *Error {
+func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, cc ClientCredentials) *Error {
 	tr := TraceFrom(ctx)
 	check := func(r Rule, ok bool, why string) *Error {
 		if !ok {
-			return fail(r, "client_assertion: "+why) // fail records the failed rule
+			return refuseClient(tr, r, "client_assertion: "+why) // records the failed rule
 		}
 		tr.Check(r, true)
 		return nil

@@ -267,16 +267,13 @@ func clientGone(tr *Trace) *Error {
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials) (store.Client, *Error) {
 	tr := TraceFrom(ctx)
-	fail := func(r Rule, description string) *Error {
-		return tr.Fail(r, ErrInvalidClient, description)
-	}
 	if cc.ClientID == "" {
-		return store.Client{}, fail(ruleClientIdentified, "client authentication is required")
+		return store.Client{}, refuseClient(tr, ruleClientIdentified, "client authentication is required")
 	}
 	tr.Check(ruleClientIdentified, true)
 	client, err := p.getClient(ctx, cc.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Client{}, fail(ruleClientRegistered, "client authentication failed")
+		return store.Client{}, refuseClient(tr, ruleClientRegistered, "client authentication failed")
 	}
 	if refused, ok := documentClientError(err); ok {
 		return store.Client{}, refused
@@ -285,13 +282,23 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 		return store.Client{}, ServerError(err)
 	}
 	tr.Check(ruleClientRegistered, true)
-	if err := p.checkClientCredentials(ctx, tr, client, cc, fail); err != nil {
+	if err := p.checkClientCredentials(ctx, tr, client, cc); err != nil {
 		return store.Client{}, err
 	}
 	if err := p.markClientUsed(ctx, client); err != nil {
 		return store.Client{}, ServerError(err)
 	}
 	return client, nil
+}
+
+// refuseClient refuses a client's authentication under rule r. Every such
+// refusal is invalid_client: "Client authentication failed (e.g., unknown
+// client, no client authentication included, or unsupported
+// authentication method)" ([RFC 6749 Section 5.2]).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func refuseClient(tr *Trace, r Rule, description string) *Error {
+	return tr.Fail(r, ErrInvalidClient, description)
 }
 
 // checkClientCredentials checks the method and the credentials a client
@@ -301,25 +308,25 @@ func (p *Provider) authenticateClient(ctx context.Context, cc ClientCredentials)
 // ([RFC 7591 Section 2]) must use that one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
-func (p *Provider) checkClientCredentials(ctx context.Context, tr *Trace, client store.Client, cc ClientCredentials, fail func(Rule, string) *Error) *Error {
+func (p *Provider) checkClientCredentials(ctx context.Context, tr *Trace, client store.Client, cc ClientCredentials) *Error {
 	if client.TokenEndpointAuthMethod != "" {
 		if cc.Method != ClientAuthMethod(client.TokenEndpointAuthMethod) {
-			return fail(ruleRegisteredAuthMethod, "this client registered token_endpoint_auth_method "+client.TokenEndpointAuthMethod)
+			return refuseClient(tr, ruleRegisteredAuthMethod, "this client registered token_endpoint_auth_method "+client.TokenEndpointAuthMethod)
 		}
 		tr.Check(ruleRegisteredAuthMethod, true)
 	}
 	if client.Type == store.Public {
 		if cc.Method != AuthNone {
-			return fail(rulePublicClientBare, "a public client has no secret to present")
+			return refuseClient(tr, rulePublicClientBare, "a public client has no secret to present")
 		}
 		tr.Check(rulePublicClientBare, true)
 		return nil
 	}
 	if cc.Method == AuthPrivateKeyJWT {
-		return p.verifyClientAssertion(ctx, client, cc, fail)
+		return p.verifyClientAssertion(ctx, client, cc)
 	}
 	if cc.Method == AuthNone || !secretMatches(cc.Secret, client.SecretHash) {
-		return fail(ruleClientSecretMatch, "client authentication failed")
+		return refuseClient(tr, ruleClientSecretMatch, "client authentication failed")
 	}
 	tr.Check(ruleClientSecretMatch, true)
 	return nil

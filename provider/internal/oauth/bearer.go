@@ -256,6 +256,11 @@ func tokenInQuery(rawQuery string) bool {
 // fresh nonce for its next proof (ResourceAccess.DPoPNonce), as a token
 // response does.
 //
+// A request that passes is recorded as "access granted": all that
+// /protected/resource asks. UserProfile and UserInfo then check the
+// token's user and scope, and a refusal there replaces that outcome
+// (Trace.Refused).
+//
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2
 func (p *Provider) AuthenticateResource(ctx context.Context, r ResourceRequest) (ResourceAccess, *Error) {
@@ -269,6 +274,7 @@ func (p *Provider) AuthenticateResource(ctx context.Context, r ResourceRequest) 
 			"this access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof"); err != nil {
 			return ResourceAccess{}, err
 		}
+		tr.Succeeded("access granted")
 		return ResourceAccess{Claims: claims}, nil
 	}
 	if err := tr.Require(ruleDPoPSchemeBound, claims.JKT != "", ErrInvalidToken,
@@ -279,6 +285,7 @@ func (p *Provider) AuthenticateResource(ctx context.Context, r ResourceRequest) 
 	if _, err := p.CheckDPoPProof(ctx, r.DPoP); err != nil {
 		return ResourceAccess{}, err
 	}
+	tr.Succeeded("access granted")
 	return ResourceAccess{Claims: claims, DPoPNonce: p.dpopNonce()}, nil
 }
 
@@ -325,7 +332,6 @@ func (p *Provider) verifyAccessToken(ctx context.Context, raw string) (token.Acc
 	if err := p.checkNotRevoked(ctx, tr, claims); err != nil {
 		return claims, err
 	}
-	tr.Succeeded("access granted")
 	return claims, nil
 }
 

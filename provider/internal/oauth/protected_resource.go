@@ -55,22 +55,25 @@ func (p *Provider) ProtectedResourceMetadata() ProtectedResourceMetadata {
 	}
 }
 
-// The scope each of the provider's own resources needs, which its
-// WWW-Authenticate challenge names ([RFC 6750 Section 3]: "The "scope"
-// attribute is defined in Section 3.3 of [RFC6749]. The "scope" attribute
-// is a space-delimited list of case-sensitive scope values indicating the
-// required scope of the access token for accessing the requested
-// resource"), so that a client asks for that and no more (the Model Context
-// Protocol's authorization: "MCP servers SHOULD include a scope parameter
-// in the WWW-Authenticate header"). /protected/resource takes any valid
-// token: it names read, the default scope, what its page is ("Read your
-// protected resources").
+// The scope the WWW-Authenticate challenge of each of the provider's own
+// resources names ([RFC 6750 Section 3]: "The "scope" attribute is defined
+// in Section 3.3 of [RFC6749]. The "scope" attribute is a space-delimited
+// list of case-sensitive scope values indicating the required scope of the
+// access token for accessing the requested resource"), so that a client
+// asks for that and no more (the Model Context Protocol's authorization:
+// "MCP servers SHOULD include a scope parameter in the WWW-Authenticate
+// header").
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 const (
+	// ScopeProtectedResource is only named, never required:
+	// /protected/resource takes any valid token. Its challenge names read,
+	// the default scope, what its page is ("Read your protected resources").
 	ScopeProtectedResource = ScopeRead
-	ScopeUserProfile       = ScopeRead
-	ScopeUserInfo          = ScopeOpenID
+	// ScopeUserProfile and ScopeUserInfo are also required
+	// (requireUserScope): a token without them is insufficient_scope.
+	ScopeUserProfile = ScopeRead
+	ScopeUserInfo    = ScopeOpenID
 )
 
 // IsResourcePath reports whether path, what follows

@@ -105,13 +105,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.MetricsAddr != "" {
 		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: m.Handler()})
 	}
-	// Discovery ends when serving does: a listener that cannot listen stops
-	// the client at once, not after the provider answers.
+	// The client listens before it discovers: an address that cannot be
+	// had stops it at once, not after the provider answers, and a page
+	// asked for as soon as discovery ends finds the port open. Discovery
+	// ends when serving does.
+	listening, err := service.Listen(listeners...)
+	if err != nil {
+		return err
+	}
 	discovery, stopDiscovery := context.WithCancel(ctx)
 	defer stopDiscovery()
 	served := make(chan error, 1)
 	go func() {
-		served <- service.Serve(ctx, log, 0, listeners...)
+		served <- listening.Serve(ctx, log, 0)
 		stopDiscovery()
 	}()
 	log.Info("client starting", "addr", cfg.ClientAddr)

@@ -51,37 +51,64 @@ func NewServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// Serve listens on every address (all or none), serves until ctx is done,
-// then shuts down gracefully: no new connections, and the requests in
-// flight finish (up to DrainTimeout; any still running then are cut off).
-// A listener that fails ends them all.
+// Serve listens on every address (all or none, Listen), then serves
+// there (Listening.Serve).
+func Serve(ctx context.Context, log *slog.Logger, delay time.Duration, listeners ...Listener) error {
+	l, err := Listen(listeners...)
+	if err != nil {
+		return err
+	}
+	return l.Serve(ctx, log, delay)
+}
+
+// Listening is listeners whose addresses are taken, not yet served:
+// connections wait in the kernel's queue until Serve.
+type Listening struct {
+	listeners []Listener
+	lns       []net.Listener
+}
+
+// Listen listens on every address, all or none: when one cannot be had,
+// those taken before are closed again.
+func Listen(listeners ...Listener) (Listening, error) {
+	l := Listening{listeners: listeners}
+	for _, ln := range listeners {
+		nl, err := net.Listen("tcp", ln.Addr)
+		if err != nil {
+			l.close()
+			return Listening{}, fmt.Errorf("service: listen for %s: %w", ln.Name, err)
+		}
+		l.lns = append(l.lns, nl)
+	}
+	return l, nil
+}
+
+// close closes the listeners that listen.
+func (l Listening) close() {
+	for _, ln := range l.lns {
+		_ = ln.Close()
+	}
+}
+
+// Serve serves every listener until ctx is done, then shuts down
+// gracefully: no new connections, and the requests in flight finish (up to
+// DrainTimeout; any still running then are cut off). A listener that fails
+// ends them all.
 //
 // With a delay (the provider's SHUTDOWN_DELAY), the servers first go on
 // serving for that long after ctx is done, with /readyz answering 503
 // ("stopping") and every kept-alive connection closed after its next
 // answer: a load balancer polling /readyz takes the process out of its pool
 // before the listeners close, so no request is sent to a closed port.
-func Serve(ctx context.Context, log *slog.Logger, delay time.Duration, listeners ...Listener) error {
-	lns := make([]net.Listener, 0, len(listeners))
-	defer func() {
-		for _, ln := range lns {
-			_ = ln.Close()
-		}
-	}()
-	for _, l := range listeners {
-		ln, err := net.Listen("tcp", l.Addr)
-		if err != nil {
-			return fmt.Errorf("service: listen for %s: %w", l.Name, err)
-		}
-		lns = append(lns, ln)
-	}
-	errc := make(chan error, len(listeners))
-	servers := make([]*http.Server, len(listeners))
+func (l Listening) Serve(ctx context.Context, log *slog.Logger, delay time.Duration) error {
+	defer l.close()
+	errc := make(chan error, len(l.lns))
+	servers := make([]*http.Server, len(l.lns))
 	var stopping atomic.Bool
-	for i, l := range listeners {
-		servers[i] = NewServer(notReadyWhen(&stopping, l.Handler), log)
-		go func() { errc <- servers[i].Serve(lns[i]) }()
-		log.Info("listening", "listener", l.Name, "addr", lns[i].Addr().String())
+	for i, ln := range l.listeners {
+		servers[i] = NewServer(notReadyWhen(&stopping, ln.Handler), log)
+		go func() { errc <- servers[i].Serve(l.lns[i]) }()
+		log.Info("listening", "listener", ln.Name, "addr", l.lns[i].Addr().String())
 	}
 	var failed error
 	select {

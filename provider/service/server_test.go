@@ -211,3 +211,64 @@ func get(t *testing.T, u string) (int, string, bool) {
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), resp.Close
 }
+
+// TestListenTakesEveryAddressBeforeServing: once Listen returns, the
+// addresses accept connections (queued until Serve), so a program that
+// listens first (the client, before it discovers the provider) never
+// refuses a connection a moment after it logged what it will answer; and
+// an address that cannot be had gives back those taken before it.
+func TestListenTakesEveryAddressBeforeServing(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "served") })
+	l, err := Listen(Listener{Name: "http", Addr: "127.0.0.1:0", Handler: h}, Listener{Name: "metrics", Addr: "127.0.0.1:0", Handler: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := l.lns[0].Addr().String(), l.lns[1].Addr().String()
+	conn, err := net.Dial("tcp", first)
+	if err != nil {
+		t.Fatalf("after Listen, before Serve: %v", err)
+	}
+	conn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- l.Serve(ctx, slog.New(slog.DiscardHandler), 0) }()
+	resp, err := http.Get("http://" + second + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "served" {
+		t.Errorf("got %q, want the handler's answer", body)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	free := freeAddr(t)
+	if _, err := Listen(Listener{Name: "http", Addr: free, Handler: h}, Listener{Name: "metrics", Addr: taken.Addr().String(), Handler: h}); err == nil {
+		t.Fatal("Listen on a taken address: no error")
+	}
+	again, err := net.Listen("tcp", free)
+	if err != nil {
+		t.Fatalf("the address taken before the refused one was not given back: %v", err)
+	}
+	again.Close()
+}
+
+// freeAddr is a loopback address no one listened on a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

@@ -175,8 +175,14 @@ func jsonMediaType(contentType string) bool {
 // max-age ([RFC 9111 Section 5.2.2.1]) within minMetadataDocumentAge and
 // maxMetadataDocumentAge. Without a max-age, or with no-store or no-cache,
 // it is the minimum: the document is fetched again soon, but not on each of
-// the client's requests.
+// the client's requests. A max-age too great for an int64 is the maximum
+// ([RFC 9111 Section 1.2.2]: "If a cache receives a delta-seconds value
+// greater than the greatest integer it can represent ... the cache MUST
+// consider the value to be 2147483648 (2^31) or the greatest positive
+// integer it can conveniently represent"); ParseInt then gives the
+// greatest int64 with ErrRange.
 //
+// [RFC 9111 Section 1.2.2]: https://www.rfc-editor.org/rfc/rfc9111#section-1.2.2
 // [RFC 9111 Section 5.2.2.1]: https://www.rfc-editor.org/rfc/rfc9111#section-5.2.2.1
 func documentMaxAge(header http.Header) time.Duration {
 	age := minMetadataDocumentAge
@@ -187,7 +193,7 @@ func documentMaxAge(header http.Header) time.Duration {
 			return minMetadataDocumentAge
 		case "max-age":
 			seconds, err := strconv.ParseInt(strings.Trim(value, `"`), 10, 64)
-			if err == nil && seconds >= 0 {
+			if (err == nil || errors.Is(err, strconv.ErrRange)) && seconds >= 0 {
 				age = time.Duration(min(seconds, int64(maxMetadataDocumentAge/time.Second))) * time.Second
 			}
 		}

@@ -98,8 +98,9 @@ func TestPublicAddress(t *testing.T) {
 }
 
 // TestDocumentMaxAge: Cache-Control max-age (RFC 9111 Section 5.2.2.1)
-// within 1 min and 24 h (CIMD Section 4.4); none, no-store or no-cache is
-// the minimum.
+// within 1 min and 24 h (CIMD Section 4.4), one too great for an int64 the
+// maximum (RFC 9111 Section 1.2.2); none, no-store or no-cache is the
+// minimum.
 func TestDocumentMaxAge(t *testing.T) {
 	tests := []struct {
 		cacheControl []string
@@ -111,7 +112,9 @@ func TestDocumentMaxAge(t *testing.T) {
 		{[]string{"public", "Max-Age=\"120\""}, 2 * time.Minute},
 		{[]string{"max-age=5"}, time.Minute},
 		{[]string{"max-age=31536000"}, 24 * time.Hour},
-		{[]string{"max-age=99999999999999999999"}, time.Minute}, // not a number this cache reads
+		{[]string{"max-age=99999999999999999999"}, 24 * time.Hour}, // too great: the greatest (RFC 9111 Section 1.2.2)
+		{[]string{"max-age=-99999999999999999999"}, time.Minute},
+		{[]string{"max-age=1e9"}, time.Minute}, // not delta-seconds
 		{[]string{"max-age=9223372036854775807"}, 24 * time.Hour},
 		{[]string{"max-age=-1"}, time.Minute},
 		{[]string{"max-age=600, no-store"}, time.Minute},

@@ -471,6 +471,12 @@ const (
 	MinDuration      = time.Second
 )
 
+// MaxDuration bounds every lifetime and interval: 100 years, far below the
+// greatest time.Duration (about 292 years), so what the provider adds to one
+// (the two minutes a retired signing key is kept past the longest access
+// token, an access token's expiry beyond its grant's start) cannot wrap.
+const MaxDuration = 100 * 365 * 24 * time.Hour
+
 // MaxCodeTTL bounds CODE_TTL: "A maximum authorization code lifetime of 10
 // minutes is RECOMMENDED" ([RFC 6749 Section 4.1.2]).
 //
@@ -509,8 +515,9 @@ const RequestTimeout = 10 * time.Second
 const MaxSessionTTL = 30 * 24 * time.Hour
 
 // validateDurations checks each lifetime and interval against its
-// minimum, CODE_TTL against MaxCodeTTL, SESSION_TTL against MaxSessionTTL,
-// and that a device may poll at least once before its code expires.
+// minimum and MaxDuration, CODE_TTL against MaxCodeTTL, SESSION_TTL against
+// MaxSessionTTL, and that a device may poll at least once before its code
+// expires.
 func (c Config) validateDurations() error {
 	if c.CodeTTL < MinCodeTTL || c.CodeTTL > MaxCodeTTL {
 		return fmt.Errorf("config: CODE_TTL must be between %v and %v (RFC 6749 Section 4.1.2), got %v", MinCodeTTL, MaxCodeTTL, c.CodeTTL)
@@ -518,7 +525,7 @@ func (c Config) validateDurations() error {
 	if c.SessionTTL > MaxSessionTTL {
 		return fmt.Errorf("config: SESSION_TTL must be at most %v (as long as a session cookie is accepted), got %v", MaxSessionTTL, c.SessionTTL)
 	}
-	minimums := []struct {
+	bounded := []struct {
 		name    string
 		value   time.Duration
 		minimum time.Duration
@@ -531,9 +538,9 @@ func (c Config) validateDurations() error {
 		{"PURGE_INTERVAL", c.PurgeInterval, MinDuration},
 		{"REGISTRATION_UNUSED_TTL", c.RegistrationUnusedTTL, MinDuration},
 	}
-	for _, d := range minimums {
-		if d.value < d.minimum {
-			return fmt.Errorf("config: %s must be at least %v, got %v", d.name, d.minimum, d.value)
+	for _, d := range bounded {
+		if d.value < d.minimum || d.value > MaxDuration {
+			return fmt.Errorf("config: %s must be between %v and %v (100 years), got %v", d.name, d.minimum, MaxDuration, d.value)
 		}
 	}
 	if c.ShutdownDelay < 0 || c.ShutdownDelay > MaxShutdownDelay {

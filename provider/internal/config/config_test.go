@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,12 @@ func TestValidate(t *testing.T) {
 		{"a purge interval under a second", func(c *Config) { c.PurgeInterval = time.Nanosecond }, "PURGE_INTERVAL"},
 		{"an access token lifetime under a second", func(c *Config) { c.AccessTokenTTL = 500 * time.Millisecond }, "ACCESS_TOKEN_TTL"},
 		{"a zero access token lifetime", func(c *Config) { c.AccessTokenTTL = 0 }, "ACCESS_TOKEN_TTL"},
+		{"an access token lifetime that wraps when a retired key's two minutes are added", func(c *Config) { c.AccessTokenTTL = math.MaxInt64 - time.Minute }, "ACCESS_TOKEN_TTL"},
+		{"an access token lifetime over 100 years", func(c *Config) { c.AccessTokenTTL = MaxDuration + time.Second }, "ACCESS_TOKEN_TTL"},
+		{"a refresh token lifetime over 100 years", func(c *Config) { c.RefreshTokenTTL = MaxDuration + time.Second }, "REFRESH_TOKEN_TTL"},
+		{"a device code lifetime over 100 years", func(c *Config) { c.DeviceCodeTTL = MaxDuration + time.Second }, "DEVICE_CODE_TTL"},
+		{"a purge interval over 100 years", func(c *Config) { c.PurgeInterval = MaxDuration + time.Second }, "PURGE_INTERVAL"},
+		{"an unused-client lifetime over 100 years", func(c *Config) { c.RegistrationUnusedTTL = MaxDuration + time.Second }, "REGISTRATION_UNUSED_TTL"},
 		{"an unknown TEACHING_MODE", func(c *Config) { c.TeachingMode = "yes" }, "TEACHING_MODE"},
 		{"a negative REFRESH_REUSE_GRACE", func(c *Config) { c.RefreshReuseGrace = -time.Second }, "REFRESH_REUSE_GRACE"},
 		{"a negative SHUTDOWN_DELAY", func(c *Config) { c.ShutdownDelay = -time.Second }, "SHUTDOWN_DELAY"},
@@ -157,6 +164,10 @@ func TestValidateAccepts(t *testing.T) {
 		{"the shortest lifetimes and intervals", func(c *Config) {
 			c.CodeTTL, c.DeviceCodeTTL, c.PurgeInterval = MinCodeTTL, MinDeviceCodeTTL, MinDuration
 			c.AccessTokenTTL, c.RefreshTokenTTL, c.SessionTTL, c.DevicePollInterval = MinDuration, MinDuration, MinDuration, MinDuration
+		}},
+		{"the longest lifetimes and intervals", func(c *Config) {
+			c.AccessTokenTTL, c.RefreshTokenTTL, c.DeviceCodeTTL = MaxDuration, MaxDuration, MaxDuration
+			c.PurgeInterval, c.RegistrationUnusedTTL = MaxDuration, MaxDuration
 		}},
 		{"the longest code lifetime (RFC 6749 Section 4.1.2)", func(c *Config) { c.CodeTTL = MaxCodeTTL }},
 		{"the longest login session", func(c *Config) { c.SessionTTL = MaxSessionTTL }},

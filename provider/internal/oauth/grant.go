@@ -9,11 +9,13 @@ import (
 )
 
 // newGrant starts a grant whose first tokens will be issued by redeemBy
-// (the expiry of its code or device code). Until then it must outlive an
-// access token issued at the last moment; each refresh token stored for it
-// extends it further (store.RedeemAuthorizationCode, RedeemDeviceCode,
-// RotateRefreshToken). So a grant whose code is never redeemed is purged
-// soon, not after 30 days.
+// (the expiry of its code or device code, checked at the instant the
+// tokens are issued at: tokensToIssue). Until then it must outlive an
+// access token issued at the last moment, as a purged grant revokes its
+// tokens; each refresh token stored for it extends it further, to the
+// later of its expiry and that of the access token issued with it
+// (store.RefreshToken's GrantExpiresAt). So a grant whose code is never
+// redeemed is purged soon, not after 30 days.
 func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redeemBy time.Time) store.Grant {
 	return store.Grant{
 		ID: newID(), ClientID: clientID, UserID: userID, Scope: scope,

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
@@ -40,7 +41,8 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err != nil {
 		return nil, err
 	}
-	if err := p.checkCode(tr, code, r); err != nil {
+	now := p.Now()
+	if err := p.checkCode(tr, code, r, now); err != nil {
 		// The attempt used the code up all the same: a client refused for
 		// its code_verifier, redirect_uri or DPoP key does not get to try
 		// another.
@@ -60,7 +62,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err != nil {
 		return nil, err
 	}
-	resp, refresh, err := p.issueTokens(ctx, tokensToIssue{client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
+	resp, refresh, err := p.issueTokens(ctx, tokensToIssue{now: now, client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
 		nonce: code.Nonce, refresh: true, jkt: r.dpopJKT})
 	if err != nil {
 		return nil, err
@@ -181,11 +183,12 @@ func grantOf(code store.AuthorizationCode) store.Grant {
 // request as described in Section 4.1.1, and if included ensure that their
 // values are identical". checkCode makes the second half (identical
 // values); requireRedirectURI, below, makes the first (presence), after it.
-// Then PKCE (verifyCodeVerifier) and the DPoP key.
+// Then PKCE (verifyCodeVerifier) and the DPoP key. The code is checked
+// unexpired at now, the instant its tokens are issued at.
 //
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
-func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest) *Error {
-	if err := tr.Require(ruleCodeUnexpired, p.Now().Before(code.ExpiresAt), ErrInvalidGrant, "the authorization code has expired"); err != nil {
+func (p *Provider) checkCode(tr *Trace, code store.AuthorizationCode, r TokenRequest, now time.Time) *Error {
+	if err := tr.Require(ruleCodeUnexpired, now.Before(code.ExpiresAt), ErrInvalidGrant, "the authorization code has expired"); err != nil {
 		return err
 	}
 	// presence: requireRedirectURI, after the holder is proven

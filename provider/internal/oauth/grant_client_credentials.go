@@ -44,7 +44,7 @@ func (p *Provider) grantClientCredentials(ctx context.Context, client store.Clie
 			return nil, err
 		}
 	}
-	resp, _, err := p.issueTokens(ctx, tokensToIssue{client: client, scope: scope, audience: audience, jkt: r.dpopJKT})
+	resp, _, err := p.issueTokens(ctx, tokensToIssue{now: p.Now(), client: client, scope: scope, audience: audience, jkt: r.dpopJKT})
 	return resp, err
 }
 

@@ -66,7 +66,7 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 	if dc.Status == store.DevicePending {
 		return nil, p.pollPending(ctx, tr, dc, now)
 	}
-	return p.redeemDeviceCode(ctx, tr, dc, tokensToIssue{client: client, audience: audience, refresh: true, jkt: r.dpopJKT})
+	return p.redeemDeviceCode(ctx, tr, dc, tokensToIssue{now: now, client: client, audience: audience, refresh: true, jkt: r.dpopJKT})
 }
 
 // The rules of the device access token request ([RFC 8628 Section 3.4], [RFC 8628 Section 3.5]).

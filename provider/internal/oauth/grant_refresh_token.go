@@ -44,7 +44,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	if err != nil {
 		return nil, err
 	}
-	resp, next, err := p.issueTokens(ctx, tokensToIssue{client: client, grant: grant, scope: scope, audience: audience, refresh: true, jkt: r.dpopJKT})
+	resp, next, err := p.issueTokens(ctx, tokensToIssue{now: now, client: client, grant: grant, scope: scope, audience: audience, refresh: true, jkt: r.dpopJKT})
 	if err != nil {
 		return nil, err
 	}

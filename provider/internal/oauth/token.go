@@ -223,6 +223,10 @@ func requireGrantType(tr *Trace, client store.Client, grantType GrantType) *Erro
 
 // tokensToIssue describes what to issue for a grant at the token endpoint.
 type tokensToIssue struct {
+	// now is the instant the grant's checks were made at; the tokens are
+	// issued then, so a code checked unexpired at now gives an access token
+	// that its grant outlives (newGrant).
+	now      time.Time
 	client   store.Client
 	grant    store.Grant // zero for client credentials
 	scope    string      // the access token's scope
@@ -238,15 +242,16 @@ type tokensToIssue struct {
 // the same transaction as it uses up what the client presented (a code, a
 // refresh token), so a fault cannot leave one done without the other.
 func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResponse, *store.RefreshToken, *Error) {
-	now := p.Now()
-	access, err := p.signAccessToken(t, now)
+	now := t.now
+	accessExpiresAt := now.Add(p.Config.AccessTokenTTL)
+	access, err := p.signAccessToken(t, now, accessExpiresAt)
 	if err != nil {
 		return nil, nil, err
 	}
 	resp := &TokenResponse{AccessToken: access, TokenType: tokenType(t.jkt),
 		ExpiresIn: int64(p.Config.AccessTokenTTL / time.Second), Scope: t.scope}
 	if t.grant.UserID != "" && hasScope(t.scope, ScopeOpenID) {
-		if resp.IDToken, err = p.signIDToken(ctx, t, access, now); err != nil {
+		if resp.IDToken, err = p.signIDToken(ctx, t, access, now, accessExpiresAt); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -257,13 +262,14 @@ func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResp
 	record := &store.RefreshToken{
 		Hash: HashSecret(resp.RefreshToken), GrantID: t.grant.ID, ClientID: t.client.ID,
 		UserID: t.grant.UserID, Scope: t.grant.Scope, DPoPJKT: refreshTokenBinding(t.client, t.jkt), CreatedAt: now,
-		ExpiresAt: now.Add(p.Config.RefreshTokenTTL),
+		ExpiresAt: now.Add(p.Config.RefreshTokenTTL), AccessTokenExpiresAt: accessExpiresAt,
 	}
 	return resp, record, nil
 }
 
-// signAccessToken makes the RFC 9068 JWT access token.
-func (p *Provider) signAccessToken(t tokensToIssue, now time.Time) (string, *Error) {
+// signAccessToken makes the RFC 9068 JWT access token, issued at now and
+// expiring at expiresAt.
+func (p *Provider) signAccessToken(t tokensToIssue, now, expiresAt time.Time) (string, *Error) {
 	subject := t.grant.UserID
 	if subject == "" {
 		// "sub" of a client credentials token ([RFC 9068 Section 2.2]).
@@ -274,7 +280,7 @@ func (p *Provider) signAccessToken(t tokensToIssue, now time.Time) (string, *Err
 	raw, err := p.Keys.SignAccessToken(token.AccessTokenClaims{
 		Issuer: p.Config.Issuer, Subject: subject, Audience: t.audience,
 		ClientID: t.client.ID, Scope: t.scope, GrantID: t.grant.ID, JTI: newID(),
-		IssuedAt: now, ExpiresAt: now.Add(p.Config.AccessTokenTTL), AuthTime: t.grant.AuthTime,
+		IssuedAt: now, ExpiresAt: expiresAt, AuthTime: t.grant.AuthTime,
 		JKT: t.jkt,
 	})
 	if err != nil {

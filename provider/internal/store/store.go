@@ -278,6 +278,21 @@ type RefreshToken struct {
 	ExpiresAt time.Time
 	// UsedAt is zero until the token is rotated (exchanged for a new one).
 	UsedAt time.Time
+	// AccessTokenExpiresAt is the expiry of the access token issued with
+	// this refresh token. It is not kept: storing the token extends its
+	// grant to GrantExpiresAt.
+	AccessTokenExpiresAt time.Time
+}
+
+// GrantExpiresAt is the time until which storing t keeps its grant: the
+// later of t's expiry and that of the access token issued with it, which
+// may outlive t (REFRESH_TOKEN_TTL shorter than ACCESS_TOKEN_TTL). A grant
+// that is gone revokes its access tokens (AccessTokenRevoked).
+func (t RefreshToken) GrantExpiresAt() time.Time {
+	if t.AccessTokenExpiresAt.After(t.ExpiresAt) {
+		return t.AccessTokenExpiresAt
+	}
+	return t.ExpiresAt
 }
 
 // PushedRequest is an authorization request pushed to the PAR endpoint
@@ -455,12 +470,13 @@ type Store interface {
 
 	// Refresh tokens. The first of a grant is stored by RedeemAuthorizationCode
 	// or RedeemDeviceCode; each storing one extends the grant's ExpiresAt
-	// to the token's (never shortening it), so a grant lives as long as its
-	// newest refresh token.
+	// to the token's GrantExpiresAt (never shortening it), so a grant lives
+	// as long as its newest refresh token and the access token issued with
+	// it.
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
 	// RotateRefreshToken marks oldHash used and stores next, in one
-	// transaction, and extends the grant's ExpiresAt to next.ExpiresAt (never
-	// shortening it). Every other unused refresh token of the grant (one
+	// transaction, and extends the grant's ExpiresAt to next.GrantExpiresAt
+	// (never shortening it). Every other unused refresh token of the grant (one
 	// issued in a reuse grace) is marked used too, so after a rotation the
 	// grant has exactly one live refresh token, and the grant records oldHash
 	// as its most recently rotated-out token. Rotations of one grant are

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -39,4 +40,31 @@ func TestE2EPurgeExpired(t *testing.T) {
 	if n, _ := srv.Provider.PurgeExpired(context.Background()); n != 0 {
 		t.Errorf("a second purge at the same time: got %d rows, want 0", n)
 	}
+}
+
+// TestE2EPurgeKeepsTheGrantOfALiveAccessToken: with REFRESH_TOKEN_TTL
+// shorter than ACCESS_TOKEN_TTL, the access token a refresh issues outlives
+// the refresh token issued with it. A purge between the two expiries keeps
+// their grant, so the access token stays active until its exp
+// (RFC 7662 Section 2.2: "has not been revoked ... and is within its given
+// time window of validity"), on both stores.
+func TestE2EPurgeKeepsTheGrantOfALiveAccessToken(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		clock := newFakeClock()
+		srv := newServer(providertest.Options{Now: clock.Now, AccessTokenTTL: time.Hour, Configure: func(c *config.Config) {
+			c.RefreshTokenTTL = 10 * time.Minute
+		}})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		tok, err := cfg.Exchange(context.Background(), getCode(t, srv, cfg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(8 * time.Minute) // past the code's expiry, before the refresh token's
+		refreshed := mustRefresh(t, cfg, tok.RefreshToken, "refresh")
+		clock.Advance(time.Hour - time.Second) // the refreshed access token's last second
+		if _, err := srv.Provider.PurgeExpired(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		wantAlive(t, srv, "the refreshed access token after a purge, before its exp", refreshed.AccessToken)
+	})
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// createRefreshToken inserts t and extends its grant, within tx; a
-// rotation also records rotatedHash as the grant's most recently
-// rotated-out refresh token ("" leaves it as it is).
+// createRefreshToken inserts t and extends its grant to t.GrantExpiresAt,
+// within tx; a rotation also records rotatedHash as the grant's most
+// recently rotated-out refresh token ("" leaves it as it is).
 func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken, rotatedHash string) error {
 	_, err := tx.Exec(ctx, `
 		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
@@ -23,7 +23,7 @@ func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken, ro
 	}
 	_, err = tx.Exec(ctx, `
 		UPDATE grants SET expires_at = greatest(expires_at, $1), last_rotated_hash = coalesce($2, last_rotated_hash)
-		WHERE id = $3`, t.ExpiresAt, nullString(rotatedHash), t.GrantID)
+		WHERE id = $3`, t.GrantExpiresAt(), nullString(rotatedHash), t.GrantID)
 	if err != nil {
 		return fmt.Errorf("postgres: extend grant: %w", err)
 	}

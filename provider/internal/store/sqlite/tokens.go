@@ -9,9 +9,9 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// createRefreshToken inserts t and extends its grant, within tx; a
-// rotation also records rotatedHash as the grant's most recently
-// rotated-out refresh token ("" leaves it as it is).
+// createRefreshToken inserts t and extends its grant to t.GrantExpiresAt,
+// within tx; a rotation also records rotatedHash as the grant's most
+// recently rotated-out refresh token ("" leaves it as it is).
 func (s *Store) createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken, rotatedHash string) error {
 	_, err := tx.StmtContext(ctx, s.insertRefreshToken.Stmt).ExecContext(ctx,
 		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT,
@@ -19,7 +19,7 @@ func (s *Store) createRefreshToken(ctx context.Context, tx *sql.Tx, t store.Refr
 	if err != nil {
 		return insertErr("create refresh token", err)
 	}
-	_, err = tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(t.ExpiresAt), nullString(rotatedHash), t.GrantID)
+	_, err = tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(t.GrantExpiresAt()), nullString(rotatedHash), t.GrantID)
 	if err != nil {
 		return fmt.Errorf("sqlite: extend grant: %w", err)
 	}
@@ -33,7 +33,9 @@ const insertRefreshTokenSQL = `
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // extendGrantSQL makes a grant last at least as long as its new refresh
-// token and, given one, records the rotated-out token (createRefreshToken).
+// token and the access token issued with it (store.RefreshToken's
+// GrantExpiresAt) and, given one, records the rotated-out token
+// (createRefreshToken).
 const extendGrantSQL = `
 	UPDATE grants SET expires_at = max(expires_at, ?), last_rotated_hash = coalesce(?, last_rotated_hash)
 	WHERE id = ?`

@@ -105,6 +105,20 @@ var refreshTokenTests = []test{
 			t.Errorf("grant ExpiresAt after rotation: got %v, want %v", g.ExpiresAt, nt.ExpiresAt)
 		}
 	}},
+	{"a redemption keeps the grant, through a purge, until the access token issued with a shorter-lived refresh token expires", func(t *testing.T, s store.Store) {
+		g := newGrant("g1")
+		rt := newRefreshToken("rt1", g)
+		rt.AccessTokenExpiresAt = rt.ExpiresAt.Add(time.Hour)
+		storeRefreshToken(t, s, g, rt)
+		checkGrantOutlives(t, s, rt)
+	}},
+	{"a rotation keeps the grant, through a purge, until the access token issued with a shorter-lived refresh token expires", func(t *testing.T, s store.Store) {
+		old := createRefreshToken(t, s, "g1", "rt1")
+		nt := next(old, "rt2")
+		nt.AccessTokenExpiresAt = nt.ExpiresAt.Add(time.Hour)
+		must(t, "RotateRefreshToken", rotate(t, s, "rt1", nt, nt.CreatedAt))
+		checkGrantOutlives(t, s, nt)
+	}},
 	{"rotating a used refresh token is ErrAlreadyUsed and stores nothing (RFC 9700 Section 4.14.2)", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
 		must(t, "first RotateRefreshToken", rotate(t, s, "rt1", next(old, "rt2"), t0))
@@ -204,6 +218,21 @@ var accessTokenTests = []test{
 			checkRevoked(t, s, r.grantID, r.jti, true)
 		}
 	}},
+}
+
+// checkGrantOutlives checks that storing rt, whose access token expires
+// after it, made its grant last until the access token expires, so that a
+// purge between the two expiries leaves the access token unrevoked.
+func checkGrantOutlives(t *testing.T, s store.Store, rt store.RefreshToken) {
+	t.Helper()
+	g, err := s.GetGrant(t.Context(), rt.GrantID)
+	must(t, "GetGrant", err)
+	if !g.ExpiresAt.Equal(rt.AccessTokenExpiresAt) {
+		t.Errorf("grant ExpiresAt: got %v, want the access token's %v", g.ExpiresAt, rt.AccessTokenExpiresAt)
+	}
+	_, err = s.PurgeExpired(t.Context(), rt.AccessTokenExpiresAt.Add(-time.Second))
+	must(t, "PurgeExpired", err)
+	checkRevoked(t, s, rt.GrantID, "jti-live", false)
 }
 
 // checkRevoked checks what AccessTokenRevoked answers for the token jti of

@@ -19,7 +19,7 @@ import (
 func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redeemBy time.Time) store.Grant {
 	return store.Grant{
 		ID: newID(), ClientID: clientID, UserID: userID, Scope: scope,
-		AuthTime: authTime, CreatedAt: now, ExpiresAt: redeemBy.Add(p.Config.AccessTokenTTL),
+		AuthTime: authTime, CreatedAt: now, ExpiresAt: expiresAfter(redeemBy, p.Config.AccessTokenTTL),
 	}
 }
 

@@ -15,14 +15,14 @@ import (
 // [OIDC Core Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
 // [OIDC Core Section 3.1.3.6]: https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
 // [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
-func (p *Provider) signIDToken(ctx context.Context, t tokensToIssue, accessToken string, now, expiresAt time.Time) (string, *Error) {
+func (p *Provider) signIDToken(ctx context.Context, t tokensToIssue, accessToken string, issuedAt, expiresAt time.Time) (string, *Error) {
 	user, err := p.Store.GetUser(ctx, t.grant.UserID)
 	if err != nil {
 		return "", ServerError(err)
 	}
 	claims := token.IDTokenClaims{
 		Issuer: p.Config.Issuer, Subject: user.ID, Audience: t.client.ID,
-		IssuedAt: now, ExpiresAt: expiresAt, AuthTime: t.grant.AuthTime,
+		IssuedAt: issuedAt, ExpiresAt: expiresAt, AuthTime: t.grant.AuthTime,
 		Nonce: t.nonce, AccessToken: accessToken,
 	}
 	scoped := userClaims(user, t.scope)

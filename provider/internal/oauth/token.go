@@ -242,16 +242,15 @@ type tokensToIssue struct {
 // the same transaction as it uses up what the client presented (a code, a
 // refresh token), so a fault cannot leave one done without the other.
 func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResponse, *store.RefreshToken, *Error) {
-	now := t.now
-	accessExpiresAt := now.Add(p.Config.AccessTokenTTL)
-	access, err := p.signAccessToken(t, now, accessExpiresAt)
+	issuedAt, accessExpiresAt := tokenLifetime(t.now, p.Config.AccessTokenTTL)
+	access, err := p.signAccessToken(t, issuedAt, accessExpiresAt)
 	if err != nil {
 		return nil, nil, err
 	}
 	resp := &TokenResponse{AccessToken: access, TokenType: tokenType(t.jkt),
 		ExpiresIn: int64(p.Config.AccessTokenTTL / time.Second), Scope: t.scope}
 	if t.grant.UserID != "" && hasScope(t.scope, ScopeOpenID) {
-		if resp.IDToken, err = p.signIDToken(ctx, t, access, now, accessExpiresAt); err != nil {
+		if resp.IDToken, err = p.signIDToken(ctx, t, access, issuedAt, accessExpiresAt); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -261,15 +260,43 @@ func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResp
 	resp.RefreshToken = NewSecret()
 	record := &store.RefreshToken{
 		Hash: HashSecret(resp.RefreshToken), GrantID: t.grant.ID, ClientID: t.client.ID,
-		UserID: t.grant.UserID, Scope: t.grant.Scope, DPoPJKT: refreshTokenBinding(t.client, t.jkt), CreatedAt: now,
-		ExpiresAt: now.Add(p.Config.RefreshTokenTTL), AccessTokenExpiresAt: accessExpiresAt,
+		UserID: t.grant.UserID, Scope: t.grant.Scope, DPoPJKT: refreshTokenBinding(t.client, t.jkt), CreatedAt: t.now,
+		ExpiresAt: expiresAfter(t.now, p.Config.RefreshTokenTTL), AccessTokenExpiresAt: accessExpiresAt,
 	}
 	return resp, record, nil
 }
 
-// signAccessToken makes the RFC 9068 JWT access token, issued at now and
-// expiring at expiresAt.
-func (p *Provider) signAccessToken(t tokensToIssue, now, expiresAt time.Time) (string, *Error) {
+// tokenLifetime is the iat and exp of a token issued at now to live ttl,
+// in the whole seconds that "iat", "exp" and "expires_in" count: iat is now
+// rounded down, never in the future, and exp is expiresAfter's, never
+// sooner than ttl after now, so expires_in (ttl in whole seconds) never
+// overstates the token's life ([RFC 6749 Section 5.1]: "The lifetime in
+// seconds of the access token").
+//
+// [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+func tokenLifetime(now time.Time, ttl time.Duration) (issuedAt, expiresAt time.Time) {
+	return now.Truncate(time.Second), expiresAfter(now, ttl)
+}
+
+// expiresAfter is the expiry of what is issued at now to live ttl: now+ttl
+// rounded up to a whole second. Tokens are checked against it as stored or
+// signed, so a token is accepted until the exp that it or its
+// introspection reports, and not after ([RFC 7519 Section 4.1.4]: "the
+// expiration time on or after which the JWT MUST NOT be accepted").
+//
+// [RFC 7519 Section 4.1.4]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4
+func expiresAfter(now time.Time, ttl time.Duration) time.Time {
+	exp := now.Add(ttl)
+	second := exp.Truncate(time.Second)
+	if second.Before(exp) {
+		second = second.Add(time.Second)
+	}
+	return second
+}
+
+// signAccessToken makes the RFC 9068 JWT access token, issued at issuedAt
+// and expiring at expiresAt (tokenLifetime).
+func (p *Provider) signAccessToken(t tokensToIssue, issuedAt, expiresAt time.Time) (string, *Error) {
 	subject := t.grant.UserID
 	if subject == "" {
 		// "sub" of a client credentials token ([RFC 9068 Section 2.2]).
@@ -280,7 +307,7 @@ func (p *Provider) signAccessToken(t tokensToIssue, now, expiresAt time.Time) (s
 	raw, err := p.Keys.SignAccessToken(token.AccessTokenClaims{
 		Issuer: p.Config.Issuer, Subject: subject, Audience: t.audience,
 		ClientID: t.client.ID, Scope: t.scope, GrantID: t.grant.ID, JTI: newID(),
-		IssuedAt: now, ExpiresAt: expiresAt, AuthTime: t.grant.AuthTime,
+		IssuedAt: issuedAt, ExpiresAt: expiresAt, AuthTime: t.grant.AuthTime,
 		JKT: t.jkt,
 	})
 	if err != nil {

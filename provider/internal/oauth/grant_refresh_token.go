@@ -76,6 +76,25 @@ func (p *Provider) reuseGraceFrom(now time.Time) time.Time {
 	return now.Add(-p.Config.RefreshReuseGrace)
 }
 
+// presentableAgain reports whether the token endpoint would let the used
+// refresh token rt through again at now, within the reuse grace
+// (store.RefreshGraceApplies), without changing anything: introspection's
+// answer for it. It reads the grant only when the grace is on.
+func (p *Provider) presentableAgain(ctx context.Context, rt store.RefreshToken, now time.Time) (bool, *Error) {
+	graceFrom := p.reuseGraceFrom(now)
+	if graceFrom.IsZero() {
+		return false, nil
+	}
+	grant, err := p.Store.GetGrant(ctx, rt.GrantID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, ServerError(err)
+	}
+	return store.RefreshGraceApplies(rt.UsedAt, graceFrom, grant.LastRotatedHash == rt.Hash, grant.Revoked()), nil
+}
+
 // The rules of the refresh token grant ([RFC 6749 Section 6], [RFC 9700 Section 4.14.2]).
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6

@@ -120,7 +120,9 @@ func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client 
 }
 
 // introspectRefreshToken answers for a refresh token: the caller's own,
-// unused and alive (liveRefreshToken, the refresh grant's rule too). The
+// unused, or used but presentable again within the reuse grace
+// (presentableAgain), and alive (liveRefreshToken, the refresh grant's rule
+// too): active exactly when the token endpoint would accept it. The
 // answer has no token_type: [RFC 7662 Section 2.2] makes it a type of
 // access token, "as defined in Section 5.1 of OAuth 2.0 [RFC6749]", and a
 // refresh token has none ("refresh_token" is a token_type_hint).
@@ -131,7 +133,14 @@ func (p *Provider) introspectRefreshToken(ctx context.Context, tr *Trace, client
 	if err != nil {
 		return nil, err
 	}
-	valid := found && rt.UsedAt.IsZero() && p.Now().Before(rt.ExpiresAt)
+	now := p.Now()
+	presentable := rt.UsedAt.IsZero()
+	if found && !presentable {
+		if presentable, err = p.presentableAgain(ctx, rt, now); err != nil {
+			return nil, err
+		}
+	}
+	valid := found && presentable && now.Before(rt.ExpiresAt)
 	if !tr.Check(ruleIntrospectValid, valid) || !tr.Check(ruleIntrospectOwnToken, rt.ClientID == client.ID) {
 		return &IntrospectionResponse{}, nil
 	}

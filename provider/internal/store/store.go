@@ -226,6 +226,10 @@ type Grant struct {
 	ExpiresAt time.Time
 	// RevokedAt is zero while the grant is in force.
 	RevokedAt time.Time
+	// LastRotatedHash is the hash of the grant's refresh token rotated out
+	// most recently, "" before its first rotation: the one token the reuse
+	// grace may let through again (RefreshGraceApplies).
+	LastRotatedHash string
 }
 
 // Revoked reports whether the grant has been revoked.

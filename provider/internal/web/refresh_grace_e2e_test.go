@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/providertest"
@@ -64,9 +65,7 @@ func TestE2ERefreshReuseGrace(t *testing.T) {
 	for _, backend := range storeBackends {
 		t.Run(backend.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock()
-			withGrace := func(c *config.Config) { backend.configure(t, c); c.RefreshReuseGrace = grace }
-			srv := providertest.New(t, providertest.Options{Now: clock.Now, Configure: withGrace})
+			srv, clock := newGraceServer(t, backend.configure, grace)
 			b := newBrowser(t)
 			cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
 
@@ -149,6 +148,52 @@ func TestE2ERefreshReuseStrictInParallel(t *testing.T) {
 			}
 			if winners != 1 {
 				t.Errorf("winners among %d parallel refreshes: got %d, want exactly 1", parallelRefreshes, winners)
+			}
+		})
+	}
+}
+
+// newGraceServer starts a provider with a fake clock and
+// REFRESH_REUSE_GRACE set to grace, on the store that configure sets.
+func newGraceServer(t *testing.T, configure func(*testing.T, *config.Config), grace time.Duration) (*providertest.Server, *clocktest.Clock) {
+	clock := newFakeClock()
+	withGrace := func(c *config.Config) { configure(t, c); c.RefreshReuseGrace = grace }
+	return providertest.New(t, providertest.Options{Now: clock.Now, Configure: withGrace}), clock
+}
+
+// TestE2EIntrospectionFollowsTheRefreshReuseGrace: introspection answers for
+// a rotated-out refresh token what the token endpoint decides
+// (RFC 7662 Section 2.2, "whether or not the presented token is currently
+// active"; README, "Refresh token reuse grace"): active while it may be
+// presented again, and no longer when another rotation or the grace's end
+// retired it. Asking changes nothing: the token still works after.
+func TestE2EIntrospectionFollowsTheRefreshReuseGrace(t *testing.T) {
+	t.Parallel()
+	const grace = 5 * time.Second
+	for _, backend := range storeBackends {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			srv, clock := newGraceServer(t, backend.configure, grace)
+			cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+			first := newBrowser(t).tokens(srv, cfg)
+			second := mustRefresh(t, cfg, first.RefreshToken, "first rotation")
+
+			clock.Advance(grace - time.Second)
+			if !introspect(t, srv, first.RefreshToken).Active {
+				t.Errorf("the token rotated out within the grace: got active=false, want true")
+			}
+			mustRefresh(t, cfg, first.RefreshToken, "the rotated-out token presented again within the grace, after its introspection")
+
+			third := mustRefresh(t, cfg, second.RefreshToken, "second rotation")
+			if introspect(t, srv, first.RefreshToken).Active {
+				t.Errorf("a token rotated out before the most recent one: got active=true, want false")
+			}
+			clock.Advance(grace)
+			if introspect(t, srv, second.RefreshToken).Active {
+				t.Errorf("the most recently rotated-out token after the grace: got active=true, want false")
+			}
+			if !introspect(t, srv, third.RefreshToken).Active {
+				t.Errorf("the newest refresh token: got active=false, want true")
 			}
 		})
 	}

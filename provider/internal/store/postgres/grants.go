@@ -31,9 +31,10 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 	var userID *string
 	var authTime, revokedAt *time.Time
 	err := s.pool.QueryRow(ctx, `
-		SELECT id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at
+		SELECT id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at,
+			coalesce(last_rotated_hash, '')
 		FROM grants WHERE id = $1`, id).
-		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &g.Resources, &authTime, &g.CreatedAt, &g.ExpiresAt, &revokedAt)
+		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &g.Resources, &authTime, &g.CreatedAt, &g.ExpiresAt, &revokedAt, &g.LastRotatedHash)
 	if err != nil {
 		return store.Grant{}, getErr("get grant", err)
 	}

@@ -33,7 +33,8 @@ func createGrant(ctx context.Context, insert interface {
 
 // getGrantSQL reads a grant by ID (GetGrant: each refresh).
 const getGrantSQL = `
-	SELECT id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at
+	SELECT id, client_id, user_id, scope, resources, auth_time, created_at, expires_at, revoked_at,
+		coalesce(last_rotated_hash, '')
 	FROM grants WHERE id = ?`
 
 // GetGrant returns the grant with the given ID, or store.ErrNotFound.
@@ -43,7 +44,7 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 	var authTime, revokedAt sql.NullInt64
 	var createdAt, expiresAt int64
 	err := s.getGrant.QueryRowContext(ctx, id).
-		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &g.Resources, &authTime, &createdAt, &expiresAt, &revokedAt)
+		Scan(&g.ID, &g.ClientID, &userID, &g.Scope, &g.Resources, &authTime, &createdAt, &expiresAt, &revokedAt, &g.LastRotatedHash)
 	if err != nil {
 		return store.Grant{}, getErr("get grant", err)
 	}

@@ -32,6 +32,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -75,6 +76,9 @@ type Options struct {
 	Logger     *slog.Logger     // nil means slog.Default()
 	Now        func() time.Time // nil means time.Now
 	SessionTTL time.Duration    // 0 means the session package default
+	// RequestTimeout is each request's time (service.Deadline); 0 means
+	// RequestTimeout, the package's constant.
+	RequestTimeout time.Duration
 	// Metrics counts the requests (Prometheus); nil means a registry of
 	// the App's own.
 	Metrics *service.Metrics
@@ -99,6 +103,8 @@ type App struct {
 	log       *slog.Logger
 	now       func() time.Time
 	metrics   *service.Metrics
+	// requestTimeout is each request's time (service.Deadline).
+	requestTimeout time.Duration
 	// keyed is the client registered at start to authenticate with
 	// private_key_jwt (keyclient.go); nil when the provider offers none.
 	keyed *keyClient
@@ -123,6 +129,8 @@ func New(opts Options) (*App, error) {
 		log:      opts.Logger,
 		now:      opts.Now,
 		metrics:  opts.Metrics,
+
+		requestTimeout: cmp.Or(opts.RequestTimeout, RequestTimeout),
 	}
 	a.http = a.signingClient(opts.HTTPClient)
 	if a.metrics == nil {
@@ -233,11 +241,23 @@ func (a *App) cookieOptions(maxAge int) sessions.Options {
 	}
 }
 
+// RequestTimeout is how long a page's work may take, counted from the end
+// of its request's headers: the deadline of its context (service.Deadline,
+// as the provider has), which every back-channel call of the page is made
+// with. The server's write timeout (service.WriteTimeout, 30 s) closes the
+// connection but does not stop the handler, so a page making several calls
+// in turn to a slow or silent provider (the two revocations of a logout,
+// the hops of a walkthrough) would otherwise finish after its browser had
+// been cut off, with no answer. 20 s: longer than one call may take (the
+// back-channel client's 15 s), so a single call ends at its own timeout,
+// and short enough of the write timeout for the page to be written.
+const RequestTimeout = 20 * time.Second
+
 // Handler returns the route table.
 func (a *App) Handler() http.Handler {
 	r := service.NewEngine()
 	_ = r.SetTrustedProxies(nil)
-	r.Use(service.AssignRequestID, service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, sessions.Sessions(cookieName, a.cookies), a.chooseLanguage)
+	r.Use(service.AssignRequestID, service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, service.Deadline(a.requestTimeout), sessions.Sessions(cookieName, a.cookies), a.chooseLanguage)
 	service.Mount(r, a.metrics, a.cfg.MetricsAddr, a.log, func(context.Context) error { return nil }) // ready: the metadata is in
 
 	root := service.Routes{IRoutes: r} // here and in pages, a GET route answers HEAD too

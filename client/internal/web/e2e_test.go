@@ -45,6 +45,13 @@ func newHarness(t *testing.T, opts providertest.Options) *harness {
 // newHarnessConfig is newHarness with the client's settings changed by configure.
 func newHarnessConfig(t *testing.T, opts providertest.Options, configure func(*config.Config)) *harness {
 	t.Helper()
+	return newHarnessServing(t, opts, configure, func(*Options, *http.Server) {})
+}
+
+// newHarnessServing is newHarnessConfig with the client app's options and
+// its server changed by serve before the server starts.
+func newHarnessServing(t *testing.T, opts providertest.Options, configure func(*config.Config), serve func(*Options, *http.Server)) *harness {
+	t.Helper()
 	clientSrv := httptest.NewUnstartedServer(nil)
 	clientURL := "http://" + clientSrv.Listener.Addr().String()
 	opts.RedirectURI = clientURL + "/callback"
@@ -66,7 +73,9 @@ func newHarnessConfig(t *testing.T, opts providertest.Options, configure func(*c
 		t.Fatalf("fetching the provider's metadata: %v", err)
 	}
 	var log processtest.Buffer
-	app, err := New(Options{Config: cfg, Metadata: md, HTTPClient: backChannel, Wire: wire, Logger: mustLogger(t, &log)})
+	appOpts := Options{Config: cfg, Metadata: md, HTTPClient: backChannel, Wire: wire, Logger: mustLogger(t, &log)}
+	serve(&appOpts, clientSrv.Config)
+	app, err := New(appOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

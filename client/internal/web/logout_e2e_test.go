@@ -3,12 +3,16 @@ package web
 import (
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauth-reference/provider/providertest"
+
+	"github.com/oauth-reference/client/internal/config"
 )
 
 // logoutStart posts the home page's Log out form and returns where the
@@ -172,4 +176,44 @@ func TestE2ELogoutWithoutEndSessionEndpoint(t *testing.T) {
 	if strings.Count(page, "200 OK</span> (revoked)") != 2 {
 		t.Errorf("logout page does not show two successful revocations:\n%s", page)
 	}
+}
+
+// TestE2ELogoutAnswersWhenTheRevocationHangs: a provider whose revocation
+// endpoint takes the request and never answers cannot hold the logout past
+// the client's write timeout, which would cut the browser off with no page
+// (audit 40): the request's deadline (RequestTimeout; here, as the write
+// timeout, shortened) ends the revocations, the logout answers its 303 to
+// the provider's end_session_endpoint, and the page after it says that the
+// revocations got no answer and the tokens are still valid.
+func TestE2ELogoutAnswersWhenTheRevocationHangs(t *testing.T) {
+	t.Parallel()
+	hung := silentServer(t)
+	h := newHarnessServing(t, providertest.Options{}, func(*config.Config) {}, func(o *Options, srv *http.Server) {
+		o.Metadata.RevocationEndpoint = hung.URL + "/oauth/revoke"
+		o.RequestTimeout, srv.WriteTimeout = time.Second, 3*time.Second
+	})
+	h.login()
+	page := h.logout() // fails at POST /logout when it gets no answer
+	if n := strings.Count(page, "/oauth/revoke&#34;: service: the request&#39;s time ran out"); n != 2 {
+		t.Errorf("the page after logout names %d revocations that got no answer in time, want 2:\n%s", n, page)
+	}
+	if n := strings.Count(page, "(still valid!)"); n != 2 {
+		t.Errorf("the page after logout shows %d tokens still valid, want 2:\n%s", n, page)
+	}
+}
+
+// silentServer is a provider that takes every request and never answers
+// it: its handlers wait until the caller goes away or the test ends.
+func silentServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	testEnds := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-testEnds:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(testEnds) })
+	return srv
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestE2ESIGTERMFinishesRequestsInFlight(t *testing.T) {
 	}
 	resp.Body.Close()
 	cookie := resp.Cookies()[0]
-	resp, exit := p.SIGTERMDuringRequest(t, addr, "/logout", "csrf_token=not-this-session", "Cookie: "+cookie.Name+"="+cookie.Value)
+	resp, exit := p.SignalDuringRequest(t, syscall.SIGTERM, addr, "/logout", "csrf_token=not-this-session", "Cookie: "+cookie.Name+"="+cookie.Value)
 	if resp.StatusCode == 0 || resp.StatusCode >= http.StatusInternalServerError {
 		t.Errorf("the request in flight: got status %d, want the client's answer", resp.StatusCode)
 	}

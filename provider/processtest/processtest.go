@@ -60,7 +60,15 @@ type Process struct {
 // The process is killed when the test ends, if it still runs.
 func Start(t testing.TB, bin string, env map[string]string, args ...string) *Process {
 	t.Helper()
-	return start(t, bin, env, nil, args)
+	return start(t, bin, env, nil, nil, args)
+}
+
+// StartLoggingTo is Start with the process's standard output and error
+// going to log (the write end of a pipe whose reader the test may close),
+// not kept: Log returns "".
+func StartLoggingTo(t testing.TB, bin string, env map[string]string, log *os.File, args ...string) *Process {
+	t.Helper()
+	return start(t, bin, env, nil, log, args)
 }
 
 // StartGroup is Start with the process leading a process group of its own,
@@ -68,13 +76,13 @@ func Start(t testing.TB, bin string, env map[string]string, args ...string) *Pro
 // Ctrl-C. When the test ends, what still runs in that group is killed.
 func StartGroup(t testing.TB, bin string, env map[string]string, args ...string) *Process {
 	t.Helper()
-	return start(t, bin, env, &syscall.SysProcAttr{Setpgid: true}, args)
+	return start(t, bin, env, &syscall.SysProcAttr{Setpgid: true}, nil, args)
 }
 
 // StartInGroupOf starts bin as a member of leader's process group.
 func StartInGroupOf(t testing.TB, leader *Process, bin string, args ...string) *Process {
 	t.Helper()
-	return start(t, bin, nil, &syscall.SysProcAttr{Setpgid: true, Pgid: leader.cmd.Process.Pid}, args)
+	return start(t, bin, nil, &syscall.SysProcAttr{Setpgid: true, Pgid: leader.cmd.Process.Pid}, nil, args)
 }
 
 // SignalGroup sends sig to every process of p's process group.
@@ -95,7 +103,8 @@ func (p *Process) Running() bool {
 	}
 }
 
-func start(t testing.TB, bin string, env map[string]string, attr *syscall.SysProcAttr, args []string) *Process {
+// start runs bin; its output goes to log, or is kept (Log) when log is nil.
+func start(t testing.TB, bin string, env map[string]string, attr *syscall.SysProcAttr, log *os.File, args []string) *Process {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = attr
@@ -106,6 +115,9 @@ func start(t testing.TB, bin string, env map[string]string, attr *syscall.SysPro
 	}
 	p := &Process{cmd: cmd, out: &Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if log != nil {
+		cmd.Stdout, cmd.Stderr = log, log
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("processtest: start %s: %v", bin, err)
 	}
@@ -235,13 +247,13 @@ func get(ctx context.Context, url string) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// SIGTERMDuringRequest checks a graceful shutdown: it sends the headers of
+// SignalDuringRequest checks a graceful shutdown: it sends the headers of
 // a form POST to path with "Expect: 100-continue", waits for the 100 that
-// says the handler has started reading the body, sends SIGTERM, checks
-// that new connections are refused, then sends the body. It returns the
-// answer to that request in flight (its body read) and the exit status.
-// Each header is one "Name: value" line added to the request.
-func (p *Process) SIGTERMDuringRequest(t testing.TB, addr, path, body string, header ...string) (*http.Response, int) {
+// says the handler has started reading the body, sends sig (SIGTERM,
+// SIGHUP), checks that new connections are refused, then sends the body.
+// It returns the answer to that request in flight (its body read) and the
+// exit status. Each header is one "Name: value" line added to the request.
+func (p *Process) SignalDuringRequest(t testing.TB, sig syscall.Signal, addr, path, body string, header ...string) (*http.Response, int) {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -256,11 +268,11 @@ func (p *Process) SIGTERMDuringRequest(t testing.TB, addr, path, body string, he
 	}
 	_, _ = answers.ReadString('\n') // the empty line ending the 100 response
 
-	p.Signal(t, syscall.SIGTERM)
+	p.Signal(t, sig)
 	p.WaitLog(t, "shutting down", 10*time.Second)
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
-		t.Error("processtest: a new connection was accepted after SIGTERM")
+		t.Errorf("processtest: a new connection was accepted after %v", sig)
 	}
 	fmt.Fprint(conn, body)
 	resp, err := http.ReadResponse(answers, nil)

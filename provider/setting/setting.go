@@ -11,6 +11,7 @@ package setting
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -61,12 +62,17 @@ func CheckRedirectURI(raw string) error {
 
 // checkHTTPURL refuses as setting name, under the rule of ref, a value that
 // is not an absolute http(s) URL with a host and a port that can be one
-// (PortInRange), or that holds userinfo.
+// (PortInRange), that holds userinfo, or a character no URI may hold
+// (URICharacters): url.Parse takes a space, a quote, "<" or ">" in a path,
+// which the programs would then send as they are, in metadata, in each
+// "iss" and in a Location header.
 func checkHTTPURL(name, raw, ref string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return fmt.Errorf("config: %s must be an absolute http(s) URL (%s), got %s", name, ref, ShowURL(raw))
+	case !URICharacters(raw):
+		return fmt.Errorf("config: %s holds a character a URI may not hold, such as a space, a quote, < or > (RFC 3986 Section 2; percent-encode it), got %s", name, ShowURL(raw))
 	case !PortInRange(u):
 		return fmt.Errorf("config: %s must have a port from 1 to 65535, got %s", name, ShowURL(raw))
 	case u.User != nil:
@@ -74,6 +80,20 @@ func checkHTTPURL(name, raw, ref string) error {
 	}
 	return nil
 }
+
+// uriCharacterSet are the characters of [RFC 3986 Section 2]: unreserved,
+// reserved and "%".
+//
+// [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
+const uriCharacterSet = alnum + "-._~" + ":/?#[]@!$&'()*+,;=" + "%"
+
+// alnum are the ASCII letters and digits.
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// URICharacters reports whether s holds only the characters a URI may hold
+// (uriCharacterSet): no space, no quote, no "<" or ">", no letter outside
+// ASCII that is not percent-encoded.
+func URICharacters(s string) bool { return strings.Trim(s, uriCharacterSet) == "" }
 
 // PortInRange reports whether the port of u, when it names one, is a TCP
 // port a server can listen on: 1 to 65535. url.Parse takes any digits
@@ -96,18 +116,41 @@ func isPort(port string) bool {
 
 // CheckListenAddr refuses as setting name a listen address that no
 // server can listen on: it must be host:port, with a port from 1 to 65535
-// (PortInRange); the host may be empty, for every interface. An empty
+// (PortInRange) and a host that is an IP address or a host name
+// (hostName); the host may be empty, for every interface. An empty
 // address, a listener that is off, passes. net.Listen would refuse the
-// others too, but only once the program has opened its store.
+// others too, but only once the program has opened its store, and in a
+// message that names no setting.
 func CheckListenAddr(name, addr string) error {
 	if addr == "" {
 		return nil
 	}
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil || !isPort(port) {
-		return fmt.Errorf("config: %s must be host:port with a port from 1 to 65535, such as :8080 or 127.0.0.1:8080, got %q", name, addr)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || !isPort(port) || !(host == "" || hostName(host) || validIP(host)) {
+		return fmt.Errorf("config: %s must be host:port with a host name or IP address and a port from 1 to 65535, such as :8080 or 127.0.0.1:8080, got %q", name, addr)
 	}
 	return nil
+}
+
+// validIP reports whether host is an IP address, IPv6 with its zone if any.
+func validIP(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// hostName reports whether host is a host name of [RFC 1123 Section 2.1]:
+// labels of letters, digits and hyphens (and "_", which container
+// networks' resolvers accept in service names), separated by dots, none
+// empty, longer than 63 characters, or starting or ending with a hyphen.
+//
+// [RFC 1123 Section 2.1]: https://www.rfc-editor.org/rfc/rfc1123#section-2.1
+func hostName(host string) bool {
+	for label := range strings.SplitSeq(host, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' || strings.Trim(label, alnum+"-_") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckClientIDs refuses two demo clients under one client_id. The
@@ -143,7 +186,9 @@ func ShowURL(raw string) string {
 }
 
 // minSessionSecret is the shortest SESSION_SECRET a program accepts: 32
-// characters, as from `openssl rand -base64 32` (44). The secret keys the
+// bytes, as from `openssl rand -base64 32` (44); a letter outside ASCII
+// counts for the bytes of its UTF-8 encoding, which is what keys are made
+// of. The secret keys the
 // cookies that carry sessions; whoever learns it, by guessing a short one
 // offline against a cookie, can forge any session.
 const minSessionSecret = 32
@@ -153,7 +198,7 @@ const minSessionSecret = 32
 // anyone can guess); an empty one is fine (a random key per start).
 func CheckSessionSecret(secret string) error {
 	if n := len(strings.TrimSpace(secret)); secret != "" && n < minSessionSecret {
-		return fmt.Errorf("config: SESSION_SECRET must be at least %d characters besides spaces around them (openssl rand -base64 32 makes one), got %d", minSessionSecret, n)
+		return fmt.Errorf("config: SESSION_SECRET must be at least %d bytes besides spaces around them (openssl rand -base64 32 makes one), got %d", minSessionSecret, n)
 	}
 	return nil
 }

@@ -62,6 +62,14 @@ func TestCheckListenAddr(t *testing.T) {
 		{"127.0.0.1:99999", false},
 		{":0", false},
 		{":http", false},
+		{"[fe80::1%eth0]:8080", true},
+		{"provider_1.internal:8080", true},
+		{" 127.0.0.1:8080", false},
+		{"local host:8080", false},
+		{"127.0.0.1\t:8080", false},
+		{"-x.example:8080", false},
+		{"a..b:8080", false},
+		{"<x>:8080", false},
 	}
 	for _, tt := range tests {
 		err := CheckListenAddr("PROVIDER_ADDR", tt.addr)
@@ -75,8 +83,8 @@ func TestCheckListenAddr(t *testing.T) {
 }
 
 // TestCheckSessionSecret: SESSION_SECRET is empty (a random key) or holds
-// 32 characters besides spaces around them; spaces alone are a key anyone
-// can guess.
+// 32 bytes besides spaces around them; spaces alone are a key anyone can
+// guess.
 func TestCheckSessionSecret(t *testing.T) {
 	tests := []struct {
 		name, secret string
@@ -87,6 +95,7 @@ func TestCheckSessionSecret(t *testing.T) {
 		{"31 characters", strings.Repeat("k", 31), true},
 		{"40 spaces", strings.Repeat(" ", 40), true},
 		{"31 characters padded with spaces", "  " + strings.Repeat("k", 31) + "\t", true},
+		{"16 letters of 2 bytes each: 32 bytes", strings.Repeat("é", 16), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +103,32 @@ func TestCheckSessionSecret(t *testing.T) {
 			if refused := err != nil; refused != tt.refused {
 				t.Errorf("CheckSessionSecret(%q) = %v, want refused %v", tt.secret, err, tt.refused)
 			}
+			if err != nil && !strings.Contains(err.Error(), "at least 32 bytes") {
+				t.Errorf("CheckSessionSecret(%q) = %v, want it to count in bytes, as the check does", tt.secret, err)
+			}
 		})
+	}
+}
+
+// TestURLSettingsHoldOnlyURICharacters: a URL setting holds only the
+// characters of RFC 3986 Section 2; url.Parse takes a space, a quote, "<"
+// or ">" in a path, which the programs would send on as they are. Each
+// refusal is one line naming the variable.
+func TestURLSettingsHoldOnlyURICharacters(t *testing.T) {
+	checks := map[string]func(string) error{
+		"ISSUER":       func(raw string) error { return CheckIssuer("ISSUER", raw) },
+		"AUTH_SERVER":  func(raw string) error { return CheckIssuer("AUTH_SERVER", raw) },
+		"REDIRECT_URI": CheckRedirectURI,
+	}
+	for name, check := range checks {
+		for _, path := range []string{"/ cb", `/"><script>`, "/a<b>", "/caf\u00e9", "/a\tb", "/a%20b"} {
+			err := check("http://localhost:3000" + path)
+			if refused, want := err != nil, path != "/a%20b"; refused != want {
+				t.Errorf("%s=http://localhost:3000%s: got %v, want refused %v", name, path, err, want)
+			}
+			if err != nil && (!strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "\n")) {
+				t.Errorf("%s=http://localhost:3000%s: got %q, want one line naming %s", name, path, err, name)
+			}
+		}
 	}
 }

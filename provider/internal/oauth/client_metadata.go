@@ -305,7 +305,7 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 //     native app, which [RFC 8252 Section 7.3] allows over http because it
 //     never leaves the device.
 //   - [RFC 3986 Section 2]: it holds only the characters a URI may hold
-//     (uriCharacters), since the provider sends it back as it is, in a
+//     (setting.URICharacters), since the provider sends it back as it is, in a
 //     Location header.
 //   - [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
 //     included more than once": the provider keeps the URI's query and adds
@@ -340,7 +340,7 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad("has a fragment")
 	case u.User != nil:
 		return bad("has user information")
-	case !uriCharacters(raw):
+	case !setting.URICharacters(raw):
 		return bad("has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)")
 	case strings.Contains(u.RawQuery, ";"):
 		return bad("has a ';' in its query, where servers disagree on where a parameter ends")
@@ -354,12 +354,6 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad(httpsOrLoopback)
 	}
 }
-
-// uriCharacters reports whether s holds only the characters of
-// [RFC 3986 Section 2]: unreserved, reserved and "%".
-//
-// [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
-func uriCharacters(s string) bool { return alnumOr(s, "-._~:/?#[]@!$&'()*+,;=%") }
 
 // responseParameters are the parameters the provider adds to a redirect
 // URI: an authorization response ([RFC 6749 Section 4.1.2],

@@ -112,7 +112,7 @@
 //	secret.go                    RFC 6749 Section 10.10 (token entropy); codes and tokens stored only as hashes
 //	text.go                      RFC 6749 Appendix B (parameters are UTF-8 text: validText), RFC 8259 Section 4
 //	                             (JSON member names exact, a repeated one refused: unmarshalExact); alnumOr
-//	                             for character sets (RFC 3986 Section 2 in a redirect URI, an ASCII host)
+//	                             for character sets (an ASCII host; a URI's, RFC 3986 Section 2: setting.URICharacters)
 //	provider.go, client_cache.go the Provider, its injected clock and its readiness; client registrations reused for 5 s
 //	purge.go                     the background purge of expired rows and retired signing keys
 //	trace.go                     the teaching trace: each Rule a request was checked against, and the store changes

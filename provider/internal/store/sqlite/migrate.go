@@ -51,7 +51,7 @@ func recordedMigrations(ctx context.Context, db *sql.DB) ([]store.Migration, err
 }
 
 // applyMigration applies m unless schema_migrations records it, and
-// reports whether it did. The transaction begins IMMEDIATE (see dsn): it
+// reports whether it did: only once its transaction has committed. The transaction begins IMMEDIATE (see dsn): it
 // holds the write lock from the start, so processes opening one new
 // database take turns, and each sees what the one before it recorded.
 func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) (bool, error) {
@@ -82,5 +82,8 @@ func applyMigration(ctx context.Context, db *sql.DB, m store.Migration) (bool, e
 	if err != nil {
 		return false, err
 	}
-	return true, tx.Commit()
+	if err := tx.Commit(); err != nil { // a full disk fails here: nothing was applied
+		return false, err
+	}
+	return true, nil
 }

@@ -44,3 +44,27 @@ func TestUpgradeFromTwoFilesOf60(t *testing.T) {
 	}
 	storetest.UpgradedFromTwoFilesOf60(t, migrations, log.String(), recorded, s)
 }
+
+// TestMigrationWhoseCommitFailsIsNotApplied: a migration whose COMMIT
+// fails (here a deferred foreign key it breaks, which SQLite checks only
+// at COMMIT; a full disk fails there too) reports an error and not
+// applied, so the start's log does not name it among the migrations it
+// applied; a later connection sees nothing of it.
+func TestMigrationWhoseCommitFailsIsNotApplied(t *testing.T) {
+	path, _, apply := newDatabase(t)
+	applied, err := apply(t.Context(), store.Migration{Version: 1, Name: "0001_broken.sql", SQL: `
+		CREATE TABLE parent (id INTEGER PRIMARY KEY);
+		CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+		INSERT INTO child (parent) VALUES (1);`})
+	if applied || err == nil {
+		t.Fatalf("applyMigration with a COMMIT that fails: got applied %v, err %v; want false and an error", applied, err)
+	}
+	later, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer later.Close()
+	if recorded, err := recordedMigrations(t.Context(), later); err != nil || len(recorded) != 0 {
+		t.Errorf("schema_migrations after the failed COMMIT: got %v, %v; want none", recorded, err)
+	}
+}

@@ -104,6 +104,27 @@ func TestE2ESIGHUPFinishesRequestsInFlight(t *testing.T) {
 	mustDrainOn(t, startBuiltProvider(t, addr, nil, processtest.Start), syscall.SIGHUP, addr, "store closed; provider stopped")
 }
 
+// TestE2ENohupKeepsTheProviderThroughSIGHUP: a provider started with
+// SIGHUP ignored (nohup, so it outlives its terminal) keeps it ignored: a
+// SIGHUP stops nothing, and SIGTERM still drains and exits 0.
+func TestE2ENohupKeepsTheProviderThroughSIGHUP(t *testing.T) {
+	addr := processtest.FreeAddr(t)
+	p := startBuiltProvider(t, addr, nil, func(t testing.TB, bin string, env map[string]string, args ...string) *processtest.Process {
+		return processtest.Start(t, "/bin/sh", env, append([]string{"-c", `trap "" HUP; exec "$0" "$@"`, bin}, args...)...)
+	})
+	p.Signal(t, syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond) // a SIGHUP it caught would have closed its listener by now
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatalf("after SIGHUP under nohup: %v, want an answer", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Contains(p.Log(), "shutting down") {
+		t.Errorf("after SIGHUP under nohup: /readyz %d, want 200 and no shutdown:\n%s", resp.StatusCode, p.Log())
+	}
+	mustDrainOn(t, p, syscall.SIGTERM, addr, "store closed; provider stopped")
+}
+
 // TestE2EClosedLogPipeDoesNotStopTheProvider: the reader of the provider's
 // log goes away (a log shipper that died, a "| head"); the next log line's
 // write fails with EPIPE, and the provider goes on serving, rather than

@@ -90,7 +90,8 @@ func (l Listening) close() {
 	}
 }
 
-// Serve serves every listener until ctx is done, then shuts down
+// Serve serves every listener until ctx is done (a log whose reader has
+// gone stops nothing: keepServingOnClosedLog), then shuts down
 // gracefully: no new connections, and the requests in flight finish (up to
 // DrainTimeout; any still running then are cut off). A listener that fails
 // ends them all.
@@ -102,6 +103,7 @@ func (l Listening) close() {
 // before the listeners close, so no request is sent to a closed port.
 func (l Listening) Serve(ctx context.Context, log *slog.Logger, delay time.Duration) error {
 	defer l.close()
+	keepServingOnClosedLog()
 	errc := make(chan error, len(l.lns))
 	servers := make([]*http.Server, len(l.lns))
 	var stopping atomic.Bool

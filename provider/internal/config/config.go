@@ -669,7 +669,8 @@ func validateDebugAddr(addr string) error {
 }
 
 // validateIssuer checks ISSUER (setting.CheckIssuer), which must not end
-// with a slash either: the provider appends its paths to it.
+// with a slash either: the provider appends its paths to it. Its path
+// must moreover be one the pages can link under (issuerPathUsable).
 func validateIssuer(raw string) error {
 	if err := setting.CheckIssuer("ISSUER", raw); err != nil {
 		return err
@@ -677,7 +678,34 @@ func validateIssuer(raw string) error {
 	if strings.HasSuffix(raw, "/") {
 		return fmt.Errorf("config: ISSUER %s must not end with a slash", setting.ShowURL(raw))
 	}
+	if u, _ := url.Parse(raw); !issuerPathUsable(u.EscapedPath()) { // CheckIssuer parsed it
+		return fmt.Errorf(`config: ISSUER %s has a path with an empty, "." or ".." segment, or a ";": `+
+			"the provider's pages link under it and its session cookie's Path is it (RFC 3986 Section 4.2, RFC 6265 Section 4.1.1)", setting.ShowURL(raw))
+	}
 	return nil
+}
+
+// issuerPathUsable reports whether path, the issuer's, can prefix the
+// links of the provider's pages and be its cookie's Path: each segment is
+// neither empty nor a dot-segment, so "//host" is not read as a
+// network-path reference to another host ([RFC 3986 Section 4.2]) and no
+// browser removes a segment ([RFC 3986 Section 5.2.4]), and it holds no
+// ";", which a cookie's Path cannot ([RFC 6265 Section 4.1.1]). "" (no
+// path) is usable.
+//
+// [RFC 3986 Section 4.2]: https://www.rfc-editor.org/rfc/rfc3986#section-4.2
+// [RFC 3986 Section 5.2.4]: https://www.rfc-editor.org/rfc/rfc3986#section-5.2.4
+// [RFC 6265 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6265#section-4.1.1
+func issuerPathUsable(path string) bool {
+	if path == "" {
+		return true
+	}
+	for _, segment := range strings.Split(path, "/")[1:] {
+		if segment == "" || segment == "." || segment == ".." || strings.Contains(segment, ";") {
+			return false
+		}
+	}
+	return true
 }
 
 // validateDatabase checks DATABASE_URL and DATABASE_FALLBACK (which is

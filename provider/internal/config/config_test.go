@@ -71,6 +71,10 @@ func TestValidate(t *testing.T) {
 		{"an issuer with a user", func(c *Config) { c.Issuer = "http://user@localhost:8080" }, "ISSUER"},
 		{"an issuer that is not http(s)", func(c *Config) { c.Issuer = "ftp://as.example" }, "ISSUER"},
 		{"an issuer with a trailing slash", func(c *Config) { c.Issuer = "https://as.example/" }, "ISSUER"},
+		{"an issuer path a browser reads as another host (RFC 3986 Section 4.2)", func(c *Config) { c.Issuer = "https://as.example//evil.example" }, "ISSUER"},
+		{"an issuer path with an empty segment", func(c *Config) { c.Issuer = "https://as.example/a//b" }, "ISSUER"},
+		{"an issuer path with a dot-segment (RFC 3986 Section 5.2.4)", func(c *Config) { c.Issuer = "https://as.example/a/../b" }, "ISSUER"},
+		{"an issuer path a cookie's Path cannot hold (RFC 6265 Section 4.1.1)", func(c *Config) { c.Issuer = "https://as.example/t;x" }, "ISSUER"},
 		{"a relative redirect URI (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "/callback" }, "REDIRECT_URI"},
 		{"a redirect URI with a fragment (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "http://localhost:3000/callback#x" }, "REDIRECT_URI"},
 		{"a redirect URI with an empty fragment (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "http://localhost:3000/callback#" }, "REDIRECT_URI"},
@@ -150,6 +154,7 @@ func TestValidateAccepts(t *testing.T) {
 		change func(*Config)
 	}{
 		{"an https issuer with a path", func(c *Config) { c.Issuer = "https://as.example/tenant" }},
+		{"an issuer with a deeper path, dots and an encoded ';'", func(c *Config) { c.Issuer = "https://as.example/a/v1.0/t%3Bx" }},
 		{"an https redirect URI with a query (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "https://app.example/cb?x=1" }},
 		{"a redirect URI on another host", func(c *Config) { c.RedirectURI = "http://client:3000/callback" }},
 		{"an audience of another host", func(c *Config) { c.Audience = "https://api.example" }},

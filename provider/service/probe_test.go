@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync/atomic"
 	"testing"
 )
@@ -38,5 +39,29 @@ func TestProbe(t *testing.T) {
 	}
 	if err := Probe(context.Background(), "no port"); err == nil {
 		t.Error("Probe of a malformed address: got ready")
+	}
+}
+
+// TestReadyURL: the probe's URL for each form of listen address; an IPv6
+// zone (the provider accepts one) is written "%25" (RFC 6874 Section 2):
+// bare, no URL parser takes it.
+func TestReadyURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		":8080":               "http://127.0.0.1:8080/readyz",
+		"0.0.0.0:8080":        "http://127.0.0.1:8080/readyz",
+		"[::]:8080":           "http://127.0.0.1:8080/readyz",
+		"127.0.0.1:8080":      "http://127.0.0.1:8080/readyz",
+		"[::1]:8080":          "http://[::1]:8080/readyz",
+		"[fe80::1%eth0]:8080": "http://[fe80::1%25eth0]:8080/readyz",
+		"provider.local:8080": "http://provider.local:8080/readyz",
+	} {
+		got, err := readyURL(addr)
+		if err != nil || got != want {
+			t.Errorf("readyURL(%q) = %q, %v; want %q", addr, got, err, want)
+			continue
+		}
+		if _, err := url.Parse(got); err != nil {
+			t.Errorf("readyURL(%q) = %q, which does not parse: %v", addr, got, err)
+		}
 	}
 }

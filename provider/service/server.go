@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"time"
 )
@@ -195,16 +196,13 @@ func (s *Swap) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load())
 // the "healthcheck" command of both programs, for container health checks
 // and scripts on images without curl.
 func Probe(ctx context.Context, addr string) error {
-	host, port, err := net.SplitHostPort(addr)
+	ready, err := readyURL(addr)
 	if err != nil {
-		return fmt.Errorf("service: probe %q: %w", addr, err)
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+ReadyPath, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ready, nil)
 	if err != nil {
 		return err
 	}
@@ -217,4 +215,22 @@ func Probe(ctx context.Context, addr string) error {
 		return fmt.Errorf("service: not ready: /readyz answered %s", resp.Status)
 	}
 	return nil
+}
+
+// readyURL is the URL of /readyz on this machine for the listen address
+// addr: 127.0.0.1 for one without a host (":8080") or on every interface.
+// An IPv6 zone, bare in a listen address ("[fe80::1%eth0]:8080"), is
+// written "%25" in a URL ([RFC 6874 Section 2]).
+//
+// [RFC 6874 Section 2]: https://www.rfc-editor.org/rfc/rfc6874#section-2
+func readyURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("service: probe %q: %w", addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	u := url.URL{Scheme: "http", Host: net.JoinHostPort(host, port), Path: ReadyPath}
+	return u.String(), nil
 }

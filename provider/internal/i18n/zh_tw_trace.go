@@ -45,6 +45,9 @@ var traditionalChineseTrace = map[string]string{
 	"the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time":             "請求本文是 application/x-www-form-urlencoded 表單，在大小限制之內，並在請求的時限內送達",
 	"the query is a valid application/x-www-form-urlencoded form":                                                              "查詢字串是有效的 application/x-www-form-urlencoded 表單",
 
+	// Another site's POST at the authorization and logout endpoints (RFC 9110 Section 15.4.4).
+	"a POST from another site that came without the login session cookie fits in a URL, to be sent again as a GET, which brings the cookie": "其他網站送來、沒有帶登入工作階段 (session) cookie 的 POST，放得進一個 URL，好改用 GET 再送一次，GET 會帶上這個 cookie",
+
 	// Client authentication (RFC 6749 Section 2.3, RFC 7523).
 	"client_assertion_type is urn:ietf:params:oauth:client-assertion-type:jwt-bearer, with a client_assertion": "client_assertion_type 為 urn:ietf:params:oauth:client-assertion-type:jwt-bearer，並附有 client_assertion",
 	`the client_assertion is a single signed JWT whose "sub" names a client`:                                   `client_assertion 是單一個已簽署的 JWT，且它的 "sub" 指向一個用戶端 (client)`,
@@ -258,14 +261,15 @@ var traditionalChineseTrace = map[string]string{
 	"registration updated": "已更新註冊資料",
 	"client deleted":       "已刪除用戶端",
 	"nothing revoked (answered 200 all the same)": "沒有撤銷任何東西（照樣回答 200）",
-	"token revoked":                      "權杖已撤銷",
-	"tokens issued":                      "已簽發權杖",
-	"logout confirmation page shown":     "已顯示登出確認頁面",
-	"the user stayed signed in":          "使用者保持登入",
-	"signed out":                         "已登出",
-	"login and consent page shown":       "已顯示登入與同意頁面",
-	"login and consent page shown again": "再次顯示登入與同意頁面",
-	"device consent page shown":          "已顯示裝置同意頁面",
-	"device consent page shown again":    "再次顯示裝置同意頁面",
-	"%s: %s":                             "%s：%s",
+	"token revoked":                  "權杖已撤銷",
+	"tokens issued":                  "已簽發權杖",
+	"logout confirmation page shown": "已顯示登出確認頁面",
+	"the user stayed signed in":      "使用者保持登入",
+	"signed out":                     "已登出",
+	"sent again as a GET, which brings the login session cookie": "改用 GET 再送一次，GET 會帶上登入工作階段 (session) cookie",
+	"login and consent page shown":                               "已顯示登入與同意頁面",
+	"login and consent page shown again":                         "再次顯示登入與同意頁面",
+	"device consent page shown":                                  "已顯示裝置同意頁面",
+	"device consent page shown again":                            "再次顯示裝置同意頁面",
+	"%s: %s":                                                     "%s：%s",
 }

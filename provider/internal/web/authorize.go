@@ -24,7 +24,9 @@ type consentPage struct {
 // the authorization endpoint ([RFC 6749 Section 4.1.1]; "The authorization
 // server MUST support the use of the HTTP "GET" method … and MAY support the
 // use of the "POST" method as well", [RFC 6749 Section 3.1]). A valid
-// request shows the login + consent page; prompt=none answers at once.
+// request shows the login + consent page; prompt=none answers at once. A
+// POST from another site without the login session cookie comes here
+// again as a GET (crossSitePostAsGet).
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/oauth2"
+
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -197,4 +199,92 @@ func TestE2EDeviceFormFromAnotherSite(t *testing.T) {
 			})
 		}
 	})
+}
+
+// The outcome and rule of a POST sent again as a GET, in a trace.
+const (
+	sentAsGetOutcome = "sent again as a GET, which brings the login session cookie"
+	sentAsGetRule    = "a POST from another site that came without the login session cookie fits in a URL, to be sent again as a GET, which brings the cookie"
+)
+
+// TestE2ECrossSitePostSentAgainAsGet: POST /oauth/authorize (prompt=none)
+// and POST /oauth/logout from each formOrigin, without the login session
+// cookie, as a browser sends another site's POST (the cookie is
+// SameSite=Lax). One from another site is answered 303 to the same
+// endpoint as a GET with the same parameters, and sets no cookie
+// (RFC 9110 Section 15.4.4), so the signed-in browser's session is not written over;
+// that GET, with the browser's cookie, finds the session: prompt=none gets
+// a code (OIDC Core Section 3.1.2.1), logout asks the user to confirm and
+// the session goes on. A POST from the provider's own page, or without
+// Sec-Fetch-Site and Origin (curl), is answered at once, as before.
+func TestE2ECrossSitePostSentAgainAsGet(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		b := newBrowser(t)
+		b.tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid")) // signed in, openid approved
+		authorize, _ := url.ParseQuery(okAuth + "&scope=openid&prompt=none")
+		logout := url.Values{"client_id": {"testclient"}, "state": {"bye"}}
+		for _, o := range formOrigins {
+			t.Run(o.name, func(t *testing.T) {
+				b := b.in(t)
+				resp, _ := rawPost(t, srv.URL+"/oauth/authorize", authorize.Encode(), o.headers(srv.URL))
+				resp2, _ := rawPost(t, srv.URL+"/oauth/logout", logout.Encode(), o.headers(srv.URL))
+				if !o.refused {
+					wantAnsweredAtOnce(t, resp)
+					wantAnsweredAtOnce(t, resp2)
+					return
+				}
+				wantSentAgainAsGet(t, srv, resp, "/oauth/authorize", authorize)
+				wantSentAgainAsGet(t, srv, resp2, "/oauth/logout", logout)
+				resp, page := b.Get(srv.URL + resp.Header.Get("Location"))
+				if code := providertest.RedirectOf(t, resp, page).Query().Get("code"); code == "" {
+					t.Errorf("prompt=none sent again as a GET, with the session: no code in %s", resp.Header.Get("Location"))
+				}
+				resp, page = b.Get(srv.URL + resp2.Header.Get("Location"))
+				if resp.StatusCode != http.StatusOK || !strings.Contains(page, `name="csrf_token"`) {
+					t.Errorf("logout sent again as a GET: got %d, want the confirmation page: %.300s", resp.StatusCode, page)
+				}
+				if !b.loggedIn(srv) {
+					t.Error("the browser is signed out after another site's POST")
+				}
+			})
+		}
+		t.Run("parameters too long for a URL: 400, no cookie", func(t *testing.T) {
+			long := url.Values{"client_id": {"testclient"}, "x": {strings.Repeat("a", 20<<10)}}
+			for _, path := range []string{"/oauth/authorize", "/oauth/logout"} {
+				resp, page := rawPost(t, srv.URL+path, long.Encode(), formOrigins[0].headers(srv.URL))
+				if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || len(resp.Header.Values("Set-Cookie")) != 0 {
+					t.Errorf("POST %s: got %d, Location %q, cookies %q; want 400, neither: %.300s",
+						path, resp.StatusCode, resp.Header.Get("Location"), resp.Header.Values("Set-Cookie"), page)
+				}
+				got, _ := traceOf(t, srv, resp)
+				checkEndsWith(t, "POST "+path, got, "RFC 9110 Section 15.4.4", "invalid_request")
+			}
+		})
+	})
+}
+
+// wantSentAgainAsGet checks the answer to another site's POST to path
+// with params: 303 to path with params in the query, no cookie, and a
+// trace that says so.
+func wantSentAgainAsGet(t *testing.T, srv *providertest.Server, resp *http.Response, path string, params url.Values) {
+	t.Helper()
+	if want := path + "?" + params.Encode(); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("POST %s: got %d Location %q, want 303 to %s", path, resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	if cookies := resp.Header.Values("Set-Cookie"); len(cookies) != 0 {
+		t.Errorf("POST %s sets cookies %q, want none", path, cookies)
+	}
+	if got, _ := traceOf(t, srv, resp); got.Outcome != sentAsGetOutcome || !ruleChecked(got, sentAsGetRule, true) {
+		t.Errorf("POST %s: trace %+v, want the rule passed and the outcome %q", path, got, sentAsGetOutcome)
+	}
+}
+
+// wantAnsweredAtOnce checks that a POST without the session was answered
+// by the endpoint itself, not sent again.
+func wantAnsweredAtOnce(t *testing.T, resp *http.Response) {
+	t.Helper()
+	if resp.StatusCode == http.StatusSeeOther {
+		t.Errorf("got 303 to %q, want the endpoint's own answer", resp.Header.Get("Location"))
+	}
 }

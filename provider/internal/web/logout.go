@@ -26,7 +26,8 @@ type logoutPage struct {
 // post_logout_redirect_uri with state, or shows that the user is signed
 // out. The confirmation form posts back here with a decision and the
 // session's CSRF token. An invalid request gets an error page, never a
-// redirect.
+// redirect. A POST from another site without the login session cookie
+// comes here again as a GET (crossSitePostAsGet).
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 func (s *Server) handleLogout(c *gin.Context) {

@@ -103,7 +103,7 @@ func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Route
 	//
 	// [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 	pages.GET(oauth.PathAuthorize, s.handleAuthorize)
-	pages.POST(oauth.PathAuthorize, s.handleAuthorize)
+	pages.POST(oauth.PathAuthorize, s.crossSitePostAsGet, s.handleAuthorize)
 	pages.POST(oauth.PathAuthenticate, s.sameOriginForm, s.handleAuthenticate)
 
 	// The token endpoint and its companions: [RFC 6749 Section 3.2], RFC 7009, RFC 7662.
@@ -138,7 +138,7 @@ func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Route
 
 	// RP-Initiated Logout: OIDC RP-Initiated Logout Section 2.
 	pages.GET(oauth.PathEndSession, s.handleLogout)
-	pages.POST(oauth.PathEndSession, s.handleLogout)
+	pages.POST(oauth.PathEndSession, s.crossSitePostAsGet, s.handleLogout)
 }
 
 // newCookieStore keys the session cookie from the secret: one derived key

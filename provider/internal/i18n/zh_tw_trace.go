@@ -26,7 +26,7 @@ var traditionalChineseTrace = map[string]string{
 	"code_challenge is 43 base64url characters (an S256 hash)":                                         "code_challenge 是 43 個 base64url 字元（S256 雜湊值）",
 	"dpop_jkt is a JWK SHA-256 thumbprint (43 base64url characters)":                                   "dpop_jkt 是 JWK SHA-256 指紋 (thumbprint)（43 個 base64url 字元）",
 	"prompt holds known values, and none only alone":                                                   "prompt 只含已知的值，而且 none 只能單獨出現",
-	"max_age is a non-negative number of seconds":                                                      "max_age 是非負的秒數",
+	"max_age is a non-negative whole number of seconds, in decimal digits":                             "max_age 是非負的整數秒數，以十進位數字寫成",
 	"an id_token_hint is an ID token this provider issued (signature, iss; it may have expired)":       "id_token_hint 若有，是本伺服器簽發的 ID 權杖 (ID token)（簽章、iss；可以已經過期）",
 	"each requested scope is known and allowed for this client (none: its default scope)":              "每個請求的範圍 (scope) 都是已知的，且允許這個用戶端使用（沒有請求時：使用它的預設範圍）",
 	"each resource is an absolute URI without fragment, naming a resource server this provider serves": "每個 resource 都是不含片段 (fragment) 的絕對 URI，且指向本伺服器服務的資源伺服器 (resource server)",

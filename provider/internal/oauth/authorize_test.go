@@ -1,7 +1,9 @@
 package oauth
 
 import (
+	"math"
 	"testing"
+	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
@@ -118,9 +120,17 @@ func TestParsePromptAndMaxAge(t *testing.T) {
 	if got, err := parsePrompt(nil, "login consent"); err != nil || len(got) != 2 {
 		t.Errorf(`prompt "login consent": got %v, %v; want two values`, got, err)
 	}
-	for _, bad := range []string{"-1", "1.5", "abc", "99999999999999"} {
+	for _, bad := range []string{"-1", "+1", "1.5", "1e3", " 1", "abc", "99999999999x"} {
 		if _, err := parseMaxAge(nil, bad); err == nil {
 			t.Errorf("max_age %q: got no error, want invalid_request", bad)
+		}
+	}
+	for s, want := range map[string]time.Duration{
+		"0": 0, "0001": time.Second, "2147483647": math.MaxInt32 * time.Second,
+		"2147483648": math.MaxInt32 * time.Second, "99999999999999999999999": math.MaxInt32 * time.Second, // no upper bound (OIDC Core Section 3.1.2.1): clamped
+	} {
+		if got, err := parseMaxAge(nil, s); err != nil || got != want {
+			t.Errorf("max_age %q: got %v, %v; want %v", s, got, err, want)
 		}
 	}
 }

@@ -2,8 +2,10 @@ package oauth
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -35,7 +37,7 @@ var knownPrompts = []Prompt{PromptNone, PromptLogin, PromptConsent, PromptSelect
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 var (
 	rulePromptValues = Rule{"prompt holds known values, and none only alone", "OIDC Core Section 3.1.2.1"}
-	ruleMaxAgeForm   = Rule{"max_age is a non-negative number of seconds", "OIDC Core Section 3.1.2.1"}
+	ruleMaxAgeForm   = Rule{"max_age is a non-negative whole number of seconds, in decimal digits", "OIDC Core Section 3.1.2.1"}
 )
 
 // parsePrompt reads the OpenID Connect prompt parameter under rulePromptValues.
@@ -61,17 +63,29 @@ func parsePrompt(tr *Trace, s string) ([]Prompt, *Error) {
 	return prompts, nil
 }
 
+// longestMaxAge is the largest max_age, in seconds, taken as it is (about
+// 68 years): a larger one is taken as this. It is longer than any login
+// session (SESSION_TTL is at most 30 days), so a larger max_age asks for
+// nothing more, and its seconds fit a time.Duration.
+const longestMaxAge = math.MaxInt32
+
 // parseMaxAge reads max_age, the allowable seconds since the user last
-// authenticated; -1 when absent.
+// authenticated; -1 when absent. [OIDC Core Section 3.1.2.1] sets it no
+// upper bound: digits of any value are taken, at most longestMaxAge.
+//
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 func parseMaxAge(tr *Trace, s string) (time.Duration, *Error) {
 	if s == "" {
 		return -1, nil
 	}
-	n, err := strconv.ParseUint(s, 10, 31)
-	if err != nil {
-		return 0, tr.Fail(ruleMaxAgeForm, ErrInvalidRequest, "max_age must be a non-negative number of seconds")
+	if strings.Trim(s, "0123456789") != "" {
+		return 0, tr.Fail(ruleMaxAgeForm, ErrInvalidRequest, "max_age must be a non-negative whole number of seconds, in decimal digits")
 	}
 	tr.Check(ruleMaxAgeForm, true)
+	n, err := strconv.ParseUint(s, 10, 31)
+	if err != nil { // digits only: beyond longestMaxAge
+		n = longestMaxAge
+	}
 	return time.Duration(n) * time.Second, nil
 }
 

@@ -428,6 +428,51 @@ func TestE2EPrompt(t *testing.T) {
 	}
 }
 
+// TestE2EMaxAgeHasNoUpperBound: OIDC Core Section 3.1.2.1 sets max_age no
+// upper bound, so any number of seconds in decimal digits is taken, at the
+// authorization endpoint and at the PAR endpoint (the same parser); one
+// longer than the session asks for nothing more: prompt=none gets a code.
+// What is not a non-negative whole number is invalid_request, saying so.
+// On both stores.
+func TestE2EMaxAgeHasNoUpperBound(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		demo := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+		b := newBrowser(t)
+		b.tokens(srv, demo) // signed in, openid read approved
+		verifier := oauth2.GenerateVerifier()
+		withMaxAge := func(maxAge string) url.Values {
+			form := pushedDemoRequest(verifier)
+			form.Set("max_age", maxAge)
+			return form
+		}
+		for _, maxAge := range []string{"2147483647", "2147483648", "99999999999", "18446744073709551616", strings.Repeat("9", 4096)} {
+			t.Run("max_age="+maxAge[:min(len(maxAge), 20)]+" is taken", func(t *testing.T) {
+				form := withMaxAge(maxAge)
+				form.Set("prompt", "none")
+				resp, page := b.in(t).Get(srv.URL + "/oauth/authorize?" + form.Encode())
+				if q := providertest.RedirectOf(t, resp, page).Query(); q.Get("code") == "" {
+					t.Errorf("prompt=none: got error=%q (%s), want a code", q.Get("error"), q.Get("error_description"))
+				}
+				pushOK(t, srv, withMaxAge(maxAge), demoBasic)
+			})
+		}
+		const desc = "max_age must be a non-negative whole number of seconds, in decimal digits"
+		for _, maxAge := range []string{"-1", "+60", "1.5", "60s", "99999999999x"} {
+			t.Run("max_age "+maxAge+" is invalid_request", func(t *testing.T) {
+				resp, page := b.in(t).Get(srv.URL + "/oauth/authorize?" + withMaxAge(maxAge).Encode())
+				if q := providertest.RedirectOf(t, resp, page).Query(); q.Get("error") != "invalid_request" || q.Get("error_description") != desc {
+					t.Errorf("authorize: got error=%q (%s), want invalid_request (%s)", q.Get("error"), q.Get("error_description"), desc)
+				}
+				resp, body := rawPost(t, srv.URL+"/oauth/par", withMaxAge(maxAge).Encode(), basic("testclient", "testsecret"))
+				if resp.StatusCode != http.StatusBadRequest || errorDescriptionOf(resp, body) != desc {
+					t.Errorf("PAR: got %d %.200s, want 400 invalid_request (%s)", resp.StatusCode, body, desc)
+				}
+			})
+		}
+	})
+}
+
 // TestE2ESigningKeyRotation: after a rotation the new key signs, the JWKS
 // publishes the old and the new key, and tokens signed before keep working
 // until they expire ([RFC 7517 Section 5]; README, "What the provider does":

@@ -5,7 +5,7 @@
 // message shows a URL through ShowURL, so that a refusal, which a program
 // prints as it stops, holds no password. It has no Gin (package service
 // has), so the provider's protocol package uses its URL rules too
-// (PortInRange).
+// (PortInRange, ValidPort).
 package setting
 
 import (
@@ -104,12 +104,12 @@ func URICharacters(s string) bool { return strings.Trim(s, uriCharacterSet) == "
 // [RFC 3986 Section 3.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.3
 // [RFC 9293 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9293#section-3.1
 func PortInRange(u *url.URL) bool {
-	return u.Port() == "" || isPort(u.Port())
+	return u.Port() == "" || ValidPort(u.Port())
 }
 
-// isPort reports whether port is a TCP port number from 1 to 65535
-// (PortInRange).
-func isPort(port string) bool {
+// ValidPort reports whether port, digits without the ":", is a TCP port
+// number from 1 to 65535 (PortInRange).
+func ValidPort(port string) bool {
 	n, err := strconv.ParseUint(port, 10, 16)
 	return err == nil && n > 0
 }
@@ -126,7 +126,7 @@ func CheckListenAddr(name, addr string) error {
 		return nil
 	}
 	host, port, err := net.SplitHostPort(addr)
-	if err != nil || !isPort(port) || !(host == "" || hostName(host) || validIP(host)) {
+	if err != nil || !ValidPort(port) || !(host == "" || hostName(host) || validIP(host)) {
 		return fmt.Errorf("config: %s must be host:port with a host name or IP address and a port from 1 to 65535, such as :8080 or 127.0.0.1:8080, got %q", name, addr)
 	}
 	return nil

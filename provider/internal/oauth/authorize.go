@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/setting"
 )
 
 // AuthorizationRequest is the authorization request of
@@ -62,8 +63,8 @@ type AuthorizationRequest struct {
 // maxParameterBytes bounds the value of each authorization request
 // parameter that no other check bounds: state, nonce, ui_locales, max_age
 // (whose digits may start with any number of zeros), a public client's
-// loopback redirect_uri (whose port may be any digits, loopbackMatch), and
-// any parameter added later. A pushed request is stored with its parameters
+// loopback redirect_uri (whose port may too, loopbackMatch), and any
+// parameter added later. A pushed request is stored with its parameters
 // (PushAuthorizationRequest) and the login form carries them, so without a
 // bound one request could store as much as the PAR endpoint reads (64 KB).
 // 4096 bytes leaves room for the longest values clients send: some put
@@ -385,8 +386,14 @@ func loopbackMatch(registered []string, requested string) bool {
 
 // withoutLoopbackPort returns uri without its port when it is a loopback
 // redirect URI, "http://" then 127.0.0.1, [::1] or localhost, then an
-// optional port of digits, then nothing or a path: the text is cut, never
-// parsed and written back, so the rest compares byte for byte.
+// optional port, then nothing or a path: the text is cut, never parsed and
+// written back, so the rest compares byte for byte. The port, when it has
+// digits, is one from 1 to 65535 (setting.ValidPort), the rule a
+// registered redirect URI meets (checkRegisteredRedirectURI): the "any
+// port" of [RFC 8252 Section 7.3] is a port the app can listen on, and no
+// app listens on port 0 or 99999.
+//
+// [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
 func withoutLoopbackPort(uri string) (string, bool) {
 	rest, ok := strings.CutPrefix(uri, "http://")
 	if !ok {
@@ -399,6 +406,9 @@ func withoutLoopbackPort(uri string) (string, bool) {
 		}
 		if port, ok := strings.CutPrefix(after, ":"); ok {
 			after = strings.TrimLeft(port, "0123456789")
+			if digits := strings.TrimSuffix(port, after); digits != "" && !setting.ValidPort(digits) {
+				return "", false
+			}
 		}
 		if after == "" || after[0] == '/' { // not 127.0.0.10, localhost.example or a userinfo's @
 			return host + after, true

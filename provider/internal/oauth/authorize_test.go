@@ -48,8 +48,9 @@ func TestChooseRedirectURI(t *testing.T) {
 }
 
 // TestLoopbackRedirectPort: a public client's loopback redirect URI may
-// come with any port (RFC 8252 Section 7.3); every other byte must match,
-// and a confidential client's URIs match exactly.
+// come with any port (RFC 8252 Section 7.3) from 1 to 65535, the ports a
+// registered one may have; every other byte must match, and a confidential
+// client's URIs match exactly.
 func TestLoopbackRedirectPort(t *testing.T) {
 	tests := []struct {
 		name, registered, requested string
@@ -70,6 +71,11 @@ func TestLoopbackRedirectPort(t *testing.T) {
 		{"userinfo before another host", "http://127.0.0.1:49152/callback", "http://127.0.0.1:51000@evil.example/callback", false},
 		{"a host that starts like localhost", "http://localhost/callback", "http://localhost.evil.example/callback", false},
 		{"a port that is no number", "http://127.0.0.1:49152/callback", "http://127.0.0.1:5x/callback", false},
+		{"port 0, where no app listens", "http://127.0.0.1:49152/callback", "http://127.0.0.1:0/callback", false},
+		{"a port past 65535", "http://[::1]:49152/cb", "http://[::1]:99999/cb", false},
+		{"a port of 20 digits", "http://localhost:3000/callback", "http://localhost:99999999999999999999/callback", false},
+		{"the greatest port", "http://127.0.0.1:49152/callback", "http://127.0.0.1:65535/callback", true},
+		{"a port with leading zeros", "http://127.0.0.1:49152/callback", "http://127.0.0.1:000000000000000000008080/callback", true},
 		{"two ports", "http://127.0.0.1:49152/callback", "http://127.0.0.1:1:2/callback", false},
 		{"a host that is not loopback", "http://app.example:1/callback", "http://app.example:2/callback", false},
 	}

@@ -143,7 +143,9 @@ func TestE2ERegisteredPublicClient(t *testing.T) {
 // TestE2ENativeClientOnAnyLoopbackPort: a native app registered with one
 // loopback port signs a user in on another, as an app that took whatever
 // port its system gave it does (RFC 8252 Section 7.3), and exchanges the
-// code with that same redirect URI.
+// code with that same redirect URI. A port no app can listen on (0, past
+// 65535), which registration refuses, is refused in a request too: an
+// error page, never a redirect.
 func TestE2ENativeClientOnAnyLoopbackPort(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
@@ -153,6 +155,9 @@ func TestE2ENativeClientOnAnyLoopbackPort(t *testing.T) {
 		_, _, tok := exchangeCode(t, srv, cfg)
 		if resp, _ := callResource(t, srv.URL+"/user/profile", tok.AccessToken); resp.StatusCode != http.StatusOK {
 			t.Fatalf("its access token at /user/profile: got %d, want 200", resp.StatusCode)
+		}
+		for _, port := range []string{"0", "99999", "99999999999999999999"} {
+			wantRedirectURI(t, srv, cfg, "http://127.0.0.1:"+port+"/callback", false)
 		}
 	})
 }

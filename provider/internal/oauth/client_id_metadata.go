@@ -41,12 +41,14 @@ const (
 
 // The rules of a client_id that names a client ID metadata document, and of
 // the document ([CIMD Section 3], [CIMD Section 4.1], [CIMD Section 4.4],
-// [CIMD Section 5]).
+// [CIMD Section 5], and the MCP profile's
+// [MCP Authorization, Implementation Requirements]).
 //
 // [CIMD Section 3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-3
 // [CIMD Section 4.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.1
 // [CIMD Section 4.4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.4
 // [CIMD Section 5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5
+// [MCP Authorization, Implementation Requirements]: https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#implementation-requirements
 var (
 	ruleMetadataDocumentsOn      = Rule{"this server fetches client ID metadata documents (CLIENT_ID_METADATA_DOCUMENTS)", "CIMD Section 5"}
 	ruleMetadataDocumentURL      = Rule{"a client_id URL is https, with a path, without a fragment, user, password or dot segments", "CIMD Section 3"}
@@ -55,6 +57,7 @@ var (
 	ruleMetadataDocumentClientID = Rule{"the document's client_id is the URL it was fetched from, character for character", "CIMD Section 4.1"}
 	ruleMetadataDocumentNoSecret = Rule{"the document uses no shared secret: token_endpoint_auth_method none or private_key_jwt, no client_secret", "CIMD Section 4.1"}
 	ruleMetadataDocumentGrants   = Rule{"the document's client uses only grants its user approves: authorization_code, refresh_token", "CIMD Section 4.1"}
+	ruleMetadataDocumentName     = Rule{"the document has a client_name, the name the consent page shows", "MCP Authorization, Implementation Requirements"}
 )
 
 // isMetadataDocumentURL reports whether a client_id is meant as the URL of
@@ -336,6 +339,12 @@ var metadataDocumentGrants = []GrantType{GrantTypeAuthorizationCode, GrantTypeRe
 //     those, so the document must name its method: none (a public client,
 //     PKCE required) or private_key_jwt with its keys inline in jwks;
 //   - metadataDocumentGrants;
+//   - [MCP Authorization, Implementation Requirements]: "The metadata
+//     document MUST include at least the following properties: client_id,
+//     client_name, redirect_uris", and authorization servers "MUST validate
+//     the document structure is valid JSON and contains required fields".
+//     CIMD requires only client_id; a client_name of spaces alone names
+//     nothing either;
 //   - then every rule of a registration (CheckClientMetadata): redirect URIs
 //     required and well formed, known scopes, and so on.
 //
@@ -343,6 +352,7 @@ var metadataDocumentGrants = []GrantType{GrantTypeAuthorizationCode, GrantTypeRe
 // refused.
 //
 // [CIMD Section 4.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.1
+// [MCP Authorization, Implementation Requirements]: https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#implementation-requirements
 func (p *Provider) checkMetadataDocument(tr *Trace, clientID string, body []byte) (store.Client, *Error) {
 	refuse := func(r Rule, why string) (store.Client, *Error) {
 		return store.Client{}, tr.Fail(r, ErrInvalidClient, "the client ID metadata document "+why)
@@ -366,6 +376,10 @@ func (p *Provider) checkMetadataDocument(tr *Trace, clientID string, body []byte
 		return refuse(ruleMetadataDocumentGrants, "may name only the grant types authorization_code and refresh_token")
 	}
 	tr.Check(ruleMetadataDocumentGrants, true)
+	if strings.TrimSpace(m.ClientName) == "" {
+		return refuse(ruleMetadataDocumentName, "must have a client_name")
+	}
+	tr.Check(ruleMetadataDocumentName, true)
 	if err := CheckClientMetadata(tr, &m, stringsOf(p.Keys.Algorithms()...)); err != nil {
 		return store.Client{}, &Error{Code: ErrInvalidClient, Description: "the client ID metadata document: " + err.Description, rule: err.rule}
 	}

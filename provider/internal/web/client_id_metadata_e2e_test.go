@@ -259,6 +259,12 @@ var documentRefusals = []documentRefusal{
 	{"no redirect_uris (RFC 6749 Section 3.1.2)", func(h *documentHost) string {
 		return h.document(nil, "/no-redirects", "", map[string]any{"redirect_uris": nil})
 	}, "redirect_uris is required", "RFC 6749 Section 3.1.2", 2},
+	{"no client_name (MCP Authorization, Implementation Requirements)", func(h *documentHost) string {
+		return h.document(nil, "/no-name", "", map[string]any{"client_name": nil})
+	}, "must have a client_name", "MCP Authorization, Implementation Requirements", 2},
+	{"a client_name of spaces (MCP Authorization, Implementation Requirements)", func(h *documentHost) string {
+		return h.document(nil, "/blank-name", "", map[string]any{"client_name": "  "})
+	}, "must have a client_name", "MCP Authorization, Implementation Requirements", 2},
 	{"client_secret_basic, a shared secret (CIMD Section 4.1)", func(h *documentHost) string {
 		return h.document(nil, "/basic", "", map[string]any{"token_endpoint_auth_method": "client_secret_basic"})
 	}, "must name token_endpoint_auth_method 'none' or 'private_key_jwt'", "CIMD Section 4.1", 2},

@@ -48,14 +48,20 @@ func newErrorPage(err *oauth.Error) errorPage {
 // refURL links a reference in the form "RFC 6749 Section 4.1.3" (or
 // "RFC 6749 Appendix B") to its section (or appendix) on rfc-editor.org,
 // "OIDC Core Section 3.1.2.1" (or another OpenID specification of
-// openIDSpecs) to the specification, or "CIMD Section 4.1" to its section
-// of the client ID metadata document draft; any other reference to "".
+// openIDSpecs) to the specification, "CIMD Section 4.1" to its section
+// of the client ID metadata document draft, or
+// "MCP Authorization, Implementation Requirements" to that heading of the
+// Model Context Protocol's authorization specification (mcpAuthorization),
+// whose sections are addressed by their names; any other reference to "".
 func refURL(ref string) string {
 	if spec, section, ok := strings.Cut(strings.TrimPrefix(ref, "OIDC "), " Section "); ok && section != "" && strings.HasPrefix(ref, "OIDC ") {
 		return openIDSpecs[spec]
 	}
 	if rest, ok := strings.CutPrefix(ref, "CIMD Section "); ok && rest != "" {
 		return "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-" + rest
+	}
+	if heading, ok := strings.CutPrefix(ref, "MCP Authorization, "); ok && heading != "" {
+		return mcpAuthorization + "#" + strings.ToLower(strings.ReplaceAll(heading, " ", "-"))
 	}
 	number, part, ok := strings.Cut(strings.TrimPrefix(ref, "RFC "), " ")
 	if !ok || !strings.HasPrefix(ref, "RFC ") {
@@ -77,6 +83,10 @@ var openIDSpecs = map[string]string{
 	"RP-Initiated Logout":     "https://openid.net/specs/openid-connect-rpinitiated-1_0.html",
 	"Multiple Response Types": "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html",
 }
+
+// mcpAuthorization is the revision of the Model Context Protocol's
+// authorization specification the rules cite as "MCP Authorization".
+const mcpAuthorization = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization"
 
 // maxShownURI bounds how much of a received redirect_uri the page shows: it
 // comes from the request.

@@ -198,8 +198,10 @@ func walkLoginPages(at *axeTab, h *harness) {
 // walkLabPages logs in, then checks the attack lab and two results, the
 // SPA logged out and in (with the provider's consent page of a signed-in
 // user), the client credentials page, the device grant's page and the MCP
-// page, each before and after a run, and the provider's page of a user who
-// chose to stay signed in there when the client logged out.
+// page, each before and after a run (the MCP run with the provider's
+// consent page, which warns of its loopback redirect URI), and the
+// provider's page of a user who chose to stay signed in there when the
+// client logged out.
 func walkLabPages(at *axeTab, h *harness) {
 	at.logIn(h)
 	at.do("opening the attack lab", chromedp.Navigate(h.client.URL+"/attacks"), shows(chromedp.CSS(`form[action="/attacks/code-replay"]`)))
@@ -240,7 +242,9 @@ func walkLabPages(at *axeTab, h *harness) {
 
 	at.do("opening the MCP page", chromedp.Navigate(h.client.URL+mcpPath), shows(chromedp.CSS(`#mcp-start`)))
 	at.check("client MCP", false)
-	at.do("starting a run", chromedp.Click(chromedp.CSS(`#mcp-start`)), shows(chromedp.CSS("button.allow")), chromedp.Click(chromedp.CSS("button.allow")))
+	at.do("starting a run", chromedp.Click(chromedp.CSS(`#mcp-start`)), shows(chromedp.CSS("p.warning")))
+	at.check("provider consent, a self-registered client on loopback (warned)", true)
+	at.do("approving", chromedp.Click(chromedp.CSS("button.allow")))
 	at.do("waiting for the result", shows(chromedp.CSS(`#connected`)))
 	at.check("client MCP, run", true)
 

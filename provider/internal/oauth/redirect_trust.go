@@ -1,6 +1,10 @@
 package oauth
 
-import "github.com/oauth-reference/provider/internal/store"
+import (
+	"strings"
+
+	"github.com/oauth-reference/provider/internal/store"
+)
 
 // TrustsRedirect reports whether this server sends the browser to uri, a
 // redirect URI client registered, without asking the user first
@@ -25,7 +29,38 @@ import "github.com/oauth-reference/provider/internal/store"
 // [CIMD Section 6.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.1
 func TrustsRedirect(client store.Client, uri string) bool {
 	_, loopback := withoutLoopbackPort(uri)
-	return !(client.SelfRegistered() || client.FromMetadataDocument()) || loopback
+	return !describesItself(client) || loopback
+}
+
+// describesItself reports whether what client says of itself, its name
+// and redirect URIs, is its own claim: it registered itself ([RFC 7591])
+// or its client ID metadata document describes it; not one the operator
+// registered.
+//
+// [RFC 7591]: https://www.rfc-editor.org/rfc/rfc7591
+func describesItself(client store.Client) bool {
+	return client.SelfRegistered() || client.FromMetadataDocument()
+}
+
+// LoopbackWarningHost is the host (with its port) of uri, the redirect URI
+// of an authorization request of client, when the consent page warns that
+// the code goes to a program on the user's own computer; "" when it does
+// not. It warns when uri is loopback and client describes itself
+// (describesItself): anyone may name a real client's document URL, or
+// register its name, and listen on any loopback port, so the name the page
+// shows proves nothing. [MCP Authorization, Localhost Redirect URI Risks]:
+// authorization servers "SHOULD display additional warnings for
+// localhost-only redirect URIs" and "MUST clearly display the redirect
+// URI hostname during authorization". The operator's own clients get no
+// warning: their redirect URIs are the operator's choice.
+//
+// [MCP Authorization, Localhost Redirect URI Risks]: https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#localhost-redirect-uri-risks
+func LoopbackWarningHost(client store.Client, uri string) string {
+	if _, loopback := withoutLoopbackPort(uri); !loopback || !describesItself(client) {
+		return ""
+	}
+	host, _, _ := strings.Cut(strings.TrimPrefix(uri, "http://"), "/") // withoutLoopbackPort: a path or nothing follows
+	return host
 }
 
 // ruleRedirectAskFirst is recorded when a redirect waits for the user

@@ -135,3 +135,47 @@ func checkLastRule(t *testing.T, srv *providertest.Server, resp *http.Response, 
 		t.Errorf("the trace ends with %+v, want a passed rule of %s", last, ref)
 	}
 }
+
+// TestE2EConsentWarnsOfLoopbackRedirect holds the consent page to
+// MCP Authorization, Localhost Redirect URI Risks: anyone may name a real
+// client's metadata document, or register its name, and listen on a
+// loopback port, so for a client that describes itself (a metadata
+// document, or a registration of its own, RFC 7591) whose redirect URI is
+// loopback, the page warns that the code goes to a program on this
+// computer and shows that host and port prominently. The operator's demo
+// client (on localhost too) and an https redirect URI get no warning. On
+// SQLite and PostgreSQL.
+func TestE2EConsentWarnsOfLoopbackRedirect(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		docs := newDocumentHost(t)
+		srv := newServer(documentOptions(docs))
+		pkce := oauth2.S256ChallengeOption(oauth2.GenerateVerifier())
+		native := register(t, srv, nativeClient)
+		webApp := register(t, srv, selfRegisteredWebApp)
+		httpsDoc := docs.document(t, "/https.json", "", map[string]any{"redirect_uris": []string{"https://app.example/cb"}})
+		endpoint := oauth2.Endpoint{AuthURL: srv.URL + "/oauth/authorize"}
+		for _, tc := range []struct {
+			name     string
+			cfg      *oauth2.Config
+			wantHost string // "": no warning
+		}{
+			{"a metadata document's client, on another loopback port", documentConfig(srv, docs.document(t, "/mcp.json", "", nil)), "127.0.0.1:40123"},
+			{"a self-registered native app", &oauth2.Config{ClientID: native.ClientID, RedirectURL: "http://127.0.0.1:51234/callback", Endpoint: endpoint}, "127.0.0.1:51234"},
+			{"the demo client, registered by the operator", demoConfig(srv, oauth2.AuthStyleInHeader, "read"), ""},
+			{"a self-registered app's https redirect URI", &oauth2.Config{ClientID: webApp.ClientID, RedirectURL: "https://app.example/cb", Endpoint: endpoint}, ""},
+			{"a metadata document's https redirect URI", &oauth2.Config{ClientID: httpsDoc, RedirectURL: "https://app.example/cb", Endpoint: endpoint}, ""},
+		} {
+			resp, page := newBrowser(t).Get(tc.cfg.AuthCodeURL("s", pkce))
+			if resp.StatusCode != http.StatusOK || !providertest.AsksPassword(page) {
+				t.Fatalf("%s: got %d, want the consent page: %s", tc.name, resp.StatusCode, page)
+			}
+			warned := strings.Contains(page, `class="warning"`)
+			if tc.wantHost == "" && warned {
+				t.Errorf("%s: the page warns of a program on this computer, want no warning: %s", tc.name, page)
+			}
+			if tc.wantHost != "" && (!warned || !strings.Contains(page, "program on this computer, at <strong>"+tc.wantHost+"</strong>")) {
+				t.Errorf("%s: want the warning naming <strong>%s</strong>: %s", tc.name, tc.wantHost, page)
+			}
+		}
+	})
+}

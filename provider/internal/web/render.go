@@ -74,14 +74,15 @@ func parseTemplates(issuerPath string) map[i18n.Locale]*template.Template {
 // path, a link to the host's root would leave the provider.
 func pageFuncs(l i18n.Locale, issuerPath string) template.FuncMap {
 	return template.FuncMap{
-		"documentHost":       oauth.MetadataDocumentHost,
-		"credentialsRefused": credentialsRefused,
-		"explainScope":       oauth.ExplainScope,
-		"issuerPath":         func() string { return issuerPath },
-		"lang":               l.HTMLLang,
-		"refURL":             refURL,
-		"sep":                l.SentenceSeparator,
-		"T":                  l.T,
+		"documentHost":        oauth.MetadataDocumentHost,
+		"credentialsRefused":  credentialsRefused,
+		"explainScope":        oauth.ExplainScope,
+		"loopbackWarningHost": oauth.LoopbackWarningHost,
+		"issuerPath":          func() string { return issuerPath },
+		"lang":                l.HTMLLang,
+		"refURL":              refURL,
+		"sep":                 l.SentenceSeparator,
+		"T":                   l.T,
 		"TH": func(key string, args ...any) template.HTML {
 			for i, a := range args {
 				if s, ok := a.(string); ok {

@@ -62,7 +62,10 @@ type Metadata struct {
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 	// ClientIDMetadataDocumentSupported says the server takes the URL of a
 	// client ID metadata document as client_id, so that a client need not
-	// register (the Model Context Protocol's authorization, 2025-11-25).
+	// register ([CIMD Section 5], which the Model Context Protocol's
+	// authorization, 2025-11-25, adopts).
+	//
+	// [CIMD Section 5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5
 	ClientIDMetadataDocumentSupported bool `json:"client_id_metadata_document_supported"`
 }
 

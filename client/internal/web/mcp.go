@@ -322,7 +322,7 @@ var (
 		Quote: `"If these values are not identical, the data contained in the response MUST NOT be used."`}
 	rulePKCES256Supported        = rule{Text: "code_challenge_methods_supported has S256: PKCE is possible", Ref: "RFC 8414 Section 2"}
 	ruleRegistrationEndpoint     = rule{Text: "registration_endpoint is there: the client can register", Ref: "RFC 7591 Section 3"}
-	ruleClientIDMetadataDocument = rule{Text: "client_id_metadata_document_supported: a client may use the URL of its metadata document as client_id instead; this one registers", Ref: "RFC 7591 Section 3"}
+	ruleClientIDMetadataDocument = rule{Text: "client_id_metadata_document_supported: a client may use the URL of its metadata document as client_id instead; this one registers", Ref: "CIMD Section 5"}
 )
 
 // mcpServerMetadata is step 3: the metadata of the authorization server
@@ -333,13 +333,17 @@ var (
 // code_challenge_methods_supported ([RFC 8414 Section 2]) must list: the
 // Model Context Protocol's authorization (2025-11-25) says "MCP clients
 // MUST refuse to proceed" when it is absent. To register, it needs a
-// registration endpoint ([RFC 7591 Section 3]).
+// registration endpoint ([RFC 7591 Section 3]). Whether the server would
+// take the URL of a client ID metadata document as client_id instead is
+// client_id_metadata_document_supported ([CIMD Section 5]), which the step
+// shows only: this client registers.
 //
 // [RFC 8414 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8414#section-3.1
 // [RFC 8414 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8414#section-3.3
 // [RFC 7636 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7636#section-4.2
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+// [CIMD Section 5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5
 func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string) (metadata.Metadata, error) {
 	server, err := metadata.Fetch(ctx, a.http, issuer, a.backChannelURL(issuer))
 	detail := issuer

@@ -15,6 +15,8 @@ func TestRefURL(t *testing.T) {
 		{"OIDC Discovery Section 4", "https://openid.net/specs/openid-connect-discovery-1_0.html#rfc.section.4"},
 		{"OIDC Core", "https://openid.net/specs/openid-connect-core-1_0.html"},
 		{"OIDC Multiple Response Types Section 2.1", "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#rfc.section.2.1"},
+		{"CIMD Section 5", "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5"},
+		{"CIMD", "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01"},
 		{"OIDC Unknown Section 1", ""},
 		{"Section 6", ""},
 		{"RFC 6749 §4.1", ""},

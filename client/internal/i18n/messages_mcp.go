@@ -27,6 +27,8 @@ var mcpMessages = []pair{
 	{"Back at <code>/mcp/callback</code> it checks <code>state</code> and <code>iss</code>, then exchanges the code with its <code>code_verifier</code> and the same <code>resource</code>: the access token's <code>aud</code> names the resource.",
 		"回到 <code>/mcp/callback</code> 後，它檢查 <code>state</code> 與 <code>iss</code>，再用它的 <code>code_verifier</code> 和同一個 <code>resource</code> 交換授權碼：存取權杖的 <code>aud</code> 指名的就是這個資源。"},
 	{"It calls the resource again, with the token: 200.", "它帶著權杖再次呼叫資源：200。"},
+	{"A client that follows the specification in full also falls back, when a 401 names no metadata, to the resource's well-known URIs, and tries the authorization server's RFC 8414 metadata, then its OpenID Connect discovery document (<a href=\"https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#authorization-server-discovery\">MCP, Authorization Server Discovery</a>). This provider always names its metadata and serves both documents, so this client needs neither fallback and makes none.",
+		"完全依照規範的用戶端，在 401 沒有指出中繼資料時，還會改用資源的 well-known URI，並依序嘗試授權伺服器的 RFC 8414 中繼資料與 OpenID Connect 探索 (discovery) 文件（<a href=\"https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#authorization-server-discovery\">MCP，Authorization Server Discovery</a>）。這個提供者一定會指出它的中繼資料，兩份文件也都提供，所以這個用戶端不需要、也不會走這兩條退路。"},
 	// A run's result.
 	{"Connected: the resource answered the token", "已連線：資源接受了這個權杖"},
 	{"The access token's audience", "存取權杖的受眾 (audience)"},

@@ -18,9 +18,10 @@ func (tb *tab) startMCPWithTheKeyboard(h *harness) {
 }
 
 // TestBrowserMCPWalkthrough drives the MCP walkthrough in Chromium: the
-// page, a run started from the keyboard, the sign-in at the provider, and
-// the seven steps' hops with the provider's checks; a second run reuses
-// the registration.
+// page (with the discovery fallbacks a full client makes, which it does
+// not need here), a run started from the keyboard, the sign-in at the
+// provider, and the seven steps' hops with the provider's checks; a second
+// run reuses the registration.
 func TestBrowserMCPWalkthrough(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
@@ -28,7 +29,8 @@ func TestBrowserMCPWalkthrough(t *testing.T) {
 	tb.do("setting the window", chromedp.EmulateViewport(1000, 900))
 	tb.do("opening the home page", chromedp.Navigate(h.client.URL+"/"), shows(chromedp.CSS(`nav a[href="/mcp"]`)))
 	tb.do("following the MCP link", chromedp.Click(chromedp.CSS(`nav a[href="/mcp"]`)), shows(chromedp.CSS(`#mcp-start`)))
-	mustContain(t, "the MCP page", tb.text(), "Connect as an MCP client", "none yet: the first run registers", h.client.URL+mcpCallbackPath)
+	mustContain(t, "the MCP page", tb.text(), "Connect as an MCP client", "none yet: the first run registers", h.client.URL+mcpCallbackPath,
+		"also falls back, when a 401 names no metadata", "MCP, Authorization Server Discovery")
 	tb.screenshot("mcp-page", "")
 
 	tb.startMCPWithTheKeyboard(h)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauth-reference/provider/processtest"
 )
 
 // TestServeLimits: the servers Serve runs refuse oversized headers (431)
@@ -251,7 +253,7 @@ func TestListenTakesEveryAddressBeforeServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	free := freeAddr(t)
+	free := processtest.FreeAddr(t)
 	if _, err := Listen(Listener{Name: "http", Addr: free, Handler: h}, Listener{Name: "metrics", Addr: taken.Addr().String(), Handler: h}); err == nil {
 		t.Fatal("Listen on a taken address: no error")
 	}
@@ -260,15 +262,4 @@ func TestListenTakesEveryAddressBeforeServing(t *testing.T) {
 		t.Fatalf("the address taken before the refused one was not given back: %v", err)
 	}
 	again.Close()
-}
-
-// freeAddr is a loopback address no one listened on a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -40,6 +40,7 @@ var traditionalChinese = map[string]string{
 	"Your session expired or the form was not ours. Please try again.":                "你的工作階段 (session) 已過期，或這份表單不是本站發出的。請再試一次。",
 	"Please sign in.": "請先登入。",
 	"The form was sent with a field twice. Please try again.":                    "表單中有欄位被送出兩次。請再試一次。",
+	"Choose Allow or Deny.":                                                      "請選擇「允許」或「拒絕」。",
 	"Choose Approve or Deny.":                                                    "請選擇「核准」或「拒絕」。",
 	"That code is not valid. Check the code shown on your device and try again.": "這個代碼無效。請核對裝置上顯示的代碼後再試一次。",
 	"Your session expired or the form was not ours. Please choose again.":        "你的工作階段 (session) 已過期，或這份表單不是本站發出的。請重新選擇。",

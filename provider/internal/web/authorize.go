@@ -64,7 +64,7 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
 	decision, ok := oauth.ParseDecision(c.Request.Context(), form.Get("decision"))
 	if !ok { // before signIn: a form refused for its decision changes nothing
-		reshow(http.StatusBadRequest, "", msgChooseDecision)
+		reshow(http.StatusBadRequest, "", msgChooseAllowOrDeny)
 		return
 	}
 	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, Decision: decision, Authorization: a}, reshow) {

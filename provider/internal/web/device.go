@@ -91,7 +91,7 @@ func (s *Server) handleDevice(c *gin.Context) {
 	}
 	switch decision, ok := oauth.ParseDeviceDecision(form.Get("decision")); {
 	case !ok:
-		s.showDeviceConsent(c, http.StatusBadRequest, d, sess, "", msgChooseDecision)
+		s.showDeviceConsent(c, http.StatusBadRequest, d, sess, "", msgChooseApproveOrDeny)
 	case decision == oauth.DecisionNone:
 		s.showDeviceConsent(c, http.StatusOK, d, sess, "", "")
 	default:

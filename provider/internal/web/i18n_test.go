@@ -63,7 +63,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		{"authorize.html", consentPage{Auth: auth, NeedPassword: true, Error: msgWrongPassword}},
 		{"authorize.html", consentPage{Auth: auth}},
 		{"device.html", deviceEntryPage{Error: msgUnknownUserCode}},
-		{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: client, Scope: "read"}, NeedPassword: true, Error: msgChooseDecision}},
+		{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: client, Scope: "read"}, NeedPassword: true, Error: msgChooseApproveOrDeny}},
 		{"device_result.html", deviceResultPage{Title: msgExpiredUserCode, Message: msgExpiredUserCodeDetail, TryAgain: true}},
 		{"error.html", mismatch},
 		{"error.html", newErrorPage(oauth.CheckFormCSRF(context.Background(), false))},
@@ -110,6 +110,41 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		for _, sentence := range englishSentences(rendered[i18n.English][i]) {
 			if strings.Contains(rendered[i18n.TraditionalChinese][i], sentence) {
 				t.Errorf("%s in zh-TW still says %q", page.name, sentence)
+			}
+		}
+	}
+}
+
+// TestDecisionMessageNamesThePageButtons: the message a consent page shows
+// for a decision it does not offer names that page's own buttons, in each
+// language (the login and consent page says Allow, the device page Approve).
+func TestDecisionMessageNamesThePageButtons(t *testing.T) {
+	auth := &oauth.Authorization{Client: store.Client{ID: "demo-client"}, Scope: "read"}
+	device := &oauth.DeviceAuthorization{Client: store.Client{ID: "demo-client"}, Scope: "read"}
+	pages := []struct {
+		name string
+		data any
+	}{
+		{"authorize.html", consentPage{Auth: auth, NeedPassword: true, Error: msgChooseAllowOrDeny}},
+		{"device_consent.html", deviceConsentPage{Device: device, NeedPassword: true, Error: msgChooseApproveOrDeny}},
+	}
+	message := regexp.MustCompile(`<p id="form-error"[^>]*>([^<]*)</p>`)
+	button := regexp.MustCompile(`<button[^>]*name="decision"[^>]*>([^<]*)</button>`)
+	for _, l := range i18n.Locales {
+		set := strictTemplates(t, l)
+		for _, page := range pages {
+			var out strings.Builder
+			if err := set.ExecuteTemplate(&out, page.name, page.data); err != nil {
+				t.Fatalf("%s in %s: %v", page.name, l.Tag(), err)
+			}
+			m := message.FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("%s in %s: no form error shown", page.name, l.Tag())
+			}
+			for _, b := range button.FindAllStringSubmatch(out.String(), -1) {
+				if !strings.Contains(m[1], b[1]) {
+					t.Errorf("%s in %s: the message %q does not name the button %q", page.name, l.Tag(), m[1], b[1])
+				}
 			}
 		}
 	}

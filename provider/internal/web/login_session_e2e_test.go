@@ -287,11 +287,12 @@ func TestE2ESessionEndsWhereItsCookieSays(t *testing.T) {
 
 // TestE2ERefusedDecisionKeepsTheSession: a sign-in form with the right
 // password and a decision the page does not offer is shown again (400,
-// "Choose Approve or Deny."), before any sign-in, and changes nothing: the
-// browser's login session is not ended, so prompt=none still gets a code
-// after it; and the same form sent with no session, CSRF token or password
-// for a pushed request leaves that request_uri usable (it is not answered
-// with an error redirect, which would use it up). On SQLite and PostgreSQL.
+// "Choose Allow or Deny.", naming the page's buttons), before any sign-in,
+// and changes nothing: the browser's login session is not ended, so
+// prompt=none still gets a code after it; and the same form sent with no
+// session, CSRF token or password for a pushed request leaves that
+// request_uri usable (it is not answered with an error redirect, which would
+// use it up). On SQLite and PostgreSQL.
 func TestE2ERefusedDecisionKeepsTheSession(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
@@ -301,7 +302,7 @@ func TestE2ERefusedDecisionKeepsTheSession(t *testing.T) {
 			t.Fatalf("prompt=none after signing in: got %s, want a code", got)
 		}
 		form, _ := url.ParseQuery(okAuth + demoLogin + "&decision=bogus")
-		if resp, page := b.PostForm(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Choose Approve or Deny.") {
+		if resp, page := b.PostForm(srv.URL+"/oauth/authenticate", form); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Choose Allow or Deny.") {
 			t.Errorf("the right password with decision=bogus: got %d, want 400 with the form again: %.300s", resp.StatusCode, page)
 		}
 		if got := b.silentLogin(srv); got != "" {

@@ -98,19 +98,20 @@ func pageFuncs(l i18n.Locale, issuerPath string) template.FuncMap {
 // message key: the templates translate it). A test finds every constant
 // named msg… and checks that both catalogues hold it.
 const (
-	msgWrongPassword    = "Wrong username or password."
-	msgTooManyPasswords = "Too many wrong passwords from your network. Wait a few minutes, then try again."
-	msgTooManySignIns   = "Too many sign-ins from your network at once. Try again in a moment."
-	msgFormNotOurs      = "Your session expired or the form was not ours. Please try again."
-	msgSignIn           = "Please sign in."
-	msgFormSentTwice    = "The form was sent with a field twice. Please try again."
-	msgNotAForm         = "The request was not a form (application/x-www-form-urlencoded). Please try again."
-	msgFormTooLarge     = "The form was too large. Please try again."
-	msgFormNotValid     = "The form's encoding was not valid. Please try again."
-	msgFormTooSlow      = "The form took too long to arrive. Please try again."
-	msgChooseDecision   = "Choose Approve or Deny."
-	msgUnknownUserCode  = "That code is not valid. Check the code shown on your device and try again."
-	msgLogoutNotOurs    = "Your session expired or the form was not ours. Please choose again."
+	msgWrongPassword       = "Wrong username or password."
+	msgTooManyPasswords    = "Too many wrong passwords from your network. Wait a few minutes, then try again."
+	msgTooManySignIns      = "Too many sign-ins from your network at once. Try again in a moment."
+	msgFormNotOurs         = "Your session expired or the form was not ours. Please try again."
+	msgSignIn              = "Please sign in."
+	msgFormSentTwice       = "The form was sent with a field twice. Please try again."
+	msgNotAForm            = "The request was not a form (application/x-www-form-urlencoded). Please try again."
+	msgFormTooLarge        = "The form was too large. Please try again."
+	msgFormNotValid        = "The form's encoding was not valid. Please try again."
+	msgFormTooSlow         = "The form took too long to arrive. Please try again."
+	msgChooseAllowOrDeny   = "Choose Allow or Deny."   // the login and consent page's buttons
+	msgChooseApproveOrDeny = "Choose Approve or Deny." // the device consent page's buttons
+	msgUnknownUserCode     = "That code is not valid. Check the code shown on your device and try again."
+	msgLogoutNotOurs       = "Your session expired or the form was not ours. Please choose again."
 
 	msgDeviceConnected       = "Device connected"
 	msgDeviceConnectedDetail = "Return to your device: it will finish signing in by itself. You can close this page."

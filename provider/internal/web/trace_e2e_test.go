@@ -220,7 +220,7 @@ func walkCodeFlow(w *walker) {
 	form.Set("password", walkPassword)
 	form.Set("decision", "bogus")
 	w.do(walkStep{name: "the right password, a decision the page does not offer: the form again, before the sign-in",
-		outcome: "login and consent page shown again: Choose Approve or Deny.",
+		outcome: "login and consent page shown again: Choose Allow or Deny.",
 		checks:  join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"user approved"})},
 		"POST", "/oauth/authenticate", form, nil)
 	form.Set("decision", "allow")

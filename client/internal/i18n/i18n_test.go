@@ -161,3 +161,24 @@ func TestRelative(t *testing.T) {
 		}
 	}
 }
+
+// TestSeconds: an interval is said in whole seconds in either language,
+// even past a minute, where Duration would round it down to "1 minute".
+func TestSeconds(t *testing.T) {
+	tests := []struct {
+		lang Lang
+		d    time.Duration
+		want string
+	}{
+		{English, time.Second, "1 second"},
+		{English, 5 * time.Second, "5 seconds"},
+		{English, 65 * time.Second, "65 seconds"},
+		{TraditionalChinese, 5 * time.Second, "5 秒"},
+		{TraditionalChinese, 65 * time.Second, "65 秒"},
+	}
+	for _, tt := range tests {
+		if got := tt.lang.Seconds(tt.d); got != tt.want {
+			t.Errorf("%s: Seconds(%s) = %q, want %q", tt.lang.Code, tt.d, got, tt.want)
+		}
+	}
+}

@@ -42,3 +42,10 @@ func (l Lang) Duration(d time.Duration) string {
 	}
 	return l.T("less than a second")
 }
+
+// Seconds says d in whole seconds, however long: "1 second", "65 seconds"
+// (where Duration, rounding to its largest unit, would say "1 minute"). It
+// is for an interval the reader must wait exactly.
+func (l Lang) Seconds(d time.Duration) string {
+	return l.T("%d seconds", int(d/time.Second))
+}

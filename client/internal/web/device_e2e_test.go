@@ -93,7 +93,7 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 		mustContain(t, "the waiting page", page, `<noscript><meta http-equiv="refresh" content="1"></noscript>`, `data-refresh="1"`,
 			`<script src="/static/device-poll.js" nonce="`, `<p role="status" class="sr" id="poll-status">`, h.provider.Issuer+"/device?user_code=",
 			"Device authorization request", "RFC 8628 Section 3.1", "the provider answered 200 with device_code, user_code and verification_uri",
-			"verification_uri_complete carries the user code", "&#34;interval&#34;: 1", `target="_blank" rel="noopener"`, "(opens in a new tab)")
+			"verification_uri_complete carries the user code", "&#34;interval&#34;: 1", `target="_blank" rel="noopener"`, "(opens in a new tab)", "polls automatically every 1 second,")
 		mustNotContain(t, "the waiting page", page, "Device access token request (a poll)")
 		if _, again := h.get(h.client.URL + devicePath); h.devicePolls() != 0 {
 			t.Errorf("a reload before the interval sent a token request:\n%s", again)
@@ -131,7 +131,7 @@ func TestE2EDeviceFlowByHand(t *testing.T) {
 	page, _ := h.deviceStart()
 	mustContain(t, "the waiting page", page, `http-equiv="refresh"`, `href="/device-flow?by_hand=1" id="by-hand"`)
 	_, page = h.get(h.client.URL + devicePath + "?by_hand=1")
-	mustContain(t, "the page by hand", page, `id="poll-now"`, "you stopped this page's automatic polling", `<a href="/device-flow">`)
+	mustContain(t, "the page by hand", page, `id="poll-now"`, "you stopped this page's automatic polling", "at least 1 second after the last poll", `<a href="/device-flow">`)
 	mustNotContain(t, "the page by hand", page, `http-equiv="refresh"`, "data-refresh", "device-poll.js")
 	if h.devicePolls() != 0 {
 		t.Errorf("a load by hand before the interval sent a token request")
@@ -187,7 +187,7 @@ func TestE2EDeviceFlowSlowDown(t *testing.T) {
 		mu.Unlock()
 		h.devicePage(1)
 		page := h.devicePage(2)
-		mustContain(t, "the slowed run", page, "slow_down: the device waits 5 seconds longer between polls, from now on", "6s",
+		mustContain(t, "the slowed run", page, "slow_down: the device waits 5 seconds longer between polls, from now on", "6s", "polls automatically every 6 seconds,",
 			`<meta http-equiv="refresh" content="6">`, `data-refresh="6"`, `id="waiting"`)
 		for range 3 {
 			if _, again := h.get(h.client.URL + devicePath); h.devicePolls() != 2 {

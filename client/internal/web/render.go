@@ -29,10 +29,12 @@ var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.h
 
 // templateFuncs are the helpers the templates use, in language l:
 // t translates a message (i18n.Lang.T), th one that holds HTML markup of
-// its own (its arguments are escaped), when a time relative to now.
+// its own (its arguments are escaped), when a time relative to now,
+// seconds an interval in whole seconds.
 func templateFuncs(l i18n.Lang, now func() time.Time) template.FuncMap {
 	return template.FuncMap{
 		"when":     func(t time.Time) string { return l.When(t, now()) },
+		"seconds":  l.Seconds,
 		"t":        l.T,
 		"th":       func(key string, args ...any) template.HTML { return translateHTML(l, key, args) },
 		"mask":     tokenview.Mask,

@@ -236,3 +236,60 @@ func TestE2EDeviceFlowThroughAnInternalBackChannel(t *testing.T) {
 	page = h.devicePage(1)
 	mustContain(t, "the first poll", page, "POST "+h.provider.URL+"/oauth/token", "authorization_pending: the user has not decided yet")
 }
+
+// acceptLanguage is a browser's transport that asks every page in lang.
+type acceptLanguage struct {
+	lang string
+	next http.RoundTripper
+}
+
+// RoundTrip sends req with the Accept-Language header set to lang.
+func (a acceptLanguage) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Accept-Language", a.lang)
+	next := a.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return next.RoundTrip(req)
+}
+
+var (
+	decisionButtonRE = regexp.MustCompile(`<button[^>]*name="decision"[^>]*>([^<]+)</button>`)
+	signInAsDemoRE   = regexp.MustCompile(`<p>[^\n]*<code>demo</code> / <code>demo</code>[^\n]*</p>`)
+	userStepRE       = regexp.MustCompile(`<li>[^<\n]*URI[^<\n]*</li>`) // the steps' second: the user's, in plain text
+)
+
+// TestE2EDeviceTextsNameTheProviderButtons: in each language, where the
+// device page tells the user what to do at the provider (the steps, the
+// waiting page polling by itself and by hand), it names the buttons of the
+// provider's device page in that language (Approve, Deny; 核准, 拒絕).
+func TestE2EDeviceTextsNameTheProviderButtons(t *testing.T) {
+	t.Parallel()
+	for _, lang := range []string{"en", "zh-TW"} {
+		t.Run(lang, func(t *testing.T) {
+			h := newHarness(t, providertest.Options{DevicePollInterval: devicePollInterval})
+			h.switchLanguage(lang, "")
+			_, start := h.get(h.client.URL + devicePath)
+			_, verify := h.deviceStart()
+			_, waiting := h.get(h.client.URL + devicePath)
+			_, byHand := h.get(h.client.URL + devicePath + "?by_hand=1")
+			b := providertest.NewBrowser(t)
+			b.Client.Transport = acceptLanguage{lang, h.user.Client.Transport}
+			_, consent := b.EnterUserCode(verify)
+			buttons := decisionButtonRE.FindAllStringSubmatch(consent, -1)
+			if len(buttons) != 2 {
+				t.Fatalf("the provider's device page has buttons %q, want two:\n%s", buttons, consent)
+			}
+			texts := map[string]string{"the steps": userStepRE.FindString(start),
+				"the waiting page": signInAsDemoRE.FindString(waiting), "the page by hand": signInAsDemoRE.FindString(byHand)}
+			for what, text := range texts {
+				for _, button := range buttons {
+					if text == "" || !strings.Contains(strings.ToLower(text), strings.ToLower(button[1])) {
+						t.Errorf("%s in %s does not name the provider's button %q: %q", what, lang, button[1], text)
+					}
+				}
+			}
+		})
+	}
+}

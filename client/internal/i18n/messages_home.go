@@ -34,7 +34,7 @@ var homeMessages = []pair{
 	{"expires %s", "到期時間：%s"},
 	{"expired %s; the next resource call refreshes it", "已過期（%s）；下一次呼叫資源時會自動更新"},
 	{"This web application is an OAuth 2.0 <em>confidential client</em> (<code>%s</code>). Log in to watch it obtain tokens from the provider at <code>%s</code>.",
-		"這個網頁應用程式是一個 OAuth 2.0 <em>機密用戶端 (confidential client)</em>（<code>%s</code>）。登入後，就能看著它從位於 <code>%s</code> 的提供者取得權杖。"},
+		"這個網頁應用程式是一個 OAuth 2.0「機密用戶端 (confidential client)」（<code>%s</code>）。登入後，就能看著它從位於 <code>%s</code> 的提供者取得權杖。"},
 	{"Log in with the provider", "透過提供者登入"},
 	{"Step by step: pause after each step", "逐步模式：每一步之後暫停"},
 	{"Use PAR (<a href=\"https://www.rfc-editor.org/rfc/rfc9126#section-2.1\">RFC 9126</a>): push the request first; your browser carries only a short <code>request_uri</code>",

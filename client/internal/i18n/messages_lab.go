@@ -16,7 +16,7 @@ var labMessages = []pair{
 	{"Back to the attack lab", "回到攻擊實驗室"},
 	{"Each demonstration sends what an attacker would send to the real provider, with every defence on, and shows the answer, the rule that stopped it (from the provider's trace, or the client's own check) and what it left behind. No defence is switched off for teaching.",
 		"每個示範都會把攻擊者會送出的內容送到真正的提供者（所有防禦都開著），並顯示得到的回應、擋下它的規則（來自提供者的追蹤記錄，或用戶端自己的檢查），以及它留下的結果。沒有任何防禦為了教學而關閉。"},
-	{"The demonstrations marked <em>needs a login</em> use this browser's tokens: <a href=\"/login\">Log in</a> first.", "標示<em>需要登入</em>的示範會使用這個瀏覽器的權杖：請先<a href=\"/login\">登入</a>。"},
+	{"The demonstrations marked <em>needs a login</em> use this browser's tokens: <a href=\"/login\">Log in</a> first.", "標示「需要登入」的示範會使用這個瀏覽器的權杖：請先<a href=\"/login\">登入</a>。"},
 	{"needs a login", "需要登入"},
 	{"<a href=\"/login\">Log in</a> to run it.", "<a href=\"/login\">登入</a>後即可執行。"},
 	{"Run <span translate=\"no\">%s</span>", "執行 <span translate=\"no\">%s</span>"},

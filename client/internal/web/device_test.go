@@ -31,7 +31,7 @@ func TestDevicePageSaysTheIntervalInWords(t *testing.T) {
 		{i18n.English, false, "this page polls automatically every 65 seconds, and"},
 		{i18n.English, true, "at least 65 seconds after the last poll"},
 		{i18n.TraditionalChinese, false, "這個頁面每 65 秒自動輪詢一次"},
-		{i18n.TraditionalChinese, true, "至少 65 秒之後按"},
+		{i18n.TraditionalChinese, true, "至少 65 秒之後按「立即輪詢」"},
 	}
 	for _, tt := range tests {
 		var out strings.Builder

@@ -29,7 +29,7 @@ var deviceMessages = []pair{
 	{"A TV shows this much: the code, and where to enter it (<code>%s</code>). Open the link (it carries the code), sign in as <code>demo</code> / <code>demo</code> and approve or deny. Meanwhile the device polls the token endpoint: you stopped this page's automatic polling, so each <em>Poll now</em> at least %s after the last poll sends one token request, shown below.",
 		"電視能顯示的就這麼多：代碼，以及輸入它的地方（<code>%s</code>）。打開這個連結（它帶著代碼），以 <code>demo</code> / <code>demo</code> 登入後核准或拒絕。同時裝置會輪詢權杖端點：你已停止這個頁面的自動輪詢，所以每次在上一次輪詢至少 %s之後按「立即輪詢」，就會送出一個權杖請求，顯示在下方。"},
 	{"Stop the automatic polling: poll by hand", "停止自動輪詢：改為手動輪詢"},
-	{"(opens in a new tab)", "（在新分頁開啟）"},
+	{" (opens in a new tab)", "（在新分頁開啟）"}, // after a link: a space in English, none before the full-width parenthesis
 	{"Poll now", "立即輪詢"},
 	{"(a poll before the interval is over sends nothing)", "（間隔未到之前的輪詢不會送出任何請求）"},
 	{"Poll automatically again", "恢復自動輪詢"},

@@ -143,3 +143,36 @@ func TestBrowserNarrowScreenDeviceAndMachine(t *testing.T) {
 	tb.checkNarrow("machine-result")
 	tb.noConsoleErrors()
 }
+
+// newTabNoteJS describes the note after the provider's link on the waiting
+// page: how many lines it takes, and the text between the link and it.
+const newTabNoteJS = `(() => {
+  const note = document.querySelector("#verify + span");
+  return {lines: note.getClientRects().length, text: note.textContent};
+})()`
+
+// TestBrowserNewTabNoteStaysWhole: in a phone's window, in both languages,
+// the note after the provider's link on the waiting device page
+// ("(opens in a new tab)", 「（在新分頁開啟）」) stays on one line, and in
+// Chinese no space comes before its full-width parenthesis, which has room
+// of its own.
+func TestBrowserNewTabNoteStaysWhole(t *testing.T) {
+	t.Parallel()
+	for lang, want := range map[string]string{"en": " (opens in a new tab)", "zh-TW": "（在新分頁開啟）"} {
+		t.Run(lang, func(t *testing.T) {
+			tb := newTab(t)
+			tb.speak(lang)
+			h := newHarness(t, providertest.Options{DevicePollInterval: devicePollInterval})
+			tb.do("setting a phone's window", chromedp.EmulateViewport(narrowWidth, 844))
+			tb.startWithTheKeyboard(h, devicePath, `#device-start`)
+			tb.do("waiting for the user code", shows(chromedp.CSS(`#user-code`)))
+			note := run(tb, "measuring the note", chromedp.Evaluate[struct {
+				Lines int    `json:"lines"`
+				Text  string `json:"text"`
+			}](newTabNoteJS))
+			if note.Lines != 1 || note.Text != want {
+				t.Errorf("the note after the link in %s: %q on %d lines, want %q on one", lang, note.Text, note.Lines, want)
+			}
+		})
+	}
+}

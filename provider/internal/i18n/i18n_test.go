@@ -134,15 +134,20 @@ func TestCatalogues(t *testing.T) {
 	}
 }
 
-// TestScopeWordMeansScope: 範圍 is the catalogues' word for scope ("範圍
-// (scope)"), so a translation uses it only where the English speaks of
-// scope; elsewhere a reader would take a rule about resources or limits
-// for a scope rule.
-func TestScopeWordMeansScope(t *testing.T) {
+// TestWordsMeanTheirEnglish: some Chinese words say more than a loose
+// translation may: each is used only where the English says the same.
+// 範圍 is the catalogues' word for scope ("範圍 (scope)"): elsewhere a
+// reader would take a rule about resources or limits for a scope rule.
+// 壓縮 (compression) is one kind of Content-Encoding among others, and no
+// rule is about compression alone.
+func TestWordsMeanTheirEnglish(t *testing.T) {
+	words := []struct{ zh, en string }{{"範圍", "scope"}, {"壓縮", "compress"}}
 	for _, table := range []map[string]string{traditionalChinese, traditionalChineseTrace} {
 		for key, zh := range table {
-			if strings.Contains(zh, "範圍") && !strings.Contains(strings.ToLower(key), "scope") {
-				t.Errorf("%q: translation %q says 範圍 (scope), but the English is not about scope", key, zh)
+			for _, w := range words {
+				if strings.Contains(zh, w.zh) && !strings.Contains(strings.ToLower(key), w.en) {
+					t.Errorf("%q: translation %q says %s (%s), but the English does not", key, zh, w.zh, w.en)
+				}
 			}
 		}
 	}

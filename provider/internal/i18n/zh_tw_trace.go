@@ -82,7 +82,7 @@ var traditionalChineseTrace = map[string]string{
 	"the request carries the initial access token this server requires to register a client":                      "請求帶有本伺服器註冊用戶端所需的初始存取權杖 (initial access token)",
 	"the address stays within its registrations per hour":                                                         "這個位址每小時的註冊次數在限制之內",
 	"the body is a JSON object of client metadata, in UTF-8, each member named once and of its JSON type":         "請求本文是 UTF-8 編碼、由用戶端中繼資料 (client metadata) 組成的 JSON 物件，每個成員只出現一次，且是它該有的 JSON 型別",
-	"the body is application/json, sent without a Content-Encoding, within the size limit and the request's time": "請求本文是 application/json，不帶 Content-Encoding（未經壓縮編碼）送出，在大小限制之內，並在請求的時限內送達",
+	"the body is application/json, sent without a Content-Encoding, within the size limit and the request's time": "請求本文是 application/json，送出時不帶 Content-Encoding，在大小限制之內，並在請求的時限內送達",
 	"the address stays within its device authorization requests per hour":                                         "這個位址每小時的裝置授權請求次數在限制之內",
 	"the registration access token is the one issued to this client":                                              "註冊存取權杖 (registration access token) 就是簽發給這個用戶端的那一個",
 

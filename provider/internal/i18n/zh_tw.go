@@ -114,7 +114,7 @@ var traditionalChinese = map[string]string{
 	"Changed:":                       "變更：",
 	"No request of this client in the last 15 minutes.":                                                                          "最近 15 分鐘內沒有這個用戶端的請求。",
 	"No protocol request in the last 15 minutes. Sign in through the demo client, or send one with curl, then reload this page.": "最近 15 分鐘內沒有協定請求。請透過示範用戶端登入，或用 curl 送出一個請求，然後重新載入這個頁面。",
-	"Each trace is also served as JSON at <code>/debug/trace/{X-Request-Id}</code>, the header of every answer. Traces never hold a password, secret, code or token: rules and changes are fixed sentences.": "每筆追蹤紀錄也以 JSON 提供於 <code>/debug/trace/{X-Request-Id}</code>（每個回應都帶有這個標頭）。追蹤紀錄從不包含密碼、密鑰 (secret)、授權碼 (code) 或權杖 (token)：規則與變更都是固定的句子。",
+	"Each trace is also served as JSON at <code>%s/debug/trace/{X-Request-Id}</code>, the header of every answer. Traces never hold a password, secret, code or token: rules and changes are fixed sentences.": "每筆追蹤紀錄也以 JSON 提供於 <code>%s/debug/trace/{X-Request-Id}</code>（每個回應都帶有這個標頭）。追蹤紀錄從不包含密碼、密鑰 (secret)、授權碼 (code) 或權杖 (token)：規則與變更都是固定的句子。",
 
 	// The logout pages (OIDC RP-Initiated Logout).
 	"Sign out":                   "登出",

@@ -99,8 +99,9 @@ func wantCookiePath(t *testing.T, resp *http.Response, path string) {
 // user signs in and approves at the authorization endpoint, approves a
 // device at the verification URI, and signs out, all through the proxy:
 // every form posts, and every page links, under the issuer
-// (RFC 8414 Section 2: the endpoints are the issuer's), and the login
-// session cookie is the issuer's path's alone.
+// (RFC 8414 Section 2: the endpoints are the issuer's), the traces page
+// names its JSON traces there too, and the login session cookie is the
+// issuer's path's alone.
 func TestE2EPagesUnderPathIssuer(t *testing.T) {
 	t.Parallel()
 	issuer := newTenantProxy(t)
@@ -117,6 +118,11 @@ func TestE2EPagesUnderPathIssuer(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLinksUnderIssuer(t, resp, providertest.ReadBody(t, resp), issuer)
+	resp, page = b.Get(issuer + "/debug/traces")
+	wantLinksUnderIssuer(t, resp, page, issuer)
+	if want := "<code>" + tenantPath + "/debug/trace/{X-Request-Id}</code>"; !strings.Contains(page, want) {
+		t.Errorf("the traces page does not name its JSON traces under the issuer, %s:\n%s", want, page)
+	}
 
 	web := &oauth2.Config{ClientID: "testclient", ClientSecret: "testsecret", RedirectURL: demoRedirectURI, Scopes: []string{"read"},
 		Endpoint: oauth2.Endpoint{AuthURL: meta.AuthorizationEndpoint, TokenURL: meta.TokenEndpoint, AuthStyle: oauth2.AuthStyleInHeader}}

@@ -56,10 +56,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	mismatch := newErrorPage(oauth.NewError(oauth.ErrInvalidRequest, "redirect_uri is not registered for this client"))
 	mismatch.Mismatch = compareRedirectURIs(&oauth.RedirectMismatch{Received: "http://localhost:3000/cb",
 		Registered: []string{"http://localhost:3000/callback", "http://localhost:3000/c"}})
-	pages := []struct {
-		name string
-		data any
-	}{
+	pages := []pageCase{
 		{"authorize.html", consentPage{Auth: auth, NeedPassword: true, Error: msgWrongPassword}},
 		{"authorize.html", consentPage{Auth: auth}},
 		{"device.html", deviceEntryPage{Error: msgUnknownUserCode}},
@@ -90,19 +87,12 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	}
 	lang := regexp.MustCompile(`<html lang="([^"]+)">`)
 	rendered := map[i18n.Locale][]string{}
-	for _, l := range i18n.Locales {
-		set := strictTemplates(t, l)
-		for _, page := range pages {
-			var out strings.Builder
-			if err := set.ExecuteTemplate(&out, page.name, page.data); err != nil {
-				t.Fatalf("%s in %s: %v", page.name, l.Tag(), err)
-			}
-			if m := lang.FindStringSubmatch(out.String()); m == nil || m[1] != l.HTMLLang() {
-				t.Errorf("%s in %s: <html lang> %v, want %q", page.name, l.Tag(), m, l.HTMLLang())
-			}
-			rendered[l] = append(rendered[l], out.String())
+	renderEach(t, pages, func(l i18n.Locale, page pageCase, out string) {
+		if m := lang.FindStringSubmatch(out); m == nil || m[1] != l.HTMLLang() {
+			t.Errorf("%s in %s: <html lang> %v, want %q", page.name, l.Tag(), m, l.HTMLLang())
 		}
-	}
+		rendered[l] = append(rendered[l], out)
+	})
 	for i, page := range pages {
 		if zh := rendered[i18n.TraditionalChinese][i]; regexp.MustCompile(`[。，：；]\s+\p{Han}`).MatchString(zh) {
 			t.Errorf("%s in zh-TW: a space after Chinese punctuation: %s", page.name, zh)
@@ -121,15 +111,35 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 func TestDecisionMessageNamesThePageButtons(t *testing.T) {
 	auth := &oauth.Authorization{Client: store.Client{ID: "demo-client"}, Scope: "read"}
 	device := &oauth.DeviceAuthorization{Client: store.Client{ID: "demo-client"}, Scope: "read"}
-	pages := []struct {
-		name string
-		data any
-	}{
+	pages := []pageCase{
 		{"authorize.html", consentPage{Auth: auth, NeedPassword: true, Error: msgChooseAllowOrDeny}},
 		{"device_consent.html", deviceConsentPage{Device: device, NeedPassword: true, Error: msgChooseApproveOrDeny}},
 	}
 	message := regexp.MustCompile(`<p id="form-error"[^>]*>([^<]*)</p>`)
 	button := regexp.MustCompile(`<button[^>]*name="decision"[^>]*>([^<]*)</button>`)
+	renderEach(t, pages, func(l i18n.Locale, page pageCase, out string) {
+		m := message.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("%s in %s: no form error shown", page.name, l.Tag())
+		}
+		for _, b := range button.FindAllStringSubmatch(out, -1) {
+			if !strings.Contains(m[1], b[1]) {
+				t.Errorf("%s in %s: the message %q does not name the button %q", page.name, l.Tag(), m[1], b[1])
+			}
+		}
+	})
+}
+
+// pageCase is a template to render, and the data to render it with.
+type pageCase struct {
+	name string
+	data any
+}
+
+// renderEach renders each page in each language with strictTemplates, in
+// order, and hands check the page's HTML.
+func renderEach(t *testing.T, pages []pageCase, check func(l i18n.Locale, page pageCase, out string)) {
+	t.Helper()
 	for _, l := range i18n.Locales {
 		set := strictTemplates(t, l)
 		for _, page := range pages {
@@ -137,15 +147,7 @@ func TestDecisionMessageNamesThePageButtons(t *testing.T) {
 			if err := set.ExecuteTemplate(&out, page.name, page.data); err != nil {
 				t.Fatalf("%s in %s: %v", page.name, l.Tag(), err)
 			}
-			m := message.FindStringSubmatch(out.String())
-			if m == nil {
-				t.Fatalf("%s in %s: no form error shown", page.name, l.Tag())
-			}
-			for _, b := range button.FindAllStringSubmatch(out.String(), -1) {
-				if !strings.Contains(m[1], b[1]) {
-					t.Errorf("%s in %s: the message %q does not name the button %q", page.name, l.Tag(), m[1], b[1])
-				}
-			}
+			check(l, page, out.String())
 		}
 	}
 }

@@ -144,9 +144,9 @@ func TestE2EDeviceFlowApproved(t *testing.T) {
 		t.Fatalf("runDevice: %v\n%s", err, &out)
 	}
 	for _, want := range []string{
-		p.URL + "/device",                            // verification_uri
-		"/device?user_code=" + code,                  // verification_uri_complete
-		"Polling " + p.URL + "/oauth/token every 1s", // the progress line, with the provider's interval
+		p.URL + "/device",                                  // verification_uri
+		"/device?user_code=" + code,                        // verification_uri_complete
+		"Polling " + p.URL + "/oauth/token every 1 second", // the progress line, with the provider's interval in words
 		"Approved.",
 		`"client_id": "device-client"`, // the access token, decoded
 		`"sub": "user1"`,

@@ -111,7 +111,7 @@ func pollForToken(ctx context.Context, oc *oauth2.Config, da *oauth2.DeviceAuthR
 		interval = time.Duration(da.Interval) * time.Second
 	}
 	fmt.Fprintln(out.w)
-	out.line("Polling %s every %s until you approve or deny (Ctrl-C to stop)…", oc.Endpoint.TokenURL, interval.String())
+	out.line("Polling %s every %s until you approve or deny (Ctrl-C to stop)…", oc.Endpoint.TokenURL, out.lang.Seconds(interval))
 	stop := showProgress(out, da.Expiry)
 	tok, err := oc.DeviceAccessToken(ctx, da)
 	stop()

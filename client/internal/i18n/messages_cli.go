@@ -14,7 +14,7 @@ var cliMessages = []pair{
 	{"  and enter the code         %s", "  並輸入代碼           %s"},
 	{"  or open directly           %s", "  或直接開啟           %s"},
 	{"  or scan:", "  或掃描："},
-	{"Polling %s every %s until you approve or deny (Ctrl-C to stop)…", "正在輪詢 %s，每 %s 一次，直到你核准或拒絕（按 Ctrl-C 停止）…"},
+	{"Polling %s every %s until you approve or deny (Ctrl-C to stop)…", "正在輪詢 %s，每 %s一次，直到你核准或拒絕（按 Ctrl-C 停止）…"},
 	{"waiting", "等待中"},
 	{"code expires %s", "代碼%s到期"},
 	{"  waiting for approval… %s", "  等待核准中… %s"},

@@ -419,7 +419,7 @@ func (c Config) validateRegistration() error {
 		return fmt.Errorf("config: REGISTRATION %q must be open, token, off or auto", c.Registration)
 	}
 	if c.RegistrationToken != "" && len(c.RegistrationToken) < 32 {
-		return errors.New("config: REGISTRATION_TOKEN must be at least 32 characters (it guards client registration)")
+		return errors.New("config: REGISTRATION_TOKEN must be at least 32 bytes (it guards client registration)")
 	}
 	if c.RegistrationsPerHour < 1 {
 		return errors.New("config: REGISTRATIONS_PER_HOUR must be at least 1")

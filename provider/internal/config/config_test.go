@@ -82,6 +82,7 @@ func TestValidate(t *testing.T) {
 		{"a redirect URI of another scheme, without a host", func(c *Config) { c.RedirectURI = "foo://" }, "REDIRECT_URI"},
 		{"a redirect URI with a user and password", func(c *Config) { c.RedirectURI = "http://u:" + password + "@localhost:3000/callback" }, "REDIRECT_URI"},
 		{"an empty client secret", func(c *Config) { c.ClientSecret = "" }, "CLIENT_SECRET"},
+		{"a registration token of 31 bytes", func(c *Config) { c.RegistrationToken = strings.Repeat("t", 31) }, "REGISTRATION_TOKEN"},
 		{"CLIENT_ID is the device client's", func(c *Config) { c.ClientID = c.DeviceClientID }, "CLIENT_ID"},
 		{"CLIENT_ID is the SPA client's", func(c *Config) { c.ClientID = SPAClientID }, "CLIENT_ID"},
 		{"DEVICE_CLIENT_ID is the SPA client's", func(c *Config) { c.DeviceClientID = SPAClientID }, "DEVICE_CLIENT_ID"},
@@ -154,6 +155,7 @@ func TestValidateAccepts(t *testing.T) {
 		change func(*Config)
 	}{
 		{"an https issuer with a path", func(c *Config) { c.Issuer = "https://as.example/tenant" }},
+		{"a registration token of 32 bytes (16 letters of 2 bytes each)", func(c *Config) { c.RegistrationToken = strings.Repeat("é", 16) }},
 		{"an issuer with a deeper path, dots and an encoded ';'", func(c *Config) { c.Issuer = "https://as.example/a/v1.0/t%3Bx" }},
 		{"an https redirect URI with a query (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "https://app.example/cb?x=1" }},
 		{"a redirect URI on another host", func(c *Config) { c.RedirectURI = "http://client:3000/callback" }},

@@ -101,9 +101,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	m := service.NewMetrics()
 	var h service.Swap
 	h.Set(waitingHandler(cfg, m, log, startingPage(cfg)))
-	listeners := []service.Listener{{Name: "http", Addr: cfg.ClientAddr, Handler: &h}}
+	listeners := []service.Listener{{Name: "http", Setting: "CLIENT_ADDR", Addr: cfg.ClientAddr, Handler: &h}}
 	if cfg.MetricsAddr != "" {
-		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: m.Handler()})
+		listeners = append(listeners, service.Listener{Name: "metrics", Setting: "METRICS_ADDR", Addr: cfg.MetricsAddr, Handler: m.Handler()})
 	}
 	// The client listens before it discovers: an address that cannot be
 	// had stops it at once, not after the provider answers, and a page

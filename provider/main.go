@@ -221,12 +221,12 @@ func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *tok
 	go maintain(ctx, p, log)
 	log.Info("provider starting", "addr", cfg.Addr, "issuer", cfg.Issuer, "database", storeKind(cfg.DatabaseURL))
 	router := web.NewRouter(p, secret, log)
-	listeners := []service.Listener{{Name: "http", Addr: cfg.Addr, Handler: router}}
+	listeners := []service.Listener{{Name: "http", Setting: "PROVIDER_ADDR", Addr: cfg.Addr, Handler: router}}
 	if cfg.MetricsAddr != "" {
-		listeners = append(listeners, service.Listener{Name: "metrics", Addr: cfg.MetricsAddr, Handler: router.Metrics})
+		listeners = append(listeners, service.Listener{Name: "metrics", Setting: "METRICS_ADDR", Addr: cfg.MetricsAddr, Handler: router.Metrics})
 	}
 	if cfg.DebugAddr != "" { // off by default; config.Validate allows only a loopback address
-		listeners = append(listeners, service.Listener{Name: "debug", Addr: cfg.DebugAddr, Handler: service.Pprof()})
+		listeners = append(listeners, service.Listener{Name: "debug", Setting: "DEBUG_ADDR", Addr: cfg.DebugAddr, Handler: service.Pprof()})
 	}
 	return service.Serve(ctx, log, cfg.ShutdownDelay, listeners...)
 }

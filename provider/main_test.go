@@ -407,6 +407,29 @@ func TestDebugAddrNotLoopback(t *testing.T) {
 	}
 }
 
+// TestAddressInUseIsNamed: an address another process holds stops the
+// provider with an error naming the setting that chose it, so the operator
+// knows which one to change (each listener: PROVIDER_ADDR, METRICS_ADDR,
+// DEBUG_ADDR).
+func TestAddressInUseIsNamed(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, setting := range []string{"PROVIDER_ADDR", "METRICS_ADDR", "DEBUG_ADDR"} {
+		t.Run(setting, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			t.Setenv("PROVIDER_ADDR", freeAddr(t))
+			t.Setenv(setting, taken.Addr().String())
+			err := run(context.Background(), nil, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), setting+" "+taken.Addr().String()) {
+				t.Fatalf("run with %s=%s, an address in use: got %v, want an error naming %s and the address", setting, taken.Addr(), err, setting)
+			}
+		})
+	}
+}
+
 // withUnopenableStore runs the test in a new directory with DATABASE_URL
 // naming a store that cannot be opened (below a file), so a run stops at
 // the store, after its logger is set up; slog's default logger, which run

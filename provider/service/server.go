@@ -34,6 +34,7 @@ const (
 // Listener is one address to serve and what to serve there.
 type Listener struct {
 	Name    string // for the log: "http", "metrics"
+	Setting string // the setting that names Addr ("PROVIDER_ADDR"), named when it cannot be had
 	Addr    string
 	Handler http.Handler
 }
@@ -77,7 +78,7 @@ func Listen(listeners ...Listener) (Listening, error) {
 		nl, err := net.Listen("tcp", ln.Addr)
 		if err != nil {
 			l.close()
-			return Listening{}, fmt.Errorf("service: listen for %s: %w", ln.Name, err)
+			return Listening{}, fmt.Errorf("service: %s %s cannot be had for %s: %w", ln.Setting, ln.Addr, ln.Name, err)
 		}
 		l.lns = append(l.lns, nl)
 	}

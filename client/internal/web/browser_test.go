@@ -479,6 +479,15 @@ func TestBrowserSPA(t *testing.T) {
 	if len(failed) > 1 || len(failed) == 1 && !strings.Contains(failed[0], "nonce") {
 		t.Errorf("failed checks: got %q, want at most the nonce check of the first token request:\n%s", failed, hops)
 	}
+	// Every check's RFC reference links its section or appendix, as the
+	// server-rendered pages' do (xray.Ref): the form rule's
+	// "RFC 6749 Appendix B" too.
+	unlinked := run(tb, "reading the unlinked references", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#hops span[translate="no"]')]
+		.map((e) => e.textContent).filter((t) => /^RFC \d+ (Section|Appendix) /.test(t))`))
+	appendix := run(tb, "reading the appendix links", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#hops a[href$="rfc6749#appendix-B"]')].map((a) => a.textContent)`))
+	if len(unlinked) > 0 || len(appendix) == 0 {
+		t.Errorf("references shown without a link: %q; links to RFC 6749 Appendix B: %q, want at least one", unlinked, appendix)
+	}
 	// Each trace links its row on the provider's traces page, opened.
 	rows := run(tb, "reading the trace links", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#hops h4 a[href*="/debug/traces?"]')].map((a) => a.href)`))
 	if len(rows) == 0 {

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/specref"
 )
 
 // errorPage is what error.html shows: the error, what to check (a sentence,
@@ -31,7 +32,7 @@ func newErrorPage(err *oauth.Error) errorPage {
 	page := errorPage{Error: err}
 	if rule, ok := err.BrokenRule(); ok {
 		page.Rule = rule.Text
-		page.Ref, page.RefURL = rule.Ref, refURL(rule.Ref)
+		page.Ref, page.RefURL = rule.Ref, specref.URL(rule.Ref)
 		return page
 	}
 	switch {
@@ -44,49 +45,6 @@ func newErrorPage(err *oauth.Error) errorPage {
 	}
 	return page
 }
-
-// refURL links a reference in the form "RFC 6749 Section 4.1.3" (or
-// "RFC 6749 Appendix B") to its section (or appendix) on rfc-editor.org,
-// "OIDC Core Section 3.1.2.1" (or another OpenID specification of
-// openIDSpecs) to the specification, "CIMD Section 4.1" to its section
-// of the client ID metadata document draft, or
-// "MCP Authorization, Implementation Requirements" to that heading of the
-// Model Context Protocol's authorization specification (mcpAuthorization),
-// whose sections are addressed by their names; any other reference to "".
-func refURL(ref string) string {
-	if spec, section, ok := strings.Cut(strings.TrimPrefix(ref, "OIDC "), " Section "); ok && section != "" && strings.HasPrefix(ref, "OIDC ") {
-		return openIDSpecs[spec]
-	}
-	if rest, ok := strings.CutPrefix(ref, "CIMD Section "); ok && rest != "" {
-		return "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-" + rest
-	}
-	if heading, ok := strings.CutPrefix(ref, "MCP Authorization, "); ok && heading != "" {
-		return mcpAuthorization + "#" + strings.ToLower(strings.ReplaceAll(heading, " ", "-"))
-	}
-	number, part, ok := strings.Cut(strings.TrimPrefix(ref, "RFC "), " ")
-	if !ok || !strings.HasPrefix(ref, "RFC ") {
-		return ""
-	}
-	if section, ok := strings.CutPrefix(part, "Section "); ok {
-		return "https://www.rfc-editor.org/rfc/rfc" + number + "#section-" + section
-	}
-	if appendix, ok := strings.CutPrefix(part, "Appendix "); ok {
-		return "https://www.rfc-editor.org/rfc/rfc" + number + "#appendix-" + appendix
-	}
-	return ""
-}
-
-// openIDSpecs are the OpenID specifications the rules cite, by the name
-// their references give after "OIDC ".
-var openIDSpecs = map[string]string{
-	"Core":                    "https://openid.net/specs/openid-connect-core-1_0.html",
-	"RP-Initiated Logout":     "https://openid.net/specs/openid-connect-rpinitiated-1_0.html",
-	"Multiple Response Types": "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html",
-}
-
-// mcpAuthorization is the revision of the Model Context Protocol's
-// authorization specification the rules cite as "MCP Authorization".
-const mcpAuthorization = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization"
 
 // maxShownURI bounds how much of a received redirect_uri the page shows: it
 // comes from the request.

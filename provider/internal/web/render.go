@@ -9,6 +9,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/specref"
 )
 
 // uiLocalesKey is where a handler leaves the authorization request's
@@ -80,7 +81,7 @@ func pageFuncs(l i18n.Locale, issuerPath string) template.FuncMap {
 		"loopbackWarningHost": oauth.LoopbackWarningHost,
 		"issuerPath":          func() string { return issuerPath },
 		"lang":                l.HTMLLang,
-		"refURL":              refURL,
+		"refURL":              specref.URL,
 		"sep":                 l.SentenceSeparator,
 		"T":                   l.T,
 		"TH": func(key string, args ...any) template.HTML {

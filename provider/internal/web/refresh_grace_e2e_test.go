@@ -62,67 +62,63 @@ func mustRefresh(t *testing.T, cfg *oauth2.Config, refreshToken, what string) *o
 func TestE2ERefreshReuseGrace(t *testing.T) {
 	t.Parallel()
 	const grace = 5 * time.Second
-	for _, backend := range storeBackends {
-		t.Run(backend.name, func(t *testing.T) {
-			t.Parallel()
-			srv, clock := newGraceServer(t, backend.configure, grace)
-			b := newBrowser(t)
-			cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+	eachGraceServer(t, grace, func(t *testing.T, srv *providertest.Server, clock *clocktest.Clock) {
+		b := newBrowser(t)
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
 
-			t.Run("8 parallel refreshes of one token inside the window all succeed and the grant lives", func(t *testing.T) {
-				first := b.in(t).tokens(srv, cfg)
-				toks, errs := refreshInParallel(cfg, first.RefreshToken)
-				seen := map[string]bool{first.RefreshToken: true}
-				for i, err := range errs {
-					if err != nil {
-						t.Fatalf("refresh #%d inside the grace: %v", i, err)
-					}
-					if seen[toks[i].RefreshToken] {
-						t.Errorf("refresh #%d: got a refresh token issued before, want a fresh one", i)
-					}
-					seen[toks[i].RefreshToken] = true
-					wantAlive(t, srv, "a graced access token", toks[i].AccessToken)
+		t.Run("8 parallel refreshes of one token inside the window all succeed and the grant lives", func(t *testing.T) {
+			first := b.in(t).tokens(srv, cfg)
+			toks, errs := refreshInParallel(cfg, first.RefreshToken)
+			seen := map[string]bool{first.RefreshToken: true}
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("refresh #%d inside the grace: %v", i, err)
 				}
-				clock.Advance(grace)
-				kept := toks[parallelRefreshes-1]
-				next := mustRefresh(t, cfg, kept.RefreshToken, "refresh with the token the relying party kept")
-				wantAlive(t, srv, "the access token after the next rotation", next.AccessToken)
-			})
-
-			t.Run("8 parallel presentations after the window are reuse: invalid_grant, grant revoked", func(t *testing.T) {
-				first := b.in(t).tokens(srv, cfg)
-				second := mustRefresh(t, cfg, first.RefreshToken, "first refresh")
-				clock.Advance(grace)
-				_, errs := refreshInParallel(cfg, first.RefreshToken)
-				for i, err := range errs {
-					if err == nil {
-						t.Errorf("presentation #%d of a token rotated out %v ago: got tokens, want invalid_grant", i, grace)
-						continue
-					}
-					wantOAuthError(t, err, "invalid_grant")
+				if seen[toks[i].RefreshToken] {
+					t.Errorf("refresh #%d: got a refresh token issued before, want a fresh one", i)
 				}
-				wantDead(t, srv, "the grant's newest access token", second.AccessToken)
-				_, err := refresh(cfg, second.RefreshToken)
-				wantOAuthError(t, err, "invalid_grant")
-			})
-
-			t.Run("a token rotated out before the newest one gets no grace: reuse, grant revoked", func(t *testing.T) {
-				first := b.in(t).tokens(srv, cfg)
-				second := mustRefresh(t, cfg, first.RefreshToken, "first refresh")
-				third := mustRefresh(t, cfg, second.RefreshToken, "second refresh")
-				_, err := refresh(cfg, first.RefreshToken)
-				wantOAuthError(t, err, "invalid_grant")
-				wantDead(t, srv, "the grant's newest access token", third.AccessToken)
-			})
-
-			t.Run("another client gets no grace for a token it was not issued (RFC 6749 Section 6)", func(t *testing.T) {
-				first := b.in(t).tokens(srv, spaConfig(srv, "openid", "read"))
-				mustRefresh(t, spaConfig(srv), first.RefreshToken, "first refresh")
-				_, err := refresh(cfg, first.RefreshToken)
-				wantOAuthError(t, err, "invalid_grant")
-			})
+				seen[toks[i].RefreshToken] = true
+				wantAlive(t, srv, "a graced access token", toks[i].AccessToken)
+			}
+			clock.Advance(grace)
+			kept := toks[parallelRefreshes-1]
+			next := mustRefresh(t, cfg, kept.RefreshToken, "refresh with the token the relying party kept")
+			wantAlive(t, srv, "the access token after the next rotation", next.AccessToken)
 		})
-	}
+
+		t.Run("8 parallel presentations after the window are reuse: invalid_grant, grant revoked", func(t *testing.T) {
+			first := b.in(t).tokens(srv, cfg)
+			second := mustRefresh(t, cfg, first.RefreshToken, "first refresh")
+			clock.Advance(grace)
+			_, errs := refreshInParallel(cfg, first.RefreshToken)
+			for i, err := range errs {
+				if err == nil {
+					t.Errorf("presentation #%d of a token rotated out %v ago: got tokens, want invalid_grant", i, grace)
+					continue
+				}
+				wantOAuthError(t, err, "invalid_grant")
+			}
+			wantDead(t, srv, "the grant's newest access token", second.AccessToken)
+			_, err := refresh(cfg, second.RefreshToken)
+			wantOAuthError(t, err, "invalid_grant")
+		})
+
+		t.Run("a token rotated out before the newest one gets no grace: reuse, grant revoked", func(t *testing.T) {
+			first := b.in(t).tokens(srv, cfg)
+			second := mustRefresh(t, cfg, first.RefreshToken, "first refresh")
+			third := mustRefresh(t, cfg, second.RefreshToken, "second refresh")
+			_, err := refresh(cfg, first.RefreshToken)
+			wantOAuthError(t, err, "invalid_grant")
+			wantDead(t, srv, "the grant's newest access token", third.AccessToken)
+		})
+
+		t.Run("another client gets no grace for a token it was not issued (RFC 6749 Section 6)", func(t *testing.T) {
+			first := b.in(t).tokens(srv, spaConfig(srv, "openid", "read"))
+			mustRefresh(t, spaConfig(srv), first.RefreshToken, "first refresh")
+			_, err := refresh(cfg, first.RefreshToken)
+			wantOAuthError(t, err, "invalid_grant")
+		})
+	})
 }
 
 // TestE2ERefreshReuseStrictInParallel: by default (REFRESH_REUSE_GRACE 0)
@@ -153,12 +149,18 @@ func TestE2ERefreshReuseStrictInParallel(t *testing.T) {
 	}
 }
 
-// newGraceServer starts a provider with a fake clock and
-// REFRESH_REUSE_GRACE set to grace, on the store that configure sets.
-func newGraceServer(t *testing.T, configure func(*testing.T, *config.Config), grace time.Duration) (*providertest.Server, *clocktest.Clock) {
-	clock := newFakeClock()
-	withGrace := func(c *config.Config) { configure(t, c); c.RefreshReuseGrace = grace }
-	return providertest.New(t, providertest.Options{Now: clock.Now, Configure: withGrace}), clock
+// eachGraceServer runs test in parallel on each store (storeBackends),
+// against a provider with a fake clock and REFRESH_REUSE_GRACE set to
+// grace.
+func eachGraceServer(t *testing.T, grace time.Duration, test func(t *testing.T, srv *providertest.Server, clock *clocktest.Clock)) {
+	for _, backend := range storeBackends {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			clock := newFakeClock()
+			withGrace := func(c *config.Config) { backend.configure(t, c); c.RefreshReuseGrace = grace }
+			test(t, providertest.New(t, providertest.Options{Now: clock.Now, Configure: withGrace}), clock)
+		})
+	}
 }
 
 // TestE2EIntrospectionFollowsTheRefreshReuseGrace: introspection answers for
@@ -170,31 +172,27 @@ func newGraceServer(t *testing.T, configure func(*testing.T, *config.Config), gr
 func TestE2EIntrospectionFollowsTheRefreshReuseGrace(t *testing.T) {
 	t.Parallel()
 	const grace = 5 * time.Second
-	for _, backend := range storeBackends {
-		t.Run(backend.name, func(t *testing.T) {
-			t.Parallel()
-			srv, clock := newGraceServer(t, backend.configure, grace)
-			cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
-			first := newBrowser(t).tokens(srv, cfg)
-			second := mustRefresh(t, cfg, first.RefreshToken, "first rotation")
+	eachGraceServer(t, grace, func(t *testing.T, srv *providertest.Server, clock *clocktest.Clock) {
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		first := newBrowser(t).tokens(srv, cfg)
+		second := mustRefresh(t, cfg, first.RefreshToken, "first rotation")
 
-			clock.Advance(grace - time.Second)
-			if !introspect(t, srv, first.RefreshToken).Active {
-				t.Errorf("the token rotated out within the grace: got active=false, want true")
-			}
-			mustRefresh(t, cfg, first.RefreshToken, "the rotated-out token presented again within the grace, after its introspection")
+		clock.Advance(grace - time.Second)
+		if !introspect(t, srv, first.RefreshToken).Active {
+			t.Errorf("the token rotated out within the grace: got active=false, want true")
+		}
+		mustRefresh(t, cfg, first.RefreshToken, "the rotated-out token presented again within the grace, after its introspection")
 
-			third := mustRefresh(t, cfg, second.RefreshToken, "second rotation")
-			if introspect(t, srv, first.RefreshToken).Active {
-				t.Errorf("a token rotated out before the most recent one: got active=true, want false")
-			}
-			clock.Advance(grace)
-			if introspect(t, srv, second.RefreshToken).Active {
-				t.Errorf("the most recently rotated-out token after the grace: got active=true, want false")
-			}
-			if !introspect(t, srv, third.RefreshToken).Active {
-				t.Errorf("the newest refresh token: got active=false, want true")
-			}
-		})
-	}
+		third := mustRefresh(t, cfg, second.RefreshToken, "second rotation")
+		if introspect(t, srv, first.RefreshToken).Active {
+			t.Errorf("a token rotated out before the most recent one: got active=true, want false")
+		}
+		clock.Advance(grace)
+		if introspect(t, srv, second.RefreshToken).Active {
+			t.Errorf("the most recently rotated-out token after the grace: got active=true, want false")
+		}
+		if !introspect(t, srv, third.RefreshToken).Active {
+			t.Errorf("the newest refresh token: got active=false, want true")
+		}
+	})
 }

@@ -242,7 +242,9 @@ type tokensToIssue struct {
 // the same transaction as it uses up what the client presented (a code, a
 // refresh token), so a fault cannot leave one done without the other.
 func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResponse, *store.RefreshToken, *Error) {
-	issuedAt, accessExpiresAt := tokenLifetime(t.now, p.Config.AccessTokenTTL)
+	// iat is now rounded down, never in the future; exp is rounded up
+	// (expiresAfter), so expires_in never overstates the token's life.
+	issuedAt, accessExpiresAt := t.now.Truncate(time.Second), expiresAfter(t.now, p.Config.AccessTokenTTL)
 	access, err := p.signAccessToken(t, issuedAt, accessExpiresAt)
 	if err != nil {
 		return nil, nil, err
@@ -266,24 +268,16 @@ func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResp
 	return resp, record, nil
 }
 
-// tokenLifetime is the iat and exp of a token issued at now to live ttl,
-// in the whole seconds that "iat", "exp" and "expires_in" count: iat is now
-// rounded down, never in the future, and exp is expiresAfter's, never
-// sooner than ttl after now, so expires_in (ttl in whole seconds) never
-// overstates the token's life ([RFC 6749 Section 5.1]: "The lifetime in
-// seconds of the access token").
+// expiresAfter is the expiry of what is issued at now to live ttl: now+ttl
+// rounded up to a whole second, the unit "exp" and "expires_in" count, so
+// expires_in (ttl in whole seconds) never overstates a token's life
+// ([RFC 6749 Section 5.1]: "The lifetime in seconds of the access token").
+// Tokens are checked against it as stored or signed, so a token is
+// accepted until the exp that it or its introspection reports, and not
+// after ([RFC 7519 Section 4.1.4]: "the expiration time on or after which
+// the JWT MUST NOT be accepted").
 //
 // [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
-func tokenLifetime(now time.Time, ttl time.Duration) (issuedAt, expiresAt time.Time) {
-	return now.Truncate(time.Second), expiresAfter(now, ttl)
-}
-
-// expiresAfter is the expiry of what is issued at now to live ttl: now+ttl
-// rounded up to a whole second. Tokens are checked against it as stored or
-// signed, so a token is accepted until the exp that it or its
-// introspection reports, and not after ([RFC 7519 Section 4.1.4]: "the
-// expiration time on or after which the JWT MUST NOT be accepted").
-//
 // [RFC 7519 Section 4.1.4]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4
 func expiresAfter(now time.Time, ttl time.Duration) time.Time {
 	exp := now.Add(ttl)
@@ -295,7 +289,7 @@ func expiresAfter(now time.Time, ttl time.Duration) time.Time {
 }
 
 // signAccessToken makes the RFC 9068 JWT access token, issued at issuedAt
-// and expiring at expiresAt (tokenLifetime).
+// and expiring at expiresAt (issueTokens rounds both to whole seconds).
 func (p *Provider) signAccessToken(t tokensToIssue, issuedAt, expiresAt time.Time) (string, *Error) {
 	subject := t.grant.UserID
 	if subject == "" {

@@ -10,7 +10,9 @@ import { print, readLine } from './lines.mjs'
 // (RFC 6749 Section 4.1.3).
 // The library checks the callback's state and iss (RFC 9207 Section 2.4)
 // and validates the ID token (OIDC Core Section 3.1.3.7), nonce included.
-export async function signIn(config, redirectUri, scope) {
+// options go to the token request as they are, such as { DPoP } to bind
+// the tokens to a DPoP key (RFC 9449 Section 5).
+export async function signIn(config, redirectUri, scope, options) {
   const verifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
   const nonce = client.randomNonce()
@@ -21,5 +23,5 @@ export async function signIn(config, redirectUri, scope) {
   print({ authorization_url: authorizationURL.href })
   const callback = new URL(await readLine())
   return client.authorizationCodeGrant(config, callback,
-    { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true })
+    { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true }, undefined, options)
 }

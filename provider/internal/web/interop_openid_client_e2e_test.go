@@ -13,25 +13,26 @@ import (
 	"github.com/oauth-reference/provider/providertest"
 )
 
-// openIDClientScript is a running script of interop/openid-client: it
-// prints JSON lines and reads, one line at a time, the URL the user's
-// browser (the test) reached.
-type openIDClientScript struct {
+// interopScript is a running script of an independent client library
+// (interop/openid-client, interop/authlib): it prints JSON lines and reads,
+// one line at a time, the URL the user's browser (the test) reached.
+type interopScript struct {
 	t      *testing.T
+	name   string // the library, for messages
 	cmd    *exec.Cmd
 	stdin  io.Writer
 	lines  *bufio.Scanner
 	stderr strings.Builder
 }
 
-// startOpenIDClient runs "node script args…", for at most a minute.
-func startOpenIDClient(t *testing.T, script string, args ...string) *openIDClientScript {
+// startInteropScript runs "program args…" in dir, for at most a minute;
+// name is the library it drives.
+func startInteropScript(t *testing.T, name, dir, program string, args ...string) *interopScript {
 	t.Helper()
-	node := needOpenIDClient(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	t.Cleanup(cancel)
-	s := &openIDClientScript{t: t, cmd: exec.CommandContext(ctx, node, append([]string{script}, args...)...)}
-	s.cmd.Dir = openIDClientDir
+	s := &interopScript{t: t, name: name, cmd: exec.CommandContext(ctx, program, args...)}
+	s.cmd.Dir = dir
 	s.cmd.Stderr = &s.stderr
 	s.stdin, _ = s.cmd.StdinPipe()
 	stdout, _ := s.cmd.StdoutPipe()
@@ -42,19 +43,26 @@ func startOpenIDClient(t *testing.T, script string, args ...string) *openIDClien
 	return s
 }
 
+// startOpenIDClient runs "node script args…" in interop/openid-client.
+func startOpenIDClient(t *testing.T, script string, args ...string) *interopScript {
+	t.Helper()
+	node := needOpenIDClient(t)
+	return startInteropScript(t, "openid-client", openIDClientDir, node, append([]string{script}, args...)...)
+}
+
 // next decodes the next line the script printed into v.
-func (s *openIDClientScript) next(v any) {
+func (s *interopScript) next(v any) {
 	s.t.Helper()
 	if !s.lines.Scan() {
-		s.t.Fatalf("openid-client printed nothing more: %v\n%s", s.lines.Err(), s.stderr.String())
+		s.t.Fatalf("%s printed nothing more: %v\n%s", s.name, s.lines.Err(), s.stderr.String())
 	}
 	if err := json.Unmarshal(s.lines.Bytes(), v); err != nil {
-		s.t.Fatalf("openid-client printed %q: %v\n%s", s.lines.Text(), err, s.stderr.String())
+		s.t.Fatalf("%s printed %q: %v\n%s", s.name, s.lines.Text(), err, s.stderr.String())
 	}
 }
 
 // send writes a line to the script's stdin.
-func (s *openIDClientScript) send(line string) {
+func (s *interopScript) send(line string) {
 	s.t.Helper()
 	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
 		s.t.Fatal(err)
@@ -62,17 +70,17 @@ func (s *openIDClientScript) send(line string) {
 }
 
 // wait checks that the script exited 0.
-func (s *openIDClientScript) wait() {
+func (s *interopScript) wait() {
 	s.t.Helper()
 	if err := s.cmd.Wait(); err != nil {
-		s.t.Fatalf("openid-client: %v\n%s", err, s.stderr.String())
+		s.t.Fatalf("%s: %v\n%s", s.name, err, s.stderr.String())
 	}
 }
 
 // approve plays the user's browser for a script that signs in: it reads
 // the authorization URL the script printed, lets the demo user approve it
 // in b, and answers the script with the redirect back to the client.
-func (s *openIDClientScript) approve(b *browser) {
+func (s *interopScript) approve(b *browser) {
 	s.t.Helper()
 	var start struct {
 		AuthorizationURL string `json:"authorization_url"`

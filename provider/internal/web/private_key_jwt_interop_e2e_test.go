@@ -27,11 +27,7 @@ var openIDClientDir = filepath.Join("..", "..", "..", "interop", "openid-client"
 func needOpenIDClient(t *testing.T) string {
 	t.Helper()
 	missing := func(what string) {
-		const how = "install Node.js 18+ and run: npm ci --prefix interop/openid-client"
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s: %s", what, how)
-		}
-		t.Skipf("%s: %s", what, how)
+		missingInterop(t, what, "install Node.js 18+ and run: npm ci --prefix interop/openid-client")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -41,6 +37,17 @@ func needOpenIDClient(t *testing.T) string {
 		missing("openid-client is not installed")
 	}
 	return node
+}
+
+// missingInterop skips the test for what is missing, an independent client
+// library or what runs it, with how to install it; in CI (CI set), where
+// .ci/run installs them all, it fails the test instead.
+func missingInterop(t *testing.T, what, how string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s: %s", what, how)
+	}
+	t.Skipf("%s: %s", what, how)
 }
 
 // TestE2EPrivateKeyJWTWithOpenIDClient: an independent client library

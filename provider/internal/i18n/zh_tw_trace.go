@@ -155,6 +155,7 @@ var traditionalChineseTrace = map[string]string{
 	"the proof has not been used before (its jti is new)":                                       "證明 (proof) 之前沒有被使用過（它的 jti 是新的）",
 	"a DPoP-bound access token is not accepted as a Bearer token":                               "綁定 DPoP 的存取權杖 (access token) 不能當作 Bearer 權杖使用",
 	"a token sent with the DPoP scheme is DPoP-bound":                                           "以 DPoP 方案 (scheme) 送出的權杖必須綁定 DPoP",
+	"a token sent with the DPoP scheme comes with a DPoP proof in the DPoP header":              "以 DPoP 方案 (scheme) 送出的權杖必須在 DPoP 標頭 (header) 附上 DPoP 證明 (proof)",
 	`the Authorization header is "DPoP" and the token`:                                          `Authorization 標頭是 "DPoP" 加上權杖`,
 
 	// The resource server (RFC 6750, RFC 9068, OIDC Core Section 5.3).

@@ -281,6 +281,10 @@ func (p *Provider) AuthenticateResource(ctx context.Context, r ResourceRequest) 
 		"this access token is not DPoP-bound: send it with the Bearer scheme"); err != nil {
 		return ResourceAccess{}, err
 	}
+	if err := tr.Require(ruleDPoPSchemeProof, r.DPoP.Present(), ErrInvalidDPoPProof,
+		"a token sent with the DPoP scheme needs a DPoP proof in the DPoP header"); err != nil {
+		return ResourceAccess{}, err
+	}
 	r.DPoP.AccessToken, r.DPoP.BoundJKT = r.Token, claims.JKT
 	if _, err := p.CheckDPoPProof(ctx, r.DPoP); err != nil {
 		return ResourceAccess{}, err
@@ -309,6 +313,7 @@ type ResourceAccess struct {
 var (
 	ruleBoundNotBearer  = Rule{"a DPoP-bound access token is not accepted as a Bearer token", "RFC 9449 Section 7.2"}
 	ruleDPoPSchemeBound = Rule{"a token sent with the DPoP scheme is DPoP-bound", "RFC 9449 Section 7.1"}
+	ruleDPoPSchemeProof = Rule{"a token sent with the DPoP scheme comes with a DPoP proof in the DPoP header", "RFC 9449 Section 7.1"}
 	ruleDPoPSchemeForm  = Rule{`the Authorization header is "DPoP" and the token`, "RFC 9449 Section 7.1"}
 )
 

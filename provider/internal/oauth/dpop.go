@@ -133,6 +133,8 @@ func invalidDPoPProof(format string, args ...any) *Error {
 func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProof, *Error) {
 	tr := TraceFrom(ctx)
 	// 1. "There is not more than one DPoP HTTP request header field."
+	// Every caller checks first that there is one (r.Present()), under
+	// its own rule, so "exactly one" is this check.
 	if err := tr.Require(ruleDPoPOneHeader, len(r.Proofs) == 1, ErrInvalidDPoPProof,
 		fmt.Sprintf("exactly one DPoP header is required, got %d", len(r.Proofs))); err != nil {
 		return nil, err

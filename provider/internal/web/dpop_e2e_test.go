@@ -467,7 +467,9 @@ func TestE2EDPoPNonceChallenges(t *testing.T) {
 // TestE2EDPoPTrace: in teaching mode the provider's trace of a DPoP resource
 // request lists every proof check of RFC 9449 Section 4.3 it made, and a
 // replay ends with the failed jti check of RFC 9449 Section 11.1, its
-// outcome the error code the client got.
+// outcome the error code the client got; a request with the DPoP scheme and
+// no DPoP header ends with the failed rule that a proof is sent
+// (RFC 9449 Section 7.1), not with one it kept.
 func TestE2EDPoPTrace(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	d, tr := boundClientCredentials(t, srv, "read")
@@ -486,6 +488,16 @@ func TestE2EDPoPTrace(t *testing.T) {
 		t.Errorf("trace of a replayed proof: got %s, want it to end with the failed jti check", replay)
 	}
 	checkEndsWith(t, "trace of a replayed proof", replayed, "RFC 9449 Section 11.1", "invalid_dpop_proof")
+
+	resp, body := getWith(t, srv.URL+"/protected/resource", map[string]string{"Authorization": "DPoP " + tr.AccessToken})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_dpop_proof") {
+		t.Fatalf("DPoP scheme without a DPoP header: got %d %q %s, want 401 invalid_dpop_proof", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
+	}
+	noProof, raw := traceOf(t, srv, resp)
+	if !strings.Contains(raw, `"rule":"a token sent with the DPoP scheme comes with a DPoP proof in the DPoP header","ref":"RFC 9449 Section 7.1","passed":false`) {
+		t.Errorf("trace of a DPoP request without a proof: got %s, want it to end with the failed rule that a proof is sent", raw)
+	}
+	checkEndsWith(t, "trace of a DPoP request without a proof", noProof, "RFC 9449 Section 7.1", "invalid_dpop_proof")
 }
 
 // TestE2EDPoPBindingTraces: the refusals of RFC 9449 that are not checks of

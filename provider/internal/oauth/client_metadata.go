@@ -137,6 +137,8 @@ var (
 	ruleGrantTypesKnown  = Rule{"every grant type is one this server supports (never implicit or password)", "RFC 7591 Section 2"}
 	ruleGrantsAgree      = Rule{`grant_types and response_types agree: authorization_code with "code", and nothing else`, "RFC 7591 Section 2.1"}
 	ruleCredentialsGrant = Rule{"client_credentials is only for a client that authenticates", "RFC 6749 Section 4.4"}
+	ruleRedirectURIsSent = Rule{"a client of the authorization_code grant registers its redirect_uris", "RFC 7591 Section 2"}
+	ruleRedirectURICount = Rule{"at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (this server's bound)", "RFC 7591 Section 2"}
 	ruleRedirectURIs     = Rule{"redirect URIs are absolute, without fragment, https or http on loopback", "RFC 6749 Section 3.1.2"}
 	ruleScopeKnown       = Rule{"every registered scope is one this server knows", "RFC 7591 Section 2"}
 	ruleClientName       = Rule{"client_name is short text", "RFC 7591 Section 2"}
@@ -164,6 +166,8 @@ func CheckClientMetadata(tr *Trace, m *ClientMetadata, idTokenAlgs []string) *Er
 		{ruleGrantTypesKnown, func() *Error { return checkGrantTypes(m) }},
 		{ruleGrantsAgree, func() *Error { return checkResponseTypes(m) }},
 		{ruleCredentialsGrant, func() *Error { return checkCredentialsGrant(m) }},
+		{ruleRedirectURIsSent, func() *Error { return checkRedirectURIsSent(m) }},
+		{ruleRedirectURICount, func() *Error { return checkRedirectURICount(m) }},
 		{ruleRedirectURIs, func() *Error { return checkRedirectURIs(m) }},
 		{ruleScopeKnown, func() *Error { return checkRegisteredScope(m) }},
 		{ruleClientName, func() *Error { return checkClientName(m.ClientName) }},
@@ -268,22 +272,35 @@ func badMetadata(format string, args ...any) *Error {
 	return NewError(ErrInvalidClientMetadata, fmt.Sprintf(format, args...))
 }
 
-// checkRedirectURIs applies the redirect URI rules to a registration:
-// [RFC 7591 Section 2], "clients using flows with redirection MUST register
-// their redirection URI values", and each one must pass
-// checkRegisteredRedirectURI.
+// checkRedirectURIsSent: [RFC 7591 Section 2], "Clients using flows with
+// redirection MUST register their redirection URI values".
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
-func checkRedirectURIs(m *ClientMetadata) *Error {
+func checkRedirectURIsSent(m *ClientMetadata) *Error {
 	if hasGrantType(m.GrantTypes, GrantTypeAuthorizationCode) && len(m.RedirectURIs) == 0 {
 		return NewError(ErrInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
 	}
+	return nil
+}
+
+// checkRedirectURICount bounds the redirect_uris of [RFC 7591 Section 2],
+// and the post_logout_redirect_uris registered beside them, to
+// maxRedirectURIs each, so a client cannot store much.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+func checkRedirectURICount(m *ClientMetadata) *Error {
 	if len(m.RedirectURIs) > maxRedirectURIs {
 		return NewError(ErrInvalidRedirectURI, fmt.Sprintf("at most %d redirect_uris may be registered", maxRedirectURIs))
 	}
 	if len(m.PostLogoutRedirectURIs) > maxRedirectURIs {
 		return NewError(ErrInvalidRedirectURI, fmt.Sprintf("at most %d post_logout_redirect_uris may be registered", maxRedirectURIs))
 	}
+	return nil
+}
+
+// checkRedirectURIs checks the form of each redirect URI and post-logout
+// redirect URI (checkRegisteredRedirectURI), and drops repeated ones.
+func checkRedirectURIs(m *ClientMetadata) *Error {
 	for _, uri := range slices.Concat(m.RedirectURIs, m.PostLogoutRedirectURIs) {
 		if err := checkRegisteredRedirectURI(uri); err != nil {
 			return err

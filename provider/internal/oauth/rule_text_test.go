@@ -23,6 +23,7 @@ func TestRuleTextsStateTheirConstants(t *testing.T) {
 		{ruleAssertionFresh, fmt.Sprintf("at most %d minutes away", int(maxAssertionLifetime/time.Minute))},
 		{ruleAssertionFresh, "(" + seconds(assertionLeeway) + " of clock skew"},
 		{rulePushedRequestSize, fmt.Sprintf("at most %d KiB", maxPushedRequestBytes>>10)},
+		{ruleRedirectURICount, fmt.Sprintf("at most %d redirect_uris, and at most %d post_logout_redirect_uris", maxRedirectURIs, maxRedirectURIs)},
 	} {
 		if !strings.Contains(tc.rule.Text, tc.want) {
 			t.Errorf("rule %q does not say %q: change the text (and its zh-TW) with the constant", tc.rule.Text, tc.want)

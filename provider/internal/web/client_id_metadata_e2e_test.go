@@ -256,9 +256,9 @@ var documentRefusals = []documentRefusal{
 		id := `"client_id":"` + h.URL + `/twice"`
 		return h.set("/twice", documentAnswer{body: `{` + id + `,` + id + `,"token_endpoint_auth_method":"none"}`})
 	}, "each member named once", "CIMD Section 4.1", 2},
-	{"no redirect_uris (RFC 6749 Section 3.1.2)", func(h *documentHost) string {
+	{"no redirect_uris (RFC 7591 Section 2)", func(h *documentHost) string {
 		return h.document(nil, "/no-redirects", "", map[string]any{"redirect_uris": nil})
-	}, "redirect_uris is required", "RFC 6749 Section 3.1.2", 2},
+	}, "redirect_uris is required", "RFC 7591 Section 2", 2},
 	{"no client_name (MCP Authorization, Implementation Requirements)", func(h *documentHost) string {
 		return h.document(nil, "/no-name", "", map[string]any{"client_name": nil})
 	}, "must have a client_name", "MCP Authorization, Implementation Requirements", 2},

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -220,7 +221,7 @@ func TestE2EClientUpdateTrace(t *testing.T) {
 	reg := register(t, srv, nativeClient)
 	want := []string{"registration access token is the one issued", "application/json, sent without a Content-Encoding", "JSON object of client metadata", "carries the client_id", "leaves out what the server provisions",
 		"client_secret in the update is the client's current one", "stays confidential", "token_endpoint_auth_method", "every grant type", "grant_types and response_types agree",
-		"client_credentials is only", "redirect URIs are", "every registered scope", "client_name", "id_token_signed_response_alg", "keys come inline"}
+		"client_credentials is only", "registers its redirect_uris", "at most 10 redirect_uris", "redirect URIs are", "every registered scope", "client_name", "id_token_signed_response_alg", "keys come inline"}
 	resp, _ := updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)
 	got, raw := traceOf(t, srv, resp)
 	checks := got.Checks
@@ -242,4 +243,41 @@ func TestE2EClientUpdateTrace(t *testing.T) {
 	resp, _ = updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","client_id_issued_at":1}`)
 	got, _ = traceOf(t, srv, resp)
 	checkEndsWith(t, "an update that sends client_id_issued_at", got, "RFC 7592 Section 2.2", "invalid_client_metadata")
+}
+
+// TestE2ERedirectURICountTraces: a registration (RFC 7591 Section 2) or an
+// update (RFC 7592 Section 2.2) refused for the presence or the number of
+// its redirect URIs ends its trace with that rule failed, not with the
+// rule of a URI's form, which none of its URIs broke. On both stores.
+func TestE2ERedirectURICountTraces(t *testing.T) {
+	const (
+		sent  = "a client of the authorization_code grant registers its redirect_uris"
+		count = "at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (this server's bound)"
+	)
+	uris := make([]string, 11)
+	for i := range uris {
+		uris[i] = fmt.Sprintf(`"https://app.example/cb%d"`, i)
+	}
+	many := strings.Join(uris, ",")
+	docs := []struct{ name, members, rule string }{
+		{"no redirect_uris", `"grant_types":["authorization_code"]`, sent},
+		{"11 redirect_uris", `"redirect_uris":[` + many + `]`, count},
+		{"11 post_logout_redirect_uris", `"redirect_uris":["https://app.example/cb"],"post_logout_redirect_uris":[` + many + `]`, count},
+	}
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.RegistrationsPerHour = 100 }})
+		reg := register(t, srv, nativeClient)
+		for _, d := range docs {
+			members := `"token_endpoint_auth_method":"none",` + d.members
+			registration, _ := sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", "{"+members+"}", "")
+			update, _ := updateClient(t, reg, `{"client_id":"`+reg.ClientID+`",`+members+"}")
+			for what, resp := range map[string]*http.Response{"a registration": registration, "an update": update} {
+				got, _ := traceOf(t, srv, resp)
+				checkEndsWith(t, what+" with "+d.name, got, "RFC 7591 Section 2", "invalid_redirect_uri")
+				if !ruleChecked(got, d.rule, false) {
+					t.Errorf("%s with %s: got checks %+v, want %q failed", what, d.name, got.Checks, d.rule)
+				}
+			}
+		}
+	})
 }

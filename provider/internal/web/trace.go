@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +86,19 @@ func (l *traceLog) recent(n int, clientID string) []*traceRecord {
 		}
 	}
 	return out
+}
+
+// listed returns what GET /debug/traces lists: the newest traces
+// (recent), and first, when it is kept but not among them, the trace of
+// the request id asked for, so a link to it never lands on a page without
+// it. It reports whether that trace is kept.
+func (l *traceLog) listed(asked, clientID string) ([]*traceRecord, bool) {
+	traces := l.recent(maxListedTraces, clientID)
+	rec, kept := l.get(asked)
+	if kept && !slices.ContainsFunc(traces, func(t *traceRecord) bool { return t.RequestID == asked }) {
+		traces = append([]*traceRecord{rec}, traces...)
+	}
+	return traces, kept
 }
 
 // recordTrace gives the request an empty oauth.Trace and lets the handlers
@@ -223,10 +237,12 @@ const maxListedTraces = 50
 
 // tracesPage is what GET /debug/traces shows: the newest traces, in the
 // page's language, the client they were chosen by, if any, and the request
-// whose trace is shown open, if any.
+// whose trace is shown open, if any, with Unkept set when no trace of it
+// is kept.
 type tracesPage struct {
 	ClientID string
 	Open     string
+	Unkept   bool
 	Max      int
 	Traces   []traceRecord
 }
@@ -236,12 +252,15 @@ type tracesPage struct {
 // first, each with the rules it checked in order, each linked to its
 // section, and what it changed; "?client_id=" keeps one client's, and
 // "?request_id=" opens one request's trace, whose element id is
-// "trace-" and the request id, for a link to land on (README, "Traces").
+// "trace-" and the request id, for a link to land on, or says it is not
+// kept (README, "Traces").
 func (s *Server) handleTraces(c *gin.Context) {
 	page := tracesPage{ClientID: c.Query("client_id"), Open: c.Query("request_id"), Max: maxListedTraces}
 	l := locale(c)
-	for _, rec := range s.traces.recent(maxListedTraces, page.ClientID) {
+	traces, kept := s.traces.listed(page.Open, page.ClientID)
+	for _, rec := range traces {
 		page.Traces = append(page.Traces, rec.in(l))
 	}
+	page.Unkept = page.Open != "" && !kept
 	s.render(c, http.StatusOK, "traces.html", page)
 }

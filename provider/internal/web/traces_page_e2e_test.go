@@ -137,3 +137,33 @@ func TestE2ETracesPageBounded(t *testing.T) {
 		t.Error("teaching mode off: the home page links the traces")
 	}
 }
+
+// TestE2ETracesPageKeepsTheAskedTrace: "?request_id=" shows the trace it
+// asks for, open and marked, while it is kept, even once more than
+// listedTracesMax newer traces push it off the list (a device flow's
+// polling does, in minutes); and an id whose trace is not kept is said to
+// be so, rather than a page without it.
+func TestE2ETracesPageKeepsTheAskedTrace(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	asked, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=authorization_code&code=bogus&redirect_uri="+url.QueryEscape(demoRedirectURI), basic("testclient", "testsecret"))
+	id := asked.Header.Get("X-Request-Id")
+	for range listedTracesMax + 10 {
+		rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&scope=read", basic("testclient", "testsecret"))
+	}
+	for _, query := range []string{"?request_id=" + id, "?client_id=testclient&request_id=" + id} {
+		_, page := getPage(t, srv.URL+"/debug/traces"+query, nil)
+		got := listedTraces(page)
+		if len(got) != listedTracesMax+1 || got[0] != id || !strings.Contains(page, `<details id="trace-`+id+`" class="trace refused" open>`) ||
+			!strings.Contains(page, "the request asked for") {
+			t.Errorf("%s, after %d newer traces: listed %d traces starting with %v, want %s first, open and marked, then the newest %d",
+				query, listedTracesMax+10, len(got), got[:min(len(got), 1)], id, listedTracesMax)
+		}
+		if strings.Contains(page, "No trace is kept") {
+			t.Errorf("%s: the page says the kept trace is not kept", query)
+		}
+	}
+	_, page := getPage(t, srv.URL+"/debug/traces?request_id=NOSUCHID", nil)
+	if got := listedTraces(page); len(got) != listedTracesMax || !strings.Contains(page, "No trace is kept for the request <code>NOSUCHID</code>") {
+		t.Errorf("an id with no trace kept: listed %d traces, want %d and the sentence saying it is not kept:\n%s", len(got), listedTracesMax, page)
+	}
+}

@@ -187,13 +187,15 @@ func (w *filingWriter) WriteHeaderNow() {
 // handleTrace handles "GET /debug/trace/:request_id" (teaching mode only):
 // the checks the provider made for one request, found by the X-Request-Id
 // of its answer, with rule texts and phrases in the language of the
-// request's Accept-Language (README, "Languages"). Unknown or expired ids
-// get 404.
+// request's Accept-Language (README, "Languages"). An id with no trace
+// kept gets 404, which gives every reason there may be: the provider does
+// not know which it is.
 func (s *Server) handleTrace(c *gin.Context) {
 	rec, ok := s.traces.get(c.Param("request_id"))
 	if !ok {
 		c.AbortWithStatusJSON(http.StatusNotFound, errorBody{Error: "not_found",
-			Description: "no trace for this request id: traces are kept 15 minutes, in teaching mode only"})
+			Description: "no trace kept for this request id: only protocol requests are traced (not pages, metadata, " +
+				"or requests the router refuses: an unknown path, a method not allowed), the newest 1,024 for 15 minutes, in teaching mode only"})
 		return
 	}
 	c.Writer.Header().Add("Vary", "Accept-Language")

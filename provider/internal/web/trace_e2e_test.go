@@ -565,7 +565,9 @@ func checkRefs(t *testing.T, step walkStep, got trace) {
 
 // TestE2ETraceEndpoint checks GET /debug/trace/{request_id}: the JSON keys of
 // the README's "Traces" section, readable from a browser page of another origin, 404 for an unknown
-// id, and 404 for every id when teaching mode is off.
+// id and for a request the router refused (saying that those are not
+// traced, not that the trace expired), and 404 for every id when teaching
+// mode is off.
 func TestE2ETraceEndpoint(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	resp, _ := rawPost(t, srv.URL+"/oauth/token", "grant_type=client_credentials&scope=read", basic("testclient", "testsecret"))
@@ -598,6 +600,11 @@ func TestE2ETraceEndpoint(t *testing.T) {
 	}
 	if resp, _ := callResource(t, srv.URL+"/debug/trace/"+strings.Repeat("A", 26), ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown id: got %d, want 404", resp.StatusCode)
+	}
+	refused, _ := callResource(t, srv.URL+"/oauth/token", "") // 405: the router refuses it, and it is not traced
+	if resp, body := callResource(t, srv.URL+"/debug/trace/"+refused.Header.Get("X-Request-Id"), ""); resp.StatusCode != http.StatusNotFound ||
+		!strings.Contains(body, "requests the router refuses: an unknown path, a method not allowed") {
+		t.Errorf("the id of a GET /oauth/token (%d): got %d %s, want 404 saying such requests are not traced", refused.StatusCode, resp.StatusCode, body)
 	}
 
 	off := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.TeachingMode = config.TeachingOff }})

@@ -1,12 +1,15 @@
 // Package jwttest reads the parts of a compact JWS ([RFC 7515 Section 7.1])
-// in tests, without verifying it, to look at what went on the wire.
+// in tests, without verifying it, to look at what went on the wire, and
+// signs the "Ed25519" ones go-jose cannot make.
 //
 // [RFC 7515 Section 7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
 package jwttest
 
 import (
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -40,4 +43,33 @@ func Part(t testing.TB, raw string, part int) map[string]any {
 	var m map[string]any
 	Decode(t, raw, part, &m)
 	return m
+}
+
+// SignEd25519 signs claims with key in a compact JWS whose "alg" is
+// "Ed25519", the fully specified name of EdDSA over Ed25519
+// ([RFC 9864 Section 2.2]) that go-jose cannot sign with: the header is
+// header with that "alg", the signature Ed25519 over the JWS Signing Input
+// ([RFC 7515 Section 5.1]).
+//
+// [RFC 9864 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9864#section-2.2
+// [RFC 7515 Section 5.1]: https://www.rfc-editor.org/rfc/rfc7515#section-5.1
+func SignEd25519(t testing.TB, key ed25519.PrivateKey, header map[string]any, claims any) string {
+	t.Helper()
+	h := maps.Clone(header)
+	if h == nil {
+		h = map[string]any{}
+	}
+	h["alg"] = "Ed25519"
+	input := encodePart(t, h) + "." + encodePart(t, claims)
+	return input + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(key, []byte(input)))
+}
+
+// encodePart is v as JSON, base64url-encoded: one part of a compact JWS.
+func encodePart(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("jwttest: %v", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -6,6 +6,7 @@ package dpoptest
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -17,7 +18,13 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/oauth-reference/provider/jwttest"
 )
+
+// ed25519Alg is "Ed25519", the name RFC 9864 gives EdDSA over Ed25519,
+// which go-jose cannot sign with (jwttest.SignEd25519 does).
+const ed25519Alg jose.SignatureAlgorithm = "Ed25519"
 
 // Key is a client's DPoP key pair.
 type Key struct {
@@ -26,7 +33,8 @@ type Key struct {
 	JWK     jose.JSONWebKey // the public key, as the proof's jwk header
 }
 
-// NewKey generates a key for alg: ES256 (P-256) or RS256/PS256 (RSA 2048).
+// NewKey generates a key for alg: ES256 (P-256), EdDSA or Ed25519 (its
+// name in RFC 9864) for an Ed25519 key, or RS256/PS256 (RSA 2048).
 func NewKey(t testing.TB, alg jose.SignatureAlgorithm) *Key {
 	t.Helper()
 	var priv crypto.Signer
@@ -34,6 +42,8 @@ func NewKey(t testing.TB, alg jose.SignatureAlgorithm) *Key {
 	switch alg {
 	case jose.ES256:
 		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case jose.EdDSA, ed25519Alg:
+		_, priv, err = ed25519.GenerateKey(rand.Reader)
 	default:
 		priv, err = rsa.GenerateKey(rand.Reader, 2048)
 	}
@@ -140,10 +150,6 @@ func (k *Key) Proof(t testing.TB, now time.Time, c Claims, o Options) string {
 	if !o.OmitJWK {
 		header["jwk"] = jwk
 	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: signer.Alg, Key: signer.Private}, &jose.SignerOptions{ExtraHeaders: header})
-	if err != nil {
-		t.Fatalf("dpoptest: signer: %v", err)
-	}
 	payload, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
@@ -158,6 +164,17 @@ func (k *Key) Proof(t testing.TB, now time.Time, c Claims, o Options) string {
 			delete(m, name)
 		}
 		payload, _ = json.Marshal(m)
+	}
+	if signer.Alg == ed25519Alg {
+		named := make(map[string]any, len(header))
+		for k, v := range header {
+			named[string(k)] = v
+		}
+		return jwttest.SignEd25519(t, signer.Private.(ed25519.PrivateKey), named, json.RawMessage(payload))
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: signer.Alg, Key: signer.Private}, &jose.SignerOptions{ExtraHeaders: header})
+	if err != nil {
+		t.Fatalf("dpoptest: signer: %v", err)
 	}
 	jws, err := s.Sign(payload)
 	if err != nil {

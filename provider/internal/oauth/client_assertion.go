@@ -26,7 +26,8 @@ const ClientAssertionTypeJWT = "urn:ietf:params:oauth:client-assertion-type:jwt-
 // ClientAssertionAlgs are the algorithms a client may sign its assertion
 // with (token_endpoint_auth_signing_alg_values_supported): asymmetric only,
 // never "none" or HMAC, each matching a key kind parseClientJWKS accepts.
-var ClientAssertionAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA}
+// EdDSA over an Ed25519 key goes by both its names, "EdDSA" and AlgEd25519.
+var ClientAssertionAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA, AlgEd25519}
 
 // Bounds on a client assertion.
 const (
@@ -51,6 +52,7 @@ const (
 
 // ClientAssertion is a parsed, not yet verified, client assertion.
 type ClientAssertion struct {
+	raw   string // the compact JWS, which verifyEd25519JWS verifies
 	token *jwt.JSONWebToken
 	// Subject is the unverified "sub": the client_id the assertion claims,
 	// used only to find the client whose keys then verify it.
@@ -80,7 +82,7 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	if claims.Subject == "" || !validText(claims.Subject) {
 		return nil, bad("'sub' must name the client_id")
 	}
-	return &ClientAssertion{token: tok, Subject: claims.Subject}, nil
+	return &ClientAssertion{raw: raw, token: tok, Subject: claims.Subject}, nil
 }
 
 // The rules of a client assertion, in the order verifyClientAssertion checks them.
@@ -189,18 +191,29 @@ func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, string
 		return jwt.Claims{}, why
 	}
 	var claims jwt.Claims
-	if a.token.Claims(key.Key, &claims) != nil {
+	if !a.verifiedBy(key.Key, &claims) {
 		return jwt.Claims{}, "the signature does not verify with " + keyName(header.KeyID)
 	}
 	return claims, ""
+}
+
+// verifiedBy reports whether the assertion's signature verifies with key,
+// and then reads its claims into claims: go-jose verifies every algorithm
+// of ClientAssertionAlgs but AlgEd25519, which verifyEd25519JWS does.
+func (a *ClientAssertion) verifiedBy(key any, claims *jwt.Claims) bool {
+	header := a.token.Headers[0]
+	if header.Algorithm == string(AlgEd25519) {
+		return verifyEd25519JWS(a.raw, header, key) && a.token.UnsafeClaimsWithoutVerification(claims) == nil
+	}
+	return a.token.Claims(key, claims) == nil
 }
 
 // assertionKey is the one key of the client's registered jwks that may
 // verify an assertion with this header: the key its "kid" names, or the
 // only key of a one-key set. [OIDC Core Section 10.1]: "If there are
 // multiple keys in the referenced JWK Set document, a kid value MUST be
-// provided in the JOSE Header." A key whose "alg" is another, or whose type
-// cannot verify the header's alg, is not used. Only that key is parsed, and
+// provided in the JOSE Header." A key whose "alg" names another algorithm
+// (sameAlgorithm), or whose type cannot verify the header's alg, is not used. Only that key is parsed, and
 // checked again as a registration checks it (parseClientKey), so that an
 // assertion costs at most one key's parsing and one verification, whatever
 // the set holds. A set registered before kids had to be distinct may have
@@ -223,7 +236,7 @@ func assertionKey(jwks string, header jose.Header) (jose.JSONWebKey, string) {
 	if err := parseClientKey(raw, &key); err != nil {
 		return jose.JSONWebKey{}, keyName(header.KeyID) + " is not usable: " + err.Error()
 	}
-	if key.Algorithm != "" && key.Algorithm != header.Algorithm || !verifiesAlg(key.Key, header.Algorithm) {
+	if key.Algorithm != "" && !sameAlgorithm(key.Algorithm, header.Algorithm) || !verifiesAlg(key.Key, header.Algorithm) {
 		return jose.JSONWebKey{}, keyName(header.KeyID) + " is not for " + header.Algorithm
 	}
 	return key, ""
@@ -261,10 +274,11 @@ func keyName(kid string) string {
 // verifiesAlg reports whether key is of the type that alg, one of
 // ClientAssertionAlgs, verifies with: RSA for RS256 and PS256
 // ([RFC 7518 Section 3.1]), EC for ES256, Ed25519 for EdDSA
-// ([RFC 8037 Section 3.1]).
+// ([RFC 8037 Section 3.1]) and Ed25519 ([RFC 9864 Section 2.2]).
 //
 // [RFC 7518 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7518#section-3.1
 // [RFC 8037 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8037#section-3.1
+// [RFC 9864 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9864#section-2.2
 func verifiesAlg(key any, alg string) bool {
 	switch key.(type) {
 	case *rsa.PublicKey:
@@ -272,7 +286,7 @@ func verifiesAlg(key any, alg string) bool {
 	case *ecdsa.PublicKey:
 		return alg == string(jose.ES256)
 	case ed25519.PublicKey:
-		return alg == string(jose.EdDSA)
+		return alg == string(jose.EdDSA) || alg == string(AlgEd25519)
 	}
 	return false
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -102,6 +103,13 @@ func sign(t *testing.T, alg jose.SignatureAlgorithm, key crypto.Signer, kid stri
 	return raw
 }
 
+// signEd25519 signs claims with key under the alg "Ed25519"
+// (RFC 9864 Section 2.2) and kid, as openid-client signs with an Ed25519 key.
+func signEd25519(t *testing.T, key ed25519.PrivateKey, kid string, claims any) string {
+	t.Helper()
+	return jwttest.SignEd25519(t, key, map[string]any{"kid": kid, "typ": "JWT"}, claims)
+}
+
 // token asks for a client_credentials token with the given form.
 func (k *keyClient) token(form url.Values) *oauth.Error {
 	form.Set("grant_type", "client_credentials")
@@ -130,6 +138,7 @@ func TestClientAssertion(t *testing.T) {
 		{"EdDSA, found by kid", func() string { return sign(t, jose.EdDSA, k.ed, "ed", k.claims()) }, nil, ""},
 		{"ES256, found by kid", func() string { return sign(t, jose.ES256, k.ec, "ec", k.claims()) }, nil, ""},
 		{"RS256", func() string { return sign(t, jose.RS256, k.rsa, "rsa", k.claims()) }, nil, ""},
+		{"Ed25519, EdDSA's fully specified name (RFC 9864 Section 2.2), by the same key", func() string { return signEd25519(t, k.ed, "ed", k.claims()) }, nil, ""},
 		{"aud as the issuer and the token endpoint's URL, in an array (RFC 7523 Section 3)", func() string {
 			return k.withAudience(t, k.p.Config.Issuer, k.p.Config.Issuer+oauth.PathToken)
 		}, nil, ""},
@@ -164,6 +173,16 @@ func TestClientAssertion(t *testing.T) {
 		{"a kid the client never registered", func() string { return sign(t, jose.ES256, k.ec, "other", k.claims()) }, nil, "no key of the client's registered jwks has the 'kid' 'other'"},
 		{"a key registered for RS256 used with PS256", func() string { return sign(t, jose.PS256, k.rsa, "rsa", k.claims()) }, nil, "the registered key 'rsa' is not for PS256"},
 		{"an Ed25519 key named for ES256", func() string { return sign(t, jose.ES256, k.ec, "ed", k.claims()) }, nil, "the registered key 'ed' is not for ES256"},
+		{"Ed25519 naming an RSA key", func() string { return signEd25519(t, k.ed, "rsa", k.claims()) }, nil, "the registered key 'rsa' is not for Ed25519"},
+		{"Ed25519 naming an EC key", func() string { return signEd25519(t, k.ed, "ec", k.claims()) }, nil, "the registered key 'ec' is not for Ed25519"},
+		{"Ed25519 by a key the client never registered", func() string { return signEd25519(t, k.stray, "ed", k.claims()) }, nil, "the signature does not verify with the registered key 'ed'"},
+		{"Ed25519 with a crit header: an extension not understood (RFC 7515 Section 4.1.11)", func() string {
+			return jwttest.SignEd25519(t, k.ed, map[string]any{"kid": "ed", "crit": []string{"exp"}, "exp": 1}, k.claims())
+		}, nil, "the signature does not verify"},
+		{"an EdDSA assertion whose alg is rewritten to Ed25519: the signature covers the header", func() string {
+			parts := strings.SplitN(sign(t, jose.EdDSA, k.ed, "ed", k.claims()), ".", 2)
+			return b64(`{"alg":"Ed25519","kid":"ed","typ":"JWT"}`) + "." + parts[1]
+		}, nil, "the signature does not verify"},
 		{"iss is not the client_id (OIDC Core Section 9)", func() string {
 			return k.signedWith(t, func(c *jwt.Claims) { c.Issuer = "someone-else" })
 		}, nil, "'iss' and 'sub'"},
@@ -269,6 +288,38 @@ func TestClientAssertionOneKey(t *testing.T) {
 				t.Fatalf("got %v, want invalid_client about %s", oerr, tc.want)
 			}
 		})
+	}
+}
+
+// TestClientAssertionEd25519Names: over an Ed25519 key, "EdDSA" and
+// "Ed25519" name one algorithm (RFC 9864 Section 2.2), so an assertion under
+// either name verifies with a key registered under either name, or none;
+// a key registered for another algorithm still verifies neither.
+func TestClientAssertionEd25519Names(t *testing.T) {
+	k := newKeyClient(t)
+	for i, keyAlg := range []string{"", "EdDSA", "Ed25519", "ES256"} {
+		id := fmt.Sprintf("ed-%d", i)
+		jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k.ed.Public(), KeyID: "ed", Algorithm: keyAlg}}})
+		err := k.p.Store.CreateClient(context.Background(), store.Client{ID: id, Name: "Ed25519 client", Type: store.Confidential,
+			GrantTypes: []string{string(oauth.GrantTypeClientCredentials)}, Scopes: []string{"read"}, DefaultScope: "read",
+			TokenEndpointAuthMethod: "private_key_jwt", JWKS: string(jwks)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims := func() jwt.Claims {
+			c := k.claims() // a jti of its own
+			c.Issuer, c.Subject = id, id
+			return c
+		}
+		for headerAlg, assertion := range map[string]string{"EdDSA": sign(t, jose.EdDSA, k.ed, "ed", claims()), "Ed25519": signEd25519(t, k.ed, "ed", claims())} {
+			err := k.token(assertionForm(assertion))
+			switch {
+			case keyAlg == "ES256" && (err == nil || !strings.Contains(err.Description, "is not for "+headerAlg)):
+				t.Errorf("a key registered for ES256, an assertion under %s: got %v, want invalid_client (not for %s)", headerAlg, err, headerAlg)
+			case keyAlg != "ES256" && err != nil:
+				t.Errorf("a key registered with alg %q, an assertion under %s: got %v, want a token", keyAlg, headerAlg, err)
+			}
+		}
 	}
 }
 

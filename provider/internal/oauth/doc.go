@@ -63,6 +63,9 @@
 //	                             signature, iss, sub, aud, exp, iat, nbf, jti once), OIDC Core Section 10.1 (the
 //	                             one key the kid names), RFC 7521 Section 4.2,
 //	                             RFC 9126 Section 2 (aud at PAR), RFC 7519 Section 4.1.4 (clock skew)
+//	jws_ed25519.go               RFC 9864 Section 2.2 ("Ed25519", EdDSA's fully specified name, taken beside "EdDSA"
+//	                             in client assertions and DPoP proofs), RFC 7515 Section 5.2 (its signature verified
+//	                             over the JWS Signing Input, which go-jose cannot)
 //	token.go                     RFC 6749 Section 3.2, RFC 6749 Section 5.1 (token endpoint, response), RFC 9068 (JWT
 //	                             access tokens)
 //	grant_authorization_code.go  RFC 6749 Section 4.1.3 (code exchange), RFC 6749 Section 4.1.2 (single use; replay

@@ -28,11 +28,12 @@ import (
 // only. [RFC 9449 Section 11.6]: "Implementers MUST ensure that only
 // asymmetric digital signature algorithms (such as ES256) that are deemed
 // secure can be used for signing DPoP proofs. In particular, the algorithm
-// none MUST NOT be allowed."
+// none MUST NOT be allowed." EdDSA over an Ed25519 key goes by both its
+// names, "EdDSA" and AlgEd25519.
 //
 // [RFC 9449 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9449#section-5.1
 // [RFC 9449 Section 11.6]: https://www.rfc-editor.org/rfc/rfc9449#section-11.6
-var DPoPSigningAlgs = []string{"ES256", "ES384", "RS256", "PS256", "EdDSA"}
+var DPoPSigningAlgs = []string{"ES256", "ES384", "RS256", "PS256", "EdDSA", string(AlgEd25519)}
 
 // DPoPProofWindow is how far a proof's iat may lie from the server's clock,
 // either way. [RFC 9449 Section 11.1]: "servers MUST only accept DPoP proofs
@@ -312,16 +313,29 @@ func checkProofKey(pp *parsedProof) *Error {
 // checkProofSignature is check 6: "The JWT signature verifies with the
 // public key contained in the jwk JOSE Header Parameter." The key (parsed by
 // checkPublicKeyOnly, checked by checkProofKey) must suit the alg (go-jose
-// refuses a mismatch).
+// refuses a mismatch, and so does verifyEd25519JWS, which verifies the
+// AlgEd25519 proofs go-jose does not know).
 func checkProofSignature(pp *parsedProof) *Error {
 	jws, err := jose.ParseSignedCompact(pp.raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(pp.header.Alg)})
 	if err != nil {
 		return invalidDPoPProof("the DPoP header is not a single well-formed JWT")
 	}
-	if _, err := jws.Verify(pp.key.Public().Key); err != nil {
+	if !proofVerifies(pp, jws) {
 		return invalidDPoPProof("the DPoP proof's signature does not verify with its jwk")
 	}
 	return nil
+}
+
+// proofVerifies reports whether jws, the proof as go-jose parsed it,
+// verifies with the proof's jwk: go-jose verifies every algorithm of
+// DPoPSigningAlgs but AlgEd25519, which verifyEd25519JWS does.
+func proofVerifies(pp *parsedProof, jws *jose.JSONWebSignature) bool {
+	key := pp.key.Public().Key
+	if pp.header.Alg == string(AlgEd25519) {
+		return verifyEd25519JWS(pp.raw, jws.Signatures[0].Header, key)
+	}
+	_, err := jws.Verify(key)
+	return err == nil
 }
 
 // checkPublicKeyOnly is check 7: "The jwk JOSE Header Parameter does not

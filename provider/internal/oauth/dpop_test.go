@@ -84,6 +84,8 @@ func TestDPoPProofRules(t *testing.T) {
 	key := dpoptest.NewKey(t, jose.ES256)
 	other := dpoptest.NewKey(t, jose.ES256)
 	rsaKey := dpoptest.NewKey(t, jose.RS256)
+	edDSAKey := dpoptest.NewKey(t, jose.EdDSA)
+	ed25519Key := dpoptest.NewKey(t, oauth.AlgEd25519)
 	largeExponent := dpoptest.NewRSAKey(t, 1<<31-1) // the largest e Go verifies with
 	smallExponent := dpoptest.NewRSAKey(t, 3)
 	rsa1024, _ := rsa.GenerateKey(rand.Reader, 1024)
@@ -110,6 +112,9 @@ func TestDPoPProofRules(t *testing.T) {
 	}{
 		{name: "a proof that keeps every rule is accepted, with its key's thumbprint", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: key.JKT()},
 		{name: "RS256 is accepted too", proofs: []string{rsaKey.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: rsaKey.JKT()},
+		{name: "EdDSA is accepted", proofs: []string{edDSAKey.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: edDSAKey.JKT()},
+		{name: "Ed25519, EdDSA's fully specified name (RFC 9864 Section 2.2), is accepted", proofs: []string{ed25519Key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: ed25519Key.JKT()},
+		{name: "Ed25519 at a resource, ath and key matching", proofs: []string{ed25519Key.Proof(t, now, good(dpoptest.Claims{ATH: dpoptest.ATH(token)}), dpoptest.Options{})}, token: token, bound: ed25519Key.JKT(), wantJKT: ed25519Key.JKT()},
 		{name: "1. not more than one DPoP header", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}), key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "not more than one DPoP header"},
 		{name: "2. a single well-formed JWT: garbage", proofs: []string{"not-a-jwt"}, want: oauth.ErrInvalidDPoPProof, rule: "single, well-formed JWT"},
 		{name: "2. a single well-formed JWT: a header that is not JSON", proofs: []string{"bm90IGpzb24.e30.c2ln"}, want: oauth.ErrInvalidDPoPProof, rule: "single, well-formed JWT"},
@@ -126,6 +131,9 @@ func TestDPoPProofRules(t *testing.T) {
 		{name: "5. alg none is refused", proofs: []string{unsignedProof(t, key, now, uri)}, want: oauth.ErrInvalidDPoPProof, rule: "alg is an asymmetric"},
 		{name: "6. the signature verifies with the jwk: signed by another key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{SignWith: other})}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
 		{name: "6. the signature verifies with the jwk: a tampered payload", proofs: []string{tamper(t, key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}))}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
+		{name: "6. an Ed25519 proof whose jwk is an EC key", proofs: []string{ed25519Key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &key.JWK})}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
+		{name: "6. an Ed25519 proof signed by another Ed25519 key", proofs: []string{ed25519Key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{SignWith: dpoptest.NewKey(t, oauth.AlgEd25519)})}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
+		{name: "6. an Ed25519 proof with a tampered payload", proofs: []string{tamper(t, ed25519Key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}))}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
 		{name: "RSA with e = 3 is accepted (RFC 8017 Section 3.1)", proofs: []string{smallExponent.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: smallExponent.JKT()},
 		{name: "6. an RSA jwk with e = 2^31-1 is refused before its signature is verified, though it is right", proofs: []string{largeExponent.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})},
 			want: oauth.ErrInvalidDPoPProof, rule: "odd exponent e from 3 to 65537"},

@@ -289,14 +289,16 @@ func TestE2EDPoPRefusals(t *testing.T) {
 				t.Errorf("replay: got %d %q, want 401 with a DPoP invalid_dpop_proof challenge listing algs", resp.StatusCode, challenge)
 			}
 		})
-		t.Run("a replayed proof is refused at the token endpoint", func(t *testing.T) {
+		t.Run("a replayed proof is refused at the token endpoint, ES256 or Ed25519 (RFC 9864 Section 2.2)", func(t *testing.T) {
 			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"testclient"}, "client_secret": {"testsecret"}}
-			proof := d.key.Proof(t, time.Now(), dpoptest.Claims{HTM: "POST", HTU: srv.Issuer + "/oauth/token"}, dpoptest.Options{})
-			if resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof); resp.StatusCode != http.StatusOK {
-				t.Fatalf("first use: %d %s", resp.StatusCode, body)
-			}
-			if resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
-				t.Errorf("replay: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
+			for _, key := range []*dpoptest.Key{d.key, dpoptest.NewKey(t, "Ed25519")} {
+				proof := key.Proof(t, time.Now(), dpoptest.Claims{HTM: "POST", HTU: srv.Issuer + "/oauth/token"}, dpoptest.Options{})
+				if resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof); resp.StatusCode != http.StatusOK {
+					t.Fatalf("first use, %s: %d %s", key.Alg, resp.StatusCode, body)
+				}
+				if resp, body := d.raw(http.MethodPost, "/oauth/token", form, nil, "", proof); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+					t.Errorf("replay, %s: got %d %s, want 400 invalid_dpop_proof", key.Alg, resp.StatusCode, body)
+				}
 			}
 		})
 		t.Run("a proof not valid yet (nbf) or expired (exp) is refused (RFC 7519 Section 4.1)", func(t *testing.T) {

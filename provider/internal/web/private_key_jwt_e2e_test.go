@@ -18,6 +18,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/dpoptest"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
+	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
 )
 
@@ -241,6 +242,31 @@ func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 	})
 }
 
+// TestE2EPrivateKeyJWTEd25519Name: on each store, a client that
+// registered an Ed25519 key with "alg" "Ed25519", EdDSA's fully specified
+// name (RFC 9864 Section 2.2), authenticates with assertions signed under
+// that name, as openid-client signs them, and under "EdDSA"; each is
+// accepted once.
+func TestE2EPrivateKeyJWTEd25519Name(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		key := newEd25519Key(t)
+		reg := register(t, srv, `{"token_endpoint_auth_method":"private_key_jwt","grant_types":["client_credentials"],"scope":"read","jwks":`+
+			jwksOf(t, jose.JSONWebKey{Key: key.Public(), KeyID: "k1", Algorithm: "Ed25519", Use: "sig"})+`}`)
+		k := keyClient{registration: reg, key: key}
+		tokenRequest := url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}
+		ed25519Named := jwttest.SignEd25519(t, key, map[string]any{"kid": "k1", "typ": "JWT"}, k.claims(srv.Issuer))
+		for name, assertion := range map[string]string{"Ed25519": ed25519Named, "EdDSA": k.assertion(t, srv.Issuer)} {
+			if resp, body := k.postAssertion(t, srv, "/oauth/token", assertion, tokenRequest); resp.StatusCode != http.StatusOK {
+				t.Errorf("an assertion under %s: got %d %s, want 200", name, resp.StatusCode, body)
+			}
+			if resp, body := k.postAssertion(t, srv, "/oauth/token", assertion, tokenRequest); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "used before") {
+				t.Errorf("the same assertion under %s again: got %d %s, want 401 invalid_client (used before)", name, resp.StatusCode, body)
+			}
+		}
+	})
+}
+
 // TestE2EPrivateKeyJWTAudience: on each store, an assertion's "aud" names
 // this server and no other (RFC 7523 Section 3): its issuer or the URL of
 // the endpoint the assertion is sent to, and at the PAR endpoint the token
@@ -386,7 +412,8 @@ func TestE2EPrivateKeyJWTReplayAcrossProcesses(t *testing.T) {
 	}
 }
 
-// TestE2EMetadataNamesPrivateKeyJWT: discovery lists the method and its algorithms.
+// TestE2EMetadataNamesPrivateKeyJWT: discovery lists the method and its
+// algorithms, and the DPoP proof algorithms.
 func TestE2EMetadataNamesPrivateKeyJWT(t *testing.T) {
 	srv := providertest.New(t, providertest.Options{})
 	m := metadataOf(t, srv)
@@ -395,8 +422,13 @@ func TestE2EMetadataNamesPrivateKeyJWT(t *testing.T) {
 			t.Errorf("%s: got %v, want private_key_jwt", field, m[field])
 		}
 	}
-	if got := toJSON(m["token_endpoint_auth_signing_alg_values_supported"]); got != `["RS256","PS256","ES256","EdDSA"]` {
-		t.Errorf("token_endpoint_auth_signing_alg_values_supported: got %s", got)
+	for _, field := range []string{"token_endpoint_auth_signing_alg_values_supported", "revocation_endpoint_auth_signing_alg_values_supported", "introspection_endpoint_auth_signing_alg_values_supported"} {
+		if got := toJSON(m[field]); got != `["RS256","PS256","ES256","EdDSA","Ed25519"]` {
+			t.Errorf("%s: got %s, want EdDSA under both its names (RFC 9864 Section 2.2)", field, got)
+		}
+	}
+	if got := toJSON(m["dpop_signing_alg_values_supported"]); got != `["ES256","ES384","RS256","PS256","EdDSA","Ed25519"]` {
+		t.Errorf("dpop_signing_alg_values_supported: got %s, want EdDSA under both its names (RFC 9864 Section 2.2)", got)
 	}
 }
 

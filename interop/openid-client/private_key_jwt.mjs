@@ -1,43 +1,62 @@
 // Drives the provider with openid-client (https://github.com/panva/openid-client),
-// an independent OAuth 2.0 / OpenID Connect client, as a private_key_jwt client
-// (RFC 7523 Section 2.2): its own assertions at the PAR, token, introspection
-// and revocation endpoints. Run by TestE2EPrivateKeyJWTWithOpenIDClient
-// (provider/internal/web); prints one JSON object of what it saw.
+// an independent OAuth 2.0 / OpenID Connect client, as private_key_jwt clients
+// (RFC 7523 Section 2.2), one for each kind of key openid-client signs with:
+// RS256, PS256, ES256 and Ed25519, the name RFC 9864 gives EdDSA over Ed25519
+// and the library's own choice for such a key (nothing here changes the alg it
+// picks). Each client registers itself with its public key (RFC 7591), then
+// sends its own assertions to the PAR, token, introspection and revocation
+// endpoints. Run by TestE2EPrivateKeyJWTWithOpenIDClient (provider/internal/web).
 //
-// Environment: ISSUER, CLIENT_ID, REDIRECT_URI, PRIVATE_JWK (the client's
-// private key as a JWK, with "kid" and "alg").
+//   node private_key_jwt.mjs ISSUER REDIRECT_URI
+//
+// It prints one JSON line per key: the alg, the "alg" of every assertion sent
+// (read from the requests), and what came back.
+import * as client from 'openid-client'
 
-import { webcrypto } from 'node:crypto'
+const [issuer, redirectUri] = process.argv.slice(2)
+const keys = {
+  RS256: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  PS256: { name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
+  Ed25519: { name: 'Ed25519' },
+}
 
-// Node 18 has WebCrypto only under node:crypto; openid-client expects the globals.
-globalThis.crypto ??= webcrypto
-globalThis.CryptoKey ??= webcrypto.CryptoKey
+for (const [alg, algorithm] of Object.entries(keys)) {
+  const { privateKey, publicKey } = await crypto.subtle.generateKey(algorithm, false, ['sign', 'verify'])
+  const { kty, crv, x, y, n, e } = await crypto.subtle.exportKey('jwk', publicKey)
+  const kid = 'interop-' + alg
 
-const client = await import('openid-client')
+  // Dynamic client registration (RFC 7591) with the public key; the test provider is http on loopback.
+  const config = await client.dynamicClientRegistration(new URL(issuer), {
+    client_name: 'openid-client ' + alg, token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [{ kty, crv, x, y, n, e, kid, alg, use: 'sig' }] },
+    redirect_uris: [redirectUri], grant_types: ['authorization_code', 'client_credentials'], scope: 'read',
+  }, client.PrivateKeyJwt({ key: privateKey, kid }), { execute: [client.allowInsecureRequests] })
 
-const { ISSUER, CLIENT_ID, REDIRECT_URI, PRIVATE_JWK } = process.env
-const jwk = JSON.parse(PRIVATE_JWK)
-const key = await crypto.subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign'])
+  // The "alg" of each assertion openid-client sends.
+  const assertionAlgs = new Set()
+  config[client.customFetch] = (url, options) => {
+    const assertion = new URLSearchParams(options.body?.toString()).get('client_assertion')
+    if (assertion) assertionAlgs.add(JSON.parse(Buffer.from(assertion.split('.')[0], 'base64url')).alg)
+    return fetch(url, options)
+  }
 
-// Discovery (OpenID Connect Discovery / RFC 8414); the test provider is http on loopback.
-const config = await client.discovery(new URL(ISSUER), CLIENT_ID, { redirect_uris: [REDIRECT_URI] },
-  client.PrivateKeyJwt({ key, kid: jwk.kid }), { execute: [client.allowInsecureRequests] })
+  // PAR (RFC 9126), the client credentials grant, introspection and revocation, each with an assertion.
+  const authorizationURL = await client.buildAuthorizationUrlWithPAR(config, {
+    redirect_uri: redirectUri, scope: 'read', code_challenge_method: 'S256',
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+  })
+  const tokens = await client.clientCredentialsGrant(config, { scope: 'read' })
+  const before = await client.tokenIntrospection(config, tokens.access_token)
+  await client.tokenRevocation(config, tokens.access_token)
+  const after = await client.tokenIntrospection(config, tokens.access_token)
 
-// PAR (RFC 9126) with the assertion.
-const authorizationURL = await client.buildAuthorizationUrlWithPAR(config, {
-  redirect_uri: REDIRECT_URI, scope: 'read', code_challenge_method: 'S256',
-  code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-})
-
-// Token endpoint: client credentials with the assertion.
-const tokens = await client.clientCredentialsGrant(config, { scope: 'read' })
-const before = await client.tokenIntrospection(config, tokens.access_token)
-await client.tokenRevocation(config, tokens.access_token)
-const after = await client.tokenIntrospection(config, tokens.access_token)
-
-console.log(JSON.stringify({
-  request_uri: authorizationURL.searchParams.get('request_uri'),
-  access_token: tokens.access_token,
-  active_before_revocation: before.active,
-  active_after_revocation: after.active,
-}))
+  console.log(JSON.stringify({
+    alg,
+    assertion_algs: [...assertionAlgs],
+    request_uri: authorizationURL.searchParams.get('request_uri'),
+    access_token: tokens.access_token,
+    active_before_revocation: before.active,
+    active_after_revocation: after.active,
+  }))
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,20 +94,25 @@ func (s *interopScript) approve(b *browser) {
 // openid-client (npm), an independent client library: it pushes the
 // authorization request (RFC 9126) with a DPoP proof, the user approves in
 // the browser, and it redeems the code, calls /user/profile and refreshes,
-// each with DPoP (RFC 9449) — with and without server nonces, on each store.
+// each with DPoP (RFC 9449) — with and without server nonces, on each store,
+// with an ES256 key and with an Ed25519 key, whose proofs openid-client
+// signs under the alg "Ed25519" (RFC 9864 Section 2.2).
 func TestE2EInteropOpenIDClientPARAndDPoP(t *testing.T) {
 	needOpenIDClient(t)
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		withNonces(t, func(t *testing.T, nonce bool) {
-			testOpenIDClientPARAndDPoP(t, newServer(providertest.Options{DPoPNonce: nonce}))
+			srv := newServer(providertest.Options{DPoPNonce: nonce})
+			for _, keyAlg := range []string{"ES256", "Ed25519"} {
+				t.Run(keyAlg, func(t *testing.T) { testOpenIDClientPARAndDPoP(t, srv, keyAlg) })
+			}
 		})
 	})
 }
 
 // testOpenIDClientPARAndDPoP is TestE2EInteropOpenIDClientPARAndDPoP's run
-// against srv.
-func testOpenIDClientPARAndDPoP(t *testing.T, srv *providertest.Server) {
-	s := startOpenIDClient(t, "par_dpop.mjs", srv.Issuer, "testclient", "testsecret", demoRedirectURI)
+// against srv, with a DPoP key for keyAlg.
+func testOpenIDClientPARAndDPoP(t *testing.T, srv *providertest.Server, keyAlg string) {
+	s := startOpenIDClient(t, "par_dpop.mjs", srv.Issuer, "testclient", "testsecret", demoRedirectURI, keyAlg)
 	var start struct {
 		AuthorizationURL string `json:"authorization_url"`
 	}
@@ -121,9 +127,13 @@ func testOpenIDClientPARAndDPoP(t *testing.T, srv *providertest.Server) {
 		ResourceStatus     int               `json:"resource_status"`
 		Profile            map[string]string `json:"profile"`
 		RefreshedTokenType string            `json:"refreshed_token_type"`
+		ProofAlgs          []string          `json:"proof_algs"`
 	}
 	s.next(&result)
 	s.wait()
+	if !slices.Equal(result.ProofAlgs, []string{keyAlg}) {
+		t.Errorf("the proofs' alg: got %q, want %s", result.ProofAlgs, keyAlg)
+	}
 	if result.TokenType != "dpop" && result.TokenType != "DPoP" || result.RefreshedTokenType != result.TokenType {
 		t.Errorf("token_type: got %q then %q, want DPoP both times", result.TokenType, result.RefreshedTokenType)
 	}

@@ -1,20 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -51,10 +48,12 @@ func missingInterop(t *testing.T, what, how string) {
 }
 
 // TestE2EPrivateKeyJWTWithOpenIDClient: an independent client library
-// (openid-client, on Node) registered for private_key_jwt authenticates
-// with its own assertions (RFC 7523 Section 2.2) at the PAR, token,
-// introspection and revocation endpoints of the real provider, on each
-// store.
+// (openid-client, on Node) registers private_key_jwt clients (RFC 7591),
+// one for each kind of key it signs with: RS256, PS256, ES256 and Ed25519,
+// its default alg for an Ed25519 key (RFC 9864 Section 2.2). Each
+// authenticates with its own assertions (RFC 7523 Section 2.2) at the PAR,
+// token, introspection and revocation endpoints of the real provider, on
+// each store.
 func TestE2EPrivateKeyJWTWithOpenIDClient(t *testing.T) {
 	node := needOpenIDClient(t)
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
@@ -65,43 +64,40 @@ func TestE2EPrivateKeyJWTWithOpenIDClient(t *testing.T) {
 // testPrivateKeyJWTWithOpenIDClient is TestE2EPrivateKeyJWTWithOpenIDClient's
 // run against srv, with node the Node.js binary.
 func testPrivateKeyJWTWithOpenIDClient(t *testing.T, node string, srv *providertest.Server) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	public, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key.Public(), KeyID: "interop-1", Algorithm: "ES256", Use: "sig"}}})
-	reg := register(t, srv, `{"client_name":"openid-client","token_endpoint_auth_method":"private_key_jwt","jwks":`+string(public)+`,
-		"redirect_uris":["`+demoRedirectURI+`"],"grant_types":["authorization_code","client_credentials"],"scope":"read"}`)
-	private, _ := json.Marshal(jose.JSONWebKey{Key: key, KeyID: "interop-1", Algorithm: "ES256"})
-
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "private_key_jwt.mjs")
+	cmd := exec.CommandContext(ctx, node, "private_key_jwt.mjs", srv.Issuer, demoRedirectURI)
 	cmd.Dir = openIDClientDir
-	cmd.Env = append(os.Environ(), "ISSUER="+srv.Issuer, "CLIENT_ID="+reg.ClientID,
-		"REDIRECT_URI="+demoRedirectURI, "PRIVATE_JWK="+string(private))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("openid-client: %v\n%s", err, stderr.String())
 	}
-	var got struct {
-		RequestURI             string `json:"request_uri"`
-		AccessToken            string `json:"access_token"`
-		ActiveBeforeRevocation bool   `json:"active_before_revocation"`
-		ActiveAfterRevocation  bool   `json:"active_after_revocation"`
-	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("openid-client output %q: %v", out, err)
-	}
-	if !strings.HasPrefix(got.RequestURI, "urn:ietf:params:oauth:request_uri:") {
-		t.Errorf("PAR: got request_uri %q", got.RequestURI)
-	}
-	if !got.ActiveBeforeRevocation || got.ActiveAfterRevocation {
-		t.Errorf("introspection before and after revocation: got %v, %v; want true, false", got.ActiveBeforeRevocation, got.ActiveAfterRevocation)
-	}
-	if resp, _ := callResource(t, srv.URL+"/protected/resource", got.AccessToken); resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("the revoked access token at the resource: got %d, want 401", resp.StatusCode)
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for _, alg := range []string{"RS256", "PS256", "ES256", "Ed25519"} {
+		var got struct {
+			Alg                    string   `json:"alg"`
+			AssertionAlgs          []string `json:"assertion_algs"`
+			RequestURI             string   `json:"request_uri"`
+			AccessToken            string   `json:"access_token"`
+			ActiveBeforeRevocation bool     `json:"active_before_revocation"`
+			ActiveAfterRevocation  bool     `json:"active_after_revocation"`
+		}
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("openid-client output %q, at %s: %v", out, alg, err)
+		}
+		if got.Alg != alg || !slices.Equal(got.AssertionAlgs, []string{alg}) {
+			t.Errorf("%s key: got the assertions' alg %q (for %s), want %s", alg, got.AssertionAlgs, got.Alg, alg)
+		}
+		if !strings.HasPrefix(got.RequestURI, "urn:ietf:params:oauth:request_uri:") {
+			t.Errorf("%s: PAR: got request_uri %q", alg, got.RequestURI)
+		}
+		if !got.ActiveBeforeRevocation || got.ActiveAfterRevocation {
+			t.Errorf("%s: introspection before and after revocation: got %v, %v; want true, false", alg, got.ActiveBeforeRevocation, got.ActiveAfterRevocation)
+		}
+		if resp, _ := callResource(t, srv.URL+"/protected/resource", got.AccessToken); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: the revoked access token at the resource: got %d, want 401", alg, resp.StatusCode)
+		}
 	}
 }

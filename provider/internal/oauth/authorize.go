@@ -36,7 +36,8 @@ type AuthorizationRequest struct {
 	Request             string
 	RequestURI          string
 	// Resources are the resource parameters ([RFC 8707 Section 2]), which,
-	// unlike the others, may be repeated.
+	// unlike the others, may be repeated; an empty one counts as omitted
+	// (resourceParameters).
 	//
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	Resources []string
@@ -108,7 +109,7 @@ func (r *AuthorizationRequest) value(name string) string {
 // which knows whether an error may be redirected.
 func ParseAuthorizationRequest(form url.Values) AuthorizationRequest {
 	ownBound := []string{"scope", "prompt", "id_token_hint"} // see maxParameterBytes
-	r := AuthorizationRequest{Resources: form["resource"]}
+	r := AuthorizationRequest{Resources: resourceParameters(form["resource"])}
 	for _, p := range r.params() {
 		v := form[p.name]
 		if len(v) == 0 {

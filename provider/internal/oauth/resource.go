@@ -15,6 +15,18 @@ var (
 	ruleResourceGranted = Rule{"the access token is for one resource server, among those granted", "RFC 8707 Section 2.2"}
 )
 
+// resourceParameters returns the values of a request's resource
+// parameters without the empty ones. [RFC 6749 Section 3.1] (and, for the
+// token endpoint, [RFC 6749 Section 3.2]): "Parameters sent without a value
+// MUST be treated as if they were omitted from the request." So
+// "resource=" names no resource, and "resource=&resource=<uri>" names one.
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+func resourceParameters(values []string) []string {
+	return slices.DeleteFunc(slices.Clone(values), func(v string) bool { return v == "" })
+}
+
 // checkResources checks the resource parameters of an authorization or
 // token request ([RFC 8707 Section 2]): "The value of the resource parameter
 // MUST be an absolute URI, as specified by Section 4.3 of [RFC3986], that MAY

@@ -25,7 +25,8 @@ type TokenRequest struct {
 	Scope        string // refresh_token, client_credentials
 	DeviceCode   string // device_code
 	// Resources are the resource parameters of [RFC 8707 Section 2]: the
-	// resource server the access token is for.
+	// resource server the access token is for. An empty one counts as
+	// omitted (resourceParameters).
 	//
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	Resources []string
@@ -54,7 +55,7 @@ func ParseTokenRequest(ctx context.Context, form url.Values, authorization strin
 		TraceFrom(ctx).Check(ruleParameterOnce, false)
 		return TokenRequest{}, err
 	}
-	r := TokenRequest{Resources: resources}
+	r := TokenRequest{Resources: resourceParameters(resources)}
 	var grantType string
 	cc, err := parseClientRequest(ctx, PathToken, authorization, form,
 		param{"grant_type", &grantType}, param{"code", &r.Code}, param{"redirect_uri", &r.RedirectURI},

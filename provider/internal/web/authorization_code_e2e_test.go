@@ -127,8 +127,10 @@ func TestE2ECodeOfAnotherClient(t *testing.T) {
 // parameter" is invalid_request by RFC 6749 Section 5.2)) leaves the code
 // unused, so the client's corrected retry gets the tokens instead of
 // looking like a replay. A wrong code_verifier or another redirect_uri
-// still uses the code up: whoever sent it does not get to try another. On
-// each store.
+// still uses the code up: whoever sent it does not get to try another. An
+// empty resource ("&resource=") is not among the refusals: sent without a
+// value, it counts as omitted (RFC 6749 Section 3.2;
+// TestE2EEmptyResourceIsOmitted). On each store.
 func TestE2ECodeLeftForCorrectedRetry(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
@@ -141,7 +143,6 @@ func TestE2ECodeLeftForCorrectedRetry(t *testing.T) {
 			wantRetry string // the corrected retry's error; "" = tokens
 		}{
 			{"a resource that is not UTF-8 is invalid_request", nil, "&resource=%FF", "invalid_request", ""},
-			{"an empty resource is invalid_target", nil, "&resource=", "invalid_target", ""},
 			{"an unknown resource is invalid_target", func(f url.Values) { f.Set("resource", "https://unknown.example/") }, "", "invalid_target", ""},
 			{"a resource not granted is invalid_target", func(f url.Values) { f.Set("resource", mcpResource) }, "", "invalid_target", ""},
 			{"a code_verifier too short is invalid_request", func(f url.Values) { f.Set("code_verifier", "short") }, "", "invalid_request", ""},

@@ -136,6 +136,58 @@ func TestE2EResourceIndicatorRefusals(t *testing.T) {
 	})
 }
 
+// TestE2EEmptyResourceIsOmitted: a resource parameter sent without a value
+// counts as omitted (RFC 6749 Section 3.1 and RFC 6749 Section 3.2:
+// "Parameters sent without a value MUST be treated as if they were omitted
+// from the request"), as every other empty parameter does, at the
+// authorization, PAR and token endpoints: "resource=" names no resource, so
+// the token is for the provider's own; "resource=&resource=<uri>" names
+// that one. On each store.
+func TestE2EEmptyResourceIsOmitted(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		for _, tc := range []struct {
+			name      string
+			resources []string // each one resource parameter
+			wantAud   string
+		}{
+			{"resource= names none", []string{""}, srv.Issuer},
+			{"an empty resource beside another names that one", []string{"", mcpResource}, mcpResource},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wantToken := func(endpoint string, resp *http.Response, body string) {
+					t.Helper()
+					if resp.StatusCode != http.StatusOK || audOf(t, jsonField(body, "access_token")) != `"`+tc.wantAud+`"` {
+						t.Errorf("%s: got %d %.200s, want a token for %s", endpoint, resp.StatusCode, body, tc.wantAud)
+					}
+				}
+				exchange := func(endpoint string, loc *url.URL, verifier string) {
+					t.Helper()
+					code := loc.Query().Get("code")
+					if code == "" {
+						t.Fatalf("%s: got %s, want a code", endpoint, loc.Redacted())
+					}
+					resp, body := rawPost(t, srv.URL+"/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {code},
+						"redirect_uri": {demoRedirectURI}, "code_verifier": {verifier}, "resource": tc.resources}.Encode(), basic("testclient", "testsecret"))
+					wantToken(endpoint+", then the token endpoint", resp, body)
+				}
+				verifier := oauth2.GenerateVerifier()
+				exchange("the authorization endpoint", newBrowser(t).Approve(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), tc.resources...)), verifier)
+
+				verifier = oauth2.GenerateVerifier()
+				pushed := pushedDemoRequest(verifier)
+				pushed["resource"] = tc.resources
+				exchange("the PAR endpoint", newBrowser(t).Approve(parAuthorizeURL(srv, "testclient", pushOK(t, srv, pushed, demoBasic))), verifier)
+
+				resp, body := rawPost(t, srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"read"},
+					"resource": tc.resources}.Encode(), basic("testclient", "testsecret"))
+				wantToken("client_credentials", resp, body)
+			})
+		}
+	})
+}
+
 // TestE2EResourceIndicatorSpellings: a resource spelled otherwise than
 // configured but equivalent (RFC 3986 Section 6.2.3: "http://example.com"
 // and "http://example.com/" name one resource; the scheme and host in any

@@ -362,7 +362,8 @@ func TestE2EDeviceResourceIndicators(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, resource := range []string{"https://unknown.example/", "relative#frag", "", mcpResource} {
+			// No empty resource here: it counts as omitted (TestE2EEmptyResourceIsOmitted).
+			for _, resource := range []string{"https://unknown.example/", "relative#frag", mcpResource} {
 				if resp, body := pollFor(resource); resp.StatusCode != http.StatusBadRequest || jsonField(body, "error") != "invalid_target" {
 					t.Errorf("%s, resource %q: got %d %s, want 400 invalid_target", when, resource, resp.StatusCode, body)
 				}

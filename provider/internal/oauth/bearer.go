@@ -22,7 +22,7 @@ func ParseBearerHeader(ctx context.Context, authorization []string, rawQuery str
 	if err := refuseTokenInQuery(TraceFrom(ctx), rawQuery); err != nil {
 		return "", err
 	}
-	header, err := oneAuthorization(authorization)
+	header, err := oneAuthorization(ruleOneAuthorization, authorization)
 	if err != nil {
 		return "", err
 	}
@@ -34,20 +34,28 @@ func ParseBearerHeader(ctx context.Context, authorization []string, rawQuery str
 }
 
 // oneAuthorization returns the request's Authorization header, given the
-// values it carried: "" for none. More than one is invalid_request
-// ([RFC 6750 Section 3.1]: the request "repeats the same parameter, uses
-// more than one method for including an access token, or is otherwise
-// malformed"): which of two credentials was meant cannot be told.
+// values it carried: "" for none. More than one is invalid_request under
+// rule: ruleOneAuthorization at a resource ([RFC 6750 Section 3.1]: the
+// request "repeats the same parameter, uses more than one method for
+// including an access token, or is otherwise malformed"), and
+// ruleOneClientAuthorization where a client authenticates. Which of two
+// credentials was meant cannot be told: Authorization is no list
+// ([RFC 9110 Section 5.3]: "A sender MUST NOT generate multiple field lines
+// with the same name in a message [...] unless that field's definition
+// allows multiple field line values to be recombined as a comma-separated
+// list"), and a proxy that reads the other one would authenticate another
+// client than this server does.
 //
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
-func oneAuthorization(values []string) (string, *Error) {
+// [RFC 9110 Section 5.3]: https://www.rfc-editor.org/rfc/rfc9110#section-5.3
+func oneAuthorization(rule Rule, values []string) (string, *Error) {
 	switch len(values) {
 	case 0:
 		return "", nil
 	case 1:
 		return values[0], nil
 	default:
-		return "", ruleOneAuthorization.Refuse(ErrInvalidRequest, "the request has more than one Authorization header; send one")
+		return "", rule.Refuse(ErrInvalidRequest, "the request has more than one Authorization header; send one")
 	}
 }
 
@@ -144,7 +152,7 @@ func ParseResourceRequest(ctx context.Context, authorization []string, rawQuery 
 	if err := refuseTokenInQuery(tr, rawQuery); err != nil {
 		return ResourceRequest{}, err
 	}
-	header, err := oneAuthorization(authorization)
+	header, err := oneAuthorization(ruleOneAuthorization, authorization)
 	if err != nil {
 		return ResourceRequest{}, err
 	}

@@ -113,7 +113,7 @@ func signEd25519(t *testing.T, key ed25519.PrivateKey, kid string, claims any) s
 // token asks for a client_credentials token with the given form.
 func (k *keyClient) token(form url.Values) *oauth.Error {
 	form.Set("grant_type", "client_credentials")
-	req, err := oauth.ParseTokenRequest(context.Background(), form, "")
+	req, err := oauth.ParseTokenRequest(context.Background(), form, nil)
 	if err != nil {
 		return err
 	}

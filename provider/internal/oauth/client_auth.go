@@ -44,12 +44,13 @@ type ClientCredentials struct {
 }
 
 // ParseClientCredentials reads a client's credentials from the Authorization
-// header (may be "") and the form body of a request to endpoint (a path, such
-// as PathToken), recording its checks on the request's trace. It is
+// header (authorization: the values the request carried, at most one) and
+// the form body of a request to endpoint (a path, such as PathToken),
+// recording its checks on the request's trace. It is
 // parseClientRequest for a request with no parameters of its own; the
 // endpoints call parseClientRequest, and ExampleParseClientCredentials
 // shows the form-decoding of client_secret_basic through it.
-func ParseClientCredentials(ctx context.Context, endpoint, authorization string, form url.Values) (ClientCredentials, *Error) {
+func ParseClientCredentials(ctx context.Context, endpoint string, authorization []string, form url.Values) (ClientCredentials, *Error) {
 	return parseClientRequest(ctx, endpoint, authorization, form)
 }
 
@@ -57,8 +58,14 @@ func ParseClientCredentials(ctx context.Context, endpoint, authorization string,
 // authenticates (token, PAR, device authorization, revocation,
 // introspection): the client's credentials and the endpoint's own
 // parameters (own), each at most once, checked together, then the
-// credentials' form.
-func parseClientRequest(ctx context.Context, endpoint, authorization string, form url.Values, own ...param) (ClientCredentials, *Error) {
+// credentials' form. Of the Authorization header (authorization: the values
+// the request carried) there may be one at most (oneAuthorization):
+// [RFC 6749 Section 5.2] makes invalid_request of a request that "includes
+// multiple credentials, utilizes more than one mechanism for authenticating
+// the client, or is otherwise malformed".
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func parseClientRequest(ctx context.Context, endpoint string, authorization []string, form url.Values, own ...param) (ClientCredentials, *Error) {
 	tr := TraceFrom(ctx)
 	var f clientAuthForm
 	// Two lists read in turn, not one joined with append: the joined copy
@@ -71,7 +78,11 @@ func parseClientRequest(ctx context.Context, endpoint, authorization string, for
 	if !tr.Check(ruleParameterOnce, err == nil) {
 		return ClientCredentials{}, err
 	}
-	cc, err := f.credentials(tr, authorization)
+	header, err := oneAuthorization(ruleOneClientAuthorization, authorization)
+	if err != nil {
+		return ClientCredentials{}, err
+	}
+	cc, err := f.credentials(tr, header)
 	if err != nil {
 		return ClientCredentials{}, err
 	}
@@ -169,19 +180,21 @@ func (f clientAuthForm) assertionCredentials(tr *Trace) (ClientCredentials, *Err
 	return ClientCredentials{Method: AuthPrivateKeyJWT, ClientID: assertion.Subject, Assertion: assertion}, nil
 }
 
-// The rules of client authentication ([RFC 6749 Section 2.3], [RFC 6749 Section 2.3.1], [RFC 6749 Section 3.2.1]).
+// The rules of client authentication ([RFC 6749 Section 5.2], [RFC 6749 Section 2.3], [RFC 6749 Section 2.3.1], [RFC 6749 Section 3.2.1]).
 //
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 // [RFC 6749 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 // [RFC 6749 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2.1
 var (
-	ruleOneAuthMethod        = Rule{"the client uses one authentication method, not several", "RFC 6749 Section 2.3"}
-	ruleBasicAuthForm        = Rule{"HTTP Basic credentials are base64 of form-encoded client_id:client_secret", "RFC 6749 Section 2.3.1"}
-	ruleClientIdentified     = Rule{"the client identifies itself", "RFC 6749 Section 3.2.1"}
-	ruleClientRegistered     = Rule{"client_id names a registered client", "RFC 6749 Section 2.2"}
-	ruleRegisteredAuthMethod = Rule{"the client authenticates with the token_endpoint_auth_method it registered", "RFC 7591 Section 2"}
-	rulePublicClientBare     = Rule{"a public client presents no secret (it has none)", "RFC 6749 Section 2.1"}
-	ruleClientSecretMatch    = Rule{"the confidential client presents its secret, and it matches", "RFC 6749 Section 3.2.1"}
+	ruleOneClientAuthorization = Rule{"the request has at most one Authorization header", "RFC 6749 Section 5.2"}
+	ruleOneAuthMethod          = Rule{"the client uses one authentication method, not several", "RFC 6749 Section 2.3"}
+	ruleBasicAuthForm          = Rule{"HTTP Basic credentials are base64 of form-encoded client_id:client_secret", "RFC 6749 Section 2.3.1"}
+	ruleClientIdentified       = Rule{"the client identifies itself", "RFC 6749 Section 3.2.1"}
+	ruleClientRegistered       = Rule{"client_id names a registered client", "RFC 6749 Section 2.2"}
+	ruleRegisteredAuthMethod   = Rule{"the client authenticates with the token_endpoint_auth_method it registered", "RFC 7591 Section 2"}
+	rulePublicClientBare       = Rule{"a public client presents no secret (it has none)", "RFC 6749 Section 2.1"}
+	ruleClientSecretMatch      = Rule{"the confidential client presents its secret, and it matches", "RFC 6749 Section 3.2.1"}
 )
 
 // parseBasicAuth decodes an HTTP Basic header ([RFC 7617]) whose user-id and

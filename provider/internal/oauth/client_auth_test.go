@@ -47,7 +47,7 @@ func TestParseClientCredentials(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseClientCredentials(context.Background(), PathToken, tc.header, tc.form)
+			got, err := ParseClientCredentials(context.Background(), PathToken, []string{tc.header}, tc.form)
 			var code ErrorCode
 			if err != nil {
 				code = err.Code
@@ -72,7 +72,7 @@ func TestParseClientCredentialsSaysWhy(t *testing.T) {
 		"Basic %%%":  "malformed HTTP Basic client credentials",
 		"basic " + base64.StdEncoding.EncodeToString([]byte("nocolon")): "malformed HTTP Basic client credentials",
 	} {
-		_, err := ParseClientCredentials(context.Background(), PathToken, header, nil)
+		_, err := ParseClientCredentials(context.Background(), PathToken, []string{header}, nil)
 		if err == nil || err.Code != ErrInvalidClient || !strings.Contains(err.Description, want) {
 			t.Errorf("%q: got %v, want invalid_client saying %q", header, err, want)
 		}
@@ -90,11 +90,11 @@ func FuzzParseClientCredentials(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cc, perr := ParseClientCredentials(context.Background(), PathToken, header, form)
+		cc, perr := ParseClientCredentials(context.Background(), PathToken, []string{header}, form)
 		if perr != nil || cc.Method != AuthClientSecretBasic {
 			return
 		}
-		again, perr := ParseClientCredentials(context.Background(), PathToken, basic(cc.ClientID, cc.Secret), nil)
+		again, perr := ParseClientCredentials(context.Background(), PathToken, []string{basic(cc.ClientID, cc.Secret)}, nil)
 		if perr != nil || again.ClientID != cc.ClientID || again.Secret != cc.Secret {
 			t.Errorf("round trip of %q: got %+v, %v", header, again, perr)
 		}

@@ -26,7 +26,7 @@ type DeviceAuthorizationRequest struct {
 // NOT be included more than once").
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
-func ParseDeviceAuthorizationRequest(ctx context.Context, form url.Values, authorization string) (DeviceAuthorizationRequest, *Error) {
+func ParseDeviceAuthorizationRequest(ctx context.Context, form url.Values, authorization []string) (DeviceAuthorizationRequest, *Error) {
 	var scope string
 	cc, err := parseClientRequest(ctx, PathDeviceAuthorization, authorization, form, param{"scope", &scope})
 	if err != nil {

@@ -119,7 +119,7 @@ func TestAuthorizeDeviceErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := oauth.ParseDeviceAuthorizationRequest(context.Background(), tc.form, tc.header)
+			req, err := oauth.ParseDeviceAuthorizationRequest(context.Background(), tc.form, []string{tc.header})
 			if err == nil {
 				_, err = p.AuthorizeDevice(context.Background(), req)
 			}

@@ -20,7 +20,7 @@ func ExampleS256Challenge() {
 // "?".
 func ExampleParseClientCredentials() {
 	// base64("id%3F%3F:s%3Acret") — client_id "id??", secret "s:cret"
-	cc, err := oauth.ParseClientCredentials(context.Background(), oauth.PathToken, "Basic aWQlM0YlM0Y6cyUzQWNyZXQ=", url.Values{})
+	cc, err := oauth.ParseClientCredentials(context.Background(), oauth.PathToken, []string{"Basic aWQlM0YlM0Y6cyUzQWNyZXQ="}, url.Values{})
 	fmt.Println(cc.Method, cc.ClientID, cc.Secret, err == nil)
 	// Output: client_secret_basic id?? s:cret true
 }

@@ -36,7 +36,7 @@ type IntrospectionResponse struct {
 // ([RFC 7662 Section 2.1]), recording its checks on the request's trace.
 //
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
-func ParseIntrospectionRequest(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
+func ParseIntrospectionRequest(ctx context.Context, form url.Values, authorization []string) (TokenQuery, *Error) {
 	return parseTokenQuery(ctx, PathIntrospect, form, authorization, ruleIntrospectTokenPresent)
 }
 

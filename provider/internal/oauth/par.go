@@ -50,7 +50,7 @@ type PushedAuthorizationRequest struct {
 // ([RFC 9126 Section 2.1]).
 //
 // [RFC 9126 Section 2.1]: https://www.rfc-editor.org/rfc/rfc9126#section-2.1
-func ParsePushedAuthorizationRequest(ctx context.Context, form url.Values, authorization string) (PushedAuthorizationRequest, *Error) {
+func ParsePushedAuthorizationRequest(ctx context.Context, form url.Values, authorization []string) (PushedAuthorizationRequest, *Error) {
 	cc, err := parseClientRequest(ctx, PathPAR, authorization, form)
 	if err != nil {
 		return PushedAuthorizationRequest{}, err

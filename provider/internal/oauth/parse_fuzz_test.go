@@ -23,7 +23,7 @@ func FuzzParseTokenRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r, perr := ParseTokenRequest(context.Background(), form, authorization)
+		r, perr := ParseTokenRequest(context.Background(), form, []string{authorization})
 		for _, v := range []string{string(r.GrantType), r.Code, r.RedirectURI, r.CodeVerifier, r.RefreshToken, r.Scope, r.DeviceCode, r.Client.ClientID, r.Client.Secret} {
 			if perr == nil && !validText(v) {
 				t.Fatalf("accepted %q, which is not text, from %q", v, body)

@@ -40,7 +40,7 @@ var (
 // recording its checks on the request's trace.
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
-func ParseRevocationRequest(ctx context.Context, form url.Values, authorization string) (TokenQuery, *Error) {
+func ParseRevocationRequest(ctx context.Context, form url.Values, authorization []string) (TokenQuery, *Error) {
 	return parseTokenQuery(ctx, PathRevoke, form, authorization, ruleRevokedTokenPresent)
 }
 
@@ -50,7 +50,7 @@ func ParseRevocationRequest(ctx context.Context, form url.Values, authorization 
 // under tokenPresent. token_type_hint is read only to hold it to
 // ruleParameterOnce, as every parameter is; its value is not used
 // (TokenQuery).
-func parseTokenQuery(ctx context.Context, endpoint string, form url.Values, authorization string, tokenPresent Rule) (TokenQuery, *Error) {
+func parseTokenQuery(ctx context.Context, endpoint string, form url.Values, authorization []string, tokenPresent Rule) (TokenQuery, *Error) {
 	var q TokenQuery
 	var hint string
 	cc, err := parseClientRequest(ctx, endpoint, authorization, form,

@@ -49,7 +49,7 @@ type TokenRequest struct {
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
-func ParseTokenRequest(ctx context.Context, form url.Values, authorization string) (TokenRequest, *Error) {
+func ParseTokenRequest(ctx context.Context, form url.Values, authorization []string) (TokenRequest, *Error) {
 	resources, err := textValues(form, "resource")
 	if err != nil {
 		TraceFrom(ctx).Check(ruleParameterOnce, false)

@@ -38,11 +38,11 @@ func TestTokenAnswersEveryAdvertisedGrantType(t *testing.T) {
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 func TestTokenQueryCitesItsEndpoint(t *testing.T) {
-	for ref, parse := range map[string]func(context.Context, url.Values, string) (oauth.TokenQuery, *oauth.Error){
+	for ref, parse := range map[string]func(context.Context, url.Values, []string) (oauth.TokenQuery, *oauth.Error){
 		"RFC 7009 Section 2.1": oauth.ParseRevocationRequest,
 		"RFC 7662 Section 2.1": oauth.ParseIntrospectionRequest,
 	} {
-		_, err := parse(t.Context(), url.Values{"client_id": {"c"}}, "")
+		_, err := parse(t.Context(), url.Values{"client_id": {"c"}}, nil)
 		if err == nil || err.Code != oauth.ErrInvalidRequest {
 			t.Fatalf("%s: no token: got %v, want invalid_request", ref, err)
 		}

@@ -23,7 +23,7 @@ func (s *Server) handleDeviceAuthorization(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	req, err := oauth.ParseDeviceAuthorizationRequest(c.Request.Context(), form, c.GetHeader("Authorization"))
+	req, err := oauth.ParseDeviceAuthorizationRequest(c.Request.Context(), form, c.Request.Header.Values("Authorization"))
 	if err != nil {
 		s.writeError(c, err)
 		return

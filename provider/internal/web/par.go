@@ -21,7 +21,7 @@ func (s *Server) handlePAR(c *gin.Context) {
 		s.writeErrorStatus(c, parStatus(err), err)
 		return
 	}
-	req, err := oauth.ParsePushedAuthorizationRequest(c.Request.Context(), form, c.GetHeader("Authorization"))
+	req, err := oauth.ParsePushedAuthorizationRequest(c.Request.Context(), form, c.Request.Header.Values("Authorization"))
 	if err != nil {
 		s.writeError(c, err)
 		return

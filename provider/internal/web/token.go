@@ -20,7 +20,7 @@ func (s *Server) handleToken(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	req, err := oauth.ParseTokenRequest(c.Request.Context(), form, c.GetHeader("Authorization"))
+	req, err := oauth.ParseTokenRequest(c.Request.Context(), form, c.Request.Header.Values("Authorization"))
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -77,10 +77,10 @@ func (s *Server) handleIntrospect(c *gin.Context) {
 
 // readTokenQuery reads the form of a revocation or introspection request
 // and parses it with parse.
-func readTokenQuery(c *gin.Context, parse func(context.Context, url.Values, string) (oauth.TokenQuery, *oauth.Error)) (oauth.TokenQuery, *oauth.Error) {
+func readTokenQuery(c *gin.Context, parse func(context.Context, url.Values, []string) (oauth.TokenQuery, *oauth.Error)) (oauth.TokenQuery, *oauth.Error) {
 	form, err := postForm(c)
 	if err != nil {
 		return oauth.TokenQuery{}, err
 	}
-	return parse(c.Request.Context(), form, c.GetHeader("Authorization"))
+	return parse(c.Request.Context(), form, c.Request.Header.Values("Authorization"))
 }

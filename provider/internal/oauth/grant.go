@@ -12,10 +12,10 @@ import (
 // (the expiry of its code or device code, checked at the instant the
 // tokens are issued at: tokensToIssue). Until then it must outlive an
 // access token issued at the last moment, as a purged grant revokes its
-// tokens; each refresh token stored for it extends it further, to the
-// later of its expiry and that of the access token issued with it
-// (store.RefreshToken's GrantExpiresAt). So a grant whose code is never
-// redeemed is purged soon, not after 30 days.
+// tokens; each redemption or refresh extends it further, to the later of
+// the expiries of the tokens it issued (store.Issued's GrantExpiresAt),
+// with this process's ACCESS_TOKEN_TTL or another's. So a grant whose code
+// is never redeemed is purged soon, not after 30 days.
 func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redeemBy time.Time) store.Grant {
 	return store.Grant{
 		ID: newID(), ClientID: clientID, UserID: userID, Scope: scope,
@@ -34,9 +34,9 @@ var ruleGrantInForce = Rule{"the grant still exists: its client was not deleted 
 
 // redeemed records on the trace what a redemption changed: what it used up
 // (usedUp), and the refresh token it stored with it, if any.
-func redeemed(tr *Trace, usedUp string, refresh *store.RefreshToken) {
+func redeemed(tr *Trace, usedUp string, issued store.Issued) {
 	tr.Changed(usedUp)
-	if refresh != nil {
+	if issued.RefreshToken != nil {
 		tr.Changed("refresh token issued")
 	}
 }

@@ -46,7 +46,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 		// The attempt used the code up all the same: a client refused for
 		// its code_verifier, redirect_uri or DPoP key does not get to try
 		// another.
-		if rerr := p.redeemCode(ctx, tr, code, nil); rerr != nil {
+		if rerr := p.redeemCode(ctx, tr, code, store.Issued{GrantID: code.GrantID}); rerr != nil {
 			return nil, rerr
 		}
 		return nil, err
@@ -62,12 +62,12 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 	if err != nil {
 		return nil, err
 	}
-	resp, refresh, err := p.issueTokens(ctx, tokensToIssue{now: now, client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
+	resp, issued, err := p.issueTokens(ctx, tokensToIssue{now: now, client: client, grant: grantOf(code), scope: code.Scope, audience: audience,
 		nonce: code.Nonce, refresh: true, jkt: r.dpopJKT})
 	if err != nil {
 		return nil, err
 	}
-	if err := p.redeemCode(ctx, tr, code, refresh); err != nil {
+	if err := p.redeemCode(ctx, tr, code, issued); err != nil {
 		return nil, err
 	}
 	return resp, nil
@@ -137,13 +137,14 @@ func (p *Provider) findUnusedCodeOrRevokeGrant(ctx context.Context, tr *Trace, c
 	return code, nil
 }
 
-// redeemCode marks the checked code used and stores refresh, the refresh
-// token issued from it (nil: none), in one store call: both or neither. If
+// redeemCode marks the checked code used and stores issued, what was
+// issued from it (nothing but its grant, for a code used up by a refused
+// attempt), in one store call: both or neither. If
 // a concurrent request redeemed it since findUnusedCodeOrRevokeGrant read
 // it, this is the code's second use; if its grant went meanwhile (with its
 // client), the grant is no longer in force.
-func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.AuthorizationCode, refresh *store.RefreshToken) *Error {
-	switch err := p.Store.RedeemAuthorizationCode(ctx, code.Hash, p.Now(), refresh); {
+func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.AuthorizationCode, issued store.Issued) *Error {
+	switch err := p.Store.RedeemAuthorizationCode(ctx, code.Hash, p.Now(), issued); {
 	case errors.Is(err, store.ErrAlreadyUsed):
 		return p.codeReplayed(ctx, tr, code)
 	case errors.Is(err, store.ErrNotFound):
@@ -151,7 +152,7 @@ func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.Authori
 	case err != nil:
 		return ServerError(err)
 	}
-	redeemed(tr, "authorization code consumed", refresh)
+	redeemed(tr, "authorization code consumed", issued)
 	return nil
 }
 

@@ -143,8 +143,8 @@ func answerPending(tr *Trace) *Error {
 }
 
 // redeemDeviceCode issues the tokens t describes (client, audience, DPoP
-// key) for an approved device code's grant, then redeems the code and stores the
-// refresh token in one store call, both or neither: a server fault on the
+// key) for an approved device code's grant, then redeems the code and stores what
+// was issued in one store call, both or neither: a server fault on the
 // way leaves the code approved, so the device's next poll gets the tokens.
 // Of concurrent polls exactly one does; the others find the code used.
 func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, dc store.DeviceCode, t tokensToIssue) (*TokenResponse, *Error) {
@@ -157,11 +157,11 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, dc store.Dev
 		return nil, err
 	}
 	t.grant, t.scope = grant, grant.Scope
-	resp, refresh, ierr := p.issueTokens(ctx, t)
+	resp, issued, ierr := p.issueTokens(ctx, t)
 	if ierr != nil {
 		return nil, ierr
 	}
-	switch err := p.Store.RedeemDeviceCode(ctx, dc.Hash, refresh); {
+	switch err := p.Store.RedeemDeviceCode(ctx, dc.Hash, issued); {
 	case errors.Is(err, store.ErrAlreadyUsed):
 		return nil, tr.Fail(ruleDeviceCodeSingleUse, ErrInvalidGrant, "the device_code was already used")
 	case errors.Is(err, store.ErrNotFound):
@@ -169,6 +169,6 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, dc store.Dev
 	case err != nil:
 		return nil, ServerError(err)
 	}
-	redeemed(tr, "device code consumed", refresh)
+	redeemed(tr, "device code consumed", issued)
 	return resp, nil
 }

@@ -48,7 +48,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	if err != nil {
 		return nil, err
 	}
-	graced, serr := p.Store.RotateRefreshToken(ctx, old.Hash, *next, now, graceFrom)
+	graced, serr := p.Store.RotateRefreshToken(ctx, old.Hash, next, now, graceFrom)
 	switch {
 	case errors.Is(serr, store.ErrAlreadyUsed):
 		return nil, p.refreshReused(ctx, tr, old)

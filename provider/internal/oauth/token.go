@@ -239,34 +239,42 @@ type tokensToIssue struct {
 
 // issueTokens signs the access token (and the ID token for OpenID requests)
 // and, when asked, draws a new refresh token. It returns the response and
-// the new refresh token's record, not yet stored: the grant stores it in
-// the same transaction as it uses up what the client presented (a code, a
-// refresh token), so a fault cannot leave one done without the other.
-func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResponse, *store.RefreshToken, *Error) {
+// what it issued, not yet stored: the grant stores it in the same
+// transaction as it uses up what the client presented (a code, a refresh
+// token), so a fault cannot leave one done without the other. Storing it
+// makes the grant live until the access token and the refresh token
+// expire, whichever is later: a grant that is gone revokes its access
+// tokens, and a process with a longer ACCESS_TOKEN_TTL than the one that
+// began the grant (newGrant) may have issued them.
+func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResponse, store.Issued, *Error) {
 	// iat is now rounded down, never in the future; exp is rounded up
 	// (expiresAfter), so expires_in never overstates the token's life.
 	issuedAt, accessExpiresAt := t.now.Truncate(time.Second), expiresAfter(t.now, p.Config.AccessTokenTTL)
+	issued := store.Issued{GrantID: t.grant.ID, GrantExpiresAt: accessExpiresAt}
 	access, err := p.signAccessToken(t, issuedAt, accessExpiresAt)
 	if err != nil {
-		return nil, nil, err
+		return nil, issued, err
 	}
 	resp := &TokenResponse{AccessToken: access, TokenType: tokenType(t.jkt),
 		ExpiresIn: int64(p.Config.AccessTokenTTL / time.Second), Scope: t.scope}
 	if t.grant.UserID != "" && hasScope(t.scope, ScopeOpenID) {
 		if resp.IDToken, err = p.signIDToken(ctx, t, access, issuedAt, accessExpiresAt); err != nil {
-			return nil, nil, err
+			return nil, issued, err
 		}
 	}
 	if !t.refresh || !hasGrantType(t.client.GrantTypes, GrantTypeRefreshToken) {
-		return resp, nil, nil
+		return resp, issued, nil
 	}
 	resp.RefreshToken = NewSecret()
-	record := &store.RefreshToken{
+	issued.RefreshToken = &store.RefreshToken{
 		Hash: HashSecret(resp.RefreshToken), GrantID: t.grant.ID, ClientID: t.client.ID,
 		UserID: t.grant.UserID, Scope: t.grant.Scope, DPoPJKT: refreshTokenBinding(t.client, t.jkt), CreatedAt: t.now,
-		ExpiresAt: expiresAfter(t.now, p.Config.RefreshTokenTTL), AccessTokenExpiresAt: accessExpiresAt,
+		ExpiresAt: expiresAfter(t.now, p.Config.RefreshTokenTTL),
 	}
-	return resp, record, nil
+	if issued.RefreshToken.ExpiresAt.After(accessExpiresAt) {
+		issued.GrantExpiresAt = issued.RefreshToken.ExpiresAt
+	}
+	return resp, issued, nil
 }
 
 // expiresAfter is the expiry of what is issued at now to live ttl: now+ttl

@@ -282,21 +282,22 @@ type RefreshToken struct {
 	ExpiresAt time.Time
 	// UsedAt is zero until the token is rotated (exchanged for a new one).
 	UsedAt time.Time
-	// AccessTokenExpiresAt is the expiry of the access token issued with
-	// this refresh token. It is not kept: storing the token extends its
-	// grant to GrantExpiresAt.
-	AccessTokenExpiresAt time.Time
 }
 
-// GrantExpiresAt is the time until which storing t keeps its grant: the
-// later of t's expiry and that of the access token issued with it, which
-// may outlive t (REFRESH_TOKEN_TTL shorter than ACCESS_TOKEN_TTL). A grant
-// that is gone revokes its access tokens (AccessTokenRevoked).
-func (t RefreshToken) GrantExpiresAt() time.Time {
-	if t.AccessTokenExpiresAt.After(t.ExpiresAt) {
-		return t.AccessTokenExpiresAt
-	}
-	return t.ExpiresAt
+// Issued is what one token response issued from a grant, as the store
+// keeps it with the redemption of what the client presented (a code, a
+// device code, a refresh token), in the same transaction.
+type Issued struct {
+	GrantID string
+	// GrantExpiresAt is the time the grant must live at least until: the
+	// expiry of the access token issued, or of the refresh token if that
+	// is later. A grant that is gone revokes its access tokens
+	// (AccessTokenRevoked), so storing this extends the grant's ExpiresAt
+	// to it, never shortening it; the zero time extends nothing.
+	GrantExpiresAt time.Time
+	// RefreshToken is the refresh token issued, of grant GrantID; nil for
+	// none.
+	RefreshToken *RefreshToken
 }
 
 // PushedRequest is an authorization request pushed to the PAR endpoint
@@ -465,33 +466,33 @@ type Store interface {
 	// caller checks it, then redeems it.
 	GetAuthorizationCode(ctx context.Context, hash string) (AuthorizationCode, error)
 	// RedeemAuthorizationCode marks the code hash used at now, if it is
-	// still unused, and stores issued, the refresh token issued from it
-	// (nil: none), in one transaction: both or neither. Of any number of concurrent callers exactly one succeeds;
+	// still unused, and stores issued, what was issued from it, in one
+	// transaction: both or neither. Of any number of concurrent callers exactly one succeeds;
 	// the others get ErrAlreadyUsed (RFC 6749 Section 4.1.2) and store
-	// nothing. A code that is gone is ErrNotFound, and so is an issued
-	// token whose grant is gone: then the code stays unused.
-	RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued *RefreshToken) error
+	// nothing. A code that is gone is ErrNotFound, and so is a grant that
+	// is gone: then the code stays unused.
+	RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued Issued) error
 
 	// Refresh tokens. The first of a grant is stored by RedeemAuthorizationCode
-	// or RedeemDeviceCode; each storing one extends the grant's ExpiresAt
-	// to the token's GrantExpiresAt (never shortening it), so a grant lives
-	// as long as its newest refresh token and the access token issued with
-	// it.
+	// or RedeemDeviceCode. Each of these and RotateRefreshToken extends the
+	// grant's ExpiresAt to Issued.GrantExpiresAt (never shortening it), so a
+	// grant lives as long as the newest tokens issued from it, with or
+	// without a refresh token.
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
-	// RotateRefreshToken marks oldHash used and stores next, in one
-	// transaction, and extends the grant's ExpiresAt to next.GrantExpiresAt
-	// (never shortening it). Every other unused refresh token of the grant (one
+	// RotateRefreshToken marks oldHash used and stores next.RefreshToken
+	// (which it requires), in one transaction, and extends the grant's
+	// ExpiresAt to next.GrantExpiresAt. Every other unused refresh token of the grant (one
 	// issued in a reuse grace) is marked used too, so after a rotation the
 	// grant has exactly one live refresh token, and the grant records oldHash
 	// as its most recently rotated-out token. Rotations of one grant are
 	// serialised, in any number of processes.
 	//
 	// If oldHash was used before, it stores nothing and returns
-	// ErrAlreadyUsed, unless RefreshGraceApplies: then it stores next beside
+	// ErrAlreadyUsed, unless RefreshGraceApplies: then it stores next's token beside
 	// the token that replaced oldHash and reports graced. If oldHash is
 	// unknown, or went with its grant, it stores nothing and returns
 	// ErrNotFound.
-	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now, graceFrom time.Time) (graced bool, err error)
+	RotateRefreshToken(ctx context.Context, oldHash string, next Issued, now, graceFrom time.Time) (graced bool, err error)
 
 	// Access token revocation. Access tokens are JWTs and are not stored; a
 	// revoked one is remembered by its jti until it would have expired anyway.
@@ -536,13 +537,12 @@ type Store interface {
 	// DenyDeviceCode moves a pending code to denied; ErrNotPending if decided.
 	DenyDeviceCode(ctx context.Context, userCodeHash string) error
 	// RedeemDeviceCode moves the approved code hash to used and stores
-	// issued, the refresh token issued from it (nil: none), in one
-	// transaction: both or neither. Of any number of concurrent callers
-	// exactly one succeeds; the others get ErrAlreadyUsed and store
-	// nothing. A code that is gone is ErrNotFound, and so is an issued
-	// token whose grant is gone: then the code stays approved. A pending or
-	// denied code is an error, and stays as it is.
-	RedeemDeviceCode(ctx context.Context, hash string, issued *RefreshToken) error
+	// issued, what was issued from it, in one transaction: both or
+	// neither. Of any number of concurrent callers exactly one succeeds;
+	// the others get ErrAlreadyUsed and store nothing. A code that is gone
+	// is ErrNotFound, and so is a grant that is gone: then the code stays
+	// approved. A pending or denied code is an error, and stays as it is.
+	RedeemDeviceCode(ctx context.Context, hash string, issued Issued) error
 
 	// RecordJTI is the seen-set of one-time JWT identifiers: DPoP proofs
 	// (RFC 9449 Section 11.1) and client assertions (RFC 7523 Section 3). It

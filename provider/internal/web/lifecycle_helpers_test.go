@@ -161,7 +161,13 @@ type introspection struct {
 // introspect asks the demo client's view of a token.
 func introspect(t *testing.T, srv *providertest.Server, token string) introspection {
 	t.Helper()
-	resp, body := tokenQuery(t, srv, "/oauth/introspect", token, demoBasic)
+	return introspectAs(t, srv, demoBasic, token)
+}
+
+// introspectAs asks the view of a token of the confidential client auth.
+func introspectAs(t *testing.T, srv *providertest.Server, auth clientAuth, token string) introspection {
+	t.Helper()
+	resp, body := tokenQuery(t, srv, "/oauth/introspect", token, auth)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /oauth/introspect: got %d %s, want 200", resp.StatusCode, body)
 	}
@@ -180,13 +186,21 @@ func resourceStatus(t *testing.T, srv *providertest.Server, accessToken string) 
 	return resp.StatusCode, resp.Header.Get("WWW-Authenticate")
 }
 
-// wantAlive checks that an access token works at the resource and introspects as active.
+// wantAlive checks that an access token of the demo client works at the
+// resource and introspects as active.
 func wantAlive(t *testing.T, srv *providertest.Server, name, accessToken string) {
+	t.Helper()
+	wantAliveFor(t, srv, demoBasic, name, accessToken)
+}
+
+// wantAliveFor checks that an access token of the confidential client auth
+// works at the resource and introspects as active.
+func wantAliveFor(t *testing.T, srv *providertest.Server, auth clientAuth, name, accessToken string) {
 	t.Helper()
 	if status, challenge := resourceStatus(t, srv, accessToken); status != http.StatusOK {
 		t.Errorf("%s at /protected/resource: got %d (%s), want 200", name, status, challenge)
 	}
-	if !introspect(t, srv, accessToken).Active {
+	if !introspectAs(t, srv, auth, accessToken).Active {
 		t.Errorf("%s introspection: got active=false, want true", name)
 	}
 }

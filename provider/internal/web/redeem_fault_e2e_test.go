@@ -85,22 +85,24 @@ type collidingStore struct {
 	calls atomic.Int32
 }
 
-func (s *collidingStore) RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued *store.RefreshToken) error {
+func (s *collidingStore) RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued store.Issued) error {
 	return s.Store.RedeemAuthorizationCode(ctx, hash, now, s.collide(issued))
 }
 
-func (s *collidingStore) RedeemDeviceCode(ctx context.Context, hash string, issued *store.RefreshToken) error {
+func (s *collidingStore) RedeemDeviceCode(ctx context.Context, hash string, issued store.Issued) error {
 	return s.Store.RedeemDeviceCode(ctx, hash, s.collide(issued))
 }
 
-// collide returns issued, the first time with the hash taken.
-func (s *collidingStore) collide(issued *store.RefreshToken) *store.RefreshToken {
-	if issued == nil || s.calls.Add(1) > 1 {
+// collide returns issued, the first time with its refresh token given the
+// hash taken.
+func (s *collidingStore) collide(issued store.Issued) store.Issued {
+	if issued.RefreshToken == nil || s.calls.Add(1) > 1 {
 		return issued
 	}
-	taken := *issued
+	taken := *issued.RefreshToken
 	taken.Hash = s.taken
-	return &taken
+	issued.RefreshToken = &taken
+	return issued
 }
 
 // wantServerFault checks the answer to a token request that met a store

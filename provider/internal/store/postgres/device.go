@@ -134,7 +134,7 @@ func decided(ctx context.Context, tx pgx.Tx, userCodeHash string, err error) err
 // in one transaction (redeem). The UPDATE changes the row only while it is
 // approved, so of any number of concurrent pollers, in any process, exactly
 // one redeems the code; the others get store.ErrAlreadyUsed.
-func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued *store.RefreshToken) error {
+func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued store.Issued) error {
 	return s.redeem(ctx, issued, func(tx pgx.Tx) error { return notApproved(ctx, tx, hash) },
 		`UPDATE device_codes SET status = 'used' WHERE hash = $1 AND status = 'approved'`, hash)
 }

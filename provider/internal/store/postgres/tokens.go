@@ -10,20 +10,23 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// createRefreshToken inserts t and extends its grant to t.GrantExpiresAt,
-// within tx; a rotation also records rotatedHash as the grant's most
-// recently rotated-out refresh token ("" leaves it as it is).
-func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken, rotatedHash string) error {
-	_, err := tx.Exec(ctx, `
-		INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT, t.CreatedAt, t.ExpiresAt, nullTime(t.UsedAt))
-	if err != nil {
-		return insertErr("create refresh token", err)
+// storeIssued stores issued.RefreshToken, if any, and extends its grant to
+// issued.GrantExpiresAt, within tx; a rotation also records rotatedHash as
+// the grant's most recently rotated-out refresh token ("" leaves it as it
+// is).
+func storeIssued(ctx context.Context, tx pgx.Tx, issued store.Issued, rotatedHash string) error {
+	if t := issued.RefreshToken; t != nil {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT, t.CreatedAt, t.ExpiresAt, nullTime(t.UsedAt))
+		if err != nil {
+			return insertErr("create refresh token", err)
+		}
 	}
-	_, err = tx.Exec(ctx, `
+	_, err := tx.Exec(ctx, `
 		UPDATE grants SET expires_at = greatest(expires_at, $1), last_rotated_hash = coalesce($2, last_rotated_hash)
-		WHERE id = $3`, t.GrantExpiresAt(), nullString(rotatedHash), t.GrantID)
+		WHERE id = $3`, issued.GrantExpiresAt, nullString(rotatedHash), issued.GrantID)
 	if err != nil {
 		return fmt.Errorf("postgres: extend grant: %w", err)
 	}
@@ -31,23 +34,20 @@ func createRefreshToken(ctx context.Context, tx pgx.Tx, t store.RefreshToken, ro
 }
 
 // redeem runs query, an UPDATE that marks a single-use record (a code)
-// used if it still may be, and stores issued, the refresh token issued from
-// it (nil: none), in one transaction: both or neither. A concurrent
-// redemption's UPDATE waits for the row, then finds it used (READ
-// COMMITTED re-reads a row changed meanwhile) and changes nothing: refused
-// tells why, and nothing is stored. It locks the grant of issued first, the
-// order of RotateRefreshToken and of DeleteClient's cascade (client, grant,
-// then its codes), so it cannot deadlock with them. An issued token whose
-// grant is gone (DeleteClient, PurgeExpired) is store.ErrNotFound, and the
-// record stays as it was.
-func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused func(tx pgx.Tx) error, query string, args ...any) error {
+// used if it still may be, and stores issued, what was issued from it, in
+// one transaction: both or neither. A concurrent redemption's UPDATE waits
+// for the row, then finds it used (READ COMMITTED re-reads a row changed
+// meanwhile) and changes nothing: refused tells why, and nothing is stored.
+// It locks issued's grant first, the order of RotateRefreshToken and of
+// DeleteClient's cascade (client, grant, then its codes), so it cannot
+// deadlock with them. A grant that is gone (DeleteClient, PurgeExpired) is
+// store.ErrNotFound, and the record stays as it was.
+func (s *Store) redeem(ctx context.Context, issued store.Issued, refused func(tx pgx.Tx) error, query string, args ...any) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if issued != nil {
-			var one int
-			err := tx.QueryRow(ctx, `SELECT 1 FROM grants WHERE id = $1 FOR UPDATE`, issued.GrantID).Scan(&one)
-			if err != nil {
-				return getErr("redeem", err)
-			}
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM grants WHERE id = $1 FOR UPDATE`, issued.GrantID).Scan(&one)
+		if err != nil {
+			return getErr("redeem", err)
 		}
 		tag, err := tx.Exec(ctx, query, args...)
 		switch {
@@ -55,10 +55,8 @@ func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused 
 			return fmt.Errorf("postgres: redeem: %w", err)
 		case tag.RowsAffected() == 0:
 			return refused(tx)
-		case issued == nil:
-			return nil
 		}
-		return createRefreshToken(ctx, tx, *issued, "")
+		return storeIssued(ctx, tx, issued, "")
 	})
 }
 
@@ -79,7 +77,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 }
 
 // RotateRefreshToken marks oldHash used at now and stores next, in one
-// transaction, extending the grant's ExpiresAt to next's
+// transaction, extending the grant's ExpiresAt to next.GrantExpiresAt
 // (RFC 9700 Section 4.14.2, refresh token rotation). It locks the grant's
 // row first, so the rotations of one grant run one at a time, in any
 // process; each then reads the old token as the last one committed it (READ
@@ -87,7 +85,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 // number of concurrent callers rotates it; the others get
 // store.ErrAlreadyUsed, the sign of a replayed refresh token, or, within
 // the reuse grace (store.RefreshGraceApplies), a sibling.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now, graceFrom time.Time) (graced bool, err error) {
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.Issued, now, graceFrom time.Time) (graced bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var grantID, lastRotated string
 		var revoked bool
@@ -107,12 +105,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 				return store.ErrAlreadyUsed
 			}
 			graced = true
-			return createRefreshToken(ctx, tx, next, "")
+			return storeIssued(ctx, tx, next, "")
 		}
 		if err := retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err
 		}
-		return createRefreshToken(ctx, tx, next, oldHash)
+		return storeIssued(ctx, tx, next, oldHash)
 	})
 	return graced, err
 }

@@ -139,7 +139,7 @@ func decided(ctx context.Context, tx *sql.Tx, userCodeHash string, err error) er
 // in one transaction (redeem). The UPDATE changes the row only while it is
 // approved, so of any number of concurrent pollers exactly one redeems the
 // code; the others get store.ErrAlreadyUsed.
-func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued *store.RefreshToken) error {
+func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued store.Issued) error {
 	return s.redeem(ctx, issued, func(tx *sql.Tx) error { return notApproved(ctx, tx, hash) },
 		s.redeemDeviceCode.Stmt, hash)
 }

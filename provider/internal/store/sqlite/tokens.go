@@ -9,46 +9,48 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// createRefreshToken inserts t and extends its grant to t.GrantExpiresAt,
-// within tx; a rotation also records rotatedHash as the grant's most
-// recently rotated-out refresh token ("" leaves it as it is).
-func (s *Store) createRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken, rotatedHash string) error {
-	_, err := tx.StmtContext(ctx, s.insertRefreshToken.Stmt).ExecContext(ctx,
-		t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT,
-		micros(t.CreatedAt), micros(t.ExpiresAt), nullMicros(t.UsedAt))
-	if err != nil {
-		return insertErr("create refresh token", err)
+// storeIssued stores issued.RefreshToken, if any, and extends its grant to
+// issued.GrantExpiresAt, within tx; a rotation also records rotatedHash as
+// the grant's most recently rotated-out refresh token ("" leaves it as it
+// is).
+func (s *Store) storeIssued(ctx context.Context, tx *sql.Tx, issued store.Issued, rotatedHash string) error {
+	if t := issued.RefreshToken; t != nil {
+		_, err := tx.StmtContext(ctx, s.insertRefreshToken.Stmt).ExecContext(ctx,
+			t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT,
+			micros(t.CreatedAt), micros(t.ExpiresAt), nullMicros(t.UsedAt))
+		if err != nil {
+			return insertErr("create refresh token", err)
+		}
 	}
-	_, err = tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(t.GrantExpiresAt()), nullString(rotatedHash), t.GrantID)
+	_, err := tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(issued.GrantExpiresAt), nullString(rotatedHash), issued.GrantID)
 	if err != nil {
 		return fmt.Errorf("sqlite: extend grant: %w", err)
 	}
 	return nil
 }
 
-// insertRefreshTokenSQL stores a refresh token (createRefreshToken: each
-// code exchange and refresh that issues one).
+// insertRefreshTokenSQL stores a refresh token (storeIssued: each code
+// exchange and refresh that issues one).
 const insertRefreshTokenSQL = `
 	INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// extendGrantSQL makes a grant last at least as long as its new refresh
-// token and the access token issued with it (store.RefreshToken's
-// GrantExpiresAt) and, given one, records the rotated-out token
-// (createRefreshToken).
+// extendGrantSQL makes a grant last at least as long as the tokens just
+// issued from it (store.Issued's GrantExpiresAt) and, given one, records
+// the rotated-out token (storeIssued).
 const extendGrantSQL = `
 	UPDATE grants SET expires_at = max(expires_at, ?), last_rotated_hash = coalesce(?, last_rotated_hash)
 	WHERE id = ?`
 
 // redeem runs markUsed, a prepared UPDATE that marks a single-use record (a
-// code) used if it still may be, with args, and stores issued, the refresh
-// token issued from it (nil: none), in one transaction: both or neither. The
-// transaction begins IMMEDIATE (see dsn), so concurrent redemptions, in any
-// process, run one at a time and the UPDATE of all but the first changes no
-// row; then refused tells why, and nothing is stored. An issued token whose
-// grant is gone (DeleteClient, PurgeExpired) is store.ErrNotFound, and the
-// record stays as it was.
-func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused func(tx *sql.Tx) error, markUsed *sql.Stmt, args ...any) error {
+// code) used if it still may be, with args, and stores issued, what was
+// issued from it, in one transaction: both or neither. The transaction
+// begins IMMEDIATE (see dsn), so concurrent redemptions, in any process,
+// run one at a time and the UPDATE of all but the first changes no row;
+// then refused tells why, and nothing is stored. An issued refresh token
+// whose grant is gone (DeleteClient, PurgeExpired) is store.ErrNotFound,
+// and the record stays as it was.
+func (s *Store) redeem(ctx context.Context, issued store.Issued, refused func(tx *sql.Tx) error, markUsed *sql.Stmt, args ...any) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, markUsed).ExecContext(ctx, args...)
 		changed, err := changedAny("redeem", res, err)
@@ -57,10 +59,8 @@ func (s *Store) redeem(ctx context.Context, issued *store.RefreshToken, refused 
 			return err
 		case !changed:
 			return refused(tx)
-		case issued == nil:
-			return nil
 		}
-		return s.createRefreshToken(ctx, tx, *issued, "")
+		return s.storeIssued(ctx, tx, issued, "")
 	})
 }
 
@@ -86,14 +86,14 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 }
 
 // RotateRefreshToken marks oldHash used at now and stores next, in one
-// transaction, extending the grant's ExpiresAt to next's
+// transaction, extending the grant's ExpiresAt to next.GrantExpiresAt
 // (RFC 9700 Section 4.14.2, refresh token rotation). The transaction begins
 // IMMEDIATE (see dsn), so it reads the old token and decides with the write
 // lock held: exactly one of any number of concurrent callers, in any
 // process, rotates it; the others get store.ErrAlreadyUsed, the sign of a
 // replayed refresh token, or, within the reuse grace
 // (store.RefreshGraceApplies), a sibling.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.RefreshToken, now, graceFrom time.Time) (graced bool, err error) {
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.Issued, now, graceFrom time.Time) (graced bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var grantID, lastRotated string
 		var usedAt sql.NullInt64
@@ -108,12 +108,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 				return store.ErrAlreadyUsed
 			}
 			graced = true
-			return s.createRefreshToken(ctx, tx, next, "")
+			return s.storeIssued(ctx, tx, next, "")
 		}
 		if err := s.retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err
 		}
-		return s.createRefreshToken(ctx, tx, next, oldHash)
+		return s.storeIssued(ctx, tx, next, oldHash)
 	})
 	return graced, err
 }

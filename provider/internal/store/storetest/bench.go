@@ -48,7 +48,7 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 		storeRefreshToken(b, s, g, prev)
 		for i := 1; b.Loop(); i++ {
 			n := next(prev, fmt.Sprintf("rt-%d", i))
-			if _, err := s.RotateRefreshToken(b.Context(), prev.Hash, n, n.CreatedAt, time.Time{}); err != nil {
+			if _, err := s.RotateRefreshToken(b.Context(), prev.Hash, issuedWith(n), n.CreatedAt, time.Time{}); err != nil {
 				b.Fatal(err)
 			}
 			prev = n

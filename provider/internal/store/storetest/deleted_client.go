@@ -38,10 +38,10 @@ var deletedClientTests = []test{
 		g3 := ofClient(newGrant("late-code-grant"), c.ID)
 		checkErr(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g3, newCode("late-code", g3)), store.ErrNotFound)
 		lateRT := newRefreshToken("late-rt", gc)
-		checkErr(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "gone-code", at(1), &lateRT), store.ErrNotFound)
+		checkErr(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "gone-code", at(1), issuedWith(lateRT)), store.ErrNotFound)
 		lateDeviceRT := newRefreshToken("late-device-rt", ofClient(newGrant("gone-device-grant"), c.ID))
-		checkErr(t, "RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), d.Hash, &lateDeviceRT), store.ErrNotFound)
-		_, err := s.RotateRefreshToken(t.Context(), rt.Hash, next(rt, "late-next"), at(1), at(-1))
+		checkErr(t, "RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), d.Hash, issuedWith(lateDeviceRT)), store.ErrNotFound)
+		_, err := s.RotateRefreshToken(t.Context(), rt.Hash, issuedWith(next(rt, "late-next")), at(1), at(-1))
 		checkErr(t, "RotateRefreshToken", err, store.ErrNotFound)
 		late := newDeviceCode("late-device", "late-uc")
 		late.ClientID = c.ID
@@ -87,7 +87,7 @@ var deletedClientTests = []test{
 				return rotate(t, s, rt.Hash, next(rt, rt.Hash+"-next"), at(1))
 			default:
 				sibling := newRefreshToken(rt.Hash+"-sibling", gc)
-				return s.RedeemAuthorizationCode(t.Context(), fmt.Sprint("racing-code-", i%contention), at(1), &sibling)
+				return s.RedeemAuthorizationCode(t.Context(), fmt.Sprint("racing-code-", i%contention), at(1), issuedWith(sibling))
 			}
 		})
 		checkErr(t, "DeleteClient", errs[2*contention], nil)

@@ -64,7 +64,7 @@ var deviceCodeTests = []test{
 		checkErr(t, "ApproveDeviceCode(unknown)", err, store.ErrNotFound)
 		err = s.DenyDeviceCode(t.Context(), "uc2")
 		checkErr(t, "DenyDeviceCode(unknown)", err, store.ErrNotFound)
-		err = s.RedeemDeviceCode(t.Context(), "no-such-code", nil)
+		err = s.RedeemDeviceCode(t.Context(), "no-such-code", store.Issued{})
 		checkErr(t, "RedeemDeviceCode(unknown)", err, store.ErrNotFound)
 	}},
 	{"a user code in use is ErrDuplicate (RFC 8628 Section 6.1)", func(t *testing.T, s store.Store) {
@@ -187,14 +187,14 @@ var deviceCodeTests = []test{
 	{"RedeemDeviceCode redeems an approved code once, with its refresh token; again it is ErrAlreadyUsed and stores nothing", func(t *testing.T, s store.Store) {
 		want := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
 		rt := newRefreshToken("rt1", newGrant("g1"))
-		must(t, "first RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", &rt))
+		must(t, "first RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt)))
 		want.Status = store.DeviceUsed
 		checkDeviceCode(t, s, want)
 		got, err := s.GetRefreshToken(t.Context(), "rt1")
 		must(t, "GetRefreshToken", err)
 		checkEqual(t, "GetRefreshToken", got, rt)
 		again := next(rt, "rt2")
-		checkErr(t, "second RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", &again), store.ErrAlreadyUsed)
+		checkErr(t, "second RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(again)), store.ErrAlreadyUsed)
 		_, err = s.GetRefreshToken(t.Context(), "rt2")
 		checkErr(t, "GetRefreshToken of the second redemption", err, store.ErrNotFound)
 	}},
@@ -202,8 +202,9 @@ var deviceCodeTests = []test{
 		createDeviceCode(t, s, "dc1", "uc1")
 		createDeviceCode(t, s, "dc2", "uc2")
 		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "uc2"))
+		g := createGrant(t, s, "g1")
 		for hash, status := range map[string]store.DeviceStatus{"dc1": store.DevicePending, "dc2": store.DeviceDenied} {
-			err := s.RedeemDeviceCode(t.Context(), hash, nil)
+			err := s.RedeemDeviceCode(t.Context(), hash, store.Issued{GrantID: g.ID})
 			if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed) {
 				t.Errorf("RedeemDeviceCode(%s code): got error %v, want a refusal", status, err)
 			}
@@ -218,7 +219,7 @@ var deviceCodeTests = []test{
 		approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
 		errs := concurrently(contention, func(i int) error {
 			rt := newRefreshToken(fmt.Sprintf("rt%02d", i), newGrant("g1"))
-			return s.RedeemDeviceCode(t.Context(), "dc1", &rt)
+			return s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt))
 		})
 		checkOnlyWinnerStored(t, s, "RedeemDeviceCode", errs)
 	}},
@@ -226,12 +227,12 @@ var deviceCodeTests = []test{
 		want := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
 		taken := createRefreshToken(t, s, "g2", "taken")
 		rt := newRefreshToken(taken.Hash, newGrant("g1"))
-		checkErr(t, "RedeemDeviceCode(hash in use)", s.RedeemDeviceCode(t.Context(), "dc1", &rt), store.ErrDuplicate)
+		checkErr(t, "RedeemDeviceCode(hash in use)", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt)), store.ErrDuplicate)
 		rt = newRefreshToken("rt1", store.Grant{ID: "no-such-grant", ClientID: demoClient.ID, UserID: demoUser.ID})
-		checkErr(t, "RedeemDeviceCode(grant gone)", s.RedeemDeviceCode(t.Context(), "dc1", &rt), store.ErrNotFound)
+		checkErr(t, "RedeemDeviceCode(grant gone)", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt)), store.ErrNotFound)
 		checkDeviceCode(t, s, want)
 		rt = newRefreshToken("rt1", newGrant("g1"))
-		must(t, "the retry's RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", &rt))
+		must(t, "the retry's RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt)))
 	}},
 }
 

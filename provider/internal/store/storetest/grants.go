@@ -120,14 +120,14 @@ var authorizationCodeTests = []test{
 	{"a code is redeemed once, with its refresh token; again it is ErrAlreadyUsed and stores nothing (RFC 6749 Section 4.1.2)", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
 		rt := newRefreshToken("rt1", newGrant("g1"))
-		must(t, "first RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), &rt))
+		must(t, "first RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), issuedWith(rt)))
 		want.UsedAt = at(time.Second)
 		checkCode(t, s, want)
 		got, err := s.GetRefreshToken(t.Context(), "rt1")
 		must(t, "GetRefreshToken", err)
 		checkEqual(t, "GetRefreshToken", got, rt)
 		again := next(rt, "rt2")
-		err = s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), &again)
+		err = s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), issuedWith(again))
 		checkErr(t, "second RedeemAuthorizationCode", err, store.ErrAlreadyUsed)
 		checkCode(t, s, want)
 		_, err = s.GetRefreshToken(t.Context(), "rt2")
@@ -135,17 +135,17 @@ var authorizationCodeTests = []test{
 	}},
 	{"RedeemAuthorizationCode without a refresh token only marks the code used", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
-		must(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), nil))
+		must(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), store.Issued{GrantID: "g1"}))
 		want.UsedAt = at(time.Second)
 		checkCode(t, s, want)
-		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), nil)
+		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), store.Issued{GrantID: "g1"})
 		checkErr(t, "second RedeemAuthorizationCode", err, store.ErrAlreadyUsed)
 	}},
 	{"concurrent redemptions of one code: exactly one wins and stores its refresh token, the rest get ErrAlreadyUsed", func(t *testing.T, s store.Store) {
 		createCode(t, s, "g1", "code-hash")
 		errs := concurrently(contention, func(i int) error {
 			rt := newRefreshToken(fmt.Sprintf("rt%02d", i), newGrant("g1"))
-			return s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), &rt)
+			return s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), issuedWith(rt))
 		})
 		checkOnlyWinnerStored(t, s, "RedeemAuthorizationCode", errs)
 	}},
@@ -162,20 +162,20 @@ var authorizationCodeTests = []test{
 			{"grant gone", "no-such-grant", "rt1", store.ErrNotFound},
 		} {
 			rt := newRefreshToken(tc.hash, store.Grant{ID: tc.grantID, ClientID: demoClient.ID, UserID: demoUser.ID})
-			err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), &rt)
+			err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), issuedWith(rt))
 			checkErr(t, "RedeemAuthorizationCode("+tc.what+")", err, tc.wantErr)
 			checkCode(t, s, want)
 		}
 		rt := newRefreshToken("rt1", newGrant("g1"))
-		must(t, "the retry's RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), &rt))
+		must(t, "the retry's RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), issuedWith(rt)))
 	}},
 	{"an unknown code is ErrNotFound", func(t *testing.T, s store.Store) {
 		_, err := s.GetAuthorizationCode(t.Context(), "no-such-code")
 		checkErr(t, "GetAuthorizationCode(unknown)", err, store.ErrNotFound)
-		err = s.RedeemAuthorizationCode(t.Context(), "no-such-code", t0, nil)
+		err = s.RedeemAuthorizationCode(t.Context(), "no-such-code", t0, store.Issued{})
 		checkErr(t, "RedeemAuthorizationCode(unknown)", err, store.ErrNotFound)
 		rt := newRefreshToken("rt1", createGrant(t, s, "g1"))
-		err = s.RedeemAuthorizationCode(t.Context(), "no-such-code", t0, &rt)
+		err = s.RedeemAuthorizationCode(t.Context(), "no-such-code", t0, issuedWith(rt))
 		checkErr(t, "RedeemAuthorizationCode(unknown, with a refresh token)", err, store.ErrNotFound)
 		_, err = s.GetRefreshToken(t.Context(), "rt1")
 		checkErr(t, "GetRefreshToken of a refused redemption", err, store.ErrNotFound)

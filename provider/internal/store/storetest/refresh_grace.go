@@ -14,7 +14,7 @@ const grace = 10 * time.Second
 // graceRotate rotates oldHash at now with the reuse grace, as the provider
 // does when REFRESH_REUSE_GRACE is set.
 func graceRotate(t *testing.T, s store.Store, oldHash string, n store.RefreshToken, now time.Time) (bool, error) {
-	return s.RotateRefreshToken(t.Context(), oldHash, n, now, now.Add(-grace))
+	return s.RotateRefreshToken(t.Context(), oldHash, issuedWith(n), now, now.Add(-grace))
 }
 
 // rotatedAtT0 stores grant g1 with refresh token rt1 and rotates it to rt2

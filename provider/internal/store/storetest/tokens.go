@@ -36,9 +36,23 @@ func createRefreshToken(t *testing.T, s store.Store, gID, hash string) store.Ref
 // is stored.
 func storeRefreshToken(tb testing.TB, s store.Store, g store.Grant, rt store.RefreshToken) {
 	tb.Helper()
+	redeemNewCode(tb, s, g, issuedWith(rt))
+}
+
+// redeemNewCode stores the grant g with a code, and redeems the code with
+// issued.
+func redeemNewCode(tb testing.TB, s store.Store, g store.Grant, issued store.Issued) {
+	tb.Helper()
 	code := newCode(g.ID+"-redeemed-code", g)
 	must(tb, "CreateAuthorizationCode", s.CreateAuthorizationCode(tb.Context(), g, code))
-	must(tb, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(tb.Context(), code.Hash, t0, &rt))
+	must(tb, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(tb.Context(), code.Hash, t0, issued))
+}
+
+// issuedWith is what a token response that issued rt stores: rt, and its
+// grant extended to rt's expiry (the access token issued with it expires
+// first).
+func issuedWith(rt store.RefreshToken) store.Issued {
+	return store.Issued{GrantID: rt.GrantID, GrantExpiresAt: rt.ExpiresAt, RefreshToken: &rt}
 }
 
 // next returns the token that replaces rt when it is rotated a day later.
@@ -53,7 +67,7 @@ func next(rt store.RefreshToken, hash string) store.RefreshToken {
 // rotate rotates a refresh token with strict reuse detection (no grace),
 // as the provider does by default.
 func rotate(t *testing.T, s store.Store, oldHash string, n store.RefreshToken, now time.Time) error {
-	graced, err := s.RotateRefreshToken(t.Context(), oldHash, n, now, time.Time{})
+	graced, err := s.RotateRefreshToken(t.Context(), oldHash, issuedWith(n), now, time.Time{})
 	if graced {
 		t.Errorf("RotateRefreshToken(%q) without a grace: got graced, want a rotation or an error", oldHash)
 	}
@@ -105,19 +119,41 @@ var refreshTokenTests = []test{
 			t.Errorf("grant ExpiresAt after rotation: got %v, want %v", g.ExpiresAt, nt.ExpiresAt)
 		}
 	}},
-	{"a redemption keeps the grant, through a purge, until the access token issued with a shorter-lived refresh token expires", func(t *testing.T, s store.Store) {
+	{"a code redemption keeps the grant, through a purge, until the access token issued with a shorter-lived refresh token expires", func(t *testing.T, s store.Store) {
 		g := newGrant("g1")
-		rt := newRefreshToken("rt1", g)
-		rt.AccessTokenExpiresAt = rt.ExpiresAt.Add(time.Hour)
-		storeRefreshToken(t, s, g, rt)
-		checkGrantOutlives(t, s, rt)
+		issued := issuedWith(newRefreshToken("rt1", g))
+		issued.GrantExpiresAt = issued.RefreshToken.ExpiresAt.Add(time.Hour)
+		redeemNewCode(t, s, g, issued)
+		checkGrantOutlives(t, s, issued)
+	}},
+	{"a code redemption without a refresh token keeps the grant, through a purge, until the access token issued expires", func(t *testing.T, s store.Store) {
+		g := newGrant("g1")
+		issued := store.Issued{GrantID: g.ID, GrantExpiresAt: g.ExpiresAt.Add(time.Hour)}
+		redeemNewCode(t, s, g, issued)
+		checkGrantOutlives(t, s, issued)
+	}},
+	{"a device code redemption without a refresh token keeps the grant, through a purge, until the access token issued expires", func(t *testing.T, s store.Store) {
+		d := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
+		issued := store.Issued{GrantID: d.GrantID, GrantExpiresAt: at(2 * time.Hour)}
+		must(t, "RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), d.Hash, issued))
+		checkGrantOutlives(t, s, issued)
+	}},
+	{"a redemption never shortens its grant", func(t *testing.T, s store.Store) {
+		g := newGrant("g1")
+		redeemNewCode(t, s, g, store.Issued{GrantID: g.ID, GrantExpiresAt: g.ExpiresAt.Add(-time.Minute)})
+		got, err := s.GetGrant(t.Context(), g.ID)
+		must(t, "GetGrant", err)
+		if !got.ExpiresAt.Equal(g.ExpiresAt) {
+			t.Errorf("grant ExpiresAt: got %v, want it unchanged, %v", got.ExpiresAt, g.ExpiresAt)
+		}
 	}},
 	{"a rotation keeps the grant, through a purge, until the access token issued with a shorter-lived refresh token expires", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
-		nt := next(old, "rt2")
-		nt.AccessTokenExpiresAt = nt.ExpiresAt.Add(time.Hour)
-		must(t, "RotateRefreshToken", rotate(t, s, "rt1", nt, nt.CreatedAt))
-		checkGrantOutlives(t, s, nt)
+		issued := issuedWith(next(old, "rt2"))
+		issued.GrantExpiresAt = issued.RefreshToken.ExpiresAt.Add(time.Hour)
+		_, err := s.RotateRefreshToken(t.Context(), "rt1", issued, issued.RefreshToken.CreatedAt, time.Time{})
+		must(t, "RotateRefreshToken", err)
+		checkGrantOutlives(t, s, issued)
 	}},
 	{"rotating a used refresh token is ErrAlreadyUsed and stores nothing (RFC 9700 Section 4.14.2)", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
@@ -220,19 +256,20 @@ var accessTokenTests = []test{
 	}},
 }
 
-// checkGrantOutlives checks that storing rt, whose access token expires
-// after it, made its grant last until the access token expires, so that a
-// purge between the two expiries leaves the access token unrevoked.
-func checkGrantOutlives(t *testing.T, s store.Store, rt store.RefreshToken) {
+// checkGrantOutlives checks that storing issued, whose access token
+// expires after the grant would have, made the grant last until
+// issued.GrantExpiresAt, so that a purge just before then leaves the access
+// token unrevoked.
+func checkGrantOutlives(t *testing.T, s store.Store, issued store.Issued) {
 	t.Helper()
-	g, err := s.GetGrant(t.Context(), rt.GrantID)
+	g, err := s.GetGrant(t.Context(), issued.GrantID)
 	must(t, "GetGrant", err)
-	if !g.ExpiresAt.Equal(rt.AccessTokenExpiresAt) {
-		t.Errorf("grant ExpiresAt: got %v, want the access token's %v", g.ExpiresAt, rt.AccessTokenExpiresAt)
+	if !g.ExpiresAt.Equal(issued.GrantExpiresAt) {
+		t.Errorf("grant ExpiresAt: got %v, want the access token's %v", g.ExpiresAt, issued.GrantExpiresAt)
 	}
-	_, err = s.PurgeExpired(t.Context(), rt.AccessTokenExpiresAt.Add(-time.Second))
+	_, err = s.PurgeExpired(t.Context(), issued.GrantExpiresAt.Add(-time.Second))
 	must(t, "PurgeExpired", err)
-	checkRevoked(t, s, rt.GrantID, "jti-live", false)
+	checkRevoked(t, s, issued.GrantID, "jti-live", false)
 }
 
 // checkRevoked checks what AccessTokenRevoked answers for the token jti of

@@ -3,7 +3,6 @@ package web_test
 import (
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/providertest"
@@ -237,52 +237,45 @@ func TestE2ELogoutReachesEveryProcess(t *testing.T) {
 // SESSION_TTL: a cookie copied before the logout signs in nowhere, before
 // A's purge or after. On SQLite and PostgreSQL.
 func TestE2ESessionEndsWhereItsCookieSays(t *testing.T) {
-	t.Parallel()
-	for _, backend := range storeBackends {
-		t.Run(backend.name, func(t *testing.T) {
-			t.Parallel()
-			shared := config.Config{DatabaseURL: filepath.Join(t.TempDir(), "provider.db")}
-			backend.configure(t, &shared) // PostgreSQL: a schema of its own
-			clock := newFakeClock()
-			withSessionTTL := func(ttl time.Duration) providertest.Options {
-				return providertest.Options{Now: clock.Now, Configure: func(c *config.Config) {
-					c.DatabaseURL, c.SessionTTL = shared.DatabaseURL, ttl
-				}}
+	eachSharedDatabase(t, func(t *testing.T, databaseURL string, clock *clocktest.Clock) {
+		withSessionTTL := func(ttl time.Duration) providertest.Options {
+			return providertest.Options{Now: clock.Now, Configure: func(c *config.Config) {
+				c.DatabaseURL, c.SessionTTL = databaseURL, ttl
+			}}
+		}
+		a := providertest.New(t, withSessionTTL(time.Hour))
+		b := providertest.New(t, withSessionTTL(config.MaxSessionTTL))
+		purge := func(advance time.Duration) {
+			t.Helper()
+			clock.Advance(advance)
+			if _, err := a.Provider.PurgeExpired(t.Context()); err != nil {
+				t.Fatalf("PurgeExpired: %v", err)
 			}
-			a := providertest.New(t, withSessionTTL(time.Hour))
-			b := providertest.New(t, withSessionTTL(config.MaxSessionTTL))
-			purge := func(advance time.Duration) {
-				t.Helper()
-				clock.Advance(advance)
-				if _, err := a.Provider.PurgeExpired(t.Context()); err != nil {
-					t.Fatalf("PurgeExpired: %v", err)
-				}
+		}
+		kept, _ := signedInWithIDToken(t, a)
+		loggedOut, idToken := signedInWithIDToken(t, a)
+		copied := withCookiesOf(t, a, loggedOut) // the cookie is 127.0.0.1's, so B gets it too
+		purge(30 * time.Minute)
+		for name, br := range map[string]*browser{"kept": kept, "copied": copied} {
+			if got := br.silentLogin(b); got != "" {
+				t.Fatalf("prompt=none at B half an hour in, %s session: got error %q, want a code; the test proves nothing", name, got)
 			}
-			kept, _ := signedInWithIDToken(t, a)
-			loggedOut, idToken := signedInWithIDToken(t, a)
-			copied := withCookiesOf(t, a, loggedOut) // the cookie is 127.0.0.1's, so B gets it too
-			purge(30 * time.Minute)
-			for name, br := range map[string]*browser{"kept": kept, "copied": copied} {
-				if got := br.silentLogin(b); got != "" {
-					t.Fatalf("prompt=none at B half an hour in, %s session: got error %q, want a code; the test proves nothing", name, got)
-				}
+		}
+		hintedLogout(t, a, loggedOut, idToken)
+		purge(29 * time.Minute)
+		if got := copied.silentLogin(b); got != "login_required" {
+			t.Errorf("prompt=none at B with a cookie copied before the logout, after A's purge: got error %q, want login_required", got)
+		}
+		if got := kept.silentLogin(b); got != "" {
+			t.Fatalf("prompt=none at B a minute before the session's end: got error %q, want a code", got)
+		}
+		purge(2 * time.Minute)
+		for name, br := range map[string]*browser{"kept": kept, "copied": copied} {
+			if got := br.silentLogin(b); got != "login_required" {
+				t.Errorf("prompt=none at B past the hour A's session lasts, %s session: got error %q, want login_required", name, got)
 			}
-			hintedLogout(t, a, loggedOut, idToken)
-			purge(29 * time.Minute)
-			if got := copied.silentLogin(b); got != "login_required" {
-				t.Errorf("prompt=none at B with a cookie copied before the logout, after A's purge: got error %q, want login_required", got)
-			}
-			if got := kept.silentLogin(b); got != "" {
-				t.Fatalf("prompt=none at B a minute before the session's end: got error %q, want a code", got)
-			}
-			purge(2 * time.Minute)
-			for name, br := range map[string]*browser{"kept": kept, "copied": copied} {
-				if got := br.silentLogin(b); got != "login_required" {
-					t.Errorf("prompt=none at B past the hour A's session lasts, %s session: got error %q, want login_required", name, got)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestE2ERefusedDecisionKeepsTheSession: a sign-in form with the right

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -83,47 +83,40 @@ func TestE2EPurgeKeepsTheGrantOfALiveAccessToken(t *testing.T) {
 // within its given time window of validity"). For a code and a device
 // code, on SQLite and PostgreSQL.
 func TestE2EGrantOutlivesATokenIssuedWithALongerTTL(t *testing.T) {
-	t.Parallel()
-	for _, backend := range storeBackends {
-		t.Run(backend.name, func(t *testing.T) {
-			t.Parallel()
-			shared := config.Config{DatabaseURL: filepath.Join(t.TempDir(), "provider.db")}
-			backend.configure(t, &shared) // PostgreSQL: a schema of its own
-			clock := newFakeClock()
-			withTTL := func(ttl time.Duration) providertest.Options {
-				return providertest.Options{Now: clock.Now, AccessTokenTTL: ttl, Configure: func(c *config.Config) { c.DatabaseURL = shared.DatabaseURL }}
-			}
-			a, b := providertest.New(t, withTTL(5*time.Second)), providertest.New(t, withTTL(time.Hour))
-			reg := register(t, a, `{"redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"client_secret_basic",
+	eachSharedDatabase(t, func(t *testing.T, databaseURL string, clock *clocktest.Clock) {
+		withTTL := func(ttl time.Duration) providertest.Options {
+			return providertest.Options{Now: clock.Now, AccessTokenTTL: ttl, Configure: func(c *config.Config) { c.DatabaseURL = databaseURL }}
+		}
+		a, b := providertest.New(t, withTTL(5*time.Second)), providertest.New(t, withTTL(time.Hour))
+		reg := register(t, a, `{"redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"client_secret_basic",
 				"grant_types":["authorization_code","urn:ietf:params:oauth:grant-type:device_code"],"scope":"openid read"}`)
-			auth := clientAuth{id: reg.ClientID, secret: reg.ClientSecret, basic: true}
-			redeemAtB := map[string]func() url.Values{
-				"code": func() url.Values {
-					verifier := oauth2.GenerateVerifier()
-					code := getCode(t, a, loopbackConfig(a, reg), oauth2.S256ChallengeOption(verifier))
-					return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": reg.RedirectURIs, "code_verifier": {verifier}}
-				},
-				"device code": func() url.Values {
-					resp, body := rawPost(t, a.URL+"/oauth/device/code", "scope=read", basic(reg.ClientID, reg.ClientSecret))
-					var da oauth2.DeviceAuthResponse
-					if err := json.Unmarshal([]byte(body), &da); resp.StatusCode != http.StatusOK || err != nil {
-						t.Fatalf("device authorization at A: got %d %s, want 200", resp.StatusCode, body)
-					}
-					decideThroughPage(t, &da, "allow")
-					return url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {da.DeviceCode}}
-				},
-			}
-			for name, begin := range redeemAtB {
-				status, tok := rawToken(t, b, begin(), auth)
-				if status != http.StatusOK || tok.RefreshToken != "" {
-					t.Fatalf("%s redeemed at B: got %d %+v, want 200 and no refresh token", name, status, tok)
+		auth := clientAuth{id: reg.ClientID, secret: reg.ClientSecret, basic: true}
+		redeemAtB := map[string]func() url.Values{
+			"code": func() url.Values {
+				verifier := oauth2.GenerateVerifier()
+				code := getCode(t, a, loopbackConfig(a, reg), oauth2.S256ChallengeOption(verifier))
+				return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": reg.RedirectURIs, "code_verifier": {verifier}}
+			},
+			"device code": func() url.Values {
+				resp, body := rawPost(t, a.URL+"/oauth/device/code", "scope=read", basic(reg.ClientID, reg.ClientSecret))
+				var da oauth2.DeviceAuthResponse
+				if err := json.Unmarshal([]byte(body), &da); resp.StatusCode != http.StatusOK || err != nil {
+					t.Fatalf("device authorization at A: got %d %s, want 200", resp.StatusCode, body)
 				}
-				clock.Advance(time.Hour - time.Second) // the access token's last second
-				if _, err := a.Provider.PurgeExpired(t.Context()); err != nil {
-					t.Fatal(err)
-				}
-				wantAliveFor(t, b, auth, "B's access token from a "+name+" of A, after a purge, before its exp", tok.AccessToken)
+				decideThroughPage(t, &da, "allow")
+				return url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {da.DeviceCode}}
+			},
+		}
+		for name, begin := range redeemAtB {
+			status, tok := rawToken(t, b, begin(), auth)
+			if status != http.StatusOK || tok.RefreshToken != "" {
+				t.Fatalf("%s redeemed at B: got %d %+v, want 200 and no refresh token", name, status, tok)
 			}
-		})
-	}
+			clock.Advance(time.Hour - time.Second) // the access token's last second
+			if _, err := a.Provider.PurgeExpired(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			wantAliveFor(t, b, auth, "B's access token from a "+name+" of A, after a purge, before its exp", tok.AccessToken)
+		}
+	})
 }

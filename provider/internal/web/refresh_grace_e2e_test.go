@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,22 @@ var storeBackends = []struct {
 }{
 	{"sqlite", func(*testing.T, *config.Config) {}},
 	{"postgres", func(t *testing.T, c *config.Config) { c.DatabaseURL = pgtest.NewSchemas(t).Create(t) }},
+}
+
+// eachSharedDatabase runs test in parallel on each store (storeBackends),
+// with the DATABASE_URL of a database of its own (a SQLite file, a
+// PostgreSQL schema) for providers that share it, as replicas or one
+// provider restarted do, and a fake clock for them.
+func eachSharedDatabase(t *testing.T, test func(t *testing.T, databaseURL string, clock *clocktest.Clock)) {
+	t.Parallel()
+	for _, backend := range storeBackends {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			shared := config.Config{DatabaseURL: filepath.Join(t.TempDir(), "provider.db")}
+			backend.configure(t, &shared) // PostgreSQL: a schema of its own
+			test(t, shared.DatabaseURL, newFakeClock())
+		})
+	}
 }
 
 // parallelRefreshes is how many requests of one relying party present the

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -112,6 +113,7 @@ type keySet struct {
 	signers map[Algorithm]*signingKey // the newest unretired key of each algorithm
 	byID    map[string]parsedKey      // every key, by kid
 	jwks    []byte
+	etag    string // jwks's entity tag (jwksETag)
 }
 
 // parsedKey is a stored key, opened and parsed.
@@ -370,6 +372,23 @@ func (k *Keys) JWKS() []byte {
 	return k.current.Load().jwks
 }
 
+// JWKSWithETag returns JWKS and its strong entity tag
+// ([RFC 9110 Section 8.8.3]), both of one snapshot, so a response never
+// pairs one key set with the tag of another. Both are computed on load.
+//
+// [RFC 9110 Section 8.8.3]: https://www.rfc-editor.org/rfc/rfc9110#section-8.8.3
+func (k *Keys) JWKSWithETag() (jwks []byte, etag string) {
+	set := k.current.Load()
+	return set.jwks, set.etag
+}
+
+// jwksETag is the strong entity tag of the JWKS bytes: their SHA-256,
+// base64url-encoded and quoted, so it changes exactly when the bytes do.
+func jwksETag(jwks []byte) string {
+	sum := sha256.Sum256(jwks)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:]) + `"`
+}
+
 // newestByAlgorithm picks the signing key of each algorithm: its
 // latest-created key without RetireAt. Ties (two processes creating a first
 // key at once) go to the greater ID, so every process picks the same key.
@@ -406,6 +425,7 @@ func newKeySet(records []store.SigningKey, prev *keySet, kek *KEK) (*keySet, err
 	if set.jwks, err = json.Marshal(jwks); err != nil {
 		return nil, fmt.Errorf("token: encode JWKS: %w", err)
 	}
+	set.etag = jwksETag(set.jwks)
 	for alg, r := range newestByAlgorithm(records) {
 		if set.signers[alg], err = prev.signerOf(r.ID, set.byID[r.ID]); err != nil {
 			return nil, err

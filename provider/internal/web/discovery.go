@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -47,8 +49,25 @@ func (s *Server) handleMetadataAtIssuerPath(c *gin.Context) {
 // handleJWKS handles "GET /.well-known/jwks.json", the public signing keys
 // as a JWK Set ([RFC 7517 Section 5]).
 //
+// A rotation signs with the new key at once, and a verifier that sees its
+// unknown kid comes back here ([OIDC Core Section 10.1.1]: "The verifier
+// knows to go back to the jwks_uri location to re-retrieve the keys when it
+// sees an unfamiliar kid value"), perhaps through an HTTP cache. So the set
+// is served "no-cache" ([RFC 9111 Section 5.2.2.4]: a cache "MUST NOT use
+// the response to satisfy a subsequent request without successful
+// validation on the origin server") with an ETag: http.ServeContent answers
+// a request whose If-None-Match names it with 304 Not Modified and no
+// content ([RFC 9110 Section 13.1.2], [RFC 9110 Section 15.4.5]).
+//
 // [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
+// [OIDC Core Section 10.1.1]: https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+// [RFC 9111 Section 5.2.2.4]: https://www.rfc-editor.org/rfc/rfc9111#section-5.2.2.4
+// [RFC 9110 Section 13.1.2]: https://www.rfc-editor.org/rfc/rfc9110#section-13.1.2
+// [RFC 9110 Section 15.4.5]: https://www.rfc-editor.org/rfc/rfc9110#section-15.4.5
 func (s *Server) handleJWKS(c *gin.Context) {
-	c.Header("Cache-Control", "public, max-age=300")
-	c.Data(http.StatusOK, "application/json", s.p.Keys.JWKS())
+	jwks, etag := s.p.Keys.JWKSWithETag()
+	c.Header("Cache-Control", "no-cache")
+	c.Header("ETag", etag)
+	c.Header("Content-Type", "application/json")
+	http.ServeContent(c.Writer, c.Request, "", time.Time{}, bytes.NewReader(jwks))
 }

@@ -236,9 +236,10 @@ func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *tok
 // retired key is kept published that much longer than the longest token.
 const keyReloadInterval = time.Minute
 
-// keepRetiredKeys is how long after its retirement this process keeps a
-// signing key published (token.LoadKeys): its longest token lifetime, plus
-// twice the time a rotation may take to reach it.
+// keepRetiredKeys is how long after its retirement a signing key this
+// process signs with must stay published (token.LoadKeys records it on the
+// key): its longest token lifetime, plus twice the time a rotation may take
+// to reach it.
 func keepRetiredKeys(cfg config.Config) time.Duration {
 	return cfg.MaxTokenLifetime() + 2*keyReloadInterval
 }

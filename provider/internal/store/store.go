@@ -201,10 +201,15 @@ type SigningKey struct {
 	RetireAt time.Time
 	// RetiredAt is when a rotation retired the key (the CreatedAt of the key
 	// that replaced it): zero while the key is the newest, and for keys
-	// retired before the store recorded it. Each provider process keeps a
-	// retired key until at least RetiredAt plus its own longest token
-	// lifetime (KeepRetiredSigningKeys).
+	// retired before the store recorded it.
 	RetiredAt time.Time
+	// KeepAfterRetirement is how long after RetiredAt the key must stay
+	// published: the longest token lifetime, with a margin, of any process
+	// that signed with it (KeepSigningKey). It outlives those processes, so
+	// a token signed under a longer ACCESS_TOKEN_TTL still verifies once
+	// every process runs a shorter one. Zero for keys stored before it was
+	// recorded.
+	KeepAfterRetirement time.Duration
 }
 
 // Grant is one authorization: a user (or, for client credentials, no user)
@@ -427,18 +432,20 @@ type Store interface {
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
-	// RotateSigningKey stores k, a new key, and sets RetireAt to retireAt
-	// and RetiredAt to k.CreatedAt on every other key of k's algorithm that
-	// has no RetireAt, in one transaction. Rotations are serialised, in any number of processes:
+	// RotateSigningKey stores k, a new key, and on every other key of k's
+	// algorithm that has no RetireAt sets RetiredAt to k.CreatedAt and
+	// RetireAt to retireAt or RetiredAt+KeepAfterRetirement, whichever is
+	// later, in one transaction. Rotations are serialised, in any number of processes:
 	// of concurrent ones the last to commit retires the others' keys, so
 	// exactly one key of the algorithm, its own, is left unretired. A kid
 	// in use is ErrDuplicate, and then nothing changes.
 	RotateSigningKey(ctx context.Context, k SigningKey, retireAt time.Time) error
-	// KeepRetiredSigningKeys raises the RetireAt of every key that has a
-	// RetiredAt to RetiredAt+keep where it is earlier, and changes no other:
-	// processes that keep retired keys for different times leave each at
-	// the latest. Keys without a RetiredAt keep their RetireAt.
-	KeepRetiredSigningKeys(ctx context.Context, keep time.Duration) error
+	// KeepSigningKey raises the KeepAfterRetirement of key id to keep where
+	// it is lower and, if a rotation has retired the key meanwhile, its
+	// RetireAt to RetiredAt+keep where that is earlier; it never lowers
+	// either, so processes that need a key for different times leave it
+	// at the longest. A key without a RetiredAt keeps its RetireAt.
+	KeepSigningKey(ctx context.Context, id string, keep time.Duration) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
 	// SealSigningKey replaces the private key of key id by sealed and marks

@@ -27,12 +27,13 @@ type KeyStore interface {
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	// RotateSigningKey stores k and retires every other unretired key of
-	// its algorithm at retireAt, atomically: concurrent rotations leave
-	// one key unretired, the last one's.
+	// its algorithm until retireAt or its KeepAfterRetirement after now,
+	// whichever is later, atomically: concurrent rotations leave one key
+	// unretired, the last one's.
 	RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt time.Time) error
-	// KeepRetiredSigningKeys raises the RetireAt of every key that has a
-	// RetiredAt to RetiredAt+keep where it is earlier.
-	KeepRetiredSigningKeys(ctx context.Context, keep time.Duration) error
+	// KeepSigningKey raises the KeepAfterRetirement of key id to keep, and
+	// its RetireAt to RetiredAt+keep if it is retired, where lower.
+	KeepSigningKey(ctx context.Context, id string, keep time.Duration) error
 	// DeleteRetiredSigningKeys removes the keys whose RetireAt is before now.
 	DeleteRetiredSigningKeys(ctx context.Context, now time.Time) (int64, error)
 	// SealSigningKey replaces the private key of key id by sealed, if it is
@@ -62,10 +63,15 @@ const (
 // RetireAt every token it signed has expired, so keeping it a little longer
 // accepts nothing more.
 //
-// Each process sees to that for its own tokens: whenever it loads the keys
-// it keeps each retired key until at least its RetiredAt plus keepRetired,
-// its own longest token lifetime with a margin (keepLongEnough), so the
-// ACCESS_TOKEN_TTL of the process that rotated does not matter. As
+// Each process sees to that for its own tokens: whenever it loads the keys,
+// before it signs with them, it records on each key it will sign with that
+// the key must stay keepRetired after its retirement, its own longest token
+// lifetime with a margin (keepSigningKeys), and a rotation retires a key
+// until its retirement plus the longest time so recorded. The record stays
+// with the key, so neither the ACCESS_TOKEN_TTL of the process that rotated
+// nor that of the processes running when it retires matters: a token
+// signed under a longer ACCESS_TOKEN_TTL verifies until it expires even
+// after every process restarted with a shorter one. As
 // [OIDC Core Section 10.1.1] says: "The JWK Set document at the jwks_uri
 // SHOULD retain recently decommissioned signing keys for a reasonable
 // period of time".
@@ -83,7 +89,7 @@ type Keys struct {
 	// and accessTokenAlg.
 	required []Algorithm
 	// keepRetired is how long after its retirement this process needs a
-	// key: its longest token lifetime, plus the time another process may
+	// key it signed with: its longest token lifetime, plus the time it may
 	// still sign with the key before it learns of the rotation.
 	keepRetired time.Duration
 	current     atomic.Pointer[keySet]
@@ -130,8 +136,8 @@ type signingKey struct {
 }
 
 // LoadKeys reads the signing keys from ks, opening each with kek, and signs
-// access tokens with accessTokenAlg (RS256 when ""). It keeps every retired
-// key at least keepRetired after its retirement (see Keys). For each algorithm of
+// access tokens with accessTokenAlg (RS256 when ""). It keeps every key it
+// signs with at least keepRetired after that key's retirement (see Keys). For each algorithm of
 // alwaysPublished and accessTokenAlg that has no unretired key in the store
 // (a fresh database, or an algorithm newly configured) it generates one and
 // stores it sealed with CreatedAt now. Keys stored in cleartext by an older
@@ -148,8 +154,8 @@ func LoadKeys(ctx context.Context, ks KeyStore, kek *KEK, accessTokenAlg Algorit
 		return nil, fmt.Errorf("token: the time to keep a retired key, %v, is not positive", keepRetired)
 	}
 	// Up to a whole microsecond, the finest time the stores keep: a finer
-	// part would make a stored RetireAt look short at every load, and
-	// keepLongEnough write at every load.
+	// part would make a stored KeepAfterRetirement look short at every
+	// load, and keepSigningKeys write at every load.
 	keepRetired = (keepRetired + time.Microsecond - 1).Truncate(time.Microsecond)
 	if accessTokenAlg == "" {
 		accessTokenAlg = RS256
@@ -195,7 +201,7 @@ func (k *Keys) prepareStore(ctx context.Context, now time.Time) error {
 	signing := newestByAlgorithm(records)
 	for _, alg := range k.required {
 		if _, ok := signing[alg]; !ok {
-			rec, err := newKeyRecord(k.kek, alg, now)
+			rec, err := newKeyRecord(k.kek, alg, now, k.keepRetired)
 			if err != nil {
 				return err
 			}
@@ -243,8 +249,9 @@ func (k *Keys) reloadNow() error {
 }
 
 // Reload re-reads the keys from the store, so a key that another process
-// rotated in starts verifying here and, being the newest, signing, and
-// keeps each retired key as long as this process needs it (keepLongEnough).
+// rotated in starts verifying here and, being the newest, signing; before
+// it signs with a key it records how long this process needs it kept
+// (keepSigningKeys).
 // On error the keys in use stay as they were.
 func (k *Keys) Reload(ctx context.Context) error {
 	k.reloadMu.Lock()
@@ -257,7 +264,7 @@ func (k *Keys) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("token: list signing keys: %w", err)
 	}
-	if err := k.keepLongEnough(ctx, records); err != nil {
+	if err := k.keepSigningKeys(ctx, records); err != nil {
 		return err
 	}
 	set, err := newKeySet(records, k.current.Load(), k.kek)
@@ -277,9 +284,9 @@ func (k *Keys) Reload(ctx context.Context) error {
 // Rotate stores a new key for every algorithm that has one (the required
 // ones, and any other still unretired in the store), each signing from now
 // on, and retires every older key as of now, with RetireAt =
-// now+keepRetired: by then every token this process signed with it has
-// expired, and each other process raises RetireAt to its own need when it
-// next loads the keys (keepLongEnough). It also deletes the keys whose RetireAt
+// now+keepRetired or now plus the key's KeepAfterRetirement, whichever is
+// later: by then every token any process signed with it has expired
+// (keepSigningKeys). It also deletes the keys whose RetireAt
 // has passed, so they leave the JWKS. It returns the kids of the keys that
 // sign after it, by algorithm: its own, unless a rotation in another
 // process committed after it and retired its key like any older one
@@ -292,7 +299,7 @@ func (k *Keys) Reload(ctx context.Context) error {
 // they still verify them, since an unknown kid makes them reload.
 func (k *Keys) Rotate(ctx context.Context, now time.Time) (map[Algorithm]string, error) {
 	for _, alg := range k.Algorithms() {
-		rec, err := newKeyRecord(k.kek, alg, now)
+		rec, err := newKeyRecord(k.kek, alg, now, k.keepRetired)
 		if err != nil {
 			return nil, err
 		}
@@ -313,31 +320,23 @@ func (k *Keys) Rotate(ctx context.Context, now time.Time) (map[Algorithm]string,
 	return kids, nil
 }
 
-// keepLongEnough makes the store keep each retired key of records until
-// keptUntil says, for this process's tokens. It writes only when some key
-// needs it: on PostgreSQL every write makes every process reload, and a
-// reload that wrote every time would never end.
-func (k *Keys) keepLongEnough(ctx context.Context, records []store.SigningKey) error {
-	short := func(r store.SigningKey) bool { return keptUntil(r, k.keepRetired).After(r.RetireAt) }
-	if !slices.ContainsFunc(records, short) {
-		return nil
-	}
-	if err := k.store.KeepRetiredSigningKeys(ctx, k.keepRetired); err != nil {
-		return fmt.Errorf("token: keep retired signing keys: %w", err)
+// keepSigningKeys records on each key of records that this process will
+// sign with (newestByAlgorithm) that it must stay published keepRetired
+// after its retirement, where it says less: the longest lifetime of the
+// tokens it signs stays with the key, whatever the processes running when
+// it retires need. It writes only for a key that needs it, one update per
+// key and load, none per token: on PostgreSQL every write makes every
+// process reload, and a reload that wrote every time would never end.
+func (k *Keys) keepSigningKeys(ctx context.Context, records []store.SigningKey) error {
+	for _, r := range newestByAlgorithm(records) {
+		if r.KeepAfterRetirement >= k.keepRetired {
+			continue
+		}
+		if err := k.store.KeepSigningKey(ctx, r.ID, k.keepRetired); err != nil {
+			return fmt.Errorf("token: keep signing key %s: %w", r.ID, err)
+		}
 	}
 	return nil
-}
-
-// keptUntil is the earliest RetireAt that key r may have in a process that
-// needs a retired key for keep after its retirement: RetiredAt+keep, unless
-// RetireAt is later already (another process needs it longer). A key
-// without RetiredAt, the newest or one retired before RetiredAt was
-// recorded, keeps its RetireAt.
-func keptUntil(r store.SigningKey, keep time.Duration) time.Time {
-	if r.RetiredAt.IsZero() || r.RetireAt.After(r.RetiredAt.Add(keep)) {
-		return r.RetireAt
-	}
-	return r.RetiredAt.Add(keep)
 }
 
 // Algorithms returns the algorithms this provider can sign with now, in a
@@ -499,11 +498,12 @@ func newSigningKey(kid string, k parsedKey) (*signingKey, error) {
 }
 
 // newKeyRecord generates a key for alg, created at now, as the store keeps
-// it: sealed with kek. Its kid is the key's JWK Thumbprint ([RFC 7638]):
+// it: sealed with kek, and to be kept keep after its retirement (the
+// creator's keepRetired; see keepSigningKeys). Its kid is the key's JWK Thumbprint ([RFC 7638]):
 // unique per key without coordination between processes.
 //
 // [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
-func newKeyRecord(kek *KEK, alg Algorithm, now time.Time) (store.SigningKey, error) {
+func newKeyRecord(kek *KEK, alg Algorithm, now time.Time, keep time.Duration) (store.SigningKey, error) {
 	key, err := generateKey(alg)
 	if err != nil {
 		return store.SigningKey{}, fmt.Errorf("token: generate %s key: %w", alg, err)
@@ -518,7 +518,7 @@ func newKeyRecord(kek *KEK, alg Algorithm, now time.Time) (store.SigningKey, err
 	}
 	kid := base64.RawURLEncoding.EncodeToString(thumbprint)
 	return store.SigningKey{ID: kid, Algorithm: string(alg), Encrypted: true, CreatedAt: now,
-		PrivateKey: kek.seal(kid, string(alg), der)}, nil
+		KeepAfterRetirement: keep, PrivateKey: kek.seal(kid, string(alg), der)}, nil
 }
 
 // sealKeys seals with kek the keys that an older version stored in

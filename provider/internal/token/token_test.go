@@ -53,7 +53,7 @@ var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // fakeKeyStore is an in-memory KeyStore with the semantics documented on
 // store.Store. lists counts ListSigningKeys calls; listErr, when set, makes
-// ListSigningKeys fail; keeps counts KeepRetiredSigningKeys calls.
+// ListSigningKeys fail; keeps counts KeepSigningKey calls.
 type fakeKeyStore struct {
 	mu      sync.Mutex
 	keys    []store.SigningKey
@@ -98,23 +98,36 @@ func (f *fakeKeyStore) RotateSigningKey(_ context.Context, k store.SigningKey, r
 	for i, old := range f.keys {
 		if old.Algorithm == k.Algorithm && old.RetireAt.IsZero() {
 			// To the microsecond, as both stores keep times.
-			f.keys[i].RetireAt, f.keys[i].RetiredAt = retireAt.Truncate(time.Microsecond), k.CreatedAt.Truncate(time.Microsecond)
+			retiredAt := k.CreatedAt.Truncate(time.Microsecond)
+			f.keys[i].RetireAt, f.keys[i].RetiredAt = later(retireAt.Truncate(time.Microsecond), retiredAt.Add(old.KeepAfterRetirement)), retiredAt
 		}
 	}
 	f.keys = append(f.keys, k)
 	return nil
 }
 
-func (f *fakeKeyStore) KeepRetiredSigningKeys(_ context.Context, keep time.Duration) error {
+func (f *fakeKeyStore) KeepSigningKey(_ context.Context, id string, keep time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.keeps++
 	for i, k := range f.keys {
-		if until := k.RetiredAt.Add(keep).Truncate(time.Microsecond); !k.RetiredAt.IsZero() && k.RetireAt.Before(until) {
-			f.keys[i].RetireAt = until
+		if k.ID != id || k.KeepAfterRetirement >= keep {
+			continue
+		}
+		f.keys[i].KeepAfterRetirement = keep
+		if !k.RetiredAt.IsZero() {
+			f.keys[i].RetireAt = later(k.RetireAt, k.RetiredAt.Add(keep))
 		}
 	}
 	return nil
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (f *fakeKeyStore) DeleteRetiredSigningKeys(_ context.Context, now time.Time) (int64, error) {
@@ -562,35 +575,11 @@ func TestRotate(t *testing.T) {
 	})
 }
 
-// TestKeptUntil is the rule each process applies when it loads the keys: a
-// retired key stays until at least its retirement plus the process's own
-// time to keep it (OIDC Core Section 10.1.1), and never less than another
-// process made it.
-func TestKeptUntil(t *testing.T) {
-	retired := store.SigningKey{RetiredAt: t0, RetireAt: t0.Add(time.Hour)}
-	unrecorded := store.SigningKey{RetireAt: t0.Add(time.Hour)}
-	for _, tc := range []struct {
-		name string
-		key  store.SigningKey
-		keep time.Duration
-		want time.Time
-	}{
-		{"a longer need raises RetireAt to RetiredAt+keep", retired, 3 * time.Hour, t0.Add(3 * time.Hour)},
-		{"a shorter need leaves a later RetireAt", retired, time.Minute, t0.Add(time.Hour)},
-		{"an equal need leaves RetireAt", retired, time.Hour, t0.Add(time.Hour)},
-		{"a key retired before RetiredAt was recorded keeps RetireAt", unrecorded, 3 * time.Hour, t0.Add(time.Hour)},
-		{"the newest key stays unretired", store.SigningKey{}, 3 * time.Hour, time.Time{}},
-	} {
-		if got := keptUntil(tc.key, tc.keep); !got.Equal(tc.want) {
-			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}
-
 // TestRetiredKeyKeptForTheLongestLifetime: a process that keeps retired
-// keys longer than the one that rotated raises their RetireAt when it next
-// loads the keys, so a purge at the rotating process's RetireAt leaves its
-// tokens verifiable; one that needs them less long writes nothing.
+// keys longer than the one that rotated records its need on the key it
+// signs with when it loads the keys, so the rotation retires the key that
+// long and a purge at the rotating process's time leaves its tokens
+// verifiable; one that needs them less long writes nothing.
 func TestRetiredKeyKeptForTheLongestLifetime(t *testing.T) {
 	ctx := context.Background()
 	ks := &fakeKeyStore{}
@@ -625,6 +614,51 @@ func TestRetiredKeyKeptForTheLongestLifetime(t *testing.T) {
 	keeps := ks.keeps
 	if err := rotator.Reload(ctx); err != nil || ks.keeps != keeps {
 		t.Errorf("a reload by the process that needs the key less long: got %v and %d writes, want none", err, ks.keeps-keeps)
+	}
+}
+
+// TestRetiredKeyOutlivesTheProcessesThatSignedWithIt: a token signed by a
+// process that needed its key kept 3 h still verifies after that process
+// stopped (a restart with a shorter ACCESS_TOKEN_TTL), the only one left
+// needing a minute, and a rotation there: the need stays with the key
+// ([OIDC Core Section 10.1.1]). Once the 3 h are over, a purge deletes it.
+//
+// [OIDC Core Section 10.1.1]: https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+func TestRetiredKeyOutlivesTheProcessesThatSignedWithIt(t *testing.T) {
+	ctx := context.Background()
+	ks := &fakeKeyStore{}
+	before, err := LoadKeys(ctx, ks, testKEK, "", 3*time.Hour, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := mustSignAccessToken(t, before, userClaims()) // lives an hour
+	oldKID := currentKID(before)
+	after, err := LoadKeys(ctx, ks, testKEK, "", time.Minute, t0) // the restarted process
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := after.Rotate(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	purge := func(now time.Time) {
+		t.Helper()
+		if _, err := ks.DeleteRetiredSigningKeys(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := after.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	purge(t0.Add(30 * time.Minute)) // far past the restarted process's minute
+	if _, err := after.VerifyAccessToken(old, t0.Add(30*time.Minute), testIssuer, testAudience); err != nil {
+		t.Errorf("a token signed before the restart, after a purge past the new minute: got %v, want it to verify", err)
+	}
+	if kids := jwksKIDs(t, after.JWKS(), RS256); !slices.Contains(kids, oldKID) {
+		t.Errorf("JWKS after a purge past the new minute: got kids %v, want %s among them", kids, oldKID)
+	}
+	purge(t0.Add(3*time.Hour + time.Second))
+	if kids := jwksKIDs(t, after.JWKS(), RS256); slices.Contains(kids, oldKID) {
+		t.Errorf("JWKS after a purge past the 3 h: got kids %v, want %s gone", kids, oldKID)
 	}
 }
 

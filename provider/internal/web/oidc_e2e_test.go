@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/provider/internal/clocktest"
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/token"
 	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
@@ -590,4 +592,75 @@ func TestE2ERetiredKeyKeptForTheServersLifetime(t *testing.T) {
 		}
 		wantAlive(t, srv, "a token signed before the rotation, an hour later", before.AccessToken)
 	})
+}
+
+// TestE2ERetiredKeyOutlivesALongerTTLAfterARestart: a token signed while
+// the provider ran ACCESS_TOKEN_TTL=1h still verifies after the provider
+// restarted with 5s and `provider keys rotate` ran beside it, until it
+// expires, though no running process has the hour any more: the key records
+// the lifetimes of the processes that signed with it, and the rotation and
+// the purge keep it that long ([OIDC Core Section 10.1.1]; README,
+// "Signing keys"). An hour past the rotation the purge deletes it and the
+// JWKS no longer lists it.
+//
+// [OIDC Core Section 10.1.1]: https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+func TestE2ERetiredKeyOutlivesALongerTTLAfterARestart(t *testing.T) {
+	for _, backend := range storeBackends {
+		t.Run(backend.name, func(t *testing.T) {
+			shared := config.Config{DatabaseURL: filepath.Join(t.TempDir(), "provider.db")}
+			backend.configure(t, &shared) // PostgreSQL: a schema of its own
+			clock := clocktest.New(time.Now())
+			withTTL := func(ttl time.Duration) providertest.Options {
+				return providertest.Options{AccessTokenTTL: ttl, Now: clock.Now, Issuer: "http://issuer.test",
+					Configure: func(c *config.Config) { c.DatabaseURL = shared.DatabaseURL }}
+			}
+			before := providertest.New(t, withTTL(time.Hour))
+			_, tok := rawToken(t, before, url.Values{"grant_type": {"client_credentials"}}, demoBasic)
+			kid := kidOf(t, tok.AccessToken)
+			before.Close() // the restart: no process runs the hour any more
+			if err := before.Provider.Store.Close(); err != nil {
+				t.Fatal(err)
+			}
+			after := providertest.New(t, withTTL(5*time.Second))
+			cfg := after.Provider.Config
+			command := rotatingProcess(t, cfg.DatabaseURL, cfg.KeyEncryptionKey, 5*time.Second)
+			if _, err := command.Rotate(t.Context(), clock.Now()); err != nil {
+				t.Fatalf("rotate: %v", err)
+			}
+			purge := func(advance time.Duration) {
+				t.Helper()
+				clock.Advance(advance)
+				if _, err := after.Provider.PurgeExpired(t.Context()); err != nil {
+					t.Fatalf("purge: %v", err)
+				}
+				if err := after.Provider.Keys.Reload(t.Context()); err != nil { // as the provider does every minute
+					t.Fatalf("reload: %v", err)
+				}
+			}
+			purge(10 * time.Minute) // far past 5 s and the margin
+			wantAlive(t, after, "a token of the 1h provider, 10 minutes after the rotation at the 5s one", tok.AccessToken)
+			if kids := publishedKids(t, after); !slices.Contains(kids, kid) {
+				t.Errorf("JWKS 10 minutes after the rotation: got kids %v, want %s among them", kids, kid)
+			}
+			purge(50*time.Minute + time.Second) // past the hour
+			if kids := publishedKids(t, after); slices.Contains(kids, kid) {
+				t.Errorf("JWKS an hour after the rotation: got kids %v, want %s gone", kids, kid)
+			}
+		})
+	}
+}
+
+// publishedKids fetches srv's JWKS and returns the kid of each key.
+func publishedKids(t *testing.T, srv *providertest.Server) []string {
+	t.Helper()
+	resp, body := callResource(t, srv.URL+"/.well-known/jwks.json", "")
+	var jwks struct{ Keys []struct{ Kid string } }
+	if err := json.Unmarshal([]byte(body), &jwks); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET jwks: got %d %v", resp.StatusCode, err)
+	}
+	var kids []string
+	for _, k := range jwks.Keys {
+		kids = append(kids, k.Kid)
+	}
+	return kids
 }

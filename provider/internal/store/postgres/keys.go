@@ -19,16 +19,16 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 // createSigningKey inserts k with db, the pool or a transaction.
 func createSigningKey(ctx context.Context, db querier, k store.SigningKey) error {
 	_, err := db.Exec(ctx, `
-		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at, retired_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, k.CreatedAt, nullTime(k.RetireAt), nullTime(k.RetiredAt))
+		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at, retired_at, keep_after_retirement_us)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, k.CreatedAt, nullTime(k.RetireAt), nullTime(k.RetiredAt), k.KeepAfterRetirement.Microseconds())
 	return insertErr("create signing key", err)
 }
 
 // ListSigningKeys returns every signing key, newest first.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, algorithm, private_key, encrypted, created_at, retire_at, retired_at
+		SELECT id, algorithm, private_key, encrypted, created_at, retire_at, retired_at, keep_after_retirement_us
 		FROM signing_keys ORDER BY created_at DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list signing keys: %w", err)
@@ -38,10 +38,12 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	for rows.Next() {
 		var k store.SigningKey
 		var retireAt, retiredAt *time.Time
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &k.CreatedAt, &retireAt, &retiredAt); err != nil {
+		var keepMicros int64
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &k.CreatedAt, &retireAt, &retiredAt, &keepMicros); err != nil {
 			return nil, fmt.Errorf("postgres: list signing keys: %w", err)
 		}
 		k.CreatedAt, k.RetireAt, k.RetiredAt = k.CreatedAt.UTC(), fromNullTime(retireAt), fromNullTime(retiredAt)
+		k.KeepAfterRetirement = time.Duration(keepMicros) * time.Microsecond
 		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
@@ -51,7 +53,8 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 }
 
 // RotateSigningKey stores k and retires every other unretired key of its
-// algorithm, at retireAt and as of k.CreatedAt, in one transaction. It first locks the table
+// algorithm as of k.CreatedAt, until retireAt or its retirement plus its
+// keep_after_retirement_us, whichever is later, in one transaction. It first locks the table
 // against other writers (readers go on): rotations run one after the
 // other, in any process, each seeing the keys the ones before committed,
 // so the last leaves its key the only unretired one. Under READ COMMITTED
@@ -65,7 +68,9 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
-			UPDATE signing_keys SET retire_at = $1, retired_at = $2 WHERE retire_at IS NULL AND algorithm = $3 AND id <> $4`,
+			UPDATE signing_keys
+			SET retire_at = greatest($1, $2::timestamptz + keep_after_retirement_us * interval '1 microsecond'), retired_at = $2
+			WHERE retire_at IS NULL AND algorithm = $3 AND id <> $4`,
 			retireAt, k.CreatedAt, k.Algorithm, k.ID); err != nil {
 			return fmt.Errorf("postgres: retire signing keys: %w", err)
 		}
@@ -73,15 +78,18 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 	})
 }
 
-// KeepRetiredSigningKeys raises retire_at to retired_at+keep where it is
-// earlier. A change notifies every process (migration 0091), so the caller
-// calls it only when some key needs it.
-func (s *Store) KeepRetiredSigningKeys(ctx context.Context, keep time.Duration) error {
+// KeepSigningKey raises keep_after_retirement_us of key id to keep where
+// it is lower, and its retire_at, if it has a retired_at, to retired_at+keep
+// where that is earlier (greatest ignores a NULL retired_at). A change
+// notifies every process (migration 0091), so the caller calls it only when
+// the key needs it.
+func (s *Store) KeepSigningKey(ctx context.Context, id string, keep time.Duration) error {
 	_, err := s.pool.Exec(ctx, `
-		UPDATE signing_keys SET retire_at = retired_at + $1 * interval '1 microsecond'
-		WHERE retired_at IS NOT NULL AND retire_at < retired_at + $1 * interval '1 microsecond'`, keep.Microseconds())
+		UPDATE signing_keys
+		SET keep_after_retirement_us = $2, retire_at = greatest(retire_at, retired_at + $2 * interval '1 microsecond')
+		WHERE id = $1 AND keep_after_retirement_us < $2`, id, keep.Microseconds())
 	if err != nil {
-		return fmt.Errorf("postgres: keep retired signing keys: %w", err)
+		return fmt.Errorf("postgres: keep signing key: %w", err)
 	}
 	return nil
 }

@@ -19,16 +19,16 @@ func (s *Store) CreateSigningKey(ctx context.Context, k store.SigningKey) error 
 // createSigningKey inserts k with db, which may be a transaction.
 func createSigningKey(ctx context.Context, db execer, k store.SigningKey) error {
 	_, err := db.ExecContext(ctx, `
-		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at, retired_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, micros(k.CreatedAt), nullMicros(k.RetireAt), nullMicros(k.RetiredAt))
+		INSERT INTO signing_keys (id, algorithm, private_key, encrypted, created_at, retire_at, retired_at, keep_after_retirement_us)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Algorithm, k.PrivateKey, k.Encrypted, micros(k.CreatedAt), nullMicros(k.RetireAt), nullMicros(k.RetiredAt), k.KeepAfterRetirement.Microseconds())
 	return insertErr("create signing key", err)
 }
 
 // ListSigningKeys returns every signing key, newest first.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	rows, err := s.read.QueryContext(ctx, `
-		SELECT id, algorithm, private_key, encrypted, created_at, retire_at, retired_at
+		SELECT id, algorithm, private_key, encrypted, created_at, retire_at, retired_at, keep_after_retirement_us
 		FROM signing_keys ORDER BY created_at DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
@@ -37,12 +37,13 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	var keys []store.SigningKey
 	for rows.Next() {
 		var k store.SigningKey
-		var createdAt int64
+		var createdAt, keepMicros int64
 		var retireAt, retiredAt sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &createdAt, &retireAt, &retiredAt); err != nil {
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.PrivateKey, &k.Encrypted, &createdAt, &retireAt, &retiredAt, &keepMicros); err != nil {
 			return nil, fmt.Errorf("sqlite: list signing keys: %w", err)
 		}
 		k.CreatedAt, k.RetireAt, k.RetiredAt = fromMicros(createdAt), fromNullMicros(retireAt), fromNullMicros(retiredAt)
+		k.KeepAfterRetirement = time.Duration(keepMicros) * time.Microsecond
 		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
@@ -52,7 +53,8 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 }
 
 // RotateSigningKey stores k and retires every other unretired key of its
-// algorithm, at retireAt and as of k.CreatedAt, in one transaction. The transaction begins
+// algorithm as of k.CreatedAt, until retireAt or its retirement plus its
+// keep_after_retirement_us, whichever is later, in one transaction. The transaction begins
 // IMMEDIATE (see dsn), so rotations run one after the other, in any
 // process: the last leaves its key the only unretired one.
 func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt time.Time) error {
@@ -61,7 +63,8 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE signing_keys SET retire_at = ?, retired_at = ? WHERE retire_at IS NULL AND algorithm = ? AND id <> ?`,
+			UPDATE signing_keys SET retire_at = max(?1, ?2 + keep_after_retirement_us), retired_at = ?2
+			WHERE retire_at IS NULL AND algorithm = ?3 AND id <> ?4`,
 			micros(retireAt), micros(k.CreatedAt), k.Algorithm, k.ID); err != nil {
 			return fmt.Errorf("sqlite: retire signing keys: %w", err)
 		}
@@ -69,14 +72,17 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 	})
 }
 
-// KeepRetiredSigningKeys raises retire_at to retired_at+keep where it is
-// earlier.
-func (s *Store) KeepRetiredSigningKeys(ctx context.Context, keep time.Duration) error {
+// KeepSigningKey raises keep_after_retirement_us of key id to keep where
+// it is lower, and its retire_at, if it has a retired_at, to retired_at+keep
+// where that is earlier (a comparison with NULL is not true, so a key
+// without retired_at keeps its retire_at).
+func (s *Store) KeepSigningKey(ctx context.Context, id string, keep time.Duration) error {
 	_, err := s.write.ExecContext(ctx, `
-		UPDATE signing_keys SET retire_at = retired_at + ?1
-		WHERE retired_at IS NOT NULL AND retire_at < retired_at + ?1`, keep.Microseconds())
+		UPDATE signing_keys SET keep_after_retirement_us = ?2,
+			retire_at = CASE WHEN retire_at < retired_at + ?2 THEN retired_at + ?2 ELSE retire_at END
+		WHERE id = ?1 AND keep_after_retirement_us < ?2`, id, keep.Microseconds())
 	if err != nil {
-		return fmt.Errorf("sqlite: keep retired signing keys: %w", err)
+		return fmt.Errorf("sqlite: keep signing key: %w", err)
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ var signingKeyTests = []test{
 	}},
 	{"ListSigningKeys returns every key newest first", func(t *testing.T, s store.Store) {
 		oldest, middle, newest := newKey("k1", -2*time.Hour), newKey("k2", -time.Hour), newKey("k3", 0)
+		middle.KeepAfterRetirement = time.Hour + 2*time.Minute + time.Microsecond
 		createKeys(t, s, middle, newest, oldest)
 		got, err := s.ListSigningKeys(t.Context())
 		must(t, "ListSigningKeys", err)
@@ -67,6 +68,20 @@ var signingKeyTests = []test{
 		// The key retired before keeps its RetireAt; the new key has none,
 		// and so has the key of another algorithm: each rotates on its own.
 		checkEqual(t, "ListSigningKeys after rotating", got, []store.SigningKey{newer, old, otherAlg, retired})
+	}},
+	{"RotateSigningKey keeps a retired key its KeepAfterRetirement after the rotation when that is later", func(t *testing.T, s store.Store) {
+		long, short := newKey("long", -time.Hour), newKey("short", -time.Hour)
+		newRS, newES := newKey("new-rs", 0), newKey("new-es", 0)
+		short.Algorithm, newES.Algorithm = "ES256", "ES256"
+		long.KeepAfterRetirement, short.KeepAfterRetirement = 5*time.Hour, time.Minute
+		createKeys(t, s, long, short)
+		must(t, "RotateSigningKey(RS256)", s.RotateSigningKey(t.Context(), newRS, at(2*time.Hour)))
+		must(t, "RotateSigningKey(ES256)", s.RotateSigningKey(t.Context(), newES, at(2*time.Hour)))
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
+		long.RetireAt, long.RetiredAt = at(5*time.Hour), newRS.CreatedAt   // its own need, later than the rotation's
+		short.RetireAt, short.RetiredAt = at(2*time.Hour), newES.CreatedAt // the rotation's, later than its own need
+		checkEqual(t, "ListSigningKeys after rotating", got, []store.SigningKey{newRS, newES, short, long})
 	}},
 	{"RotateSigningKey retires a newer key too: the rotated-in key signs whatever the clocks", func(t *testing.T, s store.Store) {
 		createKeys(t, s, newKey("ahead", time.Hour)) // stored by a process whose clock is ahead
@@ -100,17 +115,22 @@ var signingKeyTests = []test{
 			}
 		}
 	}},
-	{"KeepRetiredSigningKeys raises RetireAt to RetiredAt+keep where it is earlier, never lowers it", func(t *testing.T, s store.Store) {
-		short, long, unrecorded, current := newKey("short", -2*time.Hour), newKey("long", -2*time.Hour), newKey("unrecorded", -2*time.Hour), newKey("current", 0)
-		short.RetiredAt, short.RetireAt = at(-time.Hour), at(time.Minute) // retired by a command with a shorter lifetime
-		long.RetiredAt, long.RetireAt = at(-time.Hour), at(3*time.Hour)
+	{"KeepSigningKey raises KeepAfterRetirement, and RetireAt of a key retired meanwhile, never lowers them", func(t *testing.T, s store.Store) {
+		current, short, long, unrecorded := newKey("current", 0), newKey("short", -2*time.Hour), newKey("long", -2*time.Hour), newKey("unrecorded", -2*time.Hour)
+		current.KeepAfterRetirement = time.Minute
+		short.RetiredAt, short.RetireAt = at(-time.Hour), at(time.Minute) // retired between a process's read and its write
+		long.RetiredAt, long.RetireAt, long.KeepAfterRetirement = at(-time.Hour), at(3*time.Hour), 4*time.Hour
 		unrecorded.RetireAt = at(time.Minute) // retired before RetiredAt was recorded
-		createKeys(t, s, short, long, unrecorded, current)
-		must(t, "KeepRetiredSigningKeys(2h)", s.KeepRetiredSigningKeys(t.Context(), 2*time.Hour))
-		must(t, "KeepRetiredSigningKeys(1h)", s.KeepRetiredSigningKeys(t.Context(), time.Hour)) // a process with a shorter lifetime
+		createKeys(t, s, current, short, long, unrecorded)
+		for _, k := range []store.SigningKey{current, short, long, unrecorded} {
+			must(t, "KeepSigningKey("+k.ID+", 2h)", s.KeepSigningKey(t.Context(), k.ID, 2*time.Hour))
+			must(t, "KeepSigningKey("+k.ID+", 1h)", s.KeepSigningKey(t.Context(), k.ID, time.Hour)) // a process with a shorter lifetime
+		}
 		got, err := s.ListSigningKeys(t.Context())
 		must(t, "ListSigningKeys", err)
-		short.RetireAt = at(time.Hour) // RetiredAt + 2h
+		current.KeepAfterRetirement = 2 * time.Hour                            // and still no RetireAt
+		short.KeepAfterRetirement, short.RetireAt = 2*time.Hour, at(time.Hour) // RetiredAt + 2h
+		unrecorded.KeepAfterRetirement = 2 * time.Hour
 		checkEqual(t, "ListSigningKeys after keeping", got, []store.SigningKey{current, unrecorded, short, long})
 	}},
 	{"DeleteRetiredSigningKeys removes only keys retired before now", func(t *testing.T, s store.Store) {
@@ -180,15 +200,29 @@ func checkUnretired(t *testing.T, s store.Store, want string) {
 
 // CheckRetiredBeforeRetiredAt checks that s, upgraded by
 // 0065_signing_key_retired_at.sql, holds one key, "old", retired before it
-// with RetireAt retireAt: it has no RetiredAt, and KeepRetiredSigningKeys
-// leaves its RetireAt as it was.
+// with RetireAt retireAt: it has no RetiredAt, and KeepSigningKey leaves
+// its RetireAt as it was.
 func CheckRetiredBeforeRetiredAt(t *testing.T, s store.Store, retireAt time.Time) {
 	t.Helper()
-	must(t, "KeepRetiredSigningKeys", s.KeepRetiredSigningKeys(t.Context(), 24*time.Hour))
+	must(t, "KeepSigningKey", s.KeepSigningKey(t.Context(), "old", 24*time.Hour))
 	keys, err := s.ListSigningKeys(t.Context())
 	must(t, "ListSigningKeys", err)
 	if len(keys) != 1 || keys[0].ID != "old" || !keys[0].RetiredAt.IsZero() || !keys[0].RetireAt.Equal(retireAt) {
 		t.Errorf("the key retired before the upgrade: got %+v, want old with no RetiredAt and RetireAt %v", keys, retireAt)
+	}
+}
+
+// CheckStoredBeforeKeepAfterRetirement checks that s, upgraded by
+// 0066_signing_key_keep_after_retirement.sql, holds one key, "old", retired
+// before it at retiredAt with RetireAt retireAt: it has KeepAfterRetirement
+// 0 and its retirement as it was.
+func CheckStoredBeforeKeepAfterRetirement(t *testing.T, s store.Store, retiredAt, retireAt time.Time) {
+	t.Helper()
+	keys, err := s.ListSigningKeys(t.Context())
+	must(t, "ListSigningKeys", err)
+	if len(keys) != 1 || keys[0].ID != "old" || keys[0].KeepAfterRetirement != 0 ||
+		!keys[0].RetiredAt.Equal(retiredAt) || !keys[0].RetireAt.Equal(retireAt) {
+		t.Errorf("the key stored before the upgrade: got %+v, want old with KeepAfterRetirement 0, RetiredAt %v and RetireAt %v", keys, retiredAt, retireAt)
 	}
 }
 

@@ -24,7 +24,7 @@ var openIDClientDir = filepath.Join("..", "..", "..", "interop", "openid-client"
 func needOpenIDClient(t *testing.T) string {
 	t.Helper()
 	missing := func(what string) {
-		missingInterop(t, what, "install Node.js 18+ and run: npm ci --prefix interop/openid-client")
+		missingInterop(t, what, "install Node.js 20+ and run: npm ci --prefix interop/openid-client")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {

@@ -39,21 +39,23 @@ var strayCitations = []struct {
 // numberAfterSpec is a section number right after a spec's name, without
 // "Section" between them, in a comment or a string (a test's name cites
 // too).
-var numberAfterSpec = regexp.MustCompile(`\b(RFC \d{4}|OIDC Core|CIMD),? [0-9]`)
+var numberAfterSpec = regexp.MustCompile(`\b(RFC \d{4}(bis)?|OIDC Core|CIMD),? [0-9]`)
 
 // Outside a quotation of an RFC (which cites in its own way), a citation
 // is on one line and each section number follows its spec's name ("RFC 9449
 // Section 5, RFC 9449 Section 6.1", not "RFC 9449 Section 5, Section 6.1"):
 // else grep for it misses it.
 var (
-	splitCitation = regexp.MustCompile(`(\bRFC|\bRFC \d{4}|\bOIDC|\bOIDC [A-Z][A-Za-z-]*|\bCIMD|\bSection)[ \t]*\n[ \t]*(\d|Section|Core|Discovery|Registration|RP-)`)
+	splitCitation = regexp.MustCompile(`(\bRFC|\bRFC \d{4}(bis)?|\bOIDC|\bOIDC [A-Z][A-Za-z-]*|\bCIMD|\bSection)[ \t]*\n[ \t]*(\d|Section|Core|Discovery|Registration|RP-)`)
 	bareSection   = regexp.MustCompile(`\bSection\s+[0-9]+(\.[0-9]+)*`)
 )
 
 // specName ends the text before a section number that is cited in full.
 // CIMD is the client ID metadata document draft, under its own short name
-// (draft-ietf-oauth-client-id-metadata-document-01).
-var specName = regexp.MustCompile(`(RFC \d{4}|OIDC( [A-Z][A-Za-z-]*)+|CIMD)\s+$`)
+// (draft-ietf-oauth-client-id-metadata-document-01); RFC 6265bis is the
+// draft that revises an RFC (draft-ietf-httpbis-rfc6265bis), under the
+// name it goes by.
+var specName = regexp.MustCompile(`(RFC \d{4}(bis)?|OIDC( [A-Z][A-Za-z-]*)+|CIMD)\s+$`)
 
 // inlineCode is a code span (`[Section 6]`): an example of a form, not a
 // citation.

@@ -230,16 +230,41 @@ func (a *App) newCookieStore() sessions.Store {
 
 // cookieOptions are the session cookie's attributes: HttpOnly (scripts never
 // see it), SameSite=Lax (not sent on cross-site POSTs), Secure when the
-// client is served over https.
+// client is served over https, as its name then requires (cookieName).
 func (a *App) cookieOptions(maxAge int) sessions.Options {
 	return sessions.Options{
 		Path:     "/",
 		MaxAge:   maxAge,
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
-		Secure:   strings.HasPrefix(a.cfg.RedirectURI, "https://"),
+		Secure:   a.servedOverHTTPS(),
 	}
 }
+
+// cookieName names the session cookie, the one name the client writes and
+// reads. Over https it is "__Host-client_session", a name
+// [RFC 6265bis Section 4.1.3.2] reserves: such a cookie "will have been
+// set with a Secure attribute, a Path attribute with a value of /, and no
+// Domain attribute", so only this host can have set it. Another host of
+// the same domain (a sibling, evil.example.com beside app.example.com)
+// cannot plant its own session in the user's browser with
+// Domain=example.com (cookie tossing), which would log the user in as its
+// author; a cookie under another name is not this session. Over http (local
+// development) the name has no prefix: a browser refuses a prefixed cookie
+// without Secure, and Secure needs https.
+//
+// [RFC 6265bis Section 4.1.3.2]: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-12#section-4.1.3.2
+func (a *App) cookieName() string {
+	const name = "client_session"
+	if a.servedOverHTTPS() {
+		return "__Host-" + name
+	}
+	return name
+}
+
+// servedOverHTTPS reports whether the client is served over https, as its
+// REDIRECT_URI says: then its cookie is Secure and has a prefixed name.
+func (a *App) servedOverHTTPS() bool { return strings.HasPrefix(a.cfg.RedirectURI, "https://") }
 
 // RequestTimeout is how long a page's work may take, counted from the end
 // of its request's headers: the deadline of its context (service.Deadline,
@@ -257,7 +282,7 @@ const RequestTimeout = 20 * time.Second
 func (a *App) Handler() http.Handler {
 	r := service.NewEngine()
 	_ = r.SetTrustedProxies(nil)
-	r.Use(service.AssignRequestID, service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, service.Deadline(a.requestTimeout), sessions.Sessions(cookieName, a.cookies), a.chooseLanguage)
+	r.Use(service.AssignRequestID, service.Observe(a.log, a.metrics), a.recoverPanics, a.securityHeaders, limitBody, service.Deadline(a.requestTimeout), sessions.Sessions(a.cookieName(), a.cookies), a.chooseLanguage)
 	service.Mount(r, a.metrics, a.cfg.MetricsAddr, a.log, func(context.Context) error { return nil }) // ready: the metadata is in
 
 	root := service.Routes{IRoutes: r} // here and in pages, a GET route answers HEAD too

@@ -45,7 +45,7 @@ func TestBadSessionCookieIsQuiet(t *testing.T) {
 		out.Reset()
 		stray.Reset()
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		req.AddCookie(&http.Cookie{Name: cookieName, Value: value})
+		req.AddCookie(&http.Cookie{Name: app.cookieName(), Value: value})
 		rec := httptest.NewRecorder()
 		app.Handler().ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Log in with the provider") {
@@ -74,11 +74,18 @@ func TestBadSessionCookieIsQuiet(t *testing.T) {
 }
 
 // newCookieApp returns a client app, with no provider behind it, whose
-// cookies are keyed with secret.
+// cookies are keyed with secret, served over http (REDIRECT_URI's default).
 func newCookieApp(t *testing.T, secret string, logger *slog.Logger) *App {
+	t.Helper()
+	return newCookieAppAt(t, secret, config.Default().RedirectURI, logger)
+}
+
+// newCookieAppAt is newCookieApp served where redirectURI says: http or https.
+func newCookieAppAt(t *testing.T, secret, redirectURI string, logger *slog.Logger) *App {
 	t.Helper()
 	cfg := config.Default()
 	cfg.SessionSecret = secret
+	cfg.RedirectURI = redirectURI
 	app, err := New(Options{Config: cfg, Metadata: metadata.Metadata{JWKSURI: "http://127.0.0.1:1/jwks"},
 		HTTPClient: http.DefaultClient, Logger: logger})
 	if err != nil {
@@ -91,13 +98,68 @@ func newCookieApp(t *testing.T, secret string, logger *slog.Logger) *App {
 // attack lab (which starts a session).
 func newCookie(t *testing.T, app *App) string {
 	t.Helper()
+	return sessionCookie(t, app, visitAttacks(app)).Value
+}
+
+// visitAttacks opens app's attack lab, which starts a session when the
+// request names none, with the cookies sent.
+func visitAttacks(app *App, sent ...*http.Cookie) *http.Response {
+	req := httptest.NewRequest(http.MethodGet, "/attacks", nil)
+	for _, c := range sent {
+		req.AddCookie(c)
+	}
 	rec := httptest.NewRecorder()
-	app.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/attacks", nil))
-	for _, c := range rec.Result().Cookies() {
-		if c.Name == cookieName {
-			return c.Value
+	app.Handler().ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+// sessionCookie returns the session cookie of app that resp sets, failing
+// when it sets none.
+func sessionCookie(t *testing.T, app *App, resp *http.Response) *http.Cookie {
+	t.Helper()
+	for _, c := range resp.Cookies() {
+		if c.Name == app.cookieName() {
+			return c
 		}
 	}
-	t.Fatalf("GET /attacks set no %s cookie", cookieName)
-	return ""
+	t.Fatalf("no %s cookie set: %q", app.cookieName(), resp.Header.Values("Set-Cookie"))
+	return nil
+}
+
+// TestSessionCookieNameAndAttributes: served over https (an https
+// REDIRECT_URI), the session cookie is __Host-client_session: Secure,
+// Path=/ and no Domain, as RFC 6265bis Section 4.1.3.2 asks of that name.
+// Over http (local development) it keeps the name client_session, without
+// Secure: a browser refuses a prefixed cookie without Secure.
+func TestSessionCookieNameAndAttributes(t *testing.T) {
+	for _, tc := range []struct {
+		redirectURI, name string
+		secure            bool
+	}{
+		{"https://app.example.test/callback", "__Host-client_session", true},
+		{"http://localhost:3000/callback", "client_session", false},
+	} {
+		app := newCookieAppAt(t, "cookie test secret", tc.redirectURI, slog.New(slog.DiscardHandler))
+		c := sessionCookie(t, app, visitAttacks(app))
+		if c.Name != tc.name || c.Secure != tc.secure || c.Path != "/" || c.Domain != "" || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+			t.Errorf("REDIRECT_URI %s: Set-Cookie: %s\nwant the name %s, Secure %v, Path=/, no Domain, HttpOnly, SameSite=Lax",
+				tc.redirectURI, c, tc.name, tc.secure)
+		}
+	}
+}
+
+// TestTossedSessionCookieIsIgnored: served over https, a session cookie
+// under the name without prefix, which another host of the domain can set
+// with Domain (cookie tossing), is not the session, even when it names a
+// live one: here the attacker's own. The victim's browser gets a new
+// session; taking the attacker's would log the victim in as the attacker
+// once the attacker logs that session in.
+func TestTossedSessionCookieIsIgnored(t *testing.T) {
+	app := newCookieAppAt(t, "cookie test secret", "https://app.example.test/callback", slog.New(slog.DiscardHandler))
+	attackers := sessionCookie(t, app, visitAttacks(app))
+	before := app.sessions.Len()
+	visitAttacks(app, &http.Cookie{Name: "client_session", Value: attackers.Value})
+	if app.sessions.Len() != before+1 {
+		t.Errorf("the tossed cookie was taken for the victim's session: %d sessions after the visit, want a new one (%d)", app.sessions.Len(), before+1)
+	}
 }

@@ -20,7 +20,7 @@ func (h *harness) session() *webSession {
 	for _, c := range h.user.Client.Jar.Cookies(u) {
 		req.AddCookie(c)
 	}
-	cookie, err := h.app.cookies.Get(req, cookieName)
+	cookie, err := h.app.cookies.Get(req, h.app.cookieName())
 	if err != nil {
 		h.t.Fatal(err)
 	}

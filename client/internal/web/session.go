@@ -17,9 +17,8 @@ import (
 )
 
 const (
-	cookieName = "client_session" // the session cookie
-	sessionKey = "sid"            // the one value it holds: the session ID
-	csrfField  = "csrf_token"     // the hidden form field of POST forms
+	sessionKey = "sid"        // the one value the session cookie (App.cookieName) holds: the session ID
+	csrfField  = "csrf_token" // the hidden form field of POST forms
 	// maxPending is how many authorization requests one browser may have
 	// under way at once (a login started in several tabs).
 	maxPending = 4

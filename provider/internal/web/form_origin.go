@@ -75,7 +75,7 @@ const descTooLongForGet = "a POST from another site comes without the login sess
 // and no cookie written. A POST with the cookie, from the provider's own
 // pages, or without Sec-Fetch-Site and Origin (curl's) goes on.
 func (s *Server) crossSitePostAsGet(c *gin.Context) {
-	if _, err := c.Request.Cookie(sessionCookieName); err == nil || s.formOrigins.Check(c.Request) == nil {
+	if _, err := c.Request.Cookie(sessionCookieName(s.p)); err == nil || s.formOrigins.Check(c.Request) == nil {
 		c.Next()
 		return
 	}

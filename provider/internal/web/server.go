@@ -75,7 +75,7 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 	service.Mount(r, m, p.Config.MetricsAddr, log, p.Ready)
-	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName, newCookieStore(sessionSecret, s.sessionCookie, log)), protectPage)}
+	pages := service.Routes{IRoutes: r.Group("", sessions.Sessions(sessionCookieName(p), newCookieStore(sessionSecret, s.sessionCookie, log)), protectPage)}
 	s.routes(service.Routes{IRoutes: r}, newCORSGroup(r), pages)
 	return &Router{Engine: r, Metrics: m.Handler()}
 }
@@ -156,12 +156,52 @@ func newCookieStore(secret []byte, options sessions.Options, log *slog.Logger) s
 // sessionCookieOptions are the attributes of the login session cookie. Its
 // path is the issuer's ("/" when the issuer has none), so the browser sends
 // it to this provider's pages only ([RFC 6265 Section 5.1.4]): two issuers
-// on one host, each behind its path, keep a session each.
+// on one host, each behind its path, keep a session each. It is Secure
+// when the issuer is https, as its name then requires (sessionCookieName).
 //
 // [RFC 6265 Section 5.1.4]: https://www.rfc-editor.org/rfc/rfc6265#section-5.1.4
 func sessionCookieOptions(p *oauth.Provider) sessions.Options {
 	return sessions.Options{
 		Path: cmp.Or(p.IssuerPath(), "/"), MaxAge: int(p.Config.SessionTTL.Seconds()), HttpOnly: true,
-		Secure: strings.HasPrefix(p.Config.Issuer, "https://"), SameSite: http.SameSiteLaxMode,
+		Secure: issuerIsHTTPS(p), SameSite: http.SameSiteLaxMode,
 	}
 }
+
+// sessionCookieName names the login session cookie, the one name the
+// provider writes and reads. Over https the name carries a prefix the
+// browser enforces, so that another host of the same domain (a sibling,
+// evil.example.com beside login.example.com) cannot plant its own session
+// in the user's browser under this name, with Domain=example.com (cookie
+// tossing: the user would then approve in the planter's account). A cookie
+// under another name is not this session, whatever it holds.
+//
+//   - An issuer without a path: "__Host-provider_session", which
+//     [RFC 6265bis Section 4.1.3.2] reserves: such a cookie "will have been
+//     set with a Secure attribute, a Path attribute with a value of /, and
+//     no Domain attribute", so only this host can have set it.
+//   - An issuer with a path, whose cookie has that Path:
+//     "__Secure-provider_session". [RFC 6265bis Section 4.1.3.1] promises
+//     only that such a cookie "will have been set with a Secure attribute":
+//     no page served over http (a network attacker's, another host's) can
+//     set it, but a sibling host served over https still can, with a Domain.
+//
+// Over http (local development) the name has no prefix: a browser refuses
+// a prefixed cookie without Secure, and Secure needs https.
+//
+// [RFC 6265bis Section 4.1.3.1]: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-12#section-4.1.3.1
+// [RFC 6265bis Section 4.1.3.2]: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-12#section-4.1.3.2
+func sessionCookieName(p *oauth.Provider) string {
+	const name = "provider_session"
+	switch {
+	case !issuerIsHTTPS(p):
+		return name
+	case p.IssuerPath() == "":
+		return "__Host-" + name
+	default:
+		return "__Secure-" + name
+	}
+}
+
+// issuerIsHTTPS reports whether the provider is served over https, as its
+// issuer says: then its cookie is Secure and has a prefixed name.
+func issuerIsHTTPS(p *oauth.Provider) bool { return strings.HasPrefix(p.Config.Issuer, "https://") }

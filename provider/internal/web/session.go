@@ -12,9 +12,6 @@ import (
 	"github.com/oauth-reference/provider/internal/oauth"
 )
 
-// sessionCookieName names the provider's login session cookie.
-const sessionCookieName = "provider_session"
-
 // Keys inside the login session.
 const (
 	sessionID       = "sid" // the session's random id (oauth.NewLoginSessionID)

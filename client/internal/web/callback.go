@@ -329,11 +329,18 @@ func withIDTokenChecks(hops []xray.Hop, checks []xray.Check) []xray.Hop {
 
 // replaceSession ends the session that started the login and starts a new
 // one holding data, so the session ID changes when the user logs in
-// (session fixation, [RFC 9700 Section 4.7]).
+// (session fixation, [RFC 9700 Section 4.7]). The new session keeps what
+// the old one still waits for and chose: the authorization requests of
+// logins started in other tabs (the one completed was taken already), so
+// their responses still find their state, and the language.
 //
 // [RFC 9700 Section 4.7]: https://www.rfc-editor.org/rfc/rfc9700#section-4.7
 func (a *App) replaceSession(c *gin.Context, old *webSession, data sessionData) error {
-	a.sessions.Delete(old.ID())
+	old.Lock()
+	old.Data.dropExpiredPending(a.now())
+	data.Pending, data.Lang = old.Data.Pending, old.Data.Lang
+	a.sessions.Delete(old.ID()) // under the lock: no tab adds a request to it after it is read
+	old.Unlock()
 	_, err := a.startSession(c, data)
 	return err
 }

@@ -450,6 +450,36 @@ func TestE2EStateIsSingleUse(t *testing.T) {
 	}
 }
 
+// TestE2ELoginsInTwoTabs: one browser starts a login in two tabs, and
+// approves the second first. The session ID changes at that login (session
+// fixation, RFC 9700 Section 4.7), yet the first tab's authorization
+// request is still pending in the new session (maxPending): its genuine
+// response logs in again, with no "State mismatch", and is then used up.
+func TestE2ELoginsInTwoTabs(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	resp, _ := h.get(h.client.URL + "/login")
+	first := h.location(resp, http.StatusFound)
+	resp, _ = h.get(h.client.URL + "/login")
+	second := h.location(resp, http.StatusFound)
+
+	for _, tab := range []*url.URL{second, first} {
+		cb := h.signIn(tab, "allow")
+		resp, body := h.get(cb.String())
+		if loc := h.location(resp, http.StatusFound); loc.Path != "/" {
+			t.Fatalf("callback of state %s redirected to %s, want / (logged in):\n%s", cb.Query().Get("state"), loc, body)
+		}
+		_, home := h.get(h.client.URL + "/")
+		mustContain(t, "home page", home, "Signed in as Demo User")
+		if resp, body := h.get(cb.String()); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "State mismatch") {
+			t.Errorf("the callback of state %s again: got %d, want 403 State mismatch", cb.Query().Get("state"), resp.StatusCode)
+		}
+	}
+	if got := h.spy.tokenRequests(); len(got) != 2 {
+		t.Errorf("token requests = %v, want one per tab", got)
+	}
+}
+
 func TestE2ECallbackFromAnotherBrowserIsRefused(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})

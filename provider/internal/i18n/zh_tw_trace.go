@@ -126,6 +126,7 @@ var traditionalChineseTrace = map[string]string{
 	"the scope of a refresh is within the client's registered scopes (none requested: the granted scope, less any scope the client no longer has)":        "更新 (refresh) 的範圍 (scope) 不超過用戶端目前註冊的範圍（未請求範圍時：原本授予的範圍，去掉用戶端已不再擁有的範圍）",
 
 	// The device authorization grant (RFC 8628).
+	"user codes entered from this network stay within the entry rate":                                   "這個網路輸入使用者代碼 (user code) 的速度在輸入速率限制之內",
 	"user codes entered from this network stay within the guessing limit":                               "這個網路輸入使用者代碼 (user code) 的次數在猜測限制之內",
 	"the user code names a device authorization request":                                                "使用者代碼 (user code) 對應到一個裝置授權請求 (device authorization request)",
 	"the request has not been approved or denied before":                                                "這個請求之前沒有被核准或拒絕過",

@@ -17,6 +17,9 @@ type TooManyAttemptsError struct {
 	// checked fill the budget. It is no sign of guessing (a crowd behind
 	// one address signing in at once), and ends as they are judged.
 	InFlight bool
+	// Paced: a RateLimit refused it, requests come faster than its pace,
+	// right or wrong. It counts no failure and ends in a few seconds.
+	Paced bool
 }
 
 // Error says that the attempt was refused over a limit, and after how long

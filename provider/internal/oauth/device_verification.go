@@ -39,19 +39,23 @@ func (d *DeviceAuthorization) DisplayUserCode() string { return FormatUserCode(d
 // authorization server authenticates the end user … and prompts the user to
 // input the user code provided by the device client"). addr is the
 // address of who typed it, for the limits of [RFC 8628 Section 5.1]: the
-// entry rate (UserCodeEntriesPerMinute, in this process) and the budget of
-// wrong guesses (userCodeBudget); over a limit the answer is a
-// *TooManyAttemptsError, before the store is asked for the code.
+// entry rate (UserCodeEntriesPerMinute, in this process; over it the
+// *TooManyAttemptsError is Paced) and the budget of wrong guesses
+// (userCodeBudget); over a limit the answer is a *TooManyAttemptsError,
+// before the store is asked for the code.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed string) (*DeviceAuthorization, error) {
 	tr := TraceFrom(ctx)
 	now := p.Now()
-	err := p.userCodes.allow(addr, now)
+	if err := p.userCodes.allow(addr, now); !tr.Check(ruleUserCodeEntryRate, err == nil) {
+		return nil, err
+	}
 	code, ok := NormalizeUserCode(typed)
 	var ticket attemptTicket
-	if err == nil && ok { // input that cannot name a code is no guess
+	var err error
+	if ok { // input that cannot name a code is no guess
 		ticket, err = p.reserveAttempt(ctx, p.userCodeBudget(), addr)
 	}
 	if !tr.Check(ruleUserCodeAttempts, err == nil) {
@@ -80,6 +84,7 @@ func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed st
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 var (
+	ruleUserCodeEntryRate = Rule{"user codes entered from this network stay within the entry rate", "RFC 8628 Section 5.1"}
 	ruleUserCodeAttempts  = Rule{"user codes entered from this network stay within the guessing limit", "RFC 8628 Section 5.1"}
 	ruleUserCodeKnown     = Rule{"the user code names a device authorization request", "RFC 8628 Section 3.3"}
 	ruleUserCodeUndecided = Rule{"the request has not been approved or denied before", "RFC 8628 Section 3.3"}

@@ -52,8 +52,8 @@ func NewRateLimit(burst int, period time.Duration) *RateLimit {
 }
 
 // allow takes one request from each bucket addr counts under at now, or
-// takes none and refuses with a *TooManyAttemptsError saying when the next
-// one is allowed.
+// takes none and refuses with a *TooManyAttemptsError (Paced) saying when
+// the next one is allowed.
 func (l *RateLimit) allow(addr netip.Addr, now time.Time) error {
 	return l.allowEach(countedUnder(addr), now)
 }
@@ -78,7 +78,7 @@ func (l *RateLimit) allowEach(counted []countedAs, now time.Time) error {
 			for _, t := range append(taken, r) {
 				t.CancelAt(now)
 			}
-			return &TooManyAttemptsError{RetryAfter: delay}
+			return &TooManyAttemptsError{RetryAfter: delay, Paced: true}
 		}
 		taken = append(taken, r)
 	}

@@ -141,20 +141,16 @@ func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess
 }
 
 // userCodeFailed shows why a user code cannot be approved: a page the user
-// can act on for each outcome, and 429 over the guessing limits of
-// [RFC 8628 Section 5.1].
+// can act on for each outcome, and 429 over the limits of
+// [RFC 8628 Section 5.1] (userCodesRefused).
 //
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string, err error) {
 	var tooMany *oauth.TooManyAttemptsError
 	switch {
 	case errors.As(err, &tooMany):
-		msg := msgTooManyCodesDetail
-		if s.attemptsRefused(c, tooMany, limitUserCode, limitUserCodeInFlight) {
-			msg = msgTooManyCodesAtOnce
-		}
 		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: msgTooManyCodes,
-			Message: msg, TryAgain: true})
+			Message: s.userCodesRefused(c, tooMany), TryAgain: true})
 	case errors.Is(err, oauth.ErrUnknownUserCode):
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, typed, msgUnknownUserCode)
 	case errors.Is(err, oauth.ErrExpiredUserCode):
@@ -166,6 +162,24 @@ func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string,
 	default:
 		s.renderFault(c, err)
 	}
+}
+
+// userCodesRefused logs and counts user-code entry refused by a limit of
+// [RFC 8628 Section 5.1], sets its Retry-After, and returns what the page
+// says: codes came faster than the entry rate (Paced), or the budget of
+// wrong ones refused them (attemptsRefused), at once or for guessing.
+//
+// [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+func (s *Server) userCodesRefused(c *gin.Context, tooMany *oauth.TooManyAttemptsError) string {
+	switch {
+	case tooMany.Paced:
+		s.rateLimited(c, limitUserCodeEntryRate)
+		setRetryAfter(c, tooMany.RetryAfter)
+		return msgTooManyCodesTooFast
+	case s.attemptsRefused(c, tooMany, limitUserCode, limitUserCodeInFlight):
+		return msgTooManyCodesAtOnce
+	}
+	return msgTooManyCodesDetail
 }
 
 // showDeviceEntry renders the code entry form. Only a well-formed user code

@@ -140,8 +140,11 @@ type rateLimit struct{ label, tooMany string }
 var (
 	// wrong passwords per address (oauth.WrongPasswordsPerAddress)
 	limitPassword = rateLimit{"password", "too many wrong password attempts"}
-	// user-code entries or wrong codes per address (oauth.LookUpUserCode)
+	// wrong user codes per address (oauth.LookUpUserCode)
 	limitUserCode = rateLimit{"user_code", "too many wrong user_code attempts"}
+	// user-code entries per address and minute, right or wrong
+	// (oauth.UserCodeEntriesPerMinute): the pace, no sign of guessing
+	limitUserCodeEntryRate = rateLimit{"user_code_entry_rate", "too many user codes entered in a minute"}
 	// passwords, or user codes, being checked at once from one address,
 	// when the wrong ones counted leave room
 	// (oauth.TooManyAttemptsError.InFlight): no sign of guessing
@@ -157,7 +160,7 @@ var (
 	limitPushedRequest = rateLimit{"pushed_request", "too many pushed authorization requests"}
 
 	rateLimits = []rateLimit{limitPassword, limitUserCode, limitPasswordInFlight, limitUserCodeInFlight,
-		limitRegistration, limitDeviceAuthorization, limitPushedRequest}
+		limitUserCodeEntryRate, limitRegistration, limitDeviceAuthorization, limitPushedRequest}
 )
 
 // rateLimitLabels lists the limits' labels, comma-separated.

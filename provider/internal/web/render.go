@@ -121,6 +121,7 @@ const (
 	msgTooManyCodes          = "Too many attempts"
 	msgTooManyCodesDetail    = "Too many codes were entered from your network. Wait a few minutes, then try again."
 	msgTooManyCodesAtOnce    = "Too many codes were entered from your network at once. Try again in a moment."
+	msgTooManyCodesTooFast   = "Codes were entered too quickly from your network. Wait a few seconds, then try again."
 	msgExpiredUserCode       = "This code has expired"
 	msgExpiredUserCodeDetail = "Codes last a few minutes only. Start again on your device to get a new code."
 	msgUsedUserCode          = "This code was already used"

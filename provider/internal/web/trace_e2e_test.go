@@ -334,13 +334,13 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	entry := providertest.FormFields(page)
 	entry.Set("user_code", da.UserCode)
 	_, page, _ = w.do(walkStep{name: "device code entry", outcome: "device consent page shown",
-		checks: join(sessionForm, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied", "not expired"})},
+		checks: join(sessionForm, []string{"no form field", "CSRF", "entry rate", "guessing limit", "names a device authorization request", "not been approved or denied", "not expired"})},
 		"POST", "/device", entry, nil)
 	decision := providertest.FormFields(page)
 	decision.Set("user_code", da.UserCode)
 	decision.Set("decision", "allow")
 	w.do(walkStep{name: "device approval", outcome: "device request approved: grant created",
-		checks: join(sessionForm, []string{"no form field", "CSRF", "guessing limit", "names a device authorization request", "not been approved or denied",
+		checks: join(sessionForm, []string{"no form field", "CSRF", "entry rate", "guessing limit", "names a device authorization request", "not been approved or denied",
 			"not expired", "signed in, recently enough"}),
 		changes: []string{"device request approved: grant created"}}, "POST", "/device", decision, nil)
 	clock.Advance(10 * time.Second)

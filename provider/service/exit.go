@@ -32,7 +32,7 @@ func LoadDotEnv() error {
 	if readErr != nil {
 		return fmt.Errorf("reading .env: %w", readErr)
 	}
-	line := unparsableDotEnvLine(string(content))
+	line := unparsableDotEnvLine(string(content), dotEnvParses)
 	if name := dotEnvName(line.text); name != "" {
 		return fmt.Errorf("reading .env: cannot parse line %d (%s); its text is not shown, as it may hold a secret", line.number, name)
 	}
@@ -48,16 +48,74 @@ type dotEnvLine struct {
 // unparsableDotEnvLine returns the line where the statement that stops
 // content from parsing starts: the line after the longest run of first
 // lines that parses (a quoted value may span lines, so a run that ends
-// inside one does not parse either).
-func unparsableDotEnvLine(content string) dotEnvLine {
-	lines := strings.SplitAfter(content, "\n")
-	parsed := 0
-	for n := 1; n < len(lines); n++ {
-		if _, err := godotenv.Unmarshal(strings.Join(lines[:n], "")); err == nil {
-			parsed = n
+// inside one does not parse either). parses tells whether godotenv parses
+// a text.
+//
+// It reads content once, line by line, so its time is linear in the
+// file's size (trying every run of first lines would be quadratic).
+// godotenv reads one statement after another, and only a quoted value goes
+// on past the end of its line, so at the start of a line the parser is
+// either between statements or inside a value quoted with " or '. Between
+// statements, the line alone decides (afterDotEnvText): it parses, and so
+// does the run it ends; or it leaves a quoted value open; or it cannot
+// parse, and neither can any longer run. Inside a quoted value, the line
+// is searched for the quote that ends it (closingQuote), and the rest of
+// the line, after that quote, decides as a line would.
+func unparsableDotEnvLine(content string, parses func(string) bool) dotEnvLine {
+	lines := strings.SplitAfter(content, "\n") // each but the last ends with "\n"
+	parsed, open := 0, byte(0)                 // open: the quote of a value left open, 0 between statements
+	for n, line := range lines[:len(lines)-1] {
+		if open != 0 {
+			end := closingQuote(line, open)
+			if end < 0 {
+				continue // the value goes on past this line
+			}
+			line = line[end+1:]
+		}
+		var ok bool
+		if open, ok = afterDotEnvText(line, parses); !ok {
+			break
+		}
+		if open == 0 {
+			parsed = n + 1
 		}
 	}
 	return dotEnvLine{number: parsed + 1, text: lines[parsed]}
+}
+
+// afterDotEnvText tells how text, which ends with a newline, leaves
+// godotenv's parser when it starts between statements: between statements
+// again (open is 0), inside a value quoted with open (the text parses once
+// that quote is added), or failed (ok is false).
+func afterDotEnvText(text string, parses func(string) bool) (open byte, ok bool) {
+	if parses(text) {
+		return 0, true
+	}
+	for _, quote := range []byte{'"', '\''} {
+		if parses(text + string(quote) + "\n") {
+			return quote, true
+		}
+	}
+	return 0, false
+}
+
+// closingQuote returns the index in line of the quote that ends a value
+// quoted with quote on an earlier line, or -1: as godotenv reads it, the
+// first such quote that no backslash precedes (the character before the
+// line's first is a newline).
+func closingQuote(line string, quote byte) int {
+	for i := 0; i < len(line); i++ {
+		if line[i] == quote && (i == 0 || line[i-1] != '\\') {
+			return i
+		}
+	}
+	return -1
+}
+
+// dotEnvParses reports whether godotenv parses text as a .env file.
+func dotEnvParses(text string) bool {
+	_, err := godotenv.Unmarshal(text)
+	return err == nil
 }
 
 // dotEnvName returns the variable name line assigns, as in "NAME=value" or

@@ -39,3 +39,66 @@ func TestLoadDotEnvHidesItsText(t *testing.T) {
 		})
 	}
 }
+
+// TestUnparsableDotEnvLine: the line named is the one after the longest
+// run of first lines that parses, whichever way the quoted values of the
+// lines before it close.
+func TestUnparsableDotEnvLine(t *testing.T) {
+	tests := []struct {
+		name, dotEnv string
+		want         int
+	}{
+		{"the first line", "oops\nA=1\n", 1},
+		{"the last line, without a newline", "A=1\nB=2\nbad-name=3", 3},
+		{"a value quoted over lines, then a bad line", "A='one\ntwo'\nB=\"x\"\noops\n", 4},
+		{"an unclosed quote names its line, not the end", "A=1\nB=\"open\nC=2\nD=3\n", 2},
+		{"an escaped quote does not close a value", "A=\"one\n\\\" two\"\noops\n", 3},
+		{"a value closed then a bad statement on its line", "A=1\nB=\"one\ntwo\" C-D=3\nE=4\n", 2},
+		{"a value closed then another statement on its line", "B=\"one\ntwo\" C=3\noops\n", 3},
+		{"a value closed then another opened on its line", "B=\"one\ntwo\" C='three\nfour'\noops\n", 4},
+		{"a comment line with a quote", "# it's\nA=it's\noops\n", 3},
+		{"CRLF line ends", "A=\"one\r\ntwo\"\r\noops\r\n", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if dotEnvParses(tt.dotEnv) {
+				t.Fatalf("%q parses", tt.dotEnv)
+			}
+			if got := unparsableDotEnvLine(tt.dotEnv, dotEnvParses); got.number != tt.want {
+				t.Errorf("unparsableDotEnvLine(%q) = line %d, want %d", tt.dotEnv, got.number, tt.want)
+			}
+		})
+	}
+}
+
+// TestUnparsableDotEnvLineIsLinear: finding the bad line of a .env twice
+// as long has godotenv parse at most about twice as many bytes, wherever
+// the bad line is (trying every run of first lines parses four times as
+// many). It counts the bytes parsed, not the time taken.
+func TestUnparsableDotEnvLineIsLinear(t *testing.T) {
+	tests := []struct{ name, line, bad string }{
+		{"the bad line last", "NAME=value\n", "'unterminated\n"},
+		{"an unclosed quote first", "", "SECRET=\"unterminated\n"},
+		{"values quoted over lines", "A=\"one\ntwo\" B='three\nfour'\n", "oops\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bytesParsed := func(n int) int {
+				content := strings.Repeat(tt.line, n) + tt.bad
+				if tt.line == "" {
+					content = tt.bad + strings.Repeat("NAME=value\n", n)
+				}
+				parsed := 0
+				unparsableDotEnvLine(content, func(text string) bool {
+					parsed += len(text)
+					return dotEnvParses(text)
+				})
+				return parsed
+			}
+			const n = 500
+			if once, twice := bytesParsed(n), bytesParsed(2*n); twice > 2*once+100 {
+				t.Errorf("%d lines: %d bytes parsed; %d lines: %d, more than twice as many", n, once, 2*n, twice)
+			}
+		})
+	}
+}

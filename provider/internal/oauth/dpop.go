@@ -395,12 +395,8 @@ func checkHTU(pp *parsedProof, uri string) *Error {
 // [RFC 3986 Section 6.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3
 func normalizeHTU(raw string) (string, bool) {
 	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
-		return "", false
-	}
-	hostname := u.Hostname()
-	if _, err := netip.ParseAddr(hostname); hostname == "" || strings.Contains(hostname, ":") && err != nil {
-		return "", false // no host, or a colon in a host that is no IPv6 address
+	if err != nil || !u.IsAbs() || u.Hostname() == "" || !colonOnlyInIPv6(u) {
+		return "", false // not absolute, no host, or a colon in a host that is no IPv6 address
 	}
 	scheme, host := normalizedSchemeHost(u)
 	path := u.EscapedPath()
@@ -408,6 +404,19 @@ func normalizeHTU(raw string) (string, bool) {
 		path = "/"
 	}
 	return scheme + "://" + host + removeDotSegments(normalizePercentEncoding(path)), true
+}
+
+// colonOnlyInIPv6 reports whether the host of u has a colon only when it
+// is an IPv6 address: [RFC 3986 Section 3.2.2], "host = IP-literal /
+// IPv4address / reg-name", and only an IP literal holds a colon.
+// normalizedSchemeHost brackets a host with a colon, so the spelling of any
+// other one would be no URI.
+//
+// [RFC 3986 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.2
+func colonOnlyInIPv6(u *url.URL) bool {
+	hostname := u.Hostname()
+	_, err := netip.ParseAddr(hostname)
+	return !strings.Contains(hostname, ":") || err == nil
 }
 
 // normalizedSchemeHost is the scheme and host of u in the spelling

@@ -102,6 +102,7 @@ func TestE2EResourceIndicatorRefusals(t *testing.T) {
 			{"an absolute URI of another scheme, unknown (RFC 8707 Section 2)", "urn:x", "is not one this server issues tokens for"},
 			{"a relative one", "/api", notAbsolute},
 			{"one with a fragment", mcpResource + "#x", notAbsolute},
+			{"a colon in a host that is no IPv6 address (RFC 3986 Section 3.2.2)", "wss://mcp.example:x:/mcp", notAbsolute},
 		} {
 			resp, page := newBrowser(t).Get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), tc.resource))
 			loc := providertest.RedirectOf(t, resp, page)

@@ -76,18 +76,15 @@ func TestUnparsableDotEnvLine(t *testing.T) {
 // the bad line is (trying every run of first lines parses four times as
 // many). It counts the bytes parsed, not the time taken.
 func TestUnparsableDotEnvLineIsLinear(t *testing.T) {
-	tests := []struct{ name, line, bad string }{
-		{"the bad line last", "NAME=value\n", "'unterminated\n"},
-		{"an unclosed quote first", "", "SECRET=\"unterminated\n"},
-		{"values quoted over lines", "A=\"one\ntwo\" B='three\nfour'\n", "oops\n"},
+	tests := []struct{ name, before, line, after string }{
+		{"the bad line last", "", "NAME=value\n", "'unterminated\n"},
+		{"an unclosed quote first", "SECRET=\"unterminated\n", "NAME=value\n", ""},
+		{"values quoted over lines", "", "A=\"one\ntwo\" B='three\nfour'\n", "oops\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			bytesParsed := func(n int) int {
-				content := strings.Repeat(tt.line, n) + tt.bad
-				if tt.line == "" {
-					content = tt.bad + strings.Repeat("NAME=value\n", n)
-				}
+				content := tt.before + strings.Repeat(tt.line, n) + tt.after
 				parsed := 0
 				unparsableDotEnvLine(content, func(text string) bool {
 					parsed += len(text)

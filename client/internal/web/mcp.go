@@ -285,17 +285,27 @@ func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL
 // underResource reports whether rawURL is the resource identifier resource
 // or lies under its path, on the same origin: the validation that
 // [draft-mcguinness-oauth-rfc9728bis-01] proposes in place of RFC 9728's
-// identity.
+// identity. A resource identifier has "no query or fragment component"
+// ([RFC 9728 Section 1.2]), and one with userinfo names no origin of its
+// own: such a resource is refused, even with an empty query or fragment.
+// The paths are compared as sent, escaped, segment by segment:
+// "/user%2Fprofile" is one segment, not a prefix of "/user/profile"
+// ([RFC 3986 Section 2.2]: a percent-encoded reserved character is not the
+// character itself).
 //
 // [draft-mcguinness-oauth-rfc9728bis-01]: https://datatracker.ietf.org/doc/html/draft-mcguinness-oauth-rfc9728bis-01
+// [RFC 9728 Section 1.2]: https://www.rfc-editor.org/rfc/rfc9728#section-1.2
+// [RFC 3986 Section 2.2]: https://www.rfc-editor.org/rfc/rfc3986#section-2.2
 func underResource(rawURL, resource string) bool {
 	u, err1 := url.Parse(rawURL)
 	r, err2 := url.Parse(resource)
-	if err1 != nil || err2 != nil || !strings.EqualFold(u.Scheme, r.Scheme) || !strings.EqualFold(u.Host, r.Host) {
+	if err1 != nil || err2 != nil || r.User != nil || strings.ContainsAny(resource, "?#") ||
+		!strings.EqualFold(u.Scheme, r.Scheme) || !strings.EqualFold(u.Host, r.Host) {
 		return false
 	}
-	base := strings.TrimSuffix(r.Path, "/")
-	return u.Path == base || strings.HasPrefix(u.Path, base+"/")
+	base := strings.TrimSuffix(r.EscapedPath(), "/")
+	path := u.EscapedPath()
+	return path == base || strings.HasPrefix(path, base+"/")
 }
 
 // getJSON reads the JSON document at rawURL into v: 200, at most 1 MiB.

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestUnderResource: the resource of protected resource metadata is taken
+// when it is the URL called or a path prefix of it on the same origin
+// (draft-mcguinness-oauth-rfc9728bis-01), and never when it has userinfo,
+// a query or a fragment (RFC 9728 Section 1.2) or is a prefix only once
+// percent-decoded (RFC 3986 Section 2.2).
+func TestUnderResource(t *testing.T) {
+	const called = "http://127.0.0.1:8080/user/profile"
+	for _, tt := range []struct {
+		resource string
+		want     bool
+	}{
+		{called, true},
+		{"http://127.0.0.1:8080", true},
+		{"http://127.0.0.1:8080/", true},
+		{"HTTP://127.0.0.1:8080/user/", true},
+		{"http://127.0.0.1:8080/user/prof", false},
+		{"http://127.0.0.1:8081/", false},
+		{"http://evil@127.0.0.1:8080/", false},
+		{"http://127.0.0.1:8080/#x", false},
+		{"http://127.0.0.1:8080/#", false},
+		{"http://127.0.0.1:8080/?q", false},
+		{"http://127.0.0.1:8080/?", false},
+		{"http://127.0.0.1:8080/user%2Fprofile", false},
+	} {
+		if got := underResource(called, tt.resource); got != tt.want {
+			t.Errorf("underResource(%q, %q) = %v, want %v", called, tt.resource, got, tt.want)
+		}
+	}
+}
+
+// FuzzUnderResource: whatever resource underResource takes, it takes as
+// the URL called or a prefix of it on segment boundaries, character for
+// character up to the letter case of scheme and host: no userinfo, query
+// or fragment, and no prefix only once percent-decoded.
+func FuzzUnderResource(f *testing.F) {
+	const called, origin = "http://127.0.0.1:8080/user/profile", "http://127.0.0.1:8080"
+	for _, s := range []string{called, origin, origin + "/", "HTTP://127.0.0.1:8080/user", origin + "/user/prof",
+		"http://evil@127.0.0.1:8080/", origin + "/#x", origin + "/?q", origin + "/user%2Fprofile", origin + "/./user"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, resource string) {
+		if !underResource(called, resource) {
+			return
+		}
+		r, err := url.Parse(resource)
+		if err != nil || r.User != nil || strings.ContainsAny(resource, "?#") {
+			t.Fatalf("underResource(%q, %q) = true", called, resource)
+		}
+		if len(resource) < len(origin) || !strings.EqualFold(resource[:len(origin)], origin) ||
+			!strings.HasPrefix(called[len(origin):]+"/", strings.TrimSuffix(resource[len(origin):], "/")+"/") {
+			t.Fatalf("underResource(%q, %q) = true: not a path prefix as sent", called, resource)
+		}
+	})
+}

@@ -61,7 +61,15 @@ type terminal struct {
 // line writes the message whose English is key, in t's language, formatted
 // with args, and ends the line.
 func (t terminal) line(key string, args ...any) {
-	fmt.Fprintln(t.w, t.lang.T(key, args...))
+	t.printf("%s\n", t.lang.T(key, args...))
+}
+
+// printf writes format with args, made Printable: what the CLI prints
+// quotes what the provider and the resource sent (an error_description, a
+// verification_uri, a body, a status line), which must not drive the
+// terminal.
+func (t terminal) printf(format string, args ...any) {
+	fmt.Fprint(t.w, wirelog.Printable(fmt.Sprintf(format, args...)))
 }
 
 // cliLanguage is the language of the CLI's output: that of the first of
@@ -107,27 +115,27 @@ func printToken(out terminal, name, raw string, now time.Time) {
 	if raw == "" {
 		return
 	}
-	fmt.Fprintf(out.w, "\n%s: %s\n", out.lang.T(name), tokenview.Mask(raw))
+	out.printf("\n%s: %s\n", out.lang.T(name), tokenview.Mask(raw))
 	jwt, err := tokenview.Decode(raw)
 	if err != nil {
 		out.line("  (opaque: not a JWT)")
 		return
 	}
-	fmt.Fprintf(out.w, "  %s:\n%s\n  %s:\n%s\n", out.lang.T("Header"), indent(jwt.Header, "    "),
+	out.printf("  %s:\n%s\n  %s:\n%s\n", out.lang.T("Header"), indent(jwt.Header, "    "),
 		out.lang.T("Claims"), indent(jwt.Claims, "    "))
 	for _, tc := range jwt.Times {
-		fmt.Fprintf(out.w, "  %-11s %s\n", tc.Name+":", out.lang.When(tc.At, now))
+		out.printf("  %-11s %s\n", tc.Name+":", out.lang.When(tc.At, now))
 	}
 }
 
 // printExpiry writes the access token's type and scope, and when it expires.
 func printExpiry(out terminal, tok *oauth2.Token, now time.Time) {
 	scope, _ := tok.Extra("scope").(string)
-	fmt.Fprintf(out.w, "\ntoken_type %s, scope %q", tok.Type(), scope)
+	out.printf("\ntoken_type %s, scope %q", tok.Type(), scope)
 	if !tok.Expiry.IsZero() {
-		fmt.Fprint(out.w, out.lang.T(", expires %s", out.lang.When(tok.Expiry, now)))
+		out.printf("%s", out.lang.T(", expires %s", out.lang.When(tok.Expiry, now)))
 	}
-	fmt.Fprintln(out.w)
+	out.printf("\n")
 }
 
 func indent(s, prefix string) string {
@@ -145,7 +153,7 @@ func getResource(ctx context.Context, client *http.Client, tok *oauth2.Token, ur
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", url, err)
 	}
-	fmt.Fprintf(out.w, "\nGET %s → %s\n%s\n", url, resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
+	out.printf("\nGET %s → %s\n%s\n", url, resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s %s", url, resp.Status, resp.Header.Get("WWW-Authenticate"))
 	}

@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/client/internal/i18n"
+	"github.com/oauth-reference/provider/service"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -76,6 +82,49 @@ func TestDeviceInstructionsInTraditionalChinese(t *testing.T) {
 	for _, english := range []string{"On another device", "enter the code", "expires"} {
 		if strings.Contains(got, english) {
 			t.Errorf("the output still says %q:\n%s", english, got)
+		}
+	}
+}
+
+// TestCLIPrintsNoControlCharacters: what the provider and the resource
+// send reaches the terminal without a control character but newline and
+// tab (wirelog.Printable): a resource's status line and body, the device
+// flow's instructions, the token type, and an OAuth error's description.
+func TestCLIPrintsNoControlCharacters(t *testing.T) {
+	const esc = "\x1b]0;pwned\a\x1b[2J"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(conn)); err == nil {
+			body := "body " + esc
+			fmt.Fprintf(conn, "HTTP/1.1 200 OK %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s", esc, len(body), body)
+		}
+	}()
+	var out bytes.Buffer
+	term := terminal{&out, i18n.English}
+	if err := getResource(context.Background(), &http.Client{}, &oauth2.Token{AccessToken: "at"}, "http://"+ln.Addr().String()+"/r", term); err != nil {
+		t.Fatal(err)
+	}
+	printInstructions(term, &oauth2.DeviceAuthResponse{UserCode: "AB" + esc, VerificationURI: "http://h/" + esc, VerificationURIComplete: "http://h/c" + esc})
+	now := time.Now()
+	printExpiry(term, &oauth2.Token{TokenType: "Bearer" + esc, Expiry: now.Add(time.Hour)}, now)
+	service.PrintExit(&out, "client", printable{oauthError("token request", &oauth2.RetrieveError{ErrorCode: "invalid_grant", ErrorDescription: "gone" + esc})})
+	service.PrintExit(&out, "client", printable{oauthError("token request", &oauth2.RetrieveError{Response: &http.Response{Status: "400 " + esc}, Body: []byte(esc)})})
+	got := out.String()
+	if i := strings.IndexFunc(got, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }); i >= 0 {
+		t.Errorf("the CLI printed a control character at %d:\n%q", i, got)
+	}
+	for _, want := range []string{"body \uFFFD]0;pwned\uFFFD\uFFFD[2J", "OK \uFFFD]0;pwned", "AB\uFFFD", "Bearer\uFFFD", "invalid_grant: gone\uFFFD"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the output lacks %q:\n%q", want, got)
 		}
 	}
 }

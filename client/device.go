@@ -63,7 +63,7 @@ func runDevice(ctx context.Context, cfg config.Config, out terminal) error {
 	printExpiry(out, tok, now)
 	printToken(out, "Access token", tok.AccessToken, now)
 	if rt := tok.RefreshToken; rt != "" {
-		fmt.Fprintf(out.w, "\n%s: %s\n", out.lang.T("Refresh token"), tokenview.Mask(rt))
+		out.printf("\n%s: %s\n", out.lang.T("Refresh token"), tokenview.Mask(rt))
 	}
 	if id, _ := tok.Extra("id_token").(string); id != "" {
 		printToken(out, "ID token", id, now)

@@ -42,7 +42,7 @@ commands:
 func main() {
 	err := run(service.ShutdownContext(), os.Args[1:], os.Stdout)
 	if err != nil {
-		service.PrintExit(os.Stderr, "client", err)
+		service.PrintExit(os.Stderr, "client", printable{err})
 		os.Exit(exitCode(err))
 	}
 }
@@ -80,6 +80,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
 }
+
+// printable is an error whose text is shown Printable (wirelog.Printable):
+// an error may quote what a server sent (an OAuth error_description, a
+// status line, a body that x/oauth2 puts in its error), which the terminal
+// must show, not obey.
+type printable struct{ error }
+
+// Error returns the error's text, Printable.
+func (e printable) Error() string { return wirelog.Printable(e.error.Error()) }
+
+// Unwrap returns the error shown, for errors.Is and errors.As.
+func (e printable) Unwrap() error { return e.error }
 
 // exitCode is 130 for Ctrl-C, as shells report an interrupted command, and
 // 1 for every other failure.

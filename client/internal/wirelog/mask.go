@@ -74,10 +74,16 @@ const maxValueShown = 1 << 10
 // cut. The redirection endpoint takes whatever query a browser brings it,
 // and a page must not echo all of it.
 func Shorten(value string) string {
-	if len(value) <= maxValueShown {
+	return cutAt(value, maxValueShown)
+}
+
+// cutAt returns value cut to at most n bytes, at a character's start, and
+// marked with "…" when cut.
+func cutAt(value string, n int) string {
+	if len(value) <= n {
 		return value
 	}
-	cut := maxValueShown
+	cut := n
 	for cut > 0 && !utf8.RuneStart(value[cut]) {
 		cut--
 	}

@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"mime"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
 
 // BodyText returns a response body as text for a reader: JSON indented, HTML
 // reduced to its visible text (a resource page is read, not rendered), and
-// anything else trimmed; at most about 2 KiB. It masks nothing: use it for
-// bodies that carry no tokens, such as resource answers.
+// anything else trimmed; Printable, and at most about 2 KiB, cut at a
+// character's start. It masks nothing: use it for bodies that carry no
+// tokens, such as resource answers.
 func BodyText(contentType string, body []byte) string {
 	mediaType, _, _ := mime.ParseMediaType(contentType)
 	var s string
@@ -26,10 +29,25 @@ func BodyText(contentType string, body []byte) string {
 	default:
 		s = strings.TrimSpace(string(body))
 	}
-	if len(s) > maxShown {
-		s = s[:maxShown] + "…"
-	}
-	return s
+	return cutAt(Printable(s), maxShown)
+}
+
+// Printable returns text that came from elsewhere ready for a terminal:
+// every control character but newline and tab (C0, DEL and C1; a CR of a
+// CRLF line break aside, which goes) becomes U+FFFD, as does every byte
+// that is not UTF-8. A server's answer must not drive the user's terminal:
+// ESC starts the sequences that move the cursor, clear the screen or set
+// the window's title, and a lone CR or a backspace writes over text already
+// shown. U+FFFD, the replacement character, rather than a visible escape
+// such as "\x1b": it is one character every terminal shows, and cannot be
+// taken for text the server sent.
+func Printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ReplaceAll(s, "\r\n", "\n"))
 }
 
 // htmlText returns the text of an HTML document, without its style and

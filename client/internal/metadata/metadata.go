@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/setting"
 )
 
 // WellKnownPath is the well-known URI suffix of [RFC 8414 Section 3].
@@ -71,10 +73,17 @@ type Metadata struct {
 
 // WellKnownURL returns where the metadata of the authorization server at
 // base lives. [RFC 8414 Section 3.1]: the well-known suffix goes between the
-// host and any path component of the issuer.
+// host and any path component of the issuer. A base that is no issuer
+// identifier is refused first (setting.CheckIssuer): [RFC 8414 Section 2]
+// makes the issuer "a URL that uses the "https" scheme and has no query or
+// fragment components"; a URL without a host has nowhere to put the suffix.
 //
 // [RFC 8414 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 func WellKnownURL(base string) (string, error) {
+	if err := setting.CheckIssuer("issuer", base); err != nil {
+		return "", err
+	}
 	u, err := url.Parse(base)
 	if err != nil {
 		return "", fmt.Errorf("metadata: %w", err)

@@ -28,6 +28,18 @@ func TestWellKnownURL(t *testing.T) {
 	}
 }
 
+// TestWellKnownURLRefusesWhatIsNoIssuer: an issuer is "a URL that uses the
+// "https" scheme and has no query or fragment components"
+// (RFC 8414 Section 2), http accepted too; an opaque URL, one without a
+// host, or one with a query or fragment gets no well-known URL.
+func TestWellKnownURLRefusesWhatIsNoIssuer(t *testing.T) {
+	for _, base := range []string{"A:0", "https:as.example", "https:///path", "ftp://as.example", "https://as.example?x=1", "https://as.example/t#f", "https://as.example?", ""} {
+		if got, err := WellKnownURL(base); err == nil {
+			t.Errorf("WellKnownURL(%q) = %q, want an error (RFC 8414 Section 2)", base, got)
+		}
+	}
+}
+
 // provider serves metadata for issuer after failing the first `fail` requests.
 func provider(t *testing.T, issuer func(base string) string, fail int32) (*httptest.Server, *atomic.Int32) {
 	t.Helper()

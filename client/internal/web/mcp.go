@@ -20,6 +20,7 @@ import (
 	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/tokenview"
 	"github.com/oauth-reference/client/internal/xray"
+	"github.com/oauth-reference/provider/setting"
 )
 
 // The MCP walkthrough's page, which a form posts to start a run, and its
@@ -328,6 +329,8 @@ func (a *App) getJSON(ctx context.Context, rawURL string, v any) error {
 
 // The rules of step 3, in the order mcpServerMetadata checks them.
 var (
+	ruleAuthorizationServerIsIssuer = rule{Text: "the authorization server the resource named is an issuer identifier: an http(s) URL with a host, without query or fragment", Ref: "RFC 8414 Section 2",
+		Quote: `"The authorization server's issuer identifier, which is a URL that uses the "https" scheme and has no query or fragment components."`}
 	ruleIssuerIdentical = rule{Text: "issuer is the authorization server the resource named, character for character", Ref: "RFC 8414 Section 3.3",
 		Quote: `"If these values are not identical, the data contained in the response MUST NOT be used."`}
 	rulePKCES256Supported        = rule{Text: "code_challenge_methods_supported has S256: PKCE is possible", Ref: "RFC 8414 Section 2"}
@@ -336,9 +339,10 @@ var (
 )
 
 // mcpServerMetadata is step 3: the metadata of the authorization server
-// the resource named, at the well-known URL made from it
-// ([RFC 8414 Section 3.1]), whose issuer must be that very name
-// ([RFC 8414 Section 3.3]). The client needs PKCE with S256
+// the resource named, which must be an issuer identifier
+// ([RFC 8414 Section 2]: https, or http here, with no query or fragment),
+// at the well-known URL made from it ([RFC 8414 Section 3.1]), whose
+// issuer must be that very name ([RFC 8414 Section 3.3]). The client needs PKCE with S256
 // ([RFC 7636 Section 4.2]), which the server's
 // code_challenge_methods_supported ([RFC 8414 Section 2]) must list: the
 // Model Context Protocol's authorization (2025-11-25) says "MCP clients
@@ -355,6 +359,9 @@ var (
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 // [CIMD Section 5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5
 func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string) (metadata.Metadata, error) {
+	if !l.check(ruleAuthorizationServerIsIssuer, setting.CheckIssuer("authorization_servers[0]", issuer) == nil, issuer) {
+		return metadata.Metadata{}, stepFailed("The resource names no authorization server this client can ask", issuer, ruleAuthorizationServerIsIssuer.Quoted())
+	}
 	server, err := metadata.Fetch(ctx, a.http, issuer, a.backChannelURL(issuer))
 	detail := issuer
 	if err != nil {

@@ -74,7 +74,7 @@ func TestE2EMCPWalkthrough(t *testing.T) {
 			"the challenge names the scope a token needs (scope)",
 			// 2, 3: the two metadata documents and their checks.
 			"Protected resource metadata", "&#34;authorization_servers&#34;", "the metadata&#39;s resource is the URL called or, on the same origin, a path prefix of it (RFC 9728 Section 3.3 requires identical; draft-mcguinness-oauth-rfc9728bis-01 allows a prefix)",
-			"Authorization server metadata", "issuer is the authorization server the resource named", "code_challenge_methods_supported has S256: PKCE is possible · <a href=\"https://www.rfc-editor.org/rfc/rfc8414#section-2\" translate=\"no\">RFC 8414 Section 2</a>",
+			"Authorization server metadata", "the authorization server the resource named is an issuer identifier", "issuer is the authorization server the resource named", "code_challenge_methods_supported has S256: PKCE is possible · <a href=\"https://www.rfc-editor.org/rfc/rfc8414#section-2\" translate=\"no\">RFC 8414 Section 2</a>",
 			"registration_endpoint is there",
 			"this one registers · <a href=\"https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5\" translate=\"no\">CIMD Section 5</a>",
 			// 4: the registration, public.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -59,4 +60,18 @@ func FuzzUnderResource(f *testing.F) {
 			t.Fatalf("underResource(%q, %q) = true: not a path prefix as sent", called, resource)
 		}
 	})
+}
+
+// TestMCPServerMetadataRefusesWhatIsNoIssuer: step 3 fetches nothing for an
+// authorization server that is no issuer identifier (RFC 8414 Section 2:
+// no query or fragment; an http(s) URL with a host), and shows the refusal
+// as its failed check.
+func TestMCPServerMetadataRefusesWhatIsNoIssuer(t *testing.T) {
+	for _, issuer := range []string{"A:0", "https:as.example", "https://as.example?x=1", "https://as.example/t#f"} {
+		var l checklist
+		_, err := (&App{}).mcpServerMetadata(context.Background(), &l, issuer)
+		if err == nil || len(l) != 1 || l[0].Passed || l[0].Rule != ruleAuthorizationServerIsIssuer.Text || l[0].Detail != issuer {
+			t.Errorf("step 3 with authorization server %q: %v, checks %+v; want the failed check %q", issuer, err, l, ruleAuthorizationServerIsIssuer.Text)
+		}
+	}
 }

@@ -487,7 +487,7 @@ type Store interface {
 	// without a refresh token.
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
 	// RotateRefreshToken marks oldHash used and stores next.RefreshToken
-	// (which it requires), in one transaction, and extends the grant's
+	// (the caller must give one: a rotation issues a refresh token), in one transaction, and extends the grant's
 	// ExpiresAt to next.GrantExpiresAt. Every other unused refresh token of the grant (one
 	// issued in a reuse grace) is marked used too, so after a rotation the
 	// grant has exactly one live refresh token, and the grant records oldHash

@@ -12,7 +12,7 @@ import (
 // storeIssued stores issued.RefreshToken, if any, and extends its grant to
 // issued.GrantExpiresAt, within tx; a rotation also records rotatedHash as
 // the grant's most recently rotated-out refresh token ("" leaves it as it
-// is).
+// is). A grant that is gone is store.ErrNotFound.
 func (s *Store) storeIssued(ctx context.Context, tx *sql.Tx, issued store.Issued, rotatedHash string) error {
 	if t := issued.RefreshToken; t != nil {
 		_, err := tx.StmtContext(ctx, s.insertRefreshToken.Stmt).ExecContext(ctx,
@@ -22,9 +22,12 @@ func (s *Store) storeIssued(ctx context.Context, tx *sql.Tx, issued store.Issued
 			return insertErr("create refresh token", err)
 		}
 	}
-	_, err := tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(issued.GrantExpiresAt), nullString(rotatedHash), issued.GrantID)
-	if err != nil {
-		return fmt.Errorf("sqlite: extend grant: %w", err)
+	res, err := tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(issued.GrantExpiresAt), nullString(rotatedHash), issued.GrantID)
+	switch changed, err := changedAny("extend grant", res, err); {
+	case err != nil:
+		return err
+	case !changed: // the grant is gone (DeleteClient, PurgeExpired)
+		return store.ErrNotFound
 	}
 	return nil
 }
@@ -47,9 +50,9 @@ const extendGrantSQL = `
 // issued from it, in one transaction: both or neither. The transaction
 // begins IMMEDIATE (see dsn), so concurrent redemptions, in any process,
 // run one at a time and the UPDATE of all but the first changes no row;
-// then refused tells why, and nothing is stored. An issued refresh token
-// whose grant is gone (DeleteClient, PurgeExpired) is store.ErrNotFound,
-// and the record stays as it was.
+// then refused tells why, and nothing is stored. A grant that is gone
+// (DeleteClient, PurgeExpired) is store.ErrNotFound, with or without a
+// refresh token issued, and the record stays as it was.
 func (s *Store) redeem(ctx context.Context, issued store.Issued, refused func(tx *sql.Tx) error, markUsed *sql.Stmt, args ...any) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, markUsed).ExecContext(ctx, args...)

@@ -198,6 +198,12 @@ var deviceCodeTests = []test{
 		_, err = s.GetRefreshToken(t.Context(), "rt2")
 		checkErr(t, "GetRefreshToken of the second redemption", err, store.ErrNotFound)
 	}},
+	{"RedeemDeviceCode without a refresh token for a grant that is gone is ErrNotFound and leaves the code approved", func(t *testing.T, s store.Store) {
+		want := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
+		err := s.RedeemDeviceCode(t.Context(), "dc1", store.Issued{GrantID: "no-such-grant", GrantExpiresAt: at(time.Hour)})
+		checkErr(t, "RedeemDeviceCode(grant gone, no refresh token)", err, store.ErrNotFound)
+		checkDeviceCode(t, s, want)
+	}},
 	{"RedeemDeviceCode refuses a pending or denied code and leaves it as it was", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "uc1")
 		createDeviceCode(t, s, "dc2", "uc2")

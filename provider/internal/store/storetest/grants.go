@@ -133,6 +133,12 @@ var authorizationCodeTests = []test{
 		_, err = s.GetRefreshToken(t.Context(), "rt2")
 		checkErr(t, "GetRefreshToken of the second redemption", err, store.ErrNotFound)
 	}},
+	{"RedeemAuthorizationCode without a refresh token for a grant that is gone is ErrNotFound and leaves the code unused", func(t *testing.T, s store.Store) {
+		want := createCode(t, s, "g1", "code-hash")
+		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), store.Issued{GrantID: "no-such-grant", GrantExpiresAt: at(time.Hour)})
+		checkErr(t, "RedeemAuthorizationCode(grant gone, no refresh token)", err, store.ErrNotFound)
+		checkCode(t, s, want)
+	}},
 	{"RedeemAuthorizationCode without a refresh token only marks the code used", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
 		must(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), store.Issued{GrantID: "g1"}))

@@ -114,6 +114,8 @@ var traditionalChinese = map[string]string{
 	"failed:":                        "未通過：",
 	"Changed:":                       "變更：",
 	"the request asked for":          "你要找的請求",
+	"The request <code>%s</code> is not one of <code>%s</code>'s but of <code>%s</code>'s:": "請求 <code>%s</code> 不是 <code>%s</code> 的請求，而是 <code>%s</code> 的：",
+	"show it among every client's requests":                                                 "在所有用戶端的請求中顯示它",
 	"No trace is kept for the request <code>%s</code>: only protocol requests are traced (not pages, metadata, or requests the router refuses: an unknown path, a method not allowed), the newest 1,024 for 15 minutes.": "沒有保留請求 <code>%s</code> 的追蹤紀錄：只有協定請求會被追蹤（頁面、中繼資料 (metadata)，以及被路由器拒絕的請求：未知的路徑、不允許的方法，都不會），且只保留最新的 1,024 筆、15 分鐘。",
 	"No request of this client in the last 15 minutes.":                                                                          "最近 15 分鐘內沒有這個用戶端的請求。",
 	"No protocol request in the last 15 minutes. Sign in through the demo client, or send one with curl, then reload this page.": "最近 15 分鐘內沒有協定請求。請透過示範用戶端登入，或用 curl 送出一個請求，然後重新載入這個頁面。",

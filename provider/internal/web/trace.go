@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strings"
@@ -91,14 +92,20 @@ func (l *traceLog) recent(n int, clientID string) []*traceRecord {
 // listed returns what GET /debug/traces lists: the newest traces
 // (recent), and first, when it is kept but not among them, the trace of
 // the request id asked for, so a link to it never lands on a page without
-// it. It reports whether that trace is kept.
-func (l *traceLog) listed(asked, clientID string) ([]*traceRecord, bool) {
-	traces := l.recent(maxListedTraces, clientID)
+// it. It reports whether that trace is kept, and, when it is kept but is
+// not a request of the client chosen (clientID), whose it is (other): the
+// page then keeps to the client chosen, and says so.
+func (l *traceLog) listed(asked, clientID string) (traces []*traceRecord, kept bool, other string) {
+	traces = l.recent(maxListedTraces, clientID)
 	rec, kept := l.get(asked)
-	if kept && !slices.ContainsFunc(traces, func(t *traceRecord) bool { return t.RequestID == asked }) {
+	switch {
+	case !kept:
+	case clientID != "" && rec.ClientID != clientID:
+		other = cmp.Or(rec.ClientID, "—")
+	case !slices.ContainsFunc(traces, func(t *traceRecord) bool { return t.RequestID == asked }):
 		traces = append([]*traceRecord{rec}, traces...)
 	}
-	return traces, kept
+	return traces, kept, other
 }
 
 // recordTrace gives the request an empty oauth.Trace and lets the handlers
@@ -240,13 +247,14 @@ const maxListedTraces = 50
 // tracesPage is what GET /debug/traces shows: the newest traces, in the
 // page's language, the client they were chosen by, if any, and the request
 // whose trace is shown open, if any, with Unkept set when no trace of it
-// is kept.
+// is kept, and OtherClient when it is another client's than ClientID.
 type tracesPage struct {
-	ClientID string
-	Open     string
-	Unkept   bool
-	Max      int
-	Traces   []traceRecord
+	ClientID    string
+	Open        string
+	Unkept      bool
+	OtherClient string
+	Max         int
+	Traces      []traceRecord
 }
 
 // handleTraces handles "GET /debug/traces" (teaching mode only): the
@@ -259,10 +267,10 @@ type tracesPage struct {
 func (s *Server) handleTraces(c *gin.Context) {
 	page := tracesPage{ClientID: c.Query("client_id"), Open: c.Query("request_id"), Max: maxListedTraces}
 	l := locale(c)
-	traces, kept := s.traces.listed(page.Open, page.ClientID)
+	traces, kept, other := s.traces.listed(page.Open, page.ClientID)
 	for _, rec := range traces {
 		page.Traces = append(page.Traces, rec.in(l))
 	}
-	page.Unkept = page.Open != "" && !kept
+	page.Unkept, page.OtherClient = page.Open != "" && !kept, other
 	s.render(c, http.StatusOK, "traces.html", page)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -165,5 +166,12 @@ func TestE2ETracesPageKeepsTheAskedTrace(t *testing.T) {
 	_, page := getPage(t, srv.URL+"/debug/traces?request_id=NOSUCHID", nil)
 	if got := listedTraces(page); len(got) != listedTracesMax || !strings.Contains(page, "No trace is kept for the request <code>NOSUCHID</code>") {
 		t.Errorf("an id with no trace kept: listed %d traces, want %d and the sentence saying it is not kept:\n%s", len(got), listedTracesMax, page)
+	}
+	// "?client_id=" keeps one client's requests (README, "Traces"): the
+	// trace asked for, another client's, is not listed, and the page says whose it is.
+	_, page = getPage(t, srv.URL+"/debug/traces?client_id=spa-client&request_id="+id, nil)
+	if got := listedTraces(page); slices.Contains(got, id) || !strings.Contains(page, "is not one of <code>spa-client</code>'s but of <code>testclient</code>'s") ||
+		strings.Contains(page, "No trace is kept") {
+		t.Errorf("another client's trace asked for under ?client_id=spa-client: listed %v, want it left out and the page saying whose it is:\n%s", got, page)
 	}
 }

@@ -73,9 +73,10 @@ func (g *corsGroup) preflight(path string) gin.HandlerFunc {
 // the request itself (Fetch Standard, "CORS-preflight fetch").
 // A Model Context Protocol client sends MCP-Protocol-Version with its
 // requests, the discovery of the metadata documents among them: a browser
-// asks first whether it may.
+// asks first whether it may. A script that revalidates the JWKS itself
+// sends If-None-Match (handleJWKS).
 var preflightHeaders = []fixedHeader{
-	newFixedHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP, MCP-Protocol-Version"),
+	newFixedHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP, MCP-Protocol-Version, If-None-Match"),
 	newFixedHeader("Access-Control-Max-Age", "600"),
 }
 
@@ -95,5 +96,6 @@ var corsHeaders = []fixedHeader{
 	// Headers response header list value."
 	//
 	// [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
-	newFixedHeader("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id, DPoP-Nonce"),
+	// The JWKS's ETag, for a script that revalidates it itself (handleJWKS).
+	newFixedHeader("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id, DPoP-Nonce, ETag"),
 }

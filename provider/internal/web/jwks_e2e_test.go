@@ -34,6 +34,9 @@ func TestE2EJWKSRevalidatedAcrossRotation(t *testing.T) {
 			t.Fatalf("GET jwks: got %d, Cache-Control %q, ETag %q; want 200, no-cache and a strong ETag",
 				resp.StatusCode, resp.Header.Get("Cache-Control"), etag)
 		}
+		if got := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(got, "ETag") {
+			t.Errorf("Access-Control-Expose-Headers: got %q, want ETag among them, for a script that revalidates the JWKS itself", got)
+		}
 
 		t.Run("If-None-Match naming the ETag: 304 Not Modified, no content (RFC 9110 Section 13.1.2)", func(t *testing.T) {
 			for _, ifNoneMatch := range []string{etag, `"other", ` + etag, "W/" + etag, "*"} {

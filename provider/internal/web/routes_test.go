@@ -80,7 +80,7 @@ func TestE2ERouteTableMethods(t *testing.T) {
 				if allowed != want {
 					t.Errorf("preflight: got Access-Control-Allow-Methods %q, want %q", allowed, want)
 				}
-				if got, want := resp.Header.Get("Access-Control-Allow-Headers"), "Authorization, Content-Type, DPoP, MCP-Protocol-Version"; got != want {
+				if got, want := resp.Header.Get("Access-Control-Allow-Headers"), "Authorization, Content-Type, DPoP, MCP-Protocol-Version, If-None-Match"; got != want {
 					t.Errorf("preflight: got Access-Control-Allow-Headers %q, want %q", got, want)
 				}
 				// The browser reads it on the preflight only: an answer of the

@@ -90,6 +90,36 @@ const uriCharacterSet = alnum + "-._~" + ":/?#[]@!$&'()*+,;=" + "%"
 // alnum are the ASCII letters and digits.
 const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+// ResourceIndicator parses v as a resource indicator, which
+// [RFC 8707 Section 2] makes "an absolute URI" that "MUST NOT include a
+// fragment component", of any scheme ("urn:x" too). A host with a colon
+// that is no IPv6 address is no URI host (ColonOnlyInIPv6), though net/url
+// reads one in "ws://a:b:/". The provider applies it alike to the
+// resources it is configured with and to the resource parameters of
+// requests, so a configured resource can always be named.
+//
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+func ResourceIndicator(v string) (*url.URL, bool) {
+	u, err := url.Parse(v)
+	if err != nil || !u.IsAbs() || strings.Contains(v, "#") || !ColonOnlyInIPv6(u) {
+		return nil, false
+	}
+	return u, true
+}
+
+// ColonOnlyInIPv6 reports whether the host of u has a colon only when it
+// is an IPv6 address: [RFC 3986 Section 3.2.2], "host = IP-literal /
+// IPv4address / reg-name", and only an IP literal holds a colon. A URI
+// spelled again from a host with another colon (in brackets, as an IPv6
+// address is) would be no URI.
+//
+// [RFC 3986 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.2
+func ColonOnlyInIPv6(u *url.URL) bool {
+	hostname := u.Hostname()
+	_, err := netip.ParseAddr(hostname)
+	return !strings.Contains(hostname, ":") || err == nil
+}
+
 // URICharacters reports whether s holds only the characters a URI may hold
 // (uriCharacterSet): no space, no quote, no "<" or ">", no letter outside
 // ASCII that is not percent-encoded.

@@ -434,26 +434,20 @@ func (c Config) validateRegistration() error {
 
 // validateResources checks ACCESS_TOKEN_AUDIENCE, the provider's own
 // resource server when set, and RESOURCES, the others: each is a resource
-// indicator, which "MUST be an absolute URI" and "MUST NOT include a
-// fragment component" ([RFC 8707 Section 2]).
+// indicator ([RFC 8707 Section 2], setting.ResourceIndicator, the rule a
+// request's resource parameter is held to). The provider's own also needs
+// a host: its metadata is found at its host, under its path
+// ([RFC 9728 Section 3.1]).
 //
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+// [RFC 9728 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9728#section-3.1
 func (c Config) validateResources() error {
-	check := func(name, r string) error {
-		u, err := url.Parse(r)
-		if err != nil || u.Scheme == "" || u.Host == "" || strings.Contains(r, "#") {
-			return fmt.Errorf("config: %s: %s must be an absolute URI without a fragment (RFC 8707 Section 2)", name, setting.ShowURL(r))
-		}
-		return nil
-	}
-	if c.Audience != "" {
-		if err := check("ACCESS_TOKEN_AUDIENCE", c.Audience); err != nil {
-			return err
-		}
+	if u, ok := setting.ResourceIndicator(c.Audience); c.Audience != "" && (!ok || u.Host == "") {
+		return fmt.Errorf("config: ACCESS_TOKEN_AUDIENCE: %s must be an absolute URI with a host, without a fragment (RFC 8707 Section 2, RFC 9728 Section 3.1)", setting.ShowURL(c.Audience))
 	}
 	for _, r := range c.Resources {
-		if err := check("RESOURCES", r); err != nil {
-			return err
+		if _, ok := setting.ResourceIndicator(r); !ok {
+			return fmt.Errorf("config: RESOURCES: %s must be an absolute URI without a fragment (RFC 8707 Section 2)", setting.ShowURL(r))
 		}
 	}
 	return nil

@@ -89,6 +89,9 @@ func TestValidate(t *testing.T) {
 		{"an audience that is not an absolute URI (RFC 8707 Section 2)", func(c *Config) { c.Audience = "my-api" }, "ACCESS_TOKEN_AUDIENCE"},
 		{"an audience with a fragment (RFC 8707 Section 2)", func(c *Config) { c.Audience = "https://api.example#x" }, "ACCESS_TOKEN_AUDIENCE"},
 		{"a resource that is not an absolute URI (RFC 8707 Section 2)", func(c *Config) { c.Resources = []string{"https://api.example", "api"} }, "RESOURCES"},
+		{"a resource whose host has a colon and is no IPv6 address: no request could name it", func(c *Config) { c.Resources = []string{"ws://a:b:/"} }, "RESOURCES"},
+		{"an audience without a host: its metadata could not be found (RFC 9728 Section 3.1)", func(c *Config) { c.Audience = "urn:example:api" }, "ACCESS_TOKEN_AUDIENCE"},
+		{"an audience whose host has a colon and is no IPv6 address", func(c *Config) { c.Audience = "ws://a:b:/" }, "ACCESS_TOKEN_AUDIENCE"},
 		{"a database URL of another scheme", func(c *Config) { c.DatabaseURL = "mysql://x/y" }, "DATABASE_URL"},
 		{"a database URL in SQLite's URI syntax", func(c *Config) { c.DatabaseURL = "file:data/provider.db" }, "DATABASE_URL"},
 		{"an in-memory SQLite database", func(c *Config) { c.DatabaseURL = ":memory:" }, "DATABASE_URL"},
@@ -160,6 +163,8 @@ func TestValidateAccepts(t *testing.T) {
 		{"an https redirect URI with a query (RFC 6749 Section 3.1.2)", func(c *Config) { c.RedirectURI = "https://app.example/cb?x=1" }},
 		{"a redirect URI on another host", func(c *Config) { c.RedirectURI = "http://client:3000/callback" }},
 		{"an audience of another host", func(c *Config) { c.Audience = "https://api.example" }},
+		{"a resource of a URN, as a request may name one (RFC 8707 Section 2)", func(c *Config) { c.Resources = []string{"urn:example:r"} }},
+		{"a resource at an IPv6 address", func(c *Config) { c.Resources = []string{"http://[::1]:9000/api"} }},
 		{"a PostgreSQL URL with a password", func(c *Config) { c.DatabaseURL = "postgres://u:" + password + "@db:5432/x?sslmode=disable" }},
 		{"a postgresql:// URL with a fallback", func(c *Config) {
 			c.DatabaseURL, c.DatabaseFallback = "postgresql://db/x", "/data/provider.db"

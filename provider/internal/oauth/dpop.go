@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/oauth-reference/provider/setting"
 )
 
 // DPoP proof checks, [RFC 9449 Section 4.3]. A DPoP proof is a JWT the
@@ -395,7 +396,7 @@ func checkHTU(pp *parsedProof, uri string) *Error {
 // [RFC 3986 Section 6.2.3]: https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3
 func normalizeHTU(raw string) (string, bool) {
 	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Hostname() == "" || !colonOnlyInIPv6(u) {
+	if err != nil || !u.IsAbs() || u.Hostname() == "" || !setting.ColonOnlyInIPv6(u) {
 		return "", false // not absolute, no host, or a colon in a host that is no IPv6 address
 	}
 	scheme, host := normalizedSchemeHost(u)
@@ -404,19 +405,6 @@ func normalizeHTU(raw string) (string, bool) {
 		path = "/"
 	}
 	return scheme + "://" + host + removeDotSegments(normalizePercentEncoding(path)), true
-}
-
-// colonOnlyInIPv6 reports whether the host of u has a colon only when it
-// is an IPv6 address: [RFC 3986 Section 3.2.2], "host = IP-literal /
-// IPv4address / reg-name", and only an IP literal holds a colon.
-// normalizedSchemeHost brackets a host with a colon, so the spelling of any
-// other one would be no URI.
-//
-// [RFC 3986 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.2
-func colonOnlyInIPv6(u *url.URL) bool {
-	hostname := u.Hostname()
-	_, err := netip.ParseAddr(hostname)
-	return !strings.Contains(hostname, ":") || err == nil
 }
 
 // normalizedSchemeHost is the scheme and host of u in the spelling

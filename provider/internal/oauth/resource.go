@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/oauth-reference/provider/setting"
 )
 
 // maxResources bounds the resource parameters of one request.
@@ -51,7 +53,7 @@ func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error)
 	known := p.Config.KnownResources()
 	resources := make([]string, 0, len(values))
 	for _, v := range values {
-		u, ok := parseResource(v)
+		u, ok := setting.ResourceIndicator(v)
 		if !ok {
 			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteShort(v)+" must be an absolute URI without a fragment")
 		}
@@ -63,20 +65,6 @@ func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error)
 	}
 	tr.Check(ruleResourceKnown, true)
 	return dedupe(slices.Values(resources)), nil
-}
-
-// parseResource parses the value of a resource parameter, which
-// [RFC 8707 Section 2] makes an absolute URI without a fragment component.
-// A host with a colon that is no IPv6 address is no URI host
-// (colonOnlyInIPv6), though net/url reads one in "ws://a:b:/".
-//
-// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
-func parseResource(v string) (*url.URL, bool) {
-	u, err := url.Parse(v)
-	if err != nil || !u.IsAbs() || strings.Contains(v, "#") || !colonOnlyInIPv6(u) {
-		return nil, false
-	}
-	return u, true
 }
 
 // sameResource reports whether u and the configured resource known are one

@@ -3,6 +3,8 @@ package oauth
 import (
 	"net/url"
 	"testing"
+
+	"github.com/oauth-reference/provider/setting"
 )
 
 // FuzzNormalizedResource: the spelling of a resource that sameResource
@@ -16,7 +18,7 @@ func FuzzNormalizedResource(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		u, ok := parseResource(raw)
+		u, ok := setting.ResourceIndicator(raw)
 		if !ok {
 			return
 		}

@@ -393,9 +393,7 @@ func (a *App) attackPKCEWrongVerifier(c *gin.Context, s *webSession) attackResul
 	p.Attack = "pkce-wrong-verifier"
 	authURL := a.authorizationURL(p)
 	p.Request = authorizationRequestHop(authURL, a.now())
-	s.Lock()
-	s.Data.addPending(p, a.now())
-	s.Unlock()
+	a.addPending(s, p)
 	return attackResult{Redirect: authURL}
 }
 
@@ -495,9 +493,7 @@ func (a *App) attackStateForgery(c *gin.Context, _ *webSession) attackResult {
 func (a *App) attackIssMixup(c *gin.Context, s *webSession) attackResult {
 	p := a.newPending(a.lang(c))
 	p.Request = authorizationRequestHop(a.authorizationURL(p), a.now())
-	s.Lock()
-	s.Data.addPending(p, a.now())
-	s.Unlock()
+	a.addPending(s, p)
 	q := url.Values{"code": {"other-as-" + randomToken()}, "state": {p.State}, "iss": {"https://attacker.example"}}
 	return a.forgedCallback(c, q, "RFC 9207 Section 2.4", "The client started an authorization request (its state is pending in this session); the response comes back naming another authorization server as its issuer.")
 }

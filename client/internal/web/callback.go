@@ -332,16 +332,21 @@ func withIDTokenChecks(hops []xray.Hop, checks []xray.Check) []xray.Hop {
 // (session fixation, [RFC 9700 Section 4.7]). The new session keeps what
 // the old one still waits for and chose: the authorization requests of
 // logins started in other tabs (the one completed was taken already), so
-// their responses still find their state, and the language.
+// their responses still find their state, and the language. A tab that
+// holds the old session while it builds a request (a PAR on the back
+// channel) adds that request after the copy: the old session's ReplacedBy,
+// set under the same lock as the copy is made, sends it to the new one
+// (App.addPending).
 //
 // [RFC 9700 Section 4.7]: https://www.rfc-editor.org/rfc/rfc9700#section-4.7
 func (a *App) replaceSession(c *gin.Context, old *webSession, data sessionData) error {
 	old.Lock()
+	defer old.Unlock()
 	old.Data.dropExpiredPending(a.now())
 	data.Pending, data.Lang = old.Data.Pending, old.Data.Lang
-	a.sessions.Delete(old.ID()) // under the lock: no tab adds a request to it after it is read
-	old.Unlock()
-	_, err := a.startSession(c, data)
+	s, err := a.startSession(c, data)
+	old.Data.Pending, old.Data.ReplacedBy = nil, s
+	a.sessions.Delete(old.ID())
 	return err
 }
 

@@ -142,6 +142,9 @@ type spy struct {
 	trace      func(id string) string
 	traceAsked int
 	traceLangs []string // the Accept-Language of each trace request
+	// beforePAR, when set, runs before a pushed authorization request is
+	// sent: a test holds it there, as a slow provider would.
+	beforePAR func()
 }
 
 func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -155,6 +158,12 @@ func (s *spy) RoundTrip(req *http.Request) (*http.Response, error) {
 			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
 				Body: io.NopCloser(strings.NewReader(trace(id))), Request: req}, nil
 		}
+	}
+	s.mu.Lock()
+	beforePAR := s.beforePAR
+	s.mu.Unlock()
+	if beforePAR != nil && strings.HasSuffix(req.URL.Path, "/oauth/par") {
+		beforePAR()
 	}
 	isToken := strings.HasSuffix(req.URL.Path, "/oauth/token")
 	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/oauth/register") {
@@ -477,6 +486,46 @@ func TestE2ELoginsInTwoTabs(t *testing.T) {
 	}
 	if got := h.spy.tokenRequests(); len(got) != 2 {
 		t.Errorf("token requests = %v, want one per tab", got)
+	}
+}
+
+// TestE2ELoginStartedWhileAnotherTabLogsIn: one tab starts a login with
+// PAR and the provider is slow to answer the push; meanwhile another tab's
+// callback logs in, which replaces the session (RFC 9700 Section 4.7). The
+// first tab's request, added once the push is answered, still lands in the
+// session the browser's cookie names now: its response logs in, with no
+// "State mismatch".
+func TestE2ELoginStartedWhileAnotherTabLogsIn(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	cb := h.authorize("allow")
+
+	pushing, answer := make(chan struct{}), make(chan struct{})
+	h.spy.mu.Lock()
+	h.spy.beforePAR = func() { close(pushing); <-answer }
+	h.spy.mu.Unlock()
+	started := make(chan *http.Response, 1)
+	go func() {
+		resp, err := h.user.Client.Get(h.client.URL + "/login?par=on")
+		if err != nil {
+			resp = &http.Response{Status: err.Error()}
+		} else {
+			resp.Body.Close()
+		}
+		started <- resp
+	}()
+	<-pushing
+	if resp, _ := h.get(cb.String()); resp.StatusCode != http.StatusFound {
+		t.Fatalf("the other tab's callback: got %s, want 302 (logged in)", resp.Status)
+	}
+	close(answer)
+	resp := <-started
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("GET /login?par=on: got %s, want 302", resp.Status)
+	}
+	resp, body := h.get(h.signIn(h.location(resp, http.StatusFound), "allow").String())
+	if loc := h.location(resp, http.StatusFound); loc.Path != "/" {
+		t.Fatalf("the PAR login's callback redirected to %s, want / (logged in):\n%s", loc, body)
 	}
 }
 

@@ -51,9 +51,7 @@ func (a *App) handleLogin(c *gin.Context) {
 		a.renderFailure(c, err, walk)
 		return
 	}
-	s.Lock()
-	s.Data.addPending(p, a.now())
-	s.Unlock()
+	a.addPending(s, p)
 	if p.StepByStep {
 		a.renderStep(c, stepView{Step: "A", Hops: append(p.Pushed, p.Request), Next: authURL,
 			NextLabel: "Continue to the provider (B)",

@@ -156,9 +156,7 @@ func (a *App) handleMCPStart(c *gin.Context) {
 		a.renderMCPRun(c, hops, "", err)
 		return
 	}
-	s.Lock()
-	s.Data.addPending(p, a.now())
-	s.Unlock()
+	a.addPending(s, p)
 	c.Redirect(http.StatusSeeOther, authURL)
 }
 

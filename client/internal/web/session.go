@@ -48,6 +48,10 @@ type sessionData struct {
 	Logout    *pendingLogout         // a logout waiting for the browser's return from the provider
 	Device    *deviceRun             // the latest run of the device grant's page (device.go), or nil
 	Lang      string                 // the language chosen on the switch (i18n.Lang.Code), or ""
+	// ReplacedBy is the session that took this one's place when a login
+	// completed (replaceSession), or nil: the browser's cookie names that
+	// one now, and it holds this one's pending requests.
+	ReplacedBy *webSession
 }
 
 // pendingAuthorization is an authorization request waiting for its response:
@@ -276,6 +280,24 @@ func (a *App) renderCSRFError(c *gin.Context) {
 		Title:   "Form refused",
 		Message: "This form did not carry this session's CSRF token, so it may have been sent by another site. Nothing was done.",
 	})
+}
+
+// addPending records p in s, or, when a login completed in another tab
+// replaced s while p was being built (a PAR, or the MCP steps, on the back
+// channel), in the session that replaced it: the one the browser's cookie
+// names now, where p's response will look for its state. Only a request
+// that held s before the replacement can follow the link: the old cookie
+// finds no session any more.
+func (a *App) addPending(s *webSession, p pendingAuthorization) {
+	s.Lock()
+	for s.Data.ReplacedBy != nil {
+		next := s.Data.ReplacedBy
+		s.Unlock()
+		s = next
+		s.Lock()
+	}
+	s.Data.addPending(p, a.now())
+	s.Unlock()
 }
 
 // addPending records an authorization request, dropping expired ones and,

@@ -284,9 +284,15 @@ func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL
 // underResource reports whether rawURL is the resource identifier resource
 // or lies under its path, on the same origin: the validation that
 // [draft-mcguinness-oauth-rfc9728bis-01] proposes in place of RFC 9728's
-// identity. A resource identifier has "no query or fragment component"
-// ([RFC 9728 Section 1.2]), and one with userinfo names no origin of its
-// own: such a resource is refused, even with an empty query or fragment.
+// identity. A resource identifier is a URL that "has no fragment
+// component"; following [RFC 8707 Section 2], "it also SHOULD NOT include
+// a query component, but it is recognized that there are cases that make a
+// query component a useful and necessary part of a resource identifier"
+// ([RFC 9728 Section 1.2]). So a resource with a fragment (even an empty
+// one) is refused, and one with a query is taken only when its query is
+// the URL called's, as sent: the prefix rule is for the path alone (the
+// URL this client calls, the issuer's /user/profile, has no query). One
+// with userinfo names no origin of its own, and is refused too.
 // The paths are compared as sent, escaped, segment by segment:
 // "/user%2Fprofile" is one segment, not a prefix of "/user/profile"
 // ([RFC 3986 Section 2.2]: a percent-encoded reserved character is not the
@@ -294,11 +300,13 @@ func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL
 //
 // [draft-mcguinness-oauth-rfc9728bis-01]: https://datatracker.ietf.org/doc/html/draft-mcguinness-oauth-rfc9728bis-01
 // [RFC 9728 Section 1.2]: https://www.rfc-editor.org/rfc/rfc9728#section-1.2
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 // [RFC 3986 Section 2.2]: https://www.rfc-editor.org/rfc/rfc3986#section-2.2
 func underResource(rawURL, resource string) bool {
 	u, err1 := url.Parse(rawURL)
 	r, err2 := url.Parse(resource)
-	if err1 != nil || err2 != nil || r.User != nil || strings.ContainsAny(resource, "?#") ||
+	if err1 != nil || err2 != nil || r.User != nil || strings.Contains(resource, "#") ||
+		r.RawQuery != u.RawQuery || r.ForceQuery != u.ForceQuery ||
 		!strings.EqualFold(u.Scheme, r.Scheme) || !strings.EqualFold(u.Host, r.Host) {
 		return false
 	}

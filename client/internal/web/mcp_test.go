@@ -10,37 +10,45 @@ import (
 // TestUnderResource: the resource of protected resource metadata is taken
 // when it is the URL called or a path prefix of it on the same origin
 // (draft-mcguinness-oauth-rfc9728bis-01), and never when it has userinfo,
-// a query or a fragment (RFC 9728 Section 1.2) or is a prefix only once
+// a fragment (RFC 9728 Section 1.2) or a query other than the URL called's
+// (RFC 9728 Section 1.2 allows one), or is a prefix only once
 // percent-decoded (RFC 3986 Section 2.2).
 func TestUnderResource(t *testing.T) {
-	const called = "http://127.0.0.1:8080/user/profile"
+	const called, withQuery = "http://127.0.0.1:8080/user/profile", "http://127.0.0.1:8080/user/profile?tenant=a"
 	for _, tt := range []struct {
-		resource string
-		want     bool
+		called, resource string
+		want             bool
 	}{
-		{called, true},
-		{"http://127.0.0.1:8080", true},
-		{"http://127.0.0.1:8080/", true},
-		{"HTTP://127.0.0.1:8080/user/", true},
-		{"http://127.0.0.1:8080/user/prof", false},
-		{"http://127.0.0.1:8081/", false},
-		{"http://evil@127.0.0.1:8080/", false},
-		{"http://127.0.0.1:8080/#x", false},
-		{"http://127.0.0.1:8080/#", false},
-		{"http://127.0.0.1:8080/?q", false},
-		{"http://127.0.0.1:8080/?", false},
-		{"http://127.0.0.1:8080/user%2Fprofile", false},
+		{called, called, true},
+		{called, "http://127.0.0.1:8080", true},
+		{called, "http://127.0.0.1:8080/", true},
+		{called, "HTTP://127.0.0.1:8080/user/", true},
+		{called, "http://127.0.0.1:8080/user/prof", false},
+		{called, "http://127.0.0.1:8081/", false},
+		{called, "http://evil@127.0.0.1:8080/", false},
+		{called, "http://127.0.0.1:8080/#x", false},
+		{called, "http://127.0.0.1:8080/#", false},
+		{called, "http://127.0.0.1:8080/?q", false},
+		{called, "http://127.0.0.1:8080/?", false},
+		{called, "http://127.0.0.1:8080/user%2Fprofile", false},
+		{withQuery, withQuery, true},
+		{withQuery, "http://127.0.0.1:8080/?tenant=a", true},
+		{withQuery, "http://127.0.0.1:8080/?tenant=b", false},
+		{withQuery, "http://127.0.0.1:8080/?tenant=a&x", false},
+		{withQuery, "http://127.0.0.1:8080/?tenant=a#", false},
+		{withQuery, "http://127.0.0.1:8080/", false},
 	} {
-		if got := underResource(called, tt.resource); got != tt.want {
-			t.Errorf("underResource(%q, %q) = %v, want %v", called, tt.resource, got, tt.want)
+		if got := underResource(tt.called, tt.resource); got != tt.want {
+			t.Errorf("underResource(%q, %q) = %v, want %v", tt.called, tt.resource, got, tt.want)
 		}
 	}
 }
 
 // FuzzUnderResource: whatever resource underResource takes, it takes as
 // the URL called or a prefix of it on segment boundaries, character for
-// character up to the letter case of scheme and host: no userinfo, query
-// or fragment, and no prefix only once percent-decoded.
+// character up to the letter case of scheme and host: no userinfo or
+// fragment, no query (the URL called has none), and no prefix only once
+// percent-decoded.
 func FuzzUnderResource(f *testing.F) {
 	const called, origin = "http://127.0.0.1:8080/user/profile", "http://127.0.0.1:8080"
 	for _, s := range []string{called, origin, origin + "/", "HTTP://127.0.0.1:8080/user", origin + "/user/prof",

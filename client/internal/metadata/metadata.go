@@ -77,12 +77,15 @@ type Metadata struct {
 // identifier is refused first (setting.CheckIssuer): [RFC 8414 Section 2]
 // makes the issuer "a URL that uses the "https" scheme and has no query or
 // fragment components"; a URL without a host has nowhere to put the suffix.
+// The refusal names base as the authorization server's address: Fetch
+// passes the issuer's back-channel address (AUTH_SERVER_INTERNAL for the
+// client's own provider), or the authorization server a resource named.
 //
 // [RFC 8414 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8414#section-3.1
 // [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 func WellKnownURL(base string) (string, error) {
-	if err := setting.CheckIssuer("issuer", base); err != nil {
-		return "", err
+	if err := setting.CheckIssuer("the authorization server's address", base); err != nil {
+		return "", fmt.Errorf("metadata: no well-known URL: %w", err)
 	}
 	u, err := url.Parse(base)
 	if err != nil {

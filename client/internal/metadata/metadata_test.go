@@ -31,11 +31,19 @@ func TestWellKnownURL(t *testing.T) {
 // TestWellKnownURLRefusesWhatIsNoIssuer: an issuer is "a URL that uses the
 // "https" scheme and has no query or fragment components"
 // (RFC 8414 Section 2), http accepted too; an opaque URL, one without a
-// host, or one with a query or fragment gets no well-known URL.
+// host, or one with a query or fragment gets no well-known URL. The error
+// is this package's and names the authorization server's address, which is
+// not always the issuer setting (AUTH_SERVER_INTERNAL, or the server an MCP
+// resource named).
 func TestWellKnownURLRefusesWhatIsNoIssuer(t *testing.T) {
 	for _, base := range []string{"A:0", "https:as.example", "https:///path", "ftp://as.example", "https://as.example?x=1", "https://as.example/t#f", "https://as.example?", ""} {
-		if got, err := WellKnownURL(base); err == nil {
+		got, err := WellKnownURL(base)
+		if err == nil {
 			t.Errorf("WellKnownURL(%q) = %q, want an error (RFC 8414 Section 2)", base, got)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "metadata: ") || !strings.Contains(msg, "the authorization server's address") {
+			t.Errorf("WellKnownURL(%q): error %q, want one of package metadata naming the authorization server's address", base, msg)
 		}
 	}
 }

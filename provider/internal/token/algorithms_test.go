@@ -29,7 +29,7 @@ func loadKeysFor(t testing.TB, alg Algorithm) (*Keys, *fakeKeyStore) {
 func verifyWithJWKS(t *testing.T, k *Keys, raw string, alg Algorithm) {
 	t.Helper()
 	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(k.JWKS(), &set); err != nil {
+	if err := json.Unmarshal(jwksOf(k), &set); err != nil {
 		t.Fatalf("JWKS: %v", err)
 	}
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
@@ -87,7 +87,7 @@ func TestSigningAlgorithms(t *testing.T) {
 					t.Errorf("Algorithms: got %v, want %v", got, want)
 				}
 				for _, a := range []Algorithm{RS256, ES256, EdDSA} {
-					n := len(jwksKIDs(t, k.JWKS(), a))
+					n := len(jwksKIDs(t, jwksOf(k), a))
 					if wantN := btoi(slices.Contains(want, a)); n != wantN {
 						t.Errorf("JWKS: got %d %s keys, want %d", n, a, wantN)
 					}

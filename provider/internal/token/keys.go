@@ -27,8 +27,8 @@ type KeyStore interface {
 	// ListSigningKeys returns every key, newest first.
 	ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	// RotateSigningKey stores k and retires every other unretired key of
-	// its algorithm until retireAt or its KeepAfterRetirement after now,
-	// whichever is later, atomically: concurrent rotations leave one key
+	// its algorithm until retireAt or its KeepAfterRetirement after
+	// k.CreatedAt, whichever is later, atomically: concurrent rotations leave one key
 	// unretired, the last one's.
 	RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt time.Time) error
 	// KeepSigningKey raises the KeepAfterRetirement of key id to keep, and
@@ -361,22 +361,16 @@ func (k *Keys) AccessTokenAlgorithm() Algorithm {
 
 // JWKS returns the public keys as a JWK Set, [RFC 7517 Section 5]: one JWK
 // per key with "kty", "kid", "use" "sig", "alg" and the public parameters
-// of its type ([RFC 7518 Section 6], [RFC 8037 Section 2]).
-// The bytes are computed on load and shared; the caller must not modify them.
+// of its type ([RFC 7518 Section 6], [RFC 8037 Section 2]), and its strong
+// entity tag ([RFC 9110 Section 8.8.3]). Both come from one snapshot, so a
+// response never pairs one key set with the tag of another. Both are
+// computed on load and shared; the caller must not modify the bytes.
 //
 // [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 // [RFC 7518 Section 6]: https://www.rfc-editor.org/rfc/rfc7518#section-6
 // [RFC 8037 Section 2]: https://www.rfc-editor.org/rfc/rfc8037#section-2
-func (k *Keys) JWKS() []byte {
-	return k.current.Load().jwks
-}
-
-// JWKSWithETag returns JWKS and its strong entity tag
-// ([RFC 9110 Section 8.8.3]), both of one snapshot, so a response never
-// pairs one key set with the tag of another. Both are computed on load.
-//
 // [RFC 9110 Section 8.8.3]: https://www.rfc-editor.org/rfc/rfc9110#section-8.8.3
-func (k *Keys) JWKSWithETag() (jwks []byte, etag string) {
+func (k *Keys) JWKS() (jwks []byte, etag string) {
 	set := k.current.Load()
 	return set.jwks, set.etag
 }

@@ -53,21 +53,31 @@ func (s *Server) handleMetadataAtIssuerPath(c *gin.Context) {
 // unknown kid comes back here ([OIDC Core Section 10.1.1]: "The verifier
 // knows to go back to the jwks_uri location to re-retrieve the keys when it
 // sees an unfamiliar kid value"), perhaps through an HTTP cache. So the set
-// is served "no-cache" ([RFC 9111 Section 5.2.2.4]: a cache "MUST NOT use
-// the response to satisfy a subsequent request without successful
-// validation on the origin server") with an ETag: http.ServeContent answers
-// a request whose If-None-Match names it with 304 Not Modified and no
-// content ([RFC 9110 Section 13.1.2], [RFC 9110 Section 15.4.5]).
+// is served "no-cache" ([RFC 9111 Section 5.2.2.4]: "The no-cache response
+// directive, in its unqualified form (without an argument), indicates that
+// the response MUST NOT be used to satisfy any other request without
+// forwarding it for validation and receiving a successful response") with
+// an ETag: http.ServeContent answers a request whose If-None-Match names it
+// with 304 Not Modified and no content ([RFC 9110 Section 13.1.2],
+// [RFC 9110 Section 15.4.5]), and one whose If-Match does not name it with
+// 412 Precondition Failed ([RFC 9110 Section 13.1.1]). ServeContent would
+// also serve byte ranges, but a part of a key set is of no use to a
+// verifier: the Range header is dropped first, so a request for a range
+// gets the whole set ([RFC 9110 Section 14.2]: "A server MAY ignore the
+// Range header field").
 //
 // [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 // [OIDC Core Section 10.1.1]: https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
 // [RFC 9111 Section 5.2.2.4]: https://www.rfc-editor.org/rfc/rfc9111#section-5.2.2.4
+// [RFC 9110 Section 13.1.1]: https://www.rfc-editor.org/rfc/rfc9110#section-13.1.1
 // [RFC 9110 Section 13.1.2]: https://www.rfc-editor.org/rfc/rfc9110#section-13.1.2
+// [RFC 9110 Section 14.2]: https://www.rfc-editor.org/rfc/rfc9110#section-14.2
 // [RFC 9110 Section 15.4.5]: https://www.rfc-editor.org/rfc/rfc9110#section-15.4.5
 func (s *Server) handleJWKS(c *gin.Context) {
-	jwks, etag := s.p.Keys.JWKSWithETag()
+	jwks, etag := s.p.Keys.JWKS()
 	c.Header("Cache-Control", "no-cache")
 	c.Header("ETag", etag)
 	c.Header("Content-Type", "application/json")
+	c.Request.Header.Del("Range")
 	http.ServeContent(c.Writer, c.Request, "", time.Time{}, bytes.NewReader(jwks))
 }

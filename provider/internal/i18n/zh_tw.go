@@ -107,7 +107,7 @@ var traditionalChinese = map[string]string{
 	// The traces' page (teaching mode).
 	"Traces":                    "追蹤紀錄 (traces)",
 	"What the provider checked": "授權伺服器檢查了什麼",
-	"The protocol requests of the last 15 minutes, newest first (at most %d): for each, the rules this server applied in order, each with the section that states it, and what the request changed. A refused request ends with the rule it failed.": "最近 15 分鐘內的協定請求，最新的在前（最多 %d 筆）：每筆列出本伺服器依序套用的規則、每條規則出自的章節，以及這個請求變更了什麼。被拒絕的請求，最後一條就是它沒通過的規則。",
+	"The protocol requests of the last %d minutes, newest first (at most %d): for each, the rules this server applied in order, each with the section that states it, and what the request changed. A refused request ends with the rule it failed.": "最近 %d 分鐘內的協定請求，最新的在前（最多 %d 筆）：每筆列出本伺服器依序套用的規則、每條規則出自的章節，以及這個請求變更了什麼。被拒絕的請求，最後一條就是它沒通過的規則。",
 	"Only the requests of client_id": "只看這個用戶端 ID (client_id) 的請求",
 	"Show":                           "顯示",
 	"passed:":                        "通過：",
@@ -116,9 +116,9 @@ var traditionalChinese = map[string]string{
 	"the request asked for":          "你要找的請求",
 	"The request <code>%s</code> is not one of <code>%s</code>'s but of <code>%s</code>'s:": "請求 <code>%s</code> 不是 <code>%s</code> 的請求，而是 <code>%s</code> 的：",
 	"show it among every client's requests":                                                 "在所有用戶端的請求中顯示它",
-	"No trace is kept for the request <code>%s</code>: only protocol requests are traced (not pages, metadata, or requests the router refuses: an unknown path, a method not allowed), the newest 1,024 for 15 minutes.": "沒有保留請求 <code>%s</code> 的追蹤紀錄：只有協定請求會被追蹤（頁面、中繼資料 (metadata)，以及被路由器拒絕的請求：未知的路徑、不允許的方法，都不會），且只保留最新的 1,024 筆、15 分鐘。",
-	"No request of this client in the last 15 minutes.":                                                                          "最近 15 分鐘內沒有這個用戶端的請求。",
-	"No protocol request in the last 15 minutes. Sign in through the demo client, or send one with curl, then reload this page.": "最近 15 分鐘內沒有協定請求。請透過示範用戶端登入，或用 curl 送出一個請求，然後重新載入這個頁面。",
+	"No trace is kept for the request <code>%s</code>: only protocol requests are traced (not pages, metadata, or requests the router refuses: an unknown path, a method not allowed), the newest %d for %d minutes.": "沒有保留請求 <code>%s</code> 的追蹤紀錄：只有協定請求會被追蹤（頁面、中繼資料 (metadata)，以及被路由器拒絕的請求：未知的路徑、不允許的方法，都不會），且只保留最新的 %d 筆、%d 分鐘。",
+	"No request of this client in the last %d minutes.":                                                                          "最近 %d 分鐘內沒有這個用戶端的請求。",
+	"No protocol request in the last %d minutes. Sign in through the demo client, or send one with curl, then reload this page.": "最近 %d 分鐘內沒有協定請求。請透過示範用戶端登入，或用 curl 送出一個請求，然後重新載入這個頁面。",
 	"Each trace is also served as JSON at <code>%s/debug/trace/{X-Request-Id}</code>, the header of every answer. Traces never hold a password, secret, code or token: rules and changes are fixed sentences.": "每筆追蹤紀錄也以 JSON 提供於 <code>%s/debug/trace/{X-Request-Id}</code>（每個回應都帶有這個標頭）。追蹤紀錄從不包含密碼、密鑰 (secret)、授權碼 (code) 或權杖 (token)：規則與變更都是固定的句子。",
 
 	// The logout pages (OIDC RP-Initiated Logout).

@@ -1,7 +1,7 @@
 package web
 
 import (
-	"cmp"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -21,6 +21,10 @@ const (
 	traceCapacity = 1024
 	traceMaxAge   = 15 * time.Minute
 )
+
+// traceMaxAgeMinutes is traceMaxAge in whole minutes, as the pages and
+// the 404 answer say it.
+const traceMaxAgeMinutes = int(traceMaxAge / time.Minute)
 
 // traceRecord is one request's trace as GET /debug/trace/{request_id} answers it.
 type traceRecord struct {
@@ -92,20 +96,22 @@ func (l *traceLog) recent(n int, clientID string) []*traceRecord {
 // listed returns what GET /debug/traces lists: the newest traces
 // (recent), and first, when it is kept but not among them, the trace of
 // the request id asked for, so a link to it never lands on a page without
-// it. It reports whether that trace is kept, and, when it is kept but is
-// not a request of the client chosen (clientID), whose it is (other): the
-// page then keeps to the client chosen, and says so.
-func (l *traceLog) listed(asked, clientID string) (traces []*traceRecord, kept bool, other string) {
+// it. It also returns that trace, or nil when it is not kept. A trace asked
+// for that is another client's than the one chosen (clientID) is not
+// listed: the page keeps to the client chosen, and says whose it is.
+func (l *traceLog) listed(asked, clientID string) (traces []*traceRecord, rec *traceRecord) {
 	traces = l.recent(maxListedTraces, clientID)
 	rec, kept := l.get(asked)
-	switch {
-	case !kept:
-	case clientID != "" && rec.ClientID != clientID:
-		other = cmp.Or(rec.ClientID, "—")
-	case !slices.ContainsFunc(traces, func(t *traceRecord) bool { return t.RequestID == asked }):
+	if kept && !rec.ofAnother(clientID) && !slices.ContainsFunc(traces, func(t *traceRecord) bool { return t.RequestID == asked }) {
 		traces = append([]*traceRecord{rec}, traces...)
 	}
-	return traces, kept, other
+	return traces, rec
+}
+
+// ofAnother reports whether a client is chosen (clientID is not "") and
+// the trace is not one of its requests.
+func (r *traceRecord) ofAnother(clientID string) bool {
+	return clientID != "" && r.ClientID != clientID
 }
 
 // recordTrace gives the request an empty oauth.Trace and lets the handlers
@@ -201,8 +207,9 @@ func (s *Server) handleTrace(c *gin.Context) {
 	rec, ok := s.traces.get(c.Param("request_id"))
 	if !ok {
 		c.AbortWithStatusJSON(http.StatusNotFound, errorBody{Error: "not_found",
-			Description: "no trace kept for this request id: only protocol requests are traced (not pages, metadata, " +
-				"or requests the router refuses: an unknown path, a method not allowed), the newest 1,024 for 15 minutes, in teaching mode only"})
+			Description: fmt.Sprintf("no trace kept for this request id: only protocol requests are traced (not pages, metadata, "+
+				"or requests the router refuses: an unknown path, a method not allowed), the newest %d for %d minutes, in teaching mode only",
+				traceCapacity, traceMaxAgeMinutes)})
 		return
 	}
 	c.Writer.Header().Add("Vary", "Accept-Language")
@@ -247,15 +254,22 @@ const maxListedTraces = 50
 // tracesPage is what GET /debug/traces shows: the newest traces, in the
 // page's language, the client they were chosen by, if any, and the request
 // whose trace is shown open, if any, with Unkept set when no trace of it
-// is kept, and OtherClient when it is another client's than ClientID.
+// is kept, and Others set to that trace when it is another client's than
+// ClientID.
 type tracesPage struct {
-	ClientID    string
-	Open        string
-	Unkept      bool
-	OtherClient string
-	Max         int
-	Traces      []traceRecord
+	ClientID string
+	Open     string
+	Unkept   bool
+	Others   *traceRecord
+	Max      int
+	Traces   []traceRecord
 }
+
+// Capacity is how many traces are kept at most, for the page to say.
+func (tracesPage) Capacity() int { return traceCapacity }
+
+// MaxAgeMinutes is how long a trace is kept, in minutes, for the page to say.
+func (tracesPage) MaxAgeMinutes() int { return traceMaxAgeMinutes }
 
 // handleTraces handles "GET /debug/traces" (teaching mode only): the
 // provider's side of the newest protocol requests on one page, newest
@@ -267,10 +281,13 @@ type tracesPage struct {
 func (s *Server) handleTraces(c *gin.Context) {
 	page := tracesPage{ClientID: c.Query("client_id"), Open: c.Query("request_id"), Max: maxListedTraces}
 	l := locale(c)
-	traces, kept, other := s.traces.listed(page.Open, page.ClientID)
+	traces, asked := s.traces.listed(page.Open, page.ClientID)
 	for _, rec := range traces {
 		page.Traces = append(page.Traces, rec.in(l))
 	}
-	page.Unkept, page.OtherClient = page.Open != "" && !kept, other
+	page.Unkept = page.Open != "" && asked == nil
+	if asked != nil && asked.ofAnother(page.ClientID) {
+		page.Others = asked
+	}
 	s.render(c, http.StatusOK, "traces.html", page)
 }

@@ -603,8 +603,9 @@ func TestE2ETraceEndpoint(t *testing.T) {
 	}
 	refused, _ := callResource(t, srv.URL+"/oauth/token", "") // 405: the router refuses it, and it is not traced
 	if resp, body := callResource(t, srv.URL+"/debug/trace/"+refused.Header.Get("X-Request-Id"), ""); resp.StatusCode != http.StatusNotFound ||
-		!strings.Contains(body, "requests the router refuses: an unknown path, a method not allowed") {
-		t.Errorf("the id of a GET /oauth/token (%d): got %d %s, want 404 saying such requests are not traced", refused.StatusCode, resp.StatusCode, body)
+		!strings.Contains(body, "requests the router refuses: an unknown path, a method not allowed") || !strings.Contains(body, "the newest 1024 for 15 minutes") {
+		t.Errorf("the id of a GET /oauth/token (%d): got %d %s, want 404 saying such requests are not traced, and which are kept: the newest 1024 for 15 minutes",
+			refused.StatusCode, resp.StatusCode, body)
 	}
 
 	off := providertest.New(t, providertest.Options{Configure: func(c *config.Config) { c.TeachingMode = config.TeachingOff }})

@@ -164,8 +164,13 @@ func TestE2ETracesPageKeepsTheAskedTrace(t *testing.T) {
 		}
 	}
 	_, page := getPage(t, srv.URL+"/debug/traces?request_id=NOSUCHID", nil)
-	if got := listedTraces(page); len(got) != listedTracesMax || !strings.Contains(page, "No trace is kept for the request <code>NOSUCHID</code>") {
-		t.Errorf("an id with no trace kept: listed %d traces, want %d and the sentence saying it is not kept:\n%s", len(got), listedTracesMax, page)
+	if got := listedTraces(page); len(got) != listedTracesMax || !strings.Contains(page, "No trace is kept for the request <code>NOSUCHID</code>") ||
+		!strings.Contains(page, "the newest 1,024 for 15 minutes.") {
+		t.Errorf("an id with no trace kept: listed %d traces, want %d and the sentence saying it is not kept, and which are (README, \"Traces\"): the newest 1,024 for 15 minutes:\n%s",
+			len(got), listedTracesMax, page)
+	}
+	if _, zh := getPage(t, srv.URL+"/debug/traces?request_id=NOSUCHID", map[string]string{"Accept-Language": "zh-TW"}); !strings.Contains(zh, "只保留最新的 1,024 筆、15 分鐘") {
+		t.Errorf("an id with no trace kept, in zh-TW: want the sentence saying which are kept, the newest 1,024 for 15 minutes:\n%s", zh)
 	}
 	// "?client_id=" keeps one client's requests (README, "Traces"): the
 	// trace asked for, another client's, is not listed, and the page says whose it is.
@@ -173,5 +178,12 @@ func TestE2ETracesPageKeepsTheAskedTrace(t *testing.T) {
 	if got := listedTraces(page); slices.Contains(got, id) || !strings.Contains(page, "is not one of <code>spa-client</code>'s but of <code>testclient</code>'s") ||
 		strings.Contains(page, "No trace is kept") {
 		t.Errorf("another client's trace asked for under ?client_id=spa-client: listed %v, want it left out and the page saying whose it is:\n%s", got, page)
+	}
+	// A request that named no client (a bearer token that is no token) is
+	// no client's: the page says so with a dash.
+	unnamed, _ := callResource(t, srv.URL+"/protected/resource", "garbage")
+	_, page = getPage(t, srv.URL+"/debug/traces?client_id=testclient&request_id="+unnamed.Header.Get("X-Request-Id"), nil)
+	if !strings.Contains(page, "is not one of <code>testclient</code>'s but of <code>—</code>'s") {
+		t.Errorf("a trace of no client asked for under ?client_id=testclient: want the page saying it is of —:\n%s", page)
 	}
 }

@@ -241,25 +241,11 @@ func (a *App) cookieOptions(maxAge int) sessions.Options {
 	}
 }
 
-// cookieName names the session cookie, the one name the client writes and
-// reads. Over https it is "__Host-client_session", a name
-// [RFC 6265bis Section 4.1.3.2] reserves: such a cookie "will have been
-// set with a Secure attribute, a Path attribute with a value of /, and no
-// Domain attribute", so only this host can have set it. Another host of
-// the same domain (a sibling, evil.example.com beside app.example.com)
-// cannot plant its own session in the user's browser with
-// Domain=example.com (cookie tossing), which would log the user in as its
-// author; a cookie under another name is not this session. Over http (local
-// development) the name has no prefix: a browser refuses a prefixed cookie
-// without Secure, and Secure needs https.
-//
-// [RFC 6265bis Section 4.1.3.2]: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-12#section-4.1.3.2
+// cookieName names the session cookie (service.SessionCookieName):
+// "client_session", prefixed with "__Host-" over https; the cookie's Path
+// is "/".
 func (a *App) cookieName() string {
-	const name = "client_session"
-	if a.servedOverHTTPS() {
-		return "__Host-" + name
-	}
-	return name
+	return service.SessionCookieName("client_session", a.servedOverHTTPS(), false)
 }
 
 // servedOverHTTPS reports whether the client is served over https, as its

@@ -167,39 +167,11 @@ func sessionCookieOptions(p *oauth.Provider) sessions.Options {
 	}
 }
 
-// sessionCookieName names the login session cookie, the one name the
-// provider writes and reads. Over https the name carries a prefix the
-// browser enforces, so that another host of the same domain (a sibling,
-// evil.example.com beside login.example.com) cannot plant its own session
-// in the user's browser under this name, with Domain=example.com (cookie
-// tossing: the user would then approve in the planter's account). A cookie
-// under another name is not this session, whatever it holds.
-//
-//   - An issuer without a path: "__Host-provider_session", which
-//     [RFC 6265bis Section 4.1.3.2] reserves: such a cookie "will have been
-//     set with a Secure attribute, a Path attribute with a value of /, and
-//     no Domain attribute", so only this host can have set it.
-//   - An issuer with a path, whose cookie has that Path:
-//     "__Secure-provider_session". [RFC 6265bis Section 4.1.3.1] promises
-//     only that such a cookie "will have been set with a Secure attribute":
-//     no page served over http (a network attacker's, another host's) can
-//     set it, but a sibling host served over https still can, with a Domain.
-//
-// Over http (local development) the name has no prefix: a browser refuses
-// a prefixed cookie without Secure, and Secure needs https.
-//
-// [RFC 6265bis Section 4.1.3.1]: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-12#section-4.1.3.1
-// [RFC 6265bis Section 4.1.3.2]: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-12#section-4.1.3.2
+// sessionCookieName names the login session cookie
+// (service.SessionCookieName): "provider_session", prefixed over https,
+// with "__Secure-" when the cookie has the issuer's path.
 func sessionCookieName(p *oauth.Provider) string {
-	const name = "provider_session"
-	switch {
-	case !issuerIsHTTPS(p):
-		return name
-	case p.IssuerPath() == "":
-		return "__Host-" + name
-	default:
-		return "__Secure-" + name
-	}
+	return service.SessionCookieName("provider_session", issuerIsHTTPS(p), p.IssuerPath() != "")
 }
 
 // issuerIsHTTPS reports whether the provider is served over https, as its

@@ -142,7 +142,7 @@ func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess
 
 // userCodeFailed shows why a user code cannot be approved: a page the user
 // can act on for each outcome, and 429 over the limits of
-// [RFC 8628 Section 5.1] (userCodesRefused).
+// [RFC 8628 Section 5.1] (refuseUserCodes).
 //
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string, err error) {
@@ -150,7 +150,7 @@ func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string,
 	switch {
 	case errors.As(err, &tooMany):
 		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: msgTooManyCodes,
-			Message: s.userCodesRefused(c, tooMany), TryAgain: true})
+			Message: s.refuseUserCodes(c, tooMany), TryAgain: true})
 	case errors.Is(err, oauth.ErrUnknownUserCode):
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, typed, msgUnknownUserCode)
 	case errors.Is(err, oauth.ErrExpiredUserCode):
@@ -164,13 +164,13 @@ func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string,
 	}
 }
 
-// userCodesRefused logs and counts user-code entry refused by a limit of
-// [RFC 8628 Section 5.1], sets its Retry-After, and returns what the page
-// says: codes came faster than the entry rate (Paced), or the budget of
+// refuseUserCodes records user-code entry refused by a limit of
+// [RFC 8628 Section 5.1]: it logs and counts the refusal, sets its
+// Retry-After, and returns what the page says: codes came faster than the entry rate (Paced), or the budget of
 // wrong ones refused them (attemptsRefused), at once or for guessing.
 //
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
-func (s *Server) userCodesRefused(c *gin.Context, tooMany *oauth.TooManyAttemptsError) string {
+func (s *Server) refuseUserCodes(c *gin.Context, tooMany *oauth.TooManyAttemptsError) string {
 	switch {
 	case tooMany.Paced:
 		s.rateLimited(c, limitUserCodeEntryRate)

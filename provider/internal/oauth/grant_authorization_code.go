@@ -46,7 +46,7 @@ func (p *Provider) grantAuthorizationCode(ctx context.Context, client store.Clie
 		// The attempt used the code up all the same: a client refused for
 		// its code_verifier, redirect_uri or DPoP key does not get to try
 		// another.
-		if rerr := p.redeemCode(ctx, tr, code, store.Issued{GrantID: code.GrantID}); rerr != nil {
+		if rerr := p.redeemCode(ctx, tr, code, store.Issued{}); rerr != nil {
 			return nil, rerr
 		}
 		return nil, err

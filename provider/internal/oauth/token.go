@@ -250,16 +250,16 @@ func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResp
 	// iat is now rounded down, never in the future; exp is rounded up
 	// (expiresAfter), so expires_in never overstates the token's life.
 	issuedAt, accessExpiresAt := t.now.Truncate(time.Second), expiresAfter(t.now, p.Config.AccessTokenTTL)
-	issued := store.Issued{GrantID: t.grant.ID, GrantExpiresAt: accessExpiresAt}
+	issued := store.Issued{GrantExpiresAt: accessExpiresAt}
 	access, err := p.signAccessToken(t, issuedAt, accessExpiresAt)
 	if err != nil {
-		return nil, issued, err
+		return nil, store.Issued{}, err
 	}
 	resp := &TokenResponse{AccessToken: access, TokenType: tokenType(t.jkt),
 		ExpiresIn: int64(p.Config.AccessTokenTTL / time.Second), Scope: t.scope}
 	if t.grant.UserID != "" && hasScope(t.scope, ScopeOpenID) {
 		if resp.IDToken, err = p.signIDToken(ctx, t, access, issuedAt, accessExpiresAt); err != nil {
-			return nil, issued, err
+			return nil, store.Issued{}, err
 		}
 	}
 	if !t.refresh || !hasGrantType(t.client.GrantTypes, GrantTypeRefreshToken) {

@@ -291,18 +291,30 @@ type RefreshToken struct {
 
 // Issued is what one token response issued from a grant, as the store
 // keeps it with the redemption of what the client presented (a code, a
-// device code, a refresh token), in the same transaction.
+// device code, a refresh token), in the same transaction. The grant is
+// the one of what was redeemed: the store reads it from that record.
 type Issued struct {
-	GrantID string
 	// GrantExpiresAt is the time the grant must live at least until: the
 	// expiry of the access token issued, or of the refresh token if that
 	// is later. A grant that is gone revokes its access tokens
 	// (AccessTokenRevoked), so storing this extends the grant's ExpiresAt
 	// to it, never shortening it; the zero time extends nothing.
 	GrantExpiresAt time.Time
-	// RefreshToken is the refresh token issued, of grant GrantID; nil for
-	// none.
+	// RefreshToken is the refresh token issued, nil for none; its GrantID
+	// must be the grant of what was redeemed (OfGrant).
 	RefreshToken *RefreshToken
+}
+
+// OfGrant checks that the refresh token issued, if any, is of grantID, the
+// grant of the record redeemed. A token of another grant is a bug of the
+// caller, not a request to refuse: backends return this error and store
+// nothing, rather than file the token under a grant it was not issued
+// from.
+func (i Issued) OfGrant(grantID string) error {
+	if t := i.RefreshToken; t != nil && t.GrantID != grantID {
+		return fmt.Errorf("store: refresh token of grant %q issued from grant %q", t.GrantID, grantID)
+	}
+	return nil
 }
 
 // PushedRequest is an authorization request pushed to the PAR endpoint

@@ -135,7 +135,7 @@ func decided(ctx context.Context, tx pgx.Tx, userCodeHash string, err error) err
 // approved, so of any number of concurrent pollers, in any process, exactly
 // one redeems the code; the others get store.ErrAlreadyUsed.
 func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued store.Issued) error {
-	return s.redeem(ctx, issued, func(tx pgx.Tx) error { return notApproved(ctx, tx, hash) },
+	return s.redeem(ctx, "device_codes", hash, issued, func(tx pgx.Tx) error { return notApproved(ctx, tx, hash) },
 		`UPDATE device_codes SET status = 'used' WHERE hash = $1 AND status = 'approved'`, hash)
 }
 

@@ -103,7 +103,7 @@ func (s *Store) GetAuthorizationCode(ctx context.Context, hash string) (store.Au
 // client MUST NOT use the authorization code more than once"); the others
 // get store.ErrAlreadyUsed. An unknown hash is store.ErrNotFound.
 func (s *Store) RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued store.Issued) error {
-	return s.redeem(ctx, issued, func(tx pgx.Tx) error { return usedOrUnknown(ctx, tx, "authorization_codes", hash) },
+	return s.redeem(ctx, "authorization_codes", hash, issued, func(tx pgx.Tx) error { return usedOrUnknown(ctx, tx, "authorization_codes", hash) },
 		`UPDATE authorization_codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL`, now, hash)
 }
 

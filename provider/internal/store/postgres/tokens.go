@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,11 +11,16 @@ import (
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// storeIssued stores issued.RefreshToken, if any, and extends its grant to
-// issued.GrantExpiresAt, within tx; a rotation also records rotatedHash as
-// the grant's most recently rotated-out refresh token ("" leaves it as it
-// is).
-func storeIssued(ctx context.Context, tx pgx.Tx, issued store.Issued, rotatedHash string) error {
+// storeIssued stores issued.RefreshToken, if any, and extends grantID,
+// the grant of what was redeemed, to issued.GrantExpiresAt, within tx; a
+// rotation also records rotatedHash as the grant's most recently
+// rotated-out refresh token ("" leaves it as it is). The caller holds the
+// grant's lock, so the grant is there; a refresh token of another grant is
+// refused (store.Issued.OfGrant).
+func storeIssued(ctx context.Context, tx pgx.Tx, grantID string, issued store.Issued, rotatedHash string) error {
+	if err := issued.OfGrant(grantID); err != nil {
+		return err
+	}
 	if t := issued.RefreshToken; t != nil {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at, used_at)
@@ -26,27 +32,37 @@ func storeIssued(ctx context.Context, tx pgx.Tx, issued store.Issued, rotatedHas
 	}
 	_, err := tx.Exec(ctx, `
 		UPDATE grants SET expires_at = greatest(expires_at, $1), last_rotated_hash = coalesce($2, last_rotated_hash)
-		WHERE id = $3`, issued.GrantExpiresAt, nullString(rotatedHash), issued.GrantID)
+		WHERE id = $3`, issued.GrantExpiresAt, nullString(rotatedHash), grantID)
 	if err != nil {
 		return fmt.Errorf("postgres: extend grant: %w", err)
 	}
 	return nil
 }
 
-// redeem runs query, an UPDATE that marks a single-use record (a code)
-// used if it still may be, and stores issued, what was issued from it, in
-// one transaction: both or neither. A concurrent redemption's UPDATE waits
-// for the row, then finds it used (READ COMMITTED re-reads a row changed
-// meanwhile) and changes nothing: refused tells why, and nothing is stored.
-// It locks issued's grant first, the order of RotateRefreshToken and of
+// redeem runs query, an UPDATE that marks the single-use record hash of
+// table (a code; a table name of this package, never input) used if it
+// still may be, and stores issued, what was issued from the record's
+// grant, in one transaction: both or neither. A concurrent redemption's
+// UPDATE waits for the row, then finds it used (READ COMMITTED re-reads a
+// row changed meanwhile) and changes nothing: refused tells why, and
+// nothing is stored. A grant that is gone (DeleteClient, PurgeExpired) is
+// store.ErrNotFound, and the record stays as it was: redeem finds it when
+// it locks the grant, before the UPDATE, because the grant's lock must come
+// before the record's, the order of RotateRefreshToken and of
 // DeleteClient's cascade (client, grant, then its codes), so it cannot
-// deadlock with them. A grant that is gone (DeleteClient, PurgeExpired) is
-// store.ErrNotFound, and the record stays as it was.
-func (s *Store) redeem(ctx context.Context, issued store.Issued, refused func(tx pgx.Tx) error, query string, args ...any) error {
+// deadlock with them.
+func (s *Store) redeem(ctx context.Context, table, hash string, issued store.Issued, refused func(tx pgx.Tx) error, query string, args ...any) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var grantID *string // NULL: a device code not approved
+		err := tx.QueryRow(ctx, `SELECT grant_id FROM `+table+` WHERE hash = $1`, hash).Scan(&grantID)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows) || err == nil && grantID == nil:
+			return refused(tx)
+		case err != nil:
+			return fmt.Errorf("postgres: redeem: %w", err)
+		}
 		var one int
-		err := tx.QueryRow(ctx, `SELECT 1 FROM grants WHERE id = $1 FOR UPDATE`, issued.GrantID).Scan(&one)
-		if err != nil {
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM grants WHERE id = $1 FOR UPDATE`, *grantID).Scan(&one); err != nil {
 			return getErr("redeem", err)
 		}
 		tag, err := tx.Exec(ctx, query, args...)
@@ -56,7 +72,7 @@ func (s *Store) redeem(ctx context.Context, issued store.Issued, refused func(tx
 		case tag.RowsAffected() == 0:
 			return refused(tx)
 		}
-		return storeIssued(ctx, tx, issued, "")
+		return storeIssued(ctx, tx, *grantID, issued, "")
 	})
 }
 
@@ -105,12 +121,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 				return store.ErrAlreadyUsed
 			}
 			graced = true
-			return storeIssued(ctx, tx, next, "")
+			return storeIssued(ctx, tx, grantID, next, "")
 		}
 		if err := retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err
 		}
-		return storeIssued(ctx, tx, next, oldHash)
+		return storeIssued(ctx, tx, grantID, next, oldHash)
 	})
 	return graced, err
 }

@@ -144,9 +144,9 @@ func (s *Store) RedeemDeviceCode(ctx context.Context, hash string, issued store.
 		s.redeemDeviceCode.Stmt, hash)
 }
 
-// redeemDeviceCodeSQL marks an approved device code used (RedeemDeviceCode:
-// the poll that gets the tokens).
-const redeemDeviceCodeSQL = `UPDATE device_codes SET status = 'used' WHERE hash = ? AND status = 'approved'`
+// redeemDeviceCodeSQL marks an approved device code used and returns its
+// grant (RedeemDeviceCode: the poll that gets the tokens).
+const redeemDeviceCodeSQL = `UPDATE device_codes SET status = 'used' WHERE hash = ? AND status = 'approved' RETURNING grant_id`
 
 // notApproved tells why the device code hash could not be redeemed:
 // store.ErrNotFound, or store.DeviceCodeNotRedeemed's answer for its status.

@@ -126,9 +126,9 @@ func (s *Store) RedeemAuthorizationCode(ctx context.Context, hash string, now ti
 		s.redeemAuthorizationCode.Stmt, micros(now), hash)
 }
 
-// redeemAuthorizationCodeSQL marks a code used if it is not yet
-// (RedeemAuthorizationCode: each code exchange).
-const redeemAuthorizationCodeSQL = `UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL`
+// redeemAuthorizationCodeSQL marks a code used if it is not yet and
+// returns its grant (RedeemAuthorizationCode: each code exchange).
+const redeemAuthorizationCodeSQL = `UPDATE authorization_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL RETURNING grant_id`
 
 // PurgeExpired deletes the codes, pushed requests, device codes, refresh
 // tokens, access token revocations, seen JTIs, ended login sessions,

@@ -3,17 +3,23 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
 
-// storeIssued stores issued.RefreshToken, if any, and extends its grant to
-// issued.GrantExpiresAt, within tx; a rotation also records rotatedHash as
-// the grant's most recently rotated-out refresh token ("" leaves it as it
-// is). A grant that is gone is store.ErrNotFound.
-func (s *Store) storeIssued(ctx context.Context, tx *sql.Tx, issued store.Issued, rotatedHash string) error {
+// storeIssued stores issued.RefreshToken, if any, and extends grantID,
+// the grant of what was redeemed, to issued.GrantExpiresAt, within tx; a
+// rotation also records rotatedHash as the grant's most recently
+// rotated-out refresh token ("" leaves it as it is). A grant that is gone
+// is store.ErrNotFound; a refresh token of another grant is refused
+// (store.Issued.OfGrant).
+func (s *Store) storeIssued(ctx context.Context, tx *sql.Tx, grantID string, issued store.Issued, rotatedHash string) error {
+	if err := issued.OfGrant(grantID); err != nil {
+		return err
+	}
 	if t := issued.RefreshToken; t != nil {
 		_, err := tx.StmtContext(ctx, s.insertRefreshToken.Stmt).ExecContext(ctx,
 			t.Hash, t.GrantID, t.ClientID, t.UserID, t.Scope, t.DPoPJKT,
@@ -22,7 +28,7 @@ func (s *Store) storeIssued(ctx context.Context, tx *sql.Tx, issued store.Issued
 			return insertErr("create refresh token", err)
 		}
 	}
-	res, err := tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(issued.GrantExpiresAt), nullString(rotatedHash), issued.GrantID)
+	res, err := tx.StmtContext(ctx, s.extendGrant.Stmt).ExecContext(ctx, micros(issued.GrantExpiresAt), nullString(rotatedHash), grantID)
 	switch changed, err := changedAny("extend grant", res, err); {
 	case err != nil:
 		return err
@@ -45,25 +51,28 @@ const extendGrantSQL = `
 	UPDATE grants SET expires_at = max(expires_at, ?), last_rotated_hash = coalesce(?, last_rotated_hash)
 	WHERE id = ?`
 
-// redeem runs markUsed, a prepared UPDATE that marks a single-use record (a
-// code) used if it still may be, with args, and stores issued, what was
-// issued from it, in one transaction: both or neither. The transaction
-// begins IMMEDIATE (see dsn), so concurrent redemptions, in any process,
-// run one at a time and the UPDATE of all but the first changes no row;
-// then refused tells why, and nothing is stored. A grant that is gone
-// (DeleteClient, PurgeExpired) is store.ErrNotFound, with or without a
-// refresh token issued, and the record stays as it was.
+// redeem runs markUsed, a prepared UPDATE … RETURNING grant_id that marks
+// a single-use record (a code) used if it still may be, with args, and
+// stores issued, what was issued from the record's grant, in one
+// transaction: both or neither. The transaction begins IMMEDIATE (see
+// dsn), so concurrent redemptions, in any process, run one at a time and
+// the UPDATE of all but the first changes no row; then refused tells why,
+// and nothing is stored. A grant that is gone (DeleteClient, PurgeExpired)
+// is store.ErrNotFound, with or without a refresh token issued, and the
+// record stays as it was: storeIssued finds it when extending the grant
+// changes no row, as the write lock, held from the start, lets nothing
+// delete it in between.
 func (s *Store) redeem(ctx context.Context, issued store.Issued, refused func(tx *sql.Tx) error, markUsed *sql.Stmt, args ...any) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, markUsed).ExecContext(ctx, args...)
-		changed, err := changedAny("redeem", res, err)
+		var grantID string
+		err := tx.StmtContext(ctx, markUsed).QueryRowContext(ctx, args...).Scan(&grantID)
 		switch {
-		case err != nil:
-			return err
-		case !changed:
+		case errors.Is(err, sql.ErrNoRows):
 			return refused(tx)
+		case err != nil:
+			return fmt.Errorf("sqlite: redeem: %w", err)
 		}
-		return s.storeIssued(ctx, tx, issued, "")
+		return s.storeIssued(ctx, tx, grantID, issued, "")
 	})
 }
 
@@ -111,12 +120,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 				return store.ErrAlreadyUsed
 			}
 			graced = true
-			return s.storeIssued(ctx, tx, next, "")
+			return s.storeIssued(ctx, tx, grantID, next, "")
 		}
 		if err := s.retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err
 		}
-		return s.storeIssued(ctx, tx, next, oldHash)
+		return s.storeIssued(ctx, tx, grantID, next, oldHash)
 	})
 	return graced, err
 }

@@ -14,6 +14,19 @@ func ofClient(g store.Grant, id string) store.Grant {
 	return g
 }
 
+// goneGrant creates a registered client and a grant of it, calls create
+// to store a record of the grant (a code, a device code), then deletes the
+// client, and with it the grant, and returns the grant.
+func goneGrant(t *testing.T, s store.Store, create func(g store.Grant)) store.Grant {
+	t.Helper()
+	c := registeredClient("gone-client")
+	must(t, "CreateClient", s.CreateClient(t.Context(), c))
+	g := ofClient(newGrant("gone-grant"), c.ID)
+	create(g)
+	must(t, "DeleteClient", s.DeleteClient(t.Context(), c.ID))
+	return g
+}
+
 // deletedClientTests hold the store to writes that lose a race with
 // DeleteClient (RFC 7592 Section 2.3): a record whose client or grant is
 // gone is refused with ErrNotFound and nothing of it is stored, so the

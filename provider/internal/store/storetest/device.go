@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -198,22 +197,25 @@ var deviceCodeTests = []test{
 		_, err = s.GetRefreshToken(t.Context(), "rt2")
 		checkErr(t, "GetRefreshToken of the second redemption", err, store.ErrNotFound)
 	}},
-	{"RedeemDeviceCode without a refresh token for a grant that is gone is ErrNotFound and leaves the code approved", func(t *testing.T, s store.Store) {
-		want := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
-		err := s.RedeemDeviceCode(t.Context(), "dc1", store.Issued{GrantID: "no-such-grant", GrantExpiresAt: at(time.Hour)})
+	{"RedeemDeviceCode without a refresh token for a grant that is gone (its client deleted) is ErrNotFound", func(t *testing.T, s store.Store) {
+		g := goneGrant(t, s, func(g store.Grant) {
+			d := newDeviceCode("dc1", "uc1")
+			d.ClientID = g.ClientID
+			must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), d))
+			must(t, "ApproveDeviceCode", s.ApproveDeviceCode(t.Context(), d.UserCodeHash, g))
+		})
+		err := s.RedeemDeviceCode(t.Context(), "dc1", store.Issued{GrantExpiresAt: at(time.Hour)})
 		checkErr(t, "RedeemDeviceCode(grant gone, no refresh token)", err, store.ErrNotFound)
-		checkDeviceCode(t, s, want)
+		_, err = s.GetGrant(t.Context(), g.ID)
+		checkErr(t, "GetGrant after the redemption", err, store.ErrNotFound)
 	}},
 	{"RedeemDeviceCode refuses a pending or denied code and leaves it as it was", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "uc1")
 		createDeviceCode(t, s, "dc2", "uc2")
 		must(t, "DenyDeviceCode", s.DenyDeviceCode(t.Context(), "uc2"))
-		g := createGrant(t, s, "g1")
 		for hash, status := range map[string]store.DeviceStatus{"dc1": store.DevicePending, "dc2": store.DeviceDenied} {
-			err := s.RedeemDeviceCode(t.Context(), hash, store.Issued{GrantID: g.ID})
-			if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed) {
-				t.Errorf("RedeemDeviceCode(%s code): got error %v, want a refusal", status, err)
-			}
+			err := s.RedeemDeviceCode(t.Context(), hash, store.Issued{})
+			checkRefusal(t, fmt.Sprintf("RedeemDeviceCode(%s code)", status), err)
 			got, err := s.GetDeviceCode(t.Context(), hash)
 			must(t, "GetDeviceCode", err)
 			if got.Status != status {
@@ -234,8 +236,8 @@ var deviceCodeTests = []test{
 		taken := createRefreshToken(t, s, "g2", "taken")
 		rt := newRefreshToken(taken.Hash, newGrant("g1"))
 		checkErr(t, "RedeemDeviceCode(hash in use)", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt)), store.ErrDuplicate)
-		rt = newRefreshToken("rt1", store.Grant{ID: "no-such-grant", ClientID: demoClient.ID, UserID: demoUser.ID})
-		checkErr(t, "RedeemDeviceCode(grant gone)", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt)), store.ErrNotFound)
+		rt = newRefreshToken("rt1", createGrant(t, s, "g3"))
+		checkRefusal(t, "RedeemDeviceCode(refresh token of another grant)", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt)))
 		checkDeviceCode(t, s, want)
 		rt = newRefreshToken("rt1", newGrant("g1"))
 		must(t, "the retry's RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), "dc1", issuedWith(rt)))

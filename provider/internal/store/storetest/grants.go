@@ -133,18 +133,29 @@ var authorizationCodeTests = []test{
 		_, err = s.GetRefreshToken(t.Context(), "rt2")
 		checkErr(t, "GetRefreshToken of the second redemption", err, store.ErrNotFound)
 	}},
-	{"RedeemAuthorizationCode without a refresh token for a grant that is gone is ErrNotFound and leaves the code unused", func(t *testing.T, s store.Store) {
-		want := createCode(t, s, "g1", "code-hash")
-		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), store.Issued{GrantID: "no-such-grant", GrantExpiresAt: at(time.Hour)})
+	{"RedeemAuthorizationCode without a refresh token for a grant that is gone (its client deleted) is ErrNotFound", func(t *testing.T, s store.Store) {
+		g := goneGrant(t, s, func(g store.Grant) {
+			must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, newCode("code-hash", g)))
+		})
+		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), store.Issued{GrantExpiresAt: at(time.Hour)})
 		checkErr(t, "RedeemAuthorizationCode(grant gone, no refresh token)", err, store.ErrNotFound)
+		_, err = s.GetGrant(t.Context(), g.ID)
+		checkErr(t, "GetGrant after the redemption", err, store.ErrNotFound)
+	}},
+	{"RedeemAuthorizationCode refuses a refresh token of another grant than the code's, stores nothing and leaves the code unused", func(t *testing.T, s store.Store) {
+		want := createCode(t, s, "g1", "code-hash")
+		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), issuedWith(newRefreshToken("rt1", createGrant(t, s, "g2"))))
+		checkRefusal(t, "RedeemAuthorizationCode(refresh token of another grant)", err)
 		checkCode(t, s, want)
+		_, err = s.GetRefreshToken(t.Context(), "rt1")
+		checkErr(t, "GetRefreshToken of the refused redemption", err, store.ErrNotFound)
 	}},
 	{"RedeemAuthorizationCode without a refresh token only marks the code used", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
-		must(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), store.Issued{GrantID: "g1"}))
+		must(t, "RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), store.Issued{}))
 		want.UsedAt = at(time.Second)
 		checkCode(t, s, want)
-		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), store.Issued{GrantID: "g1"})
+		err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), store.Issued{})
 		checkErr(t, "second RedeemAuthorizationCode", err, store.ErrAlreadyUsed)
 	}},
 	{"concurrent redemptions of one code: exactly one wins and stores its refresh token, the rest get ErrAlreadyUsed", func(t *testing.T, s store.Store) {
@@ -158,21 +169,10 @@ var authorizationCodeTests = []test{
 	{"a redemption whose refresh token cannot be stored leaves the code unused, and a retry redeems it", func(t *testing.T, s store.Store) {
 		want := createCode(t, s, "g1", "code-hash")
 		taken := createRefreshToken(t, s, "g2", "taken")
-		for _, tc := range []struct {
-			what    string
-			grantID string
-			hash    string
-			wantErr error
-		}{
-			{"hash in use", "g1", taken.Hash, store.ErrDuplicate},
-			{"grant gone", "no-such-grant", "rt1", store.ErrNotFound},
-		} {
-			rt := newRefreshToken(tc.hash, store.Grant{ID: tc.grantID, ClientID: demoClient.ID, UserID: demoUser.ID})
-			err := s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), issuedWith(rt))
-			checkErr(t, "RedeemAuthorizationCode("+tc.what+")", err, tc.wantErr)
-			checkCode(t, s, want)
-		}
-		rt := newRefreshToken("rt1", newGrant("g1"))
+		rt := newRefreshToken(taken.Hash, newGrant("g1"))
+		checkErr(t, "RedeemAuthorizationCode(hash in use)", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(time.Second), issuedWith(rt)), store.ErrDuplicate)
+		checkCode(t, s, want)
+		rt = newRefreshToken("rt1", newGrant("g1"))
 		must(t, "the retry's RedeemAuthorizationCode", s.RedeemAuthorizationCode(t.Context(), "code-hash", at(2*time.Second), issuedWith(rt)))
 	}},
 	{"an unknown code is ErrNotFound", func(t *testing.T, s store.Store) {

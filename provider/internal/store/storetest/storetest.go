@@ -149,6 +149,15 @@ func checkErr(t *testing.T, what string, err, want error) {
 	}
 }
 
+// checkRefusal checks that err refuses a write for what it is, not as a
+// record unknown (ErrNotFound) or used (ErrAlreadyUsed).
+func checkRefusal(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed) {
+		t.Errorf("%s: got error %v, want a refusal", what, err)
+	}
+}
+
 // must stops the test when a setup step failed.
 func must(t testing.TB, what string, err error) {
 	t.Helper()

@@ -52,7 +52,7 @@ func redeemNewCode(tb testing.TB, s store.Store, g store.Grant, issued store.Iss
 // grant extended to rt's expiry (the access token issued with it expires
 // first).
 func issuedWith(rt store.RefreshToken) store.Issued {
-	return store.Issued{GrantID: rt.GrantID, GrantExpiresAt: rt.ExpiresAt, RefreshToken: &rt}
+	return store.Issued{GrantExpiresAt: rt.ExpiresAt, RefreshToken: &rt}
 }
 
 // next returns the token that replaces rt when it is rotated a day later.
@@ -124,23 +124,23 @@ var refreshTokenTests = []test{
 		issued := issuedWith(newRefreshToken("rt1", g))
 		issued.GrantExpiresAt = issued.RefreshToken.ExpiresAt.Add(time.Hour)
 		redeemNewCode(t, s, g, issued)
-		checkGrantOutlives(t, s, issued)
+		checkGrantOutlives(t, s, g.ID, issued)
 	}},
 	{"a code redemption without a refresh token keeps the grant, through a purge, until the access token issued expires", func(t *testing.T, s store.Store) {
 		g := newGrant("g1")
-		issued := store.Issued{GrantID: g.ID, GrantExpiresAt: g.ExpiresAt.Add(time.Hour)}
+		issued := store.Issued{GrantExpiresAt: g.ExpiresAt.Add(time.Hour)}
 		redeemNewCode(t, s, g, issued)
-		checkGrantOutlives(t, s, issued)
+		checkGrantOutlives(t, s, g.ID, issued)
 	}},
 	{"a device code redemption without a refresh token keeps the grant, through a purge, until the access token issued expires", func(t *testing.T, s store.Store) {
 		d := approve(t, s, createDeviceCode(t, s, "dc1", "uc1"), "g1")
-		issued := store.Issued{GrantID: d.GrantID, GrantExpiresAt: at(2 * time.Hour)}
+		issued := store.Issued{GrantExpiresAt: at(2 * time.Hour)}
 		must(t, "RedeemDeviceCode", s.RedeemDeviceCode(t.Context(), d.Hash, issued))
-		checkGrantOutlives(t, s, issued)
+		checkGrantOutlives(t, s, d.GrantID, issued)
 	}},
 	{"a redemption never shortens its grant", func(t *testing.T, s store.Store) {
 		g := newGrant("g1")
-		redeemNewCode(t, s, g, store.Issued{GrantID: g.ID, GrantExpiresAt: g.ExpiresAt.Add(-time.Minute)})
+		redeemNewCode(t, s, g, store.Issued{GrantExpiresAt: g.ExpiresAt.Add(-time.Minute)})
 		got, err := s.GetGrant(t.Context(), g.ID)
 		must(t, "GetGrant", err)
 		if !got.ExpiresAt.Equal(g.ExpiresAt) {
@@ -153,7 +153,17 @@ var refreshTokenTests = []test{
 		issued.GrantExpiresAt = issued.RefreshToken.ExpiresAt.Add(time.Hour)
 		_, err := s.RotateRefreshToken(t.Context(), "rt1", issued, issued.RefreshToken.CreatedAt, time.Time{})
 		must(t, "RotateRefreshToken", err)
-		checkGrantOutlives(t, s, issued)
+		checkGrantOutlives(t, s, old.GrantID, issued)
+	}},
+	{"RotateRefreshToken refuses a next token of another grant, stores nothing and leaves the old token unused", func(t *testing.T, s store.Store) {
+		old := createRefreshToken(t, s, "g1", "rt1")
+		other := newRefreshToken("rt2", createGrant(t, s, "g2"))
+		checkRefusal(t, "RotateRefreshToken(next of another grant)", rotate(t, s, "rt1", other, at(time.Hour)))
+		got, err := s.GetRefreshToken(t.Context(), "rt1")
+		must(t, "GetRefreshToken(old)", err)
+		checkEqual(t, "GetRefreshToken(old)", got, old)
+		_, err = s.GetRefreshToken(t.Context(), "rt2")
+		checkErr(t, "GetRefreshToken of the refused rotation", err, store.ErrNotFound)
 	}},
 	{"rotating a used refresh token is ErrAlreadyUsed and stores nothing (RFC 9700 Section 4.14.2)", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
@@ -256,20 +266,20 @@ var accessTokenTests = []test{
 	}},
 }
 
-// checkGrantOutlives checks that storing issued, whose access token
-// expires after the grant would have, made the grant last until
+// checkGrantOutlives checks that storing issued from grantID, whose access
+// token expires after the grant would have, made the grant last until
 // issued.GrantExpiresAt, so that a purge just before then leaves the access
 // token unrevoked.
-func checkGrantOutlives(t *testing.T, s store.Store, issued store.Issued) {
+func checkGrantOutlives(t *testing.T, s store.Store, grantID string, issued store.Issued) {
 	t.Helper()
-	g, err := s.GetGrant(t.Context(), issued.GrantID)
+	g, err := s.GetGrant(t.Context(), grantID)
 	must(t, "GetGrant", err)
 	if !g.ExpiresAt.Equal(issued.GrantExpiresAt) {
 		t.Errorf("grant ExpiresAt: got %v, want the access token's %v", g.ExpiresAt, issued.GrantExpiresAt)
 	}
 	_, err = s.PurgeExpired(t.Context(), issued.GrantExpiresAt.Add(-time.Second))
 	must(t, "PurgeExpired", err)
-	checkRevoked(t, s, issued.GrantID, "jti-live", false)
+	checkRevoked(t, s, grantID, "jti-live", false)
 }
 
 // checkRevoked checks what AccessTokenRevoked answers for the token jti of

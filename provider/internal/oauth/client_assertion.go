@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	josejson "github.com/go-jose/go-jose/v4/json"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -52,8 +53,8 @@ const (
 
 // ClientAssertion is a parsed, not yet verified, client assertion.
 type ClientAssertion struct {
-	raw   string // the compact JWS, which verifyEd25519JWS verifies
-	token *jwt.JSONWebToken
+	raw string // the compact JWS, which verifiedPayload verifies
+	jws *jose.JSONWebSignature
 	// Subject is the unverified "sub": the client_id the assertion claims,
 	// used only to find the client whose keys then verify it.
 	Subject string
@@ -71,18 +72,18 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	if len(raw) > maxClientAssertionLen {
 		return nil, bad("too long")
 	}
-	tok, err := jwt.ParseSigned(raw, ClientAssertionAlgs)
+	jws, err := jose.ParseSignedCompact(raw, ClientAssertionAlgs)
 	if err != nil {
 		return nil, bad("not a JWS compact JWT signed with one of " + strings.Join(stringsOf(ClientAssertionAlgs...), ", "))
 	}
 	var claims jwt.Claims
-	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
+	if err := josejson.Unmarshal(jws.UnsafePayloadWithoutVerification(), &claims); err != nil {
 		return nil, bad("the claims are not a JSON object of JWT claims")
 	}
 	if claims.Subject == "" || !validText(claims.Subject) {
 		return nil, bad("'sub' must name the client_id")
 	}
-	return &ClientAssertion{raw: raw, token: tok, Subject: claims.Subject}, nil
+	return &ClientAssertion{raw: raw, jws: jws, Subject: claims.Subject}, nil
 }
 
 // The rules of a client assertion, in the order verifyClientAssertion checks them.
@@ -185,7 +186,7 @@ func assertionJTIKey(clientID, jti string) string {
 // assertionKey picks and returns the claims of the verified payload, or why
 // it refuses.
 func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, string) {
-	header := a.token.Headers[0]
+	header := a.jws.Signatures[0].Header
 	key, why := assertionKey(client.JWKS, header)
 	if why != "" {
 		return jwt.Claims{}, why
@@ -197,15 +198,11 @@ func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, string
 	return claims, ""
 }
 
-// verifiedBy reports whether the assertion's signature verifies with key,
-// and then reads its claims into claims: go-jose verifies every algorithm
-// of ClientAssertionAlgs but AlgEd25519, which verifyEd25519JWS does.
+// verifiedBy reports whether the assertion's signature verifies with key
+// (verifiedPayload), and then reads its claims into claims.
 func (a *ClientAssertion) verifiedBy(key any, claims *jwt.Claims) bool {
-	header := a.token.Headers[0]
-	if header.Algorithm == string(AlgEd25519) {
-		return verifyEd25519JWS(a.raw, header, key) && a.token.UnsafeClaimsWithoutVerification(claims) == nil
-	}
-	return a.token.Claims(key, claims) == nil
+	payload, ok := verifiedPayload(a.raw, a.jws, key)
+	return ok && josejson.Unmarshal(payload, claims) == nil
 }
 
 // assertionKey is the one key of the client's registered jwks that may

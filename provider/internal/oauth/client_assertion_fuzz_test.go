@@ -23,7 +23,7 @@ func FuzzParseClientAssertion(f *testing.F) {
 			}
 			return
 		}
-		alg := jose.SignatureAlgorithm(a.token.Headers[0].Algorithm)
+		alg := jose.SignatureAlgorithm(a.jws.Signatures[0].Header.Algorithm)
 		if len(raw) > maxClientAssertionLen || a.Subject == "" || !slices.Contains(ClientAssertionAlgs, alg) {
 			t.Fatalf("accepted %q (alg %s, sub %q)", raw, alg, a.Subject)
 		}

@@ -314,7 +314,7 @@ func checkProofKey(pp *parsedProof) *Error {
 // checkProofSignature is check 6: "The JWT signature verifies with the
 // public key contained in the jwk JOSE Header Parameter." The key (parsed by
 // checkPublicKeyOnly, checked by checkProofKey) must suit the alg (go-jose
-// refuses a mismatch, and so does verifyEd25519JWS, which verifies the
+// refuses a mismatch, and so does verifiedPayload, which verifies the
 // AlgEd25519 proofs go-jose does not know).
 func checkProofSignature(pp *parsedProof) *Error {
 	jws, err := jose.ParseSignedCompact(pp.raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(pp.header.Alg)})
@@ -328,15 +328,10 @@ func checkProofSignature(pp *parsedProof) *Error {
 }
 
 // proofVerifies reports whether jws, the proof as go-jose parsed it,
-// verifies with the proof's jwk: go-jose verifies every algorithm of
-// DPoPSigningAlgs but AlgEd25519, which verifyEd25519JWS does.
+// verifies with the proof's jwk (verifiedPayload).
 func proofVerifies(pp *parsedProof, jws *jose.JSONWebSignature) bool {
-	key := pp.key.Public().Key
-	if pp.header.Alg == string(AlgEd25519) {
-		return verifyEd25519JWS(pp.raw, jws.Signatures[0].Header, key)
-	}
-	_, err := jws.Verify(key)
-	return err == nil
+	_, ok := verifiedPayload(pp.raw, jws, pp.key.Public().Key)
+	return ok
 }
 
 // checkPublicKeyOnly is check 7: "The jwk JOSE Header Parameter does not

@@ -25,10 +25,10 @@ const AlgEd25519 jose.SignatureAlgorithm = "Ed25519"
 // verifiedPayload returns the payload of jws, which go-jose parsed from
 // compact, a JWS in the compact serialization, and whether its signature
 // verifies with key; a payload is only read after that. go-jose verifies
-// every algorithm it knows; AlgEd25519 is verified here: [RFC 7515 Section
-// 5.2], step 8: "Validate the JWS Signature against the JWS Signing Input
-// ASCII(BASE64URL(UTF8(JWS Protected Header)) || '.' || BASE64URL(JWS
-// Payload))", with Ed25519 ([RFC 8032 Section 5.1.7]). A key that is not
+// every algorithm it knows; AlgEd25519 is verified here:
+// [RFC 7515 Section 5.2], step 8: "Validate the JWS Signature against the
+// JWS Signing Input ASCII(BASE64URL(UTF8(JWS Protected Header)) || '.' ||
+// BASE64URL(JWS Payload))", with Ed25519 ([RFC 8032 Section 5.1.7]). A key that is not
 // Ed25519 does not verify it, and neither does a header with "crit": it
 // names extensions this provider does not understand, so "the JWS is
 // invalid" ([RFC 7515 Section 4.1.11]), as go-jose refuses it for the

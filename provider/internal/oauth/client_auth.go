@@ -44,12 +44,13 @@ type ClientCredentials struct {
 }
 
 // ParseClientCredentials reads a client's credentials from the Authorization
-// header (authorization: the values the request carried, at most one) and
-// the form body of a request to endpoint (a path, such as PathToken),
-// recording its checks on the request's trace. It is
-// parseClientRequest for a request with no parameters of its own; the
-// endpoints call parseClientRequest, and ExampleParseClientCredentials
-// shows the form-decoding of client_secret_basic through it.
+// header (authorization: every value the request carried; it refuses more
+// than one, oneAuthorization) and the form body of a request to endpoint
+// (a path, such as PathToken), recording its checks on the request's
+// trace. It is parseClientRequest for a request with no parameters of its
+// own; the endpoints call parseClientRequest, and
+// ExampleParseClientCredentials shows the form-decoding of
+// client_secret_basic through it.
 func ParseClientCredentials(ctx context.Context, endpoint string, authorization []string, form url.Values) (ClientCredentials, *Error) {
 	return parseClientRequest(ctx, endpoint, authorization, form)
 }

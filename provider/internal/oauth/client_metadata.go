@@ -138,7 +138,7 @@ var (
 	ruleGrantsAgree      = Rule{`grant_types and response_types agree: authorization_code with "code", and nothing else`, "RFC 7591 Section 2.1"}
 	ruleCredentialsGrant = Rule{"client_credentials is only for a client that authenticates", "RFC 6749 Section 4.4"}
 	ruleRedirectURIsSent = Rule{"a client of the authorization_code grant registers its redirect_uris", "RFC 7591 Section 2"}
-	ruleRedirectURICount = Rule{"at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (this server's bound)", "RFC 7591 Section 2"}
+	ruleRedirectURICount = Rule{"at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (a bound of this server's: the specifications set none)", "RFC 7591 Section 2"}
 	ruleRedirectURIs     = Rule{"redirect URIs are absolute, without fragment, https or http on loopback", "RFC 6749 Section 3.1.2"}
 	ruleScopeKnown       = Rule{"every registered scope is one this server knows", "RFC 7591 Section 2"}
 	ruleClientName       = Rule{"client_name is short text", "RFC 7591 Section 2"}
@@ -148,7 +148,7 @@ var (
 
 // CheckClientMetadata applies this provider's rules to a registration
 // document and fills in the defaults of [RFC 7591 Section 2], recording
-// each rule on tr. Each refusal is one of the two error codes of
+// each rule on tr; then normalizeClientMetadata. Each refusal is one of the two error codes of
 // [RFC 7591 Section 3.2.2]: invalid_redirect_uri, "The value of one or more
 // redirection URIs is invalid", or invalid_client_metadata, "The value of
 // one of the client metadata fields is invalid and the server has rejected
@@ -181,6 +181,7 @@ func CheckClientMetadata(tr *Trace, m *ClientMetadata, idTokenAlgs []string) *Er
 			return err
 		}
 	}
+	normalizeClientMetadata(m)
 	return nil
 }
 
@@ -283,11 +284,14 @@ func checkRedirectURIsSent(m *ClientMetadata) *Error {
 	return nil
 }
 
-// checkRedirectURICount bounds the redirect_uris of [RFC 7591 Section 2],
-// and the post_logout_redirect_uris registered beside them, to
-// maxRedirectURIs each, so a client cannot store much.
+// checkRedirectURICount bounds the redirect_uris of [RFC 7591 Section 2]
+// and the post_logout_redirect_uris of
+// [OIDC RP-Initiated Logout Section 3.1] to maxRedirectURIs each, so a
+// client cannot store much. The bound is this server's: neither
+// specification sets one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+// [OIDC RP-Initiated Logout Section 3.1]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#ClientMetadata
 func checkRedirectURICount(m *ClientMetadata) *Error {
 	if len(m.RedirectURIs) > maxRedirectURIs {
 		return NewError(ErrInvalidRedirectURI, fmt.Sprintf("at most %d redirect_uris may be registered", maxRedirectURIs))
@@ -298,15 +302,22 @@ func checkRedirectURICount(m *ClientMetadata) *Error {
 	return nil
 }
 
+// normalizeClientMetadata drops the repeated redirect URIs and
+// post-logout redirect URIs of m, keeping the first of each, once the
+// rules have passed: the rules read them and never write them, and
+// maxRedirectURIs bounds the URIs the client sent, repeated or not.
+func normalizeClientMetadata(m *ClientMetadata) {
+	m.RedirectURIs, m.PostLogoutRedirectURIs = dedupe(slices.Values(m.RedirectURIs)), dedupe(slices.Values(m.PostLogoutRedirectURIs))
+}
+
 // checkRedirectURIs checks the form of each redirect URI and post-logout
-// redirect URI (checkRegisteredRedirectURI), and drops repeated ones.
+// redirect URI (checkRegisteredRedirectURI).
 func checkRedirectURIs(m *ClientMetadata) *Error {
 	for _, uri := range slices.Concat(m.RedirectURIs, m.PostLogoutRedirectURIs) {
 		if err := checkRegisteredRedirectURI(uri); err != nil {
 			return err
 		}
 	}
-	m.RedirectURIs, m.PostLogoutRedirectURIs = dedupe(slices.Values(m.RedirectURIs)), dedupe(slices.Values(m.PostLogoutRedirectURIs))
 	return nil
 }
 

@@ -187,6 +187,23 @@ func TestCheckClientMetadataDefaults(t *testing.T) {
 	}
 }
 
+// TestRedirectURIRulesWriteNothing: the redirect URI rules read the
+// metadata and leave it as it was; repeated URIs are dropped after them
+// (normalizeClientMetadata, TestCheckClientMetadataDefaults).
+func TestRedirectURIRulesWriteNothing(t *testing.T) {
+	uris := []string{"https://a.example/cb", "https://a.example/cb"}
+	m := ClientMetadata{RedirectURIs: slices.Clone(uris), PostLogoutRedirectURIs: slices.Clone(uris)}
+	for _, check := range []func(*ClientMetadata) *Error{checkRedirectURICount, checkRedirectURIs} {
+		if err := check(&m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := ClientMetadata{RedirectURIs: uris, PostLogoutRedirectURIs: uris}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("metadata after the redirect URI rules (-want +got):\n%s", diff)
+	}
+}
+
 // FuzzParseClientMetadata: no registration document makes the parser or the
 // checks panic, a document that is not UTF-8 is refused, and whatever passes
 // them satisfies the rules: https or loopback redirect URIs without

@@ -252,7 +252,7 @@ func TestE2EClientUpdateTrace(t *testing.T) {
 func TestE2ERedirectURICountTraces(t *testing.T) {
 	const (
 		sent  = "a client of the authorization_code grant registers its redirect_uris"
-		count = "at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (this server's bound)"
+		count = "at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (a bound of this server's: the specifications set none)"
 	)
 	uris := make([]string, 11)
 	for i := range uris {

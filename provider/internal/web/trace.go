@@ -86,7 +86,7 @@ func (l *traceLog) recent(n int, clientID string) []*traceRecord {
 	now := l.now()
 	for back := 1; back <= traceCapacity && len(out) < n; back++ {
 		rec, ok := l.byID[l.ring[(l.next-back+traceCapacity)%traceCapacity]]
-		if ok && now.Sub(rec.Time) <= traceMaxAge && (clientID == "" || rec.ClientID == clientID) {
+		if ok && now.Sub(rec.Time) <= traceMaxAge && !rec.ofAnother(clientID) {
 			out = append(out, rec)
 		}
 	}

@@ -16,14 +16,15 @@ import (
 // authlibDir holds the script that runs Authlib.
 var authlibDir = filepath.Join("..", "..", "..", "interop", "authlib")
 
-// needAuthlib returns the Python that has Authlib (Debian's
-// python3-authlib); without it the test skips, except in CI (CI set),
-// where .ci/run installs it and the test must run.
+// needAuthlib returns the Python that has Authlib and the requests
+// library its client imports (Debian's python3-authlib and
+// python3-requests); without them the test skips, except in CI (CI set),
+// where .ci/run installs them and the test must run.
 func needAuthlib(t *testing.T) string {
 	t.Helper()
 	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import authlib").Run(); err != nil {
-		missingInterop(t, "Authlib is not installed ("+err.Error()+")", "apt-get install python3-authlib")
+	if err := exec.Command(python, "-c", "import authlib, requests").Run(); err != nil {
+		missingInterop(t, "Authlib or requests is not installed ("+err.Error()+")", "apt-get install python3-authlib python3-requests")
 	}
 	return python
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +24,28 @@ type interopScript struct {
 	cmd    *exec.Cmd
 	stdin  io.Writer
 	lines  *bufio.Scanner
-	stderr strings.Builder
+	stderr lockedBuilder
+}
+
+// lockedBuilder is a strings.Builder safe to read while the process's
+// standard error is still being copied into it.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// Write appends p.
+func (l *lockedBuilder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String is what was written so far.
+func (l *lockedBuilder) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startInteropScript runs "program args…" in dir, for at most a minute;

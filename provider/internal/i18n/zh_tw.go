@@ -150,6 +150,8 @@ var traditionalChinese = map[string]string{
 	"You are still signed in": "你仍然是登入狀態",
 	"You chose not to sign out: your session at this provider goes on.": "你選擇不登出：你在這個授權伺服器的工作階段 (session) 會繼續。",
 	"You chose not to sign out.":                                        "你選擇不登出。",
+	"Back to %s":                                                        "回到 %s",
+	"Back to the app":                                                   "回到應用程式",
 	"Signed out":                                                        "已登出",
 	"You are signed out":                                                "你已登出",
 	"Your session at this provider has ended at the request of <strong>%s</strong>.": "應 <strong>%s</strong> 的要求，你在這個授權伺服器的工作階段 (session) 已結束。",

@@ -51,7 +51,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 		s.askLogout(c, sess, page, err)
 	case oauth.LogoutEnd:
 		s.endSession(c, l, sess)
-	case oauth.LogoutStay:
+	case oauth.LogoutStay: // no redirect: a link back to the post_logout_redirect_uri, for the user to follow
 		page.Stayed = true
 		s.render(c, http.StatusOK, "logged_out.html", page)
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -176,7 +177,7 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		}
 	})
 
-	t.Run("choosing to stay signed in changes nothing and redirects nowhere", func(t *testing.T) {
+	t.Run("choosing to stay signed in changes nothing, redirects nowhere and links back to the app", func(t *testing.T) {
 		b, _ := signedInWithIDToken(t, srv)
 		_, page := b.logout(srv, http.MethodGet, url.Values{"client_id": {"testclient"}, "post_logout_redirect_uri": {demoPostLogoutURI}})
 		form := providertest.FormFields(page)
@@ -184,6 +185,9 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		resp, body := b.PostForm(srv.URL+"/oauth/logout", form)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" || !strings.Contains(body, "You are still signed in") {
 			t.Errorf("got %d Location %q, want 200 and the still-signed-in page:\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		if back := `href="` + html.EscapeString(demoPostLogoutURI); !strings.Contains(body, back) {
+			t.Errorf("the still-signed-in page has no link %s…, back to the post_logout_redirect_uri:\n%s", back, body)
 		}
 		if !b.loggedIn(srv) {
 			t.Error("staying signed in ended the session")

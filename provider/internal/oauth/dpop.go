@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"slices"
@@ -520,9 +521,14 @@ func (p *Provider) checkProofNonce(pp *parsedProof) *Error {
 // within an acceptable window (see Section 11.1)." Here: iat, within
 // DPoPProofWindow of the server's clock either way ("the server MAY accept
 // DPoP proofs that carry an iat time in the reasonably near future").
+// iat is a NumericDate, which may carry a fraction ("A JSON numeric value
+// representing the number of seconds from 1970-01-01T00:00:00Z UTC until
+// the specified UTC date/time", [RFC 7519 Section 2]): it is compared with
+// its fraction, so 60.9 seconds ahead is not taken for 60.
+//
+// [RFC 7519 Section 2]: https://www.rfc-editor.org/rfc/rfc7519#section-2
 func (p *Provider) checkProofIAT(pp *parsedProof) *Error {
-	iat := time.Unix(int64(*pp.claims.IAT), 0)
-	if d := p.Now().Sub(iat); d > DPoPProofWindow || d < -DPoPProofWindow {
+	if d := unixSeconds(p.Now()) - *pp.claims.IAT; d > DPoPProofWindow.Seconds() || d < -DPoPProofWindow.Seconds() {
 		return invalidDPoPProof("the DPoP proof's iat is more than %s away from the server's time", DPoPProofWindow)
 	}
 	return nil
@@ -541,7 +547,7 @@ func (p *Provider) checkProofIAT(pp *parsedProof) *Error {
 //
 // [RFC 7519 Section 4.1]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1
 func (p *Provider) checkProofNBFAndEXP(pp *parsedProof) *Error {
-	now, skew := float64(p.Now().Unix()), DPoPProofWindow.Seconds()
+	now, skew := unixSeconds(p.Now()), DPoPProofWindow.Seconds()
 	if nbf := pp.claims.NBF; nbf != nil && *nbf > now+skew {
 		return invalidDPoPProof("the DPoP proof's nbf is more than %s ahead of the server's time: it is not valid yet", DPoPProofWindow)
 	}
@@ -549,6 +555,12 @@ func (p *Provider) checkProofNBFAndEXP(pp *parsedProof) *Error {
 		return invalidDPoPProof("the DPoP proof's exp has passed (%s of clock skew allowed)", DPoPProofWindow)
 	}
 	return nil
+}
+
+// unixSeconds is t as a NumericDate: seconds since the epoch, with their
+// fraction, to compare with the time claims of a proof as they come.
+func unixSeconds(t time.Time) float64 {
+	return float64(t.UnixMicro()) / 1e6
 }
 
 // checkAccessTokenBinding is check 12: "If presented to a protected resource
@@ -583,7 +595,8 @@ func checkAccessTokenBinding(pp *parsedProof, r DPoPRequest) *Error {
 //
 // [RFC 9449 Section 11.1]: https://www.rfc-editor.org/rfc/rfc9449#section-11.1
 func (p *Provider) recordProof(ctx context.Context, jkt string, c dpopClaims) *Error {
-	until := time.Unix(int64(*c.IAT), 0).Add(DPoPProofWindow)
+	// Accepted until iat+DPoPProofWindow (checkProofIAT), fraction and all.
+	until := time.Unix(int64(math.Ceil(*c.IAT)), 0).Add(DPoPProofWindow)
 	first, err := p.Store.RecordJTI(ctx, "dpop:"+HashSecret(jkt+" "+c.JTI), until)
 	switch {
 	case err != nil:

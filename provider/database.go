@@ -39,7 +39,7 @@ func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) e
 	var dnsErr *net.DNSError
 	switch {
 	case err == nil:
-		return os.WriteFile(marker, []byte("postgres\n"), 0o600)
+		return recordPostgres(marker, cfg.DatabaseFallback)
 	case !errors.As(err, &dnsErr) || !dnsErr.IsNotFound:
 		return fmt.Errorf("cannot tell whether PostgreSQL (%s) is part of this deployment: %w", u.Hostname(), err)
 	}
@@ -49,6 +49,20 @@ func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) e
 	}
 	log.Info("PostgreSQL is not part of this deployment; using SQLite", "postgres_host", u.Hostname(), "sqlite", cfg.DatabaseFallback)
 	cfg.DatabaseURL = cfg.DatabaseFallback
+	return nil
+}
+
+// recordPostgres writes marker, beside fallback (DATABASE_FALLBACK), to say
+// this deployment uses PostgreSQL. It makes the directory first, as a SQLite
+// DATABASE_URL's directory is made, and an error names the setting.
+func recordPostgres(marker, fallback string) error {
+	err := os.MkdirAll(filepath.Dir(marker), 0o700)
+	if err == nil {
+		err = os.WriteFile(marker, []byte("postgres\n"), 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("DATABASE_FALLBACK %q: cannot record beside it that this deployment uses PostgreSQL: %w", fallback, err)
+	}
 	return nil
 }
 

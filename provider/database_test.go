@@ -37,6 +37,31 @@ func TestChooseDatabase(t *testing.T) {
 	}
 }
 
+// TestChooseDatabaseMakesTheFallbackDirectory: a DATABASE_FALLBACK in a
+// directory that does not exist yet gets it made, as a SQLite DATABASE_URL
+// does, and a directory that cannot be made is an error naming the setting.
+func TestChooseDatabaseMakesTheFallbackDirectory(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	choose := func(fallback string) error {
+		cfg := config.Config{DatabaseURL: "postgres://oauth@127.0.0.1:5432/oauth", DatabaseFallback: fallback}
+		return chooseDatabase(context.Background(), &cfg, log)
+	}
+	if err := choose(filepath.Join(dir, "new", "deeper", "provider.db")); err != nil {
+		t.Fatalf("a fallback in a new directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new", "deeper", "database")); err != nil {
+		t.Errorf("the choice of PostgreSQL was not recorded in the new directory: %v", err)
+	}
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := choose(filepath.Join(file, "provider.db")); err == nil || !strings.Contains(err.Error(), "DATABASE_FALLBACK") {
+		t.Errorf("a fallback under a file: got %v, want an error naming DATABASE_FALLBACK", err)
+	}
+}
+
 // TestKeyBesideTheSQLiteFileInUse: with DATABASE_FALLBACK set but a SQLite
 // DATABASE_URL, which leaves the fallback unused, the key-encryption key
 // the provider generates is kept beside the SQLite file in use, so the

@@ -1,6 +1,9 @@
 package oauth
 
-import "net/url"
+import (
+	"net/url"
+	"slices"
+)
 
 // PathProtectedResourceMetadata is where the provider's own resource server
 // publishes its metadata ([RFC 9728 Section 3]).
@@ -32,7 +35,9 @@ type ProtectedResourceMetadata struct {
 // ProtectedResourceMetadata describes the provider's own resource server
 // (/protected/resource, /user/profile, /userinfo). [RFC 9728 Section 2]:
 // "resource REQUIRED. The protected resource's resource identifier"; it is
-// the "aud" of the access tokens it accepts. bearer_methods_supported names
+// the "aud" of the access tokens it accepts. scopes_supported is
+// resourceScopes, not the authorization server's whole list.
+// bearer_methods_supported names
 // "header", the method every one of its endpoints takes, so a client that
 // follows it succeeds at each; /userinfo also takes the token in a POST
 // form body ([RFC 6750 Section 2.2], as [OIDC Core Section 5.3.1] allows:
@@ -47,12 +52,38 @@ func (p *Provider) ProtectedResourceMetadata() ProtectedResourceMetadata {
 	return ProtectedResourceMetadata{
 		Resource:               p.Config.ResourceAudience(),
 		AuthorizationServers:   []string{p.Config.Issuer},
-		ScopesSupported:        SupportedScopes(),
+		ScopesSupported:        resourceScopes(),
 		BearerMethodsSupported: []string{"header"},
 		ResourceName:           "The provider's demo resource server",
 
 		DPoPSigningAlgValuesSupported: DPoPSigningAlgs,
 	}
+}
+
+// resourceScopes are the scopes_supported of the provider's own resource
+// server: [RFC 9728 Section 2], "JSON array containing a list of scope
+// values, as defined in OAuth 2.0 [RFC6749], that are used in
+// authorization requests to request access to this protected resource".
+// They are the scopes its challenges name (ScopeProtectedResource,
+// ScopeUserProfile, ScopeUserInfo) and the ones that widen its answers
+// (profile and email: userClaims), in the order of SupportedScopes. A
+// client that meets a challenge without a scope asks for all of them
+// ([MCP Authorization, Scope Selection Strategy]: "use all scopes defined
+// in scopes_supported from the Protected Resource Metadata document";
+// "The scopes_supported field is intended to represent the minimal set of
+// scopes necessary for basic functionality"), so write, which none of its
+// endpoints uses, is not among them, and neither is offline_access, a
+// scope of the authorization server only (the revision of 2026-07-28 of
+// that specification, under "Refresh Tokens": "MCP Servers (Protected
+// Resources) SHOULD NOT include offline_access in WWW-Authenticate scope
+// or Protected Resource Metadata scopes_supported, as refresh tokens are
+// not a resource requirement").
+//
+// [RFC 9728 Section 2]: https://www.rfc-editor.org/rfc/rfc9728#section-2
+// [MCP Authorization, Scope Selection Strategy]: https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#scope-selection-strategy
+func resourceScopes() []string {
+	used := []string{ScopeProtectedResource, ScopeUserProfile, ScopeUserInfo, ScopeProfile, ScopeEmail}
+	return slices.DeleteFunc(SupportedScopes(), func(s string) bool { return !slices.Contains(used, s) })
 }
 
 // The scope the WWW-Authenticate challenge of each of the provider's own

@@ -241,15 +241,27 @@ func TestE2EProtectedResourceMetadata(t *testing.T) {
 		t.Errorf("dpop_signing_alg_values_supported: got %q, want the asymmetric algorithms, ES256 among them (RFC 9728 Section 2)", m.DPoPSigningAlgs)
 	}
 	if m.Resource != srv.Issuer || strings.Join(m.AuthorizationServers, " ") != srv.Issuer ||
-		!strings.Contains(strings.Join(m.ScopesSupported, " "), "read") || strings.Join(m.BearerMethodsSupported, " ") != "header" {
+		strings.Join(m.BearerMethodsSupported, " ") != "header" {
 		t.Errorf("metadata: got %+v", m)
+	}
+	// scopes_supported: the scopes the resource's endpoints use, those its
+	// challenges name and profile and email, which widen /user/profile and
+	// /userinfo; not write, which none uses, nor offline_access, which MCP
+	// servers "SHOULD NOT include" there (MCP Authorization, revision
+	// 2026-07-28, Refresh Tokens).
+	if want := []string{"openid", "profile", "email", "read"}; !slices.Equal(m.ScopesSupported, want) {
+		t.Errorf("scopes_supported: got %q, want %q (RFC 9728 Section 2)", m.ScopesSupported, want)
 	}
 	want := `resource_metadata="` + srv.Issuer + `/.well-known/oauth-protected-resource"`
 	for name, token := range map[string]string{"no token": "", "a bad token": "not-a-token"} {
 		for _, path := range []string{"/protected/resource", "/user/profile", "/userinfo"} {
 			resp, _ := callResource(t, srv.URL+path, token)
-			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), want) {
-				t.Errorf("%s at %s: got %d, WWW-Authenticate %q; want 401 with %s", name, path, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+			challenge := resp.Header.Get("WWW-Authenticate")
+			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(challenge, want) {
+				t.Errorf("%s at %s: got %d, WWW-Authenticate %q; want 401 with %s", name, path, resp.StatusCode, challenge, want)
+			}
+			if scope := scopeParam.FindStringSubmatch(challenge); scope == nil || !slices.Contains(m.ScopesSupported, scope[1]) {
+				t.Errorf("%s at %s: WWW-Authenticate %q, want a scope of scopes_supported %q", name, path, challenge, m.ScopesSupported)
 			}
 		}
 	}

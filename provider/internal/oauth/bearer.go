@@ -436,11 +436,15 @@ var (
 // requireUserScope checks that a token has a user and the given scope, as a
 // resource owner's resource needs: "The request requires higher privileges
 // than provided by the access token" → insufficient_scope ([RFC 6750 Section 3.1]).
+// A token without a user gets no scope to ask for (Error.NoScopeHelps): a
+// client credentials token with every scope is still no user's token.
 //
 // [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 func requireUserScope(tr *Trace, claims token.AccessTokenClaims, scope string) *Error {
 	if claims.GrantID == "" {
-		return tr.Fail(ruleTokenHasUser, ErrInsufficientScope, "this resource needs a token issued for a user")
+		err := tr.Fail(ruleTokenHasUser, ErrInsufficientScope, "this resource needs a token issued for a user")
+		err.NoScopeHelps = true
+		return err
 	}
 	tr.Check(ruleTokenHasUser, true)
 	if !hasScope(claims.Scope, scope) {

@@ -83,6 +83,19 @@ type Error struct {
 	//
 	// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
 	NoCredentials bool
+	// NoScopeHelps marks an insufficient_scope refusal that no scope would
+	// lift: a token without a user at a user's resource. Its challenge
+	// names no scope: the scope attribute is "the scopes needed to satisfy
+	// the current request" ([MCP Authorization, Runtime Insufficient Scope Errors]),
+	// and here there are none. A client "MUST treat the scopes provided in
+	// the challenge as authoritative for satisfying the current request"
+	// ([MCP Authorization, Protected Resource Metadata Discovery Requirements]):
+	// named a scope its token already has, it would step up to the same
+	// refusal again and again.
+	//
+	// [MCP Authorization, Runtime Insufficient Scope Errors]: https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#runtime-insufficient-scope-errors
+	// [MCP Authorization, Protected Resource Metadata Discovery Requirements]: https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#protected-resource-metadata-discovery-requirements
+	NoScopeHelps bool
 	// rule is the rule the request broke, when the error says so (Rule.Refuse).
 	rule Rule
 	// DPoPNonce is a fresh server nonce to send in the DPoP-Nonce header

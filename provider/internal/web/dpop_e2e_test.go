@@ -530,16 +530,40 @@ func TestE2EDPoPBindingTraces(t *testing.T) {
 	checkEndsWith(t, "trace of a pushed request whose dpop_jkt is not its proof's key", got, "RFC 9449 Section 10.1", "invalid_dpop_proof")
 }
 
-// TestE2EDPoPInsufficientScope: a DPoP-bound token without the scope a
-// resource needs gets 403 with the DPoP challenge naming that scope, as a
-// Bearer token's challenge does (RFC 6750 Section 3.1, whose attributes the
-// DPoP scheme takes over: RFC 9449 Section 7.1).
+// TestE2EDPoPInsufficientScope, on each store: a user's DPoP-bound token
+// without the scope a resource needs gets 403 with the DPoP challenge naming
+// that scope, as a Bearer token's challenge does (RFC 6750 Section 3.1,
+// whose attributes the DPoP scheme takes over: RFC 9449 Section 7.1); a
+// bound client credentials token, which no scope makes a user's, gets one
+// that names none.
 func TestE2EDPoPInsufficientScope(t *testing.T) {
-	srv := providertest.New(t, providertest.Options{})
-	d, tr := boundClientCredentials(t, srv, "write")
-	resp, body := d.send("/user/profile", nil, nil, tr.AccessToken)
-	challenge := resp.Header.Get("WWW-Authenticate")
-	if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(challenge, `DPoP error="insufficient_scope"`) || !strings.Contains(challenge, `scope="read"`) {
-		t.Errorf("GET /user/profile without read: got %d %q %s, want 403 with a DPoP insufficient_scope challenge naming scope=\"read\"", resp.StatusCode, challenge, body)
-	}
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		user := newDPoPClient(t, srv)
+		code, verifier := codeFor(t, srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid"))
+		status, userToken := user.token(codeGrant(code, verifier, demoRedirectURI), demoBasic)
+		wantBound(t, status, userToken, user.key)
+		client, clientToken := boundClientCredentials(t, srv, "read")
+		tests := []struct {
+			name      string
+			d         *dpopClient
+			token     string
+			wantScope bool
+		}{
+			{"a user's token without read: the challenge names read", user, userToken.AccessToken, true},
+			{"a client credentials token with read: the challenge names no scope", client, clientToken.AccessToken, false},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, body := tc.d.send("/user/profile", nil, nil, tc.token)
+				challenge := resp.Header.Get("WWW-Authenticate")
+				if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(challenge, `DPoP error="insufficient_scope"`) {
+					t.Fatalf("GET /user/profile: got %d %q %s, want 403 with a DPoP insufficient_scope challenge", resp.StatusCode, challenge, body)
+				}
+				if got := strings.Contains(challenge, `scope="read"`); got != tc.wantScope || (!tc.wantScope && strings.Contains(challenge, "scope=")) {
+					t.Errorf("WWW-Authenticate: got %q, want scope=\"read\" in it: %t", challenge, tc.wantScope)
+				}
+			})
+		}
+	})
 }

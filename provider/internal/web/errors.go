@@ -125,7 +125,8 @@ func (s *Server) writeErrorStatus(c *gin.Context, status int, err *oauth.Error) 
 // access token that enables access to the protected resource, the resource
 // server MUST include the HTTP "WWW-Authenticate" response header field".
 // The challenge names challengeScope, the scope the resource needs, with
-// or without an error code (resourceChallengeParams), and the resource's
+// or without an error code, unless no scope would help
+// (resourceChallengeParams), and the resource's
 // metadata ([RFC 9728 Section 5.1]), so a client that met this resource
 // first can find its authorization server.
 //
@@ -143,7 +144,7 @@ func (s *Server) writeErrorStatus(c *gin.Context, status int, err *oauth.Error) 
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2
 func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scheme, challengeScope string) {
-	params := s.resourceChallengeParams(challengeScope)
+	params := s.resourceChallengeParams(err, challengeScope)
 	if scheme == oauth.TokenTypeDPoP && !err.NoCredentials {
 		c.Header("WWW-Authenticate", dpopChallenge(err)+", "+params)
 		s.writeErrorStatus(c, resourceStatus(err.Code), err)
@@ -152,18 +153,23 @@ func (s *Server) writeResourceError(c *gin.Context, err *oauth.Error, scheme, ch
 	s.writeBearerError(c, err, ", "+params+", "+dpopChallenge(nil))
 }
 
-// resourceChallengeParams are the attributes of a resource's challenge that
-// do not depend on the error: the scope the resource needs
+// resourceChallengeParams are the attributes of a resource's challenge
+// beside the error code: the scope the resource needs
 // ([RFC 6750 Section 3]: "The "scope" attribute [...] indicating the
 // required scope of the access token for accessing the requested
-// resource", which [RFC 9449 Section 7.1] keeps for the DPoP scheme), and
-// resource_metadata, the URL of its metadata ([RFC 9728 Section 5.1]).
+// resource", which [RFC 9449 Section 7.1] keeps for the DPoP scheme),
+// left out when no scope would lift the refusal err (err.NoScopeHelps),
+// and resource_metadata, the URL of its metadata ([RFC 9728 Section 5.1]).
 //
 // [RFC 6750 Section 3]: https://www.rfc-editor.org/rfc/rfc6750#section-3
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 9728 Section 5.1]: https://www.rfc-editor.org/rfc/rfc9728#section-5.1
-func (s *Server) resourceChallengeParams(scope string) string {
-	return `scope="` + scope + `", resource_metadata="` + s.p.ProtectedResourceMetadataURL() + `"`
+func (s *Server) resourceChallengeParams(err *oauth.Error, scope string) string {
+	metadata := `resource_metadata="` + s.p.ProtectedResourceMetadataURL() + `"`
+	if err.NoScopeHelps {
+		return metadata
+	}
+	return `scope="` + scope + `", ` + metadata
 }
 
 // writeBearerError answers a request whose Bearer token failed, with a

@@ -16,8 +16,8 @@ import (
 
 // TestE2EUserProfileHonoursScope: /user/profile answers the id always, the
 // name only with scope profile and the email only with scope email, as
-// the consent page promised ([OIDC Core Section 5.4]); without read, or
-// without a user, it is 403 insufficient_scope naming read.
+// the consent page promised ([OIDC Core Section 5.4]); its refusals are
+// TestE2EUserResourceRefusals.
 func TestE2EUserProfileHonoursScope(t *testing.T) {
 	t.Parallel()
 	srv := providertest.New(t, providertest.Options{})
@@ -50,37 +50,51 @@ func TestE2EUserProfileHonoursScope(t *testing.T) {
 			}
 		})
 	}
+}
 
-	refusals := []struct {
-		name  string
-		token func(t *testing.T) string
-	}{
-		{"a user's token without read: 403 insufficient_scope, scope=\"read\" (RFC 6750 Section 3.1)", func(t *testing.T) string {
-			return b.in(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "profile", "email")).AccessToken
-		}},
-		{"a client credentials token has no user: 403 insufficient_scope, scope=\"read\" (RFC 6750 Section 3.1)", func(t *testing.T) string {
-			cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret", Scopes: []string{"read"},
-				TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
-			tok, err := cc.Token(context.Background())
-			if err != nil {
-				t.Fatalf("client credentials: %v", err)
-			}
-			return tok.AccessToken
-		}},
-	}
-	for _, tc := range refusals {
-		t.Run(tc.name, func(t *testing.T) {
-			resp, body := callResource(t, srv.URL+"/user/profile", tc.token(t))
-			challenge := resp.Header.Get("WWW-Authenticate")
-			if resp.StatusCode != http.StatusForbidden || !strings.Contains(challenge, `error="insufficient_scope"`) {
-				t.Fatalf("got %d (%s) %s, want 403 insufficient_scope", resp.StatusCode, challenge, body)
-			}
-			if !strings.Contains(challenge, `scope="read"`) {
-				t.Errorf("WWW-Authenticate: got %q, want scope=\"read\"", challenge)
-			}
-			if strings.Contains(body, "demo@example.com") || strings.Contains(body, "Demo User") {
-				t.Errorf("a refused request leaked the profile: %s", body)
-			}
-		})
-	}
+// TestE2EUserResourceRefusals, on each store: at /user/profile and
+// /userinfo a user's token without the scope they need is 403
+// insufficient_scope naming it (RFC 6750 Section 3.1, OIDC Core Section 5.3.3),
+// so the client asks for it; a client credentials token, which no scope
+// gives a user, is 403 insufficient_scope too, with its error_description,
+// but its challenge names no scope, which would send the client round a
+// step-up to the same refusal (MCP Authorization, Runtime Insufficient Scope Errors).
+func TestE2EUserResourceRefusals(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		user := newBrowser(t).tokens(srv, demoConfig(srv, oauth2.AuthStyleInHeader, "profile", "email")).AccessToken
+		cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret", Scopes: []string{"read"},
+			TokenURL: srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+		client, err := cc.Token(context.Background())
+		if err != nil {
+			t.Fatalf("client credentials: %v", err)
+		}
+		tests := []struct {
+			name, path, token, wantScope string
+		}{
+			{`a user's token without read at /user/profile: scope="read"`, "/user/profile", user, "read"},
+			{`a user's token without openid at /userinfo: scope="openid"`, "/userinfo", user, "openid"},
+			{"a client credentials token with read at /user/profile: no scope", "/user/profile", client.AccessToken, ""},
+			{"a client credentials token at /userinfo: no scope", "/userinfo", client.AccessToken, ""},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, body := callResource(t, srv.URL+tc.path, tc.token)
+				challenge := resp.Header.Get("WWW-Authenticate")
+				if resp.StatusCode != http.StatusForbidden || !strings.Contains(challenge, `error="insufficient_scope"`) {
+					t.Fatalf("got %d (%s) %s, want 403 insufficient_scope", resp.StatusCode, challenge, body)
+				}
+				if m := scopeParam.FindStringSubmatch(challenge); (m == nil) != (tc.wantScope == "") || (m != nil && m[1] != tc.wantScope) {
+					t.Errorf("WWW-Authenticate: got %q, want scope %q (none: no scope attribute)", challenge, tc.wantScope)
+				}
+				if tc.wantScope == "" && !strings.Contains(challenge, `error_description="this resource needs a token issued for a user"`) {
+					t.Errorf("WWW-Authenticate: got %q, want the error_description that says why", challenge)
+				}
+				if strings.Contains(body, "demo@example.com") || strings.Contains(body, "Demo User") {
+					t.Errorf("a refused request leaked the user's claims: %s", body)
+				}
+			})
+		}
+	})
 }

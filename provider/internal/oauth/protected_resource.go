@@ -37,12 +37,11 @@ type ProtectedResourceMetadata struct {
 // "resource REQUIRED. The protected resource's resource identifier"; it is
 // the "aud" of the access tokens it accepts. scopes_supported is
 // resourceScopes, not the authorization server's whole list.
-// bearer_methods_supported names
-// "header", the method every one of its endpoints takes, so a client that
-// follows it succeeds at each; /userinfo also takes the token in a POST
-// form body ([RFC 6750 Section 2.2], as [OIDC Core Section 5.3.1] allows:
-// BodyMayCarryToken), and none takes it in the query
-// ([RFC 9700 Section 4.3.2]).
+// bearer_methods_supported names "header", the method every one of its
+// endpoints takes, so a client that follows it succeeds at each; /userinfo
+// also takes the token in a POST form body ([RFC 6750 Section 2.2], as
+// [OIDC Core Section 5.3.1] allows: BodyMayCarryToken), and none takes it
+// in the query ([RFC 9700 Section 4.3.2]).
 //
 // [RFC 9728 Section 2]: https://www.rfc-editor.org/rfc/rfc9728#section-2
 // [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2

@@ -42,13 +42,20 @@ func (e *OAuthError) Error() string {
 }
 
 // oauthError turns the error of an x/oauth2 call into an *OAuthError when
-// the provider answered with an OAuth error code.
+// the provider answered with an OAuth error code. What the provider sent is
+// shortened (wirelog.Shorten), as the web pages show it: an
+// error_description, or the body that x/oauth2 quotes whole in its error
+// when there is no code, may be far longer than any message worth printing.
 func oauthError(step string, err error) error {
 	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && re.ErrorCode != "" {
-		return &OAuthError{Step: step, Code: re.ErrorCode, Description: re.ErrorDescription}
+	switch {
+	case !errors.As(err, &re):
+		return fmt.Errorf("%s failed: %w", step, err)
+	case re.ErrorCode != "":
+		return &OAuthError{Step: step, Code: wirelog.Shorten(re.ErrorCode), Description: wirelog.Shorten(re.ErrorDescription)}
+	default:
+		return fmt.Errorf("%s failed: %s", step, wirelog.Shorten(re.Error()))
 	}
-	return fmt.Errorf("%s failed: %w", step, err)
 }
 
 // terminal is where a CLI flow writes: standard output, in the language of

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/config"
 	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/provider/service"
 )
@@ -126,5 +129,45 @@ func TestCLIPrintsNoControlCharacters(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("the output lacks %q:\n%q", want, got)
 		}
+	}
+}
+
+// TestCLIShortensTheProvidersError: an OAuth error's "error" and
+// "error_description", and the body x/oauth2 quotes when there is no
+// "error", are shortened (wirelog.Shorten) before the CLI prints them, as
+// the web pages show them: a provider's 100 KB description is not
+// printed whole.
+func TestCLIShortensTheProvidersError(t *testing.T) {
+	long := strings.Repeat("E", 100<<10)
+	for name, answer := range map[string]string{
+		"OAuth error (RFC 6749 Section 5.2)": `{"error":"invalid_client` + long + `","error_description":"` + long + `"}`,
+		"no OAuth error code":                `<html>` + long + `</html>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var p *httptest.Server
+			p = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/token" {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusBadRequest)
+					io.WriteString(w, answer)
+					return
+				}
+				fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":"%[1]s/authorize","token_endpoint":"%[1]s/token"}`, p.URL)
+			}))
+			defer p.Close()
+			cfg := config.Default()
+			cfg.AuthServer = p.URL
+			err := runCredentials(context.Background(), cfg, terminal{&bytes.Buffer{}, i18n.English})
+			if err == nil {
+				t.Fatal("runCredentials succeeded against a token endpoint that answers 400")
+			}
+			const most = 2<<10 + 256 // two shortened values, and the words around them
+			if got := len(err.Error()); got > most {
+				t.Errorf("the error is %d bytes, want at most %d: %.200q…", got, most, err)
+			}
+			if !strings.Contains(err.Error(), "token request failed: ") || !strings.Contains(err.Error(), "EEEE…") {
+				t.Errorf("the error %.200q… does not show the start of what the provider sent, cut", err)
+			}
+		})
 	}
 }

@@ -5,6 +5,9 @@ package i18n
 var pageMessages = []pair{
 	// Resource, refresh, logout.
 	{"Protected resources", "受保護資源"},
+	{"Fetching calls the provider's <code>/protected/resource</code> and <code>/user/profile</code> with this login's access token. If the token has expired, the client first uses the refresh token (RFC 6749 Section 6), and the provider rotates it. That changes state, so the fetch is a form posted with this session's CSRF token, not a link: another site can make your browser follow a link, and a GET must change nothing (RFC 9110 Section 9.2.1).",
+		"取得資源會以這次登入的存取權杖呼叫提供者的 <code>/protected/resource</code> 與 <code>/user/profile</code>。如果權杖已經過期，用戶端會先使用更新權杖（RFC 6749 Section 6），而提供者會輪替它。這會改變狀態，所以取得資源是一個帶著這個工作階段 CSRF 權杖送出的表單，而不是連結：別的網站可以讓你的瀏覽器跟隨一個連結，而 GET 不可以改變任何東西（RFC 9110 Section 9.2.1）。"},
+	{"Fetch again", "再取得一次"},
 	{"The access token had expired, so the <code>oauth2.TokenSource</code> first used the refresh token (RFC 6749 Section 6) and then made these calls with the new access token.", "存取權杖已經過期，所以 <code>oauth2.TokenSource</code> 先用更新權杖換了新的（RFC 6749 Section 6），再用新的存取權杖發出這些呼叫。"},
 	{"The client called the provider's resource server with <code>Authorization: Bearer …</code> (<a href=\"https://www.rfc-editor.org/rfc/rfc6750#section-2.1\">RFC 6750 Section 2.1</a>). The access token: %s. Below, each request as sent (the token masked) and each answer as received.",
 		"用戶端以 <code>Authorization: Bearer …</code> 呼叫提供者的資源伺服器（<a href=\"https://www.rfc-editor.org/rfc/rfc6750#section-2.1\">RFC 6750 Section 2.1</a>）。存取權杖：%s。下面是實際送出的每個請求（權杖已遮蔽）與實際收到的每個回應。"},

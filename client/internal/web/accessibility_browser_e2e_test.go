@@ -177,7 +177,7 @@ func walkLoginPages(at *axeTab, h *harness) {
 		at.do("pressing the button of "+action,
 			chromedp.Navigate(h.client.URL+"/"),
 			chromedp.Click(chromedp.CSS(`form[action="`+action+`"] button`)),
-			chromedp.WaitNotPresent(chromedp.CSS(`form[action="`+action+`"]`)),
+			chromedp.WaitNotPresent(chromedp.CSS(`form[action="/logout"]`)), // the home page has gone
 		)
 		at.waitPath(action)
 		at.check("client "+action, false)

@@ -12,7 +12,7 @@
 //	login.go        GET /login                    RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core Section 3.1.2.1
 //	callback.go     GET /callback                 RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.3, RFC 9207, OIDC Core Section 3.1.3.7
 //	step.go         GET, POST /callback/exchange  the step-by-step pauses at (C) and before (E)
-//	resource.go     GET /resource                 RFC 6750 Section 2.1
+//	resource.go     GET, POST /resource           RFC 6750 Section 2.1, RFC 6749 Section 6
 //	refresh.go      POST /refresh                 RFC 6749 Section 6
 //	logout.go       POST /logout, GET /?state=…   RFC 7009 Section 2, RFC 7662 Section 2, OIDC RP-Initiated Logout Section 2
 //	spa.go          GET /spa                      RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
@@ -279,6 +279,7 @@ func (a *App) Handler() http.Handler {
 	pages.GET(exchangePath, a.handleExchangePreview)
 	pages.POST(exchangePath, a.handleExchange)
 	pages.GET("/resource", a.handleResource)
+	pages.POST("/resource", a.handleFetchResource)
 	pages.POST("/refresh", a.handleRefresh)
 	pages.POST("/logout", a.handleLogout)
 	pages.GET("/spa", a.handleSPA)

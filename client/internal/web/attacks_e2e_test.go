@@ -247,7 +247,7 @@ func TestE2EAttackDPoPReplay(t *testing.T) {
 	t.Parallel()
 	h := newHarnessConfig(t, providertest.Options{DPoPNonce: true}, func(c *config.Config) { c.DPoP = "on" })
 	h.login()
-	_, page := h.get(h.client.URL + "/resource")
+	_, page := h.fetchResource()
 	mustContain(t, "the resource page with DPoP", page, "Protected resource request", "RFC 9449 Section 7.1")
 	mustNotContain(t, "the resource page with DPoP", page, "RFC 6750 Section 2.1")
 	resp, page := h.runAttack("dpop-replay")

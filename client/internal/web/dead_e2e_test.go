@@ -90,7 +90,7 @@ func TestE2EClientLearnsItsTokensAreDead(t *testing.T) {
 		s.Lock()
 		s.Data.Login.Token.Expiry = time.Now().Add(-time.Minute) // the resource call refreshes first
 		s.Unlock()
-		_, page := h.get(h.client.URL + "/resource")
+		_, page := h.fetchResource()
 		mustContain(t, "resource page", page, "invalid_grant")
 		h.mustShowDead("the provider refused the refresh token with invalid_grant")
 		sent := len(h.spy.tokenRequests())

@@ -321,6 +321,13 @@ func (h *harness) csrfToken() string {
 	return m[1]
 }
 
+// fetchResource presses "Fetch resource": POST /resource with the
+// session's CSRF token.
+func (h *harness) fetchResource() (*http.Response, string) {
+	h.t.Helper()
+	return h.do(http.MethodPost, h.client.URL+"/resource", url.Values{"csrf_token": {h.csrfToken()}})
+}
+
 func mustContain(t *testing.T, what, body string, wants ...string) {
 	t.Helper()
 	for _, want := range wants {
@@ -356,9 +363,9 @@ func TestE2ELoginShowsUserTokensAndResource(t *testing.T) {
 	mustNotContain(t, "home page", home, access, "testsecret")
 	mustContain(t, "home page", home, access[:6]+"…"+access[len(access)-4:])
 
-	resp, page := h.get(h.client.URL + "/resource")
+	resp, page := h.fetchResource()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /resource: %d", resp.StatusCode)
+		t.Fatalf("POST /resource: %d", resp.StatusCode)
 	}
 	mustContain(t, "resource page", page, "This page is secured.", "&#34;id&#34;: &#34;user1&#34;", "200 OK")
 	mustNotContain(t, "resource page", page, access, "had expired")
@@ -581,7 +588,7 @@ func TestE2ERefreshRotatesTheRefreshToken(t *testing.T) {
 		t.Error("the refresh did not give a new access token")
 	}
 	mustNotContain(t, "refresh page", page, before, after)
-	_, page = h.get(h.client.URL + "/resource")
+	_, page = h.fetchResource()
 	mustContain(t, "resource page after refresh", page, "This page is secured.")
 }
 
@@ -589,7 +596,7 @@ func TestE2EPostFormsNeedTheCSRFToken(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
 	h.login()
-	for _, path := range []string{"/refresh", "/logout"} {
+	for _, path := range []string{"/refresh", "/resource", "/logout"} {
 		for _, form := range []url.Values{{}, {"csrf_token": {"forged"}}} {
 			resp, body := h.do(http.MethodPost, h.client.URL+path, form)
 			if resp.StatusCode != http.StatusForbidden {
@@ -631,7 +638,7 @@ func TestE2EExpiredAccessTokenIsRefreshedByTheTokenSource(t *testing.T) {
 	h := newHarness(t, providertest.Options{AccessTokenTTL: ttl})
 	h.login()
 	time.Sleep(ttl - early + 200*time.Millisecond)
-	_, page := h.get(h.client.URL + "/resource")
+	_, page := h.fetchResource()
 	mustContain(t, "resource page", page, "had expired", "This page is secured.", "&#34;id&#34;: &#34;user1&#34;")
 	if got := h.spy.tokenRequests(); len(got) != 2 || got[1] != "refresh_token" {
 		t.Errorf("token requests = %v, want [authorization_code refresh_token]", got)
@@ -718,7 +725,7 @@ func TestE2ELoginThroughAnInternalBackChannel(t *testing.T) {
 	}
 	home := h.login()
 	mustContain(t, "home page", home, "Signed in as Demo User", "POST "+h.provider.URL+"/oauth/token")
-	_, page := h.get(h.client.URL + "/resource")
+	_, page := h.fetchResource()
 	mustContain(t, "resource page", page, "GET "+h.provider.URL+"/protected/resource", "This page is secured.")
 	if page := h.logout(); strings.Count(page, "200 OK</span> (revoked)") != 2 {
 		t.Errorf("logout through the back channel:\n%s", page)
@@ -738,9 +745,9 @@ func TestE2EDPoPThroughAnInternalBackChannel(t *testing.T) {
 	home := h.login()
 	mustContain(t, "home page", home, "Signed in as Demo User", "bound to this app&#39;s DPoP key",
 		`&#34;htu&#34;: &#34;http://provider.public.test/oauth/token&#34;`)
-	resp, page := h.get(h.client.URL + "/resource")
+	resp, page := h.fetchResource()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /resource: %d", resp.StatusCode)
+		t.Fatalf("POST /resource: %d", resp.StatusCode)
 	}
 	mustContain(t, "resource page", page, "This page is secured.", "&#34;id&#34;: &#34;user1&#34;",
 		`&#34;htu&#34;: &#34;http://provider.public.test/protected/resource&#34;`)
@@ -775,9 +782,9 @@ func TestE2EDPoPBindsTheTokens(t *testing.T) {
 	home := h.login()
 	mustContain(t, "home page", home, "bound to this app&#39;s DPoP key", "The DPoP proof, decoded",
 		`&#34;typ&#34;: &#34;dpop&#43;jwt&#34;`, `&#34;htu&#34;: &#34;`+h.provider.URL+`/oauth/token&#34;`, "use_dpop_nonce")
-	resp, page := h.get(h.client.URL + "/resource")
+	resp, page := h.fetchResource()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /resource: %d", resp.StatusCode)
+		t.Fatalf("POST /resource: %d", resp.StatusCode)
 	}
 	mustContain(t, "resource page", page, "This page is secured.", "&#34;id&#34;: &#34;user1&#34;", "&#34;ath&#34;", "Authorization: DPoP ")
 	req, _ := http.NewRequest(http.MethodGet, h.provider.URL+"/protected/resource", nil)

@@ -396,6 +396,8 @@ func TestE2EChineseFromFirstPageToLast(t *testing.T) {
 	mustBeChinese(t, "the token inspector", page)
 	mustContain(t, "the token inspector", page, "權杖檢視器", "讀取你的電子郵件地址", `"%s ago":"%s前"`)
 	_, page = h.get(h.client.URL + "/resource")
+	mustBeChinese(t, "the resource page, before the fetch", page)
+	_, page = h.fetchResource()
 	mustBeChinese(t, "the resource page", page)
 	_, page = h.do(http.MethodPost, h.client.URL+"/refresh", url.Values{"csrf_token": {h.csrfToken()}})
 	mustBeChinese(t, "the refresh page", page)

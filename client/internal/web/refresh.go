@@ -46,8 +46,7 @@ func (a *App) rotateRefreshToken(c *gin.Context, s *webSession) {
 	hops := a.hopsOf(capture.Entries())
 	s.Data.Walk.Add(hops...)
 	if err != nil {
-		lg.refused(err)
-		a.renderFailure(c, tokenRequestError("The refresh failed", refreshGrant, err), s.Data.Walk)
+		a.refreshFailed(c, s, err)
 		return
 	}
 	old := lg.Token
@@ -63,4 +62,12 @@ func (a *App) rotateRefreshToken(c *gin.Context, s *webSession) {
 		Scope:      scope,
 		Walk:       a.viewHops(c.Request.Context(), hops),
 	})
+}
+
+// refreshFailed records a refused refresh of the session's login (a
+// refusal with invalid_grant leaves its tokens dead) and writes the page
+// that explains it, with the hops that led there.
+func (a *App) refreshFailed(c *gin.Context, s *webSession, err error) {
+	s.Data.Login.refused(err)
+	a.renderFailure(c, tokenRequestError("The refresh failed", refreshGrant, err), s.Data.Walk)
 }

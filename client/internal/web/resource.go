@@ -13,6 +13,8 @@ import (
 
 // resourceView is the content of the resource page.
 type resourceView struct {
+	Fetched   bool     // the resources were called; else the page offers to call them
+	Dead      string   // why the login's tokens no longer work, if they do not
 	DPoP      bool     // the access token is DPoP-bound: each call carries a proof
 	Refreshed bool     // the access token had expired and was refreshed first
 	Expiry    string   // of the access token used
@@ -20,50 +22,81 @@ type resourceView struct {
 	Errors    []string // calls that could not be made at all
 }
 
-// handleResource handles "GET /resource": it calls the provider's
-// /protected/resource and /user/profile with the access token as a Bearer
-// token ([RFC 6750 Section 2.1]), or with a DPoP proof when it is bound to
-// the client's key ([RFC 9449 Section 7.1]), and shows both requests as sent
-// and both answers as received.
+// handleResource handles "GET /resource": the page that offers to fetch
+// the resources, and calls nothing. A fetch may refresh the access token,
+// which rotates the refresh token: a change of state that a GET, which a
+// link from another site can make, must not cause. [RFC 9110 Section 9.2.1]
+// on safe methods: "the client does not request, and does not expect, any
+// state change on the origin server".
 //
-// The calls go through an oauth2.TokenSource: when the access token has
-// expired, x/oauth2 first refreshes it ([RFC 6749 Section 6]), and the page
-// says so.
+// [RFC 9110 Section 9.2.1]: https://www.rfc-editor.org/rfc/rfc9110#section-9.2.1
+func (a *App) handleResource(c *gin.Context) {
+	a.withLogin(c, false, func(s *webSession) {
+		a.render(c, http.StatusOK, "resource.html", "Protected resources", resourceView{Dead: s.Data.Login.Dead})
+	})
+}
+
+// handleFetchResource handles "POST /resource", a form with the session's
+// CSRF token: it calls the provider's /protected/resource and /user/profile
+// with the access token as a Bearer token ([RFC 6750 Section 2.1]), or with
+// a DPoP proof when it is bound to the client's key
+// ([RFC 9449 Section 7.1]), and shows both requests as sent and both
+// answers as received.
+//
+// When the access token has expired, x/oauth2 first refreshes it
+// ([RFC 6749 Section 6]), and the page says so.
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
-func (a *App) handleResource(c *gin.Context) {
-	a.withLogin(c, false, func(s *webSession) { a.callResources(c, s) })
+func (a *App) handleFetchResource(c *gin.Context) {
+	a.withLogin(c, true, func(s *webSession) { a.callResources(c, s) })
 }
 
 // callResources calls both resources with the session's login, locked, and
-// writes the page.
+// writes the page. The access token is taken once, before the calls: an
+// oauth2.TokenSource asked at each call would refresh at each, for x/oauth2
+// counts a token as expired 10 seconds before its expiry, and all but the
+// last rotation would go unrecorded.
 func (a *App) callResources(c *gin.Context, s *webSession) {
 	lg := s.Data.Login
 	ctx, capture := a.recording(c.Request.Context())
-	ts := a.oauthFor(lg.SignWithKey).TokenSource(ctx, lg.Token)
-	client := oauth2.NewClient(ctx, ts)
-	var v resourceView
+	tok, err := a.resourceToken(ctx, lg)
+	if err != nil {
+		s.Data.Walk.Add(a.hopsOf(capture.Entries())...)
+		a.refreshFailed(c, s, err)
+		return
+	}
+	v := resourceView{Fetched: true, Refreshed: tok.AccessToken != lg.Token.AccessToken}
+	if v.Refreshed {
+		a.keepRefreshed(ctx, lg, tok)
+	}
+	client := oauth2.NewClient(ctx, oauth2.StaticTokenSource(tok))
 	for _, path := range []string{resource.ProtectedResourcePath, resource.UserProfilePath} {
 		// The page shows the exchange as the transport recorded it.
 		if _, _, err := resource.Get(ctx, client, a.resourceURL(path)); err != nil {
 			v.Errors = append(v.Errors, err.Error())
 		}
 	}
-	switch tok, err := ts.Token(); {
-	case err != nil:
-		lg.refused(err)
-	case tok.AccessToken != lg.Token.AccessToken:
-		v.Refreshed = true
-		a.keepRefreshed(ctx, lg, tok)
-	}
-	v.DPoP = lg.Token.Type() == "DPoP"
-	v.Expiry = expiryText(a.lang(c), lg.Token, a.now())
+	v.DPoP = tok.Type() == "DPoP"
+	v.Expiry = expiryText(a.lang(c), tok, a.now())
 	hops := a.hopsOf(capture.Entries())
 	s.Data.Walk.Add(hops...)
 	v.Walk = a.viewHops(c.Request.Context(), hops)
 	a.render(c, http.StatusOK, "resource.html", "Protected resources", v)
+}
+
+// resourceToken returns the login's access token for a fetch: refreshed
+// first ([RFC 6749 Section 6]) when it has expired and there is a refresh
+// token. Without one, an expired token goes out as it is, and the
+// resource's answer says what became of it.
+//
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+func (a *App) resourceToken(ctx context.Context, lg *login) (*oauth2.Token, error) {
+	if lg.Token.RefreshToken == "" {
+		return lg.Token, nil
+	}
+	return a.oauthFor(lg.SignWithKey).TokenSource(ctx, lg.Token).Token()
 }
 
 // keepRefreshed stores the tokens of a refresh in the login. A new ID token,

@@ -20,7 +20,7 @@ func TestE2EWalkthroughShowsEveryHop(t *testing.T) {
 	code := cb.Query().Get("code")
 	resp, _ := h.get(cb.String())
 	h.location(resp, http.StatusFound)
-	h.get(h.client.URL + "/resource")
+	h.fetchResource()
 	_, page := h.get(h.client.URL + "/")
 	home := html.UnescapeString(page)
 	mustContain(t, "walkthrough", home,

@@ -19,6 +19,7 @@ import (
 	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/tokenview"
+	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
 	"github.com/oauth-reference/provider/setting"
 )
@@ -243,6 +244,8 @@ const noChallengeScope = "none: the client will ask for every scope of the metad
 
 // The rules of step 2, in the order mcpResourceMetadata checks them.
 var (
+	ruleMetadataOnResourceOrigin = rule{Text: "resource_metadata is on the origin of the resource called: the client fetches nothing the resource names elsewhere", Ref: "RFC 9728 Section 7.7",
+		Quote: `"Clients SHOULD take appropriate precautions against SSRF attacks, such as blocking requests to internal IP address ranges." A resource could name any address this client's server can reach, and the walkthrough shows what it fetches; so this client fetches a resource's metadata only from that resource's own origin.`}
 	ruleResourceMetadataUsable = rule{Text: "the metadata is JSON naming the resource and its authorization servers", Ref: "RFC 9728 Section 2",
 		Quote: `"resource REQUIRED. The protected resource's resource identifier".`}
 	ruleResourceMatches = rule{Text: "the metadata's resource is the URL called or, on the same origin, a path prefix of it (RFC 9728 Section 3.3 requires identical; draft-mcguinness-oauth-rfc9728bis-01 allows a prefix)", Ref: "RFC 9728 Section 3.3",
@@ -262,10 +265,18 @@ var (
 // by default) for all its resource URLs, and the URL called is
 // /user/profile.
 //
+// Before that, the URL the challenge named must be on the origin of the
+// resource called, or the client does not fetch it: [RFC 9728 Section 7.7]
+// says "Clients SHOULD take appropriate precautions against SSRF attacks".
+//
 // [RFC 9728 Section 3.3]: https://www.rfc-editor.org/rfc/rfc9728#section-3.3
 // [draft-mcguinness-oauth-rfc9728bis-01]: https://datatracker.ietf.org/doc/html/draft-mcguinness-oauth-rfc9728bis-01
+// [RFC 9728 Section 7.7]: https://www.rfc-editor.org/rfc/rfc9728#section-7.7
 func (a *App) mcpResourceMetadata(ctx context.Context, l *checklist, metadataURL string) (protectedResourceMetadata, error) {
 	var prm protectedResourceMetadata
+	if err := a.mcpMetadataOrigin(l, metadataURL); err != nil {
+		return prm, err
+	}
 	err := a.getJSON(ctx, a.backChannelURL(metadataURL), &prm)
 	detail := ""
 	if err != nil {
@@ -315,6 +326,30 @@ func underResource(rawURL, resource string) bool {
 	return path == base || strings.HasPrefix(path, base+"/")
 }
 
+// mcpMetadataOrigin checks, before step 2 fetches anything, that the
+// resource's metadata is on the origin of the resource called.
+func (a *App) mcpMetadataOrigin(l *checklist, metadataURL string) error {
+	shown, called := wirelog.Shorten(metadataURL), origin(a.mcpResourceURL())
+	if l.check(ruleMetadataOnResourceOrigin, origin(metadataURL) == called, shown) {
+		return nil
+	}
+	return stepFailed("The resource names its metadata on another origin: not fetched",
+		fmt.Sprintf("resource_metadata %q is not on %s, the origin of the resource called", shown, called),
+		ruleMetadataOnResourceOrigin.Quoted())
+}
+
+// origin returns the origin of rawURL, "http://host:port": its scheme and
+// host, lower-cased, the port as written. It is "" for a URL that names
+// none: unparsable, without a host, or with userinfo, which a URL a
+// resource names for the client to fetch has no use for.
+func origin(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" || u.User != nil {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
 // getJSON reads the JSON document at rawURL into v: 200, at most 1 MiB.
 func (a *App) getJSON(ctx context.Context, rawURL string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
@@ -337,6 +372,8 @@ func (a *App) getJSON(ctx context.Context, rawURL string, v any) error {
 var (
 	ruleAuthorizationServerIsIssuer = rule{Text: "the authorization server the resource named is an issuer identifier: an http(s) URL with a host, without query or fragment", Ref: "RFC 8414 Section 2",
 		Quote: `"The authorization server's issuer identifier, which is a URL that uses the "https" scheme and has no query or fragment components."`}
+	ruleAuthorizationServerConfigured = rule{Text: "the authorization server the resource named is this client's own, AUTH_SERVER, character for character: the client asks no other", Ref: "RFC 9728 Section 7.6",
+		Quote: `"some protected resources are used with a fixed authorization server or a set of authorization servers, the locations of which may be known via out-of-band mechanisms." This client's is AUTH_SERVER, compared as an issuer is (RFC 8414 Section 3.3); it fetches no other server's metadata (RFC 9728 Section 7.7: "Clients SHOULD take appropriate precautions against SSRF attacks").`}
 	ruleIssuerIdentical = rule{Text: "issuer is the authorization server the resource named, character for character", Ref: "RFC 8414 Section 3.3",
 		Quote: `"If these values are not identical, the data contained in the response MUST NOT be used."`}
 	rulePKCES256Supported        = rule{Text: "code_challenge_methods_supported has S256: PKCE is possible", Ref: "RFC 8414 Section 2"}
@@ -346,7 +383,11 @@ var (
 
 // mcpServerMetadata is step 3: the metadata of the authorization server
 // the resource named, which must be an issuer identifier
-// ([RFC 8414 Section 2]: https, or http here, with no query or fragment),
+// ([RFC 8414 Section 2]: https, or http here, with no query or fragment)
+// and the one this client is configured for, AUTH_SERVER, the same string
+// ([RFC 9728 Section 7.6]: "some protected resources are used with a fixed
+// authorization server"; a resource that named any other would have this
+// server fetch what it likes, [RFC 9728 Section 7.7]),
 // at the well-known URL made from it ([RFC 8414 Section 3.1]), whose
 // issuer must be that very name ([RFC 8414 Section 3.3]). The client needs PKCE with S256
 // ([RFC 7636 Section 4.2]), which the server's
@@ -358,6 +399,8 @@ var (
 // client_id_metadata_document_supported ([CIMD Section 5]), which the step
 // shows only: this client registers.
 //
+// [RFC 9728 Section 7.6]: https://www.rfc-editor.org/rfc/rfc9728#section-7.6
+// [RFC 9728 Section 7.7]: https://www.rfc-editor.org/rfc/rfc9728#section-7.7
 // [RFC 8414 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8414#section-3.1
 // [RFC 8414 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8414#section-3.3
 // [RFC 7636 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7636#section-4.2
@@ -365,8 +408,14 @@ var (
 // [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 // [CIMD Section 5]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-5
 func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string) (metadata.Metadata, error) {
-	if !l.check(ruleAuthorizationServerIsIssuer, setting.CheckIssuer("authorization_servers[0]", issuer) == nil, issuer) {
-		return metadata.Metadata{}, stepFailed("The resource names no authorization server this client can ask", issuer, ruleAuthorizationServerIsIssuer.Quoted())
+	named := wirelog.Shorten(issuer) // as the resource named it, shown
+	if !l.check(ruleAuthorizationServerIsIssuer, setting.CheckIssuer("authorization_servers[0]", issuer) == nil, named) {
+		return metadata.Metadata{}, stepFailed("The resource names no authorization server this client can ask", named, ruleAuthorizationServerIsIssuer.Quoted())
+	}
+	if !l.check(ruleAuthorizationServerConfigured, issuer == a.cfg.AuthServer, named) {
+		return metadata.Metadata{}, stepFailed("The resource names another authorization server: its metadata not fetched",
+			fmt.Sprintf("authorization_servers[0] is %q; this client's (AUTH_SERVER) is %q", named, a.cfg.AuthServer),
+			ruleAuthorizationServerConfigured.Quoted())
 	}
 	server, err := metadata.Fetch(ctx, a.http, issuer, a.backChannelURL(issuer))
 	detail := issuer

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"regexp"
 	"time"
+
+	"github.com/oauth-reference/client/internal/wirelog"
 )
 
 // Trace is the provider's account of one request: every rule it applied, in
@@ -91,8 +93,24 @@ func (t *Tracer) Fetch(ctx context.Context, requestID, lang string) (*Trace, err
 	if tr.RequestID != requestID {
 		return nil, fmt.Errorf("xray: asked for the trace of %q, got %q", requestID, tr.RequestID)
 	}
+	tr.shorten()
 	tr.Page = t.pageOf(&tr)
 	return &tr, nil
+}
+
+// shorten cuts each text the provider wrote in tr (wirelog.Shorten), as
+// the pages cut every other value that comes from the provider: a trace
+// may be up to maxTrace, and a single detail of that size would be shown
+// whole under its hop, on every page that shows the hop.
+func (tr *Trace) shorten() {
+	tr.Outcome = wirelog.Shorten(tr.Outcome)
+	for i := range tr.Checks {
+		c := &tr.Checks[i]
+		c.Rule, c.Detail = wirelog.Shorten(c.Rule), wirelog.Shorten(c.Detail)
+	}
+	for i, change := range tr.Changes {
+		tr.Changes[i] = wirelog.Shorten(change)
+	}
 }
 
 // pageOf is tr's row on the provider's traces page, shown open, among its

@@ -189,6 +189,29 @@ func TestTracerJoinsABaseURLWithATrailingSlash(t *testing.T) {
 	}
 }
 
+// TestTracerShortensWhatTheProviderWrote: a trace's outcome, rule texts,
+// details and changes are cut as a page cuts any value from the provider
+// (wirelog.Shorten): a 40 KB detail is not shown whole under its hop.
+func TestTracerShortensWhatTheProviderWrote(t *testing.T) {
+	long := strings.Repeat("T", 40<<10) // four of them fit in maxTrace
+	var asked atomic.Int32
+	srv := traceServer(t, map[string]Trace{"R1": {RequestID: "R1", Outcome: long,
+		Checks: []Check{{Rule: long, Ref: "RFC 6749 Section 4.1.3", Detail: long}, {Rule: "short", Detail: "kept"}}, Changes: []string{long}}}, &asked)
+	tr, err := (&Tracer{BaseURL: srv.URL, Client: srv.Client()}).Fetch(context.Background(), "R1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := wirelog.Shorten(long)
+	for name, got := range map[string]string{"outcome": tr.Outcome, "rule": tr.Checks[0].Rule, "detail": tr.Checks[0].Detail, "change": tr.Changes[0]} {
+		if got != cut {
+			t.Errorf("the %s is %d bytes, want %d, shortened", name, len(got), len(cut))
+		}
+	}
+	if c := tr.Checks[1]; c.Rule != "short" || c.Detail != "kept" {
+		t.Errorf("a short check became %+v, want it unchanged", c)
+	}
+}
+
 func TestFetchTracesAsksInThePagesLanguage(t *testing.T) {
 	var langs []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

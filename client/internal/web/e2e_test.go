@@ -625,26 +625,6 @@ func (h *harness) bearer(token string) int {
 	return resp.StatusCode
 }
 
-func TestE2EExpiredAccessTokenIsRefreshedByTheTokenSource(t *testing.T) {
-	t.Parallel()
-	// x/oauth2 treats a token as expired 10 seconds before its expiry: a
-	// 12-second token is expired to it 2 seconds after it arrives. Its
-	// replacement then has 2 seconds for the page's second resource call and
-	// the final check, which take milliseconds even under -race.
-	if testing.Short() {
-		t.Skip("waits for an access token to expire")
-	}
-	const ttl, early = 12 * time.Second, 10 * time.Second
-	h := newHarness(t, providertest.Options{AccessTokenTTL: ttl})
-	h.login()
-	time.Sleep(ttl - early + 200*time.Millisecond)
-	_, page := h.fetchResource()
-	mustContain(t, "resource page", page, "had expired", "This page is secured.", "&#34;id&#34;: &#34;user1&#34;")
-	if got := h.spy.tokenRequests(); len(got) != 2 || got[1] != "refresh_token" {
-		t.Errorf("token requests = %v, want [authorization_code refresh_token]", got)
-	}
-}
-
 func TestE2EPagesAreNotLoggedInWithoutASession(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})

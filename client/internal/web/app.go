@@ -105,6 +105,9 @@ type App struct {
 	metrics   *service.Metrics
 	// requestTimeout is each request's time (service.Deadline).
 	requestTimeout time.Duration
+	// visitors limits what each visitor may make the provider spend of
+	// the budgets it keeps per address (visitor_limit.go).
+	visitors visitorLimits
 	// keyed is the client registered at start to authenticate with
 	// private_key_jwt (keyclient.go); nil when the provider offers none.
 	keyed *keyClient
@@ -129,6 +132,7 @@ func New(opts Options) (*App, error) {
 		log:      opts.Logger,
 		now:      opts.Now,
 		metrics:  opts.Metrics,
+		visitors: newVisitorLimits(),
 
 		requestTimeout: cmp.Or(opts.RequestTimeout, RequestTimeout),
 	}

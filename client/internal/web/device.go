@@ -127,13 +127,14 @@ func (a *App) handleDeviceFlow(c *gin.Context) {
 // handleDeviceStart handles "POST /device-flow": a new run's device
 // authorization request ([RFC 8628 Section 3.1]), kept in the session in
 // place of any earlier run; then 303 to the page, which shows the user
-// code and polls.
+// code and polls. A visitor past deviceStartsPerHour gets 429 instead, and
+// the provider no request (admitVisitor).
 //
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
 func (a *App) handleDeviceStart(c *gin.Context) {
 	var s *webSession
 	a.withSession(c, true, a.renderCSRFError, func(held *webSession) { s = held })
-	if s == nil {
+	if s == nil || !a.admitVisitor(c, a.visitors.deviceStarts) {
 		return
 	}
 	run := &deviceRun{Walk: xray.NewWalk(deviceWalkSize)}

@@ -27,9 +27,10 @@ const stepByStepField = "step_by_step"
 //
 // The state, nonce and code_verifier stay on the server, in the session.
 // With the PAR switch on, the parameters go to the provider over the back
-// channel first and the browser carries only a request_uri (par.go). In
-// step-by-step mode the page shows the request instead of redirecting, and
-// the learner follows the link.
+// channel first and the browser carries only a request_uri (par.go); a
+// visitor past pushesPerHour gets 429 instead, and the provider no request
+// (admitVisitor). In step-by-step mode the page shows the request instead
+// of redirecting, and the learner follows the link.
 //
 // [RFC 6749 Section 4.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
@@ -37,6 +38,10 @@ const stepByStepField = "step_by_step"
 // [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
 // [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
 func (a *App) handleLogin(c *gin.Context) {
+	push := c.Query(parField) == "on" && a.back.PushedAuthorizationRequestEndpoint != ""
+	if push && !a.admitVisitor(c, a.visitors.pushes) {
+		return
+	}
 	s, ok := a.anySession(c)
 	if !ok {
 		return
@@ -44,7 +49,7 @@ func (a *App) handleLogin(c *gin.Context) {
 	p := a.newPending(a.lang(c))
 	p.StepByStep = c.Query(stepByStepField) == "on"
 	p.SignWithKey = c.Query(keyField) == "on" && a.keyed != nil
-	authURL, err := a.requestURL(c.Request.Context(), &p, c.Query(parField) == "on")
+	authURL, err := a.requestURL(c.Request.Context(), &p, push)
 	if err != nil {
 		walk := xray.NewWalk(walkSize)
 		walk.Add(p.Pushed...)

@@ -1,0 +1,205 @@
+package web
+
+import (
+	"container/list"
+	"math"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+
+	"github.com/oauth-reference/provider/service"
+)
+
+// The provider limits device authorization requests and pushed
+// authorization requests per address (DEVICE_AUTHORIZATIONS_PER_HOUR,
+// default 60, and PUSHED_REQUESTS_PER_HOUR, default 3600), and this app
+// sends them from its one address on behalf of every visitor: without a
+// limit of its own, one visitor could spend that budget for all the
+// others. So each visitor gets a small part of it.
+const (
+	// deviceStartsPerHour is how many runs of the device grant
+	// (POST /device-flow) a visitor may start an hour: a twelfth of the
+	// provider's default budget. A run takes minutes (the user reads the
+	// code, signs in, approves), so five are plenty.
+	deviceStartsPerHour = 5
+	// pushesPerHour is how many logins with PAR (GET /login?par=on) a
+	// visitor may start an hour, one a minute once the burst is spent: a
+	// sixtieth of the provider's default budget.
+	pushesPerHour = 60
+)
+
+// maxTrackedVisitors bounds the memory of a visitorLimit: it remembers the
+// visitors seen most recently, at most this many.
+const maxTrackedVisitors = 10_000
+
+// siteBudgetFactor is how many times a visitor's budget an IPv6 /48 (one
+// site) has, which each of its /64s (one subscriber) draws from as well.
+const siteBudgetFactor = 10
+
+// visitorLimits are the limits per visitor of the pages that make the
+// provider spend a budget it keeps per address.
+type visitorLimits struct {
+	deviceStarts *visitorLimit // POST /device-flow: a device authorization request
+	pushes       *visitorLimit // GET /login?par=on: a pushed authorization request
+}
+
+// newVisitorLimits returns the limits, each with the page that explains it.
+func newVisitorLimits() visitorLimits {
+	return visitorLimits{
+		deviceStarts: newVisitorLimit("device_authorization", deviceStartsPerHour,
+			"The provider counts device authorization requests per address, and this app sends every visitor's from its one address: so that no one visitor can spend them all, it starts at most %d runs an hour for each visitor. Nothing was sent to the provider. You can start another run in %s."),
+		pushes: newVisitorLimit("pushed_authorization", pushesPerHour,
+			"The provider counts pushed authorization requests per address, and this app sends every visitor's from its one address: so that no one visitor can spend them all, it pushes at most %d an hour for each visitor. Nothing was sent to the provider. You can log in with PAR again in %s, or now without it."),
+	}
+}
+
+// visitorLimit allows each visitor of this app (an IPv4 address, or an
+// IPv6 /64) a burst of requests of one kind, refilled at a steady rate: a
+// token bucket (golang.org/x/time/rate) per visitor, in memory. An IPv6 /48
+// has a bucket too, siteBudgetFactor times as large and as fast, which each
+// of its /64s draws from as well, so a site cannot multiply its budget by
+// its /64s. The provider's own limits have the same shape.
+//
+// Memory is bounded by forgetting the visitor seen least recently when
+// maxTrackedVisitors are tracked. Forgetting only ever gives a visitor a
+// fresh burst, and a refused request makes no bucket, so a flood cannot
+// flush the spent buckets of others by churning through addresses. Safe
+// for concurrent use.
+type visitorLimit struct {
+	name    string // what is limited, on a refused request's log line
+	perHour int    // each visitor's burst, refilled over an hour
+	// Message explains a refusal on the page (a message of the
+	// catalogue): %d is perHour, %s the wait.
+	Message string
+
+	mu     sync.Mutex
+	lru    *list.List // of *visitorBucket, most recently seen first
+	byName map[string]*list.Element
+}
+
+// visitorBucket is one visitor's (or /48's) bucket.
+type visitorBucket struct {
+	name    string
+	limiter *rate.Limiter
+}
+
+// countedAs is one name a request counts under, with how many times a
+// visitor's budget that name has.
+type countedAs struct {
+	name  string
+	times int
+}
+
+// newVisitorLimit allows perHour requests per visitor, refilled at
+// perHour an hour.
+func newVisitorLimit(name string, perHour int, message string) *visitorLimit {
+	return &visitorLimit{name: name, perHour: perHour, Message: message, lru: list.New(), byName: map[string]*list.Element{}}
+}
+
+// countedUnder is the names a request from addr counts under: the visitor
+// (an IPv4 address, or the /64 of an IPv6 address) and, for IPv6, its /48.
+func countedUnder(addr netip.Addr) []countedAs {
+	if addr = addr.Unmap(); !addr.Is6() {
+		return []countedAs{{addr.String(), 1}}
+	}
+	visitor, _ := addr.Prefix(64)
+	site, _ := addr.Prefix(48)
+	return []countedAs{{visitor.String(), 1}, {site.String(), siteBudgetFactor}}
+}
+
+// allow takes one request from each bucket addr counts under at now and
+// returns 0, or takes none and returns how long until one more is allowed.
+// Only a bucket already made can refuse (a new one is full), so those are
+// asked first, and a refused request makes none.
+func (l *visitorLimit) allow(addr netip.Addr, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var taken []*rate.Reservation
+	var missing []countedAs
+	for _, c := range countedUnder(addr) {
+		limiter, ok := l.seenLocked(c.name)
+		if !ok {
+			missing = append(missing, c)
+			continue
+		}
+		r := limiter.ReserveN(now, 1)
+		if wait := r.DelayFrom(now); wait > 0 {
+			for _, t := range append(taken, r) {
+				t.CancelAt(now)
+			}
+			return wait
+		}
+		taken = append(taken, r)
+	}
+	for _, c := range missing {
+		l.newBucketLocked(c).ReserveN(now, 1)
+	}
+	return 0
+}
+
+// seenLocked returns the bucket of a name, marking it seen most recently,
+// if there is one. l.mu must be held.
+func (l *visitorLimit) seenLocked(name string) (*rate.Limiter, bool) {
+	e, ok := l.byName[name]
+	if !ok {
+		return nil, false
+	}
+	l.lru.MoveToFront(e)
+	return e.Value.(*visitorBucket).limiter, true
+}
+
+// newBucketLocked makes the bucket of a name (c.times a visitor's burst and
+// rate), forgetting the name seen least recently to stay within
+// maxTrackedVisitors. l.mu must be held.
+func (l *visitorLimit) newBucketLocked(c countedAs) *rate.Limiter {
+	if l.lru.Len() >= maxTrackedVisitors {
+		oldest := l.lru.Back()
+		l.lru.Remove(oldest)
+		delete(l.byName, oldest.Value.(*visitorBucket).name)
+	}
+	every := time.Hour / time.Duration(l.perHour*c.times)
+	b := &visitorBucket{name: c.name, limiter: rate.NewLimiter(rate.Every(every), l.perHour*c.times)}
+	l.byName[c.name] = l.lru.PushFront(b)
+	return b.limiter
+}
+
+// admitVisitor counts one request of c's visitor against limit and reports
+// whether it may go on to the provider. Past the limit it answers 429 Too
+// Many Requests with Retry-After and a page saying why ([RFC 6585 Section 4]:
+// "The response representations SHOULD include details explaining the
+// condition, and MAY include a Retry-After header indicating how long to
+// wait before making a new request."), and the provider hears nothing of
+// it. The visitor is the connection's address: this app believes no
+// X-Forwarded-For.
+//
+// [RFC 6585 Section 4]: https://www.rfc-editor.org/rfc/rfc6585#section-4
+func (a *App) admitVisitor(c *gin.Context, limit *visitorLimit) bool {
+	addr, _ := netip.ParseAddr(c.ClientIP())
+	wait := limit.allow(addr, a.now())
+	if wait <= 0 {
+		return true
+	}
+	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	service.Note(c, "limit", limit.name)
+	l := a.lang(c)
+	a.renderError(c, http.StatusTooManyRequests, errorView{Title: "Too many requests",
+		Message: l.T(limit.Message, limit.perHour, l.Duration(roundUpWait(wait))),
+		Rule:    `RFC 6585 Section 4: "The 429 status code indicates that the user has sent too many requests in a given amount of time ("rate limiting")."`})
+	return false
+}
+
+// roundUpWait rounds a wait up to the unit the page says it in (the minute
+// past a minute, else the second), so that a visitor who waits as long as
+// the page says is let in.
+func roundUpWait(wait time.Duration) time.Duration {
+	unit := time.Second
+	if wait > time.Minute {
+		unit = time.Minute
+	}
+	return (wait + unit - 1).Truncate(unit)
+}

@@ -23,10 +23,11 @@ import (
 // others. So each visitor gets a small part of it.
 const (
 	// deviceStartsPerHour is how many runs of the device grant
-	// (POST /device-flow) a visitor may start an hour: a twelfth of the
+	// (POST /device-flow) a visitor may start an hour: a quarter of the
 	// provider's default budget. A run takes minutes (the user reads the
-	// code, signs in, approves), so five are plenty.
-	deviceStartsPerHour = 5
+	// code, signs in, approves), so a learner trying it again and again
+	// meets this seldom, and one visitor leaves the rest to the others.
+	deviceStartsPerHour = 15
 	// pushesPerHour is how many logins with PAR (GET /login?par=on) a
 	// visitor may start an hour, one a minute once the burst is spent: a
 	// sixtieth of the provider's default budget.

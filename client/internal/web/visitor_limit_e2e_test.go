@@ -94,7 +94,7 @@ func TestE2EOneVisitorCannotSpendTheDeviceBudget(t *testing.T) {
 		}
 		resp, page := a.startDeviceRun()
 		wantRefused(t, "visitor A's run past the limit", resp, page, providerRequests(&log, "/oauth/device/code"), deviceStartsPerHour,
-			"it starts at most 5 runs an hour for each visitor")
+			"it starts at most 15 runs an hour for each visitor")
 		mustContain(t, "the refusal", page, "You can start another run in 12 minutes.")
 
 		if resp, page := b.startDeviceRun(); resp.StatusCode != http.StatusSeeOther {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -94,8 +95,8 @@ func TestE2EOneVisitorCannotSpendTheDeviceBudget(t *testing.T) {
 		}
 		resp, page := a.startDeviceRun()
 		wantRefused(t, "visitor A's run past the limit", resp, page, providerRequests(&log, "/oauth/device/code"), deviceStartsPerHour,
-			"it starts at most 15 runs an hour for each visitor")
-		mustContain(t, "the refusal", page, "You can start another run in 12 minutes.")
+			fmt.Sprintf("it starts at most %d runs an hour for each visitor", deviceStartsPerHour))
+		mustContain(t, "the refusal", page, fmt.Sprintf("You can start another run in %d minutes.", 60/deviceStartsPerHour))
 
 		if resp, page := b.startDeviceRun(); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("visitor B's first run: got %d, want 303:\n%s", resp.StatusCode, page)

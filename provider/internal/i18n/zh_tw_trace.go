@@ -51,6 +51,7 @@ var traditionalChineseTrace = map[string]string{
 	// Client authentication (RFC 6749 Section 2.3, RFC 7523).
 	"client_assertion_type is urn:ietf:params:oauth:client-assertion-type:jwt-bearer, with a client_assertion": "client_assertion_type 為 urn:ietf:params:oauth:client-assertion-type:jwt-bearer，並附有 client_assertion",
 	`the client_assertion is a single signed JWT whose "sub" names a client`:                                   `client_assertion 是單一個已簽署的 JWT，且它的 "sub" 指向一個用戶端 (client)`,
+	"a client_id sent beside HTTP Basic credentials names the same client":                                     "與 HTTP Basic 憑證一起送出的 client_id 指向同一個用戶端",
 	"a client_id sent beside the client_assertion names the same client":                                       "與 client_assertion 一起送出的 client_id 指向同一個用戶端",
 	"the client uses one authentication method, not several":                                                   "用戶端 (client) 只使用一種驗證方式，而不是好幾種",
 	"HTTP Basic credentials are base64 of form-encoded client_id:client_secret":                                "HTTP Basic 憑證是表單編碼後的 client_id:client_secret 再做 base64",
@@ -132,6 +133,7 @@ var traditionalChineseTrace = map[string]string{
 	"the request has not been approved or denied before":                                                "這個請求之前沒有被核准或拒絕過",
 	"the request has not expired":                                                                       "這個請求尚未過期",
 	"the request carries the device_code":                                                               "請求帶有 device_code",
+	"the device_code is one this server issued (expired codes are forgotten once purged)":               "裝置碼 (device_code) 是本伺服器簽發的（過期的裝置碼一經清除就不再記得）",
 	"the device_code was issued to this client":                                                         "裝置碼 (device_code) 是簽發給這個用戶端的",
 	"the device_code has not been redeemed before (this provider's rule, as for an authorization code)": "裝置碼 (device_code) 之前沒有被兌換過（本伺服器的規則，與授權碼 (authorization code) 相同）",
 	"the device_code has not expired":                                                                   "裝置碼 (device_code) 尚未過期",

@@ -130,7 +130,11 @@ func (f clientAuthForm) credentials(tr *Trace, authorization string) (ClientCred
 	if err != nil {
 		return ClientCredentials{}, err
 	}
-	if err := requireOneAuthMethod(tr, f.secret == "" && (f.id == "" || f.id == cc.ClientID)); err != nil {
+	if err := requireOneAuthMethod(tr, f.secret == ""); err != nil {
+		return ClientCredentials{}, err
+	}
+	if err := tr.Require(ruleBasicClientID, f.id == "" || f.id == cc.ClientID, ErrInvalidRequest,
+		"client_id "+quoteShort(f.id)+" is not the client of the HTTP Basic credentials"); err != nil {
 		return ClientCredentials{}, err
 	}
 	return cc, nil
@@ -191,11 +195,15 @@ var (
 	ruleOneClientAuthorization = Rule{"the request has at most one Authorization header", "RFC 6749 Section 5.2"}
 	ruleOneAuthMethod          = Rule{"the client uses one authentication method, not several", "RFC 6749 Section 2.3"}
 	ruleBasicAuthForm          = Rule{"HTTP Basic credentials are base64 of form-encoded client_id:client_secret", "RFC 6749 Section 2.3.1"}
-	ruleClientIdentified       = Rule{"the client identifies itself", "RFC 6749 Section 3.2.1"}
-	ruleClientRegistered       = Rule{"client_id names a registered client", "RFC 6749 Section 2.2"}
-	ruleRegisteredAuthMethod   = Rule{"the client authenticates with the token_endpoint_auth_method it registered", "RFC 7591 Section 2"}
-	rulePublicClientBare       = Rule{"a public client presents no secret (it has none)", "RFC 6749 Section 2.1"}
-	ruleClientSecretMatch      = Rule{"the confidential client presents its secret, and it matches", "RFC 6749 Section 3.2.1"}
+	// A client_id beside HTTP Basic credentials is no second method ("A
+	// client MAY use the "client_id" request parameter to identify itself",
+	// [RFC 6749 Section 3.2.1]), but it must not name another client.
+	ruleBasicClientID        = Rule{"a client_id sent beside HTTP Basic credentials names the same client", "RFC 6749 Section 3.2.1"}
+	ruleClientIdentified     = Rule{"the client identifies itself", "RFC 6749 Section 3.2.1"}
+	ruleClientRegistered     = Rule{"client_id names a registered client", "RFC 6749 Section 2.2"}
+	ruleRegisteredAuthMethod = Rule{"the client authenticates with the token_endpoint_auth_method it registered", "RFC 7591 Section 2"}
+	rulePublicClientBare     = Rule{"a public client presents no secret (it has none)", "RFC 6749 Section 2.1"}
+	ruleClientSecretMatch    = Rule{"the confidential client presents its secret, and it matches", "RFC 6749 Section 3.2.1"}
 )
 
 // parseBasicAuth decodes an HTTP Basic header ([RFC 7617]) whose user-id and

@@ -100,3 +100,25 @@ func FuzzParseClientCredentials(f *testing.F) {
 		}
 	})
 }
+
+// TestBasicWithAnotherClientIDSaysSo: a client_id in the body beside HTTP
+// Basic credentials is no second authentication method
+// (RFC 6749 Section 3.2.1 lets a client name itself), so a client_id
+// naming another client is refused for what it is, and the trace ends
+// with that rule, not with "one authentication method".
+func TestBasicWithAnotherClientIDSaysSo(t *testing.T) {
+	tr := &Trace{}
+	_, err := ParseClientCredentials(WithTrace(context.Background(), tr), PathToken,
+		[]string{basic("testclient", "s")}, url.Values{"client_id": {"spa-client"}})
+	if err == nil || err.Code != ErrInvalidRequest || !strings.Contains(err.Description, "is not the client of the HTTP Basic credentials") {
+		t.Fatalf("got %v, want invalid_request saying the client_id is not the Basic client", err)
+	}
+	n := len(tr.Checks)
+	if n < 2 || tr.Checks[n-1].Rule != ruleBasicClientID.Text || tr.Checks[n-1].Passed || !tr.Checks[n-2].Passed {
+		t.Errorf("the trace: got %+v, want it to end with %q failed after the rules before it passed", tr.Checks, ruleBasicClientID.Text)
+	}
+	if _, err := ParseClientCredentials(context.Background(), PathToken,
+		[]string{basic("testclient", "s")}, url.Values{"client_id": {"testclient"}}); err != nil {
+		t.Errorf("Basic with its own client_id in the body: got %v, want it accepted", err)
+	}
+}

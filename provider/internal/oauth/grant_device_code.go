@@ -57,7 +57,12 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, ServerError(err)
 	}
-	if err := tr.Require(ruleDeviceCodeIssuedToClient, err == nil && dc.ClientID == client.ID, ErrInvalidGrant, "the device_code is invalid"); err != nil {
+	// One answer for an unknown code and another client's: a client learns
+	// nothing of the codes it was not issued. The trace tells them apart.
+	if err := tr.Require(ruleDeviceCodeKnown, err == nil, ErrInvalidGrant, "the device_code is invalid"); err != nil {
+		return nil, err
+	}
+	if err := tr.Require(ruleDeviceCodeIssuedToClient, dc.ClientID == client.ID, ErrInvalidGrant, "the device_code is invalid"); err != nil {
 		return nil, err
 	}
 	if err := checkDeviceCode(tr, dc, now); err != nil {
@@ -81,6 +86,7 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 var (
 	ruleDeviceCodePresent        = Rule{"the request carries the device_code", "RFC 8628 Section 3.4"}
+	ruleDeviceCodeKnown          = Rule{"the device_code is one this server issued (expired codes are forgotten once purged)", "RFC 8628 Section 3.4"}
 	ruleDeviceCodeIssuedToClient = Rule{"the device_code was issued to this client", "RFC 8628 Section 3.4"}
 	ruleDeviceCodeSingleUse      = Rule{"the device_code has not been redeemed before (this provider's rule, as for an authorization code)", "RFC 6749 Section 4.1.2"}
 	ruleDeviceCodeUnexpired      = Rule{"the device_code has not expired", "RFC 8628 Section 3.5"}
@@ -92,7 +98,7 @@ var (
 
 // onTimePollRules are the rules a poll that RecordOnTimePoll recorded has
 // met, in the order the other polls meet them, before its interval's.
-var onTimePollRules = []Rule{ruleDeviceCodeIssuedToClient, ruleDeviceCodeSingleUse, ruleDeviceCodeUnexpired, ruleDeviceNotDenied}
+var onTimePollRules = []Rule{ruleDeviceCodeKnown, ruleDeviceCodeIssuedToClient, ruleDeviceCodeSingleUse, ruleDeviceCodeUnexpired, ruleDeviceNotDenied}
 
 // checkDeviceCode makes the checks of a found device code that end the
 // polling: used, expired, denied. Most pending polls never reach this:

@@ -286,9 +286,19 @@ func tokenError(base, form string) string {
 // TestE2EDeviceCodeUnharmedByOthers: bad token requests and bad page requests
 // by others change nothing about a pending device code: the device's first
 // real poll is not slowed down (none of them counted as a poll), and its
-// approval still yields tokens.
+// approval still yields tokens. Each refusal's trace ends with the rule
+// that refused it: an unknown code and another client's code get one
+// answer on the wire, and their traces tell them apart.
 func TestE2EDeviceCodeUnharmedByOthers(t *testing.T) {
-	srv, clock := newDeviceServer(t, 0)
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		clock := newFakeClock()
+		testDeviceCodeUnharmedByOthers(t, newServer(providertest.Options{Now: clock.Now}), clock)
+	})
+}
+
+// testDeviceCodeUnharmedByOthers is TestE2EDeviceCodeUnharmedByOthers
+// against srv, whose clock is clock.
+func testDeviceCodeUnharmedByOthers(t *testing.T, srv *providertest.Server, clock *clocktest.Clock) {
 	ctx := context.Background()
 	other := store.Client{ID: "other-device", Name: "Another device", Type: store.Public,
 		GrantTypes: []string{string(oauth.GrantTypeDeviceCode)}, Scopes: oauth.SupportedScopes(), DefaultScope: "read"}
@@ -298,14 +308,14 @@ func TestE2EDeviceCodeUnharmedByOthers(t *testing.T) {
 	da := startDevice(t, deviceConfig(srv, "read"))
 	dc := url.QueryEscape(da.DeviceCode)
 	grant := "grant_type=" + deviceGrantType
-	bad := []struct{ name, body, want string }{
-		{"another client's device code is invalid_grant", grant + "&client_id=other-device&device_code=" + dc, "invalid_grant"},
-		{"a client not registered for the grant is unauthorized_client", grant + "&client_id=testclient&client_secret=testsecret&device_code=" + dc, "unauthorized_client"},
-		{"a public client not registered for the grant is unauthorized_client", grant + "&client_id=spa-client&device_code=" + dc, "unauthorized_client"},
-		{"an unknown client is invalid_client", grant + "&client_id=nobody&device_code=" + dc, "invalid_client"},
-		{"a repeated device_code is invalid_request", grant + "&client_id=device-client&device_code=" + dc + "&device_code=" + dc, "invalid_request"},
-		{"a repeated client_id is invalid_request", grant + "&client_id=device-client&client_id=device-client&device_code=" + dc, "invalid_request"},
-		{"an unknown device code is invalid_grant", grant + "&client_id=device-client&device_code=" + dc + "x", "invalid_grant"},
+	bad := []struct{ name, body, want, rule string }{
+		{"another client's device code is invalid_grant", grant + "&client_id=other-device&device_code=" + dc, "invalid_grant", "issued to this client"},
+		{"a client not registered for the grant is unauthorized_client", grant + "&client_id=testclient&client_secret=testsecret&device_code=" + dc, "unauthorized_client", "registered for this grant type"},
+		{"a public client not registered for the grant is unauthorized_client", grant + "&client_id=spa-client&device_code=" + dc, "unauthorized_client", "registered for this grant type"},
+		{"an unknown client is invalid_client", grant + "&client_id=nobody&device_code=" + dc, "invalid_client", "registered client"},
+		{"a repeated device_code is invalid_request", grant + "&client_id=device-client&device_code=" + dc + "&device_code=" + dc, "invalid_request", "more than once"},
+		{"a repeated client_id is invalid_request", grant + "&client_id=device-client&client_id=device-client&device_code=" + dc, "invalid_request", "more than once"},
+		{"an unknown device code is invalid_grant", grant + "&client_id=device-client&device_code=" + dc + "x", "invalid_grant", "one this server issued"},
 	}
 	for _, tc := range bad {
 		resp, body := rawPost(t, srv.URL+"/oauth/token", tc.body, nil)
@@ -313,6 +323,10 @@ func TestE2EDeviceCodeUnharmedByOthers(t *testing.T) {
 		_ = json.Unmarshal([]byte(body), &e)
 		if resp.StatusCode/100 != 4 || e.Error != tc.want {
 			t.Errorf("%s: got %d %s, want 4xx %s", tc.name, resp.StatusCode, body, tc.want)
+		}
+		got, _ := traceOf(t, srv, resp)
+		if n := len(got.Checks); n == 0 || got.Checks[n-1].Passed || !strings.Contains(got.Checks[n-1].Rule, tc.rule) {
+			t.Errorf("%s: the trace's checks are %+v, want them to end with the failed rule %q", tc.name, got.Checks, tc.rule)
 		}
 	}
 	intruder := newBrowser(t)

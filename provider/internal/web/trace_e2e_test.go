@@ -142,7 +142,7 @@ var (
 	// A body with client credentials: no parameter repeated, the
 	// credentials' form (Basic, or in the body), in the order the parser
 	// checks them; at the token endpoint, then grant_type present.
-	basicForm     = join(formRules, []string{"more than once", "HTTP Basic", "one authentication method"})
+	basicForm     = join(formRules, []string{"more than once", "HTTP Basic", "one authentication method", "beside HTTP Basic credentials"})
 	bodyForm      = join(formRules, []string{"more than once", "one authentication method"})
 	basicToken    = join(basicForm, []string{"names its grant_type"})
 	bodyToken     = join(bodyForm, []string{"names its grant_type"})
@@ -323,7 +323,7 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	deviceCode := w.secret("device_code", da.DeviceCode)
 	poll := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {deviceCode}, "client_id": {"device-client"}}
 	pollChecks := join(bodyToken, publicRules, []string{"supports", "registered for this grant type", "carries the device_code",
-		"issued to this client", "not been redeemed", "not expired", "not denied", "waited the polling interval"})
+		"one this server issued", "issued to this client", "not been redeemed", "not expired", "not denied", "waited the polling interval"})
 	w.token(walkStep{name: "device poll, pending", outcome: "authorization_pending",
 		checks: join(pollChecks, []string{"user has approved"}), changes: []string{"poll time recorded"},
 		refs: map[string]string{"names its grant_type": "RFC 8628 Section 3.4", "not been redeemed": "RFC 6749 Section 4.1.2"}}, poll, nil)

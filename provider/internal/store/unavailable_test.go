@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/oauth-reference/provider/internal/store"
 )
 
@@ -61,6 +63,16 @@ func TestUnavailable(t *testing.T) {
 		{"too_many_connections", sqlStateError("53300"), true},
 		{"disk_full", sqlStateError("53100"), true},
 		{"read_only_sql_transaction (a standby)", sqlStateError("25006"), true},
+		{"invalid_catalog_name (the database dropped or renamed), wrapped", fmt.Errorf("postgres: get refresh token: %w", &pgconn.PgError{Severity: "FATAL", Code: "3D000"}), true},
+		{"invalid_authorization_specification (the role may not log in)", &pgconn.PgError{Severity: "FATAL", Code: "28000"}, true},
+		{"invalid_password (the password changed)", &pgconn.PgError{Severity: "FATAL", Code: "28P01"}, true},
+		{"insufficient_privilege (a grant revoked)", &pgconn.PgError{Severity: "ERROR", Code: "42501"}, true},
+		{"undefined_table (the schema's USAGE revoked, or the table dropped)", sqlStateError("42P01"), true},
+		{"invalid_schema_name (the schema dropped)", sqlStateError("3F000"), true},
+		{"undefined_column (a bug)", sqlStateError("42703"), false},
+		{"undefined_function (a bug)", sqlStateError("42883"), false},
+		{"syntax_error (a bug)", sqlStateError("42601"), false},
+		{"a malformed SQLSTATE", sqlStateError("4"), false},
 		{"unique_violation", sqlStateError("23505"), false},
 		{"query_canceled", sqlStateError("57014"), false},
 		{"SQLITE_FULL, wrapped", fmt.Errorf("sqlite: revoke access token: %w", sqliteError(13)), true},

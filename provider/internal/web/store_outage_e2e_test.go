@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net"
@@ -10,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-reference/provider/internal/config"
@@ -157,4 +160,64 @@ func (l *cuttableLink) cut() {
 // restore listens again on the relay's address.
 func (l *cuttableLink) restore() {
 	l.listen(l.addr)
+}
+
+// TestE2EStoreDatabaseDropped: while PostgreSQL answers but the provider's
+// database is gone (dropped WITH (FORCE) under the running provider, which
+// ends its connections), a request that needs the store is answered 503
+// with Retry-After and temporarily_unavailable, not 500 server_error, and
+// the outage is one warning in the log, not an error per request.
+// PostgreSQL only: the provider has a database of its own, made and dropped
+// by the test.
+func TestE2EStoreDatabaseDropped(t *testing.T) {
+	db, dropDatabase := ownDatabase(t)
+	var log processtest.Buffer
+	srv := providertest.New(t, providertest.Options{LogOutput: &log, Configure: func(c *config.Config) { c.DatabaseURL = db }})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+	tok := newBrowser(t).tokens(srv, cfg)
+
+	dropDatabase()
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()
+	for range 3 {
+		resp, body := rawPost(t, srv.URL+"/oauth/token", form, basic("testclient", "testsecret"))
+		wantUnavailable(t, "refresh", resp, body, true)
+	}
+	resp, body := tokenQuery(t, srv, "/oauth/introspect", tok.RefreshToken, demoBasic)
+	wantUnavailable(t, "introspection", resp, body, true)
+	if n := strings.Count(log.String(), `level=WARN msg="store unavailable`); n != 1 {
+		t.Errorf("got %d warnings store unavailable for four requests answered 503, want 1:\n%s", n, log.String())
+	}
+	if strings.Contains(log.String(), "level=ERROR") {
+		t.Errorf("the log has an error for a dropped database, want a warning only:\n%s", log.String())
+	}
+}
+
+// ownDatabase makes a database of the test's own on the server
+// TEST_DATABASE_URL names, and returns its URL and a func that drops it
+// WITH (FORCE), ending the connections to it; it is dropped when t ends
+// if it was not before.
+func ownDatabase(t *testing.T) (string, func()) {
+	server := pgtest.DatabaseURL(t)
+	admin, err := pgx.Connect(t.Context(), server)
+	if err != nil {
+		t.Fatalf("connect to TEST_DATABASE_URL: %v", err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) })
+	name := "oauth_dropped_" + strings.ToLower(rand.Text()[:16])
+	ident := pgx.Identifier{name}.Sanitize()
+	if _, err := admin.Exec(t.Context(), "CREATE DATABASE "+ident); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	drop := func() {
+		if _, err := admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	}
+	t.Cleanup(drop)
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatalf("TEST_DATABASE_URL must be a postgres:// URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String(), drop
 }

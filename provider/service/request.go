@@ -64,14 +64,19 @@ func logRequest(ctx context.Context, h slog.Handler, at time.Time, notes []slog.
 }
 
 // Mount adds the health endpoints to routes — GET /healthz (the process runs)
-// and GET /readyz (ready reports nil) — and GET /metrics unless the
-// metrics have their own listener (metricsAddr set). Each answers HEAD too (Routes).
+// and GET /readyz (ready reports nil, and the server is not stopping:
+// Listening.Serve) — and GET /metrics unless the metrics have their own
+// listener (metricsAddr set). Each answers HEAD too (Routes).
 func Mount(routes gin.IRoutes, m *Metrics, metricsAddr string, log *slog.Logger, ready func(context.Context) error) {
 	r := Routes{routes}
 	r.GET("/healthz", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})
 	r.GET(ReadyPath, func(c *gin.Context) {
+		if isStopping(c.Request.Context()) {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "stopping"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 		defer cancel()
 		if err := ready(ctx); err != nil {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -110,7 +109,7 @@ func (l Listening) Serve(ctx context.Context, log *slog.Logger, delay time.Durat
 	servers := make([]*http.Server, len(l.lns))
 	var stopping atomic.Bool
 	for i, ln := range l.listeners {
-		servers[i] = NewServer(notReadyWhen(&stopping, ln.Handler), log)
+		servers[i] = NewServer(closeWhen(&stopping, ln.Handler), log)
 		go func() { errc <- servers[i].Serve(l.lns[i]) }()
 		log.Info("listening", "listener", ln.Name, "addr", l.lns[i].Addr().String())
 	}
@@ -128,7 +127,7 @@ func (l Listening) Serve(ctx context.Context, log *slog.Logger, delay time.Durat
 	return nil
 }
 
-// stopAfter marks the servers stopping (notReadyWhen: /readyz 503, each
+// stopAfter marks the servers stopping (closeWhen: /readyz 503, each
 // connection closed after its next answer) and lets them serve for delay,
 // or until one of them fails (its error is returned). Idle connections
 // stay open until then, for their next request; http.Server's
@@ -147,25 +146,31 @@ func stopAfter(delay time.Duration, stopping *atomic.Bool, errc <-chan error, lo
 	}
 }
 
-// notReadyWhen, once stopping is set, answers every request with
+// closeWhen, once stopping is set, answers every request with
 // "Connection: close", so the server closes its connection after the answer
-// ([RFC 9112 Section 9.6]), and /readyz with 503 {"status":"stopping"}. It
-// passes every other request (and /readyz before then) to h.
+// ([RFC 9112 Section 9.6]), and marks the request's context stopping, so
+// that /readyz answers 503 {"status":"stopping"} (Mount): a route like any
+// other, logged and counted. It passes every request on to h.
 //
 // [RFC 9112 Section 9.6]: https://www.rfc-editor.org/rfc/rfc9112#section-9.6
-func notReadyWhen(stopping *atomic.Bool, h http.Handler) http.Handler {
+func closeWhen(stopping *atomic.Bool, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if stopping.Load() {
 			w.Header().Set("Connection", "close")
-			if r.URL.Path == ReadyPath {
-				w.Header().Set("Content-Type", "application/json; charset=utf-8")
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = io.WriteString(w, `{"status":"stopping"}`)
-				return
-			}
+			r = r.WithContext(context.WithValue(r.Context(), stoppingKey{}, true))
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// stoppingKey is the context key closeWhen marks a request with.
+type stoppingKey struct{}
+
+// isStopping reports whether ctx is a request's that came while its server
+// was stopping (closeWhen).
+func isStopping(ctx context.Context) bool {
+	marked, _ := ctx.Value(stoppingKey{}).(bool)
+	return marked
 }
 
 // drain shuts the servers down within timeout, then closes what is left.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/oauth-reference/provider/processtest"
 )
 
@@ -110,16 +111,17 @@ func TestDrainCutsOffWhatOutlivesTheTimeout(t *testing.T) {
 }
 
 // TestServeStopsBeingReadyBeforeClosing: with a shutdown delay, once ctx is
-// done the server goes on answering, /readyz says 503 stopping and each
-// answer closes its connection; after the delay the port is closed.
+// done the server goes on answering, /readyz (Mount) says 503 stopping,
+// logged and counted as any answer, and each answer closes its connection;
+// after the delay the port is closed.
 func TestServeStopsBeingReadyBeforeClosing(t *testing.T) {
 	const delay = 500 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
-	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	var lines processtest.Buffer
 	go func() {
-		done <- Serve(ctx, slog.New(readyHandler{ready}), delay, Listener{Name: "http", Addr: "127.0.0.1:0", Handler: ok})
+		done <- Serve(ctx, slog.New(readyHandler{ready}), delay, Listener{Name: "http", Addr: "127.0.0.1:0", Handler: healthEngine(&lines)})
 	}()
 	base := "http://" + <-ready
 	if status, _, _ := get(t, base+ReadyPath); status != http.StatusOK {
@@ -129,11 +131,18 @@ func TestServeStopsBeingReadyBeforeClosing(t *testing.T) {
 	stopped := time.Now()
 	cancel()
 	time.Sleep(50 * time.Millisecond) // Serve sees ctx done
-	if status, body, _ := get(t, base+ReadyPath); status != http.StatusServiceUnavailable || body != `{"status":"stopping"}` {
-		t.Errorf("GET %s while stopping: got %d %s, want 503 {\"status\":\"stopping\"}", ReadyPath, status, body)
+	if status, body, closing := get(t, base+ReadyPath); status != http.StatusServiceUnavailable || body != `{"status":"stopping"}` || !closing {
+		t.Errorf("GET %s while stopping: got %d %s (connection closed after: %v), want 503 {\"status\":\"stopping\"}, closed after", ReadyPath, status, body, closing)
 	}
 	if status, body, closing := get(t, base+"/"); status != http.StatusOK || body != "ok" || !closing {
 		t.Errorf("GET / while stopping: got %d %q (connection closed after: %v), want 200 ok, closed after", status, body, closing)
+	}
+	if want := "route=" + ReadyPath + " status=503"; !strings.Contains(lines.String(), want) {
+		t.Errorf("the log lacks %q for the /readyz answered while stopping:\n%s", want, lines.String())
+	}
+	want := `http_requests_total{method="GET",route="` + ReadyPath + `",status="503"} 1`
+	if _, metrics, _ := get(t, base+"/metrics"); !strings.Contains(metrics, want) {
+		t.Errorf("/metrics lacks %s:\n%s", want, metrics)
 	}
 	if err := <-done; err != nil {
 		t.Errorf("Serve after the delay: %v, want nil", err)
@@ -144,6 +153,20 @@ func TestServeStopsBeingReadyBeforeClosing(t *testing.T) {
 	if _, err := http.Get(base + "/"); err == nil {
 		t.Error("GET / after the delay: got an answer, want the port closed")
 	}
+}
+
+// healthEngine serves, as both programs do, the health endpoints and
+// /metrics (Mount, always ready), "/" (200 ok), each request logged to
+// lines and counted (Observe).
+func healthEngine(lines *processtest.Buffer) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	log := slog.New(slog.NewTextHandler(lines, nil))
+	m := NewMetrics()
+	r := NewEngine()
+	r.Use(AssignRequestID, Observe(log, m))
+	Mount(r, m, "", log, func(context.Context) error { return nil })
+	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	return r
 }
 
 // TestServeAnswersAnIdleConnectionWhileStopping: with a shutdown delay, a

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/oauth-reference/provider/internal/requestlog"
+	"github.com/oauth-reference/provider/setting"
 )
 
 // NewLogger returns the logger LOG_FORMAT ("text" or "json") and LOG_LEVEL
@@ -19,7 +20,7 @@ import (
 func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(cmp.Or(level, "info"))); err != nil {
-		return nil, fmt.Errorf("service: LOG_LEVEL %q: want debug, info, warn or error", level)
+		return nil, fmt.Errorf("service: LOG_LEVEL %s: want debug, info, warn or error", setting.Show(level))
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
 	var h slog.Handler
@@ -29,7 +30,7 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	case "json":
 		h = slog.NewJSONHandler(w, opts)
 	default:
-		return nil, fmt.Errorf("service: LOG_FORMAT %q: want text or json", format)
+		return nil, fmt.Errorf("service: LOG_FORMAT %s: want text or json", setting.Show(format))
 	}
 	return slog.New(requestIDHandler{h}), nil
 }

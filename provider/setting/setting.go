@@ -2,8 +2,8 @@
 // provider's ISSUER and the client's AUTH_SERVER name one issuer,
 // REDIRECT_URI one redirection endpoint, CLIENT_ID and DEVICE_CLIENT_ID
 // two of the demo clients, SESSION_SECRET keys both programs' cookies. A
-// message shows a URL through ShowURL, so that a refusal, which a program
-// prints as it stops, holds no password. It has no Gin (package service
+// message shows a setting's value through Show, so that a refusal, which a
+// program prints as it stops, holds no password. It has no Gin (package service
 // has), so the provider's protocol package uses its URL rules too
 // (PortInRange, ValidPort).
 package setting
@@ -34,7 +34,7 @@ func CheckIssuer(name, raw string) error {
 		return err
 	}
 	if strings.ContainsAny(raw, "?#") {
-		return fmt.Errorf("config: %s must not have a query or fragment (RFC 8414 Section 2), got %s", name, ShowURL(raw))
+		return fmt.Errorf("config: %s must not have a query or fragment (RFC 8414 Section 2), got %s", name, Show(raw))
 	}
 	return nil
 }
@@ -55,7 +55,7 @@ func CheckRedirectURI(raw string) error {
 		return err
 	}
 	if strings.Contains(raw, "#") {
-		return fmt.Errorf("config: REDIRECT_URI must not have a fragment (RFC 6749 Section 3.1.2), got %s", ShowURL(raw))
+		return fmt.Errorf("config: REDIRECT_URI must not have a fragment (RFC 6749 Section 3.1.2), got %s", Show(raw))
 	}
 	return nil
 }
@@ -70,13 +70,13 @@ func checkHTTPURL(name, raw, ref string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("config: %s must be an absolute http(s) URL (%s), got %s", name, ref, ShowURL(raw))
+		return fmt.Errorf("config: %s must be an absolute http(s) URL (%s), got %s", name, ref, Show(raw))
 	case !URICharacters(raw):
-		return fmt.Errorf("config: %s holds a character a URI may not hold, such as a space, a quote, < or > (RFC 3986 Section 2; percent-encode it), got %s", name, ShowURL(raw))
+		return fmt.Errorf("config: %s holds a character a URI may not hold, such as a space, a quote, < or > (RFC 3986 Section 2; percent-encode it), got %s", name, Show(raw))
 	case !PortInRange(u):
-		return fmt.Errorf("config: %s must have a port from 1 to 65535, got %s", name, ShowURL(raw))
+		return fmt.Errorf("config: %s must have a port from 1 to 65535, got %s", name, Show(raw))
 	case u.User != nil:
-		return fmt.Errorf("config: %s must not hold a user or password (%s), got %s", name, ref, ShowURL(raw))
+		return fmt.Errorf("config: %s must not hold a user or password (%s), got %s", name, ref, Show(raw))
 	}
 	return nil
 }
@@ -157,7 +157,7 @@ func CheckListenAddr(name, addr string) error {
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || !ValidPort(port) || !(host == "" || hostName(host) || validIP(host)) {
-		return fmt.Errorf("config: %s must be host:port with a host name or IP address and a port from 1 to 65535, such as :8080 or 127.0.0.1:8080, got %q", name, addr)
+		return fmt.Errorf("config: %s must be host:port with a host name or IP address and a port from 1 to 65535, such as :8080 or 127.0.0.1:8080, got %s", name, Show(addr))
 	}
 	return nil
 }
@@ -191,26 +191,33 @@ func hostName(host string) bool {
 func CheckClientIDs(clientID, deviceClientID, spaClientID string) error {
 	switch {
 	case clientID == deviceClientID:
-		return fmt.Errorf("config: CLIENT_ID and DEVICE_CLIENT_ID are both %q: each demo client needs its own client_id", clientID)
+		return fmt.Errorf("config: CLIENT_ID and DEVICE_CLIENT_ID are both %s: each demo client needs its own client_id", Show(clientID))
 	case clientID == spaClientID:
-		return fmt.Errorf("config: CLIENT_ID %q is the client_id of the demo single-page app: choose another", clientID)
+		return fmt.Errorf("config: CLIENT_ID %s is the client_id of the demo single-page app: choose another", Show(clientID))
 	case deviceClientID == spaClientID:
-		return fmt.Errorf("config: DEVICE_CLIENT_ID %q is the client_id of the demo single-page app: choose another", deviceClientID)
+		return fmt.Errorf("config: DEVICE_CLIENT_ID %s is the client_id of the demo single-page app: choose another", Show(deviceClientID))
 	}
 	return nil
 }
 
-// ShowURL returns raw quoted as a message may show it: as written, unless
-// its userinfo holds a password, which is replaced by "xxxxx"
-// (url.URL.Redacted); not at all when it does not parse as a URL, since a
-// password in it could not be told apart then.
-func ShowURL(raw string) string {
+// Show returns the value of a setting quoted as a message may show it:
+// as written, unless it may hold a password. A URL's password (in its
+// userinfo) is replaced by "xxxxx" (url.URL.Redacted); any other value
+// with an "@" (one that does not parse as a URL, or has no userinfo: no
+// scheme, "u:pw@host") is not shown at all, since a password in it could
+// not be told apart. Every refusal of a setting that names its value,
+// in both programs, shows it through here, whatever the setting (a URL,
+// an address, a choice): a URL pasted into the wrong variable keeps its
+// password.
+func Show(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "a value that does not parse as a URL"
-	}
-	if _, ok := u.User.Password(); ok {
-		raw = u.Redacted()
+	switch {
+	case err == nil && u.User != nil:
+		if _, ok := u.User.Password(); ok {
+			raw = u.Redacted()
+		}
+	case strings.Contains(raw, "@"):
+		return "a value not shown (it may hold a password)"
 	}
 	return fmt.Sprintf("%q", raw)
 }

@@ -5,19 +5,24 @@ import (
 	"testing"
 )
 
-// TestShowURL: a URL in a refusal keeps everything but its password.
-func TestShowURL(t *testing.T) {
+// TestShow: a setting's value in a refusal keeps everything but a password.
+func TestShow(t *testing.T) {
+	const hidden = "a value not shown (it may hold a password)"
 	tests := []struct{ name, raw, want string }{
 		{"a URL without userinfo, as written", "http://localhost:8080#", `"http://localhost:8080#"`},
 		{"a password replaced", "postgres://u:hunter2@db:5432/x", `"postgres://u:xxxxx@db:5432/x"`},
 		{"a user without a password, as written", "http://u@localhost:8080", `"http://u@localhost:8080"`},
-		{"a URL that does not parse, not shown", "http://u:hunter2@db:port/x", "a value that does not parse as a URL"},
+		{"a URL with userinfo that does not parse, not shown", "http://u:hunter2@db:port/x", hidden},
+		{"userinfo without a scheme, not shown", "u:hunter2@db:5432", hidden},
+		{"a URL without userinfo that does not parse, as written", "http://db:port/x", `"http://db:port/x"`},
+		{"a listen address, as written", "127.0.0.1:99999", `"127.0.0.1:99999"`},
+		{"a choice, as written", "maybe", `"maybe"`},
 		{"a file path, as written", "data/provider.db", `"data/provider.db"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ShowURL(tt.raw); got != tt.want {
-				t.Errorf("ShowURL(%q) = %s, want %s", tt.raw, got, tt.want)
+			if got := Show(tt.raw); got != tt.want {
+				t.Errorf("Show(%q) = %s, want %s", tt.raw, got, tt.want)
 			}
 		})
 	}

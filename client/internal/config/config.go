@@ -130,10 +130,10 @@ func (c Config) Validate() error {
 	switch c.TeachingMode {
 	case TeachingOn, TeachingOff, TeachingAuto:
 	default:
-		errs = append(errs, fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %q", c.TeachingMode))
+		errs = append(errs, fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %s", setting.Show(c.TeachingMode)))
 	}
 	if c.DPoP != "on" && c.DPoP != "off" {
-		errs = append(errs, fmt.Errorf("config: DPOP must be on or off, got %q", c.DPoP))
+		errs = append(errs, fmt.Errorf("config: DPOP must be on or off, got %s", setting.Show(c.DPoP)))
 	}
 	return errors.Join(errs...)
 }

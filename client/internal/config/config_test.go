@@ -1,8 +1,11 @@
 package config
 
 import (
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/oauth-reference/provider/service"
 )
 
 func lookupMap(m map[string]string) func(string) (string, bool) {
@@ -167,5 +170,26 @@ func TestTeaching(t *testing.T) {
 	}
 	if !Default().Teaching() {
 		t.Error("the default (auto, http://localhost:8080) is not teaching mode, want on")
+	}
+}
+
+// TestNoSettingShowsAPassword: a URL with a password, pasted into any
+// variable the client reads (an address, a choice, not only a URL
+// setting), does not show that password in the refusal the client stops
+// with (Validate, then the logger service.NewLogger makes of LOG_FORMAT and
+// LOG_LEVEL, as main does; setting.Show).
+func TestNoSettingShowsAPassword(t *testing.T) {
+	const password = "pw-X"
+	read := map[string]bool{}
+	FromEnv(func(name string) (string, bool) { read[name] = true; return "", false })
+	for name := range read {
+		c := FromEnv(lookupMap(map[string]string{name: "http://u:" + password + "@h:1"}))
+		err := c.Validate()
+		if err == nil {
+			_, err = service.NewLogger(io.Discard, c.LogFormat, c.LogLevel)
+		}
+		if err != nil && strings.Contains(err.Error(), password) {
+			t.Errorf("%s=http://u:%s@h:1: got %q, want no %s", name, password, err, password)
+		}
 	}
 }

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -287,14 +288,14 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 			continue
 		}
 		d, err := time.ParseDuration(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("config: %s: %w", name, err)
+		if err != nil { // its message holds v as it is
+			return Config{}, fmt.Errorf("config: %s must be a duration such as 90s, 15m or 12h, got %s", name, setting.Show(v))
 		}
 		*field = d
 	}
 	if v, ok := lookup("DPOP_NONCE"); ok && v != "" {
 		if v != "on" && v != "off" {
-			return Config{}, fmt.Errorf("config: DPOP_NONCE must be on or off, got %q", v)
+			return Config{}, fmt.Errorf("config: DPOP_NONCE must be on or off, got %s", setting.Show(v))
 		}
 		c.DPoPNonce = v == "on"
 	}
@@ -318,8 +319,8 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 			continue
 		}
 		n, err := strconv.Atoi(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("config: %s: %w", name, err)
+		if err != nil { // its message holds v as it is
+			return Config{}, fmt.Errorf("config: %s must be a whole number up to %d, got %s", name, math.MaxInt, setting.Show(v))
 		}
 		*field = n
 	}
@@ -347,7 +348,7 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 		}
 		p, err := netip.ParsePrefix(f)
 		if err != nil {
-			return nil, fmt.Errorf("%q is neither an address nor a CIDR", f)
+			return nil, fmt.Errorf("%s is neither an address nor a CIDR", setting.Show(f))
 		}
 		out = append(out, p.Masked())
 	}
@@ -375,10 +376,10 @@ func (c Config) Validate() error {
 		return err
 	}
 	if c.TeachingMode != TeachingOn && c.TeachingMode != TeachingOff && c.TeachingMode != TeachingAuto {
-		return fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %q", c.TeachingMode)
+		return fmt.Errorf("config: TEACHING_MODE must be on, off or auto, got %s", setting.Show(c.TeachingMode))
 	}
 	if a := c.AccessTokenSigningAlg; a != "RS256" && a != "ES256" && a != "EdDSA" {
-		return fmt.Errorf("config: ACCESS_TOKEN_SIGNING_ALG must be RS256, ES256 or EdDSA, got %q", a)
+		return fmt.Errorf("config: ACCESS_TOKEN_SIGNING_ALG must be RS256, ES256 or EdDSA, got %s", setting.Show(a))
 	}
 	if c.PasswordHashMemoryKiB < MinPasswordHashMemoryKiB || c.PasswordHashMemoryKiB > MaxPasswordHashMemoryKiB {
 		return fmt.Errorf("config: PASSWORD_HASH_MEMORY_KIB must be between %d and %d", MinPasswordHashMemoryKiB, MaxPasswordHashMemoryKiB)
@@ -416,7 +417,7 @@ func (c Config) validateRegistration() error {
 			return errors.New("config: REGISTRATION=token needs REGISTRATION_TOKEN")
 		}
 	default:
-		return fmt.Errorf("config: REGISTRATION %q must be open, token, off or auto", c.Registration)
+		return fmt.Errorf("config: REGISTRATION %s must be open, token, off or auto", setting.Show(c.Registration))
 	}
 	if c.RegistrationToken != "" && len(c.RegistrationToken) < 32 {
 		return errors.New("config: REGISTRATION_TOKEN must be at least 32 bytes (it guards client registration)")
@@ -428,7 +429,7 @@ func (c Config) validateRegistration() error {
 	case MetadataDocumentsOn, MetadataDocumentsOff, MetadataDocumentsAuto:
 		return nil
 	default:
-		return fmt.Errorf("config: CLIENT_ID_METADATA_DOCUMENTS must be on, off or auto, got %q", c.ClientIDMetadataDocuments)
+		return fmt.Errorf("config: CLIENT_ID_METADATA_DOCUMENTS must be on, off or auto, got %s", setting.Show(c.ClientIDMetadataDocuments))
 	}
 }
 
@@ -443,11 +444,11 @@ func (c Config) validateRegistration() error {
 // [RFC 9728 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9728#section-3.1
 func (c Config) validateResources() error {
 	if u, ok := setting.ResourceIndicator(c.Audience); c.Audience != "" && (!ok || u.Host == "") {
-		return fmt.Errorf("config: ACCESS_TOKEN_AUDIENCE: %s must be an absolute URI with a host, without a fragment (RFC 8707 Section 2, RFC 9728 Section 3.1)", setting.ShowURL(c.Audience))
+		return fmt.Errorf("config: ACCESS_TOKEN_AUDIENCE: %s must be an absolute URI with a host, without a fragment (RFC 8707 Section 2, RFC 9728 Section 3.1)", setting.Show(c.Audience))
 	}
 	for _, r := range c.Resources {
 		if _, ok := setting.ResourceIndicator(r); !ok {
-			return fmt.Errorf("config: RESOURCES: %s must be an absolute URI without a fragment (RFC 8707 Section 2)", setting.ShowURL(r))
+			return fmt.Errorf("config: RESOURCES: %s must be an absolute URI without a fragment (RFC 8707 Section 2)", setting.Show(r))
 		}
 	}
 	return nil
@@ -657,7 +658,7 @@ func validateDebugAddr(addr string) error {
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil || !isLoopback(host) {
-		return fmt.Errorf("config: DEBUG_ADDR %q must be a loopback host:port such as 127.0.0.1:6060", addr)
+		return fmt.Errorf("config: DEBUG_ADDR %s must be a loopback host:port such as 127.0.0.1:6060", setting.Show(addr))
 	}
 	return nil
 }
@@ -670,11 +671,11 @@ func validateIssuer(raw string) error {
 		return err
 	}
 	if strings.HasSuffix(raw, "/") {
-		return fmt.Errorf("config: ISSUER %s must not end with a slash", setting.ShowURL(raw))
+		return fmt.Errorf("config: ISSUER %s must not end with a slash", setting.Show(raw))
 	}
 	if u, _ := url.Parse(raw); !issuerPathUsable(u.EscapedPath()) { // CheckIssuer parsed it
 		return fmt.Errorf(`config: ISSUER %s has a path with an empty, "." or ".." segment, or a ";": `+
-			"the provider's pages link under it and its session cookie's Path is it (RFC 3986 Section 4.2, RFC 6265 Section 4.1.1)", setting.ShowURL(raw))
+			"the provider's pages link under it and its session cookie's Path is it (RFC 3986 Section 4.2, RFC 6265 Section 4.1.1)", setting.Show(raw))
 	}
 	return nil
 }
@@ -749,12 +750,12 @@ func validateSQLitePath(name, path string) error {
 			"write PostgreSQL as a postgres://user:pass@host:5432/db URL; a SQLite database is a file path", name)
 	case strings.Contains(path, ":memory:") || strings.Contains(path, "mode=memory"):
 		return fmt.Errorf("config: %s %s is an in-memory SQLite database, which a restart empties: "+
-			"name a file, such as data/provider.db", name, setting.ShowURL(path))
+			"name a file, such as data/provider.db", name, setting.Show(path))
 	case len(scheme) > 1 && scheme != path && isScheme(scheme):
 		return fmt.Errorf("config: %s %s has the scheme %q: a SQLite database is a file path, PostgreSQL a postgres:// URL",
-			name, setting.ShowURL(path), scheme)
+			name, setting.Show(path), scheme)
 	case strings.Contains(path, "?"):
-		return fmt.Errorf("config: %s %s: a SQLite file path cannot hold '?', which starts the driver's parameters", name, setting.ShowURL(path))
+		return fmt.Errorf("config: %s %s: a SQLite file path cannot hold '?', which starts the driver's parameters", name, setting.Show(path))
 	}
 	return nil
 }

@@ -28,10 +28,10 @@ const mcpAuthorization = "https://modelcontextprotocol.io/specification/2025-11-
 // openIDSpecs are the OpenID Foundation specifications a reference may
 // name, by the short name used after "OIDC ".
 var openIDSpecs = map[string]string{
-	"OIDC Core":                 "https://openid.net/specs/openid-connect-core-1_0.html",
-	"OIDC Discovery":            "https://openid.net/specs/openid-connect-discovery-1_0.html",
-	"OIDC RP-Initiated Logout":  "https://openid.net/specs/openid-connect-rpinitiated-1_0.html",
-	"OIDC Dynamic Registration": "https://openid.net/specs/openid-connect-registration-1_0.html",
+	"OIDC Core":                "https://openid.net/specs/openid-connect-core-1_0.html",
+	"OIDC Discovery":           "https://openid.net/specs/openid-connect-discovery-1_0.html",
+	"OIDC RP-Initiated Logout": "https://openid.net/specs/openid-connect-rpinitiated-1_0.html",
+	"OIDC Registration":        "https://openid.net/specs/openid-connect-registration-1_0.html",
 	// OAuth 2.0 Multiple Response Type Encoding Practices (response_mode).
 	"OIDC Multiple Response Types": "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html",
 }

@@ -13,6 +13,7 @@ func TestURL(t *testing.T) {
 		"OIDC Core Section 3.1.3.7":                      "https://openid.net/specs/openid-connect-core-1_0.html#rfc.section.3.1.3.7",
 		"OIDC Discovery Section 4":                       "https://openid.net/specs/openid-connect-discovery-1_0.html#rfc.section.4",
 		"OIDC RP-Initiated Logout Section 2":             "https://openid.net/specs/openid-connect-rpinitiated-1_0.html#rfc.section.2",
+		"OIDC Registration Section 2":                    "https://openid.net/specs/openid-connect-registration-1_0.html#rfc.section.2",
 		"OIDC Multiple Response Types Section 2.1":       "https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#rfc.section.2.1",
 		"OIDC Core":                                      "https://openid.net/specs/openid-connect-core-1_0.html",
 		"CIMD Section 4.1":                               "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.1",

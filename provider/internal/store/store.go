@@ -117,6 +117,11 @@ type Client struct {
 	// its registered id_token_signed_response_alg
 	// (OIDC Registration Section 2): "RS256", "ES256" or "EdDSA"; "" = RS256.
 	IDTokenSignedResponseAlg string
+	// TokenEndpointAuthSigningAlg is the one JWS alg the client's
+	// private_key_jwt assertions may be signed with, its registered
+	// token_endpoint_auth_signing_alg (OIDC Registration Section 2), as the
+	// client sent it; "" = any the provider accepts.
+	TokenEndpointAuthSigningAlg string
 	// MetadataStaleAt is set for a client whose client_id is the https URL
 	// of its client ID metadata document (draft-ietf-oauth-client-id-metadata-document):
 	// the time the document fetched last must be fetched again. It is zero

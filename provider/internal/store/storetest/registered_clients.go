@@ -24,7 +24,8 @@ func registeredClient(id string) store.Client {
 		IssuedAt:                t0,
 		ExpiresAt:               at(24 * time.Hour),
 		// OIDC Registration Section 2.
-		IDTokenSignedResponseAlg: "EdDSA",
+		IDTokenSignedResponseAlg:    "EdDSA",
+		TokenEndpointAuthSigningAlg: "Ed25519",
 	}
 }
 
@@ -207,6 +208,8 @@ var registeredClientTests = []test{
 		g.ClientID = c.ID
 		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, newCode("doc-code", g)))
 		c.RedirectURIs, c.MetadataStaleAt = []string{"https://app.example/new-cb"}, at(2*time.Hour)
+		keyed := registeredClient(c.ID) // the document now names private_key_jwt, held to one alg
+		c.TokenEndpointAuthMethod, c.JWKS, c.TokenEndpointAuthSigningAlg = keyed.TokenEndpointAuthMethod, keyed.JWKS, "EdDSA"
 		must(t, "UpsertClient (refetched)", s.UpsertClient(t.Context(), c))
 		got, err = s.GetClient(t.Context(), c.ID)
 		must(t, "GetClient after the refetch", err)

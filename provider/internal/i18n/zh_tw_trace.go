@@ -89,6 +89,9 @@ var traditionalChineseTrace = map[string]string{
 	"the address stays within its device authorization requests per hour":                                         "這個位址每小時的裝置授權請求次數在限制之內",
 	"the registration access token is the one issued to this client":                                              "註冊存取權杖 (registration access token) 就是簽發給這個用戶端的那一個",
 
+	// The alg a client may register for its assertions (OIDC Registration Section 2).
+	"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none)": "token_endpoint_auth_signing_alg 只搭配 private_key_jwt，且是本伺服器用來驗證 client_assertion 的演算法之一（絕不是 none）",
+
 	// The update request at the client configuration endpoint (RFC 7592 Section 2.2).
 	"the update carries the client_id of the registration it replaces":                                                                                    "更新請求帶有它所取代的那份註冊的 client_id",
 	"the update leaves out what the server provisions: registration_access_token, registration_client_uri, client_secret_expires_at, client_id_issued_at": "更新請求不含伺服器配發的欄位：registration_access_token、registration_client_uri、client_secret_expires_at、client_id_issued_at",

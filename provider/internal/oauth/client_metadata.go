@@ -46,6 +46,12 @@ type ClientMetadata struct {
 	//
 	// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// TokenEndpointAuthSigningAlg is the one alg the client's
+	// private_key_jwt assertions may be signed with (checkAuthSigningAlg);
+	// omitted, any of ClientAssertionAlgs ([OIDC Registration Section 2]:
+	// "The default, if omitted, is that any algorithm supported by the OP
+	// and the RP MAY be used"), and a response then omits it too.
+	TokenEndpointAuthSigningAlg string `json:"token_endpoint_auth_signing_alg,omitempty"`
 	// RequirePushedAuthorizationRequests: the client starts authorizations
 	// only through the PAR endpoint ([RFC 9126 Section 6]).
 	//
@@ -144,6 +150,7 @@ var (
 	ruleClientName       = Rule{"client_name is short text", "RFC 7591 Section 2"}
 	ruleIDTokenAlg       = Rule{"id_token_signed_response_alg is one this server signs with", "RFC 7591 Section 2"}
 	ruleClientKeys       = Rule{"keys come inline as jwks of public signing keys (jwks_uri is never fetched), with private_key_jwt only", "RFC 7591 Section 2"}
+	ruleAuthSigningAlg   = Rule{"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none)", "OIDC Registration Section 2"}
 )
 
 // CheckClientMetadata applies this provider's rules to a registration
@@ -173,6 +180,7 @@ func CheckClientMetadata(tr *Trace, m *ClientMetadata, idTokenAlgs []string) *Er
 		{ruleClientName, func() *Error { return checkClientName(m.ClientName) }},
 		{ruleIDTokenAlg, func() *Error { return checkIDTokenAlg(m, idTokenAlgs) }},
 		{ruleClientKeys, func() *Error { return checkKeys(m) }},
+		{ruleAuthSigningAlg, func() *Error { return checkAuthSigningAlg(m) }},
 	}
 	for _, step := range steps {
 		err := step.check()
@@ -463,6 +471,33 @@ func checkKeys(m *ClientMetadata) *Error {
 	return nil
 }
 
+// checkAuthSigningAlg: token_endpoint_auth_signing_alg,
+// [OIDC Registration Section 2]: "JWS [JWS] alg algorithm [JWA] that MUST be
+// used for signing the JWT [JWT] used to authenticate the Client at the
+// Token Endpoint for the private_key_jwt and client_secret_jwt
+// authentication methods" and "The value none MUST NOT be used". Of those
+// two methods this provider has private_key_jwt only, so the member comes
+// with it alone, and names one of ClientAssertionAlgs (the
+// token_endpoint_auth_signing_alg_values_supported of the metadata), which
+// never holds none. It is kept as the client sent it: "EdDSA" and
+// AlgEd25519 are both accepted, and an assertion signed under either name
+// matches a registration under either (sameAlgorithm), as it matches a
+// key's "alg".
+//
+// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+func checkAuthSigningAlg(m *ClientMetadata) *Error {
+	algs := stringsOf(ClientAssertionAlgs...)
+	switch alg := m.TokenEndpointAuthSigningAlg; {
+	case alg == "":
+		return nil
+	case m.TokenEndpointAuthMethod != string(AuthPrivateKeyJWT):
+		return badMetadata("token_endpoint_auth_signing_alg is used only with token_endpoint_auth_method private_key_jwt")
+	case !slices.Contains(algs, alg):
+		return badMetadata("token_endpoint_auth_signing_alg %s is not supported; use one of %s", quoteShort(alg), strings.Join(algs, ", "))
+	}
+	return nil
+}
+
 // registeredClient is the store record of checked metadata (without the
 // identifiers and secrets, which RegisterClient adds).
 func registeredClient(m ClientMetadata) store.Client {
@@ -470,7 +505,7 @@ func registeredClient(m ClientMetadata) store.Client {
 		Name: m.ClientName, Type: store.Confidential,
 		RedirectURIs: m.RedirectURIs, GrantTypes: m.GrantTypes,
 		Scopes: parseScope(m.Scope), DefaultScope: m.Scope,
-		TokenEndpointAuthMethod: m.TokenEndpointAuthMethod, JWKS: string(m.JWKS),
+		TokenEndpointAuthMethod: m.TokenEndpointAuthMethod, TokenEndpointAuthSigningAlg: m.TokenEndpointAuthSigningAlg, JWKS: string(m.JWKS),
 		PostLogoutRedirectURIs: m.PostLogoutRedirectURIs, IDTokenSignedResponseAlg: m.IDTokenSignedResponseAlg,
 		RequirePushedAuthorizationRequests: m.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: m.DPoPBoundAccessTokens,
 	}
@@ -487,7 +522,7 @@ func registeredClient(m ClientMetadata) store.Client {
 // configuration endpoint returns it.
 func metadataOf(c store.Client) ClientMetadata {
 	m := ClientMetadata{
-		RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
+		RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, TokenEndpointAuthSigningAlg: c.TokenEndpointAuthSigningAlg,
 		GrantTypes: c.GrantTypes, ClientName: c.Name, Scope: strings.Join(c.Scopes, " "),
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,

@@ -53,6 +53,7 @@ func TestCheckClientMetadata(t *testing.T) {
 	rsa1024, _ := rsa.GenerateKey(rand.Reader, 1024)
 	goodJWKS := jwksOf(t, edPub, &ecP256.PublicKey)
 	const web = `"redirect_uris":["https://app.example/cb"]`
+	keyed := web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + goodJWKS
 	tests := []struct {
 		name string
 		doc  string
@@ -108,6 +109,13 @@ func TestCheckClientMetadata(t *testing.T) {
 		{"private_key_jwt with EC P-256 and Ed25519 keys", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + goodJWKS + `}`, ""},
 		{"private_key_jwt without jwks", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt"}`, ErrInvalidClientMetadata},
 		{"one key needs no kid", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + jwksOf(t, edPub) + `}`, ""},
+		{"assertions held to ES256 (OIDC Registration Section 2)", `{` + keyed + `,"token_endpoint_auth_signing_alg":"ES256"}`, ""},
+		{"assertions held to Ed25519, EdDSA's fully specified name (RFC 9864 Section 2.2)", `{` + keyed + `,"token_endpoint_auth_signing_alg":"Ed25519"}`, ""},
+		{"assertions held to none (OIDC Registration Section 2)", `{` + keyed + `,"token_endpoint_auth_signing_alg":"none"}`, ErrInvalidClientMetadata},
+		{"assertions held to HS256, a MAC this server verifies no assertion with", `{` + keyed + `,"token_endpoint_auth_signing_alg":"HS256"}`, ErrInvalidClientMetadata},
+		{"assertions held to an alg unknown here", `{` + keyed + `,"token_endpoint_auth_signing_alg":"ES512"}`, ErrInvalidClientMetadata},
+		{"token_endpoint_auth_signing_alg of a client_secret_basic client", `{` + web + `,"token_endpoint_auth_signing_alg":"RS256"}`, ErrInvalidClientMetadata},
+		{"token_endpoint_auth_signing_alg of a public client", `{` + web + `,"token_endpoint_auth_method":"none","token_endpoint_auth_signing_alg":"ES256"}`, ErrInvalidClientMetadata},
 		{"RSA keys with e = 65537 and e = 3 (RFC 8017 Section 3.1)",
 			`{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + jwksOf(t, dpoptest.RSAPublicKey(t, 2048, 65537), dpoptest.RSAPublicKey(t, 4096, 3)) + `}`, ""},
 	}
@@ -184,6 +192,29 @@ func TestCheckClientMetadataDefaults(t *testing.T) {
 		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: "read openid", IDTokenSignedResponseAlg: "RS256"}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("checked metadata (-want +got):\n%s", diff)
+	}
+}
+
+// TestTokenEndpointAuthSigningAlgKeptAsSent: a registered
+// token_endpoint_auth_signing_alg is stored and returned as the client sent
+// it, "Ed25519" as "Ed25519" (checkAuthSigningAlg); without one none is
+// returned, and any alg of ClientAssertionAlgs may sign.
+func TestTokenEndpointAuthSigningAlgKeptAsSent(t *testing.T) {
+	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	jwks := jwksOf(t, edPub)
+	for _, alg := range []string{"Ed25519", "EdDSA", ""} {
+		m := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "private_key_jwt",
+			JWKS: json.RawMessage(jwks), TokenEndpointAuthSigningAlg: alg}
+		if err := CheckClientMetadata(nil, &m, testIDTokenAlgs); err != nil {
+			t.Fatalf("%q: %v", alg, err)
+		}
+		if got := metadataOf(registeredClient(m)).TokenEndpointAuthSigningAlg; got != alg {
+			t.Errorf("registered %q: got %q back, want it as sent", alg, got)
+		}
+		body, _ := json.Marshal(metadataOf(registeredClient(m)))
+		if sent := strings.Contains(string(body), "token_endpoint_auth_signing_alg"); sent != (alg != "") {
+			t.Errorf("registered %q: token_endpoint_auth_signing_alg in the response %v, want %v", alg, sent, alg != "")
+		}
 	}
 }
 

@@ -290,6 +290,11 @@ var documentRefusals = []documentRefusal{
 		return h.document(nil, "/one-kid", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt",
 			"jwks": json.RawMessage(`{"keys":[` + edKey + `,` + edKey + `]}`)})
 	}, "the kid 'k' is on more than one key", "RFC 7591 Section 2", 2},
+	{"assertions signed with none (OIDC Registration Section 2)", func(h *documentHost) string {
+		edKey := `{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`
+		return h.document(nil, "/alg-none", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt",
+			"jwks": json.RawMessage(`{"keys":[` + edKey + `]}`), "token_endpoint_auth_signing_alg": "none"})
+	}, "token_endpoint_auth_signing_alg 'none' is not supported", "OIDC Registration Section 2", 2},
 }
 
 // TestE2EClientIDMetadataDocumentRefusals holds the provider to each rule

@@ -65,6 +65,9 @@ var traditionalChineseTrace = map[string]string{
 	`the client_assertion's "iss" and "sub" are the client_id`:                                                 `client_assertion 的 "iss" 與 "sub" 都是 client_id`,
 	`the client_assertion's "jti" was never used before`:                                                       `client_assertion 的 "jti" 從未被使用過`,
 
+	// The alg a client registered for its assertions (OIDC Registration Section 2).
+	"the client_assertion is signed with the client's registered token_endpoint_auth_signing_alg, if it registered one": "client_assertion 以用戶端註冊的 token_endpoint_auth_signing_alg 簽署（若它註冊了）",
+
 	// A client assertion's audience and times (RFC 7523 Section 3).
 	`the client_assertion's "aud" names this authorization server (its issuer, the token endpoint's URL or this endpoint's URL), and no other audience`:          `client_assertion 的 "aud" 指向本授權伺服器 (authorization server)（它的 issuer、權杖端點的 URL 或這個端點的 URL），而且沒有其他受眾 (audience)`,
 	`the client_assertion is current: "exp" not passed and at most 5 minutes away, "iat" and "nbf" not in the future (30 seconds of clock skew allowed on each)`: `client_assertion 在有效期間內："exp" 尚未過去且最多在 5 分鐘之後，"iat" 與 "nbf" 不在未來（各容許 30 秒的時鐘誤差）`,

@@ -88,6 +88,7 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 
 // The rules of a client assertion, in the order verifyClientAssertion checks them.
 var (
+	ruleAssertionAlg      = Rule{"the client_assertion is signed with the client's registered token_endpoint_auth_signing_alg, if it registered one", "OIDC Registration Section 2"}
 	ruleAssertionSigned   = Rule{"the client_assertion is signed by the registered key its kid names (or the only one)", "RFC 7523 Section 3"}
 	ruleAssertionSubject  = Rule{`the client_assertion's "iss" and "sub" are the client_id`, "OIDC Core Section 9"}
 	ruleAssertionAudience = Rule{`the client_assertion's "aud" names this authorization server (its issuer, the token endpoint's URL or this endpoint's URL), and no other audience`, "RFC 7523 Section 3"}
@@ -95,11 +96,13 @@ var (
 	ruleAssertionOnce     = Rule{`the client_assertion's "jti" was never used before`, "OIDC Core Section 9"}
 )
 
-// verifyClientAssertion authenticates a client by its assertion, the
-// checks of [RFC 7523 Section 3] and [OIDC Core Section 9] in order, each
+// verifyClientAssertion authenticates a client by its assertion: the alg
+// the client registered ([OIDC Registration Section 2]), then the checks
+// of [RFC 7523 Section 3] and [OIDC Core Section 9] in order, each
 // recorded on the request's trace. Every failure is invalid_client
 // (refuseClient), its description naming the check.
 //
+// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
 func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, cc ClientCredentials) *Error {
@@ -110,6 +113,21 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 		}
 		tr.Check(r, true)
 		return nil
+	}
+	// token_endpoint_auth_signing_alg: "All Token Requests using these
+	// authentication methods from this Client MUST be rejected, if the JWT
+	// is not signed with this algorithm" ([OIDC Registration Section 2]).
+	// It holds wherever the client authenticates with an assertion, not at
+	// the token endpoint alone. "EdDSA" and AlgEd25519 are one algorithm
+	// here (sameAlgorithm). A client that registered none may use any of
+	// ClientAssertionAlgs, to which ParseClientAssertion held the header.
+	//
+	// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+	if want := client.TokenEndpointAuthSigningAlg; want != "" {
+		alg := cc.Assertion.jws.Signatures[0].Header.Algorithm
+		if err := check(ruleAssertionAlg, sameAlgorithm(want, alg), "signed with "+alg+", but this client registered token_endpoint_auth_signing_alg "+want); err != nil {
+			return err
+		}
 	}
 	// "The JWT MUST be digitally signed or have a Message Authentication
 	// Code (MAC) applied by the issuer" ([RFC 7523 Section 3]): here, signed

@@ -63,7 +63,8 @@
 //	client_assertion.go          RFC 7523 Section 2.2, RFC 7523 Section 3, OIDC Core Section 9 (private_key_jwt:
 //	                             signature, iss, sub, aud, exp, iat, nbf, jti once), OIDC Core Section 10.1 (the
 //	                             one key the kid names), RFC 7521 Section 4.2,
-//	                             RFC 9126 Section 2 (aud at PAR), RFC 7519 Section 4.1.4 (clock skew)
+//	                             RFC 9126 Section 2 (aud at PAR), RFC 7519 Section 4.1.4 (clock skew),
+//	                             OIDC Registration Section 2 (the registered token_endpoint_auth_signing_alg)
 //	jws_ed25519.go               RFC 9864 Section 2.2 ("Ed25519", EdDSA's fully specified name, taken beside "EdDSA"
 //	                             in client assertions and DPoP proofs), RFC 7515 Section 5.2 (its signature verified
 //	                             over the JWS Signing Input, which go-jose cannot)

@@ -51,7 +51,11 @@ func (s *Server) handleLogout(c *gin.Context) {
 		s.askLogout(c, sess, page, err)
 	case oauth.LogoutEnd:
 		s.endSession(c, l, sess)
-	case oauth.LogoutStay: // no redirect: a link back to the post_logout_redirect_uri, for the user to follow
+	case oauth.LogoutStay:
+		// No redirect, and no state: a link back to the registered
+		// post_logout_redirect_uri, for the user to follow. state goes
+		// back only after a logout, so the relying party cannot take a
+		// user who stayed signed in for one who signed out.
 		page.Stayed = true
 		s.render(c, http.StatusOK, "logged_out.html", page)
 	}

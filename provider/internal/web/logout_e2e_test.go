@@ -177,17 +177,17 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		}
 	})
 
-	t.Run("choosing to stay signed in changes nothing, redirects nowhere and links back to the app", func(t *testing.T) {
+	t.Run("choosing to stay signed in changes nothing, redirects nowhere and links back to the app without state", func(t *testing.T) {
 		b, _ := signedInWithIDToken(t, srv)
-		_, page := b.logout(srv, http.MethodGet, url.Values{"client_id": {"testclient"}, "post_logout_redirect_uri": {demoPostLogoutURI}})
+		_, page := b.logout(srv, http.MethodGet, url.Values{"client_id": {"testclient"}, "post_logout_redirect_uri": {demoPostLogoutURI}, "state": {"bye stay"}})
 		form := providertest.FormFields(page)
 		form.Set("decision", "stay")
 		resp, body := b.PostForm(srv.URL+"/oauth/logout", form)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" || !strings.Contains(body, "You are still signed in") {
 			t.Errorf("got %d Location %q, want 200 and the still-signed-in page:\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 		}
-		if back := `href="` + html.EscapeString(demoPostLogoutURI); !strings.Contains(body, back) {
-			t.Errorf("the still-signed-in page has no link %s…, back to the post_logout_redirect_uri:\n%s", back, body)
+		if back := `href="` + html.EscapeString(demoPostLogoutURI) + `"`; !strings.Contains(body, back) || strings.Contains(body, "bye") {
+			t.Errorf("the still-signed-in page has no link %s, back to the post_logout_redirect_uri without state:\n%s", back, body)
 		}
 		if !b.loggedIn(srv) {
 			t.Error("staying signed in ended the session")

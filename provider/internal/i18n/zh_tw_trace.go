@@ -93,7 +93,7 @@ var traditionalChineseTrace = map[string]string{
 	"the registration access token is the one issued to this client":                                              "註冊存取權杖 (registration access token) 就是簽發給這個用戶端的那一個",
 
 	// The alg a client may register for its assertions (OIDC Registration Section 2).
-	"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none)": "token_endpoint_auth_signing_alg 只搭配 private_key_jwt，且是本伺服器用來驗證 client_assertion 的演算法之一（絕不是 none）",
+	"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none), and a key of jwks verifies it": "token_endpoint_auth_signing_alg 只搭配 private_key_jwt，是本伺服器用來驗證 client_assertion 的演算法之一（絕不是 none），且 jwks 裡有一把金鑰能用它驗證",
 
 	// The update request at the client configuration endpoint (RFC 7592 Section 2.2).
 	"the update carries the client_id of the registration it replaces":                                                                                    "更新請求帶有它所取代的那份註冊的 client_id",

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-jose/go-jose/v4"
 	josejson "github.com/go-jose/go-jose/v4/json"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -150,7 +151,7 @@ var (
 	ruleClientName       = Rule{"client_name is short text", "RFC 7591 Section 2"}
 	ruleIDTokenAlg       = Rule{"id_token_signed_response_alg is one this server signs with", "RFC 7591 Section 2"}
 	ruleClientKeys       = Rule{"keys come inline as jwks of public signing keys (jwks_uri is never fetched), with private_key_jwt only", "RFC 7591 Section 2"}
-	ruleAuthSigningAlg   = Rule{"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none)", "OIDC Registration Section 2"}
+	ruleAuthSigningAlg   = Rule{"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none), and a key of jwks verifies it", "OIDC Registration Section 2"}
 )
 
 // CheckClientMetadata applies this provider's rules to a registration
@@ -482,7 +483,8 @@ func checkKeys(m *ClientMetadata) *Error {
 // never holds none. It is kept as the client sent it: "EdDSA" and
 // AlgEd25519 are both accepted, and an assertion signed under either name
 // matches a registration under either (sameAlgorithm), as it matches a
-// key's "alg".
+// key's "alg". One key of jwks (checkKeys has read it) must be able to
+// verify that alg, or no assertion of the client could ever be accepted.
 //
 // [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 func checkAuthSigningAlg(m *ClientMetadata) *Error {
@@ -494,8 +496,23 @@ func checkAuthSigningAlg(m *ClientMetadata) *Error {
 		return badMetadata("token_endpoint_auth_signing_alg is used only with token_endpoint_auth_method private_key_jwt")
 	case !slices.Contains(algs, alg):
 		return badMetadata("token_endpoint_auth_signing_alg %s is not supported; use one of %s", quoteShort(alg), strings.Join(algs, ", "))
+	case !someKeyVerifies(m.JWKS, alg):
+		return badMetadata("token_endpoint_auth_signing_alg %s: no key of jwks verifies it", quoteShort(alg))
 	}
 	return nil
+}
+
+// someKeyVerifies reports whether a key of jwks, a JWK Set parseClientJWKS
+// accepted, verifies alg: of its type (verifiesAlg), and without an "alg"
+// of its own that names another algorithm.
+func someKeyVerifies(jwks json.RawMessage, alg string) bool {
+	var set jose.JSONWebKeySet
+	if json.Unmarshal(jwks, &set) != nil {
+		return false
+	}
+	return slices.ContainsFunc(set.Keys, func(k jose.JSONWebKey) bool {
+		return verifiesAlg(k.Key, alg) && (k.Algorithm == "" || sameAlgorithm(k.Algorithm, alg))
+	})
 }
 
 // registeredClient is the store record of checked metadata (without the

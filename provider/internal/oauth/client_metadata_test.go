@@ -111,6 +111,8 @@ func TestCheckClientMetadata(t *testing.T) {
 		{"one key needs no kid", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + jwksOf(t, edPub) + `}`, ""},
 		{"assertions held to ES256 (OIDC Registration Section 2)", `{` + keyed + `,"token_endpoint_auth_signing_alg":"ES256"}`, ""},
 		{"assertions held to Ed25519, EdDSA's fully specified name (RFC 9864 Section 2.2)", `{` + keyed + `,"token_endpoint_auth_signing_alg":"Ed25519"}`, ""},
+		{"assertions held to RS256 with no RSA key in jwks: none could verify", `{` + keyed + `,"token_endpoint_auth_signing_alg":"RS256"}`, ErrInvalidClientMetadata},
+		{"assertions held to ES256 with only an Ed25519 key", `{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + jwksOf(t, edPub) + `,"token_endpoint_auth_signing_alg":"ES256"}`, ErrInvalidClientMetadata},
 		{"assertions held to none (OIDC Registration Section 2)", `{` + keyed + `,"token_endpoint_auth_signing_alg":"none"}`, ErrInvalidClientMetadata},
 		{"assertions held to HS256, a MAC this server verifies no assertion with", `{` + keyed + `,"token_endpoint_auth_signing_alg":"HS256"}`, ErrInvalidClientMetadata},
 		{"assertions held to an alg unknown here", `{` + keyed + `,"token_endpoint_auth_signing_alg":"ES512"}`, ErrInvalidClientMetadata},

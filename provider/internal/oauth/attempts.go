@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
+	"github.com/oauth-reference/provider/ratelimit"
 )
 
 // TooManyAttemptsError refuses an attempt over a limit (wrong passwords,
@@ -43,45 +44,11 @@ func tooManyRequests(rule Rule, what string, after time.Duration) *Error {
 	return err
 }
 
-// Requester names who sends a request, as both kinds of limit count it
-// (attemptBudget below, RateLimit in rate_limit.go): an IPv4 address, or
-// the /64 of an IPv6 address (one subscriber). The limits also count an
-// IPv6 request against its /48 (countedUnder).
-func Requester(addr netip.Addr) string {
-	if addr = addr.Unmap(); addr.Is6() {
-		prefix, _ := addr.Prefix(64)
-		return prefix.String()
-	}
-	return addr.String()
-}
-
-// networkBudgetFactor is how many times a requester's own budget its
-// network's is: an IPv6 /48 (one site) may fail, or send, this many times as
-// often as one of its /64s (one subscriber).
-const networkBudgetFactor = 10
-
-// countedAs is one name a limit counts a request under, with how many times
-// a requester's budget that name has.
-type countedAs struct {
-	name  string
-	times int
-}
-
-// countedUnder names whom a request from addr counts against, in every
-// limit (attemptBudget, RateLimit): its Requester (an IPv4 address on its
-// own; an IPv6 address by its /64, as one subscriber usually holds a whole
-// /64) with the budget, and for IPv6 also its /48 with networkBudgetFactor
-// times the budget, so that the 65,536 /64s of one site cannot multiply its
-// guesses or its requests. An address that does not parse (a test's pipe)
-// counts as itself.
-func countedUnder(addr netip.Addr) []countedAs {
-	requester := countedAs{Requester(addr), 1}
-	if addr = addr.Unmap(); !addr.Is6() {
-		return []countedAs{requester}
-	}
-	site, _ := addr.Prefix(48)
-	return []countedAs{requester, {site.String(), networkBudgetFactor}}
-}
+// Requester names who sends a request, as every limit counts it
+// (ratelimit.Requester): an IPv4 address, or the /64 of an IPv6 address
+// (one subscriber). The limits also count an IPv6 request against its /48
+// (ratelimit.CountedUnder).
+func Requester(addr netip.Addr) string { return ratelimit.Requester(addr) }
 
 // attemptBudget bounds failures (wrong passwords, wrong user codes): at most
 // limit per requester in any stretch of time of the given length, as a
@@ -102,11 +69,12 @@ type attemptKey struct {
 	limit int
 }
 
-// keysOf is the store keys an attempt from addr counts under (countedUnder).
+// keysOf is the store keys an attempt from addr counts under
+// (ratelimit.CountedUnder).
 func (b attemptBudget) keysOf(addr netip.Addr) []attemptKey {
 	var keys []attemptKey
-	for _, c := range countedUnder(addr) {
-		keys = append(keys, attemptKey{b.kind + ":" + c.name, c.times * b.limit})
+	for _, c := range ratelimit.CountedUnder(addr) {
+		keys = append(keys, attemptKey{b.kind + ":" + c.Name, c.Times * b.limit})
 	}
 	return keys
 }

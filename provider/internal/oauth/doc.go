@@ -84,10 +84,12 @@
 //	user_code_guard.go           RFC 8628 Section 5.1 (user-code brute force: rate limit, bounded wrong guesses)
 //	attempts.go                  budgets of failures counted in the store, shared by every process (wrong
 //	                             passwords, wrong user codes): per address or IPv6 /64, and per IPv6 /48; the
-//	                             Requester, countedUnder and TooManyAttemptsError that RateLimit shares
-//	rate_limit.go                RateLimit: a token bucket per requester and per IPv6 /48 in this process's memory
-//	                             (user-code entry, RFC 7591 Section 3 registrations, RFC 8628 Section 5.1 device
-//	                             authorization requests, RFC 9126 Section 2.3 pushed authorization requests)
+//	                             TooManyAttemptsError that RateLimit shares; whom a request counts as is package
+//	                             ratelimit's (provider/ratelimit, which the client uses too)
+//	rate_limit.go                RateLimit: package ratelimit's token bucket per requester and per IPv6 /48 in this
+//	                             process's memory (user-code entry, RFC 7591 Section 3 registrations,
+//	                             RFC 8628 Section 5.1 device authorization requests, RFC 9126 Section 2.3 pushed
+//	                             authorization requests)
 //	bearer.go                    RFC 6750 Section 2.1 (header), RFC 6750 Section 2.2 (form body, POST only),
 //	                             RFC 6750 Section 2 (one method per request), RFC 6750 Section 3.1 (bearer check),
 //	                             RFC 9068 Section 4 (validation), RFC 9449 Section 7.1, RFC 9449 Section 7.2 (the

@@ -32,7 +32,7 @@ func newUserCodeRateLimit() *RateLimit { return NewRateLimit(UserCodeEntriesPerM
 // of one lifetime at most 2 × WrongUserCodesPerAddress wrong guesses pass
 // from any one requester, so a code faces at most that many (a chance of
 // 20 / 20^8 ≈ 2^-30.3 that they hit it), and from an
-// IPv6 /48 at most networkBudgetFactor times that. The RFC's example: with
+// IPv6 /48 at most ratelimit.NetworkBudgetFactor times that. The RFC's example: with
 // 34.5 bits, allowing "5 attempts" gives "the same 2^-32 probability of
 // success by random guessing".
 //

@@ -1,17 +1,15 @@
 package web
 
 import (
-	"container/list"
 	"math"
 	"net/http"
 	"net/netip"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
+	"github.com/oauth-reference/provider/ratelimit"
 	"github.com/oauth-reference/provider/service"
 )
 
@@ -34,14 +32,6 @@ const (
 	pushesPerHour = 60
 )
 
-// maxTrackedVisitors bounds the memory of a visitorLimit: it remembers the
-// visitors seen most recently, at most this many.
-const maxTrackedVisitors = 10_000
-
-// siteBudgetFactor is how many times a visitor's budget an IPv6 /48 (one
-// site) has, which each of its /64s (one subscriber) draws from as well.
-const siteBudgetFactor = 10
-
 // visitorLimits are the limits per visitor of the pages that make the
 // provider spend a budget it keeps per address.
 type visitorLimits struct {
@@ -59,114 +49,33 @@ func newVisitorLimits() visitorLimits {
 	}
 }
 
-// visitorLimit allows each visitor of this app (an IPv4 address, or an
-// IPv6 /64) a burst of requests of one kind, refilled at a steady rate: a
-// token bucket (golang.org/x/time/rate) per visitor, in memory. An IPv6 /48
-// has a bucket too, siteBudgetFactor times as large and as fast, which each
-// of its /64s draws from as well, so a site cannot multiply its budget by
-// its /64s. The provider's own limits have the same shape.
-//
-// Memory is bounded by forgetting the visitor seen least recently when
-// maxTrackedVisitors are tracked. Forgetting only ever gives a visitor a
-// fresh burst, and a refused request makes no bucket, so a flood cannot
-// flush the spent buckets of others by churning through addresses. Safe
-// for concurrent use.
+// visitorLimit allows each visitor of this app a burst of requests of one
+// kind, refilled over an hour: the token buckets of a ratelimit.Limit, in
+// this app's memory, which counts a visitor as the provider counts a
+// requester (an IPv4 address, or an IPv6 /64, and an IPv6 /48 has
+// ratelimit.NetworkBudgetFactor times the budget, which each of its /64s
+// draws from as well, so a site cannot multiply its budget by its /64s).
+// Its memory is bounded, and a refused request makes no bucket, as
+// ratelimit.Limit says. Safe for concurrent use.
 type visitorLimit struct {
 	name    string // what is limited, on a refused request's log line
 	perHour int    // each visitor's burst, refilled over an hour
 	// Message explains a refusal on the page (a message of the
 	// catalogue): %d is perHour, %s the wait.
 	Message string
-
-	mu     sync.Mutex
-	lru    *list.List // of *visitorBucket, most recently seen first
-	byName map[string]*list.Element
-}
-
-// visitorBucket is one visitor's (or /48's) bucket.
-type visitorBucket struct {
-	name    string
-	limiter *rate.Limiter
-}
-
-// countedAs is one name a request counts under, with how many times a
-// visitor's budget that name has.
-type countedAs struct {
-	name  string
-	times int
+	buckets *ratelimit.Limit
 }
 
 // newVisitorLimit allows perHour requests per visitor, refilled at
 // perHour an hour.
 func newVisitorLimit(name string, perHour int, message string) *visitorLimit {
-	return &visitorLimit{name: name, perHour: perHour, Message: message, lru: list.New(), byName: map[string]*list.Element{}}
+	return &visitorLimit{name: name, perHour: perHour, Message: message, buckets: ratelimit.New(perHour, time.Hour)}
 }
 
-// countedUnder is the names a request from addr counts under: the visitor
-// (an IPv4 address, or the /64 of an IPv6 address) and, for IPv6, its /48.
-func countedUnder(addr netip.Addr) []countedAs {
-	if addr = addr.Unmap(); !addr.Is6() {
-		return []countedAs{{addr.String(), 1}}
-	}
-	visitor, _ := addr.Prefix(64)
-	site, _ := addr.Prefix(48)
-	return []countedAs{{visitor.String(), 1}, {site.String(), siteBudgetFactor}}
-}
-
-// allow takes one request from each bucket addr counts under at now and
-// returns 0, or takes none and returns how long until one more is allowed.
-// Only a bucket already made can refuse (a new one is full), so those are
-// asked first, and a refused request makes none.
+// allow takes one request of the visitor at addr at now and returns 0, or
+// takes none and returns how long until one more is allowed.
 func (l *visitorLimit) allow(addr netip.Addr, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var taken []*rate.Reservation
-	var missing []countedAs
-	for _, c := range countedUnder(addr) {
-		limiter, ok := l.seenLocked(c.name)
-		if !ok {
-			missing = append(missing, c)
-			continue
-		}
-		r := limiter.ReserveN(now, 1)
-		if wait := r.DelayFrom(now); wait > 0 {
-			for _, t := range append(taken, r) {
-				t.CancelAt(now)
-			}
-			return wait
-		}
-		taken = append(taken, r)
-	}
-	for _, c := range missing {
-		l.newBucketLocked(c).ReserveN(now, 1)
-	}
-	return 0
-}
-
-// seenLocked returns the bucket of a name, marking it seen most recently,
-// if there is one. l.mu must be held.
-func (l *visitorLimit) seenLocked(name string) (*rate.Limiter, bool) {
-	e, ok := l.byName[name]
-	if !ok {
-		return nil, false
-	}
-	l.lru.MoveToFront(e)
-	return e.Value.(*visitorBucket).limiter, true
-}
-
-// newBucketLocked makes the bucket of a name (c.times a visitor's burst and
-// rate), forgetting the name seen least recently to stay within
-// maxTrackedVisitors. l.mu must be held.
-func (l *visitorLimit) newBucketLocked(c countedAs) *rate.Limiter {
-	if l.lru.Len() >= maxTrackedVisitors {
-		oldest := l.lru.Back()
-		l.lru.Remove(oldest)
-		delete(l.byName, oldest.Value.(*visitorBucket).name)
-	}
-	every := time.Hour / time.Duration(l.perHour*c.times)
-	b := &visitorBucket{name: c.name, limiter: rate.NewLimiter(rate.Every(every), l.perHour*c.times)}
-	l.byName[c.name] = l.lru.PushFront(b)
-	return b.limiter
+	return l.buckets.Allow(ratelimit.CountedUnder(addr), now)
 }
 
 // admitVisitor counts one request of c's visitor against limit and reports

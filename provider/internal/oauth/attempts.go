@@ -44,12 +44,6 @@ func tooManyRequests(rule Rule, what string, after time.Duration) *Error {
 	return err
 }
 
-// Requester names who sends a request, as every limit counts it
-// (ratelimit.Requester): an IPv4 address, or the /64 of an IPv6 address
-// (one subscriber). The limits also count an IPv6 request against its /48
-// (ratelimit.CountedUnder).
-func Requester(addr netip.Addr) string { return ratelimit.Requester(addr) }
-
 // attemptBudget bounds failures (wrong passwords, wrong user codes): at most
 // limit per requester in any stretch of time of the given length, as a
 // sliding window counts them (reserveAttempt). The counts live in the store,

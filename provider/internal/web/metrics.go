@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/ratelimit"
 	"github.com/oauth-reference/provider/service"
 )
 
@@ -130,7 +131,7 @@ func (s *Server) loginFailed(c *gin.Context) {
 
 // clientKey names the client in a log line as the limits count it: its IP
 // address, or for IPv6 its /64 network.
-func clientKey(c *gin.Context) string { return oauth.Requester(clientAddr(c)) }
+func clientKey(c *gin.Context) string { return ratelimit.Requester(clientAddr(c)) }
 
 // rateLimit is one of the limits: its "limit" label and what its log line
 // says was too many.

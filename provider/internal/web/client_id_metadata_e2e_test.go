@@ -521,6 +521,9 @@ func TestE2EClientIDMetadataDocumentConcurrentFirstUse(t *testing.T) {
 		docs := newDocumentHost(t)
 		opts := documentOptions(docs)
 		opts.Configure = func(c *config.Config) { c.RegistrationsPerHour = 2 }
+		// The answer's 300 ms are for the requests to overlap; the fetch
+		// may take far longer on a loaded machine without failing them.
+		opts.MetadataDocumentTimeout = 10 * time.Second
 		srv := newServer(opts)
 		clientID := docs.document(t, "/concurrent", "", nil)
 		answer := docs.answers["/concurrent"]

@@ -41,7 +41,7 @@ var homeMessages = []pair{
 		"使用 PAR（<a href=\"https://www.rfc-editor.org/rfc/rfc9126#section-2.1\">RFC 9126</a>）：先把請求推送 (push) 給提供者；你的瀏覽器只帶著一個簡短的 <code>request_uri</code>"},
 	{"Sign with a key (private_key_jwt, <a href=\"https://www.rfc-editor.org/rfc/rfc7523#section-2.2\">RFC 7523</a>): log in as a second client this app registered at start, which proves who it is with a signed assertion instead of a secret",
 		"用金鑰簽署（private_key_jwt，<a href=\"https://www.rfc-editor.org/rfc/rfc7523#section-2.2\">RFC 7523</a>）：以這個應用程式啟動時註冊的第二個用戶端登入，它用簽署過的斷言 (assertion) 而不是密鑰來證明自己的身分"},
-	{"demo user:", "示範帳號："},
+	{"the provider's demo user: <code>demo</code> / <code>demo</code>, unless it was changed", "提供者的示範帳號：<code>demo</code> / <code>demo</code>（除非已被更改）"},
 	{"How it works:", "運作方式："},
 	{"The steps of your latest login that happened are marked ✓ below and shown bright in the diagram.", "你最近一次登入中已發生的步驟，在下方標上 ✓，並在圖中以亮色顯示。"},
 	{"Log in to see each step happen.", "登入之後，就能看到每個步驟實際發生。"},

@@ -6,8 +6,7 @@ package i18n
 // them; protocol values (error codes, parameter names) stay as they are.
 var traditionalChinese = map[string]string{
 	// The layout and the sign-in form.
-	"OAuth reference provider":     "OAuth 參考實作",
-	"OAuth 2.0 reference provider": "OAuth 2.0 參考實作 · 授權伺服器",
+	"OAuth 2.0 reference provider": "OAuth 2.0 參考授權伺服器",
 	"Username":                     "使用者名稱",
 	"Password":                     "密碼",
 	"Demo account: <code>%s</code> / <code>%s</code>.":                "示範帳號：<code>%s</code> / <code>%s</code>。",
@@ -100,7 +99,8 @@ var traditionalChinese = map[string]string{
 	"Issuer <code>%s</code>. Clients find every endpoint in its metadata:": "簽發者 (issuer) <code>%s</code>。用戶端可以在它的中繼資料 (metadata) 中找到每個端點 (endpoint)：",
 	"the keys that sign tokens":         "簽署權杖 (token) 的金鑰",
 	"enter the code a device shows you": "輸入裝置顯示給你的代碼",
-	"To walk through the authorization code flow, open the demo client (by default <code>%s</code>) and log in as <code>%s</code> / <code>%s</code>.": "想一步步走過授權碼流程 (authorization code flow)，請開啟示範用戶端（預設為 <code>%s</code>），並以 <code>%s</code> / <code>%s</code> 登入。",
+	"To walk through the authorization code flow, open the demo client at <code>%s</code> and sign in as <code>%s</code> / <code>%s</code>.": "想一步步走過授權碼流程 (authorization code flow)，請開啟位於 <code>%s</code> 的示範用戶端，並以 <code>%s</code> / <code>%s</code> 登入。",
+	"To walk through the authorization code flow, open the demo client at <code>%s</code>.":                                                  "想一步步走過授權碼流程 (authorization code flow)，請開啟位於 <code>%s</code> 的示範用戶端。",
 
 	"what this server checked for each request, rule by rule (teaching mode)": "本伺服器對每個請求逐條檢查了什麼（教學模式 teaching mode）",
 

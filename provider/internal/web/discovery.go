@@ -3,23 +3,36 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
 )
 
 // handleIndex handles "GET /": a page for a person who opens the issuer
-// URL in a browser, pointing to the metadata, the device page and, in
-// teaching mode, the traces.
+// URL in a browser, pointing to the metadata, the device page, in
+// teaching mode the traces, and the demo client.
 func (s *Server) handleIndex(c *gin.Context) {
-	s.render(c, http.StatusOK, "index.html", indexPage{Issuer: s.p.Config.Issuer, Traces: s.traces != nil})
+	s.render(c, http.StatusOK, "index.html", indexPage{Issuer: s.p.Config.Issuer, Traces: s.traces != nil,
+		ClientOrigin: origin(s.p.Config.RedirectURI)})
 }
 
-// indexPage is what GET / shows: the issuer, and whether the traces'
-// page is served (teaching mode).
+// indexPage is what GET / shows: the issuer, whether the traces' page is
+// served (teaching mode), and where the demo client runs.
 type indexPage struct {
-	Issuer string
-	Traces bool
+	Issuer       string
+	Traces       bool
+	ClientOrigin string
+}
+
+// origin returns the origin of an absolute URI (REDIRECT_URI, which
+// start-up checked): the demo client's address, as `make run` prints it.
+func origin(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return uri
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // handleMetadata handles "GET /.well-known/oauth-authorization-server"

@@ -18,7 +18,7 @@ import (
 // templates name (the literal arguments of T and TH, and the page titles
 // given to "head") and checks that both catalogues hold it.
 func TestTemplateMessagesInBothCatalogues(t *testing.T) {
-	keys := templatetest.MessageKeys(parseTemplates("")[i18n.English], "T", "TH", "head")
+	keys := templatetest.MessageKeys(parseTemplates(site{})[i18n.English], "T", "TH", "head")
 	if len(keys) < 50 {
 		t.Fatalf("found %d message keys in the templates; the walk misses some", len(keys))
 	}
@@ -155,7 +155,7 @@ func renderEach(t *testing.T, pages []pageCase, check func(l i18n.Locale, page p
 // strictTemplates parses the templates of locale l with T and TH failing
 // the test on a key its catalogue does not hold.
 func strictTemplates(t *testing.T, l i18n.Locale) *template.Template {
-	funcs := pageFuncs(l, "")
+	funcs := pageFuncs(l, site{demoAccount: &account{"demo", "demo"}})
 	translate, translateHTML := funcs["T"].(func(string, ...any) string), funcs["TH"].(func(string, ...any) template.HTML)
 	check := func(key string) {
 		if !l.Has(key) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/specref"
@@ -55,31 +56,57 @@ func writePage(c *gin.Context, status int, page []byte) {
 	c.Abort()
 }
 
+// site is what every page of one provider may show of its settings.
+type site struct {
+	// issuerPath is the issuer's path (oauth.Provider.IssuerPath), which
+	// starts every link and form action of the pages: "{{issuerPath}}/device".
+	// A page links under it: behind a proxy that strips the path, a link to
+	// the host's root would leave the provider.
+	issuerPath string
+	// demoAccount is the account the sign-in form and the home page
+	// suggest, or nil (demoAccountOf).
+	demoAccount *account
+}
+
+// account is a username and its password, as a page shows them.
+type account struct{ Username, Password string }
+
+// demoAccountOf returns the account the pages of a provider configured
+// with cfg suggest: the demo user (OAUTH_USERNAME) with its password, in
+// teaching mode only, and only while that password is still the public
+// default "demo", as `make run` prints it (scripts/run.sh). A password
+// someone set in OAUTH_PASSWORD is never shown, and a provider not in
+// teaching mode suggests no account to its visitors: nil.
+func demoAccountOf(cfg config.Config) *account {
+	if !cfg.Teaching() || cfg.Password != config.Default().Password {
+		return nil
+	}
+	return &account{Username: cfg.Username, Password: cfg.Password}
+}
+
 // parseTemplates parses the embedded HTML templates once per locale, each
-// set with the helpers of its language: T translates a message key
-// (html/template escapes the result), TH translates a key that holds markup
-// of our own and escapes its arguments, lang is the <html lang> value and
-// sep what goes between two sentences. issuerPath is the issuer's path
-// (oauth.Provider.IssuerPath), which starts every link and form action of
-// the pages: "{{issuerPath}}/device".
-func parseTemplates(issuerPath string) map[i18n.Locale]*template.Template {
+// set with the helpers of its language and of the site (pageFuncs).
+func parseTemplates(st site) map[i18n.Locale]*template.Template {
 	sets := make(map[i18n.Locale]*template.Template, len(i18n.Locales))
 	for _, l := range i18n.Locales {
-		sets[l] = template.Must(template.New("pages").Funcs(pageFuncs(l, issuerPath)).ParseFS(templateFS, "templates/*.html"))
+		sets[l] = template.Must(template.New("pages").Funcs(pageFuncs(l, st)).ParseFS(templateFS, "templates/*.html"))
 	}
 	return sets
 }
 
-// pageFuncs are the template helpers of one locale, for an issuer whose
-// path is issuerPath. A page links under it: behind a proxy that strips the
-// path, a link to the host's root would leave the provider.
-func pageFuncs(l i18n.Locale, issuerPath string) template.FuncMap {
+// pageFuncs are the template helpers of one locale, for one site: T
+// translates a message key (html/template escapes the result), TH
+// translates a key that holds markup of our own and escapes its arguments,
+// lang is the <html lang> value and sep what goes between two sentences;
+// issuerPath and demoAccount are the site's (site).
+func pageFuncs(l i18n.Locale, st site) template.FuncMap {
 	return template.FuncMap{
+		"demoAccount":         func() *account { return st.demoAccount },
 		"documentHost":        oauth.MetadataDocumentHost,
 		"credentialsRefused":  credentialsRefused,
 		"explainScope":        oauth.ExplainScope,
 		"loopbackWarningHost": oauth.LoopbackWarningHost,
-		"issuerPath":          func() string { return issuerPath },
+		"issuerPath":          func() string { return st.issuerPath },
 		"lang":                l.HTMLLang,
 		"refURL":              specref.URL,
 		"sep":                 l.SentenceSeparator,

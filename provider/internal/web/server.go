@@ -62,7 +62,7 @@ type Router struct {
 func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Router {
 	gin.SetMode(gin.ReleaseMode)
 	m := service.NewMetrics()
-	s := &Server{p: p, log: log, templates: parseTemplates(p.IssuerPath()), metrics: newProviderMetrics(m.Registry),
+	s := &Server{p: p, log: log, templates: parseTemplates(site{issuerPath: p.IssuerPath(), demoAccount: demoAccountOf(p.Config)}), metrics: newProviderMetrics(m.Registry),
 		formOrigins: newFormOrigins(p.Config.Issuer), sessionCookie: sessionCookieOptions(p), requestTimeout: p.RequestTimeLimit()}
 	p.OnSecurityEvent = s.metrics.securityEvent
 	r := service.NewEngine()

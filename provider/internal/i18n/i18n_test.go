@@ -168,9 +168,11 @@ func FuzzNegotiate(f *testing.F) {
 // web, every rule (a Rule composite literal: its Text), every phrase a
 // trace records (the literal arguments of Changed, Succeeded and decided,
 // which hands its phrase to both; the form named to formShown, shown or
-// shown again) and every sentence a handler hands to a page (a constant
-// named msg…), and checks that both catalogues hold each: pages and
-// /debug/trace answer in the reader's language.
+// shown again; the page named to pageShown, shown; the outcome of a trace
+// that recorded none, a constant named outcome…) and every sentence a
+// handler hands to a page (a constant named msg…), and checks that both
+// catalogues hold each: pages and /debug/trace answer in the reader's
+// language.
 func TestEveryGoTextTranslated(t *testing.T) {
 	texts := sourceTexts(t, "../oauth", "../web")
 	if len(texts) < 120 {
@@ -185,7 +187,7 @@ func TestEveryGoTextTranslated(t *testing.T) {
 	}
 }
 
-// sourceTexts returns the rule texts, trace phrases and msg… constants of
+// sourceTexts returns the rule texts, trace phrases, outcome… and msg… constants of
 // the packages in dirs, each with where it is declared. A text may be a
 // constant expression ("client_assertion_type is " + ClientAssertionTypeJWT);
 // a rule text the walk cannot read as one fails the test, so that no rule
@@ -219,10 +221,12 @@ func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 					case "formShown":
 						add(suffixed(t, n.Args[0], " shown"))
 						add(suffixed(t, n.Args[0], " shown again"))
+					case "pageShown":
+						add(suffixed(t, n.Args[0], " shown"))
 					}
 				case *ast.ValueSpec:
 					for i, id := range n.Names {
-						if i < len(n.Values) && strings.HasPrefix(id.Name, "msg") {
+						if i < len(n.Values) && (strings.HasPrefix(id.Name, "msg") || strings.HasPrefix(id.Name, "outcome")) {
 							add(n.Values[i])
 						}
 					}

@@ -285,4 +285,9 @@ var traditionalChineseTrace = map[string]string{
 	"device consent page shown":                                  "已顯示裝置同意頁面",
 	"device consent page shown again":                            "再次顯示裝置同意頁面",
 	"%s: %s":                                                     "%s：%s",
+	"code entry form shown":                                      "已顯示輸入代碼的表單",
+	"code entry form shown again":                                "再次顯示輸入代碼的表單",
+	"result page shown":                                          "已顯示結果頁面",
+	"refused without an error code":                              "已拒絕，回應中沒有錯誤碼 (error code)",
+	"answered without a protocol outcome":                        "已回應，沒有協定上的結果",
 }

@@ -211,6 +211,12 @@ func formShown(form, message string) string {
 	return form + " shown again: " + message
 }
 
+// pageShown is the outcome, in a trace, of a request that ended on a page
+// that says why: the page, and its title.
+func pageShown(page, title string) string {
+	return page + " shown: " + title
+}
+
 // authorizationError answers a failed authorization request: an error page
 // when the client or redirect URI is not valid, else the error response
 // with error, state and iss ([RFC 6749 Section 4.1.2.1], [RFC 9207 Section 2]):

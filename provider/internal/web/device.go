@@ -149,15 +149,15 @@ func (s *Server) userCodeFailed(c *gin.Context, sess loginSession, typed string,
 	var tooMany *oauth.TooManyAttemptsError
 	switch {
 	case errors.As(err, &tooMany):
-		s.render(c, http.StatusTooManyRequests, "device_result.html", deviceResultPage{Title: msgTooManyCodes,
+		s.showDeviceResult(c, http.StatusTooManyRequests, deviceResultPage{Title: msgTooManyCodes,
 			Message: s.refuseUserCodes(c, tooMany), TryAgain: true})
 	case errors.Is(err, oauth.ErrUnknownUserCode):
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, typed, msgUnknownUserCode)
 	case errors.Is(err, oauth.ErrExpiredUserCode):
-		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: msgExpiredUserCode,
+		s.showDeviceResult(c, http.StatusBadRequest, deviceResultPage{Title: msgExpiredUserCode,
 			Message: msgExpiredUserCodeDetail, TryAgain: true})
 	case errors.Is(err, oauth.ErrUsedUserCode):
-		s.render(c, http.StatusBadRequest, "device_result.html", deviceResultPage{Title: msgUsedUserCode,
+		s.showDeviceResult(c, http.StatusBadRequest, deviceResultPage{Title: msgUsedUserCode,
 			Message: msgUsedUserCodeDetail, TryAgain: true})
 	default:
 		s.renderFault(c, err)
@@ -182,15 +182,25 @@ func (s *Server) refuseUserCodes(c *gin.Context, tooMany *oauth.TooManyAttemptsE
 	return msgTooManyCodesDetail
 }
 
-// showDeviceEntry renders the code entry form. Only a well-formed user code
-// is prefilled, in its display form; other input is not echoed back.
+// showDeviceEntry renders the code entry form, and the message it shows
+// with it, if any. Only a well-formed user code is prefilled, in its
+// display form; other input is not echoed back.
 func (s *Server) showDeviceEntry(c *gin.Context, status int, sess loginSession, typed, message string) {
 	page := deviceEntryPage{CSRF: sess.CSRFToken(), Error: message}
 	if code, ok := oauth.NormalizeUserCode(typed); ok {
 		page.UserCode = oauth.FormatUserCode(code)
 	}
 	s.saveSession(c, sess)
+	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("code entry form", message))
 	s.render(c, status, "device.html", page)
+}
+
+// showDeviceResult renders how a visit to the verification URI ended
+// without a decision (an expired or used code, too many codes), with the
+// page's title as the trace's outcome.
+func (s *Server) showDeviceResult(c *gin.Context, status int, page deviceResultPage) {
+	oauth.TraceFrom(c.Request.Context()).Succeeded(pageShown("result page", page.Title))
+	s.render(c, status, "device_result.html", page)
 }
 
 // showDeviceConsent renders the consent page of a device authorization

@@ -35,6 +35,7 @@ type traceRecord struct {
 	ClientID  string        `json:"client_id"`
 	Status    int           `json:"status"`
 	Outcome   string        `json:"outcome"`
+	Refused   bool          `json:"refused"` // traceRefused
 	Checks    []oauth.Check `json:"checks"`
 	Changes   []string      `json:"changes"`
 }
@@ -140,10 +141,54 @@ func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 		Path: tracePath(c, tr.ClientID), ClientID: tr.ClientID, Status: c.Writer.Status(), Outcome: tr.Outcome,
 		Checks: append([]oauth.Check{}, tr.Checks...), Changes: append([]string{}, tr.Changes...),
 	}
+	rec.Refused = c.GetBool(refusedKey) || rec.Status >= http.StatusBadRequest
 	if rec.Outcome == "" {
-		rec.Outcome = http.StatusText(rec.Status) // a page, or a bare challenge, that ended without a protocol outcome
+		rec.Outcome = unnamedOutcome(rec.Refused)
 	}
 	s.traces.put(rec)
+}
+
+// refusedKey marks a request refused (traceRefused) for its trace record.
+const refusedKey = "trace.refused"
+
+// traceRefused ends the request's trace with err (oauth.Trace.Refused) and
+// marks its record refused, whatever carries the refusal: an error answer,
+// or a redirect with error=, as [RFC 6749 Section 4.1.2.1] sends the
+// authorization endpoint's ("the authorization server informs the client
+// by adding the following parameters to the query component of the
+// redirection URI"), or the page that shows where that redirect leads. A
+// record is also refused when its answer's status is an error without
+// this mark (a form shown again with its error, a page that says why).
+//
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+func traceRefused(c *gin.Context, err *oauth.Error) {
+	if tr := oauth.TraceFrom(c.Request.Context()); tr != nil {
+		tr.Refused(err)
+		c.Set(refusedKey, true)
+	}
+}
+
+// The outcomes of a trace whose handlers recorded none (unnamedOutcome).
+// A test finds every constant named outcome… and checks that both
+// catalogues hold it.
+const (
+	outcomeRefused  = "refused without an error code"
+	outcomeAnswered = "answered without a protocol outcome"
+)
+
+// unnamedOutcome is the outcome of a trace whose handlers recorded none: a
+// refused request whose answer names no error code, such as the bare
+// challenge to a request without an access token ([RFC 6750 Section 3.1]:
+// "If the request lacks any authentication information …, the resource
+// server SHOULD NOT include an error code or other error information"), or
+// another answer.
+//
+// [RFC 6750 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+func unnamedOutcome(refused bool) string {
+	if refused {
+		return outcomeRefused
+	}
+	return outcomeAnswered
 }
 
 // tracePath is the path the trace keeps. A path with a parameter (the

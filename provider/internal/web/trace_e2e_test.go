@@ -284,7 +284,7 @@ func walkCodeFlow(w *walker) {
 	// No token: a bare challenge, which names no error code
 	// (RFC 6750 Section 3.1), so neither does the trace: its outcome is the status.
 	for _, path := range []string{"/protected/resource", "/user/profile", "/userinfo"} {
-		w.do(walkStep{name: "no token at " + path, outcome: "Unauthorized", checks: []string{"not in the query string", "carries an access token"}},
+		w.do(walkStep{name: "no token at " + path, outcome: "refused without an error code", checks: []string{"not in the query string", "carries an access token"}},
 			"GET", path, nil, nil)
 	}
 	w.do(walkStep{name: "introspect", outcome: "token active",
@@ -583,7 +583,7 @@ func TestE2ETraceEndpoint(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &keys); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"request_id", "time", "method", "path", "client_id", "status", "outcome", "checks", "changes"} {
+	for _, k := range []string{"request_id", "time", "method", "path", "client_id", "status", "outcome", "refused", "checks", "changes"} {
 		if _, ok := keys[k]; !ok {
 			t.Errorf("the trace lacks %q: %s", k, body)
 		}

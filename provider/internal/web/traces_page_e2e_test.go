@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/oauth2"
+
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/providertest"
 )
@@ -111,6 +113,51 @@ func TestE2ETracesPage(t *testing.T) {
 		}
 		if _, home := getPage(t, srv.URL+"/", nil); !strings.Contains(home, `href="/debug/traces"`) {
 			t.Error("the home page does not link the traces in teaching mode")
+		}
+	})
+}
+
+// TestE2ETracesPageMarksEveryRefusal: a request refused by a redirect
+// with error= (the authorization endpoint's usual answer to a refusal,
+// RFC 6749 Section 4.1.2.1) is marked refused on the traces page, and
+// open, as an error status is, and its JSON says "refused": true; the
+// code entry form shown again with its error has an outcome that says so,
+// in the reader's language. On both stores.
+func TestE2ETracesPageMarksEveryRefusal(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		b := newBrowser(t)
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		resp, page := b.Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		resp, page = b.Decide(resp, page, "deny")
+		if loc := providertest.RedirectOf(t, resp, page); loc.Query().Get("error") != "access_denied" {
+			t.Fatalf("deny: got %s, want a redirect with error=access_denied", loc)
+		}
+		denied := resp.Header.Get("X-Request-Id")
+		resp, page = b.Get(srv.URL + "/device")
+		form := providertest.FormFields(page)
+		form.Set("user_code", "BCDF-GHJK")
+		if resp, page = b.Submit(resp, page, form); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("an unknown user code: got %d, want 400:\n%s", resp.StatusCode, page)
+		}
+		wrongCode := resp.Header.Get("X-Request-Id")
+
+		_, list := getPage(t, srv.URL+"/debug/traces", nil)
+		for _, id := range []string{denied, wrongCode} {
+			if !strings.Contains(list, `<details id="trace-`+id+`" class="trace refused" open>`) {
+				t.Errorf("the trace %s is not marked refused and open:\n%s", id, list)
+			}
+		}
+		if !strings.Contains(list, "· code entry form shown again: That code is not valid.") {
+			t.Errorf("the unknown user code's outcome does not say the form was shown again with its error:\n%s", list)
+		}
+		var got struct{ Refused bool }
+		if getJSON(t, srv.URL+"/debug/trace/"+denied, &got); !got.Refused {
+			t.Errorf("the trace of the denied request: refused false, want true")
+		}
+		_, zh := getPage(t, srv.URL+"/debug/traces", map[string]string{"Accept-Language": "zh-TW"})
+		if !strings.Contains(zh, "· 再次顯示輸入代碼的表單：這個代碼無效。") {
+			t.Errorf("the outcome of the unknown user code is not translated:\n%s", zh)
 		}
 	})
 }

@@ -58,7 +58,7 @@ type deviceConsentPage struct {
 // deviceResultPage is what device_result.html shows: how the visit ended.
 type deviceResultPage struct {
 	Title, Message string
-	TryAgain       bool // offer a link back to the code entry form
+	TryAgain       bool // the code was not decided: the link to the code entry form offers to try again, else to enter another code
 }
 
 // handleDevice handles "GET /device" and "POST /device", the verification

@@ -139,7 +139,7 @@ func TestE2EUILocalesLanguageOfTheFlow(t *testing.T) {
 			}
 			form.Set("decision", "stay")
 			_, page = b.PostForm(srv.URL+"/oauth/logout", form)
-			wantPageIn(t, "stayed", page, htmlLangZH, "你選擇不登出。")
+			wantPageIn(t, "stayed", page, htmlLangZH, "你取消了：你在這裡仍然沒有登入。")
 		})
 
 		t.Run("the error page of a ui_locales=zh-TW request is in Chinese; the error stays the protocol's", func(t *testing.T) {

@@ -50,7 +50,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 	case oauth.LogoutAsk: // with err: a forged answer, refused
 		s.askLogout(c, sess, page, err)
 	case oauth.LogoutEnd:
-		s.endSession(c, l, sess)
+		s.endSession(c, page, sess)
 	case oauth.LogoutStay:
 		// No redirect, and no state: a link back to the registered
 		// post_logout_redirect_uri, for the user to follow. state goes
@@ -80,11 +80,12 @@ func (s *Server) askLogout(c *gin.Context, sess loginSession, page logoutPage, f
 // cookie, or one a racing request writes back, signs no one in) and then
 // in the browser, and sends the browser on: to the post-logout redirect
 // URI (302, never 307 after a POST: [RFC 9700 Section 4.12]), or to the
-// page that says the user is signed out. If the store cannot record it,
-// the user sees an error page, not a logout that did not happen.
+// page that says the user is signed out, or was not signed in (page). If
+// the store cannot record it, the user sees an error page, not a logout
+// that did not happen.
 //
 // [RFC 9700 Section 4.12]: https://www.rfc-editor.org/rfc/rfc9700#section-4.12
-func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) {
+func (s *Server) endSession(c *gin.Context, page logoutPage, sess loginSession) {
 	if err := s.p.EndLoginSession(c.Request.Context(), sess.id(), sess.AuthTime(), sess.Ends()); err != nil {
 		s.renderFault(c, err)
 		return
@@ -92,11 +93,15 @@ func (s *Server) endSession(c *gin.Context, l *oauth.Logout, sess loginSession) 
 	sess.LogOut(s.sessionCookie)
 	s.saveSession(c, sess)
 	tr := oauth.TraceFrom(c.Request.Context())
-	tr.Changed("login session ended: the next sign-in asks for the password")
-	tr.Succeeded("signed out")
-	if l.RedirectURI != "" {
-		c.Redirect(http.StatusFound, l.RedirectURI)
+	if page.SignedIn {
+		tr.Changed("login session ended: the next sign-in asks for the password")
+		tr.Succeeded("signed out")
+	} else {
+		tr.Succeeded("no one was signed in: no session to end")
+	}
+	if page.Logout.RedirectURI != "" {
+		c.Redirect(http.StatusFound, page.Logout.RedirectURI)
 		return
 	}
-	s.render(c, http.StatusOK, "logged_out.html", logoutPage{Logout: l})
+	s.render(c, http.StatusOK, "logged_out.html", page)
 }

@@ -26,6 +26,9 @@ const demoPostLogoutURI = "http://localhost:3000/"
 // autofocusRE matches a button that takes the focus when its page opens.
 var autofocusRE = regexp.MustCompile(`<button\b[^>]*\sautofocus\b[^>]*>`)
 
+// decisionButtons matches a button of a decision, with its label.
+var decisionButtons = regexp.MustCompile(`<button[^>]*name="decision"[^>]*>([^<]*)</button>`)
+
 // loggedIn reports whether the browser's login session at the provider is
 // alive: an authorization request then shows consent without asking for
 // the password.
@@ -120,11 +123,31 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 	t.Run("a valid hint without post_logout_redirect_uri shows the signed-out page", func(t *testing.T) {
 		b, idToken := signedInWithIDToken(t, srv)
 		resp, page := b.logout(srv, http.MethodGet, url.Values{"id_token_hint": {idToken}})
-		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "You are signed out") {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "You are signed out") || !strings.Contains(page, "Your session at this provider has ended") {
 			t.Fatalf("got %d, want 200 and the signed-out page:\n%s", resp.StatusCode, page)
+		}
+		if !strings.Contains(page, `<a href="/">This provider&#39;s home page</a>`) {
+			t.Errorf("the signed-out page does not link the provider's home page:\n%s", page)
 		}
 		if b.loggedIn(srv) {
 			t.Error("still signed in")
+		}
+	})
+
+	t.Run("not signed in, the confirmation offers Continue or Cancel, and neither claims a session ended", func(t *testing.T) {
+		for decision, want := range map[string]string{"logout": "You were not signed in here: there was no session to end.",
+			"stay": "You cancelled: you are still not signed in here."} {
+			b := newBrowser(t)
+			_, page := b.logout(srv, http.MethodGet, url.Values{"client_id": {"testclient"}})
+			if got := decisionButtons.FindAllStringSubmatch(page, -1); len(got) != 2 || got[0][1] != "Continue" || got[1][1] != "Cancel" {
+				t.Fatalf("the confirmation's buttons: got %q, want Continue and Cancel:\n%s", got, page)
+			}
+			form := providertest.FormFields(page)
+			form.Set("decision", decision)
+			resp, body := b.PostForm(srv.URL+"/oauth/logout", form)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, want) || strings.Contains(body, "has ended") || strings.Contains(body, "still signed in") {
+				t.Errorf("%s: got %d, want 200 and %q, no session said to end or go on:\n%s", decision, resp.StatusCode, want, body)
+			}
 		}
 	})
 

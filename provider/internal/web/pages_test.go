@@ -1,0 +1,42 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/oauth-reference/provider/internal/i18n"
+	"github.com/oauth-reference/provider/internal/oauth"
+)
+
+// TestEndPagesLinkOn: a page that ends a visit is no dead end: the
+// signed-out pages and the client-facing error pages link the provider's
+// home page, and every device result links the code entry form, in each
+// language.
+func TestEndPagesLinkOn(t *testing.T) {
+	const home, device = `<a href="/">`, `<a href="/device">`
+	pages := []struct {
+		page pageCase
+		link string
+	}{
+		{pageCase{"logged_out.html", logoutPage{Logout: &oauth.Logout{}, SignedIn: true}}, home},
+		{pageCase{"logged_out.html", logoutPage{Logout: &oauth.Logout{}}}, home},
+		{pageCase{"logged_out.html", logoutPage{Logout: &oauth.Logout{}, Stayed: true, SignedIn: true}}, home},
+		{pageCase{"error.html", newErrorPage(oauth.NewError(oauth.ErrInvalidClient, "unknown client"))}, home},
+		{pageCase{"error.html", newErrorPage(oauth.NewError(oauth.ErrServerError, "the server could not complete the request"))}, home},
+		{pageCase{"device_result.html", deviceResultPage{Title: msgDeviceConnected, Message: msgDeviceConnectedDetail}}, device},
+		{pageCase{"device_result.html", deviceResultPage{Title: msgDeviceDenied, Message: msgDeviceDeniedDetail}}, device},
+		{pageCase{"device_result.html", deviceResultPage{Title: msgUsedUserCode, Message: msgUsedUserCodeDetail, TryAgain: true}}, device},
+	}
+	for _, l := range i18n.Locales {
+		set := strictTemplates(t, l)
+		for _, p := range pages {
+			var out strings.Builder
+			if err := set.ExecuteTemplate(&out, p.page.name, p.page.data); err != nil {
+				t.Fatalf("%s in %s: %v", p.page.name, l.Tag(), err)
+			}
+			if !strings.Contains(out.String(), p.link) {
+				t.Errorf("%s %+v in %s: no link %s:\n%s", p.page.name, p.page.data, l.Tag(), p.link, out.String())
+			}
+		}
+	}
+}

@@ -221,7 +221,11 @@ func (l *Logout) decide(ctx context.Context, decision string, post, csrfValid bo
 	if decision == LogoutDecisionEnd {
 		return LogoutEnd, nil
 	}
-	tr.Succeeded("the user stayed signed in")
+	if l.Request.SessionUserID == "" {
+		tr.Succeeded("the visitor cancelled: no one was signed in")
+	} else {
+		tr.Succeeded("the user stayed signed in")
+	}
 	return LogoutStay, nil
 }
 

@@ -17,7 +17,7 @@ import (
 // or REDIRECT_URI in the environment takes effect on the next start.
 func (p *Provider) SeedDemo(ctx context.Context) error {
 	c := p.Config
-	origin, err := originOf(c.RedirectURI)
+	origin, err := OriginOf(c.RedirectURI)
 	if err != nil {
 		return err
 	}
@@ -88,8 +88,8 @@ func (p *Provider) checkUsernameFree(ctx context.Context) error {
 	return nil
 }
 
-// originOf returns scheme://host[:port] of an absolute URI.
-func originOf(raw string) (string, error) {
+// OriginOf returns scheme://host[:port] of an absolute URI.
+func OriginOf(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return "", fmt.Errorf("oauth: %q is not an absolute URI", raw)

@@ -3,10 +3,11 @@ package web
 import (
 	"bytes"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/oauth-reference/provider/internal/oauth"
 )
 
 // handleIndex handles "GET /": a page for a person who opens the issuer
@@ -14,7 +15,7 @@ import (
 // teaching mode the traces, and the demo client.
 func (s *Server) handleIndex(c *gin.Context) {
 	s.render(c, http.StatusOK, "index.html", indexPage{Issuer: s.p.Config.Issuer, Traces: s.traces != nil,
-		ClientOrigin: origin(s.p.Config.RedirectURI)})
+		ClientOrigin: demoClientOrigin(s.p.Config.RedirectURI)})
 }
 
 // indexPage is what GET / shows: the issuer, whether the traces' page is
@@ -25,14 +26,14 @@ type indexPage struct {
 	ClientOrigin string
 }
 
-// origin returns the origin of an absolute URI (REDIRECT_URI, which
-// start-up checked): the demo client's address, as `make run` prints it.
-func origin(uri string) string {
-	u, err := url.Parse(uri)
+// demoClientOrigin is the origin of REDIRECT_URI, which start-up checked:
+// the demo client's address, as `make run` prints it.
+func demoClientOrigin(redirectURI string) string {
+	o, err := oauth.OriginOf(redirectURI)
 	if err != nil {
-		return uri
+		return redirectURI
 	}
-	return u.Scheme + "://" + u.Host
+	return o
 }
 
 // handleMetadata handles "GET /.well-known/oauth-authorization-server"

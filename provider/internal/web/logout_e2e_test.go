@@ -148,6 +148,9 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, want) || strings.Contains(body, "has ended") || strings.Contains(body, "still signed in") {
 				t.Errorf("%s: got %d, want 200 and %q, no session said to end or go on:\n%s", decision, resp.StatusCode, want, body)
 			}
+			if got, _ := traceOf(t, srv, resp); strings.Contains(got.Outcome, "stayed signed in") || strings.Contains(strings.Join(got.Changes, " "), "session ended") {
+				t.Errorf("%s: the trace says %q, changes %q; want no session said to go on or end", decision, got.Outcome, got.Changes)
+			}
 		}
 	})
 

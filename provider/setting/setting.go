@@ -61,7 +61,9 @@ func CheckRedirectURI(raw string) error {
 }
 
 // checkHTTPURL refuses as setting name, under the rule of ref, a value that
-// is not an absolute http(s) URL with a host and a port that can be one
+// is not an absolute http(s) URL with a host that is a host name or an IP
+// address (hostName, validIP: not "0%8a", which url.Parse decodes to a
+// byte no name holds) and a port that can be one
 // (PortInRange), that holds userinfo, or a character no URI may hold
 // (URICharacters): url.Parse takes a space, a quote, "<" or ">" in a path,
 // which the programs would then send as they are, in metadata, in each
@@ -73,6 +75,8 @@ func checkHTTPURL(name, raw, ref string) error {
 		return fmt.Errorf("config: %s must be an absolute http(s) URL (%s), got %s", name, ref, Show(raw))
 	case !URICharacters(raw):
 		return fmt.Errorf("config: %s holds a character a URI may not hold, such as a space, a quote, < or > (RFC 3986 Section 2; percent-encode it), got %s", name, Show(raw))
+	case !hostName(u.Hostname()) && !validIP(u.Hostname()):
+		return fmt.Errorf("config: %s must have a host name or an IP address as its host, got %s", name, Show(raw))
 	case !PortInRange(u):
 		return fmt.Errorf("config: %s must have a port from 1 to 65535, got %s", name, Show(raw))
 	case u.User != nil:

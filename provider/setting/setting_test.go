@@ -50,6 +50,31 @@ func TestCheckRedirectURIPort(t *testing.T) {
 	}
 }
 
+// TestCheckIssuerHost: an issuer's host is a host name or an IP address;
+// a percent-encoded byte that url.Parse decodes into the host is neither
+// (found by FuzzWellKnownURL in the client: "http://0%8a").
+func TestCheckIssuerHost(t *testing.T) {
+	tests := []struct {
+		raw    string
+		wantOK bool
+	}{
+		{"http://localhost:8080", true},
+		{"https://id.example/tenant", true},
+		{"http://127.0.0.1:8080", true},
+		{"http://[::1]:8080", true},
+		{"http://provider_1:8080", true},
+		{"http://0%8a", false},
+		{"http://id%2eexample", false},
+		{"http://-bad.example", false},
+		{"http://a..example", false},
+	}
+	for _, tt := range tests {
+		if err := CheckIssuer("ISSUER", tt.raw); (err == nil) != tt.wantOK {
+			t.Errorf("CheckIssuer(%q) = %v, want ok=%v", tt.raw, err, tt.wantOK)
+		}
+	}
+}
+
 // TestCheckListenAddr: a listen address is host:port with a TCP port a
 // server can listen on, 1 to 65535; empty means the listener is off.
 func TestCheckListenAddr(t *testing.T) {

@@ -118,7 +118,8 @@ type Options struct {
 	SignWith   *Key             // default the key itself
 	OmitJWK    bool
 	ExtraClaim map[string]any
-	OmitClaims []string // claims left out of the payload
+	OmitClaims []string       // claims left out of the payload
+	ExtraHead  map[string]any // header parameters added to the JOSE header
 }
 
 // Proof signs a proof for method and uri at now with the claims c (htm and
@@ -149,6 +150,9 @@ func (k *Key) Proof(t testing.TB, now time.Time, c Claims, o Options) string {
 	}
 	if !o.OmitJWK {
 		header["jwk"] = jwk
+	}
+	for name, v := range o.ExtraHead {
+		header[jose.HeaderKey(name)] = v
 	}
 	payload, err := json.Marshal(c)
 	if err != nil {

@@ -154,6 +154,7 @@ var traditionalChineseTrace = map[string]string{
 	"the proof has every required claim: jti, htm, htu, iat (and ath with an access token)":     "證明 (proof) 具備每個必要的宣告 (claim)：jti、htm、htu、iat（搭配存取權杖時還有 ath）",
 	"the proof's typ is dpop+jwt":                                                               "證明 (proof) 的 typ 是 dpop+jwt",
 	"the proof's alg is an asymmetric algorithm this server accepts (never none or a MAC)":      "證明 (proof) 的 alg 是本伺服器接受的非對稱演算法（絕不接受 none 或 MAC）",
+	"the proof's header lists no critical extension (crit): this server understands none":       "證明的標頭沒有列出關鍵擴充 (crit)：本伺服器一個都不認得",
 	"the proof's signature verifies with the public key in its jwk header":                      "證明 (proof) 的簽章可以用它 jwk 標頭中的公鑰驗證",
 	"the jwk header holds no private key":                                                       "jwk 標頭中沒有私鑰",
 	"an RSA jwk has at least 2048 bits and an odd exponent e from 3 to 65537":                   "RSA 的 jwk 至少有 2048 位元，且指數 e 是 3 到 65537 之間的奇數",

@@ -84,9 +84,10 @@ type DPoPProof struct {
 //
 // [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
 type dpopHeader struct {
-	Typ string          `json:"typ"`
-	Alg string          `json:"alg"`
-	JWK json.RawMessage `json:"jwk"`
+	Typ  string          `json:"typ"`
+	Alg  string          `json:"alg"`
+	JWK  json.RawMessage `json:"jwk"`
+	Crit json.RawMessage `json:"crit"`
 }
 
 type dpopClaims struct {
@@ -156,6 +157,7 @@ func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProo
 		{ruleDPoPRequiredClaims, true, func(pp *parsedProof) *Error { return checkRequiredClaims(pp, r.AccessToken != "") }},
 		{ruleDPoPType, true, checkProofType},
 		{ruleDPoPAlg, true, checkProofAlg},
+		{ruleDPoPNoCrit, true, checkProofNoCrit},
 		{ruleDPoPPublicKey, true, checkPublicKeyOnly}, // 7 before 6: go-jose refuses to parse a JWS whose jwk is private
 		{ruleDPoPKey, true, checkProofKey},            // before 6 too: a key that costs too much is not verified with
 		{ruleDPoPSignature, true, checkProofSignature},
@@ -201,6 +203,7 @@ var (
 	ruleDPoPRequiredClaims = Rule{"the proof has every required claim: jti, htm, htu, iat (and ath with an access token)", "RFC 9449 Section 4.3"}
 	ruleDPoPType           = Rule{"the proof's typ is dpop+jwt", "RFC 9449 Section 4.3"}
 	ruleDPoPAlg            = Rule{"the proof's alg is an asymmetric algorithm this server accepts (never none or a MAC)", "RFC 9449 Section 4.3"}
+	ruleDPoPNoCrit         = Rule{"the proof's header lists no critical extension (crit): this server understands none", "RFC 7515 Section 4.1.11"}
 	ruleDPoPSignature      = Rule{"the proof's signature verifies with the public key in its jwk header", "RFC 9449 Section 4.3"}
 	ruleDPoPPublicKey      = Rule{"the jwk header holds no private key", "RFC 9449 Section 4.3"}
 	ruleDPoPKey            = Rule{"an RSA jwk has at least 2048 bits and an odd exponent e from 3 to 65537", "RFC 7518 Section 3.3"}
@@ -279,6 +282,21 @@ func checkRequiredClaims(pp *parsedProof, atResource bool) *Error {
 func checkProofType(pp *parsedProof) *Error {
 	if pp.header.Typ != "dpop+jwt" {
 		return invalidDPoPProof("the DPoP proof's typ must be dpop+jwt")
+	}
+	return nil
+}
+
+// checkProofNoCrit refuses a proof whose header has "crit": it lists
+// extensions "that MUST be understood and processed", and "If any of the
+// listed extension Header Parameters are not understood and supported by
+// the recipient, then the JWS is invalid" ([RFC 7515 Section 4.1.11]).
+// This server understands none, so any "crit" makes the proof invalid,
+// and the proof is refused for that, before its signature is verified.
+//
+// [RFC 7515 Section 4.1.11]: https://www.rfc-editor.org/rfc/rfc7515#section-4.1.11
+func checkProofNoCrit(pp *parsedProof) *Error {
+	if pp.header.Crit != nil {
+		return invalidDPoPProof("the DPoP proof's header lists critical extensions (crit), which this server does not understand")
 	}
 	return nil
 }

@@ -134,6 +134,8 @@ func TestDPoPProofRules(t *testing.T) {
 		{name: "6. an Ed25519 proof whose jwk is an EC key", proofs: []string{ed25519Key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &key.JWK})}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
 		{name: "6. an Ed25519 proof signed by another Ed25519 key", proofs: []string{ed25519Key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{SignWith: dpoptest.NewKey(t, oauth.AlgEd25519)})}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
 		{name: "6. an Ed25519 proof with a tampered payload", proofs: []string{tamper(t, ed25519Key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{}))}, want: oauth.ErrInvalidDPoPProof, rule: "signature verifies"},
+		{name: "crit in the header is refused for what it is (RFC 7515 Section 4.1.11)", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{ExtraHead: map[string]any{"crit": []string{"exp"}, "exp": 1}})}, want: oauth.ErrInvalidDPoPProof, rule: "no critical extension"},
+		{name: "crit in an Ed25519 proof's header is refused for what it is", proofs: []string{ed25519Key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{ExtraHead: map[string]any{"crit": []string{"exp"}, "exp": 1}})}, want: oauth.ErrInvalidDPoPProof, rule: "no critical extension"},
 		{name: "RSA with e = 3 is accepted (RFC 8017 Section 3.1)", proofs: []string{smallExponent.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})}, wantJKT: smallExponent.JKT()},
 		{name: "6. an RSA jwk with e = 2^31-1 is refused before its signature is verified, though it is right", proofs: []string{largeExponent.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{})},
 			want: oauth.ErrInvalidDPoPProof, rule: "odd exponent e from 3 to 65537"},

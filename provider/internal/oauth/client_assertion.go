@@ -63,9 +63,13 @@ type ClientAssertion struct {
 // ParseClientAssertion parses a client_assertion ([RFC 7523 Section 2.2]:
 // "The value of the "client_assertion" parameter contains a single JWT.")
 // without verifying it: a compact JWS, signed with one of
-// ClientAssertionAlgs, within maxClientAssertionLen. Every failure is
-// invalid_client.
+// ClientAssertionAlgs, within maxClientAssertionLen, and without "crit":
+// it lists extensions the recipient must understand, this server
+// understands none, and "If any of the listed extension Header Parameters
+// are not understood and supported by the recipient, then the JWS is
+// invalid" ([RFC 7515 Section 4.1.11]). Every failure is invalid_client.
 //
+// [RFC 7515 Section 4.1.11]: https://www.rfc-editor.org/rfc/rfc7515#section-4.1.11
 // [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
 func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	bad := func(why string) *Error { return NewError(ErrInvalidClient, "client_assertion: "+why) }
@@ -75,6 +79,9 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	jws, err := jose.ParseSignedCompact(raw, ClientAssertionAlgs)
 	if err != nil {
 		return nil, bad("not a JWS compact JWT signed with one of " + strings.Join(stringsOf(ClientAssertionAlgs...), ", "))
+	}
+	if _, crit := jws.Signatures[0].Header.ExtraHeaders["crit"]; crit {
+		return nil, bad("its header lists critical extensions (crit), which this server does not understand")
 	}
 	var claims jwt.Claims
 	if err := josejson.Unmarshal(jws.UnsafePayloadWithoutVerification(), &claims); err != nil {

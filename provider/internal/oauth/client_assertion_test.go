@@ -178,7 +178,16 @@ func TestClientAssertion(t *testing.T) {
 		{"Ed25519 by a key the client never registered", func() string { return signEd25519(t, k.stray, "ed", k.claims()) }, nil, "the signature does not verify with the registered key 'ed'"},
 		{"Ed25519 with a crit header: an extension not understood (RFC 7515 Section 4.1.11)", func() string {
 			return jwttest.SignEd25519(t, k.ed, map[string]any{"kid": "ed", "crit": []string{"exp"}, "exp": 1}, k.claims())
-		}, nil, "the signature does not verify"},
+		}, nil, "critical extensions (crit)"},
+		{"ES256 with a crit header, refused for it, not as a signature that does not verify", func() string {
+			signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k.ec},
+				&jose.SignerOptions{ExtraHeaders: map[jose.HeaderKey]any{"kid": "ec", "crit": []string{"exp"}, "exp": 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := jwt.Signed(signer).Claims(k.claims()).Serialize()
+			return raw
+		}, nil, "critical extensions (crit)"},
 		{"an EdDSA assertion whose alg is rewritten to Ed25519: the signature covers the header", func() string {
 			parts := strings.SplitN(sign(t, jose.EdDSA, k.ed, "ed", k.claims()), ".", 2)
 			return b64(`{"alg":"Ed25519","kid":"ed","typ":"JWT"}`) + "." + parts[1]

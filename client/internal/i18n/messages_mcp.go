@@ -77,6 +77,7 @@ var mcpMessages = []pair{
 	{"the resource answers 200 OK", "資源回應 200 OK"},
 	// Why a run stopped.
 	{"The walkthrough stopped at the hop below, the last one: its answer is not what the client needs to go on.", "導覽停在下面最後一趟往返：它得到的回應不是用戶端繼續進行所需要的。"},
+	{"The walkthrough stopped after the hop below, the last one: the client refused to send the next request, to an address that answer named.", "導覽停在下面最後一趟往返之後：那個回應指定了一個位址，用戶端拒絕向它送出下一個請求。"},
 	{"The walkthrough failed", "導覽失敗"},
 	{"The resource could not be reached", "無法連到資源"},
 	{"The resource sent no Bearer challenge", "資源沒有送出 Bearer 挑戰"},

@@ -333,7 +333,7 @@ func (a *App) mcpMetadataOrigin(l *checklist, metadataURL string) error {
 	if l.check(ruleMetadataOnResourceOrigin, origin(metadataURL) == called, shown) {
 		return nil
 	}
-	return stepFailed("The resource names its metadata on another origin: not fetched",
+	return stepRefused("The resource names its metadata on another origin: not fetched",
 		fmt.Sprintf("resource_metadata %q is not on %s, the origin of the resource called", shown, called),
 		ruleMetadataOnResourceOrigin.Quoted())
 }
@@ -413,7 +413,7 @@ func (a *App) mcpServerMetadata(ctx context.Context, l *checklist, issuer string
 		return metadata.Metadata{}, stepFailed("The resource names no authorization server this client can ask", named, ruleAuthorizationServerIsIssuer.Quoted())
 	}
 	if !l.check(ruleAuthorizationServerConfigured, issuer == a.cfg.AuthServer, named) {
-		return metadata.Metadata{}, stepFailed("The resource names another authorization server: its metadata not fetched",
+		return metadata.Metadata{}, stepRefused("The resource names another authorization server: its metadata not fetched",
 			fmt.Sprintf("authorization_servers[0] is %q; this client's (AUTH_SERVER) is %q", named, a.cfg.AuthServer),
 			ruleAuthorizationServerConfigured.Quoted())
 	}

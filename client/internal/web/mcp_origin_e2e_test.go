@@ -109,7 +109,7 @@ func TestE2EMCPFetchesNothingElsewhere(t *testing.T) {
 				if resp.StatusCode != http.StatusBadGateway {
 					t.Errorf("POST /mcp: got %d, want 502, the walkthrough stopped", resp.StatusCode)
 				}
-				mustContain(t, "the stopped walkthrough", html.UnescapeString(page), tt.want...)
+				mustContain(t, "the stopped walkthrough", html.UnescapeString(page), append(tt.want, "the client refused to send the next request")...)
 				mustNotContain(t, "the stopped walkthrough", page, "INTERNAL-ADMIN-DATA-42", "Client registration")
 				if got := asked.Load() - before; got != 0 {
 					t.Errorf("%d requests reached the other origin, want none", got)

@@ -60,6 +60,16 @@ func stepFailed(title, detail, rule string) *pageError {
 	})
 }
 
+// stepRefused is the error of a step the client would not take: what the
+// last answer names is not for it to fetch, so nothing was sent.
+func stepRefused(title, detail, rule string) *pageError {
+	return pageErr(http.StatusBadGateway, errorView{
+		Title:   title,
+		Message: "The walkthrough stopped after the hop below, the last one: the client refused to send the next request, to an address that answer named.",
+		Detail:  detail, Rule: rule,
+	})
+}
+
 // ruleResourceServed is the rule of a resource called with a token.
 var ruleResourceServed = rule{Text: "the resource answers 200 OK", Ref: "RFC 6750 Section 2.1"}
 

@@ -52,6 +52,9 @@ type Trace struct {
 	Outcome  string   // "tokens issued", or the error code; "" for neither (web then records the HTTP status)
 	Checks   []Check  // in the order they were made
 	Changes  []string // e.g. "authorization code consumed"
+	// WasRefused says the request was refused (Refused), whatever carried
+	// the refusal: an error answer, a redirect with error=, or a page.
+	WasRefused bool
 }
 
 // traceKey is the context key of the request's Trace.
@@ -143,6 +146,7 @@ func (t *Trace) Refused(err *Error) {
 	if t == nil || err == nil {
 		return
 	}
+	t.WasRefused = true
 	if !err.NoCredentials {
 		t.Outcome = string(err.Code)
 	}

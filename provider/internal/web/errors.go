@@ -185,7 +185,7 @@ func (s *Server) resourceChallengeParams(err *oauth.Error, scope string) string 
 func (s *Server) writeBearerError(c *gin.Context, err *oauth.Error, extra string) {
 	challenge := `Bearer realm="` + s.p.Config.Issuer + `"`
 	if err.NoCredentials {
-		traceRefused(c, err)
+		oauth.TraceFrom(c.Request.Context()).Refused(err)
 		c.Header("WWW-Authenticate", challenge+extra)
 		c.AbortWithStatus(http.StatusUnauthorized)
 		return
@@ -241,7 +241,7 @@ func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 // for the log and the metrics. A request refused over a limit, or because
 // the store could not be reached, is told when to try again.
 func (s *Server) refused(c *gin.Context, err *oauth.Error) {
-	traceRefused(c, err)
+	oauth.TraceFrom(c.Request.Context()).Refused(err)
 	s.noteError(c, err)
 	switch {
 	case err.RetryAfter > 0:

@@ -72,7 +72,7 @@ func (s *Server) askLogout(c *gin.Context, sess loginSession, page logoutPage, f
 		return
 	}
 	page.Error = msgLogoutNotOurs
-	traceRefused(c, forged)
+	oauth.TraceFrom(c.Request.Context()).Refused(forged)
 	s.render(c, http.StatusForbidden, "logout.html", page)
 }
 

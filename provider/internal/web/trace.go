@@ -35,7 +35,7 @@ type traceRecord struct {
 	ClientID  string        `json:"client_id"`
 	Status    int           `json:"status"`
 	Outcome   string        `json:"outcome"`
-	Refused   bool          `json:"refused"` // traceRefused
+	Refused   bool          `json:"refused"` // refusedRecord
 	Checks    []oauth.Check `json:"checks"`
 	Changes   []string      `json:"changes"`
 }
@@ -141,31 +141,25 @@ func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 		Path: tracePath(c, tr.ClientID), ClientID: tr.ClientID, Status: c.Writer.Status(), Outcome: tr.Outcome,
 		Checks: append([]oauth.Check{}, tr.Checks...), Changes: append([]string{}, tr.Changes...),
 	}
-	rec.Refused = c.GetBool(refusedKey) || rec.Status >= http.StatusBadRequest
+	rec.Refused = refusedRecord(tr, rec.Status)
 	if rec.Outcome == "" {
 		rec.Outcome = unnamedOutcome(rec.Refused)
 	}
 	s.traces.put(rec)
 }
 
-// refusedKey marks a request refused (traceRefused) for its trace record.
-const refusedKey = "trace.refused"
-
-// traceRefused ends the request's trace with err (oauth.Trace.Refused) and
-// marks its record refused, whatever carries the refusal: an error answer,
-// or a redirect with error=, as [RFC 6749 Section 4.1.2.1] sends the
+// refusedRecord reports whether the request of tr, answered with status,
+// was refused, whatever carried the refusal: an error answer, or a
+// redirect with error=, as [RFC 6749 Section 4.1.2.1] sends the
 // authorization endpoint's ("the authorization server informs the client
 // by adding the following parameters to the query component of the
-// redirection URI"), or the page that shows where that redirect leads. A
-// record is also refused when its answer's status is an error without
-// this mark (a form shown again with its error, a page that says why).
+// redirection URI"), or the page that shows where that redirect leads
+// (tr.WasRefused); or an error status without a refusal recorded (a form
+// shown again with its error, a page that says why).
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-func traceRefused(c *gin.Context, err *oauth.Error) {
-	if tr := oauth.TraceFrom(c.Request.Context()); tr != nil {
-		tr.Refused(err)
-		c.Set(refusedKey, true)
-	}
+func refusedRecord(tr *oauth.Trace, status int) bool {
+	return tr.WasRefused || status >= http.StatusBadRequest
 }
 
 // The outcomes of a trace whose handlers recorded none (unnamedOutcome).

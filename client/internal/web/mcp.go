@@ -339,16 +339,22 @@ func (a *App) mcpMetadataOrigin(l *checklist, metadataURL string) error {
 }
 
 // origin returns the origin of rawURL, "http://host:port": its scheme and
-// host, lower-cased, the port as written. It is "" for a URL that names
-// none: unparsable, without a host, or with userinfo, which a URL a
-// resource names for the client to fetch has no use for.
+// host, lower-cased, and its port unless it is the scheme's default, so
+// http://h:80 and http://h are one origin [RFC 6454 Section 4]. It is "" for
+// a URL that names none: unparsable, without a host, or with userinfo,
+// which a URL a resource names for the client to fetch has no use for.
 func origin(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || u.User != nil {
 		return ""
 	}
-	return strings.ToLower(u.Scheme + "://" + u.Host)
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.TrimSuffix(strings.ToLower(u.Host), defaultPorts[scheme])
+	return scheme + "://" + host
 }
+
+// defaultPorts is the port each scheme implies, as origin leaves it out.
+var defaultPorts = map[string]string{"http": ":80", "https": ":443"}
 
 // getJSON reads the JSON document at rawURL into v: 200, at most 1 MiB.
 func (a *App) getJSON(ctx context.Context, rawURL string, v any) error {

@@ -83,3 +83,24 @@ func TestMCPServerMetadataRefusesWhatIsNoIssuer(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginLeavesOutTheDefaultPort: origin gives one origin for a URL
+// with and without its scheme's default port [RFC 6454 Section 4], keeps
+// any other port, and gives "" for a URL that names no origin.
+func TestOriginLeavesOutTheDefaultPort(t *testing.T) {
+	for _, c := range []struct{ url, want string }{
+		{"http://h.example:80/mcp", "http://h.example"},
+		{"HTTP://H.Example/mcp", "http://h.example"},
+		{"https://h.example:443/.well-known/x", "https://h.example"},
+		{"https://h.example:80/", "https://h.example:80"},
+		{"http://h.example:8080/", "http://h.example:8080"},
+		{"http://[::1]:80/", "http://[::1]"},
+		{"http://[::1]:8080/", "http://[::1]:8080"},
+		{"http://user@h.example/", ""},
+		{"/relative", ""},
+	} {
+		if got := origin(c.url); got != c.want {
+			t.Errorf("origin(%q) = %q, want %q", c.url, got, c.want)
+		}
+	}
+}

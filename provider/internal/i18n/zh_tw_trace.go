@@ -7,14 +7,14 @@ package i18n
 // a rule keeps living once, in English, beside its code.
 var traditionalChineseTrace = map[string]string{
 	// The authorization request (RFC 6749 Section 4.1.1, RFC 7636, RFC 9700).
-	"client_id and redirect_uri are each sent at most once, as UTF-8 text":                             "client_id 與 redirect_uri 各自最多只送一次，且是 UTF-8 文字",
-	"the request carries client_id":                                                                    "請求帶有 client_id",
-	"redirect_uri exactly matches one registered for the client":                                       "redirect_uri 與用戶端 (client) 註冊的其中一個完全相符",
-	"a public client's loopback redirect_uri matches one registered but for its port":                  "公開用戶端 (public client) 的回送 (loopback) redirect_uri 除了連接埠 (port) 之外，與註冊的其中一個相符",
-	"an OpenID Connect request names its redirect_uri":                                                 "OpenID Connect 請求必須寫明 redirect_uri",
-	"without redirect_uri, the client has exactly one registered":                                      "沒有 redirect_uri 時，用戶端 (client) 恰好只註冊了一個",
-	"no parameter is sent more than once, and each is UTF-8 text":                                      "每個參數最多只送一次，且都是 UTF-8 文字",
-	"each parameter's value is at most 4096 bytes (scope, prompt: shorter; id_token_hint: signed)":     "每個參數的值最多 4096 位元組（scope、prompt 上限更短；id_token_hint 由簽章把關）",
+	"client_id and redirect_uri are each sent at most once, as UTF-8 text":            "client_id 與 redirect_uri 各自最多只送一次，且是 UTF-8 文字",
+	"the request carries client_id":                                                   "請求帶有 client_id",
+	"redirect_uri exactly matches one registered for the client":                      "redirect_uri 與用戶端 (client) 註冊的其中一個完全相符",
+	"a public client's loopback redirect_uri matches one registered but for its port": "公開用戶端 (public client) 的回送 (loopback) redirect_uri 除了連接埠 (port) 之外，與註冊的其中一個相符",
+	"an OpenID Connect request names its redirect_uri":                                "OpenID Connect 請求必須寫明 redirect_uri",
+	"without redirect_uri, the client has exactly one registered":                     "沒有 redirect_uri 時，用戶端 (client) 恰好只註冊了一個",
+	"no parameter is sent more than once, and each is UTF-8 text":                     "每個參數最多只送一次，且都是 UTF-8 文字",
+	"each parameter's value is at most 4096 bytes, a bound of this server's: the specifications set none (scope, prompt: shorter; id_token_hint: signed)": "每個參數的值最多 4096 位元組，本伺服器自訂的上限：規範並未設限（scope、prompt 上限更短；id_token_hint 由簽章把關）",
 	"no request object (request objects are not supported)":                                            "沒有請求物件 (request object)（不支援請求物件）",
 	"response_mode, if sent, is query (the others are not supported)":                                  "若有送出 response_mode，它是 query（其他方式不支援）",
 	"the request carries response_type":                                                                "請求帶有 response_type",
@@ -188,11 +188,12 @@ var traditionalChineseTrace = map[string]string{
 	"the POST body is a valid x-www-form-urlencoded form, within the size limit, sent within the request's time": "POST 請求本文是有效的 x-www-form-urlencoded 表單，在大小限制之內，並在請求的時限內送達",
 
 	// Introspection and revocation (RFC 7662, RFC 7009).
-	"the introspecting client is confidential (it authenticates)":                        "進行內省 (introspection) 的用戶端是機密用戶端（它會驗證身分）",
-	"the token is valid: known, unexpired, not used up, not revoked (else active:false)": "權杖有效：已知、未過期、未用盡、未撤銷（否則回答 active:false）",
-	"the access token was issued for a resource this server serves (its aud names one)":  "存取權杖 (access token) 是為本伺服器服務的某個資源簽發的（它的 aud 指名其中之一）",
-	"the token was issued to the introspecting client (else active:false)":               "權杖是簽發給進行內省 (introspection) 的用戶端的（否則回答 active:false）",
-	"the request carries the token":                                                      "請求帶有權杖 (token)",
+	"the introspecting client is confidential (it authenticates)":                                   "進行內省 (introspection) 的用戶端是機密用戶端（它會驗證身分）",
+	"the token is valid: known, unexpired, not used up, not revoked (else active:false)":            "權杖有效：已知、未過期、未用盡、未撤銷（否則回答 active:false）",
+	"the access token was issued for a resource this server serves (its aud names one)":             "存取權杖 (access token) 是為本伺服器服務的某個資源簽發的（它的 aud 指名其中之一）",
+	"the token was issued to the introspecting client (else active:false)":                          "權杖是簽發給進行內省 (introspection) 的用戶端的（否則回答 active:false）",
+	"neither the access token nor its grant is revoked, nor its client deleted (else active:false)": "存取權杖 (access token) 與它的授權許可 (grant) 都沒有被撤銷，它的用戶端 (client) 也沒有被刪除（否則回答 active:false）",
+	"the request carries the token": "請求帶有權杖 (token)",
 	"the token is one this server issued: an unexpired access token, or a refresh token it still holds, even one rotated out, which revokes its grant (any other changes nothing, and is answered 200)": "權杖是本伺服器簽發的：未過期的存取權杖 (access token)，或本伺服器仍保存的更新權杖 (refresh token)（即使已被輪替掉），後者會撤銷它的授權許可 (grant)（其他權杖不會改變任何東西，並回答 200）",
 	"the token was issued to the client that revokes it": "權杖是簽發給撤銷它的那個用戶端的",
 

@@ -76,11 +76,12 @@ type AuthorizationRequest struct {
 // it is no longer than an ID token this provider issued.
 const maxParameterBytes = 4096
 
-// ruleParameterLength is the bound of maxParameterBytes: a value past it is
-// "an invalid parameter value", invalid_request ([RFC 6749 Section 4.1.2.1]).
+// ruleParameterLength is the bound of maxParameterBytes, this provider's
+// own: a value past it is "an invalid parameter value", invalid_request
+// ([RFC 6749 Section 4.1.2.1]), a section that sets no length.
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-var ruleParameterLength = Rule{"each parameter's value is at most 4096 bytes (scope, prompt: shorter; id_token_hint: signed)", "RFC 6749 Section 4.1.2.1"}
+var ruleParameterLength = Rule{"each parameter's value is at most 4096 bytes, a bound of this server's: the specifications set none (scope, prompt: shorter; id_token_hint: signed)", "RFC 6749 Section 4.1.2.1"}
 
 // params is the one table of the request's single-valued parameters:
 // ParseAuthorizationRequest reads each of them, Values writes each back.

@@ -342,7 +342,7 @@ func (p *Provider) verifyAccessToken(ctx context.Context, raw string) (token.Acc
 		return claims, e
 	}
 	tr.Client(claims.ClientID)
-	if err := p.checkNotRevoked(ctx, tr, claims); err != nil {
+	if err := p.checkNotRevoked(ctx, tr, ruleAccessTokenNotRevoked, claims); err != nil {
 		return claims, err
 	}
 	return claims, nil
@@ -387,7 +387,9 @@ func traceAccessToken(tr *Trace, err error, audience Rule) bool {
 	return true
 }
 
-// checkNotRevoked applies ruleAccessTokenNotRevoked, the one check of an
+// checkNotRevoked applies rule, that the access token is not revoked: the
+// resources' ruleAccessTokenNotRevoked or introspection's
+// ruleIntrospectNotRevoked. It is the one check of an
 // access token that its signature cannot make: a self-contained JWT does
 // not know it was revoked ([RFC 7009 Section 2.1]: "the authorization server
 // SHOULD also invalidate all access tokens based on the same authorization
@@ -399,12 +401,12 @@ func traceAccessToken(tr *Trace, err error, audience Rule) bool {
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
-func (p *Provider) checkNotRevoked(ctx context.Context, tr *Trace, claims token.AccessTokenClaims) *Error {
+func (p *Provider) checkNotRevoked(ctx context.Context, tr *Trace, rule Rule, claims token.AccessTokenClaims) *Error {
 	revoked, err := p.Store.AccessTokenRevoked(ctx, store.AccessTokenRef{JTI: claims.JTI, GrantID: claims.GrantID, ClientID: claims.ClientID})
 	if err != nil {
 		return ServerError(err)
 	}
-	return tr.Require(ruleAccessTokenNotRevoked, !revoked, ErrInvalidToken, "the access token has been revoked")
+	return tr.Require(rule, !revoked, ErrInvalidToken, "the access token has been revoked")
 }
 
 // The rules of the bearer check ([RFC 6750 Section 2.3], [RFC 6750 Section 3],

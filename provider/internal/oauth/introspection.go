@@ -90,12 +90,16 @@ var (
 	//
 	// [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
 	ruleIntrospectOwnToken = Rule{"the token was issued to the introspecting client (else active:false)", "RFC 7662 Section 2.2"}
+	// [RFC 7662 Section 2.2]: "active" true means the token "has not been
+	// revoked by the resource owner"; the resources' check, with this
+	// endpoint's section.
+	ruleIntrospectNotRevoked = Rule{"neither the access token nor its grant is revoked, nor its client deleted (else active:false)", "RFC 7662 Section 2.2"}
 )
 
 // introspectAccessToken answers for one of this provider's access tokens:
 // valid for any resource it serves (its trace names the check a token
 // failed, as a resource's does), the caller's own, and not revoked
-// (checkNotRevoked, the resources' rule too). Its token_type is the
+// (checkNotRevoked, as the resources ask it). Its token_type is the
 // "Type of the token as defined in Section 5.1 of OAuth 2.0 [RFC6749]"
 // ([RFC 7662 Section 2.2]), DPoP for a token bound to a DPoP key
 // ([RFC 9449 Section 6.2]: "If the token_type member is included in the
@@ -109,7 +113,7 @@ func (p *Provider) introspectAccessToken(ctx context.Context, tr *Trace, client 
 	if !traceAccessToken(tr, err, ruleIntrospectAudience) || !tr.Check(ruleIntrospectOwnToken, claims.ClientID == client.ID) {
 		return &IntrospectionResponse{}, nil
 	}
-	if err := p.checkNotRevoked(ctx, tr, claims); err != nil {
+	if err := p.checkNotRevoked(ctx, tr, ruleIntrospectNotRevoked, claims); err != nil {
 		return inactiveUnless(err)
 	}
 	return &IntrospectionResponse{

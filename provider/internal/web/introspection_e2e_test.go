@@ -123,6 +123,9 @@ func testIntrospection(t *testing.T, srv *providertest.Server, clock *clocktest.
 		tok := b.in(t).tokens(srv, demo)
 		revoke(t, srv, tok.AccessToken, demoBasic)
 		wantInactive(t, "the revoked access token", tok.AccessToken, demoBasic)
+		resp, _ := tokenQuery(t, srv, "/oauth/introspect", tok.AccessToken, demoBasic)
+		got, _ := traceOf(t, srv, resp)
+		checkEndsWith(t, "the trace of the revoked access token's introspection", got, "RFC 7662 Section 2.2", "token inactive")
 		if !introspect(t, srv, tok.RefreshToken).Active {
 			t.Errorf("the grant's refresh token after revoking an access token: got inactive, want active")
 		}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -47,18 +48,40 @@ func CheckIssuer(name, raw string) error {
 // reaches over HTTP, and the demo's other registrations are derived from
 // its origin (the SPA's /spa/callback, the home page after logout). A
 // native app with a custom scheme registers itself instead
-// (POST /oauth/register).
+// (POST /oauth/register). Its query, which the provider keeps and adds its
+// response after, holds none of the ResponseParameters and no ";", as a
+// registered redirect URI's may not: [RFC 6749 Section 3.1], "Request and
+// response parameters MUST NOT be included more than once".
 //
 // [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 func CheckRedirectURI(raw string) error {
 	if err := checkHTTPURL("REDIRECT_URI", raw, "RFC 6749 Section 3.1.2"); err != nil {
 		return err
 	}
-	if strings.Contains(raw, "#") {
+	u, _ := url.Parse(raw) // checkHTTPURL has parsed it
+	switch {
+	case strings.Contains(raw, "#"):
 		return fmt.Errorf("config: REDIRECT_URI must not have a fragment (RFC 6749 Section 3.1.2), got %s", Show(raw))
+	case strings.Contains(u.RawQuery, ";"):
+		return fmt.Errorf("config: REDIRECT_URI must not have a ';' in its query, where servers disagree on where a parameter ends, got %s", Show(raw))
+	case slices.ContainsFunc(ResponseParameters, u.Query().Has):
+		return fmt.Errorf("config: REDIRECT_URI must not have in its query a parameter the response adds (%s: RFC 6749 Section 3.1, no parameter twice), got %s",
+			strings.Join(ResponseParameters, ", "), Show(raw))
 	}
 	return nil
 }
+
+// ResponseParameters are the parameters the provider adds to a redirect
+// URI: an authorization response ([RFC 6749 Section 4.1.2],
+// [RFC 9207 Section 2]), an error response ([RFC 6749 Section 4.1.2.1]),
+// and the state of a logout's redirect. A redirect URI's own query holds
+// none of them, so that none comes twice.
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+// [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
+// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+var ResponseParameters = []string{"code", "state", "iss", "error", "error_description", "error_uri"}
 
 // checkHTTPURL refuses as setting name, under the rule of ref, a value that
 // is not an absolute http(s) URL with a host that is a host name or an IP

@@ -50,6 +50,29 @@ func TestCheckRedirectURIPort(t *testing.T) {
 	}
 }
 
+// TestCheckRedirectURIQuery: REDIRECT_URI may keep a query of its own, but
+// none of the parameters the provider's response adds, which would then
+// come twice (RFC 6749 Section 3.1), and no ";".
+func TestCheckRedirectURIQuery(t *testing.T) {
+	tests := []struct {
+		raw    string
+		wantOK bool
+	}{
+		{"http://localhost:3000/callback?app=demo&x=%41", true},
+		{"http://localhost:3000/callback?stateful=1", true},
+		{"http://localhost:3000/callback?state=x", false},
+		{"http://localhost:3000/callback?a=1&code=z", false},
+		{"http://localhost:3000/callback?iss=x", false},
+		{"http://localhost:3000/callback?error_description", false},
+		{"http://localhost:3000/callback?a=1;b=2", false},
+	}
+	for _, tt := range tests {
+		if err := CheckRedirectURI(tt.raw); (err == nil) != tt.wantOK {
+			t.Errorf("CheckRedirectURI(%q) = %v, want ok=%v", tt.raw, err, tt.wantOK)
+		}
+	}
+}
+
 // TestCheckIssuerHost: an issuer's host is a host name or an IP address;
 // a percent-encoded byte that url.Parse decodes into the host is neither
 // (found by FuzzWellKnownURL in the client: "http://0%8a").

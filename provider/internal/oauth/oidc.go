@@ -41,16 +41,23 @@ type scopedUserClaims struct {
 }
 
 // userClaims returns the claims that the profile and email scopes request
-// ([OIDC Core Section 5.4]): name with profile, email with email.
+// ([OIDC Core Section 5.4]): name with profile, email with email, and
+// email_verified false: this provider takes a user's address as it is
+// configured and never checks it, and [OIDC Core Section 5.1] says of
+// email_verified that "When this Claim Value is true, this means that the
+// OP took affirmative steps to ensure that this e-mail address was
+// controlled by the End-User at the time the verification was performed."
+// A relying party that links accounts by email must not be told so.
 //
 // [OIDC Core Section 5.4]: https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
+// [OIDC Core Section 5.1]: https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
 func userClaims(u store.User, scope string) scopedUserClaims {
 	var c scopedUserClaims
 	if hasScope(scope, ScopeProfile) {
 		c.Name = u.Name
 	}
 	if hasScope(scope, ScopeEmail) {
-		c.Email, c.EmailVerified = u.Email, true
+		c.Email, c.EmailVerified = u.Email, false
 	}
 	return c
 }

@@ -177,7 +177,7 @@ func TestE2EIDTokenAndUserInfoClaimsFollowTheScope(t *testing.T) {
 	}{
 		{"openid alone gives sub and no profile or email claims (OIDC Core Section 5.4)", []string{"openid"}, nil, nil, http.StatusForbidden},
 		{"profile adds name (OIDC Core Section 5.4)", []string{"openid", "profile"}, ptr("Demo User"), nil, http.StatusForbidden},
-		{"email adds email and email_verified (OIDC Core Section 5.4)", []string{"openid", "email"}, nil, ptr("demo@example.com"), http.StatusForbidden},
+		{"email adds email and email_verified false (OIDC Core Sections 5.1, 5.4)", []string{"openid", "email"}, nil, ptr("demo@example.com"), http.StatusForbidden},
 		{"every scope at once", []string{"openid", "profile", "email", "read"}, ptr("Demo User"), ptr("demo@example.com"), http.StatusOK},
 	}
 	for _, tc := range tests {
@@ -203,8 +203,8 @@ func TestE2EIDTokenAndUserInfoClaimsFollowTheScope(t *testing.T) {
 			if diff := cmp.Diff(tc.wantEmail, claims.Email); diff != "" {
 				t.Errorf("email (-want +got):\n%s", diff)
 			}
-			if tc.wantEmail != nil && (claims.EmailVerified == nil || !*claims.EmailVerified) {
-				t.Errorf("email_verified: got %v, want true with email", claims.EmailVerified)
+			if tc.wantEmail != nil && (claims.EmailVerified == nil || *claims.EmailVerified) {
+				t.Errorf("email_verified: got %v, want false with email: nothing verified it (OIDC Core Section 5.1)", claims.EmailVerified)
 			}
 
 			info, err := rp.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))

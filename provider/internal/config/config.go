@@ -355,6 +355,24 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// maxSubjectLength is the longest sub: [OIDC Core Section 2], "It MUST
+// NOT exceed 255 ASCII [RFC20] characters in length."
+//
+// [OIDC Core Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+const maxSubjectLength = 255
+
+// validateUserID refuses a USER_ID that cannot be the demo user's sub, the
+// identifier every ID token and userinfo answer carry: at most
+// maxSubjectLength characters of visible ASCII (no space or control
+// character either, which a relying party comparing subjects would trip on).
+func validateUserID(id string) error {
+	notVisibleASCII := func(r rune) bool { return r <= ' ' || r > '~' }
+	if len(id) > maxSubjectLength || strings.ContainsFunc(id, notVisibleASCII) {
+		return fmt.Errorf("config: USER_ID becomes the sub of every ID token: at most %d visible ASCII characters (OIDC Core Section 2), got %s", maxSubjectLength, setting.Show(id))
+	}
+	return nil
+}
+
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	if err := validateIssuer(c.Issuer); err != nil {
@@ -365,6 +383,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClientID == "" || c.ClientSecret == "" || c.Username == "" || c.Password == "" || c.UserID == "" {
 		return errors.New("config: CLIENT_ID, CLIENT_SECRET, USER_ID, OAUTH_USERNAME and OAUTH_PASSWORD must not be empty")
+	}
+	if err := validateUserID(c.UserID); err != nil {
+		return err
 	}
 	if err := setting.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID); err != nil {
 		return err

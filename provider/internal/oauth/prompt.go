@@ -145,6 +145,9 @@ var (
 func (p *Provider) AnswerPromptNone(ctx context.Context, a *Authorization, s LoginSession) *AuthorizationError {
 	tr := TraceFrom(ctx)
 	if !tr.Check(ruleUserSignedIn, s.UserID != "" && !p.needsLogin(a, s.AuthTime)) {
+		if s.UserID != "" {
+			return a.Refuse(ErrLoginRequired, "the user signed in longer ago than max_age allows")
+		}
 		return a.Refuse(ErrLoginRequired, "the user is not signed in")
 	}
 	if !a.hintAllows(s.UserID) { // the hinted user is not signed in: login_required, whatever the consent

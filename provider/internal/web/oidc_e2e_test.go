@@ -371,7 +371,12 @@ func TestE2EPrompt(t *testing.T) {
 
 	t.Run("prompt=none with max_age exceeded is login_required (OIDC Core Section 3.1.2.1)", func(t *testing.T) {
 		clock.Advance(2 * time.Minute)
-		wantError(t, silent(t, b, demo, oauth2.SetAuthURLParam("max_age", "60")), "login_required")
+		q := silent(t, b, demo, oauth2.SetAuthURLParam("max_age", "60"))
+		wantError(t, q, "login_required")
+		// The user is signed in, only too long ago: the description says so.
+		if got, want := q.Get("error_description"), "the user signed in longer ago than max_age allows"; got != want {
+			t.Errorf("error_description: got %q, want %q", got, want)
+		}
 	})
 
 	// sessionAged makes b's login session exactly age old, signing in again

@@ -165,10 +165,15 @@ func (p *Provider) ErrorRedirect(ctx context.Context, e *AuthorizationError) (lo
 }
 
 // responseURI adds the response parameters to the redirect URI, with state
-// when the request had one and iss always ([RFC 9207 Section 2]: "the
-// authorization server MUST include the iss parameter in the authorization
-// response").
+// when the request had one ([RFC 6749 Section 4.1.2]: "REQUIRED if the
+// "state" parameter was present in the client authorization request. The
+// exact value received from the client.") and iss always
+// ([RFC 9207 Section 2]: "In authorization responses to the client,
+// including error responses, an authorization server supporting this
+// specification MUST indicate its identity by including the iss parameter
+// in the response.").
 //
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 // [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
 func (p *Provider) responseURI(redirectURI string, params url.Values, state string) string {
 	if state != "" {

@@ -30,9 +30,12 @@ func resourceParameters(values []string) []string {
 }
 
 // checkResources checks the resource parameters of an authorization or
-// token request ([RFC 8707 Section 2]): "The value of the resource parameter
-// MUST be an absolute URI, as specified by Section 4.3 of [RFC3986], that MAY
-// include a query component, but MUST NOT include a fragment component." Each
+// token request ([RFC 8707 Section 2]): "Its value MUST be an absolute URI,
+// as specified by Section 4.3 of [RFC3986]. The URI MUST NOT include a
+// fragment component. It SHOULD NOT include a query component, but it is
+// recognized that there are cases that make a query component a useful and
+// necessary part of the resource parameter", so one with a query is taken.
+// setting.ResourceIndicator applies the two MUSTs, for RESOURCES too. Each
 // must also name a resource server this provider issues tokens for (its own,
 // and RESOURCES), in the spelling configured or an equivalent one
 // (sameResource); else the answer is invalid_target, "The requested
@@ -96,8 +99,10 @@ func normalizedResource(u *url.URL) string {
 
 // audienceFor chooses the one resource server an access token is for, its
 // "aud" ([RFC 8707 Section 2.2]): the resource the token request names,
-// which must be among those granted ("a refresh may narrow to one of the
-// granted resources"); or, when it names none, the only granted one. An
+// which must be among those granted (a refresh may narrow to one: "such
+// policy may limit the acceptable resources to those that were originally
+// granted by the resource owner or a subset thereof"); or, when it names
+// none, the only granted one. An
 // authorization that named no resource grants the provider's own.
 //
 // [RFC 8707 Section 2.2]: https://www.rfc-editor.org/rfc/rfc8707#section-2.2

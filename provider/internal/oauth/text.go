@@ -10,8 +10,9 @@ import (
 )
 
 // validText reports whether a parameter value is text: valid UTF-8 with no
-// NUL. Parameters travel form-encoded, and "Values are encoded using UTF-8
-// first" ([RFC 6749 Appendix B]); no parameter of OAuth or of the sign-in
+// NUL. Parameters travel form-encoded, and their "names and values MUST be
+// encoded using the UTF-8 character encoding scheme [RFC3629] first"
+// ([RFC 6749 Appendix B]); no parameter of OAuth or of the sign-in
 // form holds a NUL. A value that is not text is refused where it is parsed,
 // before it can reach a store (PostgreSQL would refuse it with an error of
 // its own; SQLite would keep it).

@@ -245,7 +245,13 @@ type tokensToIssue struct {
 // makes the grant live until the access token and the refresh token
 // expire, whichever is later: a grant that is gone revokes its access
 // tokens, and a process with a longer ACCESS_TOKEN_TTL than the one that
-// began the grant (newGrant) may have issued them.
+// began the grant (newGrant) may have issued them. A new refresh token has
+// the grant's scope, not the access token's, which a refresh may narrow
+// ([RFC 6749 Section 6]: "If a new refresh token is issued, the refresh
+// token scope MUST be identical to that of the refresh token included by
+// the client in the request.").
+//
+// [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 func (p *Provider) issueTokens(ctx context.Context, t tokensToIssue) (*TokenResponse, store.Issued, *Error) {
 	// iat is now rounded down, never in the future; exp is rounded up
 	// (expiresAfter), so expires_in never overstates the token's life.

@@ -111,8 +111,9 @@ func bodyTooSlow(ctx context.Context, err error) bool {
 }
 
 // formEncodingProblem says why a form body, by its headers, is not in the
-// encoding this server reads, or "" when it is. The form's values "are
-// encoded using UTF-8 first" ([RFC 6749 Appendix B]), then percent-encoded,
+// encoding this server reads, or "" when it is. The form's "names and
+// values MUST be encoded using the UTF-8 character encoding scheme
+// [RFC3629] first" ([RFC 6749 Appendix B]), then percent-encoded,
 // so a form's bytes are ASCII. A charset parameter naming an encoding in
 // which ASCII reads as ASCII (utf-8, us-ascii, and iso-8859-1, which Apache
 // HttpClient 4 puts on every form) changes nothing and is accepted; any

@@ -150,7 +150,7 @@ func TestE2ERefreshTokenScopeIsAtMostTheGrantedScope(t *testing.T) {
 		{"a scope not originally granted is invalid_scope (RFC 6749 Section 6)", "read email", 400, "invalid_scope", "", 0},
 		{"an unknown scope is invalid_scope (RFC 6749 Section 5.2)", "read admin", 400, "invalid_scope", "", 0},
 		{"a refused refresh does not use up the refresh token", "read", 200, "", "read", http.StatusOK},
-		{"an omitted scope is the scope originally granted, even after narrowing (RFC 6749 Section 6)", "", 200, "", "openid profile read write", http.StatusOK},
+		{"an omitted scope is the scope originally granted, even after narrowing: the new refresh token keeps its scope (RFC 6749 Section 6)", "", 200, "", "openid profile read write", http.StatusOK},
 	}
 	for _, tc := range scopeTests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -52,7 +52,7 @@ func protectPage(c *gin.Context) {
 // pageHeaders are the headers protectPage sets.
 var pageHeaders = []fixedHeader{
 	newFixedHeader("X-Frame-Options", "DENY"),
-	newFixedHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"),
+	newFixedHeader("Content-Security-Policy", pageCSP(templateFS)),
 	newFixedHeader("Referrer-Policy", "no-referrer"),
 	newFixedHeader("X-Content-Type-Options", "nosniff"),
 }

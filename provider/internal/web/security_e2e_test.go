@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -155,11 +158,13 @@ func TestE2EPageHeaders(t *testing.T) {
 					t.Errorf("%s is %q, want %q", name, got, value)
 				}
 			}
+			csp := resp.Header.Get("Content-Security-Policy")
 			for _, directive := range wantCSP {
-				if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, directive) {
+				if !strings.Contains(csp, directive) {
 					t.Errorf("Content-Security-Policy %q lacks %s", csp, directive)
 				}
 			}
+			checkStylesAllowed(t, csp, body)
 		})
 	}
 	t.Run("every route that answers HTML is in the table", func(t *testing.T) {
@@ -204,4 +209,24 @@ func TestE2EUserProfileNotStored(t *testing.T) {
 // isHTML reports whether a response is an HTML page.
 func isHTML(resp *http.Response) bool {
 	return strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html")
+}
+
+// checkStylesAllowed checks that csp allows each <style> block of body by
+// its hash, as a browser computes it, and allows no inline style else
+// ('unsafe-inline' would allow one an injection added).
+func checkStylesAllowed(t *testing.T, csp, body string) {
+	t.Helper()
+	if strings.Contains(csp, "'unsafe-inline'") {
+		t.Errorf("Content-Security-Policy %q allows any inline style", csp)
+	}
+	blocks := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindAllStringSubmatch(body, -1)
+	if len(blocks) == 0 {
+		t.Errorf("the page has no <style> block")
+	}
+	for _, block := range blocks {
+		sum := sha256.Sum256([]byte(block[1]))
+		if source := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, source) {
+			t.Errorf("Content-Security-Policy %q does not allow the page's style block (%s): the browser would not apply it", csp, source)
+		}
+	}
 }

@@ -16,6 +16,7 @@ var traditionalChineseTrace = map[string]string{
 	"no parameter is sent more than once, and each is UTF-8 text":                     "每個參數最多只送一次，且都是 UTF-8 文字",
 	"each parameter's value is at most 4096 bytes, a bound of this server's: the specifications set none (scope, prompt: shorter; id_token_hint: signed)": "每個參數的值最多 4096 位元組，本伺服器自訂的上限：規範並未設限（scope、prompt 上限更短；id_token_hint 由簽章把關）",
 	"no request object (request objects are not supported)":                                            "沒有請求物件 (request object)（不支援請求物件）",
+	"no request_uri to fetch (only the PAR endpoint's are supported)":                                  "沒有需要抓取的 request_uri（只支援 PAR 端點簽發的）",
 	"response_mode, if sent, is query (the others are not supported)":                                  "若有送出 response_mode，它是 query（其他方式不支援）",
 	"the request carries response_type":                                                                "請求帶有 response_type",
 	"response_type is code (the implicit and hybrid flows are not supported)":                          "response_type 為 code（不支援隱含流程 (implicit flow) 與混合流程 (hybrid flow)）",

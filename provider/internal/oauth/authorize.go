@@ -219,13 +219,17 @@ type RedirectMismatch struct {
 // to the PAR endpoint ([RFC 9126 Section 4]: "The authorization server MUST
 // validate authorization requests arising from a pushed request as it would
 // any other authorization request."). Errors are *AuthorizationError; the
-// ones about client_id, request_uri and redirect_uri are checked first and
-// are never redirected.
+// ones about client_id, a pushed request's request_uri and redirect_uri are
+// checked first and are never redirected. A request_uri not of the PAR
+// endpoint's form is one to fetch ([OIDC Core Section 6.2]): the request
+// is checked as it came, and refused with request_uri_not_supported
+// (checkUnsupported), redirected once its client and redirect URI are known.
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 // [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
+// [OIDC Core Section 6.2]: https://openid.net/specs/openid-connect-core-1_0.html#RequestUriParameter
 func (p *Provider) Authorize(ctx context.Context, r AuthorizationRequest) (*Authorization, *AuthorizationError) {
-	if r.RequestURI == "" {
+	if !isPushedRequestURI(r.RequestURI) {
 		return p.checkAuthorizationRequest(ctx, r, "")
 	}
 	pushed, err := p.pushedRequest(ctx, r)
@@ -525,22 +529,32 @@ var ruleAuthorizationParameterOnce = Rule{"no parameter is sent more than once, 
 
 // The rules that refuse, rather than ignore, the features of the
 // authorization request this provider does not implement: request objects
-// ([OIDC Core Section 6]: "request_not_supported"), and the response modes
-// of [OIDC Multiple Response Types Section 2.1] other than query, the
-// default of response_type code. A request_uri is resolved before (see
-// Authorize): only those of the PAR endpoint are known, and none is ever
-// fetched.
+// ([OIDC Core Section 6]: "request_not_supported"); request objects by
+// reference, a request_uri to fetch ([OIDC Core Section 6.2]: "Should an
+// OP not support this parameter and an RP uses it, the OP MUST return the
+// request_uri_not_supported error."); and the response modes of
+// [OIDC Multiple Response Types Section 2.1] other than query, the default
+// of response_type code. A request_uri of the PAR endpoint's form never
+// gets here: Authorize resolves it into the pushed request, which carries
+// none (PushAuthorizationRequest refuses one).
 //
 // [OIDC Core Section 6]: https://openid.net/specs/openid-connect-core-1_0.html#JWTRequests
+// [OIDC Core Section 6.2]: https://openid.net/specs/openid-connect-core-1_0.html#RequestUriParameter
 // [OIDC Multiple Response Types Section 2.1]: https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
 var (
 	ruleNoRequestObject   = Rule{"no request object (request objects are not supported)", "OIDC Core Section 6"}
+	ruleNoRequestURIFetch = Rule{"no request_uri to fetch (only the PAR endpoint's are supported)", "OIDC Core Section 6.2"}
 	ruleResponseModeQuery = Rule{"response_mode, if sent, is query (the others are not supported)", "OIDC Multiple Response Types Section 2.1"}
 )
 
-// checkUnsupported applies ruleNoRequestObject, then ruleResponseModeQuery.
+// checkUnsupported applies ruleNoRequestObject, ruleNoRequestURIFetch, then
+// ruleResponseModeQuery.
 func checkUnsupported(tr *Trace, r AuthorizationRequest) *Error {
 	if err := tr.Require(ruleNoRequestObject, r.Request == "", ErrRequestNotSupported, "request objects are not supported"); err != nil {
+		return err
+	}
+	if err := tr.Require(ruleNoRequestURIFetch, r.RequestURI == "", ErrRequestURINotSupported,
+		"request_uri is supported only as issued by this provider's PAR endpoint: it is never fetched"); err != nil {
 		return err
 	}
 	return tr.Require(ruleResponseModeQuery, r.ResponseMode == "" || r.ResponseMode == "query", ErrInvalidRequest, "only response_mode=query is supported")

@@ -162,10 +162,12 @@
 //
 // The implicit grant and hybrid flows ([RFC 9700 Section 2.1.2] advises
 // against them), the resource owner password grant ([RFC 9700 Section 2.4]:
-// MUST NOT be used), PKCE "plain", request objects ([OIDC Core Section 6];
-// refused with request_not_supported), any request_uri but the PAR
-// endpoint's (invalid_request_uri; a request_uri is never fetched),
-// response modes other than query
+// MUST NOT be used), PKCE "plain", request objects by value
+// ([OIDC Core Section 6]; refused with request_not_supported) or by
+// reference, a request_uri to fetch ([OIDC Core Section 6.2]; refused with
+// request_uri_not_supported: only the PAR endpoint's request_uri values
+// are resolved, and one of their form that is unknown, expired, used or
+// another client's is invalid_request_uri), response modes other than query
 // ([OIDC Multiple Response Types Section 2.1]), jwks_uri (of the URLs a
 // client names, only its client ID metadata document is fetched), an
 // access token in a query string ([RFC 6750 Section 2.3];
@@ -178,6 +180,7 @@
 // [RFC 9700 Section 2.1.2]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2
 // [RFC 9700 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9700#section-2.4
 // [OIDC Core Section 6]: https://openid.net/specs/openid-connect-core-1_0.html#JWTRequests
+// [OIDC Core Section 6.2]: https://openid.net/specs/openid-connect-core-1_0.html#RequestUriParameter
 // [OIDC Multiple Response Types Section 2.1]: https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
 // [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
 // [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2

@@ -41,7 +41,8 @@ const (
 	ErrLoginRequired           ErrorCode = "login_required"
 	ErrConsentRequired         ErrorCode = "consent_required"
 	ErrRequestNotSupported     ErrorCode = "request_not_supported"
-	ErrInvalidRequestURI       ErrorCode = "invalid_request_uri" // a request_uri the PAR endpoint did not issue, or no longer valid
+	ErrRequestURINotSupported  ErrorCode = "request_uri_not_supported" // a request_uri to fetch: only the PAR endpoint's are resolved
+	ErrInvalidRequestURI       ErrorCode = "invalid_request_uri"       // a PAR request_uri unknown, expired, used or another client's
 	// Client registration errors, [RFC 7591 Section 3.2.2].
 	//
 	// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2

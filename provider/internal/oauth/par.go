@@ -178,9 +178,18 @@ func (p *Provider) admitPushedRequest(tr *Trace, addr netip.Addr) *Error {
 		p.Config.PushedRequestsPerHour)
 }
 
-// pushedRequest resolves the request_uri of an authorization request into
-// the request that was pushed ([RFC 9126 Section 4]). Its errors are never
-// redirected: until the pushed request is found, no redirect URI is trusted.
+// isPushedRequestURI reports whether requestURI has the form of the ones
+// this provider issues (requestURIPrefix): one for pushedRequest to look
+// up. Any other is an OpenID Connect request_uri, to fetch, which
+// checkUnsupported refuses.
+func isPushedRequestURI(requestURI string) bool {
+	return strings.HasPrefix(requestURI, requestURIPrefix)
+}
+
+// pushedRequest resolves the request_uri of an authorization request, one
+// of this provider's form (isPushedRequestURI), into the request that was
+// pushed ([RFC 9126 Section 4]). Its errors are never redirected: until the
+// pushed request is found, no redirect URI is trusted.
 //
 // [RFC 9126 Section 4]: https://www.rfc-editor.org/rfc/rfc9126#section-4
 func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (AuthorizationRequest, *Error) {
@@ -193,9 +202,6 @@ func (p *Provider) pushedRequest(ctx context.Context, r AuthorizationRequest) (A
 		return AuthorizationRequest{}, tr.Fail(ruleAuthorizationParameterOnce, ErrInvalidRequest, "parameter "+r.Repeated[0]+" is repeated")
 	case r.ClientID == "":
 		return AuthorizationRequest{}, tr.Fail(ruleClientIDPresent, ErrInvalidRequest, "client_id is required with request_uri")
-	case !strings.HasPrefix(r.RequestURI, requestURIPrefix):
-		// A request_uri is never fetched: only this provider's own are known.
-		return invalid(ruleRequestURIKnown, "request_uri was not issued by this provider's PAR endpoint")
 	}
 	record, err := p.Store.GetPushedRequest(ctx, HashSecret(r.RequestURI))
 	switch {

@@ -541,7 +541,7 @@ var registeredErrorCodes = map[oauth.ErrorCode]bool{
 	oauth.ErrUnsupportedGrantType: true, oauth.ErrInvalidScope: true, oauth.ErrAccessDenied: true, oauth.ErrUnsupportedResponseType: true,
 	oauth.ErrServerError: true, oauth.ErrTemporarilyUnavailable: true, oauth.ErrInvalidToken: true, oauth.ErrInsufficientScope: true,
 	oauth.ErrUnsupportedTokenType: true, oauth.ErrAuthorizationPending: true, oauth.ErrSlowDown: true, oauth.ErrExpiredToken: true,
-	oauth.ErrLoginRequired: true, oauth.ErrConsentRequired: true, oauth.ErrRequestNotSupported: true, oauth.ErrInvalidRequestURI: true,
+	oauth.ErrLoginRequired: true, oauth.ErrConsentRequired: true, oauth.ErrRequestNotSupported: true, oauth.ErrRequestURINotSupported: true, oauth.ErrInvalidRequestURI: true,
 	oauth.ErrInvalidRedirectURI: true, oauth.ErrInvalidClientMetadata: true, oauth.ErrInvalidTarget: true,
 	oauth.ErrInvalidDPoPProof: true, oauth.ErrUseDPoPNonce: true,
 }

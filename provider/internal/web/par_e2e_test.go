@@ -197,11 +197,16 @@ func TestE2EPushedAuthorizationRequestRules(t *testing.T) {
 				t.Errorf("its own client: got %s, want a code", loc.Redacted())
 			}
 		})
-		t.Run("a request_uri not issued here is refused and never fetched", func(t *testing.T) {
-			for _, foreign := range []string{"https://evil.example/r", "urn:ietf:params:oauth:request_uri:made-up"} {
-				resp, page := newBrowser(t).Get(parAuthorizeURL(srv, "testclient", foreign))
-				wantPage(t, resp, page, "invalid_request_uri")
+		t.Run("a request_uri to fetch is request_uri_not_supported, redirected (OIDC Core Section 6.2)", func(t *testing.T) {
+			resp, page := newBrowser(t).Get(srv.URL + "/oauth/authorize?" + okAuth + "&request_uri=" + url.QueryEscape("https://evil.example/r"))
+			loc := providertest.RedirectOf(t, resp, page)
+			if q := loc.Query(); q.Get("error") != "request_uri_not_supported" || q.Get("state") != "s1" || q.Get("iss") == "" {
+				t.Errorf("got %s, want error=request_uri_not_supported with the state and iss", loc.Redacted())
 			}
+		})
+		t.Run("a request_uri of the PAR form not issued here is an invalid_request_uri page (RFC 9126 Section 4)", func(t *testing.T) {
+			resp, page := newBrowser(t).Get(parAuthorizeURL(srv, "testclient", "urn:ietf:params:oauth:request_uri:made-up"))
+			wantPage(t, resp, page, "invalid_request_uri")
 		})
 		t.Run("client_id is required with request_uri", func(t *testing.T) {
 			requestURI := pushOK(t, srv, pushedDemoRequest(verifier), demoBasic)

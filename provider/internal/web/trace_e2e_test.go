@@ -149,7 +149,7 @@ var (
 	clientRules   = []string{"identifies itself", "registered client", "presents its secret"}
 	publicRules   = []string{"identifies itself", "registered client", "public client presents no secret"}
 	authzRules    = []string{"client_id and redirect_uri are each sent at most once", "carries client_id", "registered client", "redirect_uri exactly matches"}
-	redirectRules = []string{"no parameter is sent more than once", "at most 4096 bytes", "no request object", "response_mode, if sent, is query", "carries response_type", "response_type is code",
+	redirectRules = []string{"no parameter is sent more than once", "at most 4096 bytes", "no request object", "no request_uri to fetch", "response_mode, if sent, is query", "carries response_type", "response_type is code",
 		"registered for the authorization code grant", "scope is known"}
 	pkceRules   = []string{"code_challenge_method is S256", "43 base64url"}
 	oidcRules   = []string{"prompt holds known values"}
@@ -402,7 +402,10 @@ func walkBadRequests(w *walker) {
 		checks: join(queryRules, authzRules, redirectRules, []string{"code_challenge_method comes with a code_challenge"}),
 		refs:   map[string]string{"code_challenge_method comes with": "RFC 7636 Section 4.3"}}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&code_challenge_method=S256&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
-	w.do(walkStep{name: "response_mode fragment", outcome: "invalid_request", checks: join(queryRules, authzRules, redirectRules[:4]),
+	w.do(walkStep{name: "request_uri to fetch", outcome: "request_uri_not_supported", checks: join(queryRules, authzRules, redirectRules[:4]),
+		refs: map[string]string{"no request_uri to fetch": "OIDC Core Section 6.2"}}, "GET",
+		"/oauth/authorize?response_type=code&client_id=testclient&request_uri=https%3A%2F%2Frp.example%2Fr.jwt&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
+	w.do(walkStep{name: "response_mode fragment", outcome: "invalid_request", checks: join(queryRules, authzRules, redirectRules[:5]),
 		refs: map[string]string{"response_mode, if sent": "OIDC Multiple Response Types Section 2.1"}}, "GET",
 		"/oauth/authorize?response_type=code&client_id=testclient&response_mode=fragment&redirect_uri="+url.QueryEscape(demoRedirectURI), nil, nil)
 	w.do(walkStep{name: "PKCE plain", outcome: "invalid_request", checks: join(queryRules, authzRules, redirectRules, pkceRules[:1])}, "GET",

@@ -127,7 +127,7 @@ var traditionalChineseTrace = map[string]string{
 	"the refresh token was issued to this client":                                                "更新權杖 (refresh token) 是簽發給這個用戶端的",
 	"the refresh token has not been used before (rotation: reuse revokes the grant)":             "更新權杖 (refresh token) 之前沒有被使用過（輪替 (rotation)：重複使用會撤銷整個授權許可 (grant)）",
 	"the refresh token has not expired and its grant is not revoked":                             "更新權杖 (refresh token) 尚未過期，且它的授權許可 (grant) 沒有被撤銷",
-	"the grant still exists: its client was not deleted meanwhile":                               "授權許可 (grant) 仍然存在：它的用戶端 (client) 沒有在這期間被刪除",
+	"the grant is in force: not revoked, its client not deleted":                                 "授權許可 (grant) 仍然有效：沒有被撤銷，它的用戶端 (client) 也沒有被刪除",
 	"a rotated-out refresh token presented again by its client less than REFRESH_REUSE_GRACE after its rotation may be the one rotated out most recently": "已被輪替掉的更新權杖 (refresh token)，若由同一個用戶端在輪替後 REFRESH_REUSE_GRACE 之內再次出示，只能是最近一次被輪替掉的那一個",
 	"a refresh token bound to a DPoP key comes with a proof by that key":                                                                                  "綁定 DPoP 金鑰的更新權杖 (refresh token)，必須附上由該金鑰簽署的證明 (proof)",
 	"the requested scope is within the scope originally granted":                                                                                          "請求的範圍 (scope) 不超過原本授予的範圍",
@@ -147,7 +147,6 @@ var traditionalChineseTrace = map[string]string{
 	"the user has not denied the request":                                                               "使用者沒有拒絕這個請求",
 	"the client waited the polling interval since its last poll":                                        "用戶端自上次輪詢 (poll) 後等待了輪詢間隔 (interval)",
 	"the user has approved the request":                                                                 "使用者已核准這個請求",
-	"the device authorization has not been revoked":                                                     "裝置授權 (device authorization) 沒有被撤銷",
 
 	// DPoP (RFC 9449).
 	"there is not more than one DPoP header":                                                    "DPoP 標頭 (header) 不超過一個",

@@ -23,14 +23,17 @@ func (p *Provider) newGrant(clientID, userID, scope string, authTime, now, redee
 	}
 }
 
-// ruleGrantInForce: a grant whose client was deleted
-// ([RFC 7592 Section 2.3]) is gone with every token of it, and issues no
-// more; "The provided authorization grant ... is invalid, expired,
-// revoked" is invalid_grant ([RFC 6749 Section 5.2]).
+// ruleGrantInForce: a grant that was revoked, or whose client was deleted
+// ([RFC 7592 Section 2.3]) and the grant with it, issues no more tokens;
+// "The provided authorization grant (e.g., authorization code, resource
+// owner credentials) or refresh token is invalid, expired, revoked" is
+// invalid_grant ([RFC 6749 Section 5.2]). A request breaks it when its
+// grant goes while the request is being served: every grant answers that
+// case under this one rule.
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 // [RFC 7592 Section 2.3]: https://www.rfc-editor.org/rfc/rfc7592#section-2.3
-var ruleGrantInForce = Rule{"the grant still exists: its client was not deleted meanwhile", "RFC 6749 Section 5.2"}
+var ruleGrantInForce = Rule{"the grant is in force: not revoked, its client not deleted", "RFC 6749 Section 5.2"}
 
 // redeemed records on the trace what a redemption changed: what it used up
 // (usedUp), and the refresh token it stored with it, if any.
@@ -41,10 +44,17 @@ func redeemed(tr *Trace, usedUp string, issued store.Issued) {
 	}
 }
 
+// requireGrantInForce applies ruleGrantInForce to the grant a request
+// found: inForce is false when it was revoked, or went with its client,
+// since.
+func requireGrantInForce(tr *Trace, inForce bool) *Error {
+	return tr.Require(ruleGrantInForce, inForce, ErrInvalidGrant, "the grant is no longer in force: it was revoked, or its client deleted")
+}
+
 // grantGone refuses a request whose grant went with its client since the
-// request found it.
+// request found it: the store answered store.ErrNotFound.
 func grantGone(tr *Trace) *Error {
-	return tr.Fail(ruleGrantInForce, ErrInvalidGrant, "the grant is no longer in force: its client was deleted")
+	return requireGrantInForce(tr, false)
 }
 
 // revokeGrant revokes a grant and with it every token issued from it. A

@@ -93,7 +93,6 @@ var (
 	ruleDeviceNotDenied          = Rule{"the user has not denied the request", "RFC 8628 Section 3.5"}
 	ruleDevicePollInterval       = Rule{"the client waited the polling interval since its last poll", "RFC 8628 Section 3.5"}
 	ruleDeviceApproved           = Rule{"the user has approved the request", "RFC 8628 Section 3.5"}
-	ruleDeviceGrantActive        = Rule{"the device authorization has not been revoked", "RFC 8628 Section 3.5"}
 )
 
 // onTimePollRules are the rules a poll that RecordOnTimePoll recorded has
@@ -159,7 +158,7 @@ func (p *Provider) redeemDeviceCode(ctx context.Context, tr *Trace, dc store.Dev
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, ServerError(err)
 	}
-	if err := tr.Require(ruleDeviceGrantActive, err == nil && !grant.Revoked(), ErrInvalidGrant, "the device authorization was revoked"); err != nil {
+	if err := requireGrantInForce(tr, err == nil && !grant.Revoked()); err != nil {
 		return nil, err
 	}
 	t.grant, t.scope = grant, grant.Scope

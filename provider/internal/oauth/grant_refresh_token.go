@@ -52,8 +52,8 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	switch {
 	case errors.Is(serr, store.ErrAlreadyUsed):
 		return nil, p.refreshReused(ctx, tr, old)
-	case errors.Is(serr, store.ErrNotFound): // its grant went since checkRefreshTokenOrRevokeGrant: revoked and purged, or its client deleted
-		return nil, tr.Fail(ruleRefreshGrantActive, ErrInvalidGrant, errRefreshInvalid)
+	case errors.Is(serr, store.ErrNotFound): // its grant went since checkRefreshTokenOrRevokeGrant: its client was deleted
+		return nil, grantGone(tr)
 	case serr != nil:
 		return nil, ServerError(serr)
 	case graced:

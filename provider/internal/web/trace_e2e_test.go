@@ -345,7 +345,7 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 		changes: []string{"device request approved: grant created"}}, "POST", "/device", decision, nil)
 	clock.Advance(10 * time.Second)
 	status, tok := w.token(walkStep{name: "device poll, approved", outcome: "tokens issued",
-		checks:  join(pollChecks[:len(pollChecks)-1], []string{"user has approved", "not been revoked"}),
+		checks:  join(pollChecks[:len(pollChecks)-1], []string{"user has approved", "grant is in force"}),
 		changes: []string{"device code consumed", "refresh token issued"}}, poll, nil)
 	if status != http.StatusOK {
 		t.Fatalf("device poll, approved: got %d %+v", status, tok)

@@ -93,7 +93,8 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	return &ClientAssertion{raw: raw, jws: jws, Subject: claims.Subject}, nil
 }
 
-// The rules of a client assertion, in the order verifyClientAssertion checks them.
+// The rules of a client assertion, in the order verifyClientAssertion
+// checks them; the sentence each enforces is quoted at its check.
 var (
 	ruleAssertionAlg      = Rule{"the client_assertion is signed with the client's registered token_endpoint_auth_signing_alg, if it registered one", "OIDC Registration Section 2"}
 	ruleAssertionSigned   = Rule{"the client_assertion is signed by the registered key its kid names (or the only one)", "RFC 7523 Section 3"}
@@ -106,95 +107,146 @@ var (
 // verifyClientAssertion authenticates a client by its assertion: the alg
 // the client registered ([OIDC Registration Section 2]), then the checks
 // of [RFC 7523 Section 3] and [OIDC Core Section 9] in order, each
-// recorded on the request's trace. Every failure is invalid_client
-// (refuseClient), its description naming the check.
+// recorded on the request's trace, and last the "jti" recorded as used
+// (recordAssertionJTI). Every failure is invalid_client
+// (refuseAssertion), its description naming the check.
 //
 // [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
 func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, cc ClientCredentials) *Error {
 	tr := TraceFrom(ctx)
-	check := func(r Rule, ok bool, why string) *Error {
-		if !ok {
-			return refuseClient(tr, r, "client_assertion: "+why) // records the failed rule
+	a := &assertionUnderCheck{client: client, assertion: cc.Assertion, endpoint: cc.Endpoint}
+	// applies is false for the alg check of a client that registered no
+	// token_endpoint_auth_signing_alg.
+	checks := []struct {
+		rule    Rule
+		applies bool
+		check   func(*assertionUnderCheck) string
+	}{
+		{ruleAssertionAlg, client.TokenEndpointAuthSigningAlg != "", checkAssertionAlg},
+		{ruleAssertionSigned, true, checkAssertionSignature}, // keeps the verified claims the checks below read
+		{ruleAssertionSubject, true, checkAssertionSubject},
+		{ruleAssertionAudience, true, p.checkAssertionAudience},
+		{ruleAssertionFresh, true, p.checkAssertionTimes},
+	}
+	for _, c := range checks {
+		if !c.applies {
+			continue
 		}
-		tr.Check(r, true)
-		return nil
-	}
-	// token_endpoint_auth_signing_alg: "All Token Requests using these
-	// authentication methods from this Client MUST be rejected, if the JWT
-	// is not signed with this algorithm" ([OIDC Registration Section 2]).
-	// It holds wherever the client authenticates with an assertion, not at
-	// the token endpoint alone. "EdDSA" and AlgEd25519 are one algorithm
-	// here (sameAlgorithm). A client that registered none may use any of
-	// ClientAssertionAlgs, to which ParseClientAssertion held the header.
-	//
-	// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
-	if want := client.TokenEndpointAuthSigningAlg; want != "" {
-		alg := cc.Assertion.jws.Signatures[0].Header.Algorithm
-		if err := check(ruleAssertionAlg, sameAlgorithm(want, alg), "signed with "+alg+", but this client registered token_endpoint_auth_signing_alg "+want); err != nil {
-			return err
+		if why := c.check(a); why != "" {
+			return refuseAssertion(tr, c.rule, why) // records the failed rule
 		}
+		tr.Check(c.rule, true)
 	}
-	// "The JWT MUST be digitally signed or have a Message Authentication
-	// Code (MAC) applied by the issuer" ([RFC 7523 Section 3]): here, signed
-	// by the one key the client registered in jwks that its header names
-	// (assertionKey).
-	//
-	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
-	claims, why := verifiedClaims(client, cc.Assertion)
-	if err := check(ruleAssertionSigned, why == "", why); err != nil {
-		return err
+	return p.recordAssertionJTI(ctx, tr, a)
+}
+
+// assertionUnderCheck is a client assertion as verifyClientAssertion's
+// checks see it: the client it claims to be, the endpoint it was sent to
+// (a path), and, once checkAssertionSignature has verified it, its claims.
+// Each check returns why it refuses, or "".
+type assertionUnderCheck struct {
+	client    store.Client
+	assertion *ClientAssertion
+	endpoint  string
+	claims    jwt.Claims
+}
+
+// refuseAssertion refuses a client's assertion under rule r, saying why
+// (refuseClient: invalid_client).
+func refuseAssertion(tr *Trace, r Rule, why string) *Error {
+	return refuseClient(tr, r, "client_assertion: "+why)
+}
+
+// checkAssertionAlg applies the client's token_endpoint_auth_signing_alg:
+// "All Token Requests using these authentication methods from this Client
+// MUST be rejected, if the JWT is not signed with this algorithm"
+// ([OIDC Registration Section 2]). It holds wherever the client
+// authenticates with an assertion, not at the token endpoint alone.
+// "EdDSA" and AlgEd25519 are one algorithm here (sameAlgorithm). A client
+// that registered none may use any of ClientAssertionAlgs, to which
+// ParseClientAssertion held the header.
+//
+// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+func checkAssertionAlg(a *assertionUnderCheck) string {
+	want, alg := a.client.TokenEndpointAuthSigningAlg, a.assertion.jws.Signatures[0].Header.Algorithm
+	if sameAlgorithm(want, alg) {
+		return ""
 	}
-	// "iss ... This MUST contain the client_id of the OAuth Client" and
-	// "sub ... This MUST contain the client_id of the OAuth Client"
-	// ([OIDC Core Section 9]); [RFC 7523 Section 3]: "For client
-	// authentication, the subject MUST be the "client_id" of the OAuth
-	// client."
-	//
-	// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
-	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
-	ok := claims.Issuer == client.ID && claims.Subject == client.ID
-	if err := check(ruleAssertionSubject, ok, "'iss' and 'sub' must both be the client_id"); err != nil {
-		return err
+	return "signed with " + alg + ", but this client registered token_endpoint_auth_signing_alg " + want
+}
+
+// checkAssertionSignature: "The JWT MUST be digitally signed or have a
+// Message Authentication Code (MAC) applied by the issuer"
+// ([RFC 7523 Section 3]): here, signed by the one key the client
+// registered in jwks that its header names (assertionKey). It verifies the
+// signature with that key and keeps the claims of the verified payload in
+// a.claims.
+//
+// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
+func checkAssertionSignature(a *assertionUnderCheck) string {
+	header := a.assertion.jws.Signatures[0].Header
+	key, why := assertionKey(a.client.JWKS, header)
+	if why != "" {
+		return why
 	}
-	// "The JWT MUST contain an "aud" (audience) claim containing a value
-	// that identifies the authorization server as an intended audience"
-	// ([RFC 7523 Section 3]): the issuer, the token endpoint's URL, or the
-	// URL of the endpoint the request came to. Every value must name this
-	// server: an assertion that lists another audience beside it was made
-	// for that audience as well, and one of them could replay it here
-	// (audience injection).
-	//
-	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
-	ok = onlyAudiences(claims.Audience, p.assertionAudiences(cc.Endpoint))
-	if err := check(ruleAssertionAudience, ok, "'aud' must name this authorization server (its issuer, the token endpoint's URL or this endpoint's URL) and no other audience"); err != nil {
-		return err
+	if !a.assertion.verifiedBy(key.Key, &a.claims) {
+		return "the signature does not verify with " + keyName(header.KeyID)
 	}
-	// "The authorization server MUST reject any JWT with an expiration time
-	// that has passed, subject to allowable clock skew between systems"
-	// ([RFC 7523 Section 3]); one too far in the future, or issued or valid
-	// only in the future, is refused too.
-	//
-	// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
-	why = checkAssertionTimes(claims, p.Now())
-	if err := check(ruleAssertionFresh, why == "", why); err != nil {
-		return err
+	return ""
+}
+
+// checkAssertionSubject: "iss ... This MUST contain the client_id of the
+// OAuth Client" and "sub ... This MUST contain the client_id of the OAuth
+// Client" ([OIDC Core Section 9]); [RFC 7523 Section 3]: "For client
+// authentication, the subject MUST be the "client_id" of the OAuth
+// client."
+//
+// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
+func checkAssertionSubject(a *assertionUnderCheck) string {
+	if a.claims.Issuer == a.client.ID && a.claims.Subject == a.client.ID {
+		return ""
 	}
-	// "jti ... These tokens MUST only be used once, unless conditions for
-	// reuse were negotiated between the parties" ([OIDC Core Section 9]).
-	//
-	// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
-	if claims.ID == "" {
-		return check(ruleAssertionOnce, false, "'jti' is required, so that the assertion is used once")
+	return "'iss' and 'sub' must both be the client_id"
+}
+
+// checkAssertionAudience: "The JWT MUST contain an "aud" (audience) claim
+// containing a value that identifies the authorization server as an
+// intended audience" ([RFC 7523 Section 3]): the issuer, the token
+// endpoint's URL, or the URL of the endpoint the request came to
+// (assertionAudiences). Every value must name this server: an assertion
+// that lists another audience beside it was made for that audience as
+// well, and one of them could replay it here (audience injection).
+//
+// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
+func (p *Provider) checkAssertionAudience(a *assertionUnderCheck) string {
+	if onlyAudiences(a.claims.Audience, p.assertionAudiences(a.endpoint)) {
+		return ""
 	}
-	first, err := p.Store.RecordJTI(ctx, assertionJTIKey(client.ID, claims.ID), claims.Expiry.Time().Add(assertionLeeway))
+	return "'aud' must name this authorization server (its issuer, the token endpoint's URL or this endpoint's URL) and no other audience"
+}
+
+// recordAssertionJTI applies ruleAssertionOnce, after every other check
+// passed, so that a refused assertion does not use up its jti: "jti ...
+// These tokens MUST only be used once, unless conditions for reuse were
+// negotiated between the parties" ([OIDC Core Section 9]). The seen set
+// keeps the jti until the assertion expires, with assertionLeeway.
+//
+// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+func (p *Provider) recordAssertionJTI(ctx context.Context, tr *Trace, a *assertionUnderCheck) *Error {
+	if a.claims.ID == "" {
+		return refuseAssertion(tr, ruleAssertionOnce, "'jti' is required, so that the assertion is used once")
+	}
+	first, err := p.Store.RecordJTI(ctx, assertionJTIKey(a.client.ID, a.claims.ID), a.claims.Expiry.Time().Add(assertionLeeway))
 	if err != nil {
 		return ServerError(err)
 	}
-	if err := check(ruleAssertionOnce, first, "this 'jti' was used before: an assertion is accepted once"); err != nil {
-		return err
+	if !first {
+		return refuseAssertion(tr, ruleAssertionOnce, "this 'jti' was used before: an assertion is accepted once")
 	}
+	tr.Check(ruleAssertionOnce, true)
 	tr.Changed("client_assertion jti recorded as used")
 	return nil
 }
@@ -205,22 +257,6 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 // 2.7 KB; a longer key would be a 500).
 func assertionJTIKey(clientID, jti string) string {
 	return "client_assertion:" + clientID + ":" + HashSecret(jti)
-}
-
-// verifiedClaims verifies the assertion's signature with the one key
-// assertionKey picks and returns the claims of the verified payload, or why
-// it refuses.
-func verifiedClaims(client store.Client, a *ClientAssertion) (jwt.Claims, string) {
-	header := a.jws.Signatures[0].Header
-	key, why := assertionKey(client.JWKS, header)
-	if why != "" {
-		return jwt.Claims{}, why
-	}
-	var claims jwt.Claims
-	if !a.verifiedBy(key.Key, &claims) {
-		return jwt.Claims{}, "the signature does not verify with " + keyName(header.KeyID)
-	}
-	return claims, ""
 }
 
 // verifiedBy reports whether the assertion's signature verifies with key
@@ -313,10 +349,17 @@ func verifiesAlg(key any, alg string) bool {
 	return false
 }
 
-// checkAssertionTimes checks exp (present, not passed, at most
-// maxAssertionLifetime away), iat and nbf (if present, not in the future),
-// each with assertionLeeway for clock skew. It returns why it refuses, or "".
-func checkAssertionTimes(c jwt.Claims, now time.Time) string {
+// checkAssertionTimes: "The authorization server MUST reject any JWT with
+// an expiration time that has passed, subject to allowable clock skew
+// between systems" ([RFC 7523 Section 3]); one too far in the future, or
+// issued or valid only in the future, is refused too. It checks exp
+// (present, not passed, at most maxAssertionLifetime away), iat and nbf
+// (if present, not in the future), each with assertionLeeway for clock
+// skew.
+//
+// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
+func (p *Provider) checkAssertionTimes(a *assertionUnderCheck) string {
+	c, now := a.claims, p.Now()
 	skewed := now.Add(assertionLeeway)
 	switch {
 	case c.Expiry == nil:

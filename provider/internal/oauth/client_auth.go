@@ -43,18 +43,6 @@ type ClientCredentials struct {
 	Endpoint string
 }
 
-// ParseClientCredentials reads a client's credentials from the Authorization
-// header (authorization: every value the request carried; it refuses more
-// than one, oneAuthorization) and the form body of a request to endpoint
-// (a path, such as PathToken), recording its checks on the request's
-// trace. It is parseClientRequest for a request with no parameters of its
-// own; the endpoints call parseClientRequest, and
-// ExampleParseClientCredentials shows the form-decoding of
-// client_secret_basic through it.
-func ParseClientCredentials(ctx context.Context, endpoint string, authorization []string, form url.Values) (ClientCredentials, *Error) {
-	return parseClientRequest(ctx, endpoint, authorization, form)
-}
-
 // parseClientRequest reads the body of a request to endpoint whose client
 // authenticates (token, PAR, device authorization, revocation,
 // introspection): the client's credentials and the endpoint's own

@@ -16,7 +16,9 @@ func basic(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
 }
 
-func TestParseClientCredentials(t *testing.T) {
+// TestParseClientRequest: the client's credentials as every endpoint whose
+// client authenticates reads them (here with no parameters of its own).
+func TestParseClientRequest(t *testing.T) {
 	tests := []struct {
 		name   string
 		header string
@@ -47,7 +49,7 @@ func TestParseClientCredentials(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseClientCredentials(context.Background(), PathToken, []string{tc.header}, tc.form)
+			got, err := parseClientRequest(context.Background(), PathToken, []string{tc.header}, tc.form)
 			var code ErrorCode
 			if err != nil {
 				code = err.Code
@@ -62,26 +64,26 @@ func TestParseClientCredentials(t *testing.T) {
 	}
 }
 
-// TestParseClientCredentialsSaysWhy: a refused Authorization header is
+// TestParseClientRequestSaysWhy: a refused Authorization header is
 // described as what it is: a token where client credentials belong is not
 // "malformed Basic".
-func TestParseClientCredentialsSaysWhy(t *testing.T) {
+func TestParseClientRequestSaysWhy(t *testing.T) {
 	for header, want := range map[string]string{
 		"Bearer abc": "does not use the Basic scheme",
 		"DPoP abc":   "does not use the Basic scheme",
 		"Basic %%%":  "malformed HTTP Basic client credentials",
 		"basic " + base64.StdEncoding.EncodeToString([]byte("nocolon")): "malformed HTTP Basic client credentials",
 	} {
-		_, err := ParseClientCredentials(context.Background(), PathToken, []string{header}, nil)
+		_, err := parseClientRequest(context.Background(), PathToken, []string{header}, nil)
 		if err == nil || err.Code != ErrInvalidClient || !strings.Contains(err.Description, want) {
 			t.Errorf("%q: got %v, want invalid_client saying %q", header, err, want)
 		}
 	}
 }
 
-// FuzzParseClientCredentials: no header or body makes the parser panic, and
+// FuzzParseClientRequest: no header or body makes the parser panic, and
 // whatever Basic credentials it accepts re-encode to the same pair.
-func FuzzParseClientCredentials(f *testing.F) {
+func FuzzParseClientRequest(f *testing.F) {
 	f.Add(basic("id??", "secret"), "client_id=x")
 	f.Add("Basic Og==", "")
 	f.Add("basic "+base64.StdEncoding.EncodeToString([]byte("%41:%")), "client_secret=a&client_secret=b")
@@ -90,11 +92,11 @@ func FuzzParseClientCredentials(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cc, perr := ParseClientCredentials(context.Background(), PathToken, []string{header}, form)
+		cc, perr := parseClientRequest(context.Background(), PathToken, []string{header}, form)
 		if perr != nil || cc.Method != AuthClientSecretBasic {
 			return
 		}
-		again, perr := ParseClientCredentials(context.Background(), PathToken, []string{basic(cc.ClientID, cc.Secret)}, nil)
+		again, perr := parseClientRequest(context.Background(), PathToken, []string{basic(cc.ClientID, cc.Secret)}, nil)
 		if perr != nil || again.ClientID != cc.ClientID || again.Secret != cc.Secret {
 			t.Errorf("round trip of %q: got %+v, %v", header, again, perr)
 		}
@@ -108,7 +110,7 @@ func FuzzParseClientCredentials(f *testing.F) {
 // with that rule, not with "one authentication method".
 func TestBasicWithAnotherClientIDSaysSo(t *testing.T) {
 	tr := &Trace{}
-	_, err := ParseClientCredentials(WithTrace(context.Background(), tr), PathToken,
+	_, err := parseClientRequest(WithTrace(context.Background(), tr), PathToken,
 		[]string{basic("testclient", "s")}, url.Values{"client_id": {"spa-client"}})
 	if err == nil || err.Code != ErrInvalidRequest || !strings.Contains(err.Description, "is not the client of the HTTP Basic credentials") {
 		t.Fatalf("got %v, want invalid_request saying the client_id is not the Basic client", err)
@@ -117,7 +119,7 @@ func TestBasicWithAnotherClientIDSaysSo(t *testing.T) {
 	if n < 2 || tr.Checks[n-1].Rule != ruleBasicClientID.Text || tr.Checks[n-1].Passed || !tr.Checks[n-2].Passed {
 		t.Errorf("the trace: got %+v, want it to end with %q failed after the rules before it passed", tr.Checks, ruleBasicClientID.Text)
 	}
-	if _, err := ParseClientCredentials(context.Background(), PathToken,
+	if _, err := parseClientRequest(context.Background(), PathToken,
 		[]string{basic("testclient", "s")}, url.Values{"client_id": {"testclient"}}); err != nil {
 		t.Errorf("Basic with its own client_id in the body: got %v, want it accepted", err)
 	}

@@ -88,7 +88,7 @@ func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationReq
 		Hash: HashSecret(deviceCode), ClientID: client.ID, Scope: scope, Status: store.DevicePending,
 		Interval: max(interval, time.Second), CreatedAt: now, ExpiresAt: now.Add(p.Config.DeviceCodeTTL),
 	}
-	userCode, err := p.createDeviceCode(ctx, r.Client, &record)
+	userCode, err := p.createDeviceCode(ctx, &record)
 	if err != nil {
 		return nil, err
 	}
@@ -115,11 +115,12 @@ func (p *Provider) admitDeviceAuthorization(tr *Trace, addr netip.Addr) *Error {
 		p.Config.DeviceAuthorizationsPerHour)
 }
 
-// createDeviceCode stores d under the hash of a fresh user code, for the
-// client that authenticated with cc, and returns the user code (normalized).
+// createDeviceCode stores d, the device code of the client d.ClientID
+// names, under the hash of a fresh user code, and returns the user code
+// (normalized).
 // User codes are short, so one may still be in use: "store.ErrDuplicate"
 // means draw another.
-func (p *Provider) createDeviceCode(ctx context.Context, cc ClientCredentials, d *store.DeviceCode) (string, *Error) {
+func (p *Provider) createDeviceCode(ctx context.Context, d *store.DeviceCode) (string, *Error) {
 	for range maxUserCodeDraws {
 		userCode := newUserCode()
 		d.UserCodeHash = HashSecret(userCode)

@@ -519,13 +519,11 @@ func removeDotSegments(path string) string {
 // ([RFC 9449 Section 11.3]: "A server MUST NOT accept any DPoP proofs without
 // the nonce claim when a DPoP nonce has been provided to the client."); the
 // answer otherwise is use_dpop_nonce with a fresh one ([RFC 9449 Section 8]).
+// CheckDPoPProof runs it only then, with p.DPoPNonces set.
 //
 // [RFC 9449 Section 11.3]: https://www.rfc-editor.org/rfc/rfc9449#section-11.3
 // [RFC 9449 Section 8]: https://www.rfc-editor.org/rfc/rfc9449#section-8
 func (p *Provider) checkProofNonce(pp *parsedProof) *Error {
-	if p.DPoPNonces == nil {
-		return nil
-	}
 	if !p.DPoPNonces.Valid(pp.claims.Nonce, p.Now()) {
 		e := NewError(ErrUseDPoPNonce, "the DPoP proof must carry the nonce from the DPoP-Nonce header")
 		e.DPoPNonce = p.DPoPNonces.New(p.Now())
@@ -587,13 +585,11 @@ func unixSeconds(t time.Time) float64 {
 // key to which the access token is bound matches the public key from the
 // DPoP proof." ath is "the base64url encoding … [of] the SHA-256 [SHS] hash
 // of the ASCII encoding of the associated access token's value"
-// ([RFC 9449 Section 4.2]).
+// ([RFC 9449 Section 4.2]). CheckDPoPProof runs it only for a request with
+// an access token.
 //
 // [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
 func checkAccessTokenBinding(pp *parsedProof, r DPoPRequest) *Error {
-	if r.AccessToken == "" {
-		return nil
-	}
 	// The transform is HashSecret's; hashText's array spares this check,
 	// made on every DPoP request to a resource, an allocation.
 	if ath := hashText(r.AccessToken); pp.claims.ATH != string(ath[:]) {

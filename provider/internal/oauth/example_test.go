@@ -17,11 +17,12 @@ func ExampleS256Challenge() {
 // With client_secret_basic, the client_id and secret are form-encoded
 // before they are joined by ":" and base64-encoded
 // (RFC 6749 Section 2.3.1), so a secret may hold ":" and a client_id
-// "?".
-func ExampleParseClientCredentials() {
+// "?". Every endpoint whose client authenticates reads them so; here, the
+// token endpoint.
+func ExampleParseTokenRequest() {
 	// base64("id%3F%3F:s%3Acret") — client_id "id??", secret "s:cret"
-	cc, err := oauth.ParseClientCredentials(context.Background(), oauth.PathToken, []string{"Basic aWQlM0YlM0Y6cyUzQWNyZXQ="}, url.Values{})
-	fmt.Println(cc.Method, cc.ClientID, cc.Secret, err == nil)
+	r, err := oauth.ParseTokenRequest(context.Background(), url.Values{"grant_type": {"client_credentials"}}, []string{"Basic aWQlM0YlM0Y6cyUzQWNyZXQ="})
+	fmt.Println(r.Client.Method, r.Client.ClientID, r.Client.Secret, err == nil)
 	// Output: client_secret_basic id?? s:cret true
 }
 

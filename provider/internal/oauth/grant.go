@@ -73,7 +73,7 @@ func (p *Provider) revokeGrant(ctx context.Context, grantID string) *Error {
 type SecurityEvent string
 
 // The security events the protocol layer detects; the answer to each is
-// revokeGrant. (Wrong passwords and rate limits are seen where the sign-in
+// revokeReplayedGrant. (Wrong passwords and rate limits are seen where the sign-in
 // forms are handled, in web.)
 const (
 	EventRefreshReuse SecurityEvent = "refresh token reuse detected; grant revoked"
@@ -87,4 +87,32 @@ func (p *Provider) securityEvent(ctx context.Context, e SecurityEvent, attrs ...
 	if p.OnSecurityEvent != nil {
 		p.OnSecurityEvent(e)
 	}
+}
+
+// replay is a single-use credential presented a second time: the rule the
+// request broke, its security event, and what revokeReplayedGrant says of
+// it, on the trace (revoked) and to the client (description).
+type replay struct {
+	rule        Rule
+	event       SecurityEvent
+	revoked     string
+	description string
+}
+
+// revokeReplayedGrant answers a replay of a credential of the client
+// clientID: it revokes the grant grantID the credential came from, which
+// ends every token issued from it, reports the security event, and
+// refuses the request with invalid_grant. A replayed code
+// ([RFC 6749 Section 4.1.2]) and a reused refresh token
+// ([RFC 9700 Section 4.14.2]) are each answered so.
+//
+// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+func (p *Provider) revokeReplayedGrant(ctx context.Context, tr *Trace, r replay, clientID, grantID string) *Error {
+	if err := p.revokeGrant(ctx, grantID); err != nil {
+		return err
+	}
+	p.securityEvent(ctx, r.event, "client_id", clientID, "grant_id", grantID)
+	tr.Changed(r.revoked)
+	return tr.Fail(r.rule, ErrInvalidGrant, r.description)
 }

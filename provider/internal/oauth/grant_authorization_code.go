@@ -157,14 +157,12 @@ func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.Authori
 }
 
 // codeReplayed answers a code presented a second time: the request is
-// denied and the code's grant revoked, which ends every token issued from it.
+// denied and the code's grant revoked, which ends every token issued from
+// it (revokeReplayedGrant).
 func (p *Provider) codeReplayed(ctx context.Context, tr *Trace, code store.AuthorizationCode) *Error {
-	if err := p.revokeGrant(ctx, code.GrantID); err != nil {
-		return err
-	}
-	p.securityEvent(ctx, EventCodeReplay, "client_id", code.ClientID, "grant_id", code.GrantID)
-	tr.Changed("grant revoked: every token issued from this code is dead")
-	return tr.Fail(ruleCodeSingleUse, ErrInvalidGrant, "the authorization code was already used; any tokens issued from it are revoked")
+	return p.revokeReplayedGrant(ctx, tr, replay{rule: ruleCodeSingleUse, event: EventCodeReplay,
+		revoked:     "grant revoked: every token issued from this code is dead",
+		description: "the authorization code was already used; any tokens issued from it are revoked"}, code.ClientID, code.GrantID)
 }
 
 // grantOf is the grant a code was issued for, as the code records it: the

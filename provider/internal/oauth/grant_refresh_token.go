@@ -201,12 +201,10 @@ func (p *Provider) liveRefreshToken(ctx context.Context, tr *Trace, rt store.Ref
 }
 
 // refreshReused revokes the grant of a refresh token presented a second
-// time, which ends every access and refresh token descended from it.
+// time, which ends every access and refresh token descended from it
+// (revokeReplayedGrant).
 func (p *Provider) refreshReused(ctx context.Context, tr *Trace, rt store.RefreshToken) *Error {
-	if err := p.revokeGrant(ctx, rt.GrantID); err != nil {
-		return err
-	}
-	p.securityEvent(ctx, EventRefreshReuse, "client_id", rt.ClientID, "grant_id", rt.GrantID)
-	tr.Changed("grant revoked: every access and refresh token of it is dead")
-	return tr.Fail(ruleRefreshUnused, ErrInvalidGrant, "the refresh token was already used; the grant is revoked")
+	return p.revokeReplayedGrant(ctx, tr, replay{rule: ruleRefreshUnused, event: EventRefreshReuse,
+		revoked:     "grant revoked: every access and refresh token of it is dead",
+		description: "the refresh token was already used; the grant is revoked"}, rt.ClientID, rt.GrantID)
 }

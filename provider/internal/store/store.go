@@ -94,6 +94,10 @@ type Client struct {
 	// after a logout the client asked for, each matched exactly
 	// (OIDC RP-Initiated Logout Section 3.1, post_logout_redirect_uris).
 	PostLogoutRedirectURIs []string
+	// ApplicationType is the client's application_type
+	// (OIDC Registration Section 2): "web", the default, or "native", whose
+	// redirect URIs are all http on a loopback host.
+	ApplicationType string
 
 	// The fields below are set for clients that registered themselves
 	// (RFC 7591); the demo clients leave them empty.

@@ -16,7 +16,7 @@ import (
 const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
 	require_pushed_authorization_requests, dpop_bound_access_tokens,
 	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at,
-	id_token_signed_response_alg, token_endpoint_auth_signing_alg,
+	id_token_signed_response_alg, token_endpoint_auth_signing_alg, application_type,
 	post_logout_redirect_uris, metadata_stale_at`
 
 // clientValues are the stored forms of c's fields, in clientColumns order.
@@ -25,7 +25,7 @@ func clientValues(c store.Client) []any {
 		list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
 		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullTime(c.IssuedAt), nullTime(c.ExpiresAt),
-		c.IDTokenSignedResponseAlg, c.TokenEndpointAuthSigningAlg,
+		c.IDTokenSignedResponseAlg, c.TokenEndpointAuthSigningAlg, c.ApplicationType,
 		list(c.PostLogoutRedirectURIs), nullTime(c.MetadataStaleAt)}
 }
 
@@ -34,7 +34,7 @@ func clientValues(c store.Client) []any {
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -52,6 +52,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			expires_at = CASE WHEN clients.expires_at IS NULL THEN NULL ELSE excluded.expires_at END,
 			id_token_signed_response_alg = excluded.id_token_signed_response_alg,
 			token_endpoint_auth_signing_alg = excluded.token_endpoint_auth_signing_alg,
+			application_type = excluded.application_type,
 			post_logout_redirect_uris = excluded.post_logout_redirect_uris,
 			metadata_stale_at = excluded.metadata_stale_at`,
 		clientValues(c)...)
@@ -65,7 +66,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`, clientValues(c)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, clientValues(c)...)
 	return insertErr("create client", err)
 }
 
@@ -100,11 +101,12 @@ func (s *Store) UpdateClient(ctx context.Context, was, c store.Client) error {
 			jwks = $11,
 			id_token_signed_response_alg = $12,
 			token_endpoint_auth_signing_alg = $13,
-			post_logout_redirect_uris = $14
-		WHERE id = $15 AND type = $16 AND secret_hash = $17`,
+			application_type = $14,
+			post_logout_redirect_uris = $15
+		WHERE id = $16 AND type = $17 AND secret_hash = $18`,
 		c.Name, string(c.Type), c.SecretHash, list(c.RedirectURIs), list(c.GrantTypes), list(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens, c.TokenEndpointAuthMethod, c.JWKS,
-		c.IDTokenSignedResponseAlg, c.TokenEndpointAuthSigningAlg, list(c.PostLogoutRedirectURIs), c.ID, string(was.Type), was.SecretHash)
+		c.IDTokenSignedResponseAlg, c.TokenEndpointAuthSigningAlg, c.ApplicationType, list(c.PostLogoutRedirectURIs), c.ID, string(was.Type), was.SecretHash)
 	err = changedOne("update client", tag, err, store.ErrConflict)
 	if errors.Is(err, store.ErrConflict) { // no row changed: find out why
 		return store.ClientChangedOrGone(ctx, s, c.ID)
@@ -131,7 +133,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 		Scan(&c.ID, &c.Name, &clientType, &c.SecretHash, &c.RedirectURIs, &c.GrantTypes, &c.Scopes, &c.DefaultScope,
 			&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
 			&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,
-			&c.IDTokenSignedResponseAlg, &c.TokenEndpointAuthSigningAlg, &c.PostLogoutRedirectURIs, &metadataStaleAt)
+			&c.IDTokenSignedResponseAlg, &c.TokenEndpointAuthSigningAlg, &c.ApplicationType, &c.PostLogoutRedirectURIs, &metadataStaleAt)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}

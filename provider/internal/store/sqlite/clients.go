@@ -14,7 +14,7 @@ import (
 const clientColumns = `id, name, type, secret_hash, redirect_uris, grant_types, scopes, default_scope,
 	require_pushed_authorization_requests, dpop_bound_access_tokens,
 	token_endpoint_auth_method, jwks, registration_token_hash, issued_at, expires_at,
-	id_token_signed_response_alg, token_endpoint_auth_signing_alg,
+	id_token_signed_response_alg, token_endpoint_auth_signing_alg, application_type,
 	post_logout_redirect_uris, metadata_stale_at`
 
 // clientValues are the stored forms of c's fields, in clientColumns order.
@@ -23,7 +23,7 @@ func clientValues(c store.Client) []any {
 		jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens,
 		c.TokenEndpointAuthMethod, c.JWKS, c.RegistrationTokenHash, nullMicros(c.IssuedAt), nullMicros(c.ExpiresAt),
-		c.IDTokenSignedResponseAlg, c.TokenEndpointAuthSigningAlg,
+		c.IDTokenSignedResponseAlg, c.TokenEndpointAuthSigningAlg, c.ApplicationType,
 		jsonList(c.PostLogoutRedirectURIs), nullMicros(c.MetadataStaleAt)}
 }
 
@@ -32,7 +32,7 @@ func clientValues(c store.Client) []any {
 func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			type = excluded.type,
@@ -50,6 +50,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 			expires_at = CASE WHEN clients.expires_at IS NULL THEN NULL ELSE excluded.expires_at END,
 			id_token_signed_response_alg = excluded.id_token_signed_response_alg,
 			token_endpoint_auth_signing_alg = excluded.token_endpoint_auth_signing_alg,
+			application_type = excluded.application_type,
 			post_logout_redirect_uris = excluded.post_logout_redirect_uris,
 			metadata_stale_at = excluded.metadata_stale_at`,
 		clientValues(c)...)
@@ -63,7 +64,7 @@ func (s *Store) UpsertClient(ctx context.Context, c store.Client) error {
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, clientValues(c)...)
 	return insertErr("create client", err)
 }
 
@@ -95,11 +96,12 @@ func (s *Store) UpdateClient(ctx context.Context, was, c store.Client) error {
 			jwks = ?,
 			id_token_signed_response_alg = ?,
 			token_endpoint_auth_signing_alg = ?,
+			application_type = ?,
 			post_logout_redirect_uris = ?
 		WHERE id = ? AND type = ? AND secret_hash = ?`,
 		c.Name, string(c.Type), c.SecretHash, jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.Scopes), c.DefaultScope,
 		c.RequirePushedAuthorizationRequests, c.DPoPBoundAccessTokens, c.TokenEndpointAuthMethod, c.JWKS,
-		c.IDTokenSignedResponseAlg, c.TokenEndpointAuthSigningAlg, jsonList(c.PostLogoutRedirectURIs), c.ID, string(was.Type), was.SecretHash)
+		c.IDTokenSignedResponseAlg, c.TokenEndpointAuthSigningAlg, c.ApplicationType, jsonList(c.PostLogoutRedirectURIs), c.ID, string(was.Type), was.SecretHash)
 	err = changedOne("update client", res, err, store.ErrConflict)
 	if errors.Is(err, store.ErrConflict) { // no row changed: find out why
 		return store.ClientChangedOrGone(ctx, s, c.ID)
@@ -128,7 +130,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) 
 		&c.ID, &c.Name, &c.Type, &c.SecretHash, &redirectURIs, &grantTypes, &scopes, &c.DefaultScope,
 		&c.RequirePushedAuthorizationRequests, &c.DPoPBoundAccessTokens,
 		&c.TokenEndpointAuthMethod, &c.JWKS, &c.RegistrationTokenHash, &issuedAt, &expiresAt,
-		&c.IDTokenSignedResponseAlg, &c.TokenEndpointAuthSigningAlg, &postLogoutRedirectURIs, &metadataStaleAt)
+		&c.IDTokenSignedResponseAlg, &c.TokenEndpointAuthSigningAlg, &c.ApplicationType, &postLogoutRedirectURIs, &metadataStaleAt)
 	if err != nil {
 		return store.Client{}, getErr("get client", err)
 	}

@@ -26,6 +26,7 @@ func registeredClient(id string) store.Client {
 		// OIDC Registration Section 2.
 		IDTokenSignedResponseAlg:    "EdDSA",
 		TokenEndpointAuthSigningAlg: "Ed25519",
+		ApplicationType:             "native",
 	}
 }
 
@@ -97,6 +98,7 @@ var registeredClientTests = []test{
 		must(t, "CreateClient", s.CreateClient(t.Context(), c))
 		confidential := c
 		confidential.Type, confidential.SecretHash, confidential.TokenEndpointAuthMethod = store.Confidential, "Zmlyc3Qtc2VjcmV0", "client_secret_basic"
+		confidential.ApplicationType = "web"
 		must(t, "UpdateClient (public to confidential)", s.UpdateClient(t.Context(), c, confidential))
 		renamed := c
 		renamed.Name = "Renamed"
@@ -207,7 +209,8 @@ var registeredClientTests = []test{
 		g := newGrant("doc-grant")
 		g.ClientID = c.ID
 		must(t, "CreateAuthorizationCode", s.CreateAuthorizationCode(t.Context(), g, newCode("doc-code", g)))
-		c.RedirectURIs, c.MetadataStaleAt = []string{"https://app.example/new-cb"}, at(2*time.Hour)
+		c.RedirectURIs, c.MetadataStaleAt = []string{"http://127.0.0.1:8400/new-cb"}, at(2*time.Hour)
+		c.ApplicationType = "native"    // the document now names a native app, on a loopback redirect
 		keyed := registeredClient(c.ID) // the document now names private_key_jwt, held to one alg
 		c.TokenEndpointAuthMethod, c.JWKS, c.TokenEndpointAuthSigningAlg = keyed.TokenEndpointAuthMethod, keyed.JWKS, "EdDSA"
 		must(t, "UpsertClient (refetched)", s.UpsertClient(t.Context(), c))
@@ -230,6 +233,7 @@ func metadataDocumentClient() store.Client {
 		Scopes:                  []string{"read"},
 		DefaultScope:            "read",
 		TokenEndpointAuthMethod: "none",
+		ApplicationType:         "web",
 		ExpiresAt:               at(24 * time.Hour),
 		MetadataStaleAt:         at(time.Hour),
 	}

@@ -96,6 +96,9 @@ var traditionalChineseTrace = map[string]string{
 	// The alg a client may register for its assertions (OIDC Registration Section 2).
 	"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none), and a key of jwks verifies it": "token_endpoint_auth_signing_alg 只搭配 private_key_jwt，是本伺服器用來驗證 client_assertion 的演算法之一（絕不是 none），且 jwks 裡有一把金鑰能用它驗證",
 
+	// The kind of application a client registers as (OIDC Registration Section 2).
+	`application_type is "web" (the default) or "native", and a native client's redirect_uris are all http on a loopback host`: `application_type 是 "web"（預設值）或 "native"，且原生用戶端 (native client) 的 redirect_uris 全都是本機回送位址 (loopback) 上的 http`,
+
 	// The update request at the client configuration endpoint (RFC 7592 Section 2.2).
 	"the update carries the client_id of the registration it replaces":                                                                                    "更新請求帶有它所取代的那份註冊的 client_id",
 	"the update leaves out what the server provisions: registration_access_token, registration_client_uri, client_secret_expires_at, client_id_issued_at": "更新請求不含伺服器配發的欄位：registration_access_token、registration_client_uri、client_secret_expires_at、client_id_issued_at",

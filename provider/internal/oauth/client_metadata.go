@@ -53,6 +53,10 @@ type ClientMetadata struct {
 	// "The default, if omitted, is that any algorithm supported by the OP
 	// and the RP MAY be used"), and a response then omits it too.
 	TokenEndpointAuthSigningAlg string `json:"token_endpoint_auth_signing_alg,omitempty"`
+	// ApplicationType is "web" or "native" ([OIDC Registration Section 2]:
+	// "The default, if omitted, is web"), checked by checkApplicationType;
+	// a response always names it, "web" for a client that left it out.
+	ApplicationType string `json:"application_type"`
 	// RequirePushedAuthorizationRequests: the client starts authorizations
 	// only through the PAR endpoint ([RFC 9126 Section 6]).
 	//
@@ -147,6 +151,7 @@ var (
 	ruleRedirectURIsSent = Rule{"a client of the authorization_code grant registers its redirect_uris", "RFC 7591 Section 2"}
 	ruleRedirectURICount = Rule{"at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (a bound of this server's: the specifications set none)", "RFC 7591 Section 2"}
 	ruleRedirectURIs     = Rule{"redirect URIs are absolute, without fragment, https or http on loopback", "RFC 6749 Section 3.1.2"}
+	ruleApplicationType  = Rule{`application_type is "web" (the default) or "native", and a native client's redirect_uris are all http on a loopback host`, "OIDC Registration Section 2"}
 	ruleScopeKnown       = Rule{"every registered scope is one this server knows", "RFC 7591 Section 2"}
 	ruleClientName       = Rule{"client_name is short text", "RFC 7591 Section 2"}
 	ruleIDTokenAlg       = Rule{"id_token_signed_response_alg is one this server signs with", "RFC 7591 Section 2"}
@@ -177,6 +182,7 @@ func CheckClientMetadata(tr *Trace, m *ClientMetadata, idTokenAlgs []string) *Er
 		{ruleRedirectURIsSent, func() *Error { return checkRedirectURIsSent(m) }},
 		{ruleRedirectURICount, func() *Error { return checkRedirectURICount(m) }},
 		{ruleRedirectURIs, func() *Error { return checkRedirectURIs(m) }},
+		{ruleApplicationType, func() *Error { return checkApplicationType(m) }},
 		{ruleScopeKnown, func() *Error { return checkRegisteredScope(m) }},
 		{ruleClientName, func() *Error { return checkClientName(m.ClientName) }},
 		{ruleIDTokenAlg, func() *Error { return checkIDTokenAlg(m, idTokenAlgs) }},
@@ -402,6 +408,55 @@ func checkRegisteredRedirectURI(raw string) *Error {
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 var responseParameters = []string{"code", "state", "iss", "error", "error_description", "error_uri"}
 
+// The two application_type values of [OIDC Registration Section 2].
+//
+// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+const (
+	applicationTypeWeb    = "web"
+	applicationTypeNative = "native"
+)
+
+// checkApplicationType: application_type, [OIDC Registration Section 2]:
+// "The default, if omitted, is web. The defined values are native or web."
+// Any other value is invalid_client_metadata. Of a native client it says
+// "Native Clients MUST only register redirect_uris using custom URI schemes
+// or loopback URLs using the http scheme; loopback URLs use localhost or the
+// IP loopback literals 127.0.0.1 or [::1] as the hostname. Authorization
+// Servers MAY place additional constraints on Native Clients." and "The
+// Authorization Server MUST verify that all the registered redirect_uris
+// conform to these constraints." This server takes a custom URI scheme from
+// no client (checkRegisteredRedirectURI), an additional constraint the
+// section allows, so a native client's redirect URIs are all http on a
+// loopback host, and an https one is invalid_redirect_uri.
+//
+// Of a web client the section says "Web Clients using the OAuth Implicit
+// Grant Type MUST only register URLs using the https scheme as
+// redirect_uris; they MUST NOT use localhost as the hostname". This
+// provider has no implicit grant (checkGrantTypes), so that rule is not
+// enforced: a web client registers what checkRegisteredRedirectURI
+// accepts, http on a loopback host included.
+//
+// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+func checkApplicationType(m *ClientMetadata) *Error {
+	switch m.ApplicationType {
+	case "":
+		m.ApplicationType = applicationTypeWeb
+	case applicationTypeWeb, applicationTypeNative:
+	default:
+		return badMetadata("application_type %s is not supported; use web (the default) or native", quoteShort(m.ApplicationType))
+	}
+	if m.ApplicationType != applicationTypeNative {
+		return nil
+	}
+	for _, raw := range m.RedirectURIs {
+		if u, err := url.Parse(raw); err != nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
+			return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteShort(raw)+
+				" of a native client must use http on a loopback host (localhost, 127.0.0.1, [::1]), OIDC Registration Section 2")
+		}
+	}
+	return nil
+}
+
 // isLoopbackHost reports whether host names the machine itself.
 func isLoopbackHost(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
@@ -525,6 +580,7 @@ func registeredClient(m ClientMetadata) store.Client {
 		TokenEndpointAuthMethod: m.TokenEndpointAuthMethod, TokenEndpointAuthSigningAlg: m.TokenEndpointAuthSigningAlg, JWKS: string(m.JWKS),
 		PostLogoutRedirectURIs: m.PostLogoutRedirectURIs, IDTokenSignedResponseAlg: m.IDTokenSignedResponseAlg,
 		RequirePushedAuthorizationRequests: m.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: m.DPoPBoundAccessTokens,
+		ApplicationType: m.ApplicationType,
 	}
 	if m.TokenEndpointAuthMethod == string(AuthNone) {
 		c.Type = store.Public
@@ -543,6 +599,7 @@ func metadataOf(c store.Client) ClientMetadata {
 		GrantTypes: c.GrantTypes, ClientName: c.Name, Scope: strings.Join(c.Scopes, " "),
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
+		ApplicationType: c.ApplicationType,
 		// Without authorization_code a client uses no response type: an
 		// empty array, since an omitted response_types would mean "code"
 		// ([RFC 7591 Section 2]), and null is not an array.

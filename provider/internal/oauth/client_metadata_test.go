@@ -118,6 +118,16 @@ func TestCheckClientMetadata(t *testing.T) {
 		{"assertions held to an alg unknown here", `{` + keyed + `,"token_endpoint_auth_signing_alg":"ES512"}`, ErrInvalidClientMetadata},
 		{"token_endpoint_auth_signing_alg of a client_secret_basic client", `{` + web + `,"token_endpoint_auth_signing_alg":"RS256"}`, ErrInvalidClientMetadata},
 		{"token_endpoint_auth_signing_alg of a public client", `{` + web + `,"token_endpoint_auth_method":"none","token_endpoint_auth_signing_alg":"ES256"}`, ErrInvalidClientMetadata},
+		{"a native client on loopback http (OIDC Registration Section 2)",
+			`{"application_type":"native","redirect_uris":["http://127.0.0.1:49152/cb","http://localhost/cb","http://[::1]:8/cb"],"token_endpoint_auth_method":"none"}`, ""},
+		{"a native client on https (OIDC Registration Section 2)", `{"application_type":"native",` + web + `}`, ErrInvalidRedirectURI},
+		{"a native client with one https URI among loopback ones",
+			`{"application_type":"native","redirect_uris":["http://127.0.0.1/cb","https://app.example/cb"]}`, ErrInvalidRedirectURI},
+		{"a native device client, without redirect URIs",
+			`{"application_type":"native","grant_types":["urn:ietf:params:oauth:grant-type:device_code"],"token_endpoint_auth_method":"none"}`, ""},
+		{"a web client on loopback http: the https rule is the implicit grant's, which this server has not", `{"application_type":"web","redirect_uris":["http://127.0.0.1/cb"]}`, ""},
+		{"an application_type neither web nor native", `{"application_type":"browser",` + web + `}`, ErrInvalidClientMetadata},
+		{"application_type is case-sensitive", `{"application_type":"Native","redirect_uris":["http://127.0.0.1/cb"]}`, ErrInvalidClientMetadata},
 		{"RSA keys with e = 65537 and e = 3 (RFC 8017 Section 3.1)",
 			`{` + web + `,"token_endpoint_auth_method":"private_key_jwt","jwks":` + jwksOf(t, dpoptest.RSAPublicKey(t, 2048, 65537), dpoptest.RSAPublicKey(t, 4096, 3)) + `}`, ""},
 	}
@@ -191,7 +201,8 @@ func TestCheckClientMetadataDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ClientMetadata{RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "client_secret_basic",
-		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: "read openid", IDTokenSignedResponseAlg: "RS256"}
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: "read openid", IDTokenSignedResponseAlg: "RS256",
+		ApplicationType: "web"}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("checked metadata (-want +got):\n%s", diff)
 	}

@@ -29,15 +29,18 @@ func (p *Provider) SeedDemo(ctx context.Context) error {
 		Scopes:       all, DefaultScope: ScopeRead,
 		// The client's home page, where the browser returns after logout.
 		PostLogoutRedirectURIs: []string{origin + "/"},
+		ApplicationType:        applicationTypeWeb,
 	}, {
 		ID: config.SPAClientID, Name: "Demo single-page app", Type: store.Public,
 		RedirectURIs: []string{origin + "/spa/callback"},
 		GrantTypes:   stringsOf(GrantTypeAuthorizationCode, GrantTypeRefreshToken),
 		Scopes:       all, DefaultScope: ScopeRead,
+		ApplicationType: applicationTypeWeb, // it runs in the browser
 	}, {
 		ID: c.DeviceClientID, Name: "Demo device (CLI)", Type: store.Public,
 		GrantTypes: stringsOf(GrantTypeDeviceCode, GrantTypeRefreshToken),
 		Scopes:     all, DefaultScope: ScopeRead,
+		ApplicationType: applicationTypeNative, // a program on the user's device, without redirect URIs
 	}}
 	for _, client := range clients {
 		if err := p.Store.UpsertClient(ctx, client); err != nil {

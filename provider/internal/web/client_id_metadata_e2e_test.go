@@ -295,6 +295,9 @@ var documentRefusals = []documentRefusal{
 		return h.document(nil, "/alg-none", "", map[string]any{"token_endpoint_auth_method": "private_key_jwt",
 			"jwks": json.RawMessage(`{"keys":[` + edKey + `]}`), "token_endpoint_auth_signing_alg": "none"})
 	}, "token_endpoint_auth_signing_alg 'none' is not supported", "OIDC Registration Section 2", 2},
+	{"a native app on an https redirect URI (OIDC Registration Section 2)", func(h *documentHost) string {
+		return h.document(nil, "/native-https", "", map[string]any{"application_type": "native", "redirect_uris": []string{"https://app.example/cb"}})
+	}, "of a native client must use http on a loopback host", "OIDC Registration Section 2", 2},
 }
 
 // TestE2EClientIDMetadataDocumentRefusals holds the provider to each rule

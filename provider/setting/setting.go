@@ -5,7 +5,7 @@
 // message shows a setting's value through Show, so that a refusal, which a
 // program prints as it stops, holds no password. It has no Gin (package service
 // has), so the provider's protocol package uses its URL rules too
-// (PortInRange, ValidPort).
+// (PortInRange, ValidPort, ResponseParameters).
 package setting
 
 import (

@@ -353,7 +353,7 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 //   - [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
 //     included more than once": the provider keeps the URI's query and adds
 //     its response after it, so the query holds none of the parameters a
-//     response carries (responseParameters), and no ";", which some
+//     response carries (setting.ResponseParameters), and no ";", which some
 //     servers split parameters at and others do not.
 //
 // [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
@@ -387,8 +387,8 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad("has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)")
 	case strings.Contains(u.RawQuery, ";"):
 		return bad("has a ';' in its query, where servers disagree on where a parameter ends")
-	case slices.ContainsFunc(responseParameters, u.Query().Has):
-		return bad("has in its query a parameter the response adds (" + strings.Join(responseParameters, ", ") + ")")
+	case slices.ContainsFunc(setting.ResponseParameters, u.Query().Has):
+		return bad("has in its query a parameter the response adds (" + strings.Join(setting.ResponseParameters, ", ") + ")")
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
@@ -397,16 +397,6 @@ func checkRegisteredRedirectURI(raw string) *Error {
 		return bad(httpsOrLoopback)
 	}
 }
-
-// responseParameters are the parameters the provider adds to a redirect
-// URI: an authorization response ([RFC 6749 Section 4.1.2],
-// [RFC 9207 Section 2]), an error response ([RFC 6749 Section 4.1.2.1]),
-// and the state of a logout's redirect.
-//
-// [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
-// [RFC 9207 Section 2]: https://www.rfc-editor.org/rfc/rfc9207#section-2
-// [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
-var responseParameters = []string{"code", "state", "iss", "error", "error_description", "error_uri"}
 
 // The two application_type values of [OIDC Registration Section 2].
 //

@@ -80,6 +80,12 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 // use is this provider's rule, the one of the authorization code
 // ([RFC 6749 Section 4.1.2]: "The client MUST NOT use the authorization
 // code more than once"): a device_code, too, is exchanged once for tokens.
+// Its second use is refused but, unlike a replayed code's, revokes nothing:
+// a code travels through the browser, where it can leak
+// ([RFC 6749 Section 4.1.2] asks to revoke what it issued), while a
+// device_code goes only from the device to this server, which polls it by
+// design, so a poll after the tokens were issued is the device's own retry,
+// not a sign of theft.
 //
 // [RFC 8628 Section 3.4]: https://www.rfc-editor.org/rfc/rfc8628#section-3.4
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5

@@ -583,9 +583,9 @@ func requirePushed(tr *Trace, client store.Client, pushedHash string) *Error {
 // The rules of response_type ([RFC 6749 Section 4.1.1],
 // [RFC 9700 Section 2.1.2]): only "code"; the implicit grant and the
 // hybrid flows are not supported ("clients SHOULD NOT use the implicit
-// grant"). "If the authorization server does not support obtaining an
-// authorization code using this method" the answer is
-// unsupported_response_type ([RFC 6749 Section 4.1.2.1]).
+// grant"). A response_type other than "code" is unsupported_response_type
+// ([RFC 6749 Section 4.1.2.1]): "The authorization server does not support
+// obtaining an authorization code using this method."
 //
 // [RFC 6749 Section 4.1.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
 // [RFC 9700 Section 2.1.2]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2
@@ -608,42 +608,6 @@ func checkResponseType(tr *Trace, client store.Client, responseType string) *Err
 		ErrUnauthorizedClient, "the client is not registered for the authorization code grant")
 }
 
-// The rules of PKCE in the authorization request ([RFC 7636 Section 4.3],
-// [RFC 9700 Section 2.1.1]): only S256, spelled so, and required of public
-// clients; each refusal is invalid_request ([RFC 7636 Section 4.4.1]).
-//
-// [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
-// [RFC 9700 Section 2.1.1]: https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
-// [RFC 7636 Section 4.4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.4.1
-var (
-	// [RFC 7636 Section 4.3]: the client sends the code challenge with
-	// "code_challenge REQUIRED. Code challenge." and "code_challenge_method
-	// OPTIONAL, defaults to "plain" if not present in the request": the
-	// method describes a challenge, and means nothing without one.
-	//
-	// [RFC 7636 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7636#section-4.3
-	ruleChallengeWithMethod = Rule{"code_challenge_method comes with a code_challenge", "RFC 7636 Section 4.3"}
-	rulePKCEForPublic       = Rule{"a public client sends a code_challenge (PKCE)", "RFC 9700 Section 2.1.1"}
-	ruleChallengeS256       = Rule{"code_challenge_method is S256 (plain is refused, never downgraded)", "RFC 9700 Section 2.1.1"}
-	ruleChallengeForm       = Rule{"code_challenge is 43 base64url characters (an S256 hash)", "RFC 7636 Section 4.2"}
-)
-
-// checkCodeChallenge applies the rules of PKCE in the authorization request.
-func checkCodeChallenge(tr *Trace, client store.Client, challenge, method string) *Error {
-	if challenge == "" {
-		if err := tr.Require(ruleChallengeWithMethod, method == "", ErrInvalidRequest, "code_challenge_method without code_challenge"); err != nil {
-			return err
-		}
-		return tr.Require(rulePKCEForPublic, client.Type != store.Public, ErrInvalidRequest,
-			"PKCE is required for public clients: send code_challenge with code_challenge_method=S256")
-	}
-	if err := tr.Require(ruleChallengeS256, method == CodeChallengeMethodS256, ErrInvalidRequest,
-		"code_challenge_method must be S256 (plain and other methods are not supported)"); err != nil {
-		return err
-	}
-	return tr.Require(ruleChallengeForm, validS256Challenge(challenge), ErrInvalidRequest, "code_challenge must be 43 base64url characters (an S256 hash)")
-}
-
 // ruleDPoPJKTForm is the form of the dpop_jkt parameter ([RFC 9449 Section 10]).
 //
 // [RFC 9449 Section 10]: https://www.rfc-editor.org/rfc/rfc9449#section-10
@@ -660,6 +624,6 @@ func checkDPoPJKT(tr *Trace, jkt string) *Error {
 	if jkt == "" {
 		return nil
 	}
-	return tr.Require(ruleDPoPJKTForm, validS256Challenge(jkt), ErrInvalidRequest,
+	return tr.Require(ruleDPoPJKTForm, isSHA256Base64URL(jkt), ErrInvalidRequest,
 		"dpop_jkt must be a JWK SHA-256 thumbprint: 43 base64url characters")
 }

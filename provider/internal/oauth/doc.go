@@ -11,8 +11,7 @@
 //	file                         implements
 //	authorize.go                 RFC 6749 Section 4.1.1 (authorization request), RFC 6749 Section 3.1.2 (redirect
 //	                             URI), RFC 9700 Section 2.1 (exact redirect matching), RFC 8252 Section 7.3
-//	                             (loopback redirect ports of native apps), RFC 7636 Section 4.3,
-//	                             RFC 7636 Section 4.4.1 (PKCE request checks), RFC 9126 Section 4 (clients that
+//	                             (loopback redirect ports of native apps), RFC 9126 Section 4 (clients that
 //	                             must use PAR), RFC 9449 Section 10 (the form of dpop_jkt), OIDC Core Section 3.1.2.1
 //	                             (ui_locales: read here, the language chosen by package i18n; id_token_hint: a code
 //	                             only for the user it names), RFC 6749 Section 4.1.2.1 (a value past 4096 bytes is
@@ -35,7 +34,11 @@
 //	                             RFC 9449 Section 6 (cnf.jkt), RFC 9449 Section 10.1 (a pushed request's DPoP key)
 //	prompt.go                    OIDC Core Section 3.1.2.1 (prompt, max_age), RFC 8252 Section 8.6 (public clients
 //	                             never approved silently)
-//	pkce.go                      RFC 7636 Section 4.1–4.6 (S256 only; downgrade defence of RFC 9700 Section 2.1.1)
+//	pkce.go                      RFC 7636 Section 4.1, RFC 7636 Section 4.2 (the forms of code_verifier and
+//	                             code_challenge), RFC 7636 Section 4.3, RFC 7636 Section 4.4.1 (the authorization
+//	                             request's PKCE checks: S256 only, required of public clients), RFC 7636 Section 4.5,
+//	                             RFC 7636 Section 4.6 (the token request's code_verifier and its S256 comparison),
+//	                             RFC 9700 Section 2.1.1 (plain refused; downgrade defence)
 //	scope.go                     RFC 6749 Section 3.3 (scope), RFC 6749 Section 6 (narrowing on refresh),
 //	                             OIDC Core Section 11 (offline_access)
 //	client_auth.go               RFC 6749 Section 2.3 (one method per request), RFC 6749 Section 2.3.1

@@ -14,6 +14,20 @@ func TestS256ChallengeRFC7636AppendixB(t *testing.T) {
 	}
 }
 
+// TestS256MatchesAllocatesNoString: the comparison of RFC 7636 Section 4.6
+// runs on every authorization code exchange, so it compares hashText's
+// array and allocates nothing more than the hash itself does (sha256.Sum256
+// copies a verifier longer than 32 bytes to the heap).
+func TestS256MatchesAllocatesNoString(t *testing.T) {
+	verifier, challenge := "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	hashing := testing.AllocsPerRun(100, func() { _ = hashText(verifier) })
+	var matches bool
+	comparing := testing.AllocsPerRun(100, func() { matches = s256Matches(verifier, challenge) })
+	if !matches || comparing > hashing {
+		t.Errorf("got %v allocations (matches %v), want at most hashText's %v and a match", comparing, matches, hashing)
+	}
+}
+
 func TestVerifyCodeVerifier(t *testing.T) {
 	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 	const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

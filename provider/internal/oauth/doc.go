@@ -3,8 +3,15 @@
 // sentence of the RFC that states it. It has no HTTP server code (no Gin;
 // its only HTTP is the client of client_id_metadata_fetch.go, which fetches
 // client ID metadata documents), no SQL and no HTML: handlers in package
-// web parse a request into a struct, call one Provider method and write
-// what it returns — a response struct or an *Error.
+// web parse a request into a struct, call Provider methods and write what
+// they return — a response struct or an *Error. Most call one method. The
+// handlers of the pages a user signs in on sequence several, each deciding
+// by its rules here, while the handler keeps the login session's cookie:
+// the authorization endpoint's (web/authorize.go) sequences sign-in, the
+// user's decision and code issuance (RFC 6749 Section 4.1, step B), or the
+// error redirect; the device verification URI's (web/device.go) the user
+// code, sign-in and the decision; logout's (web/logout.go) the request,
+// then the end of the login session.
 //
 // # Where each RFC lives
 //

@@ -33,8 +33,8 @@
 //	dpop.go                      RFC 9449 Section 4.3 (every DPoP proof check, in the RFC's order but check 7, no
 //	                             private key in jwk, before check 6, the signature, which needs that key; an RSA
 //	                             jwk's size and exponent between them, RFC 7518 Section 3.3),
-//	                             RFC 9449 Section 11.1 (jti replay, across processes), RFC 3986 Section 6.2.2,
-//	                             RFC 3986 Section 6.2.3 (htu normalization)
+//	                             RFC 9449 Section 11.1 (jti replay, across processes); htu compared with the
+//	                             request's URI as uri.go normalizes them
 //	dpop_nonce.go                RFC 9449 Section 8, RFC 9449 Section 9 (server nonces: stateless, HMAC of the time,
 //	                             DPOP_NONCE=on)
 //	dpop_binding.go              RFC 9449 Section 5 (token endpoint, refresh tokens of public clients),
@@ -67,6 +67,8 @@
 //	                             only, checked at the dial), CIMD Section 6.6 (5 KB)
 //	resource.go                  RFC 8707 Section 2, RFC 8707 Section 2.2 (resource indicators: known resources, one
 //	                             "aud" per token, narrowing)
+//	uri.go                       RFC 3986 Section 6.2.2, RFC 3986 Section 6.2.3 (URI normalization: case, default
+//	                             port, percent-encoding, dot segments; for a DPoP proof's htu and a resource)
 //	protected_resource.go        RFC 9728 Section 2, RFC 9728 Section 3, RFC 9728 Section 3.1, RFC 9728 Section 5.1
 //	                             (protected resource metadata, where it is, resource_metadata in challenges);
 //	                             RFC 6750 Section 3 (the scope each resource's challenge names)

@@ -36,7 +36,7 @@ type TokenRequest struct {
 	// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 	DPoP DPoPRequest
 
-	dpopJKT string // the checked proof's key, set by Token
+	dpopJKT string // the checked proof's key, set by Token for the grant
 }
 
 // ParseTokenRequest reads a token request from the form body and the
@@ -90,10 +90,13 @@ type TokenResponse struct {
 	DPoPNonce string `json:"-"`
 }
 
-// Token answers a token request: it authenticates the client, then
-// switches on grant_type, once ([RFC 6749 Section 4.1.3],
-// [RFC 6749 Section 4.4.2], [RFC 6749 Section 6], [RFC 8628 Section 3.4]).
+// Token answers a token request: it authenticates the client, admits the
+// grant type, checks the DPoP proof, if any ([RFC 9449 Section 5]), whose
+// key the grant binds its tokens to, then switches on grant_type, once
+// ([RFC 6749 Section 4.1.3], [RFC 6749 Section 4.4.2], [RFC 6749 Section 6],
+// [RFC 8628 Section 3.4]).
 //
+// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 // [RFC 6749 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 // [RFC 6749 Section 4.4.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
@@ -103,7 +106,10 @@ func (p *Provider) Token(ctx context.Context, r TokenRequest) (*TokenResponse, *
 	if err != nil {
 		return nil, err
 	}
-	if r.dpopJKT, err = p.admitGrant(ctx, client, r); err != nil {
+	if err := admitGrant(TraceFrom(ctx), client, r.GrantType); err != nil {
+		return nil, err
+	}
+	if r.dpopJKT, err = p.tokenRequestDPoP(ctx, client, r.DPoP); err != nil {
 		return nil, err
 	}
 	var resp *TokenResponse
@@ -186,22 +192,17 @@ const (
 // accepts these.
 var supportedGrantTypes = []GrantType{GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials, GrantTypeDeviceCode}
 
-// admitGrant makes the checks every grant type shares, in order: the grant
-// type is supported, the client is registered for it, and a DPoP proof, if
-// any, is valid ([RFC 9449 Section 5]). It returns the thumbprint of the
-// proof's key, "" without a proof.
+// admitGrant makes the checks of the grant type every token request
+// shares, in order: the grant type is supported, and the client is
+// registered for it ([RFC 6749 Section 5.2]).
 //
-// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
-func (p *Provider) admitGrant(ctx context.Context, client store.Client, r TokenRequest) (string, *Error) {
-	tr := TraceFrom(ctx)
-	if !slices.Contains(supportedGrantTypes, r.GrantType) {
-		return "", tr.Fail(ruleGrantTypeSupported, ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(string(r.GrantType)))
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+func admitGrant(tr *Trace, client store.Client, grantType GrantType) *Error {
+	if !slices.Contains(supportedGrantTypes, grantType) {
+		return tr.Fail(ruleGrantTypeSupported, ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(string(grantType)))
 	}
 	tr.Check(ruleGrantTypeSupported, true)
-	if err := requireGrantType(tr, client, r.GrantType); err != nil {
-		return "", err
-	}
-	return p.tokenRequestDPoP(ctx, client, r.DPoP)
+	return requireGrantType(tr, client, grantType)
 }
 
 // hasGrantType reports whether a client's registered grant types include g.

@@ -71,7 +71,7 @@ func TestChooseDatabaseMakesTheFallbackDirectory(t *testing.T) {
 func TestKeyBesideTheSQLiteFileInUse(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	t.Setenv("DATABASE_URL", filepath.Join(dir, "data", "provider.db"))
+	t.Setenv("DATABASE_URL", migratedStore(t, filepath.Join(dir, "data", "provider.db")))
 	t.Setenv("DATABASE_FALLBACK", filepath.Join(dir, "fallback", "provider.db"))
 	if err := run(t.Context(), []string{"keys", "rotate"}, io.Discard); err != nil {
 		t.Fatalf("rotate with DATABASE_FALLBACK set: %v", err)

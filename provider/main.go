@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -135,10 +136,18 @@ func runCommand(ctx context.Context, cmd command, cfg config.Config, log *slog.L
 }
 
 // rotateKeys adds a new signing key per algorithm (token.Keys.Rotate) and
-// says which, and when running providers use them.
+// says which, and when running providers use them. It runs beside the
+// providers serving the database, so it neither migrates it
+// (backend.OpenMigrated) nor creates one: a database no provider has used
+// is DATABASE_URL set wrong, and its new keys would sign nothing.
 func rotateKeys(ctx context.Context, cfg config.Config) error {
-	st, kek, err := openStore(ctx, cfg)
-	if err != nil {
+	st, kek, err := openStore(ctx, cfg, backend.OpenMigrated)
+	switch {
+	case errors.Is(err, store.ErrNoSchema):
+		return fmt.Errorf("DATABASE_URL names a database that no provider has used; set it to the providers' database (nothing rotated, nothing created): %w", err)
+	case errors.Is(err, store.ErrSchemaOlder):
+		return fmt.Errorf("%w: upgrade the providers first, then rotate (nothing rotated, nothing migrated)", err)
+	case err != nil:
 		return err
 	}
 	defer st.Close()
@@ -164,10 +173,10 @@ func rotateKeys(ctx context.Context, cfg config.Config) error {
 	return err
 }
 
-// openStore opens the store DATABASE_URL names and the key that seals its
-// signing keys.
-func openStore(ctx context.Context, cfg config.Config) (store.Store, *token.KEK, error) {
-	st, err := backend.Open(ctx, cfg.DatabaseURL)
+// openStore opens the store DATABASE_URL names with open (backend.Open or
+// backend.OpenMigrated) and the key that seals its signing keys.
+func openStore(ctx context.Context, cfg config.Config, open func(context.Context, string) (store.Store, error)) (store.Store, *token.KEK, error) {
+	st, err := open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,7 +203,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer release()
-	st, kek, err := openStore(ctx, cfg)
+	st, kek, err := openStore(ctx, cfg, backend.Open)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -21,8 +23,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/oauth-reference/provider/internal/backend"
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store/postgres/pgtest"
 	"github.com/oauth-reference/provider/processtest"
 	"github.com/oauth-reference/provider/providertest"
@@ -538,7 +542,7 @@ func TestHeapFloorUnlessGOGCIsSet(t *testing.T) {
 func TestKeysRotateCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
+	t.Setenv("DATABASE_URL", migratedStore(t, filepath.Join(dir, "provider.db")))
 	t.Setenv("PASSWORD_HASH_MEMORY_KIB", "8")
 	t.Setenv("PASSWORD_HASH_TIME", "1")
 	for i := range 2 {
@@ -572,6 +576,103 @@ func TestKeysRotateCommand(t *testing.T) {
 	}
 }
 
+// migratedStore migrates the database databaseURL names, as a provider's
+// first start does, and returns databaseURL: "provider keys rotate" changes
+// no schema, and refuses a database no provider has used.
+func migratedStore(t *testing.T, databaseURL string) string {
+	t.Helper()
+	st, err := backend.Open(t.Context(), databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	return databaseURL
+}
+
+// TestKeysRotateRefusesADatabaseNoProviderUsed: "provider keys rotate"
+// with DATABASE_URL naming a database no provider has used (unset, or
+// relative, in another working directory than the provider's; mistyped)
+// exits 1 with an error naming DATABASE_URL, and creates nothing: no
+// database file, no kek beside it, no table. On both stores.
+func TestKeysRotateRefusesADatabaseNoProviderUsed(t *testing.T) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			refuseStart(t, store, []string{"keys", "rotate"}, "DATABASE_URL names a database that no provider has used")
+		})
+	}
+}
+
+// TestKeysRotateDoesNotMigrateUnderAnOlderProvider: "provider keys rotate"
+// of a newer version than the providers serving the database (a package
+// upgrade replaced the binary before the service restarted) does not
+// migrate the database under them, which would make them fail requests:
+// it refuses a database that lacks a migration of this version, and leaves
+// its schema_migrations as it was, and its signing keys. On both stores.
+func TestKeysRotateDoesNotMigrateUnderAnOlderProvider(t *testing.T) {
+	previous := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(previous) }) // run replaces it
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			databaseURL := filepath.Join(dir, "provider.db")
+			if kind == "postgres" {
+				databaseURL = pgtest.NewSchemas(t).Create(t)
+				t.Setenv("KEY_ENCRYPTION_KEY", testKEK)
+			}
+			t.Setenv("DATABASE_URL", migratedStore(t, databaseURL))
+			db := openSQL(t, databaseURL)
+			// The database of a provider from before this version's last migration.
+			if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`); err != nil {
+				t.Fatal(err)
+			}
+			before := schemaState(t, db)
+			err := run(t.Context(), []string{"keys", "rotate"}, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "the database's schema is older than this version") || !strings.Contains(err.Error(), "upgrade the providers first, then rotate") {
+				t.Errorf("keys rotate on an older database: got %v, want it refused: upgrade the providers first, then rotate", err)
+			}
+			if after := schemaState(t, db); after != before {
+				t.Errorf("after the refused rotation: got %s, want %s, as before", after, before)
+			}
+		})
+	}
+}
+
+// openSQL opens the database databaseURL names with database/sql, closed
+// when the test ends.
+func openSQL(t *testing.T, databaseURL string) *sql.DB {
+	t.Helper()
+	if !config.IsPostgres(databaseURL) {
+		db, err := sql.Open("sqlite", databaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	pool, err := pgxpool.New(t.Context(), databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	db := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { db.Close() }) // before the pool's
+	return db
+}
+
+// schemaState describes what "provider keys rotate" could change in db: its
+// schema_migrations and its number of signing keys.
+func schemaState(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	var migrations string
+	var keys int
+	err := db.QueryRow(`SELECT (SELECT string_agg(name, ' ' ORDER BY version) FROM schema_migrations), (SELECT count(*) FROM signing_keys)`).Scan(&migrations, &keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("migrations %q, %d signing keys", migrations, keys)
+}
+
 // TestKeysRotateOnPostgresReloadsNothingAfter: on PostgreSQL, where every
 // store is told when the signing keys change, "provider keys rotate"
 // logs no failed reload of its own keys: a reload the command's rotation
@@ -582,7 +683,7 @@ func TestKeysRotateOnPostgresReloadsNothingAfter(t *testing.T) {
 	previous := slog.Default()
 	t.Cleanup(func() { slog.SetDefault(previous) }) // run replaces it
 	t.Chdir(t.TempDir())
-	t.Setenv("DATABASE_URL", pgtest.NewSchemas(t).Create(t))
+	t.Setenv("DATABASE_URL", migratedStore(t, pgtest.NewSchemas(t).Create(t)))
 	t.Setenv("KEY_ENCRYPTION_KEY", testKEK)
 	t.Setenv("PASSWORD_HASH_MEMORY_KIB", "8")
 	t.Setenv("PASSWORD_HASH_TIME", "1")
@@ -604,7 +705,7 @@ func TestKeysRotateOnPostgresReloadsNothingAfter(t *testing.T) {
 func TestWrongKeyEncryptionKey(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	t.Setenv("DATABASE_URL", filepath.Join(dir, "provider.db"))
+	t.Setenv("DATABASE_URL", migratedStore(t, filepath.Join(dir, "provider.db")))
 	t.Setenv("KEY_ENCRYPTION_KEY", "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=") // 32 × "a"
 	if err := run(context.Background(), []string{"keys", "rotate"}, io.Discard); err != nil {
 		t.Fatalf("rotate with the first key: %v", err)

@@ -25,6 +25,17 @@ func Open(ctx context.Context, databaseURL string) (store.Store, error) {
 	return sqlite.Open(ctx, databaseURL)
 }
 
+// OpenMigrated opens the store as Open does, but changes no schema and
+// creates no database: it refuses one whose schema is not this version's
+// (store.CheckMigrated). It is for the commands that run beside the
+// providers serving the database.
+func OpenMigrated(ctx context.Context, databaseURL string) (store.Store, error) {
+	if config.IsPostgres(databaseURL) {
+		return postgres.OpenMigrated(ctx, databaseURL)
+	}
+	return sqlite.OpenMigrated(ctx, databaseURL)
+}
+
 // KeyEncryptionKey returns the key-encryption key that seals the signing
 // keys of st, the store named by databaseURL: the configured one
 // (KEY_ENCRYPTION_KEY, base64) when set. Otherwise, for a SQLite file, the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -41,6 +42,10 @@ type Migration struct {
 // Each file's version must be above the one before it: two files of one
 // version would be one row in schema_migrations, and the second would never
 // run. Nothing is applied unless every file is in order.
+//
+// The migrations recorded are not handed to apply: a database migrated
+// before needs no write lock to be opened again. (apply checks once more,
+// in its transaction, for a process that started at the same time.)
 func Migrate(ctx context.Context, fsys fs.FS, recorded []Migration, apply func(context.Context, Migration) (bool, error)) error {
 	migrations, err := readMigrations(fsys)
 	if err != nil {
@@ -58,7 +63,7 @@ func Migrate(ctx context.Context, fsys fs.FS, recorded []Migration, apply func(c
 			slog.Info("store migrated", "applied", strings.Join(applied, " "))
 		}
 	}()
-	for _, m := range migrations {
+	for _, m := range pending(migrations, recorded) {
 		done, err := apply(ctx, m)
 		if done {
 			applied = append(applied, m.Name)
@@ -68,6 +73,56 @@ func Migrate(ctx context.Context, fsys fs.FS, recorded []Migration, apply func(c
 		}
 	}
 	return nil
+}
+
+// ErrNoSchema is the error of CheckMigrated for a database that records no
+// migration: no provider has used it.
+var ErrNoSchema = errors.New("the database has no schema: no provider has used it")
+
+// ErrSchemaOlder is the error of CheckMigrated for a database that lacks
+// some of the migrations this version has.
+var ErrSchemaOlder = errors.New("the database's schema is older than this version")
+
+// CheckMigrated checks, changing nothing, that a database whose
+// schema_migrations records recorded has the schema of fsys: it refuses one
+// that records nothing (ErrNoSchema), one a newer version migrated (as
+// Migrate refuses it), and one that lacks a migration of fsys
+// (ErrSchemaOlder). A command that runs beside the providers serving a
+// database uses it instead of Migrate: migrating under them would change
+// the schema they read.
+func CheckMigrated(fsys fs.FS, recorded []Migration) error {
+	migrations, err := readMigrations(fsys)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(recorded) == 0 {
+		return ErrNoSchema
+	}
+	if err := refuseUnknown(migrations, recorded); err != nil {
+		return err
+	}
+	var missing []string
+	for _, m := range pending(migrations, recorded) {
+		missing = append(missing, m.Name)
+	}
+	if missing != nil {
+		return fmt.Errorf("%w (it lacks %s)", ErrSchemaOlder, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// pending returns the migrations that recorded does not hold under their
+// version and name, in their order. A migration recorded under its version
+// with another name was renumbered (renumberedMigrations), and the one that
+// has its version today is still pending.
+func pending(migrations, recorded []Migration) []Migration {
+	var todo []Migration
+	for _, m := range migrations {
+		if !slices.ContainsFunc(recorded, func(r Migration) bool { return r.Version == m.Version && r.Name == m.Name }) {
+			todo = append(todo, m)
+		}
+	}
+	return todo
 }
 
 // retiredMigrations are migrations that main carried for a while and then

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -92,7 +93,8 @@ func TestMigrateRefusesTwoFilesOfOneVersion(t *testing.T) {
 // this one does not know (a rollback); it is refused with the names of
 // those migrations, and nothing is applied. A database that lacks some of
 // this version's migrations is an older one, which Migrate brings up to
-// date.
+// date: only the migrations it lacks are handed to apply, so a database
+// migrated before is opened without a write lock per migration.
 func TestMigrateRefusesANewerDatabase(t *testing.T) {
 	fsys := fstest.MapFS{
 		"migrations/0001_init.sql":     {Data: []byte("SELECT 1;")},
@@ -103,22 +105,23 @@ func TestMigrateRefusesANewerDatabase(t *testing.T) {
 		name     string
 		recorded []store.Migration
 		refused  []string // names the error must give
+		applies  int      // migrations handed to apply
 	}{
-		{"a new database", nil, nil},
-		{"an older database", []store.Migration{{Version: 1, Name: "0001_init.sql"}}, nil},
-		{"this version's", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 2, Name: "0002_next.sql"}, {Version: 10, Name: "0010_sessions.sql"}}, nil},
-		{"a newer database", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 11, Name: "0011_later.sql"}, {Version: 12, Name: "0012_latest.sql"}}, []string{"0011_later.sql", "0012_latest.sql"}},
-		{"one in between", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 5, Name: "0005_between.sql"}}, []string{"0005_between.sql"}},
-		{"one main took back", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 70, Name: "0070_pushed_request_opened.sql"}}, nil},
-		{"another of a retired version", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 70, Name: "0070_other.sql"}}, []string{"0070_other.sql"}},
+		{"a new database", nil, nil, 3},
+		{"an older database", []store.Migration{{Version: 1, Name: "0001_init.sql"}}, nil, 2},
+		{"this version's", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 2, Name: "0002_next.sql"}, {Version: 10, Name: "0010_sessions.sql"}}, nil, 0},
+		{"a newer database", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 11, Name: "0011_later.sql"}, {Version: 12, Name: "0012_latest.sql"}}, []string{"0011_later.sql", "0012_latest.sql"}, 0},
+		{"one in between", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 5, Name: "0005_between.sql"}}, []string{"0005_between.sql"}, 0},
+		{"one main took back", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 70, Name: "0070_pushed_request_opened.sql"}}, nil, 2},
+		{"another of a retired version", []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 70, Name: "0070_other.sql"}}, []string{"0070_other.sql"}, 0},
 	} {
 		applied := 0
 		err := store.Migrate(t.Context(), fsys, tc.recorded, func(context.Context, store.Migration) (bool, error) {
 			applied++
 			return true, nil
 		})
-		if (err != nil) != (tc.refused != nil) || (err != nil) != (applied == 0) {
-			t.Errorf("%s: got %v and %d applied, want refused %v (and then nothing applied)", tc.name, err, applied, tc.refused != nil)
+		if (err != nil) != (tc.refused != nil) || applied != tc.applies {
+			t.Errorf("%s: got %v and %d applied, want refused %v and %d applied", tc.name, err, applied, tc.refused != nil, tc.applies)
 			continue
 		}
 		for _, name := range tc.refused {
@@ -151,5 +154,33 @@ func TestMigrateLogsWhatItApplied(t *testing.T) {
 	none := func(context.Context, store.Migration) (bool, error) { return false, nil }
 	if err := store.Migrate(t.Context(), fsys, nil, none); err != nil || log.Len() != 0 {
 		t.Errorf("a start with nothing to apply: got error %v and log %q, want neither", err, log.String())
+	}
+}
+
+// TestCheckMigrated: CheckMigrated, which changes nothing, passes a
+// database with every migration of this version, and refuses one with none
+// (store.ErrNoSchema), an older one, naming the migrations it lacks
+// (store.ErrSchemaOlder), and a newer one, as Migrate refuses it.
+func TestCheckMigrated(t *testing.T) {
+	fsys := fstest.MapFS{
+		"migrations/0001_init.sql": {Data: []byte("SELECT 1;")},
+		"migrations/0002_next.sql": {Data: []byte("SELECT 2;")},
+	}
+	current := []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 2, Name: "0002_next.sql"}}
+	for _, tc := range []struct {
+		name     string
+		recorded []store.Migration
+		want     error  // nil: passed
+		names    string // what the error must name
+	}{
+		{"this version's", current, nil, ""},
+		{"a new database", nil, store.ErrNoSchema, ""},
+		{"an older database", current[:1], store.ErrSchemaOlder, "0002_next.sql"},
+		{"a newer database", append(current, store.Migration{Version: 3, Name: "0003_later.sql"}), nil, "0003_later.sql"},
+	} {
+		err := store.CheckMigrated(fsys, tc.recorded)
+		if (tc.names == "" && tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) || (err != nil && !strings.Contains(err.Error(), tc.names)) {
+			t.Errorf("%s: got %v, want %v naming %q", tc.name, err, tc.want, tc.names)
+		}
 	}
 }

@@ -31,6 +31,16 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	})
 }
 
+// checkMigrated refuses a database whose schema is not this version's
+// (store.CheckMigrated), changing nothing.
+func checkMigrated(ctx context.Context, pool *pgxpool.Pool) error {
+	recorded, err := recordedMigrations(ctx, pool)
+	if err != nil {
+		return err
+	}
+	return store.CheckMigrated(migrations, recorded)
+}
+
 // recordedMigrations reads the versions and names of schema_migrations:
 // none before the first start has made the table.
 func recordedMigrations(ctx context.Context, pool *pgxpool.Pool) ([]store.Migration, error) {

@@ -24,6 +24,17 @@ func newDatabase(t *testing.T) (url string, pool *pgxpool.Pool, apply func(conte
 	return url, pool, func(ctx context.Context, m store.Migration) (bool, error) { return applyMigration(ctx, pool, m) }
 }
 
+// TestOpenMigratedRefusesAnOlderDatabase: OpenMigrated, which "provider
+// keys rotate" uses beside the providers serving the database, refuses a
+// database from before 0062 and does not migrate it under them.
+func TestOpenMigratedRefusesAnOlderDatabase(t *testing.T) {
+	url, pool, apply := newDatabase(t)
+	storetest.MigrateBefore(t, migrations, "0062", apply)
+	storetest.RefusedAsOlder(t,
+		func() (*Store, error) { return OpenMigrated(t.Context(), url) },
+		func() ([]store.Migration, error) { return recordedMigrations(t.Context(), pool) })
+}
+
 // TestUpgradeFromTwoFilesOf60: a database migrated when main had two files
 // of version 60 records the client metadata documents migration (today's
 // 0061) as 0060 and never made ended_login_sessions. Open records that

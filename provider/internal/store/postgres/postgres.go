@@ -67,6 +67,19 @@ var (
 // poolPingTimeout, unless the URL's connect_timeout or pool_ping_timeout
 // says otherwise.
 func Open(ctx context.Context, url string) (*Store, error) {
+	return open(ctx, url, migrate)
+}
+
+// OpenMigrated connects to the database at url as Open does, but migrates
+// nothing: it refuses a database whose schema is not this version's
+// (store.CheckMigrated).
+func OpenMigrated(ctx context.Context, url string) (*Store, error) {
+	return open(ctx, url, checkMigrated)
+}
+
+// open connects to the database at url (Open) and gives its schema to
+// schema, which migrates it or checks it.
+func open(ctx context.Context, url string, schema func(context.Context, *pgxpool.Pool) error) (*Store, error) {
 	config, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err) // pgx masks the password
@@ -81,7 +94,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := migrate(ctx, pool); err != nil {
+	if err := schema(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}

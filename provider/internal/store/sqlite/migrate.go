@@ -26,6 +26,16 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	})
 }
 
+// checkMigrated refuses a database whose schema is not this version's
+// (store.CheckMigrated), changing nothing.
+func checkMigrated(ctx context.Context, db *sql.DB) error {
+	recorded, err := recordedMigrations(ctx, db)
+	if err != nil {
+		return err
+	}
+	return store.CheckMigrated(migrations, recorded)
+}
+
 // recordedMigrations reads the versions and names of schema_migrations:
 // none before the first start has made the table.
 func recordedMigrations(ctx context.Context, db *sql.DB) ([]store.Migration, error) {

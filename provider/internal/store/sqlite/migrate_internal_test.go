@@ -45,6 +45,17 @@ func TestUpgradeFromTwoFilesOf60(t *testing.T) {
 	storetest.UpgradedFromTwoFilesOf60(t, migrations, log.String(), recorded, s)
 }
 
+// TestOpenMigratedRefusesAnOlderDatabase: OpenMigrated, which "provider
+// keys rotate" uses beside the providers serving the database, refuses a
+// database from before 0062 and does not migrate it under them.
+func TestOpenMigratedRefusesAnOlderDatabase(t *testing.T) {
+	path, db, apply := newDatabase(t)
+	storetest.MigrateBefore(t, migrations, "0062", apply)
+	storetest.RefusedAsOlder(t,
+		func() (*Store, error) { return OpenMigrated(t.Context(), path) },
+		func() ([]store.Migration, error) { return recordedMigrations(t.Context(), db) })
+}
+
 // TestMigrationWhoseCommitFailsIsNotApplied: a migration whose COMMIT
 // fails (here a deferred foreign key it breaks, which SQLite checks only
 // at COMMIT; a full disk fails there too) reports an error and not

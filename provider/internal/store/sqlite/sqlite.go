@@ -46,6 +46,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -108,6 +109,25 @@ const Memory = ":memory:"
 // directory if needed, and brings its schema up to date. A path of ":memory:"
 // opens a private in-memory database, for tests; it lives as long as the Store.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, migrate)
+}
+
+// OpenMigrated opens the SQLite database at path as it is: it creates no
+// file and migrates nothing, and refuses a database whose schema is not
+// this version's (store.CheckMigrated), a missing file as one without a
+// schema (store.ErrNoSchema).
+func OpenMigrated(ctx context.Context, path string) (*Store, error) {
+	if path != Memory {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, store.ErrNoSchema)
+		}
+	}
+	return open(ctx, path, checkMigrated)
+}
+
+// open opens the SQLite database at path (Open) and gives its schema to
+// schema, which migrates it or checks it.
+func open(ctx context.Context, path string, schema func(context.Context, *sql.DB) error) (*Store, error) {
 	if strings.Contains(path, "?") {
 		return nil, fmt.Errorf("sqlite: database path %q: '?' starts the driver's parameters", path)
 	}
@@ -117,16 +137,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 	}
 	s := &Store{}
-	if err := s.connect(ctx, path); err != nil {
+	if err := s.connect(ctx, path, schema); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return s, nil
 }
 
-// connect sets up s: the writer first, which creates and migrates the
-// database, then the readers and the prepared statements.
-func (s *Store) connect(ctx context.Context, path string) (err error) {
+// connect sets up s: the writer first, which creates the database and
+// gives it to schema, then the readers and the prepared statements.
+func (s *Store) connect(ctx context.Context, path string, schema func(context.Context, *sql.DB) error) (err error) {
 	s.write = &writer{turn: make(chan struct{}, 1)}
 	if s.write.db, err = sql.Open("sqlite", dsn(path, false)); err != nil {
 		return err
@@ -136,7 +156,7 @@ func (s *Store) connect(ctx context.Context, path string) (err error) {
 	if err = walMode(ctx, s.write.db); err != nil {
 		return err
 	}
-	if err = migrate(ctx, s.write.db); err != nil {
+	if err = schema(ctx, s.write.db); err != nil {
 		return err
 	}
 	s.read = s.write.db

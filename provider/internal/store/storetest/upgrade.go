@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -56,6 +57,28 @@ func RefusedAsNewer[S interface{ Close() error }](t *testing.T, open func() (S, 
 	}
 	if err == nil || !strings.Contains(err.Error(), NewerMigration.Name) {
 		t.Errorf("Open of a database a newer version migrated: got %v, want an error naming %s", err, NewerMigration.Name)
+	}
+}
+
+// RefusedAsOlder checks that openMigrated (a backend's OpenMigrated) fails
+// with store.ErrSchemaOlder on a database that lacks some of this version's
+// migrations (made with MigrateBefore), and that the database's
+// schema_migrations, read with recorded, is left as it was.
+func RefusedAsOlder[S interface{ Close() error }](t *testing.T, openMigrated func() (S, error), recorded func() ([]store.Migration, error)) {
+	t.Helper()
+	before, err := recorded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := openMigrated()
+	if err == nil {
+		s.Close()
+	}
+	if !errors.Is(err, store.ErrSchemaOlder) {
+		t.Errorf("OpenMigrated of an older database: got %v, want store.ErrSchemaOlder", err)
+	}
+	if after, err := recorded(); err != nil || !slices.Equal(after, before) {
+		t.Errorf("schema_migrations after OpenMigrated refused: got %v (%v), want %v, as before", after, err, before)
 	}
 }
 

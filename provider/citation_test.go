@@ -34,6 +34,7 @@ var strayCitations = []struct {
 	{regexp.MustCompile(`(?i)\bthe\s+(issue|brief)('s|\s+(asks|wants|says|quoted))`), `the reason itself, not the request that asked for it`},
 	{regexp.MustCompile(`(?i)\bissues?\s+[0-9]`), `the README section, not the issue that asked for it`},
 	{numberAfterSpec, `"Section" between the spec's name and the number`},
+	{regexp.MustCompile(`\bSections?\s+[0-9][0-9.]*\s*(–|-|to)\s*[0-9]`), `each section in full, "RFC 7636 Section 4.1, RFC 7636 Section 4.2": grep for one misses a range`},
 }
 
 // numberAfterSpec is a section number right after a spec's name, without
@@ -226,4 +227,37 @@ func commentText(group *ast.CommentGroup) string {
 		lines[i] = strings.TrimPrefix(c.Text, "//")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestStrayCitationFormsAreCaught holds strayCitations to the forms they
+// exist for, so the walk above can fail: each stray form is caught, and
+// the one form is not.
+func TestStrayCitationFormsAreCaught(t *testing.T) {
+	caught := func(text string) bool {
+		for _, stray := range strayCitations {
+			if stray.pattern.MatchString(text) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tt := range []struct {
+		text string
+		want bool
+	}{
+		{"[RFC 6749 Section 4.1.3]", false},
+		{"RFC 7636 Section 4.1, RFC 7636 Section 4.2", false},
+		{"OIDC Core Section 3.1.2.1", false},
+		{"RFC 6749 §4.1.3", true},
+		{"[Section 4.1.3]", true},
+		{"OpenID Connect Core 1.0 Section 3", true},
+		{"RFC 6749" + " 4.1.3", true}, // split, or the walk above would flag this file
+		{"RFC 7636 Section 4.1–4.6", true},
+		{"RFC 7636 Sections 4.1-4.6", true},
+		{"RFC 7636 Section 4.1 to 4.6", true},
+	} {
+		if got := caught(tt.text); got != tt.want {
+			t.Errorf("%q: caught %t, want %t", tt.text, got, tt.want)
+		}
+	}
 }

@@ -19,14 +19,19 @@ import (
 
 // chooseDatabase settles which store DATABASE_URL means when
 // DATABASE_FALLBACK is set, as docker-compose.yml does: PostgreSQL when the
-// host of the postgres:// DATABASE_URL exists — the postgres profile is on,
-// and compose started the provider once PostgreSQL was healthy — else the
-// fallback SQLite file. So the profile alone selects the store.
+// host of the postgres:// DATABASE_URL resolves (lookupHost) — the postgres
+// profile is on, and compose started the provider once PostgreSQL was
+// healthy — else the fallback SQLite file. So the profile alone selects the
+// store. A name that does not resolve is no service of the project, whether
+// the answer is "no such host" or a resolver failure: Docker's DNS answers
+// a name that is no service by asking the host's resolvers, and answers
+// "server failure" when none answers (a laptop offline), while the name of
+// a service that runs always resolves.
 //
 // The choice is recorded beside the fallback file. A deployment that once
 // used PostgreSQL refuses to fall back (PostgreSQL may just be down): its
 // data must not silently split between two stores.
-func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, lookupHost func(context.Context, string) ([]string, error)) error {
 	if cfg.DatabaseFallback == "" || !config.IsPostgres(cfg.DatabaseURL) {
 		return nil
 	}
@@ -35,19 +40,19 @@ func chooseDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) e
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	marker := filepath.Join(filepath.Dir(cfg.DatabaseFallback), "database")
-	_, err = net.DefaultResolver.LookupHost(ctx, u.Hostname())
+	_, err = lookupHost(ctx, u.Hostname())
 	var dnsErr *net.DNSError
 	switch {
 	case err == nil:
 		return recordPostgres(marker, cfg.DatabaseFallback)
-	case !errors.As(err, &dnsErr) || !dnsErr.IsNotFound:
+	case !errors.As(err, &dnsErr):
 		return fmt.Errorf("cannot tell whether PostgreSQL (%s) is part of this deployment: %w", u.Hostname(), err)
 	}
 	if used, _ := os.ReadFile(marker); strings.TrimSpace(string(used)) == "postgres" {
-		return fmt.Errorf("this deployment uses PostgreSQL, but its host %q does not exist now: "+
-			"start it (docker compose --profile postgres up), or delete %s to go back to SQLite", u.Hostname(), marker)
+		return fmt.Errorf("this deployment uses PostgreSQL, but its host %q does not resolve now (%v): "+
+			"start it (docker compose --profile postgres up), or delete %s to go back to SQLite", u.Hostname(), dnsErr.Err, marker)
 	}
-	log.Info("PostgreSQL is not part of this deployment; using SQLite", "postgres_host", u.Hostname(), "sqlite", cfg.DatabaseFallback)
+	log.Info("PostgreSQL is not part of this deployment; using SQLite", "postgres_host", u.Hostname(), "lookup", dnsErr.Err, "sqlite", cfg.DatabaseFallback)
 	cfg.DatabaseURL = cfg.DatabaseFallback
 	return nil
 }

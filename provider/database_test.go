@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ func TestChooseDatabase(t *testing.T) {
 	fallback := filepath.Join(t.TempDir(), "provider.db")
 	choose := func(host string) (string, error) {
 		cfg := config.Config{DatabaseURL: "postgres://oauth@" + host + ":5432/oauth", DatabaseFallback: fallback}
-		err := chooseDatabase(context.Background(), &cfg, log)
+		err := chooseDatabase(context.Background(), &cfg, log, net.DefaultResolver.LookupHost)
 		return cfg.DatabaseURL, err
 	}
 	if got, err := choose("postgres.invalid"); err != nil || got != fallback {
@@ -37,6 +38,36 @@ func TestChooseDatabase(t *testing.T) {
 	}
 }
 
+// TestChooseDatabaseWhenTheResolverFails: a host that does not resolve
+// because the resolver failed ("server misbehaving", what Go reports for a
+// DNS "server failure", Docker's answer for a name that is no service when
+// no upstream DNS answers) is no service of the project either: SQLite,
+// until the deployment has used PostgreSQL. An error that is no DNS answer
+// at all (the lookup was cancelled) decides nothing.
+func TestChooseDatabaseWhenTheResolverFails(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fallback := filepath.Join(t.TempDir(), "provider.db")
+	choose := func(lookupErr error) (string, error) {
+		cfg := config.Config{DatabaseURL: "postgres://oauth@postgres:5432/oauth", DatabaseFallback: fallback}
+		lookup := func(context.Context, string) ([]string, error) { return nil, lookupErr }
+		err := chooseDatabase(context.Background(), &cfg, log, lookup)
+		return cfg.DatabaseURL, err
+	}
+	serverFailure := &net.DNSError{Err: "server misbehaving", Name: "postgres", Server: "127.0.0.11:53", IsTemporary: true}
+	if got, err := choose(serverFailure); err != nil || got != fallback {
+		t.Errorf("a resolver failure: got %q, %v; want the SQLite fallback", got, err)
+	}
+	if _, err := choose(context.Canceled); err == nil {
+		t.Errorf("a cancelled lookup: got no error, want one: it says nothing about the host")
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(fallback), "database"), []byte("postgres\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := choose(serverFailure); err == nil || !strings.Contains(err.Error(), "server misbehaving") {
+		t.Errorf("a resolver failure after PostgreSQL was used: got %q, %v; want an error naming the failure", got, err)
+	}
+}
+
 // TestChooseDatabaseMakesTheFallbackDirectory: a DATABASE_FALLBACK in a
 // directory that does not exist yet gets it made, as a SQLite DATABASE_URL
 // does, and a directory that cannot be made is an error naming the setting.
@@ -45,7 +76,7 @@ func TestChooseDatabaseMakesTheFallbackDirectory(t *testing.T) {
 	dir := t.TempDir()
 	choose := func(fallback string) error {
 		cfg := config.Config{DatabaseURL: "postgres://oauth@127.0.0.1:5432/oauth", DatabaseFallback: fallback}
-		return chooseDatabase(context.Background(), &cfg, log)
+		return chooseDatabase(context.Background(), &cfg, log, net.DefaultResolver.LookupHost)
 	}
 	if err := choose(filepath.Join(dir, "new", "deeper", "provider.db")); err != nil {
 		t.Fatalf("a fallback in a new directory: %v", err)

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -66,6 +67,11 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	if cmd == healthcheckCommand {
+		// It asks the running provider, opens no store and logs nothing: a
+		// provider not ready yet is one plain line, not a "stopped" record.
+		return service.Probe(ctx, cfg.Addr)
 	}
 	if err := checkBeforeOpening(cfg); err != nil {
 		return err
@@ -120,13 +126,10 @@ func checkBeforeOpening(cfg config.Config) error {
 // version that is set (config.RetiredSettings); a health check, which runs
 // every few seconds, logs none.
 func runCommand(ctx context.Context, cmd command, cfg config.Config, log *slog.Logger) error {
-	if cmd == healthcheckCommand {
-		return service.Probe(ctx, cfg.Addr) // asks the running provider; opens no store
-	}
 	for _, warning := range config.RetiredSettings(os.LookupEnv) {
 		log.Warn(warning)
 	}
-	if err := chooseDatabase(ctx, &cfg, log); err != nil {
+	if err := chooseDatabase(ctx, &cfg, log, net.DefaultResolver.LookupHost); err != nil {
 		return err
 	}
 	if cmd == rotateKeysCommand {

@@ -753,3 +753,21 @@ func TestDotEnvThatCannotBeRead(t *testing.T) {
 		t.Errorf("printed %q, want %q: one plain line (no log exists yet), without the file's text", out.String(), want)
 	}
 }
+
+// TestHealthcheckOfAProviderNotRunning: "provider healthcheck" against an
+// address where no provider answers fails with one plain line that says
+// it is not ready, and writes no log record: docker inspect shows that
+// output, and "provider stopped" there would be untrue of a provider only
+// starting.
+func TestHealthcheckOfAProviderNotRunning(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("PROVIDER_ADDR", "127.0.0.1:1")
+	var logged strings.Builder
+	err := run(t.Context(), []string{"healthcheck"}, &logged)
+	if err == nil || !strings.Contains(err.Error(), "not ready") {
+		t.Fatalf("healthcheck with no provider: got %v, want a not-ready error", err)
+	}
+	if logged.Len() != 0 {
+		t.Errorf("healthcheck wrote log records: %s", logged.String())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,12 +31,14 @@ var pageNames = []string{"home.html", "resource.html", "refresh.html", "logout.h
 // templateFuncs are the helpers the templates use, in language l:
 // t translates a message (i18n.Lang.T), th one that holds HTML markup of
 // its own (its arguments are escaped), when a time relative to now,
-// seconds an interval in whole seconds.
+// seconds an interval in whole seconds, list joins the items of a list
+// with the language's separator.
 func templateFuncs(l i18n.Lang, now func() time.Time) template.FuncMap {
 	return template.FuncMap{
 		"when":     func(t time.Time) string { return l.When(t, now()) },
 		"seconds":  l.Seconds,
 		"t":        l.T,
+		"list":     func(items []string) string { return strings.Join(items, l.T("; ")) },
 		"th":       func(key string, args ...any) template.HTML { return translateHTML(l, key, args) },
 		"mask":     tokenview.Mask,
 		"duration": func(d time.Duration) string { return d.Round(time.Millisecond).String() },

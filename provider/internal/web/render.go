@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -97,7 +98,8 @@ func parseTemplates(st site) map[i18n.Locale]*template.Template {
 // pageFuncs are the template helpers of one locale, for one site: T
 // translates a message key (html/template escapes the result), TH
 // translates a key that holds markup of our own and escapes its arguments,
-// lang is the <html lang> value and sep what goes between two sentences;
+// lang is the <html lang> value, sep what goes between two sentences and
+// list joins the items of a list with the locale's separator;
 // issuerPath and demoAccount are the site's (site).
 func pageFuncs(l i18n.Locale, st site) template.FuncMap {
 	return template.FuncMap{
@@ -108,6 +110,7 @@ func pageFuncs(l i18n.Locale, st site) template.FuncMap {
 		"loopbackWarningHost": oauth.LoopbackWarningHost,
 		"issuerPath":          func() string { return st.issuerPath },
 		"lang":                l.HTMLLang,
+		"list":                func(items []string) string { return strings.Join(items, l.T("; ")) },
 		"refURL":              specref.URL,
 		"sep":                 l.SentenceSeparator,
 		"T":                   l.T,

@@ -18,7 +18,7 @@ var homeMessages = []pair{
 	{"Actions", "操作"},
 	{"Fetch resource", "取得資源"},
 	{"Inspect tokens", "檢視權杖"},
-	{"Refresh tokens", "更新權杖"},
+	{"Refresh tokens", "換發新權杖"},
 	{"Log out (revoke)", "登出（撤銷權杖）"},
 	{"Tokens", "權杖"},
 	{"Decoded here for display (base64url + JSON); this client verified the ID token with go-oidc when it arrived, and the <a href=\"/tokens\">token inspector</a> checks each signature against the provider's keys and asks the provider whether each token is still active. Values are masked: the tokens stay on this server, and your browser holds only a session cookie (HttpOnly, SameSite=Lax) naming its server-side session.",

@@ -6,6 +6,23 @@ import (
 	"golang.org/x/text/message/catalog"
 )
 
+// The glossary: one Taiwan term for each concept, the same in the
+// provider's catalogues, the client's and README.zh-TW.md (TestOneTerm
+// rejects each variant marked "not"):
+//
+//	claims                      宣告 (not 聲明)
+//	trace                       追蹤紀錄 (not 追蹤記錄)
+//	issue (a token, a code)     簽發 (not 核發)
+//	grant (the stored grant)    授權許可 (grant); grant type 授權類型
+//	private key                 私鑰 (not 私密金鑰)
+//	process (of the OS)         行程 (程序 is a procedure)
+//	replay                      重放
+//	open                        開啟 (not 打開)
+//	credentials                 憑證 (not 憑據)
+//
+// The client calls the authorization server 提供者 (provider), as its
+// English calls it the provider.
+
 // pair is one message: its English text, which is also its key, and its
 // Traditional Chinese translation. Both take the same fmt verbs, in the
 // same order.

@@ -31,7 +31,7 @@ var walkMessages = []pair{
 	{"The client redirects your browser (303) to the provider's end_session_endpoint. It leaves out id_token_hint, which OIDC RP-Initiated Logout Section 2 only recommends: a token never goes in a URL, which the address bar, the history and logs keep. Without the hint the provider cannot tell who sent the request, so it asks you to confirm (OIDC RP-Initiated Logout Section 6), then ends your login session there.", "用戶端把你的瀏覽器重新導向 (303) 到提供者的 end_session_endpoint，但不帶 id_token_hint（OIDC RP-Initiated Logout Section 2 只是建議帶上它）：權杖絕不放進 URL，因為網址列、瀏覽紀錄和日誌都會留下 URL。少了這個提示，提供者無法確定請求是誰送來的，所以會先請你確認（OIDC RP-Initiated Logout Section 6），再結束你在那裡的登入工作階段。"},
 	{"The request could not be prepared.", "無法準備這個請求。"},
 	{"The client authenticates with its secret and proves with the code_verifier that it is the one that started this login (PKCE).", "用戶端以它的密鑰驗證身分，並用 code_verifier 證明自己就是發起這次登入的那一方 (PKCE)。"},
-	{"The client authenticates with an assertion signed by its private key (private_key_jwt) and proves with the code_verifier that it is the one that started this login (PKCE).", "用戶端以它的私密金鑰簽署的斷言驗證身分 (private_key_jwt)，並用 code_verifier 證明自己就是發起這次登入的那一方 (PKCE)。"},
+	{"The client authenticates with an assertion signed by its private key (private_key_jwt) and proves with the code_verifier that it is the one that started this login (PKCE).", "用戶端以它的私鑰簽署的斷言驗證身分 (private_key_jwt)，並用 code_verifier 證明自己就是發起這次登入的那一方 (PKCE)。"},
 	// The parameters of the authorization request and response.
 	{"code: the client asks for an authorization code (the code flow).", "code：用戶端要求的是授權碼 (authorization code)，也就是授權碼流程。"},
 	{"Who is asking: the client's public identifier, registered at the provider.", "是誰在提出請求：用戶端在提供者那裡註冊的公開識別碼。"},

@@ -359,7 +359,7 @@ func TestE2EChineseFromFirstPageToLast(t *testing.T) {
 	h := newHarness(t, providertest.Options{})
 	h.spy.mu.Lock()
 	h.spy.trace = func(id string) string {
-		return `{"request_id": "` + id + `", "outcome": "已核發權杖", "checks": [{"rule": "授權碼是核發給這個用戶端的", "ref": "RFC 6749 Section 4.1.3", "passed": true}], "changes": ["授權碼已被用掉", "已建立授權許可 (grant)"]}`
+		return `{"request_id": "` + id + `", "outcome": "已簽發權杖", "checks": [{"rule": "授權碼是簽發給這個用戶端的", "ref": "RFC 6749 Section 4.1.3", "passed": true}], "changes": ["授權碼已被用掉", "已建立授權許可 (grant)"]}`
 	}
 	h.spy.mu.Unlock()
 	if resp := h.switchLanguage("zh-TW", ""); resp.StatusCode != http.StatusSeeOther {
@@ -381,7 +381,7 @@ func TestE2EChineseFromFirstPageToLast(t *testing.T) {
 	h.location(resp, http.StatusFound)
 	_, home = h.get(h.client.URL + "/")
 	mustBeChinese(t, "the home page after login", home)
-	mustContain(t, "the walkthrough", home, "已登入", "授權請求 (authorization request)", "存取權杖請求與回應", "授權碼是核發給這個用戶端的", ">換發新權杖</button>",
+	mustContain(t, "the walkthrough", home, "已登入", "授權請求 (authorization request)", "存取權杖請求與回應", "授權碼是簽發給這個用戶端的", ">換發新權杖</button>",
 		"它改變了什麼：授權碼已被用掉；已建立授權許可 (grant)。")
 	h.spy.mu.Lock()
 	langs := h.spy.traceLangs

@@ -106,7 +106,7 @@ func TestE2EDeviceAndMachineInChinese(t *testing.T) {
 	mustBeChinese(t, "the client credentials page", page)
 	_, page = h.machineRun()
 	mustBeChinese(t, "the client credentials run", page)
-	mustContain(t, "the client credentials run", page, "權杖已核發、使用、撤銷，現在失效了", "撤銷之後的權杖內省")
+	mustContain(t, "the client credentials run", page, "權杖已簽發、使用、撤銷，現在失效了", "撤銷之後的權杖內省")
 }
 
 // TestE2EMachineThroughAnInternalBackChannel runs the client credentials

@@ -220,7 +220,7 @@ var traditionalChineseTrace = map[string]string{
 	"the document is a JSON object of client metadata, in UTF-8":                                                         "文件是 UTF-8 編碼、由用戶端中繼資料 (client metadata) 組成的 JSON 物件",
 	"the document's client_id is the URL it was fetched from, character for character":                                   "文件中的 client_id 與抓取它的網址逐字相同",
 	"the document uses no shared secret: token_endpoint_auth_method none or private_key_jwt, no client_secret":           "文件不使用共用密鑰 (shared secret)：token_endpoint_auth_method 為 none 或 private_key_jwt，沒有 client_secret",
-	"the document's client uses only grants its user approves: authorization_code, refresh_token":                        "文件描述的用戶端只使用由使用者同意的授權類型 (grant)：authorization_code、refresh_token",
+	"the document's client uses only grants its user approves: authorization_code, refresh_token":                        "文件描述的用戶端只使用由使用者同意的授權類型 (grant type)：authorization_code、refresh_token",
 	"the document has a client_name, the name the consent page shows":                                                    "文件含有 client_name，也就是同意頁面顯示的名稱",
 	"the server is fetching fewer than 32 client ID metadata documents at once":                                          "伺服器同時抓取的用戶端 ID 中繼資料文件 (client ID metadata document) 少於 32 份",
 	"the document's host is reached at a public address, never a loopback, private, link-local or other special-use one": "文件的主機透過公開位址連線，絕不是回送 (loopback)、私有、鏈路本地 (link-local) 或其他特殊用途位址",

@@ -41,6 +41,9 @@ type Options struct {
 	// DPoPNonce turns DPOP_NONCE on (RFC 9449 Sections 8, 9), for tests
 	// outside this module, which cannot name the config type.
 	DPoPNonce bool
+	// RefreshReuseGrace sets REFRESH_REUSE_GRACE, for tests outside this
+	// module.
+	RefreshReuseGrace time.Duration
 	// Resources are added to RESOURCES, the other resource servers a client
 	// may name as "resource" (RFC 8707), for tests outside this module.
 	Resources []string
@@ -125,6 +128,7 @@ func New(t testing.TB, opts Options) *Server {
 		cfg.DevicePollInterval = opts.DevicePollInterval
 	}
 	cfg.DPoPNonce = opts.DPoPNonce
+	cfg.RefreshReuseGrace = opts.RefreshReuseGrace
 	if opts.Registration != "" {
 		cfg.Registration = opts.Registration
 	}

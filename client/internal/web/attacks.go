@@ -347,12 +347,9 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 	a.keepRefreshed(ctx, lg, fresh)
 	legitHops := len(capture.Entries()) // the legitimate refresh, after a use_dpop_nonce challenge if the provider made one
 	_, reuseErr := a.refresh(ctx, retired)
-	_, newestErr := a.refresh(ctx, fresh.RefreshToken)
+	newest, newestErr := a.refresh(ctx, fresh.RefreshToken)
 	status := a.resourceStatus(ctx, fresh.AccessToken)
-	if isInvalidGrant(newestErr) {
-		lg.Dead = deadByRefreshReuse
-	}
-	return attackResult{
+	res := attackResult{
 		Answer: tokenAnswer(reuseErr),
 		Hops:   a.hopsOf(capture.Entries()),
 		Before: legitHops,
@@ -362,8 +359,18 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 			outcome("the newest access token is dead: the resource server answers 401", "RFC 9700 Section 4.14.2",
 				status == http.StatusUnauthorized, a.lang(c).T("GET %s answered %s", resource.ProtectedResourcePath, http.StatusText(status))),
 		},
-		Note: "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on.",
 	}
+	switch {
+	case reuseErr == nil:
+		res.Note = "The provider accepted the retired refresh token and issued a fresh pair: it runs with REFRESH_REUSE_GRACE, which lets the refresh token rotated out most recently be presented again for a while after its rotation (README, \"Refresh token reuse grace\"), so it saw no reuse and revoked nothing. Start the provider without it (strict reuse detection, the default) to see the defence."
+	case isInvalidGrant(newestErr):
+		lg.Dead = deadByRefreshReuse
+		res.Note = "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on."
+	}
+	if newestErr == nil {
+		a.keepRefreshed(ctx, lg, newest) // the probe rotated the login's refresh token out: its successor is the login's now
+	}
+	return res
 }
 
 // deadLogin is the answer of a demonstration that needs the login's tokens

@@ -111,6 +111,32 @@ func testRefreshReuse(t *testing.T, h *harness) {
 	h.mustNotRunOnDeadTokens(4)
 }
 
+// TestE2EAttackRefreshReuseWithinTheGrace: with REFRESH_REUSE_GRACE the
+// provider accepts the retired refresh token. The page says why and claims
+// no revocation, and the login's refresh token is not left used up by the
+// demonstration's own probe of the newest one: once the window is over, the
+// user's own refresh still works.
+func TestE2EAttackRefreshReuseWithinTheGrace(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, postgres bool) {
+		var ahead atomic.Int64 // how far the provider's clock is ahead
+		now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+		h := newHarness(t, providertest.Options{Postgres: postgres, Now: now, RefreshReuseGrace: 5 * time.Second})
+		h.login()
+		resp, page := h.runAttack("refresh-reuse")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("refresh-reuse: got %d:\n%s", resp.StatusCode, page)
+		}
+		mustContain(t, "refresh-reuse within the grace", page, "tokens issued", "REFRESH_REUSE_GRACE", "revoked nothing")
+		mustNotContain(t, "refresh-reuse within the grace", page, "now revoked")
+		ahead.Store(int64(6 * time.Second)) // past the window: a reuse now would revoke the grant
+		resp, page = h.do(http.MethodPost, h.client.URL+"/refresh", url.Values{"csrf_token": {h.csrfToken()}})
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("the user's own refresh after the demonstration: got %d, want 200:\n%s", resp.StatusCode, page)
+		}
+	})
+}
+
 func TestE2EAttackPKCEWrongVerifierGetsNoTokens(t *testing.T) {
 	t.Parallel()
 	onBothStores(t, testPKCEWrongVerifier)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/oauth-reference/client/internal/dpop"
 	"github.com/oauth-reference/client/internal/i18n"
+	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/resource"
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
@@ -81,10 +82,10 @@ var attacks = []attack{
 		"The client's callback receives a code and a state this browser's session never issued: an attacker's own authorization response planted in your browser.",
 		"403, and the code is never exchanged.",
 		"RFC 6749 Section 10.12", false, (*App).attackStateForgery},
-	{"iss-mixup", "Mix-up: another issuer's iss",
-		"The callback receives the state this session is waiting for, but an iss naming another authorization server.",
-		"Refused, and the code is never exchanged.",
-		"RFC 9207 Section 2.4", false, (*App).attackIssMixup},
+	{"iss-mixup", "Mix-up: the honest provider's code, for the attacker's server",
+		"The MCP client, which talks to whichever authorization server a resource names, starts an authorization at an attacker's server, which sends your browser on to the honest provider. The provider's response, its code and its iss, comes back with the state this session is waiting for: without a check the client would redeem that code at the attacker's token endpoint.",
+		"Refused by the client: the iss is not the issuer the request went to, so the code never reaches the attacker.",
+		"RFC 9700 Section 4.4.1", false, (*App).attackIssMixup},
 	{"token-in-query", "Access token in the query string",
 		"Call the resource server with this login's access token as ?access_token= instead of in the Authorization header.",
 		"Refused by the resource server: URLs end up in logs and Referer headers.",
@@ -492,34 +493,65 @@ func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeO
 // with a state this session never issued.
 func (a *App) attackStateForgery(c *gin.Context, _ *webSession) attackResult {
 	q := url.Values{"code": {"attacker-" + randomToken()}, "state": {randomToken()}, "iss": {a.public.Issuer}}
-	return a.forgedCallback(c, q, "RFC 6749 Section 10.12", "The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it.")
+	return a.forgedCallback(c, q, false, "RFC 6749 Section 10.12", "The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it.")
 }
 
-// attackIssMixup hands the client's own callback checks a response with
-// the state this session is waiting for but another issuer's iss.
+// attackerIssuer names the attacker's authorization server of iss-mixup.
+// Nothing is ever sent there: the .example domain is reserved.
+const attackerIssuer = "https://attacker.example"
+
+// attackIssMixup is the mix-up attack of [RFC 9700 Section 4.4]: "The goal
+// of the attack is to obtain an authorization code or an access token for
+// an uncompromised authorization server." It needs a client that talks to
+// more than one authorization server ([RFC 9700 Section 4.4.2]: "When an
+// OAuth client can only interact with one authorization server, a mix-up
+// defense is not required"): the client of the MCP walkthrough, which uses
+// whichever server a resource names, with one redirect URI for all. The
+// user is led to start an authorization at the attacker's server, which
+// sends the browser on to the honest provider; the provider's response,
+// its code and its iss, comes back to the client ([RFC 9700 Section 4.4.1]):
+// "Since the client still assumes that the code was issued by A-AS, it will
+// try to redeem the code at A-AS's token endpoint." The iss check
+// ([RFC 9207 Section 2.4]) refuses it first: the issuer the request went to
+// is the attacker's.
+//
+// [RFC 9700 Section 4.4]: https://www.rfc-editor.org/rfc/rfc9700#section-4.4
+// [RFC 9700 Section 4.4.1]: https://www.rfc-editor.org/rfc/rfc9700#section-4.4.1
+// [RFC 9700 Section 4.4.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.4.2
+// [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 func (a *App) attackIssMixup(c *gin.Context, s *webSession) attackResult {
+	attacker := metadata.Metadata{Issuer: attackerIssuer, AuthorizationEndpoint: attackerIssuer + "/authorize",
+		TokenEndpoint: attackerIssuer + "/token", AuthorizationResponseIssParameterSupported: true}
 	p := a.newPending(a.lang(c))
-	p.Request = authorizationRequestHop(a.authorizationURL(p), a.now())
+	p.Nonce = "" // the MCP client asks for no ID token
+	p.MCP = &mcpRun{Server: attacker, Config: oauth2.Config{RedirectURL: a.cfg.MCPRedirectURI(),
+		Endpoint: oauth2.Endpoint{AuthURL: attacker.AuthorizationEndpoint, TokenURL: attacker.TokenEndpoint}}}
 	a.addPending(s, p)
-	q := url.Values{"code": {"other-as-" + randomToken()}, "state": {p.State}, "iss": {"https://attacker.example"}}
-	return a.forgedCallback(c, q, "RFC 9207 Section 2.4", "The client started an authorization request (its state is pending in this session); the response comes back naming another authorization server as its issuer.")
+	q := url.Values{"code": {"honest-" + randomToken()}, "state": {p.State}, "iss": {a.public.Issuer}}
+	return a.forgedCallback(c, q, true, "RFC 9207 Section 2.4", "The MCP client, which uses whichever authorization server a resource names, started an authorization at the attacker's (https://attacker.example: its state is pending in this session). The attacker's server sent your browser on to the honest provider, and the provider's response comes back: its code (made up here: the iss check stops the client before any code is used) and its iss. Without the check, the client would send the honest provider's code to the attacker's token endpoint.")
 }
 
 // forgedCallback runs the checks of the callback (step C) on the forged
-// response q; a refusal means no token request is ever sent. refusal is the
-// rule that makes the client refuse this forgery: the state check
-// ([RFC 6749 Section 10.12]) or the issuer's ([RFC 9207 Section 2.4]: "clients
-// MUST reject the authorization response and MUST NOT proceed with the
-// authorization grant").
+// response q, as it would arrive at the client's redirect URI (the MCP
+// client's when mcp is set); a refusal means no token request is ever sent.
+// refusal is the rule that makes the client refuse this forgery: the state
+// check ([RFC 6749 Section 10.12]) or the issuer's ([RFC 9207 Section 2.4]:
+// "clients MUST reject the authorization response and MUST NOT proceed
+// with the authorization grant").
 //
 // [RFC 6749 Section 10.12]: https://www.rfc-editor.org/rfc/rfc6749#section-10.12
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
-func (a *App) forgedCallback(c *gin.Context, q url.Values, refusal xray.Ref, note string) attackResult {
-	u := &url.URL{Path: "/callback", RawQuery: q.Encode()}
-	hop := a.authorizationResponseHop(u, a.cfg.RedirectURI)
+func (a *App) forgedCallback(c *gin.Context, q url.Values, mcp bool, refusal xray.Ref, note string) attackResult {
+	redirectURI := a.cfg.RedirectURI
+	if mcp {
+		redirectURI = a.cfg.MCPRedirectURI()
+	}
+	hop := a.authorizationResponseHop(&url.URL{RawQuery: q.Encode()}, redirectURI)
 	hop.Title = "Forged authorization response"
 	hop.Note = "The attacker's authorization response, as it would arrive at the client's redirect URI through your browser."
-	_, _, err := a.checkAuthorizationResponse(c, parseAuthorizationResponse(q), &hop)
+	r := parseAuthorizationResponse(q)
+	r.MCP = mcp
+	_, _, err := a.checkAuthorizationResponse(c, r, &hop)
 	var pe *pageError
 	status, answer := http.StatusOK, "accepted"
 	if errors.As(err, &pe) {

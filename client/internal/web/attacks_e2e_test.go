@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -206,6 +208,26 @@ func TestE2EAttackForgedCallbacksAreRefused(t *testing.T) {
 			_, home := h.get(h.client.URL + "/")
 			mustContain(t, "home page after the attack", home, "Signed in as Demo User")
 		})
+	}
+}
+
+// TestE2EAttackIssMixupIsTheMixUp: the demonstration is the attack of
+// RFC 9700 Section 4.4.1. The request went to the attacker's server, the
+// response carries the honest provider's iss and arrives at the MCP
+// client's redirect URI, the one for every server, and the iss check is
+// what refuses it.
+func TestE2EAttackIssMixupIsTheMixUp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	resp, page := h.runAttack("iss-mixup")
+	mustStop(t, resp, page, `id="defence" data-ref="RFC 9207 Section 2.4" data-by="client"`, "https://attacker.example")
+	forged := regexp.MustCompile(`(?s)Forged authorization response.*?<pre class="wrap">([^<]*)</pre>`).FindStringSubmatch(page)
+	if forged == nil {
+		t.Fatalf("no forged authorization response on the page:\n%s", page)
+	}
+	u, err := url.Parse(html.UnescapeString(forged[1]))
+	if err != nil || u.Query().Get("iss") != h.provider.URL || !strings.HasSuffix(u.Path, "/mcp/callback") {
+		t.Errorf("the forged response %q: want the honest provider's iss %s, at the MCP client's redirect URI", forged[1], h.provider.URL)
 	}
 }
 

@@ -86,10 +86,10 @@ var attacks = []attack{
 		"The MCP client, which talks to whichever authorization server a resource names, starts an authorization at an attacker's server, which sends your browser on to the honest provider. The provider's response, its code and its iss, comes back with the state this session is waiting for: without a check the client would redeem that code at the attacker's token endpoint.",
 		"Refused by the client: the iss is not the issuer the request went to, so the code never reaches the attacker.",
 		"RFC 9700 Section 4.4.1", false, (*App).attackIssMixup},
-	{"token-in-query", "Access token in the query string",
-		"Call the resource server with this login's access token as ?access_token= instead of in the Authorization header.",
-		"Refused by the resource server: URLs end up in logs and Referer headers.",
-		"RFC 9700 Section 4.3.2", true, (*App).attackTokenInQuery},
+	{"token-in-query", "Access token in the query string (a client's mistake)",
+		"Not an attack but a client's mistake that the resource server refuses: call it with this login's access token as ?access_token= instead of in the Authorization header.",
+		"Refused by the resource server: URLs end up in browser history, logs and Referer headers, and the token with them.",
+		"RFC 6750 Section 2.3", true, (*App).attackTokenInQuery},
 	{"dpop-replay", "DPoP proof replay",
 		"Resend a DPoP proof already used, or use a DPoP-bound access token as a plain Bearer token.",
 		"Refused: invalid_dpop_proof or invalid_token.",
@@ -582,10 +582,16 @@ func (a *App) loginTokenRefused(ctx context.Context, accessToken string) bool {
 	return a.resourceStatus(wirelog.Unrecorded(ctx), accessToken) == http.StatusUnauthorized
 }
 
-// attackTokenInQuery sends the access token in the URI query.
-// [RFC 9700 Section 4.3.2]: "Clients MUST NOT pass access tokens in a URI
-// query parameter"; the provider's resource server refuses it.
+// attackTokenInQuery makes a client's mistake, not an attack: it sends the
+// access token in the URI query, the method of [RFC 6750 Section 2.3],
+// which [RFC 9700 Section 4.3.2] forbids ("Clients MUST NOT pass access
+// tokens in a URI query parameter in the way described in Section 2.3 of
+// [RFC6750]"): the token would leak with the URL. The provider's resource
+// server refuses it by the rule its trace names, RFC 6750 Section 2.3,
+// which the lab cites too. Whoever holds the token can still send it in the
+// header, as the aftermath shows.
 //
+// [RFC 6750 Section 2.3]: https://www.rfc-editor.org/rfc/rfc6750#section-2.3
 // [RFC 9700 Section 4.3.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.3.2
 func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 	s.Lock()
@@ -604,9 +610,10 @@ func (a *App) attackTokenInQuery(c *gin.Context, s *webSession) attackResult {
 		Answer: fmt.Sprintf("%d %s", status, http.StatusText(status)),
 		Hops:   a.hopsOf(capture.Entries()),
 		Aftermath: []xray.Check{
-			outcome("the resource server refused the token in the query", "RFC 9700 Section 4.3.2", status == http.StatusBadRequest || status == http.StatusUnauthorized, http.StatusText(status)),
+			outcome("the resource server refused the token in the query", "RFC 6750 Section 2.3", status == http.StatusBadRequest || status == http.StatusUnauthorized, http.StatusText(status)),
 			outcome("the same token in the Authorization header still works: only the way it was sent was refused", "RFC 6750 Section 2.1", after == http.StatusOK, http.StatusText(after)),
 		},
+		Note: "This refusal stops no attacker: whoever holds the token sends it in the header, as the second request does. It keeps an honest client's token out of URLs, which browsers keep in their history, servers in their logs, and pages pass on in Referer headers.",
 	}
 }
 

@@ -237,8 +237,12 @@ func TestE2EAttackTokenInQueryIsRefused(t *testing.T) {
 	h.login()
 	token := h.spy.lastAccessToken()
 	resp, page := h.runAttack("token-in-query")
-	mustStop(t, resp, page, "checked by the provider")
+	mustStop(t, resp, page, "checked by the provider", `id="defence" data-ref="RFC 6750 Section 2.3" data-by="provider"`, "stops no attacker")
 	mustNotContain(t, "attack page", page, token)
+	// The lab cites the rule the provider's trace names, not another section.
+	if line := aftermathLine(page, "refused the token in the query"); !strings.Contains(line, ">RFC 6750 Section 2.3<") {
+		t.Errorf("the aftermath's refusal: got %q, want it to cite RFC 6750 Section 2.3, as the provider's trace does", line)
+	}
 }
 
 // TestE2EAttackAfterARevokingOneAsksForALogin: once code-replay has

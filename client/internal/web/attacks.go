@@ -63,15 +63,15 @@ type attackResult struct {
 // attacks are the demonstrations, in the order the lab lists them.
 var attacks = []attack{
 	{"code-replay", "Authorization code replay",
-		"Redeem this login's authorization code a second time, exactly as the client first did.",
+		"Redeem this login's authorization code a second time, exactly as the client first did: what an attacker holding the code would send, if able to authenticate as this client (a public client needs nothing more).",
 		"invalid_grant and, while the provider remembers the code (until it expires and is purged), every token of that grant revoked: the next resource call gets 401.",
 		"RFC 6749 Section 4.1.2", true, (*App).attackCodeReplay},
 	{"refresh-reuse", "Refresh token reuse",
-		"Refresh, then present the refresh token that the rotation has just retired.",
+		"Refresh, then present the refresh token that the rotation has just retired: what an attacker holding it would send, if able to authenticate as this client (a public client needs nothing more).",
 		"invalid_grant, and the newest refresh token and the access tokens of the grant are dead too.",
 		"RFC 9700 Section 4.14.2", true, (*App).attackRefreshReuse},
 	{"pkce-wrong-verifier", "PKCE with the wrong code_verifier",
-		"A fresh authorization that you approve, then the code exchanged with a code_verifier that is not the one behind the code_challenge (as an attacker who stole the code would have to).",
+		"A fresh authorization that you approve, then the code exchanged with a code_verifier that is not the one behind the code_challenge: what the provider sees when a stolen code is injected into the client, which exchanges it with its own verifier (code injection, RFC 9700 Section 4.5).",
 		"invalid_grant, and no tokens.",
 		"RFC 7636 Section 4.6", false, (*App).attackPKCEWrongVerifier},
 	{"redirect-uri-mismatch", "redirect_uri differing by one character",
@@ -366,7 +366,7 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 		res.Note = "The provider accepted the retired refresh token and issued a fresh pair: it runs with REFRESH_REUSE_GRACE, which lets the refresh token rotated out most recently be presented again for a while after its rotation (README, \"Refresh token reuse grace\"), so it saw no reuse and revoked nothing. Start the provider without it (strict reuse detection, the default) to see the defence."
 	case isInvalidGrant(newestErr):
 		lg.Dead = deadByRefreshReuse
-		res.Note = "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send. Your login's tokens are now revoked: log in again to go on."
+		res.Note = "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send, if able to authenticate as this client (a public client needs nothing more). Your login's tokens are now revoked: log in again to go on."
 	}
 	if newestErr == nil {
 		a.keepRefreshed(ctx, lg, newest) // the probe rotated the login's refresh token out: its successor is the login's now
@@ -406,11 +406,16 @@ func (a *App) attackPKCEWrongVerifier(c *gin.Context, s *webSession) attackResul
 }
 
 // finishAttack is the callback's end of a demonstration that needed a real
-// authorization: the pkce-wrong-verifier exchange.
+// authorization: the pkce-wrong-verifier exchange, which the provider sees
+// as code injection ([RFC 9700 Section 4.5.3.1]: "When the attacker attempts
+// to inject an authorization code, the check of the code_verifier fails:
+// the client uses its correct verifier, but the code is associated with a
+// code_challenge that does not match this verifier").
 // [RFC 7636 Section 4.6]: "If the values are not equal, an error response
 // indicating "invalid_grant" as described in Section 5.2 of [RFC6749] MUST
 // be returned."
 //
+// [RFC 9700 Section 4.5.3.1]: https://www.rfc-editor.org/rfc/rfc9700#section-4.5.3.1
 // [RFC 7636 Section 4.6]: https://www.rfc-editor.org/rfc/rfc7636#section-4.6
 func (a *App) finishAttack(c *gin.Context, s *webSession, p pendingAuthorization, code string, walk *xray.Walk) {
 	ctx, capture := a.recording(c.Request.Context())
@@ -424,7 +429,7 @@ func (a *App) finishAttack(c *gin.Context, s *webSession, p pendingAuthorization
 			outcome("the exchange with the wrong code_verifier was refused with invalid_grant", "RFC 7636 Section 4.6", isInvalidGrant(err), tokenAnswer(err)),
 			outcome("no access token was issued", "RFC 7636 Section 4.6", tok == nil, ""),
 		},
-		Note: "You approved a real authorization at the provider (steps A to C). The client then sent the code it received with a freshly generated code_verifier instead of the one it kept in its session: exactly what an attacker who intercepted the code, but not the verifier, could do.",
+		Note: "You approved a real authorization at the provider (steps A to C). The client then sent the code it received with a freshly generated code_verifier instead of the one it kept in its session. To the provider this is code injection (RFC 9700 Section 4.5): an attacker's stolen code, injected into the client in the attacker's own session, exchanged with that session's verifier, which is not the one behind the code's code_challenge. A thief who can authenticate as this client and sends the code without its verifier is refused the same way (a public client needs nothing more).",
 	})
 }
 

@@ -101,7 +101,7 @@ func TestE2EAttackRefreshReuseKillsTheFamily(t *testing.T) {
 func testRefreshReuse(t *testing.T, h *harness) {
 	h.login()
 	resp, page := h.runAttack("refresh-reuse")
-	mustStop(t, resp, page, "400 invalid_grant", "checked by the provider")
+	mustStop(t, resp, page, "400 invalid_grant", "checked by the provider", "now revoked", "if able to authenticate as this client")
 	newest := h.spy.lastAccessToken()
 	if got := h.bearer(newest); got != http.StatusUnauthorized {
 		t.Errorf("after refresh-reuse the newest access token gets %d, want 401", got)
@@ -149,7 +149,7 @@ func testPKCEWrongVerifier(t *testing.T, h *harness) {
 	authURL := h.location(resp, http.StatusSeeOther)
 	cb := h.signIn(authURL, "allow")
 	resp, page := h.get(cb.String())
-	mustStop(t, resp, page, "400 invalid_grant", "code_verifier", "checked by the provider")
+	mustStop(t, resp, page, "400 invalid_grant", "code_verifier", "checked by the provider", "code injection (RFC 9700 Section 4.5)")
 	if got := h.spy.lastAccessToken(); got != "" {
 		t.Errorf("the provider issued an access token for a wrong code_verifier")
 	}

@@ -74,8 +74,8 @@ var attacks = []attack{
 		"A fresh authorization that you approve, then the code exchanged with a code_verifier that is not the one behind the code_challenge: what the provider sees when a stolen code is injected into the client, which exchanges it with its own verifier (code injection, RFC 9700 Section 4.5).",
 		"invalid_grant, and no tokens.",
 		"RFC 7636 Section 4.6", false, (*App).attackPKCEWrongVerifier},
-	{"redirect-uri-mismatch", "redirect_uri differing by one character",
-		"An authorization request whose redirect_uri differs from the registered one by its last character, as if an attacker wanted the code sent to a page of theirs.",
+	{"redirect-uri-mismatch", "redirect_uri with a path appended",
+		"An authorization request whose redirect_uri is the registered one with /../attacker appended: a server matching redirect URIs by prefix would accept it, and the browser would carry the code to another page of the client's site, one an attacker may be able to read it from.",
 		"The provider's error page, and no redirect anywhere.",
 		"RFC 6749 Section 3.1.2.4", false, (*App).attackRedirectURIMismatch},
 	{"state-forgery", "Forged state (login CSRF)",
@@ -433,8 +433,17 @@ func (a *App) finishAttack(c *gin.Context, s *webSession, p pendingAuthorization
 	})
 }
 
+// appendedToRedirectURI is what redirect-uri-mismatch appends to the
+// registered redirect URI: a server matching by prefix would accept the
+// result, which a browser resolves to another page of the client's site
+// ([RFC 9700 Section 4.1.3]: "the authorization server MUST ensure that
+// the two URIs are equal").
+//
+// [RFC 9700 Section 4.1.3]: https://www.rfc-editor.org/rfc/rfc9700#section-4.1.3
+const appendedToRedirectURI = "/../attacker"
+
 // attackRedirectURIMismatch sends an authorization request whose
-// redirect_uri differs from the registered one by its last character.
+// redirect_uri is the registered one with appendedToRedirectURI appended.
 // [RFC 6749 Section 4.1.2.1]: "If the request fails due to a missing,
 // invalid, or mismatching redirection URI ... the authorization server
 // SHOULD inform the resource owner of the error and MUST NOT automatically
@@ -445,8 +454,7 @@ func (a *App) finishAttack(c *gin.Context, s *webSession, p pendingAuthorization
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func (a *App) attackRedirectURIMismatch(c *gin.Context, _ *webSession) attackResult {
 	registered := a.cfg.RedirectURI
-	last := registered[len(registered)-1]
-	altered := registered[:len(registered)-1] + string(map[bool]byte{true: 'y', false: 'x'}[last == 'x'])
+	altered := registered + appendedToRedirectURI
 	p := a.newPending(a.lang(c))
 	authURL := a.authorizationURL(p, oauth2.SetAuthURLParam("redirect_uri", altered))
 	ctx, capture := a.recording(c.Request.Context())
@@ -495,10 +503,15 @@ func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeO
 }
 
 // attackStateForgery hands the client's own callback checks a response
-// with a state this session never issued.
+// with a state this session never issued. The state is not the only
+// defence here ([RFC 9700 Section 4.7.1]: "The same protection is provided
+// by PKCE or the OpenID Connect nonce value."): a real attacker's code would
+// fail at the token endpoint too, bound to another code_challenge.
+//
+// [RFC 9700 Section 4.7.1]: https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
 func (a *App) attackStateForgery(c *gin.Context, _ *webSession) attackResult {
 	q := url.Values{"code": {"attacker-" + randomToken()}, "state": {randomToken()}, "iss": {a.public.Issuer}}
-	return a.forgedCallback(c, q, false, "RFC 6749 Section 10.12", "The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it.")
+	return a.forgedCallback(c, q, false, "RFC 6749 Section 10.12", "The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it. The state is not the only defence: with PKCE, which this provider enforces, a real attacker's code would also be refused at the token endpoint, bound to the code_challenge of the attacker's session; and were it not, the ID token it brought would carry the nonce of the attacker's session, which the client refuses (RFC 9700 Section 4.7.1).")
 }
 
 // attackerIssuer names the attacker's authorization server of iss-mixup.

@@ -176,7 +176,8 @@ func TestE2EAttackRedirectURIMismatchShowsTheErrorPage(t *testing.T) {
 			t.Parallel()
 			h := tt.start(t)
 			resp, page := h.runAttack("redirect-uri-mismatch")
-			mustStop(t, resp, page, append(tt.wants, "400 Bad Request", "redirect_uri", "GET "+h.provider.URL+"/oauth/authorize?")...)
+			mustStop(t, resp, page, append(tt.wants, "400 Bad Request", "redirect_uri", "GET "+h.provider.URL+"/oauth/authorize?",
+				"sent: "+h.app.cfg.RedirectURI+"/../attacker")...)
 			if got := h.spy.tokenRequests(); len(got) != 0 {
 				t.Errorf("token requests = %v, want none", got)
 			}
@@ -189,16 +190,16 @@ func TestE2EAttackRedirectURIMismatchShowsTheErrorPage(t *testing.T) {
 // (the state's, RFC 6749 Section 10.12; the issuer's, RFC 9207 Section 2.4).
 func TestE2EAttackForgedCallbacksAreRefused(t *testing.T) {
 	t.Parallel()
-	for name, want := range map[string]struct{ defence, ref string }{
-		"state-forgery": {"state is one this browser", "RFC 6749 Section 10.12"},
-		"iss-mixup":     {"iss is the issuer the request went to", "RFC 9207 Section 2.4"},
+	for name, want := range map[string]struct{ defence, ref, says string }{
+		"state-forgery": {"state is one this browser", "RFC 6749 Section 10.12", "PKCE, which this provider enforces"},
+		"iss-mixup":     {"iss is the issuer the request went to", "RFC 9207 Section 2.4", "the attacker&#39;s token endpoint"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, providertest.Options{})
 			h.login()
 			resp, page := h.runAttack(name)
-			mustStop(t, resp, page, "403 ", want.defence, "checked by the client")
+			mustStop(t, resp, page, "403 ", want.defence, "checked by the client", want.says)
 			if line := aftermathLine(page, "refused the response with 403"); !strings.Contains(line, ">"+want.ref+"<") {
 				t.Errorf("the aftermath's refusal: got %q, want it to cite %s", line, want.ref)
 			}

@@ -41,7 +41,7 @@ var labMessages = []pair{
 	{"Forged state (login CSRF)", "偽造的 state（登入 CSRF）"},
 	{"The client's callback receives a code and a state this browser's session never issued: an attacker's own authorization response planted in your browser.", "用戶端的回呼 (callback) 收到一個授權碼，以及這個瀏覽器的工作階段從未發出的 state：這是攻擊者把自己的授權回應塞進你的瀏覽器。"},
 	{"403, and the code is never exchanged.", "得到 403，授權碼永遠不會被交換。"},
-	{"Mix-up: the honest provider's code, for the attacker's server", "混淆攻擊 (mix-up)：誠實提供者的授權碼，被當成攻擊者伺服器的"},
+	{"Mix-up: the honest provider's code, for the attacker's server", "混淆攻擊 (mix-up)：誠實提供者的授權碼，要送往攻擊者的伺服器"},
 	{"The MCP client, which talks to whichever authorization server a resource names, starts an authorization at an attacker's server, which sends your browser on to the honest provider. The provider's response, its code and its iss, comes back with the state this session is waiting for: without a check the client would redeem that code at the attacker's token endpoint.",
 		"MCP 用戶端會使用資源所指名的任何一台授權伺服器；它在攻擊者的伺服器開始一次授權，攻擊者的伺服器再把你的瀏覽器轉送到誠實的提供者。提供者的回應（它的授權碼與它的 iss）帶著這個工作階段正在等的 state 回來：如果不檢查，用戶端就會到攻擊者的權杖端點兌換這個授權碼。"},
 	{"Refused by the client: the iss is not the issuer the request went to, so the code never reaches the attacker.", "被用戶端拒絕：iss 不是請求所送往的簽發者，所以授權碼永遠到不了攻擊者手上。"},

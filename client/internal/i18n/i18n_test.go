@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauth-reference/provider/glossarytest"
 )
 
 // verbRE finds the fmt verbs of a message.
@@ -200,37 +202,13 @@ func TestSeconds(t *testing.T) {
 	}
 }
 
-// rejectedTerms are the variants the glossary (catalog.go) turned down,
-// each with the term the catalogues use instead. Each is rejected whole:
-// none has another meaning a message could want. (程序, a process in
-// mainland usage, stays allowed: in Taiwan it is a procedure.)
-var rejectedTerms = []struct{ variant, term string }{
-	{"聲明", "宣告 (claims)"},
-	{"追蹤記錄", "追蹤紀錄 (trace)"},
-	{"核發", "簽發 (issue)"},
-	{"私密金鑰", "私鑰 (private key)"},
-	{"打開", "開啟 (open)"},
-	{"憑據", "憑證 (credentials)"},
-}
-
-// rejectedTerm returns the variant zh holds and the glossary's term for
-// it, or "" when zh holds none.
-func rejectedTerm(zh string) (variant, term string) {
-	for _, r := range rejectedTerms {
-		if strings.Contains(zh, r.variant) {
-			return r.variant, r.term
-		}
-	}
-	return "", ""
-}
-
 // TestOneTerm fails when a translation uses a variant the glossary
 // rejected: a learner who reads 核發 beside the provider's 簽發 takes them
 // for two things.
 func TestOneTerm(t *testing.T) {
 	for _, table := range tables {
 		for _, m := range table {
-			if variant, term := rejectedTerm(m.zhTW); variant != "" {
+			if variant, term := glossarytest.RejectedTerm(m.zhTW); variant != "" {
 				t.Errorf("%q: translation %q says %s: the glossary's word is %s", m.en, m.zhTW, variant, term)
 			}
 		}

@@ -1,6 +1,7 @@
 // Package jwttest reads the parts of a compact JWS ([RFC 7515 Section 7.1])
 // in tests, without verifying it, to look at what went on the wire, and
-// signs the "Ed25519" ones go-jose cannot make.
+// signs the JWTs a test sends: with go-jose (Sign), and the "Ed25519" ones
+// go-jose cannot make (SignEd25519).
 //
 // [RFC 7515 Section 7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
 package jwttest
@@ -12,6 +13,9 @@ import (
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // Header and Claims are the parts of a compact JWS that Decode reads.
@@ -43,6 +47,26 @@ func Part(t testing.TB, raw string, part int) map[string]any {
 	var m map[string]any
 	Decode(t, raw, part, &m)
 	return m
+}
+
+// Sign signs claims with key under alg in a compact JWS whose header also
+// holds header's members ("kid", "typ", or what a test wants refused, such
+// as "crit"), as a client signs its assertion.
+func Sign(t testing.TB, alg jose.SignatureAlgorithm, key any, header map[string]any, claims any) string {
+	t.Helper()
+	extra := make(map[jose.HeaderKey]any, len(header))
+	for name, value := range header {
+		extra[jose.HeaderKey(name)] = value
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, &jose.SignerOptions{ExtraHeaders: extra})
+	if err != nil {
+		t.Fatalf("jwttest: %v", err)
+	}
+	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatalf("jwttest: %v", err)
+	}
+	return raw
 }
 
 // SignEd25519 signs claims with key in a compact JWS whose "alg" is

@@ -88,19 +88,11 @@ func (k *keyClient) withAudience(t *testing.T, aud ...string) string {
 // sign signs claims with key under alg and kid.
 func sign(t *testing.T, alg jose.SignatureAlgorithm, key crypto.Signer, kid string, claims any) string {
 	t.Helper()
-	opts := (&jose.SignerOptions{}).WithType("JWT")
+	header := map[string]any{"typ": "JWT"}
 	if kid != "" {
-		opts = opts.WithHeader(jose.HeaderKey("kid"), kid)
+		header["kid"] = kid
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return jwttest.Sign(t, alg, key, header, claims)
 }
 
 // signEd25519 signs claims with key under the alg "Ed25519"
@@ -180,13 +172,7 @@ func TestClientAssertion(t *testing.T) {
 			return jwttest.SignEd25519(t, k.ed, map[string]any{"kid": "ed", "crit": []string{"exp"}, "exp": 1}, k.claims())
 		}, nil, "critical extensions (crit)"},
 		{"ES256 with a crit header, refused for it, not as a signature that does not verify", func() string {
-			signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k.ec},
-				&jose.SignerOptions{ExtraHeaders: map[jose.HeaderKey]any{"kid": "ec", "crit": []string{"exp"}, "exp": 1}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, _ := jwt.Signed(signer).Claims(k.claims()).Serialize()
-			return raw
+			return jwttest.Sign(t, jose.ES256, k.ec, map[string]any{"kid": "ec", "crit": []string{"exp"}, "exp": 1}, k.claims())
 		}, nil, "critical extensions (crit)"},
 		{"an EdDSA assertion whose alg is rewritten to Ed25519: the signature covers the header", func() string {
 			parts := strings.SplitN(sign(t, jose.EdDSA, k.ed, "ed", k.claims()), ".", 2)

@@ -99,19 +99,11 @@ func (k keyClient) sign(t testing.TB, claims jwt.Claims) string {
 // signEdDSA signs claims with key, naming kid in the header unless it is "".
 func signEdDSA(t testing.TB, key ed25519.PrivateKey, kid string, claims jwt.Claims) string {
 	t.Helper()
-	opts := &jose.SignerOptions{}
+	header := map[string]any{}
 	if kid != "" {
-		opts = opts.WithHeader("kid", kid)
+		header["kid"] = kid
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.EdDSA, Key: key}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return jwttest.Sign(t, jose.EdDSA, key, header, claims)
 }
 
 // post sends form to path with a fresh assertion for aud.

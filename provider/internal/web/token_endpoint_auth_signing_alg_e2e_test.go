@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
@@ -62,16 +61,7 @@ func (k algKeys) sign(t *testing.T, alg, clientID, aud string) string {
 		kid string
 		key crypto.Signer
 	}{"RS256": {"rsa", k.rsa}, "PS256": {"rsa", k.rsa}, "ES256": {"ec", k.ec}, "EdDSA": {"ed", k.ed}}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: keys[alg].key},
-		(&jose.SignerOptions{}).WithHeader("kid", keys[alg].kid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return jwttest.Sign(t, jose.SignatureAlgorithm(alg), keys[alg].key, map[string]any{"kid": keys[alg].kid}, claims)
 }
 
 // wantAlgs holds a client to the algs its assertions may be signed with

@@ -125,11 +125,27 @@ func (a *App) registerKeyClient(ctx context.Context) (*keyClient, error) {
 // ([RFC 7591 Section 2]): its redirect URI is the app's own, and public is
 // the key it signs with.
 //
+// Its logout names it as client_id (handleLogout), so it registers the
+// app's post-logout redirect URI too ([OIDC RP-Initiated Logout Section 3.1]:
+// post_logout_redirect_uris is an "Array of URLs supplied by the RP to which
+// it MAY request that the End-User's User Agent be redirected using the
+// post_logout_redirect_uri parameter after a logout has been performed").
+// Without it the provider refuses the logout ([OIDC RP-Initiated Logout Section 3]:
+// "The OP also MUST NOT perform post-logout redirection if the
+// post_logout_redirect_uri value supplied does not exactly match one of the
+// previously registered post_logout_redirect_uris values.") and the user
+// stays signed in there. The MCP walkthrough's client, the other one this
+// app registers, needs none: its token serves one call on the walkthrough's
+// page and makes no login, so no logout names it (nor the device flow's).
+//
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+// [OIDC RP-Initiated Logout Section 3.1]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#ClientMetadata
+// [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
 func (a *App) keyClientMetadata(public jose.JSONWebKey) map[string]any {
 	return map[string]any{
 		"client_name":                "oauth-reference client (private_key_jwt)",
 		"redirect_uris":              []string{a.cfg.RedirectURI},
+		"post_logout_redirect_uris":  []string{a.cfg.PostLogoutRedirectURI()},
 		"grant_types":                []string{"authorization_code", "refresh_token"},
 		"response_types":             []string{"code"},
 		"scope":                      strings.Join(loginScopes, " "),

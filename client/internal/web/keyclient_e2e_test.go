@@ -13,9 +13,13 @@ import (
 // on: the app logs in as the client it registered at start, each token
 // request carries a client_assertion and no secret ([RFC 7523 Section 2.2]),
 // PAR, refresh, introspection and revocation work, and the walkthrough shows the assertion
-// decoded.
+// decoded. Its logout goes through the provider's end_session_endpoint with
+// the key client's id and the post-logout redirect URI it registered
+// ([OIDC RP-Initiated Logout Section 3]), and the next login asks for the
+// password again.
 //
 // [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+// [OIDC RP-Initiated Logout Section 3]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
 func TestE2ELoginWithPrivateKeyJWT(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
@@ -58,9 +62,20 @@ func TestE2ELoginWithPrivateKeyJWT(t *testing.T) {
 	_, page = h.get(h.client.URL + "/tokens")
 	mustContain(t, "token inspector", page, `<span class="ok">active</span>`, "Token introspection", "The client assertion, decoded")
 	mustNotContain(t, "token inspector", page, "invalid_client", `<span class="bad">unknown</span>`)
-	resp, page = h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
-	if resp.StatusCode >= 400 || strings.Contains(page, "invalid_client") {
-		t.Errorf("POST /logout: status %d, want the revocations to authenticate:\n%s", resp.StatusCode, page)
+	end := h.logoutStart()
+	if got := end.Query().Get("client_id"); got != keyID {
+		t.Errorf("logout request client_id = %q, want the key client's %q", got, keyID)
+	}
+	back := h.confirmLogout(end)
+	if !strings.HasPrefix(back.String(), h.client.URL+"/?state=") {
+		t.Fatalf("the provider sent the browser to %s, want the client's post-logout redirect URI with state", back)
+	}
+	resp, page = h.get(back.String())
+	if n := strings.Count(page, "200 OK</span> (revoked)"); resp.StatusCode != http.StatusOK || n != 2 || strings.Contains(page, "invalid_client") {
+		t.Errorf("the page after logout: status %d, %d revocations, want 200 and both authenticated:\n%s", resp.StatusCode, n, page)
+	}
+	if !h.providerAsksPassword() {
+		t.Error("after logout a new login skips the password, want the provider to ask for it again")
 	}
 }
 

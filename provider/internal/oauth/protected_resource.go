@@ -107,21 +107,24 @@ const (
 )
 
 // IsResourcePath reports whether path, what follows
-// PathProtectedResourceMetadata in a request's path ("" for none), is the
-// path component of the resource identifier, so the request is for the
+// PathProtectedResourceMetadata in a request's path ("" for none), and
+// query, the request's raw query ("" for none), are the path and query
+// components of the resource identifier, so the request is for the
 // resource's metadata: [RFC 9728 Section 3], "Protected resources
 // supporting metadata MUST make a JSON document containing metadata as
 // specified in Section 2 available at a URL formed by inserting a
 // well-known URI string into the protected resource's resource identifier
 // between the host component and the path and/or query components, if
-// any." The document is there and nowhere else: its "resource" must be
-// identical to the identifier the client formed the URL from
-// ([RFC 9728 Section 3.3]).
+// any." The document is there and nowhere else, not at another query nor
+// at none when the identifier has one: its "resource" must be identical to
+// the identifier the client formed the URL from ([RFC 9728 Section 3.3]).
 //
 // [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
 // [RFC 9728 Section 3.3]: https://www.rfc-editor.org/rfc/rfc9728#section-3.3
-func (p *Provider) IsResourcePath(path string) bool {
-	return path == pathOf(p.Config.ResourceAudience())
+func (p *Provider) IsResourcePath(path, query string) bool {
+	identifier := p.Config.ResourceAudience()
+	resource, err := url.Parse(identifier) // config.Validate refuses one that fails
+	return err == nil && path == pathOf(identifier) && query == resource.RawQuery
 }
 
 // ProtectedResourceMetadataURL is the URL that WWW-Authenticate challenges

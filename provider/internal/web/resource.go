@@ -15,13 +15,13 @@ import (
 // handleProtectedResourceMetadata handles "GET
 // /.well-known/oauth-protected-resource" and "GET
 // /.well-known/oauth-protected-resource/{path}": the metadata of the
-// provider's own resource server, at the one path that [RFC 9728 Section 3]
-// forms from its resource identifier (oauth.Provider.IsResourcePath). Any
-// other path is not found.
+// provider's own resource server, at the one path and query that
+// [RFC 9728 Section 3] forms from its resource identifier
+// (oauth.Provider.IsResourcePath). Any other path or query is not found.
 //
 // [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
 func (s *Server) handleProtectedResourceMetadata(c *gin.Context) {
-	if !s.p.IsResourcePath(c.Param("path")) {
+	if !s.p.IsResourcePath(c.Param("path"), c.Request.URL.RawQuery) {
 		s.handleNotFound(c)
 		return
 	}

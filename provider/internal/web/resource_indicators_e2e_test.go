@@ -297,7 +297,7 @@ func TestE2EMetadataOfPathIssuer(t *testing.T) {
 // challenges is the URL that RFC 9728 Section 3.1 forms from the resource
 // identifier (ACCESS_TOKEN_AUDIENCE, default ISSUER), the well-known string
 // inserted between the host and the path; the provider serves the metadata
-// at that path, and at no other, with "resource" identical to the
+// at that path and query, and at no other, with "resource" identical to the
 // identifier (RFC 9728 Section 3.3). An issuer with a path stands behind a
 // proxy that strips it and passes the well-known URL on unchanged, as does
 // the origin of an audience elsewhere (README, "Resource indicators and
@@ -326,6 +326,9 @@ func TestE2EProtectedResourceMetadataLocation(t *testing.T) {
 		{"ACCESS_TOKEN_AUDIENCE at the root, with the slash: no slash after the host", providertest.Options{Configure: func(c *config.Config) { c.Audience = c.Issuer + "/" }},
 			func(base string) string { return base + "/" },
 			func(base string) string { return base + "/.well-known/oauth-protected-resource" }, "/.well-known/oauth-protected-resource"},
+		{"ACCESS_TOKEN_AUDIENCE with a query: the metadata is at that query only", providertest.Options{Configure: func(c *config.Config) { c.Audience = c.Issuer + "/api?v=1" }},
+			func(base string) string { return base + "/api?v=1" },
+			func(base string) string { return base + "/.well-known/oauth-protected-resource/api?v=1" }, "/.well-known/oauth-protected-resource/api?v=1"},
 		{"ACCESS_TOKEN_AUDIENCE on another origin", providertest.Options{Configure: func(c *config.Config) { c.Audience = mcpResource }},
 			func(string) string { return mcpResource },
 			func(string) string { return "https://mcp.example/.well-known/oauth-protected-resource/mcp" }, "/.well-known/oauth-protected-resource/mcp"},
@@ -343,7 +346,8 @@ func TestE2EProtectedResourceMetadataLocation(t *testing.T) {
 			if want := tc.resource(srv.URL); resp.StatusCode != http.StatusOK || jsonField(body, "resource") != want {
 				t.Errorf("GET %s: got %d %.120s, want 200 with resource %q", tc.metadataPath, resp.StatusCode, body, want)
 			}
-			for _, suffix := range []string{"", "/", "/tenant", "/api", "/mcp", "/api/x", "/other", "%2Fapi", "/api%2Fv1"} {
+			for _, suffix := range []string{"", "/", "/tenant", "/api", "/mcp", "/api/x", "/other", "%2Fapi", "/api%2Fv1",
+				"?v=1", "/api?v=2", "/api?v=1&v=2", "/api?v%3D1"} {
 				if path := "/.well-known/oauth-protected-resource" + suffix; path != tc.metadataPath {
 					if resp, body := sendJSON(t, http.MethodGet, srv.URL+path, "", ""); resp.StatusCode != http.StatusNotFound {
 						t.Errorf("GET %s: got %d %.120s, want 404 (the metadata is at %s only)", path, resp.StatusCode, body, tc.metadataPath)

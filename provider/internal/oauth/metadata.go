@@ -2,8 +2,10 @@ package oauth
 
 import (
 	"net/url"
+	"slices"
 
 	"github.com/oauth-reference/provider/internal/i18n"
+	"github.com/oauth-reference/provider/internal/token"
 )
 
 // Endpoint paths, relative to the issuer. The web package routes them; the
@@ -114,8 +116,9 @@ type Metadata struct {
 	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
 	// AccessTokenSigningAlgValuesSupported is not in the IANA registry: the
 	// provider's own field ([RFC 8414 Section 2]: "Additional authorization
-	// server metadata parameters MAY also be used"), naming the alg of its
-	// RFC 9068 access tokens so a resource server can pin it.
+	// server metadata parameters MAY also be used"), naming the algs of
+	// its RFC 9068 access tokens so a resource server can pin them
+	// (accessTokenAlgs).
 	//
 	// [RFC 8414 Section 2]: https://www.rfc-editor.org/rfc/rfc8414#section-2
 	AccessTokenSigningAlgValuesSupported []string `json:"access_token_signing_alg_values_supported"`
@@ -172,7 +175,7 @@ func (p *Provider) Metadata() Metadata {
 		AuthorizationResponseIssParameterSupported:         true,
 		SubjectTypesSupported:                              []string{"public"},
 		IDTokenSigningAlgValuesSupported:                   stringsOf(p.Keys.Algorithms()...),
-		AccessTokenSigningAlgValuesSupported:               stringsOf(p.Keys.AccessTokenAlgorithm()),
+		AccessTokenSigningAlgValuesSupported:               p.accessTokenAlgs(),
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 			"name", "email", "email_verified"},
 		PromptValuesSupported: knownPrompts,
@@ -192,4 +195,17 @@ func (p *Provider) Metadata() Metadata {
 		m.RegistrationEndpoint = iss + PathRegister
 	}
 	return m
+}
+
+// accessTokenAlgs are the algorithms of the access tokens that may be live:
+// the one that signs this process's (ACCESS_TOKEN_SIGNING_ALG) first, then
+// every other one the key set signs with (token.Keys.Algorithms), which
+// keeps each algorithm it has held (token.Keys.Rotate renews them all). A token
+// signed before ACCESS_TOKEN_SIGNING_ALG changed, or by a provider on the
+// same store still running the old setting, verifies until it expires; a
+// resource server that pinned the current algorithm alone would refuse it.
+func (p *Provider) accessTokenAlgs() []string {
+	current := p.Keys.AccessTokenAlgorithm()
+	others := slices.DeleteFunc(p.Keys.Algorithms(), func(alg token.Algorithm) bool { return alg == current })
+	return stringsOf(append([]token.Algorithm{current}, others...)...)
 }

@@ -138,7 +138,7 @@ func TestE2EDiscoveryListsEveryEndpoint(t *testing.T) {
 		"response_types_supported":                       []any{"code"},
 		"code_challenge_methods_supported":               []any{"S256"},
 		"id_token_signing_alg_values_supported":          []any{"RS256", "ES256"},
-		"access_token_signing_alg_values_supported":      []any{"RS256"},
+		"access_token_signing_alg_values_supported":      []any{"RS256", "ES256"},
 		"subject_types_supported":                        []any{"public"},
 		"authorization_response_iss_parameter_supported": true,
 		// OIDC Core Section 3.1.2.1: each value the authorization endpoint acts on

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/jwttest"
 	"github.com/oauth-reference/provider/providertest"
@@ -70,8 +71,9 @@ func TestE2ESigningAlgorithms(t *testing.T) {
 				if got := doc["id_token_signing_alg_values_supported"]; !slices.Equal(got.([]any), wantID) {
 					t.Errorf("id_token_signing_alg_values_supported: got %v, want %v", got, wantID)
 				}
-				if got := doc["access_token_signing_alg_values_supported"]; !slices.Equal(got.([]any), []any{alg}) {
-					t.Errorf("access_token_signing_alg_values_supported: got %v, want [%s]", got, alg)
+				wantAccess := map[string][]any{"RS256": {"RS256", "ES256"}, "ES256": {"ES256", "RS256"}, "EdDSA": {"EdDSA", "RS256", "ES256"}}[alg]
+				if got := doc["access_token_signing_alg_values_supported"]; !slices.Equal(got.([]any), wantAccess) {
+					t.Errorf("access_token_signing_alg_values_supported: got %v, want %v", got, wantAccess)
 				}
 			})
 			t.Run("ID tokens stay RS256 and a relying party verifies them", func(t *testing.T) {
@@ -91,6 +93,41 @@ func TestE2ESigningAlgorithms(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestE2EAccessTokenAlgorithmChange: a provider restarted, or a replica
+// started, with another ACCESS_TOKEN_SIGNING_ALG on the same store still
+// lists the old algorithm in access_token_signing_alg_values_supported, the
+// current one first, so a resource server that pins the list accepts the
+// tokens signed before the change, as the provider itself does until they
+// expire (README, "Signing algorithms").
+func TestE2EAccessTokenAlgorithmChange(t *testing.T) {
+	eachSharedDatabase(t, func(t *testing.T, databaseURL string, _ *clocktest.Clock) {
+		withAlg := func(alg string) func(*config.Config) {
+			return func(c *config.Config) {
+				c.DatabaseURL, c.Issuer, c.AccessTokenSigningAlg = databaseURL, "http://issuer.test", alg
+			}
+		}
+		before := providertest.New(t, providertest.Options{Configure: withAlg("EdDSA")})
+		cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret",
+			TokenURL: before.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
+		tok, err := cc.Token(t.Context())
+		if err != nil {
+			t.Fatalf("client credentials: %v", err)
+		}
+		if got := jwttest.Part(t, tok.AccessToken, jwttest.Header)["alg"]; got != "EdDSA" {
+			t.Fatalf("alg before the change: got %v, want EdDSA", got)
+		}
+		after := providertest.New(t, providertest.Options{Configure: withAlg("RS256")})
+		var doc map[string]any
+		getJSON(t, after.URL+"/.well-known/openid-configuration", &doc)
+		if got, want := doc["access_token_signing_alg_values_supported"], []any{"RS256", "ES256", "EdDSA"}; !slices.Equal(got.([]any), want) {
+			t.Errorf("access_token_signing_alg_values_supported after the change: got %v, want %v", got, want)
+		}
+		if resp, _ := callResource(t, after.URL+"/protected/resource", tok.AccessToken); resp.StatusCode != http.StatusOK {
+			t.Errorf("the EdDSA token after the change: got %d, want 200", resp.StatusCode)
+		}
+	})
 }
 
 // jwksAlgs fetches the JWKS and returns the alg of each key, sorted; every

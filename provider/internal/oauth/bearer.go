@@ -65,7 +65,10 @@ func oneAuthorization(rule Rule, values []string) (string, *Error) {
 // token68). An absent header, or another scheme, is no credentials
 // (scheme ""). A Bearer or DPoP header of another form (a tab after the
 // scheme, two words, characters outside b64token) is invalid_request
-// ([RFC 6750 Section 3.1]: the request "is otherwise malformed").
+// ([RFC 6750 Section 3.1]: the request "is otherwise malformed"), returned
+// with the scheme it names: the request's method of authentication is
+// established, and its challenge carries the error
+// (ParseResourceRequest).
 //
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
@@ -92,9 +95,9 @@ func ParseAuthorizationHeader(header string) (scheme, token string, err *Error) 
 	credentials := strings.TrimLeft(rest, " ")
 	switch {
 	case credentials == "":
-		return "", "", rule.Refuse(ErrInvalidRequest, "the "+scheme+" credentials are empty")
+		return scheme, "", rule.Refuse(ErrInvalidRequest, "the "+scheme+" credentials are empty")
 	case credentials == rest || !isB64Token(credentials):
-		return "", "", rule.Refuse(ErrInvalidRequest, "the Authorization header must be "+scheme+
+		return scheme, "", rule.Refuse(ErrInvalidRequest, "the Authorization header must be "+scheme+
 			", a space and one token of letters, digits and -._~+/ (then = only)")
 	}
 	return scheme, credentials, nil
@@ -144,9 +147,20 @@ type ResourceRequest struct {
 // NoCredentials. A token in the query string (rawQuery) is refused
 // (refuseTokenInQuery).
 //
+// A refused request comes back with the scheme it used when that is
+// established, so the refusal goes in that scheme's challenge
+// ([RFC 9449 Section 7.2]: "If the mechanism used to attempt
+// authentication could be established unambiguously, then the
+// corresponding challenge SHOULD be used to deliver error information"):
+// a malformed "DPoP" header is a DPoP request. Its scheme is "" when the
+// request used two methods at once (two Authorization headers, or a header
+// and the body): "Otherwise, both Bearer and DPoP challenges MAY be used
+// to deliver error information".
+//
 // [RFC 6750 Section 2.1]: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
 // [RFC 9449 Section 7.1]: https://www.rfc-editor.org/rfc/rfc9449#section-7.1
 // [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
+// [RFC 9449 Section 7.2]: https://www.rfc-editor.org/rfc/rfc9449#section-7.2
 func ParseResourceRequest(ctx context.Context, authorization []string, rawQuery string, body url.Values) (ResourceRequest, *Error) {
 	tr := TraceFrom(ctx)
 	if err := refuseTokenInQuery(tr, rawQuery); err != nil {
@@ -157,10 +171,13 @@ func ParseResourceRequest(ctx context.Context, authorization []string, rawQuery 
 		return ResourceRequest{}, err
 	}
 	scheme, raw, err := ParseAuthorizationHeader(header)
-	if err != nil {
-		return ResourceRequest{}, err
-	}
 	inBody, bodyHasToken := body["access_token"]
+	if err != nil {
+		if bodyHasToken { // a header and the body: which one was meant is not established
+			scheme = ""
+		}
+		return ResourceRequest{Scheme: scheme}, err
+	}
 	if !tr.Check(ruleBearerPresent, raw != "" || bodyHasToken) {
 		return ResourceRequest{}, withoutCredentials(ruleBearerPresent.Refuse(ErrInvalidToken, "an access token is required"))
 	}

@@ -349,6 +349,17 @@ func TestE2EDPoPRefusals(t *testing.T) {
 				t.Errorf("got %d %q %s, want 400 with the Bearer challenge carrying invalid_request, then DPoP algs", resp.StatusCode, challenge, body)
 			}
 		})
+		t.Run("a malformed DPoP header: 400 invalid_request in the DPoP challenge (RFC 9449 Section 7.2)", func(t *testing.T) {
+			// The request names the DPoP scheme: its method is established.
+			for _, authorization := range []string{"DPoP a b", "DPoP", "DPoP\t" + tr.AccessToken} {
+				resp, body := getWith(t, srv.URL+"/protected/resource", map[string]string{"Authorization": authorization})
+				challenge := resp.Header.Get("WWW-Authenticate")
+				if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(challenge, `DPoP error="invalid_request"`) ||
+					!strings.Contains(challenge, `algs="ES256`) || strings.Contains(challenge, "Bearer") {
+					t.Errorf("%q: got %d %q %s, want 400 with the DPoP challenge alone carrying invalid_request", authorization, resp.StatusCode, challenge, body)
+				}
+			}
+		})
 		t.Run("an unbound token with the DPoP scheme is invalid_token", func(t *testing.T) {
 			_, bearer := rawToken(t, srv, url.Values{"grant_type": {"client_credentials"}}, demoPost)
 			if resp, _ := d.send("/protected/resource", nil, nil, bearer.AccessToken); resp.StatusCode != http.StatusUnauthorized {

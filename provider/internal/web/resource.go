@@ -127,13 +127,15 @@ func (s *Server) handleUserInfo(c *gin.Context) {
 // returns the token's claims and the scheme the request used. It checks no scope:
 // challengeScope is only what the challenge of a refusal names
 // (writeResourceError); a resource that needs a scope checks it after.
-// A request refused before its method of presenting the token is
-// established (two at once, say) gets the challenges of both schemes.
+// A refusal goes in the challenge of the scheme the request used, a
+// malformed "DPoP" header's too; a request refused before that is
+// established (two methods at once, say) gets the challenges of both
+// schemes (oauth.ParseResourceRequest).
 func (s *Server) authenticateResource(c *gin.Context, challengeScope string) (claims token.AccessTokenClaims, scheme string, ok bool) {
 	ctx := c.Request.Context()
 	req, err := s.resourceRequest(c)
 	if err != nil {
-		s.writeResourceError(c, err, "", challengeScope)
+		s.writeResourceError(c, err, req.Scheme, challengeScope)
 		return token.AccessTokenClaims{}, "", false
 	}
 	access, err := s.p.AuthenticateResource(ctx, req)

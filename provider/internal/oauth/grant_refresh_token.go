@@ -126,7 +126,8 @@ var (
 )
 
 // checkRefreshDPoPBinding applies ruleRefreshDPoPKey to a public client's
-// bound refresh token. The token stays valid for its rightful holder.
+// bound refresh token. A refusal changes nothing: the token, current or
+// rotated out, stays as it was for its rightful holder.
 func checkRefreshDPoPBinding(tr *Trace, rt store.RefreshToken, jkt string) *Error {
 	if rt.DPoPJKT == "" {
 		return nil
@@ -138,15 +139,25 @@ func checkRefreshDPoPBinding(tr *Trace, rt store.RefreshToken, jkt string) *Erro
 
 // checkRefreshTokenOrRevokeGrant finds a refresh token and its grant and
 // checks that the token was "issued to the authenticated client" and is
-// valid ([RFC 6749 Section 6]): unused (or presented again within the reuse
-// grace, which starts at graceFrom), alive (liveRefreshToken), and, when
-// bound to a DPoP key, presented with a proof by that key
-// (checkRefreshDPoPBinding), a graced presentation too.
+// valid ([RFC 6749 Section 6]): when bound to a DPoP key, presented with a
+// proof by that key (checkRefreshDPoPBinding); unused (or presented again
+// within the reuse grace, which starts at graceFrom); and alive
+// (liveRefreshToken).
 //
 // It writes as well as checks: a token used before, outside the grace,
-// revokes its grant (refreshReused).
+// revokes its grant (refreshReused). The key binding is checked before
+// that, so only a presentation by the key holder counts as a use: a bound
+// token cannot be used without the key ([RFC 9449 Section 5]: "such a
+// client MUST present a DPoP proof for the same key that was used to
+// obtain the refresh token each time that refresh token is used to obtain
+// a new access token"), so a rotated-out token stolen without its key is
+// refused (invalid_dpop_proof) and revokes nothing; its thief could
+// otherwise end the grant of the client it was stolen from. Presented
+// again with the key, it is reuse ([RFC 9700 Section 4.14.2]).
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
+// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
+// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
 func (p *Provider) checkRefreshTokenOrRevokeGrant(ctx context.Context, tr *Trace, client store.Client, hash, jkt string, graceFrom time.Time) (store.RefreshToken, store.Grant, *Error) {
 	rt, found, err := p.findRefreshToken(ctx, hash)
 	if err != nil {
@@ -156,6 +167,9 @@ func (p *Provider) checkRefreshTokenOrRevokeGrant(ctx context.Context, tr *Trace
 		return rt, store.Grant{}, err
 	}
 	if err := tr.Require(ruleRefreshOwnClient, rt.ClientID == client.ID, ErrInvalidGrant, "the refresh token was issued to another client"); err != nil {
+		return rt, store.Grant{}, err
+	}
+	if err := checkRefreshDPoPBinding(tr, rt, jkt); err != nil {
 		return rt, store.Grant{}, err
 	}
 	switch {
@@ -170,7 +184,7 @@ func (p *Provider) checkRefreshTokenOrRevokeGrant(ctx context.Context, tr *Trace
 	if err != nil {
 		return rt, store.Grant{}, err
 	}
-	return rt, grant, checkRefreshDPoPBinding(tr, rt, jkt)
+	return rt, grant, nil
 }
 
 // errRefreshInvalid describes every refresh token that is not valid alike.

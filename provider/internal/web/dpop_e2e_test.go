@@ -199,6 +199,42 @@ func TestE2EDPoPEveryGrant(t *testing.T) {
 				status, again := d.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshed.RefreshToken}}, spaAuth)
 				wantBound(t, status, again, d.key)
 			})
+			t.Run("refresh_token: a rotated-out bound token without its key revokes nothing (RFC 9449 Section 5)", func(t *testing.T) {
+				d, thief := newDPoPClient(t, srv), newDPoPClient(t, srv)
+				code, verifier := codeFor(t, srv, spaConfig(srv, "read"))
+				status, first := d.token(codeGrant(code, verifier, spaRedirectURI), spaAuth)
+				wantBound(t, status, first, d.key)
+				rotatedOut := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}, "client_id": {"spa-client"}}
+				status, second := d.token(rotatedOut, spaAuth)
+				wantBound(t, status, second, d.key)
+				// Presented by someone without the key, the old token is no use
+				// of it: not reuse, so the grant stands.
+				if status, bare := rawToken(t, srv, rotatedOut, spaAuth); status != http.StatusBadRequest || bare.Error != "invalid_dpop_proof" {
+					t.Errorf("the rotated-out token without a proof: got %d %+v, want 400 invalid_dpop_proof", status, bare)
+				}
+				resp, body := thief.send("/oauth/token", rotatedOut, nil, "")
+				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_dpop_proof") {
+					t.Errorf("the rotated-out token with another key: got %d %s, want 400 invalid_dpop_proof", resp.StatusCode, body)
+				}
+				stolen, _ := traceOf(t, srv, resp)
+				checkEndsWith(t, "trace of the rotated-out token with another key", stolen, "RFC 9449 Section 5", "invalid_dpop_proof")
+				status, third := d.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {second.RefreshToken}}, spaAuth)
+				wantBound(t, status, third, d.key)
+				// Replayed by the key holder, it is reuse (RFC 9700 Section 4.14.2),
+				// found after the key binding passed.
+				resp, body = d.send("/oauth/token", rotatedOut, nil, "")
+				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "the refresh token was already used; the grant is revoked") {
+					t.Errorf("the rotated-out token with its key: got %d %s, want 400 invalid_grant, the grant revoked", resp.StatusCode, body)
+				}
+				replayed, _ := traceOf(t, srv, resp)
+				checkEndsWith(t, "trace of the rotated-out token with its key", replayed, "RFC 9700 Section 4.14.2", "invalid_grant")
+				if n := len(replayed.Checks); n < 2 || replayed.Checks[n-2].Ref != "RFC 9449 Section 5" {
+					t.Errorf("trace of the rotated-out token with its key: got %+v, want the key binding checked just before reuse", replayed.Checks)
+				}
+				if status, after := d.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {third.RefreshToken}}, spaAuth); after.Error != "invalid_grant" {
+					t.Errorf("the newest token after the reuse: got %d %+v, want invalid_grant (the grant is revoked)", status, after)
+				}
+			})
 			t.Run("client_credentials", func(t *testing.T) {
 				d := newDPoPClient(t, srv)
 				status, tr := d.token(url.Values{"grant_type": {"client_credentials"}, "scope": {"read"}}, demoPost)

@@ -70,8 +70,8 @@ func equalRequests(a, b AuthorizationRequest) bool {
 }
 
 // FuzzParseAuthorizationHeader: any header is either no credentials, a
-// Bearer or DPoP token without surrounding spaces, or invalid_request;
-// never a panic.
+// Bearer or DPoP token without surrounding spaces, or invalid_request with
+// the scheme it names (its challenge carries the error); never a panic.
 func FuzzParseAuthorizationHeader(f *testing.F) {
 	f.Add("Bearer abc.def.ghi")
 	f.Add("DPoP abc.def.ghi")
@@ -83,6 +83,9 @@ func FuzzParseAuthorizationHeader(f *testing.F) {
 		scheme, tok, err := ParseAuthorizationHeader(header)
 		if err == nil && (tok != strings.TrimSpace(tok) || (scheme == "") != (tok == "")) {
 			t.Fatalf("scheme %q token %q from %q", scheme, tok, header)
+		}
+		if err != nil && (tok != "" || (scheme != TokenTypeBearer && scheme != TokenTypeDPoP)) {
+			t.Fatalf("refused %q with scheme %q token %q, want Bearer or DPoP and no token", header, scheme, tok)
 		}
 	})
 }

@@ -19,6 +19,7 @@ var rejectedTerms = []struct{ variant, term string }{
 	{"私密金鑰", "私鑰 (private key)"},
 	{"打開", "開啟 (open)"},
 	{"憑據", "憑證 (credentials)"},
+	{"破折號", "連字號 (the dash of a user code, \"WDJB-MJHT\")"},
 }
 
 // RejectedTerm returns the rejected variant zh holds and the glossary's

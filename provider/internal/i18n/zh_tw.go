@@ -13,6 +13,7 @@ package i18n
 //	replay                      重放
 //	open                        開啟 (not 打開)
 //	credentials                 憑證 (not 憑據)
+//	the dash of a user code     連字號 (not 破折號, the long dash "——")
 //
 // The client calls the authorization server 提供者 (provider), as its
 // English calls it the provider.
@@ -86,7 +87,7 @@ var traditionalChinese = map[string]string{
 	"Connect a device":                     "連接裝置",
 	"Enter the code shown on your device.": "請輸入裝置上顯示的代碼 (user code)。",
 	"Code":                                 "代碼",
-	"Letters only; the dash and the case do not matter.": "只有英文字母；破折號與大小寫都不影響。",
+	"Letters only; the dash and the case do not matter.": "只有英文字母；連字號與大小寫都不影響。",
 	"Continue":         "繼續",
 	"Approve a device": "核准裝置",
 	"A device wants to use <strong>%s</strong> with your account":                      "有一個裝置想用你的帳號使用 <strong>%s</strong>",

@@ -3,6 +3,8 @@ package oauth
 import (
 	"crypto/rand"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // userCodeAlphabet is the base-20 character set of [RFC 8628 Section 6.1]:
@@ -21,10 +23,11 @@ const userCodeAlphabet = "BCDFGHJKLMNPQRSTVWXZ"
 // [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
 const userCodeLength = 8
 
-// maxTypedUserCode bounds what NormalizeUserCode reads: a well-formed code
-// with a dash and a few spaces is far shorter, and a huge input is refused
-// before any work is done on it.
-const maxTypedUserCode = 32
+// maxTypedUserCode bounds what NormalizeUserCode reads, in bytes: a
+// well-formed code typed in full-width letters (3 bytes each) with a dash
+// and a few spaces is shorter, and a huge input is refused before any work
+// is done on it.
+const maxTypedUserCode = 48
 
 // newUserCode draws a user code, normalized (no dash): each letter is drawn
 // independently and uniformly from userCodeAlphabet with crypto/rand.
@@ -51,18 +54,19 @@ func randomIndex(n int) int {
 	}
 }
 
-// userCodeSeparators are the characters NormalizeUserCode skips: ASCII
-// spaces, punctuation and symbols, such as the dash of "WDJB-MJHT".
-const userCodeSeparators = " \t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-
 // NormalizeUserCode turns what a user typed into the stored form of a user
 // code: upper case, no separators. [RFC 8628 Section 6.1]: "The server should
 // ignore any characters like punctuation that are not in the character set",
-// and the character set is "case-insensitive". So spaces and ASCII
-// punctuation (the dash) are skipped and ASCII letters folded to upper case.
-// Any other character outside the alphabet (a vowel, a digit, non-ASCII), or
-// the wrong number of letters, means no code (ok is false): such an input
-// cannot name a code, so it is simply unknown, never an error.
+// and the character set is "case-insensitive". So spaces, punctuation and
+// symbols are skipped, ASCII or not (the dash of "WDJB-MJHT", and also an en
+// dash, a non-breaking hyphen, a minus sign or a no-break space, as text
+// copied from mail or a PDF has them), full-width letters (as a CJK input
+// method types them) are read as their ASCII letters, and letters are folded
+// to upper case. Any other character outside the alphabet (a vowel, a digit,
+// another script's letter, a control character, a byte that is not UTF-8),
+// or the wrong number of letters, means no code (ok is false): such an input
+// cannot name a code, so it is simply unknown, never an error. It reads each
+// character once, and at most maxTypedUserCode bytes.
 //
 // [RFC 8628 Section 6.1]: https://www.rfc-editor.org/rfc/rfc8628#section-6.1
 func NormalizeUserCode(typed string) (code string, ok bool) {
@@ -70,23 +74,48 @@ func NormalizeUserCode(typed string) (code string, ok bool) {
 		return "", false
 	}
 	out := make([]byte, 0, userCodeLength)
-	for i := 0; i < len(typed); i++ {
-		c := typed[i]
-		switch {
-		case strings.IndexByte(userCodeSeparators, c) >= 0:
+	for _, r := range typed {
+		r = foldWidth(r)
+		if isUserCodeSeparator(r) {
 			continue
-		case 'a' <= c && c <= 'z':
-			c -= 'a' - 'A'
 		}
-		if strings.IndexByte(userCodeAlphabet, c) < 0 || len(out) == userCodeLength {
+		if 'a' <= r && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		if !strings.ContainsRune(userCodeAlphabet, r) || len(out) == userCodeLength {
 			return "", false
 		}
-		out = append(out, c)
+		out = append(out, byte(r))
 	}
 	if len(out) != userCodeLength {
 		return "", false
 	}
 	return string(out), true
+}
+
+// isUserCodeSeparator reports whether NormalizeUserCode skips r: a space
+// (a tab, or Unicode's space separators: U+0020, U+00A0, U+3000 …), or
+// punctuation or a symbol of any script (the hyphen-minus, U+2010 to
+// U+2015, the minus sign U+2212 …). Other controls, such as a newline, are
+// not skipped: they mean no code, and so does a byte that is not UTF-8,
+// which range reads as utf8.RuneError (a symbol, U+FFFD).
+func isUserCodeSeparator(r rune) bool {
+	if r == utf8.RuneError {
+		return false
+	}
+	return r == '\t' || unicode.In(r, unicode.Zs, unicode.P, unicode.S)
+}
+
+// foldWidth maps a character of Unicode's block of full-width forms of
+// ASCII (U+FF01 to U+FF5E: "Ａ", "ｂ", "－") to that ASCII character, as
+// width folding (Unicode's compatibility decomposition of that block) does;
+// other characters are returned as they are.
+func foldWidth(r rune) rune {
+	const fullWidthOffset = 0xFF01 - '!'
+	if '！' <= r && r <= '～' {
+		return r - fullWidthOffset
+	}
+	return r
 }
 
 // FormatUserCode shows a normalized user code as the user reads it, in two

@@ -73,6 +73,25 @@ func TestNormalizeUserCode(t *testing.T) {
 		{"spaces anywhere are ignored", "  WDJB MJHT ", "WDJBMJHT"},
 		{"punctuation is ignored (RFC 8628 Section 6.1)", "WDJB.MJHT", "WDJBMJHT"},
 		{"several dashes are ignored", "W-D-J-B-M-J-H-T", "WDJBMJHT"},
+		{"a tab is ignored", "WDJB\tMJHT", "WDJBMJHT"},
+		// Unicode punctuation and spaces, as text copied from mail, chat or
+		// a PDF has them, and as a CJK input method types them: skipped too
+		// (RFC 8628 Section 6.1).
+		{"an en dash (U+2013) is ignored", "WDJB\u2013MJHT", "WDJBMJHT"},
+		{"a non-breaking hyphen (U+2011) is ignored", "WDJB\u2011MJHT", "WDJBMJHT"},
+		{"a hyphen (U+2010) is ignored", "WDJB\u2010MJHT", "WDJBMJHT"},
+		{"a minus sign (U+2212) is ignored", "WDJB\u2212MJHT", "WDJBMJHT"},
+		{"a no-break space (U+00A0) is ignored", "WDJB\u00a0MJHT", "WDJBMJHT"},
+		{"an ideographic space (U+3000) is ignored", "WDJB\u3000MJHT", "WDJBMJHT"},
+		{"an em dash (U+2014) is ignored", "WDJB\u2014MJHT", "WDJBMJHT"},
+		{"a double em dash (zh-TW 破折號) is ignored", "WDJB\u2014\u2014MJHT", "WDJBMJHT"},
+		{"full-width letters are the same code", "ＷＤＪＢＭＪＨＴ", "WDJBMJHT"},
+		{"full-width lower case with a full-width dash and spaces", "\u3000ｗｄｊｂ－ｍｊｈｔ\u3000", "WDJBMJHT"},
+		{"a full-width vowel is outside the alphabet: no code", "ＷＤＪＢＭＪＨＡ", ""},
+		{"a full-width digit is outside the alphabet: no code", "ＷＤＪＢＭＪＨ１", ""},
+		{"a byte that is not UTF-8 is no code", "WDJB\xffMJHT", ""},
+		{"U+FFFD is no code", "WDJB\uFFFDMJHT", ""},
+		{"a zero-width space (a format character) is no code", "WDJB\u200bMJHT", ""},
 		{"seven letters is no code", "WDJB-MJH", ""},
 		{"nine letters is no code", "WDJB-MJHTB", ""},
 		{"a vowel is outside the alphabet: no code", "WDJB-MJHA", ""},
@@ -84,7 +103,8 @@ func TestNormalizeUserCode(t *testing.T) {
 		{"empty is no code", "", ""},
 		{"only separators is no code", "- - -", ""},
 		{"a huge input is refused before it is read", strings.Repeat("B", 1<<20), ""},
-		{"8 letters padded past the length bound are refused", strings.Repeat(" ", 30) + "WDJBMJHT", ""},
+		{"8 letters padded past the length bound are refused", strings.Repeat(" ", 41) + "WDJBMJHT", ""},
+		{"full-width letters padded past the length bound are refused", strings.Repeat("\u3000", 9) + "ＷＤＪＢＭＪＨＴ", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,7 +117,7 @@ func TestNormalizeUserCode(t *testing.T) {
 }
 
 func FuzzNormalizeUserCode(f *testing.F) {
-	for _, s := range []string{"WDJB-MJHT", "wdjbmjht", " W D J B M J H T ", "WDJB-MJHA", "", "ſ", "\xff\xfe"} {
+	for _, s := range []string{"WDJB-MJHT", "wdjbmjht", " W D J B M J H T ", "WDJB-MJHA", "", "ſ", "\xff\xfe", "ＷＤＪＢ\u2013ＭＪＨＴ"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, typed string) {

@@ -207,11 +207,18 @@ func (s *Server) showDeviceResult(c *gin.Context, status int, page deviceResultP
 // request. It shows the user code to compare with the device's
 // ([RFC 8628 Section 3.3.1]: the server "SHOULD display the "user_code" to
 // the user and ask them to verify that it matches the "user_code" being
-// displayed on the device"). It asks for a password when
+// displayed on the device"). A client that registered itself gets the
+// note that its name is its own claim, as on the authorization endpoint's
+// consent page: anyone may register a device client under the name of a
+// trusted one and mail a victim its user code ([RFC 8628 Section 5.4]: "The
+// authorization server SHOULD display information about the device so that
+// the user could notice if a software client was attempting to impersonate
+// a hardware device"). It asks for a password when
 // oauth.Provider.NeedsPassword says so, as the authorization endpoint's
 // consent page does.
 //
 // [RFC 8628 Section 3.3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3.1
+// [RFC 8628 Section 5.4]: https://www.rfc-editor.org/rfc/rfc8628#section-5.4
 func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAuthorization, sess loginSession, username, message string) {
 	page := deviceConsentPage{Device: d, NeedPassword: s.p.NeedsPassword(nil, sess.For(d.Client.ID)), Username: username,
 		CSRF: sess.CSRFToken(), Error: message}

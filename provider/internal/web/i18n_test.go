@@ -18,7 +18,7 @@ import (
 // templates name (the literal arguments of T and TH, and the page titles
 // given to "head") and checks that both catalogues hold it.
 func TestTemplateMessagesInBothCatalogues(t *testing.T) {
-	keys := templatetest.MessageKeys(parseTemplates(site{})[i18n.English], "T", "TH", "head")
+	keys := templatetest.MessageKeys(parseTemplates(site{})[i18n.English], "T", "TH", "head", "selfRegistered")
 	if len(keys) < 50 {
 		t.Fatalf("found %d message keys in the templates; the walk misses some", len(keys))
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/internal/store"
 )
 
 // TestEndPagesLinkOn: a page that ends a visit is no dead end: the
@@ -36,6 +37,39 @@ func TestEndPagesLinkOn(t *testing.T) {
 			}
 			if !strings.Contains(out.String(), p.link) {
 				t.Errorf("%s %+v in %s: no link %s:\n%s", p.page.name, p.page.data, l.Tag(), p.link, out.String())
+			}
+		}
+	}
+}
+
+// TestConsentPagesNoteSelfRegistration: both consent pages, the
+// authorization endpoint's and the device's, say that a client which
+// registered itself chose its own name (RFC 8628 Section 5.4: a device
+// client may borrow a trusted device's name), in each language; a client
+// the operator configured gets no such note.
+func TestConsentPagesNoteSelfRegistration(t *testing.T) {
+	const note = "This app registered itself: its name is its own claim, not verified by this server."
+	configured := store.Client{ID: "device-client", Name: "Demo device (CLI)"}
+	self := store.Client{ID: "cECZ8vC5OaDligCtiultpA", Name: "Demo device (CLI)", RegistrationTokenHash: "self-registered"}
+	pages := []struct {
+		page     pageCase
+		wantNote bool
+	}{
+		{pageCase{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: self, Scope: "read"}}}, true},
+		{pageCase{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: self, Scope: "read"}, NeedPassword: true}}, true},
+		{pageCase{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: configured, Scope: "read"}}}, false},
+		{pageCase{"authorize.html", consentPage{Auth: &oauth.Authorization{Client: self, RedirectURI: "https://app.example/cb", Scope: "read"}}}, true},
+		{pageCase{"authorize.html", consentPage{Auth: &oauth.Authorization{Client: configured, RedirectURI: "https://app.example/cb", Scope: "read"}}}, false},
+	}
+	for _, l := range i18n.Locales {
+		set := strictTemplates(t, l)
+		for _, p := range pages {
+			var out strings.Builder
+			if err := set.ExecuteTemplate(&out, p.page.name, p.page.data); err != nil {
+				t.Fatalf("%s in %s: %v", p.page.name, l.Tag(), err)
+			}
+			if got := strings.Contains(out.String(), l.T(note)); got != p.wantNote {
+				t.Errorf("%s for %+v in %s: self-registration note shown %t, want %t:\n%s", p.page.name, p.page.data, l.Tag(), got, p.wantNote, out.String())
 			}
 		}
 	}

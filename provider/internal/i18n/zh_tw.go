@@ -27,8 +27,11 @@ var traditionalChinese = map[string]string{
 	"OAuth 2.0 reference provider": "OAuth 2.0 參考授權伺服器",
 	"Username":                     "使用者名稱",
 	"Password":                     "密碼",
-	"Demo account: <code>%s</code> / <code>%s</code>.":                "示範帳號：<code>%s</code> / <code>%s</code>。",
-	"You are signed in. Approving does not need your password again.": "你已登入，同意授權時不必再輸入密碼。",
+	"Demo account: <code>%s</code> / <code>%s</code>.":    "示範帳號：<code>%s</code> / <code>%s</code>。",
+	"Signed in as <strong>%s</strong> (<code>%s</code>).": "你目前以 <strong>%s</strong>（<code>%s</code>）登入。",
+	"Signed in as <code>%s</code>.":                       "你目前以 <code>%s</code> 登入。",
+	"Approving does not need your password again.":        "同意授權時不必再輸入密碼。",
+	"Not you? Use another account":                        "不是你？改用其他帳號",
 
 	// The login and consent page (the authorization endpoint).
 	"Sign in and approve":                                                                 "登入並同意授權",

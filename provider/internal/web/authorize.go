@@ -15,10 +15,19 @@ type consentPage struct {
 	Auth         *oauth.Authorization
 	Hidden       url.Values // the authorization request, carried through the form
 	NeedPassword bool
-	Username     string // prefilled after a failed attempt
+	SignedInAs   signedInUser // when no password is needed
+	Username     string       // prefilled after a failed attempt
 	CSRF         string
 	Error        string
 }
+
+// signedInUser is who a consent page that needs no password says is
+// signed in: the account its decision is made for.
+type signedInUser struct{ Name, Username string }
+
+// switchAccountField is the form field of the consent pages' "Use another
+// account" button (the "signin" template).
+const switchAccountField = "switch_account"
 
 // handleAuthorize handles "GET /oauth/authorize" and "POST /oauth/authorize",
 // the authorization endpoint ([RFC 6749 Section 4.1.1]; "The authorization
@@ -49,7 +58,10 @@ func (s *Server) handleAuthorize(c *gin.Context) {
 // handleAuthenticate handles "POST /oauth/authenticate", the target of the
 // login + consent form: the authorization request's parameters plus the
 // user's credentials (or a login session and its CSRF token) and decision.
-// It answers as the authorization endpoint does ([RFC 6749 Section 4.1.2]).
+// It answers as the authorization endpoint does ([RFC 6749 Section 4.1.2]);
+// with switch_account ("Use another account") and the session's CSRF token
+// instead, it ends the login session and shows the page again with the
+// sign-in fields (switchAccount).
 //
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
 func (s *Server) handleAuthenticate(c *gin.Context) {
@@ -62,6 +74,14 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		return
 	}
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
+	if form.Has(switchAccountField) {
+		if oauth.CheckFormCSRF(c.Request.Context(), sess.CSRFValid(form.Get("csrf_token"))) != nil {
+			reshow(http.StatusForbidden, "", msgFormNotOurs)
+			return
+		}
+		s.switchAccount(c, sess, reshow)
+		return
+	}
 	decision, ok := oauth.ParseDecision(c.Request.Context(), form.Get("decision"))
 	if !ok { // before signIn: a form refused for its decision changes nothing
 		reshow(http.StatusBadRequest, "", msgChooseAllowOrDeny)
@@ -164,6 +184,36 @@ func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) 
 	return true
 }
 
+// switchAccount answers a consent page's "Use another account": it ends
+// the login session, in the store first, as a logout does (endSession),
+// keeping only the CSRF token of the page's forms (loginSession.forget),
+// and shows the page again (reshow) with the sign-in fields. The form has
+// passed its CSRF check: another site cannot sign a user out.
+func (s *Server) switchAccount(c *gin.Context, sess loginSession, reshow reshowForm) {
+	if err := s.p.EndLoginSession(c.Request.Context(), sess.id(), sess.AuthTime(), sess.Ends()); err != nil {
+		s.renderFault(c, err)
+		return
+	}
+	sess.forget()
+	oauth.TraceFrom(c.Request.Context()).Changed("login session ended: the next sign-in asks for the password")
+	reshow(http.StatusOK, "", "")
+}
+
+// signedInAs is who a consent page says is signed in when it needs no
+// password (oauth.Provider.SignedInUser), else the zero signedInUser. If
+// the store cannot answer, it shows the error page and reports false.
+func (s *Server) signedInAs(c *gin.Context, sess loginSession, needPassword bool) (signedInUser, bool) {
+	if needPassword {
+		return signedInUser{}, true
+	}
+	user, err := s.p.SignedInUser(c.Request.Context(), sess.UserID())
+	if err != nil {
+		s.renderFault(c, err)
+		return signedInUser{}, false
+	}
+	return signedInUser{Name: user.Name, Username: user.Username}, true
+}
+
 // approve issues the code and redirects back to the client (a 302 after a
 // POST; never 307, which would resend the password: [RFC 9700 Section 4.12]).
 //
@@ -196,6 +246,10 @@ func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization,
 		Auth: a, Hidden: a.Request.Values(), Username: username, Error: message,
 		NeedPassword: s.p.NeedsPassword(a, sess.For(a.Client.ID)),
 		CSRF:         sess.CSRFToken(),
+	}
+	var ok bool
+	if page.SignedInAs, ok = s.signedInAs(c, sess, page.NeedPassword); !ok {
+		return
 	}
 	s.saveSession(c, sess)
 	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("login and consent page", message))

@@ -50,7 +50,8 @@ type deviceEntryPage struct {
 type deviceConsentPage struct {
 	Device       *oauth.DeviceAuthorization
 	NeedPassword bool
-	Username     string // prefilled after a failed attempt
+	SignedInAs   signedInUser // when no password is needed
+	Username     string       // prefilled after a failed attempt
 	CSRF         string
 	Error        string
 }
@@ -68,7 +69,9 @@ type deviceResultPage struct {
 // "?user_code=" prefills it). Each POST comes from the provider's own page
 // (sameOriginForm) and carries the session's CSRF token and the user code:
 // without a decision it shows the consent page, with one (allow or deny) it
-// records the decision. Every answer is a page; none is a redirect.
+// records the decision, and with switch_account ("Use another account") it
+// ends the login session and shows the consent page with the sign-in
+// fields (switchAccount). Every answer is a page; none is a redirect.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (s *Server) handleDevice(c *gin.Context) {
@@ -89,11 +92,16 @@ func (s *Server) handleDevice(c *gin.Context) {
 		s.userCodeFailed(c, sess, form.Get("user_code"), err)
 		return
 	}
+	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
+	if form.Has(switchAccountField) {
+		s.switchAccount(c, sess, reshow)
+		return
+	}
 	switch decision, ok := oauth.ParseDeviceDecision(form.Get("decision")); {
 	case !ok:
-		s.showDeviceConsent(c, http.StatusBadRequest, d, sess, "", msgChooseApproveOrDeny)
+		reshow(http.StatusBadRequest, "", msgChooseApproveOrDeny)
 	case decision == oauth.DecisionNone:
-		s.showDeviceConsent(c, http.StatusOK, d, sess, "", "")
+		reshow(http.StatusOK, "", "")
 	default:
 		s.decideDevice(c, d, sess, form, decision)
 	}
@@ -222,6 +230,10 @@ func (s *Server) showDeviceResult(c *gin.Context, status int, page deviceResultP
 func (s *Server) showDeviceConsent(c *gin.Context, status int, d *oauth.DeviceAuthorization, sess loginSession, username, message string) {
 	page := deviceConsentPage{Device: d, NeedPassword: s.p.NeedsPassword(nil, sess.For(d.Client.ID)), Username: username,
 		CSRF: sess.CSRFToken(), Error: message}
+	var ok bool
+	if page.SignedInAs, ok = s.signedInAs(c, sess, page.NeedPassword); !ok {
+		return
+	}
 	s.saveSession(c, sess)
 	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("device consent page", message))
 	s.render(c, status, "device_consent.html", page)

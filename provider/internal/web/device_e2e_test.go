@@ -369,8 +369,8 @@ func TestE2EDevicePage(t *testing.T) {
 		b.Approve(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
 		da := startDevice(t, deviceConfig(srv, "read"))
 		resp, consent := b.EnterUserCode(da.VerificationURIComplete)
-		if providertest.AsksPassword(consent) || !strings.Contains(consent, "You are signed in") {
-			t.Fatalf("consent page of a signed-in user: want no password field: %s", consent)
+		if providertest.AsksPassword(consent) || !strings.Contains(consent, "Signed in as <strong>Demo User</strong> (<code>demo</code>)") {
+			t.Fatalf("consent page of a signed-in user: want no password field, and who is signed in: %s", consent)
 		}
 		if resp, page := b.Decide(resp, consent, "allow"); resp.StatusCode != http.StatusOK || !strings.Contains(page, "Return to your device") {
 			t.Fatalf("approval through the login session: got %d: %s", resp.StatusCode, page)

@@ -58,9 +58,11 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		Registered: []string{"http://localhost:3000/callback", "http://localhost:3000/c"}})
 	pages := []pageCase{
 		{"authorize.html", consentPage{Auth: auth, NeedPassword: true, Error: msgWrongPassword}},
-		{"authorize.html", consentPage{Auth: auth}},
+		{"authorize.html", consentPage{Auth: auth, SignedInAs: signedInUser{Name: "Demo <User>", Username: "user1"}}},
+		{"authorize.html", consentPage{Auth: auth, SignedInAs: signedInUser{Username: "user1"}}},
 		{"device.html", deviceEntryPage{Error: msgUnknownUserCode}},
 		{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: client, Scope: "read"}, NeedPassword: true, Error: msgChooseApproveOrDeny}},
+		{"device_consent.html", deviceConsentPage{Device: &oauth.DeviceAuthorization{Client: client, Scope: "read"}, SignedInAs: signedInUser{Name: "Demo User", Username: "user1"}}},
 		{"device_result.html", deviceResultPage{Title: msgExpiredUserCode, Message: msgExpiredUserCodeDetail, TryAgain: true}},
 		{"device_result.html", deviceResultPage{Title: msgDeviceConnected, Message: msgDeviceConnectedDetail}},
 		{"error.html", mismatch},

@@ -61,16 +61,44 @@ func TestConsentPagesNoteSelfRegistration(t *testing.T) {
 		{pageCase{"authorize.html", consentPage{Auth: &oauth.Authorization{Client: self, RedirectURI: "https://app.example/cb", Scope: "read"}}}, true},
 		{pageCase{"authorize.html", consentPage{Auth: &oauth.Authorization{Client: configured, RedirectURI: "https://app.example/cb", Scope: "read"}}}, false},
 	}
-	for _, l := range i18n.Locales {
-		set := strictTemplates(t, l)
-		for _, p := range pages {
-			var out strings.Builder
-			if err := set.ExecuteTemplate(&out, p.page.name, p.page.data); err != nil {
-				t.Fatalf("%s in %s: %v", p.page.name, l.Tag(), err)
+	for _, p := range pages {
+		renderEach(t, []pageCase{p.page}, func(l i18n.Locale, page pageCase, out string) {
+			if got := strings.Contains(out, l.T(note)); got != p.wantNote {
+				t.Errorf("%s for %+v in %s: self-registration note shown %t, want %t:\n%s", page.name, page.data, l.Tag(), got, p.wantNote, out)
 			}
-			if got := strings.Contains(out.String(), l.T(note)); got != p.wantNote {
-				t.Errorf("%s for %+v in %s: self-registration note shown %t, want %t:\n%s", p.page.name, p.page.data, l.Tag(), got, p.wantNote, out.String())
+		})
+	}
+}
+
+// TestConsentPagesNameTheSignedInUser: a consent page that needs no
+// password names the account it decides for, by name (escaped) and
+// username, or by username alone, and offers to use another account; one
+// that asks for the password does neither. In each language.
+func TestConsentPagesNameTheSignedInUser(t *testing.T) {
+	const switchButton = `name="switch_account"`
+	device := &oauth.DeviceAuthorization{Client: store.Client{ID: "device-client"}, Scope: "read"}
+	auth := &oauth.Authorization{Client: store.Client{ID: "demo-client"}, RedirectURI: "https://app.example/cb", Scope: "read"}
+	named, unnamed := signedInUser{Name: "Demo <User>", Username: "user1"}, signedInUser{Username: "user1"}
+	pages := []struct {
+		page pageCase
+		want []string // what names the user; nil for a page that asks for the password
+	}{
+		{pageCase{"device_consent.html", deviceConsentPage{Device: device, SignedInAs: named}}, []string{"<strong>Demo &lt;User&gt;</strong>", "<code>user1</code>"}},
+		{pageCase{"device_consent.html", deviceConsentPage{Device: device, SignedInAs: unnamed}}, []string{"<code>user1</code>"}},
+		{pageCase{"authorize.html", consentPage{Auth: auth, SignedInAs: named}}, []string{"<strong>Demo &lt;User&gt;</strong>", "<code>user1</code>"}},
+		{pageCase{"device_consent.html", deviceConsentPage{Device: device, NeedPassword: true}}, nil},
+		{pageCase{"authorize.html", consentPage{Auth: auth, NeedPassword: true}}, nil},
+	}
+	for _, p := range pages {
+		renderEach(t, []pageCase{p.page}, func(l i18n.Locale, page pageCase, out string) {
+			for _, want := range p.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s %+v in %s: does not name the signed-in user with %s:\n%s", page.name, page.data, l.Tag(), want, out)
+				}
 			}
-		}
+			if got := strings.Contains(out, switchButton); got != (p.want != nil) {
+				t.Errorf("%s %+v in %s: a button to use another account %t, want %t", page.name, page.data, l.Tag(), got, p.want != nil)
+			}
+		})
 	}
 }

@@ -1,0 +1,79 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth-reference/provider/providertest"
+)
+
+// signedInAsDemo is how a consent page that needs no password names the
+// demo user.
+const signedInAsDemo = "Signed in as <strong>Demo User</strong> (<code>demo</code>)"
+
+// consentPageOf opens the consent page a signed-in browser b reaches at
+// srv: the device's (for a new device authorization request) or the
+// authorization endpoint's. It returns the response and the page.
+type consentPageOf func(t *testing.T, srv *providertest.Server, b *browser) (*http.Response, string)
+
+// consentPages are the two consent pages that share the "signin" template.
+var consentPages = []struct {
+	name string
+	open consentPageOf
+}{
+	{"device", func(t *testing.T, srv *providertest.Server, b *browser) (*http.Response, string) {
+		return b.EnterUserCode(startDevice(t, deviceConfig(srv, "read")).VerificationURIComplete)
+	}},
+	{"authorize", func(_ *testing.T, srv *providertest.Server, b *browser) (*http.Response, string) {
+		return b.Get(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
+	}},
+}
+
+// TestE2ESwitchAccount: a consent page that needs no password names the
+// signed-in user (RFC 8628 Section 3.3: "inform the user about the action
+// they are undertaking") and offers "Use another account": that form, with
+// the session's CSRF token, ends the login session, in the store too (a
+// copy of the cookie signs no one in), and shows the same page with the
+// sign-in fields, where another sign-in decides; without the token it is
+// refused with 403 and the user stays signed in. On both pages, on
+// SQLite and PostgreSQL.
+func TestE2ESwitchAccount(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		for _, page := range consentPages {
+			t.Run(page.name, func(t *testing.T) {
+				srv := newServer(providertest.Options{})
+				b := newBrowser(t)
+				b.Approve(demoConfig(srv, oauth2.AuthStyleInHeader, "read").AuthCodeURL("s"))
+				resp, consent := page.open(t, srv, b)
+				if providertest.AsksPassword(consent) || !strings.Contains(consent, signedInAsDemo) || !strings.Contains(consent, `name="switch_account"`) {
+					t.Fatalf("consent page of a signed-in user: want who is signed in and a way to use another account: %s", consent)
+				}
+				forged := providertest.FormFields(consent)
+				forged.Set("switch_account", "1")
+				forged.Set("csrf_token", "x")
+				if r, p := b.Submit(resp, consent, forged); r.StatusCode != http.StatusForbidden || providertest.AsksPassword(p) {
+					t.Fatalf("switch without the CSRF token: got %d, want 403 and still signed in: %s", r.StatusCode, p)
+				}
+				copied := withCookiesOf(t, srv, b)
+				switched := providertest.FormFields(consent)
+				switched.Set("switch_account", "1")
+				r, p := b.Submit(resp, consent, switched)
+				if r.StatusCode != http.StatusOK || !providertest.AsksPassword(p) || strings.Contains(p, "Signed in as") {
+					t.Fatalf("switch: got %d, want 200 with the sign-in fields: %s", r.StatusCode, p)
+				}
+				if _, again := page.open(t, srv, copied); !providertest.AsksPassword(again) {
+					t.Errorf("a copy of the cookie from before the switch still signs the user in: %s", again)
+				}
+				if r, p := b.Decide(r, p, "allow"); r.StatusCode != http.StatusOK && r.StatusCode != http.StatusFound {
+					t.Errorf("deciding after the switch, with the password: got %d: %s", r.StatusCode, p)
+				}
+				if _, after := page.open(t, srv, b); !strings.Contains(after, signedInAsDemo) {
+					t.Errorf("after signing in again: want the consent page to name the user: %s", after)
+				}
+			})
+		}
+	})
+}

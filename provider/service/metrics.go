@@ -64,11 +64,11 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 }
 
-// observe counts one answered request. Labels come from the route table
-// and a fixed list of methods, never from raw input, so the number of
-// series stays bounded whatever is requested.
+// observe counts one answered request under its route (the route table's
+// pattern) and method (methodLabel's): labels never come from raw input,
+// so the number of series stays bounded whatever is requested.
 func (m *Metrics) observe(route, method string, status int, seconds float64) {
-	s := m.seriesOf(seriesKey{route, methodLabel(method), status})
+	s := m.seriesOf(seriesKey{route, method, status})
 	s.requests.Inc()
 	s.duration.Observe(seconds)
 }

@@ -23,10 +23,12 @@ func Note(c *gin.Context, key, value string) {
 	requestlog.Note(c.Request.Context(), key, value)
 }
 
-// Observe is the middleware that logs one line per request — method,
-// route (the route table's pattern, never the query, which may carry a
-// code), status, duration, the request id of the context and what the
-// handler noted — and counts the request in m.
+// Observe is the middleware that logs one line per request — method (as
+// the metrics label it: a standard method, else "other", never the up to
+// 32 KiB of token characters a request may send there), route (the route
+// table's pattern, never the query, which may carry a code), status,
+// duration, the request id of the context and what the handler noted — and
+// counts the request in m.
 func Observe(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
@@ -40,10 +42,10 @@ func Observe(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 		if route == "" {
 			route = unmatchedRoute
 		}
-		status, elapsed := c.Writer.Status(), end.Sub(start)
-		m.observe(route, c.Request.Method, status, elapsed.Seconds())
+		status, elapsed, method := c.Writer.Status(), end.Sub(start), methodLabel(c.Request.Method)
+		m.observe(route, method, status, elapsed.Seconds())
 		logRequest(ctx, log.Handler(), end, requestlog.Notes(ctx),
-			slog.String("method", c.Request.Method), slog.String("route", route),
+			slog.String("method", method), slog.String("route", route),
 			slog.Int("status", status), slog.Duration("duration", elapsed.Round(time.Microsecond)))
 	}
 }

@@ -62,3 +62,22 @@ func TestObserveLine(t *testing.T) {
 		})
 	}
 }
+
+// TestObserveLongMethod: a request's method is logged as the metrics label
+// it, so a 20 kB one (any token characters are a method, up to the header
+// limit) is "other" on a line of ordinary length.
+func TestObserveLongMethod(t *testing.T) {
+	var out bytes.Buffer
+	log, err := NewLogger(&out, "text", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(Observe(log, NewMetrics()))
+	r.GET("/x", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(strings.Repeat("X", 20_000), "/x", nil))
+	if line := out.String(); len(line) >= 300 || !strings.Contains(line, " method=other ") {
+		t.Errorf("got a %d-byte line %.200q, want under 300 bytes with method=other", len(line), line)
+	}
+}

@@ -115,7 +115,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	h.Set(waitingHandler(cfg, m, log, startingPage(cfg)))
 	listeners := []service.Listener{{Name: "http", Setting: "CLIENT_ADDR", Addr: cfg.ClientAddr, Handler: &h}}
 	if cfg.MetricsAddr != "" {
-		listeners = append(listeners, service.Listener{Name: "metrics", Setting: "METRICS_ADDR", Addr: cfg.MetricsAddr, Handler: m.Handler()})
+		listeners = append(listeners, service.Listener{Name: "metrics", Setting: "METRICS_ADDR", Addr: cfg.MetricsAddr, Handler: service.MetricsOnly(m.Handler())})
 	}
 	// The client listens before it discovers: an address that cannot be
 	// had stops it at once, not after the provider answers, and a page

@@ -12,8 +12,9 @@ import (
 )
 
 // TestE2EMetricsAddr starts the real provider and client, each with
-// METRICS_ADDR set: each serves /metrics on that listener only, and its
-// main listener answers /metrics with 404 while serving the rest.
+// METRICS_ADDR set: each serves GET /metrics on that listener and nothing
+// else there (another path, /readyz too, answers 404, another method 405),
+// and its main listener answers /metrics with 404 while serving the rest.
 func TestE2EMetricsAddr(t *testing.T) {
 	bin := buildBoth(t)
 	providerAddr, clientAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
@@ -28,6 +29,19 @@ func TestE2EMetricsAddr(t *testing.T) {
 		}
 		if status, _ := get(t, "http://"+program.addr+"/metrics"); status != http.StatusNotFound {
 			t.Errorf("%s: GET /metrics on the main listener: got %d, want 404", program.name, status)
+		}
+		for _, path := range []string{"/readyz", "/anything"} {
+			if status, _ := get(t, "http://"+metricsAddr+path); status != http.StatusNotFound {
+				t.Errorf("%s: GET %s on METRICS_ADDR: got %d, want 404", program.name, path, status)
+			}
+		}
+		resp, err := http.Post("http://"+metricsAddr+"/metrics", "text/plain", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") == "" {
+			t.Errorf("%s: POST /metrics on METRICS_ADDR: got %d (Allow %q), want 405 with Allow", program.name, resp.StatusCode, resp.Header.Get("Allow"))
 		}
 	}
 }

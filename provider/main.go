@@ -235,7 +235,7 @@ func serveStore(ctx context.Context, cfg config.Config, st store.Store, kek *tok
 	router := web.NewRouter(p, secret, log)
 	listeners := []service.Listener{{Name: "http", Setting: "PROVIDER_ADDR", Addr: cfg.Addr, Handler: router}}
 	if cfg.MetricsAddr != "" {
-		listeners = append(listeners, service.Listener{Name: "metrics", Setting: "METRICS_ADDR", Addr: cfg.MetricsAddr, Handler: router.Metrics})
+		listeners = append(listeners, service.Listener{Name: "metrics", Setting: "METRICS_ADDR", Addr: cfg.MetricsAddr, Handler: service.MetricsOnly(router.Metrics)})
 	}
 	if cfg.DebugAddr != "" { // off by default; config.Validate allows only a loopback address
 		listeners = append(listeners, service.Listener{Name: "debug", Setting: "DEBUG_ADDR", Addr: cfg.DebugAddr, Handler: service.Pprof()})

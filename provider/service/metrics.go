@@ -64,6 +64,21 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 }
 
+// MetricsPath is where the metrics are served.
+const MetricsPath = "/metrics"
+
+// MetricsOnly is the handler of a listener of the metrics' own
+// (METRICS_ADDR): metrics (Handler) at GET and HEAD MetricsPath, 404 at
+// any other path whatever the method, 405 with Allow for another method
+// there, as on the main listener. Nothing else is served there: a
+// readiness probe pointed at it by mistake fails instead of reading the
+// metrics as "ready".
+func MetricsOnly(metrics http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(http.MethodGet+" "+MetricsPath, metrics) // a GET pattern takes HEAD too
+	return mux
+}
+
 // observe counts one answered request under its route (the route table's
 // pattern) and method (methodLabel's): labels never come from raw input,
 // so the number of series stays bounded whatever is requested.

@@ -89,7 +89,7 @@ func Mount(routes gin.IRoutes, m *Metrics, metricsAddr string, log *slog.Logger,
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})
 	})
 	if metricsAddr == "" {
-		r.GET("/metrics", gin.WrapH(m.Handler()))
+		r.GET(MetricsPath, gin.WrapH(m.Handler()))
 	}
 }
 

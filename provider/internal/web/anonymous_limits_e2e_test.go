@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -119,10 +118,7 @@ func testAnonymousRequestLimit(t *testing.T, newServer func(providertest.Options
 	if got := metricValue(getMetrics(t, srv.URL+"/metrics"), `oauth_rate_limited_total{limit="`+e.limit+`"}`); got != fmt.Sprint(refused) {
 		t.Errorf(`oauth_rate_limited_total{limit=%q}: got %q, want %d`, e.limit, got, refused)
 	}
-	warning := regexp.MustCompile(`(?m)^.*level=WARN msg="rate limit hit: .* from this address; refused" limit=` + e.limit + ` `)
-	if got := len(warning.FindAllString(log.String(), -1)); got != refused {
-		t.Errorf("warnings naming limit=%s: got %d, want %d:\n%s", e.limit, got, refused, log.String())
-	}
+	wantRefusalsLogged(t, &log, e.limit, refused)
 	clock.Advance(25 * time.Hour) // past a device code's lifetime and purge delay, and REGISTRATION_UNUSED_TTL
 	if purged, err := srv.Provider.PurgeExpired(t.Context()); err != nil || purged != int64(stored) {
 		t.Errorf("rows purged once expired: got %d (%v), want %d, one per accepted request: a refused one stores nothing", purged, err, stored)

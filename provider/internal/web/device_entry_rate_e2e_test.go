@@ -91,7 +91,7 @@ func wantDeviceRefusal(t *testing.T, srv *providertest.Server, b *browser, form 
 }
 
 // wantRefusalsCounted wants each limit's refusals counted in
-// oauth_rate_limited_total and warned of in the log, under its label.
+// oauth_rate_limited_total and logged (wantRefusalsLogged), under its label.
 func wantRefusalsCounted(t *testing.T, srv *providertest.Server, log *processtest.Buffer, want map[string]int) {
 	t.Helper()
 	metrics := getMetrics(t, srv.URL+"/metrics")
@@ -99,9 +99,20 @@ func wantRefusalsCounted(t *testing.T, srv *providertest.Server, log *processtes
 		if got := metricValue(metrics, `oauth_rate_limited_total{limit="`+limit+`"}`); got != strconv.Itoa(n) {
 			t.Errorf(`oauth_rate_limited_total{limit=%q}: got %q, want %d`, limit, got, n)
 		}
-		warning := regexp.MustCompile(`(?m)^.*level=WARN msg="rate limit hit: .* from this address; refused" limit=` + limit + ` `)
-		if got := len(warning.FindAllString(log.String(), -1)); got != n {
-			t.Errorf("warnings naming limit=%s: got %d, want %d:\n%s", limit, got, n, log.String())
-		}
+		wantRefusalsLogged(t, log, limit, n)
+	}
+}
+
+// wantRefusalsLogged wants n refusals under limit in the log, each naming
+// its request, all in one flood: the first a warning, the others debug
+// lines, not a warning each.
+func wantRefusalsLogged(t *testing.T, log *processtest.Buffer, limit string, n int) {
+	t.Helper()
+	line := func(level string) *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^.*level=` + level + ` msg="rate limit hit: .* from this address; refused" limit=` + limit + ` .*request_id=`)
+	}
+	warnings, debug := len(line("WARN").FindAllString(log.String(), -1)), len(line("DEBUG").FindAllString(log.String(), -1))
+	if want := min(n, 1); warnings != want || debug != n-want {
+		t.Errorf("refusals under limit=%s: got %d warnings and %d debug lines, want %d and %d:\n%s", limit, warnings, debug, want, n-want, log.String())
 	}
 }

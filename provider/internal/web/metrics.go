@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,10 @@ type providerMetrics struct {
 	codeReplay    prometheus.Counter
 	loginFailures prometheus.Counter
 	rateLimited   *prometheus.CounterVec // {limit}
+
+	// when a request was last refused under each limit (rateLimited),
+	// Unix ns, by label; made with the metrics, never written to after
+	rateLimitedAt map[string]*atomic.Int64
 }
 
 // newProviderMetrics registers the counters on reg.
@@ -44,10 +49,12 @@ func newProviderMetrics(reg prometheus.Registerer) *providerMetrics {
 			Help: "Sign-ins refused for a wrong username or password."}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oauth_rate_limited_total",
 			Help: "Requests refused by a rate limit, by limit (" + rateLimitLabels() + ")."}, []string{"limit"}),
+		rateLimitedAt: make(map[string]*atomic.Int64, len(rateLimits)),
 	}
 	reg.MustRegister(m.tokensIssued, m.tokenErrors, m.refreshReuse, m.codeReplay, m.loginFailures, m.rateLimited)
 	for _, limit := range rateLimits {
 		m.rateLimited.WithLabelValues(limit.label) // exposed at 0 before the first hit, so alerts see the series
+		m.rateLimitedAt[limit.label] = new(atomic.Int64)
 	}
 	return m
 }
@@ -98,17 +105,25 @@ const storeQuietAfter = oauth.StoreRetryAfter
 // error=temporarily_unavailable). A store that did not answer within the
 // request's time (service.Deadline) is said so.
 func (s *Server) storeUnavailable(ctx context.Context, route string, err *oauth.Error) {
-	now := time.Now().UnixNano()
-	level := slog.LevelDebug
-	if now-s.storeRefusedAt.Swap(now) > int64(storeQuietAfter) {
-		level = slog.LevelWarn
-	}
+	level := episodeLevel(&s.storeRefusedAt, storeQuietAfter)
 	if service.TimedOut(ctx) {
 		s.log.Log(ctx, level, "store unavailable: no answer within the request's time", "route", route,
 			"request_timeout", s.requestTimeout, "err", err)
 		return
 	}
 	s.log.Log(ctx, level, "store unavailable", "route", route, "err", err)
+}
+
+// episodeLevel is the level to log an event at that comes in episodes
+// (a store outage, a flood of refusals): a warning for the first of an
+// episode, debug for the others. last holds when the event last happened
+// (Unix ns) and is set to now; an episode ends after quiet without one.
+func episodeLevel(last *atomic.Int64, quiet time.Duration) slog.Level {
+	now := time.Now().UnixNano()
+	if now-last.Swap(now) > int64(quiet) {
+		return slog.LevelWarn
+	}
+	return slog.LevelDebug
 }
 
 // countTokens is the token endpoint's middleware: it counts each answer,
@@ -188,9 +203,19 @@ func (s *Server) attemptsRefused(c *gin.Context, tooMany *oauth.TooManyAttemptsE
 	return tooMany.InFlight
 }
 
-// rateLimited logs and counts a request refused by one of the limits.
+// rateLimitQuietAfter is how long without a request refused under a
+// limit ends a flood of them, as far as the log is concerned: the next
+// refusal under that limit is warned of again. A minute, the shortest
+// window of the limits (oauth.UserCodeEntriesPerMinute).
+const rateLimitQuietAfter = time.Minute
+
+// rateLimited counts a request refused by one of the limits, and logs it:
+// a warning for the first refusal of a flood under that limit, the others
+// at debug level, so that a flood is one warning, not one per request
+// (the metric counts each; each request's own line says its status).
 func (s *Server) rateLimited(c *gin.Context, limit rateLimit) {
 	s.metrics.rateLimited.WithLabelValues(limit.label).Inc()
-	s.log.WarnContext(c.Request.Context(), "rate limit hit: "+limit.tooMany+" from this address; refused",
+	level := episodeLevel(s.metrics.rateLimitedAt[limit.label], rateLimitQuietAfter)
+	s.log.Log(c.Request.Context(), level, "rate limit hit: "+limit.tooMany+" from this address; refused",
 		"limit", limit.label, "client_address", clientKey(c))
 }

@@ -119,7 +119,8 @@ func TestE2EMetricsRateLimited(t *testing.T) {
 
 // TestE2EMetricsRegistrationRateLimited: a registration refused by
 // REGISTRATIONS_PER_HOUR counts under limit="registration", exposed at 0
-// before, and is a warning on the log; the other limits do not move.
+// before, and is logged, the first of the two refused a warning; the other
+// limits do not move.
 func TestE2EMetricsRegistrationRateLimited(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		var log processtest.Buffer
@@ -141,10 +142,22 @@ func TestE2EMetricsRegistrationRateLimited(t *testing.T) {
 			}
 		}
 		wantLimits("after two refusals", map[string]string{"registration": "2", "password": "0", "user_code": "0"})
-		warning := regexp.MustCompile(`(?m)^.*level=WARN msg="rate limit hit: too many registrations from this address; refused" limit=registration .*request_id=`)
-		if got := len(warning.FindAllString(log.String(), -1)); got != 2 {
-			t.Errorf("want 2 warnings naming the registration limit, got %d:\n%s", got, log.String())
+		wantRefusalsLogged(t, &log, "registration", 2)
+	})
+}
+
+// TestE2EPasswordRefusalsWarnOnce: a flood of wrong passwords over the
+// limit is one warning in the log, the other refusals debug lines, while
+// oauth_rate_limited_total counts each. On both stores.
+func TestE2EPasswordRefusalsWarnOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		var log processtest.Buffer
+		srv := newServer(providertest.Options{LogOutput: &log})
+		const refused = 5
+		for range oauth.WrongPasswordsPerAddress + refused {
+			rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=not-the-password", nil)
 		}
+		wantRefusalsCounted(t, srv, &log, map[string]int{"password": refused})
 	})
 }
 

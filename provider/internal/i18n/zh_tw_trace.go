@@ -84,7 +84,7 @@ var traditionalChineseTrace = map[string]string{
 	"every registered scope is one this server knows":                                                                            "每個註冊的範圍 (scope) 都是本伺服器認得的",
 	"client_name is short text":                                  "client_name 是簡短的文字",
 	"id_token_signed_response_alg is one this server signs with": "id_token_signed_response_alg 是本伺服器用來簽署的演算法之一",
-	"keys come inline as jwks of public signing keys (jwks_uri is never fetched), with private_key_jwt only":      "金鑰以 jwks 直接內嵌，且只能是公開的簽署金鑰（絕不抓取 jwks_uri），並且只搭配 private_key_jwt",
+	"keys come inline as jwks of public keys that verify client assertions, none marked for another use by its alg, use or key_ops (jwks_uri is never fetched), with private_key_jwt only": "金鑰以 jwks 直接內嵌，且只能是驗證 client_assertion 的公開金鑰，沒有一把以其 alg、use 或 key_ops 標示為其他用途（絕不抓取 jwks_uri），並且只搭配 private_key_jwt",
 	"dynamic client registration is turned on here":                                                               "本伺服器開放動態用戶端註冊 (dynamic client registration)",
 	"the request carries the initial access token this server requires to register a client":                      "請求帶有本伺服器註冊用戶端所需的初始存取權杖 (initial access token)",
 	"the address stays within its registrations per hour":                                                         "這個位址每小時的註冊次數在限制之內",

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
+	"strings"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -51,12 +53,13 @@ func checkRSAPublicKey(key *rsa.PublicKey) error {
 
 // parseClientJWKS checks a client's jwks ([RFC 7591 Section 2]: "The value
 // of this field MUST be a JSON object containing a valid JWK Set") and
-// returns it in its canonical form. Every key must be a public signing key
-// of a kind that an algorithm of clientAssertionAlgs can use: RSA (2048
-// to jose.MaxRSAModulusBits bits, e from 3 to 65537), EC P-256 or Ed25519;
-// with more than one key, each has a kid of its own (checkKeyIDs). The set
-// is read as a registration document is (unmarshalExact), each key as
-// go-jose reads one.
+// returns it in its canonical form. Every key must be a public key that
+// verifies an algorithm of ClientAssertionAlgs: RSA (2048 to
+// jose.MaxRSAModulusBits bits, e from 3 to 65537), EC P-256 or Ed25519,
+// with no "alg", "use" or "key_ops" that names another use (checkKeyOps,
+// checkClientKey); with more than one key, each has a kid of its own
+// (checkKeyIDs). The set is read as a registration document is
+// (unmarshalExact), each key as go-jose reads one.
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
 func parseClientJWKS(raw json.RawMessage) (json.RawMessage, error) {
@@ -120,7 +123,35 @@ func parseClientKey(raw json.RawMessage, k *jose.JSONWebKey) error {
 	if err != nil {
 		return errors.New("not a valid JWK (RFC 7517 Section 4)")
 	}
+	if err := checkKeyOps(raw); err != nil {
+		return err
+	}
 	return checkClientKey(*k)
+}
+
+// checkKeyOps checks the "key_ops" of a client's key, which go-jose does
+// not read: [RFC 7517 Section 4.3]: "The "key_ops" (key operations)
+// parameter identifies the operation(s) for which the key is intended to
+// be used", among them "verify" ("verify digital signature or MAC"). A
+// client's key verifies its assertions, so a key_ops, if present, holds
+// "verify". Then it agrees with "use" "sig" (checkClientKey), as "The
+// "use" and "key_ops" JWK members SHOULD NOT be used together; however,
+// if both are used, the information they convey MUST be consistent."
+// go-jose does not write key_ops either: the set stored and echoed
+// (parseClientJWKS) is without it.
+//
+// [RFC 7517 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.3
+func checkKeyOps(raw json.RawMessage) error {
+	var key struct {
+		KeyOps *[]string `json:"key_ops"`
+	}
+	if json.Unmarshal(raw, &key) != nil {
+		return errors.New("'key_ops' must be an array of strings (RFC 7517 Section 4.3)")
+	}
+	if key.KeyOps != nil && !slices.Contains(*key.KeyOps, "verify") {
+		return errors.New("'key_ops' must include 'verify': the key verifies the client's assertions (RFC 7517 Section 4.3)")
+	}
+	return nil
 }
 
 // rsaModulusBits is the size of the modulus "n" of an RSA JWK
@@ -142,7 +173,15 @@ func rsaModulusBits(raw json.RawMessage) int {
 	return new(big.Int).SetBytes(n).BitLen()
 }
 
-// checkClientKey checks one key of a client's JWK Set.
+// checkClientKey checks one key of a client's JWK Set: a public key, for
+// signatures ("use", if present, is "sig"), of a type this server
+// verifies assertions with (checkKeyType), and with an "alg", if present,
+// that the key verifies assertions with: [RFC 7517 Section 4.4]: "The
+// "alg" (algorithm) parameter identifies the algorithm intended for use
+// with the key." So every key accepted verifies an algorithm of
+// ClientAssertionAlgs, and a set of them can authenticate its client.
+//
+// [RFC 7517 Section 4.4]: https://www.rfc-editor.org/rfc/rfc7517#section-4.4
 func checkClientKey(k jose.JSONWebKey) error {
 	if !k.Valid() {
 		return errors.New("not a valid key")
@@ -153,7 +192,22 @@ func checkClientKey(k jose.JSONWebKey) error {
 	if k.Use != "" && k.Use != "sig" {
 		return errors.New("'use' must be 'sig'")
 	}
-	switch key := k.Key.(type) {
+	if err := checkKeyType(k.Key); err != nil {
+		return err
+	}
+	if k.Algorithm != "" && !verifiesAlg(k.Key, k.Algorithm) {
+		fits := slices.DeleteFunc(stringsOf(ClientAssertionAlgs...), func(alg string) bool { return !verifiesAlg(k.Key, alg) })
+		return fmt.Errorf("'alg' %s is not an algorithm this server verifies client assertions with by this key; leave it out or name one of %s",
+			quoteShort(k.Algorithm), strings.Join(fits, ", "))
+	}
+	return nil
+}
+
+// checkKeyType accepts the public keys that an algorithm of
+// ClientAssertionAlgs verifies with (verifiesAlg): RSA (checkRSAPublicKey),
+// EC on P-256 and Ed25519.
+func checkKeyType(key any) error {
+	switch key := key.(type) {
 	case *rsa.PublicKey:
 		return checkRSAPublicKey(key)
 	case *ecdsa.PublicKey:

@@ -155,7 +155,7 @@ var (
 	ruleScopeKnown       = Rule{"every registered scope is one this server knows", "RFC 7591 Section 2"}
 	ruleClientName       = Rule{"client_name is short text", "RFC 7591 Section 2"}
 	ruleIDTokenAlg       = Rule{"id_token_signed_response_alg is one this server signs with", "RFC 7591 Section 2"}
-	ruleClientKeys       = Rule{"keys come inline as jwks of public signing keys (jwks_uri is never fetched), with private_key_jwt only", "RFC 7591 Section 2"}
+	ruleClientKeys       = Rule{"keys come inline as jwks of public keys that verify client assertions, none marked for another use by its alg, use or key_ops (jwks_uri is never fetched), with private_key_jwt only", "RFC 7591 Section 2"}
 	ruleAuthSigningAlg   = Rule{"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none), and a key of jwks verifies it", "OIDC Registration Section 2"}
 )
 
@@ -492,9 +492,14 @@ func invisibleOrControl(r rune) bool { return unicode.IsControl(r) || unicode.Is
 // and "jwks" parameters MUST NOT both be present in the same request or
 // response." This provider takes only jwks (inline): it never fetches a URL
 // a client names, so jwks_uri is refused. The keys are for private_key_jwt
-// and only for it.
+// and only for it, and each verifies client assertions (parseClientJWKS): a
+// set that could verify none would register a client that can never
+// authenticate, and is refused as [RFC 7591 Section 3.2.2]'s
+// invalid_client_metadata: "The value of one of the client metadata fields
+// is invalid and the server has rejected this request."
 //
 // [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
 func checkKeys(m *ClientMetadata) *Error {
 	bad := func(why string) *Error { return NewError(ErrInvalidClientMetadata, why) }
 	if m.JWKSURI != nil {

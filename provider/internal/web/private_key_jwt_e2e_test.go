@@ -182,9 +182,13 @@ func TestE2EPrivateKeyJWT(t *testing.T) {
 // TestE2EPrivateKeyJWTKeyRules: on each store, a registration (RFC 7591)
 // or an update (RFC 7592 Section 2.2) whose jwks holds an RSA key with an
 // exponent above 65537, two keys under one kid (RFC 7517 Section 4.5) or a
-// key without kid beside another is invalid_client_metadata, and stores
-// nothing; a client with two keys signs with either, naming it by kid, and
-// an assertion that names none is refused (OIDC Core Section 10.1).
+// key without kid beside another, or a key marked for another use by its
+// "alg" (one this server does not verify assertions with by that key,
+// RFC 7517 Section 4.4) or its "key_ops" (without "verify", RFC 7517
+// Section 4.3), is invalid_client_metadata, and stores nothing; an RSA key
+// for PS256 with key_ops sign and verify registers; a client with two keys
+// signs with either, naming it by kid, and an assertion that names none is
+// refused (OIDC Core Section 10.1).
 func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
@@ -199,10 +203,22 @@ func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 			return `{` + id + `"token_endpoint_auth_method":"private_key_jwt","grant_types":["client_credentials"],"jwks":` + jwks + `}`
 		}
 		largeExponent := jwksOf(t, jose.JSONWebKey{Key: dpoptest.RSAPublicKey(t, 4096, 1<<31-1), KeyID: "k"})
+		other := newAlgKeys(t)
+		rsaFor := func(alg string) string { return jwksOf(t, jose.JSONWebKey{Key: other.rsa.Public(), Algorithm: alg}) }
+		encryptOnly := strings.Replace(rsaFor(""), `"kty"`, `"key_ops":["encrypt"],"kty"`, 1)
 		refused := map[string]struct{ jwks, want string }{
-			"an RSA key with e = 2^31-1":                         {largeExponent, "exponent e must be odd, from 3 to 65537"},
-			"two keys under one kid (RFC 7517 Section 4.5)":      {jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k"}, jose.JSONWebKey{Key: second.Public(), KeyID: "k"}), "the kid 'k' is on more than one key"},
-			"two keys, one without kid (OIDC Core Section 10.1)": {jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k1"}, jose.JSONWebKey{Key: second.Public()}), "key 1 has no kid"},
+			"an RSA key with e = 2^31-1":                          {largeExponent, "exponent e must be odd, from 3 to 65537"},
+			"two keys under one kid (RFC 7517 Section 4.5)":       {jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k"}, jose.JSONWebKey{Key: second.Public(), KeyID: "k"}), "the kid 'k' is on more than one key"},
+			"two keys, one without kid (OIDC Core Section 10.1)":  {jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k1"}, jose.JSONWebKey{Key: second.Public()}), "key 1 has no kid"},
+			"an RSA key for RSA-OAEP, an encryption algorithm":    {rsaFor("RSA-OAEP"), "'alg' 'RSA-OAEP' is not an algorithm this server verifies"},
+			"an RSA key for RS384, not accepted for assertions":   {rsaFor("RS384"), "name one of RS256, PS256"},
+			"an RSA key for none":                                 {rsaFor("none"), "'alg' 'none'"},
+			"an RSA key for HS256":                                {rsaFor("HS256"), "'alg' 'HS256'"},
+			"an RSA key for ES256, another key type's":            {rsaFor("ES256"), "'alg' 'ES256'"},
+			"a P-256 key for ES384":                               {jwksOf(t, jose.JSONWebKey{Key: other.ec.Public(), Algorithm: "ES384"}), "name one of ES256"},
+			"key_ops encrypt (RFC 7517 Section 4.3)":              {encryptOnly, "'key_ops' must include 'verify'"},
+			"use sig with key_ops encrypt (RFC 7517 Section 4.3)": {strings.Replace(encryptOnly, `"kty"`, `"use":"sig","kty"`, 1), "'key_ops' must include 'verify'"},
+			"key_ops that is not an array":                        {strings.Replace(rsaFor(""), `"kty"`, `"key_ops":"verify","kty"`, 1), "'key_ops' must be an array"},
 		}
 		for name, tc := range refused {
 			for _, method := range []string{http.MethodPost, http.MethodPut} {
@@ -220,6 +236,7 @@ func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 		if resp, body := k.post(t, srv, "/oauth/token", srv.Issuer, tokenRequest); resp.StatusCode != http.StatusOK {
 			t.Fatalf("the client after the refused updates, with its key: got %d %s, want 200", resp.StatusCode, body)
 		}
+		register(t, srv, doc(http.MethodPost, strings.Replace(rsaFor("PS256"), `"kty"`, `"use":"sig","key_ops":["sign","verify"],"kty"`, 1)))
 
 		if resp, body := sendJSON(t, http.MethodPut, k.RegistrationClientURI, doc(http.MethodPut, keys), k.RegistrationAccessToken); resp.StatusCode != http.StatusOK {
 			t.Fatalf("an update to two keys with kids k1 and k2: got %d %s, want 200", resp.StatusCode, body)

@@ -59,13 +59,20 @@ func (p *Provider) getClient(ctx context.Context, id string) (store.Client, erro
 	switch {
 	case isMetadataDocumentURL(id) && (errors.Is(err, store.ErrNotFound) || err == nil && client.FromMetadataDocument()):
 		client, err = p.metadataDocumentClient(ctx, id, client)
-	case err == nil && !client.ExpiresAt.IsZero() && !p.Now().Before(client.ExpiresAt):
+	case err == nil && p.expiredUnused(client):
 		return store.Client{}, store.ErrNotFound
 	}
 	if err == nil {
 		noteClient(ctx, client.ID)
 	}
 	return client, err
+}
+
+// expiredUnused reports whether client is a registered client that was
+// never used within Config.RegistrationUnusedTTL: it no longer exists for
+// any endpoint, even before the purge deletes it.
+func (p *Provider) expiredUnused(client store.Client) bool {
+	return !client.ExpiresAt.IsZero() && !p.Now().Before(client.ExpiresAt)
 }
 
 // noteClient names the client a request was found to name on its trace

@@ -213,9 +213,14 @@ func (p *Provider) DeleteClient(ctx context.Context, clientID, registrationToken
 // endpoint: [RFC 7592 Section 2]: "The client MUST use its registration
 // access token in all calls to this endpoint as an OAuth 2.0 Bearer Token".
 // The token is compared in constant time with the stored hash. The client
-// is read from the store, not the cache: a deleted client must be gone.
+// is read from the store, not the cache: a deleted client must be gone. So
+// must one that expired unused (expiredUnused), as it is at every other
+// endpoint, even before the purge deletes it: [RFC 7592 Section 2.1]: "If
+// the client does not exist on this server, the server MUST respond with
+// HTTP 401 Unauthorized", the same answer as for a wrong token.
 //
 // [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
+// [RFC 7592 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7592#section-2.1
 func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrationToken string) (store.Client, *Error) {
 	tr := TraceFrom(ctx)
 	if registrationToken == "" {
@@ -228,7 +233,7 @@ func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrati
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.Client{}, ServerError(err)
 	}
-	ok := err == nil && client.RegistrationTokenHash != "" && secretMatches(registrationToken, client.RegistrationTokenHash)
+	ok := err == nil && !p.expiredUnused(client) && client.RegistrationTokenHash != "" && secretMatches(registrationToken, client.RegistrationTokenHash)
 	if err := tr.Require(ruleRegistrationToken, ok, ErrInvalidToken, "the registration access token is not valid for this client"); err != nil {
 		return store.Client{}, err
 	}
@@ -238,7 +243,16 @@ func (p *Provider) registeredClientFor(ctx context.Context, clientID, registrati
 
 // describeClient fills in the registered metadata and what the server
 // provisioned: the configuration endpoint's URL, the issue time, and the
-// secret's expiry (0: never).
+// secret's expiry, [RFC 7591 Section 3.2.1]: "Time at which the client
+// secret will expire or 0 if it will not expire". That is 0: a secret here
+// never expires on its own. A client that stays unused for
+// Config.RegistrationUnusedTTL is removed, secret and all, but that is the
+// client's end, not a time at which its secret will expire: once used, the
+// client and its secret stay. Naming that time would have a client
+// register again for nothing, and a public client, with no secret, would
+// not learn it anyway.
+//
+// [RFC 7591 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
 func (p *Provider) describeClient(info *ClientInformation, client store.Client) {
 	info.ClientMetadata = metadataOf(client)
 	info.RegistrationClientURI = p.Config.Issuer + PathRegister + "/" + client.ID

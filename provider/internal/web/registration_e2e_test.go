@@ -445,8 +445,10 @@ func TestE2ERegistrationRateLimit(t *testing.T) {
 }
 
 // TestE2ERegisteredClientExpiresUnused: a registered client that is never used
-// is refused after REGISTRATION_UNUSED_TTL and purged; one that was used
-// stays.
+// is refused after REGISTRATION_UNUSED_TTL, at the token endpoint and at
+// its configuration endpoint (GET, PUT and DELETE: 401, as for a client
+// that does not exist, RFC 7592 Section 2.1) even before the purge, and
+// purged; one that was used stays.
 func TestE2ERegisteredClientExpiresUnused(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		clock := clocktest.New(time.Now())
@@ -467,6 +469,16 @@ func TestE2ERegisteredClientExpiresUnused(t *testing.T) {
 		}
 		if err := token(unused); err == nil || !strings.Contains(err.Error(), "invalid_client") {
 			t.Errorf("a never-used client after its TTL: got %v, want invalid_client", err)
+		}
+		update := `{"client_id":"` + unused.ClientID + `","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post"}`
+		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+			var body string
+			if method == http.MethodPut {
+				body = update
+			}
+			if resp, got := sendJSON(t, method, unused.RegistrationClientURI, body, unused.RegistrationAccessToken); resp.StatusCode != http.StatusUnauthorized || jsonField(got, "error") != "invalid_token" {
+				t.Errorf("%s of the never-used client's registration after its TTL, before the purge: got %d %s, want 401 invalid_token (RFC 7592 Section 2.1)", method, resp.StatusCode, got)
+			}
 		}
 		if _, err := srv.Provider.PurgeExpired(t.Context()); err != nil {
 			t.Fatal(err)

@@ -181,12 +181,12 @@ func TestE2EPrivateKeyJWT(t *testing.T) {
 
 // TestE2EPrivateKeyJWTKeyRules: on each store, a registration (RFC 7591)
 // or an update (RFC 7592 Section 2.2) whose jwks holds an RSA key with an
-// exponent above 65537, two keys under one kid (RFC 7517 Section 4.5) or a
+// exponent above 65537, two keys under one kid (RFC 7517 Section 4.5), a
 // key without kid beside another, or a key marked for another use by its
-// "alg" (one this server does not verify assertions with by that key,
-// RFC 7517 Section 4.4) or its "key_ops" (without "verify", RFC 7517
-// Section 4.3), is invalid_client_metadata, and stores nothing; an RSA key
-// for PS256 with key_ops sign and verify registers; a client with two keys
+// "alg" (RFC 7517 Section 4.4: one this server does not verify assertions
+// with by that key) or its "key_ops" (RFC 7517 Section 4.3: without
+// "verify") is invalid_client_metadata, and stores nothing; an RSA key for
+// PS256 with key_ops sign and verify registers; a client with two keys
 // signs with either, naming it by kid, and an assertion that names none is
 // refused (OIDC Core Section 10.1).
 func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {

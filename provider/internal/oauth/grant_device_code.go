@@ -15,6 +15,30 @@ import (
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 const slowDownStep = 5 * time.Second
 
+// maxPollGrace bounds pollGrace: half a second covers a request's own
+// delays (a queue, a pool wait, the client's authentication) many times
+// over, and stays a tenth of the default 5 s interval.
+const maxPollGrace = 500 * time.Millisecond
+
+// pollGrace is how much sooner than the interval after the last poll a poll
+// may be stamped and still count as on time. The client "MUST wait at least
+// the number of seconds specified by the "interval" parameter"
+// ([RFC 8628 Section 3.5]) between its requests, but this server stamps a
+// poll only after it has parsed the request and authenticated the client:
+// two polls sent exactly one interval apart (golang.org/x/oauth2 polls on a
+// ticker) can be stamped a few milliseconds less apart, and that latency is
+// the server's, not the client's. A slow_down for it would grow the
+// interval by 5 s for good. The grace is a tenth of the configured interval
+// (DEVICE_POLL_INTERVAL, at least 1 s, so at least 100 ms), at most
+// maxPollGrace: a poll at half the interval is still slow_down. It is the
+// one grace of both checks of the interval, RecordOnTimePoll's and
+// pollPending's.
+//
+// [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+func (p *Provider) pollGrace() time.Duration {
+	return min(p.Config.DevicePollInterval/10, maxPollGrace)
+}
+
 // grantDeviceCode implements the device access token request,
 // [RFC 8628 Section 3.4], and its answers, [RFC 8628 Section 3.5]:
 // authorization_pending while the user has not decided, slow_down when polled
@@ -41,10 +65,10 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 	hash, now := HashSecret(r.DeviceCode), p.Now()
 	// Most polls come on time while the user has not decided: one
 	// conditional write records those (RecordOnTimePoll's WHERE clause holds
-	// the rules below, up to the interval), which spares them the read of
-	// the code, a quarter of the poll's time. Every other poll reads the code
-	// and meets the rules one by one.
-	switch err := p.Store.RecordOnTimePoll(ctx, hash, client.ID, now); {
+	// the rules below, up to the interval less pollGrace), which spares them
+	// the read of the code, a quarter of the poll's time. Every other poll
+	// reads the code and meets the rules one by one.
+	switch err := p.Store.RecordOnTimePoll(ctx, hash, client.ID, now, p.pollGrace()); {
 	case err == nil:
 		for _, rule := range onTimePollRules {
 			tr.Check(rule, true)
@@ -120,15 +144,15 @@ func checkDeviceCode(tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 }
 
 // pollPending answers a poll for a pending device code and records it:
-// slow_down if it came sooner than the interval (which then grows),
-// authorization_pending otherwise. The record is a compare-and-set on the
+// slow_down if it came sooner than the interval less pollGrace (the
+// interval then grows), authorization_pending otherwise. The record is a compare-and-set on the
 // last poll time: of two concurrent polls one is recorded, and the other
 // was, by definition, too soon — slow_down. Most pending polls never reach
 // this: RecordOnTimePoll applies the interval in SQL, with the rules of
 // onTimePollRules, and grantDeviceCode answers them authorization_pending.
 func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 	interval := dc.Interval
-	tooSoon := !dc.LastPolledAt.IsZero() && now.Sub(dc.LastPolledAt) < dc.Interval
+	tooSoon := !dc.LastPolledAt.IsZero() && now.Sub(dc.LastPolledAt) < dc.Interval-p.pollGrace()
 	if tooSoon {
 		interval += slowDownStep
 	}

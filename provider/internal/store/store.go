@@ -550,15 +550,16 @@ type Store interface {
 	RecordDevicePoll(ctx context.Context, hash string, lastPolledAt, polledAt time.Time, interval time.Duration) error
 	// RecordOnTimePoll stores the time of a poll, polledAt, if the code is
 	// pending, issued to clientID, unexpired at polledAt, and was last polled
-	// (if ever) at least its interval before polledAt; otherwise it changes
-	// nothing and returns ErrConflict. One conditional write, so of two
+	// (if ever) at least its interval less grace before polledAt; otherwise
+	// it changes nothing and returns ErrConflict. The caller sets grace, the
+	// latency it forgives a poll (the provider's pollGrace). One conditional write, so of two
 	// concurrent polls at most one is recorded. Its WHERE clause applies
 	// the polling rules of [RFC 8628 Section 3.5] to a poll on time, in
 	// place of the provider's checkDeviceCode and pollPending, which read
 	// the code: the provider records them passed (onTimePollRules).
 	//
 	// [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
-	RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time) error
+	RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time, grace time.Duration) error
 	// ApproveDeviceCode moves a pending code to approved and stores g, in one
 	// transaction; ErrNotPending if it was decided before.
 	ApproveDeviceCode(ctx context.Context, userCodeHash string, g Grant) error

@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -265,6 +268,63 @@ func TestE2EDeviceConcurrentPolls(t *testing.T) {
 			t.Errorf("answers to %d concurrent polls: got %v, want %v", polls, got, want)
 		}
 	})
+}
+
+// TestE2EDevicePollingOnTime: golang.org/x/oauth2's DeviceAccessToken polls
+// on a ticker, each poll sent one interval after the one before, as
+// RFC 8628 Section 3.5 asks; the provider, on the real clock, stamps each
+// poll after its own delays, and must not count them against the device:
+// every poll is authorization_pending, none slow_down.
+func TestE2EDevicePollingOnTime(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		t.Parallel() // each store's polls take 10 s of real time
+		srv := newServer(providertest.Options{DevicePollInterval: time.Second})
+		cfg := deviceConfig(srv, "read")
+		da := startDevice(t, cfg)
+		ctx, stop := context.WithCancel(t.Context())
+		defer stop()
+		answers := &pollAnswers{last: 10, stop: stop}
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: answers})
+		if _, err := cfg.DeviceAccessToken(ctx, da); !errors.Is(err, context.Canceled) {
+			t.Fatalf("DeviceAccessToken: got %v, want it stopped after %d polls", err, answers.last)
+		}
+		for i, got := range answers.codes {
+			if got != "authorization_pending" {
+				t.Errorf("poll %d of %d: got %q, want authorization_pending (x/oauth2 sends each poll an interval after the one before)",
+					i+1, answers.last, got)
+			}
+		}
+	})
+}
+
+// pollAnswers is an http.RoundTripper for a polling device: it records
+// the "error" of each answer and, after the last-th, stops the polling.
+type pollAnswers struct {
+	last  int
+	stop  context.CancelFunc
+	codes []string
+}
+
+// RoundTrip sends req and records the "error" of its answer.
+func (a *pollAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var e struct{ Error string }
+	if err := json.Unmarshal(body, &e); err != nil {
+		e.Error = "body: " + err.Error()
+	}
+	if a.codes = append(a.codes, e.Error); len(a.codes) == a.last {
+		a.stop()
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
 }
 
 // tokenError posts form to the token endpoint of the provider at base and

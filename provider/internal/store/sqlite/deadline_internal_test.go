@@ -71,7 +71,7 @@ func TestHotStatementsWatchTheirContextOnlyNearItsDeadline(t *testing.T) {
 		now := time.Now()
 		_, err := s.GetDeviceCode(watch, "no such code")
 		checkStatementErr(t, "GetDeviceCode", err, store.ErrNotFound)
-		err = s.RecordOnTimePoll(watch, "no such code", "client", now)
+		err = s.RecordOnTimePoll(watch, "no such code", "client", now, 0)
 		checkStatementErr(t, "RecordOnTimePoll", err, store.ErrConflict)
 		err = s.RecordDevicePoll(watch, "no such code", time.Time{}, now, 5*time.Second)
 		checkStatementErr(t, "RecordDevicePoll", err, store.ErrConflict)

@@ -78,18 +78,20 @@ func (s *Store) RecordDevicePoll(ctx context.Context, hash string, lastPolledAt,
 }
 
 // recordOnTimePollSQL records a poll of a pending, unexpired code of the
-// client when its interval has passed since the last poll (or it was never
-// polled); ?1 is the poll time, in microseconds like every stored time.
+// client when its interval less the grace ?4 has passed since the last poll
+// (or it was never polled); ?1 is the poll time, in microseconds like every
+// stored time, and so is ?4.
 const recordOnTimePollSQL = `
 	UPDATE device_codes SET last_polled_at = ?1
 	WHERE hash = ?2 AND client_id = ?3 AND status = 'pending' AND expires_at > ?1
-		AND (last_polled_at IS NULL OR last_polled_at + interval_ms * 1000 <= ?1)`
+		AND (last_polled_at IS NULL OR last_polled_at + interval_ms * 1000 - ?4 <= ?1)`
 
 // RecordOnTimePoll stores polledAt as the time of the last poll of the code
-// hash if it is pending, issued to clientID, unexpired, and its interval has
-// passed since the last poll (RFC 8628 Section 3.5); else store.ErrConflict.
-func (s *Store) RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time) error {
-	res, err := s.recordOnTimePoll.ExecContext(ctx, micros(polledAt), hash, clientID)
+// hash if it is pending, issued to clientID, unexpired, and its interval
+// less grace has passed since the last poll (RFC 8628 Section 3.5); else
+// store.ErrConflict.
+func (s *Store) RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time, grace time.Duration) error {
+	res, err := s.recordOnTimePoll.ExecContext(ctx, micros(polledAt), hash, clientID, grace.Microseconds())
 	return changedOne("record on-time device poll", res, err, store.ErrConflict)
 }
 

@@ -23,6 +23,10 @@ func newDeviceCode(hash, userCodeHash string) store.DeviceCode {
 	}
 }
 
+// pollGrace is the latency RecordOnTimePoll is told to forgive in these
+// tests: the provider's for newDeviceCode's 5 s interval.
+const pollGrace = 500 * time.Millisecond
+
 // createDeviceCode stores newDeviceCode(hash, userCodeHash) and returns it.
 func createDeviceCode(t *testing.T, s store.Store, hash, userCodeHash string) store.DeviceCode {
 	t.Helper()
@@ -96,15 +100,23 @@ var deviceCodeTests = []test{
 		})
 		checkOneWinner(t, "RecordDevicePoll", errs, store.ErrConflict)
 	}},
-	{"RecordOnTimePoll records a poll of a pending code once its interval has passed (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
-		createDeviceCode(t, s, "dc1", "uc1")
-		must(t, "RecordOnTimePoll(first)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second)))
+	{"RecordOnTimePoll records a poll of a pending code once its interval less the grace has passed (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "dc1", "uc1") // a 5 s interval
+		must(t, "RecordOnTimePoll(first)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second), pollGrace))
 		checkLastPoll(t, s, "dc1", at(time.Second))
-		err := s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(6*time.Second-time.Microsecond))
-		checkErr(t, "RecordOnTimePoll(sooner than the interval)", err, store.ErrConflict)
-		checkLastPoll(t, s, "dc1", at(time.Second))
-		must(t, "RecordOnTimePoll(the interval later)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(6*time.Second)))
-		checkLastPoll(t, s, "dc1", at(6*time.Second))
+		for _, early := range []time.Duration{2500 * time.Millisecond, 4500*time.Millisecond - time.Microsecond} {
+			err := s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second+early), pollGrace)
+			checkErr(t, fmt.Sprintf("RecordOnTimePoll(%v after the last poll)", early), err, store.ErrConflict)
+			checkLastPoll(t, s, "dc1", at(time.Second))
+		}
+		// A poll a few milliseconds short of the interval is one sent on
+		// time and stamped after the server's own delays.
+		must(t, "RecordOnTimePoll(10ms short of the interval)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(6*time.Second-10*time.Millisecond), pollGrace))
+		checkLastPoll(t, s, "dc1", at(6*time.Second-10*time.Millisecond))
+		must(t, "RecordOnTimePoll(the interval less the grace later)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(10*time.Second+490*time.Millisecond), pollGrace))
+		checkLastPoll(t, s, "dc1", at(10*time.Second+490*time.Millisecond))
+		err := s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(15*time.Second+480*time.Millisecond), 0)
+		checkErr(t, "RecordOnTimePoll(10ms short of the interval, no grace)", err, store.ErrConflict)
 	}},
 	{"RecordOnTimePoll is ErrConflict, and records nothing, for a code unknown, of another client, decided or expired", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "pending", "uc1")
@@ -122,7 +134,7 @@ var deviceCodeTests = []test{
 			{"a code polled at its expiry", "pending", demoClient.ID, at(15 * time.Minute)},
 		}
 		for _, r := range refused {
-			err := s.RecordOnTimePoll(t.Context(), r.hash, r.clientID, r.polledAt)
+			err := s.RecordOnTimePoll(t.Context(), r.hash, r.clientID, r.polledAt, pollGrace)
 			checkErr(t, "RecordOnTimePoll("+r.name+")", err, store.ErrConflict)
 		}
 		for _, hash := range []string{"pending", "approved", "denied"} {
@@ -131,8 +143,8 @@ var deviceCodeTests = []test{
 	}},
 	{"of concurrent on-time polls of one device code exactly one is recorded", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "dc1", "uc1")
-		errs := concurrently(contention, func(i int) error { // all within one 5 s interval
-			return s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second+time.Duration(i)*100*time.Millisecond))
+		errs := concurrently(contention, func(i int) error { // all within one 5 s interval, less the grace
+			return s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(time.Second+time.Duration(i)*100*time.Millisecond), pollGrace)
 		})
 		checkOneWinner(t, "RecordOnTimePoll", errs, store.ErrConflict)
 	}},

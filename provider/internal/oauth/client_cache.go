@@ -13,10 +13,13 @@ import (
 // clientCacheTTL is how long a client registration read from the store is
 // reused. Every token, revocation, introspection and device poll request
 // authenticates its client, and registrations change rarely (at start, by
-// SeedDemo; and when a client registers or deletes itself), so a few seconds
-// of reuse takes a store round trip off each of them; a changed secret or
-// redirect URI, or a deleted client, is seen by every provider process
-// within this time.
+// SeedDemo; and when a client registers, updates or deletes itself), so a
+// few seconds of reuse takes a store round trip off each of them. A change
+// made by this process drops its copy at once (forget); so does one made by
+// another process sharing a store.ClientWatcher (PostgreSQL), as soon as it
+// is notified, and while that store is not listening nothing is kept
+// (watching). With a store that cannot watch, this is how long another
+// process's change could go unseen; SQLite has one serving process.
 const clientCacheTTL = 5 * time.Second
 
 // maxCachedClients bounds the cache. Only registered clients are cached
@@ -35,7 +38,10 @@ type clientCache struct {
 	// it read only if no forget came since it began: a forget is sent after
 	// a change is written, and the load may have read the row before it.
 	forgets uint64
-	now     func() time.Time // nil: time.Now; tests set it
+	// unwatched is set while a store.ClientWatcher is not listening: another
+	// process's change could then go unnoticed, so nothing is kept.
+	unwatched bool
+	now       func() time.Time // nil: time.Now; tests set it
 }
 
 type cachedClient struct {
@@ -119,14 +125,14 @@ func (p *Provider) markClientUsed(ctx context.Context, client store.Client) erro
 }
 
 // put caches a client read from the store by a load that began when
-// forget had been called forgets times. It keeps nothing if forget was
-// called since: the change forgotten may be newer than what the load read
-// (an update or a deletion written while the load waited on the store),
-// and the next load reads it.
+// forget had been called forgets times. It keeps nothing if forget (or
+// watching) was called since: the change forgotten may be newer than what
+// the load read (an update or a deletion written while the load waited on
+// the store), and the next load reads it. Nor while the cache is unwatched.
 func (c *clientCache) put(client store.Client, until time.Time, forgets uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.forgets != forgets {
+	if c.forgets != forgets || c.unwatched {
 		return
 	}
 	if c.entries == nil || len(c.entries) >= maxCachedClients {
@@ -136,12 +142,27 @@ func (c *clientCache) put(client store.Client, until time.Time, forgets uint64) 
 }
 
 // forget drops a client from this process's cache (after it was updated
-// or deleted), and keeps a load already under way from putting back what
-// it read before (put); other processes see the change within
-// clientCacheTTL.
+// or deleted, here or, told by a store.ClientWatcher, in another process),
+// or every client when id is "" (a change the watcher could not name), and
+// keeps a load already under way from putting back what it read before
+// (put).
 func (c *clientCache) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.entries, id)
+	if id == "" {
+		c.entries = nil
+	} else {
+		delete(c.entries, id)
+	}
 	c.forgets++
+}
+
+// watching is the store.ClientWatcher's listening callback: it empties the
+// cache, and keeps it empty until the watcher listens again (unwatched).
+func (c *clientCache) watching(listening bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = nil
+	c.forgets++
+	c.unwatched = !listening
 }

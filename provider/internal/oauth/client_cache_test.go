@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
 	"github.com/oauth-reference/provider/internal/store/sqlite"
 )
@@ -94,6 +95,62 @@ func TestClientCacheLoadOverlapsForget(t *testing.T) {
 	if got, err := p.cachedClient(ctx, client.ID); err != nil || got.SecretHash != HashSecret("new") {
 		t.Errorf("a request after the update: got %v (err %v), want the updated registration, not the old one put back by the load", got.SecretHash, err)
 	}
+}
+
+// TestClientCacheWatched: with a store.ClientWatcher, a change it
+// announces drops the copy at once (by id, or every copy for ""), and
+// while it is not listening nothing is kept: each lookup reads the store.
+func TestClientCacheWatched(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cache.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	watched := &watchedStore{Store: st}
+	p := New(config.Config{}, watched, nil, nil, nil)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.clients.now = func() time.Time { return now }
+	client := demoClient()
+	stored := func(secret string) string { // stores the client with this secret, and returns its hash
+		client.SecretHash = HashSecret(secret)
+		mustUpsert(t, st, client)
+		return client.SecretHash
+	}
+	want := func(when, hash string) {
+		t.Helper()
+		if got, err := p.getClient(ctx, client.ID); err != nil || got.SecretHash != hash {
+			t.Errorf("%s: got secret hash %q (err %v), want %q", when, got.SecretHash, err, hash)
+		}
+	}
+
+	want("not listening, a first read", stored("one"))
+	want("not listening, a change: read at once, nothing was kept", stored("two"))
+	watched.listening(true)
+	two := client.SecretHash
+	want("listening, a first read", two)
+	stored("three")
+	want("listening, a change not announced: the copy", two)
+	watched.changed(client.ID)
+	want("listening, the change announced", client.SecretHash)
+	watched.changed("")
+	want("listening, a change of an unnamed client announced", stored("four"))
+	watched.listening(false)
+	want("no longer listening: the copy dropped", stored("five"))
+	want("no longer listening, a change: read at once", stored("six"))
+}
+
+// watchedStore is a store.ClientWatcher whose callbacks a test calls
+// itself; it is not listening when watched.
+type watchedStore struct {
+	store.Store
+	changed   func(id string)
+	listening func(bool)
+}
+
+func (w *watchedStore) WatchClients(changed func(id string), listening func(bool)) {
+	w.changed, w.listening = changed, listening
+	listening(false)
 }
 
 // slowClientStore is a store whose GetClient runs getClient when it is set,

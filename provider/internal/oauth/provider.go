@@ -72,12 +72,18 @@ func (p *Provider) RequestTimeLimit() time.Duration {
 	return cmp.Or(p.RequestTimeout, config.RequestTimeout)
 }
 
-// New returns a Provider with the real clock. sessionSecret is the
+// New returns a Provider with the real clock. When st is a
+// store.ClientWatcher (PostgreSQL), a client updated or deleted by any
+// process is dropped from this one's client cache as soon as it is told.
+// sessionSecret is the
 // SESSION_SECRET that every provider process behind one issuer shares: with
 // DPOP_NONCE on (cfg.DPoPNonce), it keys the DPoP nonces (NewDPoPNonces), so
 // a nonce one process hands out is accepted by the others.
 func New(cfg config.Config, st store.Store, keys *token.Keys, sessionSecret []byte, log *slog.Logger) *Provider {
 	p := &Provider{Config: cfg, Store: st, Keys: keys, Clock: time.Now, Log: log, userCodes: newUserCodeRateLimit()}
+	if w, ok := st.(store.ClientWatcher); ok {
+		w.WatchClients(p.clients.forget, p.clients.watching)
+	}
 	if cfg.DPoPNonce {
 		p.DPoPNonces = NewDPoPNonces(sessionSecret)
 	}

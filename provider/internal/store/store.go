@@ -405,6 +405,22 @@ type SigningKeyWatcher interface {
 	WatchSigningKeys(changed func())
 }
 
+// ClientWatcher is implemented by a backend that learns when any process
+// commits an update or a deletion of a client (PostgreSQL: a trigger
+// notifies, and each store listens), so every process can drop its copy of
+// that registration at once instead of keeping it for a while.
+type ClientWatcher interface {
+	// WatchClients calls changed with a client's id after each update or
+	// deletion of that client that any process commits, or with "" after a
+	// change to a client it cannot name (an id too long for a
+	// notification): then any copy may be stale. It calls listening with
+	// whether it listens for such changes: at once, on the caller's
+	// goroutine, then each time that changes. While it is not listening a
+	// change can go unnoticed, so no copy of a registration may be kept.
+	// Both callbacks must not block.
+	WatchClients(changed func(id string), listening func(bool))
+}
+
 // Store is what the protocol layer needs from persistence. Implementations
 // must be safe for concurrent use by many goroutines and many processes
 // sharing one database.

@@ -415,28 +415,77 @@ func holdUpdate(t *testing.T, reg registration, body string) (release func() (*h
 }
 
 // TestE2EClientUpdateScaleOut: an update at one provider process reaches
-// another on the same PostgreSQL database within the client cache's 5
-// seconds, as a deletion does: B takes the client's new auth method, and
-// refuses the old one, once its cached copy expires.
+// another on the same PostgreSQL database as soon as PostgreSQL notifies it
+// (within milliseconds; the test allows a second), as a deletion does: B
+// refuses the client's old auth method and takes the new one.
 func TestE2EClientUpdateScaleOut(t *testing.T) {
+	a, atB := usedAtBTwice(t)
+	updated(t, a, `{"client_id":"`+a.ClientID+`","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post"}`)
+	refusedWithinASecond(t, atB, "client_secret_basic after A updated the client to client_secret_post")
+	atB.AuthStyle = oauth2.AuthStyleInParams
+	if _, err := atB.Token(t.Context()); err != nil {
+		t.Errorf("client_secret_post at B after the update at A: %v", err)
+	}
+}
+
+// TestE2EClientDroppedSecretScaleOut: a secret a client dropped at one
+// process (an update to private_key_jwt, say because the secret leaked) is
+// refused by another on the same PostgreSQL database right after the
+// update was answered: within the notification's milliseconds, not a
+// cache's seconds.
+func TestE2EClientDroppedSecretScaleOut(t *testing.T) {
+	a, atB := usedAtBTwice(t)
+	updated(t, a, `{"client_id":"`+a.ClientID+`","grant_types":["client_credentials"],"token_endpoint_auth_method":"private_key_jwt","jwks":`+
+		publicJWKS(t, newEd25519Key(t))+`}`)
+	refusedWithinASecond(t, atB, "the secret the client dropped at A")
+}
+
+// TestE2EClientDeletedScaleOut: a client_credentials request at one
+// process right after the client deleted itself at another
+// (RFC 7592 Section 2.3) is refused 401 invalid_client, as at the process
+// that deleted it: no answer of 200 with a token dead on arrival.
+func TestE2EClientDeletedScaleOut(t *testing.T) {
+	a, atB := usedAtBTwice(t)
+	if resp, body := sendJSON(t, http.MethodDelete, a.RegistrationClientURI, "", a.RegistrationAccessToken); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete at A: got %d %s, want 204", resp.StatusCode, body)
+	}
+	refusedWithinASecond(t, atB, "the client deleted at A")
+}
+
+// usedAtBTwice registers a client_credentials client at provider A and
+// gets two tokens for it at B, on the same PostgreSQL database: the first
+// use marks it used, the second finds it in B's client cache. reg's
+// registration client URI is A's.
+func usedAtBTwice(t *testing.T) (reg registration, atB clientcredentials.Config) {
+	t.Helper()
 	a, _, reg, atB := registeredAtAUsedAtB(t)
-	for range 2 { // the first use marks the client used; B caches it from the second
+	for range 2 {
 		if _, err := atB.Token(t.Context()); err != nil {
 			t.Fatalf("a client registered at A, at B's token endpoint: %v", err)
 		}
 	}
 	reg.RegistrationClientURI = a.URL + "/oauth/register/" + reg.ClientID // the issuer is shared, not an address
-	updated(t, reg, `{"client_id":"`+reg.ClientID+`","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post"}`)
-	deadline := time.Now().Add(7 * time.Second)
-	for _, err := atB.Token(t.Context()); err == nil; _, err = atB.Token(t.Context()) {
-		if time.Now().After(deadline) {
-			t.Fatal("B still takes client_secret_basic 7 s after A updated the client to client_secret_post")
+	return reg, atB
+}
+
+// refusedWithinASecond asks for a token with atB until it is refused 401
+// invalid_client, which must happen within a second (another process's
+// change reaches B by PostgreSQL's notification, within milliseconds).
+func refusedWithinASecond(t *testing.T, atB clientcredentials.Config, what string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		_, err := atB.Token(t.Context())
+		var refused *oauth2.RetrieveError
+		switch {
+		case errors.As(err, &refused) && refused.Response.StatusCode == http.StatusUnauthorized && refused.ErrorCode == "invalid_client":
+			return
+		case err != nil:
+			t.Fatalf("%s at B: got %v, want 401 invalid_client", what, err)
+		case time.Now().After(deadline):
+			t.Fatalf("%s: B still issues tokens a second later", what)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	atB.AuthStyle = oauth2.AuthStyleInParams
-	if _, err := atB.Token(t.Context()); err != nil {
-		t.Errorf("client_secret_post at B after the update at A: %v", err)
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -14,10 +14,12 @@ import (
 // The channels the listener listens on: migration 0090 notifies
 // revocationsChannel when a write that can revoke an access token commits,
 // migration 0091 notifies signingKeysChannel when a write to the signing
-// keys does, in any process.
+// keys does, migration 0092 notifies clientsChannel with a client's id when
+// an update or a deletion of that client does, in any process.
 const (
 	revocationsChannel = "access_token_revocations"
 	signingKeysChannel = "signing_keys"
+	clientsChannel     = "clients"
 )
 
 // relistenAfter is how long the listener waits before it connects again
@@ -32,14 +34,16 @@ const (
 )
 
 // listenForNotifications keeps a connection of its own listening on
-// revocationsChannel and signingKeysChannel until ctx ends: it empties
-// s.liveTokens on every revocation, so this process sees another one's
-// revocation as soon as PostgreSQL delivers it, and tells the key watchers
-// of every signing key change. While it is not listening (at start, after a
-// lost connection) the memory is paused: a notification could be missed
-// then. It tries again every relistenAfter, and says so once per outage: a
-// warning when listening fails, a line when it is back, the retries between
-// at debug level.
+// revocationsChannel, signingKeysChannel and clientsChannel until ctx ends:
+// it empties s.liveTokens on every revocation, so this process sees another
+// one's revocation as soon as PostgreSQL delivers it, tells the key
+// watchers of every signing key change and the client watchers of every
+// client changed. While it is not listening (at start, after a lost
+// connection) the memory is paused and the client watchers are told so
+// (setListening): a notification could be missed then. It tries again
+// every relistenAfter, and says so once per outage: a warning when
+// listening fails, a line when it is back, the retries between at debug
+// level.
 func (s *Store) listenForNotifications(ctx context.Context, config *pgx.ConnConfig) {
 	defer close(s.listenerDone)
 	failing := false
@@ -51,7 +55,7 @@ func (s *Store) listenForNotifications(ctx context.Context, config *pgx.ConnConf
 			}
 			failing = false
 		})
-		s.liveTokens.Pause()
+		s.setListening(false)
 		if ctx.Err() != nil {
 			return
 		}
@@ -70,24 +74,24 @@ func (s *Store) listenForNotifications(ctx context.Context, config *pgx.ConnConf
 }
 
 // listen connects, listens (then calls listening), resumes the memory and
-// answers every notification until the connection or ctx ends. A
-// connection can die without a word (the database's host gone without a
-// reset): after listenCheckAfter without a notification, listen checks it
-// with a ping, and a ping not answered within listenCheckTimeout ends the
-// connection like any failure.
+// the client watchers (setListening) and answers every notification until
+// the connection or ctx ends. A connection can die without a word (the
+// database's host gone without a reset): after listenCheckAfter without a
+// notification, listen checks it with a ping, and a ping not answered
+// within listenCheckTimeout ends the connection like any failure.
 func (s *Store) listen(ctx context.Context, config *pgx.ConnConfig, listening func()) error {
 	conn, err := pgx.ConnectConfig(ctx, config)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	for _, channel := range []string{revocationsChannel, signingKeysChannel} {
+	for _, channel := range []string{revocationsChannel, signingKeysChannel, clientsChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 			return err
 		}
 	}
 	listening()
-	s.liveTokens.Resume() // from here on, no revocation goes unnoticed
+	s.setListening(true) // from here on, no revocation or client change goes unnoticed
 	for {
 		n, err := waitForNotification(ctx, conn)
 		switch {
@@ -96,6 +100,8 @@ func (s *Store) listen(ctx context.Context, config *pgx.ConnConfig, listening fu
 		case n == nil: // none within listenCheckAfter, and the connection answered
 		case n.Channel == signingKeysChannel:
 			s.signingKeysChanged()
+		case n.Channel == clientsChannel:
+			s.clientChanged(n.Payload)
 		default:
 			s.liveTokens.Forget()
 		}
@@ -136,5 +142,49 @@ func (s *Store) signingKeysChanged() {
 	defer s.watchersMu.Unlock()
 	for _, changed := range s.keyWatchers {
 		changed()
+	}
+}
+
+// clientWatcher is one caller of WatchClients.
+type clientWatcher struct {
+	changed   func(id string)
+	listening func(bool)
+}
+
+// WatchClients calls changed with a client's id after each update or
+// deletion of that client that any process commits (migration 0092
+// notifies it; "" for an id too long to notify), and listening with whether
+// the listener listens: at once, then each time that changes. Both run on
+// the listener's goroutine, but for that first call: they must not block.
+func (s *Store) WatchClients(changed func(id string), listening func(bool)) {
+	s.watchersMu.Lock()
+	defer s.watchersMu.Unlock()
+	s.clientWatchers = append(s.clientWatchers, clientWatcher{changed, listening})
+	listening(s.listening)
+}
+
+// clientChanged tells the client watchers that the client with this id
+// changed.
+func (s *Store) clientChanged(id string) {
+	s.watchersMu.Lock()
+	defer s.watchersMu.Unlock()
+	for _, w := range s.clientWatchers {
+		w.changed(id)
+	}
+}
+
+// setListening records whether the listener listens, and pauses or resumes
+// the memory of live tokens and tells the client watchers accordingly.
+func (s *Store) setListening(listening bool) {
+	if listening {
+		s.liveTokens.Resume()
+	} else {
+		s.liveTokens.Pause()
+	}
+	s.watchersMu.Lock()
+	defer s.watchersMu.Unlock()
+	s.listening = listening
+	for _, w := range s.clientWatchers {
+		w.listening(listening)
 	}
 }

@@ -48,13 +48,16 @@ type Store struct {
 	stopListening context.CancelFunc // ends listenForNotifications
 	listenerDone  chan struct{}      // closed when it has ended
 
-	watchersMu  sync.Mutex
-	keyWatchers []func() // called on a signing key change (WatchSigningKeys)
+	watchersMu     sync.Mutex
+	keyWatchers    []func()        // called on a signing key change (WatchSigningKeys)
+	clientWatchers []clientWatcher // told of client changes (WatchClients)
+	listening      bool            // whether the listener listens (setListening)
 }
 
 var (
 	_ store.Store             = (*Store)(nil)
 	_ store.SigningKeyWatcher = (*Store)(nil)
+	_ store.ClientWatcher     = (*Store)(nil)
 )
 
 // Open connects to the database at url (postgres://user@host:port/db?…; see

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +162,68 @@ func TestSigningKeyChangesAreAnnounced(t *testing.T) {
 		case <-announced:
 		case <-time.After(time.Second):
 			t.Errorf("%s in one process: not announced to another within a second", change.name)
+		}
+	}
+}
+
+// TestClientChangesAreAnnounced: a client updated, marked used or deleted
+// by one process is announced to every other's client watcher with its id
+// (migration 0092 notifies; store.ClientWatcher), so it drops its copy at
+// once; an id too long for a notification is announced as "". The watcher
+// is told whether the listener listens: first not, then, once it does, yes.
+func TestClientChangesAreAnnounced(t *testing.T) {
+	u := pgtest.NewSchemas(t).Create(t)
+	writer, watcher := open(t, u), open(t, u)
+	changed, listening := make(chan string, 16), make(chan bool, 16)
+	watcher.WatchClients(func(id string) { changed <- id }, func(on bool) { listening <- on })
+	keys := make(chan struct{}, 16)
+	watcher.WatchSigningKeys(func() { keys <- struct{}{} })
+	waitForListener(t, writer, keys)
+	if on := lastOf(listening); !on {
+		t.Fatal("the listener listens, and the client watcher was not told so")
+	}
+	long := "https://client.example/" + strings.Repeat("p", 8000)
+	client := func(id string) store.Client {
+		return store.Client{ID: id, Name: "n", Type: store.Confidential, SecretHash: "h", GrantTypes: []string{"client_credentials"},
+			TokenEndpointAuthMethod: "client_secret_basic", IssuedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+	}
+	for _, id := range []string{"c1", long} {
+		if err := writer.CreateClient(t.Context(), client(id)); err != nil {
+			t.Fatalf("CreateClient: %v", err)
+		}
+	}
+	updated := client("c1")
+	updated.SecretHash = "h2"
+	for _, change := range []struct {
+		name, want string
+		write      func() error
+	}{
+		{"UpdateClient", "c1", func() error { return writer.UpdateClient(t.Context(), client("c1"), updated) }},
+		{"MarkClientUsed", "c1", func() error { return writer.MarkClientUsed(t.Context(), "c1") }},
+		{"DeleteClient", "c1", func() error { return writer.DeleteClient(t.Context(), "c1") }},
+		{"DeleteClient of an id over 8000 bytes", "", func() error { return writer.DeleteClient(t.Context(), long) }},
+	} {
+		if err := change.write(); err != nil {
+			t.Fatalf("%s: %v", change.name, err)
+		}
+		select {
+		case got := <-changed:
+			if got != change.want {
+				t.Errorf("%s: announced client %.40q, want %q", change.name, got, change.want)
+			}
+		case <-time.After(time.Second):
+			t.Errorf("%s in one process: not announced to another within a second", change.name)
+		}
+	}
+}
+
+// lastOf returns the last value sent on c so far.
+func lastOf(c chan bool) (last bool) {
+	for {
+		select {
+		case last = <-c:
+		default:
+			return last
 		}
 	}
 }

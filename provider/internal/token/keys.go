@@ -45,9 +45,10 @@ type KeyStore interface {
 }
 
 const (
-	// unknownKeyReloadInterval is the least time between two reloads that a
-	// token with an unknown "kid" may cause, so garbage tokens cannot turn
-	// into a stream of database reads. A store that is a
+	// unknownKeyReloadInterval is the least time after a reload that a
+	// token with an unknown "kid" caused and that did not find it before
+	// another such token may cause one, so garbage tokens cannot turn into a
+	// stream of database reads. A store that is a
 	// store.SigningKeyWatcher makes every process reload when the keys
 	// change, so a legitimate new kid does not depend on this path.
 	unknownKeyReloadInterval = 5 * time.Second
@@ -96,7 +97,7 @@ type Keys struct {
 	// reloadMu serialises Reload, so an older list never replaces a newer one.
 	reloadMu sync.Mutex
 	// missMu serialises reloads caused by an unknown kid; lastMiss is the
-	// time of the latest, by clock.
+	// time of the latest that did not find its kid, by clock.
 	missMu   sync.Mutex
 	lastMiss time.Time
 	// changes counts the store's notifications that the keys changed
@@ -555,12 +556,15 @@ func (k *Keys) knows(kid string) bool {
 // verificationKey returns the key with this kid. On a miss it reloads from
 // the store, to pick up a key another process rotated in: at once if the
 // store reported a change that no reload has tried to read yet (a reload
-// it caused may still be under way), else at most once per
-// unknownKeyReloadInterval across all callers, so junk kids cost at most
-// one read per interval and never delay a key the store announced. A
-// reload that fails counts as one: until the next change, a store that
-// cannot be read, or holds a key this process cannot open, is read no
-// more often for junk kids.
+// it caused may still be under way), else unless a reload of another miss
+// found no key of its kid within the last unknownKeyReloadInterval, across
+// all callers. So junk kids cost at most one read per interval and never
+// delay a key the store announced, and a reload that found its key does
+// not hold back the next one rotated in (keys rotated seconds apart, read
+// before their notifications come). A reload that fails counts as one that
+// found nothing: until the next change, a store that cannot be read, or
+// holds a key this process cannot open, is read no more often for junk
+// kids.
 func (k *Keys) verificationKey(kid string) (parsedKey, error) {
 	if key, ok := k.current.Load().byID[kid]; ok {
 		return key, nil
@@ -572,18 +576,19 @@ func (k *Keys) verificationKey(kid string) (parsedKey, error) {
 		return key, nil
 	}
 	t := k.clock()
-	switch {
-	case k.tried.Load() != k.changes.Load(): // announced: reload, outside the rate limit
-	case !k.lastMiss.IsZero() && t.Sub(k.lastMiss) < unknownKeyReloadInterval:
+	announced := k.tried.Load() != k.changes.Load() // reload, outside the rate limit
+	if !announced && !k.lastMiss.IsZero() && t.Sub(k.lastMiss) < unknownKeyReloadInterval {
 		return parsedKey{}, fmt.Errorf("token: unknown key id %q", kid)
-	default:
-		k.lastMiss = t
 	}
-	if err := k.reloadNow(); err != nil {
-		return parsedKey{}, fmt.Errorf("token: unknown key id %q: %w", kid, err)
-	}
+	err := k.reloadNow()
 	if key, ok := k.current.Load().byID[kid]; ok {
 		return key, nil
+	}
+	if !announced {
+		k.lastMiss = t
+	}
+	if err != nil {
+		return parsedKey{}, fmt.Errorf("token: unknown key id %q: %w", kid, err)
 	}
 	return parsedKey{}, fmt.Errorf("token: unknown key id %q", kid)
 }

@@ -720,23 +720,35 @@ func TestVerifyReloadsOnUnknownKID(t *testing.T) {
 			t.Errorf("got error %v, want none", err)
 		}
 	})
-	t.Run("unknown kids reload at most once per interval", func(t *testing.T) {
-		raw := rotateInA(t)
+	t.Run("and the next one, a second later, without waiting for the interval", func(t *testing.T) {
+		clock.Advance(time.Second)
+		if _, err := b.VerifyAccessToken(rotateInA(t), t0, testIssuer, testAudience); err != nil {
+			t.Errorf("got error %v, want none: the reload before found its key, and holds back no other", err)
+		}
+	})
+	t.Run("made-up kids reload at most once per interval, and hold back a new key that long", func(t *testing.T) {
+		stranger, _ := newKeys(t)
+		junk := mustSignAccessToken(t, stranger, userClaims()) // a kid no store of b's has
 		before := ks.listCalls()
 		for range 100 {
-			if _, err := b.VerifyAccessToken(raw, t0, testIssuer, testAudience); err == nil {
-				t.Fatal("got no error within the reload interval, want unknown key id")
+			if _, err := b.VerifyAccessToken(junk, t0, testIssuer, testAudience); err == nil {
+				t.Fatal("a token of an unknown key: got no error, want one")
 			}
 		}
-		if got := ks.listCalls() - before; got != 0 {
-			t.Errorf("got %d store reads within the interval, want 0", got)
+		if got := ks.listCalls() - before; got != 1 {
+			t.Errorf("got %d store reads for 100 made-up kids within the interval, want 1", got)
+		}
+		raw := rotateInA(t)
+		before = ks.listCalls() // after A's own reads
+		if _, err := b.VerifyAccessToken(raw, t0, testIssuer, testAudience); err == nil {
+			t.Error("a new key within the interval after a made-up kid: got no error, want unknown key id (this store announces no change)")
 		}
 		clock.Advance(unknownKeyReloadInterval)
 		if _, err := b.VerifyAccessToken(raw, t0, testIssuer, testAudience); err != nil {
 			t.Errorf("got error %v after the interval, want none", err)
 		}
 		if got := ks.listCalls() - before; got != 1 {
-			t.Errorf("got %d store reads, want 1", got)
+			t.Errorf("got %d store reads for the new key, want 1 (after the interval)", got)
 		}
 	})
 }

@@ -43,17 +43,7 @@ func TestObserveLine(t *testing.T) {
 			[]string{"route=/x status=204"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out bytes.Buffer
-			log, err := NewLogger(&out, "text", "info")
-			if err != nil {
-				t.Fatal(err)
-			}
-			gin.SetMode(gin.ReleaseMode)
-			r := gin.New()
-			r.Use(tc.chain(Observe(log, NewMetrics()))...)
-			r.GET("/x", tc.handler)
-			r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
-			line := out.String()
+			line := observedLine(t, http.MethodGet, tc.chain, tc.handler)
 			for _, want := range tc.want {
 				if !strings.Contains(line, want) {
 					t.Errorf("got %q, want it to contain %q", line, want)
@@ -67,6 +57,18 @@ func TestObserveLine(t *testing.T) {
 // it, so a 20 kB one (any token characters are a method, up to the header
 // limit) is "other" on a line of ordinary length.
 func TestObserveLongMethod(t *testing.T) {
+	alone := func(o gin.HandlerFunc) []gin.HandlerFunc { return []gin.HandlerFunc{o} }
+	noContent := func(c *gin.Context) { c.Status(http.StatusNoContent) }
+	if line := observedLine(t, strings.Repeat("X", 20_000), alone, noContent); len(line) >= 300 || !strings.Contains(line, " method=other ") {
+		t.Errorf("got a %d-byte line %.200q, want under 300 bytes with method=other", len(line), line)
+	}
+}
+
+// observedLine serves one request of method to /x, a GET route of
+// handler, through the middleware chain makes around Observe, and returns
+// what was logged.
+func observedLine(t *testing.T, method string, chain func(gin.HandlerFunc) []gin.HandlerFunc, handler gin.HandlerFunc) string {
+	t.Helper()
 	var out bytes.Buffer
 	log, err := NewLogger(&out, "text", "info")
 	if err != nil {
@@ -74,10 +76,8 @@ func TestObserveLongMethod(t *testing.T) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(Observe(log, NewMetrics()))
-	r.GET("/x", func(c *gin.Context) { c.Status(http.StatusNoContent) })
-	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(strings.Repeat("X", 20_000), "/x", nil))
-	if line := out.String(); len(line) >= 300 || !strings.Contains(line, " method=other ") {
-		t.Errorf("got a %d-byte line %.200q, want under 300 bytes with method=other", len(line), line)
-	}
+	r.Use(chain(Observe(log, NewMetrics()))...)
+	r.GET("/x", handler)
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, "/x", nil))
+	return out.String()
 }

@@ -32,7 +32,11 @@ const maxPollGrace = 500 * time.Millisecond
 // (DEVICE_POLL_INTERVAL, at least 1 s, so at least 100 ms), at most
 // maxPollGrace: a poll at half the interval is still slow_down. It is the
 // one grace of both checks of the interval, RecordOnTimePoll's and
-// pollPending's.
+// pollPending's. Both record a poll inside the grace at the instant it was
+// due, the last poll plus the interval, not at its arrival (onTimePollAt):
+// the grace forgives the server's latency once and never accumulates, so a
+// client polling every nine tenths of the interval gets slow_down on its
+// second early poll instead of keeping that pace for the code's life.
 //
 // [RFC 8628 Section 3.5]: https://www.rfc-editor.org/rfc/rfc8628#section-3.5
 func (p *Provider) pollGrace() time.Duration {
@@ -145,18 +149,19 @@ func checkDeviceCode(tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 
 // pollPending answers a poll for a pending device code and records it:
 // slow_down if it came sooner than the interval less pollGrace (the
-// interval then grows), authorization_pending otherwise. The record is a compare-and-set on the
-// last poll time: of two concurrent polls one is recorded, and the other
+// interval then grows, and the poll is recorded at now),
+// authorization_pending otherwise (recorded at onTimePollAt). The record
+// is a compare-and-set on the last poll time: of two concurrent polls one is recorded, and the other
 // was, by definition, too soon — slow_down. Most pending polls never reach
 // this: RecordOnTimePoll applies the interval in SQL, with the rules of
 // onTimePollRules, and grantDeviceCode answers them authorization_pending.
 func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCode, now time.Time) *Error {
-	interval := dc.Interval
+	interval, polledAt := dc.Interval, onTimePollAt(dc, now)
 	tooSoon := !dc.LastPolledAt.IsZero() && now.Sub(dc.LastPolledAt) < dc.Interval-p.pollGrace()
 	if tooSoon {
-		interval += slowDownStep
+		interval, polledAt = interval+slowDownStep, now
 	}
-	err := p.Store.RecordDevicePoll(ctx, dc.Hash, dc.LastPolledAt, now, interval)
+	err := p.Store.RecordDevicePoll(ctx, dc.Hash, dc.LastPolledAt, polledAt, interval)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return tr.Fail(ruleDevicePollInterval, ErrSlowDown, "polling too fast: another request for this device_code is in flight")
@@ -167,6 +172,17 @@ func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCo
 		return tr.Fail(ruleDevicePollInterval, ErrSlowDown, "polling too fast: wait at least "+interval.String()+" between requests")
 	}
 	return answerPending(tr)
+}
+
+// onTimePollAt is the time to record for a poll of dc at now that is on
+// time: now, or for a poll inside pollGrace the instant it was due, the
+// last poll plus the interval, as RecordOnTimePoll records it. A code
+// never polled has a zero LastPolledAt, so its first poll is now.
+func onTimePollAt(dc store.DeviceCode, now time.Time) time.Time {
+	if due := dc.LastPolledAt.Add(dc.Interval); due.After(now) {
+		return due
+	}
+	return now
 }
 
 // answerPending is the answer to a poll recorded on time, of a code the

@@ -564,11 +564,14 @@ type Store interface {
 	// lastPolledAt (zero: never polled). It is a compare-and-set: of two
 	// concurrent polls one is recorded and the other gets ErrConflict.
 	RecordDevicePoll(ctx context.Context, hash string, lastPolledAt, polledAt time.Time, interval time.Duration) error
-	// RecordOnTimePoll stores the time of a poll, polledAt, if the code is
-	// pending, issued to clientID, unexpired at polledAt, and was last polled
-	// (if ever) at least its interval less grace before polledAt; otherwise
-	// it changes nothing and returns ErrConflict. The caller sets grace, the
-	// latency it forgives a poll (the provider's pollGrace). One conditional write, so of two
+	// RecordOnTimePoll records a poll at polledAt if the code is pending,
+	// issued to clientID, unexpired at polledAt, and was last polled (if
+	// ever) at least its interval less grace before polledAt; otherwise it
+	// changes nothing and returns ErrConflict. The caller sets grace, the
+	// latency it forgives a poll (the provider's pollGrace). The time
+	// recorded is the later of polledAt and the last poll plus the
+	// interval: a poll inside the grace counts as due on time, so the grace
+	// never carries over to the next poll. One conditional write, so of two
 	// concurrent polls at most one is recorded. Its WHERE clause applies
 	// the polling rules of [RFC 8628 Section 3.5] to a poll on time, in
 	// place of the provider's checkDeviceCode and pollPending, which read

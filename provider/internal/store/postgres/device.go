@@ -74,15 +74,17 @@ func (s *Store) RecordDevicePoll(ctx context.Context, hash string, lastPolledAt,
 	return changedOne("record device poll", tag, err, store.ErrConflict)
 }
 
-// RecordOnTimePoll stores polledAt as the time of the last poll of the code
-// hash if it is pending, issued to clientID, unexpired, and its interval
-// less grace has passed since the last poll (RFC 8628 Section 3.5); else
-// store.ErrConflict. A concurrent poll's update makes PostgreSQL check the
+// RecordOnTimePoll records a poll of the code hash at polledAt if it is
+// pending, issued to clientID, unexpired, and its interval less grace has
+// passed since the last poll (RFC 8628 Section 3.5); else
+// store.ErrConflict. The time recorded is polledAt or, for a poll inside
+// the grace, the last poll plus the interval (GREATEST skips the NULL of
+// a never polled code). A concurrent poll's update makes PostgreSQL check the
 // WHERE clause again on the row it wrote, so of two polls at most one is
 // recorded.
 func (s *Store) RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time, grace time.Duration) error {
 	tag, err := s.pool.Exec(ctx, `
-		UPDATE device_codes SET last_polled_at = $1
+		UPDATE device_codes SET last_polled_at = GREATEST($1, last_polled_at + interval_ms * interval '1 millisecond')
 		WHERE hash = $2 AND client_id = $3 AND status = 'pending' AND expires_at > $1
 			AND (last_polled_at IS NULL
 				OR last_polled_at + interval_ms * interval '1 millisecond' - $4 * interval '1 microsecond' <= $1)`,

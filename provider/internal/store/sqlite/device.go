@@ -80,16 +80,19 @@ func (s *Store) RecordDevicePoll(ctx context.Context, hash string, lastPolledAt,
 // recordOnTimePollSQL records a poll of a pending, unexpired code of the
 // client when its interval less the grace ?4 has passed since the last poll
 // (or it was never polled); ?1 is the poll time, in microseconds like every
-// stored time, and so is ?4.
+// stored time, and so is ?4. The poll is recorded at the later of ?1 and
+// the last poll plus the interval, the instant it was due; a never polled
+// code at ?1 (SQLite's MAX of a NULL is NULL, hence the COALESCE).
 const recordOnTimePollSQL = `
-	UPDATE device_codes SET last_polled_at = ?1
+	UPDATE device_codes SET last_polled_at = MAX(?1, COALESCE(last_polled_at + interval_ms * 1000, ?1))
 	WHERE hash = ?2 AND client_id = ?3 AND status = 'pending' AND expires_at > ?1
 		AND (last_polled_at IS NULL OR last_polled_at + interval_ms * 1000 - ?4 <= ?1)`
 
-// RecordOnTimePoll stores polledAt as the time of the last poll of the code
-// hash if it is pending, issued to clientID, unexpired, and its interval
-// less grace has passed since the last poll (RFC 8628 Section 3.5); else
-// store.ErrConflict.
+// RecordOnTimePoll records a poll of the code hash at polledAt if it is
+// pending, issued to clientID, unexpired, and its interval less grace has
+// passed since the last poll (RFC 8628 Section 3.5); else
+// store.ErrConflict. The time recorded is polledAt or, for a poll inside
+// the grace, the last poll plus the interval.
 func (s *Store) RecordOnTimePoll(ctx context.Context, hash, clientID string, polledAt time.Time, grace time.Duration) error {
 	res, err := s.recordOnTimePoll.ExecContext(ctx, micros(polledAt), hash, clientID, grace.Microseconds())
 	return changedOne("record on-time device poll", res, err, store.ErrConflict)

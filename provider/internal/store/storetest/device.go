@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -33,6 +34,21 @@ func createDeviceCode(t *testing.T, s store.Store, hash, userCodeHash string) st
 	d := newDeviceCode(hash, userCodeHash)
 	must(t, "CreateDeviceCode", s.CreateDeviceCode(t.Context(), d))
 	return d
+}
+
+// onTimePolls polls the code hash with RecordOnTimePoll at
+// at(time.Second+offset(i)) for i = 0..49 and returns how many polls were
+// recorded before the first ErrConflict.
+func onTimePolls(t *testing.T, s store.Store, hash string, offset func(i int) time.Duration) int {
+	t.Helper()
+	for i := range 50 {
+		err := s.RecordOnTimePoll(t.Context(), hash, demoClient.ID, at(time.Second+offset(i)), pollGrace)
+		if errors.Is(err, store.ErrConflict) {
+			return i
+		}
+		must(t, "RecordOnTimePoll", err)
+	}
+	return 50
 }
 
 // approve approves d with a new grant gID and returns d as it then is.
@@ -111,12 +127,26 @@ var deviceCodeTests = []test{
 		}
 		// A poll a few milliseconds short of the interval is one sent on
 		// time and stamped after the server's own delays.
+		// It is recorded at the instant it was due, not at its arrival.
 		must(t, "RecordOnTimePoll(10ms short of the interval)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(6*time.Second-10*time.Millisecond), pollGrace))
-		checkLastPoll(t, s, "dc1", at(6*time.Second-10*time.Millisecond))
-		must(t, "RecordOnTimePoll(the interval less the grace later)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(10*time.Second+490*time.Millisecond), pollGrace))
-		checkLastPoll(t, s, "dc1", at(10*time.Second+490*time.Millisecond))
-		err := s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(15*time.Second+480*time.Millisecond), 0)
+		checkLastPoll(t, s, "dc1", at(6*time.Second))
+		must(t, "RecordOnTimePoll(the interval less the grace later)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(10*time.Second+500*time.Millisecond), pollGrace))
+		checkLastPoll(t, s, "dc1", at(11*time.Second))
+		must(t, "RecordOnTimePoll(late)", s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(17*time.Second), pollGrace))
+		checkLastPoll(t, s, "dc1", at(17*time.Second))
+		err := s.RecordOnTimePoll(t.Context(), "dc1", demoClient.ID, at(22*time.Second-10*time.Millisecond), 0)
 		checkErr(t, "RecordOnTimePoll(10ms short of the interval, no grace)", err, store.ErrConflict)
+	}},
+	{"RecordOnTimePoll's grace does not accumulate: polls at 0.95 of the interval are refused within a few, polls on the interval never (RFC 8628 Section 3.5)", func(t *testing.T, s store.Store) {
+		createDeviceCode(t, s, "fast", "uc1")   // a 5 s interval
+		createDeviceCode(t, s, "ticker", "uc2") // polled on the interval, with up to 40 ms of server latency either way
+		if n := onTimePolls(t, s, "fast", func(i int) time.Duration { return time.Duration(i) * 4750 * time.Millisecond }); n > 3 {
+			t.Errorf("polls every 4.75 s: %d recorded before the first ErrConflict, want at most 3", n)
+		}
+		jitter := []time.Duration{0, -40 * time.Millisecond, 40 * time.Millisecond, -10 * time.Millisecond, 30 * time.Millisecond}
+		if n := onTimePolls(t, s, "ticker", func(i int) time.Duration { return time.Duration(i)*5*time.Second + jitter[i%len(jitter)] }); n != 50 {
+			t.Errorf("polls every 5 s: %d recorded before the first ErrConflict, want all 50", n)
+		}
 	}},
 	{"RecordOnTimePoll is ErrConflict, and records nothing, for a code unknown, of another client, decided or expired", func(t *testing.T, s store.Store) {
 		createDeviceCode(t, s, "pending", "uc1")

@@ -132,24 +132,52 @@ func parseClientKey(raw json.RawMessage, k *jose.JSONWebKey) error {
 // checkKeyOps checks the "key_ops" of a client's key, which go-jose does
 // not read: [RFC 7517 Section 4.3]: "The "key_ops" (key operations)
 // parameter identifies the operation(s) for which the key is intended to
-// be used", among them "verify" ("verify digital signature or MAC"). A
-// client's key verifies its assertions, so a key_ops, if present, holds
-// "verify". Then it agrees with "use" "sig" (checkClientKey), as "The
-// "use" and "key_ops" JWK members SHOULD NOT be used together; however,
-// if both are used, the information they convey MUST be consistent."
-// go-jose does not write key_ops either: the set stored and echoed
-// (parseClientJWKS) is without it.
+// be used", among them "sign" ("compute digital signature or MAC") and
+// "verify" ("verify digital signature or MAC"). A client's key verifies
+// its assertions, so a key_ops, if present, holds "verify" and no
+// operation but "sign" and "verify": it agrees with "use" "sig"
+// (checkClientKey), as "The "use" and "key_ops" JWK members SHOULD NOT be
+// used together; however, if both are used, the information they convey
+// MUST be consistent." And "Duplicate key operation values MUST NOT be
+// present in the array."
+//
+// The member is read by its exact name: member names are case-sensitive
+// JSON strings, and [RFC 7517 Section 4]: "Additional members can be
+// present in the JWK; if not understood by implementations encountering
+// them, they MUST be ignored", so "Key_ops" or "KEY_OPS" is such a member
+// (encoding/json would match a struct field to either). go-jose does not
+// write key_ops either: the set stored and echoed (parseClientJWKS) is
+// without it.
 //
 // [RFC 7517 Section 4.3]: https://www.rfc-editor.org/rfc/rfc7517#section-4.3
+// [RFC 7517 Section 4]: https://www.rfc-editor.org/rfc/rfc7517#section-4
 func checkKeyOps(raw json.RawMessage) error {
-	var key struct {
-		KeyOps *[]string `json:"key_ops"`
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil {
+		return errors.New("not a valid JWK (RFC 7517 Section 4)")
 	}
-	if json.Unmarshal(raw, &key) != nil {
+	member, present := members["key_ops"]
+	if !present {
+		return nil
+	}
+	var ops []string
+	if json.Unmarshal(member, &ops) != nil || ops == nil {
 		return errors.New("'key_ops' must be an array of strings (RFC 7517 Section 4.3)")
 	}
-	if key.KeyOps != nil && !slices.Contains(*key.KeyOps, "verify") {
+	seen := make(map[string]bool, len(ops))
+	for _, op := range ops {
+		if seen[op] {
+			return fmt.Errorf("'key_ops' holds %s twice: duplicate values must not be present (RFC 7517 Section 4.3)", quoteShort(op))
+		}
+		seen[op] = true
+	}
+	if !seen["verify"] {
 		return errors.New("'key_ops' must include 'verify': the key verifies the client's assertions (RFC 7517 Section 4.3)")
+	}
+	for _, op := range ops {
+		if op != "sign" && op != "verify" {
+			return fmt.Errorf("'key_ops' %s is not an operation of a signature key: only 'sign' and 'verify' may be present (RFC 7517 Section 4.3)", quoteShort(op))
+		}
 	}
 	return nil
 }

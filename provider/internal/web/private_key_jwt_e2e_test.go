@@ -185,13 +185,18 @@ func TestE2EPrivateKeyJWT(t *testing.T) {
 // key without kid beside another, or a key marked for another use by its
 // "alg" (RFC 7517 Section 4.4: one this server does not verify assertions
 // with by that key) or its "key_ops" (RFC 7517 Section 4.3: without
-// "verify") is invalid_client_metadata, and stores nothing; an RSA key for
-// PS256 with key_ops sign and verify registers; a client with two keys
+// "verify", a value twice, or one other than "sign" and "verify"; read by
+// its exact name, so a "Key_ops" beside it changes nothing) is
+// invalid_client_metadata, and stores nothing; an RSA key for PS256 with
+// key_ops sign and verify registers, and so does a key with a "KEY_OPS"
+// member, which is not key_ops (RFC 7517 Section 4); a client with two keys
 // signs with either, naming it by kid, and an assertion that names none is
 // refused (OIDC Core Section 10.1).
 func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
-		srv := newServer(providertest.Options{})
+		// Each refused registration counts against the address's hourly
+		// budget too: room for all of them.
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.RegistrationsPerHour = 50 }})
 		k := registerKeyClient(t, srv)
 		second := newEd25519Key(t)
 		keys := jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k1"}, jose.JSONWebKey{Key: second.Public(), KeyID: "k2"})
@@ -205,7 +210,8 @@ func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 		largeExponent := jwksOf(t, jose.JSONWebKey{Key: dpoptest.RSAPublicKey(t, 4096, 1<<31-1), KeyID: "k"})
 		other := newAlgKeys(t)
 		rsaFor := func(alg string) string { return jwksOf(t, jose.JSONWebKey{Key: other.rsa.Public(), Algorithm: alg}) }
-		encryptOnly := strings.Replace(rsaFor(""), `"kty"`, `"key_ops":["encrypt"],"kty"`, 1)
+		withMembers := func(members string) string { return strings.Replace(rsaFor(""), `"kty"`, members+`,"kty"`, 1) }
+		encryptOnly := withMembers(`"key_ops":["encrypt"]`)
 		refused := map[string]struct{ jwks, want string }{
 			"an RSA key with e = 2^31-1":                          {largeExponent, "exponent e must be odd, from 3 to 65537"},
 			"two keys under one kid (RFC 7517 Section 4.5)":       {jwksOf(t, jose.JSONWebKey{Key: k.key.Public(), KeyID: "k"}, jose.JSONWebKey{Key: second.Public(), KeyID: "k"}), "the kid 'k' is on more than one key"},
@@ -218,7 +224,13 @@ func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 			"a P-256 key for ES384":                               {jwksOf(t, jose.JSONWebKey{Key: other.ec.Public(), Algorithm: "ES384"}), "name one of ES256"},
 			"key_ops encrypt (RFC 7517 Section 4.3)":              {encryptOnly, "'key_ops' must include 'verify'"},
 			"use sig with key_ops encrypt (RFC 7517 Section 4.3)": {strings.Replace(encryptOnly, `"kty"`, `"use":"sig","kty"`, 1), "'key_ops' must include 'verify'"},
-			"key_ops that is not an array":                        {strings.Replace(rsaFor(""), `"kty"`, `"key_ops":"verify","kty"`, 1), "'key_ops' must be an array"},
+			"key_ops that is not an array":                        {withMembers(`"key_ops":"verify"`), "'key_ops' must be an array"},
+			"key_ops null":                                        {withMembers(`"key_ops":null`), "'key_ops' must be an array"},
+			"key_ops sign":                                        {withMembers(`"key_ops":["sign"]`), "'key_ops' must include 'verify'"},
+			"key_ops sign beside a Key_ops verify":                {withMembers(`"key_ops":["sign"],"Key_ops":["verify"]`), "'key_ops' must include 'verify'"},
+			"key_ops encrypt beside a kEy_OpS verify":             {withMembers(`"key_ops":["encrypt"],"kEy_OpS":["verify"]`), "'key_ops' must include 'verify'"},
+			"key_ops verify twice (RFC 7517 Section 4.3)":         {withMembers(`"key_ops":["verify","verify"]`), "'key_ops' holds 'verify' twice"},
+			"use sig with key_ops verify and encrypt":             {withMembers(`"use":"sig","key_ops":["verify","encrypt"]`), "'key_ops' 'encrypt' is not an operation of a signature key"},
 		}
 		for name, tc := range refused {
 			for _, method := range []string{http.MethodPost, http.MethodPut} {
@@ -237,6 +249,7 @@ func TestE2EPrivateKeyJWTKeyRules(t *testing.T) {
 			t.Fatalf("the client after the refused updates, with its key: got %d %s, want 200", resp.StatusCode, body)
 		}
 		register(t, srv, doc(http.MethodPost, strings.Replace(rsaFor("PS256"), `"kty"`, `"use":"sig","key_ops":["sign","verify"],"kty"`, 1)))
+		register(t, srv, doc(http.MethodPost, withMembers(`"KEY_OPS":["sign"]`))) // not key_ops: a member this server ignores (RFC 7517 Section 4)
 
 		if resp, body := sendJSON(t, http.MethodPut, k.RegistrationClientURI, doc(http.MethodPut, keys), k.RegistrationAccessToken); resp.StatusCode != http.StatusOK {
 			t.Fatalf("an update to two keys with kids k1 and k2: got %d %s, want 200", resp.StatusCode, body)

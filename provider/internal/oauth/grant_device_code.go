@@ -151,10 +151,11 @@ func checkDeviceCode(tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 // slow_down if it came sooner than the interval less pollGrace (the
 // interval then grows, and the poll is recorded at now),
 // authorization_pending otherwise (recorded at onTimePollAt). The record
-// is a compare-and-set on the last poll time: of two concurrent polls one is recorded, and the other
-// was, by definition, too soon — slow_down. Most pending polls never reach
-// this: RecordOnTimePoll applies the interval in SQL, with the rules of
-// onTimePollRules, and grantDeviceCode answers them authorization_pending.
+// is a compare-and-set on the last poll time: of two concurrent polls one
+// is recorded, and the other was, by definition, too soon — slow_down.
+// Most pending polls never reach this: RecordOnTimePoll applies the
+// interval in SQL, with the rules of onTimePollRules, and grantDeviceCode
+// answers them authorization_pending.
 func (p *Provider) pollPending(ctx context.Context, tr *Trace, dc store.DeviceCode, now time.Time) *Error {
 	interval, polledAt := dc.Interval, onTimePollAt(dc, now)
 	tooSoon := !dc.LastPolledAt.IsZero() && now.Sub(dc.LastPolledAt) < dc.Interval-p.pollGrace()

@@ -297,4 +297,7 @@ var traditionalChineseTrace = map[string]string{
 	"refused without an error code":                              "已拒絕，回應中沒有錯誤碼 (error code)",
 	"answered without a protocol outcome":                        "已回應，沒有協定上的結果",
 	"%s: %s":                                                     "%s：%s",
+
+	// "Use another account" where no one was signed in (web switchAccount).
+	"no one was signed in: no session to end; the sign-in fields are shown": "原本就沒有人登入：沒有工作階段 (session) 需要結束；已顯示登入欄位",
 }

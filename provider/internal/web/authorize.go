@@ -188,15 +188,25 @@ func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) 
 // the login session, in the store first, as a logout does (endSession),
 // keeping only the CSRF token of the page's forms (loginSession.forget),
 // and shows the page again (reshow) with the sign-in fields. The form has
-// passed its CSRF check: another site cannot sign a user out.
+// passed its CSRF check: another site cannot sign a user out. A browser
+// with no one signed in (a second tab after a logout, a session the store
+// had already ended) has no session to end: the trace says so, not that
+// one ended.
 func (s *Server) switchAccount(c *gin.Context, sess loginSession, reshow reshowForm) {
+	signedIn := sess.UserID() != ""
 	if err := s.p.EndLoginSession(c.Request.Context(), sess.id(), sess.AuthTime(), sess.Ends()); err != nil {
 		s.renderFault(c, err)
 		return
 	}
 	sess.forget()
-	oauth.TraceFrom(c.Request.Context()).Changed("login session ended: the next sign-in asks for the password")
+	tr := oauth.TraceFrom(c.Request.Context())
+	if signedIn {
+		tr.Changed("login session ended: the next sign-in asks for the password")
+	}
 	reshow(http.StatusOK, "", "")
+	if !signedIn { // after reshow, whose outcome this replaces
+		tr.Succeeded("no one was signed in: no session to end; the sign-in fields are shown")
+	}
 }
 
 // signedInAs is who a consent page says is signed in when it needs no

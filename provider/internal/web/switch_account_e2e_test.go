@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,8 +39,8 @@ var consentPages = []struct {
 // the session's CSRF token, ends the login session, in the store too (a
 // copy of the cookie signs no one in), and shows the same page with the
 // sign-in fields, where another sign-in decides; without the token it is
-// refused with 403 and the user stays signed in. On both pages, on
-// SQLite and PostgreSQL.
+// refused with 403 and the user stays signed in. The trace says a session
+// ended only where one did. On both pages, on SQLite and PostgreSQL.
 func TestE2ESwitchAccount(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		for _, page := range consentPages {
@@ -64,6 +65,7 @@ func TestE2ESwitchAccount(t *testing.T) {
 				if r.StatusCode != http.StatusOK || !providertest.AsksPassword(p) || strings.Contains(p, "Signed in as") {
 					t.Fatalf("switch: got %d, want 200 with the sign-in fields: %s", r.StatusCode, p)
 				}
+				wantSwitchTrace(t, srv, r, []string{"login session ended: the next sign-in asks for the password"}, "shown")
 				if _, again := page.open(t, srv, copied); !providertest.AsksPassword(again) {
 					t.Errorf("a copy of the cookie from before the switch still signs the user in: %s", again)
 				}
@@ -73,7 +75,29 @@ func TestE2ESwitchAccount(t *testing.T) {
 				if _, after := page.open(t, srv, b); !strings.Contains(after, signedInAsDemo) {
 					t.Errorf("after signing in again: want the consent page to name the user: %s", after)
 				}
+
+				// A browser where no one is signed in (a second tab after a
+				// logout) has no session to end, and its trace says so.
+				anonymous := newBrowser(t)
+				resp, consent = page.open(t, srv, anonymous)
+				switched = providertest.FormFields(consent)
+				switched.Set("switch_account", "1")
+				if r, p := anonymous.Submit(resp, consent, switched); r.StatusCode != http.StatusOK || !providertest.AsksPassword(p) {
+					t.Errorf("switch where no one is signed in: got %d, want 200 with the sign-in fields: %s", r.StatusCode, p)
+				} else {
+					wantSwitchTrace(t, srv, r, nil, "no one was signed in: no session to end; the sign-in fields are shown")
+				}
 			})
 		}
 	})
+}
+
+// wantSwitchTrace wants the trace of the switch answered with resp to hold
+// exactly the changes want and an outcome holding outcome.
+func wantSwitchTrace(t *testing.T, srv *providertest.Server, resp *http.Response, want []string, outcome string) {
+	t.Helper()
+	got, _ := traceOf(t, srv, resp)
+	if !slices.Equal(got.Changes, want) || !strings.Contains(got.Outcome, outcome) {
+		t.Errorf("trace of the switch: changes %q, outcome %q; want changes %q, an outcome with %q", got.Changes, got.Outcome, want, outcome)
+	}
 }

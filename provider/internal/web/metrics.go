@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,9 +30,9 @@ type providerMetrics struct {
 	loginFailures prometheus.Counter
 	rateLimited   *prometheus.CounterVec // {limit}
 
-	// when a request was last refused under each limit (rateLimited),
-	// Unix ns, by label; made with the metrics, never written to after
-	rateLimitedAt map[string]*atomic.Int64
+	// when a request was last refused under each limit from each address
+	// (rateLimited)
+	rateLimitedAt refusals
 }
 
 // newProviderMetrics registers the counters on reg.
@@ -49,12 +50,11 @@ func newProviderMetrics(reg prometheus.Registerer) *providerMetrics {
 			Help: "Sign-ins refused for a wrong username or password."}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oauth_rate_limited_total",
 			Help: "Requests refused by a rate limit, by limit (" + rateLimitLabels() + ")."}, []string{"limit"}),
-		rateLimitedAt: make(map[string]*atomic.Int64, len(rateLimits)),
+		rateLimitedAt: refusals{last: map[refusalKey]*atomic.Int64{}},
 	}
 	reg.MustRegister(m.tokensIssued, m.tokenErrors, m.refreshReuse, m.codeReplay, m.loginFailures, m.rateLimited)
 	for _, limit := range rateLimits {
 		m.rateLimited.WithLabelValues(limit.label) // exposed at 0 before the first hit, so alerts see the series
-		m.rateLimitedAt[limit.label] = new(atomic.Int64)
 	}
 	return m
 }
@@ -204,18 +204,55 @@ func (s *Server) attemptsRefused(c *gin.Context, tooMany *oauth.TooManyAttemptsE
 }
 
 // rateLimitQuietAfter is how long without a request refused under a
-// limit ends a flood of them, as far as the log is concerned: the next
-// refusal under that limit is warned of again. A minute, the shortest
+// limit from an address ends a flood of them, as far as the log is
+// concerned: the next refusal under that limit from that address is
+// warned of again. A minute, the shortest
 // window of the limits (oauth.UserCodeEntriesPerMinute).
 const rateLimitQuietAfter = time.Minute
 
 // rateLimited counts a request refused by one of the limits, and logs it:
-// a warning for the first refusal of a flood under that limit, the others
-// at debug level, so that a flood is one warning, not one per request
-// (the metric counts each; each request's own line says its status).
+// a warning for the first refusal of a flood from one address under that
+// limit, the others at debug level, so that a flood is one warning per
+// address, not one per request (the metric counts each; each request's
+// own line says its status). Each address has its own flood: one address
+// refused now and then does not hide another's refusals.
 func (s *Server) rateLimited(c *gin.Context, limit rateLimit) {
 	s.metrics.rateLimited.WithLabelValues(limit.label).Inc()
-	level := episodeLevel(s.metrics.rateLimitedAt[limit.label], rateLimitQuietAfter)
+	address := clientKey(c)
+	level := s.metrics.rateLimitedAt.level(refusalKey{limit.label, address})
 	s.log.Log(c.Request.Context(), level, "rate limit hit: "+limit.tooMany+" from this address; refused",
-		"limit", limit.label, "client_address", clientKey(c))
+		"limit", limit.label, "client_address", address)
+}
+
+// refusalKey is one limit (its label) and one address (clientKey).
+type refusalKey struct{ limit, address string }
+
+// maxRefusalKeys bounds refusals: at most this many limits and addresses
+// are remembered. A refusal under a new one when it is full starts over,
+// forgetting them all, so a flood from more addresses than that warns of
+// some addresses again rather than growing the map without end.
+const maxRefusalKeys = 1024
+
+// refusals holds when a request was last refused under each limit from
+// each address (episodeLevel's last, by refusalKey), for at most
+// maxRefusalKeys of them.
+type refusals struct {
+	mu   sync.Mutex
+	last map[refusalKey]*atomic.Int64
+}
+
+// level is the level to log a refusal under key at (episodeLevel): a
+// warning for the first of a flood from that address under that limit.
+func (r *refusals) level(key refusalKey) slog.Level {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	last, ok := r.last[key]
+	if !ok {
+		if len(r.last) >= maxRefusalKeys {
+			clear(r.last)
+		}
+		last = new(atomic.Int64)
+		r.last[key] = last
+	}
+	return episodeLevel(last, rateLimitQuietAfter)
 }

@@ -161,6 +161,37 @@ func TestE2EPasswordRefusalsWarnOnce(t *testing.T) {
 	})
 }
 
+// TestE2ERefusalsWarnPerAddress: each address has its own flood of
+// refusals under a limit: the first refusal of a second address is a
+// warning naming it, though the first address is still being refused, and
+// each address's later refusals are debug lines. The addresses come in
+// X-Forwarded-For from a trusted proxy. On both stores.
+func TestE2ERefusalsWarnPerAddress(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		var log processtest.Buffer
+		srv := newServer(providertest.Options{LogOutput: &log, Configure: func(c *config.Config) {
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+		}})
+		addresses := []string{"203.0.113.1", "198.51.100.7"}
+		for range oauth.WrongPasswordsPerAddress + 2 {
+			for _, address := range addresses {
+				rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=wrong", map[string]string{"X-Forwarded-For": address})
+			}
+		}
+		refusal := regexp.MustCompile(`(?m)^.*level=(WARN|DEBUG) msg="rate limit hit: [^"]*" limit=password client_address=(\S+) `)
+		got := map[string]int{}
+		for _, m := range refusal.FindAllStringSubmatch(log.String(), -1) {
+			got[m[2]+" "+m[1]]++
+		}
+		for _, address := range addresses {
+			if got[address+" WARN"] != 1 || got[address+" DEBUG"] != 1 {
+				t.Errorf("refusals of %s: got %d warnings and %d debug lines, want 1 and 1:\n%s",
+					address, got[address+" WARN"], got[address+" DEBUG"], log.String())
+			}
+		}
+	})
+}
+
 // TestE2EMetricsOnTheirOwnListener: with METRICS_ADDR set, the main listener
 // has no /metrics; the router's Metrics handler serves them.
 func TestE2EMetricsOnTheirOwnListener(t *testing.T) {

@@ -222,7 +222,7 @@ func (a *App) verifierFor(key bool) *oidc.IDTokenVerifier {
 func (a *App) newCookieStore() sessions.Store {
 	secret := a.cfg.SessionSecret
 	if secret == "" {
-		a.log.Warn("SESSION_SECRET is not set: using a random key for this run; session cookies will not survive a restart")
+		a.log.Warn("SESSION_SECRET is not set: using a random key for the session cookie; the sessions live in memory and end with the process either way")
 		secret = randomToken()
 	}
 	authKey := sha256.Sum256([]byte("oauth-reference client: cookie authentication\x00" + secret))

@@ -72,11 +72,19 @@ const MetricsPath = "/metrics"
 // any other path whatever the method, 405 with Allow for another method
 // there, as on the main listener. Nothing else is served there: a
 // readiness probe pointed at it by mistake fails instead of reading the
-// metrics as "ready".
+// metrics as "ready". The path must be MetricsPath exactly: a path that
+// only cleans to it (//metrics, /./metrics) is 404 too, not the redirect
+// to MetricsPath that http.ServeMux would answer.
 func MetricsOnly(metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(http.MethodGet+" "+MetricsPath, metrics) // a GET pattern takes HEAD too
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != MetricsPath {
+			http.NotFound(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // observe counts one answered request under its route (the route table's

@@ -10,7 +10,8 @@ import (
 
 // TestMetricsOnly: the handler of METRICS_ADDR serves the metrics at GET
 // and HEAD /metrics, 404 at any other path (the health endpoints too,
-// whatever the method) and 405 with Allow for another method at /metrics.
+// paths that only clean to /metrics too, whatever the method) and 405 with
+// Allow for another method at /metrics.
 func TestMetricsOnly(t *testing.T) {
 	srv := httptest.NewServer(MetricsOnly(NewMetrics().Handler()))
 	defer srv.Close()
@@ -27,6 +28,11 @@ func TestMetricsOnly(t *testing.T) {
 		{http.MethodGet, "/healthz", http.StatusNotFound},
 		{http.MethodGet, "/metrics/x", http.StatusNotFound},
 		{http.MethodPost, "/anything", http.StatusNotFound},
+		{http.MethodGet, "//metrics", http.StatusNotFound}, // never redirected to /metrics, as http.ServeMux would
+		{http.MethodGet, "/./metrics", http.StatusNotFound},
+		{http.MethodGet, "/x/../metrics", http.StatusNotFound},
+		{http.MethodGet, "/metrics/", http.StatusNotFound},
+		{http.MethodPost, "//metrics", http.StatusNotFound},
 	} {
 		req, err := http.NewRequest(tc.method, srv.URL+tc.path, nil)
 		if err != nil {

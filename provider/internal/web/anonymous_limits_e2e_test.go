@@ -118,7 +118,8 @@ func testAnonymousRequestLimit(t *testing.T, newServer func(providertest.Options
 	if got := metricValue(getMetrics(t, srv.URL+"/metrics"), `oauth_rate_limited_total{limit="`+e.limit+`"}`); got != fmt.Sprint(refused) {
 		t.Errorf(`oauth_rate_limited_total{limit=%q}: got %q, want %d`, e.limit, got, refused)
 	}
-	wantRefusalsLogged(t, &log, e.limit, refused)
+	// two addresses, each refused once: a warning each
+	wantFloodPerAddress(t, &log, e.limit, map[string]int{"198.51.100.7": 1, "2001:db8:5:14::/64": 1})
 	clock.Advance(25 * time.Hour) // past a device code's lifetime and purge delay, and REGISTRATION_UNUSED_TTL
 	if purged, err := srv.Provider.PurgeExpired(t.Context()); err != nil || purged != int64(stored) {
 		t.Errorf("rows purged once expired: got %d (%v), want %d, one per accepted request: a refused one stores nothing", purged, err, stored)

@@ -178,18 +178,32 @@ func TestE2ERefusalsWarnPerAddress(t *testing.T) {
 				rawPost(t, srv.URL+"/oauth/authenticate", okAuth+demoUser+"&password=wrong", map[string]string{"X-Forwarded-For": address})
 			}
 		}
-		refusal := regexp.MustCompile(`(?m)^.*level=(WARN|DEBUG) msg="rate limit hit: [^"]*" limit=password client_address=(\S+) `)
-		got := map[string]int{}
-		for _, m := range refusal.FindAllStringSubmatch(log.String(), -1) {
-			got[m[2]+" "+m[1]]++
-		}
-		for _, address := range addresses {
-			if got[address+" WARN"] != 1 || got[address+" DEBUG"] != 1 {
-				t.Errorf("refusals of %s: got %d warnings and %d debug lines, want 1 and 1:\n%s",
-					address, got[address+" WARN"], got[address+" DEBUG"], log.String())
-			}
-		}
+		wantFloodPerAddress(t, &log, "password", map[string]int{addresses[0]: 2, addresses[1]: 2})
 	})
+}
+
+// wantFloodPerAddress wants the refusals under limit in the log to be those
+// of refused (how many times each address was refused), each address's
+// first a warning naming it, its others debug lines.
+func wantFloodPerAddress(t *testing.T, log *processtest.Buffer, limit string, refused map[string]int) {
+	t.Helper()
+	line := regexp.MustCompile(`(?m)^.*level=(WARN|DEBUG) msg="rate limit hit: [^"]*" limit=` + limit + ` client_address=(\S+) `)
+	got := map[string]map[string]int{}
+	for _, m := range line.FindAllStringSubmatch(log.String(), -1) {
+		if got[m[2]] == nil {
+			got[m[2]] = map[string]int{}
+		}
+		got[m[2]][m[1]]++
+	}
+	for address, n := range refused {
+		if got[address]["WARN"] != 1 || got[address]["DEBUG"] != n-1 {
+			t.Errorf("refusals of %s under limit=%s: got %d warnings and %d debug lines, want 1 and %d:\n%s",
+				address, limit, got[address]["WARN"], got[address]["DEBUG"], n-1, log.String())
+		}
+	}
+	if len(got) != len(refused) {
+		t.Errorf("refusals under limit=%s: got them from %d addresses, want %d:\n%s", limit, len(got), len(refused), log.String())
+	}
 }
 
 // TestE2EMetricsOnTheirOwnListener: with METRICS_ADDR set, the main listener

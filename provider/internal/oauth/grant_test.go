@@ -118,3 +118,54 @@ func TestGrantNoLongerInForce(t *testing.T) {
 		})
 	}
 }
+
+// readingPollStore is the real store, but RecordOnTimePoll never records:
+// every poll takes the path that reads the code first (pollPending), as
+// one does when a concurrent poll changed the code in between.
+type readingPollStore struct{ store.Store }
+
+func (readingPollStore) RecordOnTimePoll(context.Context, string, string, time.Time, time.Duration) error {
+	return store.ErrConflict
+}
+
+// TestPollPendingRecordsTheDueInstant: on the path that reads the code, a
+// poll inside the grace is recorded at the instant it was due (the last
+// poll plus the interval), not at its arrival, so the grace cannot be
+// taken again and again: polls a little more than half the grace early
+// each time are pending once, then slow_down (RFC 8628 Section 3.5). On
+// SQLite and PostgreSQL.
+func TestPollPendingRecordsTheDueInstant(t *testing.T) {
+	for name, url := range storeURLs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+			clock := clocktest.New(start)
+			cfg := config.Default()
+			cfg.DatabaseURL = url(t)
+			p := providertest.NewProvider(t, cfg, clock.Now)
+			p.Store = readingPollStore{p.Store}
+			deviceCode := deviceCodeFor(t, p, "read").DeviceCode
+			interval, grace := cfg.DevicePollInterval, min(cfg.DevicePollInterval/10, 500*time.Millisecond)
+			early := interval - grace*6/10
+			for i, want := range []oauth.ErrorCode{oauth.ErrAuthorizationPending, oauth.ErrAuthorizationPending, oauth.ErrSlowDown} {
+				if i > 0 {
+					clock.Advance(early)
+				}
+				_, err := p.Token(t.Context(), oauth.TokenRequest{GrantType: oauth.GrantTypeDeviceCode, DeviceCode: deviceCode,
+					Client: oauth.ClientCredentials{Method: oauth.AuthNone, ClientID: "device-client"}})
+				if err == nil || err.Code != want {
+					t.Fatalf("poll %d, %v after the one before: got %v, want %s", i+1, early, err, want)
+				}
+				if i == 1 {
+					dc, lookErr := p.Store.GetDeviceCode(t.Context(), oauth.HashSecret(deviceCode))
+					if lookErr != nil {
+						t.Fatal(lookErr)
+					}
+					if due := start.Add(interval); !dc.LastPolledAt.Equal(due) {
+						t.Errorf("poll 2 recorded at %v, want the instant it was due, %v", dc.LastPolledAt, due)
+					}
+				}
+			}
+		})
+	}
+}

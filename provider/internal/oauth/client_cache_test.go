@@ -14,11 +14,7 @@ import (
 
 func TestClientCache(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cache.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := cacheStore(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	p := &Provider{Store: st}
 	p.clients.now = func() time.Time { return now }
@@ -55,11 +51,7 @@ func TestClientCache(t *testing.T) {
 // the next request sees the update at once.
 func TestClientCacheLoadOverlapsForget(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cache.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := cacheStore(t)
 	client := demoClient()
 	client.SecretHash = HashSecret("old")
 	mustUpsert(t, st, client)
@@ -102,11 +94,7 @@ func TestClientCacheLoadOverlapsForget(t *testing.T) {
 // while it is not listening nothing is kept: each lookup reads the store.
 func TestClientCacheWatched(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cache.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := cacheStore(t)
 	watched := &watchedStore{Store: st}
 	p := New(config.Config{}, watched, nil, nil, nil)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -165,6 +153,18 @@ func (s *slowClientStore) GetClient(ctx context.Context, id string) (store.Clien
 		return s.getClient(ctx, id)
 	}
 	return s.Store.GetClient(ctx, id)
+}
+
+// cacheStore is a fresh SQLite store for a client cache test, closed when
+// the test ends.
+func cacheStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cache.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func mustUpsert(t *testing.T, st store.Store, c store.Client) {

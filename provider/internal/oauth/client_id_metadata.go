@@ -225,7 +225,7 @@ func (p *Provider) admitNewMetadataDocument(tr *Trace, clientID string, now time
 	site := documentSite(u.Hostname())
 	allowed := p.documentSites.admitName(site, now, p.Config.RegistrationsPerHour) == nil
 	return tr.Require(ruleNewMetadataDocumentsPerSite, allowed, ErrTemporarilyUnavailable,
-		"too many new client ID metadata documents from "+quoteShort(site)+" this hour; try again later")
+		"too many new client ID metadata documents from "+quote(site)+" this hour; try again later")
 }
 
 // documentSite is whom a new document counts against: the registrable
@@ -283,7 +283,7 @@ func checkMetadataDocumentURL(tr *Trace, clientID string) *Error {
 	case hasDotSegment(u.EscapedPath()):
 		why = "has a . or .. path segment"
 	}
-	return tr.Require(ruleMetadataDocumentURL, why == "", ErrInvalidClient, "client_id "+quoteShort(clientID)+" "+why)
+	return tr.Require(ruleMetadataDocumentURL, why == "", ErrInvalidClient, "client_id "+quoteURI(clientID)+" "+why)
 }
 
 // asciiHost reports whether a URL's host (and port) is written in ASCII
@@ -364,7 +364,7 @@ func (p *Provider) checkMetadataDocument(tr *Trace, clientID string, body []byte
 	}
 	tr.Check(ruleMetadataDocumentJSON, true)
 	if doc.ClientID == nil || *doc.ClientID != clientID {
-		return refuse(ruleMetadataDocumentClientID, "must have a client_id equal to its own URL, "+quoteShort(clientID))
+		return refuse(ruleMetadataDocumentClientID, "must have a client_id equal to its own URL, "+quoteURI(clientID))
 	}
 	tr.Check(ruleMetadataDocumentClientID, true)
 	method := ClientAuthMethod(m.TokenEndpointAuthMethod)

@@ -363,7 +363,7 @@ func checkRedirectURIs(m *ClientMetadata) *Error {
 // [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
 func checkRegisteredRedirectURI(raw string) *Error {
 	bad := func(why string) *Error {
-		return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteShort(raw)+" "+why)
+		return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteURI(raw)+" "+why)
 	}
 	if len(raw) > maxRedirectURILen {
 		return bad("is too long")
@@ -440,7 +440,7 @@ func checkApplicationType(m *ClientMetadata) *Error {
 	}
 	for _, raw := range m.RedirectURIs {
 		if u, err := url.Parse(raw); err != nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
-			return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteShort(raw)+
+			return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteURI(raw)+
 				" of a native client must use http on a loopback host (localhost, 127.0.0.1, [::1]), OIDC Registration Section 2")
 		}
 	}

@@ -166,30 +166,103 @@ func invalidRequest(format string, args ...any) *Error {
 	return NewError(ErrInvalidRequest, fmt.Sprintf(format, args...))
 }
 
-// quoteShort quotes a caller-supplied value for an error description, in
-// single quotes (an error_description may hold no double quote, see
-// DescriptionValue), cut after 40 bytes, never inside a character, and
-// "..." so a huge input does not come back in the answer. A byte that is
-// not part of a UTF-8 character is written %XX, as DescriptionValue writes
-// every non-ASCII byte, so the description stays text (pages, traces,
-// JSON) and the byte can still be told.
+// quoteShort quotes a caller-supplied value for an error description:
+// whole when it is at most quoteWholeMax bytes (a misspelled scope 'raed',
+// grant_type 'password', an unknown client_id 'myclient'), otherwise by its
+// first quotePrefixChars characters and its length, as 'JfcW...' (43 bytes).
+// A value long enough to be a secret or a token is never repeated: a client
+// that sends its secret as client_id, or a refresh token as scope, must not
+// find it again in an error_description, an error page or the redirect
+// URL the authorization endpoint sends its errors to, where access logs and
+// browser history keep it. Values are written as quote writes them.
 func quoteShort(s string) string {
+	if len(s) <= quoteWholeMax {
+		return quote(s)
+	}
+	end := 0 // after quotePrefixChars characters, which fit in quoteWholeMax bytes
+	for range quotePrefixChars {
+		_, size := utf8.DecodeRuneInString(s[end:])
+		end += size
+	}
+	return fmt.Sprintf("'%s...' (%d bytes)", quotedText(s[:end]), len(s))
+}
+
+// quoteWholeMax is the longest value quoteShort repeats whole, and
+// quotePrefixChars how many characters of a longer one it shows. The
+// secrets and tokens this server issues are 43 bytes (NewSecret) or JWTs.
+// quoteURIMax is the most of a URI quoteURI shows, so a huge input does
+// not come back in the answer.
+const (
+	quoteWholeMax    = 16
+	quotePrefixChars = 4
+	quoteURIMax      = 40
+)
+
+// quoteURI quotes a caller-supplied value that should be a URI (a
+// redirect URI, a resource, a client ID metadata document URL), so the
+// learner can tell which one was refused: when it starts with a scheme
+// followed by ":/" ([RFC 3986 Section 3.1]), as no secret or token does,
+// it is quoted up to quoteURIMax bytes, then cut with "..." never inside a
+// character. Anything else is quoted by quoteShort.
+//
+// [RFC 3986 Section 3.1]: https://www.rfc-editor.org/rfc/rfc3986#section-3.1
+func quoteURI(s string) string {
+	if !startsWithScheme(s) {
+		return quoteShort(s)
+	}
+	end := 0
+	for end < len(s) {
+		_, size := utf8.DecodeRuneInString(s[end:])
+		if end+size > quoteURIMax {
+			return "'" + quotedText(s[:end]) + "...'"
+		}
+		end += size
+	}
+	return quote(s)
+}
+
+// startsWithScheme reports whether s starts with a URI scheme, "a letter
+// followed by any combination of letters, digits, plus ("+"), period
+// ("."), or hyphen ("-")" ([RFC 3986 Section 3.1]), then ":/".
+//
+// [RFC 3986 Section 3.1]: https://www.rfc-editor.org/rfc/rfc3986#section-3.1
+func startsWithScheme(s string) bool {
+	colon := strings.Index(s, ":/")
+	if colon < 1 {
+		return false
+	}
+	for i, c := range []byte(s[:colon]) {
+		letter := c|0x20 >= 'a' && c|0x20 <= 'z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-')) {
+			return false
+		}
+	}
+	return true
+}
+
+// quote writes a value in single quotes, whole: an error_description may
+// hold no double quote, see DescriptionValue. It is for a value the server
+// knows (a registered client's ID, the site of a URL it checked); callers'
+// values go through quoteShort or quoteURI.
+func quote(s string) string {
+	return "'" + quotedText(s) + "'"
+}
+
+// quotedText is s with each byte that is not part of a UTF-8 character
+// written %XX, as DescriptionValue writes every non-ASCII byte, so the
+// description stays text (pages, traces, JSON) and the byte can still be
+// told.
+func quotedText(s string) string {
 	var b strings.Builder
-	b.WriteByte('\'')
 	for i, size := 0, 0; i < len(s); i += size {
 		var r rune
 		r, size = utf8.DecodeRuneInString(s[i:])
-		if i+size > 40 {
-			b.WriteString("...")
-			break
-		}
 		if r == utf8.RuneError && size == 1 {
 			fmt.Fprintf(&b, "%%%02X", s[i])
 		} else {
 			b.WriteString(s[i : i+size])
 		}
 	}
-	b.WriteByte('\'')
 	return b.String()
 }
 

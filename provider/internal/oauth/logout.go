@@ -292,7 +292,7 @@ func postLogoutRedirect(tr *Trace, client *store.Client, r LogoutRequest) (strin
 		return "", err
 	}
 	if err := tr.Require(ruleLogoutRedirectMatches, slices.Contains(client.PostLogoutRedirectURIs, r.PostLogoutRedirectURI), ErrInvalidRequest,
-		"post_logout_redirect_uri "+quoteShort(r.PostLogoutRedirectURI)+" is not registered for client "+quoteShort(client.ID)); err != nil {
+		"post_logout_redirect_uri "+quoteURI(r.PostLogoutRedirectURI)+" is not registered for client "+quote(client.ID)); err != nil {
 		return "", err
 	}
 	if r.State == "" {

@@ -58,11 +58,11 @@ func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error)
 	for _, v := range values {
 		u, ok := setting.ResourceIndicator(v)
 		if !ok {
-			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteShort(v)+" must be an absolute URI without a fragment")
+			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteURI(v)+" must be an absolute URI without a fragment")
 		}
 		i := slices.IndexFunc(known, func(k string) bool { return sameResource(u, k) })
 		if i < 0 {
-			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteShort(v)+" is not one this server issues tokens for")
+			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteURI(v)+" is not one this server issues tokens for")
 		}
 		resources = append(resources, known[i])
 	}
@@ -122,7 +122,7 @@ func (p *Provider) audienceFor(tr *Trace, requested []string, granted string) (s
 	case len(resources) > 1:
 		return "", tr.Fail(ruleResourceGranted, ErrInvalidTarget, "name one resource per token request: an access token is for one resource server")
 	case len(resources) == 1 && !slices.Contains(allowed, resources[0]):
-		return "", tr.Fail(ruleResourceGranted, ErrInvalidTarget, "resource "+quoteShort(resources[0])+" was not granted")
+		return "", tr.Fail(ruleResourceGranted, ErrInvalidTarget, "resource "+quoteURI(resources[0])+" was not granted")
 	case len(resources) == 0 && len(allowed) > 1:
 		return "", tr.Fail(ruleResourceGranted, ErrInvalidTarget, "the grant covers several resources: name one with the resource parameter")
 	case len(resources) == 1:

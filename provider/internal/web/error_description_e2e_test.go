@@ -61,10 +61,11 @@ func checkErrorDescriptions(t *testing.T, what string, resp *http.Response, body
 
 // TestE2EErrorDescriptionCharset: the refusals that quote what the caller
 // sent send it as an error_description may hold it
-// (RFC 6749 Section 4.1.2.1, RFC 6749 Section 5.2): in single quotes, cut
-// after 40 bytes with "...", each byte outside the allowed set written
-// %XX, in a redirect, a JSON body and a WWW-Authenticate challenge alike;
-// an error page shows the value as it was sent. On each store.
+// (RFC 6749 Section 4.1.2.1, RFC 6749 Section 5.2): in single quotes, whole
+// up to 16 bytes, a longer value by its first 4 characters and its length,
+// each byte outside the allowed set written %XX, in a redirect, a JSON
+// body and a WWW-Authenticate challenge alike; an error page shows the
+// value as it was sent. On each store.
 func TestE2EErrorDescriptionCharset(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		srv := newServer(providertest.Options{})
@@ -76,8 +77,8 @@ func TestE2EErrorDescriptionCharset(t *testing.T) {
 			{"an unknown scope, in single quotes (RFC 6749 Section 4.1.2.1)",
 				authorizeWith(srv, "&scope=openid+bogus"), "unknown scope: 'bogus'"},
 			{"a non-ASCII scope: its bytes written %XX", authorizeWith(srv, "&scope=openid+%C3%BC"), "unknown scope: '%C3%BC'"},
-			{"a long scope: cut after 40 bytes with ..., never inside a character", authorizeWith(srv, "&scope=openid+"+strings.Repeat("x", 39)+"%C3%BC"),
-				"unknown scope: '" + strings.Repeat("x", 39) + "...'"},
+			{"a scope over 16 bytes: its first 4 characters and its length", authorizeWith(srv, "&scope=openid+%C3%BC"+strings.Repeat("x", 39)),
+				"unknown scope: '%C3%BCxxx...' (41 bytes)"},
 			{"an unknown prompt value", authorizeWith(srv, "&prompt=bogus"), "unknown prompt value 'bogus'"},
 			{"an unsupported grant type (RFC 6749 Section 5.2)",
 				tokenWith(srv, "grant_type=password"), "unsupported grant_type 'password'"},
@@ -115,6 +116,52 @@ func TestE2EErrorDescriptionCharset(t *testing.T) {
 				t.Errorf("got %d, want 400 and a page showing %s:\n%.600s", resp.StatusCode, want, page)
 			}
 		})
+	})
+}
+
+// TestE2EErrorTextsHoldNoSecret: a client secret (33 bytes) sent as
+// client_id, and a refresh token (43 bytes) sent as a scope or a
+// grant_type, do not come back in an error_description, an error page or
+// the authorization error redirect's URL: an error text names a value over
+// 16 bytes by its first 4 characters and its length. On each store.
+func TestE2EErrorTextsHoldNoSecret(t *testing.T) {
+	const (
+		secret = "Zq7SecretClientValue9A8B7C6D5E4F3"
+		token  = "JfcwzmNuTsahuaII_hsuXKfByiuWqAMiAV9-r1SuXyZ"
+	)
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		get := func(path string) func(t *testing.T) (*http.Response, string) {
+			return func(t *testing.T) (*http.Response, string) {
+				return sendBadRequest(t, srv, badRequest{method: http.MethodGet, path: path})
+			}
+		}
+		for _, tc := range []struct {
+			name string
+			send func(t *testing.T) (*http.Response, string)
+			want string // in the error_description, or else on the page
+		}{
+			{"a secret as client_id beside Basic credentials", tokenWith(srv, "grant_type=client_credentials&client_id="+secret),
+				"client_id 'Zq7S...' (33 bytes) is not the client of the HTTP Basic credentials"},
+			{"a token as grant_type", tokenWith(srv, "grant_type="+token), "unsupported grant_type 'Jfcw...' (43 bytes)"},
+			{"a token as a scope, in the redirect's URL", authorizeWith(srv, "&scope=read+"+token), "unknown scope: 'Jfcw...' (43 bytes)"},
+			{"a secret as client_id, on the authorization error page",
+				get("/oauth/authorize?" + strings.Replace(okAuth, "testclient", secret, 1)), "unknown client_id 'Zq7S...' (33 bytes)"},
+			{"a secret as client_id, on the logout error page", get("/oauth/logout?client_id=" + secret), "unknown client_id 'Zq7S...' (33 bytes)"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, body := tc.send(t)
+				answer := resp.Header.Get("Location") + "\n" + body
+				for _, value := range []string{secret, token} {
+					if strings.Contains(answer, value[:8]) {
+						t.Errorf("the answer (%d) holds the value sent: %.600s", resp.StatusCode, answer)
+					}
+				}
+				if got := errorDescriptionOf(resp, body); got != tc.want && !strings.Contains(body, html.EscapeString(tc.want)) {
+					t.Errorf("got %d, error_description %q, want %q in it or on the page: %.600s", resp.StatusCode, got, tc.want, body)
+				}
+			})
+		}
 	})
 }
 

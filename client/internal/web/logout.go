@@ -33,6 +33,22 @@ type logoutView struct {
 	Walk       walkView
 }
 
+// Unrevoked returns the revocations the provider did not confirm: only a
+// 200 says a token is revoked ([RFC 7009 Section 2.2], quoted at revoke).
+// A token whose revocation was refused, or got no answer, may still be
+// valid, and the page must not say it was revoked.
+//
+// [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
+func (v logoutView) Unrevoked() []revocationView {
+	var failed []revocationView
+	for _, rv := range v.Revocations {
+		if rv.Err != "" || rv.Status != http.StatusOK {
+			failed = append(failed, rv)
+		}
+	}
+	return failed
+}
+
 // revocationView is the outcome of one revocation request.
 type revocationView struct {
 	Hint   string // token_type_hint

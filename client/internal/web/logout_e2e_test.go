@@ -108,7 +108,8 @@ func TestE2ELogout(t *testing.T) {
 		t.Fatalf("GET %s: got %d:\n%s", back, resp.StatusCode, page)
 	}
 	mustContain(t, "the page after logout", page, "Logged out", "token_type_hint=refresh_token", "ended your login session there",
-		"Logout request (RP-Initiated Logout)", "It leaves out id_token_hint")
+		"Logout request (RP-Initiated Logout)", "It leaves out id_token_hint", revokedSentence)
+	mustNotContain(t, "the page after logout", page, notRevokedWarning)
 	if n := strings.Count(page, "200 OK</span> (revoked)"); n != 2 {
 		t.Errorf("the page after logout shows %d successful revocations, want 2:\n%s", n, page)
 	}
@@ -200,6 +201,70 @@ func TestE2ELogoutAnswersWhenTheRevocationHangs(t *testing.T) {
 	if n := strings.Count(page, "(still valid!)"); n != 2 {
 		t.Errorf("the page after logout shows %d tokens still valid, want 2:\n%s", n, page)
 	}
+	mustWarnNotRevoked(t, page, "refresh_token", "access_token")
+}
+
+// The logout page's first sentence when both revocations got a 200, and
+// its warning for one that did not (RFC 7009 Section 2.2).
+const (
+	revokedSentence   = "The client revoked its tokens at the provider (RFC 7009)"
+	notRevokedWarning = "The provider did not confirm the revocation of the"
+)
+
+// mustWarnNotRevoked fails unless the page after a logout opens with the
+// warning that names each of hints as not revoked, and does not say the
+// tokens were revoked.
+func mustWarnNotRevoked(t *testing.T, page string, hints ...string) {
+	t.Helper()
+	for _, hint := range hints {
+		mustContain(t, "the page after logout", page, notRevokedWarning+" <code>"+hint+"</code>")
+	}
+	if n := strings.Count(page, notRevokedWarning); n != len(hints) {
+		t.Errorf("the page after logout warns of %d revocations not confirmed, want %d:\n%s", n, len(hints), page)
+	}
+	mustContain(t, "the page after logout", page, "it cannot try again")
+	mustNotContain(t, "the page after logout", page, revokedSentence)
+}
+
+// TestE2ELogoutWhenTheRevocationFails: a revocation endpoint that answers
+// 503 revokes nothing (RFC 7009 Section 2.2: only a 200 says a token is
+// revoked), so the page after logout warns that both tokens may still be
+// valid, in either language, and does not say they were revoked.
+func TestE2ELogoutWhenTheRevocationFails(t *testing.T) {
+	t.Parallel()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, `{"error":"temporarily_unavailable"}`, http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	harness := func(t *testing.T) *harness {
+		return newHarnessServing(t, providertest.Options{}, func(*config.Config) {}, func(o *Options, _ *http.Server) {
+			o.Metadata.RevocationEndpoint = down.URL + "/oauth/revoke"
+		})
+	}
+	t.Run("en", func(t *testing.T) {
+		t.Parallel()
+		h := harness(t)
+		h.login()
+		page := h.logout()
+		if n := strings.Count(page, "the provider answered 503 Service Unavailable"); n != 2 {
+			t.Errorf("the page after logout names %d revocations answered 503, want 2:\n%s", n, page)
+		}
+		mustWarnNotRevoked(t, page, "refresh_token", "access_token")
+	})
+	// Without an end_session_endpoint the page comes at once; with one it
+	// names OpenID Connect RP-Initiated Logout, kept in English.
+	t.Run("zh-TW", func(t *testing.T) {
+		t.Parallel()
+		h := harness(t)
+		h.app.public.EndSessionEndpoint = ""
+		h.switchLanguage("zh-TW", "")
+		h.login()
+		_, page := h.do(http.MethodPost, h.client.URL+"/logout", url.Values{"csrf_token": {h.csrfToken()}})
+		mustBeChinese(t, "the page after logout", page)
+		mustContain(t, "the page after logout", page, "提供者沒有確認 <code>refresh_token</code> 已被撤銷", "提供者沒有確認 <code>access_token</code> 已被撤銷", "它無法再試一次")
+		mustNotContain(t, "the page after logout", page, "用戶端已在提供者那裡撤銷它的權杖")
+	})
 }
 
 // silentServer is a provider that takes every request and never answers

@@ -57,6 +57,7 @@ var walkMessages = []pair{
 	{"no parameter appears more than once", "沒有任何參數重複出現"},
 	{"state is one this browser's session is waiting for", "state 是這個瀏覽器的工作階段正在等待的值"},
 	{"iss is the issuer the request went to", "iss 是請求所送往的簽發者"},
+	{"iss is sent when the authorization server's metadata says it always is", "授權伺服器的中繼資料說一定會送 iss 時，iss 有送來"},
 	{"the response carries a code, not an error", "回應帶的是授權碼，而不是錯誤"},
 	{"ID token validation (E)", "ID 權杖驗證 (E)"},
 	{"the token response carries an ID token", "權杖回應中帶有 ID 權杖"},

@@ -154,6 +154,10 @@ var (
 		Quote: `the client "MUST implement CSRF protection for its redirection URI", by binding the state value to the user agent's authenticated state.`}
 	ruleIssuerMatches = rule{Text: "iss is the issuer the request went to", Ref: "RFC 9207 Section 2.4",
 		Quote: `"If the value does not match the expected issuer identifier, clients MUST reject the authorization response and MUST NOT proceed with the authorization grant."`}
+	// ruleIssuerSent is the sentence of the same section that a response
+	// without iss breaks.
+	ruleIssuerSent = rule{Text: "iss is sent when the authorization server's metadata says it always is", Ref: "RFC 9207 Section 2.4",
+		Quote: `"Clients MUST reject authorization responses without the iss parameter from authorization servers that do indicate that they support this specification."`}
 	ruleCodeNotError = rule{Text: "the response carries a code, not an error", Ref: "RFC 6749 Section 4.1.2"}
 )
 
@@ -177,7 +181,7 @@ func (a *App) checkAuthorizationResponse(c *gin.Context, r authorizationResponse
 	if !check(ruleStateIsWaited, ok, "") {
 		return nil, p, stateMismatch(r)
 	}
-	if err := checkIssuer(r, a.serverOf(p)); !check(ruleIssuerMatches, err == nil, "") {
+	if err := checkIssuer(r, a.serverOf(p)); !check(issuerRule(r), err == nil, "") {
 		return nil, p, err
 	}
 	if !check(ruleCodeNotError, r.Error == "" && r.Code != "", r.Error) {
@@ -254,12 +258,22 @@ func (a *App) serverOf(p pendingAuthorization) metadata.Metadata {
 	return a.public
 }
 
+// issuerRule returns the rule of [RFC 9207 Section 2.4] that r's iss is
+// checked against: ruleIssuerMatches when r carries one, else ruleIssuerSent.
+//
+// [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+func issuerRule(r authorizationResponse) rule {
+	if r.HasIssuer {
+		return ruleIssuerMatches
+	}
+	return ruleIssuerSent
+}
+
 // checkIssuer applies ruleIssuerMatches, [RFC 9207 Section 2.4]: "This
 // comparison MUST use simple string comparison" (so a trailing "/" is a
-// difference), and "Clients MUST reject authorization responses without the
-// iss parameter from authorization servers that do indicate that they
-// support this specification". This defeats mix-up attacks. server is the
-// metadata of the authorization server the request went to.
+// difference), and ruleIssuerSent. This defeats mix-up attacks. server is
+// the metadata of the authorization server the request went to. A missing
+// iss and another issuer get each their own explanation.
 //
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
@@ -269,6 +283,16 @@ func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
 		return nil
 	case !present && !server.AuthorizationResponseIssParameterSupported:
 		return nil
+	case !present:
+		return pageErr(http.StatusForbidden, errorView{
+			Title: "Missing issuer: response refused",
+			Message: "The authorization response carries no iss, but the authorization server's metadata says it always sends one " +
+				"(authorization_response_iss_parameter_supported). The response may not come from that server (a mix-up attack), " +
+				"so the client did not exchange the code.",
+			Detail: fmt.Sprintf("expected iss=%q", server.Issuer),
+			Rule:   ruleIssuerSent.Quoted(),
+			Retry:  true,
+		})
 	}
 	return pageErr(http.StatusForbidden, errorView{
 		Title: "Wrong issuer: response refused",

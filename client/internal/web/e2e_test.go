@@ -421,11 +421,11 @@ func TestE2ECallbackRefusesBadResponses(t *testing.T) {
 		{"missing state is refused, no exchange (RFC 6749 Section 10.12)",
 			func(q url.Values) { q.Del("state") }, http.StatusForbidden, "State mismatch"},
 		{"another issuer is refused, no exchange (RFC 9207 Section 2.4)",
-			func(q url.Values) { q.Set("iss", "https://evil.example") }, http.StatusForbidden, "Wrong issuer"},
+			func(q url.Values) { q.Set("iss", "https://evil.example") }, http.StatusForbidden, "names another issuer"},
 		{"iss with a trailing slash is another issuer: simple string comparison (RFC 9207 Section 2.4)",
 			func(q url.Values) { q.Set("iss", q.Get("iss")+"/") }, http.StatusForbidden, "Wrong issuer"},
 		{"missing iss is refused when the provider advertises it (RFC 9207 Section 2.4)",
-			func(q url.Values) { q.Del("iss") }, http.StatusForbidden, "Wrong issuer"},
+			func(q url.Values) { q.Del("iss") }, http.StatusForbidden, "without the iss parameter"},
 		{"repeated parameters are refused (RFC 6749 Section 3.1)",
 			func(q url.Values) { q.Add("code", "again") }, http.StatusBadRequest, "more than once"},
 	}
@@ -446,6 +446,31 @@ func TestE2ECallbackRefusesBadResponses(t *testing.T) {
 			if got := h.spy.tokenRequests(); len(got) != 0 {
 				t.Errorf("token requests = %v, want none", got)
 			}
+		})
+	}
+}
+
+// TestE2ECallbackRefusalsInChinese: the refusal of a response without iss
+// reads in Traditional Chinese, with its rule.
+func TestE2ECallbackRefusalsInChinese(t *testing.T) {
+	t.Parallel()
+	for name, tt := range map[string]struct {
+		drop string
+		want string
+	}{
+		"no iss (RFC 9207 Section 2.4)": {"iss", "用戶端必須 (MUST) 拒絕來自表明支援本規格的授權伺服器、卻沒有 iss 參數的授權回應"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, providertest.Options{})
+			h.switchLanguage("zh-TW", "")
+			cb := h.authorize("allow")
+			q := cb.Query()
+			q.Del(tt.drop)
+			cb.RawQuery = q.Encode()
+			_, page := h.get(cb.String())
+			mustBeChinese(t, "the refusal", page)
+			mustContain(t, "the refusal", page, tt.want)
 		})
 	}
 }

@@ -100,21 +100,33 @@ func TestCheckIssuer(t *testing.T) {
 		name       string
 		advertised bool
 		query      string
-		wantOK     bool
+		wantRule   *rule // the rule the refusal quotes; nil: accepted
 	}{
-		{"the expected issuer is accepted (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fas.example", true},
-		{"another issuer is refused (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fevil.example", false},
-		{"a trailing slash is another issuer: simple string comparison (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fas.example%2F", false},
-		{"a missing iss is refused when advertised (RFC 9207 Section 2.4)", true, "", false},
-		{"a missing iss is accepted when not advertised (RFC 9207 Section 2.4)", false, "", true},
-		{"a wrong iss is refused even when not advertised (RFC 9207 Section 2.4)", false, "iss=x", false},
+		{"the expected issuer is accepted (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fas.example", nil},
+		{"another issuer is refused (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fevil.example", &ruleIssuerMatches},
+		{"a trailing slash is another issuer: simple string comparison (RFC 9207 Section 2.4)", true, "iss=https%3A%2F%2Fas.example%2F", &ruleIssuerMatches},
+		{"an empty iss is another issuer (RFC 9207 Section 2.4)", true, "iss=", &ruleIssuerMatches},
+		{"a missing iss is refused when advertised, as missing (RFC 9207 Section 2.4)", true, "", &ruleIssuerSent},
+		{"a missing iss is accepted when not advertised (RFC 9207 Section 2.4)", false, "", nil},
+		{"a wrong iss is refused even when not advertised (RFC 9207 Section 2.4)", false, "iss=x", &ruleIssuerMatches},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			server := metadata.Metadata{Issuer: issuer, AuthorizationResponseIssParameterSupported: tt.advertised}
 			q, _ := url.ParseQuery(tt.query)
-			if err := checkIssuer(parseAuthorizationResponse(q), server); (err == nil) != tt.wantOK {
-				t.Errorf("checkIssuer(%q) = %v, want ok=%v", tt.query, err, tt.wantOK)
+			err := checkIssuer(parseAuthorizationResponse(q), server)
+			if (err == nil) != (tt.wantRule == nil) {
+				t.Fatalf("checkIssuer(%q) = %v, want ok=%v", tt.query, err, tt.wantRule == nil)
+			}
+			if err == nil {
+				return
+			}
+			v := err.(*pageError).view
+			if v.Rule != tt.wantRule.Quoted() {
+				t.Errorf("checkIssuer(%q) quotes %q, want %q", tt.query, v.Rule, tt.wantRule.Quoted())
+			}
+			if names := strings.Contains(v.Message, "names another issuer"); names != (tt.wantRule == &ruleIssuerMatches) {
+				t.Errorf("checkIssuer(%q) explains %q: says another issuer is named = %v, want %v", tt.query, v.Message, names, !names)
 			}
 		})
 	}

@@ -103,9 +103,17 @@ func checkHTTPURL(name, raw, ref string) error {
 	case !PortInRange(u):
 		return fmt.Errorf("config: %s must have a port from 1 to 65535, got %s", name, Show(raw))
 	case u.User != nil:
-		return fmt.Errorf("config: %s must not hold a user or password (%s), got %s", name, ref, Show(raw))
+		return UserinfoRefused(name, raw, ref)
 	}
 	return nil
+}
+
+// UserinfoRefused is the refusal of setting name, under the rule of ref,
+// whose URI raw holds a user or password: a password in it would be
+// published wherever the URI is (metadata, tokens, a Location header).
+// The password is masked (Show).
+func UserinfoRefused(name, raw, ref string) error {
+	return fmt.Errorf("config: %s must not hold a user or password (%s), got %s", name, ref, Show(raw))
 }
 
 // uriCharacterSet are the characters of [RFC 3986 Section 2]: unreserved,

@@ -459,17 +459,30 @@ func (c Config) validateRegistration() error {
 // indicator ([RFC 8707 Section 2], setting.ResourceIndicator, the rule a
 // request's resource parameter is held to). The provider's own also needs
 // a host: its metadata is found at its host, under its path
-// ([RFC 9728 Section 3.1]).
+// ([RFC 9728 Section 3.1]). Neither holds a user or password, which
+// [RFC 3986 Section 3.2.1] deprecates: the provider publishes each in its
+// metadata and in the "aud" of tokens.
 //
 // [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 // [RFC 9728 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9728#section-3.1
+// [RFC 3986 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.1
 func (c Config) validateResources() error {
-	if u, ok := setting.ResourceIndicator(c.Audience); c.Audience != "" && (!ok || u.Host == "") {
-		return fmt.Errorf("config: ACCESS_TOKEN_AUDIENCE: %s must be an absolute URI with a host, without a fragment (RFC 8707 Section 2, RFC 9728 Section 3.1)", setting.Show(c.Audience))
+	if c.Audience != "" {
+		u, ok := setting.ResourceIndicator(c.Audience)
+		if !ok || u.Host == "" {
+			return fmt.Errorf("config: ACCESS_TOKEN_AUDIENCE: %s must be an absolute URI with a host, without a fragment (RFC 8707 Section 2, RFC 9728 Section 3.1)", setting.Show(c.Audience))
+		}
+		if u.User != nil {
+			return setting.UserinfoRefused("ACCESS_TOKEN_AUDIENCE", c.Audience, "RFC 3986 Section 3.2.1")
+		}
 	}
 	for _, r := range c.Resources {
-		if _, ok := setting.ResourceIndicator(r); !ok {
+		u, ok := setting.ResourceIndicator(r)
+		if !ok {
 			return fmt.Errorf("config: RESOURCES: %s must be an absolute URI without a fragment (RFC 8707 Section 2)", setting.Show(r))
+		}
+		if u.User != nil {
+			return setting.UserinfoRefused("RESOURCES", r, "RFC 3986 Section 3.2.1")
 		}
 	}
 	return nil

@@ -97,6 +97,11 @@ func TestValidate(t *testing.T) {
 		{"a resource whose host has a colon and is no IPv6 address: no request could name it", func(c *Config) { c.Resources = []string{"ws://a:b:/"} }, "RESOURCES"},
 		{"an audience without a host: its metadata could not be found (RFC 9728 Section 3.1)", func(c *Config) { c.Audience = "urn:example:api" }, "ACCESS_TOKEN_AUDIENCE"},
 		{"an audience whose host has a colon and is no IPv6 address", func(c *Config) { c.Audience = "ws://a:b:/" }, "ACCESS_TOKEN_AUDIENCE"},
+		{"an audience with a user and password: it is published (RFC 3986 Section 3.2.1)", func(c *Config) { c.Audience = "https://op:" + password + "@api.example/mcp" }, "ACCESS_TOKEN_AUDIENCE must not hold a user or password"},
+		{"an audience with a user", func(c *Config) { c.Audience = "https://op@api.example/mcp" }, "ACCESS_TOKEN_AUDIENCE must not hold a user or password"},
+		{"a resource with a user and password: it is published (RFC 3986 Section 3.2.1)", func(c *Config) {
+			c.Resources = []string{"https://api.example", "https://u2:" + password + "@other.example/x"}
+		}, "RESOURCES must not hold a user or password"},
 		{"a database URL of another scheme", func(c *Config) { c.DatabaseURL = "mysql://x/y" }, "DATABASE_URL"},
 		{"a database URL in SQLite's URI syntax", func(c *Config) { c.DatabaseURL = "file:data/provider.db" }, "DATABASE_URL"},
 		{"an in-memory SQLite database", func(c *Config) { c.DatabaseURL = ":memory:" }, "DATABASE_URL"},

@@ -166,14 +166,26 @@ func rotateKeys(ctx context.Context, cfg config.Config) error {
 	for _, alg := range keys.Algorithms() {
 		fmt.Printf("new %s signing key %s\n", alg, kids[alg])
 	}
-	switch {
-	case err != nil:
-	case config.IsPostgres(cfg.DatabaseURL):
-		fmt.Println("running providers are notified and pick the new keys up at once")
-	default:
-		fmt.Println("a running provider picks the new keys up within a minute")
+	if err == nil {
+		fmt.Println(afterRotation(cfg))
 	}
 	return err
+}
+
+// afterRotation says when running providers use the keys a rotation
+// added. With KEY_ENCRYPTION_KEY_PREVIOUS set, the rotation has also
+// resealed every key with KEY_ENCRYPTION_KEY (token.LoadKeys): a provider
+// still running with the previous key cannot open them, so the providers
+// must be restarted with the new one.
+func afterRotation(cfg config.Config) string {
+	switch {
+	case cfg.KeyEncryptionKeyPrevious != "":
+		return "every signing key is now sealed with the new KEY_ENCRYPTION_KEY: restart the providers with it (a provider running with the previous key cannot open the new keys)"
+	case config.IsPostgres(cfg.DatabaseURL):
+		return "running providers are notified and pick the new keys up at once"
+	default:
+		return "a running provider picks the new keys up within a minute"
+	}
 }
 
 // openStore opens the store DATABASE_URL names with open (backend.Open or

@@ -576,6 +576,37 @@ func TestKeysRotateCommand(t *testing.T) {
 	}
 }
 
+// TestAfterRotation: what "provider keys rotate" says of running providers
+// is true of each store, and of a key-encryption key change, which running
+// providers cannot follow (they hold the previous key): it says to restart
+// them and not that they pick the new keys up.
+func TestAfterRotation(t *testing.T) {
+	const postgresURL = "postgres://db/oauth"
+	tests := []struct {
+		name                  string
+		databaseURL, previous string
+		want                  string
+	}{
+		{"SQLite: re-read within a minute", "data/provider.db", "", "picks the new keys up within a minute"},
+		{"PostgreSQL: notified at once", postgresURL, "", "pick the new keys up at once"},
+		{"a key-encryption key change on SQLite: restart", "data/provider.db", "old", "restart the providers with it"},
+		{"a key-encryption key change on PostgreSQL: restart", postgresURL, "old", "restart the providers with it"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.DatabaseURL, cfg.KeyEncryptionKeyPrevious = tc.databaseURL, tc.previous
+			got := afterRotation(cfg)
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("got %q, want it to say %q", got, tc.want)
+			}
+			if tc.previous != "" && strings.Contains(got, "pick") {
+				t.Errorf("got %q, want no promise that running providers pick the keys up", got)
+			}
+		})
+	}
+}
+
 // migratedStore migrates the database databaseURL names, as a provider's
 // first start does, and returns databaseURL: "provider keys rotate" changes
 // no schema, and refuses a database no provider has used.

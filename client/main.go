@@ -24,6 +24,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/client/internal/config"
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/web"
 	"github.com/oauth-reference/client/internal/wirelog"
@@ -169,54 +170,86 @@ func waitingHandler(cfg config.Config, m *service.Metrics, log *slog.Logger, pag
 	return r
 }
 
-// startingPage says the client waits for the provider, and reloads itself.
+// startingPage says the client waits for the provider, and reloads itself,
+// in the language of the request (waitingLanguage).
 func startingPage(cfg config.Config) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		l := waitingLanguage(c)
 		c.Header("Retry-After", "2")
 		c.Header("Refresh", "2")
-		c.String(http.StatusServiceUnavailable, "The client is starting: it is waiting for the provider at %s.\n"+
-			"This page reloads by itself.\n", cfg.BackChannel())
+		writeWaitingPage(c, l, l.T("The client is starting: it is waiting for the provider at %s.", cfg.BackChannel())+"\n"+
+			l.T("This page reloads by itself.")+"\n")
 	}
 }
 
 // misconfiguredPage explains why the provider's metadata cannot be used:
 // the first-run failure of most OAuth setups, where the issuer the browser
 // sees, the address the client reaches, and what the metadata says differ.
+// It is written once per language (misconfiguredText) and served in the
+// language of the request (waitingLanguage).
 func misconfiguredPage(cfg config.Config, err error) gin.HandlerFunc {
-	var b strings.Builder
-	fmt.Fprintf(&b, "The client cannot use the provider's metadata:\n\n  %v\n\n", err)
-	var f *discoveryFailure
-	if errors.As(err, &f) {
-		fmt.Fprintf(&b, "Metadata fetched from: %s (attempt %d)\n", f.url, f.attempt)
+	pages := map[string]string{}
+	for _, l := range i18n.All {
+		pages[l.Code] = misconfiguredText(l, cfg, err)
 	}
-	fmt.Fprintf(&b, "Issuer the browser sees (AUTH_SERVER):      %s\n"+
-		"Back channel the client uses (AUTH_SERVER_INTERNAL, or AUTH_SERVER): %s\n\n%s",
-		cfg.AuthServer, cfg.BackChannel(), whatToChange(err))
-	page := b.String()
-	return func(c *gin.Context) { c.String(http.StatusServiceUnavailable, "%s", page) }
+	return func(c *gin.Context) {
+		l := waitingLanguage(c)
+		writeWaitingPage(c, l, pages[l.Code])
+	}
 }
 
-// whatToChange says which setting to change for err. For another issuer it
-// names both values (for metadata without one, it says so): the metadata's
-// "issuer" and the "iss" of every response are compared with AUTH_SERVER
-// as strings, so even a trailing "/" differs.
-func whatToChange(err error) string {
+// misconfiguredText is the text of misconfiguredPage in l. The error, the
+// settings' names and their values stay as they are: they are what the
+// log says and what is typed.
+func misconfiguredText(l i18n.Lang, cfg config.Config, err error) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n  %v\n\n", l.T("The client cannot use the provider's metadata:"), err)
+	var f *discoveryFailure
+	if errors.As(err, &f) {
+		fmt.Fprintln(&b, l.T("Metadata fetched from: %s (attempt %d)", f.url, f.attempt))
+	}
+	fmt.Fprintln(&b, l.T("Issuer the browser sees (AUTH_SERVER): %s", cfg.AuthServer))
+	fmt.Fprintln(&b, l.T("Back channel the client uses (AUTH_SERVER_INTERNAL, or AUTH_SERVER): %s", cfg.BackChannel()))
+	b.WriteString("\n" + whatToChange(l, err))
+	return b.String()
+}
+
+// waitingLanguage is the language of the pages served while the client
+// waits for usable metadata: the browser's Accept-Language, negotiated as
+// on every other page (i18n.Negotiate), else English. The language chosen
+// on the switch is kept in a session, and there is none yet: sessions live
+// in the memory of the client's routes, which are not served before the
+// metadata is in.
+func waitingLanguage(c *gin.Context) i18n.Lang {
+	return i18n.Negotiate("", c.GetHeader("Accept-Language"))
+}
+
+// writeWaitingPage answers 503 Service Unavailable with text, plain text in
+// l (Content-Language: a browser picks the script's font by it).
+func writeWaitingPage(c *gin.Context, l i18n.Lang, text string) {
+	c.Header("Content-Language", l.HTML)
+	c.String(http.StatusServiceUnavailable, "%s", text)
+}
+
+// whatToChange says, in l, which setting to change for err. For another
+// issuer it names both values (for metadata without one, it says so): the
+// metadata's "issuer" and the "iss" of every response are compared with
+// AUTH_SERVER as strings, so even a trailing "/" differs.
+func whatToChange(l i18n.Lang, err error) string {
 	var m *metadata.IssuerMismatch
 	if !errors.As(err, &m) {
-		return "Fix the settings, then restart the client.\n"
+		return l.T("Fix the settings, then restart the client.") + "\n"
 	}
-	rule := "The metadata's \"issuer\" must be identical to AUTH_SERVER (RFC 8414 Section 3.3), " +
-		"as the \"iss\" of every authorization response must be (RFC 9207 Section 2.4).\n"
-	if m.Metadata == "" {
-		return rule + "The metadata names no issuer, which it must (RFC 8414 Section 2): AUTH_SERVER_INTERNAL, or AUTH_SERVER, " +
-			"may lead to another server than the provider. Check them, then restart the client.\n"
+	rule := l.T(`The metadata's "issuer" must be identical to AUTH_SERVER (RFC 8414 Section 3.3), as the "iss" of every authorization response must be (RFC 9207 Section 2.4).`) + "\n"
+	switch {
+	case m.Metadata == "":
+		return rule + l.T("The metadata names no issuer, which it must (RFC 8414 Section 2): AUTH_SERVER_INTERNAL, or AUTH_SERVER, may lead to another server than the provider. Check them, then restart the client.") + "\n"
+	case m.OnlySlash():
+		return rule + l.T(`The two differ only by the trailing "/": issuers are compared character for character, so it counts.`) + "\n" +
+			l.T("To change: set AUTH_SERVER=%s, exactly as the provider names its issuer, and restart the client.", m.Metadata) + "\n"
+	default:
+		return rule + l.T("To change: set AUTH_SERVER=%s, the issuer the provider names, and restart the client; or, if %s is the issuer you mean, set the provider's ISSUER to it.", m.Metadata, m.Trusted) + "\n"
 	}
-	if m.OnlySlash() {
-		return rule + "The two differ only by the trailing \"/\": issuers are compared character for character, so it counts.\n" +
-			fmt.Sprintf("To change: set AUTH_SERVER=%s, exactly as the provider names its issuer, and restart the client.\n", m.Metadata)
-	}
-	return rule + fmt.Sprintf("To change: set AUTH_SERVER=%s, the issuer the provider names, and restart the client; "+
-		"or, if %s is the issuer you mean, set the provider's ISSUER to it.\n", m.Metadata, m.Trusted)
 }
 
 // discoveryFailure is metadata the client could not use: the URL it came

@@ -45,7 +45,7 @@ var countedMessages = []counted{
 }
 
 // tables are the message tables, one per part of the client.
-var tables = [][]pair{layoutMessages, homeMessages, walkMessages, inspectorMessages, labMessages, mcpMessages, deviceMessages, pageMessages, spaMessages, cliMessages}
+var tables = [][]pair{layoutMessages, homeMessages, walkMessages, inspectorMessages, labMessages, mcpMessages, deviceMessages, pageMessages, spaMessages, cliMessages, startupMessages}
 
 // catalogue holds every message in both languages.
 var catalogue, keys = buildCatalogue()

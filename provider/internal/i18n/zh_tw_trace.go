@@ -113,6 +113,7 @@ var traditionalChineseTrace = map[string]string{
 	"the authorization code is one this server issued (expired codes are forgotten once purged)": "授權碼 (authorization code) 是本伺服器簽發的（過期的授權碼一經清除就不再記得）",
 	"the code was issued to this client":                                                         "授權碼 (authorization code) 是簽發給這個用戶端的",
 	"the code has not been used before":                                                          "授權碼 (authorization code) 之前沒有被使用過",
+	"the code was still unused when redeemed (no concurrent request used it first)":              "兌換時授權碼 (authorization code) 仍未被使用（沒有同時送來的請求先用掉它）",
 	"the code has not expired":                                                                   "授權碼 (authorization code) 尚未過期",
 	"redirect_uri is sent when the authorization request had one":                                "授權請求 (authorization request) 帶有 redirect_uri 時，這裡也必須送出 redirect_uri",
 	"redirect_uri, if sent in both requests, is identical to the authorization request's":        "若兩個請求都送出 redirect_uri，它與授權請求 (authorization request) 中的完全相同",
@@ -131,10 +132,15 @@ var traditionalChineseTrace = map[string]string{
 	"the refresh token has not been used before (rotation: reuse revokes the grant)":             "更新權杖 (refresh token) 之前沒有被使用過（輪替 (rotation)：重複使用會撤銷整個授權許可 (grant)）",
 	"the refresh token has not expired and its grant is not revoked":                             "更新權杖 (refresh token) 尚未過期，且它的授權許可 (grant) 沒有被撤銷",
 	"the grant is in force: not revoked, its client not deleted":                                 "授權許可 (grant) 仍然有效：沒有被撤銷，它的用戶端 (client) 也沒有被刪除",
-	"a rotated-out refresh token presented again by its client less than REFRESH_REUSE_GRACE after its rotation may be the one rotated out most recently": "已被輪替掉的更新權杖 (refresh token)，若由同一個用戶端在輪替後 REFRESH_REUSE_GRACE 之內再次出示，只能是最近一次被輪替掉的那一個",
-	"a refresh token bound to a DPoP key comes with a proof by that key":                                                                                  "綁定 DPoP 金鑰的更新權杖 (refresh token)，必須附上由該金鑰簽署的證明 (proof)",
-	"the requested scope is within the scope originally granted":                                                                                          "請求的範圍 (scope) 不超過原本授予的範圍",
-	"the scope of a refresh is within the client's registered scopes (none requested: the granted scope, less any scope the client no longer has)":        "更新 (refresh) 的範圍 (scope) 不超過用戶端目前註冊的範圍（未請求範圍時：原本授予的範圍，去掉用戶端已不再擁有的範圍）",
+	"the refresh token was still unused when rotated (no concurrent request used it first)":      "輪替 (rotation) 時更新權杖 (refresh token) 仍未被使用（沒有同時送來的請求先用掉它）",
+
+	"a refresh token bound to a DPoP key comes with a proof by that key":                                                                           "綁定 DPoP 金鑰的更新權杖 (refresh token)，必須附上由該金鑰簽署的證明 (proof)",
+	"the requested scope is within the scope originally granted":                                                                                   "請求的範圍 (scope) 不超過原本授予的範圍",
+	"the scope of a refresh is within the client's registered scopes (none requested: the granted scope, less any scope the client no longer has)": "更新 (refresh) 的範圍 (scope) 不超過用戶端目前註冊的範圍（未請求範圍時：原本授予的範圍，去掉用戶端已不再擁有的範圍）",
+
+	// The refresh token reuse grace (REFRESH_REUSE_GRACE), this provider's exception to RFC 9700 Section 4.14.2.
+	"a rotated-out refresh token presented again by its client was rotated out less than REFRESH_REUSE_GRACE ago":                                "由同一個用戶端再次出示的已輪替掉的更新權杖 (refresh token)，是在不到 REFRESH_REUSE_GRACE 之前被輪替掉的",
+	"a refresh token presented again within REFRESH_REUSE_GRACE is the one its grant rotated out most recently, and its grant is still in force": "在 REFRESH_REUSE_GRACE 之內再次出示的更新權杖 (refresh token)，是它的授權許可 (grant) 最近一次輪替掉的那一個，且該授權許可仍然有效",
 
 	// The device authorization grant (RFC 8628).
 	"user codes entered from this network stay within the entry rate":                                   "這個網路輸入使用者代碼 (user code) 的速度在輸入速率限制之內",

@@ -90,6 +90,11 @@ var (
 	ruleCodeIssuedToClient = Rule{"the code was issued to this client", "RFC 6749 Section 4.1.3"}
 	ruleCodeSingleUse      = Rule{"the code has not been used before", "RFC 6749 Section 4.1.2"}
 	ruleCodeUnexpired      = Rule{"the code has not expired", "RFC 6749 Section 4.1.2"}
+	// ruleCodeSingleUse again, as the store redeems the code atomically
+	// (redeemCode): of concurrent requests that all read the code unused,
+	// one redeems it and the others break this rule, not the one they
+	// passed when they read it.
+	ruleCodeUnusedWhenRedeemed = Rule{"the code was still unused when redeemed (no concurrent request used it first)", "RFC 6749 Section 4.1.2"}
 	// A request "missing a required parameter" is invalid_request
 	// ([RFC 6749 Section 5.2]), not a redirect_uri that does not match.
 	//
@@ -131,7 +136,7 @@ func (p *Provider) findUnusedCodeOrRevokeGrant(ctx context.Context, tr *Trace, c
 		return code, err
 	}
 	if !code.UsedAt.IsZero() {
-		return code, p.codeReplayed(ctx, tr, code)
+		return code, p.codeReplayed(ctx, tr, ruleCodeSingleUse, code)
 	}
 	tr.Check(ruleCodeSingleUse, true)
 	return code, nil
@@ -141,12 +146,12 @@ func (p *Provider) findUnusedCodeOrRevokeGrant(ctx context.Context, tr *Trace, c
 // issued from it (nothing but its grant, for a code used up by a refused
 // attempt), in one store call: both or neither. If
 // a concurrent request redeemed it since findUnusedCodeOrRevokeGrant read
-// it, this is the code's second use; if its grant went meanwhile (with its
-// client), the grant is no longer in force.
+// it, this is the code's second use (ruleCodeUnusedWhenRedeemed); if its
+// grant went meanwhile (with its client), the grant is no longer in force.
 func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.AuthorizationCode, issued store.Issued) *Error {
 	switch err := p.Store.RedeemAuthorizationCode(ctx, code.Hash, p.Now(), issued); {
 	case errors.Is(err, store.ErrAlreadyUsed):
-		return p.codeReplayed(ctx, tr, code)
+		return p.codeReplayed(ctx, tr, ruleCodeUnusedWhenRedeemed, code)
 	case errors.Is(err, store.ErrNotFound):
 		return grantGone(tr)
 	case err != nil:
@@ -158,9 +163,11 @@ func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.Authori
 
 // codeReplayed answers a code presented a second time: the request is
 // denied and the code's grant revoked, which ends every token issued from
-// it (revokeReplayedGrant).
-func (p *Provider) codeReplayed(ctx context.Context, tr *Trace, code store.AuthorizationCode) *Error {
-	return p.revokeReplayedGrant(ctx, tr, replay{rule: ruleCodeSingleUse, event: EventCodeReplay,
+// it (revokeReplayedGrant). broken is the rule the trace shows failed:
+// ruleCodeSingleUse when the code was read used, ruleCodeUnusedWhenRedeemed
+// when a concurrent request redeemed it after it was read.
+func (p *Provider) codeReplayed(ctx context.Context, tr *Trace, broken Rule, code store.AuthorizationCode) *Error {
+	return p.revokeReplayedGrant(ctx, tr, replay{rule: broken, event: EventCodeReplay,
 		revoked:     "grant revoked: every token issued from this code is dead",
 		description: "the authorization code was already used; any tokens issued from it are revoked"}, code.ClientID, code.GrantID)
 }

@@ -20,8 +20,8 @@ import (
 // recently through again within the grace (store.RefreshGraceApplies): the
 // caller gets a fresh pair of the same grant, for relying parties that send
 // parallel refreshes of one token. That exception is this provider's, not
-// the RFC's (ruleRefreshReuseGrace; README, "Refresh token reuse grace",
-// for the trade-off).
+// the RFC's (ruleRefreshGraceWindow, ruleRefreshGraceLatest; README,
+// "Refresh token reuse grace", for the trade-off).
 //
 // [RFC 6749 Section 6]: https://www.rfc-editor.org/rfc/rfc6749#section-6
 // [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
@@ -51,12 +51,13 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	graced, serr := p.Store.RotateRefreshToken(ctx, old.Hash, next, now, graceFrom)
 	switch {
 	case errors.Is(serr, store.ErrAlreadyUsed):
-		return nil, p.refreshReused(ctx, tr, old)
+		return nil, p.refreshReused(ctx, tr, ruleBrokenAtRotation(old), old)
 	case errors.Is(serr, store.ErrNotFound): // its grant went since checkRefreshTokenOrRevokeGrant: its client was deleted
 		return nil, grantGone(tr)
 	case serr != nil:
 		return nil, ServerError(serr)
 	case graced:
+		tr.Check(ruleRefreshGraceLatest, true)
 		p.Log.InfoContext(ctx, "refresh token presented again within REFRESH_REUSE_GRACE; fresh pair issued", "client_id", client.ID, "grant_id", grant.ID)
 		tr.Changed("refresh token presented again within REFRESH_REUSE_GRACE: a fresh pair of the same grant")
 	default:
@@ -64,6 +65,19 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	}
 	tr.Changed("refresh token issued")
 	return resp, nil
+}
+
+// ruleBrokenAtRotation is the rule a refresh token broke when the store
+// refused to rotate it as used (store.ErrAlreadyUsed), after
+// checkRefreshTokenOrRevokeGrant had let it through: read unused, a
+// concurrent request rotated it first (ruleRefreshUnusedWhenRotated); read
+// within the grace's window, it was not the one its grant rotated out most
+// recently, or its grant went meanwhile (ruleRefreshGraceLatest).
+func ruleBrokenAtRotation(old store.RefreshToken) Rule {
+	if old.UsedAt.IsZero() {
+		return ruleRefreshUnusedWhenRotated
+	}
+	return ruleRefreshGraceLatest
 }
 
 // reuseGraceFrom is the earliest rotation time at which a rotated-out
@@ -105,16 +119,26 @@ var (
 	ruleRefreshOwnClient   = Rule{"the refresh token was issued to this client", "RFC 6749 Section 6"}
 	ruleRefreshUnused      = Rule{"the refresh token has not been used before (rotation: reuse revokes the grant)", "RFC 9700 Section 4.14.2"}
 	ruleRefreshGrantActive = Rule{"the refresh token has not expired and its grant is not revoked", "RFC 6749 Section 6"}
-	// ruleRefreshReuseGrace is this provider's exception to the rotation of
-	// [RFC 9700 Section 4.14.2], which has none: "The previous refresh token
-	// is invalidated, but information about the relationship is retained by
-	// the authorization server." With REFRESH_REUSE_GRACE set, the token
-	// rotated out most recently is not invalidated at once (README,
-	// "Refresh token reuse grace"). Its ref is the section it relaxes: a
+	// ruleRefreshUnused again, as the store rotates the token atomically:
+	// of concurrent requests that all read the token unused, one rotates it
+	// and the others break this rule (unless the reuse grace lets them
+	// through: ruleRefreshGraceLatest), not the one they passed when they
+	// read it.
+	ruleRefreshUnusedWhenRotated = Rule{"the refresh token was still unused when rotated (no concurrent request used it first)", "RFC 9700 Section 4.14.2"}
+	// ruleRefreshGraceWindow and ruleRefreshGraceLatest are this provider's
+	// exception to the rotation of [RFC 9700 Section 4.14.2], which has
+	// none: "The previous refresh token is invalidated, but information
+	// about the relationship is retained by the authorization server." With
+	// REFRESH_REUSE_GRACE set, the token rotated out most recently is not
+	// invalidated at once (README, "Refresh token reuse grace"). The window
+	// is checked when the token is read; whether it is the one rotated out
+	// most recently, the store decides under the grant's lock as it rotates
+	// (store.RefreshGraceApplies). Their ref is the section they relax: a
 	// rule in a trace names a section of a specification.
 	//
 	// [RFC 9700 Section 4.14.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
-	ruleRefreshReuseGrace = Rule{"a rotated-out refresh token presented again by its client less than REFRESH_REUSE_GRACE after its rotation may be the one rotated out most recently", "RFC 9700 Section 4.14.2"}
+	ruleRefreshGraceWindow = Rule{"a rotated-out refresh token presented again by its client was rotated out less than REFRESH_REUSE_GRACE ago", "RFC 9700 Section 4.14.2"}
+	ruleRefreshGraceLatest = Rule{"a refresh token presented again within REFRESH_REUSE_GRACE is the one its grant rotated out most recently, and its grant is still in force", "RFC 9700 Section 4.14.2"}
 	// [RFC 9449 Section 5]: "The binding MUST be validated when the refresh
 	// token is later presented to get new access tokens. As a result, such
 	// a client MUST present a DPoP proof for the same key that was used to
@@ -176,9 +200,9 @@ func (p *Provider) checkRefreshTokenOrRevokeGrant(ctx context.Context, tr *Trace
 	case rt.UsedAt.IsZero():
 		tr.Check(ruleRefreshUnused, true)
 	case graceFrom.IsZero() || !rt.UsedAt.After(graceFrom): // no grace, or rotated out before it
-		return rt, store.Grant{}, p.refreshReused(ctx, tr, rt)
-	default: // within the grace's time; the store decides the rest atomically (store.RefreshGraceApplies)
-		tr.Check(ruleRefreshReuseGrace, true)
+		return rt, store.Grant{}, p.refreshReused(ctx, tr, ruleRefreshUnused, rt)
+	default: // within the grace's window; the store decides the rest atomically (ruleRefreshGraceLatest)
+		tr.Check(ruleRefreshGraceWindow, true)
 	}
 	grant, err := p.liveRefreshToken(ctx, tr, rt)
 	if err != nil {
@@ -216,9 +240,11 @@ func (p *Provider) liveRefreshToken(ctx context.Context, tr *Trace, rt store.Ref
 
 // refreshReused revokes the grant of a refresh token presented a second
 // time, which ends every access and refresh token descended from it
-// (revokeReplayedGrant).
-func (p *Provider) refreshReused(ctx context.Context, tr *Trace, rt store.RefreshToken) *Error {
-	return p.revokeReplayedGrant(ctx, tr, replay{rule: ruleRefreshUnused, event: EventRefreshReuse,
+// (revokeReplayedGrant). broken is the rule the trace shows failed:
+// ruleRefreshUnused when the token was read used, else
+// ruleBrokenAtRotation's.
+func (p *Provider) refreshReused(ctx context.Context, tr *Trace, broken Rule, rt store.RefreshToken) *Error {
+	return p.revokeReplayedGrant(ctx, tr, replay{rule: broken, event: EventRefreshReuse,
 		revoked:     "grant revoked: every access and refresh token of it is dead",
 		description: "the refresh token was already used; the grant is revoked"}, rt.ClientID, rt.GrantID)
 }

@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,6 +167,173 @@ func TestPollPendingRecordsTheDueInstant(t *testing.T) {
 					}
 				}
 			}
+		})
+	}
+}
+
+// losingStore is the real store, but a concurrent request redeems the
+// code, or rotates the refresh token, just before the request under test
+// does: that request read it unused, and loses the race in the store.
+type losingStore struct{ store.Store }
+
+func (s losingStore) RedeemAuthorizationCode(ctx context.Context, hash string, now time.Time, issued store.Issued) error {
+	if err := s.Store.RedeemAuthorizationCode(ctx, hash, now, store.Issued{}); err != nil {
+		return err
+	}
+	return s.Store.RedeemAuthorizationCode(ctx, hash, now, issued)
+}
+
+func (s losingStore) RotateRefreshToken(ctx context.Context, oldHash string, next store.Issued, now, graceFrom time.Time) (bool, error) {
+	winners := *next.RefreshToken
+	winners.Hash = oauth.HashSecret(oauth.NewSecret())
+	if _, err := s.Store.RotateRefreshToken(ctx, oldHash, store.Issued{GrantExpiresAt: next.GrantExpiresAt, RefreshToken: &winners}, now, graceFrom); err != nil {
+		return false, err
+	}
+	return s.Store.RotateRefreshToken(ctx, oldHash, next, now, graceFrom)
+}
+
+// issuedCode stores an authorization code for the demo confidential
+// client, as its user's approval does, and returns it.
+func issuedCode(t *testing.T, p *oauth.Provider) string {
+	t.Helper()
+	code, now := oauth.NewSecret(), p.Now()
+	grant := store.Grant{ID: oauth.NewSecret(), ClientID: p.Config.ClientID, UserID: p.Config.UserID, Scope: "read",
+		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	record := store.AuthorizationCode{Hash: oauth.HashSecret(code), GrantID: grant.ID, ClientID: grant.ClientID, UserID: grant.UserID,
+		Scope: grant.Scope, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(p.Config.CodeTTL)}
+	if err := p.Store.CreateAuthorizationCode(t.Context(), grant, record); err != nil {
+		t.Fatalf("CreateAuthorizationCode: %v", err)
+	}
+	return code
+}
+
+// deviceRefreshToken is a refresh token of a fresh device grant.
+func deviceRefreshToken(t *testing.T, p *oauth.Provider, clock *clocktest.Clock) string {
+	t.Helper()
+	tok, err := p.Token(t.Context(), oauth.TokenRequest{GrantType: oauth.GrantTypeDeviceCode, DeviceCode: approvedDeviceCode(t, p, clock),
+		Client: oauth.ClientCredentials{Method: oauth.AuthNone, ClientID: "device-client"}})
+	if err != nil {
+		t.Fatalf("device code redemption: %v", err)
+	}
+	return tok.RefreshToken
+}
+
+// refreshWithTrace presents refreshToken as the device client and returns
+// the answer with the request's trace.
+func refreshWithTrace(t *testing.T, p *oauth.Provider, refreshToken string) (*oauth.TokenResponse, *oauth.Error, *oauth.Trace) {
+	t.Helper()
+	tr := &oauth.Trace{}
+	resp, err := p.Token(oauth.WithTrace(t.Context(), tr), oauth.TokenRequest{GrantType: oauth.GrantTypeRefreshToken,
+		RefreshToken: refreshToken, Client: oauth.ClientCredentials{Method: oauth.AuthNone, ClientID: "device-client"}})
+	return resp, err, tr
+}
+
+// wantRuleOutcome checks that the trace applied a rule whose text holds
+// rule, with the outcome passed, and no rule both passed and failed.
+func wantRuleOutcome(t *testing.T, tr *oauth.Trace, rule string, passed bool) {
+	t.Helper()
+	outcomes := map[string]map[bool]bool{}
+	for _, c := range tr.Checks {
+		if outcomes[c.Rule] == nil {
+			outcomes[c.Rule] = map[bool]bool{}
+		}
+		outcomes[c.Rule][c.Passed] = true
+	}
+	found := false
+	for text, seen := range outcomes {
+		if seen[true] && seen[false] {
+			t.Errorf("the trace shows the rule %q both passed and failed: %+v", text, tr.Checks)
+		}
+		found = found || strings.Contains(text, rule) && seen[passed]
+	}
+	if !found {
+		t.Errorf("the trace: got %+v, want the rule %q with passed=%v", tr.Checks, rule, passed)
+	}
+}
+
+// TestRaceLoserTrace: a request that read its code or refresh token unused
+// and then lost the race to a concurrent request is refused, its grant
+// revoked (RFC 6749 Section 4.1.2, RFC 9700 Section 4.14.2), and its trace
+// names the store's atomic check as the rule it broke, not the read-time
+// one it passed. On SQLite and PostgreSQL.
+func TestRaceLoserTrace(t *testing.T) {
+	for name, url := range storeURLs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+			cfg := config.Default()
+			cfg.DatabaseURL = url(t)
+			providertest.CheapPasswordHash(&cfg)
+			p := providertest.NewProvider(t, cfg, clock.Now)
+			st := p.Store
+
+			t.Run("a code redeemed by a concurrent request after it was read (RFC 6749 Section 4.1.2)", func(t *testing.T) {
+				code := issuedCode(t, p)
+				p.Store = losingStore{st}
+				defer func() { p.Store = st }()
+				tr := &oauth.Trace{}
+				_, err := p.Token(oauth.WithTrace(t.Context(), tr), oauth.TokenRequest{GrantType: oauth.GrantTypeAuthorizationCode, Code: code,
+					Client: oauth.ClientCredentials{Method: oauth.AuthClientSecretBasic, ClientID: cfg.ClientID, Secret: cfg.ClientSecret}})
+				if err == nil || err.Code != oauth.ErrInvalidGrant {
+					t.Fatalf("got %v, want invalid_grant", err)
+				}
+				wantRuleOutcome(t, tr, "the code has not been used before", true)
+				wantRuleOutcome(t, tr, "the code was still unused when redeemed", false)
+			})
+
+			t.Run("a refresh token rotated by a concurrent request after it was read (RFC 9700 Section 4.14.2)", func(t *testing.T) {
+				refreshToken := deviceRefreshToken(t, p, clock)
+				p.Store = losingStore{st}
+				defer func() { p.Store = st }()
+				_, err, tr := refreshWithTrace(t, p, refreshToken)
+				if err == nil || err.Code != oauth.ErrInvalidGrant {
+					t.Fatalf("got %v, want invalid_grant", err)
+				}
+				wantRuleOutcome(t, tr, "the refresh token has not been used before", true)
+				wantRuleOutcome(t, tr, "the refresh token was still unused when rotated", false)
+			})
+		})
+	}
+}
+
+// TestRefreshReuseGraceTrace: with REFRESH_REUSE_GRACE, the trace shows the
+// grace's window, checked when the token is read, apart from the store's
+// decision that it is the token rotated out most recently: that token
+// passes both, and an older one, inside the window too, fails the second
+// (README, "Refresh token reuse grace"). On SQLite and PostgreSQL.
+func TestRefreshReuseGraceTrace(t *testing.T) {
+	for name, url := range storeURLs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+			cfg := config.Default()
+			cfg.DatabaseURL = url(t)
+			cfg.RefreshReuseGrace = 5 * time.Second
+			p := providertest.NewProvider(t, cfg, clock.Now)
+			const window, latest = "rotated out less than REFRESH_REUSE_GRACE ago", "the one its grant rotated out most recently"
+
+			first := deviceRefreshToken(t, p, clock)
+			second, err, _ := refreshWithTrace(t, p, first)
+			if err != nil {
+				t.Fatalf("first rotation: %v", err)
+			}
+			clock.Advance(time.Second)
+			_, err, tr := refreshWithTrace(t, p, first)
+			if err != nil {
+				t.Fatalf("the token rotated out most recently, within the grace: got %v, want a fresh pair", err)
+			}
+			wantRuleOutcome(t, tr, window, true)
+			wantRuleOutcome(t, tr, latest, true)
+
+			if _, err, _ := refreshWithTrace(t, p, second.RefreshToken); err != nil {
+				t.Fatalf("second rotation: %v", err)
+			}
+			_, err, tr = refreshWithTrace(t, p, first)
+			if err == nil || err.Code != oauth.ErrInvalidGrant {
+				t.Fatalf("a token rotated out before the most recent one, within the grace: got %v, want invalid_grant", err)
+			}
+			wantRuleOutcome(t, tr, window, true)
+			wantRuleOutcome(t, tr, latest, false)
 		})
 	}
 }

@@ -474,8 +474,12 @@ type Store interface {
 	// RetireAt to retireAt or RetiredAt+KeepAfterRetirement, whichever is
 	// later, in one transaction. Rotations are serialised, in any number of processes:
 	// of concurrent ones the last to commit retires the others' keys, so
-	// exactly one key of the algorithm, its own, is left unretired. A kid
-	// in use is ErrDuplicate, and then nothing changes.
+	// exactly one key of the algorithm, its own, is left unretired. A key
+	// created after k.CreatedAt (by a rotation that committed first, or a
+	// process whose clock is ahead) is retired as of its own CreatedAt
+	// instead: no key is retired before it was created, nor deleted before
+	// its KeepAfterRetirement has run from then. A kid in use is
+	// ErrDuplicate, and then nothing changes.
 	RotateSigningKey(ctx context.Context, k SigningKey, retireAt time.Time) error
 	// KeepSigningKey raises the KeepAfterRetirement of key id to keep where
 	// it is lower and, if a rotation has retired the key meanwhile, its

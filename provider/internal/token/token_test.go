@@ -97,8 +97,9 @@ func (f *fakeKeyStore) RotateSigningKey(_ context.Context, k store.SigningKey, r
 	}
 	for i, old := range f.keys {
 		if old.Algorithm == k.Algorithm && old.RetireAt.IsZero() {
-			// To the microsecond, as both stores keep times.
-			retiredAt := k.CreatedAt.Truncate(time.Microsecond)
+			// To the microsecond, as both stores keep times; never before
+			// the key was created.
+			retiredAt := later(k.CreatedAt, old.CreatedAt).Truncate(time.Microsecond)
 			f.keys[i].RetireAt, f.keys[i].RetiredAt = later(retireAt.Truncate(time.Microsecond), retiredAt.Add(old.KeepAfterRetirement)), retiredAt
 		}
 	}

@@ -53,7 +53,8 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 }
 
 // RotateSigningKey stores k and retires every other unretired key of its
-// algorithm as of k.CreatedAt, until retireAt or its retirement plus its
+// algorithm as of k.CreatedAt, or as of the key's own creation if that is
+// later (store.Store), until retireAt or its retirement plus its
 // keep_after_retirement_us, whichever is later, in one transaction. It first locks the table
 // against other writers (readers go on): rotations run one after the
 // other, in any process, each seeing the keys the ones before committed,
@@ -69,7 +70,8 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE signing_keys
-			SET retire_at = greatest($1, $2::timestamptz + keep_after_retirement_us * interval '1 microsecond'), retired_at = $2
+			SET retire_at = greatest($1, greatest($2::timestamptz, created_at) + keep_after_retirement_us * interval '1 microsecond'),
+				retired_at = greatest($2::timestamptz, created_at)
 			WHERE retire_at IS NULL AND algorithm = $3 AND id <> $4`,
 			retireAt, k.CreatedAt, k.Algorithm, k.ID); err != nil {
 			return fmt.Errorf("postgres: retire signing keys: %w", err)

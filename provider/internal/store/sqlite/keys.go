@@ -53,7 +53,8 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 }
 
 // RotateSigningKey stores k and retires every other unretired key of its
-// algorithm as of k.CreatedAt, until retireAt or its retirement plus its
+// algorithm as of k.CreatedAt, or as of the key's own creation if that is
+// later (store.Store), until retireAt or its retirement plus its
 // keep_after_retirement_us, whichever is later, in one transaction. The transaction begins
 // IMMEDIATE (see dsn), so rotations run one after the other, in any
 // process: the last leaves its key the only unretired one.
@@ -63,7 +64,7 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE signing_keys SET retire_at = max(?1, ?2 + keep_after_retirement_us), retired_at = ?2
+			UPDATE signing_keys SET retire_at = max(?1, max(?2, created_at) + keep_after_retirement_us), retired_at = max(?2, created_at)
 			WHERE retire_at IS NULL AND algorithm = ?3 AND id <> ?4`,
 			micros(retireAt), micros(k.CreatedAt), k.Algorithm, k.ID); err != nil {
 			return fmt.Errorf("sqlite: retire signing keys: %w", err)

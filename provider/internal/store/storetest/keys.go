@@ -88,6 +88,16 @@ var signingKeyTests = []test{
 		must(t, "RotateSigningKey", s.RotateSigningKey(t.Context(), newKey("now", 0), at(2*time.Hour)))
 		checkUnretired(t, s, "now")
 	}},
+	{"RotateSigningKey never retires a key before it was created: of two concurrent rotations, the key generated later and committed first retires as of its own creation", func(t *testing.T, s store.Store) {
+		generatedFirst, committedFirst := newKey("generated-first", 0), newKey("committed-first", time.Second)
+		committedFirst.KeepAfterRetirement = time.Hour
+		must(t, "RotateSigningKey(committed first)", s.RotateSigningKey(t.Context(), committedFirst, at(time.Minute)))
+		must(t, "RotateSigningKey(generated first)", s.RotateSigningKey(t.Context(), generatedFirst, at(time.Minute)))
+		got, err := s.ListSigningKeys(t.Context())
+		must(t, "ListSigningKeys", err)
+		committedFirst.RetiredAt, committedFirst.RetireAt = committedFirst.CreatedAt, committedFirst.CreatedAt.Add(time.Hour)
+		checkEqual(t, "ListSigningKeys after both rotations", got, []store.SigningKey{committedFirst, generatedFirst})
+	}},
 	{"RotateSigningKey with a kid in use is ErrDuplicate and retires nothing", func(t *testing.T, s store.Store) {
 		createKeys(t, s, newKey("k1", 0))
 		checkErr(t, "RotateSigningKey(same kid)", s.RotateSigningKey(t.Context(), newKey("k1", time.Minute), at(time.Hour)), store.ErrDuplicate)

@@ -93,31 +93,24 @@ func TestGrantNoLongerInForce(t *testing.T) {
 			return oauth.TokenRequest{GrantType: oauth.GrantTypeRefreshToken, RefreshToken: tok.RefreshToken, Client: deviceClient}
 		}},
 	}
-	for name, url := range storeURLs {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
-			cfg := config.Default()
-			cfg.DatabaseURL = url(t)
-			p := providertest.NewProvider(t, cfg, clock.Now)
-			st := p.Store
-			for _, tc := range tests {
-				t.Run(tc.name, func(t *testing.T) {
-					p.Store = st
-					r := tc.race(t, p, st, clock)
-					tr := &oauth.Trace{}
-					_, err := p.Token(oauth.WithTrace(t.Context(), tr), r)
-					if err == nil || err.Code != oauth.ErrInvalidGrant {
-						t.Fatalf("got %v, want invalid_grant", err)
-					}
-					n := len(tr.Checks)
-					if n == 0 || tr.Checks[n-1].Passed || tr.Checks[n-1].Ref != "RFC 6749 Section 5.2" {
-						t.Errorf("the trace: got %+v, want it to end with a failed rule of RFC 6749 Section 5.2", tr.Checks)
-					}
-				})
-			}
-		})
-	}
+	eachStoreProvider(t, nil, func(t *testing.T, p *oauth.Provider, clock *clocktest.Clock) {
+		st := p.Store
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				p.Store = st
+				r := tc.race(t, p, st, clock)
+				tr := &oauth.Trace{}
+				_, err := p.Token(oauth.WithTrace(t.Context(), tr), r)
+				if err == nil || err.Code != oauth.ErrInvalidGrant {
+					t.Fatalf("got %v, want invalid_grant", err)
+				}
+				n := len(tr.Checks)
+				if n == 0 || tr.Checks[n-1].Passed || tr.Checks[n-1].Ref != "RFC 6749 Section 5.2" {
+					t.Errorf("the trace: got %+v, want it to end with a failed rule of RFC 6749 Section 5.2", tr.Checks)
+				}
+			})
+		}
+	})
 }
 
 // readingPollStore is the real store, but RecordOnTimePoll never records:
@@ -257,43 +250,35 @@ func wantRuleOutcome(t *testing.T, tr *oauth.Trace, rule string, passed bool) {
 // names the store's atomic check as the rule it broke, not the read-time
 // one it passed. On SQLite and PostgreSQL.
 func TestRaceLoserTrace(t *testing.T) {
-	for name, url := range storeURLs {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
-			cfg := config.Default()
-			cfg.DatabaseURL = url(t)
-			providertest.CheapPasswordHash(&cfg)
-			p := providertest.NewProvider(t, cfg, clock.Now)
-			st := p.Store
+	eachStoreProvider(t, nil, func(t *testing.T, p *oauth.Provider, clock *clocktest.Clock) {
+		st := p.Store
 
-			t.Run("a code redeemed by a concurrent request after it was read (RFC 6749 Section 4.1.2)", func(t *testing.T) {
-				code := issuedCode(t, p)
-				p.Store = losingStore{st}
-				defer func() { p.Store = st }()
-				tr := &oauth.Trace{}
-				_, err := p.Token(oauth.WithTrace(t.Context(), tr), oauth.TokenRequest{GrantType: oauth.GrantTypeAuthorizationCode, Code: code,
-					Client: oauth.ClientCredentials{Method: oauth.AuthClientSecretBasic, ClientID: cfg.ClientID, Secret: cfg.ClientSecret}})
-				if err == nil || err.Code != oauth.ErrInvalidGrant {
-					t.Fatalf("got %v, want invalid_grant", err)
-				}
-				wantRuleOutcome(t, tr, "the code has not been used before", true)
-				wantRuleOutcome(t, tr, "the code was still unused when redeemed", false)
-			})
-
-			t.Run("a refresh token rotated by a concurrent request after it was read (RFC 9700 Section 4.14.2)", func(t *testing.T) {
-				refreshToken := deviceRefreshToken(t, p, clock)
-				p.Store = losingStore{st}
-				defer func() { p.Store = st }()
-				_, err, tr := refreshWithTrace(t, p, refreshToken)
-				if err == nil || err.Code != oauth.ErrInvalidGrant {
-					t.Fatalf("got %v, want invalid_grant", err)
-				}
-				wantRuleOutcome(t, tr, "the refresh token has not been used before", true)
-				wantRuleOutcome(t, tr, "the refresh token was still unused when rotated", false)
-			})
+		t.Run("a code redeemed by a concurrent request after it was read (RFC 6749 Section 4.1.2)", func(t *testing.T) {
+			code := issuedCode(t, p)
+			p.Store = losingStore{st}
+			defer func() { p.Store = st }()
+			tr := &oauth.Trace{}
+			_, err := p.Token(oauth.WithTrace(t.Context(), tr), oauth.TokenRequest{GrantType: oauth.GrantTypeAuthorizationCode, Code: code,
+				Client: oauth.ClientCredentials{Method: oauth.AuthClientSecretBasic, ClientID: p.Config.ClientID, Secret: p.Config.ClientSecret}})
+			if err == nil || err.Code != oauth.ErrInvalidGrant {
+				t.Fatalf("got %v, want invalid_grant", err)
+			}
+			wantRuleOutcome(t, tr, "the code has not been used before", true)
+			wantRuleOutcome(t, tr, "the code was still unused when redeemed", false)
 		})
-	}
+
+		t.Run("a refresh token rotated by a concurrent request after it was read (RFC 9700 Section 4.14.2)", func(t *testing.T) {
+			refreshToken := deviceRefreshToken(t, p, clock)
+			p.Store = losingStore{st}
+			defer func() { p.Store = st }()
+			_, err, tr := refreshWithTrace(t, p, refreshToken)
+			if err == nil || err.Code != oauth.ErrInvalidGrant {
+				t.Fatalf("got %v, want invalid_grant", err)
+			}
+			wantRuleOutcome(t, tr, "the refresh token has not been used before", true)
+			wantRuleOutcome(t, tr, "the refresh token was still unused when rotated", false)
+		})
+	})
 }
 
 // TestRefreshReuseGraceTrace: with REFRESH_REUSE_GRACE, the trace shows the
@@ -302,38 +287,50 @@ func TestRaceLoserTrace(t *testing.T) {
 // passes both, and an older one, inside the window too, fails the second
 // (README, "Refresh token reuse grace"). On SQLite and PostgreSQL.
 func TestRefreshReuseGraceTrace(t *testing.T) {
+	withGrace := func(c *config.Config) { c.RefreshReuseGrace = 5 * time.Second }
+	eachStoreProvider(t, withGrace, func(t *testing.T, p *oauth.Provider, clock *clocktest.Clock) {
+		const window, latest = "rotated out less than REFRESH_REUSE_GRACE ago", "the one its grant rotated out most recently"
+
+		first := deviceRefreshToken(t, p, clock)
+		second, err, _ := refreshWithTrace(t, p, first)
+		if err != nil {
+			t.Fatalf("first rotation: %v", err)
+		}
+		clock.Advance(time.Second)
+		_, err, tr := refreshWithTrace(t, p, first)
+		if err != nil {
+			t.Fatalf("the token rotated out most recently, within the grace: got %v, want a fresh pair", err)
+		}
+		wantRuleOutcome(t, tr, window, true)
+		wantRuleOutcome(t, tr, latest, true)
+
+		if _, err, _ := refreshWithTrace(t, p, second.RefreshToken); err != nil {
+			t.Fatalf("second rotation: %v", err)
+		}
+		_, err, tr = refreshWithTrace(t, p, first)
+		if err == nil || err.Code != oauth.ErrInvalidGrant {
+			t.Fatalf("a token rotated out before the most recent one, within the grace: got %v, want invalid_grant", err)
+		}
+		wantRuleOutcome(t, tr, window, true)
+		wantRuleOutcome(t, tr, latest, false)
+	})
+}
+
+// eachStoreProvider runs test in parallel on a provider on each store
+// (storeURLs), with cheap password hashing and a fake clock; configure, if
+// not nil, changes the provider's configuration first.
+func eachStoreProvider(t *testing.T, configure func(*config.Config), test func(t *testing.T, p *oauth.Provider, clock *clocktest.Clock)) {
 	for name, url := range storeURLs {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 			cfg := config.Default()
 			cfg.DatabaseURL = url(t)
-			cfg.RefreshReuseGrace = 5 * time.Second
-			p := providertest.NewProvider(t, cfg, clock.Now)
-			const window, latest = "rotated out less than REFRESH_REUSE_GRACE ago", "the one its grant rotated out most recently"
-
-			first := deviceRefreshToken(t, p, clock)
-			second, err, _ := refreshWithTrace(t, p, first)
-			if err != nil {
-				t.Fatalf("first rotation: %v", err)
+			providertest.CheapPasswordHash(&cfg)
+			if configure != nil {
+				configure(&cfg)
 			}
-			clock.Advance(time.Second)
-			_, err, tr := refreshWithTrace(t, p, first)
-			if err != nil {
-				t.Fatalf("the token rotated out most recently, within the grace: got %v, want a fresh pair", err)
-			}
-			wantRuleOutcome(t, tr, window, true)
-			wantRuleOutcome(t, tr, latest, true)
-
-			if _, err, _ := refreshWithTrace(t, p, second.RefreshToken); err != nil {
-				t.Fatalf("second rotation: %v", err)
-			}
-			_, err, tr = refreshWithTrace(t, p, first)
-			if err == nil || err.Code != oauth.ErrInvalidGrant {
-				t.Fatalf("a token rotated out before the most recent one, within the grace: got %v, want invalid_grant", err)
-			}
-			wantRuleOutcome(t, tr, window, true)
-			wantRuleOutcome(t, tr, latest, false)
+			test(t, providertest.NewProvider(t, cfg, clock.Now), clock)
 		})
 	}
 }

@@ -258,33 +258,25 @@ func (crashedStore) ReleaseAttempt(context.Context, int64) error {
 // running (a minute), not for the rest of the window, on both stores.
 func TestCrashedSignInsSpendNothing(t *testing.T) {
 	t.Parallel()
-	for name, url := range storeURLs {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			clock := clocktest.New(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
-			cfg := config.Default()
-			cfg.DatabaseURL = url(t)
-			providertest.CheapPasswordHash(&cfg)
-			p := providertest.NewProvider(t, cfg, clock.Now)
-			p.Store = crashedStore{p.Store}
-			ctx := t.Context()
-			for i := range oauth.WrongPasswordsPerAddress {
-				if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
-					t.Fatalf("crashed sign-in %d: got %v, want signed in", i+1, err)
-				}
+	eachStoreProvider(t, nil, func(t *testing.T, p *oauth.Provider, clock *clocktest.Clock) {
+		p.Store = crashedStore{p.Store}
+		ctx := t.Context()
+		for i := range oauth.WrongPasswordsPerAddress {
+			if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
+				t.Fatalf("crashed sign-in %d: got %v, want signed in", i+1, err)
 			}
-			var tooMany *oauth.TooManyAttemptsError
-			if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); !errors.As(err, &tooMany) {
-				t.Errorf("while the crashed checks could still run: got %v, want TooManyAttemptsError", err)
+		}
+		var tooMany *oauth.TooManyAttemptsError
+		if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); !errors.As(err, &tooMany) {
+			t.Errorf("while the crashed checks could still run: got %v, want TooManyAttemptsError", err)
+		}
+		clock.Advance(2 * time.Minute) // past the checks, within the window
+		for i := range oauth.WrongPasswordsPerAddress {
+			if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
+				t.Fatalf("wrong password %d after the crashes: got %v, want ErrBadCredentials (a whole budget)", i+1, err)
 			}
-			clock.Advance(2 * time.Minute) // past the checks, within the window
-			for i := range oauth.WrongPasswordsPerAddress {
-				if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, "wrong"); !errors.Is(err, oauth.ErrBadCredentials) {
-					t.Fatalf("wrong password %d after the crashes: got %v, want ErrBadCredentials (a whole budget)", i+1, err)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // blipStore is the store of a database whose connection breaks under the

@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -182,16 +181,11 @@ func (a *App) postRegistration(ctx context.Context, endpoint string, meta map[st
 		return registered, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.http.Do(req)
-	if err != nil {
+	if err := a.postJSON(req, http.StatusCreated, "the registration answer", &registered); err != nil {
 		return registered, err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return registered, errors.New(answerError(resp))
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&registered); err != nil || registered.ClientID == "" {
-		return registered, fmt.Errorf("the registration answer has no client_id: %v", err)
+	if registered.ClientID == "" {
+		return registered, errors.New("the registration answer has no client_id")
 	}
 	return registered, nil
 }

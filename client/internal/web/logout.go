@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -257,7 +258,12 @@ func (a *App) renderLoggedOut(c *gin.Context, p *pendingLogout, walk *xray.Walk,
 // [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
 func (a *App) revoke(ctx context.Context, conf *oauth2.Config, token, hint string) revocationView {
 	rv := revocationView{Hint: hint, Masked: tokenview.Mask(token)}
-	resp, err := a.postToken(ctx, conf, a.back.RevocationEndpoint, "revocation_endpoint", token, hint)
+	req, err := a.tokenRequest(ctx, conf, a.back.RevocationEndpoint, "revocation_endpoint", token, hint)
+	if err != nil {
+		rv.Err = err.Error()
+		return rv
+	}
+	resp, err := a.http.Do(req)
 	if err != nil {
 		rv.Err = err.Error()
 		return rv
@@ -276,14 +282,9 @@ func (a *App) revoke(ctx context.Context, conf *oauth2.Config, token, hint strin
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 func (a *App) introspect(ctx context.Context, conf *oauth2.Config, token, hint string) introspectionView {
 	iv := introspectionView{Hint: hint, Masked: tokenview.Mask(token)}
-	resp, err := a.postToken(ctx, conf, a.back.IntrospectionEndpoint, "introspection_endpoint", token, hint)
+	req, err := a.tokenRequest(ctx, conf, a.back.IntrospectionEndpoint, "introspection_endpoint", token, hint)
 	if err != nil {
 		iv.Err = err.Error()
-		return iv
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		iv.Err = answerError(resp)
 		return iv
 	}
 	var answer struct {
@@ -291,27 +292,46 @@ func (a *App) introspect(ctx context.Context, conf *oauth2.Config, token, hint s
 		ClientID string `json:"client_id"`
 		Sub      string `json:"sub"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&answer); err != nil {
-		iv.Err = "the introspection answer is not JSON: " + err.Error()
+	if err := a.postJSON(req, http.StatusOK, "the introspection answer", &answer); err != nil {
+		iv.Err = err.Error()
 	}
 	iv.Active, iv.ClientID, iv.Sub = answer.Active, answer.ClientID, answer.Sub
 	return iv
 }
 
-// postToken sends token (with its token_type_hint) to a token endpoint's
-// companion, the revocation or the introspection endpoint, as conf's client.
-func (a *App) postToken(ctx context.Context, conf *oauth2.Config, endpoint, name, token, hint string) (*http.Response, error) {
+// tokenRequest builds the request that sends token (with its
+// token_type_hint) to a token endpoint's companion, the revocation or the
+// introspection endpoint, as conf's client.
+func (a *App) tokenRequest(ctx context.Context, conf *oauth2.Config, endpoint, name, token, hint string) (*http.Request, error) {
 	switch {
 	case token == "":
 		return nil, fmt.Errorf("no %s to send", hint)
 	case endpoint == "":
 		return nil, fmt.Errorf("the provider's metadata has no %s", name)
 	}
-	req, err := a.authenticatedPost(ctx, conf, endpoint, url.Values{"token": {token}, "token_type_hint": {hint}})
+	return a.authenticatedPost(ctx, conf, endpoint, url.Values{"token": {token}, "token_type_hint": {hint}})
+}
+
+// maxAnswer bounds how much of a provider's JSON answer the client reads.
+const maxAnswer = 64 << 10
+
+// postJSON sends req and decodes the JSON of its answer into out, reading at
+// most maxAnswer bytes of it. An answer with a status other than wantStatus
+// is an error that describes it (answerError); what names the answer in the
+// error a body that is not JSON gives.
+func (a *App) postJSON(req *http.Request, wantStatus int, what string, out any) error {
+	resp, err := a.http.Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return a.http.Do(req)
+	defer resp.Body.Close()
+	if resp.StatusCode != wantStatus {
+		return errors.New(answerError(resp))
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswer)).Decode(out); err != nil {
+		return fmt.Errorf("%s is not JSON: %w", what, err)
+	}
+	return nil
 }
 
 // answerError describes a provider's answer that is not a 200.

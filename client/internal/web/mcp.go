@@ -501,7 +501,7 @@ func (a *App) mcpReadClient(ctx context.Context, l *checklist, kept *mcpClient) 
 	if err != nil {
 		return false, stepFailed("The client configuration endpoint could not be reached", err.Error(), "")
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer))
 	resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:

@@ -2,10 +2,7 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -97,16 +94,8 @@ func (a *App) postPushedRequest(ctx context.Context, conf *oauth2.Config, form u
 	if err != nil {
 		return pushed, err
 	}
-	resp, err := a.http.Do(req)
-	if err != nil {
+	if err := a.postJSON(req, http.StatusCreated, "the PAR answer", &pushed); err != nil {
 		return pushed, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return pushed, errors.New(answerError(resp))
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&pushed); err != nil {
-		return pushed, fmt.Errorf("the PAR answer is not JSON: %w", err)
 	}
 	if pushed.RequestURI == "" {
 		return pushed, errors.New("the PAR answer has no request_uri")

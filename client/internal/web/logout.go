@@ -340,11 +340,13 @@ func answerError(resp *http.Response) string {
 	return fmt.Sprintf("the provider answered %s: %s", resp.Status, wirelog.BodyText(resp.Header.Get("Content-Type"), body))
 }
 
-// authenticatedPost builds a POST to the revocation or introspection
-// endpoint, with client authentication in the style the token endpoint
-// uses ([RFC 7009 Section 2.1], [RFC 7662 Section 2.1]: "The client also
-// includes its authentication credentials as described in Section 2.3. of
-// [RFC6749]"). With HTTP Basic, client_id and secret are form-encoded first
+// authenticatedPost builds a POST to the revocation, introspection or PAR
+// endpoint as conf's client, with client authentication in the style the
+// token endpoint uses. [RFC 7009 Section 2.1]: "The client also includes its
+// authentication credentials as described in Section 2.3. of [RFC6749]";
+// [RFC 7662 Section 2.1] asks for "some form of authorization", such as
+// "client authentication as described in OAuth 2.0 [RFC6749]". With HTTP
+// Basic, conf's client_id and secret are form-encoded first
 // ([RFC 6749 Section 2.3.1]).
 //
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
@@ -364,7 +366,7 @@ func (a *App) authenticatedPost(ctx context.Context, conf *oauth2.Config, endpoi
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if basic {
-		req.SetBasicAuth(url.QueryEscape(a.cfg.ClientID), url.QueryEscape(a.cfg.ClientSecret))
+		req.SetBasicAuth(url.QueryEscape(conf.ClientID), url.QueryEscape(conf.ClientSecret))
 	}
 	return req, nil
 }

@@ -10,18 +10,21 @@
 //
 //	file            route                         RFC
 //	login.go        GET /login                    RFC 6749 Section 4.1.1, RFC 7636 Section 4.3, OIDC Core Section 3.1.2.1
+//	par.go          GET /login?par=on             RFC 9126 Section 2 (the request pushed to the provider first)
+//	keyclient.go    GET /login?key=on             RFC 7591 Section 3, RFC 7523 Section 2.2 (the client registered at start that signs assertions)
 //	callback.go     GET /callback                 RFC 6749 Section 4.1.2, RFC 6749 Section 4.1.3, RFC 9207, OIDC Core Section 3.1.3.7
 //	step.go         GET, POST /callback/exchange  the step-by-step pauses at (C) and before (E)
 //	resource.go     GET, POST /resource           RFC 6750 Section 2.1, RFC 6749 Section 6
 //	refresh.go      POST /refresh                 RFC 6749 Section 6
 //	logout.go       POST /logout, GET /?state=…   RFC 7009 Section 2, RFC 7662 Section 2, OIDC RP-Initiated Logout Section 2
-//	spa.go          GET /spa                      RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
+//	spa.go          GET /spa, GET /spa/callback   RFC 7636, RFC 9700 Section 2.1.1 (public client in the browser)
 //	home.go         GET /                         RFC 6749 Section 4.1 (the diagram and the walkthrough)
 //	tokens.go       GET /tokens, POST /tokens/reveal RFC 7519, RFC 7517, RFC 7662 Section 2 (the token inspector)
 //	attacks.go      GET /attacks, POST /attacks/… RFC 9700 Section 4 (the attack lab)
 //	mcp.go          GET, POST /mcp, GET /mcp/callback RFC 9728, RFC 8414, RFC 7591, RFC 7636, RFC 8707 (the MCP profile)
 //	device.go       GET, POST /device-flow        RFC 8628 (the device grant, hop by hop)
 //	machine.go      GET, POST /machine            RFC 6749 Section 4.4, RFC 7662, RFC 7009 (client credentials, hop by hop)
+//	language.go     POST /language                the language switch, kept in the session (no protocol)
 //
 // walkthrough.go turns each exchange into an xray.Hop and, in teaching mode,
 // fetches the provider's trace of it. With DPOP=on the token and resource

@@ -343,6 +343,8 @@ func (a *App) mcpMetadataOrigin(l *checklist, metadataURL string) error {
 // http://h:80 and http://h are one origin [RFC 6454 Section 4]. It is "" for
 // a URL that names none: unparsable, without a host, or with userinfo,
 // which a URL a resource names for the client to fetch has no use for.
+//
+// [RFC 6454 Section 4]: https://www.rfc-editor.org/rfc/rfc6454#section-4
 func origin(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || u.User != nil {

@@ -91,6 +91,8 @@ var pageMessages = []pair{
 		"提供者帶著下面的錯誤把瀏覽器送了回來。用戶端無法把這個回應對應到這個瀏覽器的某次登入：它的 state 不見了、不認得、已過期或已用過。這個錯誤可能是真的（最常見的情況：登入開始於用戶端重新啟動之前、在另一個瀏覽器，或在另一個位址，例如用 127.0.0.1 而不是 localhost，兩者的 cookie 不同），但攻擊者也能送出一模一樣的回應，所以用戶端把它視為不是給你的，什麼都不做。"},
 	{"Wrong issuer: response refused", "簽發者錯誤：回應被拒絕"},
 	{"Missing issuer: response refused", "缺少簽發者：回應被拒絕"},
+	{"expected iss=%q", "預期的 iss=%q"},
+	{"iss=%q, expected %q", "iss=%q，預期的是 %q"},
 	{"The authorization response names another issuer than the one the request went to. It may come from another authorization server (a mix-up attack), so the client did not exchange the code.", "授權回應指名的簽發者，不是請求所送往的那一個。它可能來自另一台授權伺服器（混淆攻擊 mix-up），所以用戶端沒有交換授權碼。"},
 	{"The authorization response carries no iss, but the authorization server's metadata says it always sends one (authorization_response_iss_parameter_supported). The response may not come from that server (a mix-up attack), so the client did not exchange the code.",
 		"授權回應沒有帶 iss，但授權伺服器的中繼資料說它一定會送 (authorization_response_iss_parameter_supported)。這個回應可能不是來自那台伺服器（混淆攻擊 mix-up），所以用戶端沒有交換授權碼。"},

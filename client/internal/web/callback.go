@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/metadata"
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
@@ -182,7 +182,7 @@ func (a *App) checkAuthorizationResponse(c *gin.Context, r authorizationResponse
 	if !check(ruleStateIsWaited, ok, "") {
 		return nil, p, stateMismatch(r)
 	}
-	if err := checkIssuer(r, a.serverOf(p)); !check(issuerRule(r), err == nil, "") {
+	if err := checkIssuer(r, a.serverOf(p), a.lang(c)); !check(issuerRule(r), err == nil, "") {
 		return nil, p, err
 	}
 	if !check(ruleCodeNotError, r.Error == "" && r.Code != "", r.Error) {
@@ -279,10 +279,10 @@ func issuerRule(r authorizationResponse) rule {
 // comparison MUST use simple string comparison" (so a trailing "/" is a
 // difference), and ruleIssuerSent. This defeats mix-up attacks. server is
 // the metadata of the authorization server the request went to. A missing
-// iss and another issuer get each their own explanation.
+// iss and another issuer get each their own explanation, its detail in l.
 //
 // [RFC 9207 Section 2.4]: https://www.rfc-editor.org/rfc/rfc9207#section-2.4
-func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
+func checkIssuer(r authorizationResponse, server metadata.Metadata, l i18n.Lang) error {
 	iss, present := r.Issuer, r.HasIssuer
 	switch {
 	case present && iss == server.Issuer:
@@ -295,7 +295,7 @@ func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
 			Message: "The authorization response carries no iss, but the authorization server's metadata says it always sends one " +
 				"(authorization_response_iss_parameter_supported). The response may not come from that server (a mix-up attack), " +
 				"so the client did not exchange the code.",
-			Detail: fmt.Sprintf("expected iss=%q", server.Issuer),
+			Detail: l.T("expected iss=%q", server.Issuer),
 			Rule:   ruleIssuerSent.Quoted(),
 			Retry:  true,
 		})
@@ -304,7 +304,7 @@ func checkIssuer(r authorizationResponse, server metadata.Metadata) error {
 		Title: "Wrong issuer: response refused",
 		Message: "The authorization response names another issuer than the one the request went to. " +
 			"It may come from another authorization server (a mix-up attack), so the client did not exchange the code.",
-		Detail: fmt.Sprintf("iss=%q, expected %q", wirelog.Shorten(iss), server.Issuer),
+		Detail: l.T("iss=%q, expected %q", wirelog.Shorten(iss), server.Issuer),
 		Rule:   ruleIssuerMatches.Quoted(),
 		Retry:  true,
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/oauth-reference/client/internal/i18n"
 	"github.com/oauth-reference/client/internal/metadata"
 )
 
@@ -114,7 +115,7 @@ func TestCheckIssuer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			server := metadata.Metadata{Issuer: issuer, AuthorizationResponseIssParameterSupported: tt.advertised}
 			q, _ := url.ParseQuery(tt.query)
-			err := checkIssuer(parseAuthorizationResponse(q), server)
+			err := checkIssuer(parseAuthorizationResponse(q), server, i18n.English)
 			if (err == nil) != (tt.wantRule == nil) {
 				t.Fatalf("checkIssuer(%q) = %v, want ok=%v", tt.query, err, tt.wantRule == nil)
 			}
@@ -129,6 +130,22 @@ func TestCheckIssuer(t *testing.T) {
 				t.Errorf("checkIssuer(%q) explains %q: says another issuer is named = %v, want %v", tt.query, v.Message, names, !names)
 			}
 		})
+	}
+}
+
+// TestCheckIssuerDetailInChinese: the detail of an issuer refusal is in the
+// page's language, the iss values as the wire carries them.
+func TestCheckIssuerDetailInChinese(t *testing.T) {
+	server := metadata.Metadata{Issuer: "https://as.example", AuthorizationResponseIssParameterSupported: true}
+	for _, query := range []string{"", "iss=https%3A%2F%2Fevil.example"} {
+		q, _ := url.ParseQuery(query)
+		err := checkIssuer(parseAuthorizationResponse(q), server, i18n.TraditionalChinese)
+		if err == nil {
+			t.Fatalf("checkIssuer(%q) accepted the response, want a refusal", query)
+		}
+		if d := err.(*pageError).view.Detail; strings.Contains(d, "expected") || !strings.Contains(d, `"https://as.example"`) {
+			t.Errorf("checkIssuer(%q) details %q, want it in Chinese, naming the expected issuer", query, d)
+		}
 	}
 }
 

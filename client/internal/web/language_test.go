@@ -90,12 +90,18 @@ func visibleText(page string) string {
 // englishRunRE is four or more English words in a row.
 var englishRunRE = regexp.MustCompile(`[A-Za-z]+(?:['’-][A-Za-z]+)*(?:[ \t\r\n]+[A-Za-z]+(?:['’-][A-Za-z]+)*){3,}`)
 
+// specNameRE matches an OpenID specification's name, with its section if
+// any: in every language a page names it in English, as it names
+// "RFC 6749 Section 4.1.1".
+var specNameRE = regexp.MustCompile(`\b(?:OIDC|OpenID Connect)(?: [A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)+(?: Section [\d.]+)?`)
+
 // englishRuns returns the English sentences left on a page meant to be in
 // another language: runs of four or more English words in its visible text.
 // Terms kept beside their translation, "授權碼 (authorization code)", are
-// shorter; the protocol's own words are in code, pre or marked translate="no".
+// shorter; the protocol's own words are in code, pre or marked translate="no";
+// a specification's name (specNameRE) is not a sentence.
 func englishRuns(page string) []string {
-	return englishRunRE.FindAllString(visibleText(page), -1)
+	return englishRunRE.FindAllString(specNameRE.ReplaceAllString(visibleText(page), "\x00"), -1)
 }
 
 func TestEnglishRuns(t *testing.T) {
@@ -108,6 +114,8 @@ func TestEnglishRuns(t *testing.T) {
 		{"terms beside a translation", `<p>授權碼 (authorization code)、狀態參數 (state)</p>`, nil},
 		{"code and pre stay English", `<p>見 <code>the code is here now</code></p><pre>HTTP/1.1 200 OK and more</pre>`, nil},
 		{"marked translate=no", `<p><span translate="no">OIDC RP-Initiated Logout Section 2</span></p>`, nil},
+		{"a specification's name stays English", `<p>（OpenID Connect RP-Initiated Logout）見 OIDC RP-Initiated Logout Section 6。</p>`, nil},
+		{"a sentence beside a specification's name", `<p>OIDC Core Section 3.1 says this is English</p>`, []string{"says this is English"}},
 		{"marked lang=en", `<ul><li><span lang="en">Access Token (w/ Optional Refresh Token)</span>: 存取權杖</li></ul>`, nil},
 		{"blocks do not join", `<table><tr><th>Name Of</th><td>The Demo</td></tr></table>`, nil},
 		{"after a kept element closes", `<p><code>x</code> this is English again</p>`, []string{"this is English again"}},
@@ -421,6 +429,9 @@ func TestE2EChineseFromFirstPageToLast(t *testing.T) {
 	if got := endSession.Query().Get("ui_locales"); got != "zh-TW" {
 		t.Errorf("the logout request %s has ui_locales=%q, want zh-TW", endSession, got)
 	}
+	_, page = h.get(h.confirmLogout(endSession).String())
+	mustBeChinese(t, "the page after the provider's end_session_endpoint", page)
+	mustContain(t, "the page after the provider's end_session_endpoint", page, "OIDC RP-Initiated Logout Section 6")
 	_, page = h.get(h.client.URL + "/")
 	mustBeChinese(t, "the home page after the logout", page)
 	h.login()

@@ -416,6 +416,29 @@ func (tb *tab) spaOutcome() string {
 	})()`))
 }
 
+// TestBrowserSPARefusesAResponseWithoutIss: a response that carries this
+// tab's state but no iss, from a provider whose metadata says it always
+// sends one, is refused as missing its issuer (RFC 9207 Section 2.4), not
+// as naming another.
+func TestBrowserSPARefusesAResponseWithoutIss(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	h := newHarness(t, providertest.Options{})
+	if !h.app.public.AuthorizationResponseIssParameterSupported {
+		t.Fatal("the provider does not advertise authorization_response_iss_parameter_supported")
+	}
+	tb.openSPAAndLogIn(h)
+	tb.do("waiting for the provider's page", shows(chromedp.CSS("#password")))
+	state := tb.location().Query().Get("state")
+	tb.do("coming back without iss", chromedp.Navigate(h.client.URL+"/spa/callback?code=x&state="+url.QueryEscape(state)))
+	outcome := tb.spaOutcome()
+	mustContain(t, "the refusal", outcome, "carries no iss", "authorization_response_iss_parameter_supported")
+	mustNotContain(t, "the refusal", outcome, "Wrong issuer")
+	if got := h.spy.tokenRequests(); len(got) != 0 {
+		t.Errorf("token requests = %v, want none", got)
+	}
+}
+
 func TestBrowserSPA(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)

@@ -363,7 +363,10 @@ func (a *App) attackRefreshReuse(c *gin.Context, s *webSession) attackResult {
 	}
 	switch {
 	case reuseErr == nil:
-		res.Note = "The provider accepted the retired refresh token and issued a fresh pair: it runs with REFRESH_REUSE_GRACE, which lets the refresh token rotated out most recently be presented again for a while after its rotation (README, \"Refresh token reuse grace\"), so it saw no reuse and revoked nothing. Start the provider without it (strict reuse detection, the default) to see the defence."
+		res.Note = "The provider accepted the retired refresh token and issued a fresh pair: it runs with " +
+			"REFRESH_REUSE_GRACE, which lets the refresh token rotated out most recently be presented again for a " +
+			"while after its rotation (README, \"Refresh token reuse grace\"), so it saw no reuse and revoked " +
+			"nothing. Start the provider without it (strict reuse detection, the default) to see the defence."
 	case isInvalidGrant(newestErr):
 		lg.Dead = deadByRefreshReuse
 		res.Note = "The first refresh was the legitimate client's; the second request is what an attacker holding the old refresh token would send, if able to authenticate as this client (a public client needs nothing more). Your login's tokens are now revoked: log in again to go on."
@@ -429,7 +432,12 @@ func (a *App) finishAttack(c *gin.Context, s *webSession, p pendingAuthorization
 			outcome("the exchange with the wrong code_verifier was refused with invalid_grant", "RFC 7636 Section 4.6", isInvalidGrant(err), tokenAnswer(err)),
 			outcome("no access token was issued", "RFC 7636 Section 4.6", tok == nil, ""),
 		},
-		Note: "You approved a real authorization at the provider (steps A to C). The client then sent the code it received with a freshly generated code_verifier instead of the one it kept in its session. To the provider this is code injection (RFC 9700 Section 4.5): an attacker's stolen code, injected into the client in the attacker's own session, exchanged with that session's verifier, which is not the one behind the code's code_challenge. A thief who can authenticate as this client and sends the code without its verifier is refused the same way (a public client needs nothing more).",
+		Note: "You approved a real authorization at the provider (steps A to C). The client then sent the code it " +
+			"received with a freshly generated code_verifier instead of the one it kept in its session. To the " +
+			"provider this is code injection (RFC 9700 Section 4.5): an attacker's stolen code, injected into the " +
+			"client in the attacker's own session, exchanged with that session's verifier, which is not the one " +
+			"behind the code's code_challenge. A thief who can authenticate as this client and sends the code " +
+			"without its verifier is refused the same way (a public client needs nothing more).",
 	})
 }
 
@@ -502,6 +510,15 @@ func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeO
 	return a.oauthFor(p.SignWithKey).AuthCodeURL(p.State, opts...)
 }
 
+// stateForgeryNote explains what attackStateForgery forges, and the defences
+// behind the state check.
+const stateForgeryNote = "The attacker's response: a code standing in for one of the attacker's own login (made up here: the " +
+	"state check stops the client before any code is used) and a state they made up. The client runs the " +
+	"checks of its callback on it. The state is not the only defence: with PKCE, which this provider " +
+	"enforces, a real attacker's code would also be refused at the token endpoint, bound to the " +
+	"code_challenge of the attacker's session; and were it not, the ID token it brought would carry the " +
+	"nonce of the attacker's session, which the client refuses (RFC 9700 Section 4.7.1)."
+
 // attackStateForgery hands the client's own callback checks a response
 // with a state this session never issued. The state is not the only
 // defence here ([RFC 9700 Section 4.7.1]: "The same protection is provided
@@ -511,12 +528,19 @@ func (a *App) authorizationURL(p pendingAuthorization, extra ...oauth2.AuthCodeO
 // [RFC 9700 Section 4.7.1]: https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
 func (a *App) attackStateForgery(c *gin.Context, _ *webSession) attackResult {
 	q := url.Values{"code": {"attacker-" + randomToken()}, "state": {randomToken()}, "iss": {a.public.Issuer}}
-	return a.forgedCallback(c, q, false, "RFC 6749 Section 10.12", "The attacker's response: a code standing in for one of the attacker's own login (made up here: the state check stops the client before any code is used) and a state they made up. The client runs the checks of its callback on it. The state is not the only defence: with PKCE, which this provider enforces, a real attacker's code would also be refused at the token endpoint, bound to the code_challenge of the attacker's session; and were it not, the ID token it brought would carry the nonce of the attacker's session, which the client refuses (RFC 9700 Section 4.7.1).")
+	return a.forgedCallback(c, q, false, "RFC 6749 Section 10.12", stateForgeryNote)
 }
 
 // attackerIssuer names the attacker's authorization server of iss-mixup.
 // Nothing is ever sent there: the .example domain is reserved.
 const attackerIssuer = "https://attacker.example"
+
+// issMixupNote explains the mix-up attackIssMixup stages.
+const issMixupNote = "The MCP client, which uses whichever authorization server a resource names, started an authorization " +
+	"at the attacker's (https://attacker.example: its state is pending in this session). The attacker's " +
+	"server sent your browser on to the honest provider, and the provider's response comes back: its code " +
+	"(made up here: the iss check stops the client before any code is used) and its iss. Without the " +
+	"check, the client would send the honest provider's code to the attacker's token endpoint."
 
 // attackIssMixup is the mix-up attack of [RFC 9700 Section 4.4]: "The goal
 // of the attack is to obtain an authorization code or an access token for
@@ -546,7 +570,7 @@ func (a *App) attackIssMixup(c *gin.Context, s *webSession) attackResult {
 		Endpoint: oauth2.Endpoint{AuthURL: attacker.AuthorizationEndpoint, TokenURL: attacker.TokenEndpoint}}}
 	a.addPending(s, p)
 	q := url.Values{"code": {"honest-" + randomToken()}, "state": {p.State}, "iss": {a.public.Issuer}}
-	return a.forgedCallback(c, q, true, "RFC 9207 Section 2.4", "The MCP client, which uses whichever authorization server a resource names, started an authorization at the attacker's (https://attacker.example: its state is pending in this session). The attacker's server sent your browser on to the honest provider, and the provider's response comes back: its code (made up here: the iss check stops the client before any code is used) and its iss. Without the check, the client would send the honest provider's code to the attacker's token endpoint.")
+	return a.forgedCallback(c, q, true, "RFC 9207 Section 2.4", issMixupNote)
 }
 
 // forgedCallback runs the checks of the callback (step C) on the forged

@@ -173,7 +173,7 @@ func TestEveryMessageIsInTheCatalogue(t *testing.T) {
 		}
 	}
 	keys = slices.AppendSeq(keys, maps.Values(deviceErrors))
-	keys = append(keys, deadByCodeReplay, deadByRefreshReuse, deadByRefusedRefresh, noChallengeScope)
+	keys = append(keys, deadByCodeReplay, deadByRefreshReuse, deadByRefusedRefresh, noChallengeScope, stateForgeryNote, issMixupNote)
 	if len(spaMessages) < 30 {
 		t.Errorf("found %d messages in the SPA's script, want them all", len(spaMessages))
 	}

@@ -184,7 +184,11 @@ func endSessionHop(endSession string, now time.Time) xray.Hop {
 	u, _ := url.Parse(endSession) // built by endSessionURL
 	return xray.Hop{
 		Title: "Logout request (RP-Initiated Logout)", Ref: "OIDC RP-Initiated Logout Section 2", Time: now, Channel: xray.Front,
-		Note:   "The client redirects your browser (303) to the provider's end_session_endpoint. It leaves out id_token_hint, which OIDC RP-Initiated Logout Section 2 only recommends: a token never goes in a URL, which the address bar, the history and logs keep. Without the hint the provider cannot tell who sent the request, so it asks you to confirm (OIDC RP-Initiated Logout Section 6), then ends your login session there.",
+		Note: "The client redirects your browser (303) to the provider's end_session_endpoint. It leaves out " +
+			"id_token_hint, which OIDC RP-Initiated Logout Section 2 only recommends: a token never goes in a " +
+			"URL, which the address bar, the history and logs keep. Without the hint the provider cannot tell who " +
+			"sent the request, so it asks you to confirm (OIDC RP-Initiated Logout Section 6), then ends your " +
+			"login session there.",
 		URL:    wirelog.MaskURL(u),
 		Params: explainParams(endSession, logoutParams),
 	}

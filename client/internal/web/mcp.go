@@ -245,7 +245,10 @@ const noChallengeScope = "none: the client will ask for every scope of the metad
 // The rules of step 2, in the order mcpResourceMetadata checks them.
 var (
 	ruleMetadataOnResourceOrigin = rule{Text: "resource_metadata is on the origin of the resource called: the client fetches nothing the resource names elsewhere", Ref: "RFC 9728 Section 7.7",
-		Quote: `"Clients SHOULD take appropriate precautions against SSRF attacks, such as blocking requests to internal IP address ranges." A resource could name any address this client's server can reach, and the walkthrough shows what it fetches; so this client fetches a resource's metadata only from that resource's own origin.`}
+		Quote: `"Clients SHOULD take appropriate precautions against SSRF attacks, such as blocking requests to ` +
+			`internal IP address ranges." A resource could name any address this client's server can reach, and ` +
+			`the walkthrough shows what it fetches; so this client fetches a resource's metadata only from that ` +
+			`resource's own origin.`}
 	ruleResourceMetadataUsable = rule{Text: "the metadata is JSON naming the resource and its authorization servers", Ref: "RFC 9728 Section 2",
 		Quote: `"resource REQUIRED. The protected resource's resource identifier".`}
 	ruleResourceMatches = rule{Text: "the metadata's resource is the URL called or, on the same origin, a path prefix of it (RFC 9728 Section 3.3 requires identical; draft-mcguinness-oauth-rfc9728bis-01 allows a prefix)", Ref: "RFC 9728 Section 3.3",
@@ -381,7 +384,10 @@ var (
 	ruleAuthorizationServerIsIssuer = rule{Text: "the authorization server the resource named is an issuer identifier: an http(s) URL with a host, without query or fragment", Ref: "RFC 8414 Section 2",
 		Quote: `"The authorization server's issuer identifier, which is a URL that uses the "https" scheme and has no query or fragment components."`}
 	ruleAuthorizationServerConfigured = rule{Text: "the authorization server the resource named is this client's own, AUTH_SERVER, character for character: the client asks no other", Ref: "RFC 9728 Section 7.6",
-		Quote: `"some protected resources are used with a fixed authorization server or a set of authorization servers, the locations of which may be known via out-of-band mechanisms." This client's is AUTH_SERVER, compared as an issuer is (RFC 8414 Section 3.3); it fetches no other server's metadata (RFC 9728 Section 7.7: "Clients SHOULD take appropriate precautions against SSRF attacks").`}
+		Quote: `"some protected resources are used with a fixed authorization server or a set of authorization ` +
+			`servers, the locations of which may be known via out-of-band mechanisms." This client's is ` +
+			`AUTH_SERVER, compared as an issuer is (RFC 8414 Section 3.3); it fetches no other server's metadata ` +
+			`(RFC 9728 Section 7.7: "Clients SHOULD take appropriate precautions against SSRF attacks").`}
 	ruleIssuerIdentical = rule{Text: "issuer is the authorization server the resource named, character for character", Ref: "RFC 8414 Section 3.3",
 		Quote: `"If these values are not identical, the data contained in the response MUST NOT be used."`}
 	rulePKCES256Supported        = rule{Text: "code_challenge_methods_supported has S256: PKCE is possible", Ref: "RFC 8414 Section 2"}

@@ -198,11 +198,11 @@ var traditionalChineseTrace = map[string]string{
 
 	// Introspection and revocation (RFC 7662, RFC 7009).
 	"the introspecting client is confidential (it authenticates)":                                   "進行內省 (introspection) 的用戶端是機密用戶端（它會驗證身分）",
-	"the token is valid: known, unexpired, not used up, not revoked (else active:false)":            "權杖有效：已知、未過期、未用盡、未撤銷（否則回答 active:false）",
+	"the refresh token is known, unexpired and not used up (else active:false)":                     "更新權杖 (refresh token) 是已知的、未過期、未用盡（否則回答 active:false）",
 	"the access token was issued for a resource this server serves (its aud names one)":             "存取權杖 (access token) 是為本伺服器服務的某個資源簽發的（它的 aud 指名其中之一）",
 	"the token was issued to the introspecting client (else active:false)":                          "權杖是簽發給進行內省 (introspection) 的用戶端的（否則回答 active:false）",
 	"neither the access token nor its grant is revoked, nor its client deleted (else active:false)": "存取權杖 (access token) 與它的授權許可 (grant) 都沒有被撤銷，它的用戶端 (client) 也沒有被刪除（否則回答 active:false）",
-	"the request carries the token": "請求帶有權杖 (token)",
+	"the request carries the token":                                                                 "請求帶有權杖 (token)",
 	"the token is one this server issued: an unexpired access token, or a refresh token it still holds, even one rotated out, which revokes its grant (any other changes nothing, and is answered 200)": "權杖是本伺服器簽發的：未過期的存取權杖 (access token)，或本伺服器仍保存的更新權杖 (refresh token)（即使已被輪替掉），後者會撤銷它的授權許可 (grant)（其他權杖不會改變任何東西，並回答 200）",
 	"the token was issued to the client that revokes it": "權杖是簽發給撤銷它的那個用戶端的",
 

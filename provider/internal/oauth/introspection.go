@@ -79,7 +79,10 @@ func (p *Provider) Introspect(ctx context.Context, q TokenQuery) (*Introspection
 // [RFC 7662 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7662#section-2.2
 var (
 	ruleIntrospectConfidential = Rule{"the introspecting client is confidential (it authenticates)", "RFC 7662 Section 2.1"}
-	ruleIntrospectValid        = Rule{"the token is valid: known, unexpired, not used up, not revoked (else active:false)", "RFC 7662 Section 2.2"}
+	// A refresh token is known, unexpired and not used up; whether its
+	// grant is revoked is checked after, under ruleRefreshGrantActive, as
+	// the refresh grant checks it.
+	ruleIntrospectRefreshValid = Rule{"the refresh token is known, unexpired and not used up (else active:false)", "RFC 7662 Section 2.2"}
 	// An access token is checked as a resource checks it (traceAccessToken),
 	// for any resource this server serves.
 	ruleIntrospectAudience = Rule{"the access token was issued for a resource this server serves (its aud names one)", "RFC 9068 Section 4"}
@@ -145,7 +148,7 @@ func (p *Provider) introspectRefreshToken(ctx context.Context, tr *Trace, client
 		}
 	}
 	valid := found && presentable && now.Before(rt.ExpiresAt)
-	if !tr.Check(ruleIntrospectValid, valid) || !tr.Check(ruleIntrospectOwnToken, rt.ClientID == client.ID) {
+	if !tr.Check(ruleIntrospectRefreshValid, valid) || !tr.Check(ruleIntrospectOwnToken, rt.ClientID == client.ID) {
 		return &IntrospectionResponse{}, nil
 	}
 	if _, err := p.liveRefreshToken(ctx, tr, rt); err != nil {

@@ -133,6 +133,14 @@ func testIntrospection(t *testing.T, srv *providertest.Server, clock *clocktest.
 		tok = b.in(t).tokens(srv, demo)
 		revoke(t, srv, tok.RefreshToken, demoBasic)
 		wantInactive(t, "the revoked refresh token", tok.RefreshToken, demoBasic)
+		resp, _ = tokenQuery(t, srv, "/oauth/introspect", tok.RefreshToken, demoBasic)
+		got, _ = traceOf(t, srv, resp)
+		checkEndsWith(t, "the trace of the revoked refresh token's introspection", got, "RFC 6749 Section 6", "token inactive")
+		for _, c := range got.Checks[:len(got.Checks)-1] {
+			if strings.Contains(c.Rule, "revoked") {
+				t.Errorf("the trace of the revoked refresh token's introspection: got %q passed, want revocation checked only by the failed last rule", c.Rule)
+			}
+		}
 		wantInactive(t, "the access token of the revoked grant", tok.AccessToken, demoBasic)
 	})
 

@@ -148,6 +148,7 @@ var traditionalChineseTrace = map[string]string{
 	"the user code names a device authorization request":                                                "使用者代碼 (user code) 對應到一個裝置授權請求 (device authorization request)",
 	"the request has not been approved or denied before":                                                "這個請求之前沒有被核准或拒絕過",
 	"the request has not expired":                                                                       "這個請求尚未過期",
+	"the user chose to approve or deny the request":                                                     "使用者選擇了核准或拒絕這個請求",
 	"the request carries the device_code":                                                               "請求帶有 device_code",
 	"the device_code is one this server issued (expired codes are forgotten once purged)":               "裝置碼 (device_code) 是本伺服器簽發的（過期的裝置碼一經清除就不再記得）",
 	"the device_code was issued to this client":                                                         "裝置碼 (device_code) 是簽發給這個用戶端的",

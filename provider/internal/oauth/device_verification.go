@@ -107,20 +107,32 @@ func (p *Provider) pendingDeviceAuthorization(ctx context.Context, tr *Trace, dc
 	return &DeviceAuthorization{Client: client, UserCode: userCode, Scope: dc.Scope, ExpiresAt: dc.ExpiresAt}, nil
 }
 
+// ruleDeviceDecision: the verification URI's consent form asks the user
+// "to approve or deny the request" ([RFC 8628 Section 3.3]), and its answer
+// must be one of the two.
+//
+// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+var ruleDeviceDecision = Rule{"the user chose to approve or deny the request", "RFC 8628 Section 3.3"}
+
 // ParseDeviceDecision reads the decision field of the verification URI's
 // consent form: "The authorization server should then inform the user
 // about the action they are undertaking and ask them to approve or deny
 // the request" ([RFC 8628 Section 3.3]). No answer is DecisionNone: the
 // form carried only the user code, and asks for the consent page; unlike
 // the authorization endpoint's form, this one has no default answer. ok is
-// false for anything but DecisionAllow, DecisionDeny or DecisionNone.
+// false for anything but DecisionAllow, DecisionDeny or DecisionNone, and
+// ruleDeviceDecision fails in the trace: the web layer shows the consent
+// page again, as for ParseDecision.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
-func ParseDeviceDecision(field string) (decision Decision, ok bool) {
+func ParseDeviceDecision(ctx context.Context, field string) (decision Decision, ok bool) {
 	if field == "" {
 		return DecisionNone, true
 	}
-	return parseDecisionValue(field)
+	if decision, ok = parseDecisionValue(field); !ok {
+		TraceFrom(ctx).Check(ruleDeviceDecision, false)
+	}
+	return decision, ok
 }
 
 // DecideDevice records the user's decision on a device authorization

@@ -229,12 +229,18 @@ func TestDecisionOnEachForm(t *testing.T) {
 		{"device", "deny", oauth.DecisionDeny, true},
 		{"device", "maybe", "", false},
 	} {
-		parse := func(field string) (oauth.Decision, bool) { return oauth.ParseDecision(context.Background(), field) }
+		tr := &oauth.Trace{}
+		ctx := oauth.WithTrace(context.Background(), tr)
+		parse := oauth.ParseDecision
 		if tc.form == "device" {
 			parse = oauth.ParseDeviceDecision
 		}
-		if got, ok := parse(tc.field); ok != tc.ok || (ok && got != tc.want) {
+		if got, ok := parse(ctx, tc.field); ok != tc.ok || (ok && got != tc.want) {
 			t.Errorf("%s form, decision %q: got %q, %v; want %q, %v", tc.form, tc.field, got, ok, tc.want, tc.ok)
+		}
+		// No decision: the form is shown again, and the trace ends with the rule it broke.
+		if n := len(tr.Checks); !tc.ok && (n == 0 || tr.Checks[n-1].Passed) {
+			t.Errorf("%s form, decision %q: got checks %+v, want them to end with a failed rule", tc.form, tc.field, tr.Checks)
 		}
 	}
 	p, _ := newSignInProvider(t)

@@ -97,7 +97,7 @@ func (s *Server) handleDevice(c *gin.Context) {
 		s.switchAccount(c, sess, reshow)
 		return
 	}
-	switch decision, ok := oauth.ParseDeviceDecision(form.Get("decision")); {
+	switch decision, ok := oauth.ParseDeviceDecision(c.Request.Context(), form.Get("decision")); {
 	case !ok:
 		reshow(http.StatusBadRequest, "", msgChooseApproveOrDeny)
 	case decision == oauth.DecisionNone:

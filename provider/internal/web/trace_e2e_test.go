@@ -338,6 +338,11 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 		"POST", "/device", entry, nil)
 	decision := providertest.FormFields(page)
 	decision.Set("user_code", da.UserCode)
+	decision.Set("decision", "bogus")
+	w.do(walkStep{name: "device decision the page does not offer", outcome: "device consent page shown again: Choose Approve or Deny.",
+		checks: join(sessionForm, []string{"no form field", "CSRF", "entry rate", "guessing limit", "names a device authorization request", "not been approved or denied",
+			"not expired", "chose to approve or deny"}),
+		refs: map[string]string{"chose to approve or deny": "RFC 8628 Section 3.3"}}, "POST", "/device", decision, nil)
 	decision.Set("decision", "allow")
 	w.do(walkStep{name: "device approval", outcome: "device request approved: grant created",
 		checks: join(sessionForm, []string{"no form field", "CSRF", "entry rate", "guessing limit", "names a device authorization request", "not been approved or denied",

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oauth-reference/provider/setting"
 )
@@ -171,6 +172,19 @@ const (
 	MinPasswordHashMemoryKiB = 8
 	MaxPasswordHashMemoryKiB = 256 * 1024
 	MaxPasswordHashTime      = 16
+)
+
+// Bounds of a username and a password (OAUTH_USERNAME, OAUTH_PASSWORD, and
+// what the sign-in form may carry), this server's own: how a user
+// authenticates is outside OAuth, and no specification sets any. A
+// password is checked with Argon2id, which reads any length; the bound
+// keeps what a sign-in makes it read small, and leaves room for the
+// longest passphrase a password manager makes. (bcrypt, of older
+// installs, reads only 72 bytes: a longer password never matches a
+// bcrypt hash.)
+const (
+	MaxUsernameBytes = 256
+	MaxPasswordBytes = 1024
 )
 
 // The policies of dynamic client registration (REGISTRATION).
@@ -373,6 +387,22 @@ func validateUserID(id string) error {
 	return nil
 }
 
+// validateCredentials refuses an OAUTH_USERNAME or OAUTH_PASSWORD that the
+// sign-in form would refuse (MaxUsernameBytes, MaxPasswordBytes, UTF-8
+// text without NUL): the demo user could never sign in. The line names
+// the variable and the length, never the value.
+func validateCredentials(username, password string) error {
+	for _, v := range []struct {
+		name, value string
+		max         int
+	}{{"OAUTH_USERNAME", username, MaxUsernameBytes}, {"OAUTH_PASSWORD", password, MaxPasswordBytes}} {
+		if len(v.value) > v.max || !utf8.ValidString(v.value) || strings.IndexByte(v.value, 0) >= 0 {
+			return fmt.Errorf("config: %s must be UTF-8 text of at most %d bytes, got %d bytes", v.name, v.max, len(v.value))
+		}
+	}
+	return nil
+}
+
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	if err := validateIssuer(c.Issuer); err != nil {
@@ -385,6 +415,9 @@ func (c Config) Validate() error {
 		return errors.New("config: CLIENT_ID, CLIENT_SECRET, USER_ID, OAUTH_USERNAME and OAUTH_PASSWORD must not be empty")
 	}
 	if err := validateUserID(c.UserID); err != nil {
+		return err
+	}
+	if err := validateCredentials(c.Username, c.Password); err != nil {
 		return err
 	}
 	if err := setting.CheckClientIDs(c.ClientID, c.DeviceClientID, SPAClientID); err != nil {

@@ -53,17 +53,13 @@ func (p *Provider) LookUpUserCode(ctx context.Context, addr netip.Addr, typed st
 		return nil, err
 	}
 	code, ok := NormalizeUserCode(typed)
-	var ticket attemptTicket
-	var err error
-	if ok { // input that cannot name a code is no guess
-		ticket, err = p.reserveAttempt(ctx, p.userCodeBudget(), addr)
-	}
-	if !tr.Check(ruleUserCodeAttempts, err == nil) {
-		return nil, err
-	}
-	if !ok {
+	if !ok { // input that cannot name a code is no guess: the budget is not consulted
 		tr.Check(ruleUserCodeKnown, false)
 		return nil, ErrUnknownUserCode
+	}
+	ticket, err := p.reserveAttempt(ctx, p.userCodeBudget(), addr)
+	if !tr.Check(ruleUserCodeAttempts, err == nil) {
+		return nil, err
 	}
 	dc, err := p.Store.GetDeviceCodeByUserCodeHash(ctx, HashSecret(code))
 	if errors.Is(err, store.ErrNotFound) {

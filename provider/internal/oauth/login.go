@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
 )
 
@@ -41,6 +42,14 @@ var (
 	ruleUserCredentials  = Rule{"the user signed in with the right username and password", "RFC 6749 Section 4.1"}
 	ruleFormCSRF         = Rule{"the form carries this login session's CSRF token", "RFC 6749 Section 10.12"}
 )
+
+// rulePossibleCredentials is possibleCredentials: bounds of this server's
+// (config.MaxUsernameBytes, config.MaxPasswordBytes), since "the way in
+// which the authorization server authenticates the resource owner … is
+// beyond the scope of this specification" ([RFC 6749 Section 3.1]).
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+var rulePossibleCredentials = Rule{"the username (1 to 256 bytes) and the password (1 to 1024 bytes) are filled in, as text: bounds of this server's, sign-in is outside OAuth", "RFC 6749 Section 3.1"}
 
 // Why SignIn refuses a form, besides ErrBadCredentials and a
 // *TooManyAttemptsError. The form is shown again with a message for each;
@@ -98,17 +107,7 @@ func (p *Provider) SignIn(ctx context.Context, f SignInForm) (store.User, error)
 	if username == "" && password == "" {
 		return store.User{}, p.checkSession(ctx, f)
 	}
-	user, err := p.checkPassword(ctx, f.Addr, username, password)
-	tr := TraceFrom(ctx)
-	var tooMany *TooManyAttemptsError
-	switch {
-	case errors.As(err, &tooMany): // the password was not even checked
-		tr.Check(rulePasswordAttempts, false)
-	case err == nil || errors.Is(err, ErrBadCredentials): // else checking it failed: no verdict
-		tr.Check(rulePasswordAttempts, true)
-		tr.Check(ruleUserCredentials, err == nil)
-	}
-	return user, err
+	return p.checkPassword(ctx, f.Addr, username, password)
 }
 
 // checkSession decides a form sent with a login session instead of a
@@ -151,14 +150,20 @@ func CheckFormCSRF(ctx context.Context, valid bool) *Error {
 // of wrong passwords of the requester at addr: over it, the answer is a
 // *TooManyAttemptsError and the password is not even checked. Only a real
 // guess spends the budget: credentials that no user can have
-// (possibleCredentials) are wrong without counting, and a right password,
-// or a failure to check it, gives its attempt back. A check cut off by a
+// (rulePossibleCredentials) are wrong without counting, and the trace then
+// does not list the budget, which was not consulted; a right password, or
+// a failure to check it, gives its attempt back. A check cut off by a
 // crash holds its attempt only for attemptLease.
 func (p *Provider) checkPassword(ctx context.Context, addr netip.Addr, username, password string) (store.User, error) {
-	if !possibleCredentials(username, password) {
+	tr := TraceFrom(ctx)
+	if !tr.Check(rulePossibleCredentials, possibleCredentials(username, password)) {
 		return store.User{}, ErrBadCredentials
 	}
 	ticket, err := p.reserveAttempt(ctx, passwordBudget, addr)
+	var tooMany *TooManyAttemptsError
+	if errors.As(err, &tooMany) || err == nil { // else the budget could not be consulted: no verdict
+		tr.Check(rulePasswordAttempts, err == nil)
+	}
 	if err != nil {
 		return store.User{}, err
 	}
@@ -167,6 +172,9 @@ func (p *Provider) checkPassword(ctx context.Context, addr netip.Addr, username,
 		p.confirmAttempt(ctx, ticket)
 	} else {
 		p.forgiveAttempt(ctx, ticket)
+	}
+	if err == nil || errors.Is(err, ErrBadCredentials) { // else checking it failed: no verdict
+		tr.Check(ruleUserCredentials, err == nil)
 	}
 	return user, err
 }
@@ -219,13 +227,13 @@ func (p *Provider) upgradePasswordHash(ctx context.Context, user store.User, pas
 }
 
 // possibleCredentials reports whether a username and password could be a
-// user's: text (validText), a username of 1 to 256 bytes, and a password of
-// 1 to 72 bytes, all that bcrypt reads (bcrypt refuses to hash a longer
-// one, so no user of an older install has one; no user has an empty one,
-// and a form sent with a field left empty is a slip, not a guess). Other
-// input is refused before the store or the password hash sees it.
+// user's: text (validText), a username of 1 to config.MaxUsernameBytes,
+// and a password of 1 to config.MaxPasswordBytes, the bounds the demo
+// user's settings are held to too (no user has an empty one, and a form
+// sent with a field left empty is a slip, not a guess). Other input is
+// refused before the store or the password hash sees it.
 func possibleCredentials(username, password string) bool {
-	return username != "" && password != "" && len(username) <= 256 && len(password) <= 72 &&
+	return username != "" && password != "" && len(username) <= config.MaxUsernameBytes && len(password) <= config.MaxPasswordBytes &&
 		validText(username) && validText(password)
 }
 

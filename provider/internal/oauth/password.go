@@ -120,13 +120,22 @@ func passwordMatches(stored, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
+// bcryptMaxPassword is the most of a password bcrypt reads.
+const bcryptMaxPassword = 72
+
 // bcryptMatches checks a password against a bcrypt hash, which compares in
-// constant time.
+// constant time. A password longer than bcryptMaxPassword never matches:
+// bcrypt would compare only its first 72 bytes, and the hashes of older
+// installs were made by bcrypt.GenerateFromPassword, which refuses to hash
+// a longer one, so no user's bcrypt hash is of one. Those 72 bytes are
+// compared all the same, so a long password takes as long to refuse as
+// any other.
 func bcryptMatches(stored, password string) (bool, error) {
-	err := bcrypt.CompareHashAndPassword([]byte(stored), []byte(password))
+	read := password[:min(len(password), bcryptMaxPassword)]
+	err := bcrypt.CompareHashAndPassword([]byte(stored), []byte(read))
 	switch {
 	case err == nil:
-		return true, nil
+		return read == password, nil
 	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
 		return false, nil
 	default:

@@ -24,12 +24,18 @@ var storeURLs = map[string]func(t *testing.T) string{
 // passwordStores runs a test on the real provider with cheap password
 // hashing, once on SQLite and once on PostgreSQL.
 func passwordStores(t *testing.T, test func(t *testing.T, p *oauth.Provider)) {
+	passwordStoresWith(t, func(*config.Config) {}, test)
+}
+
+// passwordStoresWith is passwordStores with the configuration changed first.
+func passwordStoresWith(t *testing.T, change func(*config.Config), test func(t *testing.T, p *oauth.Provider)) {
 	for name, url := range storeURLs {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cfg := config.Default()
 			cfg.DatabaseURL = url(t)
 			providertest.CheapPasswordHash(&cfg)
+			change(&cfg)
 			test(t, providertest.NewProvider(t, cfg, nil))
 		})
 	}
@@ -113,6 +119,41 @@ func TestPasswordBcryptUpgraded(t *testing.T) {
 		}
 		if got := demoHash(t, p); got != upgraded {
 			t.Fatalf("a current hash was hashed again: %q, then %q", upgraded, got)
+		}
+	})
+}
+
+// TestPasswordLongerThanBcryptReads: Argon2id reads the whole of a
+// password up to config.MaxPasswordBytes, so a passphrase longer than
+// bcrypt's 72 bytes signs in, and its first 72 bytes alone do not; a
+// longer one is refused. A bcrypt hash of an older install holds at most
+// 72 bytes: a longer password sharing them does not match it.
+func TestPasswordLongerThanBcryptReads(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("correct-horse-battery-staple-", 4) // 116 bytes
+	passwordStoresWith(t, func(c *config.Config) { c.Password = long }, func(t *testing.T, p *oauth.Provider) {
+		for _, tc := range []struct {
+			name, password string
+			right          bool
+		}{
+			{"the 116-byte passphrase", long, true},
+			{"its first 72 bytes", long[:72], false},
+			{"a password over config.MaxPasswordBytes", strings.Repeat("p", config.MaxPasswordBytes+1), false},
+		} {
+			if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, tc.password); (err == nil) != tc.right {
+				t.Errorf("%s against Argon2id: got %v, want right %v", tc.name, err, tc.right)
+			}
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(long[:72]), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setDemoHash(t, p, string(hash))
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, long); !errors.Is(err, oauth.ErrBadCredentials) {
+			t.Errorf("116 bytes against a bcrypt hash of its first 72: got %v, want ErrBadCredentials", err)
+		}
+		if _, err := p.AuthenticateUser(t.Context(), providertest.DemoUsername, long[:72]); err != nil {
+			t.Errorf("the 72 bytes hashed with bcrypt: got %v, want signed in", err)
 		}
 	})
 }

@@ -59,14 +59,14 @@ func TestSignInBudget(t *testing.T) {
 }
 
 // TestSignInCountsOnlyGuesses: right passwords, and credentials no user can
-// have (longer than bcrypt reads, not text, an empty field), do not spend
-// the budget of wrong passwords.
+// have (longer than config.MaxPasswordBytes, not text, an empty field), do
+// not spend the budget of wrong passwords.
 func TestSignInCountsOnlyGuesses(t *testing.T) {
 	t.Parallel()
 	p, _ := newSignInProvider(t)
 	ctx := context.Background()
 	for range oauth.WrongPasswordsPerAddress + 1 {
-		for _, password := range []string{providertest.DemoPassword, strings.Repeat("p", 73), providertest.DemoPassword + "\x00", "\xff", ""} {
+		for _, password := range []string{providertest.DemoPassword, strings.Repeat("p", 1025), providertest.DemoPassword + "\x00", "\xff", ""} {
 			_, _ = signIn(ctx, p, testAddr, providertest.DemoUsername, password)
 		}
 		_, _ = signIn(ctx, p, testAddr, "", "wrong")
@@ -74,6 +74,60 @@ func TestSignInCountsOnlyGuesses(t *testing.T) {
 	if _, err := signIn(ctx, p, testAddr, providertest.DemoUsername, providertest.DemoPassword); err != nil {
 		t.Errorf("after right passwords and impossible ones: got %v, want signed in", err)
 	}
+}
+
+// wantChecks compares a trace's checks with want: in order, a distinctive
+// part of each rule's text, after "+" when the rule passed and "-" when it
+// failed.
+func wantChecks(t *testing.T, what string, tr *oauth.Trace, want ...string) {
+	t.Helper()
+	var got []string
+	for _, c := range tr.Checks {
+		got = append(got, map[bool]string{true: "+", false: "-"}[c.Passed]+c.Rule)
+	}
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = got[i][0] == want[i][0] && strings.Contains(got[i], want[i][1:])
+	}
+	if !ok {
+		t.Errorf("%s: got checks %q, want %q", what, got, want)
+	}
+}
+
+// TestSignInTraceListsTheChecksMade: a sign-in's trace lists the rules the
+// password was checked against: credentials no user can have fail
+// rulePossibleCredentials, and the budget of wrong passwords, not
+// consulted for them, is not listed (RFC 6749 Section 10.10); user codes
+// likewise (RFC 8628 Section 5.1). On both stores.
+func TestSignInTraceListsTheChecksMade(t *testing.T) {
+	t.Parallel()
+	passwordStores(t, func(t *testing.T, p *oauth.Provider) {
+		for _, tc := range []struct {
+			name, password string
+			want           []string
+		}{
+			{"an empty password", "", []string{"+no form field", "-1 to 1024 bytes"}},
+			{"a password over 1024 bytes", strings.Repeat("p", 1025), []string{"+no form field", "-1 to 1024 bytes"}},
+			{"a password that is not text", "p\x00", []string{"+no form field", "-1 to 1024 bytes"}},
+			{"a wrong password", "wrong", []string{"+no form field", "+1 to 1024 bytes", "+within the limit", "-right username and password"}},
+			{"the right password", providertest.DemoPassword, []string{"+no form field", "+1 to 1024 bytes", "+within the limit", "+right username and password"}},
+		} {
+			tr := &oauth.Trace{}
+			_, _ = signIn(oauth.WithTrace(t.Context(), tr), p, testAddr, providertest.DemoUsername, tc.password)
+			wantChecks(t, tc.name, tr, tc.want...)
+		}
+		for _, tc := range []struct {
+			name, code string
+			want       []string
+		}{
+			{"input that cannot be a user code", "!!!", []string{"+entry rate", "-names a device authorization request"}},
+			{"a wrong user code", "BBBB-BBBB", []string{"+entry rate", "+guessing limit", "-names a device authorization request"}},
+		} {
+			tr := &oauth.Trace{}
+			_, _ = p.LookUpUserCode(oauth.WithTrace(t.Context(), tr), testAddr, tc.code)
+			wantChecks(t, tc.name, tr, tc.want...)
+		}
+	})
 }
 
 // TestUserCodeBudget: 10 wrong codes from one address per guess window,

@@ -215,7 +215,7 @@ func walkCodeFlow(w *walker) {
 	form.Set("username", providertest.DemoUsername)
 	form.Set("password", walkWrongPassword)
 	w.do(walkStep{name: "wrong password", outcome: "login and consent page shown again: Wrong username or password.",
-		checks: join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password"})},
+		checks: join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "1 to 1024 bytes", "within the limit", "right username and password"})},
 		"POST", "/oauth/authenticate", form, nil)
 	form.Set("password", walkPassword)
 	form.Set("decision", "bogus")
@@ -225,7 +225,7 @@ func walkCodeFlow(w *walker) {
 		"POST", "/oauth/authenticate", form, nil)
 	form.Set("decision", "allow")
 	status, _, header := w.do(walkStep{name: "sign in and allow", outcome: "authorization code issued",
-		checks:  join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "within the limit", "right username and password", "user approved"}),
+		checks:  join(signInForm, authzRules, redirectRules, pkceRules, oidcRules, []string{"no form field", "1 to 1024 bytes", "within the limit", "right username and password", "user approved"}),
 		changes: []string{"grant created", "authorization code issued"}},
 		"POST", "/oauth/authenticate", form, nil)
 	loc, _ := url.Parse(header.Get("Location"))

@@ -209,13 +209,14 @@ var traditionalChineseTrace = map[string]string{
 	"the token was issued to the client that revokes it": "權杖是簽發給撤銷它的那個用戶端的",
 
 	// RP-Initiated Logout.
-	"the id_token_hint is an ID token this provider issued (signature, iss; it may have expired)": "id_token_hint 是本伺服器簽發的 ID 權杖 (ID token)（簽章、iss；可以已經過期）",
-	"client_id is the audience of the id_token_hint":                                              "client_id 是 id_token_hint 的受眾 (audience)",
-	"the client named by the id_token_hint or client_id is registered":                            "id_token_hint 或 client_id 指出的用戶端已註冊",
-	"a post_logout_redirect_uri comes with an id_token_hint or client_id naming its client":       "post_logout_redirect_uri 必須搭配指出其用戶端的 id_token_hint 或 client_id",
-	"the post_logout_redirect_uri exactly matches one the client registered":                      "post_logout_redirect_uri 與用戶端註冊的其中一個完全相符",
-	"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user": "已登入使用者的有效 id_token_hint 讓登出不必詢問使用者就能進行",
-	"without a valid id_token_hint of the signed-in user, the user confirms the logout first":     "沒有已登入使用者的有效 id_token_hint 時，使用者要先確認登出",
+	"the id_token_hint is an ID token this provider issued (signature, iss; it may have expired)":                     "id_token_hint 是本伺服器簽發的 ID 權杖 (ID token)（簽章、iss；可以已經過期）",
+	"client_id is the audience of the id_token_hint":                                                                  "client_id 是 id_token_hint 的受眾 (audience)",
+	"the client named by the id_token_hint or client_id is registered":                                                "id_token_hint 或 client_id 指出的用戶端已註冊",
+	"a post_logout_redirect_uri comes with an id_token_hint or client_id naming its client":                           "post_logout_redirect_uri 必須搭配指出其用戶端的 id_token_hint 或 client_id",
+	"the post_logout_redirect_uri exactly matches one the client registered":                                          "post_logout_redirect_uri 與用戶端註冊的其中一個完全相符",
+	"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user":                     "已登入使用者的有效 id_token_hint 讓登出不必詢問使用者就能進行",
+	"with no one signed in, a valid id_token_hint lets the logout proceed without asking: there is no session to end": "沒有人登入時，有效的 id_token_hint 讓登出不經詢問就進行：沒有工作階段 (session) 需要結束",
+	"without a valid id_token_hint of the signed-in user, the user confirms the logout first":                         "沒有已登入使用者的有效 id_token_hint 時，使用者要先確認登出",
 
 	// Redirects the user decides on (RFC 9700 Section 4.11.2).
 	"an https redirect URI the client registered for itself (or its metadata document lists) is not one this server vouches for: the user sees where it leads and decides": "用戶端 (client) 自行註冊（或其中繼資料文件列出）的 https redirect URI 不在本伺服器擔保之列：先讓使用者看到要前往哪裡，再由使用者決定",

@@ -168,6 +168,8 @@ func (p *Provider) checkLogout(ctx context.Context, r LogoutRequest) (*Logout, *
 	switch {
 	case l.RedirectUntrusted:
 		tr.Check(ruleRedirectAskFirst, true)
+	case hinted && r.SessionUserID == "":
+		tr.Check(ruleLogoutHintedNoSession, true)
 	case hinted:
 		tr.Check(ruleLogoutHinted, true)
 	default:
@@ -241,9 +243,10 @@ var (
 	ruleLogoutClientKnown     = Rule{"the client named by the id_token_hint or client_id is registered", "OIDC RP-Initiated Logout Section 2"}
 	ruleLogoutRedirectClient  = Rule{"a post_logout_redirect_uri comes with an id_token_hint or client_id naming its client", "OIDC RP-Initiated Logout Section 3"}
 	ruleLogoutRedirectMatches = Rule{"the post_logout_redirect_uri exactly matches one the client registered", "OIDC RP-Initiated Logout Section 3"}
-	// One of these two, or ruleRedirectAskFirst, says whether the user is asked first.
-	ruleLogoutHinted  = Rule{"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user", "OIDC RP-Initiated Logout Section 6"}
-	ruleLogoutConfirm = Rule{"without a valid id_token_hint of the signed-in user, the user confirms the logout first", "OIDC RP-Initiated Logout Section 6"}
+	// One of these three, or ruleRedirectAskFirst, says whether the user is asked first.
+	ruleLogoutHinted          = Rule{"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user", "OIDC RP-Initiated Logout Section 6"}
+	ruleLogoutHintedNoSession = Rule{"with no one signed in, a valid id_token_hint lets the logout proceed without asking: there is no session to end", "OIDC RP-Initiated Logout Section 6"}
+	ruleLogoutConfirm         = Rule{"without a valid id_token_hint of the signed-in user, the user confirms the logout first", "OIDC RP-Initiated Logout Section 6"}
 )
 
 // checkIDTokenHint validates the id_token_hint, if any, and returns its

@@ -338,6 +338,9 @@ func TestE2ELogoutTrace(t *testing.T) {
 		checks:  join(queryRules, []string{"not ended by a logout", "no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"}),
 		changes: []string{"login session ended: the next sign-in asks for the password"}},
 		"GET", "/oauth/logout?"+hinted.Encode(), nil, nil)
+	w.do(walkStep{name: "logout with an id_token_hint, no one signed in", outcome: "no one was signed in: no session to end",
+		checks: join(queryRules, []string{"no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "with no one signed in"})},
+		"GET", "/oauth/logout?"+hinted.Encode(), nil, nil)
 	w.do(walkStep{name: "logout to an unregistered URI", outcome: "invalid_request",
 		checks: join(queryRules, []string{"no form field", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered"})},
 		"GET", "/oauth/logout?client_id=testclient&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F", nil, nil)

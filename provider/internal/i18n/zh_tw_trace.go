@@ -46,6 +46,7 @@ var traditionalChineseTrace = map[string]string{
 	"the form was sent from this provider's own page, not from another site":                                                                     "表單是從本伺服器自己的頁面送出的，而不是從其他網站送出的",
 	"the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time":                               "請求本文是 application/x-www-form-urlencoded 表單，在大小限制之內，並在請求的時限內送達",
 	"the query is a valid application/x-www-form-urlencoded form":                                                                                "查詢字串是有效的 application/x-www-form-urlencoded 表單",
+	"the query is a valid application/x-www-form-urlencoded serialization of the logout request's query parameters":                              "查詢字串是登出請求的查詢參數 (query parameter) 的有效 application/x-www-form-urlencoded 序列化",
 
 	// Another site's POST at the authorization and logout endpoints (RFC 9110 Section 15.4.4).
 	"a POST from another site that came without the login session cookie fits in a URL, to be sent again as a GET, which brings the cookie": "其他網站送來、沒有帶登入工作階段 (session) cookie 的 POST，放得進一個 URL，好改用 GET 再送一次，GET 會帶上這個 cookie",
@@ -86,13 +87,13 @@ var traditionalChineseTrace = map[string]string{
 	"client_name is short text":                                  "client_name 是簡短的文字",
 	"id_token_signed_response_alg is one this server signs with": "id_token_signed_response_alg 是本伺服器用來簽署的演算法之一",
 	"keys come inline as jwks of public keys that verify client assertions, none marked for another use by its alg, use or key_ops (jwks_uri is never fetched), with private_key_jwt only": "金鑰以 jwks 直接內嵌，且只能是驗證 client_assertion 的公開金鑰，沒有一把以其 alg、use 或 key_ops 標示為其他用途（絕不抓取 jwks_uri），並且只搭配 private_key_jwt",
-	"dynamic client registration is turned on here":                                                               "本伺服器開放動態用戶端註冊 (dynamic client registration)",
-	"the request carries the initial access token this server requires to register a client":                      "請求帶有本伺服器註冊用戶端所需的初始存取權杖 (initial access token)",
-	"the address stays within its registrations per hour":                                                         "這個位址每小時的註冊次數在限制之內",
-	"the body is a JSON object of client metadata, in UTF-8, each member named once and of its JSON type":         "請求本文是 UTF-8 編碼、由用戶端中繼資料 (client metadata) 組成的 JSON 物件，每個成員只出現一次，且是它該有的 JSON 型別",
-	"the body is application/json, sent without a Content-Encoding, within the size limit and the request's time": "請求本文是 application/json，送出時不帶 Content-Encoding，在大小限制之內，並在請求的時限內送達",
-	"the address stays within its device authorization requests per hour":                                         "這個位址每小時的裝置授權請求次數在限制之內",
-	"the registration access token is the one issued to this client":                                              "註冊存取權杖 (registration access token) 就是簽發給這個用戶端的那一個",
+	"dynamic client registration is turned on here":                                                                              "本伺服器開放動態用戶端註冊 (dynamic client registration)",
+	"the request carries the initial access token this server requires to register a client":                                     "請求帶有本伺服器註冊用戶端所需的初始存取權杖 (initial access token)",
+	"the address stays within its registrations per hour":                                                                        "這個位址每小時的註冊次數在限制之內",
+	"the body is a JSON object of client metadata, in UTF-8, each member named once and of its JSON type":                        "請求本文是 UTF-8 編碼、由用戶端中繼資料 (client metadata) 組成的 JSON 物件，每個成員只出現一次，且是它該有的 JSON 型別",
+	"the body is application/json, sent without a Content-Encoding, within the size limit and the request's time":                "請求本文是 application/json，送出時不帶 Content-Encoding，在大小限制之內，並在請求的時限內送達",
+	"the address stays within its device authorization requests per hour, a bound of this server's: the specifications set none": "這個位址每小時的裝置授權請求次數在限制之內（本伺服器自訂的上限：規範並未設限）",
+	"the registration access token is the one issued to this client":                                                             "註冊存取權杖 (registration access token) 就是簽發給這個用戶端的那一個",
 
 	// The alg a client may register for its assertions (OIDC Registration Section 2).
 	"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none), and a key of jwks verifies it": "token_endpoint_auth_signing_alg 只搭配 private_key_jwt，是本伺服器用來驗證 client_assertion 的演算法之一（絕不是 none），且 jwks 裡有一把金鑰能用它驗證",
@@ -209,14 +210,15 @@ var traditionalChineseTrace = map[string]string{
 	"the token was issued to the client that revokes it": "權杖是簽發給撤銷它的那個用戶端的",
 
 	// RP-Initiated Logout.
-	"the id_token_hint is an ID token this provider issued (signature, iss; it may have expired)":                     "id_token_hint 是本伺服器簽發的 ID 權杖 (ID token)（簽章、iss；可以已經過期）",
-	"client_id is the audience of the id_token_hint":                                                                  "client_id 是 id_token_hint 的受眾 (audience)",
-	"the client named by the id_token_hint or client_id is registered":                                                "id_token_hint 或 client_id 指出的用戶端已註冊",
-	"a post_logout_redirect_uri comes with an id_token_hint or client_id naming its client":                           "post_logout_redirect_uri 必須搭配指出其用戶端的 id_token_hint 或 client_id",
-	"the post_logout_redirect_uri exactly matches one the client registered":                                          "post_logout_redirect_uri 與用戶端註冊的其中一個完全相符",
-	"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user":                     "已登入使用者的有效 id_token_hint 讓登出不必詢問使用者就能進行",
-	"with no one signed in, a valid id_token_hint lets the logout proceed without asking: there is no session to end": "沒有人登入時，有效的 id_token_hint 讓登出不經詢問就進行：沒有工作階段 (session) 需要結束",
-	"without a valid id_token_hint of the signed-in user, the user confirms the logout first":                         "沒有已登入使用者的有效 id_token_hint 時，使用者要先確認登出",
+	"the id_token_hint is an ID token this provider issued (signature, iss; it may have expired)":                         "id_token_hint 是本伺服器簽發的 ID 權杖 (ID token)（簽章、iss；可以已經過期）",
+	"client_id is the audience of the id_token_hint":                                                                      "client_id 是 id_token_hint 的受眾 (audience)",
+	"the client named by the id_token_hint or client_id is registered":                                                    "id_token_hint 或 client_id 指出的用戶端已註冊",
+	"a post_logout_redirect_uri comes with an id_token_hint or client_id naming its client":                               "post_logout_redirect_uri 必須搭配指出其用戶端的 id_token_hint 或 client_id",
+	"the post_logout_redirect_uri exactly matches one the client registered":                                              "post_logout_redirect_uri 與用戶端註冊的其中一個完全相符",
+	"a valid id_token_hint of the signed-in user lets the logout proceed without asking the user":                         "已登入使用者的有效 id_token_hint 讓登出不必詢問使用者就能進行",
+	"each parameter of the logout request (query parameter, or form field of a POST) is sent at most once, as UTF-8 text": "登出請求的每個參數（查詢參數 (query parameter)，或 POST 的表單欄位）最多只送一次，且是 UTF-8 文字",
+	"with no one signed in, a valid id_token_hint lets the logout proceed without asking: there is no session to end":     "沒有人登入時，有效的 id_token_hint 讓登出不經詢問就進行：沒有工作階段 (session) 需要結束",
+	"without a valid id_token_hint of the signed-in user, the user confirms the logout first":                             "沒有已登入使用者的有效 id_token_hint 時，使用者要先確認登出",
 
 	// Redirects the user decides on (RFC 9700 Section 4.11.2).
 	"an https redirect URI the client registered for itself (or its metadata document lists) is not one this server vouches for: the user sees where it leads and decides": "用戶端 (client) 自行註冊（或其中繼資料文件列出）的 https redirect URI 不在本伺服器擔保之列：先讓使用者看到要前往哪裡，再由使用者決定",

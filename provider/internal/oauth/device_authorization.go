@@ -97,8 +97,14 @@ func (p *Provider) AuthorizeDevice(ctx context.Context, r DeviceAuthorizationReq
 	return p.deviceAuthorizationResponse(deviceCode, userCode, record), nil
 }
 
-// ruleDeviceAuthorizationRate is the rate limit of admitDeviceAuthorization.
-var ruleDeviceAuthorizationRate = Rule{"the address stays within its device authorization requests per hour", "RFC 8628 Section 5.1"}
+// ruleDeviceAuthorizationRate is the rate limit of admitDeviceAuthorization
+// on the device authorization request ([RFC 8628 Section 3.1]), a bound of
+// this server's: RFC 8628 limits the user codes entered
+// ([RFC 8628 Section 5.1]), not the requests that issue them.
+//
+// [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+// [RFC 8628 Section 5.1]: https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+var ruleDeviceAuthorizationRate = Rule{"the address stays within its device authorization requests per hour, a bound of this server's: the specifications set none", "RFC 8628 Section 3.1"}
 
 // admitDeviceAuthorization counts a device authorization request from addr,
 // accepted or not, within DEVICE_AUTHORIZATIONS_PER_HOUR. Each request

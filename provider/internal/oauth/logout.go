@@ -41,20 +41,16 @@ type RawLogoutRequest struct {
 }
 
 // Logout answers a logout request at the end_session_endpoint of
-// [OIDC RP-Initiated Logout Section 2], in four steps: it reads the
-// parameters (parseLogoutRequest), refuses a form field sent twice
-// (CheckFormFieldsOnce), validates the request (checkLogout), then decides
-// what it comes to (decide). It returns the step and the logout; an
+// [OIDC RP-Initiated Logout Section 2], in three steps: it reads the
+// parameters, each at most once (parseLogoutRequest), validates the
+// request (checkLogout), then decides what it comes to (decide). It returns the step and the logout; an
 // invalid request is LogoutRefused with its error, for an error page, and
 // then the logout holds only the request as read (zero when its
 // parameters could not be read), for the page's language.
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 func (p *Provider) Logout(ctx context.Context, raw RawLogoutRequest) (LogoutStep, *Logout, *Error) {
-	r, err := parseLogoutRequest(raw.Params, raw.SessionUserID)
-	if err == nil {
-		err = CheckFormFieldsOnce(ctx, raw.Params)
-	}
+	r, err := parseLogoutRequest(ctx, raw.Params, raw.SessionUserID)
 	if err != nil {
 		return LogoutRefused, &Logout{Request: r}, err
 	}
@@ -66,15 +62,29 @@ func (p *Provider) Logout(ctx context.Context, raw RawLogoutRequest) (LogoutStep
 	return step, l, err
 }
 
-// parseLogoutRequest reads a logout request's parameters, each at most
-// once, and the signed-in user's id.
-func parseLogoutRequest(params url.Values, sessionUserID string) (LogoutRequest, *Error) {
+// ruleLogoutParamOnce: the logout request's parameters
+// ([OIDC RP-Initiated Logout Section 2]), and the confirmation page's
+// answer (decision, csrf_token), each come at most once, as text: which
+// copy of a repeated one would count is anyone's guess.
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+var ruleLogoutParamOnce = Rule{"each parameter of the logout request (query parameter, or form field of a POST) is sent at most once, as UTF-8 text", "OIDC RP-Initiated Logout Section 2"}
+
+// parseLogoutRequest reads a logout request's parameters under
+// ruleLogoutParamOnce, and the signed-in user's id. The confirmation
+// page's decision and csrf_token are checked here too; decide and the web
+// layer read them.
+func parseLogoutRequest(ctx context.Context, params url.Values, sessionUserID string) (LogoutRequest, *Error) {
 	r := LogoutRequest{SessionUserID: sessionUserID}
-	err := readParams(nil, params, param{"id_token_hint", &r.IDTokenHint}, param{"client_id", &r.ClientID},
-		param{"post_logout_redirect_uri", &r.PostLogoutRedirectURI}, param{"state", &r.State}, param{"ui_locales", &r.UILocales})
+	var decision, csrfToken string
+	err := readEach(params, []param{{"id_token_hint", &r.IDTokenHint}, {"client_id", &r.ClientID},
+		{"post_logout_redirect_uri", &r.PostLogoutRedirectURI}, {"state", &r.State}, {"ui_locales", &r.UILocales},
+		{"decision", &decision}, {"csrf_token", &csrfToken}})
+	tr := TraceFrom(ctx)
 	if err != nil {
-		return LogoutRequest{}, err
+		return LogoutRequest{}, tr.Fail(ruleLogoutParamOnce, ErrInvalidRequest, err.Description)
 	}
+	tr.Check(ruleLogoutParamOnce, true)
 	return r, nil
 }
 

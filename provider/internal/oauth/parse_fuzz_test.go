@@ -171,8 +171,8 @@ func FuzzParseEndpointRequests(f *testing.F) {
 		if _, err := ParsePushedAuthorizationRequest(ctx, form, auth); err == nil {
 			accepted("PAR", clientParameters) // the rest: ParseAuthorizationRequest records repeats, refused later
 		}
-		if l, err := parseLogoutRequest(form, ""); err == nil {
-			accepted("end session", []string{"id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales"},
+		if l, err := parseLogoutRequest(ctx, form, ""); err == nil {
+			accepted("end session", []string{"id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales", "decision", "csrf_token"},
 				l.IDTokenHint, l.ClientID, l.PostLogoutRedirectURI, l.State)
 		}
 		query, _ := url.ParseQuery(rawQuery) // as a resource server reads it: a malformed pair hides no other

@@ -226,7 +226,7 @@ func queryOrForm(c *gin.Context) (url.Values, *oauth.Error) {
 	if c.Request.Method == http.MethodPost {
 		return postForm(c)
 	}
-	return query(c)
+	return query(c, ruleQuery)
 }
 
 // ruleQuery: a GET's parameters are added "to the query component [...]
@@ -241,19 +241,20 @@ var ruleQuery = oauth.Rule{Text: "the query is a valid application/x-www-form-ur
 // refuses.
 const descNotAValidQuery = "the query is not a valid form: a ';' between parameters, or a '%' not followed by two hex digits"
 
-// query returns the parameters of the request's query under ruleQuery. A
-// pair that does not decode breaks the whole query, as it breaks a form
-// body: URL.Query would drop that pair alone, and the request would go on
-// without it, perhaps without the state the client must get back
+// query returns the parameters of the request's query under rule
+// (ruleQuery, or the logout endpoint's ruleLogoutQuery). A pair that does
+// not decode breaks the whole query, as it breaks a form body: URL.Query
+// would drop that pair alone, and the request would go on without it,
+// perhaps without the state the client must get back
 // ([RFC 6749 Section 4.1.2]).
 //
 // [RFC 6749 Section 4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
-func query(c *gin.Context) (url.Values, *oauth.Error) {
+func query(c *gin.Context, rule oauth.Rule) (url.Values, *oauth.Error) {
 	tr := oauth.TraceFrom(c.Request.Context())
 	params, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
-		return nil, tr.Fail(ruleQuery, oauth.ErrInvalidRequest, descNotAValidQuery)
+		return nil, tr.Fail(rule, oauth.ErrInvalidRequest, descNotAValidQuery)
 	}
-	tr.Check(ruleQuery, true)
+	tr.Check(rule, true)
 	return params, nil
 }

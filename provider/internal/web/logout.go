@@ -31,7 +31,7 @@ type logoutPage struct {
 //
 // [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 func (s *Server) handleLogout(c *gin.Context) {
-	params, err := queryOrForm(c)
+	params, err := logoutParams(c)
 	if err != nil {
 		s.renderError(c, http.StatusBadRequest, err)
 		return
@@ -59,6 +59,27 @@ func (s *Server) handleLogout(c *gin.Context) {
 		page.Stayed = true
 		s.render(c, http.StatusOK, "logged_out.html", page)
 	}
+}
+
+// ruleLogoutQuery: "If using the HTTP GET method, the request parameters
+// are serialized using URI Query String Serialization"
+// ([OIDC RP-Initiated Logout Section 2]), the
+// application/x-www-form-urlencoded format.
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+var ruleLogoutQuery = oauth.Rule{Text: "the query is a valid application/x-www-form-urlencoded serialization of the logout request's query parameters", Ref: "OIDC RP-Initiated Logout Section 2"}
+
+// logoutParams returns the parameters of a logout request: the query of a
+// GET, under ruleLogoutQuery, or the form body of a POST ("If using the
+// HTTP POST method, the request parameters are serialized using Form
+// Serialization", [OIDC RP-Initiated Logout Section 2]).
+//
+// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+func logoutParams(c *gin.Context) (url.Values, *oauth.Error) {
+	if c.Request.Method == http.MethodPost {
+		return postForm(c)
+	}
+	return query(c, ruleLogoutQuery)
 }
 
 // askLogout shows the logout confirmation page, with the session's CSRF

@@ -271,7 +271,7 @@ func testLogout(t *testing.T, srv *providertest.Server, advance func(time.Durati
 		{"client_id must match the hint's audience (RP-Initiated Logout Section 2)",
 			url.Values{"id_token_hint": {idToken}, "client_id": {"spa-client"}}, "does not match the audience"},
 		{"an unknown client_id is refused", url.Values{"client_id": {"nobody"}}, "unknown client_id"},
-		{"a repeated parameter is refused (RFC 6749 Section 3.1)",
+		{"a repeated parameter is refused (OIDC RP-Initiated Logout Section 2)",
 			url.Values{"id_token_hint": {idToken}, "state": {"a", "b"}}, "invalid_request"},
 	}
 	for _, tc := range refusals {
@@ -335,23 +335,27 @@ func TestE2ELogoutTrace(t *testing.T) {
 	hinted := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {demoPostLogoutURI}, "state": {"s"}}
 	copied := withCookiesOf(t, srv, w.browser) // the login session's cookie, copied before the logout
 	w.do(walkStep{name: "logout with an id_token_hint", outcome: "signed out",
-		checks:  join(queryRules, []string{"not ended by a logout", "no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"}),
+		checks:  join(queryRules, []string{"not ended by a logout", "sent at most once", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "proceed without asking"}),
+		refs:    map[string]string{"the query is a valid": "OIDC RP-Initiated Logout Section 2", "sent at most once": "OIDC RP-Initiated Logout Section 2"},
 		changes: []string{"login session ended: the next sign-in asks for the password"}},
 		"GET", "/oauth/logout?"+hinted.Encode(), nil, nil)
 	w.do(walkStep{name: "logout with an id_token_hint, no one signed in", outcome: "no one was signed in: no session to end",
-		checks: join(queryRules, []string{"no form field", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "with no one signed in"})},
+		checks: join(queryRules, []string{"sent at most once", "ID token this provider issued", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered", "with no one signed in"})},
 		"GET", "/oauth/logout?"+hinted.Encode(), nil, nil)
+	w.do(walkStep{name: "logout with a repeated parameter", outcome: "invalid_request", checks: join(queryRules, []string{"sent at most once"}),
+		refs: map[string]string{"sent at most once": "OIDC RP-Initiated Logout Section 2"}},
+		"GET", "/oauth/logout?client_id=testclient&state=a&state=b", nil, nil)
 	w.do(walkStep{name: "logout to an unregistered URI", outcome: "invalid_request",
-		checks: join(queryRules, []string{"no form field", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered"})},
+		checks: join(queryRules, []string{"sent at most once", "client named by the id_token_hint or client_id is registered", "comes with an id_token_hint or client_id", "exactly matches one the client registered"})},
 		"GET", "/oauth/logout?client_id=testclient&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F", nil, nil)
 	_, page, _ := w.do(walkStep{name: "logout without a hint", outcome: "logout confirmation page shown",
-		checks: join(queryRules, []string{"no form field", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first"})},
+		checks: join(queryRules, []string{"sent at most once", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first"})},
 		"GET", "/oauth/logout?client_id=testclient", nil, nil)
 	confirm := providertest.FormFields(page)
 	confirm.Set("decision", "logout")
 	confirm.Set("csrf_token", "forged")
 	w.do(walkStep{name: "a forged confirmation", outcome: "access_denied",
-		checks: []string{"x-www-form-urlencoded", "no form field", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first", "CSRF token"}},
+		checks: []string{"x-www-form-urlencoded", "sent at most once", "client named by the id_token_hint or client_id is registered", "the user confirms the logout first", "CSRF token"}},
 		"POST", "/oauth/logout", confirm, nil)
 	for _, step := range w.steps {
 		resp, body := callResource(t, srv.URL+"/debug/trace/"+step.id, "")

@@ -310,8 +310,9 @@ func walkCodeFlow(w *walker) {
 func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	t := w.t
 	_, body, _ := w.do(walkStep{name: "device authorization", outcome: "device code issued",
-		checks:  join(bodyForm, []string{"device authorization requests per hour"}, publicRules, []string{"registered for this grant type", "scope is known"}),
-		changes: []string{"device code and user code issued, pending the user's decision"}},
+		checks:  join(bodyForm, []string{"device authorization requests per hour, a bound of this server's"}, publicRules, []string{"registered for this grant type", "scope is known"}),
+		changes: []string{"device code and user code issued, pending the user's decision"},
+		refs:    map[string]string{"device authorization requests per hour": "RFC 8628 Section 3.1"}},
 		"POST", "/oauth/device/code", url.Values{"client_id": {"device-client"}, "scope": {"read"}}, nil)
 	var da struct {
 		DeviceCode string `json:"device_code"`

@@ -201,7 +201,7 @@ const (
 	// LogoutStay changes nothing: the user chose to stay signed in.
 	LogoutStay
 	// LogoutRefused shows an error page, never a redirect: the request is
-	// invalid (parseLogoutRequest, CheckFormFieldsOnce, checkLogout).
+	// invalid (parseLogoutRequest, checkLogout).
 	LogoutRefused
 )
 

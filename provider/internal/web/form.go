@@ -220,8 +220,10 @@ const maxSplitPairs = 100
 // to at most maxBodyBytes (limitBody caps every body).
 var formBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// queryOrForm returns the parameters of a GET (its query) or of a POST (its
-// form body, which must be application/x-www-form-urlencoded).
+// queryOrForm returns the parameters of an authorization request: of a GET
+// (its query, under ruleQuery) or of a POST (its form body, which must be
+// application/x-www-form-urlencoded). The logout endpoint has its own
+// (logoutParams).
 func queryOrForm(c *gin.Context) (url.Values, *oauth.Error) {
 	if c.Request.Method == http.MethodPost {
 		return postForm(c)

@@ -13,7 +13,6 @@ var traditionalChineseTrace = map[string]string{
 	"a public client's loopback redirect_uri matches one registered but for its port": "公開用戶端 (public client) 的回送 (loopback) redirect_uri 除了連接埠 (port) 之外，與註冊的其中一個相符",
 	"an OpenID Connect request names its redirect_uri":                                "OpenID Connect 請求必須寫明 redirect_uri",
 	"without redirect_uri, the client has exactly one registered":                     "沒有 redirect_uri 時，用戶端 (client) 恰好只註冊了一個",
-	"no parameter is sent more than once, and each is UTF-8 text":                     "每個參數最多只送一次，且都是 UTF-8 文字",
 	"each parameter's value is at most 4096 bytes, a bound of this server's: the specifications set none (scope, prompt: shorter; id_token_hint: signed)": "每個參數的值最多 4096 位元組，本伺服器自訂的上限：規範並未設限（scope、prompt 上限更短；id_token_hint 由簽章把關）",
 	"no request object (request objects are not supported)":                                            "沒有請求物件 (request object)（不支援請求物件）",
 	"no request_uri to fetch (only the PAR endpoint's are supported)":                                  "沒有需要抓取的 request_uri（只支援 PAR 端點簽發的）",
@@ -32,6 +31,11 @@ var traditionalChineseTrace = map[string]string{
 	"each requested scope is known and allowed for this client (none: its default scope)":              "每個請求的範圍 (scope) 都是已知的，且允許這個用戶端使用（沒有請求時：使用它的預設範圍）",
 	"each resource is an absolute URI without fragment, naming a resource server this provider serves": "每個 resource 都是不含片段 (fragment) 的絕對 URI，且指向本伺服器服務的資源伺服器 (resource server)",
 
+	// The parameters an endpoint reads (RFC 6749 Section 3.1 and 3.2).
+	"each parameter this endpoint reads, resource aside, is sent at most once, as UTF-8 text (others are ignored)":         "本端點讀取的每個參數（resource 除外）最多只送一次，且都是 UTF-8 文字（其他參數一律忽略）",
+	"each request parameter this endpoint reads is UTF-8 text and, resource aside, sent at most once (others are ignored)": "本端點讀取的每個請求參數都是 UTF-8 文字，且（resource 除外）最多只送一次（其他參數一律忽略）",
+	"no form field this endpoint reads is sent more than once (others are ignored)":                                        "本端點讀取的每個表單欄位最多只送一次（其他欄位一律忽略）",
+
 	// The user's part: sign-in, consent, forms.
 	"wrong passwords from this network, with those still being checked, stay within the limit (no online guessing)":                              "這個網路輸入錯誤密碼的次數（連同仍在檢查中的密碼）在限制之內（防止線上猜測密碼）",
 	"the user signed in with the right username and password":                                                                                    "使用者以正確的使用者名稱與密碼登入",
@@ -42,7 +46,6 @@ var traditionalChineseTrace = map[string]string{
 	"the user who approves is the one the id_token_hint names":                                                                                   "同意請求的使用者就是 id_token_hint 指出的那位使用者",
 	"prompt=none: the user approved these scopes before, and the client is confidential, not described by a metadata document":                   "prompt=none：使用者先前已同意這些範圍 (scope)，且用戶端是機密用戶端 (confidential client)，不是由中繼資料文件 (metadata document) 描述的",
 	"the form carries this login session's CSRF token":                                                                                           "表單帶有這個登入工作階段 (session) 的 CSRF 權杖 (CSRF token)",
-	"no form field is sent more than once":                                                                                                       "每個表單欄位最多只送一次",
 	"the form was sent from this provider's own page, not from another site":                                                                     "表單是從本伺服器自己的頁面送出的，而不是從其他網站送出的",
 	"the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time":                               "請求本文是 application/x-www-form-urlencoded 表單，在大小限制之內，並在請求的時限內送達",
 	"the query is a valid application/x-www-form-urlencoded form":                                                                                "查詢字串是有效的 application/x-www-form-urlencoded 表單",
@@ -63,7 +66,6 @@ var traditionalChineseTrace = map[string]string{
 	"the client authenticates with the token_endpoint_auth_method it registered":                               "用戶端以它註冊的 token_endpoint_auth_method 進行驗證",
 	"a public client presents no secret (it has none)":                                                         "公開用戶端 (public client) 不出示密鑰（它沒有密鑰）",
 	"the confidential client presents its secret, and it matches":                                              "機密用戶端 (confidential client) 出示了它的密鑰 (client secret)，而且相符",
-	"no request parameter is sent more than once, and each is UTF-8 text":                                      "每個請求參數最多只送一次，且都是 UTF-8 文字",
 	"the client_assertion is signed by the registered key its kid names (or the only one)":                     "client_assertion 由它的 kid 所指的那把已註冊金鑰簽署（或由唯一的那把簽署）",
 	`the client_assertion's "iss" and "sub" are the client_id`:                                                 `client_assertion 的 "iss" 與 "sub" 都是 client_id`,
 	`the client_assertion's "jti" was never used before`:                                                       `client_assertion 的 "jti" 從未被使用過`,

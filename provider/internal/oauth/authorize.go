@@ -522,10 +522,14 @@ func (a *Authorization) hintAllows(userID string) bool {
 }
 
 // ruleAuthorizationParameterOnce: "Request and response parameters MUST
-// NOT be included more than once" ([RFC 6749 Section 3.1]).
+// NOT be included more than once" ([RFC 6749 Section 3.1]), for the
+// parameters of params(): resource may be repeated ([RFC 8707 Section 2]),
+// and the others are not looked at ("The authorization server MUST ignore
+// unrecognized request parameters"), so the rule's text says no more.
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
-var ruleAuthorizationParameterOnce = Rule{"no parameter is sent more than once, and each is UTF-8 text", "RFC 6749 Section 3.1"}
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+var ruleAuthorizationParameterOnce = Rule{"each parameter this endpoint reads, resource aside, is sent at most once, as UTF-8 text (others are ignored)", "RFC 6749 Section 3.1"}
 
 // The rules that refuse, rather than ignore, the features of the
 // authorization request this provider does not implement: request objects

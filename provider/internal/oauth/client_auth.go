@@ -413,7 +413,12 @@ func readEach(form url.Values, params []param) *Error {
 	return nil
 }
 
-// ruleParameterOnce is the rule singleValue enforces ([RFC 6749 Section 3.2]).
+// ruleParameterOnce is the rule singleValue and textValues enforce
+// ([RFC 6749 Section 3.2]), for the parameters the endpoint reads:
+// resource may be repeated ([RFC 8707 Section 2]), and the others are not
+// looked at ("The authorization server MUST ignore unrecognized request
+// parameters"), so the rule's text says no more.
 //
 // [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
-var ruleParameterOnce = Rule{"no request parameter is sent more than once, and each is UTF-8 text", "RFC 6749 Section 3.2"}
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+var ruleParameterOnce = Rule{"each request parameter this endpoint reads is UTF-8 text and, resource aside, sent at most once (others are ignored)", "RFC 6749 Section 3.2"}

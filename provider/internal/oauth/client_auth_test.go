@@ -124,3 +124,47 @@ func TestBasicWithAnotherClientIDSaysSo(t *testing.T) {
 		t.Errorf("Basic with its own client_id in the body: got %v, want it accepted", err)
 	}
 }
+
+// TestParameterRulesSayOthersAreIgnored: an endpoint ignores the
+// parameters it does not read, even sent twice or not UTF-8
+// ([RFC 6749 Section 3.1]: "The authorization server MUST ignore
+// unrecognized request parameters"), so the rule that passes on such a
+// request says it looked only at those it reads, not at every parameter.
+func TestParameterRulesSayOthersAreIgnored(t *testing.T) {
+	withUnread := func(read url.Values) url.Values {
+		read["foo"], read["bar"], read["baz"] = []string{"1", "2"}, []string{"\xff"}, []string{"a\x00b"}
+		return read
+	}
+	for name, apply := range map[string]func(context.Context, *Trace) *Error{
+		"token endpoint": func(ctx context.Context, _ *Trace) *Error {
+			_, err := ParseTokenRequest(ctx, withUnread(url.Values{"grant_type": {"client_credentials"}}), []string{basic("c", "s")})
+			return err
+		},
+		"authorization endpoint": func(_ context.Context, tr *Trace) *Error {
+			return checkParameterForm(tr, ParseAuthorizationRequest(withUnread(url.Values{"client_id": {"c"}})))
+		},
+		"the provider's forms": func(ctx context.Context, _ *Trace) *Error {
+			return CheckFormFieldsOnce(ctx, withUnread(url.Values{"username": {"u"}}))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tr := &Trace{}
+			if err := apply(WithTrace(context.Background(), tr), tr); err != nil {
+				t.Fatalf("got %v, want the unread parameters ignored", err)
+			}
+			var onceRules int
+			for _, c := range tr.Checks {
+				if !strings.Contains(c.Rule, "once") {
+					continue
+				}
+				onceRules++
+				if !c.Passed || !strings.Contains(c.Rule, "this endpoint reads") || !strings.Contains(c.Rule, "(others are ignored)") {
+					t.Errorf("got check %+v, want it passed, saying it covers the parameters this endpoint reads, others ignored", c)
+				}
+			}
+			if onceRules == 0 {
+				t.Errorf("got checks %+v, want one about parameters sent once", tr.Checks)
+			}
+		})
+	}
+}

@@ -249,10 +249,12 @@ func (p *Provider) dummyPasswordHash() string {
 // ruleFormFieldOnce: a field of the provider's own forms (sign-in,
 // consent, /device) that came more than once is refused. Which copy would
 // count is anyone's guess: as OAuth's "Request and response parameters
-// MUST NOT be included more than once" ([RFC 6749 Section 3.1]).
+// MUST NOT be included more than once" ([RFC 6749 Section 3.1]). A field
+// the endpoint does not read is not looked at, as OAuth's "MUST ignore
+// unrecognized request parameters", so the rule's text says no more.
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
-var ruleFormFieldOnce = Rule{"no form field is sent more than once", "RFC 6749 Section 3.1"}
+var ruleFormFieldOnce = Rule{"no form field this endpoint reads is sent more than once (others are ignored)", "RFC 6749 Section 3.1"}
 
 // userFormFields are the fields of the forms the user sends: the sign-in
 // and consent form of the authorization endpoint, and those of /device.

@@ -373,8 +373,8 @@ func testDeviceCodeUnharmedByOthers(t *testing.T, srv *providertest.Server, cloc
 		{"a client not registered for the grant is unauthorized_client", grant + "&client_id=testclient&client_secret=testsecret&device_code=" + dc, "unauthorized_client", "registered for this grant type"},
 		{"a public client not registered for the grant is unauthorized_client", grant + "&client_id=spa-client&device_code=" + dc, "unauthorized_client", "registered for this grant type"},
 		{"an unknown client is invalid_client", grant + "&client_id=nobody&device_code=" + dc, "invalid_client", "registered client"},
-		{"a repeated device_code is invalid_request", grant + "&client_id=device-client&device_code=" + dc + "&device_code=" + dc, "invalid_request", "more than once"},
-		{"a repeated client_id is invalid_request", grant + "&client_id=device-client&client_id=device-client&device_code=" + dc, "invalid_request", "more than once"},
+		{"a repeated device_code is invalid_request", grant + "&client_id=device-client&device_code=" + dc + "&device_code=" + dc, "invalid_request", "sent at most once"},
+		{"a repeated client_id is invalid_request", grant + "&client_id=device-client&client_id=device-client&device_code=" + dc, "invalid_request", "sent at most once"},
 		{"an unknown device code is invalid_grant", grant + "&client_id=device-client&device_code=" + dc + "x", "invalid_grant", "one this server issued"},
 	}
 	for _, tc := range bad {

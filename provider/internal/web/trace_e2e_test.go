@@ -142,14 +142,14 @@ var (
 	// A body with client credentials: no parameter repeated, the
 	// credentials' form (Basic, or in the body), in the order the parser
 	// checks them; at the token endpoint, then grant_type present.
-	basicForm     = join(formRules, []string{"more than once", "HTTP Basic", "one authentication method", "beside HTTP Basic credentials"})
-	bodyForm      = join(formRules, []string{"more than once", "one authentication method"})
+	basicForm     = join(formRules, []string{"request parameter this endpoint reads", "HTTP Basic", "one authentication method", "beside HTTP Basic credentials"})
+	bodyForm      = join(formRules, []string{"request parameter this endpoint reads", "one authentication method"})
 	basicToken    = join(basicForm, []string{"names its grant_type"})
 	bodyToken     = join(bodyForm, []string{"names its grant_type"})
 	clientRules   = []string{"identifies itself", "registered client", "presents its secret"}
 	publicRules   = []string{"identifies itself", "registered client", "public client presents no secret"}
 	authzRules    = []string{"client_id and redirect_uri are each sent at most once", "carries client_id", "registered client", "redirect_uri exactly matches"}
-	redirectRules = []string{"no parameter is sent more than once", "at most 4096 bytes", "no request object", "no request_uri to fetch", "response_mode, if sent, is query", "carries response_type", "response_type is code",
+	redirectRules = []string{"each parameter this endpoint reads, resource aside", "at most 4096 bytes", "no request object", "no request_uri to fetch", "response_mode, if sent, is query", "carries response_type", "response_type is code",
 		"registered for the authorization code grant", "scope is known"}
 	pkceRules   = []string{"code_challenge_method is S256", "43 base64url"}
 	oidcRules   = []string{"prompt holds known values"}
@@ -380,7 +380,7 @@ func walkBadRequests(w *walker) {
 	w.do(walkStep{name: "wrong content type", outcome: "invalid_request", checks: formRules},
 		"POST", "/oauth/token", nil, map[string]string{"Content-Type": "text/plain"})
 	repeated := url.Values{"grant_type": {"client_credentials", "client_credentials"}, "client_secret": {walkClientSecret}}
-	w.token(walkStep{name: "repeated parameter", outcome: "invalid_request", checks: join(formRules, []string{"more than once"})}, repeated, nil)
+	w.token(walkStep{name: "repeated parameter", outcome: "invalid_request", checks: join(formRules, []string{"request parameter this endpoint reads"})}, repeated, nil)
 	w.token(walkStep{name: "no grant_type", outcome: "invalid_request", checks: basicToken,
 		refs: map[string]string{"names its grant_type": "RFC 6749 Section 5.2"}}, url.Values{"scope": {"read"}}, basic("testclient", walkClientSecret))
 	w.token(walkStep{name: "a code this server never issued", outcome: "invalid_grant",
@@ -394,7 +394,7 @@ func walkBadRequests(w *walker) {
 		checks: join(basicToken, clientRules, []string{"supports", "registered for this grant type", "confidential client", "scope is known",
 			"describes a user", "resource server this provider serves"})},
 		url.Values{"grant_type": {"client_credentials"}, "resource": {"https://unknown.example/api"}}, basic("testclient", walkClientSecret))
-	w.token(walkStep{name: "malformed Basic credentials", outcome: "invalid_client", checks: join(formRules, []string{"more than once", "HTTP Basic"})},
+	w.token(walkStep{name: "malformed Basic credentials", outcome: "invalid_client", checks: join(formRules, []string{"request parameter this endpoint reads", "HTTP Basic"})},
 		url.Values{"grant_type": {"client_credentials"}}, map[string]string{"Authorization": "Basic " + walkClientSecret})
 	signIn, _ := url.ParseQuery(okAuth + demoUser + "&decision=allow")
 	signIn.Set("password", walkPassword)
@@ -440,7 +440,7 @@ func walkPushedRegisteredAndLogout(w *walker) {
 	k := registerKeyClient(t, w.srv)
 	assertion := w.secret("client assertion", k.assertion(t, w.srv.Issuer))
 	w.token(walkStep{name: "client credentials, private_key_jwt", outcome: "tokens issued",
-		checks: join(formRules, []string{"more than once", "one authentication method", "client_assertion_type is", "single signed JWT",
+		checks: join(formRules, []string{"request parameter this endpoint reads", "one authentication method", "client_assertion_type is", "single signed JWT",
 			"names the same client", "names its grant_type", "identifies itself", "registered client", "token_endpoint_auth_method it registered",
 			"signed by the registered key its kid names", `"iss" and "sub"`, `"aud" names`, "is current", `"jti" was never used`,
 			"supports", "registered for this grant type", "confidential client", "scope is known", "describes a user"}),

@@ -39,7 +39,9 @@ type Listener struct {
 }
 
 // NewServer returns a server for h with the limits above; its own errors
-// (a malformed request line, a recovered panic) go to log.
+// (a recovered panic, a failed accept) go to log. A request it refuses
+// before h runs, headers over MaxHeaderBytes (431) or not valid HTTP
+// (400), gets net/http's plain-text answer and is logged nowhere.
 func NewServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,

@@ -50,6 +50,7 @@ var traditionalChineseTrace = map[string]string{
 	"the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time":                               "請求本文是 application/x-www-form-urlencoded 表單，在大小限制之內，並在請求的時限內送達",
 	"the query is a valid application/x-www-form-urlencoded form":                                                                                "查詢字串是有效的 application/x-www-form-urlencoded 表單",
 	"the query is a valid application/x-www-form-urlencoded serialization of the logout request's query parameters":                              "查詢字串是登出請求的查詢參數 (query parameter) 的有效 application/x-www-form-urlencoded 序列化",
+	"the request has at most one Content-Type header":                                                                                            "請求最多只有一個 Content-Type 標頭",
 
 	// Another site's POST at the authorization and logout endpoints (RFC 9110 Section 15.4.4).
 	"a POST from another site that came without the login session cookie fits in a URL, to be sent again as a GET, which brings the cookie": "其他網站送來、沒有帶登入工作階段 (session) cookie 的 POST，放得進一個 URL，好改用 GET 再送一次，GET 會帶上這個 cookie",

@@ -428,3 +428,44 @@ func checkErrorCode(t *testing.T, resp *http.Response, body, want string) {
 		t.Errorf("error: got %q, want %q", got, want)
 	}
 }
+
+// TestE2ETwoContentTypeHeaders: on each store, a request that reads its
+// body refuses one with two Content-Type headers, in either order, with
+// invalid_request in the endpoint's own form, and its trace ends with
+// that rule failed: Content-Type is no list ([RFC 9110 Section 5.3]), so
+// which one was meant cannot be told, as with two Authorization headers.
+func TestE2ETwoContentTypeHeaders(t *testing.T) {
+	t.Parallel()
+	const jsonCT = "application/json"
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		for _, tc := range []struct {
+			name        string
+			path, body  string
+			types       [2]string
+			wantBearer  bool // the answer is a resource's: a WWW-Authenticate challenge carries the error
+			description string
+		}{
+			{name: "token, form first", path: "/oauth/token", body: "grant_type=client_credentials&client_id=testclient&client_secret=testsecret", types: [2]string{formCT, jsonCT}},
+			{name: "token, form second", path: "/oauth/token", body: "grant_type=client_credentials&client_id=testclient&client_secret=testsecret", types: [2]string{jsonCT, formCT}},
+			{name: "registration, JSON first", path: "/oauth/register", body: `{"redirect_uris":["http://127.0.0.1:9/cb"],"token_endpoint_auth_method":"none"}`, types: [2]string{jsonCT, "text/plain"}},
+			{name: "registration, JSON second", path: "/oauth/register", body: `{"redirect_uris":["http://127.0.0.1:9/cb"],"token_endpoint_auth_method":"none"}`, types: [2]string{"text/plain", jsonCT}},
+			{name: "userinfo POST, form first", path: "/userinfo", body: "access_token=abc", types: [2]string{formCT, jsonCT}, wantBearer: true},
+			{name: "userinfo POST, form second", path: "/userinfo", body: "access_token=abc", types: [2]string{jsonCT, formCT}, wantBearer: true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, body := sendBadRequest(t, srv, badRequest{method: http.MethodPost, path: tc.path, contentType: tc.types[0], body: tc.body,
+					moreHeader: http.Header{"Content-Type": {tc.types[1]}}})
+				if resp.StatusCode != http.StatusBadRequest || jsonField(body, "error") != "invalid_request" ||
+					!strings.Contains(jsonField(body, "error_description"), "more than one Content-Type header") {
+					t.Fatalf("got %d %s, want 400 invalid_request, more than one Content-Type header", resp.StatusCode, body)
+				}
+				if challenge := resp.Header.Get("WWW-Authenticate"); tc.wantBearer && !strings.Contains(challenge, `error="invalid_request"`) {
+					t.Errorf("WWW-Authenticate: got %q, want a challenge with invalid_request (RFC 6750 Section 3.1)", challenge)
+				}
+				got, _ := traceOf(t, srv, resp)
+				checkEndsWith(t, "the trace", got, "RFC 9110 Section 5.3", "invalid_request")
+			})
+		}
+	})
+}

@@ -60,14 +60,48 @@ func formRefusal(err *oauth.Error) string {
 	}
 }
 
-// postForm returns the form body of a POST under ruleFormBody. Query
-// parameters are not read.
+// postForm returns the form body of a POST under ruleOneContentType and
+// ruleFormBody. Query parameters are not read.
 func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 	tr := oauth.TraceFrom(c.Request.Context())
-	if !isFormContentType(c.GetHeader("Content-Type")) {
+	header, err := contentType(c)
+	if err != nil {
+		return nil, err
+	}
+	if !isFormContentType(header) {
 		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, descNotAForm)
 	}
 	return formBody(c, ruleFormBody)
+}
+
+// ruleOneContentType: a body is read as the media type its Content-Type
+// header names, so a request names one. Content-Type is no list
+// ([RFC 9110 Section 5.3]: "A sender MUST NOT generate multiple field
+// lines with the same name in a message [...] unless that field's
+// definition allows multiple field line values to be recombined as a
+// comma-separated list"; [RFC 9110 Section 8.3] defines it as one
+// media-type), and a proxy that reads the other one would read the body
+// otherwise than this server does. So a second one is refused,
+// invalid_request, as a second Authorization header is
+// (oauth.ParseBearerHeader).
+//
+// [RFC 9110 Section 5.3]: https://www.rfc-editor.org/rfc/rfc9110#section-5.3
+// [RFC 9110 Section 8.3]: https://www.rfc-editor.org/rfc/rfc9110#section-8.3
+var ruleOneContentType = oauth.Rule{Text: "the request has at most one Content-Type header", Ref: "RFC 9110 Section 5.3"}
+
+// descTwoContentTypes is the error_description of a request that
+// ruleOneContentType refuses.
+const descTwoContentTypes = "the request has more than one Content-Type header; send one"
+
+// contentType returns the request's Content-Type header, "" for none,
+// under ruleOneContentType: every reader of a body (postForm, jsonBody,
+// resourceRequest) asks it, not the header.
+func contentType(c *gin.Context) (string, *oauth.Error) {
+	values := c.Request.Header.Values("Content-Type")
+	if len(values) > 1 {
+		return "", oauth.TraceFrom(c.Request.Context()).Fail(ruleOneContentType, oauth.ErrInvalidRequest, descTwoContentTypes)
+	}
+	return c.GetHeader("Content-Type"), nil
 }
 
 // formBody reads the form body of a request whose Content-Type names a

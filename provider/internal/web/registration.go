@@ -134,13 +134,20 @@ var ruleJSONBody = oauth.Rule{Text: "the body is application/json, sent without 
 
 // jsonBody returns the body of a request that must be application/json,
 // under ruleJSONBody: this server decodes no Content-Encoding, as
-// formEncodingProblem says of forms.
+// formEncodingProblem says of forms. Two Content-Type headers are
+// invalid_request (contentType), not invalid_client_metadata: the request
+// is malformed before any metadata is read, as with two Authorization
+// headers.
 func jsonBody(c *gin.Context) ([]byte, *oauth.Error) {
 	tr := oauth.TraceFrom(c.Request.Context())
 	refuse := func(description string) ([]byte, *oauth.Error) {
 		return nil, tr.Fail(ruleJSONBody, oauth.ErrInvalidClientMetadata, description)
 	}
-	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	header, refusal := contentType(c)
+	if refusal != nil {
+		return nil, refusal
+	}
+	mediaType, _, err := mime.ParseMediaType(header)
 	if err != nil || mediaType != "application/json" {
 		return refuse("the body must be application/json")
 	}

@@ -149,11 +149,15 @@ func (s *Server) authenticateResource(c *gin.Context, challengeScope string) (cl
 
 // resourceRequest reads how a resource request presents its access token
 // (oauth.ParseResourceRequest): the form body only when oauth.BodyMayCarryToken
-// admits it, the DPoP proof only with the DPoP scheme.
+// admits it, the DPoP proof only with the DPoP scheme. A request with two
+// Content-Type headers is refused first (contentType).
 func (s *Server) resourceRequest(c *gin.Context) (oauth.ResourceRequest, *oauth.Error) {
+	header, err := contentType(c)
+	if err != nil {
+		return oauth.ResourceRequest{}, err
+	}
 	var body url.Values
-	if oauth.BodyMayCarryToken(c.Request.Method, isFormContentType(c.GetHeader("Content-Type"))) {
-		var err *oauth.Error
+	if oauth.BodyMayCarryToken(c.Request.Method, isFormContentType(header)) {
 		if body, err = formBody(c, ruleTokenFormBody); err != nil {
 			return oauth.ResourceRequest{}, err
 		}

@@ -64,7 +64,7 @@ func TestE2ELoginWithoutPAR(t *testing.T) {
 func TestE2ERefusedPARShowsTheExchange(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, providertest.Options{})
-	h.app.cfg.ClientSecret = "not-the-secret"
+	h.app.oauth.ClientSecret = "not-the-secret" // the secret the pushed request authenticates with (authenticatedPost)
 	resp, body := h.get(h.client.URL + "/login?par=on")
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("GET /login?par=on with a wrong secret: status %d, want 502", resp.StatusCode)

@@ -273,10 +273,11 @@ func checkRequiredClaims(pp *parsedProof, atResource bool) *Error {
 	return nil
 }
 
-// checkProofType is check 4: "The typ JOSE Header Parameter has the value
-// dpop+jwt." ([RFC 9449 Section 11.5]: so "that adversaries cannot use JWTs
-// created for other purposes").
+// checkProofType is check 4 of [RFC 9449 Section 4.3]: "The typ JOSE
+// Header Parameter has the value dpop+jwt." [RFC 9449 Section 11.5] says
+// why: so "that adversaries cannot use JWTs created for other purposes".
 //
+// [RFC 9449 Section 4.3]: https://www.rfc-editor.org/rfc/rfc9449#section-4.3
 // [RFC 9449 Section 11.5]: https://www.rfc-editor.org/rfc/rfc9449#section-11.5
 func checkProofType(pp *parsedProof) *Error {
 	if pp.header.Typ != "dpop+jwt" {

@@ -177,7 +177,8 @@ func (p *Provider) decideUpdate(tr *Trace, u clientUpdate, client store.Client) 
 // is invalid_client_metadata, the error the section names for a field the
 // client may not set: "If the client attempts to set an invalid metadata
 // field [...], the authorization server responds with an error as
-// described in [RFC7591]" ([RFC 7591 Section 3.2.2]).
+// described in [RFC7591]" ([RFC 7592 Section 2.2]); invalid_client_metadata
+// is defined in [RFC 7591 Section 3.2.2].
 //
 // [RFC 7592 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7592#section-2.2
 // [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2

@@ -37,11 +37,12 @@ func (s *Server) handleToken(c *gin.Context) {
 }
 
 // handleRevoke handles "POST /oauth/revoke", token revocation
-// ([RFC 7009 Section 2]): "The authorization server responds with HTTP
-// status code 200 if the token has been revoked successfully or if the
-// client submitted an invalid token."
+// ([RFC 7009 Section 2]). [RFC 7009 Section 2.2]: "The authorization
+// server responds with HTTP status code 200 if the token has been revoked
+// successfully or if the client submitted an invalid token."
 //
 // [RFC 7009 Section 2]: https://www.rfc-editor.org/rfc/rfc7009#section-2
+// [RFC 7009 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7009#section-2.2
 func (s *Server) handleRevoke(c *gin.Context) {
 	q, err := readTokenQuery(c, oauth.ParseRevocationRequest)
 	if err != nil {

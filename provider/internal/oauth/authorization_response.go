@@ -135,7 +135,7 @@ func (p *Provider) IssueAuthorizationCode(ctx context.Context, a *Authorization,
 
 // ErrorRedirect is where a redirectable authorization error sends the
 // user-agent ([RFC 6749 Section 4.1.2.1]): the redirect URI with error,
-// state and iss. AskFirst says the browser is not sent there on its own
+// state and iss. askFirst says the browser is not sent there on its own
 // (TrustsRedirect): the user is shown where it leads and decides. An error
 // sent back ends the authorization, so its pushed request, if any, is used
 // up. If another answer used it up first (an approval and a denial of one

@@ -80,8 +80,8 @@ func NewRouter(p *oauth.Provider, sessionSecret []byte, log *slog.Logger) *Route
 	return &Router{Engine: r, Metrics: m.Handler()}
 }
 
-// routes is the route table: root holds the routes without middleware of
-// their own, api those that scripts in a browser may call from other
+// routes is the route table: root holds the routes outside both groups
+// (each names its own middleware), api those that scripts in a browser may call from other
 // origins (corsGroup), pages those that read the login session. In each, a
 // GET route answers HEAD too (service.Routes, corsGroup.GET).
 func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Routes) {
@@ -90,7 +90,12 @@ func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Route
 		root.GET("/debug/traces", protectPage, s.handleTraces) // teaching mode: README, "Traces"
 	}
 
-	// Discovery and keys: RFC 8414, OIDC Discovery, RFC 7517.
+	// Discovery and keys: [RFC 8414 Section 3], [OIDC Discovery Section 4],
+	// [RFC 7517 Section 5].
+	//
+	// [RFC 8414 Section 3]: https://www.rfc-editor.org/rfc/rfc8414#section-3
+	// [OIDC Discovery Section 4]: https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+	// [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 	api.GET(oauth.PathAuthorizationServerMetadata, s.handleMetadata)
 	api.GET(oauth.PathAuthorizationServerMetadata+"/*path", s.handleMetadataAtIssuerPath)
 	api.GET(oauth.PathOpenIDConfiguration, s.handleMetadata)
@@ -106,37 +111,55 @@ func (s *Server) routes(root service.Routes, api *corsGroup, pages service.Route
 	pages.POST(oauth.PathAuthorize, s.crossSitePostAsGet, s.handleAuthorize)
 	pages.POST(oauth.PathAuthenticate, s.sameOriginForm, s.handleAuthenticate)
 
-	// The token endpoint and its companions: [RFC 6749 Section 3.2], RFC 7009, RFC 7662.
+	// The token endpoint and its companions: [RFC 6749 Section 3.2],
+	// [RFC 7009 Section 2], [RFC 7662 Section 2], [RFC 9126 Section 2].
 	//
 	// [RFC 6749 Section 3.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+	// [RFC 7009 Section 2]: https://www.rfc-editor.org/rfc/rfc7009#section-2
+	// [RFC 7662 Section 2]: https://www.rfc-editor.org/rfc/rfc7662#section-2
+	// [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
 	api.POST(oauth.PathToken, s.countTokens, s.handleToken)
 	api.POST(oauth.PathAccessToken, s.countTokens, s.handleToken)
 	api.POST(oauth.PathRevoke, s.handleRevoke)
 	api.POST(oauth.PathIntrospect, s.handleIntrospect)
-	api.POST(oauth.PathPAR, s.handlePAR) // RFC 9126
+	api.POST(oauth.PathPAR, s.handlePAR)
 
-	// The resource server: RFC 6750, OIDC Core Section 5.3.
+	// The resource server: [RFC 6750 Section 2], [OIDC Core Section 5.3].
+	//
+	// [RFC 6750 Section 2]: https://www.rfc-editor.org/rfc/rfc6750#section-2
+	// [OIDC Core Section 5.3]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 	api.GET("/protected/resource", s.handleProtectedResource)
 	api.GET("/user/profile", s.handleUserProfile)
 	api.GET(oauth.PathUserInfo, s.handleUserInfo)
 	api.POST(oauth.PathUserInfo, s.handleUserInfo)
 
-	// Protected resource metadata: RFC 9728.
+	// Protected resource metadata: [RFC 9728 Section 3].
+	//
+	// [RFC 9728 Section 3]: https://www.rfc-editor.org/rfc/rfc9728#section-3
 	api.GET(oauth.PathProtectedResourceMetadata, s.handleProtectedResourceMetadata)
 	api.GET(oauth.PathProtectedResourceMetadata+"/*path", s.handleProtectedResourceMetadata)
 
-	// Dynamic client registration: RFC 7591, RFC 7592.
+	// Dynamic client registration: [RFC 7591 Section 3], [RFC 7592 Section 2].
+	//
+	// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+	// [RFC 7592 Section 2]: https://www.rfc-editor.org/rfc/rfc7592#section-2
 	api.POST(oauth.PathRegister, s.handleRegister)
 	api.GET(oauth.PathRegister+"/:client_id", s.handleReadClient)
 	api.PUT(oauth.PathRegister+"/:client_id", s.handleUpdateClient)
 	api.DELETE(oauth.PathRegister+"/:client_id", s.handleDeleteClient)
 
-	// The device authorization grant: RFC 8628.
+	// The device authorization grant: [RFC 8628 Section 3.1] (the device
+	// authorization endpoint), [RFC 8628 Section 3.3] (the verification URI).
+	//
+	// [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+	// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 	api.POST(oauth.PathDeviceAuthorization, s.handleDeviceAuthorization)
 	pages.GET(oauth.PathDeviceVerification, s.handleDevice)
 	pages.POST(oauth.PathDeviceVerification, s.sameOriginForm, s.handleDevice)
 
-	// RP-Initiated Logout: OIDC RP-Initiated Logout Section 2.
+	// RP-Initiated Logout: [OIDC RP-Initiated Logout Section 2].
+	//
+	// [OIDC RP-Initiated Logout Section 2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
 	pages.GET(oauth.PathEndSession, s.handleLogout)
 	pages.POST(oauth.PathEndSession, s.crossSitePostAsGet, s.handleLogout)
 }

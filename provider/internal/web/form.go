@@ -31,7 +31,7 @@ import (
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
 // [RFC 6749 Appendix B]: https://www.rfc-editor.org/rfc/rfc6749#appendix-B
-var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form, within the size limit, sent within the request's time", Ref: "RFC 6749 Appendix B"}
+var ruleFormBody = oauth.Rule{Text: "the body is an application/x-www-form-urlencoded form in UTF-8, sent without a Content-Encoding, within the size limit and the request's time", Ref: "RFC 6749 Appendix B"}
 
 // The error_description of each form body refused (formRefusal gives a
 // page its sentence).

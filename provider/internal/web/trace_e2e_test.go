@@ -248,7 +248,7 @@ func walkCodeFlow(w *walker) {
 			"comes with its code_verifier", "matches the S256", "redirect_uri is sent"}),
 		changes: []string{"authorization code consumed", "refresh token issued"},
 		refs: map[string]string{"one authentication method": "RFC 6749 Section 2.3", "names its grant_type": "RFC 6749 Section 4.1.3",
-			"one this server issued": "RFC 6749 Section 4.1.3", "x-www-form-urlencoded form, within the size limit": "RFC 6749 Appendix B"}}, exchange, basic("testclient", walkClientSecret))
+			"one this server issued": "RFC 6749 Section 4.1.3", "x-www-form-urlencoded form in UTF-8, sent without a Content-Encoding, within the size limit": "RFC 6749 Appendix B"}}, exchange, basic("testclient", walkClientSecret))
 	if status != http.StatusOK {
 		t.Fatalf("code exchange: got %d %+v", status, tok)
 	}

@@ -135,13 +135,16 @@ func requireOneAuthMethod(tr *Trace, one bool) *Error {
 }
 
 // The rules of a client assertion's parameters ([RFC 7523 Section 2.2],
-// [RFC 7521 Section 4.2]).
+// [RFC 7521 Section 4.2]) and of its subject, [RFC 7523 Section 3]: "For
+// client authentication, the subject MUST be the "client_id" of the OAuth
+// client."
 //
 // [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+// [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [RFC 7521 Section 4.2]: https://www.rfc-editor.org/rfc/rfc7521#section-4.2
 var (
 	ruleAssertionType     = Rule{"client_assertion_type is " + ClientAssertionTypeJWT + ", with a client_assertion", "RFC 7523 Section 2.2"}
-	ruleAssertionParsed   = Rule{"the client_assertion is a single signed JWT whose \"sub\" names a client", "RFC 7523 Section 2.2"}
+	ruleAssertionParsed   = Rule{"the client_assertion is a single signed JWT whose \"sub\" names a client", "RFC 7523 Section 3"}
 	ruleAssertionClientID = Rule{"a client_id sent beside the client_assertion names the same client", "RFC 7521 Section 4.2"}
 )
 

@@ -105,7 +105,8 @@ func (p *Provider) grantDeviceCode(ctx context.Context, client store.Client, r T
 // The rules of the device access token request ([RFC 8628 Section 3.4], [RFC 8628 Section 3.5]).
 //
 // RFC 8628 does not say how often a device_code may be redeemed. A single
-// use is this provider's rule, the one of the authorization code
+// use is this provider's rule, cited to the token response it shapes
+// ([RFC 8628 Section 3.5]). It is the rule of the authorization code
 // ([RFC 6749 Section 4.1.2]: "The client MUST NOT use the authorization
 // code more than once"): a device_code, too, is exchanged once for tokens.
 // Its second use is refused but, unlike a replayed code's, revokes nothing:
@@ -122,7 +123,7 @@ var (
 	ruleDeviceCodePresent        = Rule{"the request carries the device_code", "RFC 8628 Section 3.4"}
 	ruleDeviceCodeKnown          = Rule{"the device_code is one this server issued (expired codes are forgotten once purged)", "RFC 8628 Section 3.4"}
 	ruleDeviceCodeIssuedToClient = Rule{"the device_code was issued to this client", "RFC 8628 Section 3.4"}
-	ruleDeviceCodeSingleUse      = Rule{"the device_code has not been redeemed before (this provider's rule, as for an authorization code)", "RFC 6749 Section 4.1.2"}
+	ruleDeviceCodeSingleUse      = Rule{"the device_code has not been redeemed before (this provider's rule, as for an authorization code)", "RFC 8628 Section 3.5"}
 	ruleDeviceCodeUnexpired      = Rule{"the device_code has not expired", "RFC 8628 Section 3.5"}
 	ruleDeviceNotDenied          = Rule{"the user has not denied the request", "RFC 8628 Section 3.5"}
 	ruleDevicePollInterval       = Rule{"the client waited the polling interval since its last poll", "RFC 8628 Section 3.5"}

@@ -327,7 +327,7 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 		"one this server issued", "issued to this client", "not been redeemed", "not expired", "not denied", "waited the polling interval"})
 	w.token(walkStep{name: "device poll, pending", outcome: "authorization_pending",
 		checks: join(pollChecks, []string{"user has approved"}), changes: []string{"poll time recorded"},
-		refs: map[string]string{"names its grant_type": "RFC 8628 Section 3.4", "not been redeemed": "RFC 6749 Section 4.1.2"}}, poll, nil)
+		refs: map[string]string{"names its grant_type": "RFC 8628 Section 3.4", "not been redeemed": "RFC 8628 Section 3.5"}}, poll, nil)
 	w.token(walkStep{name: "device poll, too soon", outcome: "slow_down",
 		checks: pollChecks, changes: []string{"polling interval increased by 5 s"}}, poll, nil)
 

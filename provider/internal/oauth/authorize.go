@@ -172,10 +172,10 @@ type Authorization struct {
 	Request   AuthorizationRequest
 	UILocales string // the language of the pages: ui_locales, pushed or not
 	// PushedRequest is the hash of the request_uri when the request was
-	// pushed to the PAR endpoint ([RFC 9126]), "" otherwise. The pushed
+	// pushed to the PAR endpoint ([RFC 9126 Section 2]), "" otherwise. The pushed
 	// request is used up when the authorization ends.
 	//
-	// [RFC 9126]: https://www.rfc-editor.org/rfc/rfc9126
+	// [RFC 9126 Section 2]: https://www.rfc-editor.org/rfc/rfc9126#section-2
 	PushedRequest string
 }
 

@@ -197,10 +197,10 @@ var (
 	ruleClientSecretMatch    = Rule{"the confidential client presents its secret, and it matches", "RFC 6749 Section 3.2.1"}
 )
 
-// parseBasicAuth decodes an HTTP Basic header ([RFC 7617]) whose user-id and
+// parseBasicAuth decodes an HTTP Basic header ([RFC 7617 Section 2]) whose user-id and
 // password are application/x-www-form-urlencoded ([RFC 6749 Section 2.3.1]).
 //
-// [RFC 7617]: https://www.rfc-editor.org/rfc/rfc7617
+// [RFC 7617 Section 2]: https://www.rfc-editor.org/rfc/rfc7617#section-2
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 func parseBasicAuth(tr *Trace, header string) (ClientCredentials, *Error) {
 	cc, ok := decodeBasicAuth(header)
@@ -238,10 +238,10 @@ func decodeBasicAuth(header string) (ClientCredentials, bool) {
 	return ClientCredentials{Method: AuthClientSecretBasic, ClientID: id, Secret: secret}, true
 }
 
-// basicAuthPair decodes an HTTP Basic header ([RFC 7617]) into its user-id
+// basicAuthPair decodes an HTTP Basic header ([RFC 7617 Section 2]) into its user-id
 // and password, still form-encoded.
 //
-// [RFC 7617]: https://www.rfc-editor.org/rfc/rfc7617
+// [RFC 7617 Section 2]: https://www.rfc-editor.org/rfc/rfc7617#section-2
 func basicAuthPair(header string) (user, pass string, ok bool) {
 	scheme, encoded, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Basic") {

@@ -247,7 +247,7 @@ func dialPublicOnly(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// specialPurpose are the special-purpose blocks of [RFC 6890] (and of the
+// specialPurpose are the special-purpose blocks of [RFC 6890 Section 2.2] (and of the
 // IANA registries it set up, [IANA IPv4 Special-Purpose Address Registry]
 // and [IANA IPv6 Special-Purpose Address Registry], which later RFCs add
 // to) that publicAddress does not already leave out through netip's
@@ -256,7 +256,7 @@ func dialPublicOnly(_, address string, _ syscall.RawConn) error {
 // they are left out with the block around them: no client serves its
 // document there.
 //
-// [RFC 6890]: https://www.rfc-editor.org/rfc/rfc6890
+// [RFC 6890 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6890#section-2.2
 // [IANA IPv4 Special-Purpose Address Registry]: https://www.iana.org/assignments/iana-ipv4-special-registry/
 // [IANA IPv6 Special-Purpose Address Registry]: https://www.iana.org/assignments/iana-ipv6-special-registry/
 var specialPurpose = []netip.Prefix{

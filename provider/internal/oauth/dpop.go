@@ -71,9 +71,9 @@ type DPoPRequest struct {
 func (r DPoPRequest) Present() bool { return len(r.Proofs) > 0 }
 
 // DPoPProof is a proof that passed every check: the key's thumbprint
-// ([RFC 7638]), which tokens are bound to.
+// ([RFC 7638 Section 3]), which tokens are bound to.
 //
-// [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
+// [RFC 7638 Section 3]: https://www.rfc-editor.org/rfc/rfc7638#section-3
 type DPoPProof struct {
 	JKT string
 }
@@ -529,10 +529,10 @@ func (p *Provider) recordProof(ctx context.Context, jkt string, c dpopClaims) *E
 	return nil
 }
 
-// thumbprint is the JWK SHA-256 Thumbprint of [RFC 7638], base64url: the
+// thumbprint is the JWK SHA-256 Thumbprint of [RFC 7638 Section 3], base64url: the
 // jkt of [RFC 9449 Section 6.1].
 //
-// [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
+// [RFC 7638 Section 3]: https://www.rfc-editor.org/rfc/rfc7638#section-3
 // [RFC 9449 Section 6.1]: https://www.rfc-editor.org/rfc/rfc9449#section-6.1
 func thumbprint(key jose.JSONWebKey) string {
 	public := key.Public()

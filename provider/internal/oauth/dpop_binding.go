@@ -75,10 +75,10 @@ func tokenType(jkt string) string {
 	return TokenTypeBearer
 }
 
-// The token types of [RFC 6750] and [RFC 9449].
+// The token types of [RFC 6750 Section 6.1.1] and [RFC 9449 Section 5].
 //
-// [RFC 6750]: https://www.rfc-editor.org/rfc/rfc6750
-// [RFC 9449]: https://www.rfc-editor.org/rfc/rfc9449
+// [RFC 6750 Section 6.1.1]: https://www.rfc-editor.org/rfc/rfc6750#section-6.1.1
+// [RFC 9449 Section 5]: https://www.rfc-editor.org/rfc/rfc9449#section-5
 const (
 	TokenTypeBearer = "Bearer"
 	TokenTypeDPoP   = "DPoP"

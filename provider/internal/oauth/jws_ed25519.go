@@ -9,8 +9,8 @@ import (
 )
 
 // AlgEd25519 is the fully specified JWS algorithm name of EdDSA with the
-// Ed25519 parameter set ([RFC 9864 Section 2.2]), which "deprecates those
-// polymorphic algorithm identifiers" ([RFC 9864]): "EdDSA" among them.
+// Ed25519 parameter set ([RFC 9864 Section 2.2]). RFC 9864 "deprecates
+// those polymorphic algorithm identifiers" (its Abstract): "EdDSA" among them.
 // Client libraries now sign with it (openid-client does with an Ed25519
 // key), so client assertions and DPoP proofs may carry either name; with
 // an Ed25519 key, the only kind of EdDSA key this provider takes, both mean
@@ -19,7 +19,6 @@ import (
 // verifies it.
 //
 // [RFC 9864 Section 2.2]: https://www.rfc-editor.org/rfc/rfc9864#section-2.2
-// [RFC 9864]: https://www.rfc-editor.org/rfc/rfc9864
 const AlgEd25519 jose.SignatureAlgorithm = "Ed25519"
 
 // verifiedPayload returns the payload of jws, which go-jose parsed from

@@ -16,7 +16,7 @@ import (
 	"github.com/oauth-reference/provider/internal/config"
 )
 
-// User passwords are hashed with Argon2id ([RFC 9106]), the password hash the
+// User passwords are hashed with Argon2id ([RFC 9106 Section 3]), the password hash the
 // OWASP Password Storage Cheat Sheet recommends first. It is memory-hard:
 // each guess needs its own PasswordHashMemoryKiB of RAM, which makes the
 // GPUs and ASICs that crack bcrypt and PBKDF2 cheaply lose their edge.
@@ -42,7 +42,7 @@ import (
 // The salt is 16 random bytes ([RFC 9106 Section 3.1]: "16 bytes is
 // RECOMMENDED for password hashing"), the hash 32 bytes.
 //
-// [RFC 9106]: https://www.rfc-editor.org/rfc/rfc9106
+// [RFC 9106 Section 3]: https://www.rfc-editor.org/rfc/rfc9106#section-3
 // [RFC 9106 Section 3.1]: https://www.rfc-editor.org/rfc/rfc9106#section-3.1
 const (
 	argon2Threads  = 1

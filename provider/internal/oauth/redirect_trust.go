@@ -14,7 +14,7 @@ import (
 // decision."). It trusts the URIs of the clients its operator registered,
 // and loopback URIs, which lead only to the user's own machine
 // ([RFC 8252 Section 7.3]). An https URI that a client registered for
-// itself ([RFC 7591]), or that its client ID metadata document lists
+// itself ([RFC 7591 Section 3]), or that its client ID metadata document lists
 // ([CIMD Section 6.1]), it does not: anyone may register one or publish
 // one, a phishing site too, and then send people through this server to
 // it with a request made to fail, an invalid scope say.
@@ -25,7 +25,7 @@ import (
 //
 // [RFC 9700 Section 4.11.2]: https://www.rfc-editor.org/rfc/rfc9700#section-4.11.2
 // [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
-// [RFC 7591]: https://www.rfc-editor.org/rfc/rfc7591
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 // [CIMD Section 6.1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.1
 func TrustsRedirect(client store.Client, uri string) bool {
 	_, loopback := withoutLoopbackPort(uri)
@@ -33,11 +33,11 @@ func TrustsRedirect(client store.Client, uri string) bool {
 }
 
 // describesItself reports whether what client says of itself, its name
-// and redirect URIs, is its own claim: it registered itself ([RFC 7591])
+// and redirect URIs, is its own claim: it registered itself ([RFC 7591 Section 3])
 // or its client ID metadata document describes it; not one the operator
 // registered.
 //
-// [RFC 7591]: https://www.rfc-editor.org/rfc/rfc7591
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
 func describesItself(client store.Client) bool {
 	return client.SelfRegistered() || client.FromMetadataDocument()
 }

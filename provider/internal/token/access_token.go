@@ -51,10 +51,10 @@ type AccessTokenClaims struct {
 	JKT string
 }
 
-// Confirmation is the "cnf" claim of [RFC 7800] with the jkt member of
+// Confirmation is the "cnf" claim of [RFC 7800 Section 3.1] with the jkt member of
 // [RFC 9449 Section 6.1].
 //
-// [RFC 7800]: https://www.rfc-editor.org/rfc/rfc7800
+// [RFC 7800 Section 3.1]: https://www.rfc-editor.org/rfc/rfc7800#section-3.1
 // [RFC 9449 Section 6.1]: https://www.rfc-editor.org/rfc/rfc9449#section-6.1
 type Confirmation struct {
 	JKT string `json:"jkt"`

@@ -1,5 +1,5 @@
 // Package token issues and checks the provider's signed tokens: JWT access
-// tokens ([RFC 9068]), OpenID Connect ID Tokens, and the signing keys
+// tokens ([RFC 9068 Section 2]), OpenID Connect ID Tokens, and the signing keys
 // behind both, published as a JWK Set ([RFC 7517 Section 5]).
 //
 // Parsing and verifying tokens, JWK Sets and thumbprints are left to
@@ -15,7 +15,7 @@
 //   - algorithms.go: the algorithms and their key types.
 //   - jws.go: the JWS Compact Serialization of a signed token ([RFC 7515 Section 7.1]).
 //   - keys.go: signing keys, their rotation and the JWKS ([RFC 7517 Section 5]);
-//     a key's kid is its JWK Thumbprint ([RFC 7638]).
+//     a key's kid is its JWK Thumbprint ([RFC 7638 Section 3]).
 //   - kek.go: the key-encryption key that seals private keys before they
 //     reach the store (AES-256-GCM), so a copy of the database cannot sign.
 //   - access_token.go: JWT access tokens, issued per [RFC 9068 Section 2] and
@@ -33,13 +33,12 @@
 // Revocation is not checked here: a JWT access token verifies until it
 // expires. The protocol layer looks its jti and grant up in the store.
 //
-// [RFC 9068]: https://www.rfc-editor.org/rfc/rfc9068
 // [RFC 7517 Section 5]: https://www.rfc-editor.org/rfc/rfc7517#section-5
 // [RFC 7515 Section 7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
 // [RFC 7518 Section 3.3]: https://www.rfc-editor.org/rfc/rfc7518#section-3.3
 // [RFC 7518 Section 3.4]: https://www.rfc-editor.org/rfc/rfc7518#section-3.4
 // [RFC 8037 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8037#section-3.1
-// [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
+// [RFC 7638 Section 3]: https://www.rfc-editor.org/rfc/rfc7638#section-3
 // [RFC 9068 Section 2]: https://www.rfc-editor.org/rfc/rfc9068#section-2
 // [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
 // [OIDC Core Section 2]: https://openid.net/specs/openid-connect-core-1_0.html#IDToken

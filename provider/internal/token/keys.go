@@ -494,10 +494,10 @@ func newSigningKey(kid string, k parsedKey) (*signingKey, error) {
 
 // newKeyRecord generates a key for alg, created at now, as the store keeps
 // it: sealed with kek, and to be kept keep after its retirement (the
-// creator's keepRetired; see keepSigningKeys). Its kid is the key's JWK Thumbprint ([RFC 7638]):
+// creator's keepRetired; see keepSigningKeys). Its kid is the key's JWK Thumbprint ([RFC 7638 Section 3]):
 // unique per key without coordination between processes.
 //
-// [RFC 7638]: https://www.rfc-editor.org/rfc/rfc7638
+// [RFC 7638 Section 3]: https://www.rfc-editor.org/rfc/rfc7638#section-3
 func newKeyRecord(kek *KEK, alg Algorithm, now time.Time, keep time.Duration) (store.SigningKey, error) {
 	key, err := generateKey(alg)
 	if err != nil {

@@ -52,10 +52,14 @@ type ClientMetadata struct {
 	// omitted, any of ClientAssertionAlgs ([OIDC Registration Section 2]:
 	// "The default, if omitted, is that any algorithm supported by the OP
 	// and the RP MAY be used"), and a response then omits it too.
+	//
+	// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 	TokenEndpointAuthSigningAlg string `json:"token_endpoint_auth_signing_alg,omitempty"`
 	// ApplicationType is "web" or "native" ([OIDC Registration Section 2]:
 	// "The default, if omitted, is web"), checked by checkApplicationType;
 	// a response always names it, "web" for a client that left it out.
+	//
+	// [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 	ApplicationType string `json:"application_type"`
 	// RequirePushedAuthorizationRequests: the client starts authorizations
 	// only through the PAR endpoint ([RFC 9126 Section 6]).

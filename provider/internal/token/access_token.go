@@ -232,6 +232,8 @@ func (k *Keys) verifyJWS(raw string) (*verifiedToken, error) {
 	// [RFC 9068 Section 4]: "The resource server MUST validate the signature
 	// of all incoming JWT access tokens according to [RFC7515] using the
 	// algorithm specified in the JWT "alg" Header Parameter."
+	//
+	// [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
 	kid, payload, err := k.verifySignature(raw, checkAccessTokenType)
 	if err != nil {
 		return nil, err
@@ -249,6 +251,8 @@ func (k *Keys) verifyJWS(raw string) (*verifiedToken, error) {
 func (k *Keys) verifySignature(raw string, checkType func(jose.Header) error) (string, []byte, error) {
 	// [RFC 7519 Section 1]: "JWTs are always represented using the JWS
 	// Compact Serialization or the JWE Compact Serialization."
+	//
+	// [RFC 7519 Section 1]: https://www.rfc-editor.org/rfc/rfc7519#section-1
 	jws, err := jose.ParseSignedCompact(raw, supportedAlgorithms)
 	if err != nil {
 		return "", nil, fmt.Errorf("token: not a JWS with alg RS256, ES256 or EdDSA: %w", err)
@@ -303,17 +307,23 @@ func (c *accessTokenJSON) check(now time.Time, issuer, audience string) error {
 	// [RFC 9068 Section 4]: "The issuer identifier for the authorization
 	// server (which is typically obtained during discovery) MUST exactly
 	// match the value of the "iss" claim."
+	//
+	// [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
 	if c.Issuer != issuer {
 		return fmt.Errorf("token: iss %q is not %q", c.Issuer, issuer)
 	}
 	// [RFC 9068 Section 4]: "The resource server MUST validate that the "aud"
 	// claim contains a resource indicator value corresponding to an
 	// identifier the resource server expects for itself."
+	//
+	// [RFC 9068 Section 4]: https://www.rfc-editor.org/rfc/rfc9068#section-4
 	if !c.Audience.Contains(audience) {
 		return fmt.Errorf("%w: it does not contain %q", ErrWrongAudience, audience)
 	}
 	// [RFC 7519 Section 4.1.4]: "the current date/time MUST be before the
 	// expiration date/time listed in the "exp" claim."
+	//
+	// [RFC 7519 Section 4.1.4]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4
 	if !now.Before(c.ExpiresAt.Time()) {
 		return ErrExpired
 	}
@@ -322,6 +332,8 @@ func (c *accessTokenJSON) check(now time.Time, issuer, audience string) error {
 	}
 	// [RFC 7519 Section 4.1.5]: "the current date/time MUST be after or equal
 	// to the not-before date/time listed in the "nbf" claim."
+	//
+	// [RFC 7519 Section 4.1.5]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1.5
 	if c.NotBefore != nil && c.NotBefore.Time().After(now.Add(clockSkew)) {
 		return fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
 	}

@@ -188,7 +188,7 @@ func (p *Provider) responseURI(redirectURI string, params url.Values, state stri
 // redirection endpoint URI "MAY include an "application/x-www-form-urlencoded"
 // formatted [...] query component [...], which MUST be retained when adding
 // additional query parameters" ([RFC 6749 Section 3.1.2]). A registered URI
-// has no fragment (checkRegisteredRedirectURI), so the query is its end.
+// has no fragment (checkRedirectURIAbsolute), so the query is its end.
 //
 // [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
 func withQuery(uri string, params url.Values) string {

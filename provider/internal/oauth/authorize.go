@@ -395,7 +395,7 @@ func loopbackMatch(registered []string, requested string) bool {
 // optional port, then nothing or a path: the text is cut, never parsed and
 // written back, so the rest compares byte for byte. The port, when it has
 // digits, is one from 1 to 65535 (setting.ValidPort), the rule a
-// registered redirect URI meets (checkRegisteredRedirectURI): the "any
+// registered redirect URI meets (checkRedirectURIAuthority): the "any
 // port" of [RFC 8252 Section 7.3] is a port the app can listen on, and no
 // app listens on port 0 or 99999.
 //

@@ -148,19 +148,23 @@ func jsonTypeOf(t reflect.Type) string {
 // The rules of a registration document, in the order CheckClientMetadata
 // applies them.
 var (
-	ruleAuthMethodKnown  = Rule{"token_endpoint_auth_method is one this server supports", "RFC 7591 Section 2"}
-	ruleGrantTypesKnown  = Rule{"every grant type is one this server supports (never implicit or password)", "RFC 7591 Section 2"}
-	ruleGrantsAgree      = Rule{`grant_types and response_types agree: authorization_code with "code", and nothing else`, "RFC 7591 Section 2.1"}
-	ruleCredentialsGrant = Rule{"client_credentials is only for a client that authenticates", "RFC 6749 Section 4.4"}
-	ruleRedirectURIsSent = Rule{"a client of the authorization_code grant registers its redirect_uris", "RFC 7591 Section 2"}
-	ruleRedirectURICount = Rule{"at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (a bound of this server's: the specifications set none)", "RFC 7591 Section 2"}
-	ruleRedirectURIs     = Rule{"redirect URIs are absolute, without fragment, https or http on loopback", "RFC 6749 Section 3.1.2"}
-	ruleApplicationType  = Rule{`application_type is "web" (the default) or "native", and a native client's redirect_uris are all http on a loopback host`, "OIDC Registration Section 2"}
-	ruleScopeKnown       = Rule{"every registered scope is one this server knows", "RFC 7591 Section 2"}
-	ruleClientName       = Rule{"client_name is short text", "RFC 7591 Section 2"}
-	ruleIDTokenAlg       = Rule{"id_token_signed_response_alg is one this server signs with", "RFC 7591 Section 2"}
-	ruleClientKeys       = Rule{"keys come inline as jwks of public keys that verify client assertions, none marked for another use by its alg, use or key_ops (jwks_uri is never fetched), with private_key_jwt only", "RFC 7591 Section 2"}
-	ruleAuthSigningAlg   = Rule{"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none), and a key of jwks verifies it", "OIDC Registration Section 2"}
+	ruleAuthMethodKnown       = Rule{"token_endpoint_auth_method is one this server supports", "RFC 7591 Section 2"}
+	ruleGrantTypesKnown       = Rule{"every grant type is one this server supports (never implicit or password)", "RFC 7591 Section 2"}
+	ruleGrantsAgree           = Rule{`grant_types and response_types agree: authorization_code with "code", and nothing else`, "RFC 7591 Section 2.1"}
+	ruleCredentialsGrant      = Rule{"client_credentials is only for a client that authenticates", "RFC 6749 Section 4.4"}
+	ruleRedirectURIsSent      = Rule{"a client of the authorization_code grant registers its redirect_uris", "RFC 7591 Section 2"}
+	ruleRedirectURICount      = Rule{"at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (a bound of this server's: the specifications set none)", "RFC 7591 Section 2"}
+	ruleRedirectURIAbsolute   = Rule{"redirect_uris and post_logout_redirect_uris are absolute URIs without a fragment, at most 2000 characters long (a bound of this server's)", "RFC 6749 Section 3.1.2"}
+	ruleRedirectURITLS        = Rule{"redirect_uris and post_logout_redirect_uris use https, or http on a loopback host (localhost, 127.0.0.1, [::1])", "RFC 6749 Section 3.1.2.1"}
+	ruleRedirectURIAuthority  = Rule{"redirect_uris and post_logout_redirect_uris name a host, with no user information and a port, if any, from 1 to 65535 (this server's rule)", "RFC 3986 Section 3.2"}
+	ruleRedirectURICharacters = Rule{"redirect_uris and post_logout_redirect_uris hold only the characters a URI may hold", "RFC 3986 Section 2"}
+	ruleRedirectURIQuery      = Rule{"the query of redirect_uris and post_logout_redirect_uris holds no \";\" and none of the parameters a response adds (code, state, iss, error, error_description, error_uri)", "RFC 6749 Section 3.1"}
+	ruleApplicationType       = Rule{`application_type is "web" (the default) or "native", and a native client's redirect_uris are all http on a loopback host`, "OIDC Registration Section 2"}
+	ruleScopeKnown            = Rule{"every registered scope is one this server knows", "RFC 7591 Section 2"}
+	ruleClientName            = Rule{"client_name is short text", "RFC 7591 Section 2"}
+	ruleIDTokenAlg            = Rule{"id_token_signed_response_alg is one this server signs with", "RFC 7591 Section 2"}
+	ruleClientKeys            = Rule{"keys come inline as jwks of public keys that verify client assertions, none marked for another use by its alg, use or key_ops (jwks_uri is never fetched), with private_key_jwt only", "RFC 7591 Section 2"}
+	ruleAuthSigningAlg        = Rule{"token_endpoint_auth_signing_alg, with private_key_jwt only, is one this server verifies client assertions with (never none), and a key of jwks verifies it", "OIDC Registration Section 2"}
 )
 
 // CheckClientMetadata applies this provider's rules to a registration
@@ -185,7 +189,11 @@ func CheckClientMetadata(tr *Trace, m *ClientMetadata, idTokenAlgs []string) *Er
 		{ruleCredentialsGrant, func() *Error { return checkCredentialsGrant(m) }},
 		{ruleRedirectURIsSent, func() *Error { return checkRedirectURIsSent(m) }},
 		{ruleRedirectURICount, func() *Error { return checkRedirectURICount(m) }},
-		{ruleRedirectURIs, func() *Error { return checkRedirectURIs(m) }},
+		{ruleRedirectURIAbsolute, func() *Error { return eachRedirectURI(m, checkRedirectURIAbsolute) }},
+		{ruleRedirectURITLS, func() *Error { return eachRedirectURI(m, checkRedirectURITLS) }},
+		{ruleRedirectURIAuthority, func() *Error { return eachRedirectURI(m, checkRedirectURIAuthority) }},
+		{ruleRedirectURICharacters, func() *Error { return eachRedirectURI(m, checkRedirectURICharacters) }},
+		{ruleRedirectURIQuery, func() *Error { return eachRedirectURI(m, checkRedirectURIQuery) }},
 		{ruleApplicationType, func() *Error { return checkApplicationType(m) }},
 		{ruleScopeKnown, func() *Error { return checkRegisteredScope(m) }},
 		{ruleClientName, func() *Error { return checkClientName(m.ClientName) }},
@@ -329,77 +337,123 @@ func normalizeClientMetadata(m *ClientMetadata) {
 	m.RedirectURIs, m.PostLogoutRedirectURIs = dedupe(slices.Values(m.RedirectURIs)), dedupe(slices.Values(m.PostLogoutRedirectURIs))
 }
 
-// checkRedirectURIs checks the form of each redirect URI and post-logout
-// redirect URI (checkRegisteredRedirectURI).
-func checkRedirectURIs(m *ClientMetadata) *Error {
-	for _, uri := range slices.Concat(m.RedirectURIs, m.PostLogoutRedirectURIs) {
-		if err := checkRegisteredRedirectURI(uri); err != nil {
+// eachRedirectURI applies check, one rule of a registered redirect URI, to
+// each redirect URI and post-logout redirect URI of m, parsed
+// (parseRedirectURI), and returns the first refusal. The rules apply in
+// CheckClientMetadata's order, each to every URI, so a URI that cannot be
+// parsed is refused by the first, ruleRedirectURIAbsolute.
+func eachRedirectURI(m *ClientMetadata, check func(raw string, u *url.URL) *Error) *Error {
+	for _, raw := range slices.Concat(m.RedirectURIs, m.PostLogoutRedirectURIs) {
+		u, err := parseRedirectURI(raw)
+		if err == nil {
+			err = check(raw, u)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkRegisteredRedirectURI checks one redirect URI a client registers:
+// badRedirectURI is the invalid_redirect_uri error of
+// [RFC 7591 Section 3.2.2] that refuses the registered URI raw, saying why.
 //
-//   - [RFC 6749 Section 3.1.2]: "The redirection endpoint URI MUST be an
-//     absolute URI" and "The endpoint URI MUST NOT include a fragment
-//     component." Its port, if any, is one a browser can be sent to
-//     (setting.PortInRange).
-//   - [RFC 6749 Section 3.1.2.1]: "The redirection endpoint SHOULD require
-//     the use of TLS as described in Section 1.6 when the requested response
-//     type is "code" or "token"": so https, except a loopback redirect of a
-//     native app, which [RFC 8252 Section 7.3] allows over http because it
-//     never leaves the device.
-//   - [RFC 3986 Section 2]: it holds only the characters a URI may hold
-//     (setting.URICharacters), since the provider sends it back as it is, in a
-//     Location header.
-//   - [RFC 6749 Section 3.1]: "Request and response parameters MUST NOT be
-//     included more than once": the provider keeps the URI's query and adds
-//     its response after it, so the query holds none of the parameters a
-//     response carries (setting.ResponseParameters), and no ";", which some
-//     servers split parameters at and others do not.
+// [RFC 7591 Section 3.2.2]: https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2
+func badRedirectURI(raw, why string) *Error {
+	return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteURI(raw)+" "+why)
+}
+
+// parseRedirectURI parses a registered redirect URI no longer than
+// maxRedirectURILen, and refuses one that is not absolute: the first part
+// of checkRedirectURIAbsolute.
+func parseRedirectURI(raw string) (*url.URL, *Error) {
+	if len(raw) > maxRedirectURILen {
+		return nil, badRedirectURI(raw, "is too long")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return nil, badRedirectURI(raw, "is not an absolute URI")
+	}
+	return u, nil
+}
+
+// checkRedirectURIAbsolute: [RFC 6749 Section 3.1.2], "The redirection
+// endpoint URI MUST be an absolute URI" (parseRedirectURI, which also
+// bounds its length to maxRedirectURILen, so a client cannot store much)
+// and "The endpoint URI MUST NOT include a fragment component."
 //
-// [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
-// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 // [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+func checkRedirectURIAbsolute(raw string, _ *url.URL) *Error {
+	if strings.Contains(raw, "#") {
+		return badRedirectURI(raw, "has a fragment")
+	}
+	return nil
+}
+
+// checkRedirectURITLS: [RFC 6749 Section 3.1.2.1], "The redirection
+// endpoint SHOULD require the use of TLS as described in Section 1.6 when
+// the requested response type is "code" or "token"": so https, except a
+// loopback redirect of a native app, which [RFC 8252 Section 7.3] allows
+// over http because it never leaves the device. A private-use scheme is
+// refused here too: this server takes one from no client.
+//
 // [RFC 6749 Section 3.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.1
 // [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
-func checkRegisteredRedirectURI(raw string) *Error {
-	bad := func(why string) *Error {
-		return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteURI(raw)+" "+why)
+func checkRedirectURITLS(raw string, u *url.URL) *Error {
+	if u.Scheme == "https" || u.Scheme == "http" && isLoopbackHost(u.Hostname()) {
+		return nil
 	}
-	if len(raw) > maxRedirectURILen {
-		return bad("is too long")
-	}
-	const httpsOrLoopback = "must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])"
-	u, err := url.Parse(raw)
+	return badRedirectURI(raw, "must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])")
+}
+
+// checkRedirectURIAuthority checks the authority of [RFC 3986 Section 3.2]:
+// there is a host ("//" and a name after the scheme), its port, if any, is
+// one a browser can be sent to (setting.PortInRange), and there is no user
+// information, which [RFC 3986 Section 7.6] warns "can be used to construct
+// a URI intended to mislead a human user". These are this server's rules:
+// the consent page and the redirect prompt show the URI to the user.
+//
+// [RFC 3986 Section 3.2]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2
+// [RFC 3986 Section 7.6]: https://www.rfc-editor.org/rfc/rfc3986#section-7.6
+func checkRedirectURIAuthority(raw string, u *url.URL) *Error {
 	switch {
-	case err != nil || u.Scheme == "":
-		return bad("is not an absolute URI")
-	case u.Scheme != "https" && u.Scheme != "http": // a private-use scheme too
-		return bad(httpsOrLoopback)
 	case u.Host == "" || u.Opaque != "":
-		return bad(`has no host ("//" and a host name after the scheme)`)
+		return badRedirectURI(raw, `has no host ("//" and a host name after the scheme)`)
 	case !setting.PortInRange(u):
-		return bad("has a port outside 1-65535")
-	case strings.Contains(raw, "#"):
-		return bad("has a fragment")
+		return badRedirectURI(raw, "has a port outside 1-65535")
 	case u.User != nil:
-		return bad("has user information")
-	case !setting.URICharacters(raw):
-		return bad("has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)")
-	case strings.Contains(u.RawQuery, ";"):
-		return bad("has a ';' in its query, where servers disagree on where a parameter ends")
-	case slices.ContainsFunc(setting.ResponseParameters, u.Query().Has):
-		return bad("has in its query a parameter the response adds (" + strings.Join(setting.ResponseParameters, ", ") + ")")
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
-		return nil
-	default:
-		return bad(httpsOrLoopback)
+		return badRedirectURI(raw, "has user information")
 	}
+	return nil
+}
+
+// checkRedirectURICharacters: [RFC 3986 Section 2], the URI holds only the
+// characters a URI may hold (setting.URICharacters), since the provider
+// sends it back as it is, in a Location header.
+//
+// [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
+func checkRedirectURICharacters(raw string, _ *url.URL) *Error {
+	if !setting.URICharacters(raw) {
+		return badRedirectURI(raw, "has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)")
+	}
+	return nil
+}
+
+// checkRedirectURIQuery: [RFC 6749 Section 3.1], "Request and response
+// parameters MUST NOT be included more than once": the provider keeps the
+// URI's query and adds its response after it, so the query holds none of
+// the parameters a response carries (setting.ResponseParameters), and no
+// ";", which some servers split parameters at and others do not.
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+func checkRedirectURIQuery(raw string, u *url.URL) *Error {
+	switch {
+	case strings.Contains(u.RawQuery, ";"):
+		return badRedirectURI(raw, "has a ';' in its query, where servers disagree on where a parameter ends")
+	case slices.ContainsFunc(setting.ResponseParameters, u.Query().Has):
+		return badRedirectURI(raw, "has in its query a parameter the response adds ("+strings.Join(setting.ResponseParameters, ", ")+")")
+	}
+	return nil
 }
 
 // The two application_type values of [OIDC Registration Section 2].
@@ -419,7 +473,7 @@ const (
 // Servers MAY place additional constraints on Native Clients." and "The
 // Authorization Server MUST verify that all the registered redirect_uris
 // conform to these constraints." This server takes a custom URI scheme from
-// no client (checkRegisteredRedirectURI), an additional constraint the
+// no client (checkRedirectURITLS), an additional constraint the
 // section allows, so a native client's redirect URIs are all http on a
 // loopback host, and an https one is invalid_redirect_uri.
 //
@@ -427,8 +481,8 @@ const (
 // Grant Type MUST only register URLs using the https scheme as
 // redirect_uris; they MUST NOT use localhost as the hostname". This
 // provider has no implicit grant (checkGrantTypes), so that rule is not
-// enforced: a web client registers what checkRegisteredRedirectURI
-// accepts, http on a loopback host included.
+// enforced: a web client registers what the redirect URI rules accept
+// (eachRedirectURI), http on a loopback host included.
 //
 // [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 func checkApplicationType(m *ClientMetadata) *Error {

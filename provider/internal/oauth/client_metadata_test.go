@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -237,8 +238,11 @@ func TestTokenEndpointAuthSigningAlgKeptAsSent(t *testing.T) {
 func TestRedirectURIRulesWriteNothing(t *testing.T) {
 	uris := []string{"https://a.example/cb", "https://a.example/cb"}
 	m := ClientMetadata{RedirectURIs: slices.Clone(uris), PostLogoutRedirectURIs: slices.Clone(uris)}
-	for _, check := range []func(*ClientMetadata) *Error{checkRedirectURICount, checkRedirectURIs} {
-		if err := check(&m); err != nil {
+	if err := checkRedirectURICount(&m); err != nil {
+		t.Fatal(err)
+	}
+	for _, check := range []func(string, *url.URL) *Error{checkRedirectURIAbsolute, checkRedirectURITLS, checkRedirectURIAuthority, checkRedirectURICharacters, checkRedirectURIQuery} {
+		if err := eachRedirectURI(&m, check); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -282,20 +286,47 @@ func FuzzParseClientMetadata(f *testing.F) {
 }
 
 // TestRegisteredRedirectURIReasons: a refused redirect URI is refused for
-// the reason that applies: a private-use scheme's URI is absolute
-// (RFC 3986 Section 4.3) and is refused for its scheme.
+// the reason that applies, and the trace ends with the rule that states it,
+// for a redirect URI and a post-logout redirect URI alike. A private-use
+// scheme's URI is absolute (RFC 3986 Section 4.3) and is refused for its
+// scheme.
 func TestRegisteredRedirectURIReasons(t *testing.T) {
-	for uri, want := range map[string]string{
-		"/cb":                 "is not an absolute URI",
-		"com.example.app:/cb": "must use https, or http on a loopback host",
-		"javascript:alert(1)": "must use https, or http on a loopback host",
-		"http://app.example/": "must use https, or http on a loopback host",
-		"https:/cb":           "has no host",
-		"https:app.example":   "has no host",
+	for _, tc := range []struct {
+		uri, want string
+		rule      Rule
+	}{
+		{"/cb", "is not an absolute URI", ruleRedirectURIAbsolute},
+		{"https://app.example/" + strings.Repeat("a", maxRedirectURILen), "is too long", ruleRedirectURIAbsolute},
+		{"https://app.example/cb#top", "has a fragment", ruleRedirectURIAbsolute},
+		{"com.example.app:/cb", "must use https, or http on a loopback host", ruleRedirectURITLS},
+		{"javascript:alert(1)", "must use https, or http on a loopback host", ruleRedirectURITLS},
+		{"http://app.example/", "must use https, or http on a loopback host", ruleRedirectURITLS},
+		{"https:/cb", "has no host", ruleRedirectURIAuthority},
+		{"https:app.example", "has no host", ruleRedirectURIAuthority},
+		{"https://app.example:70000/cb", "has a port outside 1-65535", ruleRedirectURIAuthority},
+		{"https://user@app.example/cb", "has user information", ruleRedirectURIAuthority},
+		{"https://app.example/c b", "has a character a URI may not hold", ruleRedirectURICharacters},
+		{"https://app.example/cb?a=1;b=2", "has a ';' in its query", ruleRedirectURIQuery},
+		{"https://app.example/cb?state=x", "has in its query a parameter the response adds", ruleRedirectURIQuery},
 	} {
-		err := checkRegisteredRedirectURI(uri)
-		if err == nil || err.Code != ErrInvalidRedirectURI || !strings.Contains(err.Description, want) {
-			t.Errorf("%s: got %v, want invalid_redirect_uri saying %q", uri, err, want)
+		for _, field := range []string{"redirect_uris", "post_logout_redirect_uris"} {
+			m := &ClientMetadata{RedirectURIs: []string{"https://app.example/ok"}, TokenEndpointAuthMethod: "none",
+				GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}}
+			if field == "redirect_uris" {
+				m.RedirectURIs = []string{tc.uri}
+			} else {
+				m.PostLogoutRedirectURIs = []string{tc.uri}
+			}
+			tr := &Trace{}
+			err := CheckClientMetadata(tr, m, []string{"RS256"})
+			if err == nil || err.Code != ErrInvalidRedirectURI || !strings.Contains(err.Description, tc.want) {
+				t.Errorf("%s %s: got %v, want invalid_redirect_uri saying %q", field, tc.uri, err, tc.want)
+				continue
+			}
+			last := tr.Checks[len(tr.Checks)-1]
+			if rule, _ := err.BrokenRule(); rule != tc.rule || last != (Check{Rule: tc.rule.Text, Ref: tc.rule.Ref}) {
+				t.Errorf("%s %s: broke %q, trace ends with %+v; want the failed rule %q (%s)", field, tc.uri, rule.Text, last, tc.rule.Text, tc.rule.Ref)
+			}
 		}
 	}
 }

@@ -54,7 +54,8 @@
 //	                             RFC 7592 Section 2.1, RFC 7592 Section 2.3 (read, delete)
 //	registration_update.go       RFC 7592 Section 2.2 (update: the whole metadata replaced, the secret as the method needs)
 //	client_metadata.go           RFC 7591 Section 2, RFC 7591 Section 3.2.2 (client metadata rules and refusals),
-//	                             RFC 6749 Section 3.1.2 (redirect URIs), OIDC Registration Section 2
+//	                             RFC 6749 Section 3.1.2, RFC 6749 Section 3.1.2.1, RFC 3986 Section 3.2,
+//	                             RFC 3986 Section 2, RFC 6749 Section 3.1 (redirect URIs), OIDC Registration Section 2
 //	                             (id_token_signed_response_alg, token_endpoint_auth_signing_alg, application_type)
 //	client_jwks.go               RFC 7591 Section 2 (jwks: public signing keys only), RFC 7518 Section 3.3 (RSA key
 //	                             size), RFC 8017 Section 3.1 (RSA exponent, at most 65537), RFC 7517 Section 4.5

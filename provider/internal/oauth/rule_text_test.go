@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauth-reference/provider/setting"
 )
 
 // TestRuleTextsStateTheirConstants checks the numbers a rule's text shows
@@ -24,6 +26,8 @@ func TestRuleTextsStateTheirConstants(t *testing.T) {
 		{ruleAssertionFresh, "(" + seconds(assertionLeeway) + " of clock skew"},
 		{rulePushedRequestSize, fmt.Sprintf("at most %d KiB", maxPushedRequestBytes>>10)},
 		{ruleRedirectURICount, fmt.Sprintf("at most %d redirect_uris, and at most %d post_logout_redirect_uris", maxRedirectURIs, maxRedirectURIs)},
+		{ruleRedirectURIAbsolute, fmt.Sprintf("at most %d characters", maxRedirectURILen)},
+		{ruleRedirectURIQuery, "(" + strings.Join(setting.ResponseParameters, ", ") + ")"},
 	} {
 		if !strings.Contains(tc.rule.Text, tc.want) {
 			t.Errorf("rule %q does not say %q: change the text (and its zh-TW) with the constant", tc.rule.Text, tc.want)

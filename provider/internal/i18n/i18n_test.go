@@ -174,7 +174,7 @@ func FuzzNegotiate(f *testing.F) {
 // that recorded none, a constant named outcome…) and every sentence a
 // handler hands to a page (a constant named msg…), and checks that both
 // catalogues hold each: pages and /debug/trace answer in the reader's
-// language.
+// language. It also fails when two rules share a text (checkRuleText).
 func TestEveryGoTextTranslated(t *testing.T) {
 	texts := sourceTexts(t, "../oauth", "../web")
 	if len(texts) < 120 {
@@ -197,6 +197,7 @@ func TestEveryGoTextTranslated(t *testing.T) {
 func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 	texts := map[string]string{}
 	fset := token.NewFileSet()
+	rules := map[string]string{} // rule text → where it is declared
 	for _, dir := range dirs {
 		files := parseDir(t, fset, dir)
 		values := constStrings(fset, files)
@@ -211,8 +212,11 @@ func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.CompositeLit:
-					if isRule(n.Type) && len(n.Elts) > 0 && !add(ruleText(n)) {
-						t.Errorf("%s: a Rule whose Text is not a constant string: the translations cannot be checked", fset.Position(n.Pos()))
+					if isRule(n.Type) && len(n.Elts) > 0 {
+						checkRuleText(t, fset, rules, n, values)
+						if !add(ruleText(n)) {
+							t.Errorf("%s: a Rule whose Text is not a constant string: the translations cannot be checked", fset.Position(n.Pos()))
+						}
 					}
 				case *ast.CallExpr:
 					switch calledName(n.Fun) {
@@ -239,6 +243,22 @@ func sourceTexts(t *testing.T, dirs ...string) map[string]string {
 	}
 	t.Logf("TEXTS %d", len(texts))
 	return texts
+}
+
+// checkRuleText records the text of the Rule literal lit in rules, and
+// fails when another rule of dirs already has it: a rule's text lives
+// once, so two rules checked in different places say what differs (on a
+// trace, one sentence with two sections reads as a mistake).
+func checkRuleText(t *testing.T, fset *token.FileSet, rules map[string]string, lit *ast.CompositeLit, values map[ast.Expr]string) {
+	text, ok := constString(ruleText(lit), values)
+	if !ok {
+		return
+	}
+	at := fset.Position(lit.Pos()).String()
+	if first, seen := rules[text]; seen {
+		t.Errorf("%s: the rule text %q is also the text of the rule at %s: say what differs", at, text, first)
+	}
+	rules[text] = at
 }
 
 // parseDir parses the Go files of dir, tests left out.

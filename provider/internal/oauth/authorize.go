@@ -487,7 +487,7 @@ func checkParameterForm(tr *Trace, r AuthorizationRequest) *Error {
 //
 // [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 var (
-	ruleAuthorizeHintIssued = Rule{"an id_token_hint is an ID token this provider issued (signature, iss; it may have expired)", "OIDC Core Section 3.1.2.1"}
+	ruleAuthorizeHintIssued = Rule{"an id_token_hint of the authorization request is an ID token this provider issued (signature, iss; it may have expired)", "OIDC Core Section 3.1.2.1"}
 	ruleHintedUser          = Rule{"the user who approves is the one the id_token_hint names", "OIDC Core Section 3.1.2.1"}
 )
 

@@ -440,7 +440,7 @@ func (p *Provider) checkNotRevoked(ctx context.Context, tr *Trace, rule Rule, cl
 var (
 	ruleTokenNotInQuery       = Rule{"the access token is not in the query string (it would leak into logs)", "RFC 6750 Section 2.3"}
 	ruleBearerPresent         = Rule{"the request carries an access token (Authorization: Bearer, or DPoP, or POST body)", "RFC 6750 Section 3"}
-	ruleOneAuthorization      = Rule{"the request has at most one Authorization header", "RFC 6750 Section 3.1"}
+	ruleOneAuthorization      = Rule{"a request with an access token has at most one Authorization header, so it carries one token", "RFC 6750 Section 3.1"}
 	ruleBearerForm            = Rule{`the Authorization header is "Bearer" and the token`, "RFC 6750 Section 2.1"}
 	ruleOneTokenMethod        = Rule{"the access token is sent one way only, not in both the header and the body", "RFC 6750 Section 2"}
 	ruleTokenInBody           = Rule{"the POST form body carries the token in one non-empty access_token", "RFC 6750 Section 2.2"}

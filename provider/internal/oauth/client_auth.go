@@ -183,7 +183,7 @@ func (f clientAuthForm) assertionCredentials(tr *Trace) (ClientCredentials, *Err
 // [RFC 6749 Section 2.3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
 // [RFC 6749 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.2.1
 var (
-	ruleOneClientAuthorization = Rule{"the request has at most one Authorization header", "RFC 6749 Section 5.2"}
+	ruleOneClientAuthorization = Rule{"a client's request has at most one Authorization header, so it carries one set of client credentials", "RFC 6749 Section 5.2"}
 	ruleOneAuthMethod          = Rule{"the client uses one authentication method, not several", "RFC 6749 Section 2.3"}
 	ruleBasicAuthForm          = Rule{"HTTP Basic credentials are base64 of form-encoded client_id:client_secret", "RFC 6749 Section 2.3.1"}
 	// A client_id beside HTTP Basic credentials is no second method ("A

@@ -32,8 +32,8 @@ type TokenQuery struct {
 // [RFC 7009 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7009#section-2.1
 // [RFC 7662 Section 2.1]: https://www.rfc-editor.org/rfc/rfc7662#section-2.1
 var (
-	ruleRevokedTokenPresent    = Rule{"the request carries the token", "RFC 7009 Section 2.1"}
-	ruleIntrospectTokenPresent = Rule{"the request carries the token", "RFC 7662 Section 2.1"}
+	ruleRevokedTokenPresent    = Rule{"the revocation request carries the token", "RFC 7009 Section 2.1"}
+	ruleIntrospectTokenPresent = Rule{"the introspection request carries the token", "RFC 7662 Section 2.1"}
 )
 
 // ParseRevocationRequest reads a revocation request ([RFC 7009 Section 2.1]),

@@ -103,7 +103,7 @@ func TestE2ETwoAuthorizationHeaders(t *testing.T) {
 					}
 					got, _ := traceOf(t, srv, resp)
 					checkEndsWith(t, "the trace", got, "RFC 6749 Section 5.2", "invalid_request")
-					if n := len(got.Checks); n > 0 && got.Checks[n-1].Rule != "the request has at most one Authorization header" {
+					if n := len(got.Checks); n > 0 && got.Checks[n-1].Rule != "a client's request has at most one Authorization header, so it carries one set of client credentials" {
 						t.Errorf("the trace's failed rule: got %q, want the one about Authorization headers", got.Checks[n-1].Rule)
 					}
 				})

@@ -246,7 +246,7 @@ var traditionalChineseTrace = map[string]string{
 	"the document's host is reached at a public address, never a loopback, private, link-local or other special-use one": "文件的主機透過公開位址連線，絕不是回送 (loopback)、私有、鏈路本地 (link-local) 或其他特殊用途位址",
 	"the document arrives within the time allowed (5 s)":                                                                 "文件在允許的時間（5 秒）內送達",
 	"the document is served with 200 OK; a redirect is not followed":                                                     "文件以 200 OK 回應；不跟隨重新導向 (redirect)",
-	"the document is at most 5 KB":                                                       "文件最多 5 KB",
+	"the document is at most 5 KiB":                                                      "文件最多 5 KiB",
 	"the document is served as application/json (or application/…+json)":                 "文件以 application/json（或 application/…+json）提供",
 	"client ID metadata document fetched; the client stored until the document is stale": "已抓取用戶端 ID 中繼資料文件；用戶端 (client) 儲存至文件過期為止",
 

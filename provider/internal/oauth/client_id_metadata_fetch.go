@@ -19,7 +19,8 @@ import (
 
 // maxMetadataDocumentSize bounds a client ID metadata document:
 // [CIMD Section 6.6]: "The recommended maximum response size for client
-// metadata documents is 5 kilobytes."
+// metadata documents is 5 kilobytes." This server reads it as 5 KiB (5120
+// bytes), the unit its rule text names.
 //
 // [CIMD Section 6.6]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.6
 const maxMetadataDocumentSize = 5 * 1024
@@ -53,7 +54,7 @@ var (
 	ruleMetadataDocumentAddress  = Rule{"the document's host is reached at a public address, never a loopback, private, link-local or other special-use one", "CIMD Section 6.5"}
 	ruleMetadataDocumentAnswered = Rule{"the document arrives within the time allowed (5 s)", "CIMD Section 4.3"}
 	ruleMetadataDocumentOK       = Rule{"the document is served with 200 OK; a redirect is not followed", "CIMD Section 4"}
-	ruleMetadataDocumentSize     = Rule{"the document is at most 5 KB", "CIMD Section 6.6"}
+	ruleMetadataDocumentSize     = Rule{"the document is at most 5 KiB", "CIMD Section 6.6"}
 	ruleMetadataDocumentType     = Rule{"the document is served as application/json (or application/…+json)", "CIMD Section 4.1"}
 )
 

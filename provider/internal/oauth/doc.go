@@ -65,7 +65,7 @@
 //	                             CIMD Section 6.4 (the client_id's host on the consent page); CIMD is
 //	                             draft-ietf-oauth-client-id-metadata-document-01, which MCP clients use
 //	client_id_metadata_fetch.go  CIMD Section 4 (GET, 200 only, no redirects), CIMD Section 6.5 (public addresses
-//	                             only, checked at the dial), CIMD Section 6.6 (5 KB)
+//	                             only, checked at the dial), CIMD Section 6.6 (5 KiB)
 //	resource.go                  RFC 8707 Section 2, RFC 8707 Section 2.2 (resource indicators: known resources, one
 //	                             "aud" per token, narrowing)
 //	uri.go                       RFC 3986 Section 6.2.2, RFC 3986 Section 6.2.3 (URI normalization: case, default

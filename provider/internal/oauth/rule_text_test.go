@@ -26,6 +26,9 @@ func TestRuleTextsStateTheirConstants(t *testing.T) {
 		{ruleAssertionFresh, "(" + seconds(assertionLeeway) + " of clock skew"},
 		{rulePushedRequestSize, fmt.Sprintf("at most %d KiB", maxPushedRequestBytes>>10)},
 		{ruleRedirectURICount, fmt.Sprintf("at most %d redirect_uris, and at most %d post_logout_redirect_uris", maxRedirectURIs, maxRedirectURIs)},
+		{ruleMetadataDocumentFetches, fmt.Sprintf("fewer than %d client ID metadata documents", maxMetadataDocumentFetches)},
+		{ruleMetadataDocumentAnswered, fmt.Sprintf("(%d s)", int(metadataDocumentTimeout/time.Second))},
+		{ruleMetadataDocumentSize, fmt.Sprintf("at most %d KiB", maxMetadataDocumentSize>>10)},
 		{ruleRedirectURIAbsolute, fmt.Sprintf("at most %d characters", maxRedirectURILen)},
 		{ruleRedirectURIQuery, "(" + strings.Join(setting.ResponseParameters, ", ") + ")"},
 	} {

@@ -234,7 +234,7 @@ var documentRefusals = []documentRefusal{
 		h.document(nil, "/dots", "", nil)
 		return h.URL + "/x/../dots"
 	}, "has a . or .. path segment", "CIMD Section 3", 0},
-	{"a document over 5 KB (CIMD Section 6.6)", func(h *documentHost) string {
+	{"a document over 5 KiB (CIMD Section 6.6)", func(h *documentHost) string {
 		return h.document(nil, "/big", "", map[string]any{"padding": strings.Repeat("x", 5*1024)})
 	}, "is larger than 5120 bytes", "CIMD Section 6.6", 2},
 	{"a document that does not arrive in time (CIMD Section 4.3)", func(h *documentHost) string {

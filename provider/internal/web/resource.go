@@ -175,4 +175,4 @@ func (s *Server) resourceRequest(c *gin.Context) (oauth.ResourceRequest, *oauth.
 // ([RFC 6750 Section 2.2]); it is also within this server's size limit.
 //
 // [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
-var ruleTokenFormBody = oauth.Rule{Text: "the POST body is a valid x-www-form-urlencoded form, within the size limit, sent within the request's time", Ref: "RFC 6750 Section 2.2"}
+var ruleTokenFormBody = oauth.Rule{Text: "the POST body is a valid x-www-form-urlencoded form in UTF-8, sent without a Content-Encoding, within the size limit and the request's time", Ref: "RFC 6750 Section 2.2"}

@@ -192,13 +192,17 @@ const (
 // accepts these.
 var supportedGrantTypes = []GrantType{GrantTypeAuthorizationCode, GrantTypeRefreshToken, GrantTypeClientCredentials, GrantTypeDeviceCode}
 
+// Supported reports whether g is one of the grant types this provider
+// answers (supportedGrantTypes).
+func (g GrantType) Supported() bool { return slices.Contains(supportedGrantTypes, g) }
+
 // admitGrant makes the checks of the grant type every token request
 // shares, in order: the grant type is supported, and the client is
 // registered for it ([RFC 6749 Section 5.2]).
 //
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 func admitGrant(tr *Trace, client store.Client, grantType GrantType) *Error {
-	if !slices.Contains(supportedGrantTypes, grantType) {
+	if !grantType.Supported() {
 		return tr.Fail(ruleGrantTypeSupported, ErrUnsupportedGrantType, "unsupported grant_type "+quoteShort(string(grantType)))
 	}
 	tr.Check(ruleGrantTypeSupported, true)

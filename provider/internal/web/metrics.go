@@ -126,15 +126,41 @@ func episodeLevel(last *atomic.Int64, quiet time.Duration) slog.Level {
 	return slog.LevelDebug
 }
 
+// grantTypeKey is the gin context key of the grant type a token request
+// was parsed with (oauth.ParseTokenRequest).
+const grantTypeKey = "oauth.grant_type"
+
+// noteGrantType records the parsed grant type of a token request, for
+// countTokens.
+func noteGrantType(c *gin.Context, g oauth.GrantType) { c.Set(grantTypeKey, g) }
+
+// otherGrantType is the grant_type label of tokens issued under a grant
+// type the provider does not support, which cannot happen: it keeps the
+// label's values a fixed set whatever a request sends.
+const otherGrantType = "other"
+
 // countTokens is the token endpoint's middleware: it counts each answer,
-// tokens issued by grant type or the error code.
+// tokens issued by grant type (as handleToken parsed it: noteGrantType)
+// or the error code.
 func (s *Server) countTokens(c *gin.Context) {
 	c.Next()
 	if code, failed := c.Get(errorCodeKey); failed {
 		s.metrics.tokenErrors.WithLabelValues(string(code.(oauth.ErrorCode))).Inc()
 	} else if c.Writer.Status() == http.StatusOK {
-		s.metrics.tokensIssued.WithLabelValues(c.Request.PostForm.Get("grant_type")).Inc()
+		s.metrics.tokensIssued.WithLabelValues(grantTypeLabel(c)).Inc()
 	}
+}
+
+// grantTypeLabel is the grant_type label of a token response: the grant
+// type handleToken parsed, or otherGrantType for one the provider does not
+// support.
+func grantTypeLabel(c *gin.Context) string {
+	v, _ := c.Get(grantTypeKey)
+	g, _ := v.(oauth.GrantType)
+	if !g.Supported() {
+		return otherGrantType
+	}
+	return string(g)
 }
 
 // loginFailed logs and counts a sign-in refused for a wrong username or

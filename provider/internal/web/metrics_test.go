@@ -2,9 +2,18 @@ package web
 
 import (
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/oauth-reference/provider/internal/oauth"
 )
 
 // TestRefusalsBounded: refusals remembers at most maxRefusalKeys limits
@@ -25,5 +34,41 @@ func TestRefusalsBounded(t *testing.T) {
 	}
 	if got := r.level(refusalKey{"password", "0"}); got != slog.LevelWarn {
 		t.Errorf("an address forgotten when full started over: got %v, want a warning", got)
+	}
+}
+
+// TestTokensIssuedByParsedGrantType: a token response is counted under the
+// grant type handleToken parsed (noteGrantType), not under what the form
+// body says, and under "other" for one the provider does not support, so
+// the label's values stay a fixed set.
+func TestTokensIssuedByParsedGrantType(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	for _, tc := range []struct {
+		parsed oauth.GrantType
+		want   string
+	}{
+		{oauth.GrantTypeAuthorizationCode, "authorization_code"},
+		{oauth.GrantTypeRefreshToken, "refresh_token"},
+		{oauth.GrantTypeClientCredentials, "client_credentials"},
+		{oauth.GrantTypeDeviceCode, "urn:ietf:params:oauth:grant-type:device_code"},
+		{"urn:example:unknown", otherGrantType},
+		{"", otherGrantType},
+	} {
+		s := &Server{metrics: newProviderMetrics(prometheus.NewRegistry())}
+		r := gin.New()
+		r.POST("/token", s.countTokens, func(c *gin.Context) {
+			noteGrantType(c, tc.parsed)
+			c.Status(http.StatusOK)
+		})
+		req := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader("grant_type=urn:example:sent"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		_ = req.ParseForm()
+		r.ServeHTTP(httptest.NewRecorder(), req)
+		if got := testutil.ToFloat64(s.metrics.tokensIssued.WithLabelValues(tc.want)); got != 1 {
+			t.Errorf("grant type %q: oauth_tokens_issued_total{grant_type=%q} is %v, want 1", tc.parsed, tc.want, got)
+		}
+		if n := testutil.CollectAndCount(s.metrics.tokensIssued); n != 1 {
+			t.Errorf("grant type %q: %d series, want only %q", tc.parsed, n, tc.want)
+		}
 	}
 }

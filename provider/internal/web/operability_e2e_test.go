@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
@@ -87,6 +88,42 @@ func TestE2EMetricsCountTheFlow(t *testing.T) {
 	}
 	if strings.Contains(page, "c0ffee") {
 		t.Error("a raw request path became a label: cardinality is unbounded")
+	}
+}
+
+// TestE2EMetricsCountEachGrantType: tokens issued are counted under the
+// grant type the token endpoint parsed, for each of the four; a grant type
+// the provider does not support is counted as its error, never as a label.
+func TestE2EMetricsCountEachGrantType(t *testing.T) {
+	srv := providertest.New(t, providertest.Options{})
+	cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read")
+	_, _, tok := exchangeCode(t, srv, cfg)
+	if _, err := refresh(cfg, tok.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	cc := clientcredentials.Config{ClientID: "testclient", ClientSecret: "testsecret", TokenURL: srv.URL + "/oauth/token"}
+	if _, err := cc.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	da := startDevice(t, deviceConfig(srv, "read"))
+	decideThroughPage(t, da, "allow")
+	if status, code := poll(t, srv, da.DeviceCode); status != http.StatusOK {
+		t.Fatalf("device poll after approval: got %d %q, want tokens", status, code)
+	}
+	rawPost(t, srv.URL+"/oauth/token", "grant_type=urn:example:c0ffee&client_id=testclient&client_secret=testsecret", nil)
+
+	page := getMetrics(t, srv.URL+"/metrics")
+	for _, grantType := range []oauth.GrantType{oauth.GrantTypeAuthorizationCode, oauth.GrantTypeRefreshToken,
+		oauth.GrantTypeClientCredentials, oauth.GrantTypeDeviceCode} {
+		if got := metricValue(page, `oauth_tokens_issued_total{grant_type="`+string(grantType)+`"}`); got != "1" {
+			t.Errorf("oauth_tokens_issued_total{grant_type=%q}: got %q, want \"1\"", grantType, got)
+		}
+	}
+	if got := metricValue(page, `oauth_token_errors_total{error="unsupported_grant_type"}`); got != "1" {
+		t.Errorf(`oauth_token_errors_total{error="unsupported_grant_type"}: got %q, want "1"`, got)
+	}
+	if strings.Contains(page, "c0ffee") {
+		t.Error("a grant type the request sent became a label: cardinality is unbounded")
 	}
 }
 

@@ -25,6 +25,7 @@ func (s *Server) handleToken(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	noteGrantType(c, req.GrantType)
 	req.DPoP = s.dpopRequest(c)
 	resp, err := s.p.Token(c.Request.Context(), req)
 	if err != nil {

@@ -76,7 +76,8 @@ type SignInForm struct {
 	Session   LoginSession // who the browser's login session signs in, and since when
 	// FormChecked says the form has passed ruleFormFieldOnce and
 	// ruleFormCSRF already (CheckFormFieldsOnce, CheckFormCSRF), as every
-	// POST to /device has; SignIn then does not apply them again.
+	// POST to /device has; SignIn and CheckSwitchAccount then do not apply
+	// them again.
 	FormChecked bool
 	// Authorization is the request decided, whose prompt, max_age and
 	// id_token_hint may want a password even from a signed-in user
@@ -116,7 +117,7 @@ func (p *Provider) SignIn(ctx context.Context, f SignInForm) (store.User, error)
 // recently enough (NeedsPassword).
 func (p *Provider) checkSession(ctx context.Context, f SignInForm) error {
 	switch {
-	case !f.FormChecked && CheckFormCSRF(ctx, f.CSRFValid) != nil:
+	case f.checkCSRF(ctx) != nil:
 		return ErrFormNotOurs
 	case f.Decision == DecisionDeny:
 		return nil // declining needs no sign-in, only the form's CSRF token
@@ -144,6 +145,27 @@ func (p *Provider) NeedsPassword(a *Authorization, s LoginSession) bool {
 // the session's.
 func CheckFormCSRF(ctx context.Context, valid bool) *Error {
 	return TraceFrom(ctx).Require(ruleFormCSRF, valid, ErrAccessDenied, "the form did not carry the login session's CSRF token")
+}
+
+// SwitchAccountAsked reports whether a consent page's form is its "Use
+// another account" button (switch_account), which asks to end the login
+// session and sign in again (CheckSwitchAccount), not for a decision.
+func SwitchAccountAsked(form url.Values) bool { return form.Has("switch_account") }
+
+// CheckSwitchAccount checks a consent page's "Use another account" before
+// the login session ends, on both consent pages: the form must carry the
+// session's CSRF token (ruleFormCSRF), so another site cannot sign a user
+// out. A form that passed CheckFormCSRF already (FormChecked: every POST to
+// /device) is not checked again. The refusal is ErrFormNotOurs.
+func CheckSwitchAccount(ctx context.Context, f SignInForm) error { return f.checkCSRF(ctx) }
+
+// checkCSRF refuses with ErrFormNotOurs a form without the login session's
+// CSRF token (CheckFormCSRF), unless it is FormChecked.
+func (f SignInForm) checkCSRF(ctx context.Context) error {
+	if !f.FormChecked && CheckFormCSRF(ctx, f.CSRFValid) != nil {
+		return ErrFormNotOurs
+	}
+	return nil
 }
 
 // checkPassword checks a password like AuthenticateUser, within the budget

@@ -305,6 +305,33 @@ func TestDecisionOnEachForm(t *testing.T) {
 	}
 }
 
+// TestCheckSwitchAccount: "Use another account" without the login
+// session's CSRF token is refused (RFC 6749 Section 10.12) on the
+// authorization endpoint's page; /device's form, checked already
+// (FormChecked), is not checked again.
+func TestCheckSwitchAccount(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name             string
+		csrfValid, check bool
+		wantErr          bool
+		wantChecks       int
+	}{
+		{"the session's CSRF token lets the user switch", true, false, false, 1},
+		{"without it the switch is refused (RFC 6749 Section 10.12)", false, false, true, 1},
+		{"a form checked already is not checked again", false, true, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := &oauth.Trace{}
+			err := oauth.CheckSwitchAccount(oauth.WithTrace(context.Background(), tr),
+				oauth.SignInForm{Fields: url.Values{"switch_account": {"1"}}, CSRFValid: tc.csrfValid, FormChecked: tc.check})
+			if (err != nil) != tc.wantErr || len(tr.Checks) != tc.wantChecks {
+				t.Errorf("got %v with checks %+v; want an error %v, %d checks", err, tr.Checks, tc.wantErr, tc.wantChecks)
+			}
+		})
+	}
+}
+
 // crashedStore is the store of a provider that dies while it checks a
 // password: what it reserved before the check is never taken back.
 type crashedStore struct{ store.Store }

@@ -25,10 +25,6 @@ type consentPage struct {
 // signed in: the account its decision is made for.
 type signedInUser struct{ Name, Username string }
 
-// switchAccountField is the form field of the consent pages' "Use another
-// account" button (the "signin" template).
-const switchAccountField = "switch_account"
-
 // handleAuthorize handles "GET /oauth/authorize" and "POST /oauth/authorize",
 // the authorization endpoint ([RFC 6749 Section 4.1.1]; "The authorization
 // server MUST support the use of the HTTP "GET" method … and MAY support the
@@ -74,23 +70,20 @@ func (s *Server) handleAuthenticate(c *gin.Context) {
 		return
 	}
 	reshow := func(status int, username, message string) { s.showConsent(c, status, a, sess, username, message) }
-	if form.Has(switchAccountField) {
-		if oauth.CheckFormCSRF(c.Request.Context(), sess.CSRFValid(form.Get("csrf_token"))) != nil {
-			reshow(http.StatusForbidden, "", msgFormNotOurs)
-			return
-		}
-		s.switchAccount(c, sess, reshow)
+	f := oauth.SignInForm{Fields: form, Authorization: a}
+	if oauth.SwitchAccountAsked(form) {
+		s.switchAccount(c, sess, f, reshow)
 		return
 	}
-	decision, ok := oauth.ParseDecision(c.Request.Context(), form.Get("decision"))
-	if !ok { // before signIn: a form refused for its decision changes nothing
+	// before signIn: a form refused for its decision changes nothing
+	if f.Decision, ok = oauth.ParseDecision(c.Request.Context(), form.Get("decision")); !ok {
 		reshow(http.StatusBadRequest, "", msgChooseAllowOrDeny)
 		return
 	}
-	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, Decision: decision, Authorization: a}, reshow) {
+	if !s.signIn(c, sess, f, reshow) {
 		return
 	}
-	if err := a.Decide(c.Request.Context(), decision); err != nil {
+	if err := a.Decide(c.Request.Context(), f.Decision); err != nil {
 		s.saveSession(c, sess) // a sign-in with the right password stands, whatever the user decided
 		s.authorizationError(c, err)
 		return
@@ -137,9 +130,7 @@ type reshowForm func(status int, username, message string)
 // [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 // [RFC 9110 Section 15.5.2]: https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2
 func (s *Server) signIn(c *gin.Context, sess loginSession, f oauth.SignInForm, reshow reshowForm) bool {
-	f.CSRFValid, f.Addr = sess.CSRFValid(f.Fields.Get("csrf_token")), clientAddr(c)
-	f.Session = oauth.LoginSession{UserID: sess.UserID(), AuthTime: sess.AuthTime()}
-	user, err := s.p.SignIn(c.Request.Context(), f)
+	user, err := s.p.SignIn(c.Request.Context(), withSession(c, sess, f))
 	var tooMany *oauth.TooManyAttemptsError
 	switch {
 	case err == nil && user.ID != "":
@@ -167,6 +158,15 @@ func (s *Server) signIn(c *gin.Context, sess loginSession, f oauth.SignInForm, r
 	return false
 }
 
+// withSession adds to f what the request and its login session tell:
+// whether its CSRF token is the session's, who sent it, and who the
+// session signs in.
+func withSession(c *gin.Context, sess loginSession, f oauth.SignInForm) oauth.SignInForm {
+	f.CSRFValid, f.Addr = sess.CSRFValid(f.Fields.Get("csrf_token")), clientAddr(c)
+	f.Session = oauth.LoginSession{UserID: sess.UserID(), AuthTime: sess.AuthTime()}
+	return f
+}
+
 // startSession signs userID in, in a new login session. A session the
 // browser had is ended first, in the store too: a copy of its cookie must
 // not outlive it. If the store cannot record that, it shows the error page
@@ -184,15 +184,20 @@ func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) 
 	return true
 }
 
-// switchAccount answers a consent page's "Use another account": it ends
-// the login session, in the store first, as a logout does (endSession),
-// keeping only the CSRF token of the page's forms (loginSession.forget),
-// and shows the page again (reshow) with the sign-in fields. The form has
-// passed its CSRF check: another site cannot sign a user out. A browser
-// with no one signed in (a second tab after a logout, a session the store
-// had already ended) has no session to end: the trace says so, not that
-// one ended.
-func (s *Server) switchAccount(c *gin.Context, sess loginSession, reshow reshowForm) {
+// switchAccount answers a consent page's "Use another account", f, on
+// both consent pages: a form without the session's CSRF token is refused
+// with 403 and changes nothing (oauth.CheckSwitchAccount: another site
+// cannot sign a user out). Else it ends the login session, in the store
+// first, as a logout does (endSession), keeping only the CSRF token of the
+// page's forms (loginSession.forget), and shows the page again (reshow)
+// with the sign-in fields. A browser with no one signed in (a second tab
+// after a logout, a session the store had already ended) has no session to
+// end: the trace says so, not that one ended.
+func (s *Server) switchAccount(c *gin.Context, sess loginSession, f oauth.SignInForm, reshow reshowForm) {
+	if oauth.CheckSwitchAccount(c.Request.Context(), withSession(c, sess, f)) != nil {
+		reshow(http.StatusForbidden, "", msgFormNotOurs)
+		return
+	}
 	signedIn := sess.UserID() != ""
 	if err := s.p.EndLoginSession(c.Request.Context(), sess.id(), sess.AuthTime(), sess.Ends()); err != nil {
 		s.renderFault(c, err)

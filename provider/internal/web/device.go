@@ -93,8 +93,8 @@ func (s *Server) handleDevice(c *gin.Context) {
 		return
 	}
 	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
-	if form.Has(switchAccountField) {
-		s.switchAccount(c, sess, reshow)
+	if oauth.SwitchAccountAsked(form) {
+		s.switchAccount(c, sess, oauth.SignInForm{Fields: form, FormChecked: true}, reshow)
 		return
 	}
 	switch decision, ok := oauth.ParseDeviceDecision(c.Request.Context(), form.Get("decision")); {

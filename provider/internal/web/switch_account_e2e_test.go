@@ -39,8 +39,10 @@ var consentPages = []struct {
 // the session's CSRF token, ends the login session, in the store too (a
 // copy of the cookie signs no one in), and shows the same page with the
 // sign-in fields, where another sign-in decides; without the token it is
-// refused with 403 and the user stays signed in. The trace says a session
-// ended only where one did. On both pages, on SQLite and PostgreSQL.
+// refused with 403 and the user stays signed in. Each page checks the
+// token once (RFC 6749 Section 10.12), in the one step both share. The
+// trace says a session ended only where one did. On both pages, on SQLite
+// and PostgreSQL.
 func TestE2ESwitchAccount(t *testing.T) {
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
 		for _, page := range consentPages {
@@ -55,16 +57,19 @@ func TestE2ESwitchAccount(t *testing.T) {
 				forged := providertest.FormFields(consent)
 				forged.Set("switch_account", "1")
 				forged.Set("csrf_token", "x")
-				if r, p := b.Submit(resp, consent, forged); r.StatusCode != http.StatusForbidden || providertest.AsksPassword(p) {
+				r, p := b.Submit(resp, consent, forged)
+				if r.StatusCode != http.StatusForbidden || providertest.AsksPassword(p) {
 					t.Fatalf("switch without the CSRF token: got %d, want 403 and still signed in: %s", r.StatusCode, p)
 				}
+				wantCSRFCheckedOnce(t, srv, r, false)
 				copied := withCookiesOf(t, srv, b)
 				switched := providertest.FormFields(consent)
 				switched.Set("switch_account", "1")
-				r, p := b.Submit(resp, consent, switched)
+				r, p = b.Submit(resp, consent, switched)
 				if r.StatusCode != http.StatusOK || !providertest.AsksPassword(p) || strings.Contains(p, "Signed in as") {
 					t.Fatalf("switch: got %d, want 200 with the sign-in fields: %s", r.StatusCode, p)
 				}
+				wantCSRFCheckedOnce(t, srv, r, true)
 				wantSwitchTrace(t, srv, r, []string{"login session ended: the next sign-in asks for the password"}, "shown")
 				if _, again := page.open(t, srv, copied); !providertest.AsksPassword(again) {
 					t.Errorf("a copy of the cookie from before the switch still signs the user in: %s", again)
@@ -99,5 +104,22 @@ func wantSwitchTrace(t *testing.T, srv *providertest.Server, resp *http.Response
 	got, _ := traceOf(t, srv, resp)
 	if !slices.Equal(got.Changes, want) || !strings.Contains(got.Outcome, outcome) {
 		t.Errorf("trace of the switch: changes %q, outcome %q; want changes %q, an outcome with %q", got.Changes, got.Outcome, want, outcome)
+	}
+}
+
+// wantCSRFCheckedOnce wants the trace of the switch answered with resp to
+// apply the CSRF rule (RFC 6749 Section 10.12) exactly once, with the
+// verdict passed.
+func wantCSRFCheckedOnce(t *testing.T, srv *providertest.Server, resp *http.Response, passed bool) {
+	t.Helper()
+	got, _ := traceOf(t, srv, resp)
+	var csrf []traceCheck
+	for _, c := range got.Checks {
+		if c.Ref == "RFC 6749 Section 10.12" && strings.Contains(c.Rule, "CSRF") {
+			csrf = append(csrf, c)
+		}
+	}
+	if len(csrf) != 1 || csrf[0].Passed != passed {
+		t.Errorf("trace of the switch: got CSRF checks %+v, want one, passed %v", csrf, passed)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/oauth-reference/provider/internal/store"
@@ -129,6 +130,97 @@ func ParseDeviceDecision(ctx context.Context, field string) (decision Decision, 
 		TraceFrom(ctx).Check(ruleDeviceDecision, false)
 	}
 	return decision, ok
+}
+
+// ruleUserCodePrefillOnce: the user code a GET of the verification URI
+// carries is read once, as every other parameter ("Request and response
+// parameters MUST NOT be included more than once", [RFC 6749 Section 3.1]).
+//
+// [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+var ruleUserCodePrefillOnce = Rule{"the verification URI's user_code is sent at most once, as text (else the code entry form is shown empty)", "RFC 6749 Section 3.1"}
+
+// ParseVerificationQuery reads the query of a GET of the verification URI:
+// the user code that prefills the code entry form, from the
+// verification_uri_complete a device may show as a QR code
+// ([RFC 8628 Section 3.3.1]: "clients MAY present this URI in a
+// non-textual manner … to save the user from typing the URI"). A user_code
+// sent more than once, or not as text, prefills nothing, and
+// ruleUserCodePrefillOnce fails in the trace: which copy the device meant
+// is anyone's guess, and the empty form lets the user type the code the
+// device shows, where an error page would only stop them. Any other
+// parameter is ignored.
+//
+// [RFC 8628 Section 3.3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3.1
+func ParseVerificationQuery(ctx context.Context, query url.Values) (userCode string) {
+	userCode, err := singleValue(query, "user_code")
+	if err != nil {
+		TraceFrom(ctx).Check(ruleUserCodePrefillOnce, false)
+	}
+	return userCode
+}
+
+// DeviceVerificationForm is a POST to the verification URI, as
+// ParseDeviceVerificationForm read it.
+type DeviceVerificationForm struct {
+	UserCode      string     // as the user typed it; LookUpUserCode normalizes it
+	CSRFToken     string     // the login session's, on a form of the provider's own page
+	SwitchAccount bool       // "Use another account" (SwitchAccountAsked)
+	Fields        url.Values // the whole form, for SignIn (username and password)
+	decision      string     // read by Step, once the user code names a request
+}
+
+// ParseDeviceVerificationForm reads a POST to the verification URI
+// ([RFC 8628 Section 3.3]): the user code, the CSRF token, the decision and
+// switch_account. A field sent more than once refuses the form
+// (CheckFormFieldsOnce). The decision is read by Step, after the user code
+// is looked up: a decision the page does not offer shows the consent page
+// of that request again.
+//
+// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+func ParseDeviceVerificationForm(ctx context.Context, form url.Values) (DeviceVerificationForm, *Error) {
+	if err := CheckFormFieldsOnce(ctx, form); err != nil {
+		return DeviceVerificationForm{}, err
+	}
+	return DeviceVerificationForm{UserCode: form.Get("user_code"), CSRFToken: form.Get("csrf_token"),
+		SwitchAccount: SwitchAccountAsked(form), Fields: form, decision: form.Get("decision")}, nil
+}
+
+// DeviceStep is what a POST to the verification URI asks for, once its
+// user code names a pending request (DeviceVerificationForm.Step).
+type DeviceStep int
+
+// The steps of the verification URI's consent form ([RFC 8628 Section 3.3]).
+//
+// [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+const (
+	// DeviceStepConsent: the form carried only the user code; the
+	// consent page is shown.
+	DeviceStepConsent DeviceStep = iota
+	// DeviceStepDecisionNotOffered: a decision the consent page does not
+	// offer (ruleDeviceDecision failed); the page is shown again.
+	DeviceStepDecisionNotOffered
+	// DeviceStepSwitchAccount: "Use another account"; the login session
+	// ends and the page is shown again with the sign-in fields.
+	DeviceStepSwitchAccount
+	// DeviceStepDecide: allow or deny, recorded (DecideDevice) once the
+	// user has signed in (SignIn).
+	DeviceStepDecide
+)
+
+// Step says what f asks for, and for DeviceStepDecide the decision
+// (ParseDeviceDecision).
+func (f DeviceVerificationForm) Step(ctx context.Context) (DeviceStep, Decision) {
+	if f.SwitchAccount {
+		return DeviceStepSwitchAccount, DecisionNone
+	}
+	switch decision, ok := ParseDeviceDecision(ctx, f.decision); {
+	case !ok:
+		return DeviceStepDecisionNotOffered, DecisionNone
+	case decision == DecisionNone:
+		return DeviceStepConsent, DecisionNone
+	default:
+		return DeviceStepDecide, decision
+	}
 }
 
 // DecideDevice records the user's decision on a device authorization

@@ -92,7 +92,9 @@
 //	                             +5 s, denied, expired; single use)
 //	device_authorization.go      RFC 8628 Section 3.1, RFC 8628 Section 3.2 (device authorization endpoint),
 //	                             RFC 8628 Section 5.2 (device code entropy)
-//	device_verification.go       RFC 8628 Section 3.3 (user code entry at the verification URI, approve or deny)
+//	device_verification.go       RFC 8628 Section 3.3 (user code entry at the verification URI, its form's fields
+//	                             each once, approve or deny), RFC 8628 Section 3.3.1 (verification_uri_complete's
+//	                             user code prefills the form; sent twice, it does not: RFC 6749 Section 3.1)
 //	signed_in_user.go            RFC 8628 Section 3.3 (the consent page names the signed-in account)
 //	user_code.go                 RFC 8628 Section 6.1 (base-20 user code, normalization of what the user typed)
 //	user_code_guard.go           RFC 8628 Section 5.1 (user-code brute force: rate limit, bounded wrong guesses)

@@ -280,7 +280,7 @@ var ruleFormFieldOnce = Rule{"no form field this endpoint reads is sent more tha
 
 // userFormFields are the fields of the forms the user sends: the sign-in
 // and consent form of the authorization endpoint, and those of /device.
-var userFormFields = []string{"csrf_token", "decision", "username", "password", "user_code"}
+var userFormFields = []string{"csrf_token", "decision", "username", "password", "user_code", "switch_account"}
 
 // CheckFormFieldsOnce refuses, under ruleFormFieldOnce, a form the user
 // sent with a field more than once.

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -66,12 +65,11 @@ type deviceResultPage struct {
 // URI ([RFC 8628 Section 3.3]): "The authorization server authenticates the
 // end user … and prompts the user to input the user code provided by the
 // device client." GET shows the code entry form (verification_uri_complete's
-// "?user_code=" prefills it). Each POST comes from the provider's own page
-// (sameOriginForm) and carries the session's CSRF token and the user code:
-// without a decision it shows the consent page, with one (allow or deny) it
-// records the decision, and with switch_account ("Use another account") it
-// ends the login session and shows the consent page with the sign-in
-// fields (switchAccount). Every answer is a page; none is a redirect.
+// user code prefills it: oauth.ParseVerificationQuery). Each POST comes from
+// the provider's own page (sameOriginForm) and carries the session's CSRF
+// token and the user code (deviceForm); once the code names a pending
+// request, the form's step is answered (answerDeviceForm). Every answer is
+// a page; none is a redirect.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func (s *Server) handleDevice(c *gin.Context) {
@@ -80,68 +78,79 @@ func (s *Server) handleDevice(c *gin.Context) {
 		return
 	}
 	if c.Request.Method != http.MethodPost { // GET or HEAD
-		s.showDeviceEntry(c, http.StatusOK, sess, c.Query("user_code"), "")
+		s.showDeviceEntry(c, http.StatusOK, sess, oauth.ParseVerificationQuery(c.Request.Context(), c.Request.URL.Query()), "")
 		return
 	}
-	form, ok := s.deviceForm(c, sess)
+	f, ok := s.deviceForm(c, sess)
 	if !ok {
 		return
 	}
-	d, err := s.p.LookUpUserCode(c.Request.Context(), clientAddr(c), form.Get("user_code"))
+	d, err := s.p.LookUpUserCode(c.Request.Context(), clientAddr(c), f.UserCode)
 	if err != nil {
-		s.userCodeFailed(c, sess, form.Get("user_code"), err)
+		s.userCodeFailed(c, sess, f.UserCode, err)
 		return
 	}
-	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
-	if oauth.SwitchAccountAsked(form) {
-		s.switchAccount(c, sess, oauth.SignInForm{Fields: form, FormChecked: true}, reshow)
-		return
-	}
-	switch decision, ok := oauth.ParseDeviceDecision(c.Request.Context(), form.Get("decision")); {
-	case !ok:
-		reshow(http.StatusBadRequest, "", msgChooseApproveOrDeny)
-	case decision == oauth.DecisionNone:
-		reshow(http.StatusOK, "", "")
-	default:
-		s.decideDevice(c, d, sess, form, decision)
-	}
+	s.answerDeviceForm(c, sess, d, f)
 }
 
-// deviceForm reads a POST to /device and checks that each field came once
-// and that it carries the session's CSRF token, before the user code is
-// looked up (so the sign-in need not check them again: FormChecked); on
-// failure it shows the code entry form again (403 for a bad token: nothing
-// changes) and reports false.
-func (s *Server) deviceForm(c *gin.Context, sess loginSession) (url.Values, bool) {
+// deviceForm reads a POST to /device (oauth.ParseDeviceVerificationForm:
+// each field came once) and checks that it carries the session's CSRF
+// token, before the user code is looked up (so the sign-in need not check
+// them again: FormChecked); on failure it shows the code entry form again
+// (403 for a bad token: nothing changes) and reports false.
+func (s *Server) deviceForm(c *gin.Context, sess loginSession) (oauth.DeviceVerificationForm, bool) {
 	form, err := postForm(c)
-	switch {
-	case err != nil:
+	if err != nil {
 		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", formRefusal(err))
-	case oauth.CheckFormFieldsOnce(c.Request.Context(), form) != nil:
-		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", msgFormSentTwice)
-	case oauth.CheckFormCSRF(c.Request.Context(), sess.CSRFValid(form.Get("csrf_token"))) != nil:
-		s.showDeviceEntry(c, http.StatusForbidden, sess, form.Get("user_code"), msgFormNotOurs)
-	default:
-		return form, true
+		return oauth.DeviceVerificationForm{}, false
 	}
-	return nil, false
+	f, ferr := oauth.ParseDeviceVerificationForm(c.Request.Context(), form)
+	switch {
+	case ferr != nil:
+		s.showDeviceEntry(c, http.StatusBadRequest, sess, "", msgFormSentTwice)
+	case oauth.CheckFormCSRF(c.Request.Context(), sess.CSRFValid(f.CSRFToken)) != nil:
+		s.showDeviceEntry(c, http.StatusForbidden, sess, f.UserCode, msgFormNotOurs)
+	default:
+		return f, true
+	}
+	return oauth.DeviceVerificationForm{}, false
+}
+
+// answerDeviceForm answers a POST to /device whose user code names the
+// pending request d, as its step asks (oauth.DeviceVerificationForm.Step):
+// the consent page; the same page again, for a decision it does not offer;
+// "Use another account" (switchAccount); or the decision (decideDevice).
+func (s *Server) answerDeviceForm(c *gin.Context, sess loginSession, d *oauth.DeviceAuthorization, f oauth.DeviceVerificationForm) {
+	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
+	step, decision := f.Step(c.Request.Context())
+	form := oauth.SignInForm{Fields: f.Fields, Decision: decision, FormChecked: true}
+	switch step {
+	case oauth.DeviceStepConsent:
+		reshow(http.StatusOK, "", "")
+	case oauth.DeviceStepDecisionNotOffered:
+		reshow(http.StatusBadRequest, "", msgChooseApproveOrDeny)
+	case oauth.DeviceStepSwitchAccount:
+		s.switchAccount(c, sess, form, reshow)
+	default:
+		s.decideDevice(c, d, sess, form, reshow)
+	}
 }
 
 // decideDevice signs the user in (or checks the login session) and
-// records the decision, allow or deny (oauth.Provider.DecideDevice).
-// Declining needs no sign-in, only the form's CSRF token.
-func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess loginSession, form url.Values, decision oauth.Decision) {
-	reshow := func(status int, username, message string) { s.showDeviceConsent(c, status, d, sess, username, message) }
-	if !s.signIn(c, sess, oauth.SignInForm{Fields: form, Decision: decision, FormChecked: true}, reshow) {
+// records the decision f carries, allow or deny
+// (oauth.Provider.DecideDevice). Declining needs no sign-in, only the
+// form's CSRF token.
+func (s *Server) decideDevice(c *gin.Context, d *oauth.DeviceAuthorization, sess loginSession, f oauth.SignInForm, reshow reshowForm) {
+	if !s.signIn(c, sess, f, reshow) {
 		return
 	}
-	if err := s.p.DecideDevice(c.Request.Context(), d, decision, sess.UserID(), sess.AuthTime()); err != nil {
+	if err := s.p.DecideDevice(c.Request.Context(), d, f.Decision, sess.UserID(), sess.AuthTime()); err != nil {
 		s.saveSession(c, sess) // a sign-in just made stands, though the code was decided elsewhere meanwhile
 		s.userCodeFailed(c, sess, d.UserCode, err)
 		return
 	}
 	result := deviceResultPage{Title: msgDeviceConnected, Message: msgDeviceConnectedDetail}
-	if decision == oauth.DecisionDeny {
+	if f.Decision == oauth.DecisionDeny {
 		result = deviceResultPage{Title: msgDeviceDenied, Message: msgDeviceDeniedDetail}
 	}
 	s.saveSession(c, sess)

@@ -492,6 +492,26 @@ func TestE2EDevicePage(t *testing.T) {
 	}
 }
 
+// TestE2EDevicePrefillOnce: verification_uri_complete's user_code
+// prefills the code entry form (RFC 8628 Section 3.3.1); sent twice, it
+// prefills neither copy (RFC 6749 Section 3.1) and the form is shown empty,
+// 200, for the user to type the code the device shows; the trace says why.
+func TestE2EDevicePrefillOnce(t *testing.T) {
+	srv, _ := newDeviceServer(t, 0)
+	b := newBrowser(t)
+	if resp, page := b.Get(srv.URL + "/device?user_code=BCDF-GHJK"); resp.StatusCode != http.StatusOK || !strings.Contains(page, `value="BCDF-GHJK"`) {
+		t.Fatalf("one user_code: got %d, want 200 with the code prefilled: %s", resp.StatusCode, page)
+	}
+	resp, page := b.Get(srv.URL + "/device?user_code=BCDF-GHJK&user_code=WDJB-MJHT")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `name="user_code" type="text" value=""`) {
+		t.Fatalf("a repeated user_code: got %d, want 200 with the form empty: %s", resp.StatusCode, page)
+	}
+	got, _ := traceOf(t, srv, resp)
+	if n := len(got.Checks); n != 1 || got.Checks[0].Passed || got.Checks[0].Ref != "RFC 6749 Section 3.1" {
+		t.Errorf("trace of a repeated user_code: got checks %+v, want RFC 6749 Section 3.1 failed", got.Checks)
+	}
+}
+
 // TestE2EDeviceCSRF: a decision without the session's CSRF token is refused
 // with 403 and changes nothing, even with the right password.
 func TestE2EDeviceCSRF(t *testing.T) {
@@ -630,6 +650,7 @@ func TestE2EDeviceBadInput(t *testing.T) {
 		}{
 			{"a repeated user_code shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&user_code=BBBB-BBBB", 400},
 			{"a repeated decision shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=deny&decision=allow", 400},
+			{"a repeated switch_account shows the form again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&switch_account=1&switch_account=1", 400},
 			{"a huge user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=" + strings.Repeat("W", 60<<10), 400},
 			{"a NUL in user_code is unknown (400)", formCT, "csrf_token=" + csrf + "&user_code=WDJB%00MJHT", 400},
 			{"invalid UTF-8 in the username shows the consent page again with 400", formCT, "csrf_token=" + csrf + "&user_code=" + da.UserCode + "&decision=allow&username=%ff&password=" + providertest.DemoPassword, 400},

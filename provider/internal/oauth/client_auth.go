@@ -396,14 +396,6 @@ type param struct {
 	dst  *string
 }
 
-// readParams reads form parameters with singleValue, each into its dst,
-// and records ruleParameterOnce once for all of them.
-func readParams(tr *Trace, form url.Values, params ...param) *Error {
-	err := readEach(form, params)
-	tr.Check(ruleParameterOnce, err == nil)
-	return err
-}
-
 // readEach reads form parameters with singleValue, each into its dst, up
 // to the first that breaks ruleParameterOnce.
 func readEach(form url.Values, params []param) *Error {

@@ -210,6 +210,78 @@ func TestE2EMCPGoSDKRefreshesItsToken(t *testing.T) {
 	})
 }
 
+// TestE2EMCPGoSDKSignsInOnAnyLoopbackPort has a desktop MCP client that
+// registered a loopback redirect URI (RFC 7591, the SDK's own
+// registration call) sign in later on whichever port is free then, as
+// RFC 8252 Section 7.3 lets it: "The authorization server MUST allow any
+// port to be specified at the time of the request for loopback IP
+// redirect URIs". The SDK's client, given the client_id it keeps, sends
+// the user to the provider with the redirect URI of that fresh port, and
+// exchanges the code with it. The shapes are those of desktop clients:
+// http://127.0.0.1:PORT without a path (VS Code-style, registered on
+// another port), http://localhost:PORT/callback (Claude Code-style,
+// registered on another port), and a URI registered without a port
+// (README, "Clients that register themselves").
+func TestE2EMCPGoSDKSignsInOnAnyLoopbackPort(t *testing.T) {
+	for _, shape := range []struct {
+		name             string
+		registered, used func(port int) string
+	}{
+		{"127.0.0.1 without a path",
+			func(port int) string { return fmt.Sprintf("http://127.0.0.1:%d", anotherPort(port)) },
+			func(port int) string { return fmt.Sprintf("http://127.0.0.1:%d", port) }},
+		{"localhost with a path",
+			func(port int) string { return fmt.Sprintf("http://localhost:%d/callback", anotherPort(port)) },
+			func(port int) string { return fmt.Sprintf("http://localhost:%d/callback", port) }},
+		{"registered without a port",
+			func(int) string { return "http://127.0.0.1/callback" },
+			func(port int) string { return fmt.Sprintf("http://127.0.0.1:%d/callback", port) }},
+	} {
+		t.Run(shape.name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, postgres bool) {
+				w := newWorld(t, providertest.Options{Postgres: postgres}, "/mcp")
+				u := newUserAt(t, shape.used)
+				registered := shape.registered(u.port)
+				clientID := register(t, w, registered)
+				c := w.newClient(t, u, func(cfg *auth.AuthorizationCodeHandlerConfig) {
+					cfg.DynamicClientRegistrationConfig = nil
+					cfg.PreregisteredClient = &oauthex.ClientCredentials{ClientID: clientID}
+					cfg.RedirectURL = u.redirectURI
+				})
+				cs := c.connect(t, w.endpoints[0].URL)
+
+				if res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "whoami"}); err != nil || res.IsError {
+					t.Fatalf("whoami: got %+v, %v", res, err)
+				}
+				if len(u.authorizations) != 1 || u.authorizations[0].Query().Get("redirect_uri") != u.redirectURI {
+					t.Fatalf("authorization requests %v, want one with redirect_uri %s (registered: %s)", u.authorizations, u.redirectURI, registered)
+				}
+				exchanged := c.wire.first(t, "POST", w.at("/oauth/token"))
+				if exchanged.status != http.StatusOK || exchanged.form.Get("redirect_uri") != u.redirectURI {
+					t.Errorf("token request: got %d, redirect_uri %q; want 200, %s", exchanged.status, exchanged.form.Get("redirect_uri"), u.redirectURI)
+				}
+			})
+		})
+	}
+}
+
+// register registers a public client on redirectURI with the SDK's own
+// registration call ([RFC 7591 Section 3]), as a desktop MCP client did
+// on an earlier day, and returns its client_id.
+//
+// [RFC 7591 Section 3]: https://www.rfc-editor.org/rfc/rfc7591#section-3
+func register(t *testing.T, w *world, redirectURI string) string {
+	t.Helper()
+	registered, err := oauthex.RegisterClient(t.Context(), w.at("/oauth/register"), publicClient(redirectURI), http.DefaultClient)
+	if err != nil {
+		t.Fatalf("register %s: %v", redirectURI, err)
+	}
+	return registered.ClientID
+}
+
+// anotherPort returns a port from 1 to 65535 other than port.
+func anotherPort(port int) int { return port%65535 + 1 }
+
 // eachStore runs test once with the provider on SQLite and once on
 // PostgreSQL (skipped without TEST_DATABASE_URL, except in CI).
 func eachStore(t *testing.T, test func(t *testing.T, postgres bool)) {
@@ -301,15 +373,9 @@ func (w *world) newClient(t *testing.T, u *user, configure func(*auth.Authorizat
 	t.Helper()
 	c := &client{user: u, wire: &wireLog{}}
 	cfg := &auth.AuthorizationCodeHandlerConfig{
-		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
-			ClientName:              "MCP Go SDK interop",
-			RedirectURIs:            []string{u.redirectURI},
-			TokenEndpointAuthMethod: "none",
-			GrantTypes:              []string{"authorization_code", "refresh_token"},
-			ResponseTypes:           []string{"code"},
-		}},
-		AuthorizationCodeFetcher: u.fetchCode,
-		Client:                   c.wire.client(),
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: publicClient(u.redirectURI)},
+		AuthorizationCodeFetcher:        u.fetchCode,
+		Client:                          c.wire.client(),
 	}
 	if configure != nil {
 		configure(cfg)
@@ -320,6 +386,20 @@ func (w *world) newClient(t *testing.T, u *user, configure func(*auth.Authorizat
 	}
 	c.handler = h
 	return c
+}
+
+// publicClient is the metadata the MCP client registers itself with
+// ([RFC 7591 Section 2]): a public client on redirectURI.
+//
+// [RFC 7591 Section 2]: https://www.rfc-editor.org/rfc/rfc7591#section-2
+func publicClient(redirectURI string) *oauthex.ClientRegistrationMetadata {
+	return &oauthex.ClientRegistrationMetadata{
+		ClientName:              "MCP Go SDK interop",
+		RedirectURIs:            []string{redirectURI},
+		TokenEndpointAuthMethod: "none",
+		GrantTypes:              []string{"authorization_code", "refresh_token"},
+		ResponseTypes:           []string{"code"},
+	}
 }
 
 // connect opens an MCP session with the server at mcpURL, the user

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,6 +30,7 @@ import (
 type user struct {
 	browser     *providertest.Browser
 	redirectURI string
+	port        int             // the port the client listens on for redirectURI
 	opened      chan string     // authorization URLs the client opens
 	responses   chan url.Values // authorization responses at the redirect URI
 	// authorizations are the authorization requests the user answered, in order.
@@ -36,8 +38,15 @@ type user struct {
 }
 
 // newUser returns the demo user with an empty cookie jar, and the
-// client's redirect URI listening.
+// client's redirect URI, http://127.0.0.1:PORT/callback, listening.
 func newUser(t *testing.T) *user {
+	return newUserAt(t, func(port int) string { return fmt.Sprintf("http://127.0.0.1:%d/callback", port) })
+}
+
+// newUserAt returns the demo user with an empty cookie jar, and the
+// client listening on a fresh port of 127.0.0.1 for the redirect URI
+// redirectURI gives for that port, at any path.
+func newUserAt(t *testing.T, redirectURI func(port int) string) *user {
 	u := &user{browser: providertest.NewBrowser(t), opened: make(chan string, 1), responses: make(chan url.Values, 1)}
 	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -48,7 +57,8 @@ func newUser(t *testing.T) *user {
 		}
 	}))
 	t.Cleanup(callback.Close)
-	u.redirectURI = callback.URL + "/callback"
+	u.port = callback.Listener.Addr().(*net.TCPAddr).Port
+	u.redirectURI = redirectURI(u.port)
 	return u
 }
 

@@ -265,6 +265,62 @@ func TestE2EMCPGoSDKSignsInOnAnyLoopbackPort(t *testing.T) {
 	}
 }
 
+// TestE2EMCPGoSDKSignsInForTheProvidersOwnResource has the SDK's OAuth
+// handler, outside MCP, meet the provider's own resource, GET
+// /user/profile (README, "Walkthrough: the MCP profile"): its 401 names
+// the metadata of the resource ISSUER, only a path prefix of the URL
+// called, which the SDK refuses (RFC 9728 Section 3.3: identical); it
+// then tries the metadata at the URL's path (not found) and at the root,
+// where it expects the origin as the resource, which ISSUER is here, and
+// takes it. It registers, signs the user in for resource ISSUER
+// (RFC 8707 Section 2), and the provider answers the token with 200.
+func TestE2EMCPGoSDKSignsInForTheProvidersOwnResource(t *testing.T) {
+	eachStore(t, func(t *testing.T, postgres bool) {
+		w := newWorld(t, providertest.Options{Postgres: postgres})
+		c := w.newClient(t, newUser(t), nil)
+		profile, metadata := w.at("/user/profile"), w.at("/.well-known/oauth-protected-resource")
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, profile, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		challenged, err := c.wire.client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.user.during(t, func() error { return c.handler.Authorize(t.Context(), req, challenged) }); err != nil {
+			t.Fatalf("authorize for %s: %v", profile, err)
+		}
+		tokens, err := c.handler.TokenSource(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := tokens.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok.SetAuthHeader(req)
+		if resp, err := c.wire.client().Do(req); err != nil || resp.Body.Close() != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s with the token: got %v, %v; want 200", profile, resp, err)
+		}
+		if len(c.user.authorizations) != 1 || c.user.authorizations[0].Query().Get("resource") != w.provider.Issuer {
+			t.Fatalf("authorization requests %v, want one for resource %s", c.user.authorizations, w.provider.Issuer)
+		}
+		c.wire.expect(t,
+			exchange{"GET", profile, http.StatusUnauthorized},
+			exchange{"GET", metadata, http.StatusOK},
+			exchange{"GET", metadata + "/user/profile", http.StatusNotFound},
+			exchange{"GET", metadata, http.StatusOK},
+			exchange{"GET", w.at("/.well-known/oauth-authorization-server"), http.StatusOK},
+			exchange{"POST", w.at("/oauth/register"), http.StatusCreated},
+			exchange{"POST", w.at("/oauth/token"), http.StatusOK},
+			exchange{"GET", profile, http.StatusOK},
+		)
+		if token := c.wire.first(t, "POST", w.at("/oauth/token")).form; token.Get("resource") != w.provider.Issuer {
+			t.Errorf("token request: resource %q, want %s", token.Get("resource"), w.provider.Issuer)
+		}
+	})
+}
+
 // register registers a public client on redirectURI with the SDK's own
 // registration call ([RFC 7591 Section 3]), as a desktop MCP client did
 // on an earlier day, and returns its client_id.

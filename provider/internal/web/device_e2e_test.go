@@ -716,3 +716,36 @@ func (s *overtakingDeviceStore) ApproveDeviceCode(ctx context.Context, userCodeH
 	}
 	return s.Store.ApproveDeviceCode(ctx, userCodeHash, g)
 }
+
+// TestE2EDeviceAuthorizationWithoutContent: a confidential client that
+// authenticates with HTTP Basic and asks for its default scope has no
+// parameter to send (RFC 8628 Section 3.1), and a POST without content
+// has no Content-Type (RFC 9110 Section 8.3): it gets its codes. A body
+// without a Content-Type is still no form.
+func TestE2EDeviceAuthorizationWithoutContent(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		reg := register(t, srv, `{"token_endpoint_auth_method":"client_secret_basic","scope":"read",
+			"grant_types":["urn:ietf:params:oauth:grant-type:device_code"]}`)
+		send := func(body string) (int, string) {
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/oauth/device/code", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", basicAuth(reg.ClientID, reg.ClientSecret))
+			resp, err := noRedirects.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(raw)
+		}
+		if status, body := send(""); status != http.StatusOK || !strings.Contains(body, `"device_code"`) {
+			t.Errorf("POST without content: %d %s, want 200 with a device_code", status, body)
+		}
+		if status, body := send("scope=read"); status != http.StatusBadRequest || !strings.Contains(body, "application/x-www-form-urlencoded") {
+			t.Errorf("POST of a body without Content-Type: %d %s, want 400 naming the form type", status, body)
+		}
+	})
+}

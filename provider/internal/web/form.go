@@ -68,10 +68,24 @@ func postForm(c *gin.Context) (url.Values, *oauth.Error) {
 	if err != nil {
 		return nil, err
 	}
-	if !isFormContentType(header) {
+	if !isFormContentType(header) && !noContent(c.Request, header) {
 		return nil, tr.Fail(ruleFormBody, oauth.ErrInvalidRequest, descNotAForm)
 	}
 	return formBody(c, ruleFormBody)
+}
+
+// noContent reports whether a request came without content, and so
+// without a Content-Type ([RFC 9110 Section 8.3]: "A sender that generates
+// a message containing content SHOULD generate a Content-Type header field
+// in that message"). Its form is the empty one: a device authorization
+// request of a client that authenticates with HTTP Basic and asks for its
+// default scope has no parameter to send ([RFC 8628 Section 3.1]), and
+// `curl -X POST` sends it so.
+//
+// [RFC 9110 Section 8.3]: https://www.rfc-editor.org/rfc/rfc9110#section-8.3
+// [RFC 8628 Section 3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+func noContent(r *http.Request, contentType string) bool {
+	return contentType == "" && r.ContentLength == 0
 }
 
 // ruleOneContentType: a body is read as the media type its Content-Type

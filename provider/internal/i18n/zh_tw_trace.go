@@ -200,6 +200,7 @@ var traditionalChineseTrace = map[string]string{
 	"the token carries the scope this resource needs":                                                                                             "權杖帶有這個資源所需的範圍 (scope)",
 	"the token's user still exists":                                                                                                               "權杖對應的使用者仍然存在",
 	"the access token is for one resource server, among those granted":                                                                            "存取權杖 (access token) 只針對一個資源伺服器 (resource server)，且是授予的資源伺服器之一",
+	"the granted resource servers include one this server still issues tokens for":                                                                "授予的資源伺服器 (resource server) 之中，至少有一個仍是本伺服器簽發權杖的對象",
 	"the access token is not in the query string (it would leak into logs)":                                                                       "存取權杖 (access token) 不在查詢字串 (query string) 中（否則會洩漏到日誌裡）",
 	"a request with an access token has at most one Authorization header, so it carries one token":                                                "帶有存取權杖 (access token) 的請求最多只有一個 Authorization 標頭，所以只帶一個權杖",
 	"a client's request has at most one Authorization header, so it carries one set of client credentials":                                        "用戶端 (client) 的請求最多只有一個 Authorization 標頭，所以只帶一組用戶端憑證 (client credentials)",

@@ -15,6 +15,10 @@ const maxResources = 10
 var (
 	ruleResourceKnown   = Rule{"each resource is an absolute URI without fragment, naming a resource server this provider serves", "RFC 8707 Section 2"}
 	ruleResourceGranted = Rule{"the access token is for one resource server, among those granted", "RFC 8707 Section 2.2"}
+	// ruleResourceStillServed: a grant keeps the resource servers it was
+	// approved for, but a token is issued only for one that RESOURCES (or
+	// the provider's own) still names (audienceFor).
+	ruleResourceStillServed = Rule{"the granted resource servers include one this server still issues tokens for", "RFC 8707 Section 2"}
 )
 
 // resourceParameters returns the values of a request's resource
@@ -60,14 +64,24 @@ func (p *Provider) checkResources(tr *Trace, values []string) ([]string, *Error)
 		if !ok {
 			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteURI(v)+" must be an absolute URI without a fragment")
 		}
-		i := slices.IndexFunc(known, func(k string) bool { return sameResource(u, k) })
-		if i < 0 {
+		configured, ok := configuredSpelling(known, u)
+		if !ok {
 			return nil, tr.Fail(ruleResourceKnown, ErrInvalidTarget, "resource "+quoteURI(v)+" is not one this server issues tokens for")
 		}
-		resources = append(resources, known[i])
+		resources = append(resources, configured)
 	}
 	tr.Check(ruleResourceKnown, true)
 	return dedupe(slices.Values(resources)), nil
+}
+
+// configuredSpelling is the resource of known that u names (sameResource),
+// as configured; false when it names none.
+func configuredSpelling(known []string, u *url.URL) (string, bool) {
+	i := slices.IndexFunc(known, func(k string) bool { return sameResource(u, k) })
+	if i < 0 {
+		return "", false
+	}
+	return known[i], true
 }
 
 // sameResource reports whether u and the configured resource known are one
@@ -102,10 +116,22 @@ func normalizedResource(u *url.URL) string {
 // which must be among those granted (a refresh may narrow to one: "such
 // policy may limit the acceptable resources to those that were originally
 // granted by the resource owner or a subset thereof"); or, when it names
-// none, the only granted one. An
-// authorization that named no resource grants the provider's own.
+// none, the only granted one. An authorization that named no resource
+// grants the provider's own.
+//
+// The granted resources are those still served (servedOf): a resource
+// server dropped from RESOURCES since the grant gets no more tokens, named
+// or not, as [RFC 8707 Section 2] refuses a resource this server does not
+// issue tokens for. Otherwise a client that names no resource, as most MCP
+// clients do at a refresh, would go on receiving tokens for it until the
+// refresh token expired. A grant whose resources are all gone is refused
+// with invalid_target (ruleResourceStillServed); one that keeps some
+// narrows to them, which the user approved: its token is for the one left.
+// The grant itself is unchanged, so a resource server listed again gets
+// tokens again.
 //
 // [RFC 8707 Section 2.2]: https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 func (p *Provider) audienceFor(tr *Trace, requested []string, granted string) (string, *Error) {
 	if len(requested) == 0 && granted == "" {
 		return p.Config.ResourceAudience(), nil // no resource named, none granted: nothing to check
@@ -114,9 +140,9 @@ func (p *Provider) audienceFor(tr *Trace, requested []string, granted string) (s
 	if err != nil {
 		return "", err
 	}
-	allowed := strings.Fields(granted)
-	if len(allowed) == 0 {
-		allowed = []string{p.Config.ResourceAudience()}
+	allowed, err := p.servedOf(tr, granted)
+	if err != nil {
+		return "", err
 	}
 	switch {
 	case len(resources) > 1:
@@ -130,4 +156,31 @@ func (p *Provider) audienceFor(tr *Trace, requested []string, granted string) (s
 	}
 	tr.Check(ruleResourceGranted, true)
 	return allowed[0], nil
+}
+
+// servedOf is the granted resources (space-separated, in the spelling
+// configured when they were granted) that this server still issues tokens
+// for, each in its configured spelling now (sameResource), under
+// ruleResourceStillServed; the provider's own when granted is empty. None
+// left is invalid_target.
+func (p *Provider) servedOf(tr *Trace, granted string) ([]string, *Error) {
+	if granted == "" {
+		return []string{p.Config.ResourceAudience()}, nil
+	}
+	known := p.Config.KnownResources()
+	var served []string
+	for _, g := range strings.Fields(granted) {
+		u, err := url.Parse(g)
+		if err != nil {
+			continue
+		}
+		if configured, ok := configuredSpelling(known, u); ok {
+			served = append(served, configured)
+		}
+	}
+	if len(served) == 0 {
+		return nil, tr.Fail(ruleResourceStillServed, ErrInvalidTarget, "the resource servers of this grant are no longer ones this server issues tokens for")
+	}
+	tr.Check(ruleResourceStillServed, true)
+	return dedupe(slices.Values(served)), nil
 }

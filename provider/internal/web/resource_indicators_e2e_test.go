@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/oauth-reference/provider/internal/clocktest"
 	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/jwttest"
@@ -83,6 +84,67 @@ func TestE2EResourceIndicators(t *testing.T) {
 			basic("testclient", "testsecret"))
 		if !strings.Contains(body, `"active":true`) || !strings.Contains(body, mcpResource) {
 			t.Errorf("introspection of the %s token: got %d %s, want active with its aud", mcpResource, resp.StatusCode, body)
+		}
+	})
+}
+
+// TestE2EResourceDroppedFromResources: a provider restarted without a
+// resource server in RESOURCES issues no more tokens for it
+// (RFC 8707 Section 2), from a grant made before, whether the refresh or
+// the code exchange names it or not: a grant left with no resource server
+// this provider still serves is invalid_target; one left with some narrows
+// to them. On each store.
+func TestE2EResourceDroppedFromResources(t *testing.T) {
+	eachSharedDatabase(t, func(t *testing.T, databaseURL string, _ *clocktest.Clock) {
+		const issuer = "http://issuer.test"
+		start := func(resources ...string) *providertest.Server {
+			return providertest.New(t, providertest.Options{Configure: func(c *config.Config) {
+				c.DatabaseURL, c.Issuer, c.Resources = databaseURL, issuer, resources
+			}})
+		}
+		before := start(mcpResource)
+		cfg := demoConfig(before, oauth2.AuthStyleInHeader, "read")
+		codeFor := func(resources ...string) (code, verifier string) {
+			verifier = oauth2.GenerateVerifier()
+			loc := newBrowser(t).Approve(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), resources...))
+			return loc.Query().Get("code"), verifier
+		}
+		refreshTokenFor := func(resources ...string) string {
+			code, verifier := codeFor(resources...)
+			tok, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", resources[0]))
+			if err != nil {
+				t.Fatalf("exchange of a code for %v: %v", resources, err)
+			}
+			return tok.RefreshToken
+		}
+		onlyMCP, mcpAndOwn := refreshTokenFor(mcpResource), refreshTokenFor(mcpResource, issuer)
+		pendingCode, verifier := codeFor(mcpResource)
+
+		after := start() // mcpResource dropped from RESOURCES
+		tokenAt := func(form url.Values) (*http.Response, string) {
+			return rawPost(t, after.URL+"/oauth/token", form.Encode(), basic("testclient", "testsecret"))
+		}
+		for _, tc := range []struct {
+			name string
+			form url.Values
+			want string
+		}{
+			{"a refresh naming no resource", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {onlyMCP}}, "no longer"},
+			{"a refresh naming the dropped resource", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {onlyMCP}, "resource": {mcpResource}},
+				"is not one this server issues tokens for"},
+			{"a code exchange naming no resource", url.Values{"grant_type": {"authorization_code"}, "code": {pendingCode},
+				"code_verifier": {verifier}, "redirect_uri": {demoRedirectURI}}, "no longer"},
+		} {
+			resp, body := tokenAt(tc.form)
+			if resp.StatusCode != http.StatusBadRequest || jsonField(body, "error") != "invalid_target" || !strings.Contains(body, tc.want) {
+				t.Errorf("%s of a grant for %s only, after it left RESOURCES: got %d %.200s, want 400 invalid_target, %q",
+					tc.name, mcpResource, resp.StatusCode, body, tc.want)
+			}
+		}
+		resp, body := tokenAt(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {mcpAndOwn}})
+		if resp.StatusCode != http.StatusOK || audOf(t, jsonField(body, "access_token")) != `"`+issuer+`"` {
+			t.Errorf("a refresh naming no resource of a grant for %s and the provider's own, after %s left RESOURCES: got %d %.200s, want aud %q",
+				mcpResource, mcpResource, resp.StatusCode, body, issuer)
 		}
 	})
 }

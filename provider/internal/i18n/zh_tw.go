@@ -42,9 +42,11 @@ var traditionalChinese = map[string]string{
 	"Its address is <strong>%s</strong>: check that this is the app you meant to use.":    "它的網址是 <strong>%s</strong>：請確認這是你想使用的應用程式。",
 	"The code goes to a program on this computer, at <strong>%s</strong>, and any program may use this app's name. Allow only if you just started “%s” on this computer.":                                "授權碼 (code) 會送到這台電腦上的程式，位址是 <strong>%s</strong>，而任何程式都能冒用這個應用程式的名稱。只有在你剛剛於這台電腦上啟動「%s」時，才允許它。",
 	"This app describes itself in a document at the address of its client id: its name is its own claim, not verified by this server. Allow it only if you started this sign-in and trust that address.": "這個應用程式以其用戶端 ID (client_id) 網址上的文件描述自己 (client ID metadata document)：名稱是它自己宣稱的，本伺服器並未驗證。只有在這次登入是你自己發起、而且你信任該網址時，才允許它。",
-	"If you allow it, this app will be able to:": "如果你允許，這個應用程式將可以：",
-	"Allow": "允許",
-	"Deny":  "拒絕",
+	"If you allow it, this app will be able to:":    "如果你允許，這個應用程式將可以：",
+	"It may use this access only at these servers:": "它只能在這些伺服器上使用這項存取權：",
+	"this server, where you sign in":                "也就是你正在登入的這個伺服器",
+	"Allow":                                         "允許",
+	"Deny":                                          "拒絕",
 
 	// Scope explanations (package oauth, knownScopes).
 	"Sign you in with your account here (OpenID Connect).": "用你在這裡的帳號幫你登入 (OpenID Connect)。",

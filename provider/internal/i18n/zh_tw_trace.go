@@ -44,7 +44,7 @@ var traditionalChineseTrace = map[string]string{
 	"the login session was not ended by a logout":                                                                                                   "登入工作階段 (session) 沒有被登出結束",
 	"the user approved the request":                                                                                                                 "使用者同意了這個請求",
 	"the user who approves is the one the id_token_hint names":                                                                                      "同意請求的使用者就是 id_token_hint 指出的那位使用者",
-	"prompt=none: the user approved these scopes before, and the client is confidential, not described by a metadata document":                      "prompt=none：使用者先前已同意這些範圍 (scope)，且用戶端是機密用戶端 (confidential client)，不是由中繼資料文件 (metadata document) 描述的",
+	"prompt=none: the user approved these scopes and resource servers before, and the client is confidential, not described by a metadata document": "prompt=none：使用者先前已同意這些範圍 (scope) 與資源伺服器 (resource server)，且用戶端是機密用戶端 (confidential client)，不是由中繼資料文件 (metadata document) 描述的",
 	"the form carries this login session's CSRF token":                                                                                              "表單帶有這個登入工作階段 (session) 的 CSRF 權杖 (CSRF token)",
 	"the form was sent from this provider's own page, not from another site":                                                                        "表單是從本伺服器自己的頁面送出的，而不是從其他網站送出的",
 	"the query is a valid application/x-www-form-urlencoded form":                                                                                   "查詢字串是有效的 application/x-www-form-urlencoded 表單",

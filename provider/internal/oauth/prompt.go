@@ -118,6 +118,9 @@ type LoginSession struct {
 	UserID    string    // who is signed in; "" for no one
 	AuthTime  time.Time // when they last entered their password
 	Consented string    // the scopes they approved before for this request's client
+	// ConsentedResources are the resource servers they approved with
+	// those scopes (ResourcesToGrant).
+	ConsentedResources []string
 }
 
 // The rules of an authorization answered without a page ([OIDC Core Section 3.1.2.1],
@@ -129,7 +132,7 @@ var (
 	// ruleUserSignedIn is also checked when a login form is sent with a
 	// login session instead of a password (SignIn).
 	ruleUserSignedIn  = Rule{"the user is signed in, recently enough for prompt and max_age", "OIDC Core Section 3.1.2.1"}
-	ruleSilentConsent = Rule{"prompt=none: the user approved these scopes before, and the client is confidential, not described by a metadata document", "RFC 8252 Section 8.6"}
+	ruleSilentConsent = Rule{"prompt=none: the user approved these scopes and resource servers before, and the client is confidential, not described by a metadata document", "RFC 8252 Section 8.6"}
 )
 
 // AnswerPromptNone decides a request with prompt=none
@@ -153,30 +156,58 @@ func (p *Provider) AnswerPromptNone(ctx context.Context, a *Authorization, s Log
 	if !a.hintAllows(s.UserID) { // the hinted user is not signed in: login_required, whatever the consent
 		return a.checkHintedUser(ctx, s.UserID) // traced here when it refuses; IssueAuthorizationCode traces its pass
 	}
-	if !tr.Check(ruleSilentConsent, mayApproveSilently(a, s.Consented)) {
+	if !tr.Check(ruleSilentConsent, p.mayApproveSilently(a, s)) {
 		return a.Refuse(ErrConsentRequired, "the user has not approved this request")
 	}
 	return nil
 }
 
 // mayApproveSilently reports whether prompt=none may succeed: the client is
-// confidential and the user consented to these scopes before. A public
-// client's request is never approved without the user's action
-// ([RFC 8252 Section 8.6]), nor the request of a client described by its
-// client ID metadata document, whose keys and addresses may have changed
-// since the user approved it ([CIMD Section 6.3]: changes "could impact
-// the validity of previously granted user consent").
+// confidential and the user approved these scopes and resource servers
+// for it before: those the request asks for are among the ones remembered
+// (s.Consented, s.ConsentedResources). A token for another resource server
+// is another grant ([RFC 8707 Section 2]: the client names the target
+// service so that the server can apply its policy to it), so a request
+// naming one the user never approved for the client is asked again, as
+// "pre-configured consent for the requested Claims" covers only what it
+// names ([OIDC Core Section 3.1.2.1]). A public client's request is never
+// approved without the user's action ([RFC 8252 Section 8.6]), nor the
+// request of a client described by its client ID metadata document, whose
+// keys and addresses may have changed since the user approved it
+// ([CIMD Section 6.3]: changes "could impact the validity of previously
+// granted user consent").
 //
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+// [OIDC Core Section 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 // [RFC 8252 Section 8.6]: https://www.rfc-editor.org/rfc/rfc8252#section-8.6
 // [CIMD Section 6.3]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-6.3
-func mayApproveSilently(a *Authorization, consentedScope string) bool {
+func (p *Provider) mayApproveSilently(a *Authorization, s LoginSession) bool {
 	if a.Client.Type == store.Public || a.Client.FromMetadataDocument() {
 		return false
 	}
-	for _, s := range parseScope(a.Scope) {
-		if !hasScope(consentedScope, s) {
+	for _, scope := range parseScope(a.Scope) {
+		if !hasScope(s.Consented, scope) {
+			return false
+		}
+	}
+	for _, resource := range p.ResourcesToGrant(a) {
+		if !slices.Contains(s.ConsentedResources, resource) {
 			return false
 		}
 	}
 	return true
+}
+
+// ResourcesToGrant are the resource servers the tokens of a may be for:
+// those its request named ([RFC 8707 Section 2]), in their configured
+// spelling, or the provider's own when it named none. The consent page
+// shows them, and the login session remembers them with the approved
+// scope (LoginSession.ConsentedResources).
+//
+// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
+func (p *Provider) ResourcesToGrant(a *Authorization) []string {
+	if len(a.Resources) == 0 {
+		return []string{p.Config.ResourceAudience()}
+	}
+	return a.Resources
 }

@@ -6,13 +6,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-reference/provider/internal/config"
 	"github.com/oauth-reference/provider/internal/store"
 )
 
 func TestAnswerPromptNone(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	p := &Provider{Clock: func() time.Time { return now }}
-	signedIn := LoginSession{UserID: "u1", AuthTime: now.Add(-time.Minute), Consented: "openid read"}
+	const own, mcp, other = "https://issuer.example", "https://mcp.example/mcp", "https://other.example/mcp"
+	p := &Provider{Clock: func() time.Time { return now }, Config: config.Config{Issuer: own}}
+	approvedFor := func(resources ...string) LoginSession { // signed in, approved "openid read" for resources
+		return LoginSession{UserID: "u1", AuthTime: now.Add(-time.Minute), Consented: "openid read", ConsentedResources: resources}
+	}
+	signedIn := approvedFor(own, mcp)
 	request := func(change func(a *Authorization)) *Authorization {
 		a := &Authorization{Client: demoClient(), RedirectURI: "https://app.example/cb", State: "s1",
 			Scope: "openid read", Prompt: []Prompt{PromptNone}, MaxAge: -1}
@@ -34,6 +39,14 @@ func TestAnswerPromptNone(t *testing.T) {
 			request(func(a *Authorization) { a.MaxAge = 30 * time.Second }), signedIn, ErrLoginRequired},
 		{"a scope never approved: consent_required (OIDC Core Section 3.1.2.1)",
 			request(func(a *Authorization) { a.Scope = "openid read write" }), signedIn, ErrConsentRequired},
+		{"resource servers approved before: approved (RFC 8707 Section 2)",
+			request(func(a *Authorization) { a.Resources = []string{mcp, own} }), signedIn, ""},
+		{"a resource server never approved: consent_required (RFC 8707 Section 2)",
+			request(func(a *Authorization) { a.Resources = []string{mcp, other} }), signedIn, ErrConsentRequired},
+		{"the provider's own, never approved, for a request naming none: consent_required (RFC 8707 Section 2)",
+			request(nil), approvedFor(mcp), ErrConsentRequired},
+		{"an approval remembered without resource servers: consent_required (RFC 8707 Section 2)",
+			request(nil), approvedFor(), ErrConsentRequired},
 		{"a public client: consent_required (RFC 8252 Section 8.6)",
 			request(func(a *Authorization) { a.Client.Type = store.Public }), signedIn, ErrConsentRequired},
 	}

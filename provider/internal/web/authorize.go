@@ -13,12 +13,20 @@ import (
 // consentPage is what the login + consent template shows.
 type consentPage struct {
 	Auth         *oauth.Authorization
-	Hidden       url.Values // the authorization request, carried through the form
+	Resources    []consentResource // the resource servers the token will be for
+	Hidden       url.Values        // the authorization request, carried through the form
 	NeedPassword bool
 	SignedInAs   signedInUser // when no password is needed
 	Username     string       // prefilled after a failed attempt
 	CSRF         string
 	Error        string
+}
+
+// consentResource is a resource server a consent page says the token will
+// be for; Own when it is this provider's own.
+type consentResource struct {
+	URI string
+	Own bool
 }
 
 // signedInUser is who a consent page that needs no password says is
@@ -240,7 +248,7 @@ func (s *Server) approve(c *gin.Context, a *oauth.Authorization, sess loginSessi
 		s.authorizationError(c, err)
 		return
 	}
-	sess.RememberConsent(a.Client.ID, a.Scope)
+	sess.RememberConsent(a.Client.ID, a.Scope, s.p.ResourcesToGrant(a))
 	s.saveSession(c, sess)
 	c.Redirect(http.StatusFound, location)
 }
@@ -258,7 +266,7 @@ func (s *Server) promptNone(c *gin.Context, a *oauth.Authorization, sess loginSe
 // showConsent renders the login + consent page.
 func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization, sess loginSession, username, message string) {
 	page := consentPage{
-		Auth: a, Hidden: a.Request.Values(), Username: username, Error: message,
+		Auth: a, Resources: s.consentResources(a), Hidden: a.Request.Values(), Username: username, Error: message,
 		NeedPassword: s.p.NeedsPassword(a, sess.For(a.Client.ID)),
 		CSRF:         sess.CSRFToken(),
 	}
@@ -269,6 +277,17 @@ func (s *Server) showConsent(c *gin.Context, status int, a *oauth.Authorization,
 	s.saveSession(c, sess)
 	oauth.TraceFrom(c.Request.Context()).Succeeded(formShown("login and consent page", message))
 	s.render(c, status, "authorize.html", page)
+}
+
+// consentResources are the resource servers the consent page names
+// (oauth.Provider.ResourcesToGrant), the provider's own marked.
+func (s *Server) consentResources(a *oauth.Authorization) []consentResource {
+	own := s.p.Config.ResourceAudience()
+	var shown []consentResource
+	for _, uri := range s.p.ResourcesToGrant(a) {
+		shown = append(shown, consentResource{URI: uri, Own: uri == own})
+	}
+	return shown
 }
 
 // formShown is the outcome, in a trace, of a request that showed a form:

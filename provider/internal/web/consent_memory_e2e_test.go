@@ -56,11 +56,11 @@ func (b *browser) approveSavingSession(authURL string) {
 	}
 }
 
-// silentError sends cfg's authorization request with prompt=none and
-// returns the error of the redirect back ("" for a code).
-func (b *browser) silentError(cfg *oauth2.Config) string {
+// silentError sends cfg's authorization request with prompt=none, naming
+// resources, and returns the error of the redirect back ("" for a code).
+func (b *browser) silentError(cfg *oauth2.Config, resources ...string) string {
 	b.t.Helper()
-	resp, page := b.Get(authURL(cfg, "none"))
+	resp, page := b.Get(withResources(authURL(cfg, "none"), resources...))
 	q := providertest.RedirectOf(b.t, resp, page).Query()
 	if q.Get("error") == "" && q.Get("code") == "" {
 		b.t.Fatalf("prompt=none: neither a code nor an error in %v", q)

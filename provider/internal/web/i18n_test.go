@@ -57,7 +57,8 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	mismatch.Mismatch = compareRedirectURIs(&oauth.RedirectMismatch{Received: "http://localhost:3000/cb",
 		Registered: []string{"http://localhost:3000/callback", "http://localhost:3000/c"}})
 	pages := []pageCase{
-		{"authorize.html", consentPage{Auth: auth, NeedPassword: true, Error: msgWrongPassword}},
+		{"authorize.html", consentPage{Auth: auth, NeedPassword: true, Error: msgWrongPassword,
+			Resources: []consentResource{{URI: "http://localhost:8080", Own: true}, {URI: "https://mcp.example/mcp"}}}},
 		{"authorize.html", consentPage{Auth: auth, SignedInAs: signedInUser{Name: "Demo <User>", Username: "user1"}}},
 		{"authorize.html", consentPage{Auth: auth, SignedInAs: signedInUser{Username: "user1"}}},
 		{"device.html", deviceEntryPage{Error: msgUnknownUserCode}},

@@ -235,12 +235,14 @@ func TestE2ELogoutReachesEveryProcess(t *testing.T) {
 // began with an hour's once that hour is over. A logout is remembered until
 // that end, and so no longer needs to be remembered for the longest
 // SESSION_TTL: a cookie copied before the logout signs in nowhere, before
-// A's purge or after. On SQLite and PostgreSQL.
+// A's purge or after. A and B share an issuer, as replicas do: an approval
+// is remembered for the provider's own resource server, its issuer. On
+// SQLite and PostgreSQL.
 func TestE2ESessionEndsWhereItsCookieSays(t *testing.T) {
 	eachSharedDatabase(t, func(t *testing.T, databaseURL string, clock *clocktest.Clock) {
 		withSessionTTL := func(ttl time.Duration) providertest.Options {
 			return providertest.Options{Now: clock.Now, Configure: func(c *config.Config) {
-				c.DatabaseURL, c.SessionTTL = databaseURL, ttl
+				c.DatabaseURL, c.SessionTTL, c.Issuer = databaseURL, ttl, "http://issuer.test"
 			}}
 		}
 		a := providertest.New(t, withSessionTTL(time.Hour))

@@ -149,6 +149,55 @@ func TestE2EResourceDroppedFromResources(t *testing.T) {
 	})
 }
 
+// TestE2EResourcesArePartOfConsent: the consent page names the resource
+// servers the token will be for, the requested ones or the provider's own,
+// in each language; an approval is remembered with them, and prompt=none
+// succeeds only for resource servers the user approved before
+// (RFC 8707 Section 2, OIDC Core Section 3.1.2.1): one never approved is
+// consent_required. On each store.
+func TestE2EResourcesArePartOfConsent(t *testing.T) {
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{Configure: func(c *config.Config) { c.Resources = []string{mcpResource} }})
+		cfg := demoConfig(srv, oauth2.AuthStyleInHeader, "read")
+		b := newBrowser(t)
+		for _, tc := range []struct {
+			name, url string
+			want      []string
+		}{
+			{"naming no resource", authURL(cfg, "consent"), []string{srv.Issuer, "It may use this access only at these servers:", "this server, where you sign in"}},
+			{"naming " + mcpResource, withResources(authURL(cfg, "consent"), mcpResource), []string{mcpResource, "It may use this access only at these servers:"}},
+			{"naming " + mcpResource + " in zh-TW", withResources(authURL(cfg, "consent"), mcpResource) + "&ui_locales=zh-TW",
+				[]string{mcpResource, "它只能在這些伺服器上使用這項存取權："}},
+		} {
+			if _, page := b.Get(tc.url); !containsAll(page, tc.want) {
+				t.Errorf("the consent page %s: want %q in\n%s", tc.name, tc.want, page)
+			}
+		}
+
+		b.approveSavingSession(authURL(cfg, "consent"))
+		if got := b.silentError(cfg); got != "" {
+			t.Errorf("prompt=none for the provider's own, approved before: got error %q, want a code", got)
+		}
+		if got := b.silentError(cfg, mcpResource); got != "consent_required" {
+			t.Errorf("prompt=none for %s after an approval without it: got error %q, want consent_required", mcpResource, got)
+		}
+		b.approveSavingSession(withResources(authURL(cfg, "consent"), mcpResource))
+		if got := b.silentError(cfg, mcpResource); got != "" {
+			t.Errorf("prompt=none for %s, approved before: got error %q, want a code", mcpResource, got)
+		}
+	})
+}
+
+// containsAll reports whether s contains each of subs.
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
 // TestE2EResourceIndicatorRefusals: what RFC 8707 Section 2 refuses, at the
 // authorization endpoint (redirected invalid_target) and the token endpoint,
 // on each store. Any absolute URI without a fragment is a resource

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/gob"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -23,8 +24,11 @@ const (
 )
 
 // consent is one approval the login session remembers: the scope the user
-// approved for a client.
-type consent struct{ ClientID, Scope string }
+// approved for a client, and the resource servers (space-separated,
+// oauth.Provider.ResourcesToGrant) they approved it for. An approval that
+// a version before resources were remembered wrote has none, and so lets
+// no prompt=none through (oauth.Provider.AnswerPromptNone).
+type consent struct{ ClientID, Scope, Resources string }
 
 // The cookie store encodes session values with encoding/gob, which must
 // know each type it meets behind an interface.
@@ -40,9 +44,9 @@ func init() { gob.Register([]consent(nil)) }
 // them; this budget leaves the rest a margin.
 const consentBudget = 1536
 
-// size is what c counts against consentBudget: its client ID and scope,
-// and at most 9 bytes that gob adds around them.
-func (c consent) size() int { return len(c.ClientID) + len(c.Scope) + 9 }
+// size is what c counts against consentBudget: its client ID, scope and
+// resources, and at most 13 bytes that gob adds around them.
+func (c consent) size() int { return len(c.ClientID) + len(c.Scope) + len(c.Resources) + 13 }
 
 // loginSession is the signed and encrypted cookie that remembers who signed
 // in at the provider and when, under a random session id, and carries the
@@ -160,15 +164,17 @@ func (l loginSession) LogOut(cookie sessions.Options) {
 }
 
 // For is what this session holds for an authorization request of a client:
-// who is signed in, since when, and the scope they approved for it before.
+// who is signed in, since when, and the scope and resource servers they
+// approved for it before.
 func (l loginSession) For(clientID string) oauth.LoginSession {
-	var consented string
+	var consented consent
 	for _, c := range l.consents() {
 		if c.ClientID == clientID {
-			consented = c.Scope
+			consented = c
 		}
 	}
-	return oauth.LoginSession{UserID: l.UserID(), AuthTime: l.AuthTime(), Consented: consented}
+	return oauth.LoginSession{UserID: l.UserID(), AuthTime: l.AuthTime(),
+		Consented: consented.Scope, ConsentedResources: strings.Fields(consented.Resources)}
 }
 
 // consents is the approvals the session remembers, oldest first.
@@ -177,7 +183,8 @@ func (l loginSession) consents() []consent {
 	return c
 }
 
-// RememberConsent records an approval, so prompt=none can succeed later.
+// RememberConsent records an approval of scope and resources, so
+// prompt=none can succeed later.
 // It replaces the client's earlier one and is the newest; the oldest are
 // forgotten until all fit consentBudget, so the cookie can always be
 // written. One that alone does not fit is not remembered. A forgotten
@@ -185,8 +192,8 @@ func (l loginSession) consents() []consent {
 // ([OIDC Core Section 3.1.2.6]).
 //
 // [OIDC Core Section 3.1.2.6]: https://openid.net/specs/openid-connect-core-1_0.html#AuthError
-func (l loginSession) RememberConsent(clientID, scope string) {
-	newest := consent{ClientID: clientID, Scope: scope}
+func (l loginSession) RememberConsent(clientID, scope string, resources []string) {
+	newest := consent{ClientID: clientID, Scope: scope, Resources: strings.Join(resources, " ")}
 	if newest.size() > consentBudget {
 		return
 	}

@@ -190,6 +190,9 @@ var traditionalChineseTrace = map[string]string{
 	"a token sent with the DPoP scheme comes with a DPoP proof in the DPoP header":              "以 DPoP 方案 (scheme) 送出的權杖必須在 DPoP 標頭 (header) 附上 DPoP 證明 (proof)",
 	`the Authorization header is "DPoP" and the token`:                                          `Authorization 標頭是 "DPoP" 加上權杖`,
 
+	// The DPoP proof's jwk header (RFC 9449 Section 4.2).
+	"the jwk header is a valid JWK of a key type this server verifies with: EC, Ed25519, or RSA of at most 4096 bits": "jwk 標頭是有效的 JWK，且金鑰類型是本伺服器能用來驗證的：EC、Ed25519，或最多 4096 位元的 RSA",
+
 	// The resource server (RFC 6750, RFC 9068, OIDC Core Section 5.3).
 	`the Authorization header is "Bearer" and the token`:                                                                                          `Authorization 標頭是 "Bearer" 加上權杖`,
 	"the access token is a JWT of this server (typ at+jwt, a known kid, signature, iss)":                                                          "存取權杖 (access token) 是本伺服器的 JWT（typ 為 at+jwt、已知的 kid、簽章、iss）",

@@ -157,6 +157,7 @@ func (p *Provider) CheckDPoPProof(ctx context.Context, r DPoPRequest) (*DPoPProo
 		{ruleDPoPType, true, checkProofType},
 		{ruleDPoPAlg, true, checkProofAlg},
 		{ruleDPoPNoCrit, true, checkProofNoCrit},
+		{ruleDPoPJWK, true, checkProofJWK},            // parses the jwk the checks below read
 		{ruleDPoPPublicKey, true, checkPublicKeyOnly}, // 7 before 6: go-jose refuses to parse a JWS whose jwk is private
 		{ruleDPoPKey, true, checkProofKey},            // before 6 too: a key that costs too much is not verified with
 		{ruleDPoPSignature, true, checkProofSignature},
@@ -204,6 +205,7 @@ var (
 	ruleDPoPAlg            = Rule{"the proof's alg is an asymmetric algorithm this server accepts (never none or a MAC)", "RFC 9449 Section 4.3"}
 	ruleDPoPNoCrit         = Rule{"the proof's header lists no critical extension (crit): this server understands none", "RFC 7515 Section 4.1.11"}
 	ruleDPoPSignature      = Rule{"the proof's signature verifies with the public key in its jwk header", "RFC 9449 Section 4.3"}
+	ruleDPoPJWK            = Rule{"the jwk header is a valid JWK of a key type this server verifies with: EC, Ed25519, or RSA of at most 4096 bits", "RFC 9449 Section 4.2"}
 	ruleDPoPPublicKey      = Rule{"the jwk header holds no private key", "RFC 9449 Section 4.3"}
 	ruleDPoPKey            = Rule{"an RSA jwk has at least 2048 bits and an odd exponent e from 3 to 65537", "RFC 7518 Section 3.3"}
 	ruleDPoPHTM            = Rule{"htm is this request's method", "RFC 9449 Section 4.3"}
@@ -312,7 +314,7 @@ func checkProofAlg(pp *parsedProof) *Error {
 	return nil
 }
 
-// checkProofKey holds an RSA jwk (parsed by checkPublicKeyOnly) to the
+// checkProofKey holds an RSA jwk (parsed by checkProofJWK) to the
 // rules of every RSA key this provider takes from outside
 // (checkRSAPublicKey): [RFC 7518 Section 3.3]: "A key of size 2048 bits or
 // larger MUST be used with these algorithms", and an exponent of at most
@@ -332,7 +334,7 @@ func checkProofKey(pp *parsedProof) *Error {
 
 // checkProofSignature is check 6: "The JWT signature verifies with the
 // public key contained in the jwk JOSE Header Parameter." The key (parsed by
-// checkPublicKeyOnly, checked by checkProofKey) must suit the alg (go-jose
+// checkProofJWK, checked by checkProofKey) must suit the alg (go-jose
 // refuses a mismatch, and so does verifiedPayload, which verifies the
 // AlgEd25519 proofs go-jose does not know).
 func checkProofSignature(pp *parsedProof) *Error {
@@ -353,12 +355,24 @@ func proofVerifies(pp *parsedProof, jws *jose.JSONWebSignature) bool {
 	return ok
 }
 
-// checkPublicKeyOnly is check 7: "The jwk JOSE Header Parameter does not
-// contain a private key." It parses the jwk (a JSON Web Key, RFC 7517).
-func checkPublicKeyOnly(pp *parsedProof) *Error {
+// checkProofJWK parses the jwk: "Represents the public key chosen by the
+// client in JSON Web Key (JWK) format as defined in Section 4 of [RFC7517]"
+// ([RFC 9449 Section 4.2]). A key that does not parse, a type this server
+// verifies no proof with (such as "oct"), or an RSA key over the JOSE
+// library's jose.MaxRSAModulusBits (4096) is refused here, before the
+// checks that read the key.
+//
+// [RFC 9449 Section 4.2]: https://www.rfc-editor.org/rfc/rfc9449#section-4.2
+func checkProofJWK(pp *parsedProof) *Error {
 	if err := pp.key.UnmarshalJSON(pp.header.JWK); err != nil || !pp.key.Valid() {
-		return invalidDPoPProof("the DPoP proof's jwk is not a valid JSON Web Key")
+		return invalidDPoPProof("the DPoP proof's jwk is not a valid JSON Web Key of a type this server verifies with (EC, Ed25519, or RSA of at most 4096 bits)")
 	}
+	return nil
+}
+
+// checkPublicKeyOnly is check 7: "The jwk JOSE Header Parameter does not
+// contain a private key." checkProofJWK parsed the jwk.
+func checkPublicKeyOnly(pp *parsedProof) *Error {
 	if !pp.key.IsPublic() {
 		return invalidDPoPProof("the DPoP proof's jwk contains a private key")
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"math/big"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,6 +93,8 @@ func TestDPoPProofRules(t *testing.T) {
 	shortRSA := jose.JSONWebKey{Key: &rsa1024.PublicKey}
 	token := "eyJ.access.token"
 	privateJWK := jose.JSONWebKey{Key: key.Private}
+	ecWithoutY := json.RawMessage(`{"kty":"EC","crv":"P-256","x":"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs"}`)
+	longRSA := jose.JSONWebKey{Key: &rsa.PublicKey{N: new(big.Int).SetBit(big.NewInt(1), 4607, 1), E: 65537}} // 4608 bits
 	good := func(c dpoptest.Claims) dpoptest.Claims {
 		if c.HTM == "" {
 			c.HTM = "POST"
@@ -143,6 +146,9 @@ func TestDPoPProofRules(t *testing.T) {
 			want: oauth.ErrInvalidDPoPProof, rule: "odd exponent e from 3 to 65537"},
 		{name: "6. an RSA jwk under 2048 bits (RFC 7518 Section 3.3)", proofs: []string{rsaKey.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &shortRSA})},
 			want: oauth.ErrInvalidDPoPProof, rule: "at least 2048 bits"},
+		{name: "the jwk is a valid JWK (RFC 9449 Section 4.2): an EC key without y", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{ExtraHead: map[string]any{"jwk": ecWithoutY}})}, want: oauth.ErrInvalidDPoPProof, rule: "is a valid JWK"},
+		{name: "the jwk is a valid JWK: an oct key verifies no proof", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{ExtraHead: map[string]any{"jwk": json.RawMessage(`{"kty":"oct","k":"AAAA"}`)}})}, want: oauth.ErrInvalidDPoPProof, rule: "is a valid JWK"},
+		{name: "the jwk is a valid JWK: an RSA key over 4096 bits", proofs: []string{rsaKey.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &longRSA})}, want: oauth.ErrInvalidDPoPProof, rule: "RSA of at most 4096 bits"},
 		{name: "7. the jwk holds no private key", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{}), dpoptest.Options{JWK: &privateJWK})}, want: oauth.ErrInvalidDPoPProof, rule: "holds no private key"},
 		{name: "8. htm is the request's method", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTM: "GET"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "htm is"},
 		{name: "9. htu is the request's URI", proofs: []string{key.Proof(t, now, good(dpoptest.Claims{HTU: "http://localhost:8080/oauth/revoke"}), dpoptest.Options{})}, want: oauth.ErrInvalidDPoPProof, rule: "htu is"},

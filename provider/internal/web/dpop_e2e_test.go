@@ -525,7 +525,7 @@ func TestE2EDPoPTrace(t *testing.T) {
 	resp, _ := d.send("/protected/resource", nil, nil, tr.AccessToken)
 	_, ok := traceOf(t, srv, resp)
 	mustHave := []string{"not more than one DPoP header", "well-formed JWT", "typ is dpop+jwt", "signature verifies",
-		"holds no private key", "an RSA jwk has at least 2048 bits", "htm is", "htu is", "iat is within", "ath is the access token's hash", "its jti is new"}
+		"is a valid JWK", "holds no private key", "an RSA jwk has at least 2048 bits", "htm is", "htu is", "iat is within", "ath is the access token's hash", "its jti is new"}
 	for _, rule := range mustHave {
 		if !strings.Contains(ok, rule) {
 			t.Errorf("trace of a DPoP request: no check %q in %s", rule, ok)

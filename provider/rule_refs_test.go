@@ -17,9 +17,10 @@ import (
 // ruleRefForm is the one form of a rule's reference, as the traces show it
 // and a reader greps for it: "RFC 6749 Section 4.1.3", "RFC 6749 Appendix
 // B", "OIDC Core Section 3.1.2.1" (or another OpenID specification's short
-// name), "CIMD Section 4.1", or "MCP Authorization, <heading>" (the MCP
+// name), "CIMD Section 4.1", "RFC 7523bis Section 4" (a draft that
+// updates an RFC), or "MCP Authorization, <heading>" (the MCP
 // specification numbers no sections).
-var ruleRefForm = regexp.MustCompile(`^((RFC \d{4}|OIDC [A-Z][A-Za-z -]*|CIMD) Section \d+(\.\d+)*|RFC \d{4} Appendix [A-Z](\.\d+)*|MCP Authorization, [A-Z][A-Za-z ]*[a-z])$`)
+var ruleRefForm = regexp.MustCompile(`^((RFC \d{4}(bis)?|OIDC [A-Z][A-Za-z -]*|CIMD) Section \d+(\.\d+)*|RFC \d{4} Appendix [A-Z](\.\d+)*|MCP Authorization, [A-Z][A-Za-z ]*[a-z])$`)
 
 // TestRuleRefsHaveOneFormAndALink finds every rule the provider checks
 // (each oauth.Rule written in its source, whether or not a test's request

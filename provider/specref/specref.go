@@ -1,6 +1,6 @@
 // Package specref links a reference to a specification, in the one form
 // this project cites them ("RFC 6749 Section 4.1.3", "RFC 6749 Appendix B",
-// "OIDC Core Section 3.1.2.1", "CIMD Section 5",
+// "OIDC Core Section 3.1.2.1", "CIMD Section 5", "RFC 7523bis Section 4",
 // "MCP Authorization, Implementation Requirements"), to where a reader
 // reads it. The provider's pages (error pages, /debug/traces) and the
 // client's walkthrough link the rules' references through it, so both
@@ -14,11 +14,16 @@ import (
 
 // refRE parses a reference: a spec name, then an optional section or
 // appendix.
-var refRE = regexp.MustCompile(`^(RFC (\d{3,5})|OIDC [A-Za-z -]+?|CIMD)(?: (Section|Appendix) ([0-9A-Z][0-9.]*))?$`)
+var refRE = regexp.MustCompile(`^(RFC (\d{3,5})|RFC \d{4}bis|OIDC [A-Za-z -]+?|CIMD)(?: (Section|Appendix) ([0-9A-Z][0-9.]*))?$`)
 
-// cimd is the revision of the client ID metadata document draft a
-// reference names as "CIMD", the one the provider implements.
-const cimd = "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01"
+// drafts are the Internet-Drafts a reference may name, by their short
+// name, at the revision the provider implements: "CIMD", the client ID
+// metadata document draft, and "RFC 7523bis", the draft that updates the
+// audience rules of RFC 7523 and RFC 9126.
+var drafts = map[string]string{
+	"CIMD":        "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01",
+	"RFC 7523bis": "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11",
+}
 
 // mcpAuthorization is the revision of the Model Context Protocol's
 // authorization specification a reference names as "MCP Authorization",
@@ -52,11 +57,14 @@ func URL(ref string) string {
 		return ""
 	}
 	spec, number, kind, section := m[1], m[2], m[3], strings.TrimSuffix(m[4], ".")
+	draft, isDraft := drafts[spec]
 	switch {
-	case spec == "CIMD" && kind == "Section":
-		return cimd + "#section-" + section
-	case spec == "CIMD":
-		return cimd
+	case isDraft && kind == "Section":
+		return draft + "#section-" + section
+	case isDraft && kind == "":
+		return draft
+	case isDraft:
+		return ""
 	case number != "" && kind == "":
 		return "https://www.rfc-editor.org/rfc/rfc" + number
 	case number != "":

@@ -18,6 +18,8 @@ func TestURL(t *testing.T) {
 		"OIDC Core":                                      "https://openid.net/specs/openid-connect-core-1_0.html",
 		"CIMD Section 4.1":                               "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01#section-4.1",
 		"CIMD":                                           "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document-01",
+		"RFC 7523bis Section 4":                          "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11#section-4",
+		"RFC 6265bis Section 4":                          "",
 		"MCP Authorization, Implementation Requirements": "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#implementation-requirements",
 		"MCP Authorization, ":                            "",
 		"RFC 6749 Chapter 2":                             "",

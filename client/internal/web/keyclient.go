@@ -35,6 +35,16 @@ const keyField = "key"
 // [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
 const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
+// assertionJWTType is the explicit type of this app's assertions
+// ([RFC 7523bis Section 4]: "Client authentication JWTs SHOULD be
+// explicitly typed by using the typ header parameter value
+// client-authentication+jwt"). It signals that the assertion keeps that
+// draft's audience rule, the issuer as its sole audience, which the
+// provider then enforces; the token endpoint's URL would be refused.
+//
+// [RFC 7523bis Section 4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11#section-4
+const assertionJWTType = "client-authentication+jwt"
+
 // assertionLifetime bounds each assertion's exp: it is used once, at once.
 const assertionLifetime = 5 * time.Minute
 
@@ -110,7 +120,7 @@ func (a *App) registerKeyClient(ctx context.Context) (*keyClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jwk}, (&jose.SignerOptions{}).WithType("JWT"))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jwk}, (&jose.SignerOptions{}).WithType(assertionJWTType))
 	if err != nil {
 		return nil, err
 	}
@@ -194,10 +204,14 @@ func (a *App) postRegistration(ctx context.Context, endpoint string, meta map[st
 // MUST contain an "iss" (issuer) claim", "a "sub" (subject) claim", "an
 // "aud" (audience) claim" and "an "exp" (expiration time) claim"; for client
 // authentication iss and sub are the client_id ([RFC 7523 Section 2.2]),
-// and a random jti lets the provider refuse a replay.
+// and a random jti lets the provider refuse a replay. The aud is the
+// provider's issuer, as one string: "the aud (audience) claim value MUST
+// use the issuer identifier [RFC8414] of the authorization server as its
+// sole value" ([RFC 7523bis Section 4]).
 //
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [RFC 7523 Section 2.2]: https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+// [RFC 7523bis Section 4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11#section-4
 func (k *keyClient) assertion(now time.Time) (string, error) {
 	claims, err := json.Marshal(map[string]any{
 		"iss": k.oauth.ClientID, "sub": k.oauth.ClientID, "aud": k.audience,

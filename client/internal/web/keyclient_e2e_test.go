@@ -57,7 +57,8 @@ func TestE2ELoginWithPrivateKeyJWT(t *testing.T) {
 	}
 	_, home = h.get(h.client.URL + "/")
 	mustContain(t, "home page", home, "Signed in as", "The client assertion, decoded",
-		`&#34;iss&#34;: &#34;`+keyID, `&#34;aud&#34;: &#34;`+h.app.public.Issuer, `&#34;alg&#34;: &#34;ES256&#34;`, "Refresh token grant")
+		`&#34;iss&#34;: &#34;`+keyID, `&#34;aud&#34;: &#34;`+h.app.public.Issuer, `&#34;alg&#34;: &#34;ES256&#34;`,
+		`&#34;typ&#34;: &#34;client-authentication&#43;jwt&#34;`, "Refresh token grant")
 	mustNotContain(t, "home page", home, forms[0].Get("client_assertion"), "client_secret=")
 	_, page = h.get(h.client.URL + "/tokens")
 	mustContain(t, "token inspector", page, `<span class="ok">active</span>`, "Token introspection", "The client assertion, decoded")

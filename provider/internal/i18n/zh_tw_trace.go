@@ -78,6 +78,9 @@ var traditionalChineseTrace = map[string]string{
 	`the client_assertion's "aud" names this authorization server (its issuer, the token endpoint's URL or this endpoint's URL), and no other audience`:          `client_assertion 的 "aud" 指向本授權伺服器 (authorization server)（它的 issuer、權杖端點的 URL 或這個端點的 URL），而且沒有其他受眾 (audience)`,
 	`the client_assertion is current: "exp" not passed and at most 5 minutes away, "iat" and "nbf" not in the future (30 seconds of clock skew allowed on each)`: `client_assertion 在有效期間內："exp" 尚未過去且最多在 5 分鐘之後，"iat" 與 "nbf" 不在未來（各容許 30 秒的時鐘誤差）`,
 
+	// An explicitly typed client assertion's audience (RFC 7523bis Section 4).
+	`a client_assertion typed client-authentication+jwt has "aud" = this server's issuer identifier, as one JSON string, and nothing else`: `類型為 client-authentication+jwt 的 client_assertion，其 "aud" 是本伺服器的 issuer 識別碼，為單一 JSON 字串，沒有其他值`,
+
 	// Dynamic client registration (RFC 7591, RFC 7592).
 	"token_endpoint_auth_method is one this server supports":                                                                                                                   "token_endpoint_auth_method 是本伺服器支援的方式",
 	"every grant type is one this server supports (never implicit or password)":                                                                                                "每個授權類型 (grant type) 都是本伺服器支援的（絕不接受 implicit 或 password）",

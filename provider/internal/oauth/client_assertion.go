@@ -55,6 +55,9 @@ const (
 type ClientAssertion struct {
 	raw string // the compact JWS, which verifiedPayload verifies
 	jws *jose.JSONWebSignature
+	// typed: the header's typ is client-authentication+jwt
+	// (isClientAuthenticationJWT), so its "aud" is held to the issuer alone.
+	typed bool
 	// Subject is the unverified "sub": the client_id the assertion claims,
 	// used only to find the client whose keys then verify it.
 	Subject string
@@ -90,7 +93,28 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	if claims.Subject == "" || !validText(claims.Subject) {
 		return nil, bad("'sub' must name the client_id")
 	}
-	return &ClientAssertion{raw: raw, jws: jws, Subject: claims.Subject}, nil
+	typed := isClientAuthenticationJWT(jws.Signatures[0].Header.ExtraHeaders[jose.HeaderType])
+	return &ClientAssertion{raw: raw, jws: jws, typed: typed, Subject: claims.Subject}, nil
+}
+
+// clientAuthenticationJWT is the explicit type of a client assertion made
+// under [RFC 7523bis Section 4]: "Client authentication JWTs SHOULD be
+// explicitly typed by using the typ header parameter value
+// client-authentication+jwt".
+//
+// [RFC 7523bis Section 4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11#section-4
+const clientAuthenticationJWT = "client-authentication+jwt"
+
+// isClientAuthenticationJWT reports whether typ, a JOSE header's "typ", is
+// clientAuthenticationJWT. [RFC 7515 Section 4.1.9]: "A recipient using the
+// media type value MUST treat it as if "application/" were prepended to any
+// "typ" value not containing a '/'", and media type values "are case
+// insensitive".
+//
+// [RFC 7515 Section 4.1.9]: https://www.rfc-editor.org/rfc/rfc7515#section-4.1.9
+func isClientAuthenticationJWT(typ any) bool {
+	s, _ := typ.(string)
+	return strings.EqualFold(s, clientAuthenticationJWT) || strings.EqualFold(s, "application/"+clientAuthenticationJWT)
 }
 
 // The rules of a client assertion, in the order verifyClientAssertion
@@ -102,23 +126,31 @@ var (
 	ruleAssertionAudience = Rule{`the client_assertion's "aud" names this authorization server (its issuer, the token endpoint's URL or this endpoint's URL), and no other audience`, "RFC 7523 Section 3"}
 	ruleAssertionFresh    = Rule{`the client_assertion is current: "exp" not passed and at most 5 minutes away, "iat" and "nbf" not in the future (30 seconds of clock skew allowed on each)`, "RFC 7523 Section 3"}
 	ruleAssertionOnce     = Rule{`the client_assertion's "jti" was never used before`, "OIDC Core Section 9"}
+
+	// ruleAssertionIssuerAudience replaces ruleAssertionAudience for an
+	// assertion typed client-authentication+jwt.
+	ruleAssertionIssuerAudience = Rule{`a client_assertion typed client-authentication+jwt has "aud" = this server's issuer identifier, as one JSON string, and nothing else`, "RFC 7523bis Section 4"}
 )
 
 // verifyClientAssertion authenticates a client by its assertion: the alg
 // the client registered ([OIDC Registration Section 2]), then the checks
 // of [RFC 7523 Section 3] and [OIDC Core Section 9] in order, each
-// recorded on the request's trace, and last the "jti" recorded as used
+// recorded on the request's trace (the audience under
+// [RFC 7523bis Section 4] for an assertion typed client-authentication+jwt),
+// and last the "jti" recorded as used
 // (recordAssertionJTI). Every failure is invalid_client
 // (refuseAssertion), its description naming the check.
 //
 // [OIDC Registration Section 2]: https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 // [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+// [RFC 7523bis Section 4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11#section-4
 func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Client, cc ClientCredentials) *Error {
 	tr := TraceFrom(ctx)
 	a := &assertionUnderCheck{client: client, assertion: cc.Assertion, endpoint: cc.Endpoint}
 	// applies is false for the alg check of a client that registered no
-	// token_endpoint_auth_signing_alg.
+	// token_endpoint_auth_signing_alg, and for the audience rule of the
+	// other kind of assertion, typed or not.
 	checks := []struct {
 		rule    Rule
 		applies bool
@@ -127,7 +159,8 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 		{ruleAssertionAlg, client.TokenEndpointAuthSigningAlg != "", checkAssertionAlg},
 		{ruleAssertionSigned, true, checkAssertionSignature}, // keeps the verified claims the checks below read
 		{ruleAssertionSubject, true, checkAssertionSubject},
-		{ruleAssertionAudience, true, p.checkAssertionAudience},
+		{ruleAssertionIssuerAudience, cc.Assertion.typed, p.checkIssuerAudience},
+		{ruleAssertionAudience, !cc.Assertion.typed, p.checkAssertionAudience},
 		{ruleAssertionFresh, true, p.checkAssertionTimes},
 	}
 	for _, c := range checks {
@@ -144,13 +177,15 @@ func (p *Provider) verifyClientAssertion(ctx context.Context, client store.Clien
 
 // assertionUnderCheck is a client assertion as verifyClientAssertion's
 // checks see it: the client it claims to be, the endpoint it was sent to
-// (a path), and, once checkAssertionSignature has verified it, its claims.
-// Each check returns why it refuses, or "".
+// (a path), and, once checkAssertionSignature has verified it, its claims
+// and its "aud" as sent (a JSON string or array). Each check returns why it
+// refuses, or "".
 type assertionUnderCheck struct {
 	client    store.Client
 	assertion *ClientAssertion
 	endpoint  string
 	claims    jwt.Claims
+	aud       json.RawMessage
 }
 
 // refuseAssertion refuses a client's assertion under rule r, saying why
@@ -182,7 +217,7 @@ func checkAssertionAlg(a *assertionUnderCheck) string {
 // ([RFC 7523 Section 3]): here, signed by the one key the client
 // registered in jwks that its header names (assertionKey). It verifies the
 // signature with that key and keeps the claims of the verified payload in
-// a.claims.
+// a.claims and a.aud.
 //
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
 func checkAssertionSignature(a *assertionUnderCheck) string {
@@ -191,7 +226,7 @@ func checkAssertionSignature(a *assertionUnderCheck) string {
 	if why != "" {
 		return why
 	}
-	if !a.assertion.verifiedBy(key.Key, &a.claims) {
+	if !a.assertion.verifiedBy(key.Key, &a.claims, &a.aud) {
 		return "the signature does not verify with " + keyName(header.KeyID)
 	}
 	return ""
@@ -212,20 +247,57 @@ func checkAssertionSubject(a *assertionUnderCheck) string {
 	return "'iss' and 'sub' must both be the client_id"
 }
 
-// checkAssertionAudience: "The JWT MUST contain an "aud" (audience) claim
+// checkAssertionAudience holds an untyped assertion to the audience rule
+// of [RFC 7523 Section 3]: "The JWT MUST contain an "aud" (audience) claim
 // containing a value that identifies the authorization server as an
-// intended audience" ([RFC 7523 Section 3]): the issuer, the token
-// endpoint's URL, or the URL of the endpoint the request came to
-// (assertionAudiences). Every value must name this server: an assertion
-// that lists another audience beside it was made for that audience as
-// well, and one of them could replay it here (audience injection).
+// intended audience": the issuer, the token endpoint's URL, or the URL of
+// the endpoint the request came to (assertionAudiences).
+//
+// [RFC 7523bis Section 4] replaces that rule: the issuer identifier is to
+// be the sole audience, and "the token endpoint URL of the authorization
+// server MUST NOT be used as an audience value". It closes the audience
+// injection attack ([RFC 7523bis Section 1]): a client that uses one key
+// with several authorization servers takes the "aud" of its assertion from
+// a server's metadata, where only the issuer can be validated ("Other
+// endpoint values of the metadata cannot be directly validated"). A
+// malicious server advertises the honest server's token endpoint URL as its
+// own, receives an assertion made for that URL, and replays it at the honest
+// server as the client. This server still accepts those URLs from an
+// assertion that is not typed client-authentication+jwt (the draft grants
+// no such transition: it is this server's choice, so that clients made
+// before the draft, which send the token endpoint URL as RFC 7523 let them,
+// keep working); a typed one is held to the draft (checkIssuerAudience).
+//
+// Every value must name this server. That does not stop audience injection
+// (the injected URL names this server); it stops an assertion made for
+// several audiences, any of which could replay it here.
 //
 // [RFC 7523 Section 3]: https://www.rfc-editor.org/rfc/rfc7523#section-3
+// [RFC 7523bis Section 4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11#section-4
+// [RFC 7523bis Section 1]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11#section-1
 func (p *Provider) checkAssertionAudience(a *assertionUnderCheck) string {
 	if onlyAudiences(a.claims.Audience, p.assertionAudiences(a.endpoint)) {
 		return ""
 	}
 	return "'aud' must name this authorization server (its issuer, the token endpoint's URL or this endpoint's URL) and no other audience"
+}
+
+// checkIssuerAudience holds an assertion typed client-authentication+jwt
+// to [RFC 7523bis Section 4]: "The authorization server MUST reject any JWT
+// that does not contain its issuer identifier as its sole audience value",
+// compared by Simple String Comparison. That the value is a JSON string, not
+// an array of one, is the FAPI 2.0 Security Profile's rule (5.3.2.1, item 8:
+// "shall only accept its issuer identifier value ... as a string in the aud
+// claim"); the draft allows either, so a typed client sending an array is
+// refused here although the draft would take it.
+//
+// [RFC 7523bis Section 4]: https://datatracker.ietf.org/doc/html/draft-ietf-oauth-rfc7523bis-11#section-4
+func (p *Provider) checkIssuerAudience(a *assertionUnderCheck) string {
+	var aud string
+	if json.Unmarshal(a.aud, &aud) == nil && aud == p.Config.Issuer {
+		return ""
+	}
+	return "typed " + clientAuthenticationJWT + ", so 'aud' must be this server's issuer identifier as one JSON string: not an array, nor an endpoint's URL"
 }
 
 // recordAssertionJTI applies ruleAssertionOnce, after every other check
@@ -260,10 +332,18 @@ func assertionJTIKey(clientID, jti string) string {
 }
 
 // verifiedBy reports whether the assertion's signature verifies with key
-// (verifiedPayload), and then reads its claims into claims.
-func (a *ClientAssertion) verifiedBy(key any, claims *jwt.Claims) bool {
+// (verifiedPayload), and then reads its claims into claims and its "aud",
+// as sent, into aud.
+func (a *ClientAssertion) verifiedBy(key any, claims *jwt.Claims, aud *json.RawMessage) bool {
 	payload, ok := verifiedPayload(a.raw, a.jws, key)
-	return ok && josejson.Unmarshal(payload, claims) == nil
+	var sent struct {
+		Aud json.RawMessage `json:"aud"`
+	}
+	if !ok || josejson.Unmarshal(payload, claims) != nil || json.Unmarshal(payload, &sent) != nil {
+		return false
+	}
+	*aud = sent.Aud
+	return true
 }
 
 // assertionKey is the one key of the client's registered jwks that may

@@ -43,9 +43,15 @@ type keyClient struct {
 // a private_key_jwt client.
 func newKeyClient(t *testing.T) *keyClient {
 	t.Helper()
+	return newKeyClientOn(t, filepath.Join(t.TempDir(), "provider.db"))
+}
+
+// newKeyClientOn is newKeyClient on the store databaseURL names.
+func newKeyClientOn(t *testing.T, databaseURL string) *keyClient {
+	t.Helper()
 	clock := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	cfg := config.Default()
-	cfg.DatabaseURL = filepath.Join(t.TempDir(), "provider.db")
+	cfg.DatabaseURL = databaseURL
 	k := &keyClient{id: "key-client", clock: clock, p: providertest.NewProvider(t, cfg, clock.Now)}
 	_, k.ed, _ = ed25519.GenerateKey(rand.Reader)
 	_, k.stray, _ = ed25519.GenerateKey(rand.Reader)
@@ -104,13 +110,7 @@ func signEd25519(t *testing.T, key ed25519.PrivateKey, kid string, claims any) s
 
 // token asks for a client_credentials token with the given form.
 func (k *keyClient) token(form url.Values) *oauth.Error {
-	form.Set("grant_type", "client_credentials")
-	req, err := oauth.ParseTokenRequest(context.Background(), form, nil)
-	if err != nil {
-		return err
-	}
-	_, err = k.p.Token(context.Background(), req)
-	return err
+	return k.tokenTraced(&oauth.Trace{}, form)
 }
 
 // assertionForm is the client authentication of RFC 7523 Section 2.2.
@@ -240,6 +240,80 @@ func TestClientAssertion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClientAssertionTypedAudience: an assertion typed
+// client-authentication+jwt names the issuer alone, as a JSON string
+// (RFC 7523bis Section 4; the FAPI 2.0 Security Profile's 5.3.2.1, item 8),
+// and its refusal is traced under that rule; an untyped one keeps the
+// audiences of RFC 7523 Section 3 and RFC 9126 Section 2. On both stores:
+// an accepted assertion records its jti.
+func TestClientAssertionTypedAudience(t *testing.T) {
+	for name, url := range storeURLs {
+		t.Run(name, func(t *testing.T) {
+			k := newKeyClientOn(t, url(t))
+			issuer, tokenURL := k.p.Config.Issuer, k.p.Config.Issuer+oauth.PathToken
+			tests := []struct {
+				name string
+				typ  string // "" leaves typ out
+				aud  any
+				ok   bool
+			}{
+				{"typed, aud the issuer as a string", "client-authentication+jwt", issuer, true},
+				{"typed with the application/ prefix and in other case (RFC 7515 Section 4.1.9)", "application/Client-Authentication+JWT", issuer, true},
+				{"typed, aud the issuer in an array of one", "client-authentication+jwt", []string{issuer}, false},
+				{"typed, aud the token endpoint's URL", "client-authentication+jwt", tokenURL, false},
+				{"typed, aud the issuer and the token endpoint's URL", "client-authentication+jwt", []string{issuer, tokenURL}, false},
+				{"typed, no aud", "client-authentication+jwt", nil, false},
+				{"untyped (JWT), aud the token endpoint's URL, as RFC 7523 Section 3 lets it", "JWT", tokenURL, true},
+				{"no typ, aud the issuer in an array of one", "", []string{issuer}, true},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					trace := &oauth.Trace{}
+					err := k.tokenTraced(trace, assertionForm(k.assertionTyped(t, tt.typ, tt.aud)))
+					last := trace.Checks[len(trace.Checks)-1]
+					switch {
+					case tt.ok && err != nil:
+						t.Fatalf("got %v, want a token", err)
+					case !tt.ok && (err == nil || err.Code != oauth.ErrInvalidClient):
+						t.Fatalf("got %v, want invalid_client", err)
+					case !tt.ok && (last.Passed || last.Ref != "RFC 7523bis Section 4"):
+						t.Errorf("the trace ends with %+v, want the failed rule of RFC 7523bis Section 4", last)
+					}
+				})
+			}
+		})
+	}
+}
+
+// assertionTyped is an assertion of the client's claims with "aud" as
+// given (a string, an array, or nil for none), signed with its Ed25519 key
+// under the header typ (none if "").
+func (k *keyClient) assertionTyped(t *testing.T, typ string, aud any) string {
+	t.Helper()
+	now := k.clock.Now()
+	claims := map[string]any{"iss": k.id, "sub": k.id, "exp": now.Add(time.Minute).Unix(), "iat": now.Unix(), "jti": rand.Text()}
+	if aud != nil {
+		claims["aud"] = aud
+	}
+	header := map[string]any{"kid": "ed"}
+	if typ != "" {
+		header["typ"] = typ
+	}
+	return jwttest.Sign(t, jose.EdDSA, k.ed, header, claims)
+}
+
+// tokenTraced is token with the request's checks recorded on trace.
+func (k *keyClient) tokenTraced(trace *oauth.Trace, form url.Values) *oauth.Error {
+	form.Set("grant_type", "client_credentials")
+	ctx := oauth.WithTrace(context.Background(), trace)
+	req, err := oauth.ParseTokenRequest(ctx, form, nil)
+	if err != nil {
+		return err
+	}
+	_, err = k.p.Token(ctx, req)
+	return err
 }
 
 // TestClientAssertionOneKey: an assertion is verified with one key, the one

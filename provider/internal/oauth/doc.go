@@ -77,7 +77,9 @@
 //	                             signature, iss, sub, aud, exp, iat, nbf, jti once), OIDC Core Section 10.1 (the
 //	                             one key the kid names), RFC 7521 Section 4.2,
 //	                             RFC 9126 Section 2 (aud at PAR), RFC 7519 Section 4.1.4 (clock skew),
-//	                             OIDC Registration Section 2 (the registered token_endpoint_auth_signing_alg)
+//	                             OIDC Registration Section 2 (the registered token_endpoint_auth_signing_alg),
+//	                             RFC 7523bis Section 4 (an assertion typed client-authentication+jwt: aud is the
+//	                             issuer alone); RFC 7523bis is draft-ietf-oauth-rfc7523bis-11
 //	jws_ed25519.go               RFC 9864 Section 2.2 ("Ed25519", EdDSA's fully specified name, taken beside "EdDSA"
 //	                             in client assertions and DPoP proofs), RFC 7515 Section 5.2 (its signature verified
 //	                             over the JWS Signing Input, which go-jose cannot)

@@ -95,3 +95,24 @@ func (c *deadlineContext) release() {
 func TimedOut(ctx context.Context) bool {
 	return ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrRequestTimeout)
 }
+
+// CallerHungUp reports whether ctx, a request's context, ended because its
+// caller went away (closed its connection) while the request was served,
+// not because the request's time ran out (TimedOut, the server's own
+// failing). This is the one place that tells the two apart. A failure that
+// follows a hang-up, such as a database query canceled with the request,
+// is the caller's doing, not a server fault: a handler that meets one
+// answers StatusClientClosedRequest. Ask it while the request is served:
+// once Deadline is done, every context it armed is canceled.
+func CallerHungUp(ctx context.Context) bool {
+	return ctx.Err() != nil && !TimedOut(ctx)
+}
+
+// StatusClientClosedRequest is the status a request whose caller hung up
+// (CallerHungUp) is answered and recorded with, in its log line and in
+// http_requests_total: nginx's 499 "client closed request". No answer
+// reaches anyone then, so no status of HTTP's own is true of it; 499 is the
+// de-facto code for it in access logs and dashboards. A 5xx would count a
+// caller's hang-up as a server error, which any caller could then raise at
+// will by sending requests and closing their connections.
+const StatusClientClosedRequest = 499

@@ -13,7 +13,7 @@ import (
 )
 
 // TestDeadline: a handler's context ends once the request's time runs out,
-// and TimedOut tells that apart from a caller who went away.
+// and TimedOut and CallerHungUp tell that apart from a caller who went away.
 func TestDeadline(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
@@ -29,13 +29,16 @@ func TestDeadline(t *testing.T) {
 			if tc.hangUp {
 				cancel()
 			}
-			var timedOut bool
+			var timedOut, hungUp bool
 			serveWithDeadline(t, ctx, 50*time.Millisecond, func(ctx context.Context) {
 				<-ctx.Done()
-				timedOut = TimedOut(ctx)
+				timedOut, hungUp = TimedOut(ctx), CallerHungUp(ctx)
 			})
 			if timedOut != tc.wantTimedOut {
 				t.Errorf("TimedOut: got %v, want %v", timedOut, tc.wantTimedOut)
+			}
+			if hungUp != tc.hangUp {
+				t.Errorf("CallerHungUp: got %v, want %v", hungUp, tc.hangUp)
 			}
 		})
 	}

@@ -323,6 +323,7 @@ var traditionalChineseTrace = map[string]string{
 	"code entry form shown again":                                "再次顯示輸入代碼的表單",
 	"result page shown":                                          "已顯示結果頁面",
 	"refused without an error code":                              "已拒絕，回應中沒有錯誤碼 (error code)",
+	"the caller hung up before the answer; no server fault":      "呼叫端在回應之前就斷線了；不是伺服器的錯誤",
 	"answered without a protocol outcome":                        "已回應，沒有協定上的結果",
 	"%s: %s":                                                     "%s：%s",
 

@@ -324,7 +324,9 @@ func (s *Server) authorizationError(c *gin.Context, e *oauth.AuthorizationError)
 		s.renderErrorPage(c, http.StatusBadRequest, page)
 		return
 	}
-	s.refused(c, e.Error)
+	if s.refused(c, e.Error) {
+		return
+	}
 	location, askFirst, used := s.p.ErrorRedirect(c.Request.Context(), e)
 	if used != nil { // its pushed request ended meanwhile, in another answer
 		s.authorizationError(c, &oauth.AuthorizationError{Error: used, UILocales: e.UILocales})

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/oauth-reference/provider/internal/oauth"
+	"github.com/oauth-reference/provider/service"
 )
 
 // statusOf is the one table from protocol error to HTTP status
@@ -110,7 +111,9 @@ const clientChallenge = `Basic realm="oauth", charset="UTF-8"`
 // endpoints whose specification names another status for an error than
 // statusOf's. An invalid_client answer carries clientChallenge.
 func (s *Server) writeErrorStatus(c *gin.Context, status int, err *oauth.Error) {
-	s.refused(c, err)
+	if s.refused(c, err) {
+		return
+	}
 	if err.Code == oauth.ErrInvalidClient {
 		c.Header("WWW-Authenticate", clientChallenge)
 	}
@@ -230,7 +233,9 @@ func (s *Server) renderFault(c *gin.Context, cause error) {
 // hold either, as the authorization endpoint's error page does, need not
 // tell them apart.
 func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
-	s.refused(c, page.Error)
+	if s.refused(c, page.Error) {
+		return
+	}
 	if page.ServerFault() {
 		status = statusOf(page.Code)
 	}
@@ -239,8 +244,13 @@ func (s *Server) renderErrorPage(c *gin.Context, status int, page errorPage) {
 
 // refused ends the request's trace with err (teaching mode) and notes it
 // for the log and the metrics. A request refused over a limit, or because
-// the store could not be reached, is told when to try again.
-func (s *Server) refused(c *gin.Context, err *oauth.Error) {
+// the store could not be reached, is told when to try again. It reports
+// whether the caller hung up instead (callerHungUp): the request is then
+// answered already, and the refusal must not be written.
+func (s *Server) refused(c *gin.Context, err *oauth.Error) (hungUp bool) {
+	if s.callerHungUp(c, err) {
+		return true
+	}
 	oauth.TraceFrom(c.Request.Context()).Refused(err)
 	s.noteError(c, err)
 	switch {
@@ -249,6 +259,27 @@ func (s *Server) refused(c *gin.Context, err *oauth.Error) {
 	case err.Code == oauth.ErrTemporarilyUnavailable && err.ServerFault():
 		setRetryAfter(c, oauth.StoreRetryAfter)
 	}
+	return false
+}
+
+// callerHungUp reports whether err, a server fault, followed the caller
+// hanging up (service.CallerHungUp): a database query canceled with the
+// request, say. That is no server fault: it is logged at info, the trace
+// says so (outcomeHungUp), and the request is answered, to no one,
+// service.StatusClientClosedRequest (499), which its log line and
+// http_requests_total record. It is no server_error, in the log line or in
+// oauth_token_errors_total: anyone can hang up, as often as they like.
+func (s *Server) callerHungUp(c *gin.Context, err *oauth.Error) bool {
+	ctx := c.Request.Context()
+	if !err.ServerFault() || !service.CallerHungUp(ctx) {
+		return false
+	}
+	s.log.InfoContext(ctx, "request canceled by the caller", "route", c.FullPath())
+	if tr := oauth.TraceFrom(ctx); tr != nil {
+		tr.Outcome = outcomeHungUp
+	}
+	c.AbortWithStatus(service.StatusClientClosedRequest)
+	return true
 }
 
 // setRetryAfter tells a client over a rate limit when to try again

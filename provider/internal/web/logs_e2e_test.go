@@ -205,24 +205,57 @@ func TestE2EBadSessionCookieIsQuiet(t *testing.T) {
 
 // TestE2ECallerHangUpLoggedAtInfo: a request whose caller has gone (its
 // context canceled) while the provider asked the store is logged at info,
-// as what it is, not as an ERROR server error.
+// as what it is, not as an ERROR server error; its request line and
+// http_requests_total say 499, not 500 server_error, oauth_token_errors_total
+// counts no server_error, and its trace says the caller hung up (README,
+// "Logs", "Metrics"). Both stores: the store's query sees the cancellation.
 func TestE2ECallerHangUpLoggedAtInfo(t *testing.T) {
-	var log processtest.Buffer
-	srv := providertest.New(t, providertest.Options{LogOutput: &log})
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/oauth/token",
-		strings.NewReader("grant_type=client_credentials&client_id=testclient&client_secret=testsecret"))
-	req.Header.Set("Content-Type", formCT)
-	srv.Config.Handler.ServeHTTP(httptest.NewRecorder(), req)
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		var log processtest.Buffer
+		srv := newServer(providertest.Options{LogOutput: &log})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/oauth/token",
+			strings.NewReader("grant_type=client_credentials&client_id=testclient&client_secret=testsecret"))
+		req.Header.Set("Content-Type", formCT)
+		answer := httptest.NewRecorder()
+		srv.Config.Handler.ServeHTTP(answer, req)
+		requestID := answer.Header().Get("X-Request-Id")
 
-	logged := log.String()
-	if !strings.Contains(logged, "request canceled by the caller") {
-		t.Fatalf("the log does not say the caller hung up:\n%s", logged)
-	}
-	if strings.Contains(logged, "level=ERROR") {
-		t.Errorf("a caller hanging up is logged as an error:\n%s", logged)
-	}
+		logged := log.String()
+		if !regexp.MustCompile(`(?m)^.*level=INFO msg="request canceled by the caller".*request_id=` + requestID).MatchString(logged) {
+			t.Fatalf("the log does not say at info that the caller hung up:\n%s", logged)
+		}
+		if strings.Contains(logged, "level=ERROR") {
+			t.Errorf("a caller hanging up is logged as an error:\n%s", logged)
+		}
+		line := regexp.MustCompile(`(?m)^.*msg=request .*request_id=` + requestID + `$`).FindString(logged)
+		if !strings.Contains(line, " status=499 ") || strings.Contains(line, "error=") {
+			t.Errorf("request line: got %q, want status=499 and no error", line)
+		}
+
+		metrics := getMetrics(t, srv.URL+"/metrics")
+		if got := metricValue(metrics, `http_requests_total{method="POST",route="/oauth/token",status="499"}`); got != "1" {
+			t.Errorf("http_requests_total of the token endpoint with status 499: got %q, want 1", got)
+		}
+		for _, series := range []string{`http_requests_total{method="POST",route="/oauth/token",status="500"}`,
+			`http_requests_total{method="POST",route="/oauth/token",status="503"}`, `oauth_token_errors_total{error="server_error"}`} {
+			if got := metricValue(metrics, series); got != "" {
+				t.Errorf("%s: got %s, want no such series", series, got)
+			}
+		}
+
+		var tr struct {
+			Status  int    `json:"status"`
+			Outcome string `json:"outcome"`
+			Refused bool   `json:"refused"`
+		}
+		getJSON(t, srv.URL+"/debug/trace/"+requestID, &tr)
+		if tr.Status != 499 || tr.Outcome != "the caller hung up before the answer; no server fault" || tr.Refused {
+			t.Errorf("trace: got status %d, outcome %q, refused %v; want 499, that the caller hung up, not refused",
+				tr.Status, tr.Outcome, tr.Refused)
+		}
+	})
 }
 
 // TestE2ELinesOfARequestNameIt: the lines a request logs beside its

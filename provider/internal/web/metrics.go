@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -75,17 +74,15 @@ const errorCodeKey = "oauth.error"
 
 // noteError puts the OAuth error code of an answer on the request's log
 // line, and logs the hidden cause of a server fault: an error, or a warning
-// when the store could not be reached. A caller that hung up (its context
-// canceled) is not a server fault: that is logged at info. A request whose
-// own time ran out (service.TimedOut) is: the store did not answer within it.
+// when the store could not be reached. A request whose own time ran out
+// (service.TimedOut) is a server fault: the store did not answer within
+// it. A caller that hung up is not, and never comes here (callerHungUp).
 func (s *Server) noteError(c *gin.Context, err *oauth.Error) {
 	c.Set(errorCodeKey, err.Code)
 	service.Note(c, "error", string(err.Code))
 	ctx := c.Request.Context()
 	switch {
 	case !err.ServerFault():
-	case errors.Is(err, context.Canceled) || ctx.Err() != nil && !service.TimedOut(ctx):
-		s.log.InfoContext(ctx, "request canceled by the caller", "route", c.FullPath())
 	case err.Code == oauth.ErrTemporarilyUnavailable:
 		s.storeUnavailable(ctx, c.FullPath(), err)
 	default:

@@ -13,6 +13,7 @@ import (
 	"github.com/oauth-reference/provider/internal/i18n"
 	"github.com/oauth-reference/provider/internal/oauth"
 	"github.com/oauth-reference/provider/internal/requestlog"
+	"github.com/oauth-reference/provider/service"
 )
 
 // Traces are kept in memory, bounded: the newest traceCapacity, none
@@ -159,15 +160,19 @@ func (s *Server) fileTrace(c *gin.Context, start time.Time, tr *oauth.Trace) {
 //
 // [RFC 6749 Section 4.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
 func refusedRecord(tr *oauth.Trace, status int) bool {
+	if status == service.StatusClientClosedRequest { // no one was answered (callerHungUp)
+		return false
+	}
 	return tr.WasRefused || status >= http.StatusBadRequest
 }
 
-// The outcomes of a trace whose handlers recorded none (unnamedOutcome).
-// A test finds every constant named outcome… and checks that both
-// catalogues hold it.
+// The outcomes of a trace whose handlers recorded none (unnamedOutcome),
+// and of a request whose caller hung up (callerHungUp). A test finds every
+// constant named outcome… and checks that both catalogues hold it.
 const (
 	outcomeRefused  = "refused without an error code"
 	outcomeAnswered = "answered without a protocol outcome"
+	outcomeHungUp   = "the caller hung up before the answer; no server fault"
 )
 
 // unnamedOutcome is the outcome of a trace whose handlers recorded none: a

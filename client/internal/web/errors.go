@@ -88,6 +88,9 @@ func (a *App) renderPageError(c *gin.Context, err error) {
 		a.renderInternalError(c, "handling the request", err)
 		return
 	}
+	if a.visitorHungUp(c, pe.status) {
+		return
+	}
 	if pe.cause != nil { // shortened: a cause may quote whatever the provider sent
 		a.log.WarnContext(c.Request.Context(), pe.view.Title, "route", c.FullPath(), "err", wirelog.Shorten(pe.cause.Error()))
 	}
@@ -96,8 +99,28 @@ func (a *App) renderPageError(c *gin.Context, err error) {
 
 // renderInternalError logs err and writes a generic 500 page.
 func (a *App) renderInternalError(c *gin.Context, doing string, err error) {
+	if a.visitorHungUp(c, http.StatusInternalServerError) {
+		return
+	}
 	a.log.ErrorContext(c.Request.Context(), doing, "err", err)
 	a.renderError(c, http.StatusInternalServerError, errorView{Title: "Internal error", Message: a.lang(c).T("Something went wrong %s. The details are in the client's log.", a.lang(c).T(doing))})
+}
+
+// visitorHungUp reports whether a page that failed with status, a 5xx,
+// failed because its visitor hung up (service.CallerHungUp): a call to the
+// provider canceled with the visitor's request, which is neither the
+// provider's failing nor the client's. It is then logged at info, not
+// warned of, and the request is answered, to no one,
+// service.StatusClientClosedRequest (499), which its log line and
+// http_requests_total record, as the provider records its own callers'.
+func (a *App) visitorHungUp(c *gin.Context, status int) bool {
+	ctx := c.Request.Context()
+	if status < http.StatusInternalServerError || !service.CallerHungUp(ctx) {
+		return false
+	}
+	a.log.InfoContext(ctx, "request canceled by the caller", "route", c.FullPath())
+	c.AbortWithStatus(service.StatusClientClosedRequest)
+	return true
 }
 
 // grantType is the grant of a token request: what its errors most often

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -71,4 +74,41 @@ func TestE2ERefusedPARShowsTheExchange(t *testing.T) {
 	}
 	mustContain(t, "error page", body, "The pushed authorization request failed", "Pushed authorization request", "401", "invalid_client")
 	mustNotContain(t, "error page", body, "not-the-secret")
+}
+
+// TestE2EVisitorHangsUpDuringPAR: a visitor who hangs up while the client
+// pushes its authorization request cancels the push with the visitor's
+// request. The provider refused nothing: that is logged at info, with no
+// warning, and recorded as 499, not as a 502 (README, "Logs").
+func TestE2EVisitorHangsUpDuringPAR(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	visitor, hangUp := context.WithCancel(context.Background())
+	h.spy.mu.Lock()
+	h.spy.beforePAR = hangUp
+	h.spy.mu.Unlock()
+	answer := httptest.NewRecorder()
+	h.client.Config.Handler.ServeHTTP(answer, httptest.NewRequestWithContext(visitor, http.MethodGet, "/login?par=on", nil))
+	requestID := answer.Header().Get("X-Request-Id")
+
+	logged := h.log.String()
+	if !regexp.MustCompile(`(?m)^.*level=INFO msg="request canceled by the caller".*request_id=` + requestID).MatchString(logged) {
+		t.Errorf("the log does not say at info that the visitor hung up:\n%s", logged)
+	}
+	if regexp.MustCompile(`(?m)^.*level=(WARN|ERROR) .*request_id=` + requestID).MatchString(logged) {
+		t.Errorf("a visitor hanging up is logged as a warning or an error:\n%s", logged)
+	}
+	line := regexp.MustCompile(`(?m)^.*msg=request .*request_id=` + requestID + `$`).FindString(logged)
+	if !strings.Contains(line, " status=499 ") {
+		t.Errorf("request line: got %q, want status=499", line)
+	}
+	_, metrics := h.get(h.client.URL + "/metrics")
+	for series, want := range map[string]bool{
+		`http_requests_total{method="GET",route="/login",status="499"} 1`: true,
+		`route="/login",status="502"`:                                     false,
+	} {
+		if strings.Contains(metrics, series) != want {
+			t.Errorf("/metrics holds %s: got %v, want %v", series, !want, want)
+		}
+	}
 }

@@ -54,7 +54,7 @@ func TestE2EBearerRefusalNamesCheck(t *testing.T) {
 				"the access token is not valid yet (iat or nbf is in the future)", func() string { tok := fresh(""); clock.Advance(-2 * time.Minute); return tok }, "has not expired"},
 			{"a token with a tampered signature (RFC 9068 Section 4)", "JWT of this server", invalid, func() string { return tampered(fresh("")) }, "JWT of this server"},
 			// Not a JWT, so looked up as a refresh token.
-			{"not a JWT (RFC 9068 Section 4)", "JWT of this server", invalid, func() string { return "not-a-token" }, "the token is valid"},
+			{"not a JWT (RFC 9068 Section 4)", "JWT of this server", invalid, func() string { return "not-a-token" }, "the refresh token is known"}, // not a JWT, so introspection looks it up as a refresh token
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				tok := tc.token()

@@ -88,9 +88,9 @@ func TestE2EErrorDescriptionCharset(t *testing.T) {
 				refreshWith(srv, "write"), "scope 'write' was not granted"},
 			{"a registered redirect URI with a quote, a backslash and non-ASCII (RFC 7591 Section 3.2.2)",
 				func(t *testing.T) (*http.Response, string) {
-					return sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", `{"redirect_uris":["http://app.example/\"\\ü"]}`, "")
+					return sendJSON(t, http.MethodPost, srv.URL+"/oauth/register", `{"redirect_uris":["https://app.example/\"\\ü"]}`, "")
 				},
-				"redirect URI 'http://app.example/%22%5C%C3%BC' has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)"},
+				"redirect URI 'https://app.example/%22%5C%C3%BC' has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)"},
 			{"a DPoP proof's htm with a quote, in the challenge and the body (RFC 6750 Section 3)",
 				dpopWithHTM(srv, `G"\ü`), "the DPoP proof's htm 'G%22%5C%C3%BC' is not this request's method GET"},
 		}

@@ -8,7 +8,8 @@ import (
 
 // The glossary: one Taiwan term for each concept, the same in the
 // provider's catalogues, the client's and README.zh-TW.md (TestOneTerm
-// rejects each variant marked "not"):
+// rejects each variant marked "not" in the catalogues; the provider's
+// TestReadmeZhTWGlossary rejects them, and 程序, in README.zh-TW.md):
 //
 //	claims                      宣告 (not 聲明)
 //	trace                       追蹤紀錄 (not 追蹤記錄)

@@ -35,6 +35,7 @@ var strayCitations = []struct {
 	{regexp.MustCompile(`(?i)\bissues?\s+[0-9]`), `the README section, not the issue that asked for it`},
 	{numberAfterSpec, `"Section" between the spec's name and the number`},
 	{regexp.MustCompile(`\bSections?\s+[0-9][0-9.]*\s*(–|-|to)\s*[0-9]`), `each section in full, "RFC 7636 Section 4.1, RFC 7636 Section 4.2": grep for one misses a range`},
+	{regexp.MustCompile(`第\s*[0-9][0-9.、，, ]*\s*節`), `"Section N" after the spec's name, as the Chinese pages and traces cite ("RFC 6749 Section 4.4"), not 第 … 節`},
 }
 
 // numberAfterSpec is a section number right after a spec's name, without
@@ -74,9 +75,10 @@ func blankOut(s string) string {
 }
 
 // citationDocs are the Markdown files the citation rule covers, relative
-// to this package's directory; the README may cite in plain text
-// ("RFC 6749 Section 4.1.3"), but in the same one form.
-var citationDocs = []string{"../README.md", "../docs/SECURITY.md"}
+// to this package's directory; the READMEs may cite in plain text
+// ("RFC 6749 Section 4.1.3"), but in the same one form, the Chinese one
+// too.
+var citationDocs = []string{"../README.md", "../README.zh-TW.md", "../docs/SECURITY.md"}
 
 // TestCitationsHaveOneForm walks every Go file of citationRoots and the
 // Markdown of citationDocs and fails, naming file:line, on each comment
@@ -255,6 +257,8 @@ func TestStrayCitationFormsAreCaught(t *testing.T) {
 		{"RFC 7636 Section 4.1–4.6", true},
 		{"RFC 7636 Sections 4.1-4.6", true},
 		{"RFC 7636 Section 4.1 to 4.6", true},
+		{"RFC 6749 第 4.4 節", true},
+		{"RFC 6749 第 3.2、4.1.3 節", true},
 	} {
 		if got := caught(tt.text); got != tt.want {
 			t.Errorf("%q: caught %t, want %t", tt.text, got, tt.want)

@@ -6,7 +6,7 @@ GO    ?= go
 MODULES := provider client deploytest loadtest interop/mcpsdk
 PKGS    := $(patsubst %,./%/...,$(MODULES))
 
-.PHONY: run build test bench loadtest lint fmt fuzz e2e keys-rotate clean
+.PHONY: run build test bench loadtest lint fmt fuzz e2e keys-rotate clean reset-data
 
 ## run: start the provider, wait for its /readyz, start the client; Ctrl-C stops both (scripts/run.sh)
 run: build
@@ -69,8 +69,18 @@ fmt:
 keys-rotate:
 	$(GO) run ./provider keys rotate
 
+## clean: remove the build output (./bin); the provider's data stays
 clean:
-	rm -rf bin data
+	rm -rf bin
+
+## reset-data: delete ./data, the provider's state: its SQLite database
+## (users' grants, clients, refresh tokens, signing keys) and data/kek, the
+## key that seals the signing keys, also those of a PostgreSQL store run
+## with DATABASE_FALLBACK=data/provider.db: without it that database's
+## keys cannot be opened (stop the provider first)
+reset-data:
+	@echo "deleting ./data: the SQLite database and data/kek, the key-encryption key of the signing keys"
+	rm -rf data
 
 .PHONY: screenshots
 ## screenshots: run the client's browser tests, saving their screenshots in docs/screenshots (the README shows them)

@@ -55,8 +55,9 @@ lint:
 ## fuzz: run every fuzz target for FUZZTIME each (their seed corpora run in make test)
 FUZZTIME ?= 10s
 fuzz:
-	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
-	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	@set -e; pkgs=$$($(GO) list $(PKGS)); for pkg in $$pkgs; do \
+	  list=$$($(GO) test -list '^Fuzz' $$pkg); \
+	  for target in $$(grep '^Fuzz' <<<"$$list" || true); do \
 	    echo "== $$pkg $$target ($(FUZZTIME))"; \
 	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

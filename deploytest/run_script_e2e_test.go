@@ -1,6 +1,8 @@
 package deploytest
 
 import (
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,4 +108,42 @@ func programsOfRun(providerAddr, clientAddr string) []string {
 		}
 	}
 	return left
+}
+
+// TestE2ERunScriptPortsInUse runs scripts/run.sh while the provider's and
+// the client's addresses are already served, as by the programs of a
+// `make run` left open in another terminal: here by a server whose /readyz
+// answers 200, so the health check alone would call the run ready. The
+// script must say that the provider did not start and why, never print
+// where to go, and exit non-zero.
+func TestE2ERunScriptPortsInUse(t *testing.T) {
+	bin := buildBoth(t)
+	providerAddr, clientAddr := processtest.FreeAddr(t), processtest.FreeAddr(t)
+	for _, addr := range []string{providerAddr, clientAddr} {
+		serveReady(t, addr)
+	}
+	p := startIn(t, t.TempDir(), runEnv(bin, providerAddr, clientAddr), "bash", runScript(t))
+	if code := p.Wait(t, 60*time.Second); code == 0 {
+		t.Error("run.sh exited 0, want non-zero")
+	}
+	log := p.Log()
+	if want := "the provider did not start: " + providerAddr + " is in use"; !strings.Contains(log, want) {
+		t.Errorf("the output lacks %q:\n%s", want, log)
+	}
+	if strings.Contains(log, "open http://") {
+		t.Errorf("run.sh said where to go though its programs did not start:\n%s", log)
+	}
+}
+
+// serveReady serves addr until the test ends, answering every request
+// (its /readyz included) with 200.
+func serveReady(t *testing.T, addr string) {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
 }

@@ -127,6 +127,9 @@ await() {
 }
 
 provider_pid= client_pid= provider_keeper= client_keeper=
+# stop [STATUS]: stops the programs this script started, waits for each
+# to end, and exits: with STATUS when given (a program that did not
+# start), else 0 if both exited 0, else with the status of one that did not.
 stop() {
 	trap '' INT TERM
 	echo "stopping (each program finishes its requests in flight, up to 10 s)..."
@@ -141,19 +144,44 @@ stop() {
 		[ "${s:-1}" -eq 0 ] || status=${s:-1}
 	done
 	if [ "$status" -eq 0 ]; then echo "stopped."; else echo "a program exited with status $status"; fi
-	exit "$status"
+	exit "${1:-$status}"
 }
 trap stop INT TERM
 
-# wait_ready NAME: waits up to 30 s for $BIN/NAME's /readyz (its
-# healthcheck); fails if the program exits first.
-wait_ready() {
+# alive NAME: whether the program NAME this script started still runs.
+alive() {
 	local pid_var=$1_pid
+	kill -0 "${!pid_var}" 2>/dev/null
+}
+
+# wait_ready NAME: waits up to 30 s for $BIN/NAME's /readyz (its
+# healthcheck) while the program this script started runs: an answer
+# counts only while that program is alive, as the health check asks the
+# address, whoever listens there. Fails, saying why, if the program exits
+# first or is not ready by then.
+wait_ready() {
 	for _ in $(seq 100); do
-		"$BIN/$1" healthcheck 2>/dev/null && return 0
-		kill -0 "${!pid_var}" 2>/dev/null || return 1
+		alive "$1" || { echo "the $1 did not start: it exited (its log: the [$1] lines above)"; return 1; }
+		"$BIN/$1" healthcheck 2>/dev/null && alive "$1" && return 0
 		sleep 0.3
 	done
+	echo "the $1 did not start: its /readyz was not ready after 30 s (its log: the [$1] lines above)"
+	return 1
+}
+
+# check_free NAME ADDR: fails, saying so, when something already listens
+# on the listen address ADDR of the program NAME (another `make run`,
+# say), which would otherwise answer wait_ready's health check for it. As
+# the health check does, it asks 127.0.0.1 for an address without a host
+# or on every interface.
+check_free() {
+	local host=${2%:*} port=${2##*:}
+	host=${host#\[} host=${host%\]}
+	case $host in "" | 0.0.0.0 | ::) host=127.0.0.1 ;; esac
+	if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+		echo "the $1 did not start: $2 is in use (another \`make run\`?)"
+		return 1
+	fi
 }
 
 # client_origin prints the origin (scheme, host and port) of the client's
@@ -178,10 +206,11 @@ sign_in() {
 	fi
 }
 
+check_free provider "$(setting PROVIDER_ADDR '')" && check_free client "$(setting CLIENT_ADDR '')" || exit 1
 start provider
-wait_ready provider || { await provider; echo "the provider did not start"; exit 1; }
+wait_ready provider || stop 1
 start client
-wait_ready client || { echo "the client did not start"; stop; }
+wait_ready client || stop 1
 echo "open $(client_origin) — sign in as $(sign_in) (Ctrl-C stops both)"
 # running: whether both programs, and the first run of this script (if any:
 # it ends when make is told to stop with SIGTERM), are still there.

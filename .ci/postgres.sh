@@ -8,9 +8,10 @@
 # new temporary directory; fsync is off, since nothing in it has to survive.
 # It keeps running after this script exits;
 #
-#   bash .ci/postgres.sh stop
+#   bash .ci/postgres.sh stop "$TEST_DATABASE_URL"    # or: stop PORT
 #
-# stops every server this script started (and removes their data).
+# stops that server alone (and removes its data): never another one, such
+# as a concurrent CI job's or a developer's long-lived test database.
 #
 # Run as root (CI), it runs PostgreSQL as the "postgres" user, and installs
 # the Debian package first if no PostgreSQL is there. Run as anyone else, it
@@ -51,15 +52,19 @@ as_owner() {
 # port_free reports whether nothing listens on 127.0.0.1:$1.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-stop_all() {
-	local bin f data
-	bin=$(pg_bin)
-	for f in "$state_dir"/oauth-reference-postgres.*; do
-		[[ -e $f ]] || continue
-		data=$(cat "$f")
-		as_owner "$bin/pg_ctl" stop -D "$data" -m fast >&2 || true
-		rm -rf "$(dirname "$data")" "$f"
-	done
+# stop URL|PORT: stops the server that start printed URL for (the one on
+# PORT), found by the file start wrote for its port, and removes its data.
+stop() {
+	local port=${1:-} f data
+	port=${port##*@127.0.0.1:} port=${port%%/*}
+	f=$state_dir/oauth-reference-postgres.$port
+	if [[ ! $port =~ ^[0-9]+$ || ! -e $f ]]; then
+		log "no server this script started for '${1:-}' (${f}); usage: postgres.sh stop URL|PORT"
+		exit 2
+	fi
+	data=$(cat "$f")
+	as_owner "$(pg_bin)/pg_ctl" stop -D "$data" -m fast >&2 || true
+	rm -rf "$(dirname "$data")" "$f"
 }
 
 start() {
@@ -81,15 +86,15 @@ start() {
 		--options="-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$base' \
 			-c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
 	"$bin/createdb" --host=127.0.0.1 --port="$port" --username=postgres "$db" >&2
-	log "started on 127.0.0.1:$port, data in $data; stop with: bash .ci/postgres.sh stop"
+	log "started on 127.0.0.1:$port, data in $data; stop with: bash .ci/postgres.sh stop $port"
 	echo "postgres://postgres@127.0.0.1:$port/$db?sslmode=disable"
 }
 
 case ${1:-start} in
 start) start ;;
-stop) stop_all ;;
+stop) stop "${2:-}" ;;
 *)
-	log "usage: postgres.sh [start|stop]"
+	log "usage: postgres.sh [start | stop URL|PORT]"
 	exit 2
 	;;
 esac

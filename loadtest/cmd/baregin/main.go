@@ -1,7 +1,8 @@
 // Command baregin is the load tool's floor: the same Gin as the provider,
-// with no middleware and three handlers. GET /protected/resource answers a
-// small fixed page: what the provider spends per request beyond this is
-// what its own work costs. POST /oauth/token answers a token response
+// with no middleware and four handlers. GET /protected/resource answers a
+// fixed page, the provider's own once the load tool has sent it (PUT
+// /page): what the provider spends per request beyond this is what its
+// own work costs. POST /oauth/token answers a token response
 // whose token it has just signed with RS256, reading nothing of the
 // request: the least an HTTP server that signs each token can spend, to
 // set the provider's client credentials path beside. POST
@@ -18,9 +19,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,11 +31,40 @@ import (
 	"github.com/oauth-reference/loadtest/internal/baresign"
 )
 
-// page is a small fixed HTML page. The provider's protected page is larger
-// (about 3 KB, its layout's style inline): writing those bytes is part of
-// what a bearer check costs against this floor.
-var page = []byte("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Protected resource</title></head>\n" +
+// defaultPage is the page served until the load tool sends the
+// provider's (PUT /page), so that the bare handler writes as many bytes
+// per request as the provider's bearer check.
+var defaultPage = []byte("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Protected resource</title></head>\n" +
 	"<body><main><h1>Protected resource</h1><p>This page is secured.</p></main></body></html>\n")
+
+// maxPage bounds the page PUT /page accepts.
+const maxPage = 1 << 20
+
+// pageServer serves one page, which PUT /page replaces.
+type pageServer struct{ page atomic.Pointer[[]byte] }
+
+// newPageServer serves defaultPage.
+func newPageServer() *pageServer {
+	s := &pageServer{}
+	s.page.Store(&defaultPage)
+	return s
+}
+
+// serve answers the page.
+func (s *pageServer) serve(c *gin.Context) {
+	c.Data(http.StatusOK, "text/html; charset=utf-8", *s.page.Load())
+}
+
+// replace makes the request's body the page.
+func (s *pageServer) replace(c *gin.Context) {
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxPage))
+	if err != nil || len(body) == 0 {
+		c.Status(http.StatusBadRequest)
+		return
+	}
+	s.page.Store(&body)
+	c.Status(http.StatusNoContent)
+}
 
 // tokenResponse is a token answer's JSON, as the provider writes it
 // (RFC 6749 Section 5.1).
@@ -95,7 +127,9 @@ func run() error {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.GET("/protected/resource", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", page) })
+	pages := newPageServer()
+	r.GET("/protected/resource", pages.serve)
+	r.PUT("/page", pages.replace)
 	r.POST("/oauth/token", func(c *gin.Context) { c.JSON(http.StatusOK, signedToken(sign)) })
 	r.POST("/oauth/introspect", introspect)
 	srv := &http.Server{Addr: os.Getenv("BAREGIN_ADDR"), Handler: r, ReadHeaderTimeout: 5 * time.Second}

@@ -71,3 +71,32 @@ func TestIntrospectAnswersTheProvidersMembers(t *testing.T) {
 		t.Errorf("without a token: got %d, want 400", rec.Code)
 	}
 }
+
+// TestPageServesWhatWasPut: the page starts as the default one and is,
+// after PUT /page, the body put, byte for byte; an empty body is refused.
+func TestPageServesWhatWasPut(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	pages := newPageServer()
+	r.GET("/protected/resource", pages.serve)
+	r.PUT("/page", pages.replace)
+	do := func(method, path, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+		return rec
+	}
+	get := func() string { return do(http.MethodGet, "/protected/resource", "").Body.String() }
+	if got := get(); got != string(defaultPage) {
+		t.Errorf("before any PUT: got %q, want the default page", got)
+	}
+	providers := strings.Repeat("<p>the provider's page</p>", 100)
+	if rec := do(http.MethodPut, "/page", providers); rec.Code != http.StatusNoContent {
+		t.Fatalf("PUT /page: got %d, want 204", rec.Code)
+	}
+	if rec := do(http.MethodPut, "/page", ""); rec.Code != http.StatusBadRequest {
+		t.Errorf("PUT /page without a body: got %d, want 400", rec.Code)
+	}
+	if got := get(); got != providers {
+		t.Errorf("after PUT: got %d bytes, want the %d put", len(got), len(providers))
+	}
+}

@@ -47,3 +47,12 @@ func verifies(public crypto.PublicKey, input, sig []byte) bool {
 	}
 	return false
 }
+
+// TestInputIsAsLongAsTheBenchmarks: the provider's in-process benchmarks
+// sign an input of this length (signingInputSize in
+// provider/internal/web/bench_test.go); change both together.
+func TestInputIsAsLongAsTheBenchmarks(t *testing.T) {
+	if got, want := len(Input), 361; got != want {
+		t.Errorf("len(Input) = %d, want %d, the benchmarks' signingInputSize", got, want)
+	}
+}

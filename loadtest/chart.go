@@ -46,8 +46,10 @@ func (s logScale) x(v float64) float64 {
 	return barLeft + math.Max(0, f)*(barRight-barLeft)
 }
 
-// chartRows are the rows the chart draws: every measured path (the
-// in-process references appear beside the paths they bound).
+// chartRows are the rows the chart draws: every row measured on a store,
+// the paths, their floors and the bare Gin handler's. The references that
+// bareop measures (the signatures, Argon2id) have no row of their own
+// there: each appears as the grey bar under the paths it bounds.
 func chartRows(rep report) []result {
 	var rows []result
 	for _, r := range rep.Results {

@@ -16,7 +16,7 @@ type request func(ctx context.Context, worker int) error
 type window struct {
 	Duration time.Duration // clients send requests at least this long…
 	MinCPU   time.Duration // …and until the server spent this much CPU (at most 4× Duration)
-	Max      int           // and never more than this many requests
+	Max      int           // and never more than this many requests (a safety bound: -max)
 	Workers  int           // client goroutines, each on a keep-alive connection
 }
 
@@ -32,11 +32,11 @@ func measureWindow(ctx context.Context, pid int, db cpuProbe, w window, do reque
 	if err != nil {
 		return measurement{}, err
 	}
-	latencies, err := drive(ctx, pid, w, do)
+	latencies, capped, err := drive(ctx, pid, w, do)
 	if err != nil {
 		return measurement{}, err
 	}
-	after, err := settledCPUTime(pid, maxSettle)
+	after, settled, err := settledCPUTime(pid, maxSettle)
 	if err != nil {
 		return measurement{}, err
 	}
@@ -45,23 +45,38 @@ func measureWindow(ctx context.Context, pid int, db cpuProbe, w window, do reque
 		return measurement{}, err
 	}
 	m := summarize(latencies, after-before, rss)
+	m.Capped, m.Unsettled = capped, !settled
 	if dbAfter, err := probe(ctx, db); dbErr == nil && err == nil {
-		m.DBCPU, m.DBKnown = max(dbAfter-dbBefore, 0), true // a backend may have ended meanwhile
+		m.DBCPU, m.DBKnown = spentByBoth(dbBefore, dbAfter), true
 	}
 	return m, nil
 }
 
+// spentByBoth is the CPU time the processes sampled both before and after
+// spent in between. A backend that ended meanwhile, or started, is left
+// out: its CPU before the window is not known to be outside it.
+func spentByBoth(before, after map[int]time.Duration) time.Duration {
+	var total time.Duration
+	for pid, end := range after {
+		if start, ok := before[pid]; ok {
+			total += end - start
+		}
+	}
+	return total
+}
+
 // probe samples db, if there is one.
-func probe(ctx context.Context, db cpuProbe) (time.Duration, error) {
+func probe(ctx context.Context, db cpuProbe) (map[int]time.Duration, error) {
 	if db == nil {
-		return 0, errors.New("loadtest: no database probe")
+		return nil, errors.New("loadtest: no database probe")
 	}
 	return db(ctx)
 }
 
 // drive runs w.Workers clients that call do until w says stop, and returns
-// every completed request's latency. The first failure stops them all.
-func drive(ctx context.Context, pid int, w window, do request) ([]time.Duration, error) {
+// every completed request's latency, and whether w.Max ended the window
+// (capped). The first failure stops them all.
+func drive(ctx context.Context, pid int, w window, do request) (latencies []time.Duration, capped bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := make(chan struct{})
@@ -70,7 +85,7 @@ func drive(ctx context.Context, pid int, w window, do request) ([]time.Duration,
 		stopAfter(ctx, pid, w)
 	}()
 	var (
-		started  atomic.Int64
+		started  atomic.Int64 // requests begun, or about to be: one more than w.Max means capped
 		wg       sync.WaitGroup
 		failOnce sync.Once
 		failure  error
@@ -90,13 +105,12 @@ func drive(ctx context.Context, pid int, w window, do request) ([]time.Duration,
 	}
 	wg.Wait()
 	if failure != nil {
-		return nil, failure
+		return nil, false, failure
 	}
-	var all []time.Duration
 	for _, l := range perWorker {
-		all = append(all, l...)
+		latencies = append(latencies, l...)
 	}
-	return all, nil
+	return latencies, started.Load() > int64(w.Max), nil
 }
 
 // stopAfter returns once w.Duration has passed and process pid has spent

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +22,8 @@ type tool struct {
 	bins     binaries
 	cpu      int                   // the CPU every server is pinned to
 	dir      string                // scratch space: binaries, logs, the SQLite store
-	refs     map[string]windowFunc // one window of each reference, by name
+	refs     map[string]windowFunc // one window of each reference (and floor), by name
+	bareGin  string                // the bare Gin handler's base URL
 	progress io.Writer
 }
 
@@ -31,7 +34,8 @@ type path struct {
 	Alg       string // the ACCESS_TOKEN_SIGNING_ALG of the provider it runs on
 	Reference string // a key of the references map
 	Do        func(*oauthClient, context.Context, int) error
-	Login     bool // run by the login workers
+	Login     bool   // run by the login workers
+	Floor     string // the floor measured in the same rounds ("" for none), a key of the references map
 }
 
 // keyMemory selects the memory check in -paths.
@@ -49,13 +53,13 @@ const keyIntrospection = "introspection"
 // provider they need; RS256, the default, carries the paths that sign
 // nothing new).
 var paths = []path{
-	{keyCCRS256, ccPath("RS256"), "RS256", signRef("RS256"), (*oauthClient).clientCredentials, false},
-	{"bearer", pathBearer, "RS256", pathBareGin, (*oauthClient).resource, false},
-	{keyIntrospection, pathIntrospection, "RS256", pathBareGin, (*oauthClient).introspect, false},
-	{"userinfo", pathUserinfo, "RS256", pathBareGin, (*oauthClient).userinfo, false},
-	{"login", pathLogin, "RS256", refArgon2id, (*oauthClient).loginFlow, true},
-	{"cc-es256", ccPath("ES256"), "ES256", signRef("ES256"), (*oauthClient).clientCredentials, false},
-	{"cc-eddsa", ccPath("EdDSA"), "EdDSA", signRef("EdDSA"), (*oauthClient).clientCredentials, false},
+	{keyCCRS256, ccPath("RS256"), "RS256", signRef("RS256"), (*oauthClient).clientCredentials, false, pathSignedFloor},
+	{"bearer", pathBearer, "RS256", pathBareGin, (*oauthClient).resource, false, ""},
+	{keyIntrospection, pathIntrospection, "RS256", pathBareGin, (*oauthClient).introspect, false, pathIntrospectionFloor},
+	{"userinfo", pathUserinfo, "RS256", pathBareGin, (*oauthClient).userinfo, false, ""},
+	{"login", pathLogin, "RS256", refArgon2id, (*oauthClient).loginFlow, true, ""},
+	{"cc-es256", ccPath("ES256"), "ES256", signRef("ES256"), (*oauthClient).clientCredentials, false, ""},
+	{"cc-eddsa", ccPath("EdDSA"), "EdDSA", signRef("EdDSA"), (*oauthClient).clientCredentials, false, ""},
 }
 
 // pathKeys are the names -paths accepts.
@@ -88,7 +92,7 @@ func (t *tool) startReferences(ctx context.Context) (map[string]windowFunc, func
 	c := newOAuthClient(bare.Base, w.Workers)
 	c.tokens = make([]string, w.Workers)
 	for i := range c.tokens {
-		c.tokens[i] = rand.Text() // the floor reads no token, but gets a header of the same size
+		c.tokens[i] = tokenSized() // it reads no token, but gets an Authorization header of the provider's size
 	}
 	refs[pathBareGin] = func(ctx context.Context) (measurement, error) {
 		return measureWindow(ctx, bare.PID(), nil, w, c.resource)
@@ -104,6 +108,7 @@ func (t *tool) startReferences(ctx context.Context) (map[string]windowFunc, func
 	refs[pathIntrospectionFloor] = func(ctx context.Context) (measurement, error) {
 		return measureWindow(ctx, bare.PID(), nil, w, floor.introspect)
 	}
+	t.bareGin = bare.Base
 	return refs, func() { bare.stop(); ops.stop() }, nil
 }
 
@@ -117,22 +122,24 @@ func tokenSized() string {
 }
 
 // startBareGin starts the bare Gin handler's server, pinned to the
-// providers' CPU; it runs beside them for the whole run.
+// providers' CPU, with their heap goal (referenceGOGC); it runs beside
+// them for the whole run.
 func (t *tool) startBareGin(ctx context.Context) (*server, error) {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
 	}
-	env := []string{"BAREGIN_ADDR=" + addr}
+	env := []string{"BAREGIN_ADDR=" + addr, referenceGOGC}
 	return startServer(ctx, t.bins.BareGin, t.dir, "baregin", env, "http://"+addr, "/protected/resource", t.cpu)
 }
 
 // pooledReference is the row of the reference named name: its windows
-// beside each of results, all together.
+// beside each of results, all together (a floor's row shares its path's,
+// counted once).
 func pooledReference(name string, results []result) result {
 	row := result{Path: name}
 	for _, r := range results {
-		if r.Reference == name {
+		if r.Reference == name && r.FloorOf == "" {
 			row.Windows = append(row.Windows, r.RefWindows...)
 		}
 	}
@@ -187,6 +194,9 @@ func (t *tool) pass(ctx context.Context, st store) ([]result, []flatness, error)
 				if err := c.prepare(ctx, t.opts.Window.Workers); err != nil {
 					return err
 				}
+				if err := t.copyProviderPage(ctx, c); err != nil {
+					return err
+				}
 			}
 			rows, err := t.measurePaths(ctx, p, db, c, st, todo)
 			results = append(results, rows...)
@@ -206,6 +216,18 @@ func (t *tool) pass(ctx context.Context, st store) ([]result, []flatness, error)
 		results = append([]result{bare}, results...)
 	}
 	return results, mem, nil
+}
+
+// copyProviderPage has the bare Gin handler answer the page the provider's
+// bearer check answers c's tokens, so that both write as many bytes.
+func (t *tool) copyProviderPage(ctx context.Context, c *oauthClient) error {
+	page, err := call(c.http, c.bearerGet(ctx, "/protected/resource", c.tokens[0]), http.StatusOK)
+	if err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, t.bareGin+"/page", bytes.NewReader(page)) // the URL is ours
+	_, err = call(c.http, req, http.StatusNoContent)
+	return err
 }
 
 // selectedPaths are the paths -paths selects that run on the provider of alg.
@@ -236,60 +258,57 @@ func (t *tool) withProvider(ctx context.Context, st store, alg, addr string, c *
 func (t *tool) measurePaths(ctx context.Context, p *server, db cpuProbe, c *oauthClient, st store, todo []path) ([]result, error) {
 	var results []result
 	for _, pa := range todo {
-		r, err := t.measurePath(ctx, p, db, c, st, pa)
+		rows, err := t.measurePath(ctx, p, db, c, st, pa)
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", pa.Name, st.Name, err)
 		}
-		t.logf("%-48s %-10s %s per CPU-second, %s %s", pa.Name, st.Name, formatRate(r.PerCPUSecond()),
-			formatSpread(r.Ratio()), pa.Reference)
-		results = append(results, r)
+		for _, r := range rows {
+			t.logf("%-48s %-10s %s per CPU-second, %s %s", r.Path, st.Name, formatRate(r.PerCPUSecond()),
+				formatSpread(r.Ratio()), r.Reference)
+		}
+		results = append(results, rows...)
 	}
 	return results, nil
 }
 
 // measurePath measures pa on provider p in t.opts.rounds() rounds, each a
-// window of pa and one of its reference (after a warm-up window of each,
-// not counted: connections open, caches fill, the heap grows to its
-// working size).
-func (t *tool) measurePath(ctx context.Context, p *server, db cpuProbe, c *oauthClient, st store, pa path) (result, error) {
+// window of pa, one of its reference and one of its floor if it has one
+// (after a warm-up window of each, not counted: connections open, caches
+// fill, the heap grows to its working size). It returns pa's row, then
+// its floor's.
+func (t *tool) measurePath(ctx context.Context, p *server, db cpuProbe, c *oauthClient, st store, pa path) ([]result, error) {
 	w := t.opts.roundWindow()
 	if pa.Login {
 		w.Workers = t.opts.LoginWorkers
 	}
 	do := func(ctx context.Context, worker int) error { return pa.Do(c, ctx, worker) }
 	window := func(ctx context.Context) (measurement, error) { return measureWindow(ctx, p.PID(), db, w, do) }
-	refs, windows, err := t.beside(ctx, t.refs[pa.Reference], window)
-	if err != nil {
-		return result{}, err
+	funcs := []windowFunc{t.refs[pa.Reference], window}
+	if pa.Floor != "" {
+		funcs = append(funcs, t.refs[pa.Floor])
 	}
-	return result{Path: pa.Name, Store: st.Name, Windows: windows, Reference: pa.Reference, RefWindows: refs,
-		Goal: goalFor(pa.Name, st.Name)}, nil
+	windows, err := t.beside(ctx, funcs)
+	if err != nil {
+		return nil, err
+	}
+	row := result{Path: pa.Name, Store: st.Name, Windows: windows[1], Reference: pa.Reference, RefWindows: windows[0],
+		Goal: goalFor(pa.Name, st.Name)}
+	if pa.Floor == "" {
+		return []result{row}, nil
+	}
+	floor := result{Path: pa.Floor, Store: st.Name, Windows: windows[2], Reference: pa.Reference, RefWindows: windows[0], FloorOf: pa.Name}
+	return []result{row, floor}, nil
 }
 
-// beside measures window in t.opts.rounds() rounds beside ref, after a
+// beside measures funcs in t.opts.rounds() rounds (interleave), after a
 // warm-up window of each.
-func (t *tool) beside(ctx context.Context, ref, window windowFunc) (refs, windows []measurement, err error) {
-	for _, warmUp := range []windowFunc{ref, window} {
+func (t *tool) beside(ctx context.Context, funcs []windowFunc) ([][]measurement, error) {
+	for _, warmUp := range funcs {
 		if _, err := warmUp(ctx); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return interleave(ctx, t.opts.rounds(), ref, window)
-}
-
-// floor measures the row name, a bare Gin handler doing the least a
-// path's request needs, beside the reference ref: the share of ref that any
-// HTTP server doing that keeps on this machine, to read the provider's path
-// against (README, "Performance"): signing an RS256 token beside the bare
-// signature, answering an introspection beside the bare handler's page.
-func (t *tool) floor(ctx context.Context, name, ref string) (result, error) {
-	refs, windows, err := t.beside(ctx, t.refs[ref], t.refs[name])
-	if err != nil {
-		return result{}, err
-	}
-	r := result{Path: name, Windows: windows, Reference: ref, RefWindows: refs}
-	t.logf("%-48s %-10s %s per CPU-second, %s %s", r.Path, "—", formatRate(r.PerCPUSecond()), formatSpread(r.Ratio()), ref)
-	return r, nil
+	return interleave(ctx, t.opts.rounds(), funcs...)
 }
 
 // maxMemoryPhase bounds each phase of the memory check in time.
@@ -315,7 +334,7 @@ func (t *tool) flatMemory(ctx context.Context, p *server, c *oauthClient, st sto
 // the store's rows.
 func (t *tool) memoryPhase(ctx context.Context, p *server, c *oauthClient, st store, cycles int) (ran int, rss, rows int64, err error) {
 	w := window{Duration: maxMemoryPhase, Max: cycles, Workers: t.opts.Window.Workers}
-	latencies, err := drive(ctx, p.PID(), w, c.cycle)
+	latencies, _, err := drive(ctx, p.PID(), w, c.cycle) // the phase ends at its cycles
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("memory check on %s: %w", st.Name, err)
 	}

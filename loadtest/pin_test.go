@@ -1,8 +1,10 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -46,5 +48,54 @@ func TestStartPinnedPinsTheChildAlone(t *testing.T) {
 		if err := checkPinned(free, cpu); err == nil {
 			t.Error("a child started without pinning: checkPinned found it pinned")
 		}
+	}
+}
+
+// TestPinLoadToolFreesTheServersCPU: after pinLoadTool, no thread of this
+// process may run on the servers' CPU (when there is another CPU to run on).
+func TestPinLoadToolFreesTheServersCPU(t *testing.T) {
+	cpu, err := serverCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var own unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &own); err != nil {
+		t.Fatal(err)
+	}
+	if own.Count() < 2 {
+		t.Skip("one CPU: the load tool shares it with the server")
+	}
+	t.Cleanup(func() { setEveryThread(t, &own) })
+	if err := pinLoadTool(cpu); err != nil {
+		t.Fatal(err)
+	}
+	for _, tid := range threads(t) {
+		var mask unix.CPUSet
+		if err := unix.SchedGetaffinity(tid, &mask); err == nil && mask.IsSet(cpu) {
+			t.Errorf("thread %d may still run on CPU %d", tid, cpu)
+		}
+	}
+}
+
+// threads are the ids of this process's threads.
+func threads(t *testing.T) []int {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tids []int
+	for _, task := range tasks {
+		if tid, err := strconv.Atoi(task.Name()); err == nil {
+			tids = append(tids, tid)
+		}
+	}
+	return tids
+}
+
+// setEveryThread gives every thread of this process the CPUs of mask.
+func setEveryThread(t *testing.T, mask *unix.CPUSet) {
+	for _, tid := range threads(t) {
+		_ = unix.SchedSetaffinity(tid, mask) // a thread may have exited meanwhile
 	}
 }

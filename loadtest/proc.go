@@ -37,7 +37,8 @@ const (
 )
 
 // settledCPUTime is process pid's CPU time once it has gone idle, waiting
-// at most limit. Read at the end of a window it charges the window with
+// at most limit; settled is false when limit ran out first (the time is
+// then the last reading, and the table notes the window). Read at the end of a window it charges the window with
 // the work a process defers until it has nothing else to do (Go's garbage
 // collector finishes a cycle on an idle CPU), which would otherwise run
 // uncounted beside the next window, another process's. Idle is two ticks
@@ -45,17 +46,17 @@ const (
 // which no thread is runnable: a process waiting for the CPU spends none
 // meanwhile, and one tick alone can fall in a moment a busy thread waits
 // for something else than the CPU (a page from the disk: state D).
-func settledCPUTime(pid int, limit time.Duration) (time.Duration, error) {
+func settledCPUTime(pid int, limit time.Duration) (cpu time.Duration, settled bool, err error) {
 	last, err := cpuTime(pid)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	idleTicks := 0
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
 		time.Sleep(settleTick)
 		now, err := cpuTime(pid)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if now-last <= settleTick/100 && !runnable(pid) {
 			idleTicks++
@@ -63,11 +64,11 @@ func settledCPUTime(pid int, limit time.Duration) (time.Duration, error) {
 			idleTicks = 0
 		}
 		if idleTicks == 2 {
-			return now, nil
+			return now, true, nil
 		}
 		last = now
 	}
-	return last, nil
+	return last, false, nil
 }
 
 // runnable reports whether a thread of process pid is running or waiting

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -121,9 +123,9 @@ func TestSettledCPUTimeWaitsForIdle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	settled, err := settledCPUTime(cmd.Process.Pid, 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
+	settled, ok, err := settledCPUTime(cmd.Process.Pid, 20*time.Second)
+	if err != nil || !ok {
+		t.Fatalf("got settled %v, %v; want the process to go idle within 20 s", ok, err)
 	}
 	time.Sleep(50 * time.Millisecond)
 	later, err := cpuTime(cmd.Process.Pid)
@@ -133,4 +135,60 @@ func TestSettledCPUTimeWaitsForIdle(t *testing.T) {
 	if settled < 5*time.Millisecond || later-settled > time.Millisecond {
 		t.Errorf("settled at %v, then %v: want the loop's CPU (milliseconds of it) and no more after", settled, later)
 	}
+}
+
+// pausingChildEnv makes this test binary, run as a child, the process of
+// TestSettledCPUTimeWaitsThroughAPause (runPausingChild).
+const pausingChildEnv = "LOADTEST_PAUSING_CHILD"
+
+// TestSettledCPUTimeWaitsThroughAPause: a process that works in bursts of
+// 3 ms with pauses of 1.5 ms between them (state S, not runnable) is not
+// taken as idle during a pause, which one idle tick of 1 ms would do; it
+// is read once its last burst is done.
+func TestSettledCPUTimeWaitsThroughAPause(t *testing.T) {
+	if os.Getenv(pausingChildEnv) != "" {
+		runPausingChild()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSettledCPUTimeWaitsThroughAPause$")
+	cmd.Env = append(os.Environ(), pausingChildEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() || lines.Text() != "working" {
+		t.Fatalf("the child said %q, want working", lines.Text())
+	}
+	settled, ok, err := settledCPUTime(cmd.Process.Pid, 20*time.Second)
+	if err != nil || !ok {
+		t.Fatalf("got settled %v, %v; want the child to go idle within 20 s", ok, err)
+	}
+	if !lines.Scan() || lines.Text() != "done" {
+		t.Fatalf("the child said %q, want done", lines.Text())
+	}
+	later, err := cpuTime(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later-settled > time.Millisecond {
+		t.Errorf("settled at %v, but the child went on to %v: a pause was taken for idle", settled, later)
+	}
+}
+
+// runPausingChild works 3 ms, pauses 1.5 ms, twenty times, then says so
+// and sleeps until it is killed.
+func runPausingChild() {
+	fmt.Println("working")
+	for range 20 {
+		for start := time.Now(); time.Since(start) < 3*time.Millisecond; {
+		}
+		time.Sleep(1500 * time.Microsecond)
+	}
+	fmt.Println("done")
+	time.Sleep(time.Minute)
 }

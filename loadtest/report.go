@@ -36,6 +36,7 @@ type result struct {
 	Windows    []measurement // its window of each round (a reference's row: every window it was measured in)
 	Reference  string        // what it is compared with ("" for none)
 	RefWindows []measurement // the reference's window of each round, RefWindows[i] beside Windows[i]
+	FloorOf    string        // a floor's row: the path measured in the same rounds, whose RefWindows these are
 	Goal       goal
 }
 
@@ -147,6 +148,10 @@ func writeTable(w io.Writer, rep report) error {
 			formatSpread(r.Ratio()), formatLatency(s.P50), formatLatency(s.P99), formatBytes(s.RSS),
 			perRequest(s), orDash(r.Goal.Text), verdict(r, rep.Results))
 	}
+	if lines := floorLines(rep.Results); len(lines) > 0 {
+		fmt.Fprintf(&b, "\n%s\n", strings.Join(lines, "\n"))
+	}
+	fmt.Fprintf(&b, "\n%s\n", windowNote(rep.Results))
 	for _, f := range rep.Memory {
 		fmt.Fprintf(&b, "\nMemory, %s: RSS %s after %s warm-up cycles, %s after %s more: %+.1f %% (target within ±%.0f %%) %s; "+
 			"store rows %s → %s %s\n",
@@ -159,6 +164,52 @@ func writeTable(w io.Writer, rep report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// floorLines say how much of its floor each path with one keeps: the
+// median of the rounds' ratios, the path's window over the floor's of the
+// same round.
+func floorLines(results []result) []string {
+	var lines []string
+	for _, floor := range results {
+		for _, r := range results {
+			if floor.FloorOf == r.Path && floor.Store == r.Store {
+				lines = append(lines, fmt.Sprintf("%s on %s: %s of %s, measured in the same rounds.",
+					r.Path, r.Store, formatSpread(spreadOf(roundRatios(r.Windows, floor.Windows))), floor.Path))
+			}
+		}
+	}
+	return lines
+}
+
+// windowNote says how many windows of each row -max ended, and after how
+// many the server did not go idle within maxSettle (its CPU after that
+// went into no window), or that every window ended as it should.
+func windowNote(results []result) string {
+	var notes []string
+	for _, r := range results {
+		capped, unsettled := 0, 0
+		for _, w := range r.Windows {
+			capped += btoi(w.Capped)
+			unsettled += btoi(w.Unsettled)
+		}
+		if capped+unsettled > 0 {
+			notes = append(notes, fmt.Sprintf("%s on %s: %d of %d ended by -max, %d not idle within %v",
+				r.Path, orDash(r.Store), capped, len(r.Windows), unsettled, maxSettle))
+		}
+	}
+	if len(notes) == 0 {
+		return fmt.Sprintf("Windows: every one ended on its time and CPU bounds, and its server went idle within %v after it.", maxSettle)
+	}
+	return "Windows: " + strings.Join(notes, "; ") + "."
+}
+
+// btoi is 1 for true, 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // reference is the reference column: its name and figure.

@@ -107,3 +107,29 @@ func TestTargetRate(t *testing.T) {
 		}
 	}
 }
+
+// TestFloorLinesReadThePathAgainstItsOwnRounds: a path's share of its
+// floor is the median of the rounds' ratios, on its own store.
+func TestFloorLinesReadThePathAgainstItsOwnRounds(t *testing.T) {
+	path := row(pathIntrospection, "SQLite", 300, pathBareGin, 1000)
+	floor := row(pathIntrospectionFloor, "SQLite", 400, pathBareGin, 1000)
+	floor.FloorOf = pathIntrospection
+	other := row(pathIntrospection, "PostgreSQL", 100, pathBareGin, 1000)
+	lines := floorLines([]result{path, floor, other})
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "introspection on SQLite: 0.75× ") {
+		t.Errorf("got %q, want one line: introspection on SQLite: 0.75× of its floor", lines)
+	}
+}
+
+// TestWindowNoteCountsCappedAndUnsettledWindows: a window -max ended and
+// one whose server did not go idle are counted on their row.
+func TestWindowNoteCountsCappedAndUnsettledWindows(t *testing.T) {
+	r := row(pathBearer, "SQLite", 1000, pathBareGin, 2000)
+	r.Windows = append(r.Windows, measurement{Capped: true}, measurement{Unsettled: true})
+	if got, want := windowNote([]result{r}), "bearer check (/protected/resource) on SQLite: 1 of 3 ended by -max, 1 not idle within 50ms"; !strings.Contains(got, want) {
+		t.Errorf("got %q, want it to say %q", got, want)
+	}
+	if got := windowNote([]result{row(pathBearer, "SQLite", 1000, pathBareGin, 2000)}); !strings.Contains(got, "every one ended") {
+		t.Errorf("no window capped or unsettled: got %q", got)
+	}
+}

@@ -2,32 +2,30 @@ package main
 
 import "context"
 
-// interleave measures a path and its reference in rounds: each round is one
-// window of each, back to back on the same CPU, so both meet the same load
-// of the machine, which on a shared machine drifts by ±15 % within
-// minutes. The reference goes first in even rounds and second in odd ones,
-// so a load that rises or falls steadily through the rounds favours
-// neither. It returns the windows in round order: refs[i] beside paths[i].
-func interleave(ctx context.Context, rounds int, ref, path windowFunc) (refs, paths []measurement, err error) {
-	for i := range rounds {
-		first, second := ref, path
-		if i%2 == 1 {
-			first, second = path, ref
-		}
-		a, err := first(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		b, err := second(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		if i%2 == 1 {
-			a, b = b, a
-		}
-		refs, paths = append(refs, a), append(paths, b)
+// interleave measures a path, its reference (and its floor) in rounds:
+// each round is one window of each, back to back on the same CPU, so all
+// meet the same load of the machine, which on a shared machine drifts by
+// ±15 % within minutes. They run in the order given in even rounds and in
+// the reverse order in odd ones, so a load that rises or falls steadily
+// through the rounds favours none. It returns each one's windows in round
+// order: windows[j][i] is windowFuncs[j]'s in round i.
+func interleave(ctx context.Context, rounds int, windowFuncs ...windowFunc) (windows [][]measurement, err error) {
+	windows = make([][]measurement, len(windowFuncs))
+	for j := range windowFuncs {
+		windows[j] = make([]measurement, rounds)
 	}
-	return refs, paths, nil
+	for i := range rounds {
+		for k := range windowFuncs {
+			j := k
+			if i%2 == 1 {
+				j = len(windowFuncs) - 1 - k
+			}
+			if windows[j][i], err = windowFuncs[j](ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return windows, nil
 }
 
 // roundRatios are the path's figure divided by its reference's, round by

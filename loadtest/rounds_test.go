@@ -31,10 +31,11 @@ func TestInterleaveAlternatesTheOrderOfEachRound(t *testing.T) {
 	var log []string
 	ref := fakeWindows("ref", &log, 100, 200, 300, 400)
 	path := fakeWindows("path", &log, 10, 20, 30, 40)
-	refs, paths, err := interleave(t.Context(), 4, ref, path)
+	windows, err := interleave(t.Context(), 4, ref, path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	refs, paths := windows[0], windows[1]
 	if want := []string{"ref", "path", "path", "ref", "ref", "path", "path", "ref"}; !slices.Equal(log, want) {
 		t.Errorf("order: got %v, want %v", log, want)
 	}
@@ -46,11 +47,30 @@ func TestInterleaveAlternatesTheOrderOfEachRound(t *testing.T) {
 	}
 }
 
+// TestInterleaveReversesThreeWindowsInOddRounds: with a floor, the path
+// stays in the middle and the reference and the floor take turns first.
+func TestInterleaveReversesThreeWindowsInOddRounds(t *testing.T) {
+	var log []string
+	ref := fakeWindows("ref", &log, 100, 200)
+	path := fakeWindows("path", &log, 10, 20)
+	floor := fakeWindows("floor", &log, 1, 2)
+	windows, err := interleave(t.Context(), 2, ref, path, floor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ref", "path", "floor", "floor", "path", "ref"}; !slices.Equal(log, want) {
+		t.Errorf("order: got %v, want %v", log, want)
+	}
+	if got := windows[2][1].Requests; got != 2 {
+		t.Errorf("the floor's window of round 2: got %d requests, want 2", got)
+	}
+}
+
 func TestInterleaveStopsAtTheFirstError(t *testing.T) {
 	var log []string
 	ref := fakeWindows("ref", &log, 100)
 	path := fakeWindows("path", &log, 10, 20)
-	if _, _, err := interleave(t.Context(), 2, ref, path); err == nil {
+	if _, err := interleave(t.Context(), 2, ref, path); err == nil {
 		t.Error("the reference failed in round 2: got no error")
 	}
 	if want := []string{"ref", "path", "path", "ref"}; !slices.Equal(log, want) {
@@ -89,9 +109,12 @@ func TestRoundRatiosSkipRoundsWithoutAFigure(t *testing.T) {
 	}
 }
 
+// TestRoundWindowSharesTheDuration: the rounds share -duration, but each
+// window keeps the whole of -max, so more rounds do not cut the fast
+// windows short of -min-cpu.
 func TestRoundWindowSharesTheDuration(t *testing.T) {
 	o := options{Window: window{Duration: 5 * time.Second, MinCPU: time.Millisecond, Max: 1000, Workers: 4}, Alternation: 500 * time.Millisecond}
-	want := window{Duration: 500 * time.Millisecond, MinCPU: time.Millisecond, Max: 200, Workers: 4}
+	want := window{Duration: 500 * time.Millisecond, MinCPU: time.Millisecond, Max: 1000, Workers: 4}
 	if got, rounds := o.roundWindow(), o.rounds(); got != want || rounds != 5 {
 		t.Errorf("got %d rounds of %+v, want 5 of %+v", rounds, got, want)
 	}

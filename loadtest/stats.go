@@ -20,12 +20,14 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // measurement is one path's window: what the clients completed and what
 // the server process spent on it.
 type measurement struct {
-	Requests int           // requests (or login flows) completed in the window
-	CPU      time.Duration // the server's utime+stime over the window
-	P50, P99 time.Duration // latency seen by the clients
-	RSS      int64         // the server's resident set size at the window's end
-	DBCPU    time.Duration // PostgreSQL's processes serving the server, over the window…
-	DBKnown  bool          // …when they could be measured
+	Requests  int           // requests (or login flows) completed in the window
+	CPU       time.Duration // the server's utime+stime over the window
+	P50, P99  time.Duration // latency seen by the clients
+	RSS       int64         // the server's resident set size at the window's end
+	DBCPU     time.Duration // PostgreSQL's processes serving the server, over the window…
+	DBKnown   bool          // …when they could be measured
+	Capped    bool          // the window ended at -max requests, before its time and CPU bounds
+	Unsettled bool          // the server was not idle within maxSettle after the window
 }
 
 // PerCPUSecond is requests per second of server CPU: the figure every

@@ -108,33 +108,35 @@ func newSchema(ctx context.Context, serverURL, name string) (store, func(), erro
 	return store{Name: "PostgreSQL", DatabaseURL: u.String(), App: name}, drop, nil
 }
 
-// cpuProbe returns a CPU time spent so far outside the server process.
-type cpuProbe func(context.Context) (time.Duration, error)
+// cpuProbe returns the CPU time spent so far by each process (by pid)
+// that works for the server outside its own.
+type cpuProbe func(context.Context) (map[int]time.Duration, error)
 
 // backendCPU is the probe of the PostgreSQL server processes that serve
 // the provider's connections (those named app), found through db: what
 // the database spends on the provider's behalf. It fails when they do not
 // run on this machine (a remote or containerised server), which the
-// table then shows as unknown.
+// table then shows as unknown. A window counts only the backends present
+// at both its ends (spentByBoth).
 func backendCPU(db *sql.DB, app string) cpuProbe {
-	return func(ctx context.Context) (time.Duration, error) {
+	return func(ctx context.Context) (map[int]time.Duration, error) {
 		pids, err := queryStrings(ctx, db, "SELECT pid::text FROM pg_stat_activity WHERE application_name = $1", app)
 		if err != nil || len(pids) == 0 {
-			return 0, fmt.Errorf("loadtest: no PostgreSQL backend serves the provider (%v)", err)
+			return nil, fmt.Errorf("loadtest: no PostgreSQL backend serves the provider (%v)", err)
 		}
-		var total time.Duration
+		cpus := map[int]time.Duration{}
 		for _, p := range pids {
 			pid, _ := strconv.Atoi(p) // pg_stat_activity's pid is an integer
 			comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 			if err != nil || !strings.HasPrefix(string(comm), "postgres") {
-				return 0, fmt.Errorf("loadtest: PostgreSQL backend %d is not a process of this machine", pid)
+				return nil, fmt.Errorf("loadtest: PostgreSQL backend %d is not a process of this machine", pid)
 			}
 			cpu, err := cpuTime(pid)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
-			total += cpu
+			cpus[pid] = cpu
 		}
-		return total, nil
+		return cpus, nil
 	}
 }

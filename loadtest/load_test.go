@@ -36,3 +36,15 @@ func TestDriveStopsAtDuration(t *testing.T) {
 		t.Errorf("took %v for %d requests, capped %v; want at least %v, some requests, not capped", took, len(latencies), capped, w.Duration)
 	}
 }
+
+// TestSpentByBothCountsOnlyBackendsSampledTwice: of three PostgreSQL
+// backends, only the one in both samples counts; one that ended mid-window
+// (only before) or started in it (only after) would add CPU time the
+// window did not spend, or take away time it did.
+func TestSpentByBothCountsOnlyBackendsSampledTwice(t *testing.T) {
+	before := map[int]time.Duration{1: 10 * time.Second, 2: 30 * time.Second}
+	after := map[int]time.Duration{1: 12 * time.Second, 3: 50 * time.Second}
+	if got, want := spentByBoth(before, after), 2*time.Second; got != want {
+		t.Errorf("spentByBoth = %v; want %v, pid 1's time alone", got, want)
+	}
+}

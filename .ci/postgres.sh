@@ -4,14 +4,19 @@
 #   TEST_DATABASE_URL=$(bash .ci/postgres.sh) go test ./internal/store/...
 #
 # The server listens on 127.0.0.1 only, on the first free port from
-# $PGPORT_START (default 55432), with trust authentication and its data in a
-# new temporary directory; fsync is off, since nothing in it has to survive.
-# It keeps running after this script exits;
+# $PGPORT_START (default 55432), with trust authentication; fsync is off,
+# since nothing in it has to survive. Its data is in
+# $TMPDIR/oauth-reference-postgres.PORT, a directory made with mkdir before
+# initdb runs: mkdir fails when the directory exists, so two jobs starting
+# at once cannot both claim a port, and the second moves on to the next.
+# The server keeps running after this script exits;
 #
 #   bash .ci/postgres.sh stop "$TEST_DATABASE_URL"    # or: stop PORT
 #
-# stops that server alone (and removes its data): never another one, such
-# as a concurrent CI job's or a developer's long-lived test database.
+# stops that server alone (and removes its data, releasing the port): never
+# another one, such as a concurrent CI job's or a developer's long-lived
+# test database. When pg_ctl cannot stop it, stop says so, keeps the data
+# and exits 1.
 #
 # Run as root (CI), it runs PostgreSQL as the "postgres" user, and installs
 # the Debian package first if no PostgreSQL is there. Run as anyone else, it
@@ -52,40 +57,58 @@ as_owner() {
 # port_free reports whether nothing listens on 127.0.0.1:$1.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# claim_dir is the directory that holds the data of the server on port $1:
+# whoever made it owns that port.
+claim_dir() { echo "$state_dir/oauth-reference-postgres.$1"; }
+
 # stop URL|PORT: stops the server that start printed URL for (the one on
-# PORT), found by the file start wrote for its port, and removes its data.
+# PORT), found by the directory start claimed for its port, and removes its
+# data.
 stop() {
-	local port=${1:-} f data
+	local port=${1:-} base
 	port=${port##*@127.0.0.1:} port=${port%%/*}
-	f=$state_dir/oauth-reference-postgres.$port
-	if [[ ! $port =~ ^[0-9]+$ || ! -e $f ]]; then
-		log "no server this script started for '${1:-}' (${f}); usage: postgres.sh stop URL|PORT"
+	base=$(claim_dir "$port")
+	if [[ ! $port =~ ^[0-9]+$ || ! -d $base/data ]]; then
+		log "no server this script started for '${1:-}' (${base}); usage: postgres.sh stop URL|PORT"
 		exit 2
 	fi
-	data=$(cat "$f")
-	as_owner "$(pg_bin)/pg_ctl" stop -D "$data" -m fast >&2 || true
-	rm -rf "$(dirname "$data")" "$f"
+	if ! as_owner "$(pg_bin)/pg_ctl" stop -D "$base/data" -m fast >&2; then
+		log "could not stop the server on port $port; its data is left in $base"
+		exit 1
+	fi
+	rm -rf "$base"
+}
+
+# abandon DIR BIN stops the half-started server whose claimed directory is
+# DIR, if it runs, with pg_ctl from BIN, and removes DIR, so a start that
+# fails releases its port.
+abandon() {
+	as_owner "$2/pg_ctl" stop -D "$1/data" -m immediate >/dev/null 2>&1 || true
+	rm -rf "$1"
 }
 
 start() {
 	local bin port base data
 	bin=$(pg_bin)
 	port=${PGPORT_START:-55432}
-	while ! port_free "$port"; do
+	# The port is claimed (mkdir) before initdb, which takes seconds.
+	while ! port_free "$port" || ! mkdir "$(claim_dir "$port")" 2>/dev/null; do
 		port=$((port + 1))
 	done
-	base=$(mktemp -d "$state_dir/oauth-pg.XXXXXX")
+	base=$(claim_dir "$port")
 	data=$base/data
+	# (expanded now: the trap runs outside this function, without its locals)
+	trap "abandon $(printf '%q %q' "$base" "$bin")" EXIT
 	if [[ $(id -u) == 0 ]]; then
 		chown postgres: "$base"
 	fi
 	as_owner "$bin/initdb" --pgdata="$data" --username=postgres --auth=trust \
 		--encoding=UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-	echo "$data" >"$state_dir/oauth-reference-postgres.$port"
 	as_owner "$bin/pg_ctl" start --wait --pgdata="$data" --log="$base/server.log" \
 		--options="-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$base' \
 			-c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
 	"$bin/createdb" --host=127.0.0.1 --port="$port" --username=postgres "$db" >&2
+	trap - EXIT
 	log "started on 127.0.0.1:$port, data in $data; stop with: bash .ci/postgres.sh stop $port"
 	echo "postgres://postgres@127.0.0.1:$port/$db?sslmode=disable"
 }

@@ -85,9 +85,9 @@ type pendingLogout struct {
 }
 
 // handleLogout handles "POST /logout": it revokes the refresh token, then
-// the access token, at the provider's revocation endpoint
-// ([RFC 7009 Section 2]), ends the client's session, and sends the browser
-// to the provider's end_session_endpoint
+// the access token (those the login has: heldTokens), at the provider's
+// revocation endpoint ([RFC 7009 Section 2]), ends the client's session,
+// and sends the browser to the provider's end_session_endpoint
 // ([OIDC RP-Initiated Logout Section 2]) so the login session there ends
 // too, once the user confirms it on the provider's page (endSessionURL):
 // the next login asks for the password again. Revoking the refresh
@@ -113,10 +113,10 @@ func (a *App) handleLogout(c *gin.Context) {
 	}
 	ctx, capture := a.recording(c.Request.Context())
 	conf := a.oauthFor(lg.SignWithKey)
-	p := &pendingLogout{State: randomToken(), SignWithKey: lg.SignWithKey, Token: lg.Token, Created: a.now(), Revocations: []revocationView{
-		a.revoke(ctx, conf, lg.Token.RefreshToken, "refresh_token"),
-		a.revoke(ctx, conf, lg.Token.AccessToken, "access_token"),
-	}}
+	p := &pendingLogout{State: randomToken(), SignWithKey: lg.SignWithKey, Token: lg.Token, Created: a.now()}
+	for _, held := range heldTokens(lg.Token) {
+		p.Revocations = append(p.Revocations, a.revoke(ctx, conf, held.Value, held.Hint))
+	}
 	p.Hops = a.hopsOf(capture.Entries())
 	endSession := a.endSessionURL(conf.ClientID, p.State, a.lang(c).Code)
 	if endSession == "" {
@@ -135,6 +135,28 @@ func (a *App) handleLogout(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, endSession)
+}
+
+// heldToken is a token a login holds, with its token_type_hint.
+type heldToken struct {
+	Value string
+	Hint  string
+}
+
+// heldTokens lists the tokens of a login, refresh token first (see
+// handleLogout). A provider need not issue a refresh token
+// ([RFC 6749 Section 5.1]: refresh_token is "OPTIONAL"); a login without
+// one has nothing to revoke or introspect for it.
+//
+// [RFC 6749 Section 5.1]: https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+func heldTokens(t *oauth2.Token) []heldToken {
+	var held []heldToken
+	for _, h := range []heldToken{{t.RefreshToken, "refresh_token"}, {t.AccessToken, "access_token"}} {
+		if h.Value != "" {
+			held = append(held, h)
+		}
+	}
+	return held
 }
 
 // endSessionURL is the logout request to the provider's end_session_endpoint
@@ -243,10 +265,10 @@ func (a *App) takeLogout(c *gin.Context, state string) (*pendingLogout, *xray.Wa
 func (a *App) renderLoggedOut(c *gin.Context, p *pendingLogout, walk *xray.Walk, atProvider bool) {
 	ctx, capture := a.recording(c.Request.Context())
 	conf := a.oauthFor(p.SignWithKey)
-	v := logoutView{Revocations: p.Revocations, AtProvider: atProvider, Introspections: []introspectionView{
-		a.introspect(ctx, conf, p.Token.RefreshToken, "refresh_token"),
-		a.introspect(ctx, conf, p.Token.AccessToken, "access_token"),
-	}}
+	v := logoutView{Revocations: p.Revocations, AtProvider: atProvider}
+	for _, held := range heldTokens(p.Token) {
+		v.Introspections = append(v.Introspections, a.introspect(ctx, conf, held.Value, held.Hint))
+	}
 	hops := append(p.Hops, a.hopsOf(capture.Entries())...)
 	walk.Add(hops...)
 	v.Walk = a.viewHops(c.Request.Context(), hops)

@@ -282,3 +282,26 @@ func silentServer(t *testing.T) *httptest.Server {
 	t.Cleanup(func() { close(testEnds) })
 	return srv
 }
+
+// TestE2ELogoutWithoutARefreshToken: a login the provider gave no refresh
+// token (RFC 6749 Section 5.1: it is optional) has only its access token
+// revoked and introspected, and the page after logout says the tokens were
+// revoked, with no warning about a refresh token it never had.
+func TestE2ELogoutWithoutARefreshToken(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, providertest.Options{})
+	h.login()
+	s := h.session()
+	s.Lock()
+	s.Data.Login.Token.RefreshToken = ""
+	s.Unlock()
+	page := h.logout()
+	mustContain(t, "the page after logout", page, revokedSentence)
+	mustNotContain(t, "the page after logout", page, notRevokedWarning, "no refresh_token to send", "<code>refresh_token</code>")
+	if n := strings.Count(page, "200 OK</span> (revoked)"); n != 1 {
+		t.Errorf("the page after logout shows %d successful revocations, want 1, the access token's:\n%s", n, page)
+	}
+	if n := strings.Count(page, `"active": false</span> (inactive)`); n != 1 {
+		t.Errorf("the page after logout shows %d tokens inactive at introspection, want 1, the access token:\n%s", n, page)
+	}
+}

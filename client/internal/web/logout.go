@@ -18,6 +18,7 @@ import (
 	"github.com/oauth-reference/client/internal/tokenview"
 	"github.com/oauth-reference/client/internal/wirelog"
 	"github.com/oauth-reference/client/internal/xray"
+	"github.com/oauth-reference/provider/service"
 )
 
 // logoutTTL is how long a logout waits for the browser to come back from
@@ -86,8 +87,9 @@ type pendingLogout struct {
 
 // handleLogout handles "POST /logout": it revokes the refresh token, then
 // the access token (those the login has: heldTokens), at the provider's
-// revocation endpoint ([RFC 7009 Section 2]), ends the client's session,
-// and sends the browser to the provider's end_session_endpoint
+// revocation endpoint ([RFC 7009 Section 2]), even if the visitor hangs
+// up meanwhile (outlastingVisitor), ends the client's session, and sends
+// the browser to the provider's end_session_endpoint
 // ([OIDC RP-Initiated Logout Section 2]) so the login session there ends
 // too, once the user confirms it on the provider's page (endSessionURL):
 // the next login asks for the password again. Revoking the refresh
@@ -111,7 +113,9 @@ func (a *App) handleLogout(c *gin.Context) {
 	}) {
 		return
 	}
-	ctx, capture := a.recording(c.Request.Context())
+	detached, cancel := a.outlastingVisitor(c.Request.Context())
+	defer cancel()
+	ctx, capture := a.recording(detached)
 	conf := a.oauthFor(lg.SignWithKey)
 	p := &pendingLogout{State: randomToken(), SignWithKey: lg.SignWithKey, Token: lg.Token, Created: a.now()}
 	for _, held := range heldTokens(lg.Token) {
@@ -135,6 +139,21 @@ func (a *App) handleLogout(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, endSession)
+}
+
+// outlastingVisitor returns ctx without the visitor's cancellation, for the
+// calls of a logout: the session goes whatever happens, so a visitor who
+// closes the tab while the refresh token's revocation is in flight must
+// not leave the access token unrevoked. It keeps ctx's deadline, the page's
+// time (RequestTimeout, with service.ErrRequestTimeout as the cause the
+// page names), or sets one when ctx has none, so a silent provider still
+// cannot hold the handler for ever. Call cancel when done.
+func (a *App) outlastingVisitor(ctx context.Context) (detached context.Context, cancel context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(a.requestTimeout)
+	}
+	return context.WithDeadlineCause(context.WithoutCancel(ctx), deadline, service.ErrRequestTimeout)
 }
 
 // heldToken is a token a login holds, with its token_type_hint.
@@ -260,10 +279,13 @@ func (a *App) takeLogout(c *gin.Context, state string) (*pendingLogout, *xray.Wa
 	return p, s.Data.Walk
 }
 
-// renderLoggedOut asks the provider about the revoked tokens and shows the
-// logout's outcome, every hop of it, which the walk keeps too.
+// renderLoggedOut asks the provider about the revoked tokens, as the
+// revocations were sent (outlastingVisitor), and shows the logout's
+// outcome, every hop of it, which the walk keeps too.
 func (a *App) renderLoggedOut(c *gin.Context, p *pendingLogout, walk *xray.Walk, atProvider bool) {
-	ctx, capture := a.recording(c.Request.Context())
+	detached, cancel := a.outlastingVisitor(c.Request.Context())
+	defer cancel()
+	ctx, capture := a.recording(detached)
 	conf := a.oauthFor(p.SignWithKey)
 	v := logoutView{Revocations: p.Revocations, AtProvider: atProvider}
 	for _, held := range heldTokens(p.Token) {

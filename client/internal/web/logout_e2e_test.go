@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -303,5 +306,60 @@ func TestE2ELogoutWithoutARefreshToken(t *testing.T) {
 	}
 	if n := strings.Count(page, `"active": false</span> (inactive)`); n != 1 {
 		t.Errorf("the page after logout shows %d tokens inactive at introspection, want 1, the access token:\n%s", n, page)
+	}
+}
+
+// TestE2ELogoutOutlastsTheVisitor: a visitor who closes the tab while the
+// refresh token's revocation is in flight does not stop the logout half
+// done: the session goes either way, so the access token's revocation is
+// sent too, and both reach the provider's revocation endpoint, whose
+// answers are 200.
+func TestE2ELogoutOutlastsTheVisitor(t *testing.T) {
+	t.Parallel()
+	visitor, hangUp := context.WithCancel(t.Context())
+	defer hangUp()
+	var realRevoke string
+	revoked := make(chan string, 2) // token_type_hint of each revocation the provider answered 200
+	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		hangUp()                           // the visitor closes the tab meanwhile
+		time.Sleep(100 * time.Millisecond) // and the client's server sees it
+		fwd, _ := http.NewRequest(http.MethodPost, realRevoke, bytes.NewReader(body))
+		fwd.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(fwd)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		resp.Body.Close()
+		if form, _ := url.ParseQuery(string(body)); resp.StatusCode == http.StatusOK {
+			revoked <- form.Get("token_type_hint")
+		}
+		w.WriteHeader(resp.StatusCode)
+	}))
+	t.Cleanup(relay.Close)
+	h := newHarnessServing(t, providertest.Options{}, func(*config.Config) {}, func(o *Options, _ *http.Server) {
+		realRevoke = o.Metadata.RevocationEndpoint
+		o.Metadata.RevocationEndpoint = relay.URL + "/oauth/revoke"
+	})
+	h.login()
+	form := url.Values{"csrf_token": {h.csrfToken()}}
+	req, _ := http.NewRequestWithContext(visitor, http.MethodPost, h.client.URL+"/logout", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err := h.user.Client.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("POST /logout answered %d, want the visitor gone before the answer", resp.StatusCode)
+	}
+	var got []string
+	for len(got) < 2 {
+		select {
+		case hint := <-revoked:
+			got = append(got, hint)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("revocations the provider answered 200: %v, want refresh_token then access_token", got)
+		}
+	}
+	if !slices.Equal(got, []string{"refresh_token", "access_token"}) {
+		t.Errorf("revocations the provider answered 200: %v, want refresh_token then access_token", got)
 	}
 }

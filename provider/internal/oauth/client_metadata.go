@@ -155,9 +155,9 @@ var (
 	ruleRedirectURIsSent      = Rule{"a client of the authorization_code grant registers its redirect_uris", "RFC 7591 Section 2"}
 	ruleRedirectURICount      = Rule{"at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (a bound of this server's: the specifications set none)", "RFC 7591 Section 2"}
 	ruleRedirectURIAbsolute   = Rule{"redirect_uris and post_logout_redirect_uris are absolute URIs without a fragment, at most 2000 characters long (a bound of this server's)", "RFC 6749 Section 3.1.2"}
+	ruleRedirectURICharacters = Rule{`redirect_uris and post_logout_redirect_uris hold only the characters a URI may hold, a "%" only to start two hexadecimal digits`, "RFC 3986 Section 2"}
 	ruleRedirectURITLS        = Rule{"redirect_uris and post_logout_redirect_uris use https, or http on a loopback host (localhost, 127.0.0.1, [::1])", "RFC 6749 Section 3.1.2.1"}
 	ruleRedirectURIAuthority  = Rule{"redirect_uris and post_logout_redirect_uris name a host, with no user information and a port, if any, from 1 to 65535 (this server's rule)", "RFC 3986 Section 3.2"}
-	ruleRedirectURICharacters = Rule{"redirect_uris and post_logout_redirect_uris hold only the characters a URI may hold", "RFC 3986 Section 2"}
 	ruleRedirectURIQuery      = Rule{"the query of redirect_uris and post_logout_redirect_uris holds no \";\" and none of the parameters a response adds (code, state, iss, error, error_description, error_uri)", "RFC 6749 Section 3.1"}
 	ruleApplicationType       = Rule{`application_type is "web" (the default) or "native", and a native client's redirect_uris are all http on a loopback host`, "OIDC Registration Section 2"}
 	ruleScopeKnown            = Rule{"every registered scope is one this server knows", "RFC 7591 Section 2"}
@@ -190,9 +190,9 @@ func CheckClientMetadata(tr *Trace, m *ClientMetadata, idTokenAlgs []string) *Er
 		{ruleRedirectURIsSent, func() *Error { return checkRedirectURIsSent(m) }},
 		{ruleRedirectURICount, func() *Error { return checkRedirectURICount(m) }},
 		{ruleRedirectURIAbsolute, func() *Error { return eachRedirectURI(m, checkRedirectURIAbsolute) }},
+		{ruleRedirectURICharacters, func() *Error { return eachRedirectURI(m, checkRedirectURICharacters) }},
 		{ruleRedirectURITLS, func() *Error { return eachRedirectURI(m, checkRedirectURITLS) }},
 		{ruleRedirectURIAuthority, func() *Error { return eachRedirectURI(m, checkRedirectURIAuthority) }},
-		{ruleRedirectURICharacters, func() *Error { return eachRedirectURI(m, checkRedirectURICharacters) }},
 		{ruleRedirectURIQuery, func() *Error { return eachRedirectURI(m, checkRedirectURIQuery) }},
 		{ruleApplicationType, func() *Error { return checkApplicationType(m) }},
 		{ruleScopeKnown, func() *Error { return checkRegisteredScope(m) }},
@@ -338,17 +338,17 @@ func normalizeClientMetadata(m *ClientMetadata) {
 }
 
 // eachRedirectURI applies check, one rule of a registered redirect URI, to
-// each redirect URI and post-logout redirect URI of m, parsed
-// (parseRedirectURI), and returns the first refusal. The rules apply in
-// CheckClientMetadata's order, each to every URI, so a URI that cannot be
-// parsed is refused by the first, ruleRedirectURIAbsolute.
+// each redirect URI and post-logout redirect URI of m, and returns the
+// first refusal. check gets the URI as sent and parsed by url.Parse, or nil
+// when url.Parse refuses it. The rules apply in CheckClientMetadata's
+// order, each to every URI: once the absolute and characters rules have
+// passed, url.Parse refuses only an authority it cannot read, which the
+// authority rule refuses (the TLS rule before it judges such a URI by its
+// scheme).
 func eachRedirectURI(m *ClientMetadata, check func(raw string, u *url.URL) *Error) *Error {
 	for _, raw := range slices.Concat(m.RedirectURIs, m.PostLogoutRedirectURIs) {
-		u, err := parseRedirectURI(raw)
-		if err == nil {
-			err = check(raw, u)
-		}
-		if err != nil {
+		u, _ := url.Parse(raw) // nil when url.Parse refuses raw
+		if err := check(raw, u); err != nil {
 			return err
 		}
 	}
@@ -363,31 +363,65 @@ func badRedirectURI(raw, why string) *Error {
 	return NewError(ErrInvalidRedirectURI, "redirect URI "+quoteURI(raw)+" "+why)
 }
 
-// parseRedirectURI parses a registered redirect URI no longer than
-// maxRedirectURILen, and refuses one that is not absolute: the first part
-// of checkRedirectURIAbsolute.
-func parseRedirectURI(raw string) (*url.URL, *Error) {
-	if len(raw) > maxRedirectURILen {
-		return nil, badRedirectURI(raw, "is too long")
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return nil, badRedirectURI(raw, "is not an absolute URI")
-	}
-	return u, nil
-}
-
 // checkRedirectURIAbsolute: [RFC 6749 Section 3.1.2], "The redirection
-// endpoint URI MUST be an absolute URI" (parseRedirectURI, which also
-// bounds its length to maxRedirectURILen, so a client cannot store much)
-// and "The endpoint URI MUST NOT include a fragment component."
+// endpoint URI MUST be an absolute URI", one that starts with a scheme
+// (uriScheme), and "The endpoint URI MUST NOT include a fragment
+// component." It also bounds the URI's length to maxRedirectURILen, so a
+// client cannot store much. It reads the text alone: a URI url.Parse
+// refuses is absolute when it has a scheme, and its fault is another
+// rule's.
 //
 // [RFC 6749 Section 3.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
 func checkRedirectURIAbsolute(raw string, _ *url.URL) *Error {
-	if strings.Contains(raw, "#") {
+	switch {
+	case len(raw) > maxRedirectURILen:
+		return badRedirectURI(raw, "is too long")
+	case uriScheme(raw) == "":
+		return badRedirectURI(raw, "is not an absolute URI")
+	case strings.Contains(raw, "#"):
 		return badRedirectURI(raw, "has a fragment")
 	}
 	return nil
+}
+
+// checkRedirectURICharacters: [RFC 3986 Section 2], the URI holds only the
+// characters a URI may hold (setting.URICharacters), since the provider
+// sends it back as it is, in a Location header, and each "%" starts a
+// percent-encoding, "a percent character "%" followed by the two
+// hexadecimal digits" ([RFC 3986 Section 2.1]).
+//
+// [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
+// [RFC 3986 Section 2.1]: https://www.rfc-editor.org/rfc/rfc3986#section-2.1
+func checkRedirectURICharacters(raw string, _ *url.URL) *Error {
+	switch {
+	case !setting.URICharacters(raw):
+		return badRedirectURI(raw, "has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)")
+	case !percentEncoded(raw):
+		return badRedirectURI(raw, "has a '%' that two hexadecimal digits do not follow")
+	}
+	return nil
+}
+
+// percentEncoded reports whether each "%" in s is followed by two
+// hexadecimal digits ([RFC 3986 Section 2.1]).
+//
+// [RFC 3986 Section 2.1]: https://www.rfc-editor.org/rfc/rfc3986#section-2.1
+func percentEncoded(s string) bool {
+	for i := strings.IndexByte(s, '%'); i >= 0; i = strings.IndexByte(s, '%') {
+		if len(s) < i+3 || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return false
+		}
+		s = s[i+3:]
+	}
+	return true
+}
+
+// isHex reports whether c is a hexadecimal digit, HEXDIG of
+// [RFC 3986 Section 2.1].
+//
+// [RFC 3986 Section 2.1]: https://www.rfc-editor.org/rfc/rfc3986#section-2.1
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f'
 }
 
 // checkRedirectURITLS: [RFC 6749 Section 3.1.2.1], "The redirection
@@ -395,28 +429,38 @@ func checkRedirectURIAbsolute(raw string, _ *url.URL) *Error {
 // the requested response type is "code" or "token"": so https, except a
 // loopback redirect of a native app, which [RFC 8252 Section 7.3] allows
 // over http because it never leaves the device. A private-use scheme is
-// refused here too: this server takes one from no client.
+// refused here too: this server takes one from no client. An http URI
+// whose host cannot be read (u is nil) or is missing passes: the authority
+// rule, next, refuses it for that.
 //
 // [RFC 6749 Section 3.1.2.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.1
 // [RFC 8252 Section 7.3]: https://www.rfc-editor.org/rfc/rfc8252#section-7.3
 func checkRedirectURITLS(raw string, u *url.URL) *Error {
-	if u.Scheme == "https" || u.Scheme == "http" && isLoopbackHost(u.Hostname()) {
+	switch scheme := uriScheme(raw); {
+	case scheme == "https":
+		return nil
+	case scheme == "http" && (u == nil || u.Host == "" || isLoopbackHost(u.Hostname())):
 		return nil
 	}
 	return badRedirectURI(raw, "must use https, or http on a loopback host (localhost, 127.0.0.1, [::1])")
 }
 
 // checkRedirectURIAuthority checks the authority of [RFC 3986 Section 3.2]:
-// there is a host ("//" and a name after the scheme), its port, if any, is
-// one a browser can be sent to (setting.PortInRange), and there is no user
-// information, which [RFC 3986 Section 7.6] warns "can be used to construct
-// a URI intended to mislead a human user". These are this server's rules:
-// the consent page and the redirect prompt show the URI to the user.
+// it can be read (u is not nil: after the characters rule, url.Parse
+// refuses only a port that is not digits, an IPv6 address without its
+// "]", a "%" escape in a host name...), there is a host ("//" and a name
+// after the scheme), its port, if any, is one a browser can be sent to
+// (setting.PortInRange), and there is no user information, which
+// [RFC 3986 Section 7.6] warns "can be used to construct a URI intended to
+// mislead a human user". These are this server's rules: the consent page
+// and the redirect prompt show the URI to the user.
 //
 // [RFC 3986 Section 3.2]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2
 // [RFC 3986 Section 7.6]: https://www.rfc-editor.org/rfc/rfc3986#section-7.6
 func checkRedirectURIAuthority(raw string, u *url.URL) *Error {
 	switch {
+	case u == nil:
+		return badRedirectURI(raw, "has a host or port that cannot be read (a port is digits, an IPv6 address goes in [ and ])")
 	case u.Host == "" || u.Opaque != "":
 		return badRedirectURI(raw, `has no host ("//" and a host name after the scheme)`)
 	case !setting.PortInRange(u):
@@ -427,23 +471,14 @@ func checkRedirectURIAuthority(raw string, u *url.URL) *Error {
 	return nil
 }
 
-// checkRedirectURICharacters: [RFC 3986 Section 2], the URI holds only the
-// characters a URI may hold (setting.URICharacters), since the provider
-// sends it back as it is, in a Location header.
-//
-// [RFC 3986 Section 2]: https://www.rfc-editor.org/rfc/rfc3986#section-2
-func checkRedirectURICharacters(raw string, _ *url.URL) *Error {
-	if !setting.URICharacters(raw) {
-		return badRedirectURI(raw, "has a character a URI may not hold (a space, a quote, <, >, a letter outside ASCII not percent-encoded...)")
-	}
-	return nil
-}
-
 // checkRedirectURIQuery: [RFC 6749 Section 3.1], "Request and response
 // parameters MUST NOT be included more than once": the provider keeps the
 // URI's query and adds its response after it, so the query holds none of
 // the parameters a response carries (setting.ResponseParameters), and no
 // ";", which some servers split parameters at and others do not.
+//
+// u is never nil here: the authority rule, before, refused each URI
+// url.Parse refuses.
 //
 // [RFC 6749 Section 3.1]: https://www.rfc-editor.org/rfc/rfc6749#section-3.1
 func checkRedirectURIQuery(raw string, u *url.URL) *Error {

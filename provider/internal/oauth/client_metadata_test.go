@@ -289,7 +289,9 @@ func FuzzParseClientMetadata(f *testing.F) {
 // the reason that applies, and the trace ends with the rule that states it,
 // for a redirect URI and a post-logout redirect URI alike. A private-use
 // scheme's URI is absolute (RFC 3986 Section 4.3) and is refused for its
-// scheme.
+// scheme. A URI that url.Parse refuses is refused by the rule of its
+// fault: a bad escape or character by the characters rule, a port or host
+// that cannot be read by the authority rule, never as not absolute.
 func TestRegisteredRedirectURIReasons(t *testing.T) {
 	for _, tc := range []struct {
 		uri, want string
@@ -302,10 +304,18 @@ func TestRegisteredRedirectURIReasons(t *testing.T) {
 		{"javascript:alert(1)", "must use https, or http on a loopback host", ruleRedirectURITLS},
 		{"http://app.example/", "must use https, or http on a loopback host", ruleRedirectURITLS},
 		{"https:/cb", "has no host", ruleRedirectURIAuthority},
+		{"http:///cb", "has no host", ruleRedirectURIAuthority},
+		{"https://app.example:8x/cb", "has a host or port that cannot be read", ruleRedirectURIAuthority},
+		{"https://[::1/cb", "has a host or port that cannot be read", ruleRedirectURIAuthority},
+		{"https://%41pp.example/cb", "has a host or port that cannot be read", ruleRedirectURIAuthority},
 		{"https:app.example", "has no host", ruleRedirectURIAuthority},
 		{"https://app.example:70000/cb", "has a port outside 1-65535", ruleRedirectURIAuthority},
 		{"https://user@app.example/cb", "has user information", ruleRedirectURIAuthority},
 		{"https://app.example/c b", "has a character a URI may not hold", ruleRedirectURICharacters},
+		{"https://a b.example/cb", "has a character a URI may not hold", ruleRedirectURICharacters},
+		{"https://app.example/c\x01b", "has a character a URI may not hold", ruleRedirectURICharacters},
+		{"https://app.example/%zz", "has a '%' that two hexadecimal digits do not follow", ruleRedirectURICharacters},
+		{"https://app.example/cb%4", "has a '%' that two hexadecimal digits do not follow", ruleRedirectURICharacters},
 		{"https://app.example/cb?a=1;b=2", "has a ';' in its query", ruleRedirectURIQuery},
 		{"https://app.example/cb?state=x", "has in its query a parameter the response adds", ruleRedirectURIQuery},
 	} {

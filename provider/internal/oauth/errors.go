@@ -221,23 +221,31 @@ func quoteURI(s string) string {
 	return quote(s)
 }
 
-// startsWithScheme reports whether s starts with a URI scheme, "a letter
+// startsWithScheme reports whether s starts with a URI scheme (uriScheme),
+// then ":/".
+func startsWithScheme(s string) bool {
+	scheme := uriScheme(s)
+	return scheme != "" && strings.HasPrefix(s[len(scheme):], ":/")
+}
+
+// uriScheme returns the scheme s starts with, in lower case, "a letter
 // followed by any combination of letters, digits, plus ("+"), period
-// ("."), or hyphen ("-")" ([RFC 3986 Section 3.1]), then ":/".
+// ("."), or hyphen ("-")" then ":" ([RFC 3986 Section 3.1]), or "" when
+// s starts with none: a relative reference.
 //
 // [RFC 3986 Section 3.1]: https://www.rfc-editor.org/rfc/rfc3986#section-3.1
-func startsWithScheme(s string) bool {
-	colon := strings.Index(s, ":/")
+func uriScheme(s string) string {
+	colon := strings.IndexByte(s, ':')
 	if colon < 1 {
-		return false
+		return ""
 	}
 	for i, c := range []byte(s[:colon]) {
 		letter := c|0x20 >= 'a' && c|0x20 <= 'z'
 		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-')) {
-			return false
+			return ""
 		}
 	}
-	return true
+	return strings.ToLower(s[:colon])
 }
 
 // quote writes a value in single quotes, whole: an error_description may

@@ -311,6 +311,7 @@ func TestRegisteredRedirectURIReasons(t *testing.T) {
 		{"https:app.example", "has no host", ruleRedirectURIAuthority},
 		{"https://app.example:70000/cb", "has a port outside 1-65535", ruleRedirectURIAuthority},
 		{"https://user@app.example/cb", "has user information", ruleRedirectURIAuthority},
+		{"https://alice:hunter2@app.example/cb", "'https://xxxxx@app.example/cb' has user information", ruleRedirectURIAuthority},
 		{"https://app.example/c b", "has a character a URI may not hold", ruleRedirectURICharacters},
 		{"https://a b.example/cb", "has a character a URI may not hold", ruleRedirectURICharacters},
 		{"https://app.example/c\x01b", "has a character a URI may not hold", ruleRedirectURICharacters},

@@ -203,13 +203,15 @@ const (
 // learner can tell which one was refused: when it starts with a scheme
 // followed by ":/" ([RFC 3986 Section 3.1]), as no secret or token does,
 // it is quoted up to quoteURIMax bytes, then cut with "..." never inside a
-// character. Anything else is quoted by quoteShort.
+// character. Its user information is never repeated (withoutUserinfo).
+// Anything else is quoted by quoteShort.
 //
 // [RFC 3986 Section 3.1]: https://www.rfc-editor.org/rfc/rfc3986#section-3.1
 func quoteURI(s string) string {
 	if !startsWithScheme(s) {
 		return quoteShort(s)
 	}
+	s = withoutUserinfo(s)
 	end := 0
 	for end < len(s) {
 		_, size := utf8.DecodeRuneInString(s[end:])
@@ -219,6 +221,30 @@ func quoteURI(s string) string {
 		end += size
 	}
 	return quote(s)
+}
+
+// withoutUserinfo returns the URI s with the user information of its
+// authority, if it has any, replaced by "xxxxx", as setting.Show masks a
+// setting's password: [RFC 3986 Section 3.2.1], "Use of the format
+// "user:password" in the userinfo field is deprecated", since the password
+// is then in clear text, and an error text must not repeat it. s starts
+// with a scheme (uriScheme); its authority follows "//" and ends at the
+// first "/", "?" or "#", and its user information at the last "@" there.
+//
+// [RFC 3986 Section 3.2.1]: https://www.rfc-editor.org/rfc/rfc3986#section-3.2.1
+func withoutUserinfo(s string) string {
+	start := len(uriScheme(s)) + len("://")
+	if !strings.HasPrefix(s[start-len("//"):], "//") {
+		return s
+	}
+	authority, _, _ := strings.Cut(s[start:], "/")
+	authority, _, _ = strings.Cut(authority, "?")
+	authority, _, _ = strings.Cut(authority, "#")
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
+		return s
+	}
+	return s[:start] + "xxxxx" + s[start+at:]
 }
 
 // startsWithScheme reports whether s starts with a URI scheme (uriScheme),

@@ -40,7 +40,8 @@ func TestQuoteShort(t *testing.T) {
 // TestQuoteURI: a value that starts like a URI, a scheme then ":/"
 // (RFC 3986 Section 3.1), is quoted up to 40 bytes, so a learner can tell
 // which redirect URI or resource was refused; it is cut after 40 bytes
-// with "...", never inside a character. Anything else, a secret or token
+// with "...", never inside a character, and its user information, where
+// a password may be, is masked. Anything else, a secret or token
 // sent in a URI's place among it, is quoted as quoteShort quotes it.
 func TestQuoteURI(t *testing.T) {
 	for _, tc := range []struct{ name, value, want string }{
@@ -53,6 +54,13 @@ func TestQuoteURI(t *testing.T) {
 		{"a Basic pair is no URI", "testclient:Zq7SecretClientValue9A8B7C6D5E4F3", "'test...' (44 bytes)"},
 		{"a scheme starts with a letter", "1https://app.example/callback", "'1htt...' (29 bytes)"},
 		{"a short value that is no URI is whole", "not-a-uri", "'not-a-uri'"},
+		{"user information is masked (RFC 3986 Section 3.2.1)", "https://alice:hunter2@rs.example/api", "'https://xxxxx@rs.example/api'"},
+		{"user information is masked before the URI is cut", "https://svc:S3cr3tPassw0rd@rs.example/api/" + strings.Repeat("a", 30),
+			"'https://xxxxx@rs.example/api/" + strings.Repeat("a", 11) + "...'"},
+		{"an @ in the user information is masked with it", "https://a@b:pw@rs.example/", "'https://xxxxx@rs.example/'"},
+		{"an @ after the authority is no user information", "https://rs.example/p@th?a=b@c", "'https://rs.example/p@th?a=b@c'"},
+		{"an @ in the query of an authority-less URI", "https://x?a@b", "'https://x?a@b'"},
+		{"a URI without authority has no user information", "urn:/a:b@c", "'urn:/a:b@c'"},
 	} {
 		if got := quoteURI(tc.value); got != tc.want {
 			t.Errorf("%s: quoteURI(%q): got %q, want %q", tc.name, tc.value, got, tc.want)

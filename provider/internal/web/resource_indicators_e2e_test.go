@@ -214,6 +214,8 @@ func TestE2EResourceIndicatorRefusals(t *testing.T) {
 			{"a relative one", "/api", notAbsolute},
 			{"one with a fragment", mcpResource + "#x", notAbsolute},
 			{"a colon in a host that is no IPv6 address (RFC 3986 Section 3.2.2)", "wss://mcp.example:x:/mcp", notAbsolute},
+			{"one with a password, not repeated (RFC 3986 Section 3.2.1)", "https://alice:hunter2@unknown.example/api",
+				"resource 'https://xxxxx@unknown.example/api' is not one this server issues tokens for"},
 		} {
 			resp, page := newBrowser(t).Get(withResources(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), tc.resource))
 			loc := providertest.RedirectOf(t, resp, page)

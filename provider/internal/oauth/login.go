@@ -153,11 +153,19 @@ func CheckFormCSRF(ctx context.Context, valid bool) *Error {
 func SwitchAccountAsked(form url.Values) bool { return form.Has("switch_account") }
 
 // CheckSwitchAccount checks a consent page's "Use another account" before
-// the login session ends, on both consent pages: the form must carry the
-// session's CSRF token (ruleFormCSRF), so another site cannot sign a user
-// out. A form that passed CheckFormCSRF already (FormChecked: every POST to
-// /device) is not checked again. The refusal is ErrFormNotOurs.
-func CheckSwitchAccount(ctx context.Context, f SignInForm) error { return f.checkCSRF(ctx) }
+// the login session ends, on both consent pages: no field comes more than
+// once (CheckFormFieldsOnce; refused with ErrFormFieldTwice), so a second
+// csrf_token cannot stand beside the one that is read, and the form must
+// carry the session's CSRF token (ruleFormCSRF; refused with
+// ErrFormNotOurs), so another site cannot sign a user out. A form that
+// passed both already (FormChecked: every POST to /device) is not checked
+// again.
+func CheckSwitchAccount(ctx context.Context, f SignInForm) error {
+	if !f.FormChecked && CheckFormFieldsOnce(ctx, f.Fields) != nil {
+		return ErrFormFieldTwice
+	}
+	return f.checkCSRF(ctx)
+}
 
 // checkCSRF refuses with ErrFormNotOurs a form without the login session's
 // CSRF token (CheckFormCSRF), unless it is FormChecked.

@@ -305,28 +305,33 @@ func TestDecisionOnEachForm(t *testing.T) {
 	}
 }
 
-// TestCheckSwitchAccount: "Use another account" without the login
-// session's CSRF token is refused (RFC 6749 Section 10.12) on the
-// authorization endpoint's page; /device's form, checked already
+// TestCheckSwitchAccount: "Use another account" with a field twice
+// (RFC 6749 Section 3.1), or without the login session's CSRF token
+// (RFC 6749 Section 10.12), is refused on the authorization endpoint's
+// page, each rule in the trace; /device's form, checked already
 // (FormChecked), is not checked again.
 func TestCheckSwitchAccount(t *testing.T) {
 	t.Parallel()
+	once := url.Values{"switch_account": {"1"}, "csrf_token": {"t"}}
+	twice := url.Values{"switch_account": {"1"}, "csrf_token": {"t", "forged"}}
 	for _, tc := range []struct {
 		name             string
+		fields           url.Values
 		csrfValid, check bool
-		wantErr          bool
+		wantErr          error
 		wantChecks       int
 	}{
-		{"the session's CSRF token lets the user switch", true, false, false, 1},
-		{"without it the switch is refused (RFC 6749 Section 10.12)", false, false, true, 1},
-		{"a form checked already is not checked again", false, true, false, 0},
+		{"the session's CSRF token lets the user switch", once, true, false, nil, 2},
+		{"without it the switch is refused (RFC 6749 Section 10.12)", once, false, false, oauth.ErrFormNotOurs, 2},
+		{"a field twice is refused (RFC 6749 Section 3.1)", twice, true, false, oauth.ErrFormFieldTwice, 1},
+		{"a form checked already is not checked again", twice, false, true, nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := &oauth.Trace{}
 			err := oauth.CheckSwitchAccount(oauth.WithTrace(context.Background(), tr),
-				oauth.SignInForm{Fields: url.Values{"switch_account": {"1"}}, CSRFValid: tc.csrfValid, FormChecked: tc.check})
-			if (err != nil) != tc.wantErr || len(tr.Checks) != tc.wantChecks {
-				t.Errorf("got %v with checks %+v; want an error %v, %d checks", err, tr.Checks, tc.wantErr, tc.wantChecks)
+				oauth.SignInForm{Fields: tc.fields, CSRFValid: tc.csrfValid, FormChecked: tc.check})
+			if !errors.Is(err, tc.wantErr) || len(tr.Checks) != tc.wantChecks {
+				t.Errorf("got %v with checks %+v; want %v, %d checks", err, tr.Checks, tc.wantErr, tc.wantChecks)
 			}
 		})
 	}

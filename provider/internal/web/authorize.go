@@ -193,16 +193,20 @@ func (s *Server) startSession(c *gin.Context, sess loginSession, userID string) 
 }
 
 // switchAccount answers a consent page's "Use another account", f, on
-// both consent pages: a form without the session's CSRF token is refused
-// with 403 and changes nothing (oauth.CheckSwitchAccount: another site
-// cannot sign a user out). Else it ends the login session, in the store
+// both consent pages: a form with a field twice is refused with 400, one
+// without the session's CSRF token with 403, and either changes nothing
+// (oauth.CheckSwitchAccount: another site cannot sign a user out). Else it ends the login session, in the store
 // first, as a logout does (endSession), keeping only the CSRF token of the
 // page's forms (loginSession.forget), and shows the page again (reshow)
 // with the sign-in fields. A browser with no one signed in (a second tab
 // after a logout, a session the store had already ended) has no session to
 // end: the trace says so, not that one ended.
 func (s *Server) switchAccount(c *gin.Context, sess loginSession, f oauth.SignInForm, reshow reshowForm) {
-	if oauth.CheckSwitchAccount(c.Request.Context(), withSession(c, sess, f)) != nil {
+	switch err := oauth.CheckSwitchAccount(c.Request.Context(), withSession(c, sess, f)); {
+	case errors.Is(err, oauth.ErrFormFieldTwice):
+		reshow(http.StatusBadRequest, "", msgFormSentTwice)
+		return
+	case err != nil:
 		reshow(http.StatusForbidden, "", msgFormNotOurs)
 		return
 	}

@@ -61,7 +61,15 @@ func TestE2ESwitchAccount(t *testing.T) {
 				if r.StatusCode != http.StatusForbidden || providertest.AsksPassword(p) {
 					t.Fatalf("switch without the CSRF token: got %d, want 403 and still signed in: %s", r.StatusCode, p)
 				}
-				wantCSRFCheckedOnce(t, srv, r, false)
+				wantCheckedOnce(t, srv, r, csrfRule, false)
+				doubled := providertest.FormFields(consent)
+				doubled.Set("switch_account", "1")
+				doubled.Add("csrf_token", "x")
+				r, p = b.Submit(resp, consent, doubled)
+				if r.StatusCode != http.StatusBadRequest || providertest.AsksPassword(p) {
+					t.Fatalf("switch with csrf_token twice, the right one first: got %d, want 400 and still signed in: %s", r.StatusCode, p)
+				}
+				wantCheckedOnce(t, srv, r, fieldsOnceRule, false)
 				copied := withCookiesOf(t, srv, b)
 				switched := providertest.FormFields(consent)
 				switched.Set("switch_account", "1")
@@ -69,7 +77,8 @@ func TestE2ESwitchAccount(t *testing.T) {
 				if r.StatusCode != http.StatusOK || !providertest.AsksPassword(p) || strings.Contains(p, "Signed in as") {
 					t.Fatalf("switch: got %d, want 200 with the sign-in fields: %s", r.StatusCode, p)
 				}
-				wantCSRFCheckedOnce(t, srv, r, true)
+				wantCheckedOnce(t, srv, r, csrfRule, true)
+				wantCheckedOnce(t, srv, r, fieldsOnceRule, true)
 				wantSwitchTrace(t, srv, r, []string{"login session ended: the next sign-in asks for the password"}, "shown")
 				if _, again := page.open(t, srv, copied); !providertest.AsksPassword(again) {
 					t.Errorf("a copy of the cookie from before the switch still signs the user in: %s", again)
@@ -107,19 +116,27 @@ func wantSwitchTrace(t *testing.T, srv *providertest.Server, resp *http.Response
 	}
 }
 
-// wantCSRFCheckedOnce wants the trace of the switch answered with resp to
-// apply the CSRF rule (RFC 6749 Section 10.12) exactly once, with the
-// verdict passed.
-func wantCSRFCheckedOnce(t *testing.T, srv *providertest.Server, resp *http.Response, passed bool) {
+// Two rules each consent page applies once to a switch: the CSRF token
+// (RFC 6749 Section 10.12) and no form field twice (RFC 6749 Section 3.1),
+// as the trace states them (a word of the rule, and its section).
+var (
+	csrfRule       = traceCheck{Rule: "CSRF", Ref: "RFC 6749 Section 10.12"}
+	fieldsOnceRule = traceCheck{Rule: "more than once", Ref: "RFC 6749 Section 3.1"}
+)
+
+// wantCheckedOnce wants the trace of the switch answered with resp to
+// apply rule (csrfRule, fieldsOnceRule) exactly once, with the verdict
+// passed.
+func wantCheckedOnce(t *testing.T, srv *providertest.Server, resp *http.Response, rule traceCheck, passed bool) {
 	t.Helper()
 	got, _ := traceOf(t, srv, resp)
-	var csrf []traceCheck
+	var applied []traceCheck
 	for _, c := range got.Checks {
-		if c.Ref == "RFC 6749 Section 10.12" && strings.Contains(c.Rule, "CSRF") {
-			csrf = append(csrf, c)
+		if c.Ref == rule.Ref && strings.Contains(c.Rule, rule.Rule) {
+			applied = append(applied, c)
 		}
 	}
-	if len(csrf) != 1 || csrf[0].Passed != passed {
-		t.Errorf("trace of the switch: got CSRF checks %+v, want one, passed %v", csrf, passed)
+	if len(applied) != 1 || applied[0].Passed != passed {
+		t.Errorf("trace of the switch: got checks %+v of %q, want one, passed %v", applied, rule.Rule, passed)
 	}
 }

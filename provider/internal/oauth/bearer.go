@@ -194,17 +194,25 @@ func ParseResourceRequest(ctx context.Context, authorization []string, rawQuery 
 // "application/x-www-form-urlencoded"" (formContentType: the caller reads
 // the header) and "The HTTP request method is one for which the
 // request-body has defined semantics. In particular, this means that the
-// "GET" method MUST NOT be used." Of the methods this server routes to a
-// resource, that is POST ([OIDC Core Section 5.3.1]: "The Client sends the
-// UserInfo Request using either HTTP GET or HTTP POST"). The caller then
-// reads the body as a form, single-part by its media type, and refuses one
-// that is not well formed.
+// "GET" method MUST NOT be used." (MethodHasBody). The caller then reads
+// the body as a form, single-part by its media type, and refuses one that
+// is not well formed.
+//
+// [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
+func BodyMayCarryToken(method string, formContentType bool) bool {
+	return formContentType && MethodHasBody(method)
+}
+
+// MethodHasBody reports whether a resource request's method is "one for
+// which the request-body has defined semantics" ([RFC 6750 Section 2.2]).
+// Of the methods this server routes to a resource, that is POST
+// ([OIDC Core Section 5.3.1]: "The Client sends the UserInfo Request using
+// either HTTP GET or HTTP POST"): the body of a GET or HEAD, and the
+// headers that describe it, are never read.
 //
 // [RFC 6750 Section 2.2]: https://www.rfc-editor.org/rfc/rfc6750#section-2.2
 // [OIDC Core Section 5.3.1]: https://openid.net/specs/openid-connect-core-1_0.html#UserInfoRequest
-func BodyMayCarryToken(method string, formContentType bool) bool {
-	return formContentType && method == "POST"
-}
+func MethodHasBody(method string) bool { return method == "POST" }
 
 // bodyToken reads the access token of a form body, the values of its
 // access_token parameter ([RFC 6750 Section 2.2]), which must be the only

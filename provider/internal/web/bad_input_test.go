@@ -429,6 +429,36 @@ func checkErrorCode(t *testing.T, resp *http.Response, body, want string) {
 	}
 }
 
+// TestE2ETwoContentTypeHeadersUnreadBody: on each store, a GET or HEAD to
+// a resource with a valid access token and two Content-Type headers is
+// answered: its body is never read (oauth.MethodHasBody), so neither
+// header is, and the trace holds no Content-Type rule (RFC 9110
+// Section 5.3); only a POST, whose body may carry the token, is refused
+// for them (TestE2ETwoContentTypeHeaders).
+func TestE2ETwoContentTypeHeadersUnreadBody(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {
+		srv := newServer(providertest.Options{})
+		_, _, tok := exchangeCode(t, srv, demoConfig(srv, oauth2.AuthStyleInHeader, "openid", "read"))
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			for _, path := range []string{"/protected/resource", "/userinfo"} {
+				resp, body := sendBadRequest(t, srv, badRequest{method: method, path: path, contentType: "text/plain",
+					header: map[string]string{"Authorization": "Bearer " + tok.AccessToken}, moreHeader: http.Header{"Content-Type": {"application/json"}}})
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("%s %s with two Content-Type headers: got %d %.200s, want 200", method, path, resp.StatusCode, body)
+					continue
+				}
+				got, _ := traceOf(t, srv, resp)
+				for _, c := range got.Checks {
+					if c.Ref == "RFC 9110 Section 5.3" {
+						t.Errorf("%s %s: the trace applies %q, want no Content-Type rule where no body is read", method, path, c.Rule)
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestE2ETwoContentTypeHeaders: on each store, a request that reads its
 // body refuses one with two Content-Type headers, in either order, with
 // invalid_request in the endpoint's own form, and its trace ends with

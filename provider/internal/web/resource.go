@@ -148,25 +148,34 @@ func (s *Server) authenticateResource(c *gin.Context, challengeScope string) (cl
 }
 
 // resourceRequest reads how a resource request presents its access token
-// (oauth.ParseResourceRequest): the form body only when oauth.BodyMayCarryToken
-// admits it, the DPoP proof only with the DPoP scheme. A request with two
-// Content-Type headers is refused first (contentType).
+// (oauth.ParseResourceRequest): the form body when it may carry one
+// (resourceBody), the DPoP proof only with the DPoP scheme.
 func (s *Server) resourceRequest(c *gin.Context) (oauth.ResourceRequest, *oauth.Error) {
-	header, err := contentType(c)
+	body, err := resourceBody(c)
 	if err != nil {
 		return oauth.ResourceRequest{}, err
-	}
-	var body url.Values
-	if oauth.BodyMayCarryToken(c.Request.Method, isFormContentType(header)) {
-		if body, err = formBody(c, ruleTokenFormBody); err != nil {
-			return oauth.ResourceRequest{}, err
-		}
 	}
 	req, err := oauth.ParseResourceRequest(c.Request.Context(), c.Request.Header.Values("Authorization"), c.Request.URL.RawQuery, body)
 	if err == nil && req.Scheme == oauth.TokenTypeDPoP {
 		req.DPoP = s.dpopRequest(c) // only then: the Bearer path allocates nothing more
 	}
 	return req, err
+}
+
+// resourceBody reads the form body of a resource request when
+// oauth.BodyMayCarryToken admits it, else nil. Only a method whose body is
+// read (oauth.MethodHasBody: POST) has its Content-Type read, and two of
+// them refused (contentType): a GET or HEAD, whose body is never read, is
+// not refused for the headers that would describe it.
+func resourceBody(c *gin.Context) (url.Values, *oauth.Error) {
+	if !oauth.MethodHasBody(c.Request.Method) {
+		return nil, nil
+	}
+	header, err := contentType(c)
+	if err != nil || !oauth.BodyMayCarryToken(c.Request.Method, isFormContentType(header)) {
+		return nil, err
+	}
+	return formBody(c, ruleTokenFormBody)
 }
 
 // ruleTokenFormBody: a body that may carry the access token is read as

@@ -155,7 +155,7 @@ var (
 	ruleRedirectURIsSent      = Rule{"a client of the authorization_code grant registers its redirect_uris", "RFC 7591 Section 2"}
 	ruleRedirectURICount      = Rule{"at most 10 redirect_uris, and at most 10 post_logout_redirect_uris (a bound of this server's: the specifications set none)", "RFC 7591 Section 2"}
 	ruleRedirectURIAbsolute   = Rule{"redirect_uris and post_logout_redirect_uris are absolute URIs without a fragment, at most 2000 characters long (a bound of this server's)", "RFC 6749 Section 3.1.2"}
-	ruleRedirectURICharacters = Rule{`redirect_uris and post_logout_redirect_uris hold only the characters a URI may hold, a "%" only to start two hexadecimal digits`, "RFC 3986 Section 2"}
+	ruleRedirectURICharacters = Rule{"redirect_uris and post_logout_redirect_uris hold only the characters a URI may hold, and a percent sign only before two hexadecimal digits", "RFC 3986 Section 2"}
 	ruleRedirectURITLS        = Rule{"redirect_uris and post_logout_redirect_uris use https, or http on a loopback host (localhost, 127.0.0.1, [::1])", "RFC 6749 Section 3.1.2.1"}
 	ruleRedirectURIAuthority  = Rule{"redirect_uris and post_logout_redirect_uris name a host, with no user information and a port, if any, from 1 to 65535 (this server's rule)", "RFC 3986 Section 3.2"}
 	ruleRedirectURIQuery      = Rule{"the query of redirect_uris and post_logout_redirect_uris holds no \";\" and none of the parameters a response adds (code, state, iss, error, error_description, error_uri)", "RFC 6749 Section 3.1"}

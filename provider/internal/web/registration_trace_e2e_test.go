@@ -221,7 +221,7 @@ func TestE2EClientUpdateTrace(t *testing.T) {
 	reg := register(t, srv, nativeClient)
 	want := []string{"registration access token is the one issued", "application/json, sent without a Content-Encoding", "JSON object of client metadata", "carries the client_id", "leaves out what the server provisions",
 		"client_secret in the update is the client's current one", "stays confidential", "token_endpoint_auth_method", "every grant type", "grant_types and response_types agree",
-		"client_credentials is only", "registers its redirect_uris", "at most 10 redirect_uris", "absolute URIs without a fragment", "use https, or http on a loopback host", "name a host", "only the characters a URI may hold", "holds no \";\"", "application_type is", "every registered scope", "client_name", "id_token_signed_response_alg", "keys come inline", "token_endpoint_auth_signing_alg, with private_key_jwt only"}
+		"client_credentials is only", "registers its redirect_uris", "at most 10 redirect_uris", "absolute URIs without a fragment", "only the characters a URI may hold", "use https, or http on a loopback host", "name a host", "holds no \";\"", "application_type is", "every registered scope", "client_name", "id_token_signed_response_alg", "keys come inline", "token_endpoint_auth_signing_alg, with private_key_jwt only"}
 	resp, _ := updateClient(t, reg, `{"client_id":"`+reg.ClientID+`","redirect_uris":["http://127.0.0.1:49152/callback"],"token_endpoint_auth_method":"none"}`)
 	got, raw := traceOf(t, srv, resp)
 	checks := got.Checks

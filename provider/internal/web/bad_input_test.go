@@ -432,9 +432,9 @@ func checkErrorCode(t *testing.T, resp *http.Response, body, want string) {
 // TestE2ETwoContentTypeHeadersUnreadBody: on each store, a GET or HEAD to
 // a resource with a valid access token and two Content-Type headers is
 // answered: its body is never read (oauth.MethodHasBody), so neither
-// header is, and the trace holds no Content-Type rule (RFC 9110
-// Section 5.3); only a POST, whose body may carry the token, is refused
-// for them (TestE2ETwoContentTypeHeaders).
+// header is, and the trace holds no Content-Type rule
+// (RFC 9110 Section 5.3); only a POST, whose body may carry the token, is
+// refused for them (TestE2ETwoContentTypeHeaders).
 func TestE2ETwoContentTypeHeadersUnreadBody(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, newServer func(providertest.Options) *providertest.Server) {

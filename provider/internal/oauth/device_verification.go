@@ -119,16 +119,16 @@ var ruleDeviceDecision = Rule{"the user chose to approve or deny the request", "
 // the authorization endpoint's form, this one has no default answer. ok is
 // false for anything but DecisionAllow, DecisionDeny or DecisionNone, and
 // ruleDeviceDecision fails in the trace: the web layer shows the consent
-// page again, as for ParseDecision.
+// page again, as for ParseDecision. An answer the page offers passes it,
+// so the trace of a decision lists the rule a bad one fails.
 //
 // [RFC 8628 Section 3.3]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 func ParseDeviceDecision(ctx context.Context, field string) (decision Decision, ok bool) {
 	if field == "" {
 		return DecisionNone, true
 	}
-	if decision, ok = parseDecisionValue(field); !ok {
-		TraceFrom(ctx).Check(ruleDeviceDecision, false)
-	}
+	decision, ok = parseDecisionValue(field)
+	TraceFrom(ctx).Check(ruleDeviceDecision, ok)
 	return decision, ok
 }
 
@@ -147,15 +147,13 @@ var ruleUserCodePrefillOnce = Rule{"the verification URI's user_code is sent at 
 // sent more than once, or not as text, prefills nothing, and
 // ruleUserCodePrefillOnce fails in the trace: which copy the device meant
 // is anyone's guess, and the empty form lets the user type the code the
-// device shows, where an error page would only stop them. Any other
-// parameter is ignored.
+// device shows, where an error page would only stop them; one sent at most
+// once, as text, passes it. Any other parameter is ignored.
 //
 // [RFC 8628 Section 3.3.1]: https://www.rfc-editor.org/rfc/rfc8628#section-3.3.1
 func ParseVerificationQuery(ctx context.Context, query url.Values) (userCode string) {
 	userCode, err := singleValue(query, "user_code")
-	if err != nil {
-		TraceFrom(ctx).Check(ruleUserCodePrefillOnce, false)
-	}
+	TraceFrom(ctx).Check(ruleUserCodePrefillOnce, err == nil)
 	return userCode
 }
 

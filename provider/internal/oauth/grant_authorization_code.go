@@ -146,8 +146,9 @@ func (p *Provider) findUnusedCodeOrRevokeGrant(ctx context.Context, tr *Trace, c
 // issued from it (nothing but its grant, for a code used up by a refused
 // attempt), in one store call: both or neither. If
 // a concurrent request redeemed it since findUnusedCodeOrRevokeGrant read
-// it, this is the code's second use (ruleCodeUnusedWhenRedeemed); if its
-// grant went meanwhile (with its client), the grant is no longer in force.
+// it, this is the code's second use (ruleCodeUnusedWhenRedeemed, which a
+// redeemed code passes); if its grant went meanwhile (with its client),
+// the grant is no longer in force.
 func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.AuthorizationCode, issued store.Issued) *Error {
 	switch err := p.Store.RedeemAuthorizationCode(ctx, code.Hash, p.Now(), issued); {
 	case errors.Is(err, store.ErrAlreadyUsed):
@@ -157,6 +158,7 @@ func (p *Provider) redeemCode(ctx context.Context, tr *Trace, code store.Authori
 	case err != nil:
 		return ServerError(err)
 	}
+	tr.Check(ruleCodeUnusedWhenRedeemed, true)
 	redeemed(tr, "authorization code consumed", issued)
 	return nil
 }

@@ -61,6 +61,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 		p.Log.InfoContext(ctx, "refresh token presented again within REFRESH_REUSE_GRACE; fresh pair issued", "client_id", client.ID, "grant_id", grant.ID)
 		tr.Changed("refresh token presented again within REFRESH_REUSE_GRACE: a fresh pair of the same grant")
 	default:
+		tr.Check(ruleRefreshUnusedWhenRotated, true)
 		tr.Changed("refresh token rotated: the presented one is retired")
 	}
 	tr.Changed("refresh token issued")

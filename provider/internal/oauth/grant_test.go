@@ -244,14 +244,29 @@ func wantRuleOutcome(t *testing.T, tr *oauth.Trace, rule string, passed bool) {
 	}
 }
 
-// TestRaceLoserTrace: a request that read its code or refresh token unused
+// TestRaceTraces: a request that read its code or refresh token unused
 // and then lost the race to a concurrent request is refused, its grant
 // revoked (RFC 6749 Section 4.1.2, RFC 9700 Section 4.14.2), and its trace
 // names the store's atomic check as the rule it broke, not the read-time
-// one it passed. On SQLite and PostgreSQL.
-func TestRaceLoserTrace(t *testing.T) {
+// one it passed. The winner's trace lists that check passed. On SQLite and
+// PostgreSQL.
+func TestRaceTraces(t *testing.T) {
 	eachStoreProvider(t, nil, func(t *testing.T, p *oauth.Provider, clock *clocktest.Clock) {
 		st := p.Store
+
+		t.Run("the winners pass the store's atomic checks", func(t *testing.T) {
+			tr := &oauth.Trace{}
+			_, err := p.Token(oauth.WithTrace(t.Context(), tr), oauth.TokenRequest{GrantType: oauth.GrantTypeAuthorizationCode, Code: issuedCode(t, p),
+				Client: oauth.ClientCredentials{Method: oauth.AuthClientSecretBasic, ClientID: p.Config.ClientID, Secret: p.Config.ClientSecret}})
+			if err != nil {
+				t.Fatalf("code exchange: %v", err)
+			}
+			wantRuleOutcome(t, tr, "the code was still unused when redeemed", true)
+			if _, err, tr = refreshWithTrace(t, p, deviceRefreshToken(t, p, clock)); err != nil {
+				t.Fatalf("refresh: %v", err)
+			}
+			wantRuleOutcome(t, tr, "the refresh token was still unused when rotated", true)
+		})
 
 		t.Run("a code redeemed by a concurrent request after it was read (RFC 6749 Section 4.1.2)", func(t *testing.T) {
 			code := issuedCode(t, p)

@@ -245,7 +245,7 @@ func walkCodeFlow(w *walker) {
 	verifiedCodeRules := []string{"supports", "registered for this grant type", "carries the code", "43 to 128", "one this server issued", "issued to this client"}
 	status, tok := w.token(walkStep{name: "code exchange", outcome: "tokens issued",
 		checks: join(basicToken, clientRules, verifiedCodeRules, []string{"not been used", "not expired", "if sent in both requests, is identical",
-			"comes with its code_verifier", "matches the S256", "redirect_uri is sent"}),
+			"comes with its code_verifier", "matches the S256", "redirect_uri is sent", "still unused when redeemed"}),
 		changes: []string{"authorization code consumed", "refresh token issued"},
 		refs: map[string]string{"one authentication method": "RFC 6749 Section 2.3", "names its grant_type": "RFC 6749 Section 4.1.3",
 			"one this server issued": "RFC 6749 Section 4.1.3", "x-www-form-urlencoded form in UTF-8, sent without a Content-Encoding, within the size limit": "RFC 6749 Appendix B"}}, exchange, basic("testclient", walkClientSecret))
@@ -260,7 +260,8 @@ func walkCodeFlow(w *walker) {
 		"client_id": {"testclient"}, "client_secret": {walkClientSecret}}
 	status, rotated := w.token(walkStep{name: "refresh", outcome: "tokens issued",
 		checks: join(bodyToken, clientRules, []string{"supports", "registered for this grant type", "carries the refresh_token",
-			"one this server issued", "issued to this client", "not been used", "not expired and its grant", "within the scope originally granted", "within the client's registered scopes"}),
+			"one this server issued", "issued to this client", "not been used", "not expired and its grant", "within the scope originally granted", "within the client's registered scopes",
+			"still unused when rotated"}),
 		changes: []string{"refresh token rotated: the presented one is retired", "refresh token issued"},
 		refs:    map[string]string{"names its grant_type": "RFC 6749 Section 6"}}, refreshForm, nil)
 	if status != http.StatusOK {
@@ -347,7 +348,7 @@ func walkDeviceAndClientCredentials(w *walker, clock *clocktest.Clock) {
 	decision.Set("decision", "allow")
 	w.do(walkStep{name: "device approval", outcome: "device request approved: grant created",
 		checks: join(sessionForm, []string{"no form field", "CSRF", "entry rate", "guessing limit", "names a device authorization request", "not been approved or denied",
-			"not expired", "signed in, recently enough"}),
+			"not expired", "chose to approve or deny", "signed in, recently enough"}),
 		changes: []string{"device request approved: grant created"}}, "POST", "/device", decision, nil)
 	clock.Advance(10 * time.Second)
 	status, tok := w.token(walkStep{name: "device poll, approved", outcome: "tokens issued",

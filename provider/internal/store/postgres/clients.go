@@ -72,9 +72,9 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 
 // DeleteClient deletes the client; its grants, and what descends from them,
 // go with it (ON DELETE CASCADE). Other processes hear of it by the
-// notification of 0090_revocation_notify.sql: the cascade is a DELETE on
-// grants, whose statement trigger fires even when the client had no grant,
-// so they stop accepting its client credentials tokens too.
+// notification of 0093_notify_only_changes.sql: a client deleted notifies
+// access_token_revocations even when it had no grant, so they stop
+// accepting its client credentials tokens too.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	defer s.liveTokens.Forget() // its grants go, their access tokens and its client credentials tokens with them
 	tag, err := s.pool.Exec(ctx, `DELETE FROM clients WHERE id = $1`, id)

@@ -107,41 +107,56 @@ func (s *Store) RedeemAuthorizationCode(ctx context.Context, hash string, now ti
 		`UPDATE authorization_codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL`, now, hash)
 }
 
+// expiredRows are the statements PurgeExpired runs, in its order, each
+// deleting a table's rows whose lifetime ended before $1. An expired
+// device code stays as long again as it lived, so a device polling late
+// still gets expired_token (RFC 8628 Section 3.5); its first condition,
+// implied by the second, lets the expires_at index find the candidates.
+var expiredRows = []struct {
+	query   string
+	revokes bool // a row gone revokes access tokens (AccessTokenRevoked)
+}{
+	{`DELETE FROM authorization_codes WHERE expires_at < $1`, false},
+	{`DELETE FROM pushed_requests WHERE expires_at < $1`, false},
+	{`DELETE FROM refresh_tokens WHERE expires_at < $1`, false},
+	{`DELETE FROM device_codes WHERE expires_at < $1 AND expires_at + (expires_at - created_at) < $1`, false},
+	{`DELETE FROM revoked_access_tokens WHERE expires_at < $1`, false},
+	{`DELETE FROM seen_jtis WHERE expires_at < $1`, false},
+	{`DELETE FROM ended_login_sessions WHERE expires_at < $1`, false},
+	{`DELETE FROM attempt_counts WHERE expires_at < $1`, false},
+	{`DELETE FROM attempt_leases WHERE lease_until < $1`, false},
+	{`DELETE FROM grants WHERE expires_at < $1`, true},
+	{`DELETE FROM clients WHERE expires_at < $1`, true}, // registered, never used
+}
+
 // PurgeExpired deletes, in one transaction, the codes, pushed requests, device codes, refresh
 // tokens, access token revocations, seen JTIs, ended login sessions, attempt counts and leases, and grants whose lifetime ended before
 // now, and returns how many rows went. An expired device code is kept for
 // as long again as it lived (store.Store). A grant outlives its codes and
 // tokens (storing a refresh token extends it), so they are
 // gone when it goes; should one outlive it, ON DELETE CASCADE deletes it with
-// the grant, uncounted.
+// the grant, uncounted. A purge that deletes no grant or client keeps the
+// memory of live tokens, here and, as it notifies nothing (migration
+// 0093), in every other process.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
-	defer s.liveTokens.Forget() // a grant deleted revokes its access tokens
-	var total int64
+	var total, revoking int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		for _, query := range []string{
-			`DELETE FROM authorization_codes WHERE expires_at < $1`,
-			`DELETE FROM pushed_requests WHERE expires_at < $1`,
-			`DELETE FROM refresh_tokens WHERE expires_at < $1`,
-			// An expired device code stays as long again as it lived, so a device
-			// polling late still gets expired_token (RFC 8628 Section 3.5). The
-			// first condition, implied by the second, lets the expires_at index
-			// find the candidates.
-			`DELETE FROM device_codes WHERE expires_at < $1 AND expires_at + (expires_at - created_at) < $1`,
-			`DELETE FROM revoked_access_tokens WHERE expires_at < $1`,
-			`DELETE FROM seen_jtis WHERE expires_at < $1`,
-			`DELETE FROM ended_login_sessions WHERE expires_at < $1`,
-			`DELETE FROM attempt_counts WHERE expires_at < $1`,
-			`DELETE FROM attempt_leases WHERE lease_until < $1`,
-			`DELETE FROM grants WHERE expires_at < $1`,
-			`DELETE FROM clients WHERE expires_at < $1`, // registered, never used
-		} {
-			tag, err := tx.Exec(ctx, query, now)
+		for _, rows := range expiredRows {
+			tag, err := tx.Exec(ctx, rows.query, now)
 			if err != nil {
 				return fmt.Errorf("postgres: purge expired: %w", err)
 			}
 			total += tag.RowsAffected()
+			if rows.revokes {
+				revoking += tag.RowsAffected()
+			}
 		}
 		return nil
 	})
+	// Here at once, other processes by notification (an error may hide a
+	// commit).
+	if revoking > 0 || err != nil {
+		s.liveTokens.Forget()
+	}
 	return total, err
 }

@@ -83,8 +83,8 @@ func (s *Store) RotateSigningKey(ctx context.Context, k store.SigningKey, retire
 // KeepSigningKey raises keep_after_retirement_us of key id to keep where
 // it is lower, and its retire_at, if it has a retired_at, to retired_at+keep
 // where that is earlier (greatest ignores a NULL retired_at). A change
-// notifies every process (migration 0091), so the caller calls it only when
-// the key needs it.
+// notifies every process (migrations 0091 and 0093), so the caller calls
+// it only when the key needs it.
 func (s *Store) KeepSigningKey(ctx context.Context, id string, keep time.Duration) error {
 	_, err := s.pool.Exec(ctx, `
 		UPDATE signing_keys

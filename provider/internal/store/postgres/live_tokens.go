@@ -15,7 +15,9 @@ import (
 // revocationsChannel when a write that can revoke an access token commits,
 // migration 0091 notifies signingKeysChannel when a write to the signing
 // keys does, migration 0092 notifies clientsChannel with a client's id when
-// an update or a deletion of that client does, in any process.
+// an update or a deletion of that client does, in any process. Migration
+// 0093 has the first two notify only when the write changed a row: a
+// purge that deletes nothing notifies no one.
 const (
 	revocationsChannel = "access_token_revocations"
 	signingKeysChannel = "signing_keys"
@@ -127,7 +129,7 @@ func waitForNotification(ctx context.Context, conn *pgx.Conn) (*pgconn.Notificat
 }
 
 // WatchSigningKeys calls changed after each signing key change that any
-// process commits (migration 0091 notifies it), and when the listener is
+// process commits (migrations 0091 and 0093 notify it), and when the listener is
 // back after an outage. changed runs on the listener's goroutine: it must
 // not block.
 func (s *Store) WatchSigningKeys(changed func()) {

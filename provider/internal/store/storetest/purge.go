@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -93,6 +94,42 @@ var purgeTests = []test{
 		_, err = s.GetDeviceCode(t.Context(), "expired-device")
 		checkErr(t, "GetDeviceCode(past the grace)", err, store.ErrNotFound)
 	}},
+	{"PurgeExpired deleting no grant or client keeps the memory of live tokens; deleting a grant empties it", func(t *testing.T, s store.Store) {
+		live := createGrant(t, s, "live")
+		tok := store.AccessTokenRef{JTI: "live-jti", GrantID: live.ID, ClientID: demoClient.ID}
+		waitUntilRemembered(t, s, tok)
+		_, err := s.PurgeExpired(t.Context(), t0)
+		must(t, "PurgeExpired", err)
+		if !remembered(s, tok) {
+			t.Error("a live token after a purge that deleted no grant: asked the database, want its answer from memory")
+		}
+		_, err = s.PurgeExpired(t.Context(), at(90*time.Minute)) // the grant went
+		must(t, "PurgeExpired", err)
+		if remembered(s, tok) {
+			t.Error("a token of a grant the purge deleted: answered from memory, want the database asked")
+		}
+	}},
+}
+
+// waitUntilRemembered asks for tok until s answers it from memory, for up
+// to 5 s: a PostgreSQL store remembers nothing until its listener listens.
+func waitUntilRemembered(t *testing.T, s store.Store, tok store.AccessTokenRef) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !remembered(s, tok); time.Sleep(10 * time.Millisecond) {
+		checkTokenRevoked(t, s, tok, false)
+		if time.Now().After(deadline) {
+			t.Fatalf("AccessTokenRevoked(%+v): never answered from memory", tok)
+		}
+	}
+}
+
+// remembered reports whether s answers that tok is live from its memory:
+// with a context already canceled, asking the database fails.
+func remembered(s store.Store, tok store.AccessTokenRef) bool {
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	revoked, err := s.AccessTokenRevoked(canceled, tok)
+	return err == nil && !revoked
 }
 
 // Rows are the rows of a query, as database/sql and pgx both give them.

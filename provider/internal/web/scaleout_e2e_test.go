@@ -106,6 +106,34 @@ func TestE2EScaleOutRevocationReachesEveryProcess(t *testing.T) {
 	}
 }
 
+// TestE2EScaleOutTraceStaysInItsProcess: a trace is kept by the process
+// that served the request (README, "Several replicas"). Asked at another,
+// its 404 says so among the reasons, and so does the traces page, in
+// English and in Chinese.
+func TestE2EScaleOutTraceStaysInItsProcess(t *testing.T) {
+	dbURL := pgtest.NewSchemas(t).Create(t)
+	sameIssuer := func(c *config.Config) {
+		c.DatabaseURL, c.Issuer, c.TeachingMode = dbURL, "http://issuer.test", config.TeachingOn
+	}
+	a := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	b := providertest.New(t, providertest.Options{Configure: sameIssuer})
+	served, _ := rawPost(t, b.URL+"/oauth/token", "grant_type=client_credentials&scope=read", basic("testclient", "testsecret"))
+	id := served.Header.Get("X-Request-Id")
+	if resp, _ := callResource(t, b.URL+"/debug/trace/"+id, ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the trace at B, which served the request: got %d, want 200", resp.StatusCode)
+	}
+	if resp, body := callResource(t, a.URL+"/debug/trace/"+id, ""); resp.StatusCode != http.StatusNotFound ||
+		!strings.Contains(body, "each by the provider process that served it (behind a load balancer, another one may have served this one)") {
+		t.Errorf("the trace at A: got %d %s, want 404 saying another process may have served the request", resp.StatusCode, body)
+	}
+	for lang, want := range map[string]string{"en": "another one may have served this one", "zh-TW": "這個請求可能是由另一個行程處理的"} {
+		header := map[string]string{"Accept-Language": lang}
+		if _, page := getPage(t, a.URL+"/debug/traces?request_id="+id, header); !strings.Contains(page, want) {
+			t.Errorf("the traces page at A asked for B's request, in %s: want it to say %q:\n%s", lang, want, page)
+		}
+	}
+}
+
 // TestE2EScaleOutKeyRotationReachesEveryProcess: keys rotated by another
 // process (as `provider keys rotate` does) sign at A and B within
 // milliseconds (README, "Signing keys"): each is notified and re-reads its

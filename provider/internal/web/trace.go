@@ -246,13 +246,19 @@ func (w *filingWriter) WriteHeaderNow() {
 // of its answer, with rule texts and phrases in the language of the
 // request's Accept-Language (README, "Languages"). An id with no trace
 // kept gets 404, which gives every reason there may be: the provider does
-// not know which it is.
+// not know which it is. Traces stay in the process that served the
+// request, so behind a load balancer another replica may have it. The
+// description is in English: [RFC 6749 Section 5.2] allows only ASCII
+// there (the traces page says it in the reader's language).
+//
+// [RFC 6749 Section 5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 func (s *Server) handleTrace(c *gin.Context) {
 	rec, ok := s.traces.get(c.Param("request_id"))
 	if !ok {
 		c.AbortWithStatusJSON(http.StatusNotFound, errorBody{Error: "not_found",
 			Description: fmt.Sprintf("no trace kept for this request id: only protocol requests are traced (not pages, metadata, "+
-				"or requests the router refuses: an unknown path, a method not allowed), the newest %d for %d minutes, in teaching mode only",
+				"or requests the router refuses: an unknown path, a method not allowed), the newest %d for %d minutes, in teaching mode only, "+
+				"each by the provider process that served it (behind a load balancer, another one may have served this one)",
 				traceCapacity, traceMaxAgeMinutes)})
 		return
 	}

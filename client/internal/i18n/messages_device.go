@@ -86,7 +86,7 @@ var deviceMessages = []pair{
 	{"Every hop went over the back channel, from this client's server to the provider: no browser, no user.", "每一趟都經由後端通道，從這個用戶端的伺服器到提供者：沒有瀏覽器，也沒有使用者。"},
 	// The client credentials' hops and checks.
 	{"Token introspection, after the revocation", "撤銷之後的權杖內省"},
-	{"the provider answers 200: the token is revoked", "提供者回應 200：權杖已撤銷"},
+	{"the provider answers 200: the token is revoked, or was already invalid", "提供者回應 200：權杖已撤銷，或本來就已無效"},
 	{"The revocation failed", "撤銷失敗"},
 	{"The token request failed", "權杖請求失敗"},
 	{"no refresh token: the client can ask again with its credentials", "沒有更新權杖：用戶端可以再用它的憑證要一次"},

@@ -110,11 +110,11 @@ var mcpMessages = []pair{
 	{"The client configuration endpoint could not be reached", "無法連到用戶端設定端點"},
 	{"The client configuration endpoint gave an unusable answer", "用戶端設定端點給了無法使用的回應"},
 	{"The registration was refused", "註冊被拒絕"},
-	{"RFC 7591 Section 3.2.1: \"The server responds with an HTTP 201 Created status code and a body of type \"application/json\"\".", "RFC 7591 Section 3.2.1：「伺服器以 HTTP 201 Created 狀態碼回應，本文的類型為 application/json」。"},
+	{"RFC 7591 Section 3.2: \"The server responds with an HTTP 201 Created status code and a body of type \"application/json\"\".", "RFC 7591 Section 3.2：「伺服器以 HTTP 201 Created 狀態碼回應，本文的類型為 application/json」。"},
 	{"The token request (step 6) failed", "權杖請求（步驟 6）失敗"},
 	{"The provider no longer knows this client (its store was reset, or the client was deleted), so the client forgot its registration: run the walkthrough again to register anew.",
 		"提供者已經不認得這個用戶端（它的儲存區被重設，或用戶端被刪除），所以用戶端忘掉了它的註冊：再執行一次導覽，就會重新註冊。"},
 	{"The access token is not for the resource", "這個存取權杖不是給這個資源的"},
-	{"RFC 8707 Section 2: the authorization server restricts the access token's audience (aud) to the resource indicated.", "RFC 8707 Section 2：授權伺服器把存取權杖的受眾 (aud) 限定為所指定的資源。"},
+	{"RFC 8707 Section 2: the authorization server SHOULD restrict the access token's audience (aud) to the resource indicated, and this client asked for a token it can use there.", "RFC 8707 Section 2：授權伺服器應該 (SHOULD) 把存取權杖的受眾 (aud) 限定為所指定的資源，而這個用戶端要的正是能在那裡使用的權杖。"},
 	{"The resource refused the token", "資源拒絕了這個權杖"},
 }

@@ -485,7 +485,7 @@ func TestE2ECallbackRefusalsInChinese(t *testing.T) {
 		drop string
 		want string
 	}{
-		"no iss (RFC 9207 Section 2.4)":                   {"iss", "用戶端必須 (MUST) 拒絕來自表明支援本規格的授權伺服器、卻沒有 iss 參數的授權回應"},
+		"no iss (RFC 9207 Section 2.4)":                   {"iss", "用戶端必須 (MUST) 拒絕它沒有 iss 參數的授權回應"},
 		"neither code nor error (RFC 6749 Section 4.1.2)": {"code", "這次登入已經用掉了"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -63,7 +63,7 @@ var (
 	ruleIntrospectionAnswered = rule{Text: "the provider answers 200 with JSON", Ref: "RFC 7662 Section 2.2"}
 	ruleActive                = rule{Text: `"active": true`, Ref: "RFC 7662 Section 2.2"}
 	ruleMachineOwnsToken      = rule{Text: "client_id and sub are this client: no user is involved", Ref: "RFC 7662 Section 2.2"}
-	ruleMachineRevoked        = rule{Text: "the provider answers 200: the token is revoked", Ref: "RFC 7009 Section 2.2"}
+	ruleMachineRevoked        = rule{Text: "the provider answers 200: the token is revoked, or was already invalid", Ref: "RFC 7009 Section 2.2"}
 	ruleRevokedInactive       = rule{Text: `"active": false: the revoked token is dead`, Ref: "RFC 7662 Section 2.2"}
 )
 

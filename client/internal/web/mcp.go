@@ -489,7 +489,7 @@ func (a *App) mcpRegistration(ctx context.Context, server metadata.Metadata, sco
 var (
 	ruleClientReused     = rule{Text: "the provider still knows this client: it is used again, not registered anew", Ref: "RFC 7592 Section 2.1"}
 	ruleClientStillKnown = rule{Text: "the provider still knows this client", Ref: "RFC 7592 Section 2.1"}
-	ruleClientRegistered = rule{Text: "the provider registered the client: 201 with its client_id", Ref: "RFC 7591 Section 3.2.1",
+	ruleClientRegistered = rule{Text: "the provider registered the client: 201 with its client_id", Ref: "RFC 7591 Section 3.2",
 		Quote: `"The server responds with an HTTP 201 Created status code and a body of type "application/json"".`}
 )
 
@@ -655,7 +655,7 @@ func (a *App) mcpExchange(ctx context.Context, l *checklist, run *mcpRun, code, 
 	aud := audiences(claims.Values["aud"])
 	if !l.check(ruleAudienceIsResource, slices.Contains(aud, run.Resource), strings.Join(aud, " ")) {
 		return nil, "", stepFailed("The access token is not for the resource", fmt.Sprintf("aud %q, resource %q", aud, run.Resource),
-			"RFC 8707 Section 2: the authorization server restricts the access token's audience (aud) to the resource indicated.")
+			"RFC 8707 Section 2: the authorization server SHOULD restrict the access token's audience (aud) to the resource indicated, and this client asked for a token it can use there.")
 	}
 	return tok, strings.Join(aud, " "), nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -81,7 +82,7 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	}
 	jws, err := jose.ParseSignedCompact(raw, ClientAssertionAlgs)
 	if err != nil {
-		return nil, bad("not a JWS compact JWT signed with one of " + strings.Join(stringsOf(ClientAssertionAlgs...), ", "))
+		return nil, bad(unparsedAssertion(raw))
 	}
 	if _, crit := jws.Signatures[0].Header.ExtraHeaders["crit"]; crit {
 		return nil, bad("its header lists critical extensions (crit), which this server does not understand")
@@ -95,6 +96,35 @@ func ParseClientAssertion(raw string) (*ClientAssertion, *Error) {
 	}
 	typed := isClientAuthenticationJWT(jws.Signatures[0].Header.ExtraHeaders[jose.HeaderType])
 	return &ClientAssertion{raw: raw, jws: jws, typed: typed, Subject: claims.Subject}, nil
+}
+
+// unparsedAssertion says why a client_assertion is not a compact JWS
+// signed with one of ClientAssertionAlgs. One signed with HMAC (HS256,
+// HS384, HS512) is client_secret_jwt ([OIDC Core Section 9]), which this
+// server does not offer (its metadata lists private_key_jwt only): the
+// client is told so, not that its JWT is malformed.
+//
+// [OIDC Core Section 9]: https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+func unparsedAssertion(raw string) string {
+	algs := strings.Join(stringsOf(ClientAssertionAlgs...), ", ")
+	if alg := headerAlg(raw); slices.Contains([]string{"HS256", "HS384", "HS512"}, alg) {
+		return "signed with " + alg + ", a MAC with the client secret (client_secret_jwt), which this server does not accept: use private_key_jwt, signed with one of " + algs
+	}
+	return "not a JWS compact JWT signed with one of " + algs
+}
+
+// headerAlg is the "alg" of a compact JWS's protected header, read without
+// any check, or "" when the header does not decode.
+func headerAlg(raw string) string {
+	encoded, _, _ := strings.Cut(raw, ".")
+	header, err := base64.RawURLEncoding.DecodeString(encoded)
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if err != nil || json.Unmarshal(header, &h) != nil || !validText(h.Alg) {
+		return ""
+	}
+	return h.Alg
 }
 
 // clientAuthenticationJWT is the explicit type of a client assertion made

@@ -158,7 +158,7 @@ func TestClientAssertion(t *testing.T) {
 			signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: []byte(strings.Repeat("k", 32))}, nil)
 			raw, _ := jwt.Signed(signer).Claims(k.claims()).Serialize()
 			return raw
-		}, nil, "not a JWS"},
+		}, nil, "client_secret_jwt"},
 		{"a key the client never registered", func() string { return sign(t, jose.EdDSA, k.stray, "ed", k.claims()) }, nil, "the signature does not verify with the registered key 'ed'"},
 		{"no kid, the client having three keys (OIDC Core Section 10.1)", func() string { return sign(t, jose.ES256, k.ec, "", k.claims()) }, nil,
 			"the header names no 'kid', and the client's registered jwks has 3 keys"},

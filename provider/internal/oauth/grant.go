@@ -51,8 +51,9 @@ func requireGrantInForce(tr *Trace, inForce bool) *Error {
 	return tr.Require(ruleGrantInForce, inForce, ErrInvalidGrant, "the grant is no longer in force: it was revoked, or its client deleted")
 }
 
-// grantGone refuses a request whose grant went with its client since the
-// request found it: the store answered store.ErrNotFound.
+// grantGone refuses a request whose grant went with its client, or (a
+// refresh) was revoked, since the request found it: the store answered
+// store.ErrNotFound.
 func grantGone(tr *Trace) *Error {
 	return requireGrantInForce(tr, false)
 }

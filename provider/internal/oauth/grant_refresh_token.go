@@ -52,7 +52,7 @@ func (p *Provider) grantRefreshToken(ctx context.Context, client store.Client, r
 	switch {
 	case errors.Is(serr, store.ErrAlreadyUsed):
 		return nil, p.refreshReused(ctx, tr, ruleBrokenAtRotation(old), old)
-	case errors.Is(serr, store.ErrNotFound): // its grant went since checkRefreshTokenOrRevokeGrant: its client was deleted
+	case errors.Is(serr, store.ErrNotFound): // since checkRefreshTokenOrRevokeGrant, its grant was revoked or went with its client
 		return nil, grantGone(tr)
 	case serr != nil:
 		return nil, ServerError(serr)

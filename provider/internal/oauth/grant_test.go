@@ -36,6 +36,22 @@ func (s racingStore) RotateRefreshToken(ctx context.Context, oldHash string, nex
 	return s.Store.RotateRefreshToken(ctx, oldHash, next, now, graceFrom)
 }
 
+// revokingStore is the real store, but a revocation of the grant commits
+// just before each rotation of one of its refresh tokens: after the
+// request checked the grant, before the store locks it.
+type revokingStore struct{ store.Store }
+
+func (s revokingStore) RotateRefreshToken(ctx context.Context, oldHash string, next store.Issued, now, graceFrom time.Time) (bool, error) {
+	rt, err := s.Store.GetRefreshToken(ctx, oldHash)
+	if err != nil {
+		return false, err
+	}
+	if err := s.Store.RevokeGrant(ctx, rt.GrantID, now); err != nil {
+		return false, err
+	}
+	return s.Store.RotateRefreshToken(ctx, oldHash, next, now, graceFrom)
+}
+
 // approvedDeviceCode is a device code the demo user has approved, as the
 // demo device client's, on p.
 func approvedDeviceCode(t *testing.T, p *oauth.Provider, clock *clocktest.Clock) string {
@@ -55,8 +71,8 @@ func approvedDeviceCode(t *testing.T, p *oauth.Provider, clock *clocktest.Clock)
 // client, or was revoked, while it was being served is refused with
 // invalid_grant under one rule, "revoked" in the words of
 // RFC 6749 Section 5.2, whichever grant it is: the device code's (its
-// grant revoked, or gone when read) and the refresh token's (gone when it
-// rotates). On SQLite and PostgreSQL.
+// grant revoked, or gone when read) and the refresh token's (gone, or
+// revoked, when it rotates). On SQLite and PostgreSQL.
 func TestGrantNoLongerInForce(t *testing.T) {
 	deviceClient := oauth.ClientCredentials{Method: oauth.AuthNone, ClientID: "device-client"}
 	poll := func(deviceCode string) oauth.TokenRequest {
@@ -91,6 +107,11 @@ func TestGrantNoLongerInForce(t *testing.T) {
 			}
 			p.Store = racingStore{Store: st, rotateRefreshToken: gone}
 			return oauth.TokenRequest{GrantType: oauth.GrantTypeRefreshToken, RefreshToken: tok.RefreshToken, Client: deviceClient}
+		}},
+		{"a refresh token whose grant was revoked just before it rotates (RFC 6749 Section 5.2)", func(t *testing.T, p *oauth.Provider, st store.Store, clock *clocktest.Clock) oauth.TokenRequest {
+			refreshToken := deviceRefreshToken(t, p, clock)
+			p.Store = revokingStore{st}
+			return oauth.TokenRequest{GrantType: oauth.GrantTypeRefreshToken, RefreshToken: refreshToken, Client: deviceClient}
 		}},
 	}
 	eachStoreProvider(t, nil, func(t *testing.T, p *oauth.Provider, clock *clocktest.Clock) {

@@ -538,8 +538,9 @@ type Store interface {
 	// If oldHash was used before, it stores nothing and returns
 	// ErrAlreadyUsed, unless RefreshGraceApplies: then it stores next's token beside
 	// the token that replaced oldHash and reports graced. If oldHash is
-	// unknown, or went with its grant, it stores nothing and returns
-	// ErrNotFound.
+	// unknown, or went with its grant, or is unused but its grant was
+	// revoked (a revocation that commits before the rotation wins), it
+	// stores nothing and returns ErrNotFound.
 	RotateRefreshToken(ctx context.Context, oldHash string, next Issued, now, graceFrom time.Time) (graced bool, err error)
 
 	// Access token revocation. Access tokens are JWTs and are not stored; a

@@ -100,7 +100,9 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 // COMMITTED takes a fresh snapshot per statement). Exactly one of any
 // number of concurrent callers rotates it; the others get
 // store.ErrAlreadyUsed, the sign of a replayed refresh token, or, within
-// the reuse grace (store.RefreshGraceApplies), a sibling.
+// the reuse grace (store.RefreshGraceApplies), a sibling. An unused token
+// whose grant a revocation committed before the lock was taken is
+// store.ErrNotFound: a revocation has one winner too.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.Issued, now, graceFrom time.Time) (graced bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var grantID, lastRotated string
@@ -122,6 +124,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 			}
 			graced = true
 			return storeIssued(ctx, tx, grantID, next, "")
+		}
+		if revoked { // since the caller checked it: nothing of it is issued any more
+			return store.ErrNotFound
 		}
 		if err := retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err

@@ -104,7 +104,9 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 // lock held: exactly one of any number of concurrent callers, in any
 // process, rotates it; the others get store.ErrAlreadyUsed, the sign of a
 // replayed refresh token, or, within the reuse grace
-// (store.RefreshGraceApplies), a sibling.
+// (store.RefreshGraceApplies), a sibling. An unused token whose grant a
+// revocation committed before the transaction began is store.ErrNotFound:
+// a revocation has one winner too.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next store.Issued, now, graceFrom time.Time) (graced bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var grantID, lastRotated string
@@ -121,6 +123,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next sto
 			}
 			graced = true
 			return s.storeIssued(ctx, tx, grantID, next, "")
+		}
+		if revoked { // since the caller checked it: nothing of it is issued any more
+			return store.ErrNotFound
 		}
 		if err := s.retireLiveRefreshTokens(ctx, tx, grantID, now); err != nil {
 			return err

@@ -178,6 +178,17 @@ var refreshTokenTests = []test{
 			t.Errorf("old token UsedAt: got %v, want the first rotation's %v", got.UsedAt, t0)
 		}
 	}},
+	{"rotating an unused refresh token of a revoked grant is ErrNotFound and stores nothing (the revocation that committed first wins)", func(t *testing.T, s store.Store) {
+		old := createRefreshToken(t, s, "g1", "rt1")
+		must(t, "RevokeGrant", s.RevokeGrant(t.Context(), "g1", at(time.Minute)))
+		err := rotate(t, s, "rt1", next(old, "rt2"), at(2*time.Minute))
+		checkErr(t, "RotateRefreshToken(token of a revoked grant)", err, store.ErrNotFound)
+		_, err = s.GetRefreshToken(t.Context(), "rt2")
+		checkErr(t, "GetRefreshToken of the refused rotation", err, store.ErrNotFound)
+		got, err := s.GetRefreshToken(t.Context(), "rt1")
+		must(t, "GetRefreshToken(old)", err)
+		checkEqual(t, "GetRefreshToken(old)", got, old)
+	}},
 	{"concurrent rotations of one refresh token: exactly one wins, the losers store nothing", func(t *testing.T, s store.Store) {
 		old := createRefreshToken(t, s, "g1", "rt1")
 		hash := func(i int) string { return fmt.Sprintf("next-%02d", i) }

@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -114,14 +113,13 @@ func unparsedAssertion(raw string) string {
 }
 
 // headerAlg is the "alg" of a compact JWS's protected header, read without
-// any check, or "" when the header does not decode.
+// any check (decodeJSONPart), or "" when the header does not decode.
 func headerAlg(raw string) string {
 	encoded, _, _ := strings.Cut(raw, ".")
-	header, err := base64.RawURLEncoding.DecodeString(encoded)
 	var h struct {
 		Alg string `json:"alg"`
 	}
-	if err != nil || json.Unmarshal(header, &h) != nil || !validText(h.Alg) {
+	if !decodeJSONPart(encoded, &h) {
 		return ""
 	}
 	return h.Alg

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"strings"
 
 	"github.com/oauth-reference/provider/internal/store"
 )
@@ -35,12 +34,17 @@ func (p *Provider) grantClientCredentials(ctx context.Context, client store.Clie
 		return nil, err
 	}
 	// A client acting for itself may name any known resource server
-	// ([RFC 8707 Section 2]); none is the provider's own.
+	// ([RFC 8707 Section 2]); none is the provider's own. With no grant,
+	// the known resources are what it may choose from, as they are.
 	//
 	// [RFC 8707 Section 2]: https://www.rfc-editor.org/rfc/rfc8707#section-2
 	audience := p.Config.ResourceAudience()
 	if len(r.Resources) > 0 {
-		if audience, err = p.audienceFor(tr, r.Resources, strings.Join(p.Config.KnownResources(), " ")); err != nil {
+		resources, err := p.checkResources(tr, r.Resources)
+		if err != nil {
+			return nil, err
+		}
+		if audience, err = chooseAudience(tr, resources, p.Config.KnownResources()); err != nil {
 			return nil, err
 		}
 	}

@@ -144,6 +144,13 @@ func (p *Provider) audienceFor(tr *Trace, requested []string, granted string) (s
 	if err != nil {
 		return "", err
 	}
+	return chooseAudience(tr, resources, allowed)
+}
+
+// chooseAudience is the one resource of allowed a token is for: the one
+// requested (already checked: checkResources), which must be among
+// allowed, or allowed's only one when none is requested (audienceFor).
+func chooseAudience(tr *Trace, resources, allowed []string) (string, *Error) {
 	switch {
 	case len(resources) > 1:
 		return "", tr.Fail(ruleResourceGranted, ErrInvalidTarget, "name one resource per token request: an access token is for one resource server")

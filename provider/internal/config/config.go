@@ -387,16 +387,25 @@ func validateUserID(id string) error {
 	return nil
 }
 
+// CredentialFits reports whether a username or password is one the
+// sign-in form takes: 1 to max bytes (MaxUsernameBytes, MaxPasswordBytes)
+// of UTF-8 text without NUL. The form refuses other input before the store
+// or the password hash sees it, and validateCredentials refuses a demo
+// user who could never sign in.
+func CredentialFits(v string, max int) bool {
+	return v != "" && len(v) <= max && utf8.ValidString(v) && strings.IndexByte(v, 0) < 0
+}
+
 // validateCredentials refuses an OAUTH_USERNAME or OAUTH_PASSWORD that the
-// sign-in form would refuse (MaxUsernameBytes, MaxPasswordBytes, UTF-8
-// text without NUL): the demo user could never sign in. The line names
-// the variable and the length, never the value.
+// sign-in form would refuse (CredentialFits): the demo user could never
+// sign in. The line names the variable and the length, never the value.
+// (Validate has refused an empty one already, with its own line.)
 func validateCredentials(username, password string) error {
 	for _, v := range []struct {
 		name, value string
 		max         int
 	}{{"OAUTH_USERNAME", username, MaxUsernameBytes}, {"OAUTH_PASSWORD", password, MaxPasswordBytes}} {
-		if len(v.value) > v.max || !utf8.ValidString(v.value) || strings.IndexByte(v.value, 0) >= 0 {
+		if !CredentialFits(v.value, v.max) {
 			return fmt.Errorf("config: %s must be UTF-8 text of at most %d bytes, got %d bytes", v.name, v.max, len(v.value))
 		}
 	}

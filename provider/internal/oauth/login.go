@@ -257,14 +257,14 @@ func (p *Provider) upgradePasswordHash(ctx context.Context, user store.User, pas
 }
 
 // possibleCredentials reports whether a username and password could be a
-// user's: text (validText), a username of 1 to config.MaxUsernameBytes,
-// and a password of 1 to config.MaxPasswordBytes, the bounds the demo
-// user's settings are held to too (no user has an empty one, and a form
+// user's (config.CredentialFits: text, a username of 1 to
+// config.MaxUsernameBytes and a password of 1 to config.MaxPasswordBytes),
+// the check the demo user's settings are held to too (no user has an empty
+// one, and a form
 // sent with a field left empty is a slip, not a guess). Other input is
 // refused before the store or the password hash sees it.
 func possibleCredentials(username, password string) bool {
-	return username != "" && password != "" && len(username) <= config.MaxUsernameBytes && len(password) <= config.MaxPasswordBytes &&
-		validText(username) && validText(password)
+	return config.CredentialFits(username, config.MaxUsernameBytes) && config.CredentialFits(password, config.MaxPasswordBytes)
 }
 
 // dummyPasswordHash is compared against when the username is unknown, so a
